@@ -1,0 +1,146 @@
+"""Signing keys in Entra's shape: RSA-2048 with a self-signed certificate.
+
+``kid`` and ``x5t`` are both the base64url SHA-1 thumbprint of the certificate DER, and the JWKS
+carries ``x5c``. A :class:`KeyRing` holds the active key plus retired keys that stay published for
+a while after a rotation.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from .clock import Clock
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _int_b64(value: int) -> str:
+    return b64url(value.to_bytes((value.bit_length() + 7) // 8, "big"))
+
+
+@dataclass(frozen=True, eq=False)
+class SigningKey:
+    private_key: rsa.RSAPrivateKey
+    certificate: x509.Certificate
+    kid: str
+    created_at: datetime
+
+    @classmethod
+    def generate(cls, now: datetime, common_name: str = "mock-idp.accesscontrol.test") -> SigningKey:
+        private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(private_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=5 * 365))
+            .sign(private_key, hashes.SHA256())
+        )
+        thumbprint = hashlib.sha1(cert.public_bytes(serialization.Encoding.DER)).digest()
+        return cls(private_key=private_key, certificate=cert, kid=b64url(thumbprint), created_at=now)
+
+    @property
+    def public_key(self) -> rsa.RSAPublicKey:
+        return self.private_key.public_key()
+
+    def jwk(self, *, issuer: str | None = None) -> dict[str, Any]:
+        numbers = self.public_key.public_numbers()
+        der = self.certificate.public_bytes(serialization.Encoding.DER)
+        entry: dict[str, Any] = {
+            "kty": "RSA",
+            "use": "sig",
+            "kid": self.kid,
+            "x5t": self.kid,
+            "n": _int_b64(numbers.n),
+            "e": _int_b64(numbers.e),
+            "x5c": [base64.b64encode(der).decode("ascii")],
+        }
+        if issuer is not None:
+            entry["issuer"] = issuer
+        return entry
+
+    def sign(
+        self,
+        claims: dict[str, Any],
+        *,
+        headers: dict[str, Any] | None = None,
+        include_kid: bool = True,
+        include_x5t: bool = False,
+    ) -> str:
+        header: dict[str, Any] = {"typ": "JWT"}
+        if include_x5t:
+            header["x5t"] = self.kid
+        if include_kid:
+            header["kid"] = self.kid
+        if headers:
+            header.update(headers)
+        return jwt.encode(claims, self.private_key, algorithm="RS256", headers=header)
+
+
+@dataclass
+class KeyRing:
+    """The provider's signing keys: one active, older ones published until they retire."""
+
+    clock: Clock
+    retain_for: timedelta = timedelta(hours=24)
+    _active: SigningKey | None = None
+    _retired: list[tuple[SigningKey, datetime]] = field(default_factory=list)
+    _extra: list[SigningKey] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def active(self) -> SigningKey:
+        with self._lock:
+            if self._active is None:
+                self._active = SigningKey.generate(self.clock.now())
+            return self._active
+
+    def rotate(self, *, retain_for: timedelta | None = None) -> SigningKey:
+        """Make a fresh key active; the old one stays published for ``retain_for``."""
+        now = self.clock.now()
+        fresh = SigningKey.generate(now)
+        with self._lock:
+            if self._active is not None:
+                keep = self.retain_for if retain_for is None else retain_for
+                self._retired.append((self._active, now + keep))
+            self._active = fresh
+        return fresh
+
+    def add_published(self) -> SigningKey:
+        """Publish one more key that is never used for signing (a JWKS with several keys)."""
+        key = SigningKey.generate(self.clock.now())
+        with self._lock:
+            self._extra.append(key)
+        return key
+
+    def published(self) -> list[SigningKey]:
+        active = self.active
+        now = self.clock.now()
+        with self._lock:
+            self._retired = [(k, until) for k, until in self._retired if until > now]
+            return [active, *(k for k, _ in self._retired), *self._extra]
+
+    def find(self, kid: str) -> SigningKey | None:
+        return next((k for k in self.published() if k.kid == kid), None)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._active = None
+            self._retired.clear()
+            self._extra.clear()
