@@ -1,0 +1,245 @@
+"""Entra ID's errors: the AADSTS catalogue and the shapes they are served in.
+
+Back-channel endpoints answer with Entra's JSON body (``error``, ``error_description`` ending in
+trace, correlation and timestamp trailers, ``error_codes``, ``timestamp``, ``trace_id``,
+``correlation_id``, ``error_uri``); the authorize endpoint either redirects the error to a
+validated redirect URI or renders the "trouble signing you in" page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class AadstsCode:
+    code: int
+    error: str
+    status: int
+    message: str
+    suberror: str | None = None
+
+
+def _c(code: int, error: str, status: int, message: str, suberror: str | None = None) -> AadstsCode:
+    return AadstsCode(code, error, status, message, suberror)
+
+
+CATALOGUE: dict[int, AadstsCode] = {
+    c.code: c
+    for c in (
+        _c(7000222, "invalid_client", 401,
+           "The provided client secret keys for app '{app_id}' are expired. Visit the Azure "
+           "portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider "
+           "using certificate credentials for added security: https://aka.ms/certCreds."),
+        _c(7000215, "invalid_client", 401,
+           "Invalid client secret provided. Ensure the secret being sent in the request is the "
+           "client secret value, not the client secret ID, for a secret added to app '{app_id}'."),
+        _c(7000218, "invalid_client", 401,
+           "The request body must contain the following parameter: 'client_assertion' or "
+           "'client_secret'."),
+        _c(700025, "invalid_client", 401,
+           "Client is public so neither 'client_assertion' nor 'client_secret' should be "
+           "presented."),
+        _c(700027, "invalid_client", 401,
+           "Client assertion failed signature validation."),
+        _c(700024, "invalid_client", 401,
+           "Client assertion is not within its valid time range."),
+        _c(700021, "invalid_client", 401,
+           "Client assertion application identifier doesn't match 'client_id' parameter."),
+        _c(5002723, "invalid_client", 401,
+           "Client assertion header must contain an 'x5t', 'x5t#S256' or 'kid' member."),
+        _c(5002738, "invalid_client", 401,
+           "'{alg}' is not a supported signing algorithm. Supported signing algorithms are: "
+           "'RS256,RS384,RS512'."),
+        _c(50027, "invalid_request", 400, "JWT token is invalid or malformed."),
+        _c(50011, "invalid_client", 400,
+           "The redirect URI '{redirect_uri}' specified in the request does not match the "
+           "redirect URIs configured for the application '{app_id}'. Make sure the redirect URI "
+           "sent in the request matches one added to your application in the Azure portal. "
+           "Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix "
+           "this."),
+        _c(500113, "invalid_request", 400, "No reply address is registered for the application."),
+        _c(500117, "invalid_request", 400,
+           "The reply uri specified in the request isn't using a secure scheme."),
+        _c(700016, "unauthorized_client", 400,
+           "Application with identifier '{app_id}' was not found in the directory '{tenant}'. "
+           "This can happen if the application has not been installed by the administrator of "
+           "the tenant or consented to by any user in the tenant. You may have sent your "
+           "authentication request to the wrong tenant."),
+        _c(90002, "invalid_tenant", 400,
+           "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and "
+           "are signing into the correct cloud. Check with your subscription administrator, "
+           "this may happen if there are no active subscriptions for the tenant."),
+        _c(900023, "invalid_request", 400,
+           "Specified tenant identifier '{tenant}' is neither a valid DNS name, nor a valid "
+           "external domain."),
+        _c(9001023, "invalid_request", 400,
+           "The grant type is not supported over the /common or /consumers endpoints. Please "
+           "use the /organizations or tenant-specific endpoint."),
+        _c(70008, "invalid_grant", 400,
+           "The provided authorization code or refresh token has expired due to inactivity. "
+           "Send a new interactive authorization request for this user and resource."),
+        _c(54005, "invalid_grant", 400,
+           "OAuth2 Authorization code was already redeemed, please retry with a new valid code "
+           "or use an existing refresh token."),
+        _c(70000, "invalid_grant", 400, "Provided grant is invalid or malformed."),
+        _c(9002313, "invalid_grant", 400, "Invalid request. Request is malformed or invalid."),
+        _c(501481, "invalid_grant", 400,
+           "The Code_Verifier does not match the code_challenge supplied in the authorization "
+           "request."),
+        _c(70011, "invalid_scope", 400,
+           "The provided value for the input parameter 'scope' is not valid. The scope {scope} "
+           "is not valid."),
+        _c(1002012, "invalid_scope", 400,
+           "The provided value for scope {scope} is not valid. Client credential flows must "
+           "have a scope value with /.default suffixed to the resource identifier (application "
+           "ID URI)."),
+        _c(900144, "invalid_request", 400,
+           "The request body must contain the following parameter: '{name}'."),
+        _c(90014, "invalid_request", 400,
+           "The required field '{name}' is missing from the credential. Ensure that you have "
+           "all the necessary parameters for the login request."),
+        _c(65001, "invalid_grant", 400,
+           "The user or administrator has not consented to use the application with ID "
+           "'{app_id}' named '{app_name}'. Send an interactive authorization request for this "
+           "user and resource.", "consent_required"),
+        _c(65004, "access_denied", 400, "User declined to consent to access the app."),
+        _c(50058, "login_required", 400,
+           "A silent sign-in request was sent but no user is signed in."),
+        _c(50105, "interaction_required", 400,
+           "The signed in user '{upn}' is not assigned to a role for the application "
+           "'{app_id}'({app_name})."),
+        _c(50057, "invalid_grant", 400, "The user account is disabled."),
+        _c(50126, "invalid_grant", 400,
+           "Error validating credentials due to invalid username or password."),
+        _c(50173, "invalid_grant", 400,
+           "The provided grant has expired due to it being revoked, a fresh auth token is "
+           "needed. The user might have changed or reset their password. The grant was issued "
+           "on '{issued}' and the TokensValidFrom date (before which tokens are not valid) for "
+           "this user is '{valid_from}'.", "bad_token"),
+        _c(700054, "unsupported_response_type", 400,
+           "response_type 'id_token' is not enabled for the application."),
+        _c(700051, "unsupported_response_type", 400,
+           "response_type 'token' is not enabled for the application."),
+        _c(50049, "invalid_instance", 400, "Unknown or invalid instance."),
+        _c(9002326, "invalid_request", 400,
+           "Cross-origin token redemption is permitted only for the 'Single-Page Application' "
+           "client-type. Request origin: '{origin}'."),
+        _c(90009, "invalid_request", 400,
+           "Application '{app_id}'({app_name}) is requesting a token for itself. This scenario "
+           "is supported only if resource is specified using the GUID based App Identifier."),
+        _c(500011, "invalid_resource", 400,
+           "The resource principal named {resource} was not found in the tenant named "
+           "{tenant}. This can happen if the application has not been installed by the "
+           "administrator of the tenant or consented to by any user in the tenant. You might "
+           "have sent your authentication request to the wrong tenant."),
+        _c(70003, "unsupported_grant_type", 400,
+           "The app requested an unsupported grant type '{grant_type}'."),
+        _c(900561, "invalid_request", 400,
+           "The endpoint only accepts {method} requests. Received a {received} request."),
+        _c(90056, "invalid_request", 400,
+           "BadRequest - The request body is not a valid form-encoded body or has the wrong "
+           "content type."),
+        _c(90033, "temporarily_unavailable", 503,
+           "A transient error has occurred. Please try again."),
+        _c(50000, "server_error", 500,
+           "There was an error issuing a token or an issue with our sign-in service."),
+        _c(50196, "temporarily_unavailable", 429,
+           "The server terminated an operation because it encountered a client request loop."),
+        _c(70016, "authorization_pending", 400,
+           "OAuth 2.0 device flow error. Authorization is pending. Continue polling."),
+        _c(50055, "user_password_expired", 400, "Password is expired.", "user_password_expired"),
+        _c(50076, "invalid_grant", 400,
+           "Due to a configuration change made by your administrator, or because you moved to a "
+           "new location, you must use multi-factor authentication to access '{app_id}'.",
+           "basic_action"),
+        _c(700082, "invalid_grant", 400,
+           "The refresh token has expired due to inactivity. The token was issued on {issued} "
+           "and was inactive for 90.00:00:00."),
+    )
+}
+
+class _SafeFormat(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+@dataclass
+class EntraError(Exception):
+    """An AADSTS error raised anywhere in the provider and rendered by the endpoint's handler."""
+
+    code: int
+    params: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    status: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.description_head)
+
+    @property
+    def entry(self) -> AadstsCode:
+        return CATALOGUE.get(
+            self.code,
+            AadstsCode(self.code, self.error or "invalid_request", self.status or 400,
+                       "An error occurred ({code}).".replace("{code}", str(self.code))),
+        )
+
+    @property
+    def error_value(self) -> str:
+        return self.error or self.entry.error
+
+    @property
+    def http_status(self) -> int:
+        return self.status or self.entry.status
+
+    @property
+    def message(self) -> str:
+        return self.entry.message.format_map(_SafeFormat(self.params))
+
+    @property
+    def description_head(self) -> str:
+        return f"AADSTS{self.code}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ErrorContext:
+    """What an error body needs besides the code: when, trace and correlation ids, host."""
+
+    now: datetime
+    base_url: str
+    correlation_id: str | None = None
+    trace_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def timestamp(self) -> str:
+        return self.now.strftime("%Y-%m-%d %H:%M:%SZ")
+
+    @property
+    def correlation(self) -> str:
+        return self.correlation_id or str(uuid.uuid4())
+
+
+def error_body(err: EntraError, ctx: ErrorContext) -> dict[str, Any]:
+    """Entra's JSON error body, members in the order Entra serves them."""
+    correlation = ctx.correlation
+    description = (
+        f"{err.description_head} Trace ID: {ctx.trace_id} Correlation ID: {correlation} "
+        f"Timestamp: {ctx.timestamp}"
+    )
+    body: dict[str, Any] = {
+        "error": err.error_value,
+        "error_description": description,
+        "error_codes": [err.code],
+        "timestamp": ctx.timestamp,
+        "trace_id": ctx.trace_id,
+        "correlation_id": correlation,
+        "error_uri": f"{ctx.base_url}/error?code={err.code}",
+    }
+    if err.entry.suberror:
+        body["suberror"] = err.entry.suberror
+    body.update(err.extra)
+    return body

@@ -1,0 +1,252 @@
+"""Installations of partner apps in tenants, and the client credentials each one hands out.
+
+Pure bookkeeping: no HTTP, no app registrations. The caller adds the generated
+:class:`ClientSecret` to the app registration (and removes it on rotation or uninstall).
+
+One active installation per (app, tenant). An uninstalled installation stays readable by id, with
+``state == "uninstalled"``, so a test can still inspect it; installing the same app again creates a
+new installation id.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from ..clock import Clock
+
+InstallationState = Literal["installed", "uninstalled"]
+_SECRET_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.~"
+
+
+def new_hex_id() -> str:
+    """32 lowercase hex characters, the id shape the platform uses for events and installations."""
+    return uuid.uuid4().hex
+
+
+def isoformat(instant: datetime | None) -> str | None:
+    return None if instant is None else instant.isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, kw_only=True)
+class TenantRef:
+    """The tenant an app is installed in: ``id`` is the GUID, ``domain`` its primary domain."""
+
+    id: str
+    domain: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClientSecret:
+    """A password credential in the shape of Entra's ``passwordCredential``."""
+
+    key_id: str
+    secret_text: str
+    display_name: str
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def generate(cls, *, now: datetime, lifetime: timedelta, display_name: str) -> ClientSecret:
+        # Entra secrets are 40 characters with "Q~" after a three-character hint and a digit.
+        hint = "".join(secrets.choice(_SECRET_ALPHABET[:52]) for _ in range(3))
+        body = "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(34))
+        return cls(
+            key_id=str(uuid.uuid4()),
+            secret_text=f"{hint}{secrets.randbelow(10)}Q~{body}",
+            display_name=display_name,
+            start=now,
+            end=now + lifetime,
+        )
+
+    @property
+    def hint(self) -> str:
+        return self.secret_text[:3]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Installation:
+    installation_id: str
+    app_id: str
+    app_version_id: str
+    app_version_name: str
+    tenant: TenantRef
+    client_id: str
+    credential: ClientSecret
+    events_url: str
+    installed_at: datetime
+    rotated_at: datetime | None = None
+    uninstalled_at: datetime | None = None
+    state: InstallationState = "installed"
+
+    @property
+    def active(self) -> bool:
+        return self.state == "installed"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "installation_id": self.installation_id,
+            "app_id": self.app_id,
+            "app_version_id": self.app_version_id,
+            "app_version_name": self.app_version_name,
+            "account_id": self.tenant.id,
+            "account_name": self.tenant.domain,
+            "client_id": self.client_id,
+            "client_secret": self.credential.secret_text,
+            "secret_key_id": self.credential.key_id,
+            "secret_expires_at": isoformat(self.credential.end),
+            "events_url": self.events_url,
+            "state": self.state,
+            "installed_at": isoformat(self.installed_at),
+            "rotated_at": isoformat(self.rotated_at),
+            "uninstalled_at": isoformat(self.uninstalled_at),
+        }
+
+
+class InstallationError(Exception):
+    """Base for registry errors; ``status`` is the HTTP status a control endpoint answers with."""
+
+    status = 400
+    error = "invalid_request"
+
+
+class UnknownInstallation(InstallationError):
+    status = 404
+    error = "not_found"
+
+
+class AlreadyInstalled(InstallationError):
+    status = 409
+    error = "conflict"
+
+
+class NotInstalled(InstallationError):
+    status = 409
+    error = "conflict"
+
+
+@dataclass
+class InstallationRegistry:
+    """Installations by id, the active one per (app, tenant), and who signed in through each."""
+
+    clock: Clock
+    secret_lifetime: timedelta = timedelta(days=180)
+    _by_id: dict[str, Installation] = field(default_factory=dict)
+    _app_versions: dict[str, str] = field(default_factory=dict)
+    _users: dict[str, set[str]] = field(default_factory=dict)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def install(
+        self,
+        *,
+        app_id: str,
+        tenant: TenantRef,
+        events_url: str,
+        client_id: str | None = None,
+        app_version_name: str = "1.0.0",
+    ) -> Installation:
+        """A new installation with fresh client credentials for ``client_id`` (default ``app_id``)."""
+        now = self.clock.now()
+        with self._lock:
+            if self.find(app_id=app_id, tenant_id=tenant.id) is not None:
+                raise AlreadyInstalled(f"app {app_id} is already installed in tenant {tenant.id}")
+            installation_id = new_hex_id()
+            installation = Installation(
+                installation_id=installation_id,
+                app_id=app_id,
+                app_version_id=self._app_versions.setdefault(app_id, new_hex_id()),
+                app_version_name=app_version_name,
+                tenant=tenant,
+                client_id=client_id or app_id,
+                credential=self._new_secret(now, installation_id),
+                events_url=events_url,
+                installed_at=now,
+            )
+            self._by_id[installation_id] = installation
+            self._users[installation_id] = set()
+            return installation
+
+    def rotate_credentials(self, installation_id: str) -> tuple[Installation, ClientSecret]:
+        """Issue a new secret; returns the updated installation and the secret it replaced."""
+        now = self.clock.now()
+        with self._lock:
+            current = self._require_active(installation_id)
+            updated = replace(
+                current, credential=self._new_secret(now, installation_id), rotated_at=now
+            )
+            self._by_id[installation_id] = updated
+            return updated, current.credential
+
+    def uninstall(self, installation_id: str) -> Installation:
+        now = self.clock.now()
+        with self._lock:
+            current = self._require_active(installation_id)
+            updated = replace(current, state="uninstalled", uninstalled_at=now)
+            self._by_id[installation_id] = updated
+            self._users.pop(installation_id, None)
+            return updated
+
+    def get(self, installation_id: str) -> Installation:
+        with self._lock:
+            found = self._by_id.get(installation_id)
+        if found is None:
+            raise UnknownInstallation(f"no installation {installation_id!r}")
+        return found
+
+    def find(self, *, app_id: str, tenant_id: str) -> Installation | None:
+        """The active installation of ``app_id`` in ``tenant_id``, if any."""
+        with self._lock:
+            return next(
+                (
+                    i
+                    for i in self._by_id.values()
+                    if i.active and i.app_id == app_id and i.tenant.id == tenant_id
+                ),
+                None,
+            )
+
+    def all(self) -> list[Installation]:
+        with self._lock:
+            return list(self._by_id.values())
+
+    def in_tenant(self, tenant_id: str) -> list[Installation]:
+        with self._lock:
+            return [i for i in self._by_id.values() if i.active and i.tenant.id == tenant_id]
+
+    def note_sign_in(self, *, tenant_id: str, client_id: str, user_id: str) -> Installation | None:
+        """Record that ``user_id`` signed in to the installed app; returns the installation."""
+        with self._lock:
+            for installation in self.in_tenant(tenant_id):
+                if installation.client_id == client_id:
+                    self._users[installation.installation_id].add(user_id)
+                    return installation
+        return None
+
+    def users(self, installation_id: str) -> frozenset[str]:
+        with self._lock:
+            return frozenset(self._users.get(installation_id, ()))
+
+    def forget_user(self, installation_id: str, user_id: str) -> None:
+        with self._lock:
+            self._users.get(installation_id, set()).discard(user_id)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._by_id.clear()
+            self._app_versions.clear()
+            self._users.clear()
+
+    def _require_active(self, installation_id: str) -> Installation:
+        current = self.get(installation_id)
+        if not current.active:
+            raise NotInstalled(f"installation {installation_id} is uninstalled")
+        return current
+
+    def _new_secret(self, now: datetime, installation_id: str) -> ClientSecret:
+        return ClientSecret.generate(
+            now=now, lifetime=self.secret_lifetime, display_name=f"installation {installation_id}"
+        )
