@@ -1,0 +1,93 @@
+"""Helpers shared by the thin HTTP handlers: base URL, Entra headers, error rendering."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from ..errors import EntraError, ErrorContext, error_body
+from ..state import IdpState
+
+templates = Environment(
+    loader=PackageLoader("mock_idp", "templates"), autoescape=select_autoescape(["html"])
+)
+
+MAX_PARAM_LENGTH = 8192
+
+
+def idp(request: Request) -> IdpState:
+    state: IdpState = request.app.state.idp
+    return state
+
+
+def base_url(request: Request) -> str:
+    """The issuer base: ``public_url`` when configured, else the scheme and host requested."""
+    configured = idp(request).config.public_url
+    if configured:
+        return configured.rstrip("/")
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def entra_headers(request: Request, *, trace_id: str | None = None) -> dict[str, str]:
+    return {
+        "x-ms-request-id": trace_id or str(uuid.uuid4()),
+        "x-ms-ests-server": "2.1.mock - sso-harness",
+        "X-Content-Type-Options": "nosniff",
+    }
+
+
+def json_response(request: Request, body: Any, status: int = 200, *,
+                  cache: str = "no-store, no-cache", headers: dict[str, str] | None = None
+                  ) -> Response:
+    all_headers = {
+        **entra_headers(request), "Cache-Control": cache, "Pragma": "no-cache",
+        "Access-Control-Allow-Origin": "*", **(headers or {}),
+    }
+    return Response(
+        json.dumps(body, separators=(",", ":")), status_code=status, headers=all_headers,
+        media_type="application/json; charset=utf-8",
+    )
+
+
+def error_context(request: Request) -> ErrorContext:
+    correlation = request.headers.get("client-request-id") or request.query_params.get(
+        "client-request-id"
+    )
+    if correlation is not None and len(correlation) > 64:
+        correlation = None
+    return ErrorContext(now=idp(request).clock.now(), base_url=base_url(request),
+                        correlation_id=correlation)
+
+
+def error_json(request: Request, err: EntraError, headers: dict[str, str] | None = None
+               ) -> Response:
+    ctx = error_context(request)
+    return json_response(request, error_body(err, ctx), err.http_status,
+                         headers={"x-ms-request-id": ctx.trace_id, **(headers or {})})
+
+
+def error_page(request: Request, err: EntraError) -> HTMLResponse:
+    """Entra's own "trouble signing you in" page, used when it must not redirect."""
+    ctx = error_context(request)
+    html = templates.get_template("error.html").render(
+        code=err.code, message=err.message, error=err.error_value, trace_id=ctx.trace_id,
+        correlation_id=ctx.correlation, timestamp=ctx.timestamp,
+    )
+    return HTMLResponse(html, status_code=err.http_status if err.http_status >= 400 else 400,
+                        headers=entra_headers(request, trace_id=ctx.trace_id))
+
+
+def plain_error(status: int, message: str, **fields: Any) -> JSONResponse:
+    """The test-control and management APIs' error: ``{"error": {"code", "message", "field"}}``."""
+    return JSONResponse({"error": {"code": _code_for(status), "message": message, **fields}},
+                        status_code=status)
+
+
+def _code_for(status: int) -> str:
+    return {400: "BadRequest", 404: "NotFound", 405: "MethodNotAllowed", 409: "Conflict",
+            415: "UnsupportedMediaType", 422: "BadRequest"}.get(status, "Error")
