@@ -1,0 +1,46 @@
+"""Bounded HTTP calls to the identity provider, with transport failures mapped to login errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from .errors import IdpTimeout, IdpUnreachable
+
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+"""No provider call may hang a login: 5 s to connect, 10 s for each read/write/pool wait."""
+
+
+async def send(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    endpoint: str,
+    timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+    headers: Mapping[str, str] | None = None,
+    data: Mapping[str, str] | None = None,
+) -> httpx.Response:
+    """One request; :class:`IdpTimeout` or :class:`IdpUnreachable` instead of httpx errors."""
+    try:
+        return await client.request(
+            method, url, headers=headers, data=data, timeout=timeout, follow_redirects=False
+        )
+    except httpx.TimeoutException as exc:
+        raise IdpTimeout(f"{endpoint} at {url} timed out", endpoint=endpoint) from exc
+    except httpx.HTTPError as exc:
+        raise IdpUnreachable(
+            f"{endpoint} at {url} unreachable: {type(exc).__name__}: {exc}", endpoint=endpoint
+        ) from exc
+
+
+def json_object(response: httpx.Response) -> dict[str, Any] | None:
+    """The body as a JSON object, or ``None`` when it is not one."""
+    try:
+        body = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return body if isinstance(body, dict) else None

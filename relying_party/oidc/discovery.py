@@ -1,0 +1,242 @@
+"""Provider metadata: OpenID Connect Discovery 1.0 (§3 metadata, §4 obtaining it, §4.3 issuer).
+
+https://openid.net/specs/openid-connect-discovery-1_0.html
+
+Entra ID: the ``common`` / ``organizations`` documents carry the literal issuer
+``https://<host>/{tenantid}/v2.0``, and a document fetched through a tenant *domain* names the
+tenant *GUID*. :func:`check_discovery_issuer` accepts exactly those two deviations (see there);
+ID-token validation then resolves ``{tenantid}`` with the token's ``tid``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from ..clock import Clock
+from ._http import DEFAULT_TIMEOUT, json_object, send
+from .errors import DiscoveryFailed, DiscoveryIssuerMismatch
+
+__all__ = [
+    "TENANT_PLACEHOLDER",
+    "WELL_KNOWN",
+    "DiscoveryCache",
+    "ProviderMetadata",
+    "check_discovery_issuer",
+    "derive_discovery_url",
+    "fetch_provider_metadata",
+    "issuer_from_discovery_url",
+]
+
+WELL_KNOWN = "/.well-known/openid-configuration"
+TENANT_PLACEHOLDER = "{tenantid}"
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_ENTRA_V2_AUTHORIZE = re.compile(r"^(?P<base>/[^/]+)/oauth2/v2\.0/authorize/?$")
+_ENTRA_V1_AUTHORIZE = re.compile(r"^(?P<base>/[^/]+)/oauth2/authorize/?$")
+_GENERIC_AUTHORIZE_TAIL = re.compile(
+    r"(/protocol/openid-connect|/oauth2|/oauth)?/(authorize|auth)/?$"
+)
+
+
+def _strings(value: Any, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return default
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProviderMetadata:
+    """The parts of a discovery document the relying party uses (Discovery §3)."""
+
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    jwks_uri: str
+    userinfo_endpoint: str | None = None
+    end_session_endpoint: str | None = None
+    id_token_signing_alg_values_supported: tuple[str, ...] = ("RS256",)
+    token_endpoint_auth_methods_supported: tuple[str, ...] = ("client_secret_basic",)
+    code_challenge_methods_supported: tuple[str, ...] = ()
+    frontchannel_logout_supported: bool = False
+    backchannel_logout_supported: bool = False
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> ProviderMetadata:
+        """Parse a discovery document; :class:`DiscoveryFailed` when a required member is bad."""
+        required = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
+        for name in required:
+            if not isinstance(doc.get(name), str) or not doc[name]:
+                raise DiscoveryFailed(f"discovery document lacks a string {name!r}")
+        optional = {
+            name: doc[name] if isinstance(doc.get(name), str) else None
+            for name in ("userinfo_endpoint", "end_session_endpoint")
+        }
+        return cls(
+            issuer=doc["issuer"],
+            authorization_endpoint=doc["authorization_endpoint"],
+            token_endpoint=doc["token_endpoint"],
+            jwks_uri=doc["jwks_uri"],
+            **optional,
+            id_token_signing_alg_values_supported=_strings(
+                doc.get("id_token_signing_alg_values_supported"), ("RS256",)
+            ),
+            token_endpoint_auth_methods_supported=_strings(
+                doc.get("token_endpoint_auth_methods_supported"), ("client_secret_basic",)
+            ),
+            code_challenge_methods_supported=_strings(doc.get("code_challenge_methods_supported")),
+            frontchannel_logout_supported=doc.get("frontchannel_logout_supported") is True,
+            backchannel_logout_supported=doc.get("backchannel_logout_supported") is True,
+            raw=MappingProxyType(dict(doc)),
+        )
+
+
+def derive_discovery_url(authorization_uri: str) -> str:
+    """The discovery URL belonging to an authorization endpoint URL.
+
+    - Entra v2 ``…/{tenant}/oauth2/v2.0/authorize``
+      -> ``…/{tenant}/v2.0/.well-known/openid-configuration``
+    - Entra v1 ``…/{tenant}/oauth2/authorize`` -> ``…/{tenant}/.well-known/openid-configuration``
+    - otherwise a heuristic: drop the query, then a trailing ``/authorize`` or ``/auth`` together
+      with a preceding ``/oauth2``, ``/oauth`` or ``/protocol/openid-connect`` (Keycloak), and use
+      what is left as the issuer. When the guess is wrong, configure the discovery URL explicitly.
+    """
+    parts = urlsplit(authorization_uri)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"not an absolute http(s) URL: {authorization_uri!r}")
+    path = parts.path
+    if match := _ENTRA_V2_AUTHORIZE.match(path):
+        new_path = f"{match['base']}/v2.0{WELL_KNOWN}"
+    elif match := _ENTRA_V1_AUTHORIZE.match(path):
+        new_path = f"{match['base']}{WELL_KNOWN}"
+    else:
+        issuer_path = _GENERIC_AUTHORIZE_TAIL.sub("", path).rstrip("/")
+        new_path = f"{issuer_path}{WELL_KNOWN}"
+    return urlunsplit((parts.scheme, parts.netloc, new_path, "", ""))
+
+
+def issuer_from_discovery_url(discovery_url: str) -> str:
+    """The issuer a discovery URL promises: the URL minus ``/.well-known/openid-configuration``."""
+    if not discovery_url.endswith(WELL_KNOWN):
+        raise ValueError(f"not a discovery URL: {discovery_url!r}")
+    return discovery_url[: -len(WELL_KNOWN)]
+
+
+def _is_tenant_alias(segment: str) -> bool:
+    return segment in ("common", "organizations", "consumers") or (
+        "." in segment and not _GUID.fullmatch(segment)
+    )
+
+
+def check_discovery_issuer(
+    document_issuer: str, expected_issuer: str, *, allow_trailing_slash: bool = False
+) -> None:
+    """Discovery §4.3: the document's ``issuer`` must equal the expected issuer.
+
+    ``allow_trailing_slash`` is for an expected issuer derived from a discovery URL: §4.1 drops a
+    terminating ``/`` of the issuer before appending the well-known path, so ``…/tid/`` (Entra v1)
+    and ``…/tid`` share one discovery URL.
+
+    One Entra rule is added: when the expected issuer's first path segment is a tenant *alias*
+    (``common``, ``organizations``, ``consumers`` or a domain such as ``contoso.onmicrosoft.com``),
+    the document may name the tenant GUID or the literal ``{tenantid}`` there instead, provided
+    scheme, host, port and every other path segment are identical. A GUID tenant must match exactly.
+    """
+    actual = document_issuer
+    if allow_trailing_slash and not expected_issuer.endswith("/"):
+        actual = actual.removesuffix("/")
+    if actual == expected_issuer:
+        return
+    doc, exp = urlsplit(actual), urlsplit(expected_issuer)
+    doc_segments, exp_segments = doc.path.split("/"), exp.path.split("/")
+    if (
+        (doc.scheme, doc.netloc, doc.query, doc.fragment)
+        == (exp.scheme, exp.netloc, exp.query, exp.fragment)
+        and len(doc_segments) == len(exp_segments) >= 2
+        and doc_segments[2:] == exp_segments[2:]
+        and _is_tenant_alias(exp_segments[1])
+        and (doc_segments[1] == TENANT_PLACEHOLDER or _GUID.fullmatch(doc_segments[1]))
+    ):
+        return
+    raise DiscoveryIssuerMismatch(
+        f"discovery document issuer {document_issuer!r} != expected {expected_issuer!r}"
+    )
+
+
+async def fetch_provider_metadata(
+    client: httpx.AsyncClient,
+    discovery_url: str,
+    *,
+    expected_issuer: str | None = None,
+    timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+) -> ProviderMetadata:
+    """GET and check a discovery document.
+
+    ``expected_issuer`` defaults to :func:`issuer_from_discovery_url`. Raises
+    :class:`IdpTimeout` / :class:`IdpUnreachable`, :class:`DiscoveryFailed` (non-200, not a JSON
+    object, required member missing) or :class:`DiscoveryIssuerMismatch`.
+    """
+    derived = expected_issuer is None
+    expected = expected_issuer or issuer_from_discovery_url(discovery_url)
+    response = await send(client, "GET", discovery_url, endpoint="discovery", timeout=timeout)
+    if response.status_code != 200:
+        raise DiscoveryFailed(f"GET {discovery_url} answered HTTP {response.status_code}")
+    doc = json_object(response)
+    if doc is None:
+        raise DiscoveryFailed(f"GET {discovery_url} did not return a JSON object")
+    metadata = ProviderMetadata.from_document(doc)
+    check_discovery_issuer(metadata.issuer, expected, allow_trailing_slash=derived)
+    return metadata
+
+
+class DiscoveryCache:
+    """Provider metadata per (discovery URL, expected issuer), kept for ``ttl`` by ``clock``.
+
+    Failures are not cached. Concurrent callers for the same URL share one fetch.
+    """
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        clock: Clock,
+        ttl: timedelta = timedelta(hours=1),
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self._client = client
+        self._clock = clock
+        self._ttl = ttl
+        self._timeout = timeout
+        self._entries: dict[tuple[str, str | None], tuple[datetime, ProviderMetadata]] = {}
+        self._locks: dict[tuple[str, str | None], asyncio.Lock] = {}
+
+    async def get(
+        self, discovery_url: str, *, expected_issuer: str | None = None
+    ) -> ProviderMetadata:
+        key = (discovery_url, expected_issuer)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            cached = self._entries.get(key)
+            if cached is not None and self._clock.now() < cached[0] + self._ttl:
+                return cached[1]
+            metadata = await fetch_provider_metadata(
+                self._client,
+                discovery_url,
+                expected_issuer=expected_issuer,
+                timeout=self._timeout,
+            )
+            self._entries[key] = (self._clock.now(), metadata)
+            return metadata
+
+    def invalidate(self, discovery_url: str | None = None) -> None:
+        """Forget one URL's metadata (e.g. after an admin edits the connection), or all."""
+        for key in [k for k in self._entries if discovery_url in (None, k[0])]:
+            del self._entries[key]

@@ -1,0 +1,388 @@
+"""Why a sign-in failed: one exception class per failure, each with a stable machine ``code``.
+
+Every class carries three texts:
+
+- ``message``: plain language for the person signing in (safe to show on the failure page);
+- ``detail``: technical detail for the error log (never shown to end users);
+- ``admin_hint``: what an administrator can do about it, when there is something to do.
+
+Handlers catch :class:`LoginError`, log ``code``/``detail``/``admin_hint`` under a reference id and
+render ``message``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+__all__ = [
+    "AADSTS_ADMIN_HINTS",
+    "AlgNotAllowed",
+    "AmbiguousSigningKey",
+    "AtHashMismatch",
+    "AtHashMissing",
+    "CHashMismatch",
+    "CHashMissing",
+    "ClientSecretExpired",
+    "ClientSecretInvalid",
+    "DiscoveryFailed",
+    "DiscoveryIssuerMismatch",
+    "EventMalformed",
+    "EventSignatureInvalid",
+    "EventStale",
+    "EventUnknownKey",
+    "EventUnsigned",
+    "IdTokenAzpMismatch",
+    "IdTokenBadSignature",
+    "IdTokenExpired",
+    "IdTokenIatFuture",
+    "IdTokenIatMissing",
+    "IdTokenMalformed",
+    "IdTokenNotYetValid",
+    "IdTokenSubMissing",
+    "IdTokenWrongAudience",
+    "IdTokenWrongIssuer",
+    "IdpError",
+    "IdpTimeout",
+    "IdpUnreachable",
+    "JwksUnavailable",
+    "LoginError",
+    "LogoutTokenInvalid",
+    "NonceMismatch",
+    "TokenEndpointError",
+    "UnknownSigningKey",
+    "UserinfoFailed",
+    "UserinfoSubMismatch",
+    "idp_error_from_body",
+    "parse_aadsts",
+]
+
+_GENERIC = "We could not sign you in. Please try again or contact support."
+_TOKEN = "We could not verify the sign-in response from your identity provider."
+_CONFIG = "Single sign-on is not set up correctly. Please contact support."
+
+
+class LoginError(Exception):
+    """Base class of every sign-in failure the protocol modules raise."""
+
+    code: ClassVar[str] = "login_failed"
+    default_message: ClassVar[str] = _GENERIC
+    default_admin_hint: ClassVar[str | None] = None
+
+    def __init__(
+        self, detail: str = "", *, message: str | None = None, admin_hint: str | None = None
+    ) -> None:
+        self.detail = detail
+        self.message = message or self.default_message
+        self.admin_hint = admin_hint or self.default_admin_hint
+        super().__init__(f"{self.code}: {detail}" if detail else self.code)
+
+
+# --- ID token --------------------------------------------------------------------------------
+
+
+class IdTokenMalformed(LoginError):
+    """Not a well-formed signed JWT, or a required claim has the wrong type."""
+
+    code = "id_token_malformed"
+    default_message = _TOKEN
+
+
+class AlgNotAllowed(LoginError):
+    """The JWS ``alg`` is not in the allow-list (``none`` and HMAC never are)."""
+
+    code = "alg_not_allowed"
+    default_message = _TOKEN
+    default_admin_hint = "The identity provider signed with an algorithm this app does not accept."
+
+
+class UnknownSigningKey(LoginError):
+    """No JWKS key fits the token's ``kid`` and ``alg``, even after a re-fetch."""
+
+    code = "unknown_signing_key"
+    default_message = _TOKEN
+
+
+class AmbiguousSigningKey(LoginError):
+    """The token has no ``kid`` and several keys could verify it; we refuse to guess."""
+
+    code = "ambiguous_signing_key"
+    default_message = _TOKEN
+
+
+class IdTokenBadSignature(LoginError):
+    code = "id_token_bad_signature"
+    default_message = _TOKEN
+
+
+class IdTokenWrongIssuer(LoginError):
+    code = "id_token_wrong_issuer"
+    default_message = _TOKEN
+    default_admin_hint = "Check the connection's issuer / tenant against the identity provider."
+
+
+class IdTokenWrongAudience(LoginError):
+    code = "id_token_wrong_audience"
+    default_message = _TOKEN
+    default_admin_hint = "Check that the connection's Client ID matches the app registration."
+
+
+class IdTokenAzpMismatch(LoginError):
+    code = "id_token_azp_mismatch"
+    default_message = _TOKEN
+
+
+class IdTokenExpired(LoginError):
+    code = "id_token_expired"
+    default_message = "The sign-in took too long or the clock is off. Please try again."
+
+
+class IdTokenNotYetValid(LoginError):
+    code = "id_token_not_yet_valid"
+    default_message = "The sign-in response is not valid yet; a clock may be wrong."
+
+
+class IdTokenIatMissing(LoginError):
+    code = "id_token_iat_missing"
+    default_message = _TOKEN
+
+
+class IdTokenIatFuture(LoginError):
+    code = "id_token_iat_future"
+    default_message = "The sign-in response is dated in the future; a clock may be wrong."
+
+
+class IdTokenSubMissing(LoginError):
+    code = "id_token_sub_missing"
+    default_message = _TOKEN
+
+
+class NonceMismatch(LoginError):
+    code = "nonce_mismatch"
+    default_message = "This sign-in response does not belong to your sign-in. Please try again."
+
+
+class AtHashMismatch(LoginError):
+    code = "at_hash_mismatch"
+    default_message = _TOKEN
+
+
+class AtHashMissing(LoginError):
+    code = "at_hash_missing"
+    default_message = _TOKEN
+
+
+class CHashMismatch(LoginError):
+    code = "c_hash_mismatch"
+    default_message = _TOKEN
+
+
+class CHashMissing(LoginError):
+    code = "c_hash_missing"
+    default_message = _TOKEN
+
+
+# --- Provider endpoints ----------------------------------------------------------------------
+
+
+class DiscoveryFailed(LoginError):
+    code = "discovery_failed"
+    default_message = _CONFIG
+    default_admin_hint = "Check the connection's issuer / discovery URL."
+
+
+class DiscoveryIssuerMismatch(LoginError):
+    """The discovery document names another issuer than expected (OIDC Discovery §4.3)."""
+
+    code = "discovery_issuer_mismatch"
+    default_message = _CONFIG
+    default_admin_hint = "The discovery document's issuer differs from the configured issuer."
+
+
+class JwksUnavailable(LoginError):
+    code = "jwks_unavailable"
+    default_message = "Your identity provider could not be reached. Please try again later."
+
+
+class IdpUnreachable(LoginError):
+    code = "idp_unreachable"
+    default_message = "Your identity provider could not be reached. Please try again later."
+
+    def __init__(self, detail: str = "", *, endpoint: str = "") -> None:
+        super().__init__(detail)
+        self.endpoint = endpoint
+
+
+class IdpTimeout(IdpUnreachable):
+    code = "idp_timeout"
+    default_message = "Your identity provider took too long to answer. Please try again later."
+
+
+class TokenEndpointError(LoginError):
+    """The token endpoint answered, but not with a usable OAuth success or error response."""
+
+    code = "token_endpoint_error"
+    default_message = _GENERIC
+
+
+class UserinfoFailed(LoginError):
+    code = "userinfo_failed"
+    default_message = _GENERIC
+
+
+class UserinfoSubMismatch(LoginError):
+    """UserInfo ``sub`` differs from the ID token's (OIDC Core §5.3.2)."""
+
+    code = "userinfo_sub_mismatch"
+    default_message = _TOKEN
+
+
+# --- OAuth / Entra errors returned by the provider -------------------------------------------
+
+AADSTS_ADMIN_HINTS: Mapping[int, str] = {
+    7000222: "The client secret has expired. Create a new client secret in the identity provider "
+    "and enter its value in this connection.",
+    7000215: "The client secret is wrong. Enter the secret's Value (not its Secret ID) in this "
+    "connection, or create a new secret.",
+    7000218: "No client secret was sent. Enter the client secret in this connection.",
+    700016: "The Client ID is not known in this tenant. Check the Client ID and tenant in the "
+    "Authorization URI.",
+    90002: "The tenant in the Authorization URI does not exist. Check the tenant ID or domain.",
+    50011: "The redirect URI is not registered. Add this app's callback URL to the app "
+    "registration's redirect URIs.",
+    50105: "The user is not assigned to the application. Assign the user (or a group) to the "
+    "enterprise application, or turn off assignment required.",
+    65001: "Consent is missing. Grant admin consent for the application in the identity provider.",
+    50057: "The user's account is disabled in the identity provider.",
+    501481: "The PKCE code verifier did not match; the sign-in was probably replayed.",
+    54005: "The authorization code was already redeemed; the sign-in was probably replayed.",
+    70008: "The authorization code expired before it was redeemed.",
+}
+
+_USER_MESSAGES: Mapping[str, str] = {
+    "access_denied": "Sign-in was cancelled or access was denied.",
+    "login_required": "You need to sign in at your identity provider first.",
+    "interaction_required": "Your identity provider needs you to complete an extra step.",
+    "consent_required": "Your administrator needs to approve this application.",
+    "temporarily_unavailable": "Your identity provider is temporarily unavailable.",
+    "server_error": "Your identity provider reported an internal error.",
+}
+
+_AADSTS = re.compile(r"AADSTS(\d+)")
+
+
+def parse_aadsts(description: str | None) -> int | None:
+    """The first ``AADSTSnnnn`` code in an Entra ``error_description``, if any."""
+    match = _AADSTS.search(description or "")
+    return int(match.group(1)) if match else None
+
+
+class IdpError(LoginError):
+    """The provider answered with an OAuth error (authorization redirect or token endpoint)."""
+
+    code = "idp_error"
+    default_message = _GENERIC
+
+    def __init__(
+        self,
+        error: str,
+        error_description: str | None = None,
+        *,
+        aadsts: int | None = None,
+        status_code: int | None = None,
+        error_uri: str | None = None,
+    ) -> None:
+        self.error = error
+        self.error_description = error_description
+        self.aadsts = aadsts if aadsts is not None else parse_aadsts(error_description)
+        self.status_code = status_code
+        self.error_uri = error_uri
+        hint = AADSTS_ADMIN_HINTS.get(self.aadsts) if self.aadsts is not None else None
+        message = _USER_MESSAGES.get(error)
+        if self.aadsts is not None:
+            message = f"{message or _GENERIC} (Error code AADSTS{self.aadsts}.)"
+        detail = f"{error}: {error_description}" if error_description else error
+        super().__init__(detail, message=message, admin_hint=hint)
+
+
+class ClientSecretExpired(IdpError):
+    """AADSTS7000222: the client secret is past its end date."""
+
+    code = "client_secret_expired"
+    default_message = _CONFIG
+
+
+class ClientSecretInvalid(IdpError):
+    """AADSTS7000215: wrong secret value (often the secret ID pasted instead of the value)."""
+
+    code = "client_secret_invalid"
+    default_message = _CONFIG
+
+
+_BY_AADSTS: Mapping[int, type[IdpError]] = {
+    7000222: ClientSecretExpired,
+    7000215: ClientSecretInvalid,
+}
+
+
+def idp_error_from_body(body: Mapping[str, Any], *, status_code: int | None = None) -> IdpError:
+    """Build the right :class:`IdpError` from an OAuth error body or authorization-error query.
+
+    The AADSTS code comes from ``error_description``, else from Entra's ``error_codes`` array.
+    """
+    error = str(body.get("error") or "unknown_error")
+    description = body.get("error_description")
+    description = str(description) if description is not None else None
+    aadsts = parse_aadsts(description)
+    codes = body.get("error_codes")
+    if aadsts is None and isinstance(codes, list) and codes and isinstance(codes[0], int):
+        aadsts = codes[0]
+    cls = _BY_AADSTS.get(aadsts, IdpError) if aadsts is not None else IdpError
+    uri = body.get("error_uri")
+    return cls(
+        error,
+        description,
+        aadsts=aadsts,
+        status_code=status_code,
+        error_uri=str(uri) if uri is not None else None,
+    )
+
+
+# --- Logout and platform events --------------------------------------------------------------
+
+
+class LogoutTokenInvalid(LoginError):
+    """A back-channel logout token failed validation; ``reason`` is a machine sub-code."""
+
+    code = "logout_token_invalid"
+    default_message = "The logout request was not valid."
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        self.reason = reason
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+
+
+class EventSignatureInvalid(LoginError):
+    code = "event_signature_invalid"
+    default_message = "The event's signature is not valid."
+
+
+class EventUnsigned(EventSignatureInvalid):
+    code = "event_unsigned"
+    default_message = "The event is not signed."
+
+
+class EventUnknownKey(EventSignatureInvalid):
+    code = "event_unknown_key"
+    default_message = "The event was signed with an unknown key."
+
+
+class EventStale(LoginError):
+    code = "event_stale"
+    default_message = "The event is too old or dated in the future."
+
+
+class EventMalformed(LoginError):
+    code = "event_malformed"
+    default_message = "The event is not well-formed."

@@ -1,0 +1,398 @@
+"""ID-token validation: OpenID Connect Core 1.0 §3.1.3.7 (and §3.2.2.9 / §3.3.2.11 for hashes).
+
+https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
+
+The signature stage (:func:`verify_signed_jwt`) runs first: the ``alg`` allow-list, key selection
+and the signature. The claims then pass :data:`ID_TOKEN_CHECKS`, an ordered tuple of small checks
+that each raise their own :class:`~relying_party.oidc.errors.LoginError`. pyjwt verifies only the
+signature here; time checks use the caller's ``now``, never the wall clock.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
+from typing import Any
+
+import jwt
+from jwt.exceptions import InvalidSignatureError, InvalidTokenError
+
+from .discovery import TENANT_PLACEHOLDER
+from .errors import (
+    AlgNotAllowed,
+    AtHashMismatch,
+    AtHashMissing,
+    CHashMismatch,
+    CHashMissing,
+    IdTokenAzpMismatch,
+    IdTokenBadSignature,
+    IdTokenExpired,
+    IdTokenIatFuture,
+    IdTokenIatMissing,
+    IdTokenMalformed,
+    IdTokenNotYetValid,
+    IdTokenSubMissing,
+    IdTokenWrongAudience,
+    IdTokenWrongIssuer,
+    NonceMismatch,
+)
+from .jwks import KeyResolver, SigningKey
+
+__all__ = [
+    "ASYMMETRIC_ALGS",
+    "DEFAULT_ALGS",
+    "DEFAULT_LEEWAY",
+    "ID_TOKEN_CHECKS",
+    "IdTokenClaims",
+    "TokenContext",
+    "VerifiedJwt",
+    "resolve_issuer",
+    "token_hash",
+    "validate_id_token",
+    "verify_signed_jwt",
+]
+
+ASYMMETRIC_ALGS = frozenset(
+    ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
+)
+"""What ``allowed_algs`` may contain: never ``none``, never HMAC. (An HS256 token keyed with the
+provider's public key, which everyone has, would otherwise verify.)"""
+DEFAULT_ALGS: tuple[str, ...] = ("RS256",)
+"""OIDC Core's default ``id_token_signed_response_alg``, and what Entra ID uses."""
+DEFAULT_LEEWAY = timedelta(seconds=60)
+MAX_LEEWAY = timedelta(minutes=5)
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_SIGNATURE_ONLY = {
+    "verify_signature": True,
+    "verify_exp": False,
+    "verify_nbf": False,
+    "verify_iat": False,
+    "verify_aud": False,
+    "verify_iss": False,
+    "verify_sub": False,
+    "verify_jti": False,
+    "require": [],
+}
+
+
+def _check_config(allowed_algs: Sequence[str], leeway: timedelta, now: datetime) -> None:
+    bad = [alg for alg in allowed_algs if alg not in ASYMMETRIC_ALGS]
+    if bad or not allowed_algs:
+        raise ValueError(f"only asymmetric signature algorithms may be allowed, not {bad}")
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    if not timedelta(0) <= leeway <= MAX_LEEWAY:
+        raise ValueError(f"leeway must be between 0 and {MAX_LEEWAY}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class VerifiedJwt:
+    header: Mapping[str, Any]
+    claims: Mapping[str, Any]
+    key: SigningKey
+
+
+async def verify_signed_jwt(
+    token: str, *, keys: KeyResolver, allowed_algs: Sequence[str] = DEFAULT_ALGS
+) -> VerifiedJwt:
+    """Check ``alg`` against the allow-list, select the key, verify the JWS signature."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except InvalidTokenError as exc:
+        raise IdTokenMalformed(f"not a JWS: {exc}") from exc
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in allowed_algs or alg not in ASYMMETRIC_ALGS:
+        raise AlgNotAllowed(f"alg {alg!r} is not in {tuple(allowed_algs)}")
+    kid = header.get("kid")
+    if kid is not None and not isinstance(kid, str):
+        raise IdTokenMalformed("kid header is not a string")
+    key = await keys.find_key(kid=kid, alg=alg)
+    try:
+        claims = jwt.decode(token, key.public_key, algorithms=[alg], options=_SIGNATURE_ONLY)
+    except InvalidSignatureError as exc:
+        raise IdTokenBadSignature(f"{alg} signature does not verify with kid {key.kid!r}") from exc
+    except InvalidTokenError as exc:
+        raise IdTokenMalformed(str(exc)) from exc
+    return VerifiedJwt(header=header, claims=claims, key=key)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenContext:
+    """What the checks compare the claims with."""
+
+    expected_issuer: str
+    """The discovered issuer, possibly an Entra ``{tenantid}`` template."""
+    client_id: str
+    now: datetime
+    leeway: timedelta = DEFAULT_LEEWAY
+    trusted_audiences: Collection[str] = ()
+    """Audiences besides ``client_id`` that may appear in ``aud``; any other one is rejected."""
+    alg: str = "RS256"
+    key_issuer: str | None = None
+    nonce: str | None = None
+    access_token: str | None = None
+    code: str | None = None
+    require_at_hash: bool = False
+    require_c_hash: bool = False
+
+
+Check = Callable[[Mapping[str, Any], TokenContext], None]
+
+
+def resolve_issuer(template: str, tid: object) -> str:
+    """Fill an Entra ``{tenantid}`` issuer template with the token's ``tid`` (a GUID)."""
+    if TENANT_PLACEHOLDER not in template:
+        return template
+    if not isinstance(tid, str) or not _GUID.fullmatch(tid):
+        raise IdTokenWrongIssuer(f"issuer template {template!r} needs a GUID tid, got {tid!r}")
+    return template.replace(TENANT_PLACEHOLDER, tid)
+
+
+def _number(claims: Mapping[str, Any], name: str) -> float | None:
+    value = claims.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise IdTokenMalformed(f"{name} is not a number")
+    return float(value)
+
+
+def check_issuer(claims: Mapping[str, Any], ctx: TokenContext) -> None:
+    expected = resolve_issuer(ctx.expected_issuer, claims.get("tid"))
+    if claims.get("iss") != expected:
+        raise IdTokenWrongIssuer(f"iss {claims.get('iss')!r} != {expected!r}")
+
+
+def check_key_issuer(claims: Mapping[str, Any], ctx: TokenContext) -> None:
+    """Entra: a JWK's ``issuer`` member (after ``{tenantid}`` substitution) must equal ``iss``."""
+    if ctx.key_issuer is None:
+        return
+    expected = resolve_issuer(ctx.key_issuer, claims.get("tid"))
+    if claims.get("iss") != expected:
+        raise IdTokenWrongIssuer(
+            f"signing key is for issuer {expected!r}, not {claims.get('iss')!r}"
+        )
+
+
+def _audiences(claims: Mapping[str, Any]) -> tuple[str, ...]:
+    aud = claims.get("aud")
+    if isinstance(aud, str):
+        return (aud,)
+    if isinstance(aud, list) and aud and all(isinstance(a, str) for a in aud):
+        return tuple(aud)
+    raise IdTokenWrongAudience(f"aud missing or malformed: {aud!r}")
+
+
+def check_audience(claims: Mapping[str, Any], ctx: TokenContext) -> None:
+    audiences = _audiences(claims)
+    if ctx.client_id not in audiences:
+        raise IdTokenWrongAudience(f"aud {list(audiences)} does not contain {ctx.client_id!r}")
+    untrusted = [a for a in audiences if a != ctx.client_id and a not in ctx.trusted_audiences]
+    if untrusted:
+        raise IdTokenWrongAudience(f"aud contains untrusted audiences {untrusted}")
+
+
+def check_azp(claims: Mapping[str, Any], ctx: TokenContext) -> None:
+    azp = claims.get("azp")
+    if azp is None and len(_audiences(claims)) == 1:
+        return
+    if azp != ctx.client_id:
+        raise IdTokenAzpMismatch(f"azp {azp!r} != client_id {ctx.client_id!r}")
+
+
+def check_exp(claims: Mapping[str, Any], ctx: TokenContext) -> None:
+    exp = _number(claims, "exp")
+    if exp is None:
+        raise IdTokenMalformed("exp claim missing")
+    if ctx.now.timestamp() >= exp + ctx.leeway.total_seconds():
+        raise IdTokenExpired(f"expired at {exp:.0f}, now {ctx.now.timestamp():.0f}")
+
+
+def check_nbf(claims: Mapping[str, Any], ctx: TokenContext) -> None:
+    nbf = _number(claims, "nbf")
+    if nbf is not None and ctx.now.timestamp() + ctx.leeway.total_seconds() < nbf:
+        raise IdTokenNotYetValid(f"not before {nbf:.0f}, now {ctx.now.timestamp():.0f}")
+
+
+def check_iat(claims: Mapping[str, Any], ctx: TokenContext) -> None:
+    iat = _number(claims, "iat")
+    if iat is None:
+        raise IdTokenIatMissing("iat claim missing")
+    if iat > ctx.now.timestamp() + ctx.leeway.total_seconds():
+        raise IdTokenIatFuture(f"issued at {iat:.0f}, now {ctx.now.timestamp():.0f}")
+
+
+def check_sub(claims: Mapping[str, Any], ctx: TokenContext) -> None:
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub:
+        raise IdTokenSubMissing("sub claim missing or empty")
+
+
+def _equal(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
+
+
+def check_nonce(claims: Mapping[str, Any], ctx: TokenContext) -> None:
+    if ctx.nonce is None:
+        return
+    nonce = claims.get("nonce")
+    if not isinstance(nonce, str) or not _equal(nonce, ctx.nonce):
+        raise NonceMismatch("nonce claim missing or different from the one sent")
+
+
+def token_hash(value: str, alg: str) -> str:
+    """``at_hash`` / ``c_hash``: base64url of the left half of the alg's hash of ``value``."""
+    size = "512" if alg == "EdDSA" else alg[-3:]
+    digests = {"256": hashlib.sha256, "384": hashlib.sha384, "512": hashlib.sha512}
+    if size not in digests:
+        raise AlgNotAllowed(f"no hash defined for alg {alg!r}")
+    digest = digests[size](value.encode("utf-8")).digest()
+    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
+
+
+def _check_hash(
+    claims: Mapping[str, Any],
+    ctx: TokenContext,
+    *,
+    claim: str,
+    value: str | None,
+    required: bool,
+    missing: type[AtHashMissing | CHashMissing],
+    mismatch: type[AtHashMismatch | CHashMismatch],
+) -> None:
+    actual = claims.get(claim)
+    if actual is None:
+        if required:
+            raise missing(f"{claim} claim missing")
+        return
+    if value is None:
+        return
+    if not isinstance(actual, str) or not _equal(actual, token_hash(value, ctx.alg)):
+        raise mismatch(f"{claim} does not match")
+
+
+def check_at_hash(claims: Mapping[str, Any], ctx: TokenContext) -> None:
+    _check_hash(
+        claims, ctx, claim="at_hash", value=ctx.access_token, required=ctx.require_at_hash,
+        missing=AtHashMissing, mismatch=AtHashMismatch,
+    )  # fmt: skip
+
+
+def check_c_hash(claims: Mapping[str, Any], ctx: TokenContext) -> None:
+    _check_hash(
+        claims, ctx, claim="c_hash", value=ctx.code, required=ctx.require_c_hash,
+        missing=CHashMissing, mismatch=CHashMismatch,
+    )  # fmt: skip
+
+
+ID_TOKEN_CHECKS: tuple[Check, ...] = (
+    check_issuer,
+    check_key_issuer,
+    check_audience,
+    check_azp,
+    check_exp,
+    check_nbf,
+    check_iat,
+    check_sub,
+    check_nonce,
+    check_at_hash,
+    check_c_hash,
+)
+
+
+def _str(claims: Mapping[str, Any], name: str) -> str | None:
+    value = claims.get(name)
+    return value if isinstance(value, str) else None
+
+
+def _instant(value: float) -> datetime:
+    return datetime.fromtimestamp(value, UTC)
+
+
+@dataclass(frozen=True, kw_only=True)
+class IdTokenClaims:
+    """A validated ID token. ``(iss, sub)`` identifies the user; ``claims`` holds everything."""
+
+    iss: str
+    sub: str
+    aud: tuple[str, ...]
+    exp: datetime
+    iat: datetime
+    nonce: str | None
+    sid: str | None
+    tid: str | None
+    oid: str | None
+    name: str | None
+    email: str | None
+    preferred_username: str | None
+    alg: str
+    kid: str | None
+    claims: Mapping[str, Any] = field(repr=False)
+
+
+async def validate_id_token(
+    token: str,
+    *,
+    keys: KeyResolver,
+    expected_issuer: str,
+    client_id: str,
+    nonce: str,
+    now: datetime,
+    leeway: timedelta = DEFAULT_LEEWAY,
+    allowed_algs: Sequence[str] = DEFAULT_ALGS,
+    trusted_audiences: Collection[str] = (),
+    access_token: str | None = None,
+    code: str | None = None,
+    require_at_hash: bool = False,
+    require_c_hash: bool = False,
+) -> IdTokenClaims:
+    """Validate an ID token and return its claims, or raise the matching ``LoginError``.
+
+    ``keys`` is ``JwksCache.keys_for(metadata.jwks_uri)`` or a ``StaticKeys``. ``at_hash`` /
+    ``c_hash`` are verified whenever present and ``access_token`` / ``code`` are given; set
+    ``require_*`` for ID tokens from the authorization endpoint (implicit / hybrid flows).
+    """
+    _check_config(allowed_algs, leeway, now)
+    if require_at_hash and access_token is None or require_c_hash and code is None:
+        raise ValueError("require_at_hash needs access_token; require_c_hash needs code")
+    verified = await verify_signed_jwt(token, keys=keys, allowed_algs=allowed_algs)
+    claims = verified.claims
+    ctx = TokenContext(
+        expected_issuer=expected_issuer,
+        client_id=client_id,
+        now=now,
+        leeway=leeway,
+        trusted_audiences=trusted_audiences,
+        alg=verified.header["alg"],
+        key_issuer=verified.key.issuer,
+        nonce=nonce,
+        access_token=access_token,
+        code=code,
+        require_at_hash=require_at_hash,
+        require_c_hash=require_c_hash,
+    )
+    for check in ID_TOKEN_CHECKS:
+        check(claims, ctx)
+    return IdTokenClaims(
+        iss=claims["iss"],
+        sub=claims["sub"],
+        aud=_audiences(claims),
+        exp=_instant(claims["exp"]),
+        iat=_instant(claims["iat"]),
+        nonce=_str(claims, "nonce"),
+        sid=_str(claims, "sid"),
+        tid=_str(claims, "tid"),
+        oid=_str(claims, "oid"),
+        name=_str(claims, "name"),
+        email=_str(claims, "email"),
+        preferred_username=_str(claims, "preferred_username"),
+        alg=ctx.alg,
+        kid=verified.key.kid,
+        claims=MappingProxyType(dict(claims)),
+    )
