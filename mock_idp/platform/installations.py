@@ -14,10 +14,11 @@ import secrets
 import threading
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from ..clock import Clock
+from .errors import AlreadyInstalled, NotInstalled, UnknownInstallation
 
 InstallationState = Literal["installed", "uninstalled"]
 _SECRET_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.~"
@@ -29,7 +30,7 @@ def new_hex_id() -> str:
 
 
 def isoformat(instant: datetime | None) -> str | None:
-    return None if instant is None else instant.isoformat().replace("+00:00", "Z")
+    return None if instant is None else instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,28 +108,6 @@ class Installation:
         }
 
 
-class InstallationError(Exception):
-    """Base for registry errors; ``status`` is the HTTP status a control endpoint answers with."""
-
-    status = 400
-    error = "invalid_request"
-
-
-class UnknownInstallation(InstallationError):
-    status = 404
-    error = "not_found"
-
-
-class AlreadyInstalled(InstallationError):
-    status = 409
-    error = "conflict"
-
-
-class NotInstalled(InstallationError):
-    status = 409
-    error = "conflict"
-
-
 @dataclass
 class InstallationRegistry:
     """Installations by id, the active one per (app, tenant), and who signed in through each."""
@@ -149,11 +128,13 @@ class InstallationRegistry:
         client_id: str | None = None,
         app_version_name: str = "1.0.0",
     ) -> Installation:
-        """A new installation with fresh client credentials for ``client_id`` (default ``app_id``)."""
+        """A new installation with fresh credentials for ``client_id`` (default ``app_id``)."""
         now = self.clock.now()
         with self._lock:
             if self.find(app_id=app_id, tenant_id=tenant.id) is not None:
-                raise AlreadyInstalled(f"app {app_id} is already installed in tenant {tenant.id}")
+                raise AlreadyInstalled(
+                    f"app {app_id} is already installed in tenant {tenant.id}", field="app_id"
+                )
             installation_id = new_hex_id()
             installation = Installation(
                 installation_id=installation_id,
@@ -174,7 +155,7 @@ class InstallationRegistry:
         """Issue a new secret; returns the updated installation and the secret it replaced."""
         now = self.clock.now()
         with self._lock:
-            current = self._require_active(installation_id)
+            current = self.require_active(installation_id)
             updated = replace(
                 current, credential=self._new_secret(now, installation_id), rotated_at=now
             )
@@ -184,7 +165,7 @@ class InstallationRegistry:
     def uninstall(self, installation_id: str) -> Installation:
         now = self.clock.now()
         with self._lock:
-            current = self._require_active(installation_id)
+            current = self.require_active(installation_id)
             updated = replace(current, state="uninstalled", uninstalled_at=now)
             self._by_id[installation_id] = updated
             self._users.pop(installation_id, None)
@@ -194,7 +175,9 @@ class InstallationRegistry:
         with self._lock:
             found = self._by_id.get(installation_id)
         if found is None:
-            raise UnknownInstallation(f"no installation {installation_id!r}")
+            raise UnknownInstallation(
+                f"no installation {installation_id!r}", field="installation_id"
+            )
         return found
 
     def find(self, *, app_id: str, tenant_id: str) -> Installation | None:
@@ -240,10 +223,12 @@ class InstallationRegistry:
             self._app_versions.clear()
             self._users.clear()
 
-    def _require_active(self, installation_id: str) -> Installation:
+    def require_active(self, installation_id: str) -> Installation:
         current = self.get(installation_id)
         if not current.active:
-            raise NotInstalled(f"installation {installation_id} is uninstalled")
+            raise NotInstalled(
+                f"installation {installation_id} is uninstalled", field="installation_id"
+            )
         return current
 
     def _new_secret(self, now: datetime, installation_id: str) -> ClientSecret:

@@ -1,0 +1,31 @@
+"""The partner-app platform: installations, credentials and signed lifecycle / logout events."""
+
+from __future__ import annotations
+
+from .delivery import DeliveryAttempt, EventDispatcher
+from .envelope import EVENT_TYPES, Envelope
+from .errors import PlatformError
+from .installations import ClientSecret, Installation, InstallationRegistry, TenantRef
+from .signing import SIGNATURE_HEADER, SIGNATURE_ID_HEADER, EventKeyRing, EventSigningKey
+from .state import AppDirectory, AppRef, EventResult, PlatformConfig, PlatformState
+
+__all__ = [
+    "EVENT_TYPES",
+    "SIGNATURE_HEADER",
+    "SIGNATURE_ID_HEADER",
+    "AppDirectory",
+    "AppRef",
+    "ClientSecret",
+    "DeliveryAttempt",
+    "Envelope",
+    "EventDispatcher",
+    "EventKeyRing",
+    "EventResult",
+    "EventSigningKey",
+    "Installation",
+    "InstallationRegistry",
+    "PlatformConfig",
+    "PlatformError",
+    "PlatformState",
+    "TenantRef",
+]

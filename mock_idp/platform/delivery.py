@@ -1,0 +1,268 @@
+"""At-least-once delivery of signed events, with retries on the injected clock.
+
+Schedule: attempt 1 is sent by :meth:`EventDispatcher.dispatch`. When an attempt fails (a non-2xx
+answer, a timeout, a connection error), the next one falls due a fixed delay after that failure:
+5 minutes after the first failure, then 10 minutes after the second. Three attempts at most.
+Nothing sleeps: :meth:`EventDispatcher.run_due` sends whatever is due on the clock, and the app
+calls it on each request and from ``POST /_mock/events/run``.
+
+Every attempt posts the same bytes (same event id); the signature is recomputed per attempt with
+the active key. Every attempt is written to the delivery log.
+"""
+
+from __future__ import annotations
+
+import errno
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
+
+import httpx
+
+from ..clock import Clock
+from .envelope import Envelope, encode
+from .installations import isoformat
+
+RETRY_DELAYS: tuple[timedelta, ...] = (timedelta(minutes=5), timedelta(minutes=10))
+USER_AGENT = "mock-idp-platform-events/1"
+
+Outcome = Literal["delivered", "retry_scheduled", "failed"]
+
+
+class Signer(Protocol):
+    def signature_headers(self, body: bytes) -> dict[str, str]: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliveryAttempt:
+    event_id: str
+    event_type: str
+    url: str
+    attempt: int
+    at: datetime
+    status: int | None
+    error: str | None
+    detail: str | None
+    duration_ms: float
+    next_retry_at: datetime | None
+    outcome: Outcome
+    redelivery: bool = False
+
+    @property
+    def delivered(self) -> bool:
+        return self.outcome == "delivered"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "type": self.event_type,
+            "url": self.url,
+            "attempt": self.attempt,
+            "at": isoformat(self.at),
+            "status": self.status,
+            "error": self.error,
+            "detail": self.detail,
+            "duration_ms": round(self.duration_ms, 3),
+            "next_retry_at": isoformat(self.next_retry_at),
+            "outcome": self.outcome,
+            "redelivery": self.redelivery,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Send:
+    event_id: str
+    event_type: str
+    url: str
+    body: bytes
+    attempt: int
+    due: datetime
+    redelivery: bool
+
+
+def classify_error(exc: Exception) -> str:
+    """A short, stable label for a failed send: ``timeout``, ``connection refused``, ..."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout"
+    if isinstance(exc, httpx.ConnectError):
+        if "refused" in str(exc).lower() or any(
+            isinstance(e, ConnectionRefusedError)
+            or (isinstance(e, OSError) and e.errno == errno.ECONNREFUSED)
+            for e in _chain(exc)
+        ):
+            return "connection refused"
+        return "connection error"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "connection dropped"
+    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
+        return "invalid url"
+    return "transport error"
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and every exception behind it (causes, contexts, exception-group members)."""
+    seen: set[int] = set()
+    stack = [exc]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        nested = getattr(current, "exceptions", ())
+        stack.extend(e for e in (current.__cause__, current.__context__, *nested) if e is not None)
+
+
+class EventDispatcher:
+    """Posts signed envelopes and keeps the event store, the retry queue and the delivery log."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        http_client: httpx.AsyncClient,
+        signer: Signer,
+        timeout: float = 5.0,
+        *,
+        retry_delays: Sequence[timedelta] = RETRY_DELAYS,
+        timer: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.clock = clock
+        self.http_client = http_client
+        self.signer = signer
+        self.timeout = timeout
+        self.retry_delays = tuple(retry_delays)
+        self._timer = timer
+        self._lock = threading.Lock()
+        self._events: dict[str, Envelope] = {}
+        self._urls: dict[str, str] = {}
+        self._queue: list[_Send] = []
+        self._log: list[DeliveryAttempt] = []
+
+    @property
+    def max_attempts(self) -> int:
+        return len(self.retry_delays) + 1
+
+    async def dispatch(self, url: str, envelope: Envelope) -> DeliveryAttempt:
+        """Store the event and send attempt 1 now; a failure queues the next attempt."""
+        with self._lock:
+            self._events[envelope["id"]] = envelope
+            self._urls[envelope["id"]] = url
+        return await self._send(self._first_send(url, envelope, redelivery=False))
+
+    async def redeliver(self, event_id: str, url: str | None = None) -> DeliveryAttempt:
+        """Send a stored event again, unchanged, as a new chain of up to three attempts."""
+        with self._lock:
+            envelope = self._events.get(event_id)
+            target = url or self._urls.get(event_id)
+        if envelope is None or target is None:
+            raise KeyError(event_id)
+        return await self._send(self._first_send(target, envelope, redelivery=True))
+
+    async def run_due(self) -> list[DeliveryAttempt]:
+        """Send every queued attempt whose due time has passed; returns the attempts made."""
+        now = self.clock.now()
+        with self._lock:
+            due = [s for s in self._queue if s.due <= now]
+            self._queue = [s for s in self._queue if s.due > now]
+        return [await self._send(send) for send in sorted(due, key=lambda s: s.due)]
+
+    def pending(self) -> list[dict[str, Any]]:
+        with self._lock:
+            queue = sorted(self._queue, key=lambda s: s.due)
+        return [
+            {
+                "event_id": s.event_id,
+                "type": s.event_type,
+                "url": s.url,
+                "attempt": s.attempt,
+                "due_at": isoformat(s.due),
+            }
+            for s in queue
+        ]
+
+    def delivery_log(self, event_id: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            log = list(self._log)
+        return [a.to_json() for a in log if event_id is None or a.event_id == event_id]
+
+    def attempts(self) -> list[DeliveryAttempt]:
+        with self._lock:
+            return list(self._log)
+
+    def events(self) -> list[Envelope]:
+        with self._lock:
+            return list(self._events.values())
+
+    def event(self, event_id: str) -> Envelope | None:
+        with self._lock:
+            return self._events.get(event_id)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._events.clear()
+            self._urls.clear()
+            self._queue.clear()
+            self._log.clear()
+
+    def _first_send(self, url: str, envelope: Envelope, *, redelivery: bool) -> _Send:
+        return _Send(
+            event_id=envelope["id"],
+            event_type=envelope["type"],
+            url=url,
+            body=encode(envelope),
+            attempt=1,
+            due=self.clock.now(),
+            redelivery=redelivery,
+        )
+
+    async def _send(self, send: _Send) -> DeliveryAttempt:
+        at = self.clock.now()
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            **self.signer.signature_headers(send.body),
+        }
+        status: int | None = None
+        error: str | None = None
+        detail: str | None = None
+        started = self._timer()
+        try:
+            response = await self.http_client.post(
+                send.url, content=send.body, headers=headers, timeout=self.timeout
+            )
+            status = response.status_code
+            if not 200 <= status < 300:
+                detail = response.text[:200] or None
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            error = classify_error(exc)
+            detail = f"{type(exc).__name__}: {exc}"[:200]
+        duration_ms = (self._timer() - started) * 1000
+        ok = error is None and status is not None and 200 <= status < 300
+
+        next_retry_at: datetime | None = None
+        outcome: Outcome = "delivered" if ok else "failed"
+        if not ok and send.attempt < self.max_attempts:
+            next_retry_at = self.clock.now() + self.retry_delays[send.attempt - 1]
+            outcome = "retry_scheduled"
+        record = DeliveryAttempt(
+            event_id=send.event_id,
+            event_type=send.event_type,
+            url=send.url,
+            attempt=send.attempt,
+            at=at,
+            status=status,
+            error=error,
+            detail=detail,
+            duration_ms=duration_ms,
+            next_retry_at=next_retry_at,
+            outcome=outcome,
+            redelivery=send.redelivery,
+        )
+        with self._lock:
+            self._log.append(record)
+            if next_retry_at is not None:
+                self._queue.append(replace(send, attempt=send.attempt + 1, due=next_retry_at))
+        return record

@@ -1,0 +1,179 @@
+"""Event envelopes for the partner-app platform: pure functions from records to JSON-ready dicts.
+
+Every envelope has ``id`` (32 hex), ``created_at`` (UTC, whole seconds, ``Z``), ``api_version``
+``"1"``, ``type``, ``app_id``, ``data`` and ``_links`` (``root`` = the provider's base URL,
+``self`` = ``<base>/_mock/events/<id>``). The ``app.*`` lifecycle events also carry
+``app_version_id`` and ``app_version_name``; ``user.logout`` does not.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from .installations import Installation, new_hex_id
+
+APP_INSTALLED = "app.installed"
+APP_CREDENTIALS_ROTATED = "app.credentials_rotated"
+APP_UNINSTALLED = "app.uninstalled"
+USER_LOGOUT = "user.logout"
+EVENT_TYPES = (APP_INSTALLED, APP_CREDENTIALS_ROTATED, APP_UNINSTALLED, USER_LOGOUT)
+
+Envelope = dict[str, Any]
+
+
+def format_created_at(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _href(url: str) -> dict[str, str]:
+    return {"href": url}
+
+
+def event_url(base_url: str, event_id: str) -> str:
+    return f"{base_url}/_mock/events/{event_id}"
+
+
+def installation_url(base_url: str, installation_id: str) -> str:
+    return f"{base_url}/_mock/installations/{installation_id}"
+
+
+def user_url(base_url: str, tenant_id: str, user_id: str) -> str:
+    return f"{base_url}/graph/{tenant_id}/v1.0/users/{user_id}"
+
+
+def tenant_links(base_url: str, tenant_id: str) -> dict[str, dict[str, str]]:
+    """The sign-in endpoints an installation needs: the tenant's v2 endpoints and userinfo."""
+    return {
+        "authorization": _href(f"{base_url}/{tenant_id}/oauth2/v2.0/authorize"),
+        "token": _href(f"{base_url}/{tenant_id}/oauth2/v2.0/token"),
+        "userinfo": _href(f"{base_url}/oidc/userinfo"),
+        "openid_configuration": _href(
+            f"{base_url}/{tenant_id}/v2.0/.well-known/openid-configuration"
+        ),
+    }
+
+
+def envelope(
+    *,
+    event_type: str,
+    installation: Installation,
+    data: dict[str, Any],
+    base_url: str,
+    now: datetime,
+    lifecycle: bool,
+    links: dict[str, dict[str, str]] | None = None,
+    event_id: str | None = None,
+) -> Envelope:
+    event_id = event_id or new_hex_id()
+    body: Envelope = {
+        "id": event_id,
+        "created_at": format_created_at(now),
+        "api_version": "1",
+        "type": event_type,
+        "app_id": installation.app_id,
+    }
+    if lifecycle:
+        body["app_version_id"] = installation.app_version_id
+        body["app_version_name"] = installation.app_version_name
+    body["data"] = data
+    body["_links"] = {
+        "root": _href(base_url),
+        "self": _href(event_url(base_url, event_id)),
+        **(links or {}),
+    }
+    return body
+
+
+def app_installed(
+    installation: Installation, *, base_url: str, now: datetime, event_id: str | None = None
+) -> Envelope:
+    data = {
+        "installation_id": installation.installation_id,
+        "account_id": installation.tenant.id,
+        "account_name": installation.tenant.domain,
+        "client_id": installation.client_id,
+        "client_secret": installation.credential.secret_text,
+    }
+    return envelope(
+        event_type=APP_INSTALLED,
+        installation=installation,
+        data=data,
+        base_url=base_url,
+        now=now,
+        lifecycle=True,
+        links=tenant_links(base_url, installation.tenant.id),
+        event_id=event_id,
+    )
+
+
+def app_credentials_rotated(
+    installation: Installation, *, base_url: str, now: datetime, event_id: str | None = None
+) -> Envelope:
+    data = {
+        "installation_id": installation.installation_id,
+        "account_id": installation.tenant.id,
+        "client_id": installation.client_id,
+        "client_secret": installation.credential.secret_text,
+    }
+    return envelope(
+        event_type=APP_CREDENTIALS_ROTATED,
+        installation=installation,
+        data=data,
+        base_url=base_url,
+        now=now,
+        lifecycle=True,
+        event_id=event_id,
+    )
+
+
+def app_uninstalled(
+    installation: Installation, *, base_url: str, now: datetime, event_id: str | None = None
+) -> Envelope:
+    data = {"installation_id": installation.installation_id, "account_id": installation.tenant.id}
+    return envelope(
+        event_type=APP_UNINSTALLED,
+        installation=installation,
+        data=data,
+        base_url=base_url,
+        now=now,
+        lifecycle=True,
+        event_id=event_id,
+    )
+
+
+def user_logout(
+    installation: Installation,
+    *,
+    user_id: str,
+    user_email: str,
+    base_url: str,
+    now: datetime,
+    event_id: str | None = None,
+) -> Envelope:
+    data = {
+        "account_id": installation.tenant.id,
+        "user_id": user_id,
+        "user_email": user_email,
+        "installation_id": installation.installation_id,
+    }
+    links = {
+        "user": _href(user_url(base_url, installation.tenant.id, user_id)),
+        "installation": _href(installation_url(base_url, installation.installation_id)),
+    }
+    return envelope(
+        event_type=USER_LOGOUT,
+        installation=installation,
+        data=data,
+        base_url=base_url,
+        now=now,
+        lifecycle=False,
+        links=links,
+        event_id=event_id,
+    )
+
+
+def encode(body: Envelope) -> bytes:
+    """The exact bytes sent (and signed): compact UTF-8 JSON, identical on every retry."""
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

@@ -1,0 +1,256 @@
+"""The platform as a whole: installs apps, hands out credentials and sends signed events.
+
+:class:`PlatformState` ties the installation registry, the event keys and the dispatcher to the
+provider's app registrations through the small :class:`AppDirectory` protocol, so this package
+never reaches into the provider's store.
+
+``user.logout`` goes to every installation in the user's tenant that the user signed in to since
+the installation was created (``note_sign_in``), once per sign-out; with
+``logout_scope="tenant"`` it goes to every installation of the tenant instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Literal, Protocol
+from urllib.parse import urlsplit
+
+import httpx
+
+from ..clock import Clock
+from . import envelope as events
+from .delivery import RETRY_DELAYS, DeliveryAttempt, EventDispatcher
+from .envelope import Envelope
+from .errors import InvalidField, NotFound
+from .installations import ClientSecret, Installation, InstallationRegistry, TenantRef
+from .signing import EventKeyRing
+
+
+class AppDirectory(Protocol):
+    """What the platform needs from the provider's tenants and app registrations."""
+
+    def resolve_tenant(self, tenant: str) -> TenantRef | None:
+        """The tenant named by its GUID or domain, or ``None``."""
+        ...
+
+    def find_app(self, tenant_id: str, app_id: str) -> AppRef | None:
+        """The app registration ``app_id`` (its client id) in the tenant, or ``None``."""
+        ...
+
+    def add_client_secret(self, tenant_id: str, client_id: str, secret: ClientSecret) -> None:
+        """Register ``secret`` as a password credential of the app (token endpoint accepts it)."""
+        ...
+
+    def remove_client_secret(self, tenant_id: str, client_id: str, key_id: str) -> None: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppRef:
+    client_id: str
+    events_url: str | None = None
+    """The app's registered events callback URL, used when an install call names none."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlatformConfig:
+    base_url: str | None = None
+    """The provider's public base URL; ``None`` means each call (or request) supplies it."""
+    delivery_timeout: float = 5.0
+    """Seconds a receiver gets to answer one delivery attempt."""
+    retry_delays: tuple[timedelta, ...] = RETRY_DELAYS
+    secret_lifetime: timedelta = timedelta(days=180)
+    key_retention: timedelta = timedelta(hours=24)
+    """How long a rotated-out event-signing key stays in the published JWKS."""
+    logout_scope: Literal["signed_in", "tenant"] = "signed_in"
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventResult:
+    installation: Installation
+    event: Envelope
+    delivery: DeliveryAttempt
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "installation": self.installation.to_json(),
+            "event": self.event,
+            "delivery": self.delivery.to_json(),
+        }
+
+
+def check_events_url(url: object) -> str:
+    if url is None:
+        raise InvalidField(
+            "events_url is required: the app has no registered events URL", field="events_url"
+        )
+    if not isinstance(url, str) or not url:
+        raise InvalidField("events_url must be a non-empty string", field="events_url")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidField("events_url must be an absolute http(s) URL", field="events_url")
+    return url
+
+
+class PlatformState:
+    """Everything the platform endpoints need; lives on ``app.state.platform``."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        http_client: httpx.AsyncClient,
+        directory: AppDirectory,
+        config: PlatformConfig | None = None,
+    ) -> None:
+        self.config = config or PlatformConfig()
+        self.clock = clock
+        self.directory = directory
+        self.keys = EventKeyRing(clock, retain_for=self.config.key_retention)
+        self.registry = InstallationRegistry(clock, secret_lifetime=self.config.secret_lifetime)
+        self.dispatcher = EventDispatcher(
+            clock,
+            http_client,
+            self.keys,
+            self.config.delivery_timeout,
+            retry_delays=self.config.retry_delays,
+        )
+
+    def base_url(self, override: str | None = None) -> str:
+        base = override or self.config.base_url
+        if not base:
+            raise ValueError("no base URL: set PlatformConfig.base_url or pass base_url")
+        return base.rstrip("/")
+
+    async def install(
+        self,
+        *,
+        app_id: str,
+        tenant: str | TenantRef,
+        events_url: str | None = None,
+        client_id: str | None = None,
+        app_version_name: str = "1.0.0",
+        base_url: str | None = None,
+    ) -> EventResult:
+        """Install ``app_id`` in ``tenant`` with a new id and secret; send ``app.installed``."""
+        base = self.base_url(base_url)
+        if events_url is not None:
+            check_events_url(events_url)
+        ref = tenant if isinstance(tenant, TenantRef) else self.directory.resolve_tenant(tenant)
+        if ref is None:
+            raise NotFound(f"unknown tenant {tenant!r}", field="tenant")
+        app = self.directory.find_app(ref.id, client_id or app_id)
+        if app is None:
+            field = "client_id" if client_id else "app_id"
+            raise NotFound(f"no app {client_id or app_id!r} in tenant {ref.id}", field=field)
+        if client_id is None:
+            app_id = app.client_id  # the registration's spelling of its own id
+        client_id = app.client_id
+        events_url = check_events_url(events_url or app.events_url)
+        installation = self.registry.install(
+            app_id=app_id,
+            tenant=ref,
+            events_url=events_url,
+            client_id=client_id,
+            app_version_name=app_version_name,
+        )
+        self.directory.add_client_secret(ref.id, client_id, installation.credential)
+        body = events.app_installed(installation, base_url=base, now=self.clock.now())
+        return await self._send(installation, body)
+
+    async def rotate_credentials(
+        self, installation_id: str, *, revoke_previous: bool = True, base_url: str | None = None
+    ) -> EventResult:
+        """New secret for the installation, then ``app.credentials_rotated``.
+
+        The previous secret is removed from the app registration unless ``revoke_previous`` is
+        false, in which case both work until the old one expires.
+        """
+        base = self.base_url(base_url)
+        installation, previous = self.registry.rotate_credentials(installation_id)
+        tenant_id, client_id = installation.tenant.id, installation.client_id
+        self.directory.add_client_secret(tenant_id, client_id, installation.credential)
+        if revoke_previous:
+            self.directory.remove_client_secret(tenant_id, client_id, previous.key_id)
+        body = events.app_credentials_rotated(installation, base_url=base, now=self.clock.now())
+        return await self._send(installation, body)
+
+    async def uninstall(self, installation_id: str, *, base_url: str | None = None) -> EventResult:
+        """Remove the installation's secret from the app, then ``app.uninstalled``."""
+        base = self.base_url(base_url)
+        installation = self.registry.uninstall(installation_id)
+        self.directory.remove_client_secret(
+            installation.tenant.id, installation.client_id, installation.credential.key_id
+        )
+        body = events.app_uninstalled(installation, base_url=base, now=self.clock.now())
+        return await self._send(installation, body)
+
+    def note_sign_in(self, *, tenant_id: str, client_id: str, user_id: str) -> None:
+        """Call when ``user_id`` (the oid) signs in to an app; installed apps remember the user."""
+        self.registry.note_sign_in(tenant_id=tenant_id, client_id=client_id, user_id=user_id)
+
+    async def notify_user_logout(
+        self, *, tenant_id: str, user_id: str, user_email: str, base_url: str | None = None
+    ) -> list[EventResult]:
+        """Call when a user signs out: ``user.logout`` to each installation that should know."""
+        base = self.base_url(base_url)
+        targets: Sequence[Installation] = self.registry.in_tenant(tenant_id)
+        if self.config.logout_scope == "signed_in":
+            targets = [i for i in targets if user_id in self.registry.users(i.installation_id)]
+        results = []
+        for installation in targets:
+            self.registry.forget_user(installation.installation_id, user_id)
+            results.append(
+                await self.send_user_logout(
+                    installation.installation_id,
+                    user_id=user_id,
+                    user_email=user_email,
+                    base_url=base,
+                )
+            )
+        return results
+
+    async def send_user_logout(
+        self, installation_id: str, *, user_id: str, user_email: str, base_url: str | None = None
+    ) -> EventResult:
+        """``user.logout`` for one installation, whether or not the user signed in through it."""
+        base = self.base_url(base_url)
+        installation = self.registry.require_active(installation_id)
+        body = events.user_logout(
+            installation,
+            user_id=user_id,
+            user_email=user_email,
+            base_url=base,
+            now=self.clock.now(),
+        )
+        return await self._send(installation, body)
+
+    async def redeliver(self, event_id: str) -> DeliveryAttempt:
+        """Send a stored event again, byte for byte (a duplicate for idempotency tests)."""
+        try:
+            return await self.dispatcher.redeliver(event_id)
+        except KeyError:
+            raise NotFound(f"no event {event_id!r}", field="event_id") from None
+
+    async def run_due(self) -> list[DeliveryAttempt]:
+        return await self.dispatcher.run_due()
+
+    def jwks(self) -> dict[str, list[dict[str, Any]]]:
+        return self.keys.jwks()
+
+    def events(self) -> list[Envelope]:
+        return self.dispatcher.events()
+
+    def delivery_log(self, event_id: str | None = None) -> list[dict[str, Any]]:
+        return self.dispatcher.delivery_log(event_id)
+
+    def reset(self) -> None:
+        """Forget installations, events, deliveries and keys (app secrets are the caller's)."""
+        self.registry.reset()
+        self.dispatcher.reset()
+        self.keys.reset()
+
+    async def _send(self, installation: Installation, body: Envelope) -> EventResult:
+        delivery = await self.dispatcher.dispatch(installation.events_url, body)
+        return EventResult(installation=installation, event=body, delivery=delivery)
