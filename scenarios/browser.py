@@ -1,0 +1,365 @@
+"""Where the scenarios get their Chromium from: the one place that decides.
+
+Order of preference:
+
+1. ``SSO_HARNESS_BROWSER_WS`` (or ``--browser-ws-endpoint``): connect to a remote Playwright
+   browser server instead of launching anything locally.
+2. ``SSO_HARNESS_CHROMIUM``: the path of a Chromium executable to launch.
+3. Playwright's own Chromium, when it is installed and launches.
+4. A system Chromium (``chromium``, ``chromium-browser``, ``google-chrome``...) launched with
+   flags that keep it quiet and working as root in containers.
+
+``python -m scenarios.browser ensure`` makes one of these available (downloading Playwright's
+browser, or installing the distribution package when it may) and caches the decision, so later
+runs read a small JSON file instead of probing again. ``python -m scenarios.browser which``
+prints the current choice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Playwright
+
+__all__ = [
+    "BrowserChoice",
+    "BrowserUnavailable",
+    "CHROMIUM_ENV",
+    "SYSTEM_CANDIDATES",
+    "SYSTEM_CHROMIUM_ARGS",
+    "WS_ENDPOINT_ENV",
+    "cache_path",
+    "ensure",
+    "launch",
+    "main",
+    "resolve",
+]
+
+CHROMIUM_ENV = "SSO_HARNESS_CHROMIUM"
+WS_ENDPOINT_ENV = "SSO_HARNESS_BROWSER_WS"
+CACHE_ENV = "SSO_HARNESS_BROWSER_CACHE"
+INSTALL_TIMEOUT_ENV = "SSO_HARNESS_INSTALL_TIMEOUT"
+
+SYSTEM_CHROMIUM_ARGS: tuple[str, ...] = (
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-gpu",
+    "--disable-quic",
+)
+SYSTEM_CANDIDATES: tuple[str, ...] = (
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+)
+DEFAULT_INSTALL_TIMEOUT = 180.0
+APT_LOCK_TIMEOUT_SECONDS = 300
+
+Kind = Literal["remote", "env", "playwright", "system"]
+Which = Callable[[str], "str | None"]
+Probe = Callable[["BrowserChoice"], "str | None"]
+
+
+class BrowserUnavailable(RuntimeError):
+    """No usable browser: the message says what to do about it."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class BrowserChoice:
+    """How to obtain a browser: launch an executable, or connect to a browser server."""
+
+    kind: Kind
+    executable_path: str | None = None
+    args: tuple[str, ...] = ()
+    ws_endpoint: str | None = None
+
+    def describe(self) -> str:
+        if self.kind == "remote":
+            return f"remote Playwright browser server at {self.ws_endpoint}"
+        if self.kind == "playwright":
+            return "Playwright's own Chromium"
+        source = f"${CHROMIUM_ENV}" if self.kind == "env" else "system Chromium"
+        return f"{source} at {self.executable_path}"
+
+
+def _playwright_version() -> str:
+    try:
+        return metadata.version("playwright")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def cache_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The cache file: inside the active virtualenv, else in the user's cache directory."""
+    env = os.environ if environ is None else environ
+    if env.get(CACHE_ENV):
+        return Path(env[CACHE_ENV])
+    if sys.prefix != sys.base_prefix:
+        return Path(sys.prefix) / "sso-harness-browser.json"
+    base = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "sso-harness" / "browser.json"
+
+
+def _read_cache(path: Path) -> BrowserChoice | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("playwright_version") != _playwright_version():
+        return None
+    kind = data.get("kind")
+    executable = data.get("executable_path")
+    if kind not in ("playwright", "system") or not isinstance(executable, str):
+        return None
+    if not Path(executable).exists():
+        return None
+    args = data.get("args", [])
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        return None
+    # Playwright picks its own binary (the headless shell when headless); the path recorded
+    # for it is only there to notice when the browser has been removed.
+    return BrowserChoice(
+        kind=kind,
+        executable_path=executable if kind == "system" else None,
+        args=tuple(args),
+    )
+
+
+def _write_cache(path: Path, choice: BrowserChoice, probed_executable: str) -> None:
+    data = asdict(choice)
+    data["args"] = list(choice.args)
+    data["executable_path"] = probed_executable
+    data["playwright_version"] = _playwright_version()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    except OSError:
+        pass  # an unwritable cache only costs a probe next time
+
+
+def system_choice(which: Which = shutil.which) -> BrowserChoice | None:
+    """The first system Chromium found on PATH, with the flags it needs."""
+    for name in SYSTEM_CANDIDATES:
+        found = which(name)
+        if found:
+            return BrowserChoice(kind="system", executable_path=found, args=SYSTEM_CHROMIUM_ARGS)
+    return None
+
+
+def env_choice(environ: Mapping[str, str], ws_endpoint: str | None = None) -> BrowserChoice | None:
+    """A choice forced by an argument or the environment, or None."""
+    endpoint = ws_endpoint or environ.get(WS_ENDPOINT_ENV)
+    if endpoint:
+        return BrowserChoice(kind="remote", ws_endpoint=endpoint)
+    executable = environ.get(CHROMIUM_ENV)
+    if executable:
+        return BrowserChoice(kind="env", executable_path=executable, args=SYSTEM_CHROMIUM_ARGS)
+    return None
+
+
+def probe(choice: BrowserChoice) -> str | None:
+    """Launch the choice headless once; return the executable used, or None if it fails."""
+    from playwright.sync_api import Error, sync_playwright
+
+    try:
+        with sync_playwright() as playwright:
+            browser = launch(playwright, choice, timeout_ms=30_000)
+            browser.close()
+            return choice.executable_path or playwright.chromium.executable_path
+    except Error:
+        return None
+
+
+def resolve(
+    *,
+    ws_endpoint: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    which: Which = shutil.which,
+    probe_fn: Probe = probe,
+) -> BrowserChoice:
+    """Decide which browser to use, without installing anything.
+
+    Forced choices (remote endpoint, ``$SSO_HARNESS_CHROMIUM``) win; then the cached decision of
+    ``ensure``; then Playwright's own Chromium if it launches; then a system Chromium.
+    """
+    env = os.environ if environ is None else environ
+    forced = env_choice(env, ws_endpoint)
+    if forced is not None:
+        return forced
+    cached = _read_cache(cache_path(env))
+    if cached is not None:
+        return cached
+    found = _detect(env, which, probe_fn)
+    if found is None:
+        raise BrowserUnavailable(_HELP)
+    return found
+
+
+def _detect(env: Mapping[str, str], which: Which, probe_fn: Probe) -> BrowserChoice | None:
+    return _try_playwright(env, probe_fn) or _try_system(env, which, probe_fn)
+
+
+def _try_playwright(env: Mapping[str, str], probe_fn: Probe) -> BrowserChoice | None:
+    own = BrowserChoice(kind="playwright")
+    executable = probe_fn(own)
+    if executable is None:
+        return None
+    _write_cache(cache_path(env), own, executable)
+    return own
+
+
+def _try_system(env: Mapping[str, str], which: Which, probe_fn: Probe) -> BrowserChoice | None:
+    system = system_choice(which)
+    if system is None or system.executable_path is None or probe_fn(system) is None:
+        return None
+    _write_cache(cache_path(env), system, system.executable_path)
+    return system
+
+
+def launch(
+    playwright: Playwright,
+    choice: BrowserChoice,
+    *,
+    headed: bool = False,
+    timeout_ms: float = 60_000,
+) -> Browser:
+    """Launch (or connect to) the chosen browser."""
+    if choice.kind == "remote":
+        assert choice.ws_endpoint is not None
+        return playwright.chromium.connect(choice.ws_endpoint, timeout=timeout_ms)
+    return playwright.chromium.launch(
+        headless=not headed,
+        executable_path=choice.executable_path,
+        args=list(choice.args),
+        timeout=timeout_ms,
+    )
+
+
+_HELP = (
+    "No usable Chromium found. Any one of these fixes it:\n"
+    "  - .venv/bin/python -m playwright install --with-deps chromium   (downloads Playwright's)\n"
+    "  - sudo apt-get install chromium   (Debian/Ubuntu system browser)\n"
+    f"  - export {CHROMIUM_ENV}=/path/to/chrome   (any Chromium-based browser)\n"
+    f"  - export {WS_ENDPOINT_ENV}=ws://host:port/   (a remote Playwright browser server)"
+)
+
+
+def _run_quiet(cmd: Sequence[str], timeout: float, env: Mapping[str, str] | None = None) -> bool:
+    try:
+        completed = subprocess.run(
+            list(cmd),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=timeout,
+            check=False,
+            env=None if env is None else dict(env),
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return completed.returncode == 0
+
+
+def _install_playwright_chromium(timeout: float) -> bool:
+    return _run_quiet([sys.executable, "-m", "playwright", "install", "chromium"], timeout)
+
+
+def _apt_prefix() -> list[str] | None:
+    """How to run apt-get as root here: directly, through passwordless sudo, or not at all."""
+    if shutil.which("apt-get") is None:
+        return None
+    if os.geteuid() == 0:
+        return []
+    if shutil.which("sudo") and _run_quiet(["sudo", "-n", "true"], 10):
+        return ["sudo", "-n"]
+    return None
+
+
+def _apt_install_chromium(prefix: list[str]) -> bool:
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    lock = f"DPkg::Lock::Timeout={APT_LOCK_TIMEOUT_SECONDS}"
+    update = [*prefix, "apt-get", "-o", lock, "update"]
+    install = [*prefix, "apt-get", "-o", lock, "install", "-y", "--no-install-recommends"]
+    install.append("chromium")
+    return _run_quiet(update, 600, env) and _run_quiet(install, 900, env)
+
+
+def ensure(
+    *,
+    environ: Mapping[str, str] | None = None,
+    which: Which = shutil.which,
+    probe_fn: Probe = probe,
+    say: Callable[[str], None] = print,
+) -> BrowserChoice:
+    """Make a browser available, installing one if needed and allowed; cache the decision."""
+    env = os.environ if environ is None else environ
+    forced = env_choice(env)
+    if forced is not None:
+        if forced.kind == "env" and probe_fn(forced) is None:
+            raise BrowserUnavailable(
+                f"${CHROMIUM_ENV}={forced.executable_path} does not launch as Chromium."
+            )
+        say(f"browser: {forced.describe()} (from the environment)")
+        return forced
+    cached = _read_cache(cache_path(env))
+    if cached is not None:
+        say(f"browser: {cached.describe()} (cached in {cache_path(env)})")
+        return cached
+
+    found = _try_playwright(env, probe_fn)
+    if found is None:
+        timeout = float(env.get(INSTALL_TIMEOUT_ENV) or DEFAULT_INSTALL_TIMEOUT)
+        if _install_playwright_chromium(timeout):
+            found = _try_playwright(env, probe_fn)
+    if found is None:
+        found = _try_system(env, which, probe_fn)
+    if found is None:
+        prefix = _apt_prefix()
+        if prefix is not None:
+            say("browser: no Chromium found; installing the system package with apt-get...")
+            if _apt_install_chromium(prefix):
+                found = _try_system(env, which, probe_fn)
+    if found is None:
+        raise BrowserUnavailable(_HELP)
+    say(f"browser: {found.describe()}")
+    return found
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m scenarios.browser", description="Find or install the scenarios' browser."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("ensure", help="make a browser available (may install one) and cache it")
+    sub.add_parser("which", help="print which browser the scenarios will use")
+    sub.add_parser("forget", help="drop the cached decision")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "ensure":
+            ensure()
+        elif args.command == "which":
+            print(resolve().describe())
+        else:
+            cache_path().unlink(missing_ok=True)
+    except BrowserUnavailable as exc:
+        print(f"browser: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
