@@ -1,0 +1,108 @@
+"""What a scenario receives: a fresh browser context, named steps, and the worker's environment."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
+
+    from scenarios.registry import Scenario
+
+__all__ = ["ScenarioContext", "StepRecord", "screenshot"]
+
+EnvT = TypeVar("EnvT")
+
+StepStatus = Literal["passed", "failed"]
+
+MASKED_SELECTOR = "input[type=password]"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepRecord:
+    """One finished step; ``screenshot`` is relative to the report directory."""
+
+    name: str
+    status: StepStatus
+    seconds: float
+    screenshot: str | None = None
+    error: str | None = None
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "step"
+
+
+def screenshot(page: Page, path: Path) -> None:
+    """A full-page screenshot with every password field masked."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True, mask=[page.locator(MASKED_SELECTOR)])
+
+
+@dataclass(kw_only=True)
+class ScenarioContext(Generic[EnvT]):
+    """Handed to each scenario.
+
+    ``page`` lives in ``context``, a browser context created for this scenario alone; ``env``
+    is whatever the catalogue's environment hooks provide (live servers and their handles).
+    """
+
+    scenario: Scenario
+    browser: Browser
+    context: BrowserContext
+    page: Page
+    env: EnvT
+    report_dir: Path
+    default_timeout_ms: float = 10_000
+    steps: list[StepRecord] = field(default_factory=list)
+    _extra_contexts: list[BrowserContext] = field(default_factory=list, repr=False)
+
+    @contextlib.contextmanager
+    def step(self, name: str, *, page: Page | None = None) -> Iterator[None]:
+        """A named step; a (masked) screenshot of ``page`` is taken when it ends, pass or fail."""
+        started = time.monotonic()
+        error: str | None = None
+        try:
+            yield
+        except BaseException as exc:
+            error = "".join(traceback.format_exception_only(exc)).strip()
+            raise
+        finally:
+            self.steps.append(
+                StepRecord(
+                    name=name,
+                    status="failed" if error is not None else "passed",
+                    seconds=time.monotonic() - started,
+                    screenshot=self._capture(name, page or self.page),
+                    error=error,
+                )
+            )
+
+    def _capture(self, name: str, page: Page) -> str | None:
+        filename = f"{len(self.steps) + 1:02d}-{_slug(name)}.png"
+        relative = Path("screenshots") / self.scenario.id / filename
+        try:
+            screenshot(page, self.report_dir / relative)
+        except Exception:
+            return None  # a closed page must not hide the step's own outcome
+        return relative.as_posix()
+
+    def new_context(self, **options: Any) -> BrowserContext:
+        """Another fresh browser context (a second user, say); closed with the scenario."""
+        extra = self.browser.new_context(**options)
+        extra.set_default_timeout(self.default_timeout_ms)
+        self._extra_contexts.append(extra)
+        return extra
+
+    def close_extra_contexts(self) -> None:
+        for extra in self._extra_contexts:
+            with contextlib.suppress(Exception):
+                extra.close()
+        self._extra_contexts.clear()

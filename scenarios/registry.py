@@ -1,0 +1,205 @@
+"""The scenario catalogue: what a scenario is, how it is registered and how runs select them.
+
+A scenario module registers plain functions::
+
+    from scenarios import ScenarioContext, scenario
+
+    @scenario(
+        id="auto-login.widget",
+        title="Widget signs in with no click",
+        proves="An IdP session is enough to reach the widget without any page in between",
+    )
+    def widget_auto_login(ctx: ScenarioContext[LiveEnv]) -> None:
+        with ctx.step("open the widget sign-in URL"):
+            ...
+
+The same module (or its package) registers how each worker process builds the environment the
+scenarios run against, with :meth:`Registry.environment_factory`, and optionally what happens
+around each scenario, with :meth:`Registry.around_scenario`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import importlib
+import pkgutil
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from scenarios.context import ScenarioContext
+
+__all__ = [
+    "AroundScenario",
+    "EnvironmentFactory",
+    "Registry",
+    "Scenario",
+    "ScenarioFn",
+    "SelectionError",
+    "WorkerInfo",
+    "default_registry",
+    "load_catalogue",
+    "scenario",
+]
+
+ScenarioFn = Callable[["ScenarioContext[Any]"], None]
+F = TypeVar("F", bound=ScenarioFn)
+
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkerInfo:
+    """Which worker an environment is built for (index counts from 0)."""
+
+    index: int
+    count: int
+
+
+EnvironmentFactory = Callable[[WorkerInfo], contextlib.AbstractContextManager[object]]
+"""Builds one worker's environment (live servers, handles); entered once per worker process."""
+
+AroundScenario = Callable[[object, "Scenario"], contextlib.AbstractContextManager[object]]
+"""Wraps one scenario: receives the worker's environment, yields what ``ctx.env`` becomes."""
+
+
+@contextlib.contextmanager
+def _no_environment(_worker: WorkerInfo) -> Iterator[object]:
+    yield None
+
+
+@contextlib.contextmanager
+def _same_environment(env: object, _scenario: Scenario) -> Iterator[object]:
+    yield env
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scenario:
+    """One browser journey and the claim it checks."""
+
+    id: str
+    title: str
+    proves: str
+    group: str
+    tags: frozenset[str] = frozenset()
+    needs: frozenset[str] = frozenset()
+    run: ScenarioFn = field(repr=False, compare=False)
+
+    def matches(self, pattern: str) -> bool:
+        return fnmatch.fnmatchcase(self.id, pattern)
+
+
+class SelectionError(ValueError):
+    """An ``--only`` pattern matched no scenario."""
+
+
+class Registry:
+    """An ordered set of scenarios plus the environment hooks they run with."""
+
+    def __init__(self) -> None:
+        self._scenarios: dict[str, Scenario] = {}
+        self.environment: EnvironmentFactory = _no_environment
+        self.around: AroundScenario = _same_environment
+
+    def add(self, item: Scenario) -> Scenario:
+        if not _ID_RE.match(item.id):
+            raise ValueError(
+                f"scenario id {item.id!r}: use lowercase letters, digits, '.', '_' or '-'"
+            )
+        if item.id in self._scenarios:
+            raise ValueError(f"scenario id {item.id!r} is registered twice")
+        self._scenarios[item.id] = item
+        return item
+
+    def scenario(
+        self,
+        *,
+        id: str,
+        title: str,
+        proves: str,
+        group: str | None = None,
+        tags: Iterable[str] = (),
+        needs: Iterable[str] = (),
+    ) -> Callable[[F], F]:
+        """Register the decorated function as a scenario; the function is returned unchanged.
+
+        ``group`` defaults to the part of the id before the first dot.
+        """
+
+        def register(fn: F) -> F:
+            self.add(
+                Scenario(
+                    id=id,
+                    title=title,
+                    proves=proves,
+                    group=group if group is not None else id.split(".", 1)[0],
+                    tags=frozenset(tags),
+                    needs=frozenset(needs),
+                    run=fn,
+                )
+            )
+            return fn
+
+        return register
+
+    def environment_factory(self, factory: EnvironmentFactory) -> EnvironmentFactory:
+        """Decorator: set how a worker process builds its environment (its own live servers)."""
+        self.environment = factory
+        return factory
+
+    def around_scenario(self, hook: AroundScenario) -> AroundScenario:
+        """Decorator: set what wraps every scenario (reset state, arm faults, pick handles)."""
+        self.around = hook
+        return hook
+
+    def __iter__(self) -> Iterator[Scenario]:
+        return iter(self._scenarios.values())
+
+    def __len__(self) -> int:
+        return len(self._scenarios)
+
+    def __contains__(self, scenario_id: object) -> bool:
+        return scenario_id in self._scenarios
+
+    def get(self, scenario_id: str) -> Scenario:
+        return self._scenarios[scenario_id]
+
+    def select(self, patterns: Iterable[str] = ()) -> list[Scenario]:
+        """Scenarios whose id equals or glob-matches any pattern, in registration order.
+
+        Patterns may also be comma-separated lists. No patterns selects everything; a pattern
+        that matches nothing is an error, so a typo never passes as an empty run.
+        """
+        wanted = [p.strip() for item in patterns for p in item.split(",") if p.strip()]
+        if not wanted:
+            return list(self)
+        unmatched = [p for p in wanted if not any(s.matches(p) for s in self)]
+        if unmatched:
+            raise SelectionError(f"no scenario matches {', '.join(map(repr, unmatched))}")
+        return [s for s in self if any(s.matches(p) for p in wanted)]
+
+
+default_registry = Registry()
+scenario = default_registry.scenario
+
+
+def load_catalogue(spec: str) -> Registry:
+    """Import a catalogue given as ``module`` or ``module:attribute`` and return its registry.
+
+    A package has all its submodules imported, so each scenario module registers itself.
+    Without ``:attribute`` the scenarios are those registered with :data:`default_registry`.
+    """
+    module_name, _, attribute = spec.partition(":")
+    module = importlib.import_module(module_name)
+    if hasattr(module, "__path__"):
+        for info in pkgutil.walk_packages(module.__path__, prefix=f"{module.__name__}."):
+            importlib.import_module(info.name)
+    if not attribute:
+        return default_registry
+    registry = getattr(module, attribute)
+    if not isinstance(registry, Registry):
+        raise TypeError(f"{spec} is not a scenarios.registry.Registry")
+    return registry
