@@ -1,0 +1,167 @@
+"""``python -m scenarios``: the command line of the scenario suite.
+
+Each subcommand is one :class:`Command` row: a name, a ``configure(parser)`` that declares its
+options and a ``handler(args) -> exit code``. New subcommands (``doctor``, ``conformance``,
+``demo``) are added as rows of :data:`COMMANDS`, with their code in their own modules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["COMMANDS", "Command", "build_parser", "main"]
+
+EXIT_NO_SCENARIOS = 5
+EXIT_USAGE = 2
+
+
+@dataclass(frozen=True, kw_only=True)
+class Command:
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    handler: Callable[[argparse.Namespace], int]
+
+
+def _workers(value: str) -> int:
+    if value == "auto":
+        return max(1, min(os.cpu_count() or 1, 4))
+    try:
+        count = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected a number or 'auto'") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError("needs at least one worker")
+    return count
+
+
+def _configure_run(parser: argparse.ArgumentParser) -> None:
+    from scenarios.browser import WS_ENDPOINT_ENV
+    from scenarios.runner import DEFAULT_CATALOGUE
+
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="IDS",
+        help="scenario ids or glob patterns, comma-separated or repeated (e.g. 'auto-login.*')",
+    )
+    parser.add_argument("--headed", action="store_true", help="show the browser windows")
+    parser.add_argument(
+        "--workers",
+        type=_workers,
+        default="auto",
+        metavar="N",
+        help="worker processes, each with its own browser and servers (default: auto, <= 4)",
+    )
+    parser.add_argument("--junit", type=Path, metavar="PATH", help="write JUnit XML here")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        default=Path("reports/scenarios"),
+        metavar="DIR",
+        help="HTML report, screenshots and traces (default: reports/scenarios)",
+    )
+    parser.add_argument(
+        "--trace",
+        choices=("retain-on-failure", "on", "off"),
+        default="retain-on-failure",
+        help="save Playwright traces (default: retain-on-failure)",
+    )
+    parser.add_argument(
+        "--browser-ws-endpoint",
+        default=os.environ.get(WS_ENDPOINT_ENV) or None,
+        metavar="URL",
+        help=f"connect to a remote Playwright browser server (env {WS_ENDPOINT_ENV})",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="default timeout of each browser action and expectation (default: 10)",
+    )
+    parser.add_argument(
+        "--catalogue",
+        default=DEFAULT_CATALOGUE,
+        metavar="MODULE[:REGISTRY]",
+        help=f"where the scenarios are registered (default: {DEFAULT_CATALOGUE})",
+    )
+    parser.add_argument("--list", action="store_true", help="list the selected scenarios and exit")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from scenarios.registry import SelectionError, load_catalogue
+    from scenarios.report import write_html, write_json, write_junit
+    from scenarios.runner import RunOptions, format_table, run
+
+    registry = load_catalogue(args.catalogue)
+    try:
+        selected = registry.select(args.only)
+    except SelectionError as exc:
+        print(f"scenarios: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not selected:
+        print(f"scenarios: no scenarios registered in {args.catalogue}", file=sys.stderr)
+        return EXIT_NO_SCENARIOS
+    if args.list:
+        for item in selected:
+            print(f"{item.id}\t{item.title}\n\tproves: {item.proves}")
+        return 0
+    options = RunOptions(
+        catalogue=args.catalogue,
+        only=tuple(args.only),
+        headed=args.headed,
+        workers=args.workers,
+        report_dir=args.report,
+        trace=args.trace,
+        ws_endpoint=args.browser_ws_endpoint,
+        timeout_ms=args.timeout * 1000,
+    )
+    summary = run(options, registry=registry)
+    print()
+    print(format_table(summary))
+    html = write_html(summary, summary.report_dir)
+    write_json(summary, summary.report_dir)
+    print(f"report: {html}")
+    if args.junit is not None:
+        print(f"junit:  {write_junit(summary, args.junit)}")
+    return summary.exit_code
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        name="run",
+        help="run browser scenarios against live servers and write reports",
+        configure=_configure_run,
+        handler=_run,
+    ),
+    # Further rows: doctor, conformance, demo (each from its own module).
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m scenarios", description="Real-browser SSO scenarios."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        child = sub.add_parser(command.name, help=command.help, description=command.help)
+        command.configure(child)
+        child.set_defaults(handler=command.handler)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
