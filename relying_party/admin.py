@@ -1,0 +1,311 @@
+"""Admin HTML pages: SSO connections (CSRF-protected forms), installations and the error log."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from .connections import (
+    APPS,
+    ConnectionInput,
+    Health,
+    ValidationError,
+    discovery_url_for,
+    health,
+    parse_connection_input,
+    sign_in_urls,
+)
+from .db import Connection
+from .web import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    AppState,
+    csrf_token_for,
+    csrf_valid,
+    set_cookie,
+    state_of,
+    templates,
+)
+
+
+def connection_health(rp: AppState, connection: Connection) -> Health:
+    errors = rp.db.list_errors(source_kind="connection", source_id=connection.id, limit=5)
+    return health(
+        connection,
+        today=rp.settings.clock.now().date(),
+        errors=tuple(errors),
+        warning_days=rp.settings.secret_expiry_warning_days,
+    )
+
+
+def new_connection(rp: AppState, data: ConnectionInput) -> Connection:
+    now = rp.settings.clock.now()
+    assert data.client_secret is not None
+    connection = Connection(
+        id=secrets.token_hex(8),
+        name=data.name,
+        authorization_uri=data.authorization_uri,
+        token_url=data.token_url,
+        client_id=data.client_id,
+        client_secret=data.client_secret,
+        secret_expires_on=data.secret_expires_on,
+        support_contact=data.support_contact,
+        discovery_url=data.discovery_url,
+        client_auth_method=data.client_auth_method,
+        enabled=data.enabled,
+        created_at=now,
+        updated_at=now,
+        last_login_at=None,
+    )
+    rp.db.insert_connection(connection)
+    return connection
+
+
+def connection_values(connection: Connection) -> dict[str, Any]:
+    """The stored values as admin input (the secret is never echoed back)."""
+    return {
+        "name": connection.name,
+        "authorization_uri": connection.authorization_uri,
+        "token_url": connection.token_url,
+        "client_id": connection.client_id,
+        "secret_expires_on": connection.secret_expires_on.isoformat(),
+        "support_contact": connection.support_contact,
+        "discovery_url": connection.discovery_url or "",
+        "client_auth_method": connection.client_auth_method,
+        "enabled": connection.enabled,
+    }
+
+
+def edit_connection(
+    rp: AppState, connection: Connection, changes: Mapping[str, object]
+) -> Connection:
+    """Apply admin changes (absent fields keep their value); ends sessions if disabled."""
+    merged: dict[str, object] = {**connection_values(connection), **changes}
+    data = parse_connection_input(merged, creating=False)
+    updated = replace(
+        connection,
+        name=data.name,
+        authorization_uri=data.authorization_uri,
+        token_url=data.token_url,
+        client_id=data.client_id,
+        client_secret=data.client_secret or connection.client_secret,
+        secret_expires_on=data.secret_expires_on,
+        support_contact=data.support_contact,
+        discovery_url=data.discovery_url,
+        client_auth_method=data.client_auth_method,
+        enabled=data.enabled,
+        updated_at=rp.settings.clock.now(),
+    )
+    rp.db.update_connection(updated)
+    after_change(rp, connection, updated)
+    return updated
+
+
+def set_enabled(rp: AppState, connection: Connection, enabled: bool) -> Connection:
+    updated = replace(connection, enabled=enabled, updated_at=rp.settings.clock.now())
+    rp.db.update_connection(updated)
+    after_change(rp, connection, updated)
+    return updated
+
+
+def delete_connection(rp: AppState, connection: Connection) -> None:
+    rp.db.delete_connection(connection.id)
+    rp.providers.forget(discovery_url_for(connection))
+
+
+def after_change(rp: AppState, before: Connection, after: Connection) -> None:
+    """Drop cached provider metadata; a disabled connection keeps no signed-in users."""
+    rp.providers.forget(discovery_url_for(before))
+    rp.providers.forget(discovery_url_for(after))
+    if not after.enabled:
+        rp.db.end_source_sessions("connection", after.id)
+
+
+def _page(
+    request: Request,
+    *,
+    status: int = 200,
+    values: Mapping[str, Any] | None = None,
+    errors: Mapping[str, str] | None = None,
+    notice: str | None = None,
+) -> Response:
+    rp = state_of(request)
+    token, fresh = csrf_token_for(request)
+    connections = [
+        {
+            "connection": c,
+            "health": connection_health(rp, c),
+            "sign_in_urls": sign_in_urls(rp.settings.base_url, c.id),
+            "discovery_url": discovery_url_for(c),
+        }
+        for c in rp.db.list_connections()
+    ]
+    defaults = {"client_auth_method": "post"}
+    response = templates.TemplateResponse(
+        request,
+        "admin.html",
+        {
+            "connections": connections,
+            "installations": rp.db.list_installations(),
+            "errors_log": rp.db.list_errors(limit=50),
+            "apps": APPS,
+            "csrf_token": token,
+            "values": {**defaults, **(values or {})},
+            "errors": errors or {},
+            "notice": notice,
+        },
+        status_code=status,
+    )
+    _finish(response, rp, token, fresh)
+    return response
+
+
+def _finish(response: Response, rp: AppState, token: str, fresh: bool) -> None:
+    response.headers["Cache-Control"] = "no-store"
+    if fresh:
+        set_cookie(response, rp.settings, CSRF_COOKIE, token, max_age=None, samesite="strict")
+
+
+def _csrf_refused(request: Request) -> Response:
+    return templates.TemplateResponse(
+        request,
+        "message.html",
+        {
+            "title": "Form expired",
+            "message": "This form is no longer valid (missing or wrong security token). "
+            "Reload the admin page and try again.",
+            "link": "/admin",
+            "link_text": "Back to the admin page",
+        },
+        status_code=403,
+    )
+
+
+async def _form(request: Request) -> dict[str, str] | None:
+    """The submitted form fields, or None when the CSRF token does not check out."""
+    form = await request.form()
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    if not csrf_valid(request, fields.get(CSRF_FIELD)):
+        return None
+    fields.pop(CSRF_FIELD, None)
+    return fields
+
+
+def _connection_or_404(request: Request) -> Connection | None:
+    return state_of(request).db.get_connection(request.path_params["connection_id"])
+
+
+def _not_found(request: Request) -> Response:
+    return templates.TemplateResponse(
+        request,
+        "message.html",
+        {"title": "Not found", "message": "No such SSO connection.", "link": "/admin",
+         "link_text": "Back to the admin page"},
+        status_code=404,
+    )
+
+
+async def admin_page(request: Request) -> Response:
+    return _page(request)
+
+
+async def create_connection(request: Request) -> Response:
+    fields = await _form(request)
+    if fields is None:
+        return _csrf_refused(request)
+    rp = state_of(request)
+    try:
+        data = parse_connection_input(fields, creating=True)
+    except ValidationError as exc:
+        return _page(request, status=400, values=fields, errors=exc.errors)
+    connection = new_connection(rp, data)
+    return RedirectResponse(f"/admin?created={connection.id}", status_code=303)
+
+
+async def edit_page(request: Request) -> Response:
+    connection = _connection_or_404(request)
+    if connection is None:
+        return _not_found(request)
+    return _edit_page(request, connection, connection_values(connection), {})
+
+
+def _edit_page(
+    request: Request,
+    connection: Connection,
+    values: Mapping[str, Any],
+    errors: Mapping[str, str],
+    status: int = 200,
+) -> Response:
+    rp = state_of(request)
+    token, fresh = csrf_token_for(request)
+    response = templates.TemplateResponse(
+        request,
+        "connection_edit.html",
+        {"connection": connection, "values": values, "errors": errors, "csrf_token": token},
+        status_code=status,
+    )
+    _finish(response, rp, token, fresh)
+    return response
+
+
+async def update_connection(request: Request) -> Response:
+    connection = _connection_or_404(request)
+    fields = await _form(request)
+    if fields is None:
+        return _csrf_refused(request)
+    if connection is None:
+        return _not_found(request)
+    try:
+        edit_connection(state_of(request), connection, fields)
+    except ValidationError as exc:
+        return _edit_page(request, connection, fields, exc.errors, status=400)
+    return RedirectResponse("/admin", status_code=303)
+
+
+async def connection_action(request: Request) -> Response:
+    connection = _connection_or_404(request)
+    action = request.path_params["action"]
+    fields = await _form(request)
+    if fields is None:
+        return _csrf_refused(request)
+    if connection is None or action not in ("enable", "disable", "delete"):
+        return _not_found(request)
+    rp = state_of(request)
+    if action == "delete":
+        delete_connection(rp, connection)
+    else:
+        set_enabled(rp, connection, action == "enable")
+    return RedirectResponse("/admin", status_code=303)
+
+
+async def error_page(request: Request) -> Response:
+    record = state_of(request).db.get_error(request.path_params["ref"])
+    if record is None:
+        return templates.TemplateResponse(
+            request,
+            "message.html",
+            {"title": "Not found", "message": "No error with this reference.", "link": "/admin",
+             "link_text": "Back to the admin page"},
+            status_code=404,
+        )
+    return templates.TemplateResponse(request, "error_detail.html", {"record": record})
+
+
+routes = [
+    Route("/admin", admin_page, methods=["GET"]),
+    Route("/admin/connections", create_connection, methods=["POST"]),
+    Route("/admin/connections/{connection_id}/edit", edit_page, methods=["GET"]),
+    Route("/admin/connections/{connection_id}", update_connection, methods=["POST"]),
+    Route(
+        "/admin/connections/{connection_id}/{action:str}",
+        connection_action,
+        methods=["POST"],
+    ),
+    Route("/admin/errors/{ref}", error_page, methods=["GET"]),
+]

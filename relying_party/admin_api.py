@@ -1,0 +1,215 @@
+"""JSON admin API: SSO connections, installations and the error log.
+
+Mutating calls from a browser must come from the RP's own origin (checked on ``Origin``); client
+secrets are write-only and never appear in responses.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .admin import (
+    connection_health,
+    delete_connection,
+    edit_connection,
+    new_connection,
+    set_enabled,
+)
+from .connections import ValidationError, discovery_url_for, parse_connection_input, sign_in_urls
+from .db import Connection, ErrorRecord, Installation
+from .web import AppState, origin_allowed, state_of
+
+
+def _error(status: int, error: str, description: str, **extra: Any) -> JSONResponse:
+    return JSONResponse(
+        {"error": error, "error_description": description, **extra}, status_code=status
+    )
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def connection_json(rp: AppState, c: Connection) -> dict[str, Any]:
+    h = connection_health(rp, c)
+    return {
+        "id": c.id,
+        "name": c.name,
+        "authorization_uri": c.authorization_uri,
+        "token_url": c.token_url,
+        "client_id": c.client_id,
+        "client_secret_set": bool(c.client_secret),
+        "secret_expires_on": c.secret_expires_on.isoformat(),
+        "support_contact": c.support_contact,
+        "discovery_url": c.discovery_url,
+        "effective_discovery_url": discovery_url_for(c),
+        "client_auth_method": c.client_auth_method,
+        "enabled": c.enabled,
+        "created_at": _iso(c.created_at),
+        "updated_at": _iso(c.updated_at),
+        "sign_in_urls": sign_in_urls(rp.settings.base_url, c.id),
+        "health": {
+            "days_until_secret_expiry": h.days_until_secret_expiry,
+            "secret_expired": h.secret_expired,
+            "secret_warning": h.secret_warning,
+            "last_login_at": _iso(h.last_login_at),
+            "recent_errors": [e.ref for e in h.recent_errors],
+        },
+    }
+
+
+def error_json(e: ErrorRecord) -> dict[str, Any]:
+    return {
+        "ref": e.ref,
+        "created_at": _iso(e.created_at),
+        "status": e.status,
+        "code": e.code,
+        "message": e.message,
+        "detail": e.detail,
+        "admin_hint": e.admin_hint,
+        "idp_error_code": e.idp_error_code,
+        "source_kind": e.source_kind,
+        "source_id": e.source_id,
+        "support_contact": e.support_contact,
+    }
+
+
+def installation_json(i: Installation) -> dict[str, Any]:
+    return {
+        "installation_id": i.installation_id,
+        "account_id": i.account_id,
+        "account_name": i.account_name,
+        "app_id": i.app_id,
+        "client_id": i.client_id,
+        "authorization_url": i.authorization_url,
+        "token_url": i.token_url,
+        "userinfo_url": i.userinfo_url,
+        "openid_configuration_url": i.openid_configuration_url,
+        "active": i.active,
+        "last_login_at": _iso(i.last_login_at),
+    }
+
+
+async def _json_body(request: Request) -> dict[str, Any] | Response:
+    if not origin_allowed(request, state_of(request).settings):
+        return _error(403, "forbidden", "cross-origin request refused")
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return _error(400, "invalid_request", "the body is not valid JSON")
+    if not isinstance(body, dict):
+        return _error(400, "invalid_request", "the body must be a JSON object")
+    return body
+
+
+def _invalid(exc: ValidationError) -> JSONResponse:
+    return _error(400, "invalid_request", str(exc), fields=exc.errors)
+
+
+async def list_or_create(request: Request) -> Response:
+    rp = state_of(request)
+    if request.method == "GET":
+        return JSONResponse([connection_json(rp, c) for c in rp.db.list_connections()])
+    body = await _json_body(request)
+    if isinstance(body, Response):
+        return body
+    try:
+        data = parse_connection_input(body, creating=True)
+    except ValidationError as exc:
+        return _invalid(exc)
+    connection = new_connection(rp, data)
+    return JSONResponse(
+        connection_json(rp, connection),
+        status_code=201,
+        headers={"Location": f"/api/admin/connections/{connection.id}"},
+    )
+
+
+def _find(request: Request) -> Connection | None:
+    return state_of(request).db.get_connection(request.path_params["connection_id"])
+
+
+def _no_connection() -> JSONResponse:
+    return _error(404, "not_found", "no such SSO connection")
+
+
+async def one_connection(request: Request) -> Response:
+    rp = state_of(request)
+    connection = _find(request)
+    if request.method == "GET":
+        if connection is None:
+            return _no_connection()
+        return JSONResponse(connection_json(rp, connection))
+    body = await _json_body(request) if request.method != "DELETE" else {}
+    if isinstance(body, Response):
+        return body
+    if request.method == "DELETE" and not origin_allowed(request, rp.settings):
+        return _error(403, "forbidden", "cross-origin request refused")
+    if connection is None:
+        return _no_connection()
+    if request.method == "DELETE":
+        delete_connection(rp, connection)
+        return Response(status_code=204)
+    try:
+        updated = edit_connection(rp, connection, body)
+    except ValidationError as exc:
+        return _invalid(exc)
+    return JSONResponse(connection_json(rp, updated))
+
+
+async def toggle(request: Request) -> Response:
+    body = await _json_body(request)
+    if isinstance(body, Response):
+        return body
+    connection = _find(request)
+    if connection is None:
+        return _no_connection()
+    rp = state_of(request)
+    enabled = request.url.path.endswith("/enable")
+    return JSONResponse(connection_json(rp, set_enabled(rp, connection, enabled)))
+
+
+async def list_errors(request: Request) -> Response:
+    rp = state_of(request)
+    kind = request.query_params.get("source_kind")
+    source_id = request.query_params.get("source_id")
+    if kind is not None and kind not in ("connection", "installation"):
+        return _error(400, "invalid_request", "source_kind must be connection or installation")
+    if (kind is None) != (source_id is None):
+        return _error(400, "invalid_request", "give both source_kind and source_id, or neither")
+    records = rp.db.list_errors(source_kind=kind, source_id=source_id, limit=200)  # type: ignore[arg-type]
+    return JSONResponse([error_json(e) for e in records])
+
+
+async def one_error(request: Request) -> Response:
+    record = state_of(request).db.get_error(request.path_params["ref"])
+    if record is None:
+        return _error(404, "not_found", "no error with this reference")
+    return JSONResponse(error_json(record))
+
+
+async def list_installations(request: Request) -> Response:
+    return JSONResponse([installation_json(i) for i in state_of(request).db.list_installations()])
+
+
+routes = [
+    Route("/api/admin/connections", list_or_create, methods=["GET", "POST"]),
+    Route(
+        "/api/admin/connections/{connection_id}",
+        one_connection,
+        methods=["GET", "PUT", "PATCH", "DELETE"],
+    ),
+    Route("/api/admin/connections/{connection_id}/enable", toggle, methods=["POST"]),
+    Route("/api/admin/connections/{connection_id}/disable", toggle, methods=["POST"]),
+    Route("/api/admin/errors", list_errors, methods=["GET"]),
+    Route("/api/admin/errors/{ref}", one_error, methods=["GET"]),
+    Route("/api/admin/installations", list_installations, methods=["GET"]),
+]

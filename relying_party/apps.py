@@ -1,0 +1,110 @@
+"""The customer-facing apps (widget, portal, knowledge base), the home page and ``/api/me``.
+
+Visiting an app without a session starts SSO at once when there is one enabled connection (or
+the one named by ``?connection=``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .connections import APPS
+from .db import Session, User
+from .failure import SignInFailed
+from .login import begin_login, connection_client, source_of
+from .login_errors import ConnectionDisabled, NoConnection
+from .web import current_session, state_of, templates
+
+
+def user_json(user: User, session: Session) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "issuer": session.issuer,
+        "subject": session.subject,
+        "source_kind": session.source_kind,
+        "source_id": session.source_id,
+        "platform_user_id": session.platform_user_id,
+        "signed_in_at": session.created_at.isoformat(),
+    }
+
+
+async def home(request: Request) -> Response:
+    found = current_session(request)
+    response = templates.TemplateResponse(
+        request, "home.html", {"user": found[2] if found else None}
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def app_page(request: Request) -> Response:
+    app = request.url.path.strip("/")
+    found = current_session(request)
+    if found is not None:
+        response = templates.TemplateResponse(
+            request, "app_page.html", {"app": app, "app_title": APPS[app], "user": found[2]}
+        )
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    rp = state_of(request)
+    return_to = f"/{app}"
+    named = request.query_params.get("connection")
+    if named:
+        return await begin_login(request, connection_client(rp, named), return_to=return_to)
+    connections = rp.db.list_connections()
+    enabled = [c for c in connections if c.enabled]
+    if len(enabled) == 1:
+        return await begin_login(request, connection_client(rp, enabled[0].id), return_to=return_to)
+    if not enabled:
+        if len(connections) == 1:
+            raise SignInFailed(
+                ConnectionDisabled(f"the only connection {connections[0].id!r} is disabled"),
+                source_of(connections[0]),
+            )
+        raise NoConnection(f"{len(connections)} connections, none enabled")
+    return templates.TemplateResponse(
+        request, "choose.html", {"app": app, "app_title": APPS[app], "connections": enabled}
+    )
+
+
+async def sign_in_url(request: Request) -> Response:
+    """``/sso/{connection_id}/{app}``: the generated per-app sign-in URL."""
+    app = request.path_params["app"]
+    rp = state_of(request)
+    client = connection_client(rp, request.path_params["connection_id"])
+    if app not in APPS:
+        return templates.TemplateResponse(
+            request,
+            "message.html",
+            {"title": "Not found", "message": "No such app.", "link": "/", "link_text": "Home"},
+            status_code=404,
+        )
+    return await begin_login(request, client, return_to=f"/{app}")
+
+
+async def me(request: Request) -> Response:
+    found = current_session(request)
+    headers = {"Cache-Control": "no-store"}
+    if found is None:
+        return JSONResponse(
+            {"error": "not_signed_in"},
+            status_code=401,
+            headers={**headers, "WWW-Authenticate": 'Cookie realm="relying-party"'},
+        )
+    _, session, user = found
+    return JSONResponse(user_json(user, session), headers=headers)
+
+
+routes = [
+    Route("/", home, methods=["GET"]),
+    *(Route(f"/{app}", app_page, methods=["GET"]) for app in APPS),
+    Route("/sso/{connection_id}/{app}", sign_in_url, methods=["GET"]),
+    Route("/api/me", me, methods=["GET"]),
+]

@@ -1,0 +1,115 @@
+"""The one failure page: every sign-in failure is logged under a reference id and rendered here."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .db import Database, ErrorRecord, SourceKind
+from .oidc.errors import IdpError, IdpTimeout, LoginError
+from .settings import Settings
+from .web import state_of, templates
+
+logger = logging.getLogger("relying_party.failures")
+
+STATUS_BY_CODE: Mapping[str, int] = {
+    "state_missing": 400,
+    "state_unknown": 400,
+    "state_expired": 400,
+    "state_browser_mismatch": 400,
+    "code_missing": 400,
+    "response_issuer_mismatch": 400,
+    "unknown_connection": 404,
+    "unknown_installation": 404,
+    "connection_disabled": 403,
+    "installation_inactive": 403,
+    "no_connection": 503,
+    "duplicate_email": 409,
+    "unmapped_user": 403,
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class FailureSource:
+    """Where a failing sign-in was headed: decides the support contact shown and the log key."""
+
+    kind: SourceKind | None
+    id: str | None
+    support_contact: str
+
+
+class SignInFailed(Exception):
+    """A :class:`LoginError` together with where the sign-in was headed."""
+
+    def __init__(self, error: LoginError, source: FailureSource | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.source = source
+
+
+def status_for(error: LoginError) -> int:
+    if error.code in STATUS_BY_CODE:
+        return STATUS_BY_CODE[error.code]
+    if isinstance(error, IdpTimeout):
+        return 504
+    if isinstance(error, IdpError) and error.status_code is None:
+        return 403 if error.error == "access_denied" else 502
+    return 502
+
+
+def new_ref() -> str:
+    return "RP-" + secrets.token_hex(5).upper()
+
+
+def record_failure(
+    db: Database, settings: Settings, error: LoginError, source: FailureSource
+) -> ErrorRecord:
+    aadsts = getattr(error, "aadsts", None)
+    record = ErrorRecord(
+        ref=new_ref(),
+        created_at=settings.clock.now(),
+        status=status_for(error),
+        code=error.code,
+        message=error.message,
+        detail=error.detail or str(error),
+        admin_hint=error.admin_hint,
+        idp_error_code=f"AADSTS{aadsts}" if isinstance(aadsts, int) else None,
+        source_kind=source.kind,
+        source_id=source.id,
+        support_contact=source.support_contact,
+    )
+    db.insert_error(record)
+    logger.warning(
+        "sign-in failure %s %s (%s %s): %s", record.ref, record.code, source.kind, source.id,
+        record.detail,
+    )
+    return record
+
+
+def failure_response(
+    request: Request, error: LoginError, source: FailureSource | None = None
+) -> Response:
+    """Log ``error`` and render the failure page with a non-2xx status."""
+    rp = state_of(request)
+    if source is None:
+        source = FailureSource(
+            kind=None, id=None, support_contact=rp.settings.default_support_contact
+        )
+    record = record_failure(rp.db, rp.settings, error, source)
+    return render_record(request, record)
+
+
+def render_record(request: Request, record: ErrorRecord) -> Response:
+    response = templates.TemplateResponse(
+        request,
+        "failure.html",
+        {"record": record},
+        status_code=record.status,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,105 @@
+"""Starting a sign-in: pick the client, create a single-use login transaction bound to this
+browser, and redirect to the provider's authorization endpoint (code flow, PKCE S256, nonce)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from .db import Connection, LoginTransaction, digest
+from .failure import FailureSource, SignInFailed
+from .login_errors import ConnectionDisabled, UnknownConnection
+from .oidc.pkce import create_pkce_pair, generate_nonce, generate_state
+from .provider import ClientConfig, client_for_connection
+from .web import LOGIN_COOKIE, AppState, new_token, set_cookie, state_of
+
+
+def connection_client(rp: AppState, connection_id: str) -> ClientConfig:
+    """The client of an enabled connection; raises for an unknown or disabled one (the app's
+    exception handlers render the failure page)."""
+    connection = rp.db.get_connection(connection_id)
+    if connection is None:
+        raise UnknownConnection(f"no connection {connection_id!r}")
+    if not connection.enabled:
+        raise SignInFailed(
+            ConnectionDisabled(f"connection {connection_id!r} is disabled"),
+            source_of(connection),
+        )
+    return client_for_connection(connection)
+
+
+def source_of(connection: Connection) -> FailureSource:
+    return FailureSource(
+        kind="connection", id=connection.id, support_contact=connection.support_contact
+    )
+
+
+def authorization_url(
+    client: ClientConfig,
+    *,
+    redirect_uri: str,
+    scopes: tuple[str, ...],
+    state: str,
+    nonce: str,
+    code_challenge: str,
+    login_hint: str | None,
+) -> str:
+    params = {
+        "client_id": client.client_id,
+        "response_type": "code",
+        "redirect_uri": redirect_uri,
+        "scope": " ".join(scopes),
+        "state": state,
+        "nonce": nonce,
+        "code_challenge": code_challenge,
+        "code_challenge_method": "S256",
+        "response_mode": "query",
+    }
+    if login_hint:
+        params["login_hint"] = login_hint
+    url = httpx.URL(client.authorization_endpoint)
+    return str(url.copy_merge_params(params))
+
+
+async def begin_login(
+    request: Request, client: ClientConfig, *, return_to: str, login_hint: str | None = None
+) -> Response:
+    """302 to the authorization endpoint; the browser gets (or keeps) its binding cookie."""
+    rp = state_of(request)
+    settings = rp.settings
+    now = settings.clock.now()
+    binding = request.cookies.get(LOGIN_COOKIE)
+    if not binding or len(binding) < 32:
+        binding = new_token()
+    pkce = create_pkce_pair()
+    tx = LoginTransaction(
+        state=generate_state(),
+        binding_hash=digest(binding),
+        nonce=generate_nonce(),
+        code_verifier=pkce.verifier,
+        source_kind=client.source_kind,
+        source_id=client.source_id,
+        return_to=return_to,
+        redirect_uri=settings.redirect_uri,
+        created_at=now,
+        expires_at=now + settings.login_timeout,
+        used_at=None,
+    )
+    rp.db.insert_login_transaction(tx)
+    location = authorization_url(
+        client,
+        redirect_uri=tx.redirect_uri,
+        scopes=settings.scopes,
+        state=tx.state,
+        nonce=tx.nonce,
+        code_challenge=pkce.challenge,
+        login_hint=login_hint,
+    )
+    response = RedirectResponse(location, status_code=302)
+    response.headers["Cache-Control"] = "no-store"
+    max_age = int((settings.login_timeout + timedelta(minutes=1)).total_seconds())
+    set_cookie(response, settings, LOGIN_COOKIE, binding, max_age=max_age)
+    return response

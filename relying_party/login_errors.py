@@ -1,0 +1,99 @@
+"""Sign-in failures that belong to the application rather than to the protocol modules.
+
+They extend :class:`relying_party.oidc.errors.LoginError`, so one handler logs and renders both.
+"""
+
+from __future__ import annotations
+
+from .oidc.errors import LoginError
+
+_RETRY = "Your sign-in could not be completed. Please start again from the app."
+
+
+class StateMissing(LoginError):
+    """The callback carried no ``state``: not a response to a sign-in this app started."""
+
+    code = "state_missing"
+    default_message = _RETRY
+
+
+class StateUnknown(LoginError):
+    """``state`` is unknown or was already used (a replayed or forged callback)."""
+
+    code = "state_unknown"
+    default_message = _RETRY
+
+
+class StateExpired(LoginError):
+    code = "state_expired"
+    default_message = "Your sign-in took too long. Please start again from the app."
+
+
+class StateBrowserMismatch(LoginError):
+    """``state`` was issued to another browser (missing or different binding cookie)."""
+
+    code = "state_browser_mismatch"
+    default_message = _RETRY
+
+
+class CodeMissing(LoginError):
+    code = "code_missing"
+    default_message = _RETRY
+
+
+class ResponseIssuerMismatch(LoginError):
+    """RFC 9207 ``iss`` in the authorization response differs from the expected issuer."""
+
+    code = "response_issuer_mismatch"
+    default_message = "This sign-in response came from an unexpected identity provider."
+
+
+class UnknownConnection(LoginError):
+    code = "unknown_connection"
+    default_message = "This sign-in link is not valid. Please contact support."
+
+
+class ConnectionDisabled(LoginError):
+    code = "connection_disabled"
+    default_message = "Single sign-on is currently turned off for this app."
+    default_admin_hint = "Enable the SSO connection on the admin page."
+
+
+class NoConnection(LoginError):
+    """An app was visited without a session and there is no single enabled connection to use."""
+
+    code = "no_connection"
+    default_message = "Single sign-on is not available for this app yet."
+    default_admin_hint = "Add and enable an SSO connection on the admin page."
+
+
+class UnknownInstallation(LoginError):
+    code = "unknown_installation"
+    default_message = "This app is not installed for your account. Please contact support."
+    default_admin_hint = "No installation with this id was received (app.installed)."
+
+
+class InstallationInactive(LoginError):
+    code = "installation_inactive"
+    default_message = "This app has been removed from your account. Please contact support."
+    default_admin_hint = "The installation was uninstalled (app.uninstalled)."
+
+
+class DuplicateEmail(LoginError):
+    """Another identity already owns the e-mail address; the helpdesk product refuses it."""
+
+    code = "duplicate_email"
+    default_message = (
+        "An account with your e-mail address already exists, so we could not sign you in."
+    )
+    default_admin_hint = (
+        "Another user already has this e-mail address. E-mail addresses must be unique; remove or"
+        " change the other account, then ask the user to sign in again."
+    )
+
+
+class UnmappedUser(LoginError):
+    """The signed-in identity cannot be mapped to a user of this app."""
+
+    code = "unmapped_user"
+    default_message = "Your account could not be matched to a user of this app."

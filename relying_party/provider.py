@@ -1,0 +1,101 @@
+"""Who the RP talks to for one sign-in: client settings per connection or installation, plus the
+shared discovery and key caches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from .connections import discovery_url_for
+from .db import Connection, Installation, SourceKind
+from .failure import FailureSource
+from .oidc.discovery import DiscoveryCache, ProviderMetadata
+from .oidc.jwks import JwksCache, KeyResolver
+from .settings import Settings
+
+AUTH_METHODS = {"post": "client_secret_post", "basic": "client_secret_basic"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClientConfig:
+    """The OAuth client one sign-in runs as, and the endpoints it was configured with."""
+
+    source_kind: SourceKind
+    source_id: str
+    client_id: str
+    client_secret: str
+    auth_method: str
+    """``client_secret_post`` or ``client_secret_basic``."""
+    authorization_endpoint: str
+    token_endpoint: str
+    discovery_url: str
+    userinfo_endpoint: str | None
+    """Explicit userinfo link (installations); None means the discovered one."""
+    support_contact: str
+
+    @property
+    def failure_source(self) -> FailureSource:
+        return FailureSource(
+            kind=self.source_kind, id=self.source_id, support_contact=self.support_contact
+        )
+
+
+def client_for_connection(connection: Connection) -> ClientConfig:
+    return ClientConfig(
+        source_kind="connection",
+        source_id=connection.id,
+        client_id=connection.client_id,
+        client_secret=connection.client_secret,
+        auth_method=AUTH_METHODS[connection.client_auth_method],
+        authorization_endpoint=connection.authorization_uri,
+        token_endpoint=connection.token_url,
+        discovery_url=discovery_url_for(connection),
+        userinfo_endpoint=None,
+        support_contact=connection.support_contact,
+    )
+
+
+def client_for_installation(installation: Installation, settings: Settings) -> ClientConfig:
+    return ClientConfig(
+        source_kind="installation",
+        source_id=installation.installation_id,
+        client_id=installation.client_id,
+        client_secret=installation.client_secret,
+        auth_method="client_secret_post",
+        authorization_endpoint=installation.authorization_url,
+        token_endpoint=installation.token_url,
+        discovery_url=installation.openid_configuration_url,
+        userinfo_endpoint=installation.userinfo_url or None,
+        support_contact=settings.partner_support_contact,
+    )
+
+
+def timeout_of(settings: Settings) -> httpx.Timeout:
+    return httpx.Timeout(
+        settings.read_timeout, connect=settings.connect_timeout, pool=settings.connect_timeout
+    )
+
+
+class ProviderDirectory:
+    """Discovery documents and signing keys of every provider, cached by the injected clock."""
+
+    def __init__(self, http: httpx.AsyncClient, settings: Settings) -> None:
+        timeout = timeout_of(settings)
+        self.http = http
+        self.timeout = timeout
+        self.discovery = DiscoveryCache(
+            http, clock=settings.clock, ttl=settings.metadata_cache_ttl, timeout=timeout
+        )
+        self.jwks = JwksCache(
+            http, clock=settings.clock, ttl=settings.metadata_cache_ttl, timeout=timeout
+        )
+
+    async def metadata(self, client: ClientConfig) -> ProviderMetadata:
+        return await self.discovery.get(client.discovery_url)
+
+    def keys(self, metadata: ProviderMetadata) -> KeyResolver:
+        return self.jwks.keys_for(metadata.jwks_uri)
+
+    def forget(self, discovery_url: str) -> None:
+        self.discovery.invalidate(discovery_url)

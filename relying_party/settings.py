@@ -1,0 +1,79 @@
+"""Configuration of the reference relying party: one frozen, keyword-only record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from .clock import Clock, SystemClock
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything the relying party needs; built once and passed to :func:`create_app`."""
+
+    db_path: str
+    """SQLite file holding connections, installations, users, sessions, events and errors."""
+
+    public_url: str = "http://127.0.0.1:8500"
+    """Base URL browsers use to reach the RP (no trailing slash). The redirect URI is
+    ``public_url + "/auth/callback"``; cookies are ``Secure`` when it is https."""
+
+    clock: Clock = field(default_factory=SystemClock)
+
+    event_keys_url: str | None = None
+    """Platform key set (JWKS of EC P-256 keys) trusted for ``POST /events``. Unset: every event
+    is refused."""
+
+    connect_timeout: float = 3.0
+    """Seconds to open a connection to the IdP or the platform."""
+
+    read_timeout: float = 5.0
+    """Seconds to wait for an IdP or platform response."""
+
+    leeway: timedelta = timedelta(seconds=60)
+    """Clock skew tolerated on ``exp``/``nbf``/``iat`` of ID and logout tokens."""
+
+    max_token_age: timedelta = timedelta(minutes=10)
+    """ID tokens issued longer ago than this (``iat``) are refused."""
+
+    login_timeout: timedelta = timedelta(minutes=10)
+    """How long a started sign-in (state, nonce, PKCE verifier) stays redeemable."""
+
+    session_lifetime: timedelta = timedelta(hours=8)
+
+    metadata_cache_ttl: timedelta = timedelta(hours=1)
+    """How long discovery documents and key sets are reused before being fetched again."""
+
+    event_max_age: timedelta = timedelta(minutes=30)
+    """Events created longer ago than this are stale and refused."""
+
+    event_max_future: timedelta = timedelta(minutes=5)
+    """Events dated further than this in the future are refused."""
+
+    secret_expiry_warning_days: int = 30
+
+    scopes: tuple[str, ...] = ("openid", "profile", "email")
+
+    partner_support_contact: str = "support@partner-app.example"
+    """Contact shown on failure pages for platform-installed (partner) sign-ins."""
+
+    default_support_contact: str = "your administrator"
+    """Contact shown when a failure cannot be tied to a connection or installation."""
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url.rstrip("/")
+
+    @property
+    def redirect_uri(self) -> str:
+        return self.base_url + "/auth/callback"
+
+    @property
+    def post_logout_redirect_uri(self) -> str:
+        return self.base_url + "/signed-out"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return urlsplit(self.public_url).scheme == "https"

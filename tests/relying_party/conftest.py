@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rp_support import MovableClock, RpHarness
+from starlette.testclient import TestClient
+
+from relying_party import Settings, create_app
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> str:
+    return str(tmp_path / "rp.db")
+
+
+@pytest.fixture
+def make_settings(clock: MovableClock, db_path: str) -> Callable[..., Settings]:
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "db_path": db_path,
+            "public_url": "http://testserver",
+            "clock": clock,
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+@pytest.fixture
+def rp(make_settings: Callable[..., Settings], clock: MovableClock) -> Iterator[RpHarness]:
+    settings = make_settings()
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        yield RpHarness(settings=settings, client=client, clock=clock)
+
+
