@@ -261,7 +261,9 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         logout_url=_opt_str(d, "logout_url", where),
         backchannel_logout_uri=_opt_str(d, "backchannel_logout_uri", where),
         events_url=_opt_str(d, "events_url", where),
-        secrets=tuple(_secret(s, f"{where}.secrets[{i}]") for i, s in enumerate(d.get("secrets", []))),
+        secrets=tuple(
+            _secret(s, f"{where}.secrets[{i}]") for i, s in enumerate(d.get("secrets", []))
+        ),
         certificates=tuple(certs),
         assignment_required=_bool(d, "assignment_required", where, False),
         assigned=_strs(d, "assigned", where),

@@ -39,7 +39,9 @@ class SigningKey:
     created_at: datetime
 
     @classmethod
-    def generate(cls, now: datetime, common_name: str = "mock-idp.accesscontrol.test") -> SigningKey:
+    def generate(
+        cls, now: datetime, common_name: str = "mock-idp.accesscontrol.test"
+    ) -> SigningKey:
         private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
         cert = (
@@ -53,7 +55,9 @@ class SigningKey:
             .sign(private_key, hashes.SHA256())
         )
         thumbprint = hashlib.sha1(cert.public_bytes(serialization.Encoding.DER)).digest()
-        return cls(private_key=private_key, certificate=cert, kid=b64url(thumbprint), created_at=now)
+        return cls(
+            private_key=private_key, certificate=cert, kid=b64url(thumbprint), created_at=now
+        )
 
     @property
     def public_key(self) -> rsa.RSAPublicKey:

@@ -258,6 +258,8 @@ class Store:
     id_tokens: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)
     """uti -> (tenant id, client id, session id) of ID tokens issued, for ``id_token_hint``."""
     request_log: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=2000))
+    pending: dict[str, Any] = field(default_factory=dict)
+    """Authorization requests waiting on the sign-in page, by their ``ctx`` id."""
 
     @classmethod
     def from_config(cls, config: IdpConfig, now: datetime) -> Store:

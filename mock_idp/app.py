@@ -1,0 +1,104 @@
+"""``create_app(config)``: the mock identity provider as one Starlette application."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
+
+from .config import IdpConfig
+from .endpoints import authorize, discovery, token, userinfo
+from .state import IdpState
+
+_OPTIONAL_ROUTES = (
+    "mock_idp.endpoints.logout",
+    "mock_idp.endpoints.graph",
+    "mock_idp.endpoints.control",
+    "mock_idp.endpoints.faults",
+    "mock_idp.endpoints.platform",
+)
+
+
+def _optional_routes() -> list[BaseRoute]:
+    routes: list[BaseRoute] = []
+    for name in _OPTIONAL_ROUTES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        routes.extend(module.routes)
+    return routes
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return JSONResponse({"error": {"code": "NotFound" if exc.status_code == 404 else "Error",
+                                   "message": exc.detail}}, status_code=exc.status_code)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    return JSONResponse({"error": "server_error",
+                         "error_description": "AADSTS50000: There was an error issuing a "
+                         "token or an issue with our sign-in service.",
+                         "error_codes": [50000]}, status_code=500)
+
+
+def create_app(config: IdpConfig | None = None) -> Starlette:
+    """Build the provider. Everything (directory, keys, clock) lives on this instance."""
+    cfg = config or IdpConfig.default()
+    state = IdpState.create(cfg)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        closer = state.extensions.get("aclose")
+        if closer is not None:
+            await closer()
+
+    middleware: list[Middleware] = []
+    try:
+        from .endpoints.control import RequestLogMiddleware
+    except ImportError:
+        pass
+    else:
+        middleware.append(Middleware(RequestLogMiddleware))
+    routes: list[BaseRoute] = [
+        *_optional_routes(),
+        *discovery.routes,
+        *authorize.routes,
+        *token.routes,
+        *userinfo.routes,
+    ]
+    app = Starlette(
+        routes=routes, middleware=middleware, lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error, Exception: _server_error},
+    )
+    app.state.idp = state
+    installer = _installers()
+    for install in installer:
+        install(app, state)
+    return app
+
+
+def _installers() -> list:  # type: ignore[type-arg]
+    out = []
+    for name in ("mock_idp.faults", "mock_idp.notifications", "mock_idp.platform"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        install = getattr(module, "install", None)
+        if install is not None:
+            out.append(install)
+    return out

@@ -1,0 +1,85 @@
+"""Discovery documents, signing keys and instance discovery."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from ..errors import EntraError
+from ..protocol import discovery, tenants
+from .common import base_url, error_json, idp, json_response
+from .faults_hook import response_fault, token_fault
+
+CACHE = "max-age=86400, private"
+
+
+async def openid_configuration(request: Request, *, version: str) -> Response:
+    segment = request.path_params["tenant"]
+    try:
+        tenant = tenants.resolve(idp(request).store, segment)
+    except EntraError as err:
+        return error_json(request, err)
+    fault = await response_fault(request, "discovery", tenant=tenant.id if tenant else None)
+    if fault is not None:
+        return fault
+    build = discovery.v1_document if version == "1.0" else discovery.v2_document
+    doc = build(base_url(request), segment, tenant_id=tenant.id if tenant else None,
+                region=tenant.region if tenant else None)
+    return json_response(request, doc, cache=CACHE)
+
+
+async def v2_configuration(request: Request) -> Response:
+    return await openid_configuration(request, version="2.0")
+
+
+async def v1_configuration(request: Request) -> Response:
+    return await openid_configuration(request, version="1.0")
+
+
+async def keys(request: Request, *, version: str) -> Response:
+    segment = request.path_params["tenant"]
+    try:
+        tenant = tenants.resolve(idp(request).store, segment)
+    except EntraError as err:
+        return error_json(request, err)
+    fault = await response_fault(request, "jwks", tenant=tenant.id if tenant else None)
+    if fault is not None:
+        return fault
+    state = idp(request)
+    key_issuer = None
+    if version == "2.0":
+        tid = tenant.id if tenant else "{tenantid}"
+        key_issuer = f"{base_url(request)}/{tid}/v2.0"
+    body = {"keys": [k.jwk(issuer=key_issuer) for k in state.keys.published()]}
+    transform = token_fault(request, "jwks", tenant=tenant.id if tenant else None)
+    if transform is not None:
+        body = transform(body)
+    return json_response(request, body, cache=CACHE)
+
+
+async def keys_v2(request: Request) -> Response:
+    return await keys(request, version="2.0")
+
+
+async def keys_v1(request: Request) -> Response:
+    return await keys(request, version="1.0")
+
+
+async def instance(request: Request) -> Response:
+    answer = discovery.instance_discovery(
+        base_url(request), request.query_params.get("authorization_endpoint"),
+        request.query_params.get("api-version", "1.1"),
+    )
+    if answer is None:
+        return error_json(request, EntraError(50049))
+    return json_response(request, answer, cache=CACHE)
+
+
+routes: list[BaseRoute] = [
+    Route("/common/discovery/instance", instance, methods=["GET"]),
+    Route("/{tenant}/v2.0/.well-known/openid-configuration", v2_configuration, methods=["GET"]),
+    Route("/{tenant}/.well-known/openid-configuration", v1_configuration, methods=["GET"]),
+    Route("/{tenant}/discovery/v2.0/keys", keys_v2, methods=["GET"]),
+    Route("/{tenant}/discovery/keys", keys_v1, methods=["GET"]),
+]

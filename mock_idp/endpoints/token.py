@@ -1,0 +1,322 @@
+"""The token endpoint: authorization code (with PKCE), refresh token and client credentials."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from ..clock import epoch
+from ..errors import EntraError
+from ..protocol import claims as claimset
+from ..protocol import pkce, redirect, tenants
+from ..protocol.client_auth import authenticate, read_credentials
+from ..state import IdpState
+from ..store import Application, RefreshToken, Tenant, User
+from ..tokens import sign
+from .common import base_url, error_json, idp, json_response
+from .faults_hook import response_fault, token_fault
+
+GRANTS = ("authorization_code", "refresh_token", "client_credentials")
+MAX_VALUE = 16384
+NO_CACHE = {"Pragma": "no-cache", "Expires": "-1"}
+
+
+class _Grant:
+    """What a grant resolved to: who, for which app, which scopes."""
+
+    def __init__(self, user: User | None, scopes: tuple[str, ...], *, nonce: str | None = None,
+                 session_id: str | None = None, auth_time: datetime | None = None,
+                 resource: str | None = None) -> None:
+        self.user = user
+        self.scopes = scopes
+        self.nonce = nonce
+        self.session_id = session_id
+        self.auth_time = auth_time
+        self.resource = resource
+
+
+async def token(request: Request, *, version: str) -> Response:
+    try:
+        return await _token(request, version)
+    except EntraError as err:
+        return error_json(request, err, headers=NO_CACHE)
+
+
+async def _token(request: Request, version: str) -> Response:
+    state = idp(request)
+    segment = request.path_params["tenant"]
+    tenant = tenants.resolve(state.store, segment)
+    form = await _read_form(request)
+    grant_type = form.get("grant_type")
+    if not grant_type:
+        raise EntraError(900144, {"name": "grant_type"})
+    if grant_type not in GRANTS:
+        raise EntraError(70003, {"grant_type": grant_type[:100]})
+    creds = read_credentials(form, request.headers.get("authorization"))
+    if not creds.client_id:
+        raise EntraError(900144, {"name": "client_id"})
+    if tenant is None:
+        if grant_type == "client_credentials":
+            raise EntraError(9001023)
+        found = state.store.find_app_any(creds.client_id)
+        if found is None:
+            raise EntraError(700016, {"app_id": creds.client_id, "tenant": segment})
+        tenant = found[0]
+    app = tenant.apps.get(creds.client_id)
+    if app is None:
+        raise EntraError(700016, {"app_id": creds.client_id, "tenant": tenant.domain})
+    peek_user = _peek_user(state, form, grant_type)
+    fault = await response_fault(request, "token", tenant=tenant.id, app=app.client_id,
+                                 user=peek_user)
+    if fault is not None:
+        return fault
+    now = state.clock.now()
+    client_auth = authenticate(app, creds, now=now, audiences=_token_audiences(
+        base_url(request), segment, tenant))
+    if grant_type == "client_credentials":
+        return _client_credentials(request, tenant, app, form, client_auth, version)
+    if grant_type == "authorization_code":
+        grant = _redeem_code(state, tenant, app, form, version)
+    else:
+        grant = _redeem_refresh(state, tenant, app, form)
+    return _user_tokens(request, tenant, app, grant, form, client_auth, version)
+
+
+async def _read_form(request: Request) -> dict[str, str]:
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return {}
+    try:
+        form = await request.form()
+    except Exception as exc:
+        raise EntraError(90056) from exc
+    out: dict[str, str] = {}
+    for key, value in form.multi_items():
+        if not isinstance(value, str):
+            raise EntraError(90056)
+        if len(value) > MAX_VALUE:
+            raise EntraError(9002313)
+        out.setdefault(key, value)
+    return out
+
+
+def _peek_user(state: IdpState, form: dict[str, str], grant_type: str) -> str | None:
+    if grant_type == "authorization_code":
+        code = state.store.codes.get(form.get("code", ""))
+        return code.user_id if code else None
+    if grant_type == "refresh_token":
+        rt = state.store.refresh_tokens.get(form.get("refresh_token", ""))
+        return rt.user_id if rt else None
+    return None
+
+
+def _token_audiences(base: str, segment: str, tenant: Tenant) -> tuple[str, ...]:
+    out = []
+    for t in {segment, tenant.id, tenant.domain}:
+        out += [f"{base}/{t}/oauth2/v2.0/token", f"{base}/{t}/oauth2/token"]
+    return tuple(out)
+
+
+def _check_user(state: IdpState, tenant: Tenant, user_id: str, issued: datetime) -> User:
+    user = tenant.users.get(user_id)
+    if user is None or not user.enabled:
+        raise EntraError(50057)
+    if issued < user.tokens_valid_from:
+        raise EntraError(50173, {"issued": issued.strftime("%m/%d/%Y %H:%M:%S"),
+                                 "valid_from": user.tokens_valid_from.strftime(
+                                     "%m/%d/%Y %H:%M:%S")})
+    return user
+
+
+def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[str, str],
+                 version: str) -> _Grant:
+    value = form.get("code")
+    if not value:
+        raise EntraError(900144, {"name": "code"})
+    if value in state.store.redeemed_codes:
+        raise EntraError(54005)
+    code = state.store.codes.get(value)
+    if code is None:
+        raise EntraError(9002313 if not value.startswith("1.A") else 70000)
+    if code.client_id != app.client_id or code.tenant_id != tenant.id:
+        raise EntraError(70000)
+    now = state.clock.now()
+    if now >= code.expires_at:
+        state.store.codes.pop(value, None)
+        raise EntraError(70008)
+    redirect_uri = form.get("redirect_uri")
+    if redirect_uri is None:
+        raise EntraError(900144, {"name": "redirect_uri"})
+    if redirect_uri != code.redirect_uri and not (
+        redirect.is_loopback_http(redirect_uri) and redirect.matches(
+            redirect_uri, [code.redirect_uri])
+    ):
+        raise EntraError(50011, {"redirect_uri": redirect_uri, "app_id": app.client_id})
+    verifier = form.get("code_verifier")
+    if code.code_challenge is not None:
+        if not verifier or not pkce.verify(code.code_challenge, code.code_challenge_method,
+                                           verifier):
+            raise EntraError(501481)
+    elif verifier:
+        raise EntraError(501481)
+    state.store.codes.pop(value, None)
+    state.store.redeemed_codes.add(value)
+    user = _check_user(state, tenant, code.user_id, code.auth_time)
+    return _Grant(user, code.scopes, nonce=code.nonce, session_id=code.session_id,
+                  auth_time=code.auth_time, resource=code.resource or form.get("resource"))
+
+
+def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
+                    form: dict[str, str]) -> _Grant:
+    value = form.get("refresh_token")
+    if not value:
+        raise EntraError(900144, {"name": "refresh_token"})
+    rt = state.store.refresh_tokens.get(value)
+    if rt is None or rt.client_id != app.client_id or rt.tenant_id != tenant.id:
+        raise EntraError(9002313)
+    now = state.clock.now()
+    if now >= rt.expires_at:
+        raise EntraError(700082, {"issued": rt.issued_at.strftime("%m/%d/%Y %H:%M:%S")})
+    user = _check_user(state, tenant, rt.user_id, rt.issued_at)
+    requested = claimset.split_scopes(form.get("scope")) or rt.scopes
+    extra = [s for s in claimset.resource_scopes(requested)
+             if s not in rt.scopes and not s.endswith("/.default")]
+    if extra:
+        raise EntraError(65001, {"app_id": app.client_id, "app_name": app.name})
+    return _Grant(user, tuple(dict.fromkeys((*requested, "openid")))
+                  if "openid" in rt.scopes else requested, session_id=rt.session_id,
+                  resource=rt.resource or form.get("resource"))
+
+
+def _resource_for(tenant: Tenant, scopes: tuple[str, ...], resource: str | None
+                  ) -> tuple[str, str, tuple[str, ...]]:
+    """(audience, token version, scopes for ``scp``) for the resource the scopes name."""
+    candidates = [resource] if resource else [
+        s.rsplit("/", 1)[0] for s in claimset.resource_scopes(scopes) if "/" in s]
+    for cand in candidates:
+        if cand is None:
+            continue
+        key = cand.rstrip("/").lower()
+        if key in (claimset.GRAPH_RESOURCE_URI, claimset.GRAPH_RESOURCE_ID,
+                   "https://graph.windows.net"):
+            break
+        for target in tenant.apps.values():
+            if key == target.client_id or key in (u.rstrip("/").lower()
+                                                  for u in target.identifier_uris):
+                names = tuple(s.rsplit("/", 1)[-1] for s in claimset.resource_scopes(scopes)
+                              if s.lower().startswith(key))
+                return target.client_id, "2.0", names or ("user_impersonation",)
+        raise EntraError(500011, {"resource": cand, "tenant": tenant.domain})
+    names = tuple(s.rsplit("/", 1)[-1] for s in claimset.resource_scopes(scopes)
+                  if "/" in s) or claimset.GRAPH_DEFAULT_SCOPES
+    oidc = tuple(s for s in scopes if s in ("openid", "profile", "email"))
+    return claimset.GRAPH_RESOURCE_ID, "1.0", (*oidc, *names)
+
+
+def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Grant,
+                 form: dict[str, str], client_auth: str, version: str) -> Response:
+    state = idp(request)
+    now = state.clock.now()
+    user = grant.user
+    assert user is not None
+    base = base_url(request)
+    subject = claimset.Subject(base, tenant, app, user, version, now)
+    audience, at_version, scp = _resource_for(tenant, grant.scopes, grant.resource)
+    at_claims = claimset.access_token_claims(
+        subject, audience=audience, scopes=scp, lifetime=state.config.access_token_lifetime,
+        client_auth=client_auth, token_version=at_version)
+    access_token = sign(state, at_claims, version=at_version)
+    lifetime = int(state.config.access_token_lifetime.total_seconds())
+    body: dict[str, Any] = {"token_type": "Bearer"}
+    granted = [s for s in grant.scopes if s != "offline_access"]
+    if audience == claimset.GRAPH_RESOURCE_ID:
+        granted = [s for s in granted if s in ("openid", "profile", "email")] + [
+            f"{claimset.GRAPH_RESOURCE_URI}/{s}" for s in scp
+            if s not in ("openid", "profile", "email")]
+    if version == "2.0":
+        body.update({"scope": " ".join(granted), "expires_in": lifetime,
+                     "ext_expires_in": lifetime, "access_token": access_token})
+    else:
+        body.update({"scope": " ".join(scp), "expires_in": str(lifetime),
+                     "ext_expires_in": str(lifetime), "expires_on": str(epoch(now) + lifetime),
+                     "not_before": str(epoch(now)),
+                     "resource": grant.resource or claimset.GRAPH_RESOURCE_URI,
+                     "access_token": access_token})
+    if "offline_access" in grant.scopes or version == "1.0":
+        rt_value = "1.A" + secrets.token_urlsafe(64)
+        state.store.refresh_tokens[rt_value] = RefreshToken(
+            token=rt_value, tenant_id=tenant.id, client_id=app.client_id, user_id=user.id,
+            scopes=grant.scopes, issued_at=now,
+            expires_at=now + state.config.refresh_token_lifetime,
+            session_id=grant.session_id, version=version, resource=grant.resource)
+        body["refresh_token"] = rt_value
+    if "openid" in grant.scopes or version == "1.0":
+        id_claims = claimset.id_token_claims(
+            subject, scopes=grant.scopes, lifetime=state.config.id_token_lifetime,
+            nonce=grant.nonce, session_id=grant.session_id, auth_time=None)
+        tamper = token_fault(request, "token", tenant=tenant.id, app=app.client_id,
+                             user=user.id)
+        body["id_token"] = sign(state, id_claims, version=version, tamper=tamper)
+        state.store.id_tokens[id_claims["uti"]] = (tenant.id, app.client_id, grant.session_id)
+    if form.get("client_info") == "1":
+        body["client_info"] = claimset.client_info(user, tenant)
+    return json_response(request, body, headers=NO_CACHE)
+
+
+def _client_credentials(request: Request, tenant: Tenant, app: Application,
+                        form: dict[str, str], client_auth: str, version: str) -> Response:
+    state = idp(request)
+    now = state.clock.now()
+    if version == "2.0":
+        scope = form.get("scope")
+        if not scope:
+            raise EntraError(900144, {"name": "scope"})
+        scopes = claimset.split_scopes(scope)
+        if len(scopes) != 1 or not scopes[0].endswith("/.default"):
+            raise EntraError(1002012, {"scope": scope[:200]})
+        resource = scopes[0][: -len("/.default")]
+    else:
+        resource = form.get("resource") or ""
+        if not resource:
+            raise EntraError(900144, {"name": "resource"})
+    audience, at_version, _ = _resource_for(tenant, (f"{resource}/.default",), resource)
+    subject = claimset.Subject(base_url(request), tenant, app, None, version, now)
+    at_claims = claimset.access_token_claims(
+        subject, audience=audience, scopes=(), lifetime=state.config.access_token_lifetime,
+        client_auth=client_auth, token_version=at_version, app_only=True)
+    access_token = sign(state, at_claims, version=at_version)
+    lifetime = int(state.config.access_token_lifetime.total_seconds())
+    if version == "2.0":
+        body: dict[str, Any] = {"token_type": "Bearer", "expires_in": lifetime,
+                                "ext_expires_in": lifetime, "access_token": access_token}
+    else:
+        body = {"token_type": "Bearer", "expires_in": str(lifetime),
+                "ext_expires_in": str(lifetime), "expires_on": str(epoch(now) + lifetime),
+                "not_before": str(epoch(now)), "resource": resource,
+                "access_token": access_token}
+    return json_response(request, body, headers=NO_CACHE)
+
+
+async def token_v2(request: Request) -> Response:
+    return await token(request, version="2.0")
+
+
+async def token_v1(request: Request) -> Response:
+    return await token(request, version="1.0")
+
+
+async def token_wrong_method(request: Request) -> Response:
+    return error_json(request, EntraError(900561, {"method": "POST", "received": request.method}))
+
+
+routes: list[BaseRoute] = [
+    Route("/{tenant}/oauth2/v2.0/token", token_v2, methods=["POST"]),
+    Route("/{tenant}/oauth2/token", token_v1, methods=["POST"]),
+    Route("/{tenant}/oauth2/v2.0/token", token_wrong_method, methods=["GET", "PUT", "DELETE"]),
+    Route("/{tenant}/oauth2/token", token_wrong_method, methods=["GET", "PUT", "DELETE"]),
+]

@@ -1,0 +1,85 @@
+"""UserInfo, served as Graph serves it (``/oidc/userinfo``) and at the v1 tenant path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jwt
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from ..protocol import claims as claimset
+from .common import idp
+from .faults_hook import response_fault, token_fault
+
+
+def _unauthorized(message: str, code: str = "InvalidAuthenticationToken") -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=401,
+        headers={"WWW-Authenticate": 'Bearer realm="", error="invalid_token", '
+                 f'error_description="{message}"'},
+    )
+
+
+async def userinfo(request: Request) -> Response:
+    state = idp(request)
+    auth = request.headers.get("authorization", "")
+    token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+    if token is None and request.method == "POST":
+        try:
+            form = await request.form()
+            value = form.get("access_token")
+            token = value if isinstance(value, str) else None
+        except Exception:
+            token = None
+    if not token:
+        return _unauthorized("Access token is empty.")
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+    except jwt.PyJWTError:
+        return _unauthorized("IDX14100: JWT is not well formed.")
+    key = state.keys.find(str(kid)) if kid else None
+    if key is None:
+        return _unauthorized("Access token signature is not valid.")
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token, key.public_key, algorithms=["RS256"],
+            options={"verify_aud": False, "verify_exp": False, "verify_iat": False,
+                     "verify_nbf": False})
+    except jwt.PyJWTError:
+        return _unauthorized("Access token signature is not valid.")
+    now = state.clock.now().timestamp()
+    if claims.get("exp", 0) <= now:
+        return _unauthorized("Lifetime validation failed, the token is expired.")
+    if claims.get("aud") not in (claimset.GRAPH_RESOURCE_ID, claimset.GRAPH_RESOURCE_URI):
+        return _unauthorized("Invalid audience.")
+    tenant = state.store.tenants.get(str(claims.get("tid", "")))
+    user = tenant.users.get(str(claims.get("oid", ""))) if tenant else None
+    if user is None or claims.get("idtyp") == "app":
+        return _unauthorized("The token does not represent a user.")
+    client_id = str(claims.get("appid") or claims.get("azp") or "")
+    fault = await response_fault(request, "userinfo", tenant=tenant.id if tenant else None,
+                                 app=client_id, user=user.id)
+    if fault is not None:
+        return fault
+    body = {
+        "sub": claimset.pairwise_sub(user.id, client_id),
+        "name": user.name,
+        "family_name": user.family_name,
+        "given_name": user.given_name,
+        "picture": "https://graph.microsoft.com/v1.0/me/photo/$value",
+        "email": user.email,
+    }
+    transform = token_fault(request, "userinfo", tenant=tenant.id if tenant else None,
+                            app=client_id, user=user.id)
+    if transform is not None:
+        body = transform(body)
+    return JSONResponse({k: v for k, v in body.items() if v is not None},
+                        headers={"Cache-Control": "no-store"})
+
+
+routes: list[BaseRoute] = [
+    Route("/oidc/userinfo", userinfo, methods=["GET", "POST"]),
+    Route("/{tenant}/openid/userinfo", userinfo, methods=["GET", "POST"]),
+]

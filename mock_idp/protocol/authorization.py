@@ -1,0 +1,174 @@
+"""Validating an authorization request (RFC 6749 §4.1.1, OpenID Connect Core §3.1.2.1).
+
+Checks run in Entra's order. Errors about the client itself (tenant, app, redirect URI) are
+:class:`PageError` and must never be redirected; the rest are :class:`RedirectError` and go back
+to the validated redirect URI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+
+from ..errors import EntraError
+from ..store import Application, Store, Tenant
+from . import pkce, redirect, tenants
+from .claims import split_scopes
+
+PROMPTS = frozenset({"login", "none", "consent", "select_account", "admin_consent"})
+RESPONSE_MODES = frozenset({"query", "fragment", "form_post"})
+RESPONSE_TYPES = frozenset({"code", "id_token", "token"})
+MAX_PARAM = 4096
+
+
+class PageError(EntraError):
+    """Rendered as the provider's own error page."""
+
+
+@dataclass(frozen=True)
+class RedirectError(Exception):
+    error: EntraError
+    request: AuthRequest
+
+
+@dataclass(frozen=True)
+class AuthRequest:
+    segment: str
+    version: str
+    tenant: Tenant | None
+    app_tenant_id: str
+    client_id: str
+    redirect_uri: str
+    response_types: frozenset[str]
+    response_mode: str
+    scopes: tuple[str, ...]
+    state: str | None
+    nonce: str | None
+    prompt: str | None
+    login_hint: str | None
+    domain_hint: str | None
+    code_challenge: str | None
+    code_challenge_method: str | None
+    resource: str | None
+    client_info: bool
+    max_age: int | None
+
+    @property
+    def wants_id_token(self) -> bool:
+        return "id_token" in self.response_types
+
+    @property
+    def wants_code(self) -> bool:
+        return "code" in self.response_types
+
+
+Check = Callable[[AuthRequest, Mapping[str, str], Application], AuthRequest]
+
+
+def _page(code: int, **params: str) -> PageError:
+    return PageError(code, dict(params))
+
+
+def parse(store: Store, segment: str, version: str, params: Mapping[str, str]) -> AuthRequest:
+    """Validate ``params``; raise :class:`PageError` or :class:`RedirectError`."""
+    for name, value in params.items():
+        if len(value) > MAX_PARAM:
+            raise _page(90014 if name != "redirect_uri" else 50011, name=name)
+    tenant = tenants.resolve(store, segment) if segment else None
+    client_id = params.get("client_id", "").strip().lower()
+    if not client_id:
+        raise _page(900144, name="client_id")
+    if tenant is not None:
+        app = tenant.apps.get(client_id)
+        if app is None:
+            raise _page(700016, app_id=client_id, tenant=tenant.domain)
+        app_tenant = tenant
+    else:
+        found = store.find_app_any(client_id)
+        if found is None:
+            raise _page(700016, app_id=client_id, tenant=segment)
+        app_tenant, app = found
+    redirect_uri = params.get("redirect_uri")
+    if redirect_uri is None:
+        if not app.redirect_uris:
+            raise _page(500113)
+        redirect_uri = app.redirect_uris[0]
+    elif not redirect.matches(redirect_uri, app.redirect_uris):
+        raise _page(50011, redirect_uri=redirect_uri, app_id=app.client_id)
+    raw_types = params.get("response_type", "")
+    types = frozenset(raw_types.split())
+    default_mode = "fragment" if "id_token" in types or "token" in types else "query"
+    req = AuthRequest(
+        segment=segment, version=version, tenant=tenant, app_tenant_id=app_tenant.id,
+        client_id=app.client_id, redirect_uri=redirect_uri, response_types=types,
+        response_mode=params.get("response_mode", default_mode), scopes=split_scopes(
+            params.get("scope")), state=params.get("state"), nonce=params.get("nonce"),
+        prompt=params.get("prompt"), login_hint=params.get("login_hint"),
+        domain_hint=params.get("domain_hint"), code_challenge=params.get("code_challenge"),
+        code_challenge_method=params.get("code_challenge_method"),
+        resource=params.get("resource"), client_info=params.get("client_info") == "1",
+        max_age=None,
+    )
+    if req.response_mode not in RESPONSE_MODES:
+        req = replace(req, response_mode=default_mode)
+        raise RedirectError(EntraError(900144, {"name": "response_mode"}), req)
+    for check in CHECKS:
+        req = check(req, params, app)
+    return req
+
+
+def _response_type(req: AuthRequest, params: Mapping[str, str], app: Application) -> AuthRequest:
+    if not req.response_types:
+        raise RedirectError(EntraError(900144, {"name": "response_type"}), req)
+    if not req.response_types <= RESPONSE_TYPES or req.response_types == {"code", "token"}:
+        raise RedirectError(EntraError(700054, error="unsupported_response_type"), req)
+    if "id_token" in req.response_types and not app.allow_id_token:
+        raise RedirectError(EntraError(700054), req)
+    if "token" in req.response_types and not app.allow_access_token:
+        raise RedirectError(EntraError(700051), req)
+    if req.response_mode == "query" and req.response_types != {"code"}:
+        raise RedirectError(EntraError(900144, {"name": "response_mode"}), req)
+    return req
+
+
+def _scope(req: AuthRequest, params: Mapping[str, str], app: Application) -> AuthRequest:
+    if req.version == "2.0" and not req.scopes:
+        raise RedirectError(EntraError(900144, {"name": "scope"}), req)
+    if req.wants_id_token and req.version == "2.0" and "openid" not in req.scopes:
+        raise RedirectError(EntraError(70011, {"scope": " ".join(req.scopes)}), req)
+    return req
+
+
+def _nonce(req: AuthRequest, params: Mapping[str, str], app: Application) -> AuthRequest:
+    if req.wants_id_token and not req.nonce:
+        raise _page(90014, name="nonce")
+    return req
+
+
+def _prompt(req: AuthRequest, params: Mapping[str, str], app: Application) -> AuthRequest:
+    if req.prompt is not None and req.prompt not in PROMPTS:
+        raise RedirectError(EntraError(90014, {"name": "prompt"}, error="invalid_request"), req)
+    if req.prompt == "select_account" and req.login_hint:
+        raise RedirectError(EntraError(900144, {"name": "prompt"}), req)
+    return req
+
+
+def _pkce(req: AuthRequest, params: Mapping[str, str], app: Application) -> AuthRequest:
+    method = req.code_challenge_method
+    if method is not None and method not in pkce.CODE_CHALLENGE_METHODS:
+        raise RedirectError(EntraError(900144, {"name": "code_challenge_method"}), req)
+    if method is not None and not req.code_challenge:
+        raise RedirectError(EntraError(900144, {"name": "code_challenge"}), req)
+    return req
+
+
+def _max_age(req: AuthRequest, params: Mapping[str, str], app: Application) -> AuthRequest:
+    raw = params.get("max_age")
+    if raw is None:
+        return req
+    if not raw.isdigit():
+        raise RedirectError(EntraError(90014, {"name": "max_age"}), req)
+    return replace(req, max_age=int(raw))
+
+
+CHECKS: tuple[Check, ...] = (_response_type, _scope, _nonce, _prompt, _pkce, _max_age)

@@ -1,0 +1,127 @@
+"""Client authentication at the token endpoint (RFC 6749 §2.3, RFC 7523 private_key_jwt).
+
+Secrets: in the body or HTTP Basic. Certificates: a ``client_assertion`` signed with the key of
+a registered certificate, found by ``x5t``/``x5t#S256``/``kid``. Each failure is Entra's AADSTS
+code. Returns the Entra ``appidacr`` value: ``"0"`` public, ``"1"`` secret, ``"2"`` certificate.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import unquote_plus
+
+import jwt
+
+from ..errors import EntraError
+from ..store import Application
+
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+ASSERTION_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
+
+
+@dataclass(frozen=True)
+class ClientCredentials:
+    client_id: str | None
+    secret: str | None
+    assertion: str | None
+    assertion_type: str | None
+
+
+def read_credentials(form: Mapping[str, str], authorization: str | None) -> ClientCredentials:
+    client_id = form.get("client_id")
+    secret = form.get("client_secret")
+    if authorization and authorization[:6].lower() == "basic ":
+        try:
+            decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
+            basic_id, _, basic_secret = decoded.partition(":")
+        except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+            raise EntraError(7000218) from exc
+        client_id = client_id or unquote_plus(basic_id)
+        secret = secret or unquote_plus(basic_secret)
+    assertion = form.get("client_assertion")
+    if assertion and not client_id:
+        try:
+            client_id = jwt.decode(assertion, options={"verify_signature": False}).get("iss")
+        except jwt.PyJWTError:
+            client_id = None
+    return ClientCredentials(
+        client_id=(client_id or "").strip().lower() or None, secret=secret,
+        assertion=assertion, assertion_type=form.get("client_assertion_type"),
+    )
+
+
+def authenticate(app: Application, creds: ClientCredentials, *, now: datetime,
+                 audiences: tuple[str, ...]) -> str:
+    if app.public_client:
+        if creds.secret or creds.assertion:
+            raise EntraError(700025)
+        return "0"
+    if creds.assertion:
+        return _assertion(app, creds, now=now, audiences=audiences)
+    if not creds.secret:
+        raise EntraError(7000218)
+    return _secret(app, creds.secret, now=now)
+
+
+def _secret(app: Application, secret: str, *, now: datetime) -> str:
+    for cred in app.secrets:
+        if hmac.compare_digest(cred.value.encode(), secret.encode()):
+            if not cred.start <= now < cred.end:
+                raise EntraError(7000222, {"app_id": app.client_id})
+            return "1"
+    raise EntraError(7000215, {"app_id": app.client_id})
+
+
+def _assertion(app: Application, creds: ClientCredentials, *, now: datetime,
+               audiences: tuple[str, ...]) -> str:
+    if creds.assertion_type != ASSERTION_TYPE:
+        raise EntraError(900144, {"name": "client_assertion_type"})
+    assert creds.assertion is not None
+    try:
+        header = jwt.get_unverified_header(creds.assertion)
+    except jwt.PyJWTError as exc:
+        raise EntraError(50027) from exc
+    alg = str(header.get("alg", ""))
+    if alg not in ASSERTION_ALGS:
+        raise EntraError(5002738, {"alg": alg[:20]})
+    thumb = header.get("x5t#S256") or header.get("x5t") or header.get("kid")
+    if not thumb:
+        raise EntraError(5002723)
+    cert = next(
+        (c for c in app.certificates if thumb in (c.x5t, c.x5t_s256, c.key_id)), None
+    )
+    if cert is None:
+        raise EntraError(700027)
+    try:
+        claims = jwt.decode(
+            creds.assertion, cert.public_key, algorithms=[alg],
+            options={"verify_aud": False, "verify_exp": False, "verify_nbf": False,
+                     "verify_iat": False, "require": []},
+        )
+    except jwt.InvalidSignatureError as exc:
+        raise EntraError(700027) from exc
+    except jwt.PyJWTError as exc:
+        raise EntraError(50027) from exc
+    for name in ("iss", "aud"):
+        if name not in claims:
+            raise EntraError(90014, {"name": name})
+    if str(claims.get("iss", "")).lower() != app.client_id or str(
+        claims.get("sub", claims["iss"])
+    ).lower() != app.client_id:
+        raise EntraError(700021)
+    aud = claims["aud"]
+    aud_values = aud if isinstance(aud, list) else [aud]
+    if not any(str(a).rstrip("/") in audiences for a in aud_values):
+        raise EntraError(700027)
+    ts = now.timestamp()
+    exp, nbf = claims.get("exp"), claims.get("nbf")
+    if not isinstance(exp, int | float) or exp < ts - 300 or (
+        isinstance(nbf, int | float) and nbf > ts + 300
+    ):
+        raise EntraError(700024)
+    return "2"

@@ -1,0 +1,105 @@
+"""Entra's OpenID configuration documents (v1 and v2) and the instance-discovery answer.
+
+Tenant documents name every endpoint by the tenant GUID; ``common`` and ``organizations``
+documents keep their segment and carry the literal ``{tenantid}`` issuer template.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+MULTI_TENANT = ("common", "organizations", "consumers")
+
+
+def v2_document(base: str, segment: str, *, tenant_id: str | None, region: str | None
+                ) -> dict[str, Any]:
+    t = tenant_id or segment
+    issuer_tid = tenant_id or "{tenantid}"
+    return {
+        "token_endpoint": f"{base}/{t}/oauth2/v2.0/token",
+        "token_endpoint_auth_methods_supported": [
+            "client_secret_post", "private_key_jwt", "client_secret_basic"],
+        "jwks_uri": f"{base}/{t}/discovery/v2.0/keys",
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "issuer": f"{base}/{issuer_tid}/v2.0",
+        "request_uri_parameter_supported": False,
+        "userinfo_endpoint": f"{base}/oidc/userinfo",
+        "authorization_endpoint": f"{base}/{t}/oauth2/v2.0/authorize",
+        "device_authorization_endpoint": f"{base}/{t}/oauth2/v2.0/devicecode",
+        "http_logout_supported": True,
+        "frontchannel_logout_supported": True,
+        "end_session_endpoint": f"{base}/{t}/oauth2/v2.0/logout",
+        "claims_supported": [
+            "sub", "iss", "cloud_instance_name", "cloud_instance_host_name",
+            "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time", "acr",
+            "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"],
+        "kerberos_endpoint": f"{base}/{t}/kerberos",
+        "tenant_region_scope": region,
+        "cloud_instance_name": "microsoftonline.com",
+        "cloud_graph_host_name": "graph.windows.net",
+        "msgraph_host": "graph.microsoft.com",
+        "rbac_url": "https://pas.windows.net",
+    }
+
+
+def v1_document(base: str, segment: str, *, tenant_id: str | None, region: str | None
+                ) -> dict[str, Any]:
+    t = tenant_id or segment
+    issuer_tid = tenant_id or "{tenantid}"
+    return {
+        "token_endpoint": f"{base}/{t}/oauth2/token",
+        "token_endpoint_auth_methods_supported": [
+            "client_secret_post", "private_key_jwt", "client_secret_basic"],
+        "jwks_uri": f"{base}/{t}/discovery/keys",
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "response_types_supported": ["code", "id_token", "code id_token", "token id_token",
+                                     "token"],
+        "scopes_supported": ["openid"],
+        "issuer": f"{base}/{issuer_tid}/",
+        "microsoft_multi_refresh_token": True,
+        "authorization_endpoint": f"{base}/{t}/oauth2/authorize",
+        "device_authorization_endpoint": f"{base}/{t}/oauth2/devicecode",
+        "http_logout_supported": True,
+        "frontchannel_logout_supported": True,
+        "end_session_endpoint": f"{base}/{t}/oauth2/logout",
+        "claims_supported": [
+            "sub", "iss", "cloud_instance_name", "cloud_instance_host_name",
+            "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time", "acr",
+            "amr", "nonce", "email", "given_name", "family_name", "nickname"],
+        "check_session_iframe": f"{base}/{t}/oauth2/checksession",
+        "userinfo_endpoint": f"{base}/{t}/openid/userinfo",
+        "kerberos_endpoint": f"{base}/{t}/kerberos",
+        "tenant_region_scope": region,
+        "cloud_instance_name": "microsoftonline.com",
+        "cloud_graph_host_name": "graph.windows.net",
+        "msgraph_host": "graph.microsoft.com",
+        "rbac_url": "https://pas.windows.net",
+    }
+
+
+def instance_discovery(base: str, authorization_endpoint: str | None, api_version: str
+                       ) -> dict[str, Any] | None:
+    """The answer to ``/common/discovery/instance``; ``None`` for a host the mock is not."""
+    host = urlsplit(base).netloc.lower()
+    tenant = "common"
+    if authorization_endpoint:
+        parts = urlsplit(authorization_endpoint)
+        if parts.netloc.lower() != host:
+            return None
+        segments = [p for p in parts.path.split("/") if p]
+        if segments:
+            tenant = segments[0]
+    return {
+        "tenant_discovery_endpoint": f"{base}/{tenant}/v2.0/.well-known/openid-configuration",
+        "api-version": api_version,
+        "metadata": [
+            {"preferred_network": host, "preferred_cache": host, "aliases": [host]},
+        ],
+    }

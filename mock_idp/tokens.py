@@ -1,0 +1,27 @@
+"""Signing the provider's tokens, with the seam that token faults use."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from .state import IdpState
+
+
+class TokenTamper(Protocol):
+    """An armed token fault: given the claims and header, produce the JWT to hand out."""
+
+    def __call__(self, state: IdpState, claims: dict[str, Any], header: dict[str, Any]) -> str: ...
+
+
+def sign(state: IdpState, claims: dict[str, Any], *, version: str,
+         tamper: TokenTamper | None = None) -> str:
+    """Sign ``claims`` with the active key: v1 headers carry ``x5t`` beside ``kid``."""
+    key = state.keys.active
+    header: dict[str, Any] = {"typ": "JWT", "alg": "RS256"}
+    if version == "1.0":
+        header["x5t"] = key.kid
+    header["kid"] = key.kid
+    if tamper is not None:
+        return tamper(state, claims, header)
+    return key.sign(claims, headers={k: v for k, v in header.items() if k not in ("alg",)},
+                    include_kid=True, include_x5t=version == "1.0")
