@@ -164,9 +164,7 @@ def test_installing_twice_is_a_conflict() -> None:
 
 def test_rotate_replaces_the_secret_and_sends_credentials_rotated() -> None:
     async def scenario(w: World) -> tuple[str, Any]:
-        installed = await w.platform.install(
-            app_id=APP_ID, tenant=TENANT_ID, events_url=EVENTS_URL
-        )
+        installed = await w.platform.install(app_id=APP_ID, tenant=TENANT_ID, events_url=EVENTS_URL)
         w.clock.advance(timedelta(days=1))
         old = installed.installation.credential.secret_text
         return old, await w.platform.rotate_credentials(installed.installation.installation_id)
@@ -184,9 +182,7 @@ def test_rotate_replaces_the_secret_and_sends_credentials_rotated() -> None:
 
 def test_rotate_can_keep_the_previous_secret_working() -> None:
     async def scenario(w: World) -> tuple[str, str]:
-        installed = await w.platform.install(
-            app_id=APP_ID, tenant=TENANT_ID, events_url=EVENTS_URL
-        )
+        installed = await w.platform.install(app_id=APP_ID, tenant=TENANT_ID, events_url=EVENTS_URL)
         inst_id = installed.installation.installation_id
         rotated = await w.platform.rotate_credentials(inst_id, revoke_previous=False)
         return (
@@ -200,9 +196,7 @@ def test_rotate_can_keep_the_previous_secret_working() -> None:
 
 def test_uninstall_revokes_the_secret_and_sends_app_uninstalled() -> None:
     async def scenario(w: World) -> tuple[Any, Any]:
-        installed = await w.platform.install(
-            app_id=APP_ID, tenant=TENANT_ID, events_url=EVENTS_URL
-        )
+        installed = await w.platform.install(app_id=APP_ID, tenant=TENANT_ID, events_url=EVENTS_URL)
         inst_id = installed.installation.installation_id
         removed = await w.platform.uninstall(inst_id)
         with pytest.raises(NotInstalled):
@@ -237,9 +231,7 @@ def test_unknown_installation_is_not_found() -> None:
 
 def test_user_logout_goes_to_installations_the_user_signed_in_to() -> None:
     async def scenario(w: World) -> tuple[list[Any], list[Any], list[Any]]:
-        installed = await w.platform.install(
-            app_id=APP_ID, tenant=TENANT_ID, events_url=EVENTS_URL
-        )
+        installed = await w.platform.install(app_id=APP_ID, tenant=TENANT_ID, events_url=EVENTS_URL)
         assert installed.delivery.delivered
         bob = await w.platform.notify_user_logout(
             tenant_id=TENANT_ID, user_id="bob-oid", user_email="bob@contoso.onmicrosoft.com"
@@ -282,9 +274,7 @@ def test_user_logout_scope_tenant_tells_every_installation() -> None:
 
 def test_reset_forgets_installations_events_and_deliveries() -> None:
     async def scenario(w: World) -> str:
-        installed = await w.platform.install(
-            app_id=APP_ID, tenant=TENANT_ID, events_url=EVENTS_URL
-        )
+        installed = await w.platform.install(app_id=APP_ID, tenant=TENANT_ID, events_url=EVENTS_URL)
         kid = w.platform.jwks()["keys"][0]["kid"]
         w.platform.reset()
         assert w.platform.registry.all() == []

@@ -1,0 +1,248 @@
+"""The platform's control API and event-key JWKS, on a tiny Starlette app."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from mock_idp.clock import MockClock
+from mock_idp.config import IdpConfig
+from mock_idp.endpoints.platform import RunDueEvents, routes
+from mock_idp.platform import PlatformState
+from mock_idp.platform.directory import StoreDirectory
+from mock_idp.store import Store
+
+START = datetime(2026, 3, 2, 9, 30, 15, tzinfo=UTC)
+TENANT_ID = "6f2c1a9e-3b7d-4e58-a1c4-92d0b7e5f318"
+APP_ID = "2b8e4f61-9c3a-4d7e-b5f2-08a6c1d9e473"
+EVENTS_URL = "http://rp.test/events"
+INSTALL = {"app_id": APP_ID, "tenant": "contoso.onmicrosoft.com", "events_url": EVENTS_URL}
+
+
+@dataclass
+class Harness:
+    client: TestClient
+    clock: MockClock
+    store: Store
+    statuses: list[int]
+    received: list[tuple[bytes, dict[str, str]]] = field(default_factory=list)
+
+    def install(self) -> dict[str, Any]:
+        response = self.client.post("/_mock/installations", json=INSTALL)
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def verify(self, index: int) -> None:
+        raw, headers = self.received[index]
+        jwks = self.client.get("/.well-known/platform-event-keys.json").json()
+        jwk = next(k for k in jwks["keys"] if k["kid"] == headers["x-hub-ecdsa-signature-id"])
+        public_key = ECAlgorithm.from_jwk(jwk)
+        assert isinstance(public_key, ec.EllipticCurvePublicKey)
+        signature = base64.b64decode(headers["x-hub-ecdsa-signature"])
+        public_key.verify(signature, raw, ec.ECDSA(hashes.SHA256()))
+
+
+@pytest.fixture
+def harness() -> Iterator[Harness]:
+    clock = MockClock(frozen_at=START)
+    store = Store.from_config(IdpConfig.default(clock=clock), START)
+    statuses: list[int] = [200]
+    received: list[tuple[bytes, dict[str, str]]] = []
+
+    async def events(request: Request) -> Response:
+        received.append((await request.body(), dict(request.headers)))
+        return Response(status_code=statuses[min(len(received), len(statuses)) - 1])
+
+    receiver = Starlette(routes=[Route("/events", events, methods=["POST"])])
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=receiver))
+    app = Starlette(routes=routes, middleware=[Middleware(RunDueEvents)])
+    app.state.platform = PlatformState(
+        clock=clock, http_client=http, directory=StoreDirectory(lambda: store)
+    )
+    with TestClient(app) as client:
+        yield Harness(client=client, clock=clock, store=store, statuses=statuses, received=received)
+
+
+def test_install_over_http_sends_a_signed_app_installed(harness: Harness) -> None:
+    body = harness.install()
+    assert set(body) == {"installation", "event", "delivery"}
+    inst = body["installation"]
+    assert inst["state"] == "installed" and inst["account_id"] == TENANT_ID
+    assert body["delivery"]["outcome"] == "delivered" and body["delivery"]["status"] == 200
+    ((raw, headers),) = harness.received
+    assert json.loads(raw) == body["event"]
+    assert headers["content-type"] == "application/json"
+    harness.verify(0)
+    tampered = raw.replace(b'"api_version":"1"', b'"api_version":"2"')
+    harness.received.append((tampered, headers))
+    with pytest.raises(InvalidSignature):
+        harness.verify(1)
+
+    links = body["event"]["_links"]
+    assert links["root"] == {"href": "http://testserver"}
+    assert links["token"] == {"href": f"http://testserver/{TENANT_ID}/oauth2/v2.0/token"}
+    assert harness.client.get(links["self"]["href"]).json() == body["event"]
+
+    one = harness.client.get(f"/_mock/installations/{inst['installation_id']}").json()
+    assert one["installation_id"] == inst["installation_id"] and one["users"] == []
+    listed = harness.client.get("/_mock/installations", params={"tenant": TENANT_ID}).json()
+    assert [i["installation_id"] for i in listed["installations"]] == [inst["installation_id"]]
+    other = harness.client.get("/_mock/installations", params={"app_id": "nope"}).json()
+    assert other == {"installations": []}
+    events = harness.client.get("/_mock/events", params={"type": "app.installed"}).json()
+    assert events == {"events": [body["event"]]}
+
+
+def test_retries_over_http_follow_the_clock(harness: Harness) -> None:
+    harness.statuses[:] = [500, 500, 200]
+    event_id = harness.install()["event"]["id"]
+
+    harness.clock.advance(timedelta(minutes=4, seconds=59))
+    run = harness.client.post("/_mock/events/run").json()
+    assert run["attempts"] == []
+    assert run["pending"][0]["due_at"] == "2026-03-02T09:35:15Z"
+    assert len(harness.received) == 1
+
+    harness.clock.advance(timedelta(seconds=1))
+    harness.client.get("/_mock/events")  # any request runs what is due
+    assert len(harness.received) == 2
+
+    harness.clock.advance(timedelta(minutes=10))
+    run = harness.client.post("/_mock/events/run").json()
+    assert [a["attempt"] for a in run["attempts"]] == [3]
+    assert run["pending"] == []
+    assert len({raw for raw, _ in harness.received}) == 1
+    harness.verify(2)
+
+    log = harness.client.get("/_mock/deliveries", params={"event_id": event_id}).json()
+    assert [(d["attempt"], d["status"], d["outcome"]) for d in log["deliveries"]] == [
+        (1, 500, "retry_scheduled"),
+        (2, 500, "retry_scheduled"),
+        (3, 200, "delivered"),
+    ]
+
+
+def test_rotate_uninstall_and_logout_over_http(harness: Harness) -> None:
+    inst_id = harness.install()["installation"]["installation_id"]
+    app = harness.store.tenants[TENANT_ID].apps[APP_ID]
+
+    rotated = harness.client.post(f"/_mock/installations/{inst_id}/rotate")
+    assert rotated.status_code == 200
+    new_secret = rotated.json()["event"]["data"]["client_secret"]
+    assert new_secret in [s.value for s in app.secrets]
+
+    logout = harness.client.post(
+        f"/_mock/installations/{inst_id}/logout",
+        json={"user_id": "alice-oid", "user_email": "alice@contoso.onmicrosoft.com"},
+    )
+    assert logout.status_code == 200
+    assert logout.json()["event"]["data"]["user_id"] == "alice-oid"
+
+    deleted = harness.client.delete(f"/_mock/installations/{inst_id}")
+    assert deleted.status_code == 200
+    assert deleted.json()["installation"]["state"] == "uninstalled"
+    assert new_secret not in [s.value for s in app.secrets]
+    types = [json.loads(raw)["type"] for raw, _ in harness.received]
+    assert types == ["app.installed", "app.credentials_rotated", "user.logout", "app.uninstalled"]
+
+    again = harness.client.delete(f"/_mock/installations/{inst_id}")
+    assert again.status_code == 409
+    assert again.json()["error"]["field"] == "installation_id"
+
+
+def test_redeliver_posts_the_same_event_again(harness: Harness) -> None:
+    event_id = harness.install()["event"]["id"]
+    response = harness.client.post(f"/_mock/events/{event_id}/redeliver")
+    assert response.status_code == 200
+    assert response.json()["delivery"]["redelivery"] is True
+    assert harness.received[0][0] == harness.received[1][0]
+    missing = harness.client.post(f"/_mock/events/{'0' * 32}/redeliver")
+    assert missing.status_code == 404 and missing.json()["error"]["field"] == "event_id"
+
+
+def test_event_key_rotation_keeps_the_old_key_published(harness: Harness) -> None:
+    old = harness.client.get("/.well-known/platform-event-keys.json").json()["keys"][0]["kid"]
+    rotated = harness.client.post("/_mock/event-keys/rotate", json={"retain_seconds": 60})
+    assert rotated.status_code == 200
+    assert [k["kid"] for k in rotated.json()["keys"]] == [rotated.json()["kid"], old]
+    harness.install()
+    assert harness.received[0][1]["x-hub-ecdsa-signature-id"] == rotated.json()["kid"]
+    harness.verify(0)
+    harness.clock.advance(timedelta(seconds=60))
+    keys = harness.client.get("/.well-known/platform-event-keys.json").json()["keys"]
+    assert [k["kid"] for k in keys] == [rotated.json()["kid"]]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "field"),
+    [
+        ("POST", "/_mock/installations", {"tenant": TENANT_ID}, 400, "app_id"),
+        ("POST", "/_mock/installations", {"app_id": APP_ID}, 400, "tenant"),
+        ("POST", "/_mock/installations", {**INSTALL, "app_id": 7}, 400, "app_id"),
+        ("POST", "/_mock/installations", {**INSTALL, "events_url": "nope"}, 400, "events_url"),
+        ("POST", "/_mock/installations", {**INSTALL, "events_url": ["x"]}, 400, "events_url"),
+        ("POST", "/_mock/installations", {**INSTALL, "colour": "red"}, 400, "colour"),
+        ("POST", "/_mock/installations", {**INSTALL, "tenant": "fabrikam.com"}, 404, "tenant"),
+        ("POST", "/_mock/installations", {**INSTALL, "app_id": "x"}, 404, "app_id"),
+        ("POST", "/_mock/installations", [INSTALL], 400, None),
+        ("POST", "/_mock/installations/" + "0" * 32 + "/rotate", None, 404, "installation_id"),
+        ("DELETE", "/_mock/installations/" + "0" * 32, None, 404, "installation_id"),
+        ("GET", "/_mock/installations/" + "0" * 32, None, 404, "installation_id"),
+        ("GET", "/_mock/events/" + "0" * 32, None, 404, "event_id"),
+        ("GET", "/_mock/installations?tenant=fabrikam.com", None, 404, "tenant"),
+        ("POST", "/_mock/event-keys/rotate", {"retain_seconds": -1}, 400, "retain_seconds"),
+        ("POST", "/_mock/event-keys/rotate", {"retain_seconds": True}, 400, "retain_seconds"),
+    ],
+)
+def test_bad_requests_get_a_4xx_naming_the_field(
+    harness: Harness, method: str, path: str, body: Any, status: int, field: str | None
+) -> None:
+    response = harness.client.request(method, path, json=body)
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["message"]
+    assert error.get("field") == field
+    assert harness.received == []
+
+
+def test_field_errors_on_an_existing_installation(harness: Harness) -> None:
+    inst_id = harness.install()["installation"]["installation_id"]
+    cases = [
+        (f"/_mock/installations/{inst_id}/rotate", {"revoke_previous": "yes"}, "revoke_previous"),
+        (f"/_mock/installations/{inst_id}/logout", {"user_id": "a"}, "user_email"),
+        (f"/_mock/installations/{inst_id}/logout", {"user_email": "a@b"}, "user_id"),
+        (f"/_mock/installations/{inst_id}/logout", {"user_id": "", "user_email": "a"}, "user_id"),
+    ]
+    for path, body, field_name in cases:
+        response = harness.client.post(path, json=body)
+        assert response.status_code == 400, (path, body)
+        assert response.json()["error"]["field"] == field_name
+    duplicate = harness.client.post("/_mock/installations", json=INSTALL)
+    assert duplicate.status_code == 409 and duplicate.json()["error"]["field"] == "app_id"
+    assert len(harness.received) == 1
+
+
+def test_malformed_json_is_a_400(harness: Harness) -> None:
+    response = harness.client.post(
+        "/_mock/installations", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "not valid JSON" in response.json()["error"]["message"]
