@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import httpx
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from jwt import PyJWK
-from jwt.exceptions import PyJWKError
+from jwt.exceptions import PyJWTError
 
 from ..clock import Clock
 from ._http import DEFAULT_TIMEOUT, json_object, send
@@ -106,7 +106,7 @@ def parse_jwks(document: Mapping[str, Any]) -> tuple[SigningKey, ...]:
             continue
         try:
             jwk = PyJWK(entry)
-        except (PyJWKError, ValueError, TypeError):
+        except (PyJWTError, ValueError, TypeError):
             continue
         if not _public(jwk.key):
             continue
