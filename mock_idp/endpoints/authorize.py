@@ -55,6 +55,8 @@ async def authorize(request: Request, *, version: str) -> Response:
         return error_response(request, err.request, err.error)
     fault = await response_fault(request, "authorize", tenant=req.app_tenant_id,
                                  app=req.client_id, user=None)
+    if isinstance(fault, EntraError):
+        return error_response(request, req, fault)
     if fault is not None:
         return fault
     return await continue_request(request, req)
@@ -198,6 +200,8 @@ async def complete(request: Request, req: AuthRequest, session: Session) -> Resp
             50105, {"upn": user.upn, "app_id": app.client_id, "app_name": app.name}))
     fault = await response_fault(request, "signin", tenant=tenant.id, app=app.client_id,
                                  user=user.id)
+    if isinstance(fault, EntraError):
+        return error_response(request, req, fault)
     if fault is not None:
         return fault
     now = state.clock.now()

@@ -9,7 +9,7 @@ from starlette.routing import BaseRoute, Route
 from ..errors import EntraError
 from ..protocol import discovery, tenants
 from .common import base_url, error_json, idp, json_response
-from .faults_hook import response_fault, token_fault
+from .faults_hook import json_fault, token_fault
 
 CACHE = "max-age=86400, private"
 
@@ -20,7 +20,7 @@ async def openid_configuration(request: Request, *, version: str) -> Response:
         tenant = tenants.resolve(idp(request).store, segment)
     except EntraError as err:
         return error_json(request, err)
-    fault = await response_fault(request, "discovery", tenant=tenant.id if tenant else None)
+    fault = await json_fault(request, "discovery", tenant=tenant.id if tenant else None)
     if fault is not None:
         return fault
     build = discovery.v1_document if version == "1.0" else discovery.v2_document
@@ -43,7 +43,7 @@ async def keys(request: Request, *, version: str) -> Response:
         tenant = tenants.resolve(idp(request).store, segment)
     except EntraError as err:
         return error_json(request, err)
-    fault = await response_fault(request, "jwks", tenant=tenant.id if tenant else None)
+    fault = await json_fault(request, "jwks", tenant=tenant.id if tenant else None)
     if fault is not None:
         return fault
     state = idp(request)

@@ -11,13 +11,14 @@ from typing import Any, Protocol
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .common import idp
+from ..errors import EntraError
+from .common import error_json, idp
 
 
 class FaultSource(Protocol):
     async def response_fault(
         self, request: Request, endpoint: str, scope: dict[str, str | None]
-    ) -> Response | None: ...
+    ) -> Response | EntraError | None: ...
 
     def token_fault(self, endpoint: str, scope: dict[str, str | None]) -> Any | None: ...
 
@@ -28,13 +29,25 @@ def _source(request: Request) -> FaultSource | None:
 
 
 async def response_fault(request: Request, endpoint: str, *, tenant: str | None = None,
-                         app: str | None = None, user: str | None = None) -> Response | None:
+                         app: str | None = None, user: str | None = None
+                         ) -> Response | EntraError | None:
+    """An armed fault's answer: a ready response, an AADSTS error to render the endpoint's own
+    way (JSON, or a redirect at authorize), or ``None`` to carry on."""
     source = _source(request)
     if source is None:
         return None
     return await source.response_fault(
         request, endpoint, {"tenant": tenant, "app": app, "user": user}
     )
+
+
+async def json_fault(request: Request, endpoint: str, *, tenant: str | None = None,
+                     app: str | None = None, user: str | None = None) -> Response | None:
+    """:func:`response_fault` for endpoints that answer errors in Entra's JSON."""
+    fault = await response_fault(request, endpoint, tenant=tenant, app=app, user=user)
+    if isinstance(fault, EntraError):
+        return error_json(request, fault)
+    return fault
 
 
 def token_fault(request: Request, endpoint: str, *, tenant: str | None = None,

@@ -73,6 +73,8 @@ async def _token(request: Request, version: str) -> Response:
     peek_user = _peek_user(state, form, grant_type)
     fault = await response_fault(request, "token", tenant=tenant.id, app=app.client_id,
                                  user=peek_user)
+    if isinstance(fault, EntraError):
+        raise fault
     if fault is not None:
         return fault
     now = state.clock.now()

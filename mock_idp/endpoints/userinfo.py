@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..protocol import claims as claimset
 from .common import idp
-from .faults_hook import response_fault, token_fault
+from .faults_hook import json_fault, token_fault
 
 
 def _unauthorized(message: str, code: str = "InvalidAuthenticationToken") -> JSONResponse:
@@ -59,7 +59,7 @@ async def userinfo(request: Request) -> Response:
     if user is None or claims.get("idtyp") == "app":
         return _unauthorized("The token does not represent a user.")
     client_id = str(claims.get("appid") or claims.get("azp") or "")
-    fault = await response_fault(request, "userinfo", tenant=tenant.id if tenant else None,
+    fault = await json_fault(request, "userinfo", tenant=tenant.id if tenant else None,
                                  app=client_id, user=user.id)
     if fault is not None:
         return fault
