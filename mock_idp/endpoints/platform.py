@@ -30,11 +30,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..platform import PlatformState
 from ..platform.errors import InvalidField, NotFound, PlatformError
+from ..platform.middleware import RUN_PATH, RunDueEvents
+from ..platform.state import PlatformState
 from .common import plain_error
+
+__all__ = ["RunDueEvents", "platform", "routes"]
 
 
 def platform(request: Request) -> PlatformState:
@@ -241,26 +243,6 @@ async def rotate_event_keys(request: Request) -> Response:
 
 
 INSTALLATION = "/_mock/installations/{installation_id}"
-RUN_PATH = "/_mock/events/run"
-
-
-class RunDueEvents:
-    """Pure ASGI middleware: send due event retries before handling each HTTP request.
-
-    ``POST /_mock/events/run`` is skipped so that its answer lists the attempts it made.
-    """
-
-    def __init__(self, app: ASGIApp, skip_paths: tuple[str, ...] = (RUN_PATH,)) -> None:
-        self.app = app
-        self.skip_paths = skip_paths
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] not in self.skip_paths:
-            state = getattr(scope["app"].state, "platform", None)
-            if isinstance(state, PlatformState):
-                await state.run_due()
-        await self.app(scope, receive, send)
-
 
 routes: list[BaseRoute] = [
     Route("/.well-known/platform-event-keys.json", event_keys, methods=["GET"]),

@@ -8,6 +8,7 @@ from .errors import PlatformError
 from .installations import ClientSecret, Installation, InstallationRegistry, TenantRef
 from .signing import SIGNATURE_HEADER, SIGNATURE_ID_HEADER, EventKeyRing, EventSigningKey
 from .state import AppDirectory, AppRef, EventResult, PlatformConfig, PlatformState
+from .wiring import install
 
 __all__ = [
     "EVENT_TYPES",
@@ -28,4 +29,5 @@ __all__ = [
     "PlatformError",
     "PlatformState",
     "TenantRef",
+    "install",
 ]

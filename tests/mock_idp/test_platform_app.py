@@ -1,0 +1,94 @@
+"""The platform inside the full provider: installation secrets work at the token endpoint."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from starlette.testclient import TestClient
+
+from mock_idp.app import create_app
+from mock_idp.clock import MockClock
+from mock_idp.config import IdpConfig
+
+START = datetime(2026, 3, 2, 9, 30, 15, tzinfo=UTC)
+TENANT_ID = "6f2c1a9e-3b7d-4e58-a1c4-92d0b7e5f318"
+APP_ID = "2b8e4f61-9c3a-4d7e-b5f2-08a6c1d9e473"
+
+
+@pytest.fixture
+def refused_url() -> Iterator[str]:
+    """A loopback URL whose port is bound but not listening: connects are refused, race-free."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/events"
+
+
+@pytest.fixture
+def clock() -> MockClock:
+    return MockClock(frozen_at=START)
+
+
+@pytest.fixture
+def client(clock: MockClock) -> Iterator[TestClient]:
+    with TestClient(create_app(IdpConfig.default(clock=clock))) as test_client:
+        yield test_client
+
+
+def token_status(client: TestClient, secret: str) -> tuple[int, list[int]]:
+    response = client.post(
+        f"/{TENANT_ID}/oauth2/v2.0/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": APP_ID,
+            "client_secret": secret,
+            "scope": f"{APP_ID}/.default",
+        },
+    )
+    return response.status_code, response.json().get("error_codes", [])
+
+
+def test_installation_secrets_follow_install_rotate_and_uninstall(
+    client: TestClient, refused_url: str
+) -> None:
+    installed = client.post(
+        "/_mock/installations",
+        json={"app_id": APP_ID, "tenant": TENANT_ID, "events_url": refused_url},
+    )
+    assert installed.status_code == 201, installed.text
+    inst_id = installed.json()["installation"]["installation_id"]
+    first = installed.json()["event"]["data"]["client_secret"]
+    assert token_status(client, first) == (200, [])
+
+    rotated = client.post(f"/_mock/installations/{inst_id}/rotate").json()
+    second = rotated["event"]["data"]["client_secret"]
+    assert token_status(client, first) == (401, [7000215])
+    assert token_status(client, second) == (200, [])
+
+    assert client.delete(f"/_mock/installations/{inst_id}").status_code == 200
+    assert token_status(client, second) == (401, [7000215])
+
+
+def test_retries_go_out_on_any_request_once_due(
+    client: TestClient, clock: MockClock, refused_url: str
+) -> None:
+    keys = client.get("/.well-known/platform-event-keys.json").json()["keys"]
+    assert [k["alg"] for k in keys] == ["ES256"]
+    body = {"app_id": APP_ID, "tenant": "contoso.onmicrosoft.com", "events_url": refused_url}
+    event_id = client.post("/_mock/installations", json=body).json()["event"]["id"]
+
+    clock.advance(timedelta(minutes=4, seconds=59))
+    client.get("/.well-known/platform-event-keys.json")
+    assert len(client.get("/_mock/deliveries").json()["deliveries"]) == 1
+
+    clock.advance(timedelta(seconds=1))
+    client.get("/.well-known/platform-event-keys.json")
+    log = client.get("/_mock/deliveries", params={"event_id": event_id}).json()["deliveries"]
+    assert [(d["attempt"], d["error"]) for d in log] == [
+        (1, "connection refused"),
+        (2, "connection refused"),
+    ]
+    assert log[1]["at"] == "2026-03-02T09:35:15Z"
+    assert log[1]["next_retry_at"] == "2026-03-02T09:45:15Z"
