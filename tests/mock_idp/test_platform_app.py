@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from starlette.testclient import TestClient
 
-from mock_idp.app import create_app
 from mock_idp.clock import MockClock
-from mock_idp.config import IdpConfig
 
 START = datetime(2026, 3, 2, 9, 30, 15, tzinfo=UTC)
 TENANT_ID = "6f2c1a9e-3b7d-4e58-a1c4-92d0b7e5f318"
 APP_ID = "2b8e4f61-9c3a-4d7e-b5f2-08a6c1d9e473"
+
+# ``client`` and ``clock`` come from conftest.py: the full provider built by create_app.
 
 
 @pytest.fixture
@@ -24,17 +24,6 @@ def refused_url() -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         yield f"http://127.0.0.1:{sock.getsockname()[1]}/events"
-
-
-@pytest.fixture
-def clock() -> MockClock:
-    return MockClock(frozen_at=START)
-
-
-@pytest.fixture
-def client(clock: MockClock) -> Iterator[TestClient]:
-    with TestClient(create_app(IdpConfig.default(clock=clock))) as test_client:
-        yield test_client
 
 
 def token_status(client: TestClient, secret: str) -> tuple[int, list[int]]:
@@ -50,6 +39,7 @@ def token_status(client: TestClient, secret: str) -> tuple[int, list[int]]:
     return response.status_code, response.json().get("error_codes", [])
 
 
+@pytest.mark.idp_config(clock=MockClock(frozen_at=START))
 def test_installation_secrets_follow_install_rotate_and_uninstall(
     client: TestClient, refused_url: str
 ) -> None:
@@ -71,6 +61,7 @@ def test_installation_secrets_follow_install_rotate_and_uninstall(
     assert token_status(client, second) == (401, [7000215])
 
 
+@pytest.mark.idp_config(clock=MockClock(frozen_at=START))
 def test_retries_go_out_on_any_request_once_due(
     client: TestClient, clock: MockClock, refused_url: str
 ) -> None:
