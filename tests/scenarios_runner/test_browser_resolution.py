@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from scenarios import browser
+from scenarios.browser import (
+    CHROMIUM_ENV,
+    SYSTEM_CHROMIUM_ARGS,
+    WS_ENDPOINT_ENV,
+    BrowserChoice,
+    BrowserUnavailable,
+    ensure,
+    resolve,
+)
+
+REQUIRED_FLAGS = {
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+}
+
+
+@pytest.fixture
+def cache_file(tmp_path: Path) -> Path:
+    return tmp_path / "browser.json"
+
+
+@pytest.fixture
+def environ(cache_file: Path) -> dict[str, str]:
+    return {"SSO_HARNESS_BROWSER_CACHE": str(cache_file)}
+
+
+def _which(paths: dict[str, str]) -> Callable[[str], str | None]:
+    return paths.get
+
+
+def _probe(working: set[str | None]) -> Callable[[BrowserChoice], str | None]:
+    """A probe that 'launches' only the executables in ``working`` (None = Playwright's own)."""
+
+    def probe(choice: BrowserChoice) -> str | None:
+        if choice.executable_path in working:
+            return choice.executable_path or "/pw/chromium-1/chrome"
+        return None
+
+    return probe
+
+
+def _fail_probe(choice: BrowserChoice) -> str | None:
+    raise AssertionError(f"no probe expected, got {choice}")
+
+
+def test_remote_endpoint_argument_wins(environ: dict[str, str]) -> None:
+    environ[CHROMIUM_ENV] = "/opt/chrome"
+    choice = resolve(ws_endpoint="ws://grid:3000/", environ=environ, probe_fn=_fail_probe)
+    assert choice == BrowserChoice(kind="remote", ws_endpoint="ws://grid:3000/")
+
+
+def test_remote_endpoint_from_the_environment_wins_over_an_executable(
+    environ: dict[str, str],
+) -> None:
+    environ[CHROMIUM_ENV] = "/opt/chrome"
+    environ[WS_ENDPOINT_ENV] = "ws://grid:3000/"
+    assert resolve(environ=environ, probe_fn=_fail_probe).kind == "remote"
+
+
+def test_executable_from_the_environment_overrides_everything_local(
+    environ: dict[str, str], cache_file: Path
+) -> None:
+    cache_file.write_text("{}", encoding="utf-8")
+    environ[CHROMIUM_ENV] = "/opt/chrome"
+    choice = resolve(environ=environ, which=_which({}), probe_fn=_fail_probe)
+    assert choice.kind == "env"
+    assert choice.executable_path == "/opt/chrome"
+    assert REQUIRED_FLAGS <= set(choice.args)
+
+
+def test_playwrights_own_chromium_comes_before_the_system_one(environ: dict[str, str]) -> None:
+    which = _which({"chromium": "/usr/bin/chromium"})
+    choice = resolve(environ=environ, which=which, probe_fn=_probe({None, "/usr/bin/chromium"}))
+    assert choice == BrowserChoice(kind="playwright")
+
+
+def test_system_chromium_when_playwrights_does_not_launch(environ: dict[str, str]) -> None:
+    which = _which({"chromium": "/usr/bin/chromium"})
+    choice = resolve(environ=environ, which=which, probe_fn=_probe({"/usr/bin/chromium"}))
+    assert choice.kind == "system"
+    assert choice.executable_path == "/usr/bin/chromium"
+    assert choice.args == SYSTEM_CHROMIUM_ARGS
+    assert REQUIRED_FLAGS <= set(choice.args)
+
+
+@pytest.mark.parametrize(
+    ("found", "expected"),
+    [
+        ({"chromium": "/a/chromium", "google-chrome": "/c/chrome"}, "/a/chromium"),
+        (
+            {"chromium-browser": "/b/chromium-browser", "google-chrome": "/c/chrome"},
+            "/b/chromium-browser",
+        ),
+        ({"google-chrome": "/c/chrome"}, "/c/chrome"),
+    ],
+)
+def test_system_candidates_in_order(
+    environ: dict[str, str], found: dict[str, str], expected: str
+) -> None:
+    choice = resolve(environ=environ, which=_which(found), probe_fn=_probe(set(found.values())))
+    assert choice.executable_path == expected
+
+
+def test_nothing_found_explains_what_to_do(environ: dict[str, str]) -> None:
+    with pytest.raises(BrowserUnavailable) as info:
+        resolve(environ=environ, which=_which({}), probe_fn=_probe(set()))
+    assert CHROMIUM_ENV in str(info.value)
+    assert "playwright install" in str(info.value)
+
+
+def test_the_decision_is_cached_and_reused(environ: dict[str, str], cache_file: Path) -> None:
+    executable = cache_file.parent / "chromium"
+    executable.write_text("", encoding="utf-8")
+    which = _which({"chromium": str(executable)})
+    first = resolve(environ=environ, which=which, probe_fn=_probe({str(executable)}))
+    assert json.loads(cache_file.read_text(encoding="utf-8"))["kind"] == "system"
+    again = resolve(environ=environ, which=_which({}), probe_fn=_fail_probe)
+    assert again == first
+
+
+def test_a_cache_pointing_at_a_removed_browser_is_ignored(
+    environ: dict[str, str], cache_file: Path
+) -> None:
+    executable = cache_file.parent / "chromium"
+    executable.write_text("", encoding="utf-8")
+    which = _which({"chromium": str(executable)})
+    resolve(environ=environ, which=which, probe_fn=_probe({str(executable)}))
+    executable.unlink()
+    other = _which({"google-chrome": "/c/chrome"})
+    choice = resolve(environ=environ, which=other, probe_fn=_probe({"/c/chrome"}))
+    assert choice.executable_path == "/c/chrome"
+
+
+def test_a_cache_from_another_playwright_version_is_ignored(
+    environ: dict[str, str], cache_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    executable = cache_file.parent / "chromium"
+    executable.write_text("", encoding="utf-8")
+    which = _which({"chromium": str(executable)})
+    resolve(environ=environ, which=which, probe_fn=_probe({str(executable)}))
+    monkeypatch.setattr(browser, "_playwright_version", lambda: "0.0.1")
+    with pytest.raises(BrowserUnavailable):
+        resolve(environ=environ, which=_which({}), probe_fn=_probe(set()))
+
+
+def test_ensure_tries_downloading_playwrights_chromium_before_the_system_one(
+    environ: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    installed: list[float] = []
+    working: set[str | None] = set()
+
+    def install(timeout: float) -> bool:
+        installed.append(timeout)
+        working.add(None)
+        return True
+
+    monkeypatch.setattr(browser, "_install_playwright_chromium", install)
+    said: list[str] = []
+    which = _which({"chromium": "/usr/bin/chromium"})
+    choice = ensure(environ=environ, which=which, probe_fn=_probe(working), say=said.append)
+    assert choice.kind == "playwright"
+    assert installed
+    assert said == ["browser: Playwright's own Chromium"]
+
+
+def test_ensure_falls_back_to_the_system_browser_when_the_download_fails(
+    environ: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(browser, "_install_playwright_chromium", lambda timeout: False)
+    monkeypatch.setattr(browser, "_apt_prefix", lambda: pytest.fail("apt-get not needed"))
+    said: list[str] = []
+    which = _which({"chromium": "/usr/bin/chromium"})
+    choice = ensure(
+        environ=environ, which=which, probe_fn=_probe({"/usr/bin/chromium"}), say=said.append
+    )
+    assert choice.executable_path == "/usr/bin/chromium"
+    assert said == ["browser: system Chromium at /usr/bin/chromium"]
+
+
+def test_ensure_installs_the_system_package_as_a_last_resort(
+    environ: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    found: dict[str, str] = {}
+
+    def apt_install(prefix: list[str]) -> bool:
+        assert prefix == ["sudo", "-n"]
+        found["chromium"] = "/usr/bin/chromium"
+        return True
+
+    monkeypatch.setattr(browser, "_install_playwright_chromium", lambda timeout: False)
+    monkeypatch.setattr(browser, "_apt_prefix", lambda: ["sudo", "-n"])
+    monkeypatch.setattr(browser, "_apt_install_chromium", apt_install)
+    choice = ensure(
+        environ=environ, which=found.get, probe_fn=_probe({"/usr/bin/chromium"}), say=print
+    )
+    assert choice.executable_path == "/usr/bin/chromium"
+
+
+def test_ensure_fails_clearly_when_nothing_works(
+    environ: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(browser, "_install_playwright_chromium", lambda timeout: False)
+    monkeypatch.setattr(browser, "_apt_prefix", lambda: None)
+    with pytest.raises(BrowserUnavailable, match="No usable Chromium"):
+        ensure(environ=environ, which=_which({}), probe_fn=_probe(set()), say=print)
+
+
+def test_ensure_rejects_an_override_that_does_not_launch(environ: dict[str, str]) -> None:
+    environ[CHROMIUM_ENV] = "/nowhere/chrome"
+    with pytest.raises(BrowserUnavailable, match="/nowhere/chrome"):
+        ensure(environ=environ, probe_fn=_probe(set()), say=print)
+
+
+def test_main_reports_failure_with_a_non_zero_exit(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def unavailable(**_: object) -> BrowserChoice:
+        raise BrowserUnavailable("nothing here")
+
+    monkeypatch.setattr(browser, "ensure", unavailable)
+    assert browser.main(["ensure"]) == 1
+    assert "nothing here" in capsys.readouterr().err

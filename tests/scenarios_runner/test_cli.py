@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scenarios.__main__ import EXIT_NO_SCENARIOS, EXIT_USAGE, build_parser, main
+
+CATALOGUE = "scenarios_runner.toy_catalogue:registry"
+
+
+def test_an_unknown_scenario_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["run", "--catalogue", CATALOGUE, "--only", "toy.nope", "--report", str(tmp_path)])
+    assert code == EXIT_USAGE
+    assert "toy.nope" in capsys.readouterr().err
+
+
+def test_an_empty_catalogue_is_not_a_success(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--catalogue", "scenarios_runner.toy_catalogue:empty"]) == (
+        EXIT_NO_SCENARIOS
+    )
+    assert "no scenarios" in capsys.readouterr().err
+
+
+def test_list_shows_ids_titles_and_claims(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--catalogue", CATALOGUE, "--only", "toy.pass.*", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "toy.pass.heading\tHeading shows" in out
+    assert "proves: forms post back" in out
+    assert "toy.fail.assertion" not in out
+
+
+def test_run_options_parse() -> None:
+    args = build_parser().parse_args(
+        [
+            "run",
+            "--only",
+            "a.*",
+            "--only",
+            "b.one,c.two",
+            "--headed",
+            "--workers",
+            "3",
+            "--junit",
+            "j.xml",
+            "--report",
+            "out",
+            "--trace",
+            "on",
+            "--browser-ws-endpoint",
+            "ws://grid/",
+        ]
+    )
+    assert args.only == ["a.*", "b.one,c.two"]
+    assert (args.headed, args.workers, args.trace) == (True, 3, "on")
+    assert (args.junit, args.report, args.browser_ws_endpoint) == (
+        Path("j.xml"),
+        Path("out"),
+        "ws://grid/",
+    )
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "many"])
+def test_bad_worker_counts_are_refused(bad: str) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "--workers", bad])
+
+
+def test_default_workers_is_a_positive_number() -> None:
+    assert build_parser().parse_args(["run"]).workers >= 1

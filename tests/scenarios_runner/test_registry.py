@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import pytest
+
+from scenarios import Registry, ScenarioContext, load_catalogue
+from scenarios.registry import SelectionError, default_registry
+
+
+def _noop(ctx: ScenarioContext[object]) -> None:
+    return None
+
+
+def _registry(*ids: str) -> Registry:
+    registry = Registry()
+    for scenario_id in ids:
+        registry.scenario(id=scenario_id, title=scenario_id, proves="something")(_noop)
+    return registry
+
+
+def test_decorator_registers_and_returns_the_function() -> None:
+    registry = Registry()
+
+    @registry.scenario(
+        id="auto-login.widget",
+        title="Widget",
+        proves="no click needed",
+        tags=["smoke"],
+        needs=["fault-injection"],
+    )
+    def widget(ctx: ScenarioContext[object]) -> None:
+        return None
+
+    item = registry.get("auto-login.widget")
+    assert widget.__name__ == "widget"
+    assert item.run is widget
+    assert item.group == "auto-login"
+    assert item.tags == frozenset({"smoke"})
+    assert item.needs == frozenset({"fault-injection"})
+    assert "auto-login.widget" in registry and len(registry) == 1
+
+
+def test_explicit_group_wins_over_the_id_prefix() -> None:
+    registry = Registry()
+    registry.scenario(id="failure.nonce", title="t", proves="p", group="tokens")(_noop)
+    assert registry.get("failure.nonce").group == "tokens"
+
+
+def test_scenario_is_frozen() -> None:
+    item = _registry("a.b").get("a.b")
+    with pytest.raises(AttributeError):
+        item.id = "c"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("bad", ["", "Upper.case", "has space", ".leading-dot", "slash/no"])
+def test_bad_ids_are_refused(bad: str) -> None:
+    with pytest.raises(ValueError, match="scenario id"):
+        _registry(bad)
+
+
+def test_duplicate_ids_are_refused() -> None:
+    registry = _registry("a.one")
+    with pytest.raises(ValueError, match="registered twice"):
+        registry.scenario(id="a.one", title="again", proves="p")(_noop)
+
+
+def test_select_everything_in_registration_order() -> None:
+    registry = _registry("b.two", "a.one", "c.three")
+    assert [s.id for s in registry.select()] == ["b.two", "a.one", "c.three"]
+
+
+@pytest.mark.parametrize(
+    ("patterns", "expected"),
+    [
+        (["a.one"], ["a.one"]),
+        (["auto-login.*"], ["auto-login.widget", "auto-login.portal"]),
+        (["*.portal"], ["auto-login.portal", "failure.portal"]),
+        (["a.one,failure.*"], ["a.one", "failure.portal"]),
+        (["failure.*", "a.one"], ["a.one", "failure.portal"]),
+        (["auto-login.w?dget", " a.one "], ["a.one", "auto-login.widget"]),
+    ],
+)
+def test_select_by_ids_and_globs(patterns: list[str], expected: list[str]) -> None:
+    registry = _registry("a.one", "auto-login.widget", "auto-login.portal", "failure.portal")
+    assert [s.id for s in registry.select(patterns)] == expected
+
+
+def test_a_pattern_matching_nothing_is_an_error() -> None:
+    registry = _registry("a.one")
+    with pytest.raises(SelectionError, match="'typo.one'"):
+        registry.select(["a.one", "typo.one"])
+
+
+def test_exact_id_is_not_a_prefix_match() -> None:
+    registry = _registry("a.one", "a.one-more")
+    assert [s.id for s in registry.select(["a.one"])] == ["a.one"]
+
+
+def test_load_catalogue_with_an_attribute() -> None:
+    registry = load_catalogue("scenarios_runner.toy_catalogue:registry")
+    assert "toy.pass.heading" in registry
+    assert registry is not default_registry
+
+
+def test_load_catalogue_refuses_what_is_not_a_registry() -> None:
+    with pytest.raises(TypeError, match="not a scenarios.registry.Registry"):
+        load_catalogue("scenarios_runner.toy_catalogue:RENDEZVOUS_ENV")
+
+
+def test_load_catalogue_without_attribute_uses_the_default_registry() -> None:
+    assert load_catalogue("scenarios.catalogue") is default_registry

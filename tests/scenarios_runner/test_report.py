@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from scenarios.context import StepRecord
+from scenarios.report import write_html, write_json, write_junit
+from scenarios.runner import RunSummary, ScenarioResult, format_table
+
+
+def _summary(tmp_path: Path) -> RunSummary:
+    passed = ScenarioResult(
+        id="auto-login.widget",
+        title="Widget signs in",
+        proves="no click needed",
+        group="auto-login",
+        status="passed",
+        seconds=1.25,
+        steps=(
+            StepRecord(
+                name="open", status="passed", seconds=0.5, screenshot="screenshots/a/01-open.png"
+            ),
+        ),
+    )
+    failed = ScenarioResult(
+        id="failure.nonce",
+        title="Nonce mismatch",
+        proves="a replayed nonce is refused",
+        group="failure",
+        status="failed",
+        seconds=2.0,
+        message="AssertionError: expected <b>Reference</b>\nsecond line",
+        details="Traceback ...",
+        trace="traces/failure.nonce.zip",
+    )
+    crashed = ScenarioResult(
+        id="failure.idp-down",
+        title="IdP down",
+        proves="x",
+        group="failure",
+        status="error",
+        seconds=0.1,
+        message="RuntimeError: boom",
+    )
+    return RunSummary(
+        results=(passed, failed, crashed), seconds=3.5, workers=2, report_dir=tmp_path
+    )
+
+
+def test_junit_is_valid_xml_with_counts_and_failures(tmp_path: Path) -> None:
+    path = write_junit(_summary(tmp_path), tmp_path / "out" / "junit.xml")
+    root = ET.parse(path).getroot()
+    assert root.tag == "testsuites"
+    suite = root.find("testsuite")
+    assert suite is not None
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("3", "1", "1")
+    cases = {case.get("name"): case for case in suite.iter("testcase")}
+    assert list(cases) == ["auto-login.widget", "failure.nonce", "failure.idp-down"]
+    assert cases["auto-login.widget"].find("failure") is None
+    assert cases["auto-login.widget"].get("classname") == "scenarios.auto-login"
+    failure = cases["failure.nonce"].find("failure")
+    assert failure is not None
+    assert failure.get("message") == "AssertionError: expected <b>Reference</b>"
+    assert failure.text == "Traceback ..."
+    assert cases["failure.idp-down"].find("error") is not None
+
+
+def test_html_lists_scenarios_links_screenshots_and_traces(tmp_path: Path) -> None:
+    html = write_html(_summary(tmp_path), tmp_path).read_text(encoding="utf-8")
+    for scenario_id in ("auto-login.widget", "failure.nonce", "failure.idp-down"):
+        assert f'id="{scenario_id}"' in html
+    assert 'src="screenshots/a/01-open.png"' in html
+    assert 'href="traces/failure.nonce.zip"' in html
+    assert "&lt;b&gt;Reference&lt;/b&gt;" in html
+    assert "<b>Reference</b>" not in html
+    assert "1 passed, 2 failed" in html
+
+
+def test_json_holds_every_result(tmp_path: Path) -> None:
+    data = json.loads(write_json(_summary(tmp_path), tmp_path).read_text(encoding="utf-8"))
+    assert [r["status"] for r in data["results"]] == ["passed", "failed", "error"]
+    assert data["results"][0]["steps"][0]["screenshot"] == "screenshots/a/01-open.png"
+
+
+def test_table_and_exit_code(tmp_path: Path) -> None:
+    summary = _summary(tmp_path)
+    table = format_table(summary)
+    assert "failure.nonce" in table and "FAIL" in table and "ERROR" in table
+    assert "1 passed, 2 failed" in table
+    assert summary.exit_code == 1
+    only_passed = RunSummary(results=summary.results[:1], seconds=1, workers=1, report_dir=tmp_path)
+    assert only_passed.exit_code == 0

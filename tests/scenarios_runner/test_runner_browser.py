@@ -1,0 +1,216 @@
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo
+from scenarios.__main__ import main
+from scenarios.browser import launch, resolve
+from scenarios.context import screenshot
+from scenarios.runner import RunOptions, run
+
+pytestmark = pytest.mark.browser
+
+CATALOGUE = "scenarios_runner.toy_catalogue:registry"
+TESTS_DIR = Path(__file__).resolve().parents[1]
+REPO_DIR = TESTS_DIR.parent
+
+
+def _results(report_dir: Path) -> dict[str, dict[str, object]]:
+    data = json.loads((report_dir / "results.json").read_text(encoding="utf-8"))
+    return {r["id"]: r for r in data["results"]}
+
+
+def test_passing_run_writes_reports_with_a_screenshot_per_step(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report, junit = tmp_path / "report", tmp_path / "junit.xml"
+    code = main(
+        ["run", "--catalogue", CATALOGUE, "--only", "toy.pass.*", "--workers", "1"]
+        + ["--report", str(report), "--junit", str(junit)]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert re.search(r"^PASS  toy\.pass\.form  \d+\.\d\ds$", out, re.MULTILINE)
+    assert "2 passed, 0 failed" in out
+
+    html = (report / "index.html").read_text(encoding="utf-8")
+    assert 'id="toy.pass.heading"' in html and 'id="toy.pass.form"' in html
+    images = re.findall(r'<img src="([^"]+)"', html)
+    assert len(images) == 4  # one step in heading, three in form
+    for image in images:
+        assert (report / image).read_bytes().startswith(b"\x89PNG")
+
+    steps = _results(report)["toy.pass.form"]["steps"]
+    assert [s["name"] for s in steps] == ["open the page", "type a password", "sign in"]
+    assert not (report / "traces").exists() or not any((report / "traces").iterdir())
+
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None and suite.get("tests") == "2" and suite.get("failures") == "0"
+
+
+def test_failures_exit_1_and_keep_their_traces(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "report"
+    code = main(
+        ["run", "--catalogue", CATALOGUE, "--workers", "1", "--report", str(report)]
+        + ["--only", "toy.pass.heading,toy.fail.assertion,toy.error.crash"]
+        + ["--trace", "retain-on-failure", "--junit", str(tmp_path / "junit.xml")]
+    )
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "FAIL  toy.fail.assertion" in out
+    assert "ERROR toy.error.crash" in out
+    assert "the toy scenario broke on purpose" in out
+
+    results = _results(report)
+    assert results["toy.pass.heading"]["trace"] is None
+    for failing in ("toy.fail.assertion", "toy.error.crash"):
+        trace = results[failing]["trace"]
+        assert isinstance(trace, str)
+        assert zipfile.is_zipfile(report / trace)
+    assert results["toy.fail.assertion"]["status"] == "failed"
+    assert "Nothing like this" in str(results["toy.fail.assertion"]["message"])
+    assert results["toy.error.crash"]["status"] == "error"
+    # a failure outside any step still leaves a picture of the page
+    crash_steps = results["toy.error.crash"]["steps"]
+    assert isinstance(crash_steps, list) and crash_steps[-1]["name"] == "state at failure"
+    assert (report / crash_steps[-1]["screenshot"]).exists()
+
+    html = (report / "index.html").read_text(encoding="utf-8")
+    assert 'href="traces/toy.fail.assertion.zip"' in html
+
+    cases = {c.get("name"): c for c in ET.parse(tmp_path / "junit.xml").getroot().iter("testcase")}
+    assert cases["toy.fail.assertion"].find("failure") is not None
+    assert cases["toy.error.crash"].find("error") is not None
+
+
+@pytest.mark.parametrize(("mode", "kept"), [("on", True), ("off", False)])
+def test_trace_modes(tmp_path: Path, mode: str, kept: bool) -> None:
+    code = main(
+        ["run", "--catalogue", CATALOGUE, "--only", "toy.pass.heading", "--workers", "1"]
+        + ["--report", str(tmp_path), "--trace", mode]
+    )
+    assert code == 0
+    assert (tmp_path / "traces" / "toy.pass.heading.zip").exists() is kept
+
+
+def test_two_workers_run_in_two_processes_at_once(tmp_path: Path) -> None:
+    rendezvous = tmp_path / "rendezvous"
+    rendezvous.mkdir()
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(TESTS_DIR), os.environ.get("PYTHONPATH")])),
+        TOY_RENDEZVOUS_DIR=str(rendezvous),
+    )
+    report = tmp_path / "report"
+    completed = subprocess.run(
+        [sys.executable, "-m", "scenarios", "run", "--catalogue", CATALOGUE, "--workers", "2"]
+        + ["--only", "toy.parallel.*,toy.pass.heading", "--report", str(report)],
+        cwd=REPO_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    results = _results(report)
+    pids = {r["pid"] for r in results.values()}
+    assert len(pids) == 2
+    assert {r["worker"] for r in results.values()} == {0, 1}
+    assert "[worker 0]" in completed.stdout and "[worker 1]" in completed.stdout
+    assert len(list(rendezvous.glob("*.pid"))) == 2
+
+
+def test_fresh_context_per_scenario_and_environment_hooks(tmp_path: Path) -> None:
+    registry = Registry()
+    events: list[str] = []
+
+    @registry.environment_factory
+    @contextlib.contextmanager
+    def environment(worker: WorkerInfo) -> Iterator[object]:
+        events.append(f"worker {worker.index}/{worker.count} up")
+        yield "servers"
+        events.append("worker down")
+
+    @registry.around_scenario
+    @contextlib.contextmanager
+    def around(env: object, item: Scenario) -> Iterator[object]:
+        events.append(f"before {item.id}")
+        yield f"{env} for {item.id}"
+        events.append(f"after {item.id}")
+
+    @registry.scenario(id="ctx.first", title="first", proves="cookies are set")
+    def first(ctx: ScenarioContext[str]) -> None:
+        assert ctx.env == "servers for ctx.first"
+        ctx.context.add_cookies([{"name": "sid", "value": "1", "url": "http://rp.test/"}])
+        assert len(ctx.context.cookies()) == 1
+
+    @registry.scenario(id="ctx.second", title="second", proves="no cookies leak")
+    def second(ctx: ScenarioContext[str]) -> None:
+        assert ctx.env == "servers for ctx.second"
+        assert ctx.context.cookies() == []
+        other = ctx.new_context()
+        assert other is not ctx.context and other.cookies() == []
+
+    summary = run(RunOptions(report_dir=tmp_path, workers=1), registry=registry)
+    assert [r.status for r in summary.results] == ["passed", "passed"], summary.results
+    assert events == [
+        "worker 0/1 up",
+        "before ctx.first",
+        "after ctx.first",
+        "before ctx.second",
+        "after ctx.second",
+        "worker down",
+    ]
+
+
+def test_a_worker_that_cannot_start_reports_every_scenario_as_an_error(tmp_path: Path) -> None:
+    registry = Registry()
+
+    @registry.environment_factory
+    @contextlib.contextmanager
+    def broken(worker: WorkerInfo) -> Iterator[object]:
+        raise OSError("port exhausted")
+        yield  # pragma: no cover
+
+    for name in ("one", "two"):
+        registry.scenario(id=f"broken.{name}", title=name, proves="p")(lambda ctx: None)
+
+    summary = run(RunOptions(report_dir=tmp_path, workers=1), registry=registry)
+    assert [r.status for r in summary.results] == ["error", "error"]
+    assert all("port exhausted" in (r.message or "") for r in summary.results)
+    assert summary.exit_code == 1
+
+
+def test_password_fields_are_masked_in_screenshots(tmp_path: Path) -> None:
+    page_html = '<label>Password <input type="password" value="{}"></label>'
+    with sync_playwright() as playwright:
+        browser = launch(playwright, resolve())
+        try:
+            page = browser.new_page()
+            shots = []
+            for index, secret in enumerate(["a", "a-much-longer-secret-value"]):
+                page.set_content(page_html.format(secret))
+                path = tmp_path / f"{index}.png"
+                screenshot(page, path)
+                shots.append(path.read_bytes())
+            assert shots[0] == shots[1]
+            unmasked = page.screenshot()
+            page.set_content(page_html.format("a"))
+            assert page.screenshot() != unmasked
+        finally:
+            browser.close()

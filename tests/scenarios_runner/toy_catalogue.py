@@ -1,0 +1,151 @@
+"""A toy scenario catalogue for the runner's own tests: a tiny Starlette page per worker."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+from playwright.sync_api import expect
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from scenarios import Registry, ScenarioContext, WorkerInfo
+
+registry = Registry()
+
+RENDEZVOUS_ENV = "TOY_RENDEZVOUS_DIR"
+
+FORM = """<!doctype html><title>Toy</title><h1>Toy sign-in</h1>
+<form method="post" action="/signed-in">
+<label>Password <input type="password" name="password"></label>
+<button>Sign in</button></form>"""
+
+
+async def home(_request: Request) -> HTMLResponse:
+    return HTMLResponse(FORM)
+
+
+async def signed_in(request: Request) -> HTMLResponse:
+    form = await request.form()
+    length = len(str(form.get("password", "")))
+    return HTMLResponse(f"<!doctype html><h1>Welcome</h1><p>{length} characters</p>")
+
+
+def toy_app() -> Starlette:
+    return Starlette(routes=[Route("/", home), Route("/signed-in", signed_in, methods=["POST"])])
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToyServer:
+    base_url: str
+
+    def url(self, path: str = "/") -> str:
+        return f"{self.base_url}{path}"
+
+
+@contextlib.contextmanager
+def serve(app: Starlette, *, timeout: float = 10.0) -> Iterator[ToyServer]:
+    """Serve ``app`` from a thread on an ephemeral port; stop within ``timeout`` seconds."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("toy server did not start")
+        time.sleep(0.01)
+    try:
+        yield ToyServer(base_url=f"http://127.0.0.1:{port}")
+    finally:
+        server.should_exit = True
+        thread.join(timeout)
+        sock.close()
+        if thread.is_alive():
+            raise RuntimeError("toy server did not stop in time")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToyEnv:
+    server: ToyServer
+    worker: WorkerInfo
+
+
+@registry.environment_factory
+@contextlib.contextmanager
+def toy_environment(worker: WorkerInfo) -> Iterator[ToyEnv]:
+    with serve(toy_app()) as server:
+        yield ToyEnv(server=server, worker=worker)
+
+
+@registry.scenario(id="toy.pass.heading", title="Heading shows", proves="the page renders")
+def heading(ctx: ScenarioContext[ToyEnv]) -> None:
+    with ctx.step("open the page"):
+        ctx.page.goto(ctx.env.server.url())
+        expect(ctx.page.get_by_role("heading", name="Toy sign-in")).to_be_visible()
+
+
+@registry.scenario(id="toy.pass.form", title="Form signs in", proves="forms post back")
+def form(ctx: ScenarioContext[ToyEnv]) -> None:
+    with ctx.step("open the page"):
+        ctx.page.goto(ctx.env.server.url())
+    with ctx.step("type a password"):
+        ctx.page.get_by_label("Password").fill("correct horse battery staple")
+    with ctx.step("sign in"):
+        ctx.page.get_by_role("button", name="Sign in").click()
+        expect(ctx.page.get_by_role("heading", name="Welcome")).to_be_visible()
+
+
+@registry.scenario(
+    id="toy.fail.assertion", title="Wrong heading", proves="failures are reported", tags={"bad"}
+)
+def wrong_heading(ctx: ScenarioContext[ToyEnv]) -> None:
+    with ctx.step("open the page"):
+        ctx.page.goto(ctx.env.server.url())
+    with ctx.step("look for a heading that is not there"):
+        expect(ctx.page.get_by_role("heading", name="Nothing like this")).to_be_visible(timeout=500)
+
+
+@registry.scenario(id="toy.error.crash", title="Raises", proves="errors are reported")
+def crash(ctx: ScenarioContext[ToyEnv]) -> None:
+    ctx.page.goto(ctx.env.server.url())
+    raise RuntimeError("the toy scenario broke on purpose")
+
+
+def _rendezvous(ctx: ScenarioContext[ToyEnv], peers: int = 2, timeout: float = 30.0) -> None:
+    """Wait until ``peers`` distinct processes have arrived: passes only when run in parallel."""
+    directory = Path(os.environ[RENDEZVOUS_ENV])
+    (directory / f"{os.getpid()}.pid").write_text(ctx.scenario.id, encoding="utf-8")
+    deadline = time.monotonic() + timeout
+    while len(list(directory.glob("*.pid"))) < peers:
+        assert time.monotonic() < deadline, "the other worker never ran a scenario alongside"
+        time.sleep(0.05)
+    ctx.page.goto(ctx.env.server.url())
+    expect(ctx.page.get_by_role("heading", name="Toy sign-in")).to_be_visible()
+
+
+@registry.scenario(id="toy.parallel.a", title="Meet B", proves="two workers run at once")
+def parallel_a(ctx: ScenarioContext[ToyEnv]) -> None:
+    with ctx.step("meet the other worker"):
+        _rendezvous(ctx)
+
+
+@registry.scenario(id="toy.parallel.b", title="Meet A", proves="two workers run at once")
+def parallel_b(ctx: ScenarioContext[ToyEnv]) -> None:
+    with ctx.step("meet the other worker"):
+        _rendezvous(ctx)
+
+
+empty = Registry()
