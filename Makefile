@@ -1,0 +1,85 @@
+# sso-harness. On a fresh machine:
+#   make scenarios   all browser scenarios against the embedded mock IdP and reference RP
+#   make test        the test suite
+# Both create .venv, install the project and find (or install) a Chromium by themselves.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.sso-harness-installed
+REPORT_DIR ?= reports/scenarios
+# Extra options, e.g. make scenarios ARGS="--only 'auto-login.*' --headed"
+ARGS ?=
+# pytest-xdist workers for `make test` (auto = one per core); empty runs plain pytest.
+PYTEST_WORKERS ?= auto
+
+# Root runs apt-get directly; others only through passwordless sudo.
+SUDO = $(shell [ "$$(id -u)" = 0 ] && echo "" || (sudo -n true 2>/dev/null && echo "sudo -n" || echo "none"))
+
+.PHONY: help venv browser test scenarios lint demo bench clean distclean
+
+help:
+	@echo "make scenarios   run every browser scenario; report in $(REPORT_DIR)/index.html"
+	@echo "make test        run the tests"
+	@echo "make lint        ruff"
+	@echo "make demo        start the mock IdP and the relying party to click through by hand"
+	@echo "make bench       benchmarks"
+	@echo "make venv        create .venv and install the project (automatic for the above)"
+	@echo "make browser     find or install the Chromium the scenarios use"
+	@echo "make clean       remove reports and caches (distclean also removes .venv)"
+
+venv: $(STAMP)
+
+# Reinstalled whenever pyproject.toml changes; the virtualenv itself is rebuilt when missing
+# or broken (its interpreter no longer runs).
+$(STAMP): pyproject.toml
+	@if ! $(PY) -c '' 2>/dev/null; then \
+	  $(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), sys.version' \
+	    || { echo "Python 3.11+ is needed: make PYTHON=/path/to/python3.11"; exit 1; }; \
+	  rm -rf $(VENV); \
+	  if ! $(PYTHON) -m venv $(VENV); then \
+	    rm -rf $(VENV); \
+	    if [ "$(SUDO)" != none ] && command -v apt-get >/dev/null; then \
+	      echo "venv: installing python3-venv with apt-get"; \
+	      DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get -o DPkg::Lock::Timeout=300 update -qq \
+	        && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get -o DPkg::Lock::Timeout=300 \
+	             install -y -qq python3-venv </dev/null \
+	        && $(PYTHON) -m venv $(VENV); \
+	    else false; fi \
+	    || { echo "venv: '$(PYTHON) -m venv' failed; install python3-venv (Debian/Ubuntu)"; exit 1; }; \
+	  fi; \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+browser: venv
+	@$(PY) -m scenarios.browser ensure
+
+test: venv browser
+	@if [ -n "$(PYTEST_WORKERS)" ] && $(PY) -c 'import xdist' 2>/dev/null; then \
+	  set -x; $(PY) -m pytest -n $(PYTEST_WORKERS) $(ARGS); \
+	else \
+	  set -x; $(PY) -m pytest $(ARGS); \
+	fi
+
+scenarios: venv browser
+	$(PY) -m scenarios run --report $(REPORT_DIR) --junit $(REPORT_DIR)/junit.xml $(ARGS)
+
+lint: venv
+	$(PY) -m ruff check .
+
+demo: venv
+	$(PY) -m scenarios demo $(ARGS)
+
+bench: venv
+	$(PY) -m bench $(ARGS)
+
+clean:
+	rm -rf reports build .pytest_cache .ruff_cache *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
