@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import AsyncIterator
+import inspect
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -52,8 +54,13 @@ async def _server_error(request: Request, exc: Exception) -> Response:
                          "error_codes": [50000]}, status_code=500)
 
 
-def create_app(config: IdpConfig | None = None) -> Starlette:
-    """Build the provider. Everything (directory, keys, clock) lives on this instance."""
+def create_app(config: IdpConfig | None = None, *,
+               http_client: httpx.AsyncClient | None = None) -> Starlette:
+    """Build the provider. Everything (directory, keys, clock) lives on this instance.
+
+    ``http_client`` carries the provider's own outgoing calls (back-channel logout, platform
+    events); tests pass one routed in-process with ``httpx.ASGITransport``.
+    """
     cfg = config or IdpConfig.default()
     state = IdpState.create(cfg)
 
@@ -83,14 +90,16 @@ def create_app(config: IdpConfig | None = None) -> Starlette:
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )
     app.state.idp = state
-    installer = _installers()
-    for install in installer:
-        install(app, state)
+    for install in _installers():
+        if "http_client" in inspect.signature(install).parameters:
+            install(app, state, http_client=http_client)
+        else:
+            install(app, state)
     return app
 
 
-def _installers() -> list:  # type: ignore[type-arg]
-    out = []
+def _installers() -> list[Callable[..., object]]:
+    out: list[Callable[..., object]] = []
     for name in ("mock_idp.faults", "mock_idp.notifications", "mock_idp.platform"):
         try:
             module = importlib.import_module(name)

@@ -14,10 +14,10 @@ class TokenTamper(Protocol):
 
 
 def sign(state: IdpState, claims: dict[str, Any], *, version: str,
-         tamper: TokenTamper | None = None) -> str:
+         tamper: TokenTamper | None = None, typ: str = "JWT") -> str:
     """Sign ``claims`` with the active key: v1 headers carry ``x5t`` beside ``kid``."""
     key = state.keys.active
-    header: dict[str, Any] = {"typ": "JWT", "alg": "RS256"}
+    header: dict[str, Any] = {"typ": typ, "alg": "RS256"}
     if version == "1.0":
         header["x5t"] = key.kid
     header["kid"] = key.kid

@@ -1,0 +1,237 @@
+"""Telling apps that a session ended: front-channel, back-channel and platform ``user.logout``.
+
+Front-channel notifications are iframes the signed-out page loads in the browser; the page
+reports back when each one has loaded. Back-channel notifications are logout tokens (OpenID
+Connect Back-Channel Logout 1.0 §2.4) POSTed form-encoded. Every notification is recorded with
+the app, URL, payload, the app's HTTP status and the time, readable at
+``/_mock/notifications``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import httpx
+from starlette.requests import Request
+
+from .clock import epoch
+from .protocol import claims as claimset
+from .state import IdpState
+from .store import Session
+
+BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+LOGOUT_TOKEN_LIFETIME = 120
+
+
+@dataclass
+class Notification:
+    kind: str
+    """``frontchannel``, ``backchannel`` or ``platform``."""
+    trigger: str
+    client_id: str | None
+    app_name: str | None
+    url: str | None
+    payload: dict[str, Any]
+    time: datetime
+    status: int | None = None
+    error: str | None = None
+    duration_ms: float | None = None
+    loaded_at: datetime | None = None
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "kind": self.kind, "trigger": self.trigger,
+            "client_id": self.client_id, "app_name": self.app_name, "url": self.url,
+            "payload": self.payload, "status": self.status, "error": self.error,
+            "time": self.time.isoformat(), "duration_ms": self.duration_ms,
+            "loaded_at": self.loaded_at.isoformat() if self.loaded_at else None,
+        }
+
+
+def frontchannel_url(logout_url: str, *, sid: str, iss: str | None) -> str:
+    """The app's logout URL with ``sid`` (and ``iss``) added, keeping its own query."""
+    parts = urlsplit(logout_url)
+    extra = {"sid": sid} if iss is None else {"iss": iss, "sid": sid}
+    query = f"{parts.query}&{urlencode(extra)}" if parts.query else urlencode(extra)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+
+def logout_token_claims(*, issuer: str, client_id: str, sub: str | None, sid: str | None,
+                        now: datetime) -> dict[str, Any]:
+    iat = epoch(now)
+    claims: dict[str, Any] = {
+        "iss": issuer, "aud": client_id, "iat": iat, "exp": iat + LOGOUT_TOKEN_LIFETIME,
+        "jti": str(uuid.uuid4()), "events": {BACKCHANNEL_EVENT: {}},
+    }
+    if sub is not None:
+        claims["sub"] = sub
+    if sid is not None:
+        claims["sid"] = sid
+    return claims
+
+
+class Notifier:
+    """Sends and records logout notifications for one provider."""
+
+    def __init__(self, state: IdpState, http_client: httpx.AsyncClient) -> None:
+        self._state = state
+        self._http = http_client
+        self._log: list[Notification] = []
+        self._lock = threading.Lock()
+
+    def log(self) -> list[Notification]:
+        with self._lock:
+            return list(self._log)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._log.clear()
+
+    def _record(self, note: Notification) -> Notification:
+        with self._lock:
+            self._log.append(note)
+        return note
+
+    def mark_loaded(self, note_id: str) -> bool:
+        with self._lock:
+            for note in self._log:
+                if note.id == note_id and note.kind == "frontchannel":
+                    note.loaded_at = self._state.clock.now()
+                    return True
+        return False
+
+    def frontchannel(self, base: str, sessions: list[Session], trigger: str
+                     ) -> list[Notification]:
+        """Record the iframes the signed-out page must load, one per app of each session."""
+        notes = []
+        for session in sessions:
+            tenant = self._state.store.tenants.get(session.tenant_id)
+            if tenant is None:
+                continue
+            for client_id in session.apps:
+                app = tenant.apps.get(client_id)
+                if app is None or not app.logout_url:
+                    continue
+                iss = claimset.issuer(base, tenant.id, "2.0")
+                url = frontchannel_url(app.logout_url, sid=session.id,
+                                       iss=iss if app.frontchannel_logout_iss else None)
+                notes.append(self._record(Notification(
+                    kind="frontchannel", trigger=trigger, client_id=client_id,
+                    app_name=app.name, url=url,
+                    payload={"sid": session.id, **({"iss": iss}
+                                                   if app.frontchannel_logout_iss else {})},
+                    time=self._state.clock.now())))
+        return notes
+
+    async def backchannel(self, request: Request | None, base: str, sessions: list[Session],
+                          trigger: str) -> list[Notification]:
+        from .endpoints.faults_hook import token_fault
+        from .tokens import sign
+
+        notes = []
+        for session in sessions:
+            tenant = self._state.store.tenants.get(session.tenant_id)
+            if tenant is None:
+                continue
+            for client_id in session.apps:
+                app = tenant.apps.get(client_id)
+                if app is None or not app.backchannel_logout_uri:
+                    continue
+                claims = logout_token_claims(
+                    issuer=claimset.issuer(base, tenant.id, "2.0"), client_id=client_id,
+                    sub=claimset.pairwise_sub(session.user_id, client_id), sid=session.id,
+                    now=self._state.clock.now())
+                tamper = None
+                if request is not None:
+                    tamper = token_fault(request, "logout_token", tenant=tenant.id,
+                                         app=client_id, user=session.user_id)
+                token = sign(self._state, claims, version="2.0", tamper=tamper,
+                             typ="logout+jwt")
+                notes.append(await self._post(app.backchannel_logout_uri, token, client_id,
+                                              app.name, claims, trigger))
+        return notes
+
+    async def _post(self, url: str, token: str, client_id: str, app_name: str,
+                    claims: dict[str, Any], trigger: str) -> Notification:
+        note = Notification(kind="backchannel", trigger=trigger, client_id=client_id,
+                            app_name=app_name, url=url,
+                            payload={"logout_token": token, "claims": claims},
+                            time=self._state.clock.now())
+        started = time.perf_counter()
+        try:
+            response = await self._http.post(
+                url, data={"logout_token": token},
+                timeout=self._state.config.logout_timeout.total_seconds())
+            note.status = response.status_code
+        except httpx.TimeoutException:
+            note.error = "timeout"
+        except httpx.HTTPError as exc:
+            note.error = f"{type(exc).__name__}: {exc}"[:300]
+        note.duration_ms = round((time.perf_counter() - started) * 1000, 2)
+        return self._record(note)
+
+    async def platform(self, base: str, sessions: list[Session], trigger: str
+                       ) -> list[Notification]:
+        platform = self._state.extensions.get("platform")
+        if platform is None:
+            return []
+        notes = []
+        seen: set[tuple[str, str]] = set()
+        for session in sessions:
+            key = (session.tenant_id, session.user_id)
+            tenant = self._state.store.tenants.get(session.tenant_id)
+            user = tenant.users.get(session.user_id) if tenant else None
+            if key in seen or user is None:
+                continue
+            seen.add(key)
+            results = await platform.notify_user_logout(
+                tenant_id=session.tenant_id, user_id=user.id, user_email=user.email or user.upn,
+                base_url=base)
+            for result in results:
+                data = result.to_json()
+                notes.append(self._record(Notification(
+                    kind="platform", trigger=trigger, client_id=data.get("app_id"),
+                    app_name=None, url=data.get("url"), payload=data,
+                    status=data.get("status"), error=data.get("error"),
+                    time=self._state.clock.now())))
+        return notes
+
+    async def sessions_ended(self, request: Request | None, base: str,
+                             sessions: list[Session], trigger: str) -> list[Notification]:
+        """Back-channel and platform notifications for sessions ended without a browser."""
+        notes = await self.backchannel(request, base, sessions, trigger)
+        notes += await self.platform(base, sessions, trigger)
+        return notes
+
+
+def install(app: Any, state: IdpState, *, http_client: httpx.AsyncClient | None = None) -> None:
+    client = http_client or httpx.AsyncClient(limits=httpx.Limits(max_keepalive_connections=0))
+    notifier = Notifier(state, client)
+    state.extensions["notifier"] = notifier
+
+    async def on_sessions_ended(request: Request, sessions: list[Session]) -> None:
+        from .endpoints.common import base_url
+
+        trigger = "revokeSignInSessions" if request.url.path.endswith(
+            "revokeSignInSessions") else "accountDisabled"
+        await notifier.sessions_ended(request, base_url(request), sessions, trigger)
+
+    state.extensions["on_sessions_ended"] = on_sessions_ended
+    if http_client is None:
+        previous = state.extensions.get("aclose")
+
+        async def aclose() -> None:
+            try:
+                if previous is not None:
+                    await previous()
+            finally:
+                await client.aclose()
+
+        state.extensions["aclose"] = aclose
