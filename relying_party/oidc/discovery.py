@@ -42,7 +42,7 @@ _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 _ENTRA_V2_AUTHORIZE = re.compile(r"^(?P<base>/[^/]+)/oauth2/v2\.0/authorize/?$")
 _ENTRA_V1_AUTHORIZE = re.compile(r"^(?P<base>/[^/]+)/oauth2/authorize/?$")
 _GENERIC_AUTHORIZE_TAIL = re.compile(
-    r"(/protocol/openid-connect|/oauth2|/oauth)?/(authorize|auth)/?$"
+    r"(?:/protocol/openid-connect|(?:/oauth2?)?(?:/v\d+(?:\.\d+)?)?)/(?:authorize|auth)/?$"
 )
 
 
@@ -106,8 +106,9 @@ def derive_discovery_url(authorization_uri: str) -> str:
       -> ``…/{tenant}/v2.0/.well-known/openid-configuration``
     - Entra v1 ``…/{tenant}/oauth2/authorize`` -> ``…/{tenant}/.well-known/openid-configuration``
     - otherwise a heuristic: drop the query, then a trailing ``/authorize`` or ``/auth`` together
-      with a preceding ``/oauth2``, ``/oauth`` or ``/protocol/openid-connect`` (Keycloak), and use
-      what is left as the issuer. When the guess is wrong, configure the discovery URL explicitly.
+      with a preceding ``/protocol/openid-connect`` (Keycloak) or ``[/oauth2|/oauth][/v1]``
+      (Okta, generic), and use what is left as the issuer. When the guess is wrong (Google's
+      ``/o/oauth2/v2/auth``, for one), configure the discovery URL explicitly.
     """
     parts = urlsplit(authorization_uri)
     if parts.scheme not in ("http", "https") or not parts.netloc:

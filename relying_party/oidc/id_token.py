@@ -279,16 +279,26 @@ def _check_hash(
 
 def check_at_hash(claims: Mapping[str, Any], ctx: TokenContext) -> None:
     _check_hash(
-        claims, ctx, claim="at_hash", value=ctx.access_token, required=ctx.require_at_hash,
-        missing=AtHashMissing, mismatch=AtHashMismatch,
-    )  # fmt: skip
+        claims,
+        ctx,
+        claim="at_hash",
+        value=ctx.access_token,
+        required=ctx.require_at_hash,
+        missing=AtHashMissing,
+        mismatch=AtHashMismatch,
+    )
 
 
 def check_c_hash(claims: Mapping[str, Any], ctx: TokenContext) -> None:
     _check_hash(
-        claims, ctx, claim="c_hash", value=ctx.code, required=ctx.require_c_hash,
-        missing=CHashMissing, mismatch=CHashMismatch,
-    )  # fmt: skip
+        claims,
+        ctx,
+        claim="c_hash",
+        value=ctx.code,
+        required=ctx.require_c_hash,
+        missing=CHashMissing,
+        mismatch=CHashMismatch,
+    )
 
 
 ID_TOKEN_CHECKS: tuple[Check, ...] = (

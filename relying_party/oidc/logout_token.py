@@ -23,6 +23,7 @@ from .id_token import (
     DEFAULT_ALGS,
     DEFAULT_LEEWAY,
     TokenContext,
+    _check_config,
     check_audience,
     check_azp,
     check_exp,
@@ -131,6 +132,7 @@ async def validate_logout_token(
     ``events_wrong``, ``nonce_present``, ``jti_missing``, ``unknown_signing_key`` or
     ``jwks_unavailable``.
     """
+    _check_config(allowed_algs, leeway, now)
     try:
         verified = await verify_signed_jwt(token, keys=keys, allowed_algs=allowed_algs)
         ctx = TokenContext(

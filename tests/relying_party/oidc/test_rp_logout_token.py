@@ -166,3 +166,8 @@ def test_unknown_key_is_rejected() -> None:
 def test_an_id_token_is_not_a_logout_token() -> None:
     id_token_like = logout_claims(events=REMOVE, nonce="n-0S6_WzA2Mj")
     assert reason(sign(id_token_like, KEY)) in {"events_missing", "nonce_present"}
+
+
+def test_hmac_cannot_be_configured_for_logout_tokens() -> None:
+    with pytest.raises(ValueError):
+        validate(sign(logout_claims(), KEY), allowed_algs=["HS256"])
