@@ -1,0 +1,356 @@
+"""The test-control API under ``/_mock/``: health, tenants, reset, the clock, keys, request log.
+
+Tests, scripts and CI in any language arrange the provider over HTTP here. Every refusal is a
+4xx ``{"error": {"code", "message", "field"}}``. ``RequestLogMiddleware`` (from
+:mod:`mock_idp.request_log`) fills the request log; it is re-exported here for ``create_app``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from ..clock import MockClock, epoch
+from ..config import ConfigError, IdpConfig, TenantConfig
+from ..request_log import RequestLogMiddleware as RequestLogMiddleware
+from ..state import IdpState
+from ..store import Tenant
+from .common import base_url, idp, plain_error
+from .payload import (
+    BadInput,
+    check_known,
+    get_bool,
+    get_number,
+    get_str,
+    iso,
+    parse_datetime,
+    read_object,
+)
+
+MAX_SHIFT = timedelta(days=100 * 365)
+MAX_LOG_LIMIT = 2000
+EARLIEST = datetime(1971, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _endpoint(methods: dict[str, Handler]) -> Handler:
+    async def endpoint(request: Request) -> Response:
+        handler = methods.get("GET" if request.method == "HEAD" else request.method)
+        if handler is None:
+            allow = ", ".join(methods)
+            response = plain_error(405, f"{request.method} is not supported here; use {allow}",
+                                   field="method")
+            response.headers["Allow"] = allow
+            return response
+        try:
+            return await handler(request)
+        except BadInput as exc:
+            return plain_error(exc.status, exc.message, field=exc.field)
+
+    return endpoint
+
+
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def _route(path: str, methods: dict[str, Handler]) -> Route:
+    """A route that takes every method, so a wrong one gets this API's JSON 405."""
+    return Route(path, _endpoint(methods), methods=ALL_METHODS)
+
+
+# --- durations ------------------------------------------------------------------------------
+
+_ISO_DURATION = re.compile(
+    r"^(?P<sign>[+-])?P(?:(?P<w>\d+(?:[.,]\d+)?)W)?(?:(?P<d>\d+(?:[.,]\d+)?)D)?"
+    r"(?:T(?:(?P<h>\d+(?:[.,]\d+)?)H)?(?:(?P<m>\d+(?:[.,]\d+)?)M)?(?:(?P<s>\d+(?:[.,]\d+)?)S)?)?$",
+    re.IGNORECASE,
+)
+_SHORT_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)", re.IGNORECASE)
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``PT5M``, ``P1DT2H``, ``-PT30S`` or the short forms ``5m``, ``2h``, ``181d``, ``1h30m``."""
+    value = text.strip()
+    match = _ISO_DURATION.match(value)
+    empty = value.upper().lstrip("+-") in ("P", "PT") or value.upper().endswith("T")
+    if match is not None and not empty:
+        parts = {k: float(v.replace(",", ".")) for k, v in match.groupdict().items()
+                 if k != "sign" and v is not None}
+        seconds = (parts.get("w", 0) * 604800 + parts.get("d", 0) * 86400
+                   + parts.get("h", 0) * 3600 + parts.get("m", 0) * 60 + parts.get("s", 0))
+        return timedelta(seconds=-seconds if match.group("sign") == "-" else seconds)
+    if re.match(r"^[+-]?P", value, re.IGNORECASE) and re.search(r"\d+[YM]", value.split("T")[0],
+                                                                 re.IGNORECASE):
+        raise ValueError("years and months have no fixed length; use days, e.g. P181D")
+    sign, body = (value[0], value[1:]) if value[:1] in "+-" and value else ("+", value)
+    body = body.replace(" ", "")
+    if body and _SHORT_PART.sub("", body) == "":
+        seconds = sum(float(n) * _UNIT_SECONDS[u.lower()] for n, u in _SHORT_PART.findall(body))
+        return timedelta(seconds=-seconds if sign == "-" else seconds)
+    raise ValueError(f"{text[:64]!r} is not a duration; use ISO 8601 (PT5M, P1DT2H) or a short "
+                     f"form (30s, 5m, 2h, 181d)")
+
+
+# --- health and tenants ---------------------------------------------------------------------
+
+async def health(request: Request) -> Response:
+    state = idp(request)
+    return JSONResponse({"status": "ok", "now": iso(state.clock.now()),
+                         "tenants": len(state.store.tenants)})
+
+
+def _tenant_json(request: Request, tenant: Tenant) -> dict[str, Any]:
+    base = base_url(request)
+    return {**tenant.graph(), "authority": f"{base}/{tenant.id}",
+            "issuer": f"{base}/{tenant.id}/v2.0"}
+
+
+async def list_tenants(request: Request) -> Response:
+    tenants = idp(request).store.tenants.values()
+    return JSONResponse({"tenants": [_tenant_json(request, t) for t in tenants]})
+
+
+def tenant_config_from_mapping(data: Mapping[str, Any]) -> TenantConfig:
+    """One ``[[tenants]]`` entry of ``idp.toml`` (as a mapping) -> a :class:`TenantConfig`."""
+    return IdpConfig.from_mapping({"tenants": [data]}).tenants[0]
+
+
+def _precheck_tenant(body: Mapping[str, Any]) -> None:
+    """Shape checks the TOML loader leaves to the TOML parser, plus no file reads over HTTP."""
+    get_str(body, "region", max_len=16)
+    for kind in ("apps", "users"):
+        items = body.get(kind, [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise BadInput(f"{kind!r} must be an array of objects", field=kind)
+    for i, app in enumerate(body.get("apps", [])):
+        for kind in ("secrets", "certificates"):
+            items = app.get(kind, [])
+            where = f"apps[{i}].{kind}"
+            if not isinstance(items, list) or not all(isinstance(x, dict) for x in items):
+                raise BadInput(f"{where!r} must be an array of objects", field=where)
+            for j, item in enumerate(items):
+                if "pem_file" in item:
+                    raise BadInput("'pem_file' is not accepted over HTTP; send 'pem'",
+                                   field=f"{where}[{j}].pem_file")
+                get_str(item, "display_name", f"{where}[{j}]")
+
+
+_CONFIG_WHERE = re.compile(r"^tenants\[0\]\.?(?P<field>[^\s:]*):?\s*(?P<rest>.*)$")
+
+
+def _config_error(exc: Exception) -> BadInput:
+    text = str(exc)
+    match = _CONFIG_WHERE.match(text)
+    if match is None:
+        return BadInput(f"invalid tenant: {text}")
+    field = match.group("field")
+    unknown = re.match(r"unknown key '([^']+)'", match.group("rest"))
+    if unknown:
+        field = f"{field}.{unknown.group(1)}" if field else unknown.group(1)
+    message = f"{match.group('field')} {match.group('rest')}".strip()
+    return BadInput(f"invalid tenant: {message}", field=field or "body")
+
+
+async def create_tenant(request: Request) -> Response:
+    body = await read_object(request)
+    _precheck_tenant(body)
+    try:
+        cfg = tenant_config_from_mapping(body)
+    except (ConfigError, TypeError, ValueError, AttributeError) as exc:
+        raise _config_error(exc) from exc
+    state = idp(request)
+    if cfg.id in state.store.tenants:
+        raise BadInput(f"a tenant with id {cfg.id} already exists", field="id", status=409)
+    if state.store.resolve_tenant(cfg.domain) is not None:
+        raise BadInput(f"a tenant with domain {cfg.domain} already exists", field="domain",
+                       status=409)
+    try:
+        tenant = state.store.add_tenant(cfg, state.clock.now())
+    except ValueError as exc:
+        raise BadInput(f"invalid certificate: {exc}", field="apps.certificates") from exc
+    return JSONResponse(_tenant_json(request, tenant), status_code=201)
+
+
+async def delete_tenant(request: Request) -> Response:
+    store = idp(request).store
+    segment = request.path_params["tenant"]
+    tenant = store.resolve_tenant(segment)
+    if tenant is None:
+        raise BadInput(f"no tenant {segment[:80]!r}", field="tenant", status=404)
+    del store.tenants[tenant.id]
+    for session in store.sessions.values():
+        if session.tenant_id == tenant.id:
+            session.active = False
+    store.codes = {k: c for k, c in store.codes.items() if c.tenant_id != tenant.id}
+    store.refresh_tokens = {k: t for k, t in store.refresh_tokens.items()
+                            if t.tenant_id != tenant.id}
+    return Response(status_code=204)
+
+
+# --- reset and clock ------------------------------------------------------------------------
+
+def _mock_clock(state: IdpState) -> MockClock:
+    if not isinstance(state.clock, MockClock):
+        raise BadInput("the provider's clock is not a MockClock, so it cannot be moved",
+                       field="clock", status=409)
+    return state.clock
+
+
+async def reset(request: Request) -> Response:
+    body = await read_object(request, optional=True)
+    check_known(body, {"clock", "keys"})
+    state = idp(request)
+    if get_bool(body, "clock"):
+        _mock_clock(state).reset()
+    if get_bool(body, "keys"):
+        state.keys.reset()
+    state.reset()
+    hook = state.extensions.get("on_reset")
+    if hook is not None:
+        result = hook()
+        if inspect.isawaitable(result):
+            await result
+    return JSONResponse({"reset": True, **_clock_json(state)})
+
+
+def _clock_json(state: IdpState) -> dict[str, Any]:
+    now = state.clock.now()
+    frozen = isinstance(state.clock, MockClock) and state.clock.frozen
+    return {"now": iso(now), "frozen": frozen, "epoch": epoch(now)}
+
+
+async def get_clock(request: Request) -> Response:
+    return JSONResponse(_clock_json(idp(request)))
+
+
+async def move_clock(request: Request) -> Response:
+    body = await read_object(request)
+    options = ("advance_seconds", "advance", "now", "freeze")
+    check_known(body, options)
+    given = [k for k in options if k in body]
+    if len(given) != 1:
+        raise BadInput("send exactly one of " + ", ".join(options) + (
+            f"; got {', '.join(given)}" if given else ""), field=given[-1] if given else "body")
+    state = idp(request)
+    clock = _mock_clock(state)
+    option = given[0]
+    try:
+        if option == "advance_seconds":
+            limit = MAX_SHIFT.total_seconds()
+            seconds = get_number(body, option, minimum=-limit, maximum=limit) or 0.0
+            _checked_target(clock.now() + timedelta(seconds=seconds), option)
+            clock.advance(timedelta(seconds=seconds))
+        elif option == "advance":
+            text = get_str(body, option, required=True, max_len=64) or ""
+            try:
+                delta = parse_duration(text)
+            except ValueError as exc:
+                raise BadInput(str(exc), field=option) from exc
+            if abs(delta) > MAX_SHIFT:
+                raise BadInput("'advance' must be at most 100 years", field=option)
+            _checked_target(clock.now() + delta, option)
+            clock.advance(delta)
+        elif option == "now":
+            text = get_str(body, option, required=True, max_len=64) or ""
+            clock.set(_checked_target(parse_datetime(text, option), option))
+        else:
+            if get_bool(body, option):
+                clock.freeze()
+            else:
+                clock.unfreeze()
+    except OverflowError as exc:
+        raise BadInput(f"{option!r} moves the clock out of range", field=option) from exc
+    return JSONResponse(_clock_json(state))
+
+
+def _checked_target(instant: datetime, field: str) -> datetime:
+    if not EARLIEST <= instant <= LATEST:
+        raise BadInput(f"{field!r} would move the clock outside 1971..9000", field=field)
+    return instant
+
+
+# --- signing keys ---------------------------------------------------------------------------
+
+def _keys_json(state: IdpState) -> dict[str, Any]:
+    published = state.keys.published()
+    active = state.keys.active.kid
+    return {"active": active, "keys": [
+        {"kid": k.kid, "created_at": iso(k.created_at), "active": k.kid == active}
+        for k in published
+    ]}
+
+
+async def get_keys(request: Request) -> Response:
+    state = idp(request)
+    return JSONResponse(await run_in_threadpool(_keys_json, state))
+
+
+async def rotate_keys(request: Request) -> Response:
+    body = await read_object(request, optional=True)
+    check_known(body, {"retain_seconds"})
+    seconds = get_number(body, "retain_seconds", minimum=0, maximum=MAX_SHIFT.total_seconds())
+    state = idp(request)
+    retain = None if seconds is None else timedelta(seconds=seconds)
+    await run_in_threadpool(lambda: state.keys.rotate(retain_for=retain))
+    return JSONResponse(await run_in_threadpool(_keys_json, state))
+
+
+async def publish_extra_key(request: Request) -> Response:
+    body = await read_object(request, optional=True)
+    check_known(body, set())
+    state = idp(request)
+    await run_in_threadpool(state.keys.add_published)
+    return JSONResponse(await run_in_threadpool(_keys_json, state))
+
+
+# --- request log ----------------------------------------------------------------------------
+
+async def list_requests(request: Request) -> Response:
+    params = request.query_params
+    check_known(params, {"limit", "path"})
+    limit_text = params.get("limit", "100")
+    if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LOG_LIMIT:
+        raise BadInput(f"'limit' must be an integer from 1 to {MAX_LOG_LIMIT}", field="limit")
+    prefix = params.get("path", "")
+    if len(prefix) > 2048:
+        raise BadInput("'path' is longer than 2048 characters", field="path")
+    entries = [e for e in idp(request).store.request_log if e["path"].startswith(prefix)]
+    return JSONResponse({"requests": entries[-int(limit_text):]})
+
+
+async def clear_requests(request: Request) -> Response:
+    idp(request).store.request_log.clear()
+    return Response(status_code=204)
+
+
+async def unknown_control_path(request: Request) -> Response:
+    return plain_error(404, f"no test-control endpoint at {request.url.path[:200]}", field="path")
+
+
+routes: list[BaseRoute] = [
+    _route("/_mock/health", {"GET": health}),
+    _route("/_mock/tenants", {"GET": list_tenants, "POST": create_tenant}),
+    _route("/_mock/tenants/{tenant}", {"DELETE": delete_tenant}),
+    _route("/_mock/reset", {"POST": reset}),
+    _route("/_mock/clock", {"GET": get_clock, "POST": move_clock}),
+    _route("/_mock/keys", {"GET": get_keys}),
+    _route("/_mock/keys/rotate", {"POST": rotate_keys}),
+    _route("/_mock/keys/publish-extra", {"POST": publish_extra_key}),
+    _route("/_mock/requests", {"GET": list_requests, "DELETE": clear_requests}),
+]
+
+fallback_routes: list[BaseRoute] = [
+    Route("/_mock/{rest:path}", unknown_control_path, methods=ALL_METHODS)
+]
+"""Mount after every other ``/_mock/`` route: a JSON 404 for unknown test-control paths."""
