@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import admin, admin_api, apps
+from . import admin, admin_api, apps, callback, logout, partner
 from .db import Database
 from .failure import SignInFailed, failure_response, new_ref
 from .oidc.errors import LoginError
@@ -126,7 +126,14 @@ def create_app(settings: Settings, *, http_client: httpx.AsyncClient | None = No
                 await http.aclose()
 
     app = Starlette(
-        routes=[*apps.routes, *admin.routes, *admin_api.routes],
+        routes=[
+            *apps.routes,
+            *callback.routes,
+            *partner.routes,
+            *logout.routes,
+            *admin.routes,
+            *admin_api.routes,
+        ],
         middleware=[Middleware(SecurityHeaders)],
         exception_handlers={
             SignInFailed: _sign_in_failed,

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_op import EVENT_KEYS, FakeOp
 from rp_support import MovableClock, RpHarness
 from starlette.testclient import TestClient
 
@@ -28,6 +29,7 @@ def make_settings(clock: MovableClock, db_path: str) -> Callable[..., Settings]:
             "db_path": db_path,
             "public_url": "http://testserver",
             "clock": clock,
+            "event_keys_url": EVENT_KEYS,
         }
         values.update(overrides)
         return Settings(**values)
@@ -36,9 +38,17 @@ def make_settings(clock: MovableClock, db_path: str) -> Callable[..., Settings]:
 
 
 @pytest.fixture
-def rp(make_settings: Callable[..., Settings], clock: MovableClock) -> Iterator[RpHarness]:
+def op(clock: MovableClock) -> FakeOp:
+    return FakeOp(clock)
+
+
+@pytest.fixture
+def rp(
+    make_settings: Callable[..., Settings], clock: MovableClock, op: FakeOp
+) -> Iterator[RpHarness]:
     settings = make_settings()
-    with TestClient(create_app(settings), follow_redirects=False) as client:
-        yield RpHarness(settings=settings, client=client, clock=clock)
+    app = create_app(settings, http_client=op.http_client())
+    with TestClient(app, follow_redirects=False) as client:
+        yield RpHarness(settings=settings, client=client, clock=clock, op=op)
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from fake_op import AUTHORIZE, CLIENT_ID, CLIENT_SECRET, TOKEN, FakeOp
+from httpx import Response
 from starlette.testclient import TestClient
 
 from relying_party import Settings
@@ -30,6 +33,47 @@ class RpHarness:
     settings: Settings
     client: TestClient
     clock: MovableClock
+    op: FakeOp
+
+    def add_connection(self, **overrides: str) -> str:
+        response = self.client.post("/api/admin/connections", json={**OP_CONNECTION, **overrides})
+        assert response.status_code == 201, response.text
+        cid: str = response.json()["id"]
+        return cid
+
+    def start(self, path: str) -> str:
+        """Visit ``path``; expect the redirect to the provider and return its URL."""
+        response = self.client.get(path)
+        assert response.status_code == 302, response.text
+        location: str = response.headers["location"]
+        return location
+
+    def sign_in(self, path: str = "/widget", user: str = "alice") -> Response:
+        """A full sign-in: start at ``path``, approve at the provider, follow the callback."""
+        return self.client.get(self.op.approve(self.start(path), user))
+
+    def me(self) -> Response:
+        return self.client.get("/api/me")
+
+    def errors(self) -> list[dict[str, object]]:
+        body: list[dict[str, object]] = self.client.get("/api/admin/errors").json()
+        return body
+
+    def assert_failure_page(self, response: Response, *, status: int, code: str,
+                            contact: str = "helpdesk@contoso.test") -> dict[str, object]:
+        """The one failure page: status, contact, reference in the error log, nobody signed in."""
+        assert response.status_code == status, response.text
+        assert "Sign-in failed" in response.text
+        assert contact in response.text
+        match = re.search(r'id="error-ref">(RP-[0-9A-F]{10})<', response.text)
+        assert match, response.text
+        record = self.client.get(f"/api/admin/errors/{match.group(1)}").json()
+        assert record["code"] == code, record
+        assert record["status"] == status
+        assert record["support_contact"] == contact
+        assert self.me().status_code == 401
+        assert "rp_session" not in response.headers.get("set-cookie", "")
+        return dict(record)
 
     def csrf(self) -> str:
         response = self.client.get("/admin")
@@ -45,6 +89,16 @@ VALID_CONNECTION: dict[str, str] = {
     "token_url": "https://login.op.test/contoso/oauth2/v2.0/token",
     "client_id": "client-123",
     "client_secret": "s3cret-value",
+    "secret_expires_on": "2026-09-01",
+    "support_contact": "helpdesk@contoso.test",
+}
+
+OP_CONNECTION: dict[str, str] = {
+    "name": "Contoso",
+    "authorization_uri": AUTHORIZE,
+    "token_url": TOKEN,
+    "client_id": CLIENT_ID,
+    "client_secret": CLIENT_SECRET,
     "secret_expires_on": "2026-09-01",
     "support_contact": "helpdesk@contoso.test",
 }

@@ -1,0 +1,285 @@
+"""The redirect endpoint ``/auth/callback``: finish a sign-in or render the failure page.
+
+Order of checks: ``state`` (present, known, unused, unexpired, issued to this browser), the
+connection or installation still usable, an error from the provider, RFC 9207 ``iss``, then the
+code exchange (PKCE verifier, exact redirect URI), the ID token, UserInfo ``sub``, and the mapping
+to a local user. Only then is a new session created.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from .db import EmailTaken, LoginTransaction, Session, User, digest
+from .failure import FailureSource, SignInFailed
+from .login import source_of
+from .login_errors import (
+    CodeMissing,
+    ConnectionDisabled,
+    DuplicateEmail,
+    InstallationInactive,
+    ResponseIssuerMismatch,
+    StateBrowserMismatch,
+    StateExpired,
+    StateMissing,
+    StateUnknown,
+    UnknownConnection,
+    UnknownInstallation,
+    UnmappedUser,
+)
+from .oidc.discovery import TENANT_PLACEHOLDER, ProviderMetadata
+from .oidc.errors import IdTokenExpired, LoginError, idp_error_from_body
+from .oidc.id_token import DEFAULT_ALGS, IdTokenClaims, validate_id_token
+from .oidc.token_client import ClientCredentials, build_code_exchange, exchange_code
+from .oidc.userinfo import check_userinfo_sub, fetch_userinfo
+from .provider import ClientConfig, client_for_connection, client_for_installation
+from .web import LOGIN_COOKIE, SESSION_COOKIE, AppState, new_token, safe_return_path, set_cookie
+from .web import state_of as rp_of
+
+_GUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignedIn:
+    user: User
+    claims: IdTokenClaims
+    id_token: str
+    platform_user_id: str | None
+
+
+def _no_source(rp: AppState) -> FailureSource:
+    return FailureSource(kind=None, id=None, support_contact=rp.settings.default_support_contact)
+
+
+def client_for_transaction(rp: AppState, tx: LoginTransaction) -> ClientConfig:
+    """The client the transaction was started with, if it may still sign people in."""
+    if tx.source_kind == "connection":
+        connection = rp.db.get_connection(tx.source_id)
+        if connection is None:
+            raise SignInFailed(UnknownConnection(f"connection {tx.source_id!r} was deleted"))
+        if not connection.enabled:
+            raise SignInFailed(
+                ConnectionDisabled(f"connection {tx.source_id!r} is disabled"),
+                source_of(connection),
+            )
+        return client_for_connection(connection)
+    installation = rp.db.get_installation(tx.source_id)
+    partner = FailureSource(
+        kind="installation", id=tx.source_id, support_contact=rp.settings.partner_support_contact
+    )
+    if installation is None:
+        raise SignInFailed(UnknownInstallation(f"installation {tx.source_id!r}"), partner)
+    if not installation.active:
+        raise SignInFailed(InstallationInactive(f"installation {tx.source_id!r}"), partner)
+    return client_for_installation(installation, rp.settings)
+
+
+def take_transaction(
+    rp: AppState, request: Request, params: Mapping[str, str]
+) -> tuple[LoginTransaction, ClientConfig]:
+    """Consume the login transaction named by ``state``: single use, unexpired, this browser."""
+    state = params.get("state")
+    if not state:
+        raise SignInFailed(StateMissing("callback without state"), _no_source(rp))
+    now = rp.settings.clock.now()
+    tx = rp.db.consume_login_transaction(state, now)
+    if tx is None:
+        known = rp.db.get_login_transaction(state)
+        source = _no_source(rp)
+        if known is not None:
+            try:
+                source = client_for_transaction(rp, known).failure_source
+            except SignInFailed as exc:
+                source = exc.source or source
+        detail = "state already used (replay)" if known is not None else "unknown state"
+        raise SignInFailed(StateUnknown(detail), source)
+    binding = request.cookies.get(LOGIN_COOKIE, "")
+    client = client_for_transaction(rp, tx)
+    if not hmac.compare_digest(digest(binding), tx.binding_hash):
+        raise SignInFailed(
+            StateBrowserMismatch("state was issued to another browser"), client.failure_source
+        )
+    if tx.expires_at <= now:
+        raise SignInFailed(
+            StateExpired(f"sign-in started at {tx.created_at}"), client.failure_source
+        )
+    return tx, client
+
+
+def check_response_issuer(params: Mapping[str, str], metadata: ProviderMetadata) -> None:
+    """RFC 9207: an ``iss`` parameter, when present, must name the expected issuer."""
+    iss = params.get("iss")
+    if iss is None:
+        return
+    expected = metadata.issuer
+    if TENANT_PLACEHOLDER in expected:
+        pattern = re.escape(expected).replace(re.escape(TENANT_PLACEHOLDER), _GUID)
+        if re.fullmatch(pattern, iss):
+            return
+    elif iss == expected:
+        return
+    raise ResponseIssuerMismatch(f"iss {iss!r} != {expected!r}")
+
+
+def _allowed_algs(metadata: ProviderMetadata) -> tuple[str, ...]:
+    advertised = set(metadata.id_token_signing_alg_values_supported)
+    allowed = tuple(alg for alg in DEFAULT_ALGS if alg in advertised)
+    return allowed or ("RS256",)
+
+
+def _email(claims: IdTokenClaims, userinfo: Mapping[str, Any]) -> str | None:
+    for value in (claims.email, userinfo.get("email")):
+        if isinstance(value, str) and "@" in value:
+            return value
+    if claims.preferred_username and "@" in claims.preferred_username:
+        return claims.preferred_username
+    return None
+
+
+async def complete_sign_in(
+    rp: AppState, client: ClientConfig, tx: LoginTransaction, params: Mapping[str, str]
+) -> SignedIn:
+    settings = rp.settings
+    if params.get("error"):
+        raise idp_error_from_body(params)
+    metadata = await rp.providers.metadata(client)
+    check_response_issuer(params, metadata)
+    code = params.get("code")
+    if not code:
+        raise CodeMissing("callback without code or error")
+    credentials = ClientCredentials(
+        client_id=client.client_id,
+        client_secret=client.client_secret,
+        auth_method="client_secret_basic"
+        if client.auth_method == "client_secret_basic"
+        else "client_secret_post",
+    )
+    token_request = build_code_exchange(
+        client.token_endpoint,
+        code=code,
+        redirect_uri=tx.redirect_uri,
+        code_verifier=tx.code_verifier,
+        credentials=credentials,
+    )
+    tokens = await exchange_code(rp.providers.http, token_request, timeout=rp.providers.timeout)
+    now = settings.clock.now()
+    claims = await validate_id_token(
+        tokens.id_token,
+        keys=rp.providers.keys(metadata),
+        expected_issuer=metadata.issuer,
+        client_id=client.client_id,
+        nonce=tx.nonce,
+        now=now,
+        leeway=settings.leeway,
+        allowed_algs=_allowed_algs(metadata),
+        access_token=tokens.access_token,
+        code=code,
+    )
+    if now - claims.iat > settings.max_token_age + settings.leeway:
+        raise IdTokenExpired(f"issued at {claims.iat.isoformat()}, too long ago")
+    userinfo: Mapping[str, Any] = {}
+    userinfo_endpoint = client.userinfo_endpoint or metadata.userinfo_endpoint
+    if userinfo_endpoint:
+        userinfo = await fetch_userinfo(
+            rp.providers.http, userinfo_endpoint, tokens.access_token, timeout=rp.providers.timeout
+        )
+        check_userinfo_sub(userinfo, claims.sub)
+
+    platform_user_id: str | None = None
+    if client.source_kind == "installation":
+        installation = rp.db.get_installation(client.source_id)
+        account_id = installation.account_id if installation else None
+        if claims.tid is not None and account_id and claims.tid != account_id:
+            raise UnmappedUser(
+                f"user's tenant {claims.tid!r} is not the installation's account {account_id!r}",
+                admin_hint="The user belongs to another account than the one that installed the"
+                " app.",
+            )
+        if not claims.oid:
+            raise UnmappedUser(
+                "ID token has no oid claim (the platform user id)",
+                admin_hint="The identity provider did not send the user's platform id (oid).",
+            )
+        platform_user_id = claims.oid
+
+    user = rp.db.find_user_by_identity(claims.iss, claims.sub)
+    if user is None:
+        email = _email(claims, userinfo)
+        info_name = userinfo.get("name")
+        name = claims.name or (info_name if isinstance(info_name, str) else None)
+        try:
+            user = rp.db.create_user_with_identity(
+                issuer=claims.iss,
+                subject=claims.sub,
+                email=email,
+                name=name,
+                source_kind=client.source_kind,
+                source_id=client.source_id,
+                at=now,
+            )
+        except EmailTaken as exc:
+            raise DuplicateEmail(
+                f"{email!r} already belongs to another user; identity ({claims.iss}, {claims.sub})"
+            ) from exc
+    return SignedIn(
+        user=user, claims=claims, id_token=tokens.id_token, platform_user_id=platform_user_id
+    )
+
+
+async def _params(request: Request) -> dict[str, str]:
+    if request.method == "POST":
+        form = await request.form()
+        return {k: v for k, v in form.items() if isinstance(v, str)}
+    return dict(request.query_params)
+
+
+async def callback(request: Request) -> Response:
+    rp = rp_of(request)
+    params = await _params(request)
+    tx, client = take_transaction(rp, request, params)
+    try:
+        signed_in = await complete_sign_in(rp, client, tx, params)
+    except LoginError as exc:
+        raise SignInFailed(exc, client.failure_source) from exc
+
+    settings = rp.settings
+    now = settings.clock.now()
+    token = new_token()
+    rp.db.create_session(
+        token,
+        Session(
+            user_id=signed_in.user.id,
+            source_kind=client.source_kind,
+            source_id=client.source_id,
+            issuer=signed_in.claims.iss,
+            subject=signed_in.claims.sub,
+            sid=signed_in.claims.sid,
+            platform_user_id=signed_in.platform_user_id,
+            id_token=signed_in.id_token,
+            created_at=now,
+            expires_at=now + settings.session_lifetime,
+        ),
+        replaces=request.cookies.get(SESSION_COOKIE),
+    )
+    rp.db.record_login(client.source_kind, client.source_id, now)
+    response = RedirectResponse(safe_return_path(tx.return_to), status_code=303)
+    response.headers["Cache-Control"] = "no-store"
+    set_cookie(
+        response,
+        settings,
+        SESSION_COOKIE,
+        token,
+        max_age=int(settings.session_lifetime.total_seconds()),
+    )
+    return response
+
+
+routes = [Route("/auth/callback", callback, methods=["GET", "POST"])]

@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from fake_op import AUTHORIZE, CLIENT_ID, TID, USERS, Client, FakeOp
+from rp_support import RpHarness
+from starlette.testclient import TestClient
+
+from relying_party import create_app
+
+
+def test_authorization_request_is_code_flow_with_pkce_state_nonce(rp: RpHarness) -> None:
+    cid = rp.add_connection()
+    location = rp.start(f"/sso/{cid}/portal")
+    parts = urlsplit(location)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == AUTHORIZE
+    params = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    assert params["client_id"] == CLIENT_ID
+    assert params["response_type"] == "code"
+    assert params["redirect_uri"] == "http://testserver/auth/callback"
+    assert set(params["scope"].split()) == {"openid", "profile", "email"}
+    assert params["code_challenge_method"] == "S256"
+    assert len(params["code_challenge"]) == 43
+    assert len(params["state"]) >= 43 and len(params["nonce"]) >= 43
+    assert "login_hint" not in params
+    cookie = rp.client.cookies.get("rp_login")
+    assert cookie
+
+
+def test_sign_in_url_lands_on_its_app_and_creates_user(rp: RpHarness) -> None:
+    cid = rp.add_connection()
+    for app in ("widget", "portal", "kb"):
+        rp.client.cookies.clear()
+        response = rp.client.get(rp.op.approve(rp.start(f"/sso/{cid}/{app}")))
+        assert response.status_code == 303, response.text
+        assert response.headers["location"] == f"/{app}"
+        page = rp.client.get(f"/{app}")
+        assert page.status_code == 200
+        assert "Alice Adams" in page.text
+    me = rp.me().json()
+    assert me["email"] == "alice@contoso.onmicrosoft.com"
+    assert me["issuer"] == f"https://login.op.test/{TID}/v2.0"
+    assert me["subject"] == FakeOp.subject(USERS["alice"], CLIENT_ID)
+    assert me["source_kind"] == "connection" and me["source_id"] == cid
+    assert len(rp.client.get("/api/admin/errors").json()) == 0
+    health = rp.client.get(f"/api/admin/connections/{cid}").json()["health"]
+    assert health["last_login_at"] == rp.clock.now().isoformat()
+
+
+def test_session_cookie_flags_and_new_session_id(rp: RpHarness) -> None:
+    cid = rp.add_connection()
+    first = rp.sign_in()
+    cookie = first.headers["set-cookie"]
+    assert "rp_session=" in cookie and "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
+    assert "Secure" not in cookie  # public_url is http
+    old = rp.client.cookies.get("rp_session")
+    rp.sign_in(f"/sso/{cid}/widget")
+    new = rp.client.cookies.get("rp_session")
+    assert new and new != old
+    # the old session id no longer works
+    stale = TestClient(rp.client.app, cookies={"rp_session": old or ""})
+    assert stale.get("/api/me").status_code == 401
+
+
+def test_secure_cookie_under_https(make_settings, op: FakeOp) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(public_url="https://rp.example.test")
+    with TestClient(create_app(settings, http_client=op.http_client()),
+                    base_url="https://rp.example.test", follow_redirects=False) as client:
+        client.post("/api/admin/connections", json={
+            "authorization_uri": AUTHORIZE, "token_url": AUTHORIZE.replace("authorize", "token"),
+            "client_id": CLIENT_ID, "client_secret": op.clients[CLIENT_ID].secret,
+            "secret_expires_on": "2026-09-01", "support_contact": "x@y.test",
+        })
+        location = client.get("/widget").headers["location"]
+        assert "redirect_uri=https%3A%2F%2Frp.example.test%2Fauth%2Fcallback" in location
+        response = client.get(op.approve(location))
+        assert response.status_code == 303
+        assert "Secure" in response.headers["set-cookie"]
+
+
+def test_app_visit_without_session_starts_sso_and_returns(rp: RpHarness) -> None:
+    rp.add_connection()
+    response = rp.sign_in("/kb")
+    assert response.headers["location"] == "/kb"
+    assert rp.client.get("/kb").status_code == 200
+
+
+def test_several_connections_offer_a_choice_or_use_the_named_one(rp: RpHarness) -> None:
+    first = rp.add_connection(name="First")
+    second = rp.add_connection(name="Second")
+    page = rp.client.get("/portal")
+    assert page.status_code == 200
+    assert f"/sso/{first}/portal" in page.text and f"/sso/{second}/portal" in page.text
+    location = rp.start(f"/portal?connection={second}")
+    response = rp.client.get(rp.op.approve(location))
+    assert response.headers["location"] == "/portal"
+    assert rp.me().json()["source_id"] == second
+
+
+def test_client_secret_basic(rp: RpHarness) -> None:
+    rp.op.clients[CLIENT_ID] = Client(rp.op.clients[CLIENT_ID].secret, "client_secret_basic")
+    rp.add_connection(client_auth_method="basic")
+    assert rp.sign_in().status_code == 303
+    token_call = [r for r in rp.op.requests if r.url.path.endswith("/token")][-1]
+    assert token_call.headers["authorization"].startswith("Basic ")
+    assert b"client_secret" not in token_call.content
+
+
+def test_client_secret_post(rp: RpHarness) -> None:
+    rp.add_connection()
+    assert rp.sign_in().status_code == 303
+    token_call = [r for r in rp.op.requests if r.url.path.endswith("/token")][-1]
+    assert "authorization" not in token_call.headers
+    form = parse_qs(token_call.content.decode())
+    assert form["client_secret"] == [rp.op.clients[CLIENT_ID].secret]
+    assert form["redirect_uri"] == ["http://testserver/auth/callback"]
+    assert len(form["code_verifier"][0]) == 43
+
+
+def test_userinfo_called_with_bearer_header(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.sign_in()
+    [call] = [r for r in rp.op.requests if r.url.path.endswith("/userinfo")]
+    assert call.headers["authorization"].startswith("Bearer ")
+    assert "access_token" not in str(call.url)
+
+
+def test_returning_user_is_mapped_by_issuer_and_subject(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.sign_in()
+    first = rp.me().json()["id"]
+    rp.client.post("/logout")
+    rp.sign_in()
+    assert rp.me().json()["id"] == first
+    rp.client.cookies.clear()
+    rp.sign_in(user="bob")
+    assert rp.me().json()["id"] != first
+
+
+def test_key_rotation_refetches_jwks_once(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.sign_in()
+    rp.op.rotate_keys()
+    rp.client.cookies.clear()
+    assert rp.sign_in().status_code == 303
+    jwks_calls = [r for r in rp.op.requests if r.url.path.endswith("/keys")]
+    assert len(jwks_calls) == 2
+
+
+def test_login_hint_only_from_launch(rp: RpHarness) -> None:
+    cid = rp.add_connection()
+    location = rp.start(f"/sso/{cid}/widget?login_hint=mallory")
+    assert "login_hint" not in location
+
+
+def test_state_and_sessions_survive_restart(rp: RpHarness, make_settings, op: FakeOp) -> None:  # type: ignore[no-untyped-def]
+    rp.add_connection()
+    location = rp.start("/widget")
+    callback = rp.op.approve(location)
+    cookies = dict(rp.client.cookies)
+    settings = make_settings()
+    with TestClient(create_app(settings, http_client=op.http_client()), cookies=cookies,
+                    follow_redirects=False) as again:
+        assert again.get(callback).status_code == 303
+        me = again.get("/api/me")
+        assert me.status_code == 200
+        session_cookies = dict(again.cookies)
+    with TestClient(create_app(make_settings(), http_client=op.http_client()),
+                    cookies=session_cookies) as third:
+        assert third.get("/api/me").json()["email"] == "alice@contoso.onmicrosoft.com"
