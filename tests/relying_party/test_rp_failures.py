@@ -1,0 +1,309 @@
+"""Every sign-in failure ends on the one failure page, logged under its reference, with nobody
+signed in; every REJECT row of the RP catalogue that applies to the code flow is here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fake_op import CLIENT_ID, ISSUER, entra_error, token_hash
+from rp_support import RpHarness
+
+
+def _userinfo_calls(rp: RpHarness) -> int:
+    return sum(1 for r in rp.op.requests if r.url.path.endswith("/userinfo"))
+
+
+def test_idp_error_at_authorize_shows_aadsts_code(rp: RpHarness) -> None:
+    rp.add_connection()
+    callback = rp.op.deny(
+        rp.start("/widget"),
+        "access_denied",
+        "AADSTS50105: The signed in user is not assigned to a role for the application.",
+    )
+    response = rp.client.get(callback)
+    record = rp.assert_failure_page(response, status=403, code="idp_error")
+    assert "AADSTS50105" in response.text
+    assert record["idp_error_code"] == "AADSTS50105"
+    assert "assign" in str(record["admin_hint"]).lower()
+    assert not [r for r in rp.op.requests if r.url.path.endswith("/token")]
+
+
+def test_expired_client_secret_has_admin_hint_to_renew(rp: RpHarness) -> None:
+    cid = rp.add_connection()
+    rp.op.faults.token_error = entra_error(
+        401, "invalid_client", 7000222,
+        f"The provided client secret keys for app '{CLIENT_ID}' are expired.",
+    )
+    response = rp.sign_in()
+    record = rp.assert_failure_page(response, status=502, code="client_secret_expired")
+    assert "AADSTS7000222" in response.text
+    assert record["idp_error_code"] == "AADSTS7000222"
+    hint = str(record["admin_hint"])
+    assert "expired" in hint and "new client secret" in hint
+    assert hint in response.text
+    health = rp.client.get(f"/api/admin/connections/{cid}").json()["health"]
+    assert health["recent_errors"] == [record["ref"]]
+    assert record["ref"] in rp.client.get("/admin").text
+
+
+def test_recovery_after_new_secret_and_reconnect(rp: RpHarness) -> None:
+    cid = rp.add_connection()
+    rp.op.faults.token_error = entra_error(401, "invalid_client", 7000222, "Expired.")
+    rp.assert_failure_page(rp.sign_in(), status=502, code="client_secret_expired")
+    rp.op.faults.token_error = None
+    rp.op.clients[CLIENT_ID].secret = "brand-new-secret"
+    url = f"/api/admin/connections/{cid}"
+    assert rp.client.patch(url, json={"client_secret": "brand-new-secret",
+                                      "secret_expires_on": "2027-03-01"}).status_code == 200
+    assert rp.client.post(f"{url}/disable").status_code == 200
+    assert rp.client.post(f"{url}/enable").status_code == 200
+    assert rp.sign_in().status_code == 303
+    assert rp.me().status_code == 200
+
+
+def test_wrong_client_secret(rp: RpHarness) -> None:
+    rp.add_connection(client_secret="the-secret-id-not-the-value")
+    response = rp.sign_in()
+    record = rp.assert_failure_page(response, status=502, code="client_secret_invalid")
+    assert "AADSTS7000215" in response.text
+    assert "Value" in str(record["admin_hint"])
+
+
+def test_token_endpoint_garbage(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.op.faults.token_raw = (500, b"<html>oops</html>")
+    rp.assert_failure_page(rp.sign_in(), status=502, code="token_endpoint_error")
+
+
+def _now(rp: RpHarness) -> int:
+    return int(rp.clock.now().timestamp())
+
+
+ID_TOKEN_FAULTS: dict[str, tuple[Any, str]] = {
+    # name: (fault setter, expected error code)
+    "wrong iss": (lambda rp: rp.op.faults.claims.update(iss=ISSUER + "1"),
+                  "id_token_wrong_issuer"),
+    "other tenant iss": (
+        lambda rp: rp.op.faults.claims.update(iss="https://login.op.test/other/v2.0"),
+        "id_token_wrong_issuer"),
+    "wrong aud": (lambda rp: rp.op.faults.claims.update(aud=CLIENT_ID + "1"),
+                  "id_token_wrong_audience"),
+    "missing aud": (lambda rp: rp.op.faults.claims.update(aud=None), "id_token_wrong_audience"),
+    "untrusted extra aud": (
+        lambda rp: rp.op.faults.claims.update(aud=[CLIENT_ID, "https://evil.test"],
+                                              azp=CLIENT_ID),
+        "id_token_wrong_audience"),
+    "azp mismatch": (lambda rp: rp.op.faults.claims.update(azp="someone-else"),
+                     "id_token_azp_mismatch"),
+    "expired": (lambda rp: rp.op.faults.claims.update(exp=_now(rp) - 3600),
+                "id_token_expired"),
+    "not yet valid": (lambda rp: rp.op.faults.claims.update(nbf=_now(rp) + 3600),
+                      "id_token_not_yet_valid"),
+    "missing iat": (lambda rp: rp.op.faults.claims.update(iat=None), "id_token_iat_missing"),
+    "iat in future": (lambda rp: rp.op.faults.claims.update(iat=_now(rp) + 3600),
+                      "id_token_iat_future"),
+    "iat too old": (lambda rp: rp.op.faults.claims.update(iat=_now(rp) - 3000),
+                    "id_token_expired"),
+    "missing sub": (lambda rp: rp.op.faults.claims.update(sub=None), "id_token_sub_missing"),
+    "wrong nonce": (lambda rp: rp.op.faults.claims.update(nonce="012345678"), "nonce_mismatch"),
+    "missing nonce": (lambda rp: rp.op.faults.claims.update(nonce=None), "nonce_mismatch"),
+    "bad at_hash": (lambda rp: rp.op.faults.claims.update(at_hash=token_hash("other")),
+                    "at_hash_mismatch"),
+    "bad signature": (lambda rp: setattr(rp.op.faults, "tamper_signature", True),
+                      "id_token_bad_signature"),
+    "unknown key": (lambda rp: setattr(rp.op.faults, "sign_with_unpublished_key", True),
+                    "id_token_bad_signature"),
+    "unknown kid": (lambda rp: rp.op.faults.header.update(kid="never-published"),
+                    "unknown_signing_key"),
+    "alg none": (lambda rp: setattr(rp.op.faults, "alg_none", True), "alg_not_allowed"),
+    "hs256 keyed with the public key": (
+        lambda rp: setattr(rp.op.faults, "hs256_with_public_key", True), "alg_not_allowed"),
+    "discovery issuer mismatch": (
+        lambda rp: setattr(rp.op.faults, "discovery_issuer", ISSUER + "INVALID"),
+        "discovery_issuer_mismatch"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(ID_TOKEN_FAULTS))
+def test_id_token_checks_reject(rp: RpHarness, fault: str) -> None:
+    setter, code = ID_TOKEN_FAULTS[fault]
+    rp.add_connection()
+    setter(rp)
+    response = rp.sign_in()
+    rp.assert_failure_page(response, status=502, code=code)
+    assert _userinfo_calls(rp) == 0  # no further request after a bad ID token
+
+
+def test_kid_absent_with_single_key_is_accepted(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.op.faults.header.update(kid=None)
+    assert rp.sign_in().status_code == 303
+    assert rp.me().status_code == 200
+
+
+def test_small_clock_skew_is_tolerated(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.op.faults.claims.update(iat=_now(rp) + 30, nbf=_now(rp) + 30)
+    assert rp.sign_in().status_code == 303
+
+
+def test_userinfo_sub_mismatch(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.op.faults.userinfo_sub = "foobar"
+    rp.assert_failure_page(rp.sign_in(), status=502, code="userinfo_sub_mismatch")
+
+
+def test_userinfo_refused(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.op.faults.userinfo_status = 401
+    rp.assert_failure_page(rp.sign_in(), status=502, code="userinfo_failed")
+
+
+def test_missing_state(rp: RpHarness) -> None:
+    rp.add_connection()
+    response = rp.client.get("/auth/callback?code=abc")
+    rp.assert_failure_page(response, status=400, code="state_missing",
+                           contact=rp.settings.default_support_contact)
+
+
+def test_unknown_state(rp: RpHarness) -> None:
+    rp.add_connection()
+    response = rp.client.get("/auth/callback?code=abc&state=made-up")
+    rp.assert_failure_page(response, status=400, code="state_unknown",
+                           contact=rp.settings.default_support_contact)
+
+
+def test_replayed_state_is_refused(rp: RpHarness) -> None:
+    rp.add_connection()
+    callback = rp.op.approve(rp.start("/widget"))
+    assert rp.client.get(callback).status_code == 303
+    rp.client.cookies.delete("rp_session")
+    record = rp.assert_failure_page(rp.client.get(callback), status=400, code="state_unknown")
+    assert "replay" in str(record["detail"])
+
+
+def test_state_from_another_browser_is_refused(rp: RpHarness) -> None:
+    rp.add_connection()
+    callback = rp.op.approve(rp.start("/widget"))
+    rp.client.cookies.clear()  # the victim's browser never started this sign-in
+    rp.assert_failure_page(rp.client.get(callback), status=400, code="state_browser_mismatch")
+    assert not [r for r in rp.op.requests if r.url.path.endswith("/token")]
+
+
+def test_expired_state(rp: RpHarness) -> None:
+    rp.add_connection()
+    callback = rp.op.approve(rp.start("/widget"))
+    rp.clock.advance(minutes=11)
+    rp.assert_failure_page(rp.client.get(callback), status=400, code="state_expired")
+
+
+def test_response_iss_mismatch(rp: RpHarness) -> None:
+    rp.add_connection()
+    callback = rp.op.approve(rp.start("/widget"), iss="https://evil.test")
+    rp.assert_failure_page(rp.client.get(callback), status=400, code="response_issuer_mismatch")
+    assert not [r for r in rp.op.requests if r.url.path.endswith("/token")]
+
+
+def test_matching_response_iss_is_accepted(rp: RpHarness) -> None:
+    rp.add_connection()
+    assert rp.client.get(rp.op.approve(rp.start("/widget"), iss=ISSUER)).status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "status", "code"),
+    [
+        ("token", 502, "idp_unreachable"),
+        ("discovery", 502, "idp_unreachable"),
+        ("userinfo", 502, "idp_unreachable"),
+        ("jwks", 502, "jwks_unavailable"),
+    ],
+)
+def test_idp_unreachable(rp: RpHarness, endpoint: str, status: int, code: str) -> None:
+    rp.add_connection()
+    rp.op.faults.unreachable.add(endpoint)
+    rp.assert_failure_page(rp.sign_in(), status=status, code=code)
+
+
+@pytest.mark.parametrize("endpoint", ["token", "discovery", "userinfo"])
+def test_idp_slow(rp: RpHarness, endpoint: str) -> None:
+    rp.add_connection()
+    rp.op.faults.slow.add(endpoint)
+    rp.assert_failure_page(rp.sign_in(), status=504, code="idp_timeout")
+
+
+def test_back_channel_calls_have_bounded_timeouts(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.sign_in()
+    assert rp.op.requests
+    for request in rp.op.requests:
+        timeout = request.extensions["timeout"]
+        assert timeout["connect"] == rp.settings.connect_timeout
+        assert timeout["read"] == rp.settings.read_timeout
+
+
+def test_duplicate_email_is_refused(rp: RpHarness) -> None:
+    first = rp.add_connection(name="First")
+    rp.sign_in(f"/sso/{first}/widget")
+    rp.client.cookies.clear()
+    # the same person through another connection (another client: another pairwise sub)
+    rp.op.clients["other-client"] = type(rp.op.clients[CLIENT_ID])("other-secret")
+    second = rp.add_connection(name="Second", client_id="other-client",
+                               client_secret="other-secret", support_contact="it@other.test")
+    response = rp.sign_in(f"/sso/{second}/widget")
+    record = rp.assert_failure_page(response, status=409, code="duplicate_email",
+                                    contact="it@other.test")
+    assert "alice@contoso.onmicrosoft.com" in str(record["detail"])
+    assert "unique" in str(record["admin_hint"])
+
+
+def test_disabled_connection(rp: RpHarness) -> None:
+    cid = rp.add_connection()
+    rp.client.post(f"/api/admin/connections/{cid}/disable")
+    rp.assert_failure_page(rp.client.get(f"/sso/{cid}/widget"), status=403,
+                           code="connection_disabled")
+    rp.assert_failure_page(rp.client.get("/widget"), status=403, code="connection_disabled")
+
+
+def test_connection_disabled_during_sign_in(rp: RpHarness) -> None:
+    cid = rp.add_connection()
+    callback = rp.op.approve(rp.start("/widget"))
+    rp.client.post(f"/api/admin/connections/{cid}/disable")
+    rp.assert_failure_page(rp.client.get(callback), status=403, code="connection_disabled")
+
+
+def test_unknown_connection(rp: RpHarness) -> None:
+    rp.assert_failure_page(rp.client.get("/sso/nope/widget"), status=404,
+                           code="unknown_connection", contact=rp.settings.default_support_contact)
+
+
+def test_no_connection_at_all(rp: RpHarness) -> None:
+    rp.assert_failure_page(rp.client.get("/portal"), status=503, code="no_connection",
+                           contact=rp.settings.default_support_contact)
+
+
+def test_failure_page_never_leaks_detail_or_secret(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.op.faults.claims.update(iss=ISSUER + "1")
+    response = rp.sign_in()
+    assert "Traceback" not in response.text
+    assert ISSUER + "1" not in response.text  # technical detail stays in the error log
+    assert rp.op.clients[CLIENT_ID].secret not in response.text
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_unexpected_errors_render_without_traceback(rp: RpHarness, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    rp.add_connection()
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database on fire")
+
+    db = rp.client.app.state.rp.db  # type: ignore[attr-defined]
+    monkeypatch.setattr(db, "list_connections", boom)
+    from starlette.testclient import TestClient
+
+    with TestClient(rp.client.app, raise_server_exceptions=False) as client:
+        response = client.get("/widget")
+    assert response.status_code == 500
+    assert "database on fire" not in response.text and "Traceback" not in response.text
+    assert "Reference: RP-" in response.text
