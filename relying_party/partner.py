@@ -44,10 +44,12 @@ PARTNER_HOME = "/"
 _HINT = re.compile(r"[\w.@+\-]{1,256}")
 
 
-def _reply(status: int, error: str | None = None, description: str = "", **extra: Any) -> Response:
+def _reply(
+    http_status: int, error: str | None = None, description: str = "", **extra: Any
+) -> Response:
     body: dict[str, Any] = {"error": error, "error_description": description} if error else {}
     headers = {"Cache-Control": "no-store"}
-    return JSONResponse({**body, **extra}, status_code=status, headers=headers)
+    return JSONResponse({**body, **extra}, status_code=http_status, headers=headers)
 
 
 def _str_field(data: Mapping[str, Any], name: str) -> str:
