@@ -135,6 +135,7 @@ class FakeOp:
         self.access_tokens: dict[str, tuple[FakeUser, str]] = {}
         self.sessions: dict[str, str] = {}
         self.requests: list[httpx.Request] = []
+        self.issued_id_tokens: list[str] = []
         self.event_key_index = 0
         self.app = Starlette(
             routes=[
@@ -335,13 +336,15 @@ class FakeOp:
         access_token = secrets.token_urlsafe(32)
         self.access_tokens[access_token] = (grant.user, grant.client_id)
         claims = self.id_token_claims(grant, access_token)
+        id_token = self.sign(claims, header=self.faults.header)
+        self.issued_id_tokens.append(id_token)
         return JSONResponse(
             {
                 "token_type": "Bearer",
                 "scope": "openid profile email",
                 "expires_in": 3600,
                 "access_token": access_token,
-                "id_token": self.sign(claims, header=self.faults.header),
+                "id_token": id_token,
             },
             headers={"Cache-Control": "no-store"},
         )

@@ -6,7 +6,18 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from fake_op import AUTHORIZE, CLIENT_ID, CLIENT_SECRET, TOKEN, FakeOp
+from fake_op import (
+    AUTHORIZE,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    TID,
+    TOKEN,
+    USERS,
+    FakeOp,
+    event,
+    installed_links,
+    sign_event,
+)
 from httpx import Response
 from starlette.testclient import TestClient
 
@@ -102,3 +113,34 @@ OP_CONNECTION: dict[str, str] = {
     "secret_expires_on": "2026-09-01",
     "support_contact": "helpdesk@contoso.test",
 }
+
+
+INSTALLATION = "9514148a170c4d4aaa344a540cec08c5"
+PARTNER_CONTACT = "support@partner-app.example"
+
+
+def installed_body(rp: RpHarness, **data: str) -> bytes:
+    payload = {
+        "installation_id": INSTALLATION,
+        "account_id": TID,
+        "account_name": "contoso.onmicrosoft.com",
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        **data,
+    }
+    return event("app.installed", payload, created_at=rp.clock.now(), links=installed_links())
+
+
+def post_event(rp: RpHarness, body: bytes, headers: dict[str, str] | None = None) -> Response:
+    return rp.client.post("/events", content=body, headers=headers or sign_event(body))
+
+
+def install(rp: RpHarness) -> None:
+    response = post_event(rp, installed_body(rp))
+    assert response.status_code == 200, response.text
+
+
+def launch(rp: RpHarness, user: str = "alice", hint: str | None = None) -> Response:
+    hint = hint or USERS[user].oid
+    location = rp.start(f"/launch?installation_id={INSTALLATION}&user_id={hint}")
+    return rp.client.get(rp.op.approve(location, user))

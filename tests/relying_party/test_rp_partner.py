@@ -17,49 +17,25 @@ from fake_op import (
     FakeOp,
     event,
     forged_event_signature,
-    installed_links,
     sign_event,
 )
-from httpx import Response
-from rp_support import RpHarness
+from rp_support import (
+    INSTALLATION,
+    PARTNER_CONTACT,
+    RpHarness,
+    install,
+    installed_body,
+    launch,
+    post_event,
+)
 from starlette.testclient import TestClient
 
 from relying_party import Settings, create_app
-
-INSTALLATION = "9514148a170c4d4aaa344a540cec08c5"
-PARTNER_CONTACT = "support@partner-app.example"
-
-
-def installed_body(rp: RpHarness, **data: str) -> bytes:
-    payload = {
-        "installation_id": INSTALLATION,
-        "account_id": TID,
-        "account_name": "contoso.onmicrosoft.com",
-        "client_id": CLIENT_ID,
-        "client_secret": CLIENT_SECRET,
-        **data,
-    }
-    return event("app.installed", payload, created_at=rp.clock.now(), links=installed_links())
-
-
-def post_event(rp: RpHarness, body: bytes, headers: dict[str, str] | None = None) -> Response:
-    return rp.client.post("/events", content=body, headers=headers or sign_event(body))
-
-
-def install(rp: RpHarness) -> None:
-    response = post_event(rp, installed_body(rp))
-    assert response.status_code == 200, response.text
 
 
 def installations(rp: RpHarness) -> list[dict[str, Any]]:
     body: list[dict[str, Any]] = rp.client.get("/api/admin/installations").json()
     return body
-
-
-def launch(rp: RpHarness, user: str = "alice", hint: str | None = None) -> Response:
-    hint = hint or USERS[user].oid
-    location = rp.start(f"/launch?installation_id={INSTALLATION}&user_id={hint}")
-    return rp.client.get(rp.op.approve(location, user))
 
 
 def test_installed_event_stores_credentials_and_links(rp: RpHarness) -> None:

@@ -1,0 +1,290 @@
+"""Single sign-out: user.logout events, back-channel, front-channel and RP-initiated logout.
+After each one /api/me answers 401 and the next app visit runs SSO afresh."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from fake_op import CLIENT_ID, END_SESSION, ISSUER, TID, USERS, event
+from rp_support import INSTALLATION, RpHarness, install, launch, post_event
+from starlette.testclient import TestClient
+
+NO_STORE = "no-store"
+
+
+def second_browser(rp: RpHarness) -> TestClient:
+    return TestClient(rp.client.app, follow_redirects=False)
+
+
+def sign_in_browser(rp: RpHarness, client: TestClient, user: str) -> None:
+    location = client.get("/widget").headers["location"]
+    assert client.get(rp.op.approve(location, user)).status_code == 303
+    assert client.get("/api/me").status_code == 200
+
+
+def assert_signed_out_and_sso_runs_again(rp: RpHarness) -> None:
+    assert rp.me().status_code == 401
+    again = rp.client.get("/widget")
+    assert again.status_code == 302
+    assert again.headers["location"].startswith("https://login.op.test/")
+
+
+# -- user.logout (platform event) ----------------------------------------------------------------
+
+
+def test_user_logout_event_ends_that_users_sessions_only(rp: RpHarness) -> None:
+    rp.add_connection()
+    install(rp)
+    assert launch(rp, "alice").status_code == 303
+    bob = second_browser(rp)
+    location = bob.get(f"/launch?installation_id={INSTALLATION}&user_id=x").headers["location"]
+    assert bob.get(rp.op.approve(location, "bob")).status_code == 303
+
+    body = event(
+        "user.logout",
+        {"account_id": TID, "user_id": USERS["alice"].oid, "user_email": USERS["alice"].email,
+         "installation_id": INSTALLATION},
+        created_at=rp.clock.now(),
+    )
+    response = post_event(rp, body)
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "logged_out:1"
+    assert_signed_out_and_sso_runs_again(rp)
+    assert bob.get("/api/me").status_code == 200
+    next_launch = rp.client.get(f"/launch?installation_id={INSTALLATION}&user_id=x")
+    assert next_launch.status_code == 302
+
+
+def test_user_logout_for_other_installation_changes_nothing(rp: RpHarness) -> None:
+    install(rp)
+    launch(rp, "alice")
+    body = event(
+        "user.logout",
+        {"account_id": TID, "user_id": USERS["alice"].oid, "installation_id": "f" * 32},
+        created_at=rp.clock.now(),
+    )
+    assert post_event(rp, body).json()["outcome"] == "logged_out:0"
+    assert rp.me().status_code == 200
+
+
+def test_unsigned_user_logout_is_refused(rp: RpHarness) -> None:
+    install(rp)
+    launch(rp, "alice")
+    body = event(
+        "user.logout",
+        {"account_id": TID, "user_id": USERS["alice"].oid, "installation_id": INSTALLATION},
+        created_at=rp.clock.now(),
+    )
+    assert post_event(rp, body, {"Content-Type": "application/json"}).status_code == 401
+    assert rp.me().status_code == 200
+
+
+# -- back-channel logout -------------------------------------------------------------------------
+
+
+def backchannel(rp: RpHarness, token: str, **extra: str) -> Any:
+    return rp.client.post("/auth/backchannel-logout", data={"logout_token": token, **extra})
+
+
+def test_backchannel_logout_by_sid(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.sign_in()
+    response = backchannel(rp, rp.op.logout_token(), ignored_parameter="x")
+    assert response.status_code == 200
+    assert NO_STORE in response.headers["cache-control"]
+    assert_signed_out_and_sso_runs_again(rp)
+
+
+def test_backchannel_logout_by_sub_ends_every_session_of_the_user(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.sign_in()
+    other = second_browser(rp)
+    sign_in_browser(rp, other, "alice")
+    bob = second_browser(rp)
+    sign_in_browser(rp, bob, "bob")
+    assert backchannel(rp, rp.op.logout_token(with_sid=False)).status_code == 200
+    assert rp.me().status_code == 401
+    assert other.get("/api/me").status_code == 401
+    assert bob.get("/api/me").status_code == 200
+
+
+def test_backchannel_logout_jti_replay_is_refused(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.sign_in()
+    token = rp.op.logout_token()
+    assert backchannel(rp, token).status_code == 200
+    replay = backchannel(rp, token)
+    assert replay.status_code == 400
+    assert replay.json()["error"] == "invalid_request"
+    assert NO_STORE in replay.headers["cache-control"]
+
+
+def test_backchannel_logout_when_already_signed_out_is_success(rp: RpHarness) -> None:
+    rp.add_connection()
+    assert backchannel(rp, rp.op.logout_token()).status_code == 200
+
+
+def _hs256(rp: RpHarness) -> str:
+    rp.op.faults.hs256_with_public_key = True
+    return rp.op.logout_token()
+
+
+def _alg_none(rp: RpHarness) -> str:
+    rp.op.faults.alg_none = True
+    return rp.op.logout_token()
+
+
+def _unpublished(rp: RpHarness) -> str:
+    rp.op.faults.sign_with_unpublished_key = True
+    return rp.op.logout_token()
+
+
+INVALID_TOKENS: dict[str, Callable[[RpHarness], str]] = {
+    "alg none": _alg_none,
+    "wrong alg (HS256 with the public key)": _hs256,
+    "bad signature": _unpublished,
+    "no events": lambda rp: rp.op.logout_token(events=None),
+    "wrong event": lambda rp: rp.op.logout_token(
+        events={"http://schemas.openid.net/event/foobar": {}}),
+    "with nonce": lambda rp: rp.op.logout_token(nonce="logout_tokens_must_not_contain_a_nonce"),
+    "wrong aud": lambda rp: rp.op.logout_token(aud=CLIENT_ID + "INVALID"),
+    "wrong iss": lambda rp: rp.op.logout_token(iss=ISSUER + "INVALID"),
+    "expired": lambda rp: rp.op.logout_token(
+        iat=int(rp.clock.now().timestamp()) - 900, exp=int(rp.clock.now().timestamp()) - 600),
+    "no iat": lambda rp: rp.op.logout_token(iat=None),
+    "no sub and no sid": lambda rp: rp.op.logout_token(with_sid=False, with_sub=False),
+    "no jti": lambda rp: rp.op.logout_token(jti=None),
+    "not a jwt": lambda rp: "not-a-jwt",
+    "an id token": lambda rp: rp.op.issued_id_tokens[-1],
+}
+
+
+@pytest.mark.parametrize("case", sorted(INVALID_TOKENS))
+def test_backchannel_logout_rejects_invalid_tokens_with_400(rp: RpHarness, case: str) -> None:
+    rp.add_connection()
+    rp.sign_in()
+    token = INVALID_TOKENS[case](rp)
+    rp.op.faults.alg_none = rp.op.faults.hs256_with_public_key = False
+    response = backchannel(rp, token)
+    assert response.status_code == 400, response.text
+    assert NO_STORE in response.headers["cache-control"]
+    assert rp.me().status_code == 200
+
+
+def test_backchannel_logout_without_token_is_400(rp: RpHarness) -> None:
+    response = rp.client.post("/auth/backchannel-logout", data={})
+    assert response.status_code == 400
+
+
+# -- front-channel logout ------------------------------------------------------------------------
+
+
+def test_frontchannel_logout_by_sid_and_iss(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.sign_in()
+    other = second_browser(rp)
+    sign_in_browser(rp, other, "alice")  # same provider session: same sid
+    bob = second_browser(rp)
+    sign_in_browser(rp, bob, "bob")
+    sid = rp.op.sessions["alice"]
+    response = other.get("/auth/frontchannel-logout", params={"sid": sid, "iss": ISSUER})
+    assert response.status_code == 200
+    assert NO_STORE in response.headers["cache-control"]
+    assert "x-frame-options" not in response.headers
+    assert "frame-ancestors *" in response.headers["content-security-policy"]
+    assert 'rp_session=""' in response.headers["set-cookie"]
+    assert rp.me().status_code == 401
+    assert other.get("/api/me").status_code == 401
+    assert bob.get("/api/me").status_code == 200
+    assert_signed_out_and_sso_runs_again(rp)
+
+
+def test_frontchannel_logout_with_foreign_iss_ends_only_this_browser(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.sign_in()
+    other = second_browser(rp)
+    sign_in_browser(rp, other, "alice")
+    sid = rp.op.sessions["alice"]
+    response = other.get(
+        "/auth/frontchannel-logout", params={"sid": sid, "iss": "https://evil.test"}
+    )
+    assert response.status_code == 200
+    assert other.get("/api/me").status_code == 401
+    assert rp.me().status_code == 200
+
+
+def test_frontchannel_logout_without_parameters_ends_this_browser(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.sign_in()
+    assert rp.client.get("/auth/frontchannel-logout").status_code == 200
+    assert_signed_out_and_sso_runs_again(rp)
+
+
+# -- RP-initiated logout -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_rp_initiated_logout(rp: RpHarness, method: str) -> None:
+    rp.add_connection()
+    rp.sign_in()
+    id_token = rp.op.issued_id_tokens[-1]
+    response = rp.client.request(method, "/logout")
+    assert response.status_code == 303
+    assert NO_STORE in response.headers["cache-control"]
+    location = urlsplit(response.headers["location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == END_SESSION
+    params = {k: v[0] for k, v in parse_qs(location.query).items()}
+    assert params["id_token_hint"] == id_token
+    assert params["post_logout_redirect_uri"] == "http://testserver/signed-out"
+    assert params["client_id"] == CLIENT_ID
+    assert len(params["state"]) >= 43
+    # the local session ended before the browser left
+    assert_signed_out_and_sso_runs_again(rp)
+
+    page = rp.client.get("/signed-out", params={"state": params["state"]})
+    assert page.status_code == 200
+    assert "You are signed out" in page.text
+    assert 'id="signed-out-unconfirmed"' not in page.text
+    # the state is single use, and a different or missing state is not trusted
+    for query in ({"state": params["state"]}, {"state": params["state"] + "_INVALID"}, {}):
+        page = rp.client.get("/signed-out", params=query)
+        assert page.status_code == 200
+        assert 'id="signed-out-unconfirmed"' in page.text
+
+
+def test_logout_without_session_goes_to_signed_out(rp: RpHarness) -> None:
+    response = rp.client.post("/logout")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/signed-out"
+
+
+def test_logout_without_end_session_endpoint_is_local(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.sign_in()
+    rp.op.faults.omit_end_session = True
+    rp.client.app.state.rp.providers.discovery.invalidate()  # type: ignore[attr-defined]
+    response = rp.client.post("/logout")
+    assert response.headers["location"] == "/signed-out"
+    assert rp.me().status_code == 401
+
+
+def test_logout_when_idp_unreachable_still_ends_local_session(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.sign_in()
+    rp.client.app.state.rp.providers.discovery.invalidate()  # type: ignore[attr-defined]
+    rp.op.faults.unreachable.add("discovery")
+    response = rp.client.post("/logout")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/signed-out"
+    assert rp.me().status_code == 401
+
+
+def test_partner_session_rp_initiated_logout(rp: RpHarness) -> None:
+    install(rp)
+    launch(rp)
+    response = rp.client.post("/logout")
+    assert response.headers["location"].startswith(END_SESSION)
+    assert rp.me().status_code == 401
