@@ -1,0 +1,47 @@
+"""Fixtures for in-process tests of the mock provider.
+
+``@pytest.mark.idp_config(IdpConfig(...))`` (or ``@pytest.mark.idp_config(**overrides)`` for
+``IdpConfig.default(**overrides)``) picks the configuration ``idp_app`` is built from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from mock_idp import create_app
+from mock_idp.clock import MockClock
+from mock_idp.config import IdpConfig
+
+
+@pytest.fixture
+def idp_config(request: pytest.FixtureRequest) -> IdpConfig:
+    marker = request.node.get_closest_marker("idp_config")
+    if marker is None:
+        return IdpConfig.default()
+    if marker.args:
+        config = marker.args[0]
+        assert isinstance(config, IdpConfig), "idp_config takes an IdpConfig or keyword overrides"
+        return config
+    return IdpConfig.default(**marker.kwargs)
+
+
+@pytest.fixture
+def idp_app(idp_config: IdpConfig) -> Starlette:
+    return create_app(idp_config)
+
+
+@pytest.fixture
+def client(idp_app: Starlette) -> Iterator[TestClient]:
+    with TestClient(idp_app, follow_redirects=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def clock(idp_app: Starlette) -> MockClock:
+    value = idp_app.state.idp.clock
+    assert isinstance(value, MockClock)
+    return value

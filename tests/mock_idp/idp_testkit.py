@@ -1,0 +1,227 @@
+"""Helpers for driving the mock provider in-process: authorize, sign in, redeem, decode."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+from starlette.testclient import TestClient
+
+from mock_idp.config import (
+    DEFAULT_DOMAIN,
+    DEFAULT_TENANT_ID,
+    REFERENCE_RP_CLIENT_ID,
+    REFERENCE_RP_SECRET,
+)
+
+TENANT = DEFAULT_TENANT_ID
+DOMAIN = DEFAULT_DOMAIN
+CLIENT_ID = REFERENCE_RP_CLIENT_ID
+SECRET = REFERENCE_RP_SECRET
+REDIRECT = "http://localhost:5555/auth/callback"
+BASE = "http://testserver"
+ALICE = "alice@contoso.onmicrosoft.com"
+BOB = "bob@contoso.onmicrosoft.com"
+CAROL = "carol@contoso.onmicrosoft.com"
+DAVE = "dave@contoso.onmicrosoft.com"
+GRAPH_DEFAULT = "https://graph.microsoft.com/.default"
+TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$")
+
+
+def password(upn: str) -> str:
+    return f"P@ssw0rd-{upn.split('@')[0]}"
+
+
+def paths(tenant: str, version: str) -> dict[str, str]:
+    if version == "2.0":
+        return {"authorize": f"/{tenant}/oauth2/v2.0/authorize",
+                "token": f"/{tenant}/oauth2/v2.0/token",
+                "discovery": f"/{tenant}/v2.0/.well-known/openid-configuration",
+                "keys": f"/{tenant}/discovery/v2.0/keys"}
+    return {"authorize": f"/{tenant}/oauth2/authorize", "token": f"/{tenant}/oauth2/token",
+            "discovery": f"/{tenant}/.well-known/openid-configuration",
+            "keys": f"/{tenant}/discovery/keys"}
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def half_hash(value: str) -> str:
+    digest = hashlib.sha256(value.encode()).digest()
+    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
+
+
+def auth_params(**overrides: str | None) -> dict[str, str]:
+    params: dict[str, str | None] = {
+        "client_id": CLIENT_ID, "response_type": "code", "redirect_uri": REDIRECT,
+        "scope": "openid profile email offline_access", "state": "st-1", "nonce": "n-1",
+    }
+    params.update(overrides)
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def ctx_of(html: str) -> str:
+    match = re.search(r'name="ctx" value="([^"]+)"', html)
+    assert match, html[:500]
+    return match.group(1)
+
+
+def login_action(html: str) -> str:
+    match = re.search(r'<form method="post" action="([^"]+)"', html)
+    assert match, html[:500]
+    return match.group(1)
+
+
+def submit(client: TestClient, page: httpx.Response, **form: str) -> httpx.Response:
+    """Post the sign-in page's form with ``form`` (``login``, ``passwd``, ``action``)."""
+    assert page.status_code in (200, 400), page.text[:300]
+    return client.post(login_action(page.text), data={"ctx": ctx_of(page.text), **form})
+
+
+def sign_in(client: TestClient, page: httpx.Response, upn: str = ALICE,
+            secret: str | None = None) -> httpx.Response:
+    return submit(client, page, login=upn, passwd=secret or password(upn), action="signin")
+
+
+def redirect_params(response: httpx.Response) -> dict[str, str]:
+    """The parameters of an authorize redirect, from its query or fragment."""
+    assert response.status_code == 302, (response.status_code, response.text[:300])
+    parts = urlsplit(response.headers["location"])
+    raw = parts.fragment or parts.query
+    return {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+
+
+def form_post_fields(response: httpx.Response) -> dict[str, str]:
+    import html as htmlmod
+
+    fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', response.text)
+    return {name: htmlmod.unescape(value) for name, value in fields}
+
+
+@dataclass
+class CodeGrant:
+    code: str
+    verifier: str
+    redirect_uri: str
+    response: httpx.Response
+
+
+def get_code(client: TestClient, *, tenant: str = TENANT, version: str = "2.0",
+             upn: str = ALICE, **overrides: str | None) -> CodeGrant:
+    """Authorize with PKCE S256, sign in (or reuse the session) and return the code."""
+    verifier, challenge = pkce_pair()
+    params = auth_params(code_challenge=challenge, code_challenge_method="S256", **overrides)
+    response = client.get(paths(tenant, version)["authorize"], params=params)
+    if response.status_code == 200:
+        response = sign_in(client, response, upn)
+    values = redirect_params(response)
+    assert "code" in values, values
+    return CodeGrant(values["code"], verifier, params.get("redirect_uri", REDIRECT), response)
+
+
+def redeem(client: TestClient, grant: CodeGrant, *, tenant: str = TENANT, version: str = "2.0",
+           **extra: str) -> httpx.Response:
+    data = {"grant_type": "authorization_code", "client_id": CLIENT_ID, "client_secret": SECRET,
+            "code": grant.code, "redirect_uri": grant.redirect_uri,
+            "code_verifier": grant.verifier, **extra}
+    return client.post(paths(tenant, version)["token"], data=data)
+
+
+def tokens_for(client: TestClient, *, version: str = "2.0", **overrides: str | None
+               ) -> dict[str, Any]:
+    grant = get_code(client, version=version, **overrides)
+    response = redeem(client, grant, version=version)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def claims(token: str) -> dict[str, Any]:
+    out: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    return out
+
+
+def verified(client: TestClient, token: str, *, audience: str | None = None,
+             tenant: str = TENANT, version: str = "2.0") -> dict[str, Any]:
+    """Decode ``token`` after checking its RS256 signature against the published JWKS."""
+    header = jwt.get_unverified_header(token)
+    assert header["alg"] == "RS256"
+    keys = client.get(paths(tenant, version)["keys"]).json()["keys"]
+    jwk = next(k for k in keys if k["kid"] == header["kid"])
+    key = jwt.PyJWK.from_dict(jwk, algorithm="RS256")
+    out: dict[str, Any] = jwt.decode(
+        token, key.key, algorithms=["RS256"], audience=audience,
+        options={"verify_aud": audience is not None, "verify_exp": False, "verify_iat": False,
+                 "verify_nbf": False})
+    return out
+
+
+@dataclass
+class Certificate:
+    key: rsa.RSAPrivateKey
+    cert: x509.Certificate
+
+    @property
+    def pem(self) -> str:
+        return self.cert.public_bytes(serialization.Encoding.PEM).decode()
+
+    @property
+    def x5t(self) -> str:
+        der = self.cert.public_bytes(serialization.Encoding.DER)
+        return base64.urlsafe_b64encode(hashlib.sha1(der).digest()).rstrip(b"=").decode()
+
+    def assertion(self, *, client_id: str = CLIENT_ID, audience: str, now: datetime,
+                  header: dict[str, Any] | None = None, lifetime: int = 600,
+                  **claim_overrides: Any) -> str:
+        body: dict[str, Any] = {
+            "aud": audience, "iss": client_id, "sub": client_id, "jti": secrets.token_hex(16),
+            "nbf": int(now.timestamp()), "iat": int(now.timestamp()),
+            "exp": int(now.timestamp()) + lifetime, **claim_overrides}
+        headers = {"x5t": self.x5t} if header is None else header
+        return jwt.encode(body, self.key, algorithm="RS256", headers=headers)
+
+
+def make_certificate(common_name: str = "sso-harness test client") -> Certificate:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    return Certificate(key, cert)
+
+
+HYBRID_CLIENT_ID = "5d1c7e3a-8f2b-4c6d-9e0a-1b2c3d4e5f60"
+HYBRID_SECRET = "hyb8Q~Hybrid.App.Secret-Value-0123456789"
+
+
+def hybrid_config(**overrides: Any) -> Any:
+    """The default directory plus an app allowed implicit/hybrid id_token and token responses."""
+    from dataclasses import replace
+
+    from mock_idp.config import AppConfig, IdpConfig, SecretConfig, default_tenant
+
+    tenant = default_tenant()
+    hybrid = AppConfig(
+        client_id=HYBRID_CLIENT_ID, name="Hybrid app", redirect_uris=("http://localhost/cb",),
+        secrets=(SecretConfig(value=HYBRID_SECRET),), allow_id_token=True,
+        allow_access_token=True, app_roles=("Agent",))
+    return IdpConfig(tenants=(replace(tenant, apps=(*tenant.apps, hybrid)),), **overrides)

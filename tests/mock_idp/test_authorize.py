@@ -1,0 +1,366 @@
+"""The authorize endpoint: sign-in page, IdP session, prompt, hints, response modes, errors."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from idp_testkit import (
+    ALICE,
+    BASE,
+    BOB,
+    CAROL,
+    CLIENT_ID,
+    DAVE,
+    DOMAIN,
+    HYBRID_CLIENT_ID,
+    REDIRECT,
+    TENANT,
+    auth_params,
+    claims,
+    ctx_of,
+    form_post_fields,
+    get_code,
+    half_hash,
+    hybrid_config,
+    paths,
+    redirect_params,
+    sign_in,
+    submit,
+    verified,
+)
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from mock_idp.endpoints.authorize import SESSION_COOKIE
+
+V2 = paths(TENANT, "2.0")["authorize"]
+
+
+def _page_error(response, code: int) -> None:  # type: ignore[no-untyped-def]
+    assert response.status_code == 400
+    assert "location" not in response.headers
+    assert response.headers["content-type"].startswith("text/html")
+    assert "trouble signing you in" in response.text
+    assert f"AADSTS{code}" in response.text
+
+
+def test_sign_in_page_has_labelled_inputs(client: TestClient) -> None:
+    response = client.get(V2, params=auth_params())
+    assert response.status_code == 200
+    html = response.text
+    assert "Reference relying party" in html
+    for field in ("login", "passwd"):
+        assert f'<label for="{field}">' in html
+        assert f'id="{field}" name="{field}"' in html
+    assert 'type="password"' in html
+    assert re.search(r'<button[^>]*value="signin"[^>]*>Sign in</button>', html)
+    assert re.search(r'<button[^>]*value="cancel"[^>]*>Cancel</button>', html)
+
+
+@pytest.mark.parametrize("segment", [TENANT, DOMAIN, "common", "organizations"])
+@pytest.mark.parametrize("version", ["2.0", "1.0"])
+def test_sign_in_redirects_with_code_state_and_session_state(
+    client: TestClient, segment: str, version: str
+) -> None:
+    page = client.get(paths(segment, version)["authorize"], params=auth_params(
+        redirect_uri="http://127.0.0.1:41234/auth/callback"))
+    assert page.status_code == 200
+    response = sign_in(client, page)
+    location = response.headers["location"]
+    assert location.startswith("http://127.0.0.1:41234/auth/callback?code=")
+    values = redirect_params(response)
+    assert list(values) == ["code", "state", "session_state"]
+    assert values["state"] == "st-1"
+    assert SESSION_COOKIE in response.cookies
+
+
+def test_session_makes_the_second_authorize_silent(client: TestClient) -> None:
+    first = get_code(client)
+    assert first.response.headers.get("set-cookie")
+    second = client.get(V2, params=auth_params(state="again"))
+    assert second.status_code == 302
+    assert second.text == ""
+    values = redirect_params(second)
+    assert values["state"] == "again" and values["code"] != first.code
+
+
+def test_session_is_per_browser(client: TestClient, idp_app: Starlette) -> None:
+    get_code(client)
+    with TestClient(idp_app, follow_redirects=False) as other_browser:
+        assert other_browser.get(V2, params=auth_params()).status_code == 200
+
+
+def test_prompt_none_without_session_is_login_required(client: TestClient) -> None:
+    response = client.get(V2, params=auth_params(prompt="none", state="s n"))
+    values = redirect_params(response)
+    assert list(values) == ["error", "error_description", "error_uri", "state"]
+    assert values["error"] == "login_required"
+    assert values["error_description"].startswith("AADSTS50058: ")
+    assert values["error_uri"] == f"{BASE}/error?code=50058"
+    assert values["state"] == "s n"
+
+
+def test_prompt_none_with_session_returns_a_code(client: TestClient) -> None:
+    get_code(client)
+    values = redirect_params(client.get(V2, params=auth_params(prompt="none")))
+    assert "code" in values
+
+
+def test_prompt_login_shows_the_page_despite_a_session(client: TestClient) -> None:
+    get_code(client)
+    page = client.get(V2, params=auth_params(prompt="login"))
+    assert page.status_code == 200 and 'name="passwd"' in page.text
+    values = redirect_params(sign_in(client, page, BOB))
+    assert "code" in values
+
+
+def test_prompt_select_account_shows_a_picker(client: TestClient) -> None:
+    get_code(client)
+    page = client.get(V2, params=auth_params(prompt="select_account"))
+    assert page.status_code == 200
+    assert "Pick an account" in page.text and ALICE in page.text
+    assert "code" in redirect_params(submit(client, page, action="continue"))
+    page = client.get(V2, params=auth_params(prompt="select_account"))
+    other = submit(client, page, action="other")
+    assert other.status_code == 200 and 'name="passwd"' in other.text
+
+
+def test_prompt_select_account_without_session_shows_the_sign_in_page(client: TestClient
+                                                                      ) -> None:
+    page = client.get(V2, params=auth_params(prompt="select_account"))
+    assert page.status_code == 200 and 'name="passwd"' in page.text
+
+
+def test_login_hint_prefills_by_upn_and_by_object_id(client: TestClient,
+                                                     idp_app: Starlette) -> None:
+    page = client.get(V2, params=auth_params(login_hint=BOB))
+    assert f'value="{BOB}"' in page.text
+    bob = idp_app.state.idp.store.tenants[TENANT].find_user(BOB)
+    page = client.get(V2, params=auth_params(login_hint=bob.id))
+    assert f'value="{BOB}"' in page.text
+
+
+def test_login_hint_for_another_user_is_not_silent(client: TestClient,
+                                                   idp_app: Starlette) -> None:
+    get_code(client)
+    assert client.get(V2, params=auth_params(login_hint=BOB)).status_code == 200
+    alice = idp_app.state.idp.store.tenants[TENANT].find_user(ALICE)
+    assert client.get(V2, params=auth_params(login_hint=alice.id)).status_code == 302
+
+
+def test_domain_hint_is_accepted(client: TestClient) -> None:
+    page = client.get(V2, params=auth_params(domain_hint=DOMAIN))
+    assert page.status_code == 200
+    assert "code" in redirect_params(sign_in(client, page))
+
+
+def test_response_mode_fragment(client: TestClient) -> None:
+    page = client.get(V2, params=auth_params(response_mode="fragment"))
+    response = sign_in(client, page)
+    parts = urlsplit(response.headers["location"])
+    assert parts.query == "" and parts.fragment.startswith("code=")
+
+
+def test_response_mode_form_post(client: TestClient) -> None:
+    page = client.get(V2, params=auth_params(response_mode="form_post", state="a\"<b>&c"))
+    response = sign_in(client, page)
+    assert response.status_code == 200
+    assert f'action="{REDIRECT}"' in response.text
+    fields = form_post_fields(response)
+    assert fields["state"] == "a\"<b>&c"
+    assert fields["code"] and fields["session_state"]
+    assert "<b>" not in response.text
+
+
+def test_form_post_errors_post_back_too(client: TestClient) -> None:
+    response = client.get(V2, params=auth_params(response_mode="form_post", prompt="none"))
+    assert response.status_code == 200
+    fields = form_post_fields(response)
+    assert fields["error"] == "login_required" and fields["state"] == "st-1"
+
+
+def test_client_info_when_asked(client: TestClient, idp_app: Starlette) -> None:
+    values = redirect_params(get_code(client, client_info="1").response)
+    info = json.loads(base64.urlsafe_b64decode(values["client_info"] + "=="))
+    alice = idp_app.state.idp.store.tenants[TENANT].find_user(ALICE)
+    assert info == {"uid": alice.id, "utid": TENANT}
+    assert "client_info" not in redirect_params(get_code(client).response)
+
+
+def test_loopback_port_is_ignored_but_path_is_not(client: TestClient) -> None:
+    ok = client.get(V2, params=auth_params(redirect_uri="http://localhost:1/auth/callback"))
+    assert ok.status_code == 200
+    bad = client.get(V2, params=auth_params(redirect_uri="http://localhost/auth/other"))
+    _page_error(bad, 50011)
+
+
+# --- errors shown on the provider's own page (never redirected) --------------------------------
+
+def test_redirect_uri_mismatch_is_an_html_page(client: TestClient) -> None:
+    response = client.get(V2, params=auth_params(redirect_uri="https://evil.example/cb"))
+    _page_error(response, 50011)
+    assert "https://evil.example/cb" in response.text
+
+
+def test_unknown_app_is_an_html_page(client: TestClient) -> None:
+    response = client.get(V2, params=auth_params(
+        client_id="11111111-2222-3333-4444-555555555555"))
+    _page_error(response, 700016)
+
+
+@pytest.mark.parametrize("segment", ["00000000-0000-0000-0000-00000000abcd",
+                                     "fabrikam.onmicrosoft.com"])
+def test_unknown_tenant_is_an_html_page(client: TestClient, segment: str) -> None:
+    _page_error(client.get(paths(segment, "2.0")["authorize"], params=auth_params()), 90002)
+
+
+def test_malformed_tenant_is_an_html_page(client: TestClient) -> None:
+    _page_error(client.get(paths("bad_tenant", "2.0")["authorize"], params=auth_params()),
+                900023)
+
+
+@pytest.mark.idp_config(hybrid_config())
+def test_missing_nonce_for_an_id_token_is_an_html_page(client: TestClient) -> None:
+    response = client.get(V2, params=auth_params(
+        client_id=HYBRID_CLIENT_ID, redirect_uri="http://localhost/cb",
+        response_type="code id_token", nonce=None))
+    _page_error(response, 90014)
+    assert "nonce" in response.text
+
+
+def test_error_page_echoes_the_correlation_id(client: TestClient) -> None:
+    response = client.get(V2, params=auth_params(redirect_uri="https://evil.example/cb"),
+                          headers={"client-request-id": "5fd4118f-0000-4000-8000-000000000001"})
+    assert "5fd4118f-0000-4000-8000-000000000001" in response.text
+    assert response.headers["x-ms-request-id"] in response.text
+
+
+# --- errors redirected to the validated redirect URI -------------------------------------------
+
+def test_unassigned_user_gets_interaction_required(client: TestClient) -> None:
+    page = client.get(V2, params=auth_params())
+    values = redirect_params(sign_in(client, page, DAVE))
+    assert values["error"] == "interaction_required"
+    assert values["error_description"].startswith("AADSTS50105: ")
+    assert DAVE in values["error_description"] and CLIENT_ID in values["error_description"]
+    assert values["state"] == "st-1"
+    assert "code" not in values
+
+
+def test_disabled_user_sees_50057_on_the_page(client: TestClient) -> None:
+    page = client.get(V2, params=auth_params())
+    response = sign_in(client, page, CAROL)
+    assert response.status_code == 400 and "location" not in response.headers
+    assert "AADSTS50057" in response.text and 'role="alert"' in response.text
+    assert f'value="{CAROL}"' in response.text
+
+
+def test_wrong_password_shows_50126_and_allows_a_retry(client: TestClient) -> None:
+    page = client.get(V2, params=auth_params())
+    response = sign_in(client, page, ALICE, "not-the-password")
+    assert response.status_code == 400
+    assert "AADSTS50126" in response.text
+    assert "code" in redirect_params(sign_in(client, response, ALICE))
+
+
+def test_unknown_user_is_50126(client: TestClient) -> None:
+    page = client.get(V2, params=auth_params())
+    assert "AADSTS50126" in sign_in(client, page, "nobody@contoso.onmicrosoft.com", "x").text
+
+
+def test_cancel_is_access_denied_65004(client: TestClient) -> None:
+    page = client.get(V2, params=auth_params())
+    values = redirect_params(submit(client, page, action="cancel"))
+    assert values["error"] == "access_denied"
+    assert values["error_description"].startswith(
+        "AADSTS65004: User declined to consent to access the app.")
+    assert values["state"] == "st-1"
+
+
+def test_a_used_sign_in_context_cannot_be_replayed(client: TestClient) -> None:
+    page = client.get(V2, params=auth_params())
+    sign_in(client, page)
+    replay = client.post(f"/{TENANT}/login", data={"ctx": ctx_of(page.text), "login": ALICE,
+                                                   "passwd": "P@ssw0rd-alice"})
+    assert replay.status_code == 400 and "location" not in replay.headers
+
+
+def test_id_token_response_type_not_enabled_is_700054(client: TestClient) -> None:
+    values = redirect_params(client.get(V2, params=auth_params(response_type="id_token")))
+    assert values["error"] == "unsupported_response_type"
+    assert values["error_description"].startswith("AADSTS700054: ")
+
+
+def test_token_response_type_not_enabled_is_700051(client: TestClient) -> None:
+    values = redirect_params(client.get(V2, params=auth_params(response_type="token")))
+    assert values["error"] == "unsupported_response_type"
+    assert values["error_description"].startswith("AADSTS700051: ")
+
+
+def test_missing_response_type_is_900144(client: TestClient) -> None:
+    values = redirect_params(client.get(V2, params=auth_params(response_type=None)))
+    assert values["error"] == "invalid_request"
+    assert values["error_description"].startswith("AADSTS900144: ")
+    assert "'response_type'" in values["error_description"]
+
+
+def test_redirected_error_echoes_client_request_id(client: TestClient) -> None:
+    response = client.get(V2, params={**auth_params(prompt="none"),
+                                      "client-request-id": "c0ffee00-0000-4000-8000-000000000000"})
+    assert "Correlation ID: c0ffee00-0000-4000-8000-000000000000" in redirect_params(
+        response)["error_description"]
+
+
+# --- front-channel tokens (hybrid and implicit) ------------------------------------------------
+
+HYBRID = {"client_id": HYBRID_CLIENT_ID, "redirect_uri": "http://localhost/cb"}
+
+
+@pytest.mark.idp_config(hybrid_config())
+def test_hybrid_code_id_token_carries_a_correct_c_hash(client: TestClient) -> None:
+    nonce = "odd nonce: +/=?&#%é<>\"'"
+    page = client.get(V2, params=auth_params(**HYBRID, response_type="code id_token",
+                                             nonce=nonce))
+    response = sign_in(client, page)
+    parts = urlsplit(response.headers["location"])
+    assert parts.fragment, "id_token responses default to the fragment"
+    values = redirect_params(response)
+    token = values["id_token"]
+    body = verified(client, token, audience=HYBRID_CLIENT_ID)
+    assert body["c_hash"] == half_hash(values["code"])
+    assert "at_hash" not in body
+    assert body["nonce"] == nonce
+    assert body["sid"] == values["session_state"]
+
+
+@pytest.mark.idp_config(hybrid_config())
+def test_implicit_id_token_token_carries_a_correct_at_hash(client: TestClient) -> None:
+    page = client.get(V2, params=auth_params(**HYBRID, response_type="id_token token"))
+    values = redirect_params(sign_in(client, page))
+    body = claims(values["id_token"])
+    assert body["at_hash"] == half_hash(values["access_token"])
+    assert "c_hash" not in body
+    assert values["token_type"] == "Bearer"
+
+
+@pytest.mark.idp_config(hybrid_config())
+def test_query_mode_is_refused_for_id_tokens(client: TestClient) -> None:
+    response = client.get(V2, params=auth_params(**HYBRID, response_type="id_token",
+                                                 response_mode="query"))
+    assert redirect_params(response)["error"] == "invalid_request"
+
+
+@pytest.mark.idp_config(hybrid_config())
+def test_v1_hybrid_id_token_has_the_v1_shape(client: TestClient) -> None:
+    page = client.get(paths(TENANT, "1.0")["authorize"], params=auth_params(
+        **HYBRID, response_type="code id_token"))
+    values = redirect_params(sign_in(client, page))
+    header = json.loads(base64.urlsafe_b64decode(values["id_token"].split(".")[0] + "=="))
+    assert header["x5t"] == header["kid"]
+    body = claims(values["id_token"])
+    assert body["ver"] == "1.0" and body["iss"] == f"{BASE}/{TENANT}/"
+    assert body["c_hash"] == half_hash(values["code"])

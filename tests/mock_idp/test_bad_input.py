@@ -1,0 +1,271 @@
+"""Bad input gets a clear Entra-style 4xx, never a 500 or a traceback."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from idp_testkit import BASE, CLIENT_ID, GRAPH_DEFAULT, REDIRECT, SECRET, TENANT, paths
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+TOKEN = paths(TENANT, "2.0")["token"]
+AUTHORIZE = paths(TENANT, "2.0")["authorize"]
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+HUGE = "x" * 100_000
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+
+@pytest.fixture
+def lenient(idp_app: Starlette) -> Iterator[TestClient]:
+    """A client that reports a server error as a 500 response instead of raising it."""
+    with TestClient(idp_app, follow_redirects=False, raise_server_exceptions=False) as c:
+        yield c
+
+
+def _clean(response: httpx.Response) -> httpx.Response:
+    assert response.status_code < 500, response.text[:300]
+    assert "Traceback" not in response.text and 'File "' not in response.text
+    return response
+
+
+def _entra_json(response: httpx.Response, code: int | None = None) -> dict[str, Any]:
+    _clean(response)
+    assert 400 <= response.status_code < 500
+    body: dict[str, Any] = response.json()
+    assert list(body)[:7] == ["error", "error_description", "error_codes", "timestamp",
+                              "trace_id", "correlation_id", "error_uri"]
+    if code is not None:
+        assert body["error_codes"] == [code], body
+    return body
+
+
+def _raw_jwt(header: dict[str, Any], payload: dict[str, Any]) -> str:
+    def part(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{part(header)}.{part(payload)}.c2lnbmF0dXJl"
+
+
+# --- token endpoint ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("body", [
+    b"a=%zz&&=&b&grant_type", b"%%%", b"=", b"&&&&", b"grant_type",
+    b"grant_type=\xff\xfe&client_id=\xc3", b"grant_type=%ff%fe&client_id=%c3",
+])
+def test_malformed_or_non_utf8_form_bodies(lenient: TestClient, body: bytes) -> None:
+    _entra_json(lenient.post(TOKEN, content=body, headers=FORM))
+
+
+@pytest.mark.parametrize("headers, content", [
+    ({"content-type": "application/json"}, b'{"grant_type": "client_credentials"}'),
+    ({"content-type": "text/plain"}, b"grant_type=client_credentials"),
+    ({}, b"grant_type=client_credentials"),
+    ({"content-type": "multipart/form-data; boundary=xx"}, b"--xx\r\nbroken"),
+    ({"content-type": "multipart/form-data"}, b"--xx\r\nbroken"),
+    ({"content-type": "application/x-www-form-urlencoded; charset=utf-16"}, b"\xff\xfe"),
+])
+def test_wrong_content_types(lenient: TestClient, headers: dict[str, str],
+                             content: bytes) -> None:
+    body = _entra_json(lenient.post(TOKEN, content=content, headers=headers))
+    assert body["error"] == "invalid_request"
+
+
+def test_json_body_is_missing_grant_type(lenient: TestClient) -> None:
+    body = _entra_json(lenient.post(TOKEN, json={"grant_type": "client_credentials"}), 900144)
+    assert "'grant_type'" in body["error_description"]
+
+
+def test_file_upload_instead_of_a_field(lenient: TestClient) -> None:
+    _entra_json(lenient.post(TOKEN, files={"grant_type": ("a.txt", b"client_credentials")}),
+                90056)
+
+
+@pytest.mark.parametrize("grant_type", ["password", "implicit", "urn:ietf:params:oauth:"
+                                        "grant-type:device_code", "CLIENT_CREDENTIALS", "é"])
+def test_unknown_grant_types(lenient: TestClient, grant_type: str) -> None:
+    body = _entra_json(lenient.post(TOKEN, data={"grant_type": grant_type,
+                                                 "client_id": CLIENT_ID}), 70003)
+    assert body["error"] == "unsupported_grant_type"
+
+
+@pytest.mark.parametrize("field", ["grant_type", "client_id", "client_secret", "code",
+                                   "redirect_uri", "code_verifier", "scope",
+                                   "client_assertion"])
+def test_huge_token_parameters(lenient: TestClient, field: str) -> None:
+    data = {"grant_type": "authorization_code", "client_id": CLIENT_ID,
+            "client_secret": SECRET, "code": "x", "redirect_uri": REDIRECT, field: HUGE}
+    _entra_json(lenient.post(TOKEN, data=data))
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_wrong_methods_on_token(lenient: TestClient, method: str) -> None:
+    body = _entra_json(lenient.request(method, TOKEN), 900561)
+    assert body["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize("grant, field", [("authorization_code", "code"),
+                                          ("refresh_token", "refresh_token")])
+@pytest.mark.parametrize("value", ["garbage", "1.Agarbage", "eyJhbGciOiJub25lIn0.e30.",
+                                   "\x00\x01", " "])
+def test_garbage_codes_and_refresh_tokens(lenient: TestClient, grant: str, field: str,
+                                          value: str) -> None:
+    body = _entra_json(lenient.post(TOKEN, data={
+        "grant_type": grant, "client_id": CLIENT_ID, "client_secret": SECRET,
+        "redirect_uri": REDIRECT, field: value}))
+    assert body["error"] in ("invalid_grant", "invalid_request")
+
+
+@pytest.mark.parametrize("authorization", [
+    "Basic !!!", "Basic ", "Basic " + base64.b64encode(b"no-colon").decode(),
+    "Basic " + base64.b64encode(b"\xff\xfe:\xff").decode(), "Bearer x", "Basic a b c",
+])
+def test_garbage_basic_headers(lenient: TestClient, authorization: str) -> None:
+    _entra_json(lenient.post(TOKEN, data={"grant_type": "client_credentials",
+                                          "scope": GRAPH_DEFAULT},
+                             headers={"Authorization": authorization}))
+
+
+def test_non_ascii_basic_header(lenient: TestClient) -> None:
+    _entra_json(lenient.post(TOKEN, data={"grant_type": "client_credentials"},
+                             headers=[(b"Authorization", "Basic éé".encode())]))
+
+
+@pytest.mark.parametrize("assertion", [
+    "garbage", "a.b.c", "e30.e30.", _raw_jwt({"alg": ["x"], "x5t": {"a": 1}}, {}),
+    _raw_jwt({"alg": "none"}, {"iss": CLIENT_ID}),
+    _raw_jwt({"alg": "RS256", "x5t": "abc"}, {"iss": CLIENT_ID, "aud": 5, "exp": "soon"}),
+])
+def test_garbage_client_assertions(lenient: TestClient, assertion: str) -> None:
+    _entra_json(lenient.post(TOKEN, data={
+        "grant_type": "client_credentials", "client_id": CLIENT_ID, "scope": GRAPH_DEFAULT,
+        "client_assertion": assertion, "client_assertion_type": ASSERTION_TYPE}))
+
+
+@pytest.mark.parametrize("resource", ["::::", "", "/", "https://nope.example/"])
+def test_garbage_resources_v1(lenient: TestClient, resource: str) -> None:
+    _entra_json(lenient.post(paths(TENANT, "1.0")["token"], data={
+        "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET,
+        "resource": resource}))
+
+
+@pytest.mark.parametrize("segment", ["%ff%fe", "a..b", "-", "x" * 400])
+def test_garbage_tenant_segments(lenient: TestClient, segment: str) -> None:
+    _entra_json(lenient.post(f"/{segment}/oauth2/v2.0/token", data={
+        "grant_type": "client_credentials"}), 900023)
+    _entra_json(lenient.get(f"/{segment}/v2.0/.well-known/openid-configuration"), 900023)
+    _entra_json(lenient.get(f"/{segment}/discovery/v2.0/keys"), 900023)
+
+
+# --- authorize and the sign-in form -----------------------------------------------------------
+
+def _auth(**overrides: str) -> dict[str, str]:
+    return {"client_id": CLIENT_ID, "response_type": "code", "redirect_uri": REDIRECT,
+            "scope": "openid", **overrides}
+
+
+def _page(response: httpx.Response, status: int = 400) -> None:
+    _clean(response)
+    assert response.status_code == status
+    assert "AADSTS" in response.text
+
+
+@pytest.mark.parametrize("field", ["client_id", "redirect_uri", "state", "nonce", "login_hint",
+                                   "scope", "prompt", "response_type", "code_challenge",
+                                   "domain_hint", "response_mode"])
+def test_huge_authorize_parameters(lenient: TestClient, field: str) -> None:
+    _page(lenient.post(AUTHORIZE, data=_auth(**{field: HUGE})))
+    _page(lenient.get(AUTHORIZE, params=_auth(**{field: "y" * 60_000})))
+
+
+@pytest.mark.parametrize("query", [
+    "client_id=%ff%fe&redirect_uri=%c3&scope=%80", "client_id=a&client_id=b", "",
+    "%%%", "client_id=" + CLIENT_ID + "&redirect_uri=http://[::1",
+])
+def test_garbage_authorize_queries(lenient: TestClient, query: str) -> None:
+    _page(lenient.get(f"{AUTHORIZE}?{query}"))
+
+
+@pytest.mark.parametrize("redirect_uri", [
+    "http://[::1", "javascript:alert(1)", "", "http://localhost/auth/callback#frag",
+    "//localhost/auth/callback", "http://localhost:abc/auth/callback",
+])
+def test_bad_redirect_uris_render_the_error_page(lenient: TestClient,
+                                                 redirect_uri: str) -> None:
+    response = lenient.get(AUTHORIZE, params=_auth(redirect_uri=redirect_uri))
+    _clean(response)
+    assert response.status_code in (200, 400)
+    assert "location" not in response.headers
+
+
+@pytest.mark.parametrize("overrides", [
+    {"max_age": "-1"}, {"max_age": "9" * 50}, {"max_age": "abc"},
+    {"code_challenge": "abc", "code_challenge_method": "S512"},
+    {"code_challenge_method": "S256"}, {"response_type": "code token"},
+    {"response_type": "bogus"}, {"response_mode": "web_message"}, {"prompt": "bogus"},
+])
+def test_bad_optional_parameters_are_redirected_errors_or_ignored(
+    lenient: TestClient, overrides: dict[str, str]
+) -> None:
+    response = _clean(lenient.get(AUTHORIZE, params=_auth(**overrides)))
+    assert response.status_code in (200, 302)
+    if response.status_code == 302:
+        assert response.headers["location"].startswith("http://localhost")
+
+
+@pytest.mark.parametrize("content, headers", [
+    (b"%%%\xff", FORM), (b'{"client_id": "x"}', {"content-type": "application/json"}),
+    (b"--b\r\n", {"content-type": "multipart/form-data; boundary=b"}),
+])
+def test_garbage_authorize_posts(lenient: TestClient, content: bytes,
+                                 headers: dict[str, str]) -> None:
+    _page(lenient.post(AUTHORIZE, content=content, headers=headers))
+
+
+@pytest.mark.parametrize("content, headers", [
+    (b"", FORM), (b"ctx=nope&login=a&passwd=b", FORM), (b"\xff\xfe%%", FORM),
+    (b'{"ctx": "x"}', {"content-type": "application/json"}),
+])
+def test_garbage_sign_in_posts(lenient: TestClient, content: bytes,
+                               headers: dict[str, str]) -> None:
+    _page(lenient.post(f"/{TENANT}/login", content=content, headers=headers))
+
+
+def test_huge_password(lenient: TestClient) -> None:
+    page = lenient.get(AUTHORIZE, params=_auth())
+    from idp_testkit import ctx_of
+
+    response = lenient.post(f"/{TENANT}/login", data={
+        "ctx": ctx_of(page.text), "login": HUGE, "passwd": HUGE, "action": "signin"})
+    _page(response)
+
+
+# --- userinfo and discovery -------------------------------------------------------------------
+
+@pytest.mark.parametrize("authorization", [
+    None, "Bearer garbage", "Bearer ", "Basic abc", "Bearer a.b.c",
+    "Bearer " + _raw_jwt({"alg": "none"}, {"a": 1}),
+    "Bearer " + _raw_jwt({"alg": "RS256", "kid": ["a"]}, {"a": 1}),
+    "Bearer " + _raw_jwt({"alg": "RS256", "kid": "nope"}, {"a": 1}),
+])
+def test_garbage_userinfo_tokens(lenient: TestClient, authorization: str | None) -> None:
+    headers = {"Authorization": authorization} if authorization else {}
+    for path in ("/oidc/userinfo", f"/{TENANT}/openid/userinfo"):
+        response = _clean(lenient.get(path, headers=headers))
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_garbage_userinfo_post(lenient: TestClient) -> None:
+    response = _clean(lenient.post("/oidc/userinfo", content=b"\xff%%", headers=FORM))
+    assert response.status_code == 401
+
+
+def test_instance_discovery_without_an_endpoint(lenient: TestClient) -> None:
+    response = _clean(lenient.get("/common/discovery/instance"))
+    assert response.status_code == 200
+    assert response.json()["tenant_discovery_endpoint"].startswith(BASE)

@@ -1,0 +1,188 @@
+"""Discovery documents, signing keys and instance discovery, per tenant form and version."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from idp_testkit import BASE, DOMAIN, TENANT, paths
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+ENDPOINTS = ("token_endpoint", "authorization_endpoint", "end_session_endpoint", "jwks_uri",
+             "device_authorization_endpoint", "kerberos_endpoint")
+
+
+@pytest.mark.parametrize("segment", [TENANT, DOMAIN, TENANT.upper()])
+def test_v2_tenant_document_names_endpoints_by_guid(client: TestClient, segment: str) -> None:
+    response = client.get(paths(segment, "2.0")["discovery"])
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
+    doc = response.json()
+    assert doc["issuer"] == f"{BASE}/{TENANT}/v2.0"
+    assert doc["token_endpoint"] == f"{BASE}/{TENANT}/oauth2/v2.0/token"
+    assert doc["authorization_endpoint"] == f"{BASE}/{TENANT}/oauth2/v2.0/authorize"
+    assert doc["end_session_endpoint"] == f"{BASE}/{TENANT}/oauth2/v2.0/logout"
+    assert doc["jwks_uri"] == f"{BASE}/{TENANT}/discovery/v2.0/keys"
+    assert doc["userinfo_endpoint"] == f"{BASE}/oidc/userinfo"
+    assert doc["tenant_region_scope"] == "NA"
+    for name in ENDPOINTS:
+        assert doc[name].startswith(f"{BASE}/{TENANT}/"), name
+    assert doc["response_types_supported"] == ["code", "id_token", "code id_token",
+                                               "id_token token"]
+    assert doc["token_endpoint_auth_methods_supported"] == [
+        "client_secret_post", "private_key_jwt", "client_secret_basic"]
+    assert doc["scopes_supported"] == ["openid", "profile", "email", "offline_access"]
+    assert doc["frontchannel_logout_supported"] is True
+    assert doc["http_logout_supported"] is True
+    assert doc["request_uri_parameter_supported"] is False
+    for absent in ("grant_types_supported", "code_challenge_methods_supported",
+                   "backchannel_logout_supported", "frontchannel_logout_session_supported",
+                   "check_session_iframe", "revocation_endpoint", "introspection_endpoint"):
+        assert absent not in doc
+
+
+def test_v2_document_member_order_follows_entra(client: TestClient) -> None:
+    doc = client.get(paths(TENANT, "2.0")["discovery"]).json()
+    assert list(doc)[:9] == [
+        "token_endpoint", "token_endpoint_auth_methods_supported", "jwks_uri",
+        "response_modes_supported", "subject_types_supported",
+        "id_token_signing_alg_values_supported", "response_types_supported",
+        "scopes_supported", "issuer"]
+
+
+@pytest.mark.parametrize("segment", ["common", "organizations"])
+def test_multi_tenant_v2_documents_carry_the_tenantid_template(client: TestClient,
+                                                               segment: str) -> None:
+    doc = client.get(paths(segment, "2.0")["discovery"]).json()
+    assert doc["issuer"] == f"{BASE}/{{tenantid}}/v2.0"
+    assert doc["token_endpoint"] == f"{BASE}/{segment}/oauth2/v2.0/token"
+    assert doc["authorization_endpoint"] == f"{BASE}/{segment}/oauth2/v2.0/authorize"
+    assert doc["jwks_uri"] == f"{BASE}/{segment}/discovery/v2.0/keys"
+    assert doc["tenant_region_scope"] is None
+
+
+@pytest.mark.parametrize("segment", [TENANT, DOMAIN])
+def test_v1_tenant_document(client: TestClient, segment: str) -> None:
+    doc = client.get(paths(segment, "1.0")["discovery"]).json()
+    assert doc["issuer"] == f"{BASE}/{TENANT}/"
+    assert doc["token_endpoint"] == f"{BASE}/{TENANT}/oauth2/token"
+    assert doc["authorization_endpoint"] == f"{BASE}/{TENANT}/oauth2/authorize"
+    assert doc["end_session_endpoint"] == f"{BASE}/{TENANT}/oauth2/logout"
+    assert doc["userinfo_endpoint"] == f"{BASE}/{TENANT}/openid/userinfo"
+    assert doc["check_session_iframe"] == f"{BASE}/{TENANT}/oauth2/checksession"
+    assert doc["microsoft_multi_refresh_token"] is True
+    assert doc["scopes_supported"] == ["openid"]
+    assert doc["response_types_supported"] == ["code", "id_token", "code id_token",
+                                               "token id_token", "token"]
+
+
+@pytest.mark.parametrize("segment", ["common", "organizations"])
+def test_multi_tenant_v1_documents(client: TestClient, segment: str) -> None:
+    doc = client.get(paths(segment, "1.0")["discovery"]).json()
+    assert doc["issuer"] == f"{BASE}/{{tenantid}}/"
+    assert doc["token_endpoint"] == f"{BASE}/{segment}/oauth2/token"
+
+
+@pytest.mark.idp_config(public_url="https://login.mock.test/")
+def test_public_url_sets_the_issuer_base(client: TestClient) -> None:
+    doc = client.get(paths(DOMAIN, "2.0")["discovery"]).json()
+    assert doc["issuer"] == f"https://login.mock.test/{TENANT}/v2.0"
+    assert doc["token_endpoint"] == f"https://login.mock.test/{TENANT}/oauth2/v2.0/token"
+
+
+def test_discovery_is_cacheable(client: TestClient) -> None:
+    response = client.get(paths(TENANT, "2.0")["discovery"])
+    assert response.headers["cache-control"] == "max-age=86400, private"
+    assert response.headers["x-ms-request-id"]
+
+
+def _thumbprint(x5c0: str) -> str:
+    der = base64.b64decode(x5c0)
+    return base64.urlsafe_b64encode(hashlib.sha1(der).digest()).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize("segment", [TENANT, DOMAIN, "common", "organizations"])
+@pytest.mark.parametrize("version", ["2.0", "1.0"])
+def test_keys_have_kid_equal_x5t_equal_certificate_thumbprint(
+    client: TestClient, segment: str, version: str
+) -> None:
+    response = client.get(paths(segment, version)["keys"])
+    assert response.status_code == 200
+    keys = response.json()["keys"]
+    assert keys
+    for key in keys:
+        assert key["kty"] == "RSA" and key["use"] == "sig" and key["e"] == "AQAB"
+        assert "alg" not in key
+        assert key["kid"] == key["x5t"] == _thumbprint(key["x5c"][0])
+        assert len(key["kid"]) == 27
+        cert = x509.load_der_x509_certificate(base64.b64decode(key["x5c"][0]))
+        public = cert.public_key()
+        assert isinstance(public, rsa.RSAPublicKey)
+        assert public.key_size == 2048
+        n = int.from_bytes(base64.urlsafe_b64decode(key["n"] + "=" * (-len(key["n"]) % 4)),
+                           "big")
+        assert public.public_numbers().n == n
+        assert cert.public_bytes(serialization.Encoding.DER) == base64.b64decode(key["x5c"][0])
+        if version == "2.0":
+            expected = TENANT if segment in (TENANT, DOMAIN) else "{tenantid}"
+            assert key["issuer"] == f"{BASE}/{expected}/v2.0"
+        else:
+            assert "issuer" not in key
+
+
+def test_rotation_publishes_old_and_new_keys(client: TestClient, idp_app: Starlette) -> None:
+    state = idp_app.state.idp
+    old = state.keys.active.kid
+    new = state.keys.rotate().kid
+    kids = [k["kid"] for k in client.get(paths(TENANT, "2.0")["keys"]).json()["keys"]]
+    assert kids[0] == new and old in kids
+
+
+def test_instance_discovery_for_the_mock_host(client: TestClient) -> None:
+    response = client.get("/common/discovery/instance", params={
+        "api-version": "1.1",
+        "authorization_endpoint": f"{BASE}/{TENANT}/oauth2/v2.0/authorize"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["tenant_discovery_endpoint"] == (
+        f"{BASE}/{TENANT}/v2.0/.well-known/openid-configuration")
+    assert body["api-version"] == "1.1"
+    assert body["metadata"][0]["preferred_network"] == "testserver"
+    assert "testserver" in body["metadata"][0]["aliases"]
+
+
+def test_instance_discovery_rejects_other_hosts(client: TestClient) -> None:
+    response = client.get("/common/discovery/instance", params={
+        "api-version": "1.0",
+        "authorization_endpoint": "https://login.example.org/x/oauth2/v2.0/authorize"})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "invalid_instance"
+    assert body["error_codes"] == [50049]
+    assert body["error_description"].startswith("AADSTS50049: Unknown or invalid instance.")
+
+
+@pytest.mark.parametrize("version", ["2.0", "1.0"])
+@pytest.mark.parametrize("kind", ["discovery", "keys"])
+def test_unknown_tenant_is_90002(client: TestClient, version: str, kind: str) -> None:
+    for segment in ("00000000-0000-0000-0000-00000000abcd", "fabrikam.onmicrosoft.com"):
+        response = client.get(paths(segment, version)[kind])
+        assert response.status_code == 400
+        body = response.json()
+        assert body["error"] == "invalid_tenant"
+        assert body["error_codes"] == [90002]
+        assert f"Tenant '{segment}' not found" in body["error_description"]
+
+
+@pytest.mark.parametrize("segment", ["not_a_tenant", "bad!tenant", "x" * 300])
+def test_malformed_tenant_is_900023(client: TestClient, segment: str) -> None:
+    response = client.get(paths(segment, "2.0")["discovery"])
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "invalid_request"
+    assert body["error_codes"] == [900023]

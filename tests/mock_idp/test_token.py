@@ -1,0 +1,459 @@
+"""The token endpoint: token shapes, grants and client authentication."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote_plus
+
+import httpx
+import jwt
+import pytest
+from idp_testkit import (
+    ALICE,
+    BASE,
+    CLIENT_ID,
+    DOMAIN,
+    GRAPH_DEFAULT,
+    SECRET,
+    TENANT,
+    Certificate,
+    auth_params,
+    claims,
+    get_code,
+    make_certificate,
+    paths,
+    pkce_pair,
+    redeem,
+    redirect_params,
+    sign_in,
+    tokens_for,
+    verified,
+)
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from mock_idp.clock import MockClock
+from mock_idp.config import CertificateConfig, IdpConfig, SecretConfig, default_tenant
+
+TOKEN = paths(TENANT, "2.0")["token"]
+TOKEN_V1 = paths(TENANT, "1.0")["token"]
+CERT = make_certificate()
+OTHER_CERT = make_certificate("another")
+ODD_SECRET = "a+b:c/d%e&f=g ~h"
+SECOND_SECRET = "sec8Q~Second.Secret.Value-abcdefghijklmno"
+SHORT_SECRET = "sho8Q~Short.Lived.Secret.Value-abcdefghij"
+SHORT_KEY_ID = "0d6c4c1e-7f1a-4b1e-9a59-3e1f1c9a7b01"
+
+
+def _config(app_changes: dict[str, Any]) -> IdpConfig:
+    tenant = default_tenant()
+    rp = replace(tenant.apps[0], **app_changes)
+    return IdpConfig(tenants=(replace(tenant, apps=(rp,)),))
+
+
+SECRETS_CONFIG = _config({"secrets": (
+    SecretConfig(value=SECRET),
+    SecretConfig(value=SECOND_SECRET),
+    SecretConfig(value=SHORT_SECRET, key_id=SHORT_KEY_ID, expires_in=timedelta(days=1)),
+    SecretConfig(value=ODD_SECRET),
+)})
+CERT_CONFIG = _config({"certificates": (CertificateConfig(pem=CERT.pem),)})
+
+
+def _header(token: str) -> dict[str, Any]:
+    out: dict[str, Any] = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    return out
+
+
+def _cc(client: TestClient, **data: str) -> httpx.Response:
+    form = {"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET,
+            "scope": GRAPH_DEFAULT, **data}
+    return client.post(TOKEN, data={k: v for k, v in form.items() if v})
+
+
+def _error(response: httpx.Response, code: int, status: int = 400) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert body["error_codes"] == [code], body
+    assert body["error_description"].startswith(f"AADSTS{code}: ")
+    return body
+
+
+# --- token shapes -----------------------------------------------------------------------------
+
+def test_v2_response_and_id_token(client: TestClient, idp_app: Starlette) -> None:
+    grant = get_code(client, nonce="n-1", client_info="1")
+    response = redeem(client, grant, client_info="1")
+    assert response.status_code == 200
+    assert "no-store" in response.headers["cache-control"]
+    assert response.headers["pragma"] == "no-cache"
+    body = response.json()
+    assert body["token_type"] == "Bearer"
+    assert isinstance(body["expires_in"], int) and isinstance(body["ext_expires_in"], int)
+    assert "expires_on" not in body and "resource" not in body
+    assert body["refresh_token"]
+    assert "https://graph.microsoft.com/User.Read" in body["scope"].split()
+    alice = idp_app.state.idp.store.tenants[TENANT].find_user(ALICE)
+    info = json.loads(base64.urlsafe_b64decode(body["client_info"] + "=="))
+    assert info == {"uid": alice.id, "utid": TENANT}
+
+    token = body["id_token"]
+    assert _header(token) == {"alg": "RS256", "kid": _header(token)["kid"], "typ": "JWT"}
+    idt = verified(client, token, audience=CLIENT_ID)
+    assert idt["iss"] == f"{BASE}/{TENANT}/v2.0"
+    assert idt["exp"] - idt["iat"] == 3600 and idt["nbf"] == idt["iat"]
+    assert idt["oid"] == alice.id and idt["tid"] == TENANT and idt["ver"] == "2.0"
+    assert len(idt["sub"]) == 43 and len(idt["uti"]) == 22
+    assert idt["preferred_username"] == ALICE and idt["name"] == "Alice Adams"
+    assert idt["email"] == ALICE
+    assert idt["nonce"] == "n-1"
+    assert idt["sid"] == redirect_params(grant.response)["session_state"]
+    assert idt["roles"] == ["Agent"] and idt["groups"] == list(alice.groups)
+    assert "upn" not in idt and "unique_name" not in idt
+    assert "c_hash" not in idt and "at_hash" not in idt
+
+
+def test_uti_is_unique_per_token(client: TestClient) -> None:
+    first = claims(tokens_for(client)["id_token"])["uti"]
+    second = claims(tokens_for(client)["id_token"])["uti"]
+    assert first != second
+
+
+def test_sub_is_pairwise_and_oid_is_not(client: TestClient, idp_app: Starlette) -> None:
+    from mock_idp.protocol.claims import pairwise_sub
+
+    idt = claims(tokens_for(client)["id_token"])
+    assert idt["sub"] == pairwise_sub(idt["oid"], CLIENT_ID)
+    assert idt["sub"] != pairwise_sub(idt["oid"], "another-app")
+
+
+def test_nonce_is_echoed_verbatim(client: TestClient) -> None:
+    nonce = "𝔫 +/=?&#%20é<>\"' \t end"
+    assert claims(tokens_for(client, nonce=nonce)["id_token"])["nonce"] == nonce
+
+
+def test_email_and_profile_claims_follow_the_scopes(client: TestClient) -> None:
+    idt = claims(tokens_for(client, scope="openid")["id_token"])
+    assert "email" not in idt and "preferred_username" not in idt
+
+
+def test_no_refresh_token_without_offline_access_and_no_id_token_without_openid(
+    client: TestClient
+) -> None:
+    body = tokens_for(client, scope="openid profile")
+    assert "refresh_token" not in body and "id_token" in body
+    body = tokens_for(client, scope="https://graph.microsoft.com/User.Read")
+    assert "id_token" not in body and "refresh_token" not in body
+
+
+def test_v2_access_token_for_graph_is_v1_shaped(client: TestClient) -> None:
+    body = tokens_for(client)
+    header = _header(body["access_token"])
+    assert header["x5t"] == header["kid"]
+    at = verified(client, body["access_token"], audience="00000003-0000-0000-c000-000000000000")
+    assert at["ver"] == "1.0" and at["appid"] == CLIENT_ID and at["appidacr"] == "1"
+    assert "User.Read" in at["scp"].split()
+
+
+def test_v1_response_has_string_numbers_and_v1_id_token(client: TestClient,
+                                                        clock: MockClock) -> None:
+    grant = get_code(client, version="1.0", resource="https://graph.microsoft.com/")
+    response = redeem(client, grant, version="1.0")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    for name in ("expires_in", "ext_expires_in", "expires_on", "not_before"):
+        assert isinstance(body[name], str) and body[name].isdigit(), name
+    now = int(clock.now().timestamp())
+    assert abs(int(body["not_before"]) - now) <= 2
+    assert int(body["expires_on"]) - int(body["not_before"]) == int(body["expires_in"])
+    assert body["resource"] == "https://graph.microsoft.com/"
+    assert body["refresh_token"]
+    token = body["id_token"]
+    header = _header(token)
+    assert header["x5t"] == header["kid"]
+    idt = verified(client, token, audience=CLIENT_ID, version="1.0")
+    assert idt["iss"] == f"{BASE}/{TENANT}/"
+    assert idt["ver"] == "1.0"
+    assert idt["upn"] == ALICE and idt["unique_name"] == ALICE
+    assert "preferred_username" not in idt
+    assert len(idt["uti"]) == 22 and idt["tid"] == TENANT
+    assert "c_hash" not in idt
+
+
+@pytest.mark.parametrize("segment", [DOMAIN, "common", "organizations"])
+def test_code_redemption_on_other_tenant_forms(client: TestClient, segment: str) -> None:
+    grant = get_code(client, tenant=segment)
+    response = redeem(client, grant, tenant=segment)
+    assert response.status_code == 200, response.text
+    assert claims(response.json()["id_token"])["iss"] == f"{BASE}/{TENANT}/v2.0"
+
+
+# --- authorization code and PKCE --------------------------------------------------------------
+
+def test_pkce_plain(client: TestClient) -> None:
+    verifier = "p" * 43
+    page = client.get(paths(TENANT, "2.0")["authorize"], params=auth_params(
+        code_challenge=verifier, code_challenge_method="plain"))
+    code = redirect_params(sign_in(client, page))["code"]
+    form = {"grant_type": "authorization_code", "client_id": CLIENT_ID, "client_secret": SECRET,
+            "code": code, "redirect_uri": auth_params()["redirect_uri"]}
+    _error(client.post(TOKEN, data={**form, "code_verifier": "q" * 43}), 501481)
+    assert client.post(TOKEN, data={**form, "code_verifier": verifier}).status_code == 200
+
+
+def test_pkce_wrong_or_missing_verifier_is_501481(client: TestClient) -> None:
+    grant = get_code(client)
+    body = _error(redeem(client, grant, code_verifier=pkce_pair()[0]), 501481)
+    assert body["error"] == "invalid_grant"
+    _error(redeem(client, grant, code_verifier=""), 501481)
+    assert redeem(client, grant).status_code == 200
+
+
+def test_code_is_single_use_54005(client: TestClient) -> None:
+    grant = get_code(client)
+    assert redeem(client, grant).status_code == 200
+    assert _error(redeem(client, grant), 54005)["error"] == "invalid_grant"
+
+
+def test_expired_code_is_70008(client: TestClient, clock: MockClock) -> None:
+    grant = get_code(client)
+    clock.advance(timedelta(minutes=11))
+    assert _error(redeem(client, grant), 70008)["error"] == "invalid_grant"
+
+
+def test_code_redirect_uri_must_match(client: TestClient) -> None:
+    grant = get_code(client, redirect_uri="http://localhost/signed-out")
+    _error(redeem(client, replace(grant, redirect_uri="http://localhost/auth/callback")), 50011)
+
+
+def test_code_missing_parameters_are_900144(client: TestClient) -> None:
+    grant = get_code(client)
+    body = _error(redeem(client, grant, code=""), 900144)
+    assert "'code'" in body["error_description"]
+
+
+def test_garbage_code_is_invalid_grant(client: TestClient) -> None:
+    grant = get_code(client)
+    response = redeem(client, replace(grant, code="garbage"))
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+
+
+# --- refresh token ----------------------------------------------------------------------------
+
+def _refresh(client: TestClient, token: str, **extra: str) -> httpx.Response:
+    return client.post(TOKEN, data={"grant_type": "refresh_token", "client_id": CLIENT_ID,
+                                    "client_secret": SECRET, "refresh_token": token, **extra})
+
+
+def test_refresh_token_rotates(client: TestClient) -> None:
+    first = tokens_for(client)["refresh_token"]
+    second_response = _refresh(client, first)
+    assert second_response.status_code == 200, second_response.text
+    second = second_response.json()
+    assert second["refresh_token"] != first
+    third = _refresh(client, second["refresh_token"]).json()
+    assert third["refresh_token"] not in (first, second["refresh_token"])
+    idt = claims(third["id_token"])
+    assert "nonce" not in idt and idt["oid"]
+
+
+def test_refresh_after_tokens_valid_from_is_50173(client: TestClient, idp_app: Starlette,
+                                                  clock: MockClock) -> None:
+    rt = tokens_for(client)["refresh_token"]
+    clock.advance(timedelta(minutes=1))
+    alice = idp_app.state.idp.store.tenants[TENANT].find_user(ALICE)
+    alice.tokens_valid_from = clock.now()
+    body = _error(_refresh(client, rt), 50173)
+    assert body["error"] == "invalid_grant" and body["suberror"] == "bad_token"
+
+
+def test_refresh_for_a_disabled_user_is_50057(client: TestClient, idp_app: Starlette) -> None:
+    rt = tokens_for(client)["refresh_token"]
+    idp_app.state.idp.store.tenants[TENANT].find_user(ALICE).enabled = False
+    assert _error(_refresh(client, rt), 50057)["error"] == "invalid_grant"
+
+
+def test_refresh_for_an_unconsented_scope_is_65001(client: TestClient) -> None:
+    rt = tokens_for(client)["refresh_token"]
+    body = _error(_refresh(client, rt, scope="api://other-app/Files.Read"), 65001)
+    assert body["suberror"] == "consent_required"
+
+
+def test_garbage_refresh_token(client: TestClient) -> None:
+    response = _refresh(client, "not-a-refresh-token")
+    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+
+
+# --- client credentials -----------------------------------------------------------------------
+
+def test_client_credentials(client: TestClient) -> None:
+    response = _cc(client)
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"token_type", "expires_in", "ext_expires_in", "access_token"}
+    at = verified(client, body["access_token"], audience="00000003-0000-0000-c000-000000000000")
+    assert at["idtyp"] == "app" and "scp" not in at and at["appid"] == CLIENT_ID
+    assert at["sub"] == at["oid"]
+
+
+@pytest.mark.parametrize("scope", ["https://graph.microsoft.com/User.Read",
+                                   "https://graph.microsoft.com/.default openid", "openid"])
+def test_client_credentials_needs_one_default_scope_1002012(client: TestClient,
+                                                            scope: str) -> None:
+    body = _error(_cc(client, scope=scope), 1002012)
+    assert body["error"] == "invalid_scope"
+    assert "/.default" in body["error_description"]
+
+
+def test_client_credentials_on_common_is_9001023(client: TestClient) -> None:
+    response = client.post(paths("common", "2.0")["token"], data={
+        "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET,
+        "scope": GRAPH_DEFAULT})
+    _error(response, 9001023)
+
+
+def test_client_credentials_v1_uses_resource(client: TestClient) -> None:
+    response = client.post(TOKEN_V1, data={
+        "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET,
+        "resource": "https://graph.microsoft.com/"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["resource"] == "https://graph.microsoft.com/"
+    assert isinstance(body["expires_in"], str) and body["expires_on"].isdigit()
+
+
+# --- client authentication: secrets -----------------------------------------------------------
+
+def test_secret_in_http_basic(client: TestClient) -> None:
+    raw = f"{quote_plus(CLIENT_ID)}:{quote_plus(SECRET)}".encode()
+    response = client.post(TOKEN, data={"grant_type": "client_credentials",
+                                        "scope": GRAPH_DEFAULT},
+                           headers={"Authorization": "Basic " + base64.b64encode(raw).decode()})
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.idp_config(SECRETS_CONFIG)
+def test_basic_with_url_encoded_special_characters(client: TestClient) -> None:
+    raw = f"{quote_plus(CLIENT_ID)}:{quote_plus(ODD_SECRET)}".encode()
+    response = client.post(TOKEN, data={"grant_type": "client_credentials",
+                                        "scope": GRAPH_DEFAULT},
+                           headers={"Authorization": "Basic " + base64.b64encode(raw).decode()})
+    assert response.status_code == 200, response.text
+    assert _cc(client, client_secret=ODD_SECRET).status_code == 200
+
+
+@pytest.mark.idp_config(SECRETS_CONFIG)
+def test_several_secrets_each_work_and_an_expired_one_is_7000222(client: TestClient,
+                                                                 clock: MockClock) -> None:
+    for secret in (SECRET, SECOND_SECRET, SHORT_SECRET):
+        assert _cc(client, client_secret=secret).status_code == 200
+    clock.advance(timedelta(days=2))
+    body = _error(_cc(client, client_secret=SHORT_SECRET), 7000222, 401)
+    assert body["error"] == "invalid_client"
+    assert f"app '{CLIENT_ID}' are expired" in body["error_description"]
+    assert _cc(client, client_secret=SECOND_SECRET).status_code == 200
+
+
+@pytest.mark.idp_config(SECRETS_CONFIG)
+def test_wrong_secret_or_the_secret_id_is_7000215(client: TestClient) -> None:
+    for wrong in ("wrong", SHORT_KEY_ID, SECRET[:-1]):
+        body = _error(_cc(client, client_secret=wrong), 7000215, 401)
+        assert body["error"] == "invalid_client"
+
+
+def test_default_secret_expires_after_180_days(client: TestClient, clock: MockClock) -> None:
+    clock.advance(timedelta(days=181))
+    _error(_cc(client), 7000222, 401)
+
+
+def test_no_credentials_is_7000218(client: TestClient) -> None:
+    body = _error(_cc(client, client_secret=""), 7000218, 401)
+    assert body["error"] == "invalid_client"
+
+
+@pytest.mark.idp_config(_config({"public_client": True}))
+def test_public_client_with_a_secret_is_700025(client: TestClient) -> None:
+    assert _error(_cc(client), 700025, 401)["error"] == "invalid_client"
+
+
+def test_unknown_client_is_700016(client: TestClient) -> None:
+    body = _error(_cc(client, client_id="11111111-2222-3333-4444-555555555555"), 700016)
+    assert body["error"] == "unauthorized_client"
+
+
+# --- client authentication: certificates ------------------------------------------------------
+
+def _assert(client: TestClient, assertion: str, **extra: str) -> httpx.Response:
+    return _cc(client, client_secret="", client_assertion=assertion,
+               client_assertion_type="urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+               **extra)
+
+
+AUD = f"{BASE}/{TENANT}/oauth2/v2.0/token"
+
+
+@pytest.mark.idp_config(CERT_CONFIG)
+def test_certificate_assertion_works(client: TestClient, clock: MockClock) -> None:
+    response = _assert(client, CERT.assertion(audience=AUD, now=clock.now()))
+    assert response.status_code == 200, response.text
+    assert claims(response.json()["access_token"])["appidacr"] == "2"
+
+
+@pytest.mark.idp_config(CERT_CONFIG)
+def test_certificate_assertion_for_a_code(client: TestClient, clock: MockClock) -> None:
+    grant = get_code(client)
+    response = redeem(client, grant, client_secret="",
+                      client_assertion=CERT.assertion(audience=AUD, now=clock.now()),
+                      client_assertion_type="urn:ietf:params:oauth:client-assertion-type:"
+                                            "jwt-bearer")
+    assert response.status_code == 200, response.text
+
+
+def _forged(cert: Certificate, signer: Certificate, **kw: Any) -> str:
+    fake = Certificate(signer.key, cert.cert)
+    return fake.assertion(**kw)
+
+
+@pytest.mark.idp_config(CERT_CONFIG)
+def test_bad_signature_is_700027(client: TestClient, clock: MockClock) -> None:
+    assertion = _forged(CERT, OTHER_CERT, audience=AUD, now=clock.now())
+    assert _error(_assert(client, assertion), 700027, 401)["error"] == "invalid_client"
+
+
+@pytest.mark.idp_config(CERT_CONFIG)
+def test_unregistered_certificate_is_700027(client: TestClient, clock: MockClock) -> None:
+    _error(_assert(client, OTHER_CERT.assertion(audience=AUD, now=clock.now())), 700027, 401)
+
+
+@pytest.mark.idp_config(CERT_CONFIG)
+def test_wrong_issuer_is_700021(client: TestClient, clock: MockClock) -> None:
+    assertion = CERT.assertion(audience=AUD, now=clock.now(),
+                               iss="11111111-2222-3333-4444-555555555555")
+    _error(_assert(client, assertion, client_id=CLIENT_ID), 700021, 401)
+
+
+@pytest.mark.idp_config(CERT_CONFIG)
+def test_expired_assertion_is_700024(client: TestClient, clock: MockClock) -> None:
+    assertion = CERT.assertion(audience=AUD, now=clock.now() - timedelta(hours=2))
+    _error(_assert(client, assertion), 700024, 401)
+
+
+@pytest.mark.idp_config(CERT_CONFIG)
+def test_assertion_without_x5t_is_5002723(client: TestClient, clock: MockClock) -> None:
+    assertion = CERT.assertion(audience=AUD, now=clock.now(), header={})
+    _error(_assert(client, assertion), 5002723, 401)
+
+
+@pytest.mark.idp_config(CERT_CONFIG)
+def test_hs256_assertion_is_5002738(client: TestClient, clock: MockClock) -> None:
+    now = int(clock.now().timestamp())
+    assertion = jwt.encode({"aud": AUD, "iss": CLIENT_ID, "sub": CLIENT_ID, "exp": now + 600,
+                            "nbf": now}, "s" * 32, algorithm="HS256",
+                           headers={"x5t": CERT.x5t})
+    body = _error(_assert(client, assertion), 5002738, 401)
+    assert "RS256,RS384,RS512" in body["error_description"]
