@@ -4,12 +4,15 @@ import contextlib
 import json
 import os
 import re
+import select
+import socket
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -214,3 +217,64 @@ def test_password_fields_are_masked_in_screenshots(tmp_path: Path) -> None:
             assert page.screenshot() != unmasked
         finally:
             browser.close()
+
+
+@pytest.fixture
+def browser_server() -> Iterator[str]:
+    """A local Playwright browser server (what a grid provides), launching our Chromium."""
+    choice = resolve()
+    if choice.kind == "remote":
+        assert choice.ws_endpoint is not None
+        yield choice.ws_endpoint
+        return
+    server = subprocess.Popen(
+        [sys.executable, "-m", "playwright", "run-server", "--host", "127.0.0.1", "--port", "0"]
+        + ["--unsafe"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        ready, _, _ = select.select([server.stdout], [], [], 30)
+        assert ready, "the Playwright browser server did not start"
+        line = server.stdout.readline()
+        match = re.search(r"ws://\S+", line)
+        assert match, line
+        launch_options: dict[str, object] = {"args": list(choice.args)}
+        if choice.executable_path:
+            launch_options["executablePath"] = choice.executable_path
+        yield f"{match.group(0)}?launch-options={quote(json.dumps(launch_options))}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        if server.stdout is not None:
+            server.stdout.close()
+
+
+def test_a_remote_browser_server_runs_the_scenarios(
+    tmp_path: Path, browser_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        ["run", "--catalogue", CATALOGUE, "--only", "toy.pass.form", "--workers", "1"]
+        + ["--report", str(tmp_path), "--browser-ws-endpoint", browser_server]
+    )
+    assert code == 0, capsys.readouterr().out
+    assert _results(tmp_path)["toy.pass.form"]["status"] == "passed"
+
+
+def test_an_unreachable_browser_server_is_an_error_not_a_local_fallback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+        endpoint = f"ws://127.0.0.1:{sock.getsockname()[1]}/"
+        code = main(
+            ["run", "--catalogue", CATALOGUE, "--only", "toy.pass.heading", "--workers", "1"]
+            + ["--report", str(tmp_path), "--browser-ws-endpoint", endpoint]
+        )
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "ERROR toy.pass.heading" in out
+    assert "could not start" in out
