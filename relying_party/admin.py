@@ -87,7 +87,9 @@ def edit_connection(
 ) -> Connection:
     """Apply admin changes (absent fields keep their value); ends sessions if disabled."""
     merged: dict[str, object] = {**connection_values(connection), **changes}
-    data = parse_connection_input(merged, creating=False)
+    data = parse_connection_input(
+        merged, creating=False, allow_http=rp.settings.allow_http_idp
+    )
     updated = replace(
         connection,
         name=data.name,
@@ -221,7 +223,9 @@ async def create_connection(request: Request) -> Response:
         return _csrf_refused(request)
     rp = state_of(request)
     try:
-        data = parse_connection_input(fields, creating=True)
+        data = parse_connection_input(
+            fields, creating=True, allow_http=rp.settings.allow_http_idp
+        )
     except ValidationError as exc:
         return _page(request, status=400, values=fields, errors=exc.errors)
     connection = new_connection(rp, data)

@@ -122,7 +122,7 @@ async def list_or_create(request: Request) -> Response:
     if isinstance(body, Response):
         return body
     try:
-        data = parse_connection_input(body, creating=True)
+        data = parse_connection_input(body, creating=True, allow_http=rp.settings.allow_http_idp)
     except ValidationError as exc:
         return _invalid(exc)
     connection = new_connection(rp, data)

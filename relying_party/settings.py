@@ -54,6 +54,9 @@ class Settings:
 
     secret_expiry_warning_days: int = 30
 
+    allow_http_idp: bool = False
+    """Accept plain-http provider URLs on any host; http on loopback hosts is always accepted."""
+
     scopes: tuple[str, ...] = ("openid", "profile", "email")
 
     partner_support_contact: str = "support@partner-app.example"
