@@ -18,9 +18,11 @@ prints the current choice.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -258,20 +260,40 @@ _HELP = (
 )
 
 
-def _run_quiet(cmd: Sequence[str], timeout: float, env: Mapping[str, str] | None = None) -> bool:
+def _run_quiet(
+    cmd: Sequence[str],
+    timeout: float,
+    env: Mapping[str, str] | None = None,
+    *,
+    show_failure: bool = False,
+) -> bool:
+    """Run ``cmd`` without its output; on failure optionally show the output's last lines."""
     try:
-        completed = subprocess.run(
+        process = subprocess.Popen(
             list(cmd),
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            timeout=timeout,
-            check=False,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             env=None if env is None else dict(env),
+            start_new_session=True,  # so a timeout can stop the whole process group
         )
-    except (OSError, subprocess.TimeoutExpired):
+    except OSError as exc:
+        if show_failure:
+            print(f"browser: {' '.join(cmd)}: {exc}", file=sys.stderr)
         return False
-    return completed.returncode == 0
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        if show_failure:
+            print(f"browser: {' '.join(cmd)} took over {timeout:g}s", file=sys.stderr)
+        return False
+    if process.returncode != 0 and show_failure:
+        tail = output.decode(errors="replace").splitlines()[-15:]
+        print(f"browser: {' '.join(cmd)} failed:", *tail, sep="\n  ", file=sys.stderr)
+    return process.returncode == 0
 
 
 def _install_playwright_chromium(timeout: float) -> bool:
@@ -295,7 +317,9 @@ def _apt_install_chromium(prefix: list[str]) -> bool:
     update = [*prefix, "apt-get", "-o", lock, "update"]
     install = [*prefix, "apt-get", "-o", lock, "install", "-y", "--no-install-recommends"]
     install.append("chromium")
-    return _run_quiet(update, 600, env) and _run_quiet(install, 900, env)
+    return _run_quiet(update, 600, env, show_failure=True) and _run_quiet(
+        install, 900, env, show_failure=True
+    )
 
 
 def ensure(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -232,3 +233,11 @@ def test_main_reports_failure_with_a_non_zero_exit(
     monkeypatch.setattr(browser, "ensure", unavailable)
     assert browser.main(["ensure"]) == 1
     assert "nothing here" in capsys.readouterr().err
+
+
+def test_installers_are_bounded_by_their_timeout() -> None:
+    started = time.monotonic()
+    assert browser._run_quiet(["sh", "-c", "sleep 30 & wait"], 0.3) is False
+    assert time.monotonic() - started < 5
+    assert browser._run_quiet(["sh", "-c", "exit 0"], 5) is True
+    assert browser._run_quiet(["sh", "-c", "exit 1"], 5) is False
