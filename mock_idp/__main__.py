@@ -1,0 +1,117 @@
+"""``python -m mock_idp``: serve the mock provider.
+
+The first line printed is the base URL (flushed at once, so scripts can read it with ``--port 0``);
+with ``--https`` the next line names the CA certificate to trust. A bad config is one line on
+stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from .config import ConfigError, IdpConfig
+from .testing import bind_socket, server_config, url_host
+from .tls import TlsFiles, ensure_tls_files
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m mock_idp",
+                                     description="An Entra ID-faithful mock identity provider.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8400, help="port; 0 picks a free one")
+    parser.add_argument("--config", metavar="IDP_TOML", help="tenants, apps and users "
+                        "(default: the embedded Contoso directory)")
+    parser.add_argument("--https", action="store_true",
+                        help="serve TLS with a locally generated CA and server certificate")
+    parser.add_argument("--tls-dir", metavar="DIR",
+                        help="where the CA and server certificate live (reused while valid)")
+    parser.add_argument("--public-url", metavar="URL",
+                        help="issuer/base URL when the mock sits behind a proxy or container name")
+    parser.add_argument("--log-level", default="warning", choices=LOG_LEVELS)
+    args = parser.parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        parser.error("--port must be between 0 and 65535")
+    if args.public_url:
+        parts = urlsplit(args.public_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            parser.error("--public-url must be an absolute http(s) URL")
+    return args
+
+
+def load_config(args: argparse.Namespace) -> IdpConfig:
+    overrides = {"public_url": args.public_url.rstrip("/")} if args.public_url else {}
+    if args.config:
+        return IdpConfig.from_toml(args.config, **overrides)
+    return IdpConfig.default(**overrides)
+
+
+def summary(config: IdpConfig, base: str) -> list[str]:
+    lines = []
+    for tenant in config.tenants:
+        lines.append(f"Tenant {tenant.name}: {tenant.id} ({tenant.domain})")
+        lines.append(f"  authority {(config.public_url or base)}/{tenant.id}")
+        for app in tenant.apps:
+            note = ", assignment required" if app.assignment_required else ""
+            lines.append(f"  app  {app.client_id}  {app.name} ({len(app.secrets)} secret(s)"
+                         f"{note})")
+        for user in tenant.users:
+            note = "" if user.enabled else "  (disabled)"
+            lines.append(f"  user {user.upn}  {user.name}{note}")
+    return lines
+
+
+def _fail(message: str) -> int:
+    print(f"mock_idp: error: {message}", file=sys.stderr, flush=True)
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        config = load_config(args)
+        from .app import create_app
+
+        app = create_app(config)
+    except (ConfigError, OSError, TypeError, ValueError, AttributeError, KeyError) as exc:
+        return _fail(f"invalid config {args.config or '(embedded default)'}: {exc}")
+    tls: TlsFiles | None = None
+    if args.https:
+        hosts = [args.host]
+        if args.public_url:
+            hosts.append(urlsplit(args.public_url).hostname or "")
+        try:
+            tls = ensure_tls_files(args.tls_dir, hosts)
+        except (OSError, ValueError) as exc:
+            return _fail(f"cannot prepare TLS files in {args.tls_dir or 'a temporary dir'}: "
+                         f"{exc}")
+    try:
+        sock = bind_socket(args.host, args.port)
+    except OSError as exc:
+        return _fail(f"cannot listen on {args.host}:{args.port}: {exc}")
+    port = sock.getsockname()[1]
+    base = f"{'https' if tls else 'http'}://{url_host(args.host)}:{port}"
+    print(base, flush=True)
+    if tls is not None:
+        print(f"CA certificate: {tls.ca_cert}", flush=True)
+    if config.public_url:
+        print(f"Public URL: {config.public_url}")
+    print("\n".join(summary(config, base)), flush=True)
+    import uvicorn
+
+    access_log = args.log_level in ("info", "debug", "trace")
+    server = uvicorn.Server(server_config(app, ssl=tls, log_level=args.log_level,
+                                          access_log=access_log))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+    return 0 if server.started else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,313 @@
+"""Running the mock provider from tests: a real server on an ephemeral port, in a thread.
+
+``run_in_thread(app)`` serves any ASGI app; :class:`MockIdp` starts the provider itself and
+offers helpers that arrange the directory through its Graph-shaped API::
+
+    with MockIdp() as idp:
+        secret = idp.add_secret(REFERENCE_RP_CLIENT_ID, end=timedelta(days=1))
+        ...  # point the app under test at idp.authority
+        idp.advance(days=2)  # the secret has now expired
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import httpx
+import uvicorn
+from starlette.types import ASGIApp
+
+from .clock import MockClock
+from .config import IdpConfig
+from .tls import TlsFiles, ensure_tls_files
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    base_url: str
+    port: int
+
+    def url(self, path: str = "/") -> str:
+        return self.base_url + "/" + path.lstrip("/")
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening socket bound before the server starts, so the port is known and kept."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def url_host(host: str) -> str:
+    """The host as it appears in a URL: unspecified addresses become loopback, IPv6 bracketed."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return host
+    return f"[{address}]" if address.version == 6 else str(address)
+
+
+def server_config(app: ASGIApp, *, ssl: TlsFiles | None, log_level: str,
+                  access_log: bool = False) -> uvicorn.Config:
+    return uvicorn.Config(
+        app, lifespan="on", log_level=log_level, access_log=access_log,
+        ssl_certfile=str(ssl.cert) if ssl else None, ssl_keyfile=str(ssl.key) if ssl else None,
+    )
+
+
+@contextmanager
+def run_in_thread(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0,
+                  ssl: TlsFiles | None = None, startup_timeout: float = 5.0,
+                  shutdown_timeout: float = 5.0, log_level: str = "warning"
+                  ) -> Iterator[RunningServer]:
+    """Serve ``app`` with uvicorn in a daemon thread until the block ends."""
+    sock = bind_socket(host, port)
+    bound_port: int = sock.getsockname()[1]
+    server = uvicorn.Server(server_config(app, ssl=ssl, log_level=log_level))
+    exit_codes: list[object] = []
+
+    def serve() -> None:
+        try:
+            server.run(sockets=[sock])
+        except SystemExit as exc:  # uvicorn's way of reporting a failed startup
+            exit_codes.append(exc.code)
+
+    thread = threading.Thread(target=serve, daemon=True, name=f"mock-idp-server-{bound_port}")
+    thread.start()
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError(f"the server stopped during startup (exit {exit_codes})")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the server did not start within {startup_timeout} s")
+            time.sleep(0.005)
+        scheme = "https" if ssl else "http"
+        yield RunningServer(base_url=f"{scheme}://{url_host(host)}:{bound_port}",
+                            port=bound_port)
+    finally:
+        server.should_exit = True
+        thread.join(shutdown_timeout)
+        sock.close()
+        if thread.is_alive():
+            raise TimeoutError(f"the server did not stop within {shutdown_timeout} s")
+
+
+# --- the provider as a test fixture ---------------------------------------------------------
+
+class MockIdpError(RuntimeError):
+    """A management-API call made by a :class:`MockIdp` helper was refused."""
+
+
+@dataclass(frozen=True)
+class TestUser:
+    __test__: ClassVar[bool] = False
+
+    id: str
+    upn: str
+    password: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class RegisteredApp:
+    object_id: str
+    client_id: str
+    display_name: str
+
+
+class MockIdp:
+    """The provider on an ephemeral port, with helpers for arranging tests.
+
+    ``config`` defaults to :meth:`IdpConfig.default`; its clock must be a :class:`MockClock`
+    for :meth:`advance`. With ``https=True`` a local CA is made (or reused from ``tls_dir``) and
+    :attr:`ca_file` names it.
+    """
+
+    def __init__(self, config: IdpConfig | None = None, *, https: bool = False,
+                 tls_dir: str | Path | None = None, host: str = "127.0.0.1",
+                 port: int = 0) -> None:
+        self.config = config or IdpConfig.default()
+        self.https = https
+        self.tls_dir = tls_dir
+        self.host = host
+        self._port = port
+        self.tls: TlsFiles | None = None
+        self._stack = ExitStack()
+        self._server: RunningServer | None = None
+        self._http: httpx.Client | None = None
+        self._app: Starlette | None = None
+
+    def __enter__(self) -> MockIdp:
+        from .app import create_app
+
+        try:
+            self._app = create_app(self.config)
+            if self.https:
+                self.tls = ensure_tls_files(self.tls_dir, [self.host])
+            self._server = self._stack.enter_context(
+                run_in_thread(self._app, host=self.host, port=self.port, ssl=self.tls))
+            verify = self.tls.client_context() if self.tls else True
+            self._http = self._stack.enter_context(
+                httpx.Client(base_url=self._server.base_url, verify=verify, timeout=10.0))
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._stack.close()
+        self._server = self._http = None
+
+    # --- where things are
+
+    @property
+    def server(self) -> RunningServer:
+        if self._server is None:
+            raise RuntimeError("MockIdp is not running; use it as a context manager")
+        return self._server
+
+    @property
+    def url(self) -> str:
+        return self.server.base_url
+
+    @property
+    def port(self) -> int:
+        return self._port if self._server is None else self._server.port
+
+    @property
+    def tenant_id(self) -> str:
+        return self.config.tenants[0].id
+
+    @property
+    def tenant_domain(self) -> str:
+        return self.config.tenants[0].domain
+
+    @property
+    def authority(self) -> str:
+        return f"{self.url}/{self.tenant_id}"
+
+    @property
+    def ca_file(self) -> Path | None:
+        return self.tls.ca_cert if self.tls else None
+
+    @property
+    def clock(self) -> MockClock:
+        clock = self.config.clock
+        if not isinstance(clock, MockClock):
+            raise TypeError("this provider's clock is not a MockClock")
+        return clock
+
+    @property
+    def http(self) -> httpx.Client:
+        """A client for the running provider (base URL set, trusting its CA)."""
+        if self._http is None:
+            raise RuntimeError("MockIdp is not running; use it as a context manager")
+        return self._http
+
+    # --- arranging
+
+    def advance(self, *, seconds: float = 0, minutes: float = 0, hours: float = 0,
+                days: float = 0) -> datetime:
+        """Move the provider's clock forward (every expiry follows); returns the new now."""
+        return self.clock.advance(timedelta(seconds=seconds, minutes=minutes, hours=hours,
+                                            days=days))
+
+    def graph(self, method: str, path: str, *, json: dict[str, Any] | None = None,
+              tenant: str | None = None) -> httpx.Response:
+        """Call the management API (``path`` relative to ``/graph/{tenant}/v1.0``)."""
+        url = f"/graph/{tenant or self.tenant_id}/v1.0/{path.lstrip('/')}"
+        response = self.http.request(method, url, json=json)
+        if response.is_error:
+            raise MockIdpError(f"{method} {url}: {response.status_code} {response.text}")
+        return response
+
+    def add_user(self, upn: str, *, password: str | None = None,
+                 display_name: str | None = None, enabled: bool = True,
+                 assign_to: Sequence[str] = (), tenant: str | None = None) -> TestUser:
+        """Create a user; a bare name gets the tenant's domain. ``assign_to``: client ids."""
+        if "@" not in upn:
+            upn = f"{upn}@{self._domain(tenant)}"
+        local = upn.split("@")[0]
+        password = password or f"P@ssw0rd-{local}"
+        name = display_name or local.capitalize()
+        body = {"userPrincipalName": upn, "displayName": name, "accountEnabled": enabled,
+                "mailNickname": local, "passwordProfile": {"password": password}}
+        created = self.graph("POST", "users", json=body, tenant=tenant).json()
+        user = TestUser(id=created["id"], upn=created["userPrincipalName"], password=password,
+                        display_name=name)
+        for client_id in assign_to:
+            self.assign(user.id, client_id, tenant=tenant)
+        return user
+
+    def add_app(self, display_name: str, *, redirect_uris: Sequence[str] = (),
+                client_id: str | None = None, logout_url: str | None = None,
+                assignment_required: bool = False, tenant: str | None = None) -> RegisteredApp:
+        body: dict[str, Any] = {
+            "displayName": display_name, "appRoleAssignmentRequired": assignment_required,
+            "web": {"redirectUris": list(redirect_uris), "logoutUrl": logout_url},
+        }
+        if client_id is not None:
+            body["appId"] = client_id
+        created = self.graph("POST", "applications", json=body, tenant=tenant).json()
+        return RegisteredApp(object_id=created["id"], client_id=created["appId"],
+                             display_name=created["displayName"])
+
+    def add_secret(self, client_id: str, *, end: datetime | timedelta | None = None,
+                   start: datetime | None = None, display_name: str = "test secret",
+                   tenant: str | None = None) -> str:
+        """Add a client secret and return its value; ``end`` may be relative to the mock now."""
+        if isinstance(end, timedelta):
+            end = (start or self.clock.now()) + end
+        credential: dict[str, Any] = {"displayName": display_name}
+        if start is not None:
+            credential["startDateTime"] = start.isoformat()
+        if end is not None:
+            credential["endDateTime"] = end.isoformat()
+        response = self.graph("POST", f"applications(appId='{client_id}')/addPassword",
+                              json={"passwordCredential": credential}, tenant=tenant)
+        secret: str = response.json()["secretText"]
+        return secret
+
+    def assign(self, user: str, client_id: str, *, role: str | None = None,
+               tenant: str | None = None) -> None:
+        """Assign a user (id or UPN) to an app, with default access or the named app role."""
+        self.graph("POST", f"users/{user}/appRoleAssignments", tenant=tenant, json={
+            "resourceId": client_id,
+            "appRoleId": role or "00000000-0000-0000-0000-000000000000",
+        })
+
+    def _domain(self, tenant: str | None) -> str:
+        if tenant is None:
+            return self.tenant_domain
+        for t in self.http.get("/_mock/tenants").json()["tenants"]:
+            if tenant.lower() in (t["id"], t["domain"]):
+                domain: str = t["domain"]
+                return domain
+        raise MockIdpError(f"no tenant {tenant!r}")

@@ -1,0 +1,176 @@
+"""``python -m mock_idp`` as a user runs it: first line, startup time, --https, bad config."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mock_idp.config import DEFAULT_TENANT_ID
+from mock_idp.testing import run_in_thread
+from mock_idp.tls import TlsFiles
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Cli:
+    process: subprocess.Popen[str]
+    started: float
+    lines: list[str]
+
+    def line(self, index: int, timeout: float = 10.0) -> str:
+        deadline = time.monotonic() + timeout
+        while len(self.lines) <= index:
+            if time.monotonic() > deadline or (self.process.poll() is not None
+                                               and len(self.lines) <= index):
+                err = self.process.stderr.read() if self.process.stderr else ""
+                raise AssertionError(f"no output line {index}; stderr: {err}")
+            time.sleep(0.005)
+        return self.lines[index]
+
+
+def command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "mock_idp", *args]
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+@contextmanager
+def serve(*args: str) -> Iterator[Cli]:
+    started = time.monotonic()
+    process = subprocess.Popen(command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, cwd=REPO, env=env())
+    cli = Cli(process, started, [])
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for raw in process.stdout:
+            cli.lines.append(raw.rstrip("\n"))
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    try:
+        yield cli
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        reader.join(timeout=5)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def test_serves_discovery_within_a_second() -> None:
+    with serve("--port", "0") as cli:
+        base = cli.line(0)
+        assert base.startswith("http://127.0.0.1:")
+        discovery = f"{base}/{DEFAULT_TENANT_ID}/v2.0/.well-known/openid-configuration"
+        response = httpx.get(discovery, timeout=5.0)
+        elapsed = time.monotonic() - cli.started
+        assert response.status_code == 200
+        assert response.json()["issuer"] == f"{base}/{DEFAULT_TENANT_ID}/v2.0"
+        assert elapsed < 1.0, f"discovery served after {elapsed:.2f} s"
+        assert httpx.get(f"{base}/_mock/health").json()["status"] == "ok"
+        cli.line(2)
+        summary = "\n".join(cli.lines)
+        assert "contoso.onmicrosoft.com" in summary and "(disabled)" in summary
+
+
+def test_https_prints_the_ca_and_verifies_with_it(tmp_path: Path) -> None:
+    tls_dir = tmp_path / "tls"
+    with serve("--port", "0", "--https", "--tls-dir", str(tls_dir)) as cli:
+        base = cli.line(0)
+        assert base.startswith("https://127.0.0.1:")
+        ca_line = cli.line(1)
+        assert ca_line == f"CA certificate: {tls_dir / 'ca.pem'}"
+        files = TlsFiles.in_directory(tls_dir)
+        with httpx.Client(verify=files.client_context()) as client:
+            doc = client.get(f"{base}/{DEFAULT_TENANT_ID}/v2.0/.well-known/openid-configuration")
+            assert doc.json()["issuer"].startswith("https://127.0.0.1:")
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"{base}/_mock/health")
+
+
+def test_public_url_sets_the_issuer() -> None:
+    with serve("--port", "0", "--public-url", "https://idp.example.test/") as cli:
+        base = cli.line(0)
+        doc = httpx.get(f"{base}/{DEFAULT_TENANT_ID}/v2.0/.well-known/openid-configuration")
+        assert doc.json()["issuer"] == f"https://idp.example.test/{DEFAULT_TENANT_ID}/v2.0"
+        assert cli.line(1) == "Public URL: https://idp.example.test"
+
+
+def test_serves_a_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "idp.toml"
+    config.write_text(
+        '[[tenants]]\nid = "0b6f3c2a-7d41-4e9b-8a35-c2d1e0f9a874"\n'
+        'domain = "fabrikam.onmicrosoft.com"\nname = "Fabrikam"\n'
+        '[[tenants.users]]\nupn = "zoe@fabrikam.onmicrosoft.com"\nname = "Zoe"\npassword = "pw"\n'
+    )
+    with serve("--port", "0", "--config", str(config)) as cli:
+        base = cli.line(0)
+        users = httpx.get(f"{base}/graph/fabrikam.onmicrosoft.com/v1.0/users").json()["value"]
+        assert [u["userPrincipalName"] for u in users] == ["zoe@fabrikam.onmicrosoft.com"]
+
+
+@pytest.mark.parametrize(("toml", "needle"), [
+    ("[[tenants]]\nid = 'nope'\ndomain = 'a.test'\n", "id must be a GUID"),
+    ("tenants = 5\n", "invalid config"),
+    ("[[tenants]\n", "cannot read"),
+    ("colour = 'blue'\n[[tenants]]\nid = '0b6f3c2a-7d41-4e9b-8a35-c2d1e0f9a874'\n"
+     "domain = 'a.test'\n", "colour"),
+    ("[[tenants]]\nid = '0b6f3c2a-7d41-4e9b-8a35-c2d1e0f9a874'\ndomain = 'a.test'\n"
+     "[[tenants.apps]]\nclient_id = 'c'\n[[tenants.apps.certificates]]\npem = 'garbage'\n",
+     "invalid config"),
+    ("[[tenants]]\nid = '0b6f3c2a-7d41-4e9b-8a35-c2d1e0f9a874'\ndomain = 'a.test'\n"
+     "[[tenants.apps]]\nclient_id = 'c'\n[[tenants.apps.certificates]]\n"
+     "pem_file = 'missing.pem'\n", "missing.pem"),
+])
+def test_bad_config_is_one_line_and_exit_2(tmp_path: Path, toml: str, needle: str) -> None:
+    config = tmp_path / "idp.toml"
+    config.write_text(toml)
+    result = subprocess.run(command("--port", "0", "--config", str(config)), cwd=REPO, env=env(),
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert needle in result.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ("--config", "does-not-exist.toml"),
+    ("--port", "70000"),
+    ("--public-url", "idp.example.test"),
+    ("--log-level", "loud"),
+])
+def test_bad_arguments_exit_2(args: tuple[str, ...]) -> None:
+    result = subprocess.run(command(*args), cwd=REPO, env=env(), capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and result.stderr.strip()
+
+
+def test_a_taken_port_exits_2() -> None:
+    from starlette.applications import Starlette
+
+    with run_in_thread(Starlette()) as server:
+        result = subprocess.run(command("--port", str(server.port)), cwd=REPO, env=env(),
+                                capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert "cannot listen" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,126 @@
+"""run_in_thread and MockIdp: real servers on ephemeral ports, for tests in other projects."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from mock_idp.clock import MockClock
+from mock_idp.config import REFERENCE_RP_CLIENT_ID, IdpConfig
+from mock_idp.testing import MockIdp, MockIdpError, run_in_thread, url_host
+
+
+def hello_app() -> Starlette:
+    return Starlette(routes=[Route("/hello", lambda request: PlainTextResponse("hi"))])
+
+
+def test_run_in_thread_serves_and_stops() -> None:
+    with run_in_thread(hello_app()) as server:
+        assert server.port > 0
+        assert server.base_url == f"http://127.0.0.1:{server.port}"
+        assert httpx.get(server.url("hello")).text == "hi"
+        assert httpx.get(server.url("/hello")).text == "hi"
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(server.url("/hello"), timeout=1.0)
+
+
+def test_two_servers_side_by_side() -> None:
+    with run_in_thread(hello_app()) as one, run_in_thread(hello_app()) as two:
+        assert one.port != two.port
+        assert httpx.get(two.url("/hello")).status_code == 200
+
+
+def test_a_failing_startup_is_reported() -> None:
+    @asynccontextmanager
+    async def broken(app: Starlette) -> AsyncIterator[None]:
+        raise RuntimeError("no database")
+        yield
+
+    with pytest.raises(RuntimeError, match="startup"):
+        with run_in_thread(Starlette(lifespan=broken), startup_timeout=3.0):
+            pass
+
+
+def test_a_taken_port_is_an_error() -> None:
+    with run_in_thread(hello_app()) as server:
+        with pytest.raises(OSError):
+            with run_in_thread(hello_app(), port=server.port):
+                pass
+
+
+def test_url_host() -> None:
+    assert url_host("0.0.0.0") == "127.0.0.1"
+    assert url_host("::") == "[::1]"
+    assert url_host("::1") == "[::1]"
+    assert url_host("localhost") == "localhost"
+
+
+@pytest.mark.skipif(not socket.has_ipv6, reason="no IPv6")
+def test_run_in_thread_on_ipv6_loopback() -> None:
+    try:
+        ctx = run_in_thread(hello_app(), host="::1")
+        server = ctx.__enter__()
+    except OSError:
+        pytest.skip("IPv6 loopback unavailable")
+    try:
+        assert server.base_url.startswith("http://[::1]:")
+        assert httpx.get(server.url("/hello")).text == "hi"
+    finally:
+        ctx.__exit__(None, None, None)
+
+
+def test_mock_idp_serves_the_provider() -> None:
+    with MockIdp() as idp:
+        assert idp.authority == f"{idp.url}/{idp.tenant_id}"
+        doc = idp.http.get(f"/{idp.tenant_id}/v2.0/.well-known/openid-configuration").json()
+        assert doc["issuer"] == f"{idp.authority}/v2.0"
+        assert idp.http.get("/_mock/health").json()["status"] == "ok"
+        assert idp.ca_file is None
+
+
+def test_mock_idp_helpers_and_the_clock() -> None:
+    clock = MockClock()
+    with MockIdp(IdpConfig.default(clock=clock)) as idp:
+        assert idp.clock is clock
+        user = idp.add_user("erin", assign_to=[REFERENCE_RP_CLIENT_ID])
+        assert user.upn == f"erin@{idp.tenant_domain}" and user.password == "P@ssw0rd-erin"
+        assignments = idp.graph("GET", f"users/{user.upn}/appRoleAssignments").json()["value"]
+        assert [a["resourceDisplayName"] for a in assignments] == ["Reference relying party"]
+        app = idp.add_app("Widget", redirect_uris=["http://localhost/cb"])
+        assert app.client_id and app.display_name == "Widget"
+        secret = idp.add_secret(app.client_id, end=timedelta(days=1))
+        token_url = f"/{idp.tenant_id}/oauth2/v2.0/token"
+        form = {"grant_type": "client_credentials", "client_id": app.client_id,
+                "client_secret": secret, "scope": f"{app.client_id}/.default"}
+        assert idp.http.post(token_url, data=form).status_code == 200
+        before = clock.now()
+        after = idp.advance(days=2)
+        assert after - before >= timedelta(days=2)
+        expired = idp.http.post(token_url, data=form)
+        assert expired.status_code == 401
+        assert expired.json()["error_codes"] == [7000222]
+        with pytest.raises(MockIdpError, match="userPrincipalName"):
+            idp.add_user("mallory@fabrikam.example")
+
+
+def test_mock_idp_over_https() -> None:
+    with MockIdp(https=True) as idp:
+        assert idp.url.startswith("https://127.0.0.1:")
+        assert idp.ca_file is not None and idp.ca_file.exists()
+        assert idp.http.get("/_mock/health").status_code == 200
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"{idp.url}/_mock/health")
+
+
+def test_mock_idp_outside_its_block() -> None:
+    idp = MockIdp()
+    with pytest.raises(RuntimeError, match="context manager"):
+        _ = idp.url
