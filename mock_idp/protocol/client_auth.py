@@ -46,9 +46,10 @@ def read_credentials(form: Mapping[str, str], authorization: str | None) -> Clie
     assertion = form.get("client_assertion")
     if assertion and not client_id:
         try:
-            client_id = jwt.decode(assertion, options={"verify_signature": False}).get("iss")
+            iss = jwt.decode(assertion, options={"verify_signature": False}).get("iss")
         except jwt.PyJWTError:
-            client_id = None
+            iss = None
+        client_id = iss if isinstance(iss, str) else None
     return ClientCredentials(
         client_id=(client_id or "").strip().lower() or None, secret=secret,
         assertion=assertion, assertion_type=form.get("client_assertion_type"),

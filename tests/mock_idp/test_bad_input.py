@@ -146,6 +146,16 @@ def test_garbage_client_assertions(lenient: TestClient, assertion: str) -> None:
         "client_assertion": assertion, "client_assertion_type": ASSERTION_TYPE}))
 
 
+@pytest.mark.parametrize("iss", [123, ["a"], {"a": 1}, None, True])
+def test_assertion_issuer_of_the_wrong_type_without_client_id(lenient: TestClient,
+                                                              iss: object) -> None:
+    assertion = _raw_jwt({"alg": "RS256", "x5t": "abc"}, {"iss": iss})
+    body = _entra_json(lenient.post(TOKEN, data={
+        "grant_type": "client_credentials", "scope": GRAPH_DEFAULT,
+        "client_assertion": assertion, "client_assertion_type": ASSERTION_TYPE}), 900144)
+    assert "'client_id'" in body["error_description"]
+
+
 @pytest.mark.parametrize("resource", ["::::", "", "/", "https://nope.example/"])
 def test_garbage_resources_v1(lenient: TestClient, resource: str) -> None:
     _entra_json(lenient.post(paths(TENANT, "1.0")["token"], data={
