@@ -134,11 +134,15 @@ def run_scenario(
     status: Status = "passed"
     message: str | None = None
     details: str | None = None
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(options.timeout_ms)
-    if options.trace != "off":
-        context.tracing.start(title=item.id, screenshots=True, snapshots=True, sources=False)
-    page = context.new_page()
+    try:
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        context.set_default_timeout(options.timeout_ms)
+        if options.trace != "off":
+            context.tracing.start(title=item.id, screenshots=True, snapshots=True, sources=False)
+        page = context.new_page()
+    except Exception as exc:
+        message = f"no browser context: {_describe(exc)}"
+        return _error_result(item, message, worker, traceback.format_exc())
     ctx: ScenarioContext[object] | None = None
     try:
         with registry.around(worker_env, item) as env:

@@ -278,3 +278,23 @@ def test_an_unreachable_browser_server_is_an_error_not_a_local_fallback(
     assert code == 1
     assert "ERROR toy.pass.heading" in out
     assert "could not start" in out
+
+
+def test_a_lost_browser_fails_the_remaining_scenarios_without_stopping_the_run(
+    tmp_path: Path,
+) -> None:
+    registry = Registry()
+
+    @registry.scenario(id="lost.closes", title="closes", proves="p")
+    def closes(ctx: ScenarioContext[object]) -> None:
+        ctx.browser.close()
+
+    @registry.scenario(id="lost.after", title="after", proves="p")
+    def after(ctx: ScenarioContext[object]) -> None:
+        return None
+
+    summary = run(RunOptions(report_dir=tmp_path, workers=1), registry=registry)
+    after_result = summary.results[1]
+    assert after_result.status == "error"
+    assert "no browser context" in (after_result.message or "")
+    assert summary.exit_code == 1
