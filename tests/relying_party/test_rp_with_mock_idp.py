@@ -1,0 +1,172 @@
+"""The relying party against the project's Entra-shaped mock provider, all in-process.
+
+The browser is two ``TestClient`` s (one per host); the RP's back-channel calls reach the mock
+through ``httpx.ASGITransport``, and the mock's platform events reach the RP the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mock_idp import IdpConfig, MockClock
+from mock_idp import create_app as create_mock
+from relying_party import Settings, create_app
+
+B = "http://localhost:8400"
+RP = "http://127.0.0.1:8500"
+TID = "6f2c1a9e-3b7d-4e58-a1c4-92d0b7e5f318"
+CLIENT_ID = "2b8e4f61-9c3a-4d7e-b5f2-08a6c1d9e473"
+SECRET = "rp7Q~Reference.Relying.Party.Secret-Value01"
+
+
+class _Later:
+    """An ASGI app filled in after construction (the two apps call each other)."""
+
+    app: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert self.app is not None
+        await self.app(scope, receive, send)
+
+
+@dataclass
+class World:
+    rp: TestClient
+    idp: TestClient
+    clock: MockClock
+
+    def connection(self, version: str = "v2") -> str:
+        path = "oauth2/v2.0" if version == "v2" else "oauth2"
+        response = self.rp.post(
+            "/api/admin/connections",
+            json={
+                "authorization_uri": f"{B}/{TID}/{path}/authorize",
+                "token_url": f"{B}/{TID}/{path}/token",
+                "client_id": CLIENT_ID,
+                "client_secret": SECRET,
+                "secret_expires_on": (self.clock.now() + timedelta(days=180)).date().isoformat(),
+                "support_contact": "helpdesk@contoso.test",
+            },
+        )
+        assert response.status_code == 201, response.text
+        cid: str = response.json()["id"]
+        return cid
+
+    def through_idp(self, location: str, user: str = "alice") -> str:
+        """Follow the provider's pages as the browser, signing in when asked; return the
+        first URL that leads back to the relying party."""
+        while location.startswith(B):
+            response = self.idp.get(location)
+            if response.status_code == 200 and 'name="passwd"' in response.text:
+                ctx = re.search(r'name="ctx" value="([^"]+)"', response.text)
+                action = re.search(r'<form method="post" action="([^"]+)"', response.text)
+                assert ctx and action
+                target = action.group(1).replace("&amp;", "&")
+                response = self.idp.post(
+                    target if target.startswith("http") else B + target,
+                    data={"ctx": ctx.group(1), "login": f"{user}@contoso.onmicrosoft.com",
+                          "passwd": f"P@ssw0rd-{user}"},
+                )
+            assert response.status_code in (302, 303), response.text[:500]
+            location = response.headers["location"]
+        return location
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    clock = MockClock()
+    rp_later = _Later()
+    idp = create_mock(
+        IdpConfig.default(public_url=B, clock=clock),
+        http_client=httpx.AsyncClient(transport=httpx.ASGITransport(app=rp_later)),
+    )
+    settings = Settings(
+        db_path=str(tmp_path / "rp.db"),
+        public_url=RP,
+        clock=clock,
+        event_keys_url=f"{B}/.well-known/platform-event-keys.json",
+    )
+    rp_app = create_app(
+        settings, http_client=httpx.AsyncClient(transport=httpx.ASGITransport(app=idp))
+    )
+    rp_later.app = rp_app
+    with (
+        TestClient(rp_app, base_url=RP, follow_redirects=False) as rp,
+        TestClient(idp, base_url=B, follow_redirects=False) as idp_browser,
+    ):
+        yield World(rp=rp, idp=idp_browser, clock=clock)
+
+
+@pytest.mark.parametrize("version", ["v2", "v1"])
+def test_customer_sso_signs_in_and_out(world: World, version: str) -> None:
+    cid = world.connection(version)
+    location = world.rp.get(f"/sso/{cid}/portal").headers["location"]
+    callback = world.through_idp(location)
+    response = world.rp.get(callback)
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == "/portal"
+    me = world.rp.get("/api/me").json()
+    assert me["email"] == "alice@contoso.onmicrosoft.com"
+    assert me["issuer"].startswith(f"{B}/{TID}")
+
+    logout = world.rp.post("/logout")
+    assert logout.headers["location"].startswith(f"{B}/{TID}/")
+    assert world.rp.get("/api/me").status_code == 401
+    back = world.through_idp(logout.headers["location"])
+    assert back.startswith(f"{RP}/signed-out")
+    page = world.rp.get(back)
+    assert page.status_code == 200 and 'id="signed-out-unconfirmed"' not in page.text
+
+
+def test_expired_secret_ends_on_failure_page_with_aadsts7000222(world: World) -> None:
+    cid = world.connection()
+    world.clock.advance(timedelta(days=181))
+    world.rp.post(f"/api/admin/connections/{cid}/disable")  # reconnect: clear cached keys
+    world.rp.post(f"/api/admin/connections/{cid}/enable")
+    callback = world.through_idp(world.rp.get("/widget").headers["location"])
+    response = world.rp.get(callback)
+    assert response.status_code == 502
+    assert "AADSTS7000222" in response.text
+    assert "helpdesk@contoso.test" in response.text
+    ref = re.search(r'id="error-ref">([^<]+)<', response.text)
+    assert ref
+    record = world.rp.get(f"/api/admin/errors/{ref.group(1)}").json()
+    assert record["code"] == "client_secret_expired"
+    assert world.rp.get("/api/me").status_code == 401
+    health = world.rp.get(f"/api/admin/connections/{cid}").json()["health"]
+    assert health["secret_expired"] is True
+
+
+def test_partner_install_launch_and_user_logout(world: World) -> None:
+    installed = world.idp.post(
+        "/_mock/installations",
+        json={"app_id": CLIENT_ID, "tenant": TID, "events_url": f"{RP}/events"},
+    )
+    assert installed.status_code == 201, installed.text
+    [installation] = world.rp.get("/api/admin/installations").json()
+    iid = installation["installation_id"]
+
+    alice = world.idp.get(f"/graph/{TID}/v1.0/users/alice@contoso.onmicrosoft.com").json()
+    location = world.rp.get(f"/launch?installation_id={iid}&user_id={alice['id']}")
+    assert location.status_code == 302
+    assert f"login_hint={alice['id']}" in location.headers["location"]
+    response = world.rp.get(world.through_idp(location.headers["location"]))
+    assert response.status_code == 303, response.text
+    me = world.rp.get("/api/me").json()
+    assert me["platform_user_id"] == alice["id"]
+
+    sent = world.idp.post(
+        f"/_mock/installations/{iid}/logout",
+        json={"user_id": alice["id"], "user_email": "alice@contoso.onmicrosoft.com"},
+    )
+    assert sent.status_code == 200, sent.text
+    assert world.rp.get("/api/me").status_code == 401
