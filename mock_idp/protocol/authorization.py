@@ -166,7 +166,7 @@ def _max_age(req: AuthRequest, params: Mapping[str, str], app: Application) -> A
     raw = params.get("max_age")
     if raw is None:
         return req
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise RedirectError(EntraError(90014, {"name": "max_age"}), req)
     return replace(req, max_age=int(raw))
 

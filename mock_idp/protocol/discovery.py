@@ -90,7 +90,10 @@ def instance_discovery(base: str, authorization_endpoint: str | None, api_versio
     host = urlsplit(base).netloc.lower()
     tenant = "common"
     if authorization_endpoint:
-        parts = urlsplit(authorization_endpoint)
+        try:
+            parts = urlsplit(authorization_endpoint)
+        except ValueError:
+            return None
         if parts.netloc.lower() != host:
             return None
         segments = [p for p in parts.path.split("/") if p]

@@ -213,7 +213,8 @@ def test_bad_redirect_uris_render_the_error_page(lenient: TestClient,
 
 
 @pytest.mark.parametrize("overrides", [
-    {"max_age": "-1"}, {"max_age": "9" * 50}, {"max_age": "abc"},
+    {"max_age": "-1"}, {"max_age": "9" * 50}, {"max_age": "abc"}, {"max_age": "²"},
+    {"max_age": "١٢"},
     {"code_challenge": "abc", "code_challenge_method": "S512"},
     {"code_challenge_method": "S256"}, {"response_type": "code token"},
     {"response_type": "bogus"}, {"response_mode": "web_message"}, {"prompt": "bogus"},
@@ -279,3 +280,11 @@ def test_instance_discovery_without_an_endpoint(lenient: TestClient) -> None:
     response = _clean(lenient.get("/common/discovery/instance"))
     assert response.status_code == 200
     assert response.json()["tenant_discovery_endpoint"].startswith(BASE)
+
+
+@pytest.mark.parametrize("endpoint", ["http://[::1", "http://[bad/x", "::::", "%ff"])
+def test_instance_discovery_with_a_garbage_endpoint_is_50049(lenient: TestClient,
+                                                             endpoint: str) -> None:
+    body = _entra_json(lenient.get("/common/discovery/instance",
+                                   params={"authorization_endpoint": endpoint}), 50049)
+    assert body["error"] == "invalid_instance"
