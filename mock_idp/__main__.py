@@ -108,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                           access_log=access_log))
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after a clean shutdown
+        pass
     finally:
         sock.close()
     return 0 if server.started else 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -174,3 +175,14 @@ def test_a_taken_port_exits_2() -> None:
                                 capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
     assert "cannot listen" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_stops_cleanly() -> None:
+    with serve("--port", "0") as cli:
+        base = cli.line(0)
+        assert httpx.get(f"{base}/_mock/health").status_code == 200
+        cli.process.send_signal(signal.SIGINT)
+        assert cli.process.wait(timeout=10) == 0
+        assert cli.process.stderr is not None
+        assert "Traceback" not in cli.process.stderr.read()
