@@ -78,12 +78,15 @@ def create_app(config: IdpConfig | None = None, *,
         pass
     else:
         middleware.append(Middleware(RequestLogMiddleware))
+    from .endpoints.control import fallback_routes
+
     routes: list[BaseRoute] = [
         *_optional_routes(),
         *discovery.routes,
         *authorize.routes,
         *token.routes,
         *userinfo.routes,
+        *fallback_routes,
     ]
     app = Starlette(
         routes=routes, middleware=middleware, lifespan=lifespan,
@@ -95,7 +98,26 @@ def create_app(config: IdpConfig | None = None, *,
             install(app, state, http_client=http_client)
         else:
             install(app, state)
+    state.extensions["on_reset"] = _reset_extensions(state)
     return app
+
+
+def _reset_extensions(state: IdpState) -> Callable[[], None]:
+    """What ``POST /_mock/reset`` clears beyond the store: faults, notifications, platform."""
+
+    def reset() -> None:
+        for name in ("faults", "notifier", "platform"):
+            part = state.extensions.get(name)
+            if part is None:
+                continue
+            if name == "faults":
+                part.clear()
+            elif name == "notifier":
+                part.clear()
+            else:
+                part.reset()
+
+    return reset
 
 
 def _installers() -> list[Callable[..., object]]:

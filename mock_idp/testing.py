@@ -83,10 +83,17 @@ def server_config(app: ASGIApp, *, ssl: TlsFiles | None, log_level: str,
 @contextmanager
 def run_in_thread(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0,
                   ssl: TlsFiles | None = None, startup_timeout: float = 5.0,
-                  shutdown_timeout: float = 5.0, log_level: str = "warning"
-                  ) -> Iterator[RunningServer]:
-    """Serve ``app`` with uvicorn in a daemon thread until the block ends."""
-    sock = bind_socket(host, port)
+                  shutdown_timeout: float = 5.0, log_level: str = "warning",
+                  sock: socket.socket | None = None) -> Iterator[RunningServer]:
+    """Serve ``app`` with uvicorn in a daemon thread until the block ends.
+
+    Pass ``sock`` (from :func:`bind_socket`) when the app must know its own URL before it is
+    built; ``host`` and ``port`` are then ignored.
+    """
+    if sock is not None:
+        host = sock.getsockname()[0]
+    else:
+        sock = bind_socket(host, port)
     bound_port: int = sock.getsockname()[1]
     server = uvicorn.Server(server_config(app, ssl=ssl, log_level=log_level))
     exit_codes: list[object] = []
