@@ -61,7 +61,7 @@ async def _token(request: Request, version: str) -> Response:
     if not creds.client_id:
         raise EntraError(900144, {"name": "client_id"})
     if tenant is None:
-        if grant_type == "client_credentials":
+        if grant_type == "client_credentials" and segment.lower() in ("common", "consumers"):
             raise EntraError(9001023)
         found = state.store.find_app_any(creds.client_id)
         if found is None:

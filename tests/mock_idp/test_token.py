@@ -310,11 +310,21 @@ def test_client_credentials_needs_one_default_scope_1002012(client: TestClient,
     assert "/.default" in body["error_description"]
 
 
-def test_client_credentials_on_common_is_9001023(client: TestClient) -> None:
-    response = client.post(paths("common", "2.0")["token"], data={
+@pytest.mark.parametrize("segment", ["common", "consumers"])
+def test_client_credentials_on_common_is_9001023(client: TestClient, segment: str) -> None:
+    response = client.post(paths(segment, "2.0")["token"], data={
         "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET,
         "scope": GRAPH_DEFAULT})
-    _error(response, 9001023)
+    body = _error(response, 9001023)
+    assert "/organizations or tenant-specific endpoint" in body["error_description"]
+
+
+def test_client_credentials_on_organizations_uses_the_home_tenant(client: TestClient) -> None:
+    response = client.post(paths("organizations", "2.0")["token"], data={
+        "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET,
+        "scope": GRAPH_DEFAULT})
+    assert response.status_code == 200, response.text
+    assert claims(response.json()["access_token"])["tid"] == TENANT
 
 
 def test_client_credentials_v1_uses_resource(client: TestClient) -> None:
