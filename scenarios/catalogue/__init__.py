@@ -1,9 +1,34 @@
 """The scenarios ``make scenarios`` runs.
 
-Every module in this package is imported by the runner; each registers its scenarios with
-``@scenarios.scenario(...)``. One module also registers the per-worker environment with
-``@scenarios.default_registry.environment_factory`` (live mock provider and relying party on
-ephemeral ports) and, if needed, ``@scenarios.default_registry.around_scenario``.
+Every module in this package registers scenarios with ``@scenario(...)``. This module registers
+how they run: each scenario gets a fresh live stack (mock provider + reference relying party on
+ephemeral ports, sharing one clock), so no state leaks from one scenario to the next.
 """
 
 from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from scenarios import Scenario, WorkerInfo, default_registry
+from scenarios.live import LiveStack, StackOptions, live_stack
+
+
+@default_registry.environment_factory
+@contextlib.contextmanager
+def worker_environment(worker: WorkerInfo) -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix=f"sso-scenarios-{worker.index}-") as workdir:
+        yield Path(workdir)
+
+
+@default_registry.around_scenario
+@contextlib.contextmanager
+def fresh_stack(workdir: object, scenario: Scenario) -> Iterator[LiveStack]:
+    assert isinstance(workdir, Path)
+    options = StackOptions(connection="no-connection" not in scenario.tags)
+    scenario_dir = workdir / scenario.id
+    scenario_dir.mkdir(parents=True, exist_ok=True)
+    with live_stack(options, workdir=scenario_dir) as stack:
+        yield stack

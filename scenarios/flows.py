@@ -1,0 +1,81 @@
+"""Reusable journeys: plain functions over a page and a live stack, for scenarios and tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Page, Response, expect
+
+from scenarios.live import LiveStack, Person
+from scenarios.pages import FailurePage, IdpSignInPage, RpAppPage
+
+
+@dataclass
+class NavigationLog:
+    """Every main-frame document the browser received: (url, status)."""
+
+    page: Page
+    documents: list[tuple[str, int]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.page.on("response", self._record)
+
+    def _record(self, response: Response) -> None:
+        request = response.request
+        if request.resource_type == "document" and request.frame == self.page.main_frame:
+            self.documents.append((response.url, response.status))
+
+    def pages_shown_from(self, base_url: str) -> list[str]:
+        """Documents from ``base_url`` that rendered (not redirects)."""
+        host = urlsplit(base_url).netloc
+        return [url for url, status in self.documents
+                if urlsplit(url).netloc == host and not 300 <= status < 400]
+
+    def reset(self) -> None:
+        self.documents.clear()
+
+
+def sign_in_at_idp(page: Page, person: Person) -> None:
+    """Expect the provider's sign-in page and sign in on it."""
+    idp_page = IdpSignInPage(page)
+    expect(idp_page.heading).to_be_visible()
+    idp_page.sign_in_as(person.upn, person.password)
+
+
+def expect_signed_in(page: Page, person: Person, *, path: str | None = None) -> None:
+    app = RpAppPage(page)
+    expect(app.signed_in_as).to_contain_text(person.name)
+    if path is not None:
+        expect(page).to_have_url(f"{urlsplit(page.url).scheme}://{urlsplit(page.url).netloc}"
+                                 f"{path}")
+
+
+def first_login(page: Page, stack: LiveStack, person: Person, app: str = "widget") -> None:
+    """Follow a customer sign-in URL, sign in once at the provider, land on the app."""
+    page.goto(stack.sign_in_url(app))
+    sign_in_at_idp(page, person)
+    expect_signed_in(page, person, path=f"/{app}")
+
+
+def expect_failure(page: Page, stack: LiveStack, *, idp_code: str | None = None,
+                   contact: str | None = None) -> str:
+    """Expect the relying party's failure page; return its error reference, checked against
+    the admin error log."""
+    failure = FailurePage(page)
+    expect(failure.heading).to_be_visible()
+    expect(failure.contact).to_have_text(contact or stack.options.support_contact)
+    if idp_code is not None:
+        expect(failure.idp_error_code).to_contain_text(idp_code)
+    reference = failure.reference.inner_text().strip()
+    assert reference, "the failure page shows no error reference"
+    logged = stack.rp_error(reference)
+    assert logged.get("ref") == reference, f"error log has no entry for {reference}: {logged}"
+    me = page.request.get(stack.rp_url("/api/me"))
+    assert me.status == 401, f"/api/me answered {me.status} after a failed sign-in"
+    return reference
+
+
+def expect_signed_out(page: Page, stack: LiveStack) -> None:
+    me = page.request.get(stack.rp_url("/api/me"))
+    assert me.status == 401, f"/api/me answered {me.status}; the user is still signed in"
