@@ -93,6 +93,7 @@ def _assertion(app: Application, creds: ClientCredentials, *, now: datetime,
     thumb = header.get("x5t#S256") or header.get("x5t") or header.get("kid")
     if not thumb:
         raise EntraError(5002723)
+    thumb = _base64url(thumb)
     cert = next(
         (c for c in app.certificates if thumb in (c.x5t, c.x5t_s256, c.key_id)), None
     )
@@ -126,3 +127,10 @@ def _assertion(app: Application, creds: ClientCredentials, *, now: datetime,
     ):
         raise EntraError(700024)
     return "2"
+
+
+def _base64url(thumbprint: object) -> object:
+    """A thumbprint as unpadded base64url; MSAL Python sends it padded (``...=``)."""
+    if not isinstance(thumbprint, str):
+        return thumbprint
+    return thumbprint.rstrip("=").replace("+", "-").replace("/", "_")

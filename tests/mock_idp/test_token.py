@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from dataclasses import replace
 from datetime import timedelta
@@ -12,6 +13,7 @@ from urllib.parse import quote_plus
 import httpx
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
 from idp_testkit import (
     ALICE,
     BASE,
@@ -467,3 +469,18 @@ def test_hs256_assertion_is_5002738(client: TestClient, clock: MockClock) -> Non
                            headers={"x5t": CERT.x5t})
     body = _error(_assert(client, assertion), 5002738, 401)
     assert "RS256,RS384,RS512" in body["error_description"]
+
+
+@pytest.mark.idp_config(CERT_CONFIG)
+def test_padded_thumbprints_as_msal_python_sends_them(client: TestClient,
+                                                      clock: MockClock) -> None:
+    assertion = CERT.assertion(audience=AUD, now=clock.now(), header={"x5t": CERT.x5t + "="})
+    assert _assert(client, assertion).status_code == 200
+    sha256 = base64.urlsafe_b64encode(hashlib.sha256(CERT.cert.public_bytes(
+        serialization.Encoding.DER)).digest()).decode()
+    assert sha256.endswith("=")
+    fake = Certificate(CERT.key, CERT.cert)
+    body = {"aud": AUD, "iss": CLIENT_ID, "sub": CLIENT_ID, "exp": int(clock.now().timestamp())
+            + 600}
+    token = jwt.encode(body, fake.key, algorithm="PS256", headers={"x5t#S256": sha256})
+    assert _assert(client, token).status_code == 200
