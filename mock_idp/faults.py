@@ -10,6 +10,7 @@ per row of the relying-party check catalogue.
 from __future__ import annotations
 
 import asyncio
+import base64
 import secrets
 import threading
 import uuid
@@ -24,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from .endpoints.common import error_json, error_page
 from .errors import EntraError
 from .state import IdpState
 
@@ -43,6 +45,20 @@ KINDS = RESPONSE_KINDS | ID_TOKEN_KINDS | USERINFO_KINDS | LOGOUT_TOKEN_KINDS
 RESPONSE_ENDPOINTS = frozenset({"authorize", "signin", "token", "userinfo", "discovery",
                                 "jwks", "logout"})
 ID_TOKEN_ENDPOINTS = frozenset({"authorize", "token"})
+ENDPOINTS = RESPONSE_ENDPOINTS | {"logout_token"}
+BROWSER_ENDPOINTS = frozenset({"authorize", "signin", "logout"})
+"""Endpoints a browser visits: HTTP-level faults there answer with an HTML page."""
+SCOPES_KNOWN_AT: dict[str, frozenset[str]] = {
+    "authorize": frozenset({"tenant", "app"}),
+    "signin": frozenset({"tenant", "app", "user"}),
+    "token": frozenset({"tenant", "app", "user"}),
+    "userinfo": frozenset({"tenant", "app", "user"}),
+    "discovery": frozenset({"tenant"}),
+    "jwks": frozenset({"tenant"}),
+    "logout": frozenset({"tenant"}),
+    "logout_token": frozenset({"tenant", "app", "user"}),
+}
+"""What each endpoint knows about a request, so what a fault there can be scoped to."""
 
 
 class FaultSpecError(ValueError):
@@ -95,17 +111,29 @@ def parse_fault(body: Mapping[str, Any], state: IdpState) -> Fault:
     if not isinstance(kind, str) or kind not in KINDS:
         raise FaultSpecError("kind", f"kind must be one of: {', '.join(sorted(KINDS))}")
     endpoint = body.get("endpoint")
-    if endpoint is not None and (not isinstance(endpoint, str) or endpoint not in (
-        RESPONSE_ENDPOINTS | {"logout_token"}
-    )):
+    if endpoint is not None and (not isinstance(endpoint, str) or endpoint not in ENDPOINTS):
         raise FaultSpecError("endpoint", f"endpoint must be one of: "
-                             f"{', '.join(sorted(RESPONSE_ENDPOINTS))}")
+                             f"{', '.join(sorted(ENDPOINTS))}")
     if kind in RESPONSE_KINDS and endpoint is None:
-        raise FaultSpecError("endpoint", f"a {kind!r} fault needs an endpoint")
+        raise FaultSpecError("endpoint", f"a {kind!r} fault needs an endpoint: one of "
+                             f"{', '.join(sorted(RESPONSE_ENDPOINTS))}")
+    if kind in RESPONSE_KINDS and endpoint not in RESPONSE_ENDPOINTS:
+        raise FaultSpecError("endpoint", f"a {kind!r} fault applies at one of: "
+                             f"{', '.join(sorted(RESPONSE_ENDPOINTS))}")
     if kind in ID_TOKEN_KINDS and endpoint not in (None, *ID_TOKEN_ENDPOINTS):
-        raise FaultSpecError("endpoint", "token faults apply at 'authorize' or 'token'")
+        raise FaultSpecError("endpoint", "ID-token faults apply at 'authorize' or 'token'")
+    if kind in USERINFO_KINDS and endpoint not in (None, "userinfo"):
+        raise FaultSpecError("endpoint", f"a {kind!r} fault applies at 'userinfo'")
+    if kind in LOGOUT_TOKEN_KINDS and endpoint not in (None, "logout_token"):
+        raise FaultSpecError("endpoint", "logout-token faults apply at 'logout_token'")
     if kind == "outage" and endpoint not in ("discovery", "jwks"):
         raise FaultSpecError("endpoint", "an outage applies to 'discovery' or 'jwks'")
+    where = endpoint or _default_endpoint(kind)
+    for name in ("tenant", "app", "user"):
+        if body.get(name) is not None and name not in SCOPES_KNOWN_AT[where]:
+            raise FaultSpecError(name, f"the {where!r} endpoint cannot tell the {name}; "
+                                 f"scope this fault by {', '.join(sorted(SCOPES_KNOWN_AT[where]))}"
+                                 + (" (or use endpoint 'signin')" if where == "authorize" else ""))
     times_raw = body.get("times", 1)
     times: int | None
     if times_raw in ("until_cleared", "always", None):
@@ -137,9 +165,18 @@ def parse_fault(body: Mapping[str, Any], state: IdpState) -> Fault:
         params["delay_ms"] = _number(body.get("delay_ms", 1000), "delay_ms", 0, 120_000)
     if kind == "hang":
         params["seconds"] = _number(body.get("seconds", 60), "seconds", 0, 3600)
-    return Fault(kind=kind, endpoint=endpoint, tenant=_tenant(body.get("tenant"), state),
-                 app=_lower(body.get("app"), "app"), user=_user(body.get("user"), state),
+    tenant = _tenant(body.get("tenant"), state)
+    return Fault(kind=kind, endpoint=endpoint, tenant=tenant,
+                 app=_app(body.get("app"), state), user=_user(body.get("user"), tenant, state),
                  times=times, params=params, created_at=state.clock.now())
+
+
+def _default_endpoint(kind: str) -> str:
+    if kind in USERINFO_KINDS:
+        return "userinfo"
+    if kind in LOGOUT_TOKEN_KINDS:
+        return "logout_token"
+    return "token"
 
 
 def _status(value: Any, low: int, high: int) -> int:
@@ -172,15 +209,26 @@ def _tenant(value: Any, state: IdpState) -> str | None:
     return tenant.id
 
 
-def _user(value: Any, state: IdpState) -> str | None:
+def _app(value: Any, state: IdpState) -> str | None:
+    client_id = _lower(value, "app")
+    if client_id is None:
+        return None
+    if state.store.find_app_any(client_id) is None:
+        raise FaultSpecError("app", f"no app with client id {value!r}")
+    return client_id
+
+
+def _user(value: Any, tenant_id: str | None, state: IdpState) -> str | None:
     name = _lower(value, "user")
     if name is None:
         return None
     for tenant in state.store.tenants.values():
+        if tenant_id is not None and tenant.id != tenant_id:
+            continue
         user = tenant.find_user(name)
         if user is not None:
             return user.id
-    raise FaultSpecError("user", f"no user {value!r}")
+    raise FaultSpecError("user", f"no user {value!r}" + (" in that tenant" if tenant_id else ""))
 
 
 class DroppedConnection(Response):
@@ -248,39 +296,49 @@ class FaultRegistry:
     # -- response faults ----------------------------------------------------------------------
     async def response_fault(self, request: Request, endpoint: str,
                              scope: dict[str, str | None]) -> Response | EntraError | None:
+        """The armed fault's answer; latency (and a hang released by clearing) delays the
+        request, then any other fault armed for it still applies."""
         fault = self._take(endpoint, scope, RESPONSE_KINDS)
+        while fault is not None and fault.kind in ("latency", "hang"):
+            if fault.kind == "latency":
+                await asyncio.sleep(float(fault.params["delay_ms"]) / 1000)
+            elif not await self._hang(float(fault.params["seconds"])):
+                return JSONResponse({"error": "temporarily_unavailable"}, status_code=504)
+            fault = self._take(endpoint, scope, RESPONSE_KINDS - {"latency", "hang"})
         if fault is None:
             return None
         p = fault.params
         if fault.kind == "error":
             return EntraError(int(p["code"]), _placeholders(scope), error=p.get("error"),
                               status=p.get("status"))
-        if fault.kind in ("status", "outage"):
-            status = int(p["status"])
-            code = 50000 if status == 500 else 90033
-            return EntraError(code, {}, error="server_error" if status == 500
-                              else "temporarily_unavailable", status=status)
-        if fault.kind == "throttle":
-            return JSONResponse(
-                {"error": "temporarily_unavailable",
-                 "error_description": "AADSTS50196: Request throttled. Retry after "
-                 f"{int(p['retry_after'])} seconds.", "error_codes": [50196]},
-                status_code=429, headers={"Retry-After": str(int(p["retry_after"]))})
-        if fault.kind == "latency":
-            await asyncio.sleep(float(p["delay_ms"]) / 1000)
-            return None
-        if fault.kind == "hang":
-            await self._hang(fault, float(p["seconds"]))
-            return JSONResponse({"error": "temporarily_unavailable"}, status_code=504)
+        if fault.kind in ("status", "outage", "throttle"):
+            if fault.kind == "throttle":
+                err = EntraError(50196, status=429)
+                headers = {"Retry-After": str(int(p["retry_after"]))}
+            else:
+                status = int(p["status"])
+                err = EntraError(50000 if status == 500 else 90033, status=status,
+                                 error="server_error" if status == 500
+                                 else "temporarily_unavailable")
+                headers = {}
+            if endpoint in BROWSER_ENDPOINTS:
+                page = error_page(request, err)
+                page.headers.update(headers)
+                return page
+            return error_json(request, err, headers=headers)
         return DroppedConnection()
 
-    async def _hang(self, fault: Fault, seconds: float) -> None:
-        """Hold the request open, in real time, until ``seconds`` pass or faults are cleared."""
+    async def _hang(self, seconds: float) -> bool:
+        """Hold the request open, in real time, until ``seconds`` pass (``False``: the caller
+        answers 504) or faults are cleared (``True``: the request carries on)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
         generation = self._generation
-        while loop.time() < deadline and generation == self._generation:
-            await asyncio.sleep(0.05)
+        while loop.time() < deadline:
+            if generation != self._generation:
+                return True
+            await asyncio.sleep(min(0.02, max(deadline - loop.time(), 0)))
+        return generation != self._generation
 
     # -- token faults -------------------------------------------------------------------------
     def token_fault(self, endpoint: str, scope: dict[str, str | None]) -> Any | None:
@@ -325,6 +383,8 @@ class FaultRegistry:
                 return jwt.encode(claims, None, algorithm="none", headers=header)
             elif kind == "unknown_key":
                 header["kid"] = secrets.token_urlsafe(20)
+                if "x5t" in header:
+                    header["x5t"] = header["kid"]
                 return jwt.encode(claims, self._stray_key(), algorithm="RS256", headers=header)
             elif kind in ("kid_absent", "kid_absent_multiple"):
                 header.pop("kid", None)
@@ -358,10 +418,7 @@ class FaultRegistry:
             elif kind == "missing_c_hash":
                 claims.pop("c_hash", None)
             token = jwt.encode(claims, key.private_key, algorithm="RS256", headers=header)
-            if kind == "bad_signature":
-                head, body, sig = token.split(".")
-                token = ".".join((head, body, "".join(sorted(sig))))
-            return token
+            return _corrupt_signature(token) if kind == "bad_signature" else token
 
         return tamper
 
@@ -401,12 +458,17 @@ def _logout_tamper(kind: str) -> Callable[..., str]:
         elif kind == "lt_wrong_iss":
             claims["iss"] = f"{claims.get('iss', '')}INVALID"
         token = jwt.encode(claims, key.private_key, algorithm="RS256", headers=header)
-        if kind == "lt_bad_signature":
-            head, body, sig = token.split(".")
-            token = ".".join((head, body, "".join(sorted(sig))))
-        return token
+        return _corrupt_signature(token) if kind == "lt_bad_signature" else token
 
     return tamper
+
+
+def _corrupt_signature(token: str) -> str:
+    """The same JWT with one signature bit flipped: well-formed, but it does not verify."""
+    head, body, sig = token.split(".")
+    raw = bytearray(base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4)))
+    raw[len(raw) // 2] ^= 0x01
+    return ".".join((head, body, base64.urlsafe_b64encode(bytes(raw)).rstrip(b"=").decode()))
 
 
 def _placeholders(scope: Mapping[str, str | None]) -> dict[str, str]:

@@ -195,12 +195,14 @@ class Notifier:
                 tenant_id=session.tenant_id, user_id=user.id, user_email=user.email or user.upn,
                 base_url=base)
             for result in results:
-                data = result.to_json()
+                delivery = result.delivery
+                client_id = result.installation.client_id
+                app = tenant.apps.get(client_id) if tenant else None
                 notes.append(self._record(Notification(
-                    kind="platform", trigger=trigger, client_id=data.get("app_id"),
-                    app_name=None, url=data.get("url"), payload=data,
-                    status=data.get("status"), error=data.get("error"),
-                    time=self._state.clock.now())))
+                    kind="platform", trigger=trigger, client_id=client_id,
+                    app_name=app.name if app else None, url=delivery.url,
+                    payload=dict(result.event), status=delivery.status, error=delivery.error,
+                    duration_ms=round(delivery.duration_ms, 2), time=delivery.at)))
         return notes
 
     async def sessions_ended(self, request: Request | None, base: str,
@@ -211,6 +213,15 @@ class Notifier:
         return notes
 
 
+def _graph_trigger(request: Request) -> str:
+    """Why the management API ended sessions: revocation, a disabled or a deleted user."""
+    if request.url.path.endswith("/revokeSignInSessions"):
+        return "revokeSignInSessions"
+    if request.method == "DELETE":
+        return "userDeleted"
+    return "accountDisabled"
+
+
 def install(app: Any, state: IdpState, *, http_client: httpx.AsyncClient | None = None) -> None:
     client = http_client or httpx.AsyncClient(limits=httpx.Limits(max_keepalive_connections=0))
     notifier = Notifier(state, client)
@@ -219,9 +230,8 @@ def install(app: Any, state: IdpState, *, http_client: httpx.AsyncClient | None 
     async def on_sessions_ended(request: Request, sessions: list[Session]) -> None:
         from .endpoints.common import base_url
 
-        trigger = "revokeSignInSessions" if request.url.path.endswith(
-            "revokeSignInSessions") else "accountDisabled"
-        await notifier.sessions_ended(request, base_url(request), sessions, trigger)
+        await notifier.sessions_ended(request, base_url(request), sessions,
+                                      _graph_trigger(request))
 
     state.extensions["on_sessions_ended"] = on_sessions_ended
     if http_client is None:

@@ -9,6 +9,7 @@ stays on the "You signed out of your account" page.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import jwt
 from starlette.requests import Request
@@ -22,6 +23,7 @@ from ..state import IdpState
 from ..store import Application, Session
 from .authorize import SESSION_COOKIE, session_is_valid
 from .common import base_url, entra_headers, error_page, idp, plain_error, templates
+from .faults_hook import response_fault
 
 
 def _hint_claims(state: IdpState, token: str) -> dict[str, Any] | None:
@@ -51,9 +53,14 @@ async def logout(request: Request) -> Response:
     else:
         params = dict(request.query_params)
     try:
-        tenants.resolve(state.store, request.path_params["tenant"])
+        tenant = tenants.resolve(state.store, request.path_params["tenant"])
     except EntraError as err:
         return error_page(request, err)
+    fault = await response_fault(request, "logout", tenant=tenant.id if tenant else None)
+    if isinstance(fault, EntraError):
+        return error_page(request, fault)
+    if fault is not None:
+        return fault
     hint = _hint_claims(state, params["id_token_hint"]) if params.get("id_token_hint") else None
     client_id = (params.get("client_id") or (hint or {}).get("aud") or "").lower()
     if hint is not None and params.get("client_id") and params["client_id"].lower() != str(
@@ -69,7 +76,7 @@ async def logout(request: Request) -> Response:
     if notifier is not None:
         frames = notifier.frontchannel(base, sessions, "logout")
         await notifier.sessions_ended(request, base, sessions, "logout")
-    target = _post_logout_target(state, client_id, params)
+    target = _post_logout_target(state, client_id, sessions, params)
     html = templates.get_template("signed_out.html").render(
         frames=frames, target=target)
     if target is not None and not frames:
@@ -94,22 +101,30 @@ def _sessions_to_end(request: Request, state: IdpState, hint: dict[str, Any] | N
     return found
 
 
-def _post_logout_target(state: IdpState, client_id: str, params: dict[str, str]) -> str | None:
+def _post_logout_target(state: IdpState, client_id: str, sessions: list[Session],
+                        params: dict[str, str]) -> str | None:
+    """Where to send the browser: ``post_logout_redirect_uri`` (with ``state``) when it is a
+    registered redirect URI of the app named by ``client_id`` or ``id_token_hint``, or else of
+    an app the ended session signed into. ``None`` keeps the signed-out page."""
     uri = params.get("post_logout_redirect_uri")
-    if not uri or not client_id:
+    if not uri:
         return None
-    app: Application | None = None
-    for tenant in state.store.tenants.values():
-        app = tenant.apps.get(client_id)
-        if app is not None:
-            break
-    if app is None or not redirect.matches(uri, app.redirect_uris):
+    candidates: list[Application] = []
+    if client_id:
+        found = state.store.find_app_any(client_id)
+        candidates = [found[1]] if found is not None else []
+    else:
+        for session in sessions:
+            tenant = state.store.tenants.get(session.tenant_id)
+            if tenant is not None:
+                candidates += [a for c in session.apps if (a := tenant.apps.get(c)) is not None]
+    if not any(redirect.matches(uri, app.redirect_uris) for app in candidates):
         return None
     if params.get("state") is not None:
-        separator = "&" if "?" in uri else "?"
-        from urllib.parse import urlencode
-
-        uri = f"{uri}{separator}{urlencode({'state': params['state']})}"
+        parts = urlsplit(uri)
+        extra = urlencode({"state": params["state"]})
+        query = f"{parts.query}&{extra}" if parts.query else extra
+        uri = urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
     return uri
 
 

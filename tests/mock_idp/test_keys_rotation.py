@@ -1,0 +1,139 @@
+"""Signing-key management: rotation keeps the old key published for the configured retention,
+then drops it when the clock passes it; several keys can be published at once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+import pytest
+from idp_testkit import CLIENT_ID, TENANT, claims, get_code, paths, redeem
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from mock_idp.clock import MockClock
+from mock_idp.keys import KeyRing
+
+START = datetime(2026, 3, 2, 9, 30, 15, tzinfo=UTC)
+RETENTION = timedelta(hours=2)
+pytestmark = pytest.mark.idp_config(clock=MockClock(frozen_at=START), key_retention=RETENTION)
+
+
+def kids(client: TestClient, version: str = "2.0") -> list[str]:
+    return [k["kid"] for k in client.get(paths(TENANT, version)["keys"]).json()["keys"]]
+
+
+def jwk(client: TestClient, kid: str) -> dict[str, Any]:
+    keys = client.get(paths(TENANT, "2.0")["keys"]).json()["keys"]
+    found: dict[str, Any] = next(k for k in keys if k["kid"] == kid)
+    return found
+
+
+def id_token(client: TestClient) -> str:
+    token: str = redeem(client, get_code(client)).json()["id_token"]
+    return token
+
+
+def verify(client: TestClient, token: str) -> dict[str, Any]:
+    kid = jwt.get_unverified_header(token)["kid"]
+    key = jwt.PyJWK.from_dict(jwk(client, kid)).key
+    out: dict[str, Any] = jwt.decode(token, key, algorithms=["RS256"], audience=CLIENT_ID,
+                                     options={"verify_exp": False, "verify_iat": False,
+                                              "verify_nbf": False})
+    return out
+
+
+def test_rotation_keeps_the_old_key_for_the_configured_retention(
+    client: TestClient, clock: MockClock
+) -> None:
+    old_token = id_token(client)
+    old = jwt.get_unverified_header(old_token)["kid"]
+    assert kids(client) == [old]
+
+    rotated = client.post("/_mock/keys/rotate", json={})
+    assert rotated.status_code == 200
+    new = rotated.json()["active"]
+    assert new != old
+    assert kids(client) == [new, old] and kids(client, "1.0") == [new, old]
+
+    new_token = id_token(client)
+    assert jwt.get_unverified_header(new_token)["kid"] == new
+    assert verify(client, new_token)["aud"] == CLIENT_ID
+    assert verify(client, old_token)["aud"] == CLIENT_ID
+
+    clock.advance(RETENTION - timedelta(seconds=1))
+    assert kids(client) == [new, old]
+    clock.advance(timedelta(seconds=1))
+    assert kids(client) == [new]
+    with pytest.raises(StopIteration):
+        verify(client, old_token)
+    assert claims(id_token(client))["aud"] == CLIENT_ID
+
+
+def test_rotation_with_its_own_retention(client: TestClient, clock: MockClock) -> None:
+    old = kids(client)[0]
+    new = client.post("/_mock/keys/rotate", json={"retain_seconds": 60}).json()["active"]
+    assert kids(client) == [new, old]
+    clock.advance(timedelta(seconds=59))
+    assert old in kids(client)
+    clock.advance(timedelta(seconds=1))
+    assert kids(client) == [new]
+
+
+def test_rotation_with_no_retention_drops_the_old_key_at_once(client: TestClient) -> None:
+    old = kids(client)[0]
+    new = client.post("/_mock/keys/rotate", json={"retain_seconds": 0}).json()["active"]
+    assert kids(client) == [new] and old != new
+
+
+def test_two_rotations_publish_three_keys(client: TestClient, clock: MockClock) -> None:
+    first = kids(client)[0]
+    second = client.post("/_mock/keys/rotate", json={}).json()["active"]
+    clock.advance(timedelta(hours=1))
+    third = client.post("/_mock/keys/rotate", json={}).json()["active"]
+    assert kids(client) == [third, first, second]
+    clock.advance(timedelta(hours=1))
+    assert kids(client) == [third, second]
+    clock.advance(timedelta(hours=1))
+    assert kids(client) == [third]
+
+
+def test_publish_several_keys(client: TestClient) -> None:
+    active = kids(client)[0]
+    for _ in range(2):
+        assert client.post("/_mock/keys/publish-extra", json={}).status_code == 200
+    published = kids(client)
+    assert len(published) == 3 and published[0] == active and len(set(published)) == 3
+    listing = client.get("/_mock/keys").json()
+    assert listing["active"] == active
+    assert [k["active"] for k in listing["keys"]] == [True, False, False]
+    token = id_token(client)
+    assert jwt.get_unverified_header(token)["kid"] == active
+    assert verify(client, token)["aud"] == CLIENT_ID
+
+
+def test_extra_keys_survive_a_rotation(client: TestClient, clock: MockClock) -> None:
+    client.post("/_mock/keys/publish-extra", json={})
+    extra = kids(client)[1]
+    client.post("/_mock/keys/rotate", json={})
+    clock.advance(RETENTION * 2)
+    assert extra in kids(client) and len(kids(client)) == 2
+
+
+def test_bad_rotation_requests_name_the_field(client: TestClient) -> None:
+    response = client.post("/_mock/keys/rotate", json={"retain_seconds": -1})
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "retain_seconds"
+    response = client.post("/_mock/keys/rotate", json={"retain": 5})
+    assert response.status_code == 400 and response.json()["error"]["field"] == "retain"
+
+
+def test_python_api(idp_app: Starlette, client: TestClient, clock: MockClock) -> None:
+    ring: KeyRing = idp_app.state.idp.keys
+    old = ring.active.kid
+    fresh = ring.rotate(retain_for=timedelta(minutes=5))
+    assert ring.active is fresh
+    assert [k.kid for k in ring.published()] == [fresh.kid, old] == kids(client)
+    clock.advance(timedelta(minutes=5))
+    assert [k.kid for k in ring.published()] == [fresh.kid]
