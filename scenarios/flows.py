@@ -10,6 +10,8 @@ from playwright.sync_api import Page, Response, expect
 from scenarios.live import LiveStack, Person
 from scenarios.pages import FailurePage, IdpSignInPage, RpAppPage
 
+RP_SESSION_COOKIE = "rp_session"
+
 
 @dataclass
 class NavigationLog:
@@ -79,3 +81,34 @@ def expect_failure(page: Page, stack: LiveStack, *, idp_code: str | None = None,
 def expect_signed_out(page: Page, stack: LiveStack) -> None:
     me = page.request.get(stack.rp_url("/api/me"))
     assert me.status == 401, f"/api/me answered {me.status}; the user is still signed in"
+
+
+def install_partner(stack: LiveStack) -> str:
+    """The platform installs the app and the RP accepts ``app.installed``; the installation id."""
+    result = stack.install_partner_app()
+    delivery = result["delivery"]
+    assert delivery["status"] == 200, f"the RP did not accept app.installed: {delivery}"
+    return str(result["installation"]["installation_id"])
+
+
+def oid_of(stack: LiveStack, person: Person) -> str:
+    """The person's user object id at the provider (the platform's user id)."""
+    return str(stack.graph("GET", f"users/{person.upn}")["id"])
+
+
+def launch_and_sign_in(page: Page, stack: LiveStack, installation_id: str,
+                       person: Person) -> None:
+    """Open the standalone URL as ``person`` with no IdP session: sign in once, land home."""
+    page.goto(stack.launch_url(installation_id, oid_of(stack, person)))
+    sign_in_at_idp(page, person)
+    expect_signed_in(page, person, path="/")
+
+
+def drop_rp_session(page: Page) -> None:
+    """Sign out of the relying party locally: forget its session cookie, keep the IdP's."""
+    page.context.clear_cookies(name=RP_SESSION_COOKIE)
+
+
+def idp_logout_url(stack: LiveStack) -> str:
+    """The provider's v2 end-session endpoint, as a user signing out at the IdP would open it."""
+    return stack.idp_url(f"/{stack.tenant_id}/oauth2/v2.0/logout")
