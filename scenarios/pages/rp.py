@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
 
 class RpAppPage:
@@ -40,6 +40,16 @@ class AdminPage:
     def __init__(self, page: Page) -> None:
         self.page = page
         self.heading = page.get_by_role("heading", level=1)
+        self.client_secret = page.get_by_label("Client Secret", exact=True)
+        self.secret_expires_on = page.get_by_label("Client secret expiry date")
+
+    def connection(self, name: str) -> Locator:
+        """The admin page's section about one connection (title, health, actions)."""
+        return self.page.get_by_role("region", name=name)
+
+    def set_enabled(self, name: str, enabled: bool) -> None:
+        verb = "Enable" if enabled else "Disable"
+        self.page.get_by_role("button", name=f"{verb} {name}").click()
 
     def open(self, base_url: str) -> None:
         self.page.goto(f"{base_url}/admin")
