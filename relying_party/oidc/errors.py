@@ -301,7 +301,7 @@ class IdpError(LoginError):
         hint = AADSTS_ADMIN_HINTS.get(self.aadsts) if self.aadsts is not None else None
         message = _USER_MESSAGES.get(error)
         if self.aadsts is not None:
-            message = f"{message or _GENERIC} (Error code AADSTS{self.aadsts}.)"
+            message = f"{message or self.default_message} (Error code AADSTS{self.aadsts}.)"
         detail = f"{error}: {error_description}" if error_description else error
         super().__init__(detail, message=message, admin_hint=hint)
 

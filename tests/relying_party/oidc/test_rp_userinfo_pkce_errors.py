@@ -154,6 +154,15 @@ def test_idp_error_from_an_authorization_redirect() -> None:
     assert "AADSTS50105" in error.message and error.admin_hint and "assign" in error.admin_hint
 
 
+@pytest.mark.parametrize("aadsts", [7000222, 7000215])
+def test_client_secret_errors_tell_the_user_sso_is_misconfigured(aadsts: int) -> None:
+    error = errors.idp_error_from_body(
+        {"error": "invalid_client", "error_description": f"AADSTS{aadsts}: secret problem."}
+    )
+    assert error.message.startswith("Single sign-on is not set up correctly.")
+    assert f"AADSTS{aadsts}" in error.message and "try again" not in error.message
+
+
 def test_login_error_defaults_and_overrides() -> None:
     error = errors.IdTokenExpired("exp 1 < now 2")
     assert error.detail == "exp 1 < now 2" and error.message and error.admin_hint is None
