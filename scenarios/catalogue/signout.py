@@ -110,11 +110,12 @@ def frontchannel(ctx: Ctx) -> None:
             lambda r: r.request.method == "POST" and r.url.endswith("/loaded")
         ) as loaded:
             page.goto(idp_logout_url(stack))
-        expect(IdpSignedOutPage(page).heading).to_be_visible()
+        signed_out = IdpSignedOutPage(page)
+        expect(signed_out.heading).to_be_visible()
         assert loaded.value.status == 204, f"frame load report answered {loaded.value.status}"
-        frame = page.locator("iframe[data-note]")
-        expect(frame).to_have_count(1)
-        src = frame.get_attribute("src") or ""
+        expect(signed_out.logout_frames).to_have_count(1)
+        expect(signed_out.logout_frames.content_frame.locator("body")).to_have_text("Signed out.")
+        src = signed_out.logout_frames.get_attribute("src") or ""
         assert src.startswith(stack.rp_url("/auth/frontchannel-logout")), src
         assert "sid" in parse_qs(urlsplit(src).query), src
     with ctx.step("the notification is recorded as loaded"):

@@ -40,3 +40,4 @@ class IdpSignedOutPage:
     def __init__(self, page: Page) -> None:
         self.page = page
         self.heading = page.get_by_role("heading", name="You signed out of your account")
+        self.logout_frames = page.get_by_title("Signing out of")
