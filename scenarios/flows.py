@@ -61,9 +61,9 @@ def first_login(page: Page, stack: LiveStack, person: Person, app: str = "widget
 
 
 def expect_failure(page: Page, stack: LiveStack, *, idp_code: str | None = None,
-                   contact: str | None = None) -> str:
+                   contact: str | None = None, logged_code: str | None = None) -> str:
     """Expect the relying party's failure page; return its error reference, checked against
-    the admin error log."""
+    the admin error log (and, with ``logged_code``, the failure class logged there)."""
     failure = FailurePage(page)
     expect(failure.heading).to_be_visible()
     expect(failure.contact).to_have_text(contact or stack.options.support_contact)
@@ -73,6 +73,10 @@ def expect_failure(page: Page, stack: LiveStack, *, idp_code: str | None = None,
     assert reference, "the failure page shows no error reference"
     logged = stack.rp_error(reference)
     assert logged.get("ref") == reference, f"error log has no entry for {reference}: {logged}"
+    if logged_code is not None:
+        assert logged.get("code") == logged_code, (
+            f"error {reference} was logged as {logged.get('code')!r}, expected {logged_code!r}: "
+            f"{logged.get('detail')}")
     me = page.request.get(stack.rp_url("/api/me"))
     assert me.status == 401, f"/api/me answered {me.status} after a failed sign-in"
     return reference
