@@ -22,7 +22,15 @@ from ..protocol import redirect, tenants
 from ..state import IdpState
 from ..store import Application, Session
 from .authorize import SESSION_COOKIE, session_is_valid
-from .common import base_url, entra_headers, error_page, idp, plain_error, templates
+from .common import (
+    MAX_PARAM_LENGTH,
+    base_url,
+    entra_headers,
+    error_page,
+    idp,
+    plain_error,
+    templates,
+)
 from .faults_hook import response_fault
 
 
@@ -52,6 +60,9 @@ async def logout(request: Request) -> Response:
         params = {k: v for k, v in form.items() if isinstance(v, str)}
     else:
         params = dict(request.query_params)
+    for name, value in params.items():
+        if len(value) > MAX_PARAM_LENGTH:
+            return error_page(request, EntraError(90014, {"name": name[:64]}))
     try:
         tenant = tenants.resolve(state.store, request.path_params["tenant"])
     except EntraError as err:
@@ -81,7 +92,7 @@ async def logout(request: Request) -> Response:
         frames=frames, target=target)
     if target is not None and not frames:
         response: Response = Response(status_code=302, headers={
-            **entra_headers(request), "Location": target})
+            **entra_headers(request), "Location": target, "Cache-Control": "no-store"})
     else:
         response = HTMLResponse(html, headers={**entra_headers(request),
                                                "Cache-Control": "no-store"})

@@ -167,6 +167,7 @@ def test_without_iframes_the_redirect_is_immediate(client: TestClient, version: 
         "id_token_hint": token, "post_logout_redirect_uri": SIGNED_OUT, "state": "abc"})
     assert response.status_code == 302
     assert response.headers["location"] == f"{SIGNED_OUT}?state=abc"
+    assert response.headers["cache-control"] == "no-store"
 
 
 @pytest.mark.idp_config(clock=MockClock(frozen_at=START))
@@ -260,6 +261,24 @@ def test_a_forged_hint_is_ignored(idp: Starlette, browser: TestClient,
     values = redirect_params(browser.get(paths(TENANT, "2.0")["authorize"],
                                          params=auth_params(prompt="none")))
     assert "code" in values  # the real session is untouched
+
+
+@pytest.mark.parametrize(("params", "status"), [
+    ({"id_token_hint": "not.a.jwt"}, 200),
+    ({"id_token_hint": "%%%"}, 200),
+    ({"id_token_hint": jwt.encode({"aud": CLIENT_ID, "sid": "x"}, None, algorithm="none")}, 200),
+    ({"state": "s" * 9000, "post_logout_redirect_uri": SIGNED_OUT}, 400),
+])
+def test_odd_logout_requests_never_break_the_endpoint(client: TestClient, params: dict[str, str],
+                                                      status: int) -> None:
+    response = client.get(LOGOUT["2.0"], params=params)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("text/html")
+    assert "location" not in response.headers
+    if status == 400:
+        assert "AADSTS90014" in response.text
+    else:
+        assert "You signed out of your account" in response.text
 
 
 def test_unknown_tenant_is_an_error_page(client: TestClient) -> None:

@@ -263,3 +263,18 @@ def test_python_api(idp: Starlette, browser: TestClient) -> None:
     assert note.kind == "backchannel" and note.status == 200
     notifier.clear()
     assert notifier.log() == []
+
+
+def test_logout_urls_registered_through_graph_are_used(browser: TestClient,
+                                                       receiver: Receiver) -> None:
+    app_path = f"{GRAPH}/applications(appId='{CLIENT_ID}')"
+    response = browser.patch(app_path, json={
+        "web": {"logoutUrl": "https://rp.test/fc"},
+        "backchannelLogoutUri": "http://rp.test/auth/backchannel-logout?via=graph"})
+    assert response.status_code == 204, response.text
+    sid = alice_signs_in(browser)["sid"]
+    page = browser.get(f"/{TENANT}/oauth2/v2.0/logout")
+    assert f'src="https://rp.test/fc?sid={sid}"' in page.text
+    assert [n["url"] for n in notes(browser)] == [
+        f"https://rp.test/fc?sid={sid}", "http://rp.test/auth/backchannel-logout?via=graph"]
+    assert len(receiver.logout_tokens()) == 1
