@@ -35,13 +35,15 @@ def _only(notes: list[dict[str, Any]], what: str) -> dict[str, Any]:
     id="signout.user-logout-event",
     title="The platform's user.logout ends the partner session",
     proves="user.logout for the signed-in user (installation + platform user id) ends the RP "
-    "session; the next launch runs SSO afresh through the provider",
+    "session and the next launch runs SSO afresh; signing out at the IdP sends user.logout "
+    "too, after which the launch shows the IdP sign-in page",
     tags={"partner", "signout"},
 )
 def user_logout_event(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     alice = stack.people["alice"]
-    with ctx.step("install the app and launch it as alice"):
+    with ctx.step("install the app and launch it as alice (no front-channel URL registered)"):
+        stack.update_app(web={"logoutUrl": None})
         installation_id = install_partner(stack)
         launch_and_sign_in(page, stack, installation_id, alice)
     with ctx.step("the platform sends user.logout for alice and the RP accepts it"):
@@ -62,6 +64,18 @@ def user_logout_event(ctx: Ctx) -> None:
         paths = [urlsplit(u).path for u, _ in log.documents]
         assert any(p.endswith("/oauth2/v2.0/authorize") for p in paths), log.documents
         assert "/auth/callback" in paths, log.documents
+    with ctx.step("alice signs out at the IdP: the platform sends user.logout, the RP accepts"):
+        page.goto(idp_logout_url(stack))
+        expect(IdpSignedOutPage(page).heading).to_be_visible()
+        note = _only(stack.notifications("platform"), "platform")
+        assert note["payload"]["type"] == "user.logout", note
+        assert note["payload"]["data"]["installation_id"] == installation_id, note
+        assert note["status"] == 200, f"the RP answered {note['status']}: {note}"
+    with ctx.step("the RP session has ended and the next launch asks alice to sign in"):
+        expect_signed_out(page, stack)
+        page.goto(stack.launch_url(installation_id, oid_of(stack, alice)))
+        sign_in_at_idp(page, alice)
+        expect_signed_in(page, alice, path="/")
 
 
 @scenario(
