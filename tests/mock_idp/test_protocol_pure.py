@@ -1,0 +1,100 @@
+"""The small pure protocol modules: PKCE, redirect URI matching, tenants, discovery."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from mock_idp.config import IdpConfig
+from mock_idp.errors import EntraError
+from mock_idp.protocol import discovery, pkce, redirect, tenants
+from mock_idp.store import Store
+
+TENANT = "6f2c1a9e-3b7d-4e58-a1c4-92d0b7e5f318"
+VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+REGISTERED = ["http://localhost/auth/callback", "https://app.example/cb",
+              "https://app.example"]
+
+
+def test_pkce_s256_rfc7636_appendix_b() -> None:
+    challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    assert pkce.s256(VERIFIER) == challenge
+    assert pkce.verify(challenge, "S256", VERIFIER)
+    assert not pkce.verify(challenge, "S256", VERIFIER[:-1] + "x")
+
+
+def test_pkce_plain_is_the_default_method() -> None:
+    assert pkce.verify(VERIFIER, None, VERIFIER) and pkce.verify(VERIFIER, "plain", VERIFIER)
+    assert not pkce.verify(VERIFIER, "plain", VERIFIER + "x")
+
+
+@pytest.mark.parametrize("verifier", ["short", "x" * 129, "é" * 50, "a b" * 20, ""])
+def test_pkce_rejects_malformed_verifiers(verifier: str) -> None:
+    assert not pkce.verify(verifier, "plain", verifier)
+
+
+@pytest.mark.parametrize("uri, ok", [
+    ("http://localhost/auth/callback", True),
+    ("http://localhost:8080/auth/callback", True),
+    ("http://LOCALHOST:1/auth/callback", True),
+    ("http://localhost/auth/callback/", False),
+    ("http://localhost/auth/other", False),
+    ("https://localhost/auth/callback", False),
+    ("https://app.example/cb", True),
+    ("https://app.example:8443/cb", False),
+    ("https://app.example/", True),
+    ("https://app.example/cb#frag", False),
+    ("http://[::1", False),
+    ("", False),
+])
+def test_redirect_uri_matching(uri: str, ok: bool) -> None:
+    assert redirect.matches(uri, REGISTERED) is ok
+
+
+@pytest.fixture
+def store() -> Store:
+    return Store.from_config(IdpConfig.default(), datetime(2026, 3, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("segment", [TENANT, TENANT.upper(), "contoso.onmicrosoft.com",
+                                     "CONTOSO.onmicrosoft.com"])
+def test_tenant_resolution(store: Store, segment: str) -> None:
+    tenant = tenants.resolve(store, segment)
+    assert tenant is not None and tenant.id == TENANT
+
+
+@pytest.mark.parametrize("segment", ["common", "organizations", "consumers", "Common"])
+def test_multi_tenant_aliases(store: Store, segment: str) -> None:
+    assert tenants.resolve(store, segment) is None
+
+
+@pytest.mark.parametrize("segment, code", [
+    ("nope", 900023), ("under_score", 900023), ("6f2c1a9e3b7d4e58a1c492d0b7e5f318", 900023),
+    ("00000000-0000-0000-0000-000000000000", 90002), ("fabrikam.com", 90002),
+])
+def test_tenant_errors(store: Store, segment: str, code: int) -> None:
+    with pytest.raises(EntraError) as info:
+        tenants.resolve(store, segment)
+    assert info.value.code == code
+
+
+def test_instance_discovery_answer() -> None:
+    base = "https://127.0.0.1:8443"
+    answer = discovery.instance_discovery(
+        base, f"{base}/contoso.onmicrosoft.com/oauth2/v2.0/authorize", "1.0")
+    assert answer is not None
+    assert answer["tenant_discovery_endpoint"] == (
+        f"{base}/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration")
+    assert answer["api-version"] == "1.0"
+    assert discovery.instance_discovery(base, "https://elsewhere/x/oauth2/v2.0/authorize",
+                                        "1.1") is None
+    assert discovery.instance_discovery(base, "http://[::1", "1.1") is None
+
+
+def test_documents_name_the_tenant_guid() -> None:
+    doc = discovery.v2_document("https://h", "contoso.com", tenant_id=TENANT, region="EU")
+    assert doc["token_endpoint"] == f"https://h/{TENANT}/oauth2/v2.0/token"
+    assert doc["tenant_region_scope"] == "EU"
+    doc = discovery.v1_document("https://h", "common", tenant_id=None, region=None)
+    assert doc["issuer"] == "https://h/{tenantid}/"
