@@ -27,6 +27,7 @@ from starlette.types import Receive, Scope, Send
 
 from .endpoints.common import error_json, error_page
 from .errors import EntraError
+from .keys import SigningKey
 from .state import IdpState
 
 RESPONSE_KINDS = frozenset({"error", "status", "throttle", "latency", "hang", "drop", "outage"})
@@ -255,6 +256,7 @@ class FaultRegistry:
         self._lock = threading.Lock()
         self.jwks_mode: str | None = None
         self._generation = 0
+        self._added_keys: list[SigningKey] = []
         self._stray_rsa: rsa.RSAPrivateKey | None = None
 
     # -- management ---------------------------------------------------------------------------
@@ -276,6 +278,9 @@ class FaultRegistry:
             if fault_id is None:
                 self._faults.clear()
                 self.jwks_mode = None
+                for key in self._added_keys:
+                    self._state.keys.remove_published(key)
+                self._added_keys.clear()
             else:
                 self._faults = [f for f in self._faults if f.id != fault_id]
             return before - len(self._faults)
@@ -367,7 +372,7 @@ class FaultRegistry:
         if kind in ("kid_absent", "kid_absent_multiple"):
             self.jwks_mode = kind
             if kind == "kid_absent_multiple" and len(self._state.keys.published()) < 2:
-                self._state.keys.add_published()
+                self._added_keys.append(self._state.keys.add_published())
 
         def tamper(state: IdpState, claims: dict[str, Any], header: dict[str, Any]) -> str:
             claims = dict(claims)

@@ -133,6 +133,11 @@ class KeyRing:
             self._extra.append(key)
         return key
 
+    def remove_published(self, key: SigningKey) -> None:
+        """Stop publishing a key added with :meth:`add_published`."""
+        with self._lock:
+            self._extra = [k for k in self._extra if k is not key]
+
     def published(self) -> list[SigningKey]:
         active = self.active
         now = self.clock.now()

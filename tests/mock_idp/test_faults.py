@@ -149,10 +149,7 @@ def test_throttle_at_a_browser_endpoint_is_a_429_page(client: TestClient) -> Non
 
 
 def test_latency_delays_the_answer_which_is_otherwise_normal(client: TestClient) -> None:
-    started = time.perf_counter()
     assert client.get(V2["discovery"]).status_code == 200
-    baseline = time.perf_counter() - started
-    assert baseline < 0.2
     arm(client, kind="latency", endpoint="discovery", delay_ms=200)
     started = time.perf_counter()
     response = client.get(V2["discovery"])
