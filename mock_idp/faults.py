@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import secrets
 import threading
 import uuid
@@ -244,7 +245,20 @@ class DroppedConnection(Response):
                     "headers": [(b"content-length", b"4096"),
                                 (b"content-type", b"application/json")]})
         await send({"type": "http.response.body", "body": b'{"', "more_body": True})
-        raise ConnectionAbortedError("fault injection: connection dropped")
+        raise InjectedDrop("fault injection: connection dropped")
+
+
+class InjectedDrop(ConnectionAbortedError):
+    """Raised to break off a response on purpose; the server's error log leaves it out."""
+
+
+class _QuietInjectedDrops(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, InjectedDrop)
+
+
+_QUIET = _QuietInjectedDrops()
 
 
 class FaultRegistry:
@@ -483,6 +497,9 @@ def _placeholders(scope: Mapping[str, str | None]) -> dict[str, str]:
 
 def install(app: Any, state: IdpState) -> None:
     state.extensions["faults"] = FaultRegistry(state)
+    logger = logging.getLogger("uvicorn.error")
+    if _QUIET not in logger.filters:
+        logger.addFilter(_QUIET)
 
 
 __all__ = ["Fault", "FaultRegistry", "FaultSpecError", "parse_fault"]
