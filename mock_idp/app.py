@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from .config import IdpConfig
+from .date_header import ClockDateHeader
 from .endpoints import authorize, discovery, token, userinfo
 from .state import IdpState
 
@@ -71,7 +72,7 @@ def create_app(config: IdpConfig | None = None, *,
         if closer is not None:
             await closer()
 
-    middleware: list[Middleware] = []
+    middleware: list[Middleware] = [Middleware(ClockDateHeader, clock=cfg.clock)]
     try:
         from .endpoints.control import RequestLogMiddleware
     except ImportError:

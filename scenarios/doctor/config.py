@@ -1,0 +1,210 @@
+"""Doctor options: the command line, then ``SSO_DOCTOR_*`` environment variables, then a file.
+
+The file is TOML (``.toml``) or JSON, with the option names as keys (``authorization_uri`` or
+``authorization-uri``), at the top level or in a ``[doctor]`` table. A client secret never comes
+from the file itself: name an environment variable (``client_secret_env``) or a file holding it
+(``client_secret_file``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+__all__ = [
+    "ENV_PREFIX",
+    "ConfigError",
+    "DoctorOptions",
+    "Secret",
+    "load_options",
+    "read_config_file",
+]
+
+ENV_PREFIX = "SSO_DOCTOR_"
+AuthMethod = Literal["post", "basic"]
+_TEXT_OPTIONS = (
+    "authorization_uri",
+    "token_url",
+    "client_id",
+    "redirect_uri",
+    "discovery_url",
+    "scope",
+    "client_auth_method",
+    "ca_file",
+    "client_secret_env",
+    "client_secret_file",
+    "timeout",
+)
+_FILE_KEYS = frozenset(_TEXT_OPTIONS)
+
+
+class ConfigError(ValueError):
+    """Options are missing or malformed; the message says which and how to give them."""
+
+
+class Secret:
+    """A secret value that prints masked: ``str()``, ``repr()`` and f-strings never show it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    @property
+    def masked(self) -> str:
+        # Entra shows the first three characters as the secret's "hint"; only long values get one.
+        hint = self._value[:3] if len(self._value) >= 16 else ""
+        return f"{hint}***({len(self._value)} chars)"
+
+    def __repr__(self) -> str:
+        return f"Secret({self.masked!r})"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DoctorOptions:
+    """What the doctor checks: a connection as an integrator would enter it in the RP."""
+
+    authorization_uri: str
+    token_url: str
+    client_id: str
+    client_secret: Secret | None = None
+    redirect_uri: str | None = None
+    discovery_url: str | None = None
+    """Override the discovery URL derived from the authorization URI."""
+    scope: str | None = None
+    """Scope of the client-credentials request (Entra default: Graph's ``/.default``)."""
+    client_auth_method: AuthMethod | None = None
+    """``post`` or ``basic``; default: Entra ``post``, others by the discovery document."""
+    ca_file: Path | None = None
+    """Extra CA certificates (PEM) to trust, for providers with a private CA."""
+    timeout: float = 10.0
+    """Seconds for each request (connecting: at most 5)."""
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (self.client_secret.reveal(),) if self.client_secret else ()
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Options from a TOML or JSON file (keys normalised to underscores)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(raw)
+        else:
+            data = tomllib.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} is not valid {_kind(path)}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold a table of options")
+    table = data.get("doctor", data)
+    if not isinstance(table, dict):
+        raise ConfigError(f"[doctor] in {path} must be a table")
+    options = {str(k).replace("-", "_"): v for k, v in table.items()}
+    if "client_secret" in options:
+        raise ConfigError(
+            f"{path} holds a client_secret: keep secrets out of config files; use "
+            "client_secret_env (an environment variable's name) or client_secret_file"
+        )
+    unknown = sorted(set(options) - _FILE_KEYS - {"doctor"})
+    if unknown:
+        raise ConfigError(f"unknown option(s) in {path}: {', '.join(unknown)}")
+    return options
+
+
+def _kind(path: Path) -> str:
+    return "JSON" if path.suffix.lower() == ".json" else "TOML"
+
+
+def _merged(args: argparse.Namespace, environ: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    config = getattr(args, "config", None)
+    if config is not None:
+        values.update(read_config_file(Path(config)))
+    for name in _TEXT_OPTIONS:
+        env_value = environ.get(ENV_PREFIX + name.upper())
+        if env_value:
+            values[name] = env_value
+    for name in (*_TEXT_OPTIONS, "client_secret"):
+        cli_value = getattr(args, name, None)
+        if cli_value is not None:
+            values[name] = cli_value
+    return values
+
+
+def _secret(values: Mapping[str, Any], environ: Mapping[str, str]) -> Secret | None:
+    if values.get("client_secret"):
+        return Secret(str(values["client_secret"]))
+    if env_name := values.get("client_secret_env"):
+        value = environ.get(str(env_name))
+        if not value:
+            raise ConfigError(f"the environment variable {env_name} (client secret) is not set")
+        return Secret(value)
+    if file_name := values.get("client_secret_file"):
+        try:
+            text = Path(str(file_name)).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot read client_secret_file {file_name}: {exc.strerror}") from None
+        if not text:
+            raise ConfigError(f"client_secret_file {file_name} is empty")
+        return Secret(text)
+    if value := environ.get(ENV_PREFIX + "CLIENT_SECRET"):
+        return Secret(value)
+    return None
+
+
+def load_options(
+    args: argparse.Namespace, environ: Mapping[str, str] | None = None
+) -> DoctorOptions:
+    """Merge the sources (command line over environment over file) and validate."""
+    env = os.environ if environ is None else environ
+    values = _merged(args, env)
+    missing = [n for n in ("authorization_uri", "token_url", "client_id") if not values.get(n)]
+    if missing:
+        flags = ", ".join("--" + n.replace("_", "-") for n in missing)
+        raise ConfigError(f"missing {flags} (or {ENV_PREFIX}<NAME>, or the --config file)")
+    method = values.get("client_auth_method")
+    if method not in (None, "post", "basic"):
+        raise ConfigError("client_auth_method must be 'post' or 'basic'")
+    try:
+        timeout = float(values.get("timeout", 10.0))
+    except (TypeError, ValueError):
+        raise ConfigError("timeout must be a number of seconds") from None
+    if not 0 < timeout <= 120:
+        raise ConfigError("timeout must be between 0 and 120 seconds")
+    ca_file = Path(str(values["ca_file"])) if values.get("ca_file") else None
+    if ca_file is not None and not ca_file.is_file():
+        raise ConfigError(f"--ca-file {ca_file} is not a readable file")
+    return DoctorOptions(
+        authorization_uri=str(values["authorization_uri"]).strip(),
+        token_url=str(values["token_url"]).strip(),
+        client_id=str(values["client_id"]).strip(),
+        client_secret=_secret(values, env),
+        redirect_uri=str(values["redirect_uri"]).strip() if values.get("redirect_uri") else None,
+        discovery_url=str(values["discovery_url"]).strip() if values.get("discovery_url") else None,
+        scope=str(values["scope"]) if values.get("scope") else None,
+        client_auth_method=method,
+        ca_file=ca_file,
+        timeout=timeout,
+    )

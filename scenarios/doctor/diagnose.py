@@ -1,0 +1,154 @@
+"""Run every check against one provider configuration: probe, then judge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from relying_party.oidc.token_client import basic_authorization
+from scenarios.doctor import checks, probe
+from scenarios.doctor.checks import CheckResult, Flavour
+from scenarios.doctor.config import DoctorOptions
+
+__all__ = ["GRAPH_DEFAULT_SCOPE", "Diagnosis", "client_credentials_request", "diagnose"]
+
+GRAPH_DEFAULT_SCOPE = "https://graph.microsoft.com/.default"
+GRAPH_RESOURCE = "https://graph.microsoft.com"
+UNUSABLE_CODE = "sso-harness-doctor-unusable-code"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Diagnosis:
+    flavour: Flavour
+    discovery_url: str
+    results: tuple[CheckResult, ...]
+
+    @property
+    def failed(self) -> bool:
+        return any(r.status == "FAIL" for r in self.results)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+def _derive_discovery_url(options: DoctorOptions) -> str:
+    from relying_party.connections import normalise_discovery_url
+    from relying_party.oidc.discovery import derive_discovery_url
+
+    if options.discovery_url:
+        return normalise_discovery_url(options.discovery_url)
+    try:
+        return derive_discovery_url(options.authorization_uri)
+    except ValueError:
+        return options.authorization_uri
+
+
+def _auth_method(options: DoctorOptions, flavour: Flavour, document: dict[str, Any] | None
+                 ) -> str:
+    if options.client_auth_method:
+        return options.client_auth_method
+    if checks.is_entra(flavour) or document is None:
+        return "post"
+    supported = document.get("token_endpoint_auth_methods_supported")
+    if isinstance(supported, list) and "client_secret_basic" not in supported and (
+            "client_secret_post" in supported):
+        return "post"
+    return "basic"
+
+
+def client_credentials_request(
+    options: DoctorOptions, flavour: Flavour, method: str, *, grant: str = "client_credentials"
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The token request's form and headers (client authentication by ``method``)."""
+    form: dict[str, str] = {"grant_type": grant}
+    if grant == "authorization_code":
+        form["code"] = UNUSABLE_CODE
+        form["redirect_uri"] = options.redirect_uri or "http://localhost/"
+    elif options.scope:
+        form["scope"] = options.scope
+    elif flavour == "entra-v2":
+        form["scope"] = GRAPH_DEFAULT_SCOPE
+    elif flavour == "entra-v1":
+        form["resource"] = GRAPH_RESOURCE
+    headers: dict[str, str] = {}
+    secret = options.client_secret.reveal() if options.client_secret else ""
+    if method == "basic":
+        headers["Authorization"] = basic_authorization(options.client_id, secret)
+    else:
+        form["client_id"] = options.client_id
+        if secret:
+            form["client_secret"] = secret
+    return form, headers
+
+
+def diagnose(options: DoctorOptions, http: httpx.Client, *, clock: probe.Clock) -> Diagnosis:
+    """Probe the provider as the options describe it and return every check's result."""
+    flavour = checks.provider_flavour(options.authorization_uri)
+    discovery_url = _derive_discovery_url(options)
+    transport = checks.check_transport({
+        "authorization URI": options.authorization_uri,
+        "token URL": options.token_url,
+        "discovery URL": discovery_url,
+        "redirect URI": options.redirect_uri,
+    })
+    if transport.status == "FAIL" and "absolute" in transport.detail:
+        return Diagnosis(flavour=flavour, discovery_url=discovery_url, results=(transport,))
+
+    exchanges: list[probe.Exchange] = []
+    discovered = probe.get(http, clock, discovery_url)
+    exchanges.append(discovered)
+    discovery, document = checks.check_discovery(discovery_url, discovered, flavour)
+    later: list[CheckResult] = [discovery]
+    if document is not None:
+        later.append(checks.check_issuer(document, discovery_url))
+        later.append(checks.check_endpoints(
+            document, authorization_uri=options.authorization_uri, token_url=options.token_url,
+            flavour=flavour))
+        jwks_uri = document.get("jwks_uri")
+        keys = probe.get(http, clock, jwks_uri) if isinstance(jwks_uri, str) else None
+        if keys is not None:
+            exchanges.append(keys)
+        later.append(checks.check_jwks(document, keys))
+    else:
+        for name in ("issuer", "endpoints", "jwks"):
+            later.append(checks.skipped(name, "no discovery document"))
+
+    method = _auth_method(options, flavour, document)
+    form, headers = client_credentials_request(options, flavour, method)
+    token = probe.post_form(http, clock, options.token_url, form, headers=headers)
+    exchanges.append(token)
+    fallback = None
+    if options.client_secret and checks.needs_credential_fallback(token, flavour):
+        form, headers = client_credentials_request(options, flavour, method,
+                                                   grant="authorization_code")
+        fallback = probe.post_form(http, clock, options.token_url, form, headers=headers)
+    later.append(checks.check_token_endpoint(token))
+    later.append(checks.check_client_credentials(
+        token, flavour=flavour,
+        secret=options.client_secret.reveal() if options.client_secret else None,
+        fallback=fallback))
+
+    authorization = None
+    if options.redirect_uri:
+        authorization = probe.authorize(http, clock, options.authorization_uri,
+                                        client_id=options.client_id,
+                                        redirect_uri=options.redirect_uri)
+        exchanges.append(authorization)
+    redirect = checks.check_redirect_uri(authorization, redirect_uri=options.redirect_uri,
+                                         flavour=flavour)
+    later[-1] = checks.refine_client_credentials(later[-1], redirect)
+    later.append(redirect)
+
+    clock_result = (checks.check_clock(exchanges) if any(e.failure is None for e in exchanges)
+                    else checks.skipped("clock", "the provider did not answer"))
+    results = (
+        transport,
+        checks.check_tls(exchanges, ca_file_given=options.ca_file is not None),
+        *later[:4],
+        clock_result,
+        *later[4:],
+    )
+    return Diagnosis(flavour=flavour, discovery_url=discovery_url, results=results)

@@ -1,0 +1,71 @@
+"""Render a diagnosis: a table for people, JSON for CI. Secrets are masked in both."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict
+
+from scenarios.doctor.diagnose import Diagnosis
+
+__all__ = ["MASK", "format_table", "mask", "to_json"]
+
+MASK = "********"
+WIDTH = 100
+
+
+def mask(text: str, secrets: Iterable[str]) -> str:
+    """Replace every occurrence of a secret value (4+ characters) with :data:`MASK`."""
+    for secret in secrets:
+        if len(secret) >= 4:
+            text = text.replace(secret, MASK)
+    return text
+
+
+def _wrap(text: str, width: int, **kwargs: str) -> list[str]:
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False, **kwargs)
+
+
+def _summary(diagnosis: Diagnosis) -> str:
+    counts = Counter(r.status for r in diagnosis.results)
+    parts = [f"{counts.get(s, 0)} {s}" for s in ("PASS", "WARN", "FAIL", "SKIP") if counts.get(s)]
+    verdict = "problems found" if diagnosis.failed else "no blocking problem"
+    return f"{', '.join(parts)}: {verdict}"
+
+
+def format_table(diagnosis: Diagnosis, *, secrets: Iterable[str] = (), heading: str = "") -> str:
+    """One row per check; under each FAIL or WARN its fix (and Entra admin-center place)."""
+    width = max(len("check"), *(len(r.name) for r in diagnosis.results))
+    indent = " " * (width + 10)
+    lines = []
+    if heading:
+        lines += [heading, ""]
+    lines += [f"{'check':<{width}}  result  detail", f"{'-' * width}  ------  {'-' * 40}"]
+    for result in diagnosis.results:
+        detail = _wrap(result.detail, WIDTH - len(indent)) or [""]
+        lines.append(f"{result.name:<{width}}  {result.status:<6}  {detail[0]}")
+        lines += [indent + more for more in detail[1:]]
+        if result.status in ("FAIL", "WARN") and result.fix:
+            lines += _wrap(f"fix: {result.fix}", WIDTH, initial_indent=indent,
+                                   subsequent_indent=indent + "     ")
+        if result.status == "FAIL" and result.portal:
+            lines += _wrap(f"where: {result.portal}", WIDTH, initial_indent=indent,
+                                   subsequent_indent=indent + "       ")
+    lines += ["", _summary(diagnosis)]
+    return mask("\n".join(lines), secrets)
+
+
+def to_json(diagnosis: Diagnosis, *, secrets: Iterable[str] = (), target: dict[str, object]
+            ) -> str:
+    counts = Counter(r.status for r in diagnosis.results)
+    document = {
+        "ok": not diagnosis.failed,
+        "provider": {"flavour": diagnosis.flavour, "discovery_url": diagnosis.discovery_url,
+                     **target},
+        "summary": {s: counts.get(s, 0) for s in ("PASS", "WARN", "FAIL", "SKIP")},
+        "checks": [asdict(r) for r in diagnosis.results],
+    }
+    escaped = [form for s in secrets for form in (s, json.dumps(s, ensure_ascii=False)[1:-1])]
+    return mask(json.dumps(document, indent=2, ensure_ascii=False), escaped)

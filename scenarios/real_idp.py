@@ -1,0 +1,315 @@
+"""Integrator mode: the reference relying party alone, connected to a REAL identity provider.
+
+``python -m scenarios run --idp CONFIG`` reads a TOML file like this one::
+
+    [provider]
+    discovery_url = "https://login.microsoftonline.com/<tenant>/v2.0/.well-known/openid-configuration"
+    # or: authority = "https://login.microsoftonline.com/<tenant>"   (Entra; v2.0 assumed)
+    # or: issuer = "https://keycloak.example/realms/acme"
+    client_id = "<application (client) id>"
+    client_secret_env = "SSO_IDP_CLIENT_SECRET"   # or client_secret_file = "secret.txt"
+    client_auth_method = "post"                    # or "basic"
+    # ca_file = "corp-ca.pem"
+
+    [user]
+    username_env = "SSO_IDP_USERNAME"              # or username = "tester@contoso.example"
+    password_env = "SSO_IDP_PASSWORD"              # or password_file = "password.txt"
+    display_name = "Terry Tester"                  # the name the RP should show (optional)
+
+    [driver]
+    kind = "entra"                                 # or "form" (see scenarios.drivers)
+    # form: username_field, password_field, submit_button, next_button, consent_button,
+    #       cancel_control, sign_out_button
+
+    [rp]
+    port = 0            # a fixed port when the provider needs an exact redirect URI
+    host = "127.0.0.1"
+    support_contact = "helpdesk@example.test"
+
+Register ``http://<host>:<port>/auth/callback`` as a redirect URI of the client and
+``http://<host>:<port>/signed-out`` as a post-logout redirect URI (Entra ignores the port of
+``http://localhost`` / ``127.0.0.1`` redirect URIs, so ``port = 0`` is fine there).
+Secrets are read from the environment or files and never printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import ssl
+import tempfile
+import threading
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from mock_idp.testing import RunningServer, bind_socket, run_in_thread
+from relying_party import Settings
+from relying_party import create_app as create_rp
+from relying_party.connections import normalise_discovery_url
+from scenarios.doctor.config import Secret
+from scenarios.drivers import SignInDriver, driver_from_config
+
+__all__ = [
+    "IdpConfigError",
+    "RealIdpConfig",
+    "RealIdpStack",
+    "TestUser",
+    "load_idp_config",
+    "real_idp_stack",
+]
+
+
+class IdpConfigError(ValueError):
+    """The ``--idp`` file is missing something or a secret cannot be read."""
+
+
+@dataclass(frozen=True)
+class TestUser:
+    """The provider account the scenarios sign in with; the password prints masked."""
+
+    __test__ = False
+
+    username: str
+    password: Secret = field(repr=False)
+    display_name: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RealIdpConfig:
+    discovery_url: str
+    client_id: str
+    client_secret: Secret = field(repr=False)
+    client_auth_method: str = "post"
+    ca_file: Path | None = None
+    user: TestUser
+    driver: SignInDriver
+    rp_host: str = "127.0.0.1"
+    rp_port: int = 0
+    support_contact: str = "helpdesk@example.test"
+    name: str = "Integrator provider"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (self.client_secret.reveal(), self.user.password.reveal())
+
+
+def _secret(table: Mapping[str, Any], key: str, environ: Mapping[str, str], where: str,
+            base: Path) -> Secret:
+    if key in table:
+        raise IdpConfigError(f"{where}.{key}: keep secrets out of the file; use {key}_env (an "
+                             f"environment variable's name) or {key}_file")
+    if env_name := table.get(f"{key}_env"):
+        value = environ.get(str(env_name))
+        if not value:
+            raise IdpConfigError(f"{where}.{key}_env: the variable {env_name} is not set")
+        return Secret(value)
+    if file_name := table.get(f"{key}_file"):
+        path = base / str(file_name)
+        try:
+            text = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise IdpConfigError(f"{where}.{key}_file: cannot read {path}: {exc.strerror}"
+                                 ) from None
+        if not text:
+            raise IdpConfigError(f"{where}.{key}_file: {path} is empty")
+        return Secret(text)
+    raise IdpConfigError(f"{where}: give {key}_env or {key}_file")
+
+
+def _plain(table: Mapping[str, Any], key: str, environ: Mapping[str, str], where: str) -> str:
+    if value := table.get(key):
+        return str(value)
+    if env_name := table.get(f"{key}_env"):
+        if value := environ.get(str(env_name)):
+            return value
+        raise IdpConfigError(f"{where}.{key}_env: the variable {env_name} is not set")
+    raise IdpConfigError(f"{where}: give {key} or {key}_env")
+
+
+def _discovery_url(provider: Mapping[str, Any]) -> str:
+    if url := provider.get("discovery_url"):
+        return normalise_discovery_url(str(url))
+    if authority := provider.get("authority"):
+        text = str(authority).rstrip("/")
+        return normalise_discovery_url(text if text.endswith("/v2.0") else text + "/v2.0")
+    if issuer := provider.get("issuer"):
+        return normalise_discovery_url(str(issuer))
+    raise IdpConfigError("[provider]: give discovery_url, authority (Entra) or issuer")
+
+
+def load_idp_config(path: Path, environ: Mapping[str, str] | None = None) -> RealIdpConfig:
+    """Read and check an ``--idp`` file; relative file names are relative to it."""
+    env = os.environ if environ is None else environ
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise IdpConfigError(f"cannot read {path}: {exc.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise IdpConfigError(f"{path} is not valid TOML: {exc}") from None
+    base = path.parent
+    provider, user, rp = (data.get(k, {}) for k in ("provider", "user", "rp"))
+    driver_table = data.get("driver", {"kind": "form"})
+    for name, table in (("provider", provider), ("user", user), ("rp", rp),
+                        ("driver", driver_table)):
+        if not isinstance(table, dict):
+            raise IdpConfigError(f"[{name}] must be a table")
+    method = str(provider.get("client_auth_method", "post"))
+    if method not in ("post", "basic"):
+        raise IdpConfigError("[provider].client_auth_method must be 'post' or 'basic'")
+    try:
+        driver = driver_from_config(driver_table)
+    except ValueError as exc:
+        raise IdpConfigError(str(exc)) from None
+    ca_file = base / str(provider["ca_file"]) if provider.get("ca_file") else None
+    if ca_file is not None and not ca_file.is_file():
+        raise IdpConfigError(f"[provider].ca_file: {ca_file} is not a file")
+    try:
+        port = int(rp.get("port", 0))
+    except (TypeError, ValueError):
+        raise IdpConfigError("[rp].port must be a number") from None
+    return RealIdpConfig(
+        discovery_url=_discovery_url(provider),
+        client_id=_plain(provider, "client_id", env, "[provider]"),
+        client_secret=_secret(provider, "client_secret", env, "[provider]", base),
+        client_auth_method=method,
+        ca_file=ca_file,
+        user=TestUser(
+            username=_plain(user, "username", env, "[user]"),
+            password=_secret(user, "password", env, "[user]", base),
+            display_name=str(user["display_name"]) if user.get("display_name") else None,
+        ),
+        driver=driver,
+        rp_host=str(rp.get("host", "127.0.0.1")),
+        rp_port=port,
+        support_contact=str(rp.get("support_contact", "helpdesk@example.test")),
+        name=str(provider.get("name", "Integrator provider")),
+    )
+
+
+def _ssl_context(ca_file: Path | None) -> ssl.SSLContext | bool:
+    if ca_file is None:
+        return True
+    try:
+        import certifi
+
+        context = ssl.create_default_context(cafile=certifi.where())
+    except ImportError:
+        context = ssl.create_default_context()
+    context.load_verify_locations(cafile=str(ca_file))
+    return context
+
+
+@dataclass
+class RealIdpStack:
+    """The running relying party, its connection to the provider, the test user and driver."""
+
+    config: RealIdpConfig
+    rp: RunningServer
+    metadata: Mapping[str, Any]
+    connection_id: str
+    http: httpx.Client
+
+    @property
+    def driver(self) -> SignInDriver:
+        return self.config.driver
+
+    @property
+    def user(self) -> TestUser:
+        return self.config.user
+
+    @property
+    def idp_origin(self) -> str:
+        parts = urlsplit(str(self.metadata["authorization_endpoint"]))
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def rp_url(self, path: str) -> str:
+        return self.rp.url(path)
+
+    def sign_in_url(self, app: str = "widget") -> str:
+        return self.rp_url(f"/sso/{self.connection_id}/{app}")
+
+    def rp_error(self, reference: str) -> dict[str, Any]:
+        response = self.http.get(self.rp_url(f"/api/admin/errors/{reference}"))
+        response.raise_for_status()
+        found: dict[str, Any] = response.json()
+        return found
+
+
+def _fetch_metadata(http: httpx.Client, url: str) -> dict[str, Any]:
+    try:
+        response = http.get(url)
+    except httpx.HTTPError as exc:
+        raise IdpConfigError(f"cannot fetch {url}: {exc} (run `python -m scenarios doctor` for "
+                             "a diagnosis)") from None
+    body = response.json() if response.status_code == 200 else None
+    if not isinstance(body, dict) or not {"authorization_endpoint", "token_endpoint"} <= set(
+            body):
+        raise IdpConfigError(f"{url} answered HTTP {response.status_code} without a discovery "
+                             "document (run `python -m scenarios doctor` for a diagnosis)")
+    return body
+
+
+@contextlib.contextmanager
+def real_idp_stack(config: RealIdpConfig, *, workdir: Path | None = None,
+                   sock: socket.socket | None = None) -> Iterator[RealIdpStack]:
+    """Start the reference RP alone, with one connection to the configured provider.
+
+    ``sock`` (from :func:`mock_idp.testing.bind_socket`): serve the RP on it, for providers that
+    were told the exact redirect URI before the RP started.
+    """
+    verify = _ssl_context(config.ca_file)
+    with contextlib.ExitStack() as stack:
+        if workdir is None:
+            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sso-idp-")))
+        http = stack.enter_context(httpx.Client(timeout=15, verify=verify))
+        metadata = _fetch_metadata(http, config.discovery_url)
+        if sock is None:
+            sock = bind_socket(config.rp_host, config.rp_port)
+        host, port = sock.getsockname()[:2]
+        rp_base = f"http://{'localhost' if config.rp_host == 'localhost' else host}:{port}"
+        settings = Settings(db_path=str(workdir / "rp.db"), public_url=rp_base)
+        rp_http = httpx.AsyncClient(verify=verify, timeout=httpx.Timeout(10, connect=5),
+                                    follow_redirects=False)
+        stack.callback(_close_async, rp_http)
+        rp = stack.enter_context(run_in_thread(create_rp(settings, http_client=rp_http),
+                                               sock=sock))
+        http.headers["Origin"] = rp.base_url
+        body = {
+            "name": config.name,
+            "authorization_uri": metadata["authorization_endpoint"],
+            "token_url": metadata["token_endpoint"],
+            "discovery_url": config.discovery_url,
+            "client_id": config.client_id,
+            "client_secret": config.client_secret.reveal(),
+            "client_auth_method": config.client_auth_method,
+            "secret_expires_on": (datetime.now(UTC) + timedelta(days=365)).date().isoformat(),
+            "support_contact": config.support_contact,
+        }
+        created = http.post(rp.url("/api/admin/connections"), json=body)
+        if created.status_code >= 400:
+            raise IdpConfigError(f"the relying party refused the connection: {created.text}")
+        yield RealIdpStack(config=config, rp=rp, metadata=metadata,
+                           connection_id=str(created.json()["id"]), http=http)
+
+
+def _close_async(client: httpx.AsyncClient) -> None:
+    """Close the RP's client after its server stopped (in a thread: the caller may be inside
+    Playwright's event loop)."""
+
+    def close() -> None:
+        with contextlib.suppress(Exception):
+            asyncio.run(client.aclose())
+
+    thread = threading.Thread(target=close, name="close-rp-http-client")
+    thread.start()
+    thread.join(10)
+

@@ -1,0 +1,271 @@
+"""The scenarios that run against a real provider, and ``run --idp CONFIG``.
+
+A real provider cannot be arranged or broken on purpose, so only the journeys that need neither
+run: automatic login, RP-initiated sign-out and (when the driver can cancel) a cancelled
+sign-in. They keep the ids of their counterparts in :mod:`scenarios.catalogue`, which drive the
+mock's pages; every other catalogue scenario is listed as skipped, with the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import re
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from playwright.sync_api import Page, expect
+
+from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo
+from scenarios.pages import FailurePage, RpAppPage, RpSignedOutPage
+from scenarios.real_idp import IdpConfigError, RealIdpConfig, RealIdpStack, load_idp_config
+
+__all__ = [
+    "APPS",
+    "SKIP_REASON",
+    "build_registry",
+    "run_with_idp",
+    "skipped_scenarios",
+]
+
+Ctx = ScenarioContext[RealIdpStack]
+APPS = ("widget", "portal", "kb")
+SKIP_REASON = ("needs the mock provider: it arranges users, secrets or the clock, or injects "
+               "faults, through the mock's test-control API")
+EXIT_USAGE = 2
+
+
+# -- steps ------------------------------------------------------------------------------------
+
+
+def _shown_from(documents: list[tuple[str, int]], origin: str) -> list[str]:
+    host = urlsplit(origin).netloc
+    return [u for u, s in documents if urlsplit(u).netloc == host and not 300 <= s < 400]
+
+
+def _record_documents(page: Page) -> list[tuple[str, int]]:
+    documents: list[tuple[str, int]] = []
+
+    def note(response: object) -> None:
+        request = response.request  # type: ignore[attr-defined]
+        if request.resource_type == "document" and request.frame == page.main_frame:
+            documents.append((response.url, response.status))  # type: ignore[attr-defined]
+
+    page.on("response", note)
+    return documents
+
+
+def _expect_signed_in(page: Page, stack: RealIdpStack, app: str) -> None:
+    signed_in = RpAppPage(page).signed_in_as
+    expect(signed_in).to_contain_text("Signed in as")
+    if stack.user.display_name:
+        expect(signed_in).to_contain_text(stack.user.display_name)
+    expect(page).to_have_url(re.compile(rf"^{re.escape(stack.rp.base_url)}/{app}(\?.*)?$"))
+
+
+def _first_login(page: Page, stack: RealIdpStack, app: str) -> None:
+    page.goto(stack.sign_in_url(app))
+    stack.driver.sign_in(page, stack.user.username, stack.user.password.reveal())
+    _expect_signed_in(page, stack, app)
+
+
+def _me_status(page: Page, stack: RealIdpStack) -> int:
+    return page.request.get(stack.rp_url("/api/me")).status
+
+
+# -- scenarios --------------------------------------------------------------------------------
+
+
+def _first_login_scenario(ctx: Ctx) -> None:
+    stack, page = ctx.env, ctx.page
+    documents = _record_documents(page)
+    with ctx.step("follow the widget sign-in URL and sign in at the provider"):
+        _first_login(page, stack, "widget")
+    with ctx.step("the provider's sign-in page was shown"):
+        assert _shown_from(documents, stack.idp_origin), documents
+
+
+def _auto_login(ctx: Ctx, app: str) -> None:
+    stack, page = ctx.env, ctx.page
+    other = next(a for a in APPS if a != app)
+    with ctx.step(f"sign in once through the {other} URL"):
+        _first_login(page, stack, other)
+    documents = _record_documents(page)
+    with ctx.step(f"follow the {app} sign-in URL: signed in with no page in between"):
+        page.goto(stack.sign_in_url(app))
+        _expect_signed_in(page, stack, app)
+        assert _shown_from(documents, stack.idp_origin) == [], documents
+
+
+def _app_visit(ctx: Ctx) -> None:
+    stack, page = ctx.env, ctx.page
+    with ctx.step("open /portal with no session: the provider asks to sign in"):
+        page.goto(stack.rp_url("/portal"))
+        stack.driver.sign_in(page, stack.user.username, stack.user.password.reveal())
+        _expect_signed_in(page, stack, "portal")
+    with ctx.step("a second app, /kb, signs in silently"):
+        documents = _record_documents(page)
+        page.goto(stack.rp_url("/kb"))
+        _expect_signed_in(page, stack, "kb")
+        assert _shown_from(documents, stack.idp_origin) == [], documents
+    with ctx.step("/api/me returns the signed-in user"):
+        assert _me_status(page, stack) == 200
+
+
+def _rp_initiated_sign_out(ctx: Ctx) -> None:
+    stack, page = ctx.env, ctx.page
+    with ctx.step("sign in to the knowledge base"):
+        _first_login(page, stack, "kb")
+    documents = _record_documents(page)
+    with ctx.step("click Sign out (and confirm at the provider if it asks)"):
+        RpAppPage(page).sign_out()
+        stack.driver.confirm_sign_out(page)
+        expect(RpSignedOutPage(page).heading).to_be_visible()
+        expect(RpSignedOutPage(page).unconfirmed).to_have_count(0)
+    with ctx.step("the provider's end-session endpoint got id_token_hint and state"):
+        end_session = str(stack.metadata.get("end_session_endpoint", ""))
+        ends = [u for u, _ in documents if u.split("?")[0] == end_session]
+        assert ends, f"no request to {end_session}: {documents}"
+        params = parse_qs(urlsplit(ends[0]).query)
+        assert params.get("id_token_hint") and params.get("state"), params
+        assert parse_qs(urlsplit(page.url).query).get("state") == params["state"], page.url
+    with ctx.step("the RP session has ended"):
+        assert _me_status(page, stack) == 401
+    with ctx.step("the next app visit needs the provider's sign-in page again"):
+        page.goto(stack.rp_url("/kb"))
+        stack.driver.expect_sign_in_page(page)
+
+
+def _user_cancels(ctx: Ctx) -> None:
+    stack, page = ctx.env, ctx.page
+    with ctx.step("follow the sign-in URL and cancel at the provider"):
+        page.goto(stack.sign_in_url("widget"))
+        stack.driver.expect_sign_in_page(page)
+        stack.driver.cancel(page)
+    with ctx.step("the failure page shows the contact and a logged reference"):
+        failure = FailurePage(page)
+        expect(failure.heading).to_be_visible()
+        expect(failure.contact).to_have_text(stack.config.support_contact)
+        reference = failure.reference.inner_text().strip()
+        assert reference, "the failure page shows no error reference"
+        logged = stack.rp_error(reference)
+        assert str(logged.get("detail", "")).startswith("access_denied"), logged
+        assert _me_status(page, stack) == 401
+
+
+def build_registry(config: RealIdpConfig, *, sock: object | None = None) -> Registry:
+    """The real-provider scenarios, with one RP (and one connection) per worker."""
+    registry = Registry()
+    add = registry.scenario
+    add(id="auto-login.first-login", title="The first login shows the provider's sign-in page",
+        proves="Without a provider session the sign-in URL leads to the provider's sign-in "
+        "page, and signing in there lands on the app")(_first_login_scenario)
+    for app in APPS:
+        def _make(app: str = app) -> None:
+            def run(ctx: Ctx) -> None:
+                _auto_login(ctx, app)
+
+            add(id=f"auto-login.{app}",
+                title=f"The {app} sign-in URL logs a user with a provider session in with no "
+                "click",
+                proves=f"With a provider session, the {app} URL goes through the provider by "
+                f"redirects alone and lands on /{app} signed in")(run)
+
+        _make()
+    add(id="auto-login.app-visit", title="Visiting an app without a session starts SSO",
+        proves="A customer app reached directly starts SSO, and a second app then signs in "
+        "silently")(_app_visit)
+    add(id="signout.rp-initiated", title="Sign out in the app ends the RP and provider sessions",
+        proves="Sign out sends the browser to the provider's end_session_endpoint with "
+        "id_token_hint and state and back to the RP's signed-out page; the next visit needs "
+        "the provider's sign-in page again", tags={"signout"})(_rp_initiated_sign_out)
+    if config.driver.can_cancel:
+        add(id="failure.user-cancels", title="Cancelling at the provider ends on the failure page",
+            proves="Cancel on the provider's sign-in page returns access_denied, and the RP "
+            "shows its failure page with the contact and a logged reference")(_user_cancels)
+
+    @registry.environment_factory
+    @contextlib.contextmanager
+    def environment(worker: WorkerInfo) -> Iterator[RealIdpStack]:
+        from scenarios.real_idp import real_idp_stack
+
+        with tempfile.TemporaryDirectory(prefix="sso-idp-") as workdir:
+            with real_idp_stack(config, workdir=Path(workdir), sock=sock) as stack:  # type: ignore[arg-type]
+                yield stack
+
+    return registry
+
+
+def skipped_scenarios(real: Registry, catalogue: Registry, patterns: list[str]
+                      ) -> list[tuple[Scenario, str]]:
+    """Catalogue scenarios (matching ``patterns``) that cannot run against a real provider."""
+    wanted = [p.strip() for item in patterns for p in item.split(",") if p.strip()]
+    out = []
+    for item in catalogue:
+        if item.id in real or (wanted and not any(item.matches(p) for p in wanted)):
+            continue
+        reason = (f"needs {', '.join(sorted(item.needs))}" if item.needs else SKIP_REASON)
+        if item.id == "failure.user-cancels":
+            reason = "the sign-in driver has no cancel control configured"
+        out.append((item, reason))
+    return out
+
+
+def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int:
+    """``run --idp CONFIG``: the handler's branch for a real provider (one worker)."""
+    from scenarios.registry import SelectionError, load_catalogue
+    from scenarios.report import write_html, write_json, write_junit
+    from scenarios.runner import RunOptions, format_table, run
+
+    try:
+        config = load_idp_config(Path(args.idp))
+    except IdpConfigError as exc:
+        print(f"scenarios: --idp {args.idp}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    registry = build_registry(config, sock=sock)
+    skipped = skipped_scenarios(registry, load_catalogue(args.catalogue), args.only)
+    try:
+        selected = registry.select(args.only)
+    except SelectionError as exc:
+        if not skipped:
+            print(f"scenarios: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        selected = [s for s in registry if any(s.matches(p.strip()) for item in args.only
+                                               for p in item.split(","))]
+    if args.list:
+        for item in selected:
+            print(f"{item.id}\t{item.title}\n\tproves: {item.proves}")
+        for item, reason in skipped:
+            print(f"{item.id}\tSKIP: {reason}")
+        return 0
+    if any(reason == SKIP_REASON for _, reason in skipped):
+        print(f"skipped against a real provider ({SKIP_REASON}):")
+    for item, reason in skipped:
+        print(f"SKIP  {item.id}" + ("" if reason == SKIP_REASON else f"  ({reason})"))
+    if not selected:
+        print("scenarios: every selected scenario needs the mock provider", file=sys.stderr)
+        return 5
+    if args.trace != "off":
+        print("note: Playwright traces are off against a real provider (they would record the "
+              "typed password); screenshots mask password fields")
+    options = RunOptions(
+        catalogue=args.catalogue, only=tuple(s.id for s in selected), headed=args.headed,
+        workers=1, report_dir=args.report, trace="off", ws_endpoint=args.browser_ws_endpoint,
+        timeout_ms=args.timeout * 1000,
+    )
+    summary = run(options, registry=registry)
+    print()
+    print(format_table(summary))
+    print(f"{len(skipped)} skipped (need the mock provider)")
+    html = write_html(summary, summary.report_dir)
+    write_json(summary, summary.report_dir)
+    (summary.report_dir / "skipped.json").write_text(json.dumps(
+        [{"id": s.id, "reason": r} for s, r in skipped], indent=2), encoding="utf-8")
+    print(f"report: {html}")
+    if args.junit is not None:
+        print(f"junit:  {write_junit(summary, args.junit)}")
+    return summary.exit_code

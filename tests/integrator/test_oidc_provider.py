@@ -1,0 +1,246 @@
+"""Integrator mode against a real, certified OpenID provider: node ``oidc-provider``.
+
+The provider runs from ``oidc_provider/server.mjs`` (one client, one test user, the package's
+development sign-in form). ``npm install`` goes into a cache directory once; without Node.js or
+the package the tests are skipped with the reason. The relying party's socket is bound first,
+so the provider can be told the exact redirect URIs it requires.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import select
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from mock_idp.testing import bind_socket
+from scenarios.__main__ import build_parser, main
+
+HERE = Path(__file__).parent / "oidc_provider"
+CLIENT_ID = "sso-harness-rp"
+CLIENT_SECRET = "op-secret-0123456789-abcdefghij"
+USER = "tester"
+USER_NAME = "Terry Tester"
+INSTALL_TIMEOUT = 300
+
+
+def _cache_dir() -> Path:
+    package = (HERE / "package.json").read_bytes()
+    digest = hashlib.sha256(package + (HERE / "server.mjs").read_bytes()).hexdigest()[:12]
+    root = Path(os.environ.get("SSO_HARNESS_CACHE") or Path.home() / ".cache" / "sso-harness")
+    return root / f"oidc-provider-{digest}"
+
+
+def _install() -> Path:
+    """``npm install`` into the cache once (a lock keeps parallel workers out of each other)."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        pytest.skip("Node.js (node and npm) is not installed: the oidc-provider tests need it")
+    target = _cache_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    with open(target / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        shutil.copy(HERE / "package.json", target / "package.json")
+        shutil.copy(HERE / "server.mjs", target / "server.mjs")
+        if not (target / "node_modules" / "oidc-provider" / "package.json").is_file():
+            try:
+                done = subprocess.run(
+                    ["npm", "install", "--no-audit", "--no-fund", "--no-package-lock"],
+                    cwd=target, capture_output=True, text=True, timeout=INSTALL_TIMEOUT,
+                    stdin=subprocess.DEVNULL)
+            except subprocess.TimeoutExpired:
+                pytest.skip(f"npm install of oidc-provider took over {INSTALL_TIMEOUT} s")
+            if done.returncode != 0:
+                pytest.skip(f"npm install of oidc-provider failed: {done.stderr.strip()[-500:]}")
+    return target
+
+
+@dataclass(frozen=True)
+class Provider:
+    issuer: str
+    rp_sock: socket.socket
+    rp_base: str
+
+    @property
+    def redirect_uri(self) -> str:
+        return f"{self.rp_base}/auth/callback"
+
+
+@contextlib.contextmanager
+def _node_provider(directory: Path, rp_base: str) -> Iterator[str]:
+    env = {
+        **os.environ, "OP_PORT": "0", "OP_CLIENT_ID": CLIENT_ID, "OP_CLIENT_SECRET": CLIENT_SECRET,
+        "OP_REDIRECT_URIS": f"{rp_base}/auth/callback",
+        "OP_POST_LOGOUT_URIS": f"{rp_base}/signed-out",
+        "OP_USER": USER, "OP_USER_NAME": USER_NAME,
+    }
+    process = subprocess.Popen(["node", "server.mjs"], cwd=directory, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               stdin=subprocess.DEVNULL)
+    try:
+        assert process.stdout is not None
+        deadline = time.monotonic() + 20
+        line = ""
+        while not line.startswith("listening "):
+            left = deadline - time.monotonic()
+            if left <= 0 or process.poll() is not None:
+                err = process.stderr.read() if process.poll() is not None and process.stderr else ""
+                pytest.fail(f"oidc-provider did not start: {line!r} {err[-800:]}")
+            ready, _, _ = select.select([process.stdout], [], [], left)
+            if ready:
+                line = process.stdout.readline().strip() or line
+        yield line.removeprefix("listening ")
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[Provider]:
+    directory = _install()
+    sock = bind_socket("127.0.0.1", 0)
+    rp_base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    try:
+        with _node_provider(directory, rp_base) as issuer:
+            yield Provider(issuer=issuer, rp_sock=sock, rp_base=rp_base)
+    finally:
+        sock.close()
+
+
+def _doctor(capsys: pytest.CaptureFixture[str], provider: Provider, *, issuer: str | None = None,
+            client_id: str = CLIENT_ID, secret: str = CLIENT_SECRET,
+            redirect_uri: str | None = None) -> tuple[int, dict[str, dict[str, str]]]:
+    base = issuer or provider.issuer
+    os.environ["OP_TEST_SECRET"] = secret
+    try:
+        code = main(["doctor", "--authorization-uri", f"{base}/auth", "--token-url",
+                     f"{base}/token", "--client-id", client_id, "--client-secret-env",
+                     "OP_TEST_SECRET", "--redirect-uri", redirect_uri or provider.redirect_uri,
+                     "--timeout", "5", "--json"])
+    finally:
+        del os.environ["OP_TEST_SECRET"]
+    out = capsys.readouterr().out
+    assert secret not in out
+    return code, {c["name"]: c for c in json.loads(out)["checks"]}
+
+
+def test_doctor_passes_a_good_set_up(provider: Provider,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    code, checks = _doctor(capsys, provider)
+    assert code == 0, checks
+    for name in ("discovery", "issuer", "endpoints", "jwks", "clock", "token-endpoint",
+                 "client-credentials", "redirect-uri"):
+        assert checks[name]["status"] == "PASS", checks[name]
+
+
+def test_doctor_names_a_wrong_secret(provider: Provider,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    code, checks = _doctor(capsys, provider, secret="not-the-secret-0123456789")
+    assert code == 1
+    result = checks["client-credentials"]
+    assert result["status"] == "FAIL" and "invalid_client" in result["detail"]
+    assert "client secret" in result["fix"]
+    assert checks["redirect-uri"]["status"] == "PASS"
+
+
+def test_doctor_names_a_wrong_client_id(provider: Provider,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    code, checks = _doctor(capsys, provider, client_id="nobody")
+    assert code == 1
+    assert checks["client-credentials"]["status"] == "FAIL"
+    assert "client ID is unknown" in checks["client-credentials"]["detail"]
+    assert checks["redirect-uri"]["status"] == "FAIL"
+
+
+def test_doctor_names_an_unregistered_redirect_uri(provider: Provider,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    wrong = f"{provider.rp_base}/elsewhere"
+    code, checks = _doctor(capsys, provider, redirect_uri=wrong)
+    assert code == 1
+    result = checks["redirect-uri"]
+    assert result["status"] == "FAIL" and "not registered" in result["detail"]
+    assert wrong in result["fix"]
+    assert checks["client-credentials"]["status"] == "PASS"
+
+
+def test_doctor_names_an_unreachable_endpoint(provider: Provider,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    closed = bind_socket("127.0.0.1", 0)
+    port = closed.getsockname()[1]
+    closed.close()
+    code, checks = _doctor(capsys, provider, issuer=f"http://127.0.0.1:{port}")
+    assert code == 1
+    assert checks["discovery"]["status"] == "FAIL"
+    assert "cannot connect" in checks["discovery"]["detail"]
+    assert checks["token-endpoint"]["status"] == "FAIL"
+
+
+@pytest.mark.browser
+def test_scenarios_run_against_the_provider_with_the_form_driver(
+    provider: Provider, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from scenarios.real_idp_scenarios import run_with_idp
+
+    monkeypatch.setenv("OP_TEST_SECRET", CLIENT_SECRET)
+    monkeypatch.setenv("OP_TEST_PASSWORD", "any-password-123")
+    config = tmp_path / "idp.toml"
+    config.write_text(f"""
+[provider]
+issuer = "{provider.issuer}"
+client_id = "{CLIENT_ID}"
+client_secret_env = "OP_TEST_SECRET"
+client_auth_method = "basic"
+
+[user]
+username = "{USER}"
+password_env = "OP_TEST_PASSWORD"
+display_name = "{USER_NAME}"
+
+[driver]
+kind = "form"
+username_field = "Enter any login"
+password_field = "and password"
+submit_button = "Sign-in"
+cancel_control = "[ Cancel ]"
+sign_out_button = "Yes, sign me out"
+""", encoding="utf-8")
+    report = tmp_path / "report"
+    args = build_parser().parse_args(["run", "--idp", str(config), "--report", str(report),
+                                      "--timeout", "15"])
+    code = run_with_idp(args, sock=provider.rp_sock)
+    out = capsys.readouterr().out
+    assert code == 0, out
+    for scenario_id in ("auto-login.first-login", "auto-login.widget", "auto-login.app-visit",
+                        "signout.rp-initiated", "failure.user-cancels"):
+        assert f"PASS  {scenario_id}" in out, out
+    assert "SKIP  failure.expired-secret" in out
+    assert CLIENT_SECRET not in out and "any-password-123" not in out
+    skipped = json.loads((report / "skipped.json").read_text(encoding="utf-8"))
+    assert any(s["id"] == "failure.expired-secret" for s in skipped)
+    assert not (report / "traces").exists() or not any((report / "traces").iterdir())
+
+
+def test_run_with_a_bad_idp_config_exits_2(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "idp.toml"
+    config.write_text('[provider]\nissuer = "http://127.0.0.1:1"\nclient_id = "x"\n'
+                      'client_secret = "inline"\n', encoding="utf-8")
+    assert main(["run", "--idp", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "keep secrets out of the file" in err and "inline" not in err.replace(
+        "client_secret", "")
