@@ -157,6 +157,10 @@ class LiveStack:
         created: dict[str, Any] = self._rp("POST", "/api/admin/connections", body)
         return created
 
+    def connections(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self._rp("GET", "/api/admin/connections")
+        return found
+
     def update_connection(self, connection_id: str, **fields: Any) -> dict[str, Any]:
         updated: dict[str, Any] = self._rp("PATCH", f"/api/admin/connections/{connection_id}",
                                            fields)
@@ -179,17 +183,20 @@ class LiveStack:
 
 
 @contextlib.contextmanager
-def live_stack(options: StackOptions | None = None, *, workdir: Path | None = None
-               ) -> Iterator[LiveStack]:
-    """Start the provider and the relying party on ephemeral ports; stop both afterwards."""
+def live_stack(options: StackOptions | None = None, *, workdir: Path | None = None,
+               idp_port: int = 0, rp_port: int = 0) -> Iterator[LiveStack]:
+    """Start the provider and the relying party; stop both afterwards.
+
+    Ports default to ephemeral ones (``0``); ``make demo`` asks for fixed ones.
+    """
     opts = options or StackOptions()
     clock = MockClock()
     with contextlib.ExitStack() as stack:
         if workdir is None:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sso-")))
         idp_app = create_idp(IdpConfig.default(clock=clock))
-        idp = stack.enter_context(run_in_thread(idp_app))
-        sock = bind_socket("127.0.0.1", 0)
+        idp = stack.enter_context(run_in_thread(idp_app, port=idp_port))
+        sock = bind_socket("127.0.0.1", rp_port)
         rp_base = f"http://127.0.0.1:{sock.getsockname()[1]}"
         settings = Settings(
             db_path=str(workdir / "rp.db"), public_url=rp_base, clock=clock,

@@ -1,0 +1,189 @@
+"""``python -m scenarios demo`` (``make demo``): the stack to click through by hand.
+
+Starts the mock provider and the reference relying party wired together (the same
+:func:`~scenarios.live.live_stack` the scenarios use, on fixed ports by default), creates the
+customer-SSO connection, installs the partner app, prints where to go and who to sign in as, and
+stays up until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from types import FrameType
+from typing import TextIO
+
+from scenarios.live import CUSTOMER_APPS, LiveStack, StackOptions, live_stack
+
+__all__ = ["HELP", "DemoInfo", "configure", "describe", "handle", "prepare"]
+
+HELP = "start the mock provider and the relying party wired together, to click through by hand"
+DEFAULT_IDP_PORT = 8400
+DEFAULT_RP_PORT = 8500
+READY_LINE = "Press Ctrl-C to stop."
+
+USER_NOTES = {
+    "alice": "signs in",
+    "bob": "signs in",
+    "carol": "account disabled: the provider refuses her (AADSTS50057)",
+    "dave": "not assigned to the app: the provider refuses him (AADSTS50105)",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class DemoInfo:
+    stack: LiveStack
+    connection_id: str
+    installation_id: str | None
+    launch_user: str
+    launch_url: str | None
+    delivery_problem: str | None = None
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError("a port is between 0 and 65535 (0: any free port)")
+    return port
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--idp-port", type=_port, default=DEFAULT_IDP_PORT, metavar="PORT",
+                        help=f"mock provider port (default {DEFAULT_IDP_PORT}; 0: any free port)")
+    parser.add_argument("--rp-port", type=_port, default=DEFAULT_RP_PORT, metavar="PORT",
+                        help=f"relying party port (default {DEFAULT_RP_PORT}; 0: any free port)")
+    parser.add_argument("--workdir", type=Path, metavar="DIR",
+                        help="keep the relying party's database here between runs "
+                        "(default: a temporary directory)")
+
+
+def _connection(stack: LiveStack) -> str:
+    """The customer-SSO connection to the mock's reference app: reused from a kept database
+    (pointed at this run's provider), else created."""
+    fields = {
+        "authorization_uri": f"{stack.authority}/oauth2/v2.0/authorize",
+        "token_url": f"{stack.authority}/oauth2/v2.0/token",
+        "client_secret": stack.client_secret,
+        "secret_expires_on": (stack.clock.now() + timedelta(days=180)).date().isoformat(),
+    }
+    for connection in stack.connections():
+        if connection.get("client_id") == stack.client_id:
+            stack.update_connection(str(connection["id"]), **fields)
+            return str(connection["id"])
+    return str(stack.create_connection()["id"])
+
+
+def prepare(stack: LiveStack, *, launch_user: str = "alice") -> DemoInfo:
+    """Create (or reuse) the connection and install the partner app for the tenant."""
+    connection_id = _connection(stack)
+    stack.connection_id = connection_id
+    installed = stack.install_partner_app()
+    delivery = installed.get("delivery") or {}
+    installation = installed.get("installation") or {}
+    installation_id = installation.get("installation_id")
+    problem = None
+    if delivery.get("status") != 200:
+        problem = f"the relying party did not accept app.installed: {delivery}"
+    launch = None
+    if installation_id:
+        launch = stack.launch_url(str(installation_id), stack.user_id(launch_user))
+    return DemoInfo(stack=stack, connection_id=connection_id,
+                    installation_id=str(installation_id) if installation_id else None,
+                    launch_user=launch_user, launch_url=launch, delivery_problem=problem)
+
+
+def describe(info: DemoInfo) -> str:
+    """What to click through, and who to sign in as."""
+    stack = info.stack
+    width = max(len(p.upn) for p in stack.people.values())
+    lines = [
+        "sso-harness demo: the mock provider and the reference relying party, wired together.",
+        "",
+        f"Relying party         {stack.rp.base_url}",
+        f"  Admin page          {stack.rp_url('/admin')}",
+        f"  Customer sign-in URLs (connection {info.connection_id}):",
+        *(f"    {app:<17} {stack.sign_in_url(app)}" for app in CUSTOMER_APPS),
+    ]
+    if info.launch_url:
+        lines.append(f"  Partner launch      {info.launch_url}")
+        lines.append(f"                      (installation {info.installation_id}, "
+                     f"user id of {info.launch_user})")
+    if info.delivery_problem:
+        lines.append(f"  Warning: {info.delivery_problem}")
+    lines += [
+        "",
+        f"Mock provider         {stack.idp.base_url}",
+        f"  Tenant              {stack.tenant_id}",
+        f"  Authority (v2)      {stack.authority}/v2.0",
+        f"  Control API         {stack.idp_url('/_mock/')}",
+        f"    clock             {stack.idp_url('/_mock/clock')}",
+        f"    faults            {stack.idp_url('/_mock/faults')}",
+        "  Test users (user / password):",
+        *(f"    {p.upn:<{width}}  {p.password:<16}  {USER_NOTES.get(first, '')}".rstrip()
+          for first, p in stack.people.items()),
+        "",
+        "Move the clock a day forward:",
+        f"  curl -X POST -H 'Content-Type: application/json' -d '{{\"advance_seconds\": 86400}}' "
+        f"{stack.idp_url('/_mock/clock')}",
+        "",
+        READY_LINE,
+    ]
+    return "\n".join(lines)
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM ends the demo like Ctrl-C does (a clean shutdown)."""
+
+    def interrupt(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may handle signals
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _wait_forever() -> None:
+    stopped = threading.Event()
+    while not stopped.wait(1.0):
+        pass
+
+
+def handle(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
+    stream = out if out is not None else sys.stdout
+    workdir: Path | None = args.workdir
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        with _sigterm_as_interrupt():
+            try:
+                with live_stack(StackOptions(connection=False), workdir=workdir,
+                                idp_port=args.idp_port, rp_port=args.rp_port) as stack:
+                    print(describe(prepare(stack)), file=stream, flush=True)
+                    _wait_forever()
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE:
+                    raise
+                print(f"demo: {exc.strerror}: port {args.idp_port} or {args.rp_port} is taken; "
+                      "choose others with --idp-port/--rp-port (0: any free port)",
+                      file=sys.stderr)
+                return 1
+    except KeyboardInterrupt:
+        print("\ndemo: stopped.", file=stream, flush=True)
+    return 0

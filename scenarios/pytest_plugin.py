@@ -1,0 +1,368 @@
+"""pytest fixtures for testing single sign-on against the mock provider in a real browser.
+
+Installed as the ``sso_harness`` pytest plugin. Every fixture name starts with ``sso_`` (or is
+``mock_idp`` / ``relying_party``) so it never collides with pytest-playwright's ``page`` or
+``browser``:
+
+``sso_stack``
+    A :class:`~scenarios.live.LiveStack`: the mock provider and the reference relying party on
+    ephemeral ports, sharing one clock, with the default customer-SSO connection. Fresh for each
+    test. ``relying_party`` is the same object.
+``mock_idp``
+    A :class:`StackIdp` for the provider of ``sso_stack``: the helpers of
+    :class:`mock_idp.testing.MockIdp` (``add_user``, ``add_app``, ``add_secret``, ``assign``,
+    ``graph``, ``advance``) plus ``add_tenant``, ``arm_fault``, ``clear_faults``, ``rotate_keys``.
+``sso_stack_options``
+    The :class:`~scenarios.live.StackOptions` ``sso_stack`` is built with; set them per test
+    with ``@pytest.mark.sso_stack_options(connection=False)`` (keywords, or one StackOptions),
+    or override the fixture.
+``sso_stack_factory``
+    Start further stacks in the same test: ``sso_stack_factory(StackOptions(...))``.
+``sso_browser``
+    One Chromium per test session (so one per pytest-xdist worker), chosen by
+    :mod:`scenarios.browser`: a remote browser server, ``$SSO_HARNESS_CHROMIUM``, Playwright's
+    Chromium or the system one.
+``sso_context`` / ``sso_page``
+    A fresh browser context and a page in it for each test, with a short default timeout.
+``sso_run_scenario``
+    Run one registered scenario (by id) in a fresh context and return its
+    :class:`~scenarios.runner.ScenarioResult`; :func:`expect_passed` turns a failure into a
+    test failure with the scenario's message.
+
+Options: ``--sso-headed``, ``--sso-timeout SECONDS``, ``--sso-browser-ws-endpoint URL``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import httpx
+import pytest
+
+from mock_idp.testing import MockIdp, MockIdpError, RunningServer
+from scenarios.live import LiveStack, StackOptions, live_stack
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright
+
+    from mock_idp.config import IdpConfig
+    from scenarios.registry import Registry, Scenario, WorkerInfo
+    from scenarios.runner import ScenarioResult
+
+__all__ = [
+    "ScenarioRunner",
+    "StackFactory",
+    "StackIdp",
+    "describe_result",
+    "expect_passed",
+    "stack_options_from_marker",
+    "xdist_worker",
+]
+
+MARKER = "sso_stack_options"
+DEFAULT_TIMEOUT_SECONDS = 5.0
+
+
+# --- options and markers ----------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    from scenarios.browser import WS_ENDPOINT_ENV
+
+    group = parser.getgroup("sso_harness", "sso-harness browser fixtures")
+    group.addoption("--sso-headed", action="store_true", default=False,
+                    help="show the browser window of the sso_* fixtures")
+    group.addoption("--sso-timeout", type=float, default=DEFAULT_TIMEOUT_SECONDS,
+                    metavar="SECONDS",
+                    help="default timeout of sso_page actions and expectations (default: 5)")
+    group.addoption("--sso-browser-ws-endpoint", default=None, metavar="URL",
+                    help=f"connect to a remote Playwright browser server (env {WS_ENDPOINT_ENV})")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(options=None, **changes): StackOptions for this test's sso_stack "
+        "(e.g. connection=False, rp_read_timeout=0.5)",
+    )
+
+
+def _option(config: pytest.Config, name: str, default: Any) -> Any:
+    """A plugin option; its default when the plugin was registered after the command line
+    was parsed (from a conftest), so its options could not be given there."""
+    return config.getoption(name, default)
+
+
+def stack_options_from_marker(node: pytest.Item, base: StackOptions | None = None
+                              ) -> StackOptions:
+    """``base`` changed by every ``sso_stack_options`` marker on ``node``, outermost first."""
+    options = base or StackOptions()
+    for mark in reversed(list(node.iter_markers(MARKER))):
+        if len(mark.args) > 1 or mark.args and not isinstance(mark.args[0], StackOptions):
+            raise pytest.UsageError(
+                f"{MARKER}: pass keyword arguments or one StackOptions, not {mark.args!r}")
+        if mark.args:
+            options = mark.args[0]
+        try:
+            options = _replace(options, mark.kwargs)
+        except TypeError as exc:
+            raise pytest.UsageError(f"{MARKER}: {exc}") from None
+    return options
+
+
+def _replace(options: StackOptions, changes: dict[str, Any]) -> StackOptions:
+    return replace(options, **changes) if changes else options
+
+
+# --- the stack --------------------------------------------------------------------------------
+
+
+class StackFactory(Protocol):
+    def __call__(self, options: StackOptions | None = None) -> LiveStack: ...
+
+
+@pytest.fixture
+def sso_stack_options(request: pytest.FixtureRequest) -> StackOptions:
+    """The options of this test's ``sso_stack`` (from ``sso_stack_options`` markers)."""
+    return stack_options_from_marker(request.node)
+
+
+@pytest.fixture
+def sso_stack_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackFactory]:
+    """Start live stacks for this test; all of them stop when it ends."""
+    with contextlib.ExitStack() as stacks:
+
+        def start(options: StackOptions | None = None) -> LiveStack:
+            workdir = tmp_path_factory.mktemp("sso-stack")
+            return stacks.enter_context(live_stack(options, workdir=workdir))
+
+        yield start
+
+
+@pytest.fixture
+def sso_stack(sso_stack_factory: StackFactory, sso_stack_options: StackOptions) -> LiveStack:
+    """The mock provider and the reference relying party, wired together, fresh for this test."""
+    return sso_stack_factory(sso_stack_options)
+
+
+@pytest.fixture
+def relying_party(sso_stack: LiveStack) -> LiveStack:
+    """The reference relying party of ``sso_stack`` (``rp_url()``, ``sign_in_url()``, ...)."""
+    return sso_stack
+
+
+class StackIdp(MockIdp):
+    """The provider of a :class:`LiveStack`, with :class:`MockIdp`'s helpers.
+
+    It attaches to the running server rather than starting one; ``close()`` releases its HTTP
+    client (the stack stops the server).
+    """
+
+    def __init__(self, stack: LiveStack) -> None:
+        config: IdpConfig = stack.idp_app.state.idp.config
+        super().__init__(config, port=stack.idp.port)
+        self.stack = stack
+        self._client = httpx.Client(base_url=stack.idp.base_url, timeout=10.0)
+
+    def __enter__(self) -> StackIdp:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    @property
+    def server(self) -> RunningServer:
+        return self.stack.idp
+
+    @property
+    def http(self) -> httpx.Client:
+        return self._client
+
+    @property
+    def control_url(self) -> str:
+        return self.stack.idp_url("/_mock/")
+
+    def add_tenant(self, domain: str, *, name: str | None = None, tenant_id: str | None = None,
+                   **fields: Any) -> dict[str, Any]:
+        """Create a tenant (``POST /_mock/tenants``; ``fields`` as in ``idp.toml``: apps,
+        users, region) and return its JSON. The id defaults to a GUID derived from ``domain``."""
+        body: dict[str, Any] = {
+            "id": tenant_id or str(uuid.uuid5(uuid.NAMESPACE_DNS, domain.lower())),
+            "domain": domain, "name": name or domain.split(".")[0].title(), **fields,
+        }
+        response = self.http.post("/_mock/tenants", json=body)
+        if response.is_error:
+            raise MockIdpError(f"POST /_mock/tenants: {response.status_code} {response.text}")
+        created: dict[str, Any] = response.json()
+        return created
+
+    def arm_fault(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """Arm a fault (``POST /_mock/faults``): ``kind`` plus endpoint, times, code..."""
+        return self.stack.arm_fault(kind, **fields)
+
+    def clear_faults(self) -> None:
+        self.stack.clear_faults()
+
+    def rotate_keys(self) -> None:
+        self.stack.rotate_keys()
+
+    def expire_secret_in(self, days: float) -> str:
+        """A new secret for the reference app ending ``days`` from the mock's now."""
+        end = self.clock.now().astimezone(UTC) + timedelta(days=days)
+        return self.add_secret(self.stack.client_id, end=end)
+
+
+@pytest.fixture
+def mock_idp(sso_stack: LiveStack) -> Iterator[StackIdp]:
+    """The running mock provider of ``sso_stack``, with helpers to arrange the directory."""
+    with StackIdp(sso_stack) as handle:
+        yield handle
+
+
+# --- the browser ------------------------------------------------------------------------------
+
+
+def xdist_worker() -> WorkerInfo:
+    """This process's pytest-xdist worker (index 0 of 1 without xdist)."""
+    from scenarios.registry import WorkerInfo
+
+    name = os.environ.get("PYTEST_XDIST_WORKER", "")
+    index = int(name[2:]) if name.startswith("gw") and name[2:].isdigit() else 0
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    return WorkerInfo(index=index, count=max(count, index + 1))
+
+
+@pytest.fixture(scope="session")
+def sso_playwright() -> Iterator[Playwright]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def sso_browser(pytestconfig: pytest.Config, sso_playwright: Playwright) -> Iterator[Browser]:
+    """One browser for the whole session (each pytest-xdist worker launches its own)."""
+    from scenarios.browser import BrowserUnavailable, launch, resolve
+
+    endpoint = _option(pytestconfig, "sso_browser_ws_endpoint", None)
+    try:
+        choice = resolve(ws_endpoint=endpoint)
+    except BrowserUnavailable as exc:
+        pytest.fail(f"sso_browser: {exc}", pytrace=False)
+    browser = launch(sso_playwright, choice, headed=_option(pytestconfig, "sso_headed", False))
+    yield browser
+    with contextlib.suppress(Exception):
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def sso_timeout_ms(pytestconfig: pytest.Config) -> float:
+    """Default timeout of ``sso_page`` actions and expectations, in milliseconds."""
+    seconds = float(_option(pytestconfig, "sso_timeout", DEFAULT_TIMEOUT_SECONDS))
+    return seconds * 1000
+
+
+@pytest.fixture
+def sso_context(sso_browser: Browser, sso_timeout_ms: float) -> Iterator[BrowserContext]:
+    """A fresh browser context (no cookies, no IdP session) for this test."""
+    context = sso_browser.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(sso_timeout_ms)
+    yield context
+    with contextlib.suppress(Exception):
+        context.close()
+
+
+@pytest.fixture
+def sso_page(sso_context: BrowserContext) -> Page:
+    """A page in this test's own browser context."""
+    return sso_context.new_page()
+
+
+# --- running registered scenarios -------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScenarioRunner:
+    """Runs registered scenarios in this test, as ``make scenarios`` would."""
+
+    browser: Browser
+    report_dir: Path
+    """Screenshots of every step and the trace of a failure."""
+    environments: Callable[[Registry], object]
+
+    def __call__(self, scenario: str | Scenario, *, registry: Registry | None = None,
+                 stack: LiveStack | None = None) -> ScenarioResult:
+        """Run one scenario (an id of ``registry``, default the ``scenarios.catalogue``).
+
+        With ``stack`` it runs against that stack (one this test arranged) instead of the
+        fresh one its catalogue would build.
+        """
+        from scenarios.registry import Registry, load_catalogue
+        from scenarios.runner import DEFAULT_CATALOGUE, RunOptions, run_scenario
+
+        catalogue = registry if registry is not None else load_catalogue(DEFAULT_CATALOGUE)
+        item = catalogue.get(scenario) if isinstance(scenario, str) else scenario
+        if stack is None:
+            runs_in, worker_env = catalogue, self.environments(catalogue)
+        else:
+            runs_in, worker_env = Registry(), None
+            runs_in.around = lambda _env, _item: contextlib.nullcontext(stack)
+        return run_scenario(item, browser=self.browser, worker_env=worker_env, registry=runs_in,
+                            options=RunOptions(report_dir=self.report_dir),
+                            worker=xdist_worker())
+
+    def expect_passed(self, result: ScenarioResult) -> None:
+        """Fail the current test with the scenario's own message unless it passed."""
+        expect_passed(result, self.report_dir)
+
+
+@pytest.fixture(scope="session")
+def _sso_worker_environments() -> Iterator[Callable[[Registry], object]]:
+    """Each registry's environment, entered once per session (per xdist worker)."""
+    entered: dict[int, tuple[Registry, object]] = {}
+    with contextlib.ExitStack() as stack:
+
+        def environment(registry: Registry) -> object:
+            if id(registry) not in entered:
+                env = stack.enter_context(registry.environment(xdist_worker()))
+                entered[id(registry)] = (registry, env)  # keeps the registry (and its id) alive
+            return entered[id(registry)][1]
+
+        yield environment
+
+
+@pytest.fixture
+def sso_run_scenario(sso_browser: Browser, tmp_path: Path,
+                     _sso_worker_environments: Callable[[Registry], object]) -> ScenarioRunner:
+    """Run registered scenarios by id; artifacts go to this test's ``tmp_path``."""
+    return ScenarioRunner(browser=sso_browser, report_dir=tmp_path / "scenario-report",
+                          environments=_sso_worker_environments)
+
+
+def describe_result(result: ScenarioResult, report_dir: Path | None = None) -> str:
+    """The scenario's outcome as the runner reports it: status, message, steps, trace."""
+    lines = [f"{result.id} {result.status.upper()}: {result.message or 'passed'}"]
+    lines += [f"  {s.status.upper():<6} {s.name}" + (f": {s.error}" if s.error else "")
+              for s in result.steps]
+    if result.trace and report_dir is not None:
+        lines.append(f"trace: playwright show-trace {report_dir / result.trace}")
+    if result.details:
+        lines.append(result.details)
+    return "\n".join(lines)
+
+
+def expect_passed(result: ScenarioResult, report_dir: Path | None = None) -> None:
+    """Fail the current test with the scenario's own message unless it passed."""
+    if not result.passed:
+        pytest.fail(describe_result(result, report_dir), pytrace=False)

@@ -1,0 +1,22 @@
+"""Loads the ``sso_harness`` pytest plugin for these tests when nothing else has.
+
+Once the package registers the plugin as a ``pytest11`` entry point (name ``sso_harness``),
+pytest loads it at start-up and this hook does nothing. Registering it here under that same
+name, and only when it is absent, avoids pytest's "Plugin already registered" error either way;
+``-p no:sso_harness`` still disables it. It registers from ``pytest_addoption`` so that, when
+pytest is pointed at this directory, the plugin's ``--sso-*`` options are known before the
+command line is parsed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+PLUGIN_NAME = "sso_harness"
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    if not pluginmanager.has_plugin(PLUGIN_NAME) and not pluginmanager.is_blocked(PLUGIN_NAME):
+        from scenarios import pytest_plugin
+
+        pluginmanager.register(pytest_plugin, PLUGIN_NAME)

@@ -1,0 +1,171 @@
+"""The ``sso_harness`` fixtures, used the way an outside project would use them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from scenarios.flows import expect_signed_in, first_login, sign_in_at_idp
+from scenarios.live import LiveStack, Person, StackOptions
+from scenarios.pages import FailurePage
+from scenarios.pytest_plugin import StackFactory, StackIdp, stack_options_from_marker
+
+
+def test_mock_idp_is_the_provider_the_relying_party_uses(
+    mock_idp: StackIdp, sso_stack: LiveStack, relying_party: LiveStack
+) -> None:
+    assert relying_party is sso_stack
+    assert mock_idp.url == sso_stack.idp.base_url
+    assert mock_idp.clock is sso_stack.clock
+    assert mock_idp.tenant_id == sso_stack.tenant_id
+    discovery = httpx.get(f"{mock_idp.authority}/v2.0/.well-known/openid-configuration")
+    assert discovery.json()["issuer"] == f"{mock_idp.url}/{mock_idp.tenant_id}/v2.0"
+    assert httpx.get(mock_idp.url + "/_mock/health").json()["status"] == "ok"
+    connections = httpx.get(sso_stack.rp_url("/api/admin/connections")).json()
+    assert [c["id"] for c in connections] == [sso_stack.connection_id]
+    assert connections[0]["authorization_uri"].startswith(mock_idp.authority)
+
+
+def test_each_test_gets_its_own_stack(sso_stack: LiveStack,
+                                      sso_stack_factory: StackFactory) -> None:
+    other = sso_stack_factory()
+    assert {other.idp.port, other.rp.port}.isdisjoint({sso_stack.idp.port, sso_stack.rp.port})
+    sso_stack.advance(days=3)
+    assert sso_stack.clock.now() - other.clock.now() > timedelta(days=2)
+
+
+@pytest.mark.sso_stack_options(connection=False, support_contact="it@fabrikam.example")
+def test_marker_sets_the_stack_options(sso_stack: LiveStack,
+                                       sso_stack_options: StackOptions) -> None:
+    assert sso_stack_options.connection is False
+    assert sso_stack.options == sso_stack_options
+    assert sso_stack.connection_id is None
+    assert httpx.get(sso_stack.rp_url("/api/admin/connections")).json() == []
+
+
+@pytest.mark.sso_stack_options(StackOptions(rp_read_timeout=0.5))
+@pytest.mark.sso_stack_options(support_contact="x@example.test")
+def test_markers_combine_outermost_first(request: pytest.FixtureRequest) -> None:
+    options = stack_options_from_marker(request.node)
+    assert options.rp_read_timeout == 0.5
+    assert options.support_contact == "x@example.test"
+
+
+@pytest.mark.sso_stack_options("not options")
+def test_a_bad_marker_is_a_usage_error(request: pytest.FixtureRequest) -> None:
+    with pytest.raises(pytest.UsageError, match="sso_stack_options"):
+        stack_options_from_marker(request.node)
+
+
+@pytest.mark.browser
+def test_sign_in_through_the_stack(sso_stack: LiveStack, sso_page: Page) -> None:
+    alice = sso_stack.people["alice"]
+    first_login(sso_page, sso_stack, alice, "portal")
+    me = sso_page.request.get(sso_stack.rp_url("/api/me"))
+    assert me.status == 200
+    assert me.json()["email"] == alice.upn
+
+
+@pytest.mark.browser
+def test_a_new_user_signs_in(mock_idp: StackIdp, sso_stack: LiveStack, sso_page: Page) -> None:
+    erin = mock_idp.add_user("erin", display_name="Erin Evans", assign_to=[sso_stack.client_id])
+    first_login(sso_page, sso_stack, Person(erin.upn, erin.password, "Erin Evans"), "kb")
+
+
+@pytest.mark.browser
+def test_moving_the_clock_expires_the_secret(mock_idp: StackIdp, sso_stack: LiveStack,
+                                             sso_page: Page) -> None:
+    alice = sso_stack.people["alice"]
+    before = httpx.get(mock_idp.url + "/_mock/clock").json()["epoch"]
+    mock_idp.advance(days=181)
+    after = httpx.get(mock_idp.url + "/_mock/clock").json()["epoch"]
+    assert after - before >= 181 * 86400
+    sso_page.goto(sso_stack.sign_in_url("widget"))
+    sign_in_at_idp(sso_page, alice)
+    failure = FailurePage(sso_page)
+    expect(failure.heading).to_be_visible()
+    expect(failure.idp_error_code).to_contain_text("7000222")
+    expect(failure.contact).to_have_text(sso_stack.options.support_contact)
+    with pytest.raises(AssertionError):
+        expect_signed_in(sso_page, alice)
+
+
+@pytest.mark.browser
+def test_an_armed_fault_shows_the_failure_page(mock_idp: StackIdp, sso_stack: LiveStack,
+                                               sso_page: Page) -> None:
+    first_login(sso_page, sso_stack, sso_stack.people["bob"], "widget")
+    sso_page.context.clear_cookies()
+    mock_idp.arm_fault("wrong_aud")
+    sso_page.goto(sso_stack.sign_in_url("widget"))
+    sign_in_at_idp(sso_page, sso_stack.people["bob"])
+    failure = FailurePage(sso_page)
+    expect(failure.heading).to_be_visible()
+    reference = failure.reference.inner_text().strip()
+    assert sso_stack.rp_error(reference)["ref"] == reference
+    me = sso_page.request.get(sso_stack.rp_url("/api/me"))
+    assert me.status == 401
+
+
+def test_add_tenant_app_and_secret(mock_idp: StackIdp) -> None:
+    tenant = mock_idp.add_tenant("fabrikam.onmicrosoft.com", name="Fabrikam")
+    found = httpx.get(f"{mock_idp.url}/fabrikam.onmicrosoft.com/v2.0/.well-known/"
+                      "openid-configuration")
+    assert found.status_code == 200
+    assert tenant["id"] in found.json()["issuer"]
+    app = mock_idp.add_app("Outside app", redirect_uris=["http://localhost/cb"],
+                           tenant=tenant["id"])
+    secret = mock_idp.add_secret(app.client_id, tenant=tenant["id"])
+    token = httpx.post(f"{mock_idp.url}/{tenant['id']}/oauth2/v2.0/token", data={
+        "grant_type": "client_credentials", "client_id": app.client_id, "client_secret": secret,
+        "scope": f"{app.client_id}/.default"})
+    assert token.status_code == 200, token.text
+    mock_idp.advance(days=3 * 365)
+    expired = httpx.post(f"{mock_idp.url}/{tenant['id']}/oauth2/v2.0/token", data={
+        "grant_type": "client_credentials", "client_id": app.client_id, "client_secret": secret,
+        "scope": f"{app.client_id}/.default"})
+    assert expired.status_code == 401
+    assert 7000222 in expired.json()["error_codes"]
+
+
+OUTSIDE_TEST = '''
+import httpx
+import pytest
+
+from scenarios.live import StackOptions
+
+
+@pytest.mark.sso_stack_options(connection=False)
+def test_fixtures(mock_idp, sso_stack, sso_timeout_ms):
+    assert sso_stack.connection_id is None
+    assert sso_timeout_ms == 1500
+    assert httpx.get(mock_idp.url + "/_mock/health").status_code == 200
+
+
+def test_unknown_option_is_refused(request):
+    with pytest.raises(pytest.UsageError):
+        from scenarios.pytest_plugin import stack_options_from_marker
+        request.node.add_marker(pytest.mark.sso_stack_options(no_such_option=1))
+        stack_options_from_marker(request.node)
+'''
+
+
+def test_an_outside_project_loads_the_plugin(tmp_path: Path) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = --strict-markers\n")
+    (tmp_path / "test_outside.py").write_text(textwrap.dedent(OUTSIDE_TEST))
+    # Autoload off, so the -p below is the only registration whether or not the
+    # pytest11 entry point is installed.
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "scenarios.pytest_plugin", "-p",
+         "no:cacheprovider", "--sso-timeout", "1.5", "-q", str(tmp_path)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 passed" in done.stdout
