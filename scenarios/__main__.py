@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from scenarios import conformance
+
 __all__ = ["COMMANDS", "Command", "build_parser", "main"]
 
 EXIT_NO_SCENARIOS = 5
@@ -140,6 +142,12 @@ COMMANDS: tuple[Command, ...] = (
         help="run browser scenarios against live servers and write reports",
         configure=_configure_run,
         handler=_run,
+    ),
+    Command(
+        name="conformance",
+        help=conformance.HELP,
+        configure=conformance.configure,
+        handler=conformance.handle,
     ),
     # Further rows: doctor, conformance, demo (each from its own module).
 )

@@ -1,0 +1,90 @@
+"""``python -m scenarios conformance`` set-up paths that end before a browser starts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from mock_idp import MockIdp
+from mock_idp.config import REFERENCE_RP_CLIENT_ID, REFERENCE_RP_SECRET
+from mock_idp.testing import RunningServer, run_in_thread
+from scenarios.__main__ import build_parser, main
+from scenarios.conformance_rows import ROWS
+
+
+@pytest.fixture(scope="module")
+def open_rp() -> Iterator[RunningServer]:
+    """An "RP" whose check URL says signed in to everyone."""
+
+    async def me(request: object) -> JSONResponse:
+        return JSONResponse({"user": "anyone"})
+
+    with run_in_thread(Starlette(routes=[Route("/api/me", me)])) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def idp() -> Iterator[MockIdp]:
+    with MockIdp() as mock:
+        yield mock
+
+
+def test_defaults_of_the_command() -> None:
+    args = build_parser().parse_args(["conformance", "--rp", "http://rp.test"])
+    assert (args.start, args.check, args.backchannel, args.idp, args.user) == (
+        "/login", "/api/me", None, None, "alice")
+    assert args.client_id == REFERENCE_RP_CLIENT_ID and not args.json and not args.headed
+
+
+def test_list_prints_every_row(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["conformance", "--list"]) == 0
+    listed = [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]
+    assert listed == [row.id for row in ROWS]
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--rp", "http://rp.test", "--only", "rp-nope"], "no conformance row matches rp-nope"),
+    (["--only", "rp-nonce-invalid"], "--rp URL is required"),
+    (["--rp", "http://rp.test", "--only", "rp-backchannel-*"], "need --backchannel"),
+])
+def test_usage_errors_exit_2(argv: list[str], message: str,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["conformance", *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_provider_without_the_control_api_is_refused(
+        open_rp: RunningServer, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["conformance", "--rp", open_rp.base_url, "--idp", open_rp.base_url]) == 2
+    assert "is not a mock provider with a /_mock/ control API" in capsys.readouterr().err
+
+
+def test_a_check_url_that_says_signed_in_without_a_session_is_refused(
+        idp: MockIdp, open_rp: RunningServer, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["conformance", "--rp", open_rp.base_url, "--idp", idp.url]) == 2
+    assert "/api/me answered 200 without a session" in capsys.readouterr().err
+
+
+def test_an_unknown_client_id_is_refused(idp: MockIdp, open_rp: RunningServer,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["conformance", "--rp", open_rp.base_url, "--idp", idp.url,
+                 "--client-id", "00000000-0000-0000-0000-000000000001"])
+    assert code == 2
+    assert "has no app 00000000-0000-0000-0000-000000000001" in capsys.readouterr().err
+
+
+def test_without_idp_it_starts_the_mock_and_prints_what_to_configure(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["conformance", "--rp", "http://127.0.0.1:9", "--redirect-uri",
+                 "http://rp.example.test/oidc/callback"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "Mock provider running at http://127.0.0.1:" in err
+    assert f"client id       {REFERENCE_RP_CLIENT_ID}" in err
+    assert f"client secret   {REFERENCE_RP_SECRET}" in err
+    assert "redirect URI    http://rp.example.test/oidc/callback" in err
+    assert "the RP is not reachable at http://127.0.0.1:9/api/me" in err

@@ -1,0 +1,214 @@
+"""The conformance rows and their judging, the table and the JSON: pure, no browser."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mock_idp.faults import ID_TOKEN_KINDS, LOGOUT_TOKEN_KINDS, USERINFO_KINDS
+from scenarios.conformance_rows import (
+    BACKCHANNEL_ROWS,
+    LOGIN_ROWS,
+    ROWS,
+    BackchannelObservation,
+    LoginObservation,
+    Row,
+    RowResult,
+    SelectionError,
+    Verdict,
+    format_progress,
+    format_table,
+    judge,
+    select_rows,
+    to_json,
+)
+
+BY_ID = {row.id: row for row in ROWS}
+HAPPY = BY_ID["rp-response_type-code"]
+NONCE = BY_ID["rp-nonce-invalid"]
+USERINFO = BY_ID["rp-userinfo-bad-sub-claim"]
+KID_MULTIPLE = BY_ID["rp-id_token-kid-absent-multiple-jwks"]
+LT_VALID = BY_ID["rp-backchannel-rpinitlogout"]
+LT_NONCE = BY_ID["rp-backchannel-rpinitlogout-lt-with-nonce"]
+
+
+def _login(check: int | None, *, fired: bool | None = True, reached: bool = True,
+           text: str = "", error: str | None = None) -> LoginObservation:
+    return LoginObservation(reached_sign_in=reached, check_status=check, fault_fired=fired,
+                            final_url="http://rp.test/widget", page_status=502,
+                            page_text=text, error=error)
+
+
+def test_row_ids_are_unique_and_every_fault_is_one_the_mock_knows() -> None:
+    assert len(BY_ID) == len(ROWS)
+    assert {r.fault for r in LOGIN_ROWS} - {None} <= ID_TOKEN_KINDS | USERINFO_KINDS
+    assert {r.fault for r in BACKCHANNEL_ROWS} - {None} <= LOGOUT_TOKEN_KINDS
+    lt_rows = [r for r in BACKCHANNEL_ROWS if r.id.startswith("rp-backchannel-rpinitlogout-lt-")]
+    assert len(lt_rows) == 7  # the catalogue's seven negative logout-token tests
+
+
+def test_the_plain_flow_runs_first_and_key_rows_before_the_rest() -> None:
+    faults = [r.fault for r in LOGIN_ROWS]
+    assert faults[0] is None
+    assert faults.index("kid_absent") < faults.index("key_rotated") < faults.index("unknown_key")
+
+
+@pytest.mark.parametrize(("check", "expected"), [(200, True), (204, True), (401, False),
+                                                 (403, False), (302, False), (500, None),
+                                                 (None, None)])
+def test_check_status_means_signed_in_or_not(check: int | None, expected: bool | None) -> None:
+    assert _login(check).signed_in is expected
+
+
+def test_reject_row_passes_when_not_signed_in_and_shows_the_error_page() -> None:
+    verdict = judge(NONCE, _login(401, text="Sign-in failed"))
+    assert verdict.result == "PASS"
+    assert verdict.did == 'not signed in; page HTTP 502: "Sign-in failed"'
+
+
+def test_reject_row_fails_with_the_reason_when_signed_in() -> None:
+    verdict = judge(NONCE, _login(200))
+    assert verdict == Verdict(
+        result="FAIL", did="signed in",
+        reason="the RP signed in although the ID token's nonce differs from the one the RP sent")
+
+
+def test_accept_row_passes_when_signed_in_and_fails_when_refused() -> None:
+    assert judge(HAPPY, _login(200, fired=None)).result == "PASS"
+    refused = judge(HAPPY, _login(401, fired=None))
+    assert refused.result == "FAIL" and refused.reason == "the RP refused a normal code flow"
+
+
+@pytest.mark.parametrize("check", [200, 401])
+def test_either_row_passes_both_ways_and_says_which(check: int) -> None:
+    verdict = judge(KID_MULTIPLE, _login(check))
+    assert verdict.result == "PASS"
+    assert verdict.note.startswith("accepted;" if check == 200 else "rejected;")
+
+
+def test_a_fault_that_never_fired_fails_the_row_even_when_not_signed_in() -> None:
+    verdict = judge(NONCE, _login(401, fired=False))
+    assert verdict.result == "FAIL" and "wrong_nonce fault never fired" in verdict.reason
+
+
+def test_userinfo_row_is_skipped_when_the_rp_signs_in_without_calling_userinfo() -> None:
+    assert judge(USERINFO, _login(200, fired=False)).result == "SKIP"
+    assert judge(USERINFO, _login(200, fired=True)).result == "FAIL"
+    assert judge(USERINFO, _login(401, fired=True)).result == "PASS"
+
+
+def test_no_sign_in_page_or_an_ambiguous_check_fails() -> None:
+    lost = judge(HAPPY, _login(None, reached=False, error="Timeout 10000ms exceeded"))
+    assert lost.result == "FAIL" and lost.did == "did not reach the provider's sign-in page"
+    assert "Timeout" in lost.reason and "http://rp.test/widget" in lost.reason
+    odd = judge(NONCE, _login(500))
+    assert odd.result == "FAIL" and "answered 500" in odd.reason
+
+
+def _bc(status: int | None, *, after: int | None = 401, headers_recorded: bool = False,
+        cache_control: str | None = None, delivery_error: str | None = None,
+        deliveries: int = 1) -> BackchannelObservation:
+    return BackchannelObservation(
+        signed_in_before=True, status=status, check_status_after=after,
+        headers_recorded=headers_recorded, cache_control=cache_control,
+        delivery_error=delivery_error, deliveries=deliveries)
+
+
+def test_valid_logout_token_needs_200_and_an_ended_session() -> None:
+    ok = judge(LT_VALID, _bc(200))
+    assert ok.result == "PASS" and ok.did == "HTTP 200; session ended"
+    assert "not checked" in ok.note
+    kept = judge(LT_VALID, _bc(200, after=200))
+    assert kept.result == "FAIL" and "still signed in" in kept.reason
+    assert judge(LT_VALID, _bc(204)).result == "FAIL"
+
+
+def test_cache_control_is_a_warning_only() -> None:
+    missing = judge(LT_VALID, _bc(200, headers_recorded=True, cache_control="private"))
+    assert missing.result == "PASS" and missing.note.startswith("WARNING")
+    present = judge(LT_VALID, _bc(200, headers_recorded=True, cache_control="no-store"))
+    assert present.note == "Cache-Control: no-store"
+
+
+def test_bad_logout_token_needs_exactly_400() -> None:
+    assert judge(LT_NONCE, _bc(400, after=200)).result == "PASS"
+    accepted = judge(LT_NONCE, _bc(200))
+    assert accepted.result == "FAIL"
+    assert accepted.reason == "the logout token carries a nonce, yet the RP answered 200, not 400"
+    assert judge(LT_NONCE, _bc(401)).result == "FAIL"
+
+
+def test_backchannel_without_an_answer_or_a_session_fails() -> None:
+    down = judge(LT_NONCE, _bc(None, delivery_error="ConnectError: refused"))
+    assert down.result == "FAIL" and "refused" in down.reason
+    no_session = judge(LT_NONCE, BackchannelObservation(signed_in_before=False))
+    assert no_session.result == "FAIL"
+    twice = judge(LT_NONCE, _bc(400, deliveries=2))
+    assert twice.result == "FAIL" and "2 logout tokens" in twice.reason
+
+
+def test_select_rows_by_id_and_glob_in_catalogue_order() -> None:
+    assert select_rows([]) == ROWS
+    picked = select_rows(["rp-nonce-invalid,rp-response_type-code", "*lt-wrong-*"])
+    assert [r.id for r in picked] == [
+        "rp-response_type-code", "rp-nonce-invalid",
+        "rp-backchannel-rpinitlogout-lt-wrong-alg", "rp-backchannel-rpinitlogout-lt-wrong-event",
+        "rp-backchannel-rpinitlogout-lt-wrong-aud", "rp-backchannel-rpinitlogout-lt-wrong-issuer"]
+    with pytest.raises(SelectionError, match="rp-nope"):
+        select_rows(["rp-nonce-invalid", "rp-nope"])
+
+
+def _results() -> list[RowResult]:
+    return [
+        RowResult(row=HAPPY, verdict=Verdict(result="PASS", did="signed in"), seconds=1.234),
+        RowResult(row=NONCE, verdict=judge(NONCE, _login(200)), seconds=0.5),
+        RowResult(row=USERINFO, verdict=judge(USERINFO, _login(200, fired=False)), seconds=0.7),
+        RowResult(row=KID_MULTIPLE, verdict=judge(KID_MULTIPLE, _login(401)), seconds=0.6),
+    ]
+
+
+def test_table_has_a_line_per_row_and_a_reason_per_failure() -> None:
+    lines = format_table(_results()).splitlines()
+    assert lines[0].split() == ["ROW", "EXPECTED", "RP", "DID", "RESULT"]
+    assert lines[1].split()[:3] == ["rp-response_type-code", "ACCEPT", "signed"]
+    assert lines[2].endswith("FAIL") and lines[2].startswith("rp-nonce-invalid ")
+    assert ("FAIL rp-nonce-invalid: the RP signed in although the ID token's nonce differs "
+            "from the one the RP sent") in lines
+    assert any(line.startswith("SKIP rp-userinfo-bad-sub-claim: not exercised") for line in lines)
+    assert any(line.startswith("note rp-id_token-kid-absent-multiple-jwks: rejected;")
+               for line in lines)
+    assert lines[-1] == "2 passed, 1 failed, 1 skipped"
+
+
+def test_table_columns_line_up() -> None:
+    lines = format_table(_results()).splitlines()[:5]
+    for column in ("EXPECTED", "RP DID", "RESULT"):
+        start = lines[0].index(column)
+        assert all(line[start - 2:start] == "  " and line[start] != " " for line in lines[1:])
+
+
+def test_json_output_for_ci() -> None:
+    data = json.loads(json.dumps(to_json(_results(), rp="http://rp.test",
+                                         provider="http://idp.test", client_id="c")))
+    assert (data["rp"], data["provider"], data["client_id"]) == (
+        "http://rp.test", "http://idp.test", "c")
+    assert data["ok"] is False
+    assert (data["passed"], data["failed"], data["skipped"]) == (2, 1, 1)
+    nonce = data["rows"][1]
+    assert nonce == {
+        "id": "rp-nonce-invalid", "kind": "login", "fault": "wrong_nonce", "expect": "REJECT",
+        "result": "FAIL", "did": "signed in",
+        "reason": "the RP signed in although the ID token's nonce differs from the one the RP "
+                  "sent",
+        "note": "", "seconds": 0.5}
+    assert data["rows"][0]["seconds"] == 1.23
+
+
+def test_progress_line() -> None:
+    assert format_progress(_results()[1]) == "FAIL  rp-nonce-invalid  0.50s"
+
+
+def test_a_custom_row_is_judged_by_its_expectation() -> None:
+    row = Row(id="x", kind="login", fault="expired", expect="REJECT", what="it is old")
+    assert judge(row, _login(200)).reason == "the RP signed in although it is old"

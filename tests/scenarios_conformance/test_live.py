@@ -1,0 +1,66 @@
+"""The conformance command against live relying parties: the reference RP passes every row; one
+with the nonce check removed fails exactly the nonce row, with a clear message."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from relying_party.oidc import id_token
+from scenarios.__main__ import main
+from scenarios.conformance_rows import LOGIN_ROWS, ROWS
+from scenarios.live import LiveStack, live_stack
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def stack() -> Iterator[LiveStack]:
+    with live_stack() as live:
+        yield live
+
+
+def _argv(stack: LiveStack, *extra: str) -> list[str]:
+    return ["conformance", "--rp", stack.rp.base_url, "--idp", stack.idp.base_url,
+            "--start", f"/sso/{stack.connection_id}/widget", *extra]
+
+
+def test_reference_rp_passes_every_row(stack: LiveStack,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(_argv(stack, "--backchannel", "/auth/backchannel-logout", "--json"))
+    out = capsys.readouterr().out
+    report = json.loads(out)
+    failed = {r["id"]: r["reason"] for r in report["rows"] if r["result"] != "PASS"}
+    assert failed == {}
+    assert code == 0 and report["ok"] is True
+    assert [r["id"] for r in report["rows"]] == [row.id for row in ROWS]
+    did = {r["id"]: r["did"] for r in report["rows"]}
+    assert did["rp-response_type-code"] == "signed in"
+    assert did["rp-nonce-invalid"].startswith('not signed in; page HTTP 502: "Sign-in failed')
+    assert did["rp-backchannel-rpinitlogout"] == "HTTP 200; session ended"
+    assert did["rp-backchannel-rpinitlogout-lt-with-nonce"] == "HTTP 400; session kept"
+    app = stack.graph("GET", f"applications(appId='{stack.client_id}')")
+    assert app["backchannelLogoutUri"] is None  # restored after the logout rows
+    assert stack.graph("GET", "users/alice@contoso.onmicrosoft.com")  # provider still usable
+
+
+def test_rp_without_the_nonce_check_fails_the_nonce_row_only(
+        stack: LiveStack, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(id_token, "ID_TOKEN_CHECKS", tuple(
+        check for check in id_token.ID_TOKEN_CHECKS if check is not id_token.check_nonce))
+    code = main(_argv(stack))
+    out = capsys.readouterr().out
+    assert code == 1
+    lines = out.strip().splitlines()
+    nonce_line = next(line for line in lines if line.startswith("rp-nonce-invalid "))
+    assert nonce_line.split()[-1] == "FAIL" and "signed in" in nonce_line
+    assert ("FAIL rp-nonce-invalid: the RP signed in although the ID token's nonce differs "
+            "from the one the RP sent") in lines
+    others = [line for line in lines[1:len(LOGIN_ROWS) + 1]
+              if not line.startswith("rp-nonce-invalid ")]
+    assert len(others) == len(LOGIN_ROWS) - 1
+    assert all(line.endswith("PASS") for line in others), out
+    assert f"{len(LOGIN_ROWS) - 1} passed, 1 failed, 0 skipped" in lines
