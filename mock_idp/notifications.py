@@ -43,6 +43,8 @@ class Notification:
     error: str | None = None
     duration_ms: float | None = None
     loaded_at: datetime | None = None
+    headers: dict[str, str] | None = None
+    """The app's response headers (back-channel only)."""
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def to_json(self) -> dict[str, Any]:
@@ -52,6 +54,7 @@ class Notification:
             "payload": self.payload, "status": self.status, "error": self.error,
             "time": self.time.isoformat(), "duration_ms": self.duration_ms,
             "loaded_at": self.loaded_at.isoformat() if self.loaded_at else None,
+            "headers": self.headers,
         }
 
 
@@ -170,6 +173,7 @@ class Notifier:
                 url, data={"logout_token": token},
                 timeout=self._state.config.logout_timeout.total_seconds())
             note.status = response.status_code
+            note.headers = dict(response.headers)
         except httpx.TimeoutException:
             note.error = "timeout"
         except httpx.HTTPError as exc:

@@ -61,7 +61,7 @@ class Receiver:
         async def receive(request: Request) -> Response:
             self.hits.append(Hit(request.url.path, request.headers.get("content-type", ""),
                                  await request.body()))
-            return Response(status_code=self.status)
+            return Response(status_code=self.status, headers={"Cache-Control": "no-store"})
 
         return Starlette(routes=[Route("/{path:path}", receive, methods=["POST"])])
 
@@ -176,6 +176,7 @@ def test_graph_ending_sessions_sends_back_channel_and_platform_notifications(
     back, platform = recorded
     assert back["url"] == BACKCHANNEL_URL and back["app_name"] == "Reference relying party"
     assert back["payload"]["logout_token"] == tokens[0]
+    assert back["headers"]["cache-control"] == "no-store"
     assert platform["url"] == EVENTS_URL and platform["app_name"] == "Reference relying party"
     assert platform["payload"] == event
     for note in recorded:
