@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scenarios import conformance
+from scenarios.doctor import cli as doctor_cli
 
 __all__ = ["COMMANDS", "Command", "build_parser", "main"]
 
@@ -95,6 +96,13 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
         help=f"where the scenarios are registered (default: {DEFAULT_CATALOGUE})",
     )
     parser.add_argument("--list", action="store_true", help="list the selected scenarios and exit")
+    parser.add_argument(
+        "--idp",
+        type=Path,
+        metavar="CONFIG",
+        help="run against a real identity provider described by this TOML file "
+        "(see scenarios/real_idp.py); scenarios that need the mock are skipped",
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -102,6 +110,10 @@ def _run(args: argparse.Namespace) -> int:
     from scenarios.report import write_html, write_json, write_junit
     from scenarios.runner import RunOptions, format_table, run
 
+    if args.idp is not None:
+        from scenarios.real_idp_scenarios import run_with_idp
+
+        return run_with_idp(args)
     registry = load_catalogue(args.catalogue)
     try:
         selected = registry.select(args.only)
@@ -148,6 +160,13 @@ COMMANDS: tuple[Command, ...] = (
         help=conformance.HELP,
         configure=conformance.configure,
         handler=conformance.handle,
+    ),
+    Command(
+        name="doctor",
+        help="check an identity provider set-up: discovery, keys, client secret, redirect URI, "
+        "clock and TLS, each FAIL with its fix",
+        configure=doctor_cli.configure,
+        handler=doctor_cli.handle,
     ),
     # Further rows: doctor, conformance, demo (each from its own module).
 )
