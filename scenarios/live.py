@@ -195,7 +195,11 @@ def live_stack(options: StackOptions | None = None, *, workdir: Path | None = No
         if workdir is None:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sso-")))
         idp_app = create_idp(IdpConfig.default(clock=clock))
-        idp = stack.enter_context(run_in_thread(idp_app, port=idp_port))
+        served = stack.enter_context(run_in_thread(idp_app, port=idp_port))
+        # The provider is reached as "localhost" and the RP as "127.0.0.1": two sites, as in
+        # production, so the browser keeps their cookies apart (a front-channel logout iframe
+        # carries no RP cookie and must be matched by sid).
+        idp = RunningServer(base_url=f"http://localhost:{served.port}", port=served.port)
         sock = bind_socket("127.0.0.1", rp_port)
         rp_base = f"http://127.0.0.1:{sock.getsockname()[1]}"
         settings = Settings(
