@@ -94,6 +94,7 @@ def create_app(config: IdpConfig | None = None, *,
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )
     app.state.idp = state
+    app.state.serves_date_header = True
     for install in _installers():
         if "http_client" in inspect.signature(install).parameters:
             install(app, state, http_client=http_client)

@@ -74,9 +74,13 @@ def url_host(host: str) -> str:
 
 def server_config(app: ASGIApp, *, ssl: TlsFiles | None, log_level: str,
                   access_log: bool = False) -> uvicorn.Config:
+    """uvicorn settings; an app that dates its own responses (the mock provider, from its
+    clock) is served without uvicorn's ``Date`` header."""
+    own_date = bool(getattr(getattr(app, "state", None), "serves_date_header", False))
     return uvicorn.Config(
         app, lifespan="on", log_level=log_level, access_log=access_log,
         ssl_certfile=str(ssl.cert) if ssl else None, ssl_keyfile=str(ssl.key) if ssl else None,
+        date_header=not own_date,
     )
 
 
