@@ -1,14 +1,17 @@
 """The request log behind ``GET /_mock/requests``: a pure ASGI middleware.
 
-Each HTTP request outside ``/_mock/`` appends ``{time, method, path, query, status,
-duration_ms}`` to ``store.request_log``. Secrets in the query string are redacted; the body is
-never read, so handlers still receive it untouched.
+Each HTTP request outside ``/_mock/`` appends a :class:`LoggedRequest` to
+``store.request_log``; ``GET /_mock/requests`` shows them as ``{time, method, path, query,
+status, duration_ms}``, secrets in the query string redacted. Formatting and redaction happen
+when the log is read, not on every request. The body is never read, so handlers still receive
+it untouched.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import UTC
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -30,6 +33,29 @@ def redact_query(query: str) -> str:
     redacted = urlencode([(k, REDACTED if k.lower() in SENSITIVE else v) for k, v in pairs],
                          safe="[]")
     return redacted[:MAX_LOGGED]
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedRequest:
+    """One request as the middleware saw it; :meth:`to_json` formats and redacts it."""
+
+    at: datetime
+    method: str
+    path: str
+    query_string: bytes
+    status: int
+    duration_ms: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "time": self.at.astimezone(UTC).isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+            "method": self.method,
+            "path": self.path,
+            "query": redact_query(self.query_string.decode("latin-1")),
+            "status": self.status,
+            "duration_ms": round(self.duration_ms, 2),
+        }
 
 
 def skipped(path: str) -> bool:
@@ -66,13 +92,7 @@ class RequestLogMiddleware:
         state = getattr(getattr(app, "state", None), "idp", None)
         if state is None:
             return
-        query = scope.get("query_string", b"").decode("latin-1")
-        now = state.clock.now().astimezone(UTC)
-        state.store.request_log.append({
-            "time": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "method": scope.get("method", ""),
-            "path": scope.get("path", "")[:MAX_LOGGED],
-            "query": redact_query(query),
-            "status": status,
-            "duration_ms": round(duration_ms, 2),
-        })
+        state.store.request_log.append(LoggedRequest(
+            at=state.clock.now(), method=scope.get("method", ""),
+            path=scope.get("path", "")[:MAX_LOGGED], query_string=scope.get("query_string", b""),
+            status=status, duration_ms=duration_ms))

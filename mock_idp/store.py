@@ -14,12 +14,15 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from .config import AppConfig, IdpConfig, TenantConfig, UserConfig, stable_oid
+
+if TYPE_CHECKING:
+    from .request_log import LoggedRequest
 
 
 def _b64url(data: bytes) -> str:
@@ -257,7 +260,7 @@ class Store:
     access_tokens: dict[str, AccessTokenRecord] = field(default_factory=dict)
     id_tokens: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)
     """uti -> (tenant id, client id, session id) of ID tokens issued, for ``id_token_hint``."""
-    request_log: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=2000))
+    request_log: deque[LoggedRequest] = field(default_factory=lambda: deque(maxlen=2000))
     pending: dict[str, Any] = field(default_factory=dict)
     """Authorization requests waiting on the sign-in page, by their ``ctx`` id."""
 

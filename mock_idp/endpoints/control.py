@@ -325,8 +325,8 @@ async def list_requests(request: Request) -> Response:
     prefix = params.get("path", "")
     if len(prefix) > 2048:
         raise BadInput("'path' is longer than 2048 characters", field="path")
-    entries = [e for e in idp(request).store.request_log if e["path"].startswith(prefix)]
-    return JSONResponse({"requests": entries[-int(limit_text):]})
+    entries = [e for e in idp(request).store.request_log if e.path.startswith(prefix)]
+    return JSONResponse({"requests": [e.to_json() for e in entries[-int(limit_text):]]})
 
 
 async def clear_requests(request: Request) -> Response:
