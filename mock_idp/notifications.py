@@ -21,6 +21,7 @@ import httpx
 from starlette.requests import Request
 
 from .clock import epoch
+from .outgoing import new_client
 from .protocol import claims as claimset
 from .state import IdpState
 from .store import Session
@@ -227,7 +228,7 @@ def _graph_trigger(request: Request) -> str:
 
 
 def install(app: Any, state: IdpState, *, http_client: httpx.AsyncClient | None = None) -> None:
-    client = http_client or httpx.AsyncClient(limits=httpx.Limits(max_keepalive_connections=0))
+    client = http_client or new_client()
     notifier = Notifier(state, client)
     state.extensions["notifier"] = notifier
 

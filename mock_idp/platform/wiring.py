@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 import httpx
 from starlette.applications import Starlette
 
+from ..outgoing import new_client
 from ..state import IdpState
 from .directory import StoreDirectory
 from .middleware import RunDueEvents
@@ -28,9 +29,7 @@ def install(
 ) -> PlatformState:
     """Call before the app starts. Without ``http_client`` a real one is made (and closed)."""
     cfg = state.config
-    # No keep-alive: a pooled connection must not outlive the event loop that opened it
-    # (TestClient runs each request outside a ``with`` block on a fresh loop).
-    client = http_client or httpx.AsyncClient(limits=httpx.Limits(max_keepalive_connections=0))
+    client = http_client or new_client()
     platform = PlatformState(
         clock=state.clock,
         http_client=client,
