@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from scenarios import conformance
+from scenarios import conformance, demo
 from scenarios.doctor import cli as doctor_cli
 
 __all__ = ["COMMANDS", "Command", "build_parser", "main"]
@@ -168,7 +168,13 @@ COMMANDS: tuple[Command, ...] = (
         configure=doctor_cli.configure,
         handler=doctor_cli.handle,
     ),
-    # Further rows: doctor, conformance, demo (each from its own module).
+    Command(
+        name="demo",
+        help=demo.HELP,
+        configure=demo.configure,
+        handler=demo.handle,
+    ),
+    # Further rows: one per subcommand, its code in its own module.
 )
 
 

@@ -1,0 +1,129 @@
+"""``python -m scenarios demo``: starts, prints what to click, serves it, stops on Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from scenarios import demo
+from scenarios.__main__ import build_parser
+from scenarios.live import PEOPLE, StackOptions, live_stack
+
+URL = r"(http://(?:127\.0\.0\.1|localhost):\d+\S*)"
+
+
+def _read_until_ready(process: subprocess.Popen[str], timeout: float = 60) -> str:
+    """Everything the demo prints up to its ready line (or until it exits)."""
+    lines: list[str] = []
+    done = threading.Event()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            if line.strip() == demo.READY_LINE:
+                break
+        done.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    done.wait(timeout)
+    return "".join(lines)
+
+
+def _find(output: str, label: str) -> str:
+    match = re.search(rf"^\s*{re.escape(label)}\s+{URL}", output, re.MULTILINE)
+    assert match, f"no {label!r} URL in the demo's output:\n{output}"
+    return match.group(1)
+
+
+@pytest.fixture
+def demo_process() -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scenarios", "demo", "--idp-port", "0", "--rp-port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+
+def test_demo_prints_working_urls_and_stops_on_ctrl_c(
+    demo_process: subprocess.Popen[str],
+) -> None:
+    output = _read_until_ready(demo_process)
+    assert demo.READY_LINE in output, f"the demo did not get ready:\n{output}"
+
+    admin = _find(output, "Admin page")
+    widget, portal, kb = (_find(output, app) for app in ("widget", "portal", "kb"))
+    launch = _find(output, "Partner launch")
+    control = _find(output, "Control API")
+    for person in PEOPLE.values():
+        assert re.search(rf"{re.escape(person.upn)}\s+{re.escape(person.password)}", output), (
+            f"{person.upn} and password not listed:\n{output}")
+
+    with httpx.Client(timeout=10) as http:
+        page = http.get(admin)
+        assert page.status_code == 200
+        assert "Contoso" in page.text
+        idp_base = control.removesuffix("/_mock/")
+        for url in (widget, portal, kb):
+            assert url.rsplit("/", 1)[1] in ("widget", "portal", "kb")
+            started = http.get(url)
+            assert started.status_code == 302, (url, started.status_code, started.text[:300])
+            assert started.headers["location"].startswith(idp_base + "/"), started.headers
+        launched = http.get(launch)
+        assert launched.status_code == 302, (launch, launched.status_code, launched.text[:300])
+        assert launched.headers["location"].startswith(idp_base + "/")
+        assert http.get(control + "clock").json()["now"]
+
+    demo_process.send_signal(signal.SIGINT)
+    assert demo_process.wait(20) == 0
+    assert demo_process.stderr is not None
+    assert "Traceback" not in demo_process.stderr.read()
+
+
+def test_demo_reuses_its_connection_from_a_kept_database(tmp_path: Path) -> None:
+    ids = []
+    for _ in range(2):
+        with live_stack(StackOptions(connection=False), workdir=tmp_path) as stack:
+            info = demo.prepare(stack)
+            ids.append(info.connection_id)
+            assert [c["id"] for c in stack.connections()] == [info.connection_id]
+            assert stack.connections()[0]["authorization_uri"].startswith(stack.authority)
+            assert info.delivery_problem is None
+            assert info.launch_url is not None
+    assert ids[0] == ids[1]
+
+
+def test_a_taken_port_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
+    with live_stack(StackOptions(connection=False)) as stack:
+        args = build_parser().parse_args(
+            ["demo", "--idp-port", str(stack.idp.port), "--rp-port", "0"])
+        assert demo.handle(args) == 1
+    assert "--idp-port" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["-1", "65536", "http"])
+def test_bad_ports_are_usage_errors(value: str) -> None:
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(["demo", "--idp-port", value])
+    assert exited.value.code == 2
+
+
+def test_demo_row_is_declared() -> None:
+    parser = build_parser()
+    args = parser.parse_args(["demo"])
+    assert isinstance(args, argparse.Namespace)
+    assert (args.idp_port, args.rp_port, args.workdir) == (8400, 8500, None)
+    assert args.handler is demo.handle
