@@ -81,12 +81,14 @@ def create_app(config: IdpConfig | None = None, *,
         middleware.append(Middleware(RequestLogMiddleware))
     from .endpoints.control import fallback_routes
 
+    # The protocol endpoints come first: the router tries routes in order, and a login flow
+    # should not be matched against every management and test-control route before its own.
     routes: list[BaseRoute] = [
-        *_optional_routes(),
-        *discovery.routes,
         *authorize.routes,
         *token.routes,
+        *discovery.routes,
         *userinfo.routes,
+        *_optional_routes(),
         *fallback_routes,
     ]
     app = Starlette(
