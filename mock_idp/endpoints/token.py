@@ -24,6 +24,7 @@ from .faults_hook import response_fault, token_fault
 GRANTS = ("authorization_code", "refresh_token", "client_credentials")
 MAX_VALUE = 16384
 NO_CACHE = {"Pragma": "no-cache", "Expires": "-1"}
+WRONG_METHODS = ["GET", "PUT", "DELETE", "PATCH"]
 
 
 class _Grant:
@@ -319,6 +320,6 @@ async def token_wrong_method(request: Request) -> Response:
 routes: list[BaseRoute] = [
     Route("/{tenant}/oauth2/v2.0/token", token_v2, methods=["POST"]),
     Route("/{tenant}/oauth2/token", token_v1, methods=["POST"]),
-    Route("/{tenant}/oauth2/v2.0/token", token_wrong_method, methods=["GET", "PUT", "DELETE"]),
-    Route("/{tenant}/oauth2/token", token_wrong_method, methods=["GET", "PUT", "DELETE"]),
+    Route("/{tenant}/oauth2/v2.0/token", token_wrong_method, methods=WRONG_METHODS),
+    Route("/{tenant}/oauth2/token", token_wrong_method, methods=WRONG_METHODS),
 ]

@@ -102,7 +102,7 @@ def test_huge_token_parameters(lenient: TestClient, field: str) -> None:
     _entra_json(lenient.post(TOKEN, data=data))
 
 
-@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
 def test_wrong_methods_on_token(lenient: TestClient, method: str) -> None:
     body = _entra_json(lenient.request(method, TOKEN), 900561)
     assert body["error"] == "invalid_request"
@@ -288,3 +288,15 @@ def test_instance_discovery_with_a_garbage_endpoint_is_50049(lenient: TestClient
     body = _entra_json(lenient.get("/common/discovery/instance",
                                    params={"authorization_endpoint": endpoint}), 50049)
     assert body["error"] == "invalid_instance"
+
+
+@pytest.mark.parametrize("overrides", [
+    {"redirect_uri": "https://evil.example/<script>alert(1)</script>"},
+    {"client_id": "<script>alert(1)</script>"},
+    {"login_hint": '"><script>alert(1)</script>'},
+])
+def test_pages_escape_what_the_request_carried(lenient: TestClient,
+                                               overrides: dict[str, str]) -> None:
+    response = _clean(lenient.get(AUTHORIZE, params=_auth(**overrides)))
+    assert "<script>" not in response.text
+    assert "&lt;script&gt;" in response.text
