@@ -258,6 +258,7 @@ def test_refresh_token_rotates(client: TestClient) -> None:
     assert second_response.status_code == 200, second_response.text
     second = second_response.json()
     assert second["refresh_token"] != first
+    assert _refresh(client, first).status_code == 200, "older tokens are not revoked at once"
     third = _refresh(client, second["refresh_token"]).json()
     assert third["refresh_token"] not in (first, second["refresh_token"])
     idt = claims(third["id_token"])
