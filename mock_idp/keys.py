@@ -10,9 +10,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import jwt
 from cryptography import x509
@@ -21,6 +22,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from .clock import Clock
+
+
+class _Keyed(Protocol):
+    @property
+    def kid(self) -> str: ...
+
+
+K = TypeVar("K", bound=_Keyed)
 
 
 def b64url(data: bytes) -> str:
@@ -97,34 +106,59 @@ class SigningKey:
         return jwt.encode(claims, self.private_key, algorithm="RS256", headers=header)
 
 
-@dataclass
-class KeyRing:
-    """The provider's signing keys: one active, older ones published until they retire."""
+class RotatingKeys(Generic[K]):
+    """One active key, made on first use, plus rotated-out keys still published until they
+    retire ``retain_for`` after the rotation (on the injected clock)."""
 
-    clock: Clock
-    retain_for: timedelta = timedelta(hours=24)
-    _active: SigningKey | None = None
-    _retired: list[tuple[SigningKey, datetime]] = field(default_factory=list)
-    _extra: list[SigningKey] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    def __init__(self, generate: Callable[[datetime], K], clock: Clock,
+                 retain_for: timedelta = timedelta(hours=24)) -> None:
+        self.clock = clock
+        self.retain_for = retain_for
+        self._generate = generate
+        self._active: K | None = None
+        self._retired: list[tuple[K, datetime]] = []
+        self._lock = threading.Lock()
 
     @property
-    def active(self) -> SigningKey:
+    def active(self) -> K:
         with self._lock:
             if self._active is None:
-                self._active = SigningKey.generate(self.clock.now())
+                self._active = self._generate(self.clock.now())
             return self._active
 
-    def rotate(self, *, retain_for: timedelta | None = None) -> SigningKey:
+    def rotate(self, *, retain_for: timedelta | None = None) -> K:
         """Make a fresh key active; the old one stays published for ``retain_for``."""
         now = self.clock.now()
-        fresh = SigningKey.generate(now)
+        fresh = self._generate(now)
         with self._lock:
             if self._active is not None:
                 keep = self.retain_for if retain_for is None else retain_for
                 self._retired.append((self._active, now + keep))
             self._active = fresh
         return fresh
+
+    def published(self) -> list[K]:
+        active = self.active
+        now = self.clock.now()
+        with self._lock:
+            self._retired = [(k, until) for k, until in self._retired if until > now]
+            return [active, *(k for k, _ in self._retired)]
+
+    def find(self, kid: str) -> K | None:
+        return next((k for k in self.published() if k.kid == kid), None)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._active = None
+            self._retired.clear()
+
+
+class KeyRing(RotatingKeys[SigningKey]):
+    """The provider's token-signing keys; extra keys can be published beside them."""
+
+    def __init__(self, clock: Clock, retain_for: timedelta = timedelta(hours=24)) -> None:
+        super().__init__(SigningKey.generate, clock, retain_for)
+        self._extra: list[SigningKey] = []
 
     def add_published(self) -> SigningKey:
         """Publish one more key that is never used for signing (a JWKS with several keys)."""
@@ -139,17 +173,11 @@ class KeyRing:
             self._extra = [k for k in self._extra if k is not key]
 
     def published(self) -> list[SigningKey]:
-        active = self.active
-        now = self.clock.now()
+        keys = super().published()
         with self._lock:
-            self._retired = [(k, until) for k, until in self._retired if until > now]
-            return [active, *(k for k, _ in self._retired), *self._extra]
-
-    def find(self, kid: str) -> SigningKey | None:
-        return next((k for k in self.published() if k.kid == kid), None)
+            return [*keys, *self._extra]
 
     def reset(self) -> None:
+        super().reset()
         with self._lock:
-            self._active = None
-            self._retired.clear()
             self._extra.clear()

@@ -11,8 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
 from ..clock import Clock
+from ..keys import RotatingKeys
 
 SIGNATURE_HEADER = "X-Hub-Ecdsa-Signature"
 SIGNATURE_ID_HEADER = "X-Hub-Ecdsa-Signature-Id"
@@ -68,48 +68,14 @@ class EventSigningKey:
         return {SIGNATURE_HEADER: self.sign(body), SIGNATURE_ID_HEADER: self.kid}
 
 
-@dataclass
-class EventKeyRing:
+class EventKeyRing(RotatingKeys[EventSigningKey]):
     """One active event-signing key, plus rotated-out keys published until ``retain_for`` ends."""
 
-    clock: Clock
-    retain_for: timedelta = timedelta(hours=24)
-    _active: EventSigningKey | None = None
-    _retired: list[tuple[EventSigningKey, datetime]] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def active(self) -> EventSigningKey:
-        with self._lock:
-            if self._active is None:
-                self._active = EventSigningKey.generate(self.clock.now())
-            return self._active
-
-    def rotate(self, *, retain_for: timedelta | None = None) -> EventSigningKey:
-        """Sign with a fresh key from now on; the previous key stays published for a while."""
-        now = self.clock.now()
-        fresh = EventSigningKey.generate(now)
-        with self._lock:
-            if self._active is not None:
-                keep = self.retain_for if retain_for is None else retain_for
-                self._retired.append((self._active, now + keep))
-            self._active = fresh
-        return fresh
-
-    def published(self) -> list[EventSigningKey]:
-        active = self.active
-        now = self.clock.now()
-        with self._lock:
-            self._retired = [(k, until) for k, until in self._retired if until > now]
-            return [active, *(k for k, _ in self._retired)]
+    def __init__(self, clock: Clock, retain_for: timedelta = timedelta(hours=24)) -> None:
+        super().__init__(EventSigningKey.generate, clock, retain_for)
 
     def jwks(self) -> dict[str, list[dict[str, Any]]]:
         return {"keys": [key.jwk() for key in self.published()]}
 
     def signature_headers(self, body: bytes) -> dict[str, str]:
         return self.active.signature_headers(body)
-
-    def reset(self) -> None:
-        with self._lock:
-            self._active = None
-            self._retired.clear()
