@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,7 +25,7 @@ from .clock import epoch
 from .outgoing import new_client
 from .protocol import claims as claimset
 from .state import IdpState
-from .store import Session
+from .store import Application, Session, Tenant
 
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 LOGOUT_TOKEN_LIFETIME = 120
@@ -111,18 +112,25 @@ class Notifier:
                     return True
         return False
 
-    def frontchannel(self, base: str, sessions: list[Session], trigger: str
-                     ) -> list[Notification]:
-        """Record the iframes the signed-out page must load, one per app of each session."""
-        notes = []
+    def _signed_in_apps(self, sessions: list[Session]
+                        ) -> Iterator[tuple[Session, Tenant, Application]]:
+        """Every (session, tenant, app) the sessions signed into, apps still registered."""
         for session in sessions:
             tenant = self._state.store.tenants.get(session.tenant_id)
             if tenant is None:
                 continue
             for client_id in session.apps:
                 app = tenant.apps.get(client_id)
-                if app is None or not app.logout_url:
-                    continue
+                if app is not None:
+                    yield session, tenant, app
+
+    def frontchannel(self, base: str, sessions: list[Session], trigger: str
+                     ) -> list[Notification]:
+        """Record the iframes the signed-out page must load, one per app of each session."""
+        notes = []
+        for session, tenant, app in self._signed_in_apps(sessions):
+            client_id = app.client_id
+            if app.logout_url:
                 iss = claimset.issuer(base, tenant.id, "2.0")
                 url = frontchannel_url(app.logout_url, sid=session.id,
                                        iss=iss if app.frontchannel_logout_iss else None)
@@ -140,14 +148,9 @@ class Notifier:
         from .tokens import sign
 
         notes = []
-        for session in sessions:
-            tenant = self._state.store.tenants.get(session.tenant_id)
-            if tenant is None:
-                continue
-            for client_id in session.apps:
-                app = tenant.apps.get(client_id)
-                if app is None or not app.backchannel_logout_uri:
-                    continue
+        for session, tenant, app in self._signed_in_apps(sessions):
+            client_id = app.client_id
+            if app.backchannel_logout_uri:
                 claims = logout_token_claims(
                     issuer=claimset.issuer(base, tenant.id, "2.0"), client_id=client_id,
                     sub=claimset.pairwise_sub(session.user_id, client_id), sid=session.id,
