@@ -242,17 +242,19 @@ def xdist_worker() -> WorkerInfo:
     return WorkerInfo(index=index, count=max(count, index + 1))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def sso_playwright() -> Iterator[Playwright]:
+    """Module-scoped: Playwright's sync API allows one instance per thread, so tests in other
+    modules of the same worker that start their own (``sync_playwright()``) are not blocked."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def sso_browser(pytestconfig: pytest.Config, sso_playwright: Playwright) -> Iterator[Browser]:
-    """One browser for the whole session (each pytest-xdist worker launches its own)."""
+    """One browser per test module (each pytest-xdist worker launches its own)."""
     from scenarios.browser import BrowserUnavailable, launch, resolve
 
     endpoint = _option(pytestconfig, "sso_browser_ws_endpoint", None)
