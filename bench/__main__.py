@@ -1,0 +1,145 @@
+"""``python -m bench``: run the benchmarks and print one table at the end.
+
+``--quick`` shortens every measurement (and leaves the scenario suite out unless it is named
+with ``--only``); ``--only login,floor`` runs just those. Progress goes to stderr, the table to
+stdout; ``--json PATH`` also saves the rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+
+from . import browser, floor, login, startup
+from .stats import load_average
+from .table import (
+    Row,
+    auto_login_rows,
+    floor_rows,
+    login_rows,
+    machine_facts,
+    ratio_rows,
+    render,
+    startup_rows,
+    suite_rows,
+)
+
+MEASUREMENTS = ("login", "floor", "startup", "browser", "suite")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    flows: int
+    warmup: int
+    login_seconds: float
+    floor_rounds: int
+    startup_runs: int
+    browser_runs: int
+
+
+FULL = Sizes(flows=3000, warmup=20, login_seconds=60, floor_rounds=1000, startup_runs=10,
+             browser_runs=20)
+QUICK = Sizes(flows=400, warmup=5, login_seconds=15, floor_rounds=200, startup_runs=3,
+              browser_runs=5)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a short run")
+    parser.add_argument("--only", default="", metavar="NAMES",
+                        help=f"comma-separated, from: {', '.join(MEASUREMENTS)}")
+    parser.add_argument("--providers", default=",".join(login.PROVIDERS), metavar="NAMES",
+                        help="login round trips against these providers (default: all)")
+    parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON here")
+    args = parser.parse_args(argv)
+    chosen = [n.strip() for n in args.only.split(",") if n.strip()]
+    unknown = [n for n in chosen if n not in MEASUREMENTS]
+    if unknown:
+        parser.error(f"unknown measurement(s) {', '.join(unknown)}; "
+                     f"choose from {', '.join(MEASUREMENTS)}")
+    providers = tuple(p.strip() for p in args.providers.split(",") if p.strip())
+    bad = [p for p in providers if p not in login.PROVIDERS]
+    if bad:
+        parser.error(f"unknown provider(s) {', '.join(bad)}")
+    args.providers = providers
+    if chosen:
+        args.selected = tuple(chosen)
+    else:
+        args.selected = tuple(m for m in MEASUREMENTS if not (args.quick and m == "suite"))
+    return args
+
+
+def _note(message: str) -> None:
+    print(f"bench: {message} (load {load_average():.2f})", file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace) -> list[Row]:
+    sizes = QUICK if args.quick else FULL
+    rows: list[Row] = []
+    floor_result: floor.FloorResult | None = None
+    login_results: list[login.LoginResult | login.Skipped] = []
+
+    def do_login() -> None:
+        for provider in args.providers:
+            _note(f"login round trips against {provider}")
+            login_results.append(login.measure(provider, flows=sizes.flows,
+                                               warmup=sizes.warmup,
+                                               max_seconds=sizes.login_seconds))
+        rows.extend(login_rows(login_results))
+
+    def do_floor() -> None:
+        nonlocal floor_result
+        _note("signing floor")
+        floor_result = floor.measure(sizes.floor_rounds)
+        rows.extend(floor_rows(floor_result))
+
+    def do_startup() -> None:
+        _note("start-up")
+        rows.extend(startup_rows(startup.measure(sizes.startup_runs)))
+
+    def do_browser() -> None:
+        _note("automatic login in a warm browser")
+        try:
+            rows.extend(auto_login_rows(browser.auto_login(sizes.browser_runs)))
+        except browser.BrowserSkipped as exc:
+            rows.append(Row("browser: automatic login", f"skipped: {exc}"))
+
+    def do_suite() -> None:
+        results = []
+        for workers in (1, 2):
+            _note(f"scenario suite with {workers} worker(s)")
+            results.append(browser.suite(workers))
+        rows.extend(suite_rows(results))
+
+    steps: dict[str, Callable[[], None]] = {
+        "login": do_login, "floor": do_floor, "startup": do_startup,
+        "browser": do_browser, "suite": do_suite}
+    for name in MEASUREMENTS:
+        if name in args.selected:
+            steps[name]()
+    if login_results:
+        rows.extend(ratio_rows(login_results, floor_result))
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.monotonic()
+    load_before = load_average()
+    rows = run(args)
+    print(render(rows))
+    print(f"\nmachine: {machine_facts()}; load average {load_before:.2f} at start, "
+          f"{load_average():.2f} at end; {time.monotonic() - started:.0f} s"
+          f"{' (--quick)' if args.quick else ''}")
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump([asdict(r) for r in rows], out, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

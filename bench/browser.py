@@ -1,0 +1,105 @@
+"""The browser: automatic login with a warm browser, and the scenario suite's wall time.
+
+Automatic login: one Chromium for all runs and one live stack (provider + reference relying
+party); each run gets a fresh browser context, signs in once through the portal (not timed),
+then the widget sign-in URL is timed from navigation until the app page shows the user signed
+in, which happens through redirects alone.
+
+The suite: ``python -m scenarios run --workers N`` as a subprocess, timed from spawn to exit.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .stats import load_average, median, percentile
+
+ROOT = Path(__file__).resolve().parent.parent
+SUITE_TIMEOUT = 1800.0
+
+
+@dataclass(frozen=True)
+class AutoLoginResult:
+    median_ms: float
+    p90_ms: float
+    runs: int
+    load: float
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    workers: int
+    seconds: float
+    scenarios: int
+    exit_code: int
+    summary: str
+    load: float
+
+
+class BrowserSkipped(RuntimeError):
+    """No browser here: the message says why."""
+
+
+def auto_login(runs: int = 20) -> AutoLoginResult:
+    from playwright.sync_api import sync_playwright
+
+    from scenarios.browser import BrowserUnavailable, launch, resolve
+    from scenarios.flows import expect_signed_in, first_login
+    from scenarios.live import live_stack
+
+    times: list[float] = []
+    with sync_playwright() as playwright:
+        try:
+            browser = launch(playwright, resolve())
+        except BrowserUnavailable as exc:
+            raise BrowserSkipped(str(exc)) from exc
+        try:
+            with live_stack() as stack:
+                alice = stack.people["alice"]
+                for index in range(runs + 1):
+                    context = browser.new_context()
+                    try:
+                        page = context.new_page()
+                        first_login(page, stack, alice, "portal")
+                        started = time.perf_counter()
+                        page.goto(stack.sign_in_url("widget"))
+                        expect_signed_in(page, alice, path="/widget")
+                        elapsed = time.perf_counter() - started
+                    finally:
+                        context.close()
+                    if index:  # the first run warms the browser's caches up
+                        times.append(elapsed)
+        finally:
+            browser.close()
+    return AutoLoginResult(median_ms=median(times) * 1000, p90_ms=percentile(times, 90) * 1000,
+                           runs=runs, load=load_average())
+
+
+def count_scenarios() -> int:
+    listed = subprocess.run([sys.executable, "-m", "scenarios", "run", "--list"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    return sum(1 for line in listed.stdout.splitlines() if re.match(r"^\S+\t", line))
+
+
+_SUMMARY = re.compile(r"\b\d+ passed\b.*", re.IGNORECASE)
+
+
+def suite(workers: int) -> SuiteResult:
+    scenarios = count_scenarios()
+    with tempfile.TemporaryDirectory(prefix="bench-suite-") as report:
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "scenarios", "run", "--workers", str(workers), "--report",
+             report], cwd=ROOT, capture_output=True, text=True, timeout=SUITE_TIMEOUT,
+            stdin=subprocess.DEVNULL)
+        seconds = time.perf_counter() - started
+    found = [m.group(0).strip() for m in _SUMMARY.finditer(done.stdout)]
+    return SuiteResult(workers=workers, seconds=seconds, scenarios=scenarios,
+                       exit_code=done.returncode, summary=found[-1] if found else "",
+                       load=load_average())
