@@ -11,6 +11,8 @@ offers helpers that arrange the directory through its Graph-shaped API::
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ipaddress
 import socket
 import threading
@@ -84,6 +86,37 @@ def server_config(app: ASGIApp, *, ssl: TlsFiles | None, log_level: str,
     )
 
 
+class ThreadedServer(uvicorn.Server):
+    """uvicorn's server, with a :meth:`stop` that another thread can call.
+
+    uvicorn checks ``should_exit`` on a 0.1 s tick; :meth:`stop` also wakes that tick, so a
+    test's teardown does not wait up to a tick for nothing. Otherwise the loop is uvicorn's own.
+    """
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def main_loop(self) -> None:
+        self._wake = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + 1) % 864000
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 0.1)
+            should_exit = await self.on_tick(counter)
+
+    def stop(self) -> None:
+        self.should_exit = True
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has already closed
+                loop.call_soon_threadsafe(wake.set)
+
+
 @contextmanager
 def run_in_thread(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0,
                   ssl: TlsFiles | None = None, startup_timeout: float = 5.0,
@@ -99,7 +132,7 @@ def run_in_thread(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0,
     else:
         sock = bind_socket(host, port)
     bound_port: int = sock.getsockname()[1]
-    server = uvicorn.Server(server_config(app, ssl=ssl, log_level=log_level))
+    server = ThreadedServer(server_config(app, ssl=ssl, log_level=log_level))
     exit_codes: list[object] = []
 
     def serve() -> None:
@@ -122,7 +155,7 @@ def run_in_thread(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0,
         yield RunningServer(base_url=f"{scheme}://{url_host(host)}:{bound_port}",
                             port=bound_port)
     finally:
-        server.should_exit = True
+        server.stop()
         thread.join(shutdown_timeout)
         sock.close()
         if thread.is_alive():
