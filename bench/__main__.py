@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
 from . import browser, floor, login, startup
+from .flows import PROVIDERS
 from .stats import load_average
 from .table import (
     Row,
@@ -33,6 +34,7 @@ MEASUREMENTS = ("login", "floor", "startup", "browser", "suite")
 
 @dataclass(frozen=True)
 class Sizes:
+    rounds: int
     flows: int
     warmup: int
     login_seconds: float
@@ -41,10 +43,10 @@ class Sizes:
     browser_runs: int
 
 
-FULL = Sizes(flows=3000, warmup=20, login_seconds=60, floor_rounds=1000, startup_runs=10,
-             browser_runs=20)
-QUICK = Sizes(flows=400, warmup=5, login_seconds=15, floor_rounds=200, startup_runs=3,
-              browser_runs=5)
+FULL = Sizes(rounds=3, flows=3000, warmup=20, login_seconds=30, floor_rounds=1000,
+             startup_runs=10, browser_runs=20)
+QUICK = Sizes(rounds=1, flows=400, warmup=5, login_seconds=15, floor_rounds=200,
+              startup_runs=3, browser_runs=5)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -52,8 +54,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="a short run")
     parser.add_argument("--only", default="", metavar="NAMES",
                         help=f"comma-separated, from: {', '.join(MEASUREMENTS)}")
-    parser.add_argument("--providers", default=",".join(login.PROVIDERS), metavar="NAMES",
+    parser.add_argument("--providers", default=",".join(PROVIDERS), metavar="NAMES",
                         help="login round trips against these providers (default: all)")
+    parser.add_argument("--rounds", type=int, default=0, metavar="N",
+                        help="login measurements per provider, alternating (default: 3, "
+                        "--quick 1); the table shows the median round")
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON here")
     args = parser.parse_args(argv)
     chosen = [n.strip() for n in args.only.split(",") if n.strip()]
@@ -62,10 +67,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error(f"unknown measurement(s) {', '.join(unknown)}; "
                      f"choose from {', '.join(MEASUREMENTS)}")
     providers = tuple(p.strip() for p in args.providers.split(",") if p.strip())
-    bad = [p for p in providers if p not in login.PROVIDERS]
+    bad = [p for p in providers if p not in PROVIDERS]
     if bad:
         parser.error(f"unknown provider(s) {', '.join(bad)}")
     args.providers = providers
+    if args.rounds < 0:
+        parser.error("--rounds must be 1 or more (0 or absent: the default)")
     if chosen:
         args.selected = tuple(chosen)
     else:
@@ -84,11 +91,9 @@ def run(args: argparse.Namespace) -> list[Row]:
     login_results: list[login.LoginResult | login.Skipped] = []
 
     def do_login() -> None:
-        for provider in args.providers:
-            _note(f"login round trips against {provider}")
-            login_results.append(login.measure(provider, flows=sizes.flows,
-                                               warmup=sizes.warmup,
-                                               max_seconds=sizes.login_seconds))
+        login_results.extend(login.measure_rounds(
+            args.providers, rounds=args.rounds or sizes.rounds, flows=sizes.flows,
+            warmup=sizes.warmup, max_seconds=sizes.login_seconds, progress=_note))
         rows.extend(login_rows(login_results))
 
     def do_floor() -> None:

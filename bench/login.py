@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from . import competitors
-from .flows import PROVIDERS
 from .procstat import cpu_seconds
 from .servers import ROOT, ServerError, child_env, running
-from .stats import load_average, percentile
+from .stats import load_average, median, percentile
 
 CLIENTS = 8
 
@@ -35,6 +35,9 @@ class LoginResult:
     server_cpu_ms_per_flow: float
     client_cpu_ms_per_flow: float
     load: float
+    rounds: int = 1
+    server_cpu_range: tuple[float, float] | None = None
+    """Lowest and highest provider CPU per flow over the rounds, when there were several."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,34 @@ def _drive(provider: str, version: str, url: str, pid: int, *, flows: int, warmu
         client_cpu_ms_per_flow=data["client_cpu_seconds"] * 1000 / done, load=load_now)
 
 
-def measure_all(*, flows: int, warmup: int, max_seconds: float,
-                providers: tuple[str, ...] = PROVIDERS) -> list[LoginResult | Skipped]:
-    return [measure(p, flows=flows, warmup=warmup, max_seconds=max_seconds) for p in providers]
+def combine(runs: list[LoginResult]) -> LoginResult:
+    """Several rounds as one result: the round with the median provider CPU per flow, carrying
+    the median flows per second and the CPU range of all rounds."""
+    ordered = sorted(runs, key=lambda r: r.server_cpu_ms_per_flow)
+    middle = ordered[(len(ordered) - 1) // 2]
+    cpus = [r.server_cpu_ms_per_flow for r in ordered]
+    return replace(middle, rounds=len(runs), server_cpu_range=(cpus[0], cpus[-1]),
+                   flows_per_second=median([r.flows_per_second for r in runs]),
+                   errors=sum(r.errors for r in runs),
+                   first_error=next((r.first_error for r in runs if r.first_error), None))
+
+
+def measure_rounds(providers: Sequence[str], *, rounds: int, flows: int, warmup: int,
+                   max_seconds: float,
+                   progress: Callable[[str], None] = lambda _: None
+                   ) -> list[LoginResult | Skipped]:
+    """``rounds`` measurements of each provider, the providers alternating within a round so
+    that a change in the machine's load falls on all of them."""
+    found: dict[str, list[LoginResult]] = {p: [] for p in providers}
+    skipped: dict[str, Skipped] = {}
+    for number in range(1, rounds + 1):
+        for provider in providers:
+            if provider in skipped:
+                continue
+            progress(f"login round trips against {provider} (round {number} of {rounds})")
+            result = measure(provider, flows=flows, warmup=warmup, max_seconds=max_seconds)
+            if isinstance(result, Skipped):
+                skipped[provider] = result
+            else:
+                found[provider].append(result)
+    return [skipped[p] if p in skipped else combine(found[p]) for p in providers]

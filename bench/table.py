@@ -47,10 +47,13 @@ def login_rows(results: Sequence[LoginResult | Skipped]) -> list[Row]:
         errors = f", {r.errors} errors: {r.first_error}" if r.errors else ""
         rows += [
             Row(f"{name}: flows/s (8 clients)", f"{r.flows_per_second:.0f} ({r.flows} flows in "
-                f"{r.wall_seconds:.1f} s{errors})", load=r.load),
+                f"{r.wall_seconds:.1f} s{f'; median of {r.rounds} rounds' if r.rounds > 1 else ''}"
+                f"{errors})", load=r.load),
             Row(f"{name}: latency p50 / p99", f"{r.p50_ms:.1f} / {r.p99_ms:.1f} ms",
                 load=r.load),
-            Row(f"{name}: provider CPU per flow", f"{r.server_cpu_ms_per_flow:.2f} ms",
+            Row(f"{name}: provider CPU per flow", f"{r.server_cpu_ms_per_flow:.2f} ms"
+                + (f" (median of {r.rounds}; {r.server_cpu_range[0]:.2f}-"
+                   f"{r.server_cpu_range[1]:.2f})" if r.server_cpu_range else ""),
                 f"<= {CPU_PER_FLOW_MS:.1f} ms" if mine else "",
                 _at_most(r.server_cpu_ms_per_flow, CPU_PER_FLOW_MS) if mine else None,
                 r.load),
