@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from ..errors import EntraError, ErrorContext, error_body
 from ..state import IdpState
 
-templates = Environment(
-    loader=PackageLoader("mock_idp", "templates"), autoescape=select_autoescape(["html"])
-)
+if TYPE_CHECKING:
+    from jinja2 import Environment, Template
+
+
+class _Templates:
+    """The provider's pages, with jinja2 loaded on the first page rendered, not at start-up."""
+
+    @functools.cached_property
+    def environment(self) -> Environment:
+        from jinja2 import Environment, PackageLoader, select_autoescape
+
+        return Environment(loader=PackageLoader("mock_idp", "templates"),
+                           autoescape=select_autoescape(["html"]))
+
+    def get_template(self, name: str) -> Template:
+        return self.environment.get_template(name)
+
+
+templates = _Templates()
 
 MAX_PARAM_LENGTH = 8192
 
