@@ -114,7 +114,8 @@ def combine(runs: list[LoginResult]) -> LoginResult:
     ordered = sorted(runs, key=lambda r: r.server_cpu_ms_per_flow)
     middle = ordered[(len(ordered) - 1) // 2]
     cpus = [r.server_cpu_ms_per_flow for r in ordered]
-    return replace(middle, rounds=len(runs), server_cpu_range=(cpus[0], cpus[-1]),
+    spread = (cpus[0], cpus[-1]) if len(runs) > 1 else None
+    return replace(middle, rounds=len(runs), server_cpu_range=spread,
                    flows_per_second=median([r.flows_per_second for r in runs]),
                    errors=sum(r.errors for r in runs),
                    first_error=next((r.first_error for r in runs if r.first_error), None))
