@@ -80,7 +80,7 @@ class Endpoints:
                    token=doc["token_endpoint"], keys=keys)
 
     def verify(self, id_token: str, *, nonce: str) -> dict[str, Any]:
-        kid = _unverified_kid(id_token)
+        kid = unverified_kid(id_token)
         key = self.keys.get(kid) if kid else next(iter(self.keys.values()), None)
         if key is None:
             raise FlowError(f"ID token signed with unknown key {kid!r}")
@@ -91,7 +91,7 @@ class Endpoints:
         return claims
 
 
-def _unverified_kid(token: str) -> str | None:
+def unverified_kid(token: str) -> str | None:
     """The header's ``kid``, read directly: ``jwt.decode`` checks the header again anyway, and
     parsing it twice with pyjwt doubles the client's cost per flow."""
     segment = token.split(".", 1)[0]

@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from bench.flows import FlowError, _unverified_kid, redirect_params
+from bench.flows import FlowError, unverified_kid, redirect_params
 from bench.login import LoginResult, combine
 from bench.table import Row, render
 
@@ -38,12 +38,12 @@ def _token(header: object) -> str:
     return f"{encoded}.e30.c2ln"
 
 
-def test_unverified_kid_reads_the_header() -> None:
-    assert _unverified_kid(_token({"alg": "RS256", "kid": "k1"})) == "k1"
-    assert _unverified_kid(_token({"alg": "RS256"})) is None
-    assert _unverified_kid(_token(["not", "an", "object"])) is None
+def testunverified_kid_reads_the_header() -> None:
+    assert unverified_kid(_token({"alg": "RS256", "kid": "k1"})) == "k1"
+    assert unverified_kid(_token({"alg": "RS256"})) is None
+    assert unverified_kid(_token(["not", "an", "object"])) is None
     with pytest.raises(FlowError):
-        _unverified_kid("!!!.e30.c2ln")
+        unverified_kid("!!!.e30.c2ln")
 
 
 def _result(cpu: float, fps: float) -> LoginResult:
