@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from bench.flows import FlowError, unverified_kid, redirect_params
+from bench.flows import FlowError, redirect_params, unverified_kid
 from bench.login import LoginResult, combine
 from bench.table import Row, render
 
