@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -40,6 +41,15 @@ def test_cli_port_zero_prints_url_first_and_serves(tmp_path: Path) -> None:
         response = httpx.get(f"{url}/api/me", timeout=10.0)
         assert response.status_code == 401
         assert db.exists()
+        # Kept-alive requests must not wait for the client's delayed ACK (about 40 ms each
+        # when the listening socket leaves TCP_NODELAY off).
+        with httpx.Client(timeout=10.0) as client:
+            client.get(f"{url}/api/me")
+            started = time.perf_counter()
+            for _ in range(10):
+                client.get(f"{url}/api/me")
+            per_request = (time.perf_counter() - started) / 10
+        assert per_request < 0.025, f"{per_request * 1000:.0f} ms per kept-alive request"
     finally:
         process.terminate()
         process.wait(timeout=10)
