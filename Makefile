@@ -74,7 +74,7 @@ lint: venv
 demo: venv
 	$(PY) -m scenarios demo $(ARGS)
 
-bench: venv
+bench: venv browser
 	$(PY) -m bench $(ARGS)
 
 clean:

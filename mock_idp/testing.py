@@ -17,9 +17,9 @@ import ipaddress
 import socket
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -37,10 +37,17 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
 
 
+def _nothing() -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class RunningServer:
     base_url: str
     port: int
+    stop: Callable[[], None] = field(default=_nothing, compare=False, repr=False)
+    """Ask the server to stop without waiting for it (the context manager's exit waits);
+    several servers told first stop side by side."""
 
     def url(self, path: str = "/") -> str:
         return self.base_url + "/" + path.lstrip("/")
@@ -153,7 +160,7 @@ def run_in_thread(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0,
             time.sleep(0.005)
         scheme = "https" if ssl else "http"
         yield RunningServer(base_url=f"{scheme}://{url_host(host)}:{bound_port}",
-                            port=bound_port)
+                            port=bound_port, stop=server.stop)
     finally:
         server.stop()
         thread.join(shutdown_timeout)

@@ -199,7 +199,8 @@ def live_stack(options: StackOptions | None = None, *, workdir: Path | None = No
         # The provider is reached as "localhost" and the RP as "127.0.0.1": two sites, as in
         # production, so the browser keeps their cookies apart (a front-channel logout iframe
         # carries no RP cookie and must be matched by sid).
-        idp = RunningServer(base_url=f"http://localhost:{served.port}", port=served.port)
+        idp = RunningServer(base_url=f"http://localhost:{served.port}", port=served.port,
+                            stop=served.stop)
         sock = bind_socket("127.0.0.1", rp_port)
         rp_base = f"http://127.0.0.1:{sock.getsockname()[1]}"
         settings = Settings(
@@ -209,6 +210,8 @@ def live_stack(options: StackOptions | None = None, *, workdir: Path | None = No
         )
         rp_app = create_rp(settings)
         rp = stack.enter_context(run_in_thread(rp_app, sock=sock))
+        # Unwound first: both servers are told to stop before either is waited for.
+        stack.callback(lambda: (rp.stop(), idp.stop()))
         http = stack.enter_context(httpx.Client(timeout=10))
         live = LiveStack(clock=clock, idp=idp, rp=rp, idp_app=idp_app, rp_app=rp_app,
                          options=opts, http=http)
