@@ -66,7 +66,7 @@ async def continue_request(request: Request, req: AuthRequest) -> Response:
     state = idp(request)
     session = current_session(request, req)
     hinted = _hinted_user(state, req)
-    if req.prompt in ("login", "select_account") and req.prompt != "none":
+    if req.prompt in ("login", "select_account"):
         if req.prompt == "select_account" and session is not None:
             return sign_in_page(request, req, picker=session)
         return sign_in_page(request, req, hint=hinted)
