@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import inspect
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -15,31 +13,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
+from . import faults, notifications, platform
 from .config import IdpConfig
 from .date_header import ClockDateHeader
-from .endpoints import authorize, discovery, token, userinfo
+from .endpoints import authorize, control, discovery, graph, logout, token, userinfo
+from .endpoints import faults as fault_routes
+from .endpoints import platform as platform_routes
+from .request_log import RequestLogMiddleware
 from .state import IdpState
-
-_OPTIONAL_ROUTES = (
-    "mock_idp.endpoints.logout",
-    "mock_idp.endpoints.graph",
-    "mock_idp.endpoints.control",
-    "mock_idp.endpoints.faults",
-    "mock_idp.endpoints.platform",
-)
-
-
-def _optional_routes() -> list[BaseRoute]:
-    routes: list[BaseRoute] = []
-    for name in _OPTIONAL_ROUTES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        routes.extend(module.routes)
-    return routes
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -72,15 +53,7 @@ def create_app(config: IdpConfig | None = None, *,
         if closer is not None:
             await closer()
 
-    middleware: list[Middleware] = [Middleware(ClockDateHeader, clock=cfg.clock)]
-    try:
-        from .endpoints.control import RequestLogMiddleware
-    except ImportError:
-        pass
-    else:
-        middleware.append(Middleware(RequestLogMiddleware))
-    from .endpoints.control import fallback_routes
-
+    middleware = [Middleware(ClockDateHeader, clock=cfg.clock), Middleware(RequestLogMiddleware)]
     # The protocol endpoints come first: the router tries routes in order, and a login flow
     # should not be matched against every management and test-control route before its own.
     routes: list[BaseRoute] = [
@@ -88,8 +61,12 @@ def create_app(config: IdpConfig | None = None, *,
         *token.routes,
         *discovery.routes,
         *userinfo.routes,
-        *_optional_routes(),
-        *fallback_routes,
+        *logout.routes,
+        *graph.routes,
+        *control.routes,
+        *fault_routes.routes,
+        *platform_routes.routes,
+        *control.fallback_routes,
     ]
     app = Starlette(
         routes=routes, middleware=middleware, lifespan=lifespan,
@@ -97,11 +74,9 @@ def create_app(config: IdpConfig | None = None, *,
     )
     app.state.idp = state
     app.state.serves_date_header = True
-    for install in _installers():
-        if "http_client" in inspect.signature(install).parameters:
-            install(app, state, http_client=http_client)
-        else:
-            install(app, state)
+    faults.install(app, state)
+    notifications.install(app, state, http_client=http_client)
+    platform.install(app, state, http_client=http_client)
     state.extensions["on_reset"] = _reset_extensions(state)
     return app
 
@@ -110,30 +85,8 @@ def _reset_extensions(state: IdpState) -> Callable[[], None]:
     """What ``POST /_mock/reset`` clears beyond the store: faults, notifications, platform."""
 
     def reset() -> None:
-        for name in ("faults", "notifier", "platform"):
-            part = state.extensions.get(name)
-            if part is None:
-                continue
-            if name == "faults":
-                part.clear()
-            elif name == "notifier":
-                part.clear()
-            else:
-                part.reset()
+        state.extensions["faults"].clear()
+        state.extensions["notifier"].clear()
+        state.extensions["platform"].reset()
 
     return reset
-
-
-def _installers() -> list[Callable[..., object]]:
-    out: list[Callable[..., object]] = []
-    for name in ("mock_idp.faults", "mock_idp.notifications", "mock_idp.platform"):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        install = getattr(module, "install", None)
-        if install is not None:
-            out.append(install)
-    return out

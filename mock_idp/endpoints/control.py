@@ -1,8 +1,8 @@
 """The test-control API under ``/_mock/``: health, tenants, reset, the clock, keys, request log.
 
 Tests, scripts and CI in any language arrange the provider over HTTP here. Every refusal is a
-4xx ``{"error": {"code", "message", "field"}}``. ``RequestLogMiddleware`` (from
-:mod:`mock_idp.request_log`) fills the request log; it is re-exported here for ``create_app``.
+4xx ``{"error": {"code", "message", "field"}}``. ``RequestLogMiddleware`` (in
+:mod:`mock_idp.request_log`) fills the request log.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from starlette.routing import BaseRoute, Route
 
 from ..clock import MockClock, epoch
 from ..config import ConfigError, IdpConfig, TenantConfig
-from ..request_log import RequestLogMiddleware as RequestLogMiddleware
 from ..state import IdpState
 from ..store import Tenant
 from .common import base_url, idp, plain_error
