@@ -5,6 +5,7 @@ import json
 import os
 import re
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -234,6 +235,7 @@ def browser_server() -> Iterator[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # its own process group: the node server it starts goes too
     )
     try:
         assert server.stdout is not None
@@ -247,8 +249,11 @@ def browser_server() -> Iterator[str]:
             launch_options["executablePath"] = choice.executable_path
         yield f"{match.group(0)}?launch-options={quote(json.dumps(launch_options))}"
     finally:
-        server.terminate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=10)
+        with contextlib.suppress(ProcessLookupError):  # a node server that outlived its parent
+            os.killpg(server.pid, signal.SIGKILL)
         if server.stdout is not None:
             server.stdout.close()
 
