@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 from example_apps import FLASK_IDENTITY, PASSPORT_OPENIDCONNECT, ExampleApp, ExampleStack
@@ -53,87 +53,50 @@ class Verdict:
 
 
 SIGNED_IN = Verdict(signed_in=True, status=200, shows=("Signed in as Alice Adams",))
+FORBIDDEN = Verdict(signed_in=False, status=403, shows=("Forbidden",))
+"""Passport's answer when a check fails (``fail(..., 403)``): a plain-text status line."""
+FLASK_ERROR = Verdict(signed_in=False, status=500, shows=(FLASK_500,))
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True)
 class Situation:
     id: str
-    fault: dict[str, object] = field(default_factory=dict)
+    fault: dict[str, object]
     """A fault armed on the provider once before alice signs in."""
-    verdicts: dict[str, Verdict]
+    flask_identity: Verdict
+    passport: Verdict
+
+    def verdict(self, app: ExampleApp) -> Verdict:
+        return {FLASK_IDENTITY.name: self.flask_identity,
+                PASSPORT_OPENIDCONNECT.name: self.passport}[app.name]
 
 
 SITUATIONS = (
-    Situation(
-        id="user-cancels", fault={"kind": "error", "endpoint": "signin", "code": 65004},
-        verdicts={
-            FLASK_IDENTITY.name: Verdict(signed_in=False, status=200,
-                                         shows=(IDENTITY_FAILURE, "access_denied",
-                                                "AADSTS65004")),
-            PASSPORT_OPENIDCONNECT.name: Verdict(signed_in=False, status=401,
-                                                 shows=("Unauthorized",)),
-        }),
-    Situation(
-        id="idp-down", fault={"kind": "drop", "endpoint": "token"},
-        verdicts={
-            FLASK_IDENTITY.name: Verdict(signed_in=False, status=500, shows=(FLASK_500,)),
-            # The ``oauth`` package under the strategy waits for the end of a response that
-            # never comes and has no timeout: the browser waits until it gives up.
-            PASSPORT_OPENIDCONNECT.name: Verdict(signed_in=False, status=0),
-        }),
-    Situation(
-        id="bad-signature", fault={"kind": "bad_signature"},
-        verdicts={FLASK_IDENTITY.name: SIGNED_IN, PASSPORT_OPENIDCONNECT.name: SIGNED_IN}),
-    Situation(
-        id="alg-none", fault={"kind": "alg_none"},
-        verdicts={FLASK_IDENTITY.name: SIGNED_IN, PASSPORT_OPENIDCONNECT.name: SIGNED_IN}),
-    Situation(
-        id="wrong-issuer", fault={"kind": "wrong_iss"},
-        verdicts={
-            FLASK_IDENTITY.name: SIGNED_IN,
-            PASSPORT_OPENIDCONNECT.name: Verdict(signed_in=False, status=403,
-                                                 shows=("Forbidden",)),
-        }),
-    Situation(
-        id="wrong-audience", fault={"kind": "wrong_aud"},
-        verdicts={
-            FLASK_IDENTITY.name: SIGNED_IN,
-            PASSPORT_OPENIDCONNECT.name: Verdict(signed_in=False, status=403,
-                                                 shows=("Forbidden",)),
-        }),
-    Situation(
-        id="expired-id-token", fault={"kind": "expired"},
-        verdicts={
-            FLASK_IDENTITY.name: SIGNED_IN,
-            PASSPORT_OPENIDCONNECT.name: Verdict(signed_in=False, status=403,
-                                                 shows=("Forbidden",)),
-        }),
-    Situation(
-        id="missing-sub", fault={"kind": "missing_sub"},
-        verdicts={
-            FLASK_IDENTITY.name: SIGNED_IN,
-            PASSPORT_OPENIDCONNECT.name: Verdict(signed_in=False, status=500,
-                                                 shows=("ID token missing subject claim",)),
-        }),
-    Situation(
-        id="nonce-mismatch", fault={"kind": "wrong_nonce"},
-        verdicts={
-            FLASK_IDENTITY.name: Verdict(signed_in=False, status=500, shows=(FLASK_500,)),
-            # passport-openidconnect sends no nonce unless told to, so it has none to compare.
-            PASSPORT_OPENIDCONNECT.name: SIGNED_IN,
-        }),
+    Situation("user-cancels", {"kind": "error", "endpoint": "signin", "code": 65004},
+              Verdict(signed_in=False, status=200,
+                      shows=(IDENTITY_FAILURE, "access_denied", "AADSTS65004")),
+              Verdict(signed_in=False, status=401, shows=("Unauthorized",))),
+    # The ``oauth`` package under passport-openidconnect waits for the end of a response that
+    # never comes, with no timeout: the browser waits until it gives up.
+    Situation("idp-down", {"kind": "drop", "endpoint": "token"},
+              FLASK_ERROR, Verdict(signed_in=False, status=0)),
+    Situation("bad-signature", {"kind": "bad_signature"}, SIGNED_IN, SIGNED_IN),
+    Situation("alg-none", {"kind": "alg_none"}, SIGNED_IN, SIGNED_IN),
+    Situation("wrong-issuer", {"kind": "wrong_iss"}, SIGNED_IN, FORBIDDEN),
+    Situation("wrong-audience", {"kind": "wrong_aud"}, SIGNED_IN, FORBIDDEN),
+    Situation("expired-id-token", {"kind": "expired"}, SIGNED_IN, FORBIDDEN),
+    Situation("missing-sub", {"kind": "missing_sub"}, SIGNED_IN,
+              Verdict(signed_in=False, status=500, shows=("ID token missing subject claim",))),
+    # passport-openidconnect sends no nonce unless told to, so it has none to compare.
+    Situation("nonce-mismatch", {"kind": "wrong_nonce"}, FLASK_ERROR, SIGNED_IN),
 )
-
-
-def _verdict(situation: Situation, app: ExampleApp) -> Verdict:
-    return situation.verdicts[app.name]
 
 
 @pytest.mark.parametrize("situation", SITUATIONS, ids=[s.id for s in SITUATIONS])
 def test_default_outcome(situation: Situation, example: ExampleStack,
                          example_page: Page) -> None:
     example.arm_fault(**situation.fault)  # type: ignore[arg-type]
-    verdict = _verdict(situation, example.example)
+    verdict = situation.verdict(example.example)
     if verdict.status == 0:
         assert sign_in_unanswered(example_page, example), "the app answered its callback"
         assert example_page.request.get(example.url(example.example.me)).status == 401
@@ -186,8 +149,7 @@ def test_tampered_state(example: ExampleStack, example_page: Page) -> None:
         # with no message.
         FLASK_IDENTITY.name: Verdict(signed_in=False, status=200, shows=("Not signed in.",),
                                      lacks=(IDENTITY_FAILURE,)),
-        PASSPORT_OPENIDCONNECT.name: Verdict(signed_in=False, status=403,
-                                             shows=("Forbidden",)),
+        PASSPORT_OPENIDCONNECT.name: FORBIDDEN,
     }[example.example.name]
     expected.check(result)
 
