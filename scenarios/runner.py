@@ -37,12 +37,14 @@ __all__ = [
     "ScenarioResult",
     "TraceMode",
     "run",
+    "skipped_result",
 ]
 
 DEFAULT_CATALOGUE = "scenarios.catalogue"
 TraceMode = Literal["retain-on-failure", "on", "off"]
-Status = Literal["passed", "failed", "error"]
-LABELS: dict[Status, str] = {"passed": "PASS", "failed": "FAIL", "error": "ERROR"}
+Status = Literal["passed", "failed", "error", "skipped"]
+LABELS: dict[Status, str] = {"passed": "PASS", "failed": "FAIL", "error": "ERROR",
+                             "skipped": "SKIP"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,6 +61,11 @@ class RunOptions:
     ws_endpoint: str | None = None
     timeout_ms: float = 10_000
     """Default timeout of every Playwright action and expectation."""
+    app: str | None = None
+    """The app profile (path or shipped name) the scenarios run against; ``None``: the
+    catalogue's default app."""
+    app_name: str | None = None
+    """The app's name, for the reports."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,6 +88,10 @@ class ScenarioResult:
     def passed(self) -> bool:
         return self.status == "passed"
 
+    @property
+    def skipped(self) -> bool:
+        return self.status == "skipped"
+
 
 @dataclass(frozen=True, kw_only=True)
 class RunSummary:
@@ -88,14 +99,22 @@ class RunSummary:
     seconds: float
     workers: int
     report_dir: Path
+    app: str | None = None
+    """The name of the app the scenarios ran against."""
 
     @property
     def failures(self) -> tuple[ScenarioResult, ...]:
-        return tuple(r for r in self.results if not r.passed)
+        return tuple(r for r in self.results if not r.passed and not r.skipped)
+
+    @property
+    def skipped(self) -> tuple[ScenarioResult, ...]:
+        return tuple(r for r in self.results if r.skipped)
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failures or not self.results else 0
+        """1 when a scenario failed, or when none ran (nothing selected, everything skipped)."""
+        ran = len(self.results) - len(self.skipped)
+        return 1 if self.failures or not ran else 0
 
 
 def _describe(exc: BaseException) -> str:
@@ -103,20 +122,26 @@ def _describe(exc: BaseException) -> str:
 
 
 def _error_result(
-    item: Scenario, message: str, worker: WorkerInfo, details: str | None = None
+    item: Scenario, message: str, worker: WorkerInfo, details: str | None = None,
+    *, status: Status = "error",
 ) -> ScenarioResult:
     return ScenarioResult(
         id=item.id,
         title=item.title,
         proves=item.proves,
         group=item.group,
-        status="error",
+        status=status,
         seconds=0.0,
         message=message,
         details=details,
         worker=worker.index,
         pid=os.getpid(),
     )
+
+
+def skipped_result(item: Scenario, reason: str, worker: WorkerInfo) -> ScenarioResult:
+    """A scenario that did not run against this app: its needs are not met."""
+    return _error_result(item, reason, worker, status="skipped")
 
 
 def run_scenario(
@@ -263,8 +288,9 @@ class _Progress:
 
     def finished(self, result: ScenarioResult) -> None:
         self.results[result.id] = result
-        where = f"  [worker {result.worker}]" if self.show_worker else ""
-        line = f"{LABELS[result.status]:<6}{result.id}  {result.seconds:.2f}s{where}"
+        where = f"  [worker {result.worker}]" if self.show_worker and not result.skipped else ""
+        timing = "" if result.skipped else f"  {result.seconds:.2f}s"
+        line = f"{LABELS[result.status]:<6}{result.id}{timing}{where}"
         print(line, file=self.out, flush=True)
         if result.message:
             for text in [t for t in result.message.splitlines() if t.strip()][:3]:
@@ -281,7 +307,7 @@ def _run_in_process(
             assert isinstance(event[2], ScenarioResult)
             progress.finished(event[2])
 
-    worker = WorkerInfo(index=0, count=1)
+    worker = WorkerInfo(index=0, count=1, app=options.app)
     work(options, worker, lambda: next(pending, None), emit, registry=registry)
 
 
@@ -296,7 +322,8 @@ def _run_in_workers(options: RunOptions, selected: Sequence[Scenario], progress:
     processes = [
         mp.Process(
             target=_worker_process,
-            args=(options, WorkerInfo(index=i, count=options.workers), tasks, events),
+            args=(options, WorkerInfo(index=i, count=options.workers, app=options.app), tasks,
+                  events),
             name=f"scenarios-worker-{i}",
         )
         for i in range(options.workers)
@@ -366,36 +393,50 @@ def run(
     stream = out if out is not None else sys.stdout
     catalogue = registry if registry is not None else load_catalogue(options.catalogue)
     selected = catalogue.select(options.only)
-    workers = max(1, min(options.workers, len(selected)))
+    reasons = {item.id: catalogue.skip_reason(item, options.app) for item in selected}
+    runnable = [item for item in selected if reasons[item.id] is None]
+    workers = max(1, min(options.workers, len(runnable)))
     options = replace(options, workers=workers, report_dir=options.report_dir.resolve())
     _reset_artifacts(options.report_dir)
     progress = _Progress(out=stream, show_worker=workers > 1)
     started = time.monotonic()
-    if selected:
+    nowhere = WorkerInfo(index=-1, count=workers, app=options.app)
+    for item in selected:
+        if (reason := reasons[item.id]) is not None:
+            progress.finished(skipped_result(item, reason, nowhere))
+    if runnable:
         if workers == 1:
-            _run_in_process(options, catalogue, [item.id for item in selected], progress)
+            _run_in_process(options, catalogue, [item.id for item in runnable], progress)
         else:
-            _run_in_workers(options, selected, progress)
+            _run_in_workers(options, runnable, progress)
     results = tuple(progress.results[item.id] for item in selected)
     return RunSummary(
         results=results,
         seconds=time.monotonic() - started,
         workers=workers,
         report_dir=options.report_dir,
+        app=options.app_name,
     )
 
 
 def format_table(summary: RunSummary) -> str:
-    """The final table: id, result, seconds; then a one-line total."""
+    """The final table: id, result, seconds (a skipped scenario's reason below it); then a
+    one-line total naming the app."""
     width = max([len("scenario"), *(len(r.id) for r in summary.results)])
     lines = [f"{'scenario':<{width}}  result  seconds", f"{'-' * width}  ------  -------"]
     for r in summary.results:
         lines.append(f"{r.id:<{width}}  {LABELS[r.status]:<6}  {r.seconds:7.2f}")
+        if r.skipped and r.message:
+            lines.append(f"    {r.message}")
     passed = sum(r.passed for r in summary.results)
-    failed = len(summary.results) - passed
+    skipped = len(summary.skipped)
+    failed = len(summary.results) - passed - skipped
     lines.append("")
     lines.append(
-        f"{passed} passed, {failed} failed in {summary.seconds:.1f}s "
+        f"{passed} passed, {failed} failed"
+        + (f", {skipped} skipped" if skipped else "")
+        + (f" against {summary.app}" if summary.app else "")
+        + f" in {summary.seconds:.1f}s "
         f"({summary.workers} worker{'s' if summary.workers != 1 else ''})"
     )
     return "\n".join(lines)
