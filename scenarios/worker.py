@@ -150,12 +150,13 @@ def run_scenario(
 
 def _failure_step(item: Scenario, page: Page, report_dir: Path, error: str | None) -> StepRecord:
     relative = f"screenshots/{item.id}/zz-at-failure.png"
+    shot: str | None = relative
     try:
         screenshot(page, report_dir / relative)
     except Exception:
-        relative = None
+        shot = None
     return StepRecord(
-        name="state at failure", status="failed", seconds=0.0, screenshot=relative, error=error
+        name="state at failure", status="failed", seconds=0.0, screenshot=shot, error=error
     )
 
 
