@@ -48,7 +48,7 @@ def run_call(http: httpx.Client, call: HttpCall, *, base_url: str, values: Mappi
     try:
         response = http.request(call.method, url, headers=headers, **body)
     except httpx.HTTPError as exc:
-        raise CallError(f"{what}: {call.method} {url} failed: {exc or type(exc).__name__}"
+        raise CallError(f"{what}: {call.method} {url} failed: {str(exc) or type(exc).__name__}"
                         ) from None
     ok = (response.status_code in call.expect_status if call.expect_status
           else response.is_success)
