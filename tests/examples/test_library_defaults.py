@@ -22,6 +22,8 @@ from example_apps import (
     ExampleStack,
 )
 from example_browser import (
+    ALICE,
+    ALICE_PASSWORD,
     Landing,
     Navigations,
     landing,
@@ -151,7 +153,7 @@ def test_tampered_state(example: ExampleStack, example_page: Page) -> None:
     page = example_page
     held = hold_callback(page, example)
     page.goto(example.url(example.example.protected))
-    provider_driver(page).sign_in(page, "alice@contoso.onmicrosoft.com", "P@ssw0rd-alice")
+    provider_driver(page).sign_in(page, ALICE, ALICE_PASSWORD)
     expect(page.get_by_text("callback held")).to_be_visible()
     assert len(held) == 1
     tampered = re.sub(r"([?&]state=)([^&]+)", lambda m: m.group(1) + "x" + m.group(2), held[0])
