@@ -39,7 +39,8 @@ def create_app(settings: Settings) -> Flask:
 
     @app.get("/login")
     def login() -> ResponseReturnValue:
-        return provider.authorize_redirect(settings.redirect_uri)
+        response: ResponseReturnValue = provider.authorize_redirect(settings.redirect_uri)
+        return response
 
     @app.get(urlsplit(settings.redirect_uri).path)
     def callback() -> ResponseReturnValue:
@@ -68,8 +69,9 @@ def create_app(settings: Settings) -> Flask:
     def logout() -> ResponseReturnValue:
         id_token = session.pop("id_token", None)
         session.pop("user", None)
-        return provider.logout_redirect(settings.post_logout_redirect_uri,
-                                        id_token_hint=id_token)
+        response: ResponseReturnValue = provider.logout_redirect(
+            settings.post_logout_redirect_uri, id_token_hint=id_token)
+        return response
 
     @app.get(settings.signed_out_path)
     def signed_out() -> ResponseReturnValue:

@@ -53,12 +53,12 @@ def create_app(settings: Settings) -> Flask:
         return render_template("home.html", user=current.get_user())
 
     @app.get("/login")
-    @auth.login_required
+    @auth.login_required  # type: ignore[untyped-decorator]
     def login(*, context: dict[str, Any]) -> ResponseReturnValue:
         return redirect(url_for("account"))
 
     @app.get("/account")
-    @auth.login_required
+    @auth.login_required  # type: ignore[untyped-decorator]
     def account(*, context: dict[str, Any]) -> ResponseReturnValue:
         return render_template("account.html", user=context["user"])
 
