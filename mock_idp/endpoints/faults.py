@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ..faults import FaultRegistry, FaultSpecError, parse_fault
+from ..faults import Fault, FaultRegistry, FaultSpecError, parse_fault
+from ..state import IdpState
 from .common import idp, plain_error
 
 
 def _registry(request: Request) -> FaultRegistry:
     return idp(request).faults
+
+
+def arm_fault(state: IdpState, body: Any) -> Fault:
+    """``POST /_mock/faults``'s work (raises :class:`FaultSpecError` naming the field); the
+    console's arm form calls it too."""
+    return state.faults.arm(parse_fault(body, state.store, state.clock.now()))
 
 
 async def arm(request: Request) -> Response:
@@ -25,11 +33,9 @@ async def arm(request: Request) -> Response:
     except (ValueError, UnicodeDecodeError):
         return plain_error(400, "the body is not valid JSON", field="body")
     try:
-        state = idp(request)
-        fault = parse_fault(body, state.store, state.clock.now())
+        fault = arm_fault(idp(request), body)
     except FaultSpecError as err:
         return plain_error(400, str(err), field=err.field)
-    _registry(request).arm(fault)
     return JSONResponse(fault.to_json(), status_code=201)
 
 
