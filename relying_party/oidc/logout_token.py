@@ -39,12 +39,24 @@ __all__ = [
     "BACKCHANNEL_LOGOUT_EVENT",
     "LOGOUT_TOKEN_CHECKS",
     "LogoutToken",
+    "token_audiences",
     "validate_logout_token",
 ]
 
 BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
 Check = Callable[[Mapping[str, Any], TokenContext], None]
+
+
+def token_audiences(claims: Mapping[str, Any]) -> list[str]:
+    """``aud`` as a list: a string, or an array of strings (RFC 7519 §4.1.3); anything else, such
+    as ``true`` or a number, is refused before any provider is asked about the token."""
+    aud = claims.get("aud")
+    if isinstance(aud, str):
+        return [aud]
+    if isinstance(aud, list) and all(isinstance(a, str) for a in aud):
+        return list(aud)
+    raise LogoutTokenInvalid("wrong_audience", "aud must be a string or an array of strings")
 
 
 def check_subject_or_session(claims: Mapping[str, Any], ctx: TokenContext) -> None:

@@ -44,6 +44,7 @@ def test_expired_client_secret_has_admin_hint_to_renew(rp: RpHarness) -> None:
     assert hint in response.text
     health = rp.client.get(f"/api/admin/connections/{cid}").json()["health"]
     assert health["recent_errors"] == [record["ref"]]
+    rp.admin_sign_in()
     assert record["ref"] in rp.client.get("/admin").text
 
 

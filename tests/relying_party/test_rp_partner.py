@@ -20,6 +20,7 @@ from fake_op import (
     sign_event,
 )
 from rp_support import (
+    ADMIN_HEADERS,
     INSTALLATION,
     PARTNER_CONTACT,
     RpHarness,
@@ -246,7 +247,7 @@ def test_installations_and_processed_events_survive_restart(
     body = installed_body(rp)
     post_event(rp, body)
     with TestClient(create_app(make_settings(), http_client=op.http_client()),
-                    follow_redirects=False) as again:
+                    follow_redirects=False, headers=ADMIN_HEADERS) as again:
         assert again.get("/api/admin/installations").json()[0]["installation_id"] == INSTALLATION
         duplicate = again.post("/events", content=body, headers=sign_event(body))
         assert duplicate.json()["status"] == "duplicate"
