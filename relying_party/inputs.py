@@ -18,6 +18,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,7 +33,8 @@ MAX_JSON_DEPTH = 16
 MAX_INT_DIGITS = 20
 MAX_FORM_FIELDS = 50
 MAX_URL_LENGTH = 2048
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_NOT_IN_A_LINE = frozenset({"Cc", "Cs", "Zl", "Zp"})
+"""Control characters, unpaired surrogates, line and paragraph separators."""
 _URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
 
 
@@ -59,26 +61,34 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def parse_json(raw: bytes | str, *, field: str = "body", max_bytes: int = MAX_JSON_BYTES,
-               max_depth: int = MAX_JSON_DEPTH) -> Any:
-    """Decode JSON text within the bounds above; :class:`InputError` naming ``field`` if not."""
+def _decode(raw: bytes | str, field: str, max_bytes: int) -> Any:
     if len(raw) > max_bytes:
         raise InputError.of(field, f"must be at most {max_bytes} bytes", status=413)
     try:
-        value = json.loads(raw, parse_int=_bounded_int, parse_constant=_no_constant)
+        return json.loads(raw, parse_int=_bounded_int, parse_constant=_no_constant)
     except RecursionError:
-        raise InputError.of(field, f"nests deeper than {max_depth} levels") from None
+        raise InputError.of(field, f"nests deeper than {MAX_JSON_DEPTH} levels") from None
     except (ValueError, UnicodeDecodeError):
         raise InputError.of(field, "is not valid JSON") from None
-    check_json_value(value, field=field, max_depth=max_depth)
+
+
+def parse_json(raw: bytes | str, *, field: str = "body", max_bytes: int = MAX_JSON_BYTES) -> Any:
+    """Decode JSON text within the bounds above; :class:`InputError` naming ``field`` if not."""
+    value = _decode(raw, field, max_bytes)
+    check_json_value(value, field=field)
     return value
 
 
 def parse_json_object(raw: bytes | str, *, field: str = "body",
                       max_bytes: int = MAX_JSON_BYTES) -> dict[str, Any]:
-    value = parse_json(raw, field=field, max_bytes=max_bytes)
+    """A JSON object; a refusal inside a member names that member."""
+    value = _decode(raw, field, max_bytes)
     if not isinstance(value, dict):
         raise InputError.of(field, "must be a JSON object")
+    for key, member in value.items():
+        if not valid_unicode(key):
+            raise InputError.of(field, "has a member name that is not valid Unicode")
+        check_json_value(member, field=key, max_depth=MAX_JSON_DEPTH - 1)
     return value
 
 
@@ -93,7 +103,7 @@ def check_json_value(value: Any, *, field: str, max_depth: int = MAX_JSON_DEPTH)
                 raise InputError.of(field, "contains invalid Unicode (an unpaired surrogate)")
         elif isinstance(item, dict | list):
             if depth > max_depth:
-                raise InputError.of(field, f"nests deeper than {max_depth} levels")
+                raise InputError.of(field, f"nests deeper than {MAX_JSON_DEPTH} levels")
             if isinstance(item, dict):
                 stack.extend((k, depth) for k in item)
                 stack.extend((v, depth + 1) for v in item.values())
@@ -122,6 +132,8 @@ async def read_form(request: Request) -> dict[str, str]:
     try:
         form: FormData = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
     except HTTPException as exc:
+        if exc.status_code != 400:  # 413 from the body limit keeps its status
+            raise
         raise InputError.of("body", f"is not a valid form ({exc.detail})") from None
     except (ValueError, KeyError, UnicodeDecodeError, AssertionError):
         raise InputError.of("body", "is not a valid form") from None
@@ -146,8 +158,8 @@ def text(value: object, field: str, *, max_length: int, required: bool = True) -
         raise InputError.of(field, "is required")
     if len(value) > max_length:
         raise InputError.of(field, f"must be at most {max_length} characters")
-    if _CONTROL.search(value) or not valid_unicode(value):
-        raise InputError.of(field, "must not contain control characters")
+    if any(unicodedata.category(ch) in _NOT_IN_A_LINE for ch in value):
+        raise InputError.of(field, "must not contain control characters or line breaks")
     return value
 
 

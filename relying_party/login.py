@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from .db import Connection, LoginTransaction, digest
 from .failure import FailureSource, SignInFailed
+from .inputs import url_problem
 from .login_errors import ConnectionDisabled, ConnectionMisconfigured, UnknownConnection
 from .oidc.pkce import create_pkce_pair, generate_nonce, generate_state
 from .provider import ClientConfig, client_for_connection
@@ -61,11 +62,9 @@ def authorization_url(
     }
     if login_hint:
         params["login_hint"] = login_hint
-    try:
-        url = httpx.URL(client.authorization_endpoint)
-    except (httpx.InvalidURL, ValueError) as exc:
-        raise ConnectionMisconfigured(f"authorization endpoint unusable: {exc}") from exc
-    return str(url.copy_merge_params(params))
+    if problem := url_problem(client.authorization_endpoint, allow_http=True):
+        raise ConnectionMisconfigured(f"authorization endpoint {problem}")
+    return str(httpx.URL(client.authorization_endpoint).copy_merge_params(params))
 
 
 async def begin_login(

@@ -26,9 +26,6 @@ class EventStore:
     def __init__(self, sql: Sqlite) -> None:
         self._sql = sql
 
-    def processed(self, event_id: str) -> bool:
-        return self._sql.one("SELECT 1 FROM processed_events WHERE id=?", (event_id,)) is not None
-
     def mark_processed(
         self, event_id: str, type_: str, at: datetime, *, forget_before: datetime
     ) -> bool:

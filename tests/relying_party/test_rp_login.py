@@ -176,3 +176,37 @@ def test_state_and_sessions_survive_restart(rp: RpHarness, make_settings, op: Fa
     with TestClient(create_app(make_settings(), http_client=op.http_client()),
                     cookies=session_cookies) as third:
         assert third.get("/api/me").json()["email"] == "alice@contoso.onmicrosoft.com"
+
+
+def test_login_binding_is_issued_by_the_server(rp: RpHarness) -> None:
+    """A binding the browser brings (planted by someone else, or made up) is replaced."""
+    rp.add_connection()
+    planted = "A" * 43 + "." + "B" * 43
+    rp.client.cookies.set("rp_login", planted)
+    started = rp.client.get("/widget")
+    issued = started.headers["set-cookie"].split(";", 1)[0].split("=", 1)[1]
+    assert issued != planted and len(issued) > 43
+    rp.client.cookies.delete("rp_login")
+    rp.client.cookies.set("rp_login", planted)  # the planted value cannot finish the sign-in
+    response = rp.client.get(rp.op.approve(started.headers["location"]))
+    assert response.status_code == 400
+    assert rp.me().status_code == 401
+
+
+def test_login_binding_is_kept_for_parallel_sign_ins_and_dropped_after_one(
+    rp: RpHarness,
+) -> None:
+    rp.add_connection()
+    first = rp.start("/widget")
+    binding = rp.client.cookies["rp_login"]
+    second = rp.start("/portal")
+    assert rp.client.cookies["rp_login"] == binding  # both tabs' sign-ins stay possible
+    response = rp.client.get(rp.op.approve(second))
+    assert response.status_code == 303
+    assert 'rp_login=""' in response.headers["set-cookie"]  # rotated: the next one is new
+    assert "rp_login" not in rp.client.cookies
+    rp.client.cookies.delete("rp_session")
+    late = rp.client.get(rp.op.approve(first))  # the other tab finishes after the rotation
+    assert late.status_code == 400
+    rp.start("/kb")
+    assert rp.client.cookies["rp_login"] != binding

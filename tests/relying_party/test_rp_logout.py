@@ -3,14 +3,25 @@ After each one /api/me answers 401 and the next app visit runs SSO afresh."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fake_op import CLIENT_ID, END_SESSION, ISSUER, TID, USERS, event
-from rp_support import INSTALLATION, RpHarness, install, launch, post_event
+from fake_op import CLIENT_ID, END_SESSION, ISSUER, TID, USERS, FakeOp, event
+from rp_support import (
+    ADMIN_HEADERS,
+    INSTALLATION,
+    OP_CONNECTION,
+    RpHarness,
+    install,
+    launch,
+    post_event,
+)
 from starlette.testclient import TestClient
+
+from relying_party import Settings, create_app
 
 NO_STORE = "no-store"
 
@@ -351,3 +362,42 @@ def test_partner_session_rp_initiated_logout(rp: RpHarness) -> None:
     response = rp.logout()
     assert response.headers["location"].startswith(END_SESSION)
     assert rp.me().status_code == 401
+
+
+# -- back-channel logout: one provider's trouble stays with it ------------------------------------
+
+STALLED = "https://stalled.op.test/6f2c1a9e-3b7d-4e58-a1c4-92d0b7e5f318/oauth2/v2.0/"
+
+
+def test_backchannel_logout_is_not_held_up_by_a_stalled_provider(rp: RpHarness) -> None:
+    """Another connection of the same client id whose provider never answers."""
+    rp.add_connection(name="Stalled", authorization_uri=STALLED + "authorize",
+                      token_url=STALLED + "token")
+    rp.op.faults.stalled_hosts.add("stalled.op.test")
+    cid = rp.add_connection()
+    rp.sign_in(f"/sso/{cid}/widget")
+    started = time.perf_counter()
+    response = backchannel(rp, rp.op.logout_token())
+    assert response.status_code == 200, response.text
+    assert time.perf_counter() - started < rp.settings.backchannel_logout_timeout
+    assert rp.me().status_code == 401
+
+
+def test_backchannel_logout_gives_up_in_bounded_time(
+    make_settings: Callable[..., Settings], op: FakeOp
+) -> None:
+    settings = make_settings(backchannel_logout_timeout=0.3)
+    op.faults.stalled_hosts.add("stalled.op.test")
+    with TestClient(create_app(settings, http_client=op.http_client()),
+                    headers=ADMIN_HEADERS) as client:
+        created = client.post("/api/admin/connections", json={
+            **OP_CONNECTION, "authorization_uri": STALLED + "authorize",
+            "token_url": STALLED + "token"})
+        assert created.status_code == 201
+        started = time.perf_counter()
+        response = client.post("/auth/backchannel-logout",
+                               data={"logout_token": op.logout_token()})
+        elapsed = time.perf_counter() - started
+    assert response.status_code == 400
+    assert response.json()["error_description"] == "timeout"
+    assert elapsed < 3.0
