@@ -18,7 +18,7 @@ from .db import Session
 from .inputs import InputError, check_json_value, read_form
 from .oidc.discovery import ProviderMetadata
 from .oidc.errors import LoginError, LogoutTokenInvalid
-from .oidc.logout_token import LogoutToken, token_audiences, validate_logout_token
+from .oidc.logout_token import LogoutToken, logout_token_audiences, validate_logout_token
 from .oidc.pkce import generate_state
 from .provider import ClientConfig, client_for_connection, client_for_installation
 from .web import (
@@ -48,7 +48,7 @@ def _bad_request(description: str) -> Response:
     )
 
 
-def _candidate_clients(rp: AppState, audiences: list[str]) -> list[ClientConfig]:
+def _candidate_clients(rp: AppState, audiences: tuple[str, ...]) -> list[ClientConfig]:
     """Every configured client whose client_id is among the token's audiences, one per
     (discovery URL, client id)."""
     clients = [client_for_connection(c) for c in rp.db.connections.all()]
@@ -93,10 +93,10 @@ async def _validate_for_any(rp: AppState, token: str) -> LogoutToken:
         raise LogoutTokenInvalid("malformed", str(exc)) from exc
     except InputError as exc:
         raise LogoutTokenInvalid("malformed", str(exc)) from exc
-    audiences = token_audiences(unverified)
+    audiences = logout_token_audiences(unverified)
     candidates = _candidate_clients(rp, audiences)
     if not candidates:
-        raise LogoutTokenInvalid("wrong_audience", f"no client for audience {audiences}")
+        raise LogoutTokenInvalid("wrong_audience", f"no client for audience {list(audiences)}")
     tasks = [asyncio.ensure_future(_validate_with(rp, c, token)) for c in candidates]
     failures: list[LogoutTokenInvalid] = []
     try:

@@ -24,6 +24,9 @@ from .id_token import (
     DEFAULT_LEEWAY,
     TokenContext,
     _check_config,
+    verify_signed_jwt,
+)
+from .id_token_checks import (
     check_audience,
     check_azp,
     check_exp,
@@ -31,7 +34,7 @@ from .id_token import (
     check_issuer,
     check_key_issuer,
     check_nbf,
-    verify_signed_jwt,
+    token_audiences,
 )
 from .jwks import KeyResolver
 
@@ -39,7 +42,7 @@ __all__ = [
     "BACKCHANNEL_LOGOUT_EVENT",
     "LOGOUT_TOKEN_CHECKS",
     "LogoutToken",
-    "token_audiences",
+    "logout_token_audiences",
     "validate_logout_token",
 ]
 
@@ -48,15 +51,13 @@ BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 Check = Callable[[Mapping[str, Any], TokenContext], None]
 
 
-def token_audiences(claims: Mapping[str, Any]) -> list[str]:
-    """``aud`` as a list: a string, or an array of strings (RFC 7519 §4.1.3); anything else, such
-    as ``true`` or a number, is refused before any provider is asked about the token."""
-    aud = claims.get("aud")
-    if isinstance(aud, str):
-        return [aud]
-    if isinstance(aud, list) and all(isinstance(a, str) for a in aud):
-        return list(aud)
-    raise LogoutTokenInvalid("wrong_audience", "aud must be a string or an array of strings")
+def logout_token_audiences(claims: Mapping[str, Any]) -> tuple[str, ...]:
+    """``aud``: a string, or an array of strings (RFC 7519 §4.1.3); anything else, such as
+    ``true`` or a number, is refused before any provider is asked about the token."""
+    try:
+        return token_audiences(claims)
+    except LoginError as exc:
+        raise LogoutTokenInvalid("wrong_audience", exc.detail) from exc
 
 
 def check_subject_or_session(claims: Mapping[str, Any], ctx: TokenContext) -> None:
