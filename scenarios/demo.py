@@ -88,6 +88,7 @@ def prepare(stack: LiveStack, *, launch_user: str = "alice") -> DemoInfo:
     """Create (or reuse) the connection and install the partner app for the tenant."""
     connection_id = _connection(stack)
     stack.connection_id = connection_id
+    stack.use_frontchannel_logout_of(connection_id)
     installed = stack.install_partner_app()
     delivery = installed.get("delivery") or {}
     installation = installed.get("installation") or {}
@@ -112,6 +113,9 @@ def describe(info: DemoInfo) -> str:
         "",
         f"Relying party         {stack.rp.base_url}",
         f"  Admin page          {stack.rp_url('/admin')}",
+        f"  Admin token         {stack.admin_token}",
+        "                      (sign in to the admin page with it; the admin API takes it as",
+        "                      'Authorization: Bearer <token>'; a new one each run)",
         f"  Customer sign-in URLs (connection {info.connection_id}):",
         *(f"    {app:<17} {stack.sign_in_url(app)}" for app in CUSTOMER_APPS),
     ]

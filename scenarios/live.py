@@ -3,12 +3,15 @@
 Both run in this process on ephemeral ports and share one :class:`~mock_idp.MockClock`, so a
 scenario that moves the clock past a secret's end date moves it for both. The stack arranges
 state only through the servers' own HTTP APIs (Graph-shaped management, ``/_mock/``, the RP's
-admin API), the way a test in any language would.
+admin API), the way a test in any language would. The RP is given a fresh admin token
+(:attr:`LiveStack.admin_token`); the stack sends it on every admin call, and a scenario signs in
+to the admin page with it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import secrets
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -69,6 +72,8 @@ class LiveStack:
     rp_app: Any
     options: StackOptions
     http: httpx.Client
+    admin_token: str
+    """The RP's admin credential: bearer token of its admin API, password of its admin page."""
     tenant_id: str = DEFAULT_TENANT_ID
     client_id: str = REFERENCE_RP_CLIENT_ID
     client_secret: str = REFERENCE_RP_SECRET
@@ -141,7 +146,8 @@ class LiveStack:
 
     def _rp(self, method: str, path: str, json: Any = None) -> Any:
         return self._call(method, self.rp_url(path), json=json,
-                          headers={"Origin": self.rp.base_url})
+                          headers={"Origin": self.rp.base_url,
+                                   "Authorization": f"Bearer {self.admin_token}"})
 
     def create_connection(self, **fields: Any) -> dict[str, Any]:
         body = {
@@ -160,6 +166,21 @@ class LiveStack:
     def connections(self) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = self._rp("GET", "/api/admin/connections")
         return found
+
+    def connection(self, connection_id: str | None = None) -> dict[str, Any]:
+        found: dict[str, Any] = self._rp(
+            "GET", f"/api/admin/connections/{connection_id or self.connection_id}")
+        return found
+
+    def installations(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self._rp("GET", "/api/admin/installations")
+        return found
+
+    def use_frontchannel_logout_of(self, connection_id: str) -> None:
+        """Register the connection's own front-channel logout URL with the mock's app (the
+        mock, like Entra ID, sends only ``sid``; that URL tells the RP whose ``sid`` it is)."""
+        url = self.connection(connection_id)["frontchannel_logout_url"]
+        self.update_app(web={"logoutUrl": url})
 
     def update_connection(self, connection_id: str, **fields: Any) -> dict[str, Any]:
         updated: dict[str, Any] = self._rp("PATCH", f"/api/admin/connections/{connection_id}",
@@ -203,10 +224,12 @@ def live_stack(options: StackOptions | None = None, *, workdir: Path | None = No
                             stop=served.stop)
         sock = bind_socket("127.0.0.1", rp_port)
         rp_base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        admin_token = secrets.token_urlsafe(32)
         settings = Settings(
             db_path=str(workdir / "rp.db"), public_url=rp_base, clock=clock,
             event_keys_url=idp.url("/.well-known/platform-event-keys.json"),
             read_timeout=opts.rp_read_timeout, connect_timeout=opts.rp_connect_timeout,
+            admin_token=admin_token,
         )
         rp_app = create_rp(settings)
         rp = stack.enter_context(run_in_thread(rp_app, sock=sock))
@@ -218,10 +241,10 @@ def live_stack(options: StackOptions | None = None, *, workdir: Path | None = No
         stack.callback(stop_both)
         http = stack.enter_context(httpx.Client(timeout=10))
         live = LiveStack(clock=clock, idp=idp, rp=rp, idp_app=idp_app, rp_app=rp_app,
-                         options=opts, http=http)
-        live.update_app(web={"logoutUrl": live.rp_url("/auth/frontchannel-logout")})
+                         options=opts, http=http, admin_token=admin_token)
         if opts.connection:
             live.connection_id = str(live.create_connection()["id"])
+            live.use_frontchannel_logout_of(live.connection_id)
         yield live
 
 

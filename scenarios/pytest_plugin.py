@@ -7,7 +7,8 @@ Installed as the ``sso_harness`` pytest plugin. Every fixture name starts with `
 ``sso_stack``
     A :class:`~scenarios.live.LiveStack`: the mock provider and the reference relying party on
     ephemeral ports, sharing one clock, with the default customer-SSO connection. Fresh for each
-    test. ``relying_party`` is the same object.
+    test. ``relying_party`` is the same object. Its RP admin calls carry ``admin_token``, the
+    credential of the RP's admin API and admin page.
 ``mock_idp``
     A :class:`StackIdp` for the provider of ``sso_stack``: the helpers of
     :class:`mock_idp.testing.MockIdp` (``add_user``, ``add_app``, ``add_secret``, ``assign``,

@@ -37,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import socket
 import ssl
 import tempfile
@@ -217,6 +218,8 @@ class RealIdpStack:
     metadata: Mapping[str, Any]
     connection_id: str
     http: httpx.Client
+    admin_token: str
+    """The RP's admin credential, sent only to the RP's admin API."""
 
     @property
     def driver(self) -> SignInDriver:
@@ -238,7 +241,8 @@ class RealIdpStack:
         return self.rp_url(f"/sso/{self.connection_id}/{app}")
 
     def rp_error(self, reference: str) -> dict[str, Any]:
-        response = self.http.get(self.rp_url(f"/api/admin/errors/{reference}"))
+        response = self.http.get(self.rp_url(f"/api/admin/errors/{reference}"),
+                                 headers=_admin_headers(self.rp.base_url, self.admin_token))
         response.raise_for_status()
         found: dict[str, Any] = response.json()
         return found
@@ -276,13 +280,14 @@ def real_idp_stack(config: RealIdpConfig, *, workdir: Path | None = None,
             sock = bind_socket(config.rp_host, config.rp_port)
         host, port = sock.getsockname()[:2]
         rp_base = f"http://{'localhost' if config.rp_host == 'localhost' else host}:{port}"
-        settings = Settings(db_path=str(workdir / "rp.db"), public_url=rp_base)
+        admin_token = secrets.token_urlsafe(32)
+        settings = Settings(db_path=str(workdir / "rp.db"), public_url=rp_base,
+                            admin_token=admin_token)
         rp_http = httpx.AsyncClient(verify=verify, timeout=httpx.Timeout(10, connect=5),
                                     follow_redirects=False)
         stack.callback(_close_async, rp_http)
         rp = stack.enter_context(run_in_thread(create_rp(settings, http_client=rp_http),
                                                sock=sock))
-        http.headers["Origin"] = rp.base_url
         body = {
             "name": config.name,
             "authorization_uri": metadata["authorization_endpoint"],
@@ -294,11 +299,17 @@ def real_idp_stack(config: RealIdpConfig, *, workdir: Path | None = None,
             "secret_expires_on": (datetime.now(UTC) + timedelta(days=365)).date().isoformat(),
             "support_contact": config.support_contact,
         }
-        created = http.post(rp.url("/api/admin/connections"), json=body)
+        created = http.post(rp.url("/api/admin/connections"), json=body,
+                            headers=_admin_headers(rp.base_url, admin_token))
         if created.status_code >= 400:
             raise IdpConfigError(f"the relying party refused the connection: {created.text}")
         yield RealIdpStack(config=config, rp=rp, metadata=metadata,
-                           connection_id=str(created.json()["id"]), http=http)
+                           connection_id=str(created.json()["id"]), http=http,
+                           admin_token=admin_token)
+
+
+def _admin_headers(rp_base: str, admin_token: str) -> dict[str, str]:
+    return {"Origin": rp_base, "Authorization": f"Bearer {admin_token}"}
 
 
 def _close_async(client: httpx.AsyncClient) -> None:

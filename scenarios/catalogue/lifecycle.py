@@ -28,9 +28,7 @@ Ctx = ScenarioContext[LiveStack]
 
 
 def _connection_name(stack: LiveStack) -> str:
-    found = stack.http.get(stack.rp_url(f"/api/admin/connections/{stack.connection_id}"))
-    assert found.status_code == 200, found.text
-    return str(found.json()["name"])
+    return str(stack.connection()["name"])
 
 
 def _key_fetches(stack: LiveStack) -> int:
@@ -70,8 +68,12 @@ def secret_renewal(ctx: Ctx) -> None:
         sign_in_at_idp(page, alice)
         expect_failure(page, stack, idp_code="7000222", logged_code="client_secret_expired")
     admin = AdminPage(page)
-    with ctx.step("the admin page shows the secret as expired"):
+    with ctx.step("the admin page asks for the admin token before showing anything"):
         admin.open(stack.rp.base_url)
+        expect(admin.heading).to_have_text("Admin sign-in")
+    with ctx.step("the administrator signs in: the admin page shows the secret as expired"):
+        admin.sign_in(stack.rp.base_url, stack.admin_token)
+        expect(page).to_have_url(re.compile(r"/admin$"))
         expect(admin.connection(name)).to_contain_text("Expired")
     with ctx.step("a new secret is added at the provider and entered on the edit form"):
         secret = stack.add_secret(days=180)
@@ -100,8 +102,8 @@ def disable_enable(ctx: Ctx) -> None:
     alice = stack.people["alice"]
     name = _connection_name(stack)
     admin = AdminPage(page)
-    with ctx.step("disable SSO for the connection on the admin page"):
-        admin.open(stack.rp.base_url)
+    with ctx.step("the administrator signs in and disables SSO for the connection"):
+        admin.sign_in(stack.rp.base_url, stack.admin_token)
         admin.set_enabled(name, False)
         expect(admin.connection(name)).to_contain_text("(disabled)")
     with ctx.step("visiting an app shows the failure page for a disabled connection"):

@@ -36,7 +36,7 @@ def partner_launch(ctx: Ctx) -> None:
     with ctx.step("the platform installs the app: the RP accepts the signed app.installed"):
         installation_id = install_partner(stack)
     with ctx.step("the RP stored the installation with the tenant's endpoints"):
-        stored = stack.http.get(stack.rp_url("/api/admin/installations")).json()
+        stored = stack.installations()
         found = [i for i in stored if i["installation_id"] == installation_id]
         assert found, f"installation {installation_id} not stored by the RP: {stored}"
         assert found[0]["active"] and found[0]["client_id"] == stack.client_id, found[0]

@@ -29,7 +29,8 @@ def test_mock_idp_is_the_provider_the_relying_party_uses(
     discovery = httpx.get(f"{mock_idp.authority}/v2.0/.well-known/openid-configuration")
     assert discovery.json()["issuer"] == f"{mock_idp.url}/{mock_idp.tenant_id}/v2.0"
     assert httpx.get(mock_idp.url + "/_mock/health").json()["status"] == "ok"
-    connections = httpx.get(sso_stack.rp_url("/api/admin/connections")).json()
+    assert httpx.get(sso_stack.rp_url("/api/admin/connections")).status_code == 401
+    connections = sso_stack.connections()
     assert [c["id"] for c in connections] == [sso_stack.connection_id]
     assert connections[0]["authorization_uri"].startswith(mock_idp.authority)
 
@@ -48,7 +49,7 @@ def test_marker_sets_the_stack_options(sso_stack: LiveStack,
     assert sso_stack_options.connection is False
     assert sso_stack.options == sso_stack_options
     assert sso_stack.connection_id is None
-    assert httpx.get(sso_stack.rp_url("/api/admin/connections")).json() == []
+    assert sso_stack.connections() == []
 
 
 @pytest.mark.sso_stack_options(StackOptions(rp_read_timeout=0.5))
