@@ -19,6 +19,16 @@ from scenarios.pages import FailurePage
 from scenarios.pytest_plugin import StackFactory, StackIdp, stack_options_from_marker
 
 
+def _connections(stack: LiveStack) -> list[dict[str, object]]:
+    """The reference RP's connections, read with the admin token the stack started it with."""
+    token = stack.app.values["admin_token"]
+    response = httpx.get(stack.rp_url("/api/admin/connections"),
+                         headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    found: list[dict[str, object]] = response.json()
+    return found
+
+
 def test_mock_idp_is_the_provider_the_relying_party_uses(
     mock_idp: StackIdp, sso_stack: LiveStack, relying_party: LiveStack
 ) -> None:
@@ -30,7 +40,7 @@ def test_mock_idp_is_the_provider_the_relying_party_uses(
     assert discovery.json()["issuer"] == f"{mock_idp.url}/{mock_idp.tenant_id}/v2.0"
     assert httpx.get(mock_idp.url + "/_mock/health").json()["status"] == "ok"
     assert httpx.get(sso_stack.rp_url("/api/admin/connections")).status_code == 401
-    connections = sso_stack.connections()
+    connections = _connections(sso_stack)
     assert [c["id"] for c in connections] == [sso_stack.connection_id]
     assert connections[0]["authorization_uri"].startswith(mock_idp.authority)
 
@@ -49,14 +59,14 @@ def test_marker_sets_the_stack_options(sso_stack: LiveStack,
     assert sso_stack_options.connection is False
     assert sso_stack.options == sso_stack_options
     assert sso_stack.connection_id is None
-    assert sso_stack.connections() == []
+    assert _connections(sso_stack) == []
 
 
-@pytest.mark.sso_stack_options(StackOptions(rp_read_timeout=0.5))
+@pytest.mark.sso_stack_options(StackOptions(connection=False))
 @pytest.mark.sso_stack_options(support_contact="x@example.test")
 def test_markers_combine_outermost_first(request: pytest.FixtureRequest) -> None:
     options = stack_options_from_marker(request.node)
-    assert options.rp_read_timeout == 0.5
+    assert options.connection is False
     assert options.support_contact == "x@example.test"
 
 
@@ -94,9 +104,9 @@ def test_moving_the_clock_expires_the_secret(mock_idp: StackIdp, sso_stack: Live
     failure = FailurePage(sso_page)
     expect(failure.heading).to_be_visible()
     expect(failure.idp_error_code).to_contain_text("7000222")
-    expect(failure.contact).to_have_text(sso_stack.options.support_contact)
+    expect(failure.contact).to_have_text(sso_stack.support_contact)
     with pytest.raises(AssertionError):
-        expect_signed_in(sso_page, alice)
+        expect_signed_in(sso_page, sso_stack, alice)
 
 
 @pytest.mark.browser
@@ -110,7 +120,8 @@ def test_an_armed_fault_shows_the_failure_page(mock_idp: StackIdp, sso_stack: Li
     failure = FailurePage(sso_page)
     expect(failure.heading).to_be_visible()
     reference = failure.reference.inner_text().strip()
-    assert sso_stack.rp_error(reference)["ref"] == reference
+    logged = sso_stack.app.logged_error(reference)
+    assert logged is not None and logged["ref"] == reference
     me = sso_page.request.get(sso_stack.rp_url("/api/me"))
     assert me.status == 401
 
