@@ -58,9 +58,11 @@ def provision_admin_token(db: Database, given: str | None) -> tuple[str, str | N
 
 
 def replace_admin_token(db: Database) -> str:
-    """A new admin token; the old one stops working (admin sessions already open stay)."""
+    """A new admin token; the old one stops working and every admin session ends."""
     token = new_token()
-    db.keys.put(ADMIN_TOKEN_KEY, digest(token))
+    with db.transaction():
+        db.keys.put(ADMIN_TOKEN_KEY, digest(token))
+        db.admin_sessions.end_all()
     return token
 
 

@@ -153,7 +153,7 @@ def render_with_csrf(
     none that was issued here. Never cached."""
     rp = state_of(request)
     existing = cookie(request, CSRF_COOKIE)
-    fresh = not rp.tokens.issued(CSRF, existing)
+    fresh = existing is None or not rp.tokens.issued(CSRF, existing)
     token = rp.tokens.mint(CSRF) if fresh or existing is None else existing
     response = templates.TemplateResponse(
         request, template, {**context, "csrf_token": token}, status_code=status

@@ -37,3 +37,6 @@ class AdminSessionStore:
 
     def delete(self, token: str) -> None:
         self._sql.run("DELETE FROM admin_sessions WHERE token_hash=?", (digest(token),))
+
+    def end_all(self) -> int:
+        return self._sql.run("DELETE FROM admin_sessions")

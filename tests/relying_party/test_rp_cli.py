@@ -4,9 +4,11 @@ import os
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
+from rp_support import START
 
 import relying_party
 from relying_party import Settings, create_app
@@ -128,3 +130,20 @@ def test_cli_port_zero_prints_url_first_and_serves(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_new_admin_token_replaces_the_old_and_ends_admin_sessions(tmp_path: Path) -> None:
+    from relying_party.__main__ import admin_token_notice
+    from relying_party.db import Database
+
+    db_path = str(tmp_path / "renew.db")
+    first = admin_token_notice(db_path, None, renew=False)
+    assert first is not None and admin_token_notice(db_path, None, renew=False) is None
+    db = Database(db_path)
+    db.admin_sessions.create("open-session", START, START + timedelta(hours=1))
+    db.close()
+    renewed = admin_token_notice(db_path, None, renew=True)
+    assert renewed is not None and renewed.rsplit(" ", 1)[1] != first.rsplit(" ", 1)[1]
+    db = Database(db_path)
+    assert not db.admin_sessions.live("open-session", START)
+    db.close()
