@@ -17,7 +17,7 @@ from .db import Session, User
 from .failure import SignInFailed
 from .login import begin_login, connection_client, source_of
 from .login_errors import ConnectionDisabled, NoConnection
-from .web import current_session, state_of, templates
+from .web import current_session, render_with_csrf, state_of, templates
 
 
 def user_json(user: User, session: Session) -> dict[str, Any]:
@@ -36,22 +36,16 @@ def user_json(user: User, session: Session) -> dict[str, Any]:
 
 async def home(request: Request) -> Response:
     found = current_session(request)
-    response = templates.TemplateResponse(
-        request, "home.html", {"user": found[2] if found else None}
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render_with_csrf(request, "home.html", {"user": found[2] if found else None})
 
 
 async def app_page(request: Request) -> Response:
     app = request.url.path.strip("/")
     found = current_session(request)
     if found is not None:
-        response = templates.TemplateResponse(
+        return render_with_csrf(
             request, "app_page.html", {"app": app, "app_title": APPS[app], "user": found[2]}
         )
-        response.headers["Cache-Control"] = "no-store"
-        return response
 
     rp = state_of(request)
     return_to = f"/{app}"

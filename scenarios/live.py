@@ -31,7 +31,7 @@ from mock_idp.testing import RunningServer, run_in_thread
 from scenarios.app.adapter import ProfileAdapter
 from scenarios.app.profile import AppProfile, load_profile
 from scenarios.app.servers import AppServer, plan_address
-from scenarios.app.templating import render
+from scenarios.app.templating import TemplateError, render
 from scenarios.profiles import REFERENCE_RP, resolve
 
 __all__ = [
@@ -239,15 +239,23 @@ class LiveStack:
     def sign_in_url(self, app: str | None = "widget") -> str:
         return self.app.sign_in_url(app)
 
+    def register_app(self) -> None:
+        """Update the app's registration with what configuring it captured (its front-channel
+        logout URI may name a connection)."""
+        _register(self, self.profile, self.app.values)
+
 
 def _register(stack: LiveStack, profile: AppProfile, base: Mapping[str, str]) -> None:
-    """The app's redirect and front-channel logout URIs on its app registration."""
+    """The app's redirect and front-channel logout URIs on its app registration. A logout URI
+    naming a value the configure calls capture (the reference RP's names its connection) is
+    registered once that value is known: call again after configuring."""
     uris = [render(u, base) for u in profile.provider.redirect_uris]
     if profile.provider.post_logout_redirect_uri:
         uris.append(render(profile.provider.post_logout_redirect_uri, base))
     web: dict[str, Any] = {"redirectUris": list(dict.fromkeys(uris))}
     if profile.sign_out.frontchannel_uri:
-        web["logoutUrl"] = stack.app.frontchannel_uri
+        with contextlib.suppress(TemplateError):
+            web["logoutUrl"] = stack.app.frontchannel_uri
     stack.update_app(web=web)
 
 
@@ -305,6 +313,7 @@ def live_stack(options: StackOptions | None = None, *, workdir: Path | None = No
         server.start(values)
         if opts.connection:
             live.app.configure()
+            live.register_app()
         yield live
 
 

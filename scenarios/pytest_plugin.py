@@ -9,7 +9,9 @@ Installed as the ``sso_harness`` pytest plugin. Every fixture name starts with `
     ports: by default the reference relying party (on the provider's clock, with its
     customer-SSO connection), else the app an app profile describes (``--sso-app PROFILE`` or
     ``@pytest.mark.sso_app("PROFILE")``). Fresh for each test. ``relying_party`` is the same
-    object.
+    object. The reference RP is started with a fresh admin credential,
+    ``sso_stack.app.values["admin_token"]`` (its admin API takes it as a bearer token, its admin
+    page on a sign-in form).
 ``sso_app``
     The app under test's adapter (``sso_stack.app``): sign-in URLs, ``expect_signed_in``,
     ``expect_failure``, ``renew_secret``... ``sso_app_profile`` is its

@@ -10,11 +10,13 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from sqlite3 import Connection as SqliteConnection
 
-from . import connections, errors, events, installations, logins, users
+from . import admin_sessions, connections, errors, events, installations, keys, logins, users
+from .admin_sessions import AdminSessionStore
 from .connections import Connection, ConnectionStore
 from .errors import ErrorLog, ErrorRecord
 from .events import EventStore
 from .installations import Installation, InstallationStore
+from .keys import KeyStore
 from .logins import LoginTransaction, LoginTransactionStore, LogoutRequestStore
 from .sqlite import SourceKind, Sqlite, digest
 from .users import EmailTaken, Session, SessionStore, User, UserStore
@@ -33,7 +35,10 @@ __all__ = [
 ]
 
 SCHEMA = "".join(
-    module.SCHEMA for module in (connections, installations, users, logins, events, errors)
+    module.SCHEMA
+    for module in (
+        connections, installations, users, logins, events, errors, admin_sessions, keys
+    )
 )
 
 
@@ -50,6 +55,8 @@ class Database:
         self.logouts = LogoutRequestStore(self._sql)
         self.events = EventStore(self._sql)
         self.errors = ErrorLog(self._sql)
+        self.admin_sessions = AdminSessionStore(self._sql)
+        self.keys = KeyStore(self._sql)
 
     def close(self) -> None:
         self._sql.close()

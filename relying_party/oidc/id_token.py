@@ -21,6 +21,7 @@ import jwt
 from jwt.exceptions import InvalidSignatureError, InvalidTokenError
 from jwt.types import Options
 
+from ..inputs import InputError, check_json_value
 from .errors import AlgNotAllowed, IdTokenBadSignature, IdTokenMalformed
 from .id_token_checks import (
     check_at_hash,
@@ -113,6 +114,10 @@ async def verify_signed_jwt(
     except InvalidSignatureError as exc:
         raise IdTokenBadSignature(f"{alg} signature does not verify with kid {key.kid!r}") from exc
     except InvalidTokenError as exc:
+        raise IdTokenMalformed(str(exc)) from exc
+    try:
+        check_json_value(claims, field="claims")
+    except InputError as exc:
         raise IdTokenMalformed(str(exc)) from exc
     return VerifiedJwt(header=header, claims=claims, key=key)
 

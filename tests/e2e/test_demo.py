@@ -74,7 +74,14 @@ def test_demo_prints_working_urls_and_stops_on_ctrl_c(
         assert re.search(rf"{re.escape(person.upn)}\s+{re.escape(person.password)}", output), (
             f"{person.upn} and password not listed:\n{output}")
 
+    token = re.search(r"^\s*Admin token\s+(\S+)$", output, re.MULTILINE)
+    assert token, f"no admin token in the demo's output:\n{output}"
     with httpx.Client(timeout=10) as http:
+        assert http.get(admin).status_code == 401  # the sign-in form
+        http.get(admin.removesuffix("/admin") + "/admin/sign-in")
+        signed_in = http.post(admin.removesuffix("/admin") + "/admin/sign-in", data={
+            "csrf_token": http.cookies["rp_csrf"], "admin_token": token.group(1)})
+        assert signed_in.status_code == 303, signed_in.text[:300]
         page = http.get(admin)
         assert page.status_code == 200
         assert "Contoso" in page.text

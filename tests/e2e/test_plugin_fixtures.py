@@ -25,6 +25,16 @@ from scenarios.pytest_plugin import (
 )
 
 
+def _connections(stack: LiveStack) -> list[dict[str, object]]:
+    """The reference RP's connections, read with the admin token the stack started it with."""
+    token = stack.app.values["admin_token"]
+    response = httpx.get(stack.rp_url("/api/admin/connections"),
+                         headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    found: list[dict[str, object]] = response.json()
+    return found
+
+
 def test_mock_idp_is_the_provider_the_relying_party_uses(
     mock_idp: StackIdp, sso_stack: LiveStack, relying_party: LiveStack
 ) -> None:
@@ -35,7 +45,8 @@ def test_mock_idp_is_the_provider_the_relying_party_uses(
     discovery = httpx.get(f"{mock_idp.authority}/v2.0/.well-known/openid-configuration")
     assert discovery.json()["issuer"] == f"{mock_idp.url}/{mock_idp.tenant_id}/v2.0"
     assert httpx.get(mock_idp.url + "/_mock/health").json()["status"] == "ok"
-    connections = httpx.get(sso_stack.rp_url("/api/admin/connections")).json()
+    assert httpx.get(sso_stack.rp_url("/api/admin/connections")).status_code == 401
+    connections = _connections(sso_stack)
     assert [c["id"] for c in connections] == [sso_stack.connection_id]
     assert connections[0]["authorization_uri"].startswith(mock_idp.authority)
 
@@ -54,7 +65,7 @@ def test_marker_sets_the_stack_options(sso_stack: LiveStack,
     assert sso_stack_options.connection is False
     assert sso_stack.options == sso_stack_options
     assert sso_stack.connection_id is None
-    assert httpx.get(sso_stack.rp_url("/api/admin/connections")).json() == []
+    assert _connections(sso_stack) == []
 
 
 @pytest.mark.sso_stack_options(StackOptions(connection=False))

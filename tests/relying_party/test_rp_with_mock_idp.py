@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from rp_support import ADMIN_HEADERS, ADMIN_TOKEN
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -94,13 +95,14 @@ def world(tmp_path: Path) -> Iterator[World]:
         public_url=RP,
         clock=clock,
         event_keys_url=f"{B}/.well-known/platform-event-keys.json",
+        admin_token=ADMIN_TOKEN,
     )
     rp_app = create_app(
         settings, http_client=httpx.AsyncClient(transport=httpx.ASGITransport(app=idp))
     )
     rp_later.app = rp_app
     with (
-        TestClient(rp_app, base_url=RP, follow_redirects=False) as rp,
+        TestClient(rp_app, base_url=RP, follow_redirects=False, headers=ADMIN_HEADERS) as rp,
         TestClient(idp, base_url=B, follow_redirects=False) as idp_browser,
     ):
         yield World(rp=rp, idp=idp_browser, clock=clock)
@@ -118,7 +120,8 @@ def test_customer_sso_signs_in_and_out(world: World, version: str) -> None:
     assert me["email"] == "alice@contoso.onmicrosoft.com"
     assert me["issuer"].startswith(f"{B}/{TID}")
 
-    logout = world.rp.post("/logout")
+    assert world.rp.get("/logout").status_code == 200  # the confirmation form
+    logout = world.rp.post("/logout", data={"csrf_token": world.rp.cookies["rp_csrf"]})
     assert logout.headers["location"].startswith(f"{B}/{TID}/")
     assert world.rp.get("/api/me").status_code == 401
     back = world.through_idp(logout.headers["location"])
