@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 from ..clock import epoch
 from ..errors import EntraError
 from ..protocol import claims as claimset
-from ..protocol import pkce, redirect, tenants
+from ..protocol import pkce, redirect, resources, tenants
 from ..protocol.client_auth import authenticate, read_credentials
 from ..state import IdpState
 from ..store import Application, RefreshToken, Tenant, User
@@ -196,31 +196,6 @@ def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
                   resource=rt.resource or form.get("resource"))
 
 
-def _resource_for(tenant: Tenant, scopes: tuple[str, ...], resource: str | None
-                  ) -> tuple[str, str, tuple[str, ...]]:
-    """(audience, token version, scopes for ``scp``) for the resource the scopes name."""
-    candidates = [resource] if resource else [
-        s.rsplit("/", 1)[0] for s in claimset.resource_scopes(scopes) if "/" in s]
-    for cand in candidates:
-        if cand is None:
-            continue
-        key = cand.rstrip("/").lower()
-        if key in (claimset.GRAPH_RESOURCE_URI, claimset.GRAPH_RESOURCE_ID,
-                   "https://graph.windows.net"):
-            break
-        for target in tenant.apps.values():
-            if key == target.client_id or key in (u.rstrip("/").lower()
-                                                  for u in target.identifier_uris):
-                names = tuple(s.rsplit("/", 1)[-1] for s in claimset.resource_scopes(scopes)
-                              if s.lower().startswith(key))
-                return target.client_id, "2.0", names or ("user_impersonation",)
-        raise EntraError(500011, {"resource": cand, "tenant": tenant.domain})
-    names = tuple(s.rsplit("/", 1)[-1] for s in claimset.resource_scopes(scopes)
-                  if "/" in s) or claimset.GRAPH_DEFAULT_SCOPES
-    oidc = tuple(s for s in scopes if s in ("openid", "profile", "email"))
-    return claimset.GRAPH_RESOURCE_ID, "1.0", (*oidc, *names)
-
-
 def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Grant,
                  form: dict[str, str], client_auth: str, version: str) -> Response:
     state = idp(request)
@@ -229,20 +204,20 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
     assert user is not None
     base = base_url(request)
     subject = claimset.Subject(base, tenant, app, user, version, now)
-    audience, at_version, scp = _resource_for(tenant, grant.scopes, grant.resource)
+    target = resources.resolve(tenant, grant.scopes, grant.resource)
+    names = resources.granted(target, grant.scopes)
+    oidc = tuple(s for s in grant.scopes if s in resources.ID_TOKEN_SCOPES)
+    scp = (*oidc, *names) if target.is_graph else names
     at_claims = claimset.access_token_claims(
-        subject, audience=audience, scopes=scp, lifetime=state.config.access_token_lifetime,
-        client_auth=client_auth, token_version=at_version)
-    access_token = sign(state, at_claims, version=at_version)
+        subject, audience=target.audience, scopes=scp,
+        lifetime=state.config.access_token_lifetime, client_auth=client_auth,
+        token_version=target.token_version)
+    access_token = sign(state, at_claims, version=target.token_version)
     lifetime = int(state.config.access_token_lifetime.total_seconds())
     body: dict[str, Any] = {"token_type": "Bearer"}
-    granted = [s for s in grant.scopes if s != "offline_access"]
-    if audience == claimset.GRAPH_RESOURCE_ID:
-        granted = [s for s in granted if s in ("openid", "profile", "email")] + [
-            f"{claimset.GRAPH_RESOURCE_URI}/{s}" for s in scp
-            if s not in ("openid", "profile", "email")]
     if version == "2.0":
-        body.update({"scope": " ".join(granted), "expires_in": lifetime,
+        body.update({"scope": resources.echoed_scope(target, names, grant.scopes),
+                     "expires_in": lifetime,
                      "ext_expires_in": lifetime, "access_token": access_token})
     else:
         body.update({"scope": " ".join(scp), "expires_in": str(lifetime),
@@ -287,12 +262,13 @@ def _client_credentials(request: Request, tenant: Tenant, app: Application,
         resource = form.get("resource") or ""
         if not resource:
             raise EntraError(900144, {"name": "resource"})
-    audience, at_version, _ = _resource_for(tenant, (f"{resource}/.default",), resource)
+    target = resources.find(tenant, resource)
     subject = claimset.Subject(base_url(request), tenant, app, None, version, now)
     at_claims = claimset.access_token_claims(
-        subject, audience=audience, scopes=(), lifetime=state.config.access_token_lifetime,
-        client_auth=client_auth, token_version=at_version, app_only=True)
-    access_token = sign(state, at_claims, version=at_version)
+        subject, audience=target.audience, scopes=(),
+        lifetime=state.config.access_token_lifetime, client_auth=client_auth,
+        token_version=target.token_version, app_only=True)
+    access_token = sign(state, at_claims, version=target.token_version)
     lifetime = int(state.config.access_token_lifetime.total_seconds())
     if version == "2.0":
         body: dict[str, Any] = {"token_type": "Bearer", "expires_in": lifetime,

@@ -7,26 +7,36 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit
 
-import httpx
 import msal
 import pytest
 from cryptography.hazmat.primitives import serialization
-from idp_testkit import ALICE, CLIENT_ID, GRAPH_DEFAULT, SECRET, ctx_of, login_action, password
+from idp_testkit import (
+    ALICE,
+    CLIENT_ID,
+    GRAPH_DEFAULT,
+    SECRET,
+    browser_sign_in,
+    token_requests,
+)
 from idp_testkit import make_certificate as new_certificate
 
-from mock_idp.config import CertificateConfig, IdpConfig, default_tenant
+from mock_idp.config import AppConfig, CertificateConfig, IdpConfig, default_tenant
 from mock_idp.testing import MockIdp
 
 CERT = new_certificate("msal client")
 REDIRECT = "http://localhost/auth/callback"
 
 
+API_URI = "api://orders-api"
+
+
 def _config() -> IdpConfig:
     tenant = default_tenant()
     rp = replace(tenant.apps[0], certificates=(CertificateConfig(pem=CERT.pem),))
-    return IdpConfig(tenants=(replace(tenant, apps=(rp,)),))
+    api = AppConfig(client_id="3f7a1c9e-5b2d-4e8f-a6c1-0d9e8f7a6b5c", name="Orders API",
+                    identifier_uris=(API_URI,))
+    return IdpConfig(tenants=(replace(tenant, apps=(rp, api)),))
 
 
 @pytest.fixture(scope="module")
@@ -61,19 +71,7 @@ def _msal(idp: MockIdp, credential: Any = SECRET) -> msal.ConfidentialClientAppl
 
 
 def _browser_sign_in(idp: MockIdp, auth_uri: str, upn: str = ALICE) -> dict[str, str]:
-    """What a browser does with MSAL's auth URI: sign in and land on the redirect URI."""
-    assert idp.ca_file is not None
-    with httpx.Client(verify=idp.tls.client_context() if idp.tls else True,  # type: ignore[union-attr]
-                      follow_redirects=False, timeout=10) as browser:
-        page = browser.get(auth_uri)
-        assert page.status_code == 200, page.text[:300]
-        response = browser.post(urljoin(auth_uri, login_action(page.text)), data={
-            "ctx": ctx_of(page.text), "login": upn, "passwd": password(upn),
-            "action": "signin"})
-        assert response.status_code == 302, response.text[:300]
-        location = response.headers["location"]
-        assert location.startswith(REDIRECT)
-        return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+    return browser_sign_in(idp, auth_uri, REDIRECT, upn)
 
 
 def test_client_credentials(idp: MockIdp) -> None:
@@ -115,6 +113,22 @@ def test_auth_code_flow_and_refresh(idp: MockIdp) -> None:
     assert refreshed and "access_token" in refreshed, refreshed
     assert refreshed["token_source"] == "identity_provider"
     assert refreshed["access_token"] != result["access_token"]
+
+
+@pytest.mark.parametrize("scopes", [["User.Read"], [f"{API_URI}/Orders.Read"]],
+                         ids=["graph", "api"])
+def test_silent_acquisition_is_served_from_the_cache(idp: MockIdp, scopes: list[str]) -> None:
+    app = _msal(idp)
+    flow = app.initiate_auth_code_flow(scopes, redirect_uri=REDIRECT)
+    result = app.acquire_token_by_auth_code_flow(flow, _browser_sign_in(idp, flow["auth_uri"]))
+    assert "access_token" in result, result
+    before = token_requests(idp)
+    account = app.get_accounts()[0]
+    for _ in range(3):
+        silent = app.acquire_token_silent(scopes, account=account)
+        assert silent is not None and silent["token_source"] == "cache", silent
+        assert silent["access_token"] == result["access_token"]
+    assert token_requests(idp) == before, "acquire_token_silent called the token endpoint"
 
 
 def test_expired_secret_is_7000222(idp: MockIdp) -> None:
