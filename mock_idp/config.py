@@ -71,6 +71,9 @@ class AppConfig:
     group_claims: bool = True
     frontchannel_logout_iss: bool = False
     """Add ``iss`` next to ``sid`` on front-channel logout requests."""
+    sign_v1_id_tokens: bool = False
+    """Sign the ID tokens of the v1.0 token endpoint. Entra returns them unsigned
+    (``alg: none``); turn this on for a test that wants a signed one there."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -244,7 +247,7 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         "client_id", "name", "redirect_uris", "logout_url", "backchannel_logout_uri",
         "events_url", "secrets", "certificates", "assignment_required", "assigned",
         "public_client", "allow_id_token", "allow_access_token", "identifier_uris", "app_roles",
-        "group_claims", "frontchannel_logout_iss",
+        "group_claims", "frontchannel_logout_iss", "sign_v1_id_tokens",
     })
     certs = []
     for i, c in enumerate(d.get("certificates", [])):
@@ -274,6 +277,7 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         app_roles=_strs(d, "app_roles", where),
         group_claims=_bool(d, "group_claims", where, True),
         frontchannel_logout_iss=_bool(d, "frontchannel_logout_iss", where, False),
+        sign_v1_id_tokens=_bool(d, "sign_v1_id_tokens", where, False),
     )
 
 

@@ -108,6 +108,7 @@ class Application:
     app_roles: list[str]
     group_claims: bool
     frontchannel_logout_iss: bool
+    sign_v1_id_tokens: bool
 
     def graph(self) -> dict[str, Any]:
         return {
@@ -137,6 +138,7 @@ class Application:
             },
             "backchannelLogoutUri": self.backchannel_logout_uri,
             "eventsUrl": self.events_url,
+            "signV1IdTokens": self.sign_v1_id_tokens,
             "appRoleAssignmentRequired": self.assignment_required,
         }
 
@@ -347,6 +349,7 @@ def build_app(cfg: AppConfig, tenant: Tenant, now: datetime) -> Application:
         allow_access_token=cfg.allow_access_token, identifier_uris=list(cfg.identifier_uris),
         app_roles=list(cfg.app_roles), group_claims=cfg.group_claims,
         frontchannel_logout_iss=cfg.frontchannel_logout_iss,
+        sign_v1_id_tokens=cfg.sign_v1_id_tokens,
     )
 
 

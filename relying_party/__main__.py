@@ -32,6 +32,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="accept plain-http provider URLs on non-loopback hosts (test setups only)",
     )
+    parser.add_argument(
+        "--ca-file",
+        help="CA certificate (PEM) to trust for https providers, besides the system's",
+    )
     parser.add_argument("--log-level", default="info")
     return parser.parse_args(argv)
 
@@ -53,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         public_url=public_url,
         event_keys_url=args.event_keys_url,
         allow_http_idp=args.allow_http_idp,
+        ca_file=args.ca_file,
     )
     print(public_url, flush=True)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)

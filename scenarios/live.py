@@ -27,6 +27,7 @@ from mock_idp.config import (
     REFERENCE_RP_SECRET,
 )
 from mock_idp.testing import RunningServer, bind_socket, run_in_thread
+from mock_idp.tls import ensure_tls_files
 from relying_party import Settings
 from relying_party import create_app as create_rp
 
@@ -58,6 +59,10 @@ class StackOptions:
     support_contact: str = "helpdesk@contoso.example"
     connection: bool = True
     """Create the default customer-SSO connection to the mock's reference app."""
+    idp_https: bool = False
+    """Serve the provider over https with a local CA (in the stack's work directory) that the
+    relying party trusts (its ``ca_file``); the browser must accept the provider's certificate
+    (a context with ``ignore_https_errors``, see :meth:`LiveStack.browser_context_options`)."""
 
 
 @dataclass
@@ -74,6 +79,8 @@ class LiveStack:
     client_secret: str = REFERENCE_RP_SECRET
     connection_id: str | None = None
     people: dict[str, Person] = field(default_factory=lambda: dict(PEOPLE))
+    ca_file: Path | None = None
+    """The provider's local CA certificate when it serves https."""
 
     # -- the provider ---------------------------------------------------------------------------
     @property
@@ -82,6 +89,18 @@ class LiveStack:
 
     def idp_url(self, path: str) -> str:
         return self.idp.url(path)
+
+    def endpoints(self, version: str = "2.0") -> dict[str, str]:
+        """The connection fields an admin copies from the app's Endpoints pane: the OAuth 2.0
+        authorization and token endpoints, v2.0 or v1 (the customer-SSO guide's choice)."""
+        infix = "/oauth2/v2.0" if version == "2.0" else "/oauth2"
+        return {"authorization_uri": f"{self.authority}{infix}/authorize",
+                "token_url": f"{self.authority}{infix}/token"}
+
+    def browser_context_options(self) -> dict[str, Any]:
+        """Options for a browser context that reaches this stack (the provider's local CA is
+        not in the browser's trust store)."""
+        return {"ignore_https_errors": True} if self.ca_file is not None else {}
 
     def _call(self, method: str, url: str, **kwargs: Any) -> Any:
         response = self.http.request(method, url, **kwargs)
@@ -146,8 +165,7 @@ class LiveStack:
     def create_connection(self, **fields: Any) -> dict[str, Any]:
         body = {
             "name": "Contoso (Entra ID)",
-            "authorization_uri": f"{self.authority}/oauth2/v2.0/authorize",
-            "token_url": f"{self.authority}/oauth2/v2.0/token",
+            **self.endpoints(),
             "client_id": self.client_id,
             "client_secret": self.client_secret,
             "secret_expires_on": (self.clock.now() + timedelta(days=180)).date().isoformat(),
@@ -195,11 +213,13 @@ def live_stack(options: StackOptions | None = None, *, workdir: Path | None = No
         if workdir is None:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sso-")))
         idp_app = create_idp(IdpConfig.default(clock=clock))
-        served = stack.enter_context(run_in_thread(idp_app, port=idp_port))
+        tls = ensure_tls_files(workdir / "idp-tls") if opts.idp_https else None
+        served = stack.enter_context(run_in_thread(idp_app, port=idp_port, ssl=tls))
         # The provider is reached as "localhost" and the RP as "127.0.0.1": two sites, as in
         # production, so the browser keeps their cookies apart (a front-channel logout iframe
         # carries no RP cookie and must be matched by sid).
-        idp = RunningServer(base_url=f"http://localhost:{served.port}", port=served.port,
+        scheme = "https" if tls else "http"
+        idp = RunningServer(base_url=f"{scheme}://localhost:{served.port}", port=served.port,
                             stop=served.stop)
         sock = bind_socket("127.0.0.1", rp_port)
         rp_base = f"http://127.0.0.1:{sock.getsockname()[1]}"
@@ -207,14 +227,16 @@ def live_stack(options: StackOptions | None = None, *, workdir: Path | None = No
             db_path=str(workdir / "rp.db"), public_url=rp_base, clock=clock,
             event_keys_url=idp.url("/.well-known/platform-event-keys.json"),
             read_timeout=opts.rp_read_timeout, connect_timeout=opts.rp_connect_timeout,
+            ca_file=str(tls.ca_cert) if tls else None,
         )
         rp_app = create_rp(settings)
         rp = stack.enter_context(run_in_thread(rp_app, sock=sock))
         # Unwound first: both servers are told to stop before either is waited for.
         stack.callback(lambda: (rp.stop(), idp.stop()))
-        http = stack.enter_context(httpx.Client(timeout=10))
+        http = stack.enter_context(httpx.Client(
+            timeout=10, verify=tls.client_context() if tls else True))
         live = LiveStack(clock=clock, idp=idp, rp=rp, idp_app=idp_app, rp_app=rp_app,
-                         options=opts, http=http)
+                         options=opts, http=http, ca_file=tls.ca_cert if tls else None)
         live.update_app(web={"logoutUrl": live.rp_url("/auth/frontchannel-logout")})
         if opts.connection:
             live.connection_id = str(live.create_connection()["id"])

@@ -39,7 +39,7 @@ SECRET_LIFETIME = timedelta(days=730)
 APPLICATION_PROPERTIES = {
     "displayName", "appId", "identifierUris", "isFallbackPublicClient", "web",
     "appRoleAssignmentRequired", "backchannelLogoutUri", "eventsUrl", "appRoles",
-    "groupMembershipClaims", "frontchannelLogoutIncludesIssuer",
+    "groupMembershipClaims", "frontchannelLogoutIncludesIssuer", "signV1IdTokens",
 }
 WEB_PROPERTIES = {"redirectUris", "logoutUrl", "implicitGrantSettings"}
 IMPLICIT_PROPERTIES = {"enableIdTokenIssuance", "enableAccessTokenIssuance"}
@@ -105,7 +105,8 @@ def application_changes(body: dict[str, Any], *, creating: bool) -> dict[str, An
         out["identifier_uris"] = identifier_uris
     for key, attr in (("isFallbackPublicClient", "public_client"),
                       ("appRoleAssignmentRequired", "assignment_required"),
-                      ("frontchannelLogoutIncludesIssuer", "frontchannel_logout_iss")):
+                      ("frontchannelLogoutIncludesIssuer", "frontchannel_logout_iss"),
+                      ("signV1IdTokens", "sign_v1_id_tokens")):
         flag = get_bool(body, key)
         if flag is not None:
             out[attr] = flag

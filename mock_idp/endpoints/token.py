@@ -17,7 +17,7 @@ from ..protocol import pkce, redirect, resources, tenants
 from ..protocol.client_auth import authenticate, read_credentials
 from ..state import IdpState
 from ..store import Application, RefreshToken, Tenant, User
-from ..tokens import sign
+from ..tokens import sign, unsigned
 from .common import base_url, error_json, idp, json_response
 from .faults_hook import response_fault, token_fault
 
@@ -239,7 +239,14 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
             nonce=grant.nonce, session_id=grant.session_id, auth_time=None)
         tamper = token_fault(request, "token", tenant=tenant.id, app=app.client_id,
                              user=user.id)
-        body["id_token"] = sign(state, id_claims, version=version, tamper=tamper)
+        if version == "1.0" and not app.sign_v1_id_tokens:
+            # Entra's v1.0 token endpoint returns the ID token unsigned (alg none, empty
+            # signature): coreos/go-oidc #350 and #133, oauth2-proxy #914,
+            # AzureAD/azure-activedirectory-library-for-java #117 ("by design": the TLS channel
+            # to the token endpoint vouches for it, OpenID Connect Core 3.1.3.7 (6)).
+            body["id_token"] = unsigned(state, id_claims, tamper=tamper)
+        else:
+            body["id_token"] = sign(state, id_claims, version=version, tamper=tamper)
         state.store.id_tokens[id_claims["uti"]] = (tenant.id, app.client_id, grant.session_id)
     if form.get("client_info") == "1":
         body["client_info"] = claimset.client_info(user, tenant)

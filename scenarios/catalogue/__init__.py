@@ -2,7 +2,9 @@
 
 Every module in this package registers scenarios with ``@scenario(...)``. This module registers
 how they run: each scenario gets a fresh live stack (mock provider + reference relying party on
-ephemeral ports, sharing one clock), so no state leaks from one scenario to the next.
+ephemeral ports, sharing one clock), so no state leaks from one scenario to the next. Tags
+shape the stack: ``no-connection`` (no customer-SSO connection made up front) and ``idp-https``
+(the provider serves https with a local CA the relying party trusts).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ def worker_environment(worker: WorkerInfo) -> Iterator[Path]:
 @contextlib.contextmanager
 def fresh_stack(workdir: object, scenario: Scenario) -> Iterator[LiveStack]:
     assert isinstance(workdir, Path)
-    options = StackOptions(connection="no-connection" not in scenario.tags)
+    options = StackOptions(connection="no-connection" not in scenario.tags,
+                           idp_https="idp-https" in scenario.tags)
     scenario_dir = workdir / scenario.id
     scenario_dir.mkdir(parents=True, exist_ok=True)
     with live_stack(options, workdir=scenario_dir) as stack:

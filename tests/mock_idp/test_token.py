@@ -182,15 +182,49 @@ def test_v1_response_has_string_numbers_and_v1_id_token(client: TestClient,
     assert body["resource"] == "https://graph.microsoft.com/"
     assert body["refresh_token"]
     token = body["id_token"]
-    header = _header(token)
-    assert header["x5t"] == header["kid"]
-    idt = verified(client, token, audience=CLIENT_ID, version="1.0")
+    # Unsigned, as Entra's v1.0 token endpoint returns it: alg none and an empty signature.
+    assert _header(token) == {"typ": "JWT", "alg": "none"}
+    assert token.endswith(".") and token.count(".") == 2
+    idt = claims(token)
+    assert idt["aud"] == CLIENT_ID
     assert idt["iss"] == f"{BASE}/{TENANT}/"
     assert idt["ver"] == "1.0"
     assert idt["upn"] == ALICE and idt["unique_name"] == ALICE
     assert "preferred_username" not in idt
     assert len(idt["uti"]) == 22 and idt["tid"] == TENANT
     assert "c_hash" not in idt
+
+
+def test_v1_refresh_returns_an_unsigned_id_token_too(client: TestClient) -> None:
+    body = tokens_for(client, version="1.0", resource="https://graph.microsoft.com/")
+    response = client.post(TOKEN_V1, data={
+        "grant_type": "refresh_token", "client_id": CLIENT_ID, "client_secret": SECRET,
+        "refresh_token": body["refresh_token"], "resource": "https://graph.microsoft.com/"})
+    assert response.status_code == 200, response.text
+    assert _header(response.json()["id_token"])["alg"] == "none"
+
+
+@pytest.mark.idp_config(_config({"sign_v1_id_tokens": True}))
+def test_v1_id_tokens_are_signed_when_the_app_asks(client: TestClient) -> None:
+    token = tokens_for(client, version="1.0", resource="https://graph.microsoft.com/")["id_token"]
+    header = _header(token)
+    assert header["alg"] == "RS256" and header["x5t"] == header["kid"]
+    assert verified(client, token, audience=CLIENT_ID, version="1.0")["ver"] == "1.0"
+
+
+def test_the_switch_is_a_graph_property(client: TestClient) -> None:
+    path = f"/graph/{TENANT}/v1.0/applications(appId='{CLIENT_ID}')"
+    assert client.get(path).json()["signV1IdTokens"] is False
+    assert client.patch(path, json={"signV1IdTokens": True}).status_code == 204
+    assert client.get(path).json()["signV1IdTokens"] is True
+    token = tokens_for(client, version="1.0")["id_token"]
+    assert _header(token)["alg"] == "RS256"
+    bad = client.patch(path, json={"signV1IdTokens": "yes"})
+    assert bad.status_code == 400 and bad.json()["error"]["target"] == "signV1IdTokens"
+
+
+def test_v2_id_tokens_stay_signed(client: TestClient) -> None:
+    assert _header(tokens_for(client)["id_token"])["alg"] == "RS256"
 
 
 @pytest.mark.parametrize("segment", [DOMAIN, "common", "organizations"])
