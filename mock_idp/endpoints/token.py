@@ -244,7 +244,7 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
             # signature): coreos/go-oidc #350 and #133, oauth2-proxy #914,
             # AzureAD/azure-activedirectory-library-for-java #117 ("by design": the TLS channel
             # to the token endpoint vouches for it, OpenID Connect Core 3.1.3.7 (6)).
-            body["id_token"] = unsigned(state, id_claims, tamper=tamper)
+            body["id_token"] = unsigned(id_claims, tamper=tamper)
         else:
             body["id_token"] = sign(state, id_claims, version=version, tamper=tamper)
         state.store.id_tokens[id_claims["uti"]] = (tenant.id, app.client_id, grant.session_id)
