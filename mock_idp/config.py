@@ -45,6 +45,9 @@ class CertificateConfig:
     """A PEM certificate whose private key signs ``client_assertion`` JWTs."""
     key_id: str | None = None
     display_name: str = "certificate"
+    start: datetime | None = None
+    end: datetime | None = None
+    """The registration's validity; default: the certificate's own."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -252,12 +255,13 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
     certs = []
     for i, c in enumerate(d.get("certificates", [])):
         cw = f"{where}.certificates[{i}]"
-        _known(c, cw, {"pem", "pem_file", "key_id", "display_name"})
+        _known(c, cw, {"pem", "pem_file", "key_id", "display_name", "start", "end"})
         pem = c.get("pem") or (Path(c["pem_file"]).read_text() if "pem_file" in c else None)
         if not pem:
             raise ConfigError(f"{cw} needs pem or pem_file")
         certs.append(CertificateConfig(pem=pem, key_id=c.get("key_id"),
-                                       display_name=c.get("display_name", "certificate")))
+                                       display_name=c.get("display_name", "certificate"),
+                                       start=_when(c, "start", cw), end=_when(c, "end", cw)))
     return AppConfig(
         client_id=_str(d, "client_id", where), name=_str(d, "name", where, "app"),
         redirect_uris=_strs(d, "redirect_uris", where),

@@ -44,7 +44,7 @@ CATALOGUE: dict[int, AadstsCode] = {
            "Client is public so neither 'client_assertion' nor 'client_secret' should be "
            "presented."),
         _c(700027, "invalid_client", 401,
-           "Client assertion failed signature validation."),
+           "Client assertion failed signature validation.{reason}"),
         _c(700024, "invalid_client", 401,
            "Client assertion is not within its valid time range."),
         _c(700021, "invalid_client", 401,

@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING, Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from .config import AppConfig, IdpConfig, TenantConfig, UserConfig, stable_oid
+from .config import (
+    AppConfig,
+    CertificateConfig,
+    IdpConfig,
+    TenantConfig,
+    UserConfig,
+    stable_oid,
+)
 
 if TYPE_CHECKING:
     from .request_log import LoggedRequest
@@ -68,13 +75,26 @@ class PasswordCredential:
 
 @dataclass
 class KeyCredential:
+    """A certificate registered on an app (Graph ``keyCredential``, type AsymmetricX509Cert,
+    usage Verify): its public key checks ``client_assertion`` signatures from ``start`` to
+    ``end``."""
+
     key_id: str
     display_name: str
     certificate: x509.Certificate
+    start: datetime
+    end: datetime
 
     @property
     def public_key(self) -> Any:
         return self.certificate.public_key()
+
+    @property
+    def thumbprint(self) -> str:
+        """The SHA-1 thumbprint in upper-case hex, as the portal shows it and Graph puts it in
+        ``customKeyIdentifier``."""
+        der = self.certificate.public_bytes(serialization.Encoding.DER)
+        return hashlib.sha1(der).hexdigest().upper()
 
     @property
     def x5t(self) -> str:
@@ -85,6 +105,19 @@ class KeyCredential:
     def x5t_s256(self) -> str:
         der = self.certificate.public_bytes(serialization.Encoding.DER)
         return _b64url(hashlib.sha256(der).digest())
+
+    def graph(self) -> dict[str, Any]:
+        """Graph's shape; ``key`` (the certificate) is never read back, as in Graph."""
+        return {
+            "customKeyIdentifier": self.thumbprint,
+            "displayName": self.display_name,
+            "endDateTime": _iso(self.end),
+            "key": None,
+            "keyId": self.key_id,
+            "startDateTime": _iso(self.start),
+            "type": "AsymmetricX509Cert",
+            "usage": "Verify",
+        }
 
 
 @dataclass
@@ -123,11 +156,7 @@ class Application:
                 for r in self.app_roles
             ],
             "passwordCredentials": [s.graph() for s in self.secrets],
-            "keyCredentials": [
-                {"keyId": c.key_id, "displayName": c.display_name, "type": "AsymmetricX509Cert",
-                 "usage": "Verify", "customKeyIdentifier": c.x5t}
-                for c in self.certificates
-            ],
+            "keyCredentials": [c.graph() for c in self.certificates],
             "web": {
                 "redirectUris": list(self.redirect_uris),
                 "logoutUrl": self.logout_url,
@@ -329,6 +358,15 @@ def build_user(cfg: UserConfig, tenant_id: str, now: datetime) -> User:
     )
 
 
+def key_credential(cfg: CertificateConfig) -> KeyCredential:
+    """A registered certificate; its dates default to the certificate's validity."""
+    cert = x509.load_pem_x509_certificate(cfg.pem.encode())
+    return KeyCredential(
+        key_id=(cfg.key_id or new_guid()).lower(), display_name=cfg.display_name,
+        certificate=cert, start=cfg.start or cert.not_valid_before_utc,
+        end=cfg.end or cert.not_valid_after_utc)
+
+
 def build_app(cfg: AppConfig, tenant: Tenant, now: datetime) -> Application:
     creds = [
         PasswordCredential(
@@ -337,11 +375,7 @@ def build_app(cfg: AppConfig, tenant: Tenant, now: datetime) -> Application:
         )
         for s in cfg.secrets
     ]
-    certs = [
-        KeyCredential(key_id=(c.key_id or new_guid()).lower(), display_name=c.display_name,
-                      certificate=x509.load_pem_x509_certificate(c.pem.encode()))
-        for c in cfg.certificates
-    ]
+    certs = [key_credential(c) for c in cfg.certificates]
     assigned = set()
     for name in cfg.assigned:
         user = tenant.find_user(name)

@@ -12,6 +12,7 @@ offers helpers that arrange the directory through its Graph-shaped API::
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import ipaddress
 import socket
@@ -27,6 +28,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 import uvicorn
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from starlette.types import ASGIApp
 
 from .clock import MockClock
@@ -345,6 +348,29 @@ class MockIdp:
                               json={"passwordCredential": credential}, tenant=tenant)
         secret: str = response.json()["secretText"]
         return secret
+
+    def add_certificate(self, client_id: str, certificate: x509.Certificate, *,
+                        display_name: str | None = None, end: datetime | timedelta | None = None,
+                        tenant: str | None = None) -> str:
+        """Register a certificate on the app as Graph does (``keyCredentials``, keeping those
+        registered) and return its ``keyId``; ``end`` may be relative to the mock's now."""
+        if isinstance(end, timedelta):
+            end = self.clock.now() + end
+        path = f"applications(appId='{client_id}')"
+        registered = [c["keyId"] for c in
+                      self.graph("GET", path, tenant=tenant).json()["keyCredentials"]]
+        der = certificate.public_bytes(serialization.Encoding.DER)
+        new: dict[str, Any] = {"type": "AsymmetricX509Cert", "usage": "Verify",
+                               "key": base64.b64encode(der).decode("ascii")}
+        if display_name is not None:
+            new["displayName"] = display_name
+        if end is not None:
+            new["endDateTime"] = end.isoformat()
+        self.graph("PATCH", path, tenant=tenant, json={
+            "keyCredentials": [{"keyId": k} for k in registered] + [new]})
+        listed = self.graph("GET", path, tenant=tenant).json()["keyCredentials"]
+        key_id: str = next(c["keyId"] for c in listed if c["keyId"] not in registered)
+        return key_id
 
     def assign(self, user: str, client_id: str, *, role: str | None = None,
                tenant: str | None = None) -> None:

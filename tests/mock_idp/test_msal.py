@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,40 @@ def test_client_credentials_with_a_certificate(idp: MockIdp) -> None:
     credential = {"private_key": key, "public_certificate": CERT.pem}
     result = _msal(idp, credential).acquire_token_for_client([GRAPH_DEFAULT])
     assert "access_token" in result, result
+
+
+def _certificate_credential(cert: Any, *, by: str) -> dict[str, str]:
+    key = cert.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                 serialization.NoEncryption()).decode()
+    if by == "thumbprint":
+        der = cert.cert.public_bytes(serialization.Encoding.DER)
+        return {"private_key": key, "thumbprint": hashlib.sha1(der).hexdigest()}
+    return {"private_key": key, "public_certificate": cert.pem}
+
+
+@pytest.mark.parametrize("by", ["thumbprint", "public_certificate"])
+def test_a_certificate_registered_through_graph_signs_msal_in(idp: MockIdp, by: str) -> None:
+    cert = new_certificate("registered through graph")
+    credential = _certificate_credential(cert, by=by)
+    refused = _msal(idp, credential).acquire_token_for_client([GRAPH_DEFAULT])
+    assert refused.get("error") == "invalid_client", refused
+    idp.add_certificate(CLIENT_ID, cert.cert)
+    listed = idp.graph("GET", f"applications(appId='{CLIENT_ID}')").json()["keyCredentials"]
+    der = cert.cert.public_bytes(serialization.Encoding.DER)
+    assert hashlib.sha1(der).hexdigest().upper() in [c["customKeyIdentifier"] for c in listed]
+    result = _msal(idp, credential).acquire_token_for_client([GRAPH_DEFAULT])
+    assert "access_token" in result, result
+
+
+def test_an_expired_registered_certificate_is_refused(idp: MockIdp) -> None:
+    cert = new_certificate("short-lived registration")
+    idp.add_certificate(CLIENT_ID, cert.cert, end=timedelta(days=1))
+    credential = _certificate_credential(cert, by="thumbprint")
+    assert "access_token" in _msal(idp, credential).acquire_token_for_client([GRAPH_DEFAULT])
+    idp.advance(days=2)
+    result = _msal(idp, credential).acquire_token_for_client([GRAPH_DEFAULT])
+    assert result["error"] == "invalid_client" and 700027 in result["error_codes"], result
+    assert "The key used is expired" in result["error_description"]
 
 
 def test_auth_code_flow_and_refresh(idp: MockIdp) -> None:
