@@ -15,7 +15,16 @@ from starlette.routing import BaseRoute
 
 from .config import IdpConfig
 from .date_header import ClockDateHeader
-from .endpoints import authorize, control, discovery, graph, logout, token, userinfo
+from .endpoints import (
+    authorize,
+    control,
+    discovery,
+    graph,
+    graph_grants,
+    logout,
+    token,
+    userinfo,
+)
 from .endpoints import faults as fault_routes
 from .endpoints import platform as platform_routes
 from .faults import quiet_injected_drops
@@ -66,6 +75,7 @@ def create_app(config: IdpConfig | None = None, *,
         *discovery.routes,
         *userinfo.routes,
         *logout.routes,
+        *graph_grants.routes,
         *graph.routes,
         *control.routes,
         *fault_routes.routes,

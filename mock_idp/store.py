@@ -200,6 +200,29 @@ class User:
 
 
 @dataclass
+class PermissionGrant:
+    """Consent for a client app to call a resource with delegated permissions (``scopes``), for
+    every user (``AllPrincipals``) or for one (``Principal``). The mock has no service
+    principals: ``client_id`` and ``resource_id`` are app ids (Microsoft Graph's for Graph)."""
+
+    id: str
+    client_id: str
+    resource_id: str
+    consent_type: str
+    principal_id: str | None
+    scopes: list[str]
+
+    def covers(self, client_id: str, resource_id: str, user_id: str) -> bool:
+        return (self.client_id, self.resource_id) == (client_id, resource_id) and (
+            self.consent_type == "AllPrincipals" or self.principal_id == user_id)
+
+    def graph(self) -> dict[str, Any]:
+        return {"id": self.id, "clientId": self.client_id, "consentType": self.consent_type,
+                "principalId": self.principal_id, "resourceId": self.resource_id,
+                "scope": " ".join(self.scopes)}
+
+
+@dataclass
 class Tenant:
     id: str
     domain: str
@@ -207,6 +230,8 @@ class Tenant:
     region: str
     apps: dict[str, Application] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
+    grants: list[PermissionGrant] = field(default_factory=list)
+    """Delegated permissions consented to (Graph ``oauth2PermissionGrants``)."""
 
     def find_user(self, name_or_id: str) -> User | None:
         key = name_or_id.strip().lower()

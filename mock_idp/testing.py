@@ -372,6 +372,17 @@ class MockIdp:
         key_id: str = next(c["keyId"] for c in listed if c["keyId"] not in registered)
         return key_id
 
+    def grant_consent(self, client_id: str, resource: str, scopes: Sequence[str], *,
+                      user: str | None = None, tenant: str | None = None) -> str:
+        """Consent for ``client_id`` to call ``resource`` (an app id, or Microsoft Graph's)
+        with ``scopes`` on behalf of every user, or of ``user`` (an id); returns the grant id."""
+        body: dict[str, Any] = {
+            "clientId": client_id, "resourceId": resource, "scope": " ".join(scopes),
+            "consentType": "Principal" if user else "AllPrincipals", "principalId": user}
+        grant_id: str = self.graph("POST", "oauth2PermissionGrants", json=body,
+                                   tenant=tenant).json()["id"]
+        return grant_id
+
     def assign(self, user: str, client_id: str, *, role: str | None = None,
                tenant: str | None = None) -> None:
         """Assign a user (id or UPN) to an app, with default access or the named app role."""

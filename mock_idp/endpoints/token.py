@@ -1,4 +1,5 @@
-"""The token endpoint: authorization code (with PKCE), refresh token and client credentials."""
+"""The token endpoint: authorization code (with PKCE), refresh token, client credentials and
+on-behalf-of (:mod:`mock_idp.protocol.on_behalf_of`)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,17 @@ from starlette.routing import BaseRoute, Route
 from ..clock import epoch
 from ..errors import EntraError
 from ..protocol import claims as claimset
-from ..protocol import pkce, redirect, resources, tenants
+from ..protocol import on_behalf_of, pkce, redirect, resources, tenants
 from ..protocol.client_auth import authenticate, read_credentials
+from ..protocol.users import check_user
 from ..state import IdpState
 from ..store import Application, RefreshToken, Tenant, User
 from ..tokens import sign, unsigned
 from .common import base_url, error_json, idp, json_response
 from .faults_hook import response_fault, token_fault
 
-GRANTS = ("authorization_code", "refresh_token", "client_credentials")
+GRANTS = ("authorization_code", "refresh_token", "client_credentials",
+          on_behalf_of.GRANT_TYPE)
 MAX_VALUE = 16384
 NO_CACHE = {"Pragma": "no-cache", "Expires": "-1"}
 WRONG_METHODS = ["GET", "PUT", "DELETE", "PATCH"]
@@ -85,6 +88,11 @@ async def _token(request: Request, version: str) -> Response:
         return _client_credentials(request, tenant, app, form, client_auth, version)
     if grant_type == "authorization_code":
         grant = _redeem_code(state, tenant, app, form, version)
+    elif grant_type == on_behalf_of.GRANT_TYPE:
+        obo = on_behalf_of.exchange(
+            form, tenant=tenant, app=app, keys=state.keys, now=now, version=version,
+            issuers={claimset.issuer(base_url(request), tenant.id, v) for v in ("1.0", "2.0")})
+        grant = _Grant(obo.user, obo.scopes, resource=obo.resource)
     else:
         grant = _redeem_refresh(state, tenant, app, form)
     return _user_tokens(request, tenant, app, grant, form, client_auth, version)
@@ -125,17 +133,6 @@ def _token_audiences(base: str, segment: str, tenant: Tenant) -> tuple[str, ...]
     return tuple(out)
 
 
-def _check_user(state: IdpState, tenant: Tenant, user_id: str, issued: datetime) -> User:
-    user = tenant.users.get(user_id)
-    if user is None or not user.enabled:
-        raise EntraError(50057)
-    if issued < user.tokens_valid_from:
-        raise EntraError(50173, {"issued": issued.strftime("%m/%d/%Y %H:%M:%S"),
-                                 "valid_from": user.tokens_valid_from.strftime(
-                                     "%m/%d/%Y %H:%M:%S")})
-    return user
-
-
 def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[str, str],
                  version: str) -> _Grant:
     value = form.get("code")
@@ -169,7 +166,7 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
         raise EntraError(501481)
     state.store.codes.pop(value, None)
     state.store.redeemed_codes.add(value)
-    user = _check_user(state, tenant, code.user_id, code.auth_time)
+    user = check_user(tenant, code.user_id, code.auth_time)
     return _Grant(user, code.scopes, nonce=code.nonce, session_id=code.session_id,
                   auth_time=code.auth_time, resource=code.resource or form.get("resource"))
 
@@ -185,7 +182,7 @@ def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
     now = state.clock.now()
     if now >= rt.expires_at:
         raise EntraError(700082, {"issued": rt.issued_at.strftime("%m/%d/%Y %H:%M:%S")})
-    user = _check_user(state, tenant, rt.user_id, rt.issued_at)
+    user = check_user(tenant, rt.user_id, rt.issued_at)
     requested = claimset.split_scopes(form.get("scope")) or rt.scopes
     extra = [s for s in claimset.resource_scopes(requested)
              if s not in rt.scopes and not s.endswith("/.default")]

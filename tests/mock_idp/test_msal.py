@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import jwt
 import msal
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -22,7 +23,13 @@ from idp_testkit import (
 )
 from idp_testkit import make_certificate as new_certificate
 
-from mock_idp.config import AppConfig, CertificateConfig, IdpConfig, default_tenant
+from mock_idp.config import (
+    AppConfig,
+    CertificateConfig,
+    IdpConfig,
+    SecretConfig,
+    default_tenant,
+)
 from mock_idp.testing import MockIdp
 
 CERT = new_certificate("msal client")
@@ -30,14 +37,19 @@ REDIRECT = "http://localhost/auth/callback"
 
 
 API_URI = "api://orders-api"
+API_ID = "3f7a1c9e-5b2d-4e8f-a6c1-0d9e8f7a6b5c"
+API_SECRET = "api8Q~Orders.Api.Middle.Tier.Secret-0123"
+DOWNSTREAM_ID = "6b1d3f5a-7c9e-4b2d-8f0a-2c4e6a8b0d1f"
 
 
 def _config() -> IdpConfig:
     tenant = default_tenant()
     rp = replace(tenant.apps[0], certificates=(CertificateConfig(pem=CERT.pem),))
-    api = AppConfig(client_id="3f7a1c9e-5b2d-4e8f-a6c1-0d9e8f7a6b5c", name="Orders API",
-                    identifier_uris=(API_URI,))
-    return IdpConfig(tenants=(replace(tenant, apps=(rp, api)),))
+    api = AppConfig(client_id=API_ID, name="Orders API", identifier_uris=(API_URI,),
+                    secrets=(SecretConfig(value=API_SECRET),))
+    downstream = AppConfig(client_id=DOWNSTREAM_ID, name="Stock API",
+                           identifier_uris=("api://stock",))
+    return IdpConfig(tenants=(replace(tenant, apps=(rp, api, downstream)),))
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +75,10 @@ def idp(tls_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockIdp]:
                 _OPEN.pop().http_client.close()
 
 
-def _msal(idp: MockIdp, credential: Any = SECRET) -> msal.ConfidentialClientApplication:
+def _msal(idp: MockIdp, credential: Any = SECRET, *, client_id: str = CLIENT_ID
+          ) -> msal.ConfidentialClientApplication:
     app = msal.ConfidentialClientApplication(
-        CLIENT_ID, client_credential=credential, authority=idp.authority,
+        client_id, client_credential=credential, authority=idp.authority,
         validate_authority=False, instance_discovery=False, verify=str(idp.ca_file))
     _OPEN.append(app)
     return app
@@ -164,6 +177,44 @@ def test_silent_acquisition_is_served_from_the_cache(idp: MockIdp, scopes: list[
         assert silent is not None and silent["token_source"] == "cache", silent
         assert silent["access_token"] == result["access_token"]
     assert token_requests(idp) == before, "acquire_token_silent called the token endpoint"
+
+
+def _claims(token: str) -> dict[str, Any]:
+    out: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    return out
+
+
+def test_acquire_token_on_behalf_of(idp: MockIdp) -> None:
+    """A web API (the middle tier) called with alice's token calls Graph and another API as
+    her, through MSAL's OBO; consent and expiry fail with Entra's codes."""
+    front = _msal(idp)
+    flow = front.initiate_auth_code_flow([f"{API_URI}/access_as_user"], redirect_uri=REDIRECT)
+    user = front.acquire_token_by_auth_code_flow(flow, _browser_sign_in(idp, flow["auth_uri"]))
+    assertion = user["access_token"]
+    assert _claims(assertion)["aud"] == API_ID
+    middle = _msal(idp, API_SECRET, client_id=API_ID)
+
+    graph = middle.acquire_token_on_behalf_of(assertion, ["User.Read"])
+    assert "access_token" in graph, graph
+    at = _claims(graph["access_token"])
+    assert (at["aud"], at["appid"]) == ("00000003-0000-0000-c000-000000000000", API_ID)
+    assert at["oid"] == _claims(assertion)["oid"] and "User.Read" in at["scp"].split()
+
+    refused = middle.acquire_token_on_behalf_of(assertion, ["api://stock/Stock.Read"])
+    assert refused["error"] == "invalid_grant" and 65001 in refused["error_codes"], refused
+    assert refused.get("suberror") == "consent_required"
+    idp.grant_consent(API_ID, DOWNSTREAM_ID, ["Stock.Read"])
+    # MSAL answers an identical request from its 60-second cache of HTTP 400 responses, so
+    # the retry after consent goes through a fresh application object.
+    middle = _msal(idp, API_SECRET, client_id=API_ID)
+    stock = middle.acquire_token_on_behalf_of(assertion, ["api://stock/Stock.Read"])
+    assert "access_token" in stock, stock
+    assert _claims(stock["access_token"])["aud"] == DOWNSTREAM_ID
+
+    idp.advance(hours=2)
+    expired = _msal(idp, API_SECRET, client_id=API_ID).acquire_token_on_behalf_of(
+        assertion, ["api://stock/Stock.Read"])
+    assert expired["error"] == "invalid_grant" and 500133 in expired["error_codes"], expired
 
 
 def test_expired_secret_is_7000222(idp: MockIdp) -> None:
