@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute
 
 from ..protocol.claims import GRAPH_RESOURCE_ID
 from ..store import PermissionGrant, Tenant
-from .graph import PREFIX, _collection, _filtered, _json, _not_found, _route
+from .graph_http import PREFIX, collection, filtered, json_body, not_found, route
 from .payload import BadInput, check_known, get_str, parse_guid, read_object
 
 PROPERTIES = {"clientId", "consentType", "principalId", "resourceId", "scope", "startTime",
@@ -60,9 +60,9 @@ def grant_id(client_id: str, resource_id: str, principal_id: str | None) -> str:
 
 
 async def list_grants(request: Request, tenant: Tenant) -> Response:
-    items = _filtered(request, [g.graph() for g in tenant.grants],
+    items = filtered(request, [g.graph() for g in tenant.grants],
                       {"clientId", "resourceId", "principalId", "consentType"})
-    return _collection(request, "oauth2PermissionGrants", items)
+    return collection(request, "oauth2PermissionGrants", items)
 
 
 async def create_grant(request: Request, tenant: Tenant) -> Response:
@@ -93,19 +93,19 @@ async def create_grant(request: Request, tenant: Tenant) -> Response:
                             consent_type=consent_type, principal_id=principal,
                             scopes=_scopes(body))
     tenant.grants.append(grant)
-    return _json(request, "oauth2PermissionGrants/$entity", grant.graph(), 201)
+    return json_body(request, "oauth2PermissionGrants/$entity", grant.graph(), 201)
 
 
 def _grant(request: Request, tenant: Tenant) -> PermissionGrant:
     wanted = request.path_params["grant_id"]
     found = next((g for g in tenant.grants if g.id == wanted), None)
     if found is None:
-        raise _not_found("id", wanted)
+        raise not_found("id", wanted)
     return found
 
 
 async def get_grant(request: Request, tenant: Tenant) -> Response:
-    return _json(request, "oauth2PermissionGrants/$entity", _grant(request, tenant).graph())
+    return json_body(request, "oauth2PermissionGrants/$entity", _grant(request, tenant).graph())
 
 
 async def update_grant(request: Request, tenant: Tenant) -> Response:
@@ -122,8 +122,8 @@ async def delete_grant(request: Request, tenant: Tenant) -> Response:
 
 
 routes: list[BaseRoute] = [
-    _route(PREFIX + "/oauth2PermissionGrants", {"GET": list_grants, "POST": create_grant}),
-    _route(PREFIX + "/oauth2PermissionGrants/{grant_id}",
+    route(PREFIX + "/oauth2PermissionGrants", {"GET": list_grants, "POST": create_grant}),
+    route(PREFIX + "/oauth2PermissionGrants/{grant_id}",
            {"GET": get_grant, "PATCH": update_grant, "DELETE": delete_grant}),
 ]
 """Mount before :data:`mock_idp.endpoints.graph.routes` (whose last route answers unknown
