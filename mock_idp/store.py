@@ -7,117 +7,41 @@ process.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import secrets
 import uuid
 from collections import deque
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-
-from .config import (
-    AppConfig,
-    CertificateConfig,
-    IdpConfig,
-    TenantConfig,
-    UserConfig,
-    stable_oid,
+from .config import AppConfig, IdpConfig, TenantConfig, UserConfig, stable_oid
+from .credentials import (
+    KeyCredential,
+    PasswordCredential,
+    generate_secret_value,
+    iso,
+    key_credential,
+    new_guid,
 )
 
 if TYPE_CHECKING:
     from .request_log import LoggedRequest
 
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def new_guid() -> str:
-    return str(uuid.uuid4())
-
-
-def generate_secret_value() -> str:
-    """A secret in the portal's current shape: three characters, a digit, ``Q~``, then 34 more."""
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_~."
-    head = "".join(secrets.choice(alphabet) for _ in range(3))
-    tail = "".join(secrets.choice(alphabet + "-") for _ in range(34))
-    return f"{head}{secrets.randbelow(10)}Q~{tail}"
-
-
-@dataclass
-class PasswordCredential:
-    key_id: str
-    display_name: str
-    value: str
-    start: datetime
-    end: datetime
-
-    @property
-    def hint(self) -> str:
-        return self.value[:3]
-
-    def graph(self, *, include_secret: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "customKeyIdentifier": None,
-            "displayName": self.display_name,
-            "endDateTime": _iso(self.end),
-            "hint": self.hint,
-            "keyId": self.key_id,
-            "secretText": self.value if include_secret else None,
-            "startDateTime": _iso(self.start),
-        }
-        return out
-
-
-@dataclass
-class KeyCredential:
-    """A certificate registered on an app (Graph ``keyCredential``, type AsymmetricX509Cert,
-    usage Verify): its public key checks ``client_assertion`` signatures from ``start`` to
-    ``end``."""
-
-    key_id: str
-    display_name: str
-    certificate: x509.Certificate
-    start: datetime
-    end: datetime
-
-    @property
-    def public_key(self) -> Any:
-        return self.certificate.public_key()
-
-    @property
-    def thumbprint(self) -> str:
-        """The SHA-1 thumbprint in upper-case hex, as the portal shows it and Graph puts it in
-        ``customKeyIdentifier``."""
-        der = self.certificate.public_bytes(serialization.Encoding.DER)
-        return hashlib.sha1(der).hexdigest().upper()
-
-    @property
-    def x5t(self) -> str:
-        der = self.certificate.public_bytes(serialization.Encoding.DER)
-        return _b64url(hashlib.sha1(der).digest())
-
-    @property
-    def x5t_s256(self) -> str:
-        der = self.certificate.public_bytes(serialization.Encoding.DER)
-        return _b64url(hashlib.sha256(der).digest())
-
-    def graph(self) -> dict[str, Any]:
-        """Graph's shape; ``key`` (the certificate) is never read back, as in Graph."""
-        return {
-            "customKeyIdentifier": self.thumbprint,
-            "displayName": self.display_name,
-            "endDateTime": _iso(self.end),
-            "key": None,
-            "keyId": self.key_id,
-            "startDateTime": _iso(self.start),
-            "type": "AsymmetricX509Cert",
-            "usage": "Verify",
-        }
+__all__ = [
+    "Application",
+    "AuthorizationCode",
+    "KeyCredential",
+    "PasswordCredential",
+    "PermissionGrant",
+    "RefreshToken",
+    "Session",
+    "Store",
+    "Tenant",
+    "User",
+    "build_app",
+    "build_user",
+    "generate_secret_value",
+    "new_guid",
+]
 
 
 @dataclass
@@ -195,7 +119,7 @@ class User:
             "surname": self.family_name,
             "mail": self.email,
             "accountEnabled": self.enabled,
-            "signInSessionsValidFromDateTime": _iso(self.tokens_valid_from),
+            "signInSessionsValidFromDateTime": iso(self.tokens_valid_from),
         }
 
 
@@ -383,15 +307,6 @@ def build_user(cfg: UserConfig, tenant_id: str, now: datetime) -> User:
     )
 
 
-def key_credential(cfg: CertificateConfig) -> KeyCredential:
-    """A registered certificate; its dates default to the certificate's validity."""
-    cert = x509.load_pem_x509_certificate(cfg.pem.encode())
-    return KeyCredential(
-        key_id=(cfg.key_id or new_guid()).lower(), display_name=cfg.display_name,
-        certificate=cert, start=cfg.start or cert.not_valid_before_utc,
-        end=cfg.end or cert.not_valid_after_utc)
-
-
 def build_app(cfg: AppConfig, tenant: Tenant, now: datetime) -> Application:
     creds = [
         PasswordCredential(
@@ -417,7 +332,3 @@ def build_app(cfg: AppConfig, tenant: Tenant, now: datetime) -> Application:
         frontchannel_logout_iss=cfg.frontchannel_logout_iss,
         sign_v1_id_tokens=cfg.sign_v1_id_tokens,
     )
-
-
-def _iso(instant: datetime) -> str:
-    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")

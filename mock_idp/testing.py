@@ -18,6 +18,7 @@ import ipaddress
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -350,8 +351,8 @@ class MockIdp:
         return secret
 
     def add_certificate(self, client_id: str, certificate: x509.Certificate, *,
-                        display_name: str | None = None, end: datetime | timedelta | None = None,
-                        tenant: str | None = None) -> str:
+                        end: datetime | timedelta | None = None, tenant: str | None = None
+                        ) -> str:
         """Register a certificate on the app as Graph does (``keyCredentials``, keeping those
         registered) and return its ``keyId``; ``end`` may be relative to the mock's now."""
         if isinstance(end, timedelta):
@@ -360,16 +361,13 @@ class MockIdp:
         registered = [c["keyId"] for c in
                       self.graph("GET", path, tenant=tenant).json()["keyCredentials"]]
         der = certificate.public_bytes(serialization.Encoding.DER)
-        new: dict[str, Any] = {"type": "AsymmetricX509Cert", "usage": "Verify",
+        key_id = str(uuid.uuid4())
+        new: dict[str, Any] = {"keyId": key_id, "type": "AsymmetricX509Cert", "usage": "Verify",
                                "key": base64.b64encode(der).decode("ascii")}
-        if display_name is not None:
-            new["displayName"] = display_name
         if end is not None:
             new["endDateTime"] = end.isoformat()
         self.graph("PATCH", path, tenant=tenant, json={
             "keyCredentials": [{"keyId": k} for k in registered] + [new]})
-        listed = self.graph("GET", path, tenant=tenant).json()["keyCredentials"]
-        key_id: str = next(c["keyId"] for c in listed if c["keyId"] not in registered)
         return key_id
 
     def grant_consent(self, client_id: str, resource: str, scopes: Sequence[str], *,
