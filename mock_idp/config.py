@@ -45,6 +45,9 @@ class CertificateConfig:
     """A PEM certificate whose private key signs ``client_assertion`` JWTs."""
     key_id: str | None = None
     display_name: str = "certificate"
+    start: datetime | None = None
+    end: datetime | None = None
+    """The registration's validity; default: the certificate's own."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,6 +74,9 @@ class AppConfig:
     group_claims: bool = True
     frontchannel_logout_iss: bool = False
     """Add ``iss`` next to ``sid`` on front-channel logout requests."""
+    sign_v1_id_tokens: bool = False
+    """Sign the ID tokens of the v1.0 token endpoint. Entra returns them unsigned
+    (``alg: none``); turn this on for a test that wants a signed one there."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -244,17 +250,18 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         "client_id", "name", "redirect_uris", "logout_url", "backchannel_logout_uri",
         "events_url", "secrets", "certificates", "assignment_required", "assigned",
         "public_client", "allow_id_token", "allow_access_token", "identifier_uris", "app_roles",
-        "group_claims", "frontchannel_logout_iss",
+        "group_claims", "frontchannel_logout_iss", "sign_v1_id_tokens",
     })
     certs = []
     for i, c in enumerate(d.get("certificates", [])):
         cw = f"{where}.certificates[{i}]"
-        _known(c, cw, {"pem", "pem_file", "key_id", "display_name"})
+        _known(c, cw, {"pem", "pem_file", "key_id", "display_name", "start", "end"})
         pem = c.get("pem") or (Path(c["pem_file"]).read_text() if "pem_file" in c else None)
         if not pem:
             raise ConfigError(f"{cw} needs pem or pem_file")
         certs.append(CertificateConfig(pem=pem, key_id=c.get("key_id"),
-                                       display_name=c.get("display_name", "certificate")))
+                                       display_name=c.get("display_name", "certificate"),
+                                       start=_when(c, "start", cw), end=_when(c, "end", cw)))
     return AppConfig(
         client_id=_str(d, "client_id", where), name=_str(d, "name", where, "app"),
         redirect_uris=_strs(d, "redirect_uris", where),
@@ -274,6 +281,7 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         app_roles=_strs(d, "app_roles", where),
         group_claims=_bool(d, "group_claims", where, True),
         frontchannel_logout_iss=_bool(d, "frontchannel_logout_iss", where, False),
+        sign_v1_id_tokens=_bool(d, "sign_v1_id_tokens", where, False),
     )
 
 

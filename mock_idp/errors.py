@@ -44,7 +44,7 @@ CATALOGUE: dict[int, AadstsCode] = {
            "Client is public so neither 'client_assertion' nor 'client_secret' should be "
            "presented."),
         _c(700027, "invalid_client", 401,
-           "Client assertion failed signature validation."),
+           "Client assertion failed signature validation.{reason}"),
         _c(700024, "invalid_client", 401,
            "Client assertion is not within its valid time range."),
         _c(700021, "invalid_client", 401,
@@ -107,6 +107,21 @@ CATALOGUE: dict[int, AadstsCode] = {
            "'{app_id}' named '{app_name}'. Send an interactive authorization request for this "
            "user and resource.", "consent_required"),
         _c(65004, "access_denied", 400, "User declined to consent to access the app."),
+        # On-behalf-of (protocol/on_behalf_of.py cites where each was reported).
+        _c(50013, "invalid_grant", 400, "Assertion failed signature validation. [Reason - "
+           "{reason}]"),
+        _c(500133, "invalid_grant", 400,
+           "Assertion is not within its valid time range. Ensure that the access token is not "
+           "expired before using it for user assertion, or request a new token. Current time: "
+           "{now}, expiry time of assertion {exp}."),
+        _c(500131, "invalid_grant", 400,
+           "Assertion audience does not match the Client app presenting the assertion. The "
+           "audience in the assertion was '{aud}' and the expected audience is '{app_id}' or "
+           "one of the Application Uris of this application with App ID '{app_id}'"
+           "({app_name}). The downstream client must request a token for the expected audience "
+           "(the application that made the OBO request) and this application should use that "
+           "token as the assertion."),
+        _c(90083, "invalid_grant", 400, "Request is unsupported."),
         _c(50058, "login_required", 400,
            "A silent sign-in request was sent but no user is signed in."),
         _c(50105, "interaction_required", 400,

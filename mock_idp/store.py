@@ -7,84 +7,41 @@ process.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import secrets
 import uuid
 from collections import deque
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-
 from .config import AppConfig, IdpConfig, TenantConfig, UserConfig, stable_oid
+from .credentials import (
+    KeyCredential,
+    PasswordCredential,
+    generate_secret_value,
+    iso,
+    key_credential,
+    new_guid,
+)
 
 if TYPE_CHECKING:
     from .request_log import LoggedRequest
 
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def new_guid() -> str:
-    return str(uuid.uuid4())
-
-
-def generate_secret_value() -> str:
-    """A secret in the portal's current shape: three characters, a digit, ``Q~``, then 34 more."""
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_~."
-    head = "".join(secrets.choice(alphabet) for _ in range(3))
-    tail = "".join(secrets.choice(alphabet + "-") for _ in range(34))
-    return f"{head}{secrets.randbelow(10)}Q~{tail}"
-
-
-@dataclass
-class PasswordCredential:
-    key_id: str
-    display_name: str
-    value: str
-    start: datetime
-    end: datetime
-
-    @property
-    def hint(self) -> str:
-        return self.value[:3]
-
-    def graph(self, *, include_secret: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "customKeyIdentifier": None,
-            "displayName": self.display_name,
-            "endDateTime": _iso(self.end),
-            "hint": self.hint,
-            "keyId": self.key_id,
-            "secretText": self.value if include_secret else None,
-            "startDateTime": _iso(self.start),
-        }
-        return out
-
-
-@dataclass
-class KeyCredential:
-    key_id: str
-    display_name: str
-    certificate: x509.Certificate
-
-    @property
-    def public_key(self) -> Any:
-        return self.certificate.public_key()
-
-    @property
-    def x5t(self) -> str:
-        der = self.certificate.public_bytes(serialization.Encoding.DER)
-        return _b64url(hashlib.sha1(der).digest())
-
-    @property
-    def x5t_s256(self) -> str:
-        der = self.certificate.public_bytes(serialization.Encoding.DER)
-        return _b64url(hashlib.sha256(der).digest())
+__all__ = [
+    "Application",
+    "AuthorizationCode",
+    "KeyCredential",
+    "PasswordCredential",
+    "PermissionGrant",
+    "RefreshToken",
+    "Session",
+    "Store",
+    "Tenant",
+    "User",
+    "build_app",
+    "build_user",
+    "generate_secret_value",
+    "new_guid",
+]
 
 
 @dataclass
@@ -108,6 +65,7 @@ class Application:
     app_roles: list[str]
     group_claims: bool
     frontchannel_logout_iss: bool
+    sign_v1_id_tokens: bool
 
     def graph(self) -> dict[str, Any]:
         return {
@@ -122,11 +80,7 @@ class Application:
                 for r in self.app_roles
             ],
             "passwordCredentials": [s.graph() for s in self.secrets],
-            "keyCredentials": [
-                {"keyId": c.key_id, "displayName": c.display_name, "type": "AsymmetricX509Cert",
-                 "usage": "Verify", "customKeyIdentifier": c.x5t}
-                for c in self.certificates
-            ],
+            "keyCredentials": [c.graph() for c in self.certificates],
             "web": {
                 "redirectUris": list(self.redirect_uris),
                 "logoutUrl": self.logout_url,
@@ -137,6 +91,7 @@ class Application:
             },
             "backchannelLogoutUri": self.backchannel_logout_uri,
             "eventsUrl": self.events_url,
+            "signV1IdTokens": self.sign_v1_id_tokens,
             "appRoleAssignmentRequired": self.assignment_required,
         }
 
@@ -164,8 +119,31 @@ class User:
             "surname": self.family_name,
             "mail": self.email,
             "accountEnabled": self.enabled,
-            "signInSessionsValidFromDateTime": _iso(self.tokens_valid_from),
+            "signInSessionsValidFromDateTime": iso(self.tokens_valid_from),
         }
+
+
+@dataclass
+class PermissionGrant:
+    """Consent for a client app to call a resource with delegated permissions (``scopes``), for
+    every user (``AllPrincipals``) or for one (``Principal``). The mock has no service
+    principals: ``client_id`` and ``resource_id`` are app ids (Microsoft Graph's for Graph)."""
+
+    id: str
+    client_id: str
+    resource_id: str
+    consent_type: str
+    principal_id: str | None
+    scopes: list[str]
+
+    def covers(self, client_id: str, resource_id: str, user_id: str) -> bool:
+        return (self.client_id, self.resource_id) == (client_id, resource_id) and (
+            self.consent_type == "AllPrincipals" or self.principal_id == user_id)
+
+    def graph(self) -> dict[str, Any]:
+        return {"id": self.id, "clientId": self.client_id, "consentType": self.consent_type,
+                "principalId": self.principal_id, "resourceId": self.resource_id,
+                "scope": " ".join(self.scopes)}
 
 
 @dataclass
@@ -176,6 +154,8 @@ class Tenant:
     region: str
     apps: dict[str, Application] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
+    grants: list[PermissionGrant] = field(default_factory=list)
+    """Delegated permissions consented to (Graph ``oauth2PermissionGrants``)."""
 
     def find_user(self, name_or_id: str) -> User | None:
         key = name_or_id.strip().lower()
@@ -335,11 +315,7 @@ def build_app(cfg: AppConfig, tenant: Tenant, now: datetime) -> Application:
         )
         for s in cfg.secrets
     ]
-    certs = [
-        KeyCredential(key_id=(c.key_id or new_guid()).lower(), display_name=c.display_name,
-                      certificate=x509.load_pem_x509_certificate(c.pem.encode()))
-        for c in cfg.certificates
-    ]
+    certs = [key_credential(c) for c in cfg.certificates]
     assigned = set()
     for name in cfg.assigned:
         user = tenant.find_user(name)
@@ -354,8 +330,5 @@ def build_app(cfg: AppConfig, tenant: Tenant, now: datetime) -> Application:
         allow_access_token=cfg.allow_access_token, identifier_uris=list(cfg.identifier_uris),
         app_roles=list(cfg.app_roles), group_claims=cfg.group_claims,
         frontchannel_logout_iss=cfg.frontchannel_logout_iss,
+        sign_v1_id_tokens=cfg.sign_v1_id_tokens,
     )
-
-
-def _iso(instant: datetime) -> str:
-    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")

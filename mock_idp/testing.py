@@ -12,11 +12,13 @@ offers helpers that arrange the directory through its Graph-shaped API::
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import ipaddress
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +29,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 import uvicorn
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from starlette.types import ASGIApp
 
 from .clock import MockClock
@@ -345,6 +349,37 @@ class MockIdp:
                               json={"passwordCredential": credential}, tenant=tenant)
         secret: str = response.json()["secretText"]
         return secret
+
+    def add_certificate(self, client_id: str, certificate: x509.Certificate, *,
+                        end: datetime | timedelta | None = None, tenant: str | None = None
+                        ) -> str:
+        """Register a certificate on the app as Graph does (``keyCredentials``, keeping those
+        registered) and return its ``keyId``; ``end`` may be relative to the mock's now."""
+        if isinstance(end, timedelta):
+            end = self.clock.now() + end
+        path = f"applications(appId='{client_id}')"
+        registered = [c["keyId"] for c in
+                      self.graph("GET", path, tenant=tenant).json()["keyCredentials"]]
+        der = certificate.public_bytes(serialization.Encoding.DER)
+        key_id = str(uuid.uuid4())
+        new: dict[str, Any] = {"keyId": key_id, "type": "AsymmetricX509Cert", "usage": "Verify",
+                               "key": base64.b64encode(der).decode("ascii")}
+        if end is not None:
+            new["endDateTime"] = end.isoformat()
+        self.graph("PATCH", path, tenant=tenant, json={
+            "keyCredentials": [{"keyId": k} for k in registered] + [new]})
+        return key_id
+
+    def grant_consent(self, client_id: str, resource: str, scopes: Sequence[str], *,
+                      user: str | None = None, tenant: str | None = None) -> str:
+        """Consent for ``client_id`` to call ``resource`` (an app id, or Microsoft Graph's)
+        with ``scopes`` on behalf of every user, or of ``user`` (an id); returns the grant id."""
+        body: dict[str, Any] = {
+            "clientId": client_id, "resourceId": resource, "scope": " ".join(scopes),
+            "consentType": "Principal" if user else "AllPrincipals", "principalId": user}
+        grant_id: str = self.graph("POST", "oauth2PermissionGrants", json=body,
+                                   tenant=tenant).json()["id"]
+        return grant_id
 
     def assign(self, user: str, client_id: str, *, role: str | None = None,
                tenant: str | None = None) -> None:

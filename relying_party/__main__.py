@@ -50,6 +50,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="replace the stored admin token with a new one and print it",
     )
+    parser.add_argument(
+        "--ca-file",
+        help="CA certificate (PEM) to trust for https providers, besides the system's",
+    )
     parser.add_argument("--log-level", default="info")
     return parser.parse_args(argv)
 
@@ -95,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         event_keys_url=args.event_keys_url,
         allow_http_idp=args.allow_http_idp,
         admin_token=None if args.new_admin_token else admin_token,
+        ca_file=args.ca_file,
     )
     try:
         notice = admin_token_notice(args.db, settings.admin_token, renew=args.new_admin_token)

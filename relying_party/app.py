@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import certifi
 import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -92,6 +94,16 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return Response(message, status_code=500, media_type="text/plain")
 
 
+def tls_verify(settings: Settings) -> ssl.SSLContext | bool:
+    """Certificate verification for back-channel calls: httpx's default trust store, plus
+    ``settings.ca_file`` when set."""
+    if not settings.ca_file:
+        return True
+    context = ssl.create_default_context(cafile=certifi.where())
+    context.load_verify_locations(cafile=settings.ca_file)
+    return context
+
+
 def create_app(settings: Settings, *, http_client: httpx.AsyncClient | None = None) -> Starlette:
     """Build the relying party. ``http_client`` carries every back-channel call (discovery, keys,
     token, userinfo, event keys); tests route it in-process.
@@ -99,7 +111,9 @@ def create_app(settings: Settings, *, http_client: httpx.AsyncClient | None = No
     Without :attr:`Settings.admin_token` and with a new database, an admin token is created
     and logged once (the CLI prints it instead)."""
     owns_client = http_client is None
-    http = http_client or httpx.AsyncClient(timeout=timeout_of(settings), follow_redirects=False)
+    http = http_client or httpx.AsyncClient(
+        timeout=timeout_of(settings), follow_redirects=False, verify=tls_verify(settings)
+    )
     db = Database(settings.db_path)
     admin_hash, created = provision_admin_token(db, settings.admin_token)
     if created is not None:

@@ -40,6 +40,7 @@ from .oidc.discovery import TENANT_PLACEHOLDER, ProviderMetadata
 from .oidc.errors import IdTokenExpired, LoginError, idp_error_from_body
 from .oidc.id_token import DEFAULT_ALGS, IdTokenClaims, validate_id_token
 from .oidc.token_client import ClientCredentials, build_code_exchange, exchange_code
+from .oidc.unsigned import refuse_unsigned_over_http, unsigned_trusted
 from .oidc.userinfo import check_userinfo_sub, fetch_userinfo
 from .provider import ClientConfig, client_for_connection, client_for_installation
 from .web import (
@@ -188,6 +189,9 @@ async def complete_sign_in(
     )
     tokens = await exchange_code(rp.providers.http, token_request, timeout=rp.providers.timeout)
     now = settings.clock.now()
+    # Straight from the token endpoint: Entra's v1.0 one sends the ID token unsigned, which is
+    # trusted over TLS only (relying_party.oidc.unsigned, OIDC Core 3.1.3.7 step 6).
+    refuse_unsigned_over_http(client.token_endpoint, tokens.id_token)
     claims = await validate_id_token(
         tokens.id_token,
         keys=rp.providers.keys(metadata),
@@ -199,6 +203,7 @@ async def complete_sign_in(
         allowed_algs=_allowed_algs(metadata),
         access_token=tokens.access_token,
         code=code,
+        unsigned_allowed=unsigned_trusted(client.token_endpoint),
     )
     if now - claims.iat > settings.max_token_age + settings.leeway:
         raise IdTokenExpired(f"issued at {claims.iat.isoformat()}, too long ago")

@@ -72,6 +72,10 @@ class Settings:
     allow_http_idp: bool = False
     """Accept plain-http provider URLs on any host; http on loopback hosts is always accepted."""
 
+    ca_file: str | None = None
+    """A CA certificate (PEM) trusted for https connections to providers and the platform, in
+    addition to the system's (a test provider's local CA, a private CA)."""
+
     scopes: tuple[str, ...] = ("openid", "profile", "email")
 
     partner_support_contact: str = "support@partner-app.example"

@@ -28,6 +28,7 @@ from mock_idp import IdpConfig, MockClock
 from mock_idp import create_app as create_idp
 from mock_idp.config import DEFAULT_DOMAIN, DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID
 from mock_idp.testing import RunningServer, run_in_thread
+from mock_idp.tls import ensure_tls_files
 from scenarios.app.adapter import ProfileAdapter
 from scenarios.app.profile import AppProfile, load_profile
 from scenarios.app.servers import AppServer, plan_address
@@ -91,6 +92,13 @@ class StackOptions:
     connection: bool = True
     """Run the profile's ``[[configure]]`` calls (for the reference relying party: create the
     customer-SSO connection)."""
+    idp_https: bool = False
+    """Serve the provider over https with a local CA (in the stack's work directory), handed to
+    the app as ``{ca_file}``; a browser context must accept the provider's certificate
+    (:meth:`LiveStack.browser_context_options`)."""
+    entra_v1: bool = False
+    """Give the app Entra's v1 endpoints (the customer-SSO guide's set-up: the "OAuth 2.0
+    authorization endpoint (v1)" and "token endpoint (v1)"), whose ID tokens are unsigned."""
 
 
 @dataclass
@@ -110,6 +118,8 @@ class LiveStack:
     """The secret made for the app at start (renewals change what the app holds)."""
     secret_key_id: str = ""
     people: dict[str, Person] = field(default_factory=lambda: dict(PEOPLE))
+    ca_file: Path | None = None
+    """The provider's local CA certificate when it serves https."""
 
     # -- the provider ---------------------------------------------------------------------------
     @property
@@ -118,6 +128,11 @@ class LiveStack:
 
     def idp_url(self, path: str) -> str:
         return self.idp.url(path)
+
+    def browser_context_options(self) -> dict[str, Any]:
+        """Options for a browser context that reaches this stack (the provider's local CA is
+        not in the browser's trust store)."""
+        return {"ignore_https_errors": True} if self.ca_file is not None else {}
 
     def _call(self, method: str, url: str, **kwargs: Any) -> Any:
         response = self.http.request(method, url, **kwargs)
@@ -181,20 +196,21 @@ class LiveStack:
     def provider_values(self) -> dict[str, str]:
         """The provider settings an app profile's templates name (see scenarios.app)."""
         authority = self.authority
+        v2 = "" if self.options.entra_v1 else "/v2.0"
         return {
             "idp_url": self.idp.base_url,
             "authority": authority,
-            "issuer": f"{authority}/v2.0",
-            "discovery_url": f"{authority}/v2.0/.well-known/openid-configuration",
-            "authorize_url": f"{authority}/oauth2/v2.0/authorize",
-            "token_url": f"{authority}/oauth2/v2.0/token",
-            "jwks_url": f"{authority}/discovery/v2.0/keys",
-            "end_session_url": f"{authority}/oauth2/v2.0/logout",
+            "issuer": f"{authority}{v2}" if v2 else f"{authority}/",
+            "discovery_url": f"{authority}{v2}/.well-known/openid-configuration",
+            "authorize_url": f"{authority}/oauth2{v2}/authorize",
+            "token_url": f"{authority}/oauth2{v2}/token",
+            "jwks_url": f"{authority}/discovery{v2}/keys",
+            "end_session_url": f"{authority}/oauth2{v2}/logout",
             "tenant_id": self.tenant_id,
             "client_id": self.client_id,
             "client_auth_method": "post",
             "event_keys_url": self.idp_url("/.well-known/platform-event-keys.json"),
-            "ca_file": "",
+            "ca_file": str(self.ca_file or ""),
         }
 
     # -- the app under test: the lifecycle steps that need both sides ---------------------------
@@ -274,11 +290,13 @@ def live_stack(options: StackOptions | None = None, *, workdir: Path | None = No
         if workdir is None:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sso-")))
         idp_app = create_idp(IdpConfig.default(clock=clock))
-        served = stack.enter_context(run_in_thread(idp_app, port=idp_port))
+        tls = ensure_tls_files(workdir / "idp-tls") if opts.idp_https else None
+        served = stack.enter_context(run_in_thread(idp_app, port=idp_port, ssl=tls))
         # The provider is reached as "localhost" and the app as "127.0.0.1": two sites, as in
         # production, so the browser keeps their cookies apart (a front-channel logout iframe
         # carries no app cookie and must be matched by sid).
-        idp = RunningServer(base_url=f"http://localhost:{served.port}", port=served.port,
+        scheme = "https" if tls else "http"
+        idp = RunningServer(base_url=f"{scheme}://localhost:{served.port}", port=served.port,
                             stop=served.stop)
         address = plan_address(profile, port=rp_port)
         if urlsplit(address.base_url).hostname == urlsplit(idp.base_url).hostname:
@@ -290,9 +308,10 @@ def live_stack(options: StackOptions | None = None, *, workdir: Path | None = No
         # Unwound first: the app stops, and the provider is told to before it is waited for.
         stack.callback(server.stop)
         stack.callback(idp.stop)
-        http = stack.enter_context(httpx.Client(timeout=10))
+        http = stack.enter_context(httpx.Client(
+            timeout=10, verify=tls.client_context() if tls else True))
         live = LiveStack(clock=clock, idp=idp, idp_app=idp_app, options=opts, http=http,
-                         profile=profile)
+                         profile=profile, ca_file=tls.ca_cert if tls else None)
         live.server = server
         created = live._add_password(profile.provider.secret_lifetime.days, None)
         live.client_secret = str(created["secretText"])

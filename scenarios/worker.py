@@ -123,7 +123,12 @@ def run_scenario(
                 default_timeout_ms=options.timeout_ms,
                 steps=steps,
             )
-            item.run(ctx)
+            try:
+                item.run(ctx)
+            finally:
+                # Before the environment stops: their kept-alive connections would hold up
+                # the servers' shutdown.
+                ctx.close_extra_contexts()
     except AssertionError as exc:
         status, message, details = "failed", _describe(exc), traceback.format_exc()
     except Exception as exc:
@@ -139,8 +144,6 @@ def run_scenario(
             context.tracing.stop(path=str(options.report_dir / trace) if trace else None)
         except Exception:
             trace = None
-    if ctx is not None:
-        ctx.close_extra_contexts()
     with contextlib.suppress(Exception):
         context.close()
     return ScenarioResult(

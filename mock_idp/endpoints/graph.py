@@ -103,10 +103,12 @@ async def create_application(request: Request, tenant: Tenant) -> Response:
                        field="appId")
     _check_identifier_uris(tenant, changes.get("identifier_uris", []), None)
     name = changes.pop("name")
+    certificates = changes.pop("certificates", [])
     fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
                               for k, v in changes.items()}
     cfg = AppConfig(client_id=client_id, name=name, **fields)
     app = build_app(cfg, tenant, idp(request).clock.now())
+    app.certificates = certificates
     tenant.apps[app.client_id] = app
     return json_body(request, "applications/$entity", app.graph(), 201)
 
@@ -125,7 +127,8 @@ async def get_application(request: Request, tenant: Tenant) -> Response:
 
 async def update_application(request: Request, tenant: Tenant) -> Response:
     app = _application(request, tenant)
-    changes = model.application_changes(await read_object(request), creating=False)
+    changes = model.application_changes(await read_object(request), creating=False,
+                                        registered=app.certificates)
     if "identifier_uris" in changes:
         _check_identifier_uris(tenant, changes["identifier_uris"], app)
     for attr, value in changes.items():

@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..store import Application, Tenant, User
+from ..store import Application, KeyCredential, Tenant, User
+from .graph_credentials import key_credentials
 from .payload import (
     BadInput,
     check_known,
@@ -39,7 +40,8 @@ SECRET_LIFETIME = timedelta(days=730)
 APPLICATION_PROPERTIES = {
     "displayName", "appId", "identifierUris", "isFallbackPublicClient", "web",
     "appRoleAssignmentRequired", "backchannelLogoutUri", "eventsUrl", "appRoles",
-    "groupMembershipClaims", "frontchannelLogoutIncludesIssuer",
+    "groupMembershipClaims", "frontchannelLogoutIncludesIssuer", "signV1IdTokens",
+    "keyCredentials",
 }
 WEB_PROPERTIES = {"redirectUris", "logoutUrl", "implicitGrantSettings"}
 IMPLICIT_PROPERTIES = {"enableIdTokenIssuance", "enableAccessTokenIssuance"}
@@ -84,10 +86,15 @@ def _optional_uri(body: dict[str, Any], key: str, where: str = "") -> tuple[bool
     return True, (web_uri(value, name) if value else None)
 
 
-def application_changes(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    """Graph application properties -> ``Application`` attribute values (lists, not tuples)."""
+def application_changes(body: dict[str, Any], *, creating: bool,
+                        registered: list[KeyCredential] | None = None) -> dict[str, Any]:
+    """Graph application properties -> ``Application`` attribute values (lists, not tuples).
+    ``registered``: the app's certificates, which ``keyCredentials`` entries may name by
+    ``keyId``."""
     check_known(body, APPLICATION_PROPERTIES)
     out: dict[str, Any] = {}
+    if "keyCredentials" in body:
+        out["certificates"] = key_credentials(body["keyCredentials"], registered or [])
     if creating or "displayName" in body:
         out["name"] = require_str(body, "displayName", max_len=256)
     if "appId" in body:
@@ -105,7 +112,8 @@ def application_changes(body: dict[str, Any], *, creating: bool) -> dict[str, An
         out["identifier_uris"] = identifier_uris
     for key, attr in (("isFallbackPublicClient", "public_client"),
                       ("appRoleAssignmentRequired", "assignment_required"),
-                      ("frontchannelLogoutIncludesIssuer", "frontchannel_logout_iss")):
+                      ("frontchannelLogoutIncludesIssuer", "frontchannel_logout_iss"),
+                      ("signV1IdTokens", "sign_v1_id_tokens")):
         flag = get_bool(body, key)
         if flag is not None:
             out[attr] = flag

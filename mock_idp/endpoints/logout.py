@@ -34,9 +34,14 @@ from .faults_hook import response_fault
 
 
 def _hint_claims(state: IdpState, token: str) -> dict[str, Any] | None:
-    """Claims of an ID token this provider issued (signature checked, expiry not)."""
+    """Claims of an ID token this provider issued (signature checked, expiry not). An unsigned
+    one (from the v1.0 token endpoint) counts when its ``uti`` names an ID token issued to the
+    same app and session."""
     try:
-        kid = jwt.get_unverified_header(token).get("kid")
+        header = jwt.get_unverified_header(token)
+        if header.get("alg") == "none":
+            return _issued_unsigned(state, token)
+        kid = header.get("kid")
         key = state.keys.find(str(kid)) if kid else None
         if key is None:
             return None
@@ -45,6 +50,14 @@ def _hint_claims(state: IdpState, token: str) -> dict[str, Any] | None:
             options={"verify_aud": False, "verify_exp": False, "verify_iat": False,
                      "verify_nbf": False})
     except jwt.PyJWTError:
+        return None
+    return claims
+
+
+def _issued_unsigned(state: IdpState, token: str) -> dict[str, Any] | None:
+    claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    issued = state.store.id_tokens.get(str(claims.get("uti", "")))
+    if issued is None or (issued[1], issued[2]) != (claims.get("aud"), claims.get("sid")):
         return None
     return claims
 

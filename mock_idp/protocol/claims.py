@@ -170,7 +170,9 @@ def access_token_claims(
     else:
         claims.update({"azp": s.app.client_id, "azpacr": client_auth})
     if app_only or s.user is None:
-        claims.update({"oid": s.app.id, "sub": s.app.id, "idtyp": "app", "roles": []})
+        # No application permissions are modelled, and Entra leaves ``roles`` out of an
+        # app-only token that has none (it is present only when app roles are granted).
+        claims.update({"oid": s.app.id, "sub": s.app.id, "idtyp": "app"})
         return claims
     user = s.user
     claims.update({

@@ -155,7 +155,7 @@ async def validate_logout_token(
             leeway=leeway,
             trusted_audiences=trusted_audiences,
             alg=verified.header["alg"],
-            key_issuer=verified.key.issuer,
+            key_issuer=verified.key.issuer if verified.key else None,
         )
         claims = verified.claims
         for check in LOGOUT_TOKEN_CHECKS:

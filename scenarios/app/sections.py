@@ -54,6 +54,8 @@ FAILURE_KINDS: Mapping[str, str] = {
     "unknown-installation": "a launch for an installation the app never received",
     "duplicate-email": "a second identity with an e-mail address already in use",
     "connection-disabled": "a sign-in while the administrator has switched SSO off",
+    "v1-unsigned-over-http": "an unsigned ID token from Entra's v1 token endpoint, reached "
+                             "over plain http",
 }
 
 ME_FIELDS: Mapping[str, str] = {

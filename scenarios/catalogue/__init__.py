@@ -5,7 +5,9 @@ capabilities it needs from the app under test. This module registers how they ru
 scenario gets a fresh live stack (the mock provider on an ephemeral port, and the app the run's
 profile describes: by default the reference relying party), so no state leaks from one
 scenario to the next; a scenario whose needs the profile does not meet is skipped, with the
-reason.
+reason. Tags shape the stack: ``no-connection`` (no ``[[configure]]`` calls), ``idp-https``
+(the provider on https with a local CA, given to the app as ``{ca_file}``) and ``entra-v1``
+(the app gets Entra's v1 endpoints).
 """
 
 from __future__ import annotations
@@ -45,7 +47,9 @@ def unmet_needs(scenario: Scenario, app: str | None) -> str | None:
 @contextlib.contextmanager
 def fresh_stack(env: object, scenario: Scenario) -> Iterator[LiveStack]:
     assert isinstance(env, WorkerEnvironment)
-    options = StackOptions(app=env.profile, connection="no-connection" not in scenario.tags)
+    tags = scenario.tags
+    options = StackOptions(app=env.profile, connection="no-connection" not in tags,
+                           idp_https="idp-https" in tags, entra_v1="entra-v1" in tags)
     scenario_dir = env.workdir / scenario.id
     scenario_dir.mkdir(parents=True, exist_ok=True)
     with live_stack(options, workdir=scenario_dir) as stack:

@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 import jwt
@@ -25,6 +25,7 @@ from mock_idp.config import (
     REFERENCE_RP_CLIENT_ID,
     REFERENCE_RP_SECRET,
 )
+from mock_idp.testing import MockIdp
 
 TENANT = DEFAULT_TENANT_ID
 DOMAIN = DEFAULT_DOMAIN
@@ -96,6 +97,29 @@ def submit(client: TestClient, page: httpx.Response, **form: str) -> httpx.Respo
 def sign_in(client: TestClient, page: httpx.Response, upn: str = ALICE,
             secret: str | None = None) -> httpx.Response:
     return submit(client, page, login=upn, passwd=secret or password(upn), action="signin")
+
+
+def browser_sign_in(idp: MockIdp, auth_uri: str, redirect_uri: str, upn: str = ALICE
+                    ) -> dict[str, str]:
+    """What a browser does with a client library's auth URI against a running provider: sign
+    in and land on the redirect URI. Returns the redirect's query parameters."""
+    verify = idp.tls.client_context() if idp.tls else True
+    with httpx.Client(base_url=idp.url, verify=verify, follow_redirects=False,
+                      timeout=10) as browser:
+        page = browser.get(auth_uri)
+        assert page.status_code == 200, page.text[:300]
+        response = sign_in(browser, page, upn)  # type: ignore[arg-type]
+        assert response.status_code == 302, response.text[:300]
+        location = urljoin(auth_uri, response.headers["location"])
+        assert location.startswith(redirect_uri), location
+        return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+def token_requests(idp: MockIdp, version: str = "2.0") -> int:
+    """How many requests the provider's token endpoint has served (from its request log)."""
+    path = paths(idp.tenant_id, version)["token"]
+    log = idp.http.get("/_mock/requests", params={"path": path, "limit": "2000"}).json()
+    return sum(1 for entry in log["requests"] if entry["path"] == path)
 
 
 def redirect_params(response: httpx.Response) -> dict[str, str]:
