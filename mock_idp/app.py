@@ -16,7 +16,18 @@ from starlette.routing import BaseRoute
 from . import faults, notifications, platform
 from .config import IdpConfig
 from .date_header import ClockDateHeader
-from .endpoints import authorize, control, discovery, graph, logout, token, userinfo
+from .endpoints import (
+    authorize,
+    control,
+    device,
+    discovery,
+    graph,
+    graph_consent,
+    logout,
+    signin,
+    token,
+    userinfo,
+)
 from .endpoints import faults as fault_routes
 from .endpoints import platform as platform_routes
 from .request_log import RequestLogMiddleware
@@ -58,10 +69,13 @@ def create_app(config: IdpConfig | None = None, *,
     # should not be matched against every management and test-control route before its own.
     routes: list[BaseRoute] = [
         *authorize.routes,
+        *signin.routes,
         *token.routes,
+        *device.routes,
         *discovery.routes,
         *userinfo.routes,
         *logout.routes,
+        *graph_consent.routes,
         *graph.routes,
         *control.routes,
         *fault_routes.routes,

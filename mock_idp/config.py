@@ -71,6 +71,9 @@ class AppConfig:
     group_claims: bool = True
     frontchannel_logout_iss: bool = False
     """Add ``iss`` next to ``sid`` on front-channel logout requests."""
+    admin_consented: bool = True
+    """An administrator consented for every user (an ``AllPrincipals`` permission grant), so
+    no one sees the consent page; ``False``: each user consents at first sign-in."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,6 +98,9 @@ class TenantConfig:
     region: str = "NA"
     apps: tuple[AppConfig, ...] = ()
     users: tuple[UserConfig, ...] = ()
+    show_keep_me_signed_in: bool = True
+    """Company branding's "Show option to remain signed in": ask "Stay signed in?" after a
+    password sign-in (Entra's default); ``False`` skips it (a browser-session cookie)."""
 
 
 DEFAULT_TENANT_ID = "6f2c1a9e-3b7d-4e58-a1c4-92d0b7e5f318"
@@ -116,6 +122,9 @@ class IdpConfig:
     access_token_lifetime: timedelta = timedelta(minutes=75)
     refresh_token_lifetime: timedelta = timedelta(days=90)
     session_lifetime: timedelta = timedelta(hours=24)
+    device_code_lifetime: timedelta = timedelta(minutes=15)
+    device_code_interval: int = 5
+    """Seconds a device-code client waits between polls (``interval``); Entra sends 5."""
     key_retention: timedelta = timedelta(hours=24)
     """How long a rotated-out signing key stays in the JWKS."""
     event_timeout: timedelta = timedelta(seconds=5)
@@ -244,7 +253,7 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         "client_id", "name", "redirect_uris", "logout_url", "backchannel_logout_uri",
         "events_url", "secrets", "certificates", "assignment_required", "assigned",
         "public_client", "allow_id_token", "allow_access_token", "identifier_uris", "app_roles",
-        "group_claims", "frontchannel_logout_iss",
+        "group_claims", "frontchannel_logout_iss", "admin_consented",
     })
     certs = []
     for i, c in enumerate(d.get("certificates", [])):
@@ -274,6 +283,7 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         app_roles=_strs(d, "app_roles", where),
         group_claims=_bool(d, "group_claims", where, True),
         frontchannel_logout_iss=_bool(d, "frontchannel_logout_iss", where, False),
+        admin_consented=_bool(d, "admin_consented", where, True),
     )
 
 
@@ -295,7 +305,8 @@ def _user(d: Mapping[str, Any], where: str, tenant_id: str) -> UserConfig:
 def _tenant(d: Mapping[str, Any], where: str) -> TenantConfig:
     if not isinstance(d, Mapping):
         raise ConfigError(f"{where} must be a table")
-    _known(d, where, {"id", "domain", "name", "region", "apps", "users"})
+    _known(d, where, {"id", "domain", "name", "region", "apps", "users",
+                      "show_keep_me_signed_in"})
     tid = _str(d, "id", where)
     try:
         uuid.UUID(tid)
@@ -307,4 +318,5 @@ def _tenant(d: Mapping[str, Any], where: str) -> TenantConfig:
         region=d.get("region", "NA"),
         apps=tuple(_app(a, f"{where}.apps[{i}]") for i, a in enumerate(d.get("apps", []))),
         users=tuple(_user(u, f"{where}.users[{i}]", tid) for i, u in enumerate(d.get("users", []))),
+        show_keep_me_signed_in=_bool(d, "show_keep_me_signed_in", where, True),
     )

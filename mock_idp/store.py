@@ -14,7 +14,7 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -23,6 +23,11 @@ from .config import AppConfig, IdpConfig, TenantConfig, UserConfig, stable_oid
 
 if TYPE_CHECKING:
     from .request_log import LoggedRequest
+    from .signin.flow import Transaction
+
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+"""Microsoft Graph's application id: the resource of the default delegated permissions."""
+DEFAULT_CONSENT_SCOPE = "openid profile email offline_access User.Read"
 
 
 def _b64url(data: bytes) -> str:
@@ -168,6 +173,34 @@ class User:
         }
 
 
+def service_principal_id(tenant_id: str, app_id: str) -> str:
+    """The object id of an app's service principal in a tenant (stable, like Entra's)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_OID, f"{tenant_id}/servicePrincipal/{app_id.lower()}"))
+
+
+@dataclass(frozen=True)
+class PermissionGrant:
+    """Consent to an app's delegated permissions (Graph ``oAuth2PermissionGrant``): for every
+    user of the tenant (``AllPrincipals``, an administrator's consent) or for one user."""
+
+    id: str
+    client_id: str
+    """The app (client id) the grant is for."""
+    consent_type: Literal["AllPrincipals", "Principal"]
+    principal_id: str | None
+    scope: str
+
+    def graph(self, tenant_id: str) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "clientId": service_principal_id(tenant_id, self.client_id),
+            "consentType": self.consent_type,
+            "principalId": self.principal_id,
+            "resourceId": service_principal_id(tenant_id, GRAPH_APP_ID),
+            "scope": self.scope,
+        }
+
+
 @dataclass
 class Tenant:
     id: str
@@ -176,6 +209,21 @@ class Tenant:
     region: str
     apps: dict[str, Application] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
+    show_keep_me_signed_in: bool = True
+    """Company branding's "Show option to remain signed in" ("Stay signed in?")."""
+    grants: list[PermissionGrant] = field(default_factory=list)
+
+    def has_consent(self, client_id: str, user_id: str) -> bool:
+        return any(g.client_id == client_id and (
+            g.consent_type == "AllPrincipals" or g.principal_id == user_id) for g in self.grants)
+
+    def grant_consent(self, client_id: str, user_id: str | None, scope: str) -> PermissionGrant:
+        grant = PermissionGrant(
+            id=secrets.token_urlsafe(32), client_id=client_id,
+            consent_type="Principal" if user_id else "AllPrincipals", principal_id=user_id,
+            scope=scope or DEFAULT_CONSENT_SCOPE)
+        self.grants.append(grant)
+        return grant
 
     def find_user(self, name_or_id: str) -> User | None:
         key = name_or_id.strip().lower()
@@ -226,6 +274,28 @@ class AuthorizationCode:
     resource: str | None = None
 
 
+@dataclass
+class DeviceAuthorization:
+    """A device-code sign-in (RFC 8628): polled with ``device_code``, approved in a browser
+    at ``/devicelogin`` with ``user_code``."""
+
+    device_code: str
+    user_code: str
+    tenant_id: str
+    client_id: str
+    scopes: tuple[str, ...]
+    resource: str | None
+    version: str
+    issued_at: datetime
+    expires_at: datetime
+    interval: int
+    status: Literal["pending", "approved", "declined"] = "pending"
+    user_id: str | None = None
+    session_id: str | None = None
+    auth_time: datetime | None = None
+    last_poll: datetime | None = None
+
+
 @dataclass(frozen=True)
 class RefreshToken:
     token: str
@@ -261,8 +331,9 @@ class Store:
     id_tokens: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)
     """uti -> (tenant id, client id, session id) of ID tokens issued, for ``id_token_hint``."""
     request_log: deque[LoggedRequest] = field(default_factory=lambda: deque(maxlen=2000))
-    pending: dict[str, Any] = field(default_factory=dict)
-    """Authorization requests waiting on the sign-in page, by their ``ctx`` id."""
+    pending: dict[str, Transaction] = field(default_factory=dict)
+    """Sign-ins (and sign-outs) waiting on one of the provider's pages, by their ``ctx``."""
+    device_codes: dict[str, DeviceAuthorization] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, config: IdpConfig, now: datetime) -> Store:
@@ -273,13 +344,15 @@ class Store:
 
     def add_tenant(self, cfg: TenantConfig, now: datetime) -> Tenant:
         tenant = Tenant(id=cfg.id.lower(), domain=cfg.domain.lower(), name=cfg.name,
-                        region=cfg.region)
+                        region=cfg.region, show_keep_me_signed_in=cfg.show_keep_me_signed_in)
         for ucfg in cfg.users:
             user = build_user(ucfg, tenant.id, now)
             tenant.users[user.id] = user
         for acfg in cfg.apps:
             app = build_app(acfg, tenant, now)
             tenant.apps[app.client_id] = app
+            if acfg.admin_consented:
+                tenant.grant_consent(app.client_id, None, DEFAULT_CONSENT_SCOPE)
         self.tenants[tenant.id] = tenant
         return tenant
 

@@ -24,8 +24,12 @@ class _Templates:
     def environment(self) -> Environment:
         from jinja2 import Environment, PackageLoader, select_autoescape
 
-        return Environment(loader=PackageLoader("mock_idp", "templates"),
-                           autoescape=select_autoescape(["html"]))
+        from ..signin import ids
+
+        env = Environment(loader=PackageLoader("mock_idp", "templates"),
+                          autoescape=select_autoescape(["html"]))
+        env.globals["ids"] = ids
+        return env
 
     def get_template(self, name: str) -> Template:
         return self.environment.get_template(name)
@@ -90,7 +94,7 @@ def error_json(request: Request, err: EntraError, headers: dict[str, str] | None
 def error_page(request: Request, err: EntraError) -> HTMLResponse:
     """Entra's own "trouble signing you in" page, used when it must not redirect."""
     ctx = error_context(request)
-    html = templates.get_template("error.html").render(
+    html = templates.get_template("signin/error.html").render(
         code=err.code, message=err.message, error=err.error_value, trace_id=ctx.trace_id,
         correlation_id=ctx.correlation, timestamp=ctx.timestamp,
     )

@@ -1,4 +1,5 @@
-"""The token endpoint: authorization code (with PKCE), refresh token and client credentials."""
+"""The token endpoint: authorization code (with PKCE), refresh token, client credentials and
+device code (:mod:`mock_idp.endpoints.device`)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,16 @@ from starlette.routing import BaseRoute, Route
 from ..clock import epoch
 from ..errors import EntraError
 from ..protocol import claims as claimset
-from ..protocol import pkce, redirect, tenants
+from ..protocol import device_code, pkce, redirect, tenants
 from ..protocol.client_auth import authenticate, read_credentials
 from ..state import IdpState
 from ..store import Application, RefreshToken, Tenant, User
 from ..tokens import sign
+from . import device
 from .common import base_url, error_json, idp, json_response
 from .faults_hook import response_fault, token_fault
 
-GRANTS = ("authorization_code", "refresh_token", "client_credentials")
+GRANTS = ("authorization_code", "refresh_token", "client_credentials", device_code.GRANT_TYPE)
 MAX_VALUE = 16384
 NO_CACHE = {"Pragma": "no-cache", "Expires": "-1"}
 WRONG_METHODS = ["GET", "PUT", "DELETE", "PATCH"]
@@ -85,6 +87,11 @@ async def _token(request: Request, version: str) -> Response:
         return _client_credentials(request, tenant, app, form, client_auth, version)
     if grant_type == "authorization_code":
         grant = _redeem_code(state, tenant, app, form, version)
+    elif grant_type == device_code.GRANT_TYPE:
+        approved = device.redeem(request, tenant, app, form)
+        grant = _Grant(_check_user(state, tenant, approved.user_id, approved.auth_time or now),
+                       approved.scopes, session_id=approved.session_id,
+                       auth_time=approved.auth_time, resource=approved.resource)
     else:
         grant = _redeem_refresh(state, tenant, app, form)
     return _user_tokens(request, tenant, app, grant, form, client_auth, version)

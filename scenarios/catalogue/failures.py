@@ -15,9 +15,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from playwright.sync_api import Page, Route, expect
 
 from scenarios import ScenarioContext, scenario
+from scenarios.drivers import EntraDriver
 from scenarios.flows import NavigationLog, expect_failure, first_login, sign_in_at_idp
 from scenarios.live import LiveStack
-from scenarios.pages import FailurePage, IdpErrorPage, IdpSignInPage
+from scenarios.pages import FailurePage, IdpConsentPage, IdpErrorPage, IdpUsernamePage
 
 Ctx = ScenarioContext[LiveStack]
 
@@ -43,10 +44,11 @@ def _rp_settings_contact(stack: LiveStack, name: str) -> str:
 
 
 def _hold_callback(page: Page, stack: LiveStack) -> list[str]:
-    """Let the provider answer the sign-in form but hold its redirect to the relying party's
+    """Let the provider answer its sign-in forms but hold its redirect to the relying party's
     callback: record the callback URL and show an empty page, so the response is not used.
 
-    (Playwright does not route the requests of a redirect chain, so the form post is routed.)"""
+    (Playwright does not route the requests of a redirect chain, so the provider's form posts
+    are routed: the last one, "Stay signed in?", is answered with the redirect.)"""
     caught: list[str] = []
 
     def hold(route: Route) -> None:
@@ -61,7 +63,7 @@ def _hold_callback(page: Page, stack: LiveStack) -> list[str]:
         caught.append(location)
         route.fulfill(status=200, content_type="text/html", body="<title>held</title>")
 
-    page.route(stack.idp_url(f"/{stack.tenant_id}/login"), hold)
+    page.route(stack.idp_url("/**"), hold)
     return caught
 
 
@@ -154,29 +156,34 @@ def user_not_assigned(ctx: Ctx) -> None:
 
 @scenario(
     id="failure.disabled-user",
-    title="A disabled account is refused on the provider's sign-in page",
-    proves="Carol, whose account is disabled, is refused on the provider's sign-in page with "
-    "AADSTS50057 and is never sent back to the RP",
+    title="A disabled account is refused at the provider",
+    proves="Carol, whose account is disabled, enters her password and gets the provider's "
+    "error page with AADSTS50057 (the message in #service_exception_message), never the RP",
 )
 def disabled_user(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     log = NavigationLog(page)
     with ctx.step("carol signs in at the provider"):
         _start_and_sign_in(ctx, "carol")
-    with ctx.step("the sign-in page refuses her with AADSTS50057"):
-        sign_in = IdpSignInPage(page)
-        expect(sign_in.error).to_contain_text("disabled")
-        expect(sign_in.error).to_contain_text("AADSTS50057")
-        expect(sign_in.heading).to_be_visible()
+    with ctx.step("the provider's error page refuses her with AADSTS50057"):
+        _expect_disabled(page)
         assert _callbacks(log, stack) == [], log.documents
+
+
+def _expect_disabled(page: Page) -> None:
+    error = IdpErrorPage(page)
+    expect(error.heading).to_be_visible()
+    expect(error.message).to_contain_text("AADSTS50057")
+    expect(error.message).to_contain_text("disabled")
+    expect(error.code).to_have_text("50057")
 
 
 @scenario(
     id="failure.disabled-after-sign-in",
     title="A user disabled after signing in cannot sign in again",
     proves="After an administrator disables Alice (Graph accountEnabled=false) her provider "
-    "session is gone: the next sign-in URL shows the provider's sign-in page, which refuses her "
-    "password with AADSTS50057 and never returns to the RP",
+    "session is gone: the next sign-in URL asks for her username and password, which end on "
+    "the provider's error page with AADSTS50057, never back at the RP",
 )
 def disabled_after_sign_in(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
@@ -188,27 +195,31 @@ def disabled_after_sign_in(ctx: Ctx) -> None:
     log = NavigationLog(page)
     with ctx.step("her next sign-in: the provider asks for her password and refuses it"):
         page.goto(stack.sign_in_url("portal"))
+        expect(IdpUsernamePage(page).heading).to_be_visible()
         sign_in_at_idp(page, alice)
-        sign_in = IdpSignInPage(page)
-        expect(sign_in.error).to_contain_text("AADSTS50057")
-        expect(sign_in.heading).to_be_visible()
+        _expect_disabled(page)
     with ctx.step("the browser never returned to the RP"):
         assert _callbacks(log, stack) == [], log.documents
 
 
 @scenario(
     id="failure.user-cancels",
-    title="Cancelling on the provider's sign-in page ends on the failure page",
-    proves="Cancel on the sign-in page returns access_denied (AADSTS65004) to the RP, which "
+    title="Cancelling consent at the provider ends on the failure page",
+    proves="For an app the user has not consented to, the provider asks 'Permissions "
+    "requested' after the password; Cancel returns access_denied (AADSTS65004) to the RP, which "
     "shows its failure page with a cancelled message, the contact and a logged reference",
 )
 def user_cancels(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
-    with ctx.step("follow the sign-in URL and press Cancel"):
+    with ctx.step("an administrator removes the app's consent (Graph oauth2PermissionGrants)"):
+        assert stack.revoke_consent(), "the app had no consent grant to remove"
+    with ctx.step("follow the sign-in URL and sign in: the provider asks for consent"):
         page.goto(stack.sign_in_url("widget"))
-        sign_in = IdpSignInPage(page)
-        expect(sign_in.heading).to_be_visible()
-        sign_in.cancel()
+        sign_in_at_idp(page, stack.people["alice"], EntraDriver(accept_consent=False))
+        consent = IdpConsentPage(page)
+        expect(consent.heading).to_be_visible()
+    with ctx.step("press Cancel"):
+        consent.cancel.click()
     with ctx.step("the failure page says the sign-in was cancelled"):
         reference = expect_failure(page, stack, idp_code="AADSTS65004", logged_code="idp_error")
         expect(FailurePage(page).message).to_contain_text("cancelled")
@@ -268,10 +279,9 @@ def idp_slow(ctx: Ctx) -> None:
     try:
         with ctx.step("sign in: the failure page says the provider took too long"):
             page.goto(stack.sign_in_url("widget"))
-            sign_in = IdpSignInPage(page)
-            expect(sign_in.heading).to_be_visible()
+            expect(IdpUsernamePage(page).heading).to_be_visible()
             started = time.monotonic()
-            sign_in.sign_in_as(stack.people["alice"].upn, stack.people["alice"].password)
+            sign_in_at_idp(page, stack.people["alice"])
             expect(FailurePage(page).heading).to_be_visible()
             waited = time.monotonic() - started
             expect_failure(page, stack, logged_code="idp_timeout")

@@ -17,7 +17,7 @@ from scenarios.flows import (
     sign_in_at_idp,
 )
 from scenarios.live import LiveStack
-from scenarios.pages import IdpSignInPage, RpAppPage
+from scenarios.pages import IdpUsernamePage, RpAppPage
 
 Ctx = ScenarioContext[LiveStack]
 
@@ -43,10 +43,10 @@ def partner_launch(ctx: Ctx) -> None:
         assert found[0]["account_id"] == stack.tenant_id, found[0]
         assert found[0]["authorization_url"].startswith(stack.authority), found[0]
     log = NavigationLog(page)
-    with ctx.step("first launch: the IdP sign-in page once, then home signed in"):
+    with ctx.step("first launch: the IdP sign-in once, then home signed in"):
         launch_and_sign_in(page, stack, installation_id, alice)
-        shown = log.pages_shown_from(stack.idp.base_url)
-        assert len(shown) == 1, f"expected one provider page, saw {shown}"
+        opened = log.pages_opened_from(stack.idp.base_url)
+        assert len(opened) == 1, f"expected one provider sign-in, saw {opened}"
         rp_pages = log.pages_shown_from(stack.rp.base_url)
         assert len(rp_pages) == 1, f"expected no RP page before the IdP, saw {rp_pages}"
     with ctx.step("/api/me names the platform user the IdP authenticated"):
@@ -85,7 +85,7 @@ def hint_is_not_identity(ctx: Ctx) -> None:
     bob_oid = oid_of(stack, bob)
     with ctx.step("launch with bob's user id: the IdP asks for a sign-in"):
         page.goto(stack.launch_url(installation_id, bob_oid))
-        idp_page = IdpSignInPage(page)
+        idp_page = IdpUsernamePage(page)
         expect(idp_page.heading).to_be_visible()
         authorize = [u for u, _ in log.documents if "/oauth2/v2.0/authorize" in u]
         assert authorize, f"the launch did not go to the provider: {log.documents}"

@@ -21,7 +21,7 @@ from scenarios.flows import (
     sign_in_at_idp,
 )
 from scenarios.live import LiveStack
-from scenarios.pages import IdpSignedOutPage, IdpSignInPage, RpAppPage, RpSignedOutPage
+from scenarios.pages import IdpSignedOutPage, IdpUsernamePage, RpAppPage, RpSignedOutPage
 
 Ctx = ScenarioContext[LiveStack]
 
@@ -104,7 +104,7 @@ def backchannel(ctx: Ctx) -> None:
     with ctx.step("the RP session has ended: the app asks the IdP to sign in again"):
         expect_signed_out(page, stack)
         page.goto(stack.rp_url("/widget"))
-        expect(IdpSignInPage(page).heading).to_be_visible()
+        expect(IdpUsernamePage(page).heading).to_be_visible()
 
 
 @scenario(
@@ -138,7 +138,7 @@ def frontchannel(ctx: Ctx) -> None:
     with ctx.step("the RP session has ended: the app asks the IdP to sign in again"):
         expect_signed_out(page, stack)
         page.goto(stack.rp_url("/portal"))
-        expect(IdpSignInPage(page).heading).to_be_visible()
+        expect(IdpUsernamePage(page).heading).to_be_visible()
 
 
 @scenario(

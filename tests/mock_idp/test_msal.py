@@ -67,9 +67,11 @@ def _browser_sign_in(idp: MockIdp, auth_uri: str, upn: str = ALICE) -> dict[str,
                       follow_redirects=False, timeout=10) as browser:
         page = browser.get(auth_uri)
         assert page.status_code == 200, page.text[:300]
-        response = browser.post(urljoin(auth_uri, login_action(page.text)), data={
-            "ctx": ctx_of(page.text), "login": upn, "passwd": password(upn),
-            "action": "signin"})
+        for form in ({"loginfmt": upn}, {"loginfmt": upn, "passwd": password(upn)},
+                     {"answer": "No"}):
+            response = browser.post(urljoin(auth_uri, login_action(page.text)),
+                                    data={"ctx": ctx_of(page.text), **form})
+            page = response
         assert response.status_code == 302, response.text[:300]
         location = response.headers["location"]
         assert location.startswith(REDIRECT)
