@@ -52,7 +52,7 @@ $(STAMP): pyproject.toml
 	    || { echo "venv: '$(PYTHON) -m venv' failed; install python3-venv (Debian/Ubuntu)"; exit 1; }; \
 	  fi; \
 	fi
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,examples]'
 	@touch $@
 
 browser: venv

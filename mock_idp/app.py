@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
@@ -13,7 +13,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from . import faults, notifications, platform
 from .config import IdpConfig
 from .date_header import ClockDateHeader
 from .endpoints import (
@@ -30,6 +29,8 @@ from .endpoints import (
 )
 from .endpoints import faults as fault_routes
 from .endpoints import platform as platform_routes
+from .faults import quiet_injected_drops
+from .platform.middleware import RunDueEvents
 from .request_log import RequestLogMiddleware
 from .state import IdpState
 
@@ -55,16 +56,19 @@ def create_app(config: IdpConfig | None = None, *,
     events); tests pass one routed in-process with ``httpx.ASGITransport``.
     """
     cfg = config or IdpConfig.default()
-    state = IdpState.create(cfg)
+    state = IdpState.create(cfg, http_client=http_client)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
-        closer = state.extensions.get("aclose")
-        if closer is not None:
-            await closer()
+        await state.aclose()
 
-    middleware = [Middleware(ClockDateHeader, clock=cfg.clock), Middleware(RequestLogMiddleware)]
+    # Due platform-event retries go out before each request, on the provider's clock.
+    middleware = [
+        Middleware(RunDueEvents, platform=state.platform),
+        Middleware(ClockDateHeader, clock=cfg.clock),
+        Middleware(RequestLogMiddleware),
+    ]
     # The protocol endpoints come first: the router tries routes in order, and a login flow
     # should not be matched against every management and test-control route before its own.
     routes: list[BaseRoute] = [
@@ -88,19 +92,5 @@ def create_app(config: IdpConfig | None = None, *,
     )
     app.state.idp = state
     app.state.serves_date_header = True
-    faults.install(app, state)
-    notifications.install(app, state, http_client=http_client)
-    platform.install(app, state, http_client=http_client)
-    state.extensions["on_reset"] = _reset_extensions(state)
+    quiet_injected_drops()
     return app
-
-
-def _reset_extensions(state: IdpState) -> Callable[[], None]:
-    """What ``POST /_mock/reset`` clears beyond the store: faults, notifications, platform."""
-
-    def reset() -> None:
-        state.extensions["faults"].clear()
-        state.extensions["notifier"].clear()
-        state.extensions["platform"].reset()
-
-    return reset

@@ -19,13 +19,14 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import httpx
-from starlette.requests import Request
 
-from .clock import epoch
-from .outgoing import new_client
+from .clock import Clock, epoch
+from .faults import FaultRegistry
+from .keys import KeyRing
+from .platform import PlatformState
 from .protocol import claims as claimset
-from .state import IdpState
-from .store import Application, Session, Tenant
+from .store import Application, Session, Store, Tenant
+from .tokens import sign
 
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 LOGOUT_TOKEN_LIFETIME = 120
@@ -85,9 +86,17 @@ def logout_token_claims(*, issuer: str, client_id: str, sub: str | None, sid: st
 class Notifier:
     """Sends and records logout notifications for one provider."""
 
-    def __init__(self, state: IdpState, http_client: httpx.AsyncClient) -> None:
-        self._state = state
+    def __init__(self, *, clock: Clock, store: Store, keys: KeyRing, faults: FaultRegistry,
+                 platform: PlatformState, http_client: httpx.AsyncClient,
+                 timeout: float) -> None:
+        self._clock = clock
+        self._store = store
+        self._keys = keys
+        self._faults = faults
+        self._platform = platform
         self._http = http_client
+        self._timeout = timeout
+        """Seconds an app gets to answer a back-channel logout."""
         self._log: list[Notification] = []
         self._lock = threading.Lock()
 
@@ -108,7 +117,7 @@ class Notifier:
         with self._lock:
             for note in self._log:
                 if note.id == note_id and note.kind == "frontchannel":
-                    note.loaded_at = self._state.clock.now()
+                    note.loaded_at = self._clock.now()
                     return True
         return False
 
@@ -116,7 +125,7 @@ class Notifier:
                         ) -> Iterator[tuple[Session, Tenant, Application]]:
         """Every (session, tenant, app) the sessions signed into, apps still registered."""
         for session in sessions:
-            tenant = self._state.store.tenants.get(session.tenant_id)
+            tenant = self._store.tenants.get(session.tenant_id)
             if tenant is None:
                 continue
             for client_id in session.apps:
@@ -139,14 +148,11 @@ class Notifier:
                     app_name=app.name, url=url,
                     payload={"sid": session.id, **({"iss": iss}
                                                    if app.frontchannel_logout_iss else {})},
-                    time=self._state.clock.now())))
+                    time=self._clock.now())))
         return notes
 
-    async def backchannel(self, request: Request | None, base: str, sessions: list[Session],
-                          trigger: str) -> list[Notification]:
-        from .endpoints.faults_hook import token_fault
-        from .tokens import sign
-
+    async def backchannel(self, base: str, sessions: list[Session], trigger: str
+                          ) -> list[Notification]:
         notes = []
         for session, tenant, app in self._signed_in_apps(sessions):
             client_id = app.client_id
@@ -154,12 +160,10 @@ class Notifier:
                 claims = logout_token_claims(
                     issuer=claimset.issuer(base, tenant.id, "2.0"), client_id=client_id,
                     sub=claimset.pairwise_sub(session.user_id, client_id), sid=session.id,
-                    now=self._state.clock.now())
-                tamper = None
-                if request is not None:
-                    tamper = token_fault(request, "logout_token", tenant=tenant.id,
-                                         app=client_id, user=session.user_id)
-                token = sign(self._state, claims, version="2.0", tamper=tamper,
+                    now=self._clock.now())
+                tamper = self._faults.logout_token_tamper(
+                    {"tenant": tenant.id, "app": client_id, "user": session.user_id})
+                token = sign(self._keys, claims, version="2.0", tamper=tamper,
                              typ="logout+jwt")
                 notes.append(await self._post(app.backchannel_logout_uri, token, client_id,
                                               app.name, claims, trigger))
@@ -170,12 +174,12 @@ class Notifier:
         note = Notification(kind="backchannel", trigger=trigger, client_id=client_id,
                             app_name=app_name, url=url,
                             payload={"logout_token": token, "claims": claims},
-                            time=self._state.clock.now())
+                            time=self._clock.now())
         started = time.perf_counter()
         try:
             response = await self._http.post(
                 url, data={"logout_token": token},
-                timeout=self._state.config.logout_timeout.total_seconds())
+                timeout=self._timeout)
             note.status = response.status_code
             note.headers = dict(response.headers)
         except httpx.TimeoutException:
@@ -187,19 +191,16 @@ class Notifier:
 
     async def platform(self, base: str, sessions: list[Session], trigger: str
                        ) -> list[Notification]:
-        platform = self._state.extensions.get("platform")
-        if platform is None:
-            return []
         notes = []
         seen: set[tuple[str, str]] = set()
         for session in sessions:
             key = (session.tenant_id, session.user_id)
-            tenant = self._state.store.tenants.get(session.tenant_id)
+            tenant = self._store.tenants.get(session.tenant_id)
             user = tenant.users.get(session.user_id) if tenant else None
             if key in seen or user is None:
                 continue
             seen.add(key)
-            results = await platform.notify_user_logout(
+            results = await self._platform.notify_user_logout(
                 tenant_id=session.tenant_id, user_id=user.id, user_email=user.email or user.upn,
                 base_url=base)
             for result in results:
@@ -213,43 +214,10 @@ class Notifier:
                     duration_ms=round(delivery.duration_ms, 2), time=delivery.at)))
         return notes
 
-    async def sessions_ended(self, request: Request | None, base: str,
-                             sessions: list[Session], trigger: str) -> list[Notification]:
-        """Back-channel and platform notifications for sessions ended without a browser."""
-        notes = await self.backchannel(request, base, sessions, trigger)
+    async def sessions_ended(self, base: str, sessions: list[Session], trigger: str
+                             ) -> list[Notification]:
+        """Back-channel and platform notifications for sessions that ended."""
+        notes = await self.backchannel(base, sessions, trigger)
         notes += await self.platform(base, sessions, trigger)
         return notes
 
-
-def _graph_trigger(request: Request) -> str:
-    """Why the management API ended sessions: revocation, a disabled or a deleted user."""
-    if request.url.path.endswith("/revokeSignInSessions"):
-        return "revokeSignInSessions"
-    if request.method == "DELETE":
-        return "userDeleted"
-    return "accountDisabled"
-
-
-def install(app: Any, state: IdpState, *, http_client: httpx.AsyncClient | None = None) -> None:
-    client = http_client or new_client()
-    notifier = Notifier(state, client)
-    state.extensions["notifier"] = notifier
-
-    async def on_sessions_ended(request: Request, sessions: list[Session]) -> None:
-        from .endpoints.common import base_url
-
-        await notifier.sessions_ended(request, base_url(request), sessions,
-                                      _graph_trigger(request))
-
-    state.extensions["on_sessions_ended"] = on_sessions_ended
-    if http_client is None:
-        previous = state.extensions.get("aclose")
-
-        async def aclose() -> None:
-            try:
-                if previous is not None:
-                    await previous()
-            finally:
-                await client.aclose()
-
-        state.extensions["aclose"] = aclose

@@ -1,35 +1,82 @@
-"""The per-app state object every handler reads from ``request.app.state.idp``."""
+"""The provider and its parts; every handler reads them from ``request.app.state.idp``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from .clock import Clock
+import httpx
+
+from .clock import Clock, MockClock
 from .config import IdpConfig
+from .faults import FaultRegistry
 from .keys import KeyRing
+from .notifications import Notifier
+from .outgoing import new_client
+from .platform import PlatformConfig, PlatformState
+from .platform.directory import StoreDirectory
 from .store import Store
 
 
-@dataclass
+@dataclass(eq=False)
 class IdpState:
+    """One mock provider, made of these parts (built by :meth:`create`)."""
+
     config: IdpConfig
+    """The frozen configuration it started from; :meth:`reset` goes back to it."""
     clock: Clock
+    """The single source of time for every expiry."""
     store: Store
+    """The directory (tenants, apps, users) and the protocol records (sessions, codes, tokens)."""
     keys: KeyRing
-    extensions: dict[str, Any] = field(default_factory=dict)
-    """Room for the optional subsystems (faults, notifications, platform events)."""
+    """The token-signing keys published in the JWKS."""
+    faults: FaultRegistry
+    """Faults armed through ``/_mock/faults``."""
+    platform: PlatformState
+    """Partner-app installations, their credentials and signed platform events."""
+    notifier: Notifier
+    """Logout notifications: front-channel, back-channel and platform ``user.logout``."""
+    outgoing: httpx.AsyncClient
+    """The HTTP client of the provider's own calls (back-channel logout, platform events)."""
+    owns_outgoing: bool = False
+    """Whether :meth:`aclose` closes ``outgoing`` (made here rather than injected)."""
 
     @classmethod
-    def create(cls, config: IdpConfig) -> IdpState:
+    def create(cls, config: IdpConfig, *,
+               http_client: httpx.AsyncClient | None = None) -> IdpState:
+        """Every part, wired to the others; without ``http_client`` one is made (and closed
+        by :meth:`aclose`)."""
         clock = config.clock
-        return cls(
-            config=config,
-            clock=clock,
-            store=Store.from_config(config, clock.now()),
-            keys=KeyRing(clock=clock, retain_for=config.key_retention),
+        outgoing = http_client or new_client()
+        store = Store.from_config(config, clock.now())
+        keys = KeyRing(clock=clock, retain_for=config.key_retention)
+        faults = FaultRegistry(clock, keys)
+        platform = PlatformState(
+            clock=clock, http_client=outgoing, directory=StoreDirectory(store),
+            config=PlatformConfig(base_url=config.public_url,
+                                  delivery_timeout=config.event_timeout.total_seconds(),
+                                  key_retention=config.key_retention),
         )
+        notifier = Notifier(clock=clock, store=store, keys=keys, faults=faults,
+                            platform=platform, http_client=outgoing,
+                            timeout=config.logout_timeout.total_seconds())
+        return cls(config=config, clock=clock, store=store, keys=keys, faults=faults,
+                   platform=platform, notifier=notifier, outgoing=outgoing,
+                   owns_outgoing=http_client is None)
 
-    def reset(self) -> None:
-        """Back to the configured directory, with no sessions, codes or tokens."""
-        self.store = Store.from_config(self.config, self.clock.now())
+    def reset(self, *, clock: bool = False, keys: bool = False) -> None:
+        """Back to the configured directory, with no sessions, codes, tokens, faults,
+        notifications, installations or events; also the clock and the signing keys when
+        asked. The clock goes first, so the rebuilt directory is dated by the reset clock."""
+        if clock and isinstance(self.clock, MockClock):
+            self.clock.reset()
+        if keys:
+            self.keys.reset()
+        self.store.reset(self.config, self.clock.now())
+        self.faults.clear()
+        self.notifier.clear()
+        self.platform.reset()
+
+    async def aclose(self) -> None:
+        """Release what the provider holds open (its own outgoing HTTP client)."""
+        if self.owns_outgoing:
+            await self.outgoing.aclose()

@@ -12,7 +12,7 @@ import hashlib
 import secrets
 import uuid
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -341,6 +341,13 @@ class Store:
         for tenant in config.tenants:
             store.add_tenant(tenant, now)
         return store
+
+    def reset(self, config: IdpConfig, now: datetime) -> None:
+        """Back to the configured directory with no protocol records, in place: the parts
+        that hold this store keep holding it."""
+        fresh = Store.from_config(config, now)
+        for item in fields(self):
+            setattr(self, item.name, getattr(fresh, item.name))
 
     def add_tenant(self, cfg: TenantConfig, now: datetime) -> Tenant:
         tenant = Tenant(id=cfg.id.lower(), domain=cfg.domain.lower(), name=cfg.name,

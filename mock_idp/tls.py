@@ -156,7 +156,9 @@ def _server_is_valid(files: TlsFiles, ca: x509.Certificate, names: list[str | Ip
     if not isinstance(key, ec.EllipticCurvePrivateKey) or not _same_key(key, cert):
         return False
     covered: set[str | IpAddress] = {
-        *san.get_values_for_type(x509.DNSName), *san.get_values_for_type(x509.IPAddress),
+        *san.get_values_for_type(x509.DNSName),
+        *(a for a in san.get_values_for_type(x509.IPAddress)
+          if isinstance(a, ipaddress.IPv4Address | ipaddress.IPv6Address)),
     }
     return _fresh(cert, now) and all(name in covered for name in names)
 

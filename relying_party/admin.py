@@ -35,7 +35,7 @@ from .web import (
 
 
 def connection_health(rp: AppState, connection: Connection) -> Health:
-    errors = rp.db.list_errors(source_kind="connection", source_id=connection.id, limit=5)
+    errors = rp.db.errors.all(source_kind="connection", source_id=connection.id, limit=5)
     return health(
         connection,
         today=rp.settings.clock.now().date(),
@@ -63,7 +63,7 @@ def new_connection(rp: AppState, data: ConnectionInput) -> Connection:
         updated_at=now,
         last_login_at=None,
     )
-    rp.db.insert_connection(connection)
+    rp.db.connections.insert(connection)
     return connection
 
 
@@ -104,14 +104,14 @@ def edit_connection(
         enabled=data.enabled,
         updated_at=rp.settings.clock.now(),
     )
-    rp.db.update_connection(updated)
+    rp.db.connections.update(updated)
     after_change(rp, connection, updated)
     return updated
 
 
 def set_enabled(rp: AppState, connection: Connection, enabled: bool) -> Connection:
     updated = replace(connection, enabled=enabled, updated_at=rp.settings.clock.now())
-    rp.db.update_connection(updated)
+    rp.db.connections.update(updated)
     after_change(rp, connection, updated)
     return updated
 
@@ -126,7 +126,7 @@ def after_change(rp: AppState, before: Connection, after: Connection) -> None:
     rp.providers.forget(discovery_url_for(before))
     rp.providers.forget(discovery_url_for(after))
     if not after.enabled:
-        rp.db.end_source_sessions("connection", after.id)
+        rp.db.sessions.end_for_source("connection", after.id)
 
 
 def _page(
@@ -146,7 +146,7 @@ def _page(
             "sign_in_urls": sign_in_urls(rp.settings.base_url, c.id),
             "discovery_url": discovery_url_for(c),
         }
-        for c in rp.db.list_connections()
+        for c in rp.db.connections.all()
     ]
     defaults = {"client_auth_method": "post"}
     response = templates.TemplateResponse(
@@ -154,8 +154,8 @@ def _page(
         "admin.html",
         {
             "connections": connections,
-            "installations": rp.db.list_installations(),
-            "errors_log": rp.db.list_errors(limit=50),
+            "installations": rp.db.installations.all(),
+            "errors_log": rp.db.errors.all(limit=50),
             "apps": APPS,
             "csrf_token": token,
             "values": {**defaults, **(values or {})},
@@ -200,7 +200,7 @@ async def _form(request: Request) -> dict[str, str] | None:
 
 
 def _connection_or_404(request: Request) -> Connection | None:
-    return state_of(request).db.get_connection(request.path_params["connection_id"])
+    return state_of(request).db.connections.get(request.path_params["connection_id"])
 
 
 def _not_found(request: Request) -> Response:
@@ -289,7 +289,7 @@ async def connection_action(request: Request) -> Response:
 
 
 async def error_page(request: Request) -> Response:
-    record = state_of(request).db.get_error(request.path_params["ref"])
+    record = state_of(request).db.errors.get(request.path_params["ref"])
     if record is None:
         return templates.TemplateResponse(
             request,

@@ -117,7 +117,7 @@ def _invalid(exc: ValidationError) -> JSONResponse:
 async def list_or_create(request: Request) -> Response:
     rp = state_of(request)
     if request.method == "GET":
-        return JSONResponse([connection_json(rp, c) for c in rp.db.list_connections()])
+        return JSONResponse([connection_json(rp, c) for c in rp.db.connections.all()])
     body = await _json_body(request)
     if isinstance(body, Response):
         return body
@@ -134,7 +134,7 @@ async def list_or_create(request: Request) -> Response:
 
 
 def _find(request: Request) -> Connection | None:
-    return state_of(request).db.get_connection(request.path_params["connection_id"])
+    return state_of(request).db.connections.get(request.path_params["connection_id"])
 
 
 def _no_connection() -> JSONResponse:
@@ -185,19 +185,19 @@ async def list_errors(request: Request) -> Response:
         return _error(400, "invalid_request", "source_kind must be connection or installation")
     if (kind is None) != (source_id is None):
         return _error(400, "invalid_request", "give both source_kind and source_id, or neither")
-    records = rp.db.list_errors(source_kind=kind, source_id=source_id, limit=200)  # type: ignore[arg-type]
+    records = rp.db.errors.all(source_kind=kind, source_id=source_id, limit=200)  # type: ignore[arg-type]
     return JSONResponse([error_json(e) for e in records])
 
 
 async def one_error(request: Request) -> Response:
-    record = state_of(request).db.get_error(request.path_params["ref"])
+    record = state_of(request).db.errors.get(request.path_params["ref"])
     if record is None:
         return _error(404, "not_found", "no error with this reference")
     return JSONResponse(error_json(record))
 
 
 async def list_installations(request: Request) -> Response:
-    return JSONResponse([installation_json(i) for i in state_of(request).db.list_installations()])
+    return JSONResponse([installation_json(i) for i in state_of(request).db.installations.all()])
 
 
 routes = [

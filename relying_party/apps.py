@@ -58,7 +58,7 @@ async def app_page(request: Request) -> Response:
     named = request.query_params.get("connection")
     if named:
         return await begin_login(request, connection_client(rp, named), return_to=return_to)
-    connections = rp.db.list_connections()
+    connections = rp.db.connections.all()
     enabled = [c for c in connections if c.enabled]
     if len(enabled) == 1:
         return await begin_login(request, connection_client(rp, enabled[0].id), return_to=return_to)

@@ -62,7 +62,7 @@ def _no_source(rp: AppState) -> FailureSource:
 def client_for_transaction(rp: AppState, tx: LoginTransaction) -> ClientConfig:
     """The client the transaction was started with, if it may still sign people in."""
     if tx.source_kind == "connection":
-        connection = rp.db.get_connection(tx.source_id)
+        connection = rp.db.connections.get(tx.source_id)
         if connection is None:
             raise SignInFailed(UnknownConnection(f"connection {tx.source_id!r} was deleted"))
         if not connection.enabled:
@@ -71,7 +71,7 @@ def client_for_transaction(rp: AppState, tx: LoginTransaction) -> ClientConfig:
                 source_of(connection),
             )
         return client_for_connection(connection)
-    installation = rp.db.get_installation(tx.source_id)
+    installation = rp.db.installations.get(tx.source_id)
     partner = FailureSource(
         kind="installation", id=tx.source_id, support_contact=rp.settings.partner_support_contact
     )
@@ -90,9 +90,9 @@ def take_transaction(
     if not state:
         raise SignInFailed(StateMissing("callback without state"), _no_source(rp))
     now = rp.settings.clock.now()
-    tx = rp.db.consume_login_transaction(state, now)
+    tx = rp.db.logins.consume(state, now)
     if tx is None:
-        known = rp.db.get_login_transaction(state)
+        known = rp.db.logins.get(state)
         source = _no_source(rp)
         if known is not None:
             try:
@@ -195,7 +195,7 @@ async def complete_sign_in(
 
     platform_user_id: str | None = None
     if client.source_kind == "installation":
-        installation = rp.db.get_installation(client.source_id)
+        installation = rp.db.installations.get(client.source_id)
         account_id = installation.account_id if installation else None
         if claims.tid is not None and account_id and claims.tid != account_id:
             raise UnmappedUser(
@@ -210,13 +210,13 @@ async def complete_sign_in(
             )
         platform_user_id = claims.oid
 
-    user = rp.db.find_user_by_identity(claims.iss, claims.sub)
+    user = rp.db.users.find_by_identity(claims.iss, claims.sub)
     if user is None:
         email = _email(claims, userinfo)
         info_name = userinfo.get("name")
         name = claims.name or (info_name if isinstance(info_name, str) else None)
         try:
-            user = rp.db.create_user_with_identity(
+            user = rp.db.users.create_with_identity(
                 issuer=claims.iss,
                 subject=claims.sub,
                 email=email,
@@ -253,7 +253,7 @@ async def callback(request: Request) -> Response:
     settings = rp.settings
     now = settings.clock.now()
     token = new_token()
-    rp.db.create_session(
+    rp.db.sessions.create(
         token,
         Session(
             user_id=signed_in.user.id,

@@ -83,7 +83,7 @@ def record_failure(
         source_id=source.id,
         support_contact=source.support_contact,
     )
-    db.insert_error(record)
+    db.errors.insert(record)
     logger.warning(
         "sign-in failure %s %s (%s %s): %s", record.ref, record.code, source.kind, source.id,
         record.detail,

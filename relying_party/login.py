@@ -20,7 +20,7 @@ from .web import LOGIN_COOKIE, AppState, new_token, set_cookie, state_of
 def connection_client(rp: AppState, connection_id: str) -> ClientConfig:
     """The client of an enabled connection; raises for an unknown or disabled one (the app's
     exception handlers render the failure page)."""
-    connection = rp.db.get_connection(connection_id)
+    connection = rp.db.connections.get(connection_id)
     if connection is None:
         raise UnknownConnection(f"no connection {connection_id!r}")
     if not connection.enabled:
@@ -88,7 +88,7 @@ async def begin_login(
         expires_at=now + settings.login_timeout,
         used_at=None,
     )
-    rp.db.insert_login_transaction(tx)
+    rp.db.logins.insert(tx)
     location = authorization_url(
         client,
         redirect_uri=tx.redirect_uri,

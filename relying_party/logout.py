@@ -35,9 +35,9 @@ def _bad_request(description: str) -> Response:
 
 def _candidate_clients(rp: AppState, audiences: list[str]) -> list[ClientConfig]:
     """Every configured client whose client_id is among the token's audiences."""
-    clients = [client_for_connection(c) for c in rp.db.list_connections()]
+    clients = [client_for_connection(c) for c in rp.db.connections.all()]
     clients += [
-        client_for_installation(i, rp.settings) for i in rp.db.list_installations() if i.active
+        client_for_installation(i, rp.settings) for i in rp.db.installations.all() if i.active
     ]
     return [c for c in clients if c.client_id in audiences]
 
@@ -85,14 +85,14 @@ async def backchannel_logout(request: Request) -> Response:
         logger.warning("back-channel logout refused: %s", exc)
         return _bad_request(exc.reason)
     now = rp.settings.clock.now()
-    if not rp.db.remember_logout_jti(logout.iss, logout.jti, logout.remember_until, now):
+    if not rp.db.events.remember_logout_jti(logout.iss, logout.jti, logout.remember_until, now):
         logger.warning("back-channel logout replay: %s %s", logout.iss, logout.jti)
         return _bad_request("jti_replayed")
     if logout.sid is not None:
-        ended = rp.db.end_sessions_by_sid(logout.sid, logout.iss)
+        ended = rp.db.sessions.end_by_sid(logout.sid, logout.iss)
     else:
         assert logout.sub is not None
-        ended = rp.db.end_sessions_by_subject(logout.iss, logout.sub)
+        ended = rp.db.sessions.end_by_subject(logout.iss, logout.sub)
     logger.info("back-channel logout ended %d session(s)", ended)
     return Response(status_code=200, headers=NO_STORE)
 
@@ -101,7 +101,7 @@ def _end_browser_session(request: Request, response: Response) -> Session | None
     rp = state_of(request)
     token = request.cookies.get(SESSION_COOKIE)
     clear_cookie(response, rp.settings, SESSION_COOKIE)
-    return rp.db.delete_session(token) if token else None
+    return rp.db.sessions.delete(token) if token else None
 
 
 async def frontchannel_logout(request: Request) -> Response:
@@ -111,7 +111,7 @@ async def frontchannel_logout(request: Request) -> Response:
     sid = request.query_params.get("sid")
     iss = request.query_params.get("iss")
     if sid:
-        rp.db.end_sessions_by_sid(sid, iss or None)
+        rp.db.sessions.end_by_sid(sid, iss or None)
     response = templates.TemplateResponse(request, "frontchannel_logout.html", {})
     response.headers.update(NO_STORE)
     _end_browser_session(request, response)
@@ -120,9 +120,9 @@ async def frontchannel_logout(request: Request) -> Response:
 
 def _client_for_session(rp: AppState, session: Session) -> ClientConfig | None:
     if session.source_kind == "connection":
-        connection = rp.db.get_connection(session.source_id)
+        connection = rp.db.connections.get(session.source_id)
         return client_for_connection(connection) if connection else None
-    installation = rp.db.get_installation(session.source_id)
+    installation = rp.db.installations.get(session.source_id)
     if installation is None or not installation.active:
         return None
     return client_for_installation(installation, rp.settings)
@@ -169,7 +169,7 @@ async def rp_logout(request: Request) -> Response:
                 state=state,
             )
             if location is not None:
-                rp.db.insert_logout_request(state, now, now + rp.settings.login_timeout)
+                rp.db.logouts.insert(state, now, now + rp.settings.login_timeout)
     if location is not None:
         response.headers["location"] = location
     response.headers.update(NO_STORE)
@@ -179,7 +179,7 @@ async def rp_logout(request: Request) -> Response:
 async def signed_out(request: Request) -> Response:
     rp = state_of(request)
     state = request.query_params.get("state")
-    confirmed = bool(state) and rp.db.consume_logout_request(state or "", rp.settings.clock.now())
+    confirmed = bool(state) and rp.db.logouts.consume(state or "", rp.settings.clock.now())
     response = templates.TemplateResponse(request, "signed_out.html", {"confirmed": confirmed})
     response.headers.update(NO_STORE)
     return response

@@ -75,8 +75,8 @@ def _installed(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any]) 
         raise EventMalformed("_links must be an object")
     installation_id = _str_field(data, "installation_id")
     now = rp.settings.clock.now()
-    existing = rp.db.get_installation(installation_id)
-    rp.db.upsert_installation(
+    existing = rp.db.installations.get(installation_id)
+    rp.db.installations.upsert(
         Installation(
             installation_id=installation_id,
             account_id=_str_field(data, "account_id"),
@@ -99,7 +99,7 @@ def _installed(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any]) 
 
 def _rotated(rp: AppState, data: Mapping[str, Any]) -> str | Response:
     installation_id = _str_field(data, "installation_id")
-    if not rp.db.rotate_installation_secret(
+    if not rp.db.installations.rotate_secret(
         installation_id,
         _str_field(data, "client_id"),
         _str_field(data, "client_secret"),
@@ -115,7 +115,7 @@ def _uninstalled(rp: AppState, data: Mapping[str, Any]) -> str:
 
 
 def _user_logout(rp: AppState, data: Mapping[str, Any]) -> str:
-    ended = rp.db.end_sessions_by_platform_user(
+    ended = rp.db.sessions.end_by_platform_user(
         _str_field(data, "installation_id"), _str_field(data, "user_id")
     )
     return f"logged_out:{ended}"
@@ -156,7 +156,7 @@ async def receive_event(request: Request) -> Response:
             max_age=settings.event_max_age,
             max_skew=settings.event_max_future,
         )
-        if rp.db.event_processed(event_id):
+        if rp.db.events.processed(event_id):
             return _reply(200, status="duplicate", id=event_id)
         data = event.get("data")
         if not isinstance(data, dict):
@@ -183,7 +183,7 @@ async def receive_event(request: Request) -> Response:
     except (EventStale, EventMalformed) as exc:
         logger.warning("event refused: %s", exc)
         return _reply(400, exc.code, f"{exc.message} ({exc.detail})")
-    rp.db.mark_event_processed(event_id, event_type, settings.clock.now())
+    rp.db.events.mark_processed(event_id, event_type, settings.clock.now())
     logger.info("event %s %s: %s", event_id, event_type, outcome)
     return _reply(200, status="processed", id=event_id, outcome=outcome)
 
@@ -204,7 +204,7 @@ async def launch(request: Request) -> Response:
     )
     if not installation_id:
         raise SignInFailed(UnknownInstallation("launch without installation_id"), source)
-    installation = rp.db.get_installation(installation_id)
+    installation = rp.db.installations.get(installation_id)
     if installation is None:
         raise SignInFailed(UnknownInstallation(f"installation {installation_id!r}"), source)
     if not installation.active:

@@ -77,10 +77,10 @@ def current_session(request: Request) -> tuple[str, Session, User] | None:
     if not token:
         return None
     rp = state_of(request)
-    session = rp.db.get_session(token, rp.settings.clock.now())
+    session = rp.db.sessions.get(token, rp.settings.clock.now())
     if session is None:
         return None
-    user = rp.db.get_user(session.user_id)
+    user = rp.db.users.get(session.user_id)
     if user is None:
         return None
     return token, session, user

@@ -232,7 +232,7 @@ class _Driver:
             IdpUsernamePage(page).heading.wait_for(state="visible")
             EntraDriver(timeout_ms=self.options.timeout_ms).sign_in(
                 page, self.options.upn, self.options.password)
-        except (Error, TimeoutError) as exc:
+        except Error as exc:
             return _squash(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         with contextlib.suppress(Error):
             page.wait_for_url(lambda url: urlsplit(url).netloc == self.rp_host,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from mock_idp.signin import ids
 
@@ -235,7 +236,7 @@ def _click_and_wait(page: Page, target: Locator, step_selector: str, timeout_ms:
             return
         page.wait_for_timeout(50)
         waited += 50
-    raise TimeoutError(f"the provider did not move on within {timeout_ms:g} ms (at {page.url})")
+    raise PlaywrightTimeoutError(f"the provider did not move on within {timeout_ms:g} ms (at {page.url})")
 
 
 def _entra_step(page: Page, host: str, timeout_ms: float) -> str:
@@ -255,7 +256,7 @@ def _entra_step(page: Page, host: str, timeout_ms: float) -> str:
             pass  # the page navigated while being looked at; look again
         page.wait_for_timeout(100)
         waited += 100
-    raise TimeoutError(f"no Entra sign-in page, error or redirect within {timeout_ms:g} ms "
+    raise PlaywrightTimeoutError(f"no Entra sign-in page, error or redirect within {timeout_ms:g} ms "
                        f"(at {page.url})")
 
 

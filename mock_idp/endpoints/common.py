@@ -11,10 +11,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from ..errors import EntraError, ErrorContext, error_body
-from ..state import IdpState
 
 if TYPE_CHECKING:
     from jinja2 import Environment, Template
+
+    from ..state import IdpState
 
 
 class _Templates:

@@ -7,7 +7,6 @@ Tests, scripts and CI in any language arrange the provider over HTTP here. Every
 
 from __future__ import annotations
 
-import inspect
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -226,16 +225,10 @@ async def reset(request: Request) -> Response:
     body = await read_object(request, optional=True)
     check_known(body, {"clock", "keys"})
     state = idp(request)
-    if get_bool(body, "clock"):
-        _mock_clock(state).reset()
-    if get_bool(body, "keys"):
-        state.keys.reset()
-    state.reset()
-    hook = state.extensions.get("on_reset")
-    if hook is not None:
-        result = hook()
-        if inspect.isawaitable(result):
-            await result
+    clock = bool(get_bool(body, "clock"))
+    if clock:
+        _mock_clock(state)
+    state.reset(clock=clock, keys=bool(get_bool(body, "keys")))
     return JSONResponse({"reset": True, **_clock_json(state)})
 
 

@@ -13,8 +13,7 @@ from .common import idp, plain_error
 
 
 def _registry(request: Request) -> FaultRegistry:
-    registry: FaultRegistry = idp(request).extensions["faults"]
-    return registry
+    return idp(request).faults
 
 
 async def arm(request: Request) -> Response:
@@ -26,7 +25,8 @@ async def arm(request: Request) -> Response:
     except (ValueError, UnicodeDecodeError):
         return plain_error(400, "the body is not valid JSON", field="body")
     try:
-        fault = parse_fault(body, idp(request))
+        state = idp(request)
+        fault = parse_fault(body, state.store, state.clock.now())
     except FaultSpecError as err:
         return plain_error(400, str(err), field=err.field)
     _registry(request).arm(fault)

@@ -1,12 +1,12 @@
 """The seam through which armed faults reach the endpoints.
 
-Endpoints ask :func:`response_fault` before doing their work; when the fault subsystem is not
-installed (``state.extensions["faults"]`` absent) nothing happens.
+Endpoints ask :func:`response_fault` before doing their work, and :func:`token_fault` for the
+tampering (if any) of what they issue; both read the provider's fault registry.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,28 +15,12 @@ from ..errors import EntraError
 from .common import error_json, idp
 
 
-class FaultSource(Protocol):
-    async def response_fault(
-        self, request: Request, endpoint: str, scope: dict[str, str | None]
-    ) -> Response | EntraError | None: ...
-
-    def token_fault(self, endpoint: str, scope: dict[str, str | None]) -> Any | None: ...
-
-
-def _source(request: Request) -> FaultSource | None:
-    source: FaultSource | None = idp(request).extensions.get("faults")
-    return source
-
-
 async def response_fault(request: Request, endpoint: str, *, tenant: str | None = None,
                          app: str | None = None, user: str | None = None
                          ) -> Response | EntraError | None:
     """An armed fault's answer: a ready response, an AADSTS error to render the endpoint's own
     way (JSON, or a redirect at authorize), or ``None`` to carry on."""
-    source = _source(request)
-    if source is None:
-        return None
-    return await source.response_fault(
+    return await idp(request).faults.response_fault(
         request, endpoint, {"tenant": tenant, "app": app, "user": user}
     )
 
@@ -52,7 +36,12 @@ async def json_fault(request: Request, endpoint: str, *, tenant: str | None = No
 
 def token_fault(request: Request, endpoint: str, *, tenant: str | None = None,
                 app: str | None = None, user: str | None = None) -> Any | None:
-    source = _source(request)
-    if source is None:
-        return None
-    return source.token_fault(endpoint, {"tenant": tenant, "app": app, "user": user})
+    """What an armed token fault does to the endpoint's output: an ID-token tamper
+    (``authorize``, ``token``), a body transform (``userinfo``, ``jwks``), or ``None``."""
+    faults = idp(request).faults
+    scope = {"tenant": tenant, "app": app, "user": user}
+    if endpoint == "userinfo":
+        return faults.userinfo_transform(scope)
+    if endpoint == "jwks":
+        return faults.jwks_transform()
+    return faults.id_token_tamper(endpoint, scope)

@@ -5,9 +5,8 @@ users (``accountEnabled``, ``revokeSignInSessions``) and users' app role assignm
 Graph's body: ``{"error": {"code", "message", "target", "innerError": {...}}}``, ``target``
 naming the property at fault.
 
-When sign-in sessions end here (revocation, a disabled or deleted user) the optional
-``extensions["on_sessions_ended"]`` hook, ``(request, sessions) -> Awaitable[None]``, is awaited
-so the provider can send logout notifications.
+When sign-in sessions end here (revocation, a disabled or deleted user) the provider's notifier
+sends the logout notifications (back-channel and platform ``user.logout``).
 """
 
 from __future__ import annotations
@@ -42,7 +41,6 @@ from .payload import BadInput, check_known, get_str, iso, parse_guid, read_objec
 log = logging.getLogger(__name__)
 
 PREFIX = "/graph/{tenant}/v1.0"
-SessionsEndedHook = Callable[[Request, list[Session]], Awaitable[None]]
 Handler = Callable[[Request, Tenant], Awaitable[Response]]
 
 _CODES = {400: "Request_BadRequest", 404: "Request_ResourceNotFound", 405: "BadRequest",
@@ -135,14 +133,22 @@ def _not_found(name: str, value: str) -> BadInput:
                     f"reference-property objects are not present.", field=name, status=404)
 
 
+def _trigger(request: Request) -> str:
+    """Why sessions ended here: revocation, a deleted or a disabled user."""
+    if request.url.path.endswith("/revokeSignInSessions"):
+        return "revokeSignInSessions"
+    if request.method == "DELETE":
+        return "userDeleted"
+    return "accountDisabled"
+
+
 async def _sessions_ended(request: Request, sessions: list[Session]) -> None:
-    hook: SessionsEndedHook | None = idp(request).extensions.get("on_sessions_ended")
-    if hook is None:
-        return
+    """Tell the apps; a failure to notify never fails the management call."""
     try:
-        await hook(request, sessions)
+        await idp(request).notifier.sessions_ended(base_url(request), sessions,
+                                                   _trigger(request))
     except Exception:
-        log.exception("the on_sessions_ended hook failed")
+        log.exception("sending logout notifications failed")
 
 
 async def _end_user_sessions(request: Request, user: User) -> list[Session]:
@@ -182,9 +188,9 @@ async def create_application(request: Request, tenant: Tenant) -> Response:
                        field="appId")
     _check_identifier_uris(tenant, changes.get("identifier_uris", []), None)
     name = changes.pop("name")
-    cfg = AppConfig(client_id=client_id, name=name, **{
-        k: tuple(v) if isinstance(v, list) else v for k, v in changes.items()
-    })
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                              for k, v in changes.items()}
+    cfg = AppConfig(client_id=client_id, name=name, **fields)
     app = build_app(cfg, tenant, idp(request).clock.now())
     tenant.apps[app.client_id] = app
     return _json(request, "applications/$entity", app.graph(), 201)

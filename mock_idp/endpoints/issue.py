@@ -38,9 +38,7 @@ async def complete(request: Request, req: AuthRequest, session: Session) -> Resp
         return fault
     now = state.clock.now()
     session.apps.setdefault(app.client_id, now)
-    platform = state.extensions.get("platform")
-    if platform is not None:
-        platform.note_sign_in(tenant_id=tenant.id, client_id=app.client_id, user_id=user.id)
+    state.platform.note_sign_in(tenant_id=tenant.id, client_id=app.client_id, user_id=user.id)
     out: dict[str, str] = {}
     code_value = None
     if req.wants_code:

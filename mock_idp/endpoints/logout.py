@@ -23,7 +23,6 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..errors import EntraError
-from ..notifications import Notifier
 from ..protocol import redirect, tenants
 from ..signin.flow import Transaction
 from ..state import IdpState
@@ -100,11 +99,8 @@ async def logout(request: Request) -> Response:
     for session in sessions:
         session.active = False
     base = base_url(request)
-    notifier: Notifier | None = state.extensions.get("notifier")
-    frames = []
-    if notifier is not None:
-        frames = notifier.frontchannel(base, sessions, "logout")
-        await notifier.sessions_ended(request, base, sessions, "logout")
+    frames = state.notifier.frontchannel(base, sessions, "logout")
+    await state.notifier.sessions_ended(base, sessions, "logout")
     target = _post_logout_target(state, client_id, sessions, params)
     html = templates.get_template("signin/signed_out.html").render(
         frames=frames, target=target)
@@ -194,7 +190,7 @@ def _post_logout_target(state: IdpState, client_id: str, sessions: list[Session]
 
 
 async def notifications(request: Request) -> Response:
-    notifier: Notifier = idp(request).extensions["notifier"]
+    notifier = idp(request).notifier
     kind = request.query_params.get("kind")
     if kind is not None and kind not in ("frontchannel", "backchannel", "platform"):
         return plain_error(400, "kind must be frontchannel, backchannel or platform",
@@ -204,14 +200,12 @@ async def notifications(request: Request) -> Response:
 
 
 async def clear_notifications(request: Request) -> Response:
-    notifier: Notifier = idp(request).extensions["notifier"]
-    notifier.clear()
+    idp(request).notifier.clear()
     return Response(status_code=204)
 
 
 async def frame_loaded(request: Request) -> Response:
-    notifier: Notifier = idp(request).extensions["notifier"]
-    if not notifier.mark_loaded(request.path_params["note_id"]):
+    if not idp(request).notifier.mark_loaded(request.path_params["note_id"]):
         return plain_error(404, "no such front-channel notification", field="note_id")
     return Response(status_code=204)
 

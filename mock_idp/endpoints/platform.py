@@ -1,6 +1,6 @@
 """The platform's HTTP surface: the event-key JWKS and the ``/_mock/`` installation/event API.
 
-Handlers read a :class:`~mock_idp.platform.PlatformState` from ``request.app.state.platform``.
+Handlers use the provider's :class:`~mock_idp.platform.PlatformState` part.
 Errors are ``{"error": {"code", "message", "field"}}`` with a 4xx status, like the other
 test-control endpoints.
 
@@ -34,14 +34,13 @@ from starlette.routing import BaseRoute, Route
 from ..platform.errors import InvalidField, NotFound, PlatformError
 from ..platform.middleware import RUN_PATH, RunDueEvents
 from ..platform.state import PlatformState
-from .common import plain_error
+from .common import idp, plain_error
 
 __all__ = ["RunDueEvents", "platform", "routes"]
 
 
 def platform(request: Request) -> PlatformState:
-    state: PlatformState = request.app.state.platform
-    return state
+    return idp(request).platform
 
 
 def request_base_url(request: Request) -> str:

@@ -8,7 +8,6 @@ from .errors import PlatformError
 from .installations import ClientSecret, Installation, InstallationRegistry, TenantRef
 from .signing import SIGNATURE_HEADER, SIGNATURE_ID_HEADER, EventKeyRing, EventSigningKey
 from .state import AppDirectory, AppRef, EventResult, PlatformConfig, PlatformState
-from .wiring import install
 
 __all__ = [
     "EVENT_TYPES",
@@ -29,5 +28,4 @@ __all__ = [
     "PlatformError",
     "PlatformState",
     "TenantRef",
-    "install",
 ]

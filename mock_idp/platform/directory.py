@@ -6,25 +6,23 @@ endpoint accepts them and Graph lists them like any other secret.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from ..store import Application, PasswordCredential, Store
 from .installations import ClientSecret, TenantRef
 from .state import AppRef
 
 
 class StoreDirectory:
-    """Reads the store through ``store()`` on every call, so a provider reset is picked up."""
+    """The provider's store, seen as the platform's :class:`AppDirectory`."""
 
-    def __init__(self, store: Callable[[], Store]) -> None:
+    def __init__(self, store: Store) -> None:
         self._store = store
 
     def resolve_tenant(self, tenant: str) -> TenantRef | None:
-        found = self._store().resolve_tenant(tenant)
+        found = self._store.resolve_tenant(tenant)
         return None if found is None else TenantRef(id=found.id, domain=found.domain)
 
     def find_app(self, tenant_id: str, app_id: str) -> AppRef | None:
-        tenant = self._store().resolve_tenant(tenant_id)
+        tenant = self._store.resolve_tenant(tenant_id)
         app = None if tenant is None else tenant.find_app(app_id)
         return None if app is None else AppRef(client_id=app.client_id, events_url=app.events_url)
 
@@ -48,5 +46,5 @@ class StoreDirectory:
             app.secrets[:] = [s for s in app.secrets if s.key_id != key_id]
 
     def _app(self, tenant_id: str, client_id: str) -> Application | None:
-        tenant = self._store().resolve_tenant(tenant_id)
+        tenant = self._store.resolve_tenant(tenant_id)
         return None if tenant is None else tenant.find_app(client_id)

@@ -15,13 +15,13 @@ class RunDueEvents:
     ``POST /_mock/events/run`` is skipped so that its answer lists the attempts it made.
     """
 
-    def __init__(self, app: ASGIApp, skip_paths: tuple[str, ...] = (RUN_PATH,)) -> None:
+    def __init__(self, app: ASGIApp, *, platform: PlatformState,
+                 skip_paths: tuple[str, ...] = (RUN_PATH,)) -> None:
         self.app = app
+        self.platform = platform
         self.skip_paths = skip_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] not in self.skip_paths:
-            state = getattr(scope["app"].state, "platform", None)
-            if isinstance(state, PlatformState):
-                await state.run_due()
+            await self.platform.run_due()
         await self.app(scope, receive, send)

@@ -94,7 +94,7 @@ def check_events_url(url: object) -> str:
 
 
 class PlatformState:
-    """Everything the platform endpoints need; lives on ``app.state.platform``."""
+    """Everything the platform endpoints need; the provider's ``platform`` part."""
 
     def __init__(
         self,

@@ -22,6 +22,7 @@ from typing import Any
 
 import jwt
 from jwt.exceptions import InvalidSignatureError, InvalidTokenError
+from jwt.types import Options
 
 from .discovery import TENANT_PLACEHOLDER
 from .errors import (
@@ -68,7 +69,7 @@ DEFAULT_ALGS: tuple[str, ...] = ("RS256",)
 DEFAULT_LEEWAY = timedelta(seconds=60)
 MAX_LEEWAY = timedelta(minutes=5)
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_SIGNATURE_ONLY = {
+_SIGNATURE_ONLY: Options = {
     "verify_signature": True,
     "verify_exp": False,
     "verify_nbf": False,

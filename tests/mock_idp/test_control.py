@@ -15,6 +15,7 @@ from mock_idp.clock import MockClock, SystemClock
 from mock_idp.config import DEFAULT_DOMAIN, DEFAULT_TENANT_ID, IdpConfig
 from mock_idp.endpoints import control, graph
 from mock_idp.endpoints.control import parse_duration, tenant_config_from_mapping
+from mock_idp.faults import Fault
 from mock_idp.request_log import RequestLogMiddleware, redact_query
 from mock_idp.state import IdpState
 
@@ -231,15 +232,14 @@ def test_tenant_config_from_mapping() -> None:
 
 def test_reset_restores_the_directory_but_keeps_the_clock(client: TestClient, state: IdpState,
                                                           clock: MockClock) -> None:
-    calls: list[str] = []
-    state.extensions["on_reset"] = lambda: calls.append("reset")
+    fault = state.faults.arm(Fault(kind="status", endpoint="jwks", times=None))
     client.post("/_mock/tenants", json=FABRIKAM)
     client.post("/_mock/clock", json={"advance": "1d"})
     response = client.post("/_mock/reset")
     assert response.status_code == 200
     assert response.json()["now"] == "2026-03-03T09:30:15Z"
     assert list(state.store.tenants) == [DEFAULT_TENANT_ID]
-    assert calls == ["reset"]
+    assert fault not in state.faults.list()
     assert client.post("/_mock/reset", json={"clock": True}).json()["frozen"] is False
     assert abs(clock.now() - datetime.now(UTC)) < timedelta(minutes=1)
     error_of(client.post("/_mock/reset", json={"clock": "yes"}), 400, "clock")

@@ -328,7 +328,7 @@ def test_reset_clears_faults(client: TestClient) -> None:
 
 
 def test_python_api(idp_app: Starlette, client: TestClient) -> None:
-    registry: FaultRegistry = idp_app.state.idp.extensions["faults"]
+    registry: FaultRegistry = idp_app.state.idp.faults
     fault = registry.arm(Fault(kind="throttle", endpoint="token", times=2,
                                params={"retry_after": 3}))
     assert [f.id for f in registry.list()] == [fault.id]

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from starlette.applications import Starlette
-from starlette.requests import Request
 from starlette.testclient import TestClient
 
 from mock_idp.clock import MockClock
@@ -59,13 +58,15 @@ def add_session(state: IdpState, user_upn: str, sid: str) -> Session:
     return session
 
 
-def record_hook(state: IdpState) -> list[list[str]]:
+def record_hook(state: IdpState, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Record the sessions Graph hands to the notifier, instead of notifying."""
     calls: list[list[str]] = []
 
-    async def hook(request: Request, sessions: list[Session]) -> None:
+    async def sessions_ended(base: str, sessions: list[Session], trigger: str) -> list[Any]:
         calls.append([s.id for s in sessions])
+        return []
 
-    state.extensions["on_sessions_ended"] = hook
+    monkeypatch.setattr(state.notifier, "sessions_ended", sessions_ended)
     return calls
 
 
@@ -301,9 +302,9 @@ def test_create_user_rejects_bad_input(client: TestClient, body: dict[str, Any],
     assert error_of(client.post(f"{G}/users", json=body), 400)["target"] == field
 
 
-def test_disabling_a_user_ends_sessions_and_calls_the_hook(client: TestClient,
-                                                           state: IdpState) -> None:
-    calls = record_hook(state)
+def test_disabling_a_user_ends_sessions_and_notifies(client: TestClient, state: IdpState,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = record_hook(state, monkeypatch)
     add_session(state, ALICE, "s-alice")
     add_session(state, f"bob@{DEFAULT_DOMAIN}", "s-bob")
     assert client.patch(f"{G}/users/{ALICE}", json={"displayName": "Alice A."}).status_code == 204
@@ -318,8 +319,9 @@ def test_disabling_a_user_ends_sessions_and_calls_the_hook(client: TestClient,
     assert calls == [["s-alice"]]
 
 
-def test_revoke_sign_in_sessions(client: TestClient, state: IdpState, clock: MockClock) -> None:
-    calls = record_hook(state)
+def test_revoke_sign_in_sessions(client: TestClient, state: IdpState, clock: MockClock,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = record_hook(state, monkeypatch)
     add_session(state, ALICE, "s1")
     add_session(state, ALICE, "s2")
     clock.advance(timedelta(minutes=5))
@@ -332,18 +334,20 @@ def test_revoke_sign_in_sessions(client: TestClient, state: IdpState, clock: Moc
     assert user["signInSessionsValidFromDateTime"] == "2026-03-02T09:35:15Z"
 
 
-def test_a_failing_hook_does_not_fail_the_request(client: TestClient, state: IdpState) -> None:
-    async def broken(request: Request, sessions: list[Session]) -> None:
+def test_a_failing_notifier_does_not_fail_the_request(client: TestClient, state: IdpState,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    async def broken(base: str, sessions: list[Session], trigger: str) -> None:
         raise RuntimeError("receiver down")
 
-    state.extensions["on_sessions_ended"] = broken
+    monkeypatch.setattr(state.notifier, "sessions_ended", broken)
     add_session(state, ALICE, "s1")
     assert client.post(f"{G}/users/{ALICE}/revokeSignInSessions").status_code == 200
     assert not state.store.sessions["s1"].active
 
 
-def test_delete_user(client: TestClient, state: IdpState) -> None:
-    calls = record_hook(state)
+def test_delete_user(client: TestClient, state: IdpState,
+                     monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = record_hook(state, monkeypatch)
     add_session(state, ALICE, "s1")
     alice_id = client.get(f"{G}/users/{ALICE}").json()["id"]
     assert client.delete(f"{G}/users/{ALICE}").status_code == 204

@@ -257,7 +257,7 @@ def test_log_filter_clear_and_reset(browser: TestClient, receiver: Receiver,
 
 
 def test_python_api(idp: Starlette, browser: TestClient) -> None:
-    notifier: Notifier = idp.state.idp.extensions["notifier"]
+    notifier: Notifier = idp.state.idp.notifier
     alice_signs_in(browser)
     browser.get(f"/{TENANT}/oauth2/v2.0/logout")
     [note] = notifier.log()

@@ -25,8 +25,7 @@ from starlette.testclient import TestClient
 from mock_idp.clock import MockClock
 from mock_idp.config import IdpConfig
 from mock_idp.endpoints.platform import RunDueEvents, routes
-from mock_idp.platform import PlatformState
-from mock_idp.platform.directory import StoreDirectory
+from mock_idp.state import IdpState
 from mock_idp.store import Store
 
 START = datetime(2026, 3, 2, 9, 30, 15, tzinfo=UTC)
@@ -63,7 +62,6 @@ class Harness:
 @pytest.fixture
 def harness() -> Iterator[Harness]:
     clock = MockClock(frozen_at=START)
-    store = Store.from_config(IdpConfig.default(clock=clock), START)
     statuses: list[int] = [200]
     received: list[tuple[bytes, dict[str, str]]] = []
 
@@ -73,12 +71,13 @@ def harness() -> Iterator[Harness]:
 
     receiver = Starlette(routes=[Route("/events", events, methods=["POST"])])
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=receiver))
-    app = Starlette(routes=routes, middleware=[Middleware(RunDueEvents)])
-    app.state.platform = PlatformState(
-        clock=clock, http_client=http, directory=StoreDirectory(lambda: store)
-    )
+    state = IdpState.create(IdpConfig.default(clock=clock), http_client=http)
+    app = Starlette(routes=routes,
+                    middleware=[Middleware(RunDueEvents, platform=state.platform)])
+    app.state.idp = state
     with TestClient(app) as client:
-        yield Harness(client=client, clock=clock, store=store, statuses=statuses, received=received)
+        yield Harness(client=client, clock=clock, store=state.store, statuses=statuses,
+                      received=received)
 
 
 def test_install_over_http_sends_a_signed_app_installed(harness: Harness) -> None:

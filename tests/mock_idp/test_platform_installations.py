@@ -74,7 +74,7 @@ def with_world(
             platform = PlatformState(
                 clock=clock,
                 http_client=client,
-                directory=StoreDirectory(lambda: store),
+                directory=StoreDirectory(store),
                 config=PlatformConfig(base_url=BASE, logout_scope=logout_scope),
             )
             world = World(clock=clock, store=store, platform=platform, received=received)

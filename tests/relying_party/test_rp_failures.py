@@ -299,7 +299,7 @@ def test_unexpected_errors_render_without_traceback(rp: RpHarness, monkeypatch) 
         raise RuntimeError("database on fire")
 
     db = rp.client.app.state.rp.db  # type: ignore[attr-defined]
-    monkeypatch.setattr(db, "list_connections", boom)
+    monkeypatch.setattr(db.connections, "all", boom)
     from starlette.testclient import TestClient
 
     with TestClient(rp.client.app, raise_server_exceptions=False) as client:

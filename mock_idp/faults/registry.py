@@ -1,0 +1,143 @@
+"""The armed faults of one provider, and how an endpoint takes the one that applies to it."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ..clock import Clock
+from ..errors import EntraError
+from ..keys import KeyRing, SigningKey
+from ..tokens import TokenTamper
+from . import responses
+from .id_tokens import JwksTransform, id_token_tamper, jwks_transform
+from .logout_tokens import logout_token_tamper
+from .spec import (
+    ID_TOKEN_ENDPOINTS,
+    ID_TOKEN_KINDS,
+    LOGOUT_TOKEN_KINDS,
+    RESPONSE_KINDS,
+    USERINFO_KINDS,
+    Fault,
+    Scope,
+)
+
+UserinfoTransform = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class FaultRegistry:
+    """Armed faults, taken by the endpoints they match; the provider's ``faults`` part."""
+
+    def __init__(self, clock: Clock, keys: KeyRing) -> None:
+        self._clock = clock
+        self._keys = keys
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+        self.jwks_mode: str | None = None
+        self._generation = 0
+        self._added_keys: list[SigningKey] = []
+        self._stray_rsa: rsa.RSAPrivateKey | None = None
+
+    # -- management ---------------------------------------------------------------------------
+    def arm(self, fault: Fault) -> Fault:
+        if fault.created_at is None:
+            fault.created_at = self._clock.now()
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def list(self) -> list[Fault]:
+        with self._lock:
+            return list(self._faults)
+
+    def clear(self, fault_id: str | None = None) -> int:
+        """Disarm one fault, or all of them (and undo what they changed in the JWKS)."""
+        with self._lock:
+            self._generation += 1
+            before = len(self._faults)
+            if fault_id is None:
+                self._faults.clear()
+                self.jwks_mode = None
+                for key in self._added_keys:
+                    self._keys.remove_published(key)
+                self._added_keys.clear()
+            else:
+                self._faults = [f for f in self._faults if f.id != fault_id]
+            return before - len(self._faults)
+
+    def _take(self, endpoint: str, scope: Scope, kinds: frozenset[str]) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.kind in kinds and fault.matches(endpoint, scope):
+                    fault.hits += 1
+                    if fault.times is not None:
+                        fault.times -= 1
+                        if fault.times <= 0:
+                            self._faults.remove(fault)
+                    return fault
+        return None
+
+    # -- response faults ----------------------------------------------------------------------
+    async def response_fault(self, request: Request, endpoint: str,
+                             scope: Scope) -> Response | EntraError | None:
+        """The armed fault's answer; latency (and a hang released by clearing) delays the
+        request, then any other fault armed for it still applies."""
+        fault = self._take(endpoint, scope, RESPONSE_KINDS)
+        while fault is not None and fault.kind in ("latency", "hang"):
+            if fault.kind == "latency":
+                await asyncio.sleep(float(fault.params["delay_ms"]) / 1000)
+            elif not await self._hang(float(fault.params["seconds"])):
+                return JSONResponse({"error": "temporarily_unavailable"}, status_code=504)
+            fault = self._take(endpoint, scope, RESPONSE_KINDS - {"latency", "hang"})
+        if fault is None:
+            return None
+        return responses.render(fault, request, endpoint, scope)
+
+    async def _hang(self, seconds: float) -> bool:
+        """Hold the request open, in real time, until ``seconds`` pass (``False``: the caller
+        answers 504) or faults are cleared (``True``: the request carries on)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        generation = self._generation
+        while loop.time() < deadline:
+            if generation != self._generation:
+                return True
+            await asyncio.sleep(min(0.02, max(deadline - loop.time(), 0)))
+        return generation != self._generation
+
+    # -- token faults -------------------------------------------------------------------------
+    def id_token_tamper(self, endpoint: str, scope: Scope) -> TokenTamper | None:
+        if endpoint not in ID_TOKEN_ENDPOINTS:
+            return None
+        fault = self._take(endpoint, scope, ID_TOKEN_KINDS)
+        if fault is None:
+            return None
+        if fault.kind in ("kid_absent", "kid_absent_multiple"):
+            self.jwks_mode = fault.kind
+            if fault.kind == "kid_absent_multiple" and len(self._keys.published()) < 2:
+                self._added_keys.append(self._keys.add_published())
+        return id_token_tamper(fault.kind, self._clock, self._keys, self._stray_key)
+
+    def userinfo_transform(self, scope: Scope) -> UserinfoTransform | None:
+        if self._take("userinfo", scope, USERINFO_KINDS) is None:
+            return None
+        return lambda body: {**body, "sub": f"{body.get('sub', '')}invalid"}
+
+    def jwks_transform(self) -> JwksTransform | None:
+        mode = self.jwks_mode
+        return None if mode is None else jwks_transform(mode, self._keys.active.kid)
+
+    def logout_token_tamper(self, scope: Scope) -> TokenTamper | None:
+        fault = self._take("logout_token", scope, LOGOUT_TOKEN_KINDS)
+        return None if fault is None else logout_token_tamper(fault.kind, self._keys)
+
+    def _stray_key(self) -> rsa.RSAPrivateKey:
+        if self._stray_rsa is None:
+            self._stray_rsa = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        return self._stray_rsa

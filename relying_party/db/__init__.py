@@ -1,0 +1,77 @@
+"""SQLite persistence of the relying party: one store per aggregate on one shared connection.
+
+``Database`` names its stores (``db.connections``, ``db.sessions``, …); operations that change
+several aggregates at once are its own methods and run in one transaction.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from datetime import datetime
+from sqlite3 import Connection as SqliteConnection
+
+from . import connections, errors, events, installations, logins, users
+from .connections import Connection, ConnectionStore
+from .errors import ErrorLog, ErrorRecord
+from .events import EventStore
+from .installations import Installation, InstallationStore
+from .logins import LoginTransaction, LoginTransactionStore, LogoutRequestStore
+from .sqlite import SourceKind, Sqlite, digest
+from .users import EmailTaken, Session, SessionStore, User, UserStore
+
+__all__ = [
+    "Connection",
+    "Database",
+    "EmailTaken",
+    "ErrorRecord",
+    "Installation",
+    "LoginTransaction",
+    "Session",
+    "SourceKind",
+    "User",
+    "digest",
+]
+
+SCHEMA = "".join(
+    module.SCHEMA for module in (connections, installations, users, logins, events, errors)
+)
+
+
+class Database:
+    """The RP's store. Methods are small and synchronous; each runs under one lock."""
+
+    def __init__(self, path: str) -> None:
+        self._sql = Sqlite(path, SCHEMA)
+        self.connections = ConnectionStore(self._sql)
+        self.installations = InstallationStore(self._sql)
+        self.users = UserStore(self._sql)
+        self.sessions = SessionStore(self._sql)
+        self.logins = LoginTransactionStore(self._sql)
+        self.logouts = LogoutRequestStore(self._sql)
+        self.events = EventStore(self._sql)
+        self.errors = ErrorLog(self._sql)
+
+    def close(self) -> None:
+        self._sql.close()
+
+    def transaction(self) -> AbstractContextManager[SqliteConnection]:
+        """Run the store calls made inside as one SQLite transaction."""
+        return self._sql.transaction()
+
+    def delete_connection(self, connection_id: str) -> bool:
+        """Delete a connection and end the sessions signed in through it."""
+        with self.transaction():
+            self.sessions.end_for_source("connection", connection_id)
+            return self.connections.delete(connection_id)
+
+    def deactivate_installation(self, installation_id: str, at: datetime) -> bool:
+        """Forget the credentials of an uninstalled installation and end its sessions."""
+        with self.transaction():
+            self.sessions.end_for_source("installation", installation_id)
+            return self.installations.deactivate(installation_id, at)
+
+    def record_login(self, kind: SourceKind, source_id: str, at: datetime) -> None:
+        if kind == "connection":
+            self.connections.record_login(source_id, at)
+        else:
+            self.installations.record_login(source_id, at)

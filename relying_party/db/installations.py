@@ -1,0 +1,137 @@
+"""Platform installations of the partner app, created and changed by platform events."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from .sqlite import Sqlite, dt, dt_opt, ts, ts_opt
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS installations (
+    installation_id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    account_name TEXT NOT NULL,
+    app_id TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    client_secret TEXT NOT NULL,
+    authorization_url TEXT NOT NULL,
+    token_url TEXT NOT NULL,
+    userinfo_url TEXT NOT NULL,
+    openid_configuration_url TEXT NOT NULL,
+    active INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    last_login_at TEXT
+);
+"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Installation:
+    """A platform installation of the partner app, from ``app.installed``."""
+
+    installation_id: str
+    account_id: str
+    account_name: str
+    app_id: str
+    client_id: str
+    client_secret: str
+    authorization_url: str
+    token_url: str
+    userinfo_url: str
+    openid_configuration_url: str
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+    last_login_at: datetime | None
+
+
+class InstallationStore:
+    def __init__(self, sql: Sqlite) -> None:
+        self._sql = sql
+
+    def upsert(self, inst: Installation) -> None:
+        """Insert, or update everything but ``created_at`` and ``last_login_at``."""
+        self._sql.run(
+            "INSERT INTO installations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT(installation_id) DO UPDATE SET account_id=excluded.account_id,"
+            " account_name=excluded.account_name, app_id=excluded.app_id,"
+            " client_id=excluded.client_id, client_secret=excluded.client_secret,"
+            " authorization_url=excluded.authorization_url, token_url=excluded.token_url,"
+            " userinfo_url=excluded.userinfo_url,"
+            " openid_configuration_url=excluded.openid_configuration_url,"
+            " active=excluded.active, updated_at=excluded.updated_at",
+            (
+                inst.installation_id,
+                inst.account_id,
+                inst.account_name,
+                inst.app_id,
+                inst.client_id,
+                inst.client_secret,
+                inst.authorization_url,
+                inst.token_url,
+                inst.userinfo_url,
+                inst.openid_configuration_url,
+                int(inst.active),
+                ts(inst.created_at),
+                ts(inst.updated_at),
+                ts_opt(inst.last_login_at),
+            ),
+        )
+
+    def get(self, installation_id: str) -> Installation | None:
+        row = self._sql.one(
+            "SELECT * FROM installations WHERE installation_id=?", (installation_id,)
+        )
+        return _installation(row) if row is not None else None
+
+    def all(self) -> list[Installation]:
+        rows = self._sql.all("SELECT * FROM installations ORDER BY created_at")
+        return [_installation(r) for r in rows]
+
+    def rotate_secret(
+        self, installation_id: str, client_id: str, client_secret: str, at: datetime
+    ) -> bool:
+        """New client credentials for an active installation; False when there is none."""
+        changed = self._sql.run(
+            "UPDATE installations SET client_id=?, client_secret=?, updated_at=?"
+            " WHERE installation_id=? AND active=1",
+            (client_id, client_secret, ts(at), installation_id),
+        )
+        return changed > 0
+
+    def deactivate(self, installation_id: str, at: datetime) -> bool:
+        """Mark uninstalled and forget the client secret."""
+        changed = self._sql.run(
+            "UPDATE installations SET active=0, client_secret='', updated_at=?"
+            " WHERE installation_id=?",
+            (ts(at), installation_id),
+        )
+        return changed > 0
+
+    def record_login(self, installation_id: str, at: datetime) -> None:
+        self._sql.run(
+            "UPDATE installations SET last_login_at=? WHERE installation_id=?",
+            (ts(at), installation_id),
+        )
+
+
+def _installation(row: sqlite3.Row) -> Installation:
+    return Installation(
+        installation_id=row["installation_id"],
+        account_id=row["account_id"],
+        account_name=row["account_name"],
+        app_id=row["app_id"],
+        client_id=row["client_id"],
+        client_secret=row["client_secret"],
+        authorization_url=row["authorization_url"],
+        token_url=row["token_url"],
+        userinfo_url=row["userinfo_url"],
+        openid_configuration_url=row["openid_configuration_url"],
+        active=bool(row["active"]),
+        created_at=dt(row["created_at"]),
+        updated_at=dt(row["updated_at"]),
+        last_login_at=dt_opt(row["last_login_at"]),
+    )

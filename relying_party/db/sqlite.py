@@ -1,0 +1,97 @@
+"""The one SQLite connection of an app, and the value conversions every table shares.
+
+One connection per app, serialised by a lock, in WAL mode, autocommit outside explicit
+transactions. Timestamps are stored as ISO-8601 UTC strings and always come from the injected
+clock. Secrets handed to browsers (session ids, login bindings) are stored only as SHA-256
+digests (:func:`digest`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Literal
+
+SourceKind = Literal["connection", "installation"]
+"""What a sign-in ran through: an admin-configured connection or a platform installation."""
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def ts(instant: datetime) -> str:
+    return instant.astimezone(UTC).isoformat()
+
+
+def ts_opt(instant: datetime | None) -> str | None:
+    return ts(instant) if instant is not None else None
+
+
+def dt(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def dt_opt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value is not None else None
+
+
+class Sqlite:
+    """A connection shared by the stores of one app. Each call runs under one lock;
+    :meth:`transaction` nests, so an outer transaction can span several stores."""
+
+    def __init__(self, path: str, schema: str) -> None:
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._conn.execute("PRAGMA busy_timeout=5000")
+        self._conn.executescript(schema)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on an exception). Inside another
+        transaction of this thread it joins that one."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._conn
+                finally:
+                    self._depth -= 1
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._conn.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def one(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Row | None:
+        with self._lock:
+            row: sqlite3.Row | None = self._conn.execute(sql, params).fetchone()
+            return row
+
+    def all(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return list(self._conn.execute(sql, params).fetchall())
+
+    def run(self, sql: str, params: tuple[object, ...] = ()) -> int:
+        """Execute one statement; the number of rows it changed."""
+        with self._lock:
+            return self._conn.execute(sql, params).rowcount

@@ -1,0 +1,261 @@
+"""The example apps under ``examples/``: how each one is started, configured and reached.
+
+Each app reads the same environment variables (it ignores those it does not need):
+
+``OIDC_AUTHORITY``, ``OIDC_DISCOVERY_URL``, ``OIDC_CLIENT_ID``, ``OIDC_CLIENT_SECRET``,
+``OIDC_REDIRECT_URI``, ``OIDC_POST_LOGOUT_REDIRECT_URI``, ``OIDC_CA_FILE``, ``PORT``.
+
+:func:`run_example` starts one as a subprocess (in its own process group), waits until its
+readiness URL answers, and stops it and its children afterwards; when it does not come up,
+the failure shows its output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import importlib.util
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from mock_idp.config import IdpConfig
+from mock_idp.testing import MockIdp, RegisteredApp, bind_socket
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+NPM_TIMEOUT = 300.0
+START_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExampleApp:
+    """One example app and the URLs it serves (paths relative to its base URL)."""
+
+    name: str
+    directory: Path
+    command: tuple[str, ...]
+    sign_in: str = "/login"
+    protected: str = "/account"
+    me: str = "/me"
+    sign_out: str
+    callback: str = "/auth/callback"
+    signed_out: str = "/signed-out"
+    readiness: str = "/"
+    python_modules: tuple[str, ...] = ()
+    """Modules that must import (their absence skips the app's tests)."""
+    node_package: bool = False
+    """Dependencies come from ``package.json`` through ``npm ci`` (Node.js needed)."""
+
+    def unavailable(self) -> str | None:
+        """Why this app cannot run here, or ``None``."""
+        missing = [m for m in self.python_modules if importlib.util.find_spec(m) is None]
+        if missing:
+            return (f"{self.name} needs the Python package(s) {', '.join(missing)}: "
+                    "pip install 'sso-harness[examples]'")
+        if self.node_package and (shutil.which("node") is None or shutil.which("npm") is None):
+            return f"{self.name} needs Node.js (node and npm), which is not installed"
+        return None
+
+    def prepare(self) -> str | None:
+        """Install what the app needs (``npm ci`` once); an error message or ``None``."""
+        if not self.node_package:
+            return None
+        return npm_ci(self.directory)
+
+
+FLASK_IDENTITY = ExampleApp(
+    name="flask-identity",
+    directory=EXAMPLES / "flask_identity",
+    command=(sys.executable, str(EXAMPLES / "flask_identity" / "app.py")),
+    sign_out="/auth/logout",
+    python_modules=("flask", "identity", "flask_session"),
+)
+PASSPORT_OPENIDCONNECT = ExampleApp(
+    name="passport-openidconnect",
+    directory=EXAMPLES / "passport_openidconnect",
+    command=("node", str(EXAMPLES / "passport_openidconnect" / "server.js")),
+    sign_out="/logout",
+    node_package=True,
+)
+ALL_APPS = (FLASK_IDENTITY, PASSPORT_OPENIDCONNECT)
+
+
+def npm_ci(directory: Path) -> str | None:
+    """``npm ci`` into ``directory/node_modules`` unless the lockfile is already installed
+    there; a lock keeps parallel test workers out of each other."""
+    lockfile = directory / "package-lock.json"
+    installed = directory / "node_modules" / ".package-lock.json"
+    key = hashlib.sha256(str(directory).encode()).hexdigest()[:12]
+    with open(Path(tempfile.gettempdir()) / f"sso-harness-npm-{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if installed.is_file() and installed.stat().st_mtime >= lockfile.stat().st_mtime:
+            return None
+        try:
+            done = subprocess.run(
+                ["npm", "ci", "--no-audit", "--no-fund", "--omit=dev"], cwd=directory,
+                capture_output=True, text=True, timeout=NPM_TIMEOUT, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            return f"npm ci in {directory.name} took over {NPM_TIMEOUT:g} s"
+        if done.returncode != 0:
+            return f"npm ci in {directory.name} failed: {done.stderr.strip()[-500:]}"
+    return None
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (the app binds it itself a moment later)."""
+    sock = bind_socket("127.0.0.1", 0)
+    try:
+        port: int = sock.getsockname()[1]
+    finally:
+        sock.close()
+    return port
+
+
+@dataclass(frozen=True)
+class RunningExample:
+    app: ExampleApp
+    base_url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@contextlib.contextmanager
+def run_example(app: ExampleApp, env: Mapping[str, str], *, port: int, log: Path,
+                host: str = "localhost", timeout: float = START_TIMEOUT
+                ) -> Iterator[RunningExample]:
+    """Start ``app`` listening on 127.0.0.1:``port``, reached as ``http://host:port``."""
+    base_url = f"http://{host}:{port}"
+    environment = {**os.environ, **env, "PORT": str(port), "HOST": "127.0.0.1"}
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS"):
+        if name not in env:
+            environment.pop(name, None)
+    with open(log, "wb") as out:
+        process = subprocess.Popen(app.command, cwd=app.directory, env=environment,
+                                   stdin=subprocess.DEVNULL, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    running = RunningExample(app, base_url, process, log)
+    try:
+        _wait_ready(running, timeout)
+        yield running
+    finally:
+        _stop(process)
+
+
+def _wait_ready(running: RunningExample, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    url = running.url(running.app.readiness)
+    with httpx.Client(timeout=2.0) as client:
+        while True:
+            code = running.process.poll()
+            if code is not None:
+                raise RuntimeError(f"{running.app.name} exited ({code}) before {url} answered:"
+                                   f"\n{running.output()[-3000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if client.get(url).status_code == 200:
+                    return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{running.app.name}: {url} did not answer 200 within "
+                                   f"{timeout:g} s:\n{running.output()[-3000:]}")
+            time.sleep(0.05)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the app's process group, SIGKILL if it lingers."""
+    for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 10.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+# --- the provider, the app registration and the app together ------------------------------
+
+SECRET_LIFETIME = timedelta(days=180)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExampleStack:
+    """The mock provider, the example's app registration and the running example app."""
+
+    idp: MockIdp
+    registration: RegisteredApp
+    secret: str
+    app: RunningExample
+
+    @property
+    def example(self) -> ExampleApp:
+        return self.app.app
+
+    def url(self, path: str) -> str:
+        return self.app.url(path)
+
+    def arm_fault(self, kind: str, **fields: Any) -> dict[str, Any]:
+        body = {"kind": kind, **fields}
+        response = self.idp.http.post("/_mock/faults", json=body)
+        response.raise_for_status()
+        armed: dict[str, Any] = response.json()
+        return armed
+
+    def clear_faults(self) -> None:
+        self.idp.http.delete("/_mock/faults").raise_for_status()
+
+
+def provider_env(idp: MockIdp, registration: RegisteredApp, secret: str, base_url: str
+                 ) -> dict[str, str]:
+    """The environment every example app reads its provider settings from."""
+    env = {
+        "OIDC_AUTHORITY": idp.authority,
+        "OIDC_DISCOVERY_URL": f"{idp.authority}/v2.0/.well-known/openid-configuration",
+        "OIDC_CLIENT_ID": registration.client_id,
+        "OIDC_CLIENT_SECRET": secret,
+        "OIDC_REDIRECT_URI": f"{base_url}/auth/callback",
+        "OIDC_POST_LOGOUT_REDIRECT_URI": f"{base_url}/signed-out",
+    }
+    if idp.ca_file is not None:
+        env["OIDC_CA_FILE"] = str(idp.ca_file)
+    return env
+
+
+@contextlib.contextmanager
+def example_stack(example: ExampleApp, workdir: Path, *,
+                  secret_lifetime: timedelta = SECRET_LIFETIME) -> Iterator[ExampleStack]:
+    """Start the provider (https), register the example on it through the Graph-shaped API
+    (redirect and post-logout URIs, a client secret), then start the example app."""
+    reason = example.unavailable()
+    if reason:
+        pytest.skip(reason)
+    problem = example.prepare()
+    if problem:
+        pytest.skip(problem)
+    port = free_port()
+    base_url = f"http://localhost:{port}"
+    with MockIdp(IdpConfig.default(), https=True, tls_dir=workdir / "tls") as idp:
+        registration = idp.add_app(
+            f"{example.name} example",
+            redirect_uris=[base_url + example.callback, base_url + example.signed_out])
+        secret = idp.add_secret(registration.client_id, end=secret_lifetime)
+        env = provider_env(idp, registration, secret, base_url)
+        with run_example(example, env, port=port, log=workdir / f"{example.name}.log") as app:
+            yield ExampleStack(idp=idp, registration=registration, secret=secret, app=app)
