@@ -32,7 +32,8 @@ __all__ = ["EntraDriver", "FormDriver", "SignInDriver", "driver_from_config"]
 
 @runtime_checkable
 class SignInDriver(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def sign_in(self, page: Page, username: str, password: str) -> None:
         """Expect the provider's sign-in page and complete it."""
@@ -236,7 +237,8 @@ def _click_and_wait(page: Page, target: Locator, step_selector: str, timeout_ms:
             return
         page.wait_for_timeout(50)
         waited += 50
-    raise PlaywrightTimeoutError(f"the provider did not move on within {timeout_ms:g} ms (at {page.url})")
+    raise PlaywrightTimeoutError(
+        f"the provider did not move on within {timeout_ms:g} ms (at {page.url})")
 
 
 def _entra_step(page: Page, host: str, timeout_ms: float) -> str:
@@ -256,8 +258,8 @@ def _entra_step(page: Page, host: str, timeout_ms: float) -> str:
             pass  # the page navigated while being looked at; look again
         page.wait_for_timeout(100)
         waited += 100
-    raise PlaywrightTimeoutError(f"no Entra sign-in page, error or redirect within {timeout_ms:g} ms "
-                       f"(at {page.url})")
+    raise PlaywrightTimeoutError(
+        f"no Entra sign-in page, error or redirect within {timeout_ms:g} ms (at {page.url})")
 
 
 def driver_from_config(table: dict[str, object]) -> SignInDriver:

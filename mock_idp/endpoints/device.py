@@ -20,31 +20,11 @@ from ..protocol import device_code, tenants
 from ..signin import flow
 from ..signin.flow import Transaction
 from ..store import Application, Tenant
-from .common import base_url, error_json, idp, json_response
+from .common import base_url, error_json, idp, json_response, read_post_form
 from .signin import begin, entry_for, read_form, render
 
 MAX_VALUE = 4096
 NO_CACHE = {"Pragma": "no-cache", "Expires": "-1"}
-
-
-async def _form(request: Request) -> dict[str, str]:
-    """The posted form; a body of another type reads as no fields at all (as at the token
-    endpoint), so the first missing one is named."""
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype != "application/x-www-form-urlencoded":
-        return {}
-    try:
-        form = await request.form()
-    except Exception as exc:
-        raise EntraError(90056) from exc
-    out: dict[str, str] = {}
-    for key, value in form.multi_items():
-        if not isinstance(value, str):
-            raise EntraError(90056)
-        if len(value) > MAX_VALUE:
-            raise EntraError(90014, {"name": key[:64]})
-        out.setdefault(key, value)
-    return out
 
 
 async def devicecode(request: Request, *, version: str) -> Response:
@@ -53,7 +33,7 @@ async def devicecode(request: Request, *, version: str) -> Response:
     try:
         segment = request.path_params["tenant"]
         tenant = tenants.resolve(state.store, segment)
-        form = await _form(request)
+        form = await read_post_form(request, max_value=MAX_VALUE)
         client_id = form.get("client_id", "").strip().lower()
         if not client_id:
             raise EntraError(900144, {"name": "client_id"})

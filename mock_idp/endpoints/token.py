@@ -20,7 +20,7 @@ from ..state import IdpState
 from ..store import Application, RefreshToken, Tenant, User
 from ..tokens import sign
 from . import device
-from .common import base_url, error_json, idp, json_response
+from .common import base_url, error_json, idp, json_response, read_post_form
 from .faults_hook import response_fault, token_fault
 
 GRANTS = ("authorization_code", "refresh_token", "client_credentials", device_code.GRANT_TYPE)
@@ -98,21 +98,7 @@ async def _token(request: Request, version: str) -> Response:
 
 
 async def _read_form(request: Request) -> dict[str, str]:
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return {}
-    try:
-        form = await request.form()
-    except Exception as exc:
-        raise EntraError(90056) from exc
-    out: dict[str, str] = {}
-    for key, value in form.multi_items():
-        if not isinstance(value, str):
-            raise EntraError(90056)
-        if len(value) > MAX_VALUE:
-            raise EntraError(9002313)
-        out.setdefault(key, value)
-    return out
+    return await read_post_form(request, max_value=MAX_VALUE)
 
 
 def _peek_user(state: IdpState, form: dict[str, str], grant_type: str) -> str | None:

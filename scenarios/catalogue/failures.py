@@ -18,7 +18,14 @@ from scenarios import ScenarioContext, scenario
 from scenarios.drivers import EntraDriver
 from scenarios.flows import NavigationLog, expect_failure, first_login, sign_in_at_idp
 from scenarios.live import LiveStack
-from scenarios.pages import FailurePage, IdpConsentPage, IdpErrorPage, IdpUsernamePage
+from scenarios.pages import (
+    FailurePage,
+    IdpConsentPage,
+    IdpErrorPage,
+    IdpPasswordPage,
+    IdpStaySignedInPage,
+    IdpUsernamePage,
+)
 
 Ctx = ScenarioContext[LiveStack]
 
@@ -31,6 +38,19 @@ def _start_and_sign_in(ctx: Ctx, first_name: str = "alice") -> None:
     stack = ctx.env
     ctx.page.goto(stack.sign_in_url("widget"))
     sign_in_at_idp(ctx.page, stack.people[first_name])
+
+
+def _up_to_stay_signed_in(ctx: Ctx, first_name: str = "alice") -> IdpStaySignedInPage:
+    """Follow the widget sign-in URL and answer the username and password pages; the last
+    page, "Stay signed in?", is left to the caller."""
+    stack, page = ctx.env, ctx.page
+    person = stack.people[first_name]
+    page.goto(stack.sign_in_url("widget"))
+    IdpUsernamePage(page).enter(person.upn)
+    IdpPasswordPage(page).enter(person.password)
+    kmsi = IdpStaySignedInPage(page)
+    expect(kmsi.heading).to_be_visible()
+    return kmsi
 
 
 def _callbacks(log: NavigationLog, stack: LiveStack) -> list[str]:
@@ -278,10 +298,9 @@ def idp_slow(ctx: Ctx) -> None:
         stack.arm_fault("hang", endpoint="token", seconds=hang)
     try:
         with ctx.step("sign in: the failure page says the provider took too long"):
-            page.goto(stack.sign_in_url("widget"))
-            expect(IdpUsernamePage(page).heading).to_be_visible()
+            kmsi = _up_to_stay_signed_in(ctx)
             started = time.monotonic()
-            sign_in_at_idp(page, stack.people["alice"])
+            kmsi.answer(stay=False)
             expect(FailurePage(page).heading).to_be_visible()
             waited = time.monotonic() - started
             expect_failure(page, stack, logged_code="idp_timeout")
@@ -350,7 +369,7 @@ def state_tampered(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     caught = _hold_callback(page, stack)
     with ctx.step("sign in, holding the provider's redirect to the callback"):
-        _start_and_sign_in(ctx)
+        _up_to_stay_signed_in(ctx).answer(stay=False)
         expect(page).to_have_title("held")
         assert caught, "the provider did not redirect to the callback"
         page.unroute_all()

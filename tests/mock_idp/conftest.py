@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from starlette.applications import Starlette
@@ -15,6 +16,9 @@ from starlette.testclient import TestClient
 from mock_idp import create_app
 from mock_idp.clock import MockClock
 from mock_idp.config import IdpConfig
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 
 @pytest.fixture
@@ -45,3 +49,24 @@ def clock(idp_app: Starlette) -> MockClock:
     value = idp_app.state.idp.clock
     assert isinstance(value, MockClock)
     return value
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One Chromium per module, for the tests that drive the provider's pages in a browser."""
+    from playwright.sync_api import sync_playwright
+
+    from scenarios.browser import launch, resolve
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright, resolve())
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()

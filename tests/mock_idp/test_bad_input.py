@@ -272,7 +272,7 @@ def test_garbage_device_codes_typed(lenient: TestClient, content: bytes) -> None
 
 @pytest.mark.parametrize("data, code", [
     ({}, 900144), ({"client_id": "nope"}, 700016), ({"client_id": CLIENT_ID}, 900144),
-    ({"client_id": CLIENT_ID, "scope": "x" * 10_000}, 90014),
+    ({"client_id": CLIENT_ID, "scope": "x" * 10_000}, 9002313),
 ])
 def test_bad_device_authorization_requests(lenient: TestClient, data: dict[str, str],
                                            code: int) -> None:

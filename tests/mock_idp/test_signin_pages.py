@@ -121,7 +121,7 @@ def test_a_wrong_password_shows_entras_message_and_allows_a_retry(client: TestCl
     page = _password_page(client)
     response = submit(client, page, loginfmt=ALICE, passwd="not-the-password")
     assert response.status_code == 400 and page_kind(response) == "password"
-    assert _text_of(response.text, ids.PASSWORD_ERROR).startswith(ids.PASSWORD_INCORRECT)
+    assert _text_of(response.text, ids.PASSWORD_ERROR) == ids.PASSWORD_INCORRECT
     assert "AADSTS50126" in response.text
     assert ids.OFF_SCREEN in _element(response.text, ids.USERNAME_INPUT)
     assert "code" in redirect_params(sign_in(client, response, ALICE))
