@@ -138,7 +138,8 @@ class EntraDriver:
     account"), the username and **Next**, the password and **Sign in**, "Stay signed in?"
     (**No**, or **Yes** with ``stay_signed_in``) and, when asked, consent (**Accept**, unless
     ``accept_consent`` is off: then it stops on that page). It returns once the browser has left
-    the provider, or when the provider shows an error (the caller checks which).
+    the provider, when the provider shows an error, or at a device-code sign-in's "Are you
+    trying to sign in to …?" (the caller checks which).
     """
 
     stay_signed_in: bool = False
@@ -159,7 +160,7 @@ class EntraDriver:
         done: set[str] = set()
         while True:
             step = _entra_step(page, host, self.timeout_ms)
-            if step in ("left", "error") or step in done:
+            if step in ("left", "error", "device-confirm") or step in done:
                 return
             done.add(step)
             selector = dict(_STEPS).get(step, "")
@@ -208,6 +209,7 @@ _STEPS = (
 )
 
 
+_DEVICE_CONFIRM = re.compile(r"^Are you trying to sign in to ")
 _MARK = "__ssoHarnessDriverStep"
 
 
@@ -254,6 +256,8 @@ def _entra_step(page: Page, host: str, timeout_ms: float) -> str:
                     return name
             if page.get_by_role("heading", name=ids.CONSENT_HEADING).is_visible():
                 return "consent"
+            if page.get_by_role("heading", name=_DEVICE_CONFIRM).is_visible():
+                return "device-confirm"
         except PlaywrightError:
             pass  # the page navigated while being looked at; look again
         page.wait_for_timeout(100)

@@ -9,7 +9,13 @@ from playwright.sync_api import Page, Response, expect
 
 from scenarios.drivers import EntraDriver
 from scenarios.live import LiveStack, Person
-from scenarios.pages import FailurePage, RpAppPage
+from scenarios.pages import (
+    FailurePage,
+    IdpPasswordPage,
+    IdpStaySignedInPage,
+    IdpUsernamePage,
+    RpAppPage,
+)
 
 RP_SESSION_COOKIE = "rp_session"
 
@@ -54,6 +60,16 @@ def sign_in_at_idp(page: Page, person: Person, driver: EntraDriver | None = None
     """Expect the provider's sign-in pages and sign in on them (Entra's: username, password,
     "Stay signed in?" answered No, consent accepted if asked)."""
     (driver or EntraDriver()).sign_in(page, person.upn, person.password)
+
+
+def up_to_stay_signed_in(page: Page, upn: str, password: str) -> IdpStaySignedInPage:
+    """Answer the provider's username and password pages and stop at "Stay signed in?", whose
+    answer sends the browser back to the app: for tests that watch or hold that step."""
+    IdpUsernamePage(page).enter(upn)
+    IdpPasswordPage(page).enter(password)
+    kmsi = IdpStaySignedInPage(page)
+    expect(kmsi.heading).to_be_visible()
+    return kmsi
 
 
 def expect_signed_in(page: Page, person: Person, *, path: str | None = None) -> None:

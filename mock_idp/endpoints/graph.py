@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..config import AppConfig, UserConfig, stable_oid
 from ..store import (
+    DEFAULT_CONSENT_SCOPE,
     Application,
     PasswordCredential,
     Session,
@@ -193,6 +194,7 @@ async def create_application(request: Request, tenant: Tenant) -> Response:
     cfg = AppConfig(client_id=client_id, name=name, **fields)
     app = build_app(cfg, tenant, idp(request).clock.now())
     tenant.apps[app.client_id] = app
+    tenant.grant_consent(app.client_id, None, DEFAULT_CONSENT_SCOPE)  # see graph_consent
     return _json(request, "applications/$entity", app.graph(), 201)
 
 
@@ -221,6 +223,7 @@ async def update_application(request: Request, tenant: Tenant) -> Response:
 async def delete_application(request: Request, tenant: Tenant) -> Response:
     app = _application(request, tenant)
     del tenant.apps[app.client_id]
+    tenant.grants = [g for g in tenant.grants if g.client_id != app.client_id]
     return Response(status_code=204)
 
 

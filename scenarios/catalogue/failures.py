@@ -16,13 +16,18 @@ from playwright.sync_api import Page, Route, expect
 
 from scenarios import ScenarioContext, scenario
 from scenarios.drivers import EntraDriver
-from scenarios.flows import NavigationLog, expect_failure, first_login, sign_in_at_idp
+from scenarios.flows import (
+    NavigationLog,
+    expect_failure,
+    first_login,
+    sign_in_at_idp,
+    up_to_stay_signed_in,
+)
 from scenarios.live import LiveStack
 from scenarios.pages import (
     FailurePage,
     IdpConsentPage,
     IdpErrorPage,
-    IdpPasswordPage,
     IdpStaySignedInPage,
     IdpUsernamePage,
 )
@@ -43,14 +48,9 @@ def _start_and_sign_in(ctx: Ctx, first_name: str = "alice") -> None:
 def _up_to_stay_signed_in(ctx: Ctx, first_name: str = "alice") -> IdpStaySignedInPage:
     """Follow the widget sign-in URL and answer the username and password pages; the last
     page, "Stay signed in?", is left to the caller."""
-    stack, page = ctx.env, ctx.page
-    person = stack.people[first_name]
-    page.goto(stack.sign_in_url("widget"))
-    IdpUsernamePage(page).enter(person.upn)
-    IdpPasswordPage(page).enter(person.password)
-    kmsi = IdpStaySignedInPage(page)
-    expect(kmsi.heading).to_be_visible()
-    return kmsi
+    person = ctx.env.people[first_name]
+    ctx.page.goto(ctx.env.sign_in_url("widget"))
+    return up_to_stay_signed_in(ctx.page, person.upn, person.password)
 
 
 def _callbacks(log: NavigationLog, stack: LiveStack) -> list[str]:

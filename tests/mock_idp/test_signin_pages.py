@@ -407,6 +407,18 @@ def test_graph_grant_requests_are_validated(client: TestClient, patch: dict[str,
     assert len(client.get(f"{GRAPH}/oauth2PermissionGrants").json()["value"]) == 1
 
 
+def test_an_app_registered_through_graph_starts_consented(client: TestClient) -> None:
+    created = client.post(f"{GRAPH}/applications", json={"displayName": "New app"}).json()
+    principal = client.get(f"{GRAPH}/servicePrincipals(appId='{created['appId']}')").json()
+    assert principal["displayName"] == "New app"
+    listed = client.get(f"{GRAPH}/oauth2PermissionGrants",
+                        params={"$filter": f"clientId eq '{principal['id']}'"}).json()["value"]
+    assert [g["consentType"] for g in listed] == ["AllPrincipals"]
+    assert client.delete(f"{GRAPH}/applications(appId='{created['appId']}')").status_code == 204
+    assert client.get(f"{GRAPH}/oauth2PermissionGrants",
+                      params={"$filter": f"clientId eq '{principal['id']}'"}).json()["value"] == []
+
+
 def test_unknown_service_principals_and_grants_are_404(client: TestClient) -> None:
     assert client.get(f"{GRAPH}/servicePrincipals(appId='11111111-2222-3333-4444-"
                       "555555555555')").status_code == 404
