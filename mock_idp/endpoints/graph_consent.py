@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from ..store import GRAPH_APP_ID, PermissionGrant, Tenant, service_principal_id
-from .graph import PREFIX, _collection, _filtered, _json, _not_found, _route
+from .graph_http import PREFIX, collection, filtered, json_body, not_found, route
 from .payload import BadInput, check_known, get_guid, get_str, parse_guid, read_object
 
 CONSENT_TYPES = ("AllPrincipals", "Principal")
@@ -43,14 +43,14 @@ async def get_service_principal(request: Request, tenant: Tenant) -> Response:
     app_id = parse_guid(request.path_params["app_id"], "appId")
     found = next((sp for sp in _principals(tenant).values() if sp["appId"] == app_id), None)
     if found is None:
-        raise _not_found("appId", app_id)
-    return _json(request, "servicePrincipals/$entity", found)
+        raise not_found("appId", app_id)
+    return json_body(request, "servicePrincipals/$entity", found)
 
 
 async def list_grants(request: Request, tenant: Tenant) -> Response:
     items = [g.graph(tenant.id) for g in tenant.grants]
-    items = _filtered(request, items, {"clientId", "consentType", "principalId", "resourceId"})
-    return _collection(request, "oauth2PermissionGrants", items)
+    items = filtered(request, items, {"clientId", "consentType", "principalId", "resourceId"})
+    return collection(request, "oauth2PermissionGrants", items)
 
 
 async def create_grant(request: Request, tenant: Tenant) -> Response:
@@ -77,19 +77,19 @@ async def create_grant(request: Request, tenant: Tenant) -> Response:
                        "tenant", field="resourceId")
     scope = get_str(body, "scope", max_len=1024) or ""
     grant = tenant.grant_consent(principals[client]["appId"], principal, scope.strip())
-    return _json(request, "oauth2PermissionGrants/$entity", grant.graph(tenant.id), 201)
+    return json_body(request, "oauth2PermissionGrants/$entity", grant.graph(tenant.id), 201)
 
 
 def _grant(request: Request, tenant: Tenant) -> PermissionGrant:
     wanted = request.path_params["grant"]
     found = next((g for g in tenant.grants if g.id == wanted), None)
     if found is None:
-        raise _not_found("id", wanted)
+        raise not_found("id", wanted)
     return found
 
 
 async def get_grant(request: Request, tenant: Tenant) -> Response:
-    return _json(request, "oauth2PermissionGrants/$entity",
+    return json_body(request, "oauth2PermissionGrants/$entity",
                  _grant(request, tenant).graph(tenant.id))
 
 
@@ -99,9 +99,9 @@ async def delete_grant(request: Request, tenant: Tenant) -> Response:
 
 
 routes: list[BaseRoute] = [
-    _route(PREFIX + "/servicePrincipals(appId='{app_id}')", {"GET": get_service_principal}),
-    _route(PREFIX + "/oauth2PermissionGrants", {"GET": list_grants, "POST": create_grant}),
-    _route(PREFIX + "/oauth2PermissionGrants/{grant}", {"GET": get_grant,
+    route(PREFIX + "/servicePrincipals(appId='{app_id}')", {"GET": get_service_principal}),
+    route(PREFIX + "/oauth2PermissionGrants", {"GET": list_grants, "POST": create_grant}),
+    route(PREFIX + "/oauth2PermissionGrants/{grant}", {"GET": get_grant,
                                                         "DELETE": delete_grant}),
 ]
 """Mounted before :mod:`.graph`'s routes, whose last one answers unknown paths."""
