@@ -14,20 +14,18 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from .config import AppConfig, IdpConfig, TenantConfig, UserConfig, stable_oid
+from .consent import DEFAULT_CONSENT_SCOPE, PermissionGrant
 
 if TYPE_CHECKING:
+    from .protocol.device_code import DeviceAuthorization
     from .request_log import LoggedRequest
     from .signin.flow import Transaction
-
-GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
-"""Microsoft Graph's application id: the resource of the default delegated permissions."""
-DEFAULT_CONSENT_SCOPE = "openid profile email offline_access User.Read"
 
 
 def _b64url(data: bytes) -> str:
@@ -173,34 +171,6 @@ class User:
         }
 
 
-def service_principal_id(tenant_id: str, app_id: str) -> str:
-    """The object id of an app's service principal in a tenant (stable, like Entra's)."""
-    return str(uuid.uuid5(uuid.NAMESPACE_OID, f"{tenant_id}/servicePrincipal/{app_id.lower()}"))
-
-
-@dataclass(frozen=True)
-class PermissionGrant:
-    """Consent to an app's delegated permissions (Graph ``oAuth2PermissionGrant``): for every
-    user of the tenant (``AllPrincipals``, an administrator's consent) or for one user."""
-
-    id: str
-    client_id: str
-    """The app (client id) the grant is for."""
-    consent_type: Literal["AllPrincipals", "Principal"]
-    principal_id: str | None
-    scope: str
-
-    def graph(self, tenant_id: str) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "clientId": service_principal_id(tenant_id, self.client_id),
-            "consentType": self.consent_type,
-            "principalId": self.principal_id,
-            "resourceId": service_principal_id(tenant_id, GRAPH_APP_ID),
-            "scope": self.scope,
-        }
-
-
 @dataclass
 class Tenant:
     id: str
@@ -272,28 +242,6 @@ class AuthorizationCode:
     expires_at: datetime
     version: str
     resource: str | None = None
-
-
-@dataclass
-class DeviceAuthorization:
-    """A device-code sign-in (RFC 8628): polled with ``device_code``, approved in a browser
-    at ``/devicelogin`` with ``user_code``."""
-
-    device_code: str
-    user_code: str
-    tenant_id: str
-    client_id: str
-    scopes: tuple[str, ...]
-    resource: str | None
-    version: str
-    issued_at: datetime
-    expires_at: datetime
-    interval: int
-    status: Literal["pending", "approved", "declined"] = "pending"
-    user_id: str | None = None
-    session_id: str | None = None
-    auth_time: datetime | None = None
-    last_poll: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..config import AppConfig, UserConfig, stable_oid
+from ..consent import DEFAULT_CONSENT_SCOPE
 from ..store import (
-    DEFAULT_CONSENT_SCOPE,
     Application,
     PasswordCredential,
     Session,

@@ -20,7 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from ..store import GRAPH_APP_ID, PermissionGrant, Tenant, service_principal_id
+from ..consent import GRAPH_APP_ID, PermissionGrant, service_principal_id
+from ..store import Tenant
 from .graph_http import PREFIX, collection, filtered, json_body, not_found, route
 from .payload import BadInput, check_known, get_guid, get_str, parse_guid, read_object
 

@@ -27,10 +27,34 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import EntraError
-from ..store import DeviceAuthorization, Store
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+@dataclass
+class DeviceAuthorization:
+    """A device-code sign-in (RFC 8628): polled with ``device_code``, approved in a browser
+    at ``/devicelogin`` with ``user_code``."""
+
+    device_code: str
+    user_code: str
+    tenant_id: str
+    client_id: str
+    scopes: tuple[str, ...]
+    resource: str | None
+    version: str
+    issued_at: datetime
+    expires_at: datetime
+    interval: int
+    status: Literal["pending", "approved", "declined"] = "pending"
+    user_id: str | None = None
+    session_id: str | None = None
+    auth_time: datetime | None = None
+    last_poll: datetime | None = None
+
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
 USER_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
