@@ -77,6 +77,9 @@ class AppConfig:
     sign_v1_id_tokens: bool = False
     """Sign the ID tokens of the v1.0 token endpoint. Entra returns them unsigned
     (``alg: none``); turn this on for a test that wants a signed one there."""
+    admin_consented: bool = True
+    """An administrator consented for every user (an ``AllPrincipals`` permission grant), so
+    no one sees the consent page; ``False``: each user consents at first sign-in."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,6 +104,9 @@ class TenantConfig:
     region: str = "NA"
     apps: tuple[AppConfig, ...] = ()
     users: tuple[UserConfig, ...] = ()
+    show_keep_me_signed_in: bool = True
+    """Company branding's "Show option to remain signed in": ask "Stay signed in?" after a
+    password sign-in (Entra's default); ``False`` skips it (a browser-session cookie)."""
 
 
 DEFAULT_TENANT_ID = "6f2c1a9e-3b7d-4e58-a1c4-92d0b7e5f318"
@@ -122,6 +128,9 @@ class IdpConfig:
     access_token_lifetime: timedelta = timedelta(minutes=75)
     refresh_token_lifetime: timedelta = timedelta(days=90)
     session_lifetime: timedelta = timedelta(hours=24)
+    device_code_lifetime: timedelta = timedelta(minutes=15)
+    device_code_interval: int = 5
+    """Seconds a device-code client waits between polls (``interval``); Entra sends 5."""
     key_retention: timedelta = timedelta(hours=24)
     """How long a rotated-out signing key stays in the JWKS."""
     event_timeout: timedelta = timedelta(seconds=5)
@@ -250,7 +259,7 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         "client_id", "name", "redirect_uris", "logout_url", "backchannel_logout_uri",
         "events_url", "secrets", "certificates", "assignment_required", "assigned",
         "public_client", "allow_id_token", "allow_access_token", "identifier_uris", "app_roles",
-        "group_claims", "frontchannel_logout_iss", "sign_v1_id_tokens",
+        "group_claims", "frontchannel_logout_iss", "sign_v1_id_tokens", "admin_consented",
     })
     certs = []
     for i, c in enumerate(d.get("certificates", [])):
@@ -282,6 +291,7 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         group_claims=_bool(d, "group_claims", where, True),
         frontchannel_logout_iss=_bool(d, "frontchannel_logout_iss", where, False),
         sign_v1_id_tokens=_bool(d, "sign_v1_id_tokens", where, False),
+        admin_consented=_bool(d, "admin_consented", where, True),
     )
 
 
@@ -303,7 +313,8 @@ def _user(d: Mapping[str, Any], where: str, tenant_id: str) -> UserConfig:
 def _tenant(d: Mapping[str, Any], where: str) -> TenantConfig:
     if not isinstance(d, Mapping):
         raise ConfigError(f"{where} must be a table")
-    _known(d, where, {"id", "domain", "name", "region", "apps", "users"})
+    _known(d, where, {"id", "domain", "name", "region", "apps", "users",
+                      "show_keep_me_signed_in"})
     tid = _str(d, "id", where)
     try:
         uuid.UUID(tid)
@@ -315,4 +326,5 @@ def _tenant(d: Mapping[str, Any], where: str) -> TenantConfig:
         region=d.get("region", "NA"),
         apps=tuple(_app(a, f"{where}.apps[{i}]") for i, a in enumerate(d.get("apps", []))),
         users=tuple(_user(u, f"{where}.users[{i}]", tid) for i, u in enumerate(d.get("users", []))),
+        show_keep_me_signed_in=_bool(d, "show_keep_me_signed_in", where, True),
     )

@@ -165,7 +165,21 @@ CATALOGUE: dict[int, AadstsCode] = {
         _c(50196, "temporarily_unavailable", 429,
            "The server terminated an operation because it encountered a client request loop."),
         _c(70016, "authorization_pending", 400,
-           "OAuth 2.0 device flow error. Authorization is pending. Continue polling."),
+           "The provided request has not yet been authorized by the user. The user must input "
+           "their code."),
+        _c(70018, "bad_verification_code", 400,
+           "Invalid verification code: the code is not one this service issued, or it was "
+           "already used."),
+        _c(70019, "expired_token", 400,
+           "Verification code expired. Have the user retry the sign-in."),
+        _c(70020, "expired_token", 400,
+           "The provided value for the input parameter 'device_code' is not valid. This device "
+           "code has expired."),
+        _c(50034, "invalid_grant", 400,
+           "The user account {identifier} does not exist in the {tenant} directory. To sign "
+           "into this application, the account must be added to the directory."),
+        _c(16000, "interaction_required", 400,
+           "More than one signed-in account can answer this request; the user must pick one."),
         _c(50055, "user_password_expired", 400, "Password is expired.", "user_password_expired"),
         _c(50076, "invalid_grant", 400,
            "Due to a configuration change made by your administrator, or because you moved to a "

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .config import AppConfig, IdpConfig, TenantConfig, UserConfig, stable_oid
+from .consent import DEFAULT_CONSENT_SCOPE, GRAPH_APP_ID, PermissionGrant, new_grant
 from .credentials import (
     KeyCredential,
     PasswordCredential,
@@ -24,7 +25,9 @@ from .credentials import (
 )
 
 if TYPE_CHECKING:
+    from .protocol.device_code import DeviceAuthorization
     from .request_log import LoggedRequest
+    from .signin.flow import Transaction
 
 __all__ = [
     "Application",
@@ -124,29 +127,6 @@ class User:
 
 
 @dataclass
-class PermissionGrant:
-    """Consent for a client app to call a resource with delegated permissions (``scopes``), for
-    every user (``AllPrincipals``) or for one (``Principal``). The mock has no service
-    principals: ``client_id`` and ``resource_id`` are app ids (Microsoft Graph's for Graph)."""
-
-    id: str
-    client_id: str
-    resource_id: str
-    consent_type: str
-    principal_id: str | None
-    scopes: list[str]
-
-    def covers(self, client_id: str, resource_id: str, user_id: str) -> bool:
-        return (self.client_id, self.resource_id) == (client_id, resource_id) and (
-            self.consent_type == "AllPrincipals" or self.principal_id == user_id)
-
-    def graph(self) -> dict[str, Any]:
-        return {"id": self.id, "clientId": self.client_id, "consentType": self.consent_type,
-                "principalId": self.principal_id, "resourceId": self.resource_id,
-                "scope": " ".join(self.scopes)}
-
-
-@dataclass
 class Tenant:
     id: str
     domain: str
@@ -154,8 +134,26 @@ class Tenant:
     region: str
     apps: dict[str, Application] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
+    show_keep_me_signed_in: bool = True
+    """Company branding's "Show option to remain signed in" ("Stay signed in?")."""
     grants: list[PermissionGrant] = field(default_factory=list)
     """Delegated permissions consented to (Graph ``oauth2PermissionGrants``)."""
+
+    def has_consent(self, client_id: str, user_id: str) -> bool:
+        return any(g.applies_to(client_id, user_id) for g in self.grants)
+
+    def grant_consent(self, client_id: str, user_id: str | None, scope: str,
+                      resource_id: str = GRAPH_APP_ID) -> PermissionGrant:
+        """Record consent (or widen an existing grant for the same client, resource and user)."""
+        names = (scope or DEFAULT_CONSENT_SCOPE).split()
+        for grant in self.grants:
+            if (grant.client_id, grant.resource_id, grant.principal_id) == (
+                    client_id, resource_id, user_id):
+                grant.scopes = list(dict.fromkeys([*grant.scopes, *names]))
+                return grant
+        grant = new_grant(client_id, resource_id, user_id, names)
+        self.grants.append(grant)
+        return grant
 
     def find_user(self, name_or_id: str) -> User | None:
         key = name_or_id.strip().lower()
@@ -241,8 +239,9 @@ class Store:
     id_tokens: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)
     """uti -> (tenant id, client id, session id) of ID tokens issued, for ``id_token_hint``."""
     request_log: deque[LoggedRequest] = field(default_factory=lambda: deque(maxlen=2000))
-    pending: dict[str, Any] = field(default_factory=dict)
-    """Authorization requests waiting on the sign-in page, by their ``ctx`` id."""
+    pending: dict[str, Transaction] = field(default_factory=dict)
+    """Sign-ins (and sign-outs) waiting on one of the provider's pages, by their ``ctx``."""
+    device_codes: dict[str, DeviceAuthorization] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, config: IdpConfig, now: datetime) -> Store:
@@ -260,13 +259,15 @@ class Store:
 
     def add_tenant(self, cfg: TenantConfig, now: datetime) -> Tenant:
         tenant = Tenant(id=cfg.id.lower(), domain=cfg.domain.lower(), name=cfg.name,
-                        region=cfg.region)
+                        region=cfg.region, show_keep_me_signed_in=cfg.show_keep_me_signed_in)
         for ucfg in cfg.users:
             user = build_user(ucfg, tenant.id, now)
             tenant.users[user.id] = user
         for acfg in cfg.apps:
             app = build_app(acfg, tenant, now)
             tenant.apps[app.client_id] = app
+            if acfg.admin_consented:
+                tenant.grant_consent(app.client_id, None, DEFAULT_CONSENT_SCOPE)
         self.tenants[tenant.id] = tenant
         return tenant
 

@@ -140,9 +140,10 @@ class LiveStack:
             raise StackError(f"{method} {url} -> {response.status_code}: {response.text[:500]}")
         return response.json() if response.content else None
 
-    def graph(self, method: str, path: str, json: Any = None) -> Any:
+    def graph(self, method: str, path: str, json: Any = None,
+              params: dict[str, str] | None = None) -> Any:
         return self._call(method, self.idp_url(f"/graph/{self.tenant_id}/v1.0/{path.lstrip('/')}"),
-                          json=json)
+                          json=json, params=params)
 
     def update_app(self, client_id: str | None = None, **patch: Any) -> None:
         self.graph("PATCH", f"applications(appId='{client_id or self.client_id}')", patch)
@@ -161,6 +162,17 @@ class LiveStack:
     def remove_secret(self, key_id: str, *, client_id: str | None = None) -> None:
         self.graph("POST", f"applications(appId='{client_id or self.client_id}')/removePassword",
                    {"keyId": key_id})
+
+    def revoke_consent(self, client_id: str | None = None) -> int:
+        """Remove every consent grant of the app (Graph ``oauth2PermissionGrants``), so its
+        users see "Permissions requested" at their next sign-in; the number removed."""
+        app_id = client_id or self.client_id
+        principal = self.graph("GET", f"servicePrincipals(appId='{app_id}')")
+        grants = self.graph("GET", "oauth2PermissionGrants",
+                            params={"$filter": f"clientId eq '{principal['id']}'"})["value"]
+        for grant in grants:
+            self.graph("DELETE", f"oauth2PermissionGrants/{grant['id']}")
+        return len(grants)
 
     def advance(self, *, days: float = 0, hours: float = 0, minutes: float = 0,
                 seconds: float = 0) -> None:

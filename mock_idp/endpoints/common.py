@@ -26,8 +26,12 @@ class _Templates:
     def environment(self) -> Environment:
         from jinja2 import Environment, PackageLoader, select_autoescape
 
-        return Environment(loader=PackageLoader("mock_idp", "templates"),
-                           autoescape=select_autoescape(["html"]))
+        from ..signin import ids
+
+        env = Environment(loader=PackageLoader("mock_idp", "templates"),
+                          autoescape=select_autoescape(["html"]))
+        env.globals["ids"] = ids
+        return env
 
     def get_template(self, name: str) -> Template:
         return self.environment.get_template(name)
@@ -100,12 +104,33 @@ def error_page(request: Request, err: EntraError) -> HTMLResponse:
     """Entra's own "trouble signing you in" page, used when it must not redirect."""
     note_error(request, err)
     ctx = error_context(request)
-    html = templates.get_template("error.html").render(
+    html = templates.get_template("signin/error.html").render(
         code=err.code, message=err.message, error=err.error_value, trace_id=ctx.trace_id,
         correlation_id=ctx.correlation, timestamp=ctx.timestamp,
     )
     return HTMLResponse(html, status_code=err.http_status if err.http_status >= 400 else 400,
                         headers=entra_headers(request, trace_id=ctx.trace_id))
+
+
+async def read_post_form(request: Request, *, max_value: int) -> dict[str, str]:
+    """A back-channel endpoint's form (the first value of each field). A body of another type
+    reads as no fields, so the first missing one is named; a malformed body or a file is
+    AADSTS90056, a value longer than ``max_value`` AADSTS9002313."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return {}
+    try:
+        form = await request.form()
+    except Exception as exc:
+        raise EntraError(90056) from exc
+    out: dict[str, str] = {}
+    for key, value in form.multi_items():
+        if not isinstance(value, str):
+            raise EntraError(90056)
+        if len(value) > max_value:
+            raise EntraError(9002313)
+        out.setdefault(key, value)
+    return out
 
 
 def plain_error(status: int, message: str, **fields: Any) -> JSONResponse:

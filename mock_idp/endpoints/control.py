@@ -111,7 +111,8 @@ async def health(request: Request) -> Response:
 def tenant_json(request: Request, tenant: Tenant) -> dict[str, Any]:
     base = base_url(request)
     return {**tenant.graph(), "authority": f"{base}/{tenant.id}",
-            "issuer": f"{base}/{tenant.id}/v2.0"}
+            "issuer": f"{base}/{tenant.id}/v2.0",
+            "show_keep_me_signed_in": tenant.show_keep_me_signed_in}
 
 
 async def list_tenants(request: Request) -> Response:
@@ -178,6 +179,21 @@ async def create_tenant(request: Request) -> Response:
     except ValueError as exc:
         raise BadInput(f"invalid certificate: {exc}", field="apps.certificates") from exc
     return JSONResponse(tenant_json(request, tenant), status_code=201)
+
+
+async def update_tenant(request: Request) -> Response:
+    """The tenant's sign-in settings: ``{"show_keep_me_signed_in": false}`` turns "Stay signed
+    in?" off, as company branding's "Show option to remain signed in" does in Entra."""
+    segment = request.path_params["tenant"]
+    tenant = idp(request).store.resolve_tenant(segment)
+    if tenant is None:
+        raise BadInput(f"no tenant {segment[:80]!r}", field="tenant", status=404)
+    body = await read_object(request)
+    check_known(body, {"show_keep_me_signed_in"})
+    show = get_bool(body, "show_keep_me_signed_in")
+    if show is not None:
+        tenant.show_keep_me_signed_in = show
+    return JSONResponse(tenant_json(request, tenant))
 
 
 async def delete_tenant(request: Request) -> Response:
@@ -355,7 +371,7 @@ async def unknown_control_path(request: Request) -> Response:
 routes: list[BaseRoute] = [
     _route("/_mock/health", {"GET": health}),
     _route("/_mock/tenants", {"GET": list_tenants, "POST": create_tenant}),
-    _route("/_mock/tenants/{tenant}", {"DELETE": delete_tenant}),
+    _route("/_mock/tenants/{tenant}", {"PATCH": update_tenant, "DELETE": delete_tenant}),
     _route("/_mock/reset", {"POST": reset}),
     _route("/_mock/clock", {"GET": get_clock, "POST": move_clock}),
     _route("/_mock/keys", {"GET": get_keys}),

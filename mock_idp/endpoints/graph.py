@@ -20,6 +20,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..config import AppConfig, UserConfig, stable_oid
+from ..consent import DEFAULT_CONSENT_SCOPE
 from ..store import (
     Application,
     PasswordCredential,
@@ -110,6 +111,7 @@ async def create_application(request: Request, tenant: Tenant) -> Response:
     app = build_app(cfg, tenant, idp(request).clock.now())
     app.certificates = certificates
     tenant.apps[app.client_id] = app
+    tenant.grant_consent(app.client_id, None, DEFAULT_CONSENT_SCOPE)  # see graph_consent
     return json_body(request, "applications/$entity", app.graph(), 201)
 
 
@@ -139,6 +141,7 @@ async def update_application(request: Request, tenant: Tenant) -> Response:
 async def delete_application(request: Request, tenant: Tenant) -> Response:
     app = _application(request, tenant)
     del tenant.apps[app.client_id]
+    tenant.grants = [g for g in tenant.grants if g.client_id != app.client_id]
     return Response(status_code=204)
 
 

@@ -1,5 +1,6 @@
 """The token endpoint: authorization code (with PKCE), refresh token, client credentials and
-on-behalf-of (:mod:`mock_idp.protocol.on_behalf_of`)."""
+on-behalf-of (:mod:`mock_idp.protocol.on_behalf_of`), device code
+(:mod:`mock_idp.endpoints.device`)."""
 
 from __future__ import annotations
 
@@ -14,17 +15,18 @@ from starlette.routing import BaseRoute, Route
 from ..clock import epoch
 from ..errors import EntraError
 from ..protocol import claims as claimset
-from ..protocol import on_behalf_of, pkce, redirect, resources, tenants
+from ..protocol import device_code, on_behalf_of, pkce, redirect, resources, tenants
 from ..protocol.client_auth import authenticate, read_credentials
 from ..protocol.users import check_user
 from ..state import IdpState
 from ..store import Application, RefreshToken, Tenant, User
 from ..tokens import sign, unsigned
-from .common import base_url, error_json, idp, json_response
+from . import device
+from .common import base_url, error_json, idp, json_response, read_post_form
 from .faults_hook import response_fault, token_fault
 
 GRANTS = ("authorization_code", "refresh_token", "client_credentials",
-          on_behalf_of.GRANT_TYPE)
+          on_behalf_of.GRANT_TYPE, device_code.GRANT_TYPE)
 MAX_VALUE = 16384
 NO_CACHE = {"Pragma": "no-cache", "Expires": "-1"}
 WRONG_METHODS = ["GET", "PUT", "DELETE", "PATCH"]
@@ -93,27 +95,18 @@ async def _token(request: Request, version: str) -> Response:
             form, tenant=tenant, app=app, keys=state.keys, now=now, version=version,
             issuers={claimset.issuer(base_url(request), tenant.id, v) for v in ("1.0", "2.0")})
         grant = _Grant(obo.user, obo.scopes, resource=obo.resource)
+    elif grant_type == device_code.GRANT_TYPE:
+        approved = device.redeem(request, tenant, app, form)
+        grant = _Grant(check_user(tenant, approved.user_id, approved.auth_time or now),
+                       approved.scopes, session_id=approved.session_id,
+                       auth_time=approved.auth_time, resource=approved.resource)
     else:
         grant = _redeem_refresh(state, tenant, app, form)
     return _user_tokens(request, tenant, app, grant, form, client_auth, version)
 
 
 async def _read_form(request: Request) -> dict[str, str]:
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return {}
-    try:
-        form = await request.form()
-    except Exception as exc:
-        raise EntraError(90056) from exc
-    out: dict[str, str] = {}
-    for key, value in form.multi_items():
-        if not isinstance(value, str):
-            raise EntraError(90056)
-        if len(value) > MAX_VALUE:
-            raise EntraError(9002313)
-        out.setdefault(key, value)
-    return out
+    return await read_post_form(request, max_value=MAX_VALUE)
 
 
 def _peek_user(state: IdpState, form: dict[str, str], grant_type: str) -> str | None:

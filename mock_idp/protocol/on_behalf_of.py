@@ -129,7 +129,7 @@ def _consented(tenant: Tenant, app: Application, user: User, target: resources.R
     granted = set(DEFAULT_CONSENT.get(target.audience, ()))
     for grant in tenant.grants:
         if grant.covers(app.client_id, target.audience, user.id):
-            granted.update(grant.scopes)
+            granted.update(s for s in grant.scopes if s.lower() not in OIDC_SCOPES)
     asked = resources.permissions(target, scopes)
     names = asked or tuple(sorted(granted))  # ``.default``: everything granted
     if not names or any(name not in granted for name in names):

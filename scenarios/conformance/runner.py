@@ -107,13 +107,14 @@ class _Driver:
         ``None`` when done, else why the provider's sign-in page never came."""
         from playwright.sync_api import Error
 
-        from scenarios.pages import IdpSignInPage
+        from scenarios.drivers import EntraDriver
+        from scenarios.pages import IdpUsernamePage
 
         try:
             page.goto(self.options.rp_url(self.options.start))
-            sign_in = IdpSignInPage(page)
-            sign_in.heading.wait_for(state="visible")
-            sign_in.sign_in_as(self.options.upn, self.options.password)
+            IdpUsernamePage(page).heading.wait_for(state="visible")
+            EntraDriver(timeout_ms=self.options.timeout_ms).sign_in(
+                page, self.options.upn, self.options.password)
         except Error as exc:
             return _squash(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         with contextlib.suppress(Error):

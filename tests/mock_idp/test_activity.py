@@ -115,7 +115,8 @@ def test_a_wrong_password_is_noted_on_the_sign_in_page(client: TestClient) -> No
     page = client.get(TENANT_PATHS["authorize"], params=auth_params())
     assert sign_in(client, page, secret="wrong-Passw0rd").status_code in (200, 400)
     body = activity(client)
-    login = entry_for(body, "/login")
+    logins = [r for r in body["requests"] if r["path"].endswith("/login")]
+    login = next(r for r in logins if "passwd" in r["request"].get("form", {}))
     assert [n["code"] for n in login["notes"]] == ["AADSTS50126"]
     assert login["request"]["form"]["passwd"] == REDACTED
     assert "wrong-Passw0rd" not in json.dumps(body)

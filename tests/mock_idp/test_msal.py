@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import jwt
 import msal
 import pytest
@@ -19,6 +22,9 @@ from idp_testkit import (
     GRAPH_DEFAULT,
     SECRET,
     browser_sign_in,
+    ctx_of,
+    login_action,
+    password,
     token_requests,
 )
 from idp_testkit import make_certificate as new_certificate
@@ -230,3 +236,78 @@ def test_expired_secret_is_7000222(idp: MockIdp) -> None:
 def test_wrong_secret_is_7000215(idp: MockIdp) -> None:
     result = _msal(idp, "not-the-secret").acquire_token_for_client([GRAPH_DEFAULT])
     assert result["error"] == "invalid_client" and 7000215 in result["error_codes"]
+
+
+DEVICE_CLIENT_ID = "0c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f"
+
+
+@pytest.fixture
+def device_idp(tls_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockIdp]:
+    """A provider with a public client (a CLI) and a one-second polling interval, so MSAL's
+    real sleeps between polls keep the test short."""
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    tenant = default_tenant()
+    cli = AppConfig(client_id=DEVICE_CLIENT_ID, name="Contoso CLI", public_client=True)
+    config = IdpConfig(tenants=(replace(tenant, apps=(*tenant.apps, cli)),),
+                       device_code_interval=1)
+    with MockIdp(config, https=True, tls_dir=tls_dir) as running:
+        yield running
+
+
+def _approve_device(idp: MockIdp, user_code: str, upn: str = ALICE) -> str:
+    """A person on another device: /devicelogin, the code, username, password, "Stay signed
+    in?" No, "Are you trying to sign in?" Continue; returns the last page's text."""
+    assert idp.tls is not None
+    with httpx.Client(base_url=idp.url, verify=idp.tls.client_context(),
+                      follow_redirects=False, timeout=10) as browser:
+        page = browser.post("/devicelogin", data={"otc": user_code})
+        for form in ({"loginfmt": upn}, {"loginfmt": upn, "passwd": password(upn)},
+                     {"answer": "No"}, {"answer": "Continue"}):
+            assert page.status_code == 200, page.text[:500]
+            page = browser.post(login_action(page.text), data={"ctx": ctx_of(page.text), **form})
+        return page.text
+
+
+def test_device_flow(device_idp: MockIdp) -> None:
+    app = msal.PublicClientApplication(
+        DEVICE_CLIENT_ID, authority=device_idp.authority, validate_authority=False,
+        instance_discovery=False, verify=str(device_idp.ca_file))
+    try:
+        flow = app.initiate_device_flow(scopes=["User.Read"])
+        assert flow["verification_uri"] == f"{device_idp.url}/devicelogin", flow
+        assert flow["interval"] == 1 and flow["expires_in"] == 900
+        flow["expires_at"] = time.time() + 30  # bounds MSAL's polling loop if this test fails
+        pages: list[str] = []
+        person = threading.Thread(target=lambda: (
+            time.sleep(1.5), pages.append(_approve_device(device_idp, flow["user_code"]))))
+        person.start()
+        started = time.monotonic()
+        result = app.acquire_token_by_device_flow(flow)
+        person.join(timeout=20)
+        assert "access_token" in result, result
+        assert time.monotonic() - started >= 1.5  # MSAL polled while the person signed in
+        assert pages and "You can close this window" in pages[0]
+        assert result["id_token_claims"]["preferred_username"] == ALICE
+        assert [a["username"] for a in app.get_accounts()] == [ALICE]
+        polls = [r for r in device_idp.http.get("/_mock/requests").json()["requests"]
+                 if r["path"].endswith("/oauth2/v2.0/token")]
+        assert len(polls) >= 2, polls
+    finally:
+        app.http_client.close()
+
+
+def test_device_flow_errors_reach_msal(device_idp: MockIdp) -> None:
+    app = msal.PublicClientApplication(
+        DEVICE_CLIENT_ID, authority=device_idp.authority, validate_authority=False,
+        instance_discovery=False, verify=str(device_idp.ca_file))
+    try:
+        flow = app.initiate_device_flow(scopes=["User.Read"])
+        device_idp.advance(minutes=16)
+        result = app.acquire_token_by_device_flow(flow)
+        assert result["error"] == "expired_token" and result["error_codes"] == [70020]
+        bad = app.acquire_token_by_device_flow({**flow, "device_code": "DAQABAAEAAAnope",
+                                                "expires_at": time.time() + 5})
+        assert bad["error"] == "bad_verification_code" and bad["error_codes"] == [70018]
+    finally:
+        app.http_client.close()

@@ -189,21 +189,34 @@ def test_v1_names_the_downstream_resource(client: TestClient) -> None:
 GRANTS = f"/graph/{TENANT}/v1.0/oauth2PermissionGrants"
 
 
+def graph_principal(client: TestClient) -> str:
+    sp = client.get(f"/graph/{TENANT}/v1.0/servicePrincipals(appId='{GRAPH_ID}')").json()
+    return str(sp["id"])
+
+
 def test_grants_are_listed_read_changed_and_revoked(client: TestClient) -> None:
     created = grant(client, "Inventory.Read").json()
-    assert created["clientId"] == MIDDLE_ID and created["resourceId"] == DOWNSTREAM_ID
+    middle = client.get(f"/graph/{TENANT}/v1.0/servicePrincipals(appId='{MIDDLE_ID}')").json()
+    api = client.get(f"/graph/{TENANT}/v1.0/servicePrincipals(appId='{DOWNSTREAM_ID}')").json()
+    assert created["clientId"] == middle["id"] and created["resourceId"] == api["id"]
     assert created["consentType"] == "AllPrincipals" and created["principalId"] is None
     item = f"{GRANTS}/{created['id']}"
     assert client.get(item).json()["scope"] == "Inventory.Read"
-    listed = client.get(GRANTS, params={"$filter": f"clientId eq '{MIDDLE_ID}'"}).json()
-    assert [g["id"] for g in listed["value"]] == [created["id"]]
+    listed = client.get(GRANTS, params={"$filter": f"clientId eq '{middle['id']}'"}).json()
+    assert [g["id"] for g in listed["value"] if g["resourceId"] == api["id"]] == [created["id"]]
     assert client.patch(item, json={"scope": "Inventory.Read Inventory.Write"}).status_code == 204
     assert client.get(item).json()["scope"] == "Inventory.Read Inventory.Write"
     assert client.delete(item).status_code == 204
     assert client.get(item).status_code == 404
-    graph_grant = client.post(GRANTS, json={"clientId": MIDDLE_ID, "resourceId": GRAPH_ID,
-                                            "consentType": "AllPrincipals", "scope": "Mail.Read"})
-    assert graph_grant.status_code == 201
+    # Every app starts with an administrator's consent on Graph (one grant per client, resource
+    # and principal): Mail.Read is added to it.
+    assert grant(client, "Mail.Read", resourceId=GRAPH_ID).status_code == 409
+    assert obo(client, user_token(client), "Mail.Read").status_code == 400
+    graph_grant = client.get(GRANTS, params={
+        "$filter": f"resourceId eq '{graph_principal(client)}'"}).json()["value"]
+    admin = next(g for g in graph_grant if g["clientId"] == middle["id"])
+    assert client.patch(f"{GRANTS}/{admin['id']}",
+                        json={"scope": admin["scope"] + " Mail.Read"}).status_code == 204
     assert obo(client, user_token(client), "Mail.Read").status_code == 200
 
 
@@ -220,10 +233,11 @@ def test_grants_are_listed_read_changed_and_revoked(client: TestClient) -> None:
 ])
 def test_bad_grants_are_refused_naming_the_property(client: TestClient, fields: dict[str, Any],
                                                     target: str) -> None:
+    before = client.get(GRANTS).json()["value"]
     response = grant(client, **{"scope": "Inventory.Read", **fields})
     assert response.status_code == 400, response.text
     assert response.json()["error"]["target"] == target
-    assert client.get(GRANTS).json()["value"] == []
+    assert client.get(GRANTS).json()["value"] == before
 
 
 def test_the_same_grant_twice_is_a_conflict(client: TestClient) -> None:

@@ -27,7 +27,8 @@ from mock_idp.config import (
     default_tenant,
 )
 from mock_idp.testing import bind_socket
-from scenarios.pages.idp import IdpSignInPage
+from scenarios.drivers import EntraDriver
+from scenarios.pages.idp import IdpUsernamePage
 
 pytestmark = pytest.mark.browser
 
@@ -87,7 +88,7 @@ def authorize_url(stack: Stack, **extra: str) -> str:
 def sign_in(page: Page, stack: Stack) -> str:
     """Sign Alice in through the provider's page; redeem the code; return the ID token."""
     page.goto(authorize_url(stack))
-    IdpSignInPage(page).sign_in_as(ALICE, "P@ssw0rd-alice")
+    EntraDriver().sign_in(page, ALICE, "P@ssw0rd-alice")
     expect(page.get_by_role("heading", name="Callback")).to_be_visible()
     [callback] = stack.relying_party.visits("/auth/callback")
     response = httpx.post(f"{stack.idp}/{TENANT}/oauth2/v2.0/token", data={
@@ -140,4 +141,4 @@ def test_after_sign_out_the_browser_must_sign_in_again(page: Page, stack: Stack)
     assert silent["error_description"].startswith("AADSTS50058")
 
     page.goto(authorize_url(stack))
-    expect(IdpSignInPage(page).heading).to_be_visible()
+    expect(IdpUsernamePage(page).heading).to_be_visible()

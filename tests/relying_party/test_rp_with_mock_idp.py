@@ -66,20 +66,21 @@ class World:
         return cid
 
     def through_idp(self, location: str, user: str = "alice") -> str:
-        """Follow the provider's pages as the browser, signing in when asked; return the
-        first URL that leads back to the relying party."""
+        """Follow the provider's pages as the browser, signing in when asked (username,
+        password, "Stay signed in?" No); return the first URL that leads back to the relying
+        party."""
+        upn = f"{user}@contoso.onmicrosoft.com"
+        answers = iter(({"loginfmt": upn}, {"loginfmt": upn, "passwd": f"P@ssw0rd-{user}"},
+                        {"answer": "No"}))
         while location.startswith(self.base):
             response = self.idp.get(location)
-            if response.status_code == 200 and 'name="passwd"' in response.text:
+            while response.status_code == 200:
                 ctx = re.search(r'name="ctx" value="([^"]+)"', response.text)
                 action = re.search(r'<form method="post" action="([^"]+)"', response.text)
-                assert ctx and action
+                assert ctx and action, response.text[:500]
                 target = action.group(1).replace("&amp;", "&")
-                response = self.idp.post(
-                    target if target.startswith("http") else self.base + target,
-                    data={"ctx": ctx.group(1), "login": f"{user}@contoso.onmicrosoft.com",
-                          "passwd": f"P@ssw0rd-{user}"},
-                )
+                url = target if target.startswith("http") else self.base + target
+                response = self.idp.post(url, data={"ctx": ctx.group(1), **next(answers)})
             assert response.status_code in (302, 303), response.text[:500]
             location = response.headers["location"]
         return location
