@@ -19,7 +19,26 @@ from typing import TYPE_CHECKING, Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from .config import AppConfig, IdpConfig, TenantConfig, UserConfig, stable_oid
+from .config import AppConfig, GroupConfig, IdpConfig, TenantConfig, UserConfig
+from .config_fields import ConfigError
+from .directory import (
+    AppRole,
+    ExtensionProperty,
+    Group,
+    OptionalClaims,
+    RoleAssignment,
+    assignment_id,
+    normalize_group_membership_claims,
+)
+from .directory_config import (
+    all_groups,
+    extension_of,
+    group_id,
+    resolve,
+    role_config,
+    role_id_of,
+    user_id,
+)
 
 if TYPE_CHECKING:
     from .request_log import LoggedRequest
@@ -100,14 +119,22 @@ class Application:
     secrets: list[PasswordCredential]
     certificates: list[KeyCredential]
     assignment_required: bool
-    assigned: set[str]
     public_client: bool
     allow_id_token: bool
     allow_access_token: bool
     identifier_uris: list[str]
-    app_roles: list[str]
-    group_claims: bool
+    app_roles: list[AppRole]
     frontchannel_logout_iss: bool
+    group_membership_claims: str | None = None
+    """As the manifest holds it: ``None``, ``"None"`` or flags joined by ``", "``."""
+    optional_claims: OptionalClaims = field(default_factory=OptionalClaims)
+    extension_properties: list[ExtensionProperty] = field(default_factory=list)
+    requested_access_token_version: int | None = None
+    """``api.requestedAccessTokenVersion``: 1 makes the access tokens for this API v1 ones."""
+
+    def find_role(self, value_or_id: str) -> AppRole | None:
+        key = value_or_id.strip()
+        return next((r for r in self.app_roles if r.value == key or r.id == key.lower()), None)
 
     def graph(self) -> dict[str, Any]:
         return {
@@ -116,11 +143,10 @@ class Application:
             "displayName": self.name,
             "identifierUris": list(self.identifier_uris),
             "isFallbackPublicClient": self.public_client,
-            "appRoles": [
-                {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.client_id}/{r}")),
-                 "value": r, "displayName": r, "allowedMemberTypes": ["User"], "isEnabled": True}
-                for r in self.app_roles
-            ],
+            "appRoles": [r.graph() for r in self.app_roles],
+            "groupMembershipClaims": self.group_membership_claims,
+            "optionalClaims": self.optional_claims.graph(),
+            "api": {"requestedAccessTokenVersion": self.requested_access_token_version},
             "passwordCredentials": [s.graph() for s in self.secrets],
             "keyCredentials": [
                 {"keyId": c.key_id, "displayName": c.display_name, "type": "AsymmetricX509Cert",
@@ -150,12 +176,19 @@ class User:
     email: str | None
     given_name: str | None
     family_name: str | None
-    groups: list[str]
-    roles: list[str]
     enabled: bool
     tokens_valid_from: datetime
+    user_type: str = "Member"
+    country: str | None = None
+    preferred_language: str | None = None
+    extensions: dict[str, Any] = field(default_factory=dict)
+    """Directory extension values by full name (``extension_<appid>_<name>``)."""
+    custom_claims: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Test-only claims merged into this user's tokens, per token kind (``id_token``,
+    ``access_token``); set through ``/_mock/``, never by anything Entra has."""
 
     def graph(self) -> dict[str, Any]:
+        """The default property set of a Graph user (extension values only by ``$select``)."""
         return {
             "id": self.id,
             "userPrincipalName": self.upn,
@@ -164,6 +197,9 @@ class User:
             "surname": self.family_name,
             "mail": self.email,
             "accountEnabled": self.enabled,
+            "userType": self.user_type,
+            "country": self.country,
+            "preferredLanguage": self.preferred_language,
             "signInSessionsValidFromDateTime": _iso(self.tokens_valid_from),
         }
 
@@ -176,6 +212,24 @@ class Tenant:
     region: str
     apps: dict[str, Application] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
+    groups: dict[str, Group] = field(default_factory=dict)
+    assignments: dict[str, RoleAssignment] = field(default_factory=dict)
+    country: str | None = None
+
+    def find_group(self, name_or_id: str) -> Group | None:
+        key = name_or_id.strip().lower()
+        if key in self.groups:
+            return self.groups[key]
+        return next((g for g in self.groups.values() if g.display_name.lower() == key), None)
+
+    def find_extension(self, name: str) -> tuple[Application, ExtensionProperty] | None:
+        """The app and directory extension of a full ``extension_<appid>_<name>`` name."""
+        key = name.lower()
+        for app in self.apps.values():
+            for prop in app.extension_properties:
+                if prop.name.lower() == key:
+                    return app, prop
+        return None
 
     def find_user(self, name_or_id: str) -> User | None:
         key = name_or_id.strip().lower()
@@ -191,8 +245,9 @@ class Tenant:
 
     def graph(self) -> dict[str, Any]:
         return {"id": self.id, "displayName": self.name, "domain": self.domain,
-                "tenantRegionScope": self.region,
-                "applications": len(self.apps), "users": len(self.users)}
+                "tenantRegionScope": self.region, "countryLetterCode": self.country,
+                "applications": len(self.apps), "users": len(self.users),
+                "groups": len(self.groups)}
 
 
 @dataclass
@@ -279,14 +334,28 @@ class Store:
             setattr(self, item.name, getattr(fresh, item.name))
 
     def add_tenant(self, cfg: TenantConfig, now: datetime) -> Tenant:
+        """Build a tenant from its config; :class:`ConfigError` for a reference that does not
+        resolve (a member, an assignment, an extension value)."""
+        refs = resolve(cfg)
         tenant = Tenant(id=cfg.id.lower(), domain=cfg.domain.lower(), name=cfg.name,
-                        region=cfg.region)
+                        region=cfg.region, country=cfg.country)
         for ucfg in cfg.users:
             user = build_user(ucfg, tenant.id, now)
+            user.extensions = dict(refs.extensions.get(user.id, {}))
             tenant.users[user.id] = user
+        for gcfg in all_groups(cfg):
+            group = build_group(gcfg, tenant.id, now)
+            group.members = list(refs.members.get(group.id, []))
+            tenant.groups[group.id] = group
         for acfg in cfg.apps:
             app = build_app(acfg, tenant, now)
             tenant.apps[app.client_id] = app
+        for principal_id, kind, client_id, role_id in refs.assignments:
+            app = tenant.apps[client_id]
+            assignment = RoleAssignment(
+                id=assignment_id(principal_id, app.id, role_id), principal_id=principal_id,
+                principal_type=kind, client_id=client_id, app_role_id=role_id, created=now)
+            tenant.assignments[assignment.id] = assignment
         self.tenants[tenant.id] = tenant
         return tenant
 
@@ -319,11 +388,27 @@ class Store:
 
 
 def build_user(cfg: UserConfig, tenant_id: str, now: datetime) -> User:
+    """A user without memberships, assignments or extension values (the tenant adds them)."""
     return User(
-        id=(cfg.oid or stable_oid(tenant_id, cfg.upn)).lower(), upn=cfg.upn, name=cfg.name,
+        id=user_id(tenant_id, cfg), upn=cfg.upn, name=cfg.name,
         password=cfg.password, email=cfg.email or cfg.upn, given_name=cfg.given_name,
-        family_name=cfg.family_name, groups=list(cfg.groups), roles=list(cfg.roles),
-        enabled=cfg.enabled, tokens_valid_from=now - timedelta(days=1),
+        family_name=cfg.family_name, enabled=cfg.enabled,
+        tokens_valid_from=now - timedelta(days=1), user_type=cfg.user_type,
+        country=cfg.country, preferred_language=cfg.preferred_language,
+    )
+
+
+def build_group(cfg: GroupConfig, tenant_id: str, now: datetime) -> Group:
+    """A group without members (the tenant adds them)."""
+    nickname = "".join(c for c in cfg.name if c.isalnum())[:64] or "group"
+    return Group(
+        id=group_id(tenant_id, cfg), display_name=cfg.name, created=now,
+        description=cfg.description, mail_nickname=nickname,
+        security_enabled=cfg.security_enabled, mail_enabled=cfg.mail_enabled,
+        group_types=list(cfg.types),
+        on_premises_sam_account_name=cfg.on_premises_sam_account_name,
+        on_premises_domain_name=cfg.on_premises_domain_name,
+        on_premises_netbios_name=cfg.on_premises_netbios_name,
     )
 
 
@@ -340,20 +425,30 @@ def build_app(cfg: AppConfig, tenant: Tenant, now: datetime) -> Application:
                       certificate=x509.load_pem_x509_certificate(c.pem.encode()))
         for c in cfg.certificates
     ]
-    assigned = set()
-    for name in cfg.assigned:
-        user = tenant.find_user(name)
-        assigned.add(user.id if user else name.lower())
+    try:
+        group_claims = normalize_group_membership_claims(cfg.group_membership_claims)
+    except ValueError as exc:
+        raise ConfigError(f"app {cfg.client_id}: group_membership_claims: {exc}") from None
+    client_id = cfg.client_id.lower()
+    roles = []
+    for role in cfg.app_roles:
+        rc = role_config(role)
+        roles.append(AppRole(id=role_id_of(client_id, role), value=rc.value,
+                             display_name=rc.display_name or rc.value,
+                             description=rc.description,
+                             allowed_member_types=rc.allowed_member_types, enabled=rc.enabled))
     return Application(
         id=str(uuid.uuid5(uuid.NAMESPACE_OID, f"{tenant.id}/{cfg.client_id}")),
         client_id=cfg.client_id.lower(), name=cfg.name, tenant_id=tenant.id,
         redirect_uris=list(cfg.redirect_uris), logout_url=cfg.logout_url,
         backchannel_logout_uri=cfg.backchannel_logout_uri, events_url=cfg.events_url,
         secrets=creds, certificates=certs, assignment_required=cfg.assignment_required,
-        assigned=assigned, public_client=cfg.public_client, allow_id_token=cfg.allow_id_token,
+        public_client=cfg.public_client, allow_id_token=cfg.allow_id_token,
         allow_access_token=cfg.allow_access_token, identifier_uris=list(cfg.identifier_uris),
-        app_roles=list(cfg.app_roles), group_claims=cfg.group_claims,
-        frontchannel_logout_iss=cfg.frontchannel_logout_iss,
+        app_roles=roles, frontchannel_logout_iss=cfg.frontchannel_logout_iss,
+        group_membership_claims=group_claims, optional_claims=cfg.optional_claims,
+        extension_properties=[extension_of(client_id, e) for e in cfg.extension_properties],
+        requested_access_token_version=cfg.access_token_version,
     )
 
 

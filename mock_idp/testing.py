@@ -192,6 +192,14 @@ class RegisteredApp:
     display_name: str
 
 
+@dataclass(frozen=True)
+class TestGroup:
+    __test__: ClassVar[bool] = False
+
+    id: str
+    display_name: str
+
+
 class MockIdp:
     """The provider on an ephemeral port, with helpers for arranging tests.
 
@@ -353,6 +361,87 @@ class MockIdp:
             "resourceId": client_id,
             "appRoleId": role or "00000000-0000-0000-0000-000000000000",
         })
+
+    # --- claims: groups, optional claims, directory extensions, custom claims
+
+    def add_group(self, display_name: str, *, members: Sequence[str] = (),
+                  security_enabled: bool = True, unified: bool = False,
+                  tenant: str | None = None) -> TestGroup:
+        """Create a group (``unified``: a Microsoft 365 group) with members (user or group ids;
+        UPNs are looked up)."""
+        nickname = "".join(c for c in display_name if c.isalnum())[:64] or "group"
+        body: dict[str, Any] = {"displayName": display_name, "mailNickname": nickname,
+                                "securityEnabled": security_enabled, "mailEnabled": unified,
+                                "groupTypes": ["Unified"] if unified else []}
+        created = self.graph("POST", "groups", json=body, tenant=tenant).json()
+        group = TestGroup(id=created["id"], display_name=created["displayName"])
+        self.add_members(group.id, members, tenant=tenant)
+        return group
+
+    def add_groups(self, count: int, *, member: str, prefix: str = "Group",
+                   tenant: str | None = None) -> list[TestGroup]:
+        """``count`` security groups with ``member`` (user id or UPN) in each, e.g. to push a
+        user past the groups overage (200 in a JWT)."""
+        return [self.add_group(f"{prefix} {i + 1:03d}", members=[member], tenant=tenant)
+                for i in range(count)]
+
+    def add_members(self, group_id: str, members: Sequence[str], *,
+                    tenant: str | None = None) -> None:
+        ids = [self._object_id(m, tenant) for m in members]
+        for start in range(0, len(ids), 20):
+            binds = [f"https://graph.microsoft.com/v1.0/directoryObjects/{i}"
+                     for i in ids[start:start + 20]]
+            self.graph("PATCH", f"groups/{group_id}", json={"members@odata.bind": binds},
+                       tenant=tenant)
+
+    def configure_claims(self, client_id: str, *, group_membership_claims: str | None = None,
+                         id_token: Sequence[str | dict[str, Any]] | None = None,
+                         access_token: Sequence[str | dict[str, Any]] | None = None,
+                         tenant: str | None = None) -> None:
+        """Set an app's ``groupMembershipClaims`` and/or ``optionalClaims`` (claim names, or
+        ``optionalClaim`` objects) as its manifest would."""
+        body: dict[str, Any] = {}
+        if group_membership_claims is not None:
+            body["groupMembershipClaims"] = group_membership_claims
+        if id_token is not None or access_token is not None:
+            def claims(items: Sequence[str | dict[str, Any]] | None) -> list[dict[str, Any]]:
+                return [{"name": c} if isinstance(c, str) else c for c in items or ()]
+            body["optionalClaims"] = {"idToken": claims(id_token),
+                                      "accessToken": claims(access_token)}
+        self.graph("PATCH", f"applications(appId='{client_id}')", json=body, tenant=tenant)
+
+    def add_extension(self, client_id: str, name: str, *, data_type: str = "String",
+                      multi_valued: bool = False, tenant: str | None = None) -> str:
+        """Register a directory extension for users on an app; returns its full name
+        (``extension_<appid>_<name>``), the name users and optional claims use."""
+        body = {"name": name, "dataType": data_type, "targetObjects": ["User"],
+                "isMultiValued": multi_valued}
+        created = self.graph("POST", f"applications(appId='{client_id}')/extensionProperties",
+                             json=body, tenant=tenant).json()
+        full: str = created["name"]
+        return full
+
+    def update_user(self, user: str, tenant: str | None = None, **properties: Any) -> None:
+        """``PATCH users/{user}`` with Graph properties (extension values by full name)."""
+        self.graph("PATCH", f"users/{user}", json=properties, tenant=tenant)
+
+    def set_custom_claims(self, user: str, *, id_token: dict[str, Any] | None = None,
+                          access_token: dict[str, Any] | None = None,
+                          tenant: str | None = None) -> None:
+        """Test-only, not Entra: merge these claims into the user's ID and/or access tokens
+        (``PUT /_mock/tenants/{tenant}/users/{user}/claims``); protocol claims are refused."""
+        body = {k: v for k, v in (("id_token", id_token), ("access_token", access_token))
+                if v is not None}
+        url = f"/_mock/tenants/{tenant or self.tenant_id}/users/{user}/claims"
+        response = self.http.put(url, json=body)
+        if response.is_error:
+            raise MockIdpError(f"PUT {url}: {response.status_code} {response.text}")
+
+    def _object_id(self, ref: str, tenant: str | None) -> str:
+        if "@" not in ref:
+            return ref
+        found: str = self.graph("GET", f"users/{ref}", tenant=tenant).json()["id"]
+        return found
 
     def _domain(self, tenant: str | None) -> str:
         if tenant is None:

@@ -228,11 +228,14 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
     user = grant.user
     assert user is not None
     base = base_url(request)
-    subject = claimset.Subject(base, tenant, app, user, version, now)
+    subject = claimset.Subject(base, tenant, app, user, version, now, auth_time=grant.auth_time)
     audience, at_version, scp = _resource_for(tenant, grant.scopes, grant.resource)
+    api = tenant.apps.get(audience)
+    if api is not None and api.requested_access_token_version == 1:
+        at_version = "1.0"
     at_claims = claimset.access_token_claims(
         subject, audience=audience, scopes=scp, lifetime=state.config.access_token_lifetime,
-        client_auth=client_auth, token_version=at_version)
+        client_auth=client_auth, token_version=at_version, resource_app=api)
     access_token = sign(state, at_claims, version=at_version)
     lifetime = int(state.config.access_token_lifetime.total_seconds())
     body: dict[str, Any] = {"token_type": "Bearer"}

@@ -39,7 +39,13 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from mock_idp.clock import MockClock
-from mock_idp.config import CertificateConfig, IdpConfig, SecretConfig, default_tenant
+from mock_idp.config import (
+    SUPPORT_AGENTS_GROUP_ID,
+    CertificateConfig,
+    IdpConfig,
+    SecretConfig,
+    default_tenant,
+)
 
 TOKEN = paths(TENANT, "2.0")["token"]
 TOKEN_V1 = paths(TENANT, "1.0")["token"]
@@ -114,7 +120,7 @@ def test_v2_response_and_id_token(client: TestClient, idp_app: Starlette) -> Non
     assert idt["email"] == ALICE
     assert idt["nonce"] == "n-1"
     assert idt["sid"] == redirect_params(grant.response)["session_state"]
-    assert idt["roles"] == ["Agent"] and idt["groups"] == list(alice.groups)
+    assert idt["roles"] == ["Agent"] and idt["groups"] == [SUPPORT_AGENTS_GROUP_ID]
     assert "upn" not in idt and "unique_name" not in idt
     assert "c_hash" not in idt and "at_hash" not in idt
 
