@@ -10,10 +10,11 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from sqlite3 import Connection as SqliteConnection
 
-from . import connections, errors, events, installations, logins, users
+from . import connections, errors, events, groups, installations, logins, users
 from .connections import Connection, ConnectionStore
 from .errors import ErrorLog, ErrorRecord
 from .events import EventStore
+from .groups import SessionGroups, SessionGroupStore
 from .installations import Installation, InstallationStore
 from .logins import LoginTransaction, LoginTransactionStore, LogoutRequestStore
 from .sqlite import SourceKind, Sqlite, digest
@@ -27,13 +28,15 @@ __all__ = [
     "Installation",
     "LoginTransaction",
     "Session",
+    "SessionGroups",
     "SourceKind",
     "User",
     "digest",
 ]
 
 SCHEMA = "".join(
-    module.SCHEMA for module in (connections, installations, users, logins, events, errors)
+    module.SCHEMA
+    for module in (connections, installations, users, groups, logins, events, errors)
 )
 
 
@@ -46,6 +49,7 @@ class Database:
         self.installations = InstallationStore(self._sql)
         self.users = UserStore(self._sql)
         self.sessions = SessionStore(self._sql)
+        self.groups = SessionGroupStore(self._sql)
         self.logins = LoginTransactionStore(self._sql)
         self.logouts = LogoutRequestStore(self._sql)
         self.events = EventStore(self._sql)

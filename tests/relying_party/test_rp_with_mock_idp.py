@@ -83,6 +83,11 @@ class World:
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
+    yield from open_world(tmp_path)
+
+
+def open_world(tmp_path: Path) -> Iterator[World]:
+    """The mock provider and the relying party in-process, wired to each other."""
     clock = MockClock()
     rp_later = _Later()
     idp = create_mock(
