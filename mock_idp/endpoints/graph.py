@@ -5,7 +5,7 @@ Applications (with ``addPassword`` / ``removePassword``, ``extensionProperties``
 directory extension values) here; app role assignments in :mod:`.graph_assignments`, groups in
 :mod:`.graph_groups`, what apps read with a user's token in :mod:`.graph_memberships`. Errors
 use Graph's body: ``{"error": {"code", "message", "target", "innerError": {...}}}``, ``target``
-naming the property at fault.
+naming the property at fault (built in :mod:`.graph_http`, with the routes and OData envelopes).
 
 When sign-in sessions end here (revocation, a disabled or deleted user) the provider's notifier
 sends the logout notifications (back-channel and platform ``user.logout``).
@@ -52,6 +52,7 @@ from .graph_http import (
 from .payload import BadInput, check_known, get_str, parse_guid, read_object
 
 log = logging.getLogger(__name__)
+
 
 def _trigger(request: Request) -> str:
     """Why sessions ended here: revocation, a deleted or a disabled user."""

@@ -20,6 +20,22 @@ from ..store import Tenant, User
 from .common import base_url, idp
 from .payload import BadInput, iso
 
+__all__ = [
+    "ALL_METHODS",
+    "PREFIX",
+    "GraphError",
+    "Handler",
+    "collection",
+    "context",
+    "filtered",
+    "find_user",
+    "graph_error",
+    "json_body",
+    "not_found",
+    "route",
+    "top_of",
+]
+
 PREFIX = "/graph/{tenant}/v1.0"
 Handler = Callable[[Request, Tenant], Awaitable[Response]]
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
