@@ -19,17 +19,19 @@ from .clock import Clock, MockClock
 from .config_fields import ConfigError, flag, known, opt_str, req_str, stable_oid, str_list, when
 from .directory import OptionalClaims
 from .directory_config import (
-    APP_KEYS,
-    USER_KEYS,
     AppRoleConfig,
     AssignmentConfig,
     ExtensionPropertyConfig,
     GroupConfig,
+    resolve,
+)
+from .directory_toml import (
+    APP_KEYS,
+    USER_KEYS,
     parse_app_claims,
     parse_app_roles,
     parse_groups,
     parse_user_extras,
-    resolve,
 )
 
 __all__ = [

@@ -1,5 +1,6 @@
 """The test-control API under ``/_mock/``: health, tenants, reset, the clock, keys, request log,
-and per-user custom claims (a test-only escape hatch, not Entra behaviour).
+and per-user custom claims (:mod:`.custom_claims`: a test-only escape hatch, not Entra
+behaviour).
 
 Tests, scripts and CI in any language arrange the provider over HTTP here. Every refusal is a
 4xx ``{"error": {"code", "message", "field"}}``. ``RequestLogMiddleware`` (in
@@ -20,9 +21,9 @@ from starlette.routing import BaseRoute, Route
 
 from ..clock import MockClock, epoch
 from ..config import ConfigError, IdpConfig, TenantConfig
-from ..protocol.claims import PROTECTED_CLAIMS
 from ..state import IdpState
-from ..store import Tenant, User
+from ..store import Tenant
+from . import custom_claims
 from .common import base_url, idp, plain_error
 from .payload import (
     BadInput,
@@ -308,74 +309,6 @@ async def publish_extra_key(request: Request) -> Response:
     return JSONResponse(await run_in_threadpool(_keys_json, state))
 
 
-# --- per-user custom claims (test-only) -------------------------------------------------------
-
-CUSTOM_CLAIM_KINDS = ("id_token", "access_token")
-MAX_CUSTOM_CLAIMS = 64
-CUSTOM_CLAIMS_NOTE = (
-    "Test-only: Entra has no per-user custom claims. These are merged into this user's tokens "
-    "after everything Entra would put there; protocol claims cannot be replaced.")
-
-
-def _custom_user(request: Request) -> tuple[Tenant, User]:
-    store = idp(request).store
-    segment = request.path_params["tenant"]
-    tenant = store.resolve_tenant(segment)
-    if tenant is None:
-        raise BadInput(f"no tenant {segment[:80]!r}", field="tenant", status=404)
-    key = request.path_params["user"]
-    user = tenant.find_user(key)
-    if user is None:
-        raise BadInput(f"no user {key[:80]!r} in tenant {tenant.domain}", field="user",
-                       status=404)
-    return tenant, user
-
-
-def _custom_json(tenant: Tenant, user: User) -> dict[str, Any]:
-    return {"tenant": tenant.id, "user": user.id, "note": CUSTOM_CLAIMS_NOTE,
-            **{kind: dict(user.custom_claims.get(kind, {})) for kind in CUSTOM_CLAIM_KINDS}}
-
-
-def _custom_claims(body: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    check_known(body, CUSTOM_CLAIM_KINDS)
-    out: dict[str, dict[str, Any]] = {}
-    for kind in CUSTOM_CLAIM_KINDS:
-        claims = body.get(kind)
-        if claims is None:
-            continue
-        if not isinstance(claims, dict):
-            raise BadInput(f"{kind!r} must be an object of claim names to values", field=kind)
-        if len(claims) > MAX_CUSTOM_CLAIMS:
-            raise BadInput(f"{kind!r} holds more than {MAX_CUSTOM_CLAIMS} claims", field=kind)
-        for name in claims:
-            field = f"{kind}.{name[:60]}"
-            if not name or len(name) > 100 or not name.isprintable():
-                raise BadInput("a claim name must be 1 to 100 printable characters",
-                               field=field)
-            if name in PROTECTED_CLAIMS:
-                raise BadInput(f"{name!r} is a protocol claim and cannot be replaced; use a "
-                               f"fault (/_mock/faults) to tamper with tokens", field=field)
-        out[kind] = dict(claims)
-    return out
-
-
-async def get_custom_claims(request: Request) -> Response:
-    tenant, user = _custom_user(request)
-    return JSONResponse(_custom_json(tenant, user))
-
-
-async def put_custom_claims(request: Request) -> Response:
-    tenant, user = _custom_user(request)
-    user.custom_claims = _custom_claims(await read_object(request))
-    return JSONResponse(_custom_json(tenant, user))
-
-
-async def delete_custom_claims(request: Request) -> Response:
-    _, user = _custom_user(request)
-    user.custom_claims = {}
-    return Response(status_code=204)
-
-
 # --- request log ----------------------------------------------------------------------------
 
 async def list_requests(request: Request) -> Response:
@@ -411,8 +344,8 @@ routes: list[BaseRoute] = [
     _route("/_mock/keys/publish-extra", {"POST": publish_extra_key}),
     _route("/_mock/requests", {"GET": list_requests, "DELETE": clear_requests}),
     _route("/_mock/tenants/{tenant}/users/{user}/claims",
-           {"GET": get_custom_claims, "PUT": put_custom_claims,
-            "DELETE": delete_custom_claims}),
+           {"GET": custom_claims.get_claims, "PUT": custom_claims.put_claims,
+            "DELETE": custom_claims.delete_claims}),
 ]
 
 fallback_routes: list[BaseRoute] = [

@@ -23,14 +23,13 @@ from starlette.routing import BaseRoute, Route
 
 from ..config import AppConfig, UserConfig, stable_oid
 from ..directory import MAX_EXTENSION_VALUES, remove_app, remove_object
+from ..directory_build import build_app, build_user
 from ..store import (
     Application,
     PasswordCredential,
     Session,
     Tenant,
     User,
-    build_app,
-    build_user,
     generate_secret_value,
     new_guid,
 )
