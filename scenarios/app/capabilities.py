@@ -33,6 +33,7 @@ CAPABILITIES: Mapping[str, str] = {
     "sso-toggle": "[admin] disable_sso and enable_sso",
     "multi-connection": "a [[configure]] capture used by a [sign_in] URL (configuring again "
                         "makes a second SSO connection)",
+    "groups": "[signed_in] me_url with me_json.groups (the user's groups as the app holds them)",
 }
 
 
@@ -56,6 +57,8 @@ def capabilities_of(profile: AppProfile) -> frozenset[str]:
     found.update(SIGN_IN_URL + url.name for url in sign_in.urls)
     if profile.signed_in.me_url or profile.signed_in.page:
         found.add("session-check")
+    if profile.signed_in.me_url and "groups" in profile.signed_in.me_json:
+        found.add("groups")
     if failure is not None:
         found.add("failure-page")
         if failure.provider_timeout is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import secrets
 import ssl
 from collections.abc import Mapping
@@ -39,6 +40,10 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+def _failed(reason: str, status: int) -> Response:
+    return HTMLResponse(f"<h1>Sign-in failed</h1><p>{html.escape(reason)}</p>", status_code=status)
+
+
 class _App:
     def __init__(self, env: Mapping[str, str]) -> None:
         self.issuer = env["APP_ISSUER"]
@@ -61,7 +66,8 @@ class _App:
         return await self.fetch(f"{self.issuer}/.well-known/openid-configuration")
 
     async def login(self, request: Request) -> Response:
-        state, nonce, verifier = (secrets.token_urlsafe(24) for _ in range(3))
+        state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+        verifier = secrets.token_urlsafe(48)  # RFC 7636: 43 to 128 characters
         self.pending[state] = (nonce, verifier)
         query = urlencode({
             "client_id": self.client_id, "response_type": "code", "redirect_uri":
@@ -75,7 +81,7 @@ class _App:
         params = request.query_params
         pending = self.pending.pop(params.get("state", ""), None)
         if pending is None or "code" not in params:
-            return HTMLResponse("<h1>Sign-in failed</h1>", status_code=400)
+            return _failed("unknown state, or no code", 400)
         nonce, verifier = pending
         meta = await self.metadata()
         async with httpx.AsyncClient(verify=self.verify, timeout=10) as client:
@@ -84,17 +90,18 @@ class _App:
                 "redirect_uri": self.redirect_uri, "code_verifier": verifier,
                 "client_id": self.client_id, "client_secret": self.secret})
         if answer.status_code != 200:
-            return HTMLResponse("<h1>Sign-in failed</h1>", status_code=502)
+            return _failed(f"the token endpoint answered HTTP {answer.status_code}: "
+                           f"{answer.text[:300]}", 502)
         token = answer.json()["id_token"]
         keys = jwt.PyJWKSet.from_dict(await self.fetch(meta["jwks_uri"]))
         kid = jwt.get_unverified_header(token).get("kid")
         key = next((k for k in keys.keys if k.key_id == kid), None)
         if key is None:
-            return HTMLResponse("<h1>Sign-in failed</h1>", status_code=400)
+            return _failed("the ID token's key is not in the key set", 400)
         claims = jwt.decode(token, key.key, algorithms=["RS256"], audience=self.client_id,
                             issuer=self.issuer)
         if claims.get("nonce") != nonce:
-            return HTMLResponse("<h1>Sign-in failed</h1>", status_code=400)
+            return _failed("the ID token's nonce is not this sign-in's", 400)
         session = secrets.token_urlsafe(24)
         # The naive part: groups only from the claim; an overage leaves the user with none.
         self.sessions[session] = {"name": claims.get("name"),
