@@ -319,8 +319,10 @@ def _scalar(prop: ExtensionProperty, value: Any) -> Any:
                 raise ValueError("must be an ISO 8601 date-time") from None
         else:
             raise ValueError("must be an ISO 8601 date-time")
-        if parsed.tzinfo is not None:
-            parsed = parsed.astimezone(UTC)
+        try:
+            parsed = parsed.astimezone(UTC) if parsed.tzinfo is not None else parsed
+        except OverflowError:
+            raise ValueError("is out of the range of date-times") from None
         return parsed.strftime("%Y-%m-%dT%H:%M:%SZ")
     if not isinstance(value, str):
         raise ValueError("must be base64 text")

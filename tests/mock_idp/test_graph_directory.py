@@ -274,6 +274,7 @@ def test_extension_property_and_user_values(client: TestClient, state: IdpState)
     ("Integer", False, "42", False), ("LargeInteger", False, 2 ** 40, True),
     ("Boolean", False, True, True), ("Boolean", False, 1, False),
     ("DateTime", False, "2027-01-01T00:00:00Z", True), ("DateTime", False, "soon", False),
+    ("DateTime", False, "0001-01-01T00:00:00+01:00", False),
     ("String", False, "x" * 256, True), ("String", False, "x" * 257, False),
     ("Binary", False, "aGVsbG8=", True), ("Binary", False, "not base64!", False),
     ("String", True, ["a", "b"], True), ("String", True, "a", False),
