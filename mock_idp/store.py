@@ -10,19 +10,19 @@ from __future__ import annotations
 import uuid
 from collections import deque
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .config import AppConfig, IdpConfig, TenantConfig, UserConfig, stable_oid
+from .config import IdpConfig, TenantConfig
 from .consent import DEFAULT_CONSENT_SCOPE, GRAPH_APP_ID, PermissionGrant, new_grant
 from .credentials import (
     KeyCredential,
     PasswordCredential,
     generate_secret_value,
     iso,
-    key_credential,
     new_guid,
 )
+from .directory import AppRole, ExtensionProperty, Group, OptionalClaims, RoleAssignment
 
 if TYPE_CHECKING:
     from .protocol.device_code import DeviceAuthorization
@@ -40,8 +40,6 @@ __all__ = [
     "Store",
     "Tenant",
     "User",
-    "build_app",
-    "build_user",
     "generate_secret_value",
     "new_guid",
 ]
@@ -60,15 +58,23 @@ class Application:
     secrets: list[PasswordCredential]
     certificates: list[KeyCredential]
     assignment_required: bool
-    assigned: set[str]
     public_client: bool
     allow_id_token: bool
     allow_access_token: bool
     identifier_uris: list[str]
-    app_roles: list[str]
-    group_claims: bool
+    app_roles: list[AppRole]
     frontchannel_logout_iss: bool
-    sign_v1_id_tokens: bool
+    sign_v1_id_tokens: bool = False
+    group_membership_claims: str | None = None
+    """As the manifest holds it: ``None``, ``"None"`` or flags joined by ``", "``."""
+    optional_claims: OptionalClaims = field(default_factory=OptionalClaims)
+    extension_properties: list[ExtensionProperty] = field(default_factory=list)
+    requested_access_token_version: int | None = None
+    """``api.requestedAccessTokenVersion``: 1 makes the access tokens for this API v1 ones."""
+
+    def find_role(self, value_or_id: str) -> AppRole | None:
+        key = value_or_id.strip()
+        return next((r for r in self.app_roles if r.value == key or r.id == key.lower()), None)
 
     def graph(self) -> dict[str, Any]:
         return {
@@ -77,11 +83,10 @@ class Application:
             "displayName": self.name,
             "identifierUris": list(self.identifier_uris),
             "isFallbackPublicClient": self.public_client,
-            "appRoles": [
-                {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.client_id}/{r}")),
-                 "value": r, "displayName": r, "allowedMemberTypes": ["User"], "isEnabled": True}
-                for r in self.app_roles
-            ],
+            "appRoles": [r.graph() for r in self.app_roles],
+            "groupMembershipClaims": self.group_membership_claims,
+            "optionalClaims": self.optional_claims.graph(),
+            "api": {"requestedAccessTokenVersion": self.requested_access_token_version},
             "passwordCredentials": [s.graph() for s in self.secrets],
             "keyCredentials": [c.graph() for c in self.certificates],
             "web": {
@@ -108,12 +113,19 @@ class User:
     email: str | None
     given_name: str | None
     family_name: str | None
-    groups: list[str]
-    roles: list[str]
     enabled: bool
     tokens_valid_from: datetime
+    user_type: str = "Member"
+    country: str | None = None
+    preferred_language: str | None = None
+    extensions: dict[str, Any] = field(default_factory=dict)
+    """Directory extension values by full name (``extension_<appid>_<name>``)."""
+    custom_claims: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Test-only claims merged into this user's tokens, per token kind (``id_token``,
+    ``access_token``); set through ``/_mock/``, never by anything Entra has."""
 
     def graph(self) -> dict[str, Any]:
+        """The default property set of a Graph user (extension values only by ``$select``)."""
         return {
             "id": self.id,
             "userPrincipalName": self.upn,
@@ -122,6 +134,9 @@ class User:
             "surname": self.family_name,
             "mail": self.email,
             "accountEnabled": self.enabled,
+            "userType": self.user_type,
+            "country": self.country,
+            "preferredLanguage": self.preferred_language,
             "signInSessionsValidFromDateTime": iso(self.tokens_valid_from),
         }
 
@@ -154,6 +169,24 @@ class Tenant:
         grant = new_grant(client_id, resource_id, user_id, names)
         self.grants.append(grant)
         return grant
+    groups: dict[str, Group] = field(default_factory=dict)
+    assignments: dict[str, RoleAssignment] = field(default_factory=dict)
+    country: str | None = None
+
+    def find_group(self, name_or_id: str) -> Group | None:
+        key = name_or_id.strip().lower()
+        if key in self.groups:
+            return self.groups[key]
+        return next((g for g in self.groups.values() if g.display_name.lower() == key), None)
+
+    def find_extension(self, name: str) -> tuple[Application, ExtensionProperty] | None:
+        """The app and directory extension of a full ``extension_<appid>_<name>`` name."""
+        key = name.lower()
+        for app in self.apps.values():
+            for prop in app.extension_properties:
+                if prop.name.lower() == key:
+                    return app, prop
+        return None
 
     def find_user(self, name_or_id: str) -> User | None:
         key = name_or_id.strip().lower()
@@ -169,8 +202,9 @@ class Tenant:
 
     def graph(self) -> dict[str, Any]:
         return {"id": self.id, "displayName": self.name, "domain": self.domain,
-                "tenantRegionScope": self.region,
-                "applications": len(self.apps), "users": len(self.users)}
+                "tenantRegionScope": self.region, "countryLetterCode": self.country,
+                "applications": len(self.apps), "users": len(self.users),
+                "groups": len(self.groups)}
 
 
 @dataclass
@@ -258,16 +292,11 @@ class Store:
             setattr(self, item.name, getattr(fresh, item.name))
 
     def add_tenant(self, cfg: TenantConfig, now: datetime) -> Tenant:
-        tenant = Tenant(id=cfg.id.lower(), domain=cfg.domain.lower(), name=cfg.name,
-                        region=cfg.region, show_keep_me_signed_in=cfg.show_keep_me_signed_in)
-        for ucfg in cfg.users:
-            user = build_user(ucfg, tenant.id, now)
-            tenant.users[user.id] = user
-        for acfg in cfg.apps:
-            app = build_app(acfg, tenant, now)
-            tenant.apps[app.client_id] = app
-            if acfg.admin_consented:
-                tenant.grant_consent(app.client_id, None, DEFAULT_CONSENT_SCOPE)
+        """Build a tenant from its config and add it; :class:`~mock_idp.config.ConfigError` for
+        a reference that does not resolve (a member, an assignment, an extension value)."""
+        from .directory_build import build_tenant  # it builds this module's records
+
+        tenant = build_tenant(cfg, now)
         self.tenants[tenant.id] = tenant
         return tenant
 
@@ -299,37 +328,3 @@ class Store:
         return ended
 
 
-def build_user(cfg: UserConfig, tenant_id: str, now: datetime) -> User:
-    return User(
-        id=(cfg.oid or stable_oid(tenant_id, cfg.upn)).lower(), upn=cfg.upn, name=cfg.name,
-        password=cfg.password, email=cfg.email or cfg.upn, given_name=cfg.given_name,
-        family_name=cfg.family_name, groups=list(cfg.groups), roles=list(cfg.roles),
-        enabled=cfg.enabled, tokens_valid_from=now - timedelta(days=1),
-    )
-
-
-def build_app(cfg: AppConfig, tenant: Tenant, now: datetime) -> Application:
-    creds = [
-        PasswordCredential(
-            key_id=(s.key_id or new_guid()).lower(), display_name=s.display_name, value=s.value,
-            start=s.start or now, end=s.end or now + s.expires_in,
-        )
-        for s in cfg.secrets
-    ]
-    certs = [key_credential(c) for c in cfg.certificates]
-    assigned = set()
-    for name in cfg.assigned:
-        user = tenant.find_user(name)
-        assigned.add(user.id if user else name.lower())
-    return Application(
-        id=str(uuid.uuid5(uuid.NAMESPACE_OID, f"{tenant.id}/{cfg.client_id}")),
-        client_id=cfg.client_id.lower(), name=cfg.name, tenant_id=tenant.id,
-        redirect_uris=list(cfg.redirect_uris), logout_url=cfg.logout_url,
-        backchannel_logout_uri=cfg.backchannel_logout_uri, events_url=cfg.events_url,
-        secrets=creds, certificates=certs, assignment_required=cfg.assignment_required,
-        assigned=assigned, public_client=cfg.public_client, allow_id_token=cfg.allow_id_token,
-        allow_access_token=cfg.allow_access_token, identifier_uris=list(cfg.identifier_uris),
-        app_roles=list(cfg.app_roles), group_claims=cfg.group_claims,
-        frontchannel_logout_iss=cfg.frontchannel_logout_iss,
-        sign_v1_id_tokens=cfg.sign_v1_id_tokens,
-    )

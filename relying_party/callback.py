@@ -3,7 +3,8 @@
 Order of checks: ``state`` (present, known, unused, issued to this browser: only then is it
 consumed; unexpired), the connection or installation still usable, an error from the provider,
 RFC 9207 ``iss``, then the code exchange (PKCE verifier, exact redirect URI), the ID token,
-UserInfo ``sub``, and the mapping to a local user. Only then is a new session created.
+UserInfo ``sub``, the mapping to a local user, and the user's group memberships (the ``groups``
+claim, or its overage followed to Microsoft Graph). Only then is a new session created.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from .db import EmailTaken, LoginTransaction, Session, User, digest
+from .db import EmailTaken, LoginTransaction, Session, SessionGroups, User, digest
 from .failure import FailureSource, SignInFailed
 from .inputs import read_form
 from .login import source_of
@@ -38,6 +39,7 @@ from .login_errors import (
 )
 from .oidc.discovery import TENANT_PLACEHOLDER, ProviderMetadata
 from .oidc.errors import IdTokenExpired, LoginError, idp_error_from_body
+from .oidc.groups import GroupMemberships, resolve_groups
 from .oidc.id_token import DEFAULT_ALGS, IdTokenClaims, validate_id_token
 from .oidc.token_client import ClientCredentials, build_code_exchange, exchange_code
 from .oidc.unsigned import refuse_unsigned_over_http, unsigned_trusted
@@ -65,6 +67,7 @@ class SignedIn:
     claims: IdTokenClaims
     id_token: str
     platform_user_id: str | None
+    groups: GroupMemberships
 
 
 def _no_source(rp: AppState) -> FailureSource:
@@ -214,6 +217,9 @@ async def complete_sign_in(
             rp.providers.http, userinfo_endpoint, tokens.access_token, timeout=rp.providers.timeout
         )
         check_userinfo_sub(userinfo, claims.sub)
+    groups = await resolve_groups(rp.providers.http, claims.claims, issuer=claims.iss,
+                                  access_token=tokens.access_token,
+                                  timeout=rp.providers.timeout)
 
     platform_user_id: str | None = None
     if client.source_kind == "installation":
@@ -252,7 +258,8 @@ async def complete_sign_in(
                 f"{email!r} already belongs to another user; identity ({claims.iss}, {claims.sub})"
             ) from exc
     return SignedIn(
-        user=user, claims=claims, id_token=tokens.id_token, platform_user_id=platform_user_id
+        user=user, claims=claims, id_token=tokens.id_token, platform_user_id=platform_user_id,
+        groups=groups,
     )
 
 
@@ -274,22 +281,25 @@ async def callback(request: Request) -> Response:
     settings = rp.settings
     now = settings.clock.now()
     token = new_token()
-    rp.db.sessions.create(
-        token,
-        Session(
-            user_id=signed_in.user.id,
-            source_kind=client.source_kind,
-            source_id=client.source_id,
-            issuer=signed_in.claims.iss,
-            subject=signed_in.claims.sub,
-            sid=signed_in.claims.sid,
-            platform_user_id=signed_in.platform_user_id,
-            id_token=signed_in.id_token,
-            created_at=now,
-            expires_at=now + settings.session_lifetime,
-        ),
-        replaces=cookie(request, SESSION_COOKIE),
-    )
+    with rp.db.transaction():
+        rp.db.sessions.create(
+            token,
+            Session(
+                user_id=signed_in.user.id,
+                source_kind=client.source_kind,
+                source_id=client.source_id,
+                issuer=signed_in.claims.iss,
+                subject=signed_in.claims.sub,
+                sid=signed_in.claims.sid,
+                platform_user_id=signed_in.platform_user_id,
+                id_token=signed_in.id_token,
+                created_at=now,
+                expires_at=now + settings.session_lifetime,
+            ),
+            replaces=cookie(request, SESSION_COOKIE),
+        )
+        rp.db.groups.set(token, SessionGroups(ids=signed_in.groups.ids,
+                                              source=signed_in.groups.source))
     rp.db.record_login(client.source_kind, client.source_id, now)
     response = RedirectResponse(safe_return_path(tx.return_to), status_code=303)
     response.headers["Cache-Control"] = "no-store"

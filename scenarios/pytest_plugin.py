@@ -19,7 +19,9 @@ Installed as the ``sso_harness`` pytest plugin. Every fixture name starts with `
 ``mock_idp``
     A :class:`StackIdp` for the provider of ``sso_stack``: the helpers of
     :class:`mock_idp.testing.MockIdp` (``add_user``, ``add_app``, ``add_secret``, ``assign``,
-    ``graph``, ``advance``) plus ``add_tenant``, ``arm_fault``, ``clear_faults``, ``rotate_keys``.
+    ``graph``, ``advance``, and for claims ``add_group``, ``add_groups``, ``configure_claims``,
+    ``add_extension``, ``update_user``, ``set_custom_claims``) plus ``add_tenant``,
+    ``arm_fault``, ``clear_faults``, ``rotate_keys``.
 ``sso_stack_options``
     The :class:`~scenarios.live.StackOptions` ``sso_stack`` is built with; set them per test
     with ``@pytest.mark.sso_stack_options(connection=False)`` (keywords, or one StackOptions),

@@ -1,4 +1,6 @@
-"""The test-control API under ``/_mock/``: health, tenants, reset, the clock, keys, request log.
+"""The test-control API under ``/_mock/``: health, tenants, reset, the clock, keys, request log,
+and per-user custom claims (:mod:`.custom_claims`: a test-only escape hatch, not Entra
+behaviour).
 
 Tests, scripts and CI in any language arrange the provider over HTTP here. Every refusal is a
 4xx ``{"error": {"code", "message", "field"}}``. ``RequestLogMiddleware`` (in
@@ -21,6 +23,7 @@ from ..clock import MockClock, epoch
 from ..config import ConfigError, IdpConfig, TenantConfig
 from ..state import IdpState
 from ..store import Tenant
+from . import custom_claims
 from .common import base_url, idp, plain_error
 from .payload import (
     BadInput,
@@ -378,6 +381,9 @@ routes: list[BaseRoute] = [
     _route("/_mock/keys/rotate", {"POST": rotate_keys}),
     _route("/_mock/keys/publish-extra", {"POST": publish_extra_key}),
     _route("/_mock/requests", {"GET": list_requests, "DELETE": clear_requests}),
+    _route("/_mock/tenants/{tenant}/users/{user}/claims",
+           {"GET": custom_claims.get_claims, "PUT": custom_claims.put_claims,
+            "DELETE": custom_claims.delete_claims}),
 ]
 
 fallback_routes: list[BaseRoute] = [

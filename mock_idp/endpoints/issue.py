@@ -12,6 +12,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from ..directory import is_assigned
 from ..errors import EntraError, error_body
 from ..protocol import claims as claimset
 from ..protocol.authorization import AuthRequest
@@ -27,7 +28,7 @@ async def complete(request: Request, req: AuthRequest, session: Session) -> Resp
     tenant = state.store.tenants[session.tenant_id]
     app = tenant.apps[req.client_id]
     user = tenant.users[session.user_id]
-    if app.assignment_required and user.id not in app.assigned:
+    if app.assignment_required and not is_assigned(tenant, app, user):
         return error_response(request, req, EntraError(
             50105, {"upn": user.upn, "app_id": app.client_id, "app_name": app.name}))
     fault = await response_fault(request, "signin", tenant=tenant.id, app=app.client_id,
@@ -58,7 +59,8 @@ async def complete(request: Request, req: AuthRequest, session: Session) -> Resp
         out.update({"access_token": access_token, "token_type": "Bearer",
                     "expires_in": str(int(state.config.access_token_lifetime.total_seconds()))})
     if req.wants_id_token:
-        subject = claimset.Subject(base_url(request), tenant, app, user, req.version, now)
+        subject = claimset.Subject(base_url(request), tenant, app, user, req.version, now,
+                                   implicit=True, auth_time=session.auth_time)
         token_claims = claimset.id_token_claims(
             subject, scopes=req.scopes, lifetime=state.config.id_token_lifetime,
             nonce=req.nonce, session_id=session.id, auth_time=session.auth_time,

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ..directory import is_assigned
 from ..errors import EntraError
 from ..protocol.authorization import AuthRequest
 from ..signin import flow
@@ -233,7 +234,8 @@ def _approve_device(request: Request, txn: Transaction, session: Session, user: 
     record = state.store.device_codes.get(txn.device_code or "")
     if record is None or record.status != "pending" or now >= record.expires_at:
         return error_page(request, EntraError(70019))
-    if app.assignment_required and user.id not in app.assigned:
+    tenant = state.store.tenants[session.tenant_id]
+    if app.assignment_required and not is_assigned(tenant, app, user):
         return error_page(request, EntraError(
             50105, {"upn": user.upn, "app_id": app.client_id, "app_name": app.name}))
     record.status = "approved"

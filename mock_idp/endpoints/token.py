@@ -193,16 +193,19 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
     user = grant.user
     assert user is not None
     base = base_url(request)
-    subject = claimset.Subject(base, tenant, app, user, version, now)
+    subject = claimset.Subject(base, tenant, app, user, version, now, auth_time=grant.auth_time)
     target = resources.resolve(tenant, grant.scopes, grant.resource)
     names = resources.granted(target, grant.scopes)
     oidc = tuple(s for s in grant.scopes if s in resources.ID_TOKEN_SCOPES)
     scp = (*oidc, *names) if target.is_graph else names
+    at_version = target.token_version
+    if target.app is not None and target.app.requested_access_token_version == 1:
+        at_version = "1.0"
     at_claims = claimset.access_token_claims(
         subject, audience=target.audience, scopes=scp,
         lifetime=state.config.access_token_lifetime, client_auth=client_auth,
-        token_version=target.token_version)
-    access_token = sign(state, at_claims, version=target.token_version)
+        token_version=at_version, resource_app=target.app)
+    access_token = sign(state, at_claims, version=at_version)
     lifetime = int(state.config.access_token_lifetime.total_seconds())
     body: dict[str, Any] = {"token_type": "Bearer"}
     if version == "2.0":

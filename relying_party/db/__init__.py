@@ -10,11 +10,12 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from sqlite3 import Connection as SqliteConnection
 
-from . import admin_sessions, connections, errors, events, installations, keys, logins, users
+from . import admin_sessions, connections, errors, events, groups, installations, keys, logins, users
 from .admin_sessions import AdminSessionStore
 from .connections import Connection, ConnectionStore
 from .errors import ErrorLog, ErrorRecord
 from .events import EventStore
+from .groups import SessionGroups, SessionGroupStore
 from .installations import Installation, InstallationStore
 from .keys import KeyStore
 from .logins import LoginTransaction, LoginTransactionStore, LogoutRequestStore
@@ -29,6 +30,7 @@ __all__ = [
     "Installation",
     "LoginTransaction",
     "Session",
+    "SessionGroups",
     "SourceKind",
     "User",
     "digest",
@@ -37,7 +39,7 @@ __all__ = [
 SCHEMA = "".join(
     module.SCHEMA
     for module in (
-        connections, installations, users, logins, events, errors, admin_sessions, keys
+        connections, installations, users, groups, logins, events, errors, admin_sessions, keys
     )
 )
 
@@ -51,6 +53,7 @@ class Database:
         self.installations = InstallationStore(self._sql)
         self.users = UserStore(self._sql)
         self.sessions = SessionStore(self._sql)
+        self.groups = SessionGroupStore(self._sql)
         self.logins = LoginTransactionStore(self._sql)
         self.logouts = LogoutRequestStore(self._sql)
         self.events = EventStore(self._sql)

@@ -25,11 +25,13 @@ async def send(
     timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
     headers: Mapping[str, str] | None = None,
     data: Mapping[str, str] | None = None,
+    content: bytes | None = None,
 ) -> httpx.Response:
     """One request; :class:`IdpTimeout` or :class:`IdpUnreachable` instead of httpx errors."""
     try:
         return await client.request(
-            method, url, headers=headers, data=data, timeout=timeout, follow_redirects=False
+            method, url, headers=headers, data=data, content=content, timeout=timeout,
+            follow_redirects=False,
         )
     except httpx.TimeoutException as exc:
         raise IdpTimeout(f"{endpoint} at {url} timed out", endpoint=endpoint) from exc

@@ -35,6 +35,7 @@ CAPABILITIES: Mapping[str, str] = {
                         "makes a second SSO connection)",
     "https-provider": "[app] env or command naming {ca_file} (the app trusts the https "
                       "provider's local CA)",
+    "groups": "[signed_in] me_url with me_json.groups (the user's groups as the app holds them)",
 }
 
 
@@ -62,6 +63,8 @@ def capabilities_of(profile: AppProfile) -> frozenset[str]:
     found.update(SIGN_IN_URL + url.name for url in sign_in.urls)
     if profile.signed_in.me_url or profile.signed_in.page:
         found.add("session-check")
+    if profile.signed_in.me_url and "groups" in profile.signed_in.me_json:
+        found.add("groups")
     if failure is not None:
         found.add("failure-page")
         if failure.provider_timeout is not None:

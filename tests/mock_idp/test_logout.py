@@ -231,6 +231,11 @@ def test_logout_is_idempotent_with_a_hint(client: TestClient) -> None:
 
 @pytest.mark.idp_config(clock=MockClock(frozen_at=START))
 def test_logout_hint_is_accepted(client: TestClient) -> None:
+    # login_hint is an optional claim (optional claims reference): the app asks for it.
+    configured = client.patch(
+        f"/graph/{TENANT}/v1.0/applications(appId='{CLIENT_ID}')",
+        json={"optionalClaims": {"idToken": [{"name": "login_hint"}]}})
+    assert configured.status_code == 204, configured.text
     token = redeem(client, get_code(client)).json()["id_token"]
     hint = claims(token)["login_hint"]
     response = client.get(LOGOUT["2.0"], params={

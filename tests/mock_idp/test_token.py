@@ -41,6 +41,7 @@ from starlette.testclient import TestClient
 
 from mock_idp.clock import MockClock
 from mock_idp.config import (
+    SUPPORT_AGENTS_GROUP_ID,
     AppConfig,
     CertificateConfig,
     IdpConfig,
@@ -121,7 +122,7 @@ def test_v2_response_and_id_token(client: TestClient, idp_app: Starlette) -> Non
     assert idt["email"] == ALICE
     assert idt["nonce"] == "n-1"
     assert idt["sid"] == redirect_params(grant.response)["session_state"]
-    assert idt["roles"] == ["Agent"] and idt["groups"] == list(alice.groups)
+    assert idt["roles"] == ["Agent"] and idt["groups"] == [SUPPORT_AGENTS_GROUP_ID]
     assert "upn" not in idt and "unique_name" not in idt
     assert "c_hash" not in idt and "at_hash" not in idt
 

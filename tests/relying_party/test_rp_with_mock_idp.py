@@ -89,7 +89,11 @@ class World:
 @pytest.fixture
 def world(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[World]:
     """Provider and RP wired in-process; parametrize indirectly with ``B_TLS`` for https."""
-    base: str = getattr(request, "param", B)
+    yield from open_world(tmp_path, getattr(request, "param", B))
+
+
+def open_world(tmp_path: Path, base: str = B) -> Iterator[World]:
+    """The mock provider and the relying party in-process, wired to each other."""
     clock = MockClock()
     rp_later = _Later()
     idp = create_mock(
