@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 
 from .config import AppConfig, GroupConfig, TenantConfig, UserConfig
 from .config_fields import ConfigError
+from .consent import DEFAULT_CONSENT_SCOPE
+from .credentials import key_credential
 from .directory import (
     AppRole,
     Group,
@@ -28,8 +30,6 @@ from .directory_config import (
     role_id_of,
     user_id,
 )
-from .consent import DEFAULT_CONSENT_SCOPE
-from .credentials import key_credential
 from .store import Application, PasswordCredential, Tenant, User, new_guid
 
 __all__ = ["build_app", "build_group", "build_tenant", "build_user"]

@@ -7,7 +7,6 @@ process.
 
 from __future__ import annotations
 
-import uuid
 from collections import deque
 from dataclasses import dataclass, field, fields
 from datetime import datetime

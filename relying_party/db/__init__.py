@@ -10,7 +10,17 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from sqlite3 import Connection as SqliteConnection
 
-from . import admin_sessions, connections, errors, events, groups, installations, keys, logins, users
+from . import (
+    admin_sessions,
+    connections,
+    errors,
+    events,
+    groups,
+    installations,
+    keys,
+    logins,
+    users,
+)
 from .admin_sessions import AdminSessionStore
 from .connections import Connection, ConnectionStore
 from .errors import ErrorLog, ErrorRecord

@@ -77,9 +77,12 @@ def test_sso_run_scenario_runs_against_the_chosen_app(
 
 @pytest.mark.browser
 def test_the_sso_app_marker_chooses_the_app_under_test(
-        tmp_path: Path, request: pytest.FixtureRequest, sso_page: Page) -> None:
+        tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    # The marker is added before any fixture that builds the stack (sso_page does, through
+    # sso_context) is asked for.
     request.node.add_marker(pytest.mark.sso_app(str(tiny_profile(tmp_path))))
     stack = request.getfixturevalue("sso_stack")
+    sso_page: Page = request.getfixturevalue("sso_page")
     app = request.getfixturevalue("sso_app")
     assert app is stack.app and app.name == "tiny sloppy app"
     assert request.getfixturevalue("sso_app_profile").app.mode == "command"

@@ -109,20 +109,20 @@ class World:
 
 
 async def through_idp(idp: httpx.AsyncClient, location: str, user: str = "alice") -> str:
-    """Follow the provider's pages as the browser, signing in when asked; the first URL that
-    leads back to the relying party."""
+    """Follow the provider's pages as the browser, signing in when asked (username, password,
+    "Stay signed in?" No); the first URL that leads back to the relying party."""
+    upn = f"{user}@{DEFAULT_DOMAIN}"
+    answers = iter(({"loginfmt": upn}, {"loginfmt": upn, "passwd": f"P@ssw0rd-{user}"},
+                    {"answer": "No"}))
     while location.startswith(IDP):
         response = await idp.get(location)
-        if response.status_code == 200 and 'name="passwd"' in response.text:
+        while response.status_code == 200 and 'name="ctx"' in response.text:
             ctx = re.search(r'name="ctx" value="([^"]+)"', response.text)
-            action = re.search(r'<form method="post" action="([^"]+)"', response.text)
+            action = re.search(r'<form[^>]* action="([^"]+)"', response.text)
             assert ctx and action, response.text[:500]
             target = action.group(1).replace("&amp;", "&")
-            response = await idp.post(
-                target if target.startswith("http") else IDP + target,
-                data={"ctx": ctx.group(1), "login": f"{user}@{DEFAULT_DOMAIN}",
-                      "passwd": f"P@ssw0rd-{user}"},
-            )
+            url = target if target.startswith("http") else IDP + target
+            response = await idp.post(url, data={"ctx": ctx.group(1), **next(answers)})
         assert response.status_code in (302, 303), response.text[:500]
         location = response.headers["location"]
     return location

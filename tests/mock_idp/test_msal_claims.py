@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, urljoin, urlsplit
 
 import msal
 import pytest
-from idp_testkit import ALICE, CLIENT_ID, SECRET, ctx_of, login_action, password
+from idp_testkit import ALICE, CLIENT_ID, SECRET, browser_sign_in
 
 from mock_idp.config import SUPPORT_AGENTS_GROUP_ID
 from mock_idp.testing import MockIdp
@@ -36,14 +35,7 @@ def _sign_in_with_msal(idp: MockIdp) -> dict[str, object]:
         validate_authority=False, instance_discovery=False, verify=str(idp.ca_file))
     try:
         flow = app.initiate_auth_code_flow(["User.Read"], redirect_uri=REDIRECT)
-        page = idp.http.get(flow["auth_uri"])
-        assert page.status_code == 200, page.text[:300]
-        answer = idp.http.post(urljoin(flow["auth_uri"], login_action(page.text)), data={
-            "ctx": ctx_of(page.text), "login": ALICE, "passwd": password(ALICE),
-            "action": "signin"})
-        assert answer.status_code == 302 and answer.headers["location"].startswith(REDIRECT)
-        response = {k: v[0] for k, v in
-                    parse_qs(urlsplit(answer.headers["location"]).query).items()}
+        response = browser_sign_in(idp, flow["auth_uri"], REDIRECT)
         result: dict[str, object] = app.acquire_token_by_auth_code_flow(flow, response)
         assert "access_token" in result, result
         return result
