@@ -7,6 +7,7 @@ its mutable :mod:`mock_idp.store`, which the management API then changes.
 
 from __future__ import annotations
 
+import re
 import tomllib
 import uuid
 from collections.abc import Mapping, Sequence
@@ -15,9 +16,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
+
 from .clock import Clock, MockClock
+from .protocol.urls import WEB_SCHEMES, UrlError, split_url
 
 _OID_NAMESPACE = uuid.UUID("3f6b8d0e-2a4c-4e71-9d5b-7c1a0f2e6b94")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+                     r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+MAX_DAYS = 36500
 
 
 def stable_oid(tenant_id: str, name: str) -> str:
@@ -199,6 +206,26 @@ def _strs(d: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _url(value: str, name: str, schemes: tuple[str, ...] | None = WEB_SCHEMES) -> str:
+    try:
+        split_url(value, schemes=schemes)
+    except UrlError as exc:
+        raise ConfigError(f"{name} {exc}") from None
+    return value
+
+
+def _opt_url(d: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = _opt_str(d, key, where)
+    return None if value is None else _url(value, f"{where}.{key}")
+
+
+def _tables(d: Mapping[str, Any], key: str, where: str) -> list[Mapping[str, Any]]:
+    value = d.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+        raise ConfigError(f"{where}.{key} must be a list of tables")
+    return value
+
+
 def _bool(d: Mapping[str, Any], key: str, where: str, default: bool) -> bool:
     value = d.get(key, default)
     if not isinstance(value, bool):
@@ -211,14 +238,17 @@ def _when(d: Mapping[str, Any], key: str, where: str) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, str):
+        parsed = value
+    elif isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError as exc:
             raise ConfigError(f"{where}.{key} is not an ISO 8601 date-time") from exc
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    raise ConfigError(f"{where}.{key} must be a date-time")
+    else:
+        raise ConfigError(f"{where}.{key} must be a date-time")
+    if not 1971 <= parsed.year < 9000:
+        raise ConfigError(f"{where}.{key} must be a date-time between 1971 and 9000")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _known(d: Mapping[str, Any], where: str, allowed: set[str]) -> None:
@@ -230,11 +260,14 @@ def _known(d: Mapping[str, Any], where: str, allowed: set[str]) -> None:
 def _secret(d: Mapping[str, Any], where: str) -> SecretConfig:
     _known(d, where, {"value", "key_id", "display_name", "start", "end", "expires_in_days"})
     days = d.get("expires_in_days", 180)
-    if not isinstance(days, int | float) or isinstance(days, bool):
-        raise ConfigError(f"{where}.expires_in_days must be a number")
+    if not isinstance(days, int | float) or isinstance(days, bool) or not (
+            -MAX_DAYS <= days <= MAX_DAYS):
+        raise ConfigError(f"{where}.expires_in_days must be a number from {-MAX_DAYS} to "
+                          f"{MAX_DAYS}")
     return SecretConfig(
         value=_str(d, "value", where), key_id=_opt_str(d, "key_id", where),
-        display_name=d.get("display_name", "client secret"), start=_when(d, "start", where),
+        display_name=_str(d, "display_name", where, "client secret"),
+        start=_when(d, "start", where),
         end=_when(d, "end", where), expires_in=timedelta(days=days),
     )
 
@@ -246,23 +279,20 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         "public_client", "allow_id_token", "allow_access_token", "identifier_uris", "app_roles",
         "group_claims", "frontchannel_logout_iss",
     })
-    certs = []
-    for i, c in enumerate(d.get("certificates", [])):
-        cw = f"{where}.certificates[{i}]"
-        _known(c, cw, {"pem", "pem_file", "key_id", "display_name"})
-        pem = c.get("pem") or (Path(c["pem_file"]).read_text() if "pem_file" in c else None)
-        if not pem:
-            raise ConfigError(f"{cw} needs pem or pem_file")
-        certs.append(CertificateConfig(pem=pem, key_id=c.get("key_id"),
-                                       display_name=c.get("display_name", "certificate")))
+    certs = [_certificate(c, f"{where}.certificates[{i}]")
+             for i, c in enumerate(_tables(d, "certificates", where))]
+    redirect_uris = _strs(d, "redirect_uris", where)
+    for i, uri in enumerate(redirect_uris):
+        _url(uri, f"{where}.redirect_uris[{i}]", schemes=None)
     return AppConfig(
         client_id=_str(d, "client_id", where), name=_str(d, "name", where, "app"),
-        redirect_uris=_strs(d, "redirect_uris", where),
-        logout_url=_opt_str(d, "logout_url", where),
-        backchannel_logout_uri=_opt_str(d, "backchannel_logout_uri", where),
-        events_url=_opt_str(d, "events_url", where),
+        redirect_uris=redirect_uris,
+        logout_url=_opt_url(d, "logout_url", where),
+        backchannel_logout_uri=_opt_url(d, "backchannel_logout_uri", where),
+        events_url=_opt_url(d, "events_url", where),
         secrets=tuple(
-            _secret(s, f"{where}.secrets[{i}]") for i, s in enumerate(d.get("secrets", []))
+            _secret(s, f"{where}.secrets[{i}]")
+            for i, s in enumerate(_tables(d, "secrets", where))
         ),
         certificates=tuple(certs),
         assignment_required=_bool(d, "assignment_required", where, False),
@@ -275,6 +305,20 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         group_claims=_bool(d, "group_claims", where, True),
         frontchannel_logout_iss=_bool(d, "frontchannel_logout_iss", where, False),
     )
+
+
+def _certificate(c: Mapping[str, Any], where: str) -> CertificateConfig:
+    _known(c, where, {"pem", "pem_file", "key_id", "display_name"})
+    if "pem_file" in c:
+        pem = Path(_str(c, "pem_file", where)).read_text()
+    else:
+        pem = _str(c, "pem", where)
+    try:
+        x509.load_pem_x509_certificate(pem.encode())
+    except ValueError as exc:
+        raise ConfigError(f"{where}.pem is not a PEM certificate") from exc
+    return CertificateConfig(pem=pem, key_id=_opt_str(c, "key_id", where),
+                             display_name=_str(c, "display_name", where, "certificate"))
 
 
 def _user(d: Mapping[str, Any], where: str, tenant_id: str) -> UserConfig:
@@ -301,10 +345,16 @@ def _tenant(d: Mapping[str, Any], where: str) -> TenantConfig:
         uuid.UUID(tid)
     except ValueError as exc:
         raise ConfigError(f"{where}.id must be a GUID") from exc
+    domain = _str(d, "domain", where).lower()
+    if len(domain) > 253 or not _DOMAIN.match(domain):
+        raise ConfigError(f"{where}.domain must be a DNS name such as contoso.onmicrosoft.com")
+    region = _str(d, "region", where, "NA")
+    if len(region) > 16:
+        raise ConfigError(f"{where}.region must be at most 16 characters")
     return TenantConfig(
-        id=tid.lower(), domain=_str(d, "domain", where).lower(),
-        name=_str(d, "name", where, d.get("domain", "tenant")),
-        region=d.get("region", "NA"),
-        apps=tuple(_app(a, f"{where}.apps[{i}]") for i, a in enumerate(d.get("apps", []))),
-        users=tuple(_user(u, f"{where}.users[{i}]", tid) for i, u in enumerate(d.get("users", []))),
+        id=tid.lower(), domain=domain, name=_str(d, "name", where, domain), region=region,
+        apps=tuple(_app(a, f"{where}.apps[{i}]")
+                   for i, a in enumerate(_tables(d, "apps", where))),
+        users=tuple(_user(u, f"{where}.users[{i}]", tid)
+                    for i, u in enumerate(_tables(d, "users", where))),
     )

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -26,6 +25,7 @@ from ..store import Application, AuthorizationCode, Session, Tenant, User, new_g
 from ..tokens import sign
 from .common import base_url, entra_headers, error_context, error_page, idp, templates
 from .faults_hook import response_fault, token_fault
+from .forms import form_params
 
 SESSION_COOKIE = "MOCKIDP_SESSION"
 
@@ -34,10 +34,9 @@ async def _params(request: Request) -> dict[str, str] | Response:
     if request.method == "GET":
         return dict(request.query_params)
     try:
-        form = await request.form()
-    except Exception:
-        return error_page(request, EntraError(90056))
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+        return await form_params(request)
+    except EntraError as err:
+        return error_page(request, err)
 
 
 async def authorize(request: Request, *, version: str) -> Response:
@@ -147,9 +146,9 @@ async def login(request: Request) -> Response:
     """The sign-in page's form: password sign-in, continue as the picked account, or cancel."""
     state = idp(request)
     try:
-        form: FormData = await request.form()
-    except Exception:
-        return error_page(request, EntraError(90056))
+        form = await form_params(request)
+    except EntraError as err:
+        return error_page(request, err)
     ctx = form.get("ctx")
     entry = state.store.pending.pop(ctx, None) if isinstance(ctx, str) else None
     if entry is None:

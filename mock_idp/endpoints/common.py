@@ -107,4 +107,5 @@ def plain_error(status: int, message: str, **fields: Any) -> JSONResponse:
 
 def _code_for(status: int) -> str:
     return {400: "BadRequest", 404: "NotFound", 405: "MethodNotAllowed", 409: "Conflict",
-            415: "UnsupportedMediaType", 422: "BadRequest"}.get(status, "Error")
+            413: "RequestEntityTooLarge", 415: "UnsupportedMediaType", 422: "BadRequest",
+            500: "InternalServerError"}.get(status, "Error")

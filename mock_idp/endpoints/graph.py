@@ -44,7 +44,8 @@ PREFIX = "/graph/{tenant}/v1.0"
 Handler = Callable[[Request, Tenant], Awaitable[Response]]
 
 _CODES = {400: "Request_BadRequest", 404: "Request_ResourceNotFound", 405: "BadRequest",
-          409: "Request_BadRequest", 413: "RequestEntityTooLarge", 415: "BadRequest"}
+          409: "Request_BadRequest", 413: "RequestEntityTooLarge", 415: "BadRequest",
+          500: "generalException"}
 
 
 # --- responses ------------------------------------------------------------------------------
@@ -78,7 +79,7 @@ def _json(request: Request, fragment: str, body: dict[str, Any], status: int = 2
 def _collection(request: Request, fragment: str, items: list[dict[str, Any]]) -> Response:
     top = request.query_params.get("$top")
     if top is not None:
-        if not top.isdigit() or not 1 <= int(top) <= 999:
+        if not (top.isascii() and top.isdigit()) or not 1 <= int(top) <= 999:
             raise BadInput("'$top' must be an integer from 1 to 999", field="$top")
         items = items[: int(top)]
     return _json(request, fragment, {"value": items})

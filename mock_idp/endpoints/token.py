@@ -20,6 +20,7 @@ from ..store import Application, RefreshToken, Tenant, User
 from ..tokens import sign
 from .common import base_url, error_json, idp, json_response
 from .faults_hook import response_fault, token_fault
+from .forms import form_fields
 
 GRANTS = ("authorization_code", "refresh_token", "client_credentials")
 MAX_VALUE = 16384
@@ -94,14 +95,8 @@ async def _read_form(request: Request) -> dict[str, str]:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         return {}
-    try:
-        form = await request.form()
-    except Exception as exc:
-        raise EntraError(90056) from exc
     out: dict[str, str] = {}
-    for key, value in form.multi_items():
-        if not isinstance(value, str):
-            raise EntraError(90056)
+    for key, value in await form_fields(request):
         if len(value) > MAX_VALUE:
             raise EntraError(9002313)
         out.setdefault(key, value)

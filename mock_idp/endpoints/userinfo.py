@@ -9,9 +9,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ..errors import EntraError
 from ..protocol import claims as claimset
 from .common import idp
 from .faults_hook import json_fault, token_fault
+from .forms import form_params
 
 
 def _unauthorized(message: str, code: str = "InvalidAuthenticationToken") -> JSONResponse:
@@ -28,10 +30,8 @@ async def userinfo(request: Request) -> Response:
     token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
     if token is None and request.method == "POST":
         try:
-            form = await request.form()
-            value = form.get("access_token")
-            token = value if isinstance(value, str) else None
-        except Exception:
+            token = (await form_params(request)).get("access_token")
+        except EntraError:
             token = None
     if not token:
         return _unauthorized("Access token is empty.")

@@ -214,7 +214,7 @@ def test_create_and_delete_a_tenant(client: TestClient, state: IdpState) -> None
     ({"apps": [{"client_id": "c", "certificates": [{"pem_file": "/etc/passwd"}]}]},
      "apps[0].certificates[0].pem_file"),
     ({"apps": [{"client_id": "c", "certificates": [{"pem": "not a pem"}]}]},
-     "apps.certificates"),
+     "apps[0].certificates[0].pem"),
     ({"users": [{"name": "no upn", "password": "pw"}]}, "users[0].upn"),
     ({"users": [{"upn": "a@b", "password": "pw", "enabled": "yes"}]}, "users[0].enabled"),
 ])
