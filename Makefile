@@ -24,7 +24,7 @@ SUDO = $(shell [ "$$(id -u)" = 0 ] && echo "" || (sudo -n true 2>/dev/null && ec
 help:
 	@echo "make scenarios   run every browser scenario; report in $(REPORT_DIR)/index.html"
 	@echo "make test        run the tests"
-	@echo "make lint        ruff"
+	@echo "make lint        ruff and mypy"
 	@echo "make demo        start the mock IdP and the relying party to click through by hand"
 	@echo "make bench       benchmarks"
 	@echo "make venv        create .venv and install the project (automatic for the above)"
@@ -70,6 +70,7 @@ scenarios: venv browser
 
 lint: venv
 	$(PY) -m ruff check .
+	$(PY) -m mypy mock_idp relying_party scenarios
 
 demo: venv
 	$(PY) -m scenarios demo $(ARGS)
@@ -78,7 +79,7 @@ bench: venv browser
 	$(PY) -m bench $(ARGS)
 
 clean:
-	rm -rf reports build .pytest_cache .ruff_cache *.egg-info
+	rm -rf reports build .pytest_cache .ruff_cache .mypy_cache *.egg-info
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean

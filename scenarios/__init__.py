@@ -2,7 +2,8 @@
 
 Scenario authors need :func:`scenario` (or a :class:`Registry`'s decorator), the
 :class:`ScenarioContext` each scenario receives, and :class:`WorkerInfo` for environment
-factories. Browser choice lives in :mod:`scenarios.browser`, running in :mod:`scenarios.runner`.
+factories. Browser choice lives in :mod:`scenarios.browser`, running in :mod:`scenarios.runner`
+(each worker in :mod:`scenarios.worker`).
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ Order of preference:
 browser, or installing the distribution package when it may) and caches the decision, so later
 runs read a small JSON file instead of probing again. ``python -m scenarios.browser which``
 prints the current choice.
+
+Long because: finding, probing, caching, launching and installing the browser are one decision
+taken in the order above; kept together, that order reads in one place.
 """
 
 from __future__ import annotations

@@ -26,7 +26,8 @@ __all__ = ["EntraDriver", "FormDriver", "MockDriver", "SignInDriver", "driver_fr
 
 @runtime_checkable
 class SignInDriver(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def sign_in(self, page: Page, username: str, password: str) -> None:
         """Expect the provider's sign-in page and complete it."""

@@ -211,7 +211,11 @@ def live_stack(options: StackOptions | None = None, *, workdir: Path | None = No
         rp_app = create_rp(settings)
         rp = stack.enter_context(run_in_thread(rp_app, sock=sock))
         # Unwound first: both servers are told to stop before either is waited for.
-        stack.callback(lambda: (rp.stop(), idp.stop()))
+        def stop_both() -> None:
+            rp.stop()
+            idp.stop()
+
+        stack.callback(stop_both)
         http = stack.enter_context(httpx.Client(timeout=10))
         live = LiveStack(clock=clock, idp=idp, rp=rp, idp_app=idp_app, rp_app=rp_app,
                          options=opts, http=http)

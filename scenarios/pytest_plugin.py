@@ -37,7 +37,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, timedelta
 from pathlib import Path
@@ -117,7 +117,7 @@ def stack_options_from_marker(node: pytest.Item, base: StackOptions | None = Non
     return options
 
 
-def _replace(options: StackOptions, changes: dict[str, Any]) -> StackOptions:
+def _replace(options: StackOptions, changes: Mapping[str, Any]) -> StackOptions:
     return replace(options, **changes) if changes else options
 
 

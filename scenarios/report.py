@@ -11,7 +11,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from scenarios.runner import LABELS, RunSummary
+from scenarios.results import LABELS, RunSummary
 
 __all__ = ["write_html", "write_json", "write_junit"]
 

@@ -24,6 +24,9 @@ from .id_token import (
     DEFAULT_LEEWAY,
     TokenContext,
     _check_config,
+    verify_signed_jwt,
+)
+from .id_token_checks import (
     check_audience,
     check_azp,
     check_exp,
@@ -31,7 +34,6 @@ from .id_token import (
     check_issuer,
     check_key_issuer,
     check_nbf,
-    verify_signed_jwt,
 )
 from .jwks import KeyResolver
 

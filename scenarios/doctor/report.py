@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 
 from scenarios.doctor.diagnose import Diagnosis
@@ -24,8 +24,10 @@ def mask(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
-def _wrap(text: str, width: int, **kwargs: str) -> list[str]:
-    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False, **kwargs)
+def _wrap(text: str, width: int, *, initial_indent: str = "", subsequent_indent: str = ""
+          ) -> list[str]:
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False,
+                         initial_indent=initial_indent, subsequent_indent=subsequent_indent)
 
 
 def _summary(diagnosis: Diagnosis) -> str:
@@ -49,15 +51,15 @@ def format_table(diagnosis: Diagnosis, *, secrets: Iterable[str] = (), heading: 
         lines += [indent + more for more in detail[1:]]
         if result.status in ("FAIL", "WARN") and result.fix:
             lines += _wrap(f"fix: {result.fix}", WIDTH, initial_indent=indent,
-                                   subsequent_indent=indent + "     ")
+                           subsequent_indent=indent + "     ")
         if result.status == "FAIL" and result.portal:
             lines += _wrap(f"where: {result.portal}", WIDTH, initial_indent=indent,
-                                   subsequent_indent=indent + "       ")
+                           subsequent_indent=indent + "       ")
     lines += ["", _summary(diagnosis)]
     return mask("\n".join(lines), secrets)
 
 
-def to_json(diagnosis: Diagnosis, *, secrets: Iterable[str] = (), target: dict[str, object]
+def to_json(diagnosis: Diagnosis, *, secrets: Iterable[str] = (), target: Mapping[str, object]
             ) -> str:
     counts = Counter(r.status for r in diagnosis.results)
     document = {

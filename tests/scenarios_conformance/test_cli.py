@@ -13,7 +13,7 @@ from mock_idp import MockIdp
 from mock_idp.config import REFERENCE_RP_CLIENT_ID, REFERENCE_RP_SECRET
 from mock_idp.testing import RunningServer, run_in_thread
 from scenarios.__main__ import build_parser, main
-from scenarios.conformance_rows import ROWS
+from scenarios.conformance.rows import ROWS
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from mock_idp.faults import ID_TOKEN_KINDS, LOGOUT_TOKEN_KINDS, USERINFO_KINDS
-from scenarios.conformance_rows import (
+from scenarios.conformance.rows import (
     BACKCHANNEL_ROWS,
     LOGIN_ROWS,
     ROWS,

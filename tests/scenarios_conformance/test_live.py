@@ -10,7 +10,7 @@ import pytest
 
 from relying_party.oidc import id_token
 from scenarios.__main__ import main
-from scenarios.conformance_rows import LOGIN_ROWS, ROWS
+from scenarios.conformance.rows import LOGIN_ROWS, ROWS
 from scenarios.live import LiveStack, live_stack
 
 pytestmark = pytest.mark.browser

@@ -13,7 +13,11 @@ import pytest
         "scenarios.context",
         "scenarios.registry",
         "scenarios.report",
+        "scenarios.results",
         "scenarios.runner",
+        "scenarios.worker",
+        "scenarios.conformance",
+        "scenarios.doctor.checks",
     ],
 )
 def test_every_exported_name_exists(module: str) -> None:

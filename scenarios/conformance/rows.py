@@ -7,7 +7,7 @@ mock stages anyway, are named ``harness-*``.
 
 Everything here is pure: :func:`judge_login` and :func:`judge_backchannel` turn an observation
 into a :class:`Verdict`, :func:`format_table` and :func:`to_json` report the results; the
-browser work lives in :mod:`scenarios.conformance`.
+browser work lives in :mod:`scenarios.conformance.runner`.
 """
 
 from __future__ import annotations

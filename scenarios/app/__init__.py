@@ -1,0 +1,23 @@
+"""The app under test, described by a profile: reading profiles, starting apps, the adapter.
+
+:func:`load_profile` reads a profile (TOML) into an :class:`AppProfile`;
+:func:`scenarios.app.capabilities.skip_reason` says why a scenario cannot run against it.
+"""
+
+from __future__ import annotations
+
+from scenarios.app.capabilities import CAPABILITIES, capabilities_of, skip_reason
+from scenarios.app.profile import FAILURE_KINDS, AppProfile, load_profile, parse_profile
+from scenarios.app.validation import Problem, ProfileError
+
+__all__ = [
+    "CAPABILITIES",
+    "FAILURE_KINDS",
+    "AppProfile",
+    "Problem",
+    "ProfileError",
+    "capabilities_of",
+    "load_profile",
+    "parse_profile",
+    "skip_reason",
+]

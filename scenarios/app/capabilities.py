@@ -1,0 +1,95 @@
+"""What an app profile lets the scenarios do, and why a scenario is skipped for a profile.
+
+Each scenario lists the capabilities it needs (``needs={"failure-page", ...}``); a capability is
+met when the profile has the keys named in :data:`CAPABILITIES`. ``sign-in-url:NAME`` is met by
+a sign-in URL of that name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scenarios.app.profile import AppProfile
+
+__all__ = ["CAPABILITIES", "SIGN_IN_URL", "capabilities_of", "skip_reason"]
+
+SIGN_IN_URL = "sign-in-url:"
+
+CAPABILITIES: Mapping[str, str] = {
+    "customer-sso": "[sign_in] urls or protected_urls",
+    "protected-url": "[sign_in] protected_urls",
+    "session-check": "[signed_in] me_url, or page with text or selector",
+    "failure-page": "[failure] contact",
+    "provider-timeout": "[failure] provider_timeout",
+    "error-log": "[failure] error_log",
+    "partner": "[partner] events_url and launch_url",
+    "backchannel": "[sign_out] backchannel_uri",
+    "frontchannel": "[sign_out] frontchannel_uri",
+    "rp-logout": "[sign_out] url or control",
+    "admin-renew-secret": "[admin] renew_secret, or an app the harness starts that reads "
+                          "{client_secret} from [app] env or command (renewed by a restart)",
+    "sso-toggle": "[admin] disable_sso and enable_sso",
+    "multi-connection": "a [[configure]] capture used by a [sign_in] URL (configuring again "
+                        "makes a second SSO connection)",
+}
+
+
+def restart_renews_secret(profile: AppProfile) -> bool:
+    """The harness starts the app and hands it ``{client_secret}`` at start."""
+    app = profile.app
+    if app.mode == "running":
+        return False
+    parts = [*app.env.values(), *((app.command,) if isinstance(app.command, str)
+                                  else app.command or ())]
+    return any("{client_secret}" in part for part in parts)
+
+
+def capabilities_of(profile: AppProfile) -> frozenset[str]:
+    found: set[str] = set()
+    sign_in, failure = profile.sign_in, profile.failure
+    if sign_in.urls or sign_in.protected_urls:
+        found.add("customer-sso")
+    if sign_in.protected_urls:
+        found.add("protected-url")
+    found.update(SIGN_IN_URL + url.name for url in sign_in.urls)
+    if profile.signed_in.me_url or profile.signed_in.page:
+        found.add("session-check")
+    if failure is not None:
+        found.add("failure-page")
+        if failure.provider_timeout is not None:
+            found.add("provider-timeout")
+        if failure.error_log is not None:
+            found.add("error-log")
+    if profile.partner is not None:
+        found.add("partner")
+    sign_out = profile.sign_out
+    if sign_out.backchannel_uri:
+        found.add("backchannel")
+    if sign_out.frontchannel_uri:
+        found.add("frontchannel")
+    if sign_out.url or sign_out.control:
+        found.add("rp-logout")
+    if profile.admin.renew_secret or restart_renews_secret(profile):
+        found.add("admin-renew-secret")
+    if profile.admin.disable_sso and profile.admin.enable_sso:
+        found.add("sso-toggle")
+    captured = set(profile.captures)
+    if captured and any(f"{{{name}}}" in url.url for url in sign_in.urls for name in captured):
+        found.add("multi-connection")
+    return frozenset(found)
+
+
+def _describe(need: str) -> str:
+    if need.startswith(SIGN_IN_URL):
+        return f"a sign-in URL named {need[len(SIGN_IN_URL):]!r} ([sign_in.urls])"
+    return CAPABILITIES.get(need, "a capability no profile key provides")
+
+
+def skip_reason(needs: Iterable[str], profile: AppProfile) -> str | None:
+    """Why a scenario needing ``needs`` cannot run against ``profile`` (``None``: it can)."""
+    missing = sorted(set(needs) - profile.capabilities)
+    if not missing:
+        return None
+    return "the profile lacks " + "; ".join(f"{n} ({_describe(n)})" for n in missing)

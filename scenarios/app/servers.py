@@ -1,0 +1,168 @@
+"""Starting the app under test the way its profile says: in-process ASGI, a command, or not at
+all (an app already running at ``base_url``).
+
+:func:`plan_address` fixes where the app will listen before anything starts (the provider must
+know its redirect URIs first); :class:`AppServer` then starts, restarts and stops it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from mock_idp.testing import bind_socket, run_in_thread
+from scenarios.app.process import AppProcess, AppStartError, answers, probe, start_command
+from scenarios.app.profile import AppProfile
+from scenarios.app.templating import render
+
+__all__ = ["AppAddress", "AppLaunch", "AppServer", "AppStartError", "Clock", "plan_address"]
+
+LOOPBACK = "127.0.0.1"
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppLaunch:
+    """What an ``asgi`` factory receives."""
+
+    base_url: str
+    env: Mapping[str, str]
+    """``[app.env]``, filled in."""
+    workdir: Path
+    clock: Clock | None = None
+    """The mock provider's clock when the profile says ``clock = "shared"``."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppAddress:
+    base_url: str
+    port: int
+    sock: socket.socket | None = None
+    """Bound already (in-process apps are served on it, so the port cannot be taken)."""
+
+
+def _free_port(host: str) -> int:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def plan_address(profile: AppProfile) -> AppAddress:
+    """Where the app will be: a bound socket for ``asgi``, a free port for ``{port}``."""
+    template = profile.app.base_url
+    if profile.app.mode == "asgi" and "{port}" in template:
+        host = urlsplit(template.replace("{port}", "0")).hostname or LOOPBACK
+        sock = bind_socket(host, 0)
+        port = int(sock.getsockname()[1])
+        return AppAddress(base_url=render(template, {"port": str(port)}), port=port, sock=sock)
+    if "{port}" in template:
+        host = urlsplit(template.replace("{port}", "0")).hostname or LOOPBACK
+        port = _free_port(host)
+        return AppAddress(base_url=render(template, {"port": str(port)}), port=port)
+    parts = urlsplit(template)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return AppAddress(base_url=template, port=port)
+
+
+def _factory(spec: str) -> Callable[[AppLaunch], object]:
+    module_name, _, name = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise AppStartError(f"cannot import {module_name} for asgi = {spec!r}: {exc}") from None
+    factory = getattr(module, name, None)
+    if not callable(factory):
+        raise AppStartError(f"{spec!r}: {module_name} has no function {name}")
+    return factory  # type: ignore[no-any-return]
+
+
+class AppServer:
+    """The app under test, started (or found running) from its profile."""
+
+    def __init__(self, profile: AppProfile, address: AppAddress, *, workdir: Path,
+                 clock: Clock | None = None) -> None:
+        self.profile = profile
+        self.address = address
+        self.workdir = workdir
+        self.clock = clock
+        self.asgi_app: object | None = None
+        """The in-process app (``asgi`` profiles), for tests that look inside it."""
+        self.process: AppProcess | None = None
+        self.reused = False
+        self._running = contextlib.ExitStack()
+
+    @property
+    def base_url(self) -> str:
+        return self.address.base_url
+
+    def __enter__(self) -> AppServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def output(self) -> str:
+        return self.process.output() if self.process is not None else ""
+
+    @property
+    def own_values(self) -> dict[str, str]:
+        """The template names the server itself fills: base_url, port, workdir."""
+        return {"base_url": self.base_url, "port": str(self.address.port),
+                "workdir": str(self.workdir)}
+
+    def start(self, values: Mapping[str, str]) -> None:
+        """Start the app with the template ``values`` (provider settings, admin_token, ...)."""
+        app = self.profile.app
+        values = {**values, **self.own_values}
+        ready_url = self._url(render(app.ready_url, values))
+        if app.mode == "running" or (app.reuse_existing and answers(ready_url, verify=False)):
+            if not answers(ready_url, verify=False):
+                status = probe(ready_url, verify=False)
+                said = f"answered HTTP {status}" if isinstance(status, int) else status
+                raise AppStartError(f"the app at {self.base_url} is down: {ready_url}: {said}")
+            self.reused = True
+            return
+        env = {name: render(value, values) for name, value in app.env.items()}
+        if app.mode == "asgi":
+            assert app.asgi is not None
+            launch = AppLaunch(base_url=self.base_url, env=env, workdir=self.workdir,
+                               clock=self.clock if app.shared_clock else None)
+            self.asgi_app = _factory(app.asgi)(launch)
+            sock = self.address.sock
+            if sock is None or sock.fileno() == -1:
+                sock = bind_socket(urlsplit(self.base_url).hostname or LOOPBACK,
+                                   self.address.port)
+            self._running.enter_context(run_in_thread(self.asgi_app, sock=sock))  # type: ignore[arg-type]
+            return
+        assert app.command is not None
+        command: str | tuple[str, ...] = (
+            render(app.command, values) if isinstance(app.command, str)
+            else tuple(render(part, values) for part in app.command))
+        self.process = start_command(
+            command, env=env, cwd=app.cwd, log=self.workdir / "app-output.log",
+            ready_url=ready_url, timeout=app.timeout, verify=False)
+        self._running.callback(self.process.stop)
+
+    def stop(self) -> None:
+        self._running.close()
+        self._running = contextlib.ExitStack()
+
+    def restart(self, values: Mapping[str, str]) -> None:
+        """Stop and start again with new values (a renewed secret), on the same address."""
+        if self.reused:
+            raise AppStartError("the app was already running, so the harness cannot restart it")
+        self.stop()
+        self.start(values)
+
+    def _url(self, url: str) -> str:
+        return url if url.startswith(("http://", "https://")) else self.base_url + url

@@ -1,0 +1,59 @@
+"""``python -m scenarios conformance``: the relying-party check catalogue against any RP.
+
+The command makes the mock provider misbehave on purpose, one catalogue row at a time, signs in
+to the relying party under test in a real browser, and reports per row whether the RP did what
+the OpenID certification catalogue requires: REJECT rows pass when the RP is not signed in
+afterwards, ACCEPT rows when it is. The rows and their judging are in
+:mod:`scenarios.conformance.rows`.
+
+Setting up the RP under test
+----------------------------
+The RP must use the mock provider as its OpenID provider: authority ``<mock>/<tenant>`` (v2
+issuer ``<mock>/<tenant>/v2.0``), the mock's reference app (client id and secret printed by the
+command), and a redirect URI registered for that app (``http://localhost/...`` and
+``http://127.0.0.1/...`` with any port and path ``/auth/callback`` are; ``--redirect-uri`` adds
+another). Point the command at a running mock with ``--idp`` (``python -m mock_idp --port 8400``),
+or let it start one on ``--idp-port`` and print what to configure (``--pause`` waits for Enter).
+
+Each row
+--------
+1. Arm the row's fault (``POST /_mock/faults``, scoped to the client id, for one use).
+2. Open a fresh browser context (no IdP or RP session), go to ``--rp`` + ``--start``, sign in
+   at the provider's sign-in page as ``--user``, and wait until the browser is back at the RP.
+3. Ask ``--check`` with the browser's cookies: 2xx is signed in; 401, 403 or a redirect (to a
+   login page) is not.
+4. Judge. A row whose fault never fired fails (the RP never got that far), except userinfo's,
+   which is skipped when the RP signed in without calling userinfo.
+5. Clear all faults.
+
+Back-channel logout rows (with ``--backchannel``): the app's ``backchannelLogoutUri`` is set to
+that URL (Graph PATCH; restored afterwards). For each row a fresh browser signs in, the row's
+``lt_*`` fault is armed, and the browser's provider session is ended at the provider's logout
+endpoint. The provider signs and POSTs the (tampered) logout token; the RP's HTTP status is read
+from ``/_mock/notifications``. A valid token must get 200 and end the session, every bad one 400.
+
+Rows run in catalogue order and share the provider's keys: the key rows (kid absent, rotation)
+come first because they leave extra or rotated keys published for the rows after them.
+Front-channel-only rows (missing at_hash / c_hash, implicit and hybrid response types) are not
+staged: the RP is driven through whatever flow it starts, normally the code flow, where those
+hashes are optional.
+"""
+
+from __future__ import annotations
+
+from scenarios.conformance.cli import HELP, configure, handle
+from scenarios.conformance.control import MockControl, SetupError
+from scenarios.conformance.rows import ROWS
+from scenarios.conformance.runner import ConformanceOptions, preflight, run_rows
+
+__all__ = [
+    "HELP",
+    "ROWS",
+    "ConformanceOptions",
+    "MockControl",
+    "SetupError",
+    "configure",
+    "handle",
+    "preflight",
+    "run_rows",
+]

@@ -1,0 +1,210 @@
+"""``python -m scenarios conformance``: its options, the set-up of the mock provider, and the
+report. The rows run in :mod:`scenarios.conformance.runner`."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from collections.abc import Sequence
+
+import httpx
+
+from scenarios.conformance.control import MockControl, SetupError
+from scenarios.conformance.rows import (
+    Row,
+    RowResult,
+    SelectionError,
+    format_progress,
+    format_table,
+    select_rows,
+    summary_counts,
+    to_json,
+)
+from scenarios.conformance.runner import ConformanceOptions, preflight, run_rows
+
+__all__ = ["EXIT_FAILED", "EXIT_SETUP", "HELP", "configure", "handle"]
+
+HELP = "run the relying-party check catalogue against any RP, through the mock provider"
+EXIT_FAILED = 1
+EXIT_SETUP = 2
+
+_EPILOG = """\
+The RP under test must use the mock provider as its OpenID provider: authority
+<mock>/<tenant> (issuer <mock>/<tenant>/v2.0), the mock's reference app client id and secret
+(printed when this command starts the mock), and a registered redirect URI (any
+http://localhost or http://127.0.0.1 port with path /auth/callback; --redirect-uri adds one).
+
+Each row arms one fault at the provider, signs in with a fresh browser context (no IdP or RP
+session) at --start, then asks --check: REJECT rows pass when the RP is not signed in, ACCEPT
+rows when it is. --backchannel adds the logout-token rows: the provider POSTs a valid or
+tampered logout token when the browser's provider session ends; 200 and 400 are expected.
+
+Exit status: 0 when no row fails, 1 when one does, 2 when the set-up is unusable.
+
+Example (the reference RP):
+  python -m scenarios conformance --rp http://127.0.0.1:8000 --idp http://127.0.0.1:8400 \\
+      --start /sso/<connection-id>/widget --backchannel /auth/backchannel-logout
+"""
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    from mock_idp.config import DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID
+    from scenarios.browser import WS_ENDPOINT_ENV
+
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = _EPILOG
+    parser.add_argument("--rp", metavar="URL", help="the RP's base URL (required to run)")
+    parser.add_argument("--start", default="/login", metavar="PATH",
+                        help="path that starts a login (default: /login; the reference RP: "
+                        "/sso/<connection>/widget, or /widget with one connection)")
+    parser.add_argument("--check", default="/api/me", metavar="PATH",
+                        help="answers 2xx when signed in, 401/403 or a redirect when not "
+                        "(default: /api/me)")
+    parser.add_argument("--backchannel", metavar="PATH",
+                        help="the RP's back-channel logout endpoint; adds the logout-token rows")
+    parser.add_argument("--idp", metavar="URL",
+                        help="a running mock provider (default: start one and print the "
+                        "settings the RP needs)")
+    parser.add_argument("--idp-port", type=int, default=0, metavar="PORT",
+                        help="port of the mock this command starts (default: a free one)")
+    parser.add_argument("--pause", action="store_true",
+                        help="after starting the mock, wait for Enter (time to configure the RP)")
+    parser.add_argument("--redirect-uri", action="append", default=[], metavar="URI",
+                        help="register this redirect URI for the app first (repeatable)")
+    parser.add_argument("--tenant", default=DEFAULT_TENANT_ID, help="tenant id or domain")
+    parser.add_argument("--client-id", default=REFERENCE_RP_CLIENT_ID,
+                        help="the RP's client id at the mock (default: the reference app)")
+    parser.add_argument("--user", default="alice",
+                        help="who signs in: a first name of the mock's directory or a UPN "
+                        "(default: alice)")
+    parser.add_argument("--password", help="the user's password (default: P@ssw0rd-<name>)")
+    parser.add_argument("--only", action="append", default=[], metavar="ROWS",
+                        help="row ids or globs, comma-separated or repeated")
+    parser.add_argument("--list", action="store_true", help="list the rows and exit")
+    parser.add_argument("--json", action="store_true",
+                        help="print the results as JSON on stdout (progress goes to stderr)")
+    parser.add_argument("--headed", action="store_true", help="show the browser")
+    parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                        help="timeout of each browser action (default: 10)")
+    parser.add_argument("--browser-ws-endpoint", metavar="URL",
+                        help=f"a remote Playwright browser server (env {WS_ENDPOINT_ENV})")
+
+
+def _person(user: str, password: str | None) -> tuple[str, str]:
+    from mock_idp.config import DEFAULT_DOMAIN
+
+    if "@" in user:
+        return user, password or f"P@ssw0rd-{user.split('@')[0].lower()}"
+    return f"{user.lower()}@{DEFAULT_DOMAIN}", password or f"P@ssw0rd-{user.lower()}"
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _print_settings(control: MockControl, secret: str | None) -> None:
+    app = control.app()
+    lines = [f"Mock provider running at {control.base_url}",
+             "Configure the relying party under test with:",
+             f"  authority       {control.authority}",
+             f"  issuer          {control.authority}/v2.0",
+             f"  discovery       {control.authority}/v2.0/.well-known/openid-configuration",
+             f"  client id       {control.client_id}"]
+    if secret:
+        lines.append(f"  client secret   {secret}")
+    for uri in app.get("web", {}).get("redirectUris", []):
+        lines.append(f"  redirect URI    {uri}")
+    _say("\n".join(lines))
+
+
+def _register_redirects(control: MockControl, uris: Sequence[str]) -> None:
+    if not uris:
+        return
+    existing = list(control.app().get("web", {}).get("redirectUris", []))
+    control.patch_app({"web": {"redirectUris": existing + [u for u in uris if u not in existing]}})
+
+
+def handle(args: argparse.Namespace) -> int:
+    from mock_idp.config import REFERENCE_RP_CLIENT_ID, REFERENCE_RP_SECRET
+
+    try:
+        rows = select_rows(args.only)
+    except SelectionError as exc:
+        _say(f"scenarios conformance: {exc}")
+        return EXIT_SETUP
+    if args.list:
+        for row in rows:
+            print(f"{row.id}\t{row.expect}\t{row.fault or '-'}\t{row.what}")
+        return 0
+    if not args.rp:
+        _say("scenarios conformance: --rp URL is required")
+        return EXIT_SETUP
+    if not args.backchannel:
+        rows = tuple(r for r in rows if r.kind == "login")
+    if not rows:
+        _say("scenarios conformance: no rows to run (the logout-token rows need --backchannel)")
+        return EXIT_SETUP
+    upn, password = _person(args.user, args.password)
+    with contextlib.ExitStack() as stack:
+        idp_url = args.idp
+        if idp_url is None:
+            from mock_idp import IdpConfig, MockIdp
+
+            try:
+                mock = stack.enter_context(MockIdp(IdpConfig.default(), port=args.idp_port))
+            except OSError as exc:
+                _say(f"scenarios conformance: cannot start the mock provider on port "
+                     f"{args.idp_port}: {exc.strerror or exc}")
+                return EXIT_SETUP
+            idp_url = mock.url
+        options = ConformanceOptions(
+            rp=args.rp.rstrip("/"), idp=idp_url.rstrip("/"), start=args.start, check=args.check,
+            backchannel=args.backchannel, tenant=args.tenant, client_id=args.client_id,
+            upn=upn, password=password, headed=args.headed, timeout_ms=args.timeout * 1000,
+            ws_endpoint=args.browser_ws_endpoint)
+        http = stack.enter_context(httpx.Client(timeout=15))
+        control = MockControl(options.idp, tenant=options.tenant, client_id=options.client_id,
+                              http=http)
+        try:
+            _register_redirects(control, args.redirect_uri)
+            if args.idp is None:
+                secret = REFERENCE_RP_SECRET if args.client_id == REFERENCE_RP_CLIENT_ID else None
+                _print_settings(control, secret)
+                if args.pause:
+                    input("Press Enter when the RP is configured... ")
+            preflight(options, control)
+            results = _run_with_browser(options, rows, control)
+        except SetupError as exc:
+            _say(f"scenarios conformance: {exc}")
+            return EXIT_SETUP
+    if args.json:
+        print(json.dumps(to_json(results, rp=options.rp, provider=options.idp,
+                                 client_id=options.client_id), indent=2))
+    else:
+        print()
+        print(format_table(results))
+    return EXIT_FAILED if summary_counts(results)["failed"] else 0
+
+
+def _run_with_browser(options: ConformanceOptions, rows: Sequence[Row],
+                      control: MockControl) -> list[RowResult]:
+    from playwright.sync_api import Error, sync_playwright
+
+    from scenarios.browser import BrowserUnavailable, launch, resolve
+
+    try:
+        choice = resolve(ws_endpoint=options.ws_endpoint)
+    except BrowserUnavailable as exc:
+        raise SetupError(str(exc)) from None
+    with sync_playwright() as playwright:
+        try:
+            browser = launch(playwright, choice, headed=options.headed)
+        except Error as exc:
+            raise SetupError(f"cannot start {choice.describe()}: {exc}") from None
+        try:
+            return run_rows(options, rows, control, browser,
+                            progress=lambda r: _say(format_progress(r)))
+        finally:
+            browser.close()

@@ -1,0 +1,68 @@
+"""The mock provider's test-control and management APIs, as the conformance command uses them:
+arm and clear faults, read and patch the app registration, read back-channel deliveries."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+__all__ = ["MockControl", "SetupError"]
+
+
+class SetupError(RuntimeError):
+    """The provider or the RP is not usable for a conformance run; the message says why."""
+
+
+class MockControl:
+    """The provider's test-control and management APIs, as this command uses them."""
+
+    def __init__(self, base_url: str, *, tenant: str, client_id: str,
+                 http: httpx.Client | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.tenant = tenant
+        self.client_id = client_id
+        self._http = http or httpx.Client(timeout=15)
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        url = f"{self.base_url}{path}"
+        try:
+            response = self._http.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            raise SetupError(f"{method} {url}: {exc}") from exc
+        if response.is_error:
+            raise SetupError(f"{method} {url} -> {response.status_code}: {response.text[:300]}")
+        return response.json() if response.content else None
+
+    def arm(self, kind: str, **scope: Any) -> str:
+        body = {"kind": kind, "app": self.client_id, "times": 1, **scope}
+        return str(self._call("POST", "/_mock/faults", json=body)["id"])
+
+    def armed(self) -> set[str]:
+        return {str(f["id"]) for f in self._call("GET", "/_mock/faults")["faults"]}
+
+    def clear(self) -> None:
+        self._call("DELETE", "/_mock/faults")
+
+    def _app_path(self) -> str:
+        return f"/graph/{self.tenant}/v1.0/applications(appId='{quote(self.client_id)}')"
+
+    def app(self) -> dict[str, Any]:
+        found: dict[str, Any] = self._call("GET", self._app_path())
+        return found
+
+    def patch_app(self, patch: dict[str, Any]) -> None:
+        self._call("PATCH", self._app_path(), json=patch)
+
+    def backchannel_notes(self) -> list[dict[str, Any]]:
+        body = self._call("GET", "/_mock/notifications", params={"kind": "backchannel"})
+        return [n for n in body["notifications"] if n.get("client_id") == self.client_id]
+
+    @property
+    def authority(self) -> str:
+        return f"{self.base_url}/{self.tenant}"
+
+    @property
+    def logout_url(self) -> str:
+        return f"{self.authority}/oauth2/v2.0/logout"

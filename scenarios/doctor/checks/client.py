@@ -1,0 +1,181 @@
+"""The client registration: the token endpoint, the client ID and secret, the redirect URI."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from scenarios.doctor.checks.entra import (
+    PORTAL_SECRETS,
+    Flavour,
+    aadsts_code,
+    entra_failure,
+    is_entra,
+    looks_like_guid,
+)
+from scenarios.doctor.checks.result import CheckResult, failed, skipped
+from scenarios.doctor.checks.transport import unreachable
+from scenarios.doctor.probe import Exchange
+
+__all__ = [
+    "check_client_credentials",
+    "check_redirect_uri",
+    "check_token_endpoint",
+    "needs_credential_fallback",
+    "refine_client_credentials",
+]
+
+
+def check_token_endpoint(exchange: Exchange) -> CheckResult:
+    """Something that speaks OAuth answers at the token URL (any JSON answer will do)."""
+    name = "token-endpoint"
+    if exchange.failure is not None:
+        return unreachable(name, "token endpoint", exchange)
+    body = exchange.json()
+    if not isinstance(body, dict) or exchange.status in (404, 405):
+        return failed(name, f"POST {exchange.url} answered HTTP {exchange.status} without an "
+                      "OAuth JSON body: this is not a token endpoint",
+                      "Use the token_endpoint from the provider's discovery document.")
+    return CheckResult(name=name, status="PASS", detail=f"answered HTTP {exchange.status}")
+
+
+def needs_credential_fallback(exchange: Exchange, flavour: Flavour) -> bool:
+    """A generic provider refused the grant itself, not the client: try another grant."""
+    if is_entra(flavour) or exchange.failure is not None:
+        return False
+    body = exchange.json()
+    error = body.get("error") if isinstance(body, dict) else None
+    return error in ("unauthorized_client", "unsupported_grant_type", "invalid_scope",
+                     "invalid_request", "invalid_target")
+
+
+def check_client_credentials(
+    exchange: Exchange, *, flavour: Flavour, secret: str | None,
+    fallback: Exchange | None = None,
+) -> CheckResult:
+    """The client ID and secret are accepted, judged by a client-credentials request.
+
+    ``fallback``: for providers that refuse that grant for the client, an authorization-code
+    request with an unusable code; ``invalid_grant`` there means the client authenticated.
+    """
+    name = "client-credentials"
+    if secret is None:
+        return CheckResult(name=name, status="WARN", detail="no client secret given: not tested",
+                           fix="Give the secret with --client-secret-env NAME.")
+    if exchange.failure is not None:
+        return skipped(name, "the token endpoint was not reached")
+    body = exchange.json()
+    if not isinstance(body, dict):
+        return failed(name, f"the token endpoint answered HTTP {exchange.status} without JSON",
+                      "Use the token_endpoint from the provider's discovery document.")
+    granted = " ".join(f"{k} {v}" for k, v in exchange.sent.items()
+                       if k in ("scope", "resource"))
+    if exchange.status == 200 and body.get("access_token"):
+        return CheckResult(name=name, status="PASS",
+                           detail="token issued" + (f" ({granted})" if granted else ""))
+    error = str(body.get("error", ""))
+    description = str(body.get("error_description", ""))
+    code = aadsts_code(description, body)
+    if code is not None:
+        if code in (1002012, 70011, 500011):
+            return CheckResult(
+                name=name, status="WARN",
+                detail=f"AADSTS{code}: the scope was refused ({granted}); the secret is not "
+                "proven", fix="Pass --scope <resource>/.default for an API the app may call.")
+        extra = ""
+        if code == 7000215 and looks_like_guid(secret):
+            extra = ("; the value given has the shape of a Secret ID (a GUID): the secret ID was "
+                     "pasted instead of the secret value")
+        result = entra_failure(name, code, description, extra=extra)
+        if code == 7000215 and looks_like_guid(secret):
+            return CheckResult(name=name, status="FAIL", detail=result.detail,
+                               fix="Paste the secret's Value, not its Secret ID; if the value "
+                               "was not saved when the secret was created, create a new secret.",
+                               portal=PORTAL_SECRETS)
+        return result
+    if fallback is not None and fallback.failure is None:
+        fallback_body = fallback.json()
+        fallback_error = fallback_body.get("error") if isinstance(fallback_body, dict) else None
+        if fallback_error == "invalid_grant":
+            return CheckResult(
+                name=name, status="PASS",
+                detail=f"client authenticated ({error} for client_credentials; an unusable "
+                "authorization code was refused as invalid_grant)")
+        if fallback_error == "invalid_client":
+            error, description = "invalid_client", str(fallback_body.get("error_description", ""))
+    said = f"{error}: {description}" if description else error or f"HTTP {exchange.status}"
+    if error == "invalid_client":
+        return failed(name, f"the provider refused the client ({said})",
+                      "Check the client ID, copy the client secret again from the provider's "
+                      "client settings, and use the authentication method the client is "
+                      "registered with (--client-auth-method basic|post).")
+    if error in ("unauthorized_client", "unsupported_grant_type", "invalid_scope"):
+        return CheckResult(name=name, status="WARN",
+                           detail=f"the grant was refused ({said}); the secret is not proven",
+                           fix="Allow the client the client_credentials grant, or pass --scope.")
+    return failed(name, f"token request failed ({said})",
+                  "Read the provider's error above and correct the client settings.")
+
+
+# --- redirect URI ---------------------------------------------------------------------------
+
+_GENERIC_REDIRECT_ERRORS = ("invalid_redirect_uri", "invalid parameter: redirect_uri",
+                            "redirect_uri did not match", "redirect uri mismatch",
+                            "redirect_uri_mismatch", "invalid redirect_uri",
+                            "redirect_uri is not registered")
+_GENERIC_CLIENT_ERRORS = ("invalid_client", "client not found", "unknown client",
+                          "client is invalid")
+
+
+def check_redirect_uri(
+    exchange: Exchange | None, *, redirect_uri: str | None, flavour: Flavour
+) -> CheckResult:
+    """The redirect URI is registered: judged by the authorization endpoint's first answer."""
+    name = "redirect-uri"
+    if redirect_uri is None or exchange is None:
+        return skipped(name, "no --redirect-uri given")
+    if exchange.failure is not None:
+        return unreachable(name, "authorization endpoint", exchange)
+    status = exchange.status or 0
+    location = exchange.header("location")
+    if 300 <= status < 400 and location:
+        target, wanted = urlsplit(location), urlsplit(redirect_uri)
+        if (target.scheme, target.netloc, target.path) == (wanted.scheme, wanted.netloc,
+                                                            wanted.path):
+            error = parse_qs(target.query).get("error", [""])[0]
+            if error:
+                return CheckResult(name=name, status="PASS",
+                                   detail=f"registered (the provider sent error={error} back "
+                                   "to it, which it only does for a registered URI)")
+            return CheckResult(name=name, status="PASS",
+                               detail="registered (the provider redirected back to it)")
+        return CheckResult(name=name, status="PASS",
+                           detail="registered (the provider went on to its sign-in page)")
+    text = exchange.text
+    code = aadsts_code(text)
+    if code is not None:
+        return entra_failure(name, code, "", extra=f" ({redirect_uri})" if code == 50011 else "")
+    lowered = text.lower()
+    if any(marker in lowered for marker in _GENERIC_REDIRECT_ERRORS):
+        return failed(name, f"{redirect_uri} is not registered for this client",
+                      f"Register {redirect_uri} exactly (scheme, host, port and path) as a "
+                      "redirect URI of the client at the provider.")
+    if any(marker in lowered for marker in _GENERIC_CLIENT_ERRORS):
+        return failed(name, "the authorization endpoint does not know this client ID",
+                      "Use the client ID of the client registered at the provider.")
+    if status == 200:
+        return CheckResult(name=name, status="PASS",
+                           detail="registered (the provider showed its sign-in page)")
+    return failed(name, f"the authorization endpoint answered HTTP {status}",
+                  "Open the authorization URI in a browser to read the provider's error, and "
+                  "correct the client's redirect URIs.")
+
+
+def refine_client_credentials(credentials: CheckResult, redirect: CheckResult) -> CheckResult:
+    """A generic ``invalid_client`` names no culprit; the authorization endpoint may have."""
+    if (credentials.status == "FAIL" and "invalid_client" in credentials.detail
+            and redirect.status == "FAIL" and "client ID" in redirect.detail):
+        return CheckResult(name=credentials.name, status="FAIL",
+                           detail="the client ID is unknown to the provider (invalid_client; the "
+                           "authorization endpoint does not know it either)",
+                           fix="Use the client ID of the client registered at the provider.")
+    return credentials

@@ -1,0 +1,166 @@
+"""The discovery document and what it advertises: issuer, endpoints and signing keys."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import jwt
+
+from relying_party.oidc.discovery import (
+    ProviderMetadata,
+    check_discovery_issuer,
+    issuer_from_discovery_url,
+)
+from relying_party.oidc.errors import DiscoveryFailed, DiscoveryIssuerMismatch
+from scenarios.doctor.checks.entra import (
+    PORTAL_ENDPOINTS,
+    PORTAL_OVERVIEW,
+    Flavour,
+    aadsts_code,
+    entra_failure,
+    is_entra,
+    looks_like_guid,
+    provider_flavour,
+)
+from scenarios.doctor.checks.result import CheckResult, failed
+from scenarios.doctor.checks.transport import unreachable
+from scenarios.doctor.probe import Exchange
+
+__all__ = ["check_discovery", "check_endpoints", "check_issuer", "check_jwks"]
+
+
+def check_discovery(
+    url: str, exchange: Exchange, flavour: Flavour
+) -> tuple[CheckResult, dict[str, Any] | None]:
+    """The discovery document was fetched and holds what a relying party needs."""
+    name = "discovery"
+    if exchange.failure is not None:
+        return unreachable(name, "discovery document", exchange), None
+    body = exchange.json()
+    code = aadsts_code(exchange.text, body)
+    if exchange.status != 200:
+        if code is not None:
+            description = str(body.get("error_description", "")) if isinstance(body, dict) else ""
+            return entra_failure(name, code, description), None
+        fix = ("Check the authorization URI: it should look like "
+               "https://login.microsoftonline.com/<tenant>/oauth2/v2.0/authorize."
+               if is_entra(flavour) else
+               "Set --discovery-url to the provider's .well-known/openid-configuration URL "
+               "(it could not be derived from the authorization URI).")
+        return failed(name, f"GET {url} answered HTTP {exchange.status}", fix,
+                      PORTAL_ENDPOINTS if is_entra(flavour) else None), None
+    if not isinstance(body, dict):
+        return failed(name, f"{url} did not return a JSON object",
+                      "Set --discovery-url to the provider's .well-known/openid-configuration "
+                      "URL."), None
+    try:
+        ProviderMetadata.from_document(body)
+    except DiscoveryFailed as exc:
+        return failed(name, str(exc), "Fix the provider's discovery document, or point "
+                      "--discovery-url at the right one."), None
+    shape = {"entra-v2": " (Entra ID v2.0)", "entra-v1": " (Entra ID v1.0)"}.get(flavour, "")
+    return CheckResult(name=name, status="PASS", detail=f"{url}{shape}"), body
+
+
+def check_issuer(document: Mapping[str, Any], discovery_url: str) -> CheckResult:
+    """Discovery §4.3 as the reference RP applies it (Entra tenant aliases allowed)."""
+    issuer = str(document.get("issuer"))
+    try:
+        expected = issuer_from_discovery_url(discovery_url)
+        check_discovery_issuer(issuer, expected, allow_trailing_slash=True)
+    except (ValueError, DiscoveryIssuerMismatch):
+        return failed("issuer", f"the document's issuer {issuer} does not match the URL it was "
+                      f"fetched from ({discovery_url}); relying parties refuse it",
+                      "Use the discovery URL of the issuer itself (--discovery-url), or set the "
+                      "provider's public issuer URL (behind a proxy: its external address).")
+    return CheckResult(name="issuer", status="PASS", detail=issuer)
+
+
+def _tenant_and_rest(url: str) -> tuple[str, str, str]:
+    parts = urlsplit(url)
+    segments = parts.path.rstrip("/").split("/")
+    tenant = segments[1] if len(segments) > 1 else ""
+    return f"{parts.scheme}://{parts.netloc}".lower(), tenant, "/".join(segments[2:])
+
+
+def _same_endpoint(given: str, advertised: str, flavour: Flavour) -> bool:
+    if given.split("?")[0].rstrip("/") == advertised.split("?")[0].rstrip("/"):
+        return True
+    if not is_entra(flavour):
+        return False
+    g_origin, g_tenant, g_rest = _tenant_and_rest(given)
+    a_origin, a_tenant, a_rest = _tenant_and_rest(advertised)
+    # A document fetched by domain (or /organizations) names the tenant GUID instead.
+    alias = not looks_like_guid(g_tenant) and (looks_like_guid(a_tenant) or a_tenant == g_tenant)
+    return g_origin == a_origin and g_rest == a_rest and (g_tenant == a_tenant or alias)
+
+
+def check_endpoints(
+    document: Mapping[str, Any], *, authorization_uri: str, token_url: str, flavour: Flavour
+) -> CheckResult:
+    """The URIs given are the ones the discovery document advertises."""
+    name = "endpoints"
+    token_flavour = provider_flavour(token_url.replace("/token", "/authorize"))
+    if is_entra(flavour) and token_flavour != flavour and is_entra(token_flavour):
+        want = "v2.0" if flavour == "entra-v2" else "v1.0"
+        return failed(name, f"the authorization URI is Entra {want} but the token URL is not",
+                      f"Use the {want} token URL: the authorization URI with 'authorize' replaced "
+                      "by 'token'.", PORTAL_ENDPOINTS)
+    if is_entra(flavour):
+        _, a_tenant, _ = _tenant_and_rest(authorization_uri)
+        _, t_tenant, _ = _tenant_and_rest(token_url)
+        if a_tenant.lower() != t_tenant.lower():
+            return failed(name, f"the authorization URI names tenant {a_tenant}, the token URL "
+                          f"{t_tenant}", "Use the same tenant ID in both URLs.", PORTAL_OVERVIEW)
+    problems = []
+    for label, given, key in (("authorization URI", authorization_uri, "authorization_endpoint"),
+                              ("token URL", token_url, "token_endpoint")):
+        advertised = str(document.get(key, ""))
+        if not _same_endpoint(given, advertised, flavour):
+            problems.append((label, given, advertised))
+    if problems:
+        label, given, advertised = problems[0]
+        return failed(name, f"the {label} {given} is not the advertised {advertised}",
+                      f"Use {advertised} as the {label}.",
+                      PORTAL_ENDPOINTS if is_entra(flavour) else None)
+    return CheckResult(name=name, status="PASS",
+                       detail="authorization URI and token URL match the discovery document")
+
+
+def check_jwks(document: Mapping[str, Any], exchange: Exchange | None) -> CheckResult:
+    """The key set has usable RSA signing keys and RS256 is advertised for ID tokens."""
+    name = "jwks"
+    if exchange is None:
+        return failed(name, "the discovery document has no jwks_uri",
+                      "The provider must publish its signing keys (jwks_uri).")
+    if exchange.failure is not None:
+        return unreachable(name, "key set (jwks_uri)", exchange)
+    body = exchange.json()
+    if exchange.status != 200 or not isinstance(body, dict) or not isinstance(
+            body.get("keys"), list):
+        return failed(name, f"GET {exchange.url} answered HTTP {exchange.status} without a key "
+                      "set", "Fix jwks_uri in the provider's discovery document.")
+    usable, broken = 0, 0
+    for key in body["keys"]:
+        if not isinstance(key, dict) or key.get("kty") != "RSA" or key.get("use") not in (
+                None, "sig"):
+            continue
+        try:
+            jwt.PyJWK(key, algorithm="RS256")
+        except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, TypeError):
+            broken += 1
+            continue
+        usable += 1
+    if not usable:
+        more = f" ({broken} RSA key(s) could not be read)" if broken else ""
+        return failed(name, f"no usable RSA signing key at {exchange.url}{more}",
+                      "The provider must publish the RSA public keys it signs ID tokens with.")
+    algs = document.get("id_token_signing_alg_values_supported")
+    if isinstance(algs, list) and "RS256" not in algs:
+        return CheckResult(name=name, status="WARN",
+                           detail=f"{usable} RSA key(s), but ID tokens are signed with "
+                           f"{', '.join(map(str, algs))}, not RS256",
+                           fix="Configure the client to receive RS256-signed ID tokens.")
+    return CheckResult(name=name, status="PASS", detail=f"{usable} RSA signing key(s), RS256")

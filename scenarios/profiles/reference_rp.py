@@ -1,0 +1,50 @@
+"""The reference relying party as an ``asgi`` app for ``reference-rp.toml``.
+
+:func:`create_app` builds :func:`relying_party.create_app` from the profile's ``[app.env]``:
+``RP_DB`` (required), ``RP_EVENT_KEYS_URL``, ``RP_READ_TIMEOUT``, ``RP_CONNECT_TIMEOUT``,
+``RP_CA_FILE`` (trust an https provider's CA), ``RP_ADMIN_TOKEN``; with ``clock = "shared"`` it
+runs on the mock provider's clock.
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import fields
+
+import httpx
+
+from relying_party import Settings
+from relying_party import create_app as create_rp
+from relying_party.provider import timeout_of
+from scenarios.app.servers import AppLaunch
+
+__all__ = ["create_app"]
+
+
+def _settings(launch: AppLaunch) -> Settings:
+    env = launch.env
+    known = {f.name for f in fields(Settings)}
+    options: dict[str, object] = {
+        "db_path": env["RP_DB"],
+        "public_url": launch.base_url,
+        "event_keys_url": env.get("RP_EVENT_KEYS_URL") or None,
+    }
+    for name, key in (("read_timeout", "RP_READ_TIMEOUT"),
+                      ("connect_timeout", "RP_CONNECT_TIMEOUT")):
+        if env.get(key):
+            options[name] = float(env[key])
+    if env.get("RP_ADMIN_TOKEN") and "admin_token" in known:
+        options["admin_token"] = env["RP_ADMIN_TOKEN"]
+    if launch.clock is not None:
+        options["clock"] = launch.clock
+    return Settings(**options)  # type: ignore[arg-type]
+
+
+def create_app(launch: AppLaunch) -> object:
+    settings = _settings(launch)
+    ca_file = launch.env.get("RP_CA_FILE")
+    if not ca_file:
+        return create_rp(settings)
+    verify = ssl.create_default_context(cafile=ca_file)
+    http = httpx.AsyncClient(timeout=timeout_of(settings), follow_redirects=False, verify=verify)
+    return create_rp(settings, http_client=http)

@@ -1,0 +1,206 @@
+"""One worker's life: launch a browser, enter the catalogue's environment, then run scenarios
+one at a time, each in a fresh browser context, recording steps, screenshots and traces.
+
+:func:`work` is what each worker process (or the calling process, with one worker) runs;
+:func:`run_scenario` runs one scenario and is also what the pytest plugin calls.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from scenarios.browser import launch, resolve
+from scenarios.context import ScenarioContext, StepRecord, screenshot
+from scenarios.registry import Registry, Scenario, WorkerInfo, load_catalogue
+from scenarios.results import ScenarioResult, Status
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+__all__ = [
+    "DEFAULT_CATALOGUE",
+    "Event",
+    "RunOptions",
+    "TraceMode",
+    "error_result",
+    "run_scenario",
+    "work",
+]
+
+DEFAULT_CATALOGUE = "scenarios.catalogue"
+TraceMode = Literal["retain-on-failure", "on", "off"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunOptions:
+    """Everything a run (and each of its worker processes) needs to know."""
+
+    catalogue: str = DEFAULT_CATALOGUE
+    """``module`` or ``module:registry_attribute`` holding the scenarios (see load_catalogue)."""
+    only: tuple[str, ...] = ()
+    headed: bool = False
+    workers: int = 1
+    report_dir: Path = Path("reports/scenarios")
+    trace: TraceMode = "retain-on-failure"
+    ws_endpoint: str | None = None
+    timeout_ms: float = 10_000
+    """Default timeout of every Playwright action and expectation."""
+
+
+def _describe(exc: BaseException) -> str:
+    return "".join(traceback.format_exception_only(exc)).strip()
+
+
+def error_result(
+    item: Scenario, message: str, worker: WorkerInfo, details: str | None = None
+) -> ScenarioResult:
+    return ScenarioResult(
+        id=item.id,
+        title=item.title,
+        proves=item.proves,
+        group=item.group,
+        status="error",
+        seconds=0.0,
+        message=message,
+        details=details,
+        worker=worker.index,
+        pid=os.getpid(),
+    )
+
+
+def run_scenario(
+    item: Scenario,
+    *,
+    browser: Browser,
+    worker_env: object,
+    registry: Registry,
+    options: RunOptions,
+    worker: WorkerInfo,
+) -> ScenarioResult:
+    """Run one scenario in a fresh browser context and record what happened."""
+    started = time.monotonic()
+    steps: list[StepRecord] = []
+    status: Status = "passed"
+    message: str | None = None
+    details: str | None = None
+    try:
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        context.set_default_timeout(options.timeout_ms)
+        if options.trace != "off":
+            context.tracing.start(title=item.id, screenshots=True, snapshots=True, sources=False)
+        page = context.new_page()
+    except Exception as exc:
+        message = f"no browser context: {_describe(exc)}"
+        return error_result(item, message, worker, traceback.format_exc())
+    ctx: ScenarioContext[object] | None = None
+    try:
+        with registry.around(worker_env, item) as env:
+            ctx = ScenarioContext(
+                scenario=item,
+                browser=browser,
+                context=context,
+                page=page,
+                env=env,
+                report_dir=options.report_dir,
+                default_timeout_ms=options.timeout_ms,
+                steps=steps,
+            )
+            item.run(ctx)
+    except AssertionError as exc:
+        status, message, details = "failed", _describe(exc), traceback.format_exc()
+    except Exception as exc:
+        status, message, details = "error", _describe(exc), traceback.format_exc()
+
+    if status != "passed" and (not steps or steps[-1].status == "passed"):
+        steps.append(_failure_step(item, page, options.report_dir, message))
+    trace: str | None = None
+    if options.trace == "on" or (options.trace == "retain-on-failure" and status != "passed"):
+        trace = f"traces/{item.id}.zip"
+    if options.trace != "off":
+        try:
+            context.tracing.stop(path=str(options.report_dir / trace) if trace else None)
+        except Exception:
+            trace = None
+    if ctx is not None:
+        ctx.close_extra_contexts()
+    with contextlib.suppress(Exception):
+        context.close()
+    return ScenarioResult(
+        id=item.id,
+        title=item.title,
+        proves=item.proves,
+        group=item.group,
+        status=status,
+        seconds=time.monotonic() - started,
+        message=message,
+        details=details,
+        steps=tuple(steps),
+        trace=trace,
+        worker=worker.index,
+        pid=os.getpid(),
+    )
+
+
+def _failure_step(item: Scenario, page: Page, report_dir: Path, error: str | None) -> StepRecord:
+    relative = f"screenshots/{item.id}/zz-at-failure.png"
+    shot: str | None = relative
+    try:
+        screenshot(page, report_dir / relative)
+    except Exception:
+        shot = None
+    return StepRecord(
+        name="state at failure", status="failed", seconds=0.0, screenshot=shot, error=error
+    )
+
+
+# Events a worker reports: ("started", worker, id) or ("finished", worker, ScenarioResult).
+Event = tuple[str, int, object]
+
+
+def work(
+    options: RunOptions,
+    worker: WorkerInfo,
+    next_id: Callable[[], str | None],
+    emit: Callable[[Event], None],
+    *,
+    registry: Registry | None = None,
+) -> None:
+    """One worker's life: set up once, run scenarios while ids keep coming, tear down."""
+    if registry is None:
+        registry = load_catalogue(options.catalogue)
+    with contextlib.ExitStack() as stack:
+        setup_error: str | None = None
+        setup_details: str | None = None
+        try:
+            from playwright.sync_api import sync_playwright
+
+            playwright = stack.enter_context(sync_playwright())
+            choice = resolve(ws_endpoint=options.ws_endpoint)
+            browser = launch(playwright, choice, headed=options.headed)
+            stack.callback(browser.close)
+            worker_env = stack.enter_context(registry.environment(worker))
+        except Exception as exc:
+            setup_error = f"worker {worker.index} could not start: {_describe(exc)}"
+            setup_details = traceback.format_exc()
+        while (scenario_id := next_id()) is not None:
+            item = registry.get(scenario_id)
+            emit(("started", worker.index, scenario_id))
+            if setup_error is not None:
+                result = error_result(item, setup_error, worker, setup_details)
+            else:
+                result = run_scenario(
+                    item,
+                    browser=browser,
+                    worker_env=worker_env,
+                    registry=registry,
+                    options=options,
+                    worker=worker,
+                )
+            emit(("finished", worker.index, result))

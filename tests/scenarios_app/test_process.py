@@ -1,0 +1,224 @@
+"""Starting apps from profiles: commands in their own process group, in-process ASGI apps,
+apps already running; readiness, output on failure, and a stop that leaves nothing behind."""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from scenarios.app import parse_profile
+from scenarios.app.process import AppStartError, answers, probe, start_command
+from scenarios.app.servers import AppLaunch, AppServer, plan_address
+
+SERVER = textwrap.dedent("""\
+    import http.server, os, subprocess, sys
+    print("starting on", sys.argv[1], flush=True)
+    if os.environ.get("SPAWN_CHILD"):
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        open(os.environ["SPAWN_CHILD"], "w").write(str(child.pid))
+    if os.environ.get("FAIL"):
+        print("configuration error: " + os.environ["FAIL"], flush=True)
+        sys.exit(3)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = os.environ.get("GREETING", "hello").encode()
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+    """)
+
+
+def _profile(tmp_path: Path, app: str) -> str:
+    (tmp_path / "server.py").write_text(SERVER, encoding="utf-8")
+    return textwrap.dedent(app) + textwrap.dedent("""\
+        [provider]
+        redirect_uris = "{base_url}/cb"
+        [sign_in]
+        urls = { login = "/login" }
+        [signed_in]
+        me_url = "/me"
+        """)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie (exited, not yet reaped by its parent) counts as gone
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_a_command_app_starts_with_its_env_and_stops_with_its_children(tmp_path: Path) -> None:
+    child_file = tmp_path / "child.pid"
+    profile = parse_profile(_profile(tmp_path, f"""\
+        [app]
+        command = ["{sys.executable}", "server.py", "{{port}}"]
+        [app.env]
+        GREETING = "hello from {{client_id}}"
+        SPAWN_CHILD = "{child_file}"
+        """), path=tmp_path / "app.toml")
+    address = plan_address(profile)
+    assert address.base_url == f"http://127.0.0.1:{address.port}"
+    with AppServer(profile, address, workdir=tmp_path) as server:
+        server.start({"client_id": "abc", "base_url": address.base_url})
+        assert httpx.get(address.base_url).text == "hello from abc"
+        assert server.process is not None and server.process.running()
+        assert f"starting on {address.port}" in server.output()
+        child = int(child_file.read_text())
+        assert _alive(child)
+    assert not answers(address.base_url)
+    deadline = time.monotonic() + 5
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child), "the command's child outlived the stop"
+
+
+def test_a_command_that_exits_shows_its_output(tmp_path: Path) -> None:
+    (tmp_path / "server.py").write_text(SERVER, encoding="utf-8")
+    with pytest.raises(AppStartError) as caught:
+        start_command([sys.executable, str(tmp_path / "server.py"), "0"],
+                      env={"FAIL": "OIDC_AUTHORITY is not set"}, cwd=tmp_path,
+                      log=tmp_path / "out.log", ready_url="http://127.0.0.1:9/", timeout=20)
+    message = str(caught.value)
+    assert "exited with code 3 before http://127.0.0.1:9/ answered" in message
+    assert "configuration error: OIDC_AUTHORITY is not set" in message
+
+
+def test_a_command_that_never_answers_times_out_and_is_stopped(tmp_path: Path) -> None:
+    marker = tmp_path / "pid"
+    script = f"import os, time; open({str(marker)!r}, 'w').write(str(os.getpid())); " \
+             "print('listening nowhere', flush=True); time.sleep(60)"
+    started = time.monotonic()
+    with pytest.raises(AppStartError) as caught:
+        start_command([sys.executable, "-c", script], env={}, cwd=None, log=tmp_path / "o.log",
+                      ready_url="http://127.0.0.1:9/", timeout=1)
+    assert time.monotonic() - started < 10
+    assert "did not answer http://127.0.0.1:9/ within 1 s (last: cannot connect" in str(
+        caught.value)
+    assert "listening nowhere" in str(caught.value)
+    assert not _alive(int(marker.read_text()))
+
+
+def test_a_shell_command_line(tmp_path: Path) -> None:
+    profile = parse_profile(_profile(tmp_path, f"""\
+        [app]
+        command = "exec {sys.executable} server.py {{port}}"
+        ready_url = "/health"
+        """), path=tmp_path / "app.toml")
+    with AppServer(profile, plan_address(profile), workdir=tmp_path) as server:
+        server.start({"base_url": server.base_url})
+        assert httpx.get(server.base_url).status_code == 200
+
+
+def test_a_running_app_is_used_and_a_down_one_is_named(tmp_path: Path) -> None:
+    profile = parse_profile(_profile(tmp_path, """\
+        [app]
+        base_url = "http://127.0.0.1:9"
+        """))
+    server = AppServer(profile, plan_address(profile), workdir=tmp_path)
+    with pytest.raises(AppStartError, match=r"the app at http://127.0.0.1:9 is down: "
+                       r"http://127.0.0.1:9: cannot connect \(connection refused\)"):
+        server.start({"base_url": server.base_url})
+
+
+def test_reuse_existing_leaves_the_running_app_alone(tmp_path: Path) -> None:
+    text = _profile(tmp_path, f"""\
+        [app]
+        command = ["{sys.executable}", "server.py", "{{port}}"]
+        reuse_existing = true
+        """)
+    first = parse_profile(text, path=tmp_path / "app.toml")
+    address = plan_address(first)
+    with AppServer(first, address, workdir=tmp_path) as running:
+        running.start({"base_url": address.base_url})
+        with AppServer(first, address, workdir=tmp_path / "2") as second:
+            second.start({"base_url": address.base_url})
+            assert second.reused and second.process is None
+        assert answers(address.base_url), "stopping the reusing server stopped the app"
+
+
+def make_app(launch: AppLaunch) -> Starlette:
+    async def hello(request: Request) -> PlainTextResponse:
+        now = launch.clock.now().year if launch.clock is not None else "no clock"
+        return PlainTextResponse(f"{launch.env['WHO']} at {launch.base_url}, {now}")
+
+    return Starlette(routes=[Route("/", hello)])
+
+
+class FixedClock:
+    def now(self) -> datetime:
+        return datetime(2031, 1, 1, tzinfo=UTC)
+
+
+def test_an_asgi_app_is_served_in_process_and_restarted(tmp_path: Path) -> None:
+    profile = parse_profile(_profile(tmp_path, """\
+        [app]
+        asgi = "tests.scenarios_app.test_process:make_app"
+        clock = "shared"
+        [app.env]
+        WHO = "{client_id}"
+        """))
+    address = plan_address(profile)
+    assert address.sock is not None
+    with AppServer(profile, address, workdir=tmp_path, clock=FixedClock()) as server:
+        server.start({"client_id": "one", "base_url": address.base_url})
+        assert httpx.get(address.base_url).text == f"one at {address.base_url}, 2031"
+        server.restart({"client_id": "two", "base_url": address.base_url})
+        assert httpx.get(address.base_url).text == f"two at {address.base_url}, 2031"
+    assert isinstance(probe(address.base_url), str)
+
+
+def test_a_missing_factory_is_named(tmp_path: Path) -> None:
+    profile = parse_profile(_profile(tmp_path, """\
+        [app]
+        asgi = "tests.scenarios_app.test_process:no_such_factory"
+        """))
+    with AppServer(profile, plan_address(profile), workdir=tmp_path) as server:
+        with pytest.raises(AppStartError, match="has no function no_such_factory"):
+            server.start({})
+
+
+def test_stop_signals_the_group_first_with_sigterm(tmp_path: Path) -> None:
+    log = tmp_path / "term.log"
+    script = SERVER.replace("class Handler", f"""\
+import signal
+def bye(*a):
+    open({str(log)!r}, "w").write("got SIGTERM")
+    sys.exit(0)
+signal.signal(signal.SIGTERM, bye)
+
+class Handler""")
+    profile = parse_profile(_profile(tmp_path, f"""\
+        [app]
+        command = ["{sys.executable}", "term.py", "{{port}}"]
+        """), path=tmp_path / "app.toml")
+    (tmp_path / "term.py").write_text(script, encoding="utf-8")
+    with AppServer(profile, plan_address(profile), workdir=tmp_path) as server:
+        server.start({"base_url": server.base_url})
+        assert server.process is not None
+        pid = server.process.pid
+    assert log.read_text() == "got SIGTERM"
+    with pytest.raises(ProcessLookupError):
+        os.killpg(pid, 0)

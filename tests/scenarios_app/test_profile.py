@@ -1,0 +1,257 @@
+"""App profiles: reading, checking every key, and naming each problem with its file and line."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from scenarios.app import ProfileError, load_profile, parse_profile, skip_reason
+from scenarios.app.capabilities import CAPABILITIES
+from scenarios.app.profile import FAILURE_KINDS
+from scenarios.app.templating import TemplateError, check_template, render
+from scenarios.app.validation import LineIndex
+from scenarios.profiles import REFERENCE_RP, builtin_names, resolve
+
+MINIMAL = """\
+name = "Tiny app"
+
+[app]
+command = ["python", "app.py", "--port", "{port}"]
+
+[app.env]
+OIDC_AUTHORITY = "{authority}"
+OIDC_CLIENT_ID = "{client_id}"
+OIDC_CLIENT_SECRET = "{client_secret}"
+
+[provider]
+redirect_uris = "{base_url}/callback"
+
+[sign_in]
+urls = { login = "/login" }
+
+[signed_in]
+me_url = "/me"
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "profile.toml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def _problems(tmp_path: Path, text: str) -> list[str]:
+    with pytest.raises(ProfileError) as caught:
+        load_profile(_write(tmp_path, text))
+    return [str(p) for p in caught.value.problems]
+
+
+def test_a_minimal_profile(tmp_path: Path) -> None:
+    profile = load_profile(_write(tmp_path, MINIMAL))
+    assert profile.name == "Tiny app"
+    assert profile.app.mode == "command" and profile.app.picks_port
+    assert profile.app.base_url == "http://127.0.0.1:{port}"
+    assert profile.app.cwd == tmp_path
+    assert profile.provider.redirect_uris == ("{base_url}/callback",)
+    assert profile.provider.secret_lifetime == timedelta(days=180)
+    assert profile.capabilities == {"customer-sso", "sign-in-url:login", "session-check",
+                                    "admin-renew-secret"}
+
+
+def test_the_reference_profile_offers_every_capability() -> None:
+    profile = load_profile(REFERENCE_RP)
+    assert profile.app.mode == "asgi" and profile.app.shared_clock
+    assert set(CAPABILITIES) <= profile.capabilities
+    assert {"sign-in-url:widget", "sign-in-url:portal", "sign-in-url:kb"} <= profile.capabilities
+    assert set(profile.failure.expect) == set(FAILURE_KINDS)  # type: ignore[union-attr]
+    assert profile.captures == ("connection_id",)
+
+
+def test_shipped_profiles_are_found_by_name() -> None:
+    assert "reference-rp" in builtin_names()
+    assert resolve("reference-rp") == REFERENCE_RP
+    assert resolve("my-app.toml") == Path("my-app.toml")
+
+
+def test_a_typo_is_named_with_its_line_and_the_key_meant(tmp_path: Path) -> None:
+    text = MINIMAL.replace('me_url = "/me"', 'me_ulr = "/me"')
+    problems = _problems(tmp_path, text)
+    line = text.splitlines().index('me_ulr = "/me"') + 1
+    assert any(f"profile.toml:{line}: signed_in.me_ulr: unknown key (did you mean 'me_url'?)"
+               in p for p in problems), problems
+
+
+def test_an_ill_typed_value_is_named(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, MINIMAL.replace('[app]\n', '[app]\ntimeout = "30"\n'))
+    assert problems == [f"{tmp_path / 'profile.toml'}:4: app.timeout: must be a number, "
+                        "not a string"]
+
+
+def test_every_problem_is_listed(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, """\
+        [app]
+        base_url = "http://localhost:3000"
+        colour = "blue"
+        [provider]
+        redirect_uris = ["/cb", 3]
+        secret_lifetime_days = 1000
+        [signed_in]
+        text = "Hi {nickname}"
+        """)
+    joined = "\n".join(problems)
+    assert "app.base_url: use 127.0.0.1, not localhost" in joined
+    assert ":3: app.colour: unknown key" in joined
+    assert "provider.redirect_uris: must be a list of non-empty strings" in joined
+    assert "provider.secret_lifetime_days: must be between 1 and 730, not 1000" in joined
+    assert "signed_in.text: unknown placeholder {nickname}" in joined
+    assert "the app has no way in" in joined
+    assert len(problems) == 6, problems
+
+
+def test_unknown_placeholders_are_named_with_what_is_known(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, MINIMAL.replace('"/login"', '"/sso/{conection_id}/login"'))
+    assert "sign_in.urls.login: unknown placeholder {conection_id} (known here:" in problems[0]
+    assert problems[0].startswith(f"{tmp_path / 'profile.toml'}:15:")
+
+
+def test_configure_captures_become_names_for_later_keys(tmp_path: Path) -> None:
+    profile = load_profile(_write(tmp_path, MINIMAL.replace("[sign_in]", """\
+        [[configure]]
+        url = "/admin/clients"
+        json = { authority = "{authority}", secret = "{client_secret}", n = 3, on = true }
+        capture = { tenant_slug = "data.slug" }
+
+        [[configure]]
+        method = "PUT"
+        url = "/admin/clients/{tenant_slug}/enabled"
+        expect_status = [200, 204]
+
+        [sign_in]""").replace('"/login"', '"/t/{tenant_slug}/login"')))
+    first, second = profile.configure
+    assert (first.method, first.capture) == ("POST", {"tenant_slug": "data.slug"})
+    assert first.json == {"authority": "{authority}", "secret": "{client_secret}", "n": 3,
+                          "on": True}
+    assert (second.method, second.expect_status) == ("PUT", (200, 204))
+    assert "multi-connection" in profile.capabilities
+
+
+def test_a_capture_is_usable_only_after_its_call(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, MINIMAL.replace("[sign_in]", """\
+        [[configure]]
+        url = "/a/{slug}"
+
+        [[configure]]
+        url = "/b"
+        capture = { slug = "id", client_id = "id" }
+
+        [sign_in]"""))
+    assert any("configure[0].url: unknown placeholder {slug}" in p and ":15:" in p
+               for p in problems), problems
+    assert any("configure[1].capture.client_id: must be a new lowercase name" in p
+               for p in problems), problems
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ('[app]\nclock = "shared"\n', 'app.clock: "shared" needs an in-process app (asgi)'),
+    ('[app]\nasgi = "pkg.mod:make"\n', "app.asgi: give command or asgi, not both"),
+    ('[app]\nasgi = "not a factory"\n', "app.asgi: must be module:function"),
+    ('command = ["python", "app.py", "--port", "{port}"]\ncommand = []\n',
+     "app.command: must be a command line"),
+    ('[app.env]\n"BAD NAME" = "x"\n', 'app.env."BAD NAME": is not an environment variable'),
+    ('[app.env]\nX = "{ca_file:>3}"\n', "app.env.X: {ca_file:>3} is not a plain {name}"),
+])
+def test_app_section_checks(tmp_path: Path, change: str, expected: str) -> None:
+    first = change.split("\n")[0] + "\n"
+    text = MINIMAL.replace(first, change, 1).replace(first, "", 1) if "command" in first else (
+        MINIMAL.replace(first, change, 1))
+    problems = _problems(tmp_path, text)
+    assert any(expected in p for p in problems), problems
+
+
+@pytest.mark.parametrize(("section", "expected"), [
+    ('[failure]\ntext = "Oops"\n', "failure.contact: is required"),
+    ('[failure]\ncontact = "x"\nreference = "(a)(b)"\n',
+     "failure.reference: may have at most one (capturing) group"),
+    ('[failure]\ncontact = "x"\nerror_log = { url = "/log/{reference}" }\n',
+     "failure.error_log: needs reference"),
+    ('[failure]\ncontact = "x"\n[failure.expect.nonce-mismach]\ntexts = ["x"]\n',
+     "failure.expect.nonce-mismach: unknown failure kind"),
+    ('[failure]\ncontact = "x"\n[failure.expect.nonce-mismatch]\nlogged = { code = "n" }\n',
+     "failure.expect.nonce-mismatch.logged: needs [failure] error_log"),
+    ('[partner]\nevents_url = "/events"\nlaunch_url = "/launch?u={user_id}"\n',
+     "partner.launch_url: must contain {installation_id}"),
+    ('[sign_out]\nurl = "/logout"\ncontrol = "Sign out"\n', "sign_out.control: give url or"),
+    ('[sign_out]\nend_session_params = ["nonce"]\nurl = "/logout"\n',
+     "sign_out.end_session_params[0]: must be one of"),
+    ('[admin]\ndisable_sso = { url = "/off" }\n', "admin.enable_sso: give both"),
+    ('[admin.secret_status]\nurl = "/s"\nexpired = "expired"\n',
+     'admin.secret_status: needs [app] clock = "shared"'),
+    ('[signed_in.me_json]\nmail = "email"\n', "signed_in.me_json.mail: unknown field"),
+])
+def test_section_checks(tmp_path: Path, section: str, expected: str) -> None:
+    problems = _problems(tmp_path, MINIMAL + section)
+    assert any(expected in p for p in problems), problems
+
+
+def test_required_sections(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, 'name = "x"\n')
+    assert [p.split(": ", 1)[1] for p in problems] == [
+        "app: is required ([app] with base_url, command or asgi)",
+        "provider: is required ([provider] with redirect_uris)",
+        "signed_in: is required: give me_url and/or text or selector",
+    ]
+
+
+def test_a_running_app_needs_its_url(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, MINIMAL.replace(
+        'command = ["python", "app.py", "--port", "{port}"]',
+        'base_url = "http://127.0.0.1:{port}"'))
+    assert any("{port} is only for apps the harness starts" in p for p in problems), problems
+
+
+def test_unreadable_and_invalid_files(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError, match="cannot read the profile"):
+        load_profile(tmp_path / "absent.toml")
+    with pytest.raises(ProfileError, match="not valid TOML"):
+        parse_profile("[app\n")
+
+
+def test_skip_reasons_name_the_missing_keys(tmp_path: Path) -> None:
+    profile = load_profile(_write(tmp_path, MINIMAL))
+    assert skip_reason({"customer-sso"}, profile) is None
+    reason = skip_reason({"partner", "sign-in-url:widget", "customer-sso"}, profile)
+    assert reason == ("the profile lacks partner ([partner] events_url and launch_url); "
+                      "sign-in-url:widget (a sign-in URL named 'widget' ([sign_in.urls]))")
+
+
+def test_line_index_finds_tables_arrays_and_inline_keys() -> None:
+    index = LineIndex(textwrap.dedent("""\
+        [app]
+        base_url = "x"
+        [[configure]]
+        url = "/a"
+        [[configure]]
+        url = "/b"
+        headers = { Authorization = "Bearer x" }
+        [failure.expect]
+        nonce-mismatch = { texts = ["a"] }
+        """))
+    assert index.line_of(("app", "base_url")) == 2
+    assert index.line_of(("configure", "1", "url")) == 6
+    assert index.line_of(("configure", "1", "headers", "Authorization")) == 7
+    assert index.line_of(("failure", "expect", "nonce-mismatch", "texts")) == 9
+    assert index.line_of(("app", "missing")) == 1
+
+
+def test_templates() -> None:
+    assert render("{base_url}/launch?i={installation_id}",
+                  {"base_url": "http://a", "installation_id": "x y&z"},
+                  url_encode={"installation_id"}) == "http://a/launch?i=x%20y%26z"
+    assert render("{{literal}} {a}", {"a": "1"}) == "{literal} 1"
+    assert check_template("{a}{b}", {"a"}) == "unknown placeholder {b} (known here: a)"
+    assert "malformed" in (check_template("{a", {"a"}) or "")
+    with pytest.raises(TemplateError, match="no value for {b}"):
+        render("{b}", {})
