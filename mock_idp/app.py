@@ -19,6 +19,7 @@ from .endpoints import authorize, control, discovery, graph, logout, token, user
 from .endpoints import faults as fault_routes
 from .endpoints import platform as platform_routes
 from .endpoints.common import plain_error
+from .endpoints.graph_http import graph_error
 from .faults import quiet_injected_drops
 from .platform.middleware import RunDueEvents
 from .request_log import RequestLogMiddleware
@@ -49,7 +50,7 @@ def _api_error(request: Request, status: int, message: str, field: str | None
                ) -> Response | None:
     path = request.url.path
     if path.startswith("/graph/"):
-        return graph.graph_error(request, status, message, target=field)
+        return graph_error(request, status, message, target=field)
     if path == "/_mock" or path.startswith("/_mock/"):
         return plain_error(status, message, field=field)
     return None

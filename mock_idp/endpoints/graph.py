@@ -3,7 +3,7 @@
 Applications (with ``addPassword`` / ``removePassword`` and the ``(appId='...')`` alternate key),
 users (``accountEnabled``, ``revokeSignInSessions``) and users' app role assignments. Errors use
 Graph's body: ``{"error": {"code", "message", "target", "innerError": {...}}}``, ``target``
-naming the property at fault.
+naming the property at fault (built in :mod:`.graph_http`, with the routes and OData envelopes).
 
 When sign-in sessions end here (revocation, a disabled or deleted user) the provider's notifier
 sends the logout notifications (back-channel and platform ``user.logout``).
@@ -12,14 +12,11 @@ sends the logout notifications (back-channel and platform ``user.logout``).
 from __future__ import annotations
 
 import logging
-import re
-import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..config import AppConfig, UserConfig, stable_oid
@@ -36,102 +33,19 @@ from ..store import (
 )
 from . import graph_model as model
 from .common import base_url, idp
-from .payload import BadInput, check_known, get_str, iso, parse_guid, read_object
+from .graph_http import (
+    ALL_METHODS,
+    PREFIX,
+    collection,
+    filtered,
+    graph_error,
+    json_body,
+    not_found,
+    route,
+)
+from .payload import BadInput, check_known, get_str, parse_guid, read_object
 
 log = logging.getLogger(__name__)
-
-PREFIX = "/graph/{tenant}/v1.0"
-Handler = Callable[[Request, Tenant], Awaitable[Response]]
-
-_CODES = {400: "Request_BadRequest", 404: "Request_ResourceNotFound", 405: "BadRequest",
-          409: "Request_BadRequest", 413: "RequestEntityTooLarge", 415: "BadRequest",
-          500: "generalException"}
-
-
-# --- responses ------------------------------------------------------------------------------
-
-def graph_error(request: Request, status: int, message: str, *, target: str | None = None,
-                headers: dict[str, str] | None = None) -> JSONResponse:
-    request_id = str(uuid.uuid4())
-    client_request_id = request.headers.get("client-request-id", "")[:64] or request_id
-    error: dict[str, Any] = {"code": _CODES.get(status, "BadRequest"), "message": message}
-    if target is not None:
-        error["target"] = target
-    error["innerError"] = {
-        "date": iso(idp(request).clock.now()),
-        "request-id": request_id,
-        "client-request-id": client_request_id,
-    }
-    return JSONResponse({"error": error}, status_code=status,
-                        headers={"request-id": request_id, **(headers or {})})
-
-
-def _context(request: Request, fragment: str) -> str:
-    tenant = request.path_params["tenant"]
-    return f"{base_url(request)}/graph/{tenant}/v1.0/$metadata#{fragment}"
-
-
-def _json(request: Request, fragment: str, body: dict[str, Any], status: int = 200) -> Response:
-    return JSONResponse({"@odata.context": _context(request, fragment), **body},
-                        status_code=status)
-
-
-def _collection(request: Request, fragment: str, items: list[dict[str, Any]]) -> Response:
-    top = request.query_params.get("$top")
-    if top is not None:
-        if not (top.isascii() and top.isdigit()) or not 1 <= int(top) <= 999:
-            raise BadInput("'$top' must be an integer from 1 to 999", field="$top")
-        items = items[: int(top)]
-    return _json(request, fragment, {"value": items})
-
-
-_FILTER = re.compile(r"^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$")
-
-
-def _filtered(request: Request, items: list[dict[str, Any]], allowed: set[str]
-              ) -> list[dict[str, Any]]:
-    expr = request.query_params.get("$filter")
-    if expr is None:
-        return items
-    match = _FILTER.match(expr)
-    if match is None or match.group(1) not in allowed:
-        raise BadInput(f"unsupported '$filter'; use <property> eq 'value' with one of "
-                       f"{', '.join(sorted(allowed))}", field="$filter")
-    prop, value = match.group(1), match.group(2).replace("''", "'").lower()
-    return [i for i in items if str(i.get(prop) or "").lower() == value]
-
-
-def _endpoint(methods: dict[str, Handler]) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        handler = methods.get("GET" if request.method == "HEAD" else request.method)
-        if handler is None:
-            allow = ", ".join(methods)
-            return graph_error(request, 405, f"{request.method} is not supported here; use "
-                               f"{allow}", headers={"Allow": allow})
-        segment = request.path_params["tenant"]
-        tenant = idp(request).store.resolve_tenant(segment)
-        if tenant is None:
-            return graph_error(request, 404, f"Tenant '{segment[:80]}' not found. Use a tenant "
-                               f"GUID or domain known to the mock.", target="tenant")
-        try:
-            return await handler(request, tenant)
-        except BadInput as exc:
-            return graph_error(request, exc.status, exc.message, target=exc.field)
-
-    return endpoint
-
-
-ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-
-
-def _route(path: str, methods: dict[str, Handler]) -> Route:
-    """A route that takes every method, so a wrong one gets this API's JSON 405."""
-    return Route(path, _endpoint(methods), methods=ALL_METHODS)
-
-
-def _not_found(name: str, value: str) -> BadInput:
-    return BadInput(f"Resource '{value[:80]}' does not exist or one of its queried "
-                    f"reference-property objects are not present.", field=name, status=404)
 
 
 def _trigger(request: Request) -> str:
@@ -166,19 +80,19 @@ def _application(request: Request, tenant: Tenant) -> Application:
         client_id = parse_guid(params["app_id"], "appId")
         app = tenant.apps.get(client_id)
         if app is None:
-            raise _not_found("appId", params["app_id"])
+            raise not_found("appId", params["app_id"])
         return app
     object_id = parse_guid(params["id"], "id")
     app = next((a for a in tenant.apps.values() if a.id == object_id), None)
     if app is None:
-        raise _not_found("id", params["id"])
+        raise not_found("id", params["id"])
     return app
 
 
 async def list_applications(request: Request, tenant: Tenant) -> Response:
     items = [a.graph() for a in tenant.apps.values()]
-    items = _filtered(request, items, {"appId", "displayName", "id"})
-    return _collection(request, "applications", items)
+    items = filtered(request, items, {"appId", "displayName", "id"})
+    return collection(request, "applications", items)
 
 
 async def create_application(request: Request, tenant: Tenant) -> Response:
@@ -194,7 +108,7 @@ async def create_application(request: Request, tenant: Tenant) -> Response:
     cfg = AppConfig(client_id=client_id, name=name, **fields)
     app = build_app(cfg, tenant, idp(request).clock.now())
     tenant.apps[app.client_id] = app
-    return _json(request, "applications/$entity", app.graph(), 201)
+    return json_body(request, "applications/$entity", app.graph(), 201)
 
 
 def _check_identifier_uris(tenant: Tenant, uris: list[str], current: Application | None) -> None:
@@ -206,7 +120,7 @@ def _check_identifier_uris(tenant: Tenant, uris: list[str], current: Application
 
 
 async def get_application(request: Request, tenant: Tenant) -> Response:
-    return _json(request, "applications/$entity", _application(request, tenant).graph())
+    return json_body(request, "applications/$entity", _application(request, tenant).graph())
 
 
 async def update_application(request: Request, tenant: Tenant) -> Response:
@@ -234,7 +148,7 @@ async def add_password(request: Request, tenant: Tenant) -> Response:
         value=wanted.secret_text or generate_secret_value(), start=wanted.start, end=wanted.end,
     )
     app.secrets.append(cred)
-    return _json(request, "microsoft.graph.passwordCredential", cred.graph(include_secret=True))
+    return json_body(request, "microsoft.graph.passwordCredential", cred.graph(include_secret=True))
 
 
 async def remove_password(request: Request, tenant: Tenant) -> Response:
@@ -256,14 +170,14 @@ def _user(request: Request, tenant: Tenant) -> User:
     key = request.path_params["user"]
     user = tenant.find_user(key)
     if user is None:
-        raise _not_found("id", key)
+        raise not_found("id", key)
     return user
 
 
 async def list_users(request: Request, tenant: Tenant) -> Response:
     items = [u.graph() for u in tenant.users.values()]
-    items = _filtered(request, items, {"userPrincipalName", "displayName", "mail", "id"})
-    return _collection(request, "users", items)
+    items = filtered(request, items, {"userPrincipalName", "displayName", "mail", "id"})
+    return collection(request, "users", items)
 
 
 async def create_user(request: Request, tenant: Tenant) -> Response:
@@ -282,11 +196,11 @@ async def create_user(request: Request, tenant: Tenant) -> Response:
     if user.id in tenant.users:
         user = replace(user, id=new_guid())
     tenant.users[user.id] = user
-    return _json(request, "users/$entity", user.graph(), 201)
+    return json_body(request, "users/$entity", user.graph(), 201)
 
 
 async def get_user(request: Request, tenant: Tenant) -> Response:
-    return _json(request, "users/$entity", _user(request, tenant).graph())
+    return json_body(request, "users/$entity", _user(request, tenant).graph())
 
 
 async def update_user(request: Request, tenant: Tenant) -> Response:
@@ -319,7 +233,7 @@ async def revoke_sign_in_sessions(request: Request, tenant: Tenant) -> Response:
     await read_object(request, optional=True)
     user.tokens_valid_from = idp(request).clock.now()
     await _end_user_sessions(request, user)
-    return _json(request, "Edm.Boolean", {"value": True})
+    return json_body(request, "Edm.Boolean", {"value": True})
 
 
 # --- app role assignments -------------------------------------------------------------------
@@ -327,7 +241,7 @@ async def revoke_sign_in_sessions(request: Request, tenant: Tenant) -> Response:
 async def list_assignments(request: Request, tenant: Tenant) -> Response:
     user = _user(request, tenant)
     items = [a.graph() for a in model.assignments(tenant, user)]
-    return _collection(request, f"users('{user.id}')/appRoleAssignments", items)
+    return collection(request, f"users('{user.id}')/appRoleAssignments", items)
 
 
 async def create_assignment(request: Request, tenant: Tenant) -> Response:
@@ -352,7 +266,7 @@ async def create_assignment(request: Request, tenant: Tenant) -> Response:
     model.assign(user, app, role)
     created = next(a for a in model.assignments(tenant, user)
                    if a.app is app and a.app_role_id == wanted)
-    return _json(request, "appRoleAssignments/$entity", created.graph(), 201)
+    return json_body(request, "appRoleAssignments/$entity", created.graph(), 201)
 
 
 def _assignment(request: Request, tenant: Tenant) -> model.Assignment:
@@ -360,12 +274,12 @@ def _assignment(request: Request, tenant: Tenant) -> model.Assignment:
     wanted = request.path_params["assignment"]
     found = next((a for a in model.assignments(tenant, user) if a.id == wanted), None)
     if found is None:
-        raise _not_found("assignmentId", wanted)
+        raise not_found("assignmentId", wanted)
     return found
 
 
 async def get_assignment(request: Request, tenant: Tenant) -> Response:
-    return _json(request, "appRoleAssignments/$entity", _assignment(request, tenant).graph())
+    return json_body(request, "appRoleAssignments/$entity", _assignment(request, tenant).graph())
 
 
 async def delete_assignment(request: Request, tenant: Tenant) -> Response:
@@ -383,26 +297,26 @@ def _item_routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = []
     for item in ("/applications/{id}", "/applications(appId='{app_id}')"):
         routes += [
-            _route(PREFIX + item, {"GET": get_application, "PATCH": update_application,
+            route(PREFIX + item, {"GET": get_application, "PATCH": update_application,
                                             "DELETE": delete_application}),
-            _route(PREFIX + item + "/addPassword", {"POST": add_password}),
-            _route(PREFIX + item + "/removePassword", {"POST": remove_password}),
+            route(PREFIX + item + "/addPassword", {"POST": add_password}),
+            route(PREFIX + item + "/removePassword", {"POST": remove_password}),
         ]
     return routes
 
 
 routes: list[BaseRoute] = [
-    _route(PREFIX + "/applications", {"GET": list_applications,
+    route(PREFIX + "/applications", {"GET": list_applications,
                                                "POST": create_application}),
     *_item_routes(),
-    _route(PREFIX + "/users", {"GET": list_users, "POST": create_user}),
-    _route(PREFIX + "/users/{user}", {"GET": get_user, "PATCH": update_user,
+    route(PREFIX + "/users", {"GET": list_users, "POST": create_user}),
+    route(PREFIX + "/users/{user}", {"GET": get_user, "PATCH": update_user,
                                                "DELETE": delete_user}),
-    _route(PREFIX + "/users/{user}/revokeSignInSessions",
+    route(PREFIX + "/users/{user}/revokeSignInSessions",
           {"POST": revoke_sign_in_sessions}),
-    _route(PREFIX + "/users/{user}/appRoleAssignments",
+    route(PREFIX + "/users/{user}/appRoleAssignments",
           {"GET": list_assignments, "POST": create_assignment}),
-    _route(PREFIX + "/users/{user}/appRoleAssignments/{assignment}",
+    route(PREFIX + "/users/{user}/appRoleAssignments/{assignment}",
           {"GET": get_assignment, "DELETE": delete_assignment}),
     Route("/graph/{rest:path}", unknown_resource, methods=ALL_METHODS),
 ]

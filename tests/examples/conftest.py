@@ -15,11 +15,11 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
 
-@pytest.fixture(scope="module", params=ALL_APPS, ids=[a.name for a in ALL_APPS])
+@pytest.fixture(scope="session", params=ALL_APPS, ids=[a.name for a in ALL_APPS])
 def example(request: pytest.FixtureRequest,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExampleStack]:
-    """One stack per example app, shared by the tests of a module; faults are cleared after
-    each test (see ``example_page``)."""
+    """One stack per example app and test process; each test has its own browser context,
+    and faults are cleared after it (see ``example_page``)."""
     app: ExampleApp = request.param
     with example_stack(app, tmp_path_factory.mktemp(app.name)) as stack:
         yield stack

@@ -78,10 +78,17 @@ class ExampleApp:
 
 FLASK_IDENTITY = ExampleApp(
     name="flask-identity",
-    directory=EXAMPLES / "flask_identity",
-    command=(sys.executable, str(EXAMPLES / "flask_identity" / "app.py")),
+    directory=EXAMPLES / "flask_apps",
+    command=(sys.executable, str(EXAMPLES / "flask_apps" / "identity_app.py")),
     sign_out="/auth/logout",
     python_modules=("flask", "identity", "flask_session"),
+)
+FLASK_AUTHLIB = ExampleApp(
+    name="flask-authlib",
+    directory=EXAMPLES / "flask_apps",
+    command=(sys.executable, str(EXAMPLES / "flask_apps" / "authlib_app.py")),
+    sign_out="/logout",
+    python_modules=("flask", "authlib"),
 )
 PASSPORT_OPENIDCONNECT = ExampleApp(
     name="passport-openidconnect",
@@ -90,7 +97,7 @@ PASSPORT_OPENIDCONNECT = ExampleApp(
     sign_out="/logout",
     node_package=True,
 )
-ALL_APPS = (FLASK_IDENTITY, PASSPORT_OPENIDCONNECT)
+ALL_APPS = (FLASK_IDENTITY, FLASK_AUTHLIB, PASSPORT_OPENIDCONNECT)
 
 
 def npm_ci(directory: Path) -> str | None:

@@ -14,8 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from example_apps import FLASK_IDENTITY, PASSPORT_OPENIDCONNECT, ExampleApp, ExampleStack
+from example_apps import (
+    FLASK_AUTHLIB,
+    FLASK_IDENTITY,
+    PASSPORT_OPENIDCONNECT,
+    ExampleApp,
+    ExampleStack,
+)
 from example_browser import (
+    ALICE,
+    ALICE_PASSWORD,
     Landing,
     Navigations,
     landing,
@@ -64,31 +72,36 @@ class Situation:
     fault: dict[str, object]
     """A fault armed on the provider once before alice signs in."""
     flask_identity: Verdict
+    flask_authlib: Verdict
     passport: Verdict
 
     def verdict(self, app: ExampleApp) -> Verdict:
-        return {FLASK_IDENTITY.name: self.flask_identity,
+        return {FLASK_IDENTITY.name: self.flask_identity, FLASK_AUTHLIB.name: self.flask_authlib,
                 PASSPORT_OPENIDCONNECT.name: self.passport}[app.name]
 
 
+# Authlib raises on every failure, and Flask turns each into its plain 500 page.
 SITUATIONS = (
     Situation("user-cancels", {"kind": "error", "endpoint": "signin", "code": 65004},
               Verdict(signed_in=False, status=200,
                       shows=(IDENTITY_FAILURE, "access_denied", "AADSTS65004")),
+              FLASK_ERROR,
               Verdict(signed_in=False, status=401, shows=("Unauthorized",))),
     # The ``oauth`` package under passport-openidconnect waits for the end of a response that
     # never comes, with no timeout: the browser waits until it gives up.
     Situation("idp-down", {"kind": "drop", "endpoint": "token"},
-              FLASK_ERROR, Verdict(signed_in=False, status=0)),
-    Situation("bad-signature", {"kind": "bad_signature"}, SIGNED_IN, SIGNED_IN),
-    Situation("alg-none", {"kind": "alg_none"}, SIGNED_IN, SIGNED_IN),
-    Situation("wrong-issuer", {"kind": "wrong_iss"}, SIGNED_IN, FORBIDDEN),
-    Situation("wrong-audience", {"kind": "wrong_aud"}, SIGNED_IN, FORBIDDEN),
-    Situation("expired-id-token", {"kind": "expired"}, SIGNED_IN, FORBIDDEN),
-    Situation("missing-sub", {"kind": "missing_sub"}, SIGNED_IN,
+              FLASK_ERROR, FLASK_ERROR, Verdict(signed_in=False, status=0)),
+    Situation("bad-signature", {"kind": "bad_signature"}, SIGNED_IN, FLASK_ERROR, SIGNED_IN),
+    Situation("alg-none", {"kind": "alg_none"}, SIGNED_IN, FLASK_ERROR, SIGNED_IN),
+    Situation("unknown-key", {"kind": "unknown_key"}, SIGNED_IN, FLASK_ERROR, SIGNED_IN),
+    Situation("key-rotated", {"kind": "key_rotated"}, SIGNED_IN, SIGNED_IN, SIGNED_IN),
+    Situation("wrong-issuer", {"kind": "wrong_iss"}, SIGNED_IN, FLASK_ERROR, FORBIDDEN),
+    Situation("wrong-audience", {"kind": "wrong_aud"}, SIGNED_IN, FLASK_ERROR, FORBIDDEN),
+    Situation("expired-id-token", {"kind": "expired"}, SIGNED_IN, FLASK_ERROR, FORBIDDEN),
+    Situation("missing-sub", {"kind": "missing_sub"}, SIGNED_IN, FLASK_ERROR,
               Verdict(signed_in=False, status=500, shows=("ID token missing subject claim",))),
     # passport-openidconnect sends no nonce unless told to, so it has none to compare.
-    Situation("nonce-mismatch", {"kind": "wrong_nonce"}, FLASK_ERROR, SIGNED_IN),
+    Situation("nonce-mismatch", {"kind": "wrong_nonce"}, FLASK_ERROR, FLASK_ERROR, SIGNED_IN),
 )
 
 
@@ -104,21 +117,23 @@ def test_default_outcome(situation: Situation, example: ExampleStack,
     verdict.check(sign_in(example_page, example))
 
 
-def test_the_signing_keys_are_never_fetched(example: ExampleStack, example_page: Page) -> None:
-    """Neither library checks ID-token signatures (the token comes straight from the token
-    endpoint over TLS, which OpenID Connect Core 3.1.3.7 (6) allows): no JWKS request."""
-    example.arm_fault("outage", endpoint="jwks", times="until_cleared")
+def test_who_fetches_the_signing_keys(example: ExampleStack, example_page: Page) -> None:
+    """MSAL and passport-openidconnect never check an ID token's signature (it comes straight
+    from the token endpoint over TLS, which OpenID Connect Core 3.1.3.7 (6) allows), so they
+    never ask for the keys; Authlib does."""
     assert sign_in(example_page, example).signed_in
     paths = [r["path"] for r in example.idp.http.get("/_mock/requests").json()["requests"]]
-    assert not [p for p in paths if p.endswith("/keys")], paths
+    fetched = any(p.endswith("/discovery/v2.0/keys") for p in paths)
+    assert fetched == (example.example is FLASK_AUTHLIB), paths
 
 
 def test_expired_client_secret(fresh_example: Callable[..., ExampleStack],
                                example_context: BrowserContext,
                                example_app: ExampleApp) -> None:
     """AADSTS7000222 at the token endpoint: ``identity`` shows its "Login Failure" page (HTTP
-    200) with the provider's error text; Express answers 500 with the error's stack trace
-    (its default outside production). Neither page has a support contact."""
+    200) with the provider's error text; Authlib raises and Flask shows its 500 page; Express
+    answers 500 with the error's stack trace (its default outside production). None of them
+    has a support contact."""
     stack = fresh_example(example_app)
     stack.idp.advance(days=181)
     result = sign_in(example_context.new_page(), stack)
@@ -126,6 +141,7 @@ def test_expired_client_secret(fresh_example: Callable[..., ExampleStack],
         FLASK_IDENTITY.name: Verdict(signed_in=False, status=200,
                                      shows=(IDENTITY_FAILURE, "invalid_client",
                                             "AADSTS7000222")),
+        FLASK_AUTHLIB.name: FLASK_ERROR,
         PASSPORT_OPENIDCONNECT.name: Verdict(signed_in=False, status=500,
                                              shows=("TokenError", "AADSTS7000222")),
     }[example_app.name]
@@ -137,7 +153,7 @@ def test_tampered_state(example: ExampleStack, example_page: Page) -> None:
     page = example_page
     held = hold_callback(page, example)
     page.goto(example.url(example.example.protected))
-    provider_driver(page).sign_in(page, "alice@contoso.onmicrosoft.com", "P@ssw0rd-alice")
+    provider_driver(page).sign_in(page, ALICE, ALICE_PASSWORD)
     expect(page.get_by_text("callback held")).to_be_visible()
     assert len(held) == 1
     tampered = re.sub(r"([?&]state=)([^&]+)", lambda m: m.group(1) + "x" + m.group(2), held[0])
@@ -149,6 +165,7 @@ def test_tampered_state(example: ExampleStack, example_page: Page) -> None:
         # with no message.
         FLASK_IDENTITY.name: Verdict(signed_in=False, status=200, shows=("Not signed in.",),
                                      lacks=(IDENTITY_FAILURE,)),
+        FLASK_AUTHLIB.name: FLASK_ERROR,
         PASSPORT_OPENIDCONNECT.name: FORBIDDEN,
     }[example.example.name]
     expected.check(result)

@@ -1,0 +1,124 @@
+"""The HTTP side of the Graph-shaped API: routes, OData envelopes and Graph's error body.
+
+Every handler takes ``(request, tenant)`` and may raise :class:`BadInput`; :func:`route` turns
+it into Graph's ``{"error": {"code", "message", "target", "innerError"}}`` with its status.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..store import Tenant
+from .common import base_url, idp
+from .payload import BadInput, iso
+
+__all__ = [
+    "ALL_METHODS",
+    "PREFIX",
+    "Handler",
+    "collection",
+    "context",
+    "filtered",
+    "graph_error",
+    "json_body",
+    "not_found",
+    "route",
+]
+
+PREFIX = "/graph/{tenant}/v1.0"
+Handler = Callable[[Request, Tenant], Awaitable[Response]]
+
+_CODES = {400: "Request_BadRequest", 404: "Request_ResourceNotFound", 405: "BadRequest",
+          409: "Request_BadRequest", 413: "RequestEntityTooLarge", 415: "BadRequest",
+          500: "generalException"}
+
+
+def graph_error(request: Request, status: int, message: str, *, target: str | None = None,
+                headers: dict[str, str] | None = None) -> JSONResponse:
+    request_id = str(uuid.uuid4())
+    client_request_id = request.headers.get("client-request-id", "")[:64] or request_id
+    error: dict[str, Any] = {"code": _CODES.get(status, "BadRequest"), "message": message}
+    if target is not None:
+        error["target"] = target
+    error["innerError"] = {
+        "date": iso(idp(request).clock.now()),
+        "request-id": request_id,
+        "client-request-id": client_request_id,
+    }
+    return JSONResponse({"error": error}, status_code=status,
+                        headers={"request-id": request_id, **(headers or {})})
+
+
+def context(request: Request, fragment: str) -> str:
+    tenant = request.path_params["tenant"]
+    return f"{base_url(request)}/graph/{tenant}/v1.0/$metadata#{fragment}"
+
+
+def json_body(request: Request, fragment: str, body: dict[str, Any], status: int = 200) -> Response:
+    return JSONResponse({"@odata.context": context(request, fragment), **body},
+                        status_code=status)
+
+
+def collection(request: Request, fragment: str, items: list[dict[str, Any]]) -> Response:
+    top = request.query_params.get("$top")
+    if top is not None:
+        if not (top.isascii() and top.isdigit()) or not 1 <= int(top) <= 999:
+            raise BadInput("'$top' must be an integer from 1 to 999", field="$top")
+        items = items[: int(top)]
+    return json_body(request, fragment, {"value": items})
+
+
+_FILTER = re.compile(r"^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$")
+
+
+def filtered(request: Request, items: list[dict[str, Any]], allowed: set[str]
+             ) -> list[dict[str, Any]]:
+    expr = request.query_params.get("$filter")
+    if expr is None:
+        return items
+    match = _FILTER.match(expr)
+    if match is None or match.group(1) not in allowed:
+        raise BadInput(f"unsupported '$filter'; use <property> eq 'value' with one of "
+                       f"{', '.join(sorted(allowed))}", field="$filter")
+    prop, value = match.group(1), match.group(2).replace("''", "'").lower()
+    return [i for i in items if str(i.get(prop) or "").lower() == value]
+
+
+def _endpoint(methods: dict[str, Handler]) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        handler = methods.get("GET" if request.method == "HEAD" else request.method)
+        if handler is None:
+            allow = ", ".join(methods)
+            return graph_error(request, 405, f"{request.method} is not supported here; use "
+                               f"{allow}", headers={"Allow": allow})
+        segment = request.path_params["tenant"]
+        tenant = idp(request).store.resolve_tenant(segment)
+        if tenant is None:
+            return graph_error(request, 404, f"Tenant '{segment[:80]}' not found. Use a tenant "
+                               f"GUID or domain known to the mock.", target="tenant")
+        try:
+            return await handler(request, tenant)
+        except BadInput as exc:
+            return graph_error(request, exc.status, exc.message, target=exc.field)
+
+    return endpoint
+
+
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def route(path: str, methods: dict[str, Handler]) -> Route:
+    """A route that takes every method, so a wrong one gets this API's JSON 405."""
+    return Route(path, _endpoint(methods), methods=ALL_METHODS)
+
+
+def not_found(name: str, value: str) -> BadInput:
+    return BadInput(f"Resource '{value[:80]}' does not exist or one of its queried "
+                    f"reference-property objects are not present.", field=name, status=404)
