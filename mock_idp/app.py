@@ -15,7 +15,17 @@ from starlette.routing import BaseRoute
 
 from .config import IdpConfig
 from .date_header import ClockDateHeader
-from .endpoints import authorize, control, discovery, graph, logout, token, userinfo
+from .endpoints import (
+    activity,
+    authorize,
+    console,
+    control,
+    discovery,
+    graph,
+    logout,
+    token,
+    userinfo,
+)
 from .endpoints import faults as fault_routes
 from .endpoints import platform as platform_routes
 from .endpoints.common import plain_error
@@ -89,6 +99,8 @@ def create_app(config: IdpConfig | None = None, *,
         *control.routes,
         *fault_routes.routes,
         *platform_routes.routes,
+        *activity.routes,
+        *console.routes,
         *control.fallback_routes,
     ]
     app = Starlette(

@@ -117,6 +117,7 @@ def describe(info: DemoInfo) -> str:
         f"Mock provider         {stack.idp.base_url}",
         f"  Tenant              {stack.tenant_id}",
         f"  Authority (v2)      {stack.authority}/v2.0",
+        f"  Console             {stack.idp_url('/_mock/console')}",
         f"  Control API         {stack.idp_url('/_mock/')}",
         f"    clock             {stack.idp_url('/_mock/clock')}",
         f"    faults            {stack.idp_url('/_mock/faults')}",

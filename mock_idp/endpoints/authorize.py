@@ -23,7 +23,15 @@ from ..protocol.authorization import AuthRequest, PageError, RedirectError, pars
 from ..state import IdpState
 from ..store import Application, AuthorizationCode, Session, Tenant, User, new_guid
 from ..tokens import sign
-from .common import base_url, entra_headers, error_context, error_page, idp, templates
+from .common import (
+    base_url,
+    entra_headers,
+    error_context,
+    error_page,
+    idp,
+    note_error,
+    templates,
+)
 from .faults_hook import response_fault, token_fault
 from .forms import form_params
 
@@ -119,6 +127,8 @@ def sign_in_page(request: Request, req: AuthRequest, *, hint: User | None = None
                  picker: Session | None = None, error: EntraError | None = None,
                  username: str | None = None, status: int = 200) -> HTMLResponse:
     state = idp(request)
+    if error is not None:
+        note_error(request, error)
     ctx = secrets.token_urlsafe(24)
     state.store.pending[ctx] = (req, state.clock.now())
     _trim_pending(state)
@@ -271,6 +281,7 @@ def deliver(request: Request, req: AuthRequest, params: dict[str, str]) -> Respo
 
 def error_response(request: Request, req: AuthRequest, err: EntraError) -> Response:
     """An authorize error sent back to the (already validated) redirect URI."""
+    note_error(request, err)
     body = error_body(err, error_context(request))
     params: dict[str, Any] = {
         "error": body["error"], "error_description": body["error_description"],

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from ..errors import EntraError, ErrorContext, error_body
+from ..request_log import annotate
 
 if TYPE_CHECKING:
     from jinja2 import Environment, Template
@@ -81,8 +82,15 @@ def error_context(request: Request) -> ErrorContext:
                         correlation_id=correlation)
 
 
+def note_error(request: Request, err: EntraError) -> None:
+    """Write the AADSTS error being answered into the request's log entry."""
+    annotate(request.scope, {"target": "error", "code": f"AADSTS{err.code}",
+                             "error": err.error_value, "message": err.message[:300]})
+
+
 def error_json(request: Request, err: EntraError, headers: dict[str, str] | None = None
                ) -> Response:
+    note_error(request, err)
     ctx = error_context(request)
     return json_response(request, error_body(err, ctx), err.http_status,
                          headers={"x-ms-request-id": ctx.trace_id, **(headers or {})})
@@ -90,6 +98,7 @@ def error_json(request: Request, err: EntraError, headers: dict[str, str] | None
 
 def error_page(request: Request, err: EntraError) -> HTMLResponse:
     """Entra's own "trouble signing you in" page, used when it must not redirect."""
+    note_error(request, err)
     ctx = error_context(request)
     html = templates.get_template("error.html").render(
         code=err.code, message=err.message, error=err.error_value, trace_id=ctx.trace_id,

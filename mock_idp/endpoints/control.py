@@ -81,7 +81,7 @@ async def health(request: Request) -> Response:
                          "tenants": len(state.store.tenants)})
 
 
-def _tenant_json(request: Request, tenant: Tenant) -> dict[str, Any]:
+def tenant_json(request: Request, tenant: Tenant) -> dict[str, Any]:
     base = base_url(request)
     return {**tenant.graph(), "authority": f"{base}/{tenant.id}",
             "issuer": f"{base}/{tenant.id}/v2.0"}
@@ -89,7 +89,7 @@ def _tenant_json(request: Request, tenant: Tenant) -> dict[str, Any]:
 
 async def list_tenants(request: Request) -> Response:
     tenants = idp(request).store.tenants.values()
-    return JSONResponse({"tenants": [_tenant_json(request, t) for t in tenants]})
+    return JSONResponse({"tenants": [tenant_json(request, t) for t in tenants]})
 
 
 def tenant_config_from_mapping(data: Mapping[str, Any]) -> TenantConfig:
@@ -150,7 +150,7 @@ async def create_tenant(request: Request) -> Response:
         tenant = state.store.add_tenant(cfg, state.clock.now())
     except ValueError as exc:
         raise BadInput(f"invalid certificate: {exc}", field="apps.certificates") from exc
-    return JSONResponse(_tenant_json(request, tenant), status_code=201)
+    return JSONResponse(tenant_json(request, tenant), status_code=201)
 
 
 async def delete_tenant(request: Request) -> Response:
@@ -179,36 +179,41 @@ def _mock_clock(state: IdpState) -> MockClock:
     return state.clock
 
 
-async def reset(request: Request) -> Response:
-    body = await read_object(request, optional=True)
+def reset_provider(state: IdpState, body: Mapping[str, Any]) -> dict[str, Any]:
+    """``POST /_mock/reset``'s work: back to the configured directory (and, when ``body``
+    asks, the clock and the keys); the console's reset button calls it too."""
     check_known(body, {"clock", "keys"})
-    state = idp(request)
     clock = bool(get_bool(body, "clock"))
     if clock:
         _mock_clock(state)
     state.reset(clock=clock, keys=bool(get_bool(body, "keys")))
-    return JSONResponse({"reset": True, **_clock_json(state)})
+    return {"reset": True, **clock_json(state)}
 
 
-def _clock_json(state: IdpState) -> dict[str, Any]:
+async def reset(request: Request) -> Response:
+    body = await read_object(request, optional=True)
+    return JSONResponse(reset_provider(idp(request), body))
+
+
+def clock_json(state: IdpState) -> dict[str, Any]:
     now = state.clock.now()
     frozen = isinstance(state.clock, MockClock) and state.clock.frozen
     return {"now": iso(now), "frozen": frozen, "epoch": epoch(now)}
 
 
 async def get_clock(request: Request) -> Response:
-    return JSONResponse(_clock_json(idp(request)))
+    return JSONResponse(clock_json(idp(request)))
 
 
-async def move_clock(request: Request) -> Response:
-    body = await read_object(request)
+def change_clock(state: IdpState, body: Mapping[str, Any]) -> dict[str, Any]:
+    """``POST /_mock/clock``'s work: exactly one of ``advance_seconds``, ``advance`` (a
+    duration), ``now`` or ``freeze``; the console's clock buttons call it too."""
     options = ("advance_seconds", "advance", "now", "freeze")
     check_known(body, options)
     given = [k for k in options if k in body]
     if len(given) != 1:
         raise BadInput("send exactly one of " + ", ".join(options) + (
             f"; got {', '.join(given)}" if given else ""), field=given[-1] if given else "body")
-    state = idp(request)
     clock = _mock_clock(state)
     option = given[0]
     try:
@@ -237,7 +242,12 @@ async def move_clock(request: Request) -> Response:
                 clock.unfreeze()
     except OverflowError as exc:
         raise BadInput(f"{option!r} moves the clock out of range", field=option) from exc
-    return JSONResponse(_clock_json(state))
+    return clock_json(state)
+
+
+async def move_clock(request: Request) -> Response:
+    body = await read_object(request)
+    return JSONResponse(change_clock(idp(request), body))
 
 
 def _checked_target(instant: datetime, field: str) -> datetime:
@@ -248,7 +258,7 @@ def _checked_target(instant: datetime, field: str) -> datetime:
 
 # --- signing keys ---------------------------------------------------------------------------
 
-def _keys_json(state: IdpState) -> dict[str, Any]:
+def keys_json(state: IdpState) -> dict[str, Any]:
     published = state.keys.published()
     active = state.keys.active.kid
     return {"active": active, "keys": [
@@ -259,17 +269,21 @@ def _keys_json(state: IdpState) -> dict[str, Any]:
 
 async def get_keys(request: Request) -> Response:
     state = idp(request)
-    return JSONResponse(await run_in_threadpool(_keys_json, state))
+    return JSONResponse(await run_in_threadpool(keys_json, state))
+
+
+def rotate_signing_keys(state: IdpState, body: Mapping[str, Any]) -> dict[str, Any]:
+    """``POST /_mock/keys/rotate``'s work (``retain_seconds`` optional); the console's rotate
+    button calls it too. Key generation is slow: call it off the event loop."""
+    check_known(body, {"retain_seconds"})
+    seconds = get_number(body, "retain_seconds", minimum=0, maximum=MAX_SHIFT.total_seconds())
+    state.keys.rotate(retain_for=None if seconds is None else timedelta(seconds=seconds))
+    return keys_json(state)
 
 
 async def rotate_keys(request: Request) -> Response:
     body = await read_object(request, optional=True)
-    check_known(body, {"retain_seconds"})
-    seconds = get_number(body, "retain_seconds", minimum=0, maximum=MAX_SHIFT.total_seconds())
-    state = idp(request)
-    retain = None if seconds is None else timedelta(seconds=seconds)
-    await run_in_threadpool(lambda: state.keys.rotate(retain_for=retain))
-    return JSONResponse(await run_in_threadpool(_keys_json, state))
+    return JSONResponse(await run_in_threadpool(rotate_signing_keys, idp(request), body))
 
 
 async def publish_extra_key(request: Request) -> Response:
@@ -277,10 +291,19 @@ async def publish_extra_key(request: Request) -> Response:
     check_known(body, set())
     state = idp(request)
     await run_in_threadpool(state.keys.add_published)
-    return JSONResponse(await run_in_threadpool(_keys_json, state))
+    return JSONResponse(await run_in_threadpool(keys_json, state))
 
 
 # --- request log ----------------------------------------------------------------------------
+
+def recent_requests(state: IdpState, limit: int, prefix: str = "", since: float = 0.0
+                    ) -> list[dict[str, Any]]:
+    """The last ``limit`` logged requests whose path starts with ``prefix`` (and that started
+    at or after the real time ``since``), masked."""
+    entries = [e for e in state.store.request_log
+               if e.path.startswith(prefix) and e.wall >= since]
+    return [e.to_json() for e in entries[-limit:]]
+
 
 async def list_requests(request: Request) -> Response:
     params = request.query_params
@@ -292,8 +315,7 @@ async def list_requests(request: Request) -> Response:
     prefix = params.get("path", "")
     if len(prefix) > 2048:
         raise BadInput("'path' is longer than 2048 characters", field="path")
-    entries = [e for e in idp(request).store.request_log if e.path.startswith(prefix)]
-    return JSONResponse({"requests": [e.to_json() for e in entries[-int(limit_text):]]})
+    return JSONResponse({"requests": recent_requests(idp(request), int(limit_text), prefix)})
 
 
 async def clear_requests(request: Request) -> Response:

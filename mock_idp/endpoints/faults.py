@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from ..faults import FaultSpecError, parse_fault
+from ..faults import Fault, FaultSpecError, parse_fault
+from ..state import IdpState
 from .common import idp, plain_error
 from .mock_api import route
 from .payload import BadInput, read_object
 
 
+def arm_fault(state: IdpState, body: Any) -> Fault:
+    """``POST /_mock/faults``'s work (raises :class:`FaultSpecError` naming the field); the
+    console's arm form calls it too."""
+    return state.faults.arm(parse_fault(body, state.store, state.clock.now()))
+
+
 async def arm(request: Request) -> Response:
     body = await read_object(request)
-    state = idp(request)
     try:
-        fault = parse_fault(body, state.store, state.clock.now())
+        fault = arm_fault(idp(request), body)
     except FaultSpecError as err:
         raise BadInput(str(err), field=err.field) from None
-    state.faults.arm(fault)
     return JSONResponse(fault.to_json(), status_code=201)
 
 

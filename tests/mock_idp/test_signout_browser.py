@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import jwt
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -27,7 +27,6 @@ from mock_idp.config import (
     default_tenant,
 )
 from mock_idp.testing import bind_socket
-from scenarios.browser import launch, resolve
 from scenarios.pages.idp import IdpSignInPage
 
 pytestmark = pytest.mark.browser
@@ -63,22 +62,6 @@ class Stack:
     idp: str
     rp: str
     relying_party: RelyingParty
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = launch(playwright, resolve())
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
 
 
 @pytest.fixture
