@@ -17,7 +17,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -34,6 +34,7 @@ from mock_idp.config import (
     REFERENCE_RP_SECRET,
     IdpConfig,
 )
+from mock_idp.endpoints.console import csrf_token
 
 REQUESTS = int(os.environ.get("FUZZ_REQUESTS", "6000"))
 START = datetime(2026, 3, 2, 9, 30, 15, tzinfo=UTC)
@@ -42,7 +43,8 @@ ALICE = "alice@" + DEFAULT_DOMAIN
 REDIRECT = "http://localhost:5555/auth/callback"
 APP_ID = "5d0c9a7e-1f2b-4c3d-9e8f-a1b2c3d4e5f6"
 TENANTS = [DEFAULT_TENANT_ID, DEFAULT_DOMAIN, "common", "organizations", "consumers"]
-CLIENTS = [REFERENCE_RP_CLIENT_ID, APP_ID, "00000000-0000-0000-0000-000000000000"]
+CLIENTS = [APP_ID, "00000000-0000-0000-0000-000000000000"]
+"""App ids the management requests may change: not the reference app Alice signs in to."""
 USERS = ["bob@" + DEFAULT_DOMAIN, "dave@" + DEFAULT_DOMAIN]
 """Real users other than Alice: requests may change them; Alice signs in at the end."""
 
@@ -68,6 +70,8 @@ class Pools:
     codes: list[str] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)
     sessions: list[str] = field(default_factory=list)
+    csrf: list[str] = field(default_factory=list)
+    """The console's form token."""
 
 
 # --- protocol endpoints -------------------------------------------------------------------
@@ -106,7 +110,8 @@ def protocol_request(rng: Malformed, pools: Pools) -> Fuzzed:
     if kind == "token":
         path = rng.choice([f"/{tenant}/oauth2/v2.0/token", f"/{tenant}/oauth2/token"])
         if rng.maybe(0.2):
-            raw = f"{rng.choice(CLIENTS)}:{rng.text()}" if rng.maybe() else rng.text()
+            client = rng.choice([REFERENCE_RP_CLIENT_ID, *CLIENTS])
+            raw = f"{client}:{rng.text()}" if rng.maybe() else rng.text()
             headers["Authorization"] = "Basic " + base64.b64encode(raw.encode()).decode()
         method = rng.choice(["POST", "POST", "POST", "GET", "PUT"])
         return _form(rng, method, path, rng.params(TOKEN, plausible), headers)
@@ -249,8 +254,39 @@ def _json_request(rng: Malformed, path: str, methods: str,
                   headers={"Content-Type": content_type})
 
 
+CONSOLE_FORM = ["csrf", "advance", "now", "freeze", "clock", "keys", "kind", "endpoint",
+                "tenant", "app", "user", "times", "code", "fault_id"]
+CONSOLE_VALUES = ["5m", "181d", "true", "false", "on", "2026-03-02T10:00:00Z", "bad_signature",
+                  "lt_nonce", "token", "userinfo", DEFAULT_DOMAIN, ALICE, "1", "²", "9" * 300]
+"""No response-fault kind is plausible here either (see ``FAULT``)."""
+
+
+def console_request(rng: Malformed, pools: Pools) -> Fuzzed:
+    """The console page, its actions (mostly with the real form token), activity, sessions."""
+    action = rng.choice(["clock", "reset", "arm", "clear-faults", "rotate-keys",
+                         "clear-requests", "run-events", rng.segment()])
+    kind = rng.choice(["page", "action", "action", "action", "activity", "sessions"])
+    if kind == "page":
+        return Fuzzed(rng.choice(METHODS), "/_mock/console",
+                      params=rng.params(["refresh", "done"], ["5", "1", "601", "²", "x"]))
+    if kind == "activity":
+        return Fuzzed("GET", "/_mock/activity",
+                      params=rng.params(["since", "limit"], ["0", "1e11", "nan", "inf", "²"]))
+    if kind == "sessions":
+        return Fuzzed(rng.choice(["GET", "POST"]), "/_mock/sessions")
+    fields = rng.params(CONSOLE_FORM, CONSOLE_VALUES)
+    if action != "rotate-keys" and rng.maybe(0.7):
+        fields["csrf"] = pools.csrf[0]  # (a real rotation generates a key: slow, not odd)
+    headers = {}
+    if rng.maybe(0.2):
+        headers["Origin"] = rng.choice(["null", "http://evil.test", BASE, rng.text()])
+    body, content_type = rng.form(fields)
+    return Fuzzed("POST", f"/_mock/console/{action}", body=body,
+                  headers={**headers, "Content-Type": content_type})
+
+
 GENERATORS: list[Callable[[Malformed, Pools], Fuzzed]] = [
-    protocol_request, protocol_request, graph_request, control_request]
+    protocol_request, protocol_request, graph_request, control_request, console_request]
 
 
 # --- the provider in process --------------------------------------------------------------
@@ -323,6 +359,7 @@ def provider() -> Iterator[Provider]:
         assert response.status_code == 200, response.text
         body = response.json()
         idp.pools.tokens += [body["access_token"], body["id_token"], body["refresh_token"]]
+        idp.pools.csrf.append(csrf_token(app.state.idp))
         yield idp
     finally:
         loop.run_until_complete(idp.client.aclose())
@@ -351,7 +388,8 @@ def test_thousands_of_malformed_requests_leave_the_provider_working(
 
 
 def still_works(idp: Provider) -> None:
-    """Every collection reads; with faults cleared and the clock back, Alice signs in."""
+    """Every collection reads; with faults cleared and the clock within the reference app's
+    secret (requests may have moved it, or reset it to real time), Alice signs in."""
     idp.client.cookies.clear()
     tenants = idp.get("/_mock/tenants")
     assert tenants.status_code == 200, tenants.text
@@ -360,10 +398,16 @@ def still_works(idp: Provider) -> None:
             response = idp.get(f"/graph/{tenant['id']}/v1.0/{collection}")
             assert response.status_code == 200, response.text[:300]
     for path in ("/_mock/faults", "/_mock/installations", "/_mock/events", "/_mock/deliveries",
-                 "/_mock/notifications", "/_mock/requests", "/_mock/keys", "/_mock/clock"):
+                 "/_mock/notifications", "/_mock/requests", "/_mock/keys", "/_mock/clock",
+                 "/_mock/console", "/_mock/activity", "/_mock/sessions"):
         assert idp.get(path).status_code == 200, path
     assert idp.run(idp.client.delete("/_mock/faults")).status_code == 200
-    assert idp.post("/_mock/clock", json={"now": START.isoformat()}).status_code == 200
+    app = idp.get(f"/graph/{DEFAULT_TENANT_ID}/v1.0/applications(appId='{REFERENCE_RP_CLIENT_ID}')")
+    secret = next(s for s in app.json()["passwordCredentials"]
+                  if s["hint"] == REFERENCE_RP_SECRET[:3])
+    start = datetime.fromisoformat(secret["startDateTime"].replace("Z", "+00:00"))
+    now = (start + timedelta(minutes=1)).isoformat()
+    assert idp.post("/_mock/clock", json={"now": now}).status_code == 200
     response = redeem(idp, *sign_in(idp, prompt="login"))
     assert response.status_code == 200, response.text
     assert {"access_token", "id_token", "refresh_token"} <= set(response.json())

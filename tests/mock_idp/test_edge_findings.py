@@ -264,3 +264,31 @@ def test_a_form_that_decodes_to_a_lone_surrogate_is_90056(lenient: TestClient) -
     body, headers = _odd_charset_form("state")
     page = lenient.post(paths(TENANT, "2.0")["authorize"], content=body, headers=headers)
     assert page.status_code == 400 and "90056" in page.text
+
+
+# --- found while fuzzing: the console ------------------------------------------------------
+
+def test_console_refuses_odd_origins_tokens_and_numbers(lenient: TestClient,
+                                                        state: IdpState) -> None:
+    from mock_idp.endpoints.console import csrf_token
+
+    token = csrf_token(state)
+    assert lenient.post("/_mock/console/reset", data={"csrf": token},
+                        headers={"origin": "http://[::1/cb"}).status_code == 403
+    assert lenient.post("/_mock/console/reset", data={"csrf": "𝔘"}).status_code == 403
+    for odd in ({"kind": "bad_signature", "times": "²"},
+                {"kind": "error", "endpoint": "token", "code": "²"}):
+        response = lenient.post("/_mock/console/arm", data={"csrf": token, **odd})
+        assert response.status_code == 400, response.text[:300]
+    assert lenient.get("/_mock/faults").json() == {"faults": []}
+    assert lenient.get("/_mock/console", params={"refresh": "²"}).status_code == 200
+    body, headers = _odd_charset_form("csrf")
+    assert lenient.post("/_mock/console/reset", content=body,
+                        headers=headers).status_code == 400
+
+
+def test_a_refused_body_does_not_break_the_logs_that_show_bodies(lenient: TestClient) -> None:
+    for raw in (b'{"a": "\\udfff"}', b'{"\\ud800": 1}', b"[" * 5000 + b"]" * 5000):
+        assert send(lenient, "POST", f"{G}/users", raw).status_code == 400
+    for path in ("/_mock/activity", "/_mock/requests", "/_mock/console"):
+        assert lenient.get(path).status_code == 200, path
