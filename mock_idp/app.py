@@ -85,7 +85,7 @@ def create_app(config: IdpConfig | None = None, *,
     middleware = [
         Middleware(RunDueEvents, platform=state.platform),
         Middleware(ClockDateHeader, clock=cfg.clock),
-        Middleware(RequestLogMiddleware),
+        Middleware(RequestLogMiddleware, store=state.store, clock=cfg.clock),
     ]
     # The protocol endpoints come first: the router tries routes in order, and a login flow
     # should not be matched against every management and test-control route before its own.

@@ -43,7 +43,8 @@ def state(clock: MockClock) -> IdpState:
 
 def make_client(state: IdpState) -> TestClient:
     app = Starlette(routes=[*graph.routes, *control.routes, *control.fallback_routes],
-                    middleware=[Middleware(RequestLogMiddleware)])
+                    middleware=[Middleware(RequestLogMiddleware, store=state.store,
+                                           clock=state.clock)])
     app.state.idp = state
     return TestClient(app)
 
