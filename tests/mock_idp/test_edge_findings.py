@@ -4,6 +4,7 @@ the field, with nothing stored, and every later read still working."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -145,17 +146,33 @@ def test_an_unparseable_redirect_uri_with_a_real_code_is_entras_50011(
 
 # --- depth ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", [
-    "/_mock/faults", "/_mock/installations", "/_mock/installations/{id}/rotate",
-    "/_mock/installations/{id}/logout", "/_mock/event-keys/rotate", "/_mock/tenants",
-    "/_mock/clock", f"{G}/users",
-])
+APP = f"{G}/applications(appId='{CLIENT_ID}')"
+JSON_ROUTES = [
+    ("POST", "/_mock/faults"), ("POST", "/_mock/installations"),
+    ("POST", "/_mock/installations/{id}/rotate"), ("POST", "/_mock/installations/{id}/logout"),
+    ("POST", "/_mock/event-keys/rotate"), ("POST", "/_mock/tenants"), ("POST", "/_mock/clock"),
+    ("POST", "/_mock/reset"), ("POST", "/_mock/keys/rotate"),
+    ("POST", "/_mock/keys/publish-extra"),
+    ("POST", f"{G}/users"), ("PATCH", f"{G}/users/{ALICE}"),
+    ("POST", f"{G}/users/{ALICE}/revokeSignInSessions"),
+    ("POST", f"{G}/users/{ALICE}/appRoleAssignments"),
+    ("POST", f"{G}/applications"), ("PATCH", APP), ("POST", f"{APP}/addPassword"),
+    ("POST", f"{APP}/removePassword"),
+]
+"""Every route that reads a JSON body."""
+
+
+@pytest.mark.parametrize(("method", "path"), JSON_ROUTES)
 @pytest.mark.parametrize("raw", [b"[" * 100_000, b'{"a":' * 50 + b"1" + b"}" * 50])
-def test_deeply_nested_json_is_refused(lenient: TestClient, path: str, raw: bytes) -> None:
+def test_deeply_nested_json_is_refused(lenient: TestClient, state: IdpState, method: str,
+                                       path: str, raw: bytes) -> None:
     path = path.replace("{id}", install(lenient)) if "{id}" in path else path
-    response = send(lenient, "POST", path, raw)
+    now = state.clock.now()
+    response = send(lenient, method, path, raw)
     assert response.status_code == 400, response.text[:300]
     assert "deeper" in response.json()["error"]["message"]
+    assert state.clock.now() - now < timedelta(minutes=1)  # nothing done: no clock moved
+    assert lenient.get(f"{G}/users/{ALICE}").json()["displayName"] == "Alice Adams"
 
 
 # --- numbers --------------------------------------------------------------------------------
