@@ -7,6 +7,7 @@ its mutable :mod:`mock_idp.store`, which the management API then changes.
 
 from __future__ import annotations
 
+import re
 import tomllib
 import uuid
 from collections.abc import Mapping
@@ -15,8 +16,22 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
+
 from .clock import Clock, MockClock
-from .config_fields import ConfigError, flag, known, opt_str, req_str, stable_oid, str_list, when
+from .config_fields import (
+    ConfigError,
+    flag,
+    known,
+    opt_str,
+    opt_url,
+    req_str,
+    stable_oid,
+    str_list,
+    tables,
+    url,
+    when,
+)
 from .directory import OptionalClaims
 from .directory_config import (
     AppRoleConfig,
@@ -39,6 +54,10 @@ __all__ = [
     "ExtensionPropertyConfig", "GroupConfig", "IdpConfig", "SUPPORT_AGENTS_GROUP_ID",
     "SecretConfig", "TenantConfig", "UserConfig", "default_tenant", "stable_oid",
 ]
+
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+                     r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+MAX_DAYS = 36500
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -236,12 +255,14 @@ def default_tenant() -> TenantConfig:
 def _secret(d: Mapping[str, Any], where: str) -> SecretConfig:
     known(d, where, {"value", "key_id", "display_name", "start", "end", "expires_in_days"})
     days = d.get("expires_in_days", 180)
-    if not isinstance(days, int | float) or isinstance(days, bool):
-        raise ConfigError(f"{where}.expires_in_days must be a number")
+    if not isinstance(days, int | float) or isinstance(days, bool) or not (
+            -MAX_DAYS <= days <= MAX_DAYS):
+        raise ConfigError(f"{where}.expires_in_days must be a number from {-MAX_DAYS} to "
+                          f"{MAX_DAYS}")
     return SecretConfig(
         value=req_str(d, "value", where), key_id=opt_str(d, "key_id", where),
-        display_name=d.get("display_name", "client secret"), start=when(d, "start", where),
-        end=when(d, "end", where), expires_in=timedelta(days=days),
+        display_name=req_str(d, "display_name", where, "client secret"),
+        start=when(d, "start", where), end=when(d, "end", where), expires_in=timedelta(days=days),
     )
 
 
@@ -252,25 +273,17 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         "public_client", "allow_id_token", "allow_access_token", "identifier_uris", "app_roles",
         "frontchannel_logout_iss", "sign_v1_id_tokens", "admin_consented", *APP_KEYS,
     })
-    certs = []
-    for i, c in enumerate(d.get("certificates", [])):
-        cw = f"{where}.certificates[{i}]"
-        known(c, cw, {"pem", "pem_file", "key_id", "display_name", "start", "end"})
-        pem = c.get("pem") or (Path(c["pem_file"]).read_text() if "pem_file" in c else None)
-        if not pem:
-            raise ConfigError(f"{cw} needs pem or pem_file")
-        certs.append(CertificateConfig(pem=pem, key_id=c.get("key_id"),
-                                       display_name=c.get("display_name", "certificate"),
-                                       start=when(c, "start", cw), end=when(c, "end", cw)))
+    certs = [_certificate(c, cw) for cw, c in tables(d, "certificates", where)]
+    redirect_uris = str_list(d, "redirect_uris", where)
+    for i, uri in enumerate(redirect_uris):
+        url(uri, f"{where}.redirect_uris[{i}]", schemes=None)
     return AppConfig(
         client_id=req_str(d, "client_id", where), name=req_str(d, "name", where, "app"),
-        redirect_uris=str_list(d, "redirect_uris", where),
-        logout_url=opt_str(d, "logout_url", where),
-        backchannel_logout_uri=opt_str(d, "backchannel_logout_uri", where),
-        events_url=opt_str(d, "events_url", where),
-        secrets=tuple(
-            _secret(s, f"{where}.secrets[{i}]") for i, s in enumerate(d.get("secrets", []))
-        ),
+        redirect_uris=redirect_uris,
+        logout_url=opt_url(d, "logout_url", where),
+        backchannel_logout_uri=opt_url(d, "backchannel_logout_uri", where),
+        events_url=opt_url(d, "events_url", where),
+        secrets=tuple(_secret(s, sw) for sw, s in tables(d, "secrets", where)),
         certificates=tuple(certs),
         assignment_required=flag(d, "assignment_required", where, False),
         assigned=str_list(d, "assigned", where),
@@ -284,6 +297,21 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         admin_consented=flag(d, "admin_consented", where, True),
         **parse_app_claims(d, where),
     )
+
+
+def _certificate(c: Mapping[str, Any], where: str) -> CertificateConfig:
+    known(c, where, {"pem", "pem_file", "key_id", "display_name", "start", "end"})
+    if "pem_file" in c:
+        pem = Path(req_str(c, "pem_file", where)).read_text()
+    else:
+        pem = req_str(c, "pem", where)
+    try:
+        x509.load_pem_x509_certificate(pem.encode())
+    except ValueError as exc:
+        raise ConfigError(f"{where}.pem is not a PEM certificate") from exc
+    return CertificateConfig(pem=pem, key_id=opt_str(c, "key_id", where),
+                             display_name=req_str(c, "display_name", where, "certificate"),
+                             start=when(c, "start", where), end=when(c, "end", where))
 
 
 def _user(d: Mapping[str, Any], where: str, tenant_id: str) -> UserConfig:
@@ -311,12 +339,16 @@ def _tenant(d: Mapping[str, Any], where: str) -> TenantConfig:
         uuid.UUID(tid)
     except ValueError as exc:
         raise ConfigError(f"{where}.id must be a GUID") from exc
+    domain = req_str(d, "domain", where).lower()
+    if len(domain) > 253 or not _DOMAIN.match(domain):
+        raise ConfigError(f"{where}.domain must be a DNS name such as contoso.onmicrosoft.com")
+    region = req_str(d, "region", where, "NA")
+    if len(region) > 16:
+        raise ConfigError(f"{where}.region must be at most 16 characters")
     tenant = TenantConfig(
-        id=tid.lower(), domain=req_str(d, "domain", where).lower(),
-        name=req_str(d, "name", where, d.get("domain", "tenant")),
-        region=d.get("region", "NA"),
-        apps=tuple(_app(a, f"{where}.apps[{i}]") for i, a in enumerate(d.get("apps", []))),
-        users=tuple(_user(u, f"{where}.users[{i}]", tid) for i, u in enumerate(d.get("users", []))),
+        id=tid.lower(), domain=domain, name=req_str(d, "name", where, domain), region=region,
+        apps=tuple(_app(a, aw) for aw, a in tables(d, "apps", where)),
+        users=tuple(_user(u, uw, tid) for uw, u in tables(d, "users", where)),
         show_keep_me_signed_in=flag(d, "show_keep_me_signed_in", where, True),
         groups=parse_groups(d, where), country=opt_str(d, "country", where),
     )

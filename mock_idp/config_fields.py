@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from .protocol.urls import WEB_SCHEMES, UrlError, split_url
+
 _OID_NAMESPACE = uuid.UUID("3f6b8d0e-2a4c-4e71-9d5b-7c1a0f2e6b94")
 
 
@@ -58,14 +60,31 @@ def when(d: Mapping[str, Any], key: str, where: str) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, str):
+        parsed = value
+    elif isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError as exc:
             raise ConfigError(f"{where}.{key} is not an ISO 8601 date-time") from exc
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    raise ConfigError(f"{where}.{key} must be a date-time")
+    else:
+        raise ConfigError(f"{where}.{key} must be a date-time")
+    if not 1971 <= parsed.year < 9000:  # so that moving the clock cannot overflow it
+        raise ConfigError(f"{where}.{key} must be a date-time between 1971 and 9000")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def url(value: str, name: str, schemes: tuple[str, ...] | None = WEB_SCHEMES) -> str:
+    """``value`` if it is a URL the provider can use (see :mod:`mock_idp.protocol.urls`)."""
+    try:
+        split_url(value, schemes=schemes)
+    except UrlError as exc:
+        raise ConfigError(f"{name} {exc}") from None
+    return value
+
+
+def opt_url(d: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = opt_str(d, key, where)
+    return None if value is None else url(value, f"{where}.{key}")
 
 
 def known(d: Mapping[str, Any], where: str, allowed: set[str]) -> None:

@@ -198,7 +198,7 @@ class Notifier:
             note.headers = dict(response.headers)
         except httpx.TimeoutException:
             note.error = "timeout"
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             note.error = f"{type(exc).__name__}: {exc}"[:300]
         note.duration_ms = round((time.perf_counter() - started) * 1000, 2)
         return self._record(note)

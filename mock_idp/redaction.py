@@ -16,11 +16,12 @@ through its own logs. Three masks:
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from .endpoints.payload import BadInput, parse_json
 
 __all__ = [
     "CODES",
@@ -90,7 +91,10 @@ def mask_query(query: str) -> str:
 
 def mask_url(url: str) -> str:
     """A URL with its query and fragment masked (codes and tokens come back in either)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL the mock wrote; nothing of it is shown
+        return REDACTED
     return urlunsplit((parts.scheme, parts.netloc, parts.path, mask_query(parts.query),
                        mask_query(parts.fragment)))[:MAX_TEXT]
 
@@ -135,7 +139,7 @@ def masked_body(content_type: str, body: bytes) -> dict[str, Any] | None:
         return {"form": mask_form(text)}
     if kind == "application/json" or kind.endswith("+json"):
         try:
-            return {"json": mask_json(json.loads(text))}
-        except (ValueError, RecursionError):
+            return {"json": mask_json(parse_json(body))}
+        except BadInput:  # refused when it came in (not JSON, or not valid Unicode): not shown
             return None
     return None

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .clock import Clock
 from .redaction import MAX_TEXT, REDACTED, mask_authorization, mask_query, mask_url, masked_body
 
 __all__ = ["MAX_BODY", "REDACTED", "LoggedRequest", "RequestLogMiddleware", "annotate",
@@ -135,11 +137,19 @@ class _Capture:
         return b"".join(self.response_chunks)
 
 
+class LogHolder(Protocol):
+    """Where the log lives: the provider's store (kept across resets, which clear it)."""
+
+    request_log: deque[LoggedRequest]
+
+
 class RequestLogMiddleware:
     """Log every request (but the test-control API's own) into the provider's store."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, store: LogHolder, clock: Clock) -> None:
         self.app = app
+        self.store = store
+        self.clock = clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or skipped(scope.get("path", "")):
@@ -191,15 +201,10 @@ class RequestLogMiddleware:
             self._record(scope, capture, wall, (time.perf_counter() - started) * 1000,
                          authorization, request_type, notes)
 
-    @staticmethod
-    def _record(scope: Scope, capture: _Capture, wall: float, duration_ms: float,
+    def _record(self, scope: Scope, capture: _Capture, wall: float, duration_ms: float,
                 authorization: bytes, request_type: bytes, notes: list[dict[str, Any]]) -> None:
-        app: Any = scope.get("app")
-        state = getattr(getattr(app, "state", None), "idp", None)
-        if state is None:
-            return
-        state.store.request_log.append(LoggedRequest(
-            at=state.clock.now(), method=scope.get("method", ""),
+        self.store.request_log.append(LoggedRequest(
+            at=self.clock.now(), method=scope.get("method", ""),
             path=scope.get("path", "")[:MAX_LOGGED], query_string=scope.get("query_string", b""),
             status=capture.status, duration_ms=duration_ms, seq=next(_SEQUENCE), wall=wall,
             location=capture.location[:MAX_LOGGED], authorization=authorization[:MAX_BODY],

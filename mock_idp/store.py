@@ -22,6 +22,7 @@ from .credentials import (
     new_guid,
 )
 from .directory import AppRole, ExtensionProperty, Group, OptionalClaims, RoleAssignment
+from .expiry import ExpiringMap, ExpiringSet, after
 
 if TYPE_CHECKING:
     from .protocol.device_code import DeviceAuthorization
@@ -261,24 +262,53 @@ class AccessTokenRecord:
     expires_at: datetime
 
 
+EXPIRED_KEPT = timedelta(days=1)
+"""How long an expired code or refresh token, or the mark of a redeemed code, is kept past its
+lifetime, so that presenting it late still gets Entra's answer ("expired", AADSTS70008 or
+700082; "already redeemed", 54005) rather than "invalid"; then it is dropped. Entra's own
+grace is not documented; a day covers a client retrying after a night's sleep."""
+SIGN_IN_PAGE_LIFETIME = timedelta(hours=1)
+"""How long a sign-in page can wait for its form before the request behind it is dropped."""
+
+
 @dataclass
 class Store:
-    tenants: dict[str, Tenant] = field(default_factory=dict)
-    sessions: dict[str, Session] = field(default_factory=dict)
-    codes: dict[str, AuthorizationCode] = field(default_factory=dict)
-    redeemed_codes: set[str] = field(default_factory=set)
-    refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
-    access_tokens: dict[str, AccessTokenRecord] = field(default_factory=dict)
-    id_tokens: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)
-    """uti -> (tenant id, client id, session id) of ID tokens issued, for ``id_token_hint``."""
-    request_log: deque[LoggedRequest] = field(default_factory=lambda: deque(maxlen=2000))
-    pending: dict[str, Transaction] = field(default_factory=dict)
+    """The directory and the protocol records. Records expire on the provider's clock and are
+    dropped as it passes their lifetimes (see :mod:`mock_idp.expiry`); build with
+    :meth:`from_config`."""
+
+    tenants: dict[str, Tenant]
+    sessions: ExpiringMap[str, Session]
+    """Dropped when they expire (``session_lifetime``), signed out or not."""
+    codes: ExpiringMap[str, AuthorizationCode]
+    redeemed_codes: ExpiringSet[str]
+    """Codes already redeemed (a second try is AADSTS54005), kept as long as the code itself
+    would have been: ``code_lifetime`` plus :data:`EXPIRED_KEPT` after redemption."""
+    refresh_tokens: ExpiringMap[str, RefreshToken]
+    access_tokens: ExpiringMap[str, AccessTokenRecord]
+    """Dropped when they expire."""
+    id_tokens: ExpiringMap[str, tuple[str, str, str | None]]
+    """uti -> (tenant id, client id, session id) of ID tokens issued, for their lifetime."""
+    pending: ExpiringMap[str, Transaction]
     """Sign-ins (and sign-outs) waiting on one of the provider's pages, by their ``ctx``."""
-    device_codes: dict[str, DeviceAuthorization] = field(default_factory=dict)
+    device_codes: ExpiringMap[str, DeviceAuthorization]
+    """Device authorizations, kept :data:`EXPIRED_KEPT` past their expiry (``expired_token``)."""
+    request_log: deque[LoggedRequest] = field(default_factory=lambda: deque(maxlen=2000))
 
     @classmethod
     def from_config(cls, config: IdpConfig, now: datetime) -> Store:
-        store = cls()
+        clock = config.clock
+        store = cls(
+            tenants={},
+            sessions=ExpiringMap(clock, lambda session, _: session.expires_at),
+            codes=ExpiringMap(clock, lambda code, _: code.expires_at + EXPIRED_KEPT),
+            redeemed_codes=ExpiringSet(clock, config.code_lifetime + EXPIRED_KEPT),
+            refresh_tokens=ExpiringMap(clock, lambda token, _: token.expires_at + EXPIRED_KEPT),
+            access_tokens=ExpiringMap(clock, lambda token, _: token.expires_at),
+            id_tokens=ExpiringMap(clock, after(config.id_token_lifetime)),
+            pending=ExpiringMap(clock, after(SIGN_IN_PAGE_LIFETIME)),
+            device_codes=ExpiringMap(clock, lambda record, _: record.expires_at + EXPIRED_KEPT),
+        )
         for tenant in config.tenants:
             store.add_tenant(tenant, now)
         return store

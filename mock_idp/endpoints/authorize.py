@@ -15,6 +15,7 @@ from ..errors import EntraError
 from ..protocol.authorization import PageError, RedirectError, parse
 from .common import error_page, idp
 from .faults_hook import response_fault
+from .forms import form_params
 from .issue import error_response
 from .signin import begin_authorize
 
@@ -23,10 +24,9 @@ async def _params(request: Request) -> dict[str, str] | Response:
     if request.method == "GET":
         return dict(request.query_params)
     try:
-        form = await request.form()
-    except Exception:
-        return error_page(request, EntraError(90056))
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+        return await form_params(request)
+    except EntraError as err:
+        return error_page(request, err)
 
 
 async def authorize(request: Request, *, version: str) -> Response:

@@ -112,27 +112,6 @@ def error_page(request: Request, err: EntraError) -> HTMLResponse:
                         headers=entra_headers(request, trace_id=ctx.trace_id))
 
 
-async def read_post_form(request: Request, *, max_value: int) -> dict[str, str]:
-    """A back-channel endpoint's form (the first value of each field). A body of another type
-    reads as no fields, so the first missing one is named; a malformed body or a file is
-    AADSTS90056, a value longer than ``max_value`` AADSTS9002313."""
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return {}
-    try:
-        form = await request.form()
-    except Exception as exc:
-        raise EntraError(90056) from exc
-    out: dict[str, str] = {}
-    for key, value in form.multi_items():
-        if not isinstance(value, str):
-            raise EntraError(90056)
-        if len(value) > max_value:
-            raise EntraError(9002313)
-        out.setdefault(key, value)
-    return out
-
-
 def plain_error(status: int, message: str, **fields: Any) -> JSONResponse:
     """The test-control and management APIs' error: ``{"error": {"code", "message", "field"}}``."""
     return JSONResponse({"error": {"code": _code_for(status), "message": message, **fields}},
@@ -141,4 +120,5 @@ def plain_error(status: int, message: str, **fields: Any) -> JSONResponse:
 
 def _code_for(status: int) -> str:
     return {400: "BadRequest", 404: "NotFound", 405: "MethodNotAllowed", 409: "Conflict",
-            415: "UnsupportedMediaType", 422: "BadRequest"}.get(status, "Error")
+            413: "RequestEntityTooLarge", 415: "UnsupportedMediaType", 422: "BadRequest",
+            500: "InternalServerError"}.get(status, "Error")

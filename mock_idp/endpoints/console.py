@@ -26,6 +26,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..clock import MockClock
+from ..errors import EntraError
 from ..faults import ENDPOINTS, KINDS, FaultSpecError
 from ..state import IdpState
 from .activity import deliveries_json, notifications_json, sessions_json
@@ -40,6 +41,7 @@ from .control import (
     tenant_json,
 )
 from .faults import arm_fault
+from .forms import form_params
 from .payload import BadInput, parse_datetime
 
 PATH = "/_mock/console"
@@ -62,6 +64,11 @@ def _days(delta_seconds: float) -> str:
         return f"{days:.0f} d"
     hours = abs(delta_seconds) / 3600
     return f"{hours:.0f} h" if hours >= 1 else f"{abs(delta_seconds) / 60:.0f} min"
+
+
+def _digits(text: str) -> bool:
+    """A whole number in ASCII digits (``str.isdigit`` also takes "²" and "٣")."""
+    return text.isascii() and text.isdigit() and len(text) <= 9
 
 
 def secret_status(end: str | None, now: datetime) -> tuple[str, str]:
@@ -111,7 +118,7 @@ async def _render(request: Request, *, status: int = 200, error: str | None = No
     html = templates.get_template("console.html").render(
         **await _view(request, state), error=error, field=field,
         done=request.query_params.get("done", "")[:200],
-        refresh=int(refresh) if refresh.isdigit() and 2 <= int(refresh) <= 600 else None)
+        refresh=int(refresh) if _digits(refresh) and 2 <= int(refresh) <= 600 else None)
     return HTMLResponse(html, status_code=status, headers={
         "Cache-Control": "no-store", "X-Frame-Options": "DENY",
         "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
@@ -150,10 +157,10 @@ async def _arm(state: IdpState, form: Mapping[str, str]) -> str:
                             if k in ("kind", "endpoint", "tenant", "app", "user") and v}
     times = form.get("times", "").strip()
     if times:
-        body["times"] = int(times) if times.isdigit() else times
+        body["times"] = int(times) if _digits(times) else times
     code = form.get("code", "").strip()
     if code:
-        body["code"] = int(code) if code.isdigit() else code
+        body["code"] = int(code) if _digits(code) else code
     try:
         fault = arm_fault(state, body)
     except FaultSpecError as err:
@@ -201,7 +208,10 @@ def _foreign_origin(request: Request) -> bool:
     browser's ``Sec-Fetch-Site``) says so."""
     origin = request.headers.get("origin")
     if origin is not None:
-        return origin == "null" or urlsplit(origin).netloc != request.url.netloc
+        try:
+            return origin == "null" or urlsplit(origin).netloc != request.url.netloc
+        except ValueError:  # not even a URL: certainly not this site
+            return True
     return request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none")
 
 
@@ -214,11 +224,10 @@ async def act(request: Request) -> Response:
         return await _render(request, status=403, error="refused: the form came from another "
                              "site", field="origin")
     try:
-        raw = await request.form()
-    except Exception:
+        form = {k: v[:MAX_FIELD] for k, v in (await form_params(request)).items()}
+    except EntraError:
         return await _render(request, status=400, error="unreadable form", field="body")
-    form = {k: v[:MAX_FIELD] for k, v in raw.items() if isinstance(v, str)}
-    if not hmac.compare_digest(form.get("csrf", ""), csrf_token(idp(request))):
+    if not hmac.compare_digest(form.get("csrf", "").encode(), csrf_token(idp(request)).encode()):
         return await _render(request, status=403, error="refused: the form's token is missing "
                              "or stale; reload the console", field="csrf")
     action, section = ACTIONS[name]

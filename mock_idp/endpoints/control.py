@@ -10,8 +10,8 @@ Tests, scripts and CI in any language arrange the provider over HTTP here. Every
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -25,7 +25,10 @@ from ..state import IdpState
 from ..store import Tenant
 from . import custom_claims
 from .common import base_url, idp, plain_error
+from .mock_api import ALL_METHODS, route
 from .payload import (
+    EARLIEST,
+    LATEST,
     BadInput,
     check_known,
     get_bool,
@@ -38,36 +41,6 @@ from .payload import (
 
 MAX_SHIFT = timedelta(days=100 * 365)
 MAX_LOG_LIMIT = 2000
-EARLIEST = datetime(1971, 1, 1, tzinfo=UTC)
-LATEST = datetime(9000, 1, 1, tzinfo=UTC)
-
-Handler = Callable[[Request], Awaitable[Response]]
-
-
-def _endpoint(methods: dict[str, Handler]) -> Handler:
-    async def endpoint(request: Request) -> Response:
-        handler = methods.get("GET" if request.method == "HEAD" else request.method)
-        if handler is None:
-            allow = ", ".join(methods)
-            response = plain_error(405, f"{request.method} is not supported here; use {allow}",
-                                   field="method")
-            response.headers["Allow"] = allow
-            return response
-        try:
-            return await handler(request)
-        except BadInput as exc:
-            return plain_error(exc.status, exc.message, field=exc.field)
-
-    return endpoint
-
-
-ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-
-
-def _route(path: str, methods: dict[str, Handler]) -> Route:
-    """A route that takes every method, so a wrong one gets this API's JSON 405."""
-    return Route(path, _endpoint(methods), methods=ALL_METHODS)
-
 
 # --- durations ------------------------------------------------------------------------------
 
@@ -209,9 +182,10 @@ async def delete_tenant(request: Request) -> Response:
     for session in store.sessions.values():
         if session.tenant_id == tenant.id:
             session.active = False
-    store.codes = {k: c for k, c in store.codes.items() if c.tenant_id != tenant.id}
-    store.refresh_tokens = {k: t for k, t in store.refresh_tokens.items()
-                            if t.tenant_id != tenant.id}
+    for code in [k for k, c in store.codes.items() if c.tenant_id == tenant.id]:
+        del store.codes[code]
+    for token in [k for k, t in store.refresh_tokens.items() if t.tenant_id == tenant.id]:
+        del store.refresh_tokens[token]
     return Response(status_code=204)
 
 
@@ -354,7 +328,8 @@ async def list_requests(request: Request) -> Response:
     params = request.query_params
     check_known(params, {"limit", "path"})
     limit_text = params.get("limit", "100")
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LOG_LIMIT:
+    if not (limit_text.isascii() and limit_text.isdigit()) or not (
+            1 <= int(limit_text) <= MAX_LOG_LIMIT):
         raise BadInput(f"'limit' must be an integer from 1 to {MAX_LOG_LIMIT}", field="limit")
     prefix = params.get("path", "")
     if len(prefix) > 2048:
@@ -372,18 +347,18 @@ async def unknown_control_path(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
-    _route("/_mock/health", {"GET": health}),
-    _route("/_mock/tenants", {"GET": list_tenants, "POST": create_tenant}),
-    _route("/_mock/tenants/{tenant}", {"PATCH": update_tenant, "DELETE": delete_tenant}),
-    _route("/_mock/reset", {"POST": reset}),
-    _route("/_mock/clock", {"GET": get_clock, "POST": move_clock}),
-    _route("/_mock/keys", {"GET": get_keys}),
-    _route("/_mock/keys/rotate", {"POST": rotate_keys}),
-    _route("/_mock/keys/publish-extra", {"POST": publish_extra_key}),
-    _route("/_mock/requests", {"GET": list_requests, "DELETE": clear_requests}),
-    _route("/_mock/tenants/{tenant}/users/{user}/claims",
-           {"GET": custom_claims.get_claims, "PUT": custom_claims.put_claims,
-            "DELETE": custom_claims.delete_claims}),
+    route("/_mock/health", {"GET": health}),
+    route("/_mock/tenants", {"GET": list_tenants, "POST": create_tenant}),
+    route("/_mock/tenants/{tenant}", {"PATCH": update_tenant, "DELETE": delete_tenant}),
+    route("/_mock/reset", {"POST": reset}),
+    route("/_mock/clock", {"GET": get_clock, "POST": move_clock}),
+    route("/_mock/keys", {"GET": get_keys}),
+    route("/_mock/keys/rotate", {"POST": rotate_keys}),
+    route("/_mock/keys/publish-extra", {"POST": publish_extra_key}),
+    route("/_mock/requests", {"GET": list_requests, "DELETE": clear_requests}),
+    route("/_mock/tenants/{tenant}/users/{user}/claims",
+          {"GET": custom_claims.get_claims, "PUT": custom_claims.put_claims,
+           "DELETE": custom_claims.delete_claims}),
 ]
 
 fallback_routes: list[BaseRoute] = [

@@ -20,7 +20,8 @@ from ..protocol import device_code, tenants
 from ..signin import flow
 from ..signin.flow import Transaction
 from ..store import Application, Tenant
-from .common import base_url, error_json, idp, json_response, read_post_form
+from .common import base_url, error_json, idp, json_response
+from .forms import read_post_form
 from .signin import begin, entry_for, read_form, render
 
 MAX_VALUE = 4096

@@ -42,7 +42,8 @@ ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 _CODES = {400: "Request_BadRequest", 401: "InvalidAuthenticationToken",
           403: "Authorization_RequestDenied", 404: "Request_ResourceNotFound", 405: "BadRequest",
-          409: "Request_BadRequest", 413: "RequestEntityTooLarge", 415: "BadRequest"}
+          409: "Request_BadRequest", 413: "RequestEntityTooLarge", 415: "BadRequest",
+          500: "generalException"}
 
 
 class GraphError(BadInput):
@@ -87,7 +88,7 @@ def top_of(request: Request, default: int | None = None) -> int | None:
     top = request.query_params.get("$top")
     if top is None:
         return default
-    if not top.isdigit() or not 1 <= int(top) <= 999:
+    if not (top.isascii() and top.isdigit()) or not 1 <= int(top) <= 999:
         raise BadInput("'$top' must be an integer from 1 to 999", field="$top")
     return int(top)
 

@@ -15,10 +15,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
+from ..protocol.urls import is_url
 from ..store import KeyCredential, Tenant, new_guid
 from . import graph_directory_model as directory_model
+from .fields import checked_url
 from .graph_credentials import key_credentials
 from .payload import (
     BadInput,
@@ -54,14 +55,8 @@ def web_uri(value: str, name: str) -> str:
     """A redirect, logout or notification URL: absolute http(s), no wildcard, no fragment."""
     if len(value) > MAX_URI:
         raise BadInput(f"{name!r} is longer than {MAX_URI} characters", field=name)
-    try:
-        parts = urlsplit(value)
-    except ValueError as exc:
-        raise BadInput(f"{name!r} is not a valid URI: {value[:80]!r}", field=name) from exc
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise BadInput(f"{name!r} must be an absolute http or https URI, got {value[:80]!r}",
-                       field=name)
-    if "*" in value or parts.fragment or "#" in value:
+    checked_url(value, name)
+    if "*" in value or "#" in value:
         raise BadInput(f"{name!r} must not contain a wildcard or a fragment", field=name)
     return value
 
@@ -107,7 +102,7 @@ def application_changes(body: dict[str, Any], *, client_id: str | None = None,
     identifier_uris = get_str_list(body, "identifierUris", max_len=MAX_URI)
     if identifier_uris is not None:
         for i, value in enumerate(identifier_uris):
-            if not urlsplit(value).scheme:
+            if not is_url(value, schemes=None):
                 raise BadInput(f"'identifierUris[{i}]' must be an absolute URI such as "
                                f"api://<appId>", field=f"identifierUris[{i}]")
         out["identifier_uris"] = identifier_uris

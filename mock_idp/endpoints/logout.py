@@ -38,6 +38,8 @@ from .common import (
     templates,
 )
 from .faults_hook import response_fault
+from .forms import form_params
+from .mock_api import route
 from .signin import keep, render, take
 
 
@@ -75,10 +77,9 @@ async def logout(request: Request) -> Response:
     chosen: str | None = None
     if request.method == "POST":
         try:
-            form = await request.form()
-        except Exception:
-            return error_page(request, EntraError(90056))
-        params = {k: v for k, v in form.items() if isinstance(v, str)}
+            params = await form_params(request)
+        except EntraError as err:
+            return error_page(request, err)
         if "ctx" in params:
             txn = take(state, params)
             if txn is None or txn.kind != "logout":
@@ -226,7 +227,6 @@ async def frame_loaded(request: Request) -> Response:
 routes: list[BaseRoute] = [
     Route("/{tenant}/oauth2/v2.0/logout", logout, methods=["GET", "POST"]),
     Route("/{tenant}/oauth2/logout", logout, methods=["GET", "POST"]),
-    Route("/_mock/notifications", notifications, methods=["GET"]),
-    Route("/_mock/notifications", clear_notifications, methods=["DELETE"]),
-    Route("/_mock/notifications/{note_id}/loaded", frame_loaded, methods=["POST"]),
+    route("/_mock/notifications", {"GET": notifications, "DELETE": clear_notifications}),
+    route("/_mock/notifications/{note_id}/loaded", {"POST": frame_loaded}),
 ]

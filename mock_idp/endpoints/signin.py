@@ -31,6 +31,7 @@ from ..state import IdpState
 from ..store import Application, Session, Tenant, User, new_guid
 from . import browser_sessions as cookies
 from .common import entra_headers, error_page, idp, note_error, templates
+from .forms import form_params
 from .issue import complete, error_response
 
 PENDING_LIFETIME = timedelta(hours=1)
@@ -70,10 +71,10 @@ async def read_form(request: Request) -> dict[str, str] | Response:
     """The posted fields a sign-in page sends (each cut to ``MAX_FIELD`` characters), or the
     error page for a body that is not a form."""
     try:
-        form = await request.form()
-    except Exception:
-        return error_page(request, EntraError(90056))
-    return {k: v[:MAX_FIELD] for k, v in form.items() if isinstance(v, str) and k in FORM_FIELDS}
+        form = await form_params(request)
+    except EntraError as err:  # not a form, a file, or text that is not Unicode
+        return error_page(request, err)
+    return {k: v[:MAX_FIELD] for k, v in form.items() if k in FORM_FIELDS}
 
 
 # -- rendering -------------------------------------------------------------------------------

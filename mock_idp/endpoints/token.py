@@ -22,8 +22,9 @@ from ..state import IdpState
 from ..store import Application, RefreshToken, Tenant, User
 from ..tokens import sign, unsigned
 from . import device
-from .common import base_url, error_json, idp, json_response, read_post_form
+from .common import base_url, error_json, idp, json_response
 from .faults_hook import response_fault, token_fault
+from .forms import read_post_form
 
 GRANTS = ("authorization_code", "refresh_token", "client_credentials",
           on_behalf_of.GRANT_TYPE, device_code.GRANT_TYPE)

@@ -6,10 +6,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ..errors import EntraError
 from ..protocol import claims as claimset
 from ..protocol.bearer import BearerError, bearer_token, verify_graph_token
 from .common import idp
 from .faults_hook import json_fault, token_fault
+from .forms import form_params
 
 
 def _unauthorized(message: str, code: str = "InvalidAuthenticationToken") -> JSONResponse:
@@ -25,10 +27,8 @@ async def userinfo(request: Request) -> Response:
     token = bearer_token(request.headers.get("authorization"))
     if token is None and request.method == "POST":
         try:
-            form = await request.form()
-            value = form.get("access_token")
-            token = value if isinstance(value, str) else None
-        except Exception:
+            token = (await form_params(request)).get("access_token")
+        except EntraError:
             token = None
     try:
         claims = verify_graph_token(token, state.keys, state.clock.now())

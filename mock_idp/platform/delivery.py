@@ -30,6 +30,8 @@ from .installations import isoformat
 RETRY_DELAYS: tuple[timedelta, ...] = (timedelta(minutes=5), timedelta(minutes=10))
 MAX_LOGGED = 1000
 """Delivery attempts kept in the log; older ones fall off."""
+MAX_EVENTS = 1000
+"""Events kept (to read and redeliver); older ones are forgotten."""
 USER_AGENT = "mock-idp-platform-events/1"
 
 Outcome = Literal["delivered", "retry_scheduled", "failed"]
@@ -157,6 +159,10 @@ class EventDispatcher:
         with self._lock:
             self._events[envelope["id"]] = envelope
             self._urls[envelope["id"]] = url
+            while len(self._events) > MAX_EVENTS:  # the oldest event can no longer be redelivered
+                oldest = next(iter(self._events))
+                del self._events[oldest]
+                self._urls.pop(oldest, None)
         return await self._send(self._first_send(url, envelope, redelivery=False))
 
     async def redeliver(self, event_id: str, url: str | None = None) -> DeliveryAttempt:

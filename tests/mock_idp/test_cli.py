@@ -34,6 +34,9 @@ class Cli:
         while len(self.lines) <= index:
             if time.monotonic() > deadline or (self.process.poll() is not None
                                                and len(self.lines) <= index):
+                if self.process.poll() is None:
+                    self.process.kill()  # or reading its stderr waits for it forever
+                    self.process.wait(timeout=10)
                 err = self.process.stderr.read() if self.process.stderr else ""
                 raise AssertionError(f"no output line {index}; stderr: {err}")
             time.sleep(0.005)

@@ -43,7 +43,8 @@ def state(clock: MockClock) -> IdpState:
 
 def make_client(state: IdpState) -> TestClient:
     app = Starlette(routes=[*graph.routes, *control.routes, *control.fallback_routes],
-                    middleware=[Middleware(RequestLogMiddleware)])
+                    middleware=[Middleware(RequestLogMiddleware, store=state.store,
+                                           clock=state.clock)])
     app.state.idp = state
     return TestClient(app)
 
@@ -227,7 +228,7 @@ def test_a_posted_tenant_sets_the_v1_signing_switch(client: TestClient) -> None:
     ({"apps": [{"client_id": "c", "certificates": [{"pem_file": "/etc/passwd"}]}]},
      "apps[0].certificates[0].pem_file"),
     ({"apps": [{"client_id": "c", "certificates": [{"pem": "not a pem"}]}]},
-     "apps.certificates"),
+     "apps[0].certificates[0].pem"),
     ({"users": [{"name": "no upn", "password": "pw"}]}, "users[0].upn"),
     ({"users": [{"upn": "a@b", "password": "pw", "enabled": "yes"}]}, "users[0].enabled"),
 ])
