@@ -326,11 +326,13 @@ def sign_in(idp: Provider, **extra: str) -> tuple[str, str]:
               "state": "s", "nonce": "n", "code_challenge": challenge.rstrip(b"=").decode(),
               "code_challenge_method": "S256", **extra}
     page = idp.get(f"/{DEFAULT_TENANT_ID}/oauth2/v2.0/authorize", params=params)
-    if page.status_code == 200:
+    answers = iter(({"loginfmt": ALICE}, {"loginfmt": ALICE, "passwd": "P@ssw0rd-alice"},
+                    {"answer": "No"}))  # username, password, "Stay signed in?"
+    while page.status_code == 200:
         ctx = re.search(r'name="ctx" value="([^"]+)"', page.text)
-        assert ctx, page.text[:300]
-        page = idp.post(f"/{DEFAULT_TENANT_ID}/login", data={
-            "ctx": ctx.group(1), "login": ALICE, "passwd": "P@ssw0rd-alice", "action": "signin"})
+        action = re.search(r'<form method="post" action="([^"]+)"', page.text)
+        assert ctx and action, page.text[:300]
+        page = idp.post(action.group(1), data={"ctx": ctx.group(1), **next(answers)})
     assert page.status_code == 302, page.text[:300]
     code = parse_qs(urlsplit(page.headers["location"]).query)["code"][0]
     return code, verifier

@@ -6,16 +6,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from idp_testkit import (
-    ALICE,
     CLIENT_ID,
     SECRET,
     TENANT,
     auth_params,
-    ctx_of,
     get_code,
-    password,
     paths,
     redeem,
+    sign_in,
     tokens_for,
 )
 from starlette.testclient import TestClient
@@ -117,8 +115,7 @@ def test_a_sign_in_page_left_open_for_over_an_hour_is_forgotten(client: TestClie
     clock.advance(timedelta(minutes=61))
     fresh = client.get(authorize, params=auth_params(prompt="login"))
     for page, status in ((stale, 400), (fresh, 302)):
-        response = client.post(f"/{TENANT}/login", data={
-            "ctx": ctx_of(page.text), "login": ALICE, "passwd": password(ALICE)})
+        response = sign_in(client, page)
         assert response.status_code == status, response.text[:200]
 
 

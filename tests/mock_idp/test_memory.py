@@ -99,12 +99,15 @@ async def login(app: ASGIApp) -> None:
         "scope": "openid profile offline_access", "state": "s", "nonce": "n",
         "code_challenge": challenge.rstrip(b"=").decode(), "code_challenge_method": "S256",
         "prompt": "login"})
-    ctx = re.search(rb'name="ctx" value="([^"]+)"', page.body)
-    assert page.status == 200 and ctx, page.body[:300]
-    signed_in = await call(app, "POST", f"/{DEFAULT_TENANT_ID}/login", form={
-        "ctx": ctx.group(1).decode(), "login": ALICE, "passwd": "P@ssw0rd-alice",
-        "action": "signin"})
-    location = signed_in.headers[b"location"].decode()
+    answers = iter(({"loginfmt": ALICE}, {"loginfmt": ALICE, "passwd": "P@ssw0rd-alice"},
+                    {"answer": "No"}))  # username, password, "Stay signed in?"
+    while page.status == 200:
+        ctx = re.search(rb'name="ctx" value="([^"]+)"', page.body)
+        action = re.search(rb'<form method="post" action="([^"]+)"', page.body)
+        assert ctx and action, page.body[:300]
+        page = await call(app, "POST", action.group(1).decode(),
+                          form={"ctx": ctx.group(1).decode(), **next(answers)})
+    location = page.headers[b"location"].decode()
     code = parse_qs(urlsplit(location).query)["code"][0]
     tokens = await call(app, "POST", f"/{DEFAULT_TENANT_ID}/oauth2/v2.0/token", form={
         "grant_type": "authorization_code", "client_id": REFERENCE_RP_CLIENT_ID,
