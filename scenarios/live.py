@@ -32,6 +32,7 @@ from scenarios.app.profile import AppProfile, load_profile
 from scenarios.app.servers import AppServer, plan_address
 from scenarios.app.templating import render
 from scenarios.profiles import REFERENCE_RP, resolve
+from scenarios.protocol_view import ProtocolSources
 
 __all__ = [
     "CUSTOMER_APPS",
@@ -117,6 +118,15 @@ class LiveStack:
 
     def idp_url(self, path: str) -> str:
         return self.idp.url(path)
+
+    @property
+    def protocol_sources(self) -> ProtocolSources:
+        """Where the runner reads this stack's exchange: the mock's logs, the app's origin, the
+        profile's failure-reference pattern."""
+        failure = self.profile.failure
+        return ProtocolSources(provider_url=self.idp.base_url, app_url=self.app.base_url,
+                               http=self.http,
+                               reference=failure.reference if failure is not None else None)
 
     def _call(self, method: str, url: str, **kwargs: Any) -> Any:
         response = self.http.request(method, url, **kwargs)
