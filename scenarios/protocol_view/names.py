@@ -20,6 +20,7 @@ _PROVIDER: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"/oauth2/(v2\.0/)?logout$"), "logout"),
     (re.compile(r"/discovery/(v2\.0/)?keys$"), "keys"),
     (re.compile(r"/\.well-known/openid-configuration$"), "discovery"),
+    (re.compile(r"/\.well-known/platform-event-keys\.json$"), "event keys"),
     (re.compile(r"userinfo$"), "userinfo"),
     (re.compile(r"^/graph/"), "graph"),
     (re.compile(r"/login$"), "sign-in"),

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from scenarios.protocol_view import BrowserHit, Collected, correlate, exchange_of
+import pytest
+
+from scenarios.protocol_view import BrowserHit, Collected, correlate, exchange_of, names
 
 from .activity_samples import APP, IDP, MASKED_CODE, T0, activity, collected
 
@@ -107,3 +109,18 @@ def test_exchange_of_never_raises() -> None:
                        provider_url=IDP)
     exchange = exchange_of(broken)
     assert exchange is not None and exchange.problems[0].startswith("the exchange could not")
+
+
+@pytest.mark.parametrize(("path", "method", "name"), [
+    ("/t/oauth2/v2.0/authorize", "GET", "authorize"),
+    ("/t/oauth2/authorize", "GET", "authorize"),
+    ("/t/oauth2/v2.0/token", "POST", "token"),
+    ("/t/discovery/v2.0/keys", "GET", "keys"),
+    ("/t/v2.0/.well-known/openid-configuration", "GET", "discovery"),
+    ("/.well-known/platform-event-keys.json", "GET", "event keys"),
+    ("/t/login", "POST", "sign-in"),
+    ("/somewhere", "GET", "provider page"),
+    ("/somewhere", "POST", "provider call"),
+])
+def test_provider_steps_are_named_by_path(path: str, method: str, name: str) -> None:
+    assert names.provider_step_name(path, method) == name
