@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scenarios import conformance, demo
+from scenarios.app import cli as app_cli
 from scenarios.doctor import cli as doctor_cli
 
 __all__ = ["COMMANDS", "Command", "build_parser", "main"]
@@ -214,6 +215,12 @@ COMMANDS: tuple[Command, ...] = (
         "clock and TLS, each FAIL with its fix",
         configure=doctor_cli.configure,
         handler=doctor_cli.handle,
+    ),
+    Command(
+        name="app",
+        help=app_cli.HELP,
+        configure=app_cli.configure,
+        handler=app_cli.handle,
     ),
     Command(
         name="demo",

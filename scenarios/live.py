@@ -20,6 +20,7 @@ from datetime import UTC, date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -282,6 +283,11 @@ def live_stack(options: StackOptions | None = None, *, workdir: Path | None = No
         idp = RunningServer(base_url=f"http://localhost:{served.port}", port=served.port,
                             stop=served.stop)
         address = plan_address(profile, port=rp_port)
+        if urlsplit(address.base_url).hostname == urlsplit(idp.base_url).hostname:
+            raise StackError(
+                f"the app's host {urlsplit(address.base_url).hostname} is the mock provider's: "
+                "the browser would mix the two sites' cookies; serve the app on another host "
+                "name (127.0.0.1)")
         server = stack.enter_context(AppServer(profile, address, workdir=workdir, clock=clock))
         # Unwound first: the app stops, and the provider is told to before it is waited for.
         stack.callback(server.stop)

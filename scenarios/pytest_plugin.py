@@ -5,9 +5,15 @@ Installed as the ``sso_harness`` pytest plugin. Every fixture name starts with `
 ``browser``:
 
 ``sso_stack``
-    A :class:`~scenarios.live.LiveStack`: the mock provider and the reference relying party on
-    ephemeral ports, sharing one clock, with the default customer-SSO connection. Fresh for each
-    test. ``relying_party`` is the same object.
+    A :class:`~scenarios.live.LiveStack`: the mock provider and the app under test on ephemeral
+    ports: by default the reference relying party (on the provider's clock, with its
+    customer-SSO connection), else the app an app profile describes (``--sso-app PROFILE`` or
+    ``@pytest.mark.sso_app("PROFILE")``). Fresh for each test. ``relying_party`` is the same
+    object.
+``sso_app``
+    The app under test's adapter (``sso_stack.app``): sign-in URLs, ``expect_signed_in``,
+    ``expect_failure``, ``renew_secret``... ``sso_app_profile`` is its
+    :class:`~scenarios.app.AppProfile`.
 ``mock_idp``
     A :class:`StackIdp` for the provider of ``sso_stack``: the helpers of
     :class:`mock_idp.testing.MockIdp` (``add_user``, ``add_app``, ``add_secret``, ``assign``,
@@ -25,39 +31,40 @@ Installed as the ``sso_harness`` pytest plugin. Every fixture name starts with `
 ``sso_context`` / ``sso_page``
     A fresh browser context and a page in it for each test, with a short default timeout.
 ``sso_run_scenario``
-    Run one registered scenario (by id) in a fresh context and return its
-    :class:`~scenarios.runner.ScenarioResult`; :func:`expect_passed` turns a failure into a
-    test failure with the scenario's message.
+    Run one registered scenario (by id) in a fresh context against the app under test and
+    return its :class:`~scenarios.runner.ScenarioResult` (skipped, with the reason, when the
+    app's profile cannot run it); :func:`expect_passed` turns a failure into a test failure
+    with the scenario's message, and a skip into a pytest skip.
 
-Options: ``--sso-headed``, ``--sso-timeout SECONDS``, ``--sso-browser-ws-endpoint URL``.
+Options: ``--sso-app PROFILE``, ``--sso-headed``, ``--sso-timeout SECONDS``,
+``--sso-browser-ws-endpoint URL``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-import httpx
 import pytest
 
-from mock_idp.testing import MockIdp, MockIdpError, RunningServer
-from scenarios.live import LiveStack, StackOptions, live_stack
+from scenarios.app import AppProfile, ProfileError
+from scenarios.app.adapter import ProfileAdapter
+from scenarios.live import LiveStack, StackOptions, live_stack, profile_for
+from scenarios.stack_idp import StackIdp
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
-    from mock_idp.config import IdpConfig
     from scenarios.registry import Registry, Scenario, WorkerInfo
     from scenarios.runner import ScenarioResult
 
 __all__ = [
     "ScenarioRunner",
+    "chosen_app",
     "StackFactory",
     "StackIdp",
     "describe_result",
@@ -67,6 +74,7 @@ __all__ = [
 ]
 
 MARKER = "sso_stack_options"
+APP_MARKER = "sso_app"
 DEFAULT_TIMEOUT_SECONDS = 5.0
 
 
@@ -77,6 +85,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     from scenarios.browser import WS_ENDPOINT_ENV
 
     group = parser.getgroup("sso_harness", "sso-harness browser fixtures")
+    group.addoption("--sso-app", default=None, metavar="PROFILE",
+                    help="the app under test of sso_stack and sso_run_scenario: an app profile "
+                    "(TOML) or a shipped profile's name (default: the reference relying party)")
     group.addoption("--sso-headed", action="store_true", default=False,
                     help="show the browser window of the sso_* fixtures")
     group.addoption("--sso-timeout", type=float, default=DEFAULT_TIMEOUT_SECONDS,
@@ -90,7 +101,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(options=None, **changes): StackOptions for this test's sso_stack "
-        "(e.g. connection=False, rp_read_timeout=0.5)",
+        "(e.g. connection=False, support_contact='it@fabrikam.example')",
+    )
+    config.addinivalue_line(
+        "markers",
+        f"{APP_MARKER}(profile): the app under test of this test's sso_stack and "
+        "sso_run_scenario (an app profile's path or a shipped profile's name)",
     )
 
 
@@ -128,10 +144,35 @@ class StackFactory(Protocol):
     def __call__(self, options: StackOptions | None = None) -> LiveStack: ...
 
 
+def chosen_app(node: pytest.Item, config: pytest.Config) -> str | None:
+    """The app under test for ``node``: its closest ``sso_app`` marker, else ``--sso-app``."""
+    mark = node.get_closest_marker(APP_MARKER)
+    if mark is not None:
+        if len(mark.args) != 1 or not isinstance(mark.args[0], str | Path) or mark.kwargs:
+            raise pytest.UsageError(f"{APP_MARKER}: pass one profile path or name, not "
+                                    f"{mark.args!r}")
+        return str(mark.args[0])
+    option = _option(config, "sso_app", None)
+    return str(option) if option else None
+
+
 @pytest.fixture
-def sso_stack_options(request: pytest.FixtureRequest) -> StackOptions:
-    """The options of this test's ``sso_stack`` (from ``sso_stack_options`` markers)."""
-    return stack_options_from_marker(request.node)
+def sso_app_profile(request: pytest.FixtureRequest) -> AppProfile:
+    """The profile of the app under test (``--sso-app``, the ``sso_app`` marker; default: the
+    reference relying party). A profile with problems is a usage error naming each."""
+    app = chosen_app(request.node, request.config)
+    try:
+        return profile_for(app)
+    except ProfileError as exc:
+        raise pytest.UsageError(f"{APP_MARKER} {app}: {exc}") from None
+
+
+@pytest.fixture
+def sso_stack_options(request: pytest.FixtureRequest, sso_app_profile: AppProfile
+                      ) -> StackOptions:
+    """The options of this test's ``sso_stack``: the app under test, changed by
+    ``sso_stack_options`` markers."""
+    return stack_options_from_marker(request.node, StackOptions(app=sso_app_profile))
 
 
 @pytest.fixture
@@ -153,73 +194,15 @@ def sso_stack(sso_stack_factory: StackFactory, sso_stack_options: StackOptions) 
 
 
 @pytest.fixture
+def sso_app(sso_stack: LiveStack) -> ProfileAdapter:
+    """The app under test of ``sso_stack``, through its profile's adapter."""
+    return sso_stack.app
+
+
+@pytest.fixture
 def relying_party(sso_stack: LiveStack) -> LiveStack:
     """The reference relying party of ``sso_stack`` (``rp_url()``, ``sign_in_url()``, ...)."""
     return sso_stack
-
-
-class StackIdp(MockIdp):
-    """The provider of a :class:`LiveStack`, with :class:`MockIdp`'s helpers.
-
-    It attaches to the running server rather than starting one; ``close()`` releases its HTTP
-    client (the stack stops the server).
-    """
-
-    def __init__(self, stack: LiveStack) -> None:
-        config: IdpConfig = stack.idp_app.state.idp.config
-        super().__init__(config, port=stack.idp.port)
-        self.stack = stack
-        self._client = httpx.Client(base_url=stack.idp.base_url, timeout=10.0)
-
-    def __enter__(self) -> StackIdp:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._client.close()
-
-    @property
-    def server(self) -> RunningServer:
-        return self.stack.idp
-
-    @property
-    def http(self) -> httpx.Client:
-        return self._client
-
-    @property
-    def control_url(self) -> str:
-        return self.stack.idp_url("/_mock/")
-
-    def add_tenant(self, domain: str, *, name: str | None = None, tenant_id: str | None = None,
-                   **fields: Any) -> dict[str, Any]:
-        """Create a tenant (``POST /_mock/tenants``; ``fields`` as in ``idp.toml``: apps,
-        users, region) and return its JSON. The id defaults to a GUID derived from ``domain``."""
-        body: dict[str, Any] = {
-            "id": tenant_id or str(uuid.uuid5(uuid.NAMESPACE_DNS, domain.lower())),
-            "domain": domain, "name": name or domain.split(".")[0].title(), **fields,
-        }
-        response = self.http.post("/_mock/tenants", json=body)
-        if response.is_error:
-            raise MockIdpError(f"POST /_mock/tenants: {response.status_code} {response.text}")
-        created: dict[str, Any] = response.json()
-        return created
-
-    def arm_fault(self, kind: str, **fields: Any) -> dict[str, Any]:
-        """Arm a fault (``POST /_mock/faults``): ``kind`` plus endpoint, times, code..."""
-        return self.stack.arm_fault(kind, **fields)
-
-    def clear_faults(self) -> None:
-        self.stack.clear_faults()
-
-    def rotate_keys(self) -> None:
-        self.stack.rotate_keys()
-
-    def expire_secret_in(self, days: float) -> str:
-        """A new secret for the reference app ending ``days`` from the mock's now."""
-        end = self.clock.now().astimezone(UTC) + timedelta(days=days)
-        return self.add_secret(self.stack.client_id, end=end)
 
 
 @pytest.fixture
@@ -358,12 +341,13 @@ def _sso_worker_environments() -> Iterator[Callable[[Registry, str | None], obje
 
 
 @pytest.fixture
-def sso_run_scenario(sso_browser: Browser, tmp_path: Path,
+def sso_run_scenario(request: pytest.FixtureRequest, sso_browser: Browser, tmp_path: Path,
                      _sso_worker_environments: Callable[[Registry, str | None], object]
                      ) -> ScenarioRunner:
     """Run registered scenarios by id; artifacts go to this test's ``tmp_path``."""
     return ScenarioRunner(browser=sso_browser, report_dir=tmp_path / "scenario-report",
-                          environments=_sso_worker_environments)
+                          environments=_sso_worker_environments,
+                          app=chosen_app(request.node, request.config))
 
 
 def describe_result(result: ScenarioResult, report_dir: Path | None = None) -> str:

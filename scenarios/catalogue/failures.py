@@ -223,7 +223,7 @@ def idp_slow(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     failure = stack.app.profile.failure
     assert failure is not None and failure.provider_timeout is not None
-    hang = failure.provider_timeout + 2
+    hang = failure.provider_timeout + 10  # released early: clearing the fault ends the hang
     with ctx.step(f"the token endpoint hangs for {hang:g} s"):
         stack.arm_fault("hang", endpoint="token", seconds=hang)
     try:

@@ -13,10 +13,16 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from scenarios.app import AppProfile
 from scenarios.flows import expect_signed_in, first_login, sign_in_at_idp
 from scenarios.live import LiveStack, Person, StackOptions
 from scenarios.pages import FailurePage
-from scenarios.pytest_plugin import StackFactory, StackIdp, stack_options_from_marker
+from scenarios.pytest_plugin import (
+    StackFactory,
+    StackIdp,
+    chosen_app,
+    stack_options_from_marker,
+)
 
 
 def test_mock_idp_is_the_provider_the_relying_party_uses(
@@ -150,6 +156,11 @@ def test_fixtures(mock_idp, sso_stack, sso_timeout_ms):
     assert httpx.get(mock_idp.url + "/_mock/health").status_code == 200
 
 
+def test_the_app_chosen_on_the_command_line(sso_app_profile, sso_stack, sso_app):
+    assert sso_app_profile.name == "reference relying party"
+    assert sso_app is sso_stack.app
+
+
 def test_unknown_option_is_refused(request):
     with pytest.raises(pytest.UsageError):
         from scenarios.pytest_plugin import stack_options_from_marker
@@ -166,7 +177,22 @@ def test_an_outside_project_loads_the_plugin(tmp_path: Path) -> None:
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "scenarios.pytest_plugin", "-p",
-         "no:cacheprovider", "--sso-timeout", "1.5", "-q", str(tmp_path)],
+         "no:cacheprovider", "--sso-timeout", "1.5", "--sso-app", "reference-rp", "-q",
+         str(tmp_path)],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "2 passed" in done.stdout
+    assert "3 passed" in done.stdout
+
+
+@pytest.mark.sso_app("reference-rp")
+def test_the_sso_app_marker_names_a_shipped_profile(
+        request: pytest.FixtureRequest, sso_stack_options: StackOptions) -> None:
+    assert chosen_app(request.node, request.config) == "reference-rp"
+    assert isinstance(sso_stack_options.app, AppProfile)
+    assert sso_stack_options.app.name == "reference relying party"
+
+
+@pytest.mark.sso_app("reference-rp", "another")
+def test_a_bad_sso_app_marker_is_a_usage_error(request: pytest.FixtureRequest) -> None:
+    with pytest.raises(pytest.UsageError, match="sso_app: pass one profile"):
+        chosen_app(request.node, request.config)
