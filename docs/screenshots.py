@@ -2,10 +2,14 @@
 
     python docs/screenshots.py            # all of them
     python docs/screenshots.py console    # only the console
+    python docs/screenshots.py report     # only the report
 
 ``console.png``: the mock's console after a sign-in and a second one refused for a changed
 nonce, with the partner app installed, a fault armed and the clock moved on 150 days (the
 reference app's secret shows as expiring soon).
+
+``report.png``: the protocol exchange of ``failure.nonce-mismatch`` in the HTML report of a run
+of that scenario alone, its ID token open with the changed nonce highlighted.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from playwright.sync_api import Browser, sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
 
 from scenarios import flows  # noqa: E402
 from scenarios.browser import launch, resolve  # noqa: E402
@@ -44,7 +51,21 @@ def console(browser: Browser, out: Path) -> None:
         context.close()
 
 
-SHOTS: dict[str, Callable[[Browser, Path], None]] = {"console": console}
+def report(browser: Browser, out: Path) -> None:
+    with tempfile.TemporaryDirectory(prefix="sso-report-") as workdir:
+        # The run starts its own Playwright: in another process, as a user would run it.
+        subprocess.run([sys.executable, "-m", "scenarios", "run", "--only",
+                        "failure.nonce-mismatch", "--workers", "1", "--trace", "off",
+                        "--report", workdir], cwd=ROOT, check=True, capture_output=True)
+        page_path = Path(workdir) / "index.html"
+        context = browser.new_context(viewport={"width": 1100, "height": 900})
+        page = context.new_page()
+        page.goto(page_path.as_uri())
+        page.locator("section.protocol").first.screenshot(path=str(out))
+        context.close()
+
+
+SHOTS: dict[str, Callable[[Browser, Path], None]] = {"console": console, "report": report}
 
 
 def main(names: list[str]) -> int:

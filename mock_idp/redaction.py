@@ -11,6 +11,9 @@ through its own logs. Three masks:
   redeemed without learning either (codes are random and long, so the digits give nothing away);
 * a JWT (ID, access, logout tokens, client assertions) keeps its header and claims and loses its
   signature (``<header>.<claims>.[redacted]``): readable, and no longer usable.
+
+Masking twice gives the same as masking once, so readers of the log (the scenarios' protocol
+view) mask whatever they show again without harm.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ __all__ = [
     "JWTS",
     "REDACTED",
     "SECRETS",
+    "fingerprint",
     "mask_authorization",
     "mask_form",
     "mask_json",
@@ -35,6 +39,8 @@ __all__ = [
     "mask_query",
     "mask_url",
     "mask_value",
+    "masked",
+    "masked_body",
 ]
 
 REDACTED = "[redacted]"
@@ -58,9 +64,16 @@ def fingerprint(value: str) -> str:
     return f"[redacted-{hashlib.sha256(value.encode()).hexdigest()[:6]}]"
 
 
+def masked(value: str) -> bool:
+    """Whether ``value`` is already masked (masking again changes nothing)."""
+    return value.startswith("[redacted") or value.endswith(f".{REDACTED}")
+
+
 def mask_jwt(token: str) -> str:
     """A JWT without its signature (an unsigned ``alg: none`` one unchanged); anything that is
     not a JWT is redacted whole."""
+    if masked(token):
+        return token
     if not _JWT.match(token):
         return REDACTED
     head, body, signature = token.split(".")
@@ -72,8 +85,11 @@ def mask_value(name: str, value: str) -> str:
     key = name.lower()
     if key in SECRETS:
         return REDACTED
+    if masked(value):
+        return value
     if key in CODES:
-        return fingerprint(value)
+        # An error's code ("NotFound") is a short word; an authorization code never is.
+        return value if len(value) < 16 and value.isalpha() else fingerprint(value)
     if key in JWTS:
         return mask_jwt(value)
     return value

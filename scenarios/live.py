@@ -34,6 +34,7 @@ from scenarios.app.profile import AppProfile, load_profile
 from scenarios.app.servers import AppServer, plan_address
 from scenarios.app.templating import TemplateError, render
 from scenarios.profiles import REFERENCE_RP, resolve
+from scenarios.protocol_view import ProtocolSources
 
 __all__ = [
     "CUSTOMER_APPS",
@@ -133,6 +134,15 @@ class LiveStack:
         """Options for a browser context that reaches this stack (the provider's local CA is
         not in the browser's trust store)."""
         return {"ignore_https_errors": True} if self.ca_file is not None else {}
+
+    @property
+    def protocol_sources(self) -> ProtocolSources:
+        """Where the runner reads this stack's exchange: the mock's logs, the app's origin, the
+        profile's failure-reference pattern."""
+        failure = self.profile.failure
+        return ProtocolSources(provider_url=self.idp.base_url, app_url=self.app.base_url,
+                               http=self.http,
+                               reference=failure.reference if failure is not None else None)
 
     def _call(self, method: str, url: str, **kwargs: Any) -> Any:
         response = self.http.request(method, url, **kwargs)

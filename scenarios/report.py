@@ -1,4 +1,9 @@
-"""Reports of a run: JUnit XML for CI, a static HTML page with step screenshots, and JSON."""
+"""Reports of a run: JUnit XML for CI, a static HTML page with step screenshots, and JSON.
+
+Each scenario's protocol exchange goes into all three: a sequence diagram with decoded tokens
+in the HTML (``templates/protocol.html``), the steps and the text diagram in ``results.json``,
+and the text diagram in JUnit's ``system-out`` of a scenario that did not pass.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from scenarios.results import LABELS, RunSummary
 
-__all__ = ["write_html", "write_json", "write_junit"]
+__all__ = ["template_environment", "write_html", "write_json", "write_junit"]
 
 SUITE_NAME = "sso-harness scenarios"
 
@@ -65,9 +70,11 @@ def write_junit(summary: RunSummary, path: Path, *, timestamp: datetime | None =
             first_line = (r.message or r.status).splitlines()[0]
             node = ET.SubElement(case, tag, message=first_line, type=tag)
             node.text = r.details or r.message or ""
-        steps = "\n".join(f"[{s.status}] {s.name} ({s.seconds:.2f}s)" for s in r.steps)
-        if steps:
-            ET.SubElement(case, "system-out").text = steps
+        out = "\n".join(f"[{s.status}] {s.name} ({s.seconds:.2f}s)" for s in r.steps)
+        if not r.passed and not r.skipped and r.protocol_text:
+            out = f"{out}\n\n{r.protocol_text}".strip()
+        if out:
+            ET.SubElement(case, "system-out").text = out
     tree = ET.ElementTree(suites)
     ET.indent(tree)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -75,7 +82,8 @@ def write_junit(summary: RunSummary, path: Path, *, timestamp: datetime | None =
     return path
 
 
-def _environment() -> Environment:
+def template_environment() -> Environment:
+    """The reports' jinja2 templates (``scenarios/templates``), HTML autoescaped."""
     return Environment(
         loader=PackageLoader("scenarios", "templates"),
         autoescape=select_autoescape(["html"]),
@@ -86,7 +94,7 @@ def _environment() -> Environment:
 
 def write_html(summary: RunSummary, report_dir: Path, *, generated: datetime | None = None) -> Path:
     """``index.html`` in the report directory; screenshots and traces are relative links."""
-    template = _environment().get_template("report.html")
+    template = template_environment().get_template("report.html")
     passed = sum(r.passed for r in summary.results)
     skipped = len(summary.skipped)
     html = template.render(
@@ -109,7 +117,7 @@ def write_json(summary: RunSummary, report_dir: Path) -> Path:
         "app": summary.app,
         "seconds": summary.seconds,
         "workers": summary.workers,
-        "results": [asdict(r) for r in summary.results],
+        "results": [{**asdict(r), "protocol_text": r.protocol_text} for r in summary.results],
     }
     report_dir.mkdir(parents=True, exist_ok=True)
     path = report_dir / "results.json"

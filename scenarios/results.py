@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Literal
 
 from scenarios.context import StepRecord
+from scenarios.protocol_view import Exchange, explanation, text_of
 
-__all__ = ["LABELS", "RunSummary", "ScenarioResult", "Status", "format_table"]
+__all__ = ["LABELS", "RunSummary", "ScenarioResult", "Status", "format_explanations",
+           "format_table"]
 
 Status = Literal["passed", "failed", "error", "skipped"]
 LABELS: dict[Status, str] = {"passed": "PASS", "failed": "FAIL", "error": "ERROR",
@@ -31,6 +33,13 @@ class ScenarioResult:
     """Trace zip relative to the report directory (``playwright show-trace`` opens it)."""
     worker: int = 0
     pid: int = 0
+    protocol: Exchange | None = None
+    """The exchange between browser, app and provider (:mod:`scenarios.protocol_view`)."""
+
+    @property
+    def protocol_text(self) -> str | None:
+        """The exchange as a text sequence diagram."""
+        return text_of(self.protocol, f"{self.id}: {self.title}")
 
     @property
     def passed(self) -> bool:
@@ -86,3 +95,10 @@ def format_table(summary: RunSummary) -> str:
         f"({summary.workers} worker{'s' if summary.workers != 1 else ''})"
     )
     return "\n".join(lines)
+
+
+def format_explanations(summary: RunSummary) -> str:
+    """The exchange of each scenario that did not pass, as text diagrams (``--explain``)."""
+    return "\n\n".join(
+        explanation(r.protocol_text, f"{r.id}: {r.title}", f"{LABELS[r.status]}: {r.message or ''}")
+        for r in summary.failures)

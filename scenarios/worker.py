@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from scenarios.browser import launch, resolve
 from scenarios.context import ScenarioContext, StepRecord, screenshot
+from scenarios.protocol_view import BrowserLog, Collected, Observable, collect, exchange_of
+from scenarios.protocol_view.tokens import mask_text
 from scenarios.registry import Registry, Scenario, WorkerInfo, load_catalogue
 from scenarios.results import ScenarioResult, Status
 
@@ -106,13 +109,19 @@ def run_scenario(
         context.set_default_timeout(options.timeout_ms)
         if options.trace != "off":
             context.tracing.start(title=item.id, screenshots=True, snapshots=True, sources=False)
+        browser_log = BrowserLog()
+        browser_log.watch(context)
         page = context.new_page()
     except Exception as exc:
         message = f"no browser context: {_describe(exc)}"
         return error_result(item, message, worker, traceback.format_exc())
     ctx: ScenarioContext[object] | None = None
+    collected: Collected | None = None
     try:
         with registry.around(worker_env, item) as env:
+            sources = env.protocol_sources if isinstance(env, Observable) else None
+            if sources is not None and sources.reference is not None:
+                browser_log.reference = sources.reference
             ctx = ScenarioContext(
                 scenario=item,
                 browser=browser,
@@ -122,10 +131,14 @@ def run_scenario(
                 report_dir=options.report_dir,
                 default_timeout_ms=options.timeout_ms,
                 steps=steps,
+                browser_log=browser_log,
             )
+            since = time.time()
             try:
                 item.run(ctx)
             finally:
+                collected = collect(browser_log, sources, since,
+                                    final_pages=sys.exc_info()[0] is not None)
                 # Before the environment stops: their kept-alive connections would hold up
                 # the servers' shutdown.
                 ctx.close_extra_contexts()
@@ -153,13 +166,20 @@ def run_scenario(
         group=item.group,
         status=status,
         seconds=time.monotonic() - started,
-        message=message,
-        details=details,
-        steps=tuple(steps),
+        message=_masked(message),
+        details=_masked(details),
+        steps=tuple(replace(s, error=_masked(s.error)) for s in steps),
         trace=trace,
         worker=worker.index,
         pid=os.getpid(),
+        protocol=exchange_of(collected),
     )
+
+
+def _masked(text: str | None) -> str | None:
+    """A message or traceback as reports may show it: codes, tokens and secrets masked
+    (a failed expectation quotes URLs, and a callback URL carries a code)."""
+    return None if text is None else mask_text(text)
 
 
 def _failure_step(item: Scenario, page: Page, report_dir: Path, error: str | None) -> StepRecord:

@@ -199,6 +199,16 @@ sign_out_button = "Yes, sign me out"
     skipped = json.loads((report / "skipped.json").read_text(encoding="utf-8"))
     assert any(s["id"] == "failure.expired-secret" for s in skipped)
     assert not (report / "traces").exists() or not any((report / "traces").iterdir())
+    # the protocol view: the browser's side only (a real provider keeps its logs), no secret
+    results = json.loads((report / "results.json").read_text(encoding="utf-8"))["results"]
+    first = next(r for r in results if r["id"] == "auto-login.first-login")
+    assert first["protocol"]["covers"] == "the browser only (no mock provider's log)"
+    steps = [(s["name"], s["target"]) for s in first["protocol"]["steps"]]
+    assert ("sign-in start", "app") in steps and ("callback", "app") in steps, steps
+    assert any(target == "provider" for _, target in steps), steps
+    for page in report.glob("*.*"):
+        text = page.read_text(encoding="utf-8")
+        assert CLIENT_SECRET not in text and "any-password-123" not in text, page.name
 
 
 def test_run_with_a_bad_idp_config_exits_2(tmp_path: Path,
