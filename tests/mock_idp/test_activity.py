@@ -164,5 +164,8 @@ def test_masks() -> None:
     assert mask_jwt("not a jwt") == REDACTED
     assert mask_authorization("Basic YTpi") == "Basic [redacted]"
     assert mask_authorization(f"Bearer {token}").endswith(".[redacted]")
-    assert mask_url("https://app/cb?code=abc&state=s#id_token=x") == (
-        f"https://app/cb?code={fingerprint('abc')}&state=s#id_token=[redacted]")
+    code = "1.AXkA7q3Bz9mR2kLpQ0vWx"
+    assert mask_url(f"https://app/cb?code={code}&state=s#id_token=x") == (
+        f"https://app/cb?code={fingerprint(code)}&state=s#id_token=[redacted]")
+    # An error's code is a short word, not an authorization code.
+    assert mask_url("https://app/cb?code=NotFound") == "https://app/cb?code=NotFound"
