@@ -73,3 +73,7 @@ class MockControl:
     @property
     def logout_url(self) -> str:
         return f"{self.authority}/oauth2/v2.0/logout"
+
+    def now(self) -> float:
+        """The provider's clock, seconds since the epoch (it may have been moved)."""
+        return float(self._call("GET", "/_mock/clock")["epoch"])
