@@ -14,7 +14,9 @@ instead of passing or failing the app:
 * key rows count only when the provider's request log shows that the app fetched its keys;
   otherwise the app never checked the signature against them and the row is "not tested"
   (``SKIP``);
-* a valid logout token answered 204 passes like 200 (Back-Channel Logout 1.0 §2.8).
+* a valid logout token answered 204 passes like 200 (Back-Channel Logout 1.0 §2.8); when the
+  back-channel URI answers 404 or 405 (no such endpoint) the valid token's row fails and the
+  invalid tokens' rows are not tested.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from scenarios.conformance.catalogue import Result, Row
 
 __all__ = [
+    "NO_ENDPOINT",
     "BackchannelObservation",
     "LoginObservation",
     "Verdict",
@@ -94,6 +97,10 @@ class Verdict:
     reason: str = ""
     """Why a row failed, was not tested or is informational (one line)."""
     note: str = ""
+
+
+NO_ENDPOINT = frozenset({404, 405})
+"""Answers meaning the back-channel logout URI is not an endpoint of the app at all."""
 
 
 def _signed_out(status: int) -> bool:
@@ -226,6 +233,13 @@ def judge_backchannel(row: Row, obs: BackchannelObservation) -> Verdict:
     if obs.deliveries != 1:
         return Verdict(result="FAIL", did=did, reason=f"{obs.deliveries} logout tokens were "
                        "sent for one session; cannot tell which answer belongs to this row")
+    if obs.status in NO_ENDPOINT:
+        reason = (f"the back-channel logout URI answered {obs.status}: the app has no "
+                  "back-channel logout endpoint there")
+        if row.expect == "HTTP 400":
+            return Verdict(result="SKIP", did=did, reason=f"not tested: {reason}")
+        return Verdict(result="FAIL", did=did, reason=f"{reason}, so a sign-out at the "
+                       "provider leaves its session alive")
     if row.expect == "HTTP 400":
         if obs.status != 400:
             return Verdict(result="FAIL", did=did,

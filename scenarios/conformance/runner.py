@@ -199,9 +199,9 @@ class _Driver:
             known = {n["id"] for n in self.control.backchannel_notes()}
             if row.fault:
                 self.control.arm(row.fault, endpoint="logout_token")
-            # An API request, not a navigation: the signed-out page's front-channel iframes
-            # must not log the RP out, so that only the logout token can.
-            context.request.get(self.control.logout_url, fail_on_status_code=False)
+            self.control.end_session({c["name"]: c["value"]
+                                      for c in context.cookies(self.control.logout_url)
+                                      if "name" in c and "value" in c})
             new = [n for n in self.control.backchannel_notes() if n["id"] not in known]
             if not new:
                 return BackchannelObservation(

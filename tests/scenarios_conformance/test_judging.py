@@ -308,3 +308,15 @@ def test_informational_rows_have_their_own_line_and_count() -> None:
     assert any(line.startswith("INFO rp-id_token-bad-at_hash: informational:") for line in lines)
     assert lines[-1] == "0 passed, 0 failed, 0 not tested, 1 informational"
     assert to_json(results, rp="r", provider="p", client_id="c")["ok"] is True
+
+
+@pytest.mark.parametrize("status", [404, 405])
+def test_no_back_channel_endpoint_fails_the_valid_row_and_leaves_the_bad_ones_untested(
+        status: int) -> None:
+    valid = judge(LT_VALID, _bc(status, after=200))
+    assert valid.result == "FAIL"
+    assert valid.reason == (f"the back-channel logout URI answered {status}: the app has no "
+                            "back-channel logout endpoint there, so a sign-out at the provider "
+                            "leaves its session alive")
+    bad = judge(LT_NONCE, _bc(status, after=200))
+    assert bad.result == "SKIP" and bad.reason.startswith("not tested: the back-channel logout")
