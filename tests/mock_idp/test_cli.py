@@ -115,6 +115,11 @@ def test_https_prints_the_ca_and_verifies_with_it(tmp_path: Path) -> None:
             assert doc.json()["issuer"].startswith("https://127.0.0.1:")
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"{base}/_mock/health")
+        authority = f"{base}/{DEFAULT_TENANT_ID}"
+        lines = [cli.line(i) for i in range(2, 6)]
+        assert f"  authority {authority}" in lines
+        assert f"  issuer    {authority}/v2.0" in lines  # what MSAL and the libraries need
+        assert f"  discovery {authority}/v2.0/.well-known/openid-configuration" in lines
 
 
 def test_public_url_sets_the_issuer() -> None:
