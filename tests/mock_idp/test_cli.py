@@ -80,26 +80,20 @@ def serve(*args: str) -> Iterator[Cli]:
                 stream.close()
 
 
-def test_serves_discovery_within_a_second() -> None:
-    """Start to discovery served, best of three starts: a loaded machine (a parallel test run)
-    can slow one start, but not every one."""
-    timings = []
-    for _ in range(3):
-        with serve("--port", "0") as cli:
-            base = cli.line(0)
-            assert base.startswith("http://127.0.0.1:")
-            discovery = f"{base}/{DEFAULT_TENANT_ID}/v2.0/.well-known/openid-configuration"
-            response = httpx.get(discovery, timeout=5.0)
-            timings.append(time.monotonic() - cli.started)
-            assert response.status_code == 200
-            assert response.json()["issuer"] == f"{base}/{DEFAULT_TENANT_ID}/v2.0"
-            assert httpx.get(f"{base}/_mock/health").json()["status"] == "ok"
-            cli.line(2)
-            summary = "\n".join(cli.lines)
-            assert "contoso.onmicrosoft.com" in summary and "(disabled)" in summary
-        if timings[-1] < 1.0:
-            break
-    assert min(timings) < 1.0, f"discovery served after {min(timings):.2f} s at best"
+def test_serves_discovery_once_the_url_is_printed() -> None:
+    """The socket listens before the URL is printed, so discovery answers at once (how fast
+    is ``make bench``'s start-up figure, not a test's)."""
+    with serve("--port", "0") as cli:
+        base = cli.line(0)
+        assert base.startswith("http://127.0.0.1:")
+        discovery = f"{base}/{DEFAULT_TENANT_ID}/v2.0/.well-known/openid-configuration"
+        response = httpx.get(discovery, timeout=5.0)
+        assert response.status_code == 200
+        assert response.json()["issuer"] == f"{base}/{DEFAULT_TENANT_ID}/v2.0"
+        assert httpx.get(f"{base}/_mock/health").json()["status"] == "ok"
+        cli.line(2)
+        summary = "\n".join(cli.lines)
+        assert "contoso.onmicrosoft.com" in summary and "(disabled)" in summary
 
 
 def test_https_prints_the_ca_and_verifies_with_it(tmp_path: Path) -> None:
