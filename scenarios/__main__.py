@@ -16,8 +16,9 @@ from pathlib import Path
 
 from scenarios import conformance, demo
 from scenarios.doctor import cli as doctor_cli
+from scenarios.shard import Shard, ShardError, parse_shard
 
-__all__ = ["COMMANDS", "Command", "build_parser", "main"]
+__all__ = ["COMMANDS", "Command", "build_parser", "main", "shard_option"]
 
 EXIT_NO_SCENARIOS = 5
 EXIT_USAGE = 2
@@ -43,6 +44,14 @@ def _workers(value: str) -> int:
     return count
 
 
+def shard_option(value: str) -> Shard:
+    """``--shard I/N`` as an argparse type."""
+    try:
+        return parse_shard(value)
+    except ShardError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _configure_run(parser: argparse.ArgumentParser) -> None:
     from scenarios.browser import WS_ENDPOINT_ENV
     from scenarios.runner import DEFAULT_CATALOGUE
@@ -61,6 +70,13 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
         default="auto",
         metavar="N",
         help="worker processes, each with its own browser and servers (default: auto, <= 4)",
+    )
+    parser.add_argument(
+        "--shard",
+        type=shard_option,
+        metavar="I/N",
+        help="run only part I of N of the selection (a deterministic split: N CI machines "
+        "with I = 1..N run every scenario once)",
     )
     parser.add_argument("--junit", type=Path, metavar="PATH", help="write JUnit XML here")
     parser.add_argument(
@@ -123,6 +139,11 @@ def _run(args: argparse.Namespace) -> int:
     if not selected:
         print(f"scenarios: no scenarios registered in {args.catalogue}", file=sys.stderr)
         return EXIT_NO_SCENARIOS
+    if args.shard is not None:
+        selected = args.shard.select(selected, key=lambda item: item.id)
+        if not selected:
+            print(f"scenarios: shard {args.shard} has no scenarios", file=sys.stderr)
+            return EXIT_NO_SCENARIOS
     if args.list:
         for item in selected:
             print(f"{item.id}\t{item.title}\n\tproves: {item.proves}")
@@ -136,6 +157,7 @@ def _run(args: argparse.Namespace) -> int:
         trace=args.trace,
         ws_endpoint=args.browser_ws_endpoint,
         timeout_ms=args.timeout * 1000,
+        shard=args.shard,
     )
     summary = run(options, registry=registry)
     print()

@@ -19,13 +19,15 @@ SUITE_NAME = "sso-harness scenarios"
 
 
 def write_junit(summary: RunSummary, path: Path, *, timestamp: datetime | None = None) -> Path:
-    """JUnit XML: one testsuite, a testcase per scenario (classname = its group)."""
+    """JUnit XML: one testsuite, a testcase per scenario (classname = its group). A shard's
+    suite is named for it (``... shard 2/4``), so CI shows the shards' reports side by side."""
     results = summary.results
+    name = SUITE_NAME + (f" shard {summary.shard}" if summary.shard else "")
     failures = sum(r.status == "failed" for r in results)
     errors = sum(r.status == "error" for r in results)
     suites = ET.Element(
         "testsuites",
-        name=SUITE_NAME,
+        name=name,
         tests=str(len(results)),
         failures=str(failures),
         errors=str(errors),
@@ -34,7 +36,7 @@ def write_junit(summary: RunSummary, path: Path, *, timestamp: datetime | None =
     suite = ET.SubElement(
         suites,
         "testsuite",
-        name=SUITE_NAME,
+        name=name,
         tests=str(len(results)),
         failures=str(failures),
         errors=str(errors),
@@ -99,6 +101,7 @@ def write_json(summary: RunSummary, report_dir: Path) -> Path:
     data = {
         "seconds": summary.seconds,
         "workers": summary.workers,
+        "shard": str(summary.shard) if summary.shard else None,
         "results": [asdict(r) for r in summary.results],
     }
     report_dir.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from scenarios.context import StepRecord
+from scenarios.shard import Shard
 
 __all__ = ["LABELS", "RunSummary", "ScenarioResult", "Status", "format_table"]
 
@@ -42,6 +43,8 @@ class RunSummary:
     seconds: float
     workers: int
     report_dir: Path
+    shard: Shard | None = None
+    """The part of the selection this run took (``None``: all of it)."""
 
     @property
     def failures(self) -> tuple[ScenarioResult, ...]:
@@ -64,5 +67,6 @@ def format_table(summary: RunSummary) -> str:
     lines.append(
         f"{passed} passed, {failed} failed in {summary.seconds:.1f}s "
         f"({summary.workers} worker{'s' if summary.workers != 1 else ''})"
+        + (f", shard {summary.shard}" if summary.shard else "")
     )
     return "\n".join(lines)

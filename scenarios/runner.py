@@ -166,6 +166,8 @@ def run(
     stream = out if out is not None else sys.stdout
     catalogue = registry if registry is not None else load_catalogue(options.catalogue)
     selected = catalogue.select(options.only)
+    if options.shard is not None:
+        selected = options.shard.select(selected, key=lambda item: item.id)
     workers = max(1, min(options.workers, len(selected)))
     options = replace(options, workers=workers, report_dir=options.report_dir.resolve())
     _reset_artifacts(options.report_dir)
@@ -182,4 +184,5 @@ def run(
         seconds=time.monotonic() - started,
         workers=workers,
         report_dir=options.report_dir,
+        shard=options.shard,
     )

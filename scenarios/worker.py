@@ -20,6 +20,7 @@ from scenarios.browser import launch, resolve
 from scenarios.context import ScenarioContext, StepRecord, screenshot
 from scenarios.registry import Registry, Scenario, WorkerInfo, load_catalogue
 from scenarios.results import ScenarioResult, Status
+from scenarios.shard import Shard
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -52,6 +53,8 @@ class RunOptions:
     ws_endpoint: str | None = None
     timeout_ms: float = 10_000
     """Default timeout of every Playwright action and expectation."""
+    shard: Shard | None = None
+    """Run only this part of the selection (see :mod:`scenarios.shard`)."""
 
 
 def _describe(exc: BaseException) -> str:
