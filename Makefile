@@ -13,6 +13,8 @@ STAMP := $(VENV)/.sso-harness-installed
 REPORT_DIR ?= reports/scenarios
 # Extra options, e.g. make scenarios ARGS="--only 'auto-login.*' --headed"
 ARGS ?=
+# The app under test: an app profile (TOML) or a shipped profile's name; empty: the reference RP.
+APP ?=
 # pytest-xdist workers for `make test` (auto = one per core); empty runs plain pytest.
 PYTEST_WORKERS ?= auto
 
@@ -23,6 +25,7 @@ SUDO = $(shell [ "$$(id -u)" = 0 ] && echo "" || (sudo -n true 2>/dev/null && ec
 
 help:
 	@echo "make scenarios   run every browser scenario; report in $(REPORT_DIR)/index.html"
+	@echo "                 (APP=PROFILE: against your own app, described by an app profile)"
 	@echo "make test        run the tests"
 	@echo "make lint        ruff and mypy"
 	@echo "make demo        start the mock IdP and the relying party to click through by hand"
@@ -66,7 +69,7 @@ test: venv browser
 	fi
 
 scenarios: venv browser
-	$(PY) -m scenarios run --report $(REPORT_DIR) --junit $(REPORT_DIR)/junit.xml $(ARGS)
+	$(PY) -m scenarios run --report $(REPORT_DIR) --junit $(REPORT_DIR)/junit.xml $(if $(APP),--app $(APP)) $(ARGS)
 
 lint: venv
 	$(PY) -m ruff check .

@@ -113,6 +113,13 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--list", action="store_true", help="list the selected scenarios and exit")
     parser.add_argument(
+        "--app",
+        metavar="PROFILE",
+        help="the app under test: an app profile (TOML, see 'Testing your own app' in the "
+        "README) or a shipped profile's name (default: reference-rp, the reference relying "
+        "party); scenarios the profile cannot run are skipped, with the reason",
+    )
+    parser.add_argument(
         "--idp",
         type=Path,
         metavar="CONFIG",
@@ -127,9 +134,16 @@ def _run(args: argparse.Namespace) -> int:
     from scenarios.runner import RunOptions, format_table, run
 
     if args.idp is not None:
+        if args.app is not None:
+            print("scenarios: --idp runs the reference relying party against a real provider; "
+                  "it does not take --app", file=sys.stderr)
+            return EXIT_USAGE
         from scenarios.real_idp_scenarios import run_with_idp
 
         return run_with_idp(args)
+    app_name = _app_name(args.app, args.catalogue)
+    if app_name is None:
+        return EXIT_USAGE
     registry = load_catalogue(args.catalogue)
     try:
         selected = registry.select(args.only)
@@ -146,7 +160,9 @@ def _run(args: argparse.Namespace) -> int:
             return EXIT_NO_SCENARIOS
     if args.list:
         for item in selected:
-            print(f"{item.id}\t{item.title}\n\tproves: {item.proves}")
+            reason = registry.skip_reason(item, args.app)
+            print(f"{item.id}\t{item.title}\n\tproves: {item.proves}"
+                  + (f"\n\tSKIP: {reason}" if reason else ""))
         return 0
     options = RunOptions(
         catalogue=args.catalogue,
@@ -158,6 +174,8 @@ def _run(args: argparse.Namespace) -> int:
         ws_endpoint=args.browser_ws_endpoint,
         timeout_ms=args.timeout * 1000,
         shard=args.shard,
+        app=args.app,
+        app_name=app_name or None,
     )
     summary = run(options, registry=registry)
     print()
@@ -168,6 +186,25 @@ def _run(args: argparse.Namespace) -> int:
     if args.junit is not None:
         print(f"junit:  {write_junit(summary, args.junit)}")
     return summary.exit_code
+
+
+def _app_name(app: str | None, catalogue: str) -> str | None:
+    """The app's name for the reports (its profile checked); ``None`` after printing why the
+    profile cannot be used. Catalogues other than the default do not use profiles."""
+    from scenarios.app import ProfileError
+    from scenarios.runner import DEFAULT_CATALOGUE
+
+    if app is None and catalogue != DEFAULT_CATALOGUE:
+        return ""
+    from scenarios.live import profile_for
+
+    try:
+        return profile_for(app).name
+    except ProfileError as exc:
+        print(f"scenarios: --app {app}: the profile has problems:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return None
 
 
 COMMANDS: tuple[Command, ...] = (

@@ -16,12 +16,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
 from scenarios.live import CUSTOMER_APPS, LiveStack, StackOptions, live_stack
+from scenarios.profiles.reference_rp import reuse_connection
 
 __all__ = ["HELP", "DemoInfo", "configure", "describe", "handle", "prepare"]
 
@@ -69,25 +69,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _connection(stack: LiveStack) -> str:
-    """The customer-SSO connection to the mock's reference app: reused from a kept database
-    (pointed at this run's provider), else created."""
-    fields = {
-        "authorization_uri": f"{stack.authority}/oauth2/v2.0/authorize",
-        "token_url": f"{stack.authority}/oauth2/v2.0/token",
-        "client_secret": stack.client_secret,
-        "secret_expires_on": (stack.clock.now() + timedelta(days=180)).date().isoformat(),
-    }
-    for connection in stack.connections():
-        if connection.get("client_id") == stack.client_id:
-            stack.update_connection(str(connection["id"]), **fields)
-            return str(connection["id"])
-    return str(stack.create_connection()["id"])
+    """The customer-SSO connection: one kept in the relying party's database (pointed at this
+    run's provider), else one made by the profile's configure call."""
+    if not reuse_connection(stack.app):
+        stack.app.configure()
+    return str(stack.connection_id)
 
 
 def prepare(stack: LiveStack, *, launch_user: str = "alice") -> DemoInfo:
     """Create (or reuse) the connection and install the partner app for the tenant."""
     connection_id = _connection(stack)
-    stack.connection_id = connection_id
     installed = stack.install_partner_app()
     delivery = installed.get("delivery") or {}
     installation = installed.get("installation") or {}
@@ -97,7 +88,7 @@ def prepare(stack: LiveStack, *, launch_user: str = "alice") -> DemoInfo:
         problem = f"the relying party did not accept app.installed: {delivery}"
     launch = None
     if installation_id:
-        launch = stack.launch_url(str(installation_id), stack.user_id(launch_user))
+        launch = stack.app.launch_url(str(installation_id), stack.user_id(launch_user))
     return DemoInfo(stack=stack, connection_id=connection_id,
                     installation_id=str(installation_id) if installation_id else None,
                     launch_user=launch_user, launch_url=launch, delivery_problem=problem)

@@ -1,4 +1,7 @@
-"""Reusable journeys: plain functions over a page and a live stack, for scenarios and tests."""
+"""Reusable journeys: plain functions over a page and a live stack, for scenarios and tests.
+
+Everything about the app under test goes through ``stack.app`` (its profile's adapter).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Page, Response, expect
 
 from scenarios.live import LiveStack, Person
-from scenarios.pages import FailurePage, IdpSignInPage, RpAppPage
-
-RP_SESSION_COOKIE = "rp_session"
+from scenarios.pages import IdpSignInPage
 
 
 @dataclass
@@ -34,6 +35,10 @@ class NavigationLog:
         return [url for url, status in self.documents
                 if urlsplit(url).netloc == host and not 300 <= status < 400]
 
+    def visited(self, url_prefix: str) -> list[str]:
+        """Documents whose URL starts with ``url_prefix`` (a callback, an endpoint)."""
+        return [url for url, _ in self.documents if url.startswith(url_prefix)]
+
     def reset(self) -> None:
         self.documents.clear()
 
@@ -45,53 +50,37 @@ def sign_in_at_idp(page: Page, person: Person) -> None:
     idp_page.sign_in_as(person.upn, person.password)
 
 
-def expect_signed_in(page: Page, person: Person, *, path: str | None = None) -> None:
-    app = RpAppPage(page)
-    expect(app.signed_in_as).to_contain_text(person.name)
-    if path is not None:
-        expect(page).to_have_url(f"{urlsplit(page.url).scheme}://{urlsplit(page.url).netloc}"
-                                 f"{path}")
+def expect_signed_in(page: Page, stack: LiveStack, person: Person, *,
+                     path: str | None = None) -> None:
+    """The app shows ``person`` signed in (and the browser is at ``path``, when given)."""
+    stack.app.expect_signed_in(page, person, lands_on=path)
 
 
-def first_login(page: Page, stack: LiveStack, person: Person, app: str = "widget") -> None:
-    """Follow a customer sign-in URL, sign in once at the provider, land on the app."""
-    page.goto(stack.sign_in_url(app))
+def first_login(page: Page, stack: LiveStack, person: Person, app: str | None = None) -> None:
+    """Follow a sign-in URL (by name; default the profile's first), sign in once at the
+    provider, land on the app."""
+    page.goto(stack.app.sign_in_url(app))
     sign_in_at_idp(page, person)
-    expect_signed_in(page, person, path=f"/{app}")
+    expect_signed_in(page, stack, person, path=stack.app.lands_on(app))
 
 
-def expect_failure(page: Page, stack: LiveStack, *, idp_code: str | None = None,
-                   contact: str | None = None, logged_code: str | None = None) -> str:
-    """Expect the relying party's failure page; return its error reference, checked against
-    the admin error log (and, with ``logged_code``, the failure class logged there)."""
-    failure = FailurePage(page)
-    expect(failure.heading).to_be_visible()
-    expect(failure.contact).to_have_text(contact or stack.options.support_contact)
-    if idp_code is not None:
-        expect(failure.idp_error_code).to_contain_text(idp_code)
-    reference = failure.reference.inner_text().strip()
-    assert reference, "the failure page shows no error reference"
-    logged = stack.rp_error(reference)
-    assert logged.get("ref") == reference, f"error log has no entry for {reference}: {logged}"
-    if logged_code is not None:
-        assert logged.get("code") == logged_code, (
-            f"error {reference} was logged as {logged.get('code')!r}, expected {logged_code!r}: "
-            f"{logged.get('detail')}")
-    me = page.request.get(stack.rp_url("/api/me"))
-    assert me.status == 401, f"/api/me answered {me.status} after a failed sign-in"
-    return reference
+def expect_failure(page: Page, stack: LiveStack, kind: str | None = None, *,
+                   idp_code: str | None = None, contact: str | None = None) -> str | None:
+    """Expect the app's failure page (and whatever the profile adds for ``kind``); return its
+    error reference when the profile finds one."""
+    return stack.app.expect_failure(page, kind, idp_code=idp_code, contact=contact)
 
 
 def expect_signed_out(page: Page, stack: LiveStack) -> None:
-    me = page.request.get(stack.rp_url("/api/me"))
-    assert me.status == 401, f"/api/me answered {me.status}; the user is still signed in"
+    stack.app.expect_signed_out(page)
 
 
 def install_partner(stack: LiveStack) -> str:
-    """The platform installs the app and the RP accepts ``app.installed``; the installation id."""
+    """The platform installs the app and it accepts ``app.installed``; the installation id."""
     result = stack.install_partner_app()
     delivery = result["delivery"]
-    assert delivery["status"] == 200, f"the RP did not accept app.installed: {delivery}"
+    assert delivery["status"] == 200, (
+        f"the app did not accept app.installed at {stack.app.events_url}: {delivery}")
     return str(result["installation"]["installation_id"])
 
 
@@ -102,15 +91,16 @@ def oid_of(stack: LiveStack, person: Person) -> str:
 
 def launch_and_sign_in(page: Page, stack: LiveStack, installation_id: str,
                        person: Person) -> None:
-    """Open the standalone URL as ``person`` with no IdP session: sign in once, land home."""
-    page.goto(stack.launch_url(installation_id, oid_of(stack, person)))
+    """Open the standalone URL as ``person`` with no IdP session: sign in once, land in the
+    app."""
+    page.goto(stack.app.launch_url(installation_id, oid_of(stack, person)))
     sign_in_at_idp(page, person)
-    expect_signed_in(page, person, path="/")
+    expect_signed_in(page, stack, person, path=stack.app.launch_lands_on())
 
 
-def drop_rp_session(page: Page) -> None:
-    """Sign out of the relying party locally: forget its session cookie, keep the IdP's."""
-    page.context.clear_cookies(name=RP_SESSION_COOKIE)
+def drop_app_session(page: Page, stack: LiveStack) -> None:
+    """Sign out of the app locally: forget its cookies, keep the IdP's."""
+    stack.app.drop_session(page)
 
 
 def idp_logout_url(stack: LiveStack) -> str:

@@ -1,18 +1,23 @@
-"""A live stack: the mock provider and the reference relying party, wired together.
+"""A live stack: the mock provider and an app under test, wired together.
 
-Both run in this process on ephemeral ports and share one :class:`~mock_idp.MockClock`, so a
-scenario that moves the clock past a secret's end date moves it for both. The stack arranges
-state only through the servers' own HTTP APIs (Graph-shaped management, ``/_mock/``, the RP's
-admin API), the way a test in any language would.
+The provider runs in this process on an ephemeral port with its own :class:`~mock_idp.MockClock`.
+The app under test is described by a profile (:mod:`scenarios.app`; by default the reference
+relying party, served in-process on the same clock) and reached only through its adapter,
+``stack.app``. The stack registers the app at the provider (redirect and logout URIs, a fresh
+client secret), starts the app with the provider's settings and runs the profile's configure
+calls; state is arranged only through HTTP APIs (Graph-shaped management, ``/_mock/``, the
+app's own calls), the way a test in any language would.
 """
 
 from __future__ import annotations
 
 import contextlib
+import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, timedelta
+from datetime import UTC, date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +25,25 @@ import httpx
 
 from mock_idp import IdpConfig, MockClock
 from mock_idp import create_app as create_idp
-from mock_idp.config import (
-    DEFAULT_DOMAIN,
-    DEFAULT_TENANT_ID,
-    REFERENCE_RP_CLIENT_ID,
-    REFERENCE_RP_SECRET,
-)
-from mock_idp.testing import RunningServer, bind_socket, run_in_thread
-from relying_party import Settings
-from relying_party import create_app as create_rp
+from mock_idp.config import DEFAULT_DOMAIN, DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID
+from mock_idp.testing import RunningServer, run_in_thread
+from scenarios.app.adapter import ProfileAdapter
+from scenarios.app.profile import AppProfile, load_profile
+from scenarios.app.servers import AppServer, plan_address
+from scenarios.app.templating import render
+from scenarios.profiles import REFERENCE_RP, resolve
+
+__all__ = [
+    "CUSTOMER_APPS",
+    "PEOPLE",
+    "LiveStack",
+    "Person",
+    "StackError",
+    "StackOptions",
+    "live_stack",
+    "profile_for",
+    "with_options",
+]
 
 CUSTOMER_APPS = ("widget", "portal", "kb")
 
@@ -48,31 +63,51 @@ PEOPLE = {
 
 
 class StackError(RuntimeError):
-    """A set-up call to the provider or the relying party was refused."""
+    """A set-up call to the provider was refused."""
+
+
+@lru_cache(maxsize=16)
+def _load(path: Path) -> AppProfile:
+    return load_profile(path)
+
+
+def profile_for(app: AppProfile | str | Path | None) -> AppProfile:
+    """A profile, a shipped profile's name (``reference-rp``) or a path; ``None``: the
+    reference relying party."""
+    if isinstance(app, AppProfile):
+        return app
+    return _load(resolve(app).resolve() if app is not None else REFERENCE_RP)
 
 
 @dataclass(frozen=True, kw_only=True)
 class StackOptions:
-    rp_read_timeout: float = 2.0
-    rp_connect_timeout: float = 2.0
-    support_contact: str = "helpdesk@contoso.example"
+    app: AppProfile | str | Path | None = None
+    """The app under test: a profile, or a profile's path or shipped name (default: the
+    reference relying party)."""
+    support_contact: str | None = None
+    """The support contact the app is configured with (default: the profile's
+    ``[failure] contact``)."""
     connection: bool = True
-    """Create the default customer-SSO connection to the mock's reference app."""
+    """Run the profile's ``[[configure]]`` calls (for the reference relying party: create the
+    customer-SSO connection)."""
 
 
 @dataclass
 class LiveStack:
     clock: MockClock
     idp: RunningServer
-    rp: RunningServer
     idp_app: Any
-    rp_app: Any
     options: StackOptions
     http: httpx.Client
+    profile: AppProfile
+    app: ProfileAdapter = field(init=False)
+    """The app under test, through its profile."""
+    server: AppServer = field(init=False)
     tenant_id: str = DEFAULT_TENANT_ID
     client_id: str = REFERENCE_RP_CLIENT_ID
-    client_secret: str = REFERENCE_RP_SECRET
-    connection_id: str | None = None
+    client_secret: str = ""
+    """The secret made for the app at start (renewals change what the app holds)."""
+    secret_key_id: str = ""
     people: dict[str, Person] = field(default_factory=lambda: dict(PEOPLE))
 
     # -- the provider ---------------------------------------------------------------------------
@@ -96,13 +131,20 @@ class LiveStack:
     def update_app(self, client_id: str | None = None, **patch: Any) -> None:
         self.graph("PATCH", f"applications(appId='{client_id or self.client_id}')", patch)
 
-    def add_secret(self, *, days: float = 180, client_id: str | None = None) -> str:
+    def _add_password(self, days: float, client_id: str | None) -> dict[str, Any]:
         end = self.clock.now() + timedelta(days=days)
-        created = self.graph(
+        created: dict[str, Any] = self.graph(
             "POST", f"applications(appId='{client_id or self.client_id}')/addPassword",
             {"passwordCredential": {"displayName": "scenario",
                                     "endDateTime": end.astimezone(UTC).isoformat()}})
-        return str(created["secretText"])
+        return created
+
+    def add_secret(self, *, days: float = 180, client_id: str | None = None) -> str:
+        return str(self._add_password(days, client_id)["secretText"])
+
+    def remove_secret(self, key_id: str, *, client_id: str | None = None) -> None:
+        self.graph("POST", f"applications(appId='{client_id or self.client_id}')/removePassword",
+                   {"keyId": key_id})
 
     def advance(self, *, days: float = 0, hours: float = 0, minutes: float = 0,
                 seconds: float = 0) -> None:
@@ -129,99 +171,134 @@ class LiveStack:
         return str(body["id"])
 
     def install_partner_app(self) -> dict[str, Any]:
-        """The platform installs the reference app for the tenant: ``app.installed`` to the RP."""
+        """The platform installs the app for the tenant: ``app.installed`` to its events URL."""
         result: dict[str, Any] = self._call("POST", self.idp_url("/_mock/installations"), json={
             "app_id": self.client_id, "tenant": self.tenant_id,
-            "events_url": self.rp_url("/events")})
+            "events_url": self.app.events_url})
         return result
 
-    # -- the relying party ----------------------------------------------------------------------
-    def rp_url(self, path: str) -> str:
-        return self.rp.url(path)
-
-    def _rp(self, method: str, path: str, json: Any = None) -> Any:
-        return self._call(method, self.rp_url(path), json=json,
-                          headers={"Origin": self.rp.base_url})
-
-    def create_connection(self, **fields: Any) -> dict[str, Any]:
-        body = {
-            "name": "Contoso (Entra ID)",
-            "authorization_uri": f"{self.authority}/oauth2/v2.0/authorize",
-            "token_url": f"{self.authority}/oauth2/v2.0/token",
+    def provider_values(self) -> dict[str, str]:
+        """The provider settings an app profile's templates name (see scenarios.app)."""
+        authority = self.authority
+        return {
+            "idp_url": self.idp.base_url,
+            "authority": authority,
+            "issuer": f"{authority}/v2.0",
+            "discovery_url": f"{authority}/v2.0/.well-known/openid-configuration",
+            "authorize_url": f"{authority}/oauth2/v2.0/authorize",
+            "token_url": f"{authority}/oauth2/v2.0/token",
+            "jwks_url": f"{authority}/discovery/v2.0/keys",
+            "end_session_url": f"{authority}/oauth2/v2.0/logout",
+            "tenant_id": self.tenant_id,
             "client_id": self.client_id,
-            "client_secret": self.client_secret,
-            "secret_expires_on": (self.clock.now() + timedelta(days=180)).date().isoformat(),
-            "support_contact": self.options.support_contact,
-            **fields,
+            "client_auth_method": "post",
+            "event_keys_url": self.idp_url("/.well-known/platform-event-keys.json"),
+            "ca_file": "",
         }
-        created: dict[str, Any] = self._rp("POST", "/api/admin/connections", body)
-        return created
 
-    def connections(self) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = self._rp("GET", "/api/admin/connections")
-        return found
+    # -- the app under test: the lifecycle steps that need both sides ---------------------------
+    @property
+    def support_contact(self) -> str:
+        return self.app.contact
 
-    def update_connection(self, connection_id: str, **fields: Any) -> dict[str, Any]:
-        updated: dict[str, Any] = self._rp("PATCH", f"/api/admin/connections/{connection_id}",
-                                           fields)
-        return updated
+    def secret_end(self, days: float | None = None) -> date:
+        lifetime = self.profile.provider.secret_lifetime
+        return (self.clock.now() + (timedelta(days=days) if days is not None else lifetime)
+                ).date()
 
-    def set_connection_enabled(self, connection_id: str, enabled: bool) -> None:
-        self._rp("POST", f"/api/admin/connections/{connection_id}/"
-                 f"{'enable' if enabled else 'disable'}")
+    def expire_client_secret(self) -> None:
+        """Move the provider's clock a day past the end of the secret the app was given."""
+        self.advance(days=self.profile.provider.secret_lifetime.days + 1)
 
-    def sign_in_url(self, app: str = "widget", connection_id: str | None = None) -> str:
-        return self.rp_url(f"/sso/{connection_id or self.connection_id}/{app}")
+    def renew_client_secret(self, *, days: float | None = None) -> str:
+        """A new secret at the provider, handed to the app through its profile."""
+        lifetime = days if days is not None else self.profile.provider.secret_lifetime.days
+        created = self._add_password(lifetime, None)
+        secret = str(created["secretText"])
+        self.app.renew_secret(secret, self.secret_end(lifetime))
+        return secret
 
-    def rp_error(self, reference: str) -> dict[str, Any]:
-        found: dict[str, Any] = self._rp("GET", f"/api/admin/errors/{reference}")
-        return found
+    # -- compatibility: the reference RP's address as ``rp`` -------------------------------------
+    @property
+    def rp(self) -> RunningServer:
+        return RunningServer(base_url=self.app.base_url, port=self.server.address.port)
 
-    def launch_url(self, installation_id: str, user_id: str) -> str:
-        return self.rp_url(f"/launch?talkdesk_installation_id={installation_id}"
-                           f"&talkdesk_user_id={user_id}")
+    @property
+    def rp_app(self) -> Any:
+        """The in-process app (``asgi`` profiles), else ``None``."""
+        return self.server.asgi_app
+
+    def rp_url(self, path: str) -> str:
+        return self.app.url(path)
+
+    @property
+    def connection_id(self) -> str | None:
+        return self.app.values.get("connection_id")
+
+    def sign_in_url(self, app: str | None = "widget") -> str:
+        return self.app.sign_in_url(app)
+
+
+def _register(stack: LiveStack, profile: AppProfile, base: Mapping[str, str]) -> None:
+    """The app's redirect and front-channel logout URIs on its app registration."""
+    uris = [render(u, base) for u in profile.provider.redirect_uris]
+    if profile.provider.post_logout_redirect_uri:
+        uris.append(render(profile.provider.post_logout_redirect_uri, base))
+    web: dict[str, Any] = {"redirectUris": list(dict.fromkeys(uris))}
+    if profile.sign_out.frontchannel_uri:
+        web["logoutUrl"] = stack.app.frontchannel_uri
+    stack.update_app(web=web)
 
 
 @contextlib.contextmanager
 def live_stack(options: StackOptions | None = None, *, workdir: Path | None = None,
                idp_port: int = 0, rp_port: int = 0) -> Iterator[LiveStack]:
-    """Start the provider and the relying party; stop both afterwards.
+    """Start the provider and the app under test; stop both afterwards.
 
-    Ports default to ephemeral ones (``0``); ``make demo`` asks for fixed ones.
+    Ports default to ephemeral ones (``0``); ``make demo`` asks for fixed ones (``rp_port``
+    applies to apps the harness starts on ``{port}``).
     """
     opts = options or StackOptions()
+    profile = profile_for(opts.app)
     clock = MockClock()
     with contextlib.ExitStack() as stack:
         if workdir is None:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sso-")))
         idp_app = create_idp(IdpConfig.default(clock=clock))
         served = stack.enter_context(run_in_thread(idp_app, port=idp_port))
-        # The provider is reached as "localhost" and the RP as "127.0.0.1": two sites, as in
+        # The provider is reached as "localhost" and the app as "127.0.0.1": two sites, as in
         # production, so the browser keeps their cookies apart (a front-channel logout iframe
-        # carries no RP cookie and must be matched by sid).
+        # carries no app cookie and must be matched by sid).
         idp = RunningServer(base_url=f"http://localhost:{served.port}", port=served.port,
                             stop=served.stop)
-        sock = bind_socket("127.0.0.1", rp_port)
-        rp_base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        settings = Settings(
-            db_path=str(workdir / "rp.db"), public_url=rp_base, clock=clock,
-            event_keys_url=idp.url("/.well-known/platform-event-keys.json"),
-            read_timeout=opts.rp_read_timeout, connect_timeout=opts.rp_connect_timeout,
-        )
-        rp_app = create_rp(settings)
-        rp = stack.enter_context(run_in_thread(rp_app, sock=sock))
-        # Unwound first: both servers are told to stop before either is waited for.
-        def stop_both() -> None:
-            rp.stop()
-            idp.stop()
-
-        stack.callback(stop_both)
+        address = plan_address(profile, port=rp_port)
+        server = stack.enter_context(AppServer(profile, address, workdir=workdir, clock=clock))
+        # Unwound first: the app stops, and the provider is told to before it is waited for.
+        stack.callback(server.stop)
+        stack.callback(idp.stop)
         http = stack.enter_context(httpx.Client(timeout=10))
-        live = LiveStack(clock=clock, idp=idp, rp=rp, idp_app=idp_app, rp_app=rp_app,
-                         options=opts, http=http)
-        live.update_app(web={"logoutUrl": live.rp_url("/auth/frontchannel-logout")})
+        live = LiveStack(clock=clock, idp=idp, idp_app=idp_app, options=opts, http=http,
+                         profile=profile)
+        live.server = server
+        created = live._add_password(profile.provider.secret_lifetime.days, None)
+        live.client_secret = str(created["secretText"])
+        live.secret_key_id = str(created["keyId"])
+        values = {
+            **live.provider_values(), **server.own_values,
+            "client_secret": live.client_secret,
+            "secret_expires_on": live.secret_end().isoformat(),
+            "admin_token": secrets.token_urlsafe(24),
+            "support_contact": opts.support_contact or (
+                profile.failure.contact if profile.failure is not None else ""),
+        }
+        values["redirect_uri"] = render(profile.provider.redirect_uris[0], values)
+        values["post_logout_redirect_uri"] = render(
+            profile.provider.post_logout_redirect_uri or "", values)
+        live.app = ProfileAdapter(profile, server, values, http, contact=opts.support_contact)
+        _register(live, profile, values)
+        server.start(values)
         if opts.connection:
-            live.connection_id = str(live.create_connection()["id"])
+            live.app.configure()
         yield live
 
 

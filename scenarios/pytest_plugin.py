@@ -301,28 +301,38 @@ class ScenarioRunner:
     browser: Browser
     report_dir: Path
     """Screenshots of every step and the trace of a failure."""
-    environments: Callable[[Registry], object]
+    environments: Callable[[Registry, str | None], object]
+    app: str | None = None
+    """The app profile scenarios run against (``None``: the reference relying party)."""
 
     def __call__(self, scenario: str | Scenario, *, registry: Registry | None = None,
-                 stack: LiveStack | None = None) -> ScenarioResult:
-        """Run one scenario (an id of ``registry``, default the ``scenarios.catalogue``).
+                 stack: LiveStack | None = None, app: str | None = None) -> ScenarioResult:
+        """Run one scenario (an id of ``registry``, default the ``scenarios.catalogue``)
+        against the app under test (``app``: a profile path or shipped name; default the
+        runner's, from ``--sso-app`` or the ``sso_app`` marker).
 
         With ``stack`` it runs against that stack (one this test arranged) instead of the
-        fresh one its catalogue would build.
+        fresh one its catalogue would build. A scenario whose needs the profile does not meet
+        comes back skipped, with the reason.
         """
         from scenarios.registry import Registry, load_catalogue
-        from scenarios.runner import DEFAULT_CATALOGUE, RunOptions, run_scenario
+        from scenarios.runner import DEFAULT_CATALOGUE, RunOptions, run_scenario, skipped_result
 
         catalogue = registry if registry is not None else load_catalogue(DEFAULT_CATALOGUE)
         item = catalogue.get(scenario) if isinstance(scenario, str) else scenario
+        app = app if app is not None else self.app
+        worker = replace(xdist_worker(), app=app)
         if stack is None:
-            runs_in, worker_env = catalogue, self.environments(catalogue)
+            reason = catalogue.skip_reason(item, app)
+            if reason is not None:
+                return skipped_result(item, reason, worker)
+            runs_in, worker_env = catalogue, self.environments(catalogue, app)
         else:
             runs_in, worker_env = Registry(), None
             runs_in.around = lambda _env, _item: contextlib.nullcontext(stack)
         return run_scenario(item, browser=self.browser, worker_env=worker_env, registry=runs_in,
-                            options=RunOptions(report_dir=self.report_dir),
-                            worker=xdist_worker())
+                            options=RunOptions(report_dir=self.report_dir, app=app),
+                            worker=worker)
 
     def expect_passed(self, result: ScenarioResult) -> None:
         """Fail the current test with the scenario's own message unless it passed."""
@@ -330,23 +340,27 @@ class ScenarioRunner:
 
 
 @pytest.fixture(scope="session")
-def _sso_worker_environments() -> Iterator[Callable[[Registry], object]]:
-    """Each registry's environment, entered once per session (per xdist worker)."""
-    entered: dict[int, tuple[Registry, object]] = {}
+def _sso_worker_environments() -> Iterator[Callable[[Registry, str | None], object]]:
+    """Each registry's environment for each app, entered once per session (per xdist
+    worker)."""
+    entered: dict[tuple[int, str | None], tuple[Registry, object]] = {}
     with contextlib.ExitStack() as stack:
 
-        def environment(registry: Registry) -> object:
-            if id(registry) not in entered:
-                env = stack.enter_context(registry.environment(xdist_worker()))
-                entered[id(registry)] = (registry, env)  # keeps the registry (and its id) alive
-            return entered[id(registry)][1]
+        def environment(registry: Registry, app: str | None) -> object:
+            key = (id(registry), app)
+            if key not in entered:
+                worker = replace(xdist_worker(), app=app)
+                env = stack.enter_context(registry.environment(worker))
+                entered[key] = (registry, env)  # keeps the registry (and its id) alive
+            return entered[key][1]
 
         yield environment
 
 
 @pytest.fixture
 def sso_run_scenario(sso_browser: Browser, tmp_path: Path,
-                     _sso_worker_environments: Callable[[Registry], object]) -> ScenarioRunner:
+                     _sso_worker_environments: Callable[[Registry, str | None], object]
+                     ) -> ScenarioRunner:
     """Run registered scenarios by id; artifacts go to this test's ``tmp_path``."""
     return ScenarioRunner(browser=sso_browser, report_dir=tmp_path / "scenario-report",
                           environments=_sso_worker_environments)
@@ -365,6 +379,9 @@ def describe_result(result: ScenarioResult, report_dir: Path | None = None) -> s
 
 
 def expect_passed(result: ScenarioResult, report_dir: Path | None = None) -> None:
-    """Fail the current test with the scenario's own message unless it passed."""
+    """Fail the current test with the scenario's own message unless it passed (a scenario
+    skipped for the app under test skips the test, with the reason)."""
+    if result.skipped:
+        pytest.skip(f"{result.id}: {result.message}")
     if not result.passed:
         pytest.fail(describe_result(result, report_dir), pytrace=False)

@@ -34,16 +34,15 @@ Secrets are read from the environment or files and never printed.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
+import secrets
 import socket
 import ssl
 import tempfile
-import threading
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -51,12 +50,15 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from mock_idp.testing import RunningServer, bind_socket, run_in_thread
-from relying_party import Settings
-from relying_party import create_app as create_rp
+from mock_idp.testing import RunningServer, bind_socket
 from relying_party.connections import normalise_discovery_url
+from scenarios.app.adapter import ProfileAdapter
+from scenarios.app.calls import CallError
+from scenarios.app.profile import load_profile
+from scenarios.app.servers import AppAddress, AppServer, AppStartError
 from scenarios.doctor.config import Secret
 from scenarios.drivers import SignInDriver, driver_from_config
+from scenarios.profiles import REFERENCE_RP
 
 __all__ = [
     "IdpConfigError",
@@ -215,8 +217,13 @@ class RealIdpStack:
     config: RealIdpConfig
     rp: RunningServer
     metadata: Mapping[str, Any]
-    connection_id: str
+    app: ProfileAdapter
+    """The reference relying party through its profile (configure call, error log)."""
     http: httpx.Client
+
+    @property
+    def connection_id(self) -> str:
+        return self.app.values["connection_id"]
 
     @property
     def driver(self) -> SignInDriver:
@@ -235,13 +242,12 @@ class RealIdpStack:
         return self.rp.url(path)
 
     def sign_in_url(self, app: str = "widget") -> str:
-        return self.rp_url(f"/sso/{self.connection_id}/{app}")
+        return self.app.sign_in_url(app)
 
-    def rp_error(self, reference: str) -> dict[str, Any]:
-        response = self.http.get(self.rp_url(f"/api/admin/errors/{reference}"))
-        response.raise_for_status()
-        found: dict[str, Any] = response.json()
-        return found
+    def rp_error(self, reference: str) -> Mapping[str, object]:
+        logged = self.app.logged_error(reference)
+        assert logged is not None, "the reference relying party's profile has no error log"
+        return logged
 
 
 def _fetch_metadata(http: httpx.Client, url: str) -> dict[str, Any]:
@@ -261,12 +267,17 @@ def _fetch_metadata(http: httpx.Client, url: str) -> dict[str, Any]:
 @contextlib.contextmanager
 def real_idp_stack(config: RealIdpConfig, *, workdir: Path | None = None,
                    sock: socket.socket | None = None) -> Iterator[RealIdpStack]:
-    """Start the reference RP alone, with one connection to the configured provider.
+    """Start the reference RP alone (from its profile), with one connection to the configured
+    provider made by the profile's configure call.
 
     ``sock`` (from :func:`mock_idp.testing.bind_socket`): serve the RP on it, for providers that
     were told the exact redirect URI before the RP started.
     """
     verify = _ssl_context(config.ca_file)
+    shipped = load_profile(REFERENCE_RP)
+    # a real provider across the internet gets the relying party's usual timeouts
+    profile = replace(shipped, app=replace(shipped.app, env={
+        **shipped.app.env, "RP_READ_TIMEOUT": "10", "RP_CONNECT_TIMEOUT": "5"}))
     with contextlib.ExitStack() as stack:
         if workdir is None:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sso-idp-")))
@@ -276,40 +287,27 @@ def real_idp_stack(config: RealIdpConfig, *, workdir: Path | None = None,
             sock = bind_socket(config.rp_host, config.rp_port)
         host, port = sock.getsockname()[:2]
         rp_base = f"http://{'localhost' if config.rp_host == 'localhost' else host}:{port}"
-        settings = Settings(db_path=str(workdir / "rp.db"), public_url=rp_base)
-        rp_http = httpx.AsyncClient(verify=verify, timeout=httpx.Timeout(10, connect=5),
-                                    follow_redirects=False)
-        stack.callback(_close_async, rp_http)
-        rp = stack.enter_context(run_in_thread(create_rp(settings, http_client=rp_http),
-                                               sock=sock))
-        http.headers["Origin"] = rp.base_url
-        body = {
-            "name": config.name,
-            "authorization_uri": metadata["authorization_endpoint"],
-            "token_url": metadata["token_endpoint"],
+        server = stack.enter_context(AppServer(
+            profile, AppAddress(base_url=rp_base, port=port, sock=sock), workdir=workdir))
+        values = {
+            **server.own_values,
+            "authorize_url": str(metadata["authorization_endpoint"]),
+            "token_url": str(metadata["token_endpoint"]),
             "discovery_url": config.discovery_url,
             "client_id": config.client_id,
             "client_secret": config.client_secret.reveal(),
             "client_auth_method": config.client_auth_method,
             "secret_expires_on": (datetime.now(UTC) + timedelta(days=365)).date().isoformat(),
             "support_contact": config.support_contact,
+            "admin_token": secrets.token_urlsafe(24),
+            "ca_file": str(config.ca_file) if config.ca_file is not None else "",
+            "event_keys_url": "",
         }
-        created = http.post(rp.url("/api/admin/connections"), json=body)
-        if created.status_code >= 400:
-            raise IdpConfigError(f"the relying party refused the connection: {created.text}")
-        yield RealIdpStack(config=config, rp=rp, metadata=metadata,
-                           connection_id=str(created.json()["id"]), http=http)
-
-
-def _close_async(client: httpx.AsyncClient) -> None:
-    """Close the RP's client after its server stopped (in a thread: the caller may be inside
-    Playwright's event loop)."""
-
-    def close() -> None:
-        with contextlib.suppress(Exception):
-            asyncio.run(client.aclose())
-
-    thread = threading.Thread(target=close, name="close-rp-http-client")
-    thread.start()
-    thread.join(10)
-
+        try:
+            server.start(values)
+            app = ProfileAdapter(profile, server, values, http, contact=config.support_contact)
+            app.configure()
+        except (AppStartError, CallError) as exc:
+            raise IdpConfigError(f"the relying party refused the connection: {exc}") from None
+        yield RealIdpStack(config=config, rp=RunningServer(base_url=rp_base, port=port),
+                           metadata=metadata, app=app, http=http)

@@ -15,7 +15,8 @@ A scenario module registers plain functions::
 
 The same module (or its package) registers how each worker process builds the environment the
 scenarios run against, with :meth:`Registry.environment_factory`, and optionally what happens
-around each scenario, with :meth:`Registry.around_scenario`.
+around each scenario, with :meth:`Registry.around_scenario`, and which scenarios an app profile
+cannot run (skipped, with the reason), with :meth:`Registry.skip_when`.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ __all__ = [
     "Scenario",
     "ScenarioFn",
     "SelectionError",
+    "SkipCheck",
     "WorkerInfo",
     "default_registry",
     "load_catalogue",
@@ -57,6 +59,9 @@ class WorkerInfo:
 
     index: int
     count: int
+    app: str | None = None
+    """The app profile the run targets: a path or a shipped profile's name (``None``: the
+    catalogue's default app)."""
 
 
 EnvironmentFactory = Callable[[WorkerInfo], contextlib.AbstractContextManager[object]]
@@ -64,6 +69,9 @@ EnvironmentFactory = Callable[[WorkerInfo], contextlib.AbstractContextManager[ob
 
 AroundScenario = Callable[[object, "Scenario"], contextlib.AbstractContextManager[object]]
 """Wraps one scenario: receives the worker's environment, yields what ``ctx.env`` becomes."""
+
+SkipCheck = Callable[["Scenario", "str | None"], "str | None"]
+"""Why a scenario cannot run against an app profile (``None``: it can)."""
 
 
 @contextlib.contextmanager
@@ -74,6 +82,10 @@ def _no_environment(_worker: WorkerInfo) -> Iterator[object]:
 @contextlib.contextmanager
 def _same_environment(env: object, _scenario: Scenario) -> Iterator[object]:
     yield env
+
+
+def _never_skip(_scenario: Scenario, _app: str | None) -> str | None:
+    return None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,6 +115,7 @@ class Registry:
         self._scenarios: dict[str, Scenario] = {}
         self.environment: EnvironmentFactory = _no_environment
         self.around: AroundScenario = _same_environment
+        self.skip_check: SkipCheck = _never_skip
 
     def add(self, item: Scenario) -> Scenario:
         if not _ID_RE.match(item.id):
@@ -154,6 +167,15 @@ class Registry:
         """Decorator: set what wraps every scenario (reset state, arm faults, pick handles)."""
         self.around = hook
         return hook
+
+    def skip_when(self, check: SkipCheck) -> SkipCheck:
+        """Decorator: set how a scenario's needs are judged against the run's app profile."""
+        self.skip_check = check
+        return check
+
+    def skip_reason(self, item: Scenario, app: str | None = None) -> str | None:
+        """Why ``item`` is skipped for the app profile ``app`` (``None``: it runs)."""
+        return self.skip_check(item, app)
 
     def __iter__(self) -> Iterator[Scenario]:
         return iter(self._scenarios.values())

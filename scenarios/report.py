@@ -25,6 +25,8 @@ def write_junit(summary: RunSummary, path: Path, *, timestamp: datetime | None =
     name = SUITE_NAME + (f" shard {summary.shard}" if summary.shard else "")
     failures = sum(r.status == "failed" for r in results)
     errors = sum(r.status == "error" for r in results)
+    skipped = len(summary.skipped)
+    name = f"{SUITE_NAME}: {summary.app}" if summary.app else SUITE_NAME
     suites = ET.Element(
         "testsuites",
         name=name,
@@ -40,11 +42,14 @@ def write_junit(summary: RunSummary, path: Path, *, timestamp: datetime | None =
         tests=str(len(results)),
         failures=str(failures),
         errors=str(errors),
-        skipped="0",
+        skipped=str(skipped),
         time=f"{summary.seconds:.3f}",
         timestamp=(timestamp or datetime.now(UTC)).isoformat(timespec="seconds"),
         hostname=socket.gethostname(),
     )
+    if summary.app:
+        suite_props = ET.SubElement(suite, "properties")
+        ET.SubElement(suite_props, "property", name="app", value=summary.app)
     for r in results:
         case = ET.SubElement(
             suite, "testcase", classname=f"scenarios.{r.group}", name=r.id, time=f"{r.seconds:.3f}"
@@ -55,7 +60,9 @@ def write_junit(summary: RunSummary, path: Path, *, timestamp: datetime | None =
         ET.SubElement(props, "property", name="worker", value=str(r.worker))
         if r.trace:
             ET.SubElement(props, "property", name="trace", value=r.trace)
-        if r.status != "passed":
+        if r.skipped:
+            ET.SubElement(case, "skipped", message=r.message or "skipped")
+        elif r.status != "passed":
             tag = "failure" if r.status == "failed" else "error"
             first_line = (r.message or r.status).splitlines()[0]
             node = ET.SubElement(case, tag, message=first_line, type=tag)
@@ -83,11 +90,13 @@ def write_html(summary: RunSummary, report_dir: Path, *, generated: datetime | N
     """``index.html`` in the report directory; screenshots and traces are relative links."""
     template = _environment().get_template("report.html")
     passed = sum(r.passed for r in summary.results)
+    skipped = len(summary.skipped)
     html = template.render(
         summary=summary,
         labels=LABELS,
         passed=passed,
-        failed=len(summary.results) - passed,
+        skipped=skipped,
+        failed=len(summary.results) - passed - skipped,
         generated=(generated or datetime.now(UTC)).isoformat(timespec="seconds"),
     )
     report_dir.mkdir(parents=True, exist_ok=True)
@@ -99,6 +108,7 @@ def write_html(summary: RunSummary, report_dir: Path, *, generated: datetime | N
 def write_json(summary: RunSummary, report_dir: Path) -> Path:
     """``results.json``: the same facts for other tools."""
     data = {
+        "app": summary.app,
         "seconds": summary.seconds,
         "workers": summary.workers,
         "shard": str(summary.shard) if summary.shard else None,

@@ -12,8 +12,9 @@ from scenarios.shard import Shard
 
 __all__ = ["LABELS", "RunSummary", "ScenarioResult", "Status", "format_table"]
 
-Status = Literal["passed", "failed", "error"]
-LABELS: dict[Status, str] = {"passed": "PASS", "failed": "FAIL", "error": "ERROR"}
+Status = Literal["passed", "failed", "error", "skipped"]
+LABELS: dict[Status, str] = {"passed": "PASS", "failed": "FAIL", "error": "ERROR",
+                             "skipped": "SKIP"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,6 +37,10 @@ class ScenarioResult:
     def passed(self) -> bool:
         return self.status == "passed"
 
+    @property
+    def skipped(self) -> bool:
+        return self.status == "skipped"
+
 
 @dataclass(frozen=True, kw_only=True)
 class RunSummary:
@@ -45,27 +50,42 @@ class RunSummary:
     report_dir: Path
     shard: Shard | None = None
     """The part of the selection this run took (``None``: all of it)."""
+    app: str | None = None
+    """The name of the app the scenarios ran against."""
 
     @property
     def failures(self) -> tuple[ScenarioResult, ...]:
-        return tuple(r for r in self.results if not r.passed)
+        return tuple(r for r in self.results if not r.passed and not r.skipped)
+
+    @property
+    def skipped(self) -> tuple[ScenarioResult, ...]:
+        return tuple(r for r in self.results if r.skipped)
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failures or not self.results else 0
+        """1 when a scenario failed, or when none ran (nothing selected, everything skipped)."""
+        ran = len(self.results) - len(self.skipped)
+        return 1 if self.failures or not ran else 0
 
 
 def format_table(summary: RunSummary) -> str:
-    """The final table: id, result, seconds; then a one-line total."""
+    """The final table: id, result, seconds (a skipped scenario's reason below it); then a
+    one-line total naming the app."""
     width = max([len("scenario"), *(len(r.id) for r in summary.results)])
     lines = [f"{'scenario':<{width}}  result  seconds", f"{'-' * width}  ------  -------"]
     for r in summary.results:
         lines.append(f"{r.id:<{width}}  {LABELS[r.status]:<6}  {r.seconds:7.2f}")
+        if r.skipped and r.message:
+            lines.append(f"    {r.message}")
     passed = sum(r.passed for r in summary.results)
-    failed = len(summary.results) - passed
+    skipped = len(summary.skipped)
+    failed = len(summary.results) - passed - skipped
     lines.append("")
     lines.append(
-        f"{passed} passed, {failed} failed in {summary.seconds:.1f}s "
+        f"{passed} passed, {failed} failed"
+        + (f", {skipped} skipped" if skipped else "")
+        + (f" against {summary.app}" if summary.app else "")
+        + f" in {summary.seconds:.1f}s "
         f"({summary.workers} worker{'s' if summary.workers != 1 else ''})"
         + (f", shard {summary.shard}" if summary.shard else "")
     )

@@ -31,6 +31,7 @@ from scenarios.worker import (
     TraceMode,
     error_result,
     run_scenario,
+    skipped_result,
     work,
 )
 
@@ -46,6 +47,7 @@ __all__ = [
     "format_table",
     "run",
     "run_scenario",
+    "skipped_result",
 ]
 
 
@@ -63,8 +65,9 @@ class _Progress:
 
     def finished(self, result: ScenarioResult) -> None:
         self.results[result.id] = result
-        where = f"  [worker {result.worker}]" if self.show_worker else ""
-        line = f"{LABELS[result.status]:<6}{result.id}  {result.seconds:.2f}s{where}"
+        where = f"  [worker {result.worker}]" if self.show_worker and not result.skipped else ""
+        timing = "" if result.skipped else f"  {result.seconds:.2f}s"
+        line = f"{LABELS[result.status]:<6}{result.id}{timing}{where}"
         print(line, file=self.out, flush=True)
         if result.message:
             for text in [t for t in result.message.splitlines() if t.strip()][:3]:
@@ -81,7 +84,7 @@ def _run_in_process(
             assert isinstance(event[2], ScenarioResult)
             progress.finished(event[2])
 
-    worker = WorkerInfo(index=0, count=1)
+    worker = WorkerInfo(index=0, count=1, app=options.app)
     work(options, worker, lambda: next(pending, None), emit, registry=registry)
 
 
@@ -96,7 +99,8 @@ def _run_in_workers(options: RunOptions, selected: Sequence[Scenario], progress:
     processes = [
         mp.Process(
             target=_worker_process,
-            args=(options, WorkerInfo(index=i, count=options.workers), tasks, events),
+            args=(options, WorkerInfo(index=i, count=options.workers, app=options.app), tasks,
+                  events),
             name=f"scenarios-worker-{i}",
         )
         for i in range(options.workers)
@@ -168,16 +172,22 @@ def run(
     selected = catalogue.select(options.only)
     if options.shard is not None:
         selected = options.shard.select(selected, key=lambda item: item.id)
-    workers = max(1, min(options.workers, len(selected)))
+    reasons = {item.id: catalogue.skip_reason(item, options.app) for item in selected}
+    runnable = [item for item in selected if reasons[item.id] is None]
+    workers = max(1, min(options.workers, len(runnable)))
     options = replace(options, workers=workers, report_dir=options.report_dir.resolve())
     _reset_artifacts(options.report_dir)
     progress = _Progress(out=stream, show_worker=workers > 1)
     started = time.monotonic()
-    if selected:
+    nowhere = WorkerInfo(index=-1, count=workers, app=options.app)
+    for item in selected:
+        if (reason := reasons[item.id]) is not None:
+            progress.finished(skipped_result(item, reason, nowhere))
+    if runnable:
         if workers == 1:
-            _run_in_process(options, catalogue, [item.id for item in selected], progress)
+            _run_in_process(options, catalogue, [item.id for item in runnable], progress)
         else:
-            _run_in_workers(options, selected, progress)
+            _run_in_workers(options, runnable, progress)
     results = tuple(progress.results[item.id] for item in selected)
     return RunSummary(
         results=results,
@@ -185,4 +195,5 @@ def run(
         workers=workers,
         report_dir=options.report_dir,
         shard=options.shard,
+        app=options.app_name,
     )

@@ -55,6 +55,11 @@ class RunOptions:
     """Default timeout of every Playwright action and expectation."""
     shard: Shard | None = None
     """Run only this part of the selection (see :mod:`scenarios.shard`)."""
+    app: str | None = None
+    """The app profile (path or shipped name) the scenarios run against; ``None``: the
+    catalogue's default app."""
+    app_name: str | None = None
+    """The app's name, for the reports."""
 
 
 def _describe(exc: BaseException) -> str:
@@ -62,20 +67,26 @@ def _describe(exc: BaseException) -> str:
 
 
 def error_result(
-    item: Scenario, message: str, worker: WorkerInfo, details: str | None = None
+    item: Scenario, message: str, worker: WorkerInfo, details: str | None = None,
+    *, status: Status = "error",
 ) -> ScenarioResult:
     return ScenarioResult(
         id=item.id,
         title=item.title,
         proves=item.proves,
         group=item.group,
-        status="error",
+        status=status,
         seconds=0.0,
         message=message,
         details=details,
         worker=worker.index,
         pid=os.getpid(),
     )
+
+
+def skipped_result(item: Scenario, reason: str, worker: WorkerInfo) -> ScenarioResult:
+    """A scenario that did not run against this app: its needs are not met."""
+    return error_result(item, reason, worker, status="skipped")
 
 
 def run_scenario(

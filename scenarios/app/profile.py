@@ -197,10 +197,6 @@ def _base_url_check(started: bool) -> Check:
             return "must be an http(s) URL"
         if "{port}" in value and not started:
             return "{port} is only for apps the harness starts (command or asgi)"
-        host = re.sub(r"^https?://", "", value).split("/")[0].rsplit(":", 1)[0]
-        if host == "localhost":
-            return ("use 127.0.0.1, not localhost: the mock provider is served as localhost and "
-                    "the browser would mix the two sites' cookies")
         if value.rstrip("/") != value:
             return "must not end with /"
         return None

@@ -57,21 +57,22 @@ def _free_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
-def plan_address(profile: AppProfile) -> AppAddress:
-    """Where the app will be: a bound socket for ``asgi``, a free port for ``{port}``."""
+def plan_address(profile: AppProfile, *, port: int = 0) -> AppAddress:
+    """Where the app will be: a bound socket for ``asgi``, a free port (or ``port``) for
+    ``{port}``."""
     template = profile.app.base_url
-    if profile.app.mode == "asgi" and "{port}" in template:
-        host = urlsplit(template.replace("{port}", "0")).hostname or LOOPBACK
-        sock = bind_socket(host, 0)
+    if "{port}" not in template:
+        parts = urlsplit(template)
+        return AppAddress(base_url=template,
+                          port=parts.port or (443 if parts.scheme == "https" else 80))
+    host = urlsplit(template.replace("{port}", "0")).hostname or LOOPBACK
+    sock = None
+    if profile.app.mode == "asgi":
+        sock = bind_socket(host, port)
         port = int(sock.getsockname()[1])
-        return AppAddress(base_url=render(template, {"port": str(port)}), port=port, sock=sock)
-    if "{port}" in template:
-        host = urlsplit(template.replace("{port}", "0")).hostname or LOOPBACK
+    elif not port:
         port = _free_port(host)
-        return AppAddress(base_url=render(template, {"port": str(port)}), port=port)
-    parts = urlsplit(template)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return AppAddress(base_url=template, port=port)
+    return AppAddress(base_url=render(template, {"port": str(port)}), port=port, sock=sock)
 
 
 def _factory(spec: str) -> Callable[[AppLaunch], object]:

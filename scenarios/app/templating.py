@@ -40,6 +40,9 @@ PROVIDER_VARIABLES: Mapping[str, str] = {
     "tenant_id": "the tenant's id (a GUID)",
     "client_id": "the application (client) id registered for the app",
     "client_secret": "a client secret made for this run (in renew calls: the new one)",
+    "client_auth_method": "how the app should send its secret to the token endpoint: post "
+                          "(client_secret_post) or basic (client_secret_basic); the mock takes "
+                          "either",
     "secret_expires_on": "the secret's end date, YYYY-MM-DD (in renew calls: the new one's)",
     "redirect_uri": "the first of [provider] redirect_uris",
     "post_logout_redirect_uri": "[provider] post_logout_redirect_uri, or empty",

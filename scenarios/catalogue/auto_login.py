@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import expect
+from urllib.parse import urlsplit
 
 from scenarios import ScenarioContext, scenario
 from scenarios.flows import NavigationLog, expect_signed_in, first_login, sign_in_at_idp
@@ -16,12 +16,13 @@ Ctx = ScenarioContext[LiveStack]
     title="The first login shows the IdP sign-in page once",
     proves="Without an IdP session the sign-in URL leads to the provider's sign-in page, and "
     "signing in there lands on the app",
+    needs={"customer-sso"},
 )
 def first_login_shows_sign_in(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     log = NavigationLog(page)
-    with ctx.step("follow the widget sign-in URL and sign in at the provider"):
-        first_login(page, stack, stack.people["alice"], "widget")
+    with ctx.step("follow the first sign-in URL and sign in at the provider"):
+        first_login(page, stack, stack.people["alice"])
     with ctx.step("the provider's sign-in page was shown exactly once"):
         shown = log.pages_shown_from(stack.idp.base_url)
         assert len(shown) == 1, f"expected one provider page, saw {shown}"
@@ -30,13 +31,15 @@ def first_login_shows_sign_in(ctx: Ctx) -> None:
 def _auto_login(ctx: Ctx, app: str) -> None:
     stack, page = ctx.env, ctx.page
     alice = stack.people["alice"]
-    other = next(a for a in CUSTOMER_APPS if a != app)
-    with ctx.step(f"sign in once through the {other} URL"):
-        first_login(page, stack, alice, other)
+    other = next((a for a in stack.app.sign_in_names() if a != app), None)
+    with ctx.step(f"sign in once through the {other or app} URL"):
+        first_login(page, stack, alice, other or app)
+        if other is None:  # the only sign-in URL: the app's own session must not help
+            stack.app.drop_session(page)
     log = NavigationLog(page)
     with ctx.step(f"follow the {app} sign-in URL"):
-        page.goto(stack.sign_in_url(app))
-        expect_signed_in(page, alice, path=f"/{app}")
+        page.goto(stack.app.sign_in_url(app))
+        expect_signed_in(page, stack, alice, path=stack.app.lands_on(app))
     with ctx.step("no page was shown in between"):
         assert log.pages_shown_from(stack.idp.base_url) == [], log.documents
         rendered = [u for u, s in log.documents if not 300 <= s < 400]
@@ -49,7 +52,8 @@ for _app in CUSTOMER_APPS:
             id=f"auto-login.{app}",
             title=f"The {app} sign-in URL logs a user with an IdP session in with no click",
             proves=f"With an IdP session, the {app} URL goes through the provider by redirects "
-            f"alone and lands on /{app} signed in",
+            "alone and lands on the app signed in",
+            needs={f"sign-in-url:{app}"},
         )
         def run(ctx: Ctx) -> None:
             _auto_login(ctx, app)
@@ -58,24 +62,47 @@ for _app in CUSTOMER_APPS:
 
 
 @scenario(
+    id="auto-login.silent-return",
+    title="With an IdP session, the sign-in URL signs in again with no click",
+    proves="After the app's own session is gone (its cookies dropped) but the IdP session "
+    "remains, the first sign-in URL signs the user in by redirects alone",
+    needs={"customer-sso"},
+)
+def silent_return(ctx: Ctx) -> None:
+    stack, page = ctx.env, ctx.page
+    alice = stack.people["alice"]
+    with ctx.step("sign in once, then drop the app's cookies (the IdP session stays)"):
+        first_login(page, stack, alice)
+        stack.app.drop_session(page)
+    log = NavigationLog(page)
+    with ctx.step("follow the sign-in URL again: signed in with no page in between"):
+        page.goto(stack.app.sign_in_url())
+        expect_signed_in(page, stack, alice, path=stack.app.lands_on())
+        assert log.pages_shown_from(stack.idp.base_url) == [], log.documents
+        authorize = [u for u, _ in log.documents if urlsplit(u).path.endswith("/authorize")]
+        assert authorize, f"the app signed in without asking the provider: {log.documents}"
+
+
+@scenario(
     id="auto-login.app-visit",
     title="Visiting an app without a session starts SSO by itself",
-    proves="A customer app reached directly (no sign-in URL) starts SSO when a connection is "
-    "enabled, and with an IdP session lands back signed in",
+    proves="A page of the app reached directly (no sign-in URL) starts SSO by itself, and with "
+    "an IdP session a second page signs in silently",
+    needs={"protected-url"},
 )
 def app_visit_starts_sso(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     alice = stack.people["alice"]
-    with ctx.step("open /portal with no session: the provider asks to sign in"):
-        page.goto(stack.rp_url("/portal"))
+    first, *others = stack.app.protected_urls()
+    with ctx.step("open a protected page with no session: the provider asks to sign in"):
+        page.goto(first)
         sign_in_at_idp(page, alice)
-        expect_signed_in(page, alice, path="/portal")
-    with ctx.step("a second app, /kb, signs in silently"):
-        log = NavigationLog(page)
-        page.goto(stack.rp_url("/kb"))
-        expect_signed_in(page, alice, path="/kb")
-        assert log.pages_shown_from(stack.idp.base_url) == []
-    with ctx.step("/api/me returns the signed-in user"):
-        me = page.request.get(stack.rp_url("/api/me"))
-        assert me.status == 200
-        expect(page.locator("#user-email")).to_have_text(alice.upn)
+        expect_signed_in(page, stack, alice, path=urlsplit(first).path)
+    for other in others[:1]:
+        with ctx.step("a second page signs in silently"):
+            log = NavigationLog(page)
+            page.goto(other)
+            expect_signed_in(page, stack, alice, path=urlsplit(other).path)
+            assert log.pages_shown_from(stack.idp.base_url) == []
+    with ctx.step("the app knows who is signed in"):
+        stack.app.expect_signed_in(page, alice)

@@ -1,7 +1,7 @@
-"""Failure pages for sign-ins the relying party refuses: an ID token or UserInfo answer that
-fails its checks, a tampered or replayed state, a launch for an unknown installation, and a
-second identity with an e-mail already in use. (The failures the provider causes or decides are
-in :mod:`scenarios.catalogue.failures`.)
+"""Failure pages for sign-ins the app refuses: an ID token or UserInfo answer that fails its
+checks, a tampered or replayed state, a launch for an unknown installation, and a second
+identity with an e-mail already in use. (The failures the provider causes or decides are in
+:mod:`scenarios.catalogue.failures`.)
 """
 
 from __future__ import annotations
@@ -11,26 +11,18 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from playwright.sync_api import Page, Route, expect
 
 from scenarios import scenario
-from scenarios.catalogue.failures import (
-    CALLBACK_PATH,
-    Ctx,
-    callbacks_received,
-    start_and_sign_in,
-)
+from scenarios.catalogue.failures import FAILURE_PAGE, Ctx, start_and_sign_in
 from scenarios.flows import NavigationLog, expect_failure, first_login, sign_in_at_idp
 from scenarios.live import LiveStack
 
 
-def _rp_settings_contact(stack: LiveStack, name: str) -> str:
-    return str(getattr(stack.rp_app.state.rp.settings, name))
-
-
 def _hold_callback(page: Page, stack: LiveStack) -> list[str]:
-    """Let the provider answer the sign-in form but hold its redirect to the relying party's
-    callback: record the callback URL and show an empty page, so the response is not used.
+    """Let the provider answer the sign-in form but hold its redirect to the app's callback:
+    record the callback URL and show an empty page, so the response is not used.
 
     (Playwright does not route the requests of a redirect chain, so the form post is routed.)"""
     caught: list[str] = []
+    callback = stack.app.redirect_uri
 
     def hold(route: Route) -> None:
         if route.request.method != "POST":
@@ -38,7 +30,7 @@ def _hold_callback(page: Page, stack: LiveStack) -> list[str]:
             return
         answer = route.fetch(max_redirects=0)
         location = answer.headers.get("location", "")
-        if not location.startswith(stack.rp_url(CALLBACK_PATH)):
+        if not location.startswith(callback):
             route.fulfill(response=answer)
             return
         caught.append(location)
@@ -54,48 +46,41 @@ def _with_param(url: str, name: str, value: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-
 # -- the ID token and UserInfo ------------------------------------------------------------------
 
 _TOKEN_FAULTS = (
-    ("bad-signature", "bad_signature", "id_token_bad_signature",
-     "an ID token whose signature does not verify"),
-    ("wrong-issuer", "wrong_iss", "id_token_wrong_issuer",
-     "an ID token from another issuer"),
-    ("wrong-audience", "wrong_aud", "id_token_wrong_audience",
-     "an ID token issued to another client"),
-    ("nonce-mismatch", "wrong_nonce", "nonce_mismatch",
-     "an ID token whose nonce is not the one this sign-in sent"),
-    ("expired-id-token", "expired", "id_token_expired",
-     "an ID token that expired an hour ago"),
-    ("missing-sub", "missing_sub", "id_token_sub_missing",
-     "an ID token without a sub claim"),
-    ("userinfo-sub-mismatch", "userinfo_sub_mismatch", "userinfo_sub_mismatch",
+    ("bad-signature", "bad_signature", "an ID token whose signature does not verify"),
+    ("wrong-issuer", "wrong_iss", "an ID token from another issuer"),
+    ("wrong-audience", "wrong_aud", "an ID token issued to another client"),
+    ("nonce-mismatch", "wrong_nonce", "an ID token whose nonce is not the one this sign-in sent"),
+    ("expired-id-token", "expired", "an ID token that expired an hour ago"),
+    ("missing-sub", "missing_sub", "an ID token without a sub claim"),
+    ("userinfo-sub-mismatch", "userinfo_sub_mismatch",
      "a UserInfo response about another subject than the ID token"),
 )
 
 
-def _token_fault(ctx: Ctx, kind: str, logged_code: str) -> None:
+def _token_fault(ctx: Ctx, name: str, fault: str) -> None:
     stack, page = ctx.env, ctx.page
-    with ctx.step(f"the provider is set to send a {kind} response once"):
-        stack.arm_fault(kind)
+    with ctx.step(f"the provider is set to send a {fault} response once"):
+        stack.arm_fault(fault)
     with ctx.step("sign in: the failure page appears and no session is created"):
         start_and_sign_in(ctx)
-        expect_failure(page, stack, logged_code=logged_code)
+        expect_failure(page, stack, name)
 
 
-for _name, _kind, _code, _what in _TOKEN_FAULTS:
-    def _register(name: str = _name, kind: str = _kind, code: str = _code,
-                  what: str = _what) -> None:
+for _name, _fault, _what in _TOKEN_FAULTS:
+    def _register(name: str = _name, fault: str = _fault, what: str = _what) -> None:
         @scenario(
             id=f"failure.{name}",
-            title=f"The RP refuses {what}",
-            proves=f"Given {what}, the RP refuses the sign-in ({code}) and shows its failure "
-            "page with the contact and a reference found in the admin error log",
+            title=f"The app refuses {what}",
+            proves=f"Given {what}, the app refuses the sign-in and shows its failure page with "
+            "the support contact; nobody is signed in",
             tags={"id-token"},
+            needs=FAILURE_PAGE,
         )
         def run(ctx: Ctx) -> None:
-            _token_fault(ctx, kind, code)
+            _token_fault(ctx, name, fault)
 
     _register()
 
@@ -106,8 +91,9 @@ for _name, _kind, _code, _what in _TOKEN_FAULTS:
 @scenario(
     id="failure.state-tampered",
     title="A callback whose state was altered is refused",
-    proves="A genuine code delivered with an altered state is refused (state_unknown): the "
-    "failure page shows the default contact and a logged reference, and no session is created",
+    proves="A genuine code delivered with an altered state is refused: the failure page, and "
+    "no session is created",
+    needs=FAILURE_PAGE,
 )
 def state_tampered(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
@@ -121,30 +107,28 @@ def state_tampered(ctx: Ctx) -> None:
         original = dict(parse_qsl(urlsplit(caught[0]).query))["state"]
         altered = original[:-1] + ("A" if original[-1] != "A" else "B")
         page.goto(_with_param(caught[0], "state", altered))
-        expect_failure(page, stack, logged_code="state_unknown",
-                       contact=_rp_settings_contact(stack, "default_support_contact"))
+        expect_failure(page, stack, "state-tampered")
 
 
 @scenario(
     id="failure.state-replayed",
     title="Replaying a used callback URL is refused",
     proves="A callback URL that already signed someone in, opened again in another browser, is "
-    "refused as a replay: failure page with the connection's contact and a logged reference, "
-    "and that browser gets no session",
+    "refused as a replay: the failure page, and that browser gets no session",
+    needs=FAILURE_PAGE,
 )
 def state_replayed(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     log = NavigationLog(page)
     with ctx.step("alice signs in; the callback URL is recorded"):
-        first_login(page, stack, stack.people["alice"], "widget")
-        used = callbacks_received(log, stack)
+        first_login(page, stack, stack.people["alice"])
+        used = log.visited(stack.app.redirect_uri)
         assert len(used) == 1, f"expected one callback, saw {log.documents}"
     with ctx.step("another browser opens the same callback URL"):
         other = ctx.new_context().new_page()
         other.goto(used[0])
     with ctx.step("the replay ends on the failure page", page=other):
-        reference = expect_failure(other, stack, logged_code="state_unknown")
-        assert "replay" in stack.rp_error(reference)["detail"]
+        expect_failure(other, stack, "state-replayed")
 
 
 # -- partner launch and user mapping --------------------------------------------------------------
@@ -153,17 +137,17 @@ def state_replayed(ctx: Ctx) -> None:
 @scenario(
     id="failure.unknown-installation",
     title="A launch for an unknown installation ends on the failure page",
-    proves="The standalone URL with an installation id the RP never received shows the failure "
-    "page with the partner app's support contact and a logged reference",
+    proves="The standalone URL with an installation id the app never received shows the "
+    "failure page with the support contact, without contacting the provider",
+    needs={"partner", "failure-page"},
 )
 def unknown_installation(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     log = NavigationLog(page)
     with ctx.step("open the launch URL with an unknown installation id"):
-        page.goto(stack.launch_url("0" * 32, stack.user_id("alice")))
-    with ctx.step("the failure page shows the partner contact"):
-        expect_failure(page, stack, logged_code="unknown_installation",
-                       contact=_rp_settings_contact(stack, "partner_support_contact"))
+        page.goto(stack.app.launch_url("0" * 32, stack.user_id("alice")))
+    with ctx.step("the failure page shows the support contact"):
+        expect_failure(page, stack, "unknown-installation")
         assert log.pages_shown_from(stack.idp.base_url) == [], "the provider was contacted"
 
 
@@ -171,28 +155,27 @@ def unknown_installation(ctx: Ctx) -> None:
     id="failure.duplicate-email",
     title="A second identity with an e-mail already in use is refused",
     proves="Alice signs in through one connection; signing in through a second app registration "
-    "(another pairwise sub, same e-mail) is refused (duplicate_email) with the second "
-    "connection's contact and a logged reference",
+    "(another pairwise sub, same e-mail) is refused with the second connection's contact",
+    needs=FAILURE_PAGE | {"multi-connection"},
 )
 def duplicate_email(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     alice = stack.people["alice"]
-    with ctx.step("register a second app and a second connection to it"):
-        reference_app = stack.graph("GET", f"applications(appId='{stack.client_id}')")
+    with ctx.step("register a second app and configure a second connection to it"):
         created = stack.graph("POST", "applications", {
             "displayName": "Second relying party",
-            "web": {"redirectUris": reference_app["web"]["redirectUris"]},
+            "web": {"redirectUris": [stack.app.redirect_uri]},
         })
         second_id = str(created["appId"])
         secret = stack.add_secret(client_id=second_id)
         contact = "second-desk@contoso.example"
-        second = stack.create_connection(name="Contoso (second app)", client_id=second_id,
-                                         client_secret=secret, support_contact=contact)
+        second = stack.app.add_connection(client_id=second_id, client_secret=secret,
+                                          support_contact=contact)
     with ctx.step("alice signs in through the first connection"):
-        first_login(page, stack, alice, "widget")
+        first_login(page, stack, alice)
     with ctx.step("in a new browser, alice signs in through the second connection"):
         other = ctx.new_context().new_page()
-        other.goto(stack.sign_in_url("widget", connection_id=str(second["id"])))
+        other.goto(second.sign_in_url())
         sign_in_at_idp(other, alice)
-    with ctx.step("the RP refuses the second identity", page=other):
-        expect_failure(other, stack, logged_code="duplicate_email", contact=contact)
+    with ctx.step("the app refuses the second identity", page=other):
+        second.expect_failure(other, "duplicate-email", contact=contact)

@@ -1,18 +1,21 @@
 """Lifecycle: secrets expire and are renewed, SSO is switched off and on, signing keys and
-partner credentials rotate, and sign-in keeps working once the RP has caught up."""
+partner credentials rotate, and sign-in keeps working once the app has caught up.
+
+The clock: an app in its own process runs on the real clock, so the provider's clock may run
+ahead only while nothing the app validates is issued. ``lifecycle.secret-renewal`` moves the
+provider's clock past the secret's end to see the failure (the code exchange fails before any
+token is issued), then brings it back, removes the expired secret at the provider (so only the
+renewed one works) and signs in afresh: every token of the renewed sign-in is dated now.
+"""
 
 from __future__ import annotations
 
-import re
-from datetime import timedelta
 from typing import Any
-
-from playwright.sync_api import expect
 
 from scenarios import ScenarioContext, scenario
 from scenarios.flows import (
     NavigationLog,
-    drop_rp_session,
+    drop_app_session,
     expect_failure,
     expect_signed_in,
     first_login,
@@ -22,15 +25,8 @@ from scenarios.flows import (
     sign_in_at_idp,
 )
 from scenarios.live import LiveStack
-from scenarios.pages import AdminPage, FailurePage
 
 Ctx = ScenarioContext[LiveStack]
-
-
-def _connection_name(stack: LiveStack) -> str:
-    found = stack.http.get(stack.rp_url(f"/api/admin/connections/{stack.connection_id}"))
-    assert found.status_code == 200, found.text
-    return str(found.json()["name"])
 
 
 def _key_fetches(stack: LiveStack) -> int:
@@ -54,98 +50,96 @@ def _token_with_secret(stack: LiveStack, secret: str) -> tuple[int, dict[str, An
 
 @scenario(
     id="lifecycle.secret-renewal",
-    title="An expired client secret, renewed on the admin page, restores sign-in",
+    title="An expired client secret, renewed by an administrator, restores sign-in",
     proves="Past the secret's end date the token request fails with AADSTS7000222 and the "
-    "failure page appears; a new secret from the management API, entered on the RP's admin "
-    "edit form, makes login work again",
+    "failure page appears; a new secret from the management API, stored in the app the way "
+    "its administrator would, makes login work again (the expired one removed, so only the "
+    "new one can)",
     tags={"lifecycle"},
+    needs={"customer-sso", "failure-page", "admin-renew-secret"},
 )
 def secret_renewal(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     alice = stack.people["alice"]
-    name = _connection_name(stack)
     with ctx.step("the clock passes the secret's end date: the failure page, AADSTS7000222"):
-        stack.advance(days=181)
-        page.goto(stack.sign_in_url("widget"))
+        stack.expire_client_secret()
+        page.goto(stack.app.sign_in_url())
         sign_in_at_idp(page, alice)
-        expect_failure(page, stack, idp_code="7000222", logged_code="client_secret_expired")
-    admin = AdminPage(page)
-    with ctx.step("the admin page shows the secret as expired"):
-        admin.open(stack.rp.base_url)
-        expect(admin.connection(name)).to_contain_text("Expired")
-    with ctx.step("a new secret is added at the provider and entered on the edit form"):
-        secret = stack.add_secret(days=180)
-        expires_on = (stack.clock.now() + timedelta(days=180)).date().isoformat()
-        admin.edit_connection(name)
-        admin.client_secret.fill(secret)
-        admin.secret_expires_on.fill(expires_on)
-        admin.save()
-        expect(page).to_have_url(re.compile(r"/admin$"))
-        expect(admin.connection(name)).to_contain_text(f"Expires in 180 day(s) ({expires_on})")
-    with ctx.step("login works again, silently with the IdP session"):
-        page.goto(stack.sign_in_url("widget"))
-        expect_signed_in(page, alice, path="/widget")
+        expect_failure(page, stack, "expired-secret", idp_code="AADSTS7000222")
+    if stack.app.profile.admin.secret_status is not None:
+        with ctx.step("the app reports its secret as expired"):
+            assert stack.app.secret_expired() is True, "the app does not see the secret expired"
+    with ctx.step("the clock comes back; the expired secret is removed at the provider"):
+        stack.advance(days=-(stack.app.profile.provider.secret_lifetime.days + 1))
+        stack.remove_secret(stack.secret_key_id)
+        status, error = _token_with_secret(stack, stack.client_secret)
+        assert status == 401, f"the old secret still works at the provider: {status} {error}"
+    with ctx.step("a new secret is added at the provider and stored in the app"):
+        stack.renew_client_secret()
+        if stack.app.profile.admin.secret_status is not None:
+            assert stack.app.secret_expired() is False, "the app still sees its secret expired"
+    with ctx.step("login works again, with the new secret"):
+        page.context.clear_cookies()
+        first_login(page, stack, alice)
 
 
 @scenario(
     id="lifecycle.disable-enable",
     title="Disabling SSO shows the failure page; enabling it restores sign-in",
-    proves="With the connection disabled on the admin page, visiting an app ends on the "
-    "failure page for a disabled connection (contact, reference, error log); enabled again, "
-    "the app signs in through the IdP",
+    proves="With customer SSO switched off by an administrator, signing in ends on the failure "
+    "page for a disabled connection; switched on again, the app signs in through the IdP",
     tags={"lifecycle"},
+    needs={"customer-sso", "failure-page", "sso-toggle"},
 )
 def disable_enable(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     alice = stack.people["alice"]
-    name = _connection_name(stack)
-    admin = AdminPage(page)
-    with ctx.step("disable SSO for the connection on the admin page"):
-        admin.open(stack.rp.base_url)
-        admin.set_enabled(name, False)
-        expect(admin.connection(name)).to_contain_text("(disabled)")
-    with ctx.step("visiting an app shows the failure page for a disabled connection"):
-        page.goto(stack.rp_url("/portal"))
-        expect_failure(page, stack, logged_code="connection_disabled")
-        expect(FailurePage(page).message).to_contain_text("turned off")
-    with ctx.step("the connection's sign-in URL fails the same way"):
-        page.goto(stack.sign_in_url("portal"))
-        expect_failure(page, stack, logged_code="connection_disabled")
-    with ctx.step("enable SSO again on the admin page"):
-        admin.open(stack.rp.base_url)
-        admin.set_enabled(name, True)
-        expect(admin.connection(name)).to_contain_text("(enabled)")
+    protected = stack.app.protected_urls()
+    with ctx.step("an administrator switches SSO off"):
+        stack.app.set_sso_enabled(False)
+    if protected:
+        with ctx.step("visiting the app shows the failure page for a disabled connection"):
+            page.goto(protected[0])
+            expect_failure(page, stack, "connection-disabled")
+    with ctx.step("the sign-in URL fails the same way"):
+        page.goto(stack.app.sign_in_url())
+        expect_failure(page, stack, "connection-disabled")
+    with ctx.step("the administrator switches SSO on again"):
+        stack.app.set_sso_enabled(True)
     with ctx.step("login works again"):
-        page.goto(stack.rp_url("/portal"))
+        page.goto(stack.app.sign_in_url())
         sign_in_at_idp(page, alice)
-        expect_signed_in(page, alice, path="/portal")
+        expect_signed_in(page, stack, alice, path=stack.app.lands_on())
 
 
 @scenario(
     id="lifecycle.key-rotation",
     title="A signing-key rotation between two logins does not break sign-in",
     proves="After the IdP rotates its signing keys, an ID token with an unknown kid makes the "
-    "RP fetch the key set again instead of failing, and the second login succeeds",
+    "app fetch the key set again instead of failing, and the second login succeeds",
     tags={"lifecycle"},
+    needs={"customer-sso"},
 )
 def key_rotation(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     alice = stack.people["alice"]
-    with ctx.step("alice signs in, then signs out of the RP locally"):
-        first_login(page, stack, alice, "widget")
-        drop_rp_session(page)
+    with ctx.step("alice signs in, then signs out of the app locally"):
+        first_login(page, stack, alice)
+        drop_app_session(page, stack)
         fetched_before = _key_fetches(stack)
-        assert fetched_before >= 1, "the RP never fetched the provider's keys"
+        assert fetched_before >= 1, (
+            "the app never fetched the provider's signing keys, so it cannot have checked the "
+            "ID token's signature")
     with ctx.step("the IdP rotates its signing keys"):
         old_kid = _active_kid(stack)
         stack.rotate_keys()
         assert _active_kid(stack) != old_kid, "the active signing key did not change"
     log = NavigationLog(page)
     with ctx.step("login again works, with no click"):
-        page.goto(stack.sign_in_url("widget"))
-        expect_signed_in(page, alice, path="/widget")
+        page.goto(stack.app.sign_in_url())
+        expect_signed_in(page, stack, alice, path=stack.app.lands_on())
         assert log.pages_shown_from(stack.idp.base_url) == [], log.documents
-    with ctx.step("the RP re-fetched the key set for the new kid"):
+    with ctx.step("the app re-fetched the key set for the new kid"):
         assert _key_fetches(stack) == fetched_before + 1, (
             f"keys fetched {_key_fetches(stack)} times, {fetched_before} before the rotation")
 
@@ -154,9 +148,10 @@ def key_rotation(ctx: Ctx) -> None:
     id="lifecycle.credentials-rotated",
     title="app.credentials_rotated: the next launch signs in with the new credentials",
     proves="The platform rotates the installation's secret and sends app.credentials_rotated; "
-    "the old secret stops working at the IdP, and a new launch still signs in because the RP "
+    "the old secret stops working at the IdP, and a new launch still signs in because the app "
     "stored the new secret",
     tags={"lifecycle", "partner"},
+    needs={"partner"},
 )
 def credentials_rotated(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
@@ -165,22 +160,24 @@ def credentials_rotated(ctx: Ctx) -> None:
         installation_id = install_partner(stack)
         launch_and_sign_in(page, stack, installation_id, alice)
     installation_url = stack.idp_url(f"/_mock/installations/{installation_id}")
-    with ctx.step("the platform rotates the credentials and the RP accepts the event"):
+    with ctx.step("the platform rotates the credentials and the app accepts the event"):
         old_secret = str(stack.http.get(installation_url).json()["client_secret"])
         rotated = stack.http.post(f"{installation_url}/rotate", json={})
         assert rotated.status_code == 200, rotated.text
         body = rotated.json()
         assert body["event"]["type"] == "app.credentials_rotated", body["event"]
-        assert body["delivery"]["status"] == 200, f"the RP refused it: {body['delivery']}"
+        assert body["delivery"]["status"] == 200, f"the app refused it: {body['delivery']}"
         assert body["installation"]["client_secret"] != old_secret
     with ctx.step("the old secret stops working at the IdP"):
         status, error = _token_with_secret(stack, old_secret)
         assert status == 401 and 7000215 in error.get("error_codes", []), (status, error)
     log = NavigationLog(page)
     with ctx.step("a new launch signs in with the new credentials"):
-        drop_rp_session(page)
-        page.goto(stack.launch_url(installation_id, oid_of(stack, alice)))
-        expect_signed_in(page, alice, path="/")
-        assert any("/auth/callback" in u for u, _ in log.documents), log.documents
-        me = page.request.get(stack.rp_url("/api/me")).json()
-        assert me["source_id"] == installation_id, me
+        drop_app_session(page, stack)
+        page.goto(stack.app.launch_url(installation_id, oid_of(stack, alice)))
+        expect_signed_in(page, stack, alice, path=stack.app.launch_lands_on())
+        assert log.visited(stack.app.redirect_uri), (
+            f"the launch did not come back through the callback: {log.documents}")
+        me = stack.app.me(page)
+        if "installation_id" in me:
+            assert me["installation_id"] == installation_id, me

@@ -16,9 +16,12 @@ import httpx
 from relying_party import Settings
 from relying_party import create_app as create_rp
 from relying_party.provider import timeout_of
+from scenarios.app.adapter import ProfileAdapter
 from scenarios.app.servers import AppLaunch
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "reuse_connection"]
+
+CONNECTIONS = "/api/admin/connections"
 
 
 def _settings(launch: AppLaunch) -> Settings:
@@ -45,6 +48,28 @@ def create_app(launch: AppLaunch) -> object:
     ca_file = launch.env.get("RP_CA_FILE")
     if not ca_file:
         return create_rp(settings)
-    verify = ssl.create_default_context(cafile=ca_file)
+    verify = ssl.create_default_context()
+    verify.load_verify_locations(cafile=ca_file)
     http = httpx.AsyncClient(timeout=timeout_of(settings), follow_redirects=False, verify=verify)
     return create_rp(settings, http_client=http)
+
+
+def reuse_connection(app: ProfileAdapter) -> bool:
+    """``make demo`` with a kept database: point the connection already there for this client
+    at this run's provider, instead of configuring a second one. False when there is none."""
+    values = app.values
+    headers = {"Authorization": f"Bearer {values['admin_token']}", "Origin": app.base_url}
+    listed = app.http.get(app.url(CONNECTIONS), headers=headers)
+    listed.raise_for_status()
+    for connection in listed.json():
+        if connection.get("client_id") != values["client_id"]:
+            continue
+        fields = {name: values[key] for name, key in (
+            ("authorization_uri", "authorize_url"), ("token_url", "token_url"),
+            ("client_secret", "client_secret"), ("secret_expires_on", "secret_expires_on"))}
+        updated = app.http.patch(app.url(f"{CONNECTIONS}/{connection['id']}"), json=fields,
+                                 headers=headers)
+        updated.raise_for_status()
+        values["connection_id"] = str(connection["id"])
+        return True
+    return False

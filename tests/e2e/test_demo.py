@@ -10,13 +10,14 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from scenarios import demo
 from scenarios.__main__ import build_parser
-from scenarios.live import PEOPLE, StackOptions, live_stack
+from scenarios.live import PEOPLE, LiveStack, StackOptions, live_stack
 
 URL = r"(http://(?:127\.0\.0\.1|localhost):\d+\S*)"
 
@@ -93,14 +94,23 @@ def test_demo_prints_working_urls_and_stops_on_ctrl_c(
     assert "Traceback" not in demo_process.stderr.read()
 
 
+def _connections(stack: LiveStack) -> list[dict[str, Any]]:
+    found = httpx.get(stack.rp_url("/api/admin/connections"),
+                      headers={"Authorization": f"Bearer {stack.app.values['admin_token']}"})
+    found.raise_for_status()
+    listed: list[dict[str, Any]] = found.json()
+    return listed
+
+
 def test_demo_reuses_its_connection_from_a_kept_database(tmp_path: Path) -> None:
     ids = []
     for _ in range(2):
         with live_stack(StackOptions(connection=False), workdir=tmp_path) as stack:
             info = demo.prepare(stack)
             ids.append(info.connection_id)
-            assert [c["id"] for c in stack.connections()] == [info.connection_id]
-            assert stack.connections()[0]["authorization_uri"].startswith(stack.authority)
+            connections = _connections(stack)
+            assert [c["id"] for c in connections] == [info.connection_id]
+            assert connections[0]["authorization_uri"].startswith(stack.authority)
             assert info.delivery_problem is None
             assert info.launch_url is not None
     assert ids[0] == ids[1]

@@ -93,7 +93,7 @@ def test_an_ill_typed_value_is_named(tmp_path: Path) -> None:
 def test_every_problem_is_listed(tmp_path: Path) -> None:
     problems = _problems(tmp_path, """\
         [app]
-        base_url = "http://localhost:3000"
+        base_url = "http://localhost:3000/"
         colour = "blue"
         [provider]
         redirect_uris = ["/cb", 3]
@@ -102,7 +102,7 @@ def test_every_problem_is_listed(tmp_path: Path) -> None:
         text = "Hi {nickname}"
         """)
     joined = "\n".join(problems)
-    assert "app.base_url: use 127.0.0.1, not localhost" in joined
+    assert "app.base_url: must not end with /" in joined
     assert ":3: app.colour: unknown key" in joined
     assert "provider.redirect_uris: must be a list of non-empty strings" in joined
     assert "provider.secret_lifetime_days: must be between 1 and 730, not 1000" in joined

@@ -91,3 +91,29 @@ def test_table_and_exit_code(tmp_path: Path) -> None:
     assert summary.exit_code == 1
     only_passed = RunSummary(results=summary.results[:1], seconds=1, workers=1, report_dir=tmp_path)
     assert only_passed.exit_code == 0
+
+
+def test_skipped_scenarios_and_the_app_name_in_every_report(tmp_path: Path) -> None:
+    base = _summary(tmp_path)
+    skipped = ScenarioResult(id="partner.launch", title="Launch", proves="p", group="partner",
+                             status="skipped", seconds=0.0,
+                             message="the profile lacks partner ([partner] ...)")
+    summary = RunSummary(results=(*base.results[:1], skipped), seconds=1.0, workers=1,
+                         report_dir=tmp_path, app="helpdesk")
+    suite = ET.parse(write_junit(summary, tmp_path / "j.xml")).getroot().find("testsuite")
+    assert suite is not None
+    assert (suite.get("name"), suite.get("skipped"), suite.get("failures")) == (
+        "sso-harness scenarios: helpdesk", "1", "0")
+    case = [c for c in suite.iter("testcase") if c.get("name") == "partner.launch"][0]
+    node = case.find("skipped")
+    assert node is not None and node.get("message", "").startswith("the profile lacks partner")
+    html = write_html(summary, tmp_path).read_text(encoding="utf-8")
+    assert "SSO scenarios against helpdesk" in html and "1 skipped" in html
+    assert "skipped: the profile lacks partner" in html
+    assert json.loads(write_json(summary, tmp_path).read_text(encoding="utf-8"))["app"] == (
+        "helpdesk")
+    table = format_table(summary)
+    assert "partner.launch" in table and "SKIP" in table
+    assert "    the profile lacks partner" in table
+    assert "1 passed, 0 failed, 1 skipped against helpdesk" in table
+    assert summary.exit_code == 0

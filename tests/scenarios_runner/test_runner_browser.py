@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import re
@@ -303,3 +304,40 @@ def test_a_lost_browser_fails_the_remaining_scenarios_without_stopping_the_run(
     assert after_result.status == "error"
     assert "no browser context" in (after_result.message or "")
     assert summary.exit_code == 1
+
+
+def test_scenarios_an_app_cannot_run_are_skipped_with_the_reason(tmp_path: Path) -> None:
+    registry = Registry()
+    apps_seen: list[str | None] = []
+
+    @registry.environment_factory
+    @contextlib.contextmanager
+    def environment(worker: WorkerInfo) -> Iterator[object]:
+        apps_seen.append(worker.app)
+        yield None
+
+    @registry.skip_when
+    def needs(item: Scenario, app: str | None) -> str | None:
+        missing = sorted(item.needs - {"customer-sso"})
+        return f"{app} lacks {', '.join(missing)}" if missing else None
+
+    @registry.scenario(id="skip.runs", title="runs", proves="x", needs={"customer-sso"})
+    def runs(ctx: ScenarioContext[object]) -> None:
+        return None
+
+    @registry.scenario(id="skip.skipped", title="skipped", proves="y", needs={"partner"})
+    def skipped(ctx: ScenarioContext[object]) -> None:
+        raise AssertionError("a skipped scenario ran")
+
+    out = io.StringIO()
+    summary = run(RunOptions(report_dir=tmp_path, app="tiny.toml", app_name="tiny app"),
+                  registry=registry, out=out)
+    assert [(r.id, r.status) for r in summary.results] == [("skip.runs", "passed"),
+                                                          ("skip.skipped", "skipped")]
+    assert summary.results[1].message == "tiny.toml lacks partner"
+    assert apps_seen == ["tiny.toml"]
+    assert summary.exit_code == 0 and summary.app == "tiny app"
+    assert "SKIP  skip.skipped\n      tiny.toml lacks partner" in out.getvalue()
+    everything_skipped = run(RunOptions(report_dir=tmp_path, only=("skip.skipped",)),
+                             registry=registry, out=io.StringIO())
+    assert everything_skipped.exit_code == 1, "a run where nothing ran is not a success"

@@ -1,0 +1,388 @@
+"""The app adapter: the only way scenarios reach the app under test.
+
+:class:`~scenarios.app.interface.AppAdapter` is what a scenario may ask of an app ("open this
+sign-in URL", "is this browser signed in?", "does this page show the support contact?", "renew
+the client secret"). :class:`ProfileAdapter` answers from an
+:class:`~scenarios.app.profile.AppProfile`: its URLs and texts, and its HTTP calls to the app's
+own admin interface.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import httpx
+
+from scenarios.app.calls import CallError, captured, dig, response_json, run_call
+from scenarios.app.interface import AppAdapter, Someone, Unsupported
+from scenarios.app.profile import AppProfile, HttpCall, PartnerSection
+from scenarios.app.templating import render
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+    from scenarios.app.servers import AppServer
+
+__all__ = ["AppAdapter", "ProfileAdapter", "Someone", "Unsupported"]
+
+ME_POLL_MS = 100
+
+
+def _exact_name(name: str) -> re.Pattern[str]:
+    return re.compile(rf"^\s*{re.escape(name)}\s*$")
+
+
+class ProfileAdapter:
+    """:class:`AppAdapter` for a profile, an app server and the values its templates use."""
+
+    def __init__(self, profile: AppProfile, server: AppServer, values: Mapping[str, str],
+                 http: httpx.Client, *, contact: str | None = None) -> None:
+        self.profile = profile
+        self.server = server
+        self.values: dict[str, str] = dict(values)
+        self.http = http
+        self._contact = contact
+
+    # -- facts ---------------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.profile.name
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        return self.profile.capabilities
+
+    @property
+    def contact(self) -> str:
+        if self._contact is not None:
+            return self._contact
+        return self.profile.failure.contact if self.profile.failure is not None else ""
+
+    def url(self, path: str, **extra: str) -> str:
+        filled = render(path, {**self.values, **extra}) if "{" in path else path
+        return filled if filled.startswith(("http://", "https://")) else self.base_url + filled
+
+    def _optional_url(self, template: str | None) -> str | None:
+        return self.url(template) if template else None
+
+    @property
+    def redirect_uri(self) -> str:
+        return self.url(self.profile.provider.redirect_uris[0])
+
+    @property
+    def post_logout_redirect_uri(self) -> str | None:
+        return self._optional_url(self.profile.provider.post_logout_redirect_uri)
+
+    @property
+    def backchannel_uri(self) -> str | None:
+        return self._optional_url(self.profile.sign_out.backchannel_uri)
+
+    @property
+    def frontchannel_uri(self) -> str | None:
+        return self._optional_url(self.profile.sign_out.frontchannel_uri)
+
+    @property
+    def events_url(self) -> str | None:
+        partner = self.profile.partner
+        return self.url(partner.events_url) if partner is not None else None
+
+    # -- sign-in ---------------------------------------------------------------------------------
+    def sign_in_names(self) -> tuple[str, ...]:
+        return tuple(u.name for u in self.profile.sign_in.urls)
+
+    def sign_in_url(self, name: str | None = None) -> str:
+        sign_in = self.profile.sign_in
+        if name is None:
+            if sign_in.urls:
+                return self.url(sign_in.urls[0].url)
+            if sign_in.protected_urls:
+                return self.url(sign_in.protected_urls[0])
+            raise Unsupported(f"{self.name}: the profile has no sign-in URL")
+        found = sign_in.url(name)
+        if found is None:
+            raise Unsupported(f"{self.name}: the profile has no sign-in URL named {name!r}")
+        return self.url(found.url)
+
+    def lands_on(self, name: str | None = None) -> str | None:
+        sign_in = self.profile.sign_in
+        if name is None and not sign_in.urls and sign_in.protected_urls:
+            return urlsplit(self.url(sign_in.protected_urls[0])).path
+        found = sign_in.urls[0] if name is None and sign_in.urls else sign_in.url(name or "")
+        return found.lands_on if found is not None else None
+
+    def protected_urls(self) -> tuple[str, ...]:
+        return tuple(self.url(u) for u in self.profile.sign_in.protected_urls)
+
+    def launch_url(self, installation_id: str, user_id: str) -> str:
+        partner = self._partner()
+        filled = render(partner.launch_url, {**self.values, "installation_id": installation_id,
+                                              "user_id": user_id},
+                        url_encode=("installation_id", "user_id"))
+        return self.url(filled)
+
+    def launch_lands_on(self) -> str | None:
+        return self._partner().lands_on
+
+    def _partner(self) -> PartnerSection:
+        if self.profile.partner is None:
+            raise Unsupported(f"{self.name}: the profile has no [partner] section")
+        return self.profile.partner
+
+    # -- signed in or not ------------------------------------------------------------------------
+    def _person_values(self, person: Someone) -> dict[str, str]:
+        return {"name": person.name, "upn": person.upn, "email": person.upn}
+
+    def expect_signed_in(self, page: Page, person: Someone, *, lands_on: str | None = None
+                         ) -> None:
+        from playwright.sync_api import expect
+
+        signed_in = self.profile.signed_in
+        app_url = re.compile("^" + re.escape(self.base_url) + (
+            re.escape(lands_on) + r"([?#].*)?$" if lands_on else r"(/.*)?$"))
+        expect(page, f"the sign-in did not end at {self.base_url}{lands_on or ''}"
+               ).to_have_url(app_url)
+        if signed_in.text or signed_in.selector:
+            self._expect_signed_in_page(page, person)
+        if signed_in.me_url:
+            status = self._me_status(page, want_success=True)
+            assert 200 <= status < 300, (
+                f"{self.url(signed_in.me_url)} answered HTTP {status} after the sign-in; the "
+                "app did not keep a session")
+            if "email" in signed_in.me_json:
+                email = self.me(page).get("email")
+                assert (email or "").lower() == person.upn.lower(), (
+                    f"signed in as {email!r}, expected {person.upn}")
+
+    def _expect_signed_in_page(self, page: Page, person: Someone) -> None:
+        from playwright.sync_api import expect
+
+        signed_in = self.profile.signed_in
+        text = render(signed_in.text, self._person_values(person)) if signed_in.text else None
+        target = page.locator(signed_in.selector) if signed_in.selector else page.locator("body")
+        if text is not None:
+            expect(target, f"the signed-in page does not show {text!r}").to_contain_text(text)
+        else:
+            expect(target, f"the signed-in page shows no {signed_in.selector}").to_be_visible()
+
+    def _me_status(self, page: Page, *, want_success: bool) -> int:
+        """The ``me_url`` status in this browser; polled briefly while the app settles."""
+        me_url = self.url(self.profile.signed_in.me_url or "")
+        deadline_ms = 2000
+        while True:
+            status = page.request.get(me_url, max_redirects=0).status
+            if (200 <= status < 300) == want_success or deadline_ms <= 0:
+                return status
+            page.wait_for_timeout(ME_POLL_MS)
+            deadline_ms -= ME_POLL_MS
+
+    def is_signed_in(self, page: Page) -> bool:
+        """Whether this browser is signed in to the app (``me_url``, else ``page``)."""
+        signed_in = self.profile.signed_in
+        if signed_in.me_url:
+            status = page.request.get(self.url(signed_in.me_url), max_redirects=0).status
+            if status in (401, 403) or 300 <= status < 400:
+                return False
+            if 200 <= status < 300:
+                return True
+            raise AssertionError(f"{self.url(signed_in.me_url)} answered HTTP {status}: "
+                                 "neither signed in (2xx) nor signed out (401, 403, redirect)")
+        if signed_in.page:
+            probe = page.context.new_page()
+            try:
+                probe.goto(self.url(signed_in.page))
+                return self._shows_signed_in(probe)
+            finally:
+                probe.close()
+        raise Unsupported(f"{self.name}: the profile gives no way to tell who is signed in "
+                          "([signed_in] me_url or page)")
+
+    def _shows_signed_in(self, page: Page) -> bool:
+        signed_in = self.profile.signed_in
+        target = page.locator(signed_in.selector or "body")
+        if target.count() == 0:
+            return False
+        if not signed_in.text:
+            return True
+        content = target.first.inner_text()
+        fixed = [p.strip() for p in re.split(r"\{[a-z]+\}", signed_in.text) if p.strip()]
+        return all(part in content for part in fixed)
+
+    def expect_signed_out(self, page: Page, *, why: str = "") -> None:
+        if self.profile.signed_in.me_url:
+            status = self._me_status(page, want_success=False)
+            assert not 200 <= status < 300, (
+                f"{self.url(self.profile.signed_in.me_url)} answered HTTP {status}: the user "
+                f"is still signed in{why}")
+            return
+        assert not self.is_signed_in(page), f"the app still shows someone signed in{why}"
+
+    def me(self, page: Page) -> Mapping[str, str | None]:
+        signed_in = self.profile.signed_in
+        if not signed_in.me_url or not signed_in.me_json:
+            return {}
+        response = page.request.get(self.url(signed_in.me_url), max_redirects=0)
+        if not response.ok:
+            return {name: None for name in signed_in.me_json}
+        data = response.json()
+        out: dict[str, str | None] = {}
+        for name, path in signed_in.me_json.items():
+            value = dig(data, path)
+            out[name] = None if value is None else str(value)
+        return out
+
+    def drop_session(self, page: Page) -> None:
+        host = urlsplit(self.base_url).hostname or ""
+        page.context.clear_cookies(domain=host)
+
+    # -- the failure page ------------------------------------------------------------------------
+    def expect_failure(self, page: Page, kind: str | None = None, *, idp_code: str | None = None,
+                       contact: str | None = None) -> str | None:
+        from playwright.sync_api import expect
+
+        failure = self.profile.failure
+        if failure is None:
+            raise Unsupported(f"{self.name}: the profile has no [failure] section")
+        expectation = self.profile.expectation(kind) if kind else None
+        wanted = contact or (expectation.contact if expectation else None) or self.contact
+        body = page.locator("body")
+        if failure.text:
+            expect(body, f"the failure page did not appear: no {failure.text!r}"
+                   ).to_contain_text(failure.text)
+        expect(body, f"the failure page does not show the support contact {wanted!r}"
+               ).to_contain_text(wanted)
+        if idp_code and failure.shows_idp_code:
+            expect(body, f"the failure page does not name {idp_code}").to_contain_text(idp_code)
+        for text in expectation.texts if expectation else ():
+            expect(body, "the failure page does not say so").to_contain_text(
+                render(text, self.values))
+        if failure.error_status:
+            status = page.evaluate(
+                "() => performance.getEntriesByType('navigation')[0]?.responseStatus ?? 0")
+            assert isinstance(status, int) and status >= 400, (
+                f"the failure page came with HTTP {status}, not an error status")
+        reference = None
+        if failure.reference is not None:
+            found = failure.reference.search(body.inner_text())
+            assert found, (f"the failure page shows no error reference (nothing matches "
+                           f"/{failure.reference.pattern}/)")
+            reference = found.group(1) if failure.reference.groups else found.group(0)
+            self._check_logged(reference, kind)
+        if "session-check" in self.capabilities:
+            self.expect_signed_out(page, why=" after a failed sign-in")
+        return reference
+
+    def logged_error(self, reference: str) -> Mapping[str, object] | None:
+        failure = self.profile.failure
+        if failure is None or failure.error_log is None:
+            return None
+        what = f"error reference {reference} in the app's error log"
+        response = self._call(failure.error_log, what, reference=reference)
+        data = response_json(response, what)
+        return data if isinstance(data, Mapping) else {"": data}
+
+    def _check_logged(self, reference: str, kind: str | None) -> None:
+        logged = self.logged_error(reference)
+        if logged is None or kind is None:
+            return
+        expectation = self.profile.expectation(kind)
+        for path, wanted in expectation.logged.items():
+            got = dig(logged, path)
+            assert str(got) == wanted, (
+                f"error {reference} was logged with {path} = {got!r}, expected {wanted!r}: "
+                f"{dict(logged)}")
+        for path, part in expectation.logged_contains.items():
+            got = dig(logged, path)
+            assert part in str(got or ""), (
+                f"error {reference} was logged with {path} = {got!r}, which does not mention "
+                f"{part!r}")
+
+    # -- sign-out --------------------------------------------------------------------------------
+    def sign_out(self, page: Page) -> None:
+        sign_out = self.profile.sign_out
+        if sign_out.control:
+            name = _exact_name(sign_out.control)
+            page.get_by_role("button", name=name).or_(page.get_by_role("link", name=name)
+                                                       ).first.click()
+        elif sign_out.url:
+            page.goto(self.url(sign_out.url))
+        else:
+            raise Unsupported(f"{self.name}: the profile has no [sign_out] url or control")
+
+    def expect_sign_out_page(self, page: Page) -> None:
+        from playwright.sync_api import expect
+
+        sign_out = self.profile.sign_out
+        if sign_out.lands_on:
+            expect(page, f"sign-out did not end at {sign_out.lands_on}").to_have_url(re.compile(
+                "^" + re.escape(self.base_url + sign_out.lands_on) + r"([?#].*)?$"))
+        if sign_out.text:
+            expect(page.locator("body")).to_contain_text(sign_out.text)
+
+    # -- what an administrator does --------------------------------------------------------------
+    def _call(self, call: HttpCall, what: str, **extra: str) -> httpx.Response:
+        return run_call(self.http, call, base_url=self.base_url,
+                        values={**self.values, **extra}, what=what)
+
+    def configure(self) -> None:
+        """Run the profile's ``[[configure]]`` calls, keeping what they capture."""
+        for index, call in enumerate(self.profile.configure):
+            what = f"configure call {index + 1} of {len(self.profile.configure)}"
+            self.values.update(captured(call, self._call(call, what), what))
+
+    def renew_secret(self, secret: str, expires_on: date) -> None:
+        values = {**self.values, "client_secret": secret,
+                  "secret_expires_on": expires_on.isoformat()}
+        calls = self.profile.admin.renew_secret
+        if calls:
+            for call in calls:
+                run_call(self.http, call, base_url=self.base_url, values=values,
+                         what="renewing the client secret")
+        elif "admin-renew-secret" in self.capabilities:
+            self.server.restart(values)
+        else:
+            raise Unsupported(f"{self.name}: the profile gives no way to renew the secret")
+        self.values = values
+
+    def set_sso_enabled(self, enabled: bool) -> None:
+        admin = self.profile.admin
+        calls = admin.enable_sso if enabled else admin.disable_sso
+        if not calls:
+            raise Unsupported(f"{self.name}: the profile has no [admin] disable_sso/enable_sso")
+        for call in calls:
+            self._call(call, "enabling SSO" if enabled else "disabling SSO")
+
+    def secret_expired(self) -> bool | None:
+        status = self.profile.admin.secret_status
+        if status is None:
+            return None
+        what = "the app's client-secret status"
+        value = dig(response_json(self._call(status.call, what), what), status.expired)
+        if not isinstance(value, bool):
+            raise CallError(f"{what}: {status.expired} is {value!r}, not true or false")
+        return value
+
+    def installations_text(self) -> str | None:
+        partner = self.profile.partner
+        if partner is None or partner.installations is None:
+            return None
+        return self._call(partner.installations, "the app's installations").text
+
+    def add_connection(self, *, client_id: str, client_secret: str, support_contact: str
+                       ) -> ProfileAdapter:
+        """Configure again with another client: the adapter of that second connection."""
+        if "multi-connection" not in self.capabilities:
+            raise Unsupported(f"{self.name}: the profile cannot configure a second connection")
+        values = {**self.values, "client_id": client_id, "client_secret": client_secret,
+                  "support_contact": support_contact}
+        second = ProfileAdapter(self.profile, self.server, values, self.http,
+                                contact=support_contact)
+        second.configure()
+        return second
