@@ -16,9 +16,9 @@ from pathlib import Path
 
 from scenarios import conformance, demo
 from scenarios.doctor import cli as doctor_cli
-from scenarios.shard import Shard, ShardError, parse_shard
+from scenarios.shard import shard_option
 
-__all__ = ["COMMANDS", "Command", "build_parser", "main", "shard_option"]
+__all__ = ["COMMANDS", "Command", "build_parser", "main"]
 
 EXIT_NO_SCENARIOS = 5
 EXIT_USAGE = 2
@@ -42,14 +42,6 @@ def _workers(value: str) -> int:
     if count < 1:
         raise argparse.ArgumentTypeError("needs at least one worker")
     return count
-
-
-def shard_option(value: str) -> Shard:
-    """``--shard I/N`` as an argparse type."""
-    try:
-        return parse_shard(value)
-    except ShardError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _configure_run(parser: argparse.ArgumentParser) -> None:

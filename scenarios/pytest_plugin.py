@@ -29,7 +29,9 @@ Installed as the ``sso_harness`` pytest plugin. Every fixture name starts with `
     :class:`~scenarios.runner.ScenarioResult`; :func:`expect_passed` turns a failure into a
     test failure with the scenario's message.
 
-Options: ``--sso-headed``, ``--sso-timeout SECONDS``, ``--sso-browser-ws-endpoint URL``.
+Options: ``--sso-headed``, ``--sso-timeout SECONDS``, ``--sso-browser-ws-endpoint URL``,
+``--sso-shard I/N`` (run part I of N of the collected tests, split by test id as
+:mod:`scenarios.shard` splits scenarios).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ import pytest
 
 from mock_idp.testing import MockIdp, MockIdpError, RunningServer
 from scenarios.live import LiveStack, StackOptions, live_stack
+from scenarios.shard import Shard, shard_option
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright
@@ -84,6 +87,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="default timeout of sso_page actions and expectations (default: 5)")
     group.addoption("--sso-browser-ws-endpoint", default=None, metavar="URL",
                     help=f"connect to a remote Playwright browser server (env {WS_ENDPOINT_ENV})")
+    group.addoption("--sso-shard", type=shard_option, default=None, metavar="I/N",
+                    help="run only part I of N of the collected tests (a deterministic split by "
+                    "test id: N CI machines with I = 1..N run every test once)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -92,6 +98,24 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{MARKER}(options=None, **changes): StackOptions for this test's sso_stack "
         "(e.g. connection=False, rp_read_timeout=0.5)",
     )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--sso-shard I/N``: keep this shard's tests (after -k and -m have chosen theirs)."""
+    shard: Shard | None = _option(config, "sso_shard", None)
+    if shard is None:
+        return
+    kept = shard.select(items, key=lambda item: item.nodeid)
+    if len(kept) < len(items):
+        mine = {id(item) for item in kept}
+        config.hook.pytest_deselected(items=[i for i in items if id(i) not in mine])
+        items[:] = kept
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    shard: Shard | None = _option(config, "sso_shard", None)
+    return f"sso-harness: shard {shard} of the collected tests" if shard else None
 
 
 def _option(config: pytest.Config, name: str, default: Any) -> Any:

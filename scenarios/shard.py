@@ -13,12 +13,13 @@ pytest plugin (``--sso-shard``) all split with :meth:`Shard.select`.
 
 from __future__ import annotations
 
+import argparse
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-__all__ = ["Shard", "ShardError", "parse_shard"]
+__all__ = ["Shard", "ShardError", "parse_shard", "shard_option"]
 
 T = TypeVar("T")
 
@@ -60,3 +61,11 @@ def parse_shard(value: str) -> Shard:
     if match is None:
         raise ShardError(f"--shard {value!r}: expected I/N, e.g. 2/4")
     return Shard(int(match.group(1)), int(match.group(2)))
+
+
+def shard_option(value: str) -> Shard:
+    """``--shard I/N`` as an argparse ``type``: a bad value is a usage error."""
+    try:
+        return parse_shard(value)
+    except ShardError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
