@@ -10,7 +10,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from scenarios.junit import JUnitCase, write_junit_xml
-from scenarios.results import LABELS, RunSummary
+from scenarios.results import LABELS, PHASE_NAMES, RunSummary, phase_totals
 
 __all__ = ["write_html", "write_json", "write_junit"]
 
@@ -58,6 +58,8 @@ def write_html(summary: RunSummary, report_dir: Path, *, generated: datetime | N
         passed=passed,
         skipped=skipped,
         failed=len(summary.results) - passed - skipped,
+        phases=phase_totals(summary.results),
+        phase_names=PHASE_NAMES,
         generated=(generated or datetime.now(UTC)).isoformat(timespec="seconds"),
     )
     report_dir.mkdir(parents=True, exist_ok=True)
@@ -67,12 +69,14 @@ def write_html(summary: RunSummary, report_dir: Path, *, generated: datetime | N
 
 
 def write_json(summary: RunSummary, report_dir: Path) -> Path:
-    """``results.json``: the same facts for other tools."""
+    """``results.json``: the same facts for other tools; ``phases`` sums each phase over the
+    run (and gives the median time outside the steps), each result has its own."""
     data = {
         "app": summary.app,
         "seconds": summary.seconds,
         "workers": summary.workers,
         "shard": str(summary.shard) if summary.shard else None,
+        "phases": phase_totals(summary.results),
         "results": [asdict(r) for r in summary.results],
     }
     report_dir.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,8 @@ the final table printed after a run (the reports are in :mod:`scenarios.report`)
 
 from __future__ import annotations
 
+import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -10,11 +12,62 @@ from typing import Literal
 from scenarios.context import StepRecord
 from scenarios.shard import Shard
 
-__all__ = ["LABELS", "RunSummary", "ScenarioResult", "Status", "format_table"]
+__all__ = [
+    "LABELS",
+    "PHASE_NAMES",
+    "Phases",
+    "RunSummary",
+    "ScenarioResult",
+    "Status",
+    "format_table",
+    "phase_totals",
+]
 
 Status = Literal["passed", "failed", "error", "skipped"]
 LABELS: dict[Status, str] = {"passed": "PASS", "failed": "FAIL", "error": "ERROR",
                              "skipped": "SKIP"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Phases:
+    """Where one scenario's wall time went, in seconds; the phases add up to its ``seconds``."""
+
+    stack_start: float = 0.0
+    """The catalogue's per-scenario set-up (``around_scenario``: servers, app, configure)."""
+    context: float = 0.0
+    """A fresh browser context and its page."""
+    steps: float = 0.0
+    """The scenario's own steps (``ctx.step``), without their screenshots."""
+    screenshots: float = 0.0
+    """A screenshot after each step (and one at a failure)."""
+    trace: float = 0.0
+    """Starting the Playwright trace, and stopping (and, when kept, saving) it."""
+    teardown: float = 0.0
+    """Leaving ``around_scenario`` (servers stop or reset) and closing the contexts."""
+    other: float = 0.0
+    """The rest: the scenario's code between its steps, and the runner's bookkeeping."""
+
+    @property
+    def overhead(self) -> float:
+        """Wall time outside the steps."""
+        return self.total - self.steps
+
+    @property
+    def total(self) -> float:
+        return (self.stack_start + self.context + self.steps + self.screenshots + self.trace
+                + self.teardown + self.other)
+
+
+PHASE_NAMES = ("stack_start", "context", "steps", "screenshots", "trace", "teardown", "other")
+
+
+def phase_totals(results: Iterable[ScenarioResult]) -> dict[str, float]:
+    """Each phase summed over the scenarios that ran, plus ``overhead_median``: the median of
+    their wall time outside the steps."""
+    timed = [r.phases for r in results if r.phases is not None]
+    totals = {name: sum(getattr(p, name) for p in timed) for name in PHASE_NAMES}
+    totals["overhead_median"] = statistics.median(p.overhead for p in timed) if timed else 0.0
+    return totals
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,6 +85,8 @@ class ScenarioResult:
     """Trace zip relative to the report directory (``playwright show-trace`` opens it)."""
     worker: int = 0
     pid: int = 0
+    phases: Phases | None = None
+    """Where the time went (``None``: the scenario never ran)."""
 
     @property
     def passed(self) -> bool:

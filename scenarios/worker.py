@@ -11,7 +11,7 @@ import contextlib
 import os
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 from scenarios.browser import launch, resolve
 from scenarios.context import ScenarioContext, StepRecord, screenshot
 from scenarios.registry import Registry, Scenario, WorkerInfo, load_catalogue
-from scenarios.results import ScenarioResult, Status
+from scenarios.results import Phases, ScenarioResult, Status
 from scenarios.shard import Shard
 
 if TYPE_CHECKING:
@@ -98,24 +98,34 @@ def run_scenario(
     options: RunOptions,
     worker: WorkerInfo,
 ) -> ScenarioResult:
-    """Run one scenario in a fresh browser context and record what happened."""
+    """Run one scenario in a fresh browser context and record what happened, and where the
+    time went (:class:`~scenarios.results.Phases`)."""
     started = time.monotonic()
+    spent: dict[str, float] = {}
     steps: list[StepRecord] = []
     status: Status = "passed"
     message: str | None = None
     details: str | None = None
     try:
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        context.set_default_timeout(options.timeout_ms)
-        if options.trace != "off":
-            context.tracing.start(title=item.id, screenshots=True, snapshots=True, sources=False)
-        page = context.new_page()
+        with _timed(spent, "context"):
+            context = browser.new_context(viewport={"width": 1280, "height": 800})
+            context.set_default_timeout(options.timeout_ms)
+        with _timed(spent, "trace"):
+            if options.trace != "off":
+                context.tracing.start(title=item.id, screenshots=True, snapshots=True,
+                                      sources=False)
+        with _timed(spent, "context"):
+            page = context.new_page()
     except Exception as exc:
         message = f"no browser context: {_describe(exc)}"
         return error_result(item, message, worker, traceback.format_exc())
     ctx: ScenarioContext[object] | None = None
+    entering = time.monotonic()
+    entered: float | None = None
+    ran: float | None = None
     try:
         with registry.around(worker_env, item) as env:
+            entered = time.monotonic()
             ctx = ScenarioContext(
                 scenario=item,
                 browser=browser,
@@ -126,40 +136,64 @@ def run_scenario(
                 default_timeout_ms=options.timeout_ms,
                 steps=steps,
             )
-            item.run(ctx)
+            try:
+                item.run(ctx)
+            finally:
+                ran = time.monotonic()
     except AssertionError as exc:
         status, message, details = "failed", _describe(exc), traceback.format_exc()
     except Exception as exc:
         status, message, details = "error", _describe(exc), traceback.format_exc()
+    left = time.monotonic()
+    spent["stack_start"] = (entered or left) - entering
+    spent["teardown"] = left - (ran or entered or left)
+    spent["screenshots"] = ctx.screenshot_seconds if ctx is not None else 0.0
 
     if status != "passed" and (not steps or steps[-1].status == "passed"):
-        steps.append(_failure_step(item, page, options.report_dir, message))
+        with _timed(spent, "screenshots"):
+            steps.append(_failure_step(item, page, options.report_dir, message))
     trace: str | None = None
     if options.trace == "on" or (options.trace == "retain-on-failure" and status != "passed"):
         trace = f"traces/{item.id}.zip"
     if options.trace != "off":
-        try:
-            context.tracing.stop(path=str(options.report_dir / trace) if trace else None)
-        except Exception:
-            trace = None
-    if ctx is not None:
-        ctx.close_extra_contexts()
-    with contextlib.suppress(Exception):
-        context.close()
+        with _timed(spent, "trace"):
+            try:
+                context.tracing.stop(path=str(options.report_dir / trace) if trace else None)
+            except Exception:
+                trace = None
+    with _timed(spent, "teardown"):
+        if ctx is not None:
+            ctx.close_extra_contexts()
+        with contextlib.suppress(Exception):
+            context.close()
+    seconds = time.monotonic() - started
+    spent["steps"] = sum(step.seconds for step in steps)
+    spent["other"] = max(0.0, seconds - sum(spent.values()))
     return ScenarioResult(
         id=item.id,
         title=item.title,
         proves=item.proves,
         group=item.group,
         status=status,
-        seconds=time.monotonic() - started,
+        seconds=seconds,
         message=message,
         details=details,
         steps=tuple(steps),
         trace=trace,
         worker=worker.index,
         pid=os.getpid(),
+        phases=Phases(**spent),
     )
+
+
+@contextlib.contextmanager
+def _timed(spent: dict[str, float], phase: str) -> Iterator[None]:
+    """Add the time the block takes to ``spent[phase]``."""
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        spent[phase] = spent.get(phase, 0.0) + time.monotonic() - started
 
 
 def _failure_step(item: Scenario, page: Page, report_dir: Path, error: str | None) -> StepRecord:

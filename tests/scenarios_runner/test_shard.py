@@ -118,7 +118,7 @@ def test_conformance_junit(tmp_path: Path) -> None:
     suite = ET.parse(path).getroot().find("testsuite")
     assert suite is not None and suite.get("name") == "sso-harness conformance shard 1/3"
     assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("3", "1", "1")
-    failure = suite.find("testcase[@name='%s']/failure" % ROWS[1].id)
+    failure = suite.find(f"testcase[@name='{ROWS[1].id}']/failure")
     assert failure is not None and failure.get("message") == "accepted it"
 
 
