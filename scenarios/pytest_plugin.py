@@ -38,24 +38,20 @@ from __future__ import annotations
 
 import contextlib
 import os
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-import httpx
 import pytest
 
-from mock_idp.testing import MockIdp, MockIdpError, RunningServer
 from scenarios.live import LiveStack, StackOptions, live_stack
 from scenarios.shard import Shard, shard_option
+from scenarios.stack_idp import StackIdp
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
-    from mock_idp.config import IdpConfig
     from scenarios.registry import Registry, Scenario, WorkerInfo
     from scenarios.runner import ScenarioResult
 
@@ -180,70 +176,6 @@ def sso_stack(sso_stack_factory: StackFactory, sso_stack_options: StackOptions) 
 def relying_party(sso_stack: LiveStack) -> LiveStack:
     """The reference relying party of ``sso_stack`` (``rp_url()``, ``sign_in_url()``, ...)."""
     return sso_stack
-
-
-class StackIdp(MockIdp):
-    """The provider of a :class:`LiveStack`, with :class:`MockIdp`'s helpers.
-
-    It attaches to the running server rather than starting one; ``close()`` releases its HTTP
-    client (the stack stops the server).
-    """
-
-    def __init__(self, stack: LiveStack) -> None:
-        config: IdpConfig = stack.idp_app.state.idp.config
-        super().__init__(config, port=stack.idp.port)
-        self.stack = stack
-        self._client = httpx.Client(base_url=stack.idp.base_url, timeout=10.0)
-
-    def __enter__(self) -> StackIdp:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._client.close()
-
-    @property
-    def server(self) -> RunningServer:
-        return self.stack.idp
-
-    @property
-    def http(self) -> httpx.Client:
-        return self._client
-
-    @property
-    def control_url(self) -> str:
-        return self.stack.idp_url("/_mock/")
-
-    def add_tenant(self, domain: str, *, name: str | None = None, tenant_id: str | None = None,
-                   **fields: Any) -> dict[str, Any]:
-        """Create a tenant (``POST /_mock/tenants``; ``fields`` as in ``idp.toml``: apps,
-        users, region) and return its JSON. The id defaults to a GUID derived from ``domain``."""
-        body: dict[str, Any] = {
-            "id": tenant_id or str(uuid.uuid5(uuid.NAMESPACE_DNS, domain.lower())),
-            "domain": domain, "name": name or domain.split(".")[0].title(), **fields,
-        }
-        response = self.http.post("/_mock/tenants", json=body)
-        if response.is_error:
-            raise MockIdpError(f"POST /_mock/tenants: {response.status_code} {response.text}")
-        created: dict[str, Any] = response.json()
-        return created
-
-    def arm_fault(self, kind: str, **fields: Any) -> dict[str, Any]:
-        """Arm a fault (``POST /_mock/faults``): ``kind`` plus endpoint, times, code..."""
-        return self.stack.arm_fault(kind, **fields)
-
-    def clear_faults(self) -> None:
-        self.stack.clear_faults()
-
-    def rotate_keys(self) -> None:
-        self.stack.rotate_keys()
-
-    def expire_secret_in(self, days: float) -> str:
-        """A new secret for the reference app ending ``days`` from the mock's now."""
-        end = self.clock.now().astimezone(UTC) + timedelta(days=days)
-        return self.add_secret(self.stack.client_id, end=end)
 
 
 @pytest.fixture

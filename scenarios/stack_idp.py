@@ -1,0 +1,82 @@
+"""The mock provider of a :class:`~scenarios.live.LiveStack`, with :class:`mock_idp.MockIdp`'s
+helpers: what the pytest plugin's ``mock_idp`` fixture yields."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, timedelta
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from mock_idp.testing import MockIdp, MockIdpError, RunningServer
+
+if TYPE_CHECKING:
+    from mock_idp.config import IdpConfig
+    from scenarios.live import LiveStack
+
+__all__ = ["StackIdp"]
+
+
+class StackIdp(MockIdp):
+    """The provider of a :class:`LiveStack`, with :class:`MockIdp`'s helpers.
+
+    It attaches to the running server rather than starting one; ``close()`` releases its HTTP
+    client (the stack stops the server).
+    """
+
+    def __init__(self, stack: LiveStack) -> None:
+        config: IdpConfig = stack.idp_app.state.idp.config
+        super().__init__(config, port=stack.idp.port)
+        self.stack = stack
+        self._client = httpx.Client(base_url=stack.idp.base_url, timeout=10.0)
+
+    def __enter__(self) -> StackIdp:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    @property
+    def server(self) -> RunningServer:
+        return self.stack.idp
+
+    @property
+    def http(self) -> httpx.Client:
+        return self._client
+
+    @property
+    def control_url(self) -> str:
+        return self.stack.idp_url("/_mock/")
+
+    def add_tenant(self, domain: str, *, name: str | None = None, tenant_id: str | None = None,
+                   **fields: Any) -> dict[str, Any]:
+        """Create a tenant (``POST /_mock/tenants``; ``fields`` as in ``idp.toml``: apps,
+        users, region) and return its JSON. The id defaults to a GUID derived from ``domain``."""
+        body: dict[str, Any] = {
+            "id": tenant_id or str(uuid.uuid5(uuid.NAMESPACE_DNS, domain.lower())),
+            "domain": domain, "name": name or domain.split(".")[0].title(), **fields,
+        }
+        response = self.http.post("/_mock/tenants", json=body)
+        if response.is_error:
+            raise MockIdpError(f"POST /_mock/tenants: {response.status_code} {response.text}")
+        created: dict[str, Any] = response.json()
+        return created
+
+    def arm_fault(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """Arm a fault (``POST /_mock/faults``): ``kind`` plus endpoint, times, code..."""
+        return self.stack.arm_fault(kind, **fields)
+
+    def clear_faults(self) -> None:
+        self.stack.clear_faults()
+
+    def rotate_keys(self) -> None:
+        self.stack.rotate_keys()
+
+    def expire_secret_in(self, days: float) -> str:
+        """A new secret for the reference app ending ``days`` from the mock's now."""
+        end = self.clock.now().astimezone(UTC) + timedelta(days=days)
+        return self.add_secret(self.stack.client_id, end=end)
