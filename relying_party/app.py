@@ -18,7 +18,7 @@ from . import admin, admin_api, apps, callback, logout, partner
 from .db import Database
 from .failure import SignInFailed, failure_response, new_ref
 from .oidc.errors import LoginError
-from .provider import ProviderDirectory, timeout_of
+from .provider import ProviderDirectory, default_trust, timeout_of
 from .settings import Settings
 from .web import AppState, templates
 
@@ -113,7 +113,8 @@ def create_app(settings: Settings, *, http_client: httpx.AsyncClient | None = No
     """Build the relying party. ``http_client`` carries every back-channel call (discovery, keys,
     token, userinfo, event keys); tests route it in-process."""
     owns_client = http_client is None
-    http = http_client or httpx.AsyncClient(timeout=timeout_of(settings), follow_redirects=False)
+    http = http_client or httpx.AsyncClient(timeout=timeout_of(settings), follow_redirects=False,
+                                            verify=default_trust())
     db = Database(settings.db_path)
     state = AppState(settings=settings, db=db, providers=ProviderDirectory(http, settings))
 

@@ -23,15 +23,15 @@ from typing import Any
 
 import httpx
 
-from mock_idp import IdpConfig, MockClock
-from mock_idp import create_app as create_idp
+from mock_idp import MockClock
 from mock_idp.config import DEFAULT_DOMAIN, DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID
-from mock_idp.testing import RunningServer, run_in_thread
+from mock_idp.testing import RunningServer
 from scenarios.app.adapter import ProfileAdapter
 from scenarios.app.profile import AppProfile, load_profile
-from scenarios.app.servers import AppServer, plan_address
+from scenarios.app.servers import AppServer, hosted_address, plan_address
 from scenarios.app.templating import render
 from scenarios.profiles import REFERENCE_RP, resolve
+from scenarios.shared_servers import SharedServers, start_provider
 
 __all__ = [
     "CUSTOMER_APPS",
@@ -252,31 +252,37 @@ def _register(stack: LiveStack, profile: AppProfile, base: Mapping[str, str]) ->
 
 @contextlib.contextmanager
 def live_stack(options: StackOptions | None = None, *, workdir: Path | None = None,
-               idp_port: int = 0, rp_port: int = 0) -> Iterator[LiveStack]:
+               idp_port: int = 0, rp_port: int = 0,
+               shared: SharedServers | None = None) -> Iterator[LiveStack]:
     """Start the provider and the app under test; stop both afterwards.
 
     Ports default to ephemeral ones (``0``); ``make demo`` asks for fixed ones (``rp_port``
-    applies to apps the harness starts on ``{port}``).
+    applies to apps the harness starts on ``{port}``). With ``shared`` (a worker's
+    :func:`~scenarios.shared_servers.shared_servers`) the provider is that one, reset first,
+    and an in-process app is mounted on its host; they outlive the stack.
     """
     opts = options or StackOptions()
     profile = profile_for(opts.app)
-    clock = MockClock()
     with contextlib.ExitStack() as stack:
         if workdir is None:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sso-")))
-        idp_app = create_idp(IdpConfig.default(clock=clock))
-        served = stack.enter_context(run_in_thread(idp_app, port=idp_port))
-        # The provider is reached as "localhost" and the app as "127.0.0.1": two sites, as in
-        # production, so the browser keeps their cookies apart (a front-channel logout iframe
-        # carries no app cookie and must be matched by sid).
-        idp = RunningServer(base_url=f"http://localhost:{served.port}", port=served.port,
-                            stop=served.stop)
-        address = plan_address(profile, port=rp_port)
-        server = stack.enter_context(AppServer(profile, address, workdir=workdir, clock=clock))
+        if shared is not None:
+            shared.reset()
+            provider, http = shared.provider, shared.http
+        else:
+            provider = stack.enter_context(start_provider(port=idp_port))
+        host = shared.app_host if shared is not None else None
+        address = (hosted_address(profile, host) if host is not None
+                   else plan_address(profile, port=rp_port))
+        clock, idp = provider.clock, provider.server
+        server = stack.enter_context(AppServer(profile, address, workdir=workdir, clock=clock,
+                                               host=host))
         # Unwound first: the app stops, and the provider is told to before it is waited for.
         stack.callback(server.stop)
-        stack.callback(idp.stop)
-        http = stack.enter_context(httpx.Client(timeout=10))
+        if shared is None:
+            stack.callback(idp.stop)
+            http = stack.enter_context(httpx.Client(timeout=10))
+        idp_app = provider.app
         live = LiveStack(clock=clock, idp=idp, idp_app=idp_app, options=opts, http=http,
                          profile=profile)
         live.server = server

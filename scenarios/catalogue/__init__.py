@@ -1,11 +1,12 @@
 """The scenarios ``make scenarios`` runs.
 
 Every module in this package registers scenarios with ``@scenario(...)``, each naming the
-capabilities it needs from the app under test. This module registers how they run: each
-scenario gets a fresh live stack (the mock provider on an ephemeral port, and the app the run's
-profile describes: by default the reference relying party), so no state leaks from one
-scenario to the next; a scenario whose needs the profile does not meet is skipped, with the
-reason.
+capabilities it needs from the app under test. This module registers how they run: each worker
+starts the mock provider once (and, for an in-process app, one server to mount it on; see
+:mod:`scenarios.shared_servers`), and each scenario gets a fresh live stack on them: the
+provider reset to its configured state, and a new instance of the app the run's profile
+describes (by default the reference relying party), so no state leaks from one scenario to
+the next; a scenario whose needs the profile does not meet is skipped, with the reason.
 """
 
 from __future__ import annotations
@@ -20,20 +21,23 @@ from scenarios import Scenario, WorkerInfo, default_registry
 from scenarios.app.capabilities import skip_reason
 from scenarios.app.profile import AppProfile
 from scenarios.live import LiveStack, StackOptions, live_stack, profile_for
+from scenarios.shared_servers import SharedServers, shared_servers
 
 
 @dataclass(frozen=True)
 class WorkerEnvironment:
     workdir: Path
     profile: AppProfile
+    shared: SharedServers
 
 
 @default_registry.environment_factory
 @contextlib.contextmanager
 def worker_environment(worker: WorkerInfo) -> Iterator[WorkerEnvironment]:
     profile = profile_for(worker.app)
-    with tempfile.TemporaryDirectory(prefix=f"sso-scenarios-{worker.index}-") as workdir:
-        yield WorkerEnvironment(Path(workdir), profile)
+    with tempfile.TemporaryDirectory(prefix=f"sso-scenarios-{worker.index}-") as workdir, \
+            shared_servers(profile) as shared:
+        yield WorkerEnvironment(Path(workdir), profile, shared)
 
 
 @default_registry.skip_when
@@ -46,7 +50,7 @@ def unmet_needs(scenario: Scenario, app: str | None) -> str | None:
 def fresh_stack(env: object, scenario: Scenario) -> Iterator[LiveStack]:
     assert isinstance(env, WorkerEnvironment)
     options = StackOptions(app=env.profile, connection="no-connection" not in scenario.tags)
-    scenario_dir = env.workdir / scenario.id
-    scenario_dir.mkdir(parents=True, exist_ok=True)
-    with live_stack(options, workdir=scenario_dir) as stack:
+    # A directory of its own each time (the pytest plugin may run one scenario twice).
+    scenario_dir = Path(tempfile.mkdtemp(prefix=f"{scenario.id}-", dir=env.workdir))
+    with live_stack(options, workdir=scenario_dir, shared=env.shared) as stack:
         yield stack
