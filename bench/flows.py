@@ -148,8 +148,13 @@ class MockIdpFlow:
         found = re.search(r'name="ctx" value="([^"]+)"', page.text)
         if page.status_code != 200 or found is None:
             raise FlowError(f"no sign-in page at authorize ({page.status_code})")
-        signed_in = http.post(f"{self.base_url}/{TENANT_ID}/login", data={
-            "ctx": found.group(1), "login": USER, "passwd": PASSWORD, "action": "signin"})
+        kmsi = http.post(f"{self.base_url}/{TENANT_ID}/login", data={
+            "ctx": found.group(1), "loginfmt": USER, "passwd": PASSWORD})
+        found = re.search(r'name="ctx" value="([^"]+)"', kmsi.text)
+        if kmsi.status_code != 200 or found is None:
+            raise FlowError(f"no 'Stay signed in?' page after the password ({kmsi.status_code})")
+        signed_in = http.post(f"{self.base_url}/kmsi", data={"ctx": found.group(1),
+                                                             "answer": "No"})
         code = redirect_params(signed_in, state)["code"]
         if not http.cookies:
             raise FlowError("signing in set no session cookie")

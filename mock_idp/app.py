@@ -15,9 +15,24 @@ from starlette.routing import BaseRoute
 
 from .config import IdpConfig
 from .date_header import ClockDateHeader
-from .endpoints import authorize, control, discovery, graph, logout, token, userinfo
+from .endpoints import (
+    activity,
+    authorize,
+    console,
+    control,
+    device,
+    discovery,
+    graph,
+    graph_consent,
+    logout,
+    signin,
+    token,
+    userinfo,
+)
 from .endpoints import faults as fault_routes
 from .endpoints import platform as platform_routes
+from .endpoints.common import plain_error
+from .endpoints.graph_http import graph_error
 from .faults import quiet_injected_drops
 from .platform.middleware import RunDueEvents
 from .request_log import RequestLogMiddleware
@@ -25,16 +40,33 @@ from .state import IdpState
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
+    """A route the router could not match (404) or a method it does not take (405), in the
+    error shape of the API the path belongs to."""
     assert isinstance(exc, HTTPException)
-    return JSONResponse({"error": {"code": "NotFound" if exc.status_code == 404 else "Error",
-                                   "message": exc.detail}}, status_code=exc.status_code)
+    return _api_error(request, exc.status_code, str(exc.detail),
+                      "method" if exc.status_code == 405 else "path") or JSONResponse(
+        {"error": {"code": "NotFound" if exc.status_code == 404 else "Error",
+                   "message": exc.detail}}, status_code=exc.status_code)
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
-    return JSONResponse({"error": "server_error",
-                         "error_description": "AADSTS50000: There was an error issuing a "
-                         "token or an issue with our sign-in service.",
-                         "error_codes": [50000]}, status_code=500)
+    """What nothing else caught: never a traceback, and the API's own shape under ``/graph``
+    and ``/_mock``; Entra's AADSTS50000 JSON elsewhere."""
+    message = "the mock provider failed on this request; this is a bug in the mock"
+    return _api_error(request, 500, message, None) or JSONResponse(
+        {"error": "server_error",
+         "error_description": "AADSTS50000: There was an error issuing a token or an issue "
+         "with our sign-in service.", "error_codes": [50000]}, status_code=500)
+
+
+def _api_error(request: Request, status: int, message: str, field: str | None
+               ) -> Response | None:
+    path = request.url.path
+    if path.startswith("/graph/"):
+        return graph_error(request, status, message, target=field)
+    if path == "/_mock" or path.startswith("/_mock/"):
+        return plain_error(status, message, field=field)
+    return None
 
 
 def create_app(config: IdpConfig | None = None, *,
@@ -56,20 +88,25 @@ def create_app(config: IdpConfig | None = None, *,
     middleware = [
         Middleware(RunDueEvents, platform=state.platform),
         Middleware(ClockDateHeader, clock=cfg.clock),
-        Middleware(RequestLogMiddleware),
+        Middleware(RequestLogMiddleware, store=state.store, clock=cfg.clock),
     ]
     # The protocol endpoints come first: the router tries routes in order, and a login flow
     # should not be matched against every management and test-control route before its own.
     routes: list[BaseRoute] = [
         *authorize.routes,
+        *signin.routes,
         *token.routes,
+        *device.routes,
         *discovery.routes,
         *userinfo.routes,
         *logout.routes,
+        *graph_consent.routes,
         *graph.routes,
         *control.routes,
         *fault_routes.routes,
         *platform_routes.routes,
+        *activity.routes,
+        *console.routes,
         *control.fallback_routes,
     ]
     app = Starlette(

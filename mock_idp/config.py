@@ -7,25 +7,57 @@ its mutable :mod:`mock_idp.store`, which the management API then changes.
 
 from __future__ import annotations
 
+import re
 import tomllib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
+
 from .clock import Clock, MockClock
+from .config_fields import (
+    ConfigError,
+    flag,
+    known,
+    opt_str,
+    opt_url,
+    req_str,
+    stable_oid,
+    str_list,
+    tables,
+    url,
+    when,
+)
+from .directory import OptionalClaims
+from .directory_config import (
+    AppRoleConfig,
+    AssignmentConfig,
+    ExtensionPropertyConfig,
+    GroupConfig,
+    resolve,
+)
+from .directory_toml import (
+    APP_KEYS,
+    USER_KEYS,
+    parse_app_claims,
+    parse_app_roles,
+    parse_groups,
+    parse_user_extras,
+)
 
-_OID_NAMESPACE = uuid.UUID("3f6b8d0e-2a4c-4e71-9d5b-7c1a0f2e6b94")
+__all__ = [
+    "AppConfig", "AppRoleConfig", "AssignmentConfig", "CertificateConfig", "ConfigError",
+    "ExtensionPropertyConfig", "GroupConfig", "IdpConfig", "SUPPORT_AGENTS_GROUP_ID",
+    "SecretConfig", "TenantConfig", "UserConfig", "default_tenant", "stable_oid",
+]
 
-
-def stable_oid(tenant_id: str, name: str) -> str:
-    return str(uuid.uuid5(_OID_NAMESPACE, f"{tenant_id}/{name.lower()}"))
-
-
-class ConfigError(ValueError):
-    """An ``idp.toml`` (or programmatic config) that cannot describe a directory."""
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+                     r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+MAX_DAYS = 36500
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,6 +77,9 @@ class CertificateConfig:
     """A PEM certificate whose private key signs ``client_assertion`` JWTs."""
     key_id: str | None = None
     display_name: str = "certificate"
+    start: datetime | None = None
+    end: datetime | None = None
+    """The registration's validity; default: the certificate's own."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,10 +102,27 @@ class AppConfig:
     """Implicit/hybrid ``id_token`` responses (``oauth2AllowIdTokenImplicitFlow``)."""
     allow_access_token: bool = False
     identifier_uris: tuple[str, ...] = ()
-    app_roles: tuple[str, ...] = ()
-    group_claims: bool = True
+    app_roles: tuple[str | AppRoleConfig, ...] = ()
+    """Role values, or :class:`AppRoleConfig` for an id, display name or member types."""
     frontchannel_logout_iss: bool = False
     """Add ``iss`` next to ``sid`` on front-channel logout requests."""
+    sign_v1_id_tokens: bool = False
+    """Sign the ID tokens of the v1.0 token endpoint. Entra returns them unsigned
+    (``alg: none``); turn this on for a test that wants a signed one there."""
+    admin_consented: bool = True
+    """An administrator consented for every user (an ``AllPrincipals`` permission grant), so
+    no one sees the consent page; ``False``: each user consents at first sign-in."""
+    group_membership_claims: str | None = None
+    """``None`` (Entra's default: no ``groups`` claim), ``"None"``, ``"SecurityGroup"``,
+    ``"DirectoryRole"``, ``"ApplicationGroup"``, ``"All"``, or a comma-separated mix."""
+    optional_claims: OptionalClaims = field(default_factory=OptionalClaims)
+    extension_properties: tuple[ExtensionPropertyConfig, ...] = ()
+    access_token_version: int | None = None
+    """``api.requestedAccessTokenVersion``: 1 for v1 access tokens to this API, 2 (or unset:
+    the mock's default for its own APIs) for v2."""
+    assignments: tuple[AssignmentConfig, ...] = ()
+    """Users and groups assigned to the app, with a role or default access (``assigned``
+    plus the users' ``roles`` is the older short form)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,8 +135,19 @@ class UserConfig:
     given_name: str | None = None
     family_name: str | None = None
     groups: tuple[str, ...] = ()
+    """Groups (display name or id) the user is a direct member of; a name no
+    ``[[tenants.groups]]`` declares makes a security group of that name (or id)."""
     roles: tuple[str, ...] = ()
+    """App role values held on every app in ``assigned`` of which it is a role."""
     enabled: bool = True
+    user_type: str = "Member"
+    """``Member`` or ``Guest``."""
+    country: str | None = None
+    """Two-letter country code (the ``ctry`` optional claim)."""
+    preferred_language: str | None = None
+    """``ll-CC`` (the ``xms_pl`` optional claim)."""
+    extensions: Mapping[str, Any] = field(default_factory=dict)
+    """Directory extension values, by short or full ``extension_<appid>_<name>`` name."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,12 +158,19 @@ class TenantConfig:
     region: str = "NA"
     apps: tuple[AppConfig, ...] = ()
     users: tuple[UserConfig, ...] = ()
+    show_keep_me_signed_in: bool = True
+    """Company branding's "Show option to remain signed in": ask "Stay signed in?" after a
+    password sign-in (Entra's default); ``False`` skips it (a browser-session cookie)."""
+    groups: tuple[GroupConfig, ...] = ()
+    country: str | None = None
+    """The tenant's two-letter country code (the ``tenant_ctry`` optional claim)."""
 
 
 DEFAULT_TENANT_ID = "6f2c1a9e-3b7d-4e58-a1c4-92d0b7e5f318"
 DEFAULT_DOMAIN = "contoso.onmicrosoft.com"
 REFERENCE_RP_CLIENT_ID = "2b8e4f61-9c3a-4d7e-b5f2-08a6c1d9e473"
 REFERENCE_RP_SECRET = "rp7Q~Reference.Relying.Party.Secret-Value01"
+SUPPORT_AGENTS_GROUP_ID = "b7d3a1c2-5e4f-4a6b-8c9d-0e1f2a3b4c5d"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,6 +186,9 @@ class IdpConfig:
     access_token_lifetime: timedelta = timedelta(minutes=75)
     refresh_token_lifetime: timedelta = timedelta(days=90)
     session_lifetime: timedelta = timedelta(hours=24)
+    device_code_lifetime: timedelta = timedelta(minutes=15)
+    device_code_interval: int = 5
+    """Seconds a device-code client waits between polls (``interval``); Entra sends 5."""
     key_retention: timedelta = timedelta(hours=24)
     """How long a rotated-out signing key stays in the JWKS."""
     event_timeout: timedelta = timedelta(seconds=5)
@@ -154,7 +227,7 @@ def default_tenant() -> TenantConfig:
         )
 
     users = (
-        user("Alice", "Adams", groups=("b7d3a1c2-5e4f-4a6b-8c9d-0e1f2a3b4c5d",), roles=("Agent",)),
+        user("Alice", "Adams", groups=(SUPPORT_AGENTS_GROUP_ID,), roles=("Agent",)),
         user("Bob", "Brown"),
         user("Carol", "Clark", enabled=False),
         user("Dave", "Davis"),
@@ -168,143 +241,116 @@ def default_tenant() -> TenantConfig:
         assignment_required=True,
         assigned=tuple(u.upn for u in users[:3]),
         app_roles=("Agent",),
+        group_membership_claims="SecurityGroup",
     )
+    agents = GroupConfig(name="Support agents", id=SUPPORT_AGENTS_GROUP_ID)
     return TenantConfig(
         id=DEFAULT_TENANT_ID, domain=DEFAULT_DOMAIN, name="Contoso", apps=(rp,), users=users,
+        groups=(agents,),
     )
 
 
 # --- TOML parsing -------------------------------------------------------------------------------
 
-def _str(d: Mapping[str, Any], key: str, where: str, default: str | None = None) -> str:
-    value = d.get(key, default)
-    if not isinstance(value, str) or not value:
-        raise ConfigError(f"{where}.{key} must be a non-empty string")
-    return value
-
-
-def _opt_str(d: Mapping[str, Any], key: str, where: str) -> str | None:
-    value = d.get(key)
-    if value is not None and not isinstance(value, str):
-        raise ConfigError(f"{where}.{key} must be a string")
-    return value
-
-
-def _strs(d: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
-    value = d.get(key, [])
-    if not isinstance(value, Sequence) or isinstance(value, str) or not all(
-        isinstance(v, str) for v in value
-    ):
-        raise ConfigError(f"{where}.{key} must be a list of strings")
-    return tuple(value)
-
-
-def _bool(d: Mapping[str, Any], key: str, where: str, default: bool) -> bool:
-    value = d.get(key, default)
-    if not isinstance(value, bool):
-        raise ConfigError(f"{where}.{key} must be true or false")
-    return value
-
-
-def _when(d: Mapping[str, Any], key: str, where: str) -> datetime | None:
-    value = d.get(key)
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise ConfigError(f"{where}.{key} is not an ISO 8601 date-time") from exc
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    raise ConfigError(f"{where}.{key} must be a date-time")
-
-
-def _known(d: Mapping[str, Any], where: str, allowed: set[str]) -> None:
-    unknown = sorted(set(d) - allowed)
-    if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r}")
-
-
 def _secret(d: Mapping[str, Any], where: str) -> SecretConfig:
-    _known(d, where, {"value", "key_id", "display_name", "start", "end", "expires_in_days"})
+    known(d, where, {"value", "key_id", "display_name", "start", "end", "expires_in_days"})
     days = d.get("expires_in_days", 180)
-    if not isinstance(days, int | float) or isinstance(days, bool):
-        raise ConfigError(f"{where}.expires_in_days must be a number")
+    if not isinstance(days, int | float) or isinstance(days, bool) or not (
+            -MAX_DAYS <= days <= MAX_DAYS):
+        raise ConfigError(f"{where}.expires_in_days must be a number from {-MAX_DAYS} to "
+                          f"{MAX_DAYS}")
     return SecretConfig(
-        value=_str(d, "value", where), key_id=_opt_str(d, "key_id", where),
-        display_name=d.get("display_name", "client secret"), start=_when(d, "start", where),
-        end=_when(d, "end", where), expires_in=timedelta(days=days),
+        value=req_str(d, "value", where), key_id=opt_str(d, "key_id", where),
+        display_name=req_str(d, "display_name", where, "client secret"),
+        start=when(d, "start", where), end=when(d, "end", where), expires_in=timedelta(days=days),
     )
 
 
 def _app(d: Mapping[str, Any], where: str) -> AppConfig:
-    _known(d, where, {
+    known(d, where, {
         "client_id", "name", "redirect_uris", "logout_url", "backchannel_logout_uri",
         "events_url", "secrets", "certificates", "assignment_required", "assigned",
         "public_client", "allow_id_token", "allow_access_token", "identifier_uris", "app_roles",
-        "group_claims", "frontchannel_logout_iss",
+        "frontchannel_logout_iss", "sign_v1_id_tokens", "admin_consented", *APP_KEYS,
     })
-    certs = []
-    for i, c in enumerate(d.get("certificates", [])):
-        cw = f"{where}.certificates[{i}]"
-        _known(c, cw, {"pem", "pem_file", "key_id", "display_name"})
-        pem = c.get("pem") or (Path(c["pem_file"]).read_text() if "pem_file" in c else None)
-        if not pem:
-            raise ConfigError(f"{cw} needs pem or pem_file")
-        certs.append(CertificateConfig(pem=pem, key_id=c.get("key_id"),
-                                       display_name=c.get("display_name", "certificate")))
+    certs = [_certificate(c, cw) for cw, c in tables(d, "certificates", where)]
+    redirect_uris = str_list(d, "redirect_uris", where)
+    for i, uri in enumerate(redirect_uris):
+        url(uri, f"{where}.redirect_uris[{i}]", schemes=None)
     return AppConfig(
-        client_id=_str(d, "client_id", where), name=_str(d, "name", where, "app"),
-        redirect_uris=_strs(d, "redirect_uris", where),
-        logout_url=_opt_str(d, "logout_url", where),
-        backchannel_logout_uri=_opt_str(d, "backchannel_logout_uri", where),
-        events_url=_opt_str(d, "events_url", where),
-        secrets=tuple(
-            _secret(s, f"{where}.secrets[{i}]") for i, s in enumerate(d.get("secrets", []))
-        ),
+        client_id=req_str(d, "client_id", where), name=req_str(d, "name", where, "app"),
+        redirect_uris=redirect_uris,
+        logout_url=opt_url(d, "logout_url", where),
+        backchannel_logout_uri=opt_url(d, "backchannel_logout_uri", where),
+        events_url=opt_url(d, "events_url", where),
+        secrets=tuple(_secret(s, sw) for sw, s in tables(d, "secrets", where)),
         certificates=tuple(certs),
-        assignment_required=_bool(d, "assignment_required", where, False),
-        assigned=_strs(d, "assigned", where),
-        public_client=_bool(d, "public_client", where, False),
-        allow_id_token=_bool(d, "allow_id_token", where, False),
-        allow_access_token=_bool(d, "allow_access_token", where, False),
-        identifier_uris=_strs(d, "identifier_uris", where),
-        app_roles=_strs(d, "app_roles", where),
-        group_claims=_bool(d, "group_claims", where, True),
-        frontchannel_logout_iss=_bool(d, "frontchannel_logout_iss", where, False),
+        assignment_required=flag(d, "assignment_required", where, False),
+        assigned=str_list(d, "assigned", where),
+        public_client=flag(d, "public_client", where, False),
+        allow_id_token=flag(d, "allow_id_token", where, False),
+        allow_access_token=flag(d, "allow_access_token", where, False),
+        identifier_uris=str_list(d, "identifier_uris", where),
+        app_roles=parse_app_roles(d, where),
+        frontchannel_logout_iss=flag(d, "frontchannel_logout_iss", where, False),
+        sign_v1_id_tokens=flag(d, "sign_v1_id_tokens", where, False),
+        admin_consented=flag(d, "admin_consented", where, True),
+        **parse_app_claims(d, where),
     )
 
 
+def _certificate(c: Mapping[str, Any], where: str) -> CertificateConfig:
+    known(c, where, {"pem", "pem_file", "key_id", "display_name", "start", "end"})
+    if "pem_file" in c:
+        pem = Path(req_str(c, "pem_file", where)).read_text()
+    else:
+        pem = req_str(c, "pem", where)
+    try:
+        x509.load_pem_x509_certificate(pem.encode())
+    except ValueError as exc:
+        raise ConfigError(f"{where}.pem is not a PEM certificate") from exc
+    return CertificateConfig(pem=pem, key_id=opt_str(c, "key_id", where),
+                             display_name=req_str(c, "display_name", where, "certificate"),
+                             start=when(c, "start", where), end=when(c, "end", where))
+
+
 def _user(d: Mapping[str, Any], where: str, tenant_id: str) -> UserConfig:
-    _known(d, where, {"upn", "name", "password", "email", "oid", "given_name", "family_name",
-                      "groups", "roles", "enabled"})
-    upn = _str(d, "upn", where)
+    known(d, where, {"upn", "name", "password", "email", "oid", "given_name", "family_name",
+                     "groups", "roles", "enabled", *USER_KEYS})
+    upn = req_str(d, "upn", where)
     return UserConfig(
-        upn=upn, name=_str(d, "name", where, upn.split("@")[0]),
-        password=_str(d, "password", where), email=_opt_str(d, "email", where) or upn,
-        oid=_opt_str(d, "oid", where) or stable_oid(tenant_id, upn),
-        given_name=_opt_str(d, "given_name", where),
-        family_name=_opt_str(d, "family_name", where),
-        groups=_strs(d, "groups", where), roles=_strs(d, "roles", where),
-        enabled=_bool(d, "enabled", where, True),
+        upn=upn, name=req_str(d, "name", where, upn.split("@")[0]),
+        password=req_str(d, "password", where), email=opt_str(d, "email", where) or upn,
+        oid=opt_str(d, "oid", where) or stable_oid(tenant_id, upn),
+        given_name=opt_str(d, "given_name", where),
+        family_name=opt_str(d, "family_name", where),
+        groups=str_list(d, "groups", where), roles=str_list(d, "roles", where),
+        enabled=flag(d, "enabled", where, True), **parse_user_extras(d, where),
     )
 
 
 def _tenant(d: Mapping[str, Any], where: str) -> TenantConfig:
     if not isinstance(d, Mapping):
         raise ConfigError(f"{where} must be a table")
-    _known(d, where, {"id", "domain", "name", "region", "apps", "users"})
-    tid = _str(d, "id", where)
+    known(d, where, {"id", "domain", "name", "region", "apps", "users", "groups", "country",
+                     "show_keep_me_signed_in"})
+    tid = req_str(d, "id", where)
     try:
         uuid.UUID(tid)
     except ValueError as exc:
         raise ConfigError(f"{where}.id must be a GUID") from exc
-    return TenantConfig(
-        id=tid.lower(), domain=_str(d, "domain", where).lower(),
-        name=_str(d, "name", where, d.get("domain", "tenant")),
-        region=d.get("region", "NA"),
-        apps=tuple(_app(a, f"{where}.apps[{i}]") for i, a in enumerate(d.get("apps", []))),
-        users=tuple(_user(u, f"{where}.users[{i}]", tid) for i, u in enumerate(d.get("users", []))),
+    domain = req_str(d, "domain", where).lower()
+    if len(domain) > 253 or not _DOMAIN.match(domain):
+        raise ConfigError(f"{where}.domain must be a DNS name such as contoso.onmicrosoft.com")
+    region = req_str(d, "region", where, "NA")
+    if len(region) > 16:
+        raise ConfigError(f"{where}.region must be at most 16 characters")
+    tenant = TenantConfig(
+        id=tid.lower(), domain=domain, name=req_str(d, "name", where, domain), region=region,
+        apps=tuple(_app(a, aw) for aw, a in tables(d, "apps", where)),
+        users=tuple(_user(u, uw, tid) for uw, u in tables(d, "users", where)),
+        show_keep_me_signed_in=flag(d, "show_keep_me_signed_in", where, True),
+        groups=parse_groups(d, where), country=opt_str(d, "country", where),
     )
+    resolve(tenant, where)
+    return tenant

@@ -44,7 +44,7 @@ CATALOGUE: dict[int, AadstsCode] = {
            "Client is public so neither 'client_assertion' nor 'client_secret' should be "
            "presented."),
         _c(700027, "invalid_client", 401,
-           "Client assertion failed signature validation."),
+           "Client assertion failed signature validation.{reason}"),
         _c(700024, "invalid_client", 401,
            "Client assertion is not within its valid time range."),
         _c(700021, "invalid_client", 401,
@@ -107,6 +107,21 @@ CATALOGUE: dict[int, AadstsCode] = {
            "'{app_id}' named '{app_name}'. Send an interactive authorization request for this "
            "user and resource.", "consent_required"),
         _c(65004, "access_denied", 400, "User declined to consent to access the app."),
+        # On-behalf-of (protocol/on_behalf_of.py cites where each was reported).
+        _c(50013, "invalid_grant", 400, "Assertion failed signature validation. [Reason - "
+           "{reason}]"),
+        _c(500133, "invalid_grant", 400,
+           "Assertion is not within its valid time range. Ensure that the access token is not "
+           "expired before using it for user assertion, or request a new token. Current time: "
+           "{now}, expiry time of assertion {exp}."),
+        _c(500131, "invalid_grant", 400,
+           "Assertion audience does not match the Client app presenting the assertion. The "
+           "audience in the assertion was '{aud}' and the expected audience is '{app_id}' or "
+           "one of the Application Uris of this application with App ID '{app_id}'"
+           "({app_name}). The downstream client must request a token for the expected audience "
+           "(the application that made the OBO request) and this application should use that "
+           "token as the assertion."),
+        _c(90083, "invalid_grant", 400, "Request is unsupported."),
         _c(50058, "login_required", 400,
            "A silent sign-in request was sent but no user is signed in."),
         _c(50105, "interaction_required", 400,
@@ -150,7 +165,21 @@ CATALOGUE: dict[int, AadstsCode] = {
         _c(50196, "temporarily_unavailable", 429,
            "The server terminated an operation because it encountered a client request loop."),
         _c(70016, "authorization_pending", 400,
-           "OAuth 2.0 device flow error. Authorization is pending. Continue polling."),
+           "The provided request has not yet been authorized by the user. The user must input "
+           "their code."),
+        _c(70018, "bad_verification_code", 400,
+           "Invalid verification code: the code is not one this service issued, or it was "
+           "already used."),
+        _c(70019, "expired_token", 400,
+           "Verification code expired. Have the user retry the sign-in."),
+        _c(70020, "expired_token", 400,
+           "The provided value for the input parameter 'device_code' is not valid. This device "
+           "code has expired."),
+        _c(50034, "invalid_grant", 400,
+           "The user account {identifier} does not exist in the {tenant} directory. To sign "
+           "into this application, the account must be added to the directory."),
+        _c(16000, "interaction_required", 400,
+           "More than one signed-in account can answer this request; the user must pick one."),
         _c(50055, "user_password_expired", 400, "Password is expired.", "user_password_expired"),
         _c(50076, "invalid_grant", 400,
            "Due to a configuration change made by your administrator, or because you moved to a "

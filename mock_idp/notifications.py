@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +31,12 @@ from .tokens import sign
 
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 LOGOUT_TOKEN_LIFETIME = 120
+MAX_LOGGED = 1000
+"""Notifications kept in the log; older ones fall off."""
+
+
+def _wall_clock() -> float:
+    return time.time()
 
 
 @dataclass
@@ -48,6 +55,10 @@ class Notification:
     loaded_at: datetime | None = None
     headers: dict[str, str] | None = None
     """The app's response headers (back-channel only)."""
+    faults: list[dict[str, Any]] = field(default_factory=list)
+    """What armed faults changed in the payload (see :mod:`mock_idp.faults.effects`)."""
+    wall: float = field(default_factory=lambda: _wall_clock())
+    """Real time it was sent, seconds since the epoch (for ordering against other logs)."""
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def to_json(self) -> dict[str, Any]:
@@ -57,7 +68,7 @@ class Notification:
             "payload": self.payload, "status": self.status, "error": self.error,
             "time": self.time.isoformat(), "duration_ms": self.duration_ms,
             "loaded_at": self.loaded_at.isoformat() if self.loaded_at else None,
-            "headers": self.headers,
+            "headers": self.headers, "faults": self.faults, "wall": round(self.wall, 3),
         }
 
 
@@ -97,7 +108,7 @@ class Notifier:
         self._http = http_client
         self._timeout = timeout
         """Seconds an app gets to answer a back-channel logout."""
-        self._log: list[Notification] = []
+        self._log: deque[Notification] = deque(maxlen=MAX_LOGGED)
         self._lock = threading.Lock()
 
     def log(self) -> list[Notification]:
@@ -161,20 +172,23 @@ class Notifier:
                     issuer=claimset.issuer(base, tenant.id, "2.0"), client_id=client_id,
                     sub=claimset.pairwise_sub(session.user_id, client_id), sid=session.id,
                     now=self._clock.now())
+                changes: list[dict[str, Any]] = []
                 tamper = self._faults.logout_token_tamper(
-                    {"tenant": tenant.id, "app": client_id, "user": session.user_id})
+                    {"tenant": tenant.id, "app": client_id, "user": session.user_id},
+                    observe=changes.append)
                 token = sign(self._keys, claims, version="2.0", tamper=tamper,
                              typ="logout+jwt")
                 notes.append(await self._post(app.backchannel_logout_uri, token, client_id,
-                                              app.name, claims, trigger))
+                                              app.name, claims, trigger, changes))
         return notes
 
     async def _post(self, url: str, token: str, client_id: str, app_name: str,
-                    claims: dict[str, Any], trigger: str) -> Notification:
+                    claims: dict[str, Any], trigger: str,
+                    faults: list[dict[str, Any]]) -> Notification:
         note = Notification(kind="backchannel", trigger=trigger, client_id=client_id,
                             app_name=app_name, url=url,
                             payload={"logout_token": token, "claims": claims},
-                            time=self._clock.now())
+                            time=self._clock.now(), faults=faults)
         started = time.perf_counter()
         try:
             response = await self._http.post(
@@ -184,7 +198,7 @@ class Notifier:
             note.headers = dict(response.headers)
         except httpx.TimeoutException:
             note.error = "timeout"
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             note.error = f"{type(exc).__name__}: {exc}"[:300]
         note.duration_ms = round((time.perf_counter() - started) * 1000, 2)
         return self._record(note)

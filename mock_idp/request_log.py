@@ -1,43 +1,66 @@
 """The request log behind ``GET /_mock/requests``: a pure ASGI middleware.
 
 Each HTTP request outside ``/_mock/`` appends a :class:`LoggedRequest` to
-``store.request_log``; ``GET /_mock/requests`` shows them as ``{time, method, path, query,
-status, duration_ms}``, secrets in the query string redacted. Formatting and redaction happen
-when the log is read, not on every request. The body is never read, so handlers still receive
-it untouched.
+``store.request_log`` (a bounded deque: the oldest entries fall off). What a reader needs to draw
+the exchange is kept: the redirect target, the form or JSON bodies of requests and responses (at
+most :data:`MAX_BODY` bytes each; HTML pages are not kept), the ``Authorization`` header, the
+real time the request started (to order it against a browser's log) and notes the handlers add
+with :func:`annotate` (which fault changed what, which AADSTS error was answered).
+
+Nothing is formatted or masked on the hot path: :meth:`LoggedRequest.to_json` does both when the
+log is read, through :mod:`mock_idp.redaction`, so no secret, password, code, refresh token or
+signature leaves the provider through its log. Capturing a body tees what the app reads; the
+handlers still receive it untouched.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from typing import Any, Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-REDACTED = "[redacted]"
-SENSITIVE = frozenset({
-    "client_secret", "password", "client_assertion", "code_verifier", "refresh_token",
-    "access_token", "id_token",
-})
-MAX_LOGGED = 2048
+from .clock import Clock
+from .redaction import MAX_TEXT, REDACTED, mask_authorization, mask_query, mask_url, masked_body
+
+__all__ = ["MAX_BODY", "REDACTED", "LoggedRequest", "RequestLogMiddleware", "annotate",
+           "redact_query"]
+
+MAX_LOGGED = MAX_TEXT
+MAX_BODY = 16 * 1024
+NOTES = "mock_idp.request_notes"
+"""The scope key of the current request's notes (a list the middleware puts there)."""
+_KEPT_TYPES = (b"application/x-www-form-urlencoded", b"application/json")
+_SEQUENCE = itertools.count(1)
+
+redact_query = mask_query
+"""The query string with secrets masked (the name the log has always exported)."""
 
 
-def redact_query(query: str) -> str:
-    """The query string with the values of :data:`SENSITIVE` parameters replaced."""
-    if not query:
-        return ""
-    pairs = parse_qsl(query, keep_blank_values=True)
-    redacted = urlencode([(k, REDACTED if k.lower() in SENSITIVE else v) for k, v in pairs],
-                         safe="[]")
-    return redacted[:MAX_LOGGED]
+def annotate(scope: Scope, note: dict[str, Any]) -> None:
+    """Add ``note`` (JSON-able, nothing secret in it) to the log entry of the request being
+    handled; outside a logged request it goes nowhere."""
+    notes = scope.get(NOTES)
+    if isinstance(notes, list):
+        notes.append(note)
+
+
+def _kept(content_type: bytes) -> bool:
+    kind = content_type.split(b";")[0].strip().lower()
+    return kind in _KEPT_TYPES or kind.endswith(b"+json")
+
+
+def _iso(instant: datetime) -> str:
+    return instant.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True, slots=True)
 class LoggedRequest:
-    """One request as the middleware saw it; :meth:`to_json` formats and redacts it."""
+    """One request as the middleware saw it; :meth:`to_json` formats and masks it."""
 
     at: datetime
     method: str
@@ -45,54 +68,146 @@ class LoggedRequest:
     query_string: bytes
     status: int
     duration_ms: float
+    seq: int = 0
+    wall: float = 0.0
+    """Real time the request started, seconds since the epoch (the provider's clock may be
+    moved; this one is comparable with a browser's)."""
+    location: bytes = b""
+    authorization: bytes = b""
+    request_type: bytes = b""
+    request_body: bytes | None = None
+    """The body when its type is kept and it fits :data:`MAX_BODY`; ``None`` otherwise."""
+    response_type: bytes = b""
+    response_body: bytes | None = None
+    notes: tuple[dict[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "time": self.at.astimezone(UTC).isoformat(timespec="milliseconds")
-            .replace("+00:00", "Z"),
+        out: dict[str, Any] = {
+            "seq": self.seq,
+            "time": _iso(self.at),
+            "wall": round(self.wall, 3),
             "method": self.method,
             "path": self.path,
-            "query": redact_query(self.query_string.decode("latin-1")),
+            "query": mask_query(self.query_string.decode("latin-1")),
             "status": self.status,
             "duration_ms": round(self.duration_ms, 2),
         }
+        if self.location:
+            out["location"] = mask_url(self.location.decode("latin-1"))
+        if self.authorization:
+            out["authorization"] = mask_authorization(self.authorization.decode("latin-1"))
+        for name, kind, body in (("request", self.request_type, self.request_body),
+                                 ("response", self.response_type, self.response_body)):
+            if body is not None:
+                shown = masked_body(kind.decode("latin-1"), body)
+                out[name] = {"content_type": kind.decode("latin-1")[:100],
+                             **(shown or {"bytes": len(body)})}
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out
 
 
 def skipped(path: str) -> bool:
     return path == "/_mock" or path.startswith("/_mock/")
 
 
+class _Capture:
+    """What one request and its response carried, gathered as they pass."""
+
+    __slots__ = ("location", "request_chunks", "request_size", "response_chunks",
+                 "response_size", "response_type", "status")
+
+    def __init__(self, keep_request: bool) -> None:
+        self.status = 500
+        self.location = b""
+        self.response_type = b""
+        self.request_chunks: list[bytes] | None = [] if keep_request else None
+        self.request_size = 0
+        self.response_chunks: list[bytes] | None = None
+        self.response_size = 0
+
+    def request_body(self) -> bytes | None:
+        if self.request_chunks is None or self.request_size > MAX_BODY:
+            return None
+        return b"".join(self.request_chunks)
+
+    def response_body(self) -> bytes | None:
+        if self.response_chunks is None or self.response_size > MAX_BODY:
+            return None
+        return b"".join(self.response_chunks)
+
+
+class LogHolder(Protocol):
+    """Where the log lives: the provider's store (kept across resets, which clear it)."""
+
+    request_log: deque[LoggedRequest]
+
+
 class RequestLogMiddleware:
     """Log every request (but the test-control API's own) into the provider's store."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, store: LogHolder, clock: Clock) -> None:
         self.app = app
+        self.store = store
+        self.clock = clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or skipped(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
-        status = 500
+        wall = time.time()
         started = time.perf_counter()
+        request_type = authorization = b""
+        for name, value in scope.get("headers", ()):
+            if name == b"content-type":
+                request_type = value
+            elif name == b"authorization":
+                authorization = value
+        capture = _Capture(keep_request=_kept(request_type))
+        notes: list[dict[str, Any]] = []
+        scope[NOTES] = notes
+
+        async def receive_and_keep() -> Message:
+            message = await receive()
+            chunks = capture.request_chunks
+            if chunks is not None and message["type"] == "http.request":
+                body = message.get("body", b"")
+                capture.request_size += len(body)
+                if capture.request_size <= MAX_BODY:
+                    chunks.append(body)
+            return message
 
         async def send_and_note(message: Message) -> None:
-            nonlocal status
             if message["type"] == "http.response.start":
-                status = int(message["status"])
+                capture.status = int(message["status"])
+                for name, value in message.get("headers", ()):
+                    if name == b"location":
+                        capture.location = value
+                    elif name == b"content-type":
+                        capture.response_type = value
+                if _kept(capture.response_type):
+                    capture.response_chunks = []
+            elif message["type"] == "http.response.body" and capture.response_chunks is not None:
+                body = message.get("body", b"")
+                capture.response_size += len(body)
+                if capture.response_size <= MAX_BODY:
+                    capture.response_chunks.append(body)
             await send(message)
 
         try:
-            await self.app(scope, receive, send_and_note)
+            await self.app(scope, receive_and_keep if capture.request_chunks is not None
+                           else receive, send_and_note)
         finally:
-            self._record(scope, status, (time.perf_counter() - started) * 1000)
+            self._record(scope, capture, wall, (time.perf_counter() - started) * 1000,
+                         authorization, request_type, notes)
 
-    @staticmethod
-    def _record(scope: Scope, status: int, duration_ms: float) -> None:
-        app: Any = scope.get("app")
-        state = getattr(getattr(app, "state", None), "idp", None)
-        if state is None:
-            return
-        state.store.request_log.append(LoggedRequest(
-            at=state.clock.now(), method=scope.get("method", ""),
+    def _record(self, scope: Scope, capture: _Capture, wall: float, duration_ms: float,
+                authorization: bytes, request_type: bytes, notes: list[dict[str, Any]]) -> None:
+        self.store.request_log.append(LoggedRequest(
+            at=self.clock.now(), method=scope.get("method", ""),
             path=scope.get("path", "")[:MAX_LOGGED], query_string=scope.get("query_string", b""),
-            status=status, duration_ms=duration_ms))
+            status=capture.status, duration_ms=duration_ms, seq=next(_SEQUENCE), wall=wall,
+            location=capture.location[:MAX_LOGGED], authorization=authorization[:MAX_BODY],
+            request_type=request_type, request_body=capture.request_body(),
+            response_type=capture.response_type, response_body=capture.response_body(),
+            notes=tuple(notes)))

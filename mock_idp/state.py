@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -39,6 +40,8 @@ class IdpState:
     """The HTTP client of the provider's own calls (back-channel logout, platform events)."""
     owns_outgoing: bool = False
     """Whether :meth:`aclose` closes ``outgoing`` (made here rather than injected)."""
+    console_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    """Signs the console's form tokens (:mod:`mock_idp.endpoints.console`)."""
 
     @classmethod
     def create(cls, config: IdpConfig, *,

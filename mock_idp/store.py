@@ -7,84 +7,42 @@ process.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import secrets
-import uuid
 from collections import deque
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-
-from .config import AppConfig, IdpConfig, TenantConfig, UserConfig, stable_oid
+from .config import IdpConfig, TenantConfig
+from .consent import DEFAULT_CONSENT_SCOPE, GRAPH_APP_ID, PermissionGrant, new_grant
+from .credentials import (
+    KeyCredential,
+    PasswordCredential,
+    generate_secret_value,
+    iso,
+    new_guid,
+)
+from .directory import AppRole, ExtensionProperty, Group, OptionalClaims, RoleAssignment
+from .expiry import ExpiringMap, ExpiringSet, after
 
 if TYPE_CHECKING:
+    from .protocol.device_code import DeviceAuthorization
     from .request_log import LoggedRequest
+    from .signin.flow import Transaction
 
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def new_guid() -> str:
-    return str(uuid.uuid4())
-
-
-def generate_secret_value() -> str:
-    """A secret in the portal's current shape: three characters, a digit, ``Q~``, then 34 more."""
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_~."
-    head = "".join(secrets.choice(alphabet) for _ in range(3))
-    tail = "".join(secrets.choice(alphabet + "-") for _ in range(34))
-    return f"{head}{secrets.randbelow(10)}Q~{tail}"
-
-
-@dataclass
-class PasswordCredential:
-    key_id: str
-    display_name: str
-    value: str
-    start: datetime
-    end: datetime
-
-    @property
-    def hint(self) -> str:
-        return self.value[:3]
-
-    def graph(self, *, include_secret: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "customKeyIdentifier": None,
-            "displayName": self.display_name,
-            "endDateTime": _iso(self.end),
-            "hint": self.hint,
-            "keyId": self.key_id,
-            "secretText": self.value if include_secret else None,
-            "startDateTime": _iso(self.start),
-        }
-        return out
-
-
-@dataclass
-class KeyCredential:
-    key_id: str
-    display_name: str
-    certificate: x509.Certificate
-
-    @property
-    def public_key(self) -> Any:
-        return self.certificate.public_key()
-
-    @property
-    def x5t(self) -> str:
-        der = self.certificate.public_bytes(serialization.Encoding.DER)
-        return _b64url(hashlib.sha1(der).digest())
-
-    @property
-    def x5t_s256(self) -> str:
-        der = self.certificate.public_bytes(serialization.Encoding.DER)
-        return _b64url(hashlib.sha256(der).digest())
+__all__ = [
+    "Application",
+    "AuthorizationCode",
+    "KeyCredential",
+    "PasswordCredential",
+    "PermissionGrant",
+    "RefreshToken",
+    "Session",
+    "Store",
+    "Tenant",
+    "User",
+    "generate_secret_value",
+    "new_guid",
+]
 
 
 @dataclass
@@ -100,14 +58,23 @@ class Application:
     secrets: list[PasswordCredential]
     certificates: list[KeyCredential]
     assignment_required: bool
-    assigned: set[str]
     public_client: bool
     allow_id_token: bool
     allow_access_token: bool
     identifier_uris: list[str]
-    app_roles: list[str]
-    group_claims: bool
+    app_roles: list[AppRole]
     frontchannel_logout_iss: bool
+    sign_v1_id_tokens: bool = False
+    group_membership_claims: str | None = None
+    """As the manifest holds it: ``None``, ``"None"`` or flags joined by ``", "``."""
+    optional_claims: OptionalClaims = field(default_factory=OptionalClaims)
+    extension_properties: list[ExtensionProperty] = field(default_factory=list)
+    requested_access_token_version: int | None = None
+    """``api.requestedAccessTokenVersion``: 1 makes the access tokens for this API v1 ones."""
+
+    def find_role(self, value_or_id: str) -> AppRole | None:
+        key = value_or_id.strip()
+        return next((r for r in self.app_roles if r.value == key or r.id == key.lower()), None)
 
     def graph(self) -> dict[str, Any]:
         return {
@@ -116,17 +83,12 @@ class Application:
             "displayName": self.name,
             "identifierUris": list(self.identifier_uris),
             "isFallbackPublicClient": self.public_client,
-            "appRoles": [
-                {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.client_id}/{r}")),
-                 "value": r, "displayName": r, "allowedMemberTypes": ["User"], "isEnabled": True}
-                for r in self.app_roles
-            ],
+            "appRoles": [r.graph() for r in self.app_roles],
+            "groupMembershipClaims": self.group_membership_claims,
+            "optionalClaims": self.optional_claims.graph(),
+            "api": {"requestedAccessTokenVersion": self.requested_access_token_version},
             "passwordCredentials": [s.graph() for s in self.secrets],
-            "keyCredentials": [
-                {"keyId": c.key_id, "displayName": c.display_name, "type": "AsymmetricX509Cert",
-                 "usage": "Verify", "customKeyIdentifier": c.x5t}
-                for c in self.certificates
-            ],
+            "keyCredentials": [c.graph() for c in self.certificates],
             "web": {
                 "redirectUris": list(self.redirect_uris),
                 "logoutUrl": self.logout_url,
@@ -137,6 +99,7 @@ class Application:
             },
             "backchannelLogoutUri": self.backchannel_logout_uri,
             "eventsUrl": self.events_url,
+            "signV1IdTokens": self.sign_v1_id_tokens,
             "appRoleAssignmentRequired": self.assignment_required,
         }
 
@@ -150,12 +113,19 @@ class User:
     email: str | None
     given_name: str | None
     family_name: str | None
-    groups: list[str]
-    roles: list[str]
     enabled: bool
     tokens_valid_from: datetime
+    user_type: str = "Member"
+    country: str | None = None
+    preferred_language: str | None = None
+    extensions: dict[str, Any] = field(default_factory=dict)
+    """Directory extension values by full name (``extension_<appid>_<name>``)."""
+    custom_claims: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Test-only claims merged into this user's tokens, per token kind (``id_token``,
+    ``access_token``); set through ``/_mock/``, never by anything Entra has."""
 
     def graph(self) -> dict[str, Any]:
+        """The default property set of a Graph user (extension values only by ``$select``)."""
         return {
             "id": self.id,
             "userPrincipalName": self.upn,
@@ -164,7 +134,10 @@ class User:
             "surname": self.family_name,
             "mail": self.email,
             "accountEnabled": self.enabled,
-            "signInSessionsValidFromDateTime": _iso(self.tokens_valid_from),
+            "userType": self.user_type,
+            "country": self.country,
+            "preferredLanguage": self.preferred_language,
+            "signInSessionsValidFromDateTime": iso(self.tokens_valid_from),
         }
 
 
@@ -176,6 +149,44 @@ class Tenant:
     region: str
     apps: dict[str, Application] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
+    show_keep_me_signed_in: bool = True
+    """Company branding's "Show option to remain signed in" ("Stay signed in?")."""
+    grants: list[PermissionGrant] = field(default_factory=list)
+    """Delegated permissions consented to (Graph ``oauth2PermissionGrants``)."""
+
+    def has_consent(self, client_id: str, user_id: str) -> bool:
+        return any(g.applies_to(client_id, user_id) for g in self.grants)
+
+    def grant_consent(self, client_id: str, user_id: str | None, scope: str,
+                      resource_id: str = GRAPH_APP_ID) -> PermissionGrant:
+        """Record consent (or widen an existing grant for the same client, resource and user)."""
+        names = (scope or DEFAULT_CONSENT_SCOPE).split()
+        for grant in self.grants:
+            if (grant.client_id, grant.resource_id, grant.principal_id) == (
+                    client_id, resource_id, user_id):
+                grant.scopes = list(dict.fromkeys([*grant.scopes, *names]))
+                return grant
+        grant = new_grant(client_id, resource_id, user_id, names)
+        self.grants.append(grant)
+        return grant
+    groups: dict[str, Group] = field(default_factory=dict)
+    assignments: dict[str, RoleAssignment] = field(default_factory=dict)
+    country: str | None = None
+
+    def find_group(self, name_or_id: str) -> Group | None:
+        key = name_or_id.strip().lower()
+        if key in self.groups:
+            return self.groups[key]
+        return next((g for g in self.groups.values() if g.display_name.lower() == key), None)
+
+    def find_extension(self, name: str) -> tuple[Application, ExtensionProperty] | None:
+        """The app and directory extension of a full ``extension_<appid>_<name>`` name."""
+        key = name.lower()
+        for app in self.apps.values():
+            for prop in app.extension_properties:
+                if prop.name.lower() == key:
+                    return app, prop
+        return None
 
     def find_user(self, name_or_id: str) -> User | None:
         key = name_or_id.strip().lower()
@@ -191,8 +202,9 @@ class Tenant:
 
     def graph(self) -> dict[str, Any]:
         return {"id": self.id, "displayName": self.name, "domain": self.domain,
-                "tenantRegionScope": self.region,
-                "applications": len(self.apps), "users": len(self.users)}
+                "tenantRegionScope": self.region, "countryLetterCode": self.country,
+                "applications": len(self.apps), "users": len(self.users),
+                "groups": len(self.groups)}
 
 
 @dataclass
@@ -250,23 +262,53 @@ class AccessTokenRecord:
     expires_at: datetime
 
 
+EXPIRED_KEPT = timedelta(days=1)
+"""How long an expired code or refresh token, or the mark of a redeemed code, is kept past its
+lifetime, so that presenting it late still gets Entra's answer ("expired", AADSTS70008 or
+700082; "already redeemed", 54005) rather than "invalid"; then it is dropped. Entra's own
+grace is not documented; a day covers a client retrying after a night's sleep."""
+SIGN_IN_PAGE_LIFETIME = timedelta(hours=1)
+"""How long a sign-in page can wait for its form before the request behind it is dropped."""
+
+
 @dataclass
 class Store:
-    tenants: dict[str, Tenant] = field(default_factory=dict)
-    sessions: dict[str, Session] = field(default_factory=dict)
-    codes: dict[str, AuthorizationCode] = field(default_factory=dict)
-    redeemed_codes: set[str] = field(default_factory=set)
-    refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
-    access_tokens: dict[str, AccessTokenRecord] = field(default_factory=dict)
-    id_tokens: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)
-    """uti -> (tenant id, client id, session id) of ID tokens issued, for ``id_token_hint``."""
+    """The directory and the protocol records. Records expire on the provider's clock and are
+    dropped as it passes their lifetimes (see :mod:`mock_idp.expiry`); build with
+    :meth:`from_config`."""
+
+    tenants: dict[str, Tenant]
+    sessions: ExpiringMap[str, Session]
+    """Dropped when they expire (``session_lifetime``), signed out or not."""
+    codes: ExpiringMap[str, AuthorizationCode]
+    redeemed_codes: ExpiringSet[str]
+    """Codes already redeemed (a second try is AADSTS54005), kept as long as the code itself
+    would have been: ``code_lifetime`` plus :data:`EXPIRED_KEPT` after redemption."""
+    refresh_tokens: ExpiringMap[str, RefreshToken]
+    access_tokens: ExpiringMap[str, AccessTokenRecord]
+    """Dropped when they expire."""
+    id_tokens: ExpiringMap[str, tuple[str, str, str | None]]
+    """uti -> (tenant id, client id, session id) of ID tokens issued, for their lifetime."""
+    pending: ExpiringMap[str, Transaction]
+    """Sign-ins (and sign-outs) waiting on one of the provider's pages, by their ``ctx``."""
+    device_codes: ExpiringMap[str, DeviceAuthorization]
+    """Device authorizations, kept :data:`EXPIRED_KEPT` past their expiry (``expired_token``)."""
     request_log: deque[LoggedRequest] = field(default_factory=lambda: deque(maxlen=2000))
-    pending: dict[str, Any] = field(default_factory=dict)
-    """Authorization requests waiting on the sign-in page, by their ``ctx`` id."""
 
     @classmethod
     def from_config(cls, config: IdpConfig, now: datetime) -> Store:
-        store = cls()
+        clock = config.clock
+        store = cls(
+            tenants={},
+            sessions=ExpiringMap(clock, lambda session, _: session.expires_at),
+            codes=ExpiringMap(clock, lambda code, _: code.expires_at + EXPIRED_KEPT),
+            redeemed_codes=ExpiringSet(clock, config.code_lifetime + EXPIRED_KEPT),
+            refresh_tokens=ExpiringMap(clock, lambda token, _: token.expires_at + EXPIRED_KEPT),
+            access_tokens=ExpiringMap(clock, lambda token, _: token.expires_at),
+            id_tokens=ExpiringMap(clock, after(config.id_token_lifetime)),
+            pending=ExpiringMap(clock, after(SIGN_IN_PAGE_LIFETIME)),
+            device_codes=ExpiringMap(clock, lambda record, _: record.expires_at + EXPIRED_KEPT),
+        )
         for tenant in config.tenants:
             store.add_tenant(tenant, now)
         return store
@@ -279,14 +321,11 @@ class Store:
             setattr(self, item.name, getattr(fresh, item.name))
 
     def add_tenant(self, cfg: TenantConfig, now: datetime) -> Tenant:
-        tenant = Tenant(id=cfg.id.lower(), domain=cfg.domain.lower(), name=cfg.name,
-                        region=cfg.region)
-        for ucfg in cfg.users:
-            user = build_user(ucfg, tenant.id, now)
-            tenant.users[user.id] = user
-        for acfg in cfg.apps:
-            app = build_app(acfg, tenant, now)
-            tenant.apps[app.client_id] = app
+        """Build a tenant from its config and add it; :class:`~mock_idp.config.ConfigError` for
+        a reference that does not resolve (a member, an assignment, an extension value)."""
+        from .directory_build import build_tenant  # it builds this module's records
+
+        tenant = build_tenant(cfg, now)
         self.tenants[tenant.id] = tenant
         return tenant
 
@@ -318,44 +357,3 @@ class Store:
         return ended
 
 
-def build_user(cfg: UserConfig, tenant_id: str, now: datetime) -> User:
-    return User(
-        id=(cfg.oid or stable_oid(tenant_id, cfg.upn)).lower(), upn=cfg.upn, name=cfg.name,
-        password=cfg.password, email=cfg.email or cfg.upn, given_name=cfg.given_name,
-        family_name=cfg.family_name, groups=list(cfg.groups), roles=list(cfg.roles),
-        enabled=cfg.enabled, tokens_valid_from=now - timedelta(days=1),
-    )
-
-
-def build_app(cfg: AppConfig, tenant: Tenant, now: datetime) -> Application:
-    creds = [
-        PasswordCredential(
-            key_id=(s.key_id or new_guid()).lower(), display_name=s.display_name, value=s.value,
-            start=s.start or now, end=s.end or now + s.expires_in,
-        )
-        for s in cfg.secrets
-    ]
-    certs = [
-        KeyCredential(key_id=(c.key_id or new_guid()).lower(), display_name=c.display_name,
-                      certificate=x509.load_pem_x509_certificate(c.pem.encode()))
-        for c in cfg.certificates
-    ]
-    assigned = set()
-    for name in cfg.assigned:
-        user = tenant.find_user(name)
-        assigned.add(user.id if user else name.lower())
-    return Application(
-        id=str(uuid.uuid5(uuid.NAMESPACE_OID, f"{tenant.id}/{cfg.client_id}")),
-        client_id=cfg.client_id.lower(), name=cfg.name, tenant_id=tenant.id,
-        redirect_uris=list(cfg.redirect_uris), logout_url=cfg.logout_url,
-        backchannel_logout_uri=cfg.backchannel_logout_uri, events_url=cfg.events_url,
-        secrets=creds, certificates=certs, assignment_required=cfg.assignment_required,
-        assigned=assigned, public_client=cfg.public_client, allow_id_token=cfg.allow_id_token,
-        allow_access_token=cfg.allow_access_token, identifier_uris=list(cfg.identifier_uris),
-        app_roles=list(cfg.app_roles), group_claims=cfg.group_claims,
-        frontchannel_logout_iss=cfg.frontchannel_logout_iss,
-    )
-
-
-def _iso(instant: datetime) -> str:
-    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")

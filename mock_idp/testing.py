@@ -1,6 +1,7 @@
 """Running the mock provider from tests: a real server on an ephemeral port, in a thread.
 
-``run_in_thread(app)`` serves any ASGI app; :class:`MockIdp` starts the provider itself and
+``run_in_thread(app)`` serves any ASGI app (from :mod:`mock_idp.serving`, re-exported here);
+:class:`MockIdp` starts the provider itself and
 offers helpers that arrange the directory through its Graph-shaped API::
 
     with MockIdp() as idp:
@@ -11,162 +12,39 @@ offers helpers that arrange the directory through its Graph-shaped API::
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import ipaddress
-import socket
-import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+import base64
+import uuid
+from collections.abc import Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
-import uvicorn
-from starlette.types import ASGIApp
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from .clock import MockClock
 from .config import IdpConfig
+from .serving import (
+    RunningServer,
+    ThreadedServer,
+    bind_socket,
+    run_in_thread,
+    server_config,
+    url_host,
+)
 from .tls import TlsFiles, ensure_tls_files
+
+__all__ = [
+    "MockIdp", "MockIdpError", "RegisteredApp", "RunningServer", "TestGroup", "TestUser",
+    "ThreadedServer", "bind_socket", "run_in_thread", "server_config", "url_host",
+]
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
-
-
-def _nothing() -> None:
-    return None
-
-
-@dataclass(frozen=True)
-class RunningServer:
-    base_url: str
-    port: int
-    stop: Callable[[], None] = field(default=_nothing, compare=False, repr=False)
-    """Ask the server to stop without waiting for it (the context manager's exit waits);
-    several servers told first stop side by side."""
-
-    def url(self, path: str = "/") -> str:
-        return self.base_url + "/" + path.lstrip("/")
-
-
-def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening socket bound before the server starts, so the port is known and kept."""
-    family, kind, proto, _, address = socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
-    sock = socket.socket(family, kind, proto)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(128)
-    except OSError:
-        sock.close()
-        raise
-    return sock
-
-
-def url_host(host: str) -> str:
-    """The host as it appears in a URL: unspecified addresses become loopback, IPv6 bracketed."""
-    if host in ("", "0.0.0.0"):
-        return "127.0.0.1"
-    if host == "::":
-        return "[::1]"
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return host
-    return f"[{address}]" if address.version == 6 else str(address)
-
-
-def server_config(app: ASGIApp, *, ssl: TlsFiles | None, log_level: str,
-                  access_log: bool = False) -> uvicorn.Config:
-    """uvicorn settings; an app that dates its own responses (the mock provider, from its
-    clock) is served without uvicorn's ``Date`` header."""
-    own_date = bool(getattr(getattr(app, "state", None), "serves_date_header", False))
-    return uvicorn.Config(
-        app, lifespan="on", log_level=log_level, access_log=access_log,
-        ssl_certfile=str(ssl.cert) if ssl else None, ssl_keyfile=str(ssl.key) if ssl else None,
-        date_header=not own_date,
-    )
-
-
-class ThreadedServer(uvicorn.Server):
-    """uvicorn's server, with a :meth:`stop` that another thread can call.
-
-    uvicorn checks ``should_exit`` on a 0.1 s tick; :meth:`stop` also wakes that tick, so a
-    test's teardown does not wait up to a tick for nothing. Otherwise the loop is uvicorn's own.
-    """
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self._wake: asyncio.Event | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    async def main_loop(self) -> None:
-        self._wake = asyncio.Event()
-        self._loop = asyncio.get_running_loop()
-        counter = 0
-        should_exit = await self.on_tick(counter)
-        while not should_exit:
-            counter = (counter + 1) % 864000
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), 0.1)
-            should_exit = await self.on_tick(counter)
-
-    def stop(self) -> None:
-        self.should_exit = True
-        loop, wake = self._loop, self._wake
-        if loop is not None and wake is not None:
-            with contextlib.suppress(RuntimeError):  # the loop has already closed
-                loop.call_soon_threadsafe(wake.set)
-
-
-@contextmanager
-def run_in_thread(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0,
-                  ssl: TlsFiles | None = None, startup_timeout: float = 5.0,
-                  shutdown_timeout: float = 5.0, log_level: str = "warning",
-                  sock: socket.socket | None = None) -> Iterator[RunningServer]:
-    """Serve ``app`` with uvicorn in a daemon thread until the block ends.
-
-    Pass ``sock`` (from :func:`bind_socket`) when the app must know its own URL before it is
-    built; ``host`` and ``port`` are then ignored.
-    """
-    if sock is not None:
-        host = sock.getsockname()[0]
-    else:
-        sock = bind_socket(host, port)
-    bound_port: int = sock.getsockname()[1]
-    server = ThreadedServer(server_config(app, ssl=ssl, log_level=log_level))
-    exit_codes: list[object] = []
-
-    def serve() -> None:
-        try:
-            server.run(sockets=[sock])
-        except SystemExit as exc:  # uvicorn's way of reporting a failed startup
-            exit_codes.append(exc.code)
-
-    thread = threading.Thread(target=serve, daemon=True, name=f"mock-idp-server-{bound_port}")
-    thread.start()
-    try:
-        deadline = time.monotonic() + startup_timeout
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError(f"the server stopped during startup (exit {exit_codes})")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the server did not start within {startup_timeout} s")
-            time.sleep(0.005)
-        scheme = "https" if ssl else "http"
-        yield RunningServer(base_url=f"{scheme}://{url_host(host)}:{bound_port}",
-                            port=bound_port, stop=server.stop)
-    finally:
-        server.stop()
-        thread.join(shutdown_timeout)
-        sock.close()
-        if thread.is_alive():
-            raise TimeoutError(f"the server did not stop within {shutdown_timeout} s")
 
 
 # --- the provider as a test fixture ---------------------------------------------------------
@@ -189,6 +67,14 @@ class TestUser:
 class RegisteredApp:
     object_id: str
     client_id: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class TestGroup:
+    __test__: ClassVar[bool] = False
+
+    id: str
     display_name: str
 
 
@@ -291,11 +177,12 @@ class MockIdp:
                                             days=days))
 
     def graph(self, method: str, path: str, *, json: dict[str, Any] | None = None,
-              tenant: str | None = None) -> httpx.Response:
-        """Call the management API (``path`` relative to ``/graph/{tenant}/v1.0``)."""
+              tenant: str | None = None, expect: tuple[int, ...] = ()) -> httpx.Response:
+        """Call the management API (``path`` relative to ``/graph/{tenant}/v1.0``); an error
+        status raises :class:`MockIdpError` unless it is in ``expect``."""
         url = f"/graph/{tenant or self.tenant_id}/v1.0/{path.lstrip('/')}"
         response = self.http.request(method, url, json=json)
-        if response.is_error:
+        if response.is_error and response.status_code not in expect:
             raise MockIdpError(f"{method} {url}: {response.status_code} {response.text}")
         return response
 
@@ -346,6 +233,51 @@ class MockIdp:
         secret: str = response.json()["secretText"]
         return secret
 
+    def add_certificate(self, client_id: str, certificate: x509.Certificate, *,
+                        end: datetime | timedelta | None = None, tenant: str | None = None
+                        ) -> str:
+        """Register a certificate on the app as Graph does (``keyCredentials``, keeping those
+        registered) and return its ``keyId``; ``end`` may be relative to the mock's now."""
+        if isinstance(end, timedelta):
+            end = self.clock.now() + end
+        path = f"applications(appId='{client_id}')"
+        registered = [c["keyId"] for c in
+                      self.graph("GET", path, tenant=tenant).json()["keyCredentials"]]
+        der = certificate.public_bytes(serialization.Encoding.DER)
+        key_id = str(uuid.uuid4())
+        new: dict[str, Any] = {"keyId": key_id, "type": "AsymmetricX509Cert", "usage": "Verify",
+                               "key": base64.b64encode(der).decode("ascii")}
+        if end is not None:
+            new["endDateTime"] = end.isoformat()
+        self.graph("PATCH", path, tenant=tenant, json={
+            "keyCredentials": [{"keyId": k} for k in registered] + [new]})
+        return key_id
+
+    def grant_consent(self, client_id: str, resource: str, scopes: Sequence[str], *,
+                      user: str | None = None, tenant: str | None = None) -> str:
+        """Consent for ``client_id`` to call ``resource`` (an app id, or Microsoft Graph's)
+        with ``scopes`` on behalf of every user, or of ``user`` (an id); returns the grant id."""
+        body: dict[str, Any] = {
+            "clientId": client_id, "resourceId": resource, "scope": " ".join(scopes),
+            "consentType": "Principal" if user else "AllPrincipals", "principalId": user}
+        created = self.graph("POST", "oauth2PermissionGrants", json=body, tenant=tenant,
+                             expect=(201, 409))
+        if created.status_code == 201:
+            grant_id: str = created.json()["id"]
+            return grant_id
+        # One grant per client, resource and principal (every app starts with an
+        # administrator's consent on Graph): widen the one there.
+        sp = {key: self.graph("GET", f"servicePrincipals(appId='{body[key]}')",
+                              tenant=tenant).json()["id"] for key in ("clientId", "resourceId")}
+        existing = next(g for g in self.graph("GET", "oauth2PermissionGrants",
+                                              tenant=tenant).json()["value"]
+                        if g["clientId"] == sp["clientId"] and g["resourceId"] == sp["resourceId"]
+                        and g["principalId"] == user)
+        scope = " ".join(dict.fromkeys([*existing["scope"].split(), *scopes]))
+        self.graph("PATCH", f"oauth2PermissionGrants/{existing['id']}", tenant=tenant,
+                   json={"scope": scope})
+        return str(existing["id"])
+
     def assign(self, user: str, client_id: str, *, role: str | None = None,
                tenant: str | None = None) -> None:
         """Assign a user (id or UPN) to an app, with default access or the named app role."""
@@ -353,6 +285,87 @@ class MockIdp:
             "resourceId": client_id,
             "appRoleId": role or "00000000-0000-0000-0000-000000000000",
         })
+
+    # --- claims: groups, optional claims, directory extensions, custom claims
+
+    def add_group(self, display_name: str, *, members: Sequence[str] = (),
+                  security_enabled: bool = True, unified: bool = False,
+                  tenant: str | None = None) -> TestGroup:
+        """Create a group (``unified``: a Microsoft 365 group) with members (user or group ids;
+        UPNs are looked up)."""
+        nickname = "".join(c for c in display_name if c.isalnum())[:64] or "group"
+        body: dict[str, Any] = {"displayName": display_name, "mailNickname": nickname,
+                                "securityEnabled": security_enabled, "mailEnabled": unified,
+                                "groupTypes": ["Unified"] if unified else []}
+        created = self.graph("POST", "groups", json=body, tenant=tenant).json()
+        group = TestGroup(id=created["id"], display_name=created["displayName"])
+        self.add_members(group.id, members, tenant=tenant)
+        return group
+
+    def add_groups(self, count: int, *, member: str, prefix: str = "Group",
+                   tenant: str | None = None) -> list[TestGroup]:
+        """``count`` security groups with ``member`` (user id or UPN) in each, e.g. to push a
+        user past the groups overage (200 in a JWT)."""
+        return [self.add_group(f"{prefix} {i + 1:03d}", members=[member], tenant=tenant)
+                for i in range(count)]
+
+    def add_members(self, group_id: str, members: Sequence[str], *,
+                    tenant: str | None = None) -> None:
+        ids = [self._object_id(m, tenant) for m in members]
+        for start in range(0, len(ids), 20):
+            binds = [f"https://graph.microsoft.com/v1.0/directoryObjects/{i}"
+                     for i in ids[start:start + 20]]
+            self.graph("PATCH", f"groups/{group_id}", json={"members@odata.bind": binds},
+                       tenant=tenant)
+
+    def configure_claims(self, client_id: str, *, group_membership_claims: str | None = None,
+                         id_token: Sequence[str | dict[str, Any]] | None = None,
+                         access_token: Sequence[str | dict[str, Any]] | None = None,
+                         tenant: str | None = None) -> None:
+        """Set an app's ``groupMembershipClaims`` and/or ``optionalClaims`` (claim names, or
+        ``optionalClaim`` objects) as its manifest would."""
+        body: dict[str, Any] = {}
+        if group_membership_claims is not None:
+            body["groupMembershipClaims"] = group_membership_claims
+        if id_token is not None or access_token is not None:
+            def claims(items: Sequence[str | dict[str, Any]] | None) -> list[dict[str, Any]]:
+                return [{"name": c} if isinstance(c, str) else c for c in items or ()]
+            body["optionalClaims"] = {"idToken": claims(id_token),
+                                      "accessToken": claims(access_token)}
+        self.graph("PATCH", f"applications(appId='{client_id}')", json=body, tenant=tenant)
+
+    def add_extension(self, client_id: str, name: str, *, data_type: str = "String",
+                      multi_valued: bool = False, tenant: str | None = None) -> str:
+        """Register a directory extension for users on an app; returns its full name
+        (``extension_<appid>_<name>``), the name users and optional claims use."""
+        body = {"name": name, "dataType": data_type, "targetObjects": ["User"],
+                "isMultiValued": multi_valued}
+        created = self.graph("POST", f"applications(appId='{client_id}')/extensionProperties",
+                             json=body, tenant=tenant).json()
+        full: str = created["name"]
+        return full
+
+    def update_user(self, user: str, tenant: str | None = None, **properties: Any) -> None:
+        """``PATCH users/{user}`` with Graph properties (extension values by full name)."""
+        self.graph("PATCH", f"users/{user}", json=properties, tenant=tenant)
+
+    def set_custom_claims(self, user: str, *, id_token: dict[str, Any] | None = None,
+                          access_token: dict[str, Any] | None = None,
+                          tenant: str | None = None) -> None:
+        """Test-only, not Entra: merge these claims into the user's ID and/or access tokens
+        (``PUT /_mock/tenants/{tenant}/users/{user}/claims``); protocol claims are refused."""
+        body = {k: v for k, v in (("id_token", id_token), ("access_token", access_token))
+                if v is not None}
+        url = f"/_mock/tenants/{tenant or self.tenant_id}/users/{user}/claims"
+        response = self.http.put(url, json=body)
+        if response.is_error:
+            raise MockIdpError(f"PUT {url}: {response.status_code} {response.text}")
+
+    def _object_id(self, ref: str, tenant: str | None) -> str:
+        if "@" not in ref:
+            return ref
+        found: str = self.graph("GET", f"users/{ref}", tenant=tenant).json()["id"]
+        return found
 
     def _domain(self, tenant: str | None) -> str:
         if tenant is None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
+import jwt
+
 from .keys import KeyRing
 
 if TYPE_CHECKING:
@@ -30,3 +32,13 @@ def sign(signer: IdpState | KeyRing, claims: dict[str, Any], *, version: str,
         return tamper(claims, header)
     return key.sign(claims, headers={k: v for k, v in header.items() if k not in ("alg",)},
                     include_kid=True, include_x5t=version == "1.0")
+
+
+def unsigned(claims: dict[str, Any], *, tamper: TokenTamper | None = None) -> str:
+    """An unsigned JWT (``alg: none``, empty signature), as Entra's v1.0 token endpoint returns
+    its ID tokens. An armed token fault changes the claims as it would for a signed token; the
+    result carries no signature either way."""
+    if tamper is not None:
+        tampered = tamper(claims, {"typ": "JWT", "alg": "RS256"})
+        claims = jwt.decode(tampered, options={"verify_signature": False})
+    return jwt.encode(claims, "", algorithm="none", headers={"typ": "JWT"})

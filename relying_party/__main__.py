@@ -1,20 +1,28 @@
 """Run the relying party: ``python -m relying_party --host 127.0.0.1 --port 8500 [--db PATH]``.
 
-The first line printed is the base URL (useful with ``--port 0``, which binds a free port).
+The first line printed is the base URL (useful with ``--port 0``, which binds a free port). On
+the first start with a new database, the second line is the admin token, shown this once.
+The admin token can instead be given in ``RP_ADMIN_TOKEN`` or a file (``--admin-token-file``).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import uvicorn
 
+from .admin_auth import provision_admin_token, replace_admin_token
 from .app import create_app
+from .db import Database
 from .settings import Settings
+
+ADMIN_TOKEN_ENV = "RP_ADMIN_TOKEN"
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -32,8 +40,44 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="accept plain-http provider URLs on non-loopback hosts (test setups only)",
     )
+    parser.add_argument(
+        "--admin-token-file",
+        help=f"file holding the admin token (else ${ADMIN_TOKEN_ENV}, else the one created on "
+        "the first start)",
+    )
+    parser.add_argument(
+        "--new-admin-token",
+        action="store_true",
+        help="replace the stored admin token with a new one and print it",
+    )
+    parser.add_argument(
+        "--ca-file",
+        help="CA certificate (PEM) to trust for https providers, besides the system's",
+    )
     parser.add_argument("--log-level", default="info")
     return parser.parse_args(argv)
+
+
+def given_admin_token(args: argparse.Namespace, environ: Mapping[str, str]) -> str | None:
+    """The admin token from ``--admin-token-file`` or the environment, if either gives one."""
+    if args.admin_token_file:
+        return Path(args.admin_token_file).read_text(encoding="utf-8").strip()
+    return environ.get(ADMIN_TOKEN_ENV) or None
+
+
+def admin_token_notice(db_path: str, given: str | None, *, renew: bool) -> str | None:
+    """The line announcing a token created now (shown once), or None."""
+    db = Database(db_path)
+    try:
+        if renew:
+            created: str | None = replace_admin_token(db)
+        else:
+            _, created = provision_admin_token(db, given)
+    finally:
+        db.close()
+    if created is None:
+        return None
+    return f"Admin token (shown once; the admin page and API need it): {created}"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -48,13 +92,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
     public_url = (args.public_url or f"http://{host}:{port}").rstrip("/")
+    admin_token = given_admin_token(args, os.environ)
     settings = Settings(
         db_path=args.db,
         public_url=public_url,
         event_keys_url=args.event_keys_url,
         allow_http_idp=args.allow_http_idp,
+        admin_token=None if args.new_admin_token else admin_token,
+        ca_file=args.ca_file,
     )
+    try:
+        notice = admin_token_notice(args.db, settings.admin_token, renew=args.new_admin_token)
+    except ValueError as exc:
+        sys.exit(f"python -m relying_party: {exc}")
     print(public_url, flush=True)
+    if notice is not None:
+        print(notice, flush=True)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
     config = uvicorn.Config(
         create_app(settings), lifespan="on", log_level=args.log_level, access_log=False

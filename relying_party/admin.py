@@ -1,4 +1,6 @@
-"""Admin HTML pages: SSO connections (CSRF-protected forms), installations and the error log."""
+"""Admin HTML pages: SSO connections (CSRF-protected forms), installations and the error log.
+
+Every page and form needs an admin session (:mod:`relying_party.admin_auth`)."""
 
 from __future__ import annotations
 
@@ -11,24 +13,25 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from .admin_auth import requires_session
 from .connections import (
     APPS,
     ConnectionInput,
     Health,
-    ValidationError,
     discovery_url_for,
+    frontchannel_logout_url,
     health,
     parse_connection_input,
     sign_in_urls,
 )
 from .db import Connection
+from .inputs import InputError, read_form
 from .web import (
-    CSRF_COOKIE,
     CSRF_FIELD,
     AppState,
-    csrf_token_for,
     csrf_valid,
-    set_cookie,
+    origin_allowed,
+    render_with_csrf,
     state_of,
     templates,
 )
@@ -138,18 +141,19 @@ def _page(
     notice: str | None = None,
 ) -> Response:
     rp = state_of(request)
-    token, fresh = csrf_token_for(request)
+    base = rp.settings.base_url
     connections = [
         {
             "connection": c,
             "health": connection_health(rp, c),
-            "sign_in_urls": sign_in_urls(rp.settings.base_url, c.id),
+            "sign_in_urls": sign_in_urls(base, c.id),
+            "frontchannel_logout_url": frontchannel_logout_url(base, c.id),
             "discovery_url": discovery_url_for(c),
         }
         for c in rp.db.connections.all()
     ]
     defaults = {"client_auth_method": "post"}
-    response = templates.TemplateResponse(
+    return render_with_csrf(
         request,
         "admin.html",
         {
@@ -157,21 +161,12 @@ def _page(
             "installations": rp.db.installations.all(),
             "errors_log": rp.db.errors.all(limit=50),
             "apps": APPS,
-            "csrf_token": token,
             "values": {**defaults, **(values or {})},
             "errors": errors or {},
             "notice": notice,
         },
-        status_code=status,
+        status=status,
     )
-    _finish(response, rp, token, fresh)
-    return response
-
-
-def _finish(response: Response, rp: AppState, token: str, fresh: bool) -> None:
-    response.headers["Cache-Control"] = "no-store"
-    if fresh:
-        set_cookie(response, rp.settings, CSRF_COOKIE, token, max_age=None, samesite="strict")
 
 
 def _csrf_refused(request: Request) -> Response:
@@ -190,9 +185,11 @@ def _csrf_refused(request: Request) -> Response:
 
 
 async def _form(request: Request) -> dict[str, str] | None:
-    """The submitted form fields, or None when the CSRF token does not check out."""
-    form = await request.form()
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    """The submitted form fields, or None when the CSRF token or the origin does not check
+    out."""
+    fields = await read_form(request)
+    if not origin_allowed(request, state_of(request).settings):
+        return None
     if not csrf_valid(request, fields.get(CSRF_FIELD)):
         return None
     fields.pop(CSRF_FIELD, None)
@@ -226,7 +223,7 @@ async def create_connection(request: Request) -> Response:
         data = parse_connection_input(
             fields, creating=True, allow_http=rp.settings.allow_http_idp
         )
-    except ValidationError as exc:
+    except InputError as exc:
         return _page(request, status=400, values=fields, errors=exc.errors)
     connection = new_connection(rp, data)
     return RedirectResponse(f"/admin?created={connection.id}", status_code=303)
@@ -246,16 +243,12 @@ def _edit_page(
     errors: Mapping[str, str],
     status: int = 200,
 ) -> Response:
-    rp = state_of(request)
-    token, fresh = csrf_token_for(request)
-    response = templates.TemplateResponse(
+    return render_with_csrf(
         request,
         "connection_edit.html",
-        {"connection": connection, "values": values, "errors": errors, "csrf_token": token},
-        status_code=status,
+        {"connection": connection, "values": values, "errors": errors},
+        status=status,
     )
-    _finish(response, rp, token, fresh)
-    return response
 
 
 async def update_connection(request: Request) -> Response:
@@ -267,7 +260,7 @@ async def update_connection(request: Request) -> Response:
         return _not_found(request)
     try:
         edit_connection(state_of(request), connection, fields)
-    except ValidationError as exc:
+    except InputError as exc:
         return _edit_page(request, connection, fields, exc.errors, status=400)
     return RedirectResponse("/admin", status_code=303)
 
@@ -298,18 +291,19 @@ async def error_page(request: Request) -> Response:
              "link_text": "Back to the admin page"},
             status_code=404,
         )
-    return templates.TemplateResponse(request, "error_detail.html", {"record": record})
+    return render_with_csrf(request, "error_detail.html", {"record": record})
 
 
 routes = [
-    Route("/admin", admin_page, methods=["GET"]),
-    Route("/admin/connections", create_connection, methods=["POST"]),
-    Route("/admin/connections/{connection_id}/edit", edit_page, methods=["GET"]),
-    Route("/admin/connections/{connection_id}", update_connection, methods=["POST"]),
+    Route("/admin", requires_session(admin_page), methods=["GET"]),
+    Route("/admin/connections", requires_session(create_connection), methods=["POST"]),
+    Route("/admin/connections/{connection_id}/edit", requires_session(edit_page), methods=["GET"]),
+    Route("/admin/connections/{connection_id}", requires_session(update_connection),
+          methods=["POST"]),
     Route(
         "/admin/connections/{connection_id}/{action:str}",
-        connection_action,
+        requires_session(connection_action),
         methods=["POST"],
     ),
-    Route("/admin/errors/{ref}", error_page, methods=["GET"]),
+    Route("/admin/errors/{ref}", requires_session(error_page), methods=["GET"]),
 ]

@@ -1,12 +1,13 @@
 """JSON admin API: SSO connections, installations and the error log.
 
-Mutating calls from a browser must come from the RP's own origin (checked on ``Origin``); client
-secrets are write-only and never appear in responses.
+Every call needs the admin bearer token (:mod:`relying_party.admin_auth`); a call from a browser
+must also come from the RP's own public origin (checked on ``Origin``). Client secrets are
+write-only and never appear in responses. Errors are ``{"error", "error_description"}``, plus
+``"fields"`` (each refused member and why) for invalid input.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -20,15 +21,16 @@ from .admin import (
     new_connection,
     set_enabled,
 )
-from .connections import ValidationError, discovery_url_for, parse_connection_input, sign_in_urls
+from .admin_auth import api_error, requires_token
+from .connections import (
+    discovery_url_for,
+    frontchannel_logout_url,
+    parse_connection_input,
+    sign_in_urls,
+)
 from .db import Connection, ErrorRecord, Installation
-from .web import AppState, origin_allowed, state_of
-
-
-def _error(status: int, error: str, description: str, **extra: Any) -> JSONResponse:
-    return JSONResponse(
-        {"error": error, "error_description": description, **extra}, status_code=status
-    )
+from .inputs import InputError, read_json_object
+from .web import AppState, state_of
 
 
 def _iso(value: Any) -> str | None:
@@ -53,6 +55,7 @@ def connection_json(rp: AppState, c: Connection) -> dict[str, Any]:
         "created_at": _iso(c.created_at),
         "updated_at": _iso(c.updated_at),
         "sign_in_urls": sign_in_urls(rp.settings.base_url, c.id),
+        "frontchannel_logout_url": frontchannel_logout_url(rp.settings.base_url, c.id),
         "health": {
             "days_until_secret_expiry": h.days_until_secret_expiry,
             "secret_expired": h.secret_expired,
@@ -95,36 +98,12 @@ def installation_json(i: Installation) -> dict[str, Any]:
     }
 
 
-async def _json_body(request: Request) -> dict[str, Any] | Response:
-    if not origin_allowed(request, state_of(request).settings):
-        return _error(403, "forbidden", "cross-origin request refused")
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return _error(400, "invalid_request", "the body is not valid JSON")
-    if not isinstance(body, dict):
-        return _error(400, "invalid_request", "the body must be a JSON object")
-    return body
-
-
-def _invalid(exc: ValidationError) -> JSONResponse:
-    return _error(400, "invalid_request", str(exc), fields=exc.errors)
-
-
 async def list_or_create(request: Request) -> Response:
     rp = state_of(request)
     if request.method == "GET":
         return JSONResponse([connection_json(rp, c) for c in rp.db.connections.all()])
-    body = await _json_body(request)
-    if isinstance(body, Response):
-        return body
-    try:
-        data = parse_connection_input(body, creating=True, allow_http=rp.settings.allow_http_idp)
-    except ValidationError as exc:
-        return _invalid(exc)
+    body = await read_json_object(request)
+    data = parse_connection_input(body, creating=True, allow_http=rp.settings.allow_http_idp)
     connection = new_connection(rp, data)
     return JSONResponse(
         connection_json(rp, connection),
@@ -138,37 +117,25 @@ def _find(request: Request) -> Connection | None:
 
 
 def _no_connection() -> JSONResponse:
-    return _error(404, "not_found", "no such SSO connection")
+    return api_error(404, "not_found", "no such SSO connection")
 
 
 async def one_connection(request: Request) -> Response:
     rp = state_of(request)
+    body = await read_json_object(request) if request.method in ("PUT", "PATCH") else {}
     connection = _find(request)
-    if request.method == "GET":
-        if connection is None:
-            return _no_connection()
-        return JSONResponse(connection_json(rp, connection))
-    body = await _json_body(request) if request.method != "DELETE" else {}
-    if isinstance(body, Response):
-        return body
-    if request.method == "DELETE" and not origin_allowed(request, rp.settings):
-        return _error(403, "forbidden", "cross-origin request refused")
     if connection is None:
         return _no_connection()
+    if request.method == "GET":
+        return JSONResponse(connection_json(rp, connection))
     if request.method == "DELETE":
         delete_connection(rp, connection)
         return Response(status_code=204)
-    try:
-        updated = edit_connection(rp, connection, body)
-    except ValidationError as exc:
-        return _invalid(exc)
-    return JSONResponse(connection_json(rp, updated))
+    return JSONResponse(connection_json(rp, edit_connection(rp, connection, body)))
 
 
 async def toggle(request: Request) -> Response:
-    body = await _json_body(request)
-    if isinstance(body, Response):
-        return body
+    await read_json_object(request)
     connection = _find(request)
     if connection is None:
         return _no_connection()
@@ -182,9 +149,9 @@ async def list_errors(request: Request) -> Response:
     kind = request.query_params.get("source_kind")
     source_id = request.query_params.get("source_id")
     if kind is not None and kind not in ("connection", "installation"):
-        return _error(400, "invalid_request", "source_kind must be connection or installation")
+        raise InputError.of("source_kind", "must be connection or installation")
     if (kind is None) != (source_id is None):
-        return _error(400, "invalid_request", "give both source_kind and source_id, or neither")
+        raise InputError.of("source_id", "give both source_kind and source_id, or neither")
     records = rp.db.errors.all(source_kind=kind, source_id=source_id, limit=200)  # type: ignore[arg-type]
     return JSONResponse([error_json(e) for e in records])
 
@@ -192,7 +159,7 @@ async def list_errors(request: Request) -> Response:
 async def one_error(request: Request) -> Response:
     record = state_of(request).db.errors.get(request.path_params["ref"])
     if record is None:
-        return _error(404, "not_found", "no error with this reference")
+        return api_error(404, "not_found", "no error with this reference")
     return JSONResponse(error_json(record))
 
 
@@ -201,15 +168,17 @@ async def list_installations(request: Request) -> Response:
 
 
 routes = [
-    Route("/api/admin/connections", list_or_create, methods=["GET", "POST"]),
+    Route("/api/admin/connections", requires_token(list_or_create), methods=["GET", "POST"]),
     Route(
         "/api/admin/connections/{connection_id}",
-        one_connection,
+        requires_token(one_connection),
         methods=["GET", "PUT", "PATCH", "DELETE"],
     ),
-    Route("/api/admin/connections/{connection_id}/enable", toggle, methods=["POST"]),
-    Route("/api/admin/connections/{connection_id}/disable", toggle, methods=["POST"]),
-    Route("/api/admin/errors", list_errors, methods=["GET"]),
-    Route("/api/admin/errors/{ref}", one_error, methods=["GET"]),
-    Route("/api/admin/installations", list_installations, methods=["GET"]),
+    Route("/api/admin/connections/{connection_id}/enable", requires_token(toggle),
+          methods=["POST"]),
+    Route("/api/admin/connections/{connection_id}/disable", requires_token(toggle),
+          methods=["POST"]),
+    Route("/api/admin/errors", requires_token(list_errors), methods=["GET"]),
+    Route("/api/admin/errors/{ref}", requires_token(one_error), methods=["GET"]),
+    Route("/api/admin/installations", requires_token(list_installations), methods=["GET"]),
 ]

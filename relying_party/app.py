@@ -3,66 +3,34 @@
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import certifi
 import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import admin, admin_api, apps, callback, logout, partner
+from . import admin, admin_api, admin_auth, apps, callback, logout, partner
+from .admin_auth import provision_admin_token
 from .db import Database
 from .failure import SignInFailed, failure_response, new_ref
+from .inputs import InputError
+from .middleware import BodyLimit, SecurityHeaders, TrustedHost
 from .oidc.errors import LoginError
 from .provider import ProviderDirectory, default_trust, timeout_of
 from .settings import Settings
+from .tokens import BrowserTokens
 from .web import AppState, templates
 
 logger = logging.getLogger("relying_party")
 
-FRAMEABLE_PATHS = frozenset({"/auth/frontchannel-logout"})
-
-
-class SecurityHeaders:
-    """Pure ASGI middleware adding conservative security headers to every HTTP response.
-
-    Only the front-channel logout endpoint may be framed (the provider loads it in an iframe).
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        frameable = scope["path"] in FRAMEABLE_PATHS
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                ancestors = "*" if frameable else "'none'"
-                headers += [
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"),
-                    (
-                        b"content-security-policy",
-                        (
-                            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
-                            f"base-uri 'none'; frame-ancestors {ancestors}"
-                        ).encode(),
-                    ),
-                ]
-                if not frameable:
-                    headers.append((b"x-frame-options", b"DENY"))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+JSON_PATHS = ("/api/", "/events", "/auth/backchannel-logout")
+"""Routes whose documented errors are JSON; every other route answers with an HTML page."""
 
 
 async def _sign_in_failed(request: Request, exc: Exception) -> Response:
@@ -76,7 +44,30 @@ async def _login_error(request: Request, exc: Exception) -> Response:
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or request.url.path == "/events"
+    return request.url.path.startswith(JSON_PATHS)
+
+
+def _error_page(request: Request, status: int, title: str, message: str,
+                headers: dict[str, str] | None = None) -> Response:
+    return templates.TemplateResponse(
+        request,
+        "message.html",
+        {"title": title, "message": message, "link": "/", "link_text": "Home"},
+        status_code=status,
+        headers={"Cache-Control": "no-store", **(headers or {})},
+    )
+
+
+async def _invalid_input(request: Request, exc: Exception) -> Response:
+    """Refused input, in the route's shape: JSON naming each field, or a page saying why."""
+    assert isinstance(exc, InputError)
+    if _wants_json(request):
+        return JSONResponse(
+            {"error": "invalid_request", "error_description": str(exc), "fields": exc.errors},
+            status_code=exc.status,
+            headers={"Cache-Control": "no-store"},
+        )
+    return _error_page(request, exc.status, "Invalid request", f"Refused: {exc}.")
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -89,14 +80,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
             status_code=exc.status_code,
             headers=exc.headers,
         )
-    return templates.TemplateResponse(
-        request,
-        "message.html",
-        {"title": f"Error {exc.status_code}", "message": exc.detail, "link": "/",
-         "link_text": "Home"},
-        status_code=exc.status_code,
-        headers=exc.headers,
-    )
+    return _error_page(request, exc.status_code, f"Error {exc.status_code}", exc.detail,
+                       dict(exc.headers or {}))
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -109,14 +94,37 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return Response(message, status_code=500, media_type="text/plain")
 
 
+def tls_verify(settings: Settings) -> ssl.SSLContext:
+    """Certificate verification for back-channel calls: httpx's default trust store (one
+    context per process, :func:`default_trust`), plus ``settings.ca_file`` when set."""
+    if not settings.ca_file:
+        return default_trust()
+    context = ssl.create_default_context(cafile=certifi.where())
+    context.load_verify_locations(cafile=settings.ca_file)
+    return context
+
+
 def create_app(settings: Settings, *, http_client: httpx.AsyncClient | None = None) -> Starlette:
     """Build the relying party. ``http_client`` carries every back-channel call (discovery, keys,
-    token, userinfo, event keys); tests route it in-process."""
+    token, userinfo, event keys); tests route it in-process.
+
+    Without :attr:`Settings.admin_token` and with a new database, an admin token is created
+    and logged once (the CLI prints it instead)."""
     owns_client = http_client is None
-    http = http_client or httpx.AsyncClient(timeout=timeout_of(settings), follow_redirects=False,
-                                            verify=default_trust())
+    http = http_client or httpx.AsyncClient(
+        timeout=timeout_of(settings), follow_redirects=False, verify=tls_verify(settings)
+    )
     db = Database(settings.db_path)
-    state = AppState(settings=settings, db=db, providers=ProviderDirectory(http, settings))
+    admin_hash, created = provision_admin_token(db, settings.admin_token)
+    if created is not None:
+        logger.warning("admin token created (shown once; keep it): %s", created)
+    state = AppState(
+        settings=settings,
+        db=db,
+        providers=ProviderDirectory(http, settings),
+        tokens=BrowserTokens.load(db),
+        admin_token_hash=admin_hash,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -132,13 +140,19 @@ def create_app(settings: Settings, *, http_client: httpx.AsyncClient | None = No
             *callback.routes,
             *partner.routes,
             *logout.routes,
+            *admin_auth.routes,
             *admin.routes,
             *admin_api.routes,
         ],
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(TrustedHost, public_url=settings.public_url),
+            Middleware(BodyLimit),
+        ],
         exception_handlers={
             SignInFailed: _sign_in_failed,
             LoginError: _login_error,
+            InputError: _invalid_input,
             HTTPException: _http_error,
             Exception: _unexpected,
         },

@@ -13,14 +13,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .connections import APPS
-from .db import Session, User
+from .db import Session, SessionGroups, User
 from .failure import SignInFailed
 from .login import begin_login, connection_client, source_of
 from .login_errors import ConnectionDisabled, NoConnection
-from .web import current_session, state_of, templates
+from .web import current_session, render_with_csrf, state_of, templates
 
 
-def user_json(user: User, session: Session) -> dict[str, Any]:
+def user_json(user: User, session: Session, groups: SessionGroups | None = None
+              ) -> dict[str, Any]:
     return {
         "id": user.id,
         "email": user.email,
@@ -31,27 +32,25 @@ def user_json(user: User, session: Session) -> dict[str, Any]:
         "source_id": session.source_id,
         "platform_user_id": session.platform_user_id,
         "signed_in_at": session.created_at.isoformat(),
+        "groups": list(groups.ids) if groups else [],
+        "groups_source": groups.source if groups else "none",
     }
 
 
 async def home(request: Request) -> Response:
     found = current_session(request)
-    response = templates.TemplateResponse(
-        request, "home.html", {"user": found[2] if found else None}
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    groups = state_of(request).db.groups.get(found[0]) if found else None
+    return render_with_csrf(request, "home.html",
+                            {"user": found[2] if found else None, "groups": groups})
 
 
 async def app_page(request: Request) -> Response:
     app = request.url.path.strip("/")
     found = current_session(request)
     if found is not None:
-        response = templates.TemplateResponse(
+        return render_with_csrf(
             request, "app_page.html", {"app": app, "app_title": APPS[app], "user": found[2]}
         )
-        response.headers["Cache-Control"] = "no-store"
-        return response
 
     rp = state_of(request)
     return_to = f"/{app}"
@@ -98,8 +97,9 @@ async def me(request: Request) -> Response:
             status_code=401,
             headers={**headers, "WWW-Authenticate": 'Cookie realm="relying-party"'},
         )
-    _, session, user = found
-    return JSONResponse(user_json(user, session), headers=headers)
+    token, session, user = found
+    groups = state_of(request).db.groups.get(token)
+    return JSONResponse(user_json(user, session, groups), headers=headers)
 
 
 routes = [

@@ -1,9 +1,10 @@
 """The redirect endpoint ``/auth/callback``: finish a sign-in or render the failure page.
 
-Order of checks: ``state`` (present, known, unused, unexpired, issued to this browser), the
-connection or installation still usable, an error from the provider, RFC 9207 ``iss``, then the
-code exchange (PKCE verifier, exact redirect URI), the ID token, UserInfo ``sub``, and the mapping
-to a local user. Only then is a new session created.
+Order of checks: ``state`` (present, known, unused, issued to this browser: only then is it
+consumed; unexpired), the connection or installation still usable, an error from the provider,
+RFC 9207 ``iss``, then the code exchange (PKCE verifier, exact redirect URI), the ID token,
+UserInfo ``sub``, the mapping to a local user, and the user's group memberships (the ``groups``
+claim, or its overage followed to Microsoft Graph). Only then is a new session created.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from .db import EmailTaken, LoginTransaction, Session, User, digest
+from .db import EmailTaken, LoginTransaction, Session, SessionGroups, User, digest
 from .failure import FailureSource, SignInFailed
+from .inputs import read_form
 from .login import source_of
 from .login_errors import (
     CodeMissing,
@@ -37,11 +39,23 @@ from .login_errors import (
 )
 from .oidc.discovery import TENANT_PLACEHOLDER, ProviderMetadata
 from .oidc.errors import IdTokenExpired, LoginError, idp_error_from_body
+from .oidc.groups import GroupMemberships, resolve_groups
 from .oidc.id_token import DEFAULT_ALGS, IdTokenClaims, validate_id_token
 from .oidc.token_client import ClientCredentials, build_code_exchange, exchange_code
+from .oidc.unsigned import refuse_unsigned_over_http, unsigned_trusted
 from .oidc.userinfo import check_userinfo_sub, fetch_userinfo
 from .provider import ClientConfig, client_for_connection, client_for_installation
-from .web import LOGIN_COOKIE, SESSION_COOKIE, AppState, new_token, safe_return_path, set_cookie
+from .web import (
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    AppState,
+    clear_cookie,
+    cookie,
+    issue_csrf,
+    new_token,
+    safe_return_path,
+    set_cookie,
+)
 from .web import state_of as rp_of
 
 _GUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -53,6 +67,7 @@ class SignedIn:
     claims: IdTokenClaims
     id_token: str
     platform_user_id: str | None
+    groups: GroupMemberships
 
 
 def _no_source(rp: AppState) -> FailureSource:
@@ -85,33 +100,39 @@ def client_for_transaction(rp: AppState, tx: LoginTransaction) -> ClientConfig:
 def take_transaction(
     rp: AppState, request: Request, params: Mapping[str, str]
 ) -> tuple[LoginTransaction, ClientConfig]:
-    """Consume the login transaction named by ``state``: single use, unexpired, this browser."""
+    """Consume the login transaction named by ``state``: single use, unexpired, this browser.
+
+    The browser check comes first: a callback URL opened in another browser changes nothing,
+    so whoever sees it cannot spoil the sign-in it belongs to."""
     state = params.get("state")
     if not state:
         raise SignInFailed(StateMissing("callback without state"), _no_source(rp))
     now = rp.settings.clock.now()
-    tx = rp.db.logins.consume(state, now)
+    tx = rp.db.logins.get(state)
     if tx is None:
-        known = rp.db.logins.get(state)
-        source = _no_source(rp)
-        if known is not None:
-            try:
-                source = client_for_transaction(rp, known).failure_source
-            except SignInFailed as exc:
-                source = exc.source or source
-        detail = "state already used (replay)" if known is not None else "unknown state"
-        raise SignInFailed(StateUnknown(detail), source)
-    binding = request.cookies.get(LOGIN_COOKIE, "")
+        raise SignInFailed(StateUnknown("unknown state"), _no_source(rp))
+    if tx.used_at is not None:
+        raise SignInFailed(StateUnknown("state already used (replay)"), _source_of(rp, tx))
     client = client_for_transaction(rp, tx)
+    binding = cookie(request, LOGIN_COOKIE) or ""
     if not hmac.compare_digest(digest(binding), tx.binding_hash):
         raise SignInFailed(
             StateBrowserMismatch("state was issued to another browser"), client.failure_source
         )
+    if rp.db.logins.consume(state, now) is None:
+        raise SignInFailed(StateUnknown("state already used (replay)"), client.failure_source)
     if tx.expires_at <= now:
         raise SignInFailed(
             StateExpired(f"sign-in started at {tx.created_at}"), client.failure_source
         )
     return tx, client
+
+
+def _source_of(rp: AppState, tx: LoginTransaction) -> FailureSource:
+    try:
+        return client_for_transaction(rp, tx).failure_source
+    except SignInFailed as exc:
+        return exc.source or _no_source(rp)
 
 
 def check_response_issuer(params: Mapping[str, str], metadata: ProviderMetadata) -> None:
@@ -171,6 +192,9 @@ async def complete_sign_in(
     )
     tokens = await exchange_code(rp.providers.http, token_request, timeout=rp.providers.timeout)
     now = settings.clock.now()
+    # Straight from the token endpoint: Entra's v1.0 one sends the ID token unsigned, which is
+    # trusted over TLS only (relying_party.oidc.unsigned, OIDC Core 3.1.3.7 step 6).
+    refuse_unsigned_over_http(client.token_endpoint, tokens.id_token)
     claims = await validate_id_token(
         tokens.id_token,
         keys=rp.providers.keys(metadata),
@@ -182,6 +206,7 @@ async def complete_sign_in(
         allowed_algs=_allowed_algs(metadata),
         access_token=tokens.access_token,
         code=code,
+        unsigned_allowed=unsigned_trusted(client.token_endpoint),
     )
     if now - claims.iat > settings.max_token_age + settings.leeway:
         raise IdTokenExpired(f"issued at {claims.iat.isoformat()}, too long ago")
@@ -192,6 +217,9 @@ async def complete_sign_in(
             rp.providers.http, userinfo_endpoint, tokens.access_token, timeout=rp.providers.timeout
         )
         check_userinfo_sub(userinfo, claims.sub)
+    groups = await resolve_groups(rp.providers.http, claims.claims, issuer=claims.iss,
+                                  access_token=tokens.access_token,
+                                  timeout=rp.providers.timeout)
 
     platform_user_id: str | None = None
     if client.source_kind == "installation":
@@ -230,14 +258,14 @@ async def complete_sign_in(
                 f"{email!r} already belongs to another user; identity ({claims.iss}, {claims.sub})"
             ) from exc
     return SignedIn(
-        user=user, claims=claims, id_token=tokens.id_token, platform_user_id=platform_user_id
+        user=user, claims=claims, id_token=tokens.id_token, platform_user_id=platform_user_id,
+        groups=groups,
     )
 
 
 async def _params(request: Request) -> dict[str, str]:
     if request.method == "POST":
-        form = await request.form()
-        return {k: v for k, v in form.items() if isinstance(v, str)}
+        return await read_form(request)
     return dict(request.query_params)
 
 
@@ -253,22 +281,25 @@ async def callback(request: Request) -> Response:
     settings = rp.settings
     now = settings.clock.now()
     token = new_token()
-    rp.db.sessions.create(
-        token,
-        Session(
-            user_id=signed_in.user.id,
-            source_kind=client.source_kind,
-            source_id=client.source_id,
-            issuer=signed_in.claims.iss,
-            subject=signed_in.claims.sub,
-            sid=signed_in.claims.sid,
-            platform_user_id=signed_in.platform_user_id,
-            id_token=signed_in.id_token,
-            created_at=now,
-            expires_at=now + settings.session_lifetime,
-        ),
-        replaces=request.cookies.get(SESSION_COOKIE),
-    )
+    with rp.db.transaction():
+        rp.db.sessions.create(
+            token,
+            Session(
+                user_id=signed_in.user.id,
+                source_kind=client.source_kind,
+                source_id=client.source_id,
+                issuer=signed_in.claims.iss,
+                subject=signed_in.claims.sub,
+                sid=signed_in.claims.sid,
+                platform_user_id=signed_in.platform_user_id,
+                id_token=signed_in.id_token,
+                created_at=now,
+                expires_at=now + settings.session_lifetime,
+            ),
+            replaces=cookie(request, SESSION_COOKIE),
+        )
+        rp.db.groups.set(token, SessionGroups(ids=signed_in.groups.ids,
+                                              source=signed_in.groups.source))
     rp.db.record_login(client.source_kind, client.source_id, now)
     response = RedirectResponse(safe_return_path(tx.return_to), status_code=303)
     response.headers["Cache-Control"] = "no-store"
@@ -279,6 +310,9 @@ async def callback(request: Request) -> Response:
         token,
         max_age=int(settings.session_lifetime.total_seconds()),
     )
+    # A new session gets a new CSRF token and, at its next sign-in, a new login binding.
+    issue_csrf(response, rp)
+    clear_cookie(response, settings, LOGIN_COOKIE)
     return response
 
 

@@ -5,13 +5,14 @@ Pure functions over plain data; the admin handlers parse requests and persist th
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from .db import Connection, ErrorRecord
+from .inputs import MAX_URL_LENGTH, InputError, text, url_problem
 from .oidc.discovery import WELL_KNOWN, derive_discovery_url
 
 APPS: dict[str, str] = {
@@ -20,15 +21,7 @@ APPS: dict[str, str] = {
     "kb": "Knowledge base",
 }
 CLIENT_AUTH_METHODS = ("post", "basic")
-
-
-
-class ValidationError(Exception):
-    """Bad connection input; ``errors`` maps each offending field to a plain message."""
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = dict(errors)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,27 +49,6 @@ class Health:
     recent_errors: tuple[ErrorRecord, ...]
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_url(value: str, *, allow_http: bool) -> str | None:
-    """Return a message when ``value`` is not an acceptable IdP endpoint URL."""
-    parts = urlsplit(value)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        return "must be an absolute https URL"
-    if parts.scheme == "http" and not (allow_http or is_loopback(parts.hostname)):
-        return "must use https (http is allowed only for localhost)"
-    if parts.fragment:
-        return "must not contain a fragment"
-    return None
-
-
 def normalise_discovery_url(value: str) -> str:
     """Accept an issuer or a full configuration URL; return the configuration URL."""
     if value.rstrip("/").endswith(WELL_KNOWN):
@@ -87,93 +59,117 @@ def normalise_discovery_url(value: str) -> str:
 def discovery_url_for(connection: Connection) -> str:
     if connection.discovery_url:
         return normalise_discovery_url(connection.discovery_url)
-    return derive_discovery_url(connection.authorization_uri)
+    try:
+        return derive_discovery_url(connection.authorization_uri)
+    except ValueError:
+        # Only a connection stored before its URLs were checked gets here; fetching this
+        # fails as "provider unreachable", which the failure page reports.
+        return connection.authorization_uri
 
 
-def _text(form: Mapping[str, str], name: str) -> str:
-    return str(form.get(name, "") or "").strip()
+_TRUE = ("1", "true", "on", "yes")
+_FALSE = ("0", "false", "off", "no")
 
 
-def _bool(value: object, default: bool) -> bool:
+def _bool(value: object, field: str, default: bool) -> bool:
     if value is None or value == "":
         return default
     if isinstance(value, bool):
         return value
-    return str(value).strip().lower() in ("1", "true", "on", "yes")
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    raise InputError.of(field, "must be true or false")
+
+
+def _url(data: Mapping[str, object], field: str, *, allow_http: bool, required: bool) -> str:
+    value = text(data.get(field), field, max_length=MAX_URL_LENGTH, required=required)
+    if value and (problem := url_problem(value, allow_http=allow_http)):
+        raise InputError.of(field, problem)
+    return value
+
+
+def _date(data: Mapping[str, object], field: str) -> date:
+    raw = text(data.get(field), field, max_length=10, required=False)
+    if not raw:
+        raise InputError.of(field, "is required (the client secret's expiry date, YYYY-MM-DD)")
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InputError.of(field, "must be a date in the form YYYY-MM-DD") from None
+
+
+class _Collect:
+    """Run field parsers, keeping every field's refusal instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def __call__(self, parse: Callable[[], T], default: T) -> T:
+        try:
+            return parse()
+        except InputError as exc:
+            self.errors.update(exc.errors)
+            return default
 
 
 def parse_connection_input(
     data: Mapping[str, object], *, creating: bool, allow_http: bool = False
 ) -> ConnectionInput:
-    """Validate admin input (form fields or JSON members of the same names)."""
-    form = {k: v for k, v in data.items() if isinstance(v, str)}
-    errors: dict[str, str] = {}
-    for key, value in data.items():
-        if value is not None and not isinstance(value, str | bool):
-            errors[key] = "must be a string"
-
-    authorization_uri = _text(form, "authorization_uri")
-    token_url = _text(form, "token_url")
-    for field_name, value in (("authorization_uri", authorization_uri), ("token_url", token_url)):
-        if not value:
-            errors[field_name] = "is required"
-        elif problem := check_url(value, allow_http=allow_http):
-            errors[field_name] = problem
-
-    client_id = _text(form, "client_id")
-    if not client_id:
-        errors["client_id"] = "is required"
-    client_secret: str | None = _text(form, "client_secret") or None
-    if creating and client_secret is None:
-        errors["client_secret"] = "is required"
-
-    expires_raw = _text(form, "secret_expires_on")
-    expires_on = date.min
-    if not expires_raw:
-        errors["secret_expires_on"] = "is required (the client secret's expiry date, YYYY-MM-DD)"
-    else:
-        try:
-            expires_on = date.fromisoformat(expires_raw)
-        except ValueError:
-            errors["secret_expires_on"] = "must be a date in the form YYYY-MM-DD"
-
-    support_contact = _text(form, "support_contact")
-    if not support_contact:
-        errors["support_contact"] = "is required (shown to users when sign-in fails)"
-    elif len(support_contact) > 200:
-        errors["support_contact"] = "must be at most 200 characters"
-
-    discovery_url = _text(form, "discovery_url") or None
-    if discovery_url is not None:
-        if problem := check_url(discovery_url, allow_http=allow_http):
-            errors["discovery_url"] = problem
-
-    method = _text(form, "client_auth_method") or "post"
-    if method not in CLIENT_AUTH_METHODS:
-        errors["client_auth_method"] = "must be 'post' or 'basic'"
-
-    name = _text(form, "name") or (urlsplit(authorization_uri).hostname or "SSO connection")
-    if len(name) > 100:
-        errors["name"] = "must be at most 100 characters"
-
-    if errors:
-        raise ValidationError(errors)
+    """Validate admin input (form fields or JSON members of the same names); every offending
+    field is named in one :class:`InputError`. Members with other names are ignored."""
+    take = _Collect()
+    authorization_uri = take(
+        lambda: _url(data, "authorization_uri", allow_http=allow_http, required=True), "")
+    token_url = take(lambda: _url(data, "token_url", allow_http=allow_http, required=True), "")
+    discovery_url = take(
+        lambda: _url(data, "discovery_url", allow_http=allow_http, required=False), "")
+    client_id = take(lambda: text(data.get("client_id"), "client_id", max_length=256), "")
+    client_secret = take(lambda: text(data.get("client_secret"), "client_secret",
+                                      max_length=1024, required=creating), "")
+    expires_on = take(lambda: _date(data, "secret_expires_on"), date.min)
+    support_contact = take(lambda: _support_contact(data), "")
+    method = take(lambda: _auth_method(data), "post")
+    name = take(lambda: text(data.get("name"), "name", max_length=100, required=False), "")
+    enabled = take(lambda: _bool(data.get("enabled"), "enabled", True), True)
+    if take.errors:
+        raise InputError(take.errors)
     return ConnectionInput(
-        name=name,
+        name=name or (urlsplit(authorization_uri).hostname or "SSO connection"),
         authorization_uri=authorization_uri,
         token_url=token_url,
         client_id=client_id,
-        client_secret=client_secret,
+        client_secret=client_secret or None,
         secret_expires_on=expires_on,
         support_contact=support_contact,
-        discovery_url=discovery_url,
+        discovery_url=discovery_url or None,
         client_auth_method=method,
-        enabled=_bool(data.get("enabled"), True),
+        enabled=enabled,
     )
+
+
+def _support_contact(data: Mapping[str, object]) -> str:
+    value = text(data.get("support_contact"), "support_contact", max_length=200, required=False)
+    if not value:
+        raise InputError.of("support_contact", "is required (shown to users when sign-in fails)")
+    return value
+
+
+def _auth_method(data: Mapping[str, object]) -> str:
+    value = text(data.get("client_auth_method"), "client_auth_method", max_length=10,
+                 required=False) or "post"
+    if value not in CLIENT_AUTH_METHODS:
+        raise InputError.of("client_auth_method", "must be 'post' or 'basic'")
+    return value
 
 
 def sign_in_urls(base_url: str, connection_id: str) -> dict[str, str]:
     return {app: f"{base_url}/sso/{connection_id}/{app}" for app in APPS}
+
+
+def frontchannel_logout_url(base_url: str, connection_id: str) -> str:
+    """The front-channel logout URL to register at this connection's provider: it names the
+    connection, so a ``sid`` sent without ``iss`` ends only sessions signed in through it."""
+    return f"{base_url}/auth/frontchannel-logout/{connection_id}"
 
 
 def health(

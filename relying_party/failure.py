@@ -29,6 +29,7 @@ STATUS_BY_CODE: Mapping[str, int] = {
     "connection_disabled": 403,
     "installation_inactive": 403,
     "no_connection": 503,
+    "connection_misconfigured": 503,
     "duplicate_email": 409,
     "unmapped_user": 403,
 }

@@ -11,10 +11,12 @@ from starlette.responses import RedirectResponse, Response
 
 from .db import Connection, LoginTransaction, digest
 from .failure import FailureSource, SignInFailed
-from .login_errors import ConnectionDisabled, UnknownConnection
+from .inputs import url_problem
+from .login_errors import ConnectionDisabled, ConnectionMisconfigured, UnknownConnection
 from .oidc.pkce import create_pkce_pair, generate_nonce, generate_state
 from .provider import ClientConfig, client_for_connection
-from .web import LOGIN_COOKIE, AppState, new_token, set_cookie, state_of
+from .tokens import LOGIN_BINDING
+from .web import LOGIN_COOKIE, AppState, cookie, set_cookie, state_of
 
 
 def connection_client(rp: AppState, connection_id: str) -> ClientConfig:
@@ -60,20 +62,24 @@ def authorization_url(
     }
     if login_hint:
         params["login_hint"] = login_hint
-    url = httpx.URL(client.authorization_endpoint)
-    return str(url.copy_merge_params(params))
+    if problem := url_problem(client.authorization_endpoint, allow_http=True):
+        raise ConnectionMisconfigured(f"authorization endpoint {problem}")
+    return str(httpx.URL(client.authorization_endpoint).copy_merge_params(params))
 
 
 async def begin_login(
     request: Request, client: ClientConfig, *, return_to: str, login_hint: str | None = None
 ) -> Response:
-    """302 to the authorization endpoint; the browser gets (or keeps) its binding cookie."""
+    """302 to the authorization endpoint; the browser gets (or keeps) its binding cookie.
+
+    The binding is a token issued here (a value the browser made up is replaced), kept across
+    sign-ins started in parallel and dropped once one of them completes."""
     rp = state_of(request)
     settings = rp.settings
     now = settings.clock.now()
-    binding = request.cookies.get(LOGIN_COOKIE)
-    if not binding or len(binding) < 32:
-        binding = new_token()
+    binding = cookie(request, LOGIN_COOKIE)
+    if binding is None or not rp.tokens.issued(LOGIN_BINDING, binding):
+        binding = rp.tokens.mint(LOGIN_BINDING)
     pkce = create_pkce_pair()
     tx = LoginTransaction(
         state=generate_state(),
@@ -88,16 +94,19 @@ async def begin_login(
         expires_at=now + settings.login_timeout,
         used_at=None,
     )
+    try:
+        location = authorization_url(
+            client,
+            redirect_uri=tx.redirect_uri,
+            scopes=settings.scopes,
+            state=tx.state,
+            nonce=tx.nonce,
+            code_challenge=pkce.challenge,
+            login_hint=login_hint,
+        )
+    except ConnectionMisconfigured as exc:
+        raise SignInFailed(exc, client.failure_source) from exc
     rp.db.logins.insert(tx)
-    location = authorization_url(
-        client,
-        redirect_uri=tx.redirect_uri,
-        scopes=settings.scopes,
-        state=tx.state,
-        nonce=tx.nonce,
-        code_challenge=pkce.challenge,
-        login_hint=login_hint,
-    )
     response = RedirectResponse(location, status_code=302)
     response.headers["Cache-Control"] = "no-store"
     max_age = int((settings.login_timeout + timedelta(minutes=1)).total_seconds())

@@ -59,6 +59,15 @@ class ConnectionDisabled(LoginError):
     default_admin_hint = "Enable the SSO connection on the admin page."
 
 
+class ConnectionMisconfigured(LoginError):
+    """A stored endpoint URL cannot be used (stored before URLs were checked, or edited in the
+    database by hand)."""
+
+    code = "connection_misconfigured"
+    default_message = "Single sign-on is not set up correctly for this app."
+    default_admin_hint = "Correct the connection's Authorization URI on the admin page."
+
+
 class NoConnection(LoginError):
     """An app was visited without a session and there is no single enabled connection to use."""
 

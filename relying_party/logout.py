@@ -3,6 +3,7 @@ RP-initiated logout (to the provider's ``end_session_endpoint``) and the signed-
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -14,15 +15,29 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .db import Session
+from .inputs import InputError, check_json_value, read_form
 from .oidc.discovery import ProviderMetadata
 from .oidc.errors import LoginError, LogoutTokenInvalid
-from .oidc.logout_token import LogoutToken, validate_logout_token
+from .oidc.logout_token import LogoutToken, logout_token_audiences, validate_logout_token
 from .oidc.pkce import generate_state
 from .provider import ClientConfig, client_for_connection, client_for_installation
-from .web import SESSION_COOKIE, AppState, clear_cookie, current_session, state_of, templates
+from .web import (
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    AppState,
+    clear_cookie,
+    cookie,
+    csrf_valid,
+    current_session,
+    origin_allowed,
+    render_with_csrf,
+    state_of,
+    templates,
+)
 
 logger = logging.getLogger("relying_party.logout")
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_PROVIDER_TROUBLE = ("provider_unusable", "timeout")
 
 
 def _bad_request(description: str) -> Response:
@@ -33,51 +48,81 @@ def _bad_request(description: str) -> Response:
     )
 
 
-def _candidate_clients(rp: AppState, audiences: list[str]) -> list[ClientConfig]:
-    """Every configured client whose client_id is among the token's audiences."""
+def _candidate_clients(rp: AppState, audiences: tuple[str, ...]) -> list[ClientConfig]:
+    """Every configured client whose client_id is among the token's audiences, one per
+    (discovery URL, client id)."""
     clients = [client_for_connection(c) for c in rp.db.connections.all()]
     clients += [
         client_for_installation(i, rp.settings) for i in rp.db.installations.all() if i.active
     ]
-    return [c for c in clients if c.client_id in audiences]
+    unique = {(c.discovery_url, c.client_id): c for c in clients if c.client_id in audiences}
+    return list(unique.values())
+
+
+async def _validate_with(rp: AppState, client: ClientConfig, token: str) -> LogoutToken:
+    """Validate against one client's provider. Whatever goes wrong with that provider stays
+    here as a :class:`LogoutTokenInvalid`, so it cannot affect the other candidates."""
+    try:
+        metadata = await rp.providers.metadata(client)
+        return await validate_logout_token(
+            token,
+            keys=rp.providers.keys(metadata),
+            expected_issuer=metadata.issuer,
+            client_id=client.client_id,
+            now=rp.settings.clock.now(),
+            leeway=rp.settings.leeway,
+        )
+    except LogoutTokenInvalid:
+        raise
+    except LoginError as exc:
+        raise LogoutTokenInvalid(exc.code, exc.detail) from exc
+    except Exception as exc:  # a connection saved before its URLs were checked, for one
+        logger.warning("back-channel logout: %s %s unusable: %r", client.source_kind,
+                       client.source_id, exc)
+        raise LogoutTokenInvalid("provider_unusable", f"{client.source_kind} "
+                                 f"{client.source_id}: {type(exc).__name__}") from exc
 
 
 async def _validate_for_any(rp: AppState, token: str) -> LogoutToken:
+    """The token validated by whichever candidate provider signed it. All candidates are tried
+    at once within :attr:`Settings.backchannel_logout_timeout`; the first success wins."""
     try:
         unverified = jwt.decode(token, options={"verify_signature": False})
+        check_json_value(unverified, field="logout_token")
     except InvalidTokenError as exc:
         raise LogoutTokenInvalid("malformed", str(exc)) from exc
-    aud = unverified.get("aud")
-    audiences = [aud] if isinstance(aud, str) else [a for a in aud or [] if isinstance(a, str)]
+    except InputError as exc:
+        raise LogoutTokenInvalid("malformed", str(exc)) from exc
+    audiences = logout_token_audiences(unverified)
     candidates = _candidate_clients(rp, audiences)
     if not candidates:
-        raise LogoutTokenInvalid("wrong_audience", f"no client for audience {audiences}")
-    failure: LogoutTokenInvalid | None = None
-    for client in candidates:
-        try:
-            metadata = await rp.providers.metadata(client)
-            return await validate_logout_token(
-                token,
-                keys=rp.providers.keys(metadata),
-                expected_issuer=metadata.issuer,
-                client_id=client.client_id,
-                now=rp.settings.clock.now(),
-                leeway=rp.settings.leeway,
-            )
-        except LogoutTokenInvalid as exc:
-            failure = exc
-        except LoginError as exc:
-            failure = LogoutTokenInvalid(exc.code, exc.detail)
-    assert failure is not None
-    raise failure
+        raise LogoutTokenInvalid("wrong_audience", f"no client for audience {list(audiences)}")
+    tasks = [asyncio.ensure_future(_validate_with(rp, c, token)) for c in candidates]
+    failures: list[LogoutTokenInvalid] = []
+    try:
+        async with asyncio.timeout(rp.settings.backchannel_logout_timeout):
+            for finished in asyncio.as_completed(tasks):
+                try:
+                    return await finished
+                except LogoutTokenInvalid as exc:
+                    failures.append(exc)
+    except TimeoutError:
+        failures.append(LogoutTokenInvalid("timeout", "no provider answered in time"))
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    # The most telling failure: one from a provider that could judge the token.
+    judged = [f for f in failures if f.reason not in _PROVIDER_TROUBLE]
+    raise (judged or failures)[0]
 
 
 async def backchannel_logout(request: Request) -> Response:
     """OIDC Back-Channel Logout §2.5-2.8: 200 when done, 400 for every invalid token."""
     rp = state_of(request)
-    form = await request.form()
+    form = await read_form(request)
     token = form.get("logout_token")
-    if not isinstance(token, str) or not token:
+    if not token:
         return _bad_request("logout_token is required")
     try:
         logout = await _validate_for_any(rp, token)
@@ -89,7 +134,7 @@ async def backchannel_logout(request: Request) -> Response:
         logger.warning("back-channel logout replay: %s %s", logout.iss, logout.jti)
         return _bad_request("jti_replayed")
     if logout.sid is not None:
-        ended = rp.db.sessions.end_by_sid(logout.sid, logout.iss)
+        ended = rp.db.sessions.end_by_sid(logout.sid, issuer=logout.iss)
     else:
         assert logout.sub is not None
         ended = rp.db.sessions.end_by_subject(logout.iss, logout.sub)
@@ -99,22 +144,34 @@ async def backchannel_logout(request: Request) -> Response:
 
 def _end_browser_session(request: Request, response: Response) -> Session | None:
     rp = state_of(request)
-    token = request.cookies.get(SESSION_COOKIE)
+    token = cookie(request, SESSION_COOKIE)
     clear_cookie(response, rp.settings, SESSION_COOKIE)
     return rp.db.sessions.delete(token) if token else None
 
 
 async def frontchannel_logout(request: Request) -> Response:
-    """OIDC Front-Channel Logout §3: end sessions with this ``sid`` (and ``iss``), and this
-    browser's own session."""
+    """OIDC Front-Channel Logout §3: end the sessions of this ``sid``, only where the issuer
+    that owns it says so. ``/auth/frontchannel-logout?iss=…&sid=…`` ends sessions with both;
+    ``/auth/frontchannel-logout/{connection}?sid=…`` (for providers that send no ``iss``, such
+    as Entra ID) ends that connection's sessions with the ``sid``. A ``sid`` without either
+    ends nothing: any site could otherwise sign people out by guessing or replaying it."""
     rp = state_of(request)
     sid = request.query_params.get("sid")
-    iss = request.query_params.get("iss")
-    if sid:
-        rp.db.sessions.end_by_sid(sid, iss or None)
+    iss = request.query_params.get("iss") or None
+    connection_id = request.path_params.get("connection_id")
+    ended = 0
+    if sid and connection_id is not None:
+        ended = rp.db.sessions.end_by_sid(
+            sid, issuer=iss, source=("connection", connection_id)
+        )
+    elif sid and iss:
+        ended = rp.db.sessions.end_by_sid(sid, issuer=iss)
+    logger.info("front-channel logout ended %d session(s)", ended)
     response = templates.TemplateResponse(request, "frontchannel_logout.html", {})
     response.headers.update(NO_STORE)
-    _end_browser_session(request, response)
+    token = cookie(request, SESSION_COOKIE)
+    if token and rp.db.sessions.get(token, rp.settings.clock.now()) is None:
+        clear_cookie(response, rp.settings, SESSION_COOKIE)
     return response
 
 
@@ -139,12 +196,35 @@ def end_session_url(
         "state": state,
         "client_id": client.client_id,
     }
-    return str(httpx.URL(metadata.end_session_endpoint).copy_merge_params(params))
+    try:
+        return str(httpx.URL(metadata.end_session_endpoint).copy_merge_params(params))
+    except (httpx.InvalidURL, ValueError):
+        return None
+
+
+async def confirm_logout(request: Request) -> Response:
+    """``GET /logout``: a page asking to confirm, whose form posts ``/logout``. A link or an
+    image elsewhere cannot sign anyone out."""
+    found = current_session(request)
+    return render_with_csrf(request, "sign_out.html", {"user": found[2] if found else None})
 
 
 async def rp_logout(request: Request) -> Response:
-    """RP-Initiated Logout: end the local session first, then send the browser to the provider."""
+    """RP-Initiated Logout: end the local session first, then send the browser to the provider.
+    Only a form from this app may do it (same origin, CSRF token)."""
     rp = state_of(request)
+    fields = await read_form(request)
+    if not origin_allowed(request, rp.settings) or not csrf_valid(request, fields.get(CSRF_FIELD)):
+        page = templates.TemplateResponse(
+            request,
+            "message.html",
+            {"title": "Sign-out not confirmed",
+             "message": "This sign-out request did not come from this app's own form.",
+             "link": "/logout", "link_text": "Sign out"},
+            status_code=403,
+        )
+        page.headers.update(NO_STORE)
+        return page
     found = current_session(request)
     response: Response = RedirectResponse("/signed-out", status_code=303)
     session = _end_browser_session(request, response)
@@ -188,6 +268,8 @@ async def signed_out(request: Request) -> Response:
 routes = [
     Route("/auth/backchannel-logout", backchannel_logout, methods=["POST"]),
     Route("/auth/frontchannel-logout", frontchannel_logout, methods=["GET"]),
-    Route("/logout", rp_logout, methods=["GET", "POST"]),
+    Route("/auth/frontchannel-logout/{connection_id}", frontchannel_logout, methods=["GET"]),
+    Route("/logout", confirm_logout, methods=["GET"]),
+    Route("/logout", rp_logout, methods=["POST"]),
     Route("/signed-out", signed_out, methods=["GET"]),
 ]

@@ -1,18 +1,17 @@
 """Partner-app SSO: the platform's signed events (``POST /events``) and the standalone URL
 (``GET /launch``).
 
-An event is verified over its raw bytes, then checked for freshness, then de-duplicated by id;
-only then does it change anything. Anything refused gets a 4xx and leaves no trace.
+An event is verified over its raw bytes, then parsed and checked for freshness; its id is then
+recorded in the same transaction that applies it, so an event delivered twice, even at the same
+moment to two workers, is applied once. Anything refused gets a 4xx and leaves no trace.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -20,6 +19,7 @@ from starlette.routing import Route
 
 from .db import Installation
 from .failure import FailureSource, SignInFailed
+from .inputs import InputError, parse_json_object, url_problem
 from .login import begin_login
 from .login_errors import InstallationInactive, UnknownInstallation
 from .oidc.errors import (
@@ -54,7 +54,7 @@ def _reply(
 
 def _str_field(data: Mapping[str, Any], name: str) -> str:
     value = data.get(name)
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not value.strip() or len(value) > 1024:
         raise EventMalformed(f"data.{name} must be a non-empty string")
     return value
 
@@ -62,10 +62,8 @@ def _str_field(data: Mapping[str, Any], name: str) -> str:
 def _link(links: Mapping[str, Any], name: str) -> str:
     entry = links.get(name)
     href = entry.get("href") if isinstance(entry, dict) else None
-    parts = urlsplit(href) if isinstance(href, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-        raise EventMalformed(f"_links.{name}.href must be an absolute URL")
-    assert isinstance(href, str)
+    if not isinstance(href, str) or url_problem(href, allow_http=True) is not None:
+        raise EventMalformed(f"_links.{name}.href must be an absolute http(s) URL")
     return href
 
 
@@ -97,7 +95,11 @@ def _installed(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any]) 
     return "installed"
 
 
-def _rotated(rp: AppState, data: Mapping[str, Any]) -> str | Response:
+class UnknownTarget(Exception):
+    """The event names an installation this RP does not have (404; nothing is recorded)."""
+
+
+def _rotated(rp: AppState, data: Mapping[str, Any]) -> str:
     installation_id = _str_field(data, "installation_id")
     if not rp.db.installations.rotate_secret(
         installation_id,
@@ -105,7 +107,7 @@ def _rotated(rp: AppState, data: Mapping[str, Any]) -> str | Response:
         _str_field(data, "client_secret"),
         rp.settings.clock.now(),
     ):
-        return _reply(404, "unknown_installation", f"no active installation {installation_id}")
+        raise UnknownTarget(f"no active installation {installation_id}")
     return "credentials_rotated"
 
 
@@ -119,6 +121,45 @@ def _user_logout(rp: AppState, data: Mapping[str, Any]) -> str:
         _str_field(data, "installation_id"), _str_field(data, "user_id")
     )
     return f"logged_out:{ended}"
+
+
+EFFECTS: dict[str, Callable[[AppState, Mapping[str, Any], Mapping[str, Any]], str]] = {
+    "app.installed": _installed,
+    "app.credentials_rotated": lambda rp, event, data: _rotated(rp, data),
+    "app.uninstalled": lambda rp, event, data: _uninstalled(rp, data),
+    "user.logout": lambda rp, event, data: _user_logout(rp, data),
+}
+
+
+def _parse(body: bytes) -> tuple[dict[str, Any], str, str]:
+    """The event object, its id and its type."""
+    try:
+        event = parse_json_object(body, max_bytes=MAX_EVENT_BYTES)
+    except InputError as exc:
+        raise EventMalformed(str(exc)) from exc
+    event_id, event_type = event.get("id"), event.get("type")
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= 128:
+        raise EventMalformed("id must be a string")
+    if not isinstance(event_type, str) or not 0 < len(event_type) <= 128:
+        raise EventMalformed("type must be a string")
+    return event, event_id, event_type
+
+
+def apply_once(rp: AppState, event: Mapping[str, Any], event_id: str, event_type: str) -> str:
+    """Record the event id and apply the event in one transaction: ``"duplicate"`` when the id
+    is already recorded, else the effect's outcome. A refusal rolls both back."""
+    settings = rp.settings
+    now = settings.clock.now()
+    # An id older than the freshness window plus the allowed skew cannot come back as fresh.
+    forget_before = now - settings.event_max_age - settings.event_max_future
+    with rp.db.transaction():
+        if not rp.db.events.mark_processed(event_id, event_type, now, forget_before=forget_before):
+            return "duplicate"
+        data = event.get("data")
+        if not isinstance(data, dict):
+            raise EventMalformed("data must be an object")
+        effect = EFFECTS.get(event_type)
+        return effect(rp, event, data) if effect is not None else "ignored"
 
 
 async def receive_event(request: Request) -> Response:
@@ -136,17 +177,7 @@ async def receive_event(request: Request) -> Response:
             key_id=request.headers.get(KEY_ID_HEADER),
             keys=rp.providers.jwks.keys_for(settings.event_keys_url),
         )
-        try:
-            event = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise EventMalformed("body is not JSON") from exc
-        if not isinstance(event, dict):
-            raise EventMalformed("body is not a JSON object")
-        event_id, event_type = event.get("id"), event.get("type")
-        if not isinstance(event_id, str) or not 0 < len(event_id) <= 128:
-            raise EventMalformed("id must be a string")
-        if not isinstance(event_type, str) or not event_type:
-            raise EventMalformed("type must be a string")
+        event, event_id, event_type = _parse(body)
         created_at = event.get("created_at")
         if not isinstance(created_at, str):
             raise EventMalformed("created_at must be a string")
@@ -156,24 +187,7 @@ async def receive_event(request: Request) -> Response:
             max_age=settings.event_max_age,
             max_skew=settings.event_max_future,
         )
-        if rp.db.events.processed(event_id):
-            return _reply(200, status="duplicate", id=event_id)
-        data = event.get("data")
-        if not isinstance(data, dict):
-            raise EventMalformed("data must be an object")
-        outcome: str | Response
-        if event_type == "app.installed":
-            outcome = _installed(rp, event, data)
-        elif event_type == "app.credentials_rotated":
-            outcome = _rotated(rp, data)
-        elif event_type == "app.uninstalled":
-            outcome = _uninstalled(rp, data)
-        elif event_type == "user.logout":
-            outcome = _user_logout(rp, data)
-        else:
-            outcome = "ignored"
-        if isinstance(outcome, Response):
-            return outcome
+        outcome = apply_once(rp, event, event_id, event_type)
     except JwksUnavailable as exc:
         logger.warning("event keys unavailable: %s", exc.detail)
         return _reply(503, "temporarily_unavailable", "platform keys could not be fetched")
@@ -183,7 +197,10 @@ async def receive_event(request: Request) -> Response:
     except (EventStale, EventMalformed) as exc:
         logger.warning("event refused: %s", exc)
         return _reply(400, exc.code, f"{exc.message} ({exc.detail})")
-    rp.db.events.mark_processed(event_id, event_type, settings.clock.now())
+    except UnknownTarget as exc:
+        return _reply(404, "unknown_installation", str(exc))
+    if outcome == "duplicate":
+        return _reply(200, status="duplicate", id=event_id)
     logger.info("event %s %s: %s", event_id, event_type, outcome)
     return _reply(200, status="processed", id=event_id, outcome=outcome)
 

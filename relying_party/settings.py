@@ -18,9 +18,19 @@ class Settings:
 
     public_url: str = "http://127.0.0.1:8500"
     """Base URL browsers use to reach the RP (no trailing slash). The redirect URI is
-    ``public_url + "/auth/callback"``; cookies are ``Secure`` when it is https."""
+    ``public_url + "/auth/callback"``; under https every cookie is ``Secure`` with the
+    ``__Host-`` prefix. Requests whose ``Host`` is not this URL's host are refused (400), and
+    only this origin may send browser forms and admin calls."""
 
     clock: Clock = field(default_factory=SystemClock)
+
+    admin_token: str | None = field(default=None, repr=False)
+    """The admin credential: the bearer token of the admin API and what the admin page's
+    sign-in form asks for (at least 16 characters). None: the one kept (as a digest) in the
+    database, created on the first start and shown once."""
+
+    admin_session_lifetime: timedelta = timedelta(hours=8)
+    """How long a sign-in to the admin page lasts."""
 
     event_keys_url: str | None = None
     """Platform key set (JWKS of EC P-256 keys) trusted for ``POST /events``. Unset: every event
@@ -31,6 +41,11 @@ class Settings:
 
     read_timeout: float = 5.0
     """Seconds to wait for an IdP or platform response."""
+
+    backchannel_logout_timeout: float = 5.0
+    """Seconds a back-channel logout may spend finding the provider that signed the token
+    (every connection of its client id is tried at once; a slow or broken one does not hold up
+    the others)."""
 
     leeway: timedelta = timedelta(seconds=60)
     """Clock skew tolerated on ``exp``/``nbf``/``iat`` of ID and logout tokens."""
@@ -56,6 +71,10 @@ class Settings:
 
     allow_http_idp: bool = False
     """Accept plain-http provider URLs on any host; http on loopback hosts is always accepted."""
+
+    ca_file: str | None = None
+    """A CA certificate (PEM) trusted for https connections to providers and the platform, in
+    addition to the system's (a test provider's local CA, a private CA)."""
 
     scopes: tuple[str, ...] = ("openid", "profile", "email")
 

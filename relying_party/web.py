@@ -1,12 +1,13 @@
-"""Request-level helpers shared by the handlers: app state, cookies, sessions, safe return paths."""
+"""Request-level helpers shared by the handlers: app state, cookies, sessions, CSRF tokens,
+safe return paths and the same-origin check."""
 
 from __future__ import annotations
 
 import hmac
-import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -15,13 +16,31 @@ from starlette.templating import Jinja2Templates
 
 from .db import Database, Session, User
 from .settings import Settings
+from .tokens import CSRF, BrowserTokens, new_token
 
 if TYPE_CHECKING:
     from .provider import ProviderDirectory
 
+__all__ = [
+    "CSRF_FIELD",
+    "AppState",
+    "clear_cookie",
+    "cookie",
+    "csrf_valid",
+    "current_session",
+    "new_token",
+    "origin_allowed",
+    "render_with_csrf",
+    "safe_return_path",
+    "set_cookie",
+    "state_of",
+    "templates",
+]
+
 SESSION_COOKIE = "rp_session"
 LOGIN_COOKIE = "rp_login"
 CSRF_COOKIE = "rp_csrf"
+ADMIN_COOKIE = "rp_admin"
 CSRF_FIELD = "csrf_token"
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -34,6 +53,9 @@ class AppState:
     settings: Settings
     db: Database
     providers: ProviderDirectory
+    tokens: BrowserTokens
+    admin_token_hash: str
+    """SHA-256 digest of the admin credential."""
 
 
 def state_of(request: Request) -> AppState:
@@ -41,8 +63,14 @@ def state_of(request: Request) -> AppState:
     return rp
 
 
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
+def cookie_name(settings: Settings, name: str) -> str:
+    """Under https every cookie is a ``__Host-`` cookie: Secure, ``Path=/``, no ``Domain``, so
+    no sibling or parent domain can set or shadow it."""
+    return f"__Host-{name}" if settings.secure_cookies else name
+
+
+def cookie(request: Request, name: str) -> str | None:
+    return request.cookies.get(cookie_name(state_of(request).settings, name))
 
 
 def set_cookie(
@@ -55,7 +83,7 @@ def set_cookie(
     samesite: str = "lax",
 ) -> None:
     response.set_cookie(
-        name,
+        cookie_name(settings, name),
         value,
         max_age=max_age,
         path="/",
@@ -67,13 +95,14 @@ def set_cookie(
 
 def clear_cookie(response: Response, settings: Settings, name: str) -> None:
     response.delete_cookie(
-        name, path="/", secure=settings.secure_cookies, httponly=True, samesite="lax"
+        cookie_name(settings, name), path="/", secure=settings.secure_cookies, httponly=True,
+        samesite="lax",
     )
 
 
 def current_session(request: Request) -> tuple[str, Session, User] | None:
     """The browser's live session and its user, or None."""
-    token = request.cookies.get(SESSION_COOKIE)
+    token = cookie(request, SESSION_COOKIE)
     if not token:
         return None
     rp = state_of(request)
@@ -100,26 +129,55 @@ def safe_return_path(value: str | None, default: str = "/") -> str:
     return value
 
 
-def csrf_token_for(request: Request) -> tuple[str, bool]:
-    """The browser's CSRF token, and whether it is new (and must be set as a cookie)."""
-    existing = request.cookies.get(CSRF_COOKIE)
-    if existing and len(existing) >= 32:
-        return existing, False
-    return new_token(), True
+def issue_csrf(response: Response, rp: AppState) -> str:
+    """A new CSRF token, set as this browser's cookie (at sign-in: the old one is replaced)."""
+    token = rp.tokens.mint(CSRF)
+    set_cookie(response, rp.settings, CSRF_COOKIE, token, max_age=None, samesite="strict")
+    return token
 
 
 def csrf_valid(request: Request, submitted: object) -> bool:
-    cookie = request.cookies.get(CSRF_COOKIE)
-    if not cookie or not isinstance(submitted, str) or not submitted:
+    """The form's token equals the browser's CSRF cookie, and that cookie was issued here."""
+    value = cookie(request, CSRF_COOKIE)
+    if not value or not isinstance(submitted, str) or not submitted:
         return False
-    return hmac.compare_digest(cookie.encode(), submitted.encode())
+    if not state_of(request).tokens.issued(CSRF, value):
+        return False
+    return hmac.compare_digest(value.encode(), submitted.encode())
+
+
+def render_with_csrf(
+    request: Request, template: str, context: Mapping[str, Any], *, status: int = 200
+) -> Response:
+    """Render a page holding forms: ``csrf_token`` is the browser's token, issued if it has
+    none that was issued here. Never cached."""
+    rp = state_of(request)
+    existing = cookie(request, CSRF_COOKIE)
+    fresh = existing is None or not rp.tokens.issued(CSRF, existing)
+    token = rp.tokens.mint(CSRF) if fresh or existing is None else existing
+    response = templates.TemplateResponse(
+        request, template, {**context, "csrf_token": token}, status_code=status
+    )
+    response.headers["Cache-Control"] = "no-store"
+    if fresh:
+        set_cookie(response, rp.settings, CSRF_COOKIE, token, max_age=None, samesite="strict")
+    return response
+
+
+def public_origin(settings: Settings) -> str:
+    parts = urlsplit(settings.public_url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def origin_allowed(request: Request, settings: Settings) -> bool:
-    """Refuse browser requests sent from another origin (no Origin header: not a browser form)."""
+    """Refuse requests a browser sent from another origin. Only the configured public URL
+    counts as this app's origin, never one built from the request's ``Host``.
+
+    No ``Origin``, or ``Origin: null``, says nothing: browsers send ``null`` on every form POST
+    from a page whose referrer policy is ``no-referrer`` (ours, and any page that chooses it).
+    Forms are protected by their CSRF token, the admin API by its bearer token; this check
+    adds a refusal for the origins a browser does name."""
     origin = request.headers.get("origin")
-    if origin is None:
+    if origin is None or origin == "null":
         return True
-    public = urlsplit(settings.public_url)
-    own = f"{request.url.scheme}://{request.url.netloc}"
-    return origin.rstrip("/") in (f"{public.scheme}://{public.netloc}", own)
+    return origin.rstrip("/").lower() == public_origin(settings).lower()

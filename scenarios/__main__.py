@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scenarios import conformance, demo
+from scenarios.app import cli as app_cli
 from scenarios.doctor import cli as doctor_cli
 from scenarios.shard import shard_option
 
@@ -105,6 +106,12 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--list", action="store_true", help="list the selected scenarios and exit")
     parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="after the table, print the protocol exchange of each scenario that did not pass "
+        "as a text sequence diagram (also in results.json and the HTML report)",
+    )
+    parser.add_argument(
         "--app",
         metavar="PROFILE",
         help="the app under test: an app profile (TOML, see 'Testing your own app' in the "
@@ -123,6 +130,7 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
 def _run(args: argparse.Namespace) -> int:
     from scenarios.registry import SelectionError, load_catalogue
     from scenarios.report import write_html, write_json, write_junit
+    from scenarios.results import format_explanations
     from scenarios.runner import RunOptions, format_table, run
 
     if args.idp is not None:
@@ -172,6 +180,9 @@ def _run(args: argparse.Namespace) -> int:
     summary = run(options, registry=registry)
     print()
     print(format_table(summary))
+    if args.explain and summary.failures:
+        print()
+        print(format_explanations(summary))
     html = write_html(summary, summary.report_dir)
     write_json(summary, summary.report_dir)
     print(f"report: {html}")
@@ -218,6 +229,12 @@ COMMANDS: tuple[Command, ...] = (
         "clock and TLS, each FAIL with its fix",
         configure=doctor_cli.configure,
         handler=doctor_cli.handle,
+    ),
+    Command(
+        name="app",
+        help=app_cli.HELP,
+        configure=app_cli.configure,
+        handler=app_cli.handle,
     ),
     Command(
         name="demo",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
+    from scenarios.protocol_view import BrowserLog
     from scenarios.registry import Scenario
 
 __all__ = ["ScenarioContext", "StepRecord", "screenshot"]
@@ -64,6 +65,9 @@ class ScenarioContext(Generic[EnvT]):
     steps: list[StepRecord] = field(default_factory=list)
     screenshot_seconds: float = 0.0
     """Time spent on the steps' screenshots so far."""
+    browser_log: BrowserLog | None = None
+    """Records the documents of ``context`` and of every context :meth:`new_context` opens
+    (the browser's side of the protocol view)."""
     _extra_contexts: list[BrowserContext] = field(default_factory=list, repr=False)
 
     @contextlib.contextmanager
@@ -104,6 +108,8 @@ class ScenarioContext(Generic[EnvT]):
         extra = self.browser.new_context(**options)
         extra.set_default_timeout(self.default_timeout_ms)
         self._extra_contexts.append(extra)
+        if self.browser_log is not None:
+            self.browser_log.watch(extra, len(self._extra_contexts))
         return extra
 
     def close_extra_contexts(self) -> None:

@@ -79,6 +79,7 @@ def _connection(stack: LiveStack) -> str:
 def prepare(stack: LiveStack, *, launch_user: str = "alice") -> DemoInfo:
     """Create (or reuse) the connection and install the partner app for the tenant."""
     connection_id = _connection(stack)
+    stack.register_app()
     installed = stack.install_partner_app()
     delivery = installed.get("delivery") or {}
     installation = installed.get("installation") or {}
@@ -103,6 +104,9 @@ def describe(info: DemoInfo) -> str:
         "",
         f"Relying party         {stack.rp.base_url}",
         f"  Admin page          {stack.rp_url('/admin')}",
+        f"  Admin token         {stack.app.values['admin_token']}",
+        "                      (sign in to the admin page with it; the admin API takes it as",
+        "                      'Authorization: Bearer <token>'; a new one each run)",
         f"  Customer sign-in URLs (connection {info.connection_id}):",
         *(f"    {app:<17} {stack.sign_in_url(app)}" for app in CUSTOMER_APPS),
     ]
@@ -117,6 +121,7 @@ def describe(info: DemoInfo) -> str:
         f"Mock provider         {stack.idp.base_url}",
         f"  Tenant              {stack.tenant_id}",
         f"  Authority (v2)      {stack.authority}/v2.0",
+        f"  Console             {stack.idp_url('/_mock/console')}",
         f"  Control API         {stack.idp_url('/_mock/')}",
         f"    clock             {stack.idp_url('/_mock/clock')}",
         f"    faults            {stack.idp_url('/_mock/faults')}",

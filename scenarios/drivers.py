@@ -2,10 +2,10 @@
 
 A driver knows one provider's pages (their labels and buttons), never the scenario's intent:
 
-- :class:`MockDriver`: the mock provider's page (``Email or username``, ``Password``, ``Sign in``).
-- :class:`EntraDriver`: Microsoft Entra ID's pages: username then **Next**, password then
-  **Sign in**, then "Stay signed in?" answered **No** (or **Yes**); an account picker, when shown,
-  is answered by picking the account.
+- :class:`EntraDriver`: Microsoft Entra ID's pages (and the mock's, which have their structure):
+  username then **Next**, password then **Sign in**, then "Stay signed in?" answered **No** (or
+  **Yes**); "Pick an account", when shown, is answered by picking the account; consent by
+  **Accept**.
 - :class:`FormDriver`: any single- or two-step form (Keycloak, node oidc-provider, ...),
   configured by the visible labels or placeholders of its fields and the names of its buttons.
 
@@ -17,11 +17,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from mock_idp.signin import ids
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
-__all__ = ["EntraDriver", "FormDriver", "MockDriver", "SignInDriver", "driver_from_config"]
+__all__ = ["EntraDriver", "FormDriver", "SignInDriver", "driver_from_config"]
 
 
 @runtime_checkable
@@ -54,38 +60,6 @@ def _control(page: Page, name: str) -> Locator:
     """A button or link by its accessible name."""
     exact = re.compile(rf"^\s*{re.escape(name)}\s*$")
     return page.get_by_role("button", name=exact).or_(page.get_by_role("link", name=exact))
-
-
-@dataclass(frozen=True)
-class MockDriver:
-    """The mock provider's sign-in page."""
-
-    name: str = "mock"
-
-    def sign_in(self, page: Page, username: str, password: str) -> None:
-        from scenarios.pages import IdpSignInPage
-
-        self.expect_sign_in_page(page)
-        IdpSignInPage(page).sign_in_as(username, password)
-
-    def expect_sign_in_page(self, page: Page) -> None:
-        from playwright.sync_api import expect
-
-        from scenarios.pages import IdpSignInPage
-
-        expect(IdpSignInPage(page).heading).to_be_visible()
-
-    @property
-    def can_cancel(self) -> bool:
-        return True
-
-    def cancel(self, page: Page) -> None:
-        from scenarios.pages import IdpSignInPage
-
-        IdpSignInPage(page).cancel()
-
-    def confirm_sign_out(self, page: Page) -> None:
-        return None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -142,8 +116,6 @@ class FormDriver:
 def _answer_if_shown(page: Page, control: Locator, *, leaving: str, timeout_ms: float = 10_000
                      ) -> None:
     """Click ``control`` if it appears before the browser has left the provider's host."""
-    from urllib.parse import urlsplit
-
     host = urlsplit(leaving).netloc
     deadline = timeout_ms
     step = 100
@@ -159,53 +131,139 @@ def _answer_if_shown(page: Page, control: Locator, *, leaving: str, timeout_ms: 
 
 @dataclass(frozen=True, kw_only=True)
 class EntraDriver:
-    """Microsoft Entra ID's sign-in pages (login.microsoftonline.com)."""
+    """Microsoft Entra ID's sign-in pages, on login.microsoftonline.com or on the mock.
+
+    It finds the pages by the ids and names Entra's own pages carry (the table in
+    :mod:`mock_idp.signin.ids`): "Pick an account" (the tile of ``username``, else "Use another
+    account"), the username and **Next**, the password and **Sign in**, "Stay signed in?"
+    (**No**, or **Yes** with ``stay_signed_in``) and, when asked, consent (**Accept**, unless
+    ``accept_consent`` is off: then it stops on that page). It returns once the browser has left
+    the provider, when the provider shows an error, or at a device-code sign-in's "Are you
+    trying to sign in to …?" (the caller checks which).
+    """
 
     stay_signed_in: bool = False
     """Answer "Stay signed in?" with Yes instead of No."""
+    accept_consent: bool = True
+    """Accept "Permissions requested"; ``False`` stops there (to cancel, say)."""
+    timeout_ms: float = 10_000
     name: str = "entra"
 
     def expect_sign_in_page(self, page: Page) -> None:
         from playwright.sync_api import expect
 
-        expect(self._username(page).or_(page.get_by_role("heading", name="Pick an account"))
-               ).to_be_visible()
-
-    @staticmethod
-    def _username(page: Page) -> Locator:
-        return page.locator("input[name=loginfmt]").or_(page.get_by_role("textbox", name=re.compile(
-            "email|phone|skype", re.IGNORECASE)))
+        expect(_visible_username(page).or_(page.locator(f"#{ids.TILES}"))).to_be_visible()
 
     def sign_in(self, page: Page, username: str, password: str) -> None:
         self.expect_sign_in_page(page)
-        picker = page.get_by_role("heading", name="Pick an account")
-        if picker.is_visible():
-            tile = page.get_by_role("button", name=re.compile(re.escape(username), re.IGNORECASE))
-            if tile.count():
-                tile.first.click()
-            else:
-                page.get_by_text("Use another account").click()
-        username_field = self._username(page)
-        if username_field.first.is_visible():
-            username_field.first.fill(username)
-            page.get_by_role("button", name="Next").click()
-        password_field = page.locator("input[type=password][name=passwd]")
-        password_field.wait_for(state="visible")
-        password_field.fill(password)
-        start = page.url
-        page.get_by_role("button", name="Sign in").click()
-        answer = "Yes" if self.stay_signed_in else "No"
-        _answer_if_shown(page, page.get_by_role("button", name=answer, exact=True), leaving=start)
+        host = urlsplit(page.url).netloc
+        done: set[str] = set()
+        while True:
+            step = _entra_step(page, host, self.timeout_ms)
+            if step in ("left", "error", "device-confirm") or step in done:
+                return
+            done.add(step)
+            selector = dict(_STEPS).get(step, "")
+            if step == "picker":
+                tile = page.locator(f'#{ids.TILES} [{ids.TILE_ATTRIBUTE}="{username}" i]')
+                target = tile if tile.count() else page.locator(f"#{ids.OTHER_TILE}")
+            elif step == "username":
+                _visible_username(page).fill(username)
+                target = page.locator(f"#{ids.PRIMARY_BUTTON}")
+            elif step == "password":
+                page.locator(selector).fill(password)
+                target = page.locator(f"#{ids.PRIMARY_BUTTON}")
+            elif step == "kmsi":
+                target = page.locator(
+                    f"#{ids.PRIMARY_BUTTON if self.stay_signed_in else ids.SECONDARY_BUTTON}")
+            else:  # consent
+                if not self.accept_consent:
+                    return
+                target = page.locator(f"#{ids.PRIMARY_BUTTON}")
+                selector = f"#{ids.PRIMARY_BUTTON}"
+            _click_and_wait(page, target, selector, self.timeout_ms)
 
     @property
     def can_cancel(self) -> bool:
+        # Entra's pages cancel only on the consent page, which a consented app never shows.
         return False
 
     def cancel(self, page: Page) -> None:
-        raise RuntimeError("Entra's sign-in page has no cancel control")
+        """Cancel on the consent page ("Permissions requested")."""
+        page.locator(f"#{ids.SECONDARY_BUTTON}").click()
 
     def confirm_sign_out(self, page: Page) -> None:
         return None
+
+
+def _visible_username(page: Page) -> Locator:
+    return page.locator(f"input[name={ids.USERNAME_NAME}]:not(.{ids.OFF_SCREEN})")
+
+
+_STEPS = (
+    ("error", f"#{ids.SERVICE_EXCEPTION}, #{ids.USERNAME_ERROR}, #{ids.PASSWORD_ERROR}"),
+    ("kmsi", f"#{ids.KMSI_DESCRIPTION}"),
+    ("picker", f"#{ids.TILES}"),
+    ("password", f"input[name={ids.PASSWORD_NAME}]:not(.{ids.OFF_SCREEN})"),
+    ("username", f"input[name={ids.USERNAME_NAME}]:not(.{ids.OFF_SCREEN})"),
+)
+
+
+_DEVICE_CONFIRM = re.compile(r"^Are you trying to sign in to ")
+_MARK = "__ssoHarnessDriverStep"
+
+
+def _same_document(page: Page) -> bool:
+    try:
+        return bool(page.evaluate(f"() => window.{_MARK} === true"))
+    except PlaywrightError:
+        return False
+
+
+def _click_and_wait(page: Page, target: Locator, step_selector: str, timeout_ms: float) -> None:
+    """Click ``target``, then wait until the page has moved on: a new document (the mock, and
+    Entra between pages), or the same one without this step's input (Entra's username and
+    password steps, which swap views in place), or an error shown."""
+    page.evaluate(f"() => {{ window.{_MARK} = true; }}")
+    target.click()
+    waited = 0.0
+    while waited <= timeout_ms:
+        if not _same_document(page):
+            return
+        try:
+            if not page.locator(step_selector).first.is_visible():
+                return
+            if page.locator(_STEPS[0][1]).first.is_visible():
+                return
+        except PlaywrightError:
+            return
+        page.wait_for_timeout(50)
+        waited += 50
+    raise PlaywrightTimeoutError(
+        f"the provider did not move on within {timeout_ms:g} ms (at {page.url})")
+
+
+def _entra_step(page: Page, host: str, timeout_ms: float) -> str:
+    """The page the provider shows now (polled until one appears), or ``left`` once the
+    browser is on another host."""
+    waited = 0.0
+    while waited <= timeout_ms:
+        if urlsplit(page.url).netloc not in ("", host):
+            return "left"
+        try:
+            for name, selector in _STEPS:
+                if page.locator(selector).first.is_visible():
+                    return name
+            if page.get_by_role("heading", name=ids.CONSENT_HEADING).is_visible():
+                return "consent"
+            if page.get_by_role("heading", name=_DEVICE_CONFIRM).is_visible():
+                return "device-confirm"
+        except PlaywrightError:
+            pass  # the page navigated while being looked at; look again
+        page.wait_for_timeout(100)
+        waited += 100
+    raise PlaywrightTimeoutError(
+        f"no Entra sign-in page, error or redirect within {timeout_ms:g} ms (at {page.url})")
 
 
 def driver_from_config(table: dict[str, object]) -> SignInDriver:
@@ -217,8 +275,6 @@ def driver_from_config(table: dict[str, object]) -> SignInDriver:
         if options:
             raise ValueError(f"unknown [driver] option(s) for entra: {', '.join(sorted(options))}")
         return EntraDriver(stay_signed_in=stay)
-    if kind == "mock":
-        return MockDriver()
     if kind != "form":
         raise ValueError(f"[driver] kind must be 'entra' or 'form', not {kind!r}")
     allowed = {"username_field", "password_field", "submit_button", "next_button",

@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, Response, expect
 
+from scenarios.drivers import EntraDriver
 from scenarios.live import LiveStack, Person
-from scenarios.pages import IdpSignInPage
+from scenarios.pages import IdpPasswordPage, IdpStaySignedInPage, IdpUsernamePage
 
 
 @dataclass
@@ -20,6 +21,8 @@ class NavigationLog:
 
     page: Page
     documents: list[tuple[str, int]] = field(default_factory=list)
+    methods: list[str] = field(default_factory=list)
+    """The request method of each of ``documents``."""
 
     def __post_init__(self) -> None:
         self.page.on("response", self._record)
@@ -28,6 +31,7 @@ class NavigationLog:
         request = response.request
         if request.resource_type == "document" and request.frame == self.page.main_frame:
             self.documents.append((response.url, response.status))
+            self.methods.append(request.method)
 
     def pages_shown_from(self, base_url: str) -> list[str]:
         """Documents from ``base_url`` that rendered (not redirects)."""
@@ -35,19 +39,36 @@ class NavigationLog:
         return [url for url, status in self.documents
                 if urlsplit(url).netloc == host and not 300 <= status < 400]
 
+    def pages_opened_from(self, base_url: str) -> list[str]:
+        """Documents from ``base_url`` that rendered and were navigated to, not answers to a
+        form: one per sign-in the provider asked for (its later pages answer its own forms)."""
+        host = urlsplit(base_url).netloc
+        return [url for (url, status), method in zip(self.documents, self.methods, strict=True)
+                if urlsplit(url).netloc == host and not 300 <= status < 400 and method == "GET"]
+
     def visited(self, url_prefix: str) -> list[str]:
         """Documents whose URL starts with ``url_prefix`` (a callback, an endpoint)."""
         return [url for url, _ in self.documents if url.startswith(url_prefix)]
 
     def reset(self) -> None:
         self.documents.clear()
+        self.methods.clear()
 
 
-def sign_in_at_idp(page: Page, person: Person) -> None:
-    """Expect the provider's sign-in page and sign in on it."""
-    idp_page = IdpSignInPage(page)
-    expect(idp_page.heading).to_be_visible()
-    idp_page.sign_in_as(person.upn, person.password)
+def sign_in_at_idp(page: Page, person: Person, driver: EntraDriver | None = None) -> None:
+    """Expect the provider's sign-in pages and sign in on them (Entra's: username, password,
+    "Stay signed in?" answered No, consent accepted if asked)."""
+    (driver or EntraDriver()).sign_in(page, person.upn, person.password)
+
+
+def up_to_stay_signed_in(page: Page, upn: str, password: str) -> IdpStaySignedInPage:
+    """Answer the provider's username and password pages and stop at "Stay signed in?", whose
+    answer sends the browser back to the app: for tests that watch or hold that step."""
+    IdpUsernamePage(page).enter(upn)
+    IdpPasswordPage(page).enter(password)
+    kmsi = IdpStaySignedInPage(page)
+    expect(kmsi.heading).to_be_visible()
+    return kmsi
 
 
 def expect_signed_in(page: Page, stack: LiveStack, person: Person, *,

@@ -1,6 +1,7 @@
 """A live stack: the mock provider and an app under test, wired together.
 
-The provider runs in this process on an ephemeral port with its own :class:`~mock_idp.MockClock`.
+The provider runs in this process on an ephemeral port with its own :class:`~mock_idp.MockClock`
+(or is a worker's, reset for the stack: :mod:`scenarios.shared_servers`).
 The app under test is described by a profile (:mod:`scenarios.app`; by default the reference
 relying party, served in-process on the same clock) and reached only through its adapter,
 ``stack.app``. The stack registers the app at the provider (redirect and logout URIs, a fresh
@@ -20,17 +21,20 @@ from datetime import UTC, date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
 from mock_idp import MockClock
 from mock_idp.config import DEFAULT_DOMAIN, DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID
 from mock_idp.testing import RunningServer
+from mock_idp.tls import ensure_tls_files
 from scenarios.app.adapter import ProfileAdapter
 from scenarios.app.profile import AppProfile, load_profile
 from scenarios.app.servers import AppServer, hosted_address, plan_address
-from scenarios.app.templating import render
+from scenarios.app.templating import TemplateError, render
 from scenarios.profiles import REFERENCE_RP, resolve
+from scenarios.protocol_view import ProtocolSources
 from scenarios.shared_servers import SharedServers, start_provider
 
 __all__ = [
@@ -90,6 +94,13 @@ class StackOptions:
     connection: bool = True
     """Run the profile's ``[[configure]]`` calls (for the reference relying party: create the
     customer-SSO connection)."""
+    idp_https: bool = False
+    """Serve the provider over https with a local CA (in the stack's work directory), handed to
+    the app as ``{ca_file}``; a browser context must accept the provider's certificate
+    (:meth:`LiveStack.browser_context_options`)."""
+    entra_v1: bool = False
+    """Give the app Entra's v1 endpoints (the customer-SSO guide's set-up: the "OAuth 2.0
+    authorization endpoint (v1)" and "token endpoint (v1)"), whose ID tokens are unsigned."""
 
 
 @dataclass
@@ -109,6 +120,8 @@ class LiveStack:
     """The secret made for the app at start (renewals change what the app holds)."""
     secret_key_id: str = ""
     people: dict[str, Person] = field(default_factory=lambda: dict(PEOPLE))
+    ca_file: Path | None = None
+    """The provider's local CA certificate when it serves https."""
 
     # -- the provider ---------------------------------------------------------------------------
     @property
@@ -118,15 +131,30 @@ class LiveStack:
     def idp_url(self, path: str) -> str:
         return self.idp.url(path)
 
+    def browser_context_options(self) -> dict[str, Any]:
+        """Options for a browser context that reaches this stack (the provider's local CA is
+        not in the browser's trust store)."""
+        return {"ignore_https_errors": True} if self.ca_file is not None else {}
+
+    @property
+    def protocol_sources(self) -> ProtocolSources:
+        """Where the runner reads this stack's exchange: the mock's logs, the app's origin, the
+        profile's failure-reference pattern."""
+        failure = self.profile.failure
+        return ProtocolSources(provider_url=self.idp.base_url, app_url=self.app.base_url,
+                               http=self.http,
+                               reference=failure.reference if failure is not None else None)
+
     def _call(self, method: str, url: str, **kwargs: Any) -> Any:
         response = self.http.request(method, url, **kwargs)
         if response.status_code >= 400:
             raise StackError(f"{method} {url} -> {response.status_code}: {response.text[:500]}")
         return response.json() if response.content else None
 
-    def graph(self, method: str, path: str, json: Any = None) -> Any:
+    def graph(self, method: str, path: str, json: Any = None,
+              params: dict[str, str] | None = None) -> Any:
         return self._call(method, self.idp_url(f"/graph/{self.tenant_id}/v1.0/{path.lstrip('/')}"),
-                          json=json)
+                          json=json, params=params)
 
     def update_app(self, client_id: str | None = None, **patch: Any) -> None:
         self.graph("PATCH", f"applications(appId='{client_id or self.client_id}')", patch)
@@ -145,6 +173,17 @@ class LiveStack:
     def remove_secret(self, key_id: str, *, client_id: str | None = None) -> None:
         self.graph("POST", f"applications(appId='{client_id or self.client_id}')/removePassword",
                    {"keyId": key_id})
+
+    def revoke_consent(self, client_id: str | None = None) -> int:
+        """Remove every consent grant of the app (Graph ``oauth2PermissionGrants``), so its
+        users see "Permissions requested" at their next sign-in; the number removed."""
+        app_id = client_id or self.client_id
+        principal = self.graph("GET", f"servicePrincipals(appId='{app_id}')")
+        grants = self.graph("GET", "oauth2PermissionGrants",
+                            params={"$filter": f"clientId eq '{principal['id']}'"})["value"]
+        for grant in grants:
+            self.graph("DELETE", f"oauth2PermissionGrants/{grant['id']}")
+        return len(grants)
 
     def advance(self, *, days: float = 0, hours: float = 0, minutes: float = 0,
                 seconds: float = 0) -> None:
@@ -180,20 +219,21 @@ class LiveStack:
     def provider_values(self) -> dict[str, str]:
         """The provider settings an app profile's templates name (see scenarios.app)."""
         authority = self.authority
+        v2 = "" if self.options.entra_v1 else "/v2.0"
         return {
             "idp_url": self.idp.base_url,
             "authority": authority,
-            "issuer": f"{authority}/v2.0",
-            "discovery_url": f"{authority}/v2.0/.well-known/openid-configuration",
-            "authorize_url": f"{authority}/oauth2/v2.0/authorize",
-            "token_url": f"{authority}/oauth2/v2.0/token",
-            "jwks_url": f"{authority}/discovery/v2.0/keys",
-            "end_session_url": f"{authority}/oauth2/v2.0/logout",
+            "issuer": f"{authority}{v2}" if v2 else f"{authority}/",
+            "discovery_url": f"{authority}{v2}/.well-known/openid-configuration",
+            "authorize_url": f"{authority}/oauth2{v2}/authorize",
+            "token_url": f"{authority}/oauth2{v2}/token",
+            "jwks_url": f"{authority}/discovery{v2}/keys",
+            "end_session_url": f"{authority}/oauth2{v2}/logout",
             "tenant_id": self.tenant_id,
             "client_id": self.client_id,
             "client_auth_method": "post",
             "event_keys_url": self.idp_url("/.well-known/platform-event-keys.json"),
-            "ca_file": "",
+            "ca_file": str(self.ca_file or ""),
         }
 
     # -- the app under test: the lifecycle steps that need both sides ---------------------------
@@ -238,15 +278,23 @@ class LiveStack:
     def sign_in_url(self, app: str | None = "widget") -> str:
         return self.app.sign_in_url(app)
 
+    def register_app(self) -> None:
+        """Update the app's registration with what configuring it captured (its front-channel
+        logout URI may name a connection)."""
+        _register(self, self.profile, self.app.values)
+
 
 def _register(stack: LiveStack, profile: AppProfile, base: Mapping[str, str]) -> None:
-    """The app's redirect and front-channel logout URIs on its app registration."""
+    """The app's redirect and front-channel logout URIs on its app registration. A logout URI
+    naming a value the configure calls capture (the reference RP's names its connection) is
+    registered once that value is known: call again after configuring."""
     uris = [render(u, base) for u in profile.provider.redirect_uris]
     if profile.provider.post_logout_redirect_uri:
         uris.append(render(profile.provider.post_logout_redirect_uri, base))
     web: dict[str, Any] = {"redirectUris": list(dict.fromkeys(uris))}
     if profile.sign_out.frontchannel_uri:
-        web["logoutUrl"] = stack.app.frontchannel_uri
+        with contextlib.suppress(TemplateError):
+            web["logoutUrl"] = stack.app.frontchannel_uri
     stack.update_app(web=web)
 
 
@@ -266,25 +314,37 @@ def live_stack(options: StackOptions | None = None, *, workdir: Path | None = No
     with contextlib.ExitStack() as stack:
         if workdir is None:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sso-")))
-        if shared is not None:
-            shared.reset()
-            provider, http = shared.provider, shared.http
+        # A provider on https is started for its scenario alone; the shared one is on http.
+        own_provider = shared is None or opts.idp_https
+        if own_provider:
+            tls = ensure_tls_files(workdir / "idp-tls") if opts.idp_https else None
+            provider = stack.enter_context(start_provider(port=idp_port, tls=tls))
         else:
-            provider = stack.enter_context(start_provider(port=idp_port))
+            assert shared is not None
+            shared.reset()
+            provider = shared.provider
+        clock, idp, idp_app, tls = provider.clock, provider.server, provider.app, provider.tls
         host = shared.app_host if shared is not None else None
         address = (hosted_address(profile, host) if host is not None
                    else plan_address(profile, port=rp_port))
-        clock, idp = provider.clock, provider.server
+        if urlsplit(address.base_url).hostname == urlsplit(idp.base_url).hostname:
+            raise StackError(
+                f"the app's host {urlsplit(address.base_url).hostname} is the mock provider's: "
+                "the browser would mix the two sites' cookies; serve the app on another host "
+                "name (127.0.0.1)")
         server = stack.enter_context(AppServer(profile, address, workdir=workdir, clock=clock,
                                                host=host))
         # Unwound first: the app stops, and the provider is told to before it is waited for.
         stack.callback(server.stop)
-        if shared is None:
+        if own_provider:
             stack.callback(idp.stop)
-            http = stack.enter_context(httpx.Client(timeout=10))
-        idp_app = provider.app
+            http = stack.enter_context(httpx.Client(
+                timeout=10, verify=tls.client_context() if tls else True))
+        else:
+            assert shared is not None
+            http = shared.http
         live = LiveStack(clock=clock, idp=idp, idp_app=idp_app, options=opts, http=http,
-                         profile=profile)
+                         profile=profile, ca_file=tls.ca_cert if tls else None)
         live.server = server
         created = live._add_password(profile.provider.secret_lifetime.days, None)
         live.client_secret = str(created["secretText"])
@@ -305,6 +365,7 @@ def live_stack(options: StackOptions | None = None, *, workdir: Path | None = No
         server.start(values)
         if opts.connection:
             live.app.configure()
+            live.register_app()
         yield live
 
 

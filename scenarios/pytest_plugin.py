@@ -5,13 +5,22 @@ Installed as the ``sso_harness`` pytest plugin. Every fixture name starts with `
 ``browser``:
 
 ``sso_stack``
-    A :class:`~scenarios.live.LiveStack`: the mock provider and the reference relying party on
-    ephemeral ports, sharing one clock, with the default customer-SSO connection. Fresh for each
-    test. ``relying_party`` is the same object.
+    A :class:`~scenarios.live.LiveStack`: the mock provider and the app under test on ephemeral
+    ports: by default the reference relying party (on the provider's clock, with its
+    customer-SSO connection), else the app an app profile describes (``--sso-app PROFILE`` or
+    ``@pytest.mark.sso_app("PROFILE")``). Fresh for each test; ``relying_party`` is the same
+    object. The reference RP gets a fresh admin credential, ``sso_stack.app.values
+    ["admin_token"]`` (a bearer token for its admin API, typed into its admin sign-in form).
+``sso_app``
+    The app under test's adapter (``sso_stack.app``): sign-in URLs, ``expect_signed_in``,
+    ``expect_failure``, ``renew_secret``... ``sso_app_profile`` is its
+    :class:`~scenarios.app.AppProfile`.
 ``mock_idp``
     A :class:`StackIdp` for the provider of ``sso_stack``: the helpers of
     :class:`mock_idp.testing.MockIdp` (``add_user``, ``add_app``, ``add_secret``, ``assign``,
-    ``graph``, ``advance``) plus ``add_tenant``, ``arm_fault``, ``clear_faults``, ``rotate_keys``.
+    ``graph``, ``advance``, and for claims ``add_group``, ``add_groups``, ``configure_claims``,
+    ``add_extension``, ``update_user``, ``set_custom_claims``) plus ``add_tenant``,
+    ``arm_fault``, ``clear_faults``, ``rotate_keys``.
 ``sso_stack_options``
     The :class:`~scenarios.live.StackOptions` ``sso_stack`` is built with; set them per test
     with ``@pytest.mark.sso_stack_options(connection=False)`` (keywords, or one StackOptions),
@@ -25,13 +34,14 @@ Installed as the ``sso_harness`` pytest plugin. Every fixture name starts with `
 ``sso_context`` / ``sso_page``
     A fresh browser context and a page in it for each test, with a short default timeout.
 ``sso_run_scenario``
-    Run one registered scenario (by id) in a fresh context and return its
-    :class:`~scenarios.runner.ScenarioResult`; :func:`expect_passed` turns a failure into a
-    test failure with the scenario's message.
+    Run one registered scenario (by id) in a fresh context against the app under test and
+    return its :class:`~scenarios.runner.ScenarioResult` (skipped, with the reason, when the
+    app's profile cannot run it); :func:`expect_passed` turns a failure into a test failure
+    with the scenario's message, and a skip into a pytest skip.
 
-Options: ``--sso-headed``, ``--sso-timeout SECONDS``, ``--sso-browser-ws-endpoint URL``,
-``--sso-shard I/N`` (run part I of N of the collected tests, split by test id as
-:mod:`scenarios.shard` splits scenarios).
+Options: ``--sso-app PROFILE``, ``--sso-headed``, ``--sso-timeout SECONDS``,
+``--sso-browser-ws-endpoint URL``, ``--sso-shard I/N`` (run part I of N of the collected
+tests, split by test id as :mod:`scenarios.shard` splits scenarios).
 """
 
 from __future__ import annotations
@@ -45,7 +55,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
-from scenarios.live import LiveStack, StackOptions, live_stack
+from scenarios.app import AppProfile, ProfileError
+from scenarios.app.adapter import ProfileAdapter
+from scenarios.live import LiveStack, StackOptions, live_stack, profile_for
 from scenarios.shard import Shard, shard_option
 from scenarios.stack_idp import StackIdp
 
@@ -57,6 +69,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ScenarioRunner",
+    "chosen_app",
     "StackFactory",
     "StackIdp",
     "describe_result",
@@ -66,6 +79,7 @@ __all__ = [
 ]
 
 MARKER = "sso_stack_options"
+APP_MARKER = "sso_app"
 DEFAULT_TIMEOUT_SECONDS = 5.0
 
 
@@ -76,6 +90,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     from scenarios.browser import WS_ENDPOINT_ENV
 
     group = parser.getgroup("sso_harness", "sso-harness browser fixtures")
+    group.addoption("--sso-app", default=None, metavar="PROFILE",
+                    help="the app under test of sso_stack and sso_run_scenario: an app profile "
+                    "(TOML) or a shipped profile's name (default: the reference relying party)")
     group.addoption("--sso-headed", action="store_true", default=False,
                     help="show the browser window of the sso_* fixtures")
     group.addoption("--sso-timeout", type=float, default=DEFAULT_TIMEOUT_SECONDS,
@@ -92,7 +109,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(options=None, **changes): StackOptions for this test's sso_stack "
-        "(e.g. connection=False, rp_read_timeout=0.5)",
+        "(e.g. connection=False, support_contact='it@fabrikam.example')",
+    )
+    config.addinivalue_line(
+        "markers",
+        f"{APP_MARKER}(profile): the app under test of this test's sso_stack and "
+        "sso_run_scenario (an app profile's path or a shipped profile's name)",
     )
 
 
@@ -148,10 +170,35 @@ class StackFactory(Protocol):
     def __call__(self, options: StackOptions | None = None) -> LiveStack: ...
 
 
+def chosen_app(node: pytest.Item, config: pytest.Config) -> str | None:
+    """The app under test for ``node``: its closest ``sso_app`` marker, else ``--sso-app``."""
+    mark = node.get_closest_marker(APP_MARKER)
+    if mark is not None:
+        if len(mark.args) != 1 or not isinstance(mark.args[0], str | Path) or mark.kwargs:
+            raise pytest.UsageError(f"{APP_MARKER}: pass one profile path or name, not "
+                                    f"{mark.args!r}")
+        return str(mark.args[0])
+    option = _option(config, "sso_app", None)
+    return str(option) if option else None
+
+
 @pytest.fixture
-def sso_stack_options(request: pytest.FixtureRequest) -> StackOptions:
-    """The options of this test's ``sso_stack`` (from ``sso_stack_options`` markers)."""
-    return stack_options_from_marker(request.node)
+def sso_app_profile(request: pytest.FixtureRequest) -> AppProfile:
+    """The profile of the app under test (``--sso-app``, the ``sso_app`` marker; default: the
+    reference relying party). A profile with problems is a usage error naming each."""
+    app = chosen_app(request.node, request.config)
+    try:
+        return profile_for(app)
+    except ProfileError as exc:
+        raise pytest.UsageError(f"{APP_MARKER} {app}: {exc}") from None
+
+
+@pytest.fixture
+def sso_stack_options(request: pytest.FixtureRequest, sso_app_profile: AppProfile
+                      ) -> StackOptions:
+    """The options of this test's ``sso_stack``: the app under test, changed by
+    ``sso_stack_options`` markers."""
+    return stack_options_from_marker(request.node, StackOptions(app=sso_app_profile))
 
 
 @pytest.fixture
@@ -170,6 +217,12 @@ def sso_stack_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stac
 def sso_stack(sso_stack_factory: StackFactory, sso_stack_options: StackOptions) -> LiveStack:
     """The mock provider and the reference relying party, wired together, fresh for this test."""
     return sso_stack_factory(sso_stack_options)
+
+
+@pytest.fixture
+def sso_app(sso_stack: LiveStack) -> ProfileAdapter:
+    """The app under test of ``sso_stack``, through its profile's adapter."""
+    return sso_stack.app
 
 
 @pytest.fixture
@@ -232,9 +285,12 @@ def sso_timeout_ms(pytestconfig: pytest.Config) -> float:
 
 
 @pytest.fixture
-def sso_context(sso_browser: Browser, sso_timeout_ms: float) -> Iterator[BrowserContext]:
-    """A fresh browser context (no cookies, no IdP session) for this test."""
-    context = sso_browser.new_context(viewport={"width": 1280, "height": 800})
+def sso_context(sso_browser: Browser, sso_timeout_ms: float,
+                sso_stack_options: StackOptions) -> Iterator[BrowserContext]:
+    """A fresh browser context (no cookies, no IdP session) for this test; it accepts the
+    provider's local CA when the stack serves it over https (``idp_https``)."""
+    context = sso_browser.new_context(viewport={"width": 1280, "height": 800},
+                                      ignore_https_errors=sso_stack_options.idp_https)
     context.set_default_timeout(sso_timeout_ms)
     yield context
     with contextlib.suppress(Exception):
@@ -314,12 +370,13 @@ def _sso_worker_environments() -> Iterator[Callable[[Registry, str | None], obje
 
 
 @pytest.fixture
-def sso_run_scenario(sso_browser: Browser, tmp_path: Path,
+def sso_run_scenario(request: pytest.FixtureRequest, sso_browser: Browser, tmp_path: Path,
                      _sso_worker_environments: Callable[[Registry, str | None], object]
                      ) -> ScenarioRunner:
     """Run registered scenarios by id; artifacts go to this test's ``tmp_path``."""
     return ScenarioRunner(browser=sso_browser, report_dir=tmp_path / "scenario-report",
-                          environments=_sso_worker_environments)
+                          environments=_sso_worker_environments,
+                          app=chosen_app(request.node, request.config))
 
 
 def describe_result(result: ScenarioResult, report_dir: Path | None = None) -> str:

@@ -59,6 +59,7 @@ from scenarios.app.servers import AppAddress, AppServer, AppStartError
 from scenarios.doctor.config import Secret
 from scenarios.drivers import SignInDriver, driver_from_config
 from scenarios.profiles import REFERENCE_RP
+from scenarios.protocol_view import ProtocolSources
 
 __all__ = [
     "IdpConfigError",
@@ -240,6 +241,14 @@ class RealIdpStack:
 
     def rp_url(self, path: str) -> str:
         return self.rp.url(path)
+
+    @property
+    def protocol_sources(self) -> ProtocolSources:
+        """A real provider keeps its logs: the exchange is the browser's side only."""
+        failure = self.app.profile.failure
+        return ProtocolSources(provider_url=self.idp_origin, app_url=self.rp.base_url,
+                               mock=False,
+                               reference=failure.reference if failure is not None else None)
 
     def sign_in_url(self, app: str = "widget") -> str:
         return self.app.sign_in_url(app)

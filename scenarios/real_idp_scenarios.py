@@ -220,6 +220,7 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
     """``run --idp CONFIG``: the handler's branch for a real provider (one worker)."""
     from scenarios.registry import SelectionError, load_catalogue
     from scenarios.report import write_html, write_json, write_junit
+    from scenarios.results import format_explanations
     from scenarios.runner import RunOptions, format_table, run
 
     try:
@@ -265,6 +266,9 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
     summary = replace(run(options, registry=registry), shard=shard)
     print()
     print(format_table(summary))
+    if getattr(args, "explain", False) and summary.failures:
+        print()
+        print(format_explanations(summary))
     print(f"{len(skipped)} skipped (need the mock provider)")
     html = write_html(summary, summary.report_dir)
     write_json(summary, summary.report_dir)

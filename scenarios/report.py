@@ -1,4 +1,9 @@
-"""Reports of a run: JUnit XML for CI, a static HTML page with step screenshots, and JSON."""
+"""Reports of a run: JUnit XML for CI, a static HTML page with step screenshots, and JSON.
+
+Each scenario's protocol exchange goes into all three: a sequence diagram with decoded tokens
+in the HTML (``templates/protocol.html``), the steps and the text diagram in ``results.json``,
+and the text diagram in JUnit's ``system-out`` of a scenario that did not pass.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,9 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from scenarios.junit import JUnitCase, write_junit_xml
-from scenarios.results import LABELS, PHASE_NAMES, RunSummary, phase_totals
+from scenarios.results import LABELS, PHASE_NAMES, RunSummary, ScenarioResult, phase_totals
 
-__all__ = ["write_html", "write_json", "write_junit"]
+__all__ = ["template_environment", "write_html", "write_json", "write_junit"]
 
 SUITE_NAME = "sso-harness scenarios"
 
@@ -29,7 +34,7 @@ def write_junit(summary: RunSummary, path: Path, *, timestamp: datetime | None =
             message=r.message if r.status != "passed" else None, details=r.details,
             properties=[("title", r.title), ("proves", r.proves), ("worker", str(r.worker)),
                         *([("trace", r.trace)] if r.trace else [])],
-            output="\n".join(f"[{s.status}] {s.name} ({s.seconds:.2f}s)" for s in r.steps),
+            output=_case_output(r),
         )
         for r in summary.results
     ]
@@ -38,7 +43,16 @@ def write_junit(summary: RunSummary, path: Path, *, timestamp: datetime | None =
                            timestamp=timestamp)
 
 
-def _environment() -> Environment:
+def _case_output(r: ScenarioResult) -> str:
+    """The steps, and for a scenario that did not pass its protocol exchange as text."""
+    out = "\n".join(f"[{s.status}] {s.name} ({s.seconds:.2f}s)" for s in r.steps)
+    if not r.passed and not r.skipped and r.protocol_text:
+        out = f"{out}\n\n{r.protocol_text}".strip()
+    return out
+
+
+def template_environment() -> Environment:
+    """The reports' jinja2 templates (``scenarios/templates``), HTML autoescaped."""
     return Environment(
         loader=PackageLoader("scenarios", "templates"),
         autoescape=select_autoescape(["html"]),
@@ -49,7 +63,7 @@ def _environment() -> Environment:
 
 def write_html(summary: RunSummary, report_dir: Path, *, generated: datetime | None = None) -> Path:
     """``index.html`` in the report directory; screenshots and traces are relative links."""
-    template = _environment().get_template("report.html")
+    template = template_environment().get_template("report.html")
     passed = sum(r.passed for r in summary.results)
     skipped = len(summary.skipped)
     html = template.render(
@@ -77,7 +91,7 @@ def write_json(summary: RunSummary, report_dir: Path) -> Path:
         "workers": summary.workers,
         "shard": str(summary.shard) if summary.shard else None,
         "phases": phase_totals(summary.results),
-        "results": [asdict(r) for r in summary.results],
+        "results": [{**asdict(r), "protocol_text": r.protocol_text} for r in summary.results],
     }
     report_dir.mkdir(parents=True, exist_ok=True)
     path = report_dir / "results.json"

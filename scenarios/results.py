@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from scenarios.context import StepRecord
+from scenarios.protocol_view import Exchange, explanation, text_of
 from scenarios.shard import Shard
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "RunSummary",
     "ScenarioResult",
     "Status",
+    "format_explanations",
     "format_table",
     "phase_totals",
 ]
@@ -42,6 +44,9 @@ class Phases:
     """A screenshot after each step (and one at a failure)."""
     trace: float = 0.0
     """Starting the Playwright trace, and stopping (and, when kept, saving) it."""
+    protocol: float = 0.0
+    """Collecting the protocol view (the browser's documents, the provider's and the app's
+    request logs) after the steps."""
     teardown: float = 0.0
     """Leaving ``around_scenario`` (servers stop or reset) and closing the contexts."""
     other: float = 0.0
@@ -55,10 +60,11 @@ class Phases:
     @property
     def total(self) -> float:
         return (self.stack_start + self.context + self.steps + self.screenshots + self.trace
-                + self.teardown + self.other)
+                + self.protocol + self.teardown + self.other)
 
 
-PHASE_NAMES = ("stack_start", "context", "steps", "screenshots", "trace", "teardown", "other")
+PHASE_NAMES = ("stack_start", "context", "steps", "screenshots", "trace", "protocol", "teardown",
+               "other")
 
 
 def phase_totals(results: Iterable[ScenarioResult]) -> dict[str, float]:
@@ -87,6 +93,13 @@ class ScenarioResult:
     pid: int = 0
     phases: Phases | None = None
     """Where the time went (``None``: the scenario never ran)."""
+    protocol: Exchange | None = None
+    """The exchange between browser, app and provider (:mod:`scenarios.protocol_view`)."""
+
+    @property
+    def protocol_text(self) -> str | None:
+        """The exchange as a text sequence diagram."""
+        return text_of(self.protocol, f"{self.id}: {self.title}")
 
     @property
     def passed(self) -> bool:
@@ -145,3 +158,10 @@ def format_table(summary: RunSummary) -> str:
         + (f", shard {summary.shard}" if summary.shard else "")
     )
     return "\n".join(lines)
+
+
+def format_explanations(summary: RunSummary) -> str:
+    """The exchange of each scenario that did not pass, as text diagrams (``--explain``)."""
+    return "\n\n".join(
+        explanation(r.protocol_text, f"{r.id}: {r.title}", f"{LABELS[r.status]}: {r.message or ''}")
+        for r in summary.failures)

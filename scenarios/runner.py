@@ -121,7 +121,7 @@ def _run_in_workers(options: RunOptions, selected: Sequence[Scenario], progress:
             progress.finished(payload)
 
     try:
-        while len(progress.results) < len(selected):
+        while any(item.id not in progress.results for item in selected):
             try:
                 handle(events.get(timeout=0.5))
                 continue

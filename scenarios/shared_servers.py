@@ -30,6 +30,7 @@ from mock_idp import IdpConfig, MockClock
 from mock_idp import create_app as create_idp
 from mock_idp.config import DEFAULT_TENANT_ID
 from mock_idp.testing import RunningServer, run_in_thread
+from mock_idp.tls import TlsFiles
 from scenarios.app.host import AppHost
 from scenarios.app.profile import AppProfile
 
@@ -42,18 +43,22 @@ class RunningProvider:
     """The provider's ASGI app (its state is ``app.state.idp``)."""
     server: RunningServer
     clock: MockClock
+    tls: TlsFiles | None = None
+    """Its certificate and CA when it serves https."""
 
 
 @contextlib.contextmanager
-def start_provider(*, port: int = 0) -> Iterator[RunningProvider]:
-    """The mock provider in this process, on its own :class:`MockClock`, reached as
-    ``localhost`` (the app under test is reached as ``127.0.0.1``: two sites, as in
-    production, so the browser keeps their cookies apart)."""
+def start_provider(*, port: int = 0, tls: TlsFiles | None = None) -> Iterator[RunningProvider]:
+    """The mock provider in this process, on its own :class:`MockClock` (on https with
+    ``tls``), reached as ``localhost`` (the app under test is reached as ``127.0.0.1``: two
+    sites, as in production, so the browser keeps their cookies apart; a front-channel logout
+    iframe carries no app cookie and must be matched by sid)."""
     clock = MockClock()
     app = create_idp(IdpConfig.default(clock=clock))
-    with run_in_thread(app, port=port) as served:
-        yield RunningProvider(app=app, clock=clock, server=RunningServer(
-            base_url=f"http://localhost:{served.port}", port=served.port, stop=served.stop))
+    scheme = "https" if tls else "http"
+    with run_in_thread(app, port=port, ssl=tls) as served:
+        yield RunningProvider(app=app, clock=clock, tls=tls, server=RunningServer(
+            base_url=f"{scheme}://localhost:{served.port}", port=served.port, stop=served.stop))
 
 
 @dataclass(eq=False)

@@ -1,5 +1,5 @@
-"""The mock provider of a :class:`~scenarios.live.LiveStack`, with :class:`mock_idp.MockIdp`'s
-helpers: what the pytest plugin's ``mock_idp`` fixture yields."""
+"""The mock provider of a live stack, with :class:`mock_idp.testing.MockIdp`'s helpers: the
+``mock_idp`` fixture of the ``sso_harness`` pytest plugin."""
 
 from __future__ import annotations
 

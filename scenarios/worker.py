@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from scenarios.browser import launch, resolve
 from scenarios.context import ScenarioContext, StepRecord, screenshot
+from scenarios.protocol_view import BrowserLog, Collected, Observable, collect, exchange_of
+from scenarios.protocol_view.tokens import mask_text
 from scenarios.registry import Registry, Scenario, WorkerInfo, load_catalogue
 from scenarios.results import Phases, ScenarioResult, Status
 from scenarios.shard import Shard
@@ -115,17 +118,23 @@ def run_scenario(
                 context.tracing.start(title=item.id, screenshots=True, snapshots=True,
                                       sources=False)
         with _timed(spent, "context"):
+            browser_log = BrowserLog()
+            browser_log.watch(context)
             page = context.new_page()
     except Exception as exc:
         message = f"no browser context: {_describe(exc)}"
         return error_result(item, message, worker, traceback.format_exc())
     ctx: ScenarioContext[object] | None = None
+    collected: Collected | None = None
     entering = time.monotonic()
     entered: float | None = None
     ran: float | None = None
     try:
         with registry.around(worker_env, item) as env:
             entered = time.monotonic()
+            sources = env.protocol_sources if isinstance(env, Observable) else None
+            if sources is not None and sources.reference is not None:
+                browser_log.reference = sources.reference
             ctx = ScenarioContext(
                 scenario=item,
                 browser=browser,
@@ -135,11 +144,19 @@ def run_scenario(
                 report_dir=options.report_dir,
                 default_timeout_ms=options.timeout_ms,
                 steps=steps,
+                browser_log=browser_log,
             )
+            since = time.time()
             try:
                 item.run(ctx)
             finally:
-                ran = time.monotonic()
+                with _timed(spent, "protocol"):
+                    collected = collect(browser_log, sources, since,
+                                        final_pages=sys.exc_info()[0] is not None)
+                ran = time.monotonic()  # teardown from here
+                # Before the environment stops: their kept-alive connections would hold up the
+                # servers' shutdown.
+                ctx.close_extra_contexts()
     except AssertionError as exc:
         status, message, details = "failed", _describe(exc), traceback.format_exc()
     except Exception as exc:
@@ -162,8 +179,6 @@ def run_scenario(
             except Exception:
                 trace = None
     with _timed(spent, "teardown"):
-        if ctx is not None:
-            ctx.close_extra_contexts()
         with contextlib.suppress(Exception):
             context.close()
     seconds = time.monotonic() - started
@@ -176,13 +191,14 @@ def run_scenario(
         group=item.group,
         status=status,
         seconds=seconds,
-        message=message,
-        details=details,
-        steps=tuple(steps),
+        message=_masked(message),
+        details=_masked(details),
+        steps=tuple(replace(s, error=_masked(s.error)) for s in steps),
         trace=trace,
         worker=worker.index,
         pid=os.getpid(),
         phases=Phases(**spent),
+        protocol=exchange_of(collected),
     )
 
 
@@ -194,6 +210,12 @@ def _timed(spent: dict[str, float], phase: str) -> Iterator[None]:
         yield
     finally:
         spent[phase] = spent.get(phase, 0.0) + time.monotonic() - started
+
+
+def _masked(text: str | None) -> str | None:
+    """A message or traceback as reports may show it: codes, tokens and secrets masked
+    (a failed expectation quotes URLs, and a callback URL carries a code)."""
+    return None if text is None else mask_text(text)
 
 
 def _failure_step(item: Scenario, page: Page, report_dir: Path, error: str | None) -> StepRecord:

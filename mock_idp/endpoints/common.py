@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from ..errors import EntraError, ErrorContext, error_body
+from ..request_log import annotate
 
 if TYPE_CHECKING:
     from jinja2 import Environment, Template
@@ -25,8 +26,12 @@ class _Templates:
     def environment(self) -> Environment:
         from jinja2 import Environment, PackageLoader, select_autoescape
 
-        return Environment(loader=PackageLoader("mock_idp", "templates"),
-                           autoescape=select_autoescape(["html"]))
+        from ..signin import ids
+
+        env = Environment(loader=PackageLoader("mock_idp", "templates"),
+                          autoescape=select_autoescape(["html"]))
+        env.globals["ids"] = ids
+        return env
 
     def get_template(self, name: str) -> Template:
         return self.environment.get_template(name)
@@ -81,8 +86,15 @@ def error_context(request: Request) -> ErrorContext:
                         correlation_id=correlation)
 
 
+def note_error(request: Request, err: EntraError) -> None:
+    """Write the AADSTS error being answered into the request's log entry."""
+    annotate(request.scope, {"target": "error", "code": f"AADSTS{err.code}",
+                             "error": err.error_value, "message": err.message[:300]})
+
+
 def error_json(request: Request, err: EntraError, headers: dict[str, str] | None = None
                ) -> Response:
+    note_error(request, err)
     ctx = error_context(request)
     return json_response(request, error_body(err, ctx), err.http_status,
                          headers={"x-ms-request-id": ctx.trace_id, **(headers or {})})
@@ -90,8 +102,9 @@ def error_json(request: Request, err: EntraError, headers: dict[str, str] | None
 
 def error_page(request: Request, err: EntraError) -> HTMLResponse:
     """Entra's own "trouble signing you in" page, used when it must not redirect."""
+    note_error(request, err)
     ctx = error_context(request)
-    html = templates.get_template("error.html").render(
+    html = templates.get_template("signin/error.html").render(
         code=err.code, message=err.message, error=err.error_value, trace_id=ctx.trace_id,
         correlation_id=ctx.correlation, timestamp=ctx.timestamp,
     )
@@ -107,4 +120,5 @@ def plain_error(status: int, message: str, **fields: Any) -> JSONResponse:
 
 def _code_for(status: int) -> str:
     return {400: "BadRequest", 404: "NotFound", 405: "MethodNotAllowed", 409: "Conflict",
-            415: "UnsupportedMediaType", 422: "BadRequest"}.get(status, "Error")
+            413: "RequestEntityTooLarge", 415: "UnsupportedMediaType", 422: "BadRequest",
+            500: "InternalServerError"}.get(status, "Error")

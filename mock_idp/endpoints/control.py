@@ -1,4 +1,6 @@
-"""The test-control API under ``/_mock/``: health, tenants, reset, the clock, keys, request log.
+"""The test-control API under ``/_mock/``: health, tenants, reset, the clock, keys, request log,
+and per-user custom claims (:mod:`.custom_claims`: a test-only escape hatch, not Entra
+behaviour).
 
 Tests, scripts and CI in any language arrange the provider over HTTP here. Every refusal is a
 4xx ``{"error": {"code", "message", "field"}}``. ``RequestLogMiddleware`` (in
@@ -8,8 +10,8 @@ Tests, scripts and CI in any language arrange the provider over HTTP here. Every
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -21,8 +23,12 @@ from ..clock import MockClock, epoch
 from ..config import ConfigError, IdpConfig, TenantConfig
 from ..state import IdpState
 from ..store import Tenant
+from . import custom_claims
 from .common import base_url, idp, plain_error
+from .mock_api import ALL_METHODS, route
 from .payload import (
+    EARLIEST,
+    LATEST,
     BadInput,
     check_known,
     get_bool,
@@ -35,36 +41,6 @@ from .payload import (
 
 MAX_SHIFT = timedelta(days=100 * 365)
 MAX_LOG_LIMIT = 2000
-EARLIEST = datetime(1971, 1, 1, tzinfo=UTC)
-LATEST = datetime(9000, 1, 1, tzinfo=UTC)
-
-Handler = Callable[[Request], Awaitable[Response]]
-
-
-def _endpoint(methods: dict[str, Handler]) -> Handler:
-    async def endpoint(request: Request) -> Response:
-        handler = methods.get("GET" if request.method == "HEAD" else request.method)
-        if handler is None:
-            allow = ", ".join(methods)
-            response = plain_error(405, f"{request.method} is not supported here; use {allow}",
-                                   field="method")
-            response.headers["Allow"] = allow
-            return response
-        try:
-            return await handler(request)
-        except BadInput as exc:
-            return plain_error(exc.status, exc.message, field=exc.field)
-
-    return endpoint
-
-
-ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-
-
-def _route(path: str, methods: dict[str, Handler]) -> Route:
-    """A route that takes every method, so a wrong one gets this API's JSON 405."""
-    return Route(path, _endpoint(methods), methods=ALL_METHODS)
-
 
 # --- durations ------------------------------------------------------------------------------
 
@@ -108,15 +84,16 @@ async def health(request: Request) -> Response:
                          "tenants": len(state.store.tenants)})
 
 
-def _tenant_json(request: Request, tenant: Tenant) -> dict[str, Any]:
+def tenant_json(request: Request, tenant: Tenant) -> dict[str, Any]:
     base = base_url(request)
     return {**tenant.graph(), "authority": f"{base}/{tenant.id}",
-            "issuer": f"{base}/{tenant.id}/v2.0"}
+            "issuer": f"{base}/{tenant.id}/v2.0",
+            "show_keep_me_signed_in": tenant.show_keep_me_signed_in}
 
 
 async def list_tenants(request: Request) -> Response:
     tenants = idp(request).store.tenants.values()
-    return JSONResponse({"tenants": [_tenant_json(request, t) for t in tenants]})
+    return JSONResponse({"tenants": [tenant_json(request, t) for t in tenants]})
 
 
 def tenant_config_from_mapping(data: Mapping[str, Any]) -> TenantConfig:
@@ -177,7 +154,22 @@ async def create_tenant(request: Request) -> Response:
         tenant = state.store.add_tenant(cfg, state.clock.now())
     except ValueError as exc:
         raise BadInput(f"invalid certificate: {exc}", field="apps.certificates") from exc
-    return JSONResponse(_tenant_json(request, tenant), status_code=201)
+    return JSONResponse(tenant_json(request, tenant), status_code=201)
+
+
+async def update_tenant(request: Request) -> Response:
+    """The tenant's sign-in settings: ``{"show_keep_me_signed_in": false}`` turns "Stay signed
+    in?" off, as company branding's "Show option to remain signed in" does in Entra."""
+    segment = request.path_params["tenant"]
+    tenant = idp(request).store.resolve_tenant(segment)
+    if tenant is None:
+        raise BadInput(f"no tenant {segment[:80]!r}", field="tenant", status=404)
+    body = await read_object(request)
+    check_known(body, {"show_keep_me_signed_in"})
+    show = get_bool(body, "show_keep_me_signed_in")
+    if show is not None:
+        tenant.show_keep_me_signed_in = show
+    return JSONResponse(tenant_json(request, tenant))
 
 
 async def delete_tenant(request: Request) -> Response:
@@ -190,9 +182,10 @@ async def delete_tenant(request: Request) -> Response:
     for session in store.sessions.values():
         if session.tenant_id == tenant.id:
             session.active = False
-    store.codes = {k: c for k, c in store.codes.items() if c.tenant_id != tenant.id}
-    store.refresh_tokens = {k: t for k, t in store.refresh_tokens.items()
-                            if t.tenant_id != tenant.id}
+    for code in [k for k, c in store.codes.items() if c.tenant_id == tenant.id]:
+        del store.codes[code]
+    for token in [k for k, t in store.refresh_tokens.items() if t.tenant_id == tenant.id]:
+        del store.refresh_tokens[token]
     return Response(status_code=204)
 
 
@@ -205,36 +198,41 @@ def _mock_clock(state: IdpState) -> MockClock:
     return state.clock
 
 
-async def reset(request: Request) -> Response:
-    body = await read_object(request, optional=True)
+def reset_provider(state: IdpState, body: Mapping[str, Any]) -> dict[str, Any]:
+    """``POST /_mock/reset``'s work: back to the configured directory (and, when ``body``
+    asks, the clock and the keys); the console's reset button calls it too."""
     check_known(body, {"clock", "keys"})
-    state = idp(request)
     clock = bool(get_bool(body, "clock"))
     if clock:
         _mock_clock(state)
     state.reset(clock=clock, keys=bool(get_bool(body, "keys")))
-    return JSONResponse({"reset": True, **_clock_json(state)})
+    return {"reset": True, **clock_json(state)}
 
 
-def _clock_json(state: IdpState) -> dict[str, Any]:
+async def reset(request: Request) -> Response:
+    body = await read_object(request, optional=True)
+    return JSONResponse(reset_provider(idp(request), body))
+
+
+def clock_json(state: IdpState) -> dict[str, Any]:
     now = state.clock.now()
     frozen = isinstance(state.clock, MockClock) and state.clock.frozen
     return {"now": iso(now), "frozen": frozen, "epoch": epoch(now)}
 
 
 async def get_clock(request: Request) -> Response:
-    return JSONResponse(_clock_json(idp(request)))
+    return JSONResponse(clock_json(idp(request)))
 
 
-async def move_clock(request: Request) -> Response:
-    body = await read_object(request)
+def change_clock(state: IdpState, body: Mapping[str, Any]) -> dict[str, Any]:
+    """``POST /_mock/clock``'s work: exactly one of ``advance_seconds``, ``advance`` (a
+    duration), ``now`` or ``freeze``; the console's clock buttons call it too."""
     options = ("advance_seconds", "advance", "now", "freeze")
     check_known(body, options)
     given = [k for k in options if k in body]
     if len(given) != 1:
         raise BadInput("send exactly one of " + ", ".join(options) + (
             f"; got {', '.join(given)}" if given else ""), field=given[-1] if given else "body")
-    state = idp(request)
     clock = _mock_clock(state)
     option = given[0]
     try:
@@ -263,7 +261,12 @@ async def move_clock(request: Request) -> Response:
                 clock.unfreeze()
     except OverflowError as exc:
         raise BadInput(f"{option!r} moves the clock out of range", field=option) from exc
-    return JSONResponse(_clock_json(state))
+    return clock_json(state)
+
+
+async def move_clock(request: Request) -> Response:
+    body = await read_object(request)
+    return JSONResponse(change_clock(idp(request), body))
 
 
 def _checked_target(instant: datetime, field: str) -> datetime:
@@ -274,7 +277,7 @@ def _checked_target(instant: datetime, field: str) -> datetime:
 
 # --- signing keys ---------------------------------------------------------------------------
 
-def _keys_json(state: IdpState) -> dict[str, Any]:
+def keys_json(state: IdpState) -> dict[str, Any]:
     published = state.keys.published()
     active = state.keys.active.kid
     return {"active": active, "keys": [
@@ -285,17 +288,21 @@ def _keys_json(state: IdpState) -> dict[str, Any]:
 
 async def get_keys(request: Request) -> Response:
     state = idp(request)
-    return JSONResponse(await run_in_threadpool(_keys_json, state))
+    return JSONResponse(await run_in_threadpool(keys_json, state))
+
+
+def rotate_signing_keys(state: IdpState, body: Mapping[str, Any]) -> dict[str, Any]:
+    """``POST /_mock/keys/rotate``'s work (``retain_seconds`` optional); the console's rotate
+    button calls it too. Key generation is slow: call it off the event loop."""
+    check_known(body, {"retain_seconds"})
+    seconds = get_number(body, "retain_seconds", minimum=0, maximum=MAX_SHIFT.total_seconds())
+    state.keys.rotate(retain_for=None if seconds is None else timedelta(seconds=seconds))
+    return keys_json(state)
 
 
 async def rotate_keys(request: Request) -> Response:
     body = await read_object(request, optional=True)
-    check_known(body, {"retain_seconds"})
-    seconds = get_number(body, "retain_seconds", minimum=0, maximum=MAX_SHIFT.total_seconds())
-    state = idp(request)
-    retain = None if seconds is None else timedelta(seconds=seconds)
-    await run_in_threadpool(lambda: state.keys.rotate(retain_for=retain))
-    return JSONResponse(await run_in_threadpool(_keys_json, state))
+    return JSONResponse(await run_in_threadpool(rotate_signing_keys, idp(request), body))
 
 
 async def publish_extra_key(request: Request) -> Response:
@@ -303,22 +310,31 @@ async def publish_extra_key(request: Request) -> Response:
     check_known(body, set())
     state = idp(request)
     await run_in_threadpool(state.keys.add_published)
-    return JSONResponse(await run_in_threadpool(_keys_json, state))
+    return JSONResponse(await run_in_threadpool(keys_json, state))
 
 
 # --- request log ----------------------------------------------------------------------------
+
+def recent_requests(state: IdpState, limit: int, prefix: str = "", since: float = 0.0
+                    ) -> list[dict[str, Any]]:
+    """The last ``limit`` logged requests whose path starts with ``prefix`` (and that started
+    at or after the real time ``since``), masked."""
+    entries = [e for e in state.store.request_log
+               if e.path.startswith(prefix) and e.wall >= since]
+    return [e.to_json() for e in entries[-limit:]]
+
 
 async def list_requests(request: Request) -> Response:
     params = request.query_params
     check_known(params, {"limit", "path"})
     limit_text = params.get("limit", "100")
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LOG_LIMIT:
+    if not (limit_text.isascii() and limit_text.isdigit()) or not (
+            1 <= int(limit_text) <= MAX_LOG_LIMIT):
         raise BadInput(f"'limit' must be an integer from 1 to {MAX_LOG_LIMIT}", field="limit")
     prefix = params.get("path", "")
     if len(prefix) > 2048:
         raise BadInput("'path' is longer than 2048 characters", field="path")
-    entries = [e for e in idp(request).store.request_log if e.path.startswith(prefix)]
-    return JSONResponse({"requests": [e.to_json() for e in entries[-int(limit_text):]]})
+    return JSONResponse({"requests": recent_requests(idp(request), int(limit_text), prefix)})
 
 
 async def clear_requests(request: Request) -> Response:
@@ -331,15 +347,18 @@ async def unknown_control_path(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
-    _route("/_mock/health", {"GET": health}),
-    _route("/_mock/tenants", {"GET": list_tenants, "POST": create_tenant}),
-    _route("/_mock/tenants/{tenant}", {"DELETE": delete_tenant}),
-    _route("/_mock/reset", {"POST": reset}),
-    _route("/_mock/clock", {"GET": get_clock, "POST": move_clock}),
-    _route("/_mock/keys", {"GET": get_keys}),
-    _route("/_mock/keys/rotate", {"POST": rotate_keys}),
-    _route("/_mock/keys/publish-extra", {"POST": publish_extra_key}),
-    _route("/_mock/requests", {"GET": list_requests, "DELETE": clear_requests}),
+    route("/_mock/health", {"GET": health}),
+    route("/_mock/tenants", {"GET": list_tenants, "POST": create_tenant}),
+    route("/_mock/tenants/{tenant}", {"PATCH": update_tenant, "DELETE": delete_tenant}),
+    route("/_mock/reset", {"POST": reset}),
+    route("/_mock/clock", {"GET": get_clock, "POST": move_clock}),
+    route("/_mock/keys", {"GET": get_keys}),
+    route("/_mock/keys/rotate", {"POST": rotate_keys}),
+    route("/_mock/keys/publish-extra", {"POST": publish_extra_key}),
+    route("/_mock/requests", {"GET": list_requests, "DELETE": clear_requests}),
+    route("/_mock/tenants/{tenant}/users/{user}/claims",
+          {"GET": custom_claims.get_claims, "PUT": custom_claims.put_claims,
+           "DELETE": custom_claims.delete_claims}),
 ]
 
 fallback_routes: list[BaseRoute] = [

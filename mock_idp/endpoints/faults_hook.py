@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..errors import EntraError
+from ..request_log import annotate
 from .common import error_json, idp
 
 
@@ -37,11 +38,16 @@ async def json_fault(request: Request, endpoint: str, *, tenant: str | None = No
 def token_fault(request: Request, endpoint: str, *, tenant: str | None = None,
                 app: str | None = None, user: str | None = None) -> Any | None:
     """What an armed token fault does to the endpoint's output: an ID-token tamper
-    (``authorize``, ``token``), a body transform (``userinfo``, ``jwks``), or ``None``."""
+    (``authorize``, ``token``), a body transform (``userinfo``, ``jwks``), or ``None``; what it
+    changed goes into the request's log entry."""
     faults = idp(request).faults
     scope = {"tenant": tenant, "app": app, "user": user}
+
+    def observe(note: dict[str, Any]) -> None:
+        annotate(request.scope, note)
+
     if endpoint == "userinfo":
-        return faults.userinfo_transform(scope)
+        return faults.userinfo_transform(scope, observe=observe)
     if endpoint == "jwks":
-        return faults.jwks_transform()
-    return faults.id_token_tamper(endpoint, scope)
+        return faults.jwks_transform(observe=observe)
+    return faults.id_token_tamper(endpoint, scope, observe=observe)

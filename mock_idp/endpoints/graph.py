@@ -1,8 +1,10 @@
 """A management API in Microsoft Graph's shapes, per tenant, under ``/graph/{tenant}/v1.0/``.
 
-Applications (with ``addPassword`` / ``removePassword`` and the ``(appId='...')`` alternate key),
-users (``accountEnabled``, ``revokeSignInSessions``) and users' app role assignments. Errors use
-Graph's body: ``{"error": {"code", "message", "target", "innerError": {...}}}``, ``target``
+Applications (with ``addPassword`` / ``removePassword``, ``extensionProperties`` and the
+``(appId='...')`` alternate key) and users (``accountEnabled``, ``revokeSignInSessions``,
+directory extension values) here; app role assignments in :mod:`.graph_assignments`, groups in
+:mod:`.graph_groups`, what apps read with a user's token in :mod:`.graph_memberships`. Errors
+use Graph's body: ``{"error": {"code", "message", "target", "innerError": {...}}}``, ``target``
 naming the property at fault (built in :mod:`.graph_http`, with the routes and OData envelopes).
 
 When sign-in sessions end here (revocation, a disabled or deleted user) the provider's notifier
@@ -20,17 +22,20 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..config import AppConfig, UserConfig, stable_oid
+from ..consent import DEFAULT_CONSENT_SCOPE
+from ..directory import MAX_EXTENSION_VALUES, remove_app, remove_object
+from ..directory_build import build_app, build_user
 from ..store import (
     Application,
     PasswordCredential,
     Session,
     Tenant,
     User,
-    build_app,
-    build_user,
     generate_secret_value,
     new_guid,
 )
+from . import graph_assignments, graph_groups, graph_memberships
+from . import graph_directory_model as directory_model
 from . import graph_model as model
 from .common import base_url, idp
 from .graph_http import (
@@ -38,6 +43,7 @@ from .graph_http import (
     PREFIX,
     collection,
     filtered,
+    find_user,
     graph_error,
     json_body,
     not_found,
@@ -96,18 +102,18 @@ async def list_applications(request: Request, tenant: Tenant) -> Response:
 
 
 async def create_application(request: Request, tenant: Tenant) -> Response:
-    changes = model.application_changes(await read_object(request), creating=True)
-    client_id = changes.pop("client_id", None) or new_guid()
+    changes = model.application_changes(await read_object(request))
+    client_id = changes.pop("client_id")
     if client_id in tenant.apps:
         raise BadInput("Another object with the same value for property appId already exists.",
                        field="appId")
     _check_identifier_uris(tenant, changes.get("identifier_uris", []), None)
-    name = changes.pop("name")
-    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
-                              for k, v in changes.items()}
-    cfg = AppConfig(client_id=client_id, name=name, **fields)
-    app = build_app(cfg, tenant, idp(request).clock.now())
+    app = build_app(AppConfig(client_id=client_id, name=changes.pop("name")), tenant,
+                    idp(request).clock.now())
+    for attr, value in changes.items():
+        setattr(app, attr, value)
     tenant.apps[app.client_id] = app
+    tenant.grant_consent(app.client_id, None, DEFAULT_CONSENT_SCOPE)  # see graph_consent
     return json_body(request, "applications/$entity", app.graph(), 201)
 
 
@@ -125,7 +131,8 @@ async def get_application(request: Request, tenant: Tenant) -> Response:
 
 async def update_application(request: Request, tenant: Tenant) -> Response:
     app = _application(request, tenant)
-    changes = model.application_changes(await read_object(request), creating=False)
+    changes = model.application_changes(await read_object(request), client_id=app.client_id,
+                                        registered=app.certificates)
     if "identifier_uris" in changes:
         _check_identifier_uris(tenant, changes["identifier_uris"], app)
     for attr, value in changes.items():
@@ -136,6 +143,37 @@ async def update_application(request: Request, tenant: Tenant) -> Response:
 async def delete_application(request: Request, tenant: Tenant) -> Response:
     app = _application(request, tenant)
     del tenant.apps[app.client_id]
+    remove_app(tenant, app.client_id)
+    tenant.grants = [g for g in tenant.grants if app.client_id not in (g.client_id, g.resource_id)]
+    for user in tenant.users.values():
+        for prop in app.extension_properties:
+            user.extensions.pop(prop.name, None)
+    return Response(status_code=204)
+
+
+async def list_extension_properties(request: Request, tenant: Tenant) -> Response:
+    app = _application(request, tenant)
+    items = [p.graph(app.name) for p in app.extension_properties]
+    return collection(request, f"applications('{app.id}')/extensionProperties", items)
+
+
+async def create_extension_property(request: Request, tenant: Tenant) -> Response:
+    app = _application(request, tenant)
+    prop = directory_model.extension_property(await read_object(request), app)
+    app.extension_properties.append(prop)
+    return json_body(request, f"applications('{app.id}')/extensionProperties/$entity",
+                     prop.graph(app.name), 201)
+
+
+async def delete_extension_property(request: Request, tenant: Tenant) -> Response:
+    app = _application(request, tenant)
+    wanted = request.path_params["extension"].lower()
+    prop = next((p for p in app.extension_properties if p.id == wanted), None)
+    if prop is None:
+        raise not_found("extensionPropertyId", wanted)
+    app.extension_properties.remove(prop)
+    for user in tenant.users.values():
+        user.extensions.pop(prop.name, None)
     return Response(status_code=204)
 
 
@@ -166,14 +204,6 @@ async def remove_password(request: Request, tenant: Tenant) -> Response:
 
 # --- users ----------------------------------------------------------------------------------
 
-def _user(request: Request, tenant: Tenant) -> User:
-    key = request.path_params["user"]
-    user = tenant.find_user(key)
-    if user is None:
-        raise not_found("id", key)
-    return user
-
-
 async def list_users(request: Request, tenant: Tenant) -> Response:
     items = [u.graph() for u in tenant.users.values()]
     items = filtered(request, items, {"userPrincipalName", "displayName", "mail", "id"})
@@ -190,21 +220,36 @@ async def create_user(request: Request, tenant: Tenant) -> Response:
         email=changes.get("email") or changes["upn"],
         oid=stable_oid(tenant.id, changes["upn"]),
         given_name=changes.get("given_name"), family_name=changes.get("family_name"),
-        enabled=changes.get("enabled", True),
+        enabled=changes.get("enabled", True), user_type=changes.get("user_type", "Member"),
+        country=changes.get("country"), preferred_language=changes.get("preferred_language"),
     )
     user = build_user(cfg, tenant.id, idp(request).clock.now())
     if user.id in tenant.users:
         user = replace(user, id=new_guid())
+    _set_extensions(user, changes.get("extensions", {}))
     tenant.users[user.id] = user
     return json_body(request, "users/$entity", user.graph(), 201)
 
 
+def _set_extensions(user: User, values: dict[str, Any]) -> None:
+    merged = {**user.extensions, **values}
+    merged = {k: v for k, v in merged.items() if v is not None}
+    if sum(len(v) if isinstance(v, list) else 1 for v in merged.values()) > \
+            MAX_EXTENSION_VALUES:
+        raise BadInput(f"A user holds at most {MAX_EXTENSION_VALUES} directory extension "
+                       f"values.", field=next(iter(values), "body"))
+    user.extensions = merged
+
+
 async def get_user(request: Request, tenant: Tenant) -> Response:
-    return json_body(request, "users/$entity", _user(request, tenant).graph())
+    user = find_user(request, tenant)
+    body = directory_model.select(user.graph(), user.extensions,
+                                  request.query_params.get("$select"))
+    return json_body(request, "users/$entity", body)
 
 
 async def update_user(request: Request, tenant: Tenant) -> Response:
-    user = _user(request, tenant)
+    user = find_user(request, tenant)
     changes = model.user_changes(await read_object(request), tenant, creating=False)
     if "upn" in changes:
         other = tenant.find_user(changes["upn"])
@@ -212,6 +257,7 @@ async def update_user(request: Request, tenant: Tenant) -> Response:
             raise BadInput("Another object with the same value for property "
                            "userPrincipalName already exists.", field="userPrincipalName")
     was_enabled = user.enabled
+    _set_extensions(user, changes.pop("extensions", {}))
     for attr, value in changes.items():
         setattr(user, attr, value)
     if was_enabled and not user.enabled:
@@ -220,71 +266,19 @@ async def update_user(request: Request, tenant: Tenant) -> Response:
 
 
 async def delete_user(request: Request, tenant: Tenant) -> Response:
-    user = _user(request, tenant)
+    user = find_user(request, tenant)
     del tenant.users[user.id]
-    for app in tenant.apps.values():
-        app.assigned.discard(user.id)
+    remove_object(tenant, user.id)
     await _end_user_sessions(request, user)
     return Response(status_code=204)
 
 
 async def revoke_sign_in_sessions(request: Request, tenant: Tenant) -> Response:
-    user = _user(request, tenant)
+    user = find_user(request, tenant)
     await read_object(request, optional=True)
     user.tokens_valid_from = idp(request).clock.now()
     await _end_user_sessions(request, user)
     return json_body(request, "Edm.Boolean", {"value": True})
-
-
-# --- app role assignments -------------------------------------------------------------------
-
-async def list_assignments(request: Request, tenant: Tenant) -> Response:
-    user = _user(request, tenant)
-    items = [a.graph() for a in model.assignments(tenant, user)]
-    return collection(request, f"users('{user.id}')/appRoleAssignments", items)
-
-
-async def create_assignment(request: Request, tenant: Tenant) -> Response:
-    user = _user(request, tenant)
-    body = await read_object(request)
-    check_known(body, {"principalId", "resourceId", "appRoleId"})
-    principal = get_str(body, "principalId", max_len=64)
-    if principal is not None and parse_guid(principal, "principalId") != user.id:
-        raise BadInput("'principalId' must be the id of the user in the URL",
-                       field="principalId")
-    resource = get_str(body, "resourceId", required=True, max_len=64) or ""
-    app = tenant.find_app(parse_guid(resource, "resourceId"))
-    if app is None:
-        raise BadInput(f"'resourceId' {resource!r} is neither the object id nor the appId of "
-                       f"an application in this tenant", field="resourceId")
-    requested = get_str(body, "appRoleId", required=True, max_len=128) or ""
-    role = model.resolve_role(app, requested)
-    wanted = model.DEFAULT_ACCESS_ROLE_ID if role is None else model.role_id(app, role)
-    if any(a.app is app and a.app_role_id == wanted for a in model.assignments(tenant, user)):
-        raise BadInput("Permission being assigned already exists on the object",
-                       field="appRoleId")
-    model.assign(user, app, role)
-    created = next(a for a in model.assignments(tenant, user)
-                   if a.app is app and a.app_role_id == wanted)
-    return json_body(request, "appRoleAssignments/$entity", created.graph(), 201)
-
-
-def _assignment(request: Request, tenant: Tenant) -> model.Assignment:
-    user = _user(request, tenant)
-    wanted = request.path_params["assignment"]
-    found = next((a for a in model.assignments(tenant, user) if a.id == wanted), None)
-    if found is None:
-        raise not_found("assignmentId", wanted)
-    return found
-
-
-async def get_assignment(request: Request, tenant: Tenant) -> Response:
-    return json_body(request, "appRoleAssignments/$entity", _assignment(request, tenant).graph())
-
-
-async def delete_assignment(request: Request, tenant: Tenant) -> Response:
-    model.unassign(_assignment(request, tenant))
-    return Response(status_code=204)
 
 
 async def unknown_resource(request: Request) -> Response:
@@ -301,6 +295,10 @@ def _item_routes() -> list[BaseRoute]:
                                             "DELETE": delete_application}),
             route(PREFIX + item + "/addPassword", {"POST": add_password}),
             route(PREFIX + item + "/removePassword", {"POST": remove_password}),
+            route(PREFIX + item + "/extensionProperties",
+                  {"GET": list_extension_properties, "POST": create_extension_property}),
+            route(PREFIX + item + "/extensionProperties/{extension}",
+                  {"DELETE": delete_extension_property}),
         ]
     return routes
 
@@ -314,10 +312,9 @@ routes: list[BaseRoute] = [
                                                "DELETE": delete_user}),
     route(PREFIX + "/users/{user}/revokeSignInSessions",
           {"POST": revoke_sign_in_sessions}),
-    route(PREFIX + "/users/{user}/appRoleAssignments",
-          {"GET": list_assignments, "POST": create_assignment}),
-    route(PREFIX + "/users/{user}/appRoleAssignments/{assignment}",
-          {"GET": get_assignment, "DELETE": delete_assignment}),
+    *graph_assignments.routes,
+    *graph_groups.routes,
+    *graph_memberships.routes,
     Route("/graph/{rest:path}", unknown_resource, methods=ALL_METHODS),
 ]
 """Mount these as they are; the last one answers unknown ``/graph/`` paths with Graph's 404."""

@@ -1,7 +1,8 @@
 """The HTTP side of the Graph-shaped API: routes, OData envelopes and Graph's error body.
 
-Every handler takes ``(request, tenant)`` and may raise :class:`BadInput`; :func:`route` turns
-it into Graph's ``{"error": {"code", "message", "target", "innerError"}}`` with its status.
+Every handler takes ``(request, tenant)`` and may raise :class:`BadInput` (or
+:class:`GraphError` for a Graph error code of its own); :func:`route` turns both into Graph's
+``{"error": {"code", "message", "target", "innerError"}}`` with the right status.
 """
 
 from __future__ import annotations
@@ -15,35 +16,52 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..store import Tenant
+from ..store import Tenant, User
 from .common import base_url, idp
 from .payload import BadInput, iso
 
 __all__ = [
     "ALL_METHODS",
     "PREFIX",
+    "GraphError",
     "Handler",
     "collection",
     "context",
     "filtered",
+    "find_user",
     "graph_error",
     "json_body",
     "not_found",
     "route",
+    "top_of",
 ]
 
 PREFIX = "/graph/{tenant}/v1.0"
 Handler = Callable[[Request, Tenant], Awaitable[Response]]
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
-_CODES = {400: "Request_BadRequest", 404: "Request_ResourceNotFound", 405: "BadRequest",
-          409: "Request_BadRequest", 413: "RequestEntityTooLarge", 415: "BadRequest"}
+_CODES = {400: "Request_BadRequest", 401: "InvalidAuthenticationToken",
+          403: "Authorization_RequestDenied", 404: "Request_ResourceNotFound", 405: "BadRequest",
+          409: "Request_BadRequest", 413: "RequestEntityTooLarge", 415: "BadRequest",
+          500: "generalException"}
+
+
+class GraphError(BadInput):
+    """A refusal with a Graph error code of its own (``Directory_ResultSizeLimitExceeded``)."""
+
+    def __init__(self, message: str, *, code: str, field: str = "body", status: int = 400,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message, field=field, status=status)
+        self.code = code
+        self.headers = headers or {}
 
 
 def graph_error(request: Request, status: int, message: str, *, target: str | None = None,
-                headers: dict[str, str] | None = None) -> JSONResponse:
+                headers: dict[str, str] | None = None, code: str | None = None) -> JSONResponse:
     request_id = str(uuid.uuid4())
     client_request_id = request.headers.get("client-request-id", "")[:64] or request_id
-    error: dict[str, Any] = {"code": _CODES.get(status, "BadRequest"), "message": message}
+    error: dict[str, Any] = {"code": code or _CODES.get(status, "BadRequest"),
+                             "message": message}
     if target is not None:
         error["target"] = target
     error["innerError"] = {
@@ -60,17 +78,25 @@ def context(request: Request, fragment: str) -> str:
     return f"{base_url(request)}/graph/{tenant}/v1.0/$metadata#{fragment}"
 
 
-def json_body(request: Request, fragment: str, body: dict[str, Any], status: int = 200) -> Response:
+def json_body(request: Request, fragment: str, body: dict[str, Any], status: int = 200
+              ) -> Response:
     return JSONResponse({"@odata.context": context(request, fragment), **body},
                         status_code=status)
 
 
-def collection(request: Request, fragment: str, items: list[dict[str, Any]]) -> Response:
+def top_of(request: Request, default: int | None = None) -> int | None:
     top = request.query_params.get("$top")
+    if top is None:
+        return default
+    if not (top.isascii() and top.isdigit()) or not 1 <= int(top) <= 999:
+        raise BadInput("'$top' must be an integer from 1 to 999", field="$top")
+    return int(top)
+
+
+def collection(request: Request, fragment: str, items: list[dict[str, Any]]) -> Response:
+    top = top_of(request)
     if top is not None:
-        if not top.isdigit() or not 1 <= int(top) <= 999:
-            raise BadInput("'$top' must be an integer from 1 to 999", field="$top")
-        items = items[: int(top)]
+        items = items[:top]
     return json_body(request, fragment, {"value": items})
 
 
@@ -104,13 +130,13 @@ def _endpoint(methods: dict[str, Handler]) -> Callable[[Request], Awaitable[Resp
                                f"GUID or domain known to the mock.", target="tenant")
         try:
             return await handler(request, tenant)
+        except GraphError as exc:
+            return graph_error(request, exc.status, exc.message, target=exc.field,
+                               code=exc.code, headers=exc.headers)
         except BadInput as exc:
             return graph_error(request, exc.status, exc.message, target=exc.field)
 
     return endpoint
-
-
-ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def route(path: str, methods: dict[str, Handler]) -> Route:
@@ -121,3 +147,12 @@ def route(path: str, methods: dict[str, Handler]) -> Route:
 def not_found(name: str, value: str) -> BadInput:
     return BadInput(f"Resource '{value[:80]}' does not exist or one of its queried "
                     f"reference-property objects are not present.", field=name, status=404)
+
+
+def find_user(request: Request, tenant: Tenant) -> User:
+    """The user the path's ``{user}`` names (object id or UPN), or Graph's 404."""
+    key = request.path_params["user"]
+    user = tenant.find_user(key)
+    if user is None:
+        raise not_found("id", key)
+    return user

@@ -5,21 +5,22 @@ applies the result to the store. Each raises :class:`~mock_idp.endpoints.payload
 naming the Graph property at fault.
 
 Graph reference: https://learn.microsoft.com/graph/api/resources/application,
-https://learn.microsoft.com/graph/api/resources/user,
-https://learn.microsoft.com/graph/api/resources/approleassignment
+https://learn.microsoft.com/graph/api/resources/user; the claim-shaping properties are parsed in
+:mod:`mock_idp.endpoints.graph_directory_model`.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import uuid
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
-from ..store import Application, Tenant, User
+from ..protocol.urls import is_url
+from ..store import KeyCredential, Tenant, new_guid
+from . import graph_directory_model as directory_model
+from .fields import checked_url
+from .graph_credentials import key_credentials
 from .payload import (
     BadInput,
     check_known,
@@ -32,22 +33,20 @@ from .payload import (
     require_str,
 )
 
-DEFAULT_ACCESS_ROLE_ID = "00000000-0000-0000-0000-000000000000"
 MAX_URI = 256
 SECRET_LIFETIME = timedelta(days=730)
 
 APPLICATION_PROPERTIES = {
     "displayName", "appId", "identifierUris", "isFallbackPublicClient", "web",
     "appRoleAssignmentRequired", "backchannelLogoutUri", "eventsUrl", "appRoles",
-    "groupMembershipClaims", "frontchannelLogoutIncludesIssuer",
+    "groupMembershipClaims", "frontchannelLogoutIncludesIssuer", "optionalClaims", "api",
+    "signV1IdTokens", "keyCredentials",
 }
 WEB_PROPERTIES = {"redirectUris", "logoutUrl", "implicitGrantSettings"}
 IMPLICIT_PROPERTIES = {"enableIdTokenIssuance", "enableAccessTokenIssuance"}
-APP_ROLE_PROPERTIES = {"id", "value", "displayName", "description", "allowedMemberTypes",
-                       "isEnabled", "origin"}
-GROUP_CLAIMS = {"None", "SecurityGroup", "All", "DirectoryRole", "ApplicationGroup"}
 USER_PROPERTIES = {"accountEnabled", "displayName", "userPrincipalName", "mailNickname",
-                   "passwordProfile", "mail", "givenName", "surname"}
+                   "passwordProfile", "mail", "givenName", "surname", "country",
+                   "preferredLanguage", "userType"}
 PASSWORD_PROFILE_PROPERTIES = {"password", "forceChangePasswordNextSignIn",
                                "forceChangePasswordNextSignInWithMfa"}
 
@@ -56,14 +55,8 @@ def web_uri(value: str, name: str) -> str:
     """A redirect, logout or notification URL: absolute http(s), no wildcard, no fragment."""
     if len(value) > MAX_URI:
         raise BadInput(f"{name!r} is longer than {MAX_URI} characters", field=name)
-    try:
-        parts = urlsplit(value)
-    except ValueError as exc:
-        raise BadInput(f"{name!r} is not a valid URI: {value[:80]!r}", field=name) from exc
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise BadInput(f"{name!r} must be an absolute http or https URI, got {value[:80]!r}",
-                       field=name)
-    if "*" in value or parts.fragment or "#" in value:
+    checked_url(value, name)
+    if "*" in value or "#" in value:
         raise BadInput(f"{name!r} must not contain a wildcard or a fragment", field=name)
     return value
 
@@ -84,28 +77,39 @@ def _optional_uri(body: dict[str, Any], key: str, where: str = "") -> tuple[bool
     return True, (web_uri(value, name) if value else None)
 
 
-def application_changes(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    """Graph application properties -> ``Application`` attribute values (lists, not tuples)."""
+def application_changes(body: dict[str, Any], *, client_id: str | None = None,
+                        registered: list[KeyCredential] | None = None) -> dict[str, Any]:
+    """Graph application properties -> ``Application`` attribute values (lists, not tuples).
+
+    ``client_id`` is the app's id when updating; creating (``None``) returns ``client_id``, the
+    body's ``appId`` or a new one. ``registered``: the app's certificates, which
+    ``keyCredentials`` entries may name by ``keyId``.
+    """
     check_known(body, APPLICATION_PROPERTIES)
+    creating = client_id is None
     out: dict[str, Any] = {}
+    if "keyCredentials" in body:
+        out["certificates"] = key_credentials(body["keyCredentials"], registered or [])
+    if "keyCredentials" in body:
+        out["certificates"] = key_credentials(body["keyCredentials"], registered or [])
     if creating or "displayName" in body:
         out["name"] = require_str(body, "displayName", max_len=256)
-    if "appId" in body:
-        if not creating:
-            raise BadInput("'appId' is read-only after creation", field="appId")
+    if "appId" in body and not creating:
+        raise BadInput("'appId' is read-only after creation", field="appId")
+    if client_id is None:
         value = get_str(body, "appId", max_len=64)
-        if value is not None:
-            out["client_id"] = parse_guid(value, "appId")
+        client_id = out["client_id"] = parse_guid(value, "appId") if value else new_guid()
     identifier_uris = get_str_list(body, "identifierUris", max_len=MAX_URI)
     if identifier_uris is not None:
         for i, value in enumerate(identifier_uris):
-            if not urlsplit(value).scheme:
+            if not is_url(value, schemes=None):
                 raise BadInput(f"'identifierUris[{i}]' must be an absolute URI such as "
                                f"api://<appId>", field=f"identifierUris[{i}]")
         out["identifier_uris"] = identifier_uris
     for key, attr in (("isFallbackPublicClient", "public_client"),
                       ("appRoleAssignmentRequired", "assignment_required"),
-                      ("frontchannelLogoutIncludesIssuer", "frontchannel_logout_iss")):
+                      ("frontchannelLogoutIncludesIssuer", "frontchannel_logout_iss"),
+                      ("signV1IdTokens", "sign_v1_id_tokens")):
         flag = get_bool(body, key)
         if flag is not None:
             out[attr] = flag
@@ -133,40 +137,30 @@ def application_changes(body: dict[str, Any], *, creating: bool) -> dict[str, An
                 if flag is not None:
                     out[attr] = flag
     if "appRoles" in body:
-        out["app_roles"] = _app_roles(body["appRoles"])
-    claims = get_str(body, "groupMembershipClaims", nullable=True, max_len=64)
+        out["app_roles"] = directory_model.app_roles(body["appRoles"], client_id)
     if "groupMembershipClaims" in body:
-        if claims is not None and claims not in GROUP_CLAIMS:
-            raise BadInput(f"'groupMembershipClaims' must be one of {sorted(GROUP_CLAIMS)}",
-                           field="groupMembershipClaims")
-        out["group_claims"] = claims not in (None, "None")
+        out["group_membership_claims"] = directory_model.group_membership_claims(body)
+    if "optionalClaims" in body:
+        out["optional_claims"] = directory_model.optional_claims(body)
+    api = get_object(body, "api")
+    if api is not None:
+        check_known(api, {"requestedAccessTokenVersion"}, "api")
+        if "requestedAccessTokenVersion" in api:
+            version = api["requestedAccessTokenVersion"]
+            if version not in (None, 1, 2) or isinstance(version, bool):
+                raise BadInput("'api.requestedAccessTokenVersion' must be 1, 2 or null",
+                               field="api.requestedAccessTokenVersion")
+            out["requested_access_token_version"] = version
     return out
 
 
-def _app_roles(value: Any) -> list[str]:
-    if not isinstance(value, list):
-        raise BadInput("'appRoles' must be an array of appRole objects", field="appRoles")
-    if len(value) > 256:
-        raise BadInput("'appRoles' has more than 256 entries", field="appRoles")
-    roles: list[str] = []
-    for i, item in enumerate(value):
-        where = f"appRoles[{i}]"
-        if not isinstance(item, dict):
-            raise BadInput(f"{where!r} must be an object", field=where)
-        check_known(item, APP_ROLE_PROPERTIES, where)
-        role = require_str(item, "value", where, max_len=120)
-        if any(c.isspace() for c in role):
-            raise BadInput(f"'{where}.value' must not contain spaces", field=f"{where}.value")
-        if role in roles:
-            raise BadInput(f"'{where}.value' duplicates another app role", field=f"{where}.value")
-        roles.append(role)
-    return roles
-
-
 def user_changes(body: dict[str, Any], tenant: Tenant, *, creating: bool) -> dict[str, Any]:
-    """Graph user properties -> ``User`` attribute values."""
+    """Graph user properties -> ``User`` attribute values; directory extension values (members
+    named ``extension_<appid>_<name>``) come as ``extensions``: {full name: value or None}."""
+    extensions = directory_model.extension_values(body, tenant)
+    body = directory_model.without_extensions(body)
     check_known(body, USER_PROPERTIES)
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"extensions": extensions} if extensions else {}
     if creating or "userPrincipalName" in body:
         out["upn"] = upn(require_str(body, "userPrincipalName", max_len=113), tenant)
     if creating or "displayName" in body:
@@ -191,6 +185,20 @@ def user_changes(body: dict[str, Any], tenant: Tenant, *, creating: bool) -> dic
     for key, attr in (("givenName", "given_name"), ("surname", "family_name")):
         if key in body:
             out[attr] = get_str(body, key, nullable=True, max_len=64)
+    if "country" in body:
+        out["country"] = get_str(body, "country", nullable=True, max_len=128)
+    if "preferredLanguage" in body:
+        language = get_str(body, "preferredLanguage", nullable=True, max_len=16)
+        if language is not None and not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*",
+                                                     language):
+            raise BadInput("'preferredLanguage' must be an ISO 639-1 code such as en-US",
+                           field="preferredLanguage")
+        out["preferred_language"] = language
+    if "userType" in body:
+        user_type = get_str(body, "userType", max_len=16)
+        if user_type not in ("Member", "Guest"):
+            raise BadInput("'userType' must be Member or Guest", field="userType")
+        out["user_type"] = user_type
     return out
 
 
@@ -235,87 +243,3 @@ def password_request(body: dict[str, Any], now: datetime) -> NewPassword:
         display_name=get_str(cred, "displayName", where, nullable=True) or "",
         start=start, end=end, secret_text=secret,
     )
-
-
-# --- app role assignments -------------------------------------------------------------------
-
-def role_id(app: Application, role: str) -> str:
-    """The app role's id, as ``Application.graph()`` lists it."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{app.client_id}/{role}"))
-
-
-def assignment_id(user: User, app: Application, app_role_id: str) -> str:
-    digest = hashlib.sha256(f"{user.id}|{app.id}|{app_role_id}".encode()).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")[:43]
-
-
-@dataclass(frozen=True)
-class Assignment:
-    id: str
-    user: User
-    app: Application
-    app_role_id: str
-    role: str | None
-    """The role's value, or ``None`` for default access."""
-
-    def graph(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "deletedDateTime": None,
-            "appRoleId": self.app_role_id,
-            "principalDisplayName": self.user.name,
-            "principalId": self.user.id,
-            "principalType": "User",
-            "resourceDisplayName": self.app.name,
-            "resourceId": self.app.id,
-        }
-
-
-def assignments(tenant: Tenant, user: User) -> list[Assignment]:
-    """A user's assignments, derived from ``Application.assigned`` and the user's roles.
-
-    An assigned user holding some of the app's roles has one assignment per role; otherwise one
-    default-access assignment. Role values live on the user, so apps sharing a role value share
-    it.
-    """
-    out: list[Assignment] = []
-    for app in tenant.apps.values():
-        if user.id not in app.assigned:
-            continue
-        roles = [r for r in app.app_roles if r in user.roles]
-        if not roles:
-            out.append(Assignment(assignment_id(user, app, DEFAULT_ACCESS_ROLE_ID), user, app,
-                                  DEFAULT_ACCESS_ROLE_ID, None))
-        for role in roles:
-            rid = role_id(app, role)
-            out.append(Assignment(assignment_id(user, app, rid), user, app, rid, role))
-    return out
-
-
-def resolve_role(app: Application, requested: str) -> str | None:
-    """``appRoleId`` (a role id, the default-access id, or a role value) -> role value or None."""
-    if requested.lower() == DEFAULT_ACCESS_ROLE_ID:
-        return None
-    for role in app.app_roles:
-        if requested.lower() == role_id(app, role) or requested == role:
-            return role
-    available = ", ".join(f"{role_id(app, r)} ({r})" for r in app.app_roles) or "none"
-    raise BadInput(
-        f"'appRoleId' {requested[:64]!r} is not an app role of {app.name!r}; use "
-        f"{DEFAULT_ACCESS_ROLE_ID} for default access. App roles: {available}",
-        field="appRoleId",
-    )
-
-
-def assign(user: User, app: Application, role: str | None) -> None:
-    app.assigned.add(user.id)
-    if role is not None and role not in user.roles:
-        user.roles.append(role)
-
-
-def unassign(assignment: Assignment) -> None:
-    user, app = assignment.user, assignment.app
-    if assignment.role is not None and assignment.role in user.roles:
-        user.roles.remove(assignment.role)
-    if assignment.role is None or not any(r in user.roles for r in app.app_roles):
-        app.assigned.discard(user.id)

@@ -4,10 +4,16 @@ The IdP session ends, every app it signed into is told (front-channel iframes on
 page, back-channel logout tokens, platform ``user.logout`` events), then the browser goes to the
 app's ``post_logout_redirect_uri`` when it matches one of the app's registered redirect URIs, or
 stays on the "You signed out of your account" page.
+
+Which session ends: the one ``id_token_hint`` names, else the browser's only account; with
+several accounts signed in, "Pick an account" asks which one (as Entra does), and the other
+accounts stay signed in.
 """
 
 from __future__ import annotations
 
+import base64
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -18,9 +24,10 @@ from starlette.routing import BaseRoute, Route
 
 from ..errors import EntraError
 from ..protocol import redirect, tenants
+from ..signin.flow import Transaction
 from ..state import IdpState
 from ..store import Application, Session
-from .authorize import SESSION_COOKIE, session_is_valid
+from . import browser_sessions as cookies
 from .common import (
     MAX_PARAM_LENGTH,
     base_url,
@@ -31,12 +38,20 @@ from .common import (
     templates,
 )
 from .faults_hook import response_fault
+from .forms import form_params
+from .mock_api import route
+from .signin import keep, render, take
 
 
 def _hint_claims(state: IdpState, token: str) -> dict[str, Any] | None:
-    """Claims of an ID token this provider issued (signature checked, expiry not)."""
+    """Claims of an ID token this provider issued (signature checked, expiry not). An unsigned
+    one (from the v1.0 token endpoint) counts when its ``uti`` names an ID token issued to the
+    same app and session."""
     try:
-        kid = jwt.get_unverified_header(token).get("kid")
+        header = jwt.get_unverified_header(token)
+        if header.get("alg") == "none":
+            return _issued_unsigned(state, token)
+        kid = header.get("kid")
         key = state.keys.find(str(kid)) if kid else None
         if key is None:
             return None
@@ -49,14 +64,27 @@ def _hint_claims(state: IdpState, token: str) -> dict[str, Any] | None:
     return claims
 
 
+def _issued_unsigned(state: IdpState, token: str) -> dict[str, Any] | None:
+    claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    issued = state.store.id_tokens.get(str(claims.get("uti", "")))
+    if issued is None or (issued[1], issued[2]) != (claims.get("aud"), claims.get("sid")):
+        return None
+    return claims
+
+
 async def logout(request: Request) -> Response:
     state = idp(request)
+    chosen: str | None = None
     if request.method == "POST":
         try:
-            form = await request.form()
-        except Exception:
-            return error_page(request, EntraError(90056))
-        params = {k: v for k, v in form.items() if isinstance(v, str)}
+            params = await form_params(request)
+        except EntraError as err:
+            return error_page(request, err)
+        if "ctx" in params:
+            txn = take(state, params)
+            if txn is None or txn.kind != "logout":
+                return error_page(request, EntraError(9002313))
+            params, chosen = dict(txn.logout_params), params.get("account", "")
     else:
         params = dict(request.query_params)
     for name, value in params.items():
@@ -77,14 +105,18 @@ async def logout(request: Request) -> Response:
         hint.get("aud", "")
     ).lower():
         return error_page(request, EntraError(90014, {"name": "client_id"}))
-    sessions = _sessions_to_end(request, state, hint)
+    if chosen is None:
+        chosen = _logout_hint_user(params.get("logout_hint"))
+    sessions = _sessions_to_end(request, state, hint, chosen, tenant.id if tenant else None)
+    if sessions is None:
+        return _pick_account(request, state, params, tenant.id if tenant else None)
     for session in sessions:
         session.active = False
     base = base_url(request)
     frames = state.notifier.frontchannel(base, sessions, "logout")
     await state.notifier.sessions_ended(base, sessions, "logout")
     target = _post_logout_target(state, client_id, sessions, params)
-    html = templates.get_template("signed_out.html").render(
+    html = templates.get_template("signin/signed_out.html").render(
         frames=frames, target=target)
     if target is not None and not frames:
         response: Response = Response(status_code=302, headers={
@@ -92,20 +124,56 @@ async def logout(request: Request) -> Response:
     else:
         response = HTMLResponse(html, headers={**entra_headers(request),
                                                "Cache-Control": "no-store"})
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    cookies.remove_sessions(response, request, sessions,
+                            int(state.config.session_lifetime.total_seconds()))
     return response
 
 
-def _sessions_to_end(request: Request, state: IdpState, hint: dict[str, Any] | None
-                     ) -> list[Session]:
-    found: list[Session] = []
-    sid = request.cookies.get(SESSION_COOKIE)
-    if sid and (session := state.store.sessions.get(sid)) is not None and session.active:
-        found.append(session)
+def _sessions_to_end(request: Request, state: IdpState, hint: dict[str, Any] | None,
+                     chosen: str | None, tenant_id: str | None) -> list[Session] | None:
+    """The sessions this sign-out ends; ``None`` when the user must pick an account."""
     if hint is not None and (hinted := state.store.sessions.get(str(hint.get("sid", "")))):
-        if hinted.active and hinted not in found and session_is_valid(state, hinted):
-            found.append(hinted)
+        if hinted.active and cookies.session_is_valid(state, hinted):
+            return [hinted]
+    signed_in = cookies.accounts(request, state, tenant_id)
+    picked = [a.session for a in signed_in if a.user.id == chosen]
+    if chosen is not None and (picked or chosen == ""):
+        return picked
+    if len(signed_in) > 1:
+        return None
+    found = [a.session for a in signed_in]
+    for sid in cookies.session_ids(request):
+        session = state.store.sessions.get(sid)
+        if session is not None and session.active and session not in found and (
+                tenant_id is None or session.tenant_id == tenant_id):
+            found.append(session)
     return found
+
+
+def _logout_hint_user(hint: str | None) -> str | None:
+    """The user object id in a ``logout_hint`` (the ``login_hint`` claim: base64url of
+    ``O.{oid}.{tid}``), or ``None``."""
+    if not hint or len(hint) > 512:
+        return None
+    try:
+        decoded = base64.urlsafe_b64decode(hint + "=" * (-len(hint) % 4)).decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    parts = decoded.split(".")
+    return parts[1].lower() if len(parts) == 3 and parts[0] == "O" else None
+
+
+def _pick_account(request: Request, state: IdpState, params: dict[str, str],
+                  tenant_id: str | None) -> Response:
+    """"Pick an account" to sign out of; the tile posts back here with the ``ctx``."""
+    now: datetime = state.clock.now()
+    txn = Transaction(kind="logout", tenant_id=tenant_id or "", created=now,
+                      logout_params=tuple(params.items()))
+    signed_in = cookies.accounts(request, state, tenant_id)
+    return render(request, "pick_account", purpose="signout", ctx=keep(state, txn),
+                  action=request.url.path, app_name="",
+                  accounts=[{"id": a.user.id, "upn": a.user.upn, "name": a.user.name}
+                            for a in signed_in])
 
 
 def _post_logout_target(state: IdpState, client_id: str, sessions: list[Session],
@@ -159,7 +227,6 @@ async def frame_loaded(request: Request) -> Response:
 routes: list[BaseRoute] = [
     Route("/{tenant}/oauth2/v2.0/logout", logout, methods=["GET", "POST"]),
     Route("/{tenant}/oauth2/logout", logout, methods=["GET", "POST"]),
-    Route("/_mock/notifications", notifications, methods=["GET"]),
-    Route("/_mock/notifications", clear_notifications, methods=["DELETE"]),
-    Route("/_mock/notifications/{note_id}/loaded", frame_loaded, methods=["POST"]),
+    route("/_mock/notifications", {"GET": notifications, "DELETE": clear_notifications}),
+    route("/_mock/notifications/{note_id}/loaded", {"POST": frame_loaded}),
 ]

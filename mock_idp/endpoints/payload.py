@@ -1,14 +1,19 @@
-"""JSON request bodies for the management and test-control APIs.
+"""JSON request bodies for the management and test-control APIs: the one reader at their edge.
 
-Every reader raises :class:`BadInput` naming the offending field, so handlers can answer with a
-clear 4xx instead of a 500: wrong content type, oversized or malformed bodies, wrong types,
-unknown members and out-of-range values.
+:func:`read_object` checks a body before any handler sees it: the content type, the size
+(``MAX_BODY_BYTES``), UTF-8, JSON syntax (no ``NaN`` or ``Infinity``), the nesting depth
+(``MAX_DEPTH``), that every string and member name is valid Unicode (no lone surrogates, which
+JSON can spell but UTF-8 cannot carry), and that every number is finite with integers within
+``MAX_DIGITS`` digits. The field readers below (and the declarative specs in
+:mod:`.fields`, built on them) then check each member's type and range. Every refusal is a
+:class:`BadInput` naming the field, raised before anything is stored.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -17,8 +22,15 @@ from typing import Any
 from starlette.requests import Request
 
 MAX_BODY_BYTES = 256 * 1024
+MAX_DEPTH = 32
+MAX_DIGITS = 18
+"""Integers beyond 18 digits are refused outright; fields narrow the range further."""
 MAX_STRING = 256
 MAX_LIST = 256
+EARLIEST = datetime(1971, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+"""Date-times outside these years are refused: adding a lifetime to them must not overflow."""
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class BadInput(Exception):
@@ -31,13 +43,39 @@ class BadInput(Exception):
         self.status = status
 
 
+class _OutOfRange:
+    """A JSON number the reader will not hand on (too many digits, or not finite)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
 def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _parse_int(text: str) -> int | _OutOfRange:
+    return int(text) if len(text.lstrip("-")) <= MAX_DIGITS else _OutOfRange(text)
+
+
+def _parse_float(text: str) -> float | _OutOfRange:
+    value = float(text)
+    return value if math.isfinite(value) else _OutOfRange(text)
+
+
+def shown(text: str, limit: int = 80) -> str:
+    """``text`` fit to echo in a message: cut to ``limit`` and with lone surrogates escaped."""
+    cut = text[:limit] + ("…" if len(text) > limit else "")
+    return cut.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def has_surrogate(text: str) -> bool:
+    return _SURROGATE.search(text) is not None
+
+
 async def read_body(request: Request, *, limit: int = MAX_BODY_BYTES) -> bytes:
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise BadInput(f"the request body is larger than {limit} bytes", status=413)
     chunks: list[bytes] = []
     size = 0
@@ -50,27 +88,64 @@ async def read_body(request: Request, *, limit: int = MAX_BODY_BYTES) -> bytes:
 
 
 async def read_object(request: Request, *, optional: bool = False) -> dict[str, Any]:
-    """The body as a JSON object; ``{}`` for an empty body when ``optional``."""
+    """The body as a checked JSON object; ``{}`` for an empty body when ``optional``."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type and media_type != "application/json" and not media_type.endswith("+json"):
+        raise BadInput(
+            f"unsupported content type {shown(media_type, 64)!r}; send Content-Type: "
+            f"application/json", field="content-type", status=415,
+        )
     raw = await read_body(request)
     if not raw.strip():
         if optional:
             return {}
         raise BadInput("the request body is empty; send a JSON object")
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type and media_type != "application/json" and not media_type.endswith("+json"):
-        raise BadInput(
-            f"unsupported content type {media_type!r}; send Content-Type: application/json",
-            field="content-type", status=415,
-        )
-    try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except UnicodeDecodeError as exc:
-        raise BadInput("the request body is not UTF-8") from exc
-    except (ValueError, RecursionError) as exc:
-        raise BadInput(f"the request body is not valid JSON: {exc}") from exc
+    data = parse_json(raw)
     if not isinstance(data, dict):
         raise BadInput(f"the request body must be a JSON object, not {_kind(data)}")
     return data
+
+
+def parse_json(raw: bytes) -> Any:
+    """``raw`` as JSON that passed every check of this module's docstring."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInput("the request body is not UTF-8") from exc
+    try:
+        data = json.loads(text, parse_constant=_reject_constant, parse_int=_parse_int,
+                          parse_float=_parse_float)
+    except RecursionError as exc:
+        raise BadInput(f"the request body nests deeper than {MAX_DEPTH} levels") from exc
+    except ValueError as exc:
+        raise BadInput(f"the request body is not valid JSON: {shown(str(exc), 120)}") from exc
+    check_tree(data)
+    return data
+
+
+def check_tree(root: Any) -> None:
+    """Depth, Unicode and number checks over a parsed JSON value, without recursion."""
+    stack: list[tuple[Any, str, int]] = [(root, "", 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        if isinstance(value, dict | list) and depth >= MAX_DEPTH:
+            raise BadInput(f"the request body nests deeper than {MAX_DEPTH} levels",
+                           field=where or "body")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if has_surrogate(key):
+                    name = path(where, shown(key))
+                    raise BadInput(f"member name {name!r} is not valid Unicode (it has a lone "
+                                   f"surrogate)", field=name)
+                stack.append((item, path(where, key), depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{where}[{i}]", depth + 1) for i, item in enumerate(value))
+        elif isinstance(value, str) and has_surrogate(value):
+            raise BadInput(f"{where or 'the body'!r} is not valid Unicode (it has a lone "
+                           f"surrogate)", field=where or "body")
+        elif isinstance(value, _OutOfRange):
+            raise BadInput(f"{where or 'the body'!r} is a number out of range "
+                           f"({shown(value.text, 24)})", field=where or "body")
 
 
 def _kind(value: Any) -> str:
@@ -95,10 +170,9 @@ def check_known(obj: Mapping[str, Any], allowed: Iterable[str], where: str = "")
     allowed = set(allowed)
     for key in obj:
         if key not in allowed and not key.startswith("@odata."):
-            raise BadInput(
-                f"unknown property {path(where, key)!r}; allowed: {', '.join(sorted(allowed))}",
-                field=path(where, key),
-            )
+            name = path(where, shown(key))
+            raise BadInput(f"unknown property {name!r}; allowed: {', '.join(sorted(allowed))}",
+                           field=name)
 
 
 def get_str(obj: Mapping[str, Any], key: str, where: str = "", *, required: bool = False,
@@ -143,9 +217,19 @@ def get_number(obj: Mapping[str, Any], key: str, where: str = "", *,
     name = path(where, key)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise BadInput(f"{name!r} must be a number, not {_kind(value)}", field=name)
-    if not math.isfinite(value) or not minimum <= value <= maximum:
+    if not minimum <= value <= maximum or not math.isfinite(value):
         raise BadInput(f"{name!r} must be between {minimum:g} and {maximum:g}", field=name)
     return float(value)
+
+
+def get_int(obj: Mapping[str, Any], key: str, where: str = "", *,
+            minimum: int, maximum: int) -> int | None:
+    """:func:`get_number`, for a member that must be a whole number."""
+    if isinstance(obj.get(key), float):
+        name = path(where, key)
+        raise BadInput(f"{name!r} must be an integer from {minimum} to {maximum}", field=name)
+    return None if get_number(obj, key, where, minimum=minimum, maximum=maximum) is None \
+        else int(obj[key])
 
 
 def get_object(obj: Mapping[str, Any], key: str, where: str = "") -> dict[str, Any] | None:
@@ -189,7 +273,7 @@ def parse_guid(value: str, name: str) -> str:
     try:
         return str(uuid.UUID(value))
     except ValueError as exc:
-        raise BadInput(f"{name!r} must be a GUID, got {value[:64]!r}", field=name) from exc
+        raise BadInput(f"{name!r} must be a GUID, got {shown(value, 64)!r}", field=name) from exc
 
 
 def parse_datetime(value: str, name: str) -> datetime:
@@ -199,9 +283,13 @@ def parse_datetime(value: str, name: str) -> datetime:
     except ValueError as exc:
         raise BadInput(
             f"{name!r} must be an ISO 8601 date-time such as 2027-01-01T00:00:00Z, "
-            f"got {value[:64]!r}", field=name,
+            f"got {shown(value, 64)!r}", field=name,
         ) from exc
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    parsed = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    if not EARLIEST <= parsed <= LATEST:
+        raise BadInput(f"{name!r} must be between {EARLIEST.year} and {LATEST.year}",
+                       field=name)
+    return parsed
 
 
 def get_datetime(obj: Mapping[str, Any], key: str, where: str = "") -> datetime | None:

@@ -23,7 +23,6 @@ test-control endpoints.
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -31,12 +30,28 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ..platform.errors import InvalidField, NotFound, PlatformError
+from ..platform.errors import NotFound
 from ..platform.middleware import RUN_PATH, RunDueEvents
 from ..platform.state import PlatformState
-from .common import idp, plain_error
+from .common import idp
+from .fields import Flag, Number, Spec, Text, WebUrl, read_fields
+from .mock_api import route
+from .payload import BadInput, read_object
 
 __all__ = ["RunDueEvents", "platform", "routes"]
+
+MAX_RETAIN_SECONDS = 100 * 365 * 86400
+INSTALL_FIELDS: dict[str, Spec] = {
+    "app_id": Text(required=True, nullable=False, strip=True, non_empty=True, max_len=64),
+    "tenant": Text(required=True, nullable=False, strip=True, non_empty=True, max_len=256),
+    "events_url": WebUrl(),
+    "client_id": Text(strip=True, non_empty=True, max_len=64),
+    "app_version_name": Text(strip=True, non_empty=True, max_len=64, default="1.0.0"),
+}
+LOGOUT_FIELDS: dict[str, Spec] = {
+    "user_id": Text(required=True, nullable=False, strip=True, non_empty=True),
+    "user_email": Text(required=True, nullable=False, strip=True, non_empty=True),
+}
 
 
 def platform(request: Request) -> PlatformState:
@@ -50,84 +65,32 @@ def request_base_url(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}"
 
 
-def error_response(err: PlatformError) -> Response:
-    fields = {"field": err.field} if err.field is not None else {}
-    return plain_error(err.status, err.description, **fields)
-
-
-async def read_object(request: Request, allowed: set[str]) -> dict[str, Any]:
-    """The JSON object body (an empty body is ``{}``); unknown members are rejected by name."""
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidField(f"request body is not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise InvalidField("request body must be a JSON object")
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise InvalidField(
-            f"unknown field {unknown[0]!r}; expected one of {sorted(allowed)}", field=unknown[0]
-        )
-    return body
-
-
-def string_field(body: dict[str, Any], name: str, *, required: bool = False) -> str | None:
-    value = body.get(name)
-    if value is None:
-        if required:
-            raise InvalidField(f"{name} is required", field=name)
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidField(f"{name} must be a non-empty string", field=name)
-    return value.strip()
-
-
-def required_string(body: dict[str, Any], name: str) -> str:
-    value = string_field(body, name, required=True)
-    assert value is not None
-    return value
-
-
-def bool_field(body: dict[str, Any], name: str, default: bool) -> bool:
-    value = body.get(name, default)
-    if not isinstance(value, bool):
-        raise InvalidField(f"{name} must be true or false", field=name)
-    return value
-
-
 async def event_keys(request: Request) -> Response:
     return JSONResponse(platform(request).jwks(), headers={"Cache-Control": "max-age=300"})
 
 
 async def create_installation(request: Request) -> Response:
-    allowed = {"app_id", "tenant", "events_url", "client_id", "app_version_name"}
-    try:
-        body = await read_object(request, allowed)
-        result = await platform(request).install(
-            app_id=required_string(body, "app_id"),
-            tenant=required_string(body, "tenant"),
-            events_url=string_field(body, "events_url"),
-            client_id=string_field(body, "client_id"),
-            app_version_name=string_field(body, "app_version_name") or "1.0.0",
-            base_url=request_base_url(request),
-        )
-    except PlatformError as err:
-        return error_response(err)
+    body = read_fields(await read_object(request, optional=True), INSTALL_FIELDS)
+    result = await platform(request).install(**body, base_url=request_base_url(request))
     return JSONResponse(result.to_json(), status_code=201)
+
+
+def _query(request: Request, name: str) -> str | None:
+    value = request.query_params.get(name)
+    if value is not None and len(value) > 256:
+        raise BadInput(f"{name!r} is longer than 256 characters", field=name)
+    return value
 
 
 async def list_installations(request: Request) -> Response:
     state = platform(request)
-    tenant = request.query_params.get("tenant")
-    app_id = request.query_params.get("app_id")
+    tenant = _query(request, "tenant")
+    app_id = _query(request, "app_id")
     tenant_id = None
     if tenant:
         ref = state.directory.resolve_tenant(tenant)
         if ref is None:
-            return error_response(NotFound(f"unknown tenant {tenant!r}", field="tenant"))
+            raise NotFound(f"unknown tenant {tenant[:80]!r}", field="tenant")
         tenant_id = ref.id
     found = [
         i.to_json()
@@ -141,53 +104,38 @@ async def list_installations(request: Request) -> Response:
 async def get_installation(request: Request) -> Response:
     state = platform(request)
     installation_id = request.path_params["installation_id"]
-    try:
-        installation = state.registry.get(installation_id)
-    except PlatformError as err:
-        return error_response(err)
+    installation = state.registry.get(installation_id)
     users = sorted(state.registry.users(installation_id))
     return JSONResponse({**installation.to_json(), "users": users})
 
 
 async def rotate_installation(request: Request) -> Response:
-    try:
-        body = await read_object(request, {"revoke_previous"})
-        result = await platform(request).rotate_credentials(
-            request.path_params["installation_id"],
-            revoke_previous=bool_field(body, "revoke_previous", True),
-            base_url=request_base_url(request),
-        )
-    except PlatformError as err:
-        return error_response(err)
+    body = read_fields(await read_object(request, optional=True),
+                       {"revoke_previous": Flag(default=True)})
+    result = await platform(request).rotate_credentials(
+        request.path_params["installation_id"], revoke_previous=bool(body["revoke_previous"]),
+        base_url=request_base_url(request),
+    )
     return JSONResponse(result.to_json())
 
 
 async def delete_installation(request: Request) -> Response:
-    try:
-        result = await platform(request).uninstall(
-            request.path_params["installation_id"], base_url=request_base_url(request)
-        )
-    except PlatformError as err:
-        return error_response(err)
+    result = await platform(request).uninstall(
+        request.path_params["installation_id"], base_url=request_base_url(request)
+    )
     return JSONResponse(result.to_json())
 
 
 async def logout_user(request: Request) -> Response:
-    try:
-        body = await read_object(request, {"user_id", "user_email"})
-        result = await platform(request).send_user_logout(
-            request.path_params["installation_id"],
-            user_id=required_string(body, "user_id"),
-            user_email=required_string(body, "user_email"),
-            base_url=request_base_url(request),
-        )
-    except PlatformError as err:
-        return error_response(err)
+    body = read_fields(await read_object(request, optional=True), LOGOUT_FIELDS)
+    result = await platform(request).send_user_logout(
+        request.path_params["installation_id"], **body, base_url=request_base_url(request)
+    )
     return JSONResponse(result.to_json())
 
 
 async def list_events(request: Request) -> Response:
-    wanted = request.query_params.get("type")
+    wanted = _query(request, "type")
     found = [e for e in platform(request).events() if not wanted or e["type"] == wanted]
     return JSONResponse({"events": found})
 
@@ -196,15 +144,12 @@ async def get_event(request: Request) -> Response:
     event_id = request.path_params["event_id"]
     found = platform(request).dispatcher.event(event_id)
     if found is None:
-        return error_response(NotFound(f"no event {event_id!r}", field="event_id"))
+        raise NotFound(f"no event {event_id[:64]!r}", field="event_id")
     return JSONResponse(found)
 
 
 async def redeliver_event(request: Request) -> Response:
-    try:
-        attempt = await platform(request).redeliver(request.path_params["event_id"])
-    except PlatformError as err:
-        return error_response(err)
+    attempt = await platform(request).redeliver(request.path_params["event_id"])
     return JSONResponse({"delivery": attempt.to_json()})
 
 
@@ -218,7 +163,7 @@ async def run_due_events(request: Request) -> Response:
 
 async def list_deliveries(request: Request) -> Response:
     state = platform(request)
-    event_id = request.query_params.get("event_id") or None
+    event_id = _query(request, "event_id") or None
     return JSONResponse(
         {"deliveries": state.delivery_log(event_id), "pending": state.dispatcher.pending()}
     )
@@ -226,17 +171,10 @@ async def list_deliveries(request: Request) -> Response:
 
 async def rotate_event_keys(request: Request) -> Response:
     state = platform(request)
-    try:
-        body = await read_object(request, {"retain_seconds"})
-        retain = body.get("retain_seconds")
-        if retain is not None and (
-            isinstance(retain, bool) or not isinstance(retain, int) or retain < 0
-        ):
-            raise InvalidField(
-                "retain_seconds must be a non-negative integer", field="retain_seconds"
-            )
-    except PlatformError as err:
-        return error_response(err)
+    body = read_fields(await read_object(request, optional=True),
+                       {"retain_seconds": Number(minimum=0, maximum=MAX_RETAIN_SECONDS,
+                                                  integer=True)})
+    retain: Any = body["retain_seconds"]
     key = state.keys.rotate(retain_for=None if retain is None else timedelta(seconds=retain))
     return JSONResponse({"kid": key.kid, **state.jwks()})
 
@@ -245,16 +183,14 @@ INSTALLATION = "/_mock/installations/{installation_id}"
 
 routes: list[BaseRoute] = [
     Route("/.well-known/platform-event-keys.json", event_keys, methods=["GET"]),
-    Route("/_mock/installations", create_installation, methods=["POST"]),
-    Route("/_mock/installations", list_installations, methods=["GET"]),
-    Route(INSTALLATION, get_installation, methods=["GET"]),
-    Route(INSTALLATION, delete_installation, methods=["DELETE"]),
-    Route(f"{INSTALLATION}/rotate", rotate_installation, methods=["POST"]),
-    Route(f"{INSTALLATION}/logout", logout_user, methods=["POST"]),
-    Route("/_mock/events", list_events, methods=["GET"]),
-    Route(RUN_PATH, run_due_events, methods=["POST"]),
-    Route("/_mock/events/{event_id}", get_event, methods=["GET"]),
-    Route("/_mock/events/{event_id}/redeliver", redeliver_event, methods=["POST"]),
-    Route("/_mock/deliveries", list_deliveries, methods=["GET"]),
-    Route("/_mock/event-keys/rotate", rotate_event_keys, methods=["POST"]),
+    route("/_mock/installations", {"POST": create_installation, "GET": list_installations}),
+    route(INSTALLATION, {"GET": get_installation, "DELETE": delete_installation}),
+    route(f"{INSTALLATION}/rotate", {"POST": rotate_installation}),
+    route(f"{INSTALLATION}/logout", {"POST": logout_user}),
+    route("/_mock/events", {"GET": list_events}),
+    route(RUN_PATH, {"POST": run_due_events}),
+    route("/_mock/events/{event_id}", {"GET": get_event}),
+    route("/_mock/events/{event_id}/redeliver", {"POST": redeliver_event}),
+    route("/_mock/deliveries", {"GET": list_deliveries}),
+    route("/_mock/event-keys/rotate", {"POST": rotate_event_keys}),
 ]

@@ -1,4 +1,6 @@
-"""The token endpoint: authorization code (with PKCE), refresh token and client credentials."""
+"""The token endpoint: authorization code (with PKCE), refresh token, client credentials and
+on-behalf-of (:mod:`mock_idp.protocol.on_behalf_of`), device code
+(:mod:`mock_idp.endpoints.device`)."""
 
 from __future__ import annotations
 
@@ -13,15 +15,19 @@ from starlette.routing import BaseRoute, Route
 from ..clock import epoch
 from ..errors import EntraError
 from ..protocol import claims as claimset
-from ..protocol import pkce, redirect, tenants
+from ..protocol import device_code, on_behalf_of, pkce, redirect, resources, tenants
 from ..protocol.client_auth import authenticate, read_credentials
+from ..protocol.users import check_user
 from ..state import IdpState
 from ..store import Application, RefreshToken, Tenant, User
-from ..tokens import sign
+from ..tokens import sign, unsigned
+from . import device
 from .common import base_url, error_json, idp, json_response
 from .faults_hook import response_fault, token_fault
+from .forms import read_post_form
 
-GRANTS = ("authorization_code", "refresh_token", "client_credentials")
+GRANTS = ("authorization_code", "refresh_token", "client_credentials",
+          on_behalf_of.GRANT_TYPE, device_code.GRANT_TYPE)
 MAX_VALUE = 16384
 NO_CACHE = {"Pragma": "no-cache", "Expires": "-1"}
 WRONG_METHODS = ["GET", "PUT", "DELETE", "PATCH"]
@@ -85,27 +91,23 @@ async def _token(request: Request, version: str) -> Response:
         return _client_credentials(request, tenant, app, form, client_auth, version)
     if grant_type == "authorization_code":
         grant = _redeem_code(state, tenant, app, form, version)
+    elif grant_type == on_behalf_of.GRANT_TYPE:
+        obo = on_behalf_of.exchange(
+            form, tenant=tenant, app=app, keys=state.keys, now=now, version=version,
+            issuers={claimset.issuer(base_url(request), tenant.id, v) for v in ("1.0", "2.0")})
+        grant = _Grant(obo.user, obo.scopes, resource=obo.resource)
+    elif grant_type == device_code.GRANT_TYPE:
+        approved = device.redeem(request, tenant, app, form)
+        grant = _Grant(check_user(tenant, approved.user_id, approved.auth_time or now),
+                       approved.scopes, session_id=approved.session_id,
+                       auth_time=approved.auth_time, resource=approved.resource)
     else:
         grant = _redeem_refresh(state, tenant, app, form)
     return _user_tokens(request, tenant, app, grant, form, client_auth, version)
 
 
 async def _read_form(request: Request) -> dict[str, str]:
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return {}
-    try:
-        form = await request.form()
-    except Exception as exc:
-        raise EntraError(90056) from exc
-    out: dict[str, str] = {}
-    for key, value in form.multi_items():
-        if not isinstance(value, str):
-            raise EntraError(90056)
-        if len(value) > MAX_VALUE:
-            raise EntraError(9002313)
-        out.setdefault(key, value)
-    return out
+    return await read_post_form(request, max_value=MAX_VALUE)
 
 
 def _peek_user(state: IdpState, form: dict[str, str], grant_type: str) -> str | None:
@@ -123,17 +125,6 @@ def _token_audiences(base: str, segment: str, tenant: Tenant) -> tuple[str, ...]
     for t in {segment, tenant.id, tenant.domain}:
         out += [f"{base}/{t}/oauth2/v2.0/token", f"{base}/{t}/oauth2/token"]
     return tuple(out)
-
-
-def _check_user(state: IdpState, tenant: Tenant, user_id: str, issued: datetime) -> User:
-    user = tenant.users.get(user_id)
-    if user is None or not user.enabled:
-        raise EntraError(50057)
-    if issued < user.tokens_valid_from:
-        raise EntraError(50173, {"issued": issued.strftime("%m/%d/%Y %H:%M:%S"),
-                                 "valid_from": user.tokens_valid_from.strftime(
-                                     "%m/%d/%Y %H:%M:%S")})
-    return user
 
 
 def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[str, str],
@@ -169,7 +160,7 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
         raise EntraError(501481)
     state.store.codes.pop(value, None)
     state.store.redeemed_codes.add(value)
-    user = _check_user(state, tenant, code.user_id, code.auth_time)
+    user = check_user(tenant, code.user_id, code.auth_time)
     return _Grant(user, code.scopes, nonce=code.nonce, session_id=code.session_id,
                   auth_time=code.auth_time, resource=code.resource or form.get("resource"))
 
@@ -185,7 +176,7 @@ def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
     now = state.clock.now()
     if now >= rt.expires_at:
         raise EntraError(700082, {"issued": rt.issued_at.strftime("%m/%d/%Y %H:%M:%S")})
-    user = _check_user(state, tenant, rt.user_id, rt.issued_at)
+    user = check_user(tenant, rt.user_id, rt.issued_at)
     requested = claimset.split_scopes(form.get("scope")) or rt.scopes
     extra = [s for s in claimset.resource_scopes(requested)
              if s not in rt.scopes and not s.endswith("/.default")]
@@ -196,31 +187,6 @@ def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
                   resource=rt.resource or form.get("resource"))
 
 
-def _resource_for(tenant: Tenant, scopes: tuple[str, ...], resource: str | None
-                  ) -> tuple[str, str, tuple[str, ...]]:
-    """(audience, token version, scopes for ``scp``) for the resource the scopes name."""
-    candidates = [resource] if resource else [
-        s.rsplit("/", 1)[0] for s in claimset.resource_scopes(scopes) if "/" in s]
-    for cand in candidates:
-        if cand is None:
-            continue
-        key = cand.rstrip("/").lower()
-        if key in (claimset.GRAPH_RESOURCE_URI, claimset.GRAPH_RESOURCE_ID,
-                   "https://graph.windows.net"):
-            break
-        for target in tenant.apps.values():
-            if key == target.client_id or key in (u.rstrip("/").lower()
-                                                  for u in target.identifier_uris):
-                names = tuple(s.rsplit("/", 1)[-1] for s in claimset.resource_scopes(scopes)
-                              if s.lower().startswith(key))
-                return target.client_id, "2.0", names or ("user_impersonation",)
-        raise EntraError(500011, {"resource": cand, "tenant": tenant.domain})
-    names = tuple(s.rsplit("/", 1)[-1] for s in claimset.resource_scopes(scopes)
-                  if "/" in s) or claimset.GRAPH_DEFAULT_SCOPES
-    oidc = tuple(s for s in scopes if s in ("openid", "profile", "email"))
-    return claimset.GRAPH_RESOURCE_ID, "1.0", (*oidc, *names)
-
-
 def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Grant,
                  form: dict[str, str], client_auth: str, version: str) -> Response:
     state = idp(request)
@@ -228,21 +194,24 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
     user = grant.user
     assert user is not None
     base = base_url(request)
-    subject = claimset.Subject(base, tenant, app, user, version, now)
-    audience, at_version, scp = _resource_for(tenant, grant.scopes, grant.resource)
+    subject = claimset.Subject(base, tenant, app, user, version, now, auth_time=grant.auth_time)
+    target = resources.resolve(tenant, grant.scopes, grant.resource)
+    names = resources.granted(target, grant.scopes)
+    oidc = tuple(s for s in grant.scopes if s in resources.ID_TOKEN_SCOPES)
+    scp = (*oidc, *names) if target.is_graph else names
+    at_version = target.token_version
+    if target.app is not None and target.app.requested_access_token_version == 1:
+        at_version = "1.0"
     at_claims = claimset.access_token_claims(
-        subject, audience=audience, scopes=scp, lifetime=state.config.access_token_lifetime,
-        client_auth=client_auth, token_version=at_version)
+        subject, audience=target.audience, scopes=scp,
+        lifetime=state.config.access_token_lifetime, client_auth=client_auth,
+        token_version=at_version, resource_app=target.app)
     access_token = sign(state, at_claims, version=at_version)
     lifetime = int(state.config.access_token_lifetime.total_seconds())
     body: dict[str, Any] = {"token_type": "Bearer"}
-    granted = [s for s in grant.scopes if s != "offline_access"]
-    if audience == claimset.GRAPH_RESOURCE_ID:
-        granted = [s for s in granted if s in ("openid", "profile", "email")] + [
-            f"{claimset.GRAPH_RESOURCE_URI}/{s}" for s in scp
-            if s not in ("openid", "profile", "email")]
     if version == "2.0":
-        body.update({"scope": " ".join(granted), "expires_in": lifetime,
+        body.update({"scope": resources.echoed_scope(target, names, grant.scopes),
+                     "expires_in": lifetime,
                      "ext_expires_in": lifetime, "access_token": access_token})
     else:
         body.update({"scope": " ".join(scp), "expires_in": str(lifetime),
@@ -264,7 +233,14 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
             nonce=grant.nonce, session_id=grant.session_id, auth_time=None)
         tamper = token_fault(request, "token", tenant=tenant.id, app=app.client_id,
                              user=user.id)
-        body["id_token"] = sign(state, id_claims, version=version, tamper=tamper)
+        if version == "1.0" and not app.sign_v1_id_tokens:
+            # Entra's v1.0 token endpoint returns the ID token unsigned (alg none, empty
+            # signature): coreos/go-oidc #350 and #133, oauth2-proxy #914,
+            # AzureAD/azure-activedirectory-library-for-java #117 ("by design": the TLS channel
+            # to the token endpoint vouches for it, OpenID Connect Core 3.1.3.7 (6)).
+            body["id_token"] = unsigned(id_claims, tamper=tamper)
+        else:
+            body["id_token"] = sign(state, id_claims, version=version, tamper=tamper)
         state.store.id_tokens[id_claims["uti"]] = (tenant.id, app.client_id, grant.session_id)
     if form.get("client_info") == "1":
         body["client_info"] = claimset.client_info(user, tenant)
@@ -287,12 +263,13 @@ def _client_credentials(request: Request, tenant: Tenant, app: Application,
         resource = form.get("resource") or ""
         if not resource:
             raise EntraError(900144, {"name": "resource"})
-    audience, at_version, _ = _resource_for(tenant, (f"{resource}/.default",), resource)
+    target = resources.find(tenant, resource)
     subject = claimset.Subject(base_url(request), tenant, app, None, version, now)
     at_claims = claimset.access_token_claims(
-        subject, audience=audience, scopes=(), lifetime=state.config.access_token_lifetime,
-        client_auth=client_auth, token_version=at_version, app_only=True)
-    access_token = sign(state, at_claims, version=at_version)
+        subject, audience=target.audience, scopes=(),
+        lifetime=state.config.access_token_lifetime, client_auth=client_auth,
+        token_version=target.token_version, app_only=True)
+    access_token = sign(state, at_claims, version=target.token_version)
     lifetime = int(state.config.access_token_lifetime.total_seconds())
     if version == "2.0":
         body: dict[str, Any] = {"token_type": "Bearer", "expires_in": lifetime,

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import jwt
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ..errors import EntraError
 from ..protocol import claims as claimset
+from ..protocol.bearer import BearerError, bearer_token, verify_graph_token
 from .common import idp
 from .faults_hook import json_fault, token_fault
+from .forms import form_params
 
 
 def _unauthorized(message: str, code: str = "InvalidAuthenticationToken") -> JSONResponse:
@@ -24,36 +24,16 @@ def _unauthorized(message: str, code: str = "InvalidAuthenticationToken") -> JSO
 
 async def userinfo(request: Request) -> Response:
     state = idp(request)
-    auth = request.headers.get("authorization", "")
-    token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+    token = bearer_token(request.headers.get("authorization"))
     if token is None and request.method == "POST":
         try:
-            form = await request.form()
-            value = form.get("access_token")
-            token = value if isinstance(value, str) else None
-        except Exception:
+            token = (await form_params(request)).get("access_token")
+        except EntraError:
             token = None
-    if not token:
-        return _unauthorized("Access token is empty.")
     try:
-        kid = jwt.get_unverified_header(token).get("kid")
-    except jwt.PyJWTError:
-        return _unauthorized("IDX14100: JWT is not well formed.")
-    key = state.keys.find(str(kid)) if kid else None
-    if key is None:
-        return _unauthorized("Access token signature is not valid.")
-    try:
-        claims: dict[str, Any] = jwt.decode(
-            token, key.public_key, algorithms=["RS256"],
-            options={"verify_aud": False, "verify_exp": False, "verify_iat": False,
-                     "verify_nbf": False})
-    except jwt.PyJWTError:
-        return _unauthorized("Access token signature is not valid.")
-    now = state.clock.now().timestamp()
-    if claims.get("exp", 0) <= now:
-        return _unauthorized("Lifetime validation failed, the token is expired.")
-    if claims.get("aud") not in (claimset.GRAPH_RESOURCE_ID, claimset.GRAPH_RESOURCE_URI):
-        return _unauthorized("Invalid audience.")
+        claims = verify_graph_token(token, state.keys, state.clock.now())
+    except BearerError as exc:
+        return _unauthorized(exc.message)
     tenant = state.store.tenants.get(str(claims.get("tid", "")))
     user = tenant.users.get(str(claims.get("oid", ""))) if tenant else None
     if user is None or claims.get("idtyp") == "app":

@@ -14,8 +14,10 @@ from starlette.responses import JSONResponse, Response
 from ..clock import Clock
 from ..errors import EntraError
 from ..keys import KeyRing, SigningKey
+from ..request_log import annotate
 from ..tokens import TokenTamper
 from . import responses
+from .effects import Observer, body_changes, observed, response_note
 from .id_tokens import JwksTransform, id_token_tamper, jwks_transform
 from .logout_tokens import logout_token_tamper
 from .spec import (
@@ -90,6 +92,7 @@ class FaultRegistry:
         request, then any other fault armed for it still applies."""
         fault = self._take(endpoint, scope, RESPONSE_KINDS)
         while fault is not None and fault.kind in ("latency", "hang"):
+            annotate(request.scope, response_note(fault, endpoint))
             if fault.kind == "latency":
                 await asyncio.sleep(float(fault.params["delay_ms"]) / 1000)
             elif not await self._hang(float(fault.params["seconds"])):
@@ -97,6 +100,7 @@ class FaultRegistry:
             fault = self._take(endpoint, scope, RESPONSE_KINDS - {"latency", "hang"})
         if fault is None:
             return None
+        annotate(request.scope, response_note(fault, endpoint))
         return responses.render(fault, request, endpoint, scope)
 
     async def _hang(self, seconds: float) -> bool:
@@ -112,7 +116,10 @@ class FaultRegistry:
         return generation != self._generation
 
     # -- token faults -------------------------------------------------------------------------
-    def id_token_tamper(self, endpoint: str, scope: Scope) -> TokenTamper | None:
+    def id_token_tamper(self, endpoint: str, scope: Scope, *,
+                        observe: Observer | None = None) -> TokenTamper | None:
+        """The tampering of the ID token ``endpoint`` is about to issue; ``observe`` is told
+        what it changed."""
         if endpoint not in ID_TOKEN_ENDPOINTS:
             return None
         fault = self._take(endpoint, scope, ID_TOKEN_KINDS)
@@ -122,20 +129,40 @@ class FaultRegistry:
             self.jwks_mode = fault.kind
             if fault.kind == "kid_absent_multiple" and len(self._keys.published()) < 2:
                 self._added_keys.append(self._keys.add_published())
-        return id_token_tamper(fault.kind, self._clock, self._keys, self._stray_key)
+        tamper = id_token_tamper(fault.kind, self._clock, self._keys, self._stray_key)
+        return observed(fault, endpoint, "id_token", tamper, observe)
 
-    def userinfo_transform(self, scope: Scope) -> UserinfoTransform | None:
-        if self._take("userinfo", scope, USERINFO_KINDS) is None:
+    def userinfo_transform(self, scope: Scope, *,
+                           observe: Observer | None = None) -> UserinfoTransform | None:
+        fault = self._take("userinfo", scope, USERINFO_KINDS)
+        if fault is None:
             return None
-        return lambda body: {**body, "sub": f"{body.get('sub', '')}invalid"}
 
-    def jwks_transform(self) -> JwksTransform | None:
+        def transform(body: dict[str, Any]) -> dict[str, Any]:
+            changed = {**body, "sub": f"{body.get('sub', '')}invalid"}
+            if observe is not None:
+                observe({**response_note(fault, "userinfo"), "target": "userinfo",
+                         "changes": body_changes(body, changed)})
+            return changed
+
+        return transform
+
+    def jwks_transform(self, *, observe: Observer | None = None) -> JwksTransform | None:
         mode = self.jwks_mode
-        return None if mode is None else jwks_transform(mode, self._keys.active.kid)
+        if mode is None:
+            return None
+        if observe is not None:
+            observe({"fault": {"kind": mode, "endpoint": "jwks"}, "target": "jwks",
+                     "effect": "kid and x5t removed from the published keys"})
+        return jwks_transform(mode, self._keys.active.kid)
 
-    def logout_token_tamper(self, scope: Scope) -> TokenTamper | None:
+    def logout_token_tamper(self, scope: Scope, *,
+                            observe: Observer | None = None) -> TokenTamper | None:
         fault = self._take("logout_token", scope, LOGOUT_TOKEN_KINDS)
-        return None if fault is None else logout_token_tamper(fault.kind, self._keys)
+        if fault is None:
+            return None
+        return observed(fault, "logout_token", "logout_token",
+                        logout_token_tamper(fault.kind, self._keys), observe)
 
     def _stray_key(self) -> rsa.RSAPrivateKey:
         if self._stray_rsa is None:

@@ -93,7 +93,7 @@ def parse_fault(body: Mapping[str, Any], store: Store, now: datetime) -> Fault:
         raise FaultSpecError("body", "the body must be a JSON object")
     for key in body:
         if key not in KNOWN_FIELDS:
-            raise FaultSpecError(key, f"unknown field {key!r}")
+            raise FaultSpecError(key[:80], f"unknown field {key[:80]!r}")
     kind = body.get("kind")
     if not isinstance(kind, str) or kind not in KINDS:
         raise FaultSpecError("kind", f"kind must be one of: {', '.join(sorted(KINDS))}")

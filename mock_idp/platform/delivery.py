@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -27,6 +28,10 @@ from .envelope import Envelope, encode
 from .installations import isoformat
 
 RETRY_DELAYS: tuple[timedelta, ...] = (timedelta(minutes=5), timedelta(minutes=10))
+MAX_LOGGED = 1000
+"""Delivery attempts kept in the log; older ones fall off."""
+MAX_EVENTS = 1000
+"""Events kept (to read and redeliver); older ones are forgotten."""
 USER_AGENT = "mock-idp-platform-events/1"
 
 Outcome = Literal["delivered", "retry_scheduled", "failed"]
@@ -50,6 +55,9 @@ class DeliveryAttempt:
     next_retry_at: datetime | None
     outcome: Outcome
     redelivery: bool = False
+    wall: float = 0.0
+    """Real time the attempt started, seconds since the epoch (for ordering against other
+    logs; ``at`` is on the provider's clock, which may be moved)."""
 
     @property
     def delivered(self) -> bool:
@@ -69,6 +77,7 @@ class DeliveryAttempt:
             "next_retry_at": isoformat(self.next_retry_at),
             "outcome": self.outcome,
             "redelivery": self.redelivery,
+            "wall": round(self.wall, 3),
         }
 
 
@@ -139,7 +148,7 @@ class EventDispatcher:
         self._events: dict[str, Envelope] = {}
         self._urls: dict[str, str] = {}
         self._queue: list[_Send] = []
-        self._log: list[DeliveryAttempt] = []
+        self._log: deque[DeliveryAttempt] = deque(maxlen=MAX_LOGGED)
 
     @property
     def max_attempts(self) -> int:
@@ -150,6 +159,10 @@ class EventDispatcher:
         with self._lock:
             self._events[envelope["id"]] = envelope
             self._urls[envelope["id"]] = url
+            while len(self._events) > MAX_EVENTS:  # the oldest event can no longer be redelivered
+                oldest = next(iter(self._events))
+                del self._events[oldest]
+                self._urls.pop(oldest, None)
         return await self._send(self._first_send(url, envelope, redelivery=False))
 
     async def redeliver(self, event_id: str, url: str | None = None) -> DeliveryAttempt:
@@ -220,6 +233,7 @@ class EventDispatcher:
 
     async def _send(self, send: _Send) -> DeliveryAttempt:
         at = self.clock.now()
+        wall = time.time()
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
@@ -260,6 +274,7 @@ class EventDispatcher:
             next_retry_at=next_retry_at,
             outcome=outcome,
             redelivery=send.redelivery,
+            wall=wall,
         )
         with self._lock:
             self._log.append(record)

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal, Protocol
-from urllib.parse import urlsplit
 
 import httpx
 
 from ..clock import Clock
+from ..protocol.urls import UrlError, split_url
 from . import envelope as events
 from .delivery import RETRY_DELAYS, DeliveryAttempt, EventDispatcher
 from .envelope import Envelope
@@ -87,9 +87,10 @@ def check_events_url(url: object) -> str:
         )
     if not isinstance(url, str) or not url:
         raise InvalidField("events_url must be a non-empty string", field="events_url")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InvalidField("events_url must be an absolute http(s) URL", field="events_url")
+    try:
+        split_url(url)
+    except UrlError as exc:
+        raise InvalidField(f"events_url {exc}", field="events_url") from None
     return url
 
 

@@ -11,12 +11,14 @@ import base64
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from ..clock import epoch
 from ..store import Application, Tenant, User
+from .group_claims import groups_and_roles
+from .optional_claims import CLIENT_IP, default_email, optional_claims
 
 GRAPH_RESOURCE_ID = "00000003-0000-0000-c000-000000000000"
 GRAPH_RESOURCE_URI = "https://graph.microsoft.com"
@@ -61,6 +63,22 @@ class Subject:
     user: User | None
     version: str
     now: datetime
+    implicit: bool = False
+    """Issued by /authorize into the redirect (implicit or hybrid flow): at most 5 groups."""
+    auth_time: datetime | None = None
+    """When the user signed in, if known (for the ``auth_time`` optional claim)."""
+
+    @property
+    def graph_base(self) -> str:
+        """The tenant's Graph-shaped API on the mock (where the groups overage points)."""
+        return f"{self.base_url}/graph/{self.tenant.id}/v1.0"
+
+
+PROTECTED_CLAIMS = frozenset({
+    "iss", "aud", "exp", "nbf", "iat", "nonce", "sub", "oid", "tid", "ver", "uti", "sid",
+    "c_hash", "at_hash", "azp", "appid", "idtyp",
+})
+"""Claims a test's custom claims may not replace: the ones validation and sessions rest on."""
 
 
 def _times(now: datetime, lifetime: timedelta) -> dict[str, int]:
@@ -68,16 +86,23 @@ def _times(now: datetime, lifetime: timedelta) -> dict[str, int]:
     return {"iat": iat, "nbf": iat, "exp": iat + int(lifetime.total_seconds())}
 
 
-def _roles_and_groups(s: Subject) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if s.user is None:
-        return out
-    roles = [r for r in s.user.roles if r in s.app.app_roles]
-    if roles:
-        out["roles"] = roles
-    if s.app.group_claims and s.user.groups:
-        out["groups"] = list(s.user.groups)
+def _configured(s: Subject, app: Application | None, kind: str, version: str,
+                scopes: tuple[str, ...], session_id: str | None) -> dict[str, Any]:
+    """What ``app``'s registration adds to a user token: roles, groups (or the overage),
+    optional and directory extension claims."""
+    user = s.user
+    assert user is not None
+    configured = app.optional_claims.for_token(kind) if app is not None else ()
+    out = groups_and_roles(s.tenant, app, user, configured=configured, implicit=s.implicit,
+                           graph_base=s.graph_base)
+    out.update(optional_claims(s.tenant, app, user, kind=kind, version=version, scopes=scopes,
+                               auth_time=s.auth_time, session_id=session_id))
     return out
+
+
+def _custom(user: User, kind: str) -> dict[str, Any]:
+    extra = user.custom_claims.get("id_token" if kind == "id" else "access_token", {})
+    return {k: v for k, v in extra.items() if k not in PROTECTED_CLAIMS}
 
 
 def id_token_claims(
@@ -103,7 +128,7 @@ def id_token_claims(
             "amr": ["pwd"],
             "family_name": user.family_name,
             "given_name": user.given_name,
-            "ipaddr": "127.0.0.1",
+            "ipaddr": CLIENT_IP,
             "name": user.name,
             "oid": user.id,
             "sub": pairwise_sub(user.id, s.app.client_id),
@@ -113,8 +138,6 @@ def id_token_claims(
             "uti": uti(),
             "ver": "1.0",
         })
-        if user.email:
-            claims["email"] = user.email
     else:
         claims.update({
             "aio": b64url(secrets.token_bytes(24)),
@@ -128,9 +151,7 @@ def id_token_claims(
         if "profile" in scopes or not scopes:
             claims["name"] = user.name
             claims["preferred_username"] = user.upn
-        if "email" in scopes and user.email:
-            claims["email"] = user.email
-        claims["login_hint"] = b64url(f"O.{user.id}.{s.tenant.id}".encode())
+    claims["email"] = default_email(user, kind="id", version=s.version, scopes=scopes)
     if nonce is not None:
         claims["nonce"] = nonce
     if session_id is not None:
@@ -141,7 +162,10 @@ def id_token_claims(
         claims["c_hash"] = half_hash(code)
     if access_token is not None:
         claims["at_hash"] = half_hash(access_token)
-    claims.update(_roles_and_groups(s))
+    if s.auth_time is None and auth_time is not None:
+        s = replace(s, auth_time=auth_time)
+    claims.update(_configured(s, s.app, "id", s.version, scopes, session_id))
+    claims.update(_custom(user, "id"))
     return {k: v for k, v in claims.items() if v is not None}
 
 
@@ -154,8 +178,13 @@ def access_token_claims(
     client_auth: str,
     token_version: str,
     app_only: bool = False,
+    resource_app: Application | None = None,
 ) -> dict[str, Any]:
-    """An access token for ``audience``; its version follows the resource, not the endpoint."""
+    """An access token for ``audience``; its version follows the resource, not the endpoint.
+
+    ``resource_app`` is the API's registration when the mock registers it: its roles, groups
+    and optional claims shape the token. Microsoft Graph (``None``) takes none of the client's.
+    """
     claims: dict[str, Any] = {
         "aud": audience,
         "iss": issuer(s.base_url, s.tenant.id, token_version),
@@ -170,7 +199,9 @@ def access_token_claims(
     else:
         claims.update({"azp": s.app.client_id, "azpacr": client_auth})
     if app_only or s.user is None:
-        claims.update({"oid": s.app.id, "sub": s.app.id, "idtyp": "app", "roles": []})
+        # No application permissions are modelled, and Entra leaves ``roles`` out of an
+        # app-only token that has none (it is present only when app roles are granted).
+        claims.update({"oid": s.app.id, "sub": s.app.id, "idtyp": "app"})
         return claims
     user = s.user
     claims.update({
@@ -184,7 +215,9 @@ def access_token_claims(
                        "family_name": user.family_name, "given_name": user.given_name})
     else:
         claims["preferred_username"] = user.upn
-    claims.update(_roles_and_groups(s))
+    claims["email"] = default_email(user, kind="access", version=token_version, scopes=scopes)
+    claims.update(_configured(s, resource_app, "access", token_version, scopes, None))
+    claims.update(_custom(user, "access"))
     return {k: v for k, v in claims.items() if v is not None}
 
 

@@ -18,7 +18,7 @@ from urllib.parse import unquote_plus
 import jwt
 
 from ..errors import EntraError
-from ..store import Application
+from ..store import Application, KeyCredential
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
@@ -98,7 +98,8 @@ def _assertion(app: Application, creds: ClientCredentials, *, now: datetime,
         (c for c in app.certificates if thumb in (c.x5t, c.x5t_s256, c.key_id)), None
     )
     if cert is None:
-        raise EntraError(700027)
+        raise EntraError(700027, {"reason": f" [Reason - The key was not found., Thumbprint of "
+                                            f"key used by client: '{str(thumb)[:64]}']"})
     try:
         claims = jwt.decode(
             creds.assertion, cert.public_key, algorithms=[alg],
@@ -106,9 +107,12 @@ def _assertion(app: Application, creds: ClientCredentials, *, now: datetime,
                      "verify_iat": False, "require": []},
         )
     except jwt.InvalidSignatureError as exc:
-        raise EntraError(700027) from exc
+        raise EntraError(700027, {"reason": " [Reason - The provided signature value did not "
+                                            "match the expected signature value.]"}) from exc
     except jwt.PyJWTError as exc:
         raise EntraError(50027) from exc
+    if not cert.start <= now < cert.end:
+        raise _expired(cert)
     for name in ("iss", "aud"):
         if name not in claims:
             raise EntraError(90014, {"name": name})
@@ -119,7 +123,7 @@ def _assertion(app: Application, creds: ClientCredentials, *, now: datetime,
     aud = claims["aud"]
     aud_values = aud if isinstance(aud, list) else [aud]
     if not any(str(a).rstrip("/") in audiences for a in aud_values):
-        raise EntraError(700027)
+        raise EntraError(700027, {"reason": ""})
     ts = now.timestamp()
     exp, nbf = claims.get("exp"), claims.get("nbf")
     if not isinstance(exp, int | float) or exp < ts - 300 or (
@@ -127,6 +131,18 @@ def _assertion(app: Application, creds: ClientCredentials, *, now: datetime,
     ):
         raise EntraError(700024)
     return "2"
+
+
+def _expired(cert: KeyCredential) -> EntraError:
+    """A registered certificate used outside its dates: Entra names the key's dates
+    (``[Reason - The key used is expired., …, Found key 'Start=…, End=…']``, as quoted in
+    Microsoft's troubleshooting articles for AADSTS700027)."""
+    def when(instant: datetime) -> str:
+        return instant.strftime("%m/%d/%Y %H:%M:%S")
+
+    return EntraError(700027, {"reason": (
+        f" [Reason - The key used is expired., Thumbprint of key used by client: "
+        f"'{cert.thumbprint}', Found key 'Start={when(cert.start)}, End={when(cert.end)}']")})
 
 
 def _base64url(thumbprint: object) -> object:

@@ -10,11 +10,24 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from sqlite3 import Connection as SqliteConnection
 
-from . import connections, errors, events, installations, logins, users
+from . import (
+    admin_sessions,
+    connections,
+    errors,
+    events,
+    groups,
+    installations,
+    keys,
+    logins,
+    users,
+)
+from .admin_sessions import AdminSessionStore
 from .connections import Connection, ConnectionStore
 from .errors import ErrorLog, ErrorRecord
 from .events import EventStore
+from .groups import SessionGroups, SessionGroupStore
 from .installations import Installation, InstallationStore
+from .keys import KeyStore
 from .logins import LoginTransaction, LoginTransactionStore, LogoutRequestStore
 from .sqlite import SourceKind, Sqlite, digest
 from .users import EmailTaken, Session, SessionStore, User, UserStore
@@ -27,13 +40,17 @@ __all__ = [
     "Installation",
     "LoginTransaction",
     "Session",
+    "SessionGroups",
     "SourceKind",
     "User",
     "digest",
 ]
 
 SCHEMA = "".join(
-    module.SCHEMA for module in (connections, installations, users, logins, events, errors)
+    module.SCHEMA
+    for module in (
+        connections, installations, users, groups, logins, events, errors, admin_sessions, keys
+    )
 )
 
 
@@ -46,10 +63,13 @@ class Database:
         self.installations = InstallationStore(self._sql)
         self.users = UserStore(self._sql)
         self.sessions = SessionStore(self._sql)
+        self.groups = SessionGroupStore(self._sql)
         self.logins = LoginTransactionStore(self._sql)
         self.logouts = LogoutRequestStore(self._sql)
         self.events = EventStore(self._sql)
         self.errors = ErrorLog(self._sql)
+        self.admin_sessions = AdminSessionStore(self._sql)
+        self.keys = KeyStore(self._sql)
 
     def close(self) -> None:
         self._sql.close()

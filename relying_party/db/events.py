@@ -12,6 +12,7 @@ CREATE TABLE IF NOT EXISTS processed_events (
     type TEXT NOT NULL,
     received_at TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS processed_events_by_time ON processed_events (received_at);
 CREATE TABLE IF NOT EXISTS seen_logout_jti (
     issuer TEXT NOT NULL,
     jti TEXT NOT NULL,
@@ -25,15 +26,17 @@ class EventStore:
     def __init__(self, sql: Sqlite) -> None:
         self._sql = sql
 
-    def processed(self, event_id: str) -> bool:
-        return self._sql.one("SELECT 1 FROM processed_events WHERE id=?", (event_id,)) is not None
-
-    def mark_processed(self, event_id: str, type_: str, at: datetime) -> bool:
-        """Record the event id; False when it was already there."""
-        inserted = self._sql.run(
-            "INSERT OR IGNORE INTO processed_events VALUES (?,?,?)", (event_id, type_, ts(at))
-        )
-        return inserted > 0
+    def mark_processed(
+        self, event_id: str, type_: str, at: datetime, *, forget_before: datetime
+    ) -> bool:
+        """Record the event id; False when it was already there. Ids recorded before
+        ``forget_before`` are dropped: their events are too old to be accepted again anyway."""
+        with self._sql.transaction() as conn:
+            conn.execute("DELETE FROM processed_events WHERE received_at<?", (ts(forget_before),))
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO processed_events VALUES (?,?,?)", (event_id, type_, ts(at))
+            )
+            return cursor.rowcount > 0
 
     def remember_logout_jti(
         self, issuer: str, jti: str, expires_at: datetime, now: datetime

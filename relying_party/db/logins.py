@@ -23,12 +23,14 @@ CREATE TABLE IF NOT EXISTS login_transactions (
     expires_at TEXT NOT NULL,
     used_at TEXT
 );
+CREATE INDEX IF NOT EXISTS login_transactions_by_expiry ON login_transactions (expires_at);
 CREATE TABLE IF NOT EXISTS logout_requests (
     state TEXT PRIMARY KEY,
     created_at TEXT NOT NULL,
     expires_at TEXT NOT NULL,
     used_at TEXT
 );
+CREATE INDEX IF NOT EXISTS logout_requests_by_expiry ON logout_requests (expires_at);
 """
 
 
@@ -52,21 +54,26 @@ class LoginTransactionStore:
         self._sql = sql
 
     def insert(self, tx: LoginTransaction) -> None:
-        self._sql.run(
-            "INSERT INTO login_transactions VALUES (?,?,?,?,?,?,?,?,?,?,NULL)",
-            (
-                tx.state,
-                tx.binding_hash,
-                tx.nonce,
-                tx.code_verifier,
-                tx.source_kind,
-                tx.source_id,
-                tx.return_to,
-                tx.redirect_uri,
-                ts(tx.created_at),
-                ts(tx.expires_at),
-            ),
-        )
+        """Store a new transaction; those past their end are dropped at the same time."""
+        with self._sql.transaction() as conn:
+            conn.execute(
+                "DELETE FROM login_transactions WHERE expires_at<?", (ts(tx.created_at),)
+            )
+            conn.execute(
+                "INSERT INTO login_transactions VALUES (?,?,?,?,?,?,?,?,?,?,NULL)",
+                (
+                    tx.state,
+                    tx.binding_hash,
+                    tx.nonce,
+                    tx.code_verifier,
+                    tx.source_kind,
+                    tx.source_id,
+                    tx.return_to,
+                    tx.redirect_uri,
+                    ts(tx.created_at),
+                    ts(tx.expires_at),
+                ),
+            )
 
     def consume(self, state: str, at: datetime) -> LoginTransaction | None:
         """Mark the transaction used and return it; None if unknown or already used."""
@@ -91,9 +98,12 @@ class LogoutRequestStore:
         self._sql = sql
 
     def insert(self, state: str, at: datetime, expires_at: datetime) -> None:
-        self._sql.run(
-            "INSERT INTO logout_requests VALUES (?,?,?,NULL)", (state, ts(at), ts(expires_at))
-        )
+        """Store a new request; those past their end are dropped at the same time."""
+        with self._sql.transaction() as conn:
+            conn.execute("DELETE FROM logout_requests WHERE expires_at<?", (ts(at),))
+            conn.execute(
+                "INSERT INTO logout_requests VALUES (?,?,?,NULL)", (state, ts(at), ts(expires_at))
+            )
 
     def consume(self, state: str, at: datetime) -> bool:
         """True once for a known, unexpired ``state``."""

@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE INDEX IF NOT EXISTS sessions_by_sid ON sessions (sid);
 CREATE INDEX IF NOT EXISTS sessions_by_subject ON sessions (issuer, subject);
 CREATE INDEX IF NOT EXISTS sessions_by_platform_user ON sessions (source_id, platform_user_id);
+CREATE INDEX IF NOT EXISTS sessions_by_expiry ON sessions (expires_at);
 """
 
 
@@ -130,8 +131,10 @@ class SessionStore:
         self._sql = sql
 
     def create(self, token: str, session: Session, *, replaces: str | None) -> None:
-        """Store ``session`` under ``token``; the session under ``replaces`` ends with it."""
+        """Store ``session`` under ``token``; the session under ``replaces`` ends with it, and
+        sessions past their end are dropped."""
         with self._sql.transaction() as conn:
+            conn.execute("DELETE FROM sessions WHERE expires_at<=?", (ts(session.created_at),))
             if replaces is not None:
                 conn.execute("DELETE FROM sessions WHERE token_hash=?", (digest(replaces),))
             conn.execute(
@@ -170,10 +173,19 @@ class SessionStore:
             conn.execute("DELETE FROM sessions WHERE token_hash=?", (digest(token),))
         return _session(row) if row is not None else None
 
-    def end_by_sid(self, sid: str, issuer: str | None = None) -> int:
-        if issuer is None:
-            return self._sql.run("DELETE FROM sessions WHERE sid=?", (sid,))
-        return self._sql.run("DELETE FROM sessions WHERE sid=? AND issuer=?", (sid, issuer))
+    def end_by_sid(
+        self, sid: str, *, issuer: str | None, source: tuple[SourceKind, str] | None = None
+    ) -> int:
+        """End the sessions with this ``sid``: of this issuer, of this connection or
+        installation, or both. Never by ``sid`` alone (another issuer may use the same)."""
+        if issuer is None and source is None:
+            raise ValueError("a sid is only meaningful with its issuer or its source")
+        sql, params = "DELETE FROM sessions WHERE sid=?", [sid]
+        if issuer is not None:
+            sql, params = sql + " AND issuer=?", [*params, issuer]
+        if source is not None:
+            sql, params = sql + " AND source_kind=? AND source_id=?", [*params, *source]
+        return self._sql.run(sql, tuple(params))
 
     def end_by_subject(self, issuer: str, subject: str) -> int:
         return self._sql.run(

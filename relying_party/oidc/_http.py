@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
+from ..inputs import InputError, parse_json_object
 from .errors import IdpTimeout, IdpUnreachable
+
+MAX_PROVIDER_JSON_BYTES = 1024 * 1024
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 """No provider call may hang a login: 5 s to connect, 10 s for each read/write/pool wait."""
@@ -23,24 +25,27 @@ async def send(
     timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
     headers: Mapping[str, str] | None = None,
     data: Mapping[str, str] | None = None,
+    content: bytes | None = None,
 ) -> httpx.Response:
     """One request; :class:`IdpTimeout` or :class:`IdpUnreachable` instead of httpx errors."""
     try:
         return await client.request(
-            method, url, headers=headers, data=data, timeout=timeout, follow_redirects=False
+            method, url, headers=headers, data=data, content=content, timeout=timeout,
+            follow_redirects=False,
         )
     except httpx.TimeoutException as exc:
         raise IdpTimeout(f"{endpoint} at {url} timed out", endpoint=endpoint) from exc
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+        # ValueError: a URL httpx cannot turn into a request (e.g. an invalid IDNA host)
         raise IdpUnreachable(
             f"{endpoint} at {url} unreachable: {type(exc).__name__}: {exc}", endpoint=endpoint
         ) from exc
 
 
 def json_object(response: httpx.Response) -> dict[str, Any] | None:
-    """The body as a JSON object, or ``None`` when it is not one."""
+    """The body as a JSON object, or ``None`` when it is not one (or not within the bounds of
+    :func:`relying_party.inputs.parse_json`: size, nesting, valid Unicode)."""
     try:
-        body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+        return parse_json_object(response.content, max_bytes=MAX_PROVIDER_JSON_BYTES)
+    except InputError:
         return None
-    return body if isinstance(body, dict) else None

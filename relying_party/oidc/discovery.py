@@ -156,7 +156,10 @@ def check_discovery_issuer(
         actual = actual.removesuffix("/")
     if actual == expected_issuer:
         return
-    doc, exp = urlsplit(actual), urlsplit(expected_issuer)
+    try:
+        doc, exp = urlsplit(actual), urlsplit(expected_issuer)
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise DiscoveryIssuerMismatch(f"issuer {document_issuer!r} is not a URL") from exc
     doc_segments, exp_segments = doc.path.split("/"), exp.path.split("/")
     if (
         (doc.scheme, doc.netloc, doc.query, doc.fragment)

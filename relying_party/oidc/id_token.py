@@ -21,6 +21,7 @@ import jwt
 from jwt.exceptions import InvalidSignatureError, InvalidTokenError
 from jwt.types import Options
 
+from ..inputs import InputError, check_json_value
 from .errors import AlgNotAllowed, IdTokenBadSignature, IdTokenMalformed
 from .id_token_checks import (
     check_at_hash,
@@ -48,6 +49,7 @@ __all__ = [
     "IdTokenClaims",
     "TokenContext",
     "VerifiedJwt",
+    "read_unsigned_jwt",
     "resolve_issuer",
     "token_hash",
     "validate_id_token",
@@ -90,7 +92,8 @@ def _check_config(allowed_algs: Sequence[str], leeway: timedelta, now: datetime)
 class VerifiedJwt:
     header: Mapping[str, Any]
     claims: Mapping[str, Any]
-    key: SigningKey
+    key: SigningKey | None
+    """The key that verified the signature; ``None`` for an unsigned token trusted by TLS."""
 
 
 async def verify_signed_jwt(
@@ -114,7 +117,25 @@ async def verify_signed_jwt(
         raise IdTokenBadSignature(f"{alg} signature does not verify with kid {key.kid!r}") from exc
     except InvalidTokenError as exc:
         raise IdTokenMalformed(str(exc)) from exc
+    try:
+        check_json_value(claims, field="claims")
+    except InputError as exc:
+        raise IdTokenMalformed(str(exc)) from exc
     return VerifiedJwt(header=header, claims=claims, key=key)
+
+
+def read_unsigned_jwt(token: str) -> VerifiedJwt:
+    """An ``alg: none`` JWT with an empty signature, for a caller that has decided the channel
+    vouches for it (OIDC Core §3.1.3.7 step 6; see :mod:`relying_party.oidc.unsigned`)."""
+    parts = token.split(".")
+    try:
+        header = jwt.get_unverified_header(token)
+        if header.get("alg") != "none" or len(parts) != 3 or parts[2]:
+            raise IdTokenMalformed("not an unsigned JWT (alg none, empty signature)")
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except InvalidTokenError as exc:
+        raise IdTokenMalformed(f"not a JWT: {exc}") from exc
+    return VerifiedJwt(header=header, claims=claims, key=None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -154,6 +175,13 @@ ID_TOKEN_CHECKS: tuple[Check, ...] = (
     check_at_hash,
     check_c_hash,
 )
+
+
+def _alg_of(token: str) -> object:
+    try:
+        return jwt.get_unverified_header(token).get("alg")
+    except InvalidTokenError:
+        return None
 
 
 def _str(claims: Mapping[str, Any], name: str) -> str | None:
@@ -201,17 +229,24 @@ async def validate_id_token(
     code: str | None = None,
     require_at_hash: bool = False,
     require_c_hash: bool = False,
+    unsigned_allowed: bool = False,
 ) -> IdTokenClaims:
     """Validate an ID token and return its claims, or raise the matching ``LoginError``.
 
     ``keys`` is ``JwksCache.keys_for(metadata.jwks_uri)`` or a ``StaticKeys``. ``at_hash`` /
     ``c_hash`` are verified whenever present and ``access_token`` / ``code`` are given; set
     ``require_*`` for ID tokens from the authorization endpoint (implicit / hybrid flows).
+    ``unsigned_allowed`` accepts an ``alg: none`` token in place of a signature; pass it only
+    for a token received straight from a TLS token endpoint that sends them (§3.1.3.7 step 6,
+    :func:`relying_party.oidc.unsigned.unsigned_trusted`). Every claim check still runs.
     """
     _check_config(allowed_algs, leeway, now)
     if require_at_hash and access_token is None or require_c_hash and code is None:
         raise ValueError("require_at_hash needs access_token; require_c_hash needs code")
-    verified = await verify_signed_jwt(token, keys=keys, allowed_algs=allowed_algs)
+    if unsigned_allowed and _alg_of(token) == "none":
+        verified = read_unsigned_jwt(token)
+    else:
+        verified = await verify_signed_jwt(token, keys=keys, allowed_algs=allowed_algs)
     claims = verified.claims
     ctx = TokenContext(
         expected_issuer=expected_issuer,
@@ -220,7 +255,7 @@ async def validate_id_token(
         leeway=leeway,
         trusted_audiences=trusted_audiences,
         alg=verified.header["alg"],
-        key_issuer=verified.key.issuer,
+        key_issuer=verified.key.issuer if verified.key else None,
         nonce=nonce,
         access_token=access_token,
         code=code,
@@ -243,6 +278,6 @@ async def validate_id_token(
         email=_str(claims, "email"),
         preferred_username=_str(claims, "preferred_username"),
         alg=ctx.alg,
-        kid=verified.key.kid,
+        kid=verified.key.kid if verified.key else None,
         claims=MappingProxyType(dict(claims)),
     )

@@ -34,6 +34,7 @@ from .id_token_checks import (
     check_issuer,
     check_key_issuer,
     check_nbf,
+    token_audiences,
 )
 from .jwks import KeyResolver
 
@@ -41,12 +42,22 @@ __all__ = [
     "BACKCHANNEL_LOGOUT_EVENT",
     "LOGOUT_TOKEN_CHECKS",
     "LogoutToken",
+    "logout_token_audiences",
     "validate_logout_token",
 ]
 
 BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
 Check = Callable[[Mapping[str, Any], TokenContext], None]
+
+
+def logout_token_audiences(claims: Mapping[str, Any]) -> tuple[str, ...]:
+    """``aud``: a string, or an array of strings (RFC 7519 §4.1.3); anything else, such as
+    ``true`` or a number, is refused before any provider is asked about the token."""
+    try:
+        return token_audiences(claims)
+    except LoginError as exc:
+        raise LogoutTokenInvalid("wrong_audience", exc.detail) from exc
 
 
 def check_subject_or_session(claims: Mapping[str, Any], ctx: TokenContext) -> None:
@@ -144,7 +155,7 @@ async def validate_logout_token(
             leeway=leeway,
             trusted_audiences=trusted_audiences,
             alg=verified.header["alg"],
-            key_issuer=verified.key.issuer,
+            key_issuer=verified.key.issuer if verified.key else None,
         )
         claims = verified.claims
         for check in LOGOUT_TOKEN_CHECKS:

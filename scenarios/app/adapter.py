@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from scenarios.app.calls import CallError, captured, dig, response_json, run_call
+from scenarios.app.calls import CallError, captured, dig, response_json, run_call, string_list
 from scenarios.app.interface import AppAdapter, Someone, Unsupported
 from scenarios.app.profile import AppProfile, HttpCall, PartnerSection
 from scenarios.app.templating import render
@@ -224,19 +224,31 @@ class ProfileAdapter:
             return
         assert not self.is_signed_in(page), f"the app still shows someone signed in{why}"
 
+    def _me_data(self, page: Page) -> object | None:  # None: me_url did not answer 2xx
+        answer = page.request.get(self.url(self.profile.signed_in.me_url or "/"), max_redirects=0)
+        return answer.json() if answer.ok else None
+
     def me(self, page: Page) -> Mapping[str, str | None]:
         signed_in = self.profile.signed_in
         if not signed_in.me_url or not signed_in.me_json:
             return {}
-        response = page.request.get(self.url(signed_in.me_url), max_redirects=0)
-        if not response.ok:
+        data = self._me_data(page)
+        if data is None:
             return {name: None for name in signed_in.me_json}
-        data = response.json()
         out: dict[str, str | None] = {}
         for name, path in signed_in.me_json.items():
             value = dig(data, path)
             out[name] = None if value is None else str(value)
         return out
+
+    def groups(self, page: Page) -> tuple[str, ...]:
+        signed_in = self.profile.signed_in
+        path = signed_in.me_json.get("groups")
+        if not signed_in.me_url or path is None:
+            raise Unsupported(f"{self.name}: the profile has no [signed_in.me_json] groups")
+        data = self._me_data(page)
+        assert data is not None, f"{self.url(signed_in.me_url)} failed: not signed in"
+        return string_list(dig(data, path), f"{signed_in.me_url} {path!r}")
 
     def drop_session(self, page: Page) -> None:
         host = urlsplit(self.base_url).hostname or ""

@@ -11,7 +11,8 @@ import httpx
 from scenarios.app.profile import HttpCall, JsonValue
 from scenarios.app.templating import render
 
-__all__ = ["CallError", "absolute", "captured", "dig", "fill_json", "response_json", "run_call"]
+__all__ = ["CallError", "absolute", "captured", "dig", "fill_json", "response_json", "run_call",
+           "string_list"]
 
 _MISSING = object()
 
@@ -72,6 +73,15 @@ def dig(data: object, path: str) -> object:
         if current is _MISSING:
             return None
     return current
+
+
+def string_list(value: object, what: str) -> tuple[str, ...]:
+    """A JSON array of strings (absent: empty), or an AssertionError naming ``what``."""
+    if value is None:
+        return ()
+    assert isinstance(value, list) and all(isinstance(v, str) for v in value), (
+        f"{what} is not a list of strings: {str(value)[:200]}")
+    return tuple(value)
 
 
 def response_json(response: httpx.Response, what: str) -> object:

@@ -33,7 +33,16 @@ CAPABILITIES: Mapping[str, str] = {
     "sso-toggle": "[admin] disable_sso and enable_sso",
     "multi-connection": "a [[configure]] capture used by a [sign_in] URL (configuring again "
                         "makes a second SSO connection)",
+    "https-provider": "[app] env or command naming {ca_file} (the app trusts the https "
+                      "provider's local CA)",
+    "groups": "[signed_in] me_url with me_json.groups (the user's groups as the app holds them)",
 }
+
+
+def _app_templates(profile: AppProfile) -> list[str]:
+    app = profile.app
+    return [*app.env.values(), *((app.command,) if isinstance(app.command, str)
+                                 else app.command or ())]
 
 
 def restart_renews_secret(profile: AppProfile) -> bool:
@@ -41,9 +50,7 @@ def restart_renews_secret(profile: AppProfile) -> bool:
     app = profile.app
     if app.mode == "running":
         return False
-    parts = [*app.env.values(), *((app.command,) if isinstance(app.command, str)
-                                  else app.command or ())]
-    return any("{client_secret}" in part for part in parts)
+    return any("{client_secret}" in part for part in _app_templates(profile))
 
 
 def capabilities_of(profile: AppProfile) -> frozenset[str]:
@@ -56,6 +63,8 @@ def capabilities_of(profile: AppProfile) -> frozenset[str]:
     found.update(SIGN_IN_URL + url.name for url in sign_in.urls)
     if profile.signed_in.me_url or profile.signed_in.page:
         found.add("session-check")
+    if profile.signed_in.me_url and "groups" in profile.signed_in.me_json:
+        found.add("groups")
     if failure is not None:
         found.add("failure-page")
         if failure.provider_timeout is not None:
@@ -75,6 +84,9 @@ def capabilities_of(profile: AppProfile) -> frozenset[str]:
         found.add("admin-renew-secret")
     if profile.admin.disable_sso and profile.admin.enable_sso:
         found.add("sso-toggle")
+    if profile.app.mode != "running" and any(
+            "{ca_file}" in part for part in _app_templates(profile)):
+        found.add("https-provider")
     captured = set(profile.captures)
     if captured and any(f"{{{name}}}" in url.url for url in sign_in.urls for name in captured):
         found.add("multi-connection")

@@ -88,6 +88,10 @@ class AppAdapter(Protocol):
     def me(self, page: Page) -> Mapping[str, str | None]:
         """The ``[signed_in.me_json]`` fields of the ``me_url`` JSON (empty without them)."""
 
+    def groups(self, page: Page) -> tuple[str, ...]:
+        """The group ids the app holds for the signed-in user (``[signed_in.me_json]``
+        ``groups``)."""
+
     def drop_session(self, page: Page) -> None:
         """Forget the app's cookies in this browser (the provider's session stays)."""
 

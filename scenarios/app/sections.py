@@ -54,6 +54,8 @@ FAILURE_KINDS: Mapping[str, str] = {
     "unknown-installation": "a launch for an installation the app never received",
     "duplicate-email": "a second identity with an e-mail address already in use",
     "connection-disabled": "a sign-in while the administrator has switched SSO off",
+    "v1-unsigned-over-http": "an unsigned ID token from Entra's v1 token endpoint, reached "
+                             "over plain http",
 }
 
 ME_FIELDS: Mapping[str, str] = {
@@ -61,6 +63,7 @@ ME_FIELDS: Mapping[str, str] = {
     "name": "the user's display name",
     "user_id": "the platform user id (the user's object id at the provider), partner sign-ins",
     "installation_id": "the installation the partner sign-in came through",
+    "groups": "the group ids the app holds for the signed-in user (a JSON array of strings)",
 }
 
 END_SESSION_PARAMS = ("id_token_hint", "post_logout_redirect_uri", "state", "client_id",

@@ -6,7 +6,10 @@ starts the mock provider once (and, for an in-process app, one server to mount i
 :mod:`scenarios.shared_servers`), and each scenario gets a fresh live stack on them: the
 provider reset to its configured state, and a new instance of the app the run's profile
 describes (by default the reference relying party), so no state leaks from one scenario to
-the next; a scenario whose needs the profile does not meet is skipped, with the reason.
+the next; a scenario whose needs the profile does not meet is skipped, with the reason. Tags
+shape the stack: ``no-connection`` (no ``[[configure]]`` calls), ``idp-https`` (a provider of
+its own on https with a local CA, given to the app as ``{ca_file}``) and ``entra-v1`` (the app
+gets Entra's v1 endpoints).
 """
 
 from __future__ import annotations
@@ -49,7 +52,9 @@ def unmet_needs(scenario: Scenario, app: str | None) -> str | None:
 @contextlib.contextmanager
 def fresh_stack(env: object, scenario: Scenario) -> Iterator[LiveStack]:
     assert isinstance(env, WorkerEnvironment)
-    options = StackOptions(app=env.profile, connection="no-connection" not in scenario.tags)
+    tags = scenario.tags
+    options = StackOptions(app=env.profile, connection="no-connection" not in tags,
+                           idp_https="idp-https" in tags, entra_v1="entra-v1" in tags)
     # A directory of its own each time (the pytest plugin may run one scenario twice).
     scenario_dir = Path(tempfile.mkdtemp(prefix=f"{scenario.id}-", dir=env.workdir))
     with live_stack(options, workdir=scenario_dir, shared=env.shared) as stack:

@@ -23,9 +23,11 @@ def first_login_shows_sign_in(ctx: Ctx) -> None:
     log = NavigationLog(page)
     with ctx.step("follow the first sign-in URL and sign in at the provider"):
         first_login(page, stack, stack.people["alice"])
-    with ctx.step("the provider's sign-in page was shown exactly once"):
+    with ctx.step("the provider asked for a sign-in exactly once"):
+        opened = log.pages_opened_from(stack.idp.base_url)
+        assert len(opened) == 1, f"expected one provider sign-in, saw {opened}"
         shown = log.pages_shown_from(stack.idp.base_url)
-        assert len(shown) == 1, f"expected one provider page, saw {shown}"
+        assert len(shown) == 3, f"expected username, password and 'Stay signed in?': {shown}"
 
 
 def _auto_login(ctx: Ctx, app: str) -> None:

@@ -16,12 +16,19 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from scenarios import ScenarioContext, scenario
-from scenarios.flows import NavigationLog, expect_failure, first_login, sign_in_at_idp
+from scenarios.drivers import EntraDriver
+from scenarios.flows import (
+    NavigationLog,
+    expect_failure,
+    first_login,
+    sign_in_at_idp,
+    up_to_stay_signed_in,
+)
 from scenarios.live import LiveStack
-from scenarios.pages import IdpErrorPage, IdpSignInPage
+from scenarios.pages import IdpConsentPage, IdpErrorPage, IdpStaySignedInPage, IdpUsernamePage
 
 Ctx = ScenarioContext[LiveStack]
 
@@ -32,6 +39,14 @@ def start_and_sign_in(ctx: Ctx, first_name: str = "alice") -> None:
     """Follow the first sign-in URL and sign in at the provider."""
     ctx.page.goto(ctx.env.app.sign_in_url())
     sign_in_at_idp(ctx.page, ctx.env.people[first_name])
+
+
+def up_to_stay_signed_in_first(ctx: Ctx, first_name: str = "alice") -> IdpStaySignedInPage:
+    """Follow the first sign-in URL and answer the username and password pages; the last page,
+    "Stay signed in?", is left to the caller."""
+    person = ctx.env.people[first_name]
+    ctx.page.goto(ctx.env.app.sign_in_url())
+    return up_to_stay_signed_in(ctx.page, person.upn, person.password)
 
 
 # -- client credentials ------------------------------------------------------------------------
@@ -112,9 +127,9 @@ def user_not_assigned(ctx: Ctx) -> None:
 
 @scenario(
     id="failure.disabled-user",
-    title="A disabled account is refused on the provider's sign-in page",
-    proves="Carol, whose account is disabled, is refused on the provider's sign-in page with "
-    "AADSTS50057 and is never sent back to the app",
+    title="A disabled account is refused at the provider",
+    proves="Carol, whose account is disabled, enters her password and gets the provider's "
+    "error page with AADSTS50057 (the message in #service_exception_message), never the app",
     needs={"customer-sso"},
 )
 def disabled_user(ctx: Ctx) -> None:
@@ -122,20 +137,25 @@ def disabled_user(ctx: Ctx) -> None:
     log = NavigationLog(page)
     with ctx.step("carol signs in at the provider"):
         start_and_sign_in(ctx, "carol")
-    with ctx.step("the sign-in page refuses her with AADSTS50057"):
-        sign_in = IdpSignInPage(page)
-        expect(sign_in.error).to_contain_text("disabled")
-        expect(sign_in.error).to_contain_text("AADSTS50057")
-        expect(sign_in.heading).to_be_visible()
+    with ctx.step("the provider's error page refuses her with AADSTS50057"):
+        _expect_disabled(page)
         assert log.visited(stack.app.redirect_uri) == [], log.documents
+
+
+def _expect_disabled(page: Page) -> None:
+    error = IdpErrorPage(page)
+    expect(error.heading).to_be_visible()
+    expect(error.message).to_contain_text("AADSTS50057")
+    expect(error.message).to_contain_text("disabled")
+    expect(error.code).to_have_text("50057")
 
 
 @scenario(
     id="failure.disabled-after-sign-in",
     title="A user disabled after signing in cannot sign in again",
     proves="After an administrator disables Alice (Graph accountEnabled=false) her provider "
-    "session is gone: the next sign-in shows the provider's sign-in page, which refuses her "
-    "password with AADSTS50057 and never returns to the app",
+    "session is gone: the next sign-in asks for her username and password, which end on the "
+    "provider's error page with AADSTS50057, never back at the app",
     needs={"customer-sso"},
 )
 def disabled_after_sign_in(ctx: Ctx) -> None:
@@ -149,28 +169,32 @@ def disabled_after_sign_in(ctx: Ctx) -> None:
     with ctx.step("her next sign-in: the provider asks for her password and refuses it"):
         stack.app.drop_session(page)
         page.goto(stack.app.sign_in_url())
+        expect(IdpUsernamePage(page).heading).to_be_visible()
         sign_in_at_idp(page, alice)
-        sign_in = IdpSignInPage(page)
-        expect(sign_in.error).to_contain_text("AADSTS50057")
-        expect(sign_in.heading).to_be_visible()
+        _expect_disabled(page)
     with ctx.step("the browser never returned to the app"):
         assert log.visited(stack.app.redirect_uri) == [], log.documents
 
 
 @scenario(
     id="failure.user-cancels",
-    title="Cancelling on the provider's sign-in page ends on the failure page",
-    proves="Cancel on the sign-in page returns access_denied (AADSTS65004) to the app, which "
-    "shows its failure page with the support contact",
+    title="Cancelling consent at the provider ends on the failure page",
+    proves="For an app the user has not consented to, the provider asks 'Permissions "
+    "requested' after the password; Cancel returns access_denied (AADSTS65004) to the app, "
+    "which shows its failure page with the support contact",
     needs=FAILURE_PAGE,
 )
 def user_cancels(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
-    with ctx.step("follow the sign-in URL and press Cancel"):
+    with ctx.step("an administrator removes the app's consent (Graph oauth2PermissionGrants)"):
+        assert stack.revoke_consent(), "the app had no consent grant to remove"
+    with ctx.step("follow the sign-in URL and sign in: the provider asks for consent"):
         page.goto(stack.app.sign_in_url())
-        sign_in = IdpSignInPage(page)
-        expect(sign_in.heading).to_be_visible()
-        sign_in.cancel()
+        sign_in_at_idp(page, stack.people["alice"], EntraDriver(accept_consent=False))
+        consent = IdpConsentPage(page)
+        expect(consent.heading).to_be_visible()
+    with ctx.step("press Cancel"):
+        consent.cancel.click()
     with ctx.step("the failure page says the sign-in was cancelled"):
         expect_failure(page, stack, "user-cancels", idp_code="AADSTS65004")
 
@@ -223,16 +247,14 @@ def idp_slow(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     failure = stack.app.profile.failure
     assert failure is not None and failure.provider_timeout is not None
-    hang = failure.provider_timeout + 2
+    hang = failure.provider_timeout + 10  # released early: clearing the fault ends the hang
     with ctx.step(f"the token endpoint hangs for {hang:g} s"):
         stack.arm_fault("hang", endpoint="token", seconds=hang)
     try:
         with ctx.step("sign in: the failure page says the provider took too long"):
-            page.goto(stack.app.sign_in_url())
-            sign_in = IdpSignInPage(page)
-            expect(sign_in.heading).to_be_visible()
+            kmsi = up_to_stay_signed_in_first(ctx)
             started = time.monotonic()
-            sign_in.sign_in_as(stack.people["alice"].upn, stack.people["alice"].password)
+            kmsi.answer(stay=False)
             expect(page.locator("body")).to_contain_text(stack.app.contact,
                                                          timeout=(hang + 5) * 1000)
             waited = time.monotonic() - started

@@ -11,16 +11,22 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from playwright.sync_api import Page, Route, expect
 
 from scenarios import scenario
-from scenarios.catalogue.failures import FAILURE_PAGE, Ctx, start_and_sign_in
+from scenarios.catalogue.failures import (
+    FAILURE_PAGE,
+    Ctx,
+    start_and_sign_in,
+    up_to_stay_signed_in_first,
+)
 from scenarios.flows import NavigationLog, expect_failure, first_login, sign_in_at_idp
 from scenarios.live import LiveStack
 
 
 def _hold_callback(page: Page, stack: LiveStack) -> list[str]:
-    """Let the provider answer the sign-in form but hold its redirect to the app's callback:
+    """Let the provider answer its sign-in forms but hold its redirect to the app's callback:
     record the callback URL and show an empty page, so the response is not used.
 
-    (Playwright does not route the requests of a redirect chain, so the form post is routed.)"""
+    (Playwright does not route the requests of a redirect chain, so the provider's form posts
+    are routed: the last one, "Stay signed in?", is answered with the redirect.)"""
     caught: list[str] = []
     callback = stack.app.redirect_uri
 
@@ -36,7 +42,7 @@ def _hold_callback(page: Page, stack: LiveStack) -> list[str]:
         caught.append(location)
         route.fulfill(status=200, content_type="text/html", body="<title>held</title>")
 
-    page.route(stack.idp_url(f"/{stack.tenant_id}/login"), hold)
+    page.route(stack.idp_url("/**"), hold)
     return caught
 
 
@@ -99,7 +105,7 @@ def state_tampered(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     caught = _hold_callback(page, stack)
     with ctx.step("sign in, holding the provider's redirect to the callback"):
-        start_and_sign_in(ctx)
+        up_to_stay_signed_in_first(ctx).answer(stay=False)
         expect(page).to_have_title("held")
         assert caught, "the provider did not redirect to the callback"
         page.unroute_all()

@@ -15,7 +15,7 @@ from scenarios.flows import (
     sign_in_at_idp,
 )
 from scenarios.live import LiveStack
-from scenarios.pages import IdpSignInPage
+from scenarios.pages import IdpUsernamePage
 
 Ctx = ScenarioContext[LiveStack]
 
@@ -44,10 +44,10 @@ def partner_launch(ctx: Ctx) -> None:
             for fact in (installation_id, stack.client_id, stack.tenant_id, stack.authority):
                 assert fact in stored, f"{fact} is not in the app's installations: {stored}"
     log = NavigationLog(page)
-    with ctx.step("first launch: the IdP sign-in page once, then signed in"):
+    with ctx.step("first launch: the IdP sign-in once, then signed in"):
         launch_and_sign_in(page, stack, installation_id, alice)
-        shown = log.pages_shown_from(stack.idp.base_url)
-        assert len(shown) == 1, f"expected one provider page, saw {shown}"
+        opened = log.pages_opened_from(stack.idp.base_url)
+        assert len(opened) == 1, f"expected one provider sign-in, saw {opened}"
         app_pages = log.pages_shown_from(stack.app.base_url)
         assert len(app_pages) == 1, f"expected no app page before the IdP, saw {app_pages}"
     me = stack.app.me(page)
@@ -91,7 +91,7 @@ def hint_is_not_identity(ctx: Ctx) -> None:
     with ctx.step("launch with bob's user id"):
         page.goto(stack.app.launch_url(installation_id, bob_oid))
         if passes_hint:
-            IdpSignInPage(page).heading.wait_for()
+            IdpUsernamePage(page).heading.wait_for()
         else:
             page.wait_for_load_state()
         authorize = _authorize_requests(log)
@@ -100,7 +100,7 @@ def hint_is_not_identity(ctx: Ctx) -> None:
             hint = parse_qs(urlsplit(authorize[0]).query).get("login_hint")
             assert hint == [bob_oid], f"the hint was not passed on as a hint only: {hint}"
             stack.app.expect_signed_out(page, why=" before the IdP authenticated anyone")
-    if IdpSignInPage(page).heading.is_visible():
+    if IdpUsernamePage(page).heading.is_visible():
         with ctx.step("the IdP asks who is signing in: alice, at the keyboard, signs in"):
             sign_in_at_idp(page, alice)
     with ctx.step("the signed-in user is alice, not bob"):

@@ -20,7 +20,7 @@ from scenarios.flows import (
     sign_in_at_idp,
 )
 from scenarios.live import LiveStack
-from scenarios.pages import IdpSignedOutPage, IdpSignInPage
+from scenarios.pages import IdpSignedOutPage, IdpUsernamePage
 
 Ctx = ScenarioContext[LiveStack]
 
@@ -34,7 +34,7 @@ def _expect_sign_in_asked(page: Page, stack: LiveStack) -> None:
     """Opening the app needs the provider's sign-in page again (no app session left)."""
     protected = stack.app.protected_urls()
     page.goto(protected[0] if protected else stack.app.sign_in_url())
-    expect(IdpSignInPage(page).heading).to_be_visible()
+    expect(IdpUsernamePage(page).heading).to_be_visible()
 
 
 @scenario(

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from scenarios.conformance.control import MockControl, SetupError
+from scenarios.conformance.report import format_explanations, write_report
 from scenarios.conformance.rows import (
     Row,
     RowResult,
@@ -92,6 +93,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--junit", type=Path, metavar="PATH", help="also write JUnit XML here")
     parser.add_argument("--json", action="store_true",
                         help="print the results as JSON on stdout (progress goes to stderr)")
+    parser.add_argument("--report", type=Path, metavar="DIR",
+                        help="write an HTML report (each row with its protocol exchange: the "
+                        "sequence diagram and decoded tokens) and results.json to DIR")
+    parser.add_argument("--explain", action="store_true",
+                        help="after the table, print the protocol exchange of each failed row "
+                        "as a text sequence diagram")
     parser.add_argument("--headed", action="store_true", help="show the browser")
     parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
                         help="timeout of each browser action (default: 10)")
@@ -195,6 +202,12 @@ def handle(args: argparse.Namespace) -> int:
     else:
         print()
         print(format_table(results))
+    if args.explain and summary_counts(results)["failed"]:
+        print(f"\n{format_explanations(results)}", file=sys.stderr if args.json else sys.stdout)
+    if args.report is not None:
+        page = write_report(results, args.report, rp=options.rp, provider=options.idp,
+                            client_id=options.client_id)
+        _say(f"report: {page}")
     if args.junit is not None:
         _say(f"junit:  {write_junit(results, args.junit, shard=args.shard)}")
     return EXIT_FAILED if summary_counts(results)["failed"] else 0

@@ -8,6 +8,8 @@ from urllib.parse import quote
 
 import httpx
 
+from scenarios.protocol_view import ProtocolSources
+
 __all__ = ["MockControl", "SetupError"]
 
 
@@ -54,6 +56,11 @@ class MockControl:
 
     def patch_app(self, patch: dict[str, Any]) -> None:
         self._call("PATCH", self._app_path(), json=patch)
+
+    @property
+    def protocol_sources(self) -> ProtocolSources:
+        """Where a row's exchange is read: this mock's logs."""
+        return ProtocolSources(provider_url=self.base_url, http=self._http)
 
     def backchannel_notes(self) -> list[dict[str, Any]]:
         body = self._call("GET", "/_mock/notifications", params={"kind": "backchannel"})

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from scenarios.protocol_view import Exchange, text_of
+
 __all__ = [
     "BACKCHANNEL_ROWS",
     "LOGIN_ROWS",
@@ -287,6 +289,13 @@ class RowResult:
     row: Row
     verdict: Verdict
     seconds: float
+    protocol: Exchange | None = None
+    """The row's exchange between browser, RP and provider (:mod:`scenarios.protocol_view`)."""
+
+    @property
+    def protocol_text(self) -> str | None:
+        """The exchange as a text sequence diagram."""
+        return text_of(self.protocol, f"{self.row.id}: {self.row.what}")
 
 
 def summary_counts(results: Sequence[RowResult]) -> dict[str, int]:
@@ -329,7 +338,8 @@ def to_json(results: Sequence[RowResult], *, rp: str, provider: str,
         "rows": [{"id": r.row.id, "kind": r.row.kind, "fault": r.row.fault,
                   "expect": r.row.expect, "result": r.verdict.result, "did": r.verdict.did,
                   "reason": r.verdict.reason, "note": r.verdict.note,
-                  "seconds": round(r.seconds, 2)} for r in results],
+                  "seconds": round(r.seconds, 2), "protocol_text": r.protocol_text}
+                 for r in results],
         **counts,
         "ok": counts["failed"] == 0,
     }

@@ -4,9 +4,10 @@ at the provider, the RP's sign-in driven, and what happened recorded for judging
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ from scenarios.conformance.rows import (
     RowResult,
     judge,
 )
+from scenarios.protocol_view import BrowserLog, Collected, collect, exchange_of
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -87,14 +89,22 @@ class _Driver:
         self.control = control
         self.browser = browser
         self.rp_host = urlsplit(options.rp).netloc
+        self.collected: Collected | None = None
+        """What the last row's exchange is drawn from."""
 
     @contextlib.contextmanager
     def _context(self) -> Iterator[BrowserContext]:
         context = self.browser.new_context()
         context.set_default_timeout(self.options.timeout_ms)
+        log = BrowserLog()
+        log.watch(context)
+        since = time.time()
         try:
             yield context
         finally:
+            sources = replace(self.control.protocol_sources, app_url=self.options.rp)
+            self.collected = collect(log, sources, since,
+                                     final_pages=sys.exc_info()[0] is not None)
             with contextlib.suppress(Exception):
                 context.close()
 
@@ -107,13 +117,14 @@ class _Driver:
         ``None`` when done, else why the provider's sign-in page never came."""
         from playwright.sync_api import Error
 
-        from scenarios.pages import IdpSignInPage
+        from scenarios.drivers import EntraDriver
+        from scenarios.pages import IdpUsernamePage
 
         try:
             page.goto(self.options.rp_url(self.options.start))
-            sign_in = IdpSignInPage(page)
-            sign_in.heading.wait_for(state="visible")
-            sign_in.sign_in_as(self.options.upn, self.options.password)
+            IdpUsernamePage(page).heading.wait_for(state="visible")
+            EntraDriver(timeout_ms=self.options.timeout_ms).sign_in(
+                page, self.options.upn, self.options.password)
         except Error as exc:
             return _squash(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         with contextlib.suppress(Error):
@@ -233,6 +244,7 @@ def run_rows(options: ConformanceOptions, rows: Sequence[Row], control: MockCont
 
     def one(row: Row) -> None:
         started = time.monotonic()
+        driver.collected = None
         try:
             if row.kind == "login":
                 obs: LoginObservation | BackchannelObservation = driver.login_row(row)
@@ -241,7 +253,8 @@ def run_rows(options: ConformanceOptions, rows: Sequence[Row], control: MockCont
         finally:
             control.clear()
         result = RowResult(row=row, verdict=judge(row, obs),
-                           seconds=time.monotonic() - started)
+                           seconds=time.monotonic() - started,
+                           protocol=exchange_of(driver.collected))
         results.append(result)
         if progress is not None:
             progress(result)

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
-from scenarios.pages.idp import IdpErrorPage, IdpSignedOutPage, IdpSignInPage
+from scenarios.pages.idp import (
+    IdpAccountPickerPage,
+    IdpConsentPage,
+    IdpDeviceLoginPage,
+    IdpErrorPage,
+    IdpPasswordPage,
+    IdpSignedOutPage,
+    IdpStaySignedInPage,
+    IdpUsernamePage,
+)
 from scenarios.pages.rp import AdminPage, FailurePage, RpAppPage, RpSignedOutPage
 
 __all__ = [
     "AdminPage",
     "FailurePage",
+    "IdpAccountPickerPage",
+    "IdpConsentPage",
+    "IdpDeviceLoginPage",
     "IdpErrorPage",
-    "IdpSignInPage",
+    "IdpPasswordPage",
     "IdpSignedOutPage",
+    "IdpStaySignedInPage",
+    "IdpUsernamePage",
     "RpAppPage",
     "RpSignedOutPage",
 ]

@@ -1,43 +1,116 @@
-"""The mock provider's pages: sign-in, account picker, error page, signed-out page."""
+"""The provider's pages, which have Entra's structure: username, password, "Stay signed in?",
+"Pick an account", consent, the error page, the signed-out page and the device-code pages.
+
+Inputs and buttons are found by their labels and roles; the values Entra's own scripts select
+(``#idSIButton9``, ``#KmsiDescription``, ``data-test-id`` on account tiles, …) come from the
+one table in :mod:`mock_idp.signin.ids`.
+"""
 
 from __future__ import annotations
 
 from playwright.sync_api import Locator, Page
 
+from mock_idp.signin import ids
 
-class IdpSignInPage:
+
+def _id(value: str) -> str:
+    return f"#{value}"
+
+
+class IdpUsernamePage:
     def __init__(self, page: Page) -> None:
         self.page = page
-        self.heading = page.get_by_role("heading", name="Sign in")
-        self.username = page.get_by_label("Email or username")
-        self.password = page.get_by_label("Password")
-        self.submit = page.get_by_role("button", name="Sign in")
-        self.cancel_button = page.get_by_role("button", name="Cancel")
-        self.error = page.get_by_role("alert")
-        self.picker_heading = page.get_by_role("heading", name="Pick an account")
+        self.heading = page.get_by_role("heading", name="Sign in", exact=True)
+        self.username = page.get_by_label("Email, phone, or Skype")
+        self.next = page.get_by_role("button", name="Next", exact=True)
+        self.error = page.locator(_id(ids.USERNAME_ERROR))
 
-    def sign_in_as(self, upn: str, password: str) -> None:
-        self.username.fill(upn)
+    def enter(self, username: str) -> None:
+        self.username.fill(username)
+        self.next.click()
+
+
+class IdpPasswordPage:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.heading = page.get_by_role("heading", name="Enter password", exact=True)
+        self.password = page.get_by_label("Password", exact=True)
+        self.sign_in = page.get_by_role("button", name="Sign in", exact=True)
+        self.forgot = page.get_by_role("link", name="Forgot my password")
+        self.error = page.locator(_id(ids.PASSWORD_ERROR))
+
+    def enter(self, password: str) -> None:
         self.password.fill(password)
-        self.submit.click()
+        self.sign_in.click()
 
-    def cancel(self) -> None:
-        self.cancel_button.click()
 
-    def continue_as(self, upn: str) -> None:
-        self.page.get_by_role("button", name=f"Continue as {upn}").click()
+class IdpStaySignedInPage:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.heading = page.get_by_role("heading", name=ids.KMSI_HEADING)
+        self.description = page.locator(_id(ids.KMSI_DESCRIPTION))
+        self.dont_show_again = page.get_by_label("Don't show this again")
+        self.yes = page.get_by_role("button", name="Yes", exact=True)
+        self.no = page.get_by_role("button", name="No", exact=True)
+
+    def answer(self, stay: bool, *, dont_show_again: bool = False) -> None:
+        if dont_show_again:
+            self.dont_show_again.check()
+        (self.yes if stay else self.no).click()
+
+
+class IdpAccountPickerPage:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.heading = page.get_by_role("heading", name=ids.PICKER_HEADING)
+        self.tiles = page.locator(f"{_id(ids.TILES)} [{ids.TILE_ATTRIBUTE}]")
+        self.other = page.get_by_role("button", name=ids.USE_ANOTHER_ACCOUNT)
+
+    def tile(self, upn: str) -> Locator:
+        return self.page.locator(f'{_id(ids.TILES)} [{ids.TILE_ATTRIBUTE}="{upn}"]')
+
+    def pick(self, upn: str) -> None:
+        self.tile(upn).click()
+
+
+class IdpConsentPage:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.heading = page.get_by_role("heading", name=ids.CONSENT_HEADING)
+        self.accept = page.get_by_role("button", name="Accept", exact=True)
+        self.cancel = page.get_by_role("button", name="Cancel", exact=True)
 
 
 class IdpErrorPage:
     def __init__(self, page: Page) -> None:
         self.page = page
-        self.heading = page.get_by_role("heading", name="Sorry, but we're having trouble")
-        self.message = page.get_by_role("alert")
+        self.heading = page.get_by_role("heading", name=ids.ERROR_HEADING)
+        self.message = page.locator(_id(ids.SERVICE_EXCEPTION))
         self.code: Locator = page.get_by_test_id("error-code")
 
 
 class IdpSignedOutPage:
     def __init__(self, page: Page) -> None:
         self.page = page
-        self.heading = page.get_by_role("heading", name="You signed out of your account")
+        self.heading = page.get_by_role("heading", name=ids.SIGNED_OUT_HEADING)
         self.logout_frames = page.get_by_title("Signing out of")
+
+
+class IdpDeviceLoginPage:
+    """``/devicelogin``: the code, then (after signing in) "Are you trying to sign in to …?"
+    and the page that says the window may be closed."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.heading = page.get_by_role("heading", name="Enter code")
+        self.code = page.get_by_label("Code", exact=True)
+        self.next = page.get_by_role("button", name="Next", exact=True)
+        self.error = page.get_by_role("alert")
+        self.confirm_heading = page.get_by_role("heading", name="Are you trying to sign in to")
+        self.continue_ = page.get_by_role("button", name="Continue", exact=True)
+        self.cancel = page.get_by_role("button", name="Cancel", exact=True)
+        self.done = page.locator("#message")
+
+    def enter(self, code: str) -> None:
+        self.code.fill(code)
+        self.next.click()

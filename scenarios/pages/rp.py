@@ -54,6 +54,12 @@ class AdminPage:
     def open(self, base_url: str) -> None:
         self.page.goto(f"{base_url}/admin")
 
+    def sign_in(self, base_url: str, admin_token: str) -> None:
+        """Sign in to the admin pages with the RP's admin token; lands on the admin page."""
+        self.page.goto(f"{base_url}/admin/sign-in")
+        self.page.get_by_label("Admin token").fill(admin_token)
+        self.page.get_by_role("button", name="Sign in").click()
+
     def edit_connection(self, name: str) -> None:
         self.page.get_by_role("link", name=f"Edit {name}").click()
 

@@ -2,20 +2,16 @@
 
 :func:`create_app` builds :func:`relying_party.create_app` from the profile's ``[app.env]``:
 ``RP_DB`` (required), ``RP_EVENT_KEYS_URL``, ``RP_READ_TIMEOUT``, ``RP_CONNECT_TIMEOUT``,
-``RP_CA_FILE`` (trust an https provider's CA), ``RP_ADMIN_TOKEN``; with ``clock = "shared"`` it
-runs on the mock provider's clock.
+``RP_CA_FILE`` (``Settings.ca_file``: trust an https provider's CA), ``RP_ADMIN_TOKEN``; with
+``clock = "shared"`` it runs on the mock provider's clock.
 """
 
 from __future__ import annotations
 
-import ssl
 from dataclasses import fields
-
-import httpx
 
 from relying_party import Settings
 from relying_party import create_app as create_rp
-from relying_party.provider import timeout_of
 from scenarios.app.adapter import ProfileAdapter
 from scenarios.app.servers import AppLaunch
 
@@ -38,20 +34,15 @@ def _settings(launch: AppLaunch) -> Settings:
             options[name] = float(env[key])
     if env.get("RP_ADMIN_TOKEN") and "admin_token" in known:
         options["admin_token"] = env["RP_ADMIN_TOKEN"]
+    if env.get("RP_CA_FILE"):
+        options["ca_file"] = env["RP_CA_FILE"]
     if launch.clock is not None:
         options["clock"] = launch.clock
     return Settings(**options)  # type: ignore[arg-type]
 
 
 def create_app(launch: AppLaunch) -> object:
-    settings = _settings(launch)
-    ca_file = launch.env.get("RP_CA_FILE")
-    if not ca_file:
-        return create_rp(settings)
-    verify = ssl.create_default_context()
-    verify.load_verify_locations(cafile=ca_file)
-    http = httpx.AsyncClient(timeout=timeout_of(settings), follow_redirects=False, verify=verify)
-    return create_rp(settings, http_client=http)
+    return create_rp(_settings(launch))
 
 
 def reuse_connection(app: ProfileAdapter) -> bool:

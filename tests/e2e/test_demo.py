@@ -69,11 +69,19 @@ def test_demo_prints_working_urls_and_stops_on_ctrl_c(
     widget, portal, kb = (_find(output, app) for app in ("widget", "portal", "kb"))
     launch = _find(output, "Partner launch")
     control = _find(output, "Control API")
+    console = _find(output, "Console")
     for person in PEOPLE.values():
         assert re.search(rf"{re.escape(person.upn)}\s+{re.escape(person.password)}", output), (
             f"{person.upn} and password not listed:\n{output}")
 
+    token = re.search(r"^\s*Admin token\s+(\S+)$", output, re.MULTILINE)
+    assert token, f"no admin token in the demo's output:\n{output}"
     with httpx.Client(timeout=10) as http:
+        assert http.get(admin).status_code == 401  # the sign-in form
+        http.get(admin.removesuffix("/admin") + "/admin/sign-in")
+        signed_in = http.post(admin.removesuffix("/admin") + "/admin/sign-in", data={
+            "csrf_token": http.cookies["rp_csrf"], "admin_token": token.group(1)})
+        assert signed_in.status_code == 303, signed_in.text[:300]
         page = http.get(admin)
         assert page.status_code == 200
         assert "Contoso" in page.text
@@ -87,6 +95,9 @@ def test_demo_prints_working_urls_and_stops_on_ctrl_c(
         assert launched.status_code == 302, (launch, launched.status_code, launched.text[:300])
         assert launched.headers["location"].startswith(idp_base + "/")
         assert http.get(control + "clock").json()["now"]
+        shown = http.get(console)
+        assert shown.status_code == 200 and "Mock provider console" in shown.text
+        assert "Contoso" in shown.text and "P@ssw0rd" not in shown.text
 
     demo_process.send_signal(signal.SIGINT)
     assert demo_process.wait(20) == 0

@@ -13,10 +13,26 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from scenarios.app import AppProfile
 from scenarios.flows import expect_signed_in, first_login, sign_in_at_idp
 from scenarios.live import LiveStack, Person, StackOptions
 from scenarios.pages import FailurePage
-from scenarios.pytest_plugin import StackFactory, StackIdp, stack_options_from_marker
+from scenarios.pytest_plugin import (
+    StackFactory,
+    StackIdp,
+    chosen_app,
+    stack_options_from_marker,
+)
+
+
+def _connections(stack: LiveStack) -> list[dict[str, object]]:
+    """The reference RP's connections, read with the admin token the stack started it with."""
+    token = stack.app.values["admin_token"]
+    response = httpx.get(stack.rp_url("/api/admin/connections"),
+                         headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    found: list[dict[str, object]] = response.json()
+    return found
 
 
 def test_mock_idp_is_the_provider_the_relying_party_uses(
@@ -29,7 +45,8 @@ def test_mock_idp_is_the_provider_the_relying_party_uses(
     discovery = httpx.get(f"{mock_idp.authority}/v2.0/.well-known/openid-configuration")
     assert discovery.json()["issuer"] == f"{mock_idp.url}/{mock_idp.tenant_id}/v2.0"
     assert httpx.get(mock_idp.url + "/_mock/health").json()["status"] == "ok"
-    connections = httpx.get(sso_stack.rp_url("/api/admin/connections")).json()
+    assert httpx.get(sso_stack.rp_url("/api/admin/connections")).status_code == 401
+    connections = _connections(sso_stack)
     assert [c["id"] for c in connections] == [sso_stack.connection_id]
     assert connections[0]["authorization_uri"].startswith(mock_idp.authority)
 
@@ -48,7 +65,7 @@ def test_marker_sets_the_stack_options(sso_stack: LiveStack,
     assert sso_stack_options.connection is False
     assert sso_stack.options == sso_stack_options
     assert sso_stack.connection_id is None
-    assert httpx.get(sso_stack.rp_url("/api/admin/connections")).json() == []
+    assert _connections(sso_stack) == []
 
 
 @pytest.mark.sso_stack_options(StackOptions(connection=False))
@@ -150,6 +167,11 @@ def test_fixtures(mock_idp, sso_stack, sso_timeout_ms):
     assert httpx.get(mock_idp.url + "/_mock/health").status_code == 200
 
 
+def test_the_app_chosen_on_the_command_line(sso_app_profile, sso_stack, sso_app):
+    assert sso_app_profile.name == "reference relying party"
+    assert sso_app is sso_stack.app
+
+
 def test_unknown_option_is_refused(request):
     with pytest.raises(pytest.UsageError):
         from scenarios.pytest_plugin import stack_options_from_marker
@@ -166,7 +188,22 @@ def test_an_outside_project_loads_the_plugin(tmp_path: Path) -> None:
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "scenarios.pytest_plugin", "-p",
-         "no:cacheprovider", "--sso-timeout", "1.5", "-q", str(tmp_path)],
+         "no:cacheprovider", "--sso-timeout", "1.5", "--sso-app", "reference-rp", "-q",
+         str(tmp_path)],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "2 passed" in done.stdout
+    assert "3 passed" in done.stdout
+
+
+@pytest.mark.sso_app("reference-rp")
+def test_the_sso_app_marker_names_a_shipped_profile(
+        request: pytest.FixtureRequest, sso_stack_options: StackOptions) -> None:
+    assert chosen_app(request.node, request.config) == "reference-rp"
+    assert isinstance(sso_stack_options.app, AppProfile)
+    assert sso_stack_options.app.name == "reference relying party"
+
+
+@pytest.mark.sso_app("reference-rp", "another")
+def test_a_bad_sso_app_marker_is_a_usage_error(request: pytest.FixtureRequest) -> None:
+    with pytest.raises(pytest.UsageError, match="sso_app: pass one profile"):
+        chosen_app(request.node, request.config)

@@ -10,20 +10,18 @@ from example_apps import ExampleStack
 from playwright.sync_api import Page, Request, Response, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from scenarios.drivers import EntraDriver, MockDriver
+from scenarios.drivers import EntraDriver
 
 ALICE = "alice@contoso.onmicrosoft.com"
 ALICE_PASSWORD = "P@ssw0rd-alice"
 ALICE_NAME = "Alice Adams"
 
 
-def provider_driver(page: Page) -> EntraDriver | MockDriver:
-    """The driver for the sign-in page showing: Entra's page structure (``loginfmt``) once the
-    mock serves it, the mock's single form before that."""
-    entra = page.locator("input[name=loginfmt]")
-    mock = page.get_by_role("heading", name="Sign in")
-    expect(entra.or_(mock).first).to_be_visible()
-    return EntraDriver() if entra.count() else MockDriver()
+def provider_driver(page: Page) -> EntraDriver:
+    """The driver for the provider's sign-in pages (Entra's structure), once they show."""
+    driver = EntraDriver()
+    driver.expect_sign_in_page(page)
+    return driver
 
 
 def expect_provider_sign_in(page: Page, stack: ExampleStack) -> None:
@@ -99,10 +97,10 @@ def sign_in_unanswered(page: Page, stack: ExampleStack, *, wait_ms: float = 5000
     navigations = Navigations(page)
     callback = stack.url(stack.example.callback) + "?"
     page.goto(stack.url(stack.example.protected))
-    driver = provider_driver(page)
+    provider_driver(page)
     page.set_default_timeout(wait_ms)
-    with contextlib.suppress(PlaywrightTimeoutError):  # the click waits for the navigation
-        driver.sign_in(page, ALICE, ALICE_PASSWORD)
+    with contextlib.suppress(PlaywrightTimeoutError):  # the last click waits for the callback
+        EntraDriver(timeout_ms=wait_ms).sign_in(page, ALICE, ALICE_PASSWORD)
     with contextlib.suppress(PlaywrightTimeoutError):
         page.wait_for_event("response", lambda r: r.url.startswith(callback), timeout=wait_ms)
     sent = any(r.url.startswith(callback) for r in navigations.requests)

@@ -33,6 +33,8 @@ from example_browser import (
 )
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
+from scenarios.flows import up_to_stay_signed_in
+
 pytestmark = pytest.mark.browser
 
 FLASK_500 = "Internal Server Error"
@@ -153,7 +155,8 @@ def test_tampered_state(example: ExampleStack, example_page: Page) -> None:
     page = example_page
     held = hold_callback(page, example)
     page.goto(example.url(example.example.protected))
-    provider_driver(page).sign_in(page, ALICE, ALICE_PASSWORD)
+    provider_driver(page)
+    up_to_stay_signed_in(page, ALICE, ALICE_PASSWORD).answer(stay=False)
     expect(page.get_by_text("callback held")).to_be_visible()
     assert len(held) == 1
     tampered = re.sub(r"([?&]state=)([^&]+)", lambda m: m.group(1) + "x" + m.group(2), held[0])

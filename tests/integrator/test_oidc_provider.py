@@ -1,24 +1,21 @@
 """Integrator mode against a real, certified OpenID provider: node ``oidc-provider``.
 
 The provider runs from ``oidc_provider/server.mjs`` (one client, one test user, the package's
-development sign-in form). ``npm install`` goes into a cache directory once; without Node.js or
-the package the tests are skipped with the reason. The relying party's socket is bound first,
+development sign-in form), installed by the ``node_package`` fixture; without Node.js or the
+package the tests are skipped with the reason. The relying party's socket is bound first,
 so the provider can be told the exact redirect URIs it requires.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
 import json
 import os
 import select
-import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,37 +29,6 @@ CLIENT_ID = "sso-harness-rp"
 CLIENT_SECRET = "op-secret-0123456789-abcdefghij"
 USER = "tester"
 USER_NAME = "Terry Tester"
-INSTALL_TIMEOUT = 300
-
-
-def _cache_dir() -> Path:
-    package = (HERE / "package.json").read_bytes()
-    digest = hashlib.sha256(package + (HERE / "server.mjs").read_bytes()).hexdigest()[:12]
-    root = Path(os.environ.get("SSO_HARNESS_CACHE") or Path.home() / ".cache" / "sso-harness")
-    return root / f"oidc-provider-{digest}"
-
-
-def _install() -> Path:
-    """``npm install`` into the cache once (a lock keeps parallel workers out of each other)."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("Node.js (node and npm) is not installed: the oidc-provider tests need it")
-    target = _cache_dir()
-    target.mkdir(parents=True, exist_ok=True)
-    with open(target / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        shutil.copy(HERE / "package.json", target / "package.json")
-        shutil.copy(HERE / "server.mjs", target / "server.mjs")
-        if not (target / "node_modules" / "oidc-provider" / "package.json").is_file():
-            try:
-                done = subprocess.run(
-                    ["npm", "install", "--no-audit", "--no-fund", "--no-package-lock"],
-                    cwd=target, capture_output=True, text=True, timeout=INSTALL_TIMEOUT,
-                    stdin=subprocess.DEVNULL)
-            except subprocess.TimeoutExpired:
-                pytest.skip(f"npm install of oidc-provider took over {INSTALL_TIMEOUT} s")
-            if done.returncode != 0:
-                pytest.skip(f"npm install of oidc-provider failed: {done.stderr.strip()[-500:]}")
-    return target
 
 
 @dataclass(frozen=True)
@@ -110,8 +76,8 @@ def _node_provider(directory: Path, rp_base: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def provider() -> Iterator[Provider]:
-    directory = _install()
+def provider(node_package: Callable[..., Path]) -> Iterator[Provider]:
+    directory = node_package(HERE, module="oidc-provider")
     sock = bind_socket("127.0.0.1", 0)
     rp_base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     try:
@@ -233,6 +199,16 @@ sign_out_button = "Yes, sign me out"
     skipped = json.loads((report / "skipped.json").read_text(encoding="utf-8"))
     assert any(s["id"] == "failure.expired-secret" for s in skipped)
     assert not (report / "traces").exists() or not any((report / "traces").iterdir())
+    # the protocol view: the browser's side only (a real provider keeps its logs), no secret
+    results = json.loads((report / "results.json").read_text(encoding="utf-8"))["results"]
+    first = next(r for r in results if r["id"] == "auto-login.first-login")
+    assert first["protocol"]["covers"] == "the browser only (no mock provider's log)"
+    steps = [(s["name"], s["target"]) for s in first["protocol"]["steps"]]
+    assert ("sign-in start", "app") in steps and ("callback", "app") in steps, steps
+    assert any(target == "provider" for _, target in steps), steps
+    for page in report.glob("*.*"):
+        text = page.read_text(encoding="utf-8")
+        assert CLIENT_SECRET not in text and "any-password-123" not in text, page.name
 
 
 def test_run_with_a_bad_idp_config_exits_2(tmp_path: Path,

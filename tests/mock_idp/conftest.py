@@ -1,4 +1,4 @@
-"""Fixtures for in-process tests of the mock provider.
+"""Fixtures for in-process tests of the mock provider, and a browser for its browser tests.
 
 ``@pytest.mark.idp_config(IdpConfig(...))`` (or ``@pytest.mark.idp_config(**overrides)`` for
 ``IdpConfig.default(**overrides)``) picks the configuration ``idp_app`` is built from.
@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from starlette.applications import Starlette
@@ -15,6 +16,9 @@ from starlette.testclient import TestClient
 from mock_idp import create_app
 from mock_idp.clock import MockClock
 from mock_idp.config import IdpConfig
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 
 @pytest.fixture
@@ -45,3 +49,25 @@ def clock(idp_app: Starlette) -> MockClock:
     value = idp_app.state.idp.clock
     assert isinstance(value, MockClock)
     return value
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Chromium for the module's browser tests (``pytest.mark.browser``)."""
+    from playwright.sync_api import sync_playwright
+
+    from scenarios.browser import launch, resolve
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright, resolve())
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A page in a fresh browser context, closed after the test."""
+    context = browser.new_context()
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()

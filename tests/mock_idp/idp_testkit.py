@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 import jwt
@@ -25,6 +25,8 @@ from mock_idp.config import (
     REFERENCE_RP_CLIENT_ID,
     REFERENCE_RP_SECRET,
 )
+from mock_idp.signin import ids
+from mock_idp.testing import MockIdp
 
 TENANT = DEFAULT_TENANT_ID
 DOMAIN = DEFAULT_DOMAIN
@@ -88,14 +90,73 @@ def login_action(html: str) -> str:
 
 
 def submit(client: TestClient, page: httpx.Response, **form: str) -> httpx.Response:
-    """Post the sign-in page's form with ``form`` (``login``, ``passwd``, ``action``)."""
+    """Post the page's form with ``form`` (``loginfmt``, ``passwd``, ``account``, ``answer``)."""
     assert page.status_code in (200, 400), page.text[:300]
     return client.post(login_action(page.text), data={"ctx": ctx_of(page.text), **form})
 
 
+def page_kind(response: httpx.Response) -> str | None:
+    """Which sign-in page ``response`` is: username, password, kmsi, picker, consent, or None."""
+    if response.status_code not in (200, 400) or "text/html" not in response.headers.get(
+            "content-type", ""):
+        return None
+    html = response.text
+    if f'id="{ids.TILES}"' in html:
+        return "picker"
+    if f'id="{ids.KMSI_DESCRIPTION}"' in html:
+        return "kmsi"
+    if "/Consent/Set" in html:
+        return "consent"
+    if f'name="{ids.PASSWORD_NAME}"' in html:
+        return "password"
+    if f'name="{ids.USERNAME_NAME}"' in html:
+        return "username"
+    return None
+
+
 def sign_in(client: TestClient, page: httpx.Response, upn: str = ALICE,
-            secret: str | None = None) -> httpx.Response:
-    return submit(client, page, login=upn, passwd=secret or password(upn), action="signin")
+            secret: str | None = None, *, stay: str = "No") -> httpx.Response:
+    """Answer the sign-in pages as a person would, from the username or password page: the
+    username, the password, then "Stay signed in?" (``stay``). Stops at the first page that
+    shows an error (and returns it), or returns the provider's answer to the app."""
+    response = page
+    if page_kind(response) == "username":
+        response = submit(client, response, loginfmt=upn)
+        if page_kind(response) != "password" or response.status_code != 200:
+            return response
+    if page_kind(response) == "password":
+        response = submit(client, response, loginfmt=upn, passwd=secret or password(upn))
+    if page_kind(response) == "kmsi":
+        response = submit(client, response, answer=stay)
+    return response
+
+
+def consent(client: TestClient, page: httpx.Response, answer: str = "Accept") -> httpx.Response:
+    assert page_kind(page) == "consent", page.text[:500]
+    return submit(client, page, answer=answer)
+
+
+def browser_sign_in(idp: MockIdp, auth_uri: str, redirect_uri: str, upn: str = ALICE
+                    ) -> dict[str, str]:
+    """What a browser does with a client library's auth URI against a running provider: sign
+    in and land on the redirect URI. Returns the redirect's query parameters."""
+    verify = idp.tls.client_context() if idp.tls else True
+    with httpx.Client(base_url=idp.url, verify=verify, follow_redirects=False,
+                      timeout=10) as browser:
+        page = browser.get(auth_uri)
+        assert page.status_code == 200, page.text[:300]
+        response = sign_in(browser, page, upn)  # type: ignore[arg-type]
+        assert response.status_code == 302, response.text[:300]
+        location = urljoin(auth_uri, response.headers["location"])
+        assert location.startswith(redirect_uri), location
+        return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+def token_requests(idp: MockIdp, version: str = "2.0") -> int:
+    """How many requests the provider's token endpoint has served (from its request log)."""
+    path = paths(idp.tenant_id, version)["token"]
+    log = idp.http.get("/_mock/requests", params={"path": path, "limit": "2000"}).json()
+    return sum(1 for entry in log["requests"] if entry["path"] == path)
 
 
 def redirect_params(response: httpx.Response) -> dict[str, str]:

@@ -85,8 +85,8 @@ def test_file_upload_instead_of_a_field(lenient: TestClient) -> None:
                 90056)
 
 
-@pytest.mark.parametrize("grant_type", ["password", "implicit", "urn:ietf:params:oauth:"
-                                        "grant-type:device_code", "CLIENT_CREDENTIALS", "é"])
+@pytest.mark.parametrize("grant_type", ["password", "implicit", "urn:example:grant-type:x",
+                                        "CLIENT_CREDENTIALS", "é"])
 def test_unknown_grant_types(lenient: TestClient, grant_type: str) -> None:
     body = _entra_json(lenient.post(TOKEN, data={"grant_type": grant_type,
                                                  "client_id": CLIENT_ID}), 70003)
@@ -237,22 +237,51 @@ def test_garbage_authorize_posts(lenient: TestClient, content: bytes,
     _page(lenient.post(AUTHORIZE, content=content, headers=headers))
 
 
+@pytest.mark.parametrize("path", [f"/{TENANT}/login", "/kmsi", f"/{TENANT}/Consent/Set",
+                                  f"/{TENANT}/oauth2/v2.0/logout"])
 @pytest.mark.parametrize("content, headers", [
-    (b"", FORM), (b"ctx=nope&login=a&passwd=b", FORM), (b"\xff\xfe%%", FORM),
-    (b'{"ctx": "x"}', {"content-type": "application/json"}),
+    (b"", FORM), (b"ctx=nope&loginfmt=a&passwd=b&answer=Yes&account=x", FORM),
+    (b"\xff\xfe%%", FORM), (b'{"ctx": "x"}', {"content-type": "application/json"}),
+    (b"ctx=" + b"x" * 100_000, FORM),
 ])
-def test_garbage_sign_in_posts(lenient: TestClient, content: bytes,
+def test_garbage_sign_in_posts(lenient: TestClient, path: str, content: bytes,
                                headers: dict[str, str]) -> None:
-    _page(lenient.post(f"/{TENANT}/login", content=content, headers=headers))
+    response = _clean(lenient.post(path, content=content, headers=headers))
+    if response.status_code != 200:  # a sign-out with nothing to sign out of is a page
+        _page(response)
 
 
-def test_huge_password(lenient: TestClient) -> None:
-    page = lenient.get(AUTHORIZE, params=_auth())
+def test_huge_username_and_password(lenient: TestClient) -> None:
     from idp_testkit import ctx_of
 
-    response = lenient.post(f"/{TENANT}/login", data={
-        "ctx": ctx_of(page.text), "login": HUGE, "passwd": HUGE, "action": "signin"})
+    page = lenient.get(AUTHORIZE, params=_auth())
+    response = lenient.post(f"/{TENANT}/login", data={"ctx": ctx_of(page.text),
+                                                      "loginfmt": HUGE, "passwd": HUGE})
     _page(response)
+    assert len(response.text) < 20_000
+    page = lenient.get(AUTHORIZE, params=_auth())
+    _page(lenient.post(f"/{TENANT}/login", data={"ctx": ctx_of(page.text), "loginfmt": HUGE}))
+
+
+@pytest.mark.parametrize("content", [b"", b"otc=" + b"x" * 100_000, b"\xff\xfe%%",
+                                     "otc=ÄÖ‮".encode(), b"otc=%00%01"])
+def test_garbage_device_codes_typed(lenient: TestClient, content: bytes) -> None:
+    response = _clean(lenient.post("/devicelogin", content=content, headers=FORM))
+    assert response.status_code == 400 and "AADSTS70018" in response.text
+
+
+@pytest.mark.parametrize("data, code", [
+    ({}, 900144), ({"client_id": "nope"}, 700016), ({"client_id": CLIENT_ID}, 900144),
+    ({"client_id": CLIENT_ID, "scope": "x" * 10_000}, 9002313),
+])
+def test_bad_device_authorization_requests(lenient: TestClient, data: dict[str, str],
+                                           code: int) -> None:
+    _entra_json(lenient.post(f"/{TENANT}/oauth2/v2.0/devicecode", data=data), code)
+
+
+def test_device_authorization_wants_a_form(lenient: TestClient) -> None:
+    _entra_json(lenient.post(f"/{TENANT}/oauth2/v2.0/devicecode", json={"client_id": "x"}),
+                900144)
 
 
 # --- userinfo and discovery -------------------------------------------------------------------

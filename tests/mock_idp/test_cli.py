@@ -38,6 +38,9 @@ class Cli:
         while len(self.lines) <= index:
             if time.monotonic() > deadline or (self.process.poll() is not None
                                                and len(self.lines) <= index):
+                if self.process.poll() is None:
+                    self.process.kill()
+                    self.process.wait(timeout=10)
                 raise AssertionError(f"no output line {index}; stderr so far: {self.stderr()}")
             time.sleep(0.005)
         return self.lines[index]

@@ -43,7 +43,8 @@ def state(clock: MockClock) -> IdpState:
 
 def make_client(state: IdpState) -> TestClient:
     app = Starlette(routes=[*graph.routes, *control.routes, *control.fallback_routes],
-                    middleware=[Middleware(RequestLogMiddleware)])
+                    middleware=[Middleware(RequestLogMiddleware, store=state.store,
+                                           clock=state.clock)])
     app.state.idp = state
     return TestClient(app)
 
@@ -197,6 +198,19 @@ def test_create_and_delete_a_tenant(client: TestClient, state: IdpState) -> None
     error_of(client.delete(f"/_mock/tenants/{FABRIKAM['id']}"), 404, "tenant")
 
 
+def test_a_posted_tenant_sets_the_v1_signing_switch(client: TestClient) -> None:
+    app = {**FABRIKAM["apps"][0], "sign_v1_id_tokens": True}  # type: ignore[dict-item]
+    response = client.post("/_mock/tenants", json={**FABRIKAM, "apps": [app]})
+    assert response.status_code == 201, response.text
+    graph_app = client.get(f"/graph/fabrikam.onmicrosoft.com/v1.0/applications(appId='"
+                           f"{app['client_id']}')").json()
+    assert graph_app["signV1IdTokens"] is True
+    bad = client.post("/_mock/tenants", json={
+        **FABRIKAM, "id": "1b6f3c2a-7d41-4e9b-8a35-c2d1e0f9a874", "domain": "other.test",
+        "apps": [{**app, "sign_v1_id_tokens": "yes"}]})
+    assert bad.status_code == 400 and "sign_v1_id_tokens" in bad.json()["error"]["field"]
+
+
 @pytest.mark.parametrize(("changes", "field"), [
     ({"id": "not-a-guid"}, "id"),
     ({"id": None}, "id"),
@@ -214,7 +228,7 @@ def test_create_and_delete_a_tenant(client: TestClient, state: IdpState) -> None
     ({"apps": [{"client_id": "c", "certificates": [{"pem_file": "/etc/passwd"}]}]},
      "apps[0].certificates[0].pem_file"),
     ({"apps": [{"client_id": "c", "certificates": [{"pem": "not a pem"}]}]},
-     "apps.certificates"),
+     "apps[0].certificates[0].pem"),
     ({"users": [{"name": "no upn", "password": "pw"}]}, "users[0].upn"),
     ({"users": [{"upn": "a@b", "password": "pw", "enabled": "yes"}]}, "users[0].enabled"),
 ])

@@ -471,7 +471,7 @@ def test_delivery_log_entries_are_json_ready() -> None:
     assert json.loads(json.dumps(entry)) == entry
     assert set(entry) == {
         "event_id", "type", "url", "attempt", "at", "status", "error", "detail",
-        "duration_ms", "next_retry_at", "outcome", "redelivery",
+        "duration_ms", "next_retry_at", "outcome", "redelivery", "wall",
     }  # fmt: skip
     assert entry["status"] == 404 and entry["error"] is None
     assert entry["duration_ms"] >= 0

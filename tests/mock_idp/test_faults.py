@@ -391,5 +391,5 @@ def test_body_must_be_a_json_object(client: TestClient) -> None:
 def test_body_must_be_sent_as_json(client: TestClient) -> None:
     response = client.post("/_mock/faults", data={"kind": "status", "endpoint": "jwks"})
     assert response.status_code == 415
-    assert response.json()["error"]["field"] == "body"
+    assert response.json()["error"]["field"] == "content-type"
     assert "application/json" in response.json()["error"]["message"]

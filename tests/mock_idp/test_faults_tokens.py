@@ -49,6 +49,13 @@ def arm(client: TestClient, **spec: Any) -> None:
     assert response.status_code == 201, response.text
 
 
+def sign_v1_id_tokens(client: TestClient) -> None:
+    """The per-app switch: the v1.0 token endpoint signs this app's ID tokens."""
+    response = client.patch(f"/graph/{TENANT}/v1.0/applications(appId='{CLIENT_ID}')",
+                            json={"signV1IdTokens": True})
+    assert response.status_code == 204, response.text
+
+
 def header(token: str) -> dict[str, Any]:
     out: dict[str, Any] = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
     return out
@@ -126,6 +133,7 @@ def test_alg_none_is_unsigned(client: TestClient) -> None:
 
 @pytest.mark.parametrize("version", ["2.0", "1.0"])
 def test_unknown_key_kid_is_not_in_the_jwks(client: TestClient, version: str) -> None:
+    sign_v1_id_tokens(client)
     arm(client, kind="unknown_key")
     token = id_token(client, version=version)
     head = header(token)
@@ -134,6 +142,13 @@ def test_unknown_key_kid_is_not_in_the_jwks(client: TestClient, version: str) ->
     if version == "1.0":
         assert head["x5t"] not in {k["x5t"] for k in published}
     assert not any(verifies_with(token, k) for k in published)
+
+
+def test_claim_faults_on_an_unsigned_v1_id_token_stay_unsigned(client: TestClient) -> None:
+    arm(client, kind="wrong_iss")
+    token = id_token(client, version="1.0")
+    assert header(token) == {"typ": "JWT", "alg": "none"} and token.endswith(".")
+    assert claims(token)["iss"] == f"{BASE}/{TENANT}/1"
 
 
 def test_kid_absent_single_key(client: TestClient) -> None:

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from mock_idp.clock import MockClock
 from mock_idp.config import DEFAULT_DOMAIN, DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID, IdpConfig
+from mock_idp.directory import is_assigned, role_values
 from mock_idp.endpoints import graph
 from mock_idp.state import IdpState
 from mock_idp.store import Session
@@ -106,7 +107,7 @@ def test_create_application_maps_graph_properties(client: TestClient, state: Idp
     assert app.redirect_uris == ["https://widget.test/cb"]
     assert app.logout_url == "https://widget.test/front-logout"
     assert app.allow_id_token and not app.allow_access_token
-    assert app.assignment_required and app.app_roles == ["Admin"]
+    assert app.assignment_required and [r.value for r in app.app_roles] == ["Admin"]
     assert app.backchannel_logout_uri == "https://widget.test/bc-logout"
     assert app.events_url == "https://widget.test/events"
     by_object_id = client.get(f"{G}/applications/{created['id']}").json()
@@ -253,7 +254,7 @@ def test_unknown_app_id_and_wrong_method(client: TestClient) -> None:
     wrong = client.put(f"{G}/applications")
     assert error_of(wrong, 405)["message"].startswith("PUT is not supported")
     assert wrong.headers["allow"] == "GET, POST"
-    assert error_of(client.get(f"{G}/groups"), 404)["target"] == "path"
+    assert error_of(client.get(f"{G}/devices"), 404)["target"] == "path"
 
 
 # --- users ----------------------------------------------------------------------------------
@@ -352,8 +353,9 @@ def test_delete_user(client: TestClient, state: IdpState,
     alice_id = client.get(f"{G}/users/{ALICE}").json()["id"]
     assert client.delete(f"{G}/users/{ALICE}").status_code == 204
     assert error_of(client.get(f"{G}/users/{ALICE}"), 404)["target"] == "id"
-    app = state.store.tenants[DEFAULT_TENANT_ID].apps[REFERENCE_RP_CLIENT_ID]
-    assert alice_id not in app.assigned
+    tenant = state.store.tenants[DEFAULT_TENANT_ID]
+    assert not [a for a in tenant.assignments.values() if a.principal_id == alice_id]
+    assert not [g for g in tenant.groups.values() if alice_id in g.members]
     assert calls == [["s1"]]
 
 
@@ -373,7 +375,10 @@ def test_update_user_rejects_bad_input(client: TestClient, body: dict[str, Any],
 # --- app role assignments -------------------------------------------------------------------
 
 def test_assign_and_unassign_default_access(client: TestClient, state: IdpState) -> None:
-    app = state.store.tenants[DEFAULT_TENANT_ID].apps[REFERENCE_RP_CLIENT_ID]
+    tenant = state.store.tenants[DEFAULT_TENANT_ID]
+    app = tenant.apps[REFERENCE_RP_CLIENT_ID]
+    dave = tenant.find_user(DAVE)
+    assert dave is not None
     url = f"{G}/users/{DAVE}/appRoleAssignments"
     assert client.get(url).json()["value"] == []
     response = client.post(url, json={"resourceId": REFERENCE_RP_CLIENT_ID,
@@ -382,13 +387,13 @@ def test_assign_and_unassign_default_access(client: TestClient, state: IdpState)
     created = response.json()
     dave_id = client.get(f"{G}/users/{DAVE}").json()["id"]
     assert created["principalId"] == dave_id and created["resourceId"] == app.id
-    assert dave_id in app.assigned
+    assert is_assigned(tenant, app, dave)
     assert [a["id"] for a in client.get(url).json()["value"]] == [created["id"]]
     duplicate = client.post(url, json={"resourceId": app.id,
                                        "appRoleId": "00000000-0000-0000-0000-000000000000"})
     assert error_of(duplicate, 400)["target"] == "appRoleId"
     assert client.delete(f"{url}/{created['id']}").status_code == 204
-    assert dave_id not in app.assigned
+    assert not is_assigned(tenant, app, dave)
     assert error_of(client.delete(f"{url}/{created['id']}"), 404)["target"] == "assignmentId"
 
 
@@ -398,12 +403,13 @@ def test_assign_an_app_role(client: TestClient, state: IdpState) -> None:
     created = client.post(url, json={"resourceId": REFERENCE_RP_CLIENT_ID,
                                      "appRoleId": role["id"]}).json()
     assert created["appRoleId"] == role["id"]
-    dave = state.store.tenants[DEFAULT_TENANT_ID].find_user(DAVE)
-    assert dave is not None and dave.roles == ["Agent"]
+    tenant = state.store.tenants[DEFAULT_TENANT_ID]
+    app = tenant.apps[REFERENCE_RP_CLIENT_ID]
+    dave = tenant.find_user(DAVE)
+    assert dave is not None and role_values(tenant, app, dave) == ["Agent"]
     assert client.delete(f"{url}/{created['id']}").status_code == 204
-    assert dave.roles == []
-    assert dave.id not in state.store.tenants[DEFAULT_TENANT_ID].apps[
-        REFERENCE_RP_CLIENT_ID].assigned
+    assert role_values(tenant, app, dave) == []
+    assert not is_assigned(tenant, app, dave)
 
 
 @pytest.mark.parametrize(("body", "field"), [

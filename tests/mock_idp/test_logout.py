@@ -38,7 +38,7 @@ from starlette.testclient import TestClient
 from mock_idp import create_app
 from mock_idp.clock import MockClock
 from mock_idp.config import AppConfig, IdpConfig, SecretConfig, default_tenant
-from mock_idp.endpoints.authorize import SESSION_COOKIE
+from mock_idp.endpoints.browser_sessions import SESSION_COOKIE
 
 START = datetime(2026, 3, 2, 9, 30, 15, tzinfo=UTC)
 PORTAL_ID = "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d"
@@ -127,7 +127,7 @@ def sign_in_portal(browser: TestClient) -> dict[str, str]:
 
 def is_sign_in_page(response: httpx.Response) -> bool:
     return response.status_code == 200 and 'name="ctx"' in response.text and (
-        'type="password"' in response.text)
+        'name="loginfmt"' in response.text)
 
 
 def iframes(page: httpx.Response) -> list[str]:
@@ -231,6 +231,11 @@ def test_logout_is_idempotent_with_a_hint(client: TestClient) -> None:
 
 @pytest.mark.idp_config(clock=MockClock(frozen_at=START))
 def test_logout_hint_is_accepted(client: TestClient) -> None:
+    # login_hint is an optional claim (optional claims reference): the app asks for it.
+    configured = client.patch(
+        f"/graph/{TENANT}/v1.0/applications(appId='{CLIENT_ID}')",
+        json={"optionalClaims": {"idToken": [{"name": "login_hint"}]}})
+    assert configured.status_code == 204, configured.text
     token = redeem(client, get_code(client)).json()["id_token"]
     hint = claims(token)["login_hint"]
     response = client.get(LOGOUT["2.0"], params={

@@ -3,30 +3,59 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
+import jwt
 import msal
 import pytest
 from cryptography.hazmat.primitives import serialization
-from idp_testkit import ALICE, CLIENT_ID, GRAPH_DEFAULT, SECRET, ctx_of, login_action, password
+from idp_testkit import (
+    ALICE,
+    CLIENT_ID,
+    GRAPH_DEFAULT,
+    SECRET,
+    browser_sign_in,
+    ctx_of,
+    login_action,
+    password,
+    token_requests,
+)
 from idp_testkit import make_certificate as new_certificate
 
-from mock_idp.config import CertificateConfig, IdpConfig, default_tenant
+from mock_idp.config import (
+    AppConfig,
+    CertificateConfig,
+    IdpConfig,
+    SecretConfig,
+    default_tenant,
+)
 from mock_idp.testing import MockIdp
 
 CERT = new_certificate("msal client")
 REDIRECT = "http://localhost/auth/callback"
 
 
+API_URI = "api://orders-api"
+API_ID = "3f7a1c9e-5b2d-4e8f-a6c1-0d9e8f7a6b5c"
+API_SECRET = "api8Q~Orders.Api.Middle.Tier.Secret-0123"
+DOWNSTREAM_ID = "6b1d3f5a-7c9e-4b2d-8f0a-2c4e6a8b0d1f"
+
+
 def _config() -> IdpConfig:
     tenant = default_tenant()
     rp = replace(tenant.apps[0], certificates=(CertificateConfig(pem=CERT.pem),))
-    return IdpConfig(tenants=(replace(tenant, apps=(rp,)),))
+    api = AppConfig(client_id=API_ID, name="Orders API", identifier_uris=(API_URI,),
+                    secrets=(SecretConfig(value=API_SECRET),))
+    downstream = AppConfig(client_id=DOWNSTREAM_ID, name="Stock API",
+                           identifier_uris=("api://stock",))
+    return IdpConfig(tenants=(replace(tenant, apps=(rp, api, downstream)),))
 
 
 @pytest.fixture(scope="module")
@@ -52,28 +81,17 @@ def idp(tls_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockIdp]:
                 _OPEN.pop().http_client.close()
 
 
-def _msal(idp: MockIdp, credential: Any = SECRET) -> msal.ConfidentialClientApplication:
+def _msal(idp: MockIdp, credential: Any = SECRET, *, client_id: str = CLIENT_ID
+          ) -> msal.ConfidentialClientApplication:
     app = msal.ConfidentialClientApplication(
-        CLIENT_ID, client_credential=credential, authority=idp.authority,
+        client_id, client_credential=credential, authority=idp.authority,
         validate_authority=False, instance_discovery=False, verify=str(idp.ca_file))
     _OPEN.append(app)
     return app
 
 
 def _browser_sign_in(idp: MockIdp, auth_uri: str, upn: str = ALICE) -> dict[str, str]:
-    """What a browser does with MSAL's auth URI: sign in and land on the redirect URI."""
-    assert idp.ca_file is not None
-    with httpx.Client(verify=idp.tls.client_context() if idp.tls else True,  # type: ignore[union-attr]
-                      follow_redirects=False, timeout=10) as browser:
-        page = browser.get(auth_uri)
-        assert page.status_code == 200, page.text[:300]
-        response = browser.post(urljoin(auth_uri, login_action(page.text)), data={
-            "ctx": ctx_of(page.text), "login": upn, "passwd": password(upn),
-            "action": "signin"})
-        assert response.status_code == 302, response.text[:300]
-        location = response.headers["location"]
-        assert location.startswith(REDIRECT)
-        return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+    return browser_sign_in(idp, auth_uri, REDIRECT, upn)
 
 
 def test_client_credentials(idp: MockIdp) -> None:
@@ -94,6 +112,40 @@ def test_client_credentials_with_a_certificate(idp: MockIdp) -> None:
     credential = {"private_key": key, "public_certificate": CERT.pem}
     result = _msal(idp, credential).acquire_token_for_client([GRAPH_DEFAULT])
     assert "access_token" in result, result
+
+
+def _certificate_credential(cert: Any, *, by: str) -> dict[str, str]:
+    key = cert.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                 serialization.NoEncryption()).decode()
+    if by == "thumbprint":
+        der = cert.cert.public_bytes(serialization.Encoding.DER)
+        return {"private_key": key, "thumbprint": hashlib.sha1(der).hexdigest()}
+    return {"private_key": key, "public_certificate": cert.pem}
+
+
+@pytest.mark.parametrize("by", ["thumbprint", "public_certificate"])
+def test_a_certificate_registered_through_graph_signs_msal_in(idp: MockIdp, by: str) -> None:
+    cert = new_certificate("registered through graph")
+    credential = _certificate_credential(cert, by=by)
+    refused = _msal(idp, credential).acquire_token_for_client([GRAPH_DEFAULT])
+    assert refused.get("error") == "invalid_client", refused
+    idp.add_certificate(CLIENT_ID, cert.cert)
+    listed = idp.graph("GET", f"applications(appId='{CLIENT_ID}')").json()["keyCredentials"]
+    der = cert.cert.public_bytes(serialization.Encoding.DER)
+    assert hashlib.sha1(der).hexdigest().upper() in [c["customKeyIdentifier"] for c in listed]
+    result = _msal(idp, credential).acquire_token_for_client([GRAPH_DEFAULT])
+    assert "access_token" in result, result
+
+
+def test_an_expired_registered_certificate_is_refused(idp: MockIdp) -> None:
+    cert = new_certificate("short-lived registration")
+    idp.add_certificate(CLIENT_ID, cert.cert, end=timedelta(days=1))
+    credential = _certificate_credential(cert, by="thumbprint")
+    assert "access_token" in _msal(idp, credential).acquire_token_for_client([GRAPH_DEFAULT])
+    idp.advance(days=2)
+    result = _msal(idp, credential).acquire_token_for_client([GRAPH_DEFAULT])
+    assert result["error"] == "invalid_client" and 700027 in result["error_codes"], result
+    assert "The key used is expired" in result["error_description"]
 
 
 def test_auth_code_flow_and_refresh(idp: MockIdp) -> None:
@@ -117,6 +169,60 @@ def test_auth_code_flow_and_refresh(idp: MockIdp) -> None:
     assert refreshed["access_token"] != result["access_token"]
 
 
+@pytest.mark.parametrize("scopes", [["User.Read"], [f"{API_URI}/Orders.Read"]],
+                         ids=["graph", "api"])
+def test_silent_acquisition_is_served_from_the_cache(idp: MockIdp, scopes: list[str]) -> None:
+    app = _msal(idp)
+    flow = app.initiate_auth_code_flow(scopes, redirect_uri=REDIRECT)
+    result = app.acquire_token_by_auth_code_flow(flow, _browser_sign_in(idp, flow["auth_uri"]))
+    assert "access_token" in result, result
+    before = token_requests(idp)
+    account = app.get_accounts()[0]
+    for _ in range(3):
+        silent = app.acquire_token_silent(scopes, account=account)
+        assert silent is not None and silent["token_source"] == "cache", silent
+        assert silent["access_token"] == result["access_token"]
+    assert token_requests(idp) == before, "acquire_token_silent called the token endpoint"
+
+
+def _claims(token: str) -> dict[str, Any]:
+    out: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    return out
+
+
+def test_acquire_token_on_behalf_of(idp: MockIdp) -> None:
+    """A web API (the middle tier) called with alice's token calls Graph and another API as
+    her, through MSAL's OBO; consent and expiry fail with Entra's codes."""
+    front = _msal(idp)
+    flow = front.initiate_auth_code_flow([f"{API_URI}/access_as_user"], redirect_uri=REDIRECT)
+    user = front.acquire_token_by_auth_code_flow(flow, _browser_sign_in(idp, flow["auth_uri"]))
+    assertion = user["access_token"]
+    assert _claims(assertion)["aud"] == API_ID
+    middle = _msal(idp, API_SECRET, client_id=API_ID)
+
+    graph = middle.acquire_token_on_behalf_of(assertion, ["User.Read"])
+    assert "access_token" in graph, graph
+    at = _claims(graph["access_token"])
+    assert (at["aud"], at["appid"]) == ("00000003-0000-0000-c000-000000000000", API_ID)
+    assert at["oid"] == _claims(assertion)["oid"] and "User.Read" in at["scp"].split()
+
+    refused = middle.acquire_token_on_behalf_of(assertion, ["api://stock/Stock.Read"])
+    assert refused["error"] == "invalid_grant" and 65001 in refused["error_codes"], refused
+    assert refused.get("suberror") == "consent_required"
+    idp.grant_consent(API_ID, DOWNSTREAM_ID, ["Stock.Read"])
+    # MSAL answers an identical request from its 60-second cache of HTTP 400 responses, so
+    # the retry after consent goes through a fresh application object.
+    middle = _msal(idp, API_SECRET, client_id=API_ID)
+    stock = middle.acquire_token_on_behalf_of(assertion, ["api://stock/Stock.Read"])
+    assert "access_token" in stock, stock
+    assert _claims(stock["access_token"])["aud"] == DOWNSTREAM_ID
+
+    idp.advance(hours=2)
+    expired = _msal(idp, API_SECRET, client_id=API_ID).acquire_token_on_behalf_of(
+        assertion, ["api://stock/Stock.Read"])
+    assert expired["error"] == "invalid_grant" and 500133 in expired["error_codes"], expired
+
+
 def test_expired_secret_is_7000222(idp: MockIdp) -> None:
     assert "access_token" in _msal(idp).acquire_token_for_client([GRAPH_DEFAULT])
     idp.advance(days=181)
@@ -130,3 +236,78 @@ def test_expired_secret_is_7000222(idp: MockIdp) -> None:
 def test_wrong_secret_is_7000215(idp: MockIdp) -> None:
     result = _msal(idp, "not-the-secret").acquire_token_for_client([GRAPH_DEFAULT])
     assert result["error"] == "invalid_client" and 7000215 in result["error_codes"]
+
+
+DEVICE_CLIENT_ID = "0c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f"
+
+
+@pytest.fixture
+def device_idp(tls_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockIdp]:
+    """A provider with a public client (a CLI) and a one-second polling interval, so MSAL's
+    real sleeps between polls keep the test short."""
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    tenant = default_tenant()
+    cli = AppConfig(client_id=DEVICE_CLIENT_ID, name="Contoso CLI", public_client=True)
+    config = IdpConfig(tenants=(replace(tenant, apps=(*tenant.apps, cli)),),
+                       device_code_interval=1)
+    with MockIdp(config, https=True, tls_dir=tls_dir) as running:
+        yield running
+
+
+def _approve_device(idp: MockIdp, user_code: str, upn: str = ALICE) -> str:
+    """A person on another device: /devicelogin, the code, username, password, "Stay signed
+    in?" No, "Are you trying to sign in?" Continue; returns the last page's text."""
+    assert idp.tls is not None
+    with httpx.Client(base_url=idp.url, verify=idp.tls.client_context(),
+                      follow_redirects=False, timeout=10) as browser:
+        page = browser.post("/devicelogin", data={"otc": user_code})
+        for form in ({"loginfmt": upn}, {"loginfmt": upn, "passwd": password(upn)},
+                     {"answer": "No"}, {"answer": "Continue"}):
+            assert page.status_code == 200, page.text[:500]
+            page = browser.post(login_action(page.text), data={"ctx": ctx_of(page.text), **form})
+        return page.text
+
+
+def test_device_flow(device_idp: MockIdp) -> None:
+    app = msal.PublicClientApplication(
+        DEVICE_CLIENT_ID, authority=device_idp.authority, validate_authority=False,
+        instance_discovery=False, verify=str(device_idp.ca_file))
+    try:
+        flow = app.initiate_device_flow(scopes=["User.Read"])
+        assert flow["verification_uri"] == f"{device_idp.url}/devicelogin", flow
+        assert flow["interval"] == 1 and flow["expires_in"] == 900
+        flow["expires_at"] = time.time() + 30  # bounds MSAL's polling loop if this test fails
+        pages: list[str] = []
+        person = threading.Thread(target=lambda: (
+            time.sleep(1.5), pages.append(_approve_device(device_idp, flow["user_code"]))))
+        person.start()
+        started = time.monotonic()
+        result = app.acquire_token_by_device_flow(flow)
+        person.join(timeout=20)
+        assert "access_token" in result, result
+        assert time.monotonic() - started >= 1.5  # MSAL polled while the person signed in
+        assert pages and "You can close this window" in pages[0]
+        assert result["id_token_claims"]["preferred_username"] == ALICE
+        assert [a["username"] for a in app.get_accounts()] == [ALICE]
+        polls = [r for r in device_idp.http.get("/_mock/requests").json()["requests"]
+                 if r["path"].endswith("/oauth2/v2.0/token")]
+        assert len(polls) >= 2, polls
+    finally:
+        app.http_client.close()
+
+
+def test_device_flow_errors_reach_msal(device_idp: MockIdp) -> None:
+    app = msal.PublicClientApplication(
+        DEVICE_CLIENT_ID, authority=device_idp.authority, validate_authority=False,
+        instance_discovery=False, verify=str(device_idp.ca_file))
+    try:
+        flow = app.initiate_device_flow(scopes=["User.Read"])
+        device_idp.advance(minutes=16)
+        result = app.acquire_token_by_device_flow(flow)
+        assert result["error"] == "expired_token" and result["error_codes"] == [70020]
+        bad = app.acquire_token_by_device_flow({**flow, "device_code": "DAQABAAEAAAnope",
+                                                "expires_at": time.time() + 5})
+        assert bad["error"] == "bad_verification_code" and bad["error_codes"] == [70018]
+    finally:
+        app.http_client.close()

@@ -130,7 +130,7 @@ def oid(browser: TestClient, upn: str) -> str:
 
 def assert_signed_out(browser: TestClient) -> None:
     page = browser.get(paths(TENANT, "2.0")["authorize"], params=auth_params())
-    assert page.status_code == 200 and 'type="password"' in page.text
+    assert page.status_code == 200 and 'name="loginfmt"' in page.text
     values = redirect_params(browser.get(paths(TENANT, "2.0")["authorize"],
                                          params=auth_params(prompt="none")))
     assert values["error"] == "login_required"

@@ -201,7 +201,7 @@ def test_event_key_rotation_keeps_the_old_key_published(harness: Harness) -> Non
         ("POST", "/_mock/installations", {**INSTALL, "colour": "red"}, 400, "colour"),
         ("POST", "/_mock/installations", {**INSTALL, "tenant": "fabrikam.com"}, 404, "tenant"),
         ("POST", "/_mock/installations", {**INSTALL, "app_id": "x"}, 404, "app_id"),
-        ("POST", "/_mock/installations", [INSTALL], 400, None),
+        ("POST", "/_mock/installations", [INSTALL], 400, "body"),
         ("POST", "/_mock/installations/" + "0" * 32 + "/rotate", None, 404, "installation_id"),
         ("DELETE", "/_mock/installations/" + "0" * 32, None, 404, "installation_id"),
         ("GET", "/_mock/installations/" + "0" * 32, None, 404, "installation_id"),

@@ -8,7 +8,7 @@ import pytest
 
 from mock_idp.config import IdpConfig
 from mock_idp.errors import EntraError
-from mock_idp.protocol import discovery, pkce, redirect, tenants
+from mock_idp.protocol import discovery, pkce, redirect, resources, tenants
 from mock_idp.store import Store
 
 TENANT = "6f2c1a9e-3b7d-4e58-a1c4-92d0b7e5f318"
@@ -98,3 +98,51 @@ def test_documents_name_the_tenant_guid() -> None:
     assert doc["tenant_region_scope"] == "EU"
     doc = discovery.v1_document("https://h", "common", tenant_id=None, region=None)
     assert doc["issuer"] == "https://h/{tenantid}/"
+
+
+# --- resources and the scope Entra echoes ---------------------------------------------------
+
+def _directory_with_api() -> Store:
+    from dataclasses import replace
+
+    from mock_idp.config import AppConfig, default_tenant
+
+    tenant = default_tenant()
+    api = AppConfig(client_id="9c1e4b7a-2d3f-4e5a-8b6c-7d8e9f0a1b2c", name="API",
+                    identifier_uris=("api://orders",))
+    config = IdpConfig(tenants=(replace(tenant, apps=(*tenant.apps, api)),))
+    return Store.from_config(config, datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def test_resources_graph_by_bare_name_uri_or_default() -> None:
+    tenant = _directory_with_api().tenants[TENANT]
+    for scopes in (("User.Read",), ("https://graph.microsoft.com/Mail.Read",), ("openid",),
+                   ("https://graph.microsoft.com/.default",)):
+        assert resources.resolve(tenant, scopes).is_graph, scopes
+    asked = ("openid", "Mail.Read", "https://graph.microsoft.com/User.Read", "offline_access")
+    names = resources.granted(resources.GRAPH, asked)
+    assert names == ("Mail.Read", "User.Read")
+    assert resources.echoed_scope(resources.GRAPH, names, asked) == (
+        "Mail.Read User.Read profile openid email")
+    assert resources.echoed_scope(resources.GRAPH, names, ("User.Read",)) == "Mail.Read User.Read"
+    assert resources.granted(resources.GRAPH, ("https://graph.microsoft.com/.default",)) == (
+        "User.Read",)
+
+
+def test_resources_an_api_by_identifier_uri_or_app_id() -> None:
+    tenant = _directory_with_api().tenants[TENANT]
+    by_uri = resources.resolve(tenant, ("openid", "api://orders/Orders.Read", "email"))
+    assert not by_uri.is_graph and by_uri.token_version == "2.0"
+    assert by_uri.audience == "9c1e4b7a-2d3f-4e5a-8b6c-7d8e9f0a1b2c"
+    names = resources.granted(by_uri, ("openid", "api://orders/Orders.Read", "email"))
+    assert resources.echoed_scope(by_uri, names, ("openid",)) == "api://orders/Orders.Read"
+    by_id = resources.find(tenant, "9c1e4b7a-2d3f-4e5a-8b6c-7d8e9f0a1b2c")
+    assert by_id.audience == by_uri.audience
+    assert resources.granted(by_uri, ("api://orders/.default",)) == ("user_impersonation",)
+
+
+def test_resources_unknown_resource_is_500011() -> None:
+    tenant = _directory_with_api().tenants[TENANT]
+    with pytest.raises(EntraError) as caught:
+        resources.resolve(tenant, ("api://nobody/read",))
+    assert caught.value.code == 500011

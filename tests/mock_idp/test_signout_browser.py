@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import jwt
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -27,8 +27,8 @@ from mock_idp.config import (
     default_tenant,
 )
 from mock_idp.testing import bind_socket
-from scenarios.browser import launch, resolve
-from scenarios.pages.idp import IdpSignInPage
+from scenarios.drivers import EntraDriver
+from scenarios.pages.idp import IdpUsernamePage
 
 pytestmark = pytest.mark.browser
 
@@ -65,22 +65,6 @@ class Stack:
     relying_party: RelyingParty
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = launch(playwright, resolve())
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
-
-
 @pytest.fixture
 def stack() -> Iterator[Stack]:
     relying_party = RelyingParty()
@@ -104,7 +88,7 @@ def authorize_url(stack: Stack, **extra: str) -> str:
 def sign_in(page: Page, stack: Stack) -> str:
     """Sign Alice in through the provider's page; redeem the code; return the ID token."""
     page.goto(authorize_url(stack))
-    IdpSignInPage(page).sign_in_as(ALICE, "P@ssw0rd-alice")
+    EntraDriver().sign_in(page, ALICE, "P@ssw0rd-alice")
     expect(page.get_by_role("heading", name="Callback")).to_be_visible()
     [callback] = stack.relying_party.visits("/auth/callback")
     response = httpx.post(f"{stack.idp}/{TENANT}/oauth2/v2.0/token", data={
@@ -157,4 +141,4 @@ def test_after_sign_out_the_browser_must_sign_in_again(page: Page, stack: Stack)
     assert silent["error_description"].startswith("AADSTS50058")
 
     page.goto(authorize_url(stack))
-    expect(IdpSignInPage(page).heading).to_be_visible()
+    expect(IdpUsernamePage(page).heading).to_be_visible()

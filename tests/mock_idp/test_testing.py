@@ -111,6 +111,34 @@ def test_mock_idp_helpers_and_the_clock() -> None:
             idp.add_user("mallory@fabrikam.example")
 
 
+def test_mock_idp_claim_helpers() -> None:
+    with MockIdp() as idp:
+        erin = idp.add_user("erin")
+        inner = idp.add_group("Inner", members=[erin.upn])
+        outer = idp.add_group("Outer", members=[inner.id], unified=True)
+        assert outer.display_name == "Outer"
+        members = idp.graph("GET", f"groups/{outer.id}/members").json()["value"]
+        assert [m["id"] for m in members] == [inner.id]
+        many = idp.add_groups(25, member=erin.id)
+        assert len({g.id for g in many}) == 25
+        idp.add_members(inner.id, [g.id for g in many[:21]])  # more than one bind request
+        assert len(idp.graph("GET", f"groups/{inner.id}/members").json()["value"]) == 22
+        name = idp.add_extension(REFERENCE_RP_CLIENT_ID, "badge", data_type="Integer")
+        idp.update_user(erin.upn, **{name: 7})
+        selected = idp.graph("GET", f"users/{erin.upn}?$select={name}").json()
+        assert selected[name] == 7
+        idp.configure_claims(REFERENCE_RP_CLIENT_ID, group_membership_claims="All",
+                             id_token=["email", {"name": name, "source": "user"}])
+        app = idp.graph("GET", f"applications(appId='{REFERENCE_RP_CLIENT_ID}')").json()
+        assert app["groupMembershipClaims"] == "All"
+        assert [c["name"] for c in app["optionalClaims"]["idToken"]] == ["email", name]
+        idp.set_custom_claims(erin.upn, id_token={"department": "QA"})
+        shown = idp.http.get(f"/_mock/tenants/{idp.tenant_id}/users/{erin.upn}/claims").json()
+        assert shown["id_token"] == {"department": "QA"}
+        with pytest.raises(MockIdpError, match="protocol claim"):
+            idp.set_custom_claims(erin.upn, id_token={"sub": "someone"})
+
+
 def test_mock_idp_over_https() -> None:
     with MockIdp(https=True) as idp:
         assert idp.url.startswith("https://127.0.0.1:")

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from idp_testkit import (
     ALICE,
     BASE,
+    BOB,
     CLIENT_ID,
     DOMAIN,
     GRAPH_DEFAULT,
@@ -39,7 +40,14 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from mock_idp.clock import MockClock
-from mock_idp.config import CertificateConfig, IdpConfig, SecretConfig, default_tenant
+from mock_idp.config import (
+    SUPPORT_AGENTS_GROUP_ID,
+    AppConfig,
+    CertificateConfig,
+    IdpConfig,
+    SecretConfig,
+    default_tenant,
+)
 
 TOKEN = paths(TENANT, "2.0")["token"]
 TOKEN_V1 = paths(TENANT, "1.0")["token"]
@@ -98,7 +106,7 @@ def test_v2_response_and_id_token(client: TestClient, idp_app: Starlette) -> Non
     assert isinstance(body["expires_in"], int) and isinstance(body["ext_expires_in"], int)
     assert "expires_on" not in body and "resource" not in body
     assert body["refresh_token"]
-    assert "https://graph.microsoft.com/User.Read" in body["scope"].split()
+    assert body["scope"] == "User.Read profile openid email"
     alice = idp_app.state.idp.store.tenants[TENANT].find_user(ALICE)
     info = json.loads(base64.urlsafe_b64decode(body["client_info"] + "=="))
     assert info == {"uid": alice.id, "utid": TENANT}
@@ -114,7 +122,7 @@ def test_v2_response_and_id_token(client: TestClient, idp_app: Starlette) -> Non
     assert idt["email"] == ALICE
     assert idt["nonce"] == "n-1"
     assert idt["sid"] == redirect_params(grant.response)["session_state"]
-    assert idt["roles"] == ["Agent"] and idt["groups"] == list(alice.groups)
+    assert idt["roles"] == ["Agent"] and idt["groups"] == [SUPPORT_AGENTS_GROUP_ID]
     assert "upn" not in idt and "unique_name" not in idt
     assert "c_hash" not in idt and "at_hash" not in idt
 
@@ -175,9 +183,11 @@ def test_v1_response_has_string_numbers_and_v1_id_token(client: TestClient,
     assert body["resource"] == "https://graph.microsoft.com/"
     assert body["refresh_token"]
     token = body["id_token"]
-    header = _header(token)
-    assert header["x5t"] == header["kid"]
-    idt = verified(client, token, audience=CLIENT_ID, version="1.0")
+    # Unsigned, as Entra's v1.0 token endpoint returns it: alg none and an empty signature.
+    assert _header(token) == {"typ": "JWT", "alg": "none"}
+    assert token.endswith(".") and token.count(".") == 2
+    idt = claims(token)
+    assert idt["aud"] == CLIENT_ID
     assert idt["iss"] == f"{BASE}/{TENANT}/"
     assert idt["ver"] == "1.0"
     assert idt["upn"] == ALICE and idt["unique_name"] == ALICE
@@ -186,12 +196,89 @@ def test_v1_response_has_string_numbers_and_v1_id_token(client: TestClient,
     assert "c_hash" not in idt
 
 
+def test_v1_refresh_returns_an_unsigned_id_token_too(client: TestClient) -> None:
+    body = tokens_for(client, version="1.0", resource="https://graph.microsoft.com/")
+    response = client.post(TOKEN_V1, data={
+        "grant_type": "refresh_token", "client_id": CLIENT_ID, "client_secret": SECRET,
+        "refresh_token": body["refresh_token"], "resource": "https://graph.microsoft.com/"})
+    assert response.status_code == 200, response.text
+    assert _header(response.json()["id_token"])["alg"] == "none"
+
+
+@pytest.mark.idp_config(_config({"sign_v1_id_tokens": True}))
+def test_v1_id_tokens_are_signed_when_the_app_asks(client: TestClient) -> None:
+    token = tokens_for(client, version="1.0", resource="https://graph.microsoft.com/")["id_token"]
+    header = _header(token)
+    assert header["alg"] == "RS256" and header["x5t"] == header["kid"]
+    assert verified(client, token, audience=CLIENT_ID, version="1.0")["ver"] == "1.0"
+
+
+def test_the_switch_is_a_graph_property(client: TestClient) -> None:
+    path = f"/graph/{TENANT}/v1.0/applications(appId='{CLIENT_ID}')"
+    assert client.get(path).json()["signV1IdTokens"] is False
+    assert client.patch(path, json={"signV1IdTokens": True}).status_code == 204
+    assert client.get(path).json()["signV1IdTokens"] is True
+    token = tokens_for(client, version="1.0")["id_token"]
+    assert _header(token)["alg"] == "RS256"
+    bad = client.patch(path, json={"signV1IdTokens": "yes"})
+    assert bad.status_code == 400 and bad.json()["error"]["target"] == "signV1IdTokens"
+
+
+def test_v2_id_tokens_stay_signed(client: TestClient) -> None:
+    assert _header(tokens_for(client)["id_token"])["alg"] == "RS256"
+
+
 @pytest.mark.parametrize("segment", [DOMAIN, "common", "organizations"])
 def test_code_redemption_on_other_tenant_forms(client: TestClient, segment: str) -> None:
     grant = get_code(client, tenant=segment)
     response = redeem(client, grant, tenant=segment)
     assert response.status_code == 200, response.text
     assert claims(response.json()["id_token"])["iss"] == f"{BASE}/{TENANT}/v2.0"
+
+
+# --- scope as Entra echoes it (what MSAL caches the access token under) ---------------------
+
+API_URI = "api://downstream-api"
+API_CONFIG = IdpConfig(tenants=(replace(default_tenant(), apps=(*default_tenant().apps, AppConfig(
+    client_id="9c1e4b7a-2d3f-4e5a-8b6c-7d8e9f0a1b2c", name="Downstream API",
+    identifier_uris=(API_URI,))),),))
+
+
+@pytest.mark.parametrize("scope, echoed", [
+    ("User.Read offline_access openid profile", "User.Read profile openid email"),
+    ("https://graph.microsoft.com/Mail.Read User.Read openid", "Mail.Read User.Read profile openid "
+     "email"),
+    ("openid profile offline_access", "User.Read profile openid email"),
+    ("https://graph.microsoft.com/.default offline_access openid", "User.Read profile openid "
+     "email"),
+    ("User.Read offline_access", "User.Read"),
+])
+def test_graph_scopes_come_back_as_short_names(client: TestClient, scope: str,
+                                               echoed: str) -> None:
+    body = tokens_for(client, scope=scope)
+    assert body["scope"] == echoed
+    at = claims(body["access_token"])
+    assert at["aud"] == "00000003-0000-0000-c000-000000000000"
+    assert [s for s in at["scp"].split() if s not in ("openid", "profile", "email")] == [
+        s for s in echoed.split() if s not in ("openid", "profile", "email")]
+
+
+@pytest.mark.idp_config(API_CONFIG)
+def test_other_resources_come_back_as_full_uris_without_oidc_scopes(client: TestClient) -> None:
+    body = tokens_for(client, scope=f"{API_URI}/access_as_user offline_access openid profile "
+                                    f"email")
+    assert body["scope"] == f"{API_URI}/access_as_user"
+    at = claims(body["access_token"])
+    assert at["aud"] == "9c1e4b7a-2d3f-4e5a-8b6c-7d8e9f0a1b2c" and at["ver"] == "2.0"
+    assert at["scp"] == "access_as_user"
+    refreshed = _refresh(client, body["refresh_token"], scope=f"{API_URI}/access_as_user")
+    assert refreshed.json()["scope"] == f"{API_URI}/access_as_user"
+
+
+def test_user_tokens_without_roles_have_no_roles_claim(client: TestClient) -> None:
+    body = tokens_for(client, upn=BOB)
+    assert "roles" not in claims(body["id_token"])
+    assert "roles" not in claims(body["access_token"])
 
 
 # --- authorization code and PKCE --------------------------------------------------------------
@@ -302,6 +389,7 @@ def test_client_credentials(client: TestClient) -> None:
     at = verified(client, body["access_token"], audience="00000003-0000-0000-c000-000000000000")
     assert at["idtyp"] == "app" and "scp" not in at and at["appid"] == CLIENT_ID
     assert at["sub"] == at["oid"]
+    assert "roles" not in at  # Entra omits an empty roles claim
 
 
 @pytest.mark.parametrize("scope", ["https://graph.microsoft.com/User.Read",

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from fake_op import EVENT_KEYS, FakeOp
-from rp_support import MovableClock, RpHarness
+from rp_support import ADMIN_HEADERS, ADMIN_TOKEN, MovableClock, RpHarness
 from starlette.testclient import TestClient
 
 from relying_party import Settings, create_app
@@ -30,6 +30,7 @@ def make_settings(clock: MovableClock, db_path: str) -> Callable[..., Settings]:
             "public_url": "http://testserver",
             "clock": clock,
             "event_keys_url": EVENT_KEYS,
+            "admin_token": ADMIN_TOKEN,
         }
         values.update(overrides)
         return Settings(**values)
@@ -48,7 +49,7 @@ def rp(
 ) -> Iterator[RpHarness]:
     settings = make_settings()
     app = create_app(settings, http_client=op.http_client())
-    with TestClient(app, follow_redirects=False) as client:
+    with TestClient(app, follow_redirects=False, headers=ADMIN_HEADERS) as client:
         yield RpHarness(settings=settings, client=client, clock=clock, op=op)
 
 

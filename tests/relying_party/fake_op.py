@@ -7,6 +7,7 @@ the RP's authorization redirect into the callback URL, as a provider with a sign
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -121,6 +122,8 @@ class Faults:
     connect."""
     slow: set[str] = field(default_factory=set)
     """Endpoint names that time out."""
+    stalled_hosts: set[str] = field(default_factory=set)
+    """Hosts that accept the request and then never answer."""
     omit_end_session: bool = False
 
 
@@ -389,6 +392,8 @@ class _FaultyTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.op.requests.append(request)
+        if request.url.host in self.op.faults.stalled_hosts:
+            await asyncio.Event().wait()  # until the caller gives up (cancels)
         path = request.url.path
         for name, matches in self.ENDPOINTS.items():
             if matches(path):

@@ -24,6 +24,9 @@ from starlette.testclient import TestClient
 from relying_party import Settings
 
 START = datetime(2026, 3, 1, 9, 0, 0, tzinfo=UTC)
+ADMIN_TOKEN = "test-admin-token-0123456789"
+ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+"""The harness's client sends the admin bearer token; its browser routes ignore it."""
 
 
 class MovableClock:
@@ -87,11 +90,25 @@ class RpHarness:
         return dict(record)
 
     def csrf(self) -> str:
-        response = self.client.get("/admin")
-        assert response.status_code == 200
+        """This browser's CSRF token (issued by the server on the first page with a form)."""
+        if not self.client.cookies.get("rp_csrf"):
+            assert self.client.get("/logout").status_code == 200
         token = self.client.cookies.get("rp_csrf")
         assert token
         return token
+
+    def admin_sign_in(self) -> None:
+        """Sign in to the admin pages with the admin token."""
+        response = self.client.post(
+            "/admin/sign-in",
+            data={"csrf_token": self.csrf(), "admin_token": ADMIN_TOKEN, "next": "/admin"},
+        )
+        assert response.status_code == 303, response.text
+        assert self.client.get("/admin").status_code == 200
+
+    def logout(self) -> Response:
+        """Sign out with the app's own form (``POST /logout`` with the CSRF token)."""
+        return self.client.post("/logout", data={"csrf_token": self.csrf()})
 
 
 VALID_CONNECTION: dict[str, str] = {

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from rp_support import VALID_CONNECTION, RpHarness
+from rp_support import ADMIN_HEADERS, VALID_CONNECTION, RpHarness
 from starlette.testclient import TestClient
 
 from relying_party import Settings, create_app
@@ -154,6 +154,7 @@ def test_health_days_until_expiry_and_warning(rp: RpHarness) -> None:
     assert near["days_until_secret_expiry"] == 19 and near["secret_warning"] is True
     past = _create_json(rp, secret_expires_on="2026-02-27")["health"]
     assert past["secret_expired"] is True and past["days_until_secret_expiry"] == -2
+    rp.admin_sign_in()
     page = rp.client.get("/admin").text
     assert "Expires in 19 day(s)" in page
     assert "Expired 2 day(s) ago" in page
@@ -165,9 +166,9 @@ def test_health_days_until_expiry_and_warning(rp: RpHarness) -> None:
 
 
 def test_html_form_requires_csrf_token(rp: RpHarness) -> None:
+    rp.admin_sign_in()
     response = rp.client.post("/admin/connections", data=VALID_CONNECTION)
     assert response.status_code == 403
-    rp.csrf()
     response = rp.client.post(
         "/admin/connections", data={**VALID_CONNECTION, "csrf_token": "x" * 43}
     )
@@ -176,6 +177,7 @@ def test_html_form_requires_csrf_token(rp: RpHarness) -> None:
 
 
 def test_html_create_edit_disable_delete(rp: RpHarness) -> None:
+    rp.admin_sign_in()
     token = rp.csrf()
     response = rp.client.post("/admin/connections", data={**VALID_CONNECTION, "csrf_token": token})
     assert response.status_code == 303
@@ -213,10 +215,11 @@ def test_html_create_edit_disable_delete(rp: RpHarness) -> None:
 
 
 def test_html_validation_error_rerenders_with_field_messages(rp: RpHarness) -> None:
+    rp.admin_sign_in()
     token = rp.csrf()
     response = rp.client.post(
         "/admin/connections",
-        data={**VALID_CONNECTION, "token_url": "not a url", "csrf_token": token},
+        data={**VALID_CONNECTION, "token_url": "not-a-url", "csrf_token": token},
     )
     assert response.status_code == 400
     assert 'id="new-token_url-error"' in response.text
@@ -231,7 +234,7 @@ def test_connections_survive_restart(make_settings: object, rp: RpHarness) -> No
     rp.client.post(f"/api/admin/connections/{cid}/disable")
     assert callable(make_settings)
     settings: Settings = make_settings()
-    with TestClient(create_app(settings)) as again:
+    with TestClient(create_app(settings), headers=ADMIN_HEADERS) as again:
         [conn] = again.get("/api/admin/connections").json()
     assert conn["id"] == cid
     assert conn["enabled"] is False
@@ -239,6 +242,7 @@ def test_connections_survive_restart(make_settings: object, rp: RpHarness) -> No
 
 
 def test_unknown_error_ref_is_404(rp: RpHarness) -> None:
+    rp.admin_sign_in()
     assert rp.client.get("/api/admin/errors/RP-NOPE").status_code == 404
     assert rp.client.get("/admin/errors/RP-NOPE").status_code == 404
     assert rp.client.get("/api/admin/errors").json() == []
@@ -246,7 +250,7 @@ def test_unknown_error_ref_is_404(rp: RpHarness) -> None:
 
 
 def test_security_headers(rp: RpHarness) -> None:
-    response = rp.client.get("/admin")
+    response = rp.client.get("/admin/sign-in")
     assert response.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     assert response.headers["referrer-policy"] == "no-referrer"

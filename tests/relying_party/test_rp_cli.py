@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
+from rp_support import START
 
 import relying_party
 from relying_party import Settings, create_app
@@ -21,6 +24,80 @@ def test_cli_defaults() -> None:
     args = parse_args([])
     assert (args.host, args.port, args.db) == ("127.0.0.1", 8500, "relying_party.db")
     assert args.public_url is None and args.event_keys_url is None
+
+
+def _start(db: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "relying_party", "--host", "127.0.0.1", "--port", "0",
+         "--db", str(db), "--log-level", "warning", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=Path(relying_party.__file__).parent.parent,
+        env=env,
+    )
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_cli_prints_the_admin_token_once_and_the_api_takes_it(tmp_path: Path) -> None:
+    db = tmp_path / "admin.db"
+    first = _start(db)
+    try:
+        assert first.stdout is not None
+        url = first.stdout.readline().strip()
+        notice = first.stdout.readline().strip()
+        assert notice.startswith("Admin token (shown once")
+        token = notice.rsplit(" ", 1)[1]
+        assert len(token) >= 43
+        api = f"{url}/api/admin/connections"
+        assert httpx.get(api, timeout=10).status_code == 401
+        wrong = httpx.get(api, headers={"Authorization": "Bearer wrong"}, timeout=10)
+        assert wrong.status_code == 401
+        assert 'error="invalid_token"' in wrong.headers["www-authenticate"]
+        ok = httpx.get(api, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert ok.status_code == 200 and ok.json() == []
+    finally:
+        _stop(first)
+    again = _start(db)  # the same database: the token is kept and not shown again
+    try:
+        assert again.stdout is not None
+        url = again.stdout.readline().strip()
+        headers = {"Authorization": f"Bearer {token}"}
+        assert httpx.get(f"{url}/api/admin/errors", headers=headers, timeout=10).status_code == 200
+    finally:
+        _stop(again)
+        assert again.stdout is not None
+        assert "Admin token" not in again.stdout.read()
+
+
+def test_cli_takes_the_admin_token_from_a_file_or_the_environment(tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text("from-a-file-0123456789\n")
+    for extra, env in (
+        (("--admin-token-file", str(token_file)), None),
+        ((), {**os.environ, "RP_ADMIN_TOKEN": "from-the-env-0123456789"}),
+    ):
+        process = _start(tmp_path / "given.db", *extra, env=env)
+        try:
+            assert process.stdout is not None
+            url = process.stdout.readline().strip()
+            token = "from-a-file-0123456789" if extra else "from-the-env-0123456789"
+            response = httpx.get(f"{url}/api/admin/installations",
+                                 headers={"Authorization": f"Bearer {token}"}, timeout=10)
+            assert response.status_code == 200
+        finally:
+            _stop(process)
+            assert process.stdout is not None
+            assert "Admin token" not in process.stdout.read()
+
+
+def test_cli_refuses_a_short_admin_token(tmp_path: Path) -> None:
+    process = _start(tmp_path / "short.db", env={**os.environ, "RP_ADMIN_TOKEN": "short"})
+    assert process.wait(timeout=30) != 0
 
 
 def test_cli_port_zero_prints_url_first_and_serves(tmp_path: Path) -> None:
@@ -53,3 +130,20 @@ def test_cli_port_zero_prints_url_first_and_serves(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_new_admin_token_replaces_the_old_and_ends_admin_sessions(tmp_path: Path) -> None:
+    from relying_party.__main__ import admin_token_notice
+    from relying_party.db import Database
+
+    db_path = str(tmp_path / "renew.db")
+    first = admin_token_notice(db_path, None, renew=False)
+    assert first is not None and admin_token_notice(db_path, None, renew=False) is None
+    db = Database(db_path)
+    db.admin_sessions.create("open-session", START, START + timedelta(hours=1))
+    db.close()
+    renewed = admin_token_notice(db_path, None, renew=True)
+    assert renewed is not None and renewed.rsplit(" ", 1)[1] != first.rsplit(" ", 1)[1]
+    db = Database(db_path)
+    assert not db.admin_sessions.live("open-session", START)
+    db.close()

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fake_op import CLIENT_ID, ISSUER, entra_error, token_hash
 from rp_support import RpHarness
+from starlette.testclient import TestClient
 
 
 def _userinfo_calls(rp: RpHarness) -> int:
@@ -44,6 +45,7 @@ def test_expired_client_secret_has_admin_hint_to_renew(rp: RpHarness) -> None:
     assert hint in response.text
     health = rp.client.get(f"/api/admin/connections/{cid}").json()["health"]
     assert health["recent_errors"] == [record["ref"]]
+    rp.admin_sign_in()
     assert record["ref"] in rp.client.get("/admin").text
 
 
@@ -191,6 +193,19 @@ def test_state_from_another_browser_is_refused(rp: RpHarness) -> None:
     assert not [r for r in rp.op.requests if r.url.path.endswith("/token")]
 
 
+def test_a_callback_opened_in_another_browser_does_not_spoil_the_sign_in(rp: RpHarness) -> None:
+    """Whoever sees the victim's callback URL (a log, a shoulder) and opens it first gets the
+    failure page, and the victim's own browser still completes the sign-in."""
+    rp.add_connection()
+    callback = rp.op.approve(rp.start("/widget"))
+    attacker = TestClient(rp.client.app, follow_redirects=False)
+    refused = attacker.get(callback)
+    assert refused.status_code == 400
+    assert attacker.get("/api/me").status_code == 401
+    assert rp.client.get(callback).status_code == 303
+    assert rp.me().status_code == 200
+
+
 def test_expired_state(rp: RpHarness) -> None:
     rp.add_connection()
     callback = rp.op.approve(rp.start("/widget"))
@@ -300,8 +315,6 @@ def test_unexpected_errors_render_without_traceback(rp: RpHarness, monkeypatch) 
 
     db = rp.client.app.state.rp.db  # type: ignore[attr-defined]
     monkeypatch.setattr(db.connections, "all", boom)
-    from starlette.testclient import TestClient
-
     with TestClient(rp.client.app, raise_server_exceptions=False) as client:
         response = client.get("/widget")
     assert response.status_code == 500

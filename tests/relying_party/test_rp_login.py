@@ -3,7 +3,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 from fake_op import AUTHORIZE, CLIENT_ID, TID, USERS, Client, FakeOp
-from rp_support import RpHarness
+from rp_support import ADMIN_HEADERS, RpHarness
 from starlette.testclient import TestClient
 
 from relying_party import create_app
@@ -65,17 +65,25 @@ def test_session_cookie_flags_and_new_session_id(rp: RpHarness) -> None:
 def test_secure_cookie_under_https(make_settings, op: FakeOp) -> None:  # type: ignore[no-untyped-def]
     settings = make_settings(public_url="https://rp.example.test")
     with TestClient(create_app(settings, http_client=op.http_client()),
-                    base_url="https://rp.example.test", follow_redirects=False) as client:
+                    base_url="https://rp.example.test", follow_redirects=False,
+                    headers=ADMIN_HEADERS) as client:
         client.post("/api/admin/connections", json={
             "authorization_uri": AUTHORIZE, "token_url": AUTHORIZE.replace("authorize", "token"),
             "client_id": CLIENT_ID, "client_secret": op.clients[CLIENT_ID].secret,
             "secret_expires_on": "2026-09-01", "support_contact": "x@y.test",
         })
-        location = client.get("/widget").headers["location"]
+        started = client.get("/widget")
+        location = started.headers["location"]
         assert "redirect_uri=https%3A%2F%2Frp.example.test%2Fauth%2Fcallback" in location
+        assert started.headers["set-cookie"].startswith("__Host-rp_login=")
         response = client.get(op.approve(location))
         assert response.status_code == 303
-        assert "Secure" in response.headers["set-cookie"]
+        cookies = response.headers.get_list("set-cookie")
+        names = {c.split("=", 1)[0] for c in cookies}
+        assert names == {"__Host-rp_session", "__Host-rp_csrf", "__Host-rp_login"}
+        for cookie in cookies:  # __Host-: Secure, Path=/, no Domain
+            assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
+        assert client.get("/api/me").status_code == 200
 
 
 def test_app_visit_without_session_starts_sso_and_returns(rp: RpHarness) -> None:
@@ -129,7 +137,7 @@ def test_returning_user_is_mapped_by_issuer_and_subject(rp: RpHarness) -> None:
     rp.add_connection()
     rp.sign_in()
     first = rp.me().json()["id"]
-    rp.client.post("/logout")
+    rp.logout()
     rp.sign_in()
     assert rp.me().json()["id"] == first
     rp.client.cookies.clear()
@@ -168,3 +176,37 @@ def test_state_and_sessions_survive_restart(rp: RpHarness, make_settings, op: Fa
     with TestClient(create_app(make_settings(), http_client=op.http_client()),
                     cookies=session_cookies) as third:
         assert third.get("/api/me").json()["email"] == "alice@contoso.onmicrosoft.com"
+
+
+def test_login_binding_is_issued_by_the_server(rp: RpHarness) -> None:
+    """A binding the browser brings (planted by someone else, or made up) is replaced."""
+    rp.add_connection()
+    planted = "A" * 43 + "." + "B" * 43
+    rp.client.cookies.set("rp_login", planted)
+    started = rp.client.get("/widget")
+    issued = started.headers["set-cookie"].split(";", 1)[0].split("=", 1)[1]
+    assert issued != planted and len(issued) > 43
+    rp.client.cookies.delete("rp_login")
+    rp.client.cookies.set("rp_login", planted)  # the planted value cannot finish the sign-in
+    response = rp.client.get(rp.op.approve(started.headers["location"]))
+    assert response.status_code == 400
+    assert rp.me().status_code == 401
+
+
+def test_login_binding_is_kept_for_parallel_sign_ins_and_dropped_after_one(
+    rp: RpHarness,
+) -> None:
+    rp.add_connection()
+    first = rp.start("/widget")
+    binding = rp.client.cookies["rp_login"]
+    second = rp.start("/portal")
+    assert rp.client.cookies["rp_login"] == binding  # both tabs' sign-ins stay possible
+    response = rp.client.get(rp.op.approve(second))
+    assert response.status_code == 303
+    assert 'rp_login=""' in response.headers["set-cookie"]  # rotated: the next one is new
+    assert "rp_login" not in rp.client.cookies
+    rp.client.cookies.delete("rp_session")
+    late = rp.client.get(rp.op.approve(first))  # the other tab finishes after the rotation
+    assert late.status_code == 400
+    rp.start("/kb")
+    assert rp.client.cookies["rp_login"] != binding

@@ -3,14 +3,25 @@ After each one /api/me answers 401 and the next app visit runs SSO afresh."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fake_op import CLIENT_ID, END_SESSION, ISSUER, TID, USERS, event
-from rp_support import INSTALLATION, RpHarness, install, launch, post_event
+from fake_op import CLIENT_ID, END_SESSION, ISSUER, TID, USERS, FakeOp, event
+from rp_support import (
+    ADMIN_HEADERS,
+    INSTALLATION,
+    OP_CONNECTION,
+    RpHarness,
+    install,
+    launch,
+    post_event,
+)
 from starlette.testclient import TestClient
+
+from relying_party import Settings, create_app
 
 NO_STORE = "no-store"
 
@@ -202,7 +213,7 @@ def test_frontchannel_logout_by_sid_and_iss(rp: RpHarness) -> None:
     assert_signed_out_and_sso_runs_again(rp)
 
 
-def test_frontchannel_logout_with_foreign_iss_ends_only_this_browser(rp: RpHarness) -> None:
+def test_frontchannel_logout_with_foreign_iss_ends_nothing(rp: RpHarness) -> None:
     rp.add_connection()
     rp.sign_in()
     other = second_browser(rp)
@@ -212,26 +223,58 @@ def test_frontchannel_logout_with_foreign_iss_ends_only_this_browser(rp: RpHarne
         "/auth/frontchannel-logout", params={"sid": sid, "iss": "https://evil.test"}
     )
     assert response.status_code == 200
-    assert other.get("/api/me").status_code == 401
+    assert other.get("/api/me").status_code == 200
     assert rp.me().status_code == 200
 
 
-def test_frontchannel_logout_without_parameters_ends_this_browser(rp: RpHarness) -> None:
+@pytest.mark.parametrize("params", [{}, {"sid": "from-the-op"}], ids=["nothing", "sid only"])
+def test_frontchannel_logout_without_iss_ends_nothing(
+    rp: RpHarness, params: dict[str, str]
+) -> None:
+    """A link on any site could otherwise sign the user out (the cookie goes with a top-level
+    GET), and a sid alone does not say which provider it belongs to."""
     rp.add_connection()
     rp.sign_in()
-    assert rp.client.get("/auth/frontchannel-logout").status_code == 200
-    assert_signed_out_and_sso_runs_again(rp)
+    if params:
+        params = {"sid": rp.op.sessions["alice"]}
+    response = rp.client.get("/auth/frontchannel-logout", params=params)
+    assert response.status_code == 200
+    assert "rp_session" not in response.headers.get("set-cookie", "")
+    assert rp.me().status_code == 200
+
+
+def test_frontchannel_logout_url_of_a_connection_takes_sid_alone(rp: RpHarness) -> None:
+    """Entra ID sends only ``sid``: the connection's own logout URL names the issuer."""
+    first = rp.add_connection(name="First")
+    second = rp.add_connection(name="Second")
+    other = second_browser(rp)
+    location = other.get(f"/sso/{second}/widget").headers["location"]
+    assert other.get(rp.op.approve(location, "alice")).status_code == 303
+    location = rp.client.get(f"/sso/{first}/widget").headers["location"]
+    assert rp.client.get(rp.op.approve(location, "alice")).status_code == 303
+    sid = rp.op.sessions["alice"]
+    body = rp.client.get(f"/api/admin/connections/{first}").json()
+    assert body["frontchannel_logout_url"] == f"http://testserver/auth/frontchannel-logout/{first}"
+
+    response = rp.client.get(f"/auth/frontchannel-logout/{first}", params={"sid": sid})
+    assert response.status_code == 200
+    assert "frame-ancestors *" in response.headers["content-security-policy"]
+    assert rp.me().status_code == 401
+    assert other.get("/api/me").status_code == 200  # same sid, other connection: untouched
+    other.get(f"/auth/frontchannel-logout/{second}", params={"sid": sid, "iss": "https://x"})
+    assert other.get("/api/me").status_code == 200  # an iss, when given, must match too
+    other.get(f"/auth/frontchannel-logout/{second}", params={"sid": sid})
+    assert other.get("/api/me").status_code == 401
 
 
 # -- RP-initiated logout -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("method", ["GET", "POST"])
-def test_rp_initiated_logout(rp: RpHarness, method: str) -> None:
+def test_rp_initiated_logout(rp: RpHarness) -> None:
     rp.add_connection()
     rp.sign_in()
     id_token = rp.op.issued_id_tokens[-1]
-    response = rp.client.request(method, "/logout")
+    response = rp.logout()
     assert response.status_code == 303
     assert NO_STORE in response.headers["cache-control"]
     location = urlsplit(response.headers["location"])
@@ -255,8 +298,43 @@ def test_rp_initiated_logout(rp: RpHarness, method: str) -> None:
         assert 'id="signed-out-unconfirmed"' in page.text
 
 
+def test_logout_by_get_only_asks_to_confirm(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.sign_in()
+    page = rp.client.get("/logout")
+    assert page.status_code == 200
+    assert '<form method="post" action="/logout">' in page.text
+    assert f'name="csrf_token" value="{rp.client.cookies.get("rp_csrf")}"' in page.text
+    assert rp.me().status_code == 200
+
+
+def test_logout_post_needs_this_apps_form(rp: RpHarness) -> None:
+    """No CSRF token, a token the browser made up, or another site's form: still signed in."""
+    rp.add_connection()
+    rp.sign_in()
+    token = rp.csrf()
+    assert rp.client.post("/logout").status_code == 403
+    assert rp.client.post("/logout", data={"csrf_token": token + "x"}).status_code == 403
+    made_up = "A" * 43 + "." + "B" * 43
+    rp.client.cookies.delete("rp_csrf")
+    rp.client.cookies.set("rp_csrf", made_up)
+    assert rp.client.post("/logout", data={"csrf_token": made_up}).status_code == 403
+    rp.client.cookies.delete("rp_csrf")
+    rp.client.cookies.set("rp_csrf", token)
+    foreign = rp.client.post("/logout", data={"csrf_token": token},
+                             headers={"Origin": "https://evil.example"})
+    assert foreign.status_code == 403
+    assert rp.me().status_code == 200
+    # A browser sends Origin: null on a form POST from a page with Referrer-Policy: no-referrer
+    # (this app's pages): the CSRF token decides.
+    own_form = rp.client.post("/logout", data={"csrf_token": rp.csrf()},
+                              headers={"Origin": "null"})
+    assert own_form.status_code == 303
+    assert rp.me().status_code == 401
+
+
 def test_logout_without_session_goes_to_signed_out(rp: RpHarness) -> None:
-    response = rp.client.post("/logout")
+    response = rp.logout()
     assert response.status_code == 303
     assert response.headers["location"] == "/signed-out"
 
@@ -266,7 +344,7 @@ def test_logout_without_end_session_endpoint_is_local(rp: RpHarness) -> None:
     rp.sign_in()
     rp.op.faults.omit_end_session = True
     rp.client.app.state.rp.providers.discovery.invalidate()  # type: ignore[attr-defined]
-    response = rp.client.post("/logout")
+    response = rp.logout()
     assert response.headers["location"] == "/signed-out"
     assert rp.me().status_code == 401
 
@@ -276,7 +354,7 @@ def test_logout_when_idp_unreachable_still_ends_local_session(rp: RpHarness) -> 
     rp.sign_in()
     rp.client.app.state.rp.providers.discovery.invalidate()  # type: ignore[attr-defined]
     rp.op.faults.unreachable.add("discovery")
-    response = rp.client.post("/logout")
+    response = rp.logout()
     assert response.status_code == 303
     assert response.headers["location"] == "/signed-out"
     assert rp.me().status_code == 401
@@ -285,6 +363,45 @@ def test_logout_when_idp_unreachable_still_ends_local_session(rp: RpHarness) -> 
 def test_partner_session_rp_initiated_logout(rp: RpHarness) -> None:
     install(rp)
     launch(rp)
-    response = rp.client.post("/logout")
+    response = rp.logout()
     assert response.headers["location"].startswith(END_SESSION)
     assert rp.me().status_code == 401
+
+
+# -- back-channel logout: one provider's trouble stays with it ------------------------------------
+
+STALLED = "https://stalled.op.test/6f2c1a9e-3b7d-4e58-a1c4-92d0b7e5f318/oauth2/v2.0/"
+
+
+def test_backchannel_logout_is_not_held_up_by_a_stalled_provider(rp: RpHarness) -> None:
+    """Another connection of the same client id whose provider never answers."""
+    rp.add_connection(name="Stalled", authorization_uri=STALLED + "authorize",
+                      token_url=STALLED + "token")
+    rp.op.faults.stalled_hosts.add("stalled.op.test")
+    cid = rp.add_connection()
+    rp.sign_in(f"/sso/{cid}/widget")
+    started = time.perf_counter()
+    response = backchannel(rp, rp.op.logout_token())
+    assert response.status_code == 200, response.text
+    assert time.perf_counter() - started < rp.settings.backchannel_logout_timeout
+    assert rp.me().status_code == 401
+
+
+def test_backchannel_logout_gives_up_in_bounded_time(
+    make_settings: Callable[..., Settings], op: FakeOp
+) -> None:
+    settings = make_settings(backchannel_logout_timeout=0.3)
+    op.faults.stalled_hosts.add("stalled.op.test")
+    with TestClient(create_app(settings, http_client=op.http_client()),
+                    headers=ADMIN_HEADERS) as client:
+        created = client.post("/api/admin/connections", json={
+            **OP_CONNECTION, "authorization_uri": STALLED + "authorize",
+            "token_url": STALLED + "token"})
+        assert created.status_code == 201
+        started = time.perf_counter()
+        response = client.post("/auth/backchannel-logout",
+                               data={"logout_token": op.logout_token()})
+        elapsed = time.perf_counter() - started
+    assert response.status_code == 400
+    assert response.json()["error_description"] == "timeout"
+    assert elapsed < 3.0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -20,6 +22,7 @@ from fake_op import (
     sign_event,
 )
 from rp_support import (
+    ADMIN_HEADERS,
     INSTALLATION,
     PARTNER_CONTACT,
     RpHarness,
@@ -246,9 +249,63 @@ def test_installations_and_processed_events_survive_restart(
     body = installed_body(rp)
     post_event(rp, body)
     with TestClient(create_app(make_settings(), http_client=op.http_client()),
-                    follow_redirects=False) as again:
+                    follow_redirects=False, headers=ADMIN_HEADERS) as again:
         assert again.get("/api/admin/installations").json()[0]["installation_id"] == INSTALLATION
         duplicate = again.post("/events", content=body, headers=sign_event(body))
         assert duplicate.json()["status"] == "duplicate"
         location = again.get(f"/launch?installation_id={INSTALLATION}&user_id=x")
         assert location.status_code == 302
+
+
+def test_one_event_delivered_twice_at_once_is_applied_once(
+    rp: RpHarness, make_settings: Callable[..., Settings], op: FakeOp
+) -> None:
+    """Two workers (two apps on one database) receive the same ``user.logout`` at the same
+    moment. The effect is slowed down so that both deliveries are inside it together if the
+    de-duplication lets them; the id is recorded in the effect's own transaction, so the second
+    delivery waits for the first and finds the id recorded."""
+    install(rp)
+    launch(rp, "alice")
+    body = event("user.logout", {"installation_id": INSTALLATION, "user_id": USERS["alice"].oid},
+                 created_at=rp.clock.now())
+    effects: list[str] = []
+    barrier = threading.Barrier(2, timeout=10)
+    results: dict[int, dict[str, Any]] = {}
+
+    def worker(index: int) -> None:
+        app = create_app(make_settings(), http_client=op.http_client())
+        sessions = app.state.rp.db.sessions
+        original = sessions.end_by_platform_user
+
+        def slow_effect(installation_id: str, user_id: str) -> int:
+            effects.append(threading.current_thread().name)
+            time.sleep(0.3)  # widen the window two unserialised deliveries would share
+            return original(installation_id, user_id)
+
+        sessions.end_by_platform_user = slow_effect
+        with TestClient(app) as client:
+            barrier.wait()
+            results[index] = client.post("/events", content=body,
+                                         headers=sign_event(body)).json()
+
+    threads = [threading.Thread(target=worker, args=(i,), name=f"worker-{i}") for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(r["status"] for r in results.values()) == ["duplicate", "processed"], results
+    assert len(effects) == 1, effects
+    assert rp.me().status_code == 401
+
+
+def test_a_refused_effect_leaves_the_event_id_unrecorded(rp: RpHarness) -> None:
+    """The id and the effect share one transaction: a 404 for an unknown installation records
+    nothing, so the same event is applied once the installation exists."""
+    body = event("app.credentials_rotated", {
+        "installation_id": INSTALLATION, "client_id": CLIENT_ID, "client_secret": "new-secret"},
+        created_at=rp.clock.now())
+    assert post_event(rp, body).status_code == 404
+    install(rp)
+    again = post_event(rp, body)
+    assert again.json() == {"status": "processed", "id": json.loads(body)["id"],
+                            "outcome": "credentials_rotated"}

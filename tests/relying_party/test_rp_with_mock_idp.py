@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from rp_support import ADMIN_HEADERS, ADMIN_TOKEN
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -22,6 +23,8 @@ from mock_idp import create_app as create_mock
 from relying_party import Settings, create_app
 
 B = "http://localhost:8400"
+B_TLS = "https://localhost:8443"
+"""The provider as reached over https (in-process: the scheme is what the RP decides on)."""
 RP = "http://127.0.0.1:8500"
 TID = "6f2c1a9e-3b7d-4e58-a1c4-92d0b7e5f318"
 CLIENT_ID = "2b8e4f61-9c3a-4d7e-b5f2-08a6c1d9e473"
@@ -43,14 +46,15 @@ class World:
     rp: TestClient
     idp: TestClient
     clock: MockClock
+    base: str = B
 
     def connection(self, version: str = "v2") -> str:
         path = "oauth2/v2.0" if version == "v2" else "oauth2"
         response = self.rp.post(
             "/api/admin/connections",
             json={
-                "authorization_uri": f"{B}/{TID}/{path}/authorize",
-                "token_url": f"{B}/{TID}/{path}/token",
+                "authorization_uri": f"{self.base}/{TID}/{path}/authorize",
+                "token_url": f"{self.base}/{TID}/{path}/token",
                 "client_id": CLIENT_ID,
                 "client_secret": SECRET,
                 "secret_expires_on": (self.clock.now() + timedelta(days=180)).date().isoformat(),
@@ -62,51 +66,60 @@ class World:
         return cid
 
     def through_idp(self, location: str, user: str = "alice") -> str:
-        """Follow the provider's pages as the browser, signing in when asked; return the
-        first URL that leads back to the relying party."""
-        while location.startswith(B):
+        """Follow the provider's pages as the browser, signing in when asked (username,
+        password, "Stay signed in?" No); return the first URL that leads back to the relying
+        party."""
+        upn = f"{user}@contoso.onmicrosoft.com"
+        answers = iter(({"loginfmt": upn}, {"loginfmt": upn, "passwd": f"P@ssw0rd-{user}"},
+                        {"answer": "No"}))
+        while location.startswith(self.base):
             response = self.idp.get(location)
-            if response.status_code == 200 and 'name="passwd"' in response.text:
+            while response.status_code == 200:
                 ctx = re.search(r'name="ctx" value="([^"]+)"', response.text)
                 action = re.search(r'<form method="post" action="([^"]+)"', response.text)
-                assert ctx and action
+                assert ctx and action, response.text[:500]
                 target = action.group(1).replace("&amp;", "&")
-                response = self.idp.post(
-                    target if target.startswith("http") else B + target,
-                    data={"ctx": ctx.group(1), "login": f"{user}@contoso.onmicrosoft.com",
-                          "passwd": f"P@ssw0rd-{user}"},
-                )
+                url = target if target.startswith("http") else self.base + target
+                response = self.idp.post(url, data={"ctx": ctx.group(1), **next(answers)})
             assert response.status_code in (302, 303), response.text[:500]
             location = response.headers["location"]
         return location
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
+def world(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[World]:
+    """Provider and RP wired in-process; parametrize indirectly with ``B_TLS`` for https."""
+    yield from open_world(tmp_path, getattr(request, "param", B))
+
+
+def open_world(tmp_path: Path, base: str = B) -> Iterator[World]:
+    """The mock provider and the relying party in-process, wired to each other."""
     clock = MockClock()
     rp_later = _Later()
     idp = create_mock(
-        IdpConfig.default(public_url=B, clock=clock),
+        IdpConfig.default(public_url=base, clock=clock),
         http_client=httpx.AsyncClient(transport=httpx.ASGITransport(app=rp_later)),
     )
     settings = Settings(
         db_path=str(tmp_path / "rp.db"),
         public_url=RP,
         clock=clock,
-        event_keys_url=f"{B}/.well-known/platform-event-keys.json",
+        event_keys_url=f"{base}/.well-known/platform-event-keys.json",
+        admin_token=ADMIN_TOKEN,
     )
     rp_app = create_app(
         settings, http_client=httpx.AsyncClient(transport=httpx.ASGITransport(app=idp))
     )
     rp_later.app = rp_app
     with (
-        TestClient(rp_app, base_url=RP, follow_redirects=False) as rp,
-        TestClient(idp, base_url=B, follow_redirects=False) as idp_browser,
+        TestClient(rp_app, base_url=RP, follow_redirects=False, headers=ADMIN_HEADERS) as rp,
+        TestClient(idp, base_url=base, follow_redirects=False) as idp_browser,
     ):
-        yield World(rp=rp, idp=idp_browser, clock=clock)
+        yield World(rp=rp, idp=idp_browser, clock=clock, base=base)
 
 
-@pytest.mark.parametrize("version", ["v2", "v1"])
+@pytest.mark.parametrize("world, version", [(B, "v2"), (B_TLS, "v2"), (B_TLS, "v1")],
+                         indirect=["world"])
 def test_customer_sso_signs_in_and_out(world: World, version: str) -> None:
     cid = world.connection(version)
     location = world.rp.get(f"/sso/{cid}/portal").headers["location"]
@@ -116,15 +129,40 @@ def test_customer_sso_signs_in_and_out(world: World, version: str) -> None:
     assert response.headers["location"] == "/portal"
     me = world.rp.get("/api/me").json()
     assert me["email"] == "alice@contoso.onmicrosoft.com"
-    assert me["issuer"].startswith(f"{B}/{TID}")
+    assert me["issuer"].startswith(f"{world.base}/{TID}")
 
-    logout = world.rp.post("/logout")
-    assert logout.headers["location"].startswith(f"{B}/{TID}/")
+    assert world.rp.get("/logout").status_code == 200  # the confirmation form
+    logout = world.rp.post("/logout", data={"csrf_token": world.rp.cookies["rp_csrf"]})
+    assert logout.headers["location"].startswith(f"{world.base}/{TID}/")
     assert world.rp.get("/api/me").status_code == 401
     back = world.through_idp(logout.headers["location"])
     assert back.startswith(f"{RP}/signed-out")
     page = world.rp.get(back)
     assert page.status_code == 200 and 'id="signed-out-unconfirmed"' not in page.text
+
+
+def test_v1_endpoints_over_http_are_refused_with_the_fix(world: World) -> None:
+    """Entra's v1 token endpoint sends the ID token unsigned: not trusted without TLS."""
+    cid = world.connection("v1")
+    response = world.rp.get(world.through_idp(world.rp.get(f"/sso/{cid}/kb").headers["location"]))
+    assert response.status_code == 502
+    assert 'id="admin-hint"' in response.text and "v2.0 endpoints" in response.text
+    ref = re.search(r'id="error-ref">([^<]+)<', response.text)
+    assert ref
+    record = world.rp.get(f"/api/admin/errors/{ref.group(1)}").json()
+    assert record["code"] == "id_token_unsigned_over_http"
+    assert world.rp.get("/api/me").status_code == 401
+
+
+@pytest.mark.parametrize("world", [B_TLS], indirect=True)
+def test_unsigned_id_tokens_stay_refused_on_v2_even_over_https(world: World) -> None:
+    cid = world.connection("v2")
+    world.idp.post("/_mock/faults", json={"kind": "alg_none", "endpoint": "token"})
+    response = world.rp.get(world.through_idp(world.rp.get(f"/sso/{cid}/kb").headers["location"]))
+    assert response.status_code == 502
+    ref = re.search(r'id="error-ref">([^<]+)<', response.text)
+    assert ref
+    assert world.rp.get(f"/api/admin/errors/{ref.group(1)}").json()["code"] == "alg_not_allowed"
 
 
 def test_expired_secret_ends_on_failure_page_with_aadsts7000222(world: World) -> None:

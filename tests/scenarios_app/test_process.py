@@ -175,7 +175,7 @@ class FixedClock:
 def test_an_asgi_app_is_served_in_process_and_restarted(tmp_path: Path) -> None:
     profile = parse_profile(_profile(tmp_path, """\
         [app]
-        asgi = "tests.scenarios_app.test_process:make_app"
+        asgi = "scenarios_app.test_process:make_app"
         clock = "shared"
         [app.env]
         WHO = "{client_id}"
@@ -193,7 +193,7 @@ def test_an_asgi_app_is_served_in_process_and_restarted(tmp_path: Path) -> None:
 def test_a_missing_factory_is_named(tmp_path: Path) -> None:
     profile = parse_profile(_profile(tmp_path, """\
         [app]
-        asgi = "tests.scenarios_app.test_process:no_such_factory"
+        asgi = "scenarios_app.test_process:no_such_factory"
         """))
     with AppServer(profile, plan_address(profile), workdir=tmp_path) as server:
         with pytest.raises(AppStartError, match="has no function no_such_factory"):

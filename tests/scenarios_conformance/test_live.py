@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -48,10 +49,10 @@ def test_reference_rp_passes_every_row(stack: LiveStack,
 
 def test_rp_without_the_nonce_check_fails_the_nonce_row_only(
         stack: LiveStack, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     monkeypatch.setattr(id_token, "ID_TOKEN_CHECKS", tuple(
         check for check in id_token.ID_TOKEN_CHECKS if check is not id_token.check_nonce))
-    code = main(_argv(stack))
+    code = main(_argv(stack, "--explain", "--report", str(tmp_path)))
     out = capsys.readouterr().out
     assert code == 1
     lines = out.strip().splitlines()
@@ -64,3 +65,16 @@ def test_rp_without_the_nonce_check_fails_the_nonce_row_only(
     assert len(others) == len(LOGIN_ROWS) - 1
     assert all(line.endswith("PASS") for line in others), out
     assert f"{len(LOGIN_ROWS) - 1} passed, 1 failed, 0 skipped" in lines
+    # --explain: the failed row's exchange, the nonce the fault changed marked
+    explained = out[out.index("rp-nonce-invalid: "):]
+    assert "[token]" in explained and "<- CHANGED (was" in explained
+    assert "result: FAIL: the RP signed in although" in explained
+    # --report: every row with its exchange
+    rows = {r["id"]: r for r in json.loads((tmp_path / "results.json").read_text())["rows"]}
+    assert set(rows) == {row.id for row in LOGIN_ROWS}
+    assert all(r["protocol_text"] and "[authorize]" in r["protocol_text"] for r in rows.values())
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    nonce_row = page[page.index('id="rp-nonce-invalid"'):]
+    nonce_row = nonce_row[:nonce_row.index('<section class="row')]
+    assert 'class="claim changed" data-part="claims" data-claim="nonce"' in nonce_row
+    assert stack.client_secret not in page and "P@ssw0rd" not in page

@@ -83,10 +83,15 @@ def test_failures_exit_1_and_keep_their_traces(
         ["run", "--catalogue", CATALOGUE, "--workers", "1", "--report", str(report)]
         + ["--only", "toy.pass.heading,toy.fail.assertion,toy.error.crash"]
         + ["--trace", "retain-on-failure", "--junit", str(tmp_path / "junit.xml")]
+        + ["--explain"]
     )
     out = capsys.readouterr().out
     assert code == 1
     assert "FAIL  toy.fail.assertion" in out
+    # --explain: each failure's exchange as a text diagram (the browser's side: no mock here)
+    explained = out[out.index("toy.fail.assertion: Wrong heading"):]
+    assert "(the browser only" in explained and "GET app /  200  [page]" in explained
+    assert "toy.error.crash: Raises" in explained and "toy.pass.heading:" not in explained
     assert "ERROR toy.error.crash" in out
     assert "the toy scenario broke on purpose" in out
 

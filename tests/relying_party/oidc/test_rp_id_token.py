@@ -107,6 +107,28 @@ def test_alg_none_is_rejected() -> None:
     rejects(errors.AlgNotAllowed, unsigned(id_claims(), kid="rsa-1"))
 
 
+def test_unsigned_token_is_accepted_only_when_the_caller_allows_it() -> None:
+    """Entra's v1 token endpoint over TLS (OIDC Core 3.1.3.7 step 6): no key, every claim
+    check still applies."""
+    result = validate(unsigned(id_claims()), unsigned_allowed=True)
+    assert (result.alg, result.kid, result.sub) == ("none", None, id_claims()["sub"])
+    rejects(errors.AlgNotAllowed, unsigned(id_claims()))
+    rejects(errors.IdTokenWrongAudience, unsigned(id_claims(aud="other")), unsigned_allowed=True)
+    rejects(errors.NonceMismatch, unsigned(id_claims(nonce="x")), unsigned_allowed=True)
+    rejects(errors.IdTokenExpired, unsigned(id_claims(exp=int(NOW.timestamp()) - 3600)),
+            unsigned_allowed=True)
+
+
+def test_unsigned_allowed_still_verifies_signed_tokens() -> None:
+    assert validate(sign(id_claims(), KEY), unsigned_allowed=True).kid == "rsa-1"
+    rejects(errors.IdTokenBadSignature, corrupt_signature(sign(id_claims(), KEY)),
+            unsigned_allowed=True)
+
+
+def test_alg_none_with_a_signature_is_malformed_even_when_unsigned_is_allowed() -> None:
+    rejects(errors.IdTokenMalformed, unsigned(id_claims()) + "c2ln", unsigned_allowed=True)
+
+
 def test_hs256_keyed_with_the_public_key_pem_is_rejected() -> None:
     token = hmac_signed(id_claims(), KEY.public_pem(), kid="rsa-1")
     rejects(errors.AlgNotAllowed, token)

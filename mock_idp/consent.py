@@ -1,0 +1,75 @@
+"""Consent to an app's delegated permissions, as Graph's ``oAuth2PermissionGrant`` records it.
+
+A grant lets a client app call a resource (Microsoft Graph, or another app of the tenant) with
+the delegated permissions it lists, on behalf of every user of the tenant (``AllPrincipals``,
+an administrator's consent) or of one user (``Principal``, what Accept on the consent page
+creates). The sign-in pages ask for consent when an app holds no grant for the user; the
+on-behalf-of grant (:mod:`mock_idp.protocol.on_behalf_of`) checks the permissions it passes on.
+
+Graph reference: https://learn.microsoft.com/graph/api/resources/oauth2permissiongrant
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
+
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+"""Microsoft Graph's application id: the resource of the default delegated permissions."""
+DEFAULT_CONSENT_SCOPE = "openid profile email offline_access User.Read"
+"""What an administrator's consent for a new app grants on Microsoft Graph."""
+
+ConsentType = Literal["AllPrincipals", "Principal"]
+
+
+def service_principal_id(tenant_id: str, app_id: str) -> str:
+    """The object id of an app's service principal in a tenant (stable, like Entra's)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_OID, f"{tenant_id}/servicePrincipal/{app_id.lower()}"))
+
+
+def grant_id(client_id: str, resource_id: str, principal_id: str | None) -> str:
+    """One grant per client, resource and principal, as in Graph (a second is a conflict)."""
+    digest = hashlib.sha256(f"{client_id}|{resource_id}|{principal_id}".encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")[:43]
+
+
+@dataclass
+class PermissionGrant:
+    """Consent for ``client_id`` to call ``resource_id`` (app ids; Microsoft Graph's for Graph)
+    with ``scopes``, for every user or for ``principal_id``."""
+
+    id: str
+    client_id: str
+    resource_id: str
+    consent_type: ConsentType
+    principal_id: str | None
+    scopes: list[str]
+
+    def applies_to(self, client_id: str, user_id: str) -> bool:
+        return self.client_id == client_id and (
+            self.consent_type == "AllPrincipals" or self.principal_id == user_id)
+
+    def covers(self, client_id: str, resource_id: str, user_id: str) -> bool:
+        return self.resource_id == resource_id and self.applies_to(client_id, user_id)
+
+    def graph(self, tenant_id: str) -> dict[str, Any]:
+        """Graph's shape: ``clientId`` and ``resourceId`` are service principals' object ids."""
+        return {
+            "id": self.id,
+            "clientId": service_principal_id(tenant_id, self.client_id),
+            "consentType": self.consent_type,
+            "principalId": self.principal_id,
+            "resourceId": service_principal_id(tenant_id, self.resource_id),
+            "scope": " ".join(self.scopes),
+        }
+
+
+def new_grant(client_id: str, resource_id: str, user_id: str | None,
+              scopes: list[str]) -> PermissionGrant:
+    return PermissionGrant(
+        id=grant_id(client_id, resource_id, user_id), client_id=client_id,
+        resource_id=resource_id, consent_type="Principal" if user_id else "AllPrincipals",
+        principal_id=user_id, scopes=scopes)

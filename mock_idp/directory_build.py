@@ -1,0 +1,126 @@
+"""Building the runtime directory records from their configuration: a tenant with its users,
+groups, apps and assignments, or one app or user the management API creates.
+
+References were checked by :func:`~mock_idp.directory_config.resolve`; the builders trust its
+ids.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from .config import AppConfig, GroupConfig, TenantConfig, UserConfig
+from .config_fields import ConfigError
+from .consent import DEFAULT_CONSENT_SCOPE
+from .credentials import key_credential
+from .directory import (
+    AppRole,
+    Group,
+    RoleAssignment,
+    assignment_id,
+    normalize_group_membership_claims,
+)
+from .directory_config import (
+    all_groups,
+    extension_of,
+    group_id,
+    resolve,
+    role_config,
+    role_id_of,
+    user_id,
+)
+from .store import Application, PasswordCredential, Tenant, User, new_guid
+
+__all__ = ["build_app", "build_group", "build_tenant", "build_user"]
+
+
+def build_tenant(cfg: TenantConfig, now: datetime) -> Tenant:
+    """The tenant ``cfg`` describes; :class:`ConfigError` for a reference that does not
+    resolve."""
+    refs = resolve(cfg)
+    tenant = Tenant(id=cfg.id.lower(), domain=cfg.domain.lower(), name=cfg.name,
+                    region=cfg.region, country=cfg.country,
+                    show_keep_me_signed_in=cfg.show_keep_me_signed_in)
+    for ucfg in cfg.users:
+        user = build_user(ucfg, tenant.id, now)
+        user.extensions = dict(refs.extensions.get(user.id, {}))
+        tenant.users[user.id] = user
+    for gcfg in all_groups(cfg):
+        group = build_group(gcfg, tenant.id, now)
+        group.members = list(refs.members.get(group.id, []))
+        tenant.groups[group.id] = group
+    for acfg in cfg.apps:
+        app = build_app(acfg, tenant, now)
+        tenant.apps[app.client_id] = app
+        if acfg.admin_consented:  # "Grant admin consent": no one sees the consent page
+            tenant.grant_consent(app.client_id, None, DEFAULT_CONSENT_SCOPE)
+    for principal_id, kind, client_id, role_id in refs.assignments:
+        app = tenant.apps[client_id]
+        assignment = RoleAssignment(
+            id=assignment_id(principal_id, app.id, role_id), principal_id=principal_id,
+            principal_type=kind, client_id=client_id, app_role_id=role_id, created=now)
+        tenant.assignments[assignment.id] = assignment
+    return tenant
+
+
+def build_user(cfg: UserConfig, tenant_id: str, now: datetime) -> User:
+    """A user without memberships, assignments or extension values (the tenant adds them)."""
+    return User(
+        id=user_id(tenant_id, cfg), upn=cfg.upn, name=cfg.name,
+        password=cfg.password, email=cfg.email or cfg.upn, given_name=cfg.given_name,
+        family_name=cfg.family_name, enabled=cfg.enabled,
+        tokens_valid_from=now - timedelta(days=1), user_type=cfg.user_type,
+        country=cfg.country, preferred_language=cfg.preferred_language,
+    )
+
+
+def build_group(cfg: GroupConfig, tenant_id: str, now: datetime) -> Group:
+    """A group without members (the tenant adds them)."""
+    nickname = "".join(c for c in cfg.name if c.isalnum())[:64] or "group"
+    return Group(
+        id=group_id(tenant_id, cfg), display_name=cfg.name, created=now,
+        description=cfg.description, mail_nickname=nickname,
+        security_enabled=cfg.security_enabled, mail_enabled=cfg.mail_enabled,
+        group_types=list(cfg.types),
+        on_premises_sam_account_name=cfg.on_premises_sam_account_name,
+        on_premises_domain_name=cfg.on_premises_domain_name,
+        on_premises_netbios_name=cfg.on_premises_netbios_name,
+    )
+
+
+def build_app(cfg: AppConfig, tenant: Tenant, now: datetime) -> Application:
+    creds = [
+        PasswordCredential(
+            key_id=(s.key_id or new_guid()).lower(), display_name=s.display_name, value=s.value,
+            start=s.start or now, end=s.end or now + s.expires_in,
+        )
+        for s in cfg.secrets
+    ]
+    certs = [key_credential(c) for c in cfg.certificates]
+    try:
+        group_claims = normalize_group_membership_claims(cfg.group_membership_claims)
+    except ValueError as exc:
+        raise ConfigError(f"app {cfg.client_id}: group_membership_claims: {exc}") from None
+    client_id = cfg.client_id.lower()
+    roles = []
+    for role in cfg.app_roles:
+        rc = role_config(role)
+        roles.append(AppRole(id=role_id_of(client_id, role), value=rc.value,
+                             display_name=rc.display_name or rc.value,
+                             description=rc.description,
+                             allowed_member_types=rc.allowed_member_types, enabled=rc.enabled))
+    return Application(
+        id=str(uuid.uuid5(uuid.NAMESPACE_OID, f"{tenant.id}/{cfg.client_id}")),
+        client_id=cfg.client_id.lower(), name=cfg.name, tenant_id=tenant.id,
+        redirect_uris=list(cfg.redirect_uris), logout_url=cfg.logout_url,
+        backchannel_logout_uri=cfg.backchannel_logout_uri, events_url=cfg.events_url,
+        secrets=creds, certificates=certs, assignment_required=cfg.assignment_required,
+        public_client=cfg.public_client, allow_id_token=cfg.allow_id_token,
+        allow_access_token=cfg.allow_access_token, identifier_uris=list(cfg.identifier_uris),
+        app_roles=roles, frontchannel_logout_iss=cfg.frontchannel_logout_iss,
+        sign_v1_id_tokens=cfg.sign_v1_id_tokens,
+        group_membership_claims=group_claims, optional_claims=cfg.optional_claims,
+        extension_properties=[extension_of(client_id, e) for e in cfg.extension_properties],
+        requested_access_token_version=cfg.access_token_version,
+    )

@@ -1,0 +1,121 @@
+"""The accounts signed in in one browser: IdP sessions named by cookies.
+
+Like Entra's ``ESTSAUTH`` / ``ESTSAUTHPERSISTENT`` pair, there are two cookies: one that lasts
+as long as the browser (the answer "No" to "Stay signed in?", or the question hidden) and one
+that persists for the session's lifetime (the answer "Yes"). Each holds the ids of the sessions
+of the accounts signed in in this browser, newest first, so several accounts can be signed in
+at once ("Pick an account"). A third, persistent cookie remembers the answer to "Stay signed
+in?" when "Don't show this again" was ticked.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..signin.flow import Account
+from ..state import IdpState
+from ..store import Session
+
+SESSION_COOKIE = "MOCKIDP_SESSION"
+PERSISTENT_COOKIE = "MOCKIDP_SESSION_PERSISTENT"
+KMSI_COOKIE = "MOCKIDP_KMSI"
+MAX_ACCOUNTS = 10
+_SEPARATOR = "."
+
+
+def _ids(value: str | None) -> list[str]:
+    if not value or len(value) > 64 * MAX_ACCOUNTS:
+        return []
+    return [v for v in value.split(_SEPARATOR) if 0 < len(v) <= 64][:MAX_ACCOUNTS]
+
+
+def session_ids(request: Request) -> list[str]:
+    """Every session id this browser names, persistent ones first, without repeats."""
+    found = [*_ids(request.cookies.get(PERSISTENT_COOKIE)),
+             *_ids(request.cookies.get(SESSION_COOKIE))]
+    return list(dict.fromkeys(found))
+
+
+def session_is_valid(state: IdpState, session: Session) -> bool:
+    tenant = state.store.tenants.get(session.tenant_id)
+    user = tenant.users.get(session.user_id) if tenant else None
+    return (
+        session.active and user is not None and user.enabled
+        and session.expires_at > state.clock.now()
+        and session.auth_time >= user.tokens_valid_from
+    )
+
+
+def accounts(request: Request, state: IdpState, tenant_id: str | None = None
+             ) -> tuple[Account, ...]:
+    """The valid sessions of this browser (of one tenant when ``tenant_id`` is given), the
+    newest sign-in first, one per user."""
+    out: dict[str, Account] = {}
+    for sid in session_ids(request):
+        session = state.store.sessions.get(sid)
+        if session is None or not session_is_valid(state, session):
+            continue
+        if tenant_id is not None and session.tenant_id != tenant_id:
+            continue
+        user = state.store.tenants[session.tenant_id].users[session.user_id]
+        known = out.get(user.id)
+        if known is None or known.session.auth_time < session.auth_time:
+            out[user.id] = Account(session, user)
+    return tuple(sorted(out.values(), key=lambda a: a.session.auth_time, reverse=True))
+
+
+def _set(response: Response, request: Request, name: str, ids: list[str],
+         max_age: int | None) -> None:
+    https = request.url.scheme == "https"
+    if not ids:
+        response.delete_cookie(name, path="/", secure=https, httponly=True,
+                               samesite="none" if https else "lax")
+        return
+    response.set_cookie(name, _SEPARATOR.join(ids[:MAX_ACCOUNTS]), max_age=max_age,
+                        httponly=True, secure=https, samesite="none" if https else "lax",
+                        path="/")
+
+
+def add_session(response: Response, request: Request, state: IdpState, session: Session, *,
+                persistent: bool) -> None:
+    """Name ``session`` in this browser's cookies (replacing an older session of the same user),
+    in the persistent cookie or the browser-session one."""
+    def keep(sid: str) -> bool:
+        other = state.store.sessions.get(sid)
+        return sid != session.id and (other is None or other.user_id != session.user_id or
+                                      other.tenant_id != session.tenant_id)
+
+    persistent_ids = [s for s in _ids(request.cookies.get(PERSISTENT_COOKIE)) if keep(s)]
+    browser_ids = [s for s in _ids(request.cookies.get(SESSION_COOKIE)) if keep(s)]
+    if persistent:
+        persistent_ids.insert(0, session.id)
+    else:
+        browser_ids.insert(0, session.id)
+    lifetime = int((session.expires_at - session.auth_time).total_seconds())
+    _set(response, request, PERSISTENT_COOKIE, persistent_ids, lifetime)
+    _set(response, request, SESSION_COOKIE, browser_ids, None)
+
+
+def remove_sessions(response: Response, request: Request, ended: list[Session],
+                    lifetime: int) -> None:
+    """Forget ``ended`` in this browser's cookies, keeping its other accounts."""
+    gone = {s.id for s in ended}
+    for name, max_age in ((PERSISTENT_COOKIE, lifetime), (SESSION_COOKIE, None)):
+        current = _ids(request.cookies.get(name))
+        if not current:
+            continue
+        _set(response, request, name, [s for s in current if s not in gone], max_age)
+
+
+def remembered_kmsi(request: Request) -> bool | None:
+    """The answer to "Stay signed in?" kept by "Don't show this again", if any."""
+    value = request.cookies.get(KMSI_COOKIE)
+    return {"yes": True, "no": False}.get(value or "")
+
+
+def remember_kmsi(response: Response, request: Request, answer: bool, lifetime: int) -> None:
+    https = request.url.scheme == "https"
+    response.set_cookie(KMSI_COOKIE, "yes" if answer else "no", max_age=lifetime,
+                        httponly=True, secure=https, samesite="none" if https else "lax",
+                        path="/")

@@ -1,0 +1,244 @@
+"""``/_mock/console``: a live page over the provider, for people (``make demo``, debugging).
+
+It shows tenants, apps and when their secrets expire, users, browser sessions, armed faults, the
+clock, the signing keys, recent requests, logout notifications and event deliveries, read
+through the same functions as the control API (:mod:`.control`, :mod:`.activity`,
+:mod:`.faults`), so it shows nothing the API does not (secrets never: an app's secrets appear as
+their hint and end date, logs masked). Its buttons are forms that post to
+``/_mock/console/<action>`` and call the functions the control API calls, so they change nothing
+the API cannot. Every form carries a token derived from the provider's console key, and a post
+whose ``Origin`` is another site is refused (403): another page cannot press these buttons.
+Server-rendered with jinja2; no script, no build step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from ..clock import MockClock
+from ..errors import EntraError
+from ..faults import ENDPOINTS, KINDS, FaultSpecError
+from ..state import IdpState
+from .activity import deliveries_json, notifications_json, sessions_json
+from .common import idp, plain_error, templates
+from .control import (
+    change_clock,
+    clock_json,
+    keys_json,
+    recent_requests,
+    reset_provider,
+    rotate_signing_keys,
+    tenant_json,
+)
+from .faults import arm_fault
+from .forms import form_params
+from .payload import BadInput, parse_datetime
+
+PATH = "/_mock/console"
+SHOWN = 50
+"""Entries of each log shown (newest first)."""
+CLOCK_STEPS = ("1m", "5m", "1h", "1d", "30d", "181d")
+MAX_FIELD = 256
+
+Action = Callable[[IdpState, Mapping[str, str]], Awaitable[str]]
+
+
+def csrf_token(state: IdpState) -> str:
+    """The token every console form carries: an HMAC of the provider's console key."""
+    return hmac.new(state.console_key, b"console-form", hashlib.sha256).hexdigest()
+
+
+def _days(delta_seconds: float) -> str:
+    days = abs(delta_seconds) / 86400
+    if days >= 1:
+        return f"{days:.0f} d"
+    hours = abs(delta_seconds) / 3600
+    return f"{hours:.0f} h" if hours >= 1 else f"{abs(delta_seconds) / 60:.0f} min"
+
+
+def _digits(text: str) -> bool:
+    """A whole number in ASCII digits (``str.isdigit`` also takes "²" and "٣")."""
+    return text.isascii() and text.isdigit() and len(text) <= 9
+
+
+def secret_status(end: str | None, now: datetime) -> tuple[str, str]:
+    """(css class, words) for a credential ending at ``end`` (ISO) seen at ``now``."""
+    if not end:
+        return "ok", "no end date"
+    left = (parse_datetime(end, "endDateTime") - now).total_seconds()
+    if left <= 0:
+        return "bad", f"expired {_days(left)} ago"
+    return ("warn" if left < 30 * 86400 else "ok"), f"expires in {_days(left)}"
+
+
+def _tenants(request: Request, state: IdpState) -> list[dict[str, Any]]:
+    now = state.clock.now()
+    out = []
+    for tenant in state.store.tenants.values():
+        apps = []
+        for app in tenant.apps.values():
+            graph = app.graph()
+            secrets = [{**s, "status": secret_status(s.get("endDateTime"), now)}
+                       for s in graph["passwordCredentials"]]
+            apps.append({**graph, "secrets": secrets})
+        out.append({**tenant_json(request, tenant), "apps": apps,
+                    "users": [u.graph() for u in tenant.users.values()]})
+    return out
+
+
+async def _view(request: Request, state: IdpState) -> dict[str, Any]:
+    return {
+        "clock": clock_json(state), "movable": isinstance(state.clock, MockClock),
+        "clock_steps": CLOCK_STEPS, "keys": await run_in_threadpool(keys_json, state),
+        "tenants": _tenants(request, state), "sessions": sessions_json(state),
+        "faults": [f.to_json() for f in state.faults.list()],
+        "kinds": sorted(KINDS), "endpoints": sorted(ENDPOINTS),
+        "requests": recent_requests(state, SHOWN)[::-1],
+        "notifications": notifications_json(state, 0.0, SHOWN)[::-1],
+        "deliveries": deliveries_json(state, 0.0, SHOWN)[::-1],
+        "pending": state.platform.dispatcher.pending(),
+        "csrf": csrf_token(state), "path": PATH,
+    }
+
+
+async def _render(request: Request, *, status: int = 200, error: str | None = None,
+                  field: str | None = None) -> HTMLResponse:
+    state = idp(request)
+    refresh = request.query_params.get("refresh", "")
+    html = templates.get_template("console.html").render(
+        **await _view(request, state), error=error, field=field,
+        done=request.query_params.get("done", "")[:200],
+        refresh=int(refresh) if _digits(refresh) and 2 <= int(refresh) <= 600 else None)
+    return HTMLResponse(html, status_code=status, headers={
+        "Cache-Control": "no-store", "X-Frame-Options": "DENY",
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                                   "form-action 'self'; frame-ancestors 'none'"})
+
+
+async def page(request: Request) -> Response:
+    if request.method not in ("GET", "HEAD"):
+        response = plain_error(405, f"{request.method} is not supported here; use GET, or "
+                               f"POST to {PATH}/<action>", field="method")
+        response.headers["Allow"] = "GET"
+        return response
+    return await _render(request)
+
+
+# --- actions: each calls what the control API's route calls -------------------------------
+
+async def _clock(state: IdpState, form: Mapping[str, str]) -> str:
+    if form.get("freeze") in ("true", "false"):
+        body: dict[str, Any] = {"freeze": form["freeze"] == "true"}
+    elif form.get("now"):
+        body = {"now": form["now"]}
+    else:
+        body = {"advance": form.get("advance", "")}
+    now = change_clock(state, body)["now"]
+    return f"clock: {now}" + (" (frozen)" if body.get("freeze") else "")
+
+
+async def _reset(state: IdpState, form: Mapping[str, str]) -> str:
+    reset_provider(state, {"clock": form.get("clock") == "on", "keys": form.get("keys") == "on"})
+    return "provider reset"
+
+
+async def _arm(state: IdpState, form: Mapping[str, str]) -> str:
+    body: dict[str, Any] = {k: v for k, v in form.items()
+                            if k in ("kind", "endpoint", "tenant", "app", "user") and v}
+    times = form.get("times", "").strip()
+    if times:
+        body["times"] = int(times) if _digits(times) else times
+    code = form.get("code", "").strip()
+    if code:
+        body["code"] = int(code) if _digits(code) else code
+    try:
+        fault = arm_fault(state, body)
+    except FaultSpecError as err:
+        raise BadInput(str(err), field=err.field) from None
+    return f"armed {fault.kind} ({fault.id})"
+
+
+async def _clear_faults(state: IdpState, form: Mapping[str, str]) -> str:
+    fault_id = form.get("fault_id") or None
+    cleared = state.faults.clear(fault_id)
+    if fault_id and not cleared:
+        raise BadInput(f"no armed fault {fault_id[:64]!r}", field="fault_id")
+    return f"cleared {cleared} fault{'s' if cleared != 1 else ''}"
+
+
+async def _rotate(state: IdpState, form: Mapping[str, str]) -> str:
+    keys = await run_in_threadpool(rotate_signing_keys, state, {})
+    return f"active signing key: {keys['active']}"
+
+
+async def _clear_requests(state: IdpState, form: Mapping[str, str]) -> str:
+    state.store.request_log.clear()
+    return "request log cleared"
+
+
+async def _run_events(state: IdpState, form: Mapping[str, str]) -> str:
+    attempts = await state.platform.run_due()
+    return f"{len(attempts)} due delivery attempt{'s' if len(attempts) != 1 else ''} sent"
+
+
+ACTIONS: dict[str, tuple[Action, str]] = {
+    "clock": (_clock, "clock"),
+    "reset": (_reset, "clock"),
+    "arm": (_arm, "faults"),
+    "clear-faults": (_clear_faults, "faults"),
+    "rotate-keys": (_rotate, "keys"),
+    "clear-requests": (_clear_requests, "requests"),
+    "run-events": (_run_events, "deliveries"),
+}
+"""Action name -> (what it does, the section to come back to)."""
+
+
+def _foreign_origin(request: Request) -> bool:
+    """A post that a page of another site made: its ``Origin`` (or, without one, the
+    browser's ``Sec-Fetch-Site``) says so."""
+    origin = request.headers.get("origin")
+    if origin is not None:
+        try:
+            return origin == "null" or urlsplit(origin).netloc != request.url.netloc
+        except ValueError:  # not even a URL: certainly not this site
+            return True
+    return request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none")
+
+
+async def act(request: Request) -> Response:
+    name = request.path_params["action"]
+    if name not in ACTIONS:
+        return await _render(request, status=404, error=f"no console action {name[:64]!r}",
+                             field="action")
+    if _foreign_origin(request):
+        return await _render(request, status=403, error="refused: the form came from another "
+                             "site", field="origin")
+    try:
+        form = {k: v[:MAX_FIELD] for k, v in (await form_params(request)).items()}
+    except EntraError:
+        return await _render(request, status=400, error="unreadable form", field="body")
+    if not hmac.compare_digest(form.get("csrf", "").encode(), csrf_token(idp(request)).encode()):
+        return await _render(request, status=403, error="refused: the form's token is missing "
+                             "or stale; reload the console", field="csrf")
+    action, section = ACTIONS[name]
+    try:
+        done = await action(idp(request), form)
+    except BadInput as exc:
+        return await _render(request, status=exc.status, error=exc.message, field=exc.field)
+    return RedirectResponse(f"{PATH}?done={quote(done)}#{section}", status_code=303)
+
+
+routes: list[BaseRoute] = [
+    Route(PATH, page, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]),
+    Route(PATH + "/{action}", act, methods=["POST"]),
+]

@@ -1,0 +1,118 @@
+"""Device-code sign-in: the device authorization endpoints, ``/devicelogin`` and the grant.
+
+``POST /{tenant}/oauth2/v2.0/devicecode`` (and v1 ``/{tenant}/oauth2/devicecode``) starts one;
+the user opens ``/devicelogin`` (also served at ``/{tenant}/oauth2/deviceauth``), types the code,
+signs in through the usual pages (:mod:`mock_idp.endpoints.signin`), confirms the app and is
+told the window may be closed; meanwhile the device polls the token endpoint with
+``grant_type=urn:ietf:params:oauth:grant-type:device_code`` (:func:`redeem`). The protocol
+rules and their sources are in :mod:`mock_idp.protocol.device_code`.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from ..errors import EntraError
+from ..protocol import claims as claimset
+from ..protocol import device_code, tenants
+from ..signin import flow
+from ..signin.flow import Transaction
+from ..store import Application, Tenant
+from .common import base_url, error_json, idp, json_response
+from .forms import read_post_form
+from .signin import begin, entry_for, read_form, render
+
+MAX_VALUE = 4096
+NO_CACHE = {"Pragma": "no-cache", "Expires": "-1"}
+
+
+async def devicecode(request: Request, *, version: str) -> Response:
+    """The device authorization endpoint (RFC 8628 §3.1, §3.2)."""
+    state = idp(request)
+    try:
+        segment = request.path_params["tenant"]
+        tenant = tenants.resolve(state.store, segment)
+        form = await read_post_form(request, max_value=MAX_VALUE)
+        client_id = form.get("client_id", "").strip().lower()
+        if not client_id:
+            raise EntraError(900144, {"name": "client_id"})
+        tenant, app = _app(state.store.tenants, tenant, client_id, segment)
+        scopes = claimset.split_scopes(form.get("scope"))
+        resource = form.get("resource") or None
+        if version == "2.0" and not scopes:
+            raise EntraError(900144, {"name": "scope"})
+        if version == "1.0" and not resource:
+            raise EntraError(900144, {"name": "resource"})
+    except EntraError as err:
+        return error_json(request, err, headers=NO_CACHE)
+    now = state.clock.now()
+    record = device_code.issue(
+        state.store, tenant_id=tenant.id, client_id=app.client_id,
+        scopes=scopes or ("openid",), resource=resource, version=version, now=now,
+        lifetime=state.config.device_code_lifetime, interval=state.config.device_code_interval)
+    body = device_code.response_body(record, f"{base_url(request)}/devicelogin", now)
+    return json_response(request, body, headers=NO_CACHE)
+
+
+def _app(directory: dict[str, Tenant], tenant: Tenant | None, client_id: str, segment: str
+         ) -> tuple[Tenant, Application]:
+    candidates = [tenant] if tenant is not None else list(directory.values())
+    for candidate in candidates:
+        app = candidate.apps.get(client_id)
+        if app is not None:
+            return candidate, app
+    raise EntraError(700016, {"app_id": client_id, "tenant": tenant.domain if tenant else segment})
+
+
+async def devicecode_v2(request: Request) -> Response:
+    return await devicecode(request, version="2.0")
+
+
+async def devicecode_v1(request: Request) -> Response:
+    return await devicecode(request, version="1.0")
+
+
+async def devicelogin(request: Request) -> Response:
+    """The "Enter code" page."""
+    return render(request, "device_code", action="/devicelogin", code="", error=None)
+
+
+async def enter_code(request: Request) -> Response:
+    """The code a user typed: start the sign-in for that device (always through "Pick an
+    account" when an account is signed in, so the user says who is signing in)."""
+    state = idp(request)
+    form = await read_form(request)
+    if isinstance(form, Response):
+        return form
+    now = state.clock.now()
+    typed = form.get("otc", "")
+    try:
+        record = device_code.find_for_user(state.store, typed, now)
+    except EntraError as err:
+        return render(request, "device_code", status=400, action="/devicelogin",
+                      code=typed[:64], error=err)
+    txn = Transaction(kind="device", tenant_id=record.tenant_id, created=now,
+                      device_code=record.device_code)
+    return await begin(request, txn, flow.start(entry_for(request, txn, prompt="select_account")))
+
+
+def redeem(request: Request, tenant: Tenant, app: Application, form: dict[str, str]
+           ) -> device_code.Approved:
+    """The device-code grant at the token endpoint: the approved sign-in, or Entra's error."""
+    value = form.get("device_code")
+    if not value:
+        raise EntraError(900144, {"name": "device_code"})
+    state = idp(request)
+    return device_code.poll(state.store, value, tenant_id=tenant.id, client_id=app.client_id,
+                            now=state.clock.now())
+
+
+routes: list[BaseRoute] = [
+    Route("/{tenant}/oauth2/v2.0/devicecode", devicecode_v2, methods=["POST"]),
+    Route("/{tenant}/oauth2/devicecode", devicecode_v1, methods=["POST"]),
+    Route("/devicelogin", devicelogin, methods=["GET"]),
+    Route("/devicelogin", enter_code, methods=["POST"]),
+    Route("/{tenant}/oauth2/deviceauth", devicelogin, methods=["GET"]),
+]

@@ -1,0 +1,150 @@
+"""Consent in Microsoft Graph's shapes: ``oauth2PermissionGrants`` and the service principals
+they name, under ``/graph/{tenant}/v1.0/``.
+
+An app is consented for a user when a grant exists for everyone in the tenant
+(``consentType: AllPrincipals``, what "Grant admin consent" creates; every app starts with one
+on Microsoft Graph unless configured with ``admin_consented = false``) or for that user
+(``Principal``, what Accept on the consent page creates). Delete the grants to make the consent
+page appear; grant an app permissions on another app's API for the on-behalf-of grant.
+
+A grant's ``clientId`` and ``resourceId`` are service principals' object ids
+(``GET servicePrincipals(appId='…')``; Microsoft Graph's app id is
+``00000003-0000-0000-c000-000000000000``). For convenience a request may also name an app by
+its app id or its application object id. ``scope`` lists permission names (``User.Read``);
+``PATCH`` replaces it. One grant per client, resource and principal: a second is 409, as in
+Graph.
+
+Graph reference: https://learn.microsoft.com/graph/api/resources/oauth2permissiongrant
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from ..consent import GRAPH_APP_ID, PermissionGrant, new_grant, service_principal_id
+from ..store import Tenant
+from .graph_http import PREFIX, collection, filtered, json_body, not_found, route
+from .payload import BadInput, check_known, get_str, parse_guid, read_object
+
+PROPERTIES = {"clientId", "consentType", "principalId", "resourceId", "scope", "startTime",
+              "expiryTime"}
+CONSENT_TYPES = ("AllPrincipals", "Principal")
+MAX_SCOPE = 4096
+
+
+def _principals(tenant: Tenant) -> dict[str, dict[str, Any]]:
+    """Service principals by object id: one per app, plus Microsoft Graph's."""
+    out = {service_principal_id(tenant.id, GRAPH_APP_ID): {
+        "appId": GRAPH_APP_ID, "displayName": "Microsoft Graph",
+        "appRoleAssignmentRequired": False}}
+    for app in tenant.apps.values():
+        out[service_principal_id(tenant.id, app.client_id)] = {
+            "appId": app.client_id, "displayName": app.name,
+            "appRoleAssignmentRequired": app.assignment_required}
+    return {sp_id: {"id": sp_id, **body} for sp_id, body in out.items()}
+
+
+def _app_id(tenant: Tenant, body: dict[str, Any], field: str, *, graph_ok: bool) -> str:
+    """The app id a grant names: a service principal's object id, an app id or an app's object
+    id (Microsoft Graph's only as the resource)."""
+    key = parse_guid(get_str(body, field, required=True, nullable=False, max_len=64) or "",
+                     field)
+    principal = _principals(tenant).get(key)
+    app_id = principal["appId"] if principal else key
+    if app_id == GRAPH_APP_ID:
+        if graph_ok:
+            return app_id
+    elif (app := tenant.find_app(app_id)) is not None:
+        return app.client_id
+    raise BadInput(f"{field!r} {key} is not the service principal of "
+                   f"{'an application or Microsoft Graph' if graph_ok else 'an application'} "
+                   "in this tenant", field=field)
+
+
+def _scopes(body: dict[str, Any]) -> list[str]:
+    text = get_str(body, "scope", required=True, max_len=MAX_SCOPE) or ""
+    names = list(dict.fromkeys(text.split()))
+    for name in names:
+        if "/" in name or not name.isprintable():
+            raise BadInput(f"'scope' holds permission names such as 'User.Read', not "
+                           f"{name[:64]!r}", field="scope")
+    return names
+
+
+async def get_service_principal(request: Request, tenant: Tenant) -> Response:
+    app_id = parse_guid(request.path_params["app_id"], "appId")
+    found = next((sp for sp in _principals(tenant).values() if sp["appId"] == app_id), None)
+    if found is None:
+        raise not_found("appId", app_id)
+    return json_body(request, "servicePrincipals/$entity", found)
+
+
+async def list_grants(request: Request, tenant: Tenant) -> Response:
+    items = [g.graph(tenant.id) for g in tenant.grants]
+    items = filtered(request, items, {"clientId", "consentType", "principalId", "resourceId"})
+    return collection(request, "oauth2PermissionGrants", items)
+
+
+async def create_grant(request: Request, tenant: Tenant) -> Response:
+    body = await read_object(request)
+    check_known(body, PROPERTIES)
+    client = _app_id(tenant, body, "clientId", graph_ok=False)
+    consent_type = get_str(body, "consentType", required=True, max_len=32)
+    if consent_type not in CONSENT_TYPES:
+        raise BadInput(f"'consentType' must be one of {', '.join(CONSENT_TYPES)}",
+                       field="consentType")
+    principal = get_str(body, "principalId", nullable=True, max_len=64)
+    if consent_type == "Principal":
+        user = tenant.find_user(parse_guid(principal or "", "principalId"))
+        if user is None:
+            raise BadInput("'principalId' must be the id of a user of this tenant for a "
+                           "Principal grant", field="principalId")
+        principal = user.id
+    elif principal is not None:
+        raise BadInput("'principalId' must be null or absent for an AllPrincipals grant",
+                       field="principalId")
+    resource = _app_id(tenant, body, "resourceId", graph_ok=True)
+    grant = new_grant(client, resource, principal, _scopes(body))
+    if any(g.id == grant.id for g in tenant.grants):
+        raise BadInput("Permission entry already exists.", field="clientId", status=409)
+    tenant.grants.append(grant)
+    return json_body(request, "oauth2PermissionGrants/$entity", grant.graph(tenant.id), 201)
+
+
+def _grant(request: Request, tenant: Tenant) -> PermissionGrant:
+    wanted = request.path_params["grant"]
+    found = next((g for g in tenant.grants if g.id == wanted), None)
+    if found is None:
+        raise not_found("id", wanted)
+    return found
+
+
+async def get_grant(request: Request, tenant: Tenant) -> Response:
+    return json_body(request, "oauth2PermissionGrants/$entity",
+                     _grant(request, tenant).graph(tenant.id))
+
+
+async def update_grant(request: Request, tenant: Tenant) -> Response:
+    grant = _grant(request, tenant)
+    body = await read_object(request)
+    check_known(body, {"scope"})
+    grant.scopes = _scopes(body)
+    return Response(status_code=204)
+
+
+async def delete_grant(request: Request, tenant: Tenant) -> Response:
+    tenant.grants.remove(_grant(request, tenant))
+    return Response(status_code=204)
+
+
+routes: list[BaseRoute] = [
+    route(PREFIX + "/servicePrincipals(appId='{app_id}')", {"GET": get_service_principal}),
+    route(PREFIX + "/oauth2PermissionGrants", {"GET": list_grants, "POST": create_grant}),
+    route(PREFIX + "/oauth2PermissionGrants/{grant}",
+          {"GET": get_grant, "PATCH": update_grant, "DELETE": delete_grant}),
+]
+"""Mounted before :mod:`.graph`'s routes, whose last one answers unknown paths."""

@@ -1,0 +1,139 @@
+"""Groups and their members, in Graph's shapes, under ``/graph/{tenant}/v1.0/groups``.
+
+``POST groups`` (with ``members@odata.bind``), ``GET/PATCH/DELETE groups/{id}``,
+``GET groups/{id}/members``, ``POST groups/{id}/members/$ref`` and
+``DELETE groups/{id}/members/{member}/$ref``. Members are users and other groups (nesting);
+what a user's tokens then carry follows the apps' ``groupMembershipClaims``.
+https://learn.microsoft.com/graph/api/group-post-groups,
+https://learn.microsoft.com/graph/api/group-post-members,
+https://learn.microsoft.com/graph/api/group-delete-members
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from ..directory import Group, remove_object, transitive_member_of
+from ..store import Tenant, new_guid
+from . import graph_directory_model as model
+from .common import idp
+from .graph_http import PREFIX, collection, filtered, json_body, not_found, route
+from .payload import BadInput, check_known, read_object
+
+MAX_MEMBERS = 50_000
+
+
+def directory_object(tenant: Tenant, object_id: str) -> dict[str, Any] | None:
+    """A user or group as a ``directoryObject`` (with its ``@odata.type``), or ``None``."""
+    user = tenant.users.get(object_id)
+    if user is not None:
+        return {"@odata.type": "#microsoft.graph.user", **user.graph()}
+    group = tenant.groups.get(object_id)
+    if group is not None:
+        return {"@odata.type": "#microsoft.graph.group", **group.graph(tenant.domain)}
+    return None
+
+
+def _group(request: Request, tenant: Tenant) -> Group:
+    key = request.path_params["group"]
+    group = tenant.groups.get(key.strip().lower())
+    if group is None:
+        raise not_found("id", key)
+    return group
+
+
+def add_members(tenant: Tenant, group: Group, ids: list[str], field: str) -> None:
+    """Add users or groups; an unknown object, a duplicate or a cycle is refused (nothing is
+    added then)."""
+    for object_id in ids:
+        if directory_object(tenant, object_id) is None:
+            raise not_found(field, object_id)
+        if object_id in group.members:
+            raise BadInput("One or more added object references already exist for the "
+                           "following modified properties: 'members'.", field=field)
+        containing = {g.id for g in transitive_member_of(tenant, group.id)}
+        if object_id == group.id or object_id in containing:
+            raise BadInput("A group cannot be a member of itself or of a group it contains.",
+                           field=field)
+    if len(group.members) + len(ids) > MAX_MEMBERS:
+        raise BadInput(f"A group in the mock holds at most {MAX_MEMBERS} members.", field=field)
+    group.members.extend(ids)
+
+
+async def list_groups(request: Request, tenant: Tenant) -> Response:
+    items = [g.graph(tenant.domain) for g in tenant.groups.values()]
+    items = filtered(request, items, {"displayName", "id", "mailNickname"})
+    return collection(request, "groups", items)
+
+
+async def create_group(request: Request, tenant: Tenant) -> Response:
+    body = await read_object(request)
+    changes = model.group_changes(body, creating=True)
+    members = model.member_binds(body) or []
+    group = Group(id=new_guid(), created=idp(request).clock.now(), **changes)
+    add_members(tenant, group, members, "members@odata.bind")
+    tenant.groups[group.id] = group
+    return json_body(request, "groups/$entity", group.graph(tenant.domain), 201)
+
+
+async def get_group(request: Request, tenant: Tenant) -> Response:
+    return json_body(request, "groups/$entity", _group(request, tenant).graph(tenant.domain))
+
+
+async def update_group(request: Request, tenant: Tenant) -> Response:
+    group = _group(request, tenant)
+    body = await read_object(request)
+    changes = model.group_changes(body, creating=False)
+    members = model.member_binds(body)
+    if members:
+        add_members(tenant, group, members, "members@odata.bind")
+    for attr, value in changes.items():
+        setattr(group, attr, value)
+    return Response(status_code=204)
+
+
+async def delete_group(request: Request, tenant: Tenant) -> Response:
+    group = _group(request, tenant)
+    del tenant.groups[group.id]
+    remove_object(tenant, group.id)
+    return Response(status_code=204)
+
+
+async def list_members(request: Request, tenant: Tenant) -> Response:
+    group = _group(request, tenant)
+    items = [o for o in (directory_object(tenant, m) for m in group.members) if o is not None]
+    return collection(request, "directoryObjects", items)
+
+
+async def add_member_ref(request: Request, tenant: Tenant) -> Response:
+    group = _group(request, tenant)
+    body = await read_object(request)
+    check_known(body, {"@odata.id"})
+    if "@odata.id" not in body:
+        raise BadInput("'@odata.id' is required: the member's directory object URL",
+                       field="@odata.id")
+    add_members(tenant, group, [model.object_ref(body["@odata.id"], "@odata.id")], "@odata.id")
+    return Response(status_code=204)
+
+
+async def remove_member_ref(request: Request, tenant: Tenant) -> Response:
+    group = _group(request, tenant)
+    member = request.path_params["member"].strip().lower()
+    if member not in group.members:
+        raise not_found("member", member)
+    group.members.remove(member)
+    return Response(status_code=204)
+
+
+routes: list[BaseRoute] = [
+    route(PREFIX + "/groups", {"GET": list_groups, "POST": create_group}),
+    route(PREFIX + "/groups/{group}", {"GET": get_group, "PATCH": update_group,
+                                       "DELETE": delete_group}),
+    route(PREFIX + "/groups/{group}/members", {"GET": list_members}),
+    route(PREFIX + "/groups/{group}/members/$ref", {"POST": add_member_ref}),
+    route(PREFIX + "/groups/{group}/members/{member}/$ref", {"DELETE": remove_member_ref}),
+]

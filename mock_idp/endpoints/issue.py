@@ -1,0 +1,118 @@
+"""Answering the app: the authorization response for a signed-in user, or an error, sent to the
+validated redirect URI (query, fragment or ``form_post``)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from ..directory import is_assigned
+from ..errors import EntraError, error_body
+from ..protocol import claims as claimset
+from ..protocol.authorization import AuthRequest
+from ..store import Application, AuthorizationCode, Session, Tenant, User
+from ..tokens import sign
+from .common import base_url, entra_headers, error_context, idp, note_error, templates
+from .faults_hook import response_fault, token_fault
+
+
+async def complete(request: Request, req: AuthRequest, session: Session) -> Response:
+    """Issue the response for a signed-in user, after the assignment check."""
+    state = idp(request)
+    tenant = state.store.tenants[session.tenant_id]
+    app = tenant.apps[req.client_id]
+    user = tenant.users[session.user_id]
+    if app.assignment_required and not is_assigned(tenant, app, user):
+        return error_response(request, req, EntraError(
+            50105, {"upn": user.upn, "app_id": app.client_id, "app_name": app.name}))
+    fault = await response_fault(request, "signin", tenant=tenant.id, app=app.client_id,
+                                 user=user.id)
+    if isinstance(fault, EntraError):
+        return error_response(request, req, fault)
+    if fault is not None:
+        return fault
+    now = state.clock.now()
+    session.apps.setdefault(app.client_id, now)
+    state.platform.note_sign_in(tenant_id=tenant.id, client_id=app.client_id, user_id=user.id)
+    out: dict[str, str] = {}
+    code_value = None
+    if req.wants_code:
+        code_value = "1.A" + secrets.token_urlsafe(48)
+        state.store.codes[code_value] = AuthorizationCode(
+            code=code_value, tenant_id=tenant.id, client_id=app.client_id,
+            redirect_uri=req.redirect_uri, user_id=user.id, scopes=req.scopes,
+            nonce=req.nonce, code_challenge=req.code_challenge,
+            code_challenge_method=req.code_challenge_method, session_id=session.id,
+            auth_time=session.auth_time, expires_at=now + state.config.code_lifetime,
+            version=req.version, resource=req.resource,
+        )
+        out["code"] = code_value
+    access_token = None
+    if "token" in req.response_types:
+        access_token = front_channel_access_token(request, req, tenant, app, user, now)
+        out.update({"access_token": access_token, "token_type": "Bearer",
+                    "expires_in": str(int(state.config.access_token_lifetime.total_seconds()))})
+    if req.wants_id_token:
+        subject = claimset.Subject(base_url(request), tenant, app, user, req.version, now,
+                                   implicit=True, auth_time=session.auth_time)
+        token_claims = claimset.id_token_claims(
+            subject, scopes=req.scopes, lifetime=state.config.id_token_lifetime,
+            nonce=req.nonce, session_id=session.id, auth_time=session.auth_time,
+            code=code_value, access_token=access_token)
+        tamper = token_fault(request, "authorize", tenant=tenant.id, app=app.client_id,
+                             user=user.id)
+        out["id_token"] = sign(state, token_claims, version=req.version, tamper=tamper)
+        state.store.id_tokens[token_claims["uti"]] = (tenant.id, app.client_id, session.id)
+    if req.client_info and req.wants_code:
+        out["client_info"] = claimset.client_info(user, tenant)
+    if req.state is not None:
+        out["state"] = req.state
+    out["session_state"] = session.id
+    return deliver(request, req, out)
+
+
+def front_channel_access_token(request: Request, req: AuthRequest, tenant: Tenant,
+                               app: Application, user: User, now: datetime) -> str:
+    state = idp(request)
+    subject = claimset.Subject(base_url(request), tenant, app, user, req.version, now)
+    scopes = claimset.resource_scopes(req.scopes) or claimset.GRAPH_DEFAULT_SCOPES
+    token_claims = claimset.access_token_claims(
+        subject, audience=claimset.GRAPH_RESOURCE_ID, scopes=(*req.scopes, *scopes),
+        lifetime=state.config.access_token_lifetime, client_auth="0", token_version="1.0")
+    return sign(state, token_claims, version="1.0")
+
+
+def deliver(request: Request, req: AuthRequest, params: dict[str, str]) -> Response:
+    if req.response_mode == "form_post":
+        html = templates.get_template("form_post.html").render(
+            action=req.redirect_uri, fields=params)
+        return HTMLResponse(html, headers={**entra_headers(request), "Cache-Control": "no-store"})
+    parts = urlsplit(req.redirect_uri)
+    path = parts.path or "/"
+    encoded = urlencode(params)
+    if req.response_mode == "fragment":
+        location = urlunsplit((parts.scheme, parts.netloc, path, parts.query, encoded))
+    else:
+        query = f"{parts.query}&{encoded}" if parts.query else encoded
+        location = urlunsplit((parts.scheme, parts.netloc, path, query, ""))
+    return RedirectResponse(location, status_code=302, headers=entra_headers(request))
+
+
+def error_response(request: Request, req: AuthRequest, err: EntraError) -> Response:
+    """An authorize error sent back to the (already validated) redirect URI."""
+    note_error(request, err)
+    body = error_body(err, error_context(request))
+    params: dict[str, Any] = {
+        "error": body["error"], "error_description": body["error_description"],
+        "error_uri": body["error_uri"],
+    }
+    if req.state is not None:
+        params["state"] = req.state
+    mode = req.response_mode if req.response_mode in ("query", "fragment", "form_post") else "query"
+    return deliver(request, replace(req, response_mode=mode), params)

@@ -1,0 +1,118 @@
+"""Collections that forget their records once the provider's clock passes each one's deadline.
+
+Every write pushes the record's deadline onto a time-ordered queue (a heap) and then drops the
+records whose deadline has passed, so the work is amortised over writes: a record costs one push
+and one pop, and nothing ever scans the whole collection. A record whose deadline moved later
+after it was written (a session extended, say) is queued again at its new deadline rather than
+dropped. Records due but not yet dropped are still there to read; readers check expiry
+themselves, as they always did.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+from collections.abc import Callable, Hashable, Iterator, MutableMapping, MutableSet
+from datetime import datetime, timedelta
+from typing import Generic, TypeVar
+
+from .clock import Clock
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+Deadline = Callable[[V, datetime], datetime]
+"""``(record, when it was written) -> when it may be dropped``."""
+
+
+def after(lifetime: timedelta) -> Deadline[object]:
+    """A deadline ``lifetime`` after the record was written (for records without their own)."""
+    return lambda _record, written: written + lifetime
+
+
+class ExpiringMap(MutableMapping[K, V], Generic[K, V]):
+    """A dict whose records are dropped, on later writes, once their deadline has passed."""
+
+    def __init__(self, clock: Clock, deadline: Deadline[V]) -> None:
+        self._clock = clock
+        self._deadline = deadline
+        self._data: dict[K, V] = {}
+        self._written: dict[K, tuple[datetime, int]] = {}
+        """When each record was written, and the sequence number of its latest queue entry."""
+        self._queue: list[tuple[datetime, int, K]] = []
+        self._seq = itertools.count()
+        self._lock = threading.RLock()
+
+    def __getitem__(self, key: K) -> V:
+        return self._data[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __setitem__(self, key: K, value: V) -> None:
+        now = self._clock.now()
+        with self._lock:
+            self._data[key] = value
+            seq = next(self._seq)
+            self._written[key] = (now, seq)
+            heapq.heappush(self._queue, (self._deadline(value, now), seq, key))
+            self.drop_expired(now)
+
+    def __delitem__(self, key: K) -> None:
+        with self._lock:
+            del self._data[key]
+            self._written.pop(key, None)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._data!r})"
+
+    def drop_expired(self, now: datetime | None = None) -> int:
+        """Drop every record whose deadline has passed; returns how many were dropped."""
+        now = self._clock.now() if now is None else now
+        dropped = 0
+        with self._lock:
+            while self._queue and self._queue[0][0] <= now:
+                _, seq, key = heapq.heappop(self._queue)
+                written = self._written.get(key)
+                if written is None or written[1] != seq:
+                    continue  # deleted, or written again with a newer queue entry
+                deadline = self._deadline(self._data[key], written[0])
+                if deadline > now:
+                    heapq.heappush(self._queue, (deadline, seq, key))
+                    continue
+                del self._data[key]
+                del self._written[key]
+                dropped += 1
+        return dropped
+
+
+class ExpiringSet(MutableSet[K], Generic[K]):
+    """A set whose members are dropped, on later additions, ``lifetime`` after being added."""
+
+    def __init__(self, clock: Clock, lifetime: timedelta) -> None:
+        self._members: ExpiringMap[K, None] = ExpiringMap(clock, after(lifetime))
+
+    def __contains__(self, member: object) -> bool:
+        return member in self._members
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._members)
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    def add(self, member: K) -> None:
+        self._members[member] = None
+
+    def discard(self, member: K) -> None:
+        self._members.pop(member, None)
+
+    def drop_expired(self, now: datetime | None = None) -> int:
+        return self._members.drop_expired(now)

@@ -1,0 +1,165 @@
+"""The device authorization grant (RFC 8628) as Entra answers it.
+
+Facts and sources:
+
+- the device authorization response: ``device_code``, ``user_code``, ``verification_uri`` (v2) or
+  ``verification_url`` (v1), ``expires_in`` (900), ``interval`` (5) and ``message``, "To sign in,
+  use a web browser to open the page … and enter the code … to authenticate." (Microsoft identity
+  platform, "OAuth 2.0 device authorization grant"; a v2 response quoted in Microsoft Q&A
+  question 981553); v1 serves the numbers as strings, as its token endpoint does;
+- ``authorization_pending`` is AADSTS70016, "The provided request has not yet been authorized by
+  the user. The user must input their code." (the token response quoted in Q&A 981553);
+- ``expired_token`` is AADSTS70020, "The provided value for the input parameter 'device_code' is
+  not valid. This device code has expired." (Azure/azure-cli#22251, MicrosoftDocs/azure-docs#92366);
+- ``bad_verification_code`` is AADSTS70018 (BadVerificationCode) and a user code entered after
+  it expired AADSTS70019 (CodeExpired), per the AADSTS error-code reference;
+- ``authorization_declined``: named by the device-code documentation ("the end user denied the
+  authorization request") without a code; the mock sends AADSTS65004 (UserDeclinedConsent), which
+  clients written against Entra also see there; not confirmed against a live tenant;
+- ``slow_down`` (RFC 8628 §3.5): a client that polls before ``interval`` has passed, by the
+  provider's clock, gets it and must wait 5 more seconds from then on. Entra documents no AADSTS
+  code of its own for it; the mock sends the pending code, 70016, since ``slow_down`` is "a
+  variant of authorization_pending" (RFC 8628 §3.5).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..errors import EntraError
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+@dataclass
+class DeviceAuthorization:
+    """A device-code sign-in (RFC 8628): polled with ``device_code``, approved in a browser
+    at ``/devicelogin`` with ``user_code``."""
+
+    device_code: str
+    user_code: str
+    tenant_id: str
+    client_id: str
+    scopes: tuple[str, ...]
+    resource: str | None
+    version: str
+    issued_at: datetime
+    expires_at: datetime
+    interval: int
+    status: Literal["pending", "approved", "declined"] = "pending"
+    user_id: str | None = None
+    session_id: str | None = None
+    auth_time: datetime | None = None
+    last_poll: datetime | None = None
+
+
+GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
+USER_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+USER_CODE_LENGTH = 9
+SLOW_DOWN_STEP = 5
+MAX_RECORDS = 5000
+
+
+def new_user_code() -> str:
+    return "".join(secrets.choice(USER_CODE_ALPHABET) for _ in range(USER_CODE_LENGTH))
+
+
+def new_device_code() -> str:
+    return "DAQABAAEAAA" + secrets.token_urlsafe(96)
+
+
+def issue(store: Store, *, tenant_id: str, client_id: str, scopes: tuple[str, ...],
+          resource: str | None, version: str, now: datetime, lifetime: timedelta,
+          interval: int) -> DeviceAuthorization:
+    """A new pending device authorization, stored (expired ones are dropped first)."""
+    forget_expired(store, now)
+    taken = {r.user_code for r in store.device_codes.values()}
+    user_code = new_user_code()
+    while user_code in taken:
+        user_code = new_user_code()
+    record = DeviceAuthorization(
+        device_code=new_device_code(), user_code=user_code, tenant_id=tenant_id,
+        client_id=client_id, scopes=scopes, resource=resource, version=version, issued_at=now,
+        expires_at=now + lifetime, interval=interval)
+    store.device_codes[record.device_code] = record
+    return record
+
+
+def forget_expired(store: Store, now: datetime) -> None:
+    """Drop device codes past their end (and the oldest, beyond ``MAX_RECORDS``)."""
+    for code in [c for c, r in store.device_codes.items() if r.expires_at <= now]:
+        del store.device_codes[code]
+    while len(store.device_codes) >= MAX_RECORDS:
+        del store.device_codes[next(iter(store.device_codes))]
+
+
+def response_body(record: DeviceAuthorization, verification_uri: str, now: datetime
+                  ) -> dict[str, Any]:
+    """The device authorization response, with v1's member names and string numbers."""
+    expires_in = int((record.expires_at - now).total_seconds())
+    message = (f"To sign in, use a web browser to open the page {verification_uri} and enter "
+               f"the code {record.user_code} to authenticate.")
+    if record.version == "1.0":
+        return {"user_code": record.user_code, "device_code": record.device_code,
+                "verification_url": verification_uri, "expires_in": str(expires_in),
+                "interval": str(record.interval), "message": message}
+    return {"user_code": record.user_code, "device_code": record.device_code,
+            "verification_uri": verification_uri, "expires_in": expires_in,
+            "interval": record.interval, "message": message}
+
+
+def normalise_user_code(value: str) -> str:
+    return "".join(value.split()).replace("-", "").upper()[:64]
+
+
+def find_for_user(store: Store, user_code: str, now: datetime) -> DeviceAuthorization:
+    """The pending device authorization a user typed the code of, or AADSTS70018 (unknown,
+    already used) / AADSTS70019 (expired)."""
+    wanted = normalise_user_code(user_code)
+    record = next((r for r in store.device_codes.values()
+                   if secrets.compare_digest(r.user_code, wanted)), None) if wanted else None
+    if record is None or record.status != "pending":
+        raise EntraError(70018)
+    if now >= record.expires_at:
+        raise EntraError(70019)
+    return record
+
+
+@dataclass(frozen=True)
+class Approved:
+    """What the token endpoint needs to issue tokens for an approved device code."""
+
+    user_id: str
+    session_id: str | None
+    auth_time: datetime | None
+    scopes: tuple[str, ...]
+    resource: str | None
+
+
+def poll(store: Store, device_code: str, *, tenant_id: str, client_id: str, now: datetime
+         ) -> Approved:
+    """One poll of the token endpoint (RFC 8628 §3.4, §3.5); raises Entra's error while the
+    user has not finished, and uses the code up once they have."""
+    record = store.device_codes.get(device_code)
+    if record is None or record.client_id != client_id or record.tenant_id != tenant_id:
+        raise EntraError(70018, error="bad_verification_code")
+    if now >= record.expires_at:
+        del store.device_codes[device_code]
+        raise EntraError(70020, error="expired_token")
+    if record.status == "declined":
+        del store.device_codes[device_code]
+        raise EntraError(65004, error="authorization_declined")
+    too_soon = record.last_poll is not None and (
+        now - record.last_poll).total_seconds() < record.interval
+    record.last_poll = now
+    if too_soon:
+        record.interval += SLOW_DOWN_STEP
+        raise EntraError(70016, error="slow_down")
+    if record.status != "approved" or record.user_id is None:
+        raise EntraError(70016)
+    del store.device_codes[device_code]
+    return Approved(user_id=record.user_id, session_id=record.session_id,
+                    auth_time=record.auth_time, scopes=record.scopes, resource=record.resource)

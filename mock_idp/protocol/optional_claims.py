@@ -1,0 +1,148 @@
+"""Optional claims and directory extension claims, as an app registration configures them.
+
+Pure functions. Sources (Microsoft Learn):
+https://learn.microsoft.com/entra/identity-platform/optional-claims-reference and
+https://learn.microsoft.com/entra/identity-platform/optional-claims
+
+- An ID token takes the client app's ``optionalClaims.idToken``; an access token takes the
+  *API's* ``optionalClaims.accessToken`` ("access tokens are always generated using the manifest
+  of the resource"), so a Microsoft Graph token carries none of the app's.
+- A claim is emitted only when it has a value (``email`` only when the user has a mail address,
+  ``ctry`` only for a two-letter country code); names Entra does not know are accepted in the
+  configuration and never emitted, as the portal warns.
+- v1 tokens already carry ``upn``, ``family_name``, ``given_name`` and ``ipaddr``; v2 tokens only
+  when configured (the "v2.0-specific optional claims set"), ``family_name``, ``given_name`` and
+  ``upn`` then needing the ``profile`` scope in an ID token. ``preferred_username`` is optional
+  in v1 tokens only.
+- ``email``: present by default for guests; members get it through the optional claim, or in a
+  v2 ID token through the ``email`` scope.
+- ``upn`` of a guest: only with ``include_externally_authenticated_upn`` (its ``#EXT#`` UPN in
+  this tenant), or ``include_externally_authenticated_upn_without_hash`` (``#`` becomes ``_``).
+- ``idtyp`` is always ``app`` in app-only access tokens; ``include_user_token`` adds ``user``
+  to user tokens.
+- Directory extensions: a claim with ``source: "user"`` named ``extension_<appid>_<name>``,
+  registered on the same app, is emitted in a JWT as ``extn.<name>`` ("Directory extension
+  formatting"); at most 10 per token ("Limitation"). An extension registered on another app is
+  not emitted (that needs a claims-mapping policy, which the mock does not model).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ..clock import epoch
+
+if TYPE_CHECKING:
+    from ..directory import OptionalClaim
+    from ..store import Application, Tenant, User
+
+CLIENT_IP = "127.0.0.1"
+"""``ipaddr``: the mock's users sign in from the machine it runs on."""
+MAX_EXTENSION_CLAIMS = 10
+V1_BASIC = frozenset({"upn", "family_name", "given_name", "ipaddr"})
+"""Always in v1 tokens, optional in v2 ones."""
+NEEDS_PROFILE_V2 = frozenset({"family_name", "given_name", "upn"})
+_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+
+
+def login_hint(user: User, tenant: Tenant) -> str:
+    """An opaque, stable ``login_hint`` value for the user (Entra's is opaque too)."""
+    raw = f"O.{user.id}.{tenant.id}".encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _country(value: str | None) -> str | None:
+    return value.upper() if value and _COUNTRY.match(value) else None
+
+
+def _upn(user: User, properties: tuple[str, ...]) -> str | None:
+    if user.user_type != "Guest":
+        return user.upn
+    if "include_externally_authenticated_upn" in properties:
+        return user.upn
+    if "include_externally_authenticated_upn_without_hash" in properties:
+        return user.upn.replace("#", "_")
+    return None
+
+
+def _predefined(claim: OptionalClaim, *, tenant: Tenant, user: User, kind: str, version: str,
+                scopes: tuple[str, ...], auth_time: datetime | None,
+                session_id: str | None) -> Any:
+    """The value of a predefined optional claim, or ``None`` when it has none here."""
+    name = claim.name
+    if version == "1.0" and name in V1_BASIC:
+        return None
+    if kind == "id" and version == "2.0" and name in NEEDS_PROFILE_V2 and \
+            "profile" not in scopes:
+        return None
+    values: dict[str, Any] = {
+        "acct": 1 if user.user_type == "Guest" else 0,
+        "ctry": _country(user.country),
+        "email": user.email,
+        "family_name": user.family_name,
+        "given_name": user.given_name,
+        "ipaddr": CLIENT_IP,
+        "login_hint": login_hint(user, tenant) if kind == "id" else None,
+        "tenant_ctry": _country(tenant.country),
+        "tenant_region_scope": tenant.region,
+        "upn": _upn(user, claim.additional_properties),
+        "xms_pl": user.preferred_language,
+        "sid": session_id,
+    }
+    if name == "auth_time":
+        return epoch(auth_time) if auth_time is not None else None
+    if name == "preferred_username":
+        return user.upn if version == "1.0" else None
+    if name == "idtyp":
+        return "user" if kind == "access" and \
+            "include_user_token" in claim.additional_properties else None
+    return values.get(name)
+
+
+def _extension(claim: OptionalClaim, app: Application, user: User) -> tuple[str, Any] | None:
+    prop = next((p for p in app.extension_properties if p.name.lower() == claim.name.lower()),
+                None)
+    if prop is None or "User" not in prop.target_objects or prop.name not in user.extensions:
+        return None
+    return f"extn.{prop.short_name}", user.extensions[prop.name]
+
+
+def optional_claims(tenant: Tenant, app: Application | None, user: User, *, kind: str,
+                    version: str, scopes: tuple[str, ...], auth_time: datetime | None = None,
+                    session_id: str | None = None) -> dict[str, Any]:
+    """The optional and extension claims ``app`` configures for a ``kind`` (``id`` or
+    ``access``) token about ``user``; ``app`` is ``None`` for a resource the mock does not
+    register (Microsoft Graph)."""
+    if app is None:
+        return {}
+    out: dict[str, Any] = {}
+    extensions = 0
+    for claim in app.optional_claims.for_token(kind):
+        if claim.source == "user":
+            found = _extension(claim, app, user)
+            if found is not None and extensions < MAX_EXTENSION_CLAIMS:
+                extensions += 1
+                out[found[0]] = found[1]
+            continue
+        if claim.name == "groups":
+            continue
+        value = _predefined(claim, tenant=tenant, user=user, kind=kind, version=version,
+                            scopes=scopes, auth_time=auth_time, session_id=session_id)
+        if value is not None:
+            out[claim.name] = value
+    return out
+
+
+def default_email(user: User, *, kind: str, version: str, scopes: tuple[str, ...]) -> str | None:
+    """``email`` without the optional claim: a guest's address, or a v2 ID token's when the
+    ``email`` scope was asked for."""
+    if user.email is None:
+        return None
+    if user.user_type == "Guest":
+        return user.email
+    if kind == "id" and version == "2.0" and "email" in scopes:
+        return user.email
+    return None

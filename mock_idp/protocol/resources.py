@@ -1,0 +1,114 @@
+"""Which resource a token request names, and the ``scope`` Entra echoes back for it.
+
+A v2 request names its resource through its scopes: ``User.Read`` and
+``https://graph.microsoft.com/User.Read`` are Microsoft Graph's, ``api://<app>/access_as_user``
+belongs to the app registered with that identifier URI (or app id), ``<resource>/.default``
+stands for everything granted on the resource. A v1 request names it with ``resource``.
+
+The ``scope`` member of a v2 token response is what MSAL caches the access token under, so it
+follows Entra's form exactly:
+
+- Microsoft Graph: short permission names, then ``profile openid email`` when ``openid`` was
+  asked for: asked ``User.Read offline_access openid profile``, Entra answers
+  ``User.Read profile openid email`` (the token-response sample in Microsoft's device-code and
+  ROPC references). Consent to any scope includes the four OpenID Connect scopes, which is why
+  ``email`` comes back unasked (MicrosoftDocs/azure-docs #101648); ``offline_access`` is never
+  echoed.
+- Any other resource: the full scope URIs only, no OpenID Connect scopes
+  (AzureAD/microsoft-authentication-library-for-dotnet #1547: asked ``<api scope> email``, the
+  answer is the API scope alone; MicrosoftDocs/azure-docs #68619).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import EntraError
+from ..store import Application, Tenant
+from .claims import GRAPH_DEFAULT_SCOPES, GRAPH_RESOURCE_ID, GRAPH_RESOURCE_URI, resource_scopes
+
+GRAPH_ALIASES = frozenset({GRAPH_RESOURCE_URI, GRAPH_RESOURCE_ID, "https://graph.windows.net"})
+ID_TOKEN_SCOPES = ("profile", "openid", "email")
+"""The OpenID Connect scopes Entra echoes for Microsoft Graph, in its order."""
+DEFAULT_API_SCOPE = "user_impersonation"
+
+
+@dataclass(frozen=True)
+class Resource:
+    """The resource a token is for."""
+
+    audience: str
+    """The access token's ``aud``: the API's app id, or Microsoft Graph's."""
+    token_version: str
+    """Graph takes v1 access tokens; the mock's own APIs take v2 ones."""
+    prefix: str
+    """How the request named the resource (``https://graph.microsoft.com``, ``api://…``)."""
+    app: Application | None = None
+    """The API's registration; ``None`` for Microsoft Graph."""
+
+    @property
+    def is_graph(self) -> bool:
+        return self.app is None
+
+
+GRAPH = Resource(audience=GRAPH_RESOURCE_ID, token_version="1.0", prefix=GRAPH_RESOURCE_URI)
+
+
+def _split(scope: str) -> tuple[str, str]:
+    """``api://x/read`` -> (``api://x``, ``read``); a bare name is Microsoft Graph's."""
+    if "/" not in scope:
+        return GRAPH_RESOURCE_URI, scope
+    prefix, _, name = scope.rpartition("/")
+    return prefix, name
+
+
+def find(tenant: Tenant, name: str) -> Resource:
+    """The resource a request's ``resource`` (or a scope's prefix) names, or AADSTS500011."""
+    key = name.rstrip("/").lower()
+    if key in GRAPH_ALIASES:
+        return GRAPH
+    for app in tenant.apps.values():
+        if key == app.client_id or key in (u.rstrip("/").lower() for u in app.identifier_uris):
+            return Resource(audience=app.client_id, token_version="2.0",
+                            prefix=name.rstrip("/"), app=app)
+    raise EntraError(500011, {"resource": name, "tenant": tenant.domain})
+
+
+def resolve(tenant: Tenant, scopes: tuple[str, ...], resource: str | None = None) -> Resource:
+    """The resource of a request: ``resource`` when given (v1), else its first resource scope."""
+    if resource:
+        return find(tenant, resource)
+    for scope in resource_scopes(scopes):
+        return find(tenant, _split(scope)[0])
+    return GRAPH
+
+
+def permissions(target: Resource, scopes: tuple[str, ...]) -> tuple[str, ...]:
+    """The permission names the scopes ask of ``target`` (``.default`` and other resources'
+    scopes left out), in the order asked."""
+    wanted = target.prefix.lower()
+    names = []
+    for scope in resource_scopes(scopes):
+        prefix, name = _split(scope)
+        aliases = GRAPH_ALIASES if target.is_graph else {wanted, target.audience}
+        if prefix.rstrip("/").lower() in aliases and name and name != ".default":
+            names.append(name)
+    return tuple(dict.fromkeys(names))
+
+
+def granted(target: Resource, scopes: tuple[str, ...]) -> tuple[str, ...]:
+    """What a user token for ``target`` carries in ``scp``: the names asked, or for
+    ``.default`` (or none named) the defaults: Graph's ``User.Read``, an API's
+    ``user_impersonation``."""
+    names = permissions(target, scopes)
+    if names:
+        return names
+    return GRAPH_DEFAULT_SCOPES if target.is_graph else (DEFAULT_API_SCOPE,)
+
+
+def echoed_scope(target: Resource, names: tuple[str, ...], requested: tuple[str, ...]) -> str:
+    """The v2 token response's ``scope``: Entra's form for ``target`` (see the module doc)."""
+    if target.is_graph:
+        oidc = ID_TOKEN_SCOPES if "openid" in requested else ()
+        return " ".join((*names, *oidc))
+    return " ".join(f"{target.prefix}/{name}" for name in names)

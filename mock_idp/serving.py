@@ -1,0 +1,157 @@
+"""Serving an ASGI app in a thread: a real server on an ephemeral port for tests and tools.
+
+:func:`run_in_thread` (uvicorn in a daemon thread, bounded start and stop), with the socket and
+URL helpers it rests on. :mod:`mock_idp.testing` re-exports it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import uvicorn
+from starlette.types import ASGIApp
+
+from .tls import TlsFiles
+
+__all__ = ["RunningServer", "ThreadedServer", "bind_socket", "run_in_thread", "server_config",
+           "url_host"]
+
+
+def _nothing() -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    base_url: str
+    port: int
+    stop: Callable[[], None] = field(default=_nothing, compare=False, repr=False)
+    """Ask the server to stop without waiting for it (the context manager's exit waits);
+    several servers told first stop side by side."""
+
+    def url(self, path: str = "/") -> str:
+        return self.base_url + "/" + path.lstrip("/")
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening socket bound before the server starts, so the port is known and kept."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def url_host(host: str) -> str:
+    """The host as it appears in a URL: unspecified addresses become loopback, IPv6 bracketed."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return host
+    return f"[{address}]" if address.version == 6 else str(address)
+
+
+def server_config(app: ASGIApp, *, ssl: TlsFiles | None, log_level: str,
+                  access_log: bool = False) -> uvicorn.Config:
+    """uvicorn settings; an app that dates its own responses (the mock provider, from its
+    clock) is served without uvicorn's ``Date`` header."""
+    own_date = bool(getattr(getattr(app, "state", None), "serves_date_header", False))
+    return uvicorn.Config(
+        app, lifespan="on", log_level=log_level, access_log=access_log,
+        ssl_certfile=str(ssl.cert) if ssl else None, ssl_keyfile=str(ssl.key) if ssl else None,
+        date_header=not own_date,
+    )
+
+
+class ThreadedServer(uvicorn.Server):
+    """uvicorn's server, with a :meth:`stop` that another thread can call.
+
+    uvicorn checks ``should_exit`` on a 0.1 s tick; :meth:`stop` also wakes that tick, so a
+    test's teardown does not wait up to a tick for nothing. Otherwise the loop is uvicorn's own.
+    """
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def main_loop(self) -> None:
+        self._wake = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + 1) % 864000
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 0.1)
+            should_exit = await self.on_tick(counter)
+
+    def stop(self) -> None:
+        self.should_exit = True
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has already closed
+                loop.call_soon_threadsafe(wake.set)
+
+
+@contextmanager
+def run_in_thread(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0,
+                  ssl: TlsFiles | None = None, startup_timeout: float = 5.0,
+                  shutdown_timeout: float = 5.0, log_level: str = "warning",
+                  sock: socket.socket | None = None) -> Iterator[RunningServer]:
+    """Serve ``app`` with uvicorn in a daemon thread until the block ends.
+
+    Pass ``sock`` (from :func:`bind_socket`) when the app must know its own URL before it is
+    built; ``host`` and ``port`` are then ignored.
+    """
+    if sock is not None:
+        host = sock.getsockname()[0]
+    else:
+        sock = bind_socket(host, port)
+    bound_port: int = sock.getsockname()[1]
+    server = ThreadedServer(server_config(app, ssl=ssl, log_level=log_level))
+    exit_codes: list[object] = []
+
+    def serve() -> None:
+        try:
+            server.run(sockets=[sock])
+        except SystemExit as exc:  # uvicorn's way of reporting a failed startup
+            exit_codes.append(exc.code)
+
+    thread = threading.Thread(target=serve, daemon=True, name=f"mock-idp-server-{bound_port}")
+    thread.start()
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError(f"the server stopped during startup (exit {exit_codes})")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the server did not start within {startup_timeout} s")
+            time.sleep(0.005)
+        scheme = "https" if ssl else "http"
+        yield RunningServer(base_url=f"{scheme}://{url_host(host)}:{bound_port}",
+                            port=bound_port, stop=server.stop)
+    finally:
+        server.stop()
+        thread.join(shutdown_timeout)
+        sock.close()
+        if thread.is_alive():
+            raise TimeoutError(f"the server did not stop within {shutdown_timeout} s")

@@ -1,0 +1,254 @@
+"""Which sign-in page comes next: Entra's sign-in experience as a pure state machine.
+
+A sign-in starts at the authorize endpoint (or at ``/devicelogin``), then moves through these
+pages, each answered by a form post:
+
+    start ─┬─ Silent (one signed-in account, nothing to ask) ────────────────────────┐
+           ├─ "Pick an account" ── tile ── Silent ───────────────────────────────────┤
+           │                     └─ "Use another account" ─┐                          │
+           └─ username ── Next ── password ── Sign in ─────┴─ "Stay signed in?" ──────┤
+                                                                                      ▼
+                                         consent ("Permissions requested"), when needed ── app
+
+The functions here take plain data (the accounts signed in in this browser, the directory's
+users, the tenant's and app's settings, ``now``) and return what to show; the handlers in
+:mod:`mock_idp.endpoints.signin` render it. Sources for Entra's behaviour:
+
+- ``prompt`` values, ``login_hint`` pre-filling the username: the Microsoft identity platform's
+  authorization-code documentation;
+- AADSTS16000 (several accounts could answer a ``prompt=none`` request) and AADSTS50058 (none
+  can): the AADSTS error-code reference;
+- "Stay signed in?" after a password sign-in, unless the tenant's company branding turns off
+  "Show option to remain signed in";
+- consent for an app the user has not consented to (an ``oauth2PermissionGrant`` for the user or
+  for all principals), AADSTS65004 when declined, AADSTS65001 for ``prompt=none``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from ..errors import EntraError
+from ..protocol.authorization import AuthRequest
+from ..store import Session, Tenant, User
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account signed in in this browser: its IdP session and its user."""
+
+    session: Session
+    user: User
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the first page depends on."""
+
+    prompt: str | None
+    login_hint: str | None
+    hinted: User | None
+    """The user ``login_hint`` names (by UPN or object id), if any."""
+    max_age: int | None
+    accounts: tuple[Account, ...]
+    """Valid sessions in this browser for the request's tenant, newest first."""
+    now: datetime
+
+
+# -- what to show -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Silent:
+    """Continue as this account without a page."""
+
+    account: Account
+
+
+@dataclass(frozen=True)
+class ShowPicker:
+    accounts: tuple[Account, ...]
+
+
+@dataclass(frozen=True)
+class ShowUsername:
+    prefill: str = ""
+    error: EntraError | None = None
+
+
+@dataclass(frozen=True)
+class ShowPassword:
+    username: str
+    error: EntraError | None = None
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The password was right: a new session starts for this user."""
+
+    user: User
+
+
+@dataclass(frozen=True)
+class Refuse:
+    """End the sign-in with this error (sent back to the app, or on the error page)."""
+
+    error: EntraError
+
+
+Start = Silent | ShowPicker | ShowUsername | Refuse
+
+
+def start(entry: Entry) -> Start:
+    """The first page of a sign-in (or none at all)."""
+    prefill = entry.hinted.upn if entry.hinted is not None else (entry.login_hint or "")
+    if entry.prompt == "login":
+        return ShowUsername(prefill)
+    if entry.prompt == "select_account":
+        return ShowPicker(entry.accounts) if entry.accounts else ShowUsername(prefill)
+    candidates = entry.accounts
+    if entry.login_hint:
+        hinted = entry.hinted
+        candidates = tuple(a for a in candidates if hinted is not None and a.user.id == hinted.id)
+    fresh = tuple(a for a in candidates if not _too_old(a, entry))
+    if entry.prompt == "none":
+        if len(candidates) > 1:
+            return Refuse(EntraError(16000))
+        if not fresh:
+            return Refuse(EntraError(50058))
+        return Silent(fresh[0])
+    if len(candidates) > 1:
+        return ShowPicker(candidates)
+    if len(fresh) == 1:
+        return Silent(fresh[0])
+    if candidates:
+        return ShowUsername(candidates[0].user.upn)
+    return ShowUsername(prefill)
+
+
+def _too_old(account: Account, entry: Entry) -> bool:
+    if entry.max_age is None:
+        return False
+    return (entry.now - account.session.auth_time).total_seconds() > entry.max_age
+
+
+def pick(accounts: tuple[Account, ...], chosen: str, entry: Entry) -> Silent | ShowUsername:
+    """A tile of "Pick an account": ``chosen`` is a user's object id, or ``other``."""
+    found = next((a for a in accounts if a.user.id == chosen), None)
+    if found is None:
+        return ShowUsername()
+    if _too_old(found, entry):
+        return ShowUsername(found.user.upn)
+    return Silent(found)
+
+
+def username_step(tenant: Tenant, username: str) -> ShowPassword | ShowUsername:
+    """"Next" on the username page."""
+    username = username.strip()
+    if not username:
+        return ShowUsername(error=EntraError(900144, {"name": "loginfmt"}))
+    if tenant.find_user(username) is None:
+        return ShowUsername(username, EntraError(
+            50034, {"identifier": username, "tenant": tenant.domain}))
+    return ShowPassword(username)
+
+
+def password_step(tenant: Tenant, username: str, password: str
+                  ) -> SignedIn | ShowPassword | ShowUsername | Refuse:
+    """"Sign in" on the password page. An unknown user and a wrong password look alike
+    (AADSTS50126), as they do to an HTTP client that posts both fields at once."""
+    username = username.strip()
+    if not username:
+        return ShowUsername(error=EntraError(900144, {"name": "loginfmt"}))
+    if not password:
+        return ShowPassword(username, EntraError(900144, {"name": "passwd"}))
+    user = tenant.find_user(username)
+    if user is None or not hmac.compare_digest(user.password.encode(), password.encode()):
+        return ShowPassword(username, EntraError(50126))
+    if not user.enabled:
+        return Refuse(EntraError(50057))
+    return SignedIn(user)
+
+
+# -- after the user is known -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AskKmsi:
+    """Show "Stay signed in?"."""
+
+
+@dataclass(frozen=True)
+class Remember:
+    """Skip the question: the session cookie is persistent (``True``) or not."""
+
+    persistent: bool
+
+
+def after_password(*, show_kmsi: bool, remembered: bool | None) -> AskKmsi | Remember:
+    """After a password sign-in: ask "Stay signed in?" unless the tenant hides it (then the
+    session lasts as long as the browser) or the user ticked "Don't show this again" earlier
+    (then their answer stands)."""
+    if not show_kmsi:
+        return Remember(False)
+    if remembered is not None:
+        return Remember(remembered)
+    return AskKmsi()
+
+
+@dataclass(frozen=True)
+class AskConsent:
+    """Show "Permissions requested"."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """Nothing more to ask: answer the app."""
+
+
+def before_issue(*, consented: bool, prompt: str | None, consent_shown: bool, app_id: str,
+                 app_name: str) -> AskConsent | Issue | Refuse:
+    """Consent when the user (or an administrator for everyone) has not consented to the app,
+    or when the app asked with ``prompt=consent``; never a page for ``prompt=none``."""
+    wanted = not consented or (prompt == "consent" and not consent_shown)
+    if not wanted:
+        return Issue()
+    if prompt == "none":
+        return Refuse(EntraError(65001, {"app_id": app_id, "app_name": app_name},
+                                 error="consent_required"))
+    return AskConsent()
+
+
+# -- the transaction a page's ``ctx`` names -------------------------------------------------------
+
+
+Kind = Literal["authorize", "device", "logout"]
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """A sign-in (or sign-out) in progress; each page posts back the ``ctx`` that names it."""
+
+    kind: Kind
+    tenant_id: str
+    """The tenant whose directory signs the user in (the app's tenant)."""
+    created: datetime
+    request: AuthRequest | None = None
+    device_code: str | None = None
+    logout_params: tuple[tuple[str, str], ...] = ()
+    session_id: str | None = None
+    """Set once the user is known (signed in or picked)."""
+    consent_shown: bool = False
+    confirmed: bool = False
+    """For a device sign-in: the user confirmed the app on "Are you trying to sign in?"."""
+    persistent: bool = field(default=False)
+    """The answer to "Stay signed in?" (a persistent session cookie)."""
+    new_session: bool = False
+    """The session started in this transaction; its cookie is still to be set."""
+
+    @property
+    def prompt(self) -> str | None:
+        return self.request.prompt if self.request is not None else None

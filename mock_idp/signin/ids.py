@@ -1,0 +1,61 @@
+"""The element ids, names and texts of Entra's sign-in pages that scripts select.
+
+Public scripts that sign in to login.microsoftonline.com (Microsoft's MSAL.js end-to-end helpers,
+aws-azure-login, Selenium and Playwright helpers) find the pages by these values, so the mock's
+templates carry them as a contract next to their own labels. This table is the single source:
+the templates read it (as the ``ids`` global), and the tests and
+:class:`scenarios.drivers.EntraDriver`
+import it.
+
+Where the values come from (facts only, no markup was copied):
+
+- username ``input[name=loginfmt]#i0116`` (type email), Next / Sign in / Yes ``#idSIButton9``
+  (an ``input[type=submit]``), password ``input[name=passwd]#i0118``, the forgot-password link
+  ``#idA_PWD_ForgotPassword``: MSAL.js ``e2eTestUtils`` ``enterCredentials``;
+- ``.moveOffScreen`` on the input of the step already answered, ``.alert-error`` on error
+  messages, ``.has-error`` on the input in error, ``#KmsiDescription``, ``#idBtn_Back`` (No),
+  ``#service_exception_message``: aws-azure-login's page states (``src/login.ts``);
+- ``#tilesHolder`` and tiles ``div.table[data-test-id="<upn>"]``: account-picker helpers
+  (``#tilesHolder > div.tile-container > div > div.table[data-test-id*="@…"]``);
+- ``#otc`` on the device-login page: device-code Selenium helpers (``By.ID, "otc"``).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+USERNAME_INPUT: Final = "i0116"
+USERNAME_NAME: Final = "loginfmt"
+PASSWORD_INPUT: Final = "i0118"
+PASSWORD_NAME: Final = "passwd"
+PRIMARY_BUTTON: Final = "idSIButton9"
+"""Next, Sign in, Yes, Accept, Continue: the page's primary ``input[type=submit]``."""
+SECONDARY_BUTTON: Final = "idBtn_Back"
+"""No, Cancel: the page's secondary button."""
+HEADER: Final = "loginHeader"
+USERNAME_ERROR: Final = "usernameError"
+PASSWORD_ERROR: Final = "passwordError"
+FORGOT_PASSWORD: Final = "idA_PWD_ForgotPassword"
+KMSI_DESCRIPTION: Final = "KmsiDescription"
+KMSI_CHECKBOX: Final = "KmsiCheckboxField"
+KMSI_CHECKBOX_NAME: Final = "DontShowAgain"
+TILES: Final = "tilesHolder"
+OTHER_TILE: Final = "otherTile"
+TILE_ATTRIBUTE: Final = "data-test-id"
+"""Each account tile carries its UPN in this attribute."""
+SERVICE_EXCEPTION: Final = "service_exception_message"
+DEVICE_CODE_INPUT: Final = "otc"
+OFF_SCREEN: Final = "moveOffScreen"
+ALERT_ERROR: Final = "alert-error"
+HAS_ERROR: Final = "has-error"
+
+# Texts scripts match on.
+PASSWORD_INCORRECT: Final = ("Your account or password is incorrect. If you don't remember your "
+                             "password, reset it now.")
+ERROR_HEADING: Final = "Sorry, but we're having trouble signing you in."
+KMSI_HEADING: Final = "Stay signed in?"
+PICKER_HEADING: Final = "Pick an account"
+SIGNED_OUT_HEADING: Final = "You signed out of your account"
+CONSENT_HEADING: Final = "Permissions requested"
+USE_ANOTHER_ACCOUNT: Final = "Use another account"
+

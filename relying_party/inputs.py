@@ -1,0 +1,200 @@
+"""Every input the relying party takes from outside is checked here, before it is used or stored.
+
+- JSON (admin API bodies, platform events, provider responses): bounded size and nesting, valid
+  Unicode everywhere (keys included; an unpaired surrogate such as ``"\\ud800"`` is refused),
+  integers of bounded length, no ``NaN`` or ``Infinity``.
+- Form bodies: bounded size and field count, parsed by python-multipart through Starlette.
+- Text fields: strings, length-bounded, no control characters.
+- URLs to be stored and called later: absolute ``http``/``https``, a host, a port in range, no
+  control characters, whitespace or fragment, and accepted by the HTTP client that will use them.
+
+A refusal is an :class:`InputError` naming each offending field; the app renders it in the
+shape of the route that received it (JSON or an HTML page), with a 4xx status, before anything
+is stored.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+MAX_JSON_BYTES = 64 * 1024
+MAX_JSON_DEPTH = 16
+MAX_INT_DIGITS = 20
+MAX_FORM_FIELDS = 50
+MAX_URL_LENGTH = 2048
+_NOT_IN_A_LINE = frozenset({"Cc", "Cs", "Zl", "Zp"})
+"""Control characters, unpaired surrogates, line and paragraph separators."""
+_URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
+
+
+class InputError(ValueError):
+    """Refused input; ``errors`` maps each offending field to a plain message."""
+
+    def __init__(self, errors: Mapping[str, str], *, status: int = 400) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+        self.status = status
+
+    @classmethod
+    def of(cls, field: str, message: str, *, status: int = 400) -> InputError:
+        return cls({field: message}, status=status)
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise ValueError("integer too long")
+    return int(digits)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _decode(raw: bytes | str, field: str, max_bytes: int) -> Any:
+    if len(raw) > max_bytes:
+        raise InputError.of(field, f"must be at most {max_bytes} bytes", status=413)
+    try:
+        return json.loads(raw, parse_int=_bounded_int, parse_constant=_no_constant)
+    except RecursionError:
+        raise InputError.of(field, f"nests deeper than {MAX_JSON_DEPTH} levels") from None
+    except (ValueError, UnicodeDecodeError):
+        raise InputError.of(field, "is not valid JSON") from None
+
+
+def parse_json(raw: bytes | str, *, field: str = "body", max_bytes: int = MAX_JSON_BYTES) -> Any:
+    """Decode JSON text within the bounds above; :class:`InputError` naming ``field`` if not."""
+    value = _decode(raw, field, max_bytes)
+    check_json_value(value, field=field)
+    return value
+
+
+def parse_json_object(raw: bytes | str, *, field: str = "body",
+                      max_bytes: int = MAX_JSON_BYTES) -> dict[str, Any]:
+    """A JSON object; a refusal inside a member names that member."""
+    value = _decode(raw, field, max_bytes)
+    if not isinstance(value, dict):
+        raise InputError.of(field, "must be a JSON object")
+    for key, member in value.items():
+        if not valid_unicode(key):
+            raise InputError.of(field, "has a member name that is not valid Unicode")
+        check_json_value(member, field=key, max_depth=MAX_JSON_DEPTH - 1)
+    return value
+
+
+def check_json_value(value: Any, *, field: str, max_depth: int = MAX_JSON_DEPTH) -> None:
+    """Refuse nesting deeper than ``max_depth`` and strings (keys too) that are not valid
+    Unicode. Iterative, so any depth is safe to inspect."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if not valid_unicode(item):
+                raise InputError.of(field, "contains invalid Unicode (an unpaired surrogate)")
+        elif isinstance(item, dict | list):
+            if depth > max_depth:
+                raise InputError.of(field, f"nests deeper than {MAX_JSON_DEPTH} levels")
+            if isinstance(item, dict):
+                stack.extend((k, depth) for k in item)
+                stack.extend((v, depth + 1) for v in item.values())
+            else:
+                stack.extend((v, depth + 1) for v in item)
+
+
+def valid_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+async def read_json_object(request: Request, *, max_bytes: int = MAX_JSON_BYTES) -> dict[str, Any]:
+    """The request body as a JSON object; an empty body is ``{}``."""
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    return parse_json_object(raw, max_bytes=max_bytes)
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """The form body's text fields (urlencoded or multipart; files are refused)."""
+    try:
+        form: FormData = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+    except HTTPException as exc:
+        if exc.status_code != 400:  # 413 from the body limit keeps its status
+            raise
+        raise InputError.of("body", f"is not a valid form ({exc.detail})") from None
+    except (ValueError, KeyError, UnicodeDecodeError, AssertionError):
+        raise InputError.of("body", "is not a valid form") from None
+    fields: dict[str, str] = {}
+    for key, value in form.multi_items():
+        if not isinstance(value, str):
+            raise InputError.of(key, "must be text, not a file")
+        fields.setdefault(key, value)
+    return fields
+
+
+def text(value: object, field: str, *, max_length: int, required: bool = True) -> str:
+    """A trimmed single-line string; ``""`` when absent and not required."""
+    if value is None or value == "":
+        if required:
+            raise InputError.of(field, "is required")
+        return ""
+    if not isinstance(value, str):
+        raise InputError.of(field, "must be a string")
+    value = value.strip()
+    if required and not value:
+        raise InputError.of(field, "is required")
+    if len(value) > max_length:
+        raise InputError.of(field, f"must be at most {max_length} characters")
+    if any(unicodedata.category(ch) in _NOT_IN_A_LINE for ch in value):
+        raise InputError.of(field, "must not contain control characters or line breaks")
+    return value
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def url_problem(value: str, *, allow_http: bool) -> str | None:
+    """Why ``value`` cannot be stored as a provider endpoint, or None when it can."""
+    if len(value) > MAX_URL_LENGTH:
+        return f"must be at most {MAX_URL_LENGTH} characters"
+    if _URL_FORBIDDEN.search(value) or not valid_unicode(value):
+        return "must not contain spaces, backslashes or control characters"
+    try:
+        parts = urlsplit(value)
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:  # an unclosed IPv6 bracket, a port out of range or not a number
+        return f"is not a valid URL ({exc})"
+    if parts.scheme not in ("https", "http") or not host:
+        return "must be an absolute https URL"
+    if port == 0:
+        return "must not use port 0"
+    if parts.scheme == "http" and not (allow_http or is_loopback(host)):
+        return "must use https (http is allowed only for localhost)"
+    if parts.fragment or "#" in value:
+        return "must not contain a fragment"
+    if parts.username is not None or parts.password is not None:
+        return "must not contain a user name or password"
+    try:
+        httpx.Request("GET", value)  # what will call it later: IDNA host, percent-encoding
+    except (httpx.InvalidURL, ValueError) as exc:
+        return f"is not a valid URL ({exc})"
+    return None

@@ -1,0 +1,130 @@
+"""Pure ASGI middleware of the relying party: security headers, trusted hosts, a bound on
+request bodies."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+FRAMEABLE_PREFIX = "/auth/frontchannel-logout"
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class SecurityHeaders:
+    """Conservative security headers on every HTTP response.
+
+    Only the front-channel logout endpoints may be framed (the provider loads them in an
+    iframe).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        frameable = path == FRAMEABLE_PREFIX or path.startswith(FRAMEABLE_PREFIX + "/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                ancestors = "*" if frameable else "'none'"
+                headers += [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (
+                        b"content-security-policy",
+                        (
+                            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+                            f"base-uri 'none'; frame-ancestors {ancestors}"
+                        ).encode(),
+                    ),
+                ]
+                if not frameable:
+                    headers.append((b"x-frame-options", b"DENY"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def host_of(value: str) -> str | None:
+    """The host name in a ``Host`` header (lower case, brackets of IPv6 removed), or None when
+    the header is not a host with an optional port."""
+    if not value or any(ch in value for ch in "/?#@\\ ") or not value.isascii():
+        return None
+    try:
+        parts = urlsplit(f"//{value}")
+        if parts.port is None and value.endswith(":"):
+            return None
+    except ValueError:
+        return None
+    return parts.hostname.rstrip(".") if parts.hostname else None
+
+
+class TrustedHost:
+    """Answer 400 to any request whose ``Host`` is not the public URL's host.
+
+    Under DNS rebinding the ``Host`` is the attacker's name, so this also keeps every URL the
+    app builds from the request (Starlette's trailing-slash redirect, for one) on its own host.
+    """
+
+    def __init__(self, app: ASGIApp, *, public_url: str) -> None:
+        self.app = app
+        host = urlsplit(public_url).hostname
+        assert host, f"public_url {public_url!r} has no host"
+        self.host = host.rstrip(".").lower()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get("host", "")
+        if host_of(given) != self.host:
+            response = PlainTextResponse("Invalid host header", status_code=400)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(413, f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+
+
+class BodyLimit:
+    """Stop reading a request body past ``max_bytes``: :class:`BodyTooLarge` (413) is raised where
+    the handler reads it, so the route's own error shape answers."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        received = 0
+
+        async def bounded() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge()
+            return message
+
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            async def refuse() -> Message:
+                raise BodyTooLarge()
+            await self.app(scope, refuse, send)
+            return
+        await self.app(scope, bounded, send)

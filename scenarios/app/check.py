@@ -1,0 +1,220 @@
+"""``python -m scenarios app check PROFILE``: is this profile usable, and does the app answer?
+
+The check reads the profile (every problem with its key and line), starts the mock provider
+and the app the way a scenario run would, then probes over plain HTTP, without a browser: the
+app is reachable, its configure calls work, each sign-in URL starts the sign-in at *this* mock
+provider (with the registered client id and redirect URI), ``me_url`` answers "not signed in",
+the events URL refuses an unsigned event, and the failure page is described. Each finding is
+one line; any ``PROBLEM`` makes the exit code 1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, TextIO
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import httpx
+
+from scenarios.app.calls import CallError
+from scenarios.app.profile import AppProfile
+from scenarios.app.servers import AppStartError
+from scenarios.app.validation import ProfileError
+
+__all__ = ["Finding", "check_profile"]
+
+Level = Literal["ok", "note", "PROBLEM"]
+MAX_APP_REDIRECTS = 10
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Level
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.level:<8} {self.text}"
+
+
+@dataclass
+class _Report:
+    out: TextIO
+    findings: list[Finding] = field(default_factory=list)
+
+    def add(self, level: Level, text: str) -> None:
+        finding = Finding(level, text)
+        self.findings.append(finding)
+        print(finding, file=self.out, flush=True)
+
+    @property
+    def problems(self) -> int:
+        return sum(f.level == "PROBLEM" for f in self.findings)
+
+
+def _host(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+
+
+def _follow_to_provider(http: httpx.Client, url: str, app_base: str) -> tuple[str, str | None]:
+    """Follow the app's own redirects from ``url``; return (what happened, URL that left the
+    app or ``None``)."""
+    current = url
+    for _ in range(MAX_APP_REDIRECTS):
+        try:
+            response = http.get(current, follow_redirects=False)
+        except httpx.HTTPError as exc:
+            return f"cannot be opened: {str(exc) or type(exc).__name__}", None
+        if response.is_redirect:
+            target = urljoin(current, response.headers["location"])
+            if _host(target) != _host(app_base):
+                return "redirects away", target
+            current = target
+            continue
+        if response.is_success:
+            return (f"answered HTTP {response.status_code} with a page instead of sending the "
+                    "browser to the provider (the scenarios expect a redirect: no click on a "
+                    "page in between)"), None
+        return f"answered HTTP {response.status_code}", None
+    return f"redirects more than {MAX_APP_REDIRECTS} times within the app", None
+
+
+def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *, app_base: str,
+                   idp_base: str, client_id: str, redirect_uris: set[str]) -> None:
+    what, left_to = _follow_to_provider(http, url, app_base)
+    if left_to is None:
+        report.add("PROBLEM", f"{label} ({url}) {what}")
+        return
+    parts = urlsplit(left_to)
+    query = parse_qs(parts.query)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    if _host(left_to) != _host(idp_base):
+        report.add("PROBLEM", f"{label} sends the browser to {origin}, not to the mock provider "
+                   f"at {idp_base}: the app is pointed at another provider (check which settings "
+                   "it reads: [app.env], [[configure]])")
+        return
+    if not parts.path.endswith("/authorize"):
+        report.add("PROBLEM", f"{label} sends the browser to {left_to.split('?')[0]}, which is "
+                   "not the provider's authorization endpoint")
+        return
+    used_client = (query.get("client_id") or [""])[0]
+    if used_client != client_id:
+        report.add("PROBLEM", f"{label} signs in with client id {used_client!r}, not the one "
+                   f"registered for the app ({client_id}): the app reads its client id from "
+                   "somewhere else")
+        return
+    used_redirect = (query.get("redirect_uri") or [""])[0]
+    if used_redirect not in redirect_uris:
+        report.add("PROBLEM", f"{label} asks the provider to return to {used_redirect!r}, which "
+                   f"is not among [provider] redirect_uris ({', '.join(sorted(redirect_uris))})")
+        return
+    report.add("ok", f"{label} starts the sign-in at the mock provider (client id and redirect "
+               "URI as registered)")
+
+
+def _check_me(report: _Report, http: httpx.Client, url: str) -> None:
+    try:
+        status = http.get(url, follow_redirects=False).status_code
+    except httpx.HTTPError as exc:
+        report.add("PROBLEM", f"me_url {url} cannot be opened: {exc}")
+        return
+    if status in (401, 403) or 300 <= status < 400:
+        report.add("ok", f"me_url answers HTTP {status} while nobody is signed in")
+    elif 200 <= status < 300:
+        report.add("PROBLEM", f"me_url {url} answers HTTP {status} while nobody is signed in: it "
+                   "cannot tell signed in from signed out")
+    else:
+        report.add("PROBLEM", f"me_url {url} answers HTTP {status}; expected 401, 403 or a "
+                   "redirect while nobody is signed in (and 2xx once someone is)")
+
+
+def _check_events(report: _Report, http: httpx.Client, url: str) -> None:
+    try:
+        status = http.post(url, json={"type": "app.installed", "data": {}}).status_code
+    except httpx.HTTPError as exc:
+        report.add("PROBLEM", f"events_url {url} cannot be reached: {exc}")
+        return
+    if status in (400, 401, 403, 422):
+        report.add("ok", f"events_url refuses an unsigned event (HTTP {status})")
+    elif 200 <= status < 300:
+        report.add("PROBLEM", f"events_url {url} accepted an unsigned event (HTTP {status}): "
+                   "platform events must be verified")
+    else:
+        report.add("PROBLEM", f"events_url {url} answered HTTP {status} to an unsigned event "
+                   "(expected 400, 401 or 403)")
+
+
+def _describe_coverage(report: _Report, profile: AppProfile, app: str) -> None:
+    from scenarios.registry import load_catalogue
+    from scenarios.runner import DEFAULT_CATALOGUE
+
+    catalogue = load_catalogue(DEFAULT_CATALOGUE)
+    skipped = [(item.id, reason) for item in catalogue
+               if (reason := catalogue.skip_reason(item, app)) is not None]
+    report.add("ok", f"{len(catalogue) - len(skipped)} of {len(catalogue)} scenarios can run "
+               f"against {profile.name}")
+    by_reason: dict[str, list[str]] = {}
+    for scenario_id, reason in skipped:
+        by_reason.setdefault(reason, []).append(scenario_id)
+    for reason, ids in by_reason.items():
+        report.add("note", f"{reason}: {', '.join(ids)} will be skipped")
+
+
+def check_profile(path: Path, *, out: TextIO) -> int:
+    """Run every check; print one line per finding; 0 when there is no problem."""
+    from scenarios.live import LiveStack, StackError, StackOptions, live_stack, profile_for
+
+    report = _Report(out)
+    try:
+        profile = profile_for(path)
+    except ProfileError as exc:
+        for problem in exc.problems:
+            report.add("PROBLEM", str(problem))
+        return 1
+    report.add("ok", f"profile {path} is valid ({profile.name})")
+    with contextlib.ExitStack() as running:
+        try:
+            stack: LiveStack = running.enter_context(
+                live_stack(StackOptions(app=profile, connection=False)))
+        except AppStartError as exc:
+            report.add("PROBLEM", str(exc))
+            return 1
+        except StackError as exc:
+            report.add("PROBLEM", str(exc))
+            return 1
+        app = stack.app
+        how = {"asgi": "served in-process", "command": "started by its command",
+               "running": "already running"}[profile.app.mode]
+        report.add("ok", f"the app answers at {app.base_url} ({how})")
+        try:
+            app.configure()
+            if profile.configure:
+                report.add("ok", f"{len(profile.configure)} configure call(s) succeeded")
+        except CallError as exc:
+            report.add("PROBLEM", str(exc))
+            return 1
+        with httpx.Client(timeout=10, verify=False) as http:
+            registered = {app.url(u) for u in profile.provider.redirect_uris}
+            targets = [(f"sign-in URL {u.name!r}", app.url(u.url)) for u in profile.sign_in.urls]
+            targets += [(f"protected URL {u}", app.url(u)) for u in profile.sign_in.protected_urls]
+            for label, url in targets:
+                _check_sign_in(report, http, label, url, app_base=app.base_url,
+                               idp_base=stack.idp.base_url, client_id=stack.client_id,
+                               redirect_uris=registered)
+            if profile.signed_in.me_url:
+                _check_me(report, http, app.url(profile.signed_in.me_url))
+            if profile.partner is not None and app.events_url:
+                _check_events(report, http, app.events_url)
+        if profile.failure is None:
+            report.add("note", "no [failure] section: the failure scenarios will be skipped")
+        else:
+            report.add("ok", f"failure page: the support contact {profile.failure.contact!r}"
+                       + (f" and {profile.failure.text!r}" if profile.failure.text else ""))
+    _describe_coverage(report, profile, str(path))
+    if report.problems:
+        print(f"{report.problems} problem(s)", file=out)
+        return 1
+    print("no problems found", file=out)
+    return 0

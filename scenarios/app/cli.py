@@ -1,0 +1,48 @@
+"""``python -m scenarios app init [PATH]`` and ``python -m scenarios app check PROFILE``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["HELP", "SKELETON", "configure", "handle"]
+
+HELP = ("app profiles: 'app init' writes a commented skeleton, 'app check PROFILE' checks a "
+        "profile and probes the app it describes")
+SKELETON = Path(__file__).with_name("skeleton.toml")
+DEFAULT_PATH = Path("app-profile.toml")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="app_command", required=True, metavar="ACTION")
+    init = sub.add_parser("init", help="write a commented skeleton profile",
+                          description="Write a commented skeleton app profile to fill in.")
+    init.add_argument("path", nargs="?", type=Path, default=DEFAULT_PATH,
+                      help=f"where to write it (default: {DEFAULT_PATH})")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    check = sub.add_parser(
+        "check", help="check a profile and probe the app it describes",
+        description="Check every key of an app profile, start (or reach) the app with the mock "
+        "provider's settings, and probe it: reachable, configure calls work, sign-in starts "
+        "at the mock, me_url answers. One line per finding; exit 1 on any problem.")
+    check.add_argument("profile", help="the profile (a path, or a shipped profile's name)")
+
+
+def _init(path: Path, force: bool) -> int:
+    if path.exists() and not force:
+        print(f"scenarios app init: {path} exists (--force overwrites it)", file=sys.stderr)
+        return 2
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(SKELETON.read_text(encoding="utf-8"), encoding="utf-8")
+    print(f"wrote {path}: fill it in, then run: python -m scenarios app check {path}")
+    return 0
+
+
+def handle(args: argparse.Namespace) -> int:
+    if args.app_command == "init":
+        return _init(args.path, args.force)
+    from scenarios.app.check import check_profile
+    from scenarios.profiles import resolve
+
+    return check_profile(resolve(args.profile), out=sys.stdout)

@@ -1,0 +1,99 @@
+"""Claims as Entra shapes them: a user's groups reach the app, even past the groups overage.
+
+Entra puts at most 200 groups in a token; past that it leaves ``groups`` out and sends
+``_claim_names`` / ``_claim_sources`` pointing at Microsoft Graph instead (the groups overage:
+https://learn.microsoft.com/entra/identity-platform/id-token-claims-reference#groups-overage-claim).
+An app that reads only ``groups`` then holds no groups for exactly the users in the most groups.
+``claims.groups-overage`` shows it: it passes for an app that follows the overage (the reference
+relying party) and fails, saying why, for one that does not (the ``token-groups-only``
+profile).
+"""
+
+from __future__ import annotations
+
+from scenarios import ScenarioContext, scenario
+from scenarios.flows import first_login
+from scenarios.live import LiveStack
+
+Ctx = ScenarioContext[LiveStack]
+
+OVERAGE_GROUPS = 250
+"""Groups added to the user: past Entra's limit of 200 in a JWT."""
+
+
+def _groups_of(stack: LiveStack, first_name: str) -> set[str]:
+    """The security groups the provider's directory has the user in (directly)."""
+    user = stack.user_id(first_name)
+    out = set()
+    for group in stack.graph("GET", "groups")["value"]:
+        members = stack.graph("GET", f"groups/{group['id']}/members")["value"]
+        if group["securityEnabled"] and any(m["id"] == user for m in members):
+            out.add(str(group["id"]))
+    return out
+
+
+def _add_groups(stack: LiveStack, first_name: str, count: int) -> set[str]:
+    """``count`` new security groups with the user in each; their ids."""
+    user = stack.user_id(first_name)
+    return {str(stack.graph("POST", "groups", {
+        "displayName": f"Project {i + 1:03d}", "mailNickname": f"project{i + 1:03d}",
+        "mailEnabled": False, "securityEnabled": True,
+        "members@odata.bind": [f"https://graph.microsoft.com/v1.0/directoryObjects/{user}"],
+    })["id"]) for i in range(count)}
+
+
+def _overage_calls(stack: LiveStack) -> list[str]:
+    """Requests the provider's Graph received for a user's memberships."""
+    log = stack.http.get(stack.idp_url("/_mock/requests"),
+                         params={"path": f"/graph/{stack.tenant_id}/v1.0/", "limit": "2000"}
+                         ).json()["requests"]
+    wanted = ("getMemberObjects", "getMemberGroups", "memberOf", "transitiveMemberOf")
+    return [entry["path"] for entry in log if entry["path"].rsplit("/", 1)[-1] in wanted]
+
+
+@scenario(
+    id="claims.groups-in-token",
+    title="A user's groups reach the app in the ID token",
+    proves="With groupMembershipClaims set to SecurityGroup, a user in a few groups signs in "
+    "and the app holds exactly the groups the directory has the user in",
+    needs={"customer-sso", "groups"},
+)
+def groups_in_token(ctx: Ctx) -> None:
+    stack, page = ctx.env, ctx.page
+    with ctx.step("the app registration emits security groups; alice is in one"):
+        stack.update_app(groupMembershipClaims="SecurityGroup")
+        expected = _groups_of(stack, "alice")
+        assert expected, "alice is in no group of the directory"
+    with ctx.step("sign in as alice"):
+        first_login(page, stack, stack.people["alice"])
+    with ctx.step("the app holds alice's groups"):
+        held = set(stack.app.groups(page))
+        assert held == expected, f"the app holds {sorted(held)}, expected {sorted(expected)}"
+
+
+@scenario(
+    id="claims.groups-overage",
+    title="A user in 250 groups keeps all of them (the groups overage is followed)",
+    proves=f"For a user in {OVERAGE_GROUPS + 1} groups the ID token carries the groups overage "
+    "instead of groups, and the app still holds every one of them: it followed the overage to "
+    "the provider's Graph with the user's token",
+    needs={"customer-sso", "groups"},
+)
+def groups_overage(ctx: Ctx) -> None:
+    stack, page = ctx.env, ctx.page
+    with ctx.step(f"alice is in {OVERAGE_GROUPS} more security groups"):
+        stack.update_app(groupMembershipClaims="SecurityGroup")
+        expected = _groups_of(stack, "alice") | _add_groups(stack, "alice", OVERAGE_GROUPS)
+    with ctx.step("sign in as alice"):
+        stack.http.delete(stack.idp_url("/_mock/requests"))
+        first_login(page, stack, stack.people["alice"])
+    with ctx.step(f"the app holds all {len(expected)} of alice's groups"):
+        held = set(stack.app.groups(page))
+        calls = _overage_calls(stack)
+        assert held == expected, (
+            f"the app holds {len(held)} of alice's {len(expected)} groups. Past 200 groups the "
+            f"ID token carries no groups claim but a groups overage (_claim_names / "
+            f"_claim_sources pointing at getMemberObjects); the app "
+            + ("asked the provider's Graph (" + ", ".join(calls) + ") but did not keep them all"
+               if calls else "never asked the provider's Graph for them: it ignores the "
+               "overage and loses the user's groups"))

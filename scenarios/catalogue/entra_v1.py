@@ -1,0 +1,68 @@
+"""Customer SSO on Entra ID's v1.0 endpoints, the set-up the customer-SSO guide walks through.
+
+The admin copies the "OAuth 2.0 authorization endpoint (v1)" and "OAuth 2.0 token endpoint
+(v1)" into the app (the stack's ``entra-v1`` tag hands the app those endpoints). Entra's v1.0
+token endpoint returns the ID token unsigned (``alg: none``), so an app can only trust it for
+arriving straight from that token endpoint over TLS: over https the sign-in works, over plain
+http the app must refuse it (the reference relying party says how to fix the connection).
+"""
+
+from __future__ import annotations
+
+from scenarios import ScenarioContext, scenario
+from scenarios.flows import expect_failure, first_login, sign_in_at_idp
+from scenarios.live import LiveStack
+
+Ctx = ScenarioContext[LiveStack]
+
+
+def _on_v1(stack: LiveStack, scheme: str) -> None:
+    """The app was given the v1 endpoints, and the provider keeps Entra's unsigned ID tokens."""
+    values = stack.provider_values()
+    assert values["token_url"] == f"{stack.authority}/oauth2/token", values["token_url"]
+    assert values["token_url"].startswith(f"{scheme}://"), values["token_url"]
+    app = stack.graph("GET", f"applications(appId='{stack.client_id}')")
+    assert app["signV1IdTokens"] is False, "the provider would sign v1 ID tokens"
+
+
+@scenario(
+    id="auto-login.v1-endpoints",
+    title="A connection on Entra's v1 endpoints over https signs in",
+    proves="The unsigned ID token of the v1 token endpoint is accepted because it came "
+    "straight from that token endpoint over TLS (OpenID Connect Core 3.1.3.7 step 6), and "
+    "the next sign-in URL signs in with no page in between",
+    needs={"customer-sso", "session-check", "https-provider"},
+    tags=("idp-https", "entra-v1"),
+)
+def v1_endpoints_over_https(ctx: Ctx) -> None:
+    stack = ctx.env
+    alice = stack.people["alice"]
+    page = ctx.new_context(**stack.browser_context_options()).new_page()
+    with ctx.step("the app holds the v1 endpoints of a provider served over https", page=page):
+        _on_v1(stack, "https")
+    with ctx.step("sign in at the provider: the app signs alice in", page=page):
+        first_login(page, stack, alice)
+    names = stack.app.sign_in_names()
+    if len(names) > 1:
+        with ctx.step(f"the {names[1]} sign-in URL signs in by redirects alone", page=page):
+            page.goto(stack.app.sign_in_url(names[1]))
+            stack.app.expect_signed_in(page, alice, lands_on=stack.app.lands_on(names[1]))
+
+
+@scenario(
+    id="failure.v1-unsigned-over-http",
+    title="The same v1 connection over plain http is refused",
+    proves="An unsigned ID token is never trusted without TLS: the app shows its failure page "
+    "(the reference relying party adds the admin hint: use the https token URL or the v2.0 "
+    "endpoints, and logs the cause)",
+    needs={"customer-sso", "failure-page"},
+    tags=("entra-v1",),
+)
+def v1_endpoints_over_http(ctx: Ctx) -> None:
+    stack, page = ctx.env, ctx.page
+    with ctx.step("the app holds the v1 endpoints of a provider reached over http"):
+        _on_v1(stack, "http")
+    with ctx.step("sign in at the provider: the app refuses the unsigned ID token"):
+        page.goto(stack.app.sign_in_url())
+        sign_in_at_idp(page, stack.people["alice"])
+        expect_failure(page, stack, "v1-unsigned-over-http")

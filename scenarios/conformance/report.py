@@ -1,0 +1,38 @@
+"""``conformance --report DIR``: the rows as an HTML page, each with its protocol exchange, and
+the same facts as ``results.json``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scenarios.conformance.rows import RowResult, summary_counts, to_json
+from scenarios.protocol_view import explanation
+from scenarios.report import template_environment
+
+__all__ = ["format_explanations", "write_report"]
+
+
+def write_report(results: Sequence[RowResult], report_dir: Path, *, rp: str, provider: str,
+                 client_id: str, generated: datetime | None = None) -> Path:
+    """``index.html`` and ``results.json`` in ``report_dir``; the path of the page."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    (report_dir / "results.json").write_text(json.dumps(
+        to_json(results, rp=rp, provider=provider, client_id=client_id), indent=2) + "\n",
+        encoding="utf-8")
+    html = template_environment().get_template("conformance.html").render(
+        results=results, counts=summary_counts(results), rp=rp, provider=provider,
+        client_id=client_id,
+        generated=(generated or datetime.now(UTC)).isoformat(timespec="seconds"))
+    path = report_dir / "index.html"
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def format_explanations(results: Sequence[RowResult]) -> str:
+    """The exchange of each row that failed, as text diagrams (``--explain``)."""
+    return "\n\n".join(
+        explanation(r.protocol_text, f"{r.row.id}: {r.row.what}", f"FAIL: {r.verdict.reason}")
+        for r in results if r.verdict.result == "FAIL")

@@ -1,0 +1,89 @@
+"""The catalogue against an app we did not build around the harness: a small, deliberately
+sloppy relying party (``tests/sample_apps/tiny_rp.py``) started as a command from its profile.
+
+It proves a scenario can fail: the checks the app skips (nonce, state) and the refused code
+exchange it does not handle show up as FAIL with a message saying what went wrong; scenarios
+its profile cannot support are SKIP with the missing keys named; what it does right passes.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+from sample_apps import tiny_profile
+
+from scenarios.flows import first_login
+from scenarios.live import StackOptions, live_stack
+from scenarios.pytest_plugin import ScenarioRunner
+from scenarios.runner import RunOptions, run
+
+EXPECTED = {
+    "auto-login.first-login": ("passed", ""),
+    "auto-login.silent-return": ("passed", ""),
+    "failure.user-not-assigned": ("passed", ""),
+    "failure.bad-signature": ("passed", ""),
+    "failure.nonce-mismatch": ("failed", "the failure page did not appear: no 'Sign-in failed'"),
+    "failure.state-tampered": ("failed", "the failure page did not appear: no 'Sign-in failed'"),
+    "failure.expired-secret": ("failed", "the failure page did not appear: no 'Sign-in failed'"),
+    "auto-login.widget": ("skipped", "sign-in-url:widget (a sign-in URL named 'widget'"),
+    "signout.rp-initiated": ("skipped", "rp-logout ([sign_out] url or control)"),
+    "partner.launch": ("skipped", "the profile lacks partner ([partner]"),
+}
+
+
+@pytest.mark.browser
+def test_the_catalogue_tells_what_a_sloppy_app_gets_wrong(tmp_path: Path) -> None:
+    profile = tiny_profile(tmp_path)
+    summary = run(RunOptions(app=str(profile), app_name="tiny sloppy app", workers=2,
+                             only=tuple(EXPECTED), report_dir=tmp_path / "report"))
+    verdicts = {r.id: (r.status, r.message or "") for r in summary.results}
+    for scenario_id, (status, says) in EXPECTED.items():
+        got_status, message = verdicts[scenario_id]
+        assert got_status == status, f"{scenario_id}: {got_status} {message}"
+        assert says in message, f"{scenario_id}: {message}"
+    expired = next(r for r in summary.results if r.id == "failure.expired-secret")
+    assert "Internal Server Error" in (expired.message or ""), "the verdict shows what the app did"
+    assert summary.exit_code == 1 and summary.app == "tiny sloppy app"
+
+
+@pytest.mark.browser
+def test_a_restart_hands_the_app_a_renewed_secret(tmp_path: Path, sso_page: Page) -> None:
+    with live_stack(StackOptions(app=tiny_profile(tmp_path))) as stack:
+        alice = stack.people["alice"]
+        first_pid = stack.server.process.pid if stack.server.process else None
+        stack.remove_secret(stack.secret_key_id)
+        stack.renew_client_secret(days=30)
+        assert stack.server.process is not None and stack.server.process.pid != first_pid
+        assert stack.secret_end(30) == (stack.clock.now() + timedelta(days=30)).date()
+        first_login(sso_page, stack, alice)
+
+
+@pytest.mark.browser
+def test_sso_run_scenario_runs_against_the_chosen_app(
+        tmp_path: Path, sso_run_scenario: ScenarioRunner) -> None:
+    app = str(tiny_profile(tmp_path))
+    passed = sso_run_scenario("auto-login.first-login", app=app)
+    sso_run_scenario.expect_passed(passed)
+    failed = sso_run_scenario("failure.nonce-mismatch", app=app)
+    assert failed.status == "failed", failed
+    skipped = sso_run_scenario("partner.launch", app=app)
+    assert skipped.status == "skipped" and "partner" in (skipped.message or "")
+    with pytest.raises(pytest.skip.Exception, match="partner.launch: the profile lacks"):
+        sso_run_scenario.expect_passed(skipped)
+
+
+@pytest.mark.browser
+def test_the_sso_app_marker_chooses_the_app_under_test(
+        tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    # The marker is added before any fixture that builds the stack (sso_page does, through
+    # sso_context) is asked for.
+    request.node.add_marker(pytest.mark.sso_app(str(tiny_profile(tmp_path))))
+    stack = request.getfixturevalue("sso_stack")
+    sso_page: Page = request.getfixturevalue("sso_page")
+    app = request.getfixturevalue("sso_app")
+    assert app is stack.app and app.name == "tiny sloppy app"
+    assert request.getfixturevalue("sso_app_profile").app.mode == "command"
+    first_login(sso_page, stack, stack.people["alice"])

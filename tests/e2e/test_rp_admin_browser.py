@@ -1,0 +1,52 @@
+"""The reference relying party's admin page in a real browser: it asks for the admin token,
+and once signed in its forms work (CSRF token, and the ``Origin: null`` Chromium sends on a form
+POST from a page with ``Referrer-Policy: no-referrer``)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from scenarios.flows import first_login
+from scenarios.live import LiveStack
+from scenarios.pages import AdminPage, RpAppPage, RpSignedOutPage
+
+pytestmark = pytest.mark.browser
+
+
+def test_admin_page_needs_the_token_then_its_forms_work(sso_stack: LiveStack,
+                                                        sso_page: Page) -> None:
+    admin = AdminPage(sso_page)
+    admin.open(sso_stack.rp.base_url)
+    expect(admin.heading).to_have_text("Admin sign-in")
+    expect(sso_page.get_by_text("Contoso")).to_have_count(0)
+
+    sso_page.get_by_label("Admin token").fill("not-the-admin-token-0123")
+    sso_page.get_by_role("button", name="Sign in").click()
+    expect(sso_page.get_by_role("alert")).to_contain_text("not the admin token")
+
+    admin.sign_in(sso_stack.rp.base_url, sso_stack.app.values["admin_token"])
+    expect(sso_page).to_have_url(re.compile(r"/admin$"))
+    name = "Contoso (Entra ID)"
+    expect(admin.connection(name)).to_contain_text("(enabled)")
+    admin.set_enabled(name, False)
+    expect(admin.connection(name)).to_contain_text("(disabled)")
+    admin.set_enabled(name, True)
+    expect(admin.connection(name)).to_contain_text("(enabled)")
+
+    sso_page.get_by_role("button", name="Sign out of the admin pages").click()
+    admin.open(sso_stack.rp.base_url)
+    expect(admin.heading).to_have_text("Admin sign-in")
+
+
+def test_sign_out_button_posts_the_apps_own_form(sso_stack: LiveStack, sso_page: Page) -> None:
+    first_login(sso_page, sso_stack, sso_stack.people["alice"], "portal")
+    sso_page.goto(sso_stack.rp_url("/logout"))  # a link to /logout only asks
+    expect(sso_page.get_by_role("heading", name="Sign out?")).to_be_visible()
+    RpAppPage(sso_page).sign_out()
+    # through the provider's signed-out page, which returns to the app after a moment
+    expect(RpSignedOutPage(sso_page).heading).to_be_visible(timeout=20_000)
+    me = sso_page.request.get(sso_stack.rp_url("/api/me"))
+    assert me.status == 401

@@ -1,0 +1,171 @@
+"""What the provider records for drawing an exchange: bodies, redirects and fault notes in the
+request log, masked on the way out; ``/_mock/activity`` in one read; ``/_mock/sessions``."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+from idp_testkit import (
+    ALICE,
+    CLIENT_ID,
+    SECRET,
+    claims,
+    get_code,
+    password,
+    paths,
+    redeem,
+    tokens_for,
+)
+from starlette.testclient import TestClient
+
+from mock_idp.redaction import REDACTED, fingerprint, mask_authorization, mask_jwt, mask_url
+from mock_idp.request_log import MAX_BODY
+
+TENANT_PATHS = paths("contoso.onmicrosoft.com", "2.0")
+
+
+def activity(client: TestClient, **params: Any) -> dict[str, Any]:
+    response = client.get("/_mock/activity", params=params)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def entry_for(body: dict[str, Any], suffix: str, method: str = "POST") -> dict[str, Any]:
+    return next(r for r in body["requests"]
+                if r["path"].endswith(suffix) and r["method"] == method)
+
+
+def test_a_sign_in_is_recorded_with_its_redirect_and_token_call_masked(client: TestClient
+                                                                       ) -> None:
+    grant = get_code(client)
+    response = redeem(client, grant)
+    issued = response.json()
+    body = activity(client)
+    text = json.dumps(body)
+    for secret in (SECRET, password(ALICE), grant.code, grant.verifier,
+                   issued["refresh_token"], issued["id_token"], issued["access_token"]):
+        assert secret not in text
+    login = next(r for r in body["requests"] if "code=" in r.get("location", ""))
+    assert f"code={fingerprint(grant.code)}" in login["location"]
+    assert "state=st-1" in login["location"]
+    token = entry_for(body, "/oauth2/v2.0/token")
+    form = token["request"]["form"]
+    assert form["client_secret"] == REDACTED and form["code_verifier"] == REDACTED
+    assert form["code"] == fingerprint(grant.code) and form["client_id"] == CLIENT_ID
+    answer = token["response"]["json"]
+    assert answer["refresh_token"] == REDACTED
+    head, payload, signature = answer["id_token"].split(".")
+    assert signature == REDACTED
+    assert claims(f"{head}.{payload}.") == claims(issued["id_token"])
+    seqs = [r["seq"] for r in body["requests"]]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    assert all(abs(r["wall"] - time.time()) < 120 for r in body["requests"])
+
+
+def test_a_token_fault_is_noted_with_the_claim_it_changed(client: TestClient) -> None:
+    assert client.post("/_mock/faults", json={"kind": "wrong_nonce"}).status_code == 201
+    issued = tokens_for(client)
+    token = entry_for(activity(client), "/oauth2/v2.0/token")
+    [note] = token["notes"]
+    assert note["fault"]["kind"] == "wrong_nonce" and note["fault"]["endpoint"] == "token"
+    assert note["target"] == "id_token"
+    assert note["changes"] == [{"part": "claims", "name": "nonce", "before": "n-1",
+                                "after": claims(issued["id_token"])["nonce"]}]
+    assert claims(issued["id_token"])["nonce"] == "n-11"
+
+
+@pytest.mark.parametrize(("kind", "expected"), [
+    ("missing_sub", {"part": "claims", "name": "sub"}),
+    ("kid_absent", {"part": "header", "name": "kid"}),
+])
+def test_a_removed_claim_or_header_member_has_no_after(client: TestClient, kind: str,
+                                                       expected: dict[str, str]) -> None:
+    client.post("/_mock/faults", json={"kind": kind})
+    tokens_for(client)
+    [note] = entry_for(activity(client), "/oauth2/v2.0/token")["notes"]
+    change = next(c for c in note["changes"] if c["name"] == expected["name"])
+    assert change["part"] == expected["part"] and "before" in change and "after" not in change
+
+
+def test_a_signature_fault_says_what_became_of_the_signature(client: TestClient) -> None:
+    client.post("/_mock/faults", json={"kind": "bad_signature"})
+    tokens_for(client)
+    [note] = entry_for(activity(client), "/oauth2/v2.0/token")["notes"]
+    assert note["changes"] == [] and "flipped" in note["signature"]
+
+
+def test_a_response_fault_and_its_aadsts_error_are_noted(client: TestClient) -> None:
+    client.post("/_mock/faults", json={"kind": "error", "endpoint": "token", "code": 50058})
+    grant = get_code(client)
+    assert redeem(client, grant).status_code == 400
+    token = entry_for(activity(client), "/oauth2/v2.0/token")
+    fault, error = token["notes"]
+    assert fault["fault"]["kind"] == "error" and fault["effect"] == "answered AADSTS50058"
+    assert error["target"] == "error" and error["code"] == "AADSTS50058"
+    assert "AADSTS50058" in token["response"]["json"]["error_description"]
+
+
+def test_a_wrong_password_is_noted_on_the_sign_in_page(client: TestClient) -> None:
+    from idp_testkit import auth_params, sign_in
+
+    page = client.get(TENANT_PATHS["authorize"], params=auth_params())
+    assert sign_in(client, page, secret="wrong-Passw0rd").status_code in (200, 400)
+    body = activity(client)
+    logins = [r for r in body["requests"] if r["path"].endswith("/login")]
+    login = next(r for r in logins if "passwd" in r["request"].get("form", {}))
+    assert [n["code"] for n in login["notes"]] == ["AADSTS50126"]
+    assert login["request"]["form"]["passwd"] == REDACTED
+    assert "wrong-Passw0rd" not in json.dumps(body)
+
+
+def test_activity_since_keeps_only_what_came_after(client: TestClient) -> None:
+    client.get(TENANT_PATHS["discovery"])
+    mark = time.time()
+    time.sleep(0.01)
+    client.get(TENANT_PATHS["keys"])
+    paths_seen = [r["path"] for r in activity(client, since=mark)["requests"]]
+    assert paths_seen == [TENANT_PATHS["keys"]]
+    assert len(activity(client, limit=1)["requests"]) == 1
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"since": "yesterday"}, "since"), ({"since": "-1"}, "since"), ({"since": "nan"}, "since"),
+    ({"limit": "0"}, "limit"), ({"limit": "2.5"}, "limit"), ({"limit": "99999"}, "limit"),
+    ({"verbose": "1"}, "verbose"),
+])
+def test_activity_refuses_bad_parameters(client: TestClient, params: dict[str, str],
+                                         field: str) -> None:
+    response = client.get("/_mock/activity", params=params)
+    assert response.status_code == 400 and response.json()["error"]["field"] == field
+
+
+def test_a_large_body_is_not_kept(client: TestClient) -> None:
+    client.post(TENANT_PATHS["token"], data={"grant_type": "x" * (MAX_BODY + 10)})
+    token = entry_for(activity(client), "/oauth2/v2.0/token")
+    assert "request" not in token and token["response"]["json"]["error"]
+
+
+def test_sessions_lists_who_is_signed_in_where(client: TestClient) -> None:
+    tokens_for(client)
+    [session] = client.get("/_mock/sessions").json()["sessions"]
+    assert session["user"] == ALICE and session["active"] is True
+    assert list(session["apps"]) == [CLIENT_ID]
+
+
+def test_masks() -> None:
+    token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
+    assert mask_jwt(token) == "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.[redacted]"
+    assert mask_jwt("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.") == (
+        "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.")
+    assert mask_jwt("not a jwt") == REDACTED
+    assert mask_authorization("Basic YTpi") == "Basic [redacted]"
+    assert mask_authorization(f"Bearer {token}").endswith(".[redacted]")
+    code = "1.AXkA7q3Bz9mR2kLpQ0vWx"
+    assert mask_url(f"https://app/cb?code={code}&state=s#id_token=x") == (
+        f"https://app/cb?code={fingerprint(code)}&state=s#id_token=[redacted]")
+    # An error's code is a short word, not an authorization code.
+    assert mask_url("https://app/cb?code=NotFound") == "https://app/cb?code=NotFound"

@@ -1,0 +1,151 @@
+"""The console at ``/_mock/console``, in process: what it shows, what its buttons do (the same
+as the control API), and what it refuses (another site's form, a missing token, bad input)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from idp_testkit import ALICE, SECRET, get_code, password, redeem
+from starlette.testclient import TestClient
+
+from mock_idp.clock import MockClock, SystemClock
+from mock_idp.config import IdpConfig, default_tenant
+from mock_idp.endpoints.console import secret_status
+
+CONSOLE = "/_mock/console"
+
+
+def csrf(client: TestClient) -> str:
+    match = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get(CONSOLE).text)
+    assert match
+    return match.group(1)
+
+
+def press(client: TestClient, action: str, **form: str) -> object:
+    return client.post(f"{CONSOLE}/{action}", data={"csrf": csrf(client), **form})
+
+
+def all_config_secrets() -> list[str]:
+    tenant = default_tenant()
+    secrets = [s.value for app in tenant.apps for s in app.secrets]
+    return [*secrets, *(u.password for u in tenant.users)]
+
+
+def test_the_console_shows_the_provider_without_its_secrets(client: TestClient) -> None:
+    grant = get_code(client)
+    issued = redeem(client, grant).json()
+    client.post("/_mock/faults", json={"kind": "wrong_nonce", "times": 2})
+    page = client.get(CONSOLE)
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    html = page.text
+    tenant = default_tenant()
+    assert tenant.domain in html and tenant.apps[0].name in html
+    assert ALICE in html and "wrong_nonce" in html
+    assert "/oauth2/v2.0/token" in html and "expires in" in html
+    assert re.search(r"<td[^>]*>\s*active\s*</td>", html)
+    for secret in (*all_config_secrets(), SECRET, password(ALICE), grant.code, grant.verifier,
+                   issued["refresh_token"], issued["id_token"], issued["access_token"]):
+        assert secret not in html
+
+
+def test_clock_buttons_call_what_the_control_api_calls(client: TestClient,
+                                                       clock: MockClock) -> None:
+    start = clock.now()
+    response = press(client, "clock", advance="1d")
+    assert response.status_code == 303  # type: ignore[attr-defined]
+    assert response.headers["location"].startswith(f"{CONSOLE}?done=")  # type: ignore[attr-defined]
+    assert clock.now() - start >= timedelta(days=1)
+    press(client, "clock", freeze="true")
+    assert client.get("/_mock/clock").json()["frozen"] is True
+    press(client, "clock", now="2030-01-01T00:00:00Z")
+    assert client.get("/_mock/clock").json()["now"] == "2030-01-01T00:00:00Z"
+    press(client, "clock", freeze="false")
+    assert client.get("/_mock/clock").json()["frozen"] is False
+
+
+def test_fault_buttons_arm_and_clear(client: TestClient) -> None:
+    press(client, "arm", kind="error", endpoint="token", code="50058", times="2")
+    [fault] = client.get("/_mock/faults").json()["faults"]
+    assert (fault["kind"], fault["endpoint"], fault["times"]) == ("error", "token", 2)
+    assert fault["params"] == {"code": 50058}
+    press(client, "clear-faults", fault_id=fault["id"])
+    assert client.get("/_mock/faults").json()["faults"] == []
+    press(client, "arm", kind="wrong_nonce")
+    press(client, "arm", kind="wrong_aud")
+    press(client, "clear-faults")
+    assert client.get("/_mock/faults").json()["faults"] == []
+
+
+def test_keys_requests_events_and_reset(client: TestClient) -> None:
+    before = client.get("/_mock/keys").json()["active"]
+    press(client, "rotate-keys")
+    assert client.get("/_mock/keys").json()["active"] != before
+    client.get("/common/discovery/v2.0/keys")
+    press(client, "clear-requests")
+    assert client.get("/_mock/requests").json()["requests"] == []
+    assert press(client, "run-events").status_code == 303  # type: ignore[attr-defined]
+    press(client, "arm", kind="wrong_nonce")
+    press(client, "reset", clock="on")
+    assert client.get("/_mock/faults").json()["faults"] == []
+
+
+@pytest.mark.parametrize(("action", "form", "field"), [
+    ("clock", {"advance": "soon"}, "advance"),
+    ("clock", {"now": "tomorrow"}, "now"),
+    ("arm", {"kind": "nonsense"}, "kind"),
+    ("arm", {"kind": "error", "endpoint": "token"}, "code"),
+    ("clear-faults", {"fault_id": "nope"}, "fault_id"),
+])
+def test_bad_input_is_refused_naming_the_field(client: TestClient, action: str,
+                                               form: dict[str, str], field: str) -> None:
+    before = client.post("/_mock/clock", json={"freeze": True}).json()
+    response = press(client, action, **form)
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert f"<code>{field}</code>" in response.text  # type: ignore[attr-defined]
+    assert client.get("/_mock/clock").json() == before
+    assert client.get("/_mock/faults").json()["faults"] == []
+
+
+def test_a_form_without_the_token_or_from_another_site_changes_nothing(
+        client: TestClient, clock: MockClock) -> None:
+    clock.freeze()
+    start = clock.now()
+    no_token = client.post(f"{CONSOLE}/clock", data={"advance": "1d"})
+    wrong = client.post(f"{CONSOLE}/clock", data={"advance": "1d", "csrf": "0" * 64})
+    foreign = client.post(f"{CONSOLE}/clock", data={"advance": "1d", "csrf": csrf(client)},
+                          headers={"Origin": "https://evil.example"})
+    cross = client.post(f"{CONSOLE}/clock", data={"advance": "1d", "csrf": csrf(client)},
+                        headers={"Sec-Fetch-Site": "cross-site"})
+    assert [r.status_code for r in (no_token, wrong, foreign, cross)] == [403] * 4
+    assert clock.now() == start
+    same = client.post(f"{CONSOLE}/clock", data={"advance": "1d", "csrf": csrf(client)},
+                       headers={"Origin": "http://testserver"})
+    assert same.status_code == 303
+
+
+def test_unknown_action_and_wrong_method(client: TestClient) -> None:
+    assert client.post(f"{CONSOLE}/launch-rockets", data={}).status_code == 404
+    assert client.post(CONSOLE).status_code == 405
+
+
+def test_refresh_is_asked_for_in_the_address(client: TestClient) -> None:
+    assert client.get(CONSOLE + "?refresh=5").text.count('http-equiv="refresh"') == 1
+    assert 'http-equiv="refresh"' not in client.get(CONSOLE + "?refresh=1").text
+
+
+@pytest.mark.idp_config(IdpConfig.default(clock=SystemClock()))
+def test_a_system_clock_has_no_buttons(client: TestClient) -> None:
+    html = client.get(CONSOLE).text
+    assert "cannot be moved" in html and 'id="advance-1d"' not in html
+
+
+def test_secret_status_words() -> None:
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert secret_status("2026-01-11T00:00:00Z", now) == ("warn", "expires in 10 d")
+    assert secret_status("2026-06-01T00:00:00Z", now)[0] == "ok"
+    assert secret_status("2025-12-31T22:00:00Z", now) == ("bad", "expired 2 h ago")
+    assert secret_status(None, now) == ("ok", "no end date")

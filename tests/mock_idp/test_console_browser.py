@@ -1,0 +1,96 @@
+"""The console in a real browser: its buttons move the clock and arm and clear faults, its page
+source holds no secret, and a form on another site cannot press its buttons."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import httpx
+import pytest
+from idp_testkit import ALICE, SECRET, get_code, password, redeem
+from playwright.sync_api import Page, expect
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from mock_idp import create_app, run_in_thread
+from mock_idp.config import IdpConfig
+
+pytestmark = pytest.mark.browser
+
+
+@dataclass(frozen=True)
+class Servers:
+    idp: str
+    http: httpx.Client
+
+    @property
+    def console(self) -> str:
+        return f"{self.idp}/_mock/console"
+
+    def clock(self) -> datetime:
+        return datetime.fromisoformat(self.http.get("/_mock/clock").json()["now"])
+
+
+@pytest.fixture
+def servers() -> Iterator[Servers]:
+    with run_in_thread(create_app(IdpConfig.default()), log_level="critical") as idp, \
+            httpx.Client(base_url=idp.base_url, timeout=10) as http:
+        http.post("/_mock/clock", json={"freeze": True}).raise_for_status()
+        yield Servers(idp.base_url, http)
+
+
+def test_buttons_move_the_clock_and_arm_and_clear_faults(page: Page, servers: Servers) -> None:
+    page.goto(servers.console)
+    expect(page.get_by_role("heading", name="Mock provider console")).to_be_visible()
+    start = servers.clock()
+    page.locator("#advance-1d").click()
+    expect(page.locator("#done")).to_contain_text("clock:")
+    assert servers.clock() - start == timedelta(days=1)
+    expect(page.locator("#clock-now")).to_have_text(servers.http.get("/_mock/clock").json()["now"])
+
+    page.locator("#arm-kind").select_option("wrong_nonce")
+    page.locator("#arm").click()
+    expect(page.locator("#done")).to_contain_text("armed wrong_nonce")
+    expect(page.locator("#faults table")).to_contain_text("wrong_nonce")
+    assert [f["kind"] for f in servers.http.get("/_mock/faults").json()["faults"]] == [
+        "wrong_nonce"]
+    page.locator("#clear-faults").click()
+    expect(page.locator("#faults")).to_contain_text("No fault is armed.")
+    assert servers.http.get("/_mock/faults").json()["faults"] == []
+
+
+def test_the_page_source_holds_no_secret(page: Page, servers: Servers) -> None:
+    grant = get_code(servers.http)  # type: ignore[arg-type]
+    issued = redeem(servers.http, grant).json()  # type: ignore[arg-type]
+    page.goto(servers.console)
+    expect(page.locator("#requests table")).to_contain_text("/oauth2/v2.0/token")
+    expect(page.locator("#sessions table")).to_contain_text(ALICE)
+    source = page.content()
+    for secret in (SECRET, password(ALICE), grant.code, grant.verifier,
+                   issued["refresh_token"], issued["id_token"], issued["access_token"]):
+        assert secret not in source
+
+
+def test_a_form_on_another_site_cannot_press_a_button(page: Page, servers: Servers) -> None:
+    token = re.search(r'name="csrf" value="([0-9a-f]+)"',
+                      servers.http.get("/_mock/console").text)
+    assert token is not None
+
+    async def attack(request: object) -> HTMLResponse:
+        # Even holding the token, a form posted from another origin is refused.
+        return HTMLResponse(
+            f'<form id="f" method="post" action="{servers.console}/clock">'
+            f'<input name="csrf" value="{token.group(1)}"><input name="advance" value="30d">'
+            '</form><script>document.getElementById("f").submit()</script>')
+
+    start = servers.clock()
+    with run_in_thread(Starlette(routes=[Route("/", attack)]), log_level="critical") as evil:
+        with page.expect_response(f"{servers.console}/clock") as answer:
+            page.goto(evil.base_url)
+        assert answer.value.status == 403
+    expect(page.locator("#error")).to_contain_text("another site")
+    assert servers.clock() == start

@@ -1,0 +1,256 @@
+"""The device authorization grant (RFC 8628) as Entra serves it: the devicecode endpoints, the
+``/devicelogin`` pages, polling with Entra's errors, ``interval`` and ``slow_down``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from idp_testkit import (
+    ALICE,
+    CLIENT_ID,
+    SECRET,
+    TENANT,
+    claims,
+    consent,
+    page_kind,
+    paths,
+    sign_in,
+    submit,
+)
+from starlette.testclient import TestClient
+
+from mock_idp.clock import MockClock
+from mock_idp.config import AppConfig, IdpConfig, default_tenant
+from mock_idp.signin import ids
+
+PUBLIC_ID = "0c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f"
+GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+V2 = f"/{TENANT}/oauth2/v2.0/devicecode"
+V1 = f"/{TENANT}/oauth2/devicecode"
+
+
+def device_config(**overrides: Any) -> IdpConfig:
+    """The default directory plus a public client (a CLI, say) that uses the device code."""
+    tenant = default_tenant()
+    cli = AppConfig(client_id=PUBLIC_ID, name="Contoso CLI", public_client=True)
+    return IdpConfig(tenants=(replace(tenant, apps=(*tenant.apps, cli)),), **overrides)
+
+
+@pytest.fixture
+def idp_config() -> IdpConfig:
+    return device_config(clock=MockClock(frozen_at=datetime(2027, 3, 1, 9, 0, tzinfo=UTC)))
+
+
+def start(client: TestClient, *, scope: str = "openid profile offline_access User.Read",
+          client_id: str = PUBLIC_ID) -> dict[str, Any]:
+    response = client.post(V2, data={"client_id": client_id, "scope": scope})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def poll(client: TestClient, device_code: str, **extra: str) -> httpx.Response:
+    return client.post(paths(TENANT, "2.0")["token"], data={
+        "grant_type": GRANT, "client_id": PUBLIC_ID, "device_code": device_code, **extra})
+
+
+def error_of(response: httpx.Response) -> tuple[str, int]:
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["error_description"].startswith(f"AADSTS{body['error_codes'][0]}: ")
+    return body["error"], body["error_codes"][0]
+
+
+def approve_in_browser(browser: TestClient, user_code: str, *, answer: str = "Continue"
+                       ) -> httpx.Response:
+    """What a person does on another device: open /devicelogin, type the code, sign in,
+    confirm the app."""
+    page = browser.get("/devicelogin")
+    assert page.status_code == 200
+    entered = browser.post("/devicelogin", data={"otc": user_code})
+    confirm = sign_in(browser, entered)
+    assert "Are you trying to sign in to Contoso CLI?" in confirm.text, confirm.text[:800]
+    return submit(browser, confirm, answer=answer)
+
+
+# -- the device authorization response -----------------------------------------------------------
+
+
+def test_the_v2_response_has_entras_fields(client: TestClient) -> None:
+    body = start(client)
+    assert list(body) == ["user_code", "device_code", "verification_uri", "expires_in",
+                          "interval", "message"]
+    assert re.fullmatch(r"[A-Z0-9]{9}", body["user_code"])
+    assert body["verification_uri"] == "http://testserver/devicelogin"
+    assert body["expires_in"] == 900 and body["interval"] == 5
+    assert body["message"] == (
+        "To sign in, use a web browser to open the page http://testserver/devicelogin and "
+        f"enter the code {body['user_code']} to authenticate.")
+
+
+def test_the_v1_response_names_verification_url_and_serves_strings(client: TestClient) -> None:
+    response = client.post(V1, data={"client_id": PUBLIC_ID,
+                                      "resource": "https://graph.microsoft.com"})
+    body = response.json()
+    assert "verification_uri" not in body
+    assert body["verification_url"] == "http://testserver/devicelogin"
+    assert body["expires_in"] == "900" and body["interval"] == "5"
+
+
+def test_discovery_advertises_both_endpoints_and_they_answer(client: TestClient) -> None:
+    for version, resource in (("2.0", {"scope": "openid"}),
+                              ("1.0", {"resource": "https://graph.microsoft.com"})):
+        doc = client.get(paths(TENANT, version)["discovery"]).json()
+        endpoint = doc["device_authorization_endpoint"]
+        suffix = "/oauth2/v2.0/devicecode" if version == "2.0" else "/oauth2/devicecode"
+        assert endpoint == f"http://testserver/{TENANT}{suffix}"
+        answer = client.post(endpoint, data={"client_id": PUBLIC_ID, **resource})
+        assert answer.status_code == 200 and answer.json()["device_code"]
+
+
+def test_an_unknown_app_is_700016(client: TestClient) -> None:
+    response = client.post(V2, data={"client_id": "11111111-2222-3333-4444-555555555555",
+                                     "scope": "openid"})
+    assert error_of(response) == ("unauthorized_client", 700016)
+
+
+# -- polling ------------------------------------------------------------------------------------
+
+
+def test_polling_before_the_user_is_done_is_pending_70016(client: TestClient,
+                                                          clock: MockClock) -> None:
+    flow = start(client)
+    response = poll(client, flow["device_code"])
+    assert error_of(response) == ("authorization_pending", 70016)
+    assert "The user must input their code" in response.json()["error_description"]
+    clock.advance(timedelta(seconds=5))
+    assert error_of(poll(client, flow["device_code"])) == ("authorization_pending", 70016)
+
+
+def test_polling_faster_than_the_interval_is_slow_down(client: TestClient,
+                                                       clock: MockClock) -> None:
+    flow = start(client)
+    assert error_of(poll(client, flow["device_code"]))[0] == "authorization_pending"
+    clock.advance(timedelta(seconds=4))
+    assert error_of(poll(client, flow["device_code"])) == ("slow_down", 70016)
+    clock.advance(timedelta(seconds=9))  # the interval is now 10 s from the last poll
+    assert error_of(poll(client, flow["device_code"])) == ("slow_down", 70016)
+    clock.advance(timedelta(seconds=15))
+    assert error_of(poll(client, flow["device_code"]))[0] == "authorization_pending"
+
+
+def test_an_expired_device_code_is_70020(client: TestClient, clock: MockClock) -> None:
+    flow = start(client)
+    clock.advance(timedelta(minutes=15, seconds=1))
+    assert error_of(poll(client, flow["device_code"])) == ("expired_token", 70020)
+    assert error_of(poll(client, flow["device_code"])) == ("bad_verification_code", 70018)
+
+
+def test_an_unknown_device_code_is_bad_verification_code(client: TestClient) -> None:
+    assert error_of(poll(client, "DAQABAAEAAAnot-a-code")) == ("bad_verification_code", 70018)
+    flow = start(client)
+    other = client.post(paths(TENANT, "2.0")["token"], data={
+        "grant_type": GRANT, "client_id": CLIENT_ID, "client_secret": SECRET,
+        "device_code": flow["device_code"]})
+    assert error_of(other) == ("bad_verification_code", 70018)
+    missing = poll(client, "")
+    assert error_of(missing) == ("invalid_request", 900144)
+
+
+def test_a_confidential_app_must_authenticate_to_poll(client: TestClient) -> None:
+    flow = start(client, client_id=CLIENT_ID)
+    response = client.post(paths(TENANT, "2.0")["token"], data={
+        "grant_type": GRANT, "client_id": CLIENT_ID, "device_code": flow["device_code"]})
+    assert response.status_code == 401 and response.json()["error_codes"] == [7000218]
+
+
+# -- the browser side ----------------------------------------------------------------------------
+
+
+def test_the_device_login_page(client: TestClient) -> None:
+    html = client.get("/devicelogin").text
+    assert f'<label for="{ids.DEVICE_CODE_INPUT}">Code</label>' in html
+    assert f'name="{ids.DEVICE_CODE_INPUT}" id="{ids.DEVICE_CODE_INPUT}"' in html
+    assert f'id="{ids.PRIMARY_BUTTON}" class="primary" value="Next"' in html
+    assert f'name="{ids.DEVICE_CODE_INPUT}"' in client.get(f"/{TENANT}/oauth2/deviceauth").text
+
+
+def test_signing_in_on_the_device_page_hands_the_device_its_tokens(
+        idp_app: Any, client: TestClient, clock: MockClock) -> None:
+    flow = start(client)
+    with TestClient(idp_app, follow_redirects=False) as browser:
+        done = approve_in_browser(browser, flow["user_code"].lower())
+    assert done.status_code == 200
+    assert "You can close this window" in done.text and "Contoso CLI" in done.text
+    clock.advance(timedelta(seconds=5))
+    tokens = poll(client, flow["device_code"])
+    assert tokens.status_code == 200, tokens.text
+    body = tokens.json()
+    assert body["token_type"] == "Bearer" and body["refresh_token"]
+    id_claims = claims(body["id_token"])
+    assert id_claims["preferred_username"] == ALICE and id_claims["aud"] == PUBLIC_ID
+    clock.advance(timedelta(seconds=5))
+    assert error_of(poll(client, flow["device_code"])) == ("bad_verification_code", 70018)
+
+
+def test_cancel_declines_the_device(idp_app: Any, client: TestClient,
+                                    clock: MockClock) -> None:
+    flow = start(client)
+    with TestClient(idp_app, follow_redirects=False) as browser:
+        done = approve_in_browser(browser, flow["user_code"], answer="Cancel")
+    assert "You cancelled the sign-in" in done.text
+    clock.advance(timedelta(seconds=5))
+    assert error_of(poll(client, flow["device_code"])) == ("authorization_declined", 65004)
+
+
+def test_a_wrong_code_is_said_on_the_page_70018(client: TestClient) -> None:
+    wrong = client.post("/devicelogin", data={"otc": "ABCDEFGHJ"})
+    assert wrong.status_code == 400 and "AADSTS70018" in wrong.text
+    assert 'value="ABCDEFGHJ"' in wrong.text and 'role="alert"' in wrong.text
+
+
+def test_an_expired_code_is_said_on_the_page_70019(client: TestClient,
+                                                   clock: MockClock) -> None:
+    flow = start(client)
+    clock.advance(timedelta(minutes=15))
+    expired = client.post("/devicelogin", data={"otc": flow["user_code"]})
+    assert expired.status_code == 400 and "AADSTS70019" in expired.text
+
+
+def test_a_signed_in_browser_picks_its_account(idp_app: Any, client: TestClient,
+                                              clock: MockClock) -> None:
+    from idp_testkit import get_code
+
+    flow = start(client)
+    with TestClient(idp_app, follow_redirects=False) as browser:
+        get_code(browser)
+        picker = browser.post("/devicelogin", data={"otc": flow["user_code"]})
+        assert page_kind(picker) == "picker"
+        alice = browser.get(f"/graph/{TENANT}/v1.0/users/{ALICE}").json()["id"]
+        confirm = submit(browser, picker, account=alice)
+        done = submit(browser, confirm, answer="Continue")
+    assert "You can close this window" in done.text
+    clock.advance(timedelta(seconds=5))
+    assert poll(client, flow["device_code"]).status_code == 200
+
+
+def test_an_app_without_consent_asks_for_it_after_the_confirmation(
+        idp_app: Any, client: TestClient, clock: MockClock) -> None:
+    principal = client.get(f"/graph/{TENANT}/v1.0/servicePrincipals(appId='{PUBLIC_ID}')"
+                           ).json()
+    for grant in client.get(f"/graph/{TENANT}/v1.0/oauth2PermissionGrants", params={
+            "$filter": f"clientId eq '{principal['id']}'"}).json()["value"]:
+        client.delete(f"/graph/{TENANT}/v1.0/oauth2PermissionGrants/{grant['id']}")
+    flow = start(client)
+    with TestClient(idp_app, follow_redirects=False) as browser:
+        asked = approve_in_browser(browser, flow["user_code"])
+        assert page_kind(asked) == "consent"
+        done = consent(browser, asked)
+    assert "You can close this window" in done.text
+    clock.advance(timedelta(seconds=5))
+    assert poll(client, flow["device_code"]).status_code == 200

@@ -1,0 +1,196 @@
+"""A login script written for login.microsoftonline.com runs unchanged against the mock.
+
+``EntraLoginScript`` below is written the way public scripts for Entra are (MSAL.js's end-to-end
+helpers, aws-azure-login's page states, Selenium and Playwright helpers): only from the selectors
+and texts of Entra's pages. It deliberately imports neither :mod:`mock_idp.signin.ids` nor the
+harness's own driver, so a change to the mock's pages that breaks such scripts breaks this test.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlencode
+
+import httpx
+import jwt
+import pytest
+from playwright.sync_api import Page, expect
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from mock_idp import create_app, run_in_thread
+from mock_idp.config import (
+    DEFAULT_TENANT_ID,
+    REFERENCE_RP_CLIENT_ID,
+    REFERENCE_RP_SECRET,
+    IdpConfig,
+    default_tenant,
+)
+from mock_idp.testing import bind_socket
+
+pytestmark = pytest.mark.browser
+
+TENANT = DEFAULT_TENANT_ID
+ALICE, ALICE_PASSWORD = "alice@contoso.onmicrosoft.com", "P@ssw0rd-alice"
+BOB, BOB_PASSWORD = "bob@contoso.onmicrosoft.com", "P@ssw0rd-bob"
+
+
+class EntraLoginScript:
+    """Signs in on Entra's pages by their selectors, as scripts for Entra do."""
+
+    USERNAME = 'input[name="loginfmt"]:not(.moveOffScreen)'
+    PASSWORD = 'input[name="passwd"]:not(.moveOffScreen)'
+    SUBMIT = "#idSIButton9"
+    BACK = "#idBtn_Back"
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    def enter_credentials(self, username: str, password: str, *, stay_signed_in: bool) -> None:
+        page = self.page
+        page.wait_for_selector(self.USERNAME)
+        page.fill(self.USERNAME, username)
+        page.click('input[type=submit][value="Next"]')
+        page.wait_for_selector("#idA_PWD_ForgotPassword")
+        assert page.locator('input[name="loginfmt"].moveOffScreen').count() == 1
+        page.fill("#i0118", password)
+        page.click('input[type="submit"][value="Sign in"]')
+        self.answer_stay_signed_in(stay_signed_in)
+
+    def answer_stay_signed_in(self, stay: bool, *, dont_show_again: bool = False) -> None:
+        self.page.wait_for_selector("#KmsiDescription")
+        if dont_show_again:
+            self.page.check('input[name="DontShowAgain"]')
+        self.page.click(self.SUBMIT if stay else self.BACK)
+
+    def pick_account(self, upn: str) -> None:
+        self.page.wait_for_selector("#tilesHolder")
+        self.page.click(f'#tilesHolder div.table[data-test-id="{upn}"]')
+
+    def use_another_account(self) -> None:
+        self.page.wait_for_selector("#tilesHolder")
+        self.page.click("#otherTile")
+
+    def service_exception(self) -> str:
+        return self.page.inner_text("#service_exception_message")
+
+
+@dataclass
+class App:
+    """The app's redirect URIs: each records its hit and shows a titled page."""
+
+    hits: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    def asgi(self) -> Starlette:
+        async def record(request: Request) -> HTMLResponse:
+            self.hits.append((request.url.path, dict(request.query_params)))
+            title = {"/auth/callback": "Callback", "/signed-out": "Signed out"}[request.url.path]
+            return HTMLResponse(f"<!doctype html><title>{title}</title><h1>{title}</h1>")
+
+        return Starlette(routes=[Route(p, record) for p in ("/auth/callback", "/signed-out")])
+
+
+@dataclass(frozen=True)
+class Stack:
+    idp: str
+    app_url: str
+    app: App
+
+    def authorize(self, **extra: str) -> str:
+        params = {"client_id": REFERENCE_RP_CLIENT_ID, "response_type": "code",
+                  "redirect_uri": f"{self.app_url}/auth/callback", "scope": "openid profile",
+                  "state": str(time.monotonic_ns()), "nonce": "n", **extra}
+        return f"{self.idp}/{TENANT}/oauth2/v2.0/authorize?{urlencode(params)}"
+
+    def signed_in_user(self) -> str:
+        """The user of the last authorization code the app received."""
+        callback = [q for path, q in self.app.hits if path == "/auth/callback"][-1]
+        assert "code" in callback, callback
+        response = httpx.post(f"{self.idp}/{TENANT}/oauth2/v2.0/token", timeout=10, data={
+            "grant_type": "authorization_code", "client_id": REFERENCE_RP_CLIENT_ID,
+            "client_secret": REFERENCE_RP_SECRET, "code": callback["code"],
+            "redirect_uri": f"{self.app_url}/auth/callback"})
+        assert response.status_code == 200, response.text
+        upn: str = jwt.decode(response.json()["id_token"],
+                              options={"verify_signature": False})["preferred_username"]
+        return upn
+
+
+@pytest.fixture
+def stack() -> Iterator[Stack]:
+    app = App()
+    sock = bind_socket("127.0.0.1", 0)
+    app_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    tenant = default_tenant()
+    bob_assigned = replace(tenant.apps[0], assigned=(ALICE, BOB))
+    config = IdpConfig(tenants=(replace(tenant, apps=(bob_assigned,)),))
+    with run_in_thread(app.asgi(), sock=sock, log_level="critical"), \
+            run_in_thread(create_app(config), log_level="critical") as idp:
+        yield Stack(idp=idp.base_url, app_url=app_url, app=app)
+
+
+def _idp_cookies(page: Page, stack: Stack) -> dict[str, float]:
+    return {c["name"]: c["expires"] for c in page.context.cookies(stack.idp)}
+
+
+def test_sign_in_pick_an_account_stay_signed_in_and_sign_out(page: Page, stack: Stack) -> None:
+    script = EntraLoginScript(page)
+
+    # Alice signs in and answers "Stay signed in?" with Yes: a persistent session cookie.
+    page.goto(stack.authorize())
+    script.enter_credentials(ALICE, ALICE_PASSWORD, stay_signed_in=True)
+    expect(page).to_have_title("Callback")
+    assert stack.signed_in_user() == ALICE
+    assert any(expires > 0 for expires in _idp_cookies(page, stack).values())
+
+    # Bob signs in too, through "Use another account", and answers No.
+    page.goto(stack.authorize(prompt="select_account"))
+    script.use_another_account()
+    script.enter_credentials(BOB, BOB_PASSWORD, stay_signed_in=False)
+    expect(page).to_have_title("Callback")
+    assert stack.signed_in_user() == BOB
+
+    # Two accounts have sessions: the next sign-in asks which one.
+    page.goto(stack.authorize())
+    expect(page.locator("#tilesHolder [data-test-id]")).to_have_count(2)
+    script.pick_account(ALICE)
+    expect(page).to_have_title("Callback")
+    assert stack.signed_in_user() == ALICE
+
+    # Signing out with two accounts asks which one, then says so.
+    page.goto(f"{stack.idp}/{TENANT}/oauth2/v2.0/logout")
+    script.pick_account(ALICE)
+    expect(page.get_by_role("heading", name="You signed out of your account")).to_be_visible()
+
+    # Bob is still signed in; Alice must sign in again.
+    page.goto(stack.authorize(prompt="none"))
+    expect(page).to_have_title("Callback")
+    assert stack.signed_in_user() == BOB
+    page.goto(stack.authorize(login_hint=ALICE))
+    page.wait_for_selector(script.USERNAME)
+
+
+def test_the_errors_scripts_read(page: Page, stack: Stack) -> None:
+    script = EntraLoginScript(page)
+    page.goto(stack.authorize())
+    page.fill(script.USERNAME, "nobody@contoso.onmicrosoft.com")
+    page.click(script.SUBMIT)
+    expect(page.locator("#usernameError")).to_be_visible()
+    expect(page.locator('input[name="loginfmt"].has-error')).to_have_count(1)
+
+    page.fill(script.USERNAME, ALICE)
+    page.click(script.SUBMIT)
+    page.fill(script.PASSWORD, "wrong")
+    page.click(script.SUBMIT)
+    expect(page.locator("#passwordError")).to_have_text(
+        "Your account or password is incorrect. If you don't remember your password, reset it "
+        "now.", use_inner_text=True)
+
+    page.goto(stack.authorize(redirect_uri="https://elsewhere.example/cb"))
+    expect(page.get_by_role("heading", name="Sorry, but we're having trouble signing you in."
+                            )).to_be_visible()
+    assert script.service_exception().startswith("AADSTS50011: ")

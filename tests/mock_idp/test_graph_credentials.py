@@ -1,0 +1,168 @@
+"""Graph keyCredentials: certificates registered on applications, and used at the token endpoint."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from idp_testkit import CLIENT_ID, TENANT, Certificate, make_certificate, paths
+from starlette.testclient import TestClient
+
+from mock_idp.clock import MockClock
+
+APP = f"/graph/{TENANT}/v1.0/applications(appId='{CLIENT_ID}')"
+TOKEN = paths(TENANT, "2.0")["token"]
+AUD = f"http://testserver{TOKEN}"
+CERT = make_certificate("graph registered")
+OTHER = make_certificate("another")
+
+
+def key_of(cert: Certificate) -> str:
+    return base64.b64encode(cert.cert.public_bytes(serialization.Encoding.DER)).decode()
+
+
+def thumbprint(cert: Certificate) -> str:
+    return hashlib.sha1(cert.cert.public_bytes(serialization.Encoding.DER)).hexdigest().upper()
+
+
+def entry(cert: Certificate, **overrides: Any) -> dict[str, Any]:
+    return {"type": "AsymmetricX509Cert", "usage": "Verify", "key": key_of(cert),
+            "displayName": "CN=graph registered", **overrides}
+
+
+def patch(client: TestClient, *entries: dict[str, Any]) -> httpx.Response:
+    return client.patch(APP, json={"keyCredentials": list(entries)})
+
+
+def credentials(client: TestClient) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = client.get(APP).json()["keyCredentials"]
+    return found
+
+
+def client_credentials(client: TestClient, cert: Certificate, clock: MockClock
+                       ) -> httpx.Response:
+    return client.post(TOKEN, data={
+        "grant_type": "client_credentials", "client_id": CLIENT_ID,
+        "scope": "https://graph.microsoft.com/.default",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": cert.assertion(audience=AUD, now=clock.now())})
+
+
+def graph_error(response: httpx.Response, target: str) -> str:
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["target"] == target, error
+    message: str = error["message"]
+    return message
+
+
+def test_patch_registers_a_certificate_and_get_hides_the_key(client: TestClient) -> None:
+    assert patch(client, entry(CERT)).status_code == 204
+    [registered] = credentials(client)
+    assert registered["customKeyIdentifier"] == thumbprint(CERT)
+    assert registered["key"] is None
+    assert (registered["type"], registered["usage"]) == ("AsymmetricX509Cert", "Verify")
+    assert registered["displayName"] == "CN=graph registered"
+    assert registered["startDateTime"] == CERT.cert.not_valid_before_utc.strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+    assert registered["endDateTime"] == CERT.cert.not_valid_after_utc.strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+    assert len(registered["keyId"]) == 36
+
+
+def test_a_registered_certificate_authenticates_the_client(client: TestClient,
+                                                           clock: MockClock) -> None:
+    assert client_credentials(client, CERT, clock).status_code == 401
+    assert patch(client, entry(CERT)).status_code == 204
+    response = client_credentials(client, CERT, clock)
+    assert response.status_code == 200, response.text
+
+
+def test_patch_replaces_the_collection_and_keeps_entries_named_by_key_id(
+    client: TestClient, clock: MockClock
+) -> None:
+    patch(client, entry(CERT, keyId="11111111-2222-4333-8444-555555555555"))
+    kept = {"keyId": "11111111-2222-4333-8444-555555555555"}
+    assert patch(client, kept, entry(OTHER, displayName=None)).status_code == 204
+    listed = credentials(client)
+    assert [c["customKeyIdentifier"] for c in listed] == [thumbprint(CERT), thumbprint(OTHER)]
+    assert listed[1]["displayName"] == "CN=another"
+    assert client_credentials(client, CERT, clock).status_code == 200
+    assert patch(client).status_code == 204
+    assert credentials(client) == []
+    assert client_credentials(client, CERT, clock).status_code == 401
+
+
+def test_create_body_carries_key_credentials(client: TestClient) -> None:
+    response = client.post(f"/graph/{TENANT}/v1.0/applications", json={
+        "displayName": "Daemon", "keyCredentials": [entry(CERT)]})
+    assert response.status_code == 201, response.text
+    [registered] = response.json()["keyCredentials"]
+    assert registered["customKeyIdentifier"] == thumbprint(CERT) and registered["key"] is None
+
+
+def test_an_expired_certificate_is_refused_with_700027(client: TestClient,
+                                                       clock: MockClock) -> None:
+    end = clock.now() + timedelta(days=2)
+    patch(client, entry(CERT, endDateTime=end.isoformat()))
+    assert client_credentials(client, CERT, clock).status_code == 200
+    clock.advance(timedelta(days=3))
+    response = client_credentials(client, CERT, clock)
+    assert response.status_code == 401
+    body = response.json()
+    assert body["error"] == "invalid_client" and body["error_codes"] == [700027]
+    assert "The key used is expired" in body["error_description"]
+    assert thumbprint(CERT) in body["error_description"]
+
+
+@pytest.mark.parametrize("item, target, says", [
+    ({"type": "Symmetric"}, "keyCredentials[0].type", "AsymmetricX509Cert"),
+    ({"usage": "Sign"}, "keyCredentials[0].usage", "Verify"),
+    ({"usage": None}, "keyCredentials[0].usage", "usage"),
+    ({"key": "not base64!"}, "keyCredentials[0].key", "base64"),
+    ({"key": base64.b64encode(b"not a certificate").decode()}, "keyCredentials[0].key", "DER"),
+    ({"key": None}, "keyCredentials[0].key", "required"),
+    ({"keyId": "nope"}, "keyCredentials[0].keyId", "GUID"),
+    ({"customKeyIdentifier": "ABCDEF"}, "keyCredentials[0].customKeyIdentifier", "thumbprint"),
+    ({"endDateTime": "2999-01-01T00:00:00Z"}, "keyCredentials[0].endDateTime", "notAfter"),
+    ({"startDateTime": "2000-01-01T00:00:00Z"}, "keyCredentials[0].startDateTime", "notBefore"),
+    ({"secretText": "x"}, "keyCredentials[0].secretText", "secretText"),
+])
+def test_bad_entries_are_refused_naming_the_property(client: TestClient, item: dict[str, Any],
+                                                     target: str, says: str) -> None:
+    message = graph_error(patch(client, entry(CERT, **item)), target)
+    assert says in message
+    assert credentials(client) == []
+
+
+def test_bad_collections_are_refused(client: TestClient) -> None:
+    graph_error(client.patch(APP, json={"keyCredentials": {}}), "keyCredentials")
+    graph_error(client.patch(APP, json={"keyCredentials": ["x"]}), "keyCredentials[0]")
+    graph_error(client.patch(APP, json={"keyCredentials": [entry(CERT)] * 51}), "keyCredentials")
+    twice = entry(CERT, keyId="11111111-2222-4333-8444-555555555555")
+    graph_error(patch(client, twice, twice), "keyCredentials[1].keyId")
+    ec_cert = make_certificate("ec")
+    key = ec.generate_private_key(ec.SECP256R1())
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    ec_only = (x509.CertificateBuilder().subject_name(ec_cert.cert.subject)
+               .issuer_name(ec_cert.cert.subject).public_key(key.public_key())
+               .serial_number(1).not_valid_before(ec_cert.cert.not_valid_before_utc)
+               .not_valid_after(ec_cert.cert.not_valid_after_utc).sign(key, hashes.SHA256()))
+    der = base64.b64encode(ec_only.public_bytes(serialization.Encoding.DER)).decode()
+    assert "RSA" in graph_error(patch(client, entry(CERT, key=der)), "keyCredentials[0].key")
+
+
+def test_custom_key_identifier_may_be_given_as_hex_or_base64(client: TestClient) -> None:
+    digest = hashlib.sha1(CERT.cert.public_bytes(serialization.Encoding.DER)).digest()
+    assert patch(client, entry(CERT, customKeyIdentifier=thumbprint(CERT).lower())
+                 ).status_code == 204
+    assert patch(client, entry(CERT, customKeyIdentifier=base64.b64encode(digest).decode())
+                 ).status_code == 204

@@ -1,0 +1,125 @@
+"""The sign-in state machine (:mod:`mock_idp.signin.flow`), as pure functions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mock_idp.config import IdpConfig
+from mock_idp.errors import EntraError
+from mock_idp.signin import flow
+from mock_idp.store import Session, Store, Tenant, User
+
+NOW = datetime(2027, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def tenant() -> Tenant:
+    store = Store.from_config(IdpConfig.default(), NOW - timedelta(days=2))
+    return next(iter(store.tenants.values()))
+
+
+def _user(tenant: Tenant, name: str) -> User:
+    user = tenant.find_user(f"{name}@contoso.onmicrosoft.com")
+    assert user is not None
+    return user
+
+
+def _account(tenant: Tenant, name: str, *, age: timedelta = timedelta(minutes=5)
+             ) -> flow.Account:
+    user = _user(tenant, name)
+    session = Session(id=f"s-{name}", tenant_id=tenant.id, user_id=user.id,
+                      auth_time=NOW - age, expires_at=NOW + timedelta(hours=1))
+    return flow.Account(session, user)
+
+
+def _entry(*accounts: flow.Account, prompt: str | None = None, hint: User | None = None,
+           max_age: int | None = None) -> flow.Entry:
+    return flow.Entry(prompt=prompt, login_hint=hint.upn if hint else None, hinted=hint,
+                      max_age=max_age, accounts=accounts, now=NOW)
+
+
+def test_no_account_starts_at_the_username_page() -> None:
+    assert flow.start(_entry()) == flow.ShowUsername("")
+
+
+def test_one_account_is_silent(tenant: Tenant) -> None:
+    alice = _account(tenant, "alice")
+    assert flow.start(_entry(alice)) == flow.Silent(alice)
+
+
+def test_two_accounts_show_the_picker(tenant: Tenant) -> None:
+    accounts = (_account(tenant, "alice"), _account(tenant, "bob"))
+    assert flow.start(_entry(*accounts)) == flow.ShowPicker(accounts)
+
+
+def test_a_hint_chooses_among_accounts_or_prefills(tenant: Tenant) -> None:
+    alice, bob = _account(tenant, "alice"), _account(tenant, "bob")
+    assert flow.start(_entry(alice, bob, hint=bob.user)) == flow.Silent(bob)
+    dave = _user(tenant, "dave")
+    assert flow.start(_entry(alice, hint=dave)) == flow.ShowUsername(dave.upn)
+
+
+@pytest.mark.parametrize("prompt, expected", [("login", "username"),
+                                              ("select_account", "picker")])
+def test_prompts_that_always_show_a_page(tenant: Tenant, prompt: str, expected: str) -> None:
+    outcome = flow.start(_entry(_account(tenant, "alice"), prompt=prompt))
+    kind = {flow.ShowUsername: "username", flow.ShowPicker: "picker"}[type(outcome)]
+    assert kind == expected
+
+
+def test_prompt_none(tenant: Tenant) -> None:
+    alice, bob = _account(tenant, "alice"), _account(tenant, "bob")
+    assert flow.start(_entry(prompt="none")) == flow.Refuse(EntraError(50058))
+    assert flow.start(_entry(alice, prompt="none")) == flow.Silent(alice)
+    outcome = flow.start(_entry(alice, bob, prompt="none"))
+    assert isinstance(outcome, flow.Refuse) and outcome.error.code == 16000
+
+
+def test_max_age_asks_again_for_an_old_session(tenant: Tenant) -> None:
+    old = _account(tenant, "alice", age=timedelta(hours=2))
+    assert flow.start(_entry(old, max_age=60)) == flow.ShowUsername(old.user.upn)
+    outcome = flow.start(_entry(old, max_age=60, prompt="none"))
+    assert isinstance(outcome, flow.Refuse) and outcome.error.code == 50058
+
+
+def test_pick(tenant: Tenant) -> None:
+    alice = _account(tenant, "alice")
+    entry = _entry(alice)
+    assert flow.pick((alice,), alice.user.id, entry) == flow.Silent(alice)
+    assert flow.pick((alice,), "other", entry) == flow.ShowUsername()
+
+
+def test_username_and_password_steps(tenant: Tenant) -> None:
+    unknown = flow.username_step(tenant, "nobody@contoso.onmicrosoft.com")
+    assert isinstance(unknown, flow.ShowUsername) and unknown.error is not None
+    assert unknown.error.code == 50034
+    upn = "alice@contoso.onmicrosoft.com"
+    assert flow.username_step(tenant, f"  {upn} ") == flow.ShowPassword(upn)
+    wrong = flow.password_step(tenant, upn, "nope")
+    assert isinstance(wrong, flow.ShowPassword) and wrong.error is not None
+    assert wrong.error.code == 50126
+    assert flow.password_step(tenant, upn, "P@ssw0rd-alice") == flow.SignedIn(
+        _user(tenant, "alice"))
+    disabled = flow.password_step(tenant, "carol@contoso.onmicrosoft.com", "P@ssw0rd-carol")
+    assert isinstance(disabled, flow.Refuse) and disabled.error.code == 50057
+
+
+def test_stay_signed_in_decision() -> None:
+    assert flow.after_password(show_kmsi=True, remembered=None) == flow.AskKmsi()
+    assert flow.after_password(show_kmsi=True, remembered=True) == flow.Remember(True)
+    assert flow.after_password(show_kmsi=False, remembered=True) == flow.Remember(False)
+
+
+def test_consent_decision() -> None:
+    def decide(consented: bool, prompt: str | None, shown: bool = False) -> object:
+        return flow.before_issue(consented=consented, prompt=prompt, consent_shown=shown,
+                                 app_id="a", app_name="A")
+
+    assert decide(True, None) == flow.Issue()
+    assert decide(False, None) == flow.AskConsent()
+    assert decide(True, "consent") == flow.AskConsent()
+    assert decide(True, "consent", shown=True) == flow.Issue()
+    refused = decide(False, "none")
+    assert isinstance(refused, flow.Refuse) and refused.error.code == 65001

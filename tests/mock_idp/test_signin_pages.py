@@ -1,0 +1,480 @@
+"""The sign-in pages have Entra's structure: username, then password, then "Stay signed in?",
+"Pick an account" for several accounts, consent, the error page; each test would fail against
+the mock's former one-step form (one page with both fields and a Cancel button)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import httpx
+import pytest
+from idp_testkit import (
+    ALICE,
+    BOB,
+    CAROL,
+    CLIENT_ID,
+    DOMAIN,
+    TENANT,
+    auth_params,
+    consent,
+    ctx_of,
+    get_code,
+    page_kind,
+    password,
+    paths,
+    redirect_params,
+    sign_in,
+    submit,
+)
+from starlette.testclient import TestClient
+
+from mock_idp.config import IdpConfig, default_tenant
+from mock_idp.endpoints.browser_sessions import KMSI_COOKIE, PERSISTENT_COOKIE, SESSION_COOKIE
+from mock_idp.signin import ids
+
+V2 = paths(TENANT, "2.0")["authorize"]
+GRAPH = f"/graph/{TENANT}/v1.0"
+
+
+def _element(html: str, element_id: str) -> str:
+    """The start tag of the element with ``element_id``."""
+    match = re.search(rf'<[^>]*\bid="{re.escape(element_id)}"[^>]*>', html)
+    assert match, f"no element #{element_id} in {html[:800]}"
+    return match.group(0)
+
+
+def _text_of(html: str, element_id: str) -> str:
+    match = re.search(rf'id="{re.escape(element_id)}"[^>]*>(.*?)</', html, re.S)
+    assert match, f"no #{element_id}"
+    return re.sub(r"<[^>]+>", "", match.group(1)).strip()
+
+
+def _set_cookies(response: httpx.Response) -> dict[str, str]:
+    out = {}
+    for header in response.headers.get_list("set-cookie"):
+        name = header.split("=", 1)[0]
+        out[name] = header
+    return out
+
+
+def _password_page(client: TestClient, upn: str = ALICE, **params: str) -> httpx.Response:
+    page = client.get(V2, params=auth_params(**params))
+    assert page_kind(page) == "username"
+    response = submit(client, page, loginfmt=upn)
+    assert page_kind(response) == "password", response.text[:500]
+    return response
+
+
+# -- username page -------------------------------------------------------------------------------
+
+
+def test_the_username_page_asks_only_for_the_username(client: TestClient) -> None:
+    html = client.get(V2, params=auth_params()).text
+    username = _element(html, ids.USERNAME_INPUT)
+    assert f'name="{ids.USERNAME_NAME}"' in username and 'type="email"' in username
+    assert ids.OFF_SCREEN not in username
+    assert f'<label for="{ids.USERNAME_INPUT}">Email, phone, or Skype</label>' in html
+    button = _element(html, ids.PRIMARY_BUTTON)
+    assert 'type="submit"' in button and 'value="Next"' in button
+    assert _text_of(html, ids.HEADER) == "Sign in"
+    assert 'name="passwd"' not in html and "Cancel" not in html
+
+
+def test_next_leads_to_the_password_page_keeping_the_username_off_screen(
+        client: TestClient) -> None:
+    html = _password_page(client).text
+    username = _element(html, ids.USERNAME_INPUT)
+    assert ids.OFF_SCREEN in username and f'value="{ALICE}"' in username
+    assert 'aria-hidden="true"' in username and 'tabindex="-1"' in username
+    passwd = _element(html, ids.PASSWORD_INPUT)
+    assert f'name="{ids.PASSWORD_NAME}"' in passwd and 'type="password"' in passwd
+    assert f'<label for="{ids.PASSWORD_INPUT}">Password</label>' in html
+    assert 'value="Sign in"' in _element(html, ids.PRIMARY_BUTTON)
+    assert "Forgot my password" in html and _element(html, ids.FORGOT_PASSWORD)
+    assert _text_of(html, ids.HEADER) == "Enter password"
+
+
+def test_an_unknown_user_is_told_on_the_username_page_50034(client: TestClient) -> None:
+    page = client.get(V2, params=auth_params())
+    response = submit(client, page, loginfmt="nobody@contoso.onmicrosoft.com")
+    assert response.status_code == 400 and page_kind(response) == "username"
+    error = _element(response.text, ids.USERNAME_ERROR)
+    assert ids.ALERT_ERROR in error and 'role="alert"' in error
+    assert "AADSTS50034" in response.text
+    assert ids.HAS_ERROR in _element(response.text, ids.USERNAME_INPUT)
+    assert 'value="nobody@contoso.onmicrosoft.com"' in response.text
+    retry = submit(client, response, loginfmt=ALICE)
+    assert page_kind(retry) == "password"
+
+
+def test_an_empty_username_is_asked_again(client: TestClient) -> None:
+    page = client.get(V2, params=auth_params())
+    response = submit(client, page, loginfmt="  ")
+    assert response.status_code == 400 and _element(response.text, ids.USERNAME_ERROR)
+
+
+# -- password page --------------------------------------------------------------------------------
+
+
+def test_a_wrong_password_shows_entras_message_and_allows_a_retry(client: TestClient) -> None:
+    page = _password_page(client)
+    response = submit(client, page, loginfmt=ALICE, passwd="not-the-password")
+    assert response.status_code == 400 and page_kind(response) == "password"
+    assert _text_of(response.text, ids.PASSWORD_ERROR) == ids.PASSWORD_INCORRECT
+    assert "AADSTS50126" in response.text
+    assert ids.OFF_SCREEN in _element(response.text, ids.USERNAME_INPUT)
+    assert "code" in redirect_params(sign_in(client, response, ALICE))
+
+
+def test_an_unknown_user_posting_a_password_at_once_is_50126(client: TestClient) -> None:
+    page = client.get(V2, params=auth_params())
+    response = submit(client, page, loginfmt="nobody@contoso.onmicrosoft.com", passwd="x")
+    assert response.status_code == 400 and "AADSTS50126" in response.text
+
+
+def test_username_and_password_in_one_post_still_work(client: TestClient) -> None:
+    page = client.get(V2, params=auth_params())
+    kmsi = submit(client, page, loginfmt=ALICE, passwd=password(ALICE))
+    assert page_kind(kmsi) == "kmsi"
+
+
+def test_a_disabled_account_gets_the_error_page_50057(client: TestClient) -> None:
+    page = _password_page(client, CAROL)
+    response = submit(client, page, loginfmt=CAROL, passwd=password(CAROL))
+    assert response.status_code == 400 and "location" not in response.headers
+    assert ids.ERROR_HEADING.replace("'", "&#39;") in response.text
+    message = _text_of(response.text, ids.SERVICE_EXCEPTION)
+    assert message.startswith("AADSTS50057: ") and "disabled" in message
+
+
+def test_the_error_page_names_request_correlation_timestamp_and_message(
+        client: TestClient) -> None:
+    response = client.get(V2, params=auth_params(redirect_uri="https://evil.example/cb"),
+                          headers={"client-request-id": "5fd4118f-0000-4000-8000-000000000001"})
+    html = response.text
+    heading = ids.ERROR_HEADING.replace("'", "&#39;")
+    assert f'<h1 id="{ids.HEADER}">{heading}</h1>' in html
+    text = re.sub(r"<[^>]+>", " ", html)
+    assert re.search(r"Request Id:\s+" + re.escape(response.headers["x-ms-request-id"]), text)
+    assert re.search(r"Correlation Id:\s+5fd4118f-0000-4000-8000-000000000001", text)
+    assert re.search(r"Timestamp:\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ", text)
+    assert re.search(r"Message:\s+AADSTS50011: ", text)
+    assert _text_of(html, ids.SERVICE_EXCEPTION).startswith("AADSTS50011: The redirect URI")
+
+
+def test_a_page_context_is_single_use(client: TestClient) -> None:
+    page = client.get(V2, params=auth_params())
+    submit(client, page, loginfmt=ALICE)
+    replay = client.post(f"/{TENANT}/login", data={"ctx": ctx_of(page.text),
+                                                   "loginfmt": ALICE})
+    assert replay.status_code == 400 and "AADSTS9002313" in replay.text
+
+
+def test_forgot_my_password_leads_to_a_page(client: TestClient) -> None:
+    page = _password_page(client)
+    href = re.search(r'id="idA_PWD_ForgotPassword" href="([^"]+)"', page.text)
+    assert href
+    answer = client.get(href.group(1))
+    assert answer.status_code == 200 and "passwordProfile" in answer.text
+
+
+# -- "Stay signed in?" ----------------------------------------------------------------------------
+
+
+def _kmsi_page(client: TestClient, upn: str = ALICE, **params: str) -> httpx.Response:
+    page = _password_page(client, upn, **params)
+    response = submit(client, page, loginfmt=upn, passwd=password(upn))
+    assert page_kind(response) == "kmsi", response.text[:500]
+    return response
+
+
+def test_stay_signed_in_is_asked_after_the_password(client: TestClient) -> None:
+    html = _kmsi_page(client).text
+    assert _text_of(html, ids.HEADER) == ids.KMSI_HEADING
+    assert _element(html, ids.KMSI_DESCRIPTION)
+    checkbox = _element(html, ids.KMSI_CHECKBOX)
+    assert f'name="{ids.KMSI_CHECKBOX_NAME}"' in checkbox and 'type="checkbox"' in checkbox
+    assert f'<label for="{ids.KMSI_CHECKBOX}">' in html
+    assert 'value="Yes"' in _element(html, ids.PRIMARY_BUTTON)
+    assert 'value="No"' in _element(html, ids.SECONDARY_BUTTON)
+
+
+def test_yes_sets_a_persistent_session_cookie(client: TestClient) -> None:
+    response = submit(client, _kmsi_page(client), answer="Yes")
+    assert "code" in redirect_params(response)
+    cookies = _set_cookies(response)
+    assert re.search(r"Max-Age=86400", cookies[PERSISTENT_COOKIE], re.I)
+    assert client.cookies.get(PERSISTENT_COOKIE) and not client.cookies.get(SESSION_COOKIE)
+
+
+def test_no_sets_a_browser_session_cookie(client: TestClient) -> None:
+    response = submit(client, _kmsi_page(client), answer="No")
+    assert "code" in redirect_params(response)
+    cookie = _set_cookies(response)[SESSION_COOKIE]
+    assert "max-age" not in cookie.lower() and "expires" not in cookie.lower()
+    assert client.cookies.get(SESSION_COOKIE) and not client.cookies.get(PERSISTENT_COOKIE)
+    assert client.get(V2, params=auth_params(state="again")).status_code == 302
+
+
+def test_dont_show_again_keeps_the_answer_for_the_next_sign_in(client: TestClient) -> None:
+    response = submit(client, _kmsi_page(client), answer="Yes", DontShowAgain="true")
+    assert client.cookies.get(KMSI_COOKIE) == "yes" and "code" in redirect_params(response)
+    page = _password_page(client, BOB, prompt="login")
+    answer = submit(client, page, loginfmt=BOB, passwd=password(BOB))
+    assert "code" in redirect_params(answer)
+    assert PERSISTENT_COOKIE in _set_cookies(answer)
+
+
+def test_a_missing_answer_to_stay_signed_in_is_refused(client: TestClient) -> None:
+    response = submit(client, _kmsi_page(client), answer="Maybe")
+    assert response.status_code == 400 and "AADSTS900144" in response.text
+
+
+@pytest.mark.idp_config(IdpConfig(tenants=(replace(default_tenant(),
+                                                   show_keep_me_signed_in=False),)))
+def test_a_tenant_can_turn_stay_signed_in_off(client: TestClient) -> None:
+    page = _password_page(client)
+    response = submit(client, page, loginfmt=ALICE, passwd=password(ALICE))
+    assert "code" in redirect_params(response)
+    assert "max-age" not in _set_cookies(response)[SESSION_COOKIE].lower()
+
+
+def test_the_test_control_api_turns_stay_signed_in_off_and_on(client: TestClient) -> None:
+    off = client.patch(f"/_mock/tenants/{DOMAIN}", json={"show_keep_me_signed_in": False})
+    assert off.status_code == 200 and off.json()["show_keep_me_signed_in"] is False
+    page = _password_page(client)
+    assert "code" in redirect_params(submit(client, page, loginfmt=ALICE,
+                                            passwd=password(ALICE)))
+    client.patch(f"/_mock/tenants/{TENANT}", json={"show_keep_me_signed_in": True})
+    _kmsi_page(client, BOB, prompt="login")
+
+
+@pytest.mark.parametrize("body, field", [({"show_keep_me_signed_in": "no"},
+                                          "show_keep_me_signed_in"), ({"other": 1}, "other")])
+def test_tenant_settings_are_validated(client: TestClient, body: dict[str, object],
+                                       field: str) -> None:
+    response = client.patch(f"/_mock/tenants/{TENANT}", json=body)
+    assert response.status_code == 400 and response.json()["error"]["field"] == field
+    missing = client.patch("/_mock/tenants/nowhere.example", json={})
+    assert missing.status_code == 404
+
+
+# -- several accounts: "Pick an account" -----------------------------------------------------------
+
+
+def _two_accounts(client: TestClient) -> None:
+    get_code(client, upn=ALICE)
+    get_code(client, upn=BOB, prompt="login")
+
+
+def test_with_two_accounts_signed_in_the_user_picks_one(client: TestClient) -> None:
+    _two_accounts(client)
+    page = client.get(V2, params=auth_params())
+    assert page_kind(page) == "picker"
+    assert _text_of(page.text, ids.HEADER) == ids.PICKER_HEADING
+    tiles = re.findall(rf'{ids.TILE_ATTRIBUTE}="([^"]+)"', page.text)
+    assert tiles == [BOB, ALICE]
+    assert ids.USE_ANOTHER_ACCOUNT in page.text and _element(page.text, ids.OTHER_TILE)
+    alice = client.get(f"{GRAPH}/users/{ALICE}").json()["id"]
+    values = redirect_params(submit(client, page, account=alice))
+    assert _id_token_user(client, values) == ALICE
+
+
+def test_use_another_account_leads_to_the_username_page(client: TestClient) -> None:
+    _two_accounts(client)
+    page = client.get(V2, params=auth_params())
+    other = submit(client, page, account="other")
+    assert page_kind(other) == "username"
+
+
+def test_select_account_shows_the_picker_for_one_account(client: TestClient) -> None:
+    get_code(client)
+    page = client.get(V2, params=auth_params(prompt="select_account"))
+    assert page_kind(page) == "picker"
+    assert re.findall(rf'{ids.TILE_ATTRIBUTE}="([^"]+)"', page.text) == [ALICE]
+    alice = client.get(f"{GRAPH}/users/{ALICE}").json()["id"]
+    assert "code" in redirect_params(submit(client, page, account=alice))
+
+
+def test_prompt_none_with_two_accounts_is_16000(client: TestClient) -> None:
+    _two_accounts(client)
+    values = redirect_params(client.get(V2, params=auth_params(prompt="none")))
+    assert values["error"] == "interaction_required"
+    assert values["error_description"].startswith("AADSTS16000: ")
+
+
+def test_a_login_hint_picks_among_the_accounts_silently(client: TestClient) -> None:
+    _two_accounts(client)
+    assert client.get(V2, params=auth_params(login_hint=ALICE)).status_code == 302
+
+
+# -- consent --------------------------------------------------------------------------------------
+
+
+def _revoke_consent(client: TestClient) -> None:
+    principal = client.get(f"{GRAPH}/servicePrincipals(appId='{CLIENT_ID}')").json()
+    grants = client.get(f"{GRAPH}/oauth2PermissionGrants",
+                        params={"$filter": f"clientId eq '{principal['id']}'"}).json()["value"]
+    assert [g["consentType"] for g in grants] == ["AllPrincipals"]
+    for grant in grants:
+        assert client.delete(f"{GRAPH}/oauth2PermissionGrants/{grant['id']}").status_code == 204
+
+
+def test_an_app_without_consent_asks_for_it_after_the_sign_in(client: TestClient) -> None:
+    _revoke_consent(client)
+    page = sign_in(client, client.get(V2, params=auth_params()))
+    assert page_kind(page) == "consent"
+    assert _text_of(page.text, ids.HEADER) == ids.CONSENT_HEADING
+    assert 'value="Accept"' in _element(page.text, ids.PRIMARY_BUTTON)
+    assert 'value="Cancel"' in _element(page.text, ids.SECONDARY_BUTTON)
+    assert "code" in redirect_params(consent(client, page))
+    grants = client.get(f"{GRAPH}/oauth2PermissionGrants").json()["value"]
+    alice = client.get(f"{GRAPH}/users/{ALICE}").json()["id"]
+    assert [(g["consentType"], g["principalId"]) for g in grants] == [("Principal", alice)]
+    assert client.get(V2, params=auth_params(state="again")).status_code == 302
+
+
+def test_cancel_on_consent_is_access_denied_65004(client: TestClient) -> None:
+    _revoke_consent(client)
+    page = sign_in(client, client.get(V2, params=auth_params()))
+    values = redirect_params(consent(client, page, "Cancel"))
+    assert values["error"] == "access_denied"
+    assert values["error_description"].startswith(
+        "AADSTS65004: User declined to consent to access the app.")
+    assert values["state"] == "st-1"
+
+
+def test_prompt_none_without_consent_is_65001(client: TestClient) -> None:
+    get_code(client)
+    _revoke_consent(client)
+    values = redirect_params(client.get(V2, params=auth_params(prompt="none")))
+    assert values["error"] == "consent_required"
+    assert values["error_description"].startswith("AADSTS65001: ")
+    assert CLIENT_ID in values["error_description"]
+
+
+def test_prompt_consent_asks_even_when_consented(client: TestClient) -> None:
+    get_code(client)
+    page = client.get(V2, params=auth_params(prompt="consent"))
+    assert page_kind(page) == "consent"
+    assert "code" in redirect_params(consent(client, page))
+    assert len(client.get(f"{GRAPH}/oauth2PermissionGrants").json()["value"]) == 1
+
+
+@pytest.mark.idp_config(IdpConfig(tenants=(replace(default_tenant(), apps=(
+    replace(default_tenant().apps[0], admin_consented=False),)),)))
+def test_an_app_configured_without_admin_consent_asks_each_user(client: TestClient) -> None:
+    assert client.get(f"{GRAPH}/oauth2PermissionGrants").json()["value"] == []
+    page = sign_in(client, client.get(V2, params=auth_params()))
+    assert page_kind(page) == "consent"
+
+
+def test_graph_grants_an_administrators_consent_back(client: TestClient) -> None:
+    _revoke_consent(client)
+    app = client.get(f"{GRAPH}/servicePrincipals(appId='{CLIENT_ID}')").json()
+    graph = client.get(f"{GRAPH}/servicePrincipals(appId='00000003-0000-0000-c000-"
+                       "000000000000')").json()
+    created = client.post(f"{GRAPH}/oauth2PermissionGrants", json={
+        "clientId": app["id"], "consentType": "AllPrincipals", "resourceId": graph["id"],
+        "scope": "openid profile User.Read"})
+    assert created.status_code == 201, created.text
+    assert created.json()["principalId"] is None
+    assert client.get(f"{GRAPH}/oauth2PermissionGrants/{created.json()['id']}").status_code == 200
+    assert "code" in redirect_params(sign_in(client, client.get(V2, params=auth_params())))
+
+
+@pytest.mark.parametrize("patch, field", [
+    ({"clientId": "not-a-guid"}, "clientId"),
+    ({"clientId": "11111111-2222-3333-4444-555555555555"}, "clientId"),
+    ({"consentType": "Everyone"}, "consentType"),
+    ({"consentType": "Principal"}, "principalId"),
+    ({"principalId": "11111111-2222-3333-4444-555555555555"}, "principalId"),
+    ({"resourceId": "11111111-2222-3333-4444-555555555555"}, "resourceId"),
+    ({"scope": 7}, "scope"),
+    ({"extra": True}, "extra"),
+])
+def test_graph_grant_requests_are_validated(client: TestClient, patch: dict[str, object],
+                                            field: str) -> None:
+    app = client.get(f"{GRAPH}/servicePrincipals(appId='{CLIENT_ID}')").json()
+    graph = client.get(f"{GRAPH}/servicePrincipals(appId='00000003-0000-0000-c000-"
+                       "000000000000')").json()
+    body = {"clientId": app["id"], "consentType": "AllPrincipals", "resourceId": graph["id"],
+            **patch}
+    response = client.post(f"{GRAPH}/oauth2PermissionGrants", json=body)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["target"] == field
+    assert len(client.get(f"{GRAPH}/oauth2PermissionGrants").json()["value"]) == 1
+
+
+def test_an_app_registered_through_graph_starts_consented(client: TestClient) -> None:
+    created = client.post(f"{GRAPH}/applications", json={"displayName": "New app"}).json()
+    principal = client.get(f"{GRAPH}/servicePrincipals(appId='{created['appId']}')").json()
+    assert principal["displayName"] == "New app"
+    listed = client.get(f"{GRAPH}/oauth2PermissionGrants",
+                        params={"$filter": f"clientId eq '{principal['id']}'"}).json()["value"]
+    assert [g["consentType"] for g in listed] == ["AllPrincipals"]
+    assert client.delete(f"{GRAPH}/applications(appId='{created['appId']}')").status_code == 204
+    assert client.get(f"{GRAPH}/oauth2PermissionGrants",
+                      params={"$filter": f"clientId eq '{principal['id']}'"}).json()["value"] == []
+
+
+def test_unknown_service_principals_and_grants_are_404(client: TestClient) -> None:
+    assert client.get(f"{GRAPH}/servicePrincipals(appId='11111111-2222-3333-4444-"
+                      "555555555555')").status_code == 404
+    assert client.delete(f"{GRAPH}/oauth2PermissionGrants/nope").status_code == 404
+
+
+# -- sign-out ---------------------------------------------------------------------------------
+
+
+def _id_token_user(client: TestClient, values: dict[str, str]) -> str:
+    import jwt
+
+    token = client.post(paths(TENANT, "2.0")["token"], data={
+        "grant_type": "authorization_code", "client_id": CLIENT_ID,
+        "client_secret": "rp7Q~Reference.Relying.Party.Secret-Value01", "code": values["code"],
+        "redirect_uri": auth_params()["redirect_uri"]}).json()
+    upn: str = jwt.decode(token["id_token"], options={"verify_signature": False})[
+        "preferred_username"]
+    return upn
+
+
+def test_signing_out_with_two_accounts_asks_which_one(client: TestClient) -> None:
+    _two_accounts(client)
+    logout = f"/{TENANT}/oauth2/v2.0/logout"
+    page = client.get(logout)
+    assert page.status_code == 200 and page_kind(page) == "picker"
+    assert _text_of(page.text, ids.HEADER) == ids.PICKER_HEADING
+    assert "Which account do you want to sign out of?" in page.text
+    assert re.findall(rf'{ids.TILE_ATTRIBUTE}="([^"]+)"', page.text) == [BOB, ALICE]
+    assert f'id="{ids.OTHER_TILE}"' not in page.text
+    alice = client.get(f"{GRAPH}/users/{ALICE}").json()["id"]
+    done = client.post(logout, data={"ctx": ctx_of(page.text), "account": alice})
+    assert done.status_code == 200 and ids.SIGNED_OUT_HEADING in done.text
+    values = redirect_params(client.get(V2, params=auth_params(prompt="none")))
+    assert _id_token_user(client, values) == BOB  # the other account is still signed in
+    again = client.get(V2, params=auth_params(login_hint=ALICE))
+    assert page_kind(again) == "username"
+
+
+def test_a_logout_hint_names_the_account_without_asking(client: TestClient) -> None:
+    import base64
+
+    _two_accounts(client)
+    alice = client.get(f"{GRAPH}/users/{ALICE}").json()["id"]
+    hint = base64.urlsafe_b64encode(f"O.{alice}.{TENANT}".encode()).decode().rstrip("=")
+    done = client.get(f"/{TENANT}/oauth2/v2.0/logout", params={"logout_hint": hint})
+    assert ids.SIGNED_OUT_HEADING in done.text
+    values = redirect_params(client.get(V2, params=auth_params(prompt="none")))
+    assert _id_token_user(client, values) == BOB
+
+
+def test_a_stale_sign_out_picker_is_refused(client: TestClient) -> None:
+    _two_accounts(client)
+    page = client.get(f"/{TENANT}/oauth2/v2.0/logout")
+    client.post(f"/{TENANT}/oauth2/v2.0/logout", data={"ctx": ctx_of(page.text),
+                                                       "account": "other"})
+    replay = client.post(f"/{TENANT}/oauth2/v2.0/logout", data={"ctx": ctx_of(page.text),
+                                                                "account": "x"})
+    assert replay.status_code == 400 and "AADSTS9002313" in replay.text

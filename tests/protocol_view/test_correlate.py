@@ -1,0 +1,128 @@
+"""correlate: one ordered exchange from the browser's log and the provider's logs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import pytest
+
+from scenarios.protocol_view import BrowserHit, Collected, correlate, exchange_of, names
+
+from .activity_samples import APP, IDP, MASKED_CODE, T0, activity, collected
+
+
+def names_and_actors(collected_: Collected) -> list[tuple[str, str, str]]:
+    return [(s.name, s.source, s.target) for s in correlate(collected_).steps]
+
+
+def test_steps_come_in_order_between_the_right_actors() -> None:
+    assert names_and_actors(collected()) == [
+        ("sign-in start", "browser", "app"),
+        ("authorize", "browser", "provider"),
+        ("sign-in", "browser", "provider"),
+        ("callback", "browser", "app"),
+        ("token", "app", "provider"),
+        ("keys", "app", "provider"),
+        ("logout", "browser", "provider"),
+        ("back-channel logout", "provider", "app"),
+        ("event user.logout", "provider", "app"),
+        ("front-channel logout", "browser", "app"),
+    ]
+
+
+def test_a_browser_request_and_the_provider_entry_for_it_are_one_step() -> None:
+    steps = correlate(collected()).steps
+    assert [s.n for s in steps] == list(range(1, len(steps) + 1))
+    sign_in = next(s for s in steps if s.name == "sign-in")
+    assert sign_in.outcome == "302 -> app /auth/callback"
+    assert dict(sign_in.params)["passwd"] == "[redacted]"
+    assert sum(s.name == "authorize" for s in steps) == 1
+    assert not any("favicon" in s.target_url for s in steps)
+
+
+def test_values_tie_the_steps_together() -> None:
+    steps = {s.name: s for s in correlate(collected()).steps}
+    assert steps["callback"].links == ("state matches the authorize request (step 2)",
+                                       "code issued at step 3")
+    assert dict(steps["callback"].params)["code"] == MASKED_CODE
+    assert "redeems the code the callback carried (step 4)" in steps["token"].links
+    assert "ID token nonce is not the one sent (step 2)" in steps["token"].links
+    assert "sid of the session signed in at step 5" in steps["front-channel logout"].links
+    assert steps["back-channel logout"].links == (
+        "logout token sid of the session signed in at step 5",)
+
+
+def test_the_fault_s_change_is_on_the_token_it_changed() -> None:
+    token_step = next(s for s in correlate(collected()).steps if s.name == "token")
+    [id_token] = token_step.tokens
+    assert id_token.name == "ID token" and id_token.fault == "wrong_nonce"
+    [change] = id_token.changes
+    assert (change.part, change.name, change.how, change.before, change.after) == (
+        "claims", "nonce", "changed", '"n-1"', '"n-11"')
+    assert dict(id_token.claims)["nonce"] == '"n-11"'
+    assert id_token.signature == "[redacted]"
+    assert token_step.faults == ("fault wrong_nonce (nonce changed)",)
+    assert dict(token_step.answer) == {"token_type": "Bearer", "refresh_token": "[redacted]"}
+
+
+def test_logout_token_fault_errors_failure_reference_and_event_delivery() -> None:
+    steps = {s.name: s for s in correlate(collected()).steps}
+    [logout_token] = steps["back-channel logout"].tokens
+    assert logout_token.changed("claims")["nonce"].how == "added"
+    assert logout_token.signature == "[redacted]"  # the raw one was never kept
+    assert steps["back-channel logout"].outcome == "400"
+    assert steps["logout"].error == "AADSTS90014: The required field 'client_id' is missing."
+    assert steps["callback"].failure_ref == "RP-0123456789"
+    event = steps["event user.logout"]
+    assert event.outcome.startswith("failed: timeout (retry_scheduled, attempt 1")
+    assert dict(event.params) == {"user_id": "u-1", "client_secret": "[redacted]"}
+
+
+def test_nothing_secret_survives_into_the_exchange() -> None:
+    raw_code = "1.AbcdefghijklmnopqrstuvwxyzABCDEFGH0123456789"
+    hits = (BrowserHit(wall=T0, method="GET", status=200,
+                       url=f"{APP}/auth/callback?code={raw_code}&state=s"),)
+    text = json.dumps(asdict(correlate(collected(browser=hits))))
+    for secret in (raw_code, "s3cr3t-value", "c2lnbmF0dXJl"):
+        assert secret not in text
+
+
+def test_without_the_mock_only_the_browser_side_is_drawn() -> None:
+    exchange = correlate(Collected(browser=collected().browser, provider_url=IDP, app_url=APP))
+    assert exchange.covers.startswith("the browser only")
+    assert [s.source for s in exchange.steps] == ["browser"] * 5
+    assert [s.target for s in exchange.steps][:3] == ["app", "provider", "provider"]
+
+
+def test_a_provider_entry_no_browser_request_matches_keeps_its_place_in_time() -> None:
+    late = {**activity(), "requests": [
+        {"seq": 9, "wall": T0 + 0.5, "method": "GET", "path": "/tid/oauth2/v2.0/authorize",
+         "query": "state=zzz", "status": 302, "location": f"{APP}/auth/callback?error=x"}]}
+    steps = correlate(collected(provider=late, browser=())).steps
+    assert (steps[0].name, steps[0].source, steps[0].error) == ("authorize", "browser", "x")
+
+
+def test_exchange_of_never_raises() -> None:
+    assert exchange_of(None) is None
+    broken = Collected(provider={"requests": [{"wall": "not a number", "path": "/x"}]},
+                       provider_url=IDP)
+    exchange = exchange_of(broken)
+    assert exchange is not None and exchange.problems[0].startswith("the exchange could not")
+
+
+@pytest.mark.parametrize(("path", "method", "name"), [
+    ("/t/oauth2/v2.0/authorize", "GET", "authorize"),
+    ("/t/oauth2/authorize", "GET", "authorize"),
+    ("/t/oauth2/v2.0/token", "POST", "token"),
+    ("/t/discovery/v2.0/keys", "GET", "keys"),
+    ("/t/v2.0/.well-known/openid-configuration", "GET", "discovery"),
+    ("/.well-known/platform-event-keys.json", "GET", "event keys"),
+    ("/t/login", "POST", "sign-in"),
+    ("/kmsi", "POST", "stay signed in?"),
+    ("/t/Consent/Set", "POST", "consent"),
+    ("/somewhere", "GET", "provider page"),
+    ("/somewhere", "POST", "provider call"),
+])
+def test_provider_steps_are_named_by_path(path: str, method: str, name: str) -> None:
+    assert names.provider_step_name(path, method) == name

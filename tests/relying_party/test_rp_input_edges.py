@@ -1,0 +1,222 @@
+"""Input that enters the relying party is checked where it enters (``relying_party.inputs``):
+every refusal is a 4xx in the route's own shape naming the field, nothing is half-stored, and a
+value that slipped in earlier (a database from before these checks) never turns into a 500."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+from fake_op import CLIENT_ID, TOKEN, event, installed_links, sign_event
+from rp_support import INSTALLATION, OP_CONNECTION, VALID_CONNECTION, RpHarness, post_event
+
+from relying_party.db import Connection
+
+BAD_URLS = {
+    "control character": "http://localhost/a\u0000b",
+    "two ports": "http://localhost:80:80/a",
+    "port out of range": "http://localhost:99999/a",
+    "unclosed IPv6 bracket": "http://[::1/a",
+    "space": "https://login.example.test/a b",
+    "IDNA the HTTP client refuses": "https://xn--.example/authorize",
+    "user and password": "https://user:pw@login.example.test/authorize",
+}
+URL_FIELDS = ("authorization_uri", "token_url", "discovery_url")
+
+
+def _api(rp: RpHarness) -> list[dict[str, object]]:
+    found: list[dict[str, object]] = rp.client.get("/api/admin/connections").json()
+    return found
+
+
+@pytest.mark.parametrize("field", URL_FIELDS)
+@pytest.mark.parametrize("case", sorted(BAD_URLS))
+def test_api_refuses_unusable_urls_naming_the_field(rp: RpHarness, case: str, field: str) -> None:
+    response = rp.client.post(
+        "/api/admin/connections", json={**VALID_CONNECTION, field: BAD_URLS[case]}
+    )
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["error"] == "invalid_request"
+    assert set(body["fields"]) == {field}
+    assert _api(rp) == []
+
+
+@pytest.mark.parametrize("case", sorted(BAD_URLS))
+def test_api_edit_with_an_unusable_url_changes_nothing(rp: RpHarness, case: str) -> None:
+    cid = rp.add_connection()
+    before = rp.client.get(f"/api/admin/connections/{cid}").json()
+    response = rp.client.patch(
+        f"/api/admin/connections/{cid}",
+        json={"token_url": BAD_URLS[case], "name": "Renamed"},
+    )
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"token_url"}
+    assert rp.client.get(f"/api/admin/connections/{cid}").json() == before
+
+
+@pytest.mark.parametrize("case", ["control character", "two ports", "port out of range",
+                                  "unclosed IPv6 bracket"])
+def test_admin_form_refuses_unusable_urls_naming_the_field(rp: RpHarness, case: str) -> None:
+    rp.admin_sign_in()
+    response = rp.client.post(
+        "/admin/connections",
+        data={**VALID_CONNECTION, "authorization_uri": BAD_URLS[case], "csrf_token": rp.csrf()},
+    )
+    assert response.status_code == 400
+    assert 'id="new-authorization_uri-error"' in response.text
+    assert _api(rp) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        (b"[" * 60_000, 400, "body"),
+        (json.dumps({**VALID_CONNECTION, "name": [[[[[[[[[[[[[[[[[["x"]]]]]]]]]]]]]]]]]]}), 400,
+         "name"),
+        (json.dumps({**VALID_CONNECTION, "client_id": "\ud800"}), 400, "client_id"),
+        (json.dumps({**VALID_CONNECTION, "\udfff": "x"}), 400, "body"),
+        (json.dumps({**VALID_CONNECTION, "name": "x" * 70_000}), 413, "body"),
+        ('{"client_id": ' + "9" * 5001 + "}", 400, "body"),
+        ('{"client_id": NaN}', 400, "body"),
+        (b"\xff\xfe{}", 400, "body"),
+    ],
+    ids=["deep", "nested member", "lone surrogate", "surrogate key", "too large", "huge integer",
+         "NaN", "not UTF-8"],
+)
+def test_api_refuses_malformed_json_in_its_error_shape(
+    rp: RpHarness, body: str | bytes, status: int, field: str
+) -> None:
+    response = rp.client.post(
+        "/api/admin/connections", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == status, response.text
+    assert response.json()["error"] == "invalid_request"
+    assert set(response.json()["fields"]) == {field}
+    assert _api(rp) == []
+
+
+def test_control_characters_in_text_fields_are_refused(rp: RpHarness) -> None:
+    response = rp.client.post(
+        "/api/admin/connections",
+        json={**VALID_CONNECTION, "support_contact": "help\u0007desk", "name": "a\u2028b"},
+    )
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"support_contact", "name"}
+
+
+def test_a_huge_form_body_is_refused_before_it_is_read(rp: RpHarness) -> None:
+    rp.admin_sign_in()
+    response = rp.client.post(
+        "/admin/connections", content=b"name=" + b"x" * (2 * 1024 * 1024),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 413
+    assert "<h1>Error 413</h1>" in response.text or "413" in response.text
+
+
+# -- values stored before these checks --------------------------------------------------------
+
+
+def _store_unusable(rp: RpHarness, url: str) -> str:
+    """A connection written straight into the database, as one saved before URLs were checked."""
+    rp_state = rp.client.app.state.rp  # type: ignore[attr-defined]
+    good = rp_state.db.connections.get(rp.add_connection(name="Template"))
+    assert good is not None
+    bad: Connection = replace(good, id="unusable0000", name="Unusable", authorization_uri=url,
+                              token_url=url)
+    rp_state.db.connections.insert(bad)
+    rp_state.db.connections.update(replace(good, enabled=False))
+    return bad.id
+
+
+@pytest.mark.parametrize("case", ["control character", "two ports", "port out of range",
+                                  "unclosed IPv6 bracket"])
+def test_a_stored_unusable_url_gives_a_failure_page_not_a_500(rp: RpHarness, case: str) -> None:
+    cid = _store_unusable(rp, BAD_URLS[case])
+    response = rp.client.get(f"/sso/{cid}/widget")
+    assert response.status_code in (502, 503), response.text
+    assert "Sign-in failed" in response.text
+    assert rp.client.get("/api/admin/connections").status_code == 200
+    rp.admin_sign_in()
+    assert rp.client.get("/admin").status_code == 200
+
+
+@pytest.mark.parametrize("case", ["control character", "two ports", "port out of range",
+                                  "unclosed IPv6 bracket"])
+def test_a_stored_unusable_connection_does_not_break_backchannel_logout(
+    rp: RpHarness, case: str
+) -> None:
+    """It shares the client id with a working connection: logouts for that client id still
+    work (a user stays signed in after revokeSignInSessions otherwise)."""
+    _store_unusable(rp, BAD_URLS[case])
+    rp.client.post(f"/api/admin/connections/{rp.add_connection()}/enable")
+    rp.sign_in(f"/sso/{_api(rp)[-1]['id']}/widget")
+    assert rp.me().status_code == 200
+    response = rp.client.post("/auth/backchannel-logout",
+                              data={"logout_token": rp.op.logout_token()})
+    assert response.status_code == 200, response.text
+    assert rp.me().status_code == 401
+
+
+# -- tokens and events ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("aud", [True, 5, 1.5, None, {"x": 1}, [CLIENT_ID, 7]])
+def test_logout_token_with_an_aud_of_the_wrong_type_is_400(rp: RpHarness, aud: object) -> None:
+    rp.add_connection()
+    token = rp.op.logout_token(aud=aud) if aud is not None else rp.op.logout_token(aud=None)
+    response = rp.client.post("/auth/backchannel-logout", data={"logout_token": token})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize("claim", ["sid", "sub", "jti", "iss"])
+def test_logout_token_with_invalid_unicode_is_400(rp: RpHarness, claim: str) -> None:
+    rp.add_connection()
+    rp.sign_in()
+    token = rp.op.logout_token(**{claim: "\ud800"})
+    response = rp.client.post("/auth/backchannel-logout", data={"logout_token": token})
+    assert response.status_code == 400, response.text
+    assert rp.me().status_code == 200
+
+
+def test_id_token_with_invalid_unicode_ends_on_the_failure_page(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.op.faults.claims.update(name="\udfff", email="a\ud800@contoso.test")
+    rp.assert_failure_page(rp.sign_in(), status=502, code="id_token_malformed")
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda e: {**e, "id": "\ud800"},
+        lambda e: {**e, "data": {**e["data"], "installation_id": "\udfff"}},
+        lambda e: {**e, "data": json.loads("[" * 40 + "]" * 40)},
+        lambda e: {**e, "_links": {"authorization": {"href": "http://[::1/a"}}},
+        lambda e: {**e, "type": ["app.installed"]},
+    ],
+    ids=["surrogate id", "surrogate data", "deep data", "unusable link", "type not a string"],
+)
+def test_signed_but_malformed_events_are_400_and_leave_nothing(rp: RpHarness, mangle) -> None:  # type: ignore[no-untyped-def]
+    envelope = json.loads(event("app.installed", {
+        "installation_id": INSTALLATION, "account_id": "acct", "client_id": CLIENT_ID,
+        "client_secret": OP_CONNECTION["client_secret"]}, created_at=rp.clock.now(),
+        links=installed_links()))
+    body = json.dumps(mangle(envelope)).encode()
+    response = post_event(rp, body, sign_event(body))
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "event_malformed"
+    assert rp.client.get("/api/admin/installations").json() == []
+    again = post_event(rp, json.dumps(envelope).encode())  # the good one is not a "duplicate"
+    assert again.json()["status"] == "processed"
+
+
+def test_token_url_from_the_database_that_httpx_refuses_is_a_502_page(rp: RpHarness) -> None:
+    cid = rp.add_connection()
+    rp_state = rp.client.app.state.rp  # type: ignore[attr-defined]
+    stored = rp_state.db.connections.get(cid)
+    rp_state.db.connections.update(replace(stored, token_url=TOKEN.replace("https://",
+                                                                            "https://xn--.")))
+    rp.assert_failure_page(rp.sign_in(), status=502, code="idp_unreachable")

@@ -1,0 +1,45 @@
+"""Small apps under test for the app-profile tests, and their profiles."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+TINY_RP = Path(__file__).with_name("tiny_rp.py")
+
+
+def tiny_profile(directory: Path, *, authority: str = "{authority}", extra: str = "") -> Path:
+    """A profile for :mod:`tests.apps.tiny_rp`, started by the harness as a command."""
+    path = directory / "tiny.toml"
+    path.write_text(f"""\
+name = "tiny sloppy app"
+
+[app]
+command = ["{sys.executable}", "{TINY_RP}", "--port", "{{port}}"]
+timeout = 20
+
+[app.env]
+OIDC_AUTHORITY = "{authority}"
+OIDC_CLIENT_ID = "{{client_id}}"
+OIDC_CLIENT_SECRET = "{{client_secret}}"
+OIDC_REDIRECT_URI = "{{redirect_uri}}"
+
+[provider]
+redirect_uris = ["{{base_url}}/callback"]
+
+[sign_in]
+urls = {{ login = {{ url = "/login", lands_on = "/account" }} }}
+protected_urls = ["/account"]
+
+[signed_in]
+me_url = "/me"
+text = "Signed in as {{name}}"
+
+[signed_in.me_json]
+email = "email"
+
+[failure]
+contact = "help@tiny.example"
+text = "Sign-in failed"
+{extra}""", encoding="utf-8")
+    return path

@@ -1,0 +1,139 @@
+"""A deliberately sloppy OpenID Connect relying party, for proving that scenarios fail.
+
+It signs people in with the authorization-code flow and checks the ID token's signature,
+issuer, audience and expiry, but it never compares the nonce, ignores ``state``, and lets a
+refused code exchange (an expired or wrong client secret) end on a bare "Internal Server Error"
+page with no support contact. A provider error sent to the callback gets a proper failure page.
+
+    OIDC_AUTHORITY=http://localhost:PORT/<tenant> OIDC_CLIENT_ID=... OIDC_CLIENT_SECRET=... \\
+    OIDC_REDIRECT_URI=http://127.0.0.1:8000/callback python tiny_rp.py --port 8000
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import secrets
+from http.cookies import SimpleCookie
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+import jwt
+
+CONTACT = "help@tiny.example"
+SESSIONS: dict[str, dict[str, str]] = {}
+
+
+class Settings:
+    def __init__(self) -> None:
+        self.authority = os.environ["OIDC_AUTHORITY"].rstrip("/")
+        self.client_id = os.environ["OIDC_CLIENT_ID"]
+        self.client_secret = os.environ["OIDC_CLIENT_SECRET"]
+        self.redirect_uri = os.environ["OIDC_REDIRECT_URI"]
+        self.metadata = httpx.get(f"{self.authority}/v2.0/.well-known/openid-configuration",
+                                  timeout=5).json()
+
+
+SETTINGS: Settings
+
+
+class Handler(BaseHTTPRequestHandler):
+    def _session(self) -> dict[str, str] | None:
+        cookie = SimpleCookie(self.headers.get("Cookie", ""))
+        morsel = cookie.get("tiny_session")
+        return SESSIONS.get(morsel.value) if morsel is not None else None
+
+    def _send(self, status: int, body: str, *, content_type: str = "text/html",
+              headers: dict[str, str] | None = None) -> None:
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", f"{content_type}; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        parts = urlsplit(self.path)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if parts.path == "/":
+            self._send(200, "<h1>Tiny app</h1>")
+        elif parts.path == "/login":
+            self._login()
+        elif parts.path == "/callback":
+            try:
+                self._callback(query)
+            except httpx.HTTPStatusError:  # what a framework does with an unhandled error
+                self._send(500, "<h1>Internal Server Error</h1>")
+        elif parts.path == "/account":
+            session = self._session()
+            if session is None:
+                self._login()
+            else:
+                self._send(200, f"<h1>Account</h1><p>Signed in as "
+                                f"{html.escape(session['name'])}</p>")
+        elif parts.path == "/me":
+            session = self._session()
+            if session is None:
+                self._send(401, '{"error": "not signed in"}', content_type="application/json")
+            else:
+                self._send(200, json.dumps(session), content_type="application/json")
+        else:
+            self._send(404, "<h1>Not found</h1>")
+
+    def _login(self) -> None:
+        params = {
+            "client_id": SETTINGS.client_id, "response_type": "code",
+            "redirect_uri": SETTINGS.redirect_uri, "scope": "openid profile email",
+            "state": secrets.token_urlsafe(16), "nonce": secrets.token_urlsafe(16),
+        }
+        location = f"{SETTINGS.metadata['authorization_endpoint']}?{urlencode(params)}"
+        self._send(302, "", headers={"Location": location})
+
+    def _callback(self, query: dict[str, str]) -> None:
+        if "error" in query:
+            message = html.escape(query.get("error_description", query["error"]))
+            self._send(400, f"<h1>Sign-in failed</h1><p>{message}</p>"
+                            f"<p>Contact {CONTACT}</p>")
+            return
+        token = httpx.post(SETTINGS.metadata["token_endpoint"], data={
+            "grant_type": "authorization_code", "code": query["code"],
+            "redirect_uri": SETTINGS.redirect_uri, "client_id": SETTINGS.client_id,
+            "client_secret": SETTINGS.client_secret}, timeout=5)
+        token.raise_for_status()  # the sloppy part: a refused exchange is not handled
+        try:
+            keys = jwt.PyJWKClient(SETTINGS.metadata["jwks_uri"])
+            id_token = token.json()["id_token"]
+            claims = jwt.decode(id_token, keys.get_signing_key_from_jwt(id_token).key,
+                                algorithms=["RS256"], audience=SETTINGS.client_id,
+                                issuer=SETTINGS.metadata["issuer"], leeway=60)
+        except (jwt.PyJWTError, KeyError) as exc:
+            self._send(400, f"<h1>Sign-in failed</h1><p>{html.escape(str(exc))}</p>"
+                            f"<p>Contact {CONTACT}</p>")
+            return
+        session_id = secrets.token_urlsafe(16)
+        email = claims.get("email") or claims.get("preferred_username")
+        SESSIONS[session_id] = {"email": str(email), "name": str(claims.get("name", ""))}
+        self._send(302, "", headers={"Location": "/account",
+                                     "Set-Cookie": f"tiny_session={session_id}; Path=/; HttpOnly"})
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        return None
+
+
+def main() -> None:
+    global SETTINGS
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    port = parser.parse_args().port
+    SETTINGS = Settings()
+    print(f"tiny app on http://127.0.0.1:{port}", flush=True)
+    ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""``python -m scenarios app check`` and ``app init``: one clear line per problem."""
+
+from __future__ import annotations
+
+import io
+import socket
+from pathlib import Path
+
+import pytest
+from sample_apps import tiny_profile
+
+from mock_idp.testing import MockIdp
+from scenarios.__main__ import main
+from scenarios.app import load_profile
+from scenarios.app.check import check_profile
+from scenarios.app.cli import SKELETON
+
+
+def _check(path: Path | str) -> tuple[int, list[str]]:
+    out = io.StringIO()
+    code = check_profile(Path(path), out=out)
+    return code, out.getvalue().splitlines()
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_good_app_has_no_problems(tmp_path: Path) -> None:
+    code, lines = _check(tiny_profile(tmp_path))
+    assert code == 0, "\n".join(lines)
+    assert lines[-1] == "no problems found"
+    text = "\n".join(lines)
+    assert "the app answers at http://127.0.0.1:" in text and "(started by its command)" in text
+    assert "sign-in URL 'login' starts the sign-in at the mock provider" in text
+    assert "protected URL /account starts the sign-in at the mock provider" in text
+    assert "me_url answers HTTP 401 while nobody is signed in" in text
+    assert any(line.startswith("note     the profile lacks partner ([partner] events_url and "
+                               "launch_url): ") and "partner.launch" in line
+               for line in lines), lines
+
+
+def test_the_reference_profile_has_no_problems() -> None:
+    code, lines = _check("reference-rp")
+    assert code == 0, "\n".join(lines)
+    assert any("events_url refuses an unsigned event" in line for line in lines)
+    assert any("scenarios can run against reference relying party" in line for line in lines)
+
+
+def test_a_typo_is_named_with_its_line(tmp_path: Path) -> None:
+    path = tiny_profile(tmp_path)
+    path.write_text(path.read_text().replace('me_url = "/me"', 'me_ulr = "/me"'))
+    code, lines = _check(path)
+    assert code == 1
+    assert any(line.startswith("PROBLEM") and f"{path}:" in line
+               and "signed_in.me_ulr: unknown key (did you mean 'me_url'?)" in line
+               for line in lines), lines
+
+
+def test_an_app_that_is_down_is_said_to_be_down(tmp_path: Path) -> None:
+    path = tmp_path / "down.toml"
+    port = _closed_port()
+    path.write_text(f"""\
+[app]
+base_url = "http://127.0.0.1:{port}"
+[provider]
+redirect_uris = "{{base_url}}/cb"
+[sign_in]
+urls = {{ login = "/login" }}
+[signed_in]
+me_url = "/me"
+""")
+    code, lines = _check(path)
+    assert code == 1
+    assert (f"PROBLEM  the app at http://127.0.0.1:{port} is down: http://127.0.0.1:{port}: "
+            "cannot connect (connection refused)") in lines, lines
+
+
+def test_an_app_whose_command_fails_shows_its_output(tmp_path: Path) -> None:
+    path = tiny_profile(tmp_path)
+    path.write_text(path.read_text().replace('OIDC_CLIENT_ID = "{client_id}"\n', ""))
+    code, lines = _check(path)
+    assert code == 1
+    text = "\n".join(lines)
+    assert "PROBLEM  the app's command exited with code 1 before" in text
+    assert "KeyError: 'OIDC_CLIENT_ID'" in text
+
+
+def test_an_app_pointed_at_another_provider_is_said_to_be(tmp_path: Path) -> None:
+    with MockIdp() as other:
+        code, lines = _check(tiny_profile(tmp_path, authority=other.authority))
+        other_url = other.url
+    assert code == 1
+    assert any(line.startswith("PROBLEM  sign-in URL 'login' sends the browser to "
+                               f"{other_url}, not to the mock provider at http://localhost:")
+               and "the app is pointed at another provider" in line for line in lines), lines
+
+
+def test_init_writes_a_skeleton_that_reads_back(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "mine.toml"
+    assert main(["app", "init", str(path)]) == 0
+    assert path.read_text() == SKELETON.read_text()
+    profile = load_profile(path)
+    assert profile.app.mode == "command" and "customer-sso" in profile.capabilities
+    assert "app check" in capsys.readouterr().out
+    assert main(["app", "init", str(path)]) == 2
+    assert "exists (--force overwrites it)" in capsys.readouterr().err
+    assert main(["app", "init", str(path), "--force"]) == 0
