@@ -78,15 +78,17 @@ def _context_variants(browser: Browser) -> dict[str, Callable[[], None]]:
 
 
 def _trace_variants(browser: Browser, url: str) -> dict[str, Callable[[], None]]:
-    def traced(**options: bool) -> Callable[[], None]:
+    def traced(*, screenshots: bool | None = None, snapshots: bool = False,
+               sources: bool = False) -> Callable[[], None]:
         def run() -> None:
             context = browser.new_context()
             try:
                 page = context.new_page()
-                if options:
-                    context.tracing.start(**options)
+                if screenshots is not None:
+                    context.tracing.start(screenshots=screenshots, snapshots=snapshots,
+                                          sources=sources)
                 page.goto(url)
-                if options:
+                if screenshots is not None:
                     context.tracing.stop()
             finally:
                 context.close()
