@@ -26,8 +26,10 @@ from scenarios.conformance.rows import (
 from scenarios.conformance.runner import ConformanceOptions, preflight, run_rows
 from scenarios.conformance.setup import from_flags, from_profile
 from scenarios.conformance.trust import browser_trust
+from scenarios.junit import JUnitCase, Outcome, write_junit_xml
+from scenarios.shard import Shard, shard_option
 
-__all__ = ["EXIT_FAILED", "EXIT_SETUP", "HELP", "configure", "handle"]
+__all__ = ["EXIT_FAILED", "EXIT_SETUP", "HELP", "configure", "handle", "write_junit"]
 
 HELP = "run the relying-party check catalogue against any RP, through the mock provider"
 EXIT_FAILED = 1
@@ -111,7 +113,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--password", help="the user's password (default: P@ssw0rd-<name>)")
     parser.add_argument("--only", action="append", default=[], metavar="ROWS",
                         help="row ids or globs, comma-separated or repeated")
+    parser.add_argument("--shard", type=shard_option, metavar="I/N",
+                        help="run only part I of N of the rows (a deterministic split: N CI "
+                        "machines with I = 1..N run every row once)")
     parser.add_argument("--list", action="store_true", help="list the rows and exit")
+    parser.add_argument("--junit", type=Path, metavar="PATH", help="also write JUnit XML here")
     parser.add_argument("--json", action="store_true",
                         help="print the results as JSON on stdout (progress goes to stderr)")
     parser.add_argument("--report", type=Path, metavar="DIR",
@@ -133,6 +139,8 @@ def handle(args: argparse.Namespace) -> int:
     except SelectionError as exc:
         _say(f"scenarios conformance: {exc}")
         return EXIT_SETUP
+    if args.shard is not None:
+        rows = tuple(args.shard.select(rows, key=lambda row: row.id))
     if args.list:
         for row in rows:
             print(f"{row.id}\t{row.expect}\t{row.fault or '-'}\t{row.what}")
@@ -152,7 +160,9 @@ def handle(args: argparse.Namespace) -> int:
                 rows = tuple(r for r in rows if r.kind == "login")
             if not rows:
                 _say("scenarios conformance: no rows to run (the logout-token rows need "
-                     "--backchannel, or backchannel_uri in the profile)")
+                     "--backchannel, or backchannel_uri in the profile"
+                     + (f"; shard {args.shard} has none of the others" if args.shard else "")
+                     + ")")
                 return EXIT_SETUP
             preflight(options, target.control)
             results = _run_with_browser(options, rows, target.control, target.ca_file)
@@ -171,6 +181,8 @@ def handle(args: argparse.Namespace) -> int:
         page = write_report(results, args.report, rp=options.rp, provider=options.idp,
                             client_id=options.client_id)
         _say(f"report: {page}")
+    if args.junit is not None:
+        _say(f"junit:  {write_junit(results, args.junit, shard=args.shard)}")
     return EXIT_FAILED if summary_counts(results)["failed"] else 0
 
 
@@ -202,3 +214,24 @@ def _run_with_browser(options: ConformanceOptions, rows: Sequence[Row],
                             progress=lambda r: _say(format_progress(r)))
         finally:
             browser.close()
+
+
+
+def write_junit(results: Sequence[RowResult], path: Path, *, shard: Shard | None = None) -> Path:
+    """The rows as JUnit XML: a testcase per row (classname ``conformance.<kind>``); a FAIL
+    is a failure, a SKIP (not tested) skipped, an INFO (the spec allows either) passed, each
+    with the verdict's reason."""
+    outcomes: dict[str, Outcome] = {"PASS": "passed", "INFO": "passed", "FAIL": "failed",
+                                    "SKIP": "skipped"}
+    cases = [
+        JUnitCase(classname=f"conformance.{r.row.kind}", name=r.row.id, seconds=r.seconds,
+                  outcome=outcomes[r.verdict.result], message=r.verdict.reason or None,
+                  properties=[("expect", r.row.expect), ("fault", r.row.fault or "-"),
+                              ("what", r.row.what)],
+                  output=f"RP did: {r.verdict.did}"
+                  + (f"\nnote: {r.verdict.note}" if r.verdict.note else ""))
+        for r in results
+    ]
+    suite = "sso-harness conformance" + (f" shard {shard}" if shard else "")
+    return write_junit_xml(path, suite=suite, cases=cases,
+                           seconds=sum(r.seconds for r in results))
