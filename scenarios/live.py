@@ -312,7 +312,8 @@ def live_stack(options: StackOptions | None = None, *, workdir: Path | None = No
         if workdir is None:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sso-")))
         idp_app = create_idp(IdpConfig.default(clock=clock))
-        tls = ensure_tls_files(workdir / "idp-tls") if opts.idp_https else None
+        https = opts.idp_https or profile.provider.https
+        tls = ensure_tls_files(workdir / "idp-tls") if https else None
         served = stack.enter_context(run_in_thread(idp_app, port=idp_port, ssl=tls))
         # The provider is reached as "localhost" and the app as "127.0.0.1": two sites, as in
         # production, so the browser keeps their cookies apart (a front-channel logout iframe

@@ -105,7 +105,10 @@ def run_scenario(
     message: str | None = None
     details: str | None = None
     try:
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        # The mock provider over https has a certificate from a local CA the browser does not
+        # know ([provider] https, the idp-https scenarios); the app checks it, not the browser.
+        context = browser.new_context(viewport={"width": 1280, "height": 800},
+                                      ignore_https_errors=True)
         context.set_default_timeout(options.timeout_ms)
         if options.trace != "off":
             context.tracing.start(title=item.id, screenshots=True, snapshots=True, sources=False)

@@ -35,6 +35,7 @@ CAPABILITIES: Mapping[str, str] = {
                         "makes a second SSO connection)",
     "https-provider": "[app] env or command naming {ca_file} (the app trusts the https "
                       "provider's local CA)",
+    "http-provider": "a provider over plain http (not [provider] https = true)",
     "groups": "[signed_in] me_url with me_json.groups (the user's groups as the app holds them)",
 }
 
@@ -87,6 +88,8 @@ def capabilities_of(profile: AppProfile) -> frozenset[str]:
     if profile.app.mode != "running" and any(
             "{ca_file}" in part for part in _app_templates(profile)):
         found.add("https-provider")
+    if not profile.provider.https:
+        found.add("http-provider")
     captured = set(profile.captures)
     if captured and any(f"{{{name}}}" in url.url for url in sign_in.urls for name in captured):
         found.add("multi-connection")

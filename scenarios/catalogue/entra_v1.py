@@ -55,7 +55,7 @@ def v1_endpoints_over_https(ctx: Ctx) -> None:
     proves="An unsigned ID token is never trusted without TLS: the app shows its failure page "
     "(the reference relying party adds the admin hint: use the https token URL or the v2.0 "
     "endpoints, and logs the cause)",
-    needs={"customer-sso", "failure-page"},
+    needs={"customer-sso", "failure-page", "http-provider"},
     tags=("entra-v1",),
 )
 def v1_endpoints_over_http(ctx: Ctx) -> None:
