@@ -12,7 +12,6 @@ import asyncio
 import base64
 import hashlib
 import os
-import re
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from entra_pages import next_form, sign_in_answers
 from malformed_input import CONTENT_TYPES, METHODS, SEED, Malformed
 
 from mock_idp import create_app
@@ -326,13 +326,10 @@ def sign_in(idp: Provider, **extra: str) -> tuple[str, str]:
               "state": "s", "nonce": "n", "code_challenge": challenge.rstrip(b"=").decode(),
               "code_challenge_method": "S256", **extra}
     page = idp.get(f"/{DEFAULT_TENANT_ID}/oauth2/v2.0/authorize", params=params)
-    answers = iter(({"loginfmt": ALICE}, {"loginfmt": ALICE, "passwd": "P@ssw0rd-alice"},
-                    {"answer": "No"}))  # username, password, "Stay signed in?"
+    answers = sign_in_answers(ALICE, "P@ssw0rd-alice")
     while page.status_code == 200:
-        ctx = re.search(r'name="ctx" value="([^"]+)"', page.text)
-        action = re.search(r'<form method="post" action="([^"]+)"', page.text)
-        assert ctx and action, page.text[:300]
-        page = idp.post(action.group(1), data={"ctx": ctx.group(1), **next(answers)})
+        action, ctx = next_form(page.text)
+        page = idp.post(action, data={"ctx": ctx, **next(answers)})
     assert page.status_code == 302, page.text[:300]
     code = parse_qs(urlsplit(page.headers["location"]).query)["code"][0]
     return code, verifier

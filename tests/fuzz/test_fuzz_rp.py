@@ -28,6 +28,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from entra_pages import next_form, sign_in_answers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jwt.algorithms import ECAlgorithm
@@ -111,18 +112,13 @@ class World:
 async def through_idp(idp: httpx.AsyncClient, location: str, user: str = "alice") -> str:
     """Follow the provider's pages as the browser, signing in when asked (username, password,
     "Stay signed in?" No); the first URL that leads back to the relying party."""
-    upn = f"{user}@{DEFAULT_DOMAIN}"
-    answers = iter(({"loginfmt": upn}, {"loginfmt": upn, "passwd": f"P@ssw0rd-{user}"},
-                    {"answer": "No"}))
+    answers = sign_in_answers(f"{user}@{DEFAULT_DOMAIN}", f"P@ssw0rd-{user}")
     while location.startswith(IDP):
         response = await idp.get(location)
-        while response.status_code == 200 and 'name="ctx"' in response.text:
-            ctx = re.search(r'name="ctx" value="([^"]+)"', response.text)
-            action = re.search(r'<form[^>]* action="([^"]+)"', response.text)
-            assert ctx and action, response.text[:500]
-            target = action.group(1).replace("&amp;", "&")
-            url = target if target.startswith("http") else IDP + target
-            response = await idp.post(url, data={"ctx": ctx.group(1), **next(answers)})
+        while response.status_code == 200:
+            action, ctx = next_form(response.text)
+            url = action if action.startswith("http") else IDP + action
+            response = await idp.post(url, data={"ctx": ctx, **next(answers)})
         assert response.status_code in (302, 303), response.text[:500]
         location = response.headers["location"]
     return location

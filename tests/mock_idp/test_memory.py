@@ -16,13 +16,13 @@ import asyncio
 import base64
 import gc
 import hashlib
-import re
 import secrets
 import tracemalloc
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from entra_pages import next_form, sign_in_answers
 from starlette.types import ASGIApp, Message
 
 from mock_idp import create_app
@@ -99,14 +99,10 @@ async def login(app: ASGIApp) -> None:
         "scope": "openid profile offline_access", "state": "s", "nonce": "n",
         "code_challenge": challenge.rstrip(b"=").decode(), "code_challenge_method": "S256",
         "prompt": "login"})
-    answers = iter(({"loginfmt": ALICE}, {"loginfmt": ALICE, "passwd": "P@ssw0rd-alice"},
-                    {"answer": "No"}))  # username, password, "Stay signed in?"
+    answers = sign_in_answers(ALICE, "P@ssw0rd-alice")
     while page.status == 200:
-        ctx = re.search(rb'name="ctx" value="([^"]+)"', page.body)
-        action = re.search(rb'<form method="post" action="([^"]+)"', page.body)
-        assert ctx and action, page.body[:300]
-        page = await call(app, "POST", action.group(1).decode(),
-                          form={"ctx": ctx.group(1).decode(), **next(answers)})
+        action, ctx = next_form(page.body.decode())
+        page = await call(app, "POST", action, form={"ctx": ctx, **next(answers)})
     location = page.headers[b"location"].decode()
     code = parse_qs(urlsplit(location).query)["code"][0]
     tokens = await call(app, "POST", f"/{DEFAULT_TENANT_ID}/oauth2/v2.0/token", form={

@@ -119,6 +119,8 @@ def test_exchange_of_never_raises() -> None:
     ("/t/v2.0/.well-known/openid-configuration", "GET", "discovery"),
     ("/.well-known/platform-event-keys.json", "GET", "event keys"),
     ("/t/login", "POST", "sign-in"),
+    ("/kmsi", "POST", "stay signed in?"),
+    ("/t/Consent/Set", "POST", "consent"),
     ("/somewhere", "GET", "provider page"),
     ("/somewhere", "POST", "provider call"),
 ])

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from entra_pages import next_form, sign_in_answers
 from rp_support import ADMIN_HEADERS, ADMIN_TOKEN
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -69,18 +70,13 @@ class World:
         """Follow the provider's pages as the browser, signing in when asked (username,
         password, "Stay signed in?" No); return the first URL that leads back to the relying
         party."""
-        upn = f"{user}@contoso.onmicrosoft.com"
-        answers = iter(({"loginfmt": upn}, {"loginfmt": upn, "passwd": f"P@ssw0rd-{user}"},
-                        {"answer": "No"}))
+        answers = sign_in_answers(f"{user}@contoso.onmicrosoft.com", f"P@ssw0rd-{user}")
         while location.startswith(self.base):
             response = self.idp.get(location)
             while response.status_code == 200:
-                ctx = re.search(r'name="ctx" value="([^"]+)"', response.text)
-                action = re.search(r'<form method="post" action="([^"]+)"', response.text)
-                assert ctx and action, response.text[:500]
-                target = action.group(1).replace("&amp;", "&")
-                url = target if target.startswith("http") else self.base + target
-                response = self.idp.post(url, data={"ctx": ctx.group(1), **next(answers)})
+                action, ctx = next_form(response.text)
+                url = action if action.startswith("http") else self.base + action
+                response = self.idp.post(url, data={"ctx": ctx, **next(answers)})
             assert response.status_code in (302, 303), response.text[:500]
             location = response.headers["location"]
         return location
