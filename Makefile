@@ -21,12 +21,13 @@ PYTEST_WORKERS ?= auto
 # Root runs apt-get directly; others only through passwordless sudo.
 SUDO = $(shell [ "$$(id -u)" = 0 ] && echo "" || (sudo -n true 2>/dev/null && echo "sudo -n" || echo "none"))
 
-.PHONY: help venv browser test scenarios lint demo bench clean distclean
+.PHONY: help venv browser test test-slow test-all scenarios lint demo bench clean distclean
 
 help:
 	@echo "make scenarios   run every browser scenario; report in $(REPORT_DIR)/index.html"
 	@echo "                 (APP=PROFILE: against your own app, described by an app profile)"
-	@echo "make test        run the tests"
+	@echo "make test        run the tests, without the slow ones (test-slow: only those;"
+	@echo "                 test-all: both)"
 	@echo "make lint        ruff and mypy"
 	@echo "make demo        start the mock IdP and the relying party to click through by hand"
 	@echo "make bench       benchmarks"
@@ -61,12 +62,22 @@ $(STAMP): pyproject.toml
 browser: venv
 	@$(PY) -m scenarios.browser ensure
 
+# `make test` leaves out the tests marked slow (memory over thousands of logins, the fuzzing,
+# the example apps in Node and Flask); `make test-slow` runs only those, `make test-all` both.
+TEST_MARKS ?= not slow
+
 test: venv browser
 	@if [ -n "$(PYTEST_WORKERS)" ] && $(PY) -c 'import xdist' 2>/dev/null; then \
-	  set -x; $(PY) -m pytest -n $(PYTEST_WORKERS) $(ARGS); \
+	  set -x; $(PY) -m pytest -n $(PYTEST_WORKERS) -m "$(TEST_MARKS)" $(ARGS); \
 	else \
-	  set -x; $(PY) -m pytest $(ARGS); \
+	  set -x; $(PY) -m pytest -m "$(TEST_MARKS)" $(ARGS); \
 	fi
+
+test-slow:
+	@$(MAKE) --no-print-directory test TEST_MARKS=slow
+
+test-all:
+	@$(MAKE) --no-print-directory test TEST_MARKS="slow or not slow"
 
 scenarios: venv browser
 	$(PY) -m scenarios run --report $(REPORT_DIR) --junit $(REPORT_DIR)/junit.xml $(if $(APP),--app $(APP)) $(ARGS)

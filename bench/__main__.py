@@ -1,8 +1,8 @@
 """``python -m bench``: run the benchmarks and print one table at the end.
 
-``--quick`` shortens every measurement (and leaves the scenario suite out unless it is named
-with ``--only``); ``--only login,floor`` runs just those. Progress goes to stderr, the table to
-stdout; ``--json PATH`` also saves the rows.
+``--quick`` shortens every measurement (and leaves the scenario suite and the test suite out
+unless they are named with ``--only``); ``--only login,floor`` runs just those. Progress goes
+to stderr, the table to stdout; ``--json PATH`` also saves the rows.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
-from . import browser, floor, login, startup
+from . import browser, floor, login, overhead, startup
 from .flows import PROVIDERS
 from .stats import load_average
 from .table import (
@@ -23,13 +23,17 @@ from .table import (
     floor_rows,
     login_rows,
     machine_facts,
+    overhead_rows,
     ratio_rows,
     render,
     startup_rows,
     suite_rows,
+    tests_rows,
 )
 
-MEASUREMENTS = ("login", "floor", "startup", "browser", "suite")
+MEASUREMENTS = ("login", "floor", "startup", "browser", "overhead", "suite", "tests")
+LONG = ("suite", "tests")
+"""Left out of ``--quick`` unless named."""
 
 
 @dataclass(frozen=True)
@@ -41,12 +45,14 @@ class Sizes:
     floor_rounds: int
     startup_runs: int
     browser_runs: int
+    overhead_runs: int
+    suite_runs: int
 
 
 FULL = Sizes(rounds=3, flows=3000, warmup=20, login_seconds=30, floor_rounds=1000,
-             startup_runs=10, browser_runs=20)
+             startup_runs=10, browser_runs=20, overhead_runs=20, suite_runs=3)
 QUICK = Sizes(rounds=1, flows=400, warmup=5, login_seconds=15, floor_rounds=200,
-              startup_runs=3, browser_runs=5)
+              startup_runs=3, browser_runs=5, overhead_runs=5, suite_runs=1)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -76,7 +82,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if chosen:
         args.selected = tuple(chosen)
     else:
-        args.selected = tuple(m for m in MEASUREMENTS if not (args.quick and m == "suite"))
+        args.selected = tuple(m for m in MEASUREMENTS if not (args.quick and m in LONG))
     return args
 
 
@@ -113,16 +119,27 @@ def run(args: argparse.Namespace) -> list[Row]:
         except browser.BrowserSkipped as exc:
             rows.append(Row("browser: automatic login", f"skipped: {exc}"))
 
+    def do_overhead() -> None:
+        _note("a scenario's overhead, piece by piece")
+        try:
+            rows.extend(overhead_rows(overhead.measure(sizes.overhead_runs)))
+        except browser.BrowserSkipped as exc:
+            rows.append(Row("overhead", f"skipped: {exc}"))
+
     def do_suite() -> None:
         results = []
-        for workers in (1, 2):
-            _note(f"scenario suite with {workers} worker(s)")
-            results.append(browser.suite(workers))
+        for number in range(1, sizes.suite_runs + 1):
+            _note(f"scenario suite with 2 workers (run {number} of {sizes.suite_runs})")
+            results.append(browser.suite(2))
         rows.extend(suite_rows(results))
+
+    def do_tests() -> None:
+        _note("make test's pytest run")
+        rows.extend(tests_rows([browser.tests()]))
 
     steps: dict[str, Callable[[], None]] = {
         "login": do_login, "floor": do_floor, "startup": do_startup,
-        "browser": do_browser, "suite": do_suite}
+        "browser": do_browser, "overhead": do_overhead, "suite": do_suite, "tests": do_tests}
     for name in MEASUREMENTS:
         if name in args.selected:
             steps[name]()

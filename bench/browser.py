@@ -5,11 +5,15 @@ party); each run gets a fresh browser context, signs in once through the portal 
 then the widget sign-in URL is timed from navigation until the app page shows the user signed
 in, which happens through redirects alone.
 
-The suite: ``python -m scenarios run --workers N`` as a subprocess, timed from spawn to exit.
+The suite: ``python -m scenarios run --workers N`` as a subprocess, timed from spawn to exit,
+with the median time a scenario spends outside its steps (``results.json``'s phases).
+
+The tests: ``make test``'s pytest run (``-n 2 -m "not slow"``) as a subprocess, timed likewise.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -37,6 +41,16 @@ class SuiteResult:
     workers: int
     seconds: float
     scenarios: int
+    exit_code: int
+    summary: str
+    load: float
+    overhead_median_s: float = 0.0
+    """The median over the scenarios of their wall time outside the steps."""
+
+
+@dataclass(frozen=True)
+class TestsResult:
+    seconds: float
     exit_code: int
     summary: str
     load: float
@@ -69,7 +83,7 @@ def auto_login(runs: int = 20) -> AutoLoginResult:
                         first_login(page, stack, alice, "portal")
                         started = time.perf_counter()
                         page.goto(stack.sign_in_url("widget"))
-                        expect_signed_in(page, alice, path="/widget")
+                        expect_signed_in(page, stack, alice, path="/widget")
                         elapsed = time.perf_counter() - started
                     finally:
                         context.close()
@@ -99,7 +113,31 @@ def suite(workers: int) -> SuiteResult:
              report], cwd=ROOT, capture_output=True, text=True, timeout=SUITE_TIMEOUT,
             stdin=subprocess.DEVNULL)
         seconds = time.perf_counter() - started
+        overhead = _overhead_median(Path(report) / "results.json")
     found = [m.group(0).strip() for m in _SUMMARY.finditer(done.stdout)]
     return SuiteResult(workers=workers, seconds=seconds, scenarios=scenarios,
                        exit_code=done.returncode, summary=found[-1] if found else "",
-                       load=load_average())
+                       load=load_average(), overhead_median_s=overhead)
+
+
+def _overhead_median(results: Path) -> float:
+    try:
+        return float(json.loads(results.read_text(encoding="utf-8"))["phases"]["overhead_median"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0.0
+
+
+_PYTEST_SUMMARY = re.compile(r"\b\d+ passed\b[^\n]*")
+
+
+def tests(workers: int = 2) -> TestsResult:
+    """``make test``'s pytest run, from spawn to exit."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-n", str(workers), "-q", "-p", "no:cacheprovider",
+         "-m", "not slow"], cwd=ROOT, capture_output=True, text=True, timeout=SUITE_TIMEOUT,
+        stdin=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    found = [m.group(0).strip() for m in _PYTEST_SUMMARY.finditer(done.stdout)]
+    return TestsResult(seconds=seconds, exit_code=done.returncode,
+                       summary=found[-1] if found else "", load=load_average())

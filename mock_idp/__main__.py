@@ -54,7 +54,10 @@ def summary(config: IdpConfig, base: str) -> list[str]:
     lines = []
     for tenant in config.tenants:
         lines.append(f"Tenant {tenant.name}: {tenant.id} ({tenant.domain})")
-        lines.append(f"  authority {(config.public_url or base)}/{tenant.id}")
+        authority = f"{(config.public_url or base)}/{tenant.id}"
+        lines.append(f"  authority {authority}")
+        lines.append(f"  issuer    {authority}/v2.0")
+        lines.append(f"  discovery {authority}/v2.0/.well-known/openid-configuration")
         for app in tenant.apps:
             note = ", assignment required" if app.assignment_required else ""
             lines.append(f"  app  {app.client_id}  {app.name} ({len(app.secrets)} secret(s)"

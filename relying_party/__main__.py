@@ -80,15 +80,22 @@ def admin_token_notice(db_path: str, given: str | None, *, renew: bool) -> str |
     return f"Admin token (shown once; the admin page and API need it): {created}"
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The server's socket, bound and listening before the URL is printed. IPPROTO_TCP is
+    named explicitly: asyncio only turns on TCP_NODELAY for such sockets, and without it
+    kept-alive responses wait for the client's delayed ACK (about 40 ms each)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    return sock
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    # IPPROTO_TCP named explicitly: asyncio only turns on TCP_NODELAY for such sockets, and
-    # without it keep-alive responses wait for the client's delayed ACK.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((args.host, args.port))
-    sock.listen(128)
+    sock = listening_socket(args.host, args.port)
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
     public_url = (args.public_url or f"http://{host}:{port}").rstrip("/")

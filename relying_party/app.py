@@ -22,7 +22,7 @@ from .failure import SignInFailed, failure_response, new_ref
 from .inputs import InputError
 from .middleware import BodyLimit, SecurityHeaders, TrustedHost
 from .oidc.errors import LoginError
-from .provider import ProviderDirectory, timeout_of
+from .provider import ProviderDirectory, default_trust, timeout_of
 from .settings import Settings
 from .tokens import BrowserTokens
 from .web import AppState, templates
@@ -94,11 +94,11 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return Response(message, status_code=500, media_type="text/plain")
 
 
-def tls_verify(settings: Settings) -> ssl.SSLContext | bool:
-    """Certificate verification for back-channel calls: httpx's default trust store, plus
-    ``settings.ca_file`` when set."""
+def tls_verify(settings: Settings) -> ssl.SSLContext:
+    """Certificate verification for back-channel calls: httpx's default trust store (one
+    context per process, :func:`default_trust`), plus ``settings.ca_file`` when set."""
     if not settings.ca_file:
-        return True
+        return default_trust()
     context = ssl.create_default_context(cafile=certifi.where())
     context.load_verify_locations(cafile=settings.ca_file)
     return context

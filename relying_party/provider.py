@@ -3,6 +3,8 @@ shared discovery and key caches."""
 
 from __future__ import annotations
 
+import functools
+import ssl
 from dataclasses import dataclass
 
 import httpx
@@ -69,6 +71,14 @@ def client_for_installation(installation: Installation, settings: Settings) -> C
         userinfo_endpoint=installation.userinfo_url or None,
         support_contact=settings.partner_support_contact,
     )
+
+
+@functools.cache
+def default_trust() -> ssl.SSLContext:
+    """httpx's default certificate verification, built once per process: loading the CA
+    bundle is most of what making a client costs (tens of milliseconds), and an ``SSLContext``
+    is safe to share between the app instances of one process."""
+    return httpx.create_ssl_context()
 
 
 def timeout_of(settings: Settings) -> httpx.Timeout:

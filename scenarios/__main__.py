@@ -17,6 +17,7 @@ from pathlib import Path
 from scenarios import conformance, demo
 from scenarios.app import cli as app_cli
 from scenarios.doctor import cli as doctor_cli
+from scenarios.shard import shard_option
 
 __all__ = ["COMMANDS", "Command", "build_parser", "main"]
 
@@ -62,6 +63,13 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
         default="auto",
         metavar="N",
         help="worker processes, each with its own browser and servers (default: auto, <= 4)",
+    )
+    parser.add_argument(
+        "--shard",
+        type=shard_option,
+        metavar="I/N",
+        help="run only part I of N of the selection (a deterministic split: N CI machines "
+        "with I = 1..N run every scenario once)",
     )
     parser.add_argument("--junit", type=Path, metavar="PATH", help="write JUnit XML here")
     parser.add_argument(
@@ -145,6 +153,11 @@ def _run(args: argparse.Namespace) -> int:
     if not selected:
         print(f"scenarios: no scenarios registered in {args.catalogue}", file=sys.stderr)
         return EXIT_NO_SCENARIOS
+    if args.shard is not None:
+        selected = args.shard.select(selected, key=lambda item: item.id)
+        if not selected:
+            print(f"scenarios: shard {args.shard} has no scenarios", file=sys.stderr)
+            return EXIT_NO_SCENARIOS
     if args.list:
         for item in selected:
             reason = registry.skip_reason(item, args.app)
@@ -160,6 +173,7 @@ def _run(args: argparse.Namespace) -> int:
         trace=args.trace,
         ws_endpoint=args.browser_ws_endpoint,
         timeout_ms=args.timeout * 1000,
+        shard=args.shard,
         app=args.app,
         app_name=app_name or None,
     )

@@ -63,6 +63,8 @@ class ScenarioContext(Generic[EnvT]):
     report_dir: Path
     default_timeout_ms: float = 10_000
     steps: list[StepRecord] = field(default_factory=list)
+    screenshot_seconds: float = 0.0
+    """Time spent on the steps' screenshots so far."""
     browser_log: BrowserLog | None = None
     """Records the documents of ``context`` and of every context :meth:`new_context` opens
     (the browser's side of the protocol view)."""
@@ -92,10 +94,13 @@ class ScenarioContext(Generic[EnvT]):
     def _capture(self, name: str, page: Page) -> str | None:
         filename = f"{len(self.steps) + 1:02d}-{_slug(name)}.png"
         relative = Path("screenshots") / self.scenario.id / filename
+        started = time.monotonic()
         try:
             screenshot(page, self.report_dir / relative)
         except Exception:
             return None  # a closed page must not hide the step's own outcome
+        finally:
+            self.screenshot_seconds += time.monotonic() - started
         return relative.as_posix()
 
     def new_context(self, **options: Any) -> BrowserContext:

@@ -1,6 +1,7 @@
 """A live stack: the mock provider and an app under test, wired together.
 
-The provider runs in this process on an ephemeral port with its own :class:`~mock_idp.MockClock`.
+The provider runs in this process on an ephemeral port with its own :class:`~mock_idp.MockClock`
+(or is a worker's, reset for the stack: :mod:`scenarios.shared_servers`).
 The app under test is described by a profile (:mod:`scenarios.app`; by default the reference
 relying party, served in-process on the same clock) and reached only through its adapter,
 ``stack.app``. The stack registers the app at the provider (redirect and logout URIs, a fresh
@@ -24,17 +25,17 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from mock_idp import IdpConfig, MockClock
-from mock_idp import create_app as create_idp
+from mock_idp import MockClock
 from mock_idp.config import DEFAULT_DOMAIN, DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID
-from mock_idp.testing import RunningServer, run_in_thread
+from mock_idp.testing import RunningServer
 from mock_idp.tls import ensure_tls_files
 from scenarios.app.adapter import ProfileAdapter
 from scenarios.app.profile import AppProfile, load_profile
-from scenarios.app.servers import AppServer, plan_address
+from scenarios.app.servers import AppServer, hosted_address, plan_address
 from scenarios.app.templating import TemplateError, render
 from scenarios.profiles import REFERENCE_RP, resolve
 from scenarios.protocol_view import ProtocolSources
+from scenarios.shared_servers import SharedServers, start_provider
 
 __all__ = [
     "CUSTOMER_APPS",
@@ -299,40 +300,51 @@ def _register(stack: LiveStack, profile: AppProfile, base: Mapping[str, str]) ->
 
 @contextlib.contextmanager
 def live_stack(options: StackOptions | None = None, *, workdir: Path | None = None,
-               idp_port: int = 0, rp_port: int = 0) -> Iterator[LiveStack]:
+               idp_port: int = 0, rp_port: int = 0,
+               shared: SharedServers | None = None) -> Iterator[LiveStack]:
     """Start the provider and the app under test; stop both afterwards.
 
     Ports default to ephemeral ones (``0``); ``make demo`` asks for fixed ones (``rp_port``
-    applies to apps the harness starts on ``{port}``).
+    applies to apps the harness starts on ``{port}``). With ``shared`` (a worker's
+    :func:`~scenarios.shared_servers.shared_servers`) the provider is that one, reset first,
+    and an in-process app is mounted on its host; they outlive the stack.
     """
     opts = options or StackOptions()
     profile = profile_for(opts.app)
-    clock = MockClock()
     with contextlib.ExitStack() as stack:
         if workdir is None:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sso-")))
-        idp_app = create_idp(IdpConfig.default(clock=clock))
+        # A provider on https (the scenario's tag, or the profile's [provider] https) is
+        # started for its scenario alone; the shared one is on http.
         https = opts.idp_https or profile.provider.https
-        tls = ensure_tls_files(workdir / "idp-tls") if https else None
-        served = stack.enter_context(run_in_thread(idp_app, port=idp_port, ssl=tls))
-        # The provider is reached as "localhost" and the app as "127.0.0.1": two sites, as in
-        # production, so the browser keeps their cookies apart (a front-channel logout iframe
-        # carries no app cookie and must be matched by sid).
-        scheme = "https" if tls else "http"
-        idp = RunningServer(base_url=f"{scheme}://localhost:{served.port}", port=served.port,
-                            stop=served.stop)
-        address = plan_address(profile, port=rp_port)
+        own_provider = shared is None or https
+        if own_provider:
+            tls = ensure_tls_files(workdir / "idp-tls") if https else None
+            provider = stack.enter_context(start_provider(port=idp_port, tls=tls))
+        else:
+            assert shared is not None
+            shared.reset()
+            provider = shared.provider
+        clock, idp, idp_app, tls = provider.clock, provider.server, provider.app, provider.tls
+        host = shared.app_host if shared is not None else None
+        address = (hosted_address(profile, host) if host is not None
+                   else plan_address(profile, port=rp_port))
         if urlsplit(address.base_url).hostname == urlsplit(idp.base_url).hostname:
             raise StackError(
                 f"the app's host {urlsplit(address.base_url).hostname} is the mock provider's: "
                 "the browser would mix the two sites' cookies; serve the app on another host "
                 "name (127.0.0.1)")
-        server = stack.enter_context(AppServer(profile, address, workdir=workdir, clock=clock))
+        server = stack.enter_context(AppServer(profile, address, workdir=workdir, clock=clock,
+                                               host=host))
         # Unwound first: the app stops, and the provider is told to before it is waited for.
         stack.callback(server.stop)
-        stack.callback(idp.stop)
-        http = stack.enter_context(httpx.Client(
-            timeout=10, verify=tls.client_context() if tls else True))
+        if own_provider:
+            stack.callback(idp.stop)
+            http = stack.enter_context(httpx.Client(
+                timeout=10, verify=tls.client_context() if tls else True))
+        else:
+            assert shared is not None
+            http = shared.http
         live = LiveStack(clock=clock, idp=idp, idp_app=idp_app, options=opts, http=http,
                          profile=profile, ca_file=tls.ca_cert if tls else None)
         live.server = server

@@ -8,10 +8,9 @@ Installed as the ``sso_harness`` pytest plugin. Every fixture name starts with `
     A :class:`~scenarios.live.LiveStack`: the mock provider and the app under test on ephemeral
     ports: by default the reference relying party (on the provider's clock, with its
     customer-SSO connection), else the app an app profile describes (``--sso-app PROFILE`` or
-    ``@pytest.mark.sso_app("PROFILE")``). Fresh for each test. ``relying_party`` is the same
-    object. The reference RP is started with a fresh admin credential,
-    ``sso_stack.app.values["admin_token"]`` (its admin API takes it as a bearer token, its admin
-    page on a sign-in form).
+    ``@pytest.mark.sso_app("PROFILE")``). Fresh for each test; ``relying_party`` is the same
+    object. The reference RP gets a fresh admin credential, ``sso_stack.app.values
+    ["admin_token"]`` (a bearer token for its admin API, typed into its admin sign-in form).
 ``sso_app``
     The app under test's adapter (``sso_stack.app``): sign-in URLs, ``expect_signed_in``,
     ``expect_failure``, ``renew_secret``... ``sso_app_profile`` is its
@@ -41,7 +40,8 @@ Installed as the ``sso_harness`` pytest plugin. Every fixture name starts with `
     with the scenario's message, and a skip into a pytest skip.
 
 Options: ``--sso-app PROFILE``, ``--sso-headed``, ``--sso-timeout SECONDS``,
-``--sso-browser-ws-endpoint URL``.
+``--sso-browser-ws-endpoint URL``, ``--sso-shard I/N`` (run part I of N of the collected
+tests, split by test id as :mod:`scenarios.shard` splits scenarios).
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ import pytest
 from scenarios.app import AppProfile, ProfileError
 from scenarios.app.adapter import ProfileAdapter
 from scenarios.live import LiveStack, StackOptions, live_stack, profile_for
+from scenarios.shard import Shard, shard_option
 from scenarios.stack_idp import StackIdp
 
 if TYPE_CHECKING:
@@ -99,6 +100,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="default timeout of sso_page actions and expectations (default: 5)")
     group.addoption("--sso-browser-ws-endpoint", default=None, metavar="URL",
                     help=f"connect to a remote Playwright browser server (env {WS_ENDPOINT_ENV})")
+    group.addoption("--sso-shard", type=shard_option, default=None, metavar="I/N",
+                    help="run only part I of N of the collected tests (a deterministic split by "
+                    "test id: N CI machines with I = 1..N run every test once)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -112,6 +116,24 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{APP_MARKER}(profile): the app under test of this test's sso_stack and "
         "sso_run_scenario (an app profile's path or a shipped profile's name)",
     )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--sso-shard I/N``: keep this shard's tests (after -k and -m have chosen theirs)."""
+    shard: Shard | None = _option(config, "sso_shard", None)
+    if shard is None:
+        return
+    kept = shard.select(items, key=lambda item: item.nodeid)
+    if len(kept) < len(items):
+        mine = {id(item) for item in kept}
+        config.hook.pytest_deselected(items=[i for i in items if id(i) not in mine])
+        items[:] = kept
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    shard: Shard | None = _option(config, "sso_shard", None)
+    return f"sso-harness: shard {shard} of the collected tests" if shard else None
 
 
 def _option(config: pytest.Config, name: str, default: Any) -> Any:

@@ -15,6 +15,7 @@ import re
 import sys
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -237,6 +238,10 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
             return EXIT_USAGE
         selected = [s for s in registry if any(s.matches(p.strip()) for item in args.only
                                                for p in item.split(","))]
+    shard = getattr(args, "shard", None)
+    if shard is not None:  # the runner splits the same way (RunOptions.shard)
+        selected = shard.select(selected, key=lambda item: item.id)
+        skipped = shard.select(skipped, key=lambda pair: pair[0].id)
     if args.list:
         for item in selected:
             print(f"{item.id}\t{item.title}\n\tproves: {item.proves}")
@@ -258,7 +263,7 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
         workers=1, report_dir=args.report, trace="off", ws_endpoint=args.browser_ws_endpoint,
         timeout_ms=args.timeout * 1000,
     )
-    summary = run(options, registry=registry)
+    summary = replace(run(options, registry=registry), shard=shard)
     print()
     print(format_table(summary))
     if getattr(args, "explain", False) and summary.failures:

@@ -8,15 +8,14 @@ and the text diagram in JUnit's ``system-out`` of a scenario that did not pass.
 from __future__ import annotations
 
 import json
-import socket
-import xml.etree.ElementTree as ET
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from scenarios.results import LABELS, RunSummary
+from scenarios.junit import JUnitCase, write_junit_xml
+from scenarios.results import LABELS, PHASE_NAMES, RunSummary, ScenarioResult, phase_totals
 
 __all__ = ["template_environment", "write_html", "write_json", "write_junit"]
 
@@ -24,62 +23,32 @@ SUITE_NAME = "sso-harness scenarios"
 
 
 def write_junit(summary: RunSummary, path: Path, *, timestamp: datetime | None = None) -> Path:
-    """JUnit XML: one testsuite, a testcase per scenario (classname = its group)."""
-    results = summary.results
-    failures = sum(r.status == "failed" for r in results)
-    errors = sum(r.status == "error" for r in results)
-    skipped = len(summary.skipped)
-    name = f"{SUITE_NAME}: {summary.app}" if summary.app else SUITE_NAME
-    suites = ET.Element(
-        "testsuites",
-        name=name,
-        tests=str(len(results)),
-        failures=str(failures),
-        errors=str(errors),
-        time=f"{summary.seconds:.3f}",
-    )
-    suite = ET.SubElement(
-        suites,
-        "testsuite",
-        name=name,
-        tests=str(len(results)),
-        failures=str(failures),
-        errors=str(errors),
-        skipped=str(skipped),
-        time=f"{summary.seconds:.3f}",
-        timestamp=(timestamp or datetime.now(UTC)).isoformat(timespec="seconds"),
-        hostname=socket.gethostname(),
-    )
-    if summary.app:
-        suite_props = ET.SubElement(suite, "properties")
-        ET.SubElement(suite_props, "property", name="app", value=summary.app)
-    for r in results:
-        case = ET.SubElement(
-            suite, "testcase", classname=f"scenarios.{r.group}", name=r.id, time=f"{r.seconds:.3f}"
+    """JUnit XML: one testsuite, a testcase per scenario (classname = its group). The suite
+    is named for the app and the shard (``...: Reference RP shard 2/4``), so CI shows the
+    shards' reports side by side."""
+    name = (SUITE_NAME + (f": {summary.app}" if summary.app else "")
+            + (f" shard {summary.shard}" if summary.shard else ""))
+    cases = [
+        JUnitCase(
+            classname=f"scenarios.{r.group}", name=r.id, seconds=r.seconds, outcome=r.status,
+            message=r.message if r.status != "passed" else None, details=r.details,
+            properties=[("title", r.title), ("proves", r.proves), ("worker", str(r.worker)),
+                        *([("trace", r.trace)] if r.trace else [])],
+            output=_case_output(r),
         )
-        props = ET.SubElement(case, "properties")
-        ET.SubElement(props, "property", name="title", value=r.title)
-        ET.SubElement(props, "property", name="proves", value=r.proves)
-        ET.SubElement(props, "property", name="worker", value=str(r.worker))
-        if r.trace:
-            ET.SubElement(props, "property", name="trace", value=r.trace)
-        if r.skipped:
-            ET.SubElement(case, "skipped", message=r.message or "skipped")
-        elif r.status != "passed":
-            tag = "failure" if r.status == "failed" else "error"
-            first_line = (r.message or r.status).splitlines()[0]
-            node = ET.SubElement(case, tag, message=first_line, type=tag)
-            node.text = r.details or r.message or ""
-        out = "\n".join(f"[{s.status}] {s.name} ({s.seconds:.2f}s)" for s in r.steps)
-        if not r.passed and not r.skipped and r.protocol_text:
-            out = f"{out}\n\n{r.protocol_text}".strip()
-        if out:
-            ET.SubElement(case, "system-out").text = out
-    tree = ET.ElementTree(suites)
-    ET.indent(tree)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tree.write(path, encoding="utf-8", xml_declaration=True)
-    return path
+        for r in summary.results
+    ]
+    return write_junit_xml(path, suite=name, cases=cases, seconds=summary.seconds,
+                           properties=[("app", summary.app)] if summary.app else [],
+                           timestamp=timestamp)
+
+
+def _case_output(r: ScenarioResult) -> str:
+    """The steps, and for a scenario that did not pass its protocol exchange as text."""
+    out = "\n".join(f"[{s.status}] {s.name} ({s.seconds:.2f}s)" for s in r.steps)
+    if not r.passed and not r.skipped and r.protocol_text:
+        out = f"{out}\n\n{r.protocol_text}".strip()
+    return out
 
 
 def template_environment() -> Environment:
@@ -103,6 +72,8 @@ def write_html(summary: RunSummary, report_dir: Path, *, generated: datetime | N
         passed=passed,
         skipped=skipped,
         failed=len(summary.results) - passed - skipped,
+        phases=phase_totals(summary.results),
+        phase_names=PHASE_NAMES,
         generated=(generated or datetime.now(UTC)).isoformat(timespec="seconds"),
     )
     report_dir.mkdir(parents=True, exist_ok=True)
@@ -112,11 +83,14 @@ def write_html(summary: RunSummary, report_dir: Path, *, generated: datetime | N
 
 
 def write_json(summary: RunSummary, report_dir: Path) -> Path:
-    """``results.json``: the same facts for other tools."""
+    """``results.json``: the same facts for other tools; ``phases`` sums each phase over the
+    run (and gives the median time outside the steps), each result has its own."""
     data = {
         "app": summary.app,
         "seconds": summary.seconds,
         "workers": summary.workers,
+        "shard": str(summary.shard) if summary.shard else None,
+        "phases": phase_totals(summary.results),
         "results": [{**asdict(r), "protocol_text": r.protocol_text} for r in summary.results],
     }
     report_dir.mkdir(parents=True, exist_ok=True)

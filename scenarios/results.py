@@ -3,19 +3,77 @@ the final table printed after a run (the reports are in :mod:`scenarios.report`)
 
 from __future__ import annotations
 
+import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from scenarios.context import StepRecord
 from scenarios.protocol_view import Exchange, explanation, text_of
+from scenarios.shard import Shard
 
-__all__ = ["LABELS", "RunSummary", "ScenarioResult", "Status", "format_explanations",
-           "format_table"]
+__all__ = [
+    "LABELS",
+    "PHASE_NAMES",
+    "Phases",
+    "RunSummary",
+    "ScenarioResult",
+    "Status",
+    "format_explanations",
+    "format_table",
+    "phase_totals",
+]
 
 Status = Literal["passed", "failed", "error", "skipped"]
 LABELS: dict[Status, str] = {"passed": "PASS", "failed": "FAIL", "error": "ERROR",
                              "skipped": "SKIP"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Phases:
+    """Where one scenario's wall time went, in seconds; the phases add up to its ``seconds``."""
+
+    stack_start: float = 0.0
+    """The catalogue's per-scenario set-up (``around_scenario``: servers, app, configure)."""
+    context: float = 0.0
+    """A fresh browser context and its page."""
+    steps: float = 0.0
+    """The scenario's own steps (``ctx.step``), without their screenshots."""
+    screenshots: float = 0.0
+    """A screenshot after each step (and one at a failure)."""
+    trace: float = 0.0
+    """Starting the Playwright trace, and stopping (and, when kept, saving) it."""
+    protocol: float = 0.0
+    """Collecting the protocol view (the browser's documents, the provider's and the app's
+    request logs) after the steps."""
+    teardown: float = 0.0
+    """Leaving ``around_scenario`` (servers stop or reset) and closing the contexts."""
+    other: float = 0.0
+    """The rest: the scenario's code between its steps, and the runner's bookkeeping."""
+
+    @property
+    def overhead(self) -> float:
+        """Wall time outside the steps."""
+        return self.total - self.steps
+
+    @property
+    def total(self) -> float:
+        return (self.stack_start + self.context + self.steps + self.screenshots + self.trace
+                + self.protocol + self.teardown + self.other)
+
+
+PHASE_NAMES = ("stack_start", "context", "steps", "screenshots", "trace", "protocol", "teardown",
+               "other")
+
+
+def phase_totals(results: Iterable[ScenarioResult]) -> dict[str, float]:
+    """Each phase summed over the scenarios that ran, plus ``overhead_median``: the median of
+    their wall time outside the steps."""
+    timed = [r.phases for r in results if r.phases is not None]
+    totals = {name: sum(getattr(p, name) for p in timed) for name in PHASE_NAMES}
+    totals["overhead_median"] = statistics.median(p.overhead for p in timed) if timed else 0.0
+    return totals
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,6 +91,8 @@ class ScenarioResult:
     """Trace zip relative to the report directory (``playwright show-trace`` opens it)."""
     worker: int = 0
     pid: int = 0
+    phases: Phases | None = None
+    """Where the time went (``None``: the scenario never ran)."""
     protocol: Exchange | None = None
     """The exchange between browser, app and provider (:mod:`scenarios.protocol_view`)."""
 
@@ -56,6 +116,8 @@ class RunSummary:
     seconds: float
     workers: int
     report_dir: Path
+    shard: Shard | None = None
+    """The part of the selection this run took (``None``: all of it)."""
     app: str | None = None
     """The name of the app the scenarios ran against."""
 
@@ -93,6 +155,7 @@ def format_table(summary: RunSummary) -> str:
         + (f" against {summary.app}" if summary.app else "")
         + f" in {summary.seconds:.1f}s "
         f"({summary.workers} worker{'s' if summary.workers != 1 else ''})"
+        + (f", shard {summary.shard}" if summary.shard else "")
     )
     return "\n".join(lines)
 

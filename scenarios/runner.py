@@ -170,6 +170,8 @@ def run(
     stream = out if out is not None else sys.stdout
     catalogue = registry if registry is not None else load_catalogue(options.catalogue)
     selected = catalogue.select(options.only)
+    if options.shard is not None:
+        selected = options.shard.select(selected, key=lambda item: item.id)
     reasons = {item.id: catalogue.skip_reason(item, options.app) for item in selected}
     runnable = [item for item in selected if reasons[item.id] is None]
     workers = max(1, min(options.workers, len(runnable)))
@@ -192,5 +194,6 @@ def run(
         seconds=time.monotonic() - started,
         workers=workers,
         report_dir=options.report_dir,
+        shard=options.shard,
         app=options.app_name,
     )

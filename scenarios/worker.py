@@ -12,7 +12,7 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -22,7 +22,8 @@ from scenarios.context import ScenarioContext, StepRecord, screenshot
 from scenarios.protocol_view import BrowserLog, Collected, Observable, collect, exchange_of
 from scenarios.protocol_view.tokens import mask_text
 from scenarios.registry import Registry, Scenario, WorkerInfo, load_catalogue
-from scenarios.results import ScenarioResult, Status
+from scenarios.results import Phases, ScenarioResult, Status
+from scenarios.shard import Shard
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -55,6 +56,8 @@ class RunOptions:
     ws_endpoint: str | None = None
     timeout_ms: float = 10_000
     """Default timeout of every Playwright action and expectation."""
+    shard: Shard | None = None
+    """Run only this part of the selection (see :mod:`scenarios.shard`)."""
     app: str | None = None
     """The app profile (path or shipped name) the scenarios run against; ``None``: the
     catalogue's default app."""
@@ -98,30 +101,41 @@ def run_scenario(
     options: RunOptions,
     worker: WorkerInfo,
 ) -> ScenarioResult:
-    """Run one scenario in a fresh browser context and record what happened."""
+    """Run one scenario in a fresh browser context and record what happened, and where the
+    time went (:class:`~scenarios.results.Phases`)."""
     started = time.monotonic()
+    spent: dict[str, float] = {}
     steps: list[StepRecord] = []
     status: Status = "passed"
     message: str | None = None
     details: str | None = None
     try:
-        # The mock provider over https has a certificate from a local CA the browser does not
-        # know ([provider] https, the idp-https scenarios); the app checks it, not the browser.
-        context = browser.new_context(viewport={"width": 1280, "height": 800},
-                                      ignore_https_errors=True)
-        context.set_default_timeout(options.timeout_ms)
-        if options.trace != "off":
-            context.tracing.start(title=item.id, screenshots=True, snapshots=True, sources=False)
-        browser_log = BrowserLog()
-        browser_log.watch(context)
-        page = context.new_page()
+        with _timed(spent, "context"):
+            # The mock provider over https has a certificate from a local CA the browser does
+            # not know ([provider] https, the idp-https scenarios); the app checks it, not the
+            # browser.
+            context = browser.new_context(viewport={"width": 1280, "height": 800},
+                                          ignore_https_errors=True)
+            context.set_default_timeout(options.timeout_ms)
+        with _timed(spent, "trace"):
+            if options.trace != "off":
+                context.tracing.start(title=item.id, screenshots=True, snapshots=True,
+                                      sources=False)
+        with _timed(spent, "context"):
+            browser_log = BrowserLog()
+            browser_log.watch(context)
+            page = context.new_page()
     except Exception as exc:
         message = f"no browser context: {_describe(exc)}"
         return error_result(item, message, worker, traceback.format_exc())
     ctx: ScenarioContext[object] | None = None
     collected: Collected | None = None
+    entering = time.monotonic()
+    entered: float | None = None
+    ran: float | None = None
     try:
         with registry.around(worker_env, item) as env:
+            entered = time.monotonic()
             sources = env.protocol_sources if isinstance(env, Observable) else None
             if sources is not None and sources.reference is not None:
                 browser_log.reference = sources.reference
@@ -140,43 +154,66 @@ def run_scenario(
             try:
                 item.run(ctx)
             finally:
-                collected = collect(browser_log, sources, since,
-                                    final_pages=sys.exc_info()[0] is not None)
-                # Before the environment stops: their kept-alive connections would hold up
-                # the servers' shutdown.
+                with _timed(spent, "protocol"):
+                    collected = collect(browser_log, sources, since,
+                                        final_pages=sys.exc_info()[0] is not None)
+                ran = time.monotonic()  # teardown from here
+                # Before the environment stops: their kept-alive connections would hold up the
+                # servers' shutdown.
                 ctx.close_extra_contexts()
     except AssertionError as exc:
         status, message, details = "failed", _describe(exc), traceback.format_exc()
     except Exception as exc:
         status, message, details = "error", _describe(exc), traceback.format_exc()
+    left = time.monotonic()
+    spent["stack_start"] = (entered or left) - entering
+    spent["teardown"] = left - (ran or entered or left)
+    spent["screenshots"] = ctx.screenshot_seconds if ctx is not None else 0.0
 
     if status != "passed" and (not steps or steps[-1].status == "passed"):
-        steps.append(_failure_step(item, page, options.report_dir, message))
+        with _timed(spent, "screenshots"):
+            steps.append(_failure_step(item, page, options.report_dir, message))
     trace: str | None = None
     if options.trace == "on" or (options.trace == "retain-on-failure" and status != "passed"):
         trace = f"traces/{item.id}.zip"
     if options.trace != "off":
-        try:
-            context.tracing.stop(path=str(options.report_dir / trace) if trace else None)
-        except Exception:
-            trace = None
-    with contextlib.suppress(Exception):
-        context.close()
+        with _timed(spent, "trace"):
+            try:
+                context.tracing.stop(path=str(options.report_dir / trace) if trace else None)
+            except Exception:
+                trace = None
+    with _timed(spent, "teardown"):
+        with contextlib.suppress(Exception):
+            context.close()
+    seconds = time.monotonic() - started
+    spent["steps"] = sum(step.seconds for step in steps)
+    spent["other"] = max(0.0, seconds - sum(spent.values()))
     return ScenarioResult(
         id=item.id,
         title=item.title,
         proves=item.proves,
         group=item.group,
         status=status,
-        seconds=time.monotonic() - started,
+        seconds=seconds,
         message=_masked(message),
         details=_masked(details),
         steps=tuple(replace(s, error=_masked(s.error)) for s in steps),
         trace=trace,
         worker=worker.index,
         pid=os.getpid(),
+        phases=Phases(**spent),
         protocol=exchange_of(collected),
     )
+
+
+@contextlib.contextmanager
+def _timed(spent: dict[str, float], phase: str) -> Iterator[None]:
+    """Add the time the block takes to ``spent[phase]``."""
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        spent[phase] = spent.get(phase, 0.0) + time.monotonic() - started
 
 
 def _masked(text: str | None) -> str | None:

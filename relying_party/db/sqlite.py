@@ -55,7 +55,8 @@ class Sqlite:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._conn.execute("PRAGMA busy_timeout=5000")
-        self._conn.executescript(schema)
+        # One transaction: one write to disk for the whole schema, not one per statement.
+        self._conn.executescript(f"BEGIN;\n{schema}\nCOMMIT;")
 
     def close(self) -> None:
         with self._lock:

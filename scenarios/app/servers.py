@@ -2,7 +2,10 @@
 all (an app already running at ``base_url``).
 
 :func:`plan_address` fixes where the app will listen before anything starts (the provider must
-know its redirect URIs first); :class:`AppServer` then starts, restarts and stops it.
+know its redirect URIs first); :class:`AppServer` then starts, restarts and stops it. A worker
+that runs many scenarios mounts each ``asgi`` app instance on one
+:class:`~scenarios.app.host.AppHost` (:func:`hosted_address`) rather than serving each
+instance from a server of its own.
 """
 
 from __future__ import annotations
@@ -19,11 +22,20 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from mock_idp.testing import bind_socket, run_in_thread
+from scenarios.app.host import AppHost
 from scenarios.app.process import AppProcess, AppStartError, answers, probe, start_command
 from scenarios.app.profile import AppProfile
 from scenarios.app.templating import render
 
-__all__ = ["AppAddress", "AppLaunch", "AppServer", "AppStartError", "Clock", "plan_address"]
+__all__ = [
+    "AppAddress",
+    "AppLaunch",
+    "AppServer",
+    "AppStartError",
+    "Clock",
+    "hosted_address",
+    "plan_address",
+]
 
 LOOPBACK = "127.0.0.1"
 
@@ -76,6 +88,13 @@ def plan_address(profile: AppProfile, *, port: int = 0) -> AppAddress:
     return AppAddress(base_url=render(template, {"port": str(port)}), port=port, sock=sock)
 
 
+def hosted_address(profile: AppProfile, host: AppHost) -> AppAddress:
+    """Where an ``asgi`` app mounted on ``host`` is reached: the profile's base URL on the
+    host's port."""
+    return AppAddress(base_url=render(profile.app.base_url, {"port": str(host.port)}),
+                      port=host.port)
+
+
 def _factory(spec: str) -> Callable[[AppLaunch], object]:
     module_name, _, name = spec.partition(":")
     try:
@@ -92,8 +111,11 @@ class AppServer:
     """The app under test, started (or found running) from its profile."""
 
     def __init__(self, profile: AppProfile, address: AppAddress, *, workdir: Path,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, host: AppHost | None = None) -> None:
         self.profile = profile
+        self.host = host
+        """Where an ``asgi`` app is mounted instead of getting a server of its own (the
+        address is then the host's, see :func:`hosted_address`)."""
         self.address = address
         self.workdir = workdir
         self.clock = clock
@@ -140,6 +162,9 @@ class AppServer:
             launch = AppLaunch(base_url=self.base_url, env=env, workdir=self.workdir,
                                clock=self.clock if app.shared_clock else None)
             self.asgi_app = _factory(app.asgi)(launch)
+            if self.host is not None:
+                self._running.enter_context(self.host.mounted(self.asgi_app))  # type: ignore[arg-type]
+                return
             sock = self.address.sock
             if sock is None or sock.fileno() == -1:
                 sock = bind_socket(urlsplit(self.base_url).hostname or LOOPBACK,

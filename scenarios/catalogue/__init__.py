@@ -1,13 +1,15 @@
 """The scenarios ``make scenarios`` runs.
 
 Every module in this package registers scenarios with ``@scenario(...)``, each naming the
-capabilities it needs from the app under test. This module registers how they run: each
-scenario gets a fresh live stack (the mock provider on an ephemeral port, and the app the run's
-profile describes: by default the reference relying party), so no state leaks from one
-scenario to the next; a scenario whose needs the profile does not meet is skipped, with the
-reason. Tags shape the stack: ``no-connection`` (no ``[[configure]]`` calls), ``idp-https``
-(the provider on https with a local CA, given to the app as ``{ca_file}``) and ``entra-v1``
-(the app gets Entra's v1 endpoints).
+capabilities it needs from the app under test. This module registers how they run: each worker
+starts the mock provider once (and, for an in-process app, one server to mount it on; see
+:mod:`scenarios.shared_servers`), and each scenario gets a fresh live stack on them: the
+provider reset to its configured state, and a new instance of the app the run's profile
+describes (by default the reference relying party), so no state leaks from one scenario to
+the next; a scenario whose needs the profile does not meet is skipped, with the reason. Tags
+shape the stack: ``no-connection`` (no ``[[configure]]`` calls), ``idp-https`` (a provider of
+its own on https with a local CA, given to the app as ``{ca_file}``) and ``entra-v1`` (the app
+gets Entra's v1 endpoints).
 """
 
 from __future__ import annotations
@@ -22,20 +24,23 @@ from scenarios import Scenario, WorkerInfo, default_registry
 from scenarios.app.capabilities import skip_reason
 from scenarios.app.profile import AppProfile
 from scenarios.live import LiveStack, StackOptions, live_stack, profile_for
+from scenarios.shared_servers import SharedServers, shared_servers
 
 
 @dataclass(frozen=True)
 class WorkerEnvironment:
     workdir: Path
     profile: AppProfile
+    shared: SharedServers
 
 
 @default_registry.environment_factory
 @contextlib.contextmanager
 def worker_environment(worker: WorkerInfo) -> Iterator[WorkerEnvironment]:
     profile = profile_for(worker.app)
-    with tempfile.TemporaryDirectory(prefix=f"sso-scenarios-{worker.index}-") as workdir:
-        yield WorkerEnvironment(Path(workdir), profile)
+    with tempfile.TemporaryDirectory(prefix=f"sso-scenarios-{worker.index}-") as workdir, \
+            shared_servers(profile) as shared:
+        yield WorkerEnvironment(Path(workdir), profile, shared)
 
 
 @default_registry.skip_when
@@ -50,7 +55,7 @@ def fresh_stack(env: object, scenario: Scenario) -> Iterator[LiveStack]:
     tags = scenario.tags
     options = StackOptions(app=env.profile, connection="no-connection" not in tags,
                            idp_https="idp-https" in tags, entra_v1="entra-v1" in tags)
-    scenario_dir = env.workdir / scenario.id
-    scenario_dir.mkdir(parents=True, exist_ok=True)
-    with live_stack(options, workdir=scenario_dir) as stack:
+    # A directory of its own each time (the pytest plugin may run one scenario twice).
+    scenario_dir = Path(tempfile.mkdtemp(prefix=f"{scenario.id}-", dir=env.workdir))
+    with live_stack(options, workdir=scenario_dir, shared=env.shared) as stack:
         yield stack

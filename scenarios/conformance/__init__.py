@@ -8,12 +8,19 @@ afterwards, ACCEPT rows when it is. The rows and their judging are in
 
 Setting up the RP under test
 ----------------------------
-The RP must use the mock provider as its OpenID provider: authority ``<mock>/<tenant>`` (v2
-issuer ``<mock>/<tenant>/v2.0``), the mock's reference app (client id and secret printed by the
-command), and a redirect URI registered for that app (``http://localhost/...`` and
-``http://127.0.0.1/...`` with any port and path ``/auth/callback`` are; ``--redirect-uri`` adds
-another). Point the command at a running mock with ``--idp`` (``python -m mock_idp --port 8400``),
-or let it start one on ``--idp-port`` and print what to configure (``--pause`` waits for Enter).
+With ``--app PROFILE`` the command starts the mock provider and the app as ``run --app`` does
+(:mod:`scenarios.conformance.setup`) and reads the sign-in URL, the check URL (``me_url``) and
+the back-channel logout URI from the profile; ``--https`` serves the mock over https with a
+local CA. Otherwise the RP must use the mock provider as its OpenID provider: authority
+``<mock>/<tenant>`` (v2 issuer ``<mock>/<tenant>/v2.0``), the mock's reference app (client id and
+secret printed by the command), and a redirect URI registered for that app
+(``http://localhost/...`` and ``http://127.0.0.1/...`` with any port and path
+``/auth/callback`` are; ``--redirect-uri`` adds another). Point the command at a running mock
+with ``--idp`` (``--ca-file`` for an https one), or let it start one on ``--idp-port`` and print
+what to configure (``--pause`` waits for Enter).
+
+Preflight: the check URL answers "not signed in", the app's clock agrees with the mock's, and a
+plain sign-in against this mock signs the app in; otherwise a :class:`SetupError` (exit 2).
 
 Each row
 --------
@@ -30,13 +37,14 @@ Back-channel logout rows (with ``--backchannel``): the app's ``backchannelLogout
 that URL (Graph PATCH; restored afterwards). For each row a fresh browser signs in, the row's
 ``lt_*`` fault is armed, and the browser's provider session is ended at the provider's logout
 endpoint. The provider signs and POSTs the (tampered) logout token; the RP's HTTP status is read
-from ``/_mock/notifications``. A valid token must get 200 and end the session, every bad one 400.
+from ``/_mock/notifications``. A valid token must get 200 (or 204) and end the session, every
+bad one 400.
 
 Rows run in catalogue order and share the provider's keys: the key rows (kid absent, rotation)
 come first because they leave extra or rotated keys published for the rows after them.
-Front-channel-only rows (missing at_hash / c_hash, implicit and hybrid response types) are not
-staged: the RP is driven through whatever flow it starts, normally the code flow, where those
-hashes are optional.
+Where the specifications allow either outcome (at_hash / c_hash in the code flow, signature rows
+on a token-endpoint ID token over TLS) the row is ``INFO``; a key row whose keys the app never
+fetched is not tested (:mod:`scenarios.conformance.judging`).
 """
 
 from __future__ import annotations

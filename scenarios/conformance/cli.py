@@ -8,9 +8,8 @@ import contextlib
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-
-import httpx
 
 from scenarios.conformance.control import MockControl, SetupError
 from scenarios.conformance.report import format_explanations, write_report
@@ -25,27 +24,44 @@ from scenarios.conformance.rows import (
     to_json,
 )
 from scenarios.conformance.runner import ConformanceOptions, preflight, run_rows
+from scenarios.conformance.setup import from_flags, from_profile
+from scenarios.conformance.trust import browser_trust
+from scenarios.junit import JUnitCase, Outcome, write_junit_xml
+from scenarios.shard import Shard, shard_option
 
-__all__ = ["EXIT_FAILED", "EXIT_SETUP", "HELP", "configure", "handle"]
+__all__ = ["EXIT_FAILED", "EXIT_SETUP", "HELP", "configure", "handle", "write_junit"]
 
 HELP = "run the relying-party check catalogue against any RP, through the mock provider"
 EXIT_FAILED = 1
 EXIT_SETUP = 2
 
 _EPILOG = """\
-The RP under test must use the mock provider as its OpenID provider: authority
-<mock>/<tenant> (issuer <mock>/<tenant>/v2.0), the mock's reference app client id and secret
-(printed when this command starts the mock), and a registered redirect URI (any
+With --app PROFILE (an app profile, as for 'run --app') the command starts the mock provider
+and the app the way the profile says, and takes the sign-in URL, the check URL (me_url) and the
+back-channel logout URI from it.
+
+Without a profile, the RP under test must use the mock provider as its OpenID provider:
+authority <mock>/<tenant> (issuer <mock>/<tenant>/v2.0), the mock's reference app client id and
+secret (printed when this command starts the mock), and a registered redirect URI (any
 http://localhost or http://127.0.0.1 port with path /auth/callback; --redirect-uri adds one).
+An https mock (python -m mock_idp --https, or --https here) needs --ca-file with --idp.
+
+Before any row a plain sign-in must work against this mock, and the app's clock (its Date
+header) must agree with the mock's: otherwise the set-up is unusable (exit 2).
 
 Each row arms one fault at the provider, signs in with a fresh browser context (no IdP or RP
 session) at --start, then asks --check: REJECT rows pass when the RP is not signed in, ACCEPT
 rows when it is. --backchannel adds the logout-token rows: the provider POSTs a valid or
-tampered logout token when the browser's provider session ends; 200 and 400 are expected.
+tampered logout token when the browser's provider session ends; 200 (or 204) and 400 are
+expected. Where the specifications allow either outcome (at_hash / c_hash in the code flow; a
+bad signature on an ID token from the token endpoint over TLS) the row is INFO; a key row
+whose keys the app never fetched is not tested (SKIP).
 
 Exit status: 0 when no row fails, 1 when one does, 2 when the set-up is unusable.
 
-Example (the reference RP):
+Examples:
+  python -m scenarios conformance --app reference-rp
+  python -m scenarios conformance --app my-app.toml --https
   python -m scenarios conformance --rp http://127.0.0.1:8000 --idp http://127.0.0.1:8400 \\
       --start /sso/<connection-id>/widget --backchannel /auth/backchannel-logout
 """
@@ -57,20 +73,33 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = _EPILOG
-    parser.add_argument("--rp", metavar="URL", help="the RP's base URL (required to run)")
-    parser.add_argument("--start", default="/login", metavar="PATH",
-                        help="path that starts a login (default: /login; the reference RP: "
-                        "/sso/<connection>/widget, or /widget with one connection)")
-    parser.add_argument("--check", default="/api/me", metavar="PATH",
+    parser.add_argument("--app", metavar="PROFILE",
+                        help="the app under test: an app profile (TOML) or a shipped profile's "
+                        "name; the command starts the mock and the app and reads the URLs below "
+                        "from the profile")
+    parser.add_argument("--rp", metavar="URL",
+                        help="the RP's base URL, when it runs already (instead of --app)")
+    parser.add_argument("--start", metavar="PATH",
+                        help="path that starts a login (default: the profile's first sign-in "
+                        "URL, else /login)")
+    parser.add_argument("--check", metavar="PATH",
                         help="answers 2xx when signed in, 401/403 or a redirect when not "
-                        "(default: /api/me)")
+                        "(default: the profile's me_url, else /api/me)")
     parser.add_argument("--backchannel", metavar="PATH",
-                        help="the RP's back-channel logout endpoint; adds the logout-token rows")
+                        help="the RP's back-channel logout endpoint; adds the logout-token rows "
+                        "(default: the profile's backchannel_uri)")
     parser.add_argument("--idp", metavar="URL",
                         help="a running mock provider (default: start one and print the "
                         "settings the RP needs)")
     parser.add_argument("--idp-port", type=int, default=0, metavar="PORT",
                         help="port of the mock this command starts (default: a free one)")
+    parser.add_argument("--https", action="store_true",
+                        help="serve the mock this command starts over https with a local CA "
+                        "(apps on MSAL accept only https authorities); the browser and the app "
+                        "({ca_file}) trust it")
+    parser.add_argument("--ca-file", type=Path, metavar="PEM",
+                        help="with --idp https://...: the CA certificate the mock's server "
+                        "certificate chains to (python -m mock_idp --https prints it)")
     parser.add_argument("--pause", action="store_true",
                         help="after starting the mock, wait for Enter (time to configure the RP)")
     parser.add_argument("--redirect-uri", action="append", default=[], metavar="URI",
@@ -84,7 +113,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--password", help="the user's password (default: P@ssw0rd-<name>)")
     parser.add_argument("--only", action="append", default=[], metavar="ROWS",
                         help="row ids or globs, comma-separated or repeated")
+    parser.add_argument("--shard", type=shard_option, metavar="I/N",
+                        help="run only part I of N of the rows (a deterministic split: N CI "
+                        "machines with I = 1..N run every row once)")
     parser.add_argument("--list", action="store_true", help="list the rows and exit")
+    parser.add_argument("--junit", type=Path, metavar="PATH", help="also write JUnit XML here")
     parser.add_argument("--json", action="store_true",
                         help="print the results as JSON on stdout (progress goes to stderr)")
     parser.add_argument("--report", type=Path, metavar="DIR",
@@ -100,90 +133,39 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help=f"a remote Playwright browser server (env {WS_ENDPOINT_ENV})")
 
 
-def _person(user: str, password: str | None) -> tuple[str, str]:
-    from mock_idp.config import DEFAULT_DOMAIN
-
-    if "@" in user:
-        return user, password or f"P@ssw0rd-{user.split('@')[0].lower()}"
-    return f"{user.lower()}@{DEFAULT_DOMAIN}", password or f"P@ssw0rd-{user.lower()}"
-
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def _print_settings(control: MockControl, secret: str | None) -> None:
-    app = control.app()
-    lines = [f"Mock provider running at {control.base_url}",
-             "Configure the relying party under test with:",
-             f"  authority       {control.authority}",
-             f"  issuer          {control.authority}/v2.0",
-             f"  discovery       {control.authority}/v2.0/.well-known/openid-configuration",
-             f"  client id       {control.client_id}"]
-    if secret:
-        lines.append(f"  client secret   {secret}")
-    for uri in app.get("web", {}).get("redirectUris", []):
-        lines.append(f"  redirect URI    {uri}")
-    _say("\n".join(lines))
-
-
-def _register_redirects(control: MockControl, uris: Sequence[str]) -> None:
-    if not uris:
-        return
-    existing = list(control.app().get("web", {}).get("redirectUris", []))
-    control.patch_app({"web": {"redirectUris": existing + [u for u in uris if u not in existing]}})
-
-
 def handle(args: argparse.Namespace) -> int:
-    from mock_idp.config import REFERENCE_RP_CLIENT_ID, REFERENCE_RP_SECRET
-
     try:
         rows = select_rows(args.only)
     except SelectionError as exc:
         _say(f"scenarios conformance: {exc}")
         return EXIT_SETUP
+    if args.shard is not None:
+        rows = tuple(args.shard.select(rows, key=lambda row: row.id))
     if args.list:
         for row in rows:
             print(f"{row.id}\t{row.expect}\t{row.fault or '-'}\t{row.what}")
         return 0
-    if not args.rp:
-        _say("scenarios conformance: --rp URL is required")
+    if args.app and (args.rp or args.idp):
+        _say("scenarios conformance: --app starts the mock provider and the app itself; it "
+             "does not take --rp or --idp")
         return EXIT_SETUP
-    if not args.backchannel:
-        rows = tuple(r for r in rows if r.kind == "login")
-    if not rows:
-        _say("scenarios conformance: no rows to run (the logout-token rows need --backchannel)")
+    if not args.app and not args.rp:
+        _say("scenarios conformance: --app PROFILE or --rp URL is required")
         return EXIT_SETUP
-    upn, password = _person(args.user, args.password)
     with contextlib.ExitStack() as stack:
-        idp_url = args.idp
-        if idp_url is None:
-            from mock_idp import IdpConfig, MockIdp
-
-            try:
-                mock = stack.enter_context(MockIdp(IdpConfig.default(), port=args.idp_port))
-            except OSError as exc:
-                _say(f"scenarios conformance: cannot start the mock provider on port "
-                     f"{args.idp_port}: {exc.strerror or exc}")
-                return EXIT_SETUP
-            idp_url = mock.url
-        options = ConformanceOptions(
-            rp=args.rp.rstrip("/"), idp=idp_url.rstrip("/"), start=args.start, check=args.check,
-            backchannel=args.backchannel, tenant=args.tenant, client_id=args.client_id,
-            upn=upn, password=password, headed=args.headed, timeout_ms=args.timeout * 1000,
-            ws_endpoint=args.browser_ws_endpoint)
-        http = stack.enter_context(httpx.Client(timeout=15))
-        control = MockControl(options.idp, tenant=options.tenant, client_id=options.client_id,
-                              http=http)
         try:
-            _register_redirects(control, args.redirect_uri)
-            if args.idp is None:
-                secret = REFERENCE_RP_SECRET if args.client_id == REFERENCE_RP_CLIENT_ID else None
-                _print_settings(control, secret)
-                if args.pause:
-                    input("Press Enter when the RP is configured... ")
-            preflight(options, control)
-            results = _run_with_browser(options, rows, control)
+            target = (from_profile if args.app else from_flags)(args, stack, say=_say)
+            options = target.options
+            if not options.backchannel:
+                rows = tuple(r for r in rows if r.kind == "login")
+            if not rows:
+                _say("scenarios conformance: no rows to run (the logout-token rows need "
+                     "--backchannel, or backchannel_uri in the profile"
+                     + (f"; shard {args.shard} has none of the others" if args.shard else "")
+                     + ")")
+                return EXIT_SETUP
+            preflight(options, target.control)
+            results = _run_with_browser(options, rows, target.control, target.ca_file)
         except SetupError as exc:
             _say(f"scenarios conformance: {exc}")
             return EXIT_SETUP
@@ -199,11 +181,17 @@ def handle(args: argparse.Namespace) -> int:
         page = write_report(results, args.report, rp=options.rp, provider=options.idp,
                             client_id=options.client_id)
         _say(f"report: {page}")
+    if args.junit is not None:
+        _say(f"junit:  {write_junit(results, args.junit, shard=args.shard)}")
     return EXIT_FAILED if summary_counts(results)["failed"] else 0
 
 
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def _run_with_browser(options: ConformanceOptions, rows: Sequence[Row],
-                      control: MockControl) -> list[RowResult]:
+                      control: MockControl, ca_file: Path | None) -> list[RowResult]:
     from playwright.sync_api import Error, sync_playwright
 
     from scenarios.browser import BrowserUnavailable, launch, resolve
@@ -212,6 +200,10 @@ def _run_with_browser(options: ConformanceOptions, rows: Sequence[Row],
         choice = resolve(ws_endpoint=options.ws_endpoint)
     except BrowserUnavailable as exc:
         raise SetupError(str(exc)) from None
+    trust = browser_trust(options.idp, ca_file, remote=choice.kind == "remote")
+    choice = replace(choice, args=(*choice.args, *trust.launch_args))
+    options = replace(options, context_options={**options.context_options,
+                                                **trust.context_options})
     with sync_playwright() as playwright:
         try:
             browser = launch(playwright, choice, headed=options.headed)
@@ -222,3 +214,24 @@ def _run_with_browser(options: ConformanceOptions, rows: Sequence[Row],
                             progress=lambda r: _say(format_progress(r)))
         finally:
             browser.close()
+
+
+
+def write_junit(results: Sequence[RowResult], path: Path, *, shard: Shard | None = None) -> Path:
+    """The rows as JUnit XML: a testcase per row (classname ``conformance.<kind>``); a FAIL
+    is a failure, a SKIP (not tested) skipped, an INFO (the spec allows either) passed, each
+    with the verdict's reason."""
+    outcomes: dict[str, Outcome] = {"PASS": "passed", "INFO": "passed", "FAIL": "failed",
+                                    "SKIP": "skipped"}
+    cases = [
+        JUnitCase(classname=f"conformance.{r.row.kind}", name=r.row.id, seconds=r.seconds,
+                  outcome=outcomes[r.verdict.result], message=r.verdict.reason or None,
+                  properties=[("expect", r.row.expect), ("fault", r.row.fault or "-"),
+                              ("what", r.row.what)],
+                  output=f"RP did: {r.verdict.did}"
+                  + (f"\nnote: {r.verdict.note}" if r.verdict.note else ""))
+        for r in results
+    ]
+    suite = "sso-harness conformance" + (f" shard {shard}" if shard else "")
+    return write_junit_xml(path, suite=suite, cases=cases,
+                           seconds=sum(r.seconds for r in results))

@@ -73,3 +73,18 @@ class MockControl:
     @property
     def logout_url(self) -> str:
         return f"{self.authority}/oauth2/v2.0/logout"
+
+    def now(self) -> float:
+        """The provider's clock, seconds since the epoch (it may have been moved)."""
+        return float(self._call("GET", "/_mock/clock")["epoch"])
+
+    def end_session(self, cookies: dict[str, str]) -> None:
+        """End the browser session these provider cookies carry, at the logout endpoint (an
+        HTTP request, not a navigation: the signed-out page's front-channel iframes must not
+        log the app out, so that only the logout token can; over https it is verified with
+        the provider's CA)."""
+        try:
+            self._http.get(self.logout_url, follow_redirects=False, headers={
+                "Cookie": "; ".join(f"{name}={value}" for name, value in cookies.items())})
+        except httpx.HTTPError as exc:
+            raise SetupError(f"GET {self.logout_url}: {exc}") from exc

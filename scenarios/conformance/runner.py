@@ -6,15 +6,18 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from scenarios.conformance.control import MockControl, SetupError
+from scenarios.conformance.evidence import ProviderEvidence, evidence_of
 from scenarios.conformance.rows import (
+    LOGIN_ROWS,
     BackchannelObservation,
     LoginObservation,
     Row,
@@ -28,10 +31,16 @@ if TYPE_CHECKING:
 
     from scenarios.flows import NavigationLog
 
-__all__ = ["ConformanceOptions", "Progress", "preflight", "run_rows"]
+__all__ = ["CLOCK_TOLERANCE", "PLAIN_ROW", "ConformanceOptions", "Progress", "preflight",
+           "run_rows"]
 
 TEXT_LIMIT = 70
 SETTLE_MS = 3000
+CLOCK_TOLERANCE = 60.0
+"""Seconds the app's clock (its ``Date`` header) may differ from the provider's: more, and
+tokens look expired or not yet valid to it, whatever the row."""
+PLAIN_ROW = LOGIN_ROWS[0]
+"""The plain code flow, which the preflight signs in with before any row."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +59,13 @@ class ConformanceOptions:
     headed: bool = False
     timeout_ms: float = 10_000
     ws_endpoint: str | None = None
+    context_options: Mapping[str, Any] = field(default_factory=dict)
+    """Options of each browser context (how it trusts an https provider)."""
+    clock_tolerance: float = CLOCK_TOLERANCE
+
+    @property
+    def over_tls(self) -> bool:
+        return self.idp.startswith("https://")
 
     def rp_url(self, path: str) -> str:
         return path if "://" in path else f"{self.rp.rstrip('/')}/{path.lstrip('/')}"
@@ -94,7 +110,7 @@ class _Driver:
 
     @contextlib.contextmanager
     def _context(self) -> Iterator[BrowserContext]:
-        context = self.browser.new_context()
+        context = self.browser.new_context(**self.options.context_options)
         context.set_default_timeout(self.options.timeout_ms)
         log = BrowserLog()
         log.watch(context)
@@ -107,6 +123,11 @@ class _Driver:
                                      final_pages=sys.exc_info()[0] is not None)
             with contextlib.suppress(Exception):
                 context.close()
+
+    def evidence(self) -> ProviderEvidence | None:
+        """What the provider's log says about the last row (``None``: it was not read)."""
+        provider = self.collected.provider if self.collected is not None else None
+        return evidence_of(provider.get("requests", ())) if provider is not None else None
 
     def _check(self, context: BrowserContext) -> int:
         return context.request.get(self.options.rp_url(self.options.check),
@@ -123,6 +144,9 @@ class _Driver:
         try:
             page.goto(self.options.rp_url(self.options.start))
             IdpUsernamePage(page).heading.wait_for(state="visible")
+            if not same_server(page.url, self.options.idp):
+                return (f"the sign-in page is at {_where(page.url)}, not at this mock provider "
+                        f"({self.options.idp})")
             EntraDriver(timeout_ms=self.options.timeout_ms).sign_in(
                 page, self.options.upn, self.options.password)
         except Error as exc:
@@ -175,9 +199,9 @@ class _Driver:
             known = {n["id"] for n in self.control.backchannel_notes()}
             if row.fault:
                 self.control.arm(row.fault, endpoint="logout_token")
-            # An API request, not a navigation: the signed-out page's front-channel iframes
-            # must not log the RP out, so that only the logout token can.
-            context.request.get(self.control.logout_url, fail_on_status_code=False)
+            self.control.end_session({c["name"]: c["value"]
+                                      for c in context.cookies(self.control.logout_url)
+                                      if "name" in c and "value" in c})
             new = [n for n in self.control.backchannel_notes() if n["id"] not in known]
             if not new:
                 return BackchannelObservation(
@@ -196,9 +220,32 @@ class _Driver:
                 check_status_after=self._check(context), deliveries=len(new))
 
 
+@contextlib.contextmanager
+def _backchannel_uri(options: ConformanceOptions, control: MockControl) -> Iterator[None]:
+    assert options.backchannel is not None
+    previous = control.app().get("backchannelLogoutUri")
+    control.patch_app({"backchannelLogoutUri": options.rp_url(options.backchannel)})
+    try:
+        yield
+    finally:
+        with contextlib.suppress(SetupError):
+            control.patch_app({"backchannelLogoutUri": previous})
+
+
+def _clock_skew(response: httpx.Response, control: MockControl) -> float | None:
+    """Seconds the app's clock (its ``Date`` header) is ahead of the provider's; ``None`` when
+    the app sends no usable ``Date``."""
+    try:
+        app_time = parsedate_to_datetime(response.headers["date"]).timestamp()
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+    return app_time - control.now()
+
+
 def preflight(options: ConformanceOptions, control: MockControl) -> None:
-    """Check that the provider is the mock (with its control API and the app) and that the
-    check URL answers "not signed in" without a session; clear any armed faults."""
+    """Check that the provider is the mock (with its control API and the app), that the check
+    URL answers "not signed in" without a session and that the app's clock agrees with the
+    provider's; clear any armed faults. :func:`run_rows` then signs in once before any row."""
     try:
         control.armed()
     except SetupError as exc:
@@ -212,24 +259,62 @@ def preflight(options: ConformanceOptions, control: MockControl) -> None:
     control.clear()
     url = options.rp_url(options.check)
     try:
-        status = httpx.get(url, timeout=10).status_code
+        response = httpx.get(url, timeout=10, verify=False)
     except httpx.HTTPError as exc:
         raise SetupError(f"the RP is not reachable at {url}: {exc}") from None
+    status = response.status_code
     if not (status in (401, 403) or 300 <= status < 400):
         raise SetupError(f"--check {url} answered {status} without a session; it must answer "
                          "401, 403 or a redirect when not signed in (and 2xx when signed in)")
+    skew = _clock_skew(response, control)
+    if skew is not None and abs(skew) > options.clock_tolerance:
+        raise SetupError(
+            f"the app's clock is {abs(skew):.0f} s {'ahead of' if skew > 0 else 'behind'} the "
+            f"provider's (its Date header against {options.idp}/_mock/clock; tolerance "
+            f"{options.clock_tolerance:g} s): every token would look expired or not yet valid "
+            "to it. Move the provider's clock back (POST /_mock/clock) or fix the app's")
 
 
-@contextlib.contextmanager
-def _backchannel_uri(options: ConformanceOptions, control: MockControl) -> Iterator[None]:
-    assert options.backchannel is not None
-    previous = control.app().get("backchannelLogoutUri")
-    control.patch_app({"backchannelLogoutUri": options.rp_url(options.backchannel)})
-    try:
-        yield
-    finally:
-        with contextlib.suppress(SetupError):
-            control.patch_app({"backchannelLogoutUri": previous})
+def _where(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+def same_server(url: str, base_url: str) -> bool:
+    """Whether ``url`` is on the server at ``base_url`` (loopback names are one host)."""
+    a, b = urlsplit(url), urlsplit(base_url)
+    hosts = {a.hostname, b.hostname}
+    return a.scheme == b.scheme and a.port == b.port and (
+        a.hostname == b.hostname or hosts <= _LOOPBACK)
+
+
+def _sign_in_problem(options: ConformanceOptions, obs: LoginObservation,
+                     evidence: ProviderEvidence | None) -> str:
+    """Why the preflight's plain sign-in did not sign the app in, in one line."""
+    start = options.rp_url(options.start)
+    if obs.error is not None or not obs.reached_sign_in:
+        ended = obs.final_url
+        if ended.startswith("http") and not same_server(ended, options.idp) and not \
+                same_server(ended, options.rp_url("/")):
+            return (f"the app sent the browser from {start} to {_where(ended)}, not to this mock "
+                    f"provider at {options.idp}: the app is pointed at another provider (check "
+                    "its authority, issuer or discovery URL)")
+        return (f"{start} did not lead to this mock provider's sign-in page (ended at "
+                f"{ended or 'an unknown page'}: {obs.error or 'no sign-in page'})")
+    said = "" if evidence is None or not evidence.token_answers else (
+        f"; the provider's token endpoint answered {', '.join(evidence.token_answers)}")
+    if evidence is not None and not evidence.token_answers:
+        said = "; the app never called this provider's token endpoint"
+    if obs.signed_in is None:
+        return (f"after a plain sign-in the check URL {options.rp_url(options.check)} answered "
+                f"{obs.check_status}, neither 2xx (signed in) nor 401, 403 or a redirect{said}")
+    page = f" (page HTTP {obs.page_status}: \"{obs.page_text}\")" if obs.page_text else ""
+    return (f"a plain sign-in at this mock provider did not sign the app in{page}{said}: an app "
+            "that refuses a valid sign-in would seem to pass every REJECT row. Check its client "
+            "id and secret, redirect URI, issuer and CA file")
 
 
 Progress = Callable[[RowResult], None]
@@ -237,12 +322,16 @@ Progress = Callable[[RowResult], None]
 
 def run_rows(options: ConformanceOptions, rows: Sequence[Row], control: MockControl,
              browser: Browser, progress: Progress | None = None) -> list[RowResult]:
-    """Run ``rows`` in order (back-channel rows only with ``options.backchannel``); call
+    """Sign in once without a fault (the preflight: a :class:`SetupError` when that fails),
+    then run ``rows`` in order (back-channel rows only with ``options.backchannel``); call
     :func:`preflight` first."""
     driver = _Driver(options, control, browser)
     results: list[RowResult] = []
+    keys_before = 0
 
-    def one(row: Row) -> None:
+    def observe(row: Row) -> tuple[RowResult, LoginObservation | BackchannelObservation,
+                                   ProviderEvidence | None]:
+        nonlocal keys_before
         started = time.monotonic()
         driver.collected = None
         try:
@@ -252,15 +341,34 @@ def run_rows(options: ConformanceOptions, rows: Sequence[Row], control: MockCont
                 obs = driver.backchannel_row(row)
         finally:
             control.clear()
+        evidence = driver.evidence()
+        if isinstance(obs, LoginObservation):
+            obs = replace(obs, over_tls=options.over_tls, key_fetches_before=keys_before,
+                          key_fetches=evidence.key_fetches if evidence is not None else None,
+                          response_type=evidence.response_type if evidence is not None
+                          else None)
+        keys_before += evidence.key_fetches if evidence is not None else 0
         result = RowResult(row=row, verdict=judge(row, obs),
                            seconds=time.monotonic() - started,
                            protocol=exchange_of(driver.collected))
+        return result, obs, evidence
+
+    def one(row: Row) -> None:
+        result, _, _ = observe(row)
         results.append(result)
         if progress is not None:
             progress(result)
 
+    plain, plain_obs, evidence = observe(PLAIN_ROW)
+    if plain.verdict.result != "PASS":
+        assert isinstance(plain_obs, LoginObservation)
+        raise SetupError("preflight: " + _sign_in_problem(options, plain_obs, evidence))
     for row in rows:
-        if row.kind == "login":
+        if row is PLAIN_ROW:
+            results.append(plain)
+            if progress is not None:
+                progress(plain)
+        elif row.kind == "login":
             one(row)
     logout_rows = [row for row in rows if row.kind == "backchannel"]
     if logout_rows and options.backchannel:

@@ -30,6 +30,7 @@ def _ready(app: ExampleApp) -> None:
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 def test_the_catalogue_reports_what_the_library_does(example_app: ExampleApp,
                                                      tmp_path: Path) -> None:
     _ready(example_app)
@@ -49,6 +50,7 @@ def test_the_catalogue_reports_what_the_library_does(example_app: ExampleApp,
     assert summary.exit_code == 1, "some scenarios fail: the run must say so"
 
 
+@pytest.mark.slow
 def test_app_check_finds_no_problem_in_the_shipped_profile(example_app: ExampleApp) -> None:
     _ready(example_app)
     out = io.StringIO()
@@ -67,6 +69,7 @@ def test_the_readme_shows_the_expected_verdicts() -> None:
         "expected_verdicts.py: paste the output of python tests/examples/expected_verdicts.py")
 
 
+@pytest.mark.slow
 def test_app_check_says_an_example_app_is_pointed_at_another_provider(tmp_path: Path) -> None:
     _ready(FLASK_AUTHLIB)
     with MockIdp() as other:

@@ -35,7 +35,9 @@ from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from scenarios.flows import up_to_stay_signed_in
 
-pytestmark = pytest.mark.browser
+# Each example app is a process of its own (Flask, Node), signed into through a browser: make
+# test-slow runs these.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 FLASK_500 = "Internal Server Error"
 """Flask's default error page."""

@@ -11,7 +11,9 @@ from example_apps import ExampleStack
 from example_browser import ALICE, ALICE_NAME, expect_provider_sign_in, sign_in
 from playwright.sync_api import Page, expect
 
-pytestmark = pytest.mark.browser
+# Each example app is a process of its own (Flask, Node), signed into through a browser: make
+# test-slow runs these.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_me_is_401_before_sign_in(example: ExampleStack, example_page: Page) -> None:

@@ -367,6 +367,7 @@ def provider() -> Iterator[Provider]:
 
 
 @pytest.mark.fuzz
+@pytest.mark.slow
 def test_thousands_of_malformed_requests_leave_the_provider_working(
         provider: Provider) -> None:
     rng = Malformed(SEED)

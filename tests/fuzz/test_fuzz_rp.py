@@ -382,6 +382,7 @@ def upstream_failure(response: httpx.Response) -> bool:
     return response.status_code == 503 and '"temporarily_unavailable"' in response.text
 
 
+@pytest.mark.slow
 def test_thousands_of_malformed_requests_leave_the_relying_party_working(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:

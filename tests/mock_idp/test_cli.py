@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -25,9 +25,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 @dataclass
 class Cli:
+    """A running ``python -m mock_idp``; both its output streams are read by threads as they
+    arrive, so nothing here ever blocks on a live process's pipe."""
+
     process: subprocess.Popen[str]
     started: float
     lines: list[str]
+    errors: list[str] = field(default_factory=list)
 
     def line(self, index: int, timeout: float = 10.0) -> str:
         deadline = time.monotonic() + timeout
@@ -35,12 +39,14 @@ class Cli:
             if time.monotonic() > deadline or (self.process.poll() is not None
                                                and len(self.lines) <= index):
                 if self.process.poll() is None:
-                    self.process.kill()  # or reading its stderr waits for it forever
+                    self.process.kill()
                     self.process.wait(timeout=10)
-                err = self.process.stderr.read() if self.process.stderr else ""
-                raise AssertionError(f"no output line {index}; stderr: {err}")
+                raise AssertionError(f"no output line {index}; stderr so far: {self.stderr()}")
             time.sleep(0.005)
         return self.lines[index]
+
+    def stderr(self) -> str:
+        return "".join(self.errors)
 
 
 def command(*args: str) -> list[str]:
@@ -58,13 +64,19 @@ def serve(*args: str) -> Iterator[Cli]:
                                text=True, cwd=REPO, env=env())
     cli = Cli(process, started, [])
 
-    def pump() -> None:
+    def pump_out() -> None:
         assert process.stdout is not None
         for raw in process.stdout:
             cli.lines.append(raw.rstrip("\n"))
 
-    reader = threading.Thread(target=pump, daemon=True)
-    reader.start()
+    def pump_err() -> None:
+        assert process.stderr is not None
+        for raw in process.stderr:
+            cli.errors.append(raw)
+
+    readers = [threading.Thread(target=pump, daemon=True) for pump in (pump_out, pump_err)]
+    for reader in readers:
+        reader.start()
     try:
         yield cli
     finally:
@@ -74,32 +86,27 @@ def serve(*args: str) -> Iterator[Cli]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
-        reader.join(timeout=5)
+        for reader in readers:
+            reader.join(timeout=5)
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
 
 
-def test_serves_discovery_within_a_second() -> None:
-    """Start to discovery served, best of three starts: a loaded machine (a parallel test run)
-    can slow one start, but not every one."""
-    timings = []
-    for _ in range(3):
-        with serve("--port", "0") as cli:
-            base = cli.line(0)
-            assert base.startswith("http://127.0.0.1:")
-            discovery = f"{base}/{DEFAULT_TENANT_ID}/v2.0/.well-known/openid-configuration"
-            response = httpx.get(discovery, timeout=5.0)
-            timings.append(time.monotonic() - cli.started)
-            assert response.status_code == 200
-            assert response.json()["issuer"] == f"{base}/{DEFAULT_TENANT_ID}/v2.0"
-            assert httpx.get(f"{base}/_mock/health").json()["status"] == "ok"
-            cli.line(2)
-            summary = "\n".join(cli.lines)
-            assert "contoso.onmicrosoft.com" in summary and "(disabled)" in summary
-        if timings[-1] < 1.0:
-            break
-    assert min(timings) < 1.0, f"discovery served after {min(timings):.2f} s at best"
+def test_serves_discovery_once_the_url_is_printed() -> None:
+    """The socket listens before the URL is printed, so discovery answers at once (how fast
+    is ``make bench``'s start-up figure, not a test's)."""
+    with serve("--port", "0") as cli:
+        base = cli.line(0)
+        assert base.startswith("http://127.0.0.1:")
+        discovery = f"{base}/{DEFAULT_TENANT_ID}/v2.0/.well-known/openid-configuration"
+        response = httpx.get(discovery, timeout=5.0)
+        assert response.status_code == 200
+        assert response.json()["issuer"] == f"{base}/{DEFAULT_TENANT_ID}/v2.0"
+        assert httpx.get(f"{base}/_mock/health").json()["status"] == "ok"
+        cli.line(2)
+        summary = "\n".join(cli.lines)
+        assert "contoso.onmicrosoft.com" in summary and "(disabled)" in summary
 
 
 def test_https_prints_the_ca_and_verifies_with_it(tmp_path: Path) -> None:
@@ -115,6 +122,11 @@ def test_https_prints_the_ca_and_verifies_with_it(tmp_path: Path) -> None:
             assert doc.json()["issuer"].startswith("https://127.0.0.1:")
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"{base}/_mock/health")
+        authority = f"{base}/{DEFAULT_TENANT_ID}"
+        lines = [cli.line(i) for i in range(2, 6)]
+        assert f"  authority {authority}" in lines
+        assert f"  issuer    {authority}/v2.0" in lines  # what MSAL and the libraries need
+        assert f"  discovery {authority}/v2.0/.well-known/openid-configuration" in lines
 
 
 def test_public_url_sets_the_issuer() -> None:
@@ -193,5 +205,4 @@ def test_ctrl_c_stops_cleanly() -> None:
         assert httpx.get(f"{base}/_mock/health").status_code == 200
         cli.process.send_signal(signal.SIGINT)
         assert cli.process.wait(timeout=10) == 0
-        assert cli.process.stderr is not None
-        assert "Traceback" not in cli.process.stderr.read()
+    assert "Traceback" not in cli.stderr()

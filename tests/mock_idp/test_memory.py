@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import pytest
 from entra_pages import next_form, sign_in_answers
 from starlette.types import ASGIApp, Message
 
@@ -125,6 +126,7 @@ def traced_after_collection() -> int:
     return tracemalloc.get_traced_memory()[0]
 
 
+@pytest.mark.slow  # 15,000 requests under tracemalloc: make test-slow runs it
 def test_memory_stays_flat_once_lifetimes_pass() -> None:
     clock = MockClock(frozen_at=datetime(2026, 3, 2, 9, 30, tzinfo=UTC))
     app = create_app(long_lived_directory(clock))

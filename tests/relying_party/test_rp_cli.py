@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -118,18 +118,21 @@ def test_cli_port_zero_prints_url_first_and_serves(tmp_path: Path) -> None:
         response = httpx.get(f"{url}/api/me", timeout=10.0)
         assert response.status_code == 401
         assert db.exists()
-        # Kept-alive requests must not wait for the client's delayed ACK (about 40 ms each
-        # when the listening socket leaves TCP_NODELAY off).
-        with httpx.Client(timeout=10.0) as client:
-            client.get(f"{url}/api/me")
-            started = time.perf_counter()
-            for _ in range(10):
-                client.get(f"{url}/api/me")
-            per_request = (time.perf_counter() - started) / 10
-        assert per_request < 0.025, f"{per_request * 1000:.0f} ms per kept-alive request"
+        with httpx.Client(timeout=10.0) as client:  # kept alive
+            assert [client.get(f"{url}/api/me").status_code for _ in range(3)] == [401] * 3
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_the_listening_socket_is_tcp_so_asyncio_turns_nagle_off() -> None:
+    """Kept-alive requests must not wait for the client's delayed ACK: asyncio sets
+    TCP_NODELAY on accepted connections only when the listening socket's protocol is TCP
+    (the latency itself is measured by ``make bench``, not here)."""
+    from relying_party.__main__ import listening_socket
+
+    with listening_socket("127.0.0.1", 0) as sock:
+        assert sock.proto == socket.IPPROTO_TCP
 
 
 def test_a_new_admin_token_replaces_the_old_and_ends_admin_sessions(tmp_path: Path) -> None:

@@ -35,8 +35,8 @@ def idp() -> Iterator[MockIdp]:
 
 def test_defaults_of_the_command() -> None:
     args = build_parser().parse_args(["conformance", "--rp", "http://rp.test"])
-    assert (args.start, args.check, args.backchannel, args.idp, args.user) == (
-        "/login", "/api/me", None, None, "alice")
+    assert (args.start, args.check, args.backchannel, args.idp, args.user, args.app) == (
+        None, None, None, None, "alice", None)  # /login and /api/me unless a profile says
     assert args.client_id == REFERENCE_RP_CLIENT_ID and not args.json and not args.headed
 
 

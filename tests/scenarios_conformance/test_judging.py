@@ -37,7 +37,7 @@ def _login(check: int | None, *, fired: bool | None = True, reached: bool = True
            text: str = "", error: str | None = None) -> LoginObservation:
     return LoginObservation(reached_sign_in=reached, check_status=check, fault_fired=fired,
                             final_url="http://rp.test/widget", page_status=502,
-                            page_text=text, error=error)
+                            page_text=text, error=error, response_type="code", key_fetches=1)
 
 
 def test_row_ids_are_unique_and_every_fault_is_one_the_mock_knows() -> None:
@@ -121,7 +121,15 @@ def test_valid_logout_token_needs_200_and_an_ended_session() -> None:
     assert "not checked" in ok.note
     kept = judge(LT_VALID, _bc(200, after=200))
     assert kept.result == "FAIL" and "still signed in" in kept.reason
-    assert judge(LT_VALID, _bc(204)).result == "FAIL"
+    assert judge(LT_VALID, _bc(201)).result == "FAIL"
+
+
+def test_a_valid_logout_token_answered_204_passes_with_a_note() -> None:
+    verdict = judge(LT_VALID, _bc(204))
+    assert verdict.result == "PASS" and verdict.did == "HTTP 204; session ended"
+    assert verdict.note.startswith("204 No Content taken as success: Back-Channel Logout 1.0 §2.8")
+    assert judge(LT_VALID, _bc(204, after=200)).result == "FAIL"
+    assert judge(LT_NONCE, _bc(204)).result == "FAIL"  # a bad token still needs 400
 
 
 def test_cache_control_is_a_warning_only() -> None:
@@ -178,7 +186,7 @@ def test_table_has_a_line_per_row_and_a_reason_per_failure() -> None:
     assert any(line.startswith("SKIP rp-userinfo-bad-sub-claim: not exercised") for line in lines)
     assert any(line.startswith("note rp-id_token-kid-absent-multiple-jwks: rejected;")
                for line in lines)
-    assert lines[-1] == "2 passed, 1 failed, 1 skipped"
+    assert lines[-1] == "2 passed, 1 failed, 1 not tested, 0 informational"
 
 
 def test_table_columns_line_up() -> None:
@@ -194,7 +202,8 @@ def test_json_output_for_ci() -> None:
     assert (data["rp"], data["provider"], data["client_id"]) == (
         "http://rp.test", "http://idp.test", "c")
     assert data["ok"] is False
-    assert (data["passed"], data["failed"], data["skipped"]) == (2, 1, 1)
+    assert (data["passed"], data["failed"], data["skipped"], data["informational"]) == (
+        2, 1, 1, 0)
     nonce = data["rows"][1]
     assert nonce == {
         "id": "rp-nonce-invalid", "kind": "login", "fault": "wrong_nonce", "expect": "REJECT",
@@ -212,3 +221,102 @@ def test_progress_line() -> None:
 def test_a_custom_row_is_judged_by_its_expectation() -> None:
     row = Row(id="x", kind="login", fault="expired", expect="REJECT", what="it is old")
     assert judge(row, _login(200)).reason == "the RP signed in although it is old"
+
+
+# --- rows whose verdict depends on the flow, the transport and the provider's log -------------
+
+AT_HASH = BY_ID["rp-id_token-bad-at_hash"]
+C_HASH = BY_ID["rp-id_token-bad-c_hash"]
+BAD_SIG = BY_ID["rp-id_token-bad-sig-rs256"]
+UNKNOWN_KEY = BY_ID["harness-id_token-unknown-key"]
+SIG_NONE = BY_ID["rp-id_token-sig-none"]
+KID_SINGLE = BY_ID["rp-id_token-kid-absent-single-jwks"]
+ROTATION = BY_ID["rp-key-rotation-op-sign-key-native"]
+
+
+def _seen(check: int, *, response_type: str | None = "code", tls: bool = False,
+          keys: int | None = 1, keys_before: int = 0) -> LoginObservation:
+    return LoginObservation(reached_sign_in=True, check_status=check, fault_fired=True,
+                            response_type=response_type, over_tls=tls, key_fetches=keys,
+                            key_fetches_before=keys_before)
+
+
+@pytest.mark.parametrize("row", [AT_HASH, C_HASH], ids=lambda r: r.hash_claim)
+@pytest.mark.parametrize("check", [200, 401])
+def test_hash_rows_in_the_code_flow_are_informational_either_way(row: Row, check: int) -> None:
+    verdict = judge(row, _seen(check))
+    assert verdict.result == "INFO"
+    assert "response_type=code" in verdict.reason and "3.1.3.6" in verdict.reason
+    assert verdict.reason.endswith("accepted the token" if check == 200
+                                   else f"checks {row.hash_claim} when present and refused "
+                                   "the token")
+
+
+@pytest.mark.parametrize(("row", "response_type"), [(AT_HASH, "id_token token"),
+                                                    (AT_HASH, "code id_token token"),
+                                                    (C_HASH, "code id_token")])
+def test_hash_rows_are_judged_where_the_flow_requires_the_hash(row: Row,
+                                                               response_type: str) -> None:
+    assert judge(row, _seen(401, response_type=response_type)).result == "PASS"
+    failed = judge(row, _seen(200, response_type=response_type))
+    assert failed.result == "FAIL" and failed.reason.startswith("the RP signed in although")
+
+
+@pytest.mark.parametrize(("row", "response_type"), [(AT_HASH, "code id_token"),
+                                                    (C_HASH, "id_token token")])
+def test_a_hash_the_flow_does_not_require_is_informational(row: Row, response_type: str) -> None:
+    assert judge(row, _seen(200, response_type=response_type)).result == "INFO"
+
+
+@pytest.mark.parametrize("row", [BAD_SIG, UNKNOWN_KEY, SIG_NONE], ids=lambda r: r.id)
+def test_signature_rows_over_tls_from_the_token_endpoint_are_allowed_by_3_1_3_7_6(
+        row: Row) -> None:
+    allowed = judge(row, _seen(200, tls=True))
+    assert allowed.result == "INFO"
+    assert allowed.reason.startswith("allowed by OpenID Connect Core 3.1.3.7 (6)")
+    over_http = judge(row, _seen(200, tls=False))
+    assert over_http.result == "FAIL" and "over plain http" in over_http.reason
+    assert judge(row, _seen(401, tls=True)).result == "PASS"
+    assert judge(row, _seen(401, tls=False)).result == "PASS"
+
+
+def test_a_signature_row_on_a_front_channel_id_token_must_be_rejected_even_over_tls() -> None:
+    hybrid = judge(BAD_SIG, _seen(200, response_type="code id_token", tls=True))
+    assert hybrid.result == "FAIL" and "MUST check the signature" in hybrid.reason
+    unknown = judge(BAD_SIG, _seen(200, response_type=None, tls=True))
+    assert unknown.result == "FAIL" and "unknown flow" in unknown.reason
+
+
+def test_key_rows_are_not_tested_when_the_app_never_fetched_the_keys() -> None:
+    skipped = judge(KID_SINGLE, _seen(200, keys=0, keys_before=0))
+    assert skipped.result == "SKIP"
+    assert skipped.reason.startswith("not tested: the provider's request log shows no GET of "
+                                     "its signing keys (jwks_uri) at any point of the run")
+    assert judge(KID_SINGLE, _seen(200, keys=0, keys_before=2)).result == "PASS"  # cached
+    assert judge(KID_SINGLE, _seen(401, keys=0)).result == "FAIL"  # refused: no fetch excuses it
+    rotation = judge(ROTATION, _seen(200, keys=0, keys_before=3))
+    assert rotation.result == "SKIP" and "during this row" in rotation.reason
+    assert judge(ROTATION, _seen(200, keys=1)).result == "PASS"
+    unread = judge(ROTATION, _seen(200, keys=None))
+    assert unread.result == "SKIP" and "could not be read" in unread.reason
+
+
+def test_informational_rows_have_their_own_line_and_count() -> None:
+    results = [RowResult(row=AT_HASH, verdict=judge(AT_HASH, _seen(200)), seconds=0.1)]
+    lines = format_table(results).splitlines()
+    assert lines[1].endswith("INFO")
+    assert any(line.startswith("INFO rp-id_token-bad-at_hash: informational:") for line in lines)
+    assert lines[-1] == "0 passed, 0 failed, 0 not tested, 1 informational"
+    assert to_json(results, rp="r", provider="p", client_id="c")["ok"] is True
+
+
+@pytest.mark.parametrize("status", [404, 405])
+def test_no_back_channel_endpoint_fails_the_valid_row_and_leaves_the_bad_ones_untested(
+        status: int) -> None:
+    valid = judge(LT_VALID, _bc(status, after=200))
+    assert valid.result == "FAIL"
+    assert valid.reason == (f"the back-channel logout URI answered {status}: the app has no "
+                            "back-channel logout endpoint there, so a sign-out at the provider "
+                            "leaves its session alive")
+    bad = judge(LT_NONCE, _bc(status, after=200))
+    assert bad.result == "SKIP" and bad.reason.startswith("not tested: the back-channel logout")

@@ -4,8 +4,11 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from scenarios.context import StepRecord
 from scenarios.report import write_html, write_json, write_junit
+from scenarios.results import Phases
 from scenarios.runner import RunSummary, ScenarioResult, format_table
 
 
@@ -117,3 +120,20 @@ def test_skipped_scenarios_and_the_app_name_in_every_report(tmp_path: Path) -> N
     assert "    the profile lacks partner" in table
     assert "1 passed, 0 failed, 1 skipped against helpdesk" in table
     assert summary.exit_code == 0
+
+
+def test_phases_in_the_json_and_the_page(tmp_path: Path) -> None:
+    phases = Phases(stack_start=0.2, context=0.1, steps=1.0, screenshots=0.3, trace=0.05,
+                    teardown=0.15, other=0.2)
+    timed = [ScenarioResult(id=f"a.{n}", title="t", proves="p", group="a", status="passed",
+                            seconds=phases.total, phases=phases) for n in range(3)]
+    summary = RunSummary(results=(*timed, _summary(tmp_path).results[2]), seconds=6.0,
+                         workers=1, report_dir=tmp_path)
+    data = json.loads(write_json(summary, tmp_path).read_text(encoding="utf-8"))
+    assert data["phases"]["steps"] == pytest.approx(3.0)
+    assert data["phases"]["overhead_median"] == pytest.approx(1.0)
+    assert data["results"][0]["phases"]["stack_start"] == 0.2
+    assert data["results"][3]["phases"] is None  # never ran
+    html = write_html(summary, tmp_path).read_text(encoding="utf-8")
+    assert "stack start 0.20s · context 0.10s · steps 1.00s · screenshots 0.30s" in html
+    assert "median time outside the steps per scenario 1.00s" in html

@@ -23,6 +23,7 @@ from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo
 from scenarios.__main__ import main
 from scenarios.browser import launch, resolve
 from scenarios.context import screenshot
+from scenarios.results import PHASE_NAMES
 from scenarios.runner import RunOptions, run
 
 pytestmark = pytest.mark.browser
@@ -57,8 +58,17 @@ def test_passing_run_writes_reports_with_a_screenshot_per_step(
     for image in images:
         assert (report / image).read_bytes().startswith(b"\x89PNG")
 
-    steps = _results(report)["toy.pass.form"]["steps"]
+    form = _results(report)["toy.pass.form"]
+    steps = form["steps"]
+    assert isinstance(steps, list)
     assert [s["name"] for s in steps] == ["open the page", "type a password", "sign in"]
+    # where the time went: every phase recorded, adding up to the scenario's time
+    phases = form["phases"]
+    assert isinstance(phases, dict) and set(phases) == set(PHASE_NAMES)
+    assert phases["steps"] == pytest.approx(sum(s["seconds"] for s in steps))
+    assert sum(phases.values()) == pytest.approx(form["seconds"], abs=0.01)
+    assert phases["screenshots"] > 0 and phases["context"] > 0
+    assert "stack start" in html and "median time outside the steps" in html
     assert not (report / "traces").exists() or not any((report / "traces").iterdir())
 
     suite = ET.parse(junit).getroot().find("testsuite")

@@ -1,0 +1,172 @@
+"""What a scenario pays outside its steps, piece by piece, with a warm browser.
+
+Each piece is measured in alternating rounds against its alternatives, so a change in the
+machine falls on all of them; the figure is the median per piece.
+
+- stack: a live stack per scenario started and stopped (``live_stack()``), against one reset
+  on servers a worker started once (``live_stack(shared=...)``);
+- context: ``browser.new_context()`` and ``new_page()``, then ``close()``;
+- trace: ``tracing.start`` then ``tracing.stop`` (nothing saved) around one page load, by
+  what is recorded;
+- screenshot: one step's screenshot of the reference relying party's signed-in page, by kind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .stats import load_average, median
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+    from scenarios.live import LiveStack
+
+
+@dataclass(frozen=True)
+class Piece:
+    name: str
+    variant: str
+    median_ms: float
+    runs: int
+    load: float
+
+
+def _timed(action: Callable[[], None]) -> float:
+    started = time.perf_counter()
+    action()
+    return (time.perf_counter() - started) * 1000
+
+
+def _alternate(variants: dict[str, Callable[[], None]], runs: int) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for index in range(runs + 1):
+        for name, action in variants.items():
+            elapsed = _timed(action)
+            if index:  # the first round warms up
+                times[name].append(elapsed)
+    return times
+
+
+def _stack_variants(workdir: Path, shared: Any) -> dict[str, Callable[[], None]]:
+    from scenarios.live import live_stack
+
+    def fresh() -> None:
+        with live_stack(workdir=Path(tempfile.mkdtemp(dir=workdir))):
+            pass
+
+    def reset() -> None:
+        with live_stack(workdir=Path(tempfile.mkdtemp(dir=workdir)), shared=shared):
+            pass
+
+    return {"started and stopped per scenario": fresh, "shared, reset per scenario": reset}
+
+
+def _context_variants(browser: Browser) -> dict[str, Callable[[], None]]:
+    def context_and_page() -> None:
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        context.new_page()
+        context.close()
+
+    return {"new context + page, closed": context_and_page}
+
+
+def _trace_variants(browser: Browser, url: str) -> dict[str, Callable[[], None]]:
+    def traced(*, screenshots: bool | None = None, snapshots: bool = False,
+               sources: bool = False) -> Callable[[], None]:
+        def run() -> None:
+            context = browser.new_context()
+            try:
+                page = context.new_page()
+                if screenshots is not None:
+                    context.tracing.start(screenshots=screenshots, snapshots=snapshots,
+                                          sources=sources)
+                page.goto(url)
+                if screenshots is not None:
+                    context.tracing.stop()
+            finally:
+                context.close()
+        return run
+
+    return {"no trace (context + one page load)": traced(),
+            "screenshots + snapshots": traced(screenshots=True, snapshots=True, sources=False),
+            "snapshots only": traced(screenshots=False, snapshots=True, sources=False)}
+
+
+def _screenshot_variants(page: Page, directory: Path) -> dict[str, Callable[[], None]]:
+    from scenarios.context import MASKED_SELECTOR, screenshot
+
+    def shoot(**options: Any) -> Callable[[], None]:
+        suffix = "jpeg" if options.get("type") == "jpeg" else "png"
+
+        def run() -> None:
+            page.screenshot(path=str(directory / f"shot.{suffix}"), **options)
+        return run
+
+    def current() -> None:
+        screenshot(page, directory / "step.jpeg")
+
+    masked = {"mask": [page.locator(MASKED_SELECTOR)]}
+    return {
+        "full page PNG, masked": shoot(full_page=True, **masked),
+        "viewport PNG, masked": shoot(**masked),
+        "viewport JPEG q60, masked": shoot(type="jpeg", quality=60, **masked),
+        "viewport JPEG q60, unmasked": shoot(type="jpeg", quality=60),
+        "the runner's step screenshot": current,
+    }
+
+
+@contextlib.contextmanager
+def _browser() -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    from scenarios.browser import launch, resolve
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright, resolve())
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def measure(runs: int = 20) -> list[Piece]:
+    from scenarios.flows import first_login
+    from scenarios.live import profile_for
+    from scenarios.shared_servers import shared_servers
+
+    pieces: list[Piece] = []
+
+    def keep(name: str, times: dict[str, list[float]]) -> None:
+        load = load_average()
+        pieces.extend(Piece(name, variant, median(values), len(values), load)
+                      for variant, values in times.items())
+
+    with tempfile.TemporaryDirectory(prefix="bench-overhead-") as temp, _browser() as browser, \
+            shared_servers(profile_for(None)) as shared:
+        workdir = Path(temp)
+        keep("stack", _alternate(_stack_variants(workdir, shared), runs))
+        keep("context", _alternate(_context_variants(browser), runs))
+        stack: LiveStack
+        with _live(workdir, shared) as stack:
+            keep("trace", _alternate(_trace_variants(browser, stack.app.url("/")), runs))
+            context = browser.new_context(viewport={"width": 1280, "height": 800})
+            page = context.new_page()
+            first_login(page, stack, stack.people["alice"], "portal")
+            keep("screenshot", _alternate(_screenshot_variants(page, workdir), runs))
+            context.close()
+    return pieces
+
+
+@contextlib.contextmanager
+def _live(workdir: Path, shared: Any) -> Iterator[LiveStack]:
+    from scenarios.live import live_stack
+
+    with live_stack(workdir=Path(tempfile.mkdtemp(dir=workdir)), shared=shared) as stack:
+        yield stack

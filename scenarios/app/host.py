@@ -1,0 +1,140 @@
+"""One server for a worker's in-process apps: each scenario's app instance is mounted on it in
+turn, so starting the app under test costs building it, not starting and stopping a server.
+
+Starting and stopping a uvicorn server costs a fixed 0.1 s sleep in its shutdown, paid by every
+scenario that starts its own. :class:`AppHost` serves one address for the whole worker; its
+ASGI app forwards each request to the instance :meth:`AppHost.mount` put there, after running
+that instance's lifespan startup in the server's event loop, and :meth:`AppHost.unmount` runs
+its lifespan shutdown. Between two instances the host answers 503. Every instance is a new
+object built from scratch (its own database, secrets and settings), so nothing of one
+scenario's app reaches the next; only the listening socket is shared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock_idp.testing import RunningServer, bind_socket, run_in_thread
+
+__all__ = ["AppHost", "HostError"]
+
+LIFESPAN_TIMEOUT = 10.0
+
+
+class HostError(RuntimeError):
+    """An app's lifespan startup failed, or an app is already mounted."""
+
+
+@dataclass(eq=False)
+class _Lifespan:
+    """An app's lifespan, driven by hand: startup now, shutdown later."""
+
+    app: ASGIApp
+    state: dict[str, Any] = field(default_factory=dict)
+    _inbox: asyncio.Queue[Message] = field(default_factory=asyncio.Queue)
+    _outbox: asyncio.Queue[Message] = field(default_factory=asyncio.Queue)
+    _task: asyncio.Task[None] | None = None
+
+    async def startup(self) -> None:
+        scope: Scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": self.state}
+        self._task = asyncio.get_running_loop().create_task(self._run(scope))
+        await self._inbox.put({"type": "lifespan.startup"})
+        reply = await self._outbox.get()
+        if reply["type"] != "lifespan.startup.complete":
+            raise HostError(f"the app's startup failed: {reply.get('message', reply['type'])}")
+
+    async def _run(self, scope: Scope) -> None:
+        try:
+            await self.app(scope, self._inbox.get, self._outbox.put)
+        except BaseException:  # an app without a lifespan raises on it; that is allowed
+            await self._outbox.put({"type": "lifespan.startup.complete"})
+            await self._outbox.put({"type": "lifespan.shutdown.complete"})
+
+    async def shutdown(self) -> None:
+        if self._task is None or self._task.done():
+            return
+        await self._inbox.put({"type": "lifespan.shutdown"})
+        await self._outbox.get()
+        with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+            await asyncio.wait_for(self._task, LIFESPAN_TIMEOUT)
+
+
+class AppHost:
+    """Serves the mounted app on one address, from a server started once."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self._host = host
+        self._current: _Lifespan | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._running = contextlib.ExitStack()
+        self.server: RunningServer | None = None
+
+    @property
+    def port(self) -> int:
+        assert self.server is not None, "the host is not started"
+        return self.server.port
+
+    def __enter__(self) -> AppHost:
+        sock = bind_socket(self._host, 0)
+        self.server = self._running.enter_context(run_in_thread(self, sock=sock))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.unmount()
+        self._running.close()
+
+    @contextlib.contextmanager
+    def mounted(self, app: ASGIApp) -> Iterator[None]:
+        self.mount(app)
+        try:
+            yield
+        finally:
+            self.unmount()
+
+    def mount(self, app: ASGIApp) -> None:
+        """Start ``app``'s lifespan and send every request to it from now on."""
+        if self._current is not None:
+            raise HostError("an app is mounted already; unmount it first")
+        lifespan = _Lifespan(app)
+        self._call(lifespan.startup())
+        self._current = lifespan
+
+    def unmount(self) -> None:
+        """Stop sending requests to the mounted app and run its lifespan shutdown."""
+        current, self._current = self._current, None
+        if current is not None:
+            self._call(current.shutdown())
+
+    def _call(self, coroutine: Any) -> None:
+        assert self._loop is not None, "the host's server is not running"
+        asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(LIFESPAN_TIMEOUT)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The host's own ASGI app: the mounted app's, or 503 between two."""
+        if scope["type"] == "lifespan":
+            self._loop = asyncio.get_running_loop()
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            if self._current is not None:
+                await self._current.shutdown()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        current = self._current
+        if current is None:
+            await _unavailable(scope, send)
+            return
+        await current.app({**scope, "state": dict(current.state)}, receive, send)
+
+
+async def _unavailable(scope: Scope, send: Send) -> None:
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 503,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+    await send({"type": "http.response.body", "body": b"no app is mounted between scenarios"})

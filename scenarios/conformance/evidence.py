@@ -1,0 +1,58 @@
+"""What the mock provider's request log says about a row: whether the app fetched the signing
+keys, which flow its authorization request asked for, and how the token endpoint answered.
+
+The log is ``GET /_mock/activity`` (its ``requests``), read once per row by the protocol view;
+the functions here are pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+__all__ = ["ProviderEvidence", "evidence_of"]
+
+KEY_PATHS = ("/discovery/v2.0/keys", "/discovery/keys")
+AUTHORIZE_PATHS = ("/oauth2/v2.0/authorize", "/oauth2/authorize")
+TOKEN_PATHS = ("/oauth2/v2.0/token", "/oauth2/token")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProviderEvidence:
+    key_fetches: int = 0
+    """GETs of a tenant's signing keys (``jwks_uri``) the provider answered."""
+    response_type: str | None = None
+    """The ``response_type`` of the last authorization request (``None``: there was none)."""
+    token_answers: tuple[str, ...] = ()
+    """How the token endpoint answered each request: ``HTTP 200`` or ``HTTP 401
+    invalid_client``."""
+
+
+def _answer(entry: Mapping[str, Any]) -> str:
+    status = entry.get("status")
+    response = entry.get("response")
+    body = response.get("json") if isinstance(response, Mapping) else None
+    error = body.get("error") if isinstance(body, Mapping) else None
+    return f"HTTP {status}" + (f" {error}" if isinstance(error, str) and error else "")
+
+
+def evidence_of(requests: Iterable[Mapping[str, Any]]) -> ProviderEvidence:
+    """Read the provider's logged requests (oldest first)."""
+    keys = 0
+    response_type: str | None = None
+    answers: list[str] = []
+    for entry in requests:
+        path = str(entry.get("path", ""))
+        method = str(entry.get("method", "")).upper()
+        if method == "GET" and path.endswith(KEY_PATHS) and entry.get("status") == 200:
+            keys += 1
+        elif path.endswith(AUTHORIZE_PATHS):
+            asked = parse_qs(str(entry.get("query", ""))).get("response_type")
+            if asked:
+                response_type = " ".join(asked[0].split())
+        elif method == "POST" and path.endswith(TOKEN_PATHS):
+            answers.append(_answer(entry))
+    return ProviderEvidence(key_fetches=keys, response_type=response_type,
+                            token_answers=tuple(answers))

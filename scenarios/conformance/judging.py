@@ -1,0 +1,272 @@
+"""How each conformance row is judged from what the relying party did.
+
+Everything here is pure: :func:`judge_login` and :func:`judge_backchannel` turn an observation
+into a :class:`Verdict`. Where the specifications allow either outcome, the verdict says so
+instead of passing or failing the app:
+
+* ``at_hash`` / ``c_hash`` rows in the code flow (OpenID Connect Core 3.1.3.6, 3.1.3.8: the hash
+  is optional there; only ID tokens from the authorization endpoint must carry it, 3.2.2.10,
+  3.3.2.11) are ``INFO``;
+* signature rows on an ID token that came straight from the token endpoint over TLS are
+  ``INFO`` when the app accepted the token: Core 3.1.3.7 (6) lets the client rely on TLS server
+  validation there instead of the signature. Over plain http nothing else vouches for the
+  token, and accepting it fails the row;
+* key rows count only when the provider's request log shows that the app fetched its keys;
+  otherwise the app never checked the signature against them and the row is "not tested"
+  (``SKIP``);
+* a valid logout token answered 204 passes like 200 (Back-Channel Logout 1.0 §2.8); when the
+  back-channel URI answers 404 or 405 (no such endpoint) the valid token's row fails and the
+  invalid tokens' rows are not tested.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scenarios.conformance.catalogue import Result, Row
+
+__all__ = [
+    "NO_ENDPOINT",
+    "BackchannelObservation",
+    "LoginObservation",
+    "Verdict",
+    "front_channel_id_token",
+    "hash_required",
+    "judge",
+    "judge_backchannel",
+    "judge_login",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoginObservation:
+    """What happened when a fresh browser signed in with the row's fault armed."""
+
+    reached_sign_in: bool
+    """The browser got to the provider's sign-in page and submitted the credentials."""
+    check_status: int | None
+    """The ``--check`` URL's status afterwards (``None``: not asked)."""
+    fault_fired: bool | None = None
+    """Whether the provider used the armed fault (``None``: the row arms none)."""
+    final_url: str = ""
+    page_status: int | None = None
+    page_text: str = ""
+    """A snippet of the page the browser ended on."""
+    error: str | None = None
+    """Why driving the browser stopped early."""
+    response_type: str | None = None
+    """The ``response_type`` of the app's authorization request (``None``: not seen)."""
+    over_tls: bool = False
+    """The app reached the provider over https."""
+    key_fetches: int | None = None
+    """GETs of the provider's signing keys during this row (``None``: its log was unreadable)."""
+    key_fetches_before: int = 0
+    """GETs of the provider's signing keys earlier in the run (the preflight's included)."""
+
+    @property
+    def signed_in(self) -> bool | None:
+        if self.check_status is None:
+            return None
+        if 200 <= self.check_status < 300:
+            return True
+        if _signed_out(self.check_status):
+            return False
+        return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackchannelObservation:
+    """The relying party's answer to one logout token, as the provider recorded it."""
+
+    signed_in_before: bool
+    status: int | None = None
+    delivery_error: str | None = None
+    cache_control: str | None = None
+    headers_recorded: bool = False
+    """Whether the provider's notification log carries the RP's response headers."""
+    check_status_after: int | None = None
+    deliveries: int = 1
+    error: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Verdict:
+    result: Result
+    did: str
+    """What the relying party did, in a few words."""
+    reason: str = ""
+    """Why a row failed, was not tested or is informational (one line)."""
+    note: str = ""
+
+
+NO_ENDPOINT = frozenset({404, 405})
+"""Answers meaning the back-channel logout URI is not an endpoint of the app at all."""
+
+
+def _signed_out(status: int) -> bool:
+    """401, 403 or a redirect (to a login page) from the check URL: not signed in."""
+    return status in (401, 403) or 300 <= status < 400
+
+
+def _response_types(response_type: str | None) -> set[str]:
+    return set(response_type.split()) if response_type else set()
+
+
+def front_channel_id_token(response_type: str | None) -> bool:
+    """Whether the authorization endpoint itself returns an ID token (implicit, hybrid)."""
+    return "id_token" in _response_types(response_type)
+
+
+def hash_required(claim: str, response_type: str | None) -> bool:
+    """Whether the ID token of this flow must carry ``claim`` and the client must check it:
+    ``at_hash`` with ``id_token token`` (Core 3.2.2.10, 3.3.2.11), ``c_hash`` with
+    ``code id_token`` (3.3.2.11). In the code flow both are optional (3.1.3.6)."""
+    kinds = _response_types(response_type)
+    if "id_token" not in kinds:
+        return False
+    return ("token" if claim == "at_hash" else "code") in kinds
+
+
+def _flow(response_type: str | None) -> str:
+    if response_type is None:
+        return "an unknown flow (no authorization request in the provider's log)"
+    return f"response_type={response_type.replace(' ', '+')}"
+
+
+def _login_did(obs: LoginObservation) -> str:
+    if obs.signed_in is True:
+        return "signed in"
+    if obs.signed_in is None:
+        return f"check URL answered {obs.check_status}" if obs.check_status else "unknown"
+    shown = f"not signed in; page HTTP {obs.page_status}" if obs.page_status else "not signed in"
+    return f'{shown}: "{obs.page_text}"' if obs.page_text else shown
+
+
+def _not_tested(row: Row, obs: LoginObservation) -> str | None:
+    """Why a key row that signed in proves nothing (``None``: the app fetched the keys)."""
+    if obs.key_fetches is None:
+        return ("not tested: the provider's request log could not be read, so it is unknown "
+                "whether the app fetched the signing keys")
+    fetched = obs.key_fetches if row.key_fetch == "row" else obs.key_fetches + \
+        obs.key_fetches_before
+    if fetched:
+        return None
+    when = "during this row" if row.key_fetch == "row" else "at any point of the run"
+    return (f"not tested: the provider's request log shows no GET of its signing keys "
+            f"(jwks_uri) {when}, so the app signed in without checking the ID token's "
+            "signature against them")
+
+
+def _hash_info(row: Row, obs: LoginObservation, did: str) -> Verdict:
+    claim = row.hash_claim
+    outcome = ("accepted the token" if obs.signed_in
+               else f"checks {claim} when present and refused the token")
+    return Verdict(result="INFO", did=did, reason=(
+        f"informational: with {_flow(obs.response_type)} the ID token comes from the token "
+        f"endpoint, where {claim} is optional (OpenID Connect Core 3.1.3.6; required only for "
+        f"ID tokens from the authorization endpoint, 3.2.2.10, 3.3.2.11); the app {outcome}"))
+
+
+def _accepted_bad_signature(row: Row, obs: LoginObservation, did: str) -> Verdict:
+    if obs.response_type is not None and not front_channel_id_token(obs.response_type):
+        if obs.over_tls:
+            return Verdict(result="INFO", did=did, reason=(
+                "allowed by OpenID Connect Core 3.1.3.7 (6): the ID token came straight from "
+                "the token endpoint over TLS, where the client MAY rely on TLS server "
+                "validation instead of checking the signature (over plain http it must)"))
+        return Verdict(result="FAIL", did=did, reason=(
+            f"the RP signed in although {row.what}, and the ID token came from the token "
+            "endpoint over plain http: without TLS only the signature vouches for it "
+            "(Core 3.1.3.7 (6) allows skipping the check only over TLS)"))
+    return Verdict(result="FAIL", did=did, reason=f"the RP signed in although {row.what} "
+                   f"({_flow(obs.response_type)}: the client MUST check the signature)")
+
+
+def judge_login(row: Row, obs: LoginObservation) -> Verdict:
+    if obs.error is not None or not obs.reached_sign_in:
+        where = f" (ended at {obs.final_url})" if obs.final_url else ""
+        return Verdict(result="FAIL", did="did not reach the provider's sign-in page",
+                       reason=f"{obs.error or 'no sign-in page'}{where}")
+    did = _login_did(obs)
+    if obs.signed_in is None:
+        return Verdict(result="FAIL", did=did, reason=f"the check URL answered "
+                       f"{obs.check_status}: neither 2xx (signed in) nor 401, 403 or a redirect "
+                       "(not signed in)")
+    if row.fault is not None and obs.fault_fired is False:
+        if row.fault_optional and obs.signed_in:
+            return Verdict(result="SKIP", did=did, reason=f"not exercised: the RP never made "
+                           f"the request the {row.fault} fault applies to")
+        return Verdict(result="FAIL", did=did, reason=f"the {row.fault} fault never fired: the "
+                       "RP did not complete the flow to the point the fault applies to")
+    if row.key_fetch is not None and obs.signed_in and (
+            reason := _not_tested(row, obs)) is not None:
+        return Verdict(result="SKIP", did=did, reason=reason)
+    if row.hash_claim is not None and not hash_required(row.hash_claim, obs.response_type):
+        return _hash_info(row, obs, did)
+    if row.expect == "ACCEPT":
+        if obs.signed_in:
+            return Verdict(result="PASS", did=did, note=row.note)
+        return Verdict(result="FAIL", did=did, reason=f"the RP refused {row.what}")
+    if row.expect == "EITHER":
+        outcome = "accepted" if obs.signed_in else "rejected"
+        return Verdict(result="PASS", did=did, note=f"{outcome}; {row.note}")
+    if obs.signed_in:
+        if row.signature:
+            return _accepted_bad_signature(row, obs, did)
+        return Verdict(result="FAIL", did=did, reason=f"the RP signed in although {row.what}")
+    return Verdict(result="PASS", did=did, note=row.note)
+
+
+def judge_backchannel(row: Row, obs: BackchannelObservation) -> Verdict:
+    if obs.error is not None:
+        return Verdict(result="FAIL", did="no logout token delivered", reason=obs.error)
+    if not obs.signed_in_before:
+        return Verdict(result="FAIL", did="could not sign in first",
+                       reason="the RP did not sign in, so there was no session to log out")
+    if obs.status is None:
+        return Verdict(result="FAIL", did=f"no HTTP answer ({obs.delivery_error})",
+                       reason=f"the back-channel POST failed: {obs.delivery_error}")
+    did = f"HTTP {obs.status}"
+    if obs.check_status_after is not None:
+        ended = _signed_out(obs.check_status_after)
+        did += "; session ended" if ended else "; session kept"
+    if obs.deliveries != 1:
+        return Verdict(result="FAIL", did=did, reason=f"{obs.deliveries} logout tokens were "
+                       "sent for one session; cannot tell which answer belongs to this row")
+    if obs.status in NO_ENDPOINT:
+        reason = (f"the back-channel logout URI answered {obs.status}: the app has no "
+                  "back-channel logout endpoint there")
+        if row.expect == "HTTP 400":
+            return Verdict(result="SKIP", did=did, reason=f"not tested: {reason}")
+        return Verdict(result="FAIL", did=did, reason=f"{reason}, so a sign-out at the "
+                       "provider leaves its session alive")
+    if row.expect == "HTTP 400":
+        if obs.status != 400:
+            return Verdict(result="FAIL", did=did,
+                           reason=f"{row.what}, yet the RP answered {obs.status}, not 400")
+        return Verdict(result="PASS", did=did, note=row.note)
+    if obs.status not in (200, 204):
+        return Verdict(result="FAIL", did=did,
+                       reason=f"the RP answered {obs.status} to {row.what}, not 200 (or 204)")
+    if obs.check_status_after is not None and not _signed_out(obs.check_status_after):
+        return Verdict(result="FAIL", did=did, reason=f"the RP answered {obs.status} but the "
+                       f"session is still signed in (check URL answered "
+                       f"{obs.check_status_after})")
+    notes = []
+    if obs.status == 204:
+        notes.append("204 No Content taken as success: Back-Channel Logout 1.0 §2.8 asks for "
+                     "200 and tells providers to accept the 204 some frameworks send instead")
+    if not obs.headers_recorded:
+        notes.append("Cache-Control not checked: the provider's log does not record response "
+                     "headers")
+    elif obs.cache_control is None or "no-store" not in obs.cache_control.lower():
+        notes.append(f"WARNING: Cache-Control is {obs.cache_control!r}, not no-store")
+    else:
+        notes.append("Cache-Control: no-store")
+    return Verdict(result="PASS", did=did, note="; ".join(notes))
+
+
+def judge(row: Row, obs: LoginObservation | BackchannelObservation) -> Verdict:
+    if isinstance(obs, LoginObservation):
+        return judge_login(row, obs)
+    return judge_backchannel(row, obs)

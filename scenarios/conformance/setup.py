@@ -1,0 +1,147 @@
+"""Where ``conformance`` finds the app and the mock provider: an app profile (``--app``: the
+harness starts both, as ``run --app`` does) or flags (``--rp`` and ``--idp``, or a mock the
+command starts and whose settings it prints)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from scenarios.conformance.control import MockControl, SetupError
+from scenarios.conformance.runner import ConformanceOptions
+from scenarios.conformance.trust import client_context
+
+__all__ = ["Target", "from_flags", "from_profile"]
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Target:
+    options: ConformanceOptions
+    control: MockControl
+    ca_file: Path | None = None
+    """The CA the https provider's certificate chains to (``None`` under http)."""
+
+
+def _person(user: str, password: str | None) -> tuple[str, str]:
+    from mock_idp.config import DEFAULT_DOMAIN
+
+    if "@" in user:
+        return user, password or f"P@ssw0rd-{user.split('@')[0].lower()}"
+    return f"{user.lower()}@{DEFAULT_DOMAIN}", password or f"P@ssw0rd-{user.lower()}"
+
+
+def _common(args: argparse.Namespace) -> dict[str, object]:
+    upn, password = _person(args.user, args.password)
+    return {"upn": upn, "password": password, "headed": args.headed,
+            "timeout_ms": args.timeout * 1000, "ws_endpoint": args.browser_ws_endpoint}
+
+
+def from_profile(args: argparse.Namespace, stack: contextlib.ExitStack, *,
+                 say: Say) -> Target:
+    """Start the mock provider and the app as its profile says (``--https``: the provider
+    over https); the URLs come from the profile unless given as flags."""
+    from scenarios.app.calls import CallError
+    from scenarios.app.interface import Unsupported
+    from scenarios.app.servers import AppStartError
+    from scenarios.app.validation import ProfileError
+    from scenarios.live import StackError, StackOptions, live_stack, profile_for
+
+    try:
+        profile = profile_for(args.app)
+    except ProfileError as exc:
+        raise SetupError("the profile has problems:\n" + "\n".join(
+            f"  {problem}" for problem in exc.problems)) from None
+    if not (args.check or profile.signed_in.me_url):
+        raise SetupError(f"{profile.name}: conformance asks a URL whether the browser is signed "
+                         "in: give [signed_in] me_url in the profile (or --check)")
+    try:
+        live = stack.enter_context(live_stack(StackOptions(app=profile, idp_https=args.https)))
+    except (AppStartError, StackError, CallError) as exc:
+        raise SetupError(str(exc)) from None
+    app = live.app
+    try:
+        start = args.start or app.sign_in_url()
+    except Unsupported as exc:  # a partner-only profile
+        raise SetupError(f"{profile.name}: {exc}") from None
+    options = ConformanceOptions(
+        rp=app.base_url, idp=live.idp.base_url, start=start,
+        check=args.check or app.url(profile.signed_in.me_url or ""),
+        backchannel=args.backchannel or app.backchannel_uri, tenant=live.tenant_id,
+        client_id=live.client_id, **_common(args))  # type: ignore[arg-type]
+    say(f"{profile.name} at {app.base_url}; mock provider at {live.idp.base_url} "
+        f"(issuer {live.authority}/v2.0)")
+    control = MockControl(live.idp.base_url, tenant=live.tenant_id, client_id=live.client_id,
+                          http=live.http)
+    return Target(options=options, control=control, ca_file=live.ca_file)
+
+
+def _print_settings(control: MockControl, secret: str | None, ca_file: Path | None,
+                    say: Say) -> None:
+    app = control.app()
+    lines = [f"Mock provider running at {control.base_url}",
+             "Configure the relying party under test with:",
+             f"  authority       {control.authority}",
+             f"  issuer          {control.authority}/v2.0",
+             f"  discovery       {control.authority}/v2.0/.well-known/openid-configuration",
+             f"  client id       {control.client_id}"]
+    if secret:
+        lines.append(f"  client secret   {secret}")
+    if ca_file is not None:
+        lines.append(f"  CA file         {ca_file}")
+    for uri in app.get("web", {}).get("redirectUris", []):
+        lines.append(f"  redirect URI    {uri}")
+    say("\n".join(lines))
+
+
+def _register_redirects(control: MockControl, uris: Sequence[str]) -> None:
+    if not uris:
+        return
+    existing = list(control.app().get("web", {}).get("redirectUris", []))
+    control.patch_app({"web": {"redirectUris": existing + [u for u in uris if u not in existing]}})
+
+
+def from_flags(args: argparse.Namespace, stack: contextlib.ExitStack, *, say: Say) -> Target:
+    """``--rp`` and ``--idp`` (a running mock), or a mock started here (``--https``: with a
+    local CA) whose settings are printed for the RP."""
+    from mock_idp import IdpConfig, MockIdp
+    from mock_idp.config import REFERENCE_RP_CLIENT_ID, REFERENCE_RP_SECRET
+
+    idp_url = args.idp
+    ca_file: Path | None = args.ca_file
+    if idp_url is None:
+        try:
+            mock = stack.enter_context(MockIdp(IdpConfig.default(), port=args.idp_port,
+                                               https=args.https))
+        except OSError as exc:
+            raise SetupError(f"cannot start the mock provider on port {args.idp_port}: "
+                             f"{exc.strerror or exc}") from None
+        idp_url, ca_file = mock.url, mock.ca_file
+    elif args.https:
+        raise SetupError("--https starts the mock over https; for a running one give its "
+                         "https URL with --idp and its CA with --ca-file")
+    options = ConformanceOptions(
+        rp=args.rp.rstrip("/"), idp=idp_url.rstrip("/"), start=args.start or "/login",
+        check=args.check or "/api/me", backchannel=args.backchannel, tenant=args.tenant,
+        client_id=args.client_id, **_common(args))  # type: ignore[arg-type]
+    if options.over_tls and ca_file is None:
+        raise SetupError(f"the provider {options.idp} serves https: give --ca-file, the CA "
+                         "certificate its server certificate chains to (python -m mock_idp "
+                         "--https prints it)")
+    verify = client_context(ca_file) if options.over_tls and ca_file is not None else True
+    http = stack.enter_context(httpx.Client(timeout=15, verify=verify))
+    control = MockControl(options.idp, tenant=options.tenant, client_id=options.client_id,
+                          http=http)
+    _register_redirects(control, args.redirect_uri)
+    if args.idp is None:
+        secret = REFERENCE_RP_SECRET if args.client_id == REFERENCE_RP_CLIENT_ID else None
+        _print_settings(control, secret, ca_file, say)
+        if args.pause:
+            input("Press Enter when the RP is configured... ")
+    return Target(options=options, control=control, ca_file=ca_file)

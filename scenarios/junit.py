@@ -1,0 +1,77 @@
+"""JUnit XML, the report every CI system reads: one ``testsuite`` of ``testcase`` elements.
+
+The scenario runner (:func:`scenarios.report.write_junit`) and ``conformance --junit`` both
+write through :func:`write_junit_xml`; a shard's suite carries the shard in its name, so the
+reports of N CI machines show side by side.
+"""
+
+from __future__ import annotations
+
+import socket
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+__all__ = ["JUnitCase", "Outcome", "write_junit_xml"]
+
+Outcome = Literal["passed", "failed", "error", "skipped"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class JUnitCase:
+    classname: str
+    name: str
+    seconds: float
+    outcome: Outcome
+    message: str | None = None
+    """The first line becomes the ``message`` attribute of a failure, error or skip."""
+    details: str | None = None
+    """The text of a failure or error (a traceback, say)."""
+    properties: Sequence[tuple[str, str]] = ()
+    output: str = ""
+    """``system-out``: what the case did, step by step."""
+
+
+def write_junit_xml(path: Path, *, suite: str, cases: Sequence[JUnitCase], seconds: float,
+                    properties: Sequence[tuple[str, str]] = (),
+                    timestamp: datetime | None = None) -> Path:
+    counts = {outcome: sum(c.outcome == outcome for c in cases)
+              for outcome in ("failed", "error", "skipped")}
+    suites = ET.Element("testsuites", name=suite, tests=str(len(cases)),
+                        failures=str(counts["failed"]), errors=str(counts["error"]),
+                        time=f"{seconds:.3f}")
+    node = ET.SubElement(
+        suites, "testsuite", name=suite, tests=str(len(cases)), failures=str(counts["failed"]),
+        errors=str(counts["error"]), skipped=str(counts["skipped"]), time=f"{seconds:.3f}",
+        timestamp=(timestamp or datetime.now(UTC)).isoformat(timespec="seconds"),
+        hostname=socket.gethostname())
+    _properties(node, properties)
+    for case in cases:
+        element = ET.SubElement(node, "testcase", classname=case.classname, name=case.name,
+                                time=f"{case.seconds:.3f}")
+        _properties(element, case.properties)
+        text = (case.message or "").strip()
+        first_line = text.splitlines()[0] if text else case.outcome
+        if case.outcome == "skipped":
+            ET.SubElement(element, "skipped", message=first_line)
+        elif case.outcome != "passed":
+            tag = "failure" if case.outcome == "failed" else "error"
+            ET.SubElement(element, tag, message=first_line, type=tag).text = (
+                case.details or case.message or "")
+        if case.output:
+            ET.SubElement(element, "system-out").text = case.output
+    tree = ET.ElementTree(suites)
+    ET.indent(tree)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tree.write(path, encoding="utf-8", xml_declaration=True)
+    return path
+
+
+def _properties(parent: ET.Element, pairs: Sequence[tuple[str, str]]) -> None:
+    if pairs:
+        holder = ET.SubElement(parent, "properties")
+        for name, value in pairs:
+            ET.SubElement(holder, "property", name=name, value=value)

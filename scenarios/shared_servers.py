@@ -1,0 +1,106 @@
+"""The servers a worker starts once and resets between scenarios.
+
+A scenario used to start its own mock provider and app server and stop both afterwards (about
+0.2 s of every scenario, most of it uvicorn's fixed shutdown sleep). A worker now starts, once:
+
+- the mock provider (:func:`start_provider`), reset before each scenario through its control
+  API, ``POST /_mock/reset`` with ``clock``: the directory back to its configuration (users,
+  apps, secrets, tenants as configured), no sessions, codes, tokens, faults, notifications,
+  installations, platform events or logged requests, and the clock back to real time. The
+  signing keys are kept unless a scenario changed them (rotated, published another): then they
+  are reset too, so every scenario starts with the provider's one key;
+- for an in-process (``asgi``) app, an :class:`~scenarios.app.host.AppHost`: each scenario
+  builds a new app instance (new database, new secrets) and mounts it there.
+
+``tests/scenarios_runner/test_isolation.py`` shows that faults, the clock, sessions, users and
+keys of one scenario never reach the next.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from mock_idp import IdpConfig, MockClock
+from mock_idp import create_app as create_idp
+from mock_idp.config import DEFAULT_TENANT_ID
+from mock_idp.testing import RunningServer, run_in_thread
+from mock_idp.tls import TlsFiles
+from scenarios.app.host import AppHost
+from scenarios.app.profile import AppProfile
+
+__all__ = ["RunningProvider", "SharedServers", "shared_servers", "start_provider"]
+
+
+@dataclass(frozen=True, eq=False)
+class RunningProvider:
+    app: Any
+    """The provider's ASGI app (its state is ``app.state.idp``)."""
+    server: RunningServer
+    clock: MockClock
+    tls: TlsFiles | None = None
+    """Its certificate and CA when it serves https."""
+
+
+@contextlib.contextmanager
+def start_provider(*, port: int = 0, tls: TlsFiles | None = None) -> Iterator[RunningProvider]:
+    """The mock provider in this process, on its own :class:`MockClock` (on https with
+    ``tls``), reached as ``localhost`` (the app under test is reached as ``127.0.0.1``: two
+    sites, as in production, so the browser keeps their cookies apart; a front-channel logout
+    iframe carries no app cookie and must be matched by sid)."""
+    clock = MockClock()
+    app = create_idp(IdpConfig.default(clock=clock))
+    scheme = "https" if tls else "http"
+    with run_in_thread(app, port=port, ssl=tls) as served:
+        yield RunningProvider(app=app, clock=clock, tls=tls, server=RunningServer(
+            base_url=f"{scheme}://localhost:{served.port}", port=served.port, stop=served.stop))
+
+
+@dataclass(eq=False)
+class SharedServers:
+    """What a worker's scenarios share: the provider, an HTTP client, the app host."""
+
+    provider: RunningProvider
+    http: httpx.Client
+    app_host: AppHost | None
+    """For ``asgi`` profiles; ``None``: each scenario starts the app as its profile says."""
+    _keys: bytes = b""
+
+    def reset(self) -> None:
+        """The provider back to where a freshly started one is (see the module's text)."""
+        self._reset(keys=False)
+        if self._published_keys() != self._keys:
+            self._reset(keys=True)
+            self._keys = self._published_keys()
+
+    def _reset(self, *, keys: bool) -> None:
+        response = self.http.post(self.provider.server.url("/_mock/reset"),
+                                  json={"clock": True, "keys": keys})
+        response.raise_for_status()
+
+    def _published_keys(self) -> bytes:
+        response = self.http.get(
+            self.provider.server.url(f"/{DEFAULT_TENANT_ID}/discovery/v2.0/keys"))
+        response.raise_for_status()
+        return response.content
+
+
+@contextlib.contextmanager
+def shared_servers(profile: AppProfile) -> Iterator[SharedServers]:
+    """Start the provider (and, for an ``asgi`` profile on ``{port}``, the app host) once."""
+    with contextlib.ExitStack() as stack:
+        provider = stack.enter_context(start_provider())
+        host = None
+        template = profile.app.base_url
+        if profile.app.mode == "asgi" and "{port}" in template:
+            address = urlsplit(template.replace("{port}", "0")).hostname or "127.0.0.1"
+            host = stack.enter_context(AppHost(address))
+        http = stack.enter_context(httpx.Client(timeout=10))
+        shared = SharedServers(provider=provider, http=http, app_host=host)
+        shared._keys = shared._published_keys()
+        yield shared

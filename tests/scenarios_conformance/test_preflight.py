@@ -1,0 +1,87 @@
+"""The preflight: before any row, a plain sign-in must work against *this* mock provider and the
+app's clock must agree with the provider's; otherwise a set-up error (exit 2), not a table."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from urllib.parse import urlencode
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from mock_idp import MockIdp
+from mock_idp.config import REFERENCE_RP_CLIENT_ID
+from mock_idp.testing import RunningServer, bind_socket, run_in_thread
+from scenarios.__main__ import main
+
+
+def _refusing_app(authority: str) -> Starlette:
+    """An app that starts a code flow at ``authority`` and refuses every callback."""
+    base: dict[str, str] = {}
+
+    async def login(request: Request) -> Response:
+        query = urlencode({"client_id": REFERENCE_RP_CLIENT_ID, "response_type": "code",
+                           "redirect_uri": f"{base['url']}/auth/callback", "scope": "openid",
+                           "state": "s", "nonce": "n"})
+        return RedirectResponse(f"{authority}/oauth2/v2.0/authorize?{query}")
+
+    async def refuse(request: Request) -> Response:
+        return PlainTextResponse("Sign-in failed", status_code=401)
+
+    app = Starlette(routes=[Route("/login", login), Route("/auth/callback", refuse),
+                            Route("/api/me", refuse)])
+    app.state.base = base
+    return app
+
+
+@pytest.fixture(scope="module")
+def idp() -> Iterator[MockIdp]:
+    with MockIdp() as mock:
+        yield mock
+
+
+def _serve(authority: str) -> contextlib.AbstractContextManager[RunningServer]:
+    app = _refusing_app(authority)
+    sock = bind_socket("127.0.0.1", 0)
+    app.state.base["url"] = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    return run_in_thread(app, sock=sock)
+
+
+def test_an_app_whose_clock_disagrees_with_the_provider_is_a_set_up_error(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with MockIdp() as moved, _serve(moved.authority) as app:
+        moved.advance(hours=2)
+        assert main(["conformance", "--rp", app.base_url, "--idp", moved.url]) == 2
+    err = capsys.readouterr().err
+    assert "the app's clock is 7200 s behind the provider's" in err
+    assert "tolerance 60 s" in err
+
+
+@pytest.mark.browser
+def test_an_app_that_refuses_a_plain_sign_in_gets_a_set_up_error_not_a_table(
+        idp: MockIdp, capsys: pytest.CaptureFixture[str]) -> None:
+    with _serve(idp.authority) as app:
+        code = main(["conformance", "--rp", app.base_url, "--idp", idp.url])
+    captured = capsys.readouterr()
+    assert code == 2 and "passed" not in captured.out
+    line = captured.err.strip().splitlines()[-1]
+    assert line.startswith("scenarios conformance: preflight: a plain sign-in at this mock "
+                           "provider did not sign the app in"), line
+    assert "the app never called this provider's token endpoint" in line
+
+
+@pytest.mark.browser
+def test_an_app_pointed_at_another_provider_gets_a_set_up_error(
+        idp: MockIdp, capsys: pytest.CaptureFixture[str]) -> None:
+    with MockIdp() as other, _serve(other.authority) as app:
+        code = main(["conformance", "--rp", app.base_url, "--idp", idp.url])
+        other_url = other.url
+    captured = capsys.readouterr()
+    assert code == 2 and "passed" not in captured.out
+    line = captured.err.strip().splitlines()[-1]
+    assert f"to {other_url}, not to this mock provider at {idp.url}: the app is pointed at " \
+           "another provider" in line, line

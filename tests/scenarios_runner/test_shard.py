@@ -1,0 +1,151 @@
+"""``--shard I/N``: N shards together run the whole catalogue, none of it twice, the same way on
+every machine; the runner, ``conformance`` and the pytest plugin all split so."""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from scenarios.__main__ import EXIT_NO_SCENARIOS, build_parser, main
+from scenarios.conformance.cli import write_junit as write_conformance_junit
+from scenarios.conformance.rows import ROWS, RowResult, Verdict
+from scenarios.registry import load_catalogue
+from scenarios.report import write_json, write_junit
+from scenarios.results import RunSummary, ScenarioResult
+from scenarios.runner import DEFAULT_CATALOGUE
+from scenarios.shard import Shard, ShardError, parse_shard
+
+CATALOGUE_IDS = [item.id for item in load_catalogue(DEFAULT_CATALOGUE)]
+TOY = "scenarios_runner.toy_catalogue:registry"
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 7, len(CATALOGUE_IDS), len(CATALOGUE_IDS) + 3])
+def test_the_shards_of_the_catalogue_are_all_of_it_once(count: int) -> None:
+    taken = Counter(i for index in range(1, count + 1)
+                    for i in Shard(index, count).ids(CATALOGUE_IDS))
+    assert set(taken) == set(CATALOGUE_IDS)
+    assert max(taken.values()) == 1
+    sizes = [len(Shard(index, count).ids(CATALOGUE_IDS)) for index in range(1, count + 1)]
+    assert max(sizes) - min(sizes) <= 1
+
+
+def test_the_split_does_not_depend_on_the_order_given() -> None:
+    shuffled = list(CATALOGUE_IDS)
+    random.Random(7).shuffle(shuffled)
+    for index in (1, 2, 3):
+        assert Shard(index, 3).ids(shuffled) == Shard(index, 3).ids(CATALOGUE_IDS)
+
+
+def test_select_keeps_the_given_order() -> None:
+    items = ["d", "b", "a", "c", "e"]
+    assert Shard(1, 2).select(items, key=str) == [i for i in items if i in {"a", "c", "e"}]
+    assert Shard(2, 2).select(items, key=str) == ["d", "b"]
+
+
+@pytest.mark.parametrize(("text", "shard"), [("1/1", Shard(1, 1)), ("2/4", Shard(2, 4)),
+                                             (" 3 / 3 ", Shard(3, 3))])
+def test_shards_parse(text: str, shard: Shard) -> None:
+    assert parse_shard(text) == shard
+    assert str(shard) == text.replace(" ", "")
+
+
+@pytest.mark.parametrize("bad", ["0/2", "3/2", "1/0", "2", "a/b", "1/2/3", "-1/2", ""])
+def test_bad_shards_are_refused(bad: str) -> None:
+    with pytest.raises(ShardError):
+        parse_shard(bad)
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "--shard", bad])
+
+
+def _listed(out: str) -> list[str]:
+    return [line.split("\t")[0] for line in out.splitlines() if line and line[0] != "\t"]
+
+
+def test_run_list_by_shard_covers_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
+    listed: list[str] = []
+    for index in (1, 2, 3):
+        assert main(["run", "--list", "--shard", f"{index}/3"]) == 0
+        listed += _listed(capsys.readouterr().out)
+    assert sorted(listed) == sorted(CATALOGUE_IDS)
+
+
+def test_a_shard_with_nothing_to_run_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--catalogue", TOY, "--only", "toy.pass.heading", "--shard", "2/2",
+                 "--list"]) == EXIT_NO_SCENARIOS
+    assert "shard 2/2 has no scenarios" in capsys.readouterr().err
+
+
+def test_conformance_list_by_shard_covers_the_rows(capsys: pytest.CaptureFixture[str]) -> None:
+    listed: list[str] = []
+    for index in (1, 2):
+        assert main(["conformance", "--list", "--shard", f"{index}/2"]) == 0
+        shard_rows = _listed(capsys.readouterr().out)
+        assert shard_rows == [r.id for r in ROWS if r.id in shard_rows]  # catalogue order
+        listed += shard_rows
+    assert sorted(listed) == sorted(r.id for r in ROWS)
+
+
+def _result(scenario_id: str, status: str = "passed") -> ScenarioResult:
+    return ScenarioResult(id=scenario_id, title="t", proves="p", group="g",
+                          status=status, seconds=1.0)  # type: ignore[arg-type]
+
+
+def test_a_shard_names_its_reports(tmp_path: Path) -> None:
+    summary = RunSummary(results=(_result("a.one"), _result("a.two", "failed")), seconds=2.0,
+                         workers=1, report_dir=tmp_path, shard=Shard(2, 4))
+    suite = ET.parse(write_junit(summary, tmp_path / "junit.xml")).getroot().find("testsuite")
+    assert suite is not None
+    assert suite.get("name") == "sso-harness scenarios shard 2/4"
+    assert (suite.get("tests"), suite.get("failures")) == ("2", "1")
+    assert '"shard": "2/4"' in write_json(summary, tmp_path).read_text()
+
+
+def test_conformance_junit(tmp_path: Path) -> None:
+    results = [RowResult(row=ROWS[0], verdict=Verdict(result="PASS", did="rejected"), seconds=1),
+               RowResult(row=ROWS[1], verdict=Verdict(result="FAIL", did="signed in",
+                                                      reason="accepted it"), seconds=2),
+               RowResult(row=ROWS[2], verdict=Verdict(result="SKIP", did="-",
+                                                      reason="never asked"), seconds=0)]
+    path = write_conformance_junit(results, tmp_path / "c.xml", shard=Shard(1, 3))
+    suite = ET.parse(path).getroot().find("testsuite")
+    assert suite is not None and suite.get("name") == "sso-harness conformance shard 1/3"
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("3", "1", "1")
+    failure = suite.find(f"testcase[@name='{ROWS[1].id}']/failure")
+    assert failure is not None and failure.get("message") == "accepted it"
+
+
+PLUGIN_TESTS = '''
+import pytest
+
+@pytest.mark.parametrize("n", range(10))
+def test_numbered(n):
+    pass
+
+def test_other():
+    pass
+'''
+
+
+def test_the_plugin_shards_the_collected_tests(tmp_path: Path) -> None:
+    (tmp_path / "test_many.py").write_text(textwrap.dedent(PLUGIN_TESTS))
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    seen: list[str] = []
+    for index in (1, 2, 3):
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "scenarios.pytest_plugin", "-p",
+             "no:cacheprovider", "--sso-shard", f"{index}/3", "--collect-only", "-q",
+             str(tmp_path)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        ids = [line for line in done.stdout.splitlines() if "::" in line]
+        assert "deselected" in done.stdout
+        assert 3 <= len(ids) <= 4, done.stdout
+        seen += ids
+    assert len(seen) == len(set(seen)) == 11
