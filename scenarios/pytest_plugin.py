@@ -287,9 +287,7 @@ def sso_timeout_ms(pytestconfig: pytest.Config) -> float:
 @pytest.fixture
 def sso_context(sso_browser: Browser, sso_timeout_ms: float,
                 sso_stack_options: StackOptions) -> Iterator[BrowserContext]:
-    """A fresh browser context (no cookies, no IdP session) for this test; it accepts the
-    provider's local CA when the stack serves it over https (``idp_https``, or the app's
-    profile says ``[provider] https = true``)."""
+    """A fresh browser context (no cookies, no IdP session); it accepts an https provider's CA."""
     https = sso_stack_options.idp_https or profile_for(sso_stack_options.app).provider.https
     context = sso_browser.new_context(viewport={"width": 1280, "height": 800},
                                       ignore_https_errors=https)

@@ -5,6 +5,9 @@ sign-in URL", "is this browser signed in?", "does this page show the support con
 the client secret"). :class:`ProfileAdapter` answers from an
 :class:`~scenarios.app.profile.AppProfile`: its URLs and texts, and its HTTP calls to the app's
 own admin interface.
+
+Long because: it is the one implementation of the whole adapter interface, each method a few
+lines of profile lookups, kept together so a profile key and its use are side by side.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import httpx
 
 from scenarios.app.calls import CallError, captured, dig, response_json, run_call, string_list
 from scenarios.app.interface import AppAdapter, Someone, Unsupported
+from scenarios.app.page_summary import page_summary
 from scenarios.app.profile import AppProfile, HttpCall, PartnerSection
 from scenarios.app.templating import render
 
@@ -31,7 +35,6 @@ if TYPE_CHECKING:
 __all__ = ["AppAdapter", "ProfileAdapter", "Someone", "Unsupported"]
 
 ME_POLL_MS = 100
-SHOWN_TEXT = 80
 
 
 def _exact_name(name: str) -> re.Pattern[str]:
@@ -300,15 +303,8 @@ class ProfileAdapter:
         return reference
 
     def showing(self, page: Page) -> str:
-        """What the browser shows, for a message: the page's URL path, HTTP status and first
-        line of text."""
-        status = page.evaluate(
-            "() => performance.getEntriesByType('navigation')[0]?.responseStatus ?? 0")
-        lines = [line.strip() for line in page.locator("body").inner_text().splitlines()]
-        first = next((line for line in lines if line), "")
-        first = first if len(first) <= SHOWN_TEXT else first[:SHOWN_TEXT] + "…"
-        return (f"the app showed {urlsplit(page.url).path or '/'} with HTTP {status}"
-                + (f": {first!r}" if first else " and no text"))
+        """What the browser shows, for a message (see :func:`page_summary`)."""
+        return page_summary(page)
 
     def _instead(self, page: Page) -> str:
         """What the app did instead of its failure page."""
