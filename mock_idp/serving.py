@@ -70,14 +70,16 @@ def url_host(host: str) -> str:
 
 
 def server_config(app: ASGIApp, *, ssl: TlsFiles | None, log_level: str,
-                  access_log: bool = False) -> uvicorn.Config:
+                  access_log: bool = False, graceful_shutdown: int | None = None
+                  ) -> uvicorn.Config:
     """uvicorn settings; an app that dates its own responses (the mock provider, from its
-    clock) is served without uvicorn's ``Date`` header."""
+    clock) is served without uvicorn's ``Date`` header. ``graceful_shutdown``: seconds a stop
+    waits for open connections before closing them (``None``: as long as they last)."""
     own_date = bool(getattr(getattr(app, "state", None), "serves_date_header", False))
     return uvicorn.Config(
         app, lifespan="on", log_level=log_level, access_log=access_log,
         ssl_certfile=str(ssl.cert) if ssl else None, ssl_keyfile=str(ssl.key) if ssl else None,
-        date_header=not own_date,
+        date_header=not own_date, timeout_graceful_shutdown=graceful_shutdown,
     )
 
 
@@ -127,7 +129,10 @@ def run_in_thread(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0,
     else:
         sock = bind_socket(host, port)
     bound_port: int = sock.getsockname()[1]
-    server = ThreadedServer(server_config(app, ssl=ssl, log_level=log_level))
+    # A browser may keep a TLS connection open through the stop (waiting on its close_notify):
+    # half the stop's time goes to letting connections finish, then they are closed.
+    server = ThreadedServer(server_config(app, ssl=ssl, log_level=log_level,
+                                          graceful_shutdown=max(1, int(shutdown_timeout / 2))))
     exit_codes: list[object] = []
 
     def serve() -> None:

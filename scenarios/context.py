@@ -104,8 +104,9 @@ class ScenarioContext(Generic[EnvT]):
         return relative.as_posix()
 
     def new_context(self, **options: Any) -> BrowserContext:
-        """Another fresh browser context (a second user, say); closed with the scenario."""
-        extra = self.browser.new_context(**options)
+        """Another fresh browser context (a second user, say); closed with the scenario. Like
+        the scenario's own context it accepts the https mock's local CA."""
+        extra = self.browser.new_context(**{"ignore_https_errors": True, **options})
         extra.set_default_timeout(self.default_timeout_ms)
         self._extra_contexts.append(extra)
         if self.browser_log is not None:

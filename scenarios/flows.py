@@ -92,8 +92,8 @@ def expect_failure(page: Page, stack: LiveStack, kind: str | None = None, *,
     return stack.app.expect_failure(page, kind, idp_code=idp_code, contact=contact)
 
 
-def expect_signed_out(page: Page, stack: LiveStack) -> None:
-    stack.app.expect_signed_out(page)
+def expect_signed_out(page: Page, stack: LiveStack, *, why: str = "") -> None:
+    stack.app.expect_signed_out(page, why=why)
 
 
 def install_partner(stack: LiveStack) -> str:

@@ -314,10 +314,12 @@ def live_stack(options: StackOptions | None = None, *, workdir: Path | None = No
     with contextlib.ExitStack() as stack:
         if workdir is None:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sso-")))
-        # A provider on https is started for its scenario alone; the shared one is on http.
-        own_provider = shared is None or opts.idp_https
+        # A provider on https (the scenario's tag, or the profile's [provider] https) is
+        # started for its scenario alone; the shared one is on http.
+        https = opts.idp_https or profile.provider.https
+        own_provider = shared is None or https
         if own_provider:
-            tls = ensure_tls_files(workdir / "idp-tls") if opts.idp_https else None
+            tls = ensure_tls_files(workdir / "idp-tls") if https else None
             provider = stack.enter_context(start_provider(port=idp_port, tls=tls))
         else:
             assert shared is not None

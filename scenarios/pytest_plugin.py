@@ -287,10 +287,10 @@ def sso_timeout_ms(pytestconfig: pytest.Config) -> float:
 @pytest.fixture
 def sso_context(sso_browser: Browser, sso_timeout_ms: float,
                 sso_stack_options: StackOptions) -> Iterator[BrowserContext]:
-    """A fresh browser context (no cookies, no IdP session) for this test; it accepts the
-    provider's local CA when the stack serves it over https (``idp_https``)."""
+    """A fresh browser context (no cookies, no IdP session); it accepts an https provider's CA."""
+    https = sso_stack_options.idp_https or profile_for(sso_stack_options.app).provider.https
     context = sso_browser.new_context(viewport={"width": 1280, "height": 800},
-                                      ignore_https_errors=sso_stack_options.idp_https)
+                                      ignore_https_errors=https)
     context.set_default_timeout(sso_timeout_ms)
     yield context
     with contextlib.suppress(Exception):

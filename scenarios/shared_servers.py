@@ -28,7 +28,6 @@ import httpx
 
 from mock_idp import IdpConfig, MockClock
 from mock_idp import create_app as create_idp
-from mock_idp.config import DEFAULT_TENANT_ID
 from mock_idp.testing import RunningServer, run_in_thread
 from mock_idp.tls import TlsFiles
 from scenarios.app.host import AppHost
@@ -84,8 +83,9 @@ class SharedServers:
         response.raise_for_status()
 
     def _published_keys(self) -> bytes:
-        response = self.http.get(
-            self.provider.server.url(f"/{DEFAULT_TENANT_ID}/discovery/v2.0/keys"))
+        # The control API's view of the key set: a GET of the tenant's key set would land in
+        # the request log, where lifecycle.key-rotation counts the app's own fetches.
+        response = self.http.get(self.provider.server.url("/_mock/keys"))
         response.raise_for_status()
         return response.content
 

@@ -5,10 +5,14 @@ sign-in URL", "is this browser signed in?", "does this page show the support con
 the client secret"). :class:`ProfileAdapter` answers from an
 :class:`~scenarios.app.profile.AppProfile`: its URLs and texts, and its HTTP calls to the app's
 own admin interface.
+
+Long because: it is the one implementation of the whole adapter interface, each method a few
+lines of profile lookups, kept together so a profile key and its use are side by side.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -19,6 +23,7 @@ import httpx
 
 from scenarios.app.calls import CallError, captured, dig, response_json, run_call, string_list
 from scenarios.app.interface import AppAdapter, Someone, Unsupported
+from scenarios.app.page_summary import page_summary
 from scenarios.app.profile import AppProfile, HttpCall, PartnerSection
 from scenarios.app.templating import render
 
@@ -147,8 +152,11 @@ class ProfileAdapter:
         signed_in = self.profile.signed_in
         app_url = re.compile("^" + re.escape(self.base_url) + (
             re.escape(lands_on) + r"([?#].*)?$" if lands_on else r"(/.*)?$"))
-        expect(page, f"the sign-in did not end at {self.base_url}{lands_on or ''}"
-               ).to_have_url(app_url)
+        try:
+            expect(page).to_have_url(app_url)
+        except AssertionError as exc:
+            raise AssertionError(f"the sign-in did not end at {self.base_url}{lands_on or ''}; "
+                                 f"{self.showing(page)}") from exc
         if signed_in.text or signed_in.selector:
             self._expect_signed_in_page(page, person)
         if signed_in.me_url:
@@ -265,11 +273,14 @@ class ProfileAdapter:
         expectation = self.profile.expectation(kind) if kind else None
         wanted = contact or (expectation.contact if expectation else None) or self.contact
         body = page.locator("body")
-        if failure.text:
-            expect(body, f"the failure page did not appear: no {failure.text!r}"
-                   ).to_contain_text(failure.text)
-        expect(body, f"the failure page does not show the support contact {wanted!r}"
-               ).to_contain_text(wanted)
+        missing = f"the failure page did not appear: no {failure.text!r}"
+        try:
+            if failure.text:
+                expect(body).to_contain_text(failure.text)
+            missing = f"the failure page does not show the support contact {wanted!r}"
+            expect(body).to_contain_text(wanted)
+        except AssertionError as exc:
+            raise AssertionError(f"{missing}; {self._instead(page)}") from exc
         if idp_code and failure.shows_idp_code:
             expect(body, f"the failure page does not name {idp_code}").to_contain_text(idp_code)
         for text in expectation.texts if expectation else ():
@@ -290,6 +301,19 @@ class ProfileAdapter:
         if "session-check" in self.capabilities:
             self.expect_signed_out(page, why=" after a failed sign-in")
         return reference
+
+    def showing(self, page: Page) -> str:
+        """What the browser shows, for a message (see :func:`page_summary`)."""
+        return page_summary(page)
+
+    def _instead(self, page: Page) -> str:
+        """What the app did instead of its failure page."""
+        shown = self.showing(page)
+        if "session-check" in self.capabilities:
+            with contextlib.suppress(Exception):
+                if self.is_signed_in(page):
+                    return f"the app accepted the sign-in: someone is signed in, and {shown}"
+        return shown
 
     def logged_error(self, reference: str) -> Mapping[str, object] | None:
         failure = self.profile.failure

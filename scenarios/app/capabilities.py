@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 __all__ = ["CAPABILITIES", "SIGN_IN_URL", "capabilities_of", "skip_reason"]
 
 SIGN_IN_URL = "sign-in-url:"
+V1_SWITCHED = ("issuer", "discovery_url", "authorize_url", "token_url")
+"""The template names that become Entra's v1 endpoints in the ``entra-v1`` scenarios."""
 
 CAPABILITIES: Mapping[str, str] = {
     "customer-sso": "[sign_in] urls or protected_urls",
@@ -35,6 +37,10 @@ CAPABILITIES: Mapping[str, str] = {
                         "makes a second SSO connection)",
     "https-provider": "[app] env or command naming {ca_file} (the app trusts the https "
                       "provider's local CA)",
+    "v1-endpoints": "[app] env or command, or a [[configure]] call, naming {issuer}, "
+                    "{discovery_url}, {authorize_url} or {token_url} (an app handed only "
+                    "{authority} uses the v2.0 endpoints whatever the scenario gives it)",
+    "http-provider": "a provider over plain http (not [provider] https = true)",
     "groups": "[signed_in] me_url with me_json.groups (the user's groups as the app holds them)",
 }
 
@@ -43,6 +49,24 @@ def _app_templates(profile: AppProfile) -> list[str]:
     app = profile.app
     return [*app.env.values(), *((app.command,) if isinstance(app.command, str)
                                  else app.command or ())]
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list | tuple):
+        return [text for item in value for text in _strings(item)]
+    return []
+
+
+def _provider_templates(profile: AppProfile) -> list[str]:
+    """Every template that hands the app provider settings: its env, command and configure
+    calls."""
+    calls = [text for call in profile.configure for text in _strings(
+        [call.url, dict(call.headers), call.json, dict(call.form or {})])]
+    return [*_app_templates(profile), *calls]
 
 
 def restart_renews_secret(profile: AppProfile) -> bool:
@@ -87,6 +111,11 @@ def capabilities_of(profile: AppProfile) -> frozenset[str]:
     if profile.app.mode != "running" and any(
             "{ca_file}" in part for part in _app_templates(profile)):
         found.add("https-provider")
+    if any(f"{{{name}}}" in text for text in _provider_templates(profile)
+           for name in V1_SWITCHED):
+        found.add("v1-endpoints")
+    if not profile.provider.https:
+        found.add("http-provider")
     captured = set(profile.captures)
     if captured and any(f"{{{name}}}" in url.url for url in sign_in.urls for name in captured):
         found.add("multi-connection")

@@ -11,6 +11,8 @@ one line; any ``PROBLEM`` makes the exit code 1.
 from __future__ import annotations
 
 import contextlib
+import html
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TextIO
@@ -27,6 +29,11 @@ __all__ = ["Finding", "check_profile"]
 
 Level = Literal["ok", "note", "PROBLEM"]
 MAX_APP_REDIRECTS = 10
+# An immediate <meta http-equiv="refresh" content="0; URL=..."> sends the browser on with no
+# click, like a redirect (Microsoft's identity package starts its sign-in this way).
+_META_REFRESH = re.compile(
+    r"""<meta\s+http-equiv\s*=\s*["']?refresh["']?\s+content\s*=\s*(["'])\s*0\s*;\s*"""
+    r"""url\s*=\s*["']?(?P<url>[^"'>]+?)["']?\s*\1""", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -67,8 +74,11 @@ def _follow_to_provider(http: httpx.Client, url: str, app_base: str) -> tuple[st
             response = http.get(current, follow_redirects=False)
         except httpx.HTTPError as exc:
             return f"cannot be opened: {str(exc) or type(exc).__name__}", None
-        if response.is_redirect:
-            target = urljoin(current, response.headers["location"])
+        refresh = _META_REFRESH.search(response.text) if response.is_success else None
+        location = (response.headers["location"] if response.is_redirect
+                    else html.unescape(refresh.group("url")) if refresh is not None else None)
+        if location is not None:
+            target = urljoin(current, location)
             if _host(target) != _host(app_base):
                 return "redirects away", target
             current = target

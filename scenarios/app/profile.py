@@ -216,8 +216,9 @@ def _provider(root: Table) -> ProviderSection | None:
                       "\"{base_url}/auth/callback\"")
     post_logout = table.string("post_logout_redirect_uri", check=url_check(allowed))
     days = table.number("secret_lifetime_days", minimum=1, maximum=730)
+    https = table.flag("https")
     table.done()
     return ProviderSection(
         redirect_uris=uris, post_logout_redirect_uri=post_logout,
-        secret_lifetime=timedelta(days=days if days is not None else 180),
+        secret_lifetime=timedelta(days=days if days is not None else 180), https=https,
     )

@@ -128,6 +128,9 @@ class ProviderSection:
     redirect_uris: tuple[str, ...]
     post_logout_redirect_uri: str | None = None
     secret_lifetime: timedelta = timedelta(days=180)
+    https: bool = False
+    """Serve the mock provider over https (a local CA, ``{ca_file}``) in every scenario, for
+    apps whose library takes only https authorities (MSAL)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import socket
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -139,9 +140,9 @@ class AppServer:
 
     @property
     def own_values(self) -> dict[str, str]:
-        """The template names the server itself fills: base_url, port, workdir."""
+        """The template names the server itself fills: base_url, port, workdir, python."""
         return {"base_url": self.base_url, "port": str(self.address.port),
-                "workdir": str(self.workdir)}
+                "workdir": str(self.workdir), "python": sys.executable}
 
     def start(self, values: Mapping[str, str]) -> None:
         """Start the app with the template ``values`` (provider settings, admin_token, ...)."""

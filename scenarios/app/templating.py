@@ -24,6 +24,7 @@ APP_VARIABLES: Mapping[str, str] = {
     "base_url": "the app's base URL (no trailing slash)",
     "port": "the app's port",
     "workdir": "a fresh directory the app may write to (deleted afterwards)",
+    "python": "the Python interpreter running the harness (its packages are the app's too)",
     "admin_token": "a random secret made for this run: give it to the app and use it in "
                    "configure calls to authenticate them",
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ class DevicePoller:
     device_code: str
     interval: int
     deadline: float
+    verify: ssl.SSLContext | bool = True
+    """How the device trusts the provider (its local CA when the mock serves https)."""
     errors: list[str] = field(default_factory=list)
     result: dict[str, Any] = field(default_factory=dict)
     _thread: threading.Thread | None = None
@@ -39,7 +42,7 @@ class DevicePoller:
         self._thread.start()
 
     def _run(self) -> None:
-        with httpx.Client(timeout=10) as http:
+        with httpx.Client(timeout=10, verify=self.verify) as http:
             while time.monotonic() < self.deadline:
                 answer = http.post(self.token_url, data={
                     "grant_type": GRANT, "client_id": self.client_id,
@@ -86,7 +89,9 @@ def device_sign_in(ctx: Ctx) -> None:
         poller = DevicePoller(
             token_url=stack.idp_url(f"/{stack.tenant_id}/oauth2/v2.0/token"),
             client_id=client_id, device_code=flow["device_code"], interval=flow["interval"],
-            deadline=time.monotonic() + 60)
+            deadline=time.monotonic() + 60,
+            verify=ssl.create_default_context(cafile=str(stack.ca_file)) if stack.ca_file
+            else True)
         poller.start()
     device_login = IdpDeviceLoginPage(page)
     with ctx.step("the user opens the verification URI and types the code"):

@@ -31,7 +31,7 @@ def _on_v1(stack: LiveStack, scheme: str) -> None:
     proves="The unsigned ID token of the v1 token endpoint is accepted because it came "
     "straight from that token endpoint over TLS (OpenID Connect Core 3.1.3.7 step 6), and "
     "the next sign-in URL signs in with no page in between",
-    needs={"customer-sso", "session-check", "https-provider"},
+    needs={"customer-sso", "session-check", "https-provider", "v1-endpoints"},
     tags=("idp-https", "entra-v1"),
 )
 def v1_endpoints_over_https(ctx: Ctx) -> None:
@@ -55,7 +55,7 @@ def v1_endpoints_over_https(ctx: Ctx) -> None:
     proves="An unsigned ID token is never trusted without TLS: the app shows its failure page "
     "(the reference relying party adds the admin hint: use the https token URL or the v2.0 "
     "endpoints, and logs the cause)",
-    needs={"customer-sso", "failure-page"},
+    needs={"customer-sso", "failure-page", "http-provider", "v1-endpoints"},
     tags=("entra-v1",),
 )
 def v1_endpoints_over_http(ctx: Ctx) -> None:

@@ -17,6 +17,7 @@ import time
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from scenarios import ScenarioContext, scenario
 from scenarios.drivers import EntraDriver
@@ -214,7 +215,14 @@ def _idp_down(ctx: Ctx, name: str, kind: str, endpoint: str) -> None:
         stack.arm_fault(kind, endpoint=endpoint, times="until_cleared")
     try:
         with ctx.step("sign in: the failure page appears"):
-            start_and_sign_in(ctx)
+            try:
+                start_and_sign_in(ctx)
+            except PlaywrightTimeoutError as exc:
+                raise AssertionError(
+                    f"the app never answered its callback {stack.app.redirect_uri} after the "
+                    f"provider's {endpoint} endpoint failed: the browser waited "
+                    f"{ctx.default_timeout_ms / 1000:g} s for any page (no timeout on the "
+                    "app's call to the provider?)") from exc
             expect_failure(page, stack, name)
     finally:
         stack.clear_faults()

@@ -23,6 +23,7 @@ from scenarios.live import LiveStack
 from scenarios.pages import IdpSignedOutPage, IdpUsernamePage
 
 Ctx = ScenarioContext[LiveStack]
+END_SESSION_PATHS = ("/oauth2/v2.0/logout", "/oauth2/logout")
 
 
 def _only(notes: list[dict[str, Any]], what: str) -> dict[str, Any]:
@@ -107,10 +108,15 @@ def backchannel(ctx: Ctx) -> None:
         note = _only(stack.notifications("backchannel"), "back-channel")
         assert note["url"] == endpoint, note
         # OpenID Connect Back-Channel Logout 1.0 §2.8: 200 OK (204 is also accepted).
-        assert note["status"] in (200, 204), f"the app answered {note['status']}: {note}"
+        status = note["status"]
+        assert status in (200, 204), (
+            f"the app answered HTTP {status} to the logout token POSTed to {endpoint}"
+            + (": it has no back-channel logout endpoint there" if status in (404, 405)
+               else ": it refused the logout token" if isinstance(status, int)
+               else f": {note.get('error') or 'no answer'}"))
         assert stack.notifications("frontchannel") == [], "a front-channel frame was used"
     with ctx.step("the app's session has ended: the app asks the IdP to sign in again"):
-        expect_signed_out(page, stack)
+        expect_signed_out(page, stack, why=" after the back-channel logout")
         _expect_sign_in_asked(page, stack)
 
 
@@ -143,7 +149,9 @@ def frontchannel(ctx: Ctx) -> None:
         note = _only(stack.notifications("frontchannel"), "front-channel")
         assert note["loaded_at"], f"the frame never reported loading: {note}"
     with ctx.step("the app's session has ended: the app asks the IdP to sign in again"):
-        expect_signed_out(page, stack)
+        expect_signed_out(page, stack, why=(
+            " after the provider's signed-out page loaded the app's front-channel logout URL: "
+            "loading it did not end the app's session"))
         _expect_sign_in_asked(page, stack)
 
 
@@ -168,7 +176,9 @@ def rp_initiated(ctx: Ctx) -> None:
         stack.app.sign_out(page)
         stack.app.expect_sign_out_page(page)
     with ctx.step("the IdP's end-session endpoint was visited with what the app must send"):
-        ends = [u for u, _ in log.documents if urlsplit(u).path.endswith("/oauth2/v2.0/logout")]
+        # Entra's v1 end-session endpoint (/oauth2/logout, in the v1 discovery document that
+        # MSAL-based apps read) ends the session just as the v2.0 one does.
+        ends = [u for u, _ in log.documents if urlsplit(u).path.endswith(END_SESSION_PATHS)]
         assert len(ends) == 1, f"expected one end-session request, saw {log.documents}"
         params = parse_qs(urlsplit(ends[0]).query)
         for name in expected:

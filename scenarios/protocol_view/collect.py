@@ -31,6 +31,7 @@ __all__ = ["BrowserLog", "Observable", "ProtocolSources", "collect", "fetch_acti
 ERROR_PAGES_READ = 3
 """Error pages (status >= 400) read for a failure reference, the last ones seen."""
 FETCH_TIMEOUT = 5.0
+FINAL_PAGE_TIMEOUT_MS = 2000
 DEFAULT_REFERENCE = re.compile(r"Reference:\s*([A-Za-z0-9][A-Za-z0-9_-]{3,63})")
 _TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.DOTALL | re.IGNORECASE)
 
@@ -135,7 +136,11 @@ class BrowserLog:
                 continue
             with contextlib.suppress(Exception):
                 if not page.is_closed():
-                    self._note_reference(last, page.content())
+                    # Bounded: page.content() waits without end while a navigation is pending
+                    # (an app that never answers its callback).
+                    html = page.locator("html").evaluate("e => e.outerHTML",
+                                                         timeout=FINAL_PAGE_TIMEOUT_MS)
+                    self._note_reference(last, html)
 
     def _note_reference(self, position: int, text: str) -> None:
         found = _reference_in(text, self.reference)

@@ -47,6 +47,8 @@ class ExampleApp:
     name: str
     directory: Path
     command: tuple[str, ...]
+    profile: Path
+    """Its app profile: how the scenario catalogue starts and reaches it."""
     sign_in: str = "/login"
     protected: str = "/account"
     me: str = "/me"
@@ -80,6 +82,7 @@ FLASK_IDENTITY = ExampleApp(
     name="flask-identity",
     directory=EXAMPLES / "flask_apps",
     command=(sys.executable, str(EXAMPLES / "flask_apps" / "identity_app.py")),
+    profile=EXAMPLES / "flask_apps" / "identity_app.toml",
     sign_out="/auth/logout",
     python_modules=("flask", "identity", "flask_session"),
 )
@@ -87,6 +90,7 @@ FLASK_AUTHLIB = ExampleApp(
     name="flask-authlib",
     directory=EXAMPLES / "flask_apps",
     command=(sys.executable, str(EXAMPLES / "flask_apps" / "authlib_app.py")),
+    profile=EXAMPLES / "flask_apps" / "authlib_app.toml",
     sign_out="/logout",
     python_modules=("flask", "authlib"),
 )
@@ -94,6 +98,7 @@ PASSPORT_OPENIDCONNECT = ExampleApp(
     name="passport-openidconnect",
     directory=EXAMPLES / "passport_openidconnect",
     command=("node", str(EXAMPLES / "passport_openidconnect" / "server.js")),
+    profile=EXAMPLES / "passport_openidconnect" / "sso-app.toml",
     sign_out="/logout",
     node_package=True,
 )

@@ -58,7 +58,17 @@ def test_a_minimal_profile(tmp_path: Path) -> None:
     assert profile.provider.redirect_uris == ("{base_url}/callback",)
     assert profile.provider.secret_lifetime == timedelta(days=180)
     assert profile.capabilities == {"customer-sso", "sign-in-url:login", "session-check",
-                                    "admin-renew-secret"}
+                                    "admin-renew-secret", "http-provider"}
+
+
+def test_an_https_only_profile_and_one_handed_v1_switched_endpoints(tmp_path: Path) -> None:
+    text = MINIMAL.replace("[provider]\n", "[provider]\nhttps = true\n")
+    profile = load_profile(_write(tmp_path, text))
+    assert profile.provider.https and "http-provider" not in profile.capabilities
+    assert "v1-endpoints" not in profile.capabilities
+    given = load_profile(_write(tmp_path, MINIMAL.replace(
+        'OIDC_AUTHORITY = "{authority}"', 'OIDC_ISSUER = "{issuer}"\nPY = "{python}"')))
+    assert "v1-endpoints" in given.capabilities
 
 
 def test_the_reference_profile_offers_every_capability() -> None:

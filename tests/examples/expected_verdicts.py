@@ -1,0 +1,220 @@
+"""What the scenario catalogue finds in each example app, scenario by scenario.
+
+``test_catalogue.py`` runs the whole catalogue against each app through its shipped profile
+and asserts these verdicts, each with a fragment of what the harness says; the README's
+"Example apps" section shows :func:`markdown_table` of the same data (a test keeps the two
+equal). Print the table with ``python tests/examples/expected_verdicts.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+__all__ = ["APPS", "Verdict", "markdown_table", "verdicts_of"]
+
+CONTACT = "helpdesk@contoso.example"
+NO_CONTACT = f"the failure page does not show the support contact {CONTACT!r}"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    """``passed``, ``failed`` or ``skipped``."""
+    says: str = ""
+    """A fragment of the harness's message (the reason, for a skip)."""
+    note: str = ""
+    """What the README's table says in the cell."""
+
+
+def passes() -> Verdict:
+    return Verdict("passed", note="pass")
+
+
+def skip(lacks: str) -> Verdict:
+    return Verdict("skipped", f"the profile lacks {lacks} (", f"skip: no {lacks}")
+
+
+def error_500(page: str = "/auth/callback") -> Verdict:
+    return Verdict("failed", f"{NO_CONTACT}; the app showed {page} with HTTP 500: "
+                   "'Internal Server Error'", "FAIL: framework 500 page, no contact")
+
+
+def accepts() -> Verdict:
+    return Verdict("failed", f"{NO_CONTACT}; the app accepted the sign-in: someone is signed "
+                   "in", "FAIL: signs the user in")
+
+
+def login_failure() -> Verdict:
+    return Verdict("failed", f"{NO_CONTACT}; the app showed /auth/callback with HTTP 200: "
+                   "'Login Failure'", "FAIL: library's \"Login Failure\" page, no contact")
+
+
+def backchannel_missing() -> Verdict:
+    return Verdict("failed", "to the logout token POSTed to http://127.0.0.1:",
+                   "FAIL: no back-channel logout (404)")
+
+
+def frontchannel_ignored() -> Verdict:
+    return Verdict("failed", "the user is still signed in after the provider's signed-out page "
+                   "loaded the app's front-channel logout URL",
+                   "FAIL: stays signed in")
+
+
+# Scenarios every example profile skips, and why.
+COMMON_SKIPS: Mapping[str, Verdict] = {
+    "auto-login.widget": skip("sign-in-url:widget"),
+    "auto-login.portal": skip("sign-in-url:portal"),
+    "auto-login.kb": skip("sign-in-url:kb"),
+    "claims.groups-in-token": skip("groups"),
+    "claims.groups-overage": skip("groups"),
+    "failure.idp-slow": skip("provider-timeout"),
+    "failure.unknown-installation": skip("partner"),
+    "failure.duplicate-email": skip("multi-connection"),
+    "lifecycle.disable-enable": skip("sso-toggle"),
+    "lifecycle.credentials-rotated": skip("partner"),
+    "partner.launch": skip("partner"),
+    "partner.hint-is-not-identity": skip("partner"),
+    "signout.user-logout-event": skip("partner"),
+}
+
+# What every example app does alike.
+COMMON: Mapping[str, Verdict] = {
+    "auto-login.first-login": passes(),
+    "auto-login.silent-return": passes(),
+    "auto-login.app-visit": passes(),
+    "device-code.sign-in": passes(),
+    "failure.redirect-uri-mismatch": passes(),
+    "failure.disabled-user": passes(),
+    "failure.disabled-after-sign-in": passes(),
+    "signout.backchannel": backchannel_missing(),
+    "signout.frontchannel": frontchannel_ignored(),
+    **COMMON_SKIPS,
+}
+
+IDENTITY: Mapping[str, Verdict] = {
+    **COMMON,
+    "auto-login.v1-endpoints": skip("v1-endpoints"),
+    "failure.v1-unsigned-over-http": Verdict(
+        "skipped", "the profile lacks http-provider (", "skip: https only (MSAL)"),
+    "failure.expired-secret": login_failure(),
+    "failure.invalid-secret": login_failure(),
+    "failure.user-not-assigned": login_failure(),
+    "failure.user-cancels": login_failure(),
+    "failure.idp-down": error_500(),
+    "failure.idp-down-keys": accepts(),
+    "failure.bad-signature": accepts(),
+    "failure.wrong-issuer": accepts(),
+    "failure.wrong-audience": accepts(),
+    "failure.nonce-mismatch": error_500(),
+    "failure.expired-id-token": accepts(),
+    "failure.missing-sub": accepts(),
+    "failure.userinfo-sub-mismatch": accepts(),
+    "failure.state-tampered": Verdict(
+        "failed", f"{NO_CONTACT}; the app showed / with HTTP 200",
+        "FAIL: back on the home page, no message"),
+    "failure.state-replayed": Verdict(
+        "failed", f"{NO_CONTACT}; the app showed / with HTTP 200",
+        "FAIL: back on the home page, no message"),
+    "lifecycle.secret-renewal": login_failure(),
+    "lifecycle.key-rotation": Verdict(
+        "failed", "the app never fetched the provider's signing keys",
+        "FAIL: never fetches the signing keys"),
+    "signout.rp-initiated": passes(),
+}
+
+AUTHLIB: Mapping[str, Verdict] = {
+    **COMMON,
+    "auto-login.v1-endpoints": Verdict(
+        "failed", "the sign-in did not end at http://127.0.0.1:", "FAIL: refuses the unsigned "
+        "v1 ID token even over TLS (500 page)"),
+    "failure.v1-unsigned-over-http": error_500(),
+    "failure.expired-secret": error_500(),
+    "failure.invalid-secret": error_500(),
+    "failure.user-not-assigned": error_500(),
+    "failure.user-cancels": error_500(),
+    "failure.idp-down": error_500(),
+    "failure.idp-down-keys": error_500(),
+    "failure.bad-signature": error_500(),
+    "failure.wrong-issuer": error_500(),
+    "failure.wrong-audience": error_500(),
+    "failure.nonce-mismatch": error_500(),
+    "failure.expired-id-token": error_500(),
+    "failure.missing-sub": error_500(),
+    "failure.userinfo-sub-mismatch": accepts(),
+    "failure.state-tampered": error_500(),
+    "failure.state-replayed": error_500(),
+    "lifecycle.secret-renewal": error_500(),
+    "lifecycle.key-rotation": passes(),
+    "signout.rp-initiated": passes(),
+}
+
+def express_error(status: int, text: str, note: str) -> Verdict:
+    return Verdict("failed", f"{NO_CONTACT}; the app showed /auth/callback with HTTP {status}: "
+                   f"{text}", note)
+
+
+STACK_TRACE = "FAIL: Express 500 page with the stack trace, no contact"
+FORBIDDEN = "FAIL: plain `Forbidden` (403), no contact"
+
+PASSPORT: Mapping[str, Verdict] = {
+    **COMMON,
+    "auto-login.v1-endpoints": Verdict(
+        "failed", "signed in as None, expected alice@", "FAIL: signs in without the user's "
+        "name (v1 tokens carry `upn`, not `preferred_username`)"),
+    "failure.v1-unsigned-over-http": accepts(),
+    "failure.expired-secret": express_error(500, '"TokenError: AADSTS7000222', STACK_TRACE),
+    "failure.invalid-secret": express_error(500, "'TokenError: AADSTS7000215", STACK_TRACE),
+    "failure.user-not-assigned": express_error(500, '"AuthorizationError: AADSTS50105',
+                                               STACK_TRACE),
+    "failure.user-cancels": express_error(401, "'Unauthorized'",
+                                          "FAIL: plain `Unauthorized` (401), no contact"),
+    "failure.idp-down": Verdict(
+        "failed", "the app never answered its callback http://127.0.0.1:",
+        "FAIL: never answers (no timeout)"),
+    "failure.idp-down-keys": accepts(),
+    "failure.bad-signature": accepts(),
+    "failure.wrong-issuer": express_error(403, "'Forbidden'", FORBIDDEN),
+    "failure.wrong-audience": express_error(403, "'Forbidden'", FORBIDDEN),
+    "failure.nonce-mismatch": accepts(),
+    "failure.expired-id-token": express_error(403, "'Forbidden'", FORBIDDEN),
+    "failure.missing-sub": express_error(500, "'Error: ID token missing subject claim'",
+                                         STACK_TRACE),
+    "failure.userinfo-sub-mismatch": accepts(),
+    "failure.state-tampered": express_error(403, "'Forbidden'", FORBIDDEN),
+    "failure.state-replayed": express_error(403, "'Forbidden'", FORBIDDEN),
+    "lifecycle.secret-renewal": express_error(500, '"TokenError: AADSTS7000222', STACK_TRACE),
+    "lifecycle.key-rotation": Verdict(
+        "failed", "the app never fetched the provider's signing keys",
+        "FAIL: never fetches the signing keys"),
+    "signout.rp-initiated": passes(),
+}
+
+APPS: Mapping[str, Mapping[str, Verdict]] = {
+    "flask-identity": IDENTITY,
+    "flask-authlib": AUTHLIB,
+    "passport-openidconnect": PASSPORT,
+}
+
+COLUMNS = {"flask-identity": "identity (MSAL)", "flask-authlib": "Authlib",
+           "passport-openidconnect": "passport-openidconnect"}
+
+
+def verdicts_of(app: str) -> Mapping[str, Verdict]:
+    return APPS[app]
+
+
+def markdown_table() -> str:
+    """One row per scenario, one column per app: the verdict and what it means."""
+    scenario_ids = list(dict.fromkeys(s for verdicts in APPS.values() for s in verdicts))
+    header = "| scenario | " + " | ".join(COLUMNS[app] for app in APPS) + " |"
+    lines = [header, "|---" * (len(APPS) + 1) + "|"]
+    for scenario_id in sorted(scenario_ids):
+        cells = [APPS[app][scenario_id].note if scenario_id in APPS[app] else ""
+                 for app in APPS]
+        lines.append(f"| `{scenario_id}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")
