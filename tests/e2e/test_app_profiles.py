@@ -35,6 +35,7 @@ EXPECTED = {
 
 
 @pytest.mark.browser
+@pytest.mark.slow  # the whole catalogue against a started app
 def test_the_catalogue_tells_what_a_sloppy_app_gets_wrong(tmp_path: Path) -> None:
     profile = tiny_profile(tmp_path)
     summary = run(RunOptions(app=str(profile), app_name="tiny sloppy app", workers=2,

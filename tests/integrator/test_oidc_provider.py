@@ -156,6 +156,7 @@ def test_doctor_names_an_unreachable_endpoint(provider: Provider,
 
 
 @pytest.mark.browser
+@pytest.mark.slow  # the scenarios against a Node provider
 def test_scenarios_run_against_the_provider_with_the_form_driver(
     provider: Provider, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,

@@ -13,7 +13,7 @@ from mock_idp.testing import MockIdp
 from scenarios.__main__ import build_parser
 from scenarios.drivers import EntraDriver, FormDriver, driver_from_config
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # scenario runs with --idp
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 
 from scenarios.__main__ import main
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a whole conformance run
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "flask_apps" / "identity_app.py"
 MISSING = [m for m in ("flask", "identity", "flask_session") if importlib.util.find_spec(m) is None]

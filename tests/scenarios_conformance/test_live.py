@@ -14,7 +14,7 @@ from scenarios.__main__ import main
 from scenarios.conformance.rows import LOGIN_ROWS, ROWS
 from scenarios.live import LiveStack, live_stack
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # whole conformance runs
 
 
 @pytest.fixture
