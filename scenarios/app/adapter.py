@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 __all__ = ["AppAdapter", "ProfileAdapter", "Someone", "Unsupported"]
 
 ME_POLL_MS = 100
+FIRST_LOOK_MS = 1000
+"""How long a text may take to appear on a page still loading, before the page is let settle."""
+SETTLED_LOOK_MS = 500
+"""How long a text may take to appear once the page has settled (no network for 500 ms)."""
 
 
 def _exact_name(name: str) -> re.Pattern[str]:
@@ -278,7 +282,7 @@ class ProfileAdapter:
             if failure.text:
                 expect(body).to_contain_text(failure.text)
             missing = f"the failure page does not show the support contact {wanted!r}"
-            expect(body).to_contain_text(wanted)
+            _expect_once_settled(page, wanted)
         except AssertionError as exc:
             raise AssertionError(f"{missing}; {self._instead(page)}") from exc
         if idp_code and failure.shows_idp_code:
@@ -422,3 +426,20 @@ class ProfileAdapter:
                                 contact=support_contact)
         second.configure()
         return second
+
+
+def _expect_once_settled(page: Page, text: str) -> None:
+    """``text`` on the page: at once, or once the page has settled. A page that shows it late
+    (still redirecting, still fetching) gets until its network is idle (the page's default
+    timeout); a settled page without it fails in about two seconds, not the full timeout."""
+    from playwright.sync_api import Error, expect
+
+    body = page.locator("body")
+    try:
+        expect(body).to_contain_text(text, timeout=FIRST_LOOK_MS)
+        return
+    except AssertionError:
+        pass
+    with contextlib.suppress(Error):  # a page that never settles is judged as it stands
+        page.wait_for_load_state("networkidle")
+    expect(body).to_contain_text(text, timeout=SETTLED_LOOK_MS)
