@@ -17,13 +17,45 @@ if TYPE_CHECKING:
     from scenarios.protocol_view import BrowserLog
     from scenarios.registry import Scenario
 
-__all__ = ["ScenarioContext", "StepRecord", "screenshot"]
+__all__ = ["ScenarioContext", "StepRecord", "screenshot", "watch_page_versions"]
 
 EnvT = TypeVar("EnvT")
 
 StepStatus = Literal["passed", "failed"]
 
 MASKED_SELECTOR = "input[type=password]"
+
+# Every document of a scenario's contexts counts its own changes (DOM mutations and typed input)
+# under a per-document id, so a step that left the page as it was can reuse the screenshot
+# already taken of it instead of taking another (each costs 35-70 ms of browser work; about
+# half the steps only call the provider's or the app's APIs).
+PAGE_VERSION_SCRIPT = """(() => {
+  const id = Math.random().toString(36).slice(2);
+  let changes = 0;
+  const bump = () => { changes += 1; };
+  new MutationObserver(bump).observe(document,
+    { subtree: true, childList: true, attributes: true, characterData: true });
+  document.addEventListener("input", bump, true);
+  Object.defineProperty(window, "__ssoHarnessPageVersion",
+    { get: () => `${id}:${changes}`, configurable: true });
+})();"""
+
+
+def watch_page_versions(context: BrowserContext) -> None:
+    """Let :class:`ScenarioContext` tell whether a page changed since its last screenshot."""
+    context.add_init_script(PAGE_VERSION_SCRIPT)
+
+
+def _page_version(page: Page) -> str | None:
+    """The page's document id and change count; ``None`` when it cannot be read (no document
+    yet, a navigation under way, a context without the script)."""
+    if page.url in ("", "about:blank"):
+        return None
+    try:
+        version = page.evaluate("() => window.__ssoHarnessPageVersion")
+    except Exception:
+        return None
+    return version if isinstance(version, str) else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,6 +101,8 @@ class ScenarioContext(Generic[EnvT]):
     """Records the documents of ``context`` and of every context :meth:`new_context` opens
     (the browser's side of the protocol view)."""
     _extra_contexts: list[BrowserContext] = field(default_factory=list, repr=False)
+    _shots: dict[int, tuple[str, str]] = field(default_factory=dict, repr=False)
+    """Per page (by ``id``): the version it had at its last screenshot, and that file."""
 
     @contextlib.contextmanager
     def step(self, name: str, *, page: Page | None = None) -> Iterator[None]:
@@ -86,21 +120,32 @@ class ScenarioContext(Generic[EnvT]):
                     name=name,
                     status="failed" if error is not None else "passed",
                     seconds=time.monotonic() - started,
-                    screenshot=self._capture(name, page or self.page),
+                    screenshot=self._capture(name, page or self.page, always=error is not None),
                     error=error,
                 )
             )
 
-    def _capture(self, name: str, page: Page) -> str | None:
+    def _capture(self, name: str, page: Page, *, always: bool = False) -> str | None:
+        """The step's screenshot: a new one, or the page's last one when the page has not
+        changed since (a blank page that never navigated gets none), unless ``always``."""
         filename = f"{len(self.steps) + 1:02d}-{_slug(name)}.png"
         relative = Path("screenshots") / self.scenario.id / filename
         started = time.monotonic()
         try:
+            version = _page_version(page)
+            if not always:
+                if page.url == "about:blank":
+                    return None
+                last = self._shots.get(id(page))
+                if version is not None and last is not None and last[0] == version:
+                    return last[1]
             screenshot(page, self.report_dir / relative)
         except Exception:
             return None  # a closed page must not hide the step's own outcome
         finally:
             self.screenshot_seconds += time.monotonic() - started
+        if version is not None:
+            self._shots[id(page)] = (version, relative.as_posix())
         return relative.as_posix()
 
     def new_context(self, **options: Any) -> BrowserContext:
@@ -108,6 +153,7 @@ class ScenarioContext(Generic[EnvT]):
         the scenario's own context it accepts the https mock's local CA."""
         extra = self.browser.new_context(**{"ignore_https_errors": True, **options})
         extra.set_default_timeout(self.default_timeout_ms)
+        watch_page_versions(extra)
         self._extra_contexts.append(extra)
         if self.browser_log is not None:
             self.browser_log.watch(extra, len(self._extra_contexts))

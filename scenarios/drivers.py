@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from mock_idp.signin import ids
@@ -212,12 +211,34 @@ _STEPS = (
 _DEVICE_CONFIRM = re.compile(r"^Are you trying to sign in to ")
 _MARK = "__ssoHarnessDriverStep"
 
+# Both waits below are one ``wait_for_function`` each: the browser evaluates the predicate on
+# every animation frame (and again in each new document), so the driver moves on within a frame
+# of the page being ready instead of polling from here (a round trip per selector, and a
+# 50-100 ms sleep between looks). "Visible" is Playwright's: a non-empty box and not
+# ``visibility: hidden``.
+_VISIBLE_JS = """
+const visible = (selector) => [...document.querySelectorAll(selector)].some((el) => {
+  const box = el.getBoundingClientRect();
+  return box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== "hidden";
+});
+const headings = () => [...document.querySelectorAll("h1,h2,h3,h4,h5,h6,[role=heading]")]
+  .filter((el) => { const b = el.getBoundingClientRect(); return b.width > 0 && b.height > 0; })
+  .map((el) => el.textContent.replace(/\\s+/g, " ").trim());
+"""
 
-def _same_document(page: Page) -> bool:
-    try:
-        return bool(page.evaluate(f"() => window.{_MARK} === true"))
-    except PlaywrightError:
-        return False
+_STEP_JS = "(a) => {" + _VISIBLE_JS + """
+  if (location.host !== a.host && location.href !== "about:blank") return "left";
+  if (!document.body) return false;
+  for (const [name, selector] of a.steps) if (visible(selector)) return name;
+  const shown = headings();
+  if (shown.some((t) => t.toLowerCase().includes(a.consent.toLowerCase()))) return "consent";
+  if (shown.some((t) => new RegExp(a.device).test(t))) return "device-confirm";
+  return false;
+}"""
+
+_MOVED_ON_JS = "(a) => {" + _VISIBLE_JS + """
+  return window[a.mark] !== true || !visible(a.step) || visible(a.error);
+}"""
 
 
 def _click_and_wait(page: Page, target: Locator, step_selector: str, timeout_ms: float) -> None:
@@ -226,44 +247,26 @@ def _click_and_wait(page: Page, target: Locator, step_selector: str, timeout_ms:
     password steps, which swap views in place), or an error shown."""
     page.evaluate(f"() => {{ window.{_MARK} = true; }}")
     target.click()
-    waited = 0.0
-    while waited <= timeout_ms:
-        if not _same_document(page):
-            return
-        try:
-            if not page.locator(step_selector).first.is_visible():
-                return
-            if page.locator(_STEPS[0][1]).first.is_visible():
-                return
-        except PlaywrightError:
-            return
-        page.wait_for_timeout(50)
-        waited += 50
-    raise PlaywrightTimeoutError(
-        f"the provider did not move on within {timeout_ms:g} ms (at {page.url})")
+    try:
+        page.wait_for_function(_MOVED_ON_JS, arg={"mark": _MARK, "step": step_selector,
+                                                  "error": _STEPS[0][1]}, timeout=timeout_ms)
+    except PlaywrightTimeoutError:
+        raise PlaywrightTimeoutError(
+            f"the provider did not move on within {timeout_ms:g} ms (at {page.url})") from None
 
 
 def _entra_step(page: Page, host: str, timeout_ms: float) -> str:
-    """The page the provider shows now (polled until one appears), or ``left`` once the
+    """The page the provider shows now (waited for until one appears), or ``left`` once the
     browser is on another host."""
-    waited = 0.0
-    while waited <= timeout_ms:
-        if urlsplit(page.url).netloc not in ("", host):
-            return "left"
-        try:
-            for name, selector in _STEPS:
-                if page.locator(selector).first.is_visible():
-                    return name
-            if page.get_by_role("heading", name=ids.CONSENT_HEADING).is_visible():
-                return "consent"
-            if page.get_by_role("heading", name=_DEVICE_CONFIRM).is_visible():
-                return "device-confirm"
-        except PlaywrightError:
-            pass  # the page navigated while being looked at; look again
-        page.wait_for_timeout(100)
-        waited += 100
-    raise PlaywrightTimeoutError(
-        f"no Entra sign-in page, error or redirect within {timeout_ms:g} ms (at {page.url})")
+    arg = {"host": host, "steps": [list(step) for step in _STEPS],
+           "consent": ids.CONSENT_HEADING, "device": _DEVICE_CONFIRM.pattern}
+    try:
+        found = page.wait_for_function(_STEP_JS, arg=arg, timeout=timeout_ms).json_value()
+    except PlaywrightTimeoutError:
+        raise PlaywrightTimeoutError(
+            f"no Entra sign-in page, error or redirect within {timeout_ms:g} ms (at {page.url})"
+        ) from None
+    return str(found)
 
 
 def driver_from_config(table: dict[str, object]) -> SignInDriver:

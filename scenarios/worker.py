@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from scenarios.browser import launch, resolve
-from scenarios.context import ScenarioContext, StepRecord, screenshot
+from scenarios.context import ScenarioContext, StepRecord, screenshot, watch_page_versions
 from scenarios.protocol_view import BrowserLog, Collected, Observable, collect, exchange_of
 from scenarios.protocol_view.tokens import mask_text
 from scenarios.registry import Registry, Scenario, WorkerInfo, load_catalogue
@@ -117,10 +117,15 @@ def run_scenario(
             context = browser.new_context(viewport={"width": 1280, "height": 800},
                                           ignore_https_errors=True)
             context.set_default_timeout(options.timeout_ms)
+            watch_page_versions(context)
         with _timed(spent, "trace"):
             if options.trace != "off":
-                context.tracing.start(title=item.id, screenshots=True, snapshots=True,
-                                      sources=False)
+                # Actions, DOM snapshots and network, always; the screencast (a frame for
+                # every paint) only with --trace on: recording both made every scenario about
+                # 40 % slower, passing or not (docs/benchmarks.md), and the report has a
+                # screenshot of every step anyway.
+                context.tracing.start(title=item.id, screenshots=options.trace == "on",
+                                      snapshots=True, sources=False)
         with _timed(spent, "context"):
             browser_log = BrowserLog()
             browser_log.watch(context)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -24,7 +26,10 @@ GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 @dataclass
 class DevicePoller:
     """The device: it polls the token endpoint every ``interval`` seconds (RFC 8628 §3.4),
-    waiting 5 seconds more after a ``slow_down``, until tokens or another error come back."""
+    waiting 5 seconds more after a ``slow_down``, until tokens or another error come back.
+
+    It waits with ``wait`` (seconds): in the scenario, by moving the provider's clock on, so
+    the provider sees polls ``interval`` apart without the run sleeping through them."""
 
     token_url: str
     client_id: str
@@ -33,6 +38,7 @@ class DevicePoller:
     deadline: float
     verify: ssl.SSLContext | bool = True
     """How the device trusts the provider (its local CA when the mock serves https)."""
+    wait: Callable[[float], object] = time.sleep
     errors: list[str] = field(default_factory=list)
     result: dict[str, Any] = field(default_factory=dict)
     _thread: threading.Thread | None = None
@@ -54,7 +60,7 @@ class DevicePoller:
                     return
                 self.errors.append(str(body["error"]))
                 self.interval += 5 if body["error"] == "slow_down" else 0
-                time.sleep(self.interval)
+                self.wait(self.interval)
 
     def join(self) -> dict[str, Any]:
         assert self._thread is not None
@@ -74,6 +80,10 @@ class DevicePoller:
 )
 def device_sign_in(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
+
+    def wait(seconds: float) -> None:
+        stack.clock.advance(timedelta(seconds=seconds))  # the interval, on the provider's clock
+        time.sleep(0.1)  # and a short real pause, so polls do not spin
     alice = stack.people["alice"]
     with ctx.step("register a public client app (Allow public client flows)"):
         app = stack.graph("POST", "applications", {"displayName": "Contoso CLI",
@@ -91,7 +101,7 @@ def device_sign_in(ctx: Ctx) -> None:
             client_id=client_id, device_code=flow["device_code"], interval=flow["interval"],
             deadline=time.monotonic() + 60,
             verify=ssl.create_default_context(cafile=str(stack.ca_file)) if stack.ca_file
-            else True)
+            else True, wait=wait)
         poller.start()
     device_login = IdpDeviceLoginPage(page)
     with ctx.step("the user opens the verification URI and types the code"):

@@ -45,8 +45,9 @@ def _probe(working: set[str | None]) -> Callable[[BrowserChoice], str | None]:
     """A probe that 'launches' only the executables in ``working`` (None = Playwright's own)."""
 
     def probe(choice: BrowserChoice) -> str | None:
-        if choice.executable_path in working:
-            return choice.executable_path or "/pw/chromium-1/chrome"
+        launched = choice.executable(headed=False)  # probes launch headless
+        if launched in working:
+            return launched or "/pw/chromium-1/chrome"
         return None
 
     return probe
@@ -182,12 +183,63 @@ def test_ensure_falls_back_to_the_system_browser_when_the_download_fails(
     monkeypatch.setattr(browser, "_install_playwright_chromium", lambda timeout: False)
     monkeypatch.setattr(browser, "_apt_prefix", lambda: pytest.fail("apt-get not needed"))
     said: list[str] = []
-    which = _which({"chromium": "/usr/bin/chromium"})
-    choice = ensure(
-        environ=environ, which=which, probe_fn=_probe({"/usr/bin/chromium"}), say=said.append
-    )
+    which = _which({"chromium": "/usr/bin/chromium", "chromium-headless-shell": "/usr/bin/shell"})
+    working = {"/usr/bin/chromium", "/usr/bin/shell"}
+    choice = ensure(environ=environ, which=which, probe_fn=_probe(working), say=said.append)
     assert choice.executable_path == "/usr/bin/chromium"
-    assert said == ["browser: system Chromium at /usr/bin/chromium"]
+    assert said == ["browser: system Chromium at /usr/bin/chromium (headless: /usr/bin/shell)"]
+
+
+def test_headless_runs_use_the_system_headless_shell(environ: dict[str, str]) -> None:
+    which = _which({"chromium": "/usr/bin/chromium", "chromium-headless-shell": "/usr/bin/shell"})
+    choice = resolve(environ=environ, which=which,
+                     probe_fn=_probe({"/usr/bin/chromium", "/usr/bin/shell"}))
+    assert choice.executable(headed=False) == "/usr/bin/shell"
+    assert choice.executable(headed=True) == "/usr/bin/chromium"
+
+
+def test_a_headless_shell_that_does_not_launch_is_left_out(environ: dict[str, str]) -> None:
+    which = _which({"chromium": "/usr/bin/chromium", "chromium-headless-shell": "/usr/bin/shell"})
+    choice = resolve(environ=environ, which=which, probe_fn=_probe({"/usr/bin/chromium"}))
+    assert choice.headless_shell is None
+    assert choice.executable(headed=False) == "/usr/bin/chromium"
+
+
+def test_a_cache_from_before_the_headless_shell_is_looked_at_again(
+    environ: dict[str, str], cache_file: Path
+) -> None:
+    executable = cache_file.parent / "chromium"
+    executable.write_text("", encoding="utf-8")
+    resolve(environ=environ, which=_which({"chromium": str(executable)}),
+            probe_fn=_probe({str(executable)}))
+    data = json.loads(cache_file.read_text(encoding="utf-8"))
+    del data["headless_shell"]
+    cache_file.write_text(json.dumps(data), encoding="utf-8")
+    shell = cache_file.parent / "shell"
+    shell.write_text("", encoding="utf-8")
+    which = _which({"chromium": str(executable), "chromium-headless-shell": str(shell)})
+    choice = resolve(environ=environ, which=which, probe_fn=_probe({str(executable), str(shell)}))
+    assert choice.headless_shell == str(shell)
+
+
+@pytest.mark.parametrize("installs", [True, False])
+def test_ensure_adds_the_headless_shell_beside_a_system_chromium(
+    environ: dict[str, str], monkeypatch: pytest.MonkeyPatch, installs: bool
+) -> None:
+    found = {"chromium": "/usr/bin/chromium"}
+
+    def apt_install(prefix: list[str]) -> bool:
+        if installs:
+            found["chromium-headless-shell"] = "/usr/bin/shell"
+        return installs
+
+    monkeypatch.setattr(browser, "_install_playwright_chromium", lambda timeout: False)
+    monkeypatch.setattr(browser, "_apt_prefix", lambda: [])
+    monkeypatch.setattr(browser, "_apt_install_headless_shell", apt_install)
+    choice = ensure(environ=environ, which=found.get,
+                    probe_fn=_probe({"/usr/bin/chromium", "/usr/bin/shell"}), say=print)
+    assert choice.executable_path == "/usr/bin/chromium"
+    assert choice.headless_shell == ("/usr/bin/shell" if installs else None)
 
 
 def test_ensure_installs_the_system_package_as_a_last_resort(
