@@ -253,11 +253,12 @@ def _try_system(env: Mapping[str, str], which: Which, probe_fn: Probe) -> Browse
     system = system_choice(which)
     if system is None or system.executable_path is None:
         return None
-    if system.headless_shell and probe_fn(system) is None:
+    executable = system.executable_path
+    if not (system.headless_shell and probe_fn(system) is not None):
         system = replace(system, headless_shell=None)  # a shell that does not launch is skipped
-    if probe_fn(system) is None:
-        return None
-    _write_cache(cache_path(env), system, system.executable_path)
+        if probe_fn(system) is None:
+            return None
+    _write_cache(cache_path(env), system, executable)
     return system
 
 
