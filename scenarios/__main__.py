@@ -86,6 +86,13 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
         help="save Playwright traces (default: retain-on-failure)",
     )
     parser.add_argument(
+        "--screenshots",
+        choices=("steps", "failure"),
+        default="steps",
+        help="a screenshot at the end of every step that changed the page, or only of a "
+        "failure (default: steps)",
+    )
+    parser.add_argument(
         "--browser-ws-endpoint",
         default=os.environ.get(WS_ENDPOINT_ENV) or None,
         metavar="URL",
@@ -171,6 +178,7 @@ def _run(args: argparse.Namespace) -> int:
         workers=args.workers,
         report_dir=args.report,
         trace=args.trace,
+        screenshots=args.screenshots,
         ws_endpoint=args.browser_ws_endpoint,
         timeout_ms=args.timeout * 1000,
         shard=args.shard,

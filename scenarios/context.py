@@ -95,6 +95,8 @@ class ScenarioContext(Generic[EnvT]):
     report_dir: Path
     default_timeout_ms: float = 10_000
     steps: list[StepRecord] = field(default_factory=list)
+    step_screenshots: bool = True
+    """``False``: a step gets a screenshot only when it fails."""
     screenshot_seconds: float = 0.0
     """Time spent on the steps' screenshots so far."""
     browser_log: BrowserLog | None = None
@@ -130,16 +132,18 @@ class ScenarioContext(Generic[EnvT]):
         changed since (a blank page that never navigated gets none), unless ``always``."""
         filename = f"{len(self.steps) + 1:02d}-{_slug(name)}.png"
         relative = Path("screenshots") / self.scenario.id / filename
+        if not always and (not self.step_screenshots or page.url == "about:blank"):
+            return None
         started = time.monotonic()
         try:
             version = _page_version(page)
-            if not always:
-                if page.url == "about:blank":
-                    return None
-                last = self._shots.get(id(page))
-                if version is not None and last is not None and last[0] == version:
-                    return last[1]
+            last = self._shots.get(id(page))
+            if not always and version is not None and last is not None and last[0] == version:
+                return last[1]
             screenshot(page, self.report_dir / relative)
+            # Read again: taking it changed the document (the mask and the caret style come
+            # and go), and the next step compares with the page as it is now.
+            version = _page_version(page) if version is not None else None
         except Exception:
             return None  # a closed page must not hide the step's own outcome
         finally:

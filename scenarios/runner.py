@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from scenarios.registry import Registry, Scenario, WorkerInfo, load_catalogue
 from scenarios.results import LABELS, RunSummary, ScenarioResult, format_table
+from scenarios.schedule import longest_first, previous_durations
 from scenarios.worker import (
     DEFAULT_CATALOGUE,
     Event,
@@ -176,6 +177,9 @@ def run(
     runnable = [item for item in selected if reasons[item.id] is None]
     workers = max(1, min(options.workers, len(runnable)))
     options = replace(options, workers=workers, report_dir=options.report_dir.resolve())
+    if workers > 1:  # the last run's times, before its results are replaced
+        durations = previous_durations(options.report_dir / "results.json")
+        runnable = longest_first(runnable, [item.id for item in runnable], durations)
     _reset_artifacts(options.report_dir)
     progress = _Progress(out=stream, show_worker=workers > 1)
     started = time.monotonic()

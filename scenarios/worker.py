@@ -32,6 +32,7 @@ __all__ = [
     "DEFAULT_CATALOGUE",
     "Event",
     "RunOptions",
+    "ScreenshotMode",
     "TraceMode",
     "error_result",
     "run_scenario",
@@ -40,6 +41,7 @@ __all__ = [
 
 DEFAULT_CATALOGUE = "scenarios.catalogue"
 TraceMode = Literal["retain-on-failure", "on", "off"]
+ScreenshotMode = Literal["steps", "failure"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,6 +55,9 @@ class RunOptions:
     workers: int = 1
     report_dir: Path = Path("reports/scenarios")
     trace: TraceMode = "retain-on-failure"
+    screenshots: ScreenshotMode = "steps"
+    """``steps``: at the end of each step that changed its page; ``failure``: only of a
+    failure (no step pays for one)."""
     ws_endpoint: str | None = None
     timeout_ms: float = 10_000
     """Default timeout of every Playwright action and expectation."""
@@ -154,6 +159,7 @@ def run_scenario(
                 default_timeout_ms=options.timeout_ms,
                 steps=steps,
                 browser_log=browser_log,
+                step_screenshots=options.screenshots == "steps",
             )
             since = time.time()
             try:

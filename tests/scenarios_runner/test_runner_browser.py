@@ -356,3 +356,29 @@ def test_scenarios_an_app_cannot_run_are_skipped_with_the_reason(tmp_path: Path)
     everything_skipped = run(RunOptions(report_dir=tmp_path, only=("skip.skipped",)),
                              registry=registry, out=io.StringIO())
     assert everything_skipped.exit_code == 1, "a run where nothing ran is not a success"
+
+
+def test_a_step_that_leaves_the_page_as_it_was_reuses_its_screenshot(tmp_path: Path) -> None:
+    report = tmp_path / "report"
+    summary = run(RunOptions(catalogue=CATALOGUE, only=("toy.shots.reuse",), report_dir=report),
+                  out=io.StringIO())
+    assert [r.status for r in summary.results] == ["passed"]
+    blank, opened, again, typed = (step.screenshot for step in summary.results[0].steps)
+    assert blank is None  # the page never navigated: nothing to show
+    assert opened is not None and again == opened
+    assert typed is not None and typed != opened  # typing changed it
+    files = sorted(p.name for p in (report / "screenshots" / "toy.shots.reuse").iterdir())
+    assert files == [Path(opened).name, Path(typed).name]
+
+
+def test_screenshots_of_failures_only(tmp_path: Path) -> None:
+    report = tmp_path / "report"
+    options = RunOptions(catalogue=CATALOGUE, only=("toy.pass.form", "toy.fail.assertion"),
+                         report_dir=report, screenshots="failure")
+    results = {r.id: r for r in run(options, out=io.StringIO()).results}
+    assert all(step.screenshot is None for step in results["toy.pass.form"].steps)
+    assert results["toy.pass.form"].phases is not None
+    assert results["toy.pass.form"].phases.screenshots == 0
+    failed = results["toy.fail.assertion"].steps
+    assert failed[0].screenshot is None and failed[-1].status == "failed"
+    assert failed[-1].screenshot is not None and (report / failed[-1].screenshot).exists()

@@ -124,6 +124,19 @@ def crash(ctx: ScenarioContext[ToyEnv]) -> None:
     raise RuntimeError("the toy scenario broke on purpose")
 
 
+@registry.scenario(id="toy.shots.reuse", title="Screenshots of changed pages only",
+                   proves="a step that leaves the page as it was takes no new screenshot")
+def shots_reuse(ctx: ScenarioContext[ToyEnv]) -> None:
+    with ctx.step("nothing in the browser yet"):
+        pass
+    with ctx.step("open the page"):
+        ctx.page.goto(ctx.env.server.url())
+    with ctx.step("look at it again"):
+        expect(ctx.page.get_by_role("heading", name="Toy sign-in")).to_be_visible()
+    with ctx.step("type a password"):
+        ctx.page.get_by_label("Password").fill("correct horse battery staple")
+
+
 def _rendezvous(ctx: ScenarioContext[ToyEnv], peers: int = 2, timeout: float = 30.0) -> None:
     """Wait until ``peers`` distinct processes have arrived: passes only when run in parallel."""
     directory = Path(os.environ[RENDEZVOUS_ENV])
