@@ -138,14 +138,16 @@ def test_the_plugin_shards_the_collected_tests(tmp_path: Path) -> None:
     (tmp_path / "test_many.py").write_text(textwrap.dedent(PLUGIN_TESTS))
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     seen: list[str] = []
-    for index in (1, 2, 3):
-        done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "scenarios.pytest_plugin", "-p",
-             "no:cacheprovider", "--sso-shard", f"{index}/3", "--collect-only", "-q",
-             str(tmp_path)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, done.stdout + done.stderr
-        ids = [line for line in done.stdout.splitlines() if "::" in line]
-        assert "deselected" in done.stdout
-        assert 3 <= len(ids) <= 4, done.stdout
+    shards = [subprocess.Popen(  # the three CI machines, at once
+        [sys.executable, "-m", "pytest", "-p", "scenarios.pytest_plugin", "-p",
+         "no:cacheprovider", "--sso-shard", f"{index}/3", "--collect-only", "-q",
+         str(tmp_path)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True) for index in (1, 2, 3)]
+    for shard in shards:
+        out, err = shard.communicate(timeout=120)
+        assert shard.returncode == 0, out + err
+        ids = [line for line in out.splitlines() if "::" in line]
+        assert "deselected" in out
+        assert 3 <= len(ids) <= 4, out
         seen += ids
     assert len(seen) == len(set(seen)) == 11
