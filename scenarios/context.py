@@ -46,16 +46,23 @@ def watch_page_versions(context: BrowserContext) -> None:
     context.add_init_script(PAGE_VERSION_SCRIPT)
 
 
+VERSION_READ_MS = 1000
+
+
 def _page_version(page: Page) -> str | None:
-    """The page's document id and change count; ``None`` when it cannot be read (no document
-    yet, a navigation under way, a context without the script)."""
+    """The page's document id and change count; ``None`` when it cannot be read within a
+    second (no document yet, a navigation that never commits, a context without the script).
+    Read with ``wait_for_function``, which has a timeout: ``evaluate`` has none, and waits for
+    ever on a page whose navigation hangs (an app that never answers its callback)."""
     if page.url in ("", "about:blank"):
         return None
     try:
-        version = page.evaluate("() => window.__ssoHarnessPageVersion")
+        handle = page.wait_for_function("() => window.__ssoHarnessPageVersion || 'none'",
+                                        timeout=VERSION_READ_MS)
+        version = handle.json_value()
     except Exception:
         return None
-    return version if isinstance(version, str) else None
+    return version if isinstance(version, str) and version != "none" else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,11 +142,13 @@ class ScenarioContext(Generic[EnvT]):
         if not always and (not self.step_screenshots or page.url == "about:blank"):
             return None
         started = time.monotonic()
+        version: str | None = None
         try:
-            version = _page_version(page)
-            last = self._shots.get(id(page))
-            if not always and version is not None and last is not None and last[0] == version:
-                return last[1]
+            if not always:  # a failed step's picture is taken whatever the page's state
+                version = _page_version(page)
+                last = self._shots.get(id(page))
+                if version is not None and last is not None and last[0] == version:
+                    return last[1]
             screenshot(page, self.report_dir / relative)
             # Read again: taking it changed the document (the mask and the caret style come
             # and go), and the next step compares with the page as it is now.
