@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from . import browser, floor, login, overhead, startup
 from .flows import PROVIDERS
@@ -128,9 +130,12 @@ def run(args: argparse.Namespace) -> list[Row]:
 
     def do_suite() -> None:
         results = []
-        for number in range(1, sizes.suite_runs + 1):
-            _note(f"scenario suite with 2 workers (run {number} of {sizes.suite_runs})")
-            results.append(browser.suite(2))
+        with tempfile.TemporaryDirectory(prefix="bench-suite-") as report:
+            for options in ((), ("--screenshots", "failure")):
+                for number in range(1, sizes.suite_runs + 1):
+                    _note(f"scenario suite with 2 workers {' '.join(options)} "
+                          f"(run {number} of {sizes.suite_runs})")
+                    results.append(browser.suite(2, Path(report), options))
         rows.extend(suite_rows(results))
 
     def do_tests() -> None:

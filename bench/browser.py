@@ -17,7 +17,6 @@ import json
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +45,8 @@ class SuiteResult:
     load: float
     overhead_median_s: float = 0.0
     """The median over the scenarios of their wall time outside the steps."""
+    options: tuple[str, ...] = ()
+    """Extra ``run`` options (``--screenshots failure``)."""
 
 
 @dataclass(frozen=True)
@@ -104,20 +105,22 @@ def count_scenarios() -> int:
 _SUMMARY = re.compile(r"\b\d+ passed\b.*", re.IGNORECASE)
 
 
-def suite(workers: int) -> SuiteResult:
+def suite(workers: int, report: Path, options: tuple[str, ...] = ()) -> SuiteResult:
+    """``python -m scenarios run`` with ``workers``, reporting to ``report``: kept between runs,
+    as ``make scenarios`` keeps ``reports/scenarios``, so a later run hands out the scenarios
+    the earlier one found longest first."""
     scenarios = count_scenarios()
-    with tempfile.TemporaryDirectory(prefix="bench-suite-") as report:
-        started = time.perf_counter()
-        done = subprocess.run(
-            [sys.executable, "-m", "scenarios", "run", "--workers", str(workers), "--report",
-             report], cwd=ROOT, capture_output=True, text=True, timeout=SUITE_TIMEOUT,
-            stdin=subprocess.DEVNULL)
-        seconds = time.perf_counter() - started
-        overhead = _overhead_median(Path(report) / "results.json")
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "scenarios", "run", "--workers", str(workers), "--report",
+         str(report), *options], cwd=ROOT, capture_output=True, text=True,
+        timeout=SUITE_TIMEOUT, stdin=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    overhead = _overhead_median(report / "results.json")
     found = [m.group(0).strip() for m in _SUMMARY.finditer(done.stdout)]
     return SuiteResult(workers=workers, seconds=seconds, scenarios=scenarios,
                        exit_code=done.returncode, summary=found[-1] if found else "",
-                       load=load_average(), overhead_median_s=overhead)
+                       load=load_average(), overhead_median_s=overhead, options=options)
 
 
 def _overhead_median(results: Path) -> float:

@@ -131,20 +131,22 @@ def auto_login_rows(a: AutoLoginResult) -> list[Row]:
 
 
 def suite_rows(results: Sequence[SuiteResult]) -> list[Row]:
-    """The median run per worker count (wall time, and the median per-scenario overhead)."""
+    """The median run per worker count and options (wall time, and the median per-scenario
+    overhead)."""
     rows = []
-    for workers in sorted({s.workers for s in results}):
-        runs = [s for s in results if s.workers == workers]
+    for workers, options in sorted({(s.workers, s.options) for s in results}):
+        runs = [s for s in results if (s.workers, s.options) == (workers, options)]
         middle = sorted(runs, key=lambda s: s.seconds)[(len(runs) - 1) // 2]
         outcome = middle.summary or f"exit {middle.exit_code}"
         several = f"median of {len(runs)} runs; " if len(runs) > 1 else ""
         target = workers == 2
-        rows.append(Row(f"suite: make scenarios, {workers} worker(s)",
+        how = f"{workers} worker(s)" + (f", {' '.join(options)}" if options else "")
+        rows.append(Row(f"suite: make scenarios, {how}",
                         f"{middle.seconds:.1f} s ({several}{middle.scenarios} scenarios; "
                         f"{outcome})", f"<= {SUITE_S:.0f} s" if target else "",
                         _at_most(middle.seconds, SUITE_S) if target else None, middle.load))
         overhead = median([s.overhead_median_s for s in runs])
-        rows.append(Row(f"suite: time outside the steps per scenario, {workers} worker(s)",
+        rows.append(Row(f"suite: time outside the steps per scenario, {how}",
                         f"{overhead:.2f} s (median over the scenarios; {several}".rstrip("; ")
                         + ")", f"<= {OVERHEAD_MEDIAN_S:.2f} s" if target else "",
                         _at_most(overhead, OVERHEAD_MEDIAN_S) if target else None,

@@ -71,3 +71,19 @@ def test_render_aligns_one_markdown_table() -> None:
     assert set(lines[1]) <= {"|", "-"}
     assert "| yes |" in lines[2] and lines[2].endswith("| 0.50 |")
     assert len({len(line) for line in lines}) == 1
+
+
+def test_suite_rows_give_each_set_of_options_its_median_and_target() -> None:
+    from bench.browser import SuiteResult
+    from bench.table import suite_rows
+
+    plain = [SuiteResult(2, seconds, 42, 0, "42 passed", 1.0, 0.25) for seconds in (27, 25, 26)]
+    lean = SuiteResult(2, 19.5, 42, 0, "42 passed", 1.0, 0.14, ("--screenshots", "failure"))
+    rows = suite_rows([*plain, lean])
+    assert [r.measure for r in rows] == [
+        "suite: make scenarios, 2 worker(s)",
+        "suite: time outside the steps per scenario, 2 worker(s)",
+        "suite: make scenarios, 2 worker(s), --screenshots failure",
+        "suite: time outside the steps per scenario, 2 worker(s), --screenshots failure"]
+    assert rows[0].result.startswith("26.0 s (median of 3 runs") and rows[0].met is False
+    assert rows[2].met is True and rows[3].met is True
