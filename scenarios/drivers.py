@@ -236,6 +236,9 @@ _STEP_JS = "(a) => {" + _VISIBLE_JS + """
   return false;
 }"""
 
+_STEP_ARG = {"steps": [list(step) for step in _STEPS], "consent": ids.CONSENT_HEADING,
+             "device": _DEVICE_CONFIRM.pattern}
+
 _MOVED_ON_JS = "(a) => {" + _VISIBLE_JS + """
   return window[a.mark] !== true || !visible(a.step) || visible(a.error);
 }"""
@@ -258,8 +261,7 @@ def _click_and_wait(page: Page, target: Locator, step_selector: str, timeout_ms:
 def _entra_step(page: Page, host: str, timeout_ms: float) -> str:
     """The page the provider shows now (waited for until one appears), or ``left`` once the
     browser is on another host."""
-    arg = {"host": host, "steps": [list(step) for step in _STEPS],
-           "consent": ids.CONSENT_HEADING, "device": _DEVICE_CONFIRM.pattern}
+    arg = {"host": host, **_STEP_ARG}
     try:
         found = page.wait_for_function(_STEP_JS, arg=arg, timeout=timeout_ms).json_value()
     except PlaywrightTimeoutError:

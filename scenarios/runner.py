@@ -179,7 +179,7 @@ def run(
     options = replace(options, workers=workers, report_dir=options.report_dir.resolve())
     if workers > 1:  # the last run's times, before its results are replaced
         durations = previous_durations(options.report_dir / "results.json")
-        runnable = longest_first(runnable, [item.id for item in runnable], durations)
+        runnable = longest_first(runnable, durations, key=lambda item: item.id)
     _reset_artifacts(options.report_dir)
     progress = _Progress(out=stream, show_worker=workers > 1)
     started = time.monotonic()

@@ -10,7 +10,7 @@ longest down. Which scenarios run (``--only``, ``--shard``) never depends on thi
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -36,10 +36,9 @@ def previous_durations(results_json: Path) -> dict[str, float]:
     return durations
 
 
-def longest_first(items: Sequence[T], ids: Sequence[str], durations: Mapping[str, float]
-                  ) -> list[T]:
-    """``items`` (whose ids are ``ids``, in the same order) reordered: unknown ones first,
-    then by ``durations``, longest first; ties keep their order."""
-    order = sorted(range(len(items)),
-                   key=lambda i: (ids[i] in durations, -durations.get(ids[i], 0.0)))
-    return [items[i] for i in order]
+def longest_first(items: Sequence[T], durations: Mapping[str, float],
+                  key: Callable[[T], str]) -> list[T]:
+    """``items`` reordered: those whose ``key`` (their id) ``durations`` does not know first,
+    then the rest longest first; ties keep their order."""
+    return sorted(items, key=lambda item: (key(item) in durations,
+                                           -durations.get(key(item), 0.0)))
