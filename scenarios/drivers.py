@@ -182,6 +182,17 @@ class EntraDriver:
                 selector = f"#{ids.PRIMARY_BUTTON}"
             _click_and_wait(page, target, selector, self.timeout_ms)
 
+    def sign_in_if_asked(self, page: Page, provider_host: str, username: str,
+                         password: str) -> bool:
+        """Once the browser has left ``provider_host``, or shows one of its sign-in pages:
+        answer those pages as :meth:`sign_in` does. ``True`` when a page was answered; an
+        account already signed in at the provider usually sees none."""
+        if _entra_step(page, provider_host, self.timeout_ms) in ("left", "error",
+                                                                 "device-confirm"):
+            return False
+        self.sign_in(page, username, password)
+        return True
+
     @property
     def can_cancel(self) -> bool:
         # Entra's pages cancel only on the consent page, which a consented app never shows.

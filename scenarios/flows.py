@@ -61,6 +61,38 @@ def sign_in_at_idp(page: Page, person: Person, driver: EntraDriver | None = None
     (driver or EntraDriver()).sign_in(page, person.upn, person.password)
 
 
+def sign_in_at_company(page: Page, stack: LiveStack, person: Person) -> None:
+    """``person`` has signed in at the provider earlier (a session started through the mock's
+    ``POST /_mock/sessions``): the browser holds the provider's session cookie, as a
+    customer's browser at work does, so a sign-in URL needs no password."""
+    started = page.context.request.post(stack.idp_url("/_mock/sessions"),
+                                         data={"user": person.upn, "tenant": stack.tenant_id})
+    assert started.status == 201, (
+        f"the provider did not start a session for {person.upn}: {started.status} "
+        f"{started.text()[:300]}")
+
+
+def follow_signed_in_at_company(page: Page, stack: LiveStack, person: Person,
+                                app: str | None = None) -> None:
+    """Sign ``person`` in at the company (:func:`sign_in_at_company`), then follow the app's
+    sign-in URL (by name; default the profile's first): the provider answers the app at once,
+    without a page. Should it still ask (an app that sends ``prompt=login``, say), its pages
+    are answered as :func:`sign_in_at_idp` answers them."""
+    sign_in_at_company(page, stack, person)
+    page.goto(stack.app.sign_in_url(app))
+    provider = urlsplit(stack.idp.base_url).netloc
+    EntraDriver().sign_in_if_asked(page, provider, person.upn, person.password)
+
+
+def first_login_at_company(page: Page, stack: LiveStack, person: Person,
+                           app: str | None = None) -> None:
+    """:func:`first_login` for someone already signed in at the company: follow the sign-in
+    URL (by name; default the profile's first), land on the app, without a page at the
+    provider. For scenarios whose subject comes after the sign-in."""
+    follow_signed_in_at_company(page, stack, person, app)
+    expect_signed_in(page, stack, person, path=stack.app.lands_on(app))
+
+
 def up_to_stay_signed_in(page: Page, upn: str, password: str) -> IdpStaySignedInPage:
     """Answer the provider's username and password pages and stop at "Stay signed in?", whose
     answer sends the browser back to the app: for tests that watch or hold that step."""

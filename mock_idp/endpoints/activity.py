@@ -4,8 +4,10 @@
 notifications, the platform's event deliveries (and the events delivered) and the armed faults
 since that real time, newest last, every secret masked (:mod:`mock_idp.redaction`): one call is
 all a test needs to draw a scenario's exchange. ``GET /_mock/sessions`` lists the provider's
-browser sessions. The console (:mod:`.console`) shows the same data through the same
-functions.
+browser sessions; ``POST /_mock/sessions`` starts one for a user and answers with the cookies a
+sign-in would set, so a test's browser (or HTTP client) starts out signed in at the company, as
+after an earlier sign-in, without typing a password. The console (:mod:`.console`) shows the
+same data through the same functions.
 """
 
 from __future__ import annotations
@@ -20,29 +22,34 @@ from starlette.routing import BaseRoute, Route
 
 from ..redaction import mask_json
 from ..state import IdpState
+from ..store import Session, Tenant, User
+from . import browser_sessions as cookies
 from .common import idp, plain_error
 from .control import clock_json, recent_requests
-from .payload import BadInput, check_known, iso
+from .mock_api import route
+from .payload import BadInput, check_known, get_bool, iso, read_object, require_str
+from .signin import start_session
 
 MAX_LIMIT = 2000
 DEFAULT_LIMIT = 500
 
 
+def session_json(state: IdpState, session: Session) -> dict[str, Any]:
+    """One browser session: who, where, since when, until when, which apps it signed into."""
+    tenant = state.store.tenants.get(session.tenant_id)
+    user = tenant.users.get(session.user_id) if tenant else None
+    return {
+        "sid": session.id, "tenant": session.tenant_id,
+        "user": user.upn if user else session.user_id, "auth_time": iso(session.auth_time),
+        "expires_at": iso(session.expires_at),
+        "active": session.active and state.clock.now() < session.expires_at,
+        "apps": {client_id: iso(at) for client_id, at in session.apps.items()},
+    }
+
+
 def sessions_json(state: IdpState) -> list[dict[str, Any]]:
-    """Every browser session: who, where, since when, until when, which apps it signed into."""
-    now = state.clock.now()
-    out = []
-    for session in state.store.sessions.values():
-        tenant = state.store.tenants.get(session.tenant_id)
-        user = tenant.users.get(session.user_id) if tenant else None
-        out.append({
-            "sid": session.id, "tenant": session.tenant_id,
-            "user": user.upn if user else session.user_id, "auth_time": iso(session.auth_time),
-            "expires_at": iso(session.expires_at),
-            "active": session.active and now < session.expires_at,
-            "apps": {client_id: iso(at) for client_id, at in session.apps.items()},
-        })
-    return out
+    """Every browser session (:func:`session_json`)."""
+    return [session_json(state, session) for session in state.store.sessions.values()]
 
 
 def notifications_json(state: IdpState, since: float, limit: int) -> list[dict[str, Any]]:
@@ -100,7 +107,46 @@ async def sessions(request: Request) -> Response:
     return JSONResponse({"sessions": sessions_json(idp(request))})
 
 
+def _session_user(state: IdpState, body: dict[str, Any]) -> tuple[Tenant, User]:
+    """The tenant and the enabled user ``body`` names (``user`` by UPN or object id; ``tenant``
+    by id or domain, needed only when the user is in several tenants)."""
+    name = require_str(body, "user")
+    tenant_name = body.get("tenant")
+    if tenant_name is not None:
+        tenant = state.store.resolve_tenant(require_str(body, "tenant"))
+        if tenant is None:
+            raise BadInput(f"no tenant {tenant_name!r}", field="tenant", status=404)
+        tenants = [tenant]
+    else:
+        tenants = list(state.store.tenants.values())
+    found = [(t, u) for t in tenants if (u := t.find_user(name)) is not None]
+    if not found:
+        raise BadInput(f"no user {name!r}", field="user", status=404)
+    if len(found) > 1:
+        raise BadInput(f"user {name!r} is in several tenants: name one", field="tenant")
+    tenant, user = found[0]
+    if not user.enabled:
+        raise BadInput(f"user {user.upn!r} is disabled, and a disabled account cannot sign in "
+                       "(AADSTS50057)", field="user", status=409)
+    return tenant, user
+
+
+async def start_browser_session(request: Request) -> Response:
+    """``POST /_mock/sessions`` ``{"user", "tenant"?, "persistent"?}``: a new IdP session for
+    the user, named in the answer's cookies as a password sign-in names it (``persistent``: as
+    after "Stay signed in?" answered Yes)."""
+    state = idp(request)
+    body = await read_object(request)
+    check_known(body, {"user", "tenant", "persistent"})
+    persistent = bool(get_bool(body, "persistent"))
+    tenant, user = _session_user(state, body)
+    session = start_session(state, tenant, user)
+    response = JSONResponse({"session": session_json(state, session)}, status_code=201)
+    cookies.add_session(response, request, state, session, persistent=persistent)
+    return response
+
+
 routes: list[BaseRoute] = [
     Route("/_mock/activity", activity, methods=["GET"]),
-    Route("/_mock/sessions", sessions, methods=["GET"]),
+    route("/_mock/sessions", {"GET": sessions, "POST": start_browser_session}),
 ]

@@ -264,7 +264,8 @@ def _consent_lines(scopes: tuple[str, ...]) -> list[str]:
     return out or ["Sign you in and read your profile"]
 
 
-def _start_session(state: IdpState, tenant: Tenant, user: User) -> Session:
+def start_session(state: IdpState, tenant: Tenant, user: User) -> Session:
+    """A new IdP session for ``user``, from now for the configured session lifetime."""
     now = state.clock.now()
     session = Session(id=new_guid(), tenant_id=tenant.id, user_id=user.id, auth_time=now,
                       expires_at=now + state.config.session_lifetime)
@@ -297,7 +298,7 @@ async def login(request: Request) -> Response:
         return refuse(request, txn, outcome.error)
     if not isinstance(outcome, flow.SignedIn):
         return show(request, txn, outcome)
-    session = _start_session(state, tenant, outcome.user)
+    session = start_session(state, tenant, outcome.user)
     txn = replace(txn, session_id=session.id, new_session=True)
     decision = flow.after_password(show_kmsi=tenant.show_keep_me_signed_in,
                                    remembered=cookies.remembered_kmsi(request))

@@ -12,7 +12,7 @@ profile).
 from __future__ import annotations
 
 from scenarios import ScenarioContext, scenario
-from scenarios.flows import first_login
+from scenarios.flows import first_login_at_company
 from scenarios.live import LiveStack
 
 Ctx = ScenarioContext[LiveStack]
@@ -64,8 +64,8 @@ def groups_in_token(ctx: Ctx) -> None:
         stack.update_app(groupMembershipClaims="SecurityGroup")
         expected = _groups_of(stack, "alice")
         assert expected, "alice is in no group of the directory"
-    with ctx.step("sign in as alice"):
-        first_login(page, stack, stack.people["alice"])
+    with ctx.step("alice, signed in at her company, follows the sign-in URL"):
+        first_login_at_company(page, stack, stack.people["alice"])
     with ctx.step("the app holds alice's groups"):
         held = set(stack.app.groups(page))
         assert held == expected, f"the app holds {sorted(held)}, expected {sorted(expected)}"
@@ -84,9 +84,9 @@ def groups_overage(ctx: Ctx) -> None:
     with ctx.step(f"alice is in {OVERAGE_GROUPS} more security groups"):
         stack.update_app(groupMembershipClaims="SecurityGroup")
         expected = _groups_of(stack, "alice") | _add_groups(stack, "alice", OVERAGE_GROUPS)
-    with ctx.step("sign in as alice"):
+    with ctx.step("alice, signed in at her company, follows the sign-in URL"):
         stack.http.delete(stack.idp_url("/_mock/requests"))
-        first_login(page, stack, stack.people["alice"])
+        first_login_at_company(page, stack, stack.people["alice"])
     with ctx.step(f"the app holds all {len(expected)} of alice's groups"):
         held = set(stack.app.groups(page))
         calls = _overage_calls(stack)

@@ -14,10 +14,16 @@ from scenarios import scenario
 from scenarios.catalogue.failures import (
     FAILURE_PAGE,
     Ctx,
-    start_and_sign_in,
+    start_signed_in_at_company,
     up_to_stay_signed_in_first,
 )
-from scenarios.flows import NavigationLog, expect_failure, first_login, sign_in_at_idp
+from scenarios.flows import (
+    NavigationLog,
+    expect_failure,
+    first_login,
+    first_login_at_company,
+    sign_in_at_idp,
+)
 from scenarios.live import LiveStack
 
 
@@ -70,8 +76,9 @@ def _token_fault(ctx: Ctx, name: str, fault: str) -> None:
     stack, page = ctx.env, ctx.page
     with ctx.step(f"the provider is set to send a {fault} response once"):
         stack.arm_fault(fault)
-    with ctx.step("sign in: the failure page appears and no session is created"):
-        start_and_sign_in(ctx)
+    with ctx.step("follow the sign-in URL, signed in at the company: the failure page "
+                  "appears and no session is created"):
+        start_signed_in_at_company(ctx)
         expect_failure(page, stack, name)
 
 
@@ -126,8 +133,9 @@ def state_tampered(ctx: Ctx) -> None:
 def state_replayed(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     log = NavigationLog(page)
-    with ctx.step("alice signs in; the callback URL is recorded"):
-        first_login(page, stack, stack.people["alice"])
+    with ctx.step("alice, signed in at her company, signs in to the app; the callback URL is "
+                  "recorded"):
+        first_login_at_company(page, stack, stack.people["alice"])
         used = log.visited(stack.app.redirect_uri)
         assert len(used) == 1, f"expected one callback, saw {log.documents}"
     with ctx.step("another browser opens the same callback URL"):

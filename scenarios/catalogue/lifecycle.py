@@ -19,6 +19,7 @@ from scenarios.flows import (
     expect_failure,
     expect_signed_in,
     first_login,
+    first_login_at_company,
     install_partner,
     launch_and_sign_in,
     oid_of,
@@ -123,8 +124,9 @@ def disable_enable(ctx: Ctx) -> None:
 def key_rotation(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     alice = stack.people["alice"]
-    with ctx.step("alice signs in, then signs out of the app locally"):
-        first_login(page, stack, alice)
+    with ctx.step("alice, signed in at her company, signs in to the app, then signs out of "
+                  "the app locally"):
+        first_login_at_company(page, stack, alice)
         drop_app_session(page, stack)
         fetched_before = _key_fetches(stack)
         assert fetched_before >= 1, (

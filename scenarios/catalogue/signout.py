@@ -12,7 +12,7 @@ from scenarios.flows import (
     NavigationLog,
     expect_signed_in,
     expect_signed_out,
-    first_login,
+    first_login_at_company,
     idp_logout_url,
     install_partner,
     launch_and_sign_in,
@@ -99,8 +99,8 @@ def backchannel(ctx: Ctx) -> None:
     endpoint = stack.app.backchannel_uri
     with ctx.step("register the back-channel logout URI (and no front-channel URL)"):
         stack.update_app(backchannelLogoutUri=endpoint, web={"logoutUrl": None})
-    with ctx.step("alice signs in"):
-        first_login(page, stack, alice)
+    with ctx.step("alice, signed in at her company, signs in to the app"):
+        first_login_at_company(page, stack, alice)
     with ctx.step("alice signs out at the IdP"):
         page.goto(idp_logout_url(stack))
         expect(IdpSignedOutPage(page).heading).to_be_visible()
@@ -131,8 +131,8 @@ def backchannel(ctx: Ctx) -> None:
 def frontchannel(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     alice = stack.people["alice"]
-    with ctx.step("alice signs in"):
-        first_login(page, stack, alice)
+    with ctx.step("alice, signed in at her company, signs in to the app"):
+        first_login_at_company(page, stack, alice)
     with ctx.step("alice signs out at the IdP: the signed-out page loads the app's logout URL"):
         with page.expect_response(
             lambda r: r.request.method == "POST" and r.url.endswith("/loaded")
@@ -169,8 +169,8 @@ def rp_initiated(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     alice = stack.people["alice"]
     expected = stack.app.profile.sign_out.end_session_params
-    with ctx.step("alice signs in"):
-        first_login(page, stack, alice)
+    with ctx.step("alice, signed in at her company, signs in to the app"):
+        first_login_at_company(page, stack, alice)
     log = NavigationLog(page)
     with ctx.step("she signs out in the app: back on the app's signed-out page"):
         stack.app.sign_out(page)

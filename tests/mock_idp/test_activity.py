@@ -10,13 +10,17 @@ from typing import Any
 import pytest
 from idp_testkit import (
     ALICE,
+    CAROL,
     CLIENT_ID,
     SECRET,
+    auth_params,
     claims,
     get_code,
+    page_kind,
     password,
     paths,
     redeem,
+    redirect_params,
     tokens_for,
 )
 from starlette.testclient import TestClient
@@ -154,6 +158,54 @@ def test_sessions_lists_who_is_signed_in_where(client: TestClient) -> None:
     [session] = client.get("/_mock/sessions").json()["sessions"]
     assert session["user"] == ALICE and session["active"] is True
     assert list(session["apps"]) == [CLIENT_ID]
+
+
+def test_a_started_session_signs_the_browser_in_without_a_page(client: TestClient) -> None:
+    started = client.post("/_mock/sessions", json={"user": ALICE})
+    assert started.status_code == 201, started.text
+    session = started.json()["session"]
+    assert session["user"] == ALICE and session["active"] is True and session["apps"] == {}
+    assert client.cookies.get("MOCKIDP_SESSION") == session["sid"]  # a browser-session cookie
+    assert client.cookies.get("MOCKIDP_SESSION_PERSISTENT") is None
+    answer = client.get(TENANT_PATHS["authorize"], params=auth_params(),
+                        follow_redirects=False)
+    assert redirect_params(answer)["state"] == "st-1" and "code" in redirect_params(answer)
+    [listed] = client.get("/_mock/sessions").json()["sessions"]
+    assert listed["sid"] == session["sid"] and list(listed["apps"]) == [CLIENT_ID]
+
+
+def test_a_persistent_session_outlives_the_browser(client: TestClient) -> None:
+    started = client.post("/_mock/sessions", json={"user": ALICE, "tenant":
+                                                   "contoso.onmicrosoft.com",
+                                                   "persistent": True})
+    assert started.status_code == 201, started.text
+    assert client.cookies.get("MOCKIDP_SESSION_PERSISTENT") == started.json()["session"]["sid"]
+    assert f"MOCKIDP_SESSION_PERSISTENT={started.json()['session']['sid']}; HttpOnly; Max-Age=" \
+        in started.headers["set-cookie"]
+
+
+def test_without_a_started_session_authorize_asks(client: TestClient) -> None:
+    answer = client.get(TENANT_PATHS["authorize"], params=auth_params(),
+                        follow_redirects=False)
+    assert page_kind(answer) == "username"
+
+
+@pytest.mark.parametrize(("body", "status", "field"), [
+    ({}, 400, "user"),
+    ({"user": 7}, 400, "user"),
+    ({"user": "nobody@contoso.onmicrosoft.com"}, 404, "user"),
+    ({"user": ALICE, "tenant": "fabrikam.example"}, 404, "tenant"),
+    ({"user": CAROL}, 409, "user"),
+    ({"user": ALICE, "persistent": "yes"}, 400, "persistent"),
+    ({"user": ALICE, "stay": True}, 400, "stay"),
+])
+def test_starting_a_session_refuses_bad_input(client: TestClient, body: dict[str, Any],
+                                              status: int, field: str) -> None:
+    response = client.post("/_mock/sessions", json=body)
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["field"] == field
+    assert "set-cookie" not in response.headers
+    assert client.get("/_mock/sessions").json()["sessions"] == []
 
 
 def test_masks() -> None:

@@ -1,11 +1,13 @@
 """The protocol view end to end: scenarios run against the live stack, the reports written, the
 HTML report read in a real browser.
 
-``failure.nonce-mismatch`` must show, in order, the authorize redirect, the sign-in, the
-callback, the token call and the ID token with its nonce marked as changed. A probe scenario
-pushes every kind of secret through the exchange (a client secret and a password in forms, an
-authorization code in URLs and a token call, a refresh token in a token answer and a refresh
-call, all of them in its failure message) and no report file may contain any of them.
+``failure.nonce-mismatch`` (alice signed in at her company already) must show, in order, the
+app's redirect to the provider, the authorize request answered at once, the callback, the token
+call and the ID token with its nonce marked as changed. A probe scenario signs in on the
+provider's pages, which the diagram shows as the browser's steps, and pushes every kind of
+secret through the exchange (a client secret and a password in forms, an authorization code in
+URLs and a token call, a refresh token in a token answer and a refresh call, all of them in its
+failure message): no report file may contain any of them.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from mock_idp.redaction import fingerprint
 from scenarios import Registry, Scenario, ScenarioContext
@@ -127,21 +129,26 @@ def test_the_runs_went_as_planned(ran: Ran) -> None:
     assert set(ran.files) == {"index.html", "results.json", "junit.xml", "explain.txt"}
 
 
-def test_nonce_mismatch_shows_redirect_sign_in_callback_token_and_the_changed_nonce(
+def _step_names(section: Locator) -> list[str]:
+    names: list[str] = section.locator("li.step").evaluate_all(
+        "(steps) => steps.map(s => s.dataset.name)")
+    return names
+
+
+def test_nonce_mismatch_shows_redirect_authorize_callback_token_and_the_changed_nonce(
         report_page: Page) -> None:
     section = report_page.locator(f"section.scenario[id='{NONCE}'] section.protocol")
     expect(section).to_be_visible()
-    names = section.locator("li.step").evaluate_all("(steps) => steps.map(s => s.dataset.name)")
-    wanted = ["sign-in start", "authorize", "sign-in", "callback", "token"]
+    names = _step_names(section)
+    wanted = ["sign-in start", "authorize", "callback", "token"]
     positions = [names.index(name) for name in wanted]
     assert positions == sorted(positions), names
+    assert "sign-in" not in names, names  # signed in at the company: no page at the provider
     redirect = section.locator("li.step[data-name='sign-in start']")
     expect(redirect.locator(".outcome")).to_contain_text("302 -> provider")
     expect(redirect.locator(".outcome")).to_contain_text("/oauth2/v2.0/authorize")
-    sign_in_pages = section.locator("li.step[data-name='sign-in']")  # username, password...
-    assert sign_in_pages.count() >= 2
-    for step in sign_in_pages.all():
-        expect(step).to_have_attribute("data-source", "browser")
+    authorize = section.locator("li.step[data-name='authorize']")
+    expect(authorize.locator(".outcome")).to_contain_text("302 -> app")
     token = section.locator("li.step[data-name='token']")
     expect(token).to_have_attribute("data-source", "app")
     expect(token).to_have_attribute("data-target", "provider")
@@ -158,6 +165,18 @@ def test_nonce_mismatch_shows_redirect_sign_in_callback_token_and_the_changed_no
     callback = section.locator("li.step[data-name='callback']")
     expect(callback.locator(".failure-ref")).to_contain_text("RP-")
     expect(callback.locator(".link")).to_contain_text(["state matches the authorize request"])
+
+
+def test_the_provider_sign_in_pages_are_the_browser_s_steps(report_page: Page) -> None:
+    section = report_page.locator(f"section.scenario[id='{PROBE}'] section.protocol")
+    expect(section).to_be_visible()
+    names = _step_names(section)
+    assert names.index("authorize") < names.index("sign-in"), names
+    sign_in_pages = section.locator("li.step[data-name='sign-in']")  # username, password
+    assert sign_in_pages.count() >= 2, names
+    for step in sign_in_pages.all():
+        expect(step).to_have_attribute("data-source", "browser")
+        expect(step).to_have_attribute("data-target", "provider")
 
 
 def test_results_json_and_explain_carry_the_same_diagram(ran: Ran) -> None:
