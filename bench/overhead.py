@@ -100,7 +100,7 @@ def _trace_variants(browser: Browser, url: str) -> dict[str, Callable[[], None]]
 
 
 def _screenshot_variants(page: Page, directory: Path) -> dict[str, Callable[[], None]]:
-    from scenarios.context import MASKED_SELECTOR, screenshot
+    from scenarios.screenshots import MASKED_SELECTOR, Photographer, screenshot
 
     def shoot(**options: Any) -> Callable[[], None]:
         suffix = "jpeg" if options.get("type") == "jpeg" else "png"
@@ -109,8 +109,13 @@ def _screenshot_variants(page: Page, directory: Path) -> dict[str, Callable[[], 
             page.screenshot(path=str(directory / f"shot.{suffix}"), **options)
         return run
 
-    def current() -> None:
-        screenshot(page, directory / "step.jpeg")
+    photographer = Photographer()
+
+    def masked_step() -> None:
+        screenshot(page, directory / "masked.png")
+
+    def step() -> None:
+        photographer.take(page, directory / "step.png", secret=False)
 
     masked = {"mask": [page.locator(MASKED_SELECTOR)]}
     return {
@@ -118,7 +123,8 @@ def _screenshot_variants(page: Page, directory: Path) -> dict[str, Callable[[], 
         "viewport PNG, masked": shoot(**masked),
         "viewport JPEG q60, masked": shoot(type="jpeg", quality=60, **masked),
         "viewport JPEG q60, unmasked": shoot(type="jpeg", quality=60),
-        "the runner's step screenshot": current,
+        "a failure's (or a typed password's) masked full page": masked_step,
+        "the runner's step screenshot (DevTools full page)": step,
     }
 
 

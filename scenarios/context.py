@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
+from scenarios.screenshots import Photographer, page_state, screenshot, watch_page_versions
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
@@ -22,47 +24,6 @@ __all__ = ["ScenarioContext", "StepRecord", "screenshot", "watch_page_versions"]
 EnvT = TypeVar("EnvT")
 
 StepStatus = Literal["passed", "failed"]
-
-MASKED_SELECTOR = "input[type=password]"
-
-# Every document of a scenario's contexts counts its own changes (DOM mutations and typed input)
-# under a per-document id, so a step that left the page as it was can reuse the screenshot
-# already taken of it instead of taking another (each costs 35-70 ms of browser work; about
-# half the steps only call the provider's or the app's APIs).
-PAGE_VERSION_SCRIPT = """(() => {
-  const id = Math.random().toString(36).slice(2);
-  let changes = 0;
-  const bump = () => { changes += 1; };
-  new MutationObserver(bump).observe(document,
-    { subtree: true, childList: true, attributes: true, characterData: true });
-  document.addEventListener("input", bump, true);
-  Object.defineProperty(window, "__ssoHarnessPageVersion",
-    { get: () => `${id}:${changes}`, configurable: true });
-})();"""
-
-
-def watch_page_versions(context: BrowserContext) -> None:
-    """Let :class:`ScenarioContext` tell whether a page changed since its last screenshot."""
-    context.add_init_script(PAGE_VERSION_SCRIPT)
-
-
-VERSION_READ_MS = 1000
-
-
-def _page_version(page: Page) -> str | None:
-    """The page's document id and change count; ``None`` when it cannot be read within a
-    second (no document yet, a navigation that never commits, a context without the script).
-    Read with ``wait_for_function``, which has a timeout: ``evaluate`` has none, and waits for
-    ever on a page whose navigation hangs (an app that never answers its callback)."""
-    if page.url in ("", "about:blank"):
-        return None
-    try:
-        handle = page.wait_for_function("() => window.__ssoHarnessPageVersion || 'none'",
-                                        timeout=VERSION_READ_MS)
-        version = handle.json_value()
-    except Exception:
-        return None
-    return version if isinstance(version, str) and version != "none" else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,12 +39,6 @@ class StepRecord:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "step"
-
-
-def screenshot(page: Page, path: Path) -> None:
-    """A full-page screenshot with every password field masked."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), full_page=True, mask=[page.locator(MASKED_SELECTOR)])
 
 
 @dataclass(kw_only=True)
@@ -112,6 +67,7 @@ class ScenarioContext(Generic[EnvT]):
     _extra_contexts: list[BrowserContext] = field(default_factory=list, repr=False)
     _shots: dict[int, tuple[str, str]] = field(default_factory=dict, repr=False)
     """Per page (by ``id``): the version it had at its last screenshot, and that file."""
+    _photographer: Photographer = field(default_factory=Photographer, repr=False)
 
     @contextlib.contextmanager
     def step(self, name: str, *, page: Page | None = None) -> Iterator[None]:
@@ -144,15 +100,21 @@ class ScenarioContext(Generic[EnvT]):
         started = time.monotonic()
         version: str | None = None
         try:
-            if not always:  # a failed step's picture is taken whatever the page's state
-                version = _page_version(page)
-                last = self._shots.get(id(page))
-                if version is not None and last is not None and last[0] == version:
-                    return last[1]
-            screenshot(page, self.report_dir / relative)
-            # Read again: taking it changed the document (the mask and the caret style come
-            # and go), and the next step compares with the page as it is now.
-            version = _page_version(page) if version is not None else None
+            if always:  # a failed step's picture is taken whatever the page's state, masked
+                screenshot(page, self.report_dir / relative)
+                return relative.as_posix()
+            state = page_state(page)
+            last = self._shots.get(id(page))
+            if state is not None and last is not None and last[0] == state.version:
+                return last[1]
+            unchanged = self._photographer.take(page, self.report_dir / relative,
+                                                secret=state is None or state.secret)
+            if state is not None:
+                # Playwright's masked screenshot changes the document (the masks and the caret
+                # style come and go): read it again, so the next step compares with the page
+                # as it is now.
+                after = state if unchanged else page_state(page)
+                version = after.version if after is not None else None
         except Exception:
             return None  # a closed page must not hide the step's own outcome
         finally:

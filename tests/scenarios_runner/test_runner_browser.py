@@ -22,9 +22,9 @@ from playwright.sync_api import sync_playwright
 from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo
 from scenarios.__main__ import main
 from scenarios.browser import launch, resolve
-from scenarios.context import screenshot
 from scenarios.results import PHASE_NAMES
 from scenarios.runner import RunOptions, run
+from scenarios.screenshots import Photographer, page_state, screenshot, watch_page_versions
 
 pytestmark = pytest.mark.browser
 
@@ -369,6 +369,46 @@ def test_a_step_that_leaves_the_page_as_it_was_reuses_its_screenshot(tmp_path: P
     assert typed is not None and typed != opened  # typing changed it
     files = sorted(p.name for p in (report / "screenshots" / "toy.shots.reuse").iterdir())
     assert files == [Path(opened).name, Path(typed).name]
+
+
+def test_a_step_that_shows_a_typed_password_is_pictured_masked(tmp_path: Path) -> None:
+    report = tmp_path / "report"
+    summary = run(RunOptions(catalogue=CATALOGUE, only=("toy.shots.masked",), report_dir=report),
+                  out=io.StringIO())
+    assert [r.status for r in summary.results] == ["passed"]
+    short, long = (report / str(step.screenshot) for step in summary.results[0].steps)
+    assert short != long and short.read_bytes() == long.read_bytes()
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_step_pictures_are_full_page_and_leave_the_document_as_it_was(tmp_path: Path) -> None:
+    with sync_playwright() as playwright:
+        browser = launch(playwright, resolve())
+        try:
+            context = browser.new_context(viewport={"width": 800, "height": 600})
+            watch_page_versions(context)
+            page = context.new_page()
+            page.goto("data:text/html,<body style='margin:0'><div style='height:2400px'>tall"
+                      "</div>")  # (not set_content: about:blank is never pictured)
+            before = page_state(page)
+            assert before is not None and not before.secret
+            photographer = Photographer()
+            assert photographer.take(page, tmp_path / "devtools.png", secret=False) is True
+            assert _png_size((tmp_path / "devtools.png").read_bytes()) == (800, 2400)
+            assert page_state(page) == before  # nothing was injected into the document
+            # Where the protocol cannot be used, Playwright's masked screenshot is taken.
+            assert photographer.take(page, tmp_path / "masked.png", secret=True) is False
+            assert _png_size((tmp_path / "masked.png").read_bytes()) == (800, 2400)
+            page.get_by_text("tall").evaluate("e => e.insertAdjacentHTML('afterend', "
+                                              "'<input type=password value=s>')")
+            after = page_state(page)
+            assert after is not None and after.secret and after.version != before.version
+        finally:
+            browser.close()
 
 
 def test_screenshots_of_failures_only(tmp_path: Path) -> None:

@@ -137,6 +137,15 @@ def shots_reuse(ctx: ScenarioContext[ToyEnv]) -> None:
         ctx.page.get_by_label("Password").fill("correct horse battery staple")
 
 
+@registry.scenario(id="toy.shots.masked", title="A typed password is masked in step pictures",
+                   proves="two passwords of different lengths picture the same")
+def shots_masked(ctx: ScenarioContext[ToyEnv]) -> None:
+    ctx.page.goto(ctx.env.server.url())
+    for name, secret in (("short", "a"), ("long", "a-much-longer-secret-value")):
+        with ctx.step(f"type a {name} password"):
+            ctx.page.get_by_label("Password").fill(secret)
+
+
 def _rendezvous(ctx: ScenarioContext[ToyEnv], peers: int = 2, timeout: float = 30.0) -> None:
     """Wait until ``peers`` distinct processes have arrived: passes only when run in parallel."""
     directory = Path(os.environ[RENDEZVOUS_ENV])
