@@ -72,16 +72,22 @@ def sign_in_at_company(page: Page, stack: LiveStack, person: Person) -> None:
         f"{started.text()[:300]}")
 
 
-def follow_signed_in_at_company(page: Page, stack: LiveStack, person: Person,
-                                app: str | None = None) -> None:
-    """Sign ``person`` in at the company (:func:`sign_in_at_company`), then follow the app's
-    sign-in URL (by name; default the profile's first): the provider answers the app at once,
-    without a page. Should it still ask (an app that sends ``prompt=login``, say), its pages
-    are answered as :func:`sign_in_at_idp` answers them."""
-    sign_in_at_company(page, stack, person)
-    page.goto(stack.app.sign_in_url(app))
+def sign_in_if_asked(page: Page, stack: LiveStack, person: Person) -> None:
+    """Answer the provider's sign-in pages as :func:`sign_in_at_idp` does, if it shows one;
+    return once the browser has left the provider."""
     provider = urlsplit(stack.idp.base_url).netloc
     EntraDriver().sign_in_if_asked(page, provider, person.upn, person.password)
+
+
+def follow_signed_in_at_company(page: Page, stack: LiveStack, person: Person,
+                                app: str | None = None, *, url: str | None = None) -> None:
+    """Sign ``person`` in at the company (:func:`sign_in_at_company`), then follow ``url`` (by
+    default the app's sign-in URL ``app``, the profile's first when not named): the provider
+    answers the app at once, without a page. Should it still ask (an app that sends
+    ``prompt=login``, say), its pages are answered (:func:`sign_in_if_asked`)."""
+    sign_in_at_company(page, stack, person)
+    page.goto(url or stack.app.sign_in_url(app))
+    sign_in_if_asked(page, stack, person)
 
 
 def first_login_at_company(page: Page, stack: LiveStack, person: Person,
@@ -148,6 +154,15 @@ def launch_and_sign_in(page: Page, stack: LiveStack, installation_id: str,
     app."""
     page.goto(stack.app.launch_url(installation_id, oid_of(stack, person)))
     sign_in_at_idp(page, person)
+    expect_signed_in(page, stack, person, path=stack.app.launch_lands_on())
+
+
+def launch_signed_in_at_company(page: Page, stack: LiveStack, installation_id: str,
+                                person: Person) -> None:
+    """Open the standalone URL as ``person``, signed in at the company already: no page at
+    the provider, straight into the app."""
+    url = stack.app.launch_url(installation_id, oid_of(stack, person))
+    follow_signed_in_at_company(page, stack, person, url=url)
     expect_signed_in(page, stack, person, path=stack.app.launch_lands_on())
 
 

@@ -24,7 +24,7 @@ from scenarios.drivers import EntraDriver
 from scenarios.flows import (
     NavigationLog,
     expect_failure,
-    first_login,
+    first_login_at_company,
     follow_signed_in_at_company,
     sign_in_at_idp,
     up_to_stay_signed_in,
@@ -173,8 +173,8 @@ def _expect_disabled(page: Page) -> None:
 def disabled_after_sign_in(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     alice = stack.people["alice"]
-    with ctx.step("alice signs in"):
-        first_login(page, stack, alice)
+    with ctx.step("alice, signed in at her company, signs in to the app"):
+        first_login_at_company(page, stack, alice)
     with ctx.step("an administrator disables her account"):
         stack.graph("PATCH", f"users/{alice.upn}", {"accountEnabled": False})
     log = NavigationLog(page)

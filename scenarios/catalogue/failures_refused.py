@@ -20,9 +20,8 @@ from scenarios.catalogue.failures import (
 from scenarios.flows import (
     NavigationLog,
     expect_failure,
-    first_login,
     first_login_at_company,
-    sign_in_at_idp,
+    follow_signed_in_at_company,
 )
 from scenarios.live import LiveStack
 
@@ -185,11 +184,11 @@ def duplicate_email(ctx: Ctx) -> None:
         contact = "second-desk@contoso.example"
         second = stack.app.add_connection(client_id=second_id, client_secret=secret,
                                           support_contact=contact)
-    with ctx.step("alice signs in through the first connection"):
-        first_login(page, stack, alice)
-    with ctx.step("in a new browser, alice signs in through the second connection"):
+    with ctx.step("alice, signed in at her company, signs in through the first connection"):
+        first_login_at_company(page, stack, alice)
+    with ctx.step("in a new browser, signed in at her company too, alice signs in through the "
+                  "second connection"):
         other = ctx.new_context().new_page()
-        other.goto(second.sign_in_url())
-        sign_in_at_idp(other, alice)
+        follow_signed_in_at_company(other, stack, alice, url=second.sign_in_url())
     with ctx.step("the app refuses the second identity", page=other):
         second.expect_failure(other, "duplicate-email", contact=contact)

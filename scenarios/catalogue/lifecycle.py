@@ -18,12 +18,11 @@ from scenarios.flows import (
     drop_app_session,
     expect_failure,
     expect_signed_in,
-    first_login,
     first_login_at_company,
+    follow_signed_in_at_company,
     install_partner,
-    launch_and_sign_in,
+    launch_signed_in_at_company,
     oid_of,
-    sign_in_at_idp,
 )
 from scenarios.live import LiveStack
 
@@ -62,10 +61,10 @@ def _token_with_secret(stack: LiveStack, secret: str) -> tuple[int, dict[str, An
 def secret_renewal(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     alice = stack.people["alice"]
-    with ctx.step("the clock passes the secret's end date: the failure page, AADSTS7000222"):
+    with ctx.step("the clock passes the secret's end date: alice, signed in at her company, "
+                  "gets the failure page, AADSTS7000222"):
         stack.expire_client_secret()
-        page.goto(stack.app.sign_in_url())
-        sign_in_at_idp(page, alice)
+        follow_signed_in_at_company(page, stack, alice)
         expect_failure(page, stack, "expired-secret", idp_code="AADSTS7000222")
     if stack.app.profile.admin.secret_status is not None:
         with ctx.step("the app reports its secret as expired"):
@@ -81,7 +80,7 @@ def secret_renewal(ctx: Ctx) -> None:
             assert stack.app.secret_expired() is False, "the app still sees its secret expired"
     with ctx.step("login works again, with the new secret"):
         page.context.clear_cookies()
-        first_login(page, stack, alice)
+        first_login_at_company(page, stack, alice)
 
 
 @scenario(
@@ -107,10 +106,8 @@ def disable_enable(ctx: Ctx) -> None:
         expect_failure(page, stack, "connection-disabled")
     with ctx.step("the administrator switches SSO on again"):
         stack.app.set_sso_enabled(True)
-    with ctx.step("login works again"):
-        page.goto(stack.app.sign_in_url())
-        sign_in_at_idp(page, alice)
-        expect_signed_in(page, stack, alice, path=stack.app.lands_on())
+    with ctx.step("login works again (alice signed in at her company)"):
+        first_login_at_company(page, stack, alice)
 
 
 @scenario(
@@ -158,9 +155,9 @@ def key_rotation(ctx: Ctx) -> None:
 def credentials_rotated(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     alice = stack.people["alice"]
-    with ctx.step("install the app, launch it and sign in"):
+    with ctx.step("install the app; alice, signed in at her company, launches it"):
         installation_id = install_partner(stack)
-        launch_and_sign_in(page, stack, installation_id, alice)
+        launch_signed_in_at_company(page, stack, installation_id, alice)
     installation_url = stack.idp_url(f"/_mock/installations/{installation_id}")
     with ctx.step("the platform rotates the credentials and the app accepts the event"):
         old_secret = str(stack.http.get(installation_url).json()["client_secret"])

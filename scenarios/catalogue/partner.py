@@ -11,6 +11,7 @@ from scenarios.flows import (
     expect_signed_in,
     install_partner,
     launch_and_sign_in,
+    launch_signed_in_at_company,
     oid_of,
     sign_in_at_idp,
 )
@@ -82,9 +83,9 @@ def hint_is_not_identity(ctx: Ctx) -> None:
     alice, bob = stack.people["alice"], stack.people["bob"]
     passes_hint = stack.app.profile.partner is not None and (
         stack.app.profile.partner.passes_login_hint)
-    with ctx.step("install the app and sign alice in through it"):
+    with ctx.step("install the app; alice, signed in at her company, launches it"):
         installation_id = install_partner(stack)
-        launch_and_sign_in(page, stack, installation_id, alice)
+        launch_signed_in_at_company(page, stack, installation_id, alice)
         drop_app_session(page, stack)
     log = NavigationLog(page)
     bob_oid = oid_of(stack, bob)

@@ -15,7 +15,7 @@ from scenarios.flows import (
     first_login_at_company,
     idp_logout_url,
     install_partner,
-    launch_and_sign_in,
+    launch_signed_in_at_company,
     oid_of,
     sign_in_at_idp,
 )
@@ -50,10 +50,11 @@ def _expect_sign_in_asked(page: Page, stack: LiveStack) -> None:
 def user_logout_event(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     alice = stack.people["alice"]
-    with ctx.step("install the app and launch it as alice (no front-channel URL registered)"):
+    with ctx.step("install the app (no front-channel URL registered); alice, signed in at her "
+                  "company, launches it"):
         stack.update_app(web={"logoutUrl": None})
         installation_id = install_partner(stack)
-        launch_and_sign_in(page, stack, installation_id, alice)
+        launch_signed_in_at_company(page, stack, installation_id, alice)
     with ctx.step("the platform sends user.logout for alice and the app accepts it"):
         result = stack.http.post(
             stack.idp_url(f"/_mock/installations/{installation_id}/logout"),
