@@ -184,9 +184,9 @@ class EntraDriver:
 
     def sign_in_if_asked(self, page: Page, provider_host: str, username: str,
                          password: str) -> bool:
-        """Once the browser has left ``provider_host``, or shows one of its sign-in pages:
-        answer those pages as :meth:`sign_in` does. ``True`` when a page was answered; an
-        account already signed in at the provider usually sees none."""
+        """Wait until the browser has left ``provider_host`` or shows one of its sign-in
+        pages, and answer those pages as :meth:`sign_in` does. ``True`` when a page was
+        answered; an account already signed in at the provider usually sees none."""
         if _entra_step(page, provider_host, self.timeout_ms) in ("left", "error",
                                                                  "device-confirm"):
             return False
