@@ -1,0 +1,62 @@
+"""Starting signed in at the company: the provider session a scenario starts through
+``POST /_mock/sessions`` signs the browser in without a page, and a provider that still asks
+(``prompt=login``) has its pages answered."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+from playwright.sync_api import Page
+
+from scenarios.flows import (
+    NavigationLog,
+    first_login_at_company,
+    sign_in_at_company,
+    sign_in_if_asked,
+)
+from scenarios.live import LiveStack
+
+pytestmark = pytest.mark.browser
+
+
+def _authorize_url(stack: LiveStack, **extra: str) -> str:
+    params = {"client_id": stack.client_id, "response_type": "code",
+              "redirect_uri": stack.app.redirect_uri, "scope": "openid profile",
+              "state": "company-state", "nonce": "company-nonce", **extra}
+    return f"{stack.authority}/oauth2/v2.0/authorize?{urlencode(params)}"
+
+
+def _code_in(page: Page) -> list[str]:
+    page.wait_for_url(lambda url: "code=" in url)
+    return parse_qs(urlsplit(page.url).query)["code"]
+
+
+def test_the_app_is_reached_without_a_page(sso_stack: LiveStack, sso_page: Page) -> None:
+    alice = sso_stack.people["alice"]
+    log = NavigationLog(sso_page)
+    first_login_at_company(sso_page, sso_stack, alice)
+    assert log.pages_shown_from(sso_stack.idp.base_url) == [], log.documents
+    sessions = sso_stack.http.get(sso_stack.idp_url("/_mock/sessions")).json()["sessions"]
+    assert [s["user"] for s in sessions] == [alice.upn]
+    assert list(sessions[0]["apps"]) == [sso_stack.client_id]
+
+
+def test_a_provider_that_still_asks_gets_its_pages_answered(sso_stack: LiveStack,
+                                                             sso_page: Page) -> None:
+    alice = sso_stack.people["alice"]
+    sign_in_at_company(sso_page, sso_stack, alice)
+    log = NavigationLog(sso_page)
+    sso_page.goto(_authorize_url(sso_stack, prompt="login"))
+    sign_in_if_asked(sso_page, sso_stack, alice)
+    assert _code_in(sso_page)
+    shown = log.pages_shown_from(sso_stack.idp.base_url)
+    assert len(shown) >= 2, f"prompt=login showed no sign-in pages: {log.documents}"
+
+
+def test_without_the_session_the_provider_asks(sso_stack: LiveStack, sso_page: Page) -> None:
+    log = NavigationLog(sso_page)
+    sso_page.goto(_authorize_url(sso_stack))
+    sign_in_if_asked(sso_page, sso_stack, sso_stack.people["alice"])
+    assert _code_in(sso_page)
+    assert log.pages_shown_from(sso_stack.idp.base_url), log.documents
