@@ -135,21 +135,8 @@ def _screenshot_variants(page: Page, directory: Path) -> dict[str, Callable[[], 
     }
 
 
-@contextlib.contextmanager
-def _browser() -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    from scenarios.browser import launch, resolve
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright, resolve())
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 def measure(runs: int = 20) -> list[Piece]:
+    from scenarios.browser import launched
     from scenarios.flows import first_login
     from scenarios.live import profile_for
     from scenarios.shared_servers import shared_servers
@@ -161,7 +148,7 @@ def measure(runs: int = 20) -> list[Piece]:
         pieces.extend(Piece(name, variant, median(values), len(values), load)
                       for variant, values in times.items())
 
-    with tempfile.TemporaryDirectory(prefix="bench-overhead-") as temp, _browser() as browser, \
+    with tempfile.TemporaryDirectory(prefix="bench-overhead-") as temp, launched() as browser, \
             shared_servers(profile_for(None)) as shared:
         workdir = Path(temp)
         keep("stack", _alternate(_stack_variants(workdir, shared), runs))

@@ -32,7 +32,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from importlib import metadata
 from pathlib import Path
@@ -51,6 +51,7 @@ __all__ = [
     "cache_path",
     "ensure",
     "launch",
+    "launched",
     "main",
     "resolve",
 ]
@@ -279,6 +280,20 @@ def launch(
         args=list(choice.args),
         timeout=timeout_ms,
     )
+
+
+@contextlib.contextmanager
+def launched(*, headed: bool = False) -> Iterator[Browser]:
+    """The resolved browser, launched for the block and closed after it (with its own
+    Playwright): for benchmarks, tests and scripts that need one browser and nothing else."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright, resolve(), headed=headed)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 _HELP = (

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from scenarios import Scenario, WorkerInfo
-from scenarios.browser import launch, resolve
+from scenarios.browser import launched
 from scenarios.catalogue import WorkerEnvironment, fresh_stack, worker_environment
 from scenarios.flows import first_login, sign_in_at_idp
 from scenarios.live import LiveStack
@@ -35,12 +35,8 @@ def _scenario(name: str) -> Scenario:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch(playwright, resolve())
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched() as browser:
+        yield browser
 
 
 def _kids(stack: LiveStack) -> list[str]:

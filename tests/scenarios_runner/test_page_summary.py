@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from scenarios.app.page_summary import page_summary
-from scenarios.browser import launch, resolve
+from scenarios.browser import launched
 
 pytestmark = pytest.mark.browser
 
@@ -43,10 +43,8 @@ def origin() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = launch(playwright, resolve())
-        yield launched
-        launched.close()
+    with launched() as browser:
+        yield browser
 
 
 def test_the_path_status_and_first_line(browser: Browser, origin: str) -> None:

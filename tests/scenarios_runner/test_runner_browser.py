@@ -21,7 +21,7 @@ from playwright.sync_api import sync_playwright
 
 from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo
 from scenarios.__main__ import main
-from scenarios.browser import launch, resolve
+from scenarios.browser import launch, launched, resolve
 from scenarios.results import PHASE_NAMES
 from scenarios.runner import RunOptions, run
 from scenarios.screenshots import Photographer, page_state, screenshot, watch_page_versions
@@ -386,29 +386,25 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 
 def test_step_pictures_are_full_page_and_leave_the_document_as_it_was(tmp_path: Path) -> None:
-    with sync_playwright() as playwright:
-        browser = launch(playwright, resolve())
-        try:
-            context = browser.new_context(viewport={"width": 800, "height": 600})
-            watch_page_versions(context)
-            page = context.new_page()
-            page.goto("data:text/html,<body style='margin:0'><div style='height:2400px'>tall"
-                      "</div>")  # (not set_content: about:blank is never pictured)
-            before = page_state(page)
-            assert before is not None and not before.secret
-            photographer = Photographer()
-            assert photographer.take(page, tmp_path / "devtools.png", secret=False) is True
-            assert _png_size((tmp_path / "devtools.png").read_bytes()) == (800, 2400)
-            assert page_state(page) == before  # nothing was injected into the document
-            # Where the protocol cannot be used, Playwright's masked screenshot is taken.
-            assert photographer.take(page, tmp_path / "masked.png", secret=True) is False
-            assert _png_size((tmp_path / "masked.png").read_bytes()) == (800, 2400)
-            page.get_by_text("tall").evaluate("e => e.insertAdjacentHTML('afterend', "
-                                              "'<input type=password value=s>')")
-            after = page_state(page)
-            assert after is not None and after.secret and after.version != before.version
-        finally:
-            browser.close()
+    with launched() as browser:
+        context = browser.new_context(viewport={"width": 800, "height": 600})
+        watch_page_versions(context)
+        page = context.new_page()
+        page.goto("data:text/html,<body style='margin:0'><div style='height:2400px'>tall"
+                  "</div>")  # (not set_content: about:blank is never pictured)
+        before = page_state(page)
+        assert before is not None and not before.secret
+        photographer = Photographer()
+        assert photographer.take(page, tmp_path / "devtools.png", secret=False) is True
+        assert _png_size((tmp_path / "devtools.png").read_bytes()) == (800, 2400)
+        assert page_state(page) == before  # nothing was injected into the document
+        # Where the protocol cannot be used, Playwright's masked screenshot is taken.
+        assert photographer.take(page, tmp_path / "masked.png", secret=True) is False
+        assert _png_size((tmp_path / "masked.png").read_bytes()) == (800, 2400)
+        page.get_by_text("tall").evaluate("e => e.insertAdjacentHTML('afterend', "
+                                          "'<input type=password value=s>')")
+        after = page_state(page)
+        assert after is not None and after.secret and after.version != before.version
 
 
 def test_screenshots_of_failures_only(tmp_path: Path) -> None:
