@@ -28,6 +28,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import jwt
 
+from .wire import Connection, Reply
+
 TENANT_ID = "6f2c1a9e-3b7d-4e58-a1c4-92d0b7e5f318"
 CLIENT_ID = "2b8e4f61-9c3a-4d7e-b5f2-08a6c1d9e473"
 CLIENT_SECRET = "rp7Q~Reference.Relying.Party.Secret-Value01"
@@ -49,12 +51,12 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-def redirect_params(response: httpx.Response, expected_state: str) -> dict[str, str]:
+def redirect_params(response: Reply, expected_state: str) -> dict[str, str]:
     """The query of an authorize redirect back to the client; checks status and state."""
     if response.status_code not in (302, 303):
         raise FlowError(f"authorize answered {response.status_code}, not a redirect: "
                         f"{response.text[:200]!r}")
-    location = response.headers.get("location", "")
+    location = response.location
     params = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
     if "code" not in params:
         raise FlowError(f"no code in the redirect: {location[:300]}")
@@ -105,13 +107,14 @@ def unverified_kid(token: str) -> str | None:
 
 class Flow(Protocol):
     def setup(self, http: httpx.Client) -> None:
-        """Once per client, not timed: whatever makes the user known to the provider."""
+        """Once per client, not timed: whatever makes the user known to the provider (the
+        cookies ``http`` keeps are then sent by the client's :class:`Connection`)."""
 
-    def run(self, http: httpx.Client) -> None:
+    def run(self, wire: Connection) -> None:
         """One timed login round trip; raises :class:`FlowError` when it goes wrong."""
 
 
-def _token_response(response: httpx.Response) -> dict[str, Any]:
+def _token_response(response: Reply) -> dict[str, Any]:
     if response.status_code != 200:
         raise FlowError(f"token answered {response.status_code}: {response.text[:300]!r}")
     body: dict[str, Any] = response.json()
@@ -135,12 +138,10 @@ class MockIdpFlow:
                   "code_challenge_method": "S256", "response_mode": "query"}
         return params, verifier, state, nonce
 
-    def _redeem(self, http: httpx.Client, code: str, verifier: str, nonce: str) -> None:
-        body = _token_response(http.post(self.endpoints.token, data={
-            "grant_type": "authorization_code", "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET, "code": code, "redirect_uri": REDIRECT_URI,
-            "code_verifier": verifier, "scope": SCOPE}))
-        self.endpoints.verify(body["id_token"], nonce=nonce)
+    def _redemption(self, code: str, verifier: str) -> dict[str, str]:
+        return {"grant_type": "authorization_code", "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET, "code": code, "redirect_uri": REDIRECT_URI,
+                "code_verifier": verifier, "scope": SCOPE}
 
     def setup(self, http: httpx.Client) -> None:
         params, verifier, state, nonce = self._authorize_params()
@@ -155,15 +156,18 @@ class MockIdpFlow:
             raise FlowError(f"no 'Stay signed in?' page after the password ({kmsi.status_code})")
         signed_in = http.post(f"{self.base_url}/kmsi", data={"ctx": found.group(1),
                                                              "answer": "No"})
-        code = redirect_params(signed_in, state)["code"]
+        code = redirect_params(Reply.of(signed_in), state)["code"]
         if not http.cookies:
             raise FlowError("signing in set no session cookie")
-        self._redeem(http, code, verifier, nonce)
+        tokens = http.post(self.endpoints.token, data=self._redemption(code, verifier))
+        self.endpoints.verify(_token_response(Reply.of(tokens))["id_token"], nonce=nonce)
 
-    def run(self, http: httpx.Client) -> None:
+    def run(self, wire: Connection) -> None:
         params, verifier, state, nonce = self._authorize_params()
-        code = redirect_params(http.get(self.endpoints.authorize, params=params), state)["code"]
-        self._redeem(http, code, verifier, nonce)
+        code = redirect_params(wire.get(self.endpoints.authorize, params=params), state)["code"]
+        body = _token_response(wire.post(self.endpoints.token,
+                                         data=self._redemption(code, verifier)))
+        self.endpoints.verify(body["id_token"], nonce=nonce)
 
 
 class OAuth2MockServerFlow:
@@ -173,17 +177,17 @@ class OAuth2MockServerFlow:
         self.endpoints = endpoints
 
     def setup(self, http: httpx.Client) -> None:
-        self.run(http)
+        """Nothing: the provider needs no session."""
 
-    def run(self, http: httpx.Client) -> None:
+    def run(self, wire: Connection) -> None:
         verifier, challenge = pkce_pair()
         state, nonce = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
-        response = http.get(self.endpoints.authorize, params={
+        response = wire.get(self.endpoints.authorize, params={
             "client_id": CLIENT_ID, "response_type": "code", "redirect_uri": REDIRECT_URI,
             "scope": SCOPE, "state": state, "nonce": nonce, "code_challenge": challenge,
             "code_challenge_method": "S256"})
         code = redirect_params(response, state)["code"]
-        body = _token_response(http.post(self.endpoints.token, data={
+        body = _token_response(wire.post(self.endpoints.token, data={
             "grant_type": "authorization_code", "client_id": CLIENT_ID,
             "client_secret": CLIENT_SECRET, "code": code, "redirect_uri": REDIRECT_URI,
             "code_verifier": verifier}))
@@ -200,15 +204,15 @@ class OidcProviderMockFlow:
         self.endpoints = endpoints
 
     def setup(self, http: httpx.Client) -> None:
-        self.run(http)
+        """Nothing: the provider needs no session."""
 
-    def run(self, http: httpx.Client) -> None:
+    def run(self, wire: Connection) -> None:
         state, nonce = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
-        response = http.post(self.endpoints.authorize, params={
+        response = wire.post(self.endpoints.authorize, params={
             "client_id": CLIENT_ID, "response_type": "code", "redirect_uri": REDIRECT_URI,
             "scope": SCOPE, "state": state, "nonce": nonce}, data={"sub": USER})
         code = redirect_params(response, state)["code"]
-        body = _token_response(http.post(
+        body = _token_response(wire.post(
             self.endpoints.token, auth=(CLIENT_ID, CLIENT_SECRET), data={
                 "grant_type": "authorization_code", "code": code,
                 "redirect_uri": REDIRECT_URI}))
@@ -222,15 +226,15 @@ class BaselineFlow:
         self.base_url = base_url
 
     def setup(self, http: httpx.Client) -> None:
-        self.run(http)
+        """Nothing: the provider needs no session."""
 
-    def run(self, http: httpx.Client) -> None:
+    def run(self, wire: Connection) -> None:
         state = secrets.token_urlsafe(12)
-        response = http.get(f"{self.base_url}/authorize", params={
+        response = wire.get(f"{self.base_url}/authorize", params={
             "client_id": CLIENT_ID, "response_type": "code", "redirect_uri": REDIRECT_URI,
             "scope": SCOPE, "state": state, "nonce": secrets.token_urlsafe(12)})
         code = redirect_params(response, state)["code"]
-        _token_response(http.post(f"{self.base_url}/token", data={
+        _token_response(wire.post(f"{self.base_url}/token", data={
             "grant_type": "authorization_code", "client_id": CLIENT_ID,
             "client_secret": CLIENT_SECRET, "code": code, "redirect_uri": REDIRECT_URI}))
 

@@ -1,7 +1,8 @@
 """The load generator: its own process, so its CPU never counts as the provider's.
 
-``python -m bench.loadgen --provider P --url U`` discovers the provider, gives every client its
-own ``httpx.Client`` (one keep-alive connection each) and runs its untimed set-up and warm-up
+``python -m bench.loadgen --provider P --url U`` discovers the provider, gives every client an
+``httpx.Client`` for its untimed set-up and then its own kept-alive connection
+(:class:`bench.wire.Connection`, carrying the cookies set-up got) for its warm-up and timed
 flows, then prints ``ready`` and waits for a ``go`` line on stdin. The parent reads the
 provider's CPU time around the measured part, which ends after ``--flows`` flows or
 ``--max-seconds``, whichever comes first; the result is one JSON line on stdout.
@@ -21,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 import httpx
 
 from .flows import PROVIDERS, Flow, make_flow
+from .wire import Connection, cookie_header
 
 MAX_ERRORS = 20
 
@@ -63,25 +65,25 @@ class _Tickets:
                 self.result.latencies_ms.append(latency * 1000)
 
 
-def _client_loop(flow: Flow, http: httpx.Client, tickets: _Tickets) -> None:
+def _client_loop(flow: Flow, wire: Connection, tickets: _Tickets) -> None:
     while tickets.take():
         started = time.perf_counter()
         try:
-            flow.run(http)
+            flow.run(wire)
         except Exception as exc:  # every failure is counted and reported, never fatal
             tickets.done(None, f"{type(exc).__name__}: {exc}")
         else:
             tickets.done(time.perf_counter() - started)
 
 
-def run_load(flow: Flow, clients: Sequence[httpx.Client], *, flows: int,
+def run_load(flow: Flow, clients: Sequence[Connection], *, flows: int,
              max_seconds: float) -> LoadResult:
     """Run ``flows`` login round trips over ``clients`` concurrently (one thread each)."""
     cpu_start = _own_cpu()
     started = time.perf_counter()
     tickets = _Tickets(flows, started + max_seconds)
-    threads = [threading.Thread(target=_client_loop, args=(flow, http, tickets), daemon=True)
-               for http in clients]
+    threads = [threading.Thread(target=_client_loop, args=(flow, wire, tickets), daemon=True)
+               for wire in clients]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -115,11 +117,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("127."):
         print(f"loadgen: {args.url} is not a loopback address", file=sys.stderr)
         return 2
-    clients = [httpx.Client(timeout=30.0, follow_redirects=False) for _ in range(args.clients)]
+    clients: list[Connection] = []
     try:
-        flow = make_flow(args.provider, args.url, clients[0])
-        for http in clients:
-            flow.setup(http)
+        with httpx.Client(timeout=30.0, follow_redirects=False) as first:
+            flow = make_flow(args.provider, args.url, first)
+        for _ in range(args.clients):
+            with httpx.Client(timeout=30.0, follow_redirects=False) as http:
+                flow.setup(http)
+                clients.append(Connection(args.url, cookies=cookie_header(http)))
         warm = run_load(flow, clients, flows=args.warmup * len(clients), max_seconds=30)
         if warm.errors:
             print(json.dumps(asdict(warm)), flush=True)
@@ -131,8 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(asdict(result)), flush=True)
         return 0 if not result.errors else 1
     finally:
-        for http in clients:
-            http.close()
+        for wire in clients:
+            wire.close()
 
 
 if __name__ == "__main__":

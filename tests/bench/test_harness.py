@@ -5,16 +5,16 @@ from __future__ import annotations
 import base64
 import json
 
-import httpx
 import pytest
 
 from bench.flows import FlowError, redirect_params, unverified_kid
 from bench.login import LoginResult, combine
 from bench.table import Row, render
+from bench.wire import Reply
 
 
-def _redirect(location: str, status: int = 302) -> httpx.Response:
-    return httpx.Response(status, headers={"location": location})
+def _redirect(location: str, status: int = 302) -> Reply:
+    return Reply(status, location, b"")
 
 
 def test_redirect_params_returns_the_code_and_checks_state() -> None:
@@ -23,12 +23,12 @@ def test_redirect_params_returns_the_code_and_checks_state() -> None:
 
 
 @pytest.mark.parametrize(("response", "message"), [
-    (httpx.Response(200, text="<html>sign in</html>"), "not a redirect"),
+    (Reply(200, "", b"<html>sign in</html>"), "not a redirect"),
     (_redirect("http://127.0.0.1/cb?error=access_denied&state=s1"), "no code"),
     (_redirect("http://127.0.0.1/cb?code=abc&state=other"), "state"),
 ])
 def test_redirect_params_refuses_what_is_not_a_code_for_this_state(
-        response: httpx.Response, message: str) -> None:
+        response: Reply, message: str) -> None:
     with pytest.raises(FlowError, match=message):
         redirect_params(response, "s1")
 
