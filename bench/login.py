@@ -47,18 +47,30 @@ class Skipped:
     load: float
 
 
+def http_stack() -> str:
+    """uvicorn and what it serves with here: its C parser and event loop when installed
+    (``httptools``, ``uvloop``), otherwise ``h11`` and asyncio's loop."""
+    from importlib.metadata import version
+    from importlib.util import find_spec
+
+    parts = [f"uvicorn {version('uvicorn')}"]
+    parts.append("httptools" if find_spec("httptools") else "h11")
+    parts.append("uvloop" if find_spec("uvloop") else "asyncio")
+    return ", ".join(parts)
+
+
 def version_of(provider: str) -> str:
     if provider == "starlette-baseline":
         from importlib.metadata import version
 
-        return f"(starlette {version('starlette')}, uvicorn {version('uvicorn')})"
+        return f"(starlette {version('starlette')}, {http_stack()})"
     if provider == "mock_idp":
         from importlib.metadata import PackageNotFoundError, version
 
         try:
-            return version("sso-harness")
+            return f"{version('sso-harness')} ({http_stack()})"
         except PackageNotFoundError:
-            return "working tree"
+            return f"working tree ({http_stack()})"
     return competitors.install(provider).version
 
 
