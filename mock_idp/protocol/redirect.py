@@ -8,6 +8,8 @@ not a usable URL (see :mod:`.urls`) matches nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import SplitResult, urlunsplit
 
 from .urls import UrlError, split_url
@@ -15,11 +17,28 @@ from .urls import UrlError, split_url
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
 
-def _split(uri: str) -> SplitResult | None:
+class _Form(NamedTuple):
+    """What matching needs of one URI."""
+
+    loopback: bool
+    """An ``http`` URI on a loopback host, whose port is ignored."""
+    fragment: bool
+    exact: str
+    """The URI normalised: scheme and host lower-cased, an empty path as ``/``."""
+    portless: str
+    """The same without the port."""
+
+
+@lru_cache(maxsize=4096)
+def _form(uri: str) -> _Form | None:
+    """``uri`` as matching compares it, or ``None`` when it is not a usable URL. Cached: an
+    app's registered URIs are compared on every sign-in (the cache is bounded)."""
     try:
-        return split_url(uri, schemes=None)
+        parts = split_url(uri, schemes=None)
     except UrlError:
         return None
+    return _Form(_loopback(parts), bool(parts.fragment), _normalise(parts, drop_port=False),
+                 _normalise(parts, drop_port=True))
 
 
 def _normalise(parts: SplitResult, *, drop_port: bool) -> str:
@@ -36,20 +55,21 @@ def _loopback(parts: SplitResult) -> bool:
 
 
 def is_loopback_http(uri: str) -> bool:
-    parts = _split(uri)
-    return parts is not None and _loopback(parts)
+    form = _form(uri)
+    return form is not None and form.loopback
+
+
+def _compared(form: _Form) -> str:
+    return form.portless if form.loopback else form.exact
 
 
 def matches(requested: str, registered: Iterable[str]) -> bool:
-    wanted_parts = _split(requested)
-    if wanted_parts is None or wanted_parts.fragment:
+    wanted = _form(requested)
+    if wanted is None or wanted.fragment:
         return False
-    loopback = _loopback(wanted_parts)
-    wanted = _normalise(wanted_parts, drop_port=loopback)
     for candidate in registered:
-        parts = _split(candidate)
-        if parts is not None and loopback == _loopback(parts) and wanted == _normalise(
-            parts, drop_port=loopback
-        ):
+        form = _form(candidate)
+        if form is not None and form.loopback == wanted.loopback and (
+                _compared(form) == _compared(wanted)):
             return True
     return False
