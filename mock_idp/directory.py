@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -255,9 +256,11 @@ def remove_app(tenant: Tenant, client_id: str) -> None:
         del tenant.assignments[key]
 
 
+@lru_cache(maxsize=256)
 def parse_group_membership_claims(value: str | None) -> tuple[str, ...]:
     """``"SecurityGroup, ApplicationGroup"`` -> the flags; ``None``/``"None"`` -> ``()``.
-    Raises ``ValueError`` naming an unknown value."""
+    Raises ``ValueError`` naming an unknown value. Cached: every user token reads its app's
+    setting (a refusal is not cached)."""
     if value is None:
         return ()
     parts = [p.strip() for p in value.split(",") if p.strip()]

@@ -119,10 +119,10 @@ def groups_and_roles(tenant: Tenant, app: Application | None, user: User, *,
         return {}
     out: dict[str, Any] = {}
     roles = role_values(tenant, app, user)
-    values = group_values(tenant, app, user, configured)
-    limit = IMPLICIT_GROUP_LIMIT if implicit else JWT_GROUP_LIMIT
-    as_roles = "emit_as_roles" in _group_properties(configured)
     if parse_group_membership_claims(app.group_membership_claims):
+        values = group_values(tenant, app, user, configured)
+        limit = IMPLICIT_GROUP_LIMIT if implicit else JWT_GROUP_LIMIT
+        as_roles = "emit_as_roles" in _group_properties(configured)
         if len(values) > limit:
             if implicit:
                 out["hasgroups"] = True
