@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from scenarios import conformance, demo
+from scenarios import app_logs, conformance, demo
 from scenarios.app import cli as app_cli
 from scenarios.doctor import cli as doctor_cli
 from scenarios.shard import shard_option
@@ -194,6 +194,8 @@ def _run(args: argparse.Namespace) -> int:
     html = write_html(summary, summary.report_dir)
     write_json(summary, summary.report_dir)
     print(f"report: {html}")
+    if (logs := app_logs.written(summary.report_dir)) is not None:
+        print(f"logs:   {logs}")
     if args.junit is not None:
         print(f"junit:  {write_junit(summary, args.junit)}")
     return summary.exit_code

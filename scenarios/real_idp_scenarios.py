@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, expect
 
-from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo
+from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo, app_logs
 from scenarios.pages import FailurePage, RpAppPage, RpSignedOutPage
 from scenarios.real_idp import IdpConfigError, RealIdpConfig, RealIdpStack, load_idp_config
 
@@ -275,6 +275,8 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
     (summary.report_dir / "skipped.json").write_text(json.dumps(
         [{"id": s.id, "reason": r} for s, r in skipped], indent=2), encoding="utf-8")
     print(f"report: {html}")
+    if (logs := app_logs.written(summary.report_dir)) is not None:
+        print(f"logs:   {logs}")
     if args.junit is not None:
         print(f"junit:  {write_junit(summary, args.junit)}")
     return summary.exit_code

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from scenarios.app_logs import log_dir
 from scenarios.junit import JUnitCase, write_junit_xml
 from scenarios.results import LABELS, PHASE_NAMES, RunSummary, ScenarioResult, phase_totals
 
@@ -75,6 +76,8 @@ def write_html(summary: RunSummary, report_dir: Path, *, generated: datetime | N
         phases=phase_totals(summary.results),
         phase_names=PHASE_NAMES,
         generated=(generated or datetime.now(UTC)).isoformat(timespec="seconds"),
+        logs=sorted(f.relative_to(report_dir).as_posix()
+                    for f in log_dir(report_dir).glob("worker-*.log") if f.stat().st_size),
     )
     report_dir.mkdir(parents=True, exist_ok=True)
     path = report_dir / "index.html"

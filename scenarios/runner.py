@@ -168,7 +168,7 @@ def _run_in_workers(options: RunOptions, selected: Sequence[Scenario], progress:
 
 
 def _reset_artifacts(report_dir: Path) -> None:
-    for sub in ("screenshots", "traces"):
+    for sub in ("screenshots", "traces", "logs"):
         shutil.rmtree(report_dir / sub, ignore_errors=True)
     report_dir.mkdir(parents=True, exist_ok=True)
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from scenarios import app_logs
 from scenarios.browser import launch, resolve
 from scenarios.context import ScenarioContext, StepRecord, screenshot, watch_page_versions
 from scenarios.protocol_view import BrowserLog, Collected, Observable, collect, exchange_of
@@ -263,6 +264,7 @@ def work(
     with contextlib.ExitStack() as stack:
         setup_error: str | None = None
         setup_details: str | None = None
+        stack.enter_context(app_logs.captured(options.report_dir, worker.index))
         try:
             from playwright.sync_api import sync_playwright
 
