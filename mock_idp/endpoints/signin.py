@@ -203,10 +203,9 @@ async def _next_page(request: Request, txn: Transaction) -> Response:
     app = _app(state, txn)
     if session is None or tenant is None or app is None:
         return error_page(request, EntraError(9002313))
-    later = replace(txn, new_session=False)
     user = tenant.users[session.user_id]
     if txn.kind == "device" and not txn.confirmed:
-        return render(request, "consent", purpose="device", ctx=keep(state, later),
+        return render(request, "consent", purpose="device", ctx=keep(state, _later(txn)),
                       app_name=app.name, upn=user.upn, scopes=[],
                       action=f"/{_segment(txn)}/Consent/Set")
     decision = flow.before_issue(consented=tenant.has_consent(app.client_id, session.user_id),
@@ -218,13 +217,18 @@ async def _next_page(request: Request, txn: Transaction) -> Response:
         record = state.store.device_codes.get(txn.device_code or "")
         scopes = txn.request.scopes if txn.request is not None else (
             record.scopes if record is not None else ())
-        return render(request, "consent", purpose="consent", ctx=keep(state, later),
+        return render(request, "consent", purpose="consent", ctx=keep(state, _later(txn)),
                       app_name=app.name,
                       upn=user.upn, scopes=_consent_lines(scopes),
                       action=f"/{_segment(txn)}/Consent/Set")
     if txn.request is not None:
         return await complete(request, txn.request, session)
     return _approve_device(request, txn, session, user, app)
+
+
+def _later(txn: Transaction) -> Transaction:
+    """The transaction a page after this one continues: its session no longer new."""
+    return replace(txn, new_session=False)
 
 
 def _approve_device(request: Request, txn: Transaction, session: Session, user: User,
