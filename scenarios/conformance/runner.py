@@ -234,12 +234,13 @@ def _backchannel_uri(options: ConformanceOptions, control: MockControl) -> Itera
 
 def _clock_skew(response: httpx.Response, control: MockControl) -> float | None:
     """Seconds the app's clock (its ``Date`` header) is ahead of the provider's; ``None`` when
-    the app sends no usable ``Date``."""
+    the app sends no usable ``Date``. ``Date`` counts whole seconds, so the app's time was
+    somewhere in the second it names: its middle is the estimate."""
     try:
         app_time = parsedate_to_datetime(response.headers["date"]).timestamp()
     except (KeyError, TypeError, ValueError, IndexError):
         return None
-    return app_time - control.now()
+    return app_time + 0.5 - control.now()
 
 
 def preflight(options: ConformanceOptions, control: MockControl) -> None:
