@@ -8,12 +8,14 @@ in, which happens through redirects alone.
 The suite: ``python -m scenarios run --workers N`` as a subprocess, timed from spawn to exit,
 with the median time a scenario spends outside its steps (``results.json``'s phases).
 
-The tests: ``make test``'s pytest run (``-n 2 -m "not slow"``) as a subprocess, timed likewise.
+The tests: ``make test``'s pytest run (``-n <two per core> -m "not slow"``) as a subprocess,
+timed likewise.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -55,6 +57,7 @@ class TestsResult:
     exit_code: int
     summary: str
     load: float
+    workers: int = 2
 
 
 class BrowserSkipped(RuntimeError):
@@ -133,8 +136,15 @@ def _overhead_median(results: Path) -> float:
 _PYTEST_SUMMARY = re.compile(r"\b\d+ passed\b[^\n]*")
 
 
-def tests(workers: int = 2) -> TestsResult:
+def make_test_workers() -> int:
+    """The workers ``make test`` gives pytest-xdist by default (the Makefile's
+    ``PYTEST_WORKERS``): two per core, at most 8."""
+    return min(8, 2 * (os.cpu_count() or 1))
+
+
+def tests(workers: int | None = None) -> TestsResult:
     """``make test``'s pytest run, from spawn to exit."""
+    workers = workers if workers is not None else make_test_workers()
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-n", str(workers), "-q", "-p", "no:cacheprovider",
@@ -143,4 +153,4 @@ def tests(workers: int = 2) -> TestsResult:
     seconds = time.perf_counter() - started
     found = [m.group(0).strip() for m in _PYTEST_SUMMARY.finditer(done.stdout)]
     return TestsResult(seconds=seconds, exit_code=done.returncode,
-                       summary=found[-1] if found else "", load=load_average())
+                       summary=found[-1] if found else "", load=load_average(), workers=workers)
