@@ -10,7 +10,10 @@ machine falls on all of them; the figure is the median per piece.
   what is recorded;
 - screenshot: one step's screenshot of the reference relying party's signed-in page, by kind,
   each of a new document (the page is reloaded, untimed, before each): the first picture of a
-  document is the one a step pays for, and costs more than a second one.
+  document is the one a step pays for, and costs more than a second one;
+- page state: reading whether a page changed since its last picture (and whether a typed
+  password shows), through Playwright's ``wait_for_function`` or the page's DevTools session,
+  of a new document too.
 """
 
 from __future__ import annotations
@@ -135,10 +138,25 @@ def _screenshot_variants(page: Page, directory: Path) -> dict[str, Callable[[], 
     }
 
 
+def _state_variants(page: Page) -> dict[str, Callable[[], None]]:
+    from scenarios.screenshots import Photographer, page_state
+
+    photographer = Photographer()
+
+    def playwright() -> None:
+        assert page_state(page) is not None
+
+    def devtools() -> None:
+        assert photographer.state(page) is not None
+
+    return {"Playwright's wait_for_function": playwright, "DevTools Runtime.evaluate": devtools}
+
+
 def measure(runs: int = 20) -> list[Piece]:
     from scenarios.browser import launched
     from scenarios.flows import first_login
     from scenarios.live import profile_for
+    from scenarios.screenshots import watch_page_versions
     from scenarios.shared_servers import shared_servers
 
     pieces: list[Piece] = []
@@ -157,10 +175,12 @@ def measure(runs: int = 20) -> list[Piece]:
         with _live(workdir, shared) as stack:
             keep("trace", _alternate(_trace_variants(browser, stack.app.url("/")), runs))
             context = browser.new_context(viewport={"width": 1280, "height": 800})
+            watch_page_versions(context)
             page = context.new_page()
             first_login(page, stack, stack.people["alice"], "portal")
             keep("screenshot", _alternate(_screenshot_variants(page, workdir), runs,
                                           prepare=page.reload))
+            keep("page state", _alternate(_state_variants(page), runs, prepare=page.reload))
             context.close()
     return pieces
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-from scenarios.screenshots import Photographer, page_state, screenshot, watch_page_versions
+from scenarios.screenshots import Photographer, screenshot, watch_page_versions
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -103,7 +103,7 @@ class ScenarioContext(Generic[EnvT]):
             if always:  # a failed step's picture is taken whatever the page's state, masked
                 screenshot(page, self.report_dir / relative)
                 return relative.as_posix()
-            state = page_state(page)
+            state = self._photographer.state(page)
             last = self._shots.get(id(page))
             if state is not None and last is not None and last[0] == state.version:
                 return last[1]
@@ -113,7 +113,7 @@ class ScenarioContext(Generic[EnvT]):
                 # Playwright's masked screenshot changes the document (the masks and the caret
                 # style come and go): read it again, so the next step compares with the page
                 # as it is now.
-                after = state if unchanged else page_state(page)
+                after = state if unchanged else self._photographer.state(page)
                 version = after.version if after is not None else None
         except Exception:
             return None  # a closed page must not hide the step's own outcome

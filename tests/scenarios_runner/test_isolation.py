@@ -11,14 +11,12 @@ be asked to sign in again.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser
 
 from scenarios import Scenario, WorkerInfo
-from scenarios.browser import launched
 from scenarios.catalogue import WorkerEnvironment, fresh_stack, worker_environment
 from scenarios.flows import first_login, sign_in_at_idp
 from scenarios.live import LiveStack
@@ -31,12 +29,6 @@ NEW_USER = "isolation.probe@contoso.onmicrosoft.com"
 def _scenario(name: str) -> Scenario:
     return Scenario(id=f"isolation.{name}", title=name, proves=name, group="isolation",
                     run=lambda ctx: None)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launched() as browser:
-        yield browser
 
 
 def _kids(stack: LiveStack) -> list[str]:

@@ -1,0 +1,46 @@
+"""A small HTTP server of test pages, one of which never answers within a test."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HANG = "/hang"
+"""A path the server never answers within a test: a navigation to it never commits."""
+
+
+class Pages(BaseHTTPRequestHandler):
+    """Answers ``GET`` with :meth:`page`'s status and HTML, except :data:`HANG`."""
+
+    def page(self, path: str) -> tuple[int, str]:
+        raise NotImplementedError
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        if self.path == HANG:
+            time.sleep(30)
+            return
+        status, html = self.page(self.path)
+        body = html.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serving(pages: type[Pages]) -> Iterator[str]:
+    """The origin of a server of ``pages`` for the block."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), pages)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()

@@ -1,0 +1,109 @@
+"""A step's picture reads its page's state through DevTools: the same answer as Playwright's
+``wait_for_function``, in time on a page whose navigation never commits, and pictures the
+size of the page whether or not it fits the viewport."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext
+
+from scenarios import screenshots
+from scenarios.screenshots import VERSION_READ_MS, Photographer, page_state, watch_page_versions
+
+from .page_server import HANG, Pages, serving
+
+pytestmark = pytest.mark.browser
+
+
+class _Pages(Pages):
+    def page(self, path: str) -> tuple[int, str]:
+        height = 2400 if path == "/tall" else 100
+        return 200, (f"<body style='margin:0'><div style='height:{height}px'>{path}</div>"
+                     "<input type=password></body>")
+
+
+@pytest.fixture(scope="module")
+def origin() -> Iterator[str]:
+    with serving(_Pages) as origin:
+        yield origin
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport={"width": 800, "height": 600})
+    watch_page_versions(context)
+    yield context
+    context.close()
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_the_devtools_read_agrees_with_playwrights(context: BrowserContext, origin: str) -> None:
+    page = context.new_page()
+    photographer = Photographer()
+    assert photographer.state(page) is None  # about:blank
+    page.goto(f"{origin}/short")
+    first = photographer.state(page)
+    assert first is not None and not first.secret
+    assert first == page_state(page)
+    page.locator("input").fill("typed")
+    typed = photographer.state(page)
+    assert typed is not None and typed.secret and typed.version != first.version
+    assert typed == page_state(page)
+    page.goto(f"{origin}/short")  # a new document: a new id
+    again = photographer.state(page)
+    assert again is not None and again.version.split(":")[0] != first.version.split(":")[0]
+
+
+def test_a_document_without_the_script_has_no_state(browser: Browser, origin: str) -> None:
+    page = browser.new_page()  # a context that does not watch page versions
+    page.goto(f"{origin}/short")
+    assert Photographer().state(page) is None
+    page.close()
+
+
+def test_a_page_whose_navigation_never_commits_is_read_in_time(context: BrowserContext,
+                                                               origin: str) -> None:
+    page = context.new_page()
+    page.goto(f"{origin}/short")
+    photographer = Photographer()
+    before = photographer.state(page)
+    assert before is not None
+    page.evaluate(f"() => {{ location.href = '{origin}{HANG}'; }}")
+    started = time.monotonic()
+    # Chromium holds the command back until the navigation ends: the read gives up in time,
+    # and the step gets Playwright's masked screenshot.
+    assert photographer.state(page) is None
+    assert time.monotonic() - started < 1 + VERSION_READ_MS / 1000
+
+
+def test_with_a_playwright_whose_sends_have_no_time_limit(context: BrowserContext, origin: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(screenshots, "_bounded_sends", lambda: False)
+    page = context.new_page()
+    page.goto(f"{origin}/short")
+    photographer = Photographer()
+    state = photographer.state(page)
+    assert state is not None and state == page_state(page)
+    page.evaluate(f"() => {{ location.href = '{origin}{HANG}'; }}")
+    started = time.monotonic()
+    assert photographer.state(page) is None  # wait_for_function's own limit
+    assert time.monotonic() - started < 1 + VERSION_READ_MS / 1000
+
+
+@pytest.mark.parametrize(("path", "size"), [("/short", (800, 600)), ("/tall", (800, 2421))])
+def test_pictures_are_of_the_whole_page(context: BrowserContext, origin: str, tmp_path: Path,
+                                        path: str, size: tuple[int, int]) -> None:
+    page = context.new_page()
+    page.goto(origin + path)
+    before = page.evaluate("() => [scrollX, scrollY, innerWidth, innerHeight]")
+    assert Photographer().take(page, tmp_path / "shot.png", secret=False) is True
+    assert _png_size((tmp_path / "shot.png").read_bytes()) == size
+    assert page.evaluate("() => [scrollX, scrollY, innerWidth, innerHeight]") == before
