@@ -10,12 +10,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from scenarios import app_logs
 from scenarios.browser import launch, resolve
@@ -41,6 +43,7 @@ __all__ = [
 ]
 
 DEFAULT_CATALOGUE = "scenarios.catalogue"
+T = TypeVar("T")
 TraceMode = Literal["retain-on-failure", "on", "off"]
 ScreenshotMode = Literal["steps", "failure"]
 
@@ -115,6 +118,11 @@ def run_scenario(
     status: Status = "passed"
     message: str | None = None
     details: str | None = None
+    around = registry.around(worker_env, item)
+    with _timed(spent, "stack_start"):
+        # A thread-safe hook sets the scenario's environment up while its browser context
+        # opens: most of that time is the browser starting a renderer.
+        opening = (_beside if registry.around_thread_safe else _at_once)(around.__enter__)
     try:
         with _timed(spent, "context"):
             # The mock provider over https has a certificate from a local CA the browser does
@@ -138,6 +146,9 @@ def run_scenario(
             page = context.new_page()
     except Exception as exc:
         message = f"no browser context: {_describe(exc)}"
+        with contextlib.suppress(Exception), contextlib.ExitStack() as leaving:
+            opening.result()
+            leaving.push(around)
         return error_result(item, message, worker, traceback.format_exc())
     ctx: ScenarioContext[object] | None = None
     collected: Collected | None = None
@@ -145,7 +156,9 @@ def run_scenario(
     entered: float | None = None
     ran: float | None = None
     try:
-        with registry.around(worker_env, item) as env:
+        with contextlib.ExitStack() as leaving:
+            env = opening.result()
+            leaving.push(around)
             entered = time.monotonic()
             sources = env.protocol_sources if isinstance(env, Observable) else None
             if sources is not None and sources.reference is not None:
@@ -178,7 +191,7 @@ def run_scenario(
     except Exception as exc:
         status, message, details = "error", _describe(exc), traceback.format_exc()
     left = time.monotonic()
-    spent["stack_start"] = (entered or left) - entering
+    spent["stack_start"] += (entered or left) - entering
     spent["teardown"] = left - (ran or entered or left)
     spent["screenshots"] = ctx.screenshot_seconds if ctx is not None else 0.0
 
@@ -216,6 +229,31 @@ def run_scenario(
         phases=Phases(**spent),
         protocol=exchange_of(collected),
     )
+
+
+def _beside(work: Callable[[], T]) -> Future[T]:
+    """Run ``work`` on a thread of its own; its result (or exception) in the future."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(work())
+        except BaseException as exc:
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name=f"{threading.current_thread().name}-beside",
+                     daemon=True).start()
+    return future
+
+
+def _at_once(work: Callable[[], T]) -> Future[T]:
+    """Run ``work`` now, on this thread; its result (or exception) in the future."""
+    future: Future[T] = Future()
+    try:
+        future.set_result(work())
+    except Exception as exc:
+        future.set_exception(exc)
+    return future
 
 
 @contextlib.contextmanager

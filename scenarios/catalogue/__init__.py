@@ -48,7 +48,7 @@ def unmet_needs(scenario: Scenario, app: str | None) -> str | None:
     return skip_reason(scenario.needs, profile_for(app))
 
 
-@default_registry.around_scenario
+@default_registry.around_scenario(thread_safe=True)  # nothing in the stack is tied to a thread
 @contextlib.contextmanager
 def fresh_stack(env: object, scenario: Scenario) -> Iterator[LiveStack]:
     assert isinstance(env, WorkerEnvironment)
