@@ -29,7 +29,7 @@ from scenarios.results import Phases, ScenarioResult, Status
 from scenarios.shard import Shard
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 __all__ = [
     "DEFAULT_CATALOGUE",
@@ -123,6 +123,7 @@ def run_scenario(
         # A thread-safe hook sets the scenario's environment up while its browser context
         # opens: most of that time is the browser starting a renderer.
         opening = (_beside if registry.around_thread_safe else _at_once)(around.__enter__)
+    context: BrowserContext | None = None
     try:
         with _timed(spent, "context"):
             # The mock provider over https has a certificate from a local CA the browser does
@@ -144,11 +145,16 @@ def run_scenario(
             browser_log = BrowserLog()
             browser_log.watch(context)
             page = context.new_page()
-    except Exception as exc:
-        message = f"no browser context: {_describe(exc)}"
+    except BaseException as exc:
+        # Nothing runs: the set-up (once done) is left, and whatever opened is closed.
         with contextlib.suppress(Exception), contextlib.ExitStack() as leaving:
+            if context is not None:
+                leaving.callback(context.close)
             opening.result()
             leaving.push(around)
+        if not isinstance(exc, Exception):
+            raise
+        message = f"no browser context: {_describe(exc)}"
         return error_result(item, message, worker, traceback.format_exc())
     ctx: ScenarioContext[object] | None = None
     collected: Collected | None = None

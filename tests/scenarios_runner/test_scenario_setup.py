@@ -37,20 +37,35 @@ class _Timeline:
         return [name for name, _, _ in self.events]
 
 
-class _WatchedBrowser:
-    """A browser whose context openings are on the timeline (or fail, when told to)."""
+class _PagelessContext:
+    """A context whose page does not open."""
 
-    def __init__(self, browser: Browser, timeline: _Timeline, *, fail: bool = False) -> None:
+    def __init__(self, context: BrowserContext) -> None:
+        self._context = context
+
+    def new_page(self) -> None:
+        raise RuntimeError("the renderer crashed")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
+
+
+class _WatchedBrowser:
+    """A browser whose context openings are on the timeline (or fail, when told to: the
+    context, or its page)."""
+
+    def __init__(self, browser: Browser, timeline: _Timeline, *, fail: str | None = None
+                 ) -> None:
         self._browser, self._timeline, self._fail = browser, timeline, fail
         self.page_opened = threading.Event()
 
-    def new_context(self, **options: Any) -> BrowserContext:
+    def new_context(self, **options: Any) -> BrowserContext | _PagelessContext:
         self._timeline("context opening")
-        if self._fail:
+        if self._fail == "context":
             raise RuntimeError("the browser has gone away")
         context = self._browser.new_context(**options)
         context.on("page", lambda page: (self._timeline("page open"), self.page_opened.set()))
-        return context
+        return _PagelessContext(context) if self._fail == "page" else context
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._browser, name)
@@ -129,10 +144,14 @@ def test_a_set_up_that_fails_is_the_scenarios_error(browser: Browser, tmp_path: 
 
 
 @pytest.mark.parametrize("thread_safe", [True, False])
+@pytest.mark.parametrize(("fail", "error"), [("context", "the browser has gone away"),
+                                             ("page", "the renderer crashed")])
 def test_a_context_that_does_not_open_leaves_the_hook_left(browser: Browser, tmp_path: Path,
-                                                           thread_safe: bool) -> None:
+                                                           thread_safe: bool, fail: str,
+                                                           error: str) -> None:
     timeline = _Timeline()
     registry = _registry(timeline, thread_safe=thread_safe)
-    result = _run(_WatchedBrowser(browser, timeline, fail=True), registry, tmp_path)
-    assert result.status == "error" and "the browser has gone away" in result.message
+    result = _run(_WatchedBrowser(browser, timeline, fail=fail), registry, tmp_path)
+    assert result.status == "error" and error in result.message
     assert "left" in timeline.names() and "scenario" not in timeline.names()
+    assert browser.contexts == []
