@@ -82,8 +82,10 @@ def test_post_sends_a_form_with_basic_auth_and_keeps_the_connection(origin: str)
 
 
 def test_a_redirect_reads_as_status_and_location(origin: str) -> None:
-    reply = Connection(origin).get(f"{origin}/redirect", params={})
+    wire = Connection(origin)
+    reply = wire.get(f"{origin}/redirect", params={})
     assert (reply.status_code, reply.location) == (302, "http://127.0.0.1/cb?code=c")
+    wire.close()
 
 
 def test_a_closed_connection_is_opened_again(origin: str) -> None:
@@ -91,6 +93,7 @@ def test_a_closed_connection_is_opened_again(origin: str) -> None:
     before = wire.get(f"{origin}/bye", params={}).json()["port"]
     after = wire.get(f"{origin}/again", params={}).json()["port"]
     assert after != before
+    wire.close()
 
 
 def test_the_cookies_of_a_signed_in_client_make_one_header() -> None:
