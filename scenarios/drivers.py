@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from mock_idp.signin import ids
+from scenarios import devtools
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -222,11 +223,12 @@ _STEPS = (
 _DEVICE_CONFIRM = re.compile(r"^Are you trying to sign in to ")
 _MARK = "__ssoHarnessDriverStep"
 
-# Both waits below are one ``wait_for_function`` each: the browser evaluates the predicate on
+# Both waits below are one ``devtools.wait_until`` each: the browser evaluates the predicate on
 # every animation frame (and again in each new document), so the driver moves on within a frame
 # of the page being ready instead of polling from here (a round trip per selector, and a
-# 50-100 ms sleep between looks). "Visible" is Playwright's: a non-empty box and not
-# ``visibility: hidden``.
+# 50-100 ms sleep between looks); through the page's DevTools session, which spares each page
+# Playwright's main-world script (its actions inject the other one anyway). "Visible" is
+# Playwright's: a non-empty box and not ``visibility: hidden``.
 _VISIBLE_JS = """
 const visible = (selector) => [...document.querySelectorAll(selector)].some((el) => {
   const box = el.getBoundingClientRect();
@@ -262,8 +264,8 @@ def _click_and_wait(page: Page, target: Locator, step_selector: str, timeout_ms:
     page.evaluate(f"() => {{ window.{_MARK} = true; }}")
     target.click()
     try:
-        page.wait_for_function(_MOVED_ON_JS, arg={"mark": _MARK, "step": step_selector,
-                                                  "error": _STEPS[0][1]}, timeout=timeout_ms)
+        devtools.wait_until(page, _MOVED_ON_JS, {"mark": _MARK, "step": step_selector,
+                                                 "error": _STEPS[0][1]}, timeout_ms)
     except PlaywrightTimeoutError:
         raise PlaywrightTimeoutError(
             f"the provider did not move on within {timeout_ms:g} ms (at {page.url})") from None
@@ -274,7 +276,7 @@ def _entra_step(page: Page, host: str, timeout_ms: float) -> str:
     browser is on another host."""
     arg = {"host": host, **_STEP_ARG}
     try:
-        found = page.wait_for_function(_STEP_JS, arg=arg, timeout=timeout_ms).json_value()
+        found = devtools.wait_until(page, _STEP_JS, arg, timeout_ms)
     except PlaywrightTimeoutError:
         raise PlaywrightTimeoutError(
             f"no Entra sign-in page, error or redirect within {timeout_ms:g} ms (at {page.url})"

@@ -17,20 +17,19 @@ that is not Chromium).
 
 The page's state is read through the same DevTools session (``Runtime.evaluate`` in the
 document's own world): about 4 ms for a new document, where Playwright's ``wait_for_function``
-first injects its own script into it and takes about 22 ms (``bench/overhead.py``). Chromium
-holds back every command for a document while a navigation from it is pending, so each is sent
-with a time limit, which Playwright's ``CDPSession.send`` takes since 1.65; with an older
-Playwright the state is read with ``wait_for_function``, whose limit is its own.
+first injects its own script into it and takes about 22 ms (``bench/overhead.py``). Every
+DevTools command has a time limit (:mod:`scenarios.devtools`); where it cannot have one, the
+state is read with ``wait_for_function`` and the pictures are Playwright's.
 """
 
 from __future__ import annotations
 
 import base64
-import functools
-import inspect
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from scenarios import devtools
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, CDPSession, Page
@@ -114,21 +113,22 @@ def screenshot(page: Page, path: Path) -> None:
 
 
 class Photographer:
-    """Takes the pictures of one scenario's pages, keeping a DevTools session per page."""
+    """Takes the pictures of one scenario's pages through their DevTools sessions."""
 
     def __init__(self) -> None:
-        self._sessions: dict[int, CDPSession | None] = {}
+        self._refused: set[int] = set()
+        """Pages whose capture failed other than by its time limit: Playwright's from then."""
 
     def state(self, page: Page) -> PageState | None:
         """:func:`page_state`, read through the page's DevTools session where it has one."""
         if page.url in ("", "about:blank"):
             return None
-        session = self._session(page) if _bounded_sends() else None
+        session = devtools.session_of(page)
         if session is None:
             return page_state(page)
         try:
-            found = session.send("Runtime.evaluate", {
-                "expression": _STATE_EXPRESSION, "returnByValue": True}, timeout=VERSION_READ_MS)
+            found = devtools.send(session, "Runtime.evaluate", {
+                "expression": _STATE_EXPRESSION, "returnByValue": True}, VERSION_READ_MS)
         except Exception:  # a navigation still pending after the time limit, a closed page
             return None
         result = found.get("result") or {}
@@ -137,60 +137,29 @@ class Photographer:
     def take(self, page: Page, path: Path, *, secret: bool) -> bool:
         """A full-page PNG of ``page`` at ``path``; ``True`` when the document was left as it
         was (a DevTools capture), ``False`` when Playwright's masked screenshot was used."""
-        if not secret:
-            session = self._session(page)
-            if session is not None:
-                try:
-                    data = _capture(session)
-                except Exception as exc:
-                    if not _timed_out(exc):
-                        self._sessions[id(page)] = None  # not again: Playwright's from now on
-                else:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    path.write_bytes(data)
-                    return True
+        session = devtools.session_of(page) if id(page) not in self._refused else None
+        if not secret and session is not None:
+            try:
+                data = _capture(session)
+            except Exception as exc:
+                if not devtools.timed_out(exc):
+                    self._refused.add(id(page))
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+                return True
         screenshot(page, path)
         return False
 
-    def _session(self, page: Page) -> CDPSession | None:
-        key = id(page)
-        if key not in self._sessions:
-            try:
-                self._sessions[key] = page.context.new_cdp_session(page)
-            except Exception:  # not Chromium
-                self._sessions[key] = None
-        return self._sessions[key]
-
-
-@functools.cache
-def _bounded_sends() -> bool:
-    """Whether this Playwright's ``CDPSession.send`` takes a time limit."""
-    from playwright.sync_api import CDPSession
-
-    return "timeout" in inspect.signature(CDPSession.send).parameters
-
-
-def _timed_out(exc: Exception) -> bool:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    return isinstance(exc, PlaywrightTimeout)
-
-
-def _send(session: CDPSession, method: str, params: dict[str, object], timeout_ms: float
-          ) -> dict[str, Any]:
-    if _bounded_sends():
-        return session.send(method, params, timeout=timeout_ms)
-    return session.send(method, params)
-
 
 def _capture(session: CDPSession) -> bytes:
-    metrics = _send(session, "Page.getLayoutMetrics", {}, VERSION_READ_MS)
+    metrics = devtools.send(session, "Page.getLayoutMetrics", {}, VERSION_READ_MS)
     size, viewport = metrics["cssContentSize"], metrics["cssLayoutViewport"]
     width, height = max(1, size["width"]), max(1, min(size["height"], MAX_HEIGHT))
     # A page that fits in the viewport is pictured as it is shown; a larger one is laid out
     # at its full size first, which takes another frame.
     beyond = width > viewport["clientWidth"] or height > viewport["clientHeight"]
-    shot = _send(session, "Page.captureScreenshot", {
+    shot = devtools.send(session, "Page.captureScreenshot", {
         "format": "png", "optimizeForSpeed": True, "captureBeyondViewport": beyond,
         "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}}, CAPTURE_MS)
     return base64.b64decode(shot["data"])

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext
 
-from scenarios import screenshots
+from scenarios import devtools
 from scenarios.screenshots import VERSION_READ_MS, Photographer, page_state, watch_page_versions
 
 from .page_server import HANG, Pages, serving
@@ -86,7 +86,7 @@ def test_a_page_whose_navigation_never_commits_is_read_in_time(context: BrowserC
 
 def test_with_a_playwright_whose_sends_have_no_time_limit(context: BrowserContext, origin: str,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(screenshots, "_bounded_sends", lambda: False)
+    monkeypatch.setattr(devtools, "bounded_sends", lambda: False)
     page = context.new_page()
     page.goto(f"{origin}/short")
     photographer = Photographer()
