@@ -57,10 +57,8 @@ def session_of(page: Page) -> CDPSession | None:
 
 def send(session: CDPSession, method: str, params: dict[str, object], timeout_ms: float
          ) -> dict[str, Any]:
-    """``session.send`` with a time limit where this Playwright takes one."""
-    if bounded_sends():
-        return session.send(method, params, timeout=timeout_ms)
-    return session.send(method, params)
+    """``session.send`` with a time limit (a session of :func:`session_of` always takes one)."""
+    return session.send(method, params, timeout=timeout_ms)
 
 
 def timed_out(exc: BaseException) -> bool:

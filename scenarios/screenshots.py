@@ -137,8 +137,8 @@ class Photographer:
     def take(self, page: Page, path: Path, *, secret: bool) -> bool:
         """A full-page PNG of ``page`` at ``path``; ``True`` when the document was left as it
         was (a DevTools capture), ``False`` when Playwright's masked screenshot was used."""
-        session = devtools.session_of(page) if id(page) not in self._refused else None
-        if not secret and session is not None:
+        session = None if secret or id(page) in self._refused else devtools.session_of(page)
+        if session is not None:
             try:
                 data = _capture(session)
             except Exception as exc:
