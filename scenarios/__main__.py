@@ -81,9 +81,12 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--trace",
-        choices=("retain-on-failure", "on", "off"),
-        default="retain-on-failure",
-        help="save Playwright traces (default: retain-on-failure)",
+        choices=("retain-on-failure", "rerun-on-failure", "on", "off"),
+        default="rerun-on-failure",
+        help="save Playwright traces: of a second, traced run of each scenario that did not "
+        "pass, so a passing one records nothing (rerun-on-failure, the default); of every "
+        "failure, each scenario traced as it runs (retain-on-failure); of every scenario, "
+        "with the screencast (on); none (off)",
     )
     parser.add_argument(
         "--screenshots",

@@ -34,7 +34,8 @@ def write_junit(summary: RunSummary, path: Path, *, timestamp: datetime | None =
             classname=f"scenarios.{r.group}", name=r.id, seconds=r.seconds, outcome=r.status,
             message=r.message if r.status != "passed" else None, details=r.details,
             properties=[("title", r.title), ("proves", r.proves), ("worker", str(r.worker)),
-                        *([("trace", r.trace)] if r.trace else [])],
+                        *([("trace", r.trace)] if r.trace else []),
+                        *([("rerun", r.rerun)] if r.rerun else [])],
             output=_case_output(r),
         )
         for r in summary.results

@@ -89,6 +89,9 @@ class ScenarioResult:
     steps: tuple[StepRecord, ...] = ()
     trace: str | None = None
     """Trace zip relative to the report directory (``playwright show-trace`` opens it)."""
+    rerun: Status | None = None
+    """How the traced second run of a scenario that did not pass ended (``--trace
+    rerun-on-failure``; ``None``: there was none). The trace is that run's."""
     worker: int = 0
     pid: int = 0
     phases: Phases | None = None

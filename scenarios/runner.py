@@ -29,6 +29,7 @@ from scenarios.results import LABELS, RunSummary, ScenarioResult, format_table
 from scenarios.schedule import longest_first, previous_durations
 from scenarios.worker import (
     DEFAULT_CATALOGUE,
+    RERUN_DIR,
     Event,
     RunOptions,
     TraceMode,
@@ -168,7 +169,7 @@ def _run_in_workers(options: RunOptions, selected: Sequence[Scenario], progress:
 
 
 def _reset_artifacts(report_dir: Path) -> None:
-    for sub in ("screenshots", "traces", "logs"):
+    for sub in ("screenshots", "traces", "logs", RERUN_DIR):
         shutil.rmtree(report_dir / sub, ignore_errors=True)
     report_dir.mkdir(parents=True, exist_ok=True)
 

@@ -44,7 +44,10 @@ __all__ = [
 
 DEFAULT_CATALOGUE = "scenarios.catalogue"
 T = TypeVar("T")
-TraceMode = Literal["retain-on-failure", "on", "off"]
+TraceMode = Literal["rerun-on-failure", "retain-on-failure", "on", "off"]
+RERUN_DIR = "rerun"
+"""Where the traced second run of a failed scenario (``--trace rerun-on-failure``) keeps its
+trace and its failure's picture, inside the report directory."""
 ScreenshotMode = Literal["steps", "failure"]
 
 
@@ -59,6 +62,10 @@ class RunOptions:
     workers: int = 1
     report_dir: Path = Path("reports/scenarios")
     trace: TraceMode = "retain-on-failure"
+    """``retain-on-failure``: every scenario is traced and a failure's trace kept;
+    ``rerun-on-failure``: nothing is traced, and a scenario that did not pass runs once more,
+    traced with the screencast (its result stays the first run's); ``on``: every trace is
+    kept, with the screencast; ``off``."""
     screenshots: ScreenshotMode = "steps"
     """``steps``: at the end of each step that changed its page; ``failure``: only of a
     failure (no step pays for one)."""
@@ -111,7 +118,9 @@ def run_scenario(
     worker: WorkerInfo,
 ) -> ScenarioResult:
     """Run one scenario in a fresh browser context and record what happened, and where the
-    time went (:class:`~scenarios.results.Phases`)."""
+    time went (:class:`~scenarios.results.Phases`); with ``--trace rerun-on-failure``, run
+    one that did not pass once more, traced (see :func:`_with_rerun`)."""
+    traced = options.trace in ("on", "retain-on-failure")
     started = time.monotonic()
     spent: dict[str, float] = {}
     steps: list[StepRecord] = []
@@ -134,7 +143,7 @@ def run_scenario(
             context.set_default_timeout(options.timeout_ms)
             watch_page_versions(context)
         with _timed(spent, "trace"):
-            if options.trace != "off":
+            if traced:
                 # Actions, DOM snapshots and network, always; the screencast (a frame for
                 # every paint) only with --trace on: recording both made every scenario about
                 # 40 % slower, passing or not (docs/benchmarks.md), and the report has a
@@ -207,7 +216,7 @@ def run_scenario(
     trace: str | None = None
     if options.trace == "on" or (options.trace == "retain-on-failure" and status != "passed"):
         trace = f"traces/{item.id}.zip"
-    if options.trace != "off":
+    if traced:
         with _timed(spent, "trace"):
             try:
                 context.tracing.stop(path=str(options.report_dir / trace) if trace else None)
@@ -219,7 +228,7 @@ def run_scenario(
     seconds = time.monotonic() - started
     spent["steps"] = sum(step.seconds for step in steps)
     spent["other"] = max(0.0, seconds - sum(spent.values()))
-    return ScenarioResult(
+    result = ScenarioResult(
         id=item.id,
         title=item.title,
         proves=item.proves,
@@ -235,6 +244,21 @@ def run_scenario(
         phases=Phases(**spent),
         protocol=exchange_of(collected),
     )
+    if options.trace != "rerun-on-failure" or status == "passed":
+        return result
+    again = replace(options, trace="on", screenshots="failure",
+                    report_dir=options.report_dir / RERUN_DIR)
+    return _with_rerun(result, run_scenario(item, browser=browser, worker_env=worker_env,
+                                            registry=registry, options=again, worker=worker))
+
+
+def _with_rerun(first: ScenarioResult, second: ScenarioResult) -> ScenarioResult:
+    """The first run's result, with the second run's trace, its status and its time (counted
+    as the trace's: it is what the trace cost)."""
+    phases = first.phases and replace(first.phases, trace=first.phases.trace + second.seconds)
+    return replace(first, seconds=first.seconds + second.seconds, phases=phases,
+                   trace=f"{RERUN_DIR}/{second.trace}" if second.trace else None,
+                   rerun=second.status)
 
 
 def _beside(work: Callable[[], T]) -> Future[T]:

@@ -22,6 +22,7 @@ from playwright.sync_api import sync_playwright
 from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo
 from scenarios.__main__ import main
 from scenarios.browser import launch, launched, resolve
+from scenarios.report import write_html
 from scenarios.results import PHASE_NAMES
 from scenarios.runner import RunOptions, run
 from scenarios.screenshots import Photographer, page_state, screenshot, watch_page_versions
@@ -117,7 +118,8 @@ def test_failures_exit_1_and_keep_their_traces(
     assert cases["toy.error.crash"].find("error") is not None
 
 
-@pytest.mark.parametrize(("mode", "kept"), [("on", True), ("off", False)])
+@pytest.mark.parametrize(("mode", "kept"),
+                         [("on", True), ("off", False), ("rerun-on-failure", False)])
 def test_trace_modes(tmp_path: Path, mode: str, kept: bool) -> None:
     code = main(
         ["run", "--catalogue", CATALOGUE, "--only", "toy.pass.heading", "--workers", "1"]
@@ -125,6 +127,70 @@ def test_trace_modes(tmp_path: Path, mode: str, kept: bool) -> None:
     )
     assert code == 0
     assert (tmp_path / "traces" / "toy.pass.heading.zip").exists() is kept
+
+
+def test_rerun_on_failure_traces_a_second_run_of_each_failure_only(tmp_path: Path) -> None:
+    report = tmp_path / "report"
+    code = main(
+        ["run", "--catalogue", CATALOGUE, "--workers", "1", "--report", str(report)]
+        + ["--only", "toy.pass.heading,toy.fail.assertion", "--trace", "rerun-on-failure"]
+        + ["--junit", str(tmp_path / "junit.xml")]
+    )
+    assert code == 1
+    results = _results(report)
+    passing, failing = results["toy.pass.heading"], results["toy.fail.assertion"]
+    assert passing["trace"] is None and passing["rerun"] is None
+    assert not any(report.rglob("toy.pass.heading.zip"))
+    # the result is the first run's; the trace is the second's, which failed the same way
+    assert failing["status"] == "failed" and failing["rerun"] == "failed"
+    assert "Nothing like this" in str(failing["message"])
+    assert failing["trace"] == "rerun/traces/toy.fail.assertion.zip"
+    assert zipfile.is_zipfile(report / "rerun/traces/toy.fail.assertion.zip")
+    assert not (report / "traces" / "toy.fail.assertion.zip").exists()
+    # the first run's pictures are the report's; the second run's are kept apart
+    shots = [s["screenshot"] for s in failing["steps"] if s["screenshot"]]  # type: ignore[union-attr]
+    assert shots and all(not shot.startswith("rerun/") and (report / shot).exists()
+                         for shot in shots)
+    # the second run's time is counted, as the trace's
+    phases = failing["phases"]
+    assert isinstance(phases, dict) and isinstance(failing["seconds"], float)
+    assert sum(phases.values()) == pytest.approx(failing["seconds"], abs=0.01)
+    assert phases["trace"] > phases["steps"] / 2
+
+    html = (report / "index.html").read_text(encoding="utf-8")
+    assert "Trace of a second run, which did not pass either" in html
+    assert 'href="rerun/traces/toy.fail.assertion.zip"' in html
+    case = next(c for c in ET.parse(tmp_path / "junit.xml").getroot().iter("testcase")
+                if c.get("name") == "toy.fail.assertion")
+    assert {(p.get("name"), p.get("value")) for p in case.iter("property")} >= {
+        ("trace", "rerun/traces/toy.fail.assertion.zip"), ("rerun", "failed")}
+
+
+def test_a_failure_that_does_not_come_back_stays_a_failure(tmp_path: Path) -> None:
+    registry = Registry()
+    entered: list[str] = []
+
+    @registry.around_scenario
+    @contextlib.contextmanager
+    def around(env: object, item: Scenario) -> Iterator[object]:
+        entered.append(item.id)
+        yield len(entered)
+
+    @registry.scenario(id="flaky.once", title="fails the first time", proves="nothing")
+    def flaky(ctx: ScenarioContext[int]) -> None:
+        with ctx.step("open a page"):
+            ctx.page.set_content(f"<h1>run {ctx.env}</h1>")
+        assert ctx.env > 1, "the first run fails"
+
+    summary = run(RunOptions(report_dir=tmp_path, workers=1, trace="rerun-on-failure"),
+                  registry=registry)
+    (result,) = summary.results
+    assert entered == ["flaky.once", "flaky.once"]  # a fresh set-up for the second run
+    assert result.status == "failed" and result.message and "first run fails" in result.message
+    assert result.rerun == "passed" and result.trace == "rerun/traces/flaky.once.zip"
+    assert summary.exit_code == 1
+    html = write_html(summary, tmp_path).read_text(encoding="utf-8")
+    assert "Trace of a second run, which passed: the failure did not come back" in html
 
 
 def test_two_workers_run_in_two_processes_at_once(tmp_path: Path) -> None:
