@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_CATALOGUE",
+    "RERUN_DIR",
     "Event",
     "RunOptions",
     "ScreenshotMode",
