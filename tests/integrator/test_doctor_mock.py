@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from starlette.testclient import TestClient
+from asgi_client import AppClient
 
 from mock_idp import IdpConfig, MockClock, create_app
 from mock_idp.config import DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID, REFERENCE_RP_SECRET
@@ -41,12 +41,12 @@ def options(base: str = BASE, *, tenant: str = DEFAULT_TENANT_ID,
 
 
 class InProcess:
-    """The mock behind a TestClient (no socket, no redirects followed)."""
+    """The mock behind a AppClient (no socket, no redirects followed)."""
 
     def __init__(self) -> None:
         self.clock = MockClock()
         self.app = create_app(IdpConfig.default(clock=self.clock))
-        self.client = TestClient(self.app, base_url=BASE, follow_redirects=False)
+        self.client = AppClient(self.app, base_url=BASE, follow_redirects=False)
 
     def diagnose(self, opts: DoctorOptions) -> Diagnosis:
         return diagnose(opts, self.client, clock=Clock())

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
+from asgi_client import AppClient
 from starlette.applications import Starlette
-from starlette.testclient import TestClient
 
 from mock_idp import create_app
 from mock_idp.clock import MockClock
@@ -39,8 +39,8 @@ def idp_app(idp_config: IdpConfig) -> Starlette:
 
 
 @pytest.fixture
-def client(idp_app: Starlette) -> Iterator[TestClient]:
-    with TestClient(idp_app, follow_redirects=False) as test_client:
+def client(idp_app: Starlette) -> Iterator[AppClient]:
+    with AppClient(idp_app, follow_redirects=False) as test_client:
         yield test_client
 
 

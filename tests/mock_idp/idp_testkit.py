@@ -13,11 +13,11 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 import jwt
+from asgi_client import AppClient
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
-from starlette.testclient import TestClient
 
 from mock_idp.config import (
     DEFAULT_DOMAIN,
@@ -89,7 +89,7 @@ def login_action(html: str) -> str:
     return match.group(1)
 
 
-def submit(client: TestClient, page: httpx.Response, **form: str) -> httpx.Response:
+def submit(client: AppClient, page: httpx.Response, **form: str) -> httpx.Response:
     """Post the page's form with ``form`` (``loginfmt``, ``passwd``, ``account``, ``answer``)."""
     assert page.status_code in (200, 400), page.text[:300]
     return client.post(login_action(page.text), data={"ctx": ctx_of(page.text), **form})
@@ -114,7 +114,7 @@ def page_kind(response: httpx.Response) -> str | None:
     return None
 
 
-def sign_in(client: TestClient, page: httpx.Response, upn: str = ALICE,
+def sign_in(client: AppClient, page: httpx.Response, upn: str = ALICE,
             secret: str | None = None, *, stay: str = "No") -> httpx.Response:
     """Answer the sign-in pages as a person would, from the username or password page: the
     username, the password, then "Stay signed in?" (``stay``). Stops at the first page that
@@ -131,7 +131,7 @@ def sign_in(client: TestClient, page: httpx.Response, upn: str = ALICE,
     return response
 
 
-def consent(client: TestClient, page: httpx.Response, answer: str = "Accept") -> httpx.Response:
+def consent(client: AppClient, page: httpx.Response, answer: str = "Accept") -> httpx.Response:
     assert page_kind(page) == "consent", page.text[:500]
     return submit(client, page, answer=answer)
 
@@ -182,7 +182,7 @@ class CodeGrant:
     response: httpx.Response
 
 
-def get_code(client: TestClient, *, tenant: str = TENANT, version: str = "2.0",
+def get_code(client: AppClient, *, tenant: str = TENANT, version: str = "2.0",
              upn: str = ALICE, **overrides: str | None) -> CodeGrant:
     """Authorize with PKCE S256, sign in (or reuse the session) and return the code."""
     verifier, challenge = pkce_pair()
@@ -195,7 +195,7 @@ def get_code(client: TestClient, *, tenant: str = TENANT, version: str = "2.0",
     return CodeGrant(values["code"], verifier, params.get("redirect_uri", REDIRECT), response)
 
 
-def redeem(client: TestClient, grant: CodeGrant, *, tenant: str = TENANT, version: str = "2.0",
+def redeem(client: AppClient, grant: CodeGrant, *, tenant: str = TENANT, version: str = "2.0",
            **extra: str) -> httpx.Response:
     data = {"grant_type": "authorization_code", "client_id": CLIENT_ID, "client_secret": SECRET,
             "code": grant.code, "redirect_uri": grant.redirect_uri,
@@ -203,7 +203,7 @@ def redeem(client: TestClient, grant: CodeGrant, *, tenant: str = TENANT, versio
     return client.post(paths(tenant, version)["token"], data=data)
 
 
-def tokens_for(client: TestClient, *, version: str = "2.0", **overrides: str | None
+def tokens_for(client: AppClient, *, version: str = "2.0", **overrides: str | None
                ) -> dict[str, Any]:
     grant = get_code(client, version=version, **overrides)
     response = redeem(client, grant, version=version)
@@ -217,7 +217,7 @@ def claims(token: str) -> dict[str, Any]:
     return out
 
 
-def verified(client: TestClient, token: str, *, audience: str | None = None,
+def verified(client: AppClient, token: str, *, audience: str | None = None,
              tenant: str = TENANT, version: str = "2.0") -> dict[str, Any]:
     """Decode ``token`` after checking its RS256 signature against the published JWKS."""
     header = jwt.get_unverified_header(token)

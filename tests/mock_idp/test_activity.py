@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pytest
+from asgi_client import AppClient
 from idp_testkit import (
     ALICE,
     CAROL,
@@ -23,7 +24,6 @@ from idp_testkit import (
     redirect_params,
     tokens_for,
 )
-from starlette.testclient import TestClient
 
 from mock_idp.redaction import REDACTED, fingerprint, mask_authorization, mask_jwt, mask_url
 from mock_idp.request_log import MAX_BODY
@@ -31,7 +31,7 @@ from mock_idp.request_log import MAX_BODY
 TENANT_PATHS = paths("contoso.onmicrosoft.com", "2.0")
 
 
-def activity(client: TestClient, **params: Any) -> dict[str, Any]:
+def activity(client: AppClient, **params: Any) -> dict[str, Any]:
     response = client.get("/_mock/activity", params=params)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
@@ -43,7 +43,7 @@ def entry_for(body: dict[str, Any], suffix: str, method: str = "POST") -> dict[s
                 if r["path"].endswith(suffix) and r["method"] == method)
 
 
-def test_a_sign_in_is_recorded_with_its_redirect_and_token_call_masked(client: TestClient
+def test_a_sign_in_is_recorded_with_its_redirect_and_token_call_masked(client: AppClient
                                                                        ) -> None:
     grant = get_code(client)
     response = redeem(client, grant)
@@ -70,7 +70,7 @@ def test_a_sign_in_is_recorded_with_its_redirect_and_token_call_masked(client: T
     assert all(abs(r["wall"] - time.time()) < 120 for r in body["requests"])
 
 
-def test_a_token_fault_is_noted_with_the_claim_it_changed(client: TestClient) -> None:
+def test_a_token_fault_is_noted_with_the_claim_it_changed(client: AppClient) -> None:
     assert client.post("/_mock/faults", json={"kind": "wrong_nonce"}).status_code == 201
     issued = tokens_for(client)
     token = entry_for(activity(client), "/oauth2/v2.0/token")
@@ -86,7 +86,7 @@ def test_a_token_fault_is_noted_with_the_claim_it_changed(client: TestClient) ->
     ("missing_sub", {"part": "claims", "name": "sub"}),
     ("kid_absent", {"part": "header", "name": "kid"}),
 ])
-def test_a_removed_claim_or_header_member_has_no_after(client: TestClient, kind: str,
+def test_a_removed_claim_or_header_member_has_no_after(client: AppClient, kind: str,
                                                        expected: dict[str, str]) -> None:
     client.post("/_mock/faults", json={"kind": kind})
     tokens_for(client)
@@ -95,14 +95,14 @@ def test_a_removed_claim_or_header_member_has_no_after(client: TestClient, kind:
     assert change["part"] == expected["part"] and "before" in change and "after" not in change
 
 
-def test_a_signature_fault_says_what_became_of_the_signature(client: TestClient) -> None:
+def test_a_signature_fault_says_what_became_of_the_signature(client: AppClient) -> None:
     client.post("/_mock/faults", json={"kind": "bad_signature"})
     tokens_for(client)
     [note] = entry_for(activity(client), "/oauth2/v2.0/token")["notes"]
     assert note["changes"] == [] and "flipped" in note["signature"]
 
 
-def test_a_response_fault_and_its_aadsts_error_are_noted(client: TestClient) -> None:
+def test_a_response_fault_and_its_aadsts_error_are_noted(client: AppClient) -> None:
     client.post("/_mock/faults", json={"kind": "error", "endpoint": "token", "code": 50058})
     grant = get_code(client)
     assert redeem(client, grant).status_code == 400
@@ -113,7 +113,7 @@ def test_a_response_fault_and_its_aadsts_error_are_noted(client: TestClient) -> 
     assert "AADSTS50058" in token["response"]["json"]["error_description"]
 
 
-def test_a_wrong_password_is_noted_on_the_sign_in_page(client: TestClient) -> None:
+def test_a_wrong_password_is_noted_on_the_sign_in_page(client: AppClient) -> None:
     from idp_testkit import auth_params, sign_in
 
     page = client.get(TENANT_PATHS["authorize"], params=auth_params())
@@ -126,7 +126,7 @@ def test_a_wrong_password_is_noted_on_the_sign_in_page(client: TestClient) -> No
     assert "wrong-Passw0rd" not in json.dumps(body)
 
 
-def test_activity_since_keeps_only_what_came_after(client: TestClient) -> None:
+def test_activity_since_keeps_only_what_came_after(client: AppClient) -> None:
     client.get(TENANT_PATHS["discovery"])
     mark = time.time()
     time.sleep(0.01)
@@ -141,26 +141,26 @@ def test_activity_since_keeps_only_what_came_after(client: TestClient) -> None:
     ({"limit": "0"}, "limit"), ({"limit": "2.5"}, "limit"), ({"limit": "99999"}, "limit"),
     ({"verbose": "1"}, "verbose"),
 ])
-def test_activity_refuses_bad_parameters(client: TestClient, params: dict[str, str],
+def test_activity_refuses_bad_parameters(client: AppClient, params: dict[str, str],
                                          field: str) -> None:
     response = client.get("/_mock/activity", params=params)
     assert response.status_code == 400 and response.json()["error"]["field"] == field
 
 
-def test_a_large_body_is_not_kept(client: TestClient) -> None:
+def test_a_large_body_is_not_kept(client: AppClient) -> None:
     client.post(TENANT_PATHS["token"], data={"grant_type": "x" * (MAX_BODY + 10)})
     token = entry_for(activity(client), "/oauth2/v2.0/token")
     assert "request" not in token and token["response"]["json"]["error"]
 
 
-def test_sessions_lists_who_is_signed_in_where(client: TestClient) -> None:
+def test_sessions_lists_who_is_signed_in_where(client: AppClient) -> None:
     tokens_for(client)
     [session] = client.get("/_mock/sessions").json()["sessions"]
     assert session["user"] == ALICE and session["active"] is True
     assert list(session["apps"]) == [CLIENT_ID]
 
 
-def test_a_started_session_signs_the_browser_in_without_a_page(client: TestClient) -> None:
+def test_a_started_session_signs_the_browser_in_without_a_page(client: AppClient) -> None:
     started = client.post("/_mock/sessions", json={"user": ALICE})
     assert started.status_code == 201, started.text
     session = started.json()["session"]
@@ -174,7 +174,7 @@ def test_a_started_session_signs_the_browser_in_without_a_page(client: TestClien
     assert listed["sid"] == session["sid"] and list(listed["apps"]) == [CLIENT_ID]
 
 
-def test_a_persistent_session_outlives_the_browser(client: TestClient) -> None:
+def test_a_persistent_session_outlives_the_browser(client: AppClient) -> None:
     started = client.post("/_mock/sessions", json={"user": ALICE, "tenant":
                                                    "contoso.onmicrosoft.com",
                                                    "persistent": True})
@@ -184,7 +184,7 @@ def test_a_persistent_session_outlives_the_browser(client: TestClient) -> None:
         in started.headers["set-cookie"]
 
 
-def test_without_a_started_session_authorize_asks(client: TestClient) -> None:
+def test_without_a_started_session_authorize_asks(client: AppClient) -> None:
     answer = client.get(TENANT_PATHS["authorize"], params=auth_params(),
                         follow_redirects=False)
     assert page_kind(answer) == "username"
@@ -199,7 +199,7 @@ def test_without_a_started_session_authorize_asks(client: TestClient) -> None:
     ({"user": ALICE, "persistent": "yes"}, 400, "persistent"),
     ({"user": ALICE, "stay": True}, 400, "stay"),
 ])
-def test_starting_a_session_refuses_bad_input(client: TestClient, body: dict[str, Any],
+def test_starting_a_session_refuses_bad_input(client: AppClient, body: dict[str, Any],
                                               status: int, field: str) -> None:
     response = client.post("/_mock/sessions", json=body)
     assert response.status_code == status, response.text

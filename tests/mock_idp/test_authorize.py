@@ -7,6 +7,7 @@ import json
 from urllib.parse import urlsplit
 
 import pytest
+from asgi_client import AppClient
 from idp_testkit import (
     ALICE,
     BASE,
@@ -29,7 +30,6 @@ from idp_testkit import (
     verified,
 )
 from starlette.applications import Starlette
-from starlette.testclient import TestClient
 
 from mock_idp.endpoints.browser_sessions import SESSION_COOKIE
 
@@ -47,7 +47,7 @@ def _page_error(response, code: int) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("segment", [TENANT, DOMAIN, "common", "organizations"])
 @pytest.mark.parametrize("version", ["2.0", "1.0"])
 def test_sign_in_redirects_with_code_state_and_session_state(
-    client: TestClient, segment: str, version: str
+    client: AppClient, segment: str, version: str
 ) -> None:
     page = client.get(paths(segment, version)["authorize"], params=auth_params(
         redirect_uri="http://127.0.0.1:41234/auth/callback"))
@@ -61,7 +61,7 @@ def test_sign_in_redirects_with_code_state_and_session_state(
     assert SESSION_COOKIE in response.cookies
 
 
-def test_session_makes_the_second_authorize_silent(client: TestClient) -> None:
+def test_session_makes_the_second_authorize_silent(client: AppClient) -> None:
     first = get_code(client)
     assert first.response.headers.get("set-cookie")
     second = client.get(V2, params=auth_params(state="again"))
@@ -71,13 +71,13 @@ def test_session_makes_the_second_authorize_silent(client: TestClient) -> None:
     assert values["state"] == "again" and values["code"] != first.code
 
 
-def test_session_is_per_browser(client: TestClient, idp_app: Starlette) -> None:
+def test_session_is_per_browser(client: AppClient, idp_app: Starlette) -> None:
     get_code(client)
-    with TestClient(idp_app, follow_redirects=False) as other_browser:
+    with AppClient(idp_app, follow_redirects=False) as other_browser:
         assert other_browser.get(V2, params=auth_params()).status_code == 200
 
 
-def test_prompt_none_without_session_is_login_required(client: TestClient) -> None:
+def test_prompt_none_without_session_is_login_required(client: AppClient) -> None:
     response = client.get(V2, params=auth_params(prompt="none", state="s n"))
     values = redirect_params(response)
     assert list(values) == ["error", "error_description", "error_uri", "state"]
@@ -87,13 +87,13 @@ def test_prompt_none_without_session_is_login_required(client: TestClient) -> No
     assert values["state"] == "s n"
 
 
-def test_prompt_none_with_session_returns_a_code(client: TestClient) -> None:
+def test_prompt_none_with_session_returns_a_code(client: AppClient) -> None:
     get_code(client)
     values = redirect_params(client.get(V2, params=auth_params(prompt="none")))
     assert "code" in values
 
 
-def test_prompt_login_shows_the_page_despite_a_session(client: TestClient) -> None:
+def test_prompt_login_shows_the_page_despite_a_session(client: AppClient) -> None:
     get_code(client)
     page = client.get(V2, params=auth_params(prompt="login"))
     assert page.status_code == 200 and 'name="loginfmt"' in page.text
@@ -101,13 +101,13 @@ def test_prompt_login_shows_the_page_despite_a_session(client: TestClient) -> No
     assert "code" in values
 
 
-def test_prompt_select_account_without_session_shows_the_sign_in_page(client: TestClient
+def test_prompt_select_account_without_session_shows_the_sign_in_page(client: AppClient
                                                                       ) -> None:
     page = client.get(V2, params=auth_params(prompt="select_account"))
     assert page.status_code == 200 and 'name="loginfmt"' in page.text
 
 
-def test_login_hint_prefills_by_upn_and_by_object_id(client: TestClient,
+def test_login_hint_prefills_by_upn_and_by_object_id(client: AppClient,
                                                      idp_app: Starlette) -> None:
     page = client.get(V2, params=auth_params(login_hint=BOB))
     assert f'value="{BOB}"' in page.text
@@ -116,7 +116,7 @@ def test_login_hint_prefills_by_upn_and_by_object_id(client: TestClient,
     assert f'value="{BOB}"' in page.text
 
 
-def test_login_hint_for_another_user_is_not_silent(client: TestClient,
+def test_login_hint_for_another_user_is_not_silent(client: AppClient,
                                                    idp_app: Starlette) -> None:
     get_code(client)
     assert client.get(V2, params=auth_params(login_hint=BOB)).status_code == 200
@@ -124,20 +124,20 @@ def test_login_hint_for_another_user_is_not_silent(client: TestClient,
     assert client.get(V2, params=auth_params(login_hint=alice.id)).status_code == 302
 
 
-def test_domain_hint_is_accepted(client: TestClient) -> None:
+def test_domain_hint_is_accepted(client: AppClient) -> None:
     page = client.get(V2, params=auth_params(domain_hint=DOMAIN))
     assert page.status_code == 200
     assert "code" in redirect_params(sign_in(client, page))
 
 
-def test_response_mode_fragment(client: TestClient) -> None:
+def test_response_mode_fragment(client: AppClient) -> None:
     page = client.get(V2, params=auth_params(response_mode="fragment"))
     response = sign_in(client, page)
     parts = urlsplit(response.headers["location"])
     assert parts.query == "" and parts.fragment.startswith("code=")
 
 
-def test_response_mode_form_post(client: TestClient) -> None:
+def test_response_mode_form_post(client: AppClient) -> None:
     page = client.get(V2, params=auth_params(response_mode="form_post", state="a\"<b>&c"))
     response = sign_in(client, page)
     assert response.status_code == 200
@@ -148,14 +148,14 @@ def test_response_mode_form_post(client: TestClient) -> None:
     assert "<b>" not in response.text
 
 
-def test_form_post_errors_post_back_too(client: TestClient) -> None:
+def test_form_post_errors_post_back_too(client: AppClient) -> None:
     response = client.get(V2, params=auth_params(response_mode="form_post", prompt="none"))
     assert response.status_code == 200
     fields = form_post_fields(response)
     assert fields["error"] == "login_required" and fields["state"] == "st-1"
 
 
-def test_client_info_when_asked(client: TestClient, idp_app: Starlette) -> None:
+def test_client_info_when_asked(client: AppClient, idp_app: Starlette) -> None:
     values = redirect_params(get_code(client, client_info="1").response)
     info = json.loads(base64.urlsafe_b64decode(values["client_info"] + "=="))
     alice = idp_app.state.idp.store.tenants[TENANT].find_user(ALICE)
@@ -163,7 +163,7 @@ def test_client_info_when_asked(client: TestClient, idp_app: Starlette) -> None:
     assert "client_info" not in redirect_params(get_code(client).response)
 
 
-def test_loopback_port_is_ignored_but_path_is_not(client: TestClient) -> None:
+def test_loopback_port_is_ignored_but_path_is_not(client: AppClient) -> None:
     ok = client.get(V2, params=auth_params(redirect_uri="http://localhost:1/auth/callback"))
     assert ok.status_code == 200
     bad = client.get(V2, params=auth_params(redirect_uri="http://localhost/auth/other"))
@@ -172,13 +172,13 @@ def test_loopback_port_is_ignored_but_path_is_not(client: TestClient) -> None:
 
 # --- errors shown on the provider's own page (never redirected) --------------------------------
 
-def test_redirect_uri_mismatch_is_an_html_page(client: TestClient) -> None:
+def test_redirect_uri_mismatch_is_an_html_page(client: AppClient) -> None:
     response = client.get(V2, params=auth_params(redirect_uri="https://evil.example/cb"))
     _page_error(response, 50011)
     assert "https://evil.example/cb" in response.text
 
 
-def test_unknown_app_is_an_html_page(client: TestClient) -> None:
+def test_unknown_app_is_an_html_page(client: AppClient) -> None:
     response = client.get(V2, params=auth_params(
         client_id="11111111-2222-3333-4444-555555555555"))
     _page_error(response, 700016)
@@ -186,17 +186,17 @@ def test_unknown_app_is_an_html_page(client: TestClient) -> None:
 
 @pytest.mark.parametrize("segment", ["00000000-0000-0000-0000-00000000abcd",
                                      "fabrikam.onmicrosoft.com"])
-def test_unknown_tenant_is_an_html_page(client: TestClient, segment: str) -> None:
+def test_unknown_tenant_is_an_html_page(client: AppClient, segment: str) -> None:
     _page_error(client.get(paths(segment, "2.0")["authorize"], params=auth_params()), 90002)
 
 
-def test_malformed_tenant_is_an_html_page(client: TestClient) -> None:
+def test_malformed_tenant_is_an_html_page(client: AppClient) -> None:
     _page_error(client.get(paths("bad_tenant", "2.0")["authorize"], params=auth_params()),
                 900023)
 
 
 @pytest.mark.idp_config(hybrid_config())
-def test_missing_nonce_for_an_id_token_is_an_html_page(client: TestClient) -> None:
+def test_missing_nonce_for_an_id_token_is_an_html_page(client: AppClient) -> None:
     response = client.get(V2, params=auth_params(
         client_id=HYBRID_CLIENT_ID, redirect_uri="http://localhost/cb",
         response_type="code id_token", nonce=None))
@@ -204,7 +204,7 @@ def test_missing_nonce_for_an_id_token_is_an_html_page(client: TestClient) -> No
     assert "nonce" in response.text
 
 
-def test_error_page_echoes_the_correlation_id(client: TestClient) -> None:
+def test_error_page_echoes_the_correlation_id(client: AppClient) -> None:
     response = client.get(V2, params=auth_params(redirect_uri="https://evil.example/cb"),
                           headers={"client-request-id": "5fd4118f-0000-4000-8000-000000000001"})
     assert "5fd4118f-0000-4000-8000-000000000001" in response.text
@@ -213,7 +213,7 @@ def test_error_page_echoes_the_correlation_id(client: TestClient) -> None:
 
 # --- errors redirected to the validated redirect URI -------------------------------------------
 
-def test_unassigned_user_gets_interaction_required(client: TestClient) -> None:
+def test_unassigned_user_gets_interaction_required(client: AppClient) -> None:
     page = client.get(V2, params=auth_params())
     values = redirect_params(sign_in(client, page, DAVE))
     assert values["error"] == "interaction_required"
@@ -223,26 +223,26 @@ def test_unassigned_user_gets_interaction_required(client: TestClient) -> None:
     assert "code" not in values
 
 
-def test_id_token_response_type_not_enabled_is_700054(client: TestClient) -> None:
+def test_id_token_response_type_not_enabled_is_700054(client: AppClient) -> None:
     values = redirect_params(client.get(V2, params=auth_params(response_type="id_token")))
     assert values["error"] == "unsupported_response_type"
     assert values["error_description"].startswith("AADSTS700054: ")
 
 
-def test_token_response_type_not_enabled_is_700051(client: TestClient) -> None:
+def test_token_response_type_not_enabled_is_700051(client: AppClient) -> None:
     values = redirect_params(client.get(V2, params=auth_params(response_type="token")))
     assert values["error"] == "unsupported_response_type"
     assert values["error_description"].startswith("AADSTS700051: ")
 
 
-def test_missing_response_type_is_900144(client: TestClient) -> None:
+def test_missing_response_type_is_900144(client: AppClient) -> None:
     values = redirect_params(client.get(V2, params=auth_params(response_type=None)))
     assert values["error"] == "invalid_request"
     assert values["error_description"].startswith("AADSTS900144: ")
     assert "'response_type'" in values["error_description"]
 
 
-def test_redirected_error_echoes_client_request_id(client: TestClient) -> None:
+def test_redirected_error_echoes_client_request_id(client: AppClient) -> None:
     response = client.get(V2, params={**auth_params(prompt="none"),
                                       "client-request-id": "c0ffee00-0000-4000-8000-000000000000"})
     assert "Correlation ID: c0ffee00-0000-4000-8000-000000000000" in redirect_params(
@@ -255,7 +255,7 @@ HYBRID = {"client_id": HYBRID_CLIENT_ID, "redirect_uri": "http://localhost/cb"}
 
 
 @pytest.mark.idp_config(hybrid_config())
-def test_hybrid_code_id_token_carries_a_correct_c_hash(client: TestClient) -> None:
+def test_hybrid_code_id_token_carries_a_correct_c_hash(client: AppClient) -> None:
     nonce = "odd nonce: +/=?&#%é<>\"'"
     page = client.get(V2, params=auth_params(**HYBRID, response_type="code id_token",
                                              nonce=nonce))
@@ -272,7 +272,7 @@ def test_hybrid_code_id_token_carries_a_correct_c_hash(client: TestClient) -> No
 
 
 @pytest.mark.idp_config(hybrid_config())
-def test_implicit_id_token_token_carries_a_correct_at_hash(client: TestClient) -> None:
+def test_implicit_id_token_token_carries_a_correct_at_hash(client: AppClient) -> None:
     page = client.get(V2, params=auth_params(**HYBRID, response_type="id_token token"))
     values = redirect_params(sign_in(client, page))
     body = claims(values["id_token"])
@@ -282,14 +282,14 @@ def test_implicit_id_token_token_carries_a_correct_at_hash(client: TestClient) -
 
 
 @pytest.mark.idp_config(hybrid_config())
-def test_query_mode_is_refused_for_id_tokens(client: TestClient) -> None:
+def test_query_mode_is_refused_for_id_tokens(client: AppClient) -> None:
     response = client.get(V2, params=auth_params(**HYBRID, response_type="id_token",
                                                  response_mode="query"))
     assert redirect_params(response)["error"] == "invalid_request"
 
 
 @pytest.mark.idp_config(hybrid_config())
-def test_v1_hybrid_id_token_has_the_v1_shape(client: TestClient) -> None:
+def test_v1_hybrid_id_token_has_the_v1_shape(client: AppClient) -> None:
     page = client.get(paths(TENANT, "1.0")["authorize"], params=auth_params(
         **HYBRID, response_type="code id_token"))
     values = redirect_params(sign_in(client, page))

@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
+from asgi_client import AppClient
 from idp_testkit import BASE, CLIENT_ID, GRAPH_DEFAULT, REDIRECT, SECRET, TENANT, paths
 from starlette.applications import Starlette
-from starlette.testclient import TestClient
 
 TOKEN = paths(TENANT, "2.0")["token"]
 AUTHORIZE = paths(TENANT, "2.0")["authorize"]
@@ -21,9 +21,9 @@ ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
 @pytest.fixture
-def lenient(idp_app: Starlette) -> Iterator[TestClient]:
+def lenient(idp_app: Starlette) -> Iterator[AppClient]:
     """A client that reports a server error as a 500 response instead of raising it."""
-    with TestClient(idp_app, follow_redirects=False, raise_server_exceptions=False) as c:
+    with AppClient(idp_app, follow_redirects=False, raise_server_exceptions=False) as c:
         yield c
 
 
@@ -57,7 +57,7 @@ def _raw_jwt(header: dict[str, Any], payload: dict[str, Any]) -> str:
     b"a=%zz&&=&b&grant_type", b"%%%", b"=", b"&&&&", b"grant_type",
     b"grant_type=\xff\xfe&client_id=\xc3", b"grant_type=%ff%fe&client_id=%c3",
 ])
-def test_malformed_or_non_utf8_form_bodies(lenient: TestClient, body: bytes) -> None:
+def test_malformed_or_non_utf8_form_bodies(lenient: AppClient, body: bytes) -> None:
     _entra_json(lenient.post(TOKEN, content=body, headers=FORM))
 
 
@@ -65,11 +65,11 @@ def test_malformed_or_non_utf8_form_bodies(lenient: TestClient, body: bytes) -> 
     "&".join(f"f{i}=1" for i in range(1001)).encode(),  # more fields than Starlette's 1,000
     b"grant_type=" + b"x" * (1024 * 1024),  # one field above its 1 MiB
 ])
-def test_a_form_beyond_the_parsers_limits_is_90056(lenient: TestClient, body: bytes) -> None:
+def test_a_form_beyond_the_parsers_limits_is_90056(lenient: AppClient, body: bytes) -> None:
     _entra_json(lenient.post(TOKEN, content=body, headers=FORM), 90056)
 
 
-def test_a_form_decodes_as_starlettes_parser_did(lenient: TestClient) -> None:
+def test_a_form_decodes_as_starlettes_parser_did(lenient: AppClient) -> None:
     """Percent escapes as UTF-8, ``+`` as a space, raw bytes as Latin-1, and a field without
     ``=`` as an empty value; the unknown grant type is echoed back as it was read."""
     for body, echoed in [(b"grant_type=a+b%C3%A9&client_id=x", "a bé"),
@@ -90,25 +90,25 @@ def test_a_form_decodes_as_starlettes_parser_did(lenient: TestClient) -> None:
     ({"content-type": "multipart/form-data"}, b"--xx\r\nbroken"),
     ({"content-type": "application/x-www-form-urlencoded; charset=utf-16"}, b"\xff\xfe"),
 ])
-def test_wrong_content_types(lenient: TestClient, headers: dict[str, str],
+def test_wrong_content_types(lenient: AppClient, headers: dict[str, str],
                              content: bytes) -> None:
     body = _entra_json(lenient.post(TOKEN, content=content, headers=headers))
     assert body["error"] == "invalid_request"
 
 
-def test_json_body_is_missing_grant_type(lenient: TestClient) -> None:
+def test_json_body_is_missing_grant_type(lenient: AppClient) -> None:
     body = _entra_json(lenient.post(TOKEN, json={"grant_type": "client_credentials"}), 900144)
     assert "'grant_type'" in body["error_description"]
 
 
-def test_file_upload_instead_of_a_field(lenient: TestClient) -> None:
+def test_file_upload_instead_of_a_field(lenient: AppClient) -> None:
     _entra_json(lenient.post(TOKEN, files={"grant_type": ("a.txt", b"client_credentials")}),
                 90056)
 
 
 @pytest.mark.parametrize("grant_type", ["password", "implicit", "urn:example:grant-type:x",
                                         "CLIENT_CREDENTIALS", "é"])
-def test_unknown_grant_types(lenient: TestClient, grant_type: str) -> None:
+def test_unknown_grant_types(lenient: AppClient, grant_type: str) -> None:
     body = _entra_json(lenient.post(TOKEN, data={"grant_type": grant_type,
                                                  "client_id": CLIENT_ID}), 70003)
     assert body["error"] == "unsupported_grant_type"
@@ -117,14 +117,14 @@ def test_unknown_grant_types(lenient: TestClient, grant_type: str) -> None:
 @pytest.mark.parametrize("field", ["grant_type", "client_id", "client_secret", "code",
                                    "redirect_uri", "code_verifier", "scope",
                                    "client_assertion"])
-def test_huge_token_parameters(lenient: TestClient, field: str) -> None:
+def test_huge_token_parameters(lenient: AppClient, field: str) -> None:
     data = {"grant_type": "authorization_code", "client_id": CLIENT_ID,
             "client_secret": SECRET, "code": "x", "redirect_uri": REDIRECT, field: HUGE}
     _entra_json(lenient.post(TOKEN, data=data))
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
-def test_wrong_methods_on_token(lenient: TestClient, method: str) -> None:
+def test_wrong_methods_on_token(lenient: AppClient, method: str) -> None:
     body = _entra_json(lenient.request(method, TOKEN), 900561)
     assert body["error"] == "invalid_request"
 
@@ -133,7 +133,7 @@ def test_wrong_methods_on_token(lenient: TestClient, method: str) -> None:
                                           ("refresh_token", "refresh_token")])
 @pytest.mark.parametrize("value", ["garbage", "1.Agarbage", "eyJhbGciOiJub25lIn0.e30.",
                                    "\x00\x01", " "])
-def test_garbage_codes_and_refresh_tokens(lenient: TestClient, grant: str, field: str,
+def test_garbage_codes_and_refresh_tokens(lenient: AppClient, grant: str, field: str,
                                           value: str) -> None:
     body = _entra_json(lenient.post(TOKEN, data={
         "grant_type": grant, "client_id": CLIENT_ID, "client_secret": SECRET,
@@ -145,13 +145,13 @@ def test_garbage_codes_and_refresh_tokens(lenient: TestClient, grant: str, field
     "Basic !!!", "Basic ", "Basic " + base64.b64encode(b"no-colon").decode(),
     "Basic " + base64.b64encode(b"\xff\xfe:\xff").decode(), "Bearer x", "Basic a b c",
 ])
-def test_garbage_basic_headers(lenient: TestClient, authorization: str) -> None:
+def test_garbage_basic_headers(lenient: AppClient, authorization: str) -> None:
     _entra_json(lenient.post(TOKEN, data={"grant_type": "client_credentials",
                                           "scope": GRAPH_DEFAULT},
                              headers={"Authorization": authorization}))
 
 
-def test_non_ascii_basic_header(lenient: TestClient) -> None:
+def test_non_ascii_basic_header(lenient: AppClient) -> None:
     _entra_json(lenient.post(TOKEN, data={"grant_type": "client_credentials"},
                              headers=[(b"Authorization", "Basic éé".encode())]))
 
@@ -161,14 +161,14 @@ def test_non_ascii_basic_header(lenient: TestClient) -> None:
     _raw_jwt({"alg": "none"}, {"iss": CLIENT_ID}),
     _raw_jwt({"alg": "RS256", "x5t": "abc"}, {"iss": CLIENT_ID, "aud": 5, "exp": "soon"}),
 ])
-def test_garbage_client_assertions(lenient: TestClient, assertion: str) -> None:
+def test_garbage_client_assertions(lenient: AppClient, assertion: str) -> None:
     _entra_json(lenient.post(TOKEN, data={
         "grant_type": "client_credentials", "client_id": CLIENT_ID, "scope": GRAPH_DEFAULT,
         "client_assertion": assertion, "client_assertion_type": ASSERTION_TYPE}))
 
 
 @pytest.mark.parametrize("iss", [123, ["a"], {"a": 1}, None, True])
-def test_assertion_issuer_of_the_wrong_type_without_client_id(lenient: TestClient,
+def test_assertion_issuer_of_the_wrong_type_without_client_id(lenient: AppClient,
                                                               iss: object) -> None:
     assertion = _raw_jwt({"alg": "RS256", "x5t": "abc"}, {"iss": iss})
     body = _entra_json(lenient.post(TOKEN, data={
@@ -178,14 +178,14 @@ def test_assertion_issuer_of_the_wrong_type_without_client_id(lenient: TestClien
 
 
 @pytest.mark.parametrize("resource", ["::::", "", "/", "https://nope.example/"])
-def test_garbage_resources_v1(lenient: TestClient, resource: str) -> None:
+def test_garbage_resources_v1(lenient: AppClient, resource: str) -> None:
     _entra_json(lenient.post(paths(TENANT, "1.0")["token"], data={
         "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET,
         "resource": resource}))
 
 
 @pytest.mark.parametrize("segment", ["%ff%fe", "a..b", "-", "x" * 400])
-def test_garbage_tenant_segments(lenient: TestClient, segment: str) -> None:
+def test_garbage_tenant_segments(lenient: AppClient, segment: str) -> None:
     _entra_json(lenient.post(f"/{segment}/oauth2/v2.0/token", data={
         "grant_type": "client_credentials"}), 900023)
     _entra_json(lenient.get(f"/{segment}/v2.0/.well-known/openid-configuration"), 900023)
@@ -208,7 +208,7 @@ def _page(response: httpx.Response, status: int = 400) -> None:
 @pytest.mark.parametrize("field", ["client_id", "redirect_uri", "state", "nonce", "login_hint",
                                    "scope", "prompt", "response_type", "code_challenge",
                                    "domain_hint", "response_mode"])
-def test_huge_authorize_parameters(lenient: TestClient, field: str) -> None:
+def test_huge_authorize_parameters(lenient: AppClient, field: str) -> None:
     _page(lenient.post(AUTHORIZE, data=_auth(**{field: HUGE})))
     _page(lenient.get(AUTHORIZE, params=_auth(**{field: "y" * 60_000})))
 
@@ -217,7 +217,7 @@ def test_huge_authorize_parameters(lenient: TestClient, field: str) -> None:
     "client_id=%ff%fe&redirect_uri=%c3&scope=%80", "client_id=a&client_id=b", "",
     "%%%", "client_id=" + CLIENT_ID + "&redirect_uri=http://[::1",
 ])
-def test_garbage_authorize_queries(lenient: TestClient, query: str) -> None:
+def test_garbage_authorize_queries(lenient: AppClient, query: str) -> None:
     _page(lenient.get(f"{AUTHORIZE}?{query}"))
 
 
@@ -225,7 +225,7 @@ def test_garbage_authorize_queries(lenient: TestClient, query: str) -> None:
     "http://[::1", "javascript:alert(1)", "", "http://localhost/auth/callback#frag",
     "//localhost/auth/callback", "http://localhost:abc/auth/callback",
 ])
-def test_bad_redirect_uris_render_the_error_page(lenient: TestClient,
+def test_bad_redirect_uris_render_the_error_page(lenient: AppClient,
                                                  redirect_uri: str) -> None:
     response = lenient.get(AUTHORIZE, params=_auth(redirect_uri=redirect_uri))
     _clean(response)
@@ -241,7 +241,7 @@ def test_bad_redirect_uris_render_the_error_page(lenient: TestClient,
     {"response_type": "bogus"}, {"response_mode": "web_message"}, {"prompt": "bogus"},
 ])
 def test_bad_optional_parameters_are_redirected_errors_or_ignored(
-    lenient: TestClient, overrides: dict[str, str]
+    lenient: AppClient, overrides: dict[str, str]
 ) -> None:
     response = _clean(lenient.get(AUTHORIZE, params=_auth(**overrides)))
     assert response.status_code in (200, 302)
@@ -253,7 +253,7 @@ def test_bad_optional_parameters_are_redirected_errors_or_ignored(
     (b"%%%\xff", FORM), (b'{"client_id": "x"}', {"content-type": "application/json"}),
     (b"--b\r\n", {"content-type": "multipart/form-data; boundary=b"}),
 ])
-def test_garbage_authorize_posts(lenient: TestClient, content: bytes,
+def test_garbage_authorize_posts(lenient: AppClient, content: bytes,
                                  headers: dict[str, str]) -> None:
     _page(lenient.post(AUTHORIZE, content=content, headers=headers))
 
@@ -265,14 +265,14 @@ def test_garbage_authorize_posts(lenient: TestClient, content: bytes,
     (b"\xff\xfe%%", FORM), (b'{"ctx": "x"}', {"content-type": "application/json"}),
     (b"ctx=" + b"x" * 100_000, FORM),
 ])
-def test_garbage_sign_in_posts(lenient: TestClient, path: str, content: bytes,
+def test_garbage_sign_in_posts(lenient: AppClient, path: str, content: bytes,
                                headers: dict[str, str]) -> None:
     response = _clean(lenient.post(path, content=content, headers=headers))
     if response.status_code != 200:  # a sign-out with nothing to sign out of is a page
         _page(response)
 
 
-def test_huge_username_and_password(lenient: TestClient) -> None:
+def test_huge_username_and_password(lenient: AppClient) -> None:
     from idp_testkit import ctx_of
 
     page = lenient.get(AUTHORIZE, params=_auth())
@@ -286,7 +286,7 @@ def test_huge_username_and_password(lenient: TestClient) -> None:
 
 @pytest.mark.parametrize("content", [b"", b"otc=" + b"x" * 100_000, b"\xff\xfe%%",
                                      "otc=ÄÖ‮".encode(), b"otc=%00%01"])
-def test_garbage_device_codes_typed(lenient: TestClient, content: bytes) -> None:
+def test_garbage_device_codes_typed(lenient: AppClient, content: bytes) -> None:
     response = _clean(lenient.post("/devicelogin", content=content, headers=FORM))
     assert response.status_code == 400 and "AADSTS70018" in response.text
 
@@ -295,12 +295,12 @@ def test_garbage_device_codes_typed(lenient: TestClient, content: bytes) -> None
     ({}, 900144), ({"client_id": "nope"}, 700016), ({"client_id": CLIENT_ID}, 900144),
     ({"client_id": CLIENT_ID, "scope": "x" * 10_000}, 9002313),
 ])
-def test_bad_device_authorization_requests(lenient: TestClient, data: dict[str, str],
+def test_bad_device_authorization_requests(lenient: AppClient, data: dict[str, str],
                                            code: int) -> None:
     _entra_json(lenient.post(f"/{TENANT}/oauth2/v2.0/devicecode", data=data), code)
 
 
-def test_device_authorization_wants_a_form(lenient: TestClient) -> None:
+def test_device_authorization_wants_a_form(lenient: AppClient) -> None:
     _entra_json(lenient.post(f"/{TENANT}/oauth2/v2.0/devicecode", json={"client_id": "x"}),
                 900144)
 
@@ -313,7 +313,7 @@ def test_device_authorization_wants_a_form(lenient: TestClient) -> None:
     "Bearer " + _raw_jwt({"alg": "RS256", "kid": ["a"]}, {"a": 1}),
     "Bearer " + _raw_jwt({"alg": "RS256", "kid": "nope"}, {"a": 1}),
 ])
-def test_garbage_userinfo_tokens(lenient: TestClient, authorization: str | None) -> None:
+def test_garbage_userinfo_tokens(lenient: AppClient, authorization: str | None) -> None:
     headers = {"Authorization": authorization} if authorization else {}
     for path in ("/oidc/userinfo", f"/{TENANT}/openid/userinfo"):
         response = _clean(lenient.get(path, headers=headers))
@@ -321,19 +321,19 @@ def test_garbage_userinfo_tokens(lenient: TestClient, authorization: str | None)
         assert response.headers["www-authenticate"].startswith("Bearer")
 
 
-def test_garbage_userinfo_post(lenient: TestClient) -> None:
+def test_garbage_userinfo_post(lenient: AppClient) -> None:
     response = _clean(lenient.post("/oidc/userinfo", content=b"\xff%%", headers=FORM))
     assert response.status_code == 401
 
 
-def test_instance_discovery_without_an_endpoint(lenient: TestClient) -> None:
+def test_instance_discovery_without_an_endpoint(lenient: AppClient) -> None:
     response = _clean(lenient.get("/common/discovery/instance"))
     assert response.status_code == 200
     assert response.json()["tenant_discovery_endpoint"].startswith(BASE)
 
 
 @pytest.mark.parametrize("endpoint", ["http://[::1", "http://[bad/x", "::::", "%ff"])
-def test_instance_discovery_with_a_garbage_endpoint_is_50049(lenient: TestClient,
+def test_instance_discovery_with_a_garbage_endpoint_is_50049(lenient: AppClient,
                                                              endpoint: str) -> None:
     body = _entra_json(lenient.get("/common/discovery/instance",
                                    params={"authorization_endpoint": endpoint}), 50049)
@@ -345,7 +345,7 @@ def test_instance_discovery_with_a_garbage_endpoint_is_50049(lenient: TestClient
     {"client_id": "<script>alert(1)</script>"},
     {"login_hint": '"><script>alert(1)</script>'},
 ])
-def test_pages_escape_what_the_request_carried(lenient: TestClient,
+def test_pages_escape_what_the_request_carried(lenient: AppClient,
                                                overrides: dict[str, str]) -> None:
     response = _clean(lenient.get(AUTHORIZE, params=_auth(**overrides)))
     assert "<script>" not in response.text

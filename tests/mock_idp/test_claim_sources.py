@@ -18,8 +18,8 @@ import tomllib
 from typing import Any
 
 import pytest
+from asgi_client import AppClient
 from idp_testkit import auth_params, claims, paths, pkce_pair, redirect_params, sign_in
-from starlette.testclient import TestClient
 
 from mock_idp.config import IdpConfig
 
@@ -135,7 +135,7 @@ def _config() -> IdpConfig:
 CONFIG = _config()
 
 
-def _sign_in(client: TestClient, *, version: str, client_id: str = WEB, upn: str = ANN,
+def _sign_in(client: AppClient, *, version: str, client_id: str = WEB, upn: str = ANN,
              scope: str = "openid profile email offline_access",
              resource: str | None = None) -> dict[str, Any]:
     verifier, challenge = pkce_pair()
@@ -156,12 +156,12 @@ def _sign_in(client: TestClient, *, version: str, client_id: str = WEB, upn: str
     return body
 
 
-def _ann_id(client: TestClient) -> str:
+def _ann_id(client: AppClient) -> str:
     found: str = client.get(f"/graph/{TID}/v1.0/users/{ANN}").json()["id"]
     return found
 
 
-def _group_ids(client: TestClient, *names: str) -> list[str]:
+def _group_ids(client: AppClient, *names: str) -> list[str]:
     groups = client.get(f"/graph/{TID}/v1.0/groups").json()["value"]
     by_name = {g["displayName"]: g["id"] for g in groups}
     return [by_name[n] for n in names]
@@ -171,7 +171,7 @@ def _group_ids(client: TestClient, *names: str) -> list[str]:
 
 @pytest.mark.idp_config(CONFIG)
 @pytest.mark.parametrize("version", ["1.0", "2.0"])
-def test_id_token_carries_what_the_app_configures(client: TestClient, version: str) -> None:
+def test_id_token_carries_what_the_app_configures(client: AppClient, version: str) -> None:
     idt = claims(_sign_in(client, version=version)["id_token"])
     assert idt["ver"] == version
     # Roles: assigned to the "Agents" group Ann is a direct member of.
@@ -198,7 +198,7 @@ def test_id_token_carries_what_the_app_configures(client: TestClient, version: s
 
 @pytest.mark.idp_config(CONFIG)
 @pytest.mark.parametrize("version", ["1.0", "2.0"])
-def test_id_token_of_an_app_that_configures_nothing(client: TestClient, version: str) -> None:
+def test_id_token_of_an_app_that_configures_nothing(client: AppClient, version: str) -> None:
     client.patch(f"/graph/{TID}/v1.0/applications(appId='{WEB}')", json={
         "optionalClaims": None, "groupMembershipClaims": None})
     idt = claims(_sign_in(client, version=version, scope="openid profile")["id_token"])
@@ -217,7 +217,7 @@ def test_id_token_of_an_app_that_configures_nothing(client: TestClient, version:
 
 
 @pytest.mark.idp_config(CONFIG)
-def test_v2_email_scope_and_profile_scope(client: TestClient) -> None:
+def test_v2_email_scope_and_profile_scope(client: AppClient) -> None:
     client.patch(f"/graph/{TID}/v1.0/applications(appId='{WEB}')",
                  json={"optionalClaims": None})
     assert claims(_sign_in(client, version="2.0", scope="openid email")["id_token"])[
@@ -233,7 +233,7 @@ def test_v2_email_scope_and_profile_scope(client: TestClient) -> None:
 
 @pytest.mark.idp_config(CONFIG)
 @pytest.mark.parametrize("version", ["1.0", "2.0"])
-def test_guest_email_and_upn(client: TestClient, version: str) -> None:
+def test_guest_email_and_upn(client: AppClient, version: str) -> None:
     client.patch(f"/graph/{TID}/v1.0/applications(appId='{WEB}')", json={
         "optionalClaims": {"idToken": [{"name": "acct"}]}})
     idt = claims(_sign_in(client, version=version, upn=GUEST, scope="openid profile")[
@@ -256,7 +256,7 @@ def test_guest_email_and_upn(client: TestClient, version: str) -> None:
 
 @pytest.mark.idp_config(CONFIG)
 @pytest.mark.parametrize("version", ["1.0", "2.0"])
-def test_access_token_carries_what_the_api_configures(client: TestClient, version: str) -> None:
+def test_access_token_carries_what_the_api_configures(client: AppClient, version: str) -> None:
     patch = {"api": {"requestedAccessTokenVersion": 1 if version == "1.0" else 2}}
     assert client.patch(f"/graph/{TID}/v1.0/applications(appId='{API}')",
                         json=patch).status_code == 204
@@ -277,7 +277,7 @@ def test_access_token_carries_what_the_api_configures(client: TestClient, versio
 
 @pytest.mark.idp_config(CONFIG)
 @pytest.mark.parametrize("version", ["1.0", "2.0"])
-def test_graph_access_token_has_none_of_the_apps_claims(client: TestClient, version: str) -> None:
+def test_graph_access_token_has_none_of_the_apps_claims(client: AppClient, version: str) -> None:
     at = claims(_sign_in(client, version=version)["access_token"])
     assert at["aud"] == "00000003-0000-0000-c000-000000000000" and at["ver"] == "1.0"
     for absent in ("roles", "groups", "extn.skypeId", "email", "ctry", "_claim_names"):
@@ -285,7 +285,7 @@ def test_graph_access_token_has_none_of_the_apps_claims(client: TestClient, vers
 
 
 @pytest.mark.idp_config(CONFIG)
-def test_v1_endpoint_with_resource(client: TestClient) -> None:
+def test_v1_endpoint_with_resource(client: AppClient) -> None:
     client.patch(f"/graph/{TID}/v1.0/applications(appId='{API}')",
                  json={"api": {"requestedAccessTokenVersion": 1}})
     body = _sign_in(client, version="1.0", scope="openid", resource="api://orders")
@@ -307,7 +307,7 @@ def test_v1_endpoint_with_resource(client: TestClient) -> None:
     ("None", [], None),
     ("DirectoryRole", [], None),
 ])
-def test_group_formats(client: TestClient, membership: str, properties: list[str],
+def test_group_formats(client: AppClient, membership: str, properties: list[str],
                        expected: list[str] | str | None) -> None:
     client.patch(f"/graph/{TID}/v1.0/applications(appId='{WEB}')", json={
         "groupMembershipClaims": membership,
@@ -320,7 +320,7 @@ def test_group_formats(client: TestClient, membership: str, properties: list[str
 
 
 @pytest.mark.idp_config(CONFIG)
-def test_emit_as_roles_replaces_app_roles(client: TestClient) -> None:
+def test_emit_as_roles_replaces_app_roles(client: AppClient) -> None:
     client.patch(f"/graph/{TID}/v1.0/applications(appId='{WEB}')", json={
         "optionalClaims": {"idToken": [{"name": "groups",
                                         "additionalProperties": ["emit_as_roles"]}]}})
@@ -331,7 +331,7 @@ def test_emit_as_roles_replaces_app_roles(client: TestClient) -> None:
 
 # --- the groups overage --------------------------------------------------------------------------
 
-def _add_groups(client: TestClient, count: int, member: str) -> list[str]:
+def _add_groups(client: AppClient, count: int, member: str) -> list[str]:
     ids = []
     for i in range(count):
         created = client.post(f"/graph/{TID}/v1.0/groups", json={
@@ -345,7 +345,7 @@ def _add_groups(client: TestClient, count: int, member: str) -> list[str]:
 
 @pytest.mark.idp_config(CONFIG)
 @pytest.mark.parametrize("version", ["1.0", "2.0"])
-def test_overage_round_trip(client: TestClient, version: str) -> None:
+def test_overage_round_trip(client: AppClient, version: str) -> None:
     ann = _ann_id(client)
     _add_groups(client, 198, ann)  # 3 security groups already: 201 in all
     body = _sign_in(client, version=version)
@@ -368,7 +368,7 @@ def test_overage_round_trip(client: TestClient, version: str) -> None:
 
 
 @pytest.mark.idp_config(CONFIG)
-def test_two_hundred_groups_still_fit(client: TestClient) -> None:
+def test_two_hundred_groups_still_fit(client: AppClient) -> None:
     _add_groups(client, 197, _ann_id(client))
     idt = claims(_sign_in(client, version="2.0")["id_token"])
     assert len(idt["groups"]) == 200 and "_claim_names" not in idt
@@ -376,7 +376,7 @@ def test_two_hundred_groups_still_fit(client: TestClient) -> None:
 
 @pytest.mark.idp_config(CONFIG)
 @pytest.mark.parametrize(("extra", "expect_groups"), [(2, True), (3, False)])
-def test_implicit_flow_limit_is_five(client: TestClient, extra: int,
+def test_implicit_flow_limit_is_five(client: AppClient, extra: int,
                                      expect_groups: bool) -> None:
     _add_groups(client, extra, _ann_id(client))  # 3 + extra security groups
     params = auth_params(client_id=HYBRID, redirect_uri=REDIRECT, response_type="id_token",
@@ -394,7 +394,7 @@ def test_implicit_flow_limit_is_five(client: TestClient, extra: int,
 
 @pytest.mark.idp_config(CONFIG)
 @pytest.mark.parametrize("version", ["1.0", "2.0"])
-def test_custom_claims_are_merged_last(client: TestClient, version: str) -> None:
+def test_custom_claims_are_merged_last(client: AppClient, version: str) -> None:
     url = f"/_mock/tenants/{TID}/users/{ANN}/claims"
     put = client.put(url, json={"id_token": {"department": "Night shift", "roles": ["Boss"]},
                                 "access_token": {"clearance": 3}})

@@ -7,8 +7,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from asgi_client import AppClient
 from idp_testkit import ALICE, SECRET, get_code, password, redeem
-from starlette.testclient import TestClient
 
 from mock_idp.clock import MockClock, SystemClock
 from mock_idp.config import IdpConfig, default_tenant
@@ -17,13 +17,13 @@ from mock_idp.endpoints.console import secret_status
 CONSOLE = "/_mock/console"
 
 
-def csrf(client: TestClient) -> str:
+def csrf(client: AppClient) -> str:
     match = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get(CONSOLE).text)
     assert match
     return match.group(1)
 
 
-def press(client: TestClient, action: str, **form: str) -> object:
+def press(client: AppClient, action: str, **form: str) -> object:
     return client.post(f"{CONSOLE}/{action}", data={"csrf": csrf(client), **form})
 
 
@@ -33,7 +33,7 @@ def all_config_secrets() -> list[str]:
     return [*secrets, *(u.password for u in tenant.users)]
 
 
-def test_the_console_shows_the_provider_without_its_secrets(client: TestClient) -> None:
+def test_the_console_shows_the_provider_without_its_secrets(client: AppClient) -> None:
     grant = get_code(client)
     issued = redeem(client, grant).json()
     client.post("/_mock/faults", json={"kind": "wrong_nonce", "times": 2})
@@ -50,7 +50,7 @@ def test_the_console_shows_the_provider_without_its_secrets(client: TestClient) 
         assert secret not in html
 
 
-def test_clock_buttons_call_what_the_control_api_calls(client: TestClient,
+def test_clock_buttons_call_what_the_control_api_calls(client: AppClient,
                                                        clock: MockClock) -> None:
     start = clock.now()
     response = press(client, "clock", advance="1d")
@@ -65,7 +65,7 @@ def test_clock_buttons_call_what_the_control_api_calls(client: TestClient,
     assert client.get("/_mock/clock").json()["frozen"] is False
 
 
-def test_fault_buttons_arm_and_clear(client: TestClient) -> None:
+def test_fault_buttons_arm_and_clear(client: AppClient) -> None:
     press(client, "arm", kind="error", endpoint="token", code="50058", times="2")
     [fault] = client.get("/_mock/faults").json()["faults"]
     assert (fault["kind"], fault["endpoint"], fault["times"]) == ("error", "token", 2)
@@ -78,7 +78,7 @@ def test_fault_buttons_arm_and_clear(client: TestClient) -> None:
     assert client.get("/_mock/faults").json()["faults"] == []
 
 
-def test_keys_requests_events_and_reset(client: TestClient) -> None:
+def test_keys_requests_events_and_reset(client: AppClient) -> None:
     before = client.get("/_mock/keys").json()["active"]
     press(client, "rotate-keys")
     assert client.get("/_mock/keys").json()["active"] != before
@@ -98,7 +98,7 @@ def test_keys_requests_events_and_reset(client: TestClient) -> None:
     ("arm", {"kind": "error", "endpoint": "token"}, "code"),
     ("clear-faults", {"fault_id": "nope"}, "fault_id"),
 ])
-def test_bad_input_is_refused_naming_the_field(client: TestClient, action: str,
+def test_bad_input_is_refused_naming_the_field(client: AppClient, action: str,
                                                form: dict[str, str], field: str) -> None:
     before = client.post("/_mock/clock", json={"freeze": True}).json()
     response = press(client, action, **form)
@@ -109,7 +109,7 @@ def test_bad_input_is_refused_naming_the_field(client: TestClient, action: str,
 
 
 def test_a_form_without_the_token_or_from_another_site_changes_nothing(
-        client: TestClient, clock: MockClock) -> None:
+        client: AppClient, clock: MockClock) -> None:
     clock.freeze()
     start = clock.now()
     no_token = client.post(f"{CONSOLE}/clock", data={"advance": "1d"})
@@ -125,18 +125,18 @@ def test_a_form_without_the_token_or_from_another_site_changes_nothing(
     assert same.status_code == 303
 
 
-def test_unknown_action_and_wrong_method(client: TestClient) -> None:
+def test_unknown_action_and_wrong_method(client: AppClient) -> None:
     assert client.post(f"{CONSOLE}/launch-rockets", data={}).status_code == 404
     assert client.post(CONSOLE).status_code == 405
 
 
-def test_refresh_is_asked_for_in_the_address(client: TestClient) -> None:
+def test_refresh_is_asked_for_in_the_address(client: AppClient) -> None:
     assert client.get(CONSOLE + "?refresh=5").text.count('http-equiv="refresh"') == 1
     assert 'http-equiv="refresh"' not in client.get(CONSOLE + "?refresh=1").text
 
 
 @pytest.mark.idp_config(IdpConfig.default(clock=SystemClock()))
-def test_a_system_clock_has_no_buttons(client: TestClient) -> None:
+def test_a_system_clock_has_no_buttons(client: AppClient) -> None:
     html = client.get(CONSOLE).text
     assert "cannot be moved" in html and 'id="advance-1d"' not in html
 

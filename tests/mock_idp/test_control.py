@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from asgi_client import AppClient
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.testclient import TestClient
 
 from mock_idp.clock import MockClock, SystemClock
 from mock_idp.config import DEFAULT_DOMAIN, DEFAULT_TENANT_ID, IdpConfig
@@ -41,16 +41,16 @@ def state(clock: MockClock) -> IdpState:
     return IdpState.create(IdpConfig.default(clock=clock))
 
 
-def make_client(state: IdpState) -> TestClient:
+def make_client(state: IdpState) -> AppClient:
     app = Starlette(routes=[*graph.routes, *control.routes, *control.fallback_routes],
                     middleware=[Middleware(RequestLogMiddleware, store=state.store,
                                            clock=state.clock)])
     app.state.idp = state
-    return TestClient(app)
+    return AppClient(app)
 
 
 @pytest.fixture
-def client(state: IdpState) -> Iterator[TestClient]:
+def client(state: IdpState) -> Iterator[AppClient]:
     with make_client(state) as c:
         yield c
 
@@ -64,12 +64,12 @@ def error_of(response: Any, status: int, field: str) -> str:
     return message
 
 
-def test_health(client: TestClient) -> None:
+def test_health(client: AppClient) -> None:
     body = client.get("/_mock/health").json()
     assert body == {"status": "ok", "now": "2026-03-02T09:30:15Z", "tenants": 1}
 
 
-def test_unknown_path_and_wrong_method_are_json(client: TestClient) -> None:
+def test_unknown_path_and_wrong_method_are_json(client: AppClient) -> None:
     error_of(client.get("/_mock/nothing-here"), 404, "path")
     response = client.delete("/_mock/clock")
     error_of(response, 405, "method")
@@ -78,7 +78,7 @@ def test_unknown_path_and_wrong_method_are_json(client: TestClient) -> None:
 
 # --- clock ----------------------------------------------------------------------------------
 
-def test_read_the_clock(client: TestClient) -> None:
+def test_read_the_clock(client: AppClient) -> None:
     assert client.get("/_mock/clock").json() == {
         "now": "2026-03-02T09:30:15Z", "frozen": True, "epoch": int(START.timestamp()),
     }
@@ -93,7 +93,7 @@ def test_read_the_clock(client: TestClient) -> None:
     ({"now": "2027-01-01T00:00:00Z"}, datetime(2027, 1, 1, tzinfo=UTC)),
     ({"now": "2027-01-01T02:00:00+02:00"}, datetime(2027, 1, 1, tzinfo=UTC)),
 ])
-def test_move_the_clock(client: TestClient, clock: MockClock, body: dict[str, Any],
+def test_move_the_clock(client: AppClient, clock: MockClock, body: dict[str, Any],
                         expected: datetime) -> None:
     response = client.post("/_mock/clock", json=body)
     assert response.status_code == 200, response.text
@@ -101,7 +101,7 @@ def test_move_the_clock(client: TestClient, clock: MockClock, body: dict[str, An
     assert response.json()["now"] == expected.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def test_freeze_and_unfreeze(client: TestClient, clock: MockClock) -> None:
+def test_freeze_and_unfreeze(client: AppClient, clock: MockClock) -> None:
     assert client.post("/_mock/clock", json={"freeze": False}).json()["frozen"] is False
     assert not clock.frozen
     assert client.post("/_mock/clock", json={"freeze": True}).json()["frozen"] is True
@@ -141,13 +141,13 @@ def test_parse_duration_rejects(text: str) -> None:
     ({"freeze": "yes"}, "freeze"),
     ({"rewind": 5}, "rewind"),
 ])
-def test_move_the_clock_rejects_bad_input(client: TestClient, clock: MockClock,
+def test_move_the_clock_rejects_bad_input(client: AppClient, clock: MockClock,
                                           body: dict[str, Any], field: str) -> None:
     error_of(client.post("/_mock/clock", json=body), 400, field)
     assert clock.now() == START
 
 
-def test_move_the_clock_rejects_years_with_a_hint(client: TestClient) -> None:
+def test_move_the_clock_rejects_years_with_a_hint(client: AppClient) -> None:
     message = error_of(client.post("/_mock/clock", json={"advance": "P1Y"}), 400, "advance")
     assert "days" in message
 
@@ -160,7 +160,7 @@ def test_move_the_clock_rejects_years_with_a_hint(client: TestClient) -> None:
     (b"advance_seconds=5", "application/x-www-form-urlencoded", 415, "content-type"),
     (b"{}" + b" " * 300_000, "application/json", 413, "body"),
 ])
-def test_malformed_bodies(client: TestClient, content: bytes, content_type: str, status: int,
+def test_malformed_bodies(client: AppClient, content: bytes, content_type: str, status: int,
                           field: str) -> None:
     response = client.post("/_mock/clock", content=content,
                            headers={"content-type": content_type})
@@ -175,14 +175,14 @@ def test_a_system_clock_cannot_move() -> None:
 
 # --- tenants and reset ----------------------------------------------------------------------
 
-def test_list_tenants(client: TestClient) -> None:
+def test_list_tenants(client: AppClient) -> None:
     [tenant] = client.get("/_mock/tenants").json()["tenants"]
     assert tenant["id"] == DEFAULT_TENANT_ID and tenant["domain"] == DEFAULT_DOMAIN
     assert tenant["authority"] == f"http://testserver/{DEFAULT_TENANT_ID}"
     assert tenant["issuer"] == f"http://testserver/{DEFAULT_TENANT_ID}/v2.0"
 
 
-def test_create_and_delete_a_tenant(client: TestClient, state: IdpState) -> None:
+def test_create_and_delete_a_tenant(client: AppClient, state: IdpState) -> None:
     response = client.post("/_mock/tenants", json=FABRIKAM)
     assert response.status_code == 201, response.text
     assert response.json()["users"] == 1
@@ -198,7 +198,7 @@ def test_create_and_delete_a_tenant(client: TestClient, state: IdpState) -> None
     error_of(client.delete(f"/_mock/tenants/{FABRIKAM['id']}"), 404, "tenant")
 
 
-def test_a_posted_tenant_sets_the_v1_signing_switch(client: TestClient) -> None:
+def test_a_posted_tenant_sets_the_v1_signing_switch(client: AppClient) -> None:
     app = {**FABRIKAM["apps"][0], "sign_v1_id_tokens": True}  # type: ignore[dict-item]
     response = client.post("/_mock/tenants", json={**FABRIKAM, "apps": [app]})
     assert response.status_code == 201, response.text
@@ -232,7 +232,7 @@ def test_a_posted_tenant_sets_the_v1_signing_switch(client: TestClient) -> None:
     ({"users": [{"name": "no upn", "password": "pw"}]}, "users[0].upn"),
     ({"users": [{"upn": "a@b", "password": "pw", "enabled": "yes"}]}, "users[0].enabled"),
 ])
-def test_create_tenant_rejects_bad_input(client: TestClient, state: IdpState,
+def test_create_tenant_rejects_bad_input(client: AppClient, state: IdpState,
                                          changes: dict[str, Any], field: str) -> None:
     error_of(client.post("/_mock/tenants", json={**FABRIKAM, **changes}), 400, field)
     assert list(state.store.tenants) == [DEFAULT_TENANT_ID]
@@ -244,7 +244,7 @@ def test_tenant_config_from_mapping() -> None:
                                                       "Portal")
 
 
-def test_reset_restores_the_directory_but_keeps_the_clock(client: TestClient, state: IdpState,
+def test_reset_restores_the_directory_but_keeps_the_clock(client: AppClient, state: IdpState,
                                                           clock: MockClock) -> None:
     fault = state.faults.arm(Fault(kind="status", endpoint="jwks", times=None))
     client.post("/_mock/tenants", json=FABRIKAM)
@@ -262,7 +262,7 @@ def test_reset_restores_the_directory_but_keeps_the_clock(client: TestClient, st
 
 # --- keys -----------------------------------------------------------------------------------
 
-def test_keys_rotate_and_publish_extra(client: TestClient) -> None:
+def test_keys_rotate_and_publish_extra(client: AppClient) -> None:
     first = client.get("/_mock/keys").json()
     assert [k["active"] for k in first["keys"]] == [True]
     rotated = client.post("/_mock/keys/rotate").json()
@@ -279,7 +279,7 @@ def test_keys_rotate_and_publish_extra(client: TestClient) -> None:
 
 # --- request log ----------------------------------------------------------------------------
 
-def test_request_log_records_and_redacts(client: TestClient) -> None:
+def test_request_log_records_and_redacts(client: AppClient) -> None:
     client.get("/graph/contoso.onmicrosoft.com/v1.0/users",
                params={"client_secret": "s3cret", "refresh_token": "rt", "x": "1"})
     client.post("/graph/contoso.onmicrosoft.com/v1.0/applications", json={})
@@ -303,7 +303,7 @@ def test_request_log_records_and_redacts(client: TestClient) -> None:
     ({"limit": "0"}, "limit"), ({"limit": "ten"}, "limit"), ({"limit": "99999"}, "limit"),
     ({"path": "/" * 3000}, "path"), ({"verbose": "1"}, "verbose"),
 ])
-def test_request_log_rejects_bad_parameters(client: TestClient, params: dict[str, str],
+def test_request_log_rejects_bad_parameters(client: AppClient, params: dict[str, str],
                                             field: str) -> None:
     error_of(client.get("/_mock/requests", params=params), 400, field)
 
@@ -317,7 +317,7 @@ def test_redact_query() -> None:
 def test_create_app_mounts_the_control_api_and_the_request_log() -> None:
     from mock_idp.app import create_app
 
-    with TestClient(create_app(IdpConfig.default(clock=MockClock(frozen_at=START)))) as client:
+    with AppClient(create_app(IdpConfig.default(clock=MockClock(frozen_at=START)))) as client:
         assert client.get("/_mock/health").json()["status"] == "ok"
         client.get(f"/{DEFAULT_TENANT_ID}/v2.0/.well-known/openid-configuration",
                    params={"client_secret": "abc"})

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from asgi_client import AppClient
 from idp_testkit import (
     ALICE,
     CLIENT_ID,
@@ -22,7 +23,6 @@ from idp_testkit import (
     sign_in,
     submit,
 )
-from starlette.testclient import TestClient
 
 from mock_idp.clock import MockClock
 from mock_idp.config import AppConfig, IdpConfig, default_tenant
@@ -46,7 +46,7 @@ def idp_config() -> IdpConfig:
     return device_config(clock=MockClock(frozen_at=datetime(2027, 3, 1, 9, 0, tzinfo=UTC)))
 
 
-def start(client: TestClient, *, scope: str = "openid profile offline_access User.Read",
+def start(client: AppClient, *, scope: str = "openid profile offline_access User.Read",
           client_id: str = PUBLIC_ID) -> dict[str, Any]:
     response = client.post(V2, data={"client_id": client_id, "scope": scope})
     assert response.status_code == 200, response.text
@@ -54,7 +54,7 @@ def start(client: TestClient, *, scope: str = "openid profile offline_access Use
     return body
 
 
-def poll(client: TestClient, device_code: str, **extra: str) -> httpx.Response:
+def poll(client: AppClient, device_code: str, **extra: str) -> httpx.Response:
     return client.post(paths(TENANT, "2.0")["token"], data={
         "grant_type": GRANT, "client_id": PUBLIC_ID, "device_code": device_code, **extra})
 
@@ -66,7 +66,7 @@ def error_of(response: httpx.Response) -> tuple[str, int]:
     return body["error"], body["error_codes"][0]
 
 
-def approve_in_browser(browser: TestClient, user_code: str, *, answer: str = "Continue"
+def approve_in_browser(browser: AppClient, user_code: str, *, answer: str = "Continue"
                        ) -> httpx.Response:
     """What a person does on another device: open /devicelogin, type the code, sign in,
     confirm the app."""
@@ -81,7 +81,7 @@ def approve_in_browser(browser: TestClient, user_code: str, *, answer: str = "Co
 # -- the device authorization response -----------------------------------------------------------
 
 
-def test_the_v2_response_has_entras_fields(client: TestClient) -> None:
+def test_the_v2_response_has_entras_fields(client: AppClient) -> None:
     body = start(client)
     assert list(body) == ["user_code", "device_code", "verification_uri", "expires_in",
                           "interval", "message"]
@@ -93,7 +93,7 @@ def test_the_v2_response_has_entras_fields(client: TestClient) -> None:
         f"enter the code {body['user_code']} to authenticate.")
 
 
-def test_the_v1_response_names_verification_url_and_serves_strings(client: TestClient) -> None:
+def test_the_v1_response_names_verification_url_and_serves_strings(client: AppClient) -> None:
     response = client.post(V1, data={"client_id": PUBLIC_ID,
                                       "resource": "https://graph.microsoft.com"})
     body = response.json()
@@ -102,7 +102,7 @@ def test_the_v1_response_names_verification_url_and_serves_strings(client: TestC
     assert body["expires_in"] == "900" and body["interval"] == "5"
 
 
-def test_discovery_advertises_both_endpoints_and_they_answer(client: TestClient) -> None:
+def test_discovery_advertises_both_endpoints_and_they_answer(client: AppClient) -> None:
     for version, resource in (("2.0", {"scope": "openid"}),
                               ("1.0", {"resource": "https://graph.microsoft.com"})):
         doc = client.get(paths(TENANT, version)["discovery"]).json()
@@ -113,7 +113,7 @@ def test_discovery_advertises_both_endpoints_and_they_answer(client: TestClient)
         assert answer.status_code == 200 and answer.json()["device_code"]
 
 
-def test_an_unknown_app_is_700016(client: TestClient) -> None:
+def test_an_unknown_app_is_700016(client: AppClient) -> None:
     response = client.post(V2, data={"client_id": "11111111-2222-3333-4444-555555555555",
                                      "scope": "openid"})
     assert error_of(response) == ("unauthorized_client", 700016)
@@ -122,7 +122,7 @@ def test_an_unknown_app_is_700016(client: TestClient) -> None:
 # -- polling ------------------------------------------------------------------------------------
 
 
-def test_polling_before_the_user_is_done_is_pending_70016(client: TestClient,
+def test_polling_before_the_user_is_done_is_pending_70016(client: AppClient,
                                                           clock: MockClock) -> None:
     flow = start(client)
     response = poll(client, flow["device_code"])
@@ -132,7 +132,7 @@ def test_polling_before_the_user_is_done_is_pending_70016(client: TestClient,
     assert error_of(poll(client, flow["device_code"])) == ("authorization_pending", 70016)
 
 
-def test_polling_faster_than_the_interval_is_slow_down(client: TestClient,
+def test_polling_faster_than_the_interval_is_slow_down(client: AppClient,
                                                        clock: MockClock) -> None:
     flow = start(client)
     assert error_of(poll(client, flow["device_code"]))[0] == "authorization_pending"
@@ -144,14 +144,14 @@ def test_polling_faster_than_the_interval_is_slow_down(client: TestClient,
     assert error_of(poll(client, flow["device_code"]))[0] == "authorization_pending"
 
 
-def test_an_expired_device_code_is_70020(client: TestClient, clock: MockClock) -> None:
+def test_an_expired_device_code_is_70020(client: AppClient, clock: MockClock) -> None:
     flow = start(client)
     clock.advance(timedelta(minutes=15, seconds=1))
     assert error_of(poll(client, flow["device_code"])) == ("expired_token", 70020)
     assert error_of(poll(client, flow["device_code"])) == ("bad_verification_code", 70018)
 
 
-def test_an_unknown_device_code_is_bad_verification_code(client: TestClient) -> None:
+def test_an_unknown_device_code_is_bad_verification_code(client: AppClient) -> None:
     assert error_of(poll(client, "DAQABAAEAAAnot-a-code")) == ("bad_verification_code", 70018)
     flow = start(client)
     other = client.post(paths(TENANT, "2.0")["token"], data={
@@ -162,7 +162,7 @@ def test_an_unknown_device_code_is_bad_verification_code(client: TestClient) -> 
     assert error_of(missing) == ("invalid_request", 900144)
 
 
-def test_a_confidential_app_must_authenticate_to_poll(client: TestClient) -> None:
+def test_a_confidential_app_must_authenticate_to_poll(client: AppClient) -> None:
     flow = start(client, client_id=CLIENT_ID)
     response = client.post(paths(TENANT, "2.0")["token"], data={
         "grant_type": GRANT, "client_id": CLIENT_ID, "device_code": flow["device_code"]})
@@ -172,7 +172,7 @@ def test_a_confidential_app_must_authenticate_to_poll(client: TestClient) -> Non
 # -- the browser side ----------------------------------------------------------------------------
 
 
-def test_the_device_login_page(client: TestClient) -> None:
+def test_the_device_login_page(client: AppClient) -> None:
     html = client.get("/devicelogin").text
     assert f'<label for="{ids.DEVICE_CODE_INPUT}">Code</label>' in html
     assert f'name="{ids.DEVICE_CODE_INPUT}" id="{ids.DEVICE_CODE_INPUT}"' in html
@@ -181,9 +181,9 @@ def test_the_device_login_page(client: TestClient) -> None:
 
 
 def test_signing_in_on_the_device_page_hands_the_device_its_tokens(
-        idp_app: Any, client: TestClient, clock: MockClock) -> None:
+        idp_app: Any, client: AppClient, clock: MockClock) -> None:
     flow = start(client)
-    with TestClient(idp_app, follow_redirects=False) as browser:
+    with AppClient(idp_app, follow_redirects=False) as browser:
         done = approve_in_browser(browser, flow["user_code"].lower())
     assert done.status_code == 200
     assert "You can close this window" in done.text and "Contoso CLI" in done.text
@@ -198,23 +198,23 @@ def test_signing_in_on_the_device_page_hands_the_device_its_tokens(
     assert error_of(poll(client, flow["device_code"])) == ("bad_verification_code", 70018)
 
 
-def test_cancel_declines_the_device(idp_app: Any, client: TestClient,
+def test_cancel_declines_the_device(idp_app: Any, client: AppClient,
                                     clock: MockClock) -> None:
     flow = start(client)
-    with TestClient(idp_app, follow_redirects=False) as browser:
+    with AppClient(idp_app, follow_redirects=False) as browser:
         done = approve_in_browser(browser, flow["user_code"], answer="Cancel")
     assert "You cancelled the sign-in" in done.text
     clock.advance(timedelta(seconds=5))
     assert error_of(poll(client, flow["device_code"])) == ("authorization_declined", 65004)
 
 
-def test_a_wrong_code_is_said_on_the_page_70018(client: TestClient) -> None:
+def test_a_wrong_code_is_said_on_the_page_70018(client: AppClient) -> None:
     wrong = client.post("/devicelogin", data={"otc": "ABCDEFGHJ"})
     assert wrong.status_code == 400 and "AADSTS70018" in wrong.text
     assert 'value="ABCDEFGHJ"' in wrong.text and 'role="alert"' in wrong.text
 
 
-def test_an_expired_code_is_said_on_the_page_70019(client: TestClient,
+def test_an_expired_code_is_said_on_the_page_70019(client: AppClient,
                                                    clock: MockClock) -> None:
     flow = start(client)
     clock.advance(timedelta(minutes=15))
@@ -222,12 +222,12 @@ def test_an_expired_code_is_said_on_the_page_70019(client: TestClient,
     assert expired.status_code == 400 and "AADSTS70019" in expired.text
 
 
-def test_a_signed_in_browser_picks_its_account(idp_app: Any, client: TestClient,
+def test_a_signed_in_browser_picks_its_account(idp_app: Any, client: AppClient,
                                               clock: MockClock) -> None:
     from idp_testkit import get_code
 
     flow = start(client)
-    with TestClient(idp_app, follow_redirects=False) as browser:
+    with AppClient(idp_app, follow_redirects=False) as browser:
         get_code(browser)
         picker = browser.post("/devicelogin", data={"otc": flow["user_code"]})
         assert page_kind(picker) == "picker"
@@ -240,14 +240,14 @@ def test_a_signed_in_browser_picks_its_account(idp_app: Any, client: TestClient,
 
 
 def test_an_app_without_consent_asks_for_it_after_the_confirmation(
-        idp_app: Any, client: TestClient, clock: MockClock) -> None:
+        idp_app: Any, client: AppClient, clock: MockClock) -> None:
     principal = client.get(f"/graph/{TENANT}/v1.0/servicePrincipals(appId='{PUBLIC_ID}')"
                            ).json()
     for grant in client.get(f"/graph/{TENANT}/v1.0/oauth2PermissionGrants", params={
             "$filter": f"clientId eq '{principal['id']}'"}).json()["value"]:
         client.delete(f"/graph/{TENANT}/v1.0/oauth2PermissionGrants/{grant['id']}")
     flow = start(client)
-    with TestClient(idp_app, follow_redirects=False) as browser:
+    with AppClient(idp_app, follow_redirects=False) as browser:
         asked = approve_in_browser(browser, flow["user_code"])
         assert page_kind(asked) == "consent"
         done = consent(browser, asked)

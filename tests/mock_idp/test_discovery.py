@@ -6,19 +6,19 @@ import base64
 import hashlib
 
 import pytest
+from asgi_client import AppClient
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from idp_testkit import BASE, DOMAIN, TENANT, paths
 from starlette.applications import Starlette
-from starlette.testclient import TestClient
 
 ENDPOINTS = ("token_endpoint", "authorization_endpoint", "end_session_endpoint", "jwks_uri",
              "device_authorization_endpoint", "kerberos_endpoint")
 
 
 @pytest.mark.parametrize("segment", [TENANT, DOMAIN, TENANT.upper()])
-def test_v2_tenant_document_names_endpoints_by_guid(client: TestClient, segment: str) -> None:
+def test_v2_tenant_document_names_endpoints_by_guid(client: AppClient, segment: str) -> None:
     response = client.get(paths(segment, "2.0")["discovery"])
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json; charset=utf-8"
@@ -46,7 +46,7 @@ def test_v2_tenant_document_names_endpoints_by_guid(client: TestClient, segment:
         assert absent not in doc
 
 
-def test_v2_document_member_order_follows_entra(client: TestClient) -> None:
+def test_v2_document_member_order_follows_entra(client: AppClient) -> None:
     doc = client.get(paths(TENANT, "2.0")["discovery"]).json()
     assert list(doc)[:9] == [
         "token_endpoint", "token_endpoint_auth_methods_supported", "jwks_uri",
@@ -56,7 +56,7 @@ def test_v2_document_member_order_follows_entra(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("segment", ["common", "organizations"])
-def test_multi_tenant_v2_documents_carry_the_tenantid_template(client: TestClient,
+def test_multi_tenant_v2_documents_carry_the_tenantid_template(client: AppClient,
                                                                segment: str) -> None:
     doc = client.get(paths(segment, "2.0")["discovery"]).json()
     assert doc["issuer"] == f"{BASE}/{{tenantid}}/v2.0"
@@ -67,7 +67,7 @@ def test_multi_tenant_v2_documents_carry_the_tenantid_template(client: TestClien
 
 
 @pytest.mark.parametrize("segment", [TENANT, DOMAIN])
-def test_v1_tenant_document(client: TestClient, segment: str) -> None:
+def test_v1_tenant_document(client: AppClient, segment: str) -> None:
     doc = client.get(paths(segment, "1.0")["discovery"]).json()
     assert doc["issuer"] == f"{BASE}/{TENANT}/"
     assert doc["token_endpoint"] == f"{BASE}/{TENANT}/oauth2/token"
@@ -82,20 +82,20 @@ def test_v1_tenant_document(client: TestClient, segment: str) -> None:
 
 
 @pytest.mark.parametrize("segment", ["common", "organizations"])
-def test_multi_tenant_v1_documents(client: TestClient, segment: str) -> None:
+def test_multi_tenant_v1_documents(client: AppClient, segment: str) -> None:
     doc = client.get(paths(segment, "1.0")["discovery"]).json()
     assert doc["issuer"] == f"{BASE}/{{tenantid}}/"
     assert doc["token_endpoint"] == f"{BASE}/{segment}/oauth2/token"
 
 
 @pytest.mark.idp_config(public_url="https://login.mock.test/")
-def test_public_url_sets_the_issuer_base(client: TestClient) -> None:
+def test_public_url_sets_the_issuer_base(client: AppClient) -> None:
     doc = client.get(paths(DOMAIN, "2.0")["discovery"]).json()
     assert doc["issuer"] == f"https://login.mock.test/{TENANT}/v2.0"
     assert doc["token_endpoint"] == f"https://login.mock.test/{TENANT}/oauth2/v2.0/token"
 
 
-def test_discovery_is_cacheable(client: TestClient) -> None:
+def test_discovery_is_cacheable(client: AppClient) -> None:
     response = client.get(paths(TENANT, "2.0")["discovery"])
     assert response.headers["cache-control"] == "max-age=86400, private"
     assert response.headers["x-ms-request-id"]
@@ -109,7 +109,7 @@ def _thumbprint(x5c0: str) -> str:
 @pytest.mark.parametrize("segment", [TENANT, DOMAIN, "common", "organizations"])
 @pytest.mark.parametrize("version", ["2.0", "1.0"])
 def test_keys_have_kid_equal_x5t_equal_certificate_thumbprint(
-    client: TestClient, segment: str, version: str
+    client: AppClient, segment: str, version: str
 ) -> None:
     response = client.get(paths(segment, version)["keys"])
     assert response.status_code == 200
@@ -135,7 +135,7 @@ def test_keys_have_kid_equal_x5t_equal_certificate_thumbprint(
             assert "issuer" not in key
 
 
-def test_rotation_publishes_old_and_new_keys(client: TestClient, idp_app: Starlette) -> None:
+def test_rotation_publishes_old_and_new_keys(client: AppClient, idp_app: Starlette) -> None:
     state = idp_app.state.idp
     old = state.keys.active.kid
     new = state.keys.rotate().kid
@@ -143,7 +143,7 @@ def test_rotation_publishes_old_and_new_keys(client: TestClient, idp_app: Starle
     assert kids[0] == new and old in kids
 
 
-def test_instance_discovery_for_the_mock_host(client: TestClient) -> None:
+def test_instance_discovery_for_the_mock_host(client: AppClient) -> None:
     response = client.get("/common/discovery/instance", params={
         "api-version": "1.1",
         "authorization_endpoint": f"{BASE}/{TENANT}/oauth2/v2.0/authorize"})
@@ -156,7 +156,7 @@ def test_instance_discovery_for_the_mock_host(client: TestClient) -> None:
     assert "testserver" in body["metadata"][0]["aliases"]
 
 
-def test_instance_discovery_rejects_other_hosts(client: TestClient) -> None:
+def test_instance_discovery_rejects_other_hosts(client: AppClient) -> None:
     response = client.get("/common/discovery/instance", params={
         "api-version": "1.0",
         "authorization_endpoint": "https://login.example.org/x/oauth2/v2.0/authorize"})
@@ -169,7 +169,7 @@ def test_instance_discovery_rejects_other_hosts(client: TestClient) -> None:
 
 @pytest.mark.parametrize("version", ["2.0", "1.0"])
 @pytest.mark.parametrize("kind", ["discovery", "keys"])
-def test_unknown_tenant_is_90002(client: TestClient, version: str, kind: str) -> None:
+def test_unknown_tenant_is_90002(client: AppClient, version: str, kind: str) -> None:
     for segment in ("00000000-0000-0000-0000-00000000abcd", "fabrikam.onmicrosoft.com"):
         response = client.get(paths(segment, version)[kind])
         assert response.status_code == 400
@@ -180,7 +180,7 @@ def test_unknown_tenant_is_90002(client: TestClient, version: str, kind: str) ->
 
 
 @pytest.mark.parametrize("segment", ["not_a_tenant", "bad!tenant", "x" * 300])
-def test_malformed_tenant_is_900023(client: TestClient, segment: str) -> None:
+def test_malformed_tenant_is_900023(client: AppClient, segment: str) -> None:
     response = client.get(paths(segment, "2.0")["discovery"])
     assert response.status_code == 400
     body = response.json()

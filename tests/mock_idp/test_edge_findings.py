@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
+from asgi_client import AppClient
 from idp_testkit import ALICE, CLIENT_ID, DOMAIN, SECRET, TENANT, get_code, paths, redeem
 from starlette.applications import Starlette
-from starlette.testclient import TestClient
 
 from mock_idp.config import REFERENCE_RP_CLIENT_ID
 from mock_idp.state import IdpState
@@ -24,8 +24,8 @@ FABRIKAM: dict[str, Any] = {"id": "0b6f3c2a-7d41-4e9b-8a35-c2d1e0f9a874",
 
 
 @pytest.fixture
-def lenient(idp_app: Starlette) -> Iterator[TestClient]:
-    with TestClient(idp_app, follow_redirects=False, raise_server_exceptions=False) as c:
+def lenient(idp_app: Starlette) -> Iterator[AppClient]:
+    with AppClient(idp_app, follow_redirects=False, raise_server_exceptions=False) as c:
         yield c
 
 
@@ -35,7 +35,7 @@ def state(idp_app: Starlette) -> IdpState:
     return value
 
 
-def send(client: TestClient, method: str, path: str, raw: bytes) -> httpx.Response:
+def send(client: AppClient, method: str, path: str, raw: bytes) -> httpx.Response:
     return client.request(method, path, content=raw,
                           headers={"content-type": "application/json"})
 
@@ -58,7 +58,7 @@ def graph_refused(response: httpx.Response, target: str, status: int = 400) -> d
     return error
 
 
-def install(client: TestClient) -> str:
+def install(client: AppClient) -> str:
     response = client.post("/_mock/installations", json={
         "app_id": REFERENCE_RP_CLIENT_ID, "tenant": TENANT,
         "events_url": "http://127.0.0.1:9/events"})
@@ -70,7 +70,7 @@ def install(client: TestClient) -> str:
 # --- lone surrogates ----------------------------------------------------------------------
 
 def test_a_surrogate_in_a_graph_user_is_refused_and_users_still_list(
-        lenient: TestClient) -> None:
+        lenient: AppClient) -> None:
     graph_refused(send(lenient, "PATCH", f"{G}/users/{ALICE}",
                        b'{"displayName": ' + SURROGATE + b"}"), "displayName")
     graph_refused(send(lenient, "POST", f"{G}/users",
@@ -84,7 +84,7 @@ def test_a_surrogate_in_a_graph_user_is_refused_and_users_still_list(
 
 
 def test_a_surrogate_in_a_graph_application_is_refused_and_nothing_is_created(
-        lenient: TestClient) -> None:
+        lenient: AppClient) -> None:
     graph_refused(send(lenient, "POST", f"{G}/applications",
                        b'{"displayName": "ok", "web": {"redirectUris": [' + SURROGATE + b"]}}"),
                   "web.redirectUris[0]")
@@ -104,7 +104,7 @@ def test_a_surrogate_in_a_graph_application_is_refused_and_nothing_is_created(
      b'{"user_id": "u", "user_email": ' + SURROGATE + b"}", "user_email"),
 ])
 def test_a_surrogate_in_a_control_field_is_refused_and_collections_still_read(
-        lenient: TestClient, method: str, path: str, raw: bytes, field: str) -> None:
+        lenient: AppClient, method: str, path: str, raw: bytes, field: str) -> None:
     path = path.replace("{id}", install(lenient)) if "{id}" in path else path
     refused(send(lenient, method, path, raw), field)
     for collection in ("/_mock/tenants", "/_mock/faults", "/_mock/installations",
@@ -115,7 +115,7 @@ def test_a_surrogate_in_a_control_field_is_refused_and_collections_still_read(
 
 
 @pytest.mark.parametrize("path", [f"{G}/users", "/_mock/faults", "/_mock/tenants"])
-def test_a_surrogate_member_name_is_refused_and_echoed_escaped(lenient: TestClient,
+def test_a_surrogate_member_name_is_refused_and_echoed_escaped(lenient: AppClient,
                                                                path: str) -> None:
     response = send(lenient, "POST", path, b'{"\\ud800x": 1}')
     assert response.status_code == 400, response.text
@@ -132,7 +132,7 @@ def test_a_surrogate_member_name_is_refused_and_echoed_escaped(lenient: TestClie
     "http://localhost/auth/callback\x00",
 ])
 def test_an_unparseable_redirect_uri_with_a_real_code_is_entras_50011(
-        lenient: TestClient, redirect_uri: str) -> None:
+        lenient: AppClient, redirect_uri: str) -> None:
     grant = get_code(lenient)
     response = lenient.post(paths(TENANT, "2.0")["token"], data={
         "grant_type": "authorization_code", "client_id": CLIENT_ID, "client_secret": SECRET,
@@ -164,7 +164,7 @@ JSON_ROUTES = [
 
 @pytest.mark.parametrize(("method", "path"), JSON_ROUTES)
 @pytest.mark.parametrize("raw", [b"[" * 100_000, b'{"a":' * 50 + b"1" + b"}" * 50])
-def test_deeply_nested_json_is_refused(lenient: TestClient, state: IdpState, method: str,
+def test_deeply_nested_json_is_refused(lenient: AppClient, state: IdpState, method: str,
                                        path: str, raw: bytes) -> None:
     path = path.replace("{id}", install(lenient)) if "{id}" in path else path
     now = state.clock.now()
@@ -187,7 +187,7 @@ def test_deeply_nested_json_is_refused(lenient: TestClient, state: IdpState, met
     ("/_mock/clock", b'{"advance_seconds": -1e400}', "advance_seconds"),
     ("/_mock/faults", b'{"kind": "error", "endpoint": "token", "code": 99999999999}', "code"),
 ])
-def test_numbers_out_of_range_are_refused(lenient: TestClient, path: str, body: bytes,
+def test_numbers_out_of_range_are_refused(lenient: AppClient, path: str, body: bytes,
                                           field: str) -> None:
     refused(send(lenient, "POST", path, body), field)
 
@@ -200,7 +200,7 @@ def test_numbers_out_of_range_are_refused(lenient: TestClient, path: str, body: 
     ({"redirect_uris": ["http://[::1/cb"]}, "apps[0].redirect_uris[0]"),
     ({"logout_url": "http://localhost:80:80/a"}, "apps[0].logout_url"),
 ])
-def test_tenant_values_out_of_range_are_refused(lenient: TestClient, state: IdpState,
+def test_tenant_values_out_of_range_are_refused(lenient: AppClient, state: IdpState,
                                                 secret_or_cert: dict[str, Any],
                                                 field: str) -> None:
     app = {"client_id": "5d0c9a7e-1f2b-4c3d-9e8f-a1b2c3d4e5f6", "name": "Portal",
@@ -212,7 +212,7 @@ def test_tenant_values_out_of_range_are_refused(lenient: TestClient, state: IdpS
 # --- the shape of an unexpected failure ---------------------------------------------------
 
 def test_an_unexpected_failure_under_graph_answers_in_graphs_shape(
-        lenient: TestClient, state: IdpState, monkeypatch: pytest.MonkeyPatch) -> None:
+        lenient: AppClient, state: IdpState, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(segment: str) -> None:
         raise RuntimeError("boom")
 
@@ -225,7 +225,7 @@ def test_an_unexpected_failure_under_graph_answers_in_graphs_shape(
 
 
 def test_an_unexpected_failure_under_mock_answers_in_its_shape(
-        lenient: TestClient, state: IdpState, monkeypatch: pytest.MonkeyPatch) -> None:
+        lenient: AppClient, state: IdpState, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken() -> None:
         raise RuntimeError("boom")
 
@@ -237,7 +237,7 @@ def test_an_unexpected_failure_under_mock_answers_in_its_shape(
 
 
 @pytest.mark.parametrize("method", ["PUT", "PATCH"])
-def test_a_wrong_method_under_mock_names_the_method(lenient: TestClient, method: str) -> None:
+def test_a_wrong_method_under_mock_names_the_method(lenient: AppClient, method: str) -> None:
     for path in ("/_mock/faults", "/_mock/installations", "/_mock/notifications",
                  "/_mock/event-keys/rotate"):
         refused(lenient.request(method, path), "method", 405)
@@ -245,12 +245,12 @@ def test_a_wrong_method_under_mock_names_the_method(lenient: TestClient, method:
 
 # --- found while fuzzing: queries, dates, URLs and form charsets ---------------------------
 
-def test_non_ascii_digits_in_paging_queries_are_refused(lenient: TestClient) -> None:
+def test_non_ascii_digits_in_paging_queries_are_refused(lenient: AppClient) -> None:
     graph_refused(lenient.get(f"{G}/users", params={"$top": "²"}), "$top")
     refused(lenient.get("/_mock/requests", params={"limit": "٣"}), "limit")
 
 
-def test_a_secret_ending_at_the_end_of_time_is_refused(lenient: TestClient) -> None:
+def test_a_secret_ending_at_the_end_of_time_is_refused(lenient: AppClient) -> None:
     app = lenient.get(f"{G}/applications").json()["value"][0]["id"]
     response = lenient.post(f"{G}/applications/{app}/addPassword", json={
         "passwordCredential": {"startDateTime": "9999-12-31T23:00:00-05:00"}})
@@ -259,7 +259,7 @@ def test_a_secret_ending_at_the_end_of_time_is_refused(lenient: TestClient) -> N
 
 @pytest.mark.parametrize("url", ["http://[::1/e", "http://a.test:80:80/e", "http://a b/",
                                  "https://a.test/\x00"])
-def test_unusable_urls_are_refused_where_they_are_registered(lenient: TestClient,
+def test_unusable_urls_are_refused_where_they_are_registered(lenient: AppClient,
                                                              url: str) -> None:
     response = lenient.post(f"{G}/applications", json={
         "displayName": "x", "web": {"redirectUris": [url]}})
@@ -274,7 +274,7 @@ def _odd_charset_form(field: str) -> tuple[bytes, dict[str, str]]:
     return body, {"content-type": "multipart/form-data; boundary=b; charset=unicode_escape"}
 
 
-def test_a_form_that_decodes_to_a_lone_surrogate_is_90056(lenient: TestClient) -> None:
+def test_a_form_that_decodes_to_a_lone_surrogate_is_90056(lenient: AppClient) -> None:
     body, headers = _odd_charset_form("grant_type")
     response = lenient.post(paths(TENANT, "2.0")["token"], content=body, headers=headers)
     assert response.status_code == 400 and response.json()["error_codes"] == [90056]
@@ -285,7 +285,7 @@ def test_a_form_that_decodes_to_a_lone_surrogate_is_90056(lenient: TestClient) -
 
 # --- found while fuzzing: the console ------------------------------------------------------
 
-def test_console_refuses_odd_origins_tokens_and_numbers(lenient: TestClient,
+def test_console_refuses_odd_origins_tokens_and_numbers(lenient: AppClient,
                                                         state: IdpState) -> None:
     from mock_idp.endpoints.console import csrf_token
 
@@ -304,7 +304,7 @@ def test_console_refuses_odd_origins_tokens_and_numbers(lenient: TestClient,
                         headers=headers).status_code == 400
 
 
-def test_a_refused_body_does_not_break_the_logs_that_show_bodies(lenient: TestClient) -> None:
+def test_a_refused_body_does_not_break_the_logs_that_show_bodies(lenient: AppClient) -> None:
     for raw in (b'{"a": "\\udfff"}', b'{"\\ud800": 1}', b"[" * 5000 + b"]" * 5000):
         assert send(lenient, "POST", f"{G}/users", raw).status_code == 400
     for path in ("/_mock/activity", "/_mock/requests", "/_mock/console"):

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from asgi_client import AppClient
 from idp_testkit import (
     BASE,
     CLIENT_ID,
@@ -21,7 +22,6 @@ from idp_testkit import (
     paths,
     redirect_params,
 )
-from starlette.testclient import TestClient
 
 from mock_idp.clock import MockClock
 from mock_idp.errors import CATALOGUE, EntraError, ErrorContext, error_body
@@ -32,13 +32,13 @@ MEMBERS = ["error", "error_description", "error_codes", "timestamp", "trace_id",
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
-def _wrong_secret(client: TestClient, **headers: str) -> httpx.Response:
+def _wrong_secret(client: AppClient, **headers: str) -> httpx.Response:
     return client.post(TOKEN, data={"grant_type": "client_credentials", "client_id": CLIENT_ID,
                                     "client_secret": "wrong", "scope": GRAPH_DEFAULT},
                        headers=headers)
 
 
-def test_json_error_shape(client: TestClient, clock: MockClock) -> None:
+def test_json_error_shape(client: AppClient, clock: MockClock) -> None:
     clock.freeze()
     clock.set(datetime(2026, 3, 1, 9, 4, 5, 678000, tzinfo=UTC))
     response = _wrong_secret(client)
@@ -60,13 +60,13 @@ def test_json_error_shape(client: TestClient, clock: MockClock) -> None:
         f"{body['correlation_id']} Timestamp: 2026-03-01 09:04:05Z")
 
 
-def test_each_error_gets_fresh_ids(client: TestClient) -> None:
+def test_each_error_gets_fresh_ids(client: AppClient) -> None:
     first, second = _wrong_secret(client).json(), _wrong_secret(client).json()
     assert first["trace_id"] != second["trace_id"]
     assert first["correlation_id"] != second["correlation_id"]
 
 
-def test_correlation_id_echoes_client_request_id(client: TestClient) -> None:
+def test_correlation_id_echoes_client_request_id(client: AppClient) -> None:
     cid = "5be327fc-93cb-4bef-ab4e-0373f11a8017"
     body = _wrong_secret(client, **{"client-request-id": cid}).json()
     assert body["correlation_id"] == cid
@@ -128,7 +128,7 @@ def test_catalogue_suberrors() -> None:
     assert CATALOGUE[65001].suberror == "consent_required"
 
 
-def test_invalid_client_statuses_over_http(client: TestClient, clock: MockClock) -> None:
+def test_invalid_client_statuses_over_http(client: AppClient, clock: MockClock) -> None:
     from datetime import timedelta
 
     for data, code in [({"client_secret": "wrong"}, 7000215), ({"client_secret": ""}, 7000218)]:
@@ -143,20 +143,20 @@ def test_invalid_client_statuses_over_http(client: TestClient, clock: MockClock)
     assert response.status_code == 401 and response.json()["error_codes"] == [7000222]
 
 
-def test_missing_grant_type_is_900144(client: TestClient) -> None:
+def test_missing_grant_type_is_900144(client: AppClient) -> None:
     body = client.post(TOKEN, data={"client_id": CLIENT_ID}).json()
     assert body["error_codes"] == [900144]
     assert "'grant_type'" in body["error_description"]
 
 
-def test_missing_scope_for_client_credentials_is_900144(client: TestClient) -> None:
+def test_missing_scope_for_client_credentials_is_900144(client: AppClient) -> None:
     body = client.post(TOKEN, data={"grant_type": "client_credentials", "client_id": CLIENT_ID,
                                     "client_secret": SECRET}).json()
     assert body["error_codes"] == [900144] and "'scope'" in body["error_description"]
 
 
 @pytest.mark.idp_config(hybrid_config())
-def test_id_token_without_openid_scope_is_70011(client: TestClient) -> None:
+def test_id_token_without_openid_scope_is_70011(client: AppClient) -> None:
     response = client.get(paths(TENANT, "2.0")["authorize"], params=auth_params(
         client_id=HYBRID_CLIENT_ID, redirect_uri="http://localhost/cb",
         response_type="id_token", scope="profile"))
@@ -165,7 +165,7 @@ def test_id_token_without_openid_scope_is_70011(client: TestClient) -> None:
     assert values["error_description"].startswith("AADSTS70011: ")
 
 
-def test_authorize_error_redirect_parameter_order(client: TestClient) -> None:
+def test_authorize_error_redirect_parameter_order(client: AppClient) -> None:
     response = client.get(paths(TENANT, "2.0")["authorize"],
                           params=auth_params(prompt="none", state="xyz"))
     query = response.headers["location"].split("?", 1)[1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from asgi_client import AppClient
 from idp_testkit import (
     CLIENT_ID,
     SECRET,
@@ -16,7 +17,6 @@ from idp_testkit import (
     sign_in,
     tokens_for,
 )
-from starlette.testclient import TestClient
 
 from mock_idp.clock import MockClock
 from mock_idp.expiry import ExpiringMap, ExpiringSet, after
@@ -81,7 +81,7 @@ def test_an_expiring_set_forgets_members_after_their_lifetime() -> None:
 
 
 def test_a_redeemed_code_is_54005_as_long_as_an_expired_code_is_70008(
-        client: TestClient, clock: MockClock) -> None:
+        client: AppClient, clock: MockClock) -> None:
     grant = get_code(client)
     assert redeem(client, grant).status_code == 200
     clock.advance(timedelta(minutes=9))
@@ -96,7 +96,7 @@ def test_a_redeemed_code_is_54005_as_long_as_an_expired_code_is_70008(
     assert redeem(client, grant).json()["error_codes"] == [70000]
 
 
-def test_an_expired_code_says_so_for_a_day_then_is_forgotten(client: TestClient,
+def test_an_expired_code_says_so_for_a_day_then_is_forgotten(client: AppClient,
                                                               clock: MockClock) -> None:
     grant = get_code(client)
     clock.advance(timedelta(hours=23))
@@ -108,7 +108,7 @@ def test_an_expired_code_says_so_for_a_day_then_is_forgotten(client: TestClient,
     assert redeem(client, late).json()["error_codes"] == [70000]
 
 
-def test_a_sign_in_page_left_open_for_over_an_hour_is_forgotten(client: TestClient,
+def test_a_sign_in_page_left_open_for_over_an_hour_is_forgotten(client: AppClient,
                                                                 clock: MockClock) -> None:
     authorize = paths(TENANT, "2.0")["authorize"]
     stale = client.get(authorize, params=auth_params(prompt="login"))
@@ -120,7 +120,7 @@ def test_a_sign_in_page_left_open_for_over_an_hour_is_forgotten(client: TestClie
 
 
 def test_an_expired_refresh_token_says_so_for_a_day_then_is_forgotten(
-        client: TestClient, clock: MockClock) -> None:
+        client: AppClient, clock: MockClock) -> None:
     lifetime = client.app.state.idp.config.refresh_token_lifetime  # type: ignore[attr-defined]
 
     def refresh(token: str) -> list[int]:

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from asgi_client import AppClient
 from idp_testkit import (
     ALICE,
     BOB,
@@ -27,7 +28,6 @@ from idp_testkit import (
     sign_in,
 )
 from starlette.applications import Starlette
-from starlette.testclient import TestClient
 
 from mock_idp import create_app, run_in_thread
 from mock_idp.config import IdpConfig, TenantConfig, default_tenant
@@ -38,14 +38,14 @@ FABRIKAM_ID = "0c9d8e7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f"
 GRAPH_DEFAULT = "https://graph.microsoft.com/.default"
 
 
-def arm(client: TestClient, **spec: Any) -> dict[str, Any]:
+def arm(client: AppClient, **spec: Any) -> dict[str, Any]:
     response = client.post("/_mock/faults", json=spec)
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body
 
 
-def client_credentials(client: TestClient, client_id: str = CLIENT_ID,
+def client_credentials(client: AppClient, client_id: str = CLIENT_ID,
                        secret: str = SECRET) -> httpx.Response:
     return client.post(V2["token"], data={
         "grant_type": "client_credentials", "client_id": client_id, "client_secret": secret,
@@ -61,7 +61,7 @@ def live() -> Iterator[str]:
 
 # --- AADSTS errors --------------------------------------------------------------------------
 
-def test_error_at_authorize_redirects_with_the_aadsts_code_and_state(client: TestClient) -> None:
+def test_error_at_authorize_redirects_with_the_aadsts_code_and_state(client: AppClient) -> None:
     arm(client, kind="error", endpoint="authorize", code=50076)
     response = client.get(V2["authorize"], params=auth_params(state="keep-me"))
     params = redirect_params(response)
@@ -73,14 +73,14 @@ def test_error_at_authorize_redirects_with_the_aadsts_code_and_state(client: Tes
     assert again.status_code == 200 and 'name="ctx"' in again.text  # once: the sign-in page
 
 
-def test_error_at_authorize_with_a_custom_error_value(client: TestClient) -> None:
+def test_error_at_authorize_with_a_custom_error_value(client: AppClient) -> None:
     arm(client, kind="error", endpoint="authorize", code=53003, error="access_denied")
     params = redirect_params(client.get(V2["authorize"], params=auth_params()))
     assert params["error"] == "access_denied"
     assert params["error_description"].startswith("AADSTS53003")
 
 
-def test_error_at_token_is_entra_json_with_the_code_and_its_status(client: TestClient) -> None:
+def test_error_at_token_is_entra_json_with_the_code_and_its_status(client: AppClient) -> None:
     arm(client, kind="error", endpoint="token", code=7000222)
     response = client_credentials(client)
     assert response.status_code == 401
@@ -95,13 +95,13 @@ def test_error_at_token_is_entra_json_with_the_code_and_its_status(client: TestC
     assert client_credentials(client).status_code == 200
 
 
-def test_error_status_can_be_overridden(client: TestClient) -> None:
+def test_error_status_can_be_overridden(client: AppClient) -> None:
     arm(client, kind="error", endpoint="token", code=50076, status=409)
     response = client_credentials(client)
     assert response.status_code == 409 and response.json()["error_codes"] == [50076]
 
 
-def test_error_at_signin_redirects_after_the_password_is_accepted(client: TestClient) -> None:
+def test_error_at_signin_redirects_after_the_password_is_accepted(client: AppClient) -> None:
     arm(client, kind="error", endpoint="signin", code=50158, user=ALICE)
     page = client.get(V2["authorize"], params=auth_params())
     params = redirect_params(sign_in(client, page, ALICE))
@@ -114,7 +114,7 @@ def test_error_at_signin_redirects_after_the_password_is_accepted(client: TestCl
     (503, "temporarily_unavailable", 90033), (500, "server_error", 50000),
     (502, "temporarily_unavailable", 90033),
 ])
-def test_status_fault_at_token(client: TestClient, status: int, error: str, code: int) -> None:
+def test_status_fault_at_token(client: AppClient, status: int, error: str, code: int) -> None:
     arm(client, kind="status", endpoint="token", status=status)
     response = client_credentials(client)
     assert response.status_code == status
@@ -122,7 +122,7 @@ def test_status_fault_at_token(client: TestClient, status: int, error: str, code
     assert response.json()["error"] == error and response.json()["error_codes"] == [code]
 
 
-def test_status_fault_at_authorize_is_a_5xx_page_not_a_redirect(client: TestClient) -> None:
+def test_status_fault_at_authorize_is_a_5xx_page_not_a_redirect(client: AppClient) -> None:
     arm(client, kind="status", endpoint="authorize", status=503)
     response = client.get(V2["authorize"], params=auth_params())
     assert response.status_code == 503
@@ -131,7 +131,7 @@ def test_status_fault_at_authorize_is_a_5xx_page_not_a_redirect(client: TestClie
     assert "AADSTS90033" in response.text
 
 
-def test_throttle_answers_429_with_retry_after(client: TestClient) -> None:
+def test_throttle_answers_429_with_retry_after(client: AppClient) -> None:
     arm(client, kind="throttle", endpoint="token", retry_after=7)
     response = client_credentials(client)
     assert response.status_code == 429
@@ -141,14 +141,14 @@ def test_throttle_answers_429_with_retry_after(client: TestClient) -> None:
     assert client_credentials(client).status_code == 200
 
 
-def test_throttle_at_a_browser_endpoint_is_a_429_page(client: TestClient) -> None:
+def test_throttle_at_a_browser_endpoint_is_a_429_page(client: AppClient) -> None:
     arm(client, kind="throttle", endpoint="authorize", retry_after=30)
     response = client.get(V2["authorize"], params=auth_params())
     assert response.status_code == 429 and response.headers["retry-after"] == "30"
     assert "AADSTS50196" in response.text
 
 
-def test_latency_delays_the_answer_which_is_otherwise_normal(client: TestClient) -> None:
+def test_latency_delays_the_answer_which_is_otherwise_normal(client: AppClient) -> None:
     assert client.get(V2["discovery"]).status_code == 200
     arm(client, kind="latency", endpoint="discovery", delay_ms=200)
     started = time.perf_counter()
@@ -157,7 +157,7 @@ def test_latency_delays_the_answer_which_is_otherwise_normal(client: TestClient)
     assert response.status_code == 200 and "issuer" in response.json()
 
 
-def test_latency_then_another_fault_both_apply(client: TestClient) -> None:
+def test_latency_then_another_fault_both_apply(client: AppClient) -> None:
     arm(client, kind="latency", endpoint="token", delay_ms=200)
     arm(client, kind="status", endpoint="token", status=503)
     started = time.perf_counter()
@@ -212,7 +212,7 @@ def test_dropped_connection(live: str) -> None:
 
 
 @pytest.mark.parametrize("endpoint", ["jwks", "discovery"])
-def test_outage(client: TestClient, endpoint: str) -> None:
+def test_outage(client: AppClient, endpoint: str) -> None:
     other = "discovery" if endpoint == "jwks" else "keys"
     path = V2["keys" if endpoint == "jwks" else "discovery"]
     arm(client, kind="outage", endpoint=endpoint, times="until_cleared")
@@ -228,12 +228,12 @@ def test_outage(client: TestClient, endpoint: str) -> None:
     assert client.get(path).status_code == 200
 
 
-def test_outage_status_can_be_500(client: TestClient) -> None:
+def test_outage_status_can_be_500(client: AppClient) -> None:
     arm(client, kind="outage", endpoint="jwks", status=500)
     assert client.get(V2["keys"]).status_code == 500
 
 
-def test_fault_at_the_logout_endpoint(client: TestClient) -> None:
+def test_fault_at_the_logout_endpoint(client: AppClient) -> None:
     arm(client, kind="status", endpoint="logout", status=503)
     response = client.get(f"/{TENANT}/oauth2/v2.0/logout")
     assert response.status_code == 503 and "AADSTS90033" in response.text
@@ -244,7 +244,7 @@ def test_fault_at_the_logout_endpoint(client: TestClient) -> None:
 
 @pytest.mark.idp_config(IdpConfig(tenants=(default_tenant(), TenantConfig(
     id=FABRIKAM_ID, domain="fabrikam.onmicrosoft.com", name="Fabrikam"))))
-def test_scoped_to_a_tenant(client: TestClient) -> None:
+def test_scoped_to_a_tenant(client: AppClient) -> None:
     fault = arm(client, kind="outage", endpoint="discovery", tenant="contoso.onmicrosoft.com",
                 times="until_cleared")
     assert fault["tenant"] == TENANT
@@ -255,14 +255,14 @@ def test_scoped_to_a_tenant(client: TestClient) -> None:
 
 
 @pytest.mark.idp_config(hybrid_config())
-def test_scoped_to_an_app(client: TestClient) -> None:
+def test_scoped_to_an_app(client: AppClient) -> None:
     arm(client, kind="error", endpoint="token", app=HYBRID_CLIENT_ID.upper(), code=7000215)
     assert client_credentials(client).status_code == 200
     response = client_credentials(client, HYBRID_CLIENT_ID, HYBRID_SECRET)
     assert response.status_code == 401 and response.json()["error_codes"] == [7000215]
 
 
-def test_scoped_to_a_user(client: TestClient) -> None:
+def test_scoped_to_a_user(client: AppClient) -> None:
     arm(client, kind="error", endpoint="token", user=ALICE, code=50173)
     bob = get_code(client, upn=BOB, prompt="login")
     assert redeem(client, bob).status_code == 200
@@ -271,7 +271,7 @@ def test_scoped_to_a_user(client: TestClient) -> None:
     assert response.status_code == 400 and response.json()["error_codes"] == [50173]
 
 
-def test_scoped_to_an_endpoint(client: TestClient) -> None:
+def test_scoped_to_an_endpoint(client: AppClient) -> None:
     arm(client, kind="status", endpoint="jwks", status=503)
     assert client.get(V2["discovery"]).status_code == 200
     assert client_credentials(client).status_code == 200
@@ -280,14 +280,14 @@ def test_scoped_to_an_endpoint(client: TestClient) -> None:
 
 # --- how many times -------------------------------------------------------------------------
 
-def test_once_by_default(client: TestClient) -> None:
+def test_once_by_default(client: AppClient) -> None:
     fault = arm(client, kind="status", endpoint="jwks")
     assert fault["times"] == 1
     assert [client.get(V2["keys"]).status_code for _ in range(2)] == [503, 200]
     assert client.get("/_mock/faults").json() == {"faults": []}
 
 
-def test_n_times(client: TestClient) -> None:
+def test_n_times(client: AppClient) -> None:
     fault = arm(client, kind="status", endpoint="jwks", times=3)
     assert client.get(V2["keys"]).status_code == 503
     listed = client.get("/_mock/faults").json()["faults"]
@@ -295,7 +295,7 @@ def test_n_times(client: TestClient) -> None:
     assert [client.get(V2["keys"]).status_code for _ in range(3)] == [503, 503, 200]
 
 
-def test_until_cleared(client: TestClient) -> None:
+def test_until_cleared(client: AppClient) -> None:
     arm(client, kind="status", endpoint="jwks", times="until_cleared")
     assert {client.get(V2["keys"]).status_code for _ in range(5)} == {503}
     faults = client.get("/_mock/faults").json()["faults"]
@@ -306,7 +306,7 @@ def test_until_cleared(client: TestClient) -> None:
 
 # --- list and clear -------------------------------------------------------------------------
 
-def test_list_and_clear_one(client: TestClient) -> None:
+def test_list_and_clear_one(client: AppClient) -> None:
     first = arm(client, kind="status", endpoint="jwks", times="until_cleared")
     second = arm(client, kind="wrong_nonce", app=CLIENT_ID)
     listed = client.get("/_mock/faults").json()["faults"]
@@ -320,14 +320,14 @@ def test_list_and_clear_one(client: TestClient) -> None:
     assert client.get(V2["keys"]).status_code == 200
 
 
-def test_reset_clears_faults(client: TestClient) -> None:
+def test_reset_clears_faults(client: AppClient) -> None:
     arm(client, kind="status", endpoint="jwks", times="until_cleared")
     assert client.post("/_mock/reset", json={}).status_code == 200
     assert client.get("/_mock/faults").json() == {"faults": []}
     assert client.get(V2["keys"]).status_code == 200
 
 
-def test_python_api(idp_app: Starlette, client: TestClient) -> None:
+def test_python_api(idp_app: Starlette, client: AppClient) -> None:
     registry: FaultRegistry = idp_app.state.idp.faults
     fault = registry.arm(Fault(kind="throttle", endpoint="token", times=2,
                                params={"retry_after": 3}))
@@ -368,7 +368,7 @@ def test_python_api(idp_app: Starlette, client: TestClient) -> None:
     ({"kind": "outage", "endpoint": "discovery", "app": CLIENT_ID}, "app"),
     ({"kind": "status", "endpoint": "jwks", "colour": "red"}, "colour"),
 ])
-def test_bad_fault_specs_name_the_field(client: TestClient, body: dict[str, Any],
+def test_bad_fault_specs_name_the_field(client: AppClient, body: dict[str, Any],
                                         field: str) -> None:
     response = client.post("/_mock/faults", json=body)
     assert response.status_code == 400, response.text
@@ -378,7 +378,7 @@ def test_bad_fault_specs_name_the_field(client: TestClient, body: dict[str, Any]
     assert client.get("/_mock/faults").json() == {"faults": []}
 
 
-def test_body_must_be_a_json_object(client: TestClient) -> None:
+def test_body_must_be_a_json_object(client: AppClient) -> None:
     for raw in (b"{not json", b"\xff\xfe", b""):
         response = client.post("/_mock/faults", content=raw,
                                headers={"content-type": "application/json"})
@@ -388,7 +388,7 @@ def test_body_must_be_a_json_object(client: TestClient) -> None:
     assert response.status_code == 400 and response.json()["error"]["field"] == "body"
 
 
-def test_body_must_be_sent_as_json(client: TestClient) -> None:
+def test_body_must_be_sent_as_json(client: AppClient) -> None:
     response = client.post("/_mock/faults", data={"kind": "status", "endpoint": "jwks"})
     assert response.status_code == 415
     assert response.json()["error"]["field"] == "content-type"

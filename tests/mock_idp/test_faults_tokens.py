@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from asgi_client import AppClient
 from idp_testkit import (
     ALICE,
     BASE,
@@ -32,7 +33,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.testclient import TestClient
 
 from mock_idp import create_app
 from mock_idp.config import IdpConfig
@@ -44,12 +44,12 @@ ISSUER = f"{BASE}/{TENANT}/v2.0"
 BACKCHANNEL = "http://schemas.openid.net/event/backchannel-logout"
 
 
-def arm(client: TestClient, **spec: Any) -> None:
+def arm(client: AppClient, **spec: Any) -> None:
     response = client.post("/_mock/faults", json=spec)
     assert response.status_code == 201, response.text
 
 
-def sign_v1_id_tokens(client: TestClient) -> None:
+def sign_v1_id_tokens(client: AppClient) -> None:
     """The per-app switch: the v1.0 token endpoint signs this app's ID tokens."""
     response = client.patch(f"/graph/{TENANT}/v1.0/applications(appId='{CLIENT_ID}')",
                             json={"signV1IdTokens": True})
@@ -61,7 +61,7 @@ def header(token: str) -> dict[str, Any]:
     return out
 
 
-def jwks(client: TestClient, version: str = "2.0") -> list[dict[str, Any]]:
+def jwks(client: AppClient, version: str = "2.0") -> list[dict[str, Any]]:
     keys: list[dict[str, Any]] = client.get(paths(TENANT, version)["keys"]).json()["keys"]
     return keys
 
@@ -77,12 +77,12 @@ def verifies_with(token: str, jwk: dict[str, Any]) -> bool:
     return True
 
 
-def published_key_for(client: TestClient, token: str) -> dict[str, Any]:
+def published_key_for(client: AppClient, token: str) -> dict[str, Any]:
     kid = header(token)["kid"]
     return next(k for k in jwks(client) if k["kid"] == kid)
 
 
-def id_token(client: TestClient, *, version: str = "2.0") -> str:
+def id_token(client: AppClient, *, version: str = "2.0") -> str:
     """Code flow with the reference app; the ID token from the token endpoint."""
     response = redeem(client, get_code(client, version=version), version=version)
     assert response.status_code == 200, response.text
@@ -90,7 +90,7 @@ def id_token(client: TestClient, *, version: str = "2.0") -> str:
     return token
 
 
-def now(client: TestClient) -> int:
+def now(client: AppClient) -> int:
     instant = datetime.fromisoformat(client.get("/_mock/clock").json()["now"].replace(
         "Z", "+00:00"))
     return int(instant.timestamp())
@@ -98,7 +98,7 @@ def now(client: TestClient) -> int:
 
 # --- the control: an untampered token -------------------------------------------------------
 
-def test_without_a_fault_the_token_verifies_and_carries_every_claim(client: TestClient) -> None:
+def test_without_a_fault_the_token_verifies_and_carries_every_claim(client: AppClient) -> None:
     token = id_token(client)
     assert header(token)["alg"] == "RS256"
     assert verifies_with(token, published_key_for(client, token))
@@ -110,7 +110,7 @@ def test_without_a_fault_the_token_verifies_and_carries_every_claim(client: Test
 
 # --- signatures and keys --------------------------------------------------------------------
 
-def test_bad_signature_fails_with_the_published_key(client: TestClient) -> None:
+def test_bad_signature_fails_with_the_published_key(client: AppClient) -> None:
     good = claims(id_token(client))
     arm(client, kind="bad_signature")
     token = id_token(client)
@@ -121,7 +121,7 @@ def test_bad_signature_fails_with_the_published_key(client: TestClient) -> None:
     assert body["sub"] == good["sub"]
 
 
-def test_alg_none_is_unsigned(client: TestClient) -> None:
+def test_alg_none_is_unsigned(client: AppClient) -> None:
     arm(client, kind="alg_none")
     token = id_token(client)
     assert header(token)["alg"] == "none"
@@ -132,7 +132,7 @@ def test_alg_none_is_unsigned(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("version", ["2.0", "1.0"])
-def test_unknown_key_kid_is_not_in_the_jwks(client: TestClient, version: str) -> None:
+def test_unknown_key_kid_is_not_in_the_jwks(client: AppClient, version: str) -> None:
     sign_v1_id_tokens(client)
     arm(client, kind="unknown_key")
     token = id_token(client, version=version)
@@ -144,14 +144,14 @@ def test_unknown_key_kid_is_not_in_the_jwks(client: TestClient, version: str) ->
     assert not any(verifies_with(token, k) for k in published)
 
 
-def test_claim_faults_on_an_unsigned_v1_id_token_stay_unsigned(client: TestClient) -> None:
+def test_claim_faults_on_an_unsigned_v1_id_token_stay_unsigned(client: AppClient) -> None:
     arm(client, kind="wrong_iss")
     token = id_token(client, version="1.0")
     assert header(token) == {"typ": "JWT", "alg": "none"} and token.endswith(".")
     assert claims(token)["iss"] == f"{BASE}/{TENANT}/1"
 
 
-def test_kid_absent_single_key(client: TestClient) -> None:
+def test_kid_absent_single_key(client: AppClient) -> None:
     assert len(jwks(client)) == 1
     arm(client, kind="kid_absent")
     token = id_token(client)
@@ -164,7 +164,7 @@ def test_kid_absent_single_key(client: TestClient) -> None:
     assert "kid" in jwks(client)[0]
 
 
-def test_kid_absent_single_key_even_after_a_rotation(client: TestClient) -> None:
+def test_kid_absent_single_key_even_after_a_rotation(client: AppClient) -> None:
     assert len(jwks(client)) == 1
     client.post("/_mock/keys/rotate", json={})
     assert len(jwks(client)) == 2
@@ -175,7 +175,7 @@ def test_kid_absent_single_key_even_after_a_rotation(client: TestClient) -> None
     assert verifies_with(token, published[0])
 
 
-def test_kid_absent_multiple_keys(client: TestClient) -> None:
+def test_kid_absent_multiple_keys(client: AppClient) -> None:
     arm(client, kind="kid_absent_multiple")
     token = id_token(client)
     assert "kid" not in header(token)
@@ -185,7 +185,7 @@ def test_kid_absent_multiple_keys(client: TestClient) -> None:
     assert [verifies_with(token, k) for k in published].count(True) == 1
 
 
-def test_key_rotated_just_before_signing(client: TestClient) -> None:
+def test_key_rotated_just_before_signing(client: AppClient) -> None:
     before = {k["kid"] for k in jwks(client)}
     assert len(before) == 1
     arm(client, kind="key_rotated")
@@ -206,7 +206,7 @@ def test_key_rotated_just_before_signing(client: TestClient) -> None:
     ("wrong_nonce", "nonce", "n-11"),
     ("wrong_azp", "azp", CLIENT_ID + "1"),
 ])
-def test_wrong_claim(client: TestClient, kind: str, claim: str, expected: str) -> None:
+def test_wrong_claim(client: AppClient, kind: str, claim: str, expected: str) -> None:
     arm(client, kind=kind)
     token = id_token(client)
     assert claims(token)[claim] == expected
@@ -216,7 +216,7 @@ def test_wrong_claim(client: TestClient, kind: str, claim: str, expected: str) -
 @pytest.mark.parametrize(("kind", "claim"), [
     ("missing_sub", "sub"), ("missing_iat", "iat"), ("missing_aud", "aud"),
 ])
-def test_missing_claim(client: TestClient, kind: str, claim: str) -> None:
+def test_missing_claim(client: AppClient, kind: str, claim: str) -> None:
     arm(client, kind=kind)
     token = id_token(client)
     body = claims(token)
@@ -225,7 +225,7 @@ def test_missing_claim(client: TestClient, kind: str, claim: str) -> None:
     assert verifies_with(token, published_key_for(client, token))
 
 
-def test_expired(client: TestClient) -> None:
+def test_expired(client: AppClient) -> None:
     arm(client, kind="expired")
     token = id_token(client)
     body = claims(token)
@@ -236,7 +236,7 @@ def test_expired(client: TestClient) -> None:
         jwt.decode(token, key, algorithms=["RS256"], audience=CLIENT_ID)
 
 
-def test_nbf_in_the_future(client: TestClient) -> None:
+def test_nbf_in_the_future(client: AppClient) -> None:
     arm(client, kind="nbf_future")
     token = id_token(client)
     assert claims(token)["nbf"] > now(client) + 600
@@ -245,7 +245,7 @@ def test_nbf_in_the_future(client: TestClient) -> None:
         jwt.decode(token, key, algorithms=["RS256"], audience=CLIENT_ID)
 
 
-def test_iat_in_the_future(client: TestClient) -> None:
+def test_iat_in_the_future(client: AppClient) -> None:
     arm(client, kind="iat_future")
     assert claims(id_token(client))["iat"] > now(client) + 600
 
@@ -253,7 +253,7 @@ def test_iat_in_the_future(client: TestClient) -> None:
 # --- where ID-token faults apply ------------------------------------------------------------
 
 @pytest.mark.idp_config(hybrid_config())
-def test_an_authorize_token_fault_leaves_the_token_endpoint_alone(client: TestClient) -> None:
+def test_an_authorize_token_fault_leaves_the_token_endpoint_alone(client: AppClient) -> None:
     arm(client, kind="wrong_nonce", endpoint="authorize")
     page = client.get(V2["authorize"], params=auth_params(**HYBRID,
                                                            response_type="code id_token"))
@@ -263,7 +263,7 @@ def test_an_authorize_token_fault_leaves_the_token_endpoint_alone(client: TestCl
     assert claims(id_token(client))["iss"] == ISSUER + "1"
 
 
-def test_a_token_fault_for_another_user_does_not_fire(client: TestClient) -> None:
+def test_a_token_fault_for_another_user_does_not_fire(client: AppClient) -> None:
     arm(client, kind="wrong_nonce", user="bob@contoso.onmicrosoft.com", times="until_cleared")
     assert claims(id_token(client))["nonce"] == "n-1"
     arm(client, kind="wrong_nonce", user=ALICE)
@@ -272,7 +272,7 @@ def test_a_token_fault_for_another_user_does_not_fire(client: TestClient) -> Non
 
 # --- at_hash and c_hash ---------------------------------------------------------------------
 
-def hybrid(client: TestClient, response_type: str) -> dict[str, str]:
+def hybrid(client: AppClient, response_type: str) -> dict[str, str]:
     page = client.get(V2["authorize"], params=auth_params(**HYBRID, response_type=response_type))
     if page.status_code == 200:
         page = sign_in(client, page)
@@ -281,7 +281,7 @@ def hybrid(client: TestClient, response_type: str) -> dict[str, str]:
 
 @pytest.mark.idp_config(hybrid_config())
 @pytest.mark.parametrize("response_type", ["code id_token token", "id_token token"])
-def test_at_hash_bad_and_missing(client: TestClient, response_type: str) -> None:
+def test_at_hash_bad_and_missing(client: AppClient, response_type: str) -> None:
     values = hybrid(client, response_type)
     assert claims(values["id_token"])["at_hash"] == half_hash(values["access_token"])
     arm(client, kind="bad_at_hash")
@@ -298,7 +298,7 @@ def test_at_hash_bad_and_missing(client: TestClient, response_type: str) -> None
 
 @pytest.mark.idp_config(hybrid_config())
 @pytest.mark.parametrize("response_type", ["code id_token", "code id_token token"])
-def test_c_hash_bad_and_missing(client: TestClient, response_type: str) -> None:
+def test_c_hash_bad_and_missing(client: AppClient, response_type: str) -> None:
     values = hybrid(client, response_type)
     assert claims(values["id_token"])["c_hash"] == half_hash(values["code"])
     arm(client, kind="bad_c_hash")
@@ -314,7 +314,7 @@ def test_c_hash_bad_and_missing(client: TestClient, response_type: str) -> None:
 
 # --- userinfo -------------------------------------------------------------------------------
 
-def test_userinfo_sub_mismatch(client: TestClient) -> None:
+def test_userinfo_sub_mismatch(client: AppClient) -> None:
     tokens = redeem(client, get_code(client)).json()
     sub = claims(tokens["id_token"])["sub"]
     auth = {"Authorization": f"Bearer {tokens['access_token']}"}
@@ -349,16 +349,16 @@ def receiver() -> Receiver:
 
 
 @pytest.fixture
-def rp_client(receiver: Receiver) -> Iterator[TestClient]:
+def rp_client(receiver: Receiver) -> Iterator[AppClient]:
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=receiver.app))
     app = create_app(IdpConfig.default(), http_client=http)
     app.state.idp.store.tenants[TENANT].apps[CLIENT_ID].backchannel_logout_uri = (
         "http://rp.test/bc")
-    with TestClient(app, follow_redirects=False) as client:
+    with AppClient(app, follow_redirects=False) as client:
         yield client
 
 
-def logout_token(client: TestClient, receiver: Receiver) -> tuple[str, dict[str, Any]]:
+def logout_token(client: AppClient, receiver: Receiver) -> tuple[str, dict[str, Any]]:
     """Sign Alice in, sign her out, return the logout token the app got and the ID token."""
     grant = get_code(client, upn=ALICE, prompt="login")
     token = redeem(client, grant).json()["id_token"]
@@ -369,7 +369,7 @@ def logout_token(client: TestClient, receiver: Receiver) -> tuple[str, dict[str,
     return receiver.tokens[-1], claims(token)
 
 
-def test_untampered_logout_token(rp_client: TestClient, receiver: Receiver) -> None:
+def test_untampered_logout_token(rp_client: AppClient, receiver: Receiver) -> None:
     token, idt = logout_token(rp_client, receiver)
     assert header(token)["alg"] == "RS256"
     assert verifies_with(token, published_key_for(rp_client, token))
@@ -378,14 +378,14 @@ def test_untampered_logout_token(rp_client: TestClient, receiver: Receiver) -> N
     assert body["iss"] == ISSUER and body["aud"] == CLIENT_ID and body["sid"] == idt["sid"]
 
 
-def test_lt_alg_none(rp_client: TestClient, receiver: Receiver) -> None:
+def test_lt_alg_none(rp_client: AppClient, receiver: Receiver) -> None:
     rp_client.post("/_mock/faults", json={"kind": "lt_alg_none"})
     token, _ = logout_token(rp_client, receiver)
     assert header(token)["alg"] == "none" and token.endswith(".")
     assert claims(token)["events"] == {BACKCHANNEL: {}}
 
 
-def test_lt_wrong_alg(rp_client: TestClient, receiver: Receiver) -> None:
+def test_lt_wrong_alg(rp_client: AppClient, receiver: Receiver) -> None:
     rp_client.post("/_mock/faults", json={"kind": "lt_wrong_alg"})
     token, _ = logout_token(rp_client, receiver)
     assert header(token)["alg"] == "ES256"
@@ -403,7 +403,7 @@ def test_lt_wrong_alg(rp_client: TestClient, receiver: Receiver) -> None:
     ("lt_wrong_aud", lambda b: b["aud"] == CLIENT_ID + "INVALID"),
     ("lt_wrong_iss", lambda b: b["iss"] == ISSUER + "INVALID"),
 ])
-def test_logout_token_claim_faults(rp_client: TestClient, receiver: Receiver, kind: str,
+def test_logout_token_claim_faults(rp_client: AppClient, receiver: Receiver, kind: str,
                                    check: Any) -> None:
     rp_client.post("/_mock/faults", json={"kind": kind})
     token, idt = logout_token(rp_client, receiver)
@@ -414,13 +414,13 @@ def test_logout_token_claim_faults(rp_client: TestClient, receiver: Receiver, ki
     assert "nonce" not in claims(logout_token(rp_client, receiver)[0])  # once
 
 
-def test_lt_bad_signature(rp_client: TestClient, receiver: Receiver) -> None:
+def test_lt_bad_signature(rp_client: AppClient, receiver: Receiver) -> None:
     rp_client.post("/_mock/faults", json={"kind": "lt_bad_signature"})
     token, _ = logout_token(rp_client, receiver)
     assert not verifies_with(token, published_key_for(rp_client, token))
 
 
-def test_logout_token_faults_do_not_touch_id_tokens(rp_client: TestClient,
+def test_logout_token_faults_do_not_touch_id_tokens(rp_client: AppClient,
                                                     receiver: Receiver) -> None:
     rp_client.post("/_mock/faults", json={"kind": "lt_wrong_iss"})
     token, idt = logout_token(rp_client, receiver)

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from asgi_client import AppClient
 from starlette.applications import Starlette
-from starlette.testclient import TestClient
 
 from mock_idp.clock import MockClock
 from mock_idp.config import DEFAULT_DOMAIN, DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID, IdpConfig
@@ -35,10 +35,10 @@ def state(clock: MockClock) -> IdpState:
 
 
 @pytest.fixture
-def client(state: IdpState) -> Iterator[TestClient]:
+def client(state: IdpState) -> Iterator[AppClient]:
     app = Starlette(routes=graph.routes)
     app.state.idp = state
-    with TestClient(app) as c:
+    with AppClient(app) as c:
         yield c
 
 
@@ -73,21 +73,21 @@ def record_hook(state: IdpState, monkeypatch: pytest.MonkeyPatch) -> list[list[s
 
 # --- applications ---------------------------------------------------------------------------
 
-def test_lists_the_configured_application(client: TestClient) -> None:
+def test_lists_the_configured_application(client: AppClient) -> None:
     body = client.get(f"{G}/applications").json()
     assert body["@odata.context"].endswith("/$metadata#applications")
     assert [a["appId"] for a in body["value"]] == [REFERENCE_RP_CLIENT_ID]
     assert body["value"][0]["passwordCredentials"][0]["secretText"] is None
 
 
-def test_tenant_by_guid_and_unknown_tenant(client: TestClient) -> None:
+def test_tenant_by_guid_and_unknown_tenant(client: AppClient) -> None:
     assert client.get(f"/graph/{DEFAULT_TENANT_ID}/v1.0/applications").status_code == 200
     error = error_of(client.get("/graph/fabrikam.example/v1.0/applications"), 404)
     assert error["code"] == "Request_ResourceNotFound"
     assert error["target"] == "tenant" and "fabrikam.example" in error["message"]
 
 
-def test_create_application_maps_graph_properties(client: TestClient, state: IdpState) -> None:
+def test_create_application_maps_graph_properties(client: AppClient, state: IdpState) -> None:
     response = client.post(f"{G}/applications", json={
         "displayName": "Widget",
         "web": {"redirectUris": ["https://widget.test/cb", "https://widget.test/cb"],
@@ -117,7 +117,7 @@ def test_create_application_maps_graph_properties(client: TestClient, state: Idp
     assert [a["id"] for a in filtered.json()["value"]] == [created["id"]]
 
 
-def test_create_application_with_given_app_id_and_duplicates(client: TestClient) -> None:
+def test_create_application_with_given_app_id_and_duplicates(client: AppClient) -> None:
     app_id = "11111111-2222-4333-8444-555555555555"
     created = client.post(f"{G}/applications", json={"displayName": "A", "appId": app_id})
     assert created.json()["appId"] == app_id
@@ -148,7 +148,7 @@ def test_create_application_with_given_app_id_and_duplicates(client: TestClient)
     ({"displayName": "x", "eventsUrl": "ftp://a.test/events"}, "eventsUrl"),
     ({"displayName": "x", "groupMembershipClaims": "Everything"}, "groupMembershipClaims"),
 ])
-def test_create_application_rejects_bad_input(client: TestClient, body: dict[str, Any],
+def test_create_application_rejects_bad_input(client: AppClient, body: dict[str, Any],
                                               field: str) -> None:
     error = error_of(client.post(f"{G}/applications", json=body), 400)
     assert error["code"] == "Request_BadRequest"
@@ -167,7 +167,7 @@ def test_create_application_rejects_bad_input(client: TestClient, body: dict[str
     (b"", "application/json", 400),
     (b'{"displayName": "' + b"x" * 300_000 + b'"}', "application/json", 413),
 ])
-def test_malformed_bodies_are_4xx(client: TestClient, content: bytes, content_type: str,
+def test_malformed_bodies_are_4xx(client: AppClient, content: bytes, content_type: str,
                                   status: int) -> None:
     response = client.post(f"{G}/applications", content=content,
                            headers={"content-type": content_type})
@@ -175,7 +175,7 @@ def test_malformed_bodies_are_4xx(client: TestClient, content: bytes, content_ty
     assert error["target"] in ("body", "content-type")
 
 
-def test_patch_and_delete_application(client: TestClient, state: IdpState) -> None:
+def test_patch_and_delete_application(client: AppClient, state: IdpState) -> None:
     created = client.post(f"{G}/applications", json={"displayName": "A"}).json()
     item = f"{G}/applications/{created['id']}"
     patched = client.patch(item, json={"displayName": "B",
@@ -190,7 +190,7 @@ def test_patch_and_delete_application(client: TestClient, state: IdpState) -> No
     assert error_of(client.get(f"{G}/applications/nope"), 400)["target"] == "id"
 
 
-def test_add_password_defaults_and_returns_the_secret_once(client: TestClient,
+def test_add_password_defaults_and_returns_the_secret_once(client: AppClient,
                                                            clock: MockClock) -> None:
     item = f"{G}/applications(appId='{REFERENCE_RP_CLIENT_ID}')"
     response = client.post(f"{item}/addPassword", json={"passwordCredential": {
@@ -207,7 +207,7 @@ def test_add_password_defaults_and_returns_the_secret_once(client: TestClient,
     assert all(c["secretText"] is None for c in listed)
 
 
-def test_add_password_with_dates_and_empty_body(client: TestClient, state: IdpState) -> None:
+def test_add_password_with_dates_and_empty_body(client: AppClient, state: IdpState) -> None:
     item = f"{G}/applications(appId='{REFERENCE_RP_CLIENT_ID}')"
     cred = client.post(f"{item}/addPassword", json={"passwordCredential": {
         "startDateTime": "2026-04-01T00:00:00Z", "endDateTime": "2026-04-02T00:00:00.1234567Z",
@@ -228,14 +228,14 @@ def test_add_password_with_dates_and_empty_body(client: TestClient, state: IdpSt
     ({"hint": "abc"}, "passwordCredential.hint"),
     ({"secretText": "short"}, "passwordCredential.secretText"),
 ])
-def test_add_password_rejects_bad_input(client: TestClient, credential: dict[str, Any],
+def test_add_password_rejects_bad_input(client: AppClient, credential: dict[str, Any],
                                         field: str) -> None:
     item = f"{G}/applications(appId='{REFERENCE_RP_CLIENT_ID}')"
     response = client.post(f"{item}/addPassword", json={"passwordCredential": credential})
     assert error_of(response, 400)["target"] == field
 
 
-def test_remove_password(client: TestClient, state: IdpState) -> None:
+def test_remove_password(client: AppClient, state: IdpState) -> None:
     item = f"{G}/applications(appId='{REFERENCE_RP_CLIENT_ID}')"
     cred = client.post(f"{item}/addPassword", json={}).json()
     assert client.post(f"{item}/removePassword", json={"keyId": cred["keyId"]}).status_code == 204
@@ -248,7 +248,7 @@ def test_remove_password(client: TestClient, state: IdpState) -> None:
     assert error_of(client.post(f"{item}/removePassword", json={}), 400)["target"] == "keyId"
 
 
-def test_unknown_app_id_and_wrong_method(client: TestClient) -> None:
+def test_unknown_app_id_and_wrong_method(client: AppClient) -> None:
     missing = client.post(f"{G}/applications(appId='{uuid.uuid4()}')/addPassword", json={})
     assert error_of(missing, 404)["target"] == "appId"
     wrong = client.put(f"{G}/applications")
@@ -259,7 +259,7 @@ def test_unknown_app_id_and_wrong_method(client: TestClient) -> None:
 
 # --- users ----------------------------------------------------------------------------------
 
-def test_list_get_and_create_users(client: TestClient, state: IdpState) -> None:
+def test_list_get_and_create_users(client: AppClient, state: IdpState) -> None:
     upns = {u["userPrincipalName"] for u in client.get(f"{G}/users").json()["value"]}
     assert upns == {f"{n}@{DEFAULT_DOMAIN}" for n in ("alice", "bob", "carol", "dave")}
     alice = client.get(f"{G}/users/{ALICE.upper()}").json()
@@ -298,12 +298,12 @@ def test_list_get_and_create_users(client: TestClient, state: IdpState) -> None:
     ({"userPrincipalName": f"erin@{DEFAULT_DOMAIN}", "displayName": "E",
       "passwordProfile": {"password": "x"}, "jobTitle": "CEO"}, "jobTitle"),
 ])
-def test_create_user_rejects_bad_input(client: TestClient, body: dict[str, Any],
+def test_create_user_rejects_bad_input(client: AppClient, body: dict[str, Any],
                                        field: str) -> None:
     assert error_of(client.post(f"{G}/users", json=body), 400)["target"] == field
 
 
-def test_disabling_a_user_ends_sessions_and_notifies(client: TestClient, state: IdpState,
+def test_disabling_a_user_ends_sessions_and_notifies(client: AppClient, state: IdpState,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     calls = record_hook(state, monkeypatch)
     add_session(state, ALICE, "s-alice")
@@ -320,7 +320,7 @@ def test_disabling_a_user_ends_sessions_and_notifies(client: TestClient, state: 
     assert calls == [["s-alice"]]
 
 
-def test_revoke_sign_in_sessions(client: TestClient, state: IdpState, clock: MockClock,
+def test_revoke_sign_in_sessions(client: AppClient, state: IdpState, clock: MockClock,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     calls = record_hook(state, monkeypatch)
     add_session(state, ALICE, "s1")
@@ -335,7 +335,7 @@ def test_revoke_sign_in_sessions(client: TestClient, state: IdpState, clock: Moc
     assert user["signInSessionsValidFromDateTime"] == "2026-03-02T09:35:15Z"
 
 
-def test_a_failing_notifier_does_not_fail_the_request(client: TestClient, state: IdpState,
+def test_a_failing_notifier_does_not_fail_the_request(client: AppClient, state: IdpState,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     async def broken(base: str, sessions: list[Session], trigger: str) -> None:
         raise RuntimeError("receiver down")
@@ -346,7 +346,7 @@ def test_a_failing_notifier_does_not_fail_the_request(client: TestClient, state:
     assert not state.store.sessions["s1"].active
 
 
-def test_delete_user(client: TestClient, state: IdpState,
+def test_delete_user(client: AppClient, state: IdpState,
                      monkeypatch: pytest.MonkeyPatch) -> None:
     calls = record_hook(state, monkeypatch)
     add_session(state, ALICE, "s1")
@@ -367,14 +367,14 @@ def test_delete_user(client: TestClient, state: IdpState,
     ({"passwordProfile": {"password": 1}}, "passwordProfile.password"),
     ({"id": str(uuid.uuid4())}, "id"),
 ])
-def test_update_user_rejects_bad_input(client: TestClient, body: dict[str, Any],
+def test_update_user_rejects_bad_input(client: AppClient, body: dict[str, Any],
                                        field: str) -> None:
     assert error_of(client.patch(f"{G}/users/{ALICE}", json=body), 400)["target"] == field
 
 
 # --- app role assignments -------------------------------------------------------------------
 
-def test_assign_and_unassign_default_access(client: TestClient, state: IdpState) -> None:
+def test_assign_and_unassign_default_access(client: AppClient, state: IdpState) -> None:
     tenant = state.store.tenants[DEFAULT_TENANT_ID]
     app = tenant.apps[REFERENCE_RP_CLIENT_ID]
     dave = tenant.find_user(DAVE)
@@ -397,7 +397,7 @@ def test_assign_and_unassign_default_access(client: TestClient, state: IdpState)
     assert error_of(client.delete(f"{url}/{created['id']}"), 404)["target"] == "assignmentId"
 
 
-def test_assign_an_app_role(client: TestClient, state: IdpState) -> None:
+def test_assign_an_app_role(client: AppClient, state: IdpState) -> None:
     role = next(r for r in client.get(f"{G}/applications").json()["value"][0]["appRoles"])
     url = f"{G}/users/{DAVE}/appRoleAssignments"
     created = client.post(url, json={"resourceId": REFERENCE_RP_CLIENT_ID,
@@ -424,7 +424,7 @@ def test_assign_an_app_role(client: TestClient, state: IdpState) -> None:
     ({"resourceId": REFERENCE_RP_CLIENT_ID, "appRoleId": "00000000-0000-0000-0000-000000000000",
       "extra": True}, "extra"),
 ])
-def test_assignment_rejects_bad_input(client: TestClient, body: dict[str, Any],
+def test_assignment_rejects_bad_input(client: AppClient, body: dict[str, Any],
                                       field: str) -> None:
     response = client.post(f"{G}/users/{DAVE}/appRoleAssignments", json=body)
     assert error_of(response, 400)["target"] == field

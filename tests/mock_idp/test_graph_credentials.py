@@ -9,10 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
+from asgi_client import AppClient
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from idp_testkit import CLIENT_ID, TENANT, Certificate, make_certificate, paths
-from starlette.testclient import TestClient
 
 from mock_idp.clock import MockClock
 
@@ -36,16 +36,16 @@ def entry(cert: Certificate, **overrides: Any) -> dict[str, Any]:
             "displayName": "CN=graph registered", **overrides}
 
 
-def patch(client: TestClient, *entries: dict[str, Any]) -> httpx.Response:
+def patch(client: AppClient, *entries: dict[str, Any]) -> httpx.Response:
     return client.patch(APP, json={"keyCredentials": list(entries)})
 
 
-def credentials(client: TestClient) -> list[dict[str, Any]]:
+def credentials(client: AppClient) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = client.get(APP).json()["keyCredentials"]
     return found
 
 
-def client_credentials(client: TestClient, cert: Certificate, clock: MockClock
+def client_credentials(client: AppClient, cert: Certificate, clock: MockClock
                        ) -> httpx.Response:
     return client.post(TOKEN, data={
         "grant_type": "client_credentials", "client_id": CLIENT_ID,
@@ -62,7 +62,7 @@ def graph_error(response: httpx.Response, target: str) -> str:
     return message
 
 
-def test_patch_registers_a_certificate_and_get_hides_the_key(client: TestClient) -> None:
+def test_patch_registers_a_certificate_and_get_hides_the_key(client: AppClient) -> None:
     assert patch(client, entry(CERT)).status_code == 204
     [registered] = credentials(client)
     assert registered["customKeyIdentifier"] == thumbprint(CERT)
@@ -76,7 +76,7 @@ def test_patch_registers_a_certificate_and_get_hides_the_key(client: TestClient)
     assert len(registered["keyId"]) == 36
 
 
-def test_a_registered_certificate_authenticates_the_client(client: TestClient,
+def test_a_registered_certificate_authenticates_the_client(client: AppClient,
                                                            clock: MockClock) -> None:
     assert client_credentials(client, CERT, clock).status_code == 401
     assert patch(client, entry(CERT)).status_code == 204
@@ -85,7 +85,7 @@ def test_a_registered_certificate_authenticates_the_client(client: TestClient,
 
 
 def test_patch_replaces_the_collection_and_keeps_entries_named_by_key_id(
-    client: TestClient, clock: MockClock
+    client: AppClient, clock: MockClock
 ) -> None:
     patch(client, entry(CERT, keyId="11111111-2222-4333-8444-555555555555"))
     kept = {"keyId": "11111111-2222-4333-8444-555555555555"}
@@ -99,7 +99,7 @@ def test_patch_replaces_the_collection_and_keeps_entries_named_by_key_id(
     assert client_credentials(client, CERT, clock).status_code == 401
 
 
-def test_create_body_carries_key_credentials(client: TestClient) -> None:
+def test_create_body_carries_key_credentials(client: AppClient) -> None:
     response = client.post(f"/graph/{TENANT}/v1.0/applications", json={
         "displayName": "Daemon", "keyCredentials": [entry(CERT)]})
     assert response.status_code == 201, response.text
@@ -107,7 +107,7 @@ def test_create_body_carries_key_credentials(client: TestClient) -> None:
     assert registered["customKeyIdentifier"] == thumbprint(CERT) and registered["key"] is None
 
 
-def test_an_expired_certificate_is_refused_with_700027(client: TestClient,
+def test_an_expired_certificate_is_refused_with_700027(client: AppClient,
                                                        clock: MockClock) -> None:
     end = clock.now() + timedelta(days=2)
     patch(client, entry(CERT, endDateTime=end.isoformat()))
@@ -134,14 +134,14 @@ def test_an_expired_certificate_is_refused_with_700027(client: TestClient,
     ({"startDateTime": "2000-01-01T00:00:00Z"}, "keyCredentials[0].startDateTime", "notBefore"),
     ({"secretText": "x"}, "keyCredentials[0].secretText", "secretText"),
 ])
-def test_bad_entries_are_refused_naming_the_property(client: TestClient, item: dict[str, Any],
+def test_bad_entries_are_refused_naming_the_property(client: AppClient, item: dict[str, Any],
                                                      target: str, says: str) -> None:
     message = graph_error(patch(client, entry(CERT, **item)), target)
     assert says in message
     assert credentials(client) == []
 
 
-def test_bad_collections_are_refused(client: TestClient) -> None:
+def test_bad_collections_are_refused(client: AppClient) -> None:
     graph_error(client.patch(APP, json={"keyCredentials": {}}), "keyCredentials")
     graph_error(client.patch(APP, json={"keyCredentials": ["x"]}), "keyCredentials[0]")
     graph_error(client.patch(APP, json={"keyCredentials": [entry(CERT)] * 51}), "keyCredentials")
@@ -160,7 +160,7 @@ def test_bad_collections_are_refused(client: TestClient) -> None:
     assert "RSA" in graph_error(patch(client, entry(CERT, key=der)), "keyCredentials[0].key")
 
 
-def test_custom_key_identifier_may_be_given_as_hex_or_base64(client: TestClient) -> None:
+def test_custom_key_identifier_may_be_given_as_hex_or_base64(client: AppClient) -> None:
     digest = hashlib.sha1(CERT.cert.public_bytes(serialization.Encoding.DER)).digest()
     assert patch(client, entry(CERT, customKeyIdentifier=thumbprint(CERT).lower())
                  ).status_code == 204

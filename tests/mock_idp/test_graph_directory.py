@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from asgi_client import AppClient
 from starlette.applications import Starlette
-from starlette.testclient import TestClient
 
 from mock_idp.clock import MockClock, epoch
 from mock_idp.config import (
@@ -41,10 +41,10 @@ def state() -> IdpState:
 
 
 @pytest.fixture
-def client(state: IdpState) -> Iterator[TestClient]:
+def client(state: IdpState) -> Iterator[AppClient]:
     app = Starlette(routes=[*control.routes, *graph.routes])
     app.state.idp = state
-    with TestClient(app) as c:
+    with AppClient(app) as c:
         yield c
 
 
@@ -54,12 +54,12 @@ def error_of(response: Any, status: int) -> dict[str, Any]:
     return error
 
 
-def user_id(client: TestClient, upn: str) -> str:
+def user_id(client: AppClient, upn: str) -> str:
     found: str = client.get(f"{G}/users/{upn}").json()["id"]
     return found
 
 
-def new_group(client: TestClient, name: str, members: Sequence[str] = (), **extra: Any
+def new_group(client: AppClient, name: str, members: Sequence[str] = (), **extra: Any
               ) -> dict[str, Any]:
     body = {"displayName": name, "mailNickname": name.replace(" ", ""), "mailEnabled": False,
             "securityEnabled": True, **extra}
@@ -86,7 +86,7 @@ def bearer(token: str) -> dict[str, str]:
 
 # --- groups and members --------------------------------------------------------------------------
 
-def test_default_directory_has_alices_group(client: TestClient) -> None:
+def test_default_directory_has_alices_group(client: AppClient) -> None:
     group = client.get(f"{G}/groups/{SUPPORT_AGENTS_GROUP_ID}").json()
     assert group["displayName"] == "Support agents" and group["securityEnabled"] is True
     members = client.get(f"{G}/groups/{SUPPORT_AGENTS_GROUP_ID}/members").json()["value"]
@@ -94,7 +94,7 @@ def test_default_directory_has_alices_group(client: TestClient) -> None:
         ("#microsoft.graph.user", ALICE)]
 
 
-def test_group_lifecycle_and_members(client: TestClient, state: IdpState) -> None:
+def test_group_lifecycle_and_members(client: AppClient, state: IdpState) -> None:
     bob = user_id(client, BOB)
     group = new_group(client, "Night shift", [bob], description="after hours")
     assert group["mailEnabled"] is False and group["groupTypes"] == []
@@ -116,7 +116,7 @@ def test_group_lifecycle_and_members(client: TestClient, state: IdpState) -> Non
     assert error_of(client.get(f"{G}/groups/{gid}"), 404)["target"] == "id"
 
 
-def test_nested_groups_and_cycles(client: TestClient) -> None:
+def test_nested_groups_and_cycles(client: AppClient) -> None:
     inner = new_group(client, "Inner", [user_id(client, BOB)])
     outer = new_group(client, "Outer", [inner["id"]])
     cycle = client.patch(f"{G}/groups/{inner['id']}", json={"members@odata.bind": [
@@ -149,7 +149,7 @@ def test_nested_groups_and_cycles(client: TestClient) -> None:
     ({"displayName": "x", "mailNickname": "x", "mailEnabled": False, "securityEnabled": True,
       "color": "red"}, "color"),
 ])
-def test_create_group_rejects_bad_input(client: TestClient, body: dict[str, Any],
+def test_create_group_rejects_bad_input(client: AppClient, body: dict[str, Any],
                                         field: str) -> None:
     response = client.post(f"{G}/groups", json=body)
     assert response.status_code in (400, 404), response.text
@@ -159,7 +159,7 @@ def test_create_group_rejects_bad_input(client: TestClient, body: dict[str, Any]
 
 # --- app roles, group assignments ----------------------------------------------------------------
 
-def test_app_roles_with_ids_and_a_group_assignment(client: TestClient, state: IdpState) -> None:
+def test_app_roles_with_ids_and_a_group_assignment(client: AppClient, state: IdpState) -> None:
     role_id = str(uuid.uuid4())
     roles = [{"id": role_id, "value": "Supervisor", "displayName": "Supervisors",
               "allowedMemberTypes": ["User"], "isEnabled": True},
@@ -192,7 +192,7 @@ def test_app_roles_with_ids_and_a_group_assignment(client: TestClient, state: Id
     ([{"value": "A", "allowedMemberTypes": ["Device"]}], "appRoles[0].allowedMemberTypes[0]"),
     ([{"value": "has space"}], "appRoles[0].value"),
 ])
-def test_app_roles_rejects_bad_input(client: TestClient, roles: list[Any], field: str) -> None:
+def test_app_roles_rejects_bad_input(client: AppClient, roles: list[Any], field: str) -> None:
     assert error_of(client.patch(APP, json={"appRoles": roles}), 400)["target"] == field
 
 
@@ -203,18 +203,18 @@ def test_app_roles_rejects_bad_input(client: TestClient, roles: list[Any], field
     ("securitygroup,ApplicationGroup", "SecurityGroup, ApplicationGroup"),
     ("DirectoryRole", "DirectoryRole"),
 ])
-def test_group_membership_claims_values(client: TestClient, value: str | None,
+def test_group_membership_claims_values(client: AppClient, value: str | None,
                                         stored: str | None) -> None:
     assert client.patch(APP, json={"groupMembershipClaims": value}).status_code == 204
     assert client.get(APP).json()["groupMembershipClaims"] == stored
 
 
-def test_group_membership_claims_rejects_unknown(client: TestClient) -> None:
+def test_group_membership_claims_rejects_unknown(client: AppClient) -> None:
     error = error_of(client.patch(APP, json={"groupMembershipClaims": "Everything"}), 400)
     assert error["target"] == "groupMembershipClaims" and "Everything" in error["message"]
 
 
-def test_optional_claims_round_trip(client: TestClient) -> None:
+def test_optional_claims_round_trip(client: AppClient) -> None:
     ext = f"extension_{REFERENCE_RP_CLIENT_ID.replace('-', '')}_skypeId"
     body = {"optionalClaims": {
         "idToken": [{"name": "email", "essential": False},
@@ -237,14 +237,14 @@ def test_optional_claims_round_trip(client: TestClient) -> None:
     ({"jwt": []}, "optionalClaims.jwt"),
     ({"idToken": [{"name": "email", "color": 1}]}, "optionalClaims.idToken[0].color"),
 ])
-def test_optional_claims_rejects_bad_input(client: TestClient, claims: dict[str, Any],
+def test_optional_claims_rejects_bad_input(client: AppClient, claims: dict[str, Any],
                                            field: str) -> None:
     assert error_of(client.patch(APP, json={"optionalClaims": claims}), 400)["target"] == field
 
 
 # --- directory extensions ------------------------------------------------------------------------
 
-def test_extension_property_and_user_values(client: TestClient, state: IdpState) -> None:
+def test_extension_property_and_user_values(client: AppClient, state: IdpState) -> None:
     url = f"{APP}/extensionProperties"
     created = client.post(url, json={"name": "skypeId", "dataType": "String",
                                      "targetObjects": ["User"]})
@@ -279,7 +279,7 @@ def test_extension_property_and_user_values(client: TestClient, state: IdpState)
     ("Binary", False, "aGVsbG8=", True), ("Binary", False, "not base64!", False),
     ("String", True, ["a", "b"], True), ("String", True, "a", False),
 ])
-def test_extension_values_follow_the_data_type(client: TestClient, data_type: str, multi: bool,
+def test_extension_values_follow_the_data_type(client: AppClient, data_type: str, multi: bool,
                                                value: Any, ok: bool) -> None:
     prop = client.post(f"{APP}/extensionProperties", json={
         "name": "attr", "dataType": data_type, "targetObjects": ["User"],
@@ -296,19 +296,19 @@ def test_extension_values_follow_the_data_type(client: TestClient, data_type: st
     ({"name": "a", "dataType": "String"}, "targetObjects"),
     ({"name": "a", "dataType": "String", "targetObjects": ["Person"]}, "targetObjects[0]"),
 ])
-def test_extension_property_rejects_bad_input(client: TestClient, body: dict[str, Any],
+def test_extension_property_rejects_bad_input(client: AppClient, body: dict[str, Any],
                                               field: str) -> None:
     response = client.post(f"{APP}/extensionProperties", json=body)
     assert error_of(response, 400)["target"] == field
     assert client.get(f"{APP}/extensionProperties").json()["value"] == []
 
 
-def test_unknown_extension_on_a_user(client: TestClient) -> None:
+def test_unknown_extension_on_a_user(client: AppClient) -> None:
     name = f"extension_{'0' * 32}_nope"
     assert error_of(client.patch(f"{G}/users/{BOB}", json={name: "x"}), 400)["target"] == name
 
 
-def test_user_claim_properties(client: TestClient) -> None:
+def test_user_claim_properties(client: AppClient) -> None:
     body = {"country": "DE", "preferredLanguage": "de-DE", "userType": "Guest"}
     assert client.patch(f"{G}/users/{BOB}", json=body).status_code == 204
     user = client.get(f"{G}/users/{BOB}").json()
@@ -322,7 +322,7 @@ def test_user_claim_properties(client: TestClient) -> None:
 
 # --- what apps read with a user's token ----------------------------------------------------------
 
-def test_get_member_objects_transitive(client: TestClient, state: IdpState) -> None:
+def test_get_member_objects_transitive(client: AppClient, state: IdpState) -> None:
     alice = user_id(client, ALICE)
     inner = new_group(client, "Inner", [alice])
     outer = new_group(client, "Outer", [inner["id"]])
@@ -341,7 +341,7 @@ def test_get_member_objects_transitive(client: TestClient, state: IdpState) -> N
     assert error_of(missing, 400)["target"] == "securityEnabledOnly"
 
 
-def test_member_of_pages(client: TestClient, state: IdpState) -> None:
+def test_member_of_pages(client: AppClient, state: IdpState) -> None:
     alice = user_id(client, ALICE)
     for i in range(4):
         new_group(client, f"G{i}", [alice])
@@ -361,7 +361,7 @@ def test_member_of_pages(client: TestClient, state: IdpState) -> None:
     assert me["userPrincipalName"] == ALICE
 
 
-def test_membership_reads_check_the_token(client: TestClient, state: IdpState) -> None:
+def test_membership_reads_check_the_token(client: AppClient, state: IdpState) -> None:
     alice, bob = user_id(client, ALICE), user_id(client, BOB)
     url = f"{G}/users/{alice}/transitiveMemberOf"
     assert error_of(client.get(url), 401)["code"] == "InvalidAuthenticationToken"
@@ -385,7 +385,7 @@ def test_membership_reads_check_the_token(client: TestClient, state: IdpState) -
 
 # --- custom claims (test-only) -------------------------------------------------------------------
 
-def test_custom_claims_control(client: TestClient, state: IdpState) -> None:
+def test_custom_claims_control(client: AppClient, state: IdpState) -> None:
     url = f"/_mock/tenants/{DEFAULT_TENANT_ID}/users/{BOB}/claims"
     body = {"id_token": {"department": "Night shift", "roles": ["Supervisor"]},
             "access_token": {"clearance": 3}}
@@ -408,7 +408,7 @@ def test_custom_claims_control(client: TestClient, state: IdpState) -> None:
     ({"id_token": {"": 1}}, "id_token."),
     ({"access_token": {f"c{i}": i for i in range(65)}}, "access_token"),
 ])
-def test_custom_claims_rejects(client: TestClient, body: dict[str, Any], field: str) -> None:
+def test_custom_claims_rejects(client: AppClient, body: dict[str, Any], field: str) -> None:
     url = f"/_mock/tenants/{DEFAULT_TENANT_ID}/users/{BOB}/claims"
     response = client.put(url, json=body)
     assert response.status_code == 400, response.text
@@ -416,6 +416,6 @@ def test_custom_claims_rejects(client: TestClient, body: dict[str, Any], field: 
     assert client.get(url).json()["id_token"] == {}
 
 
-def test_custom_claims_unknown_user(client: TestClient) -> None:
+def test_custom_claims_unknown_user(client: AppClient) -> None:
     response = client.put(f"/_mock/tenants/{DEFAULT_TENANT_ID}/users/nobody/claims", json={})
     assert response.status_code == 404 and response.json()["error"]["field"] == "user"

@@ -8,9 +8,9 @@ from typing import Any
 
 import jwt
 import pytest
+from asgi_client import AppClient
 from idp_testkit import CLIENT_ID, TENANT, claims, get_code, paths, redeem
 from starlette.applications import Starlette
-from starlette.testclient import TestClient
 
 from mock_idp.clock import MockClock
 from mock_idp.keys import KeyRing
@@ -20,22 +20,22 @@ RETENTION = timedelta(hours=2)
 pytestmark = pytest.mark.idp_config(clock=MockClock(frozen_at=START), key_retention=RETENTION)
 
 
-def kids(client: TestClient, version: str = "2.0") -> list[str]:
+def kids(client: AppClient, version: str = "2.0") -> list[str]:
     return [k["kid"] for k in client.get(paths(TENANT, version)["keys"]).json()["keys"]]
 
 
-def jwk(client: TestClient, kid: str) -> dict[str, Any]:
+def jwk(client: AppClient, kid: str) -> dict[str, Any]:
     keys = client.get(paths(TENANT, "2.0")["keys"]).json()["keys"]
     found: dict[str, Any] = next(k for k in keys if k["kid"] == kid)
     return found
 
 
-def id_token(client: TestClient) -> str:
+def id_token(client: AppClient) -> str:
     token: str = redeem(client, get_code(client)).json()["id_token"]
     return token
 
 
-def verify(client: TestClient, token: str) -> dict[str, Any]:
+def verify(client: AppClient, token: str) -> dict[str, Any]:
     kid = jwt.get_unverified_header(token)["kid"]
     key = jwt.PyJWK.from_dict(jwk(client, kid)).key
     out: dict[str, Any] = jwt.decode(token, key, algorithms=["RS256"], audience=CLIENT_ID,
@@ -45,7 +45,7 @@ def verify(client: TestClient, token: str) -> dict[str, Any]:
 
 
 def test_rotation_keeps_the_old_key_for_the_configured_retention(
-    client: TestClient, clock: MockClock
+    client: AppClient, clock: MockClock
 ) -> None:
     old_token = id_token(client)
     old = jwt.get_unverified_header(old_token)["kid"]
@@ -71,7 +71,7 @@ def test_rotation_keeps_the_old_key_for_the_configured_retention(
     assert claims(id_token(client))["aud"] == CLIENT_ID
 
 
-def test_rotation_with_its_own_retention(client: TestClient, clock: MockClock) -> None:
+def test_rotation_with_its_own_retention(client: AppClient, clock: MockClock) -> None:
     old = kids(client)[0]
     new = client.post("/_mock/keys/rotate", json={"retain_seconds": 60}).json()["active"]
     assert kids(client) == [new, old]
@@ -81,13 +81,13 @@ def test_rotation_with_its_own_retention(client: TestClient, clock: MockClock) -
     assert kids(client) == [new]
 
 
-def test_rotation_with_no_retention_drops_the_old_key_at_once(client: TestClient) -> None:
+def test_rotation_with_no_retention_drops_the_old_key_at_once(client: AppClient) -> None:
     old = kids(client)[0]
     new = client.post("/_mock/keys/rotate", json={"retain_seconds": 0}).json()["active"]
     assert kids(client) == [new] and old != new
 
 
-def test_two_rotations_publish_three_keys(client: TestClient, clock: MockClock) -> None:
+def test_two_rotations_publish_three_keys(client: AppClient, clock: MockClock) -> None:
     first = kids(client)[0]
     second = client.post("/_mock/keys/rotate", json={}).json()["active"]
     clock.advance(timedelta(hours=1))
@@ -99,7 +99,7 @@ def test_two_rotations_publish_three_keys(client: TestClient, clock: MockClock) 
     assert kids(client) == [third]
 
 
-def test_publish_several_keys(client: TestClient) -> None:
+def test_publish_several_keys(client: AppClient) -> None:
     active = kids(client)[0]
     for _ in range(2):
         assert client.post("/_mock/keys/publish-extra", json={}).status_code == 200
@@ -113,7 +113,7 @@ def test_publish_several_keys(client: TestClient) -> None:
     assert verify(client, token)["aud"] == CLIENT_ID
 
 
-def test_extra_keys_survive_a_rotation(client: TestClient, clock: MockClock) -> None:
+def test_extra_keys_survive_a_rotation(client: AppClient, clock: MockClock) -> None:
     client.post("/_mock/keys/publish-extra", json={})
     extra = kids(client)[1]
     client.post("/_mock/keys/rotate", json={})
@@ -121,7 +121,7 @@ def test_extra_keys_survive_a_rotation(client: TestClient, clock: MockClock) -> 
     assert extra in kids(client) and len(kids(client)) == 2
 
 
-def test_bad_rotation_requests_name_the_field(client: TestClient) -> None:
+def test_bad_rotation_requests_name_the_field(client: AppClient) -> None:
     response = client.post("/_mock/keys/rotate", json={"retain_seconds": -1})
     assert response.status_code == 400
     assert response.json()["error"]["field"] == "retain_seconds"
@@ -129,7 +129,7 @@ def test_bad_rotation_requests_name_the_field(client: TestClient) -> None:
     assert response.status_code == 400 and response.json()["error"]["field"] == "retain"
 
 
-def test_python_api(idp_app: Starlette, client: TestClient, clock: MockClock) -> None:
+def test_python_api(idp_app: Starlette, client: AppClient, clock: MockClock) -> None:
     ring: KeyRing = idp_app.state.idp.keys
     old = ring.active.kid
     fresh = ring.rotate(retain_for=timedelta(minutes=5))

@@ -1,4 +1,4 @@
-"""Sign-out, following a browser session (the TestClient's cookies) through the v2 and v1
+"""Sign-out, following a browser session (the AppClient's cookies) through the v2 and v1
 end-session endpoints: redirects, the signed-out page, front-channel iframes, back-channel
 logout tokens checked against the Back-Channel Logout spec, and what the next sign-in needs."""
 
@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import httpx
 import jwt
 import pytest
+from asgi_client import AppClient
 from idp_testkit import (
     ALICE,
     BASE,
@@ -33,7 +34,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.testclient import TestClient
 
 from mock_idp import create_app
 from mock_idp.clock import MockClock
@@ -105,12 +105,12 @@ def idp(receiver: Receiver) -> Starlette:
 
 
 @pytest.fixture
-def browser(idp: Starlette) -> Iterator[TestClient]:
-    with TestClient(idp, follow_redirects=False) as client:
+def browser(idp: Starlette) -> Iterator[AppClient]:
+    with AppClient(idp, follow_redirects=False) as client:
         yield client
 
 
-def sign_in_rp(browser: TestClient, upn: str = ALICE, version: str = "2.0") -> dict[str, Any]:
+def sign_in_rp(browser: AppClient, upn: str = ALICE, version: str = "2.0") -> dict[str, Any]:
     """Sign in to the reference app; its token response (with the ID token)."""
     body: dict[str, Any] = redeem(browser, get_code(browser, upn=upn, version=version),
                                   version=version).json()
@@ -118,7 +118,7 @@ def sign_in_rp(browser: TestClient, upn: str = ALICE, version: str = "2.0") -> d
     return body
 
 
-def sign_in_portal(browser: TestClient) -> dict[str, str]:
+def sign_in_portal(browser: AppClient) -> dict[str, str]:
     values = redirect_params(browser.get(paths(TENANT, "2.0")["authorize"], params=auth_params(
         client_id=PORTAL_ID, redirect_uri=PORTAL_REDIRECT)))
     assert "code" in values, values  # the session signs in without a page
@@ -137,7 +137,7 @@ def iframes(page: httpx.Response) -> list[str]:
 # --- the post-logout redirect ---------------------------------------------------------------
 
 @pytest.mark.parametrize("version", ["2.0", "1.0"])
-def test_logout_redirects_to_a_registered_uri_with_state(browser: TestClient,
+def test_logout_redirects_to_a_registered_uri_with_state(browser: AppClient,
                                                           version: str) -> None:
     token = sign_in_rp(browser, version=version)["id_token"]
     assert browser.cookies.get(SESSION_COOKIE)
@@ -160,7 +160,7 @@ def test_logout_redirects_to_a_registered_uri_with_state(browser: TestClient,
 
 @pytest.mark.idp_config(clock=MockClock(frozen_at=START))
 @pytest.mark.parametrize("version", ["2.0", "1.0"])
-def test_without_iframes_the_redirect_is_immediate(client: TestClient, version: str) -> None:
+def test_without_iframes_the_redirect_is_immediate(client: AppClient, version: str) -> None:
     token = redeem(client, get_code(client, version=version), version=version).json()[
         "id_token"]
     response = client.get(LOGOUT[version], params={
@@ -171,7 +171,7 @@ def test_without_iframes_the_redirect_is_immediate(client: TestClient, version: 
 
 
 @pytest.mark.idp_config(clock=MockClock(frozen_at=START))
-def test_post_form_logout(client: TestClient) -> None:
+def test_post_form_logout(client: AppClient) -> None:
     token = redeem(client, get_code(client)).json()["id_token"]
     response = client.post(LOGOUT["2.0"], data={
         "id_token_hint": token, "post_logout_redirect_uri": "http://127.0.0.1/signed-out"})
@@ -186,7 +186,7 @@ def test_post_form_logout(client: TestClient) -> None:
     "http://localhost/signed-out#frag",
     "http://localhost/quiet",  # registered, but for another app
 ])
-def test_an_unregistered_uri_shows_the_signed_out_page(client: TestClient, uri: str) -> None:
+def test_an_unregistered_uri_shows_the_signed_out_page(client: AppClient, uri: str) -> None:
     token = redeem(client, get_code(client)).json()["id_token"]
     response = client.get(LOGOUT["2.0"], params={
         "id_token_hint": token, "post_logout_redirect_uri": uri, "state": "s"})
@@ -197,7 +197,7 @@ def test_an_unregistered_uri_shows_the_signed_out_page(client: TestClient, uri: 
 
 
 @pytest.mark.idp_config(clock=MockClock(frozen_at=START))
-def test_no_uri_shows_the_signed_out_page(client: TestClient) -> None:
+def test_no_uri_shows_the_signed_out_page(client: AppClient) -> None:
     get_code(client)
     response = client.get(LOGOUT["2.0"])
     assert response.status_code == 200 and "You signed out of your account" in response.text
@@ -205,7 +205,7 @@ def test_no_uri_shows_the_signed_out_page(client: TestClient) -> None:
 
 
 @pytest.mark.idp_config(clock=MockClock(frozen_at=START))
-def test_without_a_hint_the_uri_is_matched_against_the_sessions_apps(client: TestClient) -> None:
+def test_without_a_hint_the_uri_is_matched_against_the_sessions_apps(client: AppClient) -> None:
     get_code(client)
     response = client.get(LOGOUT["2.0"], params={"post_logout_redirect_uri": SIGNED_OUT})
     assert response.status_code == 302 and response.headers["location"] == SIGNED_OUT
@@ -214,14 +214,14 @@ def test_without_a_hint_the_uri_is_matched_against_the_sessions_apps(client: Tes
 
 
 @pytest.mark.idp_config(clock=MockClock(frozen_at=START))
-def test_client_id_names_the_app_without_a_hint(client: TestClient) -> None:
+def test_client_id_names_the_app_without_a_hint(client: AppClient) -> None:
     response = client.get(LOGOUT["2.0"], params={
         "client_id": CLIENT_ID, "post_logout_redirect_uri": SIGNED_OUT, "state": "z"})
     assert response.status_code == 302 and response.headers["location"] == SIGNED_OUT + "?state=z"
 
 
 @pytest.mark.idp_config(clock=MockClock(frozen_at=START))
-def test_logout_is_idempotent_with_a_hint(client: TestClient) -> None:
+def test_logout_is_idempotent_with_a_hint(client: AppClient) -> None:
     token = redeem(client, get_code(client)).json()["id_token"]
     for _ in range(2):
         response = client.get(LOGOUT["2.0"], params={
@@ -230,7 +230,7 @@ def test_logout_is_idempotent_with_a_hint(client: TestClient) -> None:
 
 
 @pytest.mark.idp_config(clock=MockClock(frozen_at=START))
-def test_logout_hint_is_accepted(client: TestClient) -> None:
+def test_logout_hint_is_accepted(client: AppClient) -> None:
     # login_hint is an optional claim (optional claims reference): the app asks for it.
     configured = client.patch(
         f"/graph/{TENANT}/v1.0/applications(appId='{CLIENT_ID}')",
@@ -245,7 +245,7 @@ def test_logout_hint_is_accepted(client: TestClient) -> None:
 
 
 @pytest.mark.idp_config(clock=MockClock(frozen_at=START))
-def test_a_hint_for_another_client_id_is_refused(client: TestClient) -> None:
+def test_a_hint_for_another_client_id_is_refused(client: AppClient) -> None:
     token = redeem(client, get_code(client)).json()["id_token"]
     response = client.get(LOGOUT["2.0"], params={
         "id_token_hint": token, "client_id": PORTAL_ID, "post_logout_redirect_uri": SIGNED_OUT})
@@ -253,12 +253,12 @@ def test_a_hint_for_another_client_id_is_refused(client: TestClient) -> None:
     assert "location" not in response.headers
 
 
-def test_a_forged_hint_is_ignored(idp: Starlette, browser: TestClient,
+def test_a_forged_hint_is_ignored(idp: Starlette, browser: AppClient,
                                   receiver: Receiver) -> None:
     token = sign_in_rp(browser)["id_token"]
     forged = jwt.encode(claims(token), "a-key-this-provider-never-used-0123456789",
                         algorithm="HS256")
-    with TestClient(idp, follow_redirects=False) as stranger:
+    with AppClient(idp, follow_redirects=False) as stranger:
         response = stranger.get(LOGOUT["2.0"], params={
             "id_token_hint": forged, "post_logout_redirect_uri": SIGNED_OUT})
     assert response.status_code == 200 and "var target = null" in response.text
@@ -274,7 +274,7 @@ def test_a_forged_hint_is_ignored(idp: Starlette, browser: TestClient,
     ({"id_token_hint": jwt.encode({"aud": CLIENT_ID, "sid": "x"}, None, algorithm="none")}, 200),
     ({"state": "s" * 9000, "post_logout_redirect_uri": SIGNED_OUT}, 400),
 ])
-def test_odd_logout_requests_never_break_the_endpoint(client: TestClient, params: dict[str, str],
+def test_odd_logout_requests_never_break_the_endpoint(client: AppClient, params: dict[str, str],
                                                       status: int) -> None:
     response = client.get(LOGOUT["2.0"], params=params)
     assert response.status_code == status
@@ -286,7 +286,7 @@ def test_odd_logout_requests_never_break_the_endpoint(client: TestClient, params
         assert "You signed out of your account" in response.text
 
 
-def test_unknown_tenant_is_an_error_page(client: TestClient) -> None:
+def test_unknown_tenant_is_an_error_page(client: AppClient) -> None:
     response = client.get("/nowhere.example/oauth2/v2.0/logout")
     assert response.status_code == 400 and "AADSTS" in response.text
 
@@ -294,7 +294,7 @@ def test_unknown_tenant_is_an_error_page(client: TestClient) -> None:
 # --- the IdP session ends -------------------------------------------------------------------
 
 @pytest.mark.parametrize("version", ["2.0", "1.0"])
-def test_after_logout_every_app_of_the_session_needs_a_sign_in(browser: TestClient,
+def test_after_logout_every_app_of_the_session_needs_a_sign_in(browser: AppClient,
                                                                 version: str) -> None:
     sign_in_rp(browser)
     sign_in_portal(browser)
@@ -313,7 +313,7 @@ def test_after_logout_every_app_of_the_session_needs_a_sign_in(browser: TestClie
         assert values["state"] == "q" and "code" not in values
 
 
-def test_the_old_cookie_no_longer_signs_in(browser: TestClient) -> None:
+def test_the_old_cookie_no_longer_signs_in(browser: AppClient) -> None:
     sign_in_rp(browser)
     cookie = browser.cookies.get(SESSION_COOKIE)
     assert cookie
@@ -324,9 +324,9 @@ def test_the_old_cookie_no_longer_signs_in(browser: TestClient) -> None:
     assert values["error"] == "login_required"
 
 
-def test_another_browsers_session_survives(idp: Starlette, browser: TestClient) -> None:
+def test_another_browsers_session_survives(idp: Starlette, browser: AppClient) -> None:
     sign_in_rp(browser)
-    with TestClient(idp, follow_redirects=False) as other:
+    with AppClient(idp, follow_redirects=False) as other:
         sign_in_rp(other, upn=BOB)
         browser.get(LOGOUT["2.0"])
         values = redirect_params(other.get(paths(TENANT, "2.0")["authorize"],
@@ -336,7 +336,7 @@ def test_another_browsers_session_survives(idp: Starlette, browser: TestClient) 
 
 # --- front-channel --------------------------------------------------------------------------
 
-def test_signed_out_page_loads_each_apps_logout_url_in_an_iframe(browser: TestClient) -> None:
+def test_signed_out_page_loads_each_apps_logout_url_in_an_iframe(browser: AppClient) -> None:
     token = sign_in_rp(browser)["id_token"]
     sid = claims(token)["sid"]
     sign_in_portal(browser)
@@ -351,7 +351,7 @@ def test_signed_out_page_loads_each_apps_logout_url_in_an_iframe(browser: TestCl
 
 
 def test_front_channel_notifications_are_recorded_and_marked_loaded(
-    browser: TestClient,
+    browser: AppClient,
 ) -> None:
     sign_in_rp(browser)
     browser.get(LOGOUT["2.0"])
@@ -370,7 +370,7 @@ def test_front_channel_notifications_are_recorded_and_marked_loaded(
     assert missing.status_code == 404 and missing.json()["error"]["field"] == "note_id"
 
 
-def test_an_app_without_a_logout_url_gets_no_iframe(browser: TestClient) -> None:
+def test_an_app_without_a_logout_url_gets_no_iframe(browser: AppClient) -> None:
     sid = claims(sign_in_rp(browser)["id_token"])["sid"]
     values = redirect_params(browser.get(paths(TENANT, "2.0")["authorize"], params=auth_params(
         client_id="1f2e3d4c-5b6a-4789-8a9b-0c1d2e3f4a5b", redirect_uri="http://localhost/quiet",
@@ -383,7 +383,7 @@ def test_an_app_without_a_logout_url_gets_no_iframe(browser: TestClient) -> None
 
 # --- back-channel ---------------------------------------------------------------------------
 
-def verify_logout_token(browser: TestClient, token: str, audience: str) -> dict[str, Any]:
+def verify_logout_token(browser: AppClient, token: str, audience: str) -> dict[str, Any]:
     """Back-Channel Logout 1.0 §2.4 and §2.6, as a careful relying party checks it."""
     discovery = browser.get(paths(TENANT, "2.0")["discovery"]).json()
     head = jwt.get_unverified_header(token)
@@ -402,7 +402,7 @@ def verify_logout_token(browser: TestClient, token: str, audience: str) -> dict[
     return body
 
 
-def test_back_channel_logout_tokens_are_valid_per_the_spec(browser: TestClient,
+def test_back_channel_logout_tokens_are_valid_per_the_spec(browser: AppClient,
                                                            receiver: Receiver) -> None:
     rp_tokens = sign_in_rp(browser)
     sign_in_portal(browser)
@@ -422,7 +422,7 @@ def test_back_channel_logout_tokens_are_valid_per_the_spec(browser: TestClient,
     assert jwt.get_unverified_header(receiver.tokens("/bc")[0]).get("typ") == "logout+jwt"
 
 
-def test_back_channel_is_sent_before_the_logout_answers(browser: TestClient,
+def test_back_channel_is_sent_before_the_logout_answers(browser: AppClient,
                                                         receiver: Receiver) -> None:
     token = sign_in_rp(browser)["id_token"]
     assert receiver.hits == []
@@ -433,9 +433,9 @@ def test_back_channel_is_sent_before_the_logout_answers(browser: TestClient,
 
 
 def test_a_hint_ends_its_session_without_the_cookie(idp: Starlette, receiver: Receiver) -> None:
-    with TestClient(idp, follow_redirects=False) as first:
+    with AppClient(idp, follow_redirects=False) as first:
         token = sign_in_rp(first)["id_token"]
-        with TestClient(idp, follow_redirects=False) as server_side:
+        with AppClient(idp, follow_redirects=False) as server_side:
             response = server_side.get(LOGOUT["2.0"], params={
                 "id_token_hint": token, "post_logout_redirect_uri": SIGNED_OUT})
             assert response.status_code == 200  # iframes to load first
@@ -445,7 +445,7 @@ def test_a_hint_ends_its_session_without_the_cookie(idp: Starlette, receiver: Re
         assert values["error"] == "login_required"
 
 
-def test_the_apps_answer_is_recorded(browser: TestClient, receiver: Receiver) -> None:
+def test_the_apps_answer_is_recorded(browser: AppClient, receiver: Receiver) -> None:
     receiver.status = 400
     sign_in_rp(browser)
     browser.get(LOGOUT["2.0"])
@@ -464,7 +464,7 @@ def test_an_unreachable_app_is_recorded_as_an_error(receiver: Receiver) -> None:
         raise httpx.ConnectError("connection refused", request=request)
 
     http = httpx.AsyncClient(transport=httpx.MockTransport(refuse))
-    with TestClient(create_app(config(), http_client=http), follow_redirects=False) as browser:
+    with AppClient(create_app(config(), http_client=http), follow_redirects=False) as browser:
         sign_in_rp(browser)
         response = browser.get(LOGOUT["2.0"], params={"post_logout_redirect_uri": SIGNED_OUT})
         assert response.status_code == 200
@@ -474,7 +474,7 @@ def test_an_unreachable_app_is_recorded_as_an_error(receiver: Receiver) -> None:
 
 
 def test_a_second_logout_tells_nobody_again(
-    browser: TestClient, receiver: Receiver
+    browser: AppClient, receiver: Receiver
 ) -> None:
     token = sign_in_rp(browser)["id_token"]
     browser.get(LOGOUT["2.0"], params={"id_token_hint": token})
@@ -483,9 +483,9 @@ def test_a_second_logout_tells_nobody_again(
 
 
 def test_other_sessions_keep_their_refresh_tokens(
-    idp: Starlette, browser: TestClient, receiver: Receiver
+    idp: Starlette, browser: AppClient, receiver: Receiver
 ) -> None:
-    with TestClient(idp, follow_redirects=False) as other:
+    with AppClient(idp, follow_redirects=False) as other:
         bob = sign_in_rp(other, upn=BOB)
         sign_in_rp(browser)
         browser.get(LOGOUT["2.0"])

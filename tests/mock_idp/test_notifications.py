@@ -13,6 +13,7 @@ from urllib.parse import parse_qs
 import httpx
 import jwt
 import pytest
+from asgi_client import AppClient
 from idp_testkit import (
     ALICE,
     BOB,
@@ -29,7 +30,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.testclient import TestClient
 
 from mock_idp import create_app
 from mock_idp.clock import MockClock
@@ -94,13 +94,13 @@ def idp(receiver: Receiver, clock: MockClock) -> Starlette:
 
 
 @pytest.fixture
-def browser(idp: Starlette) -> Iterator[TestClient]:
-    with TestClient(idp, follow_redirects=False) as client:
+def browser(idp: Starlette) -> Iterator[AppClient]:
+    with AppClient(idp, follow_redirects=False) as client:
         yield client
 
 
 @pytest.fixture
-def installed(browser: TestClient, receiver: Receiver) -> str:
+def installed(browser: AppClient, receiver: Receiver) -> str:
     """The reference app installed for Contoso through the platform; its installation id."""
     response = browser.post("/_mock/installations", json={
         "app_id": CLIENT_ID, "tenant": TENANT, "events_url": EVENTS_URL})
@@ -110,25 +110,25 @@ def installed(browser: TestClient, receiver: Receiver) -> str:
     return installation_id
 
 
-def alice_signs_in(browser: TestClient) -> dict[str, Any]:
+def alice_signs_in(browser: AppClient) -> dict[str, Any]:
     body: dict[str, Any] = claims(redeem(browser, get_code(browser, upn=ALICE)).json()[
         "id_token"])
     return body
 
 
-def notes(browser: TestClient, kind: str | None = None) -> list[dict[str, Any]]:
+def notes(browser: AppClient, kind: str | None = None) -> list[dict[str, Any]]:
     params = {"kind": kind} if kind else {}
     found: list[dict[str, Any]] = browser.get("/_mock/notifications", params=params).json()[
         "notifications"]
     return found
 
 
-def oid(browser: TestClient, upn: str) -> str:
+def oid(browser: AppClient, upn: str) -> str:
     user_id: str = browser.get(f"{GRAPH}/users/{upn}").json()["id"]
     return user_id
 
 
-def assert_signed_out(browser: TestClient) -> None:
+def assert_signed_out(browser: AppClient) -> None:
     page = browser.get(paths(TENANT, "2.0")["authorize"], params=auth_params())
     assert page.status_code == 200 and 'name="loginfmt"' in page.text
     values = redirect_params(browser.get(paths(TENANT, "2.0")["authorize"],
@@ -137,7 +137,7 @@ def assert_signed_out(browser: TestClient) -> None:
     assert values["error_description"].startswith("AADSTS50058: ")
 
 
-def check_logout_token(browser: TestClient, token: str, idt: dict[str, Any]) -> None:
+def check_logout_token(browser: AppClient, token: str, idt: dict[str, Any]) -> None:
     head = jwt.get_unverified_header(token)
     keys = browser.get(paths(TENANT, "2.0")["keys"]).json()["keys"]
     key = jwt.PyJWK.from_dict(next(k for k in keys if k["kid"] == head["kid"])).key
@@ -155,7 +155,7 @@ def check_logout_token(browser: TestClient, token: str, idt: dict[str, Any]) -> 
     ("PATCH", "/users/{upn}", {"accountEnabled": False}, "accountDisabled"),
 ])
 def test_graph_ending_sessions_sends_back_channel_and_platform_notifications(
-    browser: TestClient, receiver: Receiver, installed: str, method: str, path: str,
+    browser: AppClient, receiver: Receiver, installed: str, method: str, path: str,
     body: dict[str, Any] | None, trigger: str,
 ) -> None:
     idt = alice_signs_in(browser)
@@ -185,7 +185,7 @@ def test_graph_ending_sessions_sends_back_channel_and_platform_notifications(
     assert_signed_out(browser)
 
 
-def test_a_deleted_user_is_signed_out_and_the_app_told(browser: TestClient,
+def test_a_deleted_user_is_signed_out_and_the_app_told(browser: AppClient,
                                                        receiver: Receiver) -> None:
     idt = alice_signs_in(browser)
     assert browser.delete(f"{GRAPH}/users/{ALICE}").status_code == 204
@@ -194,9 +194,9 @@ def test_a_deleted_user_is_signed_out_and_the_app_told(browser: TestClient,
     assert [(n["kind"], n["trigger"]) for n in notes(browser)] == [("backchannel", "userDeleted")]
 
 
-def test_only_the_users_own_sessions_end(idp: Starlette, browser: TestClient,
+def test_only_the_users_own_sessions_end(idp: Starlette, browser: AppClient,
                                          receiver: Receiver) -> None:
-    with TestClient(idp, follow_redirects=False) as bobs:
+    with AppClient(idp, follow_redirects=False) as bobs:
         redeem(bobs, get_code(bobs, upn=BOB))
         alice_signs_in(browser)
         browser.post(f"{GRAPH}/users/{ALICE}/revokeSignInSessions")
@@ -206,13 +206,13 @@ def test_only_the_users_own_sessions_end(idp: Starlette, browser: TestClient,
         assert "code" in values
 
 
-def test_a_user_with_no_session_is_revoked_quietly(browser: TestClient,
+def test_a_user_with_no_session_is_revoked_quietly(browser: AppClient,
                                                    receiver: Receiver) -> None:
     assert browser.post(f"{GRAPH}/users/{BOB}/revokeSignInSessions").status_code == 200
     assert receiver.hits == [] and notes(browser) == []
 
 
-def test_a_failing_app_is_recorded_with_its_status(browser: TestClient, receiver: Receiver,
+def test_a_failing_app_is_recorded_with_its_status(browser: AppClient, receiver: Receiver,
                                                    installed: str) -> None:
     receiver.status = 503
     alice_signs_in(browser)
@@ -223,7 +223,7 @@ def test_a_failing_app_is_recorded_with_its_status(browser: TestClient, receiver
 
 # --- sign-out tells the platform too --------------------------------------------------------
 
-def test_sign_out_sends_user_logout_to_the_installation(browser: TestClient,
+def test_sign_out_sends_user_logout_to_the_installation(browser: AppClient,
                                                         receiver: Receiver,
                                                         installed: str) -> None:
     alice_signs_in(browser)
@@ -236,7 +236,7 @@ def test_sign_out_sends_user_logout_to_the_installation(browser: TestClient,
 
 # --- the notification log -------------------------------------------------------------------
 
-def test_log_filter_clear_and_reset(browser: TestClient, receiver: Receiver,
+def test_log_filter_clear_and_reset(browser: AppClient, receiver: Receiver,
                                     clock: MockClock) -> None:
     alice_signs_in(browser)
     clock.advance(timedelta(minutes=3))
@@ -256,7 +256,7 @@ def test_log_filter_clear_and_reset(browser: TestClient, receiver: Receiver,
     assert notes(browser) == []
 
 
-def test_python_api(idp: Starlette, browser: TestClient) -> None:
+def test_python_api(idp: Starlette, browser: AppClient) -> None:
     notifier: Notifier = idp.state.idp.notifier
     alice_signs_in(browser)
     browser.get(f"/{TENANT}/oauth2/v2.0/logout")
@@ -266,7 +266,7 @@ def test_python_api(idp: Starlette, browser: TestClient) -> None:
     assert notifier.log() == []
 
 
-def test_logout_urls_registered_through_graph_are_used(browser: TestClient,
+def test_logout_urls_registered_through_graph_are_used(browser: AppClient,
                                                        receiver: Receiver) -> None:
     app_path = f"{GRAPH}/applications(appId='{CLIENT_ID}')"
     response = browser.patch(app_path, json={

@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
+from asgi_client import AppClient
 from idp_testkit import BOB, CLIENT_ID, GRAPH_DEFAULT, SECRET, TENANT, claims, paths, tokens_for
 from starlette.applications import Starlette
-from starlette.testclient import TestClient
 
 from mock_idp.clock import MockClock
 from mock_idp.config import AppConfig, IdpConfig, SecretConfig, default_tenant
@@ -32,14 +32,14 @@ OBO_CONFIG = IdpConfig(tenants=(replace(default_tenant(), apps=(
 pytestmark = pytest.mark.idp_config(OBO_CONFIG)
 
 
-def user_token(client: TestClient, **overrides: str) -> str:
+def user_token(client: AppClient, **overrides: str) -> str:
     """What the front end got for the middle tier: alice's access token, aud = the middle tier."""
     token: str = tokens_for(client, scope="openid api://orders/access_as_user",
                             **overrides)["access_token"]
     return token
 
 
-def obo(client: TestClient, assertion: str, scope: str = "https://graph.microsoft.com/User.Read",
+def obo(client: AppClient, assertion: str, scope: str = "https://graph.microsoft.com/User.Read",
         **extra: str) -> httpx.Response:
     """The middle tier's OBO request; ``extra`` overrides (an empty value leaves it out)."""
     form = {"grant_type": JWT_BEARER, "client_id": MIDDLE_ID, "client_secret": MIDDLE_SECRET,
@@ -55,14 +55,14 @@ def refused(response: httpx.Response, code: int) -> dict[str, Any]:
     return body
 
 
-def grant(client: TestClient, scope: str, **fields: str | None) -> httpx.Response:
+def grant(client: AppClient, scope: str, **fields: str | None) -> httpx.Response:
     body: dict[str, Any] = {"clientId": MIDDLE_ID, "resourceId": DOWNSTREAM_ID,
                             "consentType": "AllPrincipals", "scope": scope}
     body.update(fields)
     return client.post(f"/graph/{TENANT}/v1.0/oauth2PermissionGrants", json=body)
 
 
-def test_exchanges_a_user_token_for_a_graph_token(client: TestClient) -> None:
+def test_exchanges_a_user_token_for_a_graph_token(client: AppClient) -> None:
     assertion = user_token(client)
     response = obo(client, assertion, "User.Read offline_access openid profile")
     assert response.status_code == 200, response.text
@@ -76,7 +76,7 @@ def test_exchanges_a_user_token_for_a_graph_token(client: TestClient) -> None:
     assert idt["aud"] == MIDDLE_ID and idt["oid"] == original["oid"]
 
 
-def test_a_downstream_api_needs_consent_65001(client: TestClient) -> None:
+def test_a_downstream_api_needs_consent_65001(client: AppClient) -> None:
     assertion = user_token(client)
     body = refused(obo(client, assertion, "api://inventory/Inventory.Read"), 65001)
     assert body["suberror"] == "consent_required"
@@ -92,7 +92,7 @@ def test_a_downstream_api_needs_consent_65001(client: TestClient) -> None:
     refused(obo(client, assertion, "https://graph.microsoft.com/Mail.Read"), 65001)
 
 
-def test_default_scope_is_everything_granted(client: TestClient) -> None:
+def test_default_scope_is_everything_granted(client: AppClient) -> None:
     assertion = user_token(client)
     refused(obo(client, assertion, "api://inventory/.default"), 65001)
     grant(client, "Inventory.Read Inventory.Write")
@@ -100,7 +100,7 @@ def test_default_scope_is_everything_granted(client: TestClient) -> None:
     assert at["scp"] == "Inventory.Read Inventory.Write"
 
 
-def test_consent_for_one_user_covers_only_that_user(client: TestClient,
+def test_consent_for_one_user_covers_only_that_user(client: AppClient,
                                                     idp_app: Starlette) -> None:
     alice_token = user_token(client)
     alice = claims(alice_token)["oid"]
@@ -112,7 +112,7 @@ def test_consent_for_one_user_covers_only_that_user(client: TestClient,
     refused(obo(client, bob_token, "api://inventory/Inventory.Read"), 65001)
 
 
-def test_a_tampered_or_foreign_assertion_is_50013(client: TestClient) -> None:
+def test_a_tampered_or_foreign_assertion_is_50013(client: AppClient) -> None:
     assertion = user_token(client)
     head, payload, signature = assertion.split(".")
     flipped = signature[:-4] + ("AAAA" if signature[-4:] != "AAAA" else "BBBB")
@@ -128,21 +128,21 @@ def test_a_tampered_or_foreign_assertion_is_50013(client: TestClient) -> None:
     assert garbage.status_code == 400 and garbage.json()["error_codes"] == [50027]
 
 
-def test_an_expired_assertion_is_500133(client: TestClient, clock: MockClock) -> None:
+def test_an_expired_assertion_is_500133(client: AppClient, clock: MockClock) -> None:
     assertion = user_token(client)
     clock.advance(timedelta(minutes=76))
     body = refused(obo(client, assertion), 500133)
     assert "expiry time of assertion" in body["error_description"]
 
 
-def test_an_assertion_for_another_audience_is_500131(client: TestClient) -> None:
+def test_an_assertion_for_another_audience_is_500131(client: AppClient) -> None:
     graph_token: str = tokens_for(client, scope="openid User.Read")["access_token"]
     body = refused(obo(client, graph_token), 500131)
     assert f"'{GRAPH_ID}'" in body["error_description"]
     assert f"expected audience is '{MIDDLE_ID}'" in body["error_description"]
 
 
-def test_an_app_only_assertion_is_90083(client: TestClient) -> None:
+def test_an_app_only_assertion_is_90083(client: AppClient) -> None:
     app_token = client.post(TOKEN, data={
         "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET,
         "scope": "api://orders/.default"}).json()["access_token"]
@@ -150,7 +150,7 @@ def test_an_app_only_assertion_is_90083(client: TestClient) -> None:
     refused(obo(client, app_token), 90083)
 
 
-def test_a_disabled_user_is_50057(client: TestClient, idp_app: Starlette) -> None:
+def test_a_disabled_user_is_50057(client: AppClient, idp_app: Starlette) -> None:
     assertion = user_token(client)
     user = idp_app.state.idp.store.tenants[TENANT].users[claims(assertion)["oid"]]
     user.enabled = False
@@ -158,7 +158,7 @@ def test_a_disabled_user_is_50057(client: TestClient, idp_app: Starlette) -> Non
 
 
 @pytest.mark.parametrize("missing", ["assertion", "scope", "requested_token_use"])
-def test_missing_parameters_are_900144(client: TestClient, missing: str) -> None:
+def test_missing_parameters_are_900144(client: AppClient, missing: str) -> None:
     form = {"assertion": user_token(client), "scope": "User.Read", missing: ""}
     response = obo(client, **form)
     assert response.status_code == 400
@@ -166,12 +166,12 @@ def test_missing_parameters_are_900144(client: TestClient, missing: str) -> None
     assert f"'{missing}'" in response.json()["error_description"]
 
 
-def test_the_middle_tier_authenticates_itself(client: TestClient) -> None:
+def test_the_middle_tier_authenticates_itself(client: AppClient) -> None:
     response = obo(client, user_token(client), client_secret="wrong-secret-value-0123456789")
     assert response.status_code == 401 and response.json()["error_codes"] == [7000215]
 
 
-def test_v1_names_the_downstream_resource(client: TestClient) -> None:
+def test_v1_names_the_downstream_resource(client: AppClient) -> None:
     assertion = user_token(client)
     grant(client, "Inventory.Read")
     response = client.post(TOKEN_V1, data={
@@ -189,12 +189,12 @@ def test_v1_names_the_downstream_resource(client: TestClient) -> None:
 GRANTS = f"/graph/{TENANT}/v1.0/oauth2PermissionGrants"
 
 
-def graph_principal(client: TestClient) -> str:
+def graph_principal(client: AppClient) -> str:
     sp = client.get(f"/graph/{TENANT}/v1.0/servicePrincipals(appId='{GRAPH_ID}')").json()
     return str(sp["id"])
 
 
-def test_grants_are_listed_read_changed_and_revoked(client: TestClient) -> None:
+def test_grants_are_listed_read_changed_and_revoked(client: AppClient) -> None:
     created = grant(client, "Inventory.Read").json()
     middle = client.get(f"/graph/{TENANT}/v1.0/servicePrincipals(appId='{MIDDLE_ID}')").json()
     api = client.get(f"/graph/{TENANT}/v1.0/servicePrincipals(appId='{DOWNSTREAM_ID}')").json()
@@ -231,7 +231,7 @@ def test_grants_are_listed_read_changed_and_revoked(client: TestClient) -> None:
     ({"scope": ""}, "scope"),
     ({"color": "blue"}, "color"),
 ])
-def test_bad_grants_are_refused_naming_the_property(client: TestClient, fields: dict[str, Any],
+def test_bad_grants_are_refused_naming_the_property(client: AppClient, fields: dict[str, Any],
                                                     target: str) -> None:
     before = client.get(GRANTS).json()["value"]
     response = grant(client, **{"scope": "Inventory.Read", **fields})
@@ -240,12 +240,12 @@ def test_bad_grants_are_refused_naming_the_property(client: TestClient, fields: 
     assert client.get(GRANTS).json()["value"] == before
 
 
-def test_the_same_grant_twice_is_a_conflict(client: TestClient) -> None:
+def test_the_same_grant_twice_is_a_conflict(client: AppClient) -> None:
     assert grant(client, "Inventory.Read").status_code == 201
     assert grant(client, "Inventory.Write").status_code == 409
 
 
-def test_graph_default_needs_no_grant(client: TestClient) -> None:
+def test_graph_default_needs_no_grant(client: AppClient) -> None:
     response = obo(client, user_token(client), GRAPH_DEFAULT)
     assert response.status_code == 200, response.text
     assert claims(response.json()["access_token"])["scp"] == "User.Read"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from starlette.testclient import TestClient
+from asgi_client import AppClient
 
 from mock_idp.clock import MockClock
 
@@ -26,7 +26,7 @@ def refused_url() -> Iterator[str]:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}/events"
 
 
-def token_status(client: TestClient, secret: str) -> tuple[int, list[int]]:
+def token_status(client: AppClient, secret: str) -> tuple[int, list[int]]:
     response = client.post(
         f"/{TENANT_ID}/oauth2/v2.0/token",
         data={
@@ -41,7 +41,7 @@ def token_status(client: TestClient, secret: str) -> tuple[int, list[int]]:
 
 @pytest.mark.idp_config(clock=MockClock(frozen_at=START))
 def test_installation_secrets_follow_install_rotate_and_uninstall(
-    client: TestClient, refused_url: str
+    client: AppClient, refused_url: str
 ) -> None:
     installed = client.post(
         "/_mock/installations",
@@ -63,7 +63,7 @@ def test_installation_secrets_follow_install_rotate_and_uninstall(
 
 @pytest.mark.idp_config(clock=MockClock(frozen_at=START))
 def test_retries_go_out_on_any_request_once_due(
-    client: TestClient, clock: MockClock, refused_url: str
+    client: AppClient, clock: MockClock, refused_url: str
 ) -> None:
     keys = client.get("/.well-known/platform-event-keys.json").json()["keys"]
     assert [k["alg"] for k in keys] == ["ES256"]

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from asgi_client import AppClient
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -20,7 +21,6 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.testclient import TestClient
 
 from mock_idp.clock import MockClock
 from mock_idp.config import IdpConfig
@@ -37,7 +37,7 @@ INSTALL = {"app_id": APP_ID, "tenant": "contoso.onmicrosoft.com", "events_url": 
 
 @dataclass
 class Harness:
-    client: TestClient
+    client: AppClient
     clock: MockClock
     store: Store
     statuses: list[int]
@@ -75,7 +75,7 @@ def harness() -> Iterator[Harness]:
     app = Starlette(routes=routes,
                     middleware=[Middleware(RunDueEvents, platform=state.platform)])
     app.state.idp = state
-    with TestClient(app) as client:
+    with AppClient(app) as client:
         yield Harness(client=client, clock=clock, store=state.store, statuses=statuses,
                       received=received)
 

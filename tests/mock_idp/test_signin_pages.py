@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import httpx
 import pytest
+from asgi_client import AppClient
 from idp_testkit import (
     ALICE,
     BOB,
@@ -27,7 +28,6 @@ from idp_testkit import (
     sign_in,
     submit,
 )
-from starlette.testclient import TestClient
 
 from mock_idp.config import IdpConfig, default_tenant
 from mock_idp.endpoints.browser_sessions import KMSI_COOKIE, PERSISTENT_COOKIE, SESSION_COOKIE
@@ -58,7 +58,7 @@ def _set_cookies(response: httpx.Response) -> dict[str, str]:
     return out
 
 
-def _password_page(client: TestClient, upn: str = ALICE, **params: str) -> httpx.Response:
+def _password_page(client: AppClient, upn: str = ALICE, **params: str) -> httpx.Response:
     page = client.get(V2, params=auth_params(**params))
     assert page_kind(page) == "username"
     response = submit(client, page, loginfmt=upn)
@@ -69,7 +69,7 @@ def _password_page(client: TestClient, upn: str = ALICE, **params: str) -> httpx
 # -- username page -------------------------------------------------------------------------------
 
 
-def test_the_username_page_asks_only_for_the_username(client: TestClient) -> None:
+def test_the_username_page_asks_only_for_the_username(client: AppClient) -> None:
     html = client.get(V2, params=auth_params()).text
     username = _element(html, ids.USERNAME_INPUT)
     assert f'name="{ids.USERNAME_NAME}"' in username and 'type="email"' in username
@@ -82,7 +82,7 @@ def test_the_username_page_asks_only_for_the_username(client: TestClient) -> Non
 
 
 def test_next_leads_to_the_password_page_keeping_the_username_off_screen(
-        client: TestClient) -> None:
+        client: AppClient) -> None:
     html = _password_page(client).text
     username = _element(html, ids.USERNAME_INPUT)
     assert ids.OFF_SCREEN in username and f'value="{ALICE}"' in username
@@ -95,7 +95,7 @@ def test_next_leads_to_the_password_page_keeping_the_username_off_screen(
     assert _text_of(html, ids.HEADER) == "Enter password"
 
 
-def test_an_unknown_user_is_told_on_the_username_page_50034(client: TestClient) -> None:
+def test_an_unknown_user_is_told_on_the_username_page_50034(client: AppClient) -> None:
     page = client.get(V2, params=auth_params())
     response = submit(client, page, loginfmt="nobody@contoso.onmicrosoft.com")
     assert response.status_code == 400 and page_kind(response) == "username"
@@ -108,7 +108,7 @@ def test_an_unknown_user_is_told_on_the_username_page_50034(client: TestClient) 
     assert page_kind(retry) == "password"
 
 
-def test_an_empty_username_is_asked_again(client: TestClient) -> None:
+def test_an_empty_username_is_asked_again(client: AppClient) -> None:
     page = client.get(V2, params=auth_params())
     response = submit(client, page, loginfmt="  ")
     assert response.status_code == 400 and _element(response.text, ids.USERNAME_ERROR)
@@ -117,7 +117,7 @@ def test_an_empty_username_is_asked_again(client: TestClient) -> None:
 # -- password page --------------------------------------------------------------------------------
 
 
-def test_a_wrong_password_shows_entras_message_and_allows_a_retry(client: TestClient) -> None:
+def test_a_wrong_password_shows_entras_message_and_allows_a_retry(client: AppClient) -> None:
     page = _password_page(client)
     response = submit(client, page, loginfmt=ALICE, passwd="not-the-password")
     assert response.status_code == 400 and page_kind(response) == "password"
@@ -127,19 +127,19 @@ def test_a_wrong_password_shows_entras_message_and_allows_a_retry(client: TestCl
     assert "code" in redirect_params(sign_in(client, response, ALICE))
 
 
-def test_an_unknown_user_posting_a_password_at_once_is_50126(client: TestClient) -> None:
+def test_an_unknown_user_posting_a_password_at_once_is_50126(client: AppClient) -> None:
     page = client.get(V2, params=auth_params())
     response = submit(client, page, loginfmt="nobody@contoso.onmicrosoft.com", passwd="x")
     assert response.status_code == 400 and "AADSTS50126" in response.text
 
 
-def test_username_and_password_in_one_post_still_work(client: TestClient) -> None:
+def test_username_and_password_in_one_post_still_work(client: AppClient) -> None:
     page = client.get(V2, params=auth_params())
     kmsi = submit(client, page, loginfmt=ALICE, passwd=password(ALICE))
     assert page_kind(kmsi) == "kmsi"
 
 
-def test_a_disabled_account_gets_the_error_page_50057(client: TestClient) -> None:
+def test_a_disabled_account_gets_the_error_page_50057(client: AppClient) -> None:
     page = _password_page(client, CAROL)
     response = submit(client, page, loginfmt=CAROL, passwd=password(CAROL))
     assert response.status_code == 400 and "location" not in response.headers
@@ -149,7 +149,7 @@ def test_a_disabled_account_gets_the_error_page_50057(client: TestClient) -> Non
 
 
 def test_the_error_page_names_request_correlation_timestamp_and_message(
-        client: TestClient) -> None:
+        client: AppClient) -> None:
     response = client.get(V2, params=auth_params(redirect_uri="https://evil.example/cb"),
                           headers={"client-request-id": "5fd4118f-0000-4000-8000-000000000001"})
     html = response.text
@@ -163,7 +163,7 @@ def test_the_error_page_names_request_correlation_timestamp_and_message(
     assert _text_of(html, ids.SERVICE_EXCEPTION).startswith("AADSTS50011: The redirect URI")
 
 
-def test_a_page_context_is_single_use(client: TestClient) -> None:
+def test_a_page_context_is_single_use(client: AppClient) -> None:
     page = client.get(V2, params=auth_params())
     submit(client, page, loginfmt=ALICE)
     replay = client.post(f"/{TENANT}/login", data={"ctx": ctx_of(page.text),
@@ -171,7 +171,7 @@ def test_a_page_context_is_single_use(client: TestClient) -> None:
     assert replay.status_code == 400 and "AADSTS9002313" in replay.text
 
 
-def test_forgot_my_password_leads_to_a_page(client: TestClient) -> None:
+def test_forgot_my_password_leads_to_a_page(client: AppClient) -> None:
     page = _password_page(client)
     href = re.search(r'id="idA_PWD_ForgotPassword" href="([^"]+)"', page.text)
     assert href
@@ -182,14 +182,14 @@ def test_forgot_my_password_leads_to_a_page(client: TestClient) -> None:
 # -- "Stay signed in?" ----------------------------------------------------------------------------
 
 
-def _kmsi_page(client: TestClient, upn: str = ALICE, **params: str) -> httpx.Response:
+def _kmsi_page(client: AppClient, upn: str = ALICE, **params: str) -> httpx.Response:
     page = _password_page(client, upn, **params)
     response = submit(client, page, loginfmt=upn, passwd=password(upn))
     assert page_kind(response) == "kmsi", response.text[:500]
     return response
 
 
-def test_stay_signed_in_is_asked_after_the_password(client: TestClient) -> None:
+def test_stay_signed_in_is_asked_after_the_password(client: AppClient) -> None:
     html = _kmsi_page(client).text
     assert _text_of(html, ids.HEADER) == ids.KMSI_HEADING
     assert _element(html, ids.KMSI_DESCRIPTION)
@@ -200,7 +200,7 @@ def test_stay_signed_in_is_asked_after_the_password(client: TestClient) -> None:
     assert 'value="No"' in _element(html, ids.SECONDARY_BUTTON)
 
 
-def test_yes_sets_a_persistent_session_cookie(client: TestClient) -> None:
+def test_yes_sets_a_persistent_session_cookie(client: AppClient) -> None:
     response = submit(client, _kmsi_page(client), answer="Yes")
     assert "code" in redirect_params(response)
     cookies = _set_cookies(response)
@@ -208,7 +208,7 @@ def test_yes_sets_a_persistent_session_cookie(client: TestClient) -> None:
     assert client.cookies.get(PERSISTENT_COOKIE) and not client.cookies.get(SESSION_COOKIE)
 
 
-def test_no_sets_a_browser_session_cookie(client: TestClient) -> None:
+def test_no_sets_a_browser_session_cookie(client: AppClient) -> None:
     response = submit(client, _kmsi_page(client), answer="No")
     assert "code" in redirect_params(response)
     cookie = _set_cookies(response)[SESSION_COOKIE]
@@ -217,7 +217,7 @@ def test_no_sets_a_browser_session_cookie(client: TestClient) -> None:
     assert client.get(V2, params=auth_params(state="again")).status_code == 302
 
 
-def test_dont_show_again_keeps_the_answer_for_the_next_sign_in(client: TestClient) -> None:
+def test_dont_show_again_keeps_the_answer_for_the_next_sign_in(client: AppClient) -> None:
     response = submit(client, _kmsi_page(client), answer="Yes", DontShowAgain="true")
     assert client.cookies.get(KMSI_COOKIE) == "yes" and "code" in redirect_params(response)
     page = _password_page(client, BOB, prompt="login")
@@ -226,21 +226,21 @@ def test_dont_show_again_keeps_the_answer_for_the_next_sign_in(client: TestClien
     assert PERSISTENT_COOKIE in _set_cookies(answer)
 
 
-def test_a_missing_answer_to_stay_signed_in_is_refused(client: TestClient) -> None:
+def test_a_missing_answer_to_stay_signed_in_is_refused(client: AppClient) -> None:
     response = submit(client, _kmsi_page(client), answer="Maybe")
     assert response.status_code == 400 and "AADSTS900144" in response.text
 
 
 @pytest.mark.idp_config(IdpConfig(tenants=(replace(default_tenant(),
                                                    show_keep_me_signed_in=False),)))
-def test_a_tenant_can_turn_stay_signed_in_off(client: TestClient) -> None:
+def test_a_tenant_can_turn_stay_signed_in_off(client: AppClient) -> None:
     page = _password_page(client)
     response = submit(client, page, loginfmt=ALICE, passwd=password(ALICE))
     assert "code" in redirect_params(response)
     assert "max-age" not in _set_cookies(response)[SESSION_COOKIE].lower()
 
 
-def test_the_test_control_api_turns_stay_signed_in_off_and_on(client: TestClient) -> None:
+def test_the_test_control_api_turns_stay_signed_in_off_and_on(client: AppClient) -> None:
     off = client.patch(f"/_mock/tenants/{DOMAIN}", json={"show_keep_me_signed_in": False})
     assert off.status_code == 200 and off.json()["show_keep_me_signed_in"] is False
     page = _password_page(client)
@@ -252,7 +252,7 @@ def test_the_test_control_api_turns_stay_signed_in_off_and_on(client: TestClient
 
 @pytest.mark.parametrize("body, field", [({"show_keep_me_signed_in": "no"},
                                           "show_keep_me_signed_in"), ({"other": 1}, "other")])
-def test_tenant_settings_are_validated(client: TestClient, body: dict[str, object],
+def test_tenant_settings_are_validated(client: AppClient, body: dict[str, object],
                                        field: str) -> None:
     response = client.patch(f"/_mock/tenants/{TENANT}", json=body)
     assert response.status_code == 400 and response.json()["error"]["field"] == field
@@ -263,12 +263,12 @@ def test_tenant_settings_are_validated(client: TestClient, body: dict[str, objec
 # -- several accounts: "Pick an account" -----------------------------------------------------------
 
 
-def _two_accounts(client: TestClient) -> None:
+def _two_accounts(client: AppClient) -> None:
     get_code(client, upn=ALICE)
     get_code(client, upn=BOB, prompt="login")
 
 
-def test_with_two_accounts_signed_in_the_user_picks_one(client: TestClient) -> None:
+def test_with_two_accounts_signed_in_the_user_picks_one(client: AppClient) -> None:
     _two_accounts(client)
     page = client.get(V2, params=auth_params())
     assert page_kind(page) == "picker"
@@ -281,14 +281,14 @@ def test_with_two_accounts_signed_in_the_user_picks_one(client: TestClient) -> N
     assert _id_token_user(client, values) == ALICE
 
 
-def test_use_another_account_leads_to_the_username_page(client: TestClient) -> None:
+def test_use_another_account_leads_to_the_username_page(client: AppClient) -> None:
     _two_accounts(client)
     page = client.get(V2, params=auth_params())
     other = submit(client, page, account="other")
     assert page_kind(other) == "username"
 
 
-def test_select_account_shows_the_picker_for_one_account(client: TestClient) -> None:
+def test_select_account_shows_the_picker_for_one_account(client: AppClient) -> None:
     get_code(client)
     page = client.get(V2, params=auth_params(prompt="select_account"))
     assert page_kind(page) == "picker"
@@ -297,14 +297,14 @@ def test_select_account_shows_the_picker_for_one_account(client: TestClient) -> 
     assert "code" in redirect_params(submit(client, page, account=alice))
 
 
-def test_prompt_none_with_two_accounts_is_16000(client: TestClient) -> None:
+def test_prompt_none_with_two_accounts_is_16000(client: AppClient) -> None:
     _two_accounts(client)
     values = redirect_params(client.get(V2, params=auth_params(prompt="none")))
     assert values["error"] == "interaction_required"
     assert values["error_description"].startswith("AADSTS16000: ")
 
 
-def test_a_login_hint_picks_among_the_accounts_silently(client: TestClient) -> None:
+def test_a_login_hint_picks_among_the_accounts_silently(client: AppClient) -> None:
     _two_accounts(client)
     assert client.get(V2, params=auth_params(login_hint=ALICE)).status_code == 302
 
@@ -312,7 +312,7 @@ def test_a_login_hint_picks_among_the_accounts_silently(client: TestClient) -> N
 # -- consent --------------------------------------------------------------------------------------
 
 
-def _revoke_consent(client: TestClient) -> None:
+def _revoke_consent(client: AppClient) -> None:
     principal = client.get(f"{GRAPH}/servicePrincipals(appId='{CLIENT_ID}')").json()
     grants = client.get(f"{GRAPH}/oauth2PermissionGrants",
                         params={"$filter": f"clientId eq '{principal['id']}'"}).json()["value"]
@@ -321,7 +321,7 @@ def _revoke_consent(client: TestClient) -> None:
         assert client.delete(f"{GRAPH}/oauth2PermissionGrants/{grant['id']}").status_code == 204
 
 
-def test_an_app_without_consent_asks_for_it_after_the_sign_in(client: TestClient) -> None:
+def test_an_app_without_consent_asks_for_it_after_the_sign_in(client: AppClient) -> None:
     _revoke_consent(client)
     page = sign_in(client, client.get(V2, params=auth_params()))
     assert page_kind(page) == "consent"
@@ -335,7 +335,7 @@ def test_an_app_without_consent_asks_for_it_after_the_sign_in(client: TestClient
     assert client.get(V2, params=auth_params(state="again")).status_code == 302
 
 
-def test_cancel_on_consent_is_access_denied_65004(client: TestClient) -> None:
+def test_cancel_on_consent_is_access_denied_65004(client: AppClient) -> None:
     _revoke_consent(client)
     page = sign_in(client, client.get(V2, params=auth_params()))
     values = redirect_params(consent(client, page, "Cancel"))
@@ -345,7 +345,7 @@ def test_cancel_on_consent_is_access_denied_65004(client: TestClient) -> None:
     assert values["state"] == "st-1"
 
 
-def test_prompt_none_without_consent_is_65001(client: TestClient) -> None:
+def test_prompt_none_without_consent_is_65001(client: AppClient) -> None:
     get_code(client)
     _revoke_consent(client)
     values = redirect_params(client.get(V2, params=auth_params(prompt="none")))
@@ -354,7 +354,7 @@ def test_prompt_none_without_consent_is_65001(client: TestClient) -> None:
     assert CLIENT_ID in values["error_description"]
 
 
-def test_prompt_consent_asks_even_when_consented(client: TestClient) -> None:
+def test_prompt_consent_asks_even_when_consented(client: AppClient) -> None:
     get_code(client)
     page = client.get(V2, params=auth_params(prompt="consent"))
     assert page_kind(page) == "consent"
@@ -364,13 +364,13 @@ def test_prompt_consent_asks_even_when_consented(client: TestClient) -> None:
 
 @pytest.mark.idp_config(IdpConfig(tenants=(replace(default_tenant(), apps=(
     replace(default_tenant().apps[0], admin_consented=False),)),)))
-def test_an_app_configured_without_admin_consent_asks_each_user(client: TestClient) -> None:
+def test_an_app_configured_without_admin_consent_asks_each_user(client: AppClient) -> None:
     assert client.get(f"{GRAPH}/oauth2PermissionGrants").json()["value"] == []
     page = sign_in(client, client.get(V2, params=auth_params()))
     assert page_kind(page) == "consent"
 
 
-def test_graph_grants_an_administrators_consent_back(client: TestClient) -> None:
+def test_graph_grants_an_administrators_consent_back(client: AppClient) -> None:
     _revoke_consent(client)
     app = client.get(f"{GRAPH}/servicePrincipals(appId='{CLIENT_ID}')").json()
     graph = client.get(f"{GRAPH}/servicePrincipals(appId='00000003-0000-0000-c000-"
@@ -394,7 +394,7 @@ def test_graph_grants_an_administrators_consent_back(client: TestClient) -> None
     ({"scope": 7}, "scope"),
     ({"extra": True}, "extra"),
 ])
-def test_graph_grant_requests_are_validated(client: TestClient, patch: dict[str, object],
+def test_graph_grant_requests_are_validated(client: AppClient, patch: dict[str, object],
                                             field: str) -> None:
     app = client.get(f"{GRAPH}/servicePrincipals(appId='{CLIENT_ID}')").json()
     graph = client.get(f"{GRAPH}/servicePrincipals(appId='00000003-0000-0000-c000-"
@@ -407,7 +407,7 @@ def test_graph_grant_requests_are_validated(client: TestClient, patch: dict[str,
     assert len(client.get(f"{GRAPH}/oauth2PermissionGrants").json()["value"]) == 1
 
 
-def test_an_app_registered_through_graph_starts_consented(client: TestClient) -> None:
+def test_an_app_registered_through_graph_starts_consented(client: AppClient) -> None:
     created = client.post(f"{GRAPH}/applications", json={"displayName": "New app"}).json()
     principal = client.get(f"{GRAPH}/servicePrincipals(appId='{created['appId']}')").json()
     assert principal["displayName"] == "New app"
@@ -419,7 +419,7 @@ def test_an_app_registered_through_graph_starts_consented(client: TestClient) ->
                       params={"$filter": f"clientId eq '{principal['id']}'"}).json()["value"] == []
 
 
-def test_unknown_service_principals_and_grants_are_404(client: TestClient) -> None:
+def test_unknown_service_principals_and_grants_are_404(client: AppClient) -> None:
     assert client.get(f"{GRAPH}/servicePrincipals(appId='11111111-2222-3333-4444-"
                       "555555555555')").status_code == 404
     assert client.delete(f"{GRAPH}/oauth2PermissionGrants/nope").status_code == 404
@@ -428,7 +428,7 @@ def test_unknown_service_principals_and_grants_are_404(client: TestClient) -> No
 # -- sign-out ---------------------------------------------------------------------------------
 
 
-def _id_token_user(client: TestClient, values: dict[str, str]) -> str:
+def _id_token_user(client: AppClient, values: dict[str, str]) -> str:
     import jwt
 
     token = client.post(paths(TENANT, "2.0")["token"], data={
@@ -440,7 +440,7 @@ def _id_token_user(client: TestClient, values: dict[str, str]) -> str:
     return upn
 
 
-def test_signing_out_with_two_accounts_asks_which_one(client: TestClient) -> None:
+def test_signing_out_with_two_accounts_asks_which_one(client: AppClient) -> None:
     _two_accounts(client)
     logout = f"/{TENANT}/oauth2/v2.0/logout"
     page = client.get(logout)
@@ -458,7 +458,7 @@ def test_signing_out_with_two_accounts_asks_which_one(client: TestClient) -> Non
     assert page_kind(again) == "username"
 
 
-def test_a_logout_hint_names_the_account_without_asking(client: TestClient) -> None:
+def test_a_logout_hint_names_the_account_without_asking(client: AppClient) -> None:
     import base64
 
     _two_accounts(client)
@@ -470,7 +470,7 @@ def test_a_logout_hint_names_the_account_without_asking(client: TestClient) -> N
     assert _id_token_user(client, values) == BOB
 
 
-def test_a_stale_sign_out_picker_is_refused(client: TestClient) -> None:
+def test_a_stale_sign_out_picker_is_refused(client: AppClient) -> None:
     _two_accounts(client)
     page = client.get(f"/{TENANT}/oauth2/v2.0/logout")
     client.post(f"/{TENANT}/oauth2/v2.0/logout", data={"ctx": ctx_of(page.text),

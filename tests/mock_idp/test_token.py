@@ -13,6 +13,7 @@ from urllib.parse import quote_plus
 import httpx
 import jwt
 import pytest
+from asgi_client import AppClient
 from cryptography.hazmat.primitives import serialization
 from idp_testkit import (
     ALICE,
@@ -37,7 +38,6 @@ from idp_testkit import (
     verified,
 )
 from starlette.applications import Starlette
-from starlette.testclient import TestClient
 
 from mock_idp.clock import MockClock
 from mock_idp.config import (
@@ -79,7 +79,7 @@ def _header(token: str) -> dict[str, Any]:
     return out
 
 
-def _cc(client: TestClient, **data: str) -> httpx.Response:
+def _cc(client: AppClient, **data: str) -> httpx.Response:
     form = {"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET,
             "scope": GRAPH_DEFAULT, **data}
     return client.post(TOKEN, data={k: v for k, v in form.items() if v})
@@ -95,7 +95,7 @@ def _error(response: httpx.Response, code: int, status: int = 400) -> dict[str, 
 
 # --- token shapes -----------------------------------------------------------------------------
 
-def test_v2_response_and_id_token(client: TestClient, idp_app: Starlette) -> None:
+def test_v2_response_and_id_token(client: AppClient, idp_app: Starlette) -> None:
     grant = get_code(client, nonce="n-1", client_info="1")
     response = redeem(client, grant, client_info="1")
     assert response.status_code == 200
@@ -127,13 +127,13 @@ def test_v2_response_and_id_token(client: TestClient, idp_app: Starlette) -> Non
     assert "c_hash" not in idt and "at_hash" not in idt
 
 
-def test_uti_is_unique_per_token(client: TestClient) -> None:
+def test_uti_is_unique_per_token(client: AppClient) -> None:
     first = claims(tokens_for(client)["id_token"])["uti"]
     second = claims(tokens_for(client)["id_token"])["uti"]
     assert first != second
 
 
-def test_sub_is_pairwise_and_oid_is_not(client: TestClient, idp_app: Starlette) -> None:
+def test_sub_is_pairwise_and_oid_is_not(client: AppClient, idp_app: Starlette) -> None:
     from mock_idp.protocol.claims import pairwise_sub
 
     idt = claims(tokens_for(client)["id_token"])
@@ -141,18 +141,18 @@ def test_sub_is_pairwise_and_oid_is_not(client: TestClient, idp_app: Starlette) 
     assert idt["sub"] != pairwise_sub(idt["oid"], "another-app")
 
 
-def test_nonce_is_echoed_verbatim(client: TestClient) -> None:
+def test_nonce_is_echoed_verbatim(client: AppClient) -> None:
     nonce = "𝔫 +/=?&#%20é<>\"' \t end"
     assert claims(tokens_for(client, nonce=nonce)["id_token"])["nonce"] == nonce
 
 
-def test_email_and_profile_claims_follow_the_scopes(client: TestClient) -> None:
+def test_email_and_profile_claims_follow_the_scopes(client: AppClient) -> None:
     idt = claims(tokens_for(client, scope="openid")["id_token"])
     assert "email" not in idt and "preferred_username" not in idt
 
 
 def test_no_refresh_token_without_offline_access_and_no_id_token_without_openid(
-    client: TestClient
+    client: AppClient
 ) -> None:
     body = tokens_for(client, scope="openid profile")
     assert "refresh_token" not in body and "id_token" in body
@@ -160,7 +160,7 @@ def test_no_refresh_token_without_offline_access_and_no_id_token_without_openid(
     assert "id_token" not in body and "refresh_token" not in body
 
 
-def test_v2_access_token_for_graph_is_v1_shaped(client: TestClient) -> None:
+def test_v2_access_token_for_graph_is_v1_shaped(client: AppClient) -> None:
     body = tokens_for(client)
     header = _header(body["access_token"])
     assert header["x5t"] == header["kid"]
@@ -169,7 +169,7 @@ def test_v2_access_token_for_graph_is_v1_shaped(client: TestClient) -> None:
     assert "User.Read" in at["scp"].split()
 
 
-def test_v1_response_has_string_numbers_and_v1_id_token(client: TestClient,
+def test_v1_response_has_string_numbers_and_v1_id_token(client: AppClient,
                                                         clock: MockClock) -> None:
     grant = get_code(client, version="1.0", resource="https://graph.microsoft.com/")
     response = redeem(client, grant, version="1.0")
@@ -196,7 +196,7 @@ def test_v1_response_has_string_numbers_and_v1_id_token(client: TestClient,
     assert "c_hash" not in idt
 
 
-def test_v1_refresh_returns_an_unsigned_id_token_too(client: TestClient) -> None:
+def test_v1_refresh_returns_an_unsigned_id_token_too(client: AppClient) -> None:
     body = tokens_for(client, version="1.0", resource="https://graph.microsoft.com/")
     response = client.post(TOKEN_V1, data={
         "grant_type": "refresh_token", "client_id": CLIENT_ID, "client_secret": SECRET,
@@ -206,14 +206,14 @@ def test_v1_refresh_returns_an_unsigned_id_token_too(client: TestClient) -> None
 
 
 @pytest.mark.idp_config(_config({"sign_v1_id_tokens": True}))
-def test_v1_id_tokens_are_signed_when_the_app_asks(client: TestClient) -> None:
+def test_v1_id_tokens_are_signed_when_the_app_asks(client: AppClient) -> None:
     token = tokens_for(client, version="1.0", resource="https://graph.microsoft.com/")["id_token"]
     header = _header(token)
     assert header["alg"] == "RS256" and header["x5t"] == header["kid"]
     assert verified(client, token, audience=CLIENT_ID, version="1.0")["ver"] == "1.0"
 
 
-def test_the_switch_is_a_graph_property(client: TestClient) -> None:
+def test_the_switch_is_a_graph_property(client: AppClient) -> None:
     path = f"/graph/{TENANT}/v1.0/applications(appId='{CLIENT_ID}')"
     assert client.get(path).json()["signV1IdTokens"] is False
     assert client.patch(path, json={"signV1IdTokens": True}).status_code == 204
@@ -224,12 +224,12 @@ def test_the_switch_is_a_graph_property(client: TestClient) -> None:
     assert bad.status_code == 400 and bad.json()["error"]["target"] == "signV1IdTokens"
 
 
-def test_v2_id_tokens_stay_signed(client: TestClient) -> None:
+def test_v2_id_tokens_stay_signed(client: AppClient) -> None:
     assert _header(tokens_for(client)["id_token"])["alg"] == "RS256"
 
 
 @pytest.mark.parametrize("segment", [DOMAIN, "common", "organizations"])
-def test_code_redemption_on_other_tenant_forms(client: TestClient, segment: str) -> None:
+def test_code_redemption_on_other_tenant_forms(client: AppClient, segment: str) -> None:
     grant = get_code(client, tenant=segment)
     response = redeem(client, grant, tenant=segment)
     assert response.status_code == 200, response.text
@@ -253,7 +253,7 @@ API_CONFIG = IdpConfig(tenants=(replace(default_tenant(), apps=(*default_tenant(
      "email"),
     ("User.Read offline_access", "User.Read"),
 ])
-def test_graph_scopes_come_back_as_short_names(client: TestClient, scope: str,
+def test_graph_scopes_come_back_as_short_names(client: AppClient, scope: str,
                                                echoed: str) -> None:
     body = tokens_for(client, scope=scope)
     assert body["scope"] == echoed
@@ -264,7 +264,7 @@ def test_graph_scopes_come_back_as_short_names(client: TestClient, scope: str,
 
 
 @pytest.mark.idp_config(API_CONFIG)
-def test_other_resources_come_back_as_full_uris_without_oidc_scopes(client: TestClient) -> None:
+def test_other_resources_come_back_as_full_uris_without_oidc_scopes(client: AppClient) -> None:
     body = tokens_for(client, scope=f"{API_URI}/access_as_user offline_access openid profile "
                                     f"email")
     assert body["scope"] == f"{API_URI}/access_as_user"
@@ -275,7 +275,7 @@ def test_other_resources_come_back_as_full_uris_without_oidc_scopes(client: Test
     assert refreshed.json()["scope"] == f"{API_URI}/access_as_user"
 
 
-def test_user_tokens_without_roles_have_no_roles_claim(client: TestClient) -> None:
+def test_user_tokens_without_roles_have_no_roles_claim(client: AppClient) -> None:
     body = tokens_for(client, upn=BOB)
     assert "roles" not in claims(body["id_token"])
     assert "roles" not in claims(body["access_token"])
@@ -283,7 +283,7 @@ def test_user_tokens_without_roles_have_no_roles_claim(client: TestClient) -> No
 
 # --- authorization code and PKCE --------------------------------------------------------------
 
-def test_pkce_plain(client: TestClient) -> None:
+def test_pkce_plain(client: AppClient) -> None:
     verifier = "p" * 43
     page = client.get(paths(TENANT, "2.0")["authorize"], params=auth_params(
         code_challenge=verifier, code_challenge_method="plain"))
@@ -294,7 +294,7 @@ def test_pkce_plain(client: TestClient) -> None:
     assert client.post(TOKEN, data={**form, "code_verifier": verifier}).status_code == 200
 
 
-def test_pkce_wrong_or_missing_verifier_is_501481(client: TestClient) -> None:
+def test_pkce_wrong_or_missing_verifier_is_501481(client: AppClient) -> None:
     grant = get_code(client)
     body = _error(redeem(client, grant, code_verifier=pkce_pair()[0]), 501481)
     assert body["error"] == "invalid_grant"
@@ -302,30 +302,30 @@ def test_pkce_wrong_or_missing_verifier_is_501481(client: TestClient) -> None:
     assert redeem(client, grant).status_code == 200
 
 
-def test_code_is_single_use_54005(client: TestClient) -> None:
+def test_code_is_single_use_54005(client: AppClient) -> None:
     grant = get_code(client)
     assert redeem(client, grant).status_code == 200
     assert _error(redeem(client, grant), 54005)["error"] == "invalid_grant"
 
 
-def test_expired_code_is_70008(client: TestClient, clock: MockClock) -> None:
+def test_expired_code_is_70008(client: AppClient, clock: MockClock) -> None:
     grant = get_code(client)
     clock.advance(timedelta(minutes=11))
     assert _error(redeem(client, grant), 70008)["error"] == "invalid_grant"
 
 
-def test_code_redirect_uri_must_match(client: TestClient) -> None:
+def test_code_redirect_uri_must_match(client: AppClient) -> None:
     grant = get_code(client, redirect_uri="http://localhost/signed-out")
     _error(redeem(client, replace(grant, redirect_uri="http://localhost/auth/callback")), 50011)
 
 
-def test_code_missing_parameters_are_900144(client: TestClient) -> None:
+def test_code_missing_parameters_are_900144(client: AppClient) -> None:
     grant = get_code(client)
     body = _error(redeem(client, grant, code=""), 900144)
     assert "'code'" in body["error_description"]
 
 
-def test_garbage_code_is_invalid_grant(client: TestClient) -> None:
+def test_garbage_code_is_invalid_grant(client: AppClient) -> None:
     grant = get_code(client)
     response = redeem(client, replace(grant, code="garbage"))
     assert response.status_code == 400
@@ -334,12 +334,12 @@ def test_garbage_code_is_invalid_grant(client: TestClient) -> None:
 
 # --- refresh token ----------------------------------------------------------------------------
 
-def _refresh(client: TestClient, token: str, **extra: str) -> httpx.Response:
+def _refresh(client: AppClient, token: str, **extra: str) -> httpx.Response:
     return client.post(TOKEN, data={"grant_type": "refresh_token", "client_id": CLIENT_ID,
                                     "client_secret": SECRET, "refresh_token": token, **extra})
 
 
-def test_refresh_token_rotates(client: TestClient) -> None:
+def test_refresh_token_rotates(client: AppClient) -> None:
     first = tokens_for(client)["refresh_token"]
     second_response = _refresh(client, first)
     assert second_response.status_code == 200, second_response.text
@@ -352,7 +352,7 @@ def test_refresh_token_rotates(client: TestClient) -> None:
     assert "nonce" not in idt and idt["oid"]
 
 
-def test_refresh_after_tokens_valid_from_is_50173(client: TestClient, idp_app: Starlette,
+def test_refresh_after_tokens_valid_from_is_50173(client: AppClient, idp_app: Starlette,
                                                   clock: MockClock) -> None:
     rt = tokens_for(client)["refresh_token"]
     clock.advance(timedelta(minutes=1))
@@ -362,26 +362,26 @@ def test_refresh_after_tokens_valid_from_is_50173(client: TestClient, idp_app: S
     assert body["error"] == "invalid_grant" and body["suberror"] == "bad_token"
 
 
-def test_refresh_for_a_disabled_user_is_50057(client: TestClient, idp_app: Starlette) -> None:
+def test_refresh_for_a_disabled_user_is_50057(client: AppClient, idp_app: Starlette) -> None:
     rt = tokens_for(client)["refresh_token"]
     idp_app.state.idp.store.tenants[TENANT].find_user(ALICE).enabled = False
     assert _error(_refresh(client, rt), 50057)["error"] == "invalid_grant"
 
 
-def test_refresh_for_an_unconsented_scope_is_65001(client: TestClient) -> None:
+def test_refresh_for_an_unconsented_scope_is_65001(client: AppClient) -> None:
     rt = tokens_for(client)["refresh_token"]
     body = _error(_refresh(client, rt, scope="api://other-app/Files.Read"), 65001)
     assert body["suberror"] == "consent_required"
 
 
-def test_garbage_refresh_token(client: TestClient) -> None:
+def test_garbage_refresh_token(client: AppClient) -> None:
     response = _refresh(client, "not-a-refresh-token")
     assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
 
 
 # --- client credentials -----------------------------------------------------------------------
 
-def test_client_credentials(client: TestClient) -> None:
+def test_client_credentials(client: AppClient) -> None:
     response = _cc(client)
     assert response.status_code == 200
     body = response.json()
@@ -394,7 +394,7 @@ def test_client_credentials(client: TestClient) -> None:
 
 @pytest.mark.parametrize("scope", ["https://graph.microsoft.com/User.Read",
                                    "https://graph.microsoft.com/.default openid", "openid"])
-def test_client_credentials_needs_one_default_scope_1002012(client: TestClient,
+def test_client_credentials_needs_one_default_scope_1002012(client: AppClient,
                                                             scope: str) -> None:
     body = _error(_cc(client, scope=scope), 1002012)
     assert body["error"] == "invalid_scope"
@@ -402,7 +402,7 @@ def test_client_credentials_needs_one_default_scope_1002012(client: TestClient,
 
 
 @pytest.mark.parametrize("segment", ["common", "consumers"])
-def test_client_credentials_on_common_is_9001023(client: TestClient, segment: str) -> None:
+def test_client_credentials_on_common_is_9001023(client: AppClient, segment: str) -> None:
     response = client.post(paths(segment, "2.0")["token"], data={
         "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET,
         "scope": GRAPH_DEFAULT})
@@ -410,7 +410,7 @@ def test_client_credentials_on_common_is_9001023(client: TestClient, segment: st
     assert "/organizations or tenant-specific endpoint" in body["error_description"]
 
 
-def test_client_credentials_on_organizations_uses_the_home_tenant(client: TestClient) -> None:
+def test_client_credentials_on_organizations_uses_the_home_tenant(client: AppClient) -> None:
     response = client.post(paths("organizations", "2.0")["token"], data={
         "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET,
         "scope": GRAPH_DEFAULT})
@@ -418,7 +418,7 @@ def test_client_credentials_on_organizations_uses_the_home_tenant(client: TestCl
     assert claims(response.json()["access_token"])["tid"] == TENANT
 
 
-def test_client_credentials_v1_uses_resource(client: TestClient) -> None:
+def test_client_credentials_v1_uses_resource(client: AppClient) -> None:
     response = client.post(TOKEN_V1, data={
         "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET,
         "resource": "https://graph.microsoft.com/"})
@@ -430,7 +430,7 @@ def test_client_credentials_v1_uses_resource(client: TestClient) -> None:
 
 # --- client authentication: secrets -----------------------------------------------------------
 
-def test_secret_in_http_basic(client: TestClient) -> None:
+def test_secret_in_http_basic(client: AppClient) -> None:
     raw = f"{quote_plus(CLIENT_ID)}:{quote_plus(SECRET)}".encode()
     response = client.post(TOKEN, data={"grant_type": "client_credentials",
                                         "scope": GRAPH_DEFAULT},
@@ -439,7 +439,7 @@ def test_secret_in_http_basic(client: TestClient) -> None:
 
 
 @pytest.mark.idp_config(SECRETS_CONFIG)
-def test_basic_with_url_encoded_special_characters(client: TestClient) -> None:
+def test_basic_with_url_encoded_special_characters(client: AppClient) -> None:
     raw = f"{quote_plus(CLIENT_ID)}:{quote_plus(ODD_SECRET)}".encode()
     response = client.post(TOKEN, data={"grant_type": "client_credentials",
                                         "scope": GRAPH_DEFAULT},
@@ -449,7 +449,7 @@ def test_basic_with_url_encoded_special_characters(client: TestClient) -> None:
 
 
 @pytest.mark.idp_config(SECRETS_CONFIG)
-def test_several_secrets_each_work_and_an_expired_one_is_7000222(client: TestClient,
+def test_several_secrets_each_work_and_an_expired_one_is_7000222(client: AppClient,
                                                                  clock: MockClock) -> None:
     for secret in (SECRET, SECOND_SECRET, SHORT_SECRET):
         assert _cc(client, client_secret=secret).status_code == 200
@@ -461,35 +461,35 @@ def test_several_secrets_each_work_and_an_expired_one_is_7000222(client: TestCli
 
 
 @pytest.mark.idp_config(SECRETS_CONFIG)
-def test_wrong_secret_or_the_secret_id_is_7000215(client: TestClient) -> None:
+def test_wrong_secret_or_the_secret_id_is_7000215(client: AppClient) -> None:
     for wrong in ("wrong", SHORT_KEY_ID, SECRET[:-1]):
         body = _error(_cc(client, client_secret=wrong), 7000215, 401)
         assert body["error"] == "invalid_client"
 
 
-def test_default_secret_expires_after_180_days(client: TestClient, clock: MockClock) -> None:
+def test_default_secret_expires_after_180_days(client: AppClient, clock: MockClock) -> None:
     clock.advance(timedelta(days=181))
     _error(_cc(client), 7000222, 401)
 
 
-def test_no_credentials_is_7000218(client: TestClient) -> None:
+def test_no_credentials_is_7000218(client: AppClient) -> None:
     body = _error(_cc(client, client_secret=""), 7000218, 401)
     assert body["error"] == "invalid_client"
 
 
 @pytest.mark.idp_config(_config({"public_client": True}))
-def test_public_client_with_a_secret_is_700025(client: TestClient) -> None:
+def test_public_client_with_a_secret_is_700025(client: AppClient) -> None:
     assert _error(_cc(client), 700025, 401)["error"] == "invalid_client"
 
 
-def test_unknown_client_is_700016(client: TestClient) -> None:
+def test_unknown_client_is_700016(client: AppClient) -> None:
     body = _error(_cc(client, client_id="11111111-2222-3333-4444-555555555555"), 700016)
     assert body["error"] == "unauthorized_client"
 
 
 # --- client authentication: certificates ------------------------------------------------------
 
-def _assert(client: TestClient, assertion: str, **extra: str) -> httpx.Response:
+def _assert(client: AppClient, assertion: str, **extra: str) -> httpx.Response:
     return _cc(client, client_secret="", client_assertion=assertion,
                client_assertion_type="urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
                **extra)
@@ -499,14 +499,14 @@ AUD = f"{BASE}/{TENANT}/oauth2/v2.0/token"
 
 
 @pytest.mark.idp_config(CERT_CONFIG)
-def test_certificate_assertion_works(client: TestClient, clock: MockClock) -> None:
+def test_certificate_assertion_works(client: AppClient, clock: MockClock) -> None:
     response = _assert(client, CERT.assertion(audience=AUD, now=clock.now()))
     assert response.status_code == 200, response.text
     assert claims(response.json()["access_token"])["appidacr"] == "2"
 
 
 @pytest.mark.idp_config(CERT_CONFIG)
-def test_certificate_assertion_for_a_code(client: TestClient, clock: MockClock) -> None:
+def test_certificate_assertion_for_a_code(client: AppClient, clock: MockClock) -> None:
     grant = get_code(client)
     response = redeem(client, grant, client_secret="",
                       client_assertion=CERT.assertion(audience=AUD, now=clock.now()),
@@ -521,37 +521,37 @@ def _forged(cert: Certificate, signer: Certificate, **kw: Any) -> str:
 
 
 @pytest.mark.idp_config(CERT_CONFIG)
-def test_bad_signature_is_700027(client: TestClient, clock: MockClock) -> None:
+def test_bad_signature_is_700027(client: AppClient, clock: MockClock) -> None:
     assertion = _forged(CERT, OTHER_CERT, audience=AUD, now=clock.now())
     assert _error(_assert(client, assertion), 700027, 401)["error"] == "invalid_client"
 
 
 @pytest.mark.idp_config(CERT_CONFIG)
-def test_unregistered_certificate_is_700027(client: TestClient, clock: MockClock) -> None:
+def test_unregistered_certificate_is_700027(client: AppClient, clock: MockClock) -> None:
     _error(_assert(client, OTHER_CERT.assertion(audience=AUD, now=clock.now())), 700027, 401)
 
 
 @pytest.mark.idp_config(CERT_CONFIG)
-def test_wrong_issuer_is_700021(client: TestClient, clock: MockClock) -> None:
+def test_wrong_issuer_is_700021(client: AppClient, clock: MockClock) -> None:
     assertion = CERT.assertion(audience=AUD, now=clock.now(),
                                iss="11111111-2222-3333-4444-555555555555")
     _error(_assert(client, assertion, client_id=CLIENT_ID), 700021, 401)
 
 
 @pytest.mark.idp_config(CERT_CONFIG)
-def test_expired_assertion_is_700024(client: TestClient, clock: MockClock) -> None:
+def test_expired_assertion_is_700024(client: AppClient, clock: MockClock) -> None:
     assertion = CERT.assertion(audience=AUD, now=clock.now() - timedelta(hours=2))
     _error(_assert(client, assertion), 700024, 401)
 
 
 @pytest.mark.idp_config(CERT_CONFIG)
-def test_assertion_without_x5t_is_5002723(client: TestClient, clock: MockClock) -> None:
+def test_assertion_without_x5t_is_5002723(client: AppClient, clock: MockClock) -> None:
     assertion = CERT.assertion(audience=AUD, now=clock.now(), header={})
     _error(_assert(client, assertion), 5002723, 401)
 
 
 @pytest.mark.idp_config(CERT_CONFIG)
-def test_hs256_assertion_is_5002738(client: TestClient, clock: MockClock) -> None:
+def test_hs256_assertion_is_5002738(client: AppClient, clock: MockClock) -> None:
     now = int(clock.now().timestamp())
     assertion = jwt.encode({"aud": AUD, "iss": CLIENT_ID, "sub": CLIENT_ID, "exp": now + 600,
                             "nbf": now}, "s" * 32, algorithm="HS256",
@@ -561,7 +561,7 @@ def test_hs256_assertion_is_5002738(client: TestClient, clock: MockClock) -> Non
 
 
 @pytest.mark.idp_config(CERT_CONFIG)
-def test_padded_thumbprints_as_msal_python_sends_them(client: TestClient,
+def test_padded_thumbprints_as_msal_python_sends_them(client: AppClient,
                                                       clock: MockClock) -> None:
     assertion = CERT.assertion(audience=AUD, now=clock.now(), header={"x5t": CERT.x5t + "="})
     assert _assert(client, assertion).status_code == 200

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import jwt
 import pytest
+from asgi_client import AppClient
 from cryptography.hazmat.primitives.asymmetric import rsa
 from idp_testkit import ALICE, CLIENT_ID, GRAPH_DEFAULT, SECRET, TENANT, claims, paths, tokens_for
-from starlette.testclient import TestClient
 
 from mock_idp.clock import MockClock
 
@@ -20,7 +20,7 @@ def _bearer(token: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("path", ["/oidc/userinfo", f"/{TENANT}/openid/userinfo"])
-def test_userinfo_for_a_user_token(client: TestClient, path: str) -> None:
+def test_userinfo_for_a_user_token(client: AppClient, path: str) -> None:
     body = tokens_for(client)
     response = client.get(path, headers=_bearer(body["access_token"]))
     assert response.status_code == 200
@@ -32,19 +32,19 @@ def test_userinfo_for_a_user_token(client: TestClient, path: str) -> None:
     assert info["picture"] == "https://graph.microsoft.com/v1.0/me/photo/$value"
 
 
-def test_userinfo_by_post(client: TestClient) -> None:
+def test_userinfo_by_post(client: AppClient) -> None:
     token = tokens_for(client)["access_token"]
     assert client.post("/oidc/userinfo", headers=_bearer(token)).status_code == 200
     assert client.post("/oidc/userinfo", data={"access_token": token}).status_code == 200
 
 
-def test_bearer_scheme_is_case_insensitive(client: TestClient) -> None:
+def test_bearer_scheme_is_case_insensitive(client: AppClient) -> None:
     token = tokens_for(client)["access_token"]
     assert client.get("/oidc/userinfo",
                       headers={"Authorization": f"bearer {token}"}).status_code == 200
 
 
-def test_expired_token_is_401(client: TestClient, clock: MockClock) -> None:
+def test_expired_token_is_401(client: AppClient, clock: MockClock) -> None:
     token = tokens_for(client)["access_token"]
     clock.advance(timedelta(hours=2))
     response = client.get("/oidc/userinfo", headers=_bearer(token))
@@ -53,7 +53,7 @@ def test_expired_token_is_401(client: TestClient, clock: MockClock) -> None:
     assert 'error="invalid_token"' in response.headers["www-authenticate"]
 
 
-def test_app_only_token_is_401(client: TestClient) -> None:
+def test_app_only_token_is_401(client: AppClient) -> None:
     response = client.post(paths(TENANT, "2.0")["token"], data={
         "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET,
         "scope": GRAPH_DEFAULT})
@@ -61,12 +61,12 @@ def test_app_only_token_is_401(client: TestClient) -> None:
     assert client.get("/oidc/userinfo", headers=_bearer(token)).status_code == 401
 
 
-def test_id_token_is_not_an_access_token(client: TestClient) -> None:
+def test_id_token_is_not_an_access_token(client: AppClient) -> None:
     token = tokens_for(client)["id_token"]
     assert client.get("/oidc/userinfo", headers=_bearer(token)).status_code == 401
 
 
-def test_token_signed_by_another_key_is_401(client: TestClient) -> None:
+def test_token_signed_by_another_key_is_401(client: AppClient) -> None:
     real = tokens_for(client)["access_token"]
     header = jwt.get_unverified_header(real)
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -74,7 +74,7 @@ def test_token_signed_by_another_key_is_401(client: TestClient) -> None:
     assert client.get("/oidc/userinfo", headers=_bearer(forged)).status_code == 401
 
 
-def test_missing_token_is_401(client: TestClient) -> None:
+def test_missing_token_is_401(client: AppClient) -> None:
     response = client.get("/oidc/userinfo")
     assert response.status_code == 401
     assert response.headers["www-authenticate"].startswith("Bearer")

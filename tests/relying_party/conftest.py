@@ -5,9 +5,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from asgi_client import AppClient
 from fake_op import EVENT_KEYS, FakeOp
 from rp_support import ADMIN_HEADERS, ADMIN_TOKEN, MovableClock, RpHarness
-from starlette.testclient import TestClient
 
 from relying_party import Settings, create_app
 
@@ -49,7 +49,7 @@ def rp(
 ) -> Iterator[RpHarness]:
     settings = make_settings()
     app = create_app(settings, http_client=op.http_client())
-    with TestClient(app, follow_redirects=False, headers=ADMIN_HEADERS) as client:
+    with AppClient(app, follow_redirects=False, headers=ADMIN_HEADERS) as client:
         yield RpHarness(settings=settings, client=client, clock=clock, op=op)
 
 

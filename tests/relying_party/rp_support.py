@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from asgi_client import AppClient
 from fake_op import (
     AUTHORIZE,
     CLIENT_ID,
@@ -19,7 +20,6 @@ from fake_op import (
     sign_event,
 )
 from httpx import Response
-from starlette.testclient import TestClient
 
 from relying_party import Settings
 
@@ -45,7 +45,7 @@ class MovableClock:
 @dataclass
 class RpHarness:
     settings: Settings
-    client: TestClient
+    client: AppClient
     clock: MovableClock
     op: FakeOp
 

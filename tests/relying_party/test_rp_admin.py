@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import re
 
+from asgi_client import AppClient
 from rp_support import ADMIN_HEADERS, VALID_CONNECTION, RpHarness
-from starlette.testclient import TestClient
 
 from relying_party import Settings, create_app
 
@@ -234,7 +234,7 @@ def test_connections_survive_restart(make_settings: object, rp: RpHarness) -> No
     rp.client.post(f"/api/admin/connections/{cid}/disable")
     assert callable(make_settings)
     settings: Settings = make_settings()
-    with TestClient(create_app(settings), headers=ADMIN_HEADERS) as again:
+    with AppClient(create_app(settings), headers=ADMIN_HEADERS) as again:
         [conn] = again.get("/api/admin/connections").json()
     assert conn["id"] == cid
     assert conn["enabled"] is False

@@ -7,16 +7,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from asgi_client import AppClient
 from rp_support import ADMIN_TOKEN, OP_CONNECTION, VALID_CONNECTION, RpHarness
-from starlette.testclient import TestClient
 
 from relying_party import Settings, create_app
 
 
 @pytest.fixture
-def anonymous(rp: RpHarness) -> TestClient:
+def anonymous(rp: RpHarness) -> AppClient:
     """A browser (or script) without the admin token."""
-    return TestClient(rp.client.app, follow_redirects=False)
+    return AppClient(rp.client.app, follow_redirects=False)
 
 
 def _api_calls(cid: str) -> list[tuple[str, str, dict[str, object] | None]]:
@@ -38,7 +38,7 @@ def _api_calls(cid: str) -> list[tuple[str, str, dict[str, object] | None]]:
 @pytest.mark.parametrize("authorization", [None, "Bearer wrong-token-0123456789", "Bearer ",
                                            f"Basic {ADMIN_TOKEN}", ADMIN_TOKEN])
 def test_admin_api_without_the_token_is_401_and_changes_nothing(
-    rp: RpHarness, anonymous: TestClient, authorization: str | None
+    rp: RpHarness, anonymous: AppClient, authorization: str | None
 ) -> None:
     cid = rp.add_connection()
     before = rp.client.get("/api/admin/connections").json()
@@ -67,7 +67,7 @@ ADMIN_PAGES = ["/admin", "/admin/connections/{cid}/edit", "/admin/errors/RP-0000
 
 
 def test_admin_pages_without_a_session_show_the_sign_in_form_with_401(
-    rp: RpHarness, anonymous: TestClient
+    rp: RpHarness, anonymous: AppClient
 ) -> None:
     cid = rp.add_connection()
     for path in ADMIN_PAGES:
@@ -78,7 +78,7 @@ def test_admin_pages_without_a_session_show_the_sign_in_form_with_401(
         assert "Contoso" not in response.text and "helpdesk@contoso.test" not in response.text
 
 
-def test_admin_forms_without_a_session_change_nothing(rp: RpHarness, anonymous: TestClient) -> None:
+def test_admin_forms_without_a_session_change_nothing(rp: RpHarness, anonymous: AppClient) -> None:
     cid = rp.add_connection()
     anonymous.get("/admin")  # a CSRF token of its own does not stand in for a session
     token = anonymous.cookies["rp_csrf"]
@@ -96,14 +96,14 @@ def test_admin_forms_without_a_session_change_nothing(rp: RpHarness, anonymous: 
     assert connection["authorization_uri"] == OP_CONNECTION["authorization_uri"]
 
 
-def _sign_in(client: TestClient, token: str, next_path: str = "/admin") -> object:
+def _sign_in(client: AppClient, token: str, next_path: str = "/admin") -> object:
     client.get("/admin/sign-in")
     csrf = client.cookies.get("rp_csrf") or client.cookies.get("__Host-rp_csrf")
     return client.post("/admin/sign-in", data={
         "csrf_token": csrf, "admin_token": token, "next": next_path})
 
 
-def test_sign_in_with_the_token_opens_the_admin_page(rp: RpHarness, anonymous: TestClient) -> None:
+def test_sign_in_with_the_token_opens_the_admin_page(rp: RpHarness, anonymous: AppClient) -> None:
     rp.add_connection()
     form = anonymous.get("/admin/sign-in")
     assert form.status_code == 200
@@ -123,7 +123,7 @@ def test_sign_in_with_the_token_opens_the_admin_page(rp: RpHarness, anonymous: T
 
 @pytest.mark.parametrize("token", ["", "wrong-token-0123456789", ADMIN_TOKEN + "x",
                                    ADMIN_TOKEN[:-1]])
-def test_sign_in_with_a_wrong_token_is_refused(anonymous: TestClient, token: str) -> None:
+def test_sign_in_with_a_wrong_token_is_refused(anonymous: AppClient, token: str) -> None:
     response = _sign_in(anonymous, token)
     assert response.status_code == 401  # type: ignore[attr-defined]
     assert "not the admin token" in response.text  # type: ignore[attr-defined]
@@ -131,7 +131,7 @@ def test_sign_in_with_a_wrong_token_is_refused(anonymous: TestClient, token: str
     assert anonymous.get("/admin").status_code == 401
 
 
-def test_sign_in_needs_the_forms_csrf_token_and_origin(anonymous: TestClient) -> None:
+def test_sign_in_needs_the_forms_csrf_token_and_origin(anonymous: AppClient) -> None:
     anonymous.get("/admin/sign-in")
     no_csrf = anonymous.post("/admin/sign-in", data={"admin_token": ADMIN_TOKEN})
     assert no_csrf.status_code == 403
@@ -144,7 +144,7 @@ def test_sign_in_needs_the_forms_csrf_token_and_origin(anonymous: TestClient) ->
     assert anonymous.get("/admin").status_code == 401
 
 
-def test_sign_in_goes_back_only_to_admin_pages(anonymous: TestClient) -> None:
+def test_sign_in_goes_back_only_to_admin_pages(anonymous: AppClient) -> None:
     for next_path, expected in (("/admin/errors/RP-1", "/admin/errors/RP-1"),
                                 ("//evil.example/admin", "/admin"),
                                 ("https://evil.example", "/admin"), ("/widget", "/admin")):
@@ -153,7 +153,7 @@ def test_sign_in_goes_back_only_to_admin_pages(anonymous: TestClient) -> None:
         assert response.headers["location"] == expected  # type: ignore[attr-defined]
 
 
-def test_sign_out_and_expiry_end_the_admin_session(rp: RpHarness, anonymous: TestClient) -> None:
+def test_sign_out_and_expiry_end_the_admin_session(rp: RpHarness, anonymous: AppClient) -> None:
     _sign_in(anonymous, ADMIN_TOKEN)
     session_cookie = anonymous.cookies["rp_admin"]
     out = anonymous.post("/admin/sign-out", data={"csrf_token": anonymous.cookies["rp_csrf"]})
@@ -182,7 +182,7 @@ def test_admin_form_from_a_foreign_origin_is_refused(rp: RpHarness) -> None:
 
 def test_admin_cookie_is_a_host_cookie_under_https(make_settings: Callable[..., Settings]) -> None:
     settings = make_settings(public_url="https://rp.example.test")
-    with TestClient(create_app(settings), base_url="https://rp.example.test",
+    with AppClient(create_app(settings), base_url="https://rp.example.test",
                     follow_redirects=False) as client:
         response = _sign_in(client, ADMIN_TOKEN)
         assert response.status_code == 303  # type: ignore[attr-defined]
@@ -200,7 +200,7 @@ def test_a_stored_token_is_created_once_and_kept(make_settings: Callable[..., Se
     created = [r.getMessage() for r in caplog.records if "admin token created" in r.getMessage()]
     assert len(created) == 1
     token = created[0].rsplit(" ", 1)[1]
-    with TestClient(create_app(settings)) as client:
+    with AppClient(create_app(settings)) as client:
         ok = client.get("/api/admin/installations", headers={"Authorization": f"Bearer {token}"})
         assert ok.status_code == 200
         assert client.get("/api/admin/installations", headers={

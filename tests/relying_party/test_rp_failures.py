@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from asgi_client import AppClient
 from fake_op import CLIENT_ID, ISSUER, entra_error, token_hash
 from rp_support import RpHarness
-from starlette.testclient import TestClient
 
 
 def _userinfo_calls(rp: RpHarness) -> int:
@@ -198,7 +198,7 @@ def test_a_callback_opened_in_another_browser_does_not_spoil_the_sign_in(rp: RpH
     failure page, and the victim's own browser still completes the sign-in."""
     rp.add_connection()
     callback = rp.op.approve(rp.start("/widget"))
-    attacker = TestClient(rp.client.app, follow_redirects=False)
+    attacker = AppClient(rp.client.app, follow_redirects=False)
     refused = attacker.get(callback)
     assert refused.status_code == 400
     assert attacker.get("/api/me").status_code == 401
@@ -315,7 +315,7 @@ def test_unexpected_errors_render_without_traceback(rp: RpHarness, monkeypatch) 
 
     db = rp.client.app.state.rp.db  # type: ignore[attr-defined]
     monkeypatch.setattr(db.connections, "all", boom)
-    with TestClient(rp.client.app, raise_server_exceptions=False) as client:
+    with AppClient(rp.client.app, raise_server_exceptions=False) as client:
         response = client.get("/widget")
     assert response.status_code == 500
     assert "database on fire" not in response.text and "Traceback" not in response.text

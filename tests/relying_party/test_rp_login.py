@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+from asgi_client import AppClient
 from fake_op import AUTHORIZE, CLIENT_ID, TID, USERS, Client, FakeOp
 from rp_support import ADMIN_HEADERS, RpHarness
-from starlette.testclient import TestClient
 
 from relying_party import create_app
 
@@ -58,13 +58,13 @@ def test_session_cookie_flags_and_new_session_id(rp: RpHarness) -> None:
     new = rp.client.cookies.get("rp_session")
     assert new and new != old
     # the old session id no longer works
-    stale = TestClient(rp.client.app, cookies={"rp_session": old or ""})
+    stale = AppClient(rp.client.app, cookies={"rp_session": old or ""})
     assert stale.get("/api/me").status_code == 401
 
 
 def test_secure_cookie_under_https(make_settings, op: FakeOp) -> None:  # type: ignore[no-untyped-def]
     settings = make_settings(public_url="https://rp.example.test")
-    with TestClient(create_app(settings, http_client=op.http_client()),
+    with AppClient(create_app(settings, http_client=op.http_client()),
                     base_url="https://rp.example.test", follow_redirects=False,
                     headers=ADMIN_HEADERS) as client:
         client.post("/api/admin/connections", json={
@@ -167,13 +167,13 @@ def test_state_and_sessions_survive_restart(rp: RpHarness, make_settings, op: Fa
     callback = rp.op.approve(location)
     cookies = dict(rp.client.cookies)
     settings = make_settings()
-    with TestClient(create_app(settings, http_client=op.http_client()), cookies=cookies,
+    with AppClient(create_app(settings, http_client=op.http_client()), cookies=cookies,
                     follow_redirects=False) as again:
         assert again.get(callback).status_code == 303
         me = again.get("/api/me")
         assert me.status_code == 200
         session_cookies = dict(again.cookies)
-    with TestClient(create_app(make_settings(), http_client=op.http_client()),
+    with AppClient(create_app(make_settings(), http_client=op.http_client()),
                     cookies=session_cookies) as third:
         assert third.get("/api/me").json()["email"] == "alice@contoso.onmicrosoft.com"
 

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from asgi_client import AppClient
 from fake_op import CLIENT_ID, END_SESSION, ISSUER, TID, USERS, FakeOp, event
 from rp_support import (
     ADMIN_HEADERS,
@@ -19,18 +20,17 @@ from rp_support import (
     launch,
     post_event,
 )
-from starlette.testclient import TestClient
 
 from relying_party import Settings, create_app
 
 NO_STORE = "no-store"
 
 
-def second_browser(rp: RpHarness) -> TestClient:
-    return TestClient(rp.client.app, follow_redirects=False)
+def second_browser(rp: RpHarness) -> AppClient:
+    return AppClient(rp.client.app, follow_redirects=False)
 
 
-def sign_in_browser(rp: RpHarness, client: TestClient, user: str) -> None:
+def sign_in_browser(rp: RpHarness, client: AppClient, user: str) -> None:
     location = client.get("/widget").headers["location"]
     assert client.get(rp.op.approve(location, user)).status_code == 303
     assert client.get("/api/me").status_code == 200
@@ -392,7 +392,7 @@ def test_backchannel_logout_gives_up_in_bounded_time(
 ) -> None:
     settings = make_settings(backchannel_logout_timeout=0.3)
     op.faults.stalled_hosts.add("stalled.op.test")
-    with TestClient(create_app(settings, http_client=op.http_client()),
+    with AppClient(create_app(settings, http_client=op.http_client()),
                     headers=ADMIN_HEADERS) as client:
         created = client.post("/api/admin/connections", json={
             **OP_CONNECTION, "authorization_uri": STALLED + "authorize",

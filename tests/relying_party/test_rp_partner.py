@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from asgi_client import AppClient
 from fake_op import (
     AUTHORIZE,
     CLIENT_ID,
@@ -31,7 +32,6 @@ from rp_support import (
     launch,
     post_event,
 )
-from starlette.testclient import TestClient
 
 from relying_party import Settings, create_app
 
@@ -127,7 +127,7 @@ def test_malformed_events_are_refused(rp: RpHarness) -> None:
 def test_events_refused_without_configured_keys(make_settings: Callable[..., Settings],
                                                 op: FakeOp) -> None:
     settings = make_settings(event_keys_url=None)
-    with TestClient(create_app(settings, http_client=op.http_client())) as client:
+    with AppClient(create_app(settings, http_client=op.http_client())) as client:
         body = event("app.uninstalled", {"installation_id": "x"},
                      created_at=settings.clock.now())
         assert client.post("/events", content=body, headers=sign_event(body)).status_code == 401
@@ -248,7 +248,7 @@ def test_installations_and_processed_events_survive_restart(
 ) -> None:
     body = installed_body(rp)
     post_event(rp, body)
-    with TestClient(create_app(make_settings(), http_client=op.http_client()),
+    with AppClient(create_app(make_settings(), http_client=op.http_client()),
                     follow_redirects=False, headers=ADMIN_HEADERS) as again:
         assert again.get("/api/admin/installations").json()[0]["installation_id"] == INSTALLATION
         duplicate = again.post("/events", content=body, headers=sign_event(body))
@@ -283,7 +283,7 @@ def test_one_event_delivered_twice_at_once_is_applied_once(
             return original(installation_id, user_id)
 
         sessions.end_by_platform_user = slow_effect
-        with TestClient(app) as client:
+        with AppClient(app) as client:
             barrier.wait()
             results[index] = client.post("/events", content=body,
                                          headers=sign_event(body)).json()

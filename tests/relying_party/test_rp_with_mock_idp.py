@@ -1,6 +1,6 @@
 """The relying party against the project's Entra-shaped mock provider, all in-process.
 
-The browser is two ``TestClient`` s (one per host); the RP's back-channel calls reach the mock
+The browser is two ``AppClient`` s (one per host); the RP's back-channel calls reach the mock
 through ``httpx.ASGITransport``, and the mock's platform events reach the RP the same way.
 """
 
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from asgi_client import AppClient
 from entra_pages import next_form, sign_in_answers
 from rp_support import ADMIN_HEADERS, ADMIN_TOKEN
-from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_idp import IdpConfig, MockClock
@@ -44,8 +44,8 @@ class _Later:
 
 @dataclass
 class World:
-    rp: TestClient
-    idp: TestClient
+    rp: AppClient
+    idp: AppClient
     clock: MockClock
     base: str = B
 
@@ -108,8 +108,8 @@ def open_world(tmp_path: Path, base: str = B) -> Iterator[World]:
     )
     rp_later.app = rp_app
     with (
-        TestClient(rp_app, base_url=RP, follow_redirects=False, headers=ADMIN_HEADERS) as rp,
-        TestClient(idp, base_url=base, follow_redirects=False) as idp_browser,
+        AppClient(rp_app, base_url=RP, follow_redirects=False, headers=ADMIN_HEADERS) as rp,
+        AppClient(idp, base_url=base, follow_redirects=False) as idp_browser,
     ):
         yield World(rp=rp, idp=idp_browser, clock=clock, base=base)
 
