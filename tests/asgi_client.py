@@ -48,7 +48,12 @@ def _shared_loop() -> asyncio.AbstractEventLoop:
 
 
 def _on_loop(work: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run_coroutine_threadsafe(work, _shared_loop()).result(REQUEST_SECONDS)
+    loop = _shared_loop()
+    if threading.current_thread().name == "asgi-client":
+        work.close()
+        raise RuntimeError("an app called an AppClient from its own event loop: it would wait "
+                           "for itself (make the call from a thread, or await an AsyncClient)")
+    return asyncio.run_coroutine_threadsafe(work, loop).result(REQUEST_SECONDS)
 
 
 class _Transport(httpx.BaseTransport):

@@ -34,8 +34,12 @@ def _app(events: list[str]) -> Starlette:
     async def broken(request: Request) -> Response:
         raise ValueError("the app broke")
 
+    async def nested(request: Request) -> Response:
+        return PlainTextResponse(AppClient(request.app).get("/echo").text)
+
     return Starlette(routes=[Route("/echo", echo, methods=["GET", "POST"]),
-                             Route("/moved", moved), Route("/broken", broken)],
+                             Route("/moved", moved), Route("/broken", broken),
+                             Route("/nested", nested)],
                      lifespan=lifespan)
 
 
@@ -84,3 +88,8 @@ def test_clients_on_several_threads_share_the_loop() -> None:
     for thread in threads:
         thread.join()
     assert codes == [200] * 4
+
+
+def test_a_blocking_call_from_the_apps_own_loop_is_refused_not_a_hang() -> None:
+    with pytest.raises(RuntimeError, match="from its own event loop"):
+        AppClient(_app([])).get("/nested")
