@@ -33,6 +33,7 @@ T = TypeVar("T")
 REQUEST_SECONDS = 60.0
 """A request that takes longer is a hung app: the test fails instead of waiting for ever."""
 
+LOOP_THREAD = "asgi-client"
 _loop: asyncio.AbstractEventLoop | None = None
 _loop_lock = threading.Lock()
 
@@ -42,18 +43,17 @@ def _shared_loop() -> asyncio.AbstractEventLoop:
     with _loop_lock:
         if _loop is None:
             loop = asyncio.new_event_loop()
-            threading.Thread(target=loop.run_forever, name="asgi-client", daemon=True).start()
+            threading.Thread(target=loop.run_forever, name=LOOP_THREAD, daemon=True).start()
             _loop = loop
         return _loop
 
 
 def _on_loop(work: Coroutine[Any, Any, T]) -> T:
-    loop = _shared_loop()
-    if threading.current_thread().name == "asgi-client":
+    if threading.current_thread().name == LOOP_THREAD:
         work.close()
         raise RuntimeError("an app called an AppClient from its own event loop: it would wait "
                            "for itself (make the call from a thread, or await an AsyncClient)")
-    return asyncio.run_coroutine_threadsafe(work, loop).result(REQUEST_SECONDS)
+    return asyncio.run_coroutine_threadsafe(work, _shared_loop()).result(REQUEST_SECONDS)
 
 
 class _Transport(httpx.BaseTransport):
@@ -80,11 +80,11 @@ class _Lifespan:
     def __init__(self, app: ASGIApp) -> None:
         self._app = app
         self._task: asyncio.Task[None] | None = None
-        self._inbox: asyncio.Queue[Message] | None = None
-        self._outbox: asyncio.Queue[Message] | None = None
+        self._inbox: asyncio.Queue[Message] = asyncio.Queue()  # bound to a loop on first use
+        self._outbox: asyncio.Queue[Message] = asyncio.Queue()
 
     async def _next(self, expected: str) -> None:
-        assert self._task is not None and self._outbox is not None
+        assert self._task is not None
         answer = asyncio.ensure_future(self._outbox.get())
         await asyncio.wait({answer, self._task}, return_when=asyncio.FIRST_COMPLETED)
         if not answer.done():
@@ -96,7 +96,6 @@ class _Lifespan:
             raise RuntimeError(f"lifespan: {message['type']}: {message.get('message', '')}")
 
     async def start(self) -> None:
-        self._inbox, self._outbox = asyncio.Queue(), asyncio.Queue()
         self._inbox.put_nowait({"type": "lifespan.startup"})
         scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"},
                  "state": {}}
@@ -105,7 +104,7 @@ class _Lifespan:
         await self._next("lifespan.startup.complete")
 
     async def stop(self) -> None:
-        assert self._inbox is not None and self._task is not None
+        assert self._task is not None
         self._inbox.put_nowait({"type": "lifespan.shutdown"})
         await self._next("lifespan.shutdown.complete")
         await self._task
