@@ -17,6 +17,7 @@ from pathlib import Path
 from scenarios import app_logs, conformance, demo
 from scenarios.app import cli as app_cli
 from scenarios.doctor import cli as doctor_cli
+from scenarios.modes import SCREENSHOT_MODES, TRACE_MODES
 from scenarios.shard import shard_option
 
 __all__ = ["COMMANDS", "Command", "build_parser", "main"]
@@ -81,7 +82,7 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--trace",
-        choices=("retain-on-failure", "rerun-on-failure", "on", "off"),
+        choices=TRACE_MODES,
         default="rerun-on-failure",
         help="save Playwright traces: of a second, traced run of each scenario that did not "
         "pass, so a passing one records nothing (rerun-on-failure, the default); of every "
@@ -90,7 +91,7 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--screenshots",
-        choices=("steps", "failure"),
+        choices=SCREENSHOT_MODES,
         default="steps",
         help="a screenshot at the end of every step that changed the page, or only of a "
         "failure (default: steps)",

@@ -17,11 +17,12 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from scenarios import app_logs
 from scenarios.browser import launch, resolve
 from scenarios.context import ScenarioContext, StepRecord, screenshot, watch_page_versions
+from scenarios.modes import ScreenshotMode, TraceMode
 from scenarios.protocol_view import BrowserLog, Collected, Observable, collect, exchange_of
 from scenarios.protocol_view.tokens import mask_text
 from scenarios.registry import Registry, Scenario, WorkerInfo, load_catalogue
@@ -45,11 +46,9 @@ __all__ = [
 
 DEFAULT_CATALOGUE = "scenarios.catalogue"
 T = TypeVar("T")
-TraceMode = Literal["rerun-on-failure", "retain-on-failure", "on", "off"]
 RERUN_DIR = "rerun"
 """Where the traced second run of a failed scenario (``--trace rerun-on-failure``) keeps its
 trace and its failure's picture, inside the report directory."""
-ScreenshotMode = Literal["steps", "failure"]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -22,6 +22,7 @@ from playwright.sync_api import sync_playwright
 from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo
 from scenarios.__main__ import main
 from scenarios.browser import launch, launched, resolve
+from scenarios.modes import TRACE_MODES
 from scenarios.report import write_html
 from scenarios.results import PHASE_NAMES
 from scenarios.runner import RunOptions, run
@@ -118,8 +119,16 @@ def test_failures_exit_1_and_keep_their_traces(
     assert cases["toy.error.crash"].find("error") is not None
 
 
-@pytest.mark.parametrize(("mode", "kept"),
-                         [("on", True), ("off", False), ("rerun-on-failure", False)])
+# Whether a passing scenario's trace is kept, for every mode the command line offers.
+PASSING_TRACE_KEPT = {"on": True, "off": False, "rerun-on-failure": False,
+                      "retain-on-failure": False}
+
+
+def test_the_trace_matrix_covers_every_mode() -> None:
+    assert set(PASSING_TRACE_KEPT) == set(TRACE_MODES)
+
+
+@pytest.mark.parametrize(("mode", "kept"), sorted(PASSING_TRACE_KEPT.items()))
 def test_trace_modes(tmp_path: Path, mode: str, kept: bool) -> None:
     code = main(
         ["run", "--catalogue", CATALOGUE, "--only", "toy.pass.heading", "--workers", "1"]
