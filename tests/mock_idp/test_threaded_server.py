@@ -1,13 +1,22 @@
-"""``ThreadedServer``: run_in_thread's uvicorn server stops at once when told from a thread."""
+"""``ThreadedServer``: run_in_thread's uvicorn server stops at once when told from a thread,
+waits for what is still open rather than for fixed tenths of a second, and still lets a request
+in flight finish (or cancels it when the graceful time is up)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
+import time
 
+import httpx
 import uvicorn
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 
+from mock_idp.serving import bind_socket
 from mock_idp.testing import ThreadedServer, run_in_thread
 
 
@@ -39,3 +48,87 @@ def test_stop_before_the_server_runs_only_asks_it_to_exit() -> None:
 def test_run_in_thread_serves_and_stops() -> None:
     with run_in_thread(Starlette()) as running:
         assert running.port > 0
+
+
+def _stopped_in(running: contextlib.AbstractContextManager[object]) -> float:
+    started = time.monotonic()
+    running.__exit__(None, None, None)
+    return time.monotonic() - started
+
+
+def test_a_stop_with_nothing_open_does_not_wait_a_fixed_tenth_of_a_second() -> None:
+    running = run_in_thread(Starlette())
+    running.__enter__()
+    assert _stopped_in(running) < 0.09  # uvicorn's own shutdown sleeps 0.1 s first
+
+
+def test_a_kept_alive_idle_connection_is_closed_at_once() -> None:
+    running = run_in_thread(Starlette(routes=[Route("/", lambda _: PlainTextResponse("hi"))]))
+    server = running.__enter__()
+    with httpx.Client() as client:
+        assert client.get(server.url("/")).text == "hi"  # the connection stays open
+        assert _stopped_in(running) < 0.09  # uvicorn's own polls it every 0.1 s
+
+
+def test_a_request_in_flight_is_answered_before_the_server_stops() -> None:
+    release, entered = threading.Event(), threading.Event()
+
+    async def slow(_: Request) -> PlainTextResponse:
+        entered.set()
+        while not release.is_set():
+            await asyncio.sleep(0.005)
+        return PlainTextResponse("finished")
+
+    answers: list[httpx.Response] = []
+    running = run_in_thread(Starlette(routes=[Route("/slow", slow)]))
+    server = running.__enter__()
+    asking = threading.Thread(target=lambda: answers.append(httpx.get(server.url("/slow"))))
+    asking.start()
+    stopping = threading.Thread(target=lambda: running.__exit__(None, None, None))
+    assert entered.wait(5)
+    stopping.start()
+    stopping.join(0.2)
+    assert stopping.is_alive()  # waiting for the request
+    release.set()
+    stopping.join(5)
+    asking.join(5)
+    assert not stopping.is_alive()
+    assert [a.text for a in answers] == ["finished"]
+
+
+def test_a_request_past_the_graceful_time_is_cancelled_and_the_server_stops() -> None:
+    cancelled = threading.Event()
+    entered = threading.Event()
+
+    async def endless(_: Request) -> PlainTextResponse:
+        entered.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return PlainTextResponse("never")
+
+    config = uvicorn.Config(Starlette(routes=[Route("/", endless)]), lifespan="off",
+                            log_level="critical", timeout_graceful_shutdown=0)
+    server = ThreadedServer(config)
+    sock = bind_socket("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    serving = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    serving.start()
+    while not server.started:
+        time.sleep(0.005)
+    asking = threading.Thread(target=lambda: _ignore_errors(f"http://127.0.0.1:{port}/"),
+                              daemon=True)
+    asking.start()
+    assert entered.wait(5)
+    server.stop()
+    serving.join(5)
+    sock.close()
+    assert not serving.is_alive()
+    assert cancelled.is_set()
+
+
+def _ignore_errors(url: str) -> None:
+    with contextlib.suppress(httpx.HTTPError):
+        httpx.get(url, timeout=5)
