@@ -100,6 +100,9 @@ def shared_servers(profile: AppProfile) -> Iterator[SharedServers]:
         if profile.app.mode == "asgi" and "{port}" in template:
             address = urlsplit(template.replace("{port}", "0")).hostname or "127.0.0.1"
             host = stack.enter_context(AppHost(address))
+        # Unwound first: the provider is told to stop before the app host is waited for, so
+        # the two stop side by side.
+        stack.callback(provider.server.stop)
         http = stack.enter_context(httpx.Client(timeout=10))
         shared = SharedServers(provider=provider, http=http, app_host=host)
         shared._keys = shared._published_keys()
