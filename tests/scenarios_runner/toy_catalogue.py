@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import uvicorn
 from playwright.sync_api import expect
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
+from mock_idp.testing import run_in_thread
 from scenarios import Registry, ScenarioContext, WorkerInfo
 
 registry = Registry()
@@ -55,26 +53,8 @@ class ToyServer:
 @contextlib.contextmanager
 def serve(app: Starlette, *, timeout: float = 10.0) -> Iterator[ToyServer]:
     """Serve ``app`` from a thread on an ephemeral port; stop within ``timeout`` seconds."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + timeout
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("toy server did not start")
-        time.sleep(0.01)
-    try:
-        yield ToyServer(base_url=f"http://127.0.0.1:{port}")
-    finally:
-        server.should_exit = True
-        thread.join(timeout)
-        sock.close()
-        if thread.is_alive():
-            raise RuntimeError("toy server did not stop in time")
+    with run_in_thread(app, startup_timeout=timeout, shutdown_timeout=timeout) as running:
+        yield ToyServer(base_url=running.base_url)
 
 
 @dataclass(frozen=True, kw_only=True)
