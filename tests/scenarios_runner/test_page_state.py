@@ -16,6 +16,10 @@ from scenarios.screenshots import VERSION_READ_MS, Photographer, page_state, wat
 
 from .page_server import HANG, Pages, serving
 
+BOUNDED = VERSION_READ_MS / 1000 + 4
+"""A read that gives up is back within its limit, plus room for a loaded machine (the page it
+reads never answers, so a read without a limit would never come back)."""
+
 pytestmark = pytest.mark.browser
 
 
@@ -81,7 +85,7 @@ def test_a_page_whose_navigation_never_commits_is_read_in_time(context: BrowserC
     # Chromium holds the command back until the navigation ends: the read gives up in time,
     # and the step gets Playwright's masked screenshot.
     assert photographer.state(page) is None
-    assert time.monotonic() - started < 1 + VERSION_READ_MS / 1000
+    assert time.monotonic() - started < BOUNDED
 
 
 def test_with_a_playwright_whose_sends_have_no_time_limit(context: BrowserContext, origin: str,
@@ -95,7 +99,7 @@ def test_with_a_playwright_whose_sends_have_no_time_limit(context: BrowserContex
     page.evaluate(f"() => {{ location.href = '{origin}{HANG}'; }}")
     started = time.monotonic()
     assert photographer.state(page) is None  # wait_for_function's own limit
-    assert time.monotonic() - started < 1 + VERSION_READ_MS / 1000
+    assert time.monotonic() - started < BOUNDED
 
 
 @pytest.mark.parametrize(("path", "size"), [("/short", (800, 600)), ("/tall", (800, 2421))])
