@@ -21,8 +21,8 @@ from starlette.types import ASGIApp
 
 from .tls import TlsFiles
 
-__all__ = ["RunningServer", "ThreadedServer", "bind_socket", "run_in_thread", "server_config",
-           "url_host"]
+__all__ = ["DrainingServer", "RunningServer", "ThreadedServer", "bind_socket", "run_in_thread",
+           "server_config", "url_host"]
 
 
 def _nothing() -> None:
@@ -87,29 +87,9 @@ DRAIN_POLL = 0.005
 """Seconds between two looks at a stopping server's open connections and requests."""
 
 
-class ThreadedServer(uvicorn.Server):
-    """uvicorn's server, with a :meth:`stop` that another thread can call.
-
-    uvicorn checks ``should_exit`` on a 0.1 s tick; :meth:`stop` also wakes that tick, so a
-    test's teardown does not wait up to a tick for nothing, and :meth:`shutdown` waits for
-    what is still open, not for fixed tenths of a second. Otherwise the loop is uvicorn's own.
-    """
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self._wake: asyncio.Event | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    async def main_loop(self) -> None:
-        self._wake = asyncio.Event()
-        self._loop = asyncio.get_running_loop()
-        counter = 0
-        should_exit = await self.on_tick(counter)
-        while not should_exit:
-            counter = (counter + 1) % 864000
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), 0.1)
-            should_exit = await self.on_tick(counter)
+class DrainingServer(uvicorn.Server):
+    """uvicorn's server whose :meth:`shutdown` waits for what is still open, not for fixed
+    tenths of a second (the command line's server, and :class:`ThreadedServer`'s)."""
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         """uvicorn's shutdown (0.54: stop listening, ask each connection to close once its
@@ -140,6 +120,30 @@ class ThreadedServer(uvicorn.Server):
             await asyncio.sleep(DRAIN_POLL)
         for server in self.servers:
             await server.wait_closed()
+
+
+class ThreadedServer(DrainingServer):
+    """uvicorn's server, with a :meth:`stop` that another thread can call.
+
+    uvicorn checks ``should_exit`` on a 0.1 s tick; :meth:`stop` also wakes that tick, so a
+    test's teardown does not wait up to a tick for nothing. Otherwise the loop is uvicorn's own.
+    """
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def main_loop(self) -> None:
+        self._wake = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + 1) % 864000
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 0.1)
+            should_exit = await self.on_tick(counter)
 
     def stop(self) -> None:
         self.should_exit = True
