@@ -87,6 +87,16 @@ DRAIN_POLL = 0.005
 """Seconds between two looks at a stopping server's open connections and requests."""
 
 
+def _delivering(transport: asyncio.Transport | None) -> bool:
+    """A connection that may still deliver something: not yet closing (its response is being
+    written, after which it closes), or closing with data still to send."""
+    if transport is None:
+        return False
+    if not transport.is_closing():
+        return True
+    return transport.get_write_buffer_size() > 0
+
+
 class DrainingServer(uvicorn.Server):
     """uvicorn's server whose :meth:`shutdown` waits for what is still open, not for fixed
     tenths of a second (the command line's server, and :class:`ThreadedServer`'s)."""
@@ -98,7 +108,8 @@ class DrainingServer(uvicorn.Server):
         after asking connections to close, and then polls them every tenth of a second. Most
         stops have no connection left; each still cost a tenth of a second, about 11 s
         summed over ``make test``. Here the connections and requests are polled every
-        :data:`DRAIN_POLL` seconds."""
+        :data:`DRAIN_POLL` seconds, and connections with nothing left to deliver are not
+        waited for (see :meth:`_drained`)."""
         for server in self.servers:
             server.close()
         for sock in sockets or []:
@@ -116,8 +127,16 @@ class DrainingServer(uvicorn.Server):
 
     async def _drained(self) -> None:
         state = self.server_state
-        while (state.connections or state.tasks) and not self.force_exit:
+        while not self.force_exit and (state.tasks or any(
+                _delivering(connection.transport) for connection in state.connections)):
             await asyncio.sleep(DRAIN_POLL)
+        # Every request has its answer and every answer is out: a connection still open waits
+        # only for its peer. Over TLS that is the peer's close_notify, which a browser's (or
+        # an HTTP client's) pooled connection sends only when it next looks at the socket, so
+        # uvicorn would hold the stop for the whole graceful time (2 s for every scenario
+        # whose provider is on https). Such connections are dropped.
+        for connection in list(state.connections):
+            connection.transport.abort()
         for server in self.servers:
             await server.wait_closed()
 
@@ -168,8 +187,8 @@ def run_in_thread(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0,
     else:
         sock = bind_socket(host, port)
     bound_port: int = sock.getsockname()[1]
-    # A browser may keep a TLS connection open through the stop (waiting on its close_notify):
-    # half the stop's time goes to letting connections finish, then they are closed.
+    # Half the stop's time goes to letting requests still running finish and their answers
+    # go out; then what is left is cancelled and closed.
     server = ThreadedServer(server_config(app, ssl=ssl, log_level=log_level,
                                           graceful_shutdown=max(1, int(shutdown_timeout / 2))))
     exit_codes: list[object] = []

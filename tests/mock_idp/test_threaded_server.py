@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import threading
 import time
 
 import httpx
+import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from mock_idp.serving import bind_socket
+from mock_idp.serving import bind_socket, server_config
 from mock_idp.testing import ThreadedServer, run_in_thread
+from mock_idp.tls import TlsFiles, ensure_tls_files
 
 
 def _server() -> ThreadedServer:
@@ -62,6 +65,11 @@ def test_a_stop_with_nothing_open_does_not_wait_a_fixed_tenth_of_a_second() -> N
     assert _stopped_in(running) < 0.09  # uvicorn's own shutdown sleeps 0.1 s first
 
 
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    return ensure_tls_files(tmp_path_factory.mktemp("tls"))
+
+
 def test_a_kept_alive_idle_connection_is_closed_at_once() -> None:
     running = run_in_thread(Starlette(routes=[Route("/", lambda _: PlainTextResponse("hi"))]))
     server = running.__enter__()
@@ -70,7 +78,62 @@ def test_a_kept_alive_idle_connection_is_closed_at_once() -> None:
         assert _stopped_in(running) < 0.09  # uvicorn's own polls it every 0.1 s
 
 
-def test_a_request_in_flight_is_answered_before_the_server_stops() -> None:
+def test_an_idle_tls_connection_does_not_hold_the_stop_for_the_graceful_time(
+        tls: TlsFiles) -> None:
+    # A pooled client connection answers the server's close_notify only when it next uses the
+    # socket; uvicorn's own stop waits for it until its graceful time is up (2 s here).
+    app = Starlette(routes=[Route("/", lambda _: PlainTextResponse("hi"))])
+    server = ThreadedServer(server_config(app, ssl=tls, log_level="critical",
+                                          graceful_shutdown=2))
+    sock = bind_socket("127.0.0.1", 0)
+    serving = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    serving.start()
+    while not server.started:
+        time.sleep(0.005)
+    with httpx.Client(verify=tls.client_context()) as client:
+        url = f"https://127.0.0.1:{sock.getsockname()[1]}/"
+        assert client.get(url).text == "hi"
+        assert len(server.server_state.connections) == 1  # kept alive, idle
+        started = time.monotonic()
+        server.stop()
+        serving.join(5)
+        assert time.monotonic() - started < 1.0
+        assert not server.server_state.connections  # closed, not left behind
+    sock.close()
+
+
+def test_an_answer_still_in_the_send_buffer_is_delivered_in_full() -> None:
+    size = 32 * 1024 * 1024  # more than the loopback socket's buffers hold
+    answered = threading.Event()
+
+    async def big(_: Request) -> Response:
+        answered.set()
+        return Response(b"x" * size, media_type="application/octet-stream")
+
+    server = ThreadedServer(server_config(Starlette(routes=[Route("/big", big)]), ssl=None,
+                                          log_level="critical", graceful_shutdown=5))
+    sock = bind_socket("127.0.0.1", 0)
+    serving = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    serving.start()
+    while not server.started:
+        time.sleep(0.005)
+    with socket.create_connection(sock.getsockname()[:2]) as client:
+        client.sendall(b"GET /big HTTP/1.1\r\nHost: test\r\n\r\n")
+        assert answered.wait(5)
+        while server.server_state.tasks:  # the answer is written; the client has read none
+            time.sleep(0.005)
+        server.stop()
+        received = bytearray()
+        while chunk := client.recv(1 << 20):
+            received += chunk
+    serving.join(5)
+    sock.close()
+    assert received.endswith(b"x" * 1024) and len(received.split(b"\r\n\r\n", 1)[1]) == size
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_request_in_flight_is_answered_before_the_server_stops(
+        scheme: str, tls: TlsFiles) -> None:
     release, entered = threading.Event(), threading.Event()
 
     async def slow(_: Request) -> PlainTextResponse:
@@ -80,9 +143,13 @@ def test_a_request_in_flight_is_answered_before_the_server_stops() -> None:
         return PlainTextResponse("finished")
 
     answers: list[httpx.Response] = []
-    running = run_in_thread(Starlette(routes=[Route("/slow", slow)]))
+    over_tls = scheme == "https"
+    running = run_in_thread(Starlette(routes=[Route("/slow", slow)]),
+                            ssl=tls if over_tls else None)
     server = running.__enter__()
-    asking = threading.Thread(target=lambda: answers.append(httpx.get(server.url("/slow"))))
+    verify = tls.client_context() if over_tls else True
+    asking = threading.Thread(
+        target=lambda: answers.append(httpx.get(server.url("/slow"), verify=verify)))
     asking.start()
     stopping = threading.Thread(target=lambda: running.__exit__(None, None, None))
     assert entered.wait(5)
