@@ -8,7 +8,9 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,23 +48,52 @@ def _find(output: str, label: str) -> str:
     return match.group(1)
 
 
+# ``python -m scenarios demo``, which prints every thread's stack on SIGUSR1: a demo that does
+# not stop shows where it is stuck.
+DEMO = ("import faulthandler, signal, sys; "
+        "faulthandler.register(signal.SIGUSR1, all_threads=True); "
+        "from scenarios.__main__ import main; sys.exit(main(sys.argv[1:]))")
+
+
+@dataclass
+class Demo:
+    process: subprocess.Popen[str]
+    errors: list[str] = field(default_factory=list)
+    """What it wrote to stderr, read as it comes (a full pipe would block it)."""
+
+    def exit_code(self, timeout: float) -> int:
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGUSR1)
+            time.sleep(1)
+            raise AssertionError(f"the demo did not stop within {timeout} s; its threads:\n"
+                                 + "".join(self.errors)[-6000:]) from None
+
+
 @pytest.fixture
-def demo_process() -> Iterator[subprocess.Popen[str]]:
+def demo_process() -> Iterator[Demo]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "scenarios", "demo", "--idp-port", "0", "--rp-port", "0"],
+        [sys.executable, "-c", DEMO, "demo", "--idp-port", "0", "--rp-port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    running = Demo(process)
+
+    def drain() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            running.errors.append(line)
+
+    threading.Thread(target=drain, daemon=True).start()
     try:
-        yield process
+        yield running
     finally:
         if process.poll() is None:
             process.kill()
             process.wait(10)
 
 
-def test_demo_prints_working_urls_and_stops_on_ctrl_c(
-    demo_process: subprocess.Popen[str],
-) -> None:
-    output = _read_until_ready(demo_process)
+def test_demo_prints_working_urls_and_stops_on_ctrl_c(demo_process: Demo) -> None:
+    output = _read_until_ready(demo_process.process)
     assert demo.READY_LINE in output, f"the demo did not get ready:\n{output}"
 
     admin = _find(output, "Admin page")
@@ -99,10 +130,9 @@ def test_demo_prints_working_urls_and_stops_on_ctrl_c(
         assert shown.status_code == 200 and "Mock provider console" in shown.text
         assert "Contoso" in shown.text and "P@ssw0rd" not in shown.text
 
-    demo_process.send_signal(signal.SIGINT)
-    assert demo_process.wait(20) == 0
-    assert demo_process.stderr is not None
-    assert "Traceback" not in demo_process.stderr.read()
+    demo_process.process.send_signal(signal.SIGINT)
+    assert demo_process.exit_code(20) == 0
+    assert "Traceback" not in "".join(demo_process.errors)
 
 
 def _connections(stack: LiveStack) -> list[dict[str, Any]]:
