@@ -48,9 +48,12 @@ def _find(output: str, label: str) -> str:
     return match.group(1)
 
 
-# ``python -m scenarios demo``, which prints every thread's stack on SIGUSR1: a demo that does
-# not stop shows where it is stuck.
+# ``python -m scenarios demo`` as a terminal starts it: Ctrl-C raises KeyboardInterrupt even
+# when this test runs with SIGINT ignored (a shell's background job, whose children inherit
+# that, and Python then installs no handler). It prints every thread's stack on SIGUSR1, so a
+# demo that does not stop shows where it is stuck.
 DEMO = ("import faulthandler, signal, sys; "
+        "signal.signal(signal.SIGINT, signal.default_int_handler); "
         "faulthandler.register(signal.SIGUSR1, all_threads=True); "
         "from scenarios.__main__ import main; sys.exit(main(sys.argv[1:]))")
 
