@@ -136,7 +136,8 @@ class DrainingServer(uvicorn.Server):
         # uvicorn would hold the stop for the whole graceful time (2 s for every scenario
         # whose provider is on https). Such connections are dropped.
         for connection in list(state.connections):
-            connection.transport.abort()
+            if connection.transport is not None:
+                connection.transport.abort()
         for server in self.servers:
             await server.wait_closed()
 
