@@ -9,6 +9,7 @@ import contextlib
 import socket
 import threading
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -65,6 +66,23 @@ def test_a_stop_with_nothing_open_does_not_wait_a_fixed_tenth_of_a_second() -> N
     assert _stopped_in(running) < 0.09  # uvicorn's own shutdown sleeps 0.1 s first
 
 
+@contextlib.contextmanager
+def _serving(server: ThreadedServer) -> Iterator[int]:
+    """Run ``server`` in a thread on an ephemeral port (its port); wait for it to end after."""
+    sock = bind_socket("127.0.0.1", 0)
+    serving = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    serving.start()
+    while not server.started:
+        time.sleep(0.005)
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        server.stop()
+        serving.join(5)
+        sock.close()
+        assert not serving.is_alive()
+
+
 @pytest.fixture(scope="module")
 def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
     return ensure_tls_files(tmp_path_factory.mktemp("tls"))
@@ -85,21 +103,13 @@ def test_an_idle_tls_connection_does_not_hold_the_stop_for_the_graceful_time(
     app = Starlette(routes=[Route("/", lambda _: PlainTextResponse("hi"))])
     server = ThreadedServer(server_config(app, ssl=tls, log_level="critical",
                                           graceful_shutdown=2))
-    sock = bind_socket("127.0.0.1", 0)
-    serving = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    serving.start()
-    while not server.started:
-        time.sleep(0.005)
     with httpx.Client(verify=tls.client_context()) as client:
-        url = f"https://127.0.0.1:{sock.getsockname()[1]}/"
-        assert client.get(url).text == "hi"
-        assert len(server.server_state.connections) == 1  # kept alive, idle
-        started = time.monotonic()
-        server.stop()
-        serving.join(5)
+        with _serving(server) as port:
+            assert client.get(f"https://127.0.0.1:{port}/").text == "hi"
+            assert len(server.server_state.connections) == 1  # kept alive, idle
+            started = time.monotonic()
         assert time.monotonic() - started < 1.0
         assert not server.server_state.connections  # closed, not left behind
-    sock.close()
 
 
 def test_an_answer_still_in_the_send_buffer_is_delivered_in_full() -> None:
@@ -112,22 +122,15 @@ def test_an_answer_still_in_the_send_buffer_is_delivered_in_full() -> None:
 
     server = ThreadedServer(server_config(Starlette(routes=[Route("/big", big)]), ssl=None,
                                           log_level="critical", graceful_shutdown=5))
-    sock = bind_socket("127.0.0.1", 0)
-    serving = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    serving.start()
-    while not server.started:
-        time.sleep(0.005)
-    with socket.create_connection(sock.getsockname()[:2]) as client:
+    received = bytearray()
+    with _serving(server) as port, socket.create_connection(("127.0.0.1", port)) as client:
         client.sendall(b"GET /big HTTP/1.1\r\nHost: test\r\n\r\n")
         assert answered.wait(5)
         while server.server_state.tasks:  # the answer is written; the client has read none
             time.sleep(0.005)
         server.stop()
-        received = bytearray()
         while chunk := client.recv(1 << 20):
             received += chunk
-    serving.join(5)
-    sock.close()
     assert received.endswith(b"x" * 1024) and len(received.split(b"\r\n\r\n", 1)[1]) == size
 
 
@@ -179,20 +182,11 @@ def test_a_request_past_the_graceful_time_is_cancelled_and_the_server_stops() ->
     config = uvicorn.Config(Starlette(routes=[Route("/", endless)]), lifespan="off",
                             log_level="critical", timeout_graceful_shutdown=0)
     server = ThreadedServer(config)
-    sock = bind_socket("127.0.0.1", 0)
-    port = sock.getsockname()[1]
-    serving = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    serving.start()
-    while not server.started:
-        time.sleep(0.005)
-    asking = threading.Thread(target=lambda: _ignore_errors(f"http://127.0.0.1:{port}/"),
-                              daemon=True)
-    asking.start()
-    assert entered.wait(5)
-    server.stop()
-    serving.join(5)
-    sock.close()
-    assert not serving.is_alive()
+    with _serving(server) as port:
+        asking = threading.Thread(target=lambda: _ignore_errors(f"http://127.0.0.1:{port}/"),
+                                  daemon=True)
+        asking.start()
+        assert entered.wait(5)
     assert cancelled.is_set()
 
 
