@@ -14,8 +14,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from .config import ConfigError, IdpConfig
-from .serving import DrainingServer
-from .testing import bind_socket, server_config, url_host
+from .serving import DrainingServer, bind_socket, server_config, url_host
 from .tls import TlsFiles, ensure_tls_files
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
