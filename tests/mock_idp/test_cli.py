@@ -1,4 +1,8 @@
-"""``python -m mock_idp`` as a user runs it: first line, startup time, --https, bad config."""
+"""``python -m mock_idp`` as a user runs it: first line, startup time, --https, bad config.
+
+Serving and Ctrl-C run the command in a process of its own; the refusals, which never start a
+server, call ``main`` in this one (one process test shows the entry point passes the code on).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mock_idp.__main__ import main
 from mock_idp.config import DEFAULT_TENANT_ID
 from mock_idp.testing import run_in_thread
 from mock_idp.tls import TlsFiles
@@ -150,7 +155,7 @@ def test_serves_a_config_file(tmp_path: Path) -> None:
         assert [u["userPrincipalName"] for u in users] == ["zoe@fabrikam.onmicrosoft.com"]
 
 
-@pytest.mark.parametrize(("toml", "needle"), [
+BAD_CONFIGS = [
     ("[[tenants]]\nid = 'nope'\ndomain = 'a.test'\n", "id must be a GUID"),
     ("tenants = 5\n", "invalid config"),
     ("[[tenants]\n", "cannot read"),
@@ -162,40 +167,69 @@ def test_serves_a_config_file(tmp_path: Path) -> None:
     ("[[tenants]]\nid = '0b6f3c2a-7d41-4e9b-8a35-c2d1e0f9a874'\ndomain = 'a.test'\n"
      "[[tenants.apps]]\nclient_id = 'c'\n[[tenants.apps.certificates]]\n"
      "pem_file = 'missing.pem'\n", "missing.pem"),
-])
-def test_bad_config_is_one_line_and_exit_2(tmp_path: Path, toml: str, needle: str) -> None:
+]
+
+
+def _one_line_exit_2(code: int, out: str, err: str, needle: str) -> None:
+    """What a user sees of a refused start: nothing on stdout, one line on stderr naming
+    ``needle``, exit code 2."""
+    assert code == 2
+    assert out == ""
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert needle in err
+
+
+def _main_exit_code(argv: list[str]) -> int:
+    """``main(argv)`` in this process: its return value, or the code argparse exits with."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+
+
+@pytest.mark.parametrize(("toml", "needle"), BAD_CONFIGS)
+def test_bad_config_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          toml: str, needle: str) -> None:
+    config = tmp_path / "idp.toml"
+    config.write_text(toml)
+    code = _main_exit_code(["--port", "0", "--config", str(config)])
+    captured = capsys.readouterr()
+    _one_line_exit_2(code, captured.out, captured.err, needle)
+
+
+def test_bad_config_as_a_process_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    """The same through ``python -m mock_idp`` itself: the entry point passes main's code on."""
+    toml, needle = BAD_CONFIGS[0]
     config = tmp_path / "idp.toml"
     config.write_text(toml)
     result = subprocess.run(command("--port", "0", "--config", str(config)), cwd=REPO, env=env(),
                             capture_output=True, text=True, timeout=30)
-    assert result.returncode == 2
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
-    assert needle in result.stderr
+    _one_line_exit_2(result.returncode, result.stdout, result.stderr, needle)
 
 
-@pytest.mark.parametrize("args", [
-    ("--config", "does-not-exist.toml"),
-    ("--port", "70000"),
-    ("--public-url", "idp.example.test"),
-    ("--log-level", "loud"),
+@pytest.mark.parametrize(("args", "needle"), [
+    (("--config", "does-not-exist.toml"), "does-not-exist.toml"),
+    (("--port", "70000"), "--port must be between 0 and 65535"),
+    (("--public-url", "idp.example.test"), "--public-url must be an absolute http(s) URL"),
+    (("--log-level", "loud"), "invalid choice: 'loud'"),
 ])
-def test_bad_arguments_exit_2(args: tuple[str, ...]) -> None:
-    result = subprocess.run(command(*args), cwd=REPO, env=env(), capture_output=True, text=True,
-                            timeout=30)
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr and result.stderr.strip()
+def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str], args: tuple[str, ...],
+                              needle: str) -> None:
+    code = _main_exit_code(list(args))
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == "" and "Traceback" not in captured.err
+    assert needle in captured.err
 
 
-def test_a_taken_port_exits_2() -> None:
+def test_a_taken_port_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     from starlette.applications import Starlette
 
     with run_in_thread(Starlette()) as server:
-        result = subprocess.run(command("--port", str(server.port)), cwd=REPO, env=env(),
-                                capture_output=True, text=True, timeout=30)
-    assert result.returncode == 2
-    assert "cannot listen" in result.stderr and "Traceback" not in result.stderr
+        code = _main_exit_code(["--port", str(server.port)])
+    captured = capsys.readouterr()
+    _one_line_exit_2(code, captured.out, captured.err, "cannot listen")
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
