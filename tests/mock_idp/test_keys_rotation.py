@@ -13,7 +13,7 @@ from idp_testkit import CLIENT_ID, TENANT, claims, get_code, paths, redeem
 from starlette.applications import Starlette
 
 from mock_idp.clock import MockClock
-from mock_idp.keys import KeyRing
+from mock_idp.keys import KeyRing, RsaKeyPool, SigningKey, fresh_rsa_key, rsa_keys_from
 
 START = datetime(2026, 3, 2, 9, 30, 15, tzinfo=UTC)
 RETENTION = timedelta(hours=2)
@@ -137,3 +137,39 @@ def test_python_api(idp_app: Starlette, client: AppClient, clock: MockClock) -> 
     assert [k.kid for k in ring.published()] == [fresh.kid, old] == kids(client)
     clock.advance(timedelta(minutes=5))
     assert [k.kid for k in ring.published()] == [fresh.kid]
+
+
+def _modulus(key: SigningKey) -> int:
+    return key.public_key.public_numbers().n
+
+
+def test_outside_a_pool_every_signing_key_is_new() -> None:
+    """What a provider does outside this test suite (whose conftest pools the keys)."""
+    with rsa_keys_from(fresh_rsa_key):
+        ring = KeyRing(MockClock(frozen_at=START))
+        first = ring.active
+        second = ring.rotate()
+        extra = ring.add_published()
+    assert len({_modulus(k) for k in (first, second, extra)}) == 3
+    assert first.public_key.key_size == 2048
+
+
+def test_a_pool_hands_its_keys_out_again_in_turn_under_new_kids() -> None:
+    pool = RsaKeyPool(size=2)
+    with rsa_keys_from(pool):
+        made = [SigningKey.generate(START) for _ in range(5)]
+    moduli = [_modulus(k) for k in made]
+    assert moduli[0] != moduli[1]
+    assert moduli[2:] == [moduli[0], moduli[1], moduli[0]]
+    assert len({k.kid for k in made}) == 5  # a certificate of its own each time
+    with pytest.raises(ValueError, match="size"):
+        RsaKeyPool(size=0)
+
+
+def test_a_pool_is_left_when_its_block_ends() -> None:
+    pool = RsaKeyPool(size=1)
+    with rsa_keys_from(pool):
+        pooled = SigningKey.generate(START)
+        assert _modulus(SigningKey.generate(START)) == _modulus(pooled)
+    with rsa_keys_from(fresh_rsa_key):
+        assert _modulus(SigningKey.generate(START)) != _modulus(pooled)
