@@ -5,6 +5,11 @@
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
+# Python's bytecode cache (__pycache__, ignored by git) is written even where the environment
+# turns it off, as container images often do with PYTHONDONTWRITEBYTECODE: without it every
+# run, and every pytest worker in it, compiles the project again and pytest rewrites every
+# test module again (make test on 2 cores: about 80 s -> 65-70 s).
+unexport PYTHONDONTWRITEBYTECODE
 
 PYTHON ?= python3
 VENV ?= .venv
