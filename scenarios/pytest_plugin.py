@@ -39,17 +39,21 @@ Installed as the ``sso_harness`` pytest plugin. Every fixture name starts with `
     app's profile cannot run it); :func:`expect_passed` turns a failure into a test failure
     with the scenario's message, and a skip into a pytest skip.
 
+Signing keys: every provider a test starts makes an RSA-2048 signing key, and generating one
+takes tens of milliseconds. For the session the mock takes them from a pool of 16 private keys
+(:class:`mock_idp.keys.RsaKeyPool`), each under a certificate and ``kid`` of its own;
+``--sso-key-pool N`` sets the pool's size, and 0 makes a fresh key every time.
+
 Options: ``--sso-app PROFILE``, ``--sso-headed``, ``--sso-timeout SECONDS``,
 ``--sso-browser-ws-endpoint URL``, ``--sso-shard I/N`` (run part I of N of the collected
-tests, split by test id as :mod:`scenarios.shard` splits scenarios).
+tests, split by test id as :mod:`scenarios.shard` splits scenarios), ``--sso-key-pool N``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -58,14 +62,15 @@ import pytest
 from scenarios.app import AppProfile, ProfileError
 from scenarios.app.adapter import ProfileAdapter
 from scenarios.live import LiveStack, StackOptions, live_stack, profile_for
+from scenarios.pytest_run import ScenarioRunner, describe_result, expect_passed, xdist_worker
 from scenarios.shard import Shard, shard_option
 from scenarios.stack_idp import StackIdp
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
-    from scenarios.registry import Registry, Scenario, WorkerInfo
-    from scenarios.runner import ScenarioResult
+    from mock_idp.keys import RsaKeySource
+    from scenarios.registry import Registry
 
 __all__ = [
     "ScenarioRunner",
@@ -74,6 +79,7 @@ __all__ = [
     "StackIdp",
     "describe_result",
     "expect_passed",
+    "signing_key_source",
     "stack_options_from_marker",
     "xdist_worker",
 ]
@@ -81,6 +87,7 @@ __all__ = [
 MARKER = "sso_stack_options"
 APP_MARKER = "sso_app"
 DEFAULT_TIMEOUT_SECONDS = 5.0
+DEFAULT_KEY_POOL = 16
 
 
 # --- options and markers ----------------------------------------------------------------------
@@ -103,6 +110,39 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--sso-shard", type=shard_option, default=None, metavar="I/N",
                     help="run only part I of N of the collected tests (a deterministic split by "
                     "test id: N CI machines with I = 1..N run every test once)")
+    group.addoption("--sso-key-pool", type=_key_pool_size, default=DEFAULT_KEY_POOL,
+                    metavar="N",
+                    help="the mock's signing keys take their RSA keys from a pool of N for the "
+                    f"session (default: {DEFAULT_KEY_POOL}); 0: a fresh key every time")
+
+
+def _key_pool_size(text: str) -> int:
+    import argparse
+
+    try:
+        size = int(text)
+    except ValueError:
+        size = -1
+    if not 0 <= size <= 1000:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1000, got {text!r}")
+    return size
+
+
+def signing_key_source(size: int) -> RsaKeySource:
+    """Where the mock's signing keys take their RSA keys: a pool of ``size``, or fresh ones."""
+    from mock_idp.keys import RsaKeyPool, fresh_rsa_key
+
+    return RsaKeyPool(size) if size else fresh_rsa_key
+
+
+@pytest.fixture(scope="session", autouse=True)
+def sso_signing_keys(pytestconfig: pytest.Config) -> Iterator[None]:
+    """For the session, the mock's signing keys come from ``--sso-key-pool``'s pool."""
+    from mock_idp.keys import rsa_keys_from
+
+    with rsa_keys_from(signing_key_source(_option(pytestconfig, "sso_key_pool",
+                                                  DEFAULT_KEY_POOL))):
+        yield
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -241,16 +281,6 @@ def mock_idp(sso_stack: LiveStack) -> Iterator[StackIdp]:
 # --- the browser ------------------------------------------------------------------------------
 
 
-def xdist_worker() -> WorkerInfo:
-    """This process's pytest-xdist worker (index 0 of 1 without xdist)."""
-    from scenarios.registry import WorkerInfo
-
-    name = os.environ.get("PYTEST_XDIST_WORKER", "")
-    index = int(name[2:]) if name.startswith("gw") and name[2:].isdigit() else 0
-    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
-    return WorkerInfo(index=index, count=max(count, index + 1))
-
-
 @pytest.fixture(scope="module")
 def sso_playwright() -> Iterator[Playwright]:
     """Module-scoped: Playwright's sync API allows one instance per thread, so tests in other
@@ -306,51 +336,6 @@ def sso_page(sso_context: BrowserContext) -> Page:
 # --- running registered scenarios -------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
-class ScenarioRunner:
-    """Runs registered scenarios in this test, as ``make scenarios`` would."""
-
-    browser: Browser
-    report_dir: Path
-    """Screenshots of every step and the trace of a failure."""
-    environments: Callable[[Registry, str | None], object]
-    app: str | None = None
-    """The app profile scenarios run against (``None``: the reference relying party)."""
-
-    def __call__(self, scenario: str | Scenario, *, registry: Registry | None = None,
-                 stack: LiveStack | None = None, app: str | None = None) -> ScenarioResult:
-        """Run one scenario (an id of ``registry``, default the ``scenarios.catalogue``)
-        against the app under test (``app``: a profile path or shipped name; default the
-        runner's, from ``--sso-app`` or the ``sso_app`` marker).
-
-        With ``stack`` it runs against that stack (one this test arranged) instead of the
-        fresh one its catalogue would build. A scenario whose needs the profile does not meet
-        comes back skipped, with the reason.
-        """
-        from scenarios.registry import Registry, load_catalogue
-        from scenarios.runner import DEFAULT_CATALOGUE, RunOptions, run_scenario, skipped_result
-
-        catalogue = registry if registry is not None else load_catalogue(DEFAULT_CATALOGUE)
-        item = catalogue.get(scenario) if isinstance(scenario, str) else scenario
-        app = app if app is not None else self.app
-        worker = replace(xdist_worker(), app=app)
-        if stack is None:
-            reason = catalogue.skip_reason(item, app)
-            if reason is not None:
-                return skipped_result(item, reason, worker)
-            runs_in, worker_env = catalogue, self.environments(catalogue, app)
-        else:
-            runs_in, worker_env = Registry(), None
-            runs_in.around = lambda _env, _item: contextlib.nullcontext(stack)
-        return run_scenario(item, browser=self.browser, worker_env=worker_env, registry=runs_in,
-                            options=RunOptions(report_dir=self.report_dir, app=app),
-                            worker=worker)
-
-    def expect_passed(self, result: ScenarioResult) -> None:
-        """Fail the current test with the scenario's own message unless it passed."""
-        expect_passed(result, self.report_dir)
-
-
 @pytest.fixture(scope="session")
 def _sso_worker_environments() -> Iterator[Callable[[Registry, str | None], object]]:
     """Each registry's environment for each app, entered once per session (per xdist
@@ -377,24 +362,3 @@ def sso_run_scenario(request: pytest.FixtureRequest, sso_browser: Browser, tmp_p
     return ScenarioRunner(browser=sso_browser, report_dir=tmp_path / "scenario-report",
                           environments=_sso_worker_environments,
                           app=chosen_app(request.node, request.config))
-
-
-def describe_result(result: ScenarioResult, report_dir: Path | None = None) -> str:
-    """The scenario's outcome as the runner reports it: status, message, steps, trace."""
-    lines = [f"{result.id} {result.status.upper()}: {result.message or 'passed'}"]
-    lines += [f"  {s.status.upper():<6} {s.name}" + (f": {s.error}" if s.error else "")
-              for s in result.steps]
-    if result.trace and report_dir is not None:
-        lines.append(f"trace: playwright show-trace {report_dir / result.trace}")
-    if result.details:
-        lines.append(result.details)
-    return "\n".join(lines)
-
-
-def expect_passed(result: ScenarioResult, report_dir: Path | None = None) -> None:
-    """Fail the current test with the scenario's own message unless it passed (a scenario
-    skipped for the app under test skips the test, with the reason)."""
-    if result.skipped:
-        pytest.skip(f"{result.id}: {result.message}")
-    if not result.passed:
-        pytest.fail(describe_result(result, report_dir), pytrace=False)

@@ -1,6 +1,6 @@
-"""Fixtures shared by every test directory: the mock's signing keys, and npm packages that
-Node.js-based tests run. This file's directory (``tests/``) is on ``sys.path`` while pytest
-runs (its rootdir conftest), so helpers such as ``sample_apps`` import by name.
+"""Fixtures shared by every test directory: npm packages that Node.js-based tests run. This
+file's directory (``tests/``) is on ``sys.path`` while pytest runs (its rootdir conftest), so
+helpers such as ``sample_apps`` import by name.
 
 ``node_package(source_dir, module=...)`` copies ``package.json`` and the scripts of
 ``source_dir`` into a cache directory named after their content (``$SSO_HARNESS_CACHE`` or
@@ -8,9 +8,8 @@ runs (its rootdir conftest), so helpers such as ``sample_apps`` import by name.
 out of each other's way) and returns that directory. Without Node.js, with one older than
 ``min_node``, or when the install fails, the test is skipped with the reason.
 
-Every provider a test starts makes a signing key, and a fresh RSA-2048 key took about a third
-of the in-process tests' CPU; the session hands them keys from one
-:class:`~mock_idp.keys.RsaKeyPool` instead (``test_keys_rotation`` checks fresh keys).
+The mock's signing keys come from the ``sso_harness`` plugin's pool (``--sso-key-pool``): a
+fresh RSA-2048 key for every provider took about a third of the in-process tests' CPU.
 """
 
 from __future__ import annotations
@@ -20,21 +19,12 @@ import hashlib
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
 import pytest
 
-from mock_idp.keys import RsaKeyPool, rsa_keys_from
-
 INSTALL_TIMEOUT = 300
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _pooled_signing_keys() -> Iterator[None]:
-    with rsa_keys_from(RsaKeyPool()):
-        yield
 
 
 class NodePackage(Protocol):

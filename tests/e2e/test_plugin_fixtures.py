@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -13,14 +14,18 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from mock_idp.keys import RsaKeyPool, fresh_rsa_key
 from scenarios.app import AppProfile
 from scenarios.flows import first_login, sign_in_at_idp
 from scenarios.live import LiveStack, Person, StackOptions
 from scenarios.pages import FailurePage
 from scenarios.pytest_plugin import (
+    DEFAULT_KEY_POOL,
     StackFactory,
     StackIdp,
+    _key_pool_size,
     chosen_app,
+    signing_key_source,
     stack_options_from_marker,
 )
 
@@ -176,6 +181,13 @@ def test_unknown_option_is_refused(request):
         from scenarios.pytest_plugin import stack_options_from_marker
         request.node.add_marker(pytest.mark.sso_stack_options(no_such_option=1))
         stack_options_from_marker(request.node)
+
+
+def test_signing_keys_come_from_a_pool_of_one(sso_stack):
+    from mock_idp.keys import new_rsa_key
+
+    assert new_rsa_key() is new_rsa_key()
+    assert sso_stack.idp_app.state.idp.keys.active.private_key is new_rsa_key()
 '''
 
 
@@ -187,11 +199,23 @@ def test_an_outside_project_loads_the_plugin(tmp_path: Path) -> None:
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "scenarios.pytest_plugin", "-p",
-         "no:cacheprovider", "--sso-timeout", "1.5", "--sso-app", "reference-rp", "-q",
+         "no:cacheprovider", "--sso-timeout", "1.5", "--sso-app", "reference-rp",
+         "--sso-key-pool", "1", "-q",
          str(tmp_path)],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "3 passed" in done.stdout
+    assert "4 passed" in done.stdout
+
+
+def test_the_key_pool_option_chooses_where_signing_keys_come_from(
+        pytestconfig: pytest.Config) -> None:
+    assert pytestconfig.getoption("sso_key_pool") == DEFAULT_KEY_POOL
+    pool = signing_key_source(2)
+    assert isinstance(pool, RsaKeyPool) and pool.size == 2
+    assert signing_key_source(0) is fresh_rsa_key
+    for bad in ("-1", "many", "1001"):
+        with pytest.raises(argparse.ArgumentTypeError, match=repr(bad)):
+            _key_pool_size(bad)
 
 
 @pytest.mark.sso_app("reference-rp")

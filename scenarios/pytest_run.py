@@ -1,0 +1,98 @@
+"""Running registered scenarios inside a pytest test: what the ``sso_run_scenario`` fixture of
+:mod:`scenarios.pytest_plugin` hands a test, and how a result becomes a test's outcome."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+    from scenarios.live import LiveStack
+    from scenarios.registry import Registry, Scenario, WorkerInfo
+    from scenarios.runner import ScenarioResult
+
+__all__ = ["ScenarioRunner", "describe_result", "expect_passed", "xdist_worker"]
+
+
+def xdist_worker() -> WorkerInfo:
+    """This process's pytest-xdist worker (index 0 of 1 without xdist)."""
+    from scenarios.registry import WorkerInfo
+
+    name = os.environ.get("PYTEST_XDIST_WORKER", "")
+    index = int(name[2:]) if name.startswith("gw") and name[2:].isdigit() else 0
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    return WorkerInfo(index=index, count=max(count, index + 1))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScenarioRunner:
+    """Runs registered scenarios in this test, as ``make scenarios`` would."""
+
+    browser: Browser
+    report_dir: Path
+    """Screenshots of every step and the trace of a failure."""
+    environments: Callable[[Registry, str | None], object]
+    app: str | None = None
+    """The app profile scenarios run against (``None``: the reference relying party)."""
+
+    def __call__(self, scenario: str | Scenario, *, registry: Registry | None = None,
+                 stack: LiveStack | None = None, app: str | None = None) -> ScenarioResult:
+        """Run one scenario (an id of ``registry``, default the ``scenarios.catalogue``)
+        against the app under test (``app``: a profile path or shipped name; default the
+        runner's, from ``--sso-app`` or the ``sso_app`` marker).
+
+        With ``stack`` it runs against that stack (one this test arranged) instead of the
+        fresh one its catalogue would build. A scenario whose needs the profile does not meet
+        comes back skipped, with the reason.
+        """
+        from scenarios.registry import Registry, load_catalogue
+        from scenarios.runner import DEFAULT_CATALOGUE, RunOptions, run_scenario, skipped_result
+
+        catalogue = registry if registry is not None else load_catalogue(DEFAULT_CATALOGUE)
+        item = catalogue.get(scenario) if isinstance(scenario, str) else scenario
+        app = app if app is not None else self.app
+        worker = replace(xdist_worker(), app=app)
+        if stack is None:
+            reason = catalogue.skip_reason(item, app)
+            if reason is not None:
+                return skipped_result(item, reason, worker)
+            runs_in, worker_env = catalogue, self.environments(catalogue, app)
+        else:
+            runs_in, worker_env = Registry(), None
+            runs_in.around = lambda _env, _item: contextlib.nullcontext(stack)
+        return run_scenario(item, browser=self.browser, worker_env=worker_env, registry=runs_in,
+                            options=RunOptions(report_dir=self.report_dir, app=app),
+                            worker=worker)
+
+    def expect_passed(self, result: ScenarioResult) -> None:
+        """Fail the current test with the scenario's own message unless it passed."""
+        expect_passed(result, self.report_dir)
+
+
+def describe_result(result: ScenarioResult, report_dir: Path | None = None) -> str:
+    """The scenario's outcome as the runner reports it: status, message, steps, trace."""
+    lines = [f"{result.id} {result.status.upper()}: {result.message or 'passed'}"]
+    lines += [f"  {s.status.upper():<6} {s.name}" + (f": {s.error}" if s.error else "")
+              for s in result.steps]
+    if result.trace and report_dir is not None:
+        lines.append(f"trace: playwright show-trace {report_dir / result.trace}")
+    if result.details:
+        lines.append(result.details)
+    return "\n".join(lines)
+
+
+def expect_passed(result: ScenarioResult, report_dir: Path | None = None) -> None:
+    """Fail the current test with the scenario's own message unless it passed (a scenario
+    skipped for the app under test skips the test, with the reason)."""
+    if result.skipped:
+        pytest.skip(f"{result.id}: {result.message}")
+    if not result.passed:
+        pytest.fail(describe_result(result, report_dir), pytrace=False)
