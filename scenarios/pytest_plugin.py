@@ -51,6 +51,7 @@ tests, split by test id as :mod:`scenarios.shard` splits scenarios), ``--sso-key
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
@@ -117,8 +118,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _key_pool_size(text: str) -> int:
-    import argparse
-
     try:
         size = int(text)
     except ValueError:
