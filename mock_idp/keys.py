@@ -73,6 +73,10 @@ def rsa_keys_from(source: RsaKeySource) -> Iterator[None]:
         _rsa_source = previous
 
 
+POOL_SIZE = 16
+"""How many keys an :class:`RsaKeyPool` makes before it hands them out again."""
+
+
 class RsaKeyPool:
     """RSA-2048 private keys for test suites: the first ``size`` are generated as they are
     asked for, then handed out again in turn.
@@ -83,7 +87,7 @@ class RsaKeyPool:
     generate their own.
     """
 
-    def __init__(self, size: int = 16) -> None:
+    def __init__(self, size: int = POOL_SIZE) -> None:
         if size < 1:
             raise ValueError("size must be at least 1")
         self.size = size

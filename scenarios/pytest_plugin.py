@@ -60,6 +60,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
+from mock_idp.keys import POOL_SIZE, RsaKeyPool, RsaKeySource, fresh_rsa_key, rsa_keys_from
 from scenarios.app import AppProfile, ProfileError
 from scenarios.app.adapter import ProfileAdapter
 from scenarios.live import LiveStack, StackOptions, live_stack, profile_for
@@ -70,7 +71,6 @@ from scenarios.stack_idp import StackIdp
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
-    from mock_idp.keys import RsaKeySource
     from scenarios.registry import Registry
 
 __all__ = [
@@ -88,7 +88,7 @@ __all__ = [
 MARKER = "sso_stack_options"
 APP_MARKER = "sso_app"
 DEFAULT_TIMEOUT_SECONDS = 5.0
-DEFAULT_KEY_POOL = 16
+DEFAULT_KEY_POOL = POOL_SIZE
 
 
 # --- options and markers ----------------------------------------------------------------------
@@ -129,16 +129,12 @@ def _key_pool_size(text: str) -> int:
 
 def signing_key_source(size: int) -> RsaKeySource:
     """Where the mock's signing keys take their RSA keys: a pool of ``size``, or fresh ones."""
-    from mock_idp.keys import RsaKeyPool, fresh_rsa_key
-
     return RsaKeyPool(size) if size else fresh_rsa_key
 
 
 @pytest.fixture(scope="session", autouse=True)
 def sso_signing_keys(pytestconfig: pytest.Config) -> Iterator[None]:
     """For the session, the mock's signing keys come from ``--sso-key-pool``'s pool."""
-    from mock_idp.keys import rsa_keys_from
-
     with rsa_keys_from(signing_key_source(_option(pytestconfig, "sso_key_pool",
                                                   DEFAULT_KEY_POOL))):
         yield
