@@ -24,6 +24,9 @@ APP ?=
 # a server process, so a second worker per core fills the wait: 87/90/85 s -> 73/85/78 s with 4
 # workers instead of 2 on 2 cores, alternating runs). A number, auto (one per core), or empty
 # for plain pytest.
+# They take tests from each other's queues when theirs run dry (`--dist worksteal`): with
+# pytest-xdist's default the tests next to each other in the collection share a worker, and
+# `make test-slow` ran the three example apps' catalogues one after another on one of them.
 PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n * 2 > 8 ? 8 : n * 2 )))
 
 # Root runs apt-get directly; others only through passwordless sudo.
@@ -76,7 +79,7 @@ TEST_MARKS ?= not slow
 
 test: venv browser
 	@if [ -n "$(PYTEST_WORKERS)" ] && $(PY) -c 'import xdist' 2>/dev/null; then \
-	  set -x; $(PY) -m pytest -n $(PYTEST_WORKERS) -m "$(TEST_MARKS)" $(ARGS); \
+	  set -x; $(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal -m "$(TEST_MARKS)" $(ARGS); \
 	else \
 	  set -x; $(PY) -m pytest -m "$(TEST_MARKS)" $(ARGS); \
 	fi

@@ -35,7 +35,7 @@ def test_the_catalogue_reports_what_the_library_does(example_app: ExampleApp,
                                                      tmp_path: Path) -> None:
     _ready(example_app)
     expected = verdicts_of(example_app.name)
-    summary = run(RunOptions(app=str(example_app.profile), workers=1, trace="off",
+    summary = run(RunOptions(app=str(example_app.profile), workers=2, trace="off",
                              report_dir=tmp_path / "report"))
     results = {r.id: r for r in summary.results}
     assert sorted(results) == sorted(expected), "each scenario needs an expected verdict"
