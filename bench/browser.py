@@ -8,8 +8,8 @@ in, which happens through redirects alone.
 The suite: ``python -m scenarios run --workers N`` as a subprocess, timed from spawn to exit,
 with the median time a scenario spends outside its steps (``results.json``'s phases).
 
-The tests: ``make test``'s pytest run (``-n <two per core> -m "not slow"``) as a subprocess,
-timed likewise.
+The tests: ``make test``'s pytest run (``-n <two per core> --dist worksteal -m "not slow"``) as
+a subprocess, timed likewise.
 """
 
 from __future__ import annotations
@@ -153,9 +153,9 @@ def tests(workers: int | None = None) -> TestsResult:
     workers = workers if workers is not None else make_test_workers()
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-n", str(workers), "-q", "-p", "no:cacheprovider",
-         "-m", "not slow"], cwd=ROOT, env=as_make_runs(), capture_output=True, text=True,
-        timeout=SUITE_TIMEOUT, stdin=subprocess.DEVNULL)
+        [sys.executable, "-m", "pytest", "-n", str(workers), "--dist", "worksteal", "-q",
+         "-p", "no:cacheprovider", "-m", "not slow"], cwd=ROOT, env=as_make_runs(),
+        capture_output=True, text=True, timeout=SUITE_TIMEOUT, stdin=subprocess.DEVNULL)
     seconds = time.perf_counter() - started
     found = [m.group(0).strip() for m in _PYTEST_SUMMARY.finditer(done.stdout)]
     return TestsResult(seconds=seconds, exit_code=done.returncode,

@@ -157,7 +157,7 @@ def suite_rows(results: Sequence[SuiteResult]) -> list[Row]:
 def tests_rows(results: Sequence[TestsResult]) -> list[Row]:
     middle = sorted(results, key=lambda t: t.seconds)[(len(results) - 1) // 2]
     several = f"median of {len(results)} runs; " if len(results) > 1 else ""
-    return [Row(f"tests: make test (pytest -n {middle.workers} -m 'not slow')",
+    return [Row(f"tests: make test (pytest -n {middle.workers} --dist worksteal -m 'not slow')",
                 f"{middle.seconds:.1f} s ({several}{middle.summary or f'exit {middle.exit_code}'})",
                 f"<= {TESTS_S:.0f} s", _at_most(middle.seconds, TESTS_S), middle.load)]
 
