@@ -8,8 +8,8 @@ in, which happens through redirects alone.
 The suite: ``python -m scenarios run --workers N`` as a subprocess, timed from spawn to exit,
 with the median time a scenario spends outside its steps (``results.json``'s phases).
 
-The tests: ``make test``'s pytest run (``-n <two per core> --dist worksteal -m "not slow"``) as
-a subprocess, timed likewise.
+The tests: ``make test``'s pytest run (``-n <two per core>`` and :data:`MAKE_TEST_OPTIONS`) as a
+subprocess, timed likewise.
 """
 
 from __future__ import annotations
@@ -142,6 +142,10 @@ def _overhead_median(results: Path) -> float:
 _PYTEST_SUMMARY = re.compile(r"\b\d+ passed\b[^\n]*")
 
 
+MAKE_TEST_OPTIONS = ("--dist", "worksteal", "-m", "not slow")
+"""The options the Makefile's ``test`` target gives pytest, besides its workers."""
+
+
 def make_test_workers() -> int:
     """The workers ``make test`` gives pytest-xdist by default (the Makefile's
     ``PYTEST_WORKERS``): two per core, at most 8."""
@@ -153,8 +157,8 @@ def tests(workers: int | None = None) -> TestsResult:
     workers = workers if workers is not None else make_test_workers()
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-n", str(workers), "--dist", "worksteal", "-q",
-         "-p", "no:cacheprovider", "-m", "not slow"], cwd=ROOT, env=as_make_runs(),
+        [sys.executable, "-m", "pytest", "-n", str(workers), *MAKE_TEST_OPTIONS, "-q",
+         "-p", "no:cacheprovider"], cwd=ROOT, env=as_make_runs(),
         capture_output=True, text=True, timeout=SUITE_TIMEOUT, stdin=subprocess.DEVNULL)
     seconds = time.perf_counter() - started
     found = [m.group(0).strip() for m in _PYTEST_SUMMARY.finditer(done.stdout)]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .browser import AutoLoginResult, SuiteResult, TestsResult
+from .browser import MAKE_TEST_OPTIONS, AutoLoginResult, SuiteResult, TestsResult
 from .floor import FloorResult
 from .login import LoginResult, Skipped
 from .overhead import Piece
@@ -157,7 +158,8 @@ def suite_rows(results: Sequence[SuiteResult]) -> list[Row]:
 def tests_rows(results: Sequence[TestsResult]) -> list[Row]:
     middle = sorted(results, key=lambda t: t.seconds)[(len(results) - 1) // 2]
     several = f"median of {len(results)} runs; " if len(results) > 1 else ""
-    return [Row(f"tests: make test (pytest -n {middle.workers} --dist worksteal -m 'not slow')",
+    options = shlex.join(MAKE_TEST_OPTIONS)
+    return [Row(f"tests: make test (pytest -n {middle.workers} {options})",
                 f"{middle.seconds:.1f} s ({several}{middle.summary or f'exit {middle.exit_code}'})",
                 f"<= {TESTS_S:.0f} s", _at_most(middle.seconds, TESTS_S), middle.load)]
 
