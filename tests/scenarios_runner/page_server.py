@@ -7,6 +7,10 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 HANG = "/hang"
 """A path the server never answers within a test: a navigation to it never commits."""
@@ -44,3 +48,11 @@ def serving(pages: type[Pages]) -> Iterator[str]:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
+
+
+def start_hanging_navigation(page: Page, origin: str) -> None:
+    """Send ``page`` to :data:`HANG` on ``origin``, and return once the browser has asked for it:
+    from then on the navigation is pending, and it never commits. (Setting ``location.href``
+    only starts it: a read sent right after could still be answered by the page it leaves.)"""
+    with page.expect_request(f"{origin}{HANG}"):
+        page.evaluate("(url) => { location.href = url; }", f"{origin}{HANG}")

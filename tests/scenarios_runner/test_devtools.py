@@ -13,7 +13,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from scenarios import devtools
 
-from .page_server import HANG, Pages, serving
+from .page_server import Pages, serving, start_hanging_navigation
 
 pytestmark = pytest.mark.browser
 
@@ -70,7 +70,7 @@ def test_a_time_limit_and_no_check_left_behind(page: Page, origin: str) -> None:
 
 def test_a_navigation_that_never_commits_ends_at_the_time_limit(page: Page, origin: str) -> None:
     page.goto(f"{origin}/here")
-    page.evaluate(f"() => {{ location.href = '{origin}{HANG}'; }}")
+    start_hanging_navigation(page, origin)
     started = time.monotonic()
     with pytest.raises(PlaywrightTimeout):
         devtools.wait_until(page, NEXT, {"path": "/elsewhere"}, 1000)

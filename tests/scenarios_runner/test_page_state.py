@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, BrowserContext
 from scenarios import devtools
 from scenarios.screenshots import VERSION_READ_MS, Photographer, page_state, watch_page_versions
 
-from .page_server import HANG, Pages, serving
+from .page_server import Pages, serving, start_hanging_navigation
 
 BOUNDED = VERSION_READ_MS / 1000 + 4
 """A read that gives up is back within its limit, plus room for a loaded machine (the page it
@@ -80,7 +80,7 @@ def test_a_page_whose_navigation_never_commits_is_read_in_time(context: BrowserC
     photographer = Photographer()
     before = photographer.state(page)
     assert before is not None
-    page.evaluate(f"() => {{ location.href = '{origin}{HANG}'; }}")
+    start_hanging_navigation(page, origin)
     started = time.monotonic()
     # Chromium holds the command back until the navigation ends: the read gives up in time,
     # and the step gets Playwright's masked screenshot.
@@ -96,7 +96,7 @@ def test_with_a_playwright_whose_sends_have_no_time_limit(context: BrowserContex
     photographer = Photographer()
     state = photographer.state(page)
     assert state is not None and state == page_state(page)
-    page.evaluate(f"() => {{ location.href = '{origin}{HANG}'; }}")
+    start_hanging_navigation(page, origin)
     started = time.monotonic()
     assert photographer.state(page) is None  # wait_for_function's own limit
     assert time.monotonic() - started < BOUNDED

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser
 
 from scenarios.app.page_summary import page_summary
 
-from .page_server import HANG, Pages, serving
+from .page_server import Pages, serving, start_hanging_navigation
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +38,7 @@ def test_a_page_whose_navigation_never_commits_is_summarised_in_time(browser: Br
                                                                      origin: str) -> None:
     page = browser.new_page()
     page.goto(f"{origin}/auth/callback")
-    page.evaluate(f"() => {{ location.href = '{origin}{HANG}'; }}")
+    start_hanging_navigation(page, origin)
     started = time.monotonic()
     summary = page_summary(page)
     assert time.monotonic() - started < 6
