@@ -68,6 +68,10 @@ _STATE_EXPRESSION = f"({_STATE_JS})()"
 VERSION_READ_MS = 1000
 CAPTURE_MS = 5000
 """How long a DevTools capture may take before Playwright's screenshot is taken instead."""
+CAPTURE_TRIES = 2
+"""DevTools captures of one picture before the page gets Playwright's screenshots. Chromium
+now and then answers "Unable to capture screenshot" for a new page's first frame (1 in 40
+captures sent as its first navigation ended, on 2 cores) and pictures it at the second try."""
 
 MAX_HEIGHT = 16_384
 """Chromium cannot picture a taller area in one capture; a longer page is cut there."""
@@ -138,18 +142,25 @@ class Photographer:
         """A full-page PNG of ``page`` at ``path``; ``True`` when the document was left as it
         was (a DevTools capture), ``False`` when Playwright's masked screenshot was used."""
         session = None if secret or id(page) in self._refused else devtools.session_of(page)
-        if session is not None:
-            try:
-                data = _capture(session)
-            except Exception as exc:
-                if not devtools.timed_out(exc):
-                    self._refused.add(id(page))
-            else:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
-                return True
+        data = None if session is None else self._devtools_picture(page, session)
+        if data is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            return True
         screenshot(page, path)
         return False
+
+    def _devtools_picture(self, page: Page, session: CDPSession) -> bytes | None:
+        """The picture through DevTools; ``None`` after a capture ran out of time (the page is
+        still busy) or failed :data:`CAPTURE_TRIES` times (the page is refused from then)."""
+        for _ in range(CAPTURE_TRIES):
+            try:
+                return _capture(session)
+            except Exception as exc:
+                if devtools.timed_out(exc):
+                    return None
+        self._refused.add(id(page))
+        return None
 
 
 def _capture(session: CDPSession) -> bytes:
