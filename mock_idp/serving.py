@@ -74,12 +74,18 @@ def server_config(app: ASGIApp, *, ssl: TlsFiles | None, log_level: str,
                   ) -> uvicorn.Config:
     """uvicorn settings; an app that dates its own responses (the mock provider, from its
     clock) is served without uvicorn's ``Date`` header. ``graceful_shutdown``: seconds a stop
-    waits for open connections before closing them (``None``: as long as they last)."""
+    waits for open connections before closing them (``None``: as long as they last).
+
+    No ``Server`` header either: Entra's answers carry none (raw captures of its token,
+    device-code, authorize and GetCredentialType answers, 2019-2026, list every header and no
+    ``Server``), and a server that names its software tells clients something they should not
+    depend on."""
     own_date = bool(getattr(getattr(app, "state", None), "serves_date_header", False))
     return uvicorn.Config(
         app, lifespan="on", log_level=log_level, access_log=access_log,
         ssl_certfile=str(ssl.cert) if ssl else None, ssl_keyfile=str(ssl.key) if ssl else None,
-        date_header=not own_date, timeout_graceful_shutdown=graceful_shutdown,
+        date_header=not own_date, server_header=False,
+        timeout_graceful_shutdown=graceful_shutdown,
     )
 
 

@@ -108,6 +108,9 @@ def test_serves_discovery_once_the_url_is_printed() -> None:
         response = httpx.get(discovery, timeout=5.0)
         assert response.status_code == 200
         assert response.json()["issuer"] == f"{base}/{DEFAULT_TENANT_ID}/v2.0"
+        # As Entra: no Server header, and one Date (the provider's clock's, not uvicorn's).
+        assert "server" not in response.headers
+        assert len(response.headers.get_list("date")) == 1
         assert httpx.get(f"{base}/_mock/health").json()["status"] == "ok"
         cli.line(2)
         summary = "\n".join(cli.lines)

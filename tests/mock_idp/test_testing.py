@@ -84,6 +84,8 @@ def test_mock_idp_serves_the_provider() -> None:
         assert doc["issuer"] == f"{idp.authority}/v2.0"
         assert idp.http.get("/_mock/health").json()["status"] == "ok"
         assert idp.ca_file is None
+        assert "server" not in idp.http.get(f"/{idp.tenant_id}/v2.0/.well-known/"
+                                            "openid-configuration").headers
 
 
 def test_mock_idp_helpers_and_the_clock() -> None:
