@@ -87,6 +87,10 @@ class AppConfig:
     client_id: str
     name: str
     redirect_uris: tuple[str, ...] = ()
+    """Web redirect URIs (Graph ``web.redirectUris``)."""
+    spa_redirect_uris: tuple[str, ...] = ()
+    """Single-page-application redirect URIs (Graph ``spa.redirectUris``): the browser redeems
+    their codes itself, cross-origin, without a secret."""
     logout_url: str | None = None
     """Front-channel logout URL (Graph ``web.logoutUrl``)."""
     backchannel_logout_uri: str | None = None
@@ -266,20 +270,27 @@ def _secret(d: Mapping[str, Any], where: str) -> SecretConfig:
     )
 
 
+def _redirect_uris(d: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    uris = str_list(d, key, where)
+    for i, uri in enumerate(uris):
+        url(uri, f"{where}.{key}[{i}]", schemes=None)
+    return uris
+
+
 def _app(d: Mapping[str, Any], where: str) -> AppConfig:
     known(d, where, {
-        "client_id", "name", "redirect_uris", "logout_url", "backchannel_logout_uri",
-        "events_url", "secrets", "certificates", "assignment_required", "assigned",
-        "public_client", "allow_id_token", "allow_access_token", "identifier_uris", "app_roles",
+        "client_id", "name", "redirect_uris", "spa_redirect_uris", "logout_url",
+        "backchannel_logout_uri", "events_url", "secrets", "certificates",
+        "assignment_required", "assigned", "public_client", "allow_id_token",
+        "allow_access_token", "identifier_uris", "app_roles",
         "frontchannel_logout_iss", "sign_v1_id_tokens", "admin_consented", *APP_KEYS,
     })
     certs = [_certificate(c, cw) for cw, c in tables(d, "certificates", where)]
-    redirect_uris = str_list(d, "redirect_uris", where)
-    for i, uri in enumerate(redirect_uris):
-        url(uri, f"{where}.redirect_uris[{i}]", schemes=None)
+    redirect_uris, spa_redirect_uris = (
+        _redirect_uris(d, key, where) for key in ("redirect_uris", "spa_redirect_uris"))
     return AppConfig(
         client_id=req_str(d, "client_id", where), name=req_str(d, "name", where, "app"),
-        redirect_uris=redirect_uris,
+        redirect_uris=redirect_uris, spa_redirect_uris=spa_redirect_uris,
         logout_url=opt_url(d, "logout_url", where),
         backchannel_logout_uri=opt_url(d, "backchannel_logout_uri", where),
         events_url=opt_url(d, "events_url", where),

@@ -113,7 +113,8 @@ def build_app(cfg: AppConfig, tenant: Tenant, now: datetime) -> Application:
     return Application(
         id=str(uuid.uuid5(uuid.NAMESPACE_OID, f"{tenant.id}/{cfg.client_id}")),
         client_id=cfg.client_id.lower(), name=cfg.name, tenant_id=tenant.id,
-        redirect_uris=list(cfg.redirect_uris), logout_url=cfg.logout_url,
+        redirect_uris=list(cfg.redirect_uris), spa_redirect_uris=list(cfg.spa_redirect_uris),
+        logout_url=cfg.logout_url,
         backchannel_logout_uri=cfg.backchannel_logout_uri, events_url=cfg.events_url,
         secrets=creds, certificates=certs, assignment_required=cfg.assignment_required,
         public_client=cfg.public_client, allow_id_token=cfg.allow_id_token,

@@ -143,6 +143,19 @@ CATALOGUE: dict[int, AadstsCode] = {
         _c(9002326, "invalid_request", 400,
            "Cross-origin token redemption is permitted only for the 'Single-Page Application' "
            "client-type. Request origin: '{origin}'."),
+        # Single-page apps' redemptions, as browsers and the tools that copy them report them
+        # (MSAL.js issues #2458, #2482 and #6765; oauth2c #108; scalar #7424).
+        _c(9002327, "invalid_request", 400,
+           "Tokens issued for the 'Single-Page Application' client-type may only be redeemed "
+           "via cross-origin requests."),
+        _c(9002325, "invalid_request", 400,
+           "Proof Key for Code Exchange is required for cross-origin authorization code "
+           "redemption."),
+        _c(700084, "invalid_grant", 400,
+           "The refresh token was issued to a single page app (SPA), and therefore has a fixed, "
+           "limited lifetime of 1.00:00:00, which cannot be extended. It is now expired and a "
+           "new sign in request must be sent by the SPA to the sign in page. The token was "
+           "issued on {issued}."),
         _c(90009, "invalid_request", 400,
            "Application '{app_id}'({app_name}) is requesting a token for itself. This scenario "
            "is supported only if resource is specified using the GUID based App Identifier."),

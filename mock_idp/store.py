@@ -23,6 +23,7 @@ from .credentials import (
 )
 from .directory import AppRole, ExtensionProperty, Group, OptionalClaims, RoleAssignment
 from .expiry import ExpiringMap, ExpiringSet, after
+from .protocol import redirect
 
 if TYPE_CHECKING:
     from .protocol.device_code import DeviceAuthorization
@@ -71,6 +72,18 @@ class Application:
     extension_properties: list[ExtensionProperty] = field(default_factory=list)
     requested_access_token_version: int | None = None
     """``api.requestedAccessTokenVersion``: 1 makes the access tokens for this API v1 ones."""
+    spa_redirect_uris: list[str] = field(default_factory=list)
+    """Graph ``spa.redirectUris``: codes sent there are redeemed by the browser itself."""
+
+    def all_redirect_uris(self) -> list[str]:
+        """The web redirect URIs, then the single-page-application ones."""
+        return [*self.redirect_uris, *self.spa_redirect_uris]
+
+    def is_spa_redirect(self, uri: str) -> bool:
+        """``uri`` is registered only as a single-page-application redirect URI (a URI that
+        is also a web one keeps the web platform's rules)."""
+        return (redirect.matches(uri, self.spa_redirect_uris)
+                and not redirect.matches(uri, self.redirect_uris))
 
     def find_role(self, value_or_id: str) -> AppRole | None:
         key = value_or_id.strip()
@@ -89,6 +102,7 @@ class Application:
             "api": {"requestedAccessTokenVersion": self.requested_access_token_version},
             "passwordCredentials": [s.graph() for s in self.secrets],
             "keyCredentials": [c.graph() for c in self.certificates],
+            "spa": {"redirectUris": list(self.spa_redirect_uris)},
             "web": {
                 "redirectUris": list(self.redirect_uris),
                 "logoutUrl": self.logout_url,
@@ -236,6 +250,8 @@ class AuthorizationCode:
     expires_at: datetime
     version: str
     resource: str | None = None
+    spa: bool = False
+    """Sent to a single-page-application redirect URI: redeemed only cross-origin."""
 
 
 @dataclass(frozen=True)
@@ -250,6 +266,9 @@ class RefreshToken:
     session_id: str | None
     version: str
     resource: str | None = None
+    spa: bool = False
+    """Issued to a single-page app: redeemed only cross-origin, and ``expires_at`` is fixed
+    for the whole chain of refreshed tokens."""
 
 
 @dataclass(frozen=True)

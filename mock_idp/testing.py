@@ -205,11 +205,15 @@ class MockIdp:
         return user
 
     def add_app(self, display_name: str, *, redirect_uris: Sequence[str] = (),
-                client_id: str | None = None, logout_url: str | None = None,
-                assignment_required: bool = False, tenant: str | None = None) -> RegisteredApp:
+                spa_redirect_uris: Sequence[str] = (), client_id: str | None = None,
+                logout_url: str | None = None, assignment_required: bool = False,
+                tenant: str | None = None) -> RegisteredApp:
+        """Register an app: ``redirect_uris`` are web ones, ``spa_redirect_uris`` those of a
+        single-page app (its browser redeems the codes, cross-origin, with PKCE)."""
         body: dict[str, Any] = {
             "displayName": display_name, "appRoleAssignmentRequired": assignment_required,
             "web": {"redirectUris": list(redirect_uris), "logoutUrl": logout_url},
+            "spa": {"redirectUris": list(spa_redirect_uris)},
         }
         if client_id is not None:
             body["appId"] = client_id

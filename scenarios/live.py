@@ -291,11 +291,13 @@ def _register(stack: LiveStack, profile: AppProfile, base: Mapping[str, str]) ->
     uris = [render(u, base) for u in profile.provider.redirect_uris]
     if profile.provider.post_logout_redirect_uri:
         uris.append(render(profile.provider.post_logout_redirect_uri, base))
-    web: dict[str, Any] = {"redirectUris": list(dict.fromkeys(uris))}
+    registered = {"redirectUris": list(dict.fromkeys(uris))}
+    spa = profile.provider.platform == "spa"
+    web: dict[str, Any] = {"redirectUris": []} if spa else registered
     if profile.sign_out.frontchannel_uri:
         with contextlib.suppress(TemplateError):
             web["logoutUrl"] = stack.app.frontchannel_uri
-    stack.update_app(web=web)
+    stack.update_app(web=web, spa=registered if spa else {"redirectUris": []})
 
 
 @contextlib.contextmanager

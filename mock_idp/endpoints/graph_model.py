@@ -40,7 +40,7 @@ APPLICATION_PROPERTIES = {
     "displayName", "appId", "identifierUris", "isFallbackPublicClient", "web",
     "appRoleAssignmentRequired", "backchannelLogoutUri", "eventsUrl", "appRoles",
     "groupMembershipClaims", "frontchannelLogoutIncludesIssuer", "optionalClaims", "api",
-    "signV1IdTokens", "keyCredentials",
+    "signV1IdTokens", "keyCredentials", "spa",
 }
 WEB_PROPERTIES = {"redirectUris", "logoutUrl", "implicitGrantSettings"}
 IMPLICIT_PROPERTIES = {"enableIdTokenIssuance", "enableAccessTokenIssuance"}
@@ -90,8 +90,6 @@ def application_changes(body: dict[str, Any], *, client_id: str | None = None,
     out: dict[str, Any] = {}
     if "keyCredentials" in body:
         out["certificates"] = key_credentials(body["keyCredentials"], registered or [])
-    if "keyCredentials" in body:
-        out["certificates"] = key_credentials(body["keyCredentials"], registered or [])
     if creating or "displayName" in body:
         out["name"] = require_str(body, "displayName", max_len=256)
     if "appId" in body and not creating:
@@ -136,6 +134,12 @@ def application_changes(body: dict[str, Any], *, client_id: str | None = None,
                 flag = get_bool(implicit, key, where)
                 if flag is not None:
                     out[attr] = flag
+    spa = get_object(body, "spa")
+    if spa is not None:
+        check_known(spa, {"redirectUris"}, "spa")
+        spa_uris = _uris(spa, "redirectUris", "spa")
+        if spa_uris is not None:
+            out["spa_redirect_uris"] = list(dict.fromkeys(spa_uris))
     if "appRoles" in body:
         out["app_roles"] = directory_model.app_roles(body["appRoles"], client_id)
     if "groupMembershipClaims" in body:

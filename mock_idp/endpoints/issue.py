@@ -51,6 +51,7 @@ async def complete(request: Request, req: AuthRequest, session: Session) -> Resp
             code_challenge_method=req.code_challenge_method, session_id=session.id,
             auth_time=session.auth_time, expires_at=now + state.config.code_lifetime,
             version=req.version, resource=req.resource,
+            spa=app.is_spa_redirect(req.redirect_uri),
         )
         out["code"] = code_value
     access_token = None

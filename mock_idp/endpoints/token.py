@@ -15,11 +15,11 @@ from starlette.routing import BaseRoute, Route
 from ..clock import epoch
 from ..errors import EntraError
 from ..protocol import claims as claimset
-from ..protocol import device_code, on_behalf_of, pkce, redirect, resources, tenants
+from ..protocol import cross_origin, device_code, on_behalf_of, pkce, redirect, resources, tenants
 from ..protocol.client_auth import authenticate, read_credentials
 from ..protocol.users import check_user
 from ..state import IdpState
-from ..store import Application, RefreshToken, Tenant, User
+from ..store import Application, AuthorizationCode, RefreshToken, Tenant, User
 from ..tokens import sign, unsigned
 from . import device
 from .common import base_url, error_json, idp, json_response
@@ -38,23 +38,39 @@ class _Grant:
 
     def __init__(self, user: User | None, scopes: tuple[str, ...], *, nonce: str | None = None,
                  session_id: str | None = None, auth_time: datetime | None = None,
-                 resource: str | None = None) -> None:
+                 resource: str | None = None, spa_refresh_end: datetime | None = None) -> None:
         self.user = user
         self.scopes = scopes
         self.nonce = nonce
         self.session_id = session_id
         self.auth_time = auth_time
         self.resource = resource
+        self.spa_refresh_end = spa_refresh_end
+        """For a single-page app: when its refresh tokens end (``None`` for a new sign-in,
+        whose refresh token gets the full 24 hours)."""
 
 
 async def token(request: Request, *, version: str) -> Response:
+    origin = cross_origin.origin_of(request.headers.get("origin"))
     try:
-        return await _token(request, version)
+        response = await _token(request, version, origin)
     except EntraError as err:
-        return error_json(request, err, headers=NO_CACHE)
+        response = error_json(request, err, headers=NO_CACHE)
+    for name, value in cross_origin.cors_headers(origin).items():
+        if value is not None:
+            response.headers[name] = value
+        elif name in response.headers:
+            del response.headers[name]
+    return response
 
 
-async def _token(request: Request, version: str) -> Response:
+async def token_preflight(request: Request) -> Response:
+    """A browser's CORS preflight of a token request (one with headers beyond a form's)."""
+    return Response(status_code=200, headers=cross_origin.preflight_headers(
+        request.headers.get("access-control-request-headers")))
+
+
+async def _token(request: Request, version: str, origin: str | None) -> Response:
     state = idp(request)
     segment = request.path_params["tenant"]
     tenant = tenants.resolve(state.store, segment)
@@ -77,15 +93,19 @@ async def _token(request: Request, version: str) -> Response:
     app = tenant.apps.get(creds.client_id)
     if app is None:
         raise EntraError(700016, {"app_id": creds.client_id, "tenant": tenant.domain})
-    peek_user = _peek_user(state, form, grant_type)
+    record = _peek(state, form, grant_type)
     fault = await response_fault(request, "token", tenant=tenant.id, app=app.client_id,
-                                 user=peek_user)
+                                 user=record.user_id if record else None)
     if isinstance(fault, EntraError):
         raise fault
     if fault is not None:
         return fault
     now = state.clock.now()
-    client_auth = authenticate(app, creds, now=now, audiences=_token_audiences(
+    spa = (record is not None and record.spa and record.client_id == app.client_id
+           and record.tenant_id == tenant.id)
+    cross_origin.check(origin, spa=spa, creds=creds, pkce=(
+        record.code_challenge is not None if isinstance(record, AuthorizationCode) else None))
+    client_auth = "0" if spa else authenticate(app, creds, now=now, audiences=_token_audiences(
         base_url(request), segment, tenant))
     if grant_type == "client_credentials":
         return _client_credentials(request, tenant, app, form, client_auth, version)
@@ -110,13 +130,14 @@ async def _read_form(request: Request) -> dict[str, str]:
     return await read_post_form(request, max_value=MAX_VALUE)
 
 
-def _peek_user(state: IdpState, form: dict[str, str], grant_type: str) -> str | None:
+def _peek(state: IdpState, form: dict[str, str], grant_type: str
+          ) -> AuthorizationCode | RefreshToken | None:
+    """The code or refresh token being redeemed, if the provider knows it (nothing is used
+    up: :func:`_redeem_code` and :func:`_redeem_refresh` check it)."""
     if grant_type == "authorization_code":
-        code = state.store.codes.get(form.get("code", ""))
-        return code.user_id if code else None
+        return state.store.codes.get(form.get("code", ""))
     if grant_type == "refresh_token":
-        rt = state.store.refresh_tokens.get(form.get("refresh_token", ""))
-        return rt.user_id if rt else None
+        return state.store.refresh_tokens.get(form.get("refresh_token", ""))
     return None
 
 
@@ -162,7 +183,8 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
     state.store.redeemed_codes.add(value)
     user = check_user(tenant, code.user_id, code.auth_time)
     return _Grant(user, code.scopes, nonce=code.nonce, session_id=code.session_id,
-                  auth_time=code.auth_time, resource=code.resource or form.get("resource"))
+                  auth_time=code.auth_time, resource=code.resource or form.get("resource"),
+                  spa_refresh_end=now + cross_origin.SPA_REFRESH_LIFETIME if code.spa else None)
 
 
 def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
@@ -175,6 +197,8 @@ def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
         raise EntraError(9002313)
     now = state.clock.now()
     if now >= rt.expires_at:
+        if rt.spa:
+            raise cross_origin.refresh_expired(rt.issued_at)
         raise EntraError(700082, {"issued": rt.issued_at.strftime("%m/%d/%Y %H:%M:%S")})
     user = check_user(tenant, rt.user_id, rt.issued_at)
     requested = claimset.split_scopes(form.get("scope")) or rt.scopes
@@ -184,7 +208,8 @@ def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
         raise EntraError(65001, {"app_id": app.client_id, "app_name": app.name})
     return _Grant(user, tuple(dict.fromkeys((*requested, "openid")))
                   if "openid" in rt.scopes else requested, session_id=rt.session_id,
-                  resource=rt.resource or form.get("resource"))
+                  resource=rt.resource or form.get("resource"),
+                  spa_refresh_end=rt.expires_at if rt.spa else None)
 
 
 def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Grant,
@@ -224,8 +249,9 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
         state.store.refresh_tokens[rt_value] = RefreshToken(
             token=rt_value, tenant_id=tenant.id, client_id=app.client_id, user_id=user.id,
             scopes=grant.scopes, issued_at=now,
-            expires_at=now + state.config.refresh_token_lifetime,
-            session_id=grant.session_id, version=version, resource=grant.resource)
+            expires_at=grant.spa_refresh_end or now + state.config.refresh_token_lifetime,
+            session_id=grant.session_id, version=version, resource=grant.resource,
+            spa=grant.spa_refresh_end is not None)
         body["refresh_token"] = rt_value
     if "openid" in grant.scopes or version == "1.0":
         id_claims = claimset.id_token_claims(
@@ -298,5 +324,7 @@ routes: list[BaseRoute] = [
     Route("/{tenant}/oauth2/v2.0/token", token_v2, methods=["POST"]),
     Route("/{tenant}/oauth2/token", token_v1, methods=["POST"]),
     Route("/{tenant}/oauth2/v2.0/token", token_wrong_method, methods=WRONG_METHODS),
+    Route("/{tenant}/oauth2/v2.0/token", token_preflight, methods=["OPTIONS"]),
+    Route("/{tenant}/oauth2/token", token_preflight, methods=["OPTIONS"]),
     Route("/{tenant}/oauth2/token", token_wrong_method, methods=WRONG_METHODS),
 ]

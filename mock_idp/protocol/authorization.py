@@ -89,11 +89,12 @@ def parse(store: Store, segment: str, version: str, params: Mapping[str, str]) -
             raise _page(700016, app_id=client_id, tenant=segment)
         app_tenant, app = found
     redirect_uri = params.get("redirect_uri")
+    registered = app.all_redirect_uris()
     if redirect_uri is None:
-        if not app.redirect_uris:
+        if not registered:
             raise _page(500113)
-        redirect_uri = app.redirect_uris[0]
-    elif not redirect.matches(redirect_uri, app.redirect_uris):
+        redirect_uri = registered[0]
+    elif not redirect.matches(redirect_uri, registered):
         raise _page(50011, redirect_uri=redirect_uri, app_id=app.client_id)
     raw_types = params.get("response_type", "")
     types = frozenset(raw_types.split())

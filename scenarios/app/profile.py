@@ -78,6 +78,8 @@ __all__ = [
 ]
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+PLATFORMS = ("web", "spa")
+"""Where ``[provider] platform`` registers the redirect URIs (Graph ``web`` or ``spa``)."""
 
 
 def load_profile(path: Path | str) -> AppProfile:
@@ -214,11 +216,12 @@ def _provider(root: Table) -> ProviderSection | None:
     if not uris and not table.has("redirect_uris"):
         table.problem("redirect_uris", "is required: the app's redirect URI(s), e.g. "
                       "\"{base_url}/auth/callback\"")
+    platform = table.choice("platform", PLATFORMS, "web")
     post_logout = table.string("post_logout_redirect_uri", check=url_check(allowed))
     days = table.number("secret_lifetime_days", minimum=1, maximum=730)
     https = table.flag("https")
     table.done()
     return ProviderSection(
-        redirect_uris=uris, post_logout_redirect_uri=post_logout,
+        redirect_uris=uris, platform=platform, post_logout_redirect_uri=post_logout,
         secret_lifetime=timedelta(days=days if days is not None else 180), https=https,
     )

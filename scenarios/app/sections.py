@@ -126,6 +126,9 @@ class ProviderSection:
     """How the harness registers the app at the mock provider."""
 
     redirect_uris: tuple[str, ...]
+    platform: str = "web"
+    """Where the redirect URIs are registered: ``web`` (the server redeems the codes with
+    its secret) or ``spa`` (the browser redeems them, cross-origin, with PKCE)."""
     post_logout_redirect_uri: str | None = None
     secret_lifetime: timedelta = timedelta(days=180)
     https: bool = False

@@ -110,7 +110,8 @@ def invalid_secret(ctx: Ctx) -> None:
 def redirect_uri_mismatch(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     with ctx.step("the app registration's redirect URIs are changed to another site"):
-        stack.update_app(web={"redirectUris": ["https://elsewhere.example/auth/callback"]})
+        stack.update_app(web={"redirectUris": ["https://elsewhere.example/auth/callback"]},
+                         spa={"redirectUris": []})
     log = NavigationLog(page)
     with ctx.step("follow the sign-in URL: the provider's error page names AADSTS50011"):
         page.goto(stack.app.sign_in_url())

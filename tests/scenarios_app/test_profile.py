@@ -206,6 +206,37 @@ def test_section_checks(tmp_path: Path, section: str, expected: str) -> None:
     assert any(expected in p for p in problems), problems
 
 
+def test_a_single_page_app_registers_its_redirect_uris_as_spa_ones(tmp_path: Path) -> None:
+    from typing import Any, cast
+
+    from scenarios.live import LiveStack, _register
+
+    profile = load_profile(_write(tmp_path, MINIMAL.replace(
+        'redirect_uris = "{base_url}/callback"',
+        'redirect_uris = "{base_url}/callback"\nplatform = "spa"')))
+    assert profile.provider.platform == "spa"
+    assert load_profile(_write(tmp_path, MINIMAL)).provider.platform == "web"
+    problems = _problems(tmp_path, MINIMAL.replace(
+        'redirect_uris = "{base_url}/callback"',
+        'redirect_uris = "{base_url}/callback"\nplatform = "native"'))
+    assert any("provider.platform: must be one of 'web', 'spa'" in p for p in problems), problems
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.patches: list[dict[str, Any]] = []
+
+        def update_app(self, **patch: Any) -> None:
+            self.patches.append(patch)
+
+    for text, spa, web in ((profile, ["http://app.test/callback"], []),
+                           (load_profile(_write(tmp_path, MINIMAL)), [],
+                            ["http://app.test/callback"])):
+        stack = Recorder()
+        _register(cast(LiveStack, stack), text, {"base_url": "http://app.test"})
+        assert stack.patches[-1] == {"spa": {"redirectUris": spa},
+                                     "web": {"redirectUris": web}}
+
+
 def test_required_sections(tmp_path: Path) -> None:
     problems = _problems(tmp_path, 'name = "x"\n')
     assert [p.split(": ", 1)[1] for p in problems] == [

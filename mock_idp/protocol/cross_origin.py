@@ -1,0 +1,79 @@
+"""Token requests from a browser: Entra's rules for the ``Origin`` header, and for the codes and
+refresh tokens of single-page apps (redirect URIs of the ``spa`` platform).
+
+- A request with an ``Origin`` header is a cross-origin redemption. Entra allows one only for a
+  code or refresh token issued to a single-page app, and answers anything else with
+  AADSTS9002326, whatever the grant: client credentials too (scalar #7424), and a code sent to
+  a web redirect URI by MSAL.js (ms-identity-javascript-angular-tutorial #37).
+- A single-page app's code or refresh token is redeemed only cross-origin (AADSTS9002327:
+  MSAL.js #2458, oauth2c #108, nuxt-auth #301), by a public client: a secret or an assertion
+  gets AADSTS700025 (oauth2ms #19, where the fix was a web redirect URI instead), and a code
+  only with PKCE (AADSTS9002325, ``entra-id.md`` §4.2).
+- A single-page app's refresh token lives 24 hours from its sign-in; each refreshed one keeps
+  the first one's end (MSAL.js's ``token-lifetimes.md``: "a lifetime equal to the remaining
+  lifetime of the original refresh token"), then AADSTS700084 (MSAL.js #6765).
+- A cross-origin request gets CORS headers on its answer, errors included: MSAL.js reports the
+  AADSTS9002326 body, which a browser hides from the page without them. Other token answers
+  carry none (``entra-id.md`` §4.8).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from ..errors import EntraError
+from .client_auth import ClientCredentials
+
+__all__ = ["MAX_ORIGIN", "SPA_REFRESH_LIFETIME", "check", "cors_headers", "origin_of",
+           "preflight_headers", "refresh_expired"]
+
+SPA_REFRESH_LIFETIME = timedelta(hours=24)
+MAX_ORIGIN = 256
+"""An ``Origin`` longer than this is cut where an error message quotes it."""
+MAX_REQUESTED_HEADERS = 1024
+ALLOW_ORIGIN = "Access-Control-Allow-Origin"
+
+
+def origin_of(header: str | None) -> str | None:
+    """The request's origin: ``None`` for a request without one (a server, a same-origin page
+    of the provider's own)."""
+    return header or None
+
+
+def check(origin: str | None, *, spa: bool, creds: ClientCredentials,
+          pkce: bool | None = None) -> None:
+    """Refuse what Entra refuses of a redemption. ``spa``: the code or refresh token was issued
+    to a single-page app; ``pkce``: the code was asked for with a ``code_challenge`` (``None``
+    for a refresh token)."""
+    if origin is not None and not spa:
+        raise EntraError(9002326, {"origin": origin[:MAX_ORIGIN]})
+    if not spa:
+        return
+    if creds.secret or creds.assertion:
+        raise EntraError(700025)
+    if origin is None:
+        raise EntraError(9002327)
+    if pkce is False:
+        raise EntraError(9002325)
+
+
+def refresh_expired(issued_at: datetime) -> EntraError:
+    """A single-page app's refresh token past its fixed end; Entra names the first token's
+    issue time with seven fractional digits (``2023-12-11T12:31:44.1947275Z``)."""
+    stamp = issued_at.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
+    return EntraError(700084, {"issued": stamp})
+
+
+def cors_headers(origin: str | None) -> dict[str, str | None]:
+    """The CORS headers of a token answer: set for a browser's request, removed (``None``)
+    from any other."""
+    return {ALLOW_ORIGIN: "*" if origin is not None else None}
+
+
+def preflight_headers(requested: str | None) -> dict[str, str]:
+    """The answer to a browser's CORS preflight of a token request."""
+    headers = {ALLOW_ORIGIN: "*",
+               "Access-Control-Allow-Methods": "POST, OPTIONS"}
+    if requested and len(requested) <= MAX_REQUESTED_HEADERS:
+        headers["Access-Control-Allow-Headers"] = requested
+    return headers
