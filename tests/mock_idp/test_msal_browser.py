@@ -40,7 +40,7 @@ from starlette.routing import Route
 from mock_idp.testing import MockIdp, bind_socket, run_in_thread
 from scenarios.drivers import EntraDriver
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # npm, Chromium and an HTTPS provider
 
 HERE = Path(__file__).parent / "msal_browser"
 BUNDLE = Path("node_modules/@azure/msal-browser/lib/msal-browser.js")
