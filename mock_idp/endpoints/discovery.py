@@ -12,6 +12,9 @@ from .common import base_url, error_json, idp, json_response
 from .faults_hook import json_fault, token_fault
 
 CACHE = "max-age=86400, private"
+DISCOVERY_CORS = {"Access-Control-Allow-Methods": "GET, OPTIONS"}
+"""Beside ``Access-Control-Allow-Origin: *``, on Entra's discovery and instance-discovery
+answers (``entra-id.md`` §1.4, recorded headers)."""
 
 
 async def openid_configuration(request: Request, *, version: str) -> Response:
@@ -26,7 +29,7 @@ async def openid_configuration(request: Request, *, version: str) -> Response:
     build = discovery.v1_document if version == "1.0" else discovery.v2_document
     doc = build(base_url(request), segment, tenant_id=tenant.id if tenant else None,
                 region=tenant.region if tenant else None)
-    return json_response(request, doc, cache=CACHE)
+    return json_response(request, doc, cache=CACHE, headers=DISCOVERY_CORS)
 
 
 async def v2_configuration(request: Request) -> Response:
@@ -73,7 +76,7 @@ async def instance(request: Request) -> Response:
     )
     if answer is None:
         return error_json(request, EntraError(50049))
-    return json_response(request, answer, cache=CACHE)
+    return json_response(request, answer, cache=CACHE, headers=DISCOVERY_CORS)
 
 
 routes: list[BaseRoute] = [

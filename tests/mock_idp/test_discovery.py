@@ -95,10 +95,15 @@ def test_public_url_sets_the_issuer_base(client: AppClient) -> None:
     assert doc["token_endpoint"] == f"https://login.mock.test/{TENANT}/oauth2/v2.0/token"
 
 
-def test_discovery_is_cacheable(client: AppClient) -> None:
-    response = client.get(paths(TENANT, "2.0")["discovery"])
-    assert response.headers["cache-control"] == "max-age=86400, private"
-    assert response.headers["x-ms-request-id"]
+def test_discovery_is_cacheable_and_readable_by_any_page(client: AppClient) -> None:
+    instance = client.get("/common/discovery/instance", params={
+        "api-version": "1.1", "authorization_endpoint": f"{BASE}/{TENANT}/oauth2/v2.0/authorize"})
+    for response in (client.get(paths(TENANT, "2.0")["discovery"]), instance):
+        assert response.headers["cache-control"] == "max-age=86400, private"
+        assert response.headers["x-ms-request-id"]
+        # As recorded from Entra; a single-page app reads both cross-origin.
+        assert response.headers["access-control-allow-origin"] == "*"
+        assert response.headers["access-control-allow-methods"] == "GET, OPTIONS"
 
 
 def _thumbprint(x5c0: str) -> str:
