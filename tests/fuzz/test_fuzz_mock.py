@@ -158,6 +158,7 @@ WEB = {"redirectUris": ["https://app.test/cb"], "logoutUrl": "https://app.test/l
 APPLICATION: dict[str, list[Any]] = {
     "displayName": ["App"], "appId": [APP_ID], "identifierUris": [["api://x"]],
     "isFallbackPublicClient": [True], "web": [WEB], "appRoleAssignmentRequired": [False],
+    "spa": [{"redirectUris": ["https://app.test/spa"]}],
     "backchannelLogoutUri": ["https://a.test/b"], "eventsUrl": ["https://a.test/e"],
     "appRoles": [[{"value": "Reader"}]], "groupMembershipClaims": ["All"],
     "frontchannelLogoutIncludesIssuer": [True]}
@@ -175,6 +176,7 @@ TENANT: dict[str, list[Any]] = {
     "id": ["0b6f3c2a-7d41-4e9b-8a35-c2d1e0f9a874"], "domain": ["fabrikam.test"],
     "name": ["F"], "region": ["EU"],
     "apps": [[{"client_id": APP_ID, "redirect_uris": ["https://a.test/cb", "http://[::1/cb"],
+               "spa_redirect_uris": ["https://a.test/spa"],
                "secrets": [{"value": "v", "expires_in_days": 2147483648}],
                "certificates": [{"pem": True}], "logout_url": "http://a.test:80:80/"}]],
     "users": [[{"upn": "u@fabrikam.test", "password": "pw"}]]}

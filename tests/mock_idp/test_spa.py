@@ -239,3 +239,13 @@ def test_the_console_lists_spa_redirect_uris_as_such(client: AppClient) -> None:
     assert f"{SPA} (SPA)" in html
     assert "http://localhost/auth/callback, " in html, "the web ones, unmarked"
     assert "http://localhost/auth/callback (SPA)" not in html
+
+
+def test_mock_idp_registers_a_single_page_app() -> None:
+    from mock_idp.testing import MockIdp
+
+    with MockIdp() as idp:
+        app = idp.add_app("SPA", spa_redirect_uris=["https://spa.example/"])
+        registered = idp.graph("GET", f"applications(appId='{app.client_id}')").json()
+    assert registered["spa"] == {"redirectUris": ["https://spa.example/"]}
+    assert registered["web"]["redirectUris"] == []
