@@ -6,7 +6,7 @@ Everything about the app under test goes through ``stack.app`` (its profile's ad
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from playwright.sync_api import Page, Response, expect
 
@@ -23,6 +23,10 @@ class NavigationLog:
     documents: list[tuple[str, int]] = field(default_factory=list)
     methods: list[str] = field(default_factory=list)
     """The request method of each of ``documents``."""
+    redirects: list[str] = field(default_factory=list)
+    """Where each redirect among ``documents`` sent the browser, as its ``Location`` said:
+    with the fragment, which a document's own URL leaves out (the provider's answer with
+    ``response_mode=fragment``, MSAL.js's default)."""
 
     def __post_init__(self) -> None:
         self.page.on("response", self._record)
@@ -32,6 +36,9 @@ class NavigationLog:
         if request.resource_type == "document" and request.frame == self.page.main_frame:
             self.documents.append((response.url, response.status))
             self.methods.append(request.method)
+            location = response.headers.get("location") if 300 <= response.status < 400 else None
+            if location:
+                self.redirects.append(urljoin(response.url, location))
 
     def pages_shown_from(self, base_url: str) -> list[str]:
         """Documents from ``base_url`` that rendered (not redirects)."""
@@ -50,9 +57,14 @@ class NavigationLog:
         """Documents whose URL starts with ``url_prefix`` (a callback, an endpoint)."""
         return [url for url, _ in self.documents if url.startswith(url_prefix)]
 
+    def redirected_to(self, url_prefix: str) -> list[str]:
+        """Redirect targets starting with ``url_prefix``, fragment included."""
+        return [url for url in self.redirects if url.startswith(url_prefix)]
+
     def reset(self) -> None:
         self.documents.clear()
         self.methods.clear()
+        self.redirects.clear()
 
 
 def sign_in_at_idp(page: Page, person: Person, driver: EntraDriver | None = None) -> None:

@@ -65,35 +65,40 @@ def _host(url: str) -> str:
     return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
 
 
-def _follow_to_provider(http: httpx.Client, url: str, app_base: str) -> tuple[str, str | None]:
+def _follow_to_provider(http: httpx.Client, url: str, app_base: str
+                        ) -> tuple[str, str | None, bool]:
     """Follow the app's own redirects from ``url``; return (what happened, URL that left the
-    app or ``None``)."""
+    app or ``None``, whether it ended on a page of the app)."""
     current = url
     for _ in range(MAX_APP_REDIRECTS):
         try:
             response = http.get(current, follow_redirects=False)
         except httpx.HTTPError as exc:
-            return f"cannot be opened: {str(exc) or type(exc).__name__}", None
+            return f"cannot be opened: {str(exc) or type(exc).__name__}", None, False
         refresh = _META_REFRESH.search(response.text) if response.is_success else None
         location = (response.headers["location"] if response.is_redirect
                     else html.unescape(refresh.group("url")) if refresh is not None else None)
         if location is not None:
             target = urljoin(current, location)
             if _host(target) != _host(app_base):
-                return "redirects away", target
+                return "redirects away", target, False
             current = target
             continue
         if response.is_success:
             return (f"answered HTTP {response.status_code} with a page instead of sending the "
                     "browser to the provider (the scenarios expect a redirect: no click on a "
-                    "page in between)"), None
-        return f"answered HTTP {response.status_code}", None
-    return f"redirects more than {MAX_APP_REDIRECTS} times within the app", None
+                    "page in between)"), None, True
+        return f"answered HTTP {response.status_code}", None, False
+    return f"redirects more than {MAX_APP_REDIRECTS} times within the app", None, False
 
 
 def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *, app_base: str,
-                   idp_base: str, client_id: str, redirect_uris: set[str]) -> None:
-    what, left_to = _follow_to_provider(http, url, app_base)
+                   idp_base: str, client_id: str, redirect_uris: set[str], spa: bool) -> None:
+    what, left_to, on_page = _follow_to_provider(http, url, app_base)
+    if left_to is None and on_page and spa:
+        report.add("note", f"{label} ({url}) is a page: a single-page app's script starts the "
+                   "sign-in, which only the scenarios' browser runs")
+        return
     if left_to is None:
         report.add("PROBLEM", f"{label} ({url}) {what}")
         return
@@ -212,7 +217,8 @@ def check_profile(path: Path, *, out: TextIO) -> int:
             for label, url in targets:
                 _check_sign_in(report, http, label, url, app_base=app.base_url,
                                idp_base=stack.idp.base_url, client_id=stack.client_id,
-                               redirect_uris=registered)
+                               redirect_uris=registered,
+                               spa=profile.provider.platform == "spa")
             if profile.signed_in.me_url:
                 _check_me(report, http, app.url(profile.signed_in.me_url))
             if profile.partner is not None and app.events_url:

@@ -68,7 +68,7 @@ def up_to_stay_signed_in_first(ctx: Ctx, first_name: str = "alice") -> IdpStaySi
     proves="Once the clock passes the secret's end date the provider refuses the code exchange "
     "with AADSTS7000222, and the app's failure page shows the support contact (and whatever "
     "the profile expects for an expired secret, such as a hint to renew it)",
-    needs=FAILURE_PAGE,
+    needs=FAILURE_PAGE | {"client-secret"},
 )
 def expired_secret(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page

@@ -9,25 +9,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from example_apps import ALL_APPS, ExampleApp, ExampleStack, example_stack
+from example_apps import SERVER_APPS, ExampleApp, ExampleStack, example_stack
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
 
-@pytest.fixture(scope="session", params=ALL_APPS, ids=[a.name for a in ALL_APPS])
+@pytest.fixture(scope="session", params=SERVER_APPS, ids=[a.name for a in SERVER_APPS])
 def example(request: pytest.FixtureRequest,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExampleStack]:
-    """One stack per example app and test process; each test has its own browser context,
-    and faults are cleared after it (see ``example_page``)."""
+    """One stack per server-side example app and test process; each test has its own browser
+    context, and faults are cleared after it (see ``example_page``)."""
     app: ExampleApp = request.param
     with example_stack(app, tmp_path_factory.mktemp(app.name)) as stack:
         yield stack
 
 
-@pytest.fixture(params=ALL_APPS, ids=[a.name for a in ALL_APPS])
+@pytest.fixture(params=SERVER_APPS, ids=[a.name for a in SERVER_APPS])
 def example_app(request: pytest.FixtureRequest) -> ExampleApp:
-    """Each example app, for tests that start their own stack."""
+    """Each server-side example app, for tests that start their own stack."""
     app: ExampleApp = request.param
     return app
 

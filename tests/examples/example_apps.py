@@ -3,7 +3,8 @@
 Each app reads the same environment variables (it ignores those it does not need):
 
 ``OIDC_AUTHORITY``, ``OIDC_DISCOVERY_URL``, ``OIDC_CLIENT_ID``, ``OIDC_CLIENT_SECRET``,
-``OIDC_REDIRECT_URI``, ``OIDC_POST_LOGOUT_REDIRECT_URI``, ``OIDC_CA_FILE``, ``PORT``.
+``OIDC_REDIRECT_URI``, ``OIDC_POST_LOGOUT_REDIRECT_URI``, ``OIDC_CA_FILE``, ``PORT``; the
+single-page app also ``SUPPORT_CONTACT``.
 
 :func:`run_example` starts one as a subprocess (in its own process group), waits until its
 readiness URL answers, and stops it and its children afterwards; when it does not come up,
@@ -52,6 +53,8 @@ class ExampleApp:
     sign_in: str = "/login"
     protected: str = "/account"
     me: str = "/me"
+    """The JSON endpoint saying who is signed in (the server-side apps; the single-page app
+    has none, and its tests go through its profile)."""
     sign_out: str
     callback: str = "/auth/callback"
     signed_out: str = "/signed-out"
@@ -102,7 +105,17 @@ PASSPORT_OPENIDCONNECT = ExampleApp(
     sign_out="/logout",
     node_package=True,
 )
-ALL_APPS = (FLASK_IDENTITY, FLASK_AUTHLIB, PASSPORT_OPENIDCONNECT)
+MSAL_SPA = ExampleApp(
+    name="msal-spa",
+    directory=EXAMPLES / "msal_spa",
+    command=("node", str(EXAMPLES / "msal_spa" / "server.js")),
+    profile=EXAMPLES / "msal_spa" / "spa-app.toml",
+    sign_out="/logout",
+    node_package=True,
+)
+SERVER_APPS = (FLASK_IDENTITY, FLASK_AUTHLIB, PASSPORT_OPENIDCONNECT)
+"""The apps whose server redeems the codes (web redirect URIs, a client secret, ``me``)."""
+ALL_APPS = (*SERVER_APPS, MSAL_SPA)
 
 
 def npm_ci(directory: Path) -> str | None:

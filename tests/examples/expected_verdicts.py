@@ -190,14 +190,62 @@ PASSPORT: Mapping[str, Verdict] = {
     "signout.rp-initiated": passes(),
 }
 
+# The single-page app shows its own failure page ("Sign-in failed", MSAL.js's error, the
+# contact); it has no client secret, no server session and no logout endpoints to declare.
+SPA_NOT_SHOWN = "the failure page did not appear: no 'Sign-in failed'"
+
+
+def spa_accepts() -> Verdict:
+    return Verdict("failed", f"{SPA_NOT_SHOWN}; the app accepted the sign-in: someone is "
+                   "signed in, and the app showed /account with HTTP 200: 'Account'",
+                   "FAIL: signs the user in")
+
+
+def spa_ignores() -> Verdict:
+    return Verdict("failed", f"{SPA_NOT_SHOWN}; the app showed /auth/callback with HTTP 200: "
+                   "'MSAL.js single-page app'",
+                   "FAIL: ignores the response, no message (home page, signed out)")
+
+
+MSAL_SPA: Mapping[str, Verdict] = {
+    **COMMON,
+    "auto-login.v1-endpoints": Verdict(
+        "skipped", "the profile lacks https-provider (", "skip: no https-provider, v1-endpoints"),
+    "failure.v1-unsigned-over-http": Verdict(
+        "skipped", "the profile lacks http-provider (", "skip: https only (MSAL.js)"),
+    "failure.expired-secret": skip("client-secret"),
+    "failure.invalid-secret": skip("admin-renew-secret"),
+    "failure.user-not-assigned": passes(),
+    "failure.user-cancels": passes(),
+    "failure.idp-down": passes(),
+    "failure.idp-down-keys": spa_accepts(),
+    "failure.bad-signature": spa_accepts(),
+    "failure.wrong-issuer": spa_accepts(),
+    "failure.wrong-audience": spa_accepts(),
+    "failure.nonce-mismatch": passes(),
+    "failure.expired-id-token": spa_accepts(),
+    "failure.missing-sub": spa_accepts(),
+    "failure.userinfo-sub-mismatch": spa_accepts(),
+    "failure.state-tampered": spa_ignores(),
+    "failure.state-replayed": spa_ignores(),
+    "lifecycle.secret-renewal": skip("admin-renew-secret"),
+    "lifecycle.key-rotation": Verdict(
+        "failed", "the app never fetched the provider's signing keys",
+        "FAIL: never fetches the signing keys"),
+    "signout.backchannel": skip("backchannel"),
+    "signout.frontchannel": skip("frontchannel"),
+    "signout.rp-initiated": passes(),
+}
+
 APPS: Mapping[str, Mapping[str, Verdict]] = {
     "flask-identity": IDENTITY,
     "flask-authlib": AUTHLIB,
     "passport-openidconnect": PASSPORT,
+    "msal-spa": MSAL_SPA,
 }
 
 COLUMNS = {"flask-identity": "identity (MSAL)", "flask-authlib": "Authlib",
-           "passport-openidconnect": "passport-openidconnect"}
+           "passport-openidconnect": "passport-openidconnect", "msal-spa": "MSAL.js (SPA)"}
 
 
 def verdicts_of(app: str) -> Mapping[str, Verdict]:

@@ -14,7 +14,7 @@ import statistics
 from pathlib import Path
 
 import pytest
-from example_apps import FLASK_AUTHLIB, ExampleApp
+from example_apps import ALL_APPS, FLASK_AUTHLIB, ExampleApp
 from expected_verdicts import markdown_table, verdicts_of
 
 from mock_idp.testing import MockIdp
@@ -31,6 +31,7 @@ def _ready(app: ExampleApp) -> None:
 
 @pytest.mark.browser
 @pytest.mark.slow
+@pytest.mark.parametrize("example_app", ALL_APPS, ids=[a.name for a in ALL_APPS])
 def test_the_catalogue_reports_what_the_library_does(example_app: ExampleApp,
                                                      tmp_path: Path) -> None:
     _ready(example_app)

@@ -58,7 +58,7 @@ def test_a_minimal_profile(tmp_path: Path) -> None:
     assert profile.provider.redirect_uris == ("{base_url}/callback",)
     assert profile.provider.secret_lifetime == timedelta(days=180)
     assert profile.capabilities == {"customer-sso", "sign-in-url:login", "session-check",
-                                    "admin-renew-secret", "http-provider"}
+                                    "admin-renew-secret", "client-secret", "http-provider"}
 
 
 def test_an_https_only_profile_and_one_handed_v1_switched_endpoints(tmp_path: Path) -> None:
@@ -266,6 +266,23 @@ def test_skip_reasons_name_the_missing_keys(tmp_path: Path) -> None:
     reason = skip_reason({"partner", "sign-in-url:widget", "customer-sso"}, profile)
     assert reason == ("the profile lacks partner ([partner] events_url and launch_url); "
                       "sign-in-url:widget (a sign-in URL named 'widget' ([sign_in.urls]))")
+
+
+def test_an_app_handed_no_client_secret_lacks_the_capability(tmp_path: Path) -> None:
+    public = load_profile(_write(tmp_path, MINIMAL.replace(
+        'OIDC_CLIENT_SECRET = "{client_secret}"\n', "")))
+    assert "client-secret" not in public.capabilities
+    assert "admin-renew-secret" not in public.capabilities
+    reason = skip_reason({"customer-sso", "client-secret"}, public)
+    assert reason is not None and reason.startswith("the profile lacks client-secret ([app] env "
+                                                    "or command, a [[configure]] call or")
+    renewed = load_profile(_write(tmp_path, MINIMAL.replace(
+        'OIDC_CLIENT_SECRET = "{client_secret}"\n', "") + textwrap.dedent("""
+        [admin.renew_secret]
+        url = "/admin/secret"
+        json = { secret = "{client_secret}" }
+        """)))
+    assert {"client-secret", "admin-renew-secret"} <= renewed.capabilities
 
 
 def test_line_index_finds_tables_arrays_and_inline_keys() -> None:

@@ -1,0 +1,78 @@
+"""The single-page app on MSAL.js through its profile: where its redirect URI is registered
+decides whether it can sign in at all, and ``app check`` takes its script-started sign-in as
+what it is.
+
+Its profile registers the redirect URI as a single-page app's (``[provider] platform =
+"spa"``), so the browser may redeem the codes; the catalogue run (``test_catalogue.py``)
+shows it signing in. Registered as a web app's instead, the provider refuses the browser's
+code redemption as Entra does (AADSTS9002326) and MSAL.js shows that on the failure page:
+``auto-login.first-login`` fails, saying so.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from example_apps import MSAL_SPA
+
+from scenarios.app.check import check_profile
+from scenarios.runner import RunOptions, run
+
+pytestmark = pytest.mark.slow  # Node.js and the app's npm package
+
+
+def _ready() -> None:
+    if reason := MSAL_SPA.unavailable() or MSAL_SPA.prepare():
+        pytest.skip(reason)
+
+
+def _profile_with_platform(platform: str, tmp_path: Path) -> Path:
+    text = MSAL_SPA.profile.read_text(encoding="utf-8")
+    assert 'platform = "spa"' in text
+    profile = tmp_path / f"{platform}.toml"
+    profile.write_text(text.replace('platform = "spa"', f'platform = "{platform}"').replace(
+        "[app]\n", f'[app]\ncwd = "{MSAL_SPA.directory}"\n', 1), encoding="utf-8")
+    return profile
+
+
+@pytest.mark.browser
+def test_registered_as_a_web_app_the_spa_cannot_sign_in(tmp_path: Path) -> None:
+    _ready()
+    summary = run(RunOptions(app=str(_profile_with_platform("web", tmp_path)),
+                             only=("auto-login.first-login",), trace="off",
+                             report_dir=tmp_path / "report"))
+    [result] = summary.results
+    message = result.message or ""
+    assert result.status == "failed", message
+    assert "the signed-in page does not show 'Alice Adams'" in message, message
+    assert "Sign-in failed" in message and "AADSTS9002326" in message, message
+    assert "Cross-origin token redemption is permitted only for the 'Single-Page " \
+           "Application' client-type" in message, message
+    assert summary.exit_code == 1
+
+
+def _check(profile: Path) -> tuple[int, list[str]]:
+    out = io.StringIO()
+    code = check_profile(profile, out=out)
+    return code, out.getvalue().splitlines()
+
+
+def test_app_check_notes_that_the_spa_starts_its_sign_in_by_script(tmp_path: Path) -> None:
+    _ready()
+    code, lines = _check(MSAL_SPA.profile)
+    assert code == 0, "\n".join(lines)
+    for label in ("sign-in URL 'login'", "protected URL /account"):
+        assert any(line.startswith(f"note     {label} (http://127.0.0.1:") and line.endswith(
+            ") is a page: a single-page app's script starts the sign-in, which only the "
+            "scenarios' browser runs") for line in lines), lines
+    assert any(line.startswith("note     the profile lacks client-secret (") and line.endswith(
+        "failure.expired-secret will be skipped") for line in lines), lines
+
+    # A web app's sign-in URL must send the browser to the provider itself.
+    code, lines = _check(_profile_with_platform("web", tmp_path))
+    assert code == 1
+    assert any(line.startswith("PROBLEM  sign-in URL 'login' (http://127.0.0.1:") and line.endswith(
+        "answered HTTP 200 with a page instead of sending the browser to the provider (the "
+        "scenarios expect a redirect: no click on a page in between)") for line in lines), lines
