@@ -107,12 +107,13 @@ class ScenarioContext(Generic[EnvT]):
             last = self._shots.get(id(page))
             if state is not None and last is not None and last[0] == state.version:
                 return last[1]
-            unchanged = self._photographer.take(page, self.report_dir / relative,
-                                                secret=state is None or state.secret)
+            unchanged = self._photographer.take(
+                page, self.report_dir / relative, secret=state is None or state.secret,
+                version=state.version if state is not None else None)
             if state is not None:
                 # Playwright's masked screenshot changes the document (the masks and the caret
-                # style come and go): read it again, so the next step compares with the page
-                # as it is now.
+                # style come and go), and the page may have moved on to another document:
+                # read it again, so the next step compares with the page as it is now.
                 after = state if unchanged else self._photographer.state(page)
                 version = after.version if after is not None else None
         except Exception:

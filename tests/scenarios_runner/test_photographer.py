@@ -1,5 +1,6 @@
 """How a step picture is taken when its DevTools capture fails: once is tried again, twice
-gives the page Playwright's screenshots from then, and a capture out of time is neither."""
+gives the page Playwright's screenshots from then, and a capture out of time is neither; a
+first capture lost to a navigation is sent again to the new document at once."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from playwright.sync_api import Error, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from scenarios.screenshots import CAPTURE_TRIES, Photographer
+from scenarios.screenshots import CAPTURE_MS, CAPTURE_TRIES, FIRST_CAPTURE_MS, Photographer
 
 PICTURE = b"\x89PNG\r\n\x1a\n-the-picture"
 UNABLE = "Protocol error (Page.captureScreenshot): Unable to capture screenshot"
@@ -20,16 +21,22 @@ UNABLE = "Protocol error (Page.captureScreenshot): Unable to capture screenshot"
 class _Session:
     """A page's DevTools session whose next captures fail with ``failures``, in turn."""
 
-    def __init__(self, *failures: Exception) -> None:
+    def __init__(self, *failures: Exception, version: str = "doc-1:0") -> None:
         self.failures = list(failures)
         self.captures = 0
+        self.limits: list[float] = []
+        self.version = version
+        """The page's document and change count, as its state read answers."""
 
     def send(self, method: str, params: dict[str, object], timeout: float) -> dict[str, Any]:
+        if method == "Runtime.evaluate":
+            return {"result": {"value": [self.version, False]}}
         if method == "Page.getLayoutMetrics":
             return {"cssContentSize": {"width": 800, "height": 600},
                     "cssLayoutViewport": {"clientWidth": 1280, "clientHeight": 800}}
         assert method == "Page.captureScreenshot", method
         self.captures += 1
+        self.limits.append(timeout)
         if self.failures:
             raise self.failures.pop(0)
         return {"data": base64.b64encode(PICTURE).decode()}
@@ -47,6 +54,8 @@ class _Page:
     """What the photographer uses of a page: its context's DevTools session, and Playwright's
     masked screenshot."""
 
+    url = "http://app.test/account"
+
     def __init__(self, session: _Session) -> None:
         self.context = _Context(session)
         self.screenshots: list[str] = []
@@ -59,8 +68,9 @@ class _Page:
         Path(path).write_bytes(b"playwright's")
 
 
-def _take(photographer: Photographer, page: _Page, path: Path) -> bool:
-    return photographer.take(cast(Page, page), path, secret=False)
+def _take(photographer: Photographer, page: _Page, path: Path, version: str | None = None
+          ) -> bool:
+    return photographer.take(cast(Page, page), path, secret=False, version=version)
 
 
 def test_a_capture_that_fails_once_is_tried_again_at_once(tmp_path: Path) -> None:
@@ -95,3 +105,34 @@ def test_a_capture_out_of_time_is_not_tried_again_nor_held_against_the_page(
     assert session.captures == tries and len(page.screenshots) == 1
     assert _take(photographer, page, tmp_path / "later.png") is True
     assert (tmp_path / "later.png").read_bytes() == PICTURE
+
+
+class _Navigating(_Session):
+    """A page that moves on to its next document while its first capture is out."""
+
+    def send(self, method: str, params: dict[str, object], timeout: float) -> dict[str, Any]:
+        if method == "Page.captureScreenshot" and self.captures == 0:
+            self.version = "doc-2:0"
+        return super().send(method, params, timeout)
+
+
+def test_a_capture_lost_to_a_navigation_pictures_the_next_document_at_once(
+        tmp_path: Path) -> None:
+    session = _Navigating(PlaywrightTimeout(f"Timeout {FIRST_CAPTURE_MS}ms"))
+    page, photographer = _Page(session), Photographer()
+    assert _take(photographer, page, tmp_path / "moved.png", version="doc-1:3") is False, (
+        "another document: the caller reads its state again")
+    assert (tmp_path / "moved.png").read_bytes() == PICTURE and page.screenshots == []
+    assert session.limits == [FIRST_CAPTURE_MS, CAPTURE_MS]
+
+
+def test_a_slow_capture_of_the_same_document_gets_the_rest_of_its_time(tmp_path: Path) -> None:
+    session = _Session(PlaywrightTimeout(f"Timeout {FIRST_CAPTURE_MS}ms"), version="doc-1:3")
+    page, photographer = _Page(session), Photographer()
+    assert _take(photographer, page, tmp_path / "slow.png", version="doc-1:3") is True
+    assert (tmp_path / "slow.png").read_bytes() == PICTURE and page.screenshots == []
+    assert session.limits == [FIRST_CAPTURE_MS, CAPTURE_MS - FIRST_CAPTURE_MS]
+    session.failures = [PlaywrightTimeout("a"), PlaywrightTimeout("b")]
+    assert _take(photographer, page, tmp_path / "busy.png", version="doc-1:3") is False
+    assert len(page.screenshots) == 1, "out of time twice: Playwright's screenshot"
+    assert _take(photographer, page, tmp_path / "later.png", version="doc-1:3") is True
