@@ -136,8 +136,9 @@ def run_scenario(
     try:
         with _timed(spent, "context"):
             # The mock provider over https has a certificate from a local CA the browser does
-            # not know ([provider] https, the idp-https scenarios); the app checks it, not the
-            # browser.
+            # not know ([provider] https, the idp-https scenarios). A server-side app checks it
+            # itself; a single-page app's own requests to the provider (discovery, the token
+            # endpoint) are the browser's, and pass here.
             context = browser.new_context(viewport={"width": 1280, "height": 800},
                                           ignore_https_errors=True)
             context.set_default_timeout(options.timeout_ms)
