@@ -179,7 +179,7 @@ def launch_signed_in_at_company(page: Page, stack: LiveStack, installation_id: s
 
 
 def drop_app_session(page: Page, stack: LiveStack) -> None:
-    """Sign out of the app locally: forget its cookies, keep the IdP's."""
+    """Sign out of the app locally: forget its cookies and web storage, keep the IdP's."""
     stack.app.drop_session(page)
 
 

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from scenarios.app.app_session import forget_app_session
 from scenarios.app.calls import CallError, captured, dig, response_json, run_call, string_list
 from scenarios.app.interface import AppAdapter, Someone, Unsupported
 from scenarios.app.page_summary import page_summary
@@ -263,8 +264,7 @@ class ProfileAdapter:
         return string_list(dig(data, path), f"{signed_in.me_url} {path!r}")
 
     def drop_session(self, page: Page) -> None:
-        host = urlsplit(self.base_url).hostname or ""
-        page.context.clear_cookies(domain=host)
+        forget_app_session(page, self.base_url)
 
     # -- the failure page ------------------------------------------------------------------------
     def expect_failure(self, page: Page, kind: str | None = None, *, idp_code: str | None = None,

@@ -93,7 +93,8 @@ class AppAdapter(Protocol):
         ``groups``)."""
 
     def drop_session(self, page: Page) -> None:
-        """Forget the app's cookies in this browser (the provider's session stays)."""
+        """Forget the app's session in this browser: its cookies and its pages' web storage
+        (the provider's session stays)."""
 
     def expect_failure(self, page: Page, kind: str | None = None, *, idp_code: str | None = None,
                        contact: str | None = None) -> str | None:

@@ -73,7 +73,7 @@ for _app in CUSTOMER_APPS:
 def silent_return(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     alice = stack.people["alice"]
-    with ctx.step("sign in once, then drop the app's cookies (the IdP session stays)"):
+    with ctx.step("sign in once, then drop the app's session (the IdP session stays)"):
         first_login(page, stack, alice)
         stack.app.drop_session(page)
     log = NavigationLog(page)
