@@ -208,9 +208,18 @@ class ProfileAdapter:
             raise AssertionError(f"{self.url(signed_in.me_url)} answered HTTP {status}: "
                                  "neither signed in (2xx) nor signed out (401, 403, redirect)")
         if signed_in.page:
+            from playwright.sync_api import Error
+
             probe = page.context.new_page()
             try:
                 probe.goto(self.url(signed_in.page))
+                if self._shows_signed_in(probe):
+                    return True
+                # A single-page app shows who is signed in once its script has done its own
+                # work after the page's load (MSAL.js's handleRedirectPromise, a settings
+                # fetch): "signed out" is judged once the page has settled.
+                with contextlib.suppress(Error):  # a page that never settles, as it stands
+                    probe.wait_for_load_state("networkidle")
                 return self._shows_signed_in(probe)
             finally:
                 probe.close()

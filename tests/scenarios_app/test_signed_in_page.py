@@ -1,0 +1,96 @@
+"""Who is signed in, read from a page (``[signed_in] page``, no ``me_url``): a single-page app
+that shows it only after its script's own work after the page's load is not judged signed out
+too early."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import cast
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, Route
+
+from scenarios.app import load_profile
+from scenarios.app.adapter import ProfileAdapter
+from scenarios.app.servers import AppServer
+from scenarios.browser import launched
+
+pytestmark = pytest.mark.browser
+
+APP = "http://app.test"
+PROFILE = """\
+name = "A page that shows who is signed in"
+
+[app]
+base_url = "http://app.test"
+
+[provider]
+redirect_uris = "{base_url}/callback"
+platform = "spa"
+
+[sign_in]
+urls = { login = "/login" }
+
+[signed_in]
+page = "/"
+selector = "#signed-in-as"
+text = "{name}"
+"""
+LATE = """<p id="status">Loading...</p>
+<script>
+  // As a single-page app does: its own work once the page has loaded, then who is signed in.
+  addEventListener("load", () => setTimeout(() => {
+    fetch("/settings.json").then((r) => r.json()).then((settings) => {
+      if (settings.user) document.body.insertAdjacentHTML(
+        "beforeend", `<p>Signed in as <strong id="signed-in-as">${settings.user}</strong></p>`);
+    });
+  }, 100));
+</script>"""
+
+
+class _Server:
+    base_url = APP
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with launched() as chromium:
+        yield chromium
+
+
+def _adapter(tmp_path: Path) -> ProfileAdapter:
+    path = tmp_path / "profile.toml"
+    path.write_text(textwrap.dedent(PROFILE), encoding="utf-8")
+    return ProfileAdapter(load_profile(path), cast(AppServer, _Server()), {}, httpx.Client())
+
+
+def _page(browser: Browser, user: str | None) -> Page:
+    context = browser.new_context()
+    context.set_default_timeout(5000)
+
+    def serve(route: Route) -> None:
+        if route.request.url.endswith("/settings.json"):
+            body = '{"user": %s}' % (f'"{user}"' if user else "null")
+            route.fulfill(status=200, content_type="application/json", body=body)
+        else:
+            route.fulfill(status=200, content_type="text/html", body=LATE)
+
+    context.route(f"{APP}/**", serve)
+    return context.new_page()
+
+
+def test_a_page_that_shows_the_user_after_a_fetch_is_signed_in(browser: Browser,
+                                                                tmp_path: Path) -> None:
+    page = _page(browser, "Alice Adams")
+    assert _adapter(tmp_path).is_signed_in(page) is True
+    page.context.close()
+
+
+def test_a_page_that_shows_nobody_once_settled_is_signed_out(browser: Browser,
+                                                             tmp_path: Path) -> None:
+    page = _page(browser, None)
+    assert _adapter(tmp_path).is_signed_in(page) is False
+    page.context.close()
