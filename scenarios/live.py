@@ -285,9 +285,10 @@ class LiveStack:
 
 
 def _register(stack: LiveStack, profile: AppProfile, base: Mapping[str, str]) -> None:
-    """The app's redirect and front-channel logout URIs on its app registration. A logout URI
-    naming a value the configure calls capture (the reference RP's names its connection) is
-    registered once that value is known: call again after configuring."""
+    """The app's name, redirect and front-channel logout URIs on its app registration (the
+    provider's AADSTS messages and consent page name the app). A logout URI naming a value the
+    configure calls capture (the reference RP's names its connection) is registered once that
+    value is known: call again after configuring."""
     uris = [render(u, base) for u in profile.provider.redirect_uris]
     if profile.provider.post_logout_redirect_uri:
         uris.append(render(profile.provider.post_logout_redirect_uri, base))
@@ -297,7 +298,8 @@ def _register(stack: LiveStack, profile: AppProfile, base: Mapping[str, str]) ->
     if profile.sign_out.frontchannel_uri:
         with contextlib.suppress(TemplateError):
             web["logoutUrl"] = stack.app.frontchannel_uri
-    stack.update_app(web=web, spa=registered if spa else {"redirectUris": []})
+    stack.update_app(displayName=profile.name, web=web,
+                     spa=registered if spa else {"redirectUris": []})
 
 
 @contextlib.contextmanager

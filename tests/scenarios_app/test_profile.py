@@ -233,7 +233,7 @@ def test_a_single_page_app_registers_its_redirect_uris_as_spa_ones(tmp_path: Pat
                             ["http://app.test/callback"])):
         stack = Recorder()
         _register(cast(LiveStack, stack), text, {"base_url": "http://app.test"})
-        assert stack.patches[-1] == {"spa": {"redirectUris": spa},
+        assert stack.patches[-1] == {"displayName": "Tiny app", "spa": {"redirectUris": spa},
                                      "web": {"redirectUris": web}}
 
 
