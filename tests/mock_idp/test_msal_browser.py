@@ -16,7 +16,10 @@ What it proves:
   MSAL's cache without reaching the token endpoint, and a forced refresh redeems the refresh
   token from the browser;
 - with the same URL registered only as a web redirect URI, the redemption is refused as Entra
-  refuses it (``AADSTS9002326``), and MSAL.js can read that answer and report it.
+  refuses it (``AADSTS9002326``), and MSAL.js can read that answer and report it;
+- ``ssoSilent`` signs in through a hidden frame (``prompt=none``) with the provider's session
+  cookie, which a cross-site frame is sent only as ``SameSite=None; Secure`` (Entra's), and
+  answers ``login_required`` in a browser without that session.
 """
 
 from __future__ import annotations
@@ -44,6 +47,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]  # npm, Chromium and an HTT
 
 HERE = Path(__file__).parent / "msal_browser"
 BUNDLE = Path("node_modules/@azure/msal-browser/lib/msal-browser.js")
+BRIDGE = Path("node_modules/@azure/msal-browser/lib/redirect-bridge/msal-redirect-bridge.js")
+BRIDGE_PAGE = """<!doctype html><title>MSAL.js redirect bridge</title>
+<script src="msal-redirect-bridge.js"></script>
+<script>msalRedirectBridge.broadcastResponseToMainFrame();</script>"""
+"""The redirect URI of silent requests, as MSAL.js 5 wants it: a page without the app, that
+hands the answer the frame landed with to MSAL.js in the parent."""
 SCOPES = ["User.Read"]
 TIMEOUT_MS = 10_000
 
@@ -90,7 +99,7 @@ class Spa:
 
 def spa_app(root: Path, config: dict[str, Any]) -> Starlette:
     files = {"/": root / "index.html", "/app.js": root / "app.js",
-             "/msal-browser.js": root / BUNDLE}
+             "/msal-browser.js": root / BUNDLE, "/msal-redirect-bridge.js": root / BRIDGE}
 
     async def static(request: HttpRequest) -> Response:
         return FileResponse(files[request.url.path], headers={"Cache-Control": "no-store"})
@@ -98,8 +107,11 @@ def spa_app(root: Path, config: dict[str, Any]) -> Starlette:
     async def settings(request: HttpRequest) -> Response:
         return JSONResponse(config, headers={"Cache-Control": "no-store"})
 
+    async def bridge(request: HttpRequest) -> Response:
+        return Response(BRIDGE_PAGE, media_type="text/html")
+
     return Starlette(routes=[*(Route(path, static) for path in files),
-                             Route("/config.json", settings)])
+                             Route("/config.json", settings), Route("/bridge.html", bridge)])
 
 
 @pytest.fixture
@@ -203,3 +215,25 @@ def test_a_web_redirect_uri_is_refused_to_msal_js(idp: MockIdp, spa: Spa, page: 
     answer = redemption.response()
     assert answer is not None and answer.status == 400
     assert answer.all_headers().get("access-control-allow-origin") in ("*", spa.origin)
+
+
+def test_sso_silent_signs_in_through_a_hidden_frame_with_the_providers_session(
+        idp: MockIdp, spa: Spa, page: Page, chromium: Browser) -> None:
+    bridge = spa.url + "bridge.html"
+    register(idp, spa=[spa.url, bridge])
+    assert "error" not in sign_in(page, spa)
+    page.evaluate("() => window.spa.forget()")  # MSAL's cache gone, the provider's cookie kept
+    silent = "([hint, uri, ms]) => window.spa.ssoSilent({loginHint: hint, redirectUri: uri}, ms)"
+    silent_sign_in: dict[str, Any] = page.evaluate(silent, [ALICE, bridge, TIMEOUT_MS])
+    assert "error" not in silent_sign_in, silent_sign_in["error"]["message"]
+    assert silent_sign_in["username"] == ALICE and silent_sign_in["fromCache"] is False
+
+    stranger = chromium.new_context(ignore_https_errors=True)
+    try:
+        other = stranger.new_page()
+        other.goto(spa.url)
+        assert result(other) == {"signedIn": False}
+        refused: dict[str, Any] = other.evaluate(silent, [ALICE, bridge, TIMEOUT_MS])
+        assert refused["error"]["errorCode"] == "login_required", refused["error"]
+    finally:
+        stranger.close()

@@ -51,6 +51,16 @@ function report(outcome) {
 }
 
 window.spa = {
+  async ssoSilent(options, ms) {
+    try {
+      return describe(await withTimeout(pca.ssoSilent({ scopes: config.scopes, ...options }), ms));
+    } catch (error) {
+      return failure(error);
+    }
+  },
+  forget() {
+    sessionStorage.clear();
+  },
   async silent(options, ms) {
     try {
       const account = pca.getAllAccounts()[0];
