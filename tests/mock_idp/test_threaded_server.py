@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -23,6 +24,9 @@ from mock_idp.serving import bind_socket, server_config
 from mock_idp.testing import ThreadedServer, run_in_thread
 from mock_idp.tls import TlsFiles, ensure_tls_files
 
+TICK = 0.1
+"""uvicorn's main-loop tick, and its shutdown's fixed wait."""
+
 
 def _server() -> ThreadedServer:
     config = uvicorn.Config(Starlette(), lifespan="off", log_level="warning")
@@ -30,14 +34,23 @@ def _server() -> ThreadedServer:
     return ThreadedServer(config)
 
 
-def test_stop_from_another_thread_ends_the_main_loop_before_the_next_tick() -> None:
+def test_stop_from_another_thread_ends_the_main_loop_before_the_next_tick(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The loop's 0.1 s tick is stretched to a minute: the loop ends in time only if the stop
+    # wakes it (no wall-clock bound that a loaded machine could miss).
+    wait_for = asyncio.wait_for
+
+    def long_ticks(awaitable: Any, timeout: float | None) -> Any:
+        return wait_for(awaitable, 60 if timeout == TICK else timeout)
+
+    monkeypatch.setattr(asyncio, "wait_for", long_ticks)
     server = _server()
 
     async def scenario() -> None:
         loop_done = asyncio.create_task(server.main_loop())
-        await asyncio.sleep(0.01)  # the loop is waiting on its 0.1 s tick
+        await asyncio.sleep(0.01)  # the loop is waiting on its tick
         threading.Thread(target=server.stop).start()
-        await asyncio.wait_for(loop_done, 0.08)  # uvicorn's own loop would need 0.1 s
+        await wait_for(loop_done, 10)
 
     asyncio.run(scenario())
     assert server.should_exit
@@ -60,10 +73,19 @@ def _stopped_in(running: contextlib.AbstractContextManager[object]) -> float:
     return time.monotonic() - started
 
 
-def test_a_stop_with_nothing_open_does_not_wait_a_fixed_tenth_of_a_second() -> None:
+def test_a_stop_with_nothing_open_does_not_wait_a_fixed_tenth_of_a_second(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     running = run_in_thread(Starlette())
     running.__enter__()
-    assert _stopped_in(running) < 0.09  # uvicorn's own shutdown sleeps 0.1 s first
+    sleep, slept = asyncio.sleep, []
+
+    async def recorded(delay: float, *args: Any) -> Any:
+        slept.append(delay)
+        return await sleep(delay, *args)
+
+    monkeypatch.setattr(asyncio, "sleep", recorded)
+    _stopped_in(running)
+    assert [d for d in slept if d >= TICK] == []  # uvicorn's own shutdown sleeps 0.1 s first
 
 
 @contextlib.contextmanager
