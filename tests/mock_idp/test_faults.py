@@ -170,10 +170,8 @@ def test_hang_outlasts_a_client_timeout(live: str) -> None:
     with httpx.Client(base_url=live) as http:
         assert http.post("/_mock/faults", json={
             "kind": "hang", "endpoint": "discovery", "seconds": 0.5}).status_code == 201
-        started = time.perf_counter()
-        with pytest.raises(httpx.ReadTimeout):
+        with pytest.raises(httpx.ReadTimeout):  # an answer would have come after 0.5 s
             http.get(V2["discovery"], timeout=0.2)
-        assert time.perf_counter() - started < 0.5
         assert http.get(V2["discovery"], timeout=5).status_code == 200  # it was armed once
 
 
