@@ -35,8 +35,8 @@ ALLOW_ORIGIN = "Access-Control-Allow-Origin"
 
 
 def origin_of(header: str | None) -> str | None:
-    """The request's origin: ``None`` for a request without one (a server, a same-origin page
-    of the provider's own)."""
+    """The request's origin: ``None`` for a request without one (a server's; a browser sends
+    one with every ``POST``)."""
     return header or None
 
 
@@ -58,8 +58,8 @@ def check(origin: str | None, *, spa: bool, creds: ClientCredentials,
 
 
 def refresh_expired(issued_at: datetime) -> EntraError:
-    """A single-page app's refresh token past its fixed end; Entra names the first token's
-    issue time with seven fractional digits (``2023-12-11T12:31:44.1947275Z``)."""
+    """A single-page app's refresh token past its fixed end; Entra names the token's issue
+    time with seven fractional digits (``2023-12-11T12:31:44.1947275Z``)."""
     stamp = issued_at.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
     return EntraError(700084, {"issued": stamp})
 
