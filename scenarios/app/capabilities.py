@@ -33,8 +33,8 @@ CAPABILITIES: Mapping[str, str] = {
     "admin-renew-secret": "[admin] renew_secret, or an app the harness starts that reads "
                           "{client_secret} from [app] env or command (renewed by a restart)",
     "client-secret": "[app] env or command, a [[configure]] call or [admin] renew_secret naming "
-                     "{client_secret} (the app redeems its codes with the client secret; a "
-                     "single-page app has none)",
+                     "{client_secret}, or [partner] (its installed event carries one): the app "
+                     "redeems its codes with the client secret; a single-page app has none",
     "sso-toggle": "[admin] disable_sso and enable_sso",
     "multi-connection": "a [[configure]] capture used by a [sign_in] URL (configuring again "
                         "makes a second SSO connection)",
@@ -109,7 +109,7 @@ def capabilities_of(profile: AppProfile) -> frozenset[str]:
         found.add("rp-logout")
     if profile.admin.renew_secret or restart_renews_secret(profile):
         found.add("admin-renew-secret")
-    if profile.admin.renew_secret or any(
+    if profile.admin.renew_secret or profile.partner is not None or any(
             "{client_secret}" in text for text in _provider_templates(profile)):
         found.add("client-secret")
     if profile.admin.disable_sso and profile.admin.enable_sso:

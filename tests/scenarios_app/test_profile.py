@@ -283,6 +283,13 @@ def test_an_app_handed_no_client_secret_lacks_the_capability(tmp_path: Path) -> 
         json = { secret = "{client_secret}" }
         """)))
     assert {"client-secret", "admin-renew-secret"} <= renewed.capabilities
+    partner = load_profile(_write(tmp_path, MINIMAL.replace(
+        'OIDC_CLIENT_SECRET = "{client_secret}"\n', "") + textwrap.dedent("""
+        [partner]
+        events_url = "/events"
+        launch_url = "/launch?i={installation_id}&u={user_id}"
+        """)))
+    assert "client-secret" in partner.capabilities, "the installed event carries the secret"
 
 
 def test_line_index_finds_tables_arrays_and_inline_keys() -> None:
