@@ -56,11 +56,11 @@ async def token(request: Request, *, version: str) -> Response:
         response = await _token(request, version, origin)
     except EntraError as err:
         response = error_json(request, err, headers=NO_CACHE)
-    for name, value in cross_origin.cors_headers(origin).items():
-        if value is not None:
-            response.headers[name] = value
-        elif name in response.headers:
-            del response.headers[name]
+    allowed = cross_origin.allowed_origin(origin)
+    if allowed is not None:
+        response.headers[cross_origin.ALLOW_ORIGIN] = allowed
+    elif cross_origin.ALLOW_ORIGIN in response.headers:  # json_response's, for other endpoints
+        del response.headers[cross_origin.ALLOW_ORIGIN]
     return response
 
 

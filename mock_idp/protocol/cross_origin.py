@@ -14,7 +14,11 @@ refresh tokens of single-page apps (redirect URIs of the ``spa`` platform).
   lifetime of the original refresh token"), then AADSTS700084 (MSAL.js #6765).
 - A cross-origin request gets CORS headers on its answer, errors included: MSAL.js reports the
   AADSTS9002326 body, which a browser hides from the page without them. Other token answers
-  carry none (``entra-id.md`` §4.8).
+  carry none (``entra-id.md`` §4.8). The value, ``*``, is the one recorded on Entra's discovery
+  answers; no recording of a token answer's value was found, and a page's ``fetch`` without
+  credentials (MSAL.js's) reads either ``*`` or its own origin. Nor was Entra's answer to a
+  preflight found: the mock allows ``POST`` and the headers asked for, which MSAL.js never
+  needs (its token requests are simple ones).
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ from datetime import datetime, timedelta
 from ..errors import EntraError
 from .client_auth import ClientCredentials
 
-__all__ = ["MAX_ORIGIN", "SPA_REFRESH_LIFETIME", "check", "cors_headers", "origin_of",
-           "preflight_headers", "refresh_expired"]
+__all__ = ["ALLOW_ORIGIN", "MAX_ORIGIN", "SPA_REFRESH_LIFETIME", "allowed_origin", "check",
+           "origin_of", "preflight_headers", "refresh_expired"]
 
 SPA_REFRESH_LIFETIME = timedelta(hours=24)
 MAX_ORIGIN = 256
@@ -64,10 +68,10 @@ def refresh_expired(issued_at: datetime) -> EntraError:
     return EntraError(700084, {"issued": stamp})
 
 
-def cors_headers(origin: str | None) -> dict[str, str | None]:
-    """The CORS headers of a token answer: set for a browser's request, removed (``None``)
-    from any other."""
-    return {ALLOW_ORIGIN: "*" if origin is not None else None}
+def allowed_origin(origin: str | None) -> str | None:
+    """A token answer's ``Access-Control-Allow-Origin``: ``*`` for a browser's request, none
+    for any other."""
+    return "*" if origin is not None else None
 
 
 def preflight_headers(requested: str | None) -> dict[str, str]:
