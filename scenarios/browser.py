@@ -201,10 +201,12 @@ def env_choice(environ: Mapping[str, str], ws_endpoint: str | None = None) -> Br
 
 def probe(choice: BrowserChoice) -> str | None:
     """Launch the choice headless once; return the executable used, or None if it fails."""
-    from playwright.sync_api import Error, sync_playwright
+    from playwright.sync_api import Error
+
+    from scenarios.playwright_driver import playwright_driver
 
     try:
-        with sync_playwright() as playwright:
+        with playwright_driver() as playwright:
             browser = launch(playwright, choice, timeout_ms=30_000)
             browser.close()
             return choice.executable_path or playwright.chromium.executable_path
@@ -286,9 +288,9 @@ def launch(
 def launched(*, headed: bool = False) -> Iterator[Browser]:
     """The resolved browser, launched for the block and closed after it (with its own
     Playwright): for benchmarks, tests and scripts that need one browser and nothing else."""
-    from playwright.sync_api import sync_playwright
+    from scenarios.playwright_driver import playwright_driver
 
-    with sync_playwright() as playwright:
+    with playwright_driver() as playwright:
         browser = launch(playwright, resolve(), headed=headed)
         try:
             yield browser

@@ -278,11 +278,13 @@ def mock_idp(sso_stack: LiveStack) -> Iterator[StackIdp]:
 
 @pytest.fixture(scope="module")
 def sso_playwright() -> Iterator[Playwright]:
-    """Module-scoped: Playwright's sync API allows one instance per thread, so tests in other
-    modules of the same worker that start their own (``sync_playwright()``) are not blocked."""
-    from playwright.sync_api import sync_playwright
+    """Module-scoped: Playwright's sync API allows one driver per thread, so tests in other
+    modules of the same worker that start their own (``sync_playwright()``) are not blocked.
+    Inside the module, runs of the scenarios or conformance in-process share this driver
+    (``scenarios.playwright_driver``)."""
+    from scenarios.playwright_driver import playwright_driver
 
-    with sync_playwright() as playwright:
+    with playwright_driver() as playwright:
         yield playwright
 
 

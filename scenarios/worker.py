@@ -23,6 +23,7 @@ from scenarios import app_logs
 from scenarios.browser import launch, resolve
 from scenarios.context import ScenarioContext, StepRecord, screenshot, watch_page_versions
 from scenarios.modes import ScreenshotMode, TraceMode
+from scenarios.playwright_driver import playwright_driver
 from scenarios.protocol_view import BrowserLog, Collected, Observable, collect, exchange_of
 from scenarios.protocol_view.tokens import mask_text
 from scenarios.registry import Registry, Scenario, WorkerInfo, load_catalogue
@@ -335,9 +336,7 @@ def work(
         setup_details: str | None = None
         stack.enter_context(app_logs.captured(options.report_dir, worker.index))
         try:
-            from playwright.sync_api import sync_playwright
-
-            playwright = stack.enter_context(sync_playwright())
+            playwright = stack.enter_context(playwright_driver())
             choice = resolve(ws_endpoint=options.ws_endpoint)
             browser = launch(playwright, choice, headed=options.headed)
             stack.callback(browser.close)

@@ -192,9 +192,10 @@ def _say(message: str) -> None:
 
 def _run_with_browser(options: ConformanceOptions, rows: Sequence[Row],
                       control: MockControl, ca_file: Path | None) -> list[RowResult]:
-    from playwright.sync_api import Error, sync_playwright
+    from playwright.sync_api import Error
 
     from scenarios.browser import BrowserUnavailable, launch, resolve
+    from scenarios.playwright_driver import playwright_driver
 
     try:
         choice = resolve(ws_endpoint=options.ws_endpoint)
@@ -204,7 +205,7 @@ def _run_with_browser(options: ConformanceOptions, rows: Sequence[Row],
     choice = replace(choice, args=(*choice.args, *trust.launch_args))
     options = replace(options, context_options={**options.context_options,
                                                 **trust.context_options})
-    with sync_playwright() as playwright:
+    with playwright_driver() as playwright:
         try:
             browser = launch(playwright, choice, headed=options.headed)
         except Error as exc:

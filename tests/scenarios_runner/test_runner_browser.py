@@ -17,12 +17,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo
 from scenarios.__main__ import main
 from scenarios.browser import launch, launched, resolve
 from scenarios.modes import TRACE_MODES
+from scenarios.playwright_driver import playwright_driver
 from scenarios.report import write_html
 from scenarios.results import PHASE_NAMES
 from scenarios.runner import RunOptions, run
@@ -33,6 +33,13 @@ pytestmark = pytest.mark.browser
 CATALOGUE = "scenarios_runner.toy_catalogue:registry"
 TESTS_DIR = Path(__file__).resolve().parents[1]
 REPO_DIR = TESTS_DIR.parent
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_driver() -> Iterator[None]:
+    """The module's runs share one Playwright driver instead of starting one each."""
+    with playwright_driver():
+        yield
 
 
 def _results(report_dir: Path) -> dict[str, dict[str, object]]:
@@ -293,7 +300,7 @@ def test_a_worker_that_cannot_start_reports_every_scenario_as_an_error(tmp_path:
 
 def test_password_fields_are_masked_in_screenshots(tmp_path: Path) -> None:
     page_html = '<label>Password <input type="password" value="{}"></label>'
-    with sync_playwright() as playwright:
+    with playwright_driver() as playwright:
         browser = launch(playwright, resolve())
         try:
             page = browser.new_page()
