@@ -43,7 +43,8 @@ back-channel logout URI from it.
 Without a profile, the RP under test must use the mock provider as its OpenID provider:
 authority <mock>/<tenant> (issuer <mock>/<tenant>/v2.0), the mock's reference app client id and
 secret (printed when this command starts the mock), and a registered redirect URI (any
-http://localhost or http://127.0.0.1 port with path /auth/callback; --redirect-uri adds one).
+http://localhost or http://127.0.0.1 port with path /auth/callback; --redirect-uri adds one, and
+--spa-redirect-uri one for a single-page app, whose code the browser redeems).
 An https mock (python -m mock_idp --https, or --https here) needs --ca-file with --idp.
 
 Before any row a plain sign-in must work against this mock, and the app's clock (its Date
@@ -103,7 +104,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pause", action="store_true",
                         help="after starting the mock, wait for Enter (time to configure the RP)")
     parser.add_argument("--redirect-uri", action="append", default=[], metavar="URI",
-                        help="register this redirect URI for the app first (repeatable)")
+                        help="register this redirect URI for the app first, on its web "
+                        "platform (repeatable)")
+    parser.add_argument("--spa-redirect-uri", action="append", default=[], metavar="URI",
+                        help="register this redirect URI on the app's single-page-app "
+                        "platform: a browser app that redeems its own codes, as MSAL.js "
+                        "does (repeatable)")
     parser.add_argument("--tenant", default=DEFAULT_TENANT_ID, help="tenant id or domain")
     parser.add_argument("--client-id", default=REFERENCE_RP_CLIENT_ID,
                         help="the RP's client id at the mock (default: the reference app)")

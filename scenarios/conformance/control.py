@@ -17,6 +17,17 @@ class SetupError(RuntimeError):
     """The provider or the RP is not usable for a conformance run; the message says why."""
 
 
+def _reason(response: httpx.Response) -> str:
+    """A refusal's own words: Graph's ``error.message``, else the start of the body."""
+    try:
+        error = response.json().get("error")
+    except ValueError:
+        error = None
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return str(error["message"])
+    return response.text[:300]
+
+
 class MockControl:
     """The provider's test-control and management APIs, as this command uses them."""
 
@@ -34,7 +45,7 @@ class MockControl:
         except httpx.HTTPError as exc:
             raise SetupError(f"{method} {url}: {exc}") from exc
         if response.is_error:
-            raise SetupError(f"{method} {url} -> {response.status_code}: {response.text[:300]}")
+            raise SetupError(f"{method} {url} -> {response.status_code}: {_reason(response)}")
         return response.json() if response.content else None
 
     def arm(self, kind: str, **scope: Any) -> str:

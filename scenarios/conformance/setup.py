@@ -9,6 +9,7 @@ import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import httpx
 
@@ -97,14 +98,24 @@ def _print_settings(control: MockControl, secret: str | None, ca_file: Path | No
         lines.append(f"  CA file         {ca_file}")
     for uri in app.get("web", {}).get("redirectUris", []):
         lines.append(f"  redirect URI    {uri}")
+    for uri in app.get("spa", {}).get("redirectUris", []):
+        lines.append(f"  redirect URI    {uri} (single-page app)")
     say("\n".join(lines))
 
 
-def _register_redirects(control: MockControl, uris: Sequence[str]) -> None:
+def _register_redirects(control: MockControl, uris: Sequence[str], *,
+                        platform: Literal["web", "spa"]) -> None:
+    """Add ``uris`` to the app's redirect URIs on ``platform`` (Graph's ``web`` or ``spa``),
+    keeping those registered already."""
     if not uris:
         return
-    existing = list(control.app().get("web", {}).get("redirectUris", []))
-    control.patch_app({"web": {"redirectUris": existing + [u for u in uris if u not in existing]}})
+    existing = list(control.app().get(platform, {}).get("redirectUris", []))
+    flag = "--redirect-uri" if platform == "web" else "--spa-redirect-uri"
+    try:
+        control.patch_app({platform: {"redirectUris": existing + [u for u in uris
+                                                                  if u not in existing]}})
+    except SetupError as exc:
+        raise SetupError(f"the provider refused {flag}: {exc}") from None
 
 
 def from_flags(args: argparse.Namespace, stack: contextlib.ExitStack, *, say: Say) -> Target:
@@ -138,7 +149,8 @@ def from_flags(args: argparse.Namespace, stack: contextlib.ExitStack, *, say: Sa
     http = stack.enter_context(httpx.Client(timeout=15, verify=verify))
     control = MockControl(options.idp, tenant=options.tenant, client_id=options.client_id,
                           http=http)
-    _register_redirects(control, args.redirect_uri)
+    _register_redirects(control, args.redirect_uri, platform="web")
+    _register_redirects(control, args.spa_redirect_uri, platform="spa")
     if args.idp is None:
         secret = REFERENCE_RP_SECRET if args.client_id == REFERENCE_RP_CLIENT_ID else None
         _print_settings(control, secret, ca_file, say)

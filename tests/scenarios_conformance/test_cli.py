@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -10,9 +11,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from mock_idp import MockIdp
-from mock_idp.config import REFERENCE_RP_CLIENT_ID, REFERENCE_RP_SECRET
+from mock_idp.config import DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID, REFERENCE_RP_SECRET
 from mock_idp.testing import RunningServer, run_in_thread
 from scenarios.__main__ import build_parser, main
+from scenarios.conformance.control import MockControl
 from scenarios.conformance.rows import ROWS
 
 
@@ -88,3 +90,33 @@ def test_without_idp_it_starts_the_mock_and_prints_what_to_configure(
     assert f"client secret   {REFERENCE_RP_SECRET}" in err
     assert "redirect URI    http://rp.example.test/oidc/callback" in err
     assert "the RP is not reachable at http://127.0.0.1:9/api/me" in err
+
+
+def test_redirect_uris_are_registered_on_the_platform_named(
+        idp: MockIdp, capsys: pytest.CaptureFixture[str]) -> None:
+    web, spa = "http://rp.example.test/oidc/callback", "http://spa.example.test/"
+    code = main(["conformance", "--rp", "http://127.0.0.1:9", "--idp", idp.url,
+                 "--redirect-uri", web, "--spa-redirect-uri", spa])
+    assert code == 2  # nothing listens at the RP's URL
+    app = MockControl(idp.url, tenant=DEFAULT_TENANT_ID, client_id=REFERENCE_RP_CLIENT_ID).app()
+    assert web in app["web"]["redirectUris"] and web not in app["spa"]["redirectUris"]
+    assert spa in app["spa"]["redirectUris"] and spa not in app["web"]["redirectUris"]
+
+
+def test_the_settings_printed_name_a_single_page_apps_redirect_uri(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["conformance", "--rp", "http://127.0.0.1:9", "--spa-redirect-uri",
+                 "http://spa.example.test/"])
+    assert code == 2
+    assert "redirect URI    http://spa.example.test/ (single-page app)" in capsys.readouterr().err
+
+
+def test_a_redirect_uri_the_provider_refuses_is_a_set_up_error(
+        idp: MockIdp, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["conformance", "--rp", "http://127.0.0.1:9", "--idp", idp.url,
+                 "--spa-redirect-uri", "not a url"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "the provider refused --spa-redirect-uri" in err
+    assert re.search(r"'spa\.redirectUris\[\d\]' contains a character not allowed in a URL", err)
+    assert "innerError" not in err
