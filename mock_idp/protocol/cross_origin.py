@@ -9,6 +9,12 @@ refresh tokens of single-page apps (redirect URIs of the ``spa`` platform).
   MSAL.js #2458, oauth2c #108, nuxt-auth #301), by a public client: a secret or an assertion
   gets AADSTS700025 (oauth2ms #19, where the fix was a web redirect URI instead), and a code
   only with PKCE (AADSTS9002325, ``entra-id.md`` §4.2).
+- The checks come in that order, PKCE first. A server that sends its secret, without an
+  ``Origin``, for a code asked for without ``code_challenge`` hears AADSTS9002325, not 700025
+  or 9002327: PHP's oauth2-microsoft #26, nuxt-auth-utils #319, the Graph PHP sample
+  (msgraph-sdk-php #1057) and MMM-MicrosoftToDo #27, all server apps with a secret and no
+  PKCE. Servers on MSAL Python, which sends PKCE by default, hear AADSTS700025 instead
+  (oauth2ms #19, ms-identity-python-webapp #113).
 - A single-page app's refresh token lives 24 hours from its sign-in; each refreshed one keeps
   the first one's end (MSAL.js's ``token-lifetimes.md``: "a lifetime equal to the remaining
   lifetime of the original refresh token"), then AADSTS700084 (MSAL.js #6765).
@@ -53,12 +59,12 @@ def check(origin: str | None, *, spa: bool, creds: ClientCredentials,
         raise EntraError(9002326, {"origin": origin[:MAX_ORIGIN]})
     if not spa:
         return
+    if pkce is False:
+        raise EntraError(9002325)
     if creds.secret or creds.assertion:
         raise EntraError(700025)
     if origin is None:
         raise EntraError(9002327)
-    if pkce is False:
-        raise EntraError(9002325)
 
 
 def refresh_expired(issued_at: datetime) -> EntraError:

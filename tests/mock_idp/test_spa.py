@@ -100,14 +100,19 @@ def test_a_spa_code_redeemed_with_a_secret_is_refused(client: AppClient,
     _aadsts(response, 401, "invalid_client", 700025)
 
 
-def test_a_spa_code_asked_for_without_pkce_is_refused(client: AppClient) -> None:
+@pytest.mark.parametrize(("origin", "secret"), [(ORIGIN, None), (None, SECRET), (None, None)],
+                         ids=["browser", "server-with-secret", "server"])
+def test_a_spa_code_asked_for_without_pkce_is_refused(client: AppClient, origin: str | None,
+                                                      secret: str | None) -> None:
+    # From a browser, and from a server with or without its secret: PKCE is checked first
+    # (oauth2-microsoft #26, nuxt-auth-utils #319: servers with a secret and no PKCE).
     params = {"client_id": CLIENT_ID, "response_type": "code", "redirect_uri": SPA,
               "scope": "openid profile", "state": "s", "nonce": "n"}
     page = client.get(paths(TENANT, "2.0")["authorize"], params=params)
     code = redirect_params(sign_in(client, page))["code"]
-    response = client.post(TOKEN, headers={"Origin": ORIGIN}, data={
-        "grant_type": "authorization_code", "client_id": CLIENT_ID, "code": code,
-        "redirect_uri": SPA})
+    data = {"grant_type": "authorization_code", "client_id": CLIENT_ID, "code": code,
+            "redirect_uri": SPA, **({"client_secret": secret} if secret else {})}
+    response = client.post(TOKEN, headers={"Origin": origin} if origin else {}, data=data)
     _aadsts(response, 400, "invalid_request", 9002325)
 
 
