@@ -29,10 +29,10 @@ def _origin(url: str) -> str:
 
 
 def forget_app_session(page: Page, base_url: str) -> None:
-    """Clear the app's cookies in ``page``'s context, and the web storage of every page of the
-    context that shows the app (a tab's ``sessionStorage`` is its own; ``localStorage`` is
-    shared by the origin's tabs, and stays when no tab shows the app). The provider's session
-    stays."""
+    """Clear the app's cookies in ``page``'s context, the web storage of every page of the
+    context that shows the app (a tab's ``sessionStorage`` is its own), and the origin's
+    ``localStorage`` also where no tab shows the app (Chromium's DevTools
+    ``Storage.clearDataForOrigin``, asked through ``page``). The provider's session stays."""
     from playwright.sync_api import Error
 
     page.context.clear_cookies(domain=urlsplit(base_url).hostname or "")
@@ -41,3 +41,10 @@ def forget_app_session(page: Page, base_url: str) -> None:
         if _origin(shown.url) == origin:
             with contextlib.suppress(Error):  # a page closing or navigating away meanwhile
                 shown.evaluate(CLEAR_STORAGE)
+    session = page.context.new_cdp_session(page)
+    try:
+        session.send("Storage.clearDataForOrigin",
+                     {"origin": origin, "storageTypes": "local_storage"})
+    finally:
+        with contextlib.suppress(Error):
+            session.detach()

@@ -55,3 +55,13 @@ def test_another_tab_of_the_app_forgets_its_storage_too(browser: Browser) -> Non
     assert app.evaluate(HELD) == [0, 0, ""]
     assert idp.evaluate(HELD) == [1, 1, "session=1"]
     app.context.close()
+
+
+def test_the_apps_local_storage_goes_with_no_tab_on_the_app(browser: Browser) -> None:
+    app, idp = _open(browser)
+    app.goto(f"{IDP}/elsewhere")  # the app's origin keeps its localStorage, shown nowhere
+    forget_app_session(idp, APP)
+    app.goto(f"{APP}/")
+    assert app.evaluate("() => localStorage.length") == 0
+    assert idp.evaluate(HELD) == [1, 1, "session=1"]
+    app.context.close()
