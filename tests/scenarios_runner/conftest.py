@@ -8,6 +8,16 @@ import pytest
 from playwright.sync_api import Browser
 
 from scenarios.browser import launched
+from scenarios.playwright_driver import playwright_driver
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _one_playwright_driver() -> Iterator[None]:
+    """The package's tests share one Playwright driver: its browser fixtures and the runs of
+    the runner in-process would each start their own (about 0.4 s of Node's CPU apiece). No
+    test here may run an asyncio loop in the main thread while it runs."""
+    with playwright_driver():
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -35,13 +35,6 @@ TESTS_DIR = Path(__file__).resolve().parents[1]
 REPO_DIR = TESTS_DIR.parent
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_driver() -> Iterator[None]:
-    """The module's runs share one Playwright driver instead of starting one each."""
-    with playwright_driver():
-        yield
-
-
 def _results(report_dir: Path) -> dict[str, dict[str, object]]:
     data = json.loads((report_dir / "results.json").read_text(encoding="utf-8"))
     return {r["id"]: r for r in data["results"]}
