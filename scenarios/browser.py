@@ -286,8 +286,9 @@ def launch(
 
 @contextlib.contextmanager
 def launched(*, headed: bool = False) -> Iterator[Browser]:
-    """The resolved browser, launched for the block and closed after it (with its own
-    Playwright): for benchmarks, tests and scripts that need one browser and nothing else."""
+    """The resolved browser, launched for the block and closed after it (with this thread's
+    Playwright driver, ``scenarios.playwright_driver``): for benchmarks, tests and scripts that
+    need one browser and nothing else."""
     from scenarios.playwright_driver import playwright_driver
 
     with playwright_driver() as playwright:
