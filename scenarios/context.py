@@ -1,4 +1,4 @@
-"""What a scenario receives: a fresh browser context, named steps, and the worker's environment."""
+"""What a scenario receives: a clean browser context, named steps, and the worker's environment."""
 
 from __future__ import annotations
 
@@ -45,8 +45,10 @@ def _slug(text: str) -> str:
 class ScenarioContext(Generic[EnvT]):
     """Handed to each scenario.
 
-    ``page`` lives in ``context``, a browser context created for this scenario alone; ``env``
-    is whatever the catalogue's environment hooks provide (live servers and their handles).
+    ``page`` lives in ``context``, a browser context this scenario has to itself: a new one,
+    or the last scenario's, cleaned (:mod:`scenarios.clean_page`, where the registry
+    allows it); ``env`` is whatever the catalogue's environment hooks provide (live servers
+    and their handles).
     """
 
     scenario: Scenario

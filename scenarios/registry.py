@@ -118,6 +118,10 @@ class Registry:
         self.around_thread_safe = True
         """Whether :attr:`around` may be entered on another thread (see
         :meth:`around_scenario`)."""
+        self.keeps_pages = False
+        """Whether a worker may hand one scenario's browser context and page, cleaned, to the
+        next (:mod:`scenarios.clean_page`): for scenarios that leave no init scripts, clock,
+        emulation or changed timeouts on them. Otherwise every scenario gets a new pair."""
         self.skip_check: SkipCheck = _never_skip
 
     def add(self, item: Scenario) -> Scenario:

@@ -1,5 +1,6 @@
 """One worker's life: launch a browser, enter the catalogue's environment, then run scenarios
-one at a time, each in a fresh browser context, recording steps, screenshots and traces.
+one at a time, each in a clean browser context (a new one, or the last one cleaned: see
+:mod:`scenarios.clean_page`), recording steps, screenshots and traces.
 
 :func:`work` is what each worker process (or the calling process, with one worker) runs;
 :func:`run_scenario` runs one scenario and is also what the pytest plugin calls.
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from scenarios import app_logs
 from scenarios.browser import launch, resolve
+from scenarios.clean_page import PageSource
 from scenarios.context import ScenarioContext, StepRecord, screenshot, watch_page_versions
 from scenarios.modes import ScreenshotMode, TraceMode
 from scenarios.playwright_driver import playwright_driver
@@ -117,10 +119,15 @@ def run_scenario(
     registry: Registry,
     options: RunOptions,
     worker: WorkerInfo,
+    pages: PageSource | None = None,
 ) -> ScenarioResult:
-    """Run one scenario in a fresh browser context and record what happened, and where the
+    """Run one scenario in a clean browser context and record what happened, and where the
     time went (:class:`~scenarios.results.Phases`); with ``--trace rerun-on-failure``, run
-    one that did not pass once more, traced (see :func:`_with_rerun`)."""
+    one that did not pass once more, traced (see :func:`_with_rerun`). ``pages`` gives the
+    context and page (the worker's, kept from one scenario to the next where the registry
+    allows it); without, the scenario gets a new pair."""
+    if pages is None:
+        pages = PageSource(lambda: _new_context(browser), keep=False)
     traced = options.trace in ("on", "retain-on-failure")
     started = time.monotonic()
     spent: dict[str, float] = {}
@@ -136,14 +143,8 @@ def run_scenario(
     context: BrowserContext | None = None
     try:
         with _timed(spent, "context"):
-            # The mock provider over https has a certificate from a local CA the browser does
-            # not know ([provider] https, the idp-https scenarios). A server-side app checks it
-            # itself; a single-page app's own requests to the provider (discovery, the token
-            # endpoint) are the browser's, and pass here.
-            context = browser.new_context(viewport={"width": 1280, "height": 800},
-                                          ignore_https_errors=True)
+            context, page = pages.take()
             context.set_default_timeout(options.timeout_ms)
-            watch_page_versions(context)
         with _timed(spent, "trace"):
             if traced:
                 # Actions, DOM snapshots and network, always; the screencast (a frame for
@@ -155,7 +156,6 @@ def run_scenario(
         with _timed(spent, "context"):
             browser_log = BrowserLog()
             browser_log.watch(context)
-            page = context.new_page()
     except BaseException as exc:
         # Nothing runs: the set-up (once done) is left, and whatever opened is closed.
         with contextlib.suppress(Exception), contextlib.ExitStack() as leaving:
@@ -218,15 +218,15 @@ def run_scenario(
     trace: str | None = None
     if options.trace == "on" or (options.trace == "retain-on-failure" and status != "passed"):
         trace = f"traces/{item.id}.zip"
+    reusable = status == "passed"
     if traced:
         with _timed(spent, "trace"):
             try:
                 context.tracing.stop(path=str(options.report_dir / trace) if trace else None)
             except Exception:
-                trace = None
+                trace, reusable = None, False
     with _timed(spent, "teardown"):
-        with contextlib.suppress(Exception):
-            context.close()
+        pages.give_back(context, page, reusable=reusable)
     seconds = time.monotonic() - started
     spent["steps"] = sum(step.seconds for step in steps)
     spent["other"] = max(0.0, seconds - sum(spent.values()))
@@ -251,7 +251,19 @@ def run_scenario(
     again = replace(options, trace="on", screenshots="failure",
                     report_dir=options.report_dir / RERUN_DIR)
     return _with_rerun(result, run_scenario(item, browser=browser, worker_env=worker_env,
-                                            registry=registry, options=again, worker=worker))
+                                            registry=registry, options=again, worker=worker,
+                                            pages=pages))
+
+
+def _new_context(browser: Browser) -> BrowserContext:
+    """A scenario's browser context. The mock provider over https has a certificate from a
+    local CA the browser does not know ([provider] https, the idp-https scenarios). A
+    server-side app checks it itself; a single-page app's own requests to the provider
+    (discovery, the token endpoint) are the browser's, and pass here."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800},
+                                  ignore_https_errors=True)
+    watch_page_versions(context)
+    return context
 
 
 def _with_rerun(first: ScenarioResult, second: ScenarioResult) -> ScenarioResult:
@@ -340,6 +352,8 @@ def work(
             choice = resolve(ws_endpoint=options.ws_endpoint)
             browser = launch(playwright, choice, headed=options.headed)
             stack.callback(browser.close)
+            pages = PageSource(lambda: _new_context(browser), keep=registry.keeps_pages)
+            stack.callback(pages.close)
             worker_env = stack.enter_context(registry.environment(worker))
         except Exception as exc:
             setup_error = f"worker {worker.index} could not start: {_describe(exc)}"
@@ -357,5 +371,6 @@ def work(
                     registry=registry,
                     options=options,
                     worker=worker,
+                    pages=pages,
                 )
             emit(("finished", worker.index, result))

@@ -34,6 +34,11 @@ class WorkerEnvironment:
     shared: SharedServers
 
 
+# The catalogue's scenarios leave no init scripts, clock, emulation or timeouts on their page:
+# a worker hands each one the last one's page, cleaned (scenarios.clean_page).
+default_registry.keeps_pages = True
+
+
 @default_registry.environment_factory
 @contextlib.contextmanager
 def worker_environment(worker: WorkerInfo) -> Iterator[WorkerEnvironment]:

@@ -19,6 +19,7 @@ from mock_idp.testing import run_in_thread
 from scenarios import Registry, ScenarioContext, WorkerInfo
 
 registry = Registry()
+registry.keeps_pages = True  # as the shipped catalogue: the runner tests run on kept pages
 
 RENDEZVOUS_ENV = "TOY_RENDEZVOUS_DIR"
 
