@@ -23,11 +23,12 @@ same way; it clears storage by loading every origin again, where the DevTools pr
 one command per origin.
 
 The pair is closed, and the next scenario gets a new one, when the scenario did not pass, when
-its page crashed or was closed, when it exposed a function to the page (which cannot be
-withdrawn), when any cleaning command fails, and with a browser without the DevTools protocol.
-What a registry that keeps pages promises in return: its scenarios leave no init scripts,
-Playwright clock, emulation (viewport, media, geolocation, offline, permissions, extra
-headers) or changed default timeouts on ``ctx.page`` and ``ctx.context``. One difference from a
+its page crashed or was closed, when it exposed a function to the page or routed a web socket
+(neither can be withdrawn), when it changed the viewport's size, when any cleaning command
+fails, and with a browser without the DevTools protocol. What a registry that keeps pages
+promises in return: its scenarios leave no init scripts, Playwright clock, other emulation
+(media, geolocation, offline, permissions, extra headers) or changed default timeouts on
+``ctx.page`` and ``ctx.context``. One difference from a
 new page is left: the first document a scenario opens is the page's second history entry
 (after ``about:blank``), not its first.
 """
@@ -68,9 +69,8 @@ class PageSource:
         self._listeners: _Listeners = {}
         """The listeners the pair had when it was handed out: the scenario's come on top."""
         self._bindings = 0
+        self._viewport: object = None
         self._broken = False
-        self.reused = 0
-        """How many times a kept pair was handed out again."""
 
     def take(self) -> tuple[BrowserContext, Page]:
         """A clean context and page for the next scenario."""
@@ -82,7 +82,6 @@ class PageSource:
             except Exception:
                 _close(pair[0])
             else:
-                self.reused += 1
                 return self._handed_out(pair)
         context = self._open_context()
         try:
@@ -104,6 +103,7 @@ class PageSource:
         passed) and nothing it did stands in the way; otherwise close it."""
         if (self.keep and reusable and not self._broken and not page.is_closed()
                 and self._bindings == _bindings(context, page)
+                and self._viewport == page.viewport_size
                 and not any(_routes(o, "_web_socket_routes") for o in (context, page))
                 and _remove_new_listeners(self._listeners, (context, page))):
             self._pair = (context, page)
@@ -120,6 +120,7 @@ class PageSource:
         if self.keep:
             self._listeners = _listeners(pair)
             self._bindings = _bindings(*pair)
+            self._viewport = pair[1].viewport_size
         return pair
 
     def _clean(self, context: BrowserContext, page: Page) -> None:

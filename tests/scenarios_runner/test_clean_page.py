@@ -188,7 +188,8 @@ def test_nothing_one_scenario_leaves_in_the_browser_reaches_the_next(
 
 
 @pytest.mark.parametrize("breaks", ["fails", "closes its page", "exposes a function",
-                                    "routes a web socket", "registry keeps no pages"])
+                                    "routes a web socket", "resizes the viewport",
+                                    "registry keeps no pages"])
 def test_a_pair_that_cannot_be_cleaned_is_closed_and_the_next_gets_a_new_one(
         tmp_path: Path, sites: Sites, breaks: str) -> None:
     registry = _registry(sites, keeps_pages=breaks != "registry keeps no pages")
@@ -206,6 +207,8 @@ def test_a_pair_that_cannot_be_cleaned_is_closed_and_the_next_gets_a_new_one(
             ctx.page.expose_function("leftBehind", lambda: 1)
         if breaks == "routes a web socket":
             ctx.page.route_web_socket("**/socket", lambda socket: None)
+        if breaks == "resizes the viewport":
+            ctx.page.set_viewport_size({"width": 640, "height": 480})
 
     @registry.scenario(id="clean.second", title="second", proves="it gets a new pair")
     def second(ctx: ScenarioContext[Sites]) -> None:
