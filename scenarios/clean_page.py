@@ -14,7 +14,9 @@ in the browser, everything a scenario can leave there:
 - the cookies of every site, the HTTP cache, and every kind of storage of each origin a
   document came from (local and session storage, IndexedDB, Cache Storage, service workers),
   through the DevTools protocol's ``Storage.clearDataForOrigin``;
-- the page's history, so that no document of the last scenario can be gone back to.
+- the page's history, so that no document of the last scenario can be gone back to;
+- the console messages and page errors Playwright keeps for the page
+  (``page.console_messages()``, ``page.page_errors()``).
 
 The mouse's last position is not carried into a new document: nothing shows as hovered.
 
@@ -28,9 +30,10 @@ its page crashed or was closed, when it exposed a function to the page or routed
 fails, and with a browser without the DevTools protocol. What a registry that keeps pages
 promises in return: its scenarios leave no init scripts, Playwright clock, other emulation
 (media, geolocation, offline, permissions, extra headers) or changed default timeouts on
-``ctx.page`` and ``ctx.context``. One difference from a
-new page is left: the first document a scenario opens is the page's second history entry
-(after ``about:blank``), not its first.
+``ctx.page`` and ``ctx.context``. Two differences from a
+new page are left: the first document a scenario opens is the page's second history entry
+(after ``about:blank``), not its first; and Playwright's list of the page's last requests
+(``page.requests()``), which nothing clears, still holds the last scenario's.
 """
 
 from __future__ import annotations
@@ -144,6 +147,8 @@ class PageSource:
         commands.append(("Page.resetNavigationHistory", {}))
         for method, params in commands:
             devtools.send(session, method, params, CLEAN_MS)
+        page.clear_console_messages()
+        page.clear_page_errors()
         self._origins.clear()
 
     def _note_origin(self, response: Response) -> None:

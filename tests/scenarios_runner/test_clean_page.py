@@ -1,10 +1,11 @@
 """A worker hands one scenario's browser context and page, cleaned, to the next
 (scenarios.clean_page): nothing the first leaves in the browser reaches the second.
 
-The first scenario leaves all it can: cookies (from a response, a script and Playwright), local and
-session storage of two origins, IndexedDB, Cache Storage, a service worker, ``window.name``,
-history, an HTTP-cached script, routes, a listener, a popup and the mouse over the page. The
-second, on the same context and page, must find none of it.
+The first scenario leaves all it can: cookies (from a response, a script and Playwright),
+local and session storage of two origins, IndexedDB, Cache Storage, a service worker,
+``window.name``, history, an HTTP-cached script, console messages, a page error, routes, a
+listener, a popup and the mouse over the page. The second, on the same context and page, must
+find none of it.
 """
 
 from __future__ import annotations
@@ -148,6 +149,9 @@ def test_nothing_one_scenario_leaves_in_the_browser_reaches_the_next(
         assert page.evaluate(FIND)["workers"] == 1
         assert sites.script_loads == ["cached.js"]
         page.goto(sites.main.url("/two"))
+        page.evaluate("console.log('left'); setTimeout(() => { throw new Error('left'); })")
+        page.wait_for_timeout(20)
+        assert page.console_messages() and page.page_errors()
         page.on("console", lambda message: heard.append(message.text))
         page.route("**/routed", lambda route: route.fulfill(body="from the page's route"))
         ctx.context.route("**/also-routed", lambda route: route.fulfill(body="from a route"))
@@ -161,6 +165,7 @@ def test_nothing_one_scenario_leaves_in_the_browser_reaches_the_next(
         assert (ctx.context, ctx.page) == seen["pair"], "the pair was not kept"
         page = ctx.page
         assert page.url == "about:blank"
+        assert page.console_messages(filter="all") == [] and page.page_errors(filter="all") == []
         assert ctx.context.cookies() == []
         assert ctx.context.pages == [page]
         page.goto(sites.main.url())
