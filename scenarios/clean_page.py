@@ -145,8 +145,7 @@ class PageSource:
         commands += [("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
                      for origin in sorted(self._origins)]
         commands.append(("Page.resetNavigationHistory", {}))
-        for method, params in commands:
-            devtools.send(session, method, params, CLEAN_MS)
+        devtools.send_all(session, commands, CLEAN_MS)
         page.clear_console_messages()
         page.clear_page_errors()
         self._origins.clear()

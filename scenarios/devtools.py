@@ -15,17 +15,19 @@ each command is sent with a time limit, which Playwright's ``CDPSession.send`` t
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 import json
 import time
 import weakref
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from playwright.sync_api import CDPSession, Page
 
-__all__ = ["bounded_sends", "send", "session_of", "timed_out", "wait_until"]
+__all__ = ["bounded_sends", "send", "send_all", "session_of", "timed_out", "wait_until"]
 
 _sessions: weakref.WeakKeyDictionary[Page, CDPSession | None] = weakref.WeakKeyDictionary()
 
@@ -59,6 +61,26 @@ def send(session: CDPSession, method: str, params: dict[str, object], timeout_ms
          ) -> dict[str, Any]:
     """``session.send`` with a time limit (a session of :func:`session_of` always takes one)."""
     return session.send(method, params, timeout=timeout_ms)
+
+
+def send_all(session: CDPSession, commands: Sequence[tuple[str, dict[str, object]]],
+             timeout_ms: float) -> None:
+    """Send every command at once and wait for all their answers: one round trip through
+    Playwright's driver instead of one a command (about 10 ms less for the seven that clean a
+    kept page, on a loaded machine). The sync API sends one command at a time, so this goes
+    through the asynchronous call beneath it; a Playwright without one sends them in turn."""
+    beneath: Any = getattr(session, "_impl_obj", None)
+    run = getattr(session, "_sync", None)
+    if not (callable(getattr(beneath, "send", None)) and callable(run)):
+        for method, params in commands:
+            send(session, method, params, timeout_ms)
+        return
+
+    async def every() -> None:
+        await asyncio.gather(*(beneath.send(method, params, timeout_ms)
+                               for method, params in commands))
+
+    run(every())
 
 
 def timed_out(exc: BaseException) -> bool:
