@@ -103,15 +103,20 @@ class PageSource:
 
     def give_back(self, context: BrowserContext, page: Page, *, reusable: bool) -> None:
         """The scenario is over: keep the pair for the next one when ``reusable`` (the scenario
-        passed) and nothing it did stands in the way; otherwise close it."""
-        if (self.keep and reusable and not self._broken and not page.is_closed()
-                and self._bindings == _bindings(context, page)
-                and self._viewport == page.viewport_size
-                and not any(_routes(o, "_web_socket_routes") for o in (context, page))
-                and _remove_new_listeners(self._listeners, (context, page))):
+        passed) and nothing it did stands in the way; otherwise close it. Never raises: a
+        check that cannot be made closes the pair."""
+        try:
+            kept = (self.keep and reusable and not self._broken and not page.is_closed()
+                    and self._bindings == _bindings(context, page)
+                    and self._viewport == page.viewport_size
+                    and not any(_routes(o, "_web_socket_routes") for o in (context, page))
+                    and _remove_new_listeners(self._listeners, (context, page)))
+        except Exception:
+            kept = False
+        if kept:
             self._pair = (context, page)
-            return
-        _close(context)
+        else:
+            _close(context)
 
     def close(self) -> None:
         """Close the kept pair, if any (the worker is done)."""
@@ -121,8 +126,11 @@ class PageSource:
 
     def _handed_out(self, pair: tuple[BrowserContext, Page]) -> tuple[BrowserContext, Page]:
         if self.keep:
-            self._listeners = _listeners(pair)
-            self._bindings = _bindings(*pair)
+            try:
+                self._listeners = _listeners(pair)
+                self._bindings = _bindings(*pair)
+            except Exception:  # not read: give_back finds the pair's listeners unknown
+                self._listeners = {}
             self._viewport = pair[1].viewport_size
         return pair
 

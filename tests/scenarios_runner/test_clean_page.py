@@ -23,7 +23,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from scenarios import Registry, ScenarioContext, WorkerInfo
-from scenarios.clean_page import _remove_new_listeners
+from scenarios.clean_page import PageSource, _remove_new_listeners
 from scenarios.runner import RunOptions, run
 
 from .toy_catalogue import ToyServer, serve
@@ -250,3 +250,28 @@ class _NoEmitter:
 
 def test_a_pair_whose_listeners_cannot_be_read_is_not_kept() -> None:
     assert _remove_new_listeners({}, (_NoEmitter(),)) is False
+
+
+class _Unreadable:
+    """A Playwright object whose internals are not what this version expects."""
+
+    @property
+    def _impl_obj(self) -> object:
+        raise RuntimeError("not this Playwright")
+
+    viewport_size = None
+    closed = False
+
+    def is_closed(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_pair_that_cannot_be_checked_is_closed_not_an_error() -> None:
+    pages = PageSource(lambda: _Unreadable(), keep=True)  # type: ignore[arg-type,return-value]
+    context, page = _Unreadable(), _Unreadable()
+    pages._handed_out((context, page))  # type: ignore[arg-type]
+    pages.give_back(context, page, reusable=True)  # type: ignore[arg-type]
+    assert context.closed
