@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from scenarios import Registry, ScenarioContext, WorkerInfo
-from scenarios.clean_page import PageSource, _remove_new_listeners
+from scenarios import Registry, ScenarioContext, WorkerInfo, devtools
+from scenarios.clean_page import NOT_YET, PageSource, _remove_new_listeners
 from scenarios.runner import RunOptions, run
 
 from .toy_catalogue import ToyServer, serve
@@ -242,6 +243,31 @@ def test_kept_pairs_take_the_next_scenario_and_its_trace(tmp_path: Path, sites: 
     assert len({id(c) for c in contexts}) == 1
     for result in summary.results:
         assert result.trace is not None and (tmp_path / result.trace).stat().st_size > 0
+
+
+def test_commands_refused_just_after_the_navigation_are_sent_again(
+        tmp_path: Path, sites: Sites, monkeypatch: pytest.MonkeyPatch) -> None:
+    refusals = ["refused"]
+    send_all = devtools.send_all
+
+    def refused_once(*args: Any) -> None:
+        if refusals:
+            refusals.pop()
+            raise Error(f"Protocol error (Page.resetNavigationHistory): {NOT_YET}")
+        send_all(*args)
+
+    monkeypatch.setattr(devtools, "send_all", refused_once)
+    registry = _registry(sites)
+    contexts: list[object] = []
+    for name in ("one", "two"):
+        @registry.scenario(id=f"clean.{name}", title=name, proves="it is kept")
+        def scenario(ctx: ScenarioContext[Sites]) -> None:
+            contexts.append(ctx.context)
+            ctx.page.goto(sites.main.url())
+
+    summary = run(RunOptions(report_dir=tmp_path, workers=1, trace="off"), registry=registry)
+    assert [r.status for r in summary.results] == ["passed"] * 2
+    assert refusals == [] and len({id(c) for c in contexts}) == 1
 
 
 class _NoEmitter:
