@@ -13,7 +13,8 @@ in the browser, everything a scenario can leave there:
   ``about:blank``;
 - the cookies of every site, the HTTP cache, and every kind of storage of each origin a
   document came from (local and session storage, IndexedDB, Cache Storage, service workers),
-  through the DevTools protocol's ``Storage.clearDataForOrigin``;
+  through the DevTools protocol (``Network.clearBrowserCookies``,
+  ``Network.clearBrowserCache``, ``Storage.clearDataForOrigin``), its commands sent at once;
 - the page's history, so that no document of the last scenario can be gone back to;
 - the console messages and page errors Playwright keeps for the page
   (``page.console_messages()``, ``page.page_errors()``).
@@ -30,10 +31,12 @@ its page crashed or was closed, when it exposed a function to the page or routed
 fails, and with a browser without the DevTools protocol. What a registry that keeps pages
 promises in return: its scenarios leave no init scripts, Playwright clock, other emulation
 (media, geolocation, offline, permissions, extra headers) or changed default timeouts on
-``ctx.page`` and ``ctx.context``. Two differences from a
-new page are left: the first document a scenario opens is the page's second history entry
-(after ``about:blank``), not its first; and Playwright's list of the page's last requests
-(``page.requests()``), which nothing clears, still holds the last scenario's.
+``ctx.page`` and ``ctx.context``.
+
+Two differences from a new page are left: the first document a scenario opens is the page's
+second history entry (after ``about:blank``), not its first; and Playwright's list of the
+page's last requests (``page.requests()``), which nothing clears, still holds the last
+scenario's.
 """
 
 from __future__ import annotations
