@@ -353,8 +353,10 @@ def work(
             browser = launch(playwright, choice, headed=options.headed)
             stack.callback(browser.close)
             pages = PageSource(lambda: _new_context(browser), keep=registry.keeps_pages)
-            stack.callback(pages.close)
             worker_env = stack.enter_context(registry.environment(worker))
+            # Closed before the environment stops: a kept page's connections to its servers
+            # would hold up their shutdown.
+            stack.callback(pages.close)
         except Exception as exc:
             setup_error = f"worker {worker.index} could not start: {_describe(exc)}"
             setup_details = traceback.format_exc()
