@@ -37,7 +37,7 @@ class Phases:
     stack_start: float = 0.0
     """The catalogue's per-scenario set-up (``around_scenario``: servers, app, configure)."""
     context: float = 0.0
-    """A fresh browser context and its page."""
+    """A browser context and its page: a new pair, or the last scenario's, cleaned."""
     steps: float = 0.0
     """The scenario's own steps (``ctx.step``), without their screenshots."""
     screenshots: float = 0.0

@@ -1,4 +1,4 @@
-"""Run selected scenarios: one browser per worker process, a fresh context per scenario.
+"""Run selected scenarios: one browser per worker process, a clean context per scenario.
 
 With ``workers == 1`` everything happens in this process. With more, each worker is a forked
 or spawned process (:func:`start_method`) that loads the catalogue, launches its browser once,
