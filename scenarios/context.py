@@ -111,7 +111,8 @@ class ScenarioContext(Generic[EnvT]):
                 return last[1]
             unchanged = self._photographer.take(
                 page, self.report_dir / relative, secret=state is None or state.secret,
-                version=state.version if state is not None else None)
+                version=state.version if state is not None else None,
+                area=state.area if state is not None else None)
             if state is not None:
                 # Playwright's masked screenshot changes the document (the masks and the caret
                 # style come and go), and the page may have moved on to another document:

@@ -17,7 +17,9 @@ that is not Chromium).
 
 The page's state is read through the same DevTools session (``Runtime.evaluate`` in the
 document's own world): about 4 ms for a new document, where Playwright's ``wait_for_function``
-first injects its own script into it and takes about 22 ms (``bench/overhead.py``). Every
+first injects its own script into it and takes about 22 ms (``bench/overhead.py``). The
+page's size, which the picture needs, is read with it (``Page.getLayoutMetrics`` sent at the
+same time): one round trip through Playwright's driver less for each picture. Every
 DevTools command has a time limit (:mod:`scenarios.devtools`); where it cannot have one, the
 state is read with ``wait_for_function`` and the pictures are Playwright's.
 """
@@ -25,9 +27,9 @@ state is read with ``wait_for_function`` and the pictures are Playwright's.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scenarios import devtools
 
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MASKED_SELECTOR",
+    "Area",
     "PAGE_VERSION_SCRIPT",
     "PageState",
     "Photographer",
@@ -92,11 +95,23 @@ def watch_page_versions(context: BrowserContext) -> None:
 
 
 @dataclass(frozen=True)
+class Area:
+    """What a picture of the whole page covers, from the page's layout metrics."""
+
+    width: float
+    height: float
+    beyond: bool
+    """The page is larger than the viewport."""
+
+
+@dataclass(frozen=True)
 class PageState:
     version: str
     """The document's id and change count."""
     secret: bool
     """A password field holds a value."""
+    area: Area | None = field(default=None, compare=False)
+    """The page's size when it was read (through DevTools only)."""
 
 
 def page_state(page: Page) -> PageState | None:
@@ -140,23 +155,24 @@ class Photographer:
         if session is None:
             return page_state(page)
         try:
-            found = devtools.send(session, "Runtime.evaluate", {
-                "expression": _STATE_EXPRESSION, "returnByValue": True}, VERSION_READ_MS)
+            found, metrics = devtools.send_all(session, [
+                ("Runtime.evaluate", {"expression": _STATE_EXPRESSION, "returnByValue": True}),
+                ("Page.getLayoutMetrics", {})], VERSION_READ_MS)
         except Exception:  # a navigation still pending after the time limit, a closed page
             return None
-        result = found.get("result") or {}
-        return _state_of(result.get("value"))
+        state = _state_of((found.get("result") or {}).get("value"))
+        return None if state is None else PageState(state.version, state.secret, _area(metrics))
 
-    def take(self, page: Page, path: Path, *, secret: bool, version: str | None = None
-             ) -> bool:
+    def take(self, page: Page, path: Path, *, secret: bool, version: str | None = None,
+             area: Area | None = None) -> bool:
         """A full-page PNG of ``page`` at ``path``; ``True`` when it is of the document whose
-        state was ``version`` (read by :meth:`state`), left as it was (a DevTools capture);
-        ``False`` when Playwright's masked screenshot was used or the page had moved on to
-        another document, whose state is then to be read again."""
+        state was ``version`` (read by :meth:`state`, with the page's ``area``), left as it was
+        (a DevTools capture); ``False`` when Playwright's masked screenshot was used or the
+        page had moved on to another document, whose state is then to be read again."""
         session = None if secret or id(page) in self._refused else devtools.session_of(page)
         document = version.partition(":")[0] if version else None
         data, same = (None, False) if session is None else self._devtools_picture(
-            page, session, document)
+            page, session, document, area)
         if data is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
@@ -164,19 +180,21 @@ class Photographer:
         screenshot(page, path)
         return False
 
-    def _devtools_picture(self, page: Page, session: CDPSession, document: str | None
-                          ) -> tuple[bytes | None, bool]:
+    def _devtools_picture(self, page: Page, session: CDPSession, document: str | None,
+                          area: Area | None) -> tuple[bytes | None, bool]:
         """The picture through DevTools, and whether it is of ``document``; no picture after
         the captures ran out of time (the page is still busy) or failed :data:`CAPTURE_TRIES`
         times (the page is refused from then). A first capture of a known ``document`` out of
-        time after :data:`FIRST_CAPTURE_MS` was lost if the page has another document now."""
+        time after :data:`FIRST_CAPTURE_MS` was lost if the page has another document now.
+        ``area`` is used for the first capture only; a later one reads the page's size again."""
         checked, same = document is None, True
         limit = CAPTURE_MS if checked else FIRST_CAPTURE_MS
         failures = 0
         while failures < CAPTURE_TRIES:
             try:
-                return _capture(session, limit), same
+                return _capture(session, limit, area), same
             except Exception as exc:
+                area = None
                 if not devtools.timed_out(exc):
                     failures += 1
                     continue
@@ -190,14 +208,21 @@ class Photographer:
         return None, same
 
 
-def _capture(session: CDPSession, limit_ms: float) -> bytes:
-    metrics = devtools.send(session, "Page.getLayoutMetrics", {}, VERSION_READ_MS)
+def _area(metrics: dict[str, Any]) -> Area:
+    """What a picture covers, from ``Page.getLayoutMetrics``' answer: the whole page, cut at
+    :data:`MAX_HEIGHT`. A page that fits in the viewport is pictured as it is shown; a larger
+    one is laid out at its full size first, which takes another frame."""
     size, viewport = metrics["cssContentSize"], metrics["cssLayoutViewport"]
     width, height = max(1, size["width"]), max(1, min(size["height"], MAX_HEIGHT))
-    # A page that fits in the viewport is pictured as it is shown; a larger one is laid out
-    # at its full size first, which takes another frame.
     beyond = width > viewport["clientWidth"] or height > viewport["clientHeight"]
+    return Area(width, height, beyond)
+
+
+def _capture(session: CDPSession, limit_ms: float, area: Area | None = None) -> bytes:
+    if area is None:
+        area = _area(devtools.send(session, "Page.getLayoutMetrics", {}, VERSION_READ_MS))
     shot = devtools.send(session, "Page.captureScreenshot", {
-        "format": "png", "optimizeForSpeed": True, "captureBeyondViewport": beyond,
-        "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}}, limit_ms)
+        "format": "png", "optimizeForSpeed": True, "captureBeyondViewport": area.beyond,
+        "clip": {"x": 0, "y": 0, "width": area.width, "height": area.height, "scale": 1}},
+        limit_ms)
     return base64.b64decode(shot["data"])

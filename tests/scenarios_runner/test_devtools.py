@@ -97,9 +97,10 @@ def test_commands_sent_at_once_all_run(page: Page, origin: str) -> None:
     page.goto(f"{origin}/here")
     session = devtools.session_of(page)
     assert session is not None
-    devtools.send_all(session, [
+    answers = devtools.send_all(session, [
         ("Runtime.evaluate", {"expression": f"window.sent{n} = {n}"}) for n in range(5)], 2000)
     assert page.evaluate("[0, 1, 2, 3, 4].map((n) => window['sent' + n])") == [0, 1, 2, 3, 4]
+    assert [answer["result"]["value"] for answer in answers] == [0, 1, 2, 3, 4]
     with pytest.raises(Error, match="no_such"):
         devtools.send_all(session, [("Runtime.evaluate", {"expression": "1"}),
                                     ("Page.no_such_command", {})], 2000)
@@ -113,10 +114,11 @@ class _OneAtATime:
 
     def send(self, method: str, params: dict[str, object], timeout: float) -> dict[str, object]:
         self.sent.append(method)
-        return {}
+        return {"method": method}
 
 
 def test_commands_go_one_at_a_time_without_the_call_beneath() -> None:
     session = _OneAtATime()
-    devtools.send_all(session, [("A.one", {}), ("B.two", {})], 100)  # type: ignore[arg-type]
+    answers = devtools.send_all(session, [("A.one", {}), ("B.two", {})], 100)  # type: ignore[arg-type]
     assert session.sent == ["A.one", "B.two"]
+    assert answers == [{"method": "A.one"}, {"method": "B.two"}]

@@ -12,7 +12,13 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext
 
 from scenarios import devtools
-from scenarios.screenshots import VERSION_READ_MS, Photographer, page_state, watch_page_versions
+from scenarios.screenshots import (
+    VERSION_READ_MS,
+    Area,
+    Photographer,
+    page_state,
+    watch_page_versions,
+)
 
 from .page_server import Pages, serving, start_hanging_navigation
 
@@ -111,3 +117,29 @@ def test_pictures_are_of_the_whole_page(context: BrowserContext, origin: str, tm
     assert Photographer().take(page, tmp_path / "shot.png", secret=False) is True
     assert _png_size((tmp_path / "shot.png").read_bytes()) == size
     assert page.evaluate("() => [scrollX, scrollY, innerWidth, innerHeight]") == before
+
+
+def test_a_picture_takes_the_size_read_with_the_state(context: BrowserContext, origin: str,
+                                                      tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    page = context.new_page()
+    page.goto(f"{origin}/tall")
+    photographer = Photographer()
+    state = photographer.state(page)
+    assert state is not None and state.area == Area(800, 2421, beyond=True)
+    sent: list[str] = []
+    send = devtools.send
+
+    def counted(session: object, method: str, *args: object) -> object:
+        sent.append(method)
+        return send(session, method, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(devtools, "send", counted)
+    assert photographer.take(page, tmp_path / "tall.png", secret=False, version=state.version,
+                             area=state.area) is True
+    assert sent == ["Page.captureScreenshot"]  # the size is not read again
+    assert _png_size((tmp_path / "tall.png").read_bytes()) == (800, 2421)
+    # The area given is the one pictured: the viewport's alone here.
+    assert photographer.take(page, tmp_path / "cut.png", secret=False, version=state.version,
+                             area=Area(800, 600, beyond=False)) is True
+    assert _png_size((tmp_path / "cut.png").read_bytes()) == (800, 600)
