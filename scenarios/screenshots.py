@@ -128,10 +128,10 @@ def page_state(page: Page) -> PageState | None:
     return _state_of(found)
 
 
-def _state_of(found: object) -> PageState | None:
+def _state_of(found: object, area: Area | None = None) -> PageState | None:
     if not (isinstance(found, list) and len(found) == 2 and isinstance(found[0], str)):
         return None
-    return PageState(version=found[0], secret=bool(found[1]))
+    return PageState(version=found[0], secret=bool(found[1]), area=area)
 
 
 def screenshot(page: Page, path: Path) -> None:
@@ -160,8 +160,7 @@ class Photographer:
                 ("Page.getLayoutMetrics", {})], VERSION_READ_MS)
         except Exception:  # a navigation still pending after the time limit, a closed page
             return None
-        state = _state_of((found.get("result") or {}).get("value"))
-        return None if state is None else PageState(state.version, state.secret, _area(metrics))
+        return _state_of((found.get("result") or {}).get("value"), _area(metrics))
 
     def take(self, page: Page, path: Path, *, secret: bool, version: str | None = None,
              area: Area | None = None) -> bool:
