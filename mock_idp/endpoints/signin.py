@@ -7,7 +7,9 @@ comes next is :mod:`mock_idp.signin.flow`; these handlers read the forms, keep t
 page's ``ctx`` names, set the session cookies and render.
 
 Form posts: ``/{tenant}/login`` (username, password or an account tile), ``/kmsi`` ("Stay signed
-in?"), ``/{tenant}/Consent/Set`` (consent, or the device-code confirmation).
+in?"), ``/{tenant}/Consent/Set`` (consent, or the device-code confirmation). The username page's
+**Next** asks ``/common/GetCredentialType`` (:mod:`.credential_type`) and shows the password in
+the same document.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from starlette.routing import BaseRoute, Route
 from ..directory import is_assigned
 from ..errors import EntraError
 from ..protocol.authorization import AuthRequest
-from ..signin import flow
+from ..signin import credential_type, flow
 from ..signin.flow import Transaction
 from ..state import IdpState
 from ..store import Application, Session, Tenant, User, new_guid
@@ -62,9 +64,17 @@ def take(state: IdpState, form: FormData | dict[str, str]) -> Transaction | None
     """The transaction a posted ``ctx`` names (used once), unless it is unknown or too old."""
     ctx = form.get("ctx")
     txn = state.store.pending.pop(ctx, None) if isinstance(ctx, str) else None
-    if txn is None or state.clock.now() - txn.created > PENDING_LIFETIME:
-        return None
-    return txn
+    return txn if txn is not None and _current(state, txn) else None
+
+
+def peek(state: IdpState, ctx: str | None) -> Transaction | None:
+    """The transaction ``ctx`` names, left in place for the page's own post."""
+    txn = state.store.pending.get(ctx) if ctx is not None else None
+    return txn if txn is not None and _current(state, txn) else None
+
+
+def _current(state: IdpState, txn: Transaction) -> bool:
+    return state.clock.now() - txn.created <= PENDING_LIFETIME
 
 
 async def read_form(request: Request) -> dict[str, str] | Response:
@@ -125,11 +135,12 @@ def show(request: Request, txn: Transaction,
     if error is not None:
         note_error(request, error)
     status = 400 if error is not None else 200
-    if isinstance(page, flow.ShowUsername):
-        return render(request, "username", status=status, username=page.prefill, error=error,
-                      **common)
-    return render(request, "password", status=status, username=page.username, error=error,
-                  forgot=f"/{_segment(txn)}/passwordreset", **common)
+    view, username = (("username", page.prefill) if isinstance(page, flow.ShowUsername)
+                      else ("password", page.username))
+    return render(request, "credentials", status=status, view=view, username=username,
+                  error=error, forgot=f"/{_segment(txn)}/passwordreset",
+                  lookup=credential_type.PATH, not_found_result=credential_type.DOES_NOT_EXIST,
+                  **common)
 
 
 def refuse(request: Request, txn: Transaction, err: EntraError) -> Response:

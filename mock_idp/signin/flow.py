@@ -10,6 +10,10 @@ pages, each answered by a form post:
                                                                                       ▼
                                          consent ("Permissions requested"), when needed ── app
 
+The username and password are one document, as on Entra: Next asks GetCredentialType
+(:mod:`.credential_type`) and the page shows the password in place; a username posted alone (no
+script, or a failed lookup) still gets the password as a page of its own.
+
 The functions here take plain data (the accounts signed in in this browser, the directory's
 users, the tenant's and app's settings, ``now``) and return what to show; the handlers in
 :mod:`mock_idp.endpoints.signin` render it. Sources for Entra's behaviour:

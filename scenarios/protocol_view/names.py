@@ -24,13 +24,14 @@ _PROVIDER: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"userinfo$"), "userinfo"),
     (re.compile(r"^/graph/"), "graph"),
     (re.compile(r"/login$"), "sign-in"),
+    (re.compile(r"/GetCredentialType$"), "username lookup"),
     (re.compile(r"/kmsi$"), "stay signed in?"),
     (re.compile(r"/Consent/Set$"), "consent"),
     (re.compile(r"/passwordreset$"), "password reset"),
     (re.compile(r"/devicelogin$"), "device sign-in"),
 )
-BROWSER_NAMES = frozenset({"authorize", "sign-in", "stay signed in?", "consent", "password reset",
-                           "logout", "device sign-in"})
+BROWSER_NAMES = frozenset({"authorize", "sign-in", "username lookup", "stay signed in?",
+                           "consent", "password reset", "logout", "device sign-in"})
 """Provider steps a browser makes; the others are the app's back-channel calls."""
 
 

@@ -95,12 +95,21 @@ def submit(client: AppClient, page: httpx.Response, **form: str) -> httpx.Respon
     return client.post(login_action(page.text), data={"ctx": ctx_of(page.text), **form})
 
 
+_TEMPLATE = re.compile(r"<template\b.*?</template>", re.S)
+
+
+def shown_html(html: str) -> str:
+    """``html`` without its ``<template>`` elements: the markup the document shows (the
+    username page carries the password view in one, to put it in place after Next)."""
+    return _TEMPLATE.sub("", html)
+
+
 def page_kind(response: httpx.Response) -> str | None:
     """Which sign-in page ``response`` is: username, password, kmsi, picker, consent, or None."""
     if response.status_code not in (200, 400) or "text/html" not in response.headers.get(
             "content-type", ""):
         return None
-    html = response.text
+    html = shown_html(response.text)
     if f'id="{ids.TILES}"' in html:
         return "picker"
     if f'id="{ids.KMSI_DESCRIPTION}"' in html:

@@ -194,3 +194,56 @@ def test_the_errors_scripts_read(page: Page, stack: Stack) -> None:
     expect(page.get_by_role("heading", name="Sorry, but we're having trouble signing you in."
                             )).to_be_visible()
     assert script.service_exception().startswith("AADSTS50011: ")
+
+
+def test_next_shows_the_password_in_the_same_document(page: Page, stack: Stack) -> None:
+    """As on Entra, Next asks GetCredentialType and swaps the password view in place: a script
+    that waited for a navigation here would hang on login.microsoftonline.com."""
+    script = EntraLoginScript(page)
+    lookups: list[dict[str, object]] = []
+    page.on("request", lambda r: lookups.append(r.post_data_json)
+            if r.url.endswith("/common/GetCredentialType") else None)
+    page.goto(stack.authorize())
+    page.evaluate("() => { window.sameDocument = true; }")
+
+    page.fill(script.USERNAME, "nobody@contoso.onmicrosoft.com")
+    page.click(script.SUBMIT)
+    expect(page.locator("#usernameError")).to_be_visible()
+    expect(page.locator('input[name="loginfmt"].has-error')).to_have_count(1)
+
+    page.fill(script.USERNAME, ALICE)
+    page.click('input[type=submit][value="Next"]')
+    expect(page.locator(script.PASSWORD)).to_be_focused()
+    assert page.evaluate("() => window.sameDocument") is True
+    expect(page.locator("#loginHeader")).to_have_text("Enter password")
+    expect(page.locator("#displayName")).to_have_text(ALICE)
+    expect(page.locator("#usernameError")).to_have_count(0)
+    expect(page.locator('input[name="loginfmt"].moveOffScreen')).to_have_value(ALICE)
+    assert [lookup["username"] for lookup in lookups] == [
+        "nobody@contoso.onmicrosoft.com", ALICE]
+    assert all(lookup["originalRequest"] for lookup in lookups)
+
+    page.fill(script.PASSWORD, ALICE_PASSWORD)
+    page.click('input[type="submit"][value="Sign in"]')
+    script.answer_stay_signed_in(False)
+    expect(page).to_have_title("Callback")
+    assert stack.signed_in_user() == ALICE
+
+
+def test_without_the_lookup_next_posts_the_form(page: Page, stack: Stack) -> None:
+    """When GetCredentialType cannot be reached, the page still signs in: the form posts the
+    username and the password view comes as a page of its own."""
+    script = EntraLoginScript(page)
+    page.route("**/common/GetCredentialType", lambda route: route.abort())
+    page.goto(stack.authorize())
+    page.evaluate("() => { window.sameDocument = true; }")
+    page.fill(script.USERNAME, BOB)
+    page.click(script.SUBMIT)
+    expect(page.locator(script.PASSWORD)).to_be_visible()
+    assert page.evaluate("() => window.sameDocument") is None
+    expect(page.locator('input[name="loginfmt"].moveOffScreen')).to_have_value(BOB)
+    page.fill(script.PASSWORD, BOB_PASSWORD)
+    page.click(script.SUBMIT)
+    script.answer_stay_signed_in(False)
+    expect(page).to_have_title("Callback")
+    assert stack.signed_in_user() == BOB

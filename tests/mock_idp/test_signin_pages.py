@@ -25,11 +25,12 @@ from idp_testkit import (
     password,
     paths,
     redirect_params,
+    shown_html,
     sign_in,
     submit,
 )
 
-from mock_idp.config import IdpConfig, default_tenant
+from mock_idp.config import IdpConfig, TenantConfig, UserConfig, default_tenant
 from mock_idp.endpoints.browser_sessions import KMSI_COOKIE, PERSISTENT_COOKIE, SESSION_COOKIE
 from mock_idp.signin import ids
 
@@ -78,7 +79,7 @@ def test_the_username_page_asks_only_for_the_username(client: AppClient) -> None
     button = _element(html, ids.PRIMARY_BUTTON)
     assert 'type="submit"' in button and 'value="Next"' in button
     assert _text_of(html, ids.HEADER) == "Sign in"
-    assert 'name="passwd"' not in html and "Cancel" not in html
+    assert 'name="passwd"' not in shown_html(html) and "Cancel" not in html
 
 
 def test_next_leads_to_the_password_page_keeping_the_username_off_screen(
@@ -112,6 +113,77 @@ def test_an_empty_username_is_asked_again(client: AppClient) -> None:
     page = client.get(V2, params=auth_params())
     response = submit(client, page, loginfmt="  ")
     assert response.status_code == 400 and _element(response.text, ids.USERNAME_ERROR)
+
+
+# -- GetCredentialType: Next asks it, and the page swaps in the password ------------------------
+
+LOOKUP = "/common/GetCredentialType"
+FABRIKAM = TenantConfig(id="0c9d8e7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f",
+                        domain="fabrikam.onmicrosoft.com", name="Fabrikam",
+                        users=(UserConfig(upn="zed@fabrikam.onmicrosoft.com", name="Zed",
+                                          password="Zed-pass-1"),))
+
+
+def test_get_credential_type_tells_whether_the_user_exists(client: AppClient) -> None:
+    known = client.post(LOOKUP, json={"username": ALICE, "isOtherIdpSupported": True,
+                                      "checkPhones": False})
+    assert known.status_code == 200 and known.headers["cache-control"] == "no-store"
+    # Scripts match the compact text, the member after it included.
+    assert '"IfExistsResult":0,' in known.text and '"ThrottleStatus":0,' in known.text
+    answer = known.json()
+    assert answer["Username"] == ALICE and answer["Display"] == ALICE
+    assert answer["Credentials"]["PrefCredential"] == 1
+    assert answer["EstsProperties"]["DomainType"] == 3
+    # As scripts post it: "Username", and no JSON content type.
+    unknown = client.post(LOOKUP, content=b'{"Username":"nobody@contoso.onmicrosoft.com"}')
+    assert unknown.status_code == 200 and '"IfExistsResult":1,' in unknown.text
+    assert client.post(LOOKUP, json={"username": f" {ALICE.upper()} "}).json()[
+        "IfExistsResult"] == 0
+
+
+@pytest.mark.idp_config(IdpConfig(tenants=(default_tenant(), FABRIKAM)))
+def test_get_credential_type_looks_in_the_tenant_of_the_sign_in(client: AppClient) -> None:
+    page = client.get(V2, params=auth_params())
+    ctx = ctx_of(page.text)
+    zed = FABRIKAM.users[0].upn
+    assert client.post(LOOKUP, json={"username": zed, "originalRequest": ctx}).json()[
+        "IfExistsResult"] == 1
+    assert client.post(LOOKUP, json={"username": ALICE, "originalRequest": ctx}).json()[
+        "IfExistsResult"] == 0
+    assert client.post(LOOKUP, json={"username": zed}).json()["IfExistsResult"] == 0
+    # The lookups leave the page's context for the page's own post.
+    assert page_kind(submit(client, page, loginfmt=ALICE, passwd=password(ALICE))) == "kmsi"
+
+
+@pytest.mark.parametrize(("body", "field", "status"), [
+    (b"not json", "body", 400),
+    (b"", "body", 400),
+    (b'["a"]', "body", 400),
+    (b"{}", "username", 400),
+    (b'{"Username": 5}', "Username", 400),
+    (b'{"username": "   "}', "username", 400),
+    (b'{"username": "' + b"a" * 300 + b'"}', "username", 400),
+    (b'{"username": "a@b.c", "originalRequest": ["x"]}', "originalRequest", 400),
+    (b'{"username": "\\ud800"}', "username", 400),
+    (b'{"a":' * 40 + b"1" + b"}" * 40, "a" + ".a" * 31, 400),
+    (b'{"username": "' + b"a" * 20_000 + b'"}', "body", 413),
+])
+def test_get_credential_type_refusals_name_the_field(client: AppClient, body: bytes, field: str,
+                                                     status: int) -> None:
+    response = client.post(LOOKUP, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["field"] == field
+
+
+def test_the_username_page_carries_the_password_view_for_after_next(client: AppClient) -> None:
+    html = client.get(V2, params=auth_params()).text
+    form = _element(html, "credentials")
+    assert f'data-lookup="{LOOKUP}"' in form
+    view = re.search(r'<template id="passwordView">(.*?)</template>', html, re.S)
+    assert view, html[:800]
+    assert f'id="{ids.PASSWORD_INPUT}"' in view.group(1)
+    assert f'id="{ids.FORGOT_PASSWORD}"' in view.group(1)
+    assert _text_of(view.group(1), ids.HEADER) == "Enter password"
 
 
 # -- password page --------------------------------------------------------------------------------

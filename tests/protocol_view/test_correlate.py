@@ -103,6 +103,19 @@ def test_a_provider_entry_no_browser_request_matches_keeps_its_place_in_time() -
     assert (steps[0].name, steps[0].source, steps[0].error) == ("authorize", "browser", "x")
 
 
+def test_the_username_pages_lookup_is_drawn_from_the_browser() -> None:
+    """The username page's fetch is not a document the browser's log keeps: the provider's
+    entry alone draws it, from the browser, not as a call of the app's."""
+    lookup = {**activity(), "requests": [
+        {"seq": 9, "wall": T0 + 0.5, "method": "POST", "path": "/common/GetCredentialType",
+         "status": 200, "response": {"content_type": "application/json",
+                                     "json": {"Username": "a@b.c", "IfExistsResult": 0}}}]}
+    steps = correlate(collected(provider=lookup, browser=())).steps
+    assert (steps[0].name, steps[0].source, steps[0].target) == (
+        "username lookup", "browser", "provider")
+    assert ("IfExistsResult", "0") in steps[0].answer
+
+
 def test_exchange_of_never_raises() -> None:
     assert exchange_of(None) is None
     broken = Collected(provider={"requests": [{"wall": "not a number", "path": "/x"}]},
@@ -119,6 +132,7 @@ def test_exchange_of_never_raises() -> None:
     ("/t/v2.0/.well-known/openid-configuration", "GET", "discovery"),
     ("/.well-known/platform-event-keys.json", "GET", "event keys"),
     ("/t/login", "POST", "sign-in"),
+    ("/common/GetCredentialType", "POST", "username lookup"),
     ("/kmsi", "POST", "stay signed in?"),
     ("/t/Consent/Set", "POST", "consent"),
     ("/somewhere", "GET", "provider page"),

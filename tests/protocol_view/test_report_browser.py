@@ -171,8 +171,11 @@ def test_the_provider_sign_in_pages_are_the_browser_s_steps(report_page: Page) -
     section = report_page.locator(f"section.scenario[id='{PROBE}'] section.protocol")
     expect(section).to_be_visible()
     names = _step_names(section)
-    assert names.index("authorize") < names.index("sign-in"), names
-    sign_in_pages = section.locator("li.step[data-name='sign-in']")  # username, password
+    # Next asks GetCredentialType from the page; Sign in posts username and password.
+    assert names.index("authorize") < names.index("username lookup") < names.index(
+        "sign-in"), names
+    sign_in_pages = section.locator(
+        "li.step[data-name='username lookup'], li.step[data-name='sign-in']")
     assert sign_in_pages.count() >= 2, names
     for step in sign_in_pages.all():
         expect(step).to_have_attribute("data-source", "browser")

@@ -1,0 +1,57 @@
+"""``POST /common/GetCredentialType``: the username page's lookup (the answer's shape is
+:mod:`mock_idp.signin.credential_type`).
+
+Refusals are the management API's ``{"error": {"code", "message", "field"}}``: a body that is
+not a JSON object (400, ``body``) or larger than :data:`MAX_BYTES` (413), a missing, empty or
+too long ``username`` or an ``originalRequest`` that is not a string (400, naming it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from ..signin import credential_type
+from .common import entra_headers, idp, plain_error
+from .payload import BadInput, get_str, parse_json, read_body
+from .signin import MAX_FIELD, peek
+
+MAX_BYTES = 16 * 1024
+"""Entra's page sends about a kilobyte."""
+
+
+async def get_credential_type(request: Request) -> Response:
+    """Whether the username typed on the username page can sign in: in the tenant of the
+    sign-in its ``originalRequest`` (the page's ``ctx``) names, or without one in any tenant,
+    as ``/common`` answers. Member names are matched without regard to case and unknown ones
+    are ignored (Entra's page sends a dozen flags); any content type is read as JSON, as
+    Entra reads the bodies scripts post without one."""
+    state = idp(request)
+    try:
+        body = parse_json(await read_body(request, limit=MAX_BYTES))
+        if not isinstance(body, dict):
+            raise BadInput("the request body must be a JSON object")
+        username = str(get_str(body, _member(body, "username"), required=True,
+                               max_len=MAX_FIELD)).strip()
+        ctx = get_str(body, _member(body, "originalRequest"), max_len=MAX_FIELD)
+    except BadInput as exc:
+        return plain_error(exc.status, exc.message, field=exc.field)
+    txn = peek(state, ctx)
+    tenant = state.store.tenants.get(txn.tenant_id) if txn is not None else None
+    tenants = [tenant] if tenant is not None else list(state.store.tenants.values())
+    exists = any(t.find_user(username) is not None for t in tenants)
+    return JSONResponse(credential_type.answer(username, exists), headers={
+        **entra_headers(request), "Cache-Control": "no-store"})
+
+
+def _member(body: dict[str, Any], name: str) -> str:
+    """The key ``body`` spells ``name`` with (``Username``, ``username``), or ``name``."""
+    return next((key for key in body if key.lower() == name.lower()), name)
+
+
+routes: list[BaseRoute] = [
+    Route(credential_type.PATH, get_credential_type, methods=["POST"]),
+]
