@@ -258,9 +258,9 @@ _MOVED_ON_JS = "(a) => {" + _VISIBLE_JS + """
 
 
 def _click_and_wait(page: Page, target: Locator, step_selector: str, timeout_ms: float) -> None:
-    """Click ``target``, then wait until the page has moved on: a new document (the mock, and
-    Entra between pages), or the same one without this step's input (Entra's username and
-    password steps, which swap views in place), or an error shown."""
+    """Click ``target``, then wait until the page has moved on: a new document (between
+    pages), or the same one without this step's input (the username step, which Entra and the
+    mock both answer by swapping in the password view), or an error shown."""
     page.evaluate(f"() => {{ window.{_MARK} = true; }}")
     target.click()
     try:
