@@ -84,6 +84,8 @@ TOKEN = ["grant_type", "client_id", "client_secret", "code", "redirect_uri", "co
          "client_info"]
 LOGOUT = ["id_token_hint", "post_logout_redirect_uri", "state", "client_id", "logout_hint"]
 SIGN_IN = ["ctx", "login", "passwd", "action"]
+LOOKUP: dict[str, list[Any]] = {"username": [ALICE, "nobody@x.test", " "], "Username": [ALICE],
+                                "originalRequest": ["ctx"], "isOtherIdpSupported": [True]}
 PLAUSIBLE = [
     REFERENCE_RP_CLIENT_ID, REDIRECT, "http://localhost/auth/callback", "code", "id_token",
     "code id_token", "openid profile", "openid offline_access", "authorization_code",
@@ -101,12 +103,14 @@ def protocol_request(rng: Malformed, pools: Pools) -> Fuzzed:
     if rng.maybe(0.3):
         headers["Cookie"] = "MOCKIDP_SESSION=" + rng.segment(pools.sessions)
     kind = rng.choice(["authorize", "authorize", "login", "token", "token", "discovery",
-                       "keys", "instance", "userinfo", "logout"])
+                       "keys", "instance", "userinfo", "logout", "lookup"])
     if kind == "authorize":
         path = rng.choice([f"/{tenant}/oauth2/v2.0/authorize", f"/{tenant}/oauth2/authorize"])
         return _query_or_form(rng, path, rng.params(AUTHORIZE, plausible), headers)
     if kind == "login":
         return _form(rng, "POST", f"/{tenant}/login", rng.params(SIGN_IN, plausible), headers)
+    if kind == "lookup":
+        return _json_request(rng, "/common/GetCredentialType", "POST", LOOKUP)
     if kind == "token":
         path = rng.choice([f"/{tenant}/oauth2/v2.0/token", f"/{tenant}/oauth2/token"])
         if rng.maybe(0.2):
