@@ -19,6 +19,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from tempfile import TemporaryDirectory
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -83,7 +84,7 @@ class MockIdp:
 
     ``config`` defaults to :meth:`IdpConfig.default`; its clock must be a :class:`MockClock`
     for :meth:`advance`. With ``https=True`` a local CA is made (or reused from ``tls_dir``) and
-    :attr:`ca_file` names it.
+    :attr:`ca_file` names it; made in a temporary directory, it is removed on exit.
     """
 
     def __init__(self, config: IdpConfig | None = None, *, https: bool = False,
@@ -106,7 +107,9 @@ class MockIdp:
         try:
             self._app = create_app(self.config)
             if self.https:
-                self.tls = ensure_tls_files(self.tls_dir, [self.host])
+                directory = self.tls_dir or self._stack.enter_context(
+                    TemporaryDirectory(prefix="mock-idp-tls-"))
+                self.tls = ensure_tls_files(directory, [self.host])
             self._server = self._stack.enter_context(
                 run_in_thread(self._app, host=self.host, port=self.port, ssl=self.tls))
             verify = self.tls.client_context() if self.tls else True

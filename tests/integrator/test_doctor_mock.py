@@ -5,7 +5,6 @@ URI not registered, clock skew, TLS, unreachable endpoint) is named with its fix
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -206,10 +205,10 @@ def test_untrusted_certificate_then_ca_file() -> None:
         assert by_name(diagnosis)["tls"][0] == "PASS"
 
 
-def test_certificate_for_another_host() -> None:
+def test_certificate_for_another_host(tmp_path: Path) -> None:
     from scenarios.doctor.probe import make_client
 
-    tls = ensure_tls_files(tempfile.mkdtemp(prefix="doctor-tls-"), [])  # 127.0.0.1, localhost
+    tls = ensure_tls_files(tmp_path, [])  # 127.0.0.1, localhost
     with run_in_thread(create_app(), host="127.0.0.2", ssl=tls) as server:
         base = f"https://127.0.0.2:{server.port}"
         with make_client(ca_file=tls.ca_cert, timeout=5) as http:

@@ -137,6 +137,19 @@ def test_https_prints_the_ca_and_verifies_with_it(tmp_path: Path) -> None:
         assert f"  discovery {authority}/v2.0/.well-known/openid-configuration" in lines
 
 
+
+def test_https_without_a_tls_dir_removes_its_files_on_stop() -> None:
+    """The CA's key lives as long as the process that made it, not in /tmp for good."""
+    with serve("--port", "0", "--https") as cli:
+        base = cli.line(0)
+        ca_file = Path(cli.line(1).removeprefix("CA certificate: "))
+        assert ca_file.parent.name.startswith("mock-idp-tls-")
+        with httpx.Client(verify=TlsFiles.in_directory(ca_file.parent).client_context()) as http:
+            assert http.get(f"{base}/_mock/health").status_code == 200
+        cli.process.terminate()
+        assert cli.process.wait(timeout=10) == 0
+    assert not ca_file.parent.exists()
+
 def test_public_url_sets_the_issuer() -> None:
     with serve("--port", "0", "--public-url", "https://idp.example.test/") as cli:
         base = cli.line(0)

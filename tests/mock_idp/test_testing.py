@@ -6,6 +6,7 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -148,6 +149,13 @@ def test_mock_idp_over_https() -> None:
         assert idp.http.get("/_mock/health").status_code == 200
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"{idp.url}/_mock/health")
+    assert not idp.ca_file.parent.exists()  # a temporary CA goes with the provider
+
+
+def test_mock_idp_keeps_a_given_tls_dir(tmp_path: Path) -> None:
+    with MockIdp(https=True, tls_dir=tmp_path) as idp:
+        assert idp.ca_file == tmp_path / "ca.pem"
+    assert (tmp_path / "ca.pem").exists()
 
 
 def test_mock_idp_outside_its_block() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import shutil
 import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -79,7 +80,10 @@ def test_replaces_damaged_files(tmp_path: Path) -> None:
 
 def test_default_directory_is_a_fresh_temporary_one() -> None:
     files = ensure_tls_files()
-    assert files.ca_cert.exists() and files.directory.name.startswith("mock-idp-tls-")
+    try:
+        assert files.ca_cert.exists() and files.directory.name.startswith("mock-idp-tls-")
+    finally:
+        shutil.rmtree(files.directory)
 
 
 def test_normalize_hosts() -> None:

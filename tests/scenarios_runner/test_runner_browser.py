@@ -312,8 +312,11 @@ def test_password_fields_are_masked_in_screenshots(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def browser_server() -> Iterator[str]:
-    """A local Playwright browser server (what a grid provides), launching our Chromium."""
+def browser_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A local Playwright browser server (what a grid provides), launching our Chromium.
+
+    Its browsers' profile directories go under a pytest temporary directory: the process
+    group's SIGTERM ends Chromium before the server can remove them."""
     choice = resolve()
     if choice.kind == "remote":
         assert choice.ws_endpoint is not None
@@ -327,6 +330,7 @@ def browser_server() -> Iterator[str]:
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,  # its own process group: the node server it starts goes too
+        env={**os.environ, "TMPDIR": str(tmp_path_factory.mktemp("browser-server"))},
     )
     try:
         assert server.stdout is not None
