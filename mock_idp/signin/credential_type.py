@@ -4,8 +4,10 @@ username can sign in and with what.
 On login.microsoftonline.com, **Next** on the username page does not post the form. The page
 posts the username as JSON to ``/common/GetCredentialType`` and, when the answer says the user
 exists, swaps the password view in place: the same document, the username input moved off
-screen (``.moveOffScreen``), the password input shown. So a script that waits for a navigation
-after **Next** hangs on Entra, and the mock's page does the same.
+screen (``.moveOffScreen``), the password input shown. So a script that waits for a new document
+after **Next** hangs on Entra, and on the mock too. The swap is an entry of the page's history
+(a same-document navigation): MSAL.js's end-to-end helpers (``samples/e2eTestUtils``) wait for
+a navigation around that click, and Back returns to the username view.
 
 What the answer carries, and how clients read it (facts from public scripts that call the
 endpoint: Mike Crowley's ``Get-EntraCredentialInfo``, o365enum, Oh365UserFinder, o365spray;

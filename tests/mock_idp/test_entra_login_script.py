@@ -198,7 +198,8 @@ def test_the_errors_scripts_read(page: Page, stack: Stack) -> None:
 
 def test_next_shows_the_password_in_the_same_document(page: Page, stack: Stack) -> None:
     """As on Entra, Next asks GetCredentialType and swaps the password view in place: a script
-    that waited for a navigation here would hang on login.microsoftonline.com."""
+    that waited for a new document here would hang on login.microsoftonline.com. The swap is a
+    history entry of the same document, which MSAL.js's end-to-end helpers wait for."""
     script = EntraLoginScript(page)
     lookups: list[dict[str, object]] = []
     page.on("request", lambda r: lookups.append(r.post_data_json)
@@ -212,7 +213,9 @@ def test_next_shows_the_password_in_the_same_document(page: Page, stack: Stack) 
     expect(page.locator('input[name="loginfmt"].has-error')).to_have_count(1)
 
     page.fill(script.USERNAME, ALICE)
-    page.click('input[type=submit][value="Next"]')
+    with page.expect_navigation(timeout=5_000) as navigation:
+        page.click('input[type=submit][value="Next"]')
+    assert navigation.value is None  # a same-document navigation has no response
     expect(page.locator(script.PASSWORD)).to_be_focused()
     assert page.evaluate("() => window.sameDocument") is True
     expect(page.locator("#loginHeader")).to_have_text("Enter password")
@@ -228,6 +231,43 @@ def test_next_shows_the_password_in_the_same_document(page: Page, stack: Stack) 
     script.answer_stay_signed_in(False)
     expect(page).to_have_title("Callback")
     assert stack.signed_in_user() == ALICE
+
+
+def test_back_from_the_password_shows_the_username_again(page: Page, stack: Stack) -> None:
+    """Back on the password view returns to the username view of the same document (with what
+    was typed, and without the error of an earlier try); Forward shows the password again."""
+    script = EntraLoginScript(page)
+    page.goto(stack.authorize())
+    page.evaluate("() => { window.sameDocument = true; }")
+    page.fill(script.USERNAME, "nobody@contoso.onmicrosoft.com")
+    page.click(script.SUBMIT)
+    expect(page.locator("#usernameError")).to_be_visible()
+    page.fill(script.USERNAME, BOB)
+    page.click(script.SUBMIT)
+    expect(page.locator(script.PASSWORD)).to_be_visible()
+
+    page.go_back()
+    expect(page.locator(script.USERNAME)).to_be_focused()
+    expect(page.locator(script.USERNAME)).to_have_value(BOB)
+    expect(page.locator("#loginHeader")).to_have_text("Sign in")
+    expect(page.locator(script.SUBMIT)).to_have_value("Next")
+    expect(page.locator('input[name="passwd"]')).to_have_count(0)
+    expect(page.locator("#usernameError")).to_have_count(0)
+    assert page.evaluate("() => window.sameDocument") is True
+
+    page.go_forward()
+    expect(page.locator(script.PASSWORD)).to_be_visible()
+    expect(page.locator("#displayName")).to_have_text(BOB)
+    page.go_back()
+    page.fill(script.USERNAME, ALICE)
+    page.click(script.SUBMIT)
+    expect(page.locator("#displayName")).to_have_text(ALICE)
+    page.fill(script.PASSWORD, ALICE_PASSWORD)
+    page.click(script.SUBMIT)
+    script.answer_stay_signed_in(False)
+    expect(page).to_have_title("Callback")
+    assert stack.signed_in_user() == ALICE
+    assert page.evaluate("() => window.sameDocument") is None
 
 
 def test_without_the_lookup_next_posts_the_form(page: Page, stack: Stack) -> None:
