@@ -57,8 +57,11 @@ class EntraLoginScript:
         page.click('input[type=submit][value="Next"]')
         page.wait_for_selector("#idA_PWD_ForgotPassword")
         assert page.locator('input[name="loginfmt"].moveOffScreen').count() == 1
-        page.fill("#i0118", password)
-        page.click('input[type="submit"][value="Sign in"]')
+        self.enter_password(password, stay_signed_in=stay_signed_in)
+
+    def enter_password(self, password: str, *, stay_signed_in: bool) -> None:
+        self.page.fill("#i0118", password)
+        self.page.click('input[type="submit"][value="Sign in"]')
         self.answer_stay_signed_in(stay_signed_in)
 
     def answer_stay_signed_in(self, stay: bool, *, dont_show_again: bool = False) -> None:
@@ -106,6 +109,10 @@ class Stack:
                   "state": str(time.monotonic_ns()), "nonce": "n", **extra}
         return f"{self.idp}/{TENANT}/oauth2/v2.0/authorize?{urlencode(params)}"
 
+    def expect_signed_in(self, page: Page, upn: str) -> None:
+        expect(page).to_have_title("Callback")
+        assert self.signed_in_user() == upn
+
     def signed_in_user(self) -> str:
         """The user of the last authorization code the app received."""
         callback = [q for path, q in self.app.hits if path == "/auth/callback"][-1]
@@ -143,23 +150,20 @@ def test_sign_in_pick_an_account_stay_signed_in_and_sign_out(page: Page, stack: 
     # Alice signs in and answers "Stay signed in?" with Yes: a persistent session cookie.
     page.goto(stack.authorize())
     script.enter_credentials(ALICE, ALICE_PASSWORD, stay_signed_in=True)
-    expect(page).to_have_title("Callback")
-    assert stack.signed_in_user() == ALICE
+    stack.expect_signed_in(page, ALICE)
     assert any(expires > 0 for expires in _idp_cookies(page, stack).values())
 
     # Bob signs in too, through "Use another account", and answers No.
     page.goto(stack.authorize(prompt="select_account"))
     script.use_another_account()
     script.enter_credentials(BOB, BOB_PASSWORD, stay_signed_in=False)
-    expect(page).to_have_title("Callback")
-    assert stack.signed_in_user() == BOB
+    stack.expect_signed_in(page, BOB)
 
     # Two accounts have sessions: the next sign-in asks which one.
     page.goto(stack.authorize())
     expect(page.locator("#tilesHolder [data-test-id]")).to_have_count(2)
     script.pick_account(ALICE)
-    expect(page).to_have_title("Callback")
-    assert stack.signed_in_user() == ALICE
+    stack.expect_signed_in(page, ALICE)
 
     # Signing out with two accounts asks which one, then says so.
     page.goto(f"{stack.idp}/{TENANT}/oauth2/v2.0/logout")
@@ -168,8 +172,7 @@ def test_sign_in_pick_an_account_stay_signed_in_and_sign_out(page: Page, stack: 
 
     # Bob is still signed in; Alice must sign in again.
     page.goto(stack.authorize(prompt="none"))
-    expect(page).to_have_title("Callback")
-    assert stack.signed_in_user() == BOB
+    stack.expect_signed_in(page, BOB)
     page.goto(stack.authorize(login_hint=ALICE))
     page.wait_for_selector(script.USERNAME)
 
@@ -226,11 +229,8 @@ def test_next_shows_the_password_in_the_same_document(page: Page, stack: Stack) 
         "nobody@contoso.onmicrosoft.com", ALICE]
     assert all(lookup["originalRequest"] for lookup in lookups)
 
-    page.fill(script.PASSWORD, ALICE_PASSWORD)
-    page.click('input[type="submit"][value="Sign in"]')
-    script.answer_stay_signed_in(False)
-    expect(page).to_have_title("Callback")
-    assert stack.signed_in_user() == ALICE
+    script.enter_password(ALICE_PASSWORD, stay_signed_in=False)
+    stack.expect_signed_in(page, ALICE)
 
 
 def test_back_from_the_password_shows_the_username_again(page: Page, stack: Stack) -> None:
@@ -262,11 +262,8 @@ def test_back_from_the_password_shows_the_username_again(page: Page, stack: Stac
     page.fill(script.USERNAME, ALICE)
     page.click(script.SUBMIT)
     expect(page.locator("#displayName")).to_have_text(ALICE)
-    page.fill(script.PASSWORD, ALICE_PASSWORD)
-    page.click(script.SUBMIT)
-    script.answer_stay_signed_in(False)
-    expect(page).to_have_title("Callback")
-    assert stack.signed_in_user() == ALICE
+    script.enter_password(ALICE_PASSWORD, stay_signed_in=False)
+    stack.expect_signed_in(page, ALICE)
     assert page.evaluate("() => window.sameDocument") is None
 
 
@@ -282,8 +279,5 @@ def test_without_the_lookup_next_posts_the_form(page: Page, stack: Stack) -> Non
     expect(page.locator(script.PASSWORD)).to_be_visible()
     assert page.evaluate("() => window.sameDocument") is None
     expect(page.locator('input[name="loginfmt"].moveOffScreen')).to_have_value(BOB)
-    page.fill(script.PASSWORD, BOB_PASSWORD)
-    page.click(script.SUBMIT)
-    script.answer_stay_signed_in(False)
-    expect(page).to_have_title("Callback")
-    assert stack.signed_in_user() == BOB
+    script.enter_password(BOB_PASSWORD, stay_signed_in=False)
+    stack.expect_signed_in(page, BOB)
