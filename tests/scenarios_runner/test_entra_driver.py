@@ -1,0 +1,46 @@
+"""The Entra driver on pages it did not open itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import urlencode
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from mock_idp.config import REFERENCE_RP_CLIENT_ID
+from mock_idp.testing import MockIdp
+from scenarios.drivers import EntraDriver
+
+pytestmark = pytest.mark.browser
+
+ALICE, ALICE_PASSWORD = "alice@contoso.onmicrosoft.com", "P@ssw0rd-alice"
+CALLBACK = "http://127.0.0.1:8599/auth/callback"  # nothing listens: the request is the proof
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    page = browser.new_page()
+    yield page
+    page.close()
+
+
+def test_it_signs_in_from_the_password_view(page: Page) -> None:
+    """A sign-in that opens on the password view (here the username was posted without the
+    page's lookup, as a page without script does; Entra may skip the username for a
+    ``login_hint``) is still a sign-in page to the driver, which finishes it."""
+    left: list[str] = []
+    page.on("request", lambda request: left.append(request.url)
+            if request.url.startswith(CALLBACK) else None)
+
+    with MockIdp() as idp:
+        page.route("**/common/GetCredentialType", lambda route: route.abort())
+        params = {"client_id": REFERENCE_RP_CLIENT_ID, "response_type": "code",
+                  "redirect_uri": CALLBACK, "scope": "openid", "state": "s", "nonce": "n"}
+        page.goto(f"{idp.authority}/oauth2/v2.0/authorize?{urlencode(params)}")
+        page.fill('input[name="loginfmt"]', ALICE)
+        page.click("#idSIButton9")
+        page.locator('input[name="passwd"]').wait_for()
+
+        EntraDriver().sign_in(page, ALICE, ALICE_PASSWORD)
+    assert len(left) == 1 and "code=" in left[0], left
