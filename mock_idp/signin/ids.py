@@ -17,7 +17,13 @@ Where the values come from (facts only, no markup was copied):
   ``#service_exception_message``: aws-azure-login's page states (``src/login.ts``);
 - ``#tilesHolder`` and tiles ``div.table[data-test-id="<upn>"]``: account-picker helpers
   (``#tilesHolder > div.tile-container > div > div.table[data-test-id*="@…"]``);
-- ``#otc`` on the device-login page: device-code Selenium helpers (``By.ID, "otc"``).
+- ``#otc`` on the device-login page: device-code Selenium helpers (``By.ID, "otc"``);
+- the username input's placeholder "Email, phone, or Skype" and accessible name "Enter your
+  email, phone, or Skype." (its ``aria-label``), and the password input's placeholder
+  "Password": the locators Playwright's code generator records on Entra's pages
+  (``getByPlaceholder('Email, phone, or Skype')``, ``getByRole('textbox', { name: 'Enter your
+  email, phone, or Skype.' })``, ``getByPlaceholder('Password')``) and Selenium helpers'
+  ``[aria-label='Enter your email, phone, or Skype.']``.
 """
 
 from __future__ import annotations
@@ -45,6 +51,10 @@ TILE_ATTRIBUTE: Final = "data-test-id"
 """Each account tile carries its UPN in this attribute."""
 SERVICE_EXCEPTION: Final = "service_exception_message"
 DEVICE_CODE_INPUT: Final = "otc"
+USERNAME_PLACEHOLDER: Final = "Email, phone, or Skype"
+USERNAME_LABEL: Final = "Enter your email, phone, or Skype."
+"""The username input's ``aria-label``, so its accessible name."""
+PASSWORD_PLACEHOLDER: Final = "Password"
 OFF_SCREEN: Final = "moveOffScreen"
 ALERT_ERROR: Final = "alert-error"
 HAS_ERROR: Final = "has-error"

@@ -233,6 +233,20 @@ def test_next_shows_the_password_in_the_same_document(page: Page, stack: Stack) 
     stack.expect_signed_in(page, ALICE)
 
 
+def test_a_recorded_script_signs_in(page: Page, stack: Stack) -> None:
+    """The locators Playwright's code generator records on Entra's pages: the username by its
+    placeholder or its accessible name, the password by its placeholder, the buttons by role."""
+    page.goto(stack.authorize())
+    page.get_by_placeholder("Email, phone, or Skype").click()
+    page.get_by_role("textbox", name="Enter your email, phone, or Skype.").fill(BOB)
+    page.get_by_role("button", name="Next").click()
+    page.get_by_placeholder("Password").click()
+    page.get_by_placeholder("Password").fill(BOB_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="No").click()
+    stack.expect_signed_in(page, BOB)
+
+
 def test_back_from_the_password_shows_the_username_again(page: Page, stack: Stack) -> None:
     """Back on the password view returns to the username view of the same document (with what
     was typed, and without the error of an earlier try); Forward shows the password again."""

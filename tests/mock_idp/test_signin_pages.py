@@ -76,6 +76,8 @@ def test_the_username_page_asks_only_for_the_username(client: AppClient) -> None
     assert f'name="{ids.USERNAME_NAME}"' in username and 'type="email"' in username
     assert ids.OFF_SCREEN not in username
     assert f'<label for="{ids.USERNAME_INPUT}">Email, phone, or Skype</label>' in html
+    assert f'placeholder="{ids.USERNAME_PLACEHOLDER}"' in username
+    assert f'aria-label="{ids.USERNAME_LABEL}"' in username
     button = _element(html, ids.PRIMARY_BUTTON)
     assert 'type="submit"' in button and 'value="Next"' in button
     assert _text_of(html, ids.HEADER) == "Sign in"
