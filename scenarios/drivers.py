@@ -150,9 +150,9 @@ class EntraDriver:
     name: str = "entra"
 
     def expect_sign_in_page(self, page: Page) -> None:
-        """"Pick an account", the username, or the password: a sign-in may open on the password
-        view (a username posted without the page's script, or a provider that skips the
-        username for a ``login_hint``)."""
+        """The account picker, the username or the password: a sign-in may open on the
+        password view (a username posted without the page's script, or a provider that skips
+        the username for a ``login_hint``)."""
         from playwright.sync_api import expect
 
         expect(_visible_username(page).or_(page.locator(f"#{ids.TILES}")).or_(
