@@ -247,6 +247,23 @@ def test_a_recorded_script_signs_in(page: Page, stack: Stack) -> None:
     stack.expect_signed_in(page, BOB)
 
 
+def test_each_page_has_one_submit_button(page: Page, stack: Stack) -> None:
+    """As on Entra, whose secondary buttons (No, Cancel) are ``input[type=button]``: a script
+    that clicks the page's ``input[type=submit]`` (Cypress's ``cy.get(...).click()`` wants one
+    element) answers Next, Sign in and then Yes."""
+    submit = page.locator('input[type="submit"]')  # strict: fails on two
+    page.goto(stack.authorize())
+    page.locator('input[type="email"]').fill(ALICE)
+    submit.click()
+    page.locator('input[type="password"]').fill(ALICE_PASSWORD)
+    submit.click()
+    page.locator("#KmsiDescription").wait_for()
+    expect(submit).to_have_value("Yes")
+    submit.click()
+    stack.expect_signed_in(page, ALICE)
+    assert any(expires > 0 for expires in _idp_cookies(page, stack).values())  # Yes: it lasts
+
+
 def test_back_from_the_password_shows_the_username_again(page: Page, stack: Stack) -> None:
     """Back on the password view returns to the username view of the same document (with what
     was typed, and without the error of an earlier try); Forward shows the password again."""
