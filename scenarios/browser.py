@@ -207,11 +207,25 @@ def probe(choice: BrowserChoice) -> str | None:
 
     try:
         with playwright_driver() as playwright:
+            if choice.kind == "playwright" and not _playwright_chromium_installed(
+                    Path(playwright.chromium.executable_path)):
+                return None
             browser = launch(playwright, choice, timeout_ms=30_000)
             browser.close()
             return choice.executable_path or playwright.chromium.executable_path
     except Error:
         return None
+
+
+def _playwright_chromium_installed(executable: Path) -> bool:
+    """Whether ``playwright install`` put a Chromium here: the full browser at ``executable``
+    (``<browsers>/chromium-<n>/<dir>/chrome``) or the headless shell beside it. Launching one
+    that is not there fails only after Playwright has made a profile directory in the temporary
+    directory, which it leaves behind."""
+    if executable.exists():
+        return True
+    parents = executable.parents
+    return len(parents) > 2 and any(parents[2].glob("chromium_headless_shell-*"))
 
 
 def resolve(

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +20,8 @@ from scenarios.browser import (
     ensure,
     resolve,
 )
+
+REPO = Path(__file__).resolve().parents[2]
 
 REQUIRED_FLAGS = {
     "--no-sandbox",
@@ -293,3 +298,29 @@ def test_installers_are_bounded_by_their_timeout() -> None:
     assert time.monotonic() - started < 5
     assert browser._run_quiet(["sh", "-c", "exit 0"], 5) is True
     assert browser._run_quiet(["sh", "-c", "exit 1"], 5) is False
+
+
+def test_what_counts_as_playwrights_own_chromium(tmp_path: Path) -> None:
+    executable = tmp_path / "chromium-1255" / "chrome-linux64" / "chrome"
+    assert not browser._playwright_chromium_installed(executable)
+    (tmp_path / "chromium_headless_shell-1255").mkdir()  # `install --only-shell`
+    assert browser._playwright_chromium_installed(executable)
+    (tmp_path / "chromium_headless_shell-1255").rmdir()
+    executable.parent.mkdir(parents=True)
+    executable.touch()
+    assert browser._playwright_chromium_installed(executable)
+
+
+def test_probing_a_missing_playwright_chromium_leaves_nothing_behind(tmp_path: Path) -> None:
+    """Playwright makes a profile directory before it finds its Chromium missing, and leaves it
+    in the temporary directory; the probe does not launch what is not installed."""
+    temp, browsers = tmp_path / "tmp", tmp_path / "browsers"
+    temp.mkdir()
+    browsers.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp), "PLAYWRIGHT_BROWSERS_PATH": str(browsers)}
+    code = ("from scenarios.browser import BrowserChoice, probe; "
+            "print(probe(BrowserChoice(kind='playwright')))")
+    result = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert result.stdout.strip() == "None", result.stderr
+    assert list(temp.iterdir()) == []
