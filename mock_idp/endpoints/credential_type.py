@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..signin import credential_type
 from .common import entra_headers, idp, plain_error
-from .payload import BadInput, get_str, parse_json, read_body
+from .payload import BadInput, get_str, parse_json, read_body, require_str
 from .signin import MAX_FIELD, peek
 
 MAX_BYTES = 16 * 1024
@@ -34,8 +34,7 @@ async def get_credential_type(request: Request) -> Response:
         body = parse_json(await read_body(request, limit=MAX_BYTES))
         if not isinstance(body, dict):
             raise BadInput("the request body must be a JSON object")
-        username = str(get_str(body, _member(body, "username"), required=True,
-                               max_len=MAX_FIELD)).strip()
+        username = require_str(body, _member(body, "username"), max_len=MAX_FIELD).strip()
         ctx = get_str(body, _member(body, "originalRequest"), max_len=MAX_FIELD)
     except BadInput as exc:
         return plain_error(exc.status, exc.message, field=exc.field)

@@ -23,7 +23,11 @@ Where the values come from (facts only, no markup was copied):
   "Password": the locators Playwright's code generator records on Entra's pages
   (``getByPlaceholder('Email, phone, or Skype')``, ``getByRole('textbox', { name: 'Enter your
   email, phone, or Skype.' })``, ``getByPlaceholder('Password')``) and Selenium helpers'
-  ``[aria-label='Enter your email, phone, or Skype.']``.
+  ``[aria-label='Enter your email, phone, or Skype.']``;
+- the secondary button ``#idBtn_Back`` as an ``input[type=button]`` and the primary as the
+  form's one ``input[type=submit]``: saved copies of the sign-in page's footer-buttons
+  component, and Selenium helpers that answer "Stay signed in?" with Yes by clicking
+  ``//input[@type='submit']``.
 """
 
 from __future__ import annotations
