@@ -1,0 +1,90 @@
+"""The installed package, not the source tree: what ``pip install sso-harness`` gives a user.
+
+The tests build the wheel from a copy of the sources (the build writes ``build/`` and
+``*.egg-info`` where it runs), check that it holds every file of the three packages, and sign
+in on the mock's pages from a copy installed without the source tree on the path.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("mock_idp", "relying_party", "scenarios")
+BUILD_FILES = ("pyproject.toml", "README.md")
+SKIPPED = shutil.ignore_patterns("__pycache__", "*.pyc", "node_modules")
+
+pytestmark = pytest.mark.slow
+
+
+def package_files(root: Path) -> set[str]:
+    """Every file of the packages under ``root``, as a wheel names it."""
+    return {path.relative_to(root).as_posix()
+            for package in PACKAGES for path in (root / package).rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"}
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("packaging")
+    source = work / "source"
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, source / package, ignore=SKIPPED)
+    for name in BUILD_FILES:
+        shutil.copy2(ROOT / name, source / name)
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir",
+         str(work / "dist"), str(source)], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stdout + built.stderr
+    (found,) = (work / "dist").glob("sso_harness-*.whl")
+    return found
+
+
+def test_the_wheel_holds_every_file_of_the_packages(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    missing = sorted(package_files(ROOT) - names)
+    assert not missing, f"not in the wheel: {missing}"
+
+
+def test_an_installed_copy_renders_the_sign_in_page(wheel: Path, tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
+         str(target), str(wheel)], capture_output=True, text=True, timeout=300)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    script = textwrap.dedent("""
+        import asyncio, sys
+        import httpx
+        import mock_idp
+        from mock_idp import create_app
+        from mock_idp.config import DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID
+
+        assert mock_idp.__file__.startswith(sys.argv[1]), mock_idp.__file__
+
+        async def main():
+            transport = httpx.ASGITransport(app=create_app())
+            async with httpx.AsyncClient(transport=transport, base_url="http://idp") as http:
+                page = await http.get(
+                    f"/{DEFAULT_TENANT_ID}/oauth2/v2.0/authorize",
+                    params={"client_id": REFERENCE_RP_CLIENT_ID, "response_type": "code",
+                            "scope": "openid", "nonce": "n",
+                            "redirect_uri": "http://localhost:5555/auth/callback"})
+            assert page.status_code == 200, page.status_code
+            assert 'name="loginfmt"' in page.text
+
+        asyncio.run(main())
+    """)
+    # The installed copy comes first on the path, before the project's own (editable) one.
+    ran = subprocess.run([sys.executable, "-c", script, str(target)], cwd=tmp_path,
+                         env={**os.environ, "PYTHONPATH": str(target)},
+                         capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stdout + ran.stderr[-2000:]
