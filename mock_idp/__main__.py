@@ -78,14 +78,6 @@ def summary(config: IdpConfig, base: str) -> list[str]:
     return lines
 
 
-class _Stopped(Exception):
-    """SIGTERM, after uvicorn's clean shutdown."""
-
-
-def _stopped(signum: int, frame: FrameType | None) -> None:
-    raise _Stopped
-
-
 def _fail(message: str) -> int:
     print(f"mock_idp: error: {message}", file=sys.stderr, flush=True)
     return 2
@@ -124,29 +116,35 @@ def _serve(args: argparse.Namespace, config: IdpConfig, app: Starlette, stack: E
         return _fail(f"cannot listen on {args.host}:{args.port}: {exc}")
     port = sock.getsockname()[1]
     base = f"{'https' if tls else 'http'}://{url_host(args.host)}:{port}"
-    print(base, flush=True)
-    if tls is not None:
-        print(f"CA certificate: {tls.ca_cert}", flush=True)
-    if config.public_url:
-        print(f"Public URL: {config.public_url}")
-    print("\n".join(summary(config, base)), flush=True)
-
     access_log = args.log_level in ("info", "debug", "trace")
     server = DrainingServer(server_config(app, ssl=tls, log_level=args.log_level,
                                           access_log=access_log))
-    # What exists now (modules, the app, keys, the directory) lives as long as the process:
-    # left out of the collector's full passes, which took about 26 ms each under load.
-    gc.freeze()
-    # uvicorn shuts down cleanly on SIGINT or SIGTERM, then raises the signal again with the
-    # handler it found: Ctrl-C arrives as KeyboardInterrupt, and SIGTERM as _Stopped instead of
-    # killing the process before ``stack`` removes its files.
-    previous = signal.signal(signal.SIGTERM, _stopped)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        server.should_exit = True
+
+    # uvicorn takes SIGINT and SIGTERM over while it serves, shuts down cleanly on either, then
+    # raises it again with the handler it found. That handler, and any signal before uvicorn
+    # takes over (from the URL printed to the loop started), only asks the server to stop: it
+    # starts, stops at once and shuts down, and the process returns normally, so ``stack``
+    # removes its files. (Raised as an exception, an early signal left uvicorn's coroutine
+    # never awaited; SIGTERM's default ended the process before the clean-up.)
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        print(base, flush=True)
+        if tls is not None:
+            print(f"CA certificate: {tls.ca_cert}", flush=True)
+        if config.public_url:
+            print(f"Public URL: {config.public_url}")
+        print("\n".join(summary(config, base)), flush=True)
+        # What exists now (modules, the app, keys, the directory) lives as long as the
+        # process: left out of the collector's full passes, which took about 26 ms each under
+        # load.
+        gc.freeze()
         server.run(sockets=[sock])
-    except (KeyboardInterrupt, _Stopped):
-        pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         sock.close()
     return 0 if server.started else 1
 

@@ -12,10 +12,12 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -256,3 +258,37 @@ def test_ctrl_c_stops_cleanly() -> None:
         cli.process.send_signal(signal.SIGINT)
         assert cli.process.wait(timeout=10) == 0
     assert "Traceback" not in cli.stderr()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_before_the_server_runs_stops_it_cleanly(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        signum: signal.Signals) -> None:
+    """A supervisor may stop the process as soon as it has read the URL, before uvicorn has
+    taken the signals over: the server still starts, stops and shuts down, with exit 0."""
+    from mock_idp.serving import DrainingServer
+
+    run = DrainingServer.run
+
+    def signalled_first(self: DrainingServer, sockets: list[Any] | None = None) -> None:
+        signal.raise_signal(signum)
+        run(self, sockets=sockets)
+
+    monkeypatch.setattr(DrainingServer, "run", signalled_first)
+    before = signal.getsignal(signum)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert main(["--port", "0"]) == 0
+    assert signal.getsignal(signum) == before
+    assert capsys.readouterr().out.startswith("http://127.0.0.1:")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_stopped_as_soon_as_the_url_is_read_the_process_exits_0_quietly() -> None:
+    for _ in range(3):
+        with serve("--port", "0") as cli:
+            assert cli.line(0).startswith("http://")
+            cli.process.terminate()
+            assert cli.process.wait(timeout=10) == 0
+        assert cli.stderr() == ""
