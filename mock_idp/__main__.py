@@ -121,7 +121,7 @@ def _serve(args: argparse.Namespace, config: IdpConfig, app: Starlette, stack: E
                                           access_log=access_log))
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        server.should_exit = True
+        server.stop_requested = True
 
     # uvicorn takes SIGINT and SIGTERM over while it serves, shuts down cleanly on either, then
     # raises it again with the handler it found. That handler, and any signal before uvicorn
