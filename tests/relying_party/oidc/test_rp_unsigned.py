@@ -42,6 +42,8 @@ def test_an_unsigned_token_over_http_from_v1_names_the_fix() -> None:
     (f"http://localhost:8400/{TENANT}/oauth2/v2.0/token", unsigned(id_claims())),
     (f"http://localhost:8400/{TENANT}/oauth2/token", sign(id_claims(), rsa_key("k"))),
     (f"http://localhost:8400/{TENANT}/oauth2/token", "not a token"),
-])
+], ids=["unsigned-over-https", "unsigned-from-v2", "signed-over-http", "not-a-token"])
+# (ids of their own: a token made at collection carries the time, and pytest-xdist's workers
+# must collect the same ids)
 def test_other_cases_are_left_to_the_signature_checks(url: str, token: str) -> None:
     refuse_unsigned_over_http(url, token)
