@@ -32,13 +32,13 @@ PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n * 2 > 8
 # Root runs apt-get directly; others only through passwordless sudo.
 SUDO = $(shell [ "$$(id -u)" = 0 ] && echo "" || (sudo -n true 2>/dev/null && echo "sudo -n" || echo "none"))
 
-.PHONY: help venv browser test test-slow test-all scenarios lint demo bench clean distclean
+.PHONY: help venv browser test test-slow test-all test-lowest scenarios lint demo bench clean distclean
 
 help:
 	@echo "make scenarios   run every browser scenario; report in $(REPORT_DIR)/index.html"
 	@echo "                 (APP=PROFILE: against your own app, described by an app profile)"
 	@echo "make test        run the tests, without the slow ones (test-slow: only those;"
-	@echo "                 test-all: both)"
+	@echo "                 test-all: both; test-lowest: on the lowest versions allowed)"
 	@echo "make lint        ruff and mypy"
 	@echo "make demo        start the mock IdP and the relying party to click through by hand"
 	@echo "make bench       benchmarks"
@@ -50,7 +50,10 @@ venv: $(STAMP)
 
 # Reinstalled whenever pyproject.toml changes; the virtualenv itself is rebuilt when missing
 # or broken (its interpreter no longer runs).
-$(STAMP): pyproject.toml
+# A pip constraints file the environment is installed with (test-lowest's).
+CONSTRAINTS ?=
+
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	@if ! $(PY) -c '' 2>/dev/null; then \
 	  $(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), sys.version' \
 	    || { echo "Python 3.11+ is needed: make PYTHON=/path/to/python3.11"; exit 1; }; \
@@ -67,7 +70,8 @@ $(STAMP): pyproject.toml
 	    || { echo "venv: '$(PYTHON) -m venv' failed; install python3-venv (Debian/Ubuntu)"; exit 1; }; \
 	  fi; \
 	fi
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,examples]'
+	$(PY) -m pip install --quiet --disable-pip-version-check $(if $(CONSTRAINTS),-c $(CONSTRAINTS)) \
+	  -e '.[test,examples]'
 	@touch $@
 
 browser: venv
@@ -90,6 +94,11 @@ test-slow:
 test-all:
 	@$(MAKE) --no-print-directory test TEST_MARKS="slow or not slow"
 
+# The tests (not the slow ones) on the lowest version of every dependency pyproject.toml allows,
+# pinned in constraints/lowest.txt, in a virtualenv of their own.
+test-lowest:
+	@$(MAKE) --no-print-directory test VENV=.venv-lowest CONSTRAINTS=constraints/lowest.txt
+
 scenarios: venv browser
 	$(PY) -m scenarios run --report $(REPORT_DIR) --junit $(REPORT_DIR)/junit.xml $(if $(APP),--app $(APP)) $(ARGS)
 
@@ -108,4 +117,4 @@ clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) .venv-lowest

@@ -1,8 +1,10 @@
 """The installed package, not the source tree: what ``pip install sso-harness`` gives a user.
 
-The tests build the wheel from a copy of the sources (the build writes ``build/`` and
+The slow tests build the wheel from a copy of the sources (the build writes ``build/`` and
 ``*.egg-info`` where it runs), check that it holds every file of the three packages, and sign
-in on the mock's pages from a copy installed without the source tree on the path.
+in on the mock's pages from a copy installed without the source tree on the path. The lowest
+versions ``constraints/lowest.txt`` pins (``make test-lowest``) are checked against the bounds
+``pyproject.toml`` declares.
 """
 
 from __future__ import annotations
@@ -12,17 +14,22 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("mock_idp", "relying_party", "scenarios")
 BUILD_FILES = ("pyproject.toml", "README.md")
 SKIPPED = shutil.ignore_patterns("__pycache__", "*.pyc", "node_modules")
-
-pytestmark = pytest.mark.slow
+LOWEST = ROOT / "constraints" / "lowest.txt"
+LINTERS = {"ruff", "mypy"}
+"""Test-extra tools whose lowest versions the constraints leave out: they only lint."""
 
 
 def package_files(root: Path) -> set[str]:
@@ -30,6 +37,33 @@ def package_files(root: Path) -> set[str]:
     return {path.relative_to(root).as_posix()
             for package in PACKAGES for path in (root / package).rglob("*")
             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"}
+
+
+def lower_bounds() -> dict[str, Version]:
+    """Every runtime and test requirement's lower bound (``>=``), by canonical name."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    bounds: dict[str, Version] = {}
+    for text in [*project["dependencies"], *project["optional-dependencies"]["test"]]:
+        requirement = Requirement(text)
+        lows = [Version(spec.version) for spec in requirement.specifier if spec.operator == ">="]
+        assert len(lows) == 1, f"{text}: one lower bound (>=) expected"
+        bounds[canonicalize_name(requirement.name)] = lows[0]
+    return bounds
+
+
+def pins(text: str) -> dict[str, Version]:
+    found: dict[str, Version] = {}
+    for line in text.splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, _, version = line.partition("==")
+            found[canonicalize_name(name)] = Version(version)
+    return found
+
+
+def test_the_lowest_constraints_pin_each_declared_lower_bound() -> None:
+    bounds = {name: low for name, low in lower_bounds().items() if name not in LINTERS}
+    assert pins(LOWEST.read_text()) == bounds
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +82,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return found
 
 
+@pytest.mark.slow
 def test_the_wheel_holds_every_file_of_the_packages(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
@@ -55,6 +90,7 @@ def test_the_wheel_holds_every_file_of_the_packages(wheel: Path) -> None:
     assert not missing, f"not in the wheel: {missing}"
 
 
+@pytest.mark.slow
 def test_an_installed_copy_renders_the_sign_in_page(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
     installed = subprocess.run(

@@ -15,11 +15,10 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 from jwt.exceptions import InvalidSignatureError, InvalidTokenError
-from jwt.types import Options
 
 from ..inputs import InputError, check_json_value
 from .errors import AlgNotAllowed, IdTokenBadSignature, IdTokenMalformed
@@ -40,6 +39,9 @@ from .id_token_checks import (
     token_hash,
 )
 from .jwks import KeyResolver, SigningKey
+
+if TYPE_CHECKING:
+    from jwt.types import Options  # PyJWT 2.11+; only for the type checker
 
 __all__ = [
     "ASYMMETRIC_ALGS",
