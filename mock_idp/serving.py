@@ -110,8 +110,9 @@ class DrainingServer(uvicorn.Server):
     stop_requested = False
     """Set to stop the server as soon as its loop runs, after its startup and through its
     shutdown: for a stop asked for before it serves (the command line's signals before
-    uvicorn takes them over). Setting ``should_exit`` that early makes uvicorn up to 0.3x
-    return from its startup without shutting down, and its event loop never closes."""
+    uvicorn takes them over). It does not lean on how uvicorn treats a ``should_exit`` set
+    that early: before 0.41 it returned from its startup without shutting down, and its event
+    loop never closed."""
 
     async def on_tick(self, counter: int) -> bool:
         if self.stop_requested:
