@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import importlib.util
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -118,13 +116,18 @@ SERVER_APPS = (FLASK_IDENTITY, FLASK_AUTHLIB, PASSPORT_OPENIDCONNECT)
 ALL_APPS = (*SERVER_APPS, MSAL_SPA)
 
 
+NPM_LOCK = ".npm-ci.lock"
+"""The file parallel test workers lock around an app's ``npm ci``: beside its
+``package.json`` (ignored by git), since ``npm ci`` deletes ``node_modules`` first, and not in
+the temporary directory, where one would be left for every clone."""
+
+
 def npm_ci(directory: Path) -> str | None:
     """``npm ci`` into ``directory/node_modules`` unless the lockfile is already installed
     there; a lock keeps parallel test workers out of each other."""
     lockfile = directory / "package-lock.json"
     installed = directory / "node_modules" / ".package-lock.json"
-    key = hashlib.sha256(str(directory).encode()).hexdigest()[:12]
-    with open(Path(tempfile.gettempdir()) / f"sso-harness-npm-{key}.lock", "w") as lock:
+    with open(directory / NPM_LOCK, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if installed.is_file() and installed.stat().st_mtime >= lockfile.stat().st_mtime:
             return None
