@@ -13,14 +13,13 @@ import signal
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
-from tempfile import TemporaryDirectory
 from types import FrameType
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .config import ConfigError, IdpConfig
 from .serving import DrainingServer, bind_socket, server_config, url_host
-from .tls import TlsFiles, ensure_tls_files
+from .tls import TlsFiles, tls_files_with
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -104,9 +103,7 @@ def _serve(args: argparse.Namespace, config: IdpConfig, app: Starlette, stack: E
         if args.public_url:
             hosts.append(urlsplit(args.public_url).hostname or "")
         try:
-            directory = args.tls_dir or stack.enter_context(
-                TemporaryDirectory(prefix="mock-idp-tls-"))
-            tls = ensure_tls_files(directory, hosts)
+            tls = tls_files_with(stack, args.tls_dir, hosts)
         except (OSError, ValueError) as exc:
             return _fail(f"cannot prepare TLS files in {args.tls_dir or 'a temporary dir'}: "
                          f"{exc}")
@@ -121,14 +118,15 @@ def _serve(args: argparse.Namespace, config: IdpConfig, app: Starlette, stack: E
                                           access_log=access_log))
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        server.stop_requested = True
+        server.should_exit = True
 
     # uvicorn takes SIGINT and SIGTERM over while it serves, shuts down cleanly on either, then
     # raises it again with the handler it found. That handler, and any signal before uvicorn
-    # takes over (from the URL printed to the loop started), only asks the server to stop: it
-    # starts, stops at once and shuts down, and the process returns normally, so ``stack``
-    # removes its files. (Raised as an exception, an early signal left uvicorn's coroutine
-    # never awaited; SIGTERM's default ended the process before the clean-up.)
+    # takes over (from the URL printed to the loop started), only asks the server to stop:
+    # uvicorn (0.41 on) then starts, skips its loop and shuts down, and the process returns
+    # normally, so ``stack`` removes its files. (Raised as an exception, an early signal left
+    # uvicorn's coroutine never awaited; SIGTERM's default ended the process before the
+    # clean-up.)
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         print(base, flush=True)

@@ -107,18 +107,6 @@ class DrainingServer(uvicorn.Server):
     """uvicorn's server whose :meth:`shutdown` waits for what is still open, not for fixed
     tenths of a second (the command line's server, and :class:`ThreadedServer`'s)."""
 
-    stop_requested = False
-    """Set to stop the server as soon as its loop runs, after its startup and through its
-    shutdown: for a stop asked for before it serves (the command line's signals before
-    uvicorn takes them over). It does not lean on how uvicorn treats a ``should_exit`` set
-    that early: before 0.41 it returned from its startup without shutting down, and its event
-    loop never closed."""
-
-    async def on_tick(self, counter: int) -> bool:
-        if self.stop_requested:
-            self.should_exit = True
-        return await super().on_tick(counter)
-
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         """uvicorn's shutdown (0.54: stop listening, ask each connection to close once its
         response is out, wait for connections and requests within the graceful timeout, then

@@ -19,7 +19,6 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from tempfile import TemporaryDirectory
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -37,7 +36,7 @@ from .serving import (
     server_config,
     url_host,
 )
-from .tls import TlsFiles, ensure_tls_files
+from .tls import TlsFiles, tls_files_with
 
 __all__ = [
     "MockIdp", "MockIdpError", "RegisteredApp", "RunningServer", "TestGroup", "TestUser",
@@ -107,9 +106,7 @@ class MockIdp:
         try:
             self._app = create_app(self.config)
             if self.https:
-                directory = self.tls_dir or self._stack.enter_context(
-                    TemporaryDirectory(prefix="mock-idp-tls-"))
-                self.tls = ensure_tls_files(directory, [self.host])
+                self.tls = tls_files_with(self._stack, self.tls_dir, [self.host])
             self._server = self._stack.enter_context(
                 run_in_thread(self._app, host=self.host, port=self.port, ssl=self.tls))
             verify = self.tls.client_context() if self.tls else True

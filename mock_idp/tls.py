@@ -15,6 +15,7 @@ import os
 import ssl
 import tempfile
 from collections.abc import Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -73,10 +74,22 @@ def normalize_hosts(hosts: Iterable[str]) -> list[str | IpAddress]:
     return out
 
 
+TEMPORARY_PREFIX = "mock-idp-tls-"
+
+
+def tls_files_with(stack: ExitStack, directory: str | Path | None,
+                   hosts: Iterable[str] = ()) -> TlsFiles:
+    """:func:`ensure_tls_files` in ``directory``; without one, in a temporary directory that
+    goes (the CA's private key with it) when ``stack`` closes."""
+    if not directory:
+        directory = stack.enter_context(tempfile.TemporaryDirectory(prefix=TEMPORARY_PREFIX))
+    return ensure_tls_files(directory, hosts)
+
+
 def ensure_tls_files(directory: str | Path | None = None, hosts: Iterable[str] = (), *,
                      clock: Clock | None = None) -> TlsFiles:
     """Reuse valid files in ``directory`` (default: a fresh temporary one) or create them."""
-    path = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="mock-idp-tls-"))
+    path = Path(directory) if directory else Path(tempfile.mkdtemp(prefix=TEMPORARY_PREFIX))
     path.mkdir(parents=True, exist_ok=True)
     files = TlsFiles.in_directory(path)
     now = (clock or SystemClock()).now()
