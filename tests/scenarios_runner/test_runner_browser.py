@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import json
@@ -17,6 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from playwright.sync_api import Page
 
 from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo
 from scenarios.__main__ import main
@@ -302,8 +304,8 @@ def test_password_fields_are_masked_in_screenshots(tmp_path: Path) -> None:
                 page.set_content(page_html.format(secret))
                 path = tmp_path / f"{index}.png"
                 screenshot(page, path)
-                shots.append(path.read_bytes())
-            assert shots[0] == shots[1]
+                shots.append(path)
+            _assert_pictured_alike(page, *shots)
             unmasked = page.screenshot()
             page.set_content(page_html.format("a"))
             assert page.screenshot() != unmasked
@@ -456,7 +458,53 @@ def test_a_step_that_shows_a_typed_password_is_pictured_masked(tmp_path: Path) -
                   out=io.StringIO())
     assert [r.status for r in summary.results] == ["passed"]
     short, long = (report / str(step.screenshot) for step in summary.results[0].steps)
-    assert short != long and short.read_bytes() == long.read_bytes()
+    assert short != long
+    with launched() as browser:
+        _assert_pictured_alike(browser.new_page(), short, long)
+
+
+def _assert_pictured_alike(page: Page, first: Path, second: Path) -> None:
+    """Two pictures of a page with a password field show the field masked, and the same.
+
+    Chromium's rasterizer now and then draws an antialiased pixel one level apart between two
+    pictures of the same page (a button's corner beside the field, 3 times in 12 runs): the
+    masked field must not differ at all, nor the rest beyond such a pixel or two."""
+    found = page.evaluate(_COMPARE_PICTURES_JS, [_data_url(first), _data_url(second)])
+    left, top, right, bottom = found["mask"]
+    assert right - left > 100 and bottom - top > 10, "no masked password field in the picture"
+    inside = [(x, y) for x, y in found["differ"] if left <= x <= right and top <= y <= bottom]
+    assert inside == [] and len(found["differ"]) <= 4, found["differ"][:10]
+
+
+_COMPARE_PICTURES_JS = """async (sources) => {
+  const pixels = async (source) => {
+    const image = new Image();
+    image.src = source;
+    await image.decode();
+    const canvas = new OffscreenCanvas(image.width, image.height);
+    const context = canvas.getContext("2d");
+    context.drawImage(image, 0, 0);
+    return context.getImageData(0, 0, image.width, image.height);
+  };
+  const [a, b] = [await pixels(sources[0]), await pixels(sources[1])];
+  const differ = [];
+  let mask = [Infinity, Infinity, -1, -1];
+  for (let p = 0; p < a.data.length; p += 4) {
+    const x = (p / 4) % a.width, y = Math.floor(p / 4 / a.width);
+    if ([0, 1, 2].some((i) => a.data[p + i] !== b.data[p + i])) differ.push([x, y]);
+    if (a.data[p] === 255 && a.data[p + 1] === 0 && a.data[p + 2] === 255) {
+      mask = [Math.min(mask[0], x), Math.min(mask[1], y), Math.max(mask[2], x),
+              Math.max(mask[3], y)];
+    }
+  }
+  return { differ, mask };
+}"""
+"""Where two pictures of one size differ, and the box of the first's mask (Playwright's
+default mask colour, #FF00FF)."""
+
+
+def _data_url(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
