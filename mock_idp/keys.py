@@ -154,22 +154,12 @@ class SigningKey:
             entry["issuer"] = issuer
         return entry
 
-    def sign(
-        self,
-        claims: dict[str, Any],
-        *,
-        headers: dict[str, Any] | None = None,
-        include_kid: bool = True,
-        include_x5t: bool = False,
-    ) -> str:
-        header: dict[str, Any] = {"typ": "JWT"}
-        if include_x5t:
-            header["x5t"] = self.kid
-        if include_kid:
-            header["kid"] = self.kid
-        if headers:
-            header.update(headers)
-        return jwt.encode(claims, self.private_key, algorithm="RS256", headers=header)
+    def sign(self, claims: dict[str, Any], header: dict[str, Any]) -> str:
+        """An RS256 JWT of ``claims``. The header's members are written in ``header``'s order
+        after ``typ`` and ``alg`` (Entra's tokens: ``typ``, ``alg``, ``x5t``, ``kid``), not
+        sorted."""
+        return jwt.encode(claims, self.private_key, algorithm="RS256", headers=header,
+                          sort_headers=False)
 
 
 class RotatingKeys(Generic[K]):

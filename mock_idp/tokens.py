@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import jwt
 
 from .keys import KeyRing
+from .protocol import graph_nonce
 
 if TYPE_CHECKING:
     from .state import IdpState
@@ -21,17 +22,22 @@ class TokenTamper(Protocol):
 def sign(signer: IdpState | KeyRing, claims: dict[str, Any], *, version: str,
          tamper: TokenTamper | None = None, typ: str = "JWT") -> str:
     """Sign ``claims`` with the active key of ``signer`` (the provider, or its key ring): v1
-    headers carry ``x5t`` beside ``kid``."""
+    headers carry ``x5t`` beside ``kid``, in Entra's order. A token for Microsoft Graph gets
+    the header ``nonce`` Entra gives those (:mod:`mock_idp.protocol.graph_nonce`)."""
     keys = signer if isinstance(signer, KeyRing) else signer.keys
     key = keys.active
+    nonce = (graph_nonce.new_nonce() if tamper is None and graph_nonce.is_for_graph(claims)
+             else None)
     header: dict[str, Any] = {"typ": typ, "alg": "RS256"}
+    if nonce is not None:
+        header["nonce"] = graph_nonce.hashed(nonce)
     if version == "1.0":
         header["x5t"] = key.kid
     header["kid"] = key.kid
     if tamper is not None:
         return tamper(claims, header)
-    return key.sign(claims, headers={k: v for k, v in header.items() if k not in ("alg",)},
-                    include_kid=True, include_x5t=version == "1.0")
+    signed = key.sign(claims, header)
+    return signed if nonce is None else graph_nonce.with_header(signed, {**header, "nonce": nonce})
 
 
 def unsigned(claims: dict[str, Any], *, tamper: TokenTamper | None = None) -> str:

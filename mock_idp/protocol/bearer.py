@@ -1,8 +1,9 @@
 """The bearer token an app presents to the mock's Microsoft Graph and UserInfo (RFC 6750).
 
 :func:`verify_graph_token` accepts what Graph accepts: an RS256 token signed by one of the
-provider's published keys, not expired, issued for Microsoft Graph. Refusals carry the messages
-Graph's ``InvalidAuthenticationToken`` errors use.
+provider's published keys (over its header with the ``nonce`` hashed, as Entra signs a Graph
+token: :mod:`mock_idp.protocol.graph_nonce`), not expired, issued for Microsoft Graph.
+Refusals carry the messages Graph's ``InvalidAuthenticationToken`` errors use.
 """
 
 from __future__ import annotations
@@ -13,9 +14,7 @@ from typing import Any
 import jwt
 
 from ..keys import KeyRing
-from .claims import GRAPH_RESOURCE_ID, GRAPH_RESOURCE_URI
-
-GRAPH_AUDIENCES = frozenset({GRAPH_RESOURCE_ID, GRAPH_RESOURCE_URI, GRAPH_RESOURCE_URI + "/"})
+from .graph_nonce import GRAPH_AUDIENCES, as_signed
 
 
 class BearerError(Exception):
@@ -47,7 +46,7 @@ def verify_graph_token(token: str | None, keys: KeyRing, now: datetime) -> dict[
         raise BearerError("Access token signature is not valid.")
     try:
         claims: dict[str, Any] = jwt.decode(
-            token, key.public_key, algorithms=["RS256"],
+            as_signed(token), key.public_key, algorithms=["RS256"],
             options={"verify_aud": False, "verify_exp": False, "verify_iat": False,
                      "verify_nbf": False})
     except jwt.PyJWTError:

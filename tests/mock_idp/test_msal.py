@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -170,6 +171,26 @@ def test_auth_code_flow_and_refresh(idp: MockIdp) -> None:
     assert refreshed and "access_token" in refreshed, refreshed
     assert refreshed["token_source"] == "identity_provider"
     assert refreshed["access_token"] != result["access_token"]
+
+
+def test_the_graph_token_msal_gets_fails_a_standard_check_and_works_at_graph(
+        idp: MockIdp) -> None:
+    """MSAL hands the app Entra's Graph token as it came: with the header ``nonce`` a JWT
+    library refuses, which Graph itself accepts. An app that validates it breaks here as it
+    would on Entra."""
+    app = _msal(idp)
+    flow = app.initiate_auth_code_flow(["User.Read"], redirect_uri=REDIRECT)
+    result = app.acquire_token_by_auth_code_flow(flow, _browser_sign_in(idp, flow["auth_uri"]))
+    token = result["access_token"]
+    assert "nonce" in jwt.get_unverified_header(token)
+    trust = ssl.create_default_context(cafile=str(idp.ca_file))
+    jwks = jwt.PyJWKClient(f"{idp.authority}/discovery/v2.0/keys", ssl_context=trust)
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(token, jwks.get_signing_key_from_jwt(token).key, algorithms=["RS256"],
+                   audience="00000003-0000-0000-c000-000000000000")
+    me = httpx.get(f"{idp.url}/graph/{idp.tenant_id}/v1.0/me", verify=trust,
+                   headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200 and me.json()["userPrincipalName"] == ALICE, me.text
 
 
 @pytest.mark.parametrize("scopes", [["User.Read"], [f"{API_URI}/Orders.Read"]],

@@ -136,10 +136,22 @@ def test_an_expired_assertion_is_500133(client: AppClient, clock: MockClock) -> 
 
 
 def test_an_assertion_for_another_audience_is_500131(client: AppClient) -> None:
-    graph_token: str = tokens_for(client, scope="openid User.Read")["access_token"]
-    body = refused(obo(client, graph_token), 500131)
-    assert f"'{GRAPH_ID}'" in body["error_description"]
+    other: str = tokens_for(client, scope="openid api://inventory/Inventory.Read"
+                            )["access_token"]
+    assert claims(other)["aud"] == DOWNSTREAM_ID
+    body = refused(obo(client, other), 500131)
+    assert f"'{DOWNSTREAM_ID}'" in body["error_description"]
     assert f"expected audience is '{MIDDLE_ID}'" in body["error_description"]
+
+
+def test_a_graph_token_as_the_assertion_fails_its_signature_50013(client: AppClient) -> None:
+    # A front end that sends its Graph token to the middle tier: Entra checks the signature
+    # first, and a Graph token's does not verify as it stands (its header nonce), so the
+    # answer is 50013, not an audience error (ADAL .NET #1234, MSAL .NET #1317).
+    graph_token: str = tokens_for(client, scope="openid User.Read")["access_token"]
+    assert claims(graph_token)["aud"] == GRAPH_ID
+    body = refused(obo(client, graph_token), 50013)
+    assert "did not match the expected signature value" in body["error_description"]
 
 
 def test_an_app_only_assertion_is_90083(client: AppClient) -> None:

@@ -163,8 +163,10 @@ def test_no_refresh_token_without_offline_access_and_no_id_token_without_openid(
 def test_v2_access_token_for_graph_is_v1_shaped(client: AppClient) -> None:
     body = tokens_for(client)
     header = _header(body["access_token"])
-    assert header["x5t"] == header["kid"]
-    at = verified(client, body["access_token"], audience="00000003-0000-0000-c000-000000000000")
+    assert list(header) == ["typ", "alg", "nonce", "x5t", "kid"]
+    assert header["x5t"] == header["kid"] and len(header["nonce"]) == 43
+    at = verified(client, body["access_token"], audience="00000003-0000-0000-c000-000000000000",
+                  graph=True)
     assert at["ver"] == "1.0" and at["appid"] == CLIENT_ID and at["appidacr"] == "1"
     assert "User.Read" in at["scp"].split()
 
@@ -386,7 +388,8 @@ def test_client_credentials(client: AppClient) -> None:
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {"token_type", "expires_in", "ext_expires_in", "access_token"}
-    at = verified(client, body["access_token"], audience="00000003-0000-0000-c000-000000000000")
+    at = verified(client, body["access_token"], audience="00000003-0000-0000-c000-000000000000",
+                  graph=True)
     assert at["idtyp"] == "app" and "scp" not in at and at["appid"] == CLIENT_ID
     assert at["sub"] == at["oid"]
     assert "roles" not in at  # Entra omits an empty roles claim
