@@ -47,4 +47,4 @@ def unsigned(claims: dict[str, Any], *, tamper: TokenTamper | None = None) -> st
     if tamper is not None:
         tampered = tamper(claims, {"typ": "JWT", "alg": "RS256"})
         claims = jwt.decode(tampered, options={"verify_signature": False})
-    return jwt.encode(claims, "", algorithm="none", headers={"typ": "JWT"})
+    return jwt.encode(claims, "", algorithm="none", headers={"typ": "JWT"}, sort_headers=False)

@@ -27,7 +27,7 @@ def corrupt_signature(token: str) -> str:
 
 def unsigned(claims: dict[str, Any], header: dict[str, Any]) -> str:
     """An ``alg: none`` JWT: no signature (PyJWT takes an empty key for ``none``)."""
-    return jwt.encode(claims, "", algorithm="none", headers=header)
+    return jwt.encode(claims, "", algorithm="none", headers=header, sort_headers=False)
 
 
 def id_token_tamper(kind: str, clock: Clock, keys: KeyRing,
@@ -51,13 +51,15 @@ def id_token_tamper(kind: str, clock: Clock, keys: KeyRing,
             header["kid"] = secrets.token_urlsafe(20)
             if "x5t" in header:
                 header["x5t"] = header["kid"]
-            return jwt.encode(claims, stray_key(), algorithm="RS256", headers=header)
+            return jwt.encode(claims, stray_key(), algorithm="RS256", headers=header,
+                              sort_headers=False)
         elif kind in ("kid_absent", "kid_absent_multiple"):
             header.pop("kid", None)
             header.pop("x5t", None)
         else:
             _change_claims(kind, claims, now)
-        token = jwt.encode(claims, key.private_key, algorithm="RS256", headers=header)
+        token = jwt.encode(claims, key.private_key, algorithm="RS256", headers=header,
+                           sort_headers=False)
         return corrupt_signature(token) if kind == "bad_signature" else token
 
     return tamper

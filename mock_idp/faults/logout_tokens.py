@@ -21,7 +21,8 @@ def logout_token_tamper(kind: str, keys: KeyRing) -> TokenTamper:
             return unsigned(claims, header)
         if kind == "lt_wrong_alg":
             ec_key = ec.generate_private_key(ec.SECP256R1())
-            return jwt.encode(claims, ec_key, algorithm="ES256", headers=header)
+            return jwt.encode(claims, ec_key, algorithm="ES256", headers=header,
+                              sort_headers=False)
         if kind == "lt_no_events":
             claims.pop("events", None)
         elif kind == "lt_wrong_events":
@@ -32,7 +33,8 @@ def logout_token_tamper(kind: str, keys: KeyRing) -> TokenTamper:
             claims["aud"] = f"{claims.get('aud', '')}INVALID"
         elif kind == "lt_wrong_iss":
             claims["iss"] = f"{claims.get('iss', '')}INVALID"
-        token = jwt.encode(claims, keys.active.private_key, algorithm="RS256", headers=header)
+        token = jwt.encode(claims, keys.active.private_key, algorithm="RS256", headers=header,
+                           sort_headers=False)
         return corrupt_signature(token) if kind == "lt_bad_signature" else token
 
     return tamper
