@@ -122,8 +122,8 @@ class AppConfig:
     optional_claims: OptionalClaims = field(default_factory=OptionalClaims)
     extension_properties: tuple[ExtensionPropertyConfig, ...] = ()
     access_token_version: int | None = None
-    """``api.requestedAccessTokenVersion``: 1 for v1 access tokens to this API, 2 (or unset:
-    the mock's default for its own APIs) for v2."""
+    """``api.requestedAccessTokenVersion``: 2 for v2 access tokens to this API; unset (Entra's
+    default for a new registration) or 1 for v1 ones, whichever endpoint the client called."""
     assignments: tuple[AssignmentConfig, ...] = ()
     """Users and groups assigned to the app, with a role or default access (``assigned``
     plus the users' ``roles`` is the older short form)."""

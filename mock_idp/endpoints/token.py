@@ -225,8 +225,6 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
     oidc = tuple(s for s in grant.scopes if s in resources.ID_TOKEN_SCOPES)
     scp = (*oidc, *names) if target.is_graph else names
     at_version = target.token_version
-    if target.app is not None and target.app.requested_access_token_version == 1:
-        at_version = "1.0"
     at_claims = claimset.access_token_claims(
         subject, audience=target.audience, scopes=scp,
         lifetime=state.config.access_token_lifetime, client_auth=client_auth,

@@ -40,7 +40,8 @@ class Resource:
     audience: str
     """The access token's ``aud``: the API's app id, or Microsoft Graph's."""
     token_version: str
-    """Graph takes v1 access tokens; the mock's own APIs take v2 ones."""
+    """The access token's version, which the resource decides, not the endpoint: Graph takes
+    v1 tokens, an API what its ``api.requestedAccessTokenVersion`` asks (:func:`api_version`)."""
     prefix: str
     """How the request named the resource (``https://graph.microsoft.com``, ``api://…``)."""
     app: Application | None = None
@@ -62,6 +63,17 @@ def _split(scope: str) -> tuple[str, str]:
     return prefix, name
 
 
+def api_version(app: Application) -> str:
+    """The version of the access tokens issued for ``app`` as an API: v2 only when its
+    registration asks for 2; unset (``null``, a new registration's value for work and school
+    accounts) or 1 gives v1, whichever endpoint the client called. Sources: the app manifest
+    reference ("if the value is null, this defaults to 1"); MicrosoftDocs/azure-docs #19304
+    and #30142, AzureAD/microsoft-authentication-library-for-js #3414,
+    Azure-Samples/ms-identity-javascript-v2 #39 ("version 1 for access token is the default
+    when using a single-tenant app"), microsoft-authentication-library-for-python #426."""
+    return "2.0" if app.requested_access_token_version == 2 else "1.0"
+
+
 def find(tenant: Tenant, name: str) -> Resource:
     """The resource a request's ``resource`` (or a scope's prefix) names, or AADSTS500011."""
     key = name.rstrip("/").lower()
@@ -69,7 +81,7 @@ def find(tenant: Tenant, name: str) -> Resource:
         return GRAPH
     for app in tenant.apps.values():
         if key == app.client_id or key in (u.rstrip("/").lower() for u in app.identifier_uris):
-            return Resource(audience=app.client_id, token_version="2.0",
+            return Resource(audience=app.client_id, token_version=api_version(app),
                             prefix=name.rstrip("/"), app=app)
     raise EntraError(500011, {"resource": name, "tenant": tenant.domain})
 

@@ -108,9 +108,9 @@ def test_each_graph_token_has_a_nonce_of_its_own(client: AppClient) -> None:
 
 @pytest.mark.idp_config(IdpConfig(tenants=(replace(default_tenant(), apps=(
     *default_tenant().apps,
-    AppConfig(client_id=API_ID, name="Orders API", identifier_uris=("api://orders",)),
-    AppConfig(client_id=V1_API_ID, name="Ledger API", identifier_uris=("api://ledger",),
-              access_token_version=1))),)))
+    AppConfig(client_id=API_ID, name="Orders API", identifier_uris=("api://orders",),
+              access_token_version=2),
+    AppConfig(client_id=V1_API_ID, name="Ledger API", identifier_uris=("api://ledger",)))),)))
 def test_other_tokens_have_no_nonce_and_entras_header_order(client: AppClient) -> None:
     body = tokens_for(client, scope="openid api://orders/access_as_user")
     assert list(_header(body["id_token"])) == ["typ", "alg", "kid"]

@@ -221,7 +221,11 @@ def test_acquire_token_on_behalf_of(idp: MockIdp) -> None:
     flow = front.initiate_auth_code_flow([f"{API_URI}/access_as_user"], redirect_uri=REDIRECT)
     user = front.acquire_token_by_auth_code_flow(flow, _browser_sign_in(idp, flow["auth_uri"]))
     assertion = user["access_token"]
-    assert _claims(assertion)["aud"] == API_ID
+    # A v1 token, though MSAL used the v2.0 endpoint: the API's registration leaves
+    # requestedAccessTokenVersion unset, and its ID token is still v2.
+    assert (_claims(assertion)["aud"], _claims(assertion)["ver"]) == (API_ID, "1.0")
+    assert _claims(assertion)["iss"] == f"{idp.url}/{idp.tenant_id}/"
+    assert user["id_token_claims"]["ver"] == "2.0"
     middle = _msal(idp, API_SECRET, client_id=API_ID)
 
     graph = middle.acquire_token_on_behalf_of(assertion, ["User.Read"])

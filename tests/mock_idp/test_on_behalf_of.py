@@ -86,8 +86,9 @@ def test_a_downstream_api_needs_consent_65001(client: AppClient) -> None:
     assert response.status_code == 200, response.text
     assert response.json()["scope"] == "api://inventory/Inventory.Read"
     at = claims(response.json()["access_token"])
-    assert (at["aud"], at["scp"], at["azp"], at["ver"]) == (
-        DOWNSTREAM_ID, "Inventory.Read", MIDDLE_ID, "2.0")
+    # A v1 token: the downstream API leaves requestedAccessTokenVersion unset.
+    assert (at["aud"], at["scp"], at["appid"], at["ver"]) == (
+        DOWNSTREAM_ID, "Inventory.Read", MIDDLE_ID, "1.0")
     refused(obo(client, assertion, "api://inventory/Inventory.Write"), 65001)
     refused(obo(client, assertion, "https://graph.microsoft.com/Mail.Read"), 65001)
 
@@ -158,7 +159,7 @@ def test_an_app_only_assertion_is_90083(client: AppClient) -> None:
     app_token = client.post(TOKEN, data={
         "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET,
         "scope": "api://orders/.default"}).json()["access_token"]
-    assert claims(app_token)["aud"] == MIDDLE_ID
+    assert (claims(app_token)["aud"], claims(app_token)["ver"]) == (MIDDLE_ID, "1.0")
     refused(obo(client, app_token), 90083)
 
 

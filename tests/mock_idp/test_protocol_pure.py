@@ -132,13 +132,22 @@ def test_resources_graph_by_bare_name_uri_or_default() -> None:
 def test_resources_an_api_by_identifier_uri_or_app_id() -> None:
     tenant = _directory_with_api().tenants[TENANT]
     by_uri = resources.resolve(tenant, ("openid", "api://orders/Orders.Read", "email"))
-    assert not by_uri.is_graph and by_uri.token_version == "2.0"
+    assert not by_uri.is_graph and by_uri.token_version == "1.0"
     assert by_uri.audience == "9c1e4b7a-2d3f-4e5a-8b6c-7d8e9f0a1b2c"
     names = resources.granted(by_uri, ("openid", "api://orders/Orders.Read", "email"))
     assert resources.echoed_scope(by_uri, names, ("openid",)) == "api://orders/Orders.Read"
     by_id = resources.find(tenant, "9c1e4b7a-2d3f-4e5a-8b6c-7d8e9f0a1b2c")
     assert by_id.audience == by_uri.audience
     assert resources.granted(by_uri, ("api://orders/.default",)) == ("user_impersonation",)
+
+
+@pytest.mark.parametrize(("requested", "version"), [(None, "1.0"), (1, "1.0"), (2, "2.0")])
+def test_resources_an_apis_token_version_is_what_its_registration_asks(
+        requested: int | None, version: str) -> None:
+    # Entra's default (null) is v1, whichever endpoint the client called.
+    api = _directory_with_api().tenants[TENANT].apps["9c1e4b7a-2d3f-4e5a-8b6c-7d8e9f0a1b2c"]
+    api.requested_access_token_version = requested
+    assert resources.api_version(api) == version
 
 
 def test_resources_unknown_resource_is_500011() -> None:

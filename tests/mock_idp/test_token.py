@@ -271,7 +271,9 @@ def test_other_resources_come_back_as_full_uris_without_oidc_scopes(client: AppC
                                     f"email")
     assert body["scope"] == f"{API_URI}/access_as_user"
     at = claims(body["access_token"])
-    assert at["aud"] == "9c1e4b7a-2d3f-4e5a-8b6c-7d8e9f0a1b2c" and at["ver"] == "2.0"
+    # v1, as Entra issues for an API that leaves requestedAccessTokenVersion unset
+    assert at["aud"] == "9c1e4b7a-2d3f-4e5a-8b6c-7d8e9f0a1b2c" and at["ver"] == "1.0"
+    assert at["iss"] == f"{BASE}/{TENANT}/" and at["appid"] == CLIENT_ID
     assert at["scp"] == "access_as_user"
     refreshed = _refresh(client, body["refresh_token"], scope=f"{API_URI}/access_as_user")
     assert refreshed.json()["scope"] == f"{API_URI}/access_as_user"
