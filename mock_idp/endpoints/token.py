@@ -226,7 +226,7 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
     scp = (*oidc, *names) if target.is_graph else names
     at_version = target.token_version
     at_claims = claimset.access_token_claims(
-        subject, audience=target.audience, scopes=scp,
+        subject, audience=target.token_audience, scopes=scp,
         lifetime=state.config.access_token_lifetime, client_auth=client_auth,
         token_version=at_version, resource_app=target.app)
     access_token = sign(state, at_claims, version=at_version)
@@ -290,7 +290,7 @@ def _client_credentials(request: Request, tenant: Tenant, app: Application,
     target = resources.find(tenant, resource)
     subject = claimset.Subject(base_url(request), tenant, app, None, version, now)
     at_claims = claimset.access_token_claims(
-        subject, audience=target.audience, scopes=(),
+        subject, audience=target.token_audience, scopes=(),
         lifetime=state.config.access_token_lifetime, client_auth=client_auth,
         token_version=target.token_version, app_only=True)
     access_token = sign(state, at_claims, version=target.token_version)

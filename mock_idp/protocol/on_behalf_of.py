@@ -135,4 +135,6 @@ def _consented(tenant: Tenant, app: Application, user: User, target: resources.R
     if not names or any(name not in granted for name in names):
         raise EntraError(65001, {"app_id": app.client_id, "app_name": app.name})
     oidc = tuple(s for s in scopes if s.lower() in OIDC_SCOPES)
-    return (*(f"{target.prefix}/{name}" for name in names), *oidc)
+    # Named as the request named them, so the token's ``aud`` follows (Resource.token_audience).
+    qualified = names if target.named is None else (f"{target.prefix}/{n}" for n in names)
+    return (*qualified, *oidc)

@@ -21,11 +21,12 @@ follows Entra's form exactly:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..errors import EntraError
 from ..store import Application, Tenant
 from .claims import GRAPH_DEFAULT_SCOPES, GRAPH_RESOURCE_ID, GRAPH_RESOURCE_URI, resource_scopes
+from .tenants import is_guid
 
 GRAPH_ALIASES = frozenset({GRAPH_RESOURCE_URI, GRAPH_RESOURCE_ID, "https://graph.windows.net"})
 ID_TOKEN_SCOPES = ("profile", "openid", "email")
@@ -38,7 +39,8 @@ class Resource:
     """The resource a token is for."""
 
     audience: str
-    """The access token's ``aud``: the API's app id, or Microsoft Graph's."""
+    """The resource's app id (the API's, or Microsoft Graph's): what grants and consent name.
+    A token's ``aud`` is :attr:`token_audience`."""
     token_version: str
     """The access token's version, which the resource decides, not the endpoint: Graph takes
     v1 tokens, an API what its ``api.requestedAccessTokenVersion`` asks (:func:`api_version`)."""
@@ -46,10 +48,25 @@ class Resource:
     """How the request named the resource (``https://graph.microsoft.com``, ``api://…``)."""
     app: Application | None = None
     """The API's registration; ``None`` for Microsoft Graph."""
+    named: str | None = None
+    """The identifier the request named the resource by (``resource``, or a scope's prefix);
+    ``None`` for Graph's bare permission names."""
 
     @property
     def is_graph(self) -> bool:
         return self.app is None
+
+    @property
+    def token_audience(self) -> str:
+        """The access token's ``aud``. A v2 token's is always the app id; a v1 token's is the
+        resource as the request named it: the identifier URI, or the app id (the access-token
+        reference's ``aud``; MicrosoftDocs/azure-docs #50881, an App ID URI comes back as the
+        ``aud``; TheNetworg/oauth2-azure #209, ``api://…`` in v1 tokens;
+        AzureAD/microsoft-identity-web #1081, the app id when asked for ``<app id>/.default``).
+        Graph permissions asked by their bare names give Graph's app id, as in Entra's samples."""
+        if self.token_version == "2.0" or self.named is None or is_guid(self.named):
+            return self.audience
+        return self.named
 
 
 GRAPH = Resource(audience=GRAPH_RESOURCE_ID, token_version="1.0", prefix=GRAPH_RESOURCE_URI)
@@ -78,11 +95,11 @@ def find(tenant: Tenant, name: str) -> Resource:
     """The resource a request's ``resource`` (or a scope's prefix) names, or AADSTS500011."""
     key = name.rstrip("/").lower()
     if key in GRAPH_ALIASES:
-        return GRAPH
+        return replace(GRAPH, named=name)
     for app in tenant.apps.values():
         if key == app.client_id or key in (u.rstrip("/").lower() for u in app.identifier_uris):
             return Resource(audience=app.client_id, token_version=api_version(app),
-                            prefix=name.rstrip("/"), app=app)
+                            prefix=name.rstrip("/"), app=app, named=name)
     raise EntraError(500011, {"resource": name, "tenant": tenant.domain})
 
 
@@ -91,6 +108,8 @@ def resolve(tenant: Tenant, scopes: tuple[str, ...], resource: str | None = None
     if resource:
         return find(tenant, resource)
     for scope in resource_scopes(scopes):
+        if "/" not in scope:
+            return GRAPH  # a bare permission name: Graph's, named by no identifier
         return find(tenant, _split(scope)[0])
     return GRAPH
 

@@ -223,7 +223,7 @@ def test_acquire_token_on_behalf_of(idp: MockIdp) -> None:
     assertion = user["access_token"]
     # A v1 token, though MSAL used the v2.0 endpoint: the API's registration leaves
     # requestedAccessTokenVersion unset, and its ID token is still v2.
-    assert (_claims(assertion)["aud"], _claims(assertion)["ver"]) == (API_ID, "1.0")
+    assert (_claims(assertion)["aud"], _claims(assertion)["ver"]) == (API_URI, "1.0")
     assert _claims(assertion)["iss"] == f"{idp.url}/{idp.tenant_id}/"
     assert user["id_token_claims"]["ver"] == "2.0"
     middle = _msal(idp, API_SECRET, client_id=API_ID)
@@ -243,7 +243,7 @@ def test_acquire_token_on_behalf_of(idp: MockIdp) -> None:
     middle = _msal(idp, API_SECRET, client_id=API_ID)
     stock = middle.acquire_token_on_behalf_of(assertion, ["api://stock/Stock.Read"])
     assert "access_token" in stock, stock
-    assert _claims(stock["access_token"])["aud"] == DOWNSTREAM_ID
+    assert _claims(stock["access_token"])["aud"] == "api://stock"  # v1: as the scope named it
 
     idp.advance(hours=2)
     expired = _msal(idp, API_SECRET, client_id=API_ID).acquire_token_on_behalf_of(

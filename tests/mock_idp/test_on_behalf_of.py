@@ -88,7 +88,7 @@ def test_a_downstream_api_needs_consent_65001(client: AppClient) -> None:
     at = claims(response.json()["access_token"])
     # A v1 token: the downstream API leaves requestedAccessTokenVersion unset.
     assert (at["aud"], at["scp"], at["appid"], at["ver"]) == (
-        DOWNSTREAM_ID, "Inventory.Read", MIDDLE_ID, "1.0")
+        "api://inventory", "Inventory.Read", MIDDLE_ID, "1.0")
     refused(obo(client, assertion, "api://inventory/Inventory.Write"), 65001)
     refused(obo(client, assertion, "https://graph.microsoft.com/Mail.Read"), 65001)
 
@@ -139,9 +139,9 @@ def test_an_expired_assertion_is_500133(client: AppClient, clock: MockClock) -> 
 def test_an_assertion_for_another_audience_is_500131(client: AppClient) -> None:
     other: str = tokens_for(client, scope="openid api://inventory/Inventory.Read"
                             )["access_token"]
-    assert claims(other)["aud"] == DOWNSTREAM_ID
+    assert claims(other)["aud"] == "api://inventory"  # a v1 token: as the scope named it
     body = refused(obo(client, other), 500131)
-    assert f"'{DOWNSTREAM_ID}'" in body["error_description"]
+    assert "'api://inventory'" in body["error_description"]
     assert f"expected audience is '{MIDDLE_ID}'" in body["error_description"]
 
 
@@ -159,7 +159,7 @@ def test_an_app_only_assertion_is_90083(client: AppClient) -> None:
     app_token = client.post(TOKEN, data={
         "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET,
         "scope": "api://orders/.default"}).json()["access_token"]
-    assert (claims(app_token)["aud"], claims(app_token)["ver"]) == (MIDDLE_ID, "1.0")
+    assert (claims(app_token)["aud"], claims(app_token)["ver"]) == ("api://orders", "1.0")
     refused(obo(client, app_token), 90083)
 
 
@@ -194,7 +194,7 @@ def test_v1_names_the_downstream_resource(client: AppClient) -> None:
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["resource"] == "api://inventory" and isinstance(body["expires_in"], str)
-    assert claims(body["access_token"])["aud"] == DOWNSTREAM_ID
+    assert claims(body["access_token"])["aud"] == "api://inventory"
 
 
 # --- Graph oauth2PermissionGrants --------------------------------------------------------------

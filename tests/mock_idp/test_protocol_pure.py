@@ -150,6 +150,24 @@ def test_resources_an_apis_token_version_is_what_its_registration_asks(
     assert resources.api_version(api) == version
 
 
+@pytest.mark.parametrize(("requested", "scopes", "resource", "aud"), [
+    (None, ("api://orders/Orders.Read",), None, "api://orders"),
+    (None, ("9c1e4b7a-2d3f-4e5a-8b6c-7d8e9f0a1b2c/.default",), None,
+     "9c1e4b7a-2d3f-4e5a-8b6c-7d8e9f0a1b2c"),
+    (None, (), "api://orders", "api://orders"),
+    (2, ("api://orders/Orders.Read",), None, "9c1e4b7a-2d3f-4e5a-8b6c-7d8e9f0a1b2c"),
+    (None, ("User.Read",), None, "00000003-0000-0000-c000-000000000000"),
+    (None, ("https://graph.microsoft.com/.default",), None, "https://graph.microsoft.com"),
+    (None, (), "https://graph.microsoft.com/", "https://graph.microsoft.com/"),
+], ids=["v1 by uri", "v1 by app id", "v1 resource", "v2", "graph bare", "graph url",
+        "graph resource"])
+def test_resources_a_v1_tokens_aud_is_the_resource_as_named(
+        requested: int | None, scopes: tuple[str, ...], resource: str | None, aud: str) -> None:
+    tenant = _directory_with_api().tenants[TENANT]
+    tenant.apps["9c1e4b7a-2d3f-4e5a-8b6c-7d8e9f0a1b2c"].requested_access_token_version = requested
+    assert resources.resolve(tenant, scopes, resource).token_audience == aud
+
+
 def test_resources_unknown_resource_is_500011() -> None:
     tenant = _directory_with_api().tenants[TENANT]
     with pytest.raises(EntraError) as caught:
