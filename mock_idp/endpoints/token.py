@@ -38,9 +38,13 @@ class _Grant:
 
     def __init__(self, user: User | None, scopes: tuple[str, ...], *, nonce: str | None = None,
                  session_id: str | None = None, auth_time: datetime | None = None,
-                 resource: str | None = None, spa_refresh_end: datetime | None = None) -> None:
+                 resource: str | None = None, spa_refresh_end: datetime | None = None,
+                 granted: tuple[str, ...] | None = None) -> None:
         self.user = user
         self.scopes = scopes
+        self.granted = scopes if granted is None else granted
+        """What a refresh token from this grant may later be redeemed for: everything the
+        code or refresh token held, not only the resource this redemption asked."""
         self.nonce = nonce
         self.session_id = session_id
         self.auth_time = auth_time
@@ -182,7 +186,8 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
     state.store.codes.pop(value, None)
     state.store.redeemed_codes.add(value)
     user = check_user(tenant, code.user_id, code.auth_time)
-    return _Grant(user, code.scopes, nonce=code.nonce, session_id=code.session_id,
+    return _Grant(user, _asked(code.scopes, form, app), granted=code.scopes, nonce=code.nonce,
+                  session_id=code.session_id,
                   auth_time=code.auth_time, resource=code.resource or form.get("resource"),
                   spa_refresh_end=now + cross_origin.SPA_REFRESH_LIFETIME if code.spa else None)
 
@@ -201,15 +206,25 @@ def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
             raise cross_origin.refresh_expired(rt.issued_at)
         raise EntraError(700082, {"issued": rt.issued_at.strftime("%m/%d/%Y %H:%M:%S")})
     user = check_user(tenant, rt.user_id, rt.issued_at)
-    requested = claimset.split_scopes(form.get("scope")) or rt.scopes
-    extra = [s for s in claimset.resource_scopes(requested)
-             if s not in rt.scopes and not s.endswith("/.default")]
-    if extra:
-        raise EntraError(65001, {"app_id": app.client_id, "app_name": app.name})
-    return _Grant(user, tuple(dict.fromkeys((*requested, "openid")))
-                  if "openid" in rt.scopes else requested, session_id=rt.session_id,
+    return _Grant(user, _asked(rt.scopes, form, app), granted=rt.scopes,
+                  session_id=rt.session_id,
                   resource=rt.resource or form.get("resource"),
                   spa_refresh_end=rt.expires_at if rt.spa else None)
+
+
+def _asked(granted: tuple[str, ...], form: dict[str, str], app: Application) -> tuple[str, ...]:
+    """The scopes a code or refresh token is redeemed for: the request's ``scope`` when it
+    has one, which also names the resource the access token is for (a Microsoft extension of
+    the code redemption, "to declare the resource they want the token for": the auth-code
+    flow reference), else what was ``granted``. A resource scope beyond the grant is
+    AADSTS65001; ``openid`` and ``offline_access`` stay when the grant had them."""
+    requested = claimset.split_scopes(form.get("scope")) or granted
+    extra = [s for s in claimset.resource_scopes(requested)
+             if s not in granted and not s.endswith("/.default")]
+    if extra:
+        raise EntraError(65001, {"app_id": app.client_id, "app_name": app.name})
+    kept = tuple(s for s in ("openid", "offline_access") if s in granted)
+    return tuple(dict.fromkeys((*requested, *kept)))
 
 
 def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Grant,
@@ -246,7 +261,7 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
         rt_value = "1.A" + secrets.token_urlsafe(64)
         state.store.refresh_tokens[rt_value] = RefreshToken(
             token=rt_value, tenant_id=tenant.id, client_id=app.client_id, user_id=user.id,
-            scopes=grant.scopes, issued_at=now,
+            scopes=grant.granted, issued_at=now,
             expires_at=grant.spa_refresh_end or now + state.config.refresh_token_lifetime,
             session_id=grant.session_id, version=version, resource=grant.resource,
             spa=grant.spa_refresh_end is not None)

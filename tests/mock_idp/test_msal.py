@@ -173,6 +173,20 @@ def test_auth_code_flow_and_refresh(idp: MockIdp) -> None:
     assert refreshed["access_token"] != result["access_token"]
 
 
+def test_msal_redeems_a_code_for_the_resource_it_names(idp: MockIdp) -> None:
+    """One sign-in consents to Graph and the API; MSAL redeems the code for the API's scopes
+    and gets the API's token, then Graph's from the refresh token."""
+    app = _msal(idp)
+    flow = app.initiate_auth_code_flow(["User.Read", f"{API_URI}/access_as_user"],
+                                       redirect_uri=REDIRECT)
+    result = app.acquire_token_by_auth_code_flow(
+        flow, _browser_sign_in(idp, flow["auth_uri"]), scopes=[f"{API_URI}/access_as_user"])
+    assert "access_token" in result, result
+    assert _claims(result["access_token"])["aud"] == API_URI
+    graph = app.acquire_token_silent(["User.Read"], account=app.get_accounts()[0])
+    assert graph and _claims(graph["access_token"])["aud"] == "00000003-0000-0000-c000-000000000000"
+
+
 def test_the_graph_token_msal_gets_fails_a_standard_check_and_works_at_graph(
         idp: MockIdp) -> None:
     """MSAL hands the app Entra's Graph token as it came: with the header ``nonce`` a JWT

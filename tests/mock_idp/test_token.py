@@ -282,6 +282,30 @@ def test_other_resources_come_back_as_full_uris_without_oidc_scopes(client: AppC
     assert refreshed.json()["scope"] == f"{API_URI}/access_as_user"
 
 
+@pytest.mark.idp_config(API_CONFIG)
+def test_the_redemptions_scope_names_the_resource_of_the_access_token(client: AppClient) -> None:
+    # Authorize for Graph and the API at once (one consent); each redemption names the
+    # resource it wants its access token for, as MSAL does with the scopes it asks.
+    asked = f"openid offline_access User.Read {API_URI}/access_as_user"
+    for scope, audience in ((f"openid {API_URI}/access_as_user", API_URI),
+                            ("openid User.Read", "00000003-0000-0000-c000-000000000000")):
+        response = redeem(client, get_code(client, scope=asked), scope=scope)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert claims(body["access_token"])["aud"] == audience
+        assert body["id_token"] and body["refresh_token"]
+    # Without a scope, the code's own: its first resource.
+    body = redeem(client, get_code(client, scope=asked)).json()
+    assert claims(body["access_token"])["aud"] == "00000003-0000-0000-c000-000000000000"
+
+
+@pytest.mark.idp_config(API_CONFIG)
+def test_a_redemption_cannot_ask_beyond_the_code_65001(client: AppClient) -> None:
+    response = redeem(client, get_code(client, scope="openid User.Read"),
+                      scope=f"openid {API_URI}/access_as_user")
+    assert _error(response, 65001)["error"] == "invalid_grant"
+
+
 def test_user_tokens_without_roles_have_no_roles_claim(client: AppClient) -> None:
     body = tokens_for(client, upn=BOB)
     assert "roles" not in claims(body["id_token"])
