@@ -307,7 +307,7 @@ def _client_credentials(request: Request, tenant: Tenant, app: Application,
     at_claims = claimset.access_token_claims(
         subject, audience=target.token_audience, scopes=(),
         lifetime=state.config.access_token_lifetime, client_auth=client_auth,
-        token_version=target.token_version, app_only=True)
+        token_version=target.token_version, app_only=True, resource_app=target.app)
     access_token = sign(state, at_claims, version=target.token_version)
     lifetime = int(state.config.access_token_lifetime.total_seconds())
     if version == "2.0":

@@ -198,12 +198,21 @@ def access_token_claims(
         claims.update({"appid": s.app.client_id, "appidacr": client_auth})
     else:
         claims.update({"azp": s.app.client_id, "azpacr": client_auth})
+    # ``idtyp``: Microsoft Graph's tokens carry it (``user`` or ``app``: an app-only Graph token
+    # reported in zachlima/ticketing-app #16, a delegated one in Entra External ID's samples);
+    # another API's only as its registration's optional claim, ``app`` in app-only tokens and
+    # ``user`` with ``include_user_token`` (optional claims reference, ``idtyp``).
     if app_only or s.user is None:
         # No application permissions are modelled, and Entra leaves ``roles`` out of an
         # app-only token that has none (it is present only when app roles are granted).
-        claims.update({"oid": s.app.id, "sub": s.app.id, "idtyp": "app"})
+        claims.update({"oid": s.app.id, "sub": s.app.id})
+        if resource_app is None or any(
+                c.name == "idtyp" for c in resource_app.optional_claims.for_token("access")):
+            claims["idtyp"] = "app"
         return claims
     user = s.user
+    if resource_app is None:
+        claims["idtyp"] = "user"
     claims.update({
         "oid": user.id,
         "sub": pairwise_sub(user.id, s.app.client_id),

@@ -18,8 +18,8 @@ https://learn.microsoft.com/entra/identity-platform/optional-claims
   v2 ID token through the ``email`` scope.
 - ``upn`` of a guest: only with ``include_externally_authenticated_upn`` (its ``#EXT#`` UPN in
   this tenant), or ``include_externally_authenticated_upn_without_hash`` (``#`` becomes ``_``).
-- ``idtyp`` is always ``app`` in app-only access tokens; ``include_user_token`` adds ``user``
-  to user tokens.
+- ``idtyp``: configured on an API, ``app`` in its app-only access tokens, and ``user`` in its
+  user tokens with ``include_user_token``; Microsoft Graph's tokens always carry it.
 - Directory extensions: a claim with ``source: "user"`` named ``extension_<appid>_<name>``,
   registered on the same app, is emitted in a JWT as ``extn.<name>`` ("Directory extension
   formatting"); at most 10 per token ("Limitation"). An extension registered on another app is

@@ -426,6 +426,21 @@ def test_client_credentials(client: AppClient) -> None:
     assert "roles" not in at  # Entra omits an empty roles claim
 
 
+@pytest.mark.idp_config(API_CONFIG)
+def test_idtyp_is_graphs_and_otherwise_the_apis_optional_claim(client: AppClient) -> None:
+    assert claims(tokens_for(client)["access_token"])["idtyp"] == "user"  # Graph's
+    api_user = tokens_for(client, scope=f"openid {API_URI}/access_as_user")["access_token"]
+    api_app = _cc(client, scope=f"{API_URI}/.default").json()["access_token"]
+    assert "idtyp" not in claims(api_user) and "idtyp" not in claims(api_app)
+    app = f"/graph/{TENANT}/v1.0/applications(appId='9c1e4b7a-2d3f-4e5a-8b6c-7d8e9f0a1b2c')"
+    optional = {"optionalClaims": {"accessToken": [{"name": "idtyp"}]}}
+    assert client.patch(app, json=optional).status_code == 204
+    assert claims(_cc(client, scope=f"{API_URI}/.default").json()["access_token"]
+                  )["idtyp"] == "app"
+    user_token = tokens_for(client, scope=f"openid {API_URI}/access_as_user")["access_token"]
+    assert "idtyp" not in claims(user_token)  # "user" only with include_user_token
+
+
 @pytest.mark.parametrize("scope", ["https://graph.microsoft.com/User.Read",
                                    "https://graph.microsoft.com/.default openid", "openid"])
 def test_client_credentials_needs_one_default_scope_1002012(client: AppClient,
