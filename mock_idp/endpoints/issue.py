@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from ..directory import is_assigned
 from ..errors import EntraError, error_body
 from ..protocol import claims as claimset
+from ..protocol import resources
 from ..protocol.authorization import AuthRequest
 from ..store import Application, AuthorizationCode, Session, Tenant, User
 from ..tokens import sign
@@ -38,6 +39,12 @@ async def complete(request: Request, req: AuthRequest, session: Session) -> Resp
     if fault is not None:
         return fault
     now = state.clock.now()
+    access_token = None
+    if "token" in req.response_types:  # first: nothing is stored for a refused resource
+        try:
+            access_token = front_channel_access_token(request, req, tenant, app, user, now)
+        except EntraError as err:
+            return error_response(request, req, err)
     session.apps.setdefault(app.client_id, now)
     state.platform.note_sign_in(tenant_id=tenant.id, client_id=app.client_id, user_id=user.id)
     out: dict[str, str] = {}
@@ -54,9 +61,7 @@ async def complete(request: Request, req: AuthRequest, session: Session) -> Resp
             spa=app.is_spa_redirect(req.redirect_uri),
         )
         out["code"] = code_value
-    access_token = None
-    if "token" in req.response_types:
-        access_token = front_channel_access_token(request, req, tenant, app, user, now)
+    if access_token is not None:
         out.update({"access_token": access_token, "token_type": "Bearer",
                     "expires_in": str(int(state.config.access_token_lifetime.total_seconds()))})
     if req.wants_id_token:
@@ -80,13 +85,16 @@ async def complete(request: Request, req: AuthRequest, session: Session) -> Resp
 
 def front_channel_access_token(request: Request, req: AuthRequest, tenant: Tenant,
                                app: Application, user: User, now: datetime) -> str:
+    """The implicit flow's access token, for the resource the request names, as the token
+    endpoint would issue it (AADSTS500011 for a resource the tenant does not know)."""
     state = idp(request)
     subject = claimset.Subject(base_url(request), tenant, app, user, req.version, now)
-    scopes = claimset.resource_scopes(req.scopes) or claimset.GRAPH_DEFAULT_SCOPES
+    target = resources.resolve(tenant, req.scopes, req.resource)
     token_claims = claimset.access_token_claims(
-        subject, audience=claimset.GRAPH_RESOURCE_ID, scopes=(*req.scopes, *scopes),
-        lifetime=state.config.access_token_lifetime, client_auth="0", token_version="1.0")
-    return sign(state, token_claims, version="1.0")
+        subject, audience=target.token_audience, scopes=resources.token_scopes(target, req.scopes),
+        lifetime=state.config.access_token_lifetime, client_auth="0",
+        token_version=target.token_version, resource_app=target.app)
+    return sign(state, token_claims, version=target.token_version)
 
 
 def deliver(request: Request, req: AuthRequest, params: dict[str, str]) -> Response:

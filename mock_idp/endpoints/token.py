@@ -237,8 +237,7 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
     subject = claimset.Subject(base, tenant, app, user, version, now, auth_time=grant.auth_time)
     target = resources.resolve(tenant, grant.scopes, grant.resource)
     names = resources.granted(target, grant.scopes)
-    oidc = tuple(s for s in grant.scopes if s in resources.ID_TOKEN_SCOPES)
-    scp = (*oidc, *names) if target.is_graph else names
+    scp = resources.token_scopes(target, grant.scopes)
     at_version = target.token_version
     at_claims = claimset.access_token_claims(
         subject, audience=target.token_audience, scopes=scp,

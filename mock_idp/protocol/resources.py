@@ -137,6 +137,15 @@ def granted(target: Resource, scopes: tuple[str, ...]) -> tuple[str, ...]:
     return GRAPH_DEFAULT_SCOPES if target.is_graph else (DEFAULT_API_SCOPE,)
 
 
+def token_scopes(target: Resource, scopes: tuple[str, ...]) -> tuple[str, ...]:
+    """A user access token's ``scp`` for ``target``: the permissions :func:`granted`, after
+    the OpenID Connect scopes asked for in a Microsoft Graph token."""
+    names = granted(target, scopes)
+    if not target.is_graph:
+        return names
+    return (*(s for s in scopes if s in ID_TOKEN_SCOPES), *names)
+
+
 def echoed_scope(target: Resource, names: tuple[str, ...], requested: tuple[str, ...]) -> str:
     """The v2 token response's ``scope``: Entra's form for ``target`` (see the module doc)."""
     if target.is_graph:

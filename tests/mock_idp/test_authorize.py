@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 import pytest
@@ -31,6 +32,7 @@ from idp_testkit import (
 )
 from starlette.applications import Starlette
 
+from mock_idp.config import AppConfig, IdpConfig
 from mock_idp.endpoints.browser_sessions import SESSION_COOKIE
 
 V2 = paths(TENANT, "2.0")["authorize"]
@@ -279,6 +281,39 @@ def test_implicit_id_token_token_carries_a_correct_at_hash(client: AppClient) ->
     assert body["at_hash"] == half_hash(values["access_token"])
     assert "c_hash" not in body
     assert values["token_type"] == "Bearer"
+
+
+def _with_api(config: IdpConfig) -> IdpConfig:
+    tenant = config.tenants[0]
+    api = AppConfig(client_id=ORDERS_ID, name="Orders API", identifier_uris=("api://orders",))
+    return replace(config, tenants=(replace(tenant, apps=(*tenant.apps, api)),))
+
+
+ORDERS_ID = "9c1e4b7a-2d3f-4e5a-8b6c-7d8e9f0a1b2c"
+
+
+@pytest.mark.idp_config(_with_api(hybrid_config()))
+@pytest.mark.parametrize(("scope", "aud", "scp"), [
+    ("openid api://orders/Orders.Read", "api://orders", "Orders.Read"),
+    ("openid profile User.Read", "00000003-0000-0000-c000-000000000000",
+     "openid profile User.Read"),
+], ids=["api", "graph"])
+def test_an_implicit_access_token_is_for_the_resource_asked(
+        client: AppClient, scope: str, aud: str, scp: str) -> None:
+    page = client.get(V2, params=auth_params(**HYBRID, response_type="token", scope=scope))
+    at = claims(redirect_params(sign_in(client, page))["access_token"])
+    assert (at["aud"], at["scp"], at["ver"]) == (aud, scp, "1.0")
+
+
+@pytest.mark.idp_config(_with_api(hybrid_config()))
+def test_an_implicit_token_for_an_unknown_resource_is_500011(client: AppClient,
+                                                             idp_app: Starlette) -> None:
+    page = client.get(V2, params=auth_params(**HYBRID, response_type="id_token token",
+                                             scope="openid api://nobody/read"))
+    values = redirect_params(sign_in(client, page))
+    assert values["error"] == "invalid_resource" and "AADSTS500011" in values[
+        "error_description"]
+    assert "id_token" not in values and not idp_app.state.idp.store.id_tokens
 
 
 @pytest.mark.idp_config(hybrid_config())
