@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from ..errors import EntraError
 from ..store import Application, Tenant
 from .claims import GRAPH_DEFAULT_SCOPES, GRAPH_RESOURCE_ID, GRAPH_RESOURCE_URI, resource_scopes
+from .graph_nonce import GRAPH_AUDIENCES
 from .tenants import is_guid
 
 GRAPH_ALIASES = frozenset({GRAPH_RESOURCE_URI, GRAPH_RESOURCE_ID, "https://graph.windows.net"})
@@ -95,7 +96,9 @@ def find(tenant: Tenant, name: str) -> Resource:
     """The resource a request's ``resource`` (or a scope's prefix) names, or AADSTS500011."""
     key = name.rstrip("/").lower()
     if key in GRAPH_ALIASES:
-        return replace(GRAPH, named=name)
+        # Graph's own spellings as asked; any other (another case, Azure AD Graph's URL) as
+        # Graph's URL, which is what the mock's Graph accepts.
+        return replace(GRAPH, named=name if name in GRAPH_AUDIENCES else GRAPH_RESOURCE_URI)
     for app in tenant.apps.values():
         if key == app.client_id or key in (u.rstrip("/").lower() for u in app.identifier_uris):
             return Resource(audience=app.client_id, token_version=api_version(app),

@@ -159,8 +159,9 @@ def test_resources_an_apis_token_version_is_what_its_registration_asks(
     (None, ("User.Read",), None, "00000003-0000-0000-c000-000000000000"),
     (None, ("https://graph.microsoft.com/.default",), None, "https://graph.microsoft.com"),
     (None, (), "https://graph.microsoft.com/", "https://graph.microsoft.com/"),
+    (None, ("HTTPS://Graph.Microsoft.com/User.Read",), None, "https://graph.microsoft.com"),
 ], ids=["v1 by uri", "v1 by app id", "v1 resource", "v2", "graph bare", "graph url",
-        "graph resource"])
+        "graph resource", "graph url in another case"])
 def test_resources_a_v1_tokens_aud_is_the_resource_as_named(
         requested: int | None, scopes: tuple[str, ...], resource: str | None, aud: str) -> None:
     tenant = _directory_with_api().tenants[TENANT]
