@@ -215,8 +215,8 @@ def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
 def _asked(granted: tuple[str, ...], form: dict[str, str], app: Application) -> tuple[str, ...]:
     """The scopes a code or refresh token is redeemed for: the request's ``scope`` when it
     has one, which also names the resource the access token is for (a Microsoft extension of
-    the code redemption, "to declare the resource they want the token for": the auth-code
-    flow reference), else what was ``granted``. A resource scope beyond the grant is
+    the code redemption that lets an app choose the token's resource: the auth-code flow
+    reference), else what was ``granted``. A resource scope beyond the grant is
     AADSTS65001; ``openid`` and ``offline_access`` stay when the grant had them."""
     requested = claimset.split_scopes(form.get("scope")) or granted
     extra = [s for s in claimset.resource_scopes(requested)

@@ -85,10 +85,10 @@ def api_version(app: Application) -> str:
     """The version of the access tokens issued for ``app`` as an API: v2 only when its
     registration asks for 2; unset (``null``, a new registration's value for work and school
     accounts) or 1 gives v1, whichever endpoint the client called. Sources: the app manifest
-    reference ("if the value is null, this defaults to 1"); MicrosoftDocs/azure-docs #19304
-    and #30142, AzureAD/microsoft-authentication-library-for-js #3414,
-    Azure-Samples/ms-identity-javascript-v2 #39 ("version 1 for access token is the default
-    when using a single-tenant app"), microsoft-authentication-library-for-python #426."""
+    reference (null means 1); MicrosoftDocs/azure-docs #19304 and #30142,
+    AzureAD/microsoft-authentication-library-for-js #3414, Azure-Samples/ms-identity-javascript-v2
+    #39 (v1 is a single-tenant app's default), microsoft-authentication-library-for-python
+    #426."""
     return "2.0" if app.requested_access_token_version == 2 else "1.0"
 
 
