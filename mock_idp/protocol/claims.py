@@ -141,7 +141,6 @@ def id_token_claims(
     else:
         claims.update({
             "aio": b64url(secrets.token_bytes(24)),
-            "oid": user.id,
             "rh": "0.A" + b64url(secrets.token_bytes(18)),
             "sub": pairwise_sub(user.id, s.app.client_id),
             "tid": s.tenant.id,
@@ -149,7 +148,11 @@ def id_token_claims(
             "ver": "2.0",
         })
         if "profile" in scopes or not scopes:
+            # ``oid`` too: it lets apps correlate a user, so a v2 ID token carries it only with
+            # ``profile`` (ID-token claims reference; AppModelv2-WebApp-OpenIDConnect-nodejs
+            # #9, whose sample added ``profile`` to get it).
             claims["name"] = user.name
+            claims["oid"] = user.id
             claims["preferred_username"] = user.upn
     claims["email"] = default_email(user, kind="id", version=s.version, scopes=scopes)
     if nonce is not None:

@@ -71,6 +71,7 @@ def test_profile_and_email_follow_scopes(store: Store) -> None:
                                  lifetime=timedelta(hours=1), nonce=None, session_id=None,
                                  auth_time=None)
     assert "preferred_username" not in out and "email" not in out and "name" not in out
+    assert "oid" not in out and out["sub"] and out["tid"] == TENANT
 
 
 def test_uti_and_sub_shapes(store: Store) -> None:

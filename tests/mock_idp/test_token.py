@@ -149,6 +149,9 @@ def test_nonce_is_echoed_verbatim(client: AppClient) -> None:
 def test_email_and_profile_claims_follow_the_scopes(client: AppClient) -> None:
     idt = claims(tokens_for(client, scope="openid")["id_token"])
     assert "email" not in idt and "preferred_username" not in idt
+    assert "oid" not in idt and "name" not in idt  # oid needs profile, as name does
+    idt = claims(tokens_for(client, scope="openid profile")["id_token"])
+    assert idt["oid"] and idt["name"] and idt["preferred_username"] == ALICE
 
 
 def test_no_refresh_token_without_offline_access_and_no_id_token_without_openid(
