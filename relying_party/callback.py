@@ -217,7 +217,8 @@ async def complete_sign_in(
             rp.providers.http, userinfo_endpoint, tokens.access_token, timeout=rp.providers.timeout
         )
         check_userinfo_sub(userinfo, claims.sub)
-    groups = await resolve_groups(rp.providers.http, claims.claims, issuer=claims.iss,
+    groups = await resolve_groups(rp.providers.http, claims.claims,
+                                  provider=client.token_endpoint,
                                   access_token=tokens.access_token,
                                   timeout=rp.providers.timeout)
 

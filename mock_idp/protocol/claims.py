@@ -30,8 +30,19 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+V1_ISSUER_BASE = "https://sts.windows.net"
+"""Entra's v1 issuer is on this host whichever host signs the user in, and so is the mock's:
+``https://sts.windows.net/<tid>/`` in v1 tokens and the v1 discovery documents (token and
+discovery references; AzureAD/microsoft-authentication-library-for-python #600, where a
+validator must treat the two hosts as one; OfficeDev/Microsoft-Teams-Samples #805 and
+snok/django-auth-adfs #143, issuer checks that expected the sign-in host and failed). A v2
+issuer is on the sign-in host, the mock's own."""
+
+
 def issuer(base_url: str, tenant_id: str, version: str) -> str:
-    return f"{base_url}/{tenant_id}/v2.0" if version == "2.0" else f"{base_url}/{tenant_id}/"
+    if version == "2.0":
+        return f"{base_url}/{tenant_id}/v2.0"
+    return f"{V1_ISSUER_BASE}/{tenant_id}/"
 
 
 def pairwise_sub(user_id: str, client_id: str) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from .claims import V1_ISSUER_BASE
+
 MULTI_TENANT = ("common", "organizations", "consumers")
 
 
@@ -62,7 +64,7 @@ def v1_document(base: str, segment: str, *, tenant_id: str | None, region: str |
         "response_types_supported": ["code", "id_token", "code id_token", "token id_token",
                                      "token"],
         "scopes_supported": ["openid"],
-        "issuer": f"{base}/{issuer_tid}/",
+        "issuer": f"{V1_ISSUER_BASE}/{issuer_tid}/",
         "microsoft_multi_refresh_token": True,
         "authorization_endpoint": f"{base}/{t}/oauth2/authorize",
         "device_authorization_endpoint": f"{base}/{t}/oauth2/devicecode",

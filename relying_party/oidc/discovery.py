@@ -3,9 +3,11 @@
 https://openid.net/specs/openid-connect-discovery-1_0.html
 
 Entra ID: the ``common`` / ``organizations`` documents carry the literal issuer
-``https://<host>/{tenantid}/v2.0``, and a document fetched through a tenant *domain* names the
-tenant *GUID*. :func:`check_discovery_issuer` accepts exactly those two deviations (see there);
-ID-token validation then resolves ``{tenantid}`` with the token's ``tid``.
+``https://<host>/{tenantid}/v2.0``, a document fetched through a tenant *domain* names the
+tenant *GUID*, and every v1 document (``/<tenant>/.well-known/openid-configuration``) names
+``https://sts.windows.net/<tid>/``, whichever host serves it. :func:`check_discovery_issuer`
+accepts exactly those deviations (see there); ID-token validation then resolves ``{tenantid}``
+with the token's ``tid``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import httpx
 
@@ -38,6 +40,11 @@ __all__ = [
 
 WELL_KNOWN = "/.well-known/openid-configuration"
 TENANT_PLACEHOLDER = "{tenantid}"
+ENTRA_V1_ISSUER_HOST = "sts.windows.net"
+"""The host of every Entra v1 issuer: Entra's v1 discovery documents and v1 tokens name
+``https://sts.windows.net/<tid>/`` while the sign-in host is ``login.microsoftonline.com`` (or
+another), so a strict §4.3 check of a v1 document always fails on Entra (MSAL Python #600:
+validators must take the two hosts as one)."""
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _ENTRA_V2_AUTHORIZE = re.compile(r"^(?P<base>/[^/]+)/oauth2/v2\.0/authorize/?$")
 _ENTRA_V1_AUTHORIZE = re.compile(r"^(?P<base>/[^/]+)/oauth2/authorize/?$")
@@ -137,6 +144,23 @@ def _is_tenant_alias(segment: str) -> bool:
     )
 
 
+def _is_entra_v1_issuer(doc: SplitResult, exp: SplitResult) -> bool:
+    """``doc`` is ``https://sts.windows.net/<tenant>/`` for the v1 issuer ``exp``
+    (``<scheme>://<any host>/<tenant>[/]``): the same tenant, or for an alias its GUID or
+    ``{tenantid}``."""
+    doc_tenant, exp_tenant = doc.path.strip("/"), exp.path.strip("/")
+    return (
+        (doc.scheme, doc.netloc, doc.path) == ("https", ENTRA_V1_ISSUER_HOST, f"/{doc_tenant}/")
+        and not (doc.query or doc.fragment or exp.query or exp.fragment)
+        and "/" not in exp_tenant and bool(exp_tenant) and "/" not in doc_tenant
+        and (
+            doc_tenant == exp_tenant
+            or (_is_tenant_alias(exp_tenant)
+                and (doc_tenant == TENANT_PLACEHOLDER or bool(_GUID.fullmatch(doc_tenant))))
+        )
+    )
+
+
 def check_discovery_issuer(
     document_issuer: str, expected_issuer: str, *, allow_trailing_slash: bool = False
 ) -> None:
@@ -146,10 +170,13 @@ def check_discovery_issuer(
     terminating ``/`` of the issuer before appending the well-known path, so ``…/tid/`` (Entra v1)
     and ``…/tid`` share one discovery URL.
 
-    One Entra rule is added: when the expected issuer's first path segment is a tenant *alias*
-    (``common``, ``organizations``, ``consumers`` or a domain such as ``contoso.onmicrosoft.com``),
-    the document may name the tenant GUID or the literal ``{tenantid}`` there instead, provided
-    scheme, host, port and every other path segment are identical. A GUID tenant must match exactly.
+    Two Entra rules are added. When the expected issuer's first path segment is a tenant
+    *alias* (``common``, ``organizations``, ``consumers`` or a domain such as
+    ``contoso.onmicrosoft.com``), the document may name the tenant GUID or the literal
+    ``{tenantid}`` there instead, provided scheme, host, port and every other path segment are
+    identical. A GUID tenant must match exactly. And where the expected issuer is a v1 one (the
+    tenant segment alone), the document may name ``https://sts.windows.net/`` with the same
+    tenant (by the same rule) instead of the host it came from: Entra's v1 issuer.
     """
     actual = document_issuer
     if allow_trailing_slash and not expected_issuer.endswith("/"):
@@ -169,6 +196,8 @@ def check_discovery_issuer(
         and _is_tenant_alias(exp_segments[1])
         and (doc_segments[1] == TENANT_PLACEHOLDER or _GUID.fullmatch(doc_segments[1]))
     ):
+        return
+    if _is_entra_v1_issuer(urlsplit(document_issuer), exp):  # its own trailing "/"
         return
     raise DiscoveryIssuerMismatch(
         f"discovery document issuer {document_issuer!r} != expected {expected_issuer!r}"

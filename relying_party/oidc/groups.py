@@ -12,8 +12,10 @@ then sees a user with no groups at all. This module follows the overage:
 - Entra's endpoint is an Azure AD Graph URL (``graph.windows.net``), which Microsoft tells apps
   not to rely on ("Groups overage claim" in the access token claims reference); it is replaced
   by Microsoft Graph's ``/v1.0/users/{oid}/getMemberObjects``;
-- the token is only ever sent to Microsoft Graph or to the issuer's own origin (a provider that
-  serves its own Graph-shaped API), never to another host a token names;
+- the token is only ever sent to Microsoft Graph or to the provider's own origin, that of the
+  token endpoint this app already sends its client secret to (a provider that serves its own
+  Graph-shaped API), never to another host a token names. Not the issuer's: Entra's v1 issuer
+  is on ``sts.windows.net``, which serves nothing;
 - ``hasgroups`` (the implicit flow's overage, which this app's code flow never gets) is followed
   the same way, at Microsoft Graph.
 
@@ -85,9 +87,10 @@ def overage_endpoint(claims: Mapping[str, Any]) -> str | None:
     return endpoint
 
 
-def graph_url(endpoint: str | None, *, issuer: str, oid: str | None) -> str:
+def graph_url(endpoint: str | None, *, provider: str, oid: str | None) -> str:
     """Where to ask for the memberships: Microsoft Graph in place of Azure AD Graph, the
-    endpoint itself on the issuer's origin or Microsoft Graph, nothing else."""
+    endpoint itself on the origin of ``provider`` (its token endpoint) or Microsoft Graph,
+    nothing else."""
     if endpoint is None or (urlsplit(endpoint).hostname or "") in AZURE_AD_GRAPH_HOSTS:
         if not oid:
             raise GroupsUnavailable("groups overage, but the ID token has no oid to ask "
@@ -95,9 +98,9 @@ def graph_url(endpoint: str | None, *, issuer: str, oid: str | None) -> str:
         return f"{MICROSOFT_GRAPH}/v1.0/users/{oid}/getMemberObjects"
     parts = urlsplit(endpoint)
     if parts.scheme not in ("https", "http") or _origin(endpoint) not in (
-            _origin(issuer), MICROSOFT_GRAPH) or parts.fragment:
+            _origin(provider), MICROSOFT_GRAPH) or parts.fragment:
         raise GroupsUnavailable(f"groups overage endpoint {endpoint[:200]!r} is neither on "
-                                f"Microsoft Graph nor on the issuer's origin; not sending the "
+                                f"Microsoft Graph nor on the provider's origin; not sending the "
                                 f"user's token there")
     return endpoint
 
@@ -111,7 +114,7 @@ def _ids(body: Mapping[str, Any] | None) -> tuple[str, ...]:
 
 
 async def resolve_groups(client: httpx.AsyncClient, claims: Mapping[str, Any], *,
-                         issuer: str, access_token: str | None,
+                         provider: str, access_token: str | None,
                          timeout: httpx.Timeout | float = DEFAULT_TIMEOUT) -> GroupMemberships:
     """The user's groups: from ``groups``, or by following the overage with
     ``access_token``."""
@@ -124,7 +127,7 @@ async def resolve_groups(client: httpx.AsyncClient, claims: Mapping[str, Any], *
     if endpoint is None and claims.get("hasgroups") is not True:
         return GroupMemberships((), "none")
     oid = claims.get("oid")
-    url = graph_url(endpoint, issuer=issuer, oid=oid if isinstance(oid, str) else None)
+    url = graph_url(endpoint, provider=provider, oid=oid if isinstance(oid, str) else None)
     if not access_token:
         raise GroupsUnavailable("groups overage, but the token response had no access token")
     response = await send(

@@ -331,5 +331,5 @@ def test_v1_hybrid_id_token_has_the_v1_shape(client: AppClient) -> None:
     header = json.loads(base64.urlsafe_b64decode(values["id_token"].split(".")[0] + "=="))
     assert header["x5t"] == header["kid"]
     body = claims(values["id_token"])
-    assert body["ver"] == "1.0" and body["iss"] == f"{BASE}/{TENANT}/"
+    assert body["ver"] == "1.0" and body["iss"] == f"https://sts.windows.net/{TENANT}/"
     assert body["c_hash"] == half_hash(values["code"])

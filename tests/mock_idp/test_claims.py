@@ -51,7 +51,7 @@ def test_v2_id_token(store: Store) -> None:
 def test_v1_id_token(store: Store) -> None:
     out = claims.id_token_claims(_subject(store, "1.0"), scopes=(), lifetime=timedelta(hours=1),
                                  nonce=None, session_id=None, auth_time=None)
-    assert out["iss"] == f"{BASE}/{TENANT}/" and out["ver"] == "1.0"
+    assert out["iss"] == f"https://sts.windows.net/{TENANT}/" and out["ver"] == "1.0"
     assert out["upn"] == out["unique_name"] == "alice@contoso.onmicrosoft.com"
     assert out["amr"] == ["pwd"]
     assert "preferred_username" not in out and "nonce" not in out and "sid" not in out
@@ -111,4 +111,4 @@ def test_scope_helpers() -> None:
     assert claims.split_scopes(None) == ()
     assert claims.resource_scopes(("openid", "offline_access", "User.Read")) == ("User.Read",)
     assert claims.issuer(BASE, TENANT, "2.0") == f"{BASE}/{TENANT}/v2.0"
-    assert claims.issuer(BASE, TENANT, "1.0") == f"{BASE}/{TENANT}/"
+    assert claims.issuer(BASE, TENANT, "1.0") == f"https://sts.windows.net/{TENANT}/"

@@ -148,7 +148,7 @@ def test_claim_faults_on_an_unsigned_v1_id_token_stay_unsigned(client: AppClient
     arm(client, kind="wrong_iss")
     token = id_token(client, version="1.0")
     assert header(token) == {"typ": "JWT", "alg": "none"} and token.endswith(".")
-    assert claims(token)["iss"] == f"{BASE}/{TENANT}/1"
+    assert claims(token)["iss"] == f"https://sts.windows.net/{TENANT}/1"
 
 
 def test_kid_absent_single_key(client: AppClient) -> None:

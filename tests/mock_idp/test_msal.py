@@ -238,7 +238,7 @@ def test_acquire_token_on_behalf_of(idp: MockIdp) -> None:
     # A v1 token, though MSAL used the v2.0 endpoint: the API's registration leaves
     # requestedAccessTokenVersion unset, and its ID token is still v2.
     assert (_claims(assertion)["aud"], _claims(assertion)["ver"]) == (API_URI, "1.0")
-    assert _claims(assertion)["iss"] == f"{idp.url}/{idp.tenant_id}/"
+    assert _claims(assertion)["iss"] == f"https://sts.windows.net/{idp.tenant_id}/"
     assert user["id_token_claims"]["ver"] == "2.0"
     middle = _msal(idp, API_SECRET, client_id=API_ID)
 

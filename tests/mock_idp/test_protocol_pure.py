@@ -97,7 +97,7 @@ def test_documents_name_the_tenant_guid() -> None:
     assert doc["token_endpoint"] == f"https://h/{TENANT}/oauth2/v2.0/token"
     assert doc["tenant_region_scope"] == "EU"
     doc = discovery.v1_document("https://h", "common", tenant_id=None, region=None)
-    assert doc["issuer"] == "https://h/{tenantid}/"
+    assert doc["issuer"] == "https://sts.windows.net/{tenantid}/"
 
 
 # --- resources and the scope Entra echoes ---------------------------------------------------

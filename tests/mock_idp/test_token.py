@@ -193,7 +193,7 @@ def test_v1_response_has_string_numbers_and_v1_id_token(client: AppClient,
     assert token.endswith(".") and token.count(".") == 2
     idt = claims(token)
     assert idt["aud"] == CLIENT_ID
-    assert idt["iss"] == f"{BASE}/{TENANT}/"
+    assert idt["iss"] == f"https://sts.windows.net/{TENANT}/"
     assert idt["ver"] == "1.0"
     assert idt["upn"] == ALICE and idt["unique_name"] == ALICE
     assert "preferred_username" not in idt
@@ -279,7 +279,7 @@ def test_other_resources_come_back_as_full_uris_without_oidc_scopes(client: AppC
     at = claims(body["access_token"])
     # v1, as Entra issues for an API that leaves requestedAccessTokenVersion unset
     assert at["aud"] == API_URI and at["ver"] == "1.0"
-    assert at["iss"] == f"{BASE}/{TENANT}/" and at["appid"] == CLIENT_ID
+    assert at["iss"] == f"https://sts.windows.net/{TENANT}/" and at["appid"] == CLIENT_ID
     assert at["scp"] == "access_as_user"
     refreshed = _refresh(client, body["refresh_token"], scope=f"{API_URI}/access_as_user")
     assert refreshed.json()["scope"] == f"{API_URI}/access_as_user"

@@ -109,7 +109,8 @@ def _resolve(claims: dict[str, Any], handler: Any, *, access_token: str | None =
              ) -> Any:
     async def run() -> Any:
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-            return await resolve_groups(client, claims, issuer="https://login.example/t/v2.0",
+            return await resolve_groups(client, claims,
+                                        provider="https://login.example/t/oauth2/v2.0/token",
                                         access_token=access_token)
     return asyncio.run(run())
 
@@ -150,7 +151,7 @@ def test_hasgroups_is_asked_at_microsoft_graph() -> None:
 @pytest.mark.parametrize(("claims", "reason"), [
     ({**OVERAGE, "_claim_sources": {}}, "does not describe"),
     ({**OVERAGE, "_claim_sources": {"src1": {"endpoint": "https://evil.example/x"}}},
-     "neither on Microsoft Graph nor on the issuer"),
+     "neither on Microsoft Graph nor on the provider"),
     ({**OVERAGE, "_claim_sources": {"src1": {"endpoint": "ftp://login.example/x"}}},
      "neither on Microsoft Graph"),
     ({"hasgroups": True}, "no oid"),

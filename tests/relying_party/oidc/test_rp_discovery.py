@@ -122,6 +122,44 @@ def test_trailing_slash_allowed_only_for_an_issuer_derived_from_the_url() -> Non
     check_discovery_issuer(f"{B}/{TID}/", f"{B}/{TID}", allow_trailing_slash=True)
 
 
+STS = "https://sts.windows.net"
+
+
+@pytest.mark.parametrize(
+    ("document_issuer", "expected"),
+    [
+        (f"{STS}/{TID}/", f"{B}/{TID}"),
+        (f"{STS}/{TID}/", f"{B}/{TID}/"),
+        (f"{STS}/{TID}/", "http://localhost:8443/contoso.onmicrosoft.com"),
+        (f"{STS}/{{tenantid}}/", f"{B}/common"),
+        (f"{STS}/{{tenantid}}/", f"{B}/organizations"),
+    ],
+)
+def test_entras_v1_issuer_on_sts_windows_net_is_accepted(document_issuer: str,
+                                                         expected: str) -> None:
+    # Every Entra v1 document names https://sts.windows.net/<tid>/, whichever host serves it.
+    check_discovery_issuer(document_issuer, expected, allow_trailing_slash=True)
+
+
+@pytest.mark.parametrize(
+    ("document_issuer", "expected"),
+    [
+        (f"{STS}/0d1e2f30-4a5b-4c6d-8e7f-9a0b1c2d3e4f/", f"{B}/{TID}"),  # another tenant
+        (f"{STS}/{{tenantid}}/", f"{B}/{TID}"),  # a GUID tenant must be named
+        (f"{STS}/{TID}/v2.0", f"{B}/{TID}/v2.0"),  # v2 issuers stay on the sign-in host
+        (f"http://sts.windows.net/{TID}/", f"{B}/{TID}"),
+        (f"https://sts.windows.net.evil.test/{TID}/", f"{B}/{TID}"),
+        (f"{STS}/{TID}/extra/", f"{B}/{TID}"),
+        (f"{STS}/{TID}/?x=1", f"{B}/{TID}"),
+        (f"{STS}/not-a-guid/", f"{B}/common"),
+    ],
+)
+def test_other_issuers_on_sts_windows_net_are_refused(document_issuer: str,
+                                                      expected: str) -> None:
+    with pytest.raises(errors.DiscoveryIssuerMismatch):
+        check_discovery_issuer(document_issuer, expected, allow_trailing_slash=True)
+
+
 # --- fetching --------------------------------------------------------------------------------
 
 
