@@ -17,6 +17,7 @@ from ..errors import EntraError, error_body
 from ..protocol import claims as claimset
 from ..protocol import resources
 from ..protocol.authorization import AuthRequest
+from ..state import IdpState
 from ..store import Application, AuthorizationCode, Session, Tenant, User
 from ..tokens import sign
 from .common import base_url, entra_headers, error_context, idp, note_error, templates
@@ -87,14 +88,21 @@ def front_channel_access_token(request: Request, req: AuthRequest, tenant: Tenan
                                app: Application, user: User, now: datetime) -> str:
     """The implicit flow's access token, for the resource the request names, as the token
     endpoint would issue it (AADSTS500011 for a resource the tenant does not know)."""
-    state = idp(request)
     subject = claimset.Subject(base_url(request), tenant, app, user, req.version, now)
     target = resources.resolve(tenant, req.scopes, req.resource)
-    token_claims = claimset.access_token_claims(
-        subject, audience=target.token_audience, scopes=resources.token_scopes(target, req.scopes),
-        lifetime=state.config.access_token_lifetime, client_auth="0",
+    return user_access_token(idp(request), subject, target,
+                             resources.token_scopes(target, req.scopes), client_auth="0")
+
+
+def user_access_token(state: IdpState, subject: claimset.Subject, target: resources.Resource,
+                      scp: tuple[str, ...], *, client_auth: str) -> str:
+    """A user's access token for ``target``, carrying ``scp``: its version, ``aud`` and
+    claims as the resource decides (the token endpoint's and the implicit flow's)."""
+    at_claims = claimset.access_token_claims(
+        subject, audience=target.token_audience, scopes=scp,
+        lifetime=state.config.access_token_lifetime, client_auth=client_auth,
         token_version=target.token_version, resource_app=target.app)
-    return sign(state, token_claims, version=target.token_version)
+    return sign(state, at_claims, version=target.token_version)
 
 
 def deliver(request: Request, req: AuthRequest, params: dict[str, str]) -> Response:

@@ -25,6 +25,7 @@ from . import device
 from .common import base_url, error_json, idp, json_response
 from .faults_hook import response_fault, token_fault
 from .forms import read_post_form
+from .issue import user_access_token
 
 GRANTS = ("authorization_code", "refresh_token", "client_credentials",
           on_behalf_of.GRANT_TYPE, device_code.GRANT_TYPE)
@@ -238,12 +239,7 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
     target = resources.resolve(tenant, grant.scopes, grant.resource)
     names = resources.granted(target, grant.scopes)
     scp = resources.token_scopes(target, grant.scopes)
-    at_version = target.token_version
-    at_claims = claimset.access_token_claims(
-        subject, audience=target.token_audience, scopes=scp,
-        lifetime=state.config.access_token_lifetime, client_auth=client_auth,
-        token_version=at_version, resource_app=target.app)
-    access_token = sign(state, at_claims, version=at_version)
+    access_token = user_access_token(state, subject, target, scp, client_auth=client_auth)
     lifetime = int(state.config.access_token_lifetime.total_seconds())
     body: dict[str, Any] = {"token_type": "Bearer"}
     if version == "2.0":

@@ -14,7 +14,8 @@ from typing import Any
 import jwt
 
 from ..keys import KeyRing
-from .graph_nonce import GRAPH_AUDIENCES, as_signed
+from .claims import GRAPH_AUDIENCES
+from .graph_nonce import as_signed
 
 
 class BearerError(Exception):

@@ -22,6 +22,8 @@ from .optional_claims import CLIENT_IP, default_email, optional_claims
 
 GRAPH_RESOURCE_ID = "00000003-0000-0000-c000-000000000000"
 GRAPH_RESOURCE_URI = "https://graph.microsoft.com"
+GRAPH_AUDIENCES = frozenset({GRAPH_RESOURCE_ID, GRAPH_RESOURCE_URI, GRAPH_RESOURCE_URI + "/"})
+"""The ``aud`` values of a Microsoft Graph token."""
 OIDC_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
 GRAPH_DEFAULT_SCOPES = ("User.Read",)
 

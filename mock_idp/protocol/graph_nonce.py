@@ -31,9 +31,7 @@ from typing import Any
 
 import jwt
 
-from .claims import GRAPH_RESOURCE_ID, GRAPH_RESOURCE_URI, b64url
-
-GRAPH_AUDIENCES = frozenset({GRAPH_RESOURCE_ID, GRAPH_RESOURCE_URI, GRAPH_RESOURCE_URI + "/"})
+from .claims import GRAPH_AUDIENCES, b64url
 
 NONCE_BYTES = 32
 """A 43-character nonce, as in Entra's Graph tokens since 2023 (earlier ones were longer)."""

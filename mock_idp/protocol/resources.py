@@ -25,8 +25,13 @@ from dataclasses import dataclass, replace
 
 from ..errors import EntraError
 from ..store import Application, Tenant
-from .claims import GRAPH_DEFAULT_SCOPES, GRAPH_RESOURCE_ID, GRAPH_RESOURCE_URI, resource_scopes
-from .graph_nonce import GRAPH_AUDIENCES
+from .claims import (
+    GRAPH_AUDIENCES,
+    GRAPH_DEFAULT_SCOPES,
+    GRAPH_RESOURCE_ID,
+    GRAPH_RESOURCE_URI,
+    resource_scopes,
+)
 from .tenants import is_guid
 
 GRAPH_ALIASES = frozenset({GRAPH_RESOURCE_URI, GRAPH_RESOURCE_ID, "https://graph.windows.net"})
