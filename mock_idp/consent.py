@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -21,6 +22,10 @@ GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 """Microsoft Graph's application id: the resource of the default delegated permissions."""
 DEFAULT_CONSENT_SCOPE = "openid profile email offline_access User.Read"
 """What an administrator's consent for a new app grants on Microsoft Graph."""
+DEFAULT_CONSENT: Mapping[str, tuple[str, ...]] = {GRAPH_APP_ID: ("User.Read",)}
+"""What every app may call on a user's behalf without a grant (the portal's default)."""
+SIGN_IN_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
+"""OpenID Connect's scopes, which a grant on Microsoft Graph lists beside its permissions."""
 
 ConsentType = Literal["AllPrincipals", "Principal"]
 
@@ -73,3 +78,14 @@ def new_grant(client_id: str, resource_id: str, user_id: str | None,
         id=grant_id(client_id, resource_id, user_id), client_id=client_id,
         resource_id=resource_id, consent_type="Principal" if user_id else "AllPrincipals",
         principal_id=user_id, scopes=scopes)
+
+
+def consented(grants: Iterable[PermissionGrant], client_id: str, resource_id: str,
+              user_id: str) -> tuple[str, ...]:
+    """The delegated permissions ``client_id`` holds on ``resource_id`` for ``user_id``: the
+    defaults, then what the grants for every user or for this one list, in that order."""
+    names = list(DEFAULT_CONSENT.get(resource_id, ()))
+    for grant in grants:
+        if grant.covers(client_id, resource_id, user_id):
+            names += (s for s in grant.scopes if s.lower() not in SIGN_IN_SCOPES)
+    return tuple(dict.fromkeys(names))

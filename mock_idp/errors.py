@@ -93,6 +93,14 @@ CATALOGUE: dict[int, AadstsCode] = {
         _c(70011, "invalid_scope", 400,
            "The provided value for the input parameter 'scope' is not valid. The scope {scope} "
            "is not valid."),
+        # A token request's scope naming two resources: MSAL.js and Microsoft.Identity.Web
+        # report it (AzureAD/microsoft-authentication-library-for-js #1487,
+        # Azure-Samples/active-directory-aspnetcore-webapp-openidconnect-v2 #271 "by design",
+        # Earlybyte/aad_oauth #328); invalid_request, as its sibling 28003
+        # (AzureAD/microsoft-authentication-library-for-python #125).
+        _c(28000, "invalid_request", 400,
+           "Provided value for the input parameter scope is not valid because it contains more "
+           "than one resource. Scope {scope} is not valid."),
         _c(1002012, "invalid_scope", 400,
            "The provided value for scope {scope} is not valid. Client credential flows must "
            "have a scope value with /.default suffixed to the resource identifier (application "

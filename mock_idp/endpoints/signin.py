@@ -26,7 +26,9 @@ from starlette.routing import BaseRoute, Route
 
 from ..directory import is_assigned
 from ..errors import EntraError
+from ..protocol import resources
 from ..protocol.authorization import AuthRequest
+from ..protocol.claims import GRAPH_RESOURCE_ID
 from ..signin import credential_type, flow
 from ..signin.flow import Transaction
 from ..state import IdpState
@@ -363,9 +365,12 @@ async def consent(request: Request) -> Response:
         return error_response(request, txn.request, EntraError(65004))
     if txn.kind == "device" and not txn.confirmed:
         return await proceed(request, replace(txn, confirmed=True))
-    scope = " ".join(txn.request.scopes) if txn.request is not None else ""
-    if not tenant.has_consent(_client_id(state, txn), session.user_id):
-        tenant.grant_consent(_client_id(state, txn), session.user_id, scope)
+    client_id = _client_id(state, txn)
+    if not tenant.has_consent(client_id, session.user_id):
+        # One grant per resource, as Entra records consent (Graph's defaults when none asked).
+        asked = resources.by_resource(tenant, txn.request.scopes) if txn.request else {}
+        for resource_id, names in (asked or {GRAPH_RESOURCE_ID: ()}).items():
+            tenant.grant_consent(client_id, session.user_id, " ".join(names), resource_id)
     return await proceed(request, replace(txn, consent_shown=True))
 
 

@@ -15,7 +15,16 @@ from starlette.routing import BaseRoute, Route
 from ..clock import epoch
 from ..errors import EntraError
 from ..protocol import claims as claimset
-from ..protocol import cross_origin, device_code, on_behalf_of, pkce, redirect, resources, tenants
+from ..protocol import (
+    cross_origin,
+    device_code,
+    multi_resource,
+    on_behalf_of,
+    pkce,
+    redirect,
+    resources,
+    tenants,
+)
 from ..protocol.client_auth import authenticate, read_credentials
 from ..protocol.users import check_user
 from ..state import IdpState
@@ -184,10 +193,11 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
             raise EntraError(501481)
     elif verifier:
         raise EntraError(501481)
+    asked = _asked(tenant, code.scopes, form, app)  # a refused scope leaves the code unused
     state.store.codes.pop(value, None)
     state.store.redeemed_codes.add(value)
     user = check_user(tenant, code.user_id, code.auth_time)
-    return _Grant(user, _asked(code.scopes, form, app), granted=code.scopes, nonce=code.nonce,
+    return _Grant(user, asked, granted=code.scopes, nonce=code.nonce,
                   session_id=code.session_id,
                   auth_time=code.auth_time, resource=code.resource or form.get("resource"),
                   spa_refresh_end=now + cross_origin.SPA_REFRESH_LIFETIME if code.spa else None)
@@ -207,25 +217,37 @@ def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
             raise cross_origin.refresh_expired(rt.issued_at)
         raise EntraError(700082, {"issued": rt.issued_at.strftime("%m/%d/%Y %H:%M:%S")})
     user = check_user(tenant, rt.user_id, rt.issued_at)
-    return _Grant(user, _asked(rt.scopes, form, app), granted=rt.scopes,
-                  session_id=rt.session_id,
-                  resource=rt.resource or form.get("resource"),
+    # Not bound to a resource: redeemed for any the client holds consent for, one at a time.
+    requested = claimset.split_scopes(form.get("scope"))
+    resources.one_resource(tenant, requested)
+    asked = multi_resource.redeemable(tenant, app, user, rt.scopes, rt.resource,
+                                      requested or rt.scopes, form.get("resource"))
+    return _Grant(user, _with_sign_in(rt.scopes, asked), granted=rt.scopes,
+                  session_id=rt.session_id, resource=form.get("resource") or rt.resource,
                   spa_refresh_end=rt.expires_at if rt.spa else None)
 
 
-def _asked(granted: tuple[str, ...], form: dict[str, str], app: Application) -> tuple[str, ...]:
-    """The scopes a code or refresh token is redeemed for: the request's ``scope`` when it
+def _asked(tenant: Tenant, granted: tuple[str, ...], form: dict[str, str],
+           app: Application) -> tuple[str, ...]:
+    """The scopes a code is redeemed for: the request's ``scope`` when it
     has one, which also names the resource the access token is for (a Microsoft extension of
     the code redemption that lets an app choose the token's resource: the auth-code flow
     reference), else what was ``granted``. A resource scope beyond the grant is
     AADSTS65001; ``openid`` and ``offline_access`` stay when the grant had them."""
     requested = claimset.split_scopes(form.get("scope")) or granted
+    if form.get("scope"):
+        resources.one_resource(tenant, requested)
     extra = [s for s in claimset.resource_scopes(requested)
              if s not in granted and not s.endswith("/.default")]
     if extra:
         raise EntraError(65001, {"app_id": app.client_id, "app_name": app.name})
+    return _with_sign_in(granted, requested)
+
+
+def _with_sign_in(granted: tuple[str, ...], asked: tuple[str, ...]) -> tuple[str, ...]:
+    """``asked``, plus ``openid`` and ``offline_access`` when the grant had them."""
     kept = tuple(s for s in ("openid", "offline_access") if s in granted)
-    return tuple(dict.fromkeys((*requested, *kept)))
+    return tuple(dict.fromkeys((*asked, *kept)))
 
 
 def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Grant,

@@ -31,16 +31,15 @@ from typing import Any
 
 import jwt
 
+from ..consent import consented
 from ..errors import EntraError
 from ..keys import KeyRing
 from ..store import Application, Tenant, User
 from . import resources
-from .claims import GRAPH_RESOURCE_ID, OIDC_SCOPES, split_scopes
+from .claims import OIDC_SCOPES, split_scopes
 from .users import check_user
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-DEFAULT_CONSENT: Mapping[str, tuple[str, ...]] = {GRAPH_RESOURCE_ID: ("User.Read",)}
-"""What every app may call on a user's behalf without a grant (the portal's default)."""
 MAX_FUTURE_NBF = 300
 
 
@@ -126,10 +125,7 @@ def _check_audience(claims: Mapping[str, Any], app: Application) -> None:
 def _consented(tenant: Tenant, app: Application, user: User, target: resources.Resource,
                scopes: tuple[str, ...]) -> tuple[str, ...]:
     """The scopes to issue, or AADSTS65001 when the middle tier lacks consent for one."""
-    granted = set(DEFAULT_CONSENT.get(target.audience, ()))
-    for grant in tenant.grants:
-        if grant.covers(app.client_id, target.audience, user.id):
-            granted.update(s for s in grant.scopes if s.lower() not in OIDC_SCOPES)
+    granted = consented(tenant.grants, app.client_id, target.audience, user.id)
     asked = resources.permissions(target, scopes)
     names = asked or tuple(sorted(granted))  # ``.default``: everything granted
     if not names or any(name not in granted for name in names):

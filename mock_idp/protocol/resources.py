@@ -30,6 +30,7 @@ from .claims import (
     GRAPH_DEFAULT_SCOPES,
     GRAPH_RESOURCE_ID,
     GRAPH_RESOURCE_URI,
+    OIDC_SCOPES,
     resource_scopes,
 )
 from .tenants import is_guid
@@ -122,6 +123,13 @@ def resolve(tenant: Tenant, scopes: tuple[str, ...], resource: str | None = None
     return GRAPH
 
 
+def one_resource(tenant: Tenant, scopes: tuple[str, ...]) -> None:
+    """AADSTS28000 when a token request's ``scope`` names more than one resource: an
+    authorization request may ask several (one consent), a token is for one."""
+    if len({resolve(tenant, (s,)).audience for s in resource_scopes(scopes)}) > 1:
+        raise EntraError(28000, {"scope": " ".join(scopes)[:1000]})
+
+
 def permissions(target: Resource, scopes: tuple[str, ...]) -> tuple[str, ...]:
     """The permission names the scopes ask of ``target`` (``.default`` and other resources'
     scopes left out), in the order asked."""
@@ -133,6 +141,23 @@ def permissions(target: Resource, scopes: tuple[str, ...]) -> tuple[str, ...]:
         if prefix.rstrip("/").lower() in aliases and name and name != ".default":
             names.append(name)
     return tuple(dict.fromkeys(names))
+
+
+def by_resource(tenant: Tenant, scopes: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The permissions ``scopes`` ask for, by resource (app id), as a consent records them:
+    OpenID Connect's scopes on Microsoft Graph's grant, ``.default`` and unknown resources
+    left out."""
+    out: dict[str, list[str]] = {}
+    for scope in scopes:
+        if scope.lower() in OIDC_SCOPES:
+            out.setdefault(GRAPH_RESOURCE_ID, []).append(scope)
+            continue
+        try:
+            target = resolve(tenant, (scope,))
+        except EntraError:
+            continue
+        out.setdefault(target.audience, []).extend(permissions(target, (scope,)))
+    return {resource: tuple(dict.fromkeys(names)) for resource, names in out.items() if names}
 
 
 def granted(target: Resource, scopes: tuple[str, ...]) -> tuple[str, ...]:

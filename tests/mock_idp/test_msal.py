@@ -85,11 +85,12 @@ def idp(tls_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockIdp]:
                 _OPEN.pop().http_client.close()
 
 
-def _msal(idp: MockIdp, credential: Any = SECRET, *, client_id: str = CLIENT_ID
-          ) -> msal.ConfidentialClientApplication:
+def _msal(idp: MockIdp, credential: Any = SECRET, *, client_id: str = CLIENT_ID,
+          cache: msal.TokenCache | None = None) -> msal.ConfidentialClientApplication:
     app = msal.ConfidentialClientApplication(
         client_id, client_credential=credential, authority=idp.authority,
-        validate_authority=False, instance_discovery=False, verify=str(idp.ca_file))
+        validate_authority=False, instance_discovery=False, verify=str(idp.ca_file),
+        token_cache=cache)
     _OPEN.append(app)
     return app
 
@@ -185,6 +186,39 @@ def test_msal_redeems_a_code_for_the_resource_it_names(idp: MockIdp) -> None:
     assert _claims(result["access_token"])["aud"] == API_URI
     graph = app.acquire_token_silent(["User.Read"], account=app.get_accounts()[0])
     assert graph and _claims(graph["access_token"])["aud"] == "00000003-0000-0000-c000-000000000000"
+
+
+def test_msal_redeeming_a_code_for_two_resources_gets_28000(idp: MockIdp) -> None:
+    """Without ``scopes=``, MSAL redeems the code for every scope the flow asked; with two
+    resources among them Entra refuses (AADSTS28000), and so does the mock."""
+    app = _msal(idp)
+    flow = app.initiate_auth_code_flow(["User.Read", f"{API_URI}/access_as_user"],
+                                       redirect_uri=REDIRECT)
+    result = app.acquire_token_by_auth_code_flow(flow, _browser_sign_in(idp, flow["auth_uri"]))
+    assert result.get("error") == "invalid_request" and result["error_codes"] == [28000], result
+
+
+def test_silent_acquisition_for_another_api_redeems_the_refresh_token(idp: MockIdp) -> None:
+    """Signed in for Graph alone, MSAL asks silently for an API's token with the refresh token
+    it holds: refused until the API's permission is consented to, then issued, as Entra's
+    multi-resource refresh tokens are."""
+    app = _msal(idp)
+    flow = app.initiate_auth_code_flow(["User.Read"], redirect_uri=REDIRECT)
+    assert "access_token" in app.acquire_token_by_auth_code_flow(
+        flow, _browser_sign_in(idp, flow["auth_uri"]))
+    scopes = [f"{API_URI}/Orders.Read"]
+    refused = app.acquire_token_silent_with_error(scopes, account=app.get_accounts()[0])
+    assert refused and 65001 in refused["error_codes"], refused
+    assert refused["suberror"] == "consent_required"
+    idp.grant_consent(CLIENT_ID, API_ID, ["Orders.Read"])
+    # A fresh application object on the same cache (MSAL keeps its HTTP 400s for a minute).
+    again = _msal(idp, cache=app.token_cache)
+    api = again.acquire_token_silent(scopes, account=again.get_accounts()[0])
+    assert api and api["token_source"] == "identity_provider", api
+    assert (_claims(api["access_token"])["aud"], _claims(api["access_token"])["scp"]) == (
+        API_URI, "Orders.Read")
+    cached = again.acquire_token_silent(scopes, account=again.get_accounts()[0])
+    assert cached and cached["token_source"] == "cache", cached
 
 
 def test_the_graph_token_msal_gets_fails_a_standard_check_and_works_at_graph(

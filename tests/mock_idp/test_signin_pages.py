@@ -30,7 +30,7 @@ from idp_testkit import (
     submit,
 )
 
-from mock_idp.config import IdpConfig, TenantConfig, UserConfig, default_tenant
+from mock_idp.config import AppConfig, IdpConfig, TenantConfig, UserConfig, default_tenant
 from mock_idp.endpoints.browser_sessions import KMSI_COOKIE, PERSISTENT_COOKIE, SESSION_COOKIE
 from mock_idp.signin import ids
 
@@ -407,6 +407,25 @@ def test_an_app_without_consent_asks_for_it_after_the_sign_in(client: AppClient)
     alice = client.get(f"{GRAPH}/users/{ALICE}").json()["id"]
     assert [(g["consentType"], g["principalId"]) for g in grants] == [("Principal", alice)]
     assert client.get(V2, params=auth_params(state="again")).status_code == 302
+
+
+ORDERS_ID = "5d2b8f1e-6a4c-4e3b-9f7d-1a2c3e4b5d6f"
+
+
+@pytest.mark.idp_config(IdpConfig(tenants=(replace(default_tenant(), apps=(
+    *default_tenant().apps, AppConfig(client_id=ORDERS_ID, name="Orders API",
+                                      identifier_uris=("api://orders",)))),)))
+def test_consent_is_recorded_for_each_resource_asked(client: AppClient) -> None:
+    _revoke_consent(client)
+    scope = "openid offline_access User.Read api://orders/Orders.Read api://orders/.default"
+    page = sign_in(client, client.get(V2, params=auth_params(scope=scope)))
+    assert "code" in redirect_params(consent(client, page))
+    principals = {client.get(f"{GRAPH}/servicePrincipals(appId='{app_id}')").json()["id"]: name
+                  for app_id, name in (("00000003-0000-0000-c000-000000000000", "graph"),
+                                       (ORDERS_ID, "orders"))}
+    grants = client.get(f"{GRAPH}/oauth2PermissionGrants").json()["value"]
+    assert {principals[g["resourceId"]]: g["scope"] for g in grants} == {
+        "graph": "openid offline_access User.Read", "orders": "Orders.Read"}
 
 
 def test_cancel_on_consent_is_access_denied_65004(client: AppClient) -> None:

@@ -244,9 +244,10 @@ def test_code_redemption_on_other_tenant_forms(client: AppClient, segment: str) 
 # --- scope as Entra echoes it (what MSAL caches the access token under) ---------------------
 
 API_URI = "api://downstream-api"
+API_ID = "9c1e4b7a-2d3f-4e5a-8b6c-7d8e9f0a1b2c"
+GRAPH_ID = "00000003-0000-0000-c000-000000000000"
 API_CONFIG = IdpConfig(tenants=(replace(default_tenant(), apps=(*default_tenant().apps, AppConfig(
-    client_id="9c1e4b7a-2d3f-4e5a-8b6c-7d8e9f0a1b2c", name="Downstream API",
-    identifier_uris=(API_URI,))),),))
+    client_id=API_ID, name="Downstream API", identifier_uris=(API_URI,))),),))
 
 
 @pytest.mark.parametrize("scope, echoed", [
@@ -304,9 +305,26 @@ def test_the_redemptions_scope_names_the_resource_of_the_access_token(client: Ap
 
 @pytest.mark.idp_config(API_CONFIG)
 def test_a_redemption_cannot_ask_beyond_the_code_65001(client: AppClient) -> None:
-    response = redeem(client, get_code(client, scope="openid User.Read"),
-                      scope=f"openid {API_URI}/access_as_user")
+    grant = get_code(client, scope="openid User.Read")
+    response = redeem(client, grant, scope=f"openid {API_URI}/access_as_user")
     assert _error(response, 65001)["error"] == "invalid_grant"
+    assert redeem(client, grant).status_code == 200, "a refused redemption used the code up"
+
+
+@pytest.mark.idp_config(API_CONFIG)
+def test_a_token_request_for_two_resources_is_28000(client: AppClient) -> None:
+    # One authorization request may ask for two resources (one consent); a token is for one.
+    asked = f"openid offline_access User.Read {API_URI}/access_as_user"
+    grant = get_code(client, scope=asked)
+    body = _error(redeem(client, grant, scope=asked), 28000)
+    assert body["error"] == "invalid_request"
+    assert f"Scope {asked} is not valid." in body["error_description"]
+    response = redeem(client, grant, scope=f"openid {API_URI}/access_as_user")
+    assert response.status_code == 200, response.text
+    rt = response.json()["refresh_token"]
+    _error(_refresh(client, rt, scope=f"{API_URI}/.default https://graph.microsoft.com/.default"),
+           28000)
+    assert _refresh(client, rt, scope="User.Read openid").status_code == 200
 
 
 def test_user_tokens_without_roles_have_no_roles_claim(client: AppClient) -> None:
@@ -402,10 +420,67 @@ def test_refresh_for_a_disabled_user_is_50057(client: AppClient, idp_app: Starle
     assert _error(_refresh(client, rt), 50057)["error"] == "invalid_grant"
 
 
-def test_refresh_for_an_unconsented_scope_is_65001(client: AppClient) -> None:
+def test_refresh_for_an_unknown_resource_is_500011(client: AppClient) -> None:
     rt = tokens_for(client)["refresh_token"]
-    body = _error(_refresh(client, rt, scope="api://other-app/Files.Read"), 65001)
-    assert body["suberror"] == "consent_required"
+    body = _error(_refresh(client, rt, scope="api://other-app/Files.Read"), 500011)
+    assert body["error"] == "invalid_resource"
+
+
+def _consent(client: AppClient, resource: str, scope: str) -> None:
+    """An administrator's consent, for every user, through the mock's Graph."""
+    created = client.post(f"/graph/{TENANT}/v1.0/oauth2PermissionGrants", json={
+        "clientId": CLIENT_ID, "resourceId": resource, "consentType": "AllPrincipals",
+        "scope": scope})
+    assert created.status_code == 201, created.text
+
+
+@pytest.mark.idp_config(API_CONFIG)
+def test_a_refresh_token_serves_any_resource_consented_to(client: AppClient) -> None:
+    # Signed in for Graph only; the API's permission is consented to afterwards, and the
+    # same refresh token then serves it, as MSAL's silent call expects.
+    rt = tokens_for(client, scope="openid offline_access User.Read")["refresh_token"]
+    body = _error(_refresh(client, rt, scope=f"{API_URI}/access_as_user"), 65001)
+    assert body["error"] == "invalid_grant" and body["suberror"] == "consent_required"
+    _consent(client, API_ID, "access_as_user")
+    response = _refresh(client, rt, scope=f"{API_URI}/access_as_user offline_access")
+    assert response.status_code == 200, response.text
+    api = response.json()
+    assert api["scope"] == f"{API_URI}/access_as_user"
+    at = claims(api["access_token"])
+    assert (at["aud"], at["scp"], at["ver"]) == (API_URI, "access_as_user", "1.0")
+    # The new refresh token still serves Graph; a permission no one consented to is refused.
+    graph = _refresh(client, api["refresh_token"], scope="User.Read").json()
+    assert claims(graph["access_token"])["aud"] == GRAPH_ID
+    _error(_refresh(client, rt, scope=f"{API_URI}/Orders.Write"), 65001)
+    _error(_refresh(client, rt, scope="Mail.Read"), 65001)
+
+
+@pytest.mark.idp_config(API_CONFIG)
+def test_default_of_a_new_resource_is_every_permission_consented(client: AppClient) -> None:
+    rt = tokens_for(client, scope="openid offline_access User.Read")["refresh_token"]
+    _error(_refresh(client, rt, scope=f"{API_URI}/.default"), 65001)
+    _consent(client, API_ID, "access_as_user Orders.Read")
+    body = _refresh(client, rt, scope=f"{API_URI}/.default").json()
+    assert body["scope"] == f"{API_URI}/access_as_user {API_URI}/Orders.Read"
+    assert claims(body["access_token"])["scp"] == "access_as_user Orders.Read"
+
+
+@pytest.mark.idp_config(API_CONFIG)
+def test_a_v1_refresh_token_serves_the_resource_it_names(client: AppClient) -> None:
+    rt = tokens_for(client, version="1.0")["refresh_token"]
+    form = {"grant_type": "refresh_token", "client_id": CLIENT_ID, "client_secret": SECRET,
+            "refresh_token": rt, "resource": API_URI}
+    _error(client.post(TOKEN_V1, data=form), 65001)
+    _consent(client, API_ID, "access_as_user")
+    response = client.post(TOKEN_V1, data=form)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["resource"] == API_URI
+    at = claims(body["access_token"])
+    assert (at["aud"], at["scp"]) == (API_URI, "access_as_user")
+    # Without ``resource``, the refresh token's own: Graph's, for this sign-in.
+    again = client.post(TOKEN_V1, data={**form, "resource": ""}).json()
+    assert claims(again["access_token"])["aud"] == GRAPH_ID
 
 
 def test_garbage_refresh_token(client: AppClient) -> None:

@@ -1,0 +1,84 @@
+"""What a refresh token may be redeemed for: any resource its client holds consent for.
+
+Entra's refresh tokens are bound to a user and a client, not to a resource: a client redeems
+one for an access token to any resource it has permission to call, naming the resource in
+``scope`` (v2) or ``resource`` (v1). The refresh-token reference says so, and the v1
+documentation calls them multi-resource refresh tokens ("Refresh Tokens for Multiple
+Resources"). MSAL relies on it: ``acquire_token_silent`` for an API's scopes, with only a
+Graph token cached, redeems the refresh token it holds.
+
+Permission is consent, checked at redemption: a permission the user or an administrator
+consented to, or one the refresh token's own sign-in asked for. A permission added to the app
+after the user's consent is AADSTS65001 until someone consents to it
+(Azure-Samples/active-directory-dotnet-webapp-webapi-openidconnect #23,
+AzureAD/microsoft-authentication-library-for-dotnet #1008, the silent call failing with
+``consent_required``). ``<resource>/.default`` of a resource the sign-in did not name stands
+for every permission consented on it, and needs at least one.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from ..consent import consented
+from ..errors import EntraError
+from ..store import Application, Tenant, User
+from . import resources
+from .claims import GRAPH_RESOURCE_ID, resource_scopes
+
+
+def redeemable(tenant: Tenant, app: Application, user: User, held: tuple[str, ...],
+               held_resource: str | None, requested: tuple[str, ...],
+               resource: str | None = None) -> tuple[str, ...]:
+    """The scopes to issue for a refresh token whose sign-in asked ``held`` (and, v1,
+    ``held_resource``), redeemed for ``requested`` and, v1, ``resource``.
+
+    Scopes the sign-in asked pass as they are; any other permission must be consented to,
+    else AADSTS65001; ``.default`` of a resource new to this refresh token is spelt out as the
+    permissions consented on it. An unknown resource is AADSTS500011."""
+    known = _audiences(tenant, held, held_resource)
+    out: list[str] = []
+    for scope in requested:
+        if scope in held or not resource_scopes((scope,)):
+            out.append(scope)
+            continue
+        target = resources.resolve(tenant, (scope,))
+        names = resources.permissions(target, (scope,))
+        if not names:  # ``.default``
+            out += (scope,) if target.audience in known else _everything(tenant, app, user,
+                                                                       target)
+        elif names[0] in consented(tenant.grants, app.client_id, target.audience, user.id):
+            out.append(scope)
+        else:
+            raise _not_consented(app)
+    if resource:
+        target = resources.find(tenant, resource)
+        if target.audience not in known:
+            out += _everything(tenant, app, user, target)
+    return tuple(dict.fromkeys(out))
+
+
+def _everything(tenant: Tenant, app: Application, user: User,
+                target: resources.Resource) -> tuple[str, ...]:
+    """Every permission consented on ``target``, as full scopes; AADSTS65001 for none."""
+    names = consented(tenant.grants, app.client_id, target.audience, user.id)
+    if not names:
+        raise _not_consented(app)
+    return tuple(f"{target.prefix}/{name}" for name in names)
+
+
+def _audiences(tenant: Tenant, held: tuple[str, ...], held_resource: str | None) -> set[str]:
+    """The resources a sign-in named: its scopes' and ``resource``'s, or Microsoft Graph
+    when it named none (its access token was Graph's)."""
+    out = set()
+    for scope in resource_scopes(held):
+        with suppress(EntraError):  # an API deleted since: nothing of it passes unchecked
+            out.add(resources.resolve(tenant, (scope,)).audience)
+    if held_resource:
+        with suppress(EntraError):
+            out.add(resources.find(tenant, held_resource).audience)
+    return out or {GRAPH_RESOURCE_ID}
+
+
+def _not_consented(app: Application) -> EntraError:
+    return EntraError(65001, {"app_id": app.client_id, "app_name": app.name})
