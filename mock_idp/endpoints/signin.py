@@ -26,7 +26,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..directory import is_assigned
 from ..errors import EntraError
-from ..protocol import resources
+from ..protocol import incremental_consent, resources
 from ..protocol.authorization import AuthRequest
 from ..protocol.claims import GRAPH_RESOURCE_ID
 from ..signin import credential_type, flow
@@ -221,15 +221,14 @@ async def _next_page(request: Request, txn: Transaction) -> Response:
         return render(request, "consent", purpose="device", ctx=keep(state, _later(txn)),
                       app_name=app.name, upn=user.upn, scopes=[],
                       action=f"/{_segment(txn)}/Consent/Set")
-    decision = flow.before_issue(consented=tenant.has_consent(app.client_id, session.user_id),
-                                 prompt=txn.prompt, consent_shown=txn.consent_shown,
-                                 app_id=app.client_id, app_name=app.name)
+    scopes = _asked_scopes(state, txn)
+    decision = flow.before_issue(
+        consented=incremental_consent.covered(tenant, app.client_id, session.user_id, scopes),
+        prompt=txn.prompt, consent_shown=txn.consent_shown, app_id=app.client_id,
+        app_name=app.name)
     if isinstance(decision, flow.Refuse):
         return refuse(request, txn, decision.error)
     if isinstance(decision, flow.AskConsent):
-        record = state.store.device_codes.get(txn.device_code or "")
-        scopes = txn.request.scopes if txn.request is not None else (
-            record.scopes if record is not None else ())
         return render(request, "consent", purpose="consent", ctx=keep(state, _later(txn)),
                       app_name=app.name,
                       upn=user.upn, scopes=_consent_lines(scopes),
@@ -237,6 +236,14 @@ async def _next_page(request: Request, txn: Transaction) -> Response:
     if txn.request is not None:
         return await complete(request, txn.request, session)
     return _approve_device(request, txn, session, user, app)
+
+
+def _asked_scopes(state: IdpState, txn: Transaction) -> tuple[str, ...]:
+    """The scopes the sign-in (or the device code's authorization) asked for."""
+    if txn.request is not None:
+        return txn.request.scopes
+    record = state.store.device_codes.get(txn.device_code or "")
+    return record.scopes if record is not None else ()
 
 
 def _later(txn: Transaction) -> Transaction:
@@ -366,9 +373,11 @@ async def consent(request: Request) -> Response:
     if txn.kind == "device" and not txn.confirmed:
         return await proceed(request, replace(txn, confirmed=True))
     client_id = _client_id(state, txn)
-    if not tenant.has_consent(client_id, session.user_id):
-        # One grant per resource, as Entra records consent (Graph's defaults when none asked).
-        asked = resources.by_resource(tenant, txn.request.scopes) if txn.request else {}
+    scopes = _asked_scopes(state, txn)
+    if not incremental_consent.covered(tenant, client_id, session.user_id, scopes):
+        # The user's grant on each resource asked, widened by what is new (Graph's defaults
+        # when nothing was asked).
+        asked = resources.by_resource(tenant, scopes)
         for resource_id, names in (asked or {GRAPH_RESOURCE_ID: ()}).items():
             tenant.grant_consent(client_id, session.user_id, " ".join(names), resource_id)
     return await proceed(request, replace(txn, consent_shown=True))

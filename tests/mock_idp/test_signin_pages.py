@@ -428,6 +428,27 @@ def test_consent_is_recorded_for_each_resource_asked(client: AppClient) -> None:
         "graph": "openid offline_access User.Read", "orders": "Orders.Read"}
 
 
+def test_a_permission_asked_later_asks_for_consent_again(client: AppClient) -> None:
+    # Incremental consent: the user consented to the sign-in's permissions; a later sign-in
+    # asking for more shows the consent page again, and prompt=none is consent_required.
+    _revoke_consent(client)
+    first = "openid profile offline_access User.Read"
+    page = sign_in(client, client.get(V2, params=auth_params(scope=first)))
+    assert "code" in redirect_params(consent(client, page))
+    assert "code" in redirect_params(client.get(V2, params=auth_params(scope=first)))
+    more = f"{first} Mail.Read"
+    silent = redirect_params(client.get(V2, params=auth_params(scope=more, prompt="none")))
+    assert silent["error"] == "consent_required"
+    assert silent["error_description"].startswith("AADSTS65001: ")
+    page = client.get(V2, params=auth_params(scope=more))
+    assert page_kind(page) == "consent"
+    assert "code" in redirect_params(consent(client, page))
+    grants = client.get(f"{GRAPH}/oauth2PermissionGrants").json()["value"]
+    assert [g["scope"] for g in grants] == [f"{first} Mail.Read"]
+    assert "code" in redirect_params(client.get(V2, params=auth_params(scope=more,
+                                                                        prompt="none")))
+
+
 def test_cancel_on_consent_is_access_denied_65004(client: AppClient) -> None:
     _revoke_consent(client)
     page = sign_in(client, client.get(V2, params=auth_params()))

@@ -1,0 +1,34 @@
+"""Whether a sign-in needs the user's consent: incremental consent.
+
+The Microsoft identity platform lets an app ask for permissions as it needs them: a sign-in
+asking for a permission the user has not consented to shows the consent page again, for what
+is new, and ``prompt=none`` answers ``consent_required`` (AADSTS65001) instead (the permissions
+and consent overview, "incremental and dynamic user consent"; the OpenID Connect reference on
+``prompt=none``). So consent is per permission and per resource, as Graph's
+``oauth2PermissionGrants`` list it.
+
+An administrator's consent for every user (an ``AllPrincipals`` grant, what ``admin_consented``
+and the portal's "Grant admin consent" create) stands for the permissions the app is configured
+with; the mock keeps no such list, so it covers whatever the app asks.
+"""
+
+from __future__ import annotations
+
+from ..consent import SIGN_IN_SCOPES, consented
+from ..store import Tenant
+from .resources import by_resource
+
+
+def covered(tenant: Tenant, client_id: str, user_id: str, scopes: tuple[str, ...]) -> bool:
+    """Whether ``user_id`` (or an administrator) has consented to all ``scopes`` asks of
+    ``client_id``; a sign-in that asks nothing new needs no consent page."""
+    if not tenant.has_consent(client_id, user_id):
+        return False
+    if any(g.client_id == client_id and g.consent_type == "AllPrincipals"
+           for g in tenant.grants):
+        return True
+    for resource_id, names in by_resource(tenant, scopes).items():
+        held = consented(tenant.grants, client_id, resource_id, user_id)
+        if any(n not in held and n.lower() not in SIGN_IN_SCOPES for n in names):
+            return False
+    return True
