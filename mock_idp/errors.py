@@ -90,9 +90,12 @@ CATALOGUE: dict[int, AadstsCode] = {
         _c(501481, "invalid_grant", 400,
            "The Code_Verifier does not match the code_challenge supplied in the authorization "
            "request."),
+        # The text of reports since 2020, with the reason last (microsoftgraph/
+        # msgraph-sdk-python-core #49, seanfisher/passport-microsoft #6,
+        # oauth2-proxy/oauth2-proxy #2158).
         _c(70011, "invalid_scope", 400,
-           "The provided value for the input parameter 'scope' is not valid. The scope {scope} "
-           "is not valid."),
+           "The provided request must include a 'scope' input parameter. The provided value for "
+           "the input parameter 'scope' is not valid. The scope {scope} is not valid. {reason}."),
         # A token request's scope naming two resources: MSAL.js and Microsoft.Identity.Web
         # report it (AzureAD/microsoft-authentication-library-for-js #1487,
         # Azure-Samples/active-directory-aspnetcore-webapp-openidconnect-v2 #271 "by design",

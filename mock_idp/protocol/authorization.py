@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from ..errors import EntraError
 from ..store import Application, Store, Tenant
 from . import pkce, redirect, tenants
-from .claims import split_scopes
+from .claims import resource_scopes, split_scopes
 
 PROMPTS = frozenset({"login", "none", "consent", "select_account", "admin_consent"})
 RESPONSE_MODES = frozenset({"query", "fragment", "form_post"})
@@ -135,8 +135,18 @@ def _response_type(req: AuthRequest, params: Mapping[str, str], app: Application
 def _scope(req: AuthRequest, params: Mapping[str, str], app: Application) -> AuthRequest:
     if req.version == "2.0" and not req.scopes:
         raise RedirectError(EntraError(900144, {"name": "scope"}), req)
-    if req.wants_id_token and req.version == "2.0" and "openid" not in req.scopes:
-        raise RedirectError(EntraError(70011, {"scope": " ".join(req.scopes)}), req)
+    if req.version != "2.0":
+        return req
+    reason = None
+    if req.wants_id_token and "openid" not in req.scopes:
+        reason = "openid scope is required"
+    elif len(asked := resource_scopes(req.scopes)) > 1 and any(
+            s.endswith("/.default") for s in asked):
+        # oauth2-proxy/oauth2-proxy #2158: Graph's .default beside another API's scope.
+        reason = ".default scope can't be combined with resource-specific scopes"
+    if reason is not None:
+        raise RedirectError(EntraError(70011, {"scope": " ".join(req.scopes)[:1000],
+                                               "reason": reason}), req)
     return req
 
 

@@ -19,6 +19,7 @@ from idp_testkit import (
     TIMESTAMP,
     auth_params,
     hybrid_config,
+    page_kind,
     paths,
     redirect_params,
 )
@@ -162,7 +163,27 @@ def test_id_token_without_openid_scope_is_70011(client: AppClient) -> None:
         response_type="id_token", scope="profile"))
     values = redirect_params(response)
     assert values["error"] == "invalid_scope"
+    assert values["error_description"].startswith(
+        "AADSTS70011: The provided request must include a 'scope' input parameter. The provided "
+        "value for the input parameter 'scope' is not valid. The scope profile is not valid. "
+        "openid scope is required.")
+
+
+@pytest.mark.parametrize("scope", [
+    "openid api://orders/read https://graph.microsoft.com/.default",
+    "openid https://graph.microsoft.com/.default User.Read",
+])
+def test_default_beside_other_scopes_is_70011(client: AppClient, scope: str) -> None:
+    response = client.get(paths(TENANT, "2.0")["authorize"], params=auth_params(scope=scope))
+    values = redirect_params(response)
+    assert values["error"] == "invalid_scope"
     assert values["error_description"].startswith("AADSTS70011: ")
+    assert (f"The scope {scope} is not valid. .default scope can't be combined with "
+            "resource-specific scopes.") in values["error_description"]
+    # With the OpenID Connect scopes alone beside it, it is the usual sign-in page.
+    alone = client.get(paths(TENANT, "2.0")["authorize"], params=auth_params(
+        scope="openid profile offline_access https://graph.microsoft.com/.default"))
+    assert page_kind(alone) == "username", alone.text[:300]
 
 
 def test_authorize_error_redirect_parameter_order(client: AppClient) -> None:

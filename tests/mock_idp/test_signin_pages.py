@@ -417,7 +417,7 @@ ORDERS_ID = "5d2b8f1e-6a4c-4e3b-9f7d-1a2c3e4b5d6f"
                                       identifier_uris=("api://orders",)))),)))
 def test_consent_is_recorded_for_each_resource_asked(client: AppClient) -> None:
     _revoke_consent(client)
-    scope = "openid offline_access User.Read api://orders/Orders.Read api://orders/.default"
+    scope = "openid offline_access User.Read api://orders/Orders.Read"
     page = sign_in(client, client.get(V2, params=auth_params(scope=scope)))
     assert "code" in redirect_params(consent(client, page))
     principals = {client.get(f"{GRAPH}/servicePrincipals(appId='{app_id}')").json()["id"]: name
