@@ -116,6 +116,11 @@ class AppConfig:
     admin_consented: bool = True
     """An administrator consented for every user (an ``AllPrincipals`` permission grant), so
     no one sees the consent page; ``False``: each user consents at first sign-in."""
+    api_permissions: tuple[str, ...] = ()
+    """Delegated permissions the app is configured with beyond Graph's defaults (the portal's
+    "API permissions"): ``Mail.Read``, ``https://graph.microsoft.com/Mail.Read``,
+    ``api://orders/Orders.Read``. With ``admin_consented``, the administrator's consent grants
+    them, one grant per resource, so refresh tokens and on-behalf-of may use them."""
     group_membership_claims: str | None = None
     """``None`` (Entra's default: no ``groups`` claim), ``"None"``, ``"SecurityGroup"``,
     ``"DirectoryRole"``, ``"ApplicationGroup"``, ``"All"``, or a comma-separated mix."""
@@ -283,7 +288,8 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         "backchannel_logout_uri", "events_url", "secrets", "certificates",
         "assignment_required", "assigned", "public_client", "allow_id_token",
         "allow_access_token", "identifier_uris", "app_roles",
-        "frontchannel_logout_iss", "sign_v1_id_tokens", "admin_consented", *APP_KEYS,
+        "frontchannel_logout_iss", "sign_v1_id_tokens", "admin_consented", "api_permissions",
+        *APP_KEYS,
     })
     certs = [_certificate(c, cw) for cw, c in tables(d, "certificates", where)]
     redirect_uris, spa_redirect_uris = (
@@ -306,6 +312,7 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         frontchannel_logout_iss=flag(d, "frontchannel_logout_iss", where, False),
         sign_v1_id_tokens=flag(d, "sign_v1_id_tokens", where, False),
         admin_consented=flag(d, "admin_consented", where, True),
+        api_permissions=str_list(d, "api_permissions", where),
         **parse_app_claims(d, where),
     )
 

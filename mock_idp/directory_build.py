@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from .config import AppConfig, GroupConfig, TenantConfig, UserConfig
 from .config_fields import ConfigError
-from .consent import DEFAULT_CONSENT_SCOPE
+from .consent import DEFAULT_CONSENT_SCOPE, GRAPH_APP_ID
 from .credentials import key_credential
 from .directory import (
     AppRole,
@@ -54,7 +54,13 @@ def build_tenant(cfg: TenantConfig, now: datetime) -> Tenant:
         app = build_app(acfg, tenant, now)
         tenant.apps[app.client_id] = app
         if acfg.admin_consented:  # "Grant admin consent": no one sees the consent page
-            tenant.grant_consent(app.client_id, None, DEFAULT_CONSENT_SCOPE)
+            asked = refs.permissions.get(app.client_id.lower(), {})
+            graph = asked.get(GRAPH_APP_ID, [])
+            tenant.grant_consent(app.client_id, None, " ".join(
+                dict.fromkeys([*DEFAULT_CONSENT_SCOPE.split(), *graph])))
+            for resource_id, names in asked.items():
+                if resource_id != GRAPH_APP_ID:
+                    tenant.grant_consent(app.client_id, None, " ".join(names), resource_id)
     for principal_id, kind, client_id, role_id in refs.assignments:
         app = tenant.apps[client_id]
         assignment = RoleAssignment(

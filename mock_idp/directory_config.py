@@ -19,6 +19,7 @@ from .config_fields import (
     ConfigError,
     stable_oid,
 )
+from .consent import GRAPH_APP_ID, SIGN_IN_SCOPES
 from .directory import (
     ExtensionProperty,
     coerce_extension_value,
@@ -116,6 +117,8 @@ class Resolved:
     """(principal id, ``User`` or ``Group``, app id, app role id) per assignment."""
     extensions: dict[str, dict[str, Any]]
     """User id -> full extension name -> value."""
+    permissions: dict[str, dict[str, list[str]]]
+    """App id -> resource app id (Graph's for Graph) -> the ``api_permissions`` on it."""
 
 
 def _implicit_groups(tenant: TenantConfig) -> tuple[GroupConfig, ...]:
@@ -186,8 +189,40 @@ def resolve(tenant: TenantConfig, where: str = "tenant") -> Resolved:
     values: dict[str, dict[str, Any]] = {}
     for i, (uid, u) in enumerate(users.items()):
         values[uid] = _extension_values(u, f"{where}.users[{i}].extensions", extensions)
+    permissions = {app.client_id.lower(): _api_permissions(tenant, app, f"{where}.apps[{i}]")
+                   for i, app in enumerate(tenant.apps)}
     return Resolved(group_ids=group_ids, members=members, assignments=assignments,
-                    extensions=values)
+                    extensions=values, permissions=permissions)
+
+
+_GRAPH_NAMES = {GRAPH_APP_ID, "https://graph.microsoft.com"}
+
+
+def _api_permissions(tenant: TenantConfig, app: AppConfig, where: str
+                     ) -> dict[str, list[str]]:
+    """``app``'s ``api_permissions`` by resource: a bare name is Graph's, a prefix names Graph,
+    or an app of this tenant by id or identifier URI."""
+    by_name = {GRAPH_APP_ID: GRAPH_APP_ID} | {name: GRAPH_APP_ID for name in _GRAPH_NAMES}
+    for other in tenant.apps:
+        for name in (other.client_id, *other.identifier_uris):
+            by_name.setdefault(name.rstrip("/").lower(), other.client_id.lower())
+    out: dict[str, list[str]] = {}
+    for j, scope in enumerate(app.api_permissions):
+        key = f"{where}.api_permissions[{j}]"
+        prefix, _, name = scope.rpartition("/")
+        if not name or name == ".default" or name.lower() in SIGN_IN_SCOPES or any(
+                c.isspace() for c in scope):
+            raise ConfigError(f"{key}: {scope!r} is not a delegated permission (a name such "
+                              "as Mail.Read, or a resource and a name: api://orders/Orders.Read)")
+        resource = by_name.get(prefix.rstrip("/").lower()) if prefix else GRAPH_APP_ID
+        if resource is None:
+            raise ConfigError(f"{key}: no resource {prefix!r} in this tenant (Microsoft Graph, "
+                              "or an app's id or identifier URI)")
+        out.setdefault(resource, [])
+        if name not in out[resource]:
+            out[resource].append(name)
+    return out
+
 
 
 def _app_assignments(app: AppConfig, where: str, principal: Any, users: Mapping[str, Any],

@@ -8,8 +8,11 @@ and consent overview, "incremental and dynamic user consent"; the OpenID Connect
 ``oauth2PermissionGrants`` list it.
 
 An administrator's consent for every user (an ``AllPrincipals`` grant, what ``admin_consented``
-and the portal's "Grant admin consent" create) stands for the permissions the app is configured
-with; the mock keeps no such list, so it covers whatever the app asks.
+and the portal's "Grant admin consent" create) covers whatever the app asks at sign-in, here
+more than on Entra, where it covers the permissions the app is configured with: apps and tests
+that ask an API's scopes without listing them in ``api_permissions`` sign in as before. What a
+refresh token may later be redeemed for follows the grants exactly
+(:mod:`mock_idp.protocol.multi_resource`).
 """
 
 from __future__ import annotations

@@ -84,6 +84,29 @@ def test_extension_values_on_users() -> None:
     assert t.find_user("bo@fabrikam.onmicrosoft.com").extensions == {name: "bo.b"}
 
 
+ORDERS = "3c9e1a7b-2d4f-4e6a-8b0c-1d2e3f4a5b6c"
+
+
+def test_admin_consent_grants_the_configured_api_permissions() -> None:
+    data = tenant()
+    data["apps"][0].update(api_permissions=[
+        "Mail.Read", "https://graph.microsoft.com/Calendars.Read", "api://orders/Orders.Read",
+        f"{ORDERS}/Orders.Write", "User.Read"])
+    data["apps"].append({"client_id": ORDERS, "name": "Orders API",
+                         "identifier_uris": ["api://orders"]})
+    grants = {(g.client_id, g.resource_id, g.consent_type): g.scopes for g in build(data).grants}
+    assert grants == {
+        (APP, "00000003-0000-0000-c000-000000000000", "AllPrincipals"): [
+            "openid", "profile", "email", "offline_access", "User.Read", "Mail.Read",
+            "Calendars.Read"],
+        (APP, ORDERS, "AllPrincipals"): ["Orders.Read", "Orders.Write"],
+        (ORDERS, "00000003-0000-0000-c000-000000000000", "AllPrincipals"): [
+            "openid", "profile", "email", "offline_access", "User.Read"],
+    }
+    data["apps"][0]["admin_consented"] = False
+    assert [g.client_id for g in build(data).grants] == [ORDERS]
+
+
 @pytest.mark.parametrize(("change", "message"), [
     (lambda d: d["groups"][1].update(members=["Nobody"]),
      "tenants[0].groups[1].members[0]: no user or group 'Nobody'"),
@@ -120,6 +143,16 @@ def test_extension_values_on_users() -> None:
     (lambda d: d.update(groups=[{"name": "A", "types": ["Static"]}]), "types"),
     (lambda d: d.update(groups="Agents"), "tenants[0].groups must be an array of tables"),
     (lambda d: d["users"][0].update(user_type="Admin"), "tenants[0].users[0].user_type"),
+    (lambda d: d["apps"][0].update(api_permissions=["api://nowhere/Read"]),
+     "tenants[0].apps[0].api_permissions[0]: no resource 'api://nowhere'"),
+    (lambda d: d["apps"][0].update(api_permissions=["Mail.Read", "openid"]),
+     "tenants[0].apps[0].api_permissions[1]: 'openid' is not a delegated permission"),
+    (lambda d: d["apps"][0].update(api_permissions=["https://graph.microsoft.com/.default"]),
+     "api_permissions[0]: 'https://graph.microsoft.com/.default' is not a delegated"),
+    (lambda d: d["apps"][0].update(api_permissions=["Mail.Read Mail.Send"]),
+     "api_permissions[0]: 'Mail.Read Mail.Send' is not a delegated"),
+    (lambda d: d["apps"][0].update(api_permissions="Mail.Read"),
+     "tenants[0].apps[0].api_permissions must be a list of strings"),
 ])
 def test_bad_references_name_their_key(change: Any, message: str) -> None:
     data = tenant()

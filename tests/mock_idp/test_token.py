@@ -455,6 +455,18 @@ def test_a_refresh_token_serves_any_resource_consented_to(client: AppClient) -> 
     _error(_refresh(client, rt, scope="Mail.Read"), 65001)
 
 
+@pytest.mark.idp_config(IdpConfig(tenants=(replace(API_CONFIG.tenants[0], apps=(
+    replace(API_CONFIG.tenants[0].apps[0], api_permissions=(f"{API_URI}/access_as_user",)),
+    *API_CONFIG.tenants[0].apps[1:])),)))
+def test_the_api_permissions_an_administrator_consented_need_no_grant(
+        client: AppClient) -> None:
+    rt = tokens_for(client, scope="openid offline_access User.Read")["refresh_token"]
+    response = _refresh(client, rt, scope=f"{API_URI}/access_as_user")
+    assert response.status_code == 200, response.text
+    assert claims(response.json()["access_token"])["aud"] == API_URI
+    _error(_refresh(client, rt, scope=f"{API_URI}/Orders.Write"), 65001)
+
+
 @pytest.mark.idp_config(API_CONFIG)
 def test_default_of_a_new_resource_is_every_permission_consented(client: AppClient) -> None:
     rt = tokens_for(client, scope="openid offline_access User.Read")["refresh_token"]
