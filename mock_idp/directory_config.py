@@ -202,7 +202,7 @@ def _api_permissions(tenant: TenantConfig, app: AppConfig, where: str
                      ) -> dict[str, list[str]]:
     """``app``'s ``api_permissions`` by resource: a bare name is Graph's, a prefix names Graph,
     or an app of this tenant by id or identifier URI."""
-    by_name = {GRAPH_APP_ID: GRAPH_APP_ID} | {name: GRAPH_APP_ID for name in _GRAPH_NAMES}
+    by_name = {name: GRAPH_APP_ID for name in _GRAPH_NAMES}
     for other in tenant.apps:
         for name in (other.client_id, *other.identifier_uris):
             by_name.setdefault(name.rstrip("/").lower(), other.client_id.lower())
@@ -222,7 +222,6 @@ def _api_permissions(tenant: TenantConfig, app: AppConfig, where: str
         if name not in out[resource]:
             out[resource].append(name)
     return out
-
 
 
 def _app_assignments(app: AppConfig, where: str, principal: Any, users: Mapping[str, Any],

@@ -31,7 +31,10 @@ def covered(tenant: Tenant, client_id: str, user_id: str, scopes: tuple[str, ...
            for g in tenant.grants):
         return True
     for resource_id, names in by_resource(tenant, scopes).items():
-        held = consented(tenant.grants, client_id, resource_id, user_id)
-        if any(n not in held and n.lower() not in SIGN_IN_SCOPES for n in names):
+        held = {h.lower() for h in consented(tenant.grants, client_id, resource_id, user_id)}
+        if any(n.lower() not in held and n.lower() not in SIGN_IN_SCOPES for n in names):
+            # Entra matches permission names in any case (AzureAD/
+            # microsoft-authentication-library-for-go #214, microsoftgraph/
+            # microsoft-graph-toolkit #648).
             return False
     return True

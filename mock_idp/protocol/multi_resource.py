@@ -37,9 +37,10 @@ def redeemable(tenant: Tenant, app: Application, user: User, held: tuple[str, ..
     else AADSTS65001; ``.default`` of a resource new to this refresh token is spelt out as the
     permissions consented on it. An unknown resource is AADSTS500011."""
     known = _audiences(tenant, held, held_resource)
+    asked_before = {s.lower() for s in held}  # names match in any case (incremental_consent)
     out: list[str] = []
     for scope in requested:
-        if scope in held or not resource_scopes((scope,)):
+        if scope.lower() in asked_before or not resource_scopes((scope,)):
             out.append(scope)
             continue
         target = resources.resolve(tenant, (scope,))
@@ -47,7 +48,8 @@ def redeemable(tenant: Tenant, app: Application, user: User, held: tuple[str, ..
         if not names:  # ``.default``
             out += (scope,) if target.audience in known else _everything(tenant, app, user,
                                                                        target)
-        elif names[0] in consented(tenant.grants, app.client_id, target.audience, user.id):
+        elif names[0].lower() in {c.lower() for c in consented(
+                tenant.grants, app.client_id, target.audience, user.id)}:
             out.append(scope)
         else:
             raise _not_consented(app)

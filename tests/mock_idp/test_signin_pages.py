@@ -447,6 +447,9 @@ def test_a_permission_asked_later_asks_for_consent_again(client: AppClient) -> N
     assert [g["scope"] for g in grants] == [f"{first} Mail.Read"]
     assert "code" in redirect_params(client.get(V2, params=auth_params(scope=more,
                                                                         prompt="none")))
+    # Permission names match in any case, as Entra's do.
+    assert "code" in redirect_params(client.get(V2, params=auth_params(
+        scope="openid mail.read user.read", prompt="none")))
 
 
 def test_cancel_on_consent_is_access_denied_65004(client: AppClient) -> None:

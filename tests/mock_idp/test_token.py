@@ -450,6 +450,7 @@ def test_a_refresh_token_serves_any_resource_consented_to(client: AppClient) -> 
     assert (at["aud"], at["scp"], at["ver"]) == (API_URI, "access_as_user", "1.0")
     # The new refresh token still serves Graph; a permission no one consented to is refused.
     graph = _refresh(client, api["refresh_token"], scope="User.Read").json()
+    assert _refresh(client, rt, scope=f"{API_URI}/ACCESS_AS_USER").status_code == 200
     assert claims(graph["access_token"])["aud"] == GRAPH_ID
     _error(_refresh(client, rt, scope=f"{API_URI}/Orders.Write"), 65001)
     _error(_refresh(client, rt, scope="Mail.Read"), 65001)
