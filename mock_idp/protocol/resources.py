@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 
 from ..errors import EntraError
 from ..store import Application, Tenant
+from . import graph_permissions
 from .claims import (
     GRAPH_AUDIENCES,
     GRAPH_DEFAULT_SCOPES,
@@ -132,14 +133,15 @@ def one_resource(tenant: Tenant, scopes: tuple[str, ...]) -> None:
 
 def permissions(target: Resource, scopes: tuple[str, ...]) -> tuple[str, ...]:
     """The permission names the scopes ask of ``target`` (``.default`` and other resources'
-    scopes left out), in the order asked."""
+    scopes left out), in the order asked; Graph's as Entra spells them
+    (:mod:`mock_idp.protocol.graph_permissions`)."""
     wanted = target.prefix.lower()
     names = []
     for scope in resource_scopes(scopes):
         prefix, name = _split(scope)
         aliases = GRAPH_ALIASES if target.is_graph else {wanted, target.audience}
         if prefix.rstrip("/").lower() in aliases and name and name != ".default":
-            names.append(name)
+            names.append(graph_permissions.spelt(name) if target.is_graph else name)
     return tuple(dict.fromkeys(names))
 
 

@@ -174,6 +174,14 @@ def test_auth_code_flow_and_refresh(idp: MockIdp) -> None:
     assert refreshed["access_token"] != result["access_token"]
 
 
+def test_msal_gets_graphs_permissions_in_entras_spelling(idp: MockIdp) -> None:
+    app = _msal(idp)
+    flow = app.initiate_auth_code_flow(["user.read"], redirect_uri=REDIRECT)
+    result = app.acquire_token_by_auth_code_flow(flow, _browser_sign_in(idp, flow["auth_uri"]))
+    assert "User.Read" in result["scope"].split(), result
+    assert "User.Read" in _claims(result["access_token"])["scp"].split()
+
+
 def test_msal_redeems_a_code_for_the_resource_it_names(idp: MockIdp) -> None:
     """One sign-in consents to Graph and the API; MSAL redeems the code for the API's scopes
     and gets the API's token, then Graph's from the refresh token."""

@@ -258,6 +258,9 @@ API_CONFIG = IdpConfig(tenants=(replace(default_tenant(), apps=(*default_tenant(
     ("https://graph.microsoft.com/.default offline_access openid", "User.Read profile openid "
      "email"),
     ("User.Read offline_access", "User.Read"),
+    # Entra's spelling, whatever the request's.
+    ("openid user.read MAIL.READ Unlisted.Name", "User.Read Mail.Read Unlisted.Name profile openid "
+     "email"),
 ])
 def test_graph_scopes_come_back_as_short_names(client: AppClient, scope: str,
                                                echoed: str) -> None:
