@@ -116,6 +116,9 @@ class AppConfig:
     admin_consented: bool = True
     """An administrator consented for every user (an ``AllPrincipals`` permission grant), so
     no one sees the consent page; ``False``: each user consents at first sign-in."""
+    enabled: bool = True
+    """The enterprise application's "Enabled for users to sign-in?" (its service principal's
+    ``accountEnabled``); ``False``: every sign-in and token request is AADSTS7000112."""
     api_permissions: tuple[str, ...] = ()
     """Delegated permissions the app is configured with beyond Graph's defaults (the portal's
     "API permissions"): ``Mail.Read``, ``https://graph.microsoft.com/Mail.Read``,
@@ -289,6 +292,7 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         "assignment_required", "assigned", "public_client", "allow_id_token",
         "allow_access_token", "identifier_uris", "app_roles",
         "frontchannel_logout_iss", "sign_v1_id_tokens", "admin_consented", "api_permissions",
+        "enabled",
         *APP_KEYS,
     })
     certs = [_certificate(c, cw) for cw, c in tables(d, "certificates", where)]
@@ -313,6 +317,7 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         sign_v1_id_tokens=flag(d, "sign_v1_id_tokens", where, False),
         admin_consented=flag(d, "admin_consented", where, True),
         api_permissions=str_list(d, "api_permissions", where),
+        enabled=flag(d, "enabled", where, True),
         **parse_app_claims(d, where),
     )
 

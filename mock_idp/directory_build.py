@@ -129,5 +129,5 @@ def build_app(cfg: AppConfig, tenant: Tenant, now: datetime) -> Application:
         sign_v1_id_tokens=cfg.sign_v1_id_tokens,
         group_membership_claims=group_claims, optional_claims=cfg.optional_claims,
         extension_properties=[extension_of(client_id, e) for e in cfg.extension_properties],
-        requested_access_token_version=cfg.access_token_version,
+        requested_access_token_version=cfg.access_token_version, enabled=cfg.enabled,
     )

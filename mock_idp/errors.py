@@ -64,6 +64,10 @@ CATALOGUE: dict[int, AadstsCode] = {
         _c(500113, "invalid_request", 400, "No reply address is registered for the application."),
         _c(500117, "invalid_request", 400,
            "The reply uri specified in the request isn't using a secure scheme."),
+        # A disabled service principal, as reported on the sign-in page and by the token
+        # endpoint (Worklytics/psoxy #74, isaacrlevin/presencelight #935,
+        # microsoftgraph/microsoft-graph-docs-contrib #9082).
+        _c(7000112, "unauthorized_client", 400, "Application '{app_id}'({app_name}) is disabled."),
         _c(700016, "unauthorized_client", 400,
            "Application with identifier '{app_id}' was not found in the directory '{tenant}'. "
            "This can happen if the application has not been installed by the administrator of "

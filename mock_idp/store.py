@@ -74,6 +74,9 @@ class Application:
     """``api.requestedAccessTokenVersion``: 1 makes the access tokens for this API v1 ones."""
     spa_redirect_uris: list[str] = field(default_factory=list)
     """Graph ``spa.redirectUris``: codes sent there are redeemed by the browser itself."""
+    enabled: bool = True
+    """Its service principal's ``accountEnabled`` (the enterprise application's "Enabled for
+    users to sign-in?"): a disabled app gets AADSTS7000112 everywhere."""
 
     def all_redirect_uris(self) -> list[str]:
         """The web redirect URIs, then the single-page-application ones."""

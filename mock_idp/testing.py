@@ -257,6 +257,14 @@ class MockIdp:
             "keyCredentials": [{"keyId": k} for k in registered] + [new]})
         return key_id
 
+    def set_app_enabled(self, client_id: str, enabled: bool, *,
+                        tenant: str | None = None) -> None:
+        """Turn an app's sign-in on or off (its service principal's ``accountEnabled``, the
+        enterprise application's "Enabled for users to sign-in?"); a disabled app gets
+        AADSTS7000112 at sign-in and at the token endpoint."""
+        self.graph("PATCH", f"servicePrincipals(appId='{client_id}')", tenant=tenant,
+                   json={"accountEnabled": enabled})
+
     def grant_consent(self, client_id: str, resource: str, scopes: Sequence[str], *,
                       user: str | None = None, tenant: str | None = None) -> str:
         """Consent for ``client_id`` to call ``resource`` (an app id, or Microsoft Graph's)

@@ -61,6 +61,8 @@ def _app(directory: dict[str, Tenant], tenant: Tenant | None, client_id: str, se
     candidates = [tenant] if tenant is not None else list(directory.values())
     for candidate in candidates:
         app = candidate.apps.get(client_id)
+        if app is not None and not app.enabled:
+            raise EntraError(7000112, {"app_id": app.client_id, "app_name": app.name})
         if app is not None:
             return candidate, app
     raise EntraError(700016, {"app_id": client_id, "tenant": tenant.domain if tenant else segment})

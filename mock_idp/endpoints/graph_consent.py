@@ -14,6 +14,10 @@ its app id or its application object id. ``scope`` lists permission names (``Use
 ``PATCH`` replaces it. One grant per client, resource and principal: a second is 409, as in
 Graph.
 
+A service principal's ``PATCH`` sets what the enterprise application's properties set:
+``accountEnabled`` (false: the app is disabled, AADSTS7000112 at sign-in and at the token
+endpoint) and ``appRoleAssignmentRequired``.
+
 Graph reference: https://learn.microsoft.com/graph/api/resources/oauth2permissiongrant
 """
 
@@ -28,7 +32,7 @@ from starlette.routing import BaseRoute
 from ..consent import GRAPH_APP_ID, PermissionGrant, new_grant, service_principal_id
 from ..store import Tenant
 from .graph_http import PREFIX, collection, filtered, json_body, not_found, route
-from .payload import BadInput, check_known, get_str, parse_guid, read_object
+from .payload import BadInput, check_known, get_bool, get_str, parse_guid, read_object
 
 PROPERTIES = {"clientId", "consentType", "principalId", "resourceId", "scope", "startTime",
               "expiryTime"}
@@ -39,11 +43,11 @@ MAX_SCOPE = 4096
 def _principals(tenant: Tenant) -> dict[str, dict[str, Any]]:
     """Service principals by object id: one per app, plus Microsoft Graph's."""
     out = {service_principal_id(tenant.id, GRAPH_APP_ID): {
-        "appId": GRAPH_APP_ID, "displayName": "Microsoft Graph",
+        "appId": GRAPH_APP_ID, "displayName": "Microsoft Graph", "accountEnabled": True,
         "appRoleAssignmentRequired": False}}
     for app in tenant.apps.values():
         out[service_principal_id(tenant.id, app.client_id)] = {
-            "appId": app.client_id, "displayName": app.name,
+            "appId": app.client_id, "displayName": app.name, "accountEnabled": app.enabled,
             "appRoleAssignmentRequired": app.assignment_required}
     return {sp_id: {"id": sp_id, **body} for sp_id, body in out.items()}
 
@@ -75,12 +79,39 @@ def _scopes(body: dict[str, Any]) -> list[str]:
     return names
 
 
-async def get_service_principal(request: Request, tenant: Tenant) -> Response:
-    app_id = parse_guid(request.path_params["app_id"], "appId")
-    found = next((sp for sp in _principals(tenant).values() if sp["appId"] == app_id), None)
+def _principal(request: Request, tenant: Tenant) -> dict[str, Any]:
+    """The service principal a path names, by ``appId`` or by object id."""
+    if "app_id" in request.path_params:
+        key, value = "appId", parse_guid(request.path_params["app_id"], "appId")
+    else:
+        key, value = "id", parse_guid(request.path_params["sp"], "id")
+    found = next((sp for sp in _principals(tenant).values() if sp[key] == value), None)
     if found is None:
-        raise not_found("appId", app_id)
-    return json_body(request, "servicePrincipals/$entity", found)
+        raise not_found(key, value)
+    return found
+
+
+async def get_service_principal(request: Request, tenant: Tenant) -> Response:
+    return json_body(request, "servicePrincipals/$entity", _principal(request, tenant))
+
+
+async def update_service_principal(request: Request, tenant: Tenant) -> Response:
+    """``accountEnabled`` and ``appRoleAssignmentRequired`` of an app's service principal
+    (Microsoft Graph's own is read-only here)."""
+    principal = _principal(request, tenant)
+    body = await read_object(request)
+    check_known(body, {"accountEnabled", "appRoleAssignmentRequired"})
+    enabled = get_bool(body, "accountEnabled")
+    required = get_bool(body, "appRoleAssignmentRequired")
+    app = tenant.find_app(principal["appId"])
+    if app is None:
+        raise BadInput("Microsoft Graph's service principal cannot be changed",
+                       field=next(iter(body), "accountEnabled"))
+    if enabled is not None:
+        app.enabled = enabled
+    if required is not None:
+        app.assignment_required = required
+    return Response(status_code=204)
 
 
 async def list_grants(request: Request, tenant: Tenant) -> Response:
@@ -142,7 +173,10 @@ async def delete_grant(request: Request, tenant: Tenant) -> Response:
 
 
 routes: list[BaseRoute] = [
-    route(PREFIX + "/servicePrincipals(appId='{app_id}')", {"GET": get_service_principal}),
+    route(PREFIX + "/servicePrincipals(appId='{app_id}')",
+          {"GET": get_service_principal, "PATCH": update_service_principal}),
+    route(PREFIX + "/servicePrincipals/{sp}",
+          {"GET": get_service_principal, "PATCH": update_service_principal}),
     route(PREFIX + "/oauth2PermissionGrants", {"GET": list_grants, "POST": create_grant}),
     route(PREFIX + "/oauth2PermissionGrants/{grant}",
           {"GET": get_grant, "PATCH": update_grant, "DELETE": delete_grant}),

@@ -107,6 +107,8 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
     app = tenant.apps.get(creds.client_id)
     if app is None:
         raise EntraError(700016, {"app_id": creds.client_id, "tenant": tenant.domain})
+    if not app.enabled:
+        raise EntraError(7000112, {"app_id": app.client_id, "app_name": app.name})
     record = _peek(state, form, grant_type)
     fault = await response_fault(request, "token", tenant=tenant.id, app=app.client_id,
                                  user=record.user_id if record else None)

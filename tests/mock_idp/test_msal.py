@@ -317,6 +317,15 @@ def test_expired_secret_is_7000222(idp: MockIdp) -> None:
     assert result["error_description"].startswith("AADSTS7000222: ")
 
 
+def test_a_disabled_app_is_7000112(idp: MockIdp) -> None:
+    idp.set_app_enabled(CLIENT_ID, False)
+    refused = _msal(idp).acquire_token_for_client([GRAPH_DEFAULT])
+    assert (refused.get("error"), refused.get("error_codes")) == (
+        "unauthorized_client", [7000112]), refused
+    idp.set_app_enabled(CLIENT_ID, True)
+    assert "access_token" in _msal(idp).acquire_token_for_client([GRAPH_DEFAULT])
+
+
 def test_wrong_secret_is_7000215(idp: MockIdp) -> None:
     result = _msal(idp, "not-the-secret").acquire_token_for_client([GRAPH_DEFAULT])
     assert result["error"] == "invalid_client" and 7000215 in result["error_codes"]
