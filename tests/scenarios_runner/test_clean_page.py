@@ -150,8 +150,8 @@ def test_nothing_one_scenario_leaves_in_the_browser_reaches_the_next(
         assert page.evaluate(FIND)["workers"] == 1
         assert sites.script_loads == ["cached.js"]
         page.goto(sites.main.url("/two"))
-        page.evaluate("console.log('left'); setTimeout(() => { throw new Error('left'); })")
-        page.wait_for_timeout(20)
+        with page.expect_event("pageerror"):  # not a fixed wait: a busy machine is slower
+            page.evaluate("console.log('left'); setTimeout(() => { throw new Error('left'); })")
         assert page.console_messages() and page.page_errors()
         page.on("console", lambda message: heard.append(message.text))
         page.route("**/routed", lambda route: route.fulfill(body="from the page's route"))
