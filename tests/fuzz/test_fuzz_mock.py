@@ -176,13 +176,20 @@ PASSWORD: dict[str, list[Any]] = {"passwordCredential": [
 ASSIGNMENT: dict[str, list[Any]] = {
     "principalId": ["00000000-0000-0000-0000-000000000000"],
     "resourceId": [REFERENCE_RP_CLIENT_ID], "appRoleId": ["Agent"]}
+PRINCIPAL: dict[str, list[Any]] = {"accountEnabled": [False, True],
+                                   "appRoleAssignmentRequired": [True]}
+GRANT: dict[str, list[Any]] = {
+    "clientId": [REFERENCE_RP_CLIENT_ID], "resourceId": ["00000003-0000-0000-c000-000000000000"],
+    "consentType": ["AllPrincipals", "Principal"], "principalId": [None],
+    "scope": ["Mail.Read", "openid User.Read"]}
 TENANT: dict[str, list[Any]] = {
     "id": ["0b6f3c2a-7d41-4e9b-8a35-c2d1e0f9a874"], "domain": ["fabrikam.test"],
     "name": ["F"], "region": ["EU"],
     "apps": [[{"client_id": APP_ID, "redirect_uris": ["https://a.test/cb", "http://[::1/cb"],
                "spa_redirect_uris": ["https://a.test/spa"],
                "secrets": [{"value": "v", "expires_in_days": 2147483648}],
-               "certificates": [{"pem": True}], "logout_url": "http://a.test:80:80/"}]],
+               "certificates": [{"pem": True}], "logout_url": "http://a.test:80:80/",
+               "api_permissions": ["Mail.Read", "api://nowhere/x"], "enabled": False}]],
     "users": [[{"upn": "u@fabrikam.test", "password": "pw"}]]}
 CLOCK: dict[str, list[Any]] = {"advance": ["5m", "P1D", "P99999999999W"],
                                "advance_seconds": [60], "now": ["2026-03-02T10:00:00Z"],
@@ -215,6 +222,9 @@ def graph_request(rng: Malformed, pools: Pools) -> Fuzzed:
         (f"{base}/users/{user}/appRoleAssignments", "GET POST", ASSIGNMENT),
         (f"{base}/users/{user}/appRoleAssignments/{app}", "GET DELETE", {}),
         (f"{base}/servicePrincipals", "GET", {}),
+        (f"{base}/servicePrincipals(appId='{app}')", "GET PATCH", PRINCIPAL),
+        (f"{base}/servicePrincipals/{app}", "GET PATCH", PRINCIPAL),
+        (f"{base}/oauth2PermissionGrants", "GET POST", GRANT),
     ])
     return _json_request(rng, path, methods, fields)
 
