@@ -159,6 +159,12 @@ class LiveStack:
     def update_app(self, client_id: str | None = None, **patch: Any) -> None:
         self.graph("PATCH", f"applications(appId='{client_id or self.client_id}')", patch)
 
+    def set_app_enabled(self, enabled: bool, *, client_id: str | None = None) -> None:
+        """Turn the app's sign-in on or off in the tenant (its service principal's
+        ``accountEnabled``, the enterprise application's "Enabled for users to sign-in?")."""
+        self.graph("PATCH", f"servicePrincipals(appId='{client_id or self.client_id}')",
+                   {"accountEnabled": enabled})
+
     def _add_password(self, days: float, client_id: str | None) -> dict[str, Any]:
         end = self.clock.now() + timedelta(days=days)
         created: dict[str, Any] = self.graph(

@@ -24,6 +24,7 @@ from scenarios.drivers import EntraDriver
 from scenarios.flows import (
     NavigationLog,
     expect_failure,
+    first_login,
     first_login_at_company,
     follow_signed_in_at_company,
     sign_in_at_idp,
@@ -121,6 +122,30 @@ def redirect_uri_mismatch(ctx: Ctx) -> None:
     with ctx.step("the browser stays at the provider"):
         assert urlsplit(page.url).netloc == urlsplit(stack.idp.base_url).netloc, page.url
         assert log.visited(stack.app.redirect_uri) == [], log.documents
+
+
+@scenario(
+    id="failure.app-disabled",
+    title="An app disabled in the tenant stops at the provider's error page until enabled",
+    proves="With the enterprise application's sign-in turned off by the customer's "
+    "administrator, the provider shows its error page with AADSTS7000112 and never returns to "
+    "the app; turned on again, the app signs in",
+    needs={"customer-sso"},
+)
+def app_disabled(ctx: Ctx) -> None:
+    stack, page = ctx.env, ctx.page
+    with ctx.step("the customer's administrator disables the app in the tenant"):
+        stack.set_app_enabled(False)
+    log = NavigationLog(page)
+    with ctx.step("follow the sign-in URL: the provider's error page names AADSTS7000112"):
+        page.goto(stack.app.sign_in_url())
+        error = IdpErrorPage(page)
+        expect(error.heading).to_be_visible()
+        expect(error.code).to_have_text("7000112")
+        assert log.visited(stack.app.redirect_uri) == [], log.documents
+    with ctx.step("the administrator enables it again: alice signs in"):
+        stack.set_app_enabled(True)
+        first_login(page, stack, stack.people["alice"])
 
 
 @scenario(

@@ -85,6 +85,7 @@ COMMON: Mapping[str, Verdict] = {
     "auto-login.app-visit": passes(),
     "device-code.sign-in": passes(),
     "failure.redirect-uri-mismatch": passes(),
+    "failure.app-disabled": passes(),
     "failure.disabled-user": passes(),
     "failure.disabled-after-sign-in": passes(),
     "signout.backchannel": backchannel_missing(),
