@@ -203,6 +203,14 @@ CATALOGUE: dict[int, AadstsCode] = {
         _c(70020, "expired_token", 400,
            "The provided value for the input parameter 'device_code' is not valid. This device "
            "code has expired."),
+        # A user of another tenant at a tenant's sign-in, reported on Entra's error page
+        # (MicrosoftDocs/azure-docs #118443, OfficeDev/O365-ASPNETMVC-Start #42,
+        # microsoft/PowerBI-CSharp #64); the page is all the user sees.
+        _c(50020, "invalid_request", 400,
+           "User account '{upn}' from identity provider '{idp}' does not exist in tenant "
+           "'{tenant}' and cannot access the application '{app_id}'({app_name}) in that "
+           "tenant. The account needs to be added as an external user in the tenant first. "
+           "Sign out and sign in again with a different Azure Active Directory user account."),
         _c(50034, "invalid_grant", 400,
            "The user account {identifier} does not exist in the {tenant} directory. To sign "
            "into this application, the account must be added to the directory."),

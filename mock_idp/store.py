@@ -357,6 +357,14 @@ class Store:
             return self.tenants[key]
         return next((t for t in self.tenants.values() if t.domain == key), None)
 
+    def home_elsewhere(self, username: str, tenant: Tenant) -> Tenant | None:
+        """Another tenant ``username`` belongs to, when ``tenant`` does not know them."""
+        name = username.strip()
+        if not name or tenant.find_user(name) is not None:
+            return None
+        return next((t for t in self.tenants.values()
+                     if t is not tenant and t.find_user(name) is not None), None)
+
     def find_app_any(self, client_id: str) -> tuple[Tenant, Application] | None:
         for tenant in self.tenants.values():
             app = tenant.apps.get(client_id.lower())

@@ -17,31 +17,29 @@ from starlette.routing import BaseRoute, Route
 from ..signin import credential_type
 from .common import entra_headers, idp, plain_error
 from .payload import BadInput, get_str, parse_json, read_body, require_str
-from .signin import MAX_FIELD, peek
+from .signin import MAX_FIELD
 
 MAX_BYTES = 16 * 1024
 """Entra's page sends about a kilobyte."""
 
 
 async def get_credential_type(request: Request) -> Response:
-    """Whether the username typed on the username page can sign in: in the tenant of the
-    sign-in its ``originalRequest`` (the page's ``ctx``) names, or without one in any tenant,
-    as ``/common`` answers. Member names are matched without regard to case and unknown ones
-    are ignored (Entra's page sends a dozen flags); any content type is read as JSON, as
-    Entra reads the bodies scripts post without one."""
+    """Whether the username typed on the username page names an account, in any tenant:
+    Entra finds an account wherever it lives, and a user of another tenant than the
+    sign-in's is told so only after the password (AADSTS50020). Member names are matched
+    without regard to case and unknown ones are ignored (Entra's page sends a dozen flags);
+    ``originalRequest`` (the page's ``ctx``) is checked but does not change the answer. Any
+    content type is read as JSON, as Entra reads the bodies scripts post without one."""
     state = idp(request)
     try:
         body = parse_json(await read_body(request, limit=MAX_BYTES))
         if not isinstance(body, dict):
             raise BadInput("the request body must be a JSON object")
         username = require_str(body, _member(body, "username"), max_len=MAX_FIELD).strip()
-        ctx = get_str(body, _member(body, "originalRequest"), max_len=MAX_FIELD)
+        get_str(body, _member(body, "originalRequest"), max_len=MAX_FIELD)
     except BadInput as exc:
         return plain_error(exc.status, exc.message, field=exc.field)
-    txn = peek(state, ctx)
-    tenant = state.store.tenants.get(txn.tenant_id) if txn is not None else None
-    tenants = [tenant] if tenant is not None else list(state.store.tenants.values())
-    exists = any(t.find_user(username) is not None for t in tenants)
+    exists = any(t.find_user(username) is not None for t in state.store.tenants.values())
     return JSONResponse(credential_type.answer(username, exists), headers={
         **entra_headers(request), "Cache-Control": "no-store"})
 

@@ -148,7 +148,7 @@ def show(request: Request, txn: Transaction,
 def refuse(request: Request, txn: Transaction, err: EntraError) -> Response:
     """End the sign-in: back to the app with ``err`` when the app can be told (authorize), on
     the error page otherwise (a device-code sign-in, a disabled account)."""
-    if txn.request is not None and err.code != 50057:
+    if txn.request is not None and err.code not in (50057, 50020):
         return error_response(request, txn.request, err)
     return error_page(request, err)
 
@@ -315,9 +315,13 @@ async def login(request: Request) -> Response:
         entry = entry_for(request, txn, prompt="select_account")
         return await begin(request, txn, flow.pick(entry.accounts, form["account"], entry))
     username = form.get("loginfmt", "")
+    home = state.store.home_elsewhere(username, tenant)
     if "passwd" not in form:
-        return show(request, txn, flow.username_step(tenant, username))
-    outcome = flow.password_step(tenant, username, form["passwd"])
+        return show(request, txn, flow.username_step(tenant, username, home))
+    app = _app(state, txn)
+    outcome = flow.password_step(tenant, username, form["passwd"], home=home,
+                                 app_id=app.client_id if app else "",
+                                 app_name=app.name if app else "")
     if isinstance(outcome, flow.Refuse):
         return refuse(request, txn, outcome.error)
     if not isinstance(outcome, flow.SignedIn):

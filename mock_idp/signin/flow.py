@@ -149,31 +149,43 @@ def pick(accounts: tuple[Account, ...], chosen: str, entry: Entry) -> Silent | S
     return Silent(found)
 
 
-def username_step(tenant: Tenant, username: str) -> ShowPassword | ShowUsername:
-    """"Next" on the username page."""
+def username_step(tenant: Tenant, username: str, home: Tenant | None = None
+                  ) -> ShowPassword | ShowUsername:
+    """"Next" on the username page. A user of another tenant (``home``) is asked for a
+    password too: Entra looks the account up wherever it lives."""
     username = username.strip()
     if not username:
         return ShowUsername(error=EntraError(900144, {"name": "loginfmt"}))
-    if tenant.find_user(username) is None:
+    if tenant.find_user(username) is None and home is None:
         return ShowUsername(username, EntraError(
             50034, {"identifier": username, "tenant": tenant.domain}))
     return ShowPassword(username)
 
 
-def password_step(tenant: Tenant, username: str, password: str
+def password_step(tenant: Tenant, username: str, password: str, *, home: Tenant | None = None,
+                  app_id: str = "", app_name: str = ""
                   ) -> SignedIn | ShowPassword | ShowUsername | Refuse:
     """"Sign in" on the password page. An unknown user and a wrong password look alike
-    (AADSTS50126), as they do to an HTTP client that posts both fields at once."""
+    (AADSTS50126), as they do to an HTTP client that posts both fields at once. A user of
+    another tenant (``home``) who gives the right password is told the app's tenant does not
+    know them (AADSTS50020, on Entra's error page)."""
     username = username.strip()
     if not username:
         return ShowUsername(error=EntraError(900144, {"name": "loginfmt"}))
     if not password:
         return ShowPassword(username, EntraError(900144, {"name": "passwd"}))
     user = tenant.find_user(username)
-    if user is None or not hmac.compare_digest(user.password.encode(), password.encode()):
+    foreign = home.find_user(username) if user is None and home is not None else None
+    checked = user or foreign
+    if checked is None or not hmac.compare_digest(checked.password.encode(), password.encode()):
         return ShowPassword(username, EntraError(50126))
-    if not user.enabled:
+    if not checked.enabled:
         return Refuse(EntraError(50057))
+    if foreign is not None and home is not None:
+        return Refuse(EntraError(50020, {
+            "upn": foreign.upn, "idp": f"https://sts.windows.net/{home.id}/",
+            "tenant": tenant.name, "app_id": app_id, "app_name": app_name}))
+    assert user is not None
     return SignedIn(user)
 
 

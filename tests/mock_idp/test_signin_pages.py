@@ -4,6 +4,7 @@ the mock's former one-step form (one page with both fields and a Cancel button).
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import replace
 
@@ -144,16 +145,28 @@ def test_get_credential_type_tells_whether_the_user_exists(client: AppClient) ->
 
 
 @pytest.mark.idp_config(IdpConfig(tenants=(default_tenant(), FABRIKAM)))
-def test_get_credential_type_looks_in_the_tenant_of_the_sign_in(client: AppClient) -> None:
+def test_a_user_of_another_tenant_is_asked_for_a_password_then_refused_50020(
+        client: AppClient) -> None:
+    # Entra finds the account wherever it lives; the app's tenant does not know it, which
+    # the user learns after the password, on the error page (never back at the app).
     page = client.get(V2, params=auth_params())
     ctx = ctx_of(page.text)
     zed = FABRIKAM.users[0].upn
-    assert client.post(LOOKUP, json={"username": zed, "originalRequest": ctx}).json()[
-        "IfExistsResult"] == 1
-    assert client.post(LOOKUP, json={"username": ALICE, "originalRequest": ctx}).json()[
-        "IfExistsResult"] == 0
-    assert client.post(LOOKUP, json={"username": zed}).json()["IfExistsResult"] == 0
-    # The lookups leave the page's context for the page's own post.
+    for body in ({"username": zed, "originalRequest": ctx}, {"username": zed}):
+        assert client.post(LOOKUP, json=body).json()["IfExistsResult"] == 0
+    asked = submit(client, page, loginfmt=zed)
+    assert page_kind(asked) == "password"
+    wrong = submit(client, asked, loginfmt=zed, passwd="not-it")  # as for anyone: 50126
+    assert page_kind(wrong) == "password" and "AADSTS50126" in html.unescape(wrong.text)
+    refused = submit(client, wrong, loginfmt=zed, passwd="Zed-pass-1")
+    assert refused.status_code == 400 and "location" not in refused.headers
+    text = html.unescape(refused.text)
+    assert (f"AADSTS50020: User account '{zed}' from identity provider "
+            f"'https://sts.windows.net/{FABRIKAM.id}/' does not exist in tenant "
+            f"'{default_tenant().name}' and cannot access the application "
+            f"'{CLIENT_ID}'(Reference relying party) in that tenant.") in text
+    # Contoso's own users sign in as before.
+    page = client.get(V2, params=auth_params())
     assert page_kind(submit(client, page, loginfmt=ALICE, passwd=password(ALICE))) == "kmsi"
 
 
