@@ -89,3 +89,11 @@ def consented(grants: Iterable[PermissionGrant], client_id: str, resource_id: st
         if grant.covers(client_id, resource_id, user_id):
             names += (s for s in grant.scopes if s.lower() not in SIGN_IN_SCOPES)
     return tuple(dict.fromkeys(names))
+
+
+def holds(grants: Iterable[PermissionGrant], client_id: str, resource_id: str, user_id: str,
+          name: str) -> bool:
+    """Whether ``name`` is among the permissions :func:`consented`, in any case: Entra matches
+    permission names so (AzureAD/microsoft-authentication-library-for-go #214,
+    microsoftgraph/microsoft-graph-toolkit #648)."""
+    return name.lower() in {n.lower() for n in consented(grants, client_id, resource_id, user_id)}

@@ -231,14 +231,14 @@ def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
 
 def _asked(tenant: Tenant, granted: tuple[str, ...], form: dict[str, str],
            app: Application) -> tuple[str, ...]:
-    """The scopes a code is redeemed for: the request's ``scope`` when it
-    has one, which also names the resource the access token is for (a Microsoft extension of
-    the code redemption that lets an app choose the token's resource: the auth-code flow
-    reference), else what was ``granted``. A resource scope beyond the grant is
-    AADSTS65001; ``openid`` and ``offline_access`` stay when the grant had them."""
-    requested = claimset.split_scopes(form.get("scope")) or granted
-    if form.get("scope"):
-        resources.one_resource(tenant, requested)
+    """The scopes a code is redeemed for: the request's ``scope`` when it has one, which also
+    names the resource the access token is for (a Microsoft extension of the code redemption
+    that lets an app choose the token's resource: the auth-code flow reference), else what was
+    ``granted``. A ``scope`` naming two resources is AADSTS28000, a resource scope beyond the
+    grant AADSTS65001; ``openid`` and ``offline_access`` stay when the grant had them."""
+    asked = claimset.split_scopes(form.get("scope"))
+    resources.one_resource(tenant, asked)
+    requested = asked or granted
     extra = [s for s in claimset.resource_scopes(requested)
              if s not in granted and not s.endswith("/.default")]
     if extra:

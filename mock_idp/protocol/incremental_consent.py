@@ -17,7 +17,7 @@ refresh token may later be redeemed for follows the grants exactly
 
 from __future__ import annotations
 
-from ..consent import SIGN_IN_SCOPES, consented
+from ..consent import SIGN_IN_SCOPES, holds
 from ..store import Tenant
 from .resources import by_resource
 
@@ -31,10 +31,7 @@ def covered(tenant: Tenant, client_id: str, user_id: str, scopes: tuple[str, ...
            for g in tenant.grants):
         return True
     for resource_id, names in by_resource(tenant, scopes).items():
-        held = {h.lower() for h in consented(tenant.grants, client_id, resource_id, user_id)}
-        if any(n.lower() not in held and n.lower() not in SIGN_IN_SCOPES for n in names):
-            # Entra matches permission names in any case (AzureAD/
-            # microsoft-authentication-library-for-go #214, microsoftgraph/
-            # microsoft-graph-toolkit #648).
+        if any(n.lower() not in SIGN_IN_SCOPES
+               and not holds(tenant.grants, client_id, resource_id, user_id, n) for n in names):
             return False
     return True

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 
-from ..consent import consented
+from ..consent import consented, holds
 from ..errors import EntraError
 from ..store import Application, Tenant, User
 from . import resources
@@ -37,7 +37,7 @@ def redeemable(tenant: Tenant, app: Application, user: User, held: tuple[str, ..
     else AADSTS65001; ``.default`` of a resource new to this refresh token is spelt out as the
     permissions consented on it. An unknown resource is AADSTS500011."""
     known = _audiences(tenant, held, held_resource)
-    asked_before = {s.lower() for s in held}  # names match in any case (incremental_consent)
+    asked_before = {s.lower() for s in held}  # names match in any case (consent.holds)
     out: list[str] = []
     for scope in requested:
         if scope.lower() in asked_before or not resource_scopes((scope,)):
@@ -48,8 +48,7 @@ def redeemable(tenant: Tenant, app: Application, user: User, held: tuple[str, ..
         if not names:  # ``.default``
             out += (scope,) if target.audience in known else _everything(tenant, app, user,
                                                                        target)
-        elif names[0].lower() in {c.lower() for c in consented(
-                tenant.grants, app.client_id, target.audience, user.id)}:
+        elif holds(tenant.grants, app.client_id, target.audience, user.id, names[0]):
             out.append(scope)
         else:
             raise _not_consented(app)
