@@ -58,6 +58,12 @@ __all__ = [
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
                      r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 MAX_DAYS = 36500
+# Graph's signInAudience values (learn.microsoft.com/graph/api/resources/application; MSAL.NET's
+# AadAuthorityAudience maps each to its authority). A new registration in the portal is single
+# tenant unless another "Supported account types" is chosen.
+SINGLE_TENANT = "AzureADMyOrg"
+SIGN_IN_AUDIENCES = (SINGLE_TENANT, "AzureADMultipleOrgs", "AzureADandPersonalMicrosoftAccount",
+                     "PersonalMicrosoftAccount")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,6 +125,11 @@ class AppConfig:
     enabled: bool = True
     """The enterprise application's "Enabled for users to sign-in?" (its service principal's
     ``accountEnabled``); ``False``: every sign-in and token request is AADSTS7000112."""
+    sign_in_audience: str = SINGLE_TENANT
+    """The portal's "Supported account types" (Graph ``signInAudience``): ``AzureADMyOrg``
+    (single tenant, the portal's default for a new registration), ``AzureADMultipleOrgs``,
+    ``AzureADandPersonalMicrosoftAccount`` or ``PersonalMicrosoftAccount``. A single-tenant app
+    signing in through ``/common`` or ``/organizations`` is AADSTS50194."""
     api_permissions: tuple[str, ...] = ()
     """Delegated permissions the app is configured with beyond Graph's defaults (the portal's
     "API permissions"): ``Mail.Read``, ``https://graph.microsoft.com/Mail.Read``,
@@ -292,7 +303,7 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         "assignment_required", "assigned", "public_client", "allow_id_token",
         "allow_access_token", "identifier_uris", "app_roles",
         "frontchannel_logout_iss", "sign_v1_id_tokens", "admin_consented", "api_permissions",
-        "enabled",
+        "enabled", "sign_in_audience",
         *APP_KEYS,
     })
     certs = [_certificate(c, cw) for cw, c in tables(d, "certificates", where)]
@@ -318,8 +329,16 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         admin_consented=flag(d, "admin_consented", where, True),
         api_permissions=str_list(d, "api_permissions", where),
         enabled=flag(d, "enabled", where, True),
+        sign_in_audience=_audience(d, where),
         **parse_app_claims(d, where),
     )
+
+
+def _audience(d: Mapping[str, Any], where: str) -> str:
+    value = req_str(d, "sign_in_audience", where, SINGLE_TENANT)
+    if value not in SIGN_IN_AUDIENCES:
+        raise ConfigError(f"{where}.sign_in_audience must be one of {', '.join(SIGN_IN_AUDIENCES)}")
+    return value
 
 
 def _certificate(c: Mapping[str, Any], where: str) -> CertificateConfig:

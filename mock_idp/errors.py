@@ -80,6 +80,15 @@ CATALOGUE: dict[int, AadstsCode] = {
         _c(900023, "invalid_request", 400,
            "Specified tenant identifier '{tenant}' is neither a valid DNS name, nor a valid "
            "external domain."),
+        # A single-tenant app used through /common (or /organizations): the error developers
+        # report from the sign-in page and the token endpoint (flask-dance #180,
+        # microsoftgraph/msgraph-sample-phpapp #199, UvA-FNWI/M365-IMAP #9, MicrosoftDocs/azure-docs
+        # #19346). The date is part of Entra's text.
+        _c(50194, "invalid_request", 400,
+           "Application '{app_id}'({app_name}) is not configured as a multi-tenant application. "
+           "Usage of the /common endpoint is not supported for such applications created after "
+           "'10/15/2018'. Use a tenant-specific endpoint or configure the application to be "
+           "multi-tenant."),
         _c(9001023, "invalid_request", 400,
            "The grant type is not supported over the /common or /consumers endpoints. Please "
            "use the /organizations or tenant-specific endpoint."),

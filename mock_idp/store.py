@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from .config import IdpConfig, TenantConfig
+from .config import SINGLE_TENANT, IdpConfig, TenantConfig
 from .consent import DEFAULT_CONSENT_SCOPE, GRAPH_APP_ID, PermissionGrant, new_grant
 from .credentials import (
     KeyCredential,
@@ -77,6 +77,10 @@ class Application:
     enabled: bool = True
     """Its service principal's ``accountEnabled`` (the enterprise application's "Enabled for
     users to sign-in?"): a disabled app gets AADSTS7000112 everywhere."""
+    sign_in_audience: str = SINGLE_TENANT
+    """Graph ``signInAudience`` (the portal's "Supported account types"): one of
+    :data:`SIGN_IN_AUDIENCES`. A single-tenant app used through ``/common`` or
+    ``/organizations`` is AADSTS50194."""
 
     def all_redirect_uris(self) -> list[str]:
         """The web redirect URIs, then the single-page-application ones."""
@@ -118,6 +122,7 @@ class Application:
             "eventsUrl": self.events_url,
             "signV1IdTokens": self.sign_v1_id_tokens,
             "appRoleAssignmentRequired": self.assignment_required,
+            "signInAudience": self.sign_in_audience,
         }
 
 

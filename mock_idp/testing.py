@@ -207,13 +207,16 @@ class MockIdp:
     def add_app(self, display_name: str, *, redirect_uris: Sequence[str] = (),
                 spa_redirect_uris: Sequence[str] = (), client_id: str | None = None,
                 logout_url: str | None = None, assignment_required: bool = False,
+                sign_in_audience: str = "AzureADMyOrg",
                 tenant: str | None = None) -> RegisteredApp:
         """Register an app: ``redirect_uris`` are web ones, ``spa_redirect_uris`` those of a
-        single-page app (its browser redeems the codes, cross-origin, with PKCE)."""
+        single-page app (its browser redeems the codes, cross-origin, with PKCE);
+        ``sign_in_audience`` ``AzureADMultipleOrgs`` lets it sign in through ``/common``."""
         body: dict[str, Any] = {
             "displayName": display_name, "appRoleAssignmentRequired": assignment_required,
             "web": {"redirectUris": list(redirect_uris), "logoutUrl": logout_url},
             "spa": {"redirectUris": list(spa_redirect_uris)},
+            "signInAudience": sign_in_audience,
         }
         if client_id is not None:
             body["appId"] = client_id

@@ -64,6 +64,7 @@ def _app(directory: dict[str, Tenant], tenant: Tenant | None, client_id: str, se
         if app is not None and not app.enabled:
             raise EntraError(7000112, {"app_id": app.client_id, "app_name": app.name})
         if app is not None:
+            tenants.check_audience(segment, app)
             return candidate, app
     raise EntraError(700016, {"app_id": client_id, "tenant": tenant.domain if tenant else segment})
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..config import SIGN_IN_AUDIENCES
 from ..protocol.urls import is_url
 from ..store import KeyCredential, Tenant, new_guid
 from . import graph_directory_model as directory_model
@@ -40,7 +41,7 @@ APPLICATION_PROPERTIES = {
     "displayName", "appId", "identifierUris", "isFallbackPublicClient", "web",
     "appRoleAssignmentRequired", "backchannelLogoutUri", "eventsUrl", "appRoles",
     "groupMembershipClaims", "frontchannelLogoutIncludesIssuer", "optionalClaims", "api",
-    "signV1IdTokens", "keyCredentials", "spa",
+    "signV1IdTokens", "keyCredentials", "spa", "signInAudience",
 }
 WEB_PROPERTIES = {"redirectUris", "logoutUrl", "implicitGrantSettings"}
 IMPLICIT_PROPERTIES = {"enableIdTokenIssuance", "enableAccessTokenIssuance"}
@@ -146,6 +147,12 @@ def application_changes(body: dict[str, Any], *, client_id: str | None = None,
         out["group_membership_claims"] = directory_model.group_membership_claims(body)
     if "optionalClaims" in body:
         out["optional_claims"] = directory_model.optional_claims(body)
+    if "signInAudience" in body:
+        audience = require_str(body, "signInAudience", max_len=64)
+        if audience not in SIGN_IN_AUDIENCES:
+            raise BadInput(f"'signInAudience' must be one of {', '.join(SIGN_IN_AUDIENCES)}",
+                           field="signInAudience")
+        out["sign_in_audience"] = audience
     api = get_object(body, "api")
     if api is not None:
         check_known(api, {"requestedAccessTokenVersion"}, "api")

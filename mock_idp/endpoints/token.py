@@ -104,6 +104,7 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
         if found is None:
             raise EntraError(700016, {"app_id": creds.client_id, "tenant": segment})
         tenant = found[0]
+        tenants.check_audience(segment, found[1])
     app = tenant.apps.get(creds.client_id)
     if app is None:
         raise EntraError(700016, {"app_id": creds.client_id, "tenant": tenant.domain})

@@ -88,6 +88,7 @@ def parse(store: Store, segment: str, version: str, params: Mapping[str, str]) -
         if found is None:
             raise _page(700016, app_id=client_id, tenant=segment)
         app_tenant, app = found
+        tenants.check_audience(segment, app, PageError)
     if not app.enabled:
         raise _page(7000112, app_id=app.client_id, app_name=app.name)
     redirect_uri = params.get("redirect_uri")

@@ -165,7 +165,8 @@ APPLICATION: dict[str, list[Any]] = {
     "spa": [{"redirectUris": ["https://app.test/spa"]}],
     "backchannelLogoutUri": ["https://a.test/b"], "eventsUrl": ["https://a.test/e"],
     "appRoles": [[{"value": "Reader"}]], "groupMembershipClaims": ["All"],
-    "frontchannelLogoutIncludesIssuer": [True]}
+    "frontchannelLogoutIncludesIssuer": [True],
+    "signInAudience": ["AzureADMultipleOrgs", "AzureADMyOrg"]}
 USER: dict[str, list[Any]] = {
     "displayName": ["Zed"], "userPrincipalName": ["zed@" + DEFAULT_DOMAIN],
     "mail": ["zed@x.test"], "passwordProfile": [{"password": "pw"}], "accountEnabled": [True],

@@ -130,6 +130,16 @@ def test_wrong_tenant(idp: InProcess) -> None:
     assert results["issuer"][0] == "SKIP"
 
 
+def test_a_single_tenant_app_through_organizations(idp: InProcess) -> None:
+    """The customer copied /organizations where the tenant ID belongs (AADSTS50194)."""
+    results = by_name(idp.diagnose(options(tenant="organizations")))
+    for name in ("client-credentials", "redirect-uri"):
+        status, detail, fix, portal = results[name]
+        assert status == "FAIL" and "AADSTS50194" in detail and "single-tenant" in detail
+        assert fix and "Directory (tenant) ID" in fix, fix
+        assert portal and portal.endswith("Authentication")
+
+
 def test_unregistered_redirect_uri(idp: InProcess) -> None:
     results = by_name(idp.diagnose(options(redirect_uri="http://localhost:8500/oops")))
     status, detail, fix, portal = results["redirect-uri"]

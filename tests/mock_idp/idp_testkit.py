@@ -311,3 +311,16 @@ def hybrid_config(**overrides: Any) -> Any:
         secrets=(SecretConfig(value=HYBRID_SECRET),), allow_id_token=True,
         allow_access_token=True, app_roles=("Agent",))
     return IdpConfig(tenants=(replace(tenant, apps=(*tenant.apps, hybrid)),), **overrides)
+
+
+def multi_tenant_config(audience: str = "AzureADMultipleOrgs") -> Any:
+    """The default directory with the reference RP's app registered for ``audience`` (a
+    multi-tenant one may sign in through ``/common`` and ``/organizations``)."""
+    from dataclasses import replace
+
+    from mock_idp.config import IdpConfig, default_tenant
+
+    tenant = default_tenant()
+    apps = tuple(replace(a, sign_in_audience=audience) if a.client_id == CLIENT_ID else a
+                 for a in tenant.apps)
+    return IdpConfig(tenants=(replace(tenant, apps=apps),))

@@ -25,6 +25,7 @@ from idp_testkit import (
     get_code,
     half_hash,
     hybrid_config,
+    multi_tenant_config,
     paths,
     redirect_params,
     sign_in,
@@ -46,6 +47,7 @@ def _page_error(response, code: int) -> None:  # type: ignore[no-untyped-def]
     assert f"AADSTS{code}" in response.text
 
 
+@pytest.mark.idp_config(multi_tenant_config())
 @pytest.mark.parametrize("segment", [TENANT, DOMAIN, "common", "organizations"])
 @pytest.mark.parametrize("version", ["2.0", "1.0"])
 def test_sign_in_redirects_with_code_state_and_session_state(

@@ -147,6 +147,8 @@ def test_create_application_with_given_app_id_and_duplicates(client: AppClient) 
     ({"displayName": "x", "appRoles": "Admin"}, "appRoles"),
     ({"displayName": "x", "eventsUrl": "ftp://a.test/events"}, "eventsUrl"),
     ({"displayName": "x", "groupMembershipClaims": "Everything"}, "groupMembershipClaims"),
+    ({"displayName": "x", "signInAudience": "Everyone"}, "signInAudience"),
+    ({"displayName": "x", "signInAudience": None}, "signInAudience"),
 ])
 def test_create_application_rejects_bad_input(client: AppClient, body: dict[str, Any],
                                               field: str) -> None:

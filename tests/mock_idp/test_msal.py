@@ -86,9 +86,10 @@ def idp(tls_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockIdp]:
 
 
 def _msal(idp: MockIdp, credential: Any = SECRET, *, client_id: str = CLIENT_ID,
-          cache: msal.TokenCache | None = None) -> msal.ConfidentialClientApplication:
+          cache: msal.TokenCache | None = None, authority: str | None = None
+          ) -> msal.ConfidentialClientApplication:
     app = msal.ConfidentialClientApplication(
-        client_id, client_credential=credential, authority=idp.authority,
+        client_id, client_credential=credential, authority=authority or idp.authority,
         validate_authority=False, instance_discovery=False, verify=str(idp.ca_file),
         token_cache=cache)
     _OPEN.append(app)
@@ -324,6 +325,31 @@ def test_a_disabled_app_is_7000112(idp: MockIdp) -> None:
         "unauthorized_client", [7000112]), refused
     idp.set_app_enabled(CLIENT_ID, True)
     assert "access_token" in _msal(idp).acquire_token_for_client([GRAPH_DEFAULT])
+
+
+def test_msal_redeeming_at_common_for_a_single_tenant_app_gets_50194(idp: MockIdp) -> None:
+    """The sign-in names the tenant; the code goes to a client built on MSAL's default
+    authority, ``/common``. Entra refuses a single-tenant app there, and the code is still good
+    at the tenant's endpoint."""
+    app = _msal(idp)
+    flow = app.initiate_auth_code_flow(["User.Read"], redirect_uri=REDIRECT)
+    response = _browser_sign_in(idp, flow["auth_uri"])
+    common = _msal(idp, authority=f"{idp.url}/common")
+    refused = common.acquire_token_by_auth_code_flow(flow, response)
+    assert (refused.get("error"), refused.get("error_codes")) == (
+        "invalid_request", [50194]), refused
+    assert "access_token" in app.acquire_token_by_auth_code_flow(flow, response)
+
+
+def test_msal_through_organizations_signs_in_a_multi_tenant_app(idp: MockIdp) -> None:
+    registered = idp.add_app("Multi-tenant app", redirect_uris=[REDIRECT],
+                             sign_in_audience="AzureADMultipleOrgs")
+    app = _msal(idp, idp.add_secret(registered.client_id), client_id=registered.client_id,
+                authority=f"{idp.url}/organizations")
+    flow = app.initiate_auth_code_flow(["User.Read"], redirect_uri=REDIRECT)
+    result = app.acquire_token_by_auth_code_flow(flow, _browser_sign_in(idp, flow["auth_uri"]))
+    assert "access_token" in result, result
+    assert result["id_token_claims"]["tid"] == idp.tenant_id
 
 
 def test_wrong_secret_is_7000215(idp: MockIdp) -> None:

@@ -36,9 +36,20 @@ def test_a_valid_request(store: Store) -> None:
     assert req.scopes == ("openid", "profile") and req.client_info and req.max_age == 30
 
 
-def test_common_finds_the_app_in_its_home_tenant(store: Store) -> None:
-    req = parse(store, "common", "2.0", _params())
+@pytest.mark.parametrize("segment", ["common", "organizations", "COMMON"])
+def test_common_finds_a_multi_tenant_app_in_its_home_tenant(store: Store, segment: str) -> None:
+    store.tenants[TENANT].apps[CLIENT].sign_in_audience = "AzureADMultipleOrgs"
+    req = parse(store, segment, "2.0", _params())
     assert req.tenant is None and req.app_tenant_id == TENANT
+
+
+@pytest.mark.parametrize("segment", ["common", "organizations"])
+def test_a_single_tenant_app_through_common_is_50194_on_the_page(store: Store,
+                                                                  segment: str) -> None:
+    with pytest.raises(PageError) as info:
+        parse(store, segment, "1.0", _params())
+    assert info.value.code == 50194
+    assert f"Application '{CLIENT}'(Reference relying party)" in info.value.description_head
 
 
 def test_missing_redirect_uri_picks_the_first_registered(store: Store) -> None:

@@ -29,6 +29,7 @@ from idp_testkit import (
     claims,
     get_code,
     make_certificate,
+    multi_tenant_config,
     paths,
     pkce_pair,
     redeem,
@@ -233,6 +234,7 @@ def test_v2_id_tokens_stay_signed(client: AppClient) -> None:
     assert _header(tokens_for(client)["id_token"])["alg"] == "RS256"
 
 
+@pytest.mark.idp_config(multi_tenant_config())
 @pytest.mark.parametrize("segment", [DOMAIN, "common", "organizations"])
 def test_code_redemption_on_other_tenant_forms(client: AppClient, segment: str) -> None:
     grant = get_code(client, tenant=segment)
@@ -553,6 +555,7 @@ def test_client_credentials_on_common_is_9001023(client: AppClient, segment: str
     assert "/organizations or tenant-specific endpoint" in body["error_description"]
 
 
+@pytest.mark.idp_config(multi_tenant_config())
 def test_client_credentials_on_organizations_uses_the_home_tenant(client: AppClient) -> None:
     response = client.post(paths("organizations", "2.0")["token"], data={
         "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET,

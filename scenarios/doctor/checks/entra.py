@@ -103,6 +103,13 @@ def entra_error(code: int) -> tuple[str, str, str | None] | None:
             "Use the tenant ID instead of common or consumers in the token URL.",
             PORTAL_ENDPOINTS,
         ),
+        50194: (
+            "the app is single-tenant, and the URL says /common or /organizations",
+            "Put the Directory (tenant) ID in place of common or organizations in the "
+            "authorization and token URLs, or make the app multi-tenant (Supported account "
+            "types).",
+            PORTAL_AUTHENTICATION,
+        ),
         900023: (
             "the tenant segment is neither a GUID nor a domain",
             "Put the Directory (tenant) ID in the URLs.",
