@@ -71,16 +71,21 @@ class StackError(RuntimeError):
 
 
 @lru_cache(maxsize=16)
-def _load(path: Path) -> AppProfile:
+def _load(path: Path, mtime_ns: int, size: int) -> AppProfile:
     return load_profile(path)
 
 
 def profile_for(app: AppProfile | str | Path | None) -> AppProfile:
     """A profile, a shipped profile's name (``reference-rp``) or a path; ``None``: the
-    reference relying party."""
+    reference relying party. A file is read again once it has changed."""
     if isinstance(app, AppProfile):
         return app
-    return _load(resolve(app).resolve() if app is not None else REFERENCE_RP)
+    path = resolve(app).resolve() if app is not None else REFERENCE_RP
+    try:
+        stat = path.stat()
+    except OSError:
+        return load_profile(path)  # says which file is missing, as a ProfileError
+    return _load(path, stat.st_mtime_ns, stat.st_size)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -305,7 +310,8 @@ def _register(stack: LiveStack, profile: AppProfile, base: Mapping[str, str]) ->
         with contextlib.suppress(TemplateError):
             web["logoutUrl"] = stack.app.frontchannel_uri
     stack.update_app(displayName=profile.name, web=web,
-                     spa=registered if spa else {"redirectUris": []})
+                     spa=registered if spa else {"redirectUris": []},
+                     signInAudience=profile.provider.sign_in_audience)
 
 
 @contextlib.contextmanager

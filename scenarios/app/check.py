@@ -20,6 +20,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 
+from mock_idp.config import SINGLE_TENANT
+from mock_idp.protocol.tenants import ORGANIZATIONS
 from scenarios.app.calls import CallError
 from scenarios.app.profile import AppProfile
 from scenarios.app.servers import AppStartError
@@ -93,7 +95,8 @@ def _follow_to_provider(http: httpx.Client, url: str, app_base: str
 
 
 def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *, app_base: str,
-                   idp_base: str, client_id: str, redirect_uris: set[str], spa: bool) -> None:
+                   idp_base: str, client_id: str, redirect_uris: set[str], spa: bool,
+                   audience: str) -> None:
     what, left_to, on_page = _follow_to_provider(http, url, app_base)
     if left_to is None and on_page and spa:
         report.add("note", f"{label} ({url}) is a page: a single-page app's script starts the "
@@ -119,6 +122,13 @@ def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *,
         report.add("PROBLEM", f"{label} signs in with client id {used_client!r}, not the one "
                    f"registered for the app ({client_id}): the app reads its client id from "
                    "somewhere else")
+        return
+    segment = parts.path.removeprefix(urlsplit(idp_base).path).strip("/").split("/")[0]
+    if segment.lower() in ORGANIZATIONS and audience == SINGLE_TENANT:
+        report.add("PROBLEM", f"{label} signs in through /{segment}, which Entra refuses for a "
+                   "single-tenant app (AADSTS50194): give the app the tenant's authority "
+                   "({authority}), or set [provider] sign_in_audience = \"AzureADMultipleOrgs\" if "
+                   "the app is registered multi-tenant")
         return
     used_redirect = (query.get("redirect_uri") or [""])[0]
     if used_redirect not in redirect_uris:
@@ -218,7 +228,8 @@ def check_profile(path: Path, *, out: TextIO) -> int:
                 _check_sign_in(report, http, label, url, app_base=app.base_url,
                                idp_base=stack.idp.base_url, client_id=stack.client_id,
                                redirect_uris=registered,
-                               spa=profile.provider.platform == "spa")
+                               spa=profile.provider.platform == "spa",
+                               audience=profile.provider.sign_in_audience)
             if profile.signed_in.me_url:
                 _check_me(report, http, app.url(profile.signed_in.me_url))
             if profile.partner is not None and app.events_url:

@@ -18,6 +18,7 @@ import tomllib
 from datetime import timedelta
 from pathlib import Path
 
+from mock_idp.config import SIGN_IN_AUDIENCES, SINGLE_TENANT
 from scenarios.app.http_calls import (
     BUILTIN_VARIABLES,
     Check,
@@ -220,8 +221,10 @@ def _provider(root: Table) -> ProviderSection | None:
     post_logout = table.string("post_logout_redirect_uri", check=url_check(allowed))
     days = table.number("secret_lifetime_days", minimum=1, maximum=730)
     https = table.flag("https")
+    audience = table.choice("sign_in_audience", SIGN_IN_AUDIENCES, SINGLE_TENANT)
     table.done()
     return ProviderSection(
         redirect_uris=uris, platform=platform, post_logout_redirect_uri=post_logout,
         secret_lifetime=timedelta(days=days if days is not None else 180), https=https,
+        sign_in_audience=audience,
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from mock_idp.config import SINGLE_TENANT
 from scenarios.app.capabilities import capabilities_of
 
 __all__ = [
@@ -134,6 +135,10 @@ class ProviderSection:
     https: bool = False
     """Serve the mock provider over https (a local CA, ``{ca_file}``) in every scenario, for
     apps whose library takes only https authorities (MSAL)."""
+    sign_in_audience: str = SINGLE_TENANT
+    """The registration's supported account types (Graph ``signInAudience``): single tenant by
+    default, so an app whose authority says ``/common`` or ``/organizations`` gets AADSTS50194,
+    as on Entra, unless it is registered multi-tenant."""
 
 
 @dataclass(frozen=True, kw_only=True)

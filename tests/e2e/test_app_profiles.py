@@ -77,6 +77,28 @@ def test_sso_run_scenario_runs_against_the_chosen_app(
 
 
 @pytest.mark.browser
+@pytest.mark.slow  # two failing runs, each waiting out the sign-in the app never completes
+def test_an_app_on_common_signs_in_only_when_registered_multi_tenant(
+        tmp_path: Path, sso_run_scenario: ScenarioRunner) -> None:
+    """The app's authority says /common: Entra's error page (AADSTS50194) for the default
+    single-tenant registration. Registered multi-tenant, it gets past the provider, and this
+    app then fails as it would on Entra: it compares the ID token's issuer with the /common
+    document's, a ``{tenantid}`` template, without filling it in."""
+    (tmp_path / "single").mkdir()
+    single = tiny_profile(tmp_path / "single", authority="{idp_url}/common")
+    refused = sso_run_scenario("auto-login.first-login", app=str(single))
+    assert refused.status == "failed" and "Error code: 50194" in (refused.message or ""), refused
+    (tmp_path / "multi").mkdir()
+    multi = tiny_profile(tmp_path / "multi", authority="{idp_url}/common")
+    multi.write_text(multi.read_text().replace(
+        "[provider]\n", '[provider]\nsign_in_audience = "AzureADMultipleOrgs"\n'))
+    result = sso_run_scenario("auto-login.first-login", app=str(multi))
+    message = result.message or ""
+    assert result.status == "failed" and "50194" not in message, result
+    assert "the app showed /callback with HTTP 400" in message, result
+
+
+@pytest.mark.browser
 def test_the_sso_app_marker_chooses_the_app_under_test(
         tmp_path: Path, request: pytest.FixtureRequest) -> None:
     # The marker is added before any fixture that builds the stack (sso_page does, through

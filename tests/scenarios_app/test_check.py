@@ -109,3 +109,16 @@ def test_init_writes_a_skeleton_that_reads_back(tmp_path: Path,
     assert main(["app", "init", str(path)]) == 2
     assert "exists (--force overwrites it)" in capsys.readouterr().err
     assert main(["app", "init", str(path), "--force"]) == 0
+
+
+def test_an_app_on_common_with_a_single_tenant_registration_is_a_problem(
+        tmp_path: Path) -> None:
+    path = tiny_profile(tmp_path, authority="{idp_url}/common")
+    code, lines = _check(path)
+    assert code == 1
+    assert any(line.startswith("PROBLEM  sign-in URL 'login' signs in through /common")
+               and "AADSTS50194" in line and "sign_in_audience" in line for line in lines), lines
+    path.write_text(path.read_text().replace(
+        "[provider]\n", '[provider]\nsign_in_audience = "AzureADMultipleOrgs"\n'))
+    code, lines = _check(path)
+    assert code == 0, "\n".join(lines)

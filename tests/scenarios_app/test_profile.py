@@ -108,6 +108,7 @@ def test_every_problem_is_listed(tmp_path: Path) -> None:
         [provider]
         redirect_uris = ["/cb", 3]
         secret_lifetime_days = 1000
+        sign_in_audience = "everyone"
         [signed_in]
         text = "Hi {nickname}"
         """)
@@ -117,8 +118,9 @@ def test_every_problem_is_listed(tmp_path: Path) -> None:
     assert "provider.redirect_uris: must be a list of non-empty strings" in joined
     assert "provider.secret_lifetime_days: must be between 1 and 730, not 1000" in joined
     assert "signed_in.text: unknown placeholder {nickname}" in joined
+    assert "provider.sign_in_audience: must be one of 'AzureADMyOrg'," in joined
     assert "the app has no way in" in joined
-    assert len(problems) == 6, problems
+    assert len(problems) == 7, problems
 
 
 def test_unknown_placeholders_are_named_with_what_is_known(tmp_path: Path) -> None:
@@ -234,7 +236,8 @@ def test_a_single_page_app_registers_its_redirect_uris_as_spa_ones(tmp_path: Pat
         stack = Recorder()
         _register(cast(LiveStack, stack), text, {"base_url": "http://app.test"})
         assert stack.patches[-1] == {"displayName": "Tiny app", "spa": {"redirectUris": spa},
-                                     "web": {"redirectUris": web}}
+                                     "web": {"redirectUris": web},
+                                     "signInAudience": "AzureADMyOrg"}
 
 
 def test_required_sections(tmp_path: Path) -> None:
