@@ -126,10 +126,14 @@ def _consented(tenant: Tenant, app: Application, user: User, target: resources.R
                scopes: tuple[str, ...]) -> tuple[str, ...]:
     """The scopes to issue, or AADSTS65001 when the middle tier lacks consent for one."""
     granted = consented(tenant.grants, app.client_id, target.audience, user.id)
+    # Entra matches permission names in any case and answers in the consented spelling (see
+    # consent.holds).
+    spelling = {name.lower(): name for name in granted}
     asked = resources.permissions(target, scopes)
     names = asked or tuple(sorted(granted))  # ``.default``: everything granted
-    if not names or any(name not in granted for name in names):
+    if not names or any(name.lower() not in spelling for name in names):
         raise EntraError(65001, {"app_id": app.client_id, "app_name": app.name})
+    names = tuple(spelling[name.lower()] for name in names)
     oidc = tuple(s for s in scopes if s.lower() in OIDC_SCOPES)
     # Named as the request named them, so the token's ``aud`` follows (Resource.token_audience).
     qualified = names if target.named is None else (f"{target.prefix}/{n}" for n in names)

@@ -93,6 +93,19 @@ def test_a_downstream_api_needs_consent_65001(client: AppClient) -> None:
     refused(obo(client, assertion, "https://graph.microsoft.com/Mail.Read"), 65001)
 
 
+@pytest.mark.parametrize(("scope", "scp"), [
+    ("api://inventory/inventory.READ", "Inventory.Read"),
+    ("https://graph.microsoft.com/user.read", "User.Read"),
+])
+def test_consent_matches_permission_names_in_any_case(client: AppClient, scope: str,
+                                                      scp: str) -> None:
+    """As at the token endpoint: the name asked in any case, answered as consented."""
+    grant(client, "Inventory.Read")
+    response = obo(client, user_token(client), scope)
+    assert response.status_code == 200, response.text
+    assert claims(response.json()["access_token"])["scp"] == scp
+
+
 def test_default_scope_is_everything_granted(client: AppClient) -> None:
     assertion = user_token(client)
     refused(obo(client, assertion, "api://inventory/.default"), 65001)
