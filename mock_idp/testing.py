@@ -27,7 +27,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from .clock import MockClock
-from .config import IdpConfig
+from .config import SINGLE_TENANT, IdpConfig
 from .serving import (
     RunningServer,
     ThreadedServer,
@@ -207,7 +207,7 @@ class MockIdp:
     def add_app(self, display_name: str, *, redirect_uris: Sequence[str] = (),
                 spa_redirect_uris: Sequence[str] = (), client_id: str | None = None,
                 logout_url: str | None = None, assignment_required: bool = False,
-                sign_in_audience: str = "AzureADMyOrg",
+                sign_in_audience: str = SINGLE_TENANT,
                 tenant: str | None = None) -> RegisteredApp:
         """Register an app: ``redirect_uris`` are web ones, ``spa_redirect_uris`` those of a
         single-page app (its browser redeems the codes, cross-origin, with PKCE);
