@@ -99,6 +99,8 @@ def parse(store: Store, segment: str, version: str, params: Mapping[str, str]) -
         redirect_uri = registered[0]
     elif not redirect.matches(redirect_uri, registered):
         raise _page(50011, redirect_uri=redirect_uri, app_id=app.client_id)
+    if redirect.insecure(redirect_uri):
+        raise _page(500117)
     raw_types = params.get("response_type", "")
     types = frozenset(raw_types.split())
     default_mode = "fragment" if "id_token" in types or "token" in types else "query"

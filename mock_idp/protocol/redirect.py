@@ -59,6 +59,14 @@ def is_loopback_http(uri: str) -> bool:
     return form is not None and form.loopback
 
 
+def insecure(uri: str) -> bool:
+    """An ``http`` URI on a host that is not a loopback one. Entra takes ``http`` only for
+    ``localhost`` (and the loopback addresses) and stops any other on its error page with
+    AADSTS500117, even when the URI is registered (entra-id.md §8, §5.3)."""
+    form = _form(uri)
+    return form is not None and not form.loopback and form.exact.startswith("http:")
+
+
 def _compared(form: _Form) -> str:
     return form.portless if form.loopback else form.exact
 

@@ -148,6 +148,17 @@ def test_unregistered_redirect_uri(idp: InProcess) -> None:
     assert results["client-credentials"][0] == "PASS"
 
 
+def test_a_registered_http_redirect_uri_off_localhost(idp: InProcess) -> None:
+    uri = "http://helpdesk.example/auth/callback"
+    response = idp.client.patch(
+        f"/graph/{DEFAULT_TENANT_ID}/v1.0/applications(appId='{REFERENCE_RP_CLIENT_ID}')",
+        json={"web": {"redirectUris": [REDIRECT, uri]}})
+    assert response.status_code == 204, response.text
+    status, detail, fix, portal = by_name(idp.diagnose(options(redirect_uri=uri)))["redirect-uri"]
+    assert status == "FAIL" and "AADSTS500117" in detail and "http" in detail
+    assert fix and "https" in fix and portal and portal.endswith("Authentication")
+
+
 @pytest.mark.parametrize(("minutes", "status"), [(10, "FAIL"), (-10, "FAIL"), (2, "WARN")])
 def test_clock_skew_from_the_date_header(idp: InProcess, minutes: int, status: str) -> None:
     idp.clock.advance(timedelta(minutes=minutes))

@@ -58,6 +58,25 @@ def test_missing_redirect_uri_picks_the_first_registered(store: Store) -> None:
     assert parse(store, TENANT, "2.0", params).redirect_uri == REDIRECT
 
 
+@pytest.mark.parametrize(("uri", "refused"), [
+    ("http://app.example/auth/callback", True),
+    ("http://rp:8000/auth/callback", True),
+    ("https://app.example/auth/callback", False),
+    ("http://127.0.0.1:8000/auth/callback", False),
+    ("http://[::1]:8000/auth/callback", False),
+    ("myapp://auth", False),
+])
+def test_plain_http_off_loopback_is_500117_even_when_registered(store: Store, uri: str,
+                                                                 refused: bool) -> None:
+    store.tenants[TENANT].apps[CLIENT].redirect_uris.append(uri)
+    if not refused:
+        assert parse(store, TENANT, "2.0", _params(redirect_uri=uri)).redirect_uri == uri
+        return
+    with pytest.raises(PageError) as info:
+        parse(store, TENANT, "1.0", _params(redirect_uri=uri))
+    assert info.value.code == 500117
+
+
 @pytest.mark.parametrize("params, code", [
     ({"client_id": "00000000-0000-0000-0000-000000000001"}, 700016),
     ({"client_id": ""}, 900144),
