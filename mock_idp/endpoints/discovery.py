@@ -79,10 +79,24 @@ async def instance(request: Request) -> Response:
     return json_response(request, answer, cache=CACHE, headers=DISCOVERY_CORS)
 
 
+async def preflight(request: Request) -> Response:
+    """A browser's CORS preflight for the documents that advertise ``OPTIONS``: allowed from
+    any origin, with whatever headers it asks for (the documents are public)."""
+    asked = request.headers.get("access-control-request-headers")
+    headers = {"Access-Control-Allow-Origin": "*", **DISCOVERY_CORS,
+               "Access-Control-Max-Age": "86400"}
+    if asked:
+        headers["Access-Control-Allow-Headers"] = asked[:1000]
+    return Response(status_code=204, headers=headers)
+
+
 routes: list[BaseRoute] = [
     Route("/common/discovery/instance", instance, methods=["GET"]),
     Route("/{tenant}/v2.0/.well-known/openid-configuration", v2_configuration, methods=["GET"]),
     Route("/{tenant}/.well-known/openid-configuration", v1_configuration, methods=["GET"]),
+    *(Route(path, preflight, methods=["OPTIONS"]) for path in (
+        "/common/discovery/instance", "/{tenant}/v2.0/.well-known/openid-configuration",
+        "/{tenant}/.well-known/openid-configuration")),
     Route("/{tenant}/discovery/v2.0/keys", keys_v2, methods=["GET"]),
     Route("/{tenant}/discovery/keys", keys_v1, methods=["GET"]),
 ]

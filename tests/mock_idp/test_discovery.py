@@ -106,6 +106,21 @@ def test_discovery_is_cacheable_and_readable_by_any_page(client: AppClient) -> N
         assert response.headers["access-control-allow-methods"] == "GET, OPTIONS"
 
 
+@pytest.mark.parametrize("path", ["/common/discovery/instance",
+                                  f"/{TENANT}/v2.0/.well-known/openid-configuration",
+                                  "/organizations/.well-known/openid-configuration"])
+def test_a_browser_preflight_for_discovery_is_allowed(client: AppClient, path: str) -> None:
+    """The documents advertise OPTIONS; a page whose fetch carries its own headers (a
+    library's client headers) sends a preflight first, and it is answered."""
+    response = client.options(path, headers={
+        "Origin": "http://127.0.0.1:3000", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "x-client-sku, x-client-ver"})
+    assert response.status_code == 204, response.text
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.headers["access-control-allow-methods"] == "GET, OPTIONS"
+    assert response.headers["access-control-allow-headers"] == "x-client-sku, x-client-ver"
+
+
 def _thumbprint(x5c0: str) -> str:
     der = base64.b64decode(x5c0)
     return base64.urlsafe_b64encode(hashlib.sha1(der).digest()).rstrip(b"=").decode()
