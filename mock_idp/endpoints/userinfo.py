@@ -22,7 +22,19 @@ def _unauthorized(message: str, code: str = "InvalidAuthenticationToken") -> JSO
     )
 
 
-async def userinfo(request: Request) -> Response:
+def _insufficient_scope() -> JSONResponse:
+    """A Graph token without ``openid``: UserInfo requires it (Entra's UserInfo page lists
+    ``openid`` as required). Answered as Graph answers a missing permission, 403, with the
+    RFC 6750 challenge; the exact body Entra sends here is not recorded."""
+    message = "Insufficient privileges to complete the operation."
+    return JSONResponse(
+        {"error": {"code": "Authorization_RequestDenied", "message": message}}, status_code=403,
+        headers={"WWW-Authenticate": 'Bearer realm="", error="insufficient_scope", '
+                 f'error_description="{message}"'})
+
+
+async def userinfo(request: Request, *, graph: bool) -> Response:
+    """``graph``: Graph's UserInfo, the one discovery names; otherwise the legacy v1 path."""
     state = idp(request)
     token = bearer_token(request.headers.get("authorization"))
     if token is None and request.method == "POST":
@@ -38,19 +50,24 @@ async def userinfo(request: Request) -> Response:
     user = tenant.users.get(str(claims.get("oid", ""))) if tenant else None
     if user is None or claims.get("idtyp") == "app":
         return _unauthorized("The token does not represent a user.")
+    scopes = {s.lower() for s in str(claims.get("scp", "")).split()}
+    if graph and "openid" not in scopes:
+        return _insufficient_scope()
     client_id = str(claims.get("appid") or claims.get("azp") or "")
     fault = await json_fault(request, "userinfo", tenant=tenant.id if tenant else None,
                                  app=client_id, user=user.id)
     if fault is not None:
         return fault
-    body = {
-        "sub": claimset.pairwise_sub(user.id, client_id),
-        "name": user.name,
-        "family_name": user.family_name,
-        "given_name": user.given_name,
-        "picture": "https://graph.microsoft.com/v1.0/me/photo/$value",
-        "email": user.email,
-    }
+    body: dict[str, str | None] = {"sub": claimset.pairwise_sub(user.id, client_id)}
+    # The name claims and the e-mail "when available and consented to": with ``profile`` and
+    # ``email`` among the token's scopes (learn.microsoft.com/entra/identity-platform/userinfo).
+    # The legacy v1 path answered whatever the token's scopes; it keeps doing so.
+    if not graph or "profile" in scopes:
+        body |= {"name": user.name, "family_name": user.family_name,
+                 "given_name": user.given_name,
+                 "picture": "https://graph.microsoft.com/v1.0/me/photo/$value"}
+    if not graph or "email" in scopes:
+        body["email"] = user.email
     transform = token_fault(request, "userinfo", tenant=tenant.id if tenant else None,
                             app=client_id, user=user.id)
     if transform is not None:
@@ -59,7 +76,15 @@ async def userinfo(request: Request) -> Response:
                         headers={"Cache-Control": "no-store"})
 
 
+async def graph_userinfo(request: Request) -> Response:
+    return await userinfo(request, graph=True)
+
+
+async def v1_userinfo(request: Request) -> Response:
+    return await userinfo(request, graph=False)
+
+
 routes: list[BaseRoute] = [
-    Route("/oidc/userinfo", userinfo, methods=["GET", "POST"]),
-    Route("/{tenant}/openid/userinfo", userinfo, methods=["GET", "POST"]),
+    Route("/oidc/userinfo", graph_userinfo, methods=["GET", "POST"]),
+    Route("/{tenant}/openid/userinfo", v1_userinfo, methods=["GET", "POST"]),
 ]

@@ -32,6 +32,32 @@ def test_userinfo_for_a_user_token(client: AppClient, path: str) -> None:
     assert info["picture"] == "https://graph.microsoft.com/v1.0/me/photo/$value"
 
 
+@pytest.mark.parametrize(("scope", "members"), [
+    ("openid", {"sub"}),
+    ("openid profile", {"sub", "name", "family_name", "given_name", "picture"}),
+    ("openid email", {"sub", "email"}),
+    ("openid profile email User.Read", MEMBERS),
+])
+def test_graph_userinfo_answers_what_the_scopes_consented_to(client: AppClient, scope: str,
+                                                             members: set[str]) -> None:
+    token = tokens_for(client, scope=scope)["access_token"]
+    response = client.get("/oidc/userinfo", headers=_bearer(token))
+    assert response.status_code == 200, response.text
+    assert set(response.json()) == members
+
+
+def test_graph_userinfo_needs_openid_among_the_scopes(client: AppClient) -> None:
+    """A token asked for Graph's permissions alone (``User.Read``) is refused; the legacy v1
+    path, which Entra's docs no longer describe, still answers it."""
+    token = tokens_for(client, scope="User.Read", nonce=None)["access_token"]
+    assert "openid" not in claims(token)["scp"].split()
+    response = client.get("/oidc/userinfo", headers=_bearer(token))
+    assert response.status_code == 403, response.text
+    assert 'error="insufficient_scope"' in response.headers["www-authenticate"]
+    assert response.json()["error"]["code"] == "Authorization_RequestDenied"
+    assert client.get(f"/{TENANT}/openid/userinfo", headers=_bearer(token)).status_code == 200
+
+
 def test_userinfo_by_post(client: AppClient) -> None:
     token = tokens_for(client)["access_token"]
     assert client.post("/oidc/userinfo", headers=_bearer(token)).status_code == 200
