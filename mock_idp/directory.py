@@ -222,6 +222,14 @@ def _principals(tenant: Tenant, user: User) -> list[str]:
     return [user.id, *(g.id for g in member_of(tenant, user.id))]
 
 
+def needs_assignment(tenant: Tenant, app: Application) -> bool:
+    """Whether ``app`` admits only assigned users in ``tenant``. "Assignment required" is a
+    setting of the app's service principal in each tenant; the mock keeps one, the app's home
+    tenant's, and another tenant's service principal starts without it, as Entra makes it at
+    first consent."""
+    return app.assignment_required and app.tenant_id == tenant.id
+
+
 def is_assigned(tenant: Tenant, app: Application, user: User) -> bool:
     """Whether ``user`` is assigned to ``app``, directly or through a group."""
     return bool(assignments_of(tenant, _principals(tenant, user), app))

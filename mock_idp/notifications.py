@@ -26,6 +26,7 @@ from .faults import FaultRegistry
 from .keys import KeyRing
 from .platform import PlatformState
 from .protocol import claims as claimset
+from .protocol import tenants
 from .store import Application, Session, Store, Tenant
 from .tokens import sign
 
@@ -140,7 +141,7 @@ class Notifier:
             if tenant is None:
                 continue
             for client_id in session.apps:
-                app = tenant.apps.get(client_id)
+                app = tenants.app_in(self._store, tenant, client_id)
                 if app is not None:
                     yield session, tenant, app
 
@@ -220,7 +221,7 @@ class Notifier:
             for result in results:
                 delivery = result.delivery
                 client_id = result.installation.client_id
-                app = tenant.apps.get(client_id) if tenant else None
+                app = tenants.app_in(self._store, tenant, client_id) if tenant else None
                 notes.append(self._record(Notification(
                     kind="platform", trigger=trigger, client_id=client_id,
                     app_name=app.name if app else None, url=delivery.url,

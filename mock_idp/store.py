@@ -82,6 +82,11 @@ class Application:
     :data:`SIGN_IN_AUDIENCES`. A single-tenant app used through ``/common`` or
     ``/organizations`` is AADSTS50194."""
 
+    @property
+    def multi_tenant(self) -> bool:
+        """Users of other organizations may sign in to it (any audience but single tenant)."""
+        return self.sign_in_audience != SINGLE_TENANT
+
     def all_redirect_uris(self) -> list[str]:
         """The web redirect URIs, then the single-page-application ones."""
         return [*self.redirect_uris, *self.spa_redirect_uris]

@@ -12,10 +12,10 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from ..directory import is_assigned
+from ..directory import is_assigned, needs_assignment
 from ..errors import EntraError, error_body
 from ..protocol import claims as claimset
-from ..protocol import resources
+from ..protocol import resources, tenants
 from ..protocol.authorization import AuthRequest
 from ..state import IdpState
 from ..store import Application, AuthorizationCode, Session, Tenant, User
@@ -28,9 +28,12 @@ async def complete(request: Request, req: AuthRequest, session: Session) -> Resp
     """Issue the response for a signed-in user, after the assignment check."""
     state = idp(request)
     tenant = state.store.tenants[session.tenant_id]
-    app = tenant.apps[req.client_id]
+    app = tenants.app_in(state.store, tenant, req.client_id)
     user = tenant.users[session.user_id]
-    if app.assignment_required and not is_assigned(tenant, app, user):
+    if app is None:  # deleted while its sign-in was in progress
+        return error_response(request, req, EntraError(
+            700016, {"app_id": req.client_id, "tenant": tenant.domain}))
+    if needs_assignment(tenant, app) and not is_assigned(tenant, app, user):
         return error_response(request, req, EntraError(
             50105, {"upn": user.upn, "app_id": app.client_id, "app_name": app.name}))
     fault = await response_fault(request, "signin", tenant=tenant.id, app=app.client_id,

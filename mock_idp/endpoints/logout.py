@@ -192,7 +192,8 @@ def _post_logout_target(state: IdpState, client_id: str, sessions: list[Session]
         for session in sessions:
             tenant = state.store.tenants.get(session.tenant_id)
             if tenant is not None:
-                candidates += [a for c in session.apps if (a := tenant.apps.get(c)) is not None]
+                candidates += [a for c in session.apps
+                               if (a := tenants.app_in(state.store, tenant, c)) is not None]
     if not any(redirect.matches(uri, app.all_redirect_uris()) for app in candidates):
         return None
     if params.get("state") is not None:

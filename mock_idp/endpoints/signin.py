@@ -24,9 +24,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ..directory import is_assigned
+from ..directory import is_assigned, needs_assignment
 from ..errors import EntraError
-from ..protocol import incremental_consent, resources
+from ..protocol import incremental_consent, resources, tenants
 from ..protocol.authorization import AuthRequest
 from ..protocol.claims import GRAPH_RESOURCE_ID
 from ..signin import credential_type, flow
@@ -112,7 +112,9 @@ def _client_id(state: IdpState, txn: Transaction) -> str:
 
 def _app(state: IdpState, txn: Transaction) -> Application | None:
     tenant = state.store.tenants.get(txn.tenant_id)
-    return tenant.apps.get(_client_id(state, txn)) if tenant is not None else None
+    if tenant is None:
+        return None
+    return tenants.app_in(state.store, tenant, _client_id(state, txn))
 
 
 def _account_tiles(accounts: tuple[flow.Account, ...]) -> list[dict[str, str]]:
@@ -174,7 +176,9 @@ def entry_for(request: Request, txn: Transaction, *, prompt: str | None = None) 
         prompt=req.prompt if req is not None else prompt, login_hint=hint,
         hinted=_hinted_user(state, txn.tenant_id, hint),
         max_age=req.max_age if req is not None else None,
-        accounts=cookies.accounts(request, state, txn.tenant_id),
+        # Through /common, a multi-tenant app's sign-in may use a session of any tenant.
+        accounts=cookies.accounts(request, state, None if flow.signs_in_at_home(
+            txn, _app(state, txn)) else txn.tenant_id),
         now=state.clock.now())
 
 
@@ -182,7 +186,9 @@ async def begin(request: Request, txn: Transaction, outcome: flow.Start) -> Resp
     if isinstance(outcome, flow.Refuse):
         return refuse(request, txn, outcome.error)
     if isinstance(outcome, flow.Silent):
-        return await proceed(request, replace(txn, session_id=outcome.account.session.id))
+        session = outcome.account.session
+        return await proceed(request, replace(txn, session_id=session.id,
+                                              tenant_id=session.tenant_id))
     return show(request, txn, outcome)
 
 
@@ -231,7 +237,7 @@ async def _next_page(request: Request, txn: Transaction) -> Response:
     if isinstance(decision, flow.AskConsent):
         return render(request, "consent", purpose="consent", ctx=keep(state, _later(txn)),
                       app_name=app.name,
-                      upn=user.upn, scopes=_consent_lines(scopes),
+                      upn=user.upn, scopes=flow.consent_lines(scopes),
                       action=f"/{_segment(txn)}/Consent/Set")
     if txn.request is not None:
         return await complete(request, txn.request, session)
@@ -260,7 +266,7 @@ def _approve_device(request: Request, txn: Transaction, session: Session, user: 
     if record is None or record.status != "pending" or now >= record.expires_at:
         return error_page(request, EntraError(70019))
     tenant = state.store.tenants[session.tenant_id]
-    if app.assignment_required and not is_assigned(tenant, app, user):
+    if needs_assignment(tenant, app) and not is_assigned(tenant, app, user):
         return error_page(request, EntraError(
             50105, {"upn": user.upn, "app_id": app.client_id, "app_name": app.name}))
     record.status = "approved"
@@ -277,15 +283,6 @@ def _decline_device(request: Request, txn: Transaction) -> Response:
     if record is not None and record.status == "pending":
         record.status = "declined"
     return render(request, "device_done", app_name=app.name if app else "", declined=True)
-
-
-def _consent_lines(scopes: tuple[str, ...]) -> list[str]:
-    lines = {"openid": "Sign you in", "profile": "View your basic profile",
-             "email": "View your email address",
-             "offline_access": "Maintain access to data you have given it access to"}
-    out = [lines[s] for s in scopes if s in lines]
-    out += [f"Access {s}" for s in scopes if s not in lines]
-    return out or ["Sign you in and read your profile"]
 
 
 def start_session(state: IdpState, tenant: Tenant, user: User) -> Session:
@@ -319,6 +316,9 @@ async def login(request: Request) -> Response:
     if "passwd" not in form:
         return show(request, txn, flow.username_step(tenant, username, home))
     app = _app(state, txn)
+    if home is not None and flow.signs_in_at_home(txn, app):  # the tokens come from there
+        txn = replace(txn, tenant_id=home.id)
+        tenant, home = home, None
     outcome = flow.password_step(tenant, username, form["passwd"], home=home,
                                  app_id=app.client_id if app else "",
                                  app_name=app.name if app else "")

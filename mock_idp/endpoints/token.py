@@ -97,20 +97,10 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
     creds = read_credentials(form, request.headers.get("authorization"))
     if not creds.client_id:
         raise EntraError(900144, {"name": "client_id"})
-    if tenant is None:
-        if grant_type == "client_credentials" and segment.lower() in ("common", "consumers"):
-            raise EntraError(9001023)
-        found = state.store.find_app_any(creds.client_id)
-        if found is None:
-            raise EntraError(700016, {"app_id": creds.client_id, "tenant": segment})
-        tenant = found[0]
-        tenants.check_audience(segment, found[1])
-    app = tenant.apps.get(creds.client_id)
-    if app is None:
-        raise EntraError(700016, {"app_id": creds.client_id, "tenant": tenant.domain})
+    record = _peek(state, form, grant_type)
+    tenant, app = _tenant_and_app(state, segment, tenant, grant_type, creds.client_id, record)
     if not app.enabled:
         raise EntraError(7000112, {"app_id": app.client_id, "app_name": app.name})
-    record = _peek(state, form, grant_type)
     fault = await response_fault(request, "token", tenant=tenant.id, app=app.client_id,
                                  user=record.user_id if record else None)
     if isinstance(fault, EntraError):
@@ -141,6 +131,29 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
     else:
         grant = _redeem_refresh(state, tenant, app, form)
     return _user_tokens(request, tenant, app, grant, form, client_auth, version)
+
+
+def _tenant_and_app(state: IdpState, segment: str, tenant: Tenant | None, grant_type: str,
+                    client_id: str, record: AuthorizationCode | RefreshToken | None
+                    ) -> tuple[Tenant, Application]:
+    """The tenant a token request is answered in, and its app. Through ``/common`` or
+    ``/organizations``, a multi-tenant app's code or refresh token is redeemed in the tenant it
+    was issued in (the user's), any other request in the app's own. In another organization's
+    tenant a multi-tenant app redeems its users' grants, not its own (client credentials)."""
+    if tenant is None:
+        if grant_type == "client_credentials" and segment.lower() in ("common", "consumers"):
+            raise EntraError(9001023)
+        found = state.store.find_app_any(client_id)
+        if found is None:
+            raise EntraError(700016, {"app_id": client_id, "tenant": segment})
+        tenants.check_audience(segment, found[1])
+        tenant = found[0]
+        if record is not None and record.client_id == found[1].client_id and found[1].multi_tenant:
+            tenant = state.store.tenants.get(record.tenant_id, tenant)
+    app = tenants.app_in(state.store, tenant, client_id)
+    if app is None or (grant_type == "client_credentials" and app.tenant_id != tenant.id):
+        raise EntraError(700016, {"app_id": client_id, "tenant": tenant.domain})
+    return tenant, app
 
 
 async def _read_form(request: Request) -> dict[str, str]:

@@ -79,10 +79,10 @@ def parse(store: Store, segment: str, version: str, params: Mapping[str, str]) -
     if not client_id:
         raise _page(900144, name="client_id")
     if tenant is not None:
-        app = tenant.apps.get(client_id)
+        app = tenants.app_in(store, tenant, client_id)
         if app is None:
             raise _page(700016, app_id=client_id, tenant=tenant.domain)
-        app_tenant = tenant
+        app_tenant = store.tenants.get(app.tenant_id, tenant)
     else:
         found = store.find_app_any(client_id)
         if found is None:

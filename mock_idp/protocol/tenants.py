@@ -1,11 +1,11 @@
-"""How the ``{tenant}`` path segment is read: a GUID, a domain, or a multi-tenant alias."""
+"""How the ``{tenant}`` path segment is read (a GUID, a domain, or a multi-tenant alias), and
+which apps a tenant's users may sign in to."""
 
 from __future__ import annotations
 
 import re
 import uuid
 
-from ..config import SINGLE_TENANT
 from ..errors import EntraError
 from ..store import Application, Store, Tenant
 
@@ -50,5 +50,16 @@ def check_audience(segment: str, app: Application,
     converting an app to multi-tenant say so for both aliases, which stand for any organization.
     ``error``: the class raised (the authorize endpoint's page error).
     """
-    if segment.lower() in ORGANIZATIONS and app.sign_in_audience == SINGLE_TENANT:
+    if segment.lower() in ORGANIZATIONS and not app.multi_tenant:
         raise error(50194, {"app_id": app.client_id, "app_name": app.name})
+
+
+def app_in(store: Store, tenant: Tenant, client_id: str) -> Application | None:
+    """The app ``client_id`` as ``tenant`` sees it: one registered there, or a multi-tenant app
+    registered in another tenant, which Entra lets any organization's users sign in to (its
+    service principal in their tenant, made at their first consent)."""
+    app = tenant.apps.get(client_id)
+    if app is not None:
+        return app
+    found = store.find_app_any(client_id)
+    return found[1] if found is not None and found[1].multi_tenant else None

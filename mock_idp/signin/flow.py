@@ -37,7 +37,7 @@ from typing import Literal
 
 from ..errors import EntraError
 from ..protocol.authorization import AuthRequest
-from ..store import Session, Tenant, User
+from ..store import Application, Session, Tenant, User
 
 
 @dataclass(frozen=True)
@@ -162,6 +162,14 @@ def username_step(tenant: Tenant, username: str, home: Tenant | None = None
     return ShowPassword(username)
 
 
+def signs_in_at_home(txn: Transaction, app: Application | None) -> bool:
+    """Whether a user of another tenant signs in at their own: a sign-in through ``/common`` or
+    ``/organizations`` to a multi-tenant app, where Entra finds the account wherever it lives
+    and issues the tokens in the user's tenant. (A device-code sign-in stays in its tenant.)"""
+    return (txn.kind == "authorize" and txn.request is not None and txn.request.tenant is None
+            and app is not None and app.multi_tenant)
+
+
 def password_step(tenant: Tenant, username: str, password: str, *, home: Tenant | None = None,
                   app_id: str = "", app_name: str = ""
                   ) -> SignedIn | ShowPassword | ShowUsername | Refuse:
@@ -223,6 +231,16 @@ class AskConsent:
 @dataclass(frozen=True)
 class Issue:
     """Nothing more to ask: answer the app."""
+
+
+def consent_lines(scopes: tuple[str, ...]) -> list[str]:
+    """What "Permissions requested" lists for ``scopes``."""
+    lines = {"openid": "Sign you in", "profile": "View your basic profile",
+             "email": "View your email address",
+             "offline_access": "Maintain access to data you have given it access to"}
+    out = [lines[s] for s in scopes if s in lines]
+    out += [f"Access {s}" for s in scopes if s not in lines]
+    return out or ["Sign you in and read your profile"]
 
 
 def before_issue(*, consented: bool, prompt: str | None, consent_shown: bool, app_id: str,

@@ -324,3 +324,17 @@ def multi_tenant_config(audience: str = "AzureADMultipleOrgs") -> Any:
     apps = tuple(replace(a, sign_in_audience=audience) if a.client_id == CLIENT_ID else a
                  for a in tenant.apps)
     return IdpConfig(tenants=(replace(tenant, apps=apps),))
+
+
+FABRIKAM_ID = "0c9d8e7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f"
+ZED = "zed@fabrikam.onmicrosoft.com"
+"""A user of Fabrikam, another organization (password ``password(ZED)``)."""
+
+
+def two_organizations_config(audience: str = "AzureADMultipleOrgs") -> Any:
+    """:func:`multi_tenant_config` plus Fabrikam, another organization with one user (ZED)."""
+    from mock_idp.config import IdpConfig, TenantConfig, UserConfig
+
+    fabrikam = TenantConfig(id=FABRIKAM_ID, domain="fabrikam.onmicrosoft.com", name="Fabrikam",
+                            users=(UserConfig(upn=ZED, name="Zed", password=password(ZED)),))
+    return IdpConfig(tenants=(*multi_tenant_config(audience).tenants, fabrikam))

@@ -20,13 +20,19 @@ from cryptography.hazmat.primitives import serialization
 from idp_testkit import (
     ALICE,
     CLIENT_ID,
+    FABRIKAM_ID,
     GRAPH_DEFAULT,
     SECRET,
+    ZED,
     browser_sign_in,
+    consent,
     ctx_of,
     login_action,
     password,
+    redirect_params,
+    sign_in,
     token_requests,
+    two_organizations_config,
 )
 from idp_testkit import make_certificate as new_certificate
 
@@ -350,6 +356,32 @@ def test_msal_through_organizations_signs_in_a_multi_tenant_app(idp: MockIdp) ->
     result = app.acquire_token_by_auth_code_flow(flow, _browser_sign_in(idp, flow["auth_uri"]))
     assert "access_token" in result, result
     assert result["id_token_claims"]["tid"] == idp.tenant_id
+
+
+def test_msal_through_organizations_signs_in_a_user_of_another_organization(
+        tls_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A multi-tenant app on MSAL's ``organizations`` authority: a Fabrikam user consents once
+    and gets Fabrikam's tokens; MSAL keys the account by that tenant and refreshes silently."""
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    with MockIdp(two_organizations_config(), https=True, tls_dir=tls_dir) as idp:
+        app = _msal(idp, authority=f"{idp.url}/organizations")
+        try:
+            flow = app.initiate_auth_code_flow(["User.Read"], redirect_uri=REDIRECT)
+            with httpx.Client(base_url=idp.url, verify=idp.tls.client_context() if idp.tls
+                              else True, timeout=10) as browser:
+                asked = sign_in(browser, browser.get(flow["auth_uri"]), ZED)  # type: ignore[arg-type]
+                answer = redirect_params(consent(browser, asked))  # type: ignore[arg-type]
+            result = app.acquire_token_by_auth_code_flow(flow, answer)
+            assert "access_token" in result, result
+            assert result["id_token_claims"]["tid"] == FABRIKAM_ID
+            (account,) = app.get_accounts()
+            assert account["home_account_id"].endswith(f".{FABRIKAM_ID}")
+            silent = app.acquire_token_silent(["User.Read"], account=account, force_refresh=True)
+            assert silent and "access_token" in silent, silent
+        finally:
+            while _OPEN:
+                _OPEN.pop().http_client.close()
 
 
 def test_wrong_secret_is_7000215(idp: MockIdp) -> None:
