@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from .db import Connection, ErrorRecord
 from .inputs import MAX_URL_LENGTH, InputError, text, url_problem
-from .oidc.discovery import WELL_KNOWN, derive_discovery_url
+from .oidc.discovery import WELL_KNOWN, any_organization, derive_discovery_url
 
 APPS: dict[str, str] = {
     "widget": "Website widget",
@@ -85,7 +85,18 @@ def _url(data: Mapping[str, object], field: str, *, allow_http: bool, required: 
     value = text(data.get(field), field, max_length=MAX_URL_LENGTH, required=required)
     if value and (problem := url_problem(value, allow_http=allow_http)):
         raise InputError.of(field, problem)
+    if value and (alias := any_organization(value)):
+        raise InputError.of(field, organization_problem(alias))
     return value
+
+
+def organization_problem(alias: str) -> str:
+    """Why a connection's endpoint may not say ``common`` or ``organizations``: a connection
+    serves one customer's organization, and through those endpoints a multi-tenant app signs in
+    users of every organization, each of whom would become a user of this customer."""
+    return (f"names no organization ('{alias}' instead of a tenant): a connection serves one "
+            "customer, and these endpoints sign in users of any organization; put the "
+            "customer's Directory (tenant) ID or a verified domain there")
 
 
 def _date(data: Mapping[str, object], field: str) -> date:

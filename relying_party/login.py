@@ -9,10 +9,12 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from .connections import organization_problem
 from .db import Connection, LoginTransaction, digest
 from .failure import FailureSource, SignInFailed
 from .inputs import url_problem
 from .login_errors import ConnectionDisabled, ConnectionMisconfigured, UnknownConnection
+from .oidc.discovery import any_organization
 from .oidc.pkce import create_pkce_pair, generate_nonce, generate_state
 from .provider import ClientConfig, client_for_connection
 from .tokens import LOGIN_BINDING
@@ -30,6 +32,14 @@ def connection_client(rp: AppState, connection_id: str) -> ClientConfig:
             ConnectionDisabled(f"connection {connection_id!r} is disabled"),
             source_of(connection),
         )
+    urls = (connection.authorization_uri, connection.token_url, connection.discovery_url or "")
+    if alias := next(filter(None, map(any_organization, urls)), None):
+        # Stored before the admin form refused such URLs: not signing anyone in beats signing
+        # in every organization's users as this customer's.
+        raise SignInFailed(ConnectionMisconfigured(
+            f"connection {connection_id!r}'s URLs name no organization ({alias!r})",
+            admin_hint=f"The connection's URLs {organization_problem(alias)}."),
+            source_of(connection))
     return client_for_connection(connection)
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "DiscoveryCache",
     "ProviderMetadata",
     "check_discovery_issuer",
+    "any_organization",
     "derive_discovery_url",
     "fetch_provider_metadata",
     "issuer_from_discovery_url",
@@ -129,6 +130,23 @@ def derive_discovery_url(authorization_uri: str) -> str:
         issuer_path = _GENERIC_AUTHORIZE_TAIL.sub("", path).rstrip("/")
         new_path = f"{issuer_path}{WELL_KNOWN}"
     return urlunsplit((parts.scheme, parts.netloc, new_path, "", ""))
+
+
+_ENTRA_ENDPOINT = re.compile(
+    r"^/(?P<alias>common|organizations|consumers)/(?:oauth2|v2\.0|\.well-known|discovery)"
+    r"(?:/|$)", re.IGNORECASE)
+
+
+def any_organization(url: str) -> str | None:
+    """The alias (``common``, ``organizations``, ``consumers``) an Entra endpoint URL names in
+    place of a tenant, if it does: such endpoints sign in users of any organization to a
+    multi-tenant app, and their tokens carry each user's own tenant."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:  # not a URL at all: nothing to say here
+        return None
+    match = _ENTRA_ENDPOINT.match(path)
+    return match["alias"].lower() if match else None
 
 
 def issuer_from_discovery_url(discovery_url: str) -> str:

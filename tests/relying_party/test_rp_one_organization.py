@@ -1,0 +1,70 @@
+"""A customer's connection names the customer's organization. Entra's ``common`` and
+``organizations`` endpoints sign in users of every organization to a multi-tenant app (each
+with a token from their own tenant, which passes the issuer check), so a connection on them
+would make any company's users this customer's: the admin form and API refuse such URLs,
+naming the field, and a connection stored before that ends on the failure page."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from rp_support import VALID_CONNECTION, RpHarness
+
+from relying_party.oidc.discovery import any_organization
+
+ORGANIZATIONS = {
+    "authorization_uri": "https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize",
+    "token_url": "https://login.microsoftonline.com/common/oauth2/token",
+    "discovery_url": "https://login.microsoftonline.com/Common/v2.0",
+}
+
+
+@pytest.mark.parametrize(("url", "alias"), [
+    ("https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize", "organizations"),
+    ("https://login.microsoftonline.com/common/oauth2/authorize?x=1", "common"),
+    ("https://login.microsoftonline.com/consumers/v2.0/.well-known/openid-configuration",
+     "consumers"),
+    ("http://localhost:8400/COMMON/.well-known/openid-configuration", "common"),
+    ("https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize", None),
+    ("https://login.microsoftonline.com/6f2c1a9e-3b7d-4e58-a1c4-92d0b7e5f318/oauth2/token",
+     None),
+    ("https://sso.example/realms/common/protocol/openid-connect/auth", None),
+    ("https://idp.example/common/login", None),
+    ("http://[::1/a", None),
+])
+def test_an_entra_endpoint_on_an_alias_is_recognised(url: str, alias: str | None) -> None:
+    assert any_organization(url) == alias
+
+
+@pytest.mark.parametrize("field", sorted(ORGANIZATIONS))
+def test_the_api_refuses_an_endpoint_of_every_organization(rp: RpHarness, field: str) -> None:
+    response = rp.client.post("/api/admin/connections",
+                              json={**VALID_CONNECTION, field: ORGANIZATIONS[field]})
+    assert response.status_code == 400, response.text
+    fields = response.json()["fields"]
+    assert set(fields) == {field}
+    assert "names no organization" in fields[field] and "tenant" in fields[field]
+    assert rp.client.get("/api/admin/connections").json() == []
+
+
+def test_the_admin_form_refuses_it_too(rp: RpHarness) -> None:
+    rp.admin_sign_in()
+    response = rp.client.post("/admin/connections", data={
+        **VALID_CONNECTION, "authorization_uri": ORGANIZATIONS["authorization_uri"],
+        "csrf_token": rp.csrf()})
+    assert response.status_code == 400
+    assert 'id="new-authorization_uri-error"' in response.text
+    assert "names no organization" in response.text
+    assert rp.client.get("/api/admin/connections").json() == []
+
+
+def test_a_connection_stored_on_organizations_signs_nobody_in(rp: RpHarness) -> None:
+    rp_state = rp.client.app.state.rp  # type: ignore[attr-defined]
+    good = rp_state.db.connections.get(rp.add_connection())
+    stored = replace(good, id="allorgs00000", authorization_uri=ORGANIZATIONS["authorization_uri"])
+    rp_state.db.connections.insert(stored)
+    response = rp.client.get(f"/sso/{stored.id}/widget")
+    record = rp.assert_failure_page(response, status=503, code="connection_misconfigured")
+    assert "names no organization" in str(record["admin_hint"])
+    assert "location" not in response.headers
