@@ -26,13 +26,14 @@ from urllib.parse import urlsplit
 import httpx
 
 from mock_idp import MockClock
-from mock_idp.config import DEFAULT_DOMAIN, DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID
+from mock_idp.config import DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID
 from mock_idp.testing import RunningServer
 from mock_idp.tls import ensure_tls_files
 from scenarios.app.adapter import ProfileAdapter
 from scenarios.app.profile import AppProfile, load_profile
 from scenarios.app.servers import AppServer, hosted_address, plan_address
 from scenarios.app.templating import TemplateError, render
+from scenarios.people import OTHER_ORGANIZATION, PEOPLE, ZED, Person
 from scenarios.profiles import REFERENCE_RP, resolve
 from scenarios.protocol_view import ProtocolSources
 from scenarios.shared_servers import SharedServers, start_provider
@@ -50,20 +51,6 @@ __all__ = [
 ]
 
 CUSTOMER_APPS = ("widget", "portal", "kb")
-
-
-@dataclass(frozen=True)
-class Person:
-    upn: str
-    password: str
-    name: str
-
-
-PEOPLE = {
-    first: Person(f"{first}@{DEFAULT_DOMAIN}", f"P@ssw0rd-{first}", f"{first.title()} {last}")
-    for first, last in (("alice", "Adams"), ("bob", "Brown"), ("carol", "Clark"),
-                        ("dave", "Davis"))
-}
 
 
 class StackError(RuntimeError):
@@ -215,6 +202,14 @@ class LiveStack:
         params = {"kind": kind} if kind else None
         body = self._call("GET", self.idp_url("/_mock/notifications"), params=params)
         return list(body["notifications"])
+
+    def add_other_organization(self) -> Person:
+        """Fabrikam, another company with a tenant of its own, and its user zed, whom the
+        customer's tenant does not know; the stack's reset removes both."""
+        self._call("POST", self.idp_url("/_mock/tenants"), json={
+            **OTHER_ORGANIZATION,
+            "users": [{"upn": ZED.upn, "name": ZED.name, "password": ZED.password}]})
+        return ZED
 
     def user_id(self, first_name: str) -> str:
         body = self.graph("GET", f"users/{self.people[first_name].upn}")

@@ -13,6 +13,7 @@ stops, an outage); :mod:`scenarios.catalogue.failures_refused` the sign-ins the 
 
 from __future__ import annotations
 
+import re
 import time
 from urllib.parse import urlsplit
 
@@ -24,6 +25,7 @@ from scenarios.drivers import EntraDriver
 from scenarios.flows import (
     NavigationLog,
     expect_failure,
+    expect_signed_out,
     first_login,
     first_login_at_company,
     follow_signed_in_at_company,
@@ -146,6 +148,33 @@ def app_disabled(ctx: Ctx) -> None:
     with ctx.step("the administrator enables it again: alice signs in"):
         stack.set_app_enabled(True)
         first_login(page, stack, stack.people["alice"])
+
+
+@scenario(
+    id="failure.other-organization",
+    title="A user of another organization does not get into the customer's app",
+    proves="Zed, whose company has a tenant of its own, signs in at the provider with his "
+    "password and the app never signs him in: the provider refuses him (AADSTS50020 for the "
+    "customer's tenant, 50194 for a single-tenant app on /common) or the app does, on its "
+    "failure page. An app on /organizations that takes every organization's users fails",
+    needs=FAILURE_PAGE,
+)
+def other_organization(ctx: Ctx) -> None:
+    stack, page = ctx.env, ctx.page
+    with ctx.step("another company, Fabrikam, has a tenant of its own with its user zed"):
+        zed = stack.add_other_organization()
+    with ctx.step("zed follows the sign-in URL and signs in at the provider"):
+        page.goto(stack.app.sign_in_url())
+        EntraDriver().sign_in(page, zed.upn, zed.password)  # consents if asked
+    with ctx.step("zed is not signed in to the app"):
+        expect_signed_out(page, stack, why=": a user of another organization got in")
+    with ctx.step("the provider's error page, or the app's failure page"):
+        if urlsplit(page.url).netloc == urlsplit(stack.idp.base_url).netloc:
+            error = IdpErrorPage(page)
+            expect(error.heading).to_be_visible()
+            expect(error.code).to_have_text(re.compile(r"^(50020|50194)$"))
+        else:
+            expect_failure(page, stack)
 
 
 @scenario(

@@ -77,25 +77,32 @@ def test_sso_run_scenario_runs_against_the_chosen_app(
 
 
 @pytest.mark.browser
-@pytest.mark.slow  # two failing runs, each waiting out the sign-in the app never completes
-def test_an_app_on_common_signs_in_only_when_registered_multi_tenant(
+@pytest.mark.slow  # an app started four times, two of its runs waiting out a refused sign-in
+def test_an_app_on_organizations_and_the_users_of_other_organizations(
         tmp_path: Path, sso_run_scenario: ScenarioRunner) -> None:
-    """The app's authority says /common: Entra's error page (AADSTS50194) for the default
-    single-tenant registration. Registered multi-tenant, it gets past the provider, and this
-    app then fails as it would on Entra: it compares the ID token's issuer with the /common
-    document's, a ``{tenantid}`` template, without filling it in."""
-    (tmp_path / "single").mkdir()
-    single = tiny_profile(tmp_path / "single", authority="{idp_url}/common")
-    refused = sso_run_scenario("auto-login.first-login", app=str(single))
+    """The app's authority says /organizations. Registered single-tenant (the default), Entra's
+    error page (AADSTS50194) stops every sign-in. Registered multi-tenant, its own users sign
+    in, and so does a user of another organization: this app fills the /organizations
+    document's {tenantid} issuer with any token's tid, and failure.other-organization catches
+    it. On its tenant's authority, the provider itself refuses that user."""
+    profiles = {}
+    for name, authority, audience in (("single", "{idp_url}/organizations", None),
+                                      ("multi", "{idp_url}/organizations", "AzureADMultipleOrgs"),
+                                      ("tenant", "{authority}", None)):
+        (tmp_path / name).mkdir()
+        profiles[name] = path = tiny_profile(tmp_path / name, authority=authority)
+        if audience:
+            path.write_text(path.read_text().replace(
+                "[provider]\n", f'[provider]\nsign_in_audience = "{audience}"\n'))
+    refused = sso_run_scenario("auto-login.first-login", app=str(profiles["single"]))
     assert refused.status == "failed" and "Error code: 50194" in (refused.message or ""), refused
-    (tmp_path / "multi").mkdir()
-    multi = tiny_profile(tmp_path / "multi", authority="{idp_url}/common")
-    multi.write_text(multi.read_text().replace(
-        "[provider]\n", '[provider]\nsign_in_audience = "AzureADMultipleOrgs"\n'))
-    result = sso_run_scenario("auto-login.first-login", app=str(multi))
-    message = result.message or ""
-    assert result.status == "failed" and "50194" not in message, result
-    assert "the app showed /callback with HTTP 400" in message, result
+    multi = str(profiles["multi"])
+    sso_run_scenario.expect_passed(sso_run_scenario("auto-login.first-login", app=multi))
+    let_in = sso_run_scenario("failure.other-organization", app=multi)
+    assert let_in.status == "failed", let_in
+    assert "a user of another organization got in" in (let_in.message or ""), let_in
+    sso_run_scenario.expect_passed(
+        sso_run_scenario("failure.other-organization", app=str(profiles["tenant"])))
 
 
 @pytest.mark.browser

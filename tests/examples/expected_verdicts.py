@@ -86,6 +86,7 @@ COMMON: Mapping[str, Verdict] = {
     "device-code.sign-in": passes(),
     "failure.redirect-uri-mismatch": passes(),
     "failure.app-disabled": passes(),
+    "failure.other-organization": passes(),
     "failure.disabled-user": passes(),
     "failure.disabled-after-sign-in": passes(),
     "signout.backchannel": backchannel_missing(),

@@ -1,7 +1,8 @@
 """A deliberately sloppy OpenID Connect relying party, for proving that scenarios fail.
 
 It signs people in with the authorization-code flow and checks the ID token's signature,
-issuer, audience and expiry, but it never compares the nonce, ignores ``state``, and lets a
+issuer, audience and expiry, but it never compares the nonce, takes any organization's users
+when its authority is ``/common`` or ``/organizations``, ignores ``state``, and lets a
 refused code exchange (an expired or wrong client secret) end on a bare "Internal Server Error"
 page with no support contact. A provider error sent to the callback gets a proper failure page.
 
@@ -108,9 +109,14 @@ class Handler(BaseHTTPRequestHandler):
         try:
             keys = jwt.PyJWKClient(SETTINGS.metadata["jwks_uri"])
             id_token = token.json()["id_token"]
+            # On /common or /organizations the document's issuer is a {tenantid} template;
+            # filled with the token's own tid, as multi-tenant samples do, it takes every
+            # organization's users (the sloppy part when the app serves one customer).
+            tid = jwt.decode(id_token, options={"verify_signature": False}).get("tid", "")
+            issuer = SETTINGS.metadata["issuer"].replace("{tenantid}", str(tid))
             claims = jwt.decode(id_token, keys.get_signing_key_from_jwt(id_token).key,
                                 algorithms=["RS256"], audience=SETTINGS.client_id,
-                                issuer=SETTINGS.metadata["issuer"], leeway=60)
+                                issuer=issuer, leeway=60)
         except (jwt.PyJWTError, KeyError) as exc:
             self._send(400, f"<h1>Sign-in failed</h1><p>{html.escape(str(exc))}</p>"
                             f"<p>Contact {CONTACT}</p>")

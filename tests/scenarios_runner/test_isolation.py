@@ -56,6 +56,8 @@ def _leave_state_behind(stack: LiveStack, browser: Browser) -> list[Any]:
         "mailNickname": "probe",
         "passwordProfile": {"password": "Probe-pass-1", "forceChangePasswordNextSignIn": False}})
     stack.rotate_keys()
+    stack.add_other_organization()
+    stack.update_app(signInAudience="AzureADMultipleOrgs")
     assert _provider_records(stack)["sessions"] >= 1
     return cookies
 
@@ -84,6 +86,12 @@ def test_one_scenario_leaves_nothing_to_the_next(browser: Browser) -> None:
             missing = second.http.get(second.idp_url(
                 f"/graph/{second.tenant_id}/v1.0/users/{NEW_USER}"))
             assert missing.status_code == 404
+            # The other organization a scenario added is gone, and the app is single-tenant
+            # again, as configured.
+            tenants = second.http.get(second.idp_url("/_mock/tenants")).json()
+            assert [t["domain"] for t in tenants["tenants"]] == ["contoso.onmicrosoft.com"]
+            registration = second.graph("GET", f"applications(appId='{second.client_id}')")
+            assert registration["signInAudience"] == "AzureADMyOrg"
             # One key, as at start; a rotated-to key (or one published on the side) would
             # otherwise still sign, and the app's key cache would hide a rotation bug.
             kids = _kids(second)
