@@ -138,6 +138,20 @@ def test_a_single_tenant_app_through_organizations(idp: InProcess) -> None:
         assert status == "FAIL" and "AADSTS50194" in detail and "single-tenant" in detail
         assert fix and "Directory (tenant) ID" in fix, fix
         assert portal and portal.endswith("Authentication")
+    status, detail, fix, _ = results["endpoints"]
+    assert status == "WARN" and "users of every organization" in detail
+    assert fix and "Directory (tenant) ID" in fix
+
+
+def test_a_multi_tenant_app_through_organizations_is_a_warning(idp: InProcess) -> None:
+    response = idp.client.patch(
+        f"/graph/{DEFAULT_TENANT_ID}/v1.0/applications(appId='{REFERENCE_RP_CLIENT_ID}')",
+        json={"signInAudience": "AzureADMultipleOrgs"})
+    assert response.status_code == 204, response.text
+    diagnosis = idp.diagnose(options(tenant="organizations"))
+    results = by_name(diagnosis)
+    assert results["endpoints"][0] == "WARN", results["endpoints"]
+    assert not diagnosis.failed, results
 
 
 def test_unregistered_redirect_uri(idp: InProcess) -> None:

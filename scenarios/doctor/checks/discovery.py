@@ -125,6 +125,17 @@ def check_endpoints(
         return failed(name, f"the {label} {given} is not the advertised {advertised}",
                       f"Use {advertised} as the {label}.",
                       PORTAL_ENDPOINTS if is_entra(flavour) else None)
+    _, tenant, _ = _tenant_and_rest(authorization_uri)
+    if is_entra(flavour) and tenant.lower() in ("common", "organizations", "consumers"):
+        # Through these, a multi-tenant app signs in users of every organization, each with a
+        # token of their own tenant (and a single-tenant app gets AADSTS50194).
+        return CheckResult(
+            name=name, status="WARN",
+            detail=f"the URLs say '{tenant}' instead of a tenant: a multi-tenant app signs in "
+            "users of every organization there, each with their own tenant's tokens",
+            fix="Put your Directory (tenant) ID in both URLs, unless the app is meant to take "
+            "any organization's users (then check each token's tid against the ones you serve).",
+            portal=PORTAL_OVERVIEW)
     return CheckResult(name=name, status="PASS",
                        detail="authorization URI and token URL match the discovery document")
 
