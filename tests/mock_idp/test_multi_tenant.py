@@ -16,6 +16,7 @@ from idp_testkit import (
     FABRIKAM_ID,
     GRAPH_DEFAULT,
     SECRET,
+    TENANT,
     ZED,
     auth_params,
     claims,
@@ -112,3 +113,18 @@ def test_the_apps_own_users_sign_in_through_organizations_as_before(client: AppC
     code = redirect_params(sign_in(client, page, ALICE))["code"]
     tokens = _redeem(client, "organizations", code, verifier)
     assert claims(tokens.json()["id_token"])["tid"] == multi_tenant_config().tenants[0].id
+
+
+@pytest.mark.idp_config(_config())
+def test_signing_out_reaches_the_app_zed_signed_in_to(client: AppClient) -> None:
+    """Zed's session is Fabrikam's, the app Contoso's: the sign-out still loads its logout URL."""
+    logout_url = "https://app.example/frontchannel-logout"
+    registered = client.patch(f"/graph/{TENANT}/v1.0/applications(appId='{CLIENT_ID}')",
+                              json={"web": {"logoutUrl": logout_url}})
+    assert registered.status_code == 204, registered.text
+    page, _ = _authorize(client, "organizations")
+    redirect_params(consent(client, sign_in(client, page, ZED)))
+    signed_out = client.get("/organizations/oauth2/v2.0/logout")
+    assert signed_out.status_code == 200, signed_out.text
+    notes = client.get("/_mock/notifications", params={"kind": "frontchannel"}).json()
+    assert [n["url"].split("?")[0] for n in notes["notifications"]] == [logout_url], notes
