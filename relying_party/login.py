@@ -32,14 +32,16 @@ def connection_client(rp: AppState, connection_id: str) -> ClientConfig:
             ConnectionDisabled(f"connection {connection_id!r} is disabled"),
             source_of(connection),
         )
-    urls = (connection.authorization_uri, connection.token_url, connection.discovery_url or "")
-    if alias := next(filter(None, map(any_organization, urls)), None):
-        # Stored before the admin form refused such URLs: not signing anyone in beats signing
-        # in every organization's users as this customer's.
-        raise SignInFailed(ConnectionMisconfigured(
-            f"connection {connection_id!r}'s URLs name no organization ({alias!r})",
-            admin_hint=f"The connection's URLs {organization_problem(alias)}."),
-            source_of(connection))
+    for label, url in (("Authorization URI", connection.authorization_uri),
+                       ("Token URL", connection.token_url),
+                       ("Discovery URL", connection.discovery_url or "")):
+        if alias := any_organization(url):
+            # Stored before the admin form refused such URLs: signing nobody in beats signing
+            # in every organization's users as this customer's.
+            raise SignInFailed(ConnectionMisconfigured(
+                f"connection {connection_id!r}: {label} names no organization ({alias!r})",
+                admin_hint=f"The connection's {label} {organization_problem(alias)}."),
+                source_of(connection))
     return client_for_connection(connection)
 
 
