@@ -130,6 +130,10 @@ def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *,
                    "({authority}), or set [provider] sign_in_audience = \"AzureADMultipleOrgs\" if "
                    "the app is registered multi-tenant")
         return
+    if segment.lower() in ORGANIZATIONS:
+        report.add("note", f"{label} signs in through /{segment}: users of every organization "
+                   "can sign in there; failure.other-organization checks that the app lets in "
+                   "only the ones it serves")
     used_redirect = (query.get("redirect_uri") or [""])[0]
     if used_redirect not in redirect_uris:
         report.add("PROBLEM", f"{label} asks the provider to return to {used_redirect!r}, which "

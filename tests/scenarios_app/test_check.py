@@ -122,3 +122,5 @@ def test_an_app_on_common_with_a_single_tenant_registration_is_a_problem(
         "[provider]\n", '[provider]\nsign_in_audience = "AzureADMultipleOrgs"\n'))
     code, lines = _check(path)
     assert code == 0, "\n".join(lines)
+    assert any(line.startswith("note     sign-in URL 'login' signs in through /common: users of "
+                               "every organization") for line in lines), lines
