@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from ..config import SIGN_IN_AUDIENCES
@@ -35,7 +35,6 @@ from .payload import (
 )
 
 MAX_URI = 256
-SECRET_LIFETIME = timedelta(days=730)
 
 APPLICATION_PROPERTIES = {
     "displayName", "appId", "identifierUris", "isFallbackPublicClient", "web",
@@ -234,6 +233,15 @@ class NewPassword:
     secret_text: str | None
 
 
+def _two_years_after(start: datetime) -> datetime:
+    """Graph's default ``endDateTime``: the same moment two calendar years on, as Graph's own
+    example shows (2019-09-09T19:50:29Z -> 2021-09-09T19:50:29Z); 29 February becomes the 28th."""
+    try:
+        return start.replace(year=start.year + 2)
+    except ValueError:
+        return start.replace(year=start.year + 2, day=28)
+
+
 def password_request(body: dict[str, Any], now: datetime) -> NewPassword:
     """The ``addPassword`` body; start defaults to now and end to start plus two years."""
     check_known(body, {"passwordCredential"})
@@ -241,7 +249,7 @@ def password_request(body: dict[str, Any], now: datetime) -> NewPassword:
     where = "passwordCredential"
     check_known(cred, {"displayName", "startDateTime", "endDateTime", "secretText"}, where)
     start = get_datetime(cred, "startDateTime", where) or now
-    end = get_datetime(cred, "endDateTime", where) or start + SECRET_LIFETIME
+    end = get_datetime(cred, "endDateTime", where) or _two_years_after(start)
     if end <= start:
         raise BadInput("'passwordCredential.endDateTime' must be after startDateTime",
                        field="passwordCredential.endDateTime")

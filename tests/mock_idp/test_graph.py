@@ -200,7 +200,7 @@ def test_add_password_defaults_and_returns_the_secret_once(client: AppClient,
     assert response.status_code == 200, response.text
     cred = response.json()
     assert cred["startDateTime"] == "2026-03-02T09:30:15Z"
-    assert cred["endDateTime"] == "2028-03-01T09:30:15Z"
+    assert cred["endDateTime"] == "2028-03-02T09:30:15Z"  # two calendar years on
     assert 16 <= len(cred["secretText"]) <= 64
     assert cred["hint"] == cred["secretText"][:3]
     uuid.UUID(cred["keyId"])
@@ -235,6 +235,18 @@ def test_add_password_rejects_bad_input(client: AppClient, credential: dict[str,
     item = f"{G}/applications(appId='{REFERENCE_RP_CLIENT_ID}')"
     response = client.post(f"{item}/addPassword", json={"passwordCredential": credential})
     assert error_of(response, 400)["target"] == field
+
+
+@pytest.mark.parametrize(("start", "end"), [
+    ("2019-09-09T19:50:29Z", "2021-09-09T19:50:29Z"),  # Graph's own example
+    ("2028-02-29T08:00:00Z", "2030-02-28T08:00:00Z"),
+    ("2027-03-01T00:00:00Z", "2029-03-01T00:00:00Z"),  # 730 days would end a day early
+])
+def test_add_password_ends_two_calendar_years_on(client: AppClient, start: str, end: str) -> None:
+    item = f"{G}/applications(appId='{REFERENCE_RP_CLIENT_ID}')"
+    cred = client.post(f"{item}/addPassword",
+                       json={"passwordCredential": {"startDateTime": start}}).json()
+    assert datetime.fromisoformat(cred["endDateTime"]) == datetime.fromisoformat(end)
 
 
 def test_remove_password(client: AppClient, state: IdpState) -> None:
