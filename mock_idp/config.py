@@ -18,6 +18,7 @@ from typing import Any
 
 from cryptography import x509
 
+from .audiences import SIGN_IN_AUDIENCES, SINGLE_TENANT, read_audience
 from .clock import Clock, MockClock
 from .config_fields import (
     ConfigError,
@@ -52,18 +53,13 @@ from .directory_toml import (
 __all__ = [
     "AppConfig", "AppRoleConfig", "AssignmentConfig", "CertificateConfig", "ConfigError",
     "ExtensionPropertyConfig", "GroupConfig", "IdpConfig", "SUPPORT_AGENTS_GROUP_ID",
-    "SecretConfig", "TenantConfig", "UserConfig", "default_tenant", "stable_oid",
+    "SIGN_IN_AUDIENCES", "SINGLE_TENANT", "SecretConfig", "TenantConfig", "UserConfig",
+    "default_tenant", "stable_oid",
 ]
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
                      r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 MAX_DAYS = 36500
-# Graph's signInAudience values (learn.microsoft.com/graph/api/resources/application; MSAL.NET's
-# AadAuthorityAudience maps each to its authority). A new registration in the portal is single
-# tenant unless another "Supported account types" is chosen.
-SINGLE_TENANT = "AzureADMyOrg"
-SIGN_IN_AUDIENCES = (SINGLE_TENANT, "AzureADMultipleOrgs", "AzureADandPersonalMicrosoftAccount",
-                     "PersonalMicrosoftAccount")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -309,6 +305,7 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
     certs = [_certificate(c, cw) for cw, c in tables(d, "certificates", where)]
     redirect_uris, spa_redirect_uris = (
         _redirect_uris(d, key, where) for key in ("redirect_uris", "spa_redirect_uris"))
+    audience = read_audience(d, where, redirect_uris, spa_redirect_uris)
     return AppConfig(
         client_id=req_str(d, "client_id", where), name=req_str(d, "name", where, "app"),
         redirect_uris=redirect_uris, spa_redirect_uris=spa_redirect_uris,
@@ -329,16 +326,9 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         admin_consented=flag(d, "admin_consented", where, True),
         api_permissions=str_list(d, "api_permissions", where),
         enabled=flag(d, "enabled", where, True),
-        sign_in_audience=_audience(d, where),
+        sign_in_audience=audience,
         **parse_app_claims(d, where),
     )
-
-
-def _audience(d: Mapping[str, Any], where: str) -> str:
-    value = req_str(d, "sign_in_audience", where, SINGLE_TENANT)
-    if value not in SIGN_IN_AUDIENCES:
-        raise ConfigError(f"{where}.sign_in_audience must be one of {', '.join(SIGN_IN_AUDIENCES)}")
-    return value
 
 
 def _certificate(c: Mapping[str, Any], where: str) -> CertificateConfig:

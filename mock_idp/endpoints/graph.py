@@ -21,10 +21,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..config import AppConfig, UserConfig, stable_oid
+from ..config import SINGLE_TENANT, AppConfig, UserConfig, stable_oid
 from ..consent import DEFAULT_CONSENT_SCOPE
 from ..directory import MAX_EXTENSION_VALUES, remove_app, remove_object
 from ..directory_build import build_app, build_user
+from ..protocol import redirect
 from ..store import (
     Application,
     PasswordCredential,
@@ -108,6 +109,7 @@ async def create_application(request: Request, tenant: Tenant) -> Response:
         raise BadInput("Another object with the same value for property appId already exists.",
                        field="appId")
     _check_identifier_uris(tenant, changes.get("identifier_uris", []), None)
+    _check_redirect_rules(changes, None)
     app = build_app(AppConfig(client_id=client_id, name=changes.pop("name")), tenant,
                     idp(request).clock.now())
     for attr, value in changes.items():
@@ -125,6 +127,19 @@ def _check_identifier_uris(tenant: Tenant, uris: list[str], current: Application
                            "already exists.", field=f"identifierUris[{i}]")
 
 
+def _check_redirect_rules(changes: dict[str, Any], current: Application | None) -> None:
+    """The redirect URIs the app would have, against the audience it would have."""
+    def now(attr: str, default: Any) -> Any:
+        return changes.get(attr, getattr(current, attr) if current is not None else default)
+
+    problem = redirect.registration_problem(now("redirect_uris", []), now("spa_redirect_uris", []),
+                                            now("sign_in_audience", SINGLE_TENANT))
+    if problem is not None:
+        kind, index, why = problem
+        field = f"{kind}.redirectUris" + (f"[{index}]" if index is not None else "")
+        raise BadInput(f"'{field}' {why}", field=field)
+
+
 async def get_application(request: Request, tenant: Tenant) -> Response:
     return json_body(request, "applications/$entity", _application(request, tenant).graph())
 
@@ -135,6 +150,7 @@ async def update_application(request: Request, tenant: Tenant) -> Response:
                                         registered=app.certificates)
     if "identifier_uris" in changes:
         _check_identifier_uris(tenant, changes["identifier_uris"], app)
+    _check_redirect_rules(changes, app)
     for attr, value in changes.items():
         setattr(app, attr, value)
     return Response(status_code=204)

@@ -7,7 +7,7 @@ not a usable URL (see :mod:`.urls`) matches nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import SplitResult, urlunsplit
@@ -15,6 +15,10 @@ from urllib.parse import SplitResult, urlunsplit
 from .urls import UrlError, split_url
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+UNSUPPORTED_CHARACTERS = frozenset("!$'(),;")
+PERSONAL_ACCOUNT_AUDIENCES = frozenset({"AzureADandPersonalMicrosoftAccount",
+                                        "PersonalMicrosoftAccount"})
+PERSONAL_ACCOUNT_MAX_URIS = 100
 
 
 class _Form(NamedTuple):
@@ -81,3 +85,24 @@ def matches(requested: str, registered: Iterable[str]) -> bool:
                 _compared(form) == _compared(wanted)):
             return True
     return False
+
+
+def registration_problem(web: Sequence[str], spa: Sequence[str], audience: str
+                         ) -> tuple[str, int | None, str] | None:
+    """The first registration rule an app's redirect URIs break, as ``(list, index, why)``
+    (``list`` is ``web`` or ``spa``; ``index`` ``None`` for the list as a whole). Entra's
+    redirect URI restrictions: the characters ``! $ ' ( ) , ;`` are not supported, and an app
+    that signs in personal Microsoft accounts takes at most 100 URIs, none with a query string
+    (entra-id.md §8)."""
+    personal = audience in PERSONAL_ACCOUNT_AUDIENCES
+    for kind, uris in (("web", web), ("spa", spa)):
+        for i, uri in enumerate(uris):
+            if bad := UNSUPPORTED_CHARACTERS & set(uri):
+                return kind, i, f"must not contain {' '.join(sorted(bad))}"
+            if personal and "?" in uri:
+                return kind, i, ("must not have a query string in an app that signs in personal "
+                                 "Microsoft accounts")
+    if personal and len(web) + len(spa) > PERSONAL_ACCOUNT_MAX_URIS:
+        return "web", None, (f"at most {PERSONAL_ACCOUNT_MAX_URIS} redirect URIs in an app that "
+                             "signs in personal Microsoft accounts")
+    return None

@@ -110,3 +110,45 @@ def test_idp_toml_sets_the_audience_and_names_a_wrong_one(tmp_path: Any) -> None
     path.write_text(_toml("multi"))
     with pytest.raises(ConfigError, match=r"tenants\[0\]\.apps\[0\]\.sign_in_audience"):
         IdpConfig.from_toml(path)
+
+
+# -- redirect URI rules that depend on the audience (entra-id.md §8) ---------------------------
+
+PERSONAL = "AzureADandPersonalMicrosoftAccount"
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"web": {"redirectUris": ["https://app.example/cb(1)"]}}, "web.redirectUris[0]"),
+    ({"spa": {"redirectUris": ["https://app.example/ok", "https://app.example/a;b"]}},
+     "spa.redirectUris[1]"),
+    ({"signInAudience": PERSONAL, "web": {"redirectUris": ["https://app.example/cb?x=1"]}},
+     "web.redirectUris[0]"),
+    ({"signInAudience": PERSONAL,
+      "web": {"redirectUris": [f"https://app.example/cb{i}" for i in range(101)]}},
+     "web.redirectUris"),
+])
+def test_graph_refuses_redirect_uris_entra_does_not_take(client: AppClient, body: dict[str, Any],
+                                                         field: str) -> None:
+    before = client.get(GRAPH_APP).json()
+    response = client.patch(GRAPH_APP, json=body)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["target"] == field
+    assert client.get(GRAPH_APP).json() == before
+
+
+def test_an_audience_change_is_checked_against_the_uris_the_app_has(client: AppClient) -> None:
+    uris = {"web": {"redirectUris": ["http://localhost/auth/callback?tenant=contoso"]}}
+    assert client.patch(GRAPH_APP, json=uris).status_code == 204  # fine for work accounts
+    refused = client.patch(GRAPH_APP, json={"signInAudience": PERSONAL})
+    assert refused.status_code == 400 and refused.json()["error"]["target"] == (
+        "web.redirectUris[0]")
+    assert client.get(GRAPH_APP).json()["signInAudience"] == "AzureADMyOrg"
+    assert client.patch(GRAPH_APP, json={"signInAudience": "AzureADMultipleOrgs"}
+                        ).status_code == 204
+
+
+def test_idp_toml_names_a_redirect_uri_entra_does_not_take(tmp_path: Any) -> None:
+    path = tmp_path / "idp.toml"
+    path.write_text(_toml(PERSONAL) + 'redirect_uris = ["https://a.example/cb?x=1"]\n')
+    with pytest.raises(ConfigError, match=r"apps\[0\]\.redirect_uris\[0\] must not have a query"):
+        IdpConfig.from_toml(path)
