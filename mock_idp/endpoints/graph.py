@@ -129,11 +129,12 @@ def _check_identifier_uris(tenant: Tenant, uris: list[str], current: Application
 
 def _check_redirect_rules(changes: dict[str, Any], current: Application | None) -> None:
     """The redirect URIs the app would have, against the audience it would have."""
-    def now(attr: str, default: Any) -> Any:
+    def after(attr: str, default: Any) -> Any:
         return changes.get(attr, getattr(current, attr) if current is not None else default)
 
-    problem = redirect.registration_problem(now("redirect_uris", []), now("spa_redirect_uris", []),
-                                            now("sign_in_audience", SINGLE_TENANT))
+    problem = redirect.registration_problem(
+        after("redirect_uris", []), after("spa_redirect_uris", []),
+        after("sign_in_audience", SINGLE_TENANT))
     if problem is not None:
         kind, index, why = problem
         field = f"{kind}.redirectUris" + (f"[{index}]" if index is not None else "")

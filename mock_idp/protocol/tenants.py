@@ -57,7 +57,8 @@ def check_audience(segment: str, app: Application,
 def app_in(store: Store, tenant: Tenant, client_id: str) -> Application | None:
     """The app ``client_id`` as ``tenant`` sees it: one registered there, or a multi-tenant app
     registered in another tenant, which Entra lets any organization's users sign in to (its
-    service principal in their tenant, made at their first consent)."""
+    service principal in their tenant, made at their first consent, and their tokens issued by
+    their tenant: Entra's "convert an app to multi-tenant" guide)."""
     app = tenant.apps.get(client_id)
     if app is not None:
         return app

@@ -10,6 +10,7 @@ import jwt
 
 from relying_party.oidc.discovery import (
     ProviderMetadata,
+    any_organization,
     check_discovery_issuer,
     issuer_from_discovery_url,
 )
@@ -125,8 +126,7 @@ def check_endpoints(
         return failed(name, f"the {label} {given} is not the advertised {advertised}",
                       f"Use {advertised} as the {label}.",
                       PORTAL_ENDPOINTS if is_entra(flavour) else None)
-    _, tenant, _ = _tenant_and_rest(authorization_uri)
-    if is_entra(flavour) and tenant.lower() in ("common", "organizations", "consumers"):
+    if is_entra(flavour) and (tenant := any_organization(authorization_uri)):
         # Through these, a multi-tenant app signs in users of every organization, each with a
         # token of their own tenant (and a single-tenant app gets AADSTS50194).
         return CheckResult(
