@@ -18,6 +18,7 @@ from .date_header import ClockDateHeader
 from .endpoints import (
     activity,
     authorize,
+    consent_pages,
     console,
     control,
     credential_type,
@@ -96,6 +97,7 @@ def create_app(config: IdpConfig | None = None, *,
     routes: list[BaseRoute] = [
         *authorize.routes,
         *signin.routes,
+        *consent_pages.routes,
         *token.routes,
         *credential_type.routes,
         *device.routes,

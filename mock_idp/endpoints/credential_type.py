@@ -16,8 +16,8 @@ from starlette.routing import BaseRoute, Route
 
 from ..signin import credential_type
 from .common import entra_headers, idp, plain_error
+from .pages import MAX_FIELD
 from .payload import BadInput, get_str, parse_json, read_body, require_str
-from .signin import MAX_FIELD
 
 MAX_BYTES = 16 * 1024
 """Entra's page sends about a kilobyte."""

@@ -22,7 +22,8 @@ from ..signin.flow import Transaction
 from ..store import Application, Tenant
 from .common import base_url, error_json, idp, json_response
 from .forms import read_post_form
-from .signin import begin, entry_for, read_form, render
+from .pages import read_form, render
+from .signin import begin, entry_for
 
 MAX_VALUE = 4096
 NO_CACHE = {"Pragma": "no-cache", "Expires": "-1"}

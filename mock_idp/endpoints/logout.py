@@ -40,7 +40,7 @@ from .common import (
 from .faults_hook import response_fault
 from .forms import form_params
 from .mock_api import route
-from .signin import keep, render, take
+from .pages import keep, render, take
 
 
 def _hint_claims(state: IdpState, token: str) -> dict[str, Any] | None:

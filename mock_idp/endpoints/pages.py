@@ -1,0 +1,108 @@
+"""What every sign-in page shares: the transaction a page's ``ctx`` names (kept for one post,
+dropped after an hour), the posted fields, rendering, the app a transaction is for, and how a
+sign-in that cannot go on ends (:mod:`.signin`, :mod:`.consent_pages`, :mod:`.device` and
+:mod:`.logout` use them)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from ..errors import EntraError
+from ..protocol import tenants
+from ..signin.flow import Transaction
+from ..state import IdpState
+from ..store import Application
+from .common import entra_headers, error_page, templates
+from .forms import form_params
+from .issue import error_response
+
+PENDING_LIFETIME = timedelta(hours=1)
+MAX_PENDING = 5000
+MAX_FIELD = 256
+FORM_FIELDS = frozenset({"ctx", "loginfmt", "passwd", "account", "answer", "DontShowAgain",
+                         "otc"})
+
+
+# -- transactions --------------------------------------------------------------------------------
+
+
+def keep(state: IdpState, txn: Transaction) -> str:
+    """Store ``txn`` under a new single-use ``ctx`` for the page about to be rendered."""
+    if len(state.store.pending) >= MAX_PENDING:
+        cutoff = state.clock.now() - PENDING_LIFETIME
+        for key in [k for k, t in state.store.pending.items() if t.created < cutoff]:
+            state.store.pending.pop(key, None)
+        for key in list(state.store.pending)[: max(0, len(state.store.pending) - MAX_PENDING + 1)]:
+            state.store.pending.pop(key, None)
+    ctx = secrets.token_urlsafe(24)
+    state.store.pending[ctx] = txn
+    return ctx
+
+
+def take(state: IdpState, form: FormData | dict[str, str]) -> Transaction | None:
+    """The transaction a posted ``ctx`` names (used once), unless it is unknown or too old."""
+    ctx = form.get("ctx")
+    txn = state.store.pending.pop(ctx, None) if isinstance(ctx, str) else None
+    return txn if txn is not None and _current(state, txn) else None
+
+
+def peek(state: IdpState, ctx: str | None) -> Transaction | None:
+    """The transaction ``ctx`` names, left in place for the page's own post."""
+    txn = state.store.pending.get(ctx) if ctx is not None else None
+    return txn if txn is not None and _current(state, txn) else None
+
+
+def _current(state: IdpState, txn: Transaction) -> bool:
+    return state.clock.now() - txn.created <= PENDING_LIFETIME
+
+
+async def read_form(request: Request) -> dict[str, str] | Response:
+    """The posted fields a sign-in page sends (each cut to ``MAX_FIELD`` characters), or the
+    error page for a body that is not a form."""
+    try:
+        form = await form_params(request)
+    except EntraError as err:  # not a form, a file, or text that is not Unicode
+        return error_page(request, err)
+    return {k: v[:MAX_FIELD] for k, v in form.items() if k in FORM_FIELDS}
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+
+def render(request: Request, template: str, *, status: int = 200, **context: Any
+           ) -> HTMLResponse:
+    html = templates.get_template(f"signin/{template}.html").render(**context)
+    return HTMLResponse(html, status_code=status, headers={
+        **entra_headers(request), "Cache-Control": "no-store"})
+
+
+def segment_of(txn: Transaction) -> str:
+    return txn.request.segment if txn.request is not None else txn.tenant_id
+
+
+def client_id_of(state: IdpState, txn: Transaction) -> str:
+    if txn.request is not None:
+        return txn.request.client_id
+    record = state.store.device_codes.get(txn.device_code or "")
+    return record.client_id if record is not None else ""
+
+
+def app_of(state: IdpState, txn: Transaction) -> Application | None:
+    tenant = state.store.tenants.get(txn.tenant_id)
+    if tenant is None:
+        return None
+    return tenants.app_in(state.store, tenant, client_id_of(state, txn))
+
+
+def refuse(request: Request, txn: Transaction, err: EntraError) -> Response:
+    """End the sign-in: back to the app with ``err`` when the app can be told (authorize), on
+    the error page otherwise (a device-code sign-in, a disabled account)."""
+    if txn.request is not None and err.code not in (50057, 50020):
+        return error_response(request, txn.request, err)
+    return error_page(request, err)
