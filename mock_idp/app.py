@@ -17,6 +17,7 @@ from .config import IdpConfig
 from .date_header import ClockDateHeader
 from .endpoints import (
     activity,
+    admin_consent,
     authorize,
     consent_pages,
     console,
@@ -98,6 +99,7 @@ def create_app(config: IdpConfig | None = None, *,
         *authorize.routes,
         *signin.routes,
         *consent_pages.routes,
+        *admin_consent.routes,
         *token.routes,
         *credential_type.routes,
         *device.routes,

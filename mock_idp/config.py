@@ -167,6 +167,9 @@ class UserConfig:
     """``ll-CC`` (the ``xms_pl`` optional claim)."""
     extensions: Mapping[str, Any] = field(default_factory=dict)
     """Directory extension values, by short or full ``extension_<appid>_<name>`` name."""
+    directory_roles: tuple[str, ...] = ()
+    """Built-in directory roles by name (:mod:`mock_idp.directory_roles`); an administrator's
+    may consent for the whole organization."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,6 +186,9 @@ class TenantConfig:
     groups: tuple[GroupConfig, ...] = ()
     country: str | None = None
     """The tenant's two-letter country code (the ``tenant_ctry`` optional claim)."""
+    allow_user_consent: bool = True
+    """The tenant's user consent setting: ``False`` is "Do not allow user consent", where only
+    an administrator consents to an app and everyone else gets "Need admin approval"."""
 
 
 DEFAULT_TENANT_ID = "6f2c1a9e-3b7d-4e58-a1c4-92d0b7e5f318"
@@ -365,7 +371,7 @@ def _tenant(d: Mapping[str, Any], where: str) -> TenantConfig:
     if not isinstance(d, Mapping):
         raise ConfigError(f"{where} must be a table")
     known(d, where, {"id", "domain", "name", "region", "apps", "users", "groups", "country",
-                     "show_keep_me_signed_in"})
+                     "show_keep_me_signed_in", "allow_user_consent"})
     tid = req_str(d, "id", where)
     try:
         uuid.UUID(tid)
@@ -383,6 +389,7 @@ def _tenant(d: Mapping[str, Any], where: str) -> TenantConfig:
         users=tuple(_user(u, uw, tid) for uw, u in tables(d, "users", where)),
         show_keep_me_signed_in=flag(d, "show_keep_me_signed_in", where, True),
         groups=parse_groups(d, where), country=opt_str(d, "country", where),
+        allow_user_consent=flag(d, "allow_user_consent", where, True),
     )
     resolve(tenant, where)
     return tenant

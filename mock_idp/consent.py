@@ -80,6 +80,29 @@ def new_grant(client_id: str, resource_id: str, user_id: str | None,
         principal_id=user_id, scopes=scopes)
 
 
+def organization_consent(configured: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
+    """What an administrator's consent for an app's configured permissions grants, by resource:
+    Microsoft Graph's defaults (:data:`DEFAULT_CONSENT_SCOPE`) and ``configured``."""
+    out = {GRAPH_APP_ID: list(dict.fromkeys(
+        [*DEFAULT_CONSENT_SCOPE.split(), *configured.get(GRAPH_APP_ID, ())]))}
+    out.update({resource_id: list(names) for resource_id, names in configured.items()
+                if resource_id != GRAPH_APP_ID and names})
+    return out
+
+
+def record_grant(grants: list[PermissionGrant], client_id: str, resource_id: str,
+                 user_id: str | None, names: list[str]) -> PermissionGrant:
+    """Add a grant to ``grants``, or widen the one for the same client, resource and user."""
+    for grant in grants:
+        if (grant.client_id, grant.resource_id, grant.principal_id) == (
+                client_id, resource_id, user_id):
+            grant.scopes = list(dict.fromkeys([*grant.scopes, *names]))
+            return grant
+    grant = new_grant(client_id, resource_id, user_id, names)
+    grants.append(grant)
+    return grant
+
+
 def consented(grants: Iterable[PermissionGrant], client_id: str, resource_id: str,
               user_id: str) -> tuple[str, ...]:
     """The delegated permissions ``client_id`` holds on ``resource_id`` for ``user_id``: the

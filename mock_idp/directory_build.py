@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from .config import AppConfig, GroupConfig, TenantConfig, UserConfig
 from .config_fields import ConfigError
-from .consent import DEFAULT_CONSENT_SCOPE, GRAPH_APP_ID
+from .consent import organization_consent
 from .credentials import key_credential
 from .directory import (
     AppRole,
@@ -41,7 +41,8 @@ def build_tenant(cfg: TenantConfig, now: datetime) -> Tenant:
     refs = resolve(cfg)
     tenant = Tenant(id=cfg.id.lower(), domain=cfg.domain.lower(), name=cfg.name,
                     region=cfg.region, country=cfg.country,
-                    show_keep_me_signed_in=cfg.show_keep_me_signed_in)
+                    show_keep_me_signed_in=cfg.show_keep_me_signed_in,
+                    allow_user_consent=cfg.allow_user_consent)
     for ucfg in cfg.users:
         user = build_user(ucfg, tenant.id, now)
         user.extensions = dict(refs.extensions.get(user.id, {}))
@@ -53,14 +54,11 @@ def build_tenant(cfg: TenantConfig, now: datetime) -> Tenant:
     for acfg in cfg.apps:
         app = build_app(acfg, tenant, now)
         tenant.apps[app.client_id] = app
+        app.api_permissions = {resource_id: tuple(names) for resource_id, names in
+                               refs.permissions.get(app.client_id.lower(), {}).items()}
         if acfg.admin_consented:  # "Grant admin consent": no one sees the consent page
-            asked = refs.permissions.get(app.client_id.lower(), {})
-            graph = asked.get(GRAPH_APP_ID, [])
-            tenant.grant_consent(app.client_id, None, " ".join(
-                dict.fromkeys([*DEFAULT_CONSENT_SCOPE.split(), *graph])))
-            for resource_id, names in asked.items():
-                if resource_id != GRAPH_APP_ID:
-                    tenant.grant_consent(app.client_id, None, " ".join(names), resource_id)
+            for resource_id, names in organization_consent(app.api_permissions).items():
+                tenant.grant_consent(app.client_id, None, " ".join(names), resource_id)
     for principal_id, kind, client_id, role_id in refs.assignments:
         app = tenant.apps[client_id]
         assignment = RoleAssignment(
@@ -78,6 +76,7 @@ def build_user(cfg: UserConfig, tenant_id: str, now: datetime) -> User:
         family_name=cfg.family_name, enabled=cfg.enabled,
         tokens_valid_from=now - timedelta(days=1), user_type=cfg.user_type,
         country=cfg.country, preferred_language=cfg.preferred_language,
+        directory_roles=cfg.directory_roles,
     )
 
 

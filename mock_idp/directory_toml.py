@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from . import directory_roles
 from .config_fields import ConfigError, flag, known, opt_str, req_str, str_list, tables
 from .directory import (
     EXTENSION_DATA_TYPES,
@@ -164,11 +165,19 @@ def parse_user_extras(d: Mapping[str, Any], where: str) -> dict[str, Any]:
     user_type = req_str(d, "user_type", where, "Member")
     if user_type not in ("Member", "Guest"):
         raise ConfigError(f"{where}.user_type must be Member or Guest")
+    roles = []
+    for name in str_list(d, "directory_roles", where):
+        role = directory_roles.canonical(name)
+        if role is None:
+            raise ConfigError(f"{where}.directory_roles: unknown role {name[:80]!r}; use one "
+                              f"of {', '.join(directory_roles.BUILT_IN)}")
+        roles.append(role)
     return {"extensions": dict(extensions), "user_type": user_type,
             "country": opt_str(d, "country", where),
-            "preferred_language": opt_str(d, "preferred_language", where)}
+            "preferred_language": opt_str(d, "preferred_language", where),
+            "directory_roles": tuple(dict.fromkeys(roles))}
 
 
-USER_KEYS = {"extensions", "user_type", "country", "preferred_language"}
+USER_KEYS = {"extensions", "user_type", "country", "preferred_language", "directory_roles"}
 APP_KEYS = {"group_membership_claims", "optional_claims", "extension_properties", "assignments",
             "access_token_version"}

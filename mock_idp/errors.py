@@ -131,6 +131,12 @@ CATALOGUE: dict[int, AadstsCode] = {
            "'{app_id}' named '{app_name}'. Send an interactive authorization request for this "
            "user and resource.", "consent_required"),
         _c(65004, "access_denied", 400, "User declined to consent to access the app."),
+        # Consent only an administrator may give: "Need admin approval" (Entra's troubleshooting
+        # article on consent errors; the page as reported in ms-identity-python-webapp #19).
+        _c(90094, "access_denied", 400,
+           "{app_name} needs permission to access resources in your organization that only an "
+           "admin can grant. Please ask an admin to grant permission to this app before you can "
+           "use it."),
         # On-behalf-of (protocol/on_behalf_of.py cites where each was reported).
         _c(50013, "invalid_grant", 400, "Assertion failed signature validation. [Reason - "
            "{reason}]"),

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .config import SINGLE_TENANT, IdpConfig, TenantConfig
-from .consent import DEFAULT_CONSENT_SCOPE, GRAPH_APP_ID, PermissionGrant, new_grant
+from .consent import DEFAULT_CONSENT_SCOPE, GRAPH_APP_ID, PermissionGrant, record_grant
 from .credentials import (
     KeyCredential,
     PasswordCredential,
@@ -77,6 +77,8 @@ class Application:
     enabled: bool = True
     """Its service principal's ``accountEnabled`` (the enterprise application's "Enabled for
     users to sign-in?"): a disabled app gets AADSTS7000112 everywhere."""
+    api_permissions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Configured delegated permissions by resource app id (Graph's for Graph)."""
     sign_in_audience: str = SINGLE_TENANT
     """Graph ``signInAudience`` (the portal's "Supported account types"): one of
     :data:`SIGN_IN_AUDIENCES`. A single-tenant app used through ``/common`` or
@@ -147,6 +149,8 @@ class User:
     preferred_language: str | None = None
     extensions: dict[str, Any] = field(default_factory=dict)
     """Directory extension values by full name (``extension_<appid>_<name>``)."""
+    directory_roles: tuple[str, ...] = ()
+    """Built-in directory roles by name (:mod:`mock_idp.directory_roles`)."""
     custom_claims: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Test-only claims merged into this user's tokens, per token kind (``id_token``,
     ``access_token``); set through ``/_mock/``, never by anything Entra has."""
@@ -180,6 +184,8 @@ class Tenant:
     """Company branding's "Show option to remain signed in" ("Stay signed in?")."""
     grants: list[PermissionGrant] = field(default_factory=list)
     """Delegated permissions consented to (Graph ``oauth2PermissionGrants``)."""
+    allow_user_consent: bool = True
+    """Whether users may consent to apps for themselves (the tenant's user consent setting)."""
 
     def has_consent(self, client_id: str, user_id: str) -> bool:
         return any(g.applies_to(client_id, user_id) for g in self.grants)
@@ -187,15 +193,8 @@ class Tenant:
     def grant_consent(self, client_id: str, user_id: str | None, scope: str,
                       resource_id: str = GRAPH_APP_ID) -> PermissionGrant:
         """Record consent (or widen an existing grant for the same client, resource and user)."""
-        names = (scope or DEFAULT_CONSENT_SCOPE).split()
-        for grant in self.grants:
-            if (grant.client_id, grant.resource_id, grant.principal_id) == (
-                    client_id, resource_id, user_id):
-                grant.scopes = list(dict.fromkeys([*grant.scopes, *names]))
-                return grant
-        grant = new_grant(client_id, resource_id, user_id, names)
-        self.grants.append(grant)
-        return grant
+        return record_grant(self.grants, client_id, resource_id, user_id,
+                            (scope or DEFAULT_CONSENT_SCOPE).split())
     groups: dict[str, Group] = field(default_factory=dict)
     assignments: dict[str, RoleAssignment] = field(default_factory=dict)
     country: str | None = None

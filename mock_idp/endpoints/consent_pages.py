@@ -11,17 +11,18 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..directory import is_assigned, needs_assignment
+from ..directory_roles import consents_for_organization
 from ..errors import EntraError
-from ..protocol import incremental_consent, resources
+from ..protocol import admin_consent, incremental_consent, resources
 from ..protocol.claims import GRAPH_RESOURCE_ID
-from ..signin import flow
+from ..signin import flow, ids
 from ..signin.flow import Transaction
 from ..state import IdpState
 from ..store import Application, Session, User
 from . import browser_sessions as cookies
-from .common import error_page, idp
-from .issue import complete, error_response
-from .pages import app_of, client_id_of, keep, read_form, refuse, render, segment_of, take
+from .common import error_page, idp, note_error
+from .issue import admin_consent_declined, admin_consent_granted, complete, error_response
+from .pages import app_of, keep, read_form, refuse, render, segment_of, show, take
 
 
 async def proceed(request: Request, txn: Transaction) -> Response:
@@ -48,21 +49,41 @@ async def _next_page(request: Request, txn: Transaction) -> Response:
         return render(request, "consent", purpose="device", ctx=keep(state, _later(txn)),
                       app_name=app.name, upn=user.upn, scopes=[],
                       action=f"/{segment_of(txn)}/Consent/Set")
+    admin = consents_for_organization(user.directory_roles)
+    if txn.kind == "adminconsent" and txn.request is not None:
+        if not admin:
+            return _need_admin(request, txn, app)
+        if txn.consent_shown:  # accepted
+            return admin_consent_granted(request, txn.request, tenant.id)
+        return render(request, "consent", purpose="admin", ctx=keep(state, _later(txn)),
+                      app_name=app.name, upn=user.upn, action=f"/{segment_of(txn)}/Consent/Set",
+                      scopes=flow.consent_lines(admin_consent.lines(tenant, app,
+                                                                    txn.request.scopes)))
     scopes = _asked_scopes(state, txn)
     decision = flow.before_issue(
         consented=incremental_consent.covered(tenant, app.client_id, session.user_id, scopes),
         prompt=txn.prompt, consent_shown=txn.consent_shown, app_id=app.client_id,
-        app_name=app.name)
+        app_name=app.name, may_consent=tenant.allow_user_consent, admin=admin)
     if isinstance(decision, flow.Refuse):
         return refuse(request, txn, decision.error)
+    if isinstance(decision, flow.NeedAdmin):
+        return _need_admin(request, txn, app)
     if isinstance(decision, flow.AskConsent):
         return render(request, "consent", purpose="consent", ctx=keep(state, _later(txn)),
-                      app_name=app.name,
+                      app_name=app.name, for_organization=decision.for_organization,
                       upn=user.upn, scopes=flow.consent_lines(scopes),
                       action=f"/{segment_of(txn)}/Consent/Set")
     if txn.request is not None:
         return await complete(request, txn.request, session)
     return _approve_device(request, txn, session, user, app)
+
+
+def _need_admin(request: Request, txn: Transaction, app: Application) -> Response:
+    """"Need admin approval" (AADSTS90094), whose two ways out post back to the consent form."""
+    err = EntraError(90094, {"app_name": app.name})
+    note_error(request, err)
+    return render(request, "need_admin", ctx=keep(idp(request), _later(txn)), app_name=app.name,
+                  code=err.code, message=err.message, action=f"/{segment_of(txn)}/Consent/Set")
 
 
 def _asked_scopes(state: IdpState, txn: Transaction) -> tuple[str, ...]:
@@ -119,23 +140,46 @@ async def consent(request: Request) -> Response:
     if txn is None or session is None or tenant is None:
         return error_page(request, EntraError(9002313))
     answer = form.get("answer")
-    if answer not in ("Accept", "Continue", "Cancel"):
+    if answer not in ANSWERS:
         return error_page(request, EntraError(900144, {"name": "answer"}))
-    if answer == "Cancel":
+    if answer == ids.SWITCH_ACCOUNT_ANSWER:  # "Sign in with that account": an administrator's
+        req = txn.request
+        return show(request, replace(
+            txn, session_id=None, new_session=False, consent_shown=False, tenant_id=(
+                txn.tenant_id if req is None else req.tenant.id if req.tenant is not None
+                else req.app_tenant_id)), flow.ShowUsername())
+    if answer in ("Cancel", ids.RETURN_ANSWER):
         if txn.request is None:
             return _decline_device(request, txn)
+        if txn.kind == "adminconsent":
+            return admin_consent_declined(request, txn.request)
         return error_response(request, txn.request, EntraError(65004))
     if txn.kind == "device" and not txn.confirmed:
         return await proceed(request, replace(txn, confirmed=True))
-    client_id = client_id_of(state, txn)
+    app = app_of(state, txn)
+    admin = consents_for_organization(tenant.users[session.user_id].directory_roles)
+    if app is None or (not admin and (txn.kind == "adminconsent" or not tenant.allow_user_consent)):
+        # Only an administrator may accept here; a post from anyone else (whose page said
+        # "Need admin approval") grants nothing, and the page comes again.
+        return await proceed(request, txn)
     scopes = _asked_scopes(state, txn)
-    if not incremental_consent.covered(tenant, client_id, session.user_id, scopes):
-        # The user's grant on each resource asked, widened by what is new (Graph's defaults
-        # when nothing was asked).
+    if txn.kind == "adminconsent":
+        for resource_id, granted in admin_consent.grants(tenant, app, scopes).items():
+            tenant.grant_consent(app.client_id, None, " ".join(granted), resource_id)
+        return await proceed(request, replace(txn, consent_shown=True))
+    for_everyone = admin and ids.ORGANIZATION_CONSENT_NAME in form
+    if for_everyone or not incremental_consent.covered(
+            tenant, app.client_id, session.user_id, scopes):
+        # The user's grant (or with "Consent on behalf of your organization", everyone's) on
+        # each resource asked, widened by what is new (Graph's defaults when nothing was asked).
         asked = resources.by_resource(tenant, scopes)
         for resource_id, names in (asked or {GRAPH_RESOURCE_ID: ()}).items():
-            tenant.grant_consent(client_id, session.user_id, " ".join(names), resource_id)
+            tenant.grant_consent(app.client_id, None if for_everyone else session.user_id,
+                                 " ".join(names), resource_id)
     return await proceed(request, replace(txn, consent_shown=True))
+
+
+ANSWERS = frozenset({"Accept", "Continue", "Cancel", ids.RETURN_ANSWER, ids.SWITCH_ACCOUNT_ANSWER})
 
 
 routes: list[BaseRoute] = [

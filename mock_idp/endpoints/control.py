@@ -88,7 +88,8 @@ def tenant_json(request: Request, tenant: Tenant) -> dict[str, Any]:
     base = base_url(request)
     return {**tenant.graph(), "authority": f"{base}/{tenant.id}",
             "issuer": f"{base}/{tenant.id}/v2.0",
-            "show_keep_me_signed_in": tenant.show_keep_me_signed_in}
+            "show_keep_me_signed_in": tenant.show_keep_me_signed_in,
+            "allow_user_consent": tenant.allow_user_consent}
 
 
 async def list_tenants(request: Request) -> Response:
@@ -159,16 +160,20 @@ async def create_tenant(request: Request) -> Response:
 
 async def update_tenant(request: Request) -> Response:
     """The tenant's sign-in settings: ``{"show_keep_me_signed_in": false}`` turns "Stay signed
-    in?" off, as company branding's "Show option to remain signed in" does in Entra."""
+    in?" off, as company branding's "Show option to remain signed in" does in Entra;
+    ``{"allow_user_consent": false}`` is the user consent setting "Do not allow user consent"."""
     segment = request.path_params["tenant"]
     tenant = idp(request).store.resolve_tenant(segment)
     if tenant is None:
         raise BadInput(f"no tenant {segment[:80]!r}", field="tenant", status=404)
     body = await read_object(request)
-    check_known(body, {"show_keep_me_signed_in"})
+    check_known(body, {"show_keep_me_signed_in", "allow_user_consent"})
     show = get_bool(body, "show_keep_me_signed_in")
+    allow = get_bool(body, "allow_user_consent")
     if show is not None:
         tenant.show_keep_me_signed_in = show
+    if allow is not None:
+        tenant.allow_user_consent = allow
     return JSONResponse(tenant_json(request, tenant))
 
 

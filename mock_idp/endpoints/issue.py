@@ -14,8 +14,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..directory import is_assigned, needs_assignment
 from ..errors import EntraError, error_body
+from ..protocol import admin_consent, resources, tenants
 from ..protocol import claims as claimset
-from ..protocol import resources, tenants
 from ..protocol.authorization import AuthRequest
 from ..state import IdpState
 from ..store import Application, AuthorizationCode, Session, Tenant, User
@@ -136,3 +136,31 @@ def error_response(request: Request, req: AuthRequest, err: EntraError) -> Respo
         params["state"] = req.state
     mode = req.response_mode if req.response_mode in ("query", "fragment", "form_post") else "query"
     return deliver(request, replace(req, response_mode=mode), params)
+
+
+def admin_consent_granted(request: Request, req: AuthRequest, tenant_id: str) -> Response:
+    """The admin consent endpoint's answer once the administrator accepted, in the order of
+    Entra's examples (:mod:`mock_idp.protocol.admin_consent`)."""
+    if req.version == "2.0":
+        params = {"admin_consent": "True", "tenant": tenant_id, "scope": " ".join(req.scopes)}
+        if req.state is not None:
+            params["state"] = req.state
+    else:
+        params = {"tenant": tenant_id, **({"state": req.state} if req.state is not None else {}),
+                  "admin_consent": "True"}
+    return deliver(request, req, params)
+
+
+def admin_consent_declined(request: Request, req: AuthRequest) -> Response:
+    """The admin consent endpoint's answer when the administrator declined (or returned from
+    "Need admin approval")."""
+    if req.version != "2.0":
+        return deliver(request, req, dict(admin_consent.CANCELED_V1))
+    err = EntraError(65004, error="consent_required")
+    note_error(request, err)
+    body = error_body(err, error_context(request))
+    params = {"admin_consent": "True", "error": body["error"],
+              "error_description": body["error_description"]}
+    if req.state is not None:
+        params["state"] = req.state
+    return deliver(request, req, params)

@@ -15,10 +15,11 @@ from starlette.responses import HTMLResponse, Response
 
 from ..errors import EntraError
 from ..protocol import tenants
+from ..signin import credential_type, flow, ids
 from ..signin.flow import Transaction
 from ..state import IdpState
 from ..store import Application
-from .common import entra_headers, error_page, templates
+from .common import entra_headers, error_page, idp, note_error, templates
 from .forms import form_params
 from .issue import error_response
 
@@ -26,7 +27,7 @@ PENDING_LIFETIME = timedelta(hours=1)
 MAX_PENDING = 5000
 MAX_FIELD = 256
 FORM_FIELDS = frozenset({"ctx", "loginfmt", "passwd", "account", "answer", "DontShowAgain",
-                         "otc"})
+                         "otc", ids.ORGANIZATION_CONSENT_NAME})
 
 
 # -- transactions --------------------------------------------------------------------------------
@@ -98,6 +99,36 @@ def app_of(state: IdpState, txn: Transaction) -> Application | None:
     if tenant is None:
         return None
     return tenants.app_in(state.store, tenant, client_id_of(state, txn))
+
+
+def _account_tiles(accounts: tuple[flow.Account, ...]) -> list[dict[str, str]]:
+    return [{"id": a.user.id, "upn": a.user.upn, "name": a.user.name} for a in accounts]
+
+
+def show(request: Request, txn: Transaction,
+         page: flow.ShowPicker | flow.ShowUsername | flow.ShowPassword) -> Response:
+    """Render the username page, the password page or "Pick an account" for ``txn``."""
+    state = idp(request)
+    app = app_of(state, txn)
+    if app is None:
+        return error_page(request, EntraError(700016, {"app_id": client_id_of(state, txn),
+                                                       "tenant": txn.tenant_id}))
+    ctx = keep(state, txn)
+    common: dict[str, Any] = {"ctx": ctx, "app_name": app.name,
+                              "action": f"/{segment_of(txn)}/login"}
+    if isinstance(page, flow.ShowPicker):
+        return render(request, "pick_account", purpose="signin",
+                      accounts=_account_tiles(page.accounts), **common)
+    error = page.error
+    if error is not None:
+        note_error(request, error)
+    status = 400 if error is not None else 200
+    view, username = (("username", page.prefill) if isinstance(page, flow.ShowUsername)
+                      else ("password", page.username))
+    return render(request, "credentials", status=status, view=view, username=username,
+                  error=error, forgot=f"/{segment_of(txn)}/passwordreset",
+                  lookup=credential_type.PATH, not_found_result=credential_type.DOES_NOT_EXIST,
+                  **common)
 
 
 def refuse(request: Request, txn: Transaction, err: EntraError) -> Response:

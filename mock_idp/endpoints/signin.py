@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,46 +24,16 @@ from starlette.routing import BaseRoute, Route
 
 from ..errors import EntraError
 from ..protocol.authorization import AuthRequest
-from ..signin import credential_type, flow
+from ..signin import flow
 from ..signin.flow import Transaction
 from ..state import IdpState
 from ..store import Session, Tenant, User, new_guid
 from . import browser_sessions as cookies
-from .common import error_page, idp, note_error
+from .common import error_page, idp
 from .consent_pages import proceed
-from .pages import app_of, client_id_of, keep, read_form, refuse, render, segment_of, take
+from .pages import app_of, keep, read_form, refuse, render, show, take
 
 KMSI_MEMORY = timedelta(days=90)
-
-
-def _account_tiles(accounts: tuple[flow.Account, ...]) -> list[dict[str, str]]:
-    return [{"id": a.user.id, "upn": a.user.upn, "name": a.user.name} for a in accounts]
-
-
-def show(request: Request, txn: Transaction,
-         page: flow.ShowPicker | flow.ShowUsername | flow.ShowPassword) -> Response:
-    """Render the username page, the password page or "Pick an account" for ``txn``."""
-    state = idp(request)
-    app = app_of(state, txn)
-    if app is None:
-        return error_page(request, EntraError(700016, {"app_id": client_id_of(state, txn),
-                                                       "tenant": txn.tenant_id}))
-    ctx = keep(state, txn)
-    common: dict[str, Any] = {"ctx": ctx, "app_name": app.name,
-                              "action": f"/{segment_of(txn)}/login"}
-    if isinstance(page, flow.ShowPicker):
-        return render(request, "pick_account", purpose="signin",
-                      accounts=_account_tiles(page.accounts), **common)
-    error = page.error
-    if error is not None:
-        note_error(request, error)
-    status = 400 if error is not None else 200
-    view, username = (("username", page.prefill) if isinstance(page, flow.ShowUsername)
-                      else ("password", page.username))
-    return render(request, "credentials", status=status, view=view, username=username,
-                  error=error, forgot=f"/{segment_of(txn)}/passwordreset",
-                  lookup=credential_type.PATH, not_found_result=credential_type.DOES_NOT_EXIST,
-                  **common)
 
 
 # -- starting a sign-in ---------------------------------------------------------------------------

@@ -139,7 +139,8 @@ def _tenant_and_app(state: IdpState, segment: str, tenant: Tenant | None, grant_
     """The tenant a token request is answered in, and its app. Through ``/common`` or
     ``/organizations``, a multi-tenant app's code or refresh token is redeemed in the tenant it
     was issued in (the user's), any other request in the app's own. In another organization's
-    tenant a multi-tenant app redeems its users' grants, not its own (client credentials)."""
+    tenant a multi-tenant app gets app-only tokens (client credentials) only once it has a
+    service principal there, made by a consent (an administrator's, typically)."""
     if tenant is None:
         if grant_type == "client_credentials" and segment.lower() in ("common", "consumers"):
             raise EntraError(9001023)
@@ -151,7 +152,7 @@ def _tenant_and_app(state: IdpState, segment: str, tenant: Tenant | None, grant_
         if record is not None and record.client_id == found[1].client_id and found[1].multi_tenant:
             tenant = state.store.tenants.get(record.tenant_id, tenant)
     app = tenants.app_in(state.store, tenant, client_id)
-    if app is None or (grant_type == "client_credentials" and app.tenant_id != tenant.id):
+    if app is None or (grant_type == "client_credentials" and not tenants.provisioned(tenant, app)):
         raise EntraError(700016, {"app_id": client_id, "tenant": tenant.domain})
     return tenant, app
 

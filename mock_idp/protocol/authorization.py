@@ -69,8 +69,12 @@ def _page(code: int, **params: str) -> PageError:
     return PageError(code, dict(params))
 
 
-def parse(store: Store, segment: str, version: str, params: Mapping[str, str]) -> AuthRequest:
-    """Validate ``params``; raise :class:`PageError` or :class:`RedirectError`."""
+def client_and_redirect(store: Store, segment: str, params: Mapping[str, str]
+                        ) -> tuple[Tenant | None, Tenant, Application, str]:
+    """What an authorization or admin consent request checks first, on Entra's error page
+    (:class:`PageError`): its parameters' sizes, the tenant, the app and the redirect URI.
+    Returns the tenant the path names (``None`` for an alias), the app's own tenant, the app
+    and the redirect URI (the first registered one when the request names none)."""
     for name, value in params.items():
         if len(value) > MAX_PARAM:
             raise _page(90014 if name != "redirect_uri" else 50011, name=name)
@@ -101,6 +105,12 @@ def parse(store: Store, segment: str, version: str, params: Mapping[str, str]) -
         raise _page(50011, redirect_uri=redirect_uri, app_id=app.client_id)
     if redirect.insecure(redirect_uri):
         raise _page(500117)
+    return tenant, app_tenant, app, redirect_uri
+
+
+def parse(store: Store, segment: str, version: str, params: Mapping[str, str]) -> AuthRequest:
+    """Validate ``params``; raise :class:`PageError` or :class:`RedirectError`."""
+    tenant, app_tenant, app, redirect_uri = client_and_redirect(store, segment, params)
     raw_types = params.get("response_type", "")
     types = frozenset(raw_types.split())
     default_mode = "fragment" if "id_token" in types or "token" in types else "query"

@@ -64,3 +64,11 @@ def app_in(store: Store, tenant: Tenant, client_id: str) -> Application | None:
         return app
     found = store.find_app_any(client_id)
     return found[1] if found is not None and found[1].multi_tenant else None
+
+
+def provisioned(tenant: Tenant, app: Application) -> bool:
+    """Whether ``app`` has a service principal in ``tenant``: its own tenant's, or another
+    organization's once someone there consented to it (a user for themselves, or an
+    administrator for everyone); Entra creates it at that first consent ("How and why
+    applications are added to Microsoft Entra ID")."""
+    return app.tenant_id == tenant.id or any(g.client_id == app.client_id for g in tenant.grants)

@@ -166,8 +166,8 @@ def signs_in_at_home(txn: Transaction, app: Application | None) -> bool:
     """Whether a user of another tenant signs in at their own: a sign-in through ``/common`` or
     ``/organizations`` to a multi-tenant app, where Entra finds the account wherever it lives
     and issues the tokens in the user's tenant. (A device-code sign-in stays in its tenant.)"""
-    return (txn.kind == "authorize" and txn.request is not None and txn.request.tenant is None
-            and app is not None and app.multi_tenant)
+    return (txn.kind in ("authorize", "adminconsent") and txn.request is not None
+            and txn.request.tenant is None and app is not None and app.multi_tenant)
 
 
 def password_step(tenant: Tenant, username: str, password: str, *, home: Tenant | None = None,
@@ -225,7 +225,17 @@ def after_password(*, show_kmsi: bool, remembered: bool | None) -> AskKmsi | Rem
 
 @dataclass(frozen=True)
 class AskConsent:
-    """Show "Permissions requested"."""
+    """Show "Permissions requested"; for an administrator with "Consent on behalf of your
+    organization"."""
+
+    for_organization: bool = False
+
+
+@dataclass(frozen=True)
+class NeedAdmin:
+    """Show "Need admin approval" (AADSTS90094): consent is needed and the user may not give it.
+    The page offers to sign in with an administrator's account, or to return to the app without
+    consent (AADSTS65004, as Cancel on the consent page)."""
 
 
 @dataclass(frozen=True)
@@ -244,22 +254,32 @@ def consent_lines(scopes: tuple[str, ...]) -> list[str]:
 
 
 def before_issue(*, consented: bool, prompt: str | None, consent_shown: bool, app_id: str,
-                 app_name: str) -> AskConsent | Issue | Refuse:
+                 app_name: str, may_consent: bool = True, admin: bool = False
+                 ) -> AskConsent | NeedAdmin | Issue | Refuse:
     """Consent when the user (or an administrator for everyone) has not consented to the app,
-    or when the app asked with ``prompt=consent``; never a page for ``prompt=none``."""
+    or when the app asked with ``prompt=consent``; never a page for ``prompt=none``.
+
+    ``admin``: the user may consent for the organization (:mod:`mock_idp.directory_roles`).
+    ``may_consent``: the tenant lets users consent for themselves; where it does not, a user who
+    is not an administrator gets "Need admin approval" instead of the consent page, with
+    ``prompt=consent`` too (MicrosoftDocs/entra-docs #652; ms-identity-python-webapp #19)."""
     wanted = not consented or (prompt == "consent" and not consent_shown)
     if not wanted:
         return Issue()
     if prompt == "none":
         return Refuse(EntraError(65001, {"app_id": app_id, "app_name": app_name},
                                  error="consent_required"))
+    if admin:
+        return AskConsent(for_organization=True)
+    if not may_consent:
+        return NeedAdmin()
     return AskConsent()
 
 
 # -- the transaction a page's ``ctx`` names -------------------------------------------------------
 
 
-Kind = Literal["authorize", "device", "logout"]
+Kind = Literal["authorize", "device", "logout", "adminconsent"]
 
 
 @dataclass(frozen=True)

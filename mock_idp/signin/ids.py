@@ -72,5 +72,16 @@ KMSI_HEADING: Final = "Stay signed in?"
 PICKER_HEADING: Final = "Pick an account"
 SIGNED_OUT_HEADING: Final = "You signed out of your account"
 CONSENT_HEADING: Final = "Permissions requested"
+ORGANIZATION_CONSENT_LABEL: Final = "Consent on behalf of your organization"
+"""The consent page's checkbox for an administrator (Entra's label, which admin guides name)."""
+NEED_ADMIN_HEADING: Final = "Need admin approval"
+RETURN_WITHOUT_CONSENT: Final = "Return to the application without granting consent"
+SWITCH_TO_ADMIN: Final = "Have an admin account? Sign in with that account"
+"""The two ways out of "Need admin approval", as users report them."""
+
+# The mock's own form names and values for what has no documented id on Entra's pages.
+ORGANIZATION_CONSENT_NAME: Final = "ConsentForOrganization"
+RETURN_ANSWER: Final = "Return"
+SWITCH_ACCOUNT_ANSWER: Final = "SwitchAccount"
 USE_ANOTHER_ACCOUNT: Final = "Use another account"
 

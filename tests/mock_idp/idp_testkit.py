@@ -106,7 +106,8 @@ def shown_html(html: str) -> str:
 
 
 def page_kind(response: httpx.Response) -> str | None:
-    """Which sign-in page ``response`` is: username, password, kmsi, picker, consent, or None."""
+    """Which sign-in page ``response`` is: username, password, kmsi, picker, consent,
+    need_admin ("Need admin approval"), or None."""
     if response.status_code not in (200, 400) or "text/html" not in response.headers.get(
             "content-type", ""):
         return None
@@ -115,6 +116,8 @@ def page_kind(response: httpx.Response) -> str | None:
         return "picker"
     if f'id="{ids.KMSI_DESCRIPTION}"' in html:
         return "kmsi"
+    if ids.NEED_ADMIN_HEADING in html:
+        return "need_admin"
     if "/Consent/Set" in html:
         return "consent"
     if f'name="{ids.PASSWORD_NAME}"' in html:
@@ -338,3 +341,22 @@ def two_organizations_config(audience: str = "AzureADMultipleOrgs") -> Any:
     fabrikam = TenantConfig(id=FABRIKAM_ID, domain="fabrikam.onmicrosoft.com", name="Fabrikam",
                             users=(UserConfig(upn=ZED, name="Zed", password=password(ZED)),))
     return IdpConfig(tenants=(*multi_tenant_config(audience).tenants, fabrikam))
+
+
+ADA = "ada@fabrikam.onmicrosoft.com"
+"""Fabrikam's administrator (a Global Administrator) in :func:`guarded_organizations_config`."""
+
+
+def guarded_organizations_config(*, allow_user_consent: bool = False,
+                                 role: str = "Global Administrator") -> Any:
+    """:func:`two_organizations_config` where Fabrikam's users may not consent to apps (unless
+    ``allow_user_consent``) and ADA holds ``role``."""
+    from dataclasses import replace
+
+    from mock_idp.config import IdpConfig, UserConfig
+
+    contoso, fabrikam = two_organizations_config().tenants
+    ada = UserConfig(upn=ADA, name="Ada", password=password(ADA), directory_roles=(role,))
+    fabrikam = replace(fabrikam, users=(*fabrikam.users, ada),
+                       allow_user_consent=allow_user_consent)
+    return IdpConfig(tenants=(contoso, fabrikam))
