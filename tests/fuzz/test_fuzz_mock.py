@@ -103,10 +103,14 @@ def protocol_request(rng: Malformed, pools: Pools) -> Fuzzed:
     if rng.maybe(0.3):
         headers["Cookie"] = "MOCKIDP_SESSION=" + rng.segment(pools.sessions)
     kind = rng.choice(["authorize", "authorize", "login", "token", "token", "discovery",
-                       "keys", "instance", "userinfo", "logout", "lookup"])
+                       "keys", "instance", "userinfo", "logout", "lookup", "adminconsent"])
     if kind == "authorize":
         path = rng.choice([f"/{tenant}/oauth2/v2.0/authorize", f"/{tenant}/oauth2/authorize"])
         return _query_or_form(rng, path, rng.params(AUTHORIZE, plausible), headers)
+    if kind == "adminconsent":
+        path = rng.choice([f"/{tenant}/v2.0/adminconsent", f"/{tenant}/adminconsent"])
+        return Fuzzed(rng.choice(["GET", "GET", "POST"]), path, headers=headers,
+                      params=rng.params(["client_id", "redirect_uri", "scope", "state"], plausible))
     if kind == "login":
         return _form(rng, "POST", f"/{tenant}/login", rng.params(SIGN_IN, plausible), headers)
     if kind == "lookup":
