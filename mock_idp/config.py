@@ -131,6 +131,9 @@ class AppConfig:
     "API permissions"): ``Mail.Read``, ``https://graph.microsoft.com/Mail.Read``,
     ``api://orders/Orders.Read``. With ``admin_consented``, the administrator's consent grants
     them, one grant per resource, so refresh tokens and on-behalf-of may use them."""
+    app_permissions: tuple[str, ...] = ()
+    """Application permissions (app roles of an API, for app-only tokens): ``User.Read.All``
+    (Graph's) or ``api://orders/Orders.Read.All``; an administrator's consent grants them."""
     group_membership_claims: str | None = None
     """``None`` (Entra's default: no ``groups`` claim), ``"None"``, ``"SecurityGroup"``,
     ``"DirectoryRole"``, ``"ApplicationGroup"``, ``"All"``, or a comma-separated mix."""
@@ -305,7 +308,7 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         "assignment_required", "assigned", "public_client", "allow_id_token",
         "allow_access_token", "identifier_uris", "app_roles",
         "frontchannel_logout_iss", "sign_v1_id_tokens", "admin_consented", "api_permissions",
-        "enabled", "sign_in_audience",
+        "app_permissions", "enabled", "sign_in_audience",
         *APP_KEYS,
     })
     certs = [_certificate(c, cw) for cw, c in tables(d, "certificates", where)]
@@ -331,6 +334,7 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         sign_v1_id_tokens=flag(d, "sign_v1_id_tokens", where, False),
         admin_consented=flag(d, "admin_consented", where, True),
         api_permissions=str_list(d, "api_permissions", where),
+        app_permissions=str_list(d, "app_permissions", where),
         enabled=flag(d, "enabled", where, True),
         sign_in_audience=audience,
         **parse_app_claims(d, where),

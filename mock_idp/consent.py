@@ -30,6 +30,35 @@ SIGN_IN_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
 ConsentType = Literal["AllPrincipals", "Principal"]
 
 
+@dataclass(frozen=True)
+class AppRoleGrant:
+    """An application permission granted to an app: ``client_id`` holds the app role ``value``
+    of ``resource_id`` (an API's app id, or Microsoft Graph's), as Graph's
+    ``appRoleAssignment`` of the app's service principal records it. App-only tokens for that
+    resource carry the values in ``roles``."""
+
+    client_id: str
+    resource_id: str
+    value: str
+
+
+def app_roles_held(grants: Iterable[AppRoleGrant], client_id: str, resource_id: str
+                   ) -> tuple[str, ...]:
+    """The application permissions ``client_id`` holds on ``resource_id``, in grant order."""
+    return tuple(dict.fromkeys(g.value for g in grants
+                               if g.client_id == client_id and g.resource_id == resource_id))
+
+
+def grant_app_roles(grants: list[AppRoleGrant], client_id: str,
+                    by_resource: Mapping[str, Iterable[str]]) -> None:
+    """Add ``client_id``'s application permissions ``by_resource`` to ``grants`` (once each)."""
+    for resource_id, values in by_resource.items():
+        for value in values:
+            grant = AppRoleGrant(client_id, resource_id, value)
+            if grant not in grants:
+                grants.append(grant)
+
+
 def service_principal_id(tenant_id: str, app_id: str) -> str:
     """The object id of an app's service principal in a tenant (stable, like Entra's)."""
     return str(uuid.uuid5(uuid.NAMESPACE_OID, f"{tenant_id}/servicePrincipal/{app_id.lower()}"))

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from .config import AppConfig, GroupConfig, TenantConfig, UserConfig
 from .config_fields import ConfigError
-from .consent import organization_consent
+from .consent import grant_app_roles, organization_consent
 from .credentials import key_credential
 from .directory import (
     AppRole,
@@ -56,9 +56,12 @@ def build_tenant(cfg: TenantConfig, now: datetime) -> Tenant:
         tenant.apps[app.client_id] = app
         app.api_permissions = {resource_id: tuple(names) for resource_id, names in
                                refs.permissions.get(app.client_id.lower(), {}).items()}
+        app.app_permissions = {resource_id: tuple(values) for resource_id, values in
+                               refs.app_permissions.get(app.client_id.lower(), {}).items()}
         if acfg.admin_consented:  # "Grant admin consent": no one sees the consent page
             for resource_id, names in organization_consent(app.api_permissions).items():
                 tenant.grant_consent(app.client_id, None, " ".join(names), resource_id)
+            grant_app_roles(tenant.app_role_grants, app.client_id, app.app_permissions)
     for principal_id, kind, client_id, role_id in refs.assignments:
         app = tenant.apps[client_id]
         assignment = RoleAssignment(

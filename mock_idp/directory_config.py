@@ -119,6 +119,8 @@ class Resolved:
     """User id -> full extension name -> value."""
     permissions: dict[str, dict[str, list[str]]]
     """App id -> resource app id (Graph's for Graph) -> the ``api_permissions`` on it."""
+    app_permissions: dict[str, dict[str, list[str]]]
+    """App id -> resource app id -> the ``app_permissions`` (app role values) on it."""
 
 
 def _implicit_groups(tenant: TenantConfig) -> tuple[GroupConfig, ...]:
@@ -191,21 +193,30 @@ def resolve(tenant: TenantConfig, where: str = "tenant") -> Resolved:
         values[uid] = _extension_values(u, f"{where}.users[{i}].extensions", extensions)
     permissions = {app.client_id.lower(): _api_permissions(tenant, app, f"{where}.apps[{i}]")
                    for i, app in enumerate(tenant.apps)}
+    app_permissions = {app.client_id.lower(): _app_permissions(tenant, app, f"{where}.apps[{i}]")
+                       for i, app in enumerate(tenant.apps)}
     return Resolved(group_ids=group_ids, members=members, assignments=assignments,
-                    extensions=values, permissions=permissions)
+                    extensions=values, permissions=permissions, app_permissions=app_permissions)
 
 
 _GRAPH_NAMES = {GRAPH_APP_ID, "https://graph.microsoft.com"}
+
+
+def _resources(tenant: TenantConfig) -> dict[str, str]:
+    """What a permission's prefix may name -> the resource app id: Graph, or an app of this
+    tenant by id or identifier URI."""
+    by_name = {name: GRAPH_APP_ID for name in _GRAPH_NAMES}
+    for other in tenant.apps:
+        for name in (other.client_id, *other.identifier_uris):
+            by_name.setdefault(name.rstrip("/").lower(), other.client_id.lower())
+    return by_name
 
 
 def _api_permissions(tenant: TenantConfig, app: AppConfig, where: str
                      ) -> dict[str, list[str]]:
     """``app``'s ``api_permissions`` by resource: a bare name is Graph's, a prefix names Graph,
     or an app of this tenant by id or identifier URI."""
-    by_name = {name: GRAPH_APP_ID for name in _GRAPH_NAMES}
-    for other in tenant.apps:
-        for name in (other.client_id, *other.identifier_uris):
-            by_name.setdefault(name.rstrip("/").lower(), other.client_id.lower())
+    by_name = _resources(tenant)
     out: dict[str, list[str]] = {}
     for j, scope in enumerate(app.api_permissions):
         key = f"{where}.api_permissions[{j}]"
@@ -221,6 +232,33 @@ def _api_permissions(tenant: TenantConfig, app: AppConfig, where: str
         out.setdefault(resource, [])
         if name not in out[resource]:
             out[resource].append(name)
+    return out
+
+
+def _app_permissions(tenant: TenantConfig, app: AppConfig, where: str
+                     ) -> dict[str, list[str]]:
+    """``app``'s ``app_permissions`` by resource: a bare name is one of Graph's application
+    permissions (any name: the mock does not list Graph's), ``<api>/<value>`` an app role of an
+    app of this tenant that apps may hold (``allowed_member_types`` with ``Application``)."""
+    by_name = _resources(tenant)
+    apps = {a.client_id.lower(): a for a in tenant.apps}
+    out: dict[str, list[str]] = {}
+    for j, permission in enumerate(app.app_permissions):
+        key = f"{where}.app_permissions[{j}]"
+        prefix, _, value = permission.rpartition("/")
+        resource = by_name.get(prefix.rstrip("/").lower()) if prefix else GRAPH_APP_ID
+        if not value or resource is None or any(c.isspace() for c in permission):
+            raise ConfigError(f"{key}: {permission!r} is not an application permission (a "
+                              "Graph name such as User.Read.All, or <api>/<app role value>)")
+        api = apps.get(resource)
+        roles = [role_config(r) for r in api.app_roles] if api is not None else []
+        if api is not None and not any(
+                r.value == value and "Application" in r.allowed_member_types for r in roles):
+            raise ConfigError(f"{key}: {value!r} is not an app role of {prefix!r} that apps may "
+                              "hold (allowed_member_types must include Application)")
+        out.setdefault(resource, [])
+        if value not in out[resource]:
+            out[resource].append(value)
     return out
 
 

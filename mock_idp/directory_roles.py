@@ -31,6 +31,9 @@ CONSENT_FOR_ORGANIZATION = frozenset({
     "Application Administrator"})
 """The roles that may consent on behalf of the organization."""
 
+GRAPH_APPLICATION_PERMISSIONS = frozenset({"Global Administrator", "Privileged Role Administrator"})
+"""The roles that may also grant Microsoft Graph's application permissions (app roles)."""
+
 _BY_LOWER = {name.lower(): name for name in BUILT_IN}
 
 
@@ -40,6 +43,8 @@ def canonical(name: str) -> str | None:
     return _BY_LOWER.get(name.strip().lower())
 
 
-def consents_for_organization(roles: Iterable[str]) -> bool:
-    """Whether a user holding ``roles`` may grant consent for every user of the tenant."""
-    return any(role in CONSENT_FOR_ORGANIZATION for role in roles)
+def consents_for_organization(roles: Iterable[str], *, graph_app_roles: bool = False) -> bool:
+    """Whether a user holding ``roles`` may grant consent for every user of the tenant; with
+    ``graph_app_roles``, for a consent that includes Graph's application permissions."""
+    allowed = GRAPH_APPLICATION_PERMISSIONS if graph_app_roles else CONSENT_FOR_ORGANIZATION
+    return any(role in allowed for role in roles)

@@ -154,6 +154,12 @@ CATALOGUE: dict[int, AadstsCode] = {
         _c(90083, "invalid_grant", 400, "Request is unsupported."),
         _c(50058, "login_required", 400,
            "A silent sign-in request was sent but no user is signed in."),
+        # An API that requires assignment, asked for an app-only token by an app holding none
+        # of its app roles: the protected web API's registration docs (``invalid_client``; the
+        # HTTP status is not documented).
+        _c(501051, "invalid_client", 400,
+           "Application '{app_id}'({app_name}) is not assigned to a role for the application "
+           "'{resource_id}'({resource_name})."),
         _c(50105, "interaction_required", 400,
            "The signed in user '{upn}' is not assigned to a role for the application "
            "'{app_id}'({app_name})."),

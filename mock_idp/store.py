@@ -1,9 +1,6 @@
-"""The running provider's state: the directory (tenants, apps, users) and the protocol records.
-
-Built from an :class:`~mock_idp.config.IdpConfig` at start and changed by the management API.
-Everything lives on the app instance, so several differently configured providers can share a
-process.
-"""
+"""The running provider's state: the directory (tenants, apps, users) and the protocol records,
+built from an :class:`~mock_idp.config.IdpConfig` at start and changed by the management API.
+It lives on the app instance, so differently configured providers can share a process."""
 
 from __future__ import annotations
 
@@ -13,7 +10,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .config import SINGLE_TENANT, IdpConfig, TenantConfig
-from .consent import DEFAULT_CONSENT_SCOPE, GRAPH_APP_ID, PermissionGrant, record_grant
+from .consent import (
+    DEFAULT_CONSENT_SCOPE,
+    GRAPH_APP_ID,
+    AppRoleGrant,
+    PermissionGrant,
+    record_grant,
+)
 from .credentials import (
     KeyCredential,
     PasswordCredential,
@@ -79,6 +82,8 @@ class Application:
     users to sign-in?"): a disabled app gets AADSTS7000112 everywhere."""
     api_permissions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Configured delegated permissions by resource app id (Graph's for Graph)."""
+    app_permissions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Configured application permissions (app role values) by resource app id."""
     sign_in_audience: str = SINGLE_TENANT
     """Graph ``signInAudience`` (the portal's "Supported account types"): one of
     :data:`SIGN_IN_AUDIENCES`. A single-tenant app used through ``/common`` or
@@ -186,6 +191,8 @@ class Tenant:
     """Delegated permissions consented to (Graph ``oauth2PermissionGrants``)."""
     allow_user_consent: bool = True
     """Whether users may consent to apps for themselves (the tenant's user consent setting)."""
+    app_role_grants: list[AppRoleGrant] = field(default_factory=list)
+    """Application permissions granted to apps (an administrator's consent)."""
 
     def has_consent(self, client_id: str, user_id: str) -> bool:
         return any(g.applies_to(client_id, user_id) for g in self.grants)
@@ -381,18 +388,13 @@ class Store:
                 return tenant, app
         return None
 
-    def end_sessions(self, *, user_id: str | None = None, session_id: str | None = None) -> list[
-        Session
-    ]:
-        ended = []
-        for s in self.sessions.values():
-            if not s.active:
-                continue
-            if (session_id is not None and s.id == session_id) or (
-                user_id is not None and s.user_id == user_id
-            ):
-                s.active = False
-                ended.append(s)
+    def end_sessions(self, *, user_id: str | None = None,
+                     session_id: str | None = None) -> list[Session]:
+        ended = [s for s in self.sessions.values() if s.active and (
+            (session_id is not None and s.id == session_id)
+            or (user_id is not None and s.user_id == user_id))]
+        for s in ended:
+            s.active = False
         return ended
 
 

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from ..consent import grant_app_roles
 from ..directory import is_assigned, needs_assignment
 from ..directory_roles import consents_for_organization
 from ..errors import EntraError
@@ -51,7 +52,7 @@ async def _next_page(request: Request, txn: Transaction) -> Response:
                       action=f"/{segment_of(txn)}/Consent/Set")
     admin = consents_for_organization(user.directory_roles)
     if txn.kind == "adminconsent" and txn.request is not None:
-        if not admin:
+        if not _may_admin_consent(user, app, txn):
             return _need_admin(request, txn, app)
         if txn.consent_shown:  # accepted
             return admin_consent_granted(request, txn.request, tenant.id)
@@ -76,6 +77,13 @@ async def _next_page(request: Request, txn: Transaction) -> Response:
     if txn.request is not None:
         return await complete(request, txn.request, session)
     return _approve_device(request, txn, session, user, app)
+
+
+def _may_admin_consent(user: User, app: Application, txn: Transaction) -> bool:
+    """Whether ``user`` may complete the admin consent ``txn`` asks for ``app``."""
+    scopes = txn.request.scopes if txn.request is not None else ()
+    return consents_for_organization(user.directory_roles, graph_app_roles=(
+        admin_consent.needs_graph_app_roles(app, scopes)))
 
 
 def _need_admin(request: Request, txn: Transaction, app: Application) -> Response:
@@ -157,8 +165,10 @@ async def consent(request: Request) -> Response:
     if txn.kind == "device" and not txn.confirmed:
         return await proceed(request, replace(txn, confirmed=True))
     app = app_of(state, txn)
-    admin = consents_for_organization(tenant.users[session.user_id].directory_roles)
-    if app is None or (not admin and (txn.kind == "adminconsent" or not tenant.allow_user_consent)):
+    user = tenant.users[session.user_id]
+    admin = consents_for_organization(user.directory_roles)
+    if app is None or (not admin and not tenant.allow_user_consent) or (
+            txn.kind == "adminconsent" and not _may_admin_consent(user, app, txn)):
         # Only an administrator may accept here; a post from anyone else (whose page said
         # "Need admin approval") grants nothing, and the page comes again.
         return await proceed(request, txn)
@@ -166,6 +176,8 @@ async def consent(request: Request) -> Response:
     if txn.kind == "adminconsent":
         for resource_id, granted in admin_consent.grants(tenant, app, scopes).items():
             tenant.grant_consent(app.client_id, None, " ".join(granted), resource_id)
+        grant_app_roles(tenant.app_role_grants, app.client_id,
+                        admin_consent.app_roles(app, scopes))
         return await proceed(request, replace(txn, consent_shown=True))
     for_everyone = admin and ids.ORGANIZATION_CONSENT_NAME in form
     if for_everyone or not incremental_consent.covered(

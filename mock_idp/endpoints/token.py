@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..clock import epoch
+from ..consent import app_roles_held
 from ..errors import EntraError
 from ..protocol import claims as claimset
 from ..protocol import (
@@ -337,11 +338,17 @@ def _client_credentials(request: Request, tenant: Tenant, app: Application,
         if not resource:
             raise EntraError(900144, {"name": "resource"})
     target = resources.find(tenant, resource)
+    held = app_roles_held(tenant.app_role_grants, app.client_id, target.audience)
+    if target.app is not None and target.app.assignment_required and not held:
+        raise EntraError(501051, {"app_id": app.client_id, "app_name": app.name,
+                                  "resource_id": target.app.client_id,
+                                  "resource_name": target.app.name})
     subject = claimset.Subject(base_url(request), tenant, app, None, version, now)
     at_claims = claimset.access_token_claims(
         subject, audience=target.token_audience, scopes=(),
         lifetime=state.config.access_token_lifetime, client_auth=client_auth,
-        token_version=target.token_version, app_only=True, resource_app=target.app)
+        token_version=target.token_version, app_only=True, resource_app=target.app,
+        app_roles=held)
     access_token = sign(state, at_claims, version=target.token_version)
     lifetime = int(state.config.access_token_lifetime.total_seconds())
     if version == "2.0":

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from ..consent import organization_consent
+from ..consent import GRAPH_APP_ID, organization_consent
 from ..errors import EntraError
 from ..store import Application, Store, Tenant
 from .authorization import AuthRequest, RedirectError, client_and_redirect
@@ -71,6 +71,24 @@ def grants(tenant: Tenant, app: Application, scopes: tuple[str, ...]) -> dict[st
     return {resource_id: list(names) for resource_id, names in asked.items()}
 
 
+def app_roles(app: Application, scopes: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The application permissions the consent grants, by resource app id: the app's
+    configured ones, for v1 (no ``scopes``) or ``/.default`` only (the v2 reference: "to request
+    app permissions, you must use the /.default value")."""
+    if scopes and not any(s.endswith("/.default") for s in scopes):
+        return {}
+    return dict(app.app_permissions)
+
+
+def needs_graph_app_roles(app: Application, scopes: tuple[str, ...]) -> bool:
+    """Whether the consent grants Microsoft Graph's application permissions, which only some
+    administrators may (:mod:`mock_idp.directory_roles`)."""
+    return bool(app_roles(app, scopes).get(GRAPH_APP_ID))
+
+
 def lines(tenant: Tenant, app: Application, scopes: tuple[str, ...]) -> tuple[str, ...]:
-    """The permissions the consent page lists, as scope names."""
-    return tuple(name for names in grants(tenant, app, scopes).values() for name in names)
+    """The permissions the consent page lists, as names: the delegated ones, then the
+    application permissions."""
+    delegated = [name for names in grants(tenant, app, scopes).values() for name in names]
+    return (*delegated, *(f"{value} (as the app itself)" for values in
+                          app_roles(app, scopes).values() for value in values))

@@ -195,11 +195,13 @@ def access_token_claims(
     token_version: str,
     app_only: bool = False,
     resource_app: Application | None = None,
+    app_roles: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """An access token for ``audience``; its version follows the resource, not the endpoint.
 
     ``resource_app`` is the API's registration when the mock registers it: its roles, groups
     and optional claims shape the token. Microsoft Graph (``None``) takes none of the client's.
+    ``app_roles``: for an app-only token, the application permissions the app holds on it.
     """
     claims: dict[str, Any] = {
         "aud": audience,
@@ -219,9 +221,12 @@ def access_token_claims(
     # another API's only as its registration's optional claim, ``app`` in app-only tokens and
     # ``user`` with ``include_user_token`` (optional claims reference, ``idtyp``).
     if app_only or s.user is None:
-        # No application permissions are modelled, and Entra leaves ``roles`` out of an
-        # app-only token that has none (it is present only when app roles are granted).
+        # ``roles``: the application permissions granted to the app; Entra leaves the claim out
+        # of an app-only token that has none (the client credentials reference, "Controlling
+        # tokens without the roles claim").
         claims.update({"oid": s.app.id, "sub": s.app.id})
+        if app_roles:
+            claims["roles"] = list(app_roles)
         if resource_app is None or any(
                 c.name == "idtyp" for c in resource_app.optional_claims.for_token("access")):
             claims["idtyp"] = "app"

@@ -33,7 +33,7 @@ def token_status(client: AppClient, secret: str) -> tuple[int, list[int]]:
             "grant_type": "client_credentials",
             "client_id": APP_ID,
             "client_secret": secret,
-            "scope": f"{APP_ID}/.default",
+            "scope": "https://graph.microsoft.com/.default",
         },
     )
     return response.status_code, response.json().get("error_codes", [])
