@@ -34,6 +34,10 @@ CONSENT_FOR_ORGANIZATION = frozenset({
 GRAPH_APPLICATION_PERMISSIONS = frozenset({"Global Administrator", "Privileged Role Administrator"})
 """The roles that may also grant Microsoft Graph's application permissions (app roles)."""
 
+MEMBER_ROLE_TEMPLATE = "b79fbf4d-3ef9-4689-8143-76b194e85509"
+"""The built-in User role every member holds, which ``wids`` lists after the user's own roles
+(msgraph-sdk-powershell #1782: "b79fbf4d-… is default")."""
+
 _BY_LOWER = {name.lower(): name for name in BUILT_IN}
 
 
@@ -41,6 +45,12 @@ def canonical(name: str) -> str | None:
     """A role's display name as Entra spells it, for ``name`` in any case; ``None`` if the mock
     does not know the role."""
     return _BY_LOWER.get(name.strip().lower())
+
+
+def wids(roles: Iterable[str], *, member: bool) -> list[str]:
+    """The ``wids`` claim: the template ids of ``roles``, then the User role's for a member."""
+    out = [BUILT_IN[role] for role in roles if role in BUILT_IN]
+    return [*out, MEMBER_ROLE_TEMPLATE] if member else out
 
 
 def consents_for_organization(roles: Iterable[str], *, graph_app_roles: bool = False) -> bool:

@@ -5,8 +5,8 @@ Pure functions of the directory. Entra's behaviour, per Microsoft Learn:
 - ``groupMembershipClaims`` on the app registration turns the claim on: ``SecurityGroup``
   (security groups, nested ones included), ``All`` (security groups, Microsoft 365 groups and
   distribution lists), ``ApplicationGroup`` (only groups assigned to the app, direct membership
-  only), ``DirectoryRole`` (directory roles, as ``wids``; the mock has no directory roles), or a
-  comma-separated mix; null or ``None`` emits no groups.
+  only), ``DirectoryRole`` (directory roles, as ``wids``), or a comma-separated mix; null or
+  ``None`` emits no groups.
   https://learn.microsoft.com/entra/identity-platform/optional-claims#configure-groups-optional-claims
   https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-fed-group-claims
 - Values are group object ids. The ``groups`` optional claim's ``additionalProperties`` change
@@ -25,6 +25,9 @@ Pure functions of the directory. Entra's behaviour, per Microsoft Learn:
   issues no SAML.
 - ``roles``: the values of the app's enabled roles assigned to the user or to a group the user
   is a direct member of; left out when there are none.
+- ``wids``: with ``All`` or ``DirectoryRole``, the template ids of the user's directory roles
+  (:mod:`mock_idp.directory_roles`) and the User role's for a member; not in tokens from the
+  implicit flow (the access token claims reference, ``wids``).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from ..directory import (
     role_values,
     transitive_member_of,
 )
+from ..directory_roles import wids
 
 if TYPE_CHECKING:
     from ..directory import OptionalClaim
@@ -119,7 +123,12 @@ def groups_and_roles(tenant: Tenant, app: Application | None, user: User, *,
         return {}
     out: dict[str, Any] = {}
     roles = role_values(tenant, app, user)
-    if parse_group_membership_claims(app.group_membership_claims):
+    flags = parse_group_membership_claims(app.group_membership_claims)
+    if ("All" in flags or "DirectoryRole" in flags) and not implicit:
+        held = wids(user.directory_roles, member=user.user_type == "Member")
+        if held:
+            out["wids"] = held
+    if flags:
         values = group_values(tenant, app, user, configured)
         limit = IMPLICIT_GROUP_LIMIT if implicit else JWT_GROUP_LIMIT
         as_roles = "emit_as_roles" in _group_properties(configured)

@@ -349,3 +349,56 @@ def test_an_app_consented_in_its_own_tenant_by_its_administrator(
         finally:
             for app in apps:
                 app.http_client.close()
+
+
+# -- the wids claim -------------------------------------------------------------------------------
+
+
+def _with_group_claims(value: str | None) -> IdpConfig:
+    from dataclasses import replace
+
+    contoso, fabrikam = GUARDED.tenants
+    apps = tuple(replace(a, group_membership_claims=value) if a.client_id == CLIENT_ID else a
+                 for a in contoso.apps)
+    return IdpConfig(tenants=(replace(contoso, apps=apps), fabrikam))
+
+
+def _id_token(client: AppClient, upn: str) -> dict[str, object]:
+    from idp_testkit import pkce_pair
+
+    verifier, challenge = pkce_pair()
+    page = _authorize(client, code_challenge=challenge, code_challenge_method="S256")
+    answer = sign_in(client, page, upn)
+    if page_kind(answer) == "consent":
+        answer = consent(client, answer)
+    code = redirect_params(answer)["code"]
+    token = client.post(paths("organizations", "2.0")["token"], data={
+        "grant_type": "authorization_code", "client_id": CLIENT_ID, "client_secret": SECRET,
+        "code": code, "redirect_uri": REDIRECT, "code_verifier": verifier})
+    return claims(token.json()["id_token"])
+
+
+@pytest.mark.idp_config(_with_group_claims("DirectoryRole"))
+def test_wids_lists_an_administrators_roles_then_the_member_role(client: AppClient) -> None:
+    assert _id_token(client, ADA)["wids"] == ["62e90394-69f5-4237-9190-012177145e10",
+                                              "b79fbf4d-3ef9-4689-8143-76b194e85509"]
+
+
+@pytest.mark.idp_config(_with_group_claims("SecurityGroup"))
+def test_wids_needs_directory_role_or_all_in_group_membership_claims(client: AppClient) -> None:
+    assert "wids" not in _id_token(client, ADA)
+
+
+def test_wids_is_left_out_of_implicit_tokens() -> None:
+    from mock_idp.protocol.group_claims import groups_and_roles
+    from mock_idp.store import Store
+
+    store = Store.from_config(_with_group_claims("All"), GUARDED.clock.now())
+    fabrikam = store.tenants[FABRIKAM_ID]
+    ada = fabrikam.find_user(ADA)
+    app = store.tenants[TENANT].apps[CLIENT_ID]
+    assert ada is not None
+    assert "wids" in groups_and_roles(fabrikam, app, ada, configured=(), implicit=False,
+                                      graph_base="https://graph.test")
+    assert "wids" not in groups_and_roles(fabrikam, app, ada, configured=(), implicit=True,
+                                          graph_base="https://graph.test")
