@@ -30,7 +30,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from ..consent import GRAPH_APP_ID, PermissionGrant, new_grant, service_principal_id
-from ..store import Tenant
+from ..store import Store, Tenant
+from .common import idp
 from .graph_http import PREFIX, collection, filtered, json_body, not_found, route
 from .payload import BadInput, check_known, get_bool, get_str, parse_guid, read_object
 
@@ -40,15 +41,25 @@ CONSENT_TYPES = ("AllPrincipals", "Principal")
 MAX_SCOPE = 4096
 
 
-def _principals(tenant: Tenant) -> dict[str, dict[str, Any]]:
-    """Service principals by object id: one per app, plus Microsoft Graph's."""
+def _principals(tenant: Tenant, store: Store | None = None) -> dict[str, dict[str, Any]]:
+    """Service principals by object id: one per app, Microsoft Graph's, and (with ``store``)
+    one per other organization's multi-tenant app that someone here consented to, which
+    ``appOwnerOrganizationId`` names (read-only here)."""
     out = {service_principal_id(tenant.id, GRAPH_APP_ID): {
         "appId": GRAPH_APP_ID, "displayName": "Microsoft Graph", "accountEnabled": True,
         "appRoleAssignmentRequired": False}}
     for app in tenant.apps.values():
         out[service_principal_id(tenant.id, app.client_id)] = {
             "appId": app.client_id, "displayName": app.name, "accountEnabled": app.enabled,
-            "appRoleAssignmentRequired": app.assignment_required}
+            "appRoleAssignmentRequired": app.assignment_required,
+            "appOwnerOrganizationId": tenant.id}
+    for client_id in dict.fromkeys(g.client_id for g in tenant.grants):
+        found = store.find_app_any(client_id) if store is not None else None
+        if found is not None and found[0] is not tenant:
+            out[service_principal_id(tenant.id, client_id)] = {
+                "appId": client_id, "displayName": found[1].name,
+                "accountEnabled": found[1].enabled, "appRoleAssignmentRequired": False,
+                "appOwnerOrganizationId": found[0].id}
     return {sp_id: {"id": sp_id, **body} for sp_id, body in out.items()}
 
 
@@ -85,7 +96,8 @@ def _principal(request: Request, tenant: Tenant) -> dict[str, Any]:
         key, value = "appId", parse_guid(request.path_params["app_id"], "appId")
     else:
         key, value = "id", parse_guid(request.path_params["sp"], "id")
-    found = next((sp for sp in _principals(tenant).values() if sp[key] == value), None)
+    principals = _principals(tenant, idp(request).store).values()
+    found = next((sp for sp in principals if sp[key] == value), None)
     if found is None:
         raise not_found(key, value)
     return found
@@ -105,8 +117,8 @@ async def update_service_principal(request: Request, tenant: Tenant) -> Response
     required = get_bool(body, "appRoleAssignmentRequired")
     app = tenant.find_app(principal["appId"])
     if app is None:
-        raise BadInput("Microsoft Graph's service principal cannot be changed",
-                       field=next(iter(body), "accountEnabled"))
+        raise BadInput("this service principal cannot be changed here (Microsoft Graph's, or "
+                       "another organization's app's)", field=next(iter(body), "accountEnabled"))
     if enabled is not None:
         app.enabled = enabled
     if required is not None:

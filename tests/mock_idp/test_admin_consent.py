@@ -402,3 +402,16 @@ def test_wids_is_left_out_of_implicit_tokens() -> None:
                                       graph_base="https://graph.test")
     assert "wids" not in groups_and_roles(fabrikam, app, ada, configured=(), implicit=True,
                                           graph_base="https://graph.test")
+
+
+@pytest.mark.idp_config(GUARDED)
+def test_the_service_principal_in_the_customers_tenant_after_consent(client: AppClient) -> None:
+    path = f"/graph/{FABRIKAM_ID}/v1.0/servicePrincipals(appId='{CLIENT_ID}')"
+    assert client.get(path).status_code == 404
+    consent(client, sign_in(client, _admin_consent(client), ADA))
+    principal = client.get(path).json()
+    assert principal["appId"] == CLIENT_ID and principal["appOwnerOrganizationId"] == TENANT
+    (grant,) = _organization_grants(client, FABRIKAM_ID)
+    assert grant["clientId"] == principal["id"]
+    changed = client.patch(path, json={"accountEnabled": False})
+    assert changed.status_code == 400 and changed.json()["error"]["target"] == "accountEnabled"
