@@ -172,6 +172,12 @@ class LiveStack:
         self.graph("POST", f"applications(appId='{client_id or self.client_id}')/removePassword",
                    {"keyId": key_id})
 
+    def block_user_consent(self) -> None:
+        """The tenant's user consent setting "Do not allow user consent": only an administrator
+        consents to apps; the stack's reset allows it again."""
+        self._call("PATCH", self.idp_url(f"/_mock/tenants/{self.tenant_id}"),
+                   json={"allow_user_consent": False})
+
     def revoke_consent(self, client_id: str | None = None) -> int:
         """Remove every consent grant of the app (Graph ``oauth2PermissionGrants``), so its
         users see "Permissions requested" at their next sign-in; the number removed."""

@@ -33,7 +33,13 @@ from scenarios.flows import (
     up_to_stay_signed_in,
 )
 from scenarios.live import LiveStack
-from scenarios.pages import IdpConsentPage, IdpErrorPage, IdpStaySignedInPage, IdpUsernamePage
+from scenarios.pages import (
+    IdpConsentPage,
+    IdpErrorPage,
+    IdpNeedAdminPage,
+    IdpStaySignedInPage,
+    IdpUsernamePage,
+)
 
 Ctx = ScenarioContext[LiveStack]
 
@@ -262,6 +268,33 @@ def user_cancels(ctx: Ctx) -> None:
         expect(consent.heading).to_be_visible()
     with ctx.step("press Cancel"):
         consent.cancel.click()
+    with ctx.step("the failure page says the sign-in was cancelled"):
+        expect_failure(page, stack, "user-cancels", idp_code="AADSTS65004")
+
+
+@scenario(
+    id="failure.needs-admin-approval",
+    title="A user whose company blocks user consent gets back to the failure page",
+    proves="In a tenant where users may not consent to apps (the user consent setting many "
+    "companies choose), a user the app has no consent for gets the provider's 'Need admin "
+    "approval' (AADSTS90094); 'Return to the application without granting consent' sends "
+    "access_denied (AADSTS65004) to the app, which shows its failure page with the support "
+    "contact, not an error of its own",
+    needs=FAILURE_PAGE,
+)
+def needs_admin_approval(ctx: Ctx) -> None:
+    stack, page = ctx.env, ctx.page
+    with ctx.step("the company blocks user consent; the app has no consent yet"):
+        stack.block_user_consent()
+        assert stack.revoke_consent(), "the app had no consent grant to remove"
+    with ctx.step("alice signs in: the provider says an administrator must approve the app"):
+        page.goto(stack.app.sign_in_url())
+        sign_in_at_idp(page, stack.people["alice"], EntraDriver(accept_consent=False))
+        approval = IdpNeedAdminPage(page)
+        expect(approval.heading).to_be_visible()
+        expect(approval.code).to_have_text("90094")
+    with ctx.step("return to the application without granting consent"):
+        approval.return_to_app.click()
     with ctx.step("the failure page says the sign-in was cancelled"):
         expect_failure(page, stack, "user-cancels", idp_code="AADSTS65004")
 

@@ -81,6 +81,17 @@ class IdpConsentPage:
         self.cancel = page.get_by_role("button", name="Cancel", exact=True)
 
 
+class IdpNeedAdminPage:
+    """"Need admin approval": the user may not consent, and only an administrator can."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.heading = page.get_by_role("heading", name=ids.NEED_ADMIN_HEADING)
+        self.code: Locator = page.get_by_test_id("error-code")
+        self.return_to_app = page.get_by_role("button", name=ids.RETURN_WITHOUT_CONSENT)
+        self.switch_to_admin = page.get_by_role("button", name=ids.SWITCH_TO_ADMIN)
+
+
 class IdpErrorPage:
     def __init__(self, page: Page) -> None:
         self.page = page

@@ -103,6 +103,7 @@ IDENTITY: Mapping[str, Verdict] = {
     "failure.invalid-secret": login_failure(),
     "failure.user-not-assigned": login_failure(),
     "failure.user-cancels": login_failure(),
+    "failure.needs-admin-approval": login_failure(),
     "failure.idp-down": error_500(),
     "failure.idp-down-keys": accepts(),
     "failure.bad-signature": accepts(),
@@ -135,6 +136,7 @@ AUTHLIB: Mapping[str, Verdict] = {
     "failure.invalid-secret": error_500(),
     "failure.user-not-assigned": error_500(),
     "failure.user-cancels": error_500(),
+    "failure.needs-admin-approval": error_500(),
     "failure.idp-down": error_500(),
     "failure.idp-down-keys": error_500(),
     "failure.bad-signature": error_500(),
@@ -171,6 +173,8 @@ PASSPORT: Mapping[str, Verdict] = {
                                                STACK_TRACE),
     "failure.user-cancels": express_error(401, "'Unauthorized'",
                                           "FAIL: plain `Unauthorized` (401), no contact"),
+    "failure.needs-admin-approval": express_error(
+        401, "'Unauthorized'", "FAIL: plain `Unauthorized` (401), no contact"),
     "failure.idp-down": Verdict(
         "failed", "the app never answered its callback http://127.0.0.1:",
         "FAIL: never answers (no timeout)"),
@@ -219,6 +223,7 @@ MSAL_SPA: Mapping[str, Verdict] = {
     "failure.invalid-secret": skip("admin-renew-secret"),
     "failure.user-not-assigned": passes(),
     "failure.user-cancels": passes(),
+    "failure.needs-admin-approval": passes(),
     "failure.idp-down": passes(),
     "failure.idp-down-keys": spa_accepts(),
     "failure.bad-signature": spa_accepts(),

@@ -3,7 +3,9 @@ one scenario leaves behind reaches the next.
 
 Two stacks are built one after the other through the catalogue's own worker environment and
 per-scenario stack (what the runner calls). The first signs alice in through a browser, arms a
-fault, moves the clock a year on, adds a user and rotates the signing keys; the second must
+fault, moves the clock a year on, adds a user, rotates the signing keys and changes the
+directory's settings (another organization, a multi-tenant app, user consent blocked and the
+app's consent removed); the second must
 see the provider as a freshly started one, and a browser carrying the first one's cookies must
 be asked to sign in again.
 """
@@ -58,6 +60,8 @@ def _leave_state_behind(stack: LiveStack, browser: Browser) -> list[Any]:
     stack.rotate_keys()
     stack.add_other_organization()
     stack.update_app(signInAudience="AzureADMultipleOrgs")
+    stack.block_user_consent()
+    assert stack.revoke_consent()
     assert _provider_records(stack)["sessions"] >= 1
     return cookies
 
@@ -90,6 +94,12 @@ def test_one_scenario_leaves_nothing_to_the_next(browser: Browser) -> None:
             # again, as configured.
             tenants = second.http.get(second.idp_url("/_mock/tenants")).json()
             assert [t["domain"] for t in tenants["tenants"]] == ["contoso.onmicrosoft.com"]
+            # Users may consent again, and the app's consent is back.
+            assert tenants["tenants"][0]["allow_user_consent"] is True
+            principal = second.graph("GET", f"servicePrincipals(appId='{second.client_id}')")
+            grants = second.graph("GET", "oauth2PermissionGrants", params={
+                "$filter": f"clientId eq '{principal['id']}'"})["value"]
+            assert [g["consentType"] for g in grants] == ["AllPrincipals"]
             registration = second.graph("GET", f"applications(appId='{second.client_id}')")
             assert registration["signInAudience"] == "AzureADMyOrg"
             # One key, as at start; a rotated-to key (or one published on the side) would
