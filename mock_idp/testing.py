@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import serialization
 
 from .clock import MockClock
 from .config import SINGLE_TENANT, IdpConfig
+from .directory_roles import BUILT_IN
 from .serving import (
     RunningServer,
     ThreadedServer,
@@ -46,8 +47,6 @@ __all__ = [
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
-
-# --- the provider as a test fixture ---------------------------------------------------------
 
 class MockIdpError(RuntimeError):
     """A management-API call made by a :class:`MockIdp` helper was refused."""
@@ -302,6 +301,12 @@ class MockIdp:
         })
 
     # --- claims: groups, optional claims, directory extensions, custom claims
+
+    def assign_directory_role(self, user: str, role: str, *, tenant: str | None = None) -> None:
+        """Give ``user`` (UPN or id) a built-in directory role by name, e.g. "Global
+        Administrator" (Graph ``roleManagement/directory/roleAssignments``)."""
+        self.graph("POST", "roleManagement/directory/roleAssignments", tenant=tenant, json={
+            "principalId": user, "roleDefinitionId": BUILT_IN[role], "directoryScopeId": "/"})
 
     def add_group(self, display_name: str, *, members: Sequence[str] = (),
                   security_enabled: bool = True, unified: bool = False,

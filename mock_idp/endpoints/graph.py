@@ -2,7 +2,8 @@
 
 Applications (with ``addPassword`` / ``removePassword``, ``extensionProperties`` and the
 ``(appId='...')`` alternate key) and users (``accountEnabled``, ``revokeSignInSessions``,
-directory extension values) here; app role assignments in :mod:`.graph_assignments`, groups in
+directory extension values) here; app role assignments in :mod:`.graph_assignments`, directory
+roles in :mod:`.graph_directory_roles`, groups in
 :mod:`.graph_groups`, what apps read with a user's token in :mod:`.graph_memberships`. Errors
 use Graph's body: ``{"error": {"code", "message", "target", "innerError": {...}}}``, ``target``
 naming the property at fault (built in :mod:`.graph_http`, with the routes and OData envelopes).
@@ -35,7 +36,7 @@ from ..store import (
     generate_secret_value,
     new_guid,
 )
-from . import graph_assignments, graph_groups, graph_memberships
+from . import graph_assignments, graph_directory_roles, graph_groups, graph_memberships
 from . import graph_directory_model as directory_model
 from . import graph_model as model
 from .common import base_url, idp
@@ -330,6 +331,7 @@ routes: list[BaseRoute] = [
     route(PREFIX + "/users/{user}/revokeSignInSessions",
           {"POST": revoke_sign_in_sessions}),
     *graph_assignments.routes,
+    *graph_directory_roles.routes,
     *graph_groups.routes,
     *graph_memberships.routes,
     Route("/graph/{rest:path}", unknown_resource, methods=ALL_METHODS),
