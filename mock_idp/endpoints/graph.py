@@ -36,7 +36,13 @@ from ..store import (
     generate_secret_value,
     new_guid,
 )
-from . import graph_assignments, graph_directory_roles, graph_groups, graph_memberships
+from . import (
+    graph_app_roles,
+    graph_assignments,
+    graph_directory_roles,
+    graph_groups,
+    graph_memberships,
+)
 from . import graph_directory_model as directory_model
 from . import graph_model as model
 from .common import base_url, idp
@@ -332,6 +338,7 @@ routes: list[BaseRoute] = [
           {"POST": revoke_sign_in_sessions}),
     *graph_assignments.routes,
     *graph_directory_roles.routes,
+    *graph_app_roles.routes,
     *graph_groups.routes,
     *graph_memberships.routes,
     Route("/graph/{rest:path}", unknown_resource, methods=ALL_METHODS),

@@ -41,7 +41,7 @@ CONSENT_TYPES = ("AllPrincipals", "Principal")
 MAX_SCOPE = 4096
 
 
-def _principals(tenant: Tenant, store: Store | None = None) -> dict[str, dict[str, Any]]:
+def principals(tenant: Tenant, store: Store | None = None) -> dict[str, dict[str, Any]]:
     """Service principals by object id: one per app, Microsoft Graph's, and (with ``store``)
     one per other organization's multi-tenant app that someone here consented to, which
     ``appOwnerOrganizationId`` names (read-only here)."""
@@ -68,7 +68,7 @@ def _app_id(tenant: Tenant, body: dict[str, Any], field: str, *, graph_ok: bool)
     id (Microsoft Graph's only as the resource)."""
     key = parse_guid(get_str(body, field, required=True, nullable=False, max_len=64) or "",
                      field)
-    principal = _principals(tenant).get(key)
+    principal = principals(tenant).get(key)
     app_id = principal["appId"] if principal else key
     if app_id == GRAPH_APP_ID:
         if graph_ok:
@@ -96,8 +96,8 @@ def _principal(request: Request, tenant: Tenant) -> dict[str, Any]:
         key, value = "appId", parse_guid(request.path_params["app_id"], "appId")
     else:
         key, value = "id", parse_guid(request.path_params["sp"], "id")
-    principals = _principals(tenant, idp(request).store).values()
-    found = next((sp for sp in principals if sp[key] == value), None)
+    known = principals(tenant, idp(request).store).values()
+    found = next((sp for sp in known if sp[key] == value), None)
     if found is None:
         raise not_found(key, value)
     return found

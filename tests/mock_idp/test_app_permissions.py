@@ -167,3 +167,65 @@ def test_msal_gets_the_roles_an_administrator_granted(
             app.http_client.close()
         assert "access_token" in result, result
         assert claims(result["access_token"])["roles"] == ["User.Read.All"]
+
+
+# -- through Graph ----------------------------------------------------------------------------
+
+
+def _assignments_path(app_id: str = CLIENT_ID, tenant: str = TENANT) -> str:
+    return f"/graph/{tenant}/v1.0/servicePrincipals(appId='{app_id}')/appRoleAssignments"
+
+
+def _sp(client: AppClient, app_id: str) -> str:
+    found: str = client.get(
+        f"/graph/{TENANT}/v1.0/servicePrincipals(appId='{app_id}')").json()["id"]
+    return found
+
+
+@pytest.mark.idp_config(_config(admin_consented=False, assignment_required=True))
+def test_an_application_permission_granted_and_revoked_through_graph(client: AppClient) -> None:
+    assert _app_only(client, f"{API_URI}/.default").json()["error_codes"] == [501051]
+    made = client.post(_assignments_path(), json={
+        "principalId": _sp(client, CLIENT_ID), "resourceId": _sp(client, API_ID),
+        "appRoleId": "Orders.Read.All"})
+    assert made.status_code == 201, made.text
+    assignment = made.json()
+    assert assignment["principalType"] == "ServicePrincipal"
+    assert assignment["resourceDisplayName"] == "Orders API"
+    token = _app_only(client, f"{API_URI}/.default")
+    assert claims(token.json()["access_token"])["roles"] == ["Orders.Read.All"]
+    graph = client.post(_assignments_path(), json={
+        "resourceId": "00000003-0000-0000-c000-000000000000", "appRoleId": "Mail.Read"})
+    assert graph.status_code == 201
+    listed = client.get(_assignments_path()).json()["value"]
+    assert {a["id"] for a in listed} == {assignment["id"], graph.json()["id"]}
+    assert claims(_app_only(client, GRAPH_DEFAULT).json()["access_token"])["roles"] == [
+        "Mail.Read"]
+    assert client.delete(f"{_assignments_path()}/{assignment['id']}").status_code == 204
+    assert _app_only(client, f"{API_URI}/.default").json()["error_codes"] == [501051]
+
+
+@pytest.mark.idp_config(_config(admin_consented=False))
+@pytest.mark.parametrize(("body", "field", "status"), [
+    ({"appRoleId": "Orders.Approve"}, "appRoleId", 400),
+    ({"appRoleId": "Orders.Nothing"}, "appRoleId", 400),
+    ({"resourceId": "00000000-0000-0000-0000-0000000000ab"}, "resourceId", 400),
+    ({"principalId": "00000000-0000-0000-0000-0000000000ab"}, "principalId", 400),
+    ({"resourceId": "not a guid"}, "resourceId", 400),
+    ({"extra": 1}, "extra", 400),
+])
+def test_a_refused_application_permission_names_its_field(
+        client: AppClient, body: dict[str, object], field: str, status: int) -> None:
+    full = {"resourceId": API_ID, "appRoleId": "Orders.Read.All", **body}
+    refused = client.post(_assignments_path(), json=full)
+    assert refused.status_code == status, refused.text
+    assert refused.json()["error"]["target"] == field
+    assert client.get(_assignments_path()).json()["value"] == []
+
+
+@pytest.mark.idp_config(_config())
+def test_a_permission_held_twice_is_a_conflict(client: AppClient) -> None:
+    again = client.post(_assignments_path(), json={"resourceId": API_ID,
+                                                   "appRoleId": "Orders.Read.All"})
+    assert again.status_code == 409
+    assert client.get(_assignments_path(API_ID)).json()["value"] == []
