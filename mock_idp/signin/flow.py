@@ -16,7 +16,8 @@ script, or a failed lookup) still gets the password as a page of its own.
 
 The functions here take plain data (the accounts signed in in this browser, the directory's
 users, the tenant's and app's settings, ``now``) and return what to show; the handlers in
-:mod:`mock_idp.endpoints.signin` render it. Sources for Entra's behaviour:
+:mod:`mock_idp.endpoints.signin` and :mod:`mock_idp.endpoints.consent_pages` render it.
+Sources for Entra's behaviour:
 
 - ``prompt`` values, ``login_hint`` pre-filling the username: the Microsoft identity platform's
   authorization-code documentation;
@@ -25,7 +26,9 @@ users, the tenant's and app's settings, ``now``) and return what to show; the ha
 - "Stay signed in?" after a password sign-in, unless the tenant's company branding turns off
   "Show option to remain signed in";
 - consent for an app the user has not consented to (an ``oauth2PermissionGrant`` for the user or
-  for all principals), AADSTS65004 when declined, AADSTS65001 for ``prompt=none``.
+  for all principals), AADSTS65004 when declined, AADSTS65001 for ``prompt=none``; "Need admin
+  approval" (AADSTS90094) instead where the tenant lets only administrators consent, and
+  "Consent on behalf of your organization" for an administrator (:func:`before_issue`).
 """
 
 from __future__ import annotations
