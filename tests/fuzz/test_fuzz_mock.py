@@ -194,8 +194,11 @@ TENANT: dict[str, list[Any]] = {
                "spa_redirect_uris": ["https://a.test/spa"],
                "secrets": [{"value": "v", "expires_in_days": 2147483648}],
                "certificates": [{"pem": True}], "logout_url": "http://a.test:80:80/",
-               "api_permissions": ["Mail.Read", "api://nowhere/x"], "enabled": False}]],
-    "users": [[{"upn": "u@fabrikam.test", "password": "pw"}]]}
+               "api_permissions": ["Mail.Read", "api://nowhere/x"], "enabled": False,
+               "app_permissions": ["User.Read.All", "api://nowhere/x", 7]}]],
+    "users": [[{"upn": "u@fabrikam.test", "password": "pw",
+                "directory_roles": ["Global Administrator", "Wizard", 3]}]],
+    "allow_user_consent": [False, "no"]}
 CLOCK: dict[str, list[Any]] = {"advance": ["5m", "P1D", "P99999999999W"],
                                "advance_seconds": [60], "now": ["2026-03-02T10:00:00Z"],
                                "freeze": [True]}
@@ -210,6 +213,12 @@ INSTALL: dict[str, list[Any]] = {
     "app_id": [REFERENCE_RP_CLIENT_ID], "tenant": [DEFAULT_TENANT_ID],
     "events_url": ["http://127.0.0.1:9/e", "http://[::1/e"], "client_id": [REFERENCE_RP_CLIENT_ID],
     "app_version_name": ["2"]}
+APP_ROLE: dict[str, list[Any]] = {
+    "resourceId": [REFERENCE_RP_CLIENT_ID, "00000003-0000-0000-c000-000000000000"],
+    "appRoleId": ["User.Read.All", "Agent", "a b", "../x"], "principalId": [APP_ID]}
+DIRECTORY_ROLE: dict[str, list[Any]] = {
+    "principalId": [ALICE], "roleDefinitionId": ["62e90394-69f5-4237-9190-012177145e10"],
+    "directoryScopeId": ["/", "/administrativeUnits/x"]}
 RETAIN: dict[str, list[Any]] = {"retain_seconds": [9223372036854775808, 10**400]}
 
 
@@ -230,6 +239,11 @@ def graph_request(rng: Malformed, pools: Pools) -> Fuzzed:
         (f"{base}/servicePrincipals(appId='{app}')", "GET PATCH", PRINCIPAL),
         (f"{base}/servicePrincipals/{app}", "GET PATCH", PRINCIPAL),
         (f"{base}/oauth2PermissionGrants", "GET POST", GRANT),
+        (f"{base}/servicePrincipals(appId='{app}')/appRoleAssignments", "GET POST", APP_ROLE),
+        (f"{base}/servicePrincipals/{app}/appRoleAssignments/{user}", "DELETE", {}),
+        (f"{base}/roleManagement/directory/roleAssignments", "GET POST", DIRECTORY_ROLE),
+        (f"{base}/roleManagement/directory/roleAssignments/{user}", "GET DELETE", {}),
+        (f"{base}/roleManagement/directory/roleDefinitions", "GET", {}),
     ])
     return _json_request(rng, path, methods, fields)
 
