@@ -254,6 +254,9 @@ AADSTS_ADMIN_HINTS: Mapping[int, str] = {
     50105: "The user is not assigned to the application. Assign the user (or a group) to the "
     "enterprise application, or turn off assignment required.",
     65001: "Consent is missing. Grant admin consent for the application in the identity provider.",
+    65004: "The user declined consent, or the tenant lets only administrators consent and the "
+    "user returned from 'Need admin approval'. To let everyone in, an administrator grants "
+    "admin consent for the application in the identity provider.",
     50057: "The user's account is disabled in the identity provider.",
     501481: "The PKCE code verifier did not match; the sign-in was probably replayed.",
     54005: "The authorization code was already redeemed; the sign-in was probably replayed.",

@@ -30,6 +30,18 @@ def test_idp_error_at_authorize_shows_aadsts_code(rp: RpHarness) -> None:
     assert not [r for r in rp.op.requests if r.url.path.endswith("/token")]
 
 
+def test_declined_consent_tells_the_admin_about_admin_consent(rp: RpHarness) -> None:
+    """AADSTS65004 also reaches the app when the user's tenant lets only administrators consent
+    and the user returned from "Need admin approval": the hint says how to let everyone in."""
+    rp.add_connection()
+    callback = rp.op.deny(rp.start("/widget"), "access_denied",
+                          "AADSTS65004: User declined to consent to access the app.")
+    record = rp.assert_failure_page(rp.client.get(callback), status=403, code="idp_error")
+    assert record["idp_error_code"] == "AADSTS65004"
+    assert "Need admin approval" in str(record["admin_hint"])
+    assert "admin consent" in str(record["admin_hint"])
+
+
 def test_expired_client_secret_has_admin_hint_to_renew(rp: RpHarness) -> None:
     cid = rp.add_connection()
     rp.op.faults.token_error = entra_error(
