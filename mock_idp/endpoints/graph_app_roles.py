@@ -4,10 +4,11 @@ its service principal, ``servicePrincipals/{id}/appRoleAssignments`` (``{id}`` a
 
 ``POST`` names the resource's service principal (``resourceId``: an object id, an app id, or
 Microsoft Graph's) and the role (``appRoleId``: an app role of the API that apps may hold, by id
-or value; for Microsoft Graph its permission name, such as ``User.Read.All``, since the mock
-does not list Graph's roles and answers a stable id of its own for them). ``principalId``, when
-given, must be the path's service principal. App-only tokens for the resource then carry the
-value in ``roles`` (:mod:`mock_idp.consent`).
+or value; for Microsoft Graph a permission's id, for the common ones the mock lists in
+:data:`~mock_idp.protocol.graph_permissions.APPLICATION_PERMISSION_IDS`, or its name, such as
+``User.Read.All``, for which the mock answers a stable id of its own when it lists none).
+``principalId``, when given, must be the path's service principal. App-only tokens for the
+resource then carry the value in ``roles`` (:mod:`mock_idp.consent`).
 https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignments
 """
 
@@ -23,6 +24,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from ..consent import GRAPH_APP_ID, AppRoleGrant, service_principal_id
+from ..protocol.graph_permissions import APPLICATION_PERMISSION_IDS, application_permission
 from ..store import Tenant
 from .common import idp
 from .graph_consent import principals
@@ -50,7 +52,10 @@ def _principal(request: Request, tenant: Tenant) -> dict[str, Any]:
 def _role_id(tenant: Tenant, grant: AppRoleGrant) -> str:
     api = tenant.apps.get(grant.resource_id)
     role = api.find_role(grant.value) if api is not None else None
-    return role.id if role is not None else str(uuid.uuid5(_GRAPH_ROLES, grant.value))
+    if role is not None:
+        return role.id
+    return APPLICATION_PERMISSION_IDS.get(grant.value) or str(uuid.uuid5(_GRAPH_ROLES,
+                                                                         grant.value))
 
 
 def _assignment_id(grant: AppRoleGrant) -> str:
@@ -101,10 +106,11 @@ async def grant_app_role(request: Request, tenant: Tenant) -> Response:
     resource = _resource(request, tenant, body)
     role = get_str(body, "appRoleId", required=True, nullable=False, max_len=256) or ""
     if resource == GRAPH_APP_ID:
-        value = role.strip()
-        if not value.isprintable() or " " in value or "/" in value:
-            raise BadInput("'appRoleId' must name one of Microsoft Graph's application "
-                           "permissions, such as User.Read.All", field="appRoleId")
+        value = application_permission(role) or ""
+        if not value or not value.isprintable() or " " in value or "/" in value:
+            raise BadInput("'appRoleId' must be one of Microsoft Graph's application "
+                           "permissions, by an id the mock knows or by name (User.Read.All)",
+                           field="appRoleId")
     else:
         found = tenant.apps[resource].find_role(role)
         if found is None or "Application" not in found.allowed_member_types:

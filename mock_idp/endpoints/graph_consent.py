@@ -30,6 +30,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from ..consent import GRAPH_APP_ID, PermissionGrant, new_grant, service_principal_id
+from ..protocol.graph_permissions import APPLICATION_PERMISSION_IDS
 from ..store import Store, Tenant
 from .common import idp
 from .graph_http import PREFIX, collection, filtered, json_body, not_found, route
@@ -41,18 +42,27 @@ CONSENT_TYPES = ("AllPrincipals", "Principal")
 MAX_SCOPE = 4096
 
 
+GRAPH_APP_ROLES = [
+    {"allowedMemberTypes": ["Application"], "description": name, "displayName": name,
+     "id": role_id, "isEnabled": True, "origin": "Application", "value": name}
+    for name, role_id in APPLICATION_PERMISSION_IDS.items()]
+"""Microsoft Graph's service principal's ``appRoles``: the common application permissions, so
+that a script finding a permission's id there (``$filter=appId eq '00000003-…'``, then the role
+whose ``value`` it wants) gets Graph's real id."""
+
+
 def principals(tenant: Tenant, store: Store | None = None) -> dict[str, dict[str, Any]]:
     """Service principals by object id: one per app, Microsoft Graph's, and (with ``store``)
     one per other organization's multi-tenant app that someone here consented to, which
     ``appOwnerOrganizationId`` names (read-only here)."""
     out = {service_principal_id(tenant.id, GRAPH_APP_ID): {
         "appId": GRAPH_APP_ID, "displayName": "Microsoft Graph", "accountEnabled": True,
-        "appRoleAssignmentRequired": False}}
+        "appRoleAssignmentRequired": False, "appRoles": GRAPH_APP_ROLES}}
     for app in tenant.apps.values():
         out[service_principal_id(tenant.id, app.client_id)] = {
             "appId": app.client_id, "displayName": app.name, "accountEnabled": app.enabled,
             "appRoleAssignmentRequired": app.assignment_required,
-            "appOwnerOrganizationId": tenant.id}
+            "appOwnerOrganizationId": tenant.id, "appRoles": [r.graph() for r in app.app_roles]}
     for client_id in dict.fromkeys(g.client_id for g in tenant.grants):
         found = store.find_app_any(client_id) if store is not None else None
         if found is not None and found[0] is not tenant:

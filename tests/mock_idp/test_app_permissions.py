@@ -229,3 +229,24 @@ def test_a_permission_held_twice_is_a_conflict(client: AppClient) -> None:
                                                    "appRoleId": "Orders.Read.All"})
     assert again.status_code == 409
     assert client.get(_assignments_path(API_ID)).json()["value"] == []
+
+
+@pytest.mark.idp_config(_config(admin_consented=False))
+def test_a_graph_permission_granted_by_the_id_graphs_service_principal_lists(
+        client: AppClient) -> None:
+    """What onboarding scripts do: find the permission in Graph's service principal's
+    ``appRoles`` by value, then grant its id."""
+    graph = client.get(f"/graph/{TENANT}/v1.0/servicePrincipals(appId="
+                       "'00000003-0000-0000-c000-000000000000')").json()
+    role = next(r for r in graph["appRoles"] if r["value"] == "User.Read.All")
+    assert role["id"] == "df021288-bdef-4463-88db-98f22de89214"
+    made = client.post(_assignments_path(), json={"resourceId": graph["id"],
+                                                  "appRoleId": role["id"]})
+    assert made.status_code == 201 and made.json()["appRoleId"] == role["id"]
+    assert claims(_app_only(client, GRAPH_DEFAULT).json()["access_token"])["roles"] == [
+        "User.Read.All"]
+    unknown = client.post(_assignments_path(), json={
+        "resourceId": graph["id"], "appRoleId": "00000000-0000-0000-0000-0000000000cd"})
+    assert unknown.status_code == 400 and unknown.json()["error"]["target"] == "appRoleId"
+    api = client.get(f"/graph/{TENANT}/v1.0/servicePrincipals(appId='{API_ID}')").json()
+    assert {r["value"] for r in api["appRoles"]} == {"Orders.Read.All", "Orders.Approve"}
