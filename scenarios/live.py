@@ -172,6 +172,12 @@ class LiveStack:
         self.graph("POST", f"applications(appId='{client_id or self.client_id}')/removePassword",
                    {"keyId": key_id})
 
+    def set_assignment_required(self, required: bool) -> None:
+        """The app's "Assignment required?" (its service principal's
+        ``appRoleAssignmentRequired``); users may consent only to an app without it."""
+        self.graph("PATCH", f"servicePrincipals(appId='{self.client_id}')",
+                   {"appRoleAssignmentRequired": required})
+
     def block_user_consent(self) -> None:
         """The tenant's user consent setting "Do not allow user consent": only an administrator
         consents to apps; the stack's reset allows it again."""

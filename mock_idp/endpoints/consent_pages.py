@@ -19,7 +19,7 @@ from ..protocol.claims import GRAPH_RESOURCE_ID
 from ..signin import flow, ids
 from ..signin.flow import Transaction
 from ..state import IdpState
-from ..store import Application, Session, User
+from ..store import Application, Session, Tenant, User
 from . import browser_sessions as cookies
 from .common import error_page, idp, note_error
 from .issue import admin_consent_declined, admin_consent_granted, complete, error_response
@@ -64,7 +64,7 @@ async def _next_page(request: Request, txn: Transaction) -> Response:
     decision = flow.before_issue(
         consented=incremental_consent.covered(tenant, app.client_id, session.user_id, scopes),
         prompt=txn.prompt, consent_shown=txn.consent_shown, app_id=app.client_id,
-        app_name=app.name, may_consent=tenant.allow_user_consent, admin=admin)
+        app_name=app.name, may_consent=_users_may_consent(tenant, app), admin=admin)
     if isinstance(decision, flow.Refuse):
         return refuse(request, txn, decision.error)
     if isinstance(decision, flow.NeedAdmin):
@@ -77,6 +77,14 @@ async def _next_page(request: Request, txn: Transaction) -> Response:
     if txn.request is not None:
         return await complete(request, txn.request, session)
     return _approve_device(request, txn, session, user, app)
+
+
+def _users_may_consent(tenant: Tenant, app: Application) -> bool:
+    """Whether users of ``tenant`` may consent to ``app`` for themselves: the tenant's user
+    consent setting allows it, and the app does not require assignment there (an app that
+    does needs an administrator's consent whatever the setting: Entra's "Configure how users
+    consent to applications")."""
+    return tenant.allow_user_consent and not needs_assignment(tenant, app)
 
 
 def _may_admin_consent(user: User, app: Application, txn: Transaction) -> bool:
@@ -167,7 +175,7 @@ async def consent(request: Request) -> Response:
     app = app_of(state, txn)
     user = tenant.users[session.user_id]
     admin = consents_for_organization(user.directory_roles)
-    if app is None or (not admin and not tenant.allow_user_consent) or (
+    if app is None or (not admin and not _users_may_consent(tenant, app)) or (
             txn.kind == "adminconsent" and not _may_admin_consent(user, app, txn)):
         # Only an administrator may accept here; a post from anyone else (whose page said
         # "Need admin approval") grants nothing, and the page comes again.

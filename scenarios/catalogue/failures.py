@@ -259,8 +259,10 @@ def disabled_after_sign_in(ctx: Ctx) -> None:
 )
 def user_cancels(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
-    with ctx.step("an administrator removes the app's consent (Graph oauth2PermissionGrants)"):
+    with ctx.step("an administrator removes the app's consent (Graph oauth2PermissionGrants) "
+                  "and lets every user in, so that users consent for themselves"):
         assert stack.revoke_consent(), "the app had no consent grant to remove"
+        stack.set_assignment_required(False)
     with ctx.step("follow the sign-in URL and sign in: the provider asks for consent"):
         page.goto(stack.app.sign_in_url())
         sign_in_at_idp(page, stack.people["alice"], EntraDriver(accept_consent=False))

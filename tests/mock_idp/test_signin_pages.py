@@ -399,7 +399,18 @@ def test_a_login_hint_picks_among_the_accounts_silently(client: AppClient) -> No
 # -- consent --------------------------------------------------------------------------------------
 
 
-def _revoke_consent(client: AppClient) -> None:
+def _assignment_not_required(client: AppClient) -> None:
+    """Users may consent to the reference RP's app for themselves only once it admits everyone:
+    an app that requires assignment needs an administrator's consent (Entra's "Configure how
+    users consent to applications")."""
+    changed = client.patch(f"{GRAPH}/servicePrincipals(appId='{CLIENT_ID}')",
+                           json={"appRoleAssignmentRequired": False})
+    assert changed.status_code == 204
+
+
+def _revoke_consent(client: AppClient, *, users_may_consent: bool = True) -> None:
+    if users_may_consent:
+        _assignment_not_required(client)
     principal = client.get(f"{GRAPH}/servicePrincipals(appId='{CLIENT_ID}')").json()
     grants = client.get(f"{GRAPH}/oauth2PermissionGrants",
                         params={"$filter": f"clientId eq '{principal['id']}'"}).json()["value"]
@@ -484,7 +495,16 @@ def test_prompt_none_without_consent_is_65001(client: AppClient) -> None:
     assert CLIENT_ID in values["error_description"]
 
 
+def test_an_app_that_requires_assignment_needs_an_administrators_consent(
+        client: AppClient) -> None:
+    _revoke_consent(client, users_may_consent=False)
+    page = sign_in(client, client.get(V2, params=auth_params()))
+    assert page_kind(page) == "need_admin" and "AADSTS90094" in page.text
+    assert page_kind(client.get(V2, params=auth_params(prompt="consent"))) == "need_admin"
+
+
 def test_prompt_consent_asks_even_when_consented(client: AppClient) -> None:
+    _assignment_not_required(client)
     get_code(client)
     page = client.get(V2, params=auth_params(prompt="consent"))
     assert page_kind(page) == "consent"
@@ -493,7 +513,7 @@ def test_prompt_consent_asks_even_when_consented(client: AppClient) -> None:
 
 
 @pytest.mark.idp_config(IdpConfig(tenants=(replace(default_tenant(), apps=(
-    replace(default_tenant().apps[0], admin_consented=False),)),)))
+    replace(default_tenant().apps[0], admin_consented=False, assignment_required=False),)),)))
 def test_an_app_configured_without_admin_consent_asks_each_user(client: AppClient) -> None:
     assert client.get(f"{GRAPH}/oauth2PermissionGrants").json()["value"] == []
     page = sign_in(client, client.get(V2, params=auth_params()))

@@ -62,6 +62,7 @@ def _leave_state_behind(stack: LiveStack, browser: Browser) -> list[Any]:
     stack.update_app(signInAudience="AzureADMultipleOrgs")
     stack.block_user_consent()
     assert stack.revoke_consent()
+    stack.set_assignment_required(False)
     assert _provider_records(stack)["sessions"] >= 1
     return cookies
 
@@ -100,6 +101,7 @@ def test_one_scenario_leaves_nothing_to_the_next(browser: Browser) -> None:
             grants = second.graph("GET", "oauth2PermissionGrants", params={
                 "$filter": f"clientId eq '{principal['id']}'"})["value"]
             assert [g["consentType"] for g in grants] == ["AllPrincipals"]
+            assert principal["appRoleAssignmentRequired"] is True
             registration = second.graph("GET", f"applications(appId='{second.client_id}')")
             assert registration["signInAudience"] == "AzureADMyOrg"
             # One key, as at start; a rotated-to key (or one published on the side) would
