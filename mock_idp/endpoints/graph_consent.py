@@ -113,6 +113,14 @@ def _principal(request: Request, tenant: Tenant) -> dict[str, Any]:
     return found
 
 
+async def list_service_principals(request: Request, tenant: Tenant) -> Response:
+    """The tenant's service principals; ``$filter`` on ``appId`` or ``displayName`` finds one,
+    as scripts find Microsoft Graph's to look a permission's id up in its ``appRoles``."""
+    items = list(principals(tenant, idp(request).store).values())
+    return collection(request, "servicePrincipals",
+                      filtered(request, items, {"appId", "displayName", "id"}))
+
+
 async def get_service_principal(request: Request, tenant: Tenant) -> Response:
     return json_body(request, "servicePrincipals/$entity", _principal(request, tenant))
 
@@ -195,6 +203,7 @@ async def delete_grant(request: Request, tenant: Tenant) -> Response:
 
 
 routes: list[BaseRoute] = [
+    route(PREFIX + "/servicePrincipals", {"GET": list_service_principals}),
     route(PREFIX + "/servicePrincipals(appId='{app_id}')",
           {"GET": get_service_principal, "PATCH": update_service_principal}),
     route(PREFIX + "/servicePrincipals/{sp}",

@@ -250,3 +250,17 @@ def test_a_graph_permission_granted_by_the_id_graphs_service_principal_lists(
     assert unknown.status_code == 400 and unknown.json()["error"]["target"] == "appRoleId"
     api = client.get(f"/graph/{TENANT}/v1.0/servicePrincipals(appId='{API_ID}')").json()
     assert {r["value"] for r in api["appRoles"]} == {"Orders.Read.All", "Orders.Approve"}
+
+
+@pytest.mark.idp_config(_config(admin_consented=False))
+def test_graphs_service_principal_is_found_by_its_name_as_the_docs_do(client: AppClient) -> None:
+    found = client.get(f"/graph/{TENANT}/v1.0/servicePrincipals",
+                       params={"$filter": "displayName eq 'Microsoft Graph'"}).json()["value"]
+    assert [sp["appId"] for sp in found] == ["00000003-0000-0000-c000-000000000000"]
+    assert {r["value"]: r["id"] for r in found[0]["appRoles"]}["Directory.Read.All"] == (
+        "7ab1d382-f21e-4acd-a863-ba3e13f7da61")
+    everyone = client.get(f"/graph/{TENANT}/v1.0/servicePrincipals").json()["value"]
+    assert {sp["appId"] for sp in everyone} >= {CLIENT_ID, API_ID}
+    refused = client.get(f"/graph/{TENANT}/v1.0/servicePrincipals",
+                         params={"$filter": "tags eq 'x'"})
+    assert refused.status_code == 400 and refused.json()["error"]["target"] == "$filter"
