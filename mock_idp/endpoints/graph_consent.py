@@ -69,7 +69,8 @@ def principals(tenant: Tenant, store: Store | None = None) -> dict[str, dict[str
             out[service_principal_id(tenant.id, client_id)] = {
                 "appId": client_id, "displayName": found[1].name,
                 "accountEnabled": found[1].enabled, "appRoleAssignmentRequired": False,
-                "appOwnerOrganizationId": found[0].id}
+                "appOwnerOrganizationId": found[0].id,
+                "appRoles": [r.graph() for r in found[1].app_roles]}
     return {sp_id: {"id": sp_id, **body} for sp_id, body in out.items()}
 
 

@@ -411,6 +411,7 @@ def test_the_service_principal_in_the_customers_tenant_after_consent(client: App
     consent(client, sign_in(client, _admin_consent(client), ADA))
     principal = client.get(path).json()
     assert principal["appId"] == CLIENT_ID and principal["appOwnerOrganizationId"] == TENANT
+    assert [r["value"] for r in principal["appRoles"]] == ["Agent"]
     (grant,) = _organization_grants(client, FABRIKAM_ID)
     assert grant["clientId"] == principal["id"]
     changed = client.patch(path, json={"accountEnabled": False})
