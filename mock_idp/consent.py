@@ -64,10 +64,15 @@ def service_principal_id(tenant_id: str, app_id: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_OID, f"{tenant_id}/servicePrincipal/{app_id.lower()}"))
 
 
+def digest_id(*parts: object) -> str:
+    """A Graph-looking opaque id derived from ``parts`` (stable, so nothing needs storing)."""
+    digest = hashlib.sha256("|".join(str(p) for p in parts).encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
 def grant_id(client_id: str, resource_id: str, principal_id: str | None) -> str:
     """One grant per client, resource and principal, as in Graph (a second is a conflict)."""
-    digest = hashlib.sha256(f"{client_id}|{resource_id}|{principal_id}".encode()).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")[:43]
+    return digest_id(client_id, resource_id, principal_id)
 
 
 @dataclass

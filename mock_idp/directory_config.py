@@ -212,6 +212,12 @@ def _resources(tenant: TenantConfig) -> dict[str, str]:
     return by_name
 
 
+def _add_once(out: dict[str, list[str]], resource: str, name: str) -> None:
+    names = out.setdefault(resource, [])
+    if name not in names:
+        names.append(name)
+
+
 def _api_permissions(tenant: TenantConfig, app: AppConfig, where: str
                      ) -> dict[str, list[str]]:
     """``app``'s ``api_permissions`` by resource: a bare name is Graph's, a prefix names Graph,
@@ -229,9 +235,7 @@ def _api_permissions(tenant: TenantConfig, app: AppConfig, where: str
         if resource is None:
             raise ConfigError(f"{key}: no resource {prefix!r} in this tenant (Microsoft Graph, "
                               "or an app's id or identifier URI)")
-        out.setdefault(resource, [])
-        if name not in out[resource]:
-            out[resource].append(name)
+        _add_once(out, resource, name)
     return out
 
 
@@ -256,9 +260,7 @@ def _app_permissions(tenant: TenantConfig, app: AppConfig, where: str
                 r.value == value and "Application" in r.allowed_member_types for r in roles):
             raise ConfigError(f"{key}: {value!r} is not an app role of {prefix!r} that apps may "
                               "hold (allowed_member_types must include Application)")
-        out.setdefault(resource, [])
-        if value not in out[resource]:
-            out[resource].append(value)
+        _add_once(out, resource, value)
     return out
 
 

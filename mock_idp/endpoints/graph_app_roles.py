@@ -14,8 +14,6 @@ https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignments
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import uuid
 from typing import Any
 
@@ -23,11 +21,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from ..consent import GRAPH_APP_ID, AppRoleGrant, service_principal_id
+from ..consent import GRAPH_APP_ID, AppRoleGrant, digest_id, service_principal_id
 from ..protocol.graph_permissions import APPLICATION_PERMISSION_IDS, application_permission
 from ..store import Tenant
 from .common import idp
-from .graph_consent import principals
+from .graph_consent import find_principal, principals
 from .graph_http import PREFIX, collection, json_body, not_found, route
 from .payload import BadInput, check_known, get_str, parse_guid, read_object
 
@@ -36,16 +34,10 @@ _GRAPH_ROLES = uuid.UUID("6a8b2f0e-3c1d-4e5f-9a7b-0c2d4e6f8a1b")
 
 
 def _principal(request: Request, tenant: Tenant) -> dict[str, Any]:
-    """The path's service principal (an app of this tenant or a consented one)."""
-    found = principals(tenant, idp(request).store)
-    if "app_id" in request.path_params:
-        wanted = parse_guid(request.path_params["app_id"], "appId")
-        match = next((sp for sp in found.values() if sp["appId"] == wanted), None)
-    else:
-        wanted = parse_guid(request.path_params["sp"], "id")
-        match = found.get(wanted)
-    if match is None or match["appId"] == GRAPH_APP_ID:
-        raise not_found("id", wanted)
+    """The path's service principal: an app of this tenant or a consented one, not Graph's."""
+    match = find_principal(request, tenant)
+    if match["appId"] == GRAPH_APP_ID:
+        raise not_found("id", match["id"])
     return match
 
 
@@ -59,8 +51,7 @@ def _role_id(tenant: Tenant, grant: AppRoleGrant) -> str:
 
 
 def _assignment_id(grant: AppRoleGrant) -> str:
-    digest = hashlib.sha256(f"{grant.client_id}|{grant.resource_id}|{grant.value}".encode())
-    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode("ascii")
+    return digest_id(grant.client_id, grant.resource_id, grant.value)
 
 
 def _graph(tenant: Tenant, grant: AppRoleGrant, names: dict[str, str]) -> dict[str, Any]:

@@ -101,7 +101,7 @@ def _scopes(body: dict[str, Any]) -> list[str]:
     return names
 
 
-def _principal(request: Request, tenant: Tenant) -> dict[str, Any]:
+def find_principal(request: Request, tenant: Tenant) -> dict[str, Any]:
     """The service principal a path names, by ``appId`` or by object id."""
     if "app_id" in request.path_params:
         key, value = "appId", parse_guid(request.path_params["app_id"], "appId")
@@ -123,13 +123,13 @@ async def list_service_principals(request: Request, tenant: Tenant) -> Response:
 
 
 async def get_service_principal(request: Request, tenant: Tenant) -> Response:
-    return json_body(request, "servicePrincipals/$entity", _principal(request, tenant))
+    return json_body(request, "servicePrincipals/$entity", find_principal(request, tenant))
 
 
 async def update_service_principal(request: Request, tenant: Tenant) -> Response:
     """``accountEnabled`` and ``appRoleAssignmentRequired`` of an app's service principal
     (Microsoft Graph's own is read-only here)."""
-    principal = _principal(request, tenant)
+    principal = find_principal(request, tenant)
     body = await read_object(request)
     check_known(body, {"accountEnabled", "appRoleAssignmentRequired"})
     enabled = get_bool(body, "accountEnabled")

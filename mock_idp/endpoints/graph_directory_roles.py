@@ -11,14 +11,13 @@ https://learn.microsoft.com/graph/api/rbacapplication-post-roleassignments
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from ..consent import digest_id
 from ..directory_roles import BUILT_IN
 from ..store import Tenant, User
 from .graph_http import PREFIX, collection, filtered, json_body, not_found, route
@@ -29,8 +28,7 @@ _NAMES = {template: name for name, template in BUILT_IN.items()}
 
 
 def _assignment_id(user: User, template: str) -> str:
-    digest = hashlib.sha256(f"{user.id}|{template}".encode()).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return digest_id(user.id, template)
 
 
 def _assignment(user: User, name: str) -> dict[str, Any]:
