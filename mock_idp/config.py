@@ -3,6 +3,10 @@
 ``IdpConfig.default()`` is the embedded directory the CLI starts with; ``IdpConfig.from_toml``
 reads an ``idp.toml`` describing any number of tenants. The running provider copies this into
 its mutable :mod:`mock_idp.store`, which the management API then changes.
+
+Long because: it is the schema of ``idp.toml``, a dataclass per table with each key's meaning
+beside it, and the loader of those tables; the typed getters and the directory's own keys live
+in :mod:`mock_idp.config_fields` and :mod:`mock_idp.directory_toml`.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 
 from cryptography import x509
 
+from . import lockout
 from .audiences import SIGN_IN_AUDIENCES, SINGLE_TENANT, read_audience
 from .clock import Clock, MockClock
 from .config_fields import (
@@ -32,6 +37,7 @@ from .config_fields import (
     tables,
     url,
     when,
+    whole,
 )
 from .directory import OptionalClaims
 from .directory_config import (
@@ -192,6 +198,10 @@ class TenantConfig:
     allow_user_consent: bool = True
     """The tenant's user consent setting: ``False`` is "Do not allow user consent", where only
     an administrator consents to an app and everyone else gets "Need admin approval"."""
+    lockout_threshold: int = lockout.DEFAULT_THRESHOLD
+    """Smart lockout's "Lockout threshold": failed sign-ins before an account locks."""
+    lockout_duration_seconds: int = int(lockout.DEFAULT_DURATION.total_seconds())
+    """Smart lockout's "Lockout duration in seconds": how long the first lockout lasts."""
 
 
 DEFAULT_TENANT_ID = "6f2c1a9e-3b7d-4e58-a1c4-92d0b7e5f318"
@@ -375,7 +385,8 @@ def _tenant(d: Mapping[str, Any], where: str) -> TenantConfig:
     if not isinstance(d, Mapping):
         raise ConfigError(f"{where} must be a table")
     known(d, where, {"id", "domain", "name", "region", "apps", "users", "groups", "country",
-                     "show_keep_me_signed_in", "allow_user_consent"})
+                     "show_keep_me_signed_in", "allow_user_consent", "lockout_threshold",
+                     "lockout_duration_seconds"})
     tid = req_str(d, "id", where)
     try:
         uuid.UUID(tid)
@@ -394,6 +405,11 @@ def _tenant(d: Mapping[str, Any], where: str) -> TenantConfig:
         show_keep_me_signed_in=flag(d, "show_keep_me_signed_in", where, True),
         groups=parse_groups(d, where), country=opt_str(d, "country", where),
         allow_user_consent=flag(d, "allow_user_consent", where, True),
+        lockout_threshold=whole(d, "lockout_threshold", where, lockout.DEFAULT_THRESHOLD,
+                                minimum=1, maximum=lockout.MAX_THRESHOLD),
+        lockout_duration_seconds=whole(
+            d, "lockout_duration_seconds", where, int(lockout.DEFAULT_DURATION.total_seconds()),
+            minimum=1, maximum=int(lockout.MAX_DURATION.total_seconds())),
     )
     resolve(tenant, where)
     return tenant

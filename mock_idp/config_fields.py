@@ -55,6 +55,14 @@ def flag(d: Mapping[str, Any], key: str, where: str, default: bool) -> bool:
     return value
 
 
+def whole(d: Mapping[str, Any], key: str, where: str, default: int, *, minimum: int,
+          maximum: int) -> int:
+    value = d.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= maximum:
+        raise ConfigError(f"{where}.{key} must be a whole number from {minimum} to {maximum}")
+    return value
+
+
 def when(d: Mapping[str, Any], key: str, where: str) -> datetime | None:
     value = d.get(key)
     if value is None:

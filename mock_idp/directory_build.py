@@ -30,6 +30,7 @@ from .directory_config import (
     role_id_of,
     user_id,
 )
+from .lockout import Lockout
 from .store import Application, PasswordCredential, Tenant, User, new_guid
 
 __all__ = ["build_app", "build_group", "build_tenant", "build_user"]
@@ -42,7 +43,9 @@ def build_tenant(cfg: TenantConfig, now: datetime) -> Tenant:
     tenant = Tenant(id=cfg.id.lower(), domain=cfg.domain.lower(), name=cfg.name,
                     region=cfg.region, country=cfg.country,
                     show_keep_me_signed_in=cfg.show_keep_me_signed_in,
-                    allow_user_consent=cfg.allow_user_consent)
+                    allow_user_consent=cfg.allow_user_consent,
+                    lockout=Lockout(cfg.lockout_threshold,
+                                    timedelta(seconds=cfg.lockout_duration_seconds)))
     for ucfg in cfg.users:
         user = build_user(ucfg, tenant.id, now)
         user.extensions = dict(refs.extensions.get(user.id, {}))

@@ -166,6 +166,10 @@ CATALOGUE: dict[int, AadstsCode] = {
         _c(50057, "invalid_grant", 400, "The user account is disabled."),
         _c(50126, "invalid_grant", 400,
            "Error validating credentials due to invalid username or password."),
+        # Smart lockout (MSAL Python #211 quotes it from a password-grant test run).
+        _c(50053, "invalid_grant", 400,
+           "The account is locked, you've tried to sign in too many times with an incorrect "
+           "user ID or password."),
         _c(50173, "invalid_grant", 400,
            "The provided grant has expired due to it being revoked, a fresh auth token is "
            "needed. The user might have changed or reset their password. The grant was issued "

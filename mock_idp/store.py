@@ -26,6 +26,7 @@ from .credentials import (
 )
 from .directory import AppRole, ExtensionProperty, Group, OptionalClaims, RoleAssignment
 from .expiry import ExpiringMap, ExpiringSet, after
+from .lockout import Lockout
 from .protocol import redirect
 
 if TYPE_CHECKING:
@@ -193,6 +194,8 @@ class Tenant:
     """Whether users may consent to apps for themselves (the tenant's user consent setting)."""
     app_role_grants: list[AppRoleGrant] = field(default_factory=list)
     """Application permissions granted to apps (an administrator's consent)."""
+    lockout: Lockout = field(default_factory=Lockout)
+    """Smart lockout: wrong passwords lock accounts (:mod:`mock_idp.lockout`)."""
 
     def has_consent(self, client_id: str, user_id: str) -> bool:
         return any(g.applies_to(client_id, user_id) for g in self.grants)
@@ -290,16 +293,6 @@ class RefreshToken:
     for the whole chain of refreshed tokens."""
 
 
-@dataclass(frozen=True)
-class AccessTokenRecord:
-    jti: str
-    tenant_id: str
-    client_id: str
-    user_id: str | None
-    scopes: tuple[str, ...]
-    expires_at: datetime
-
-
 EXPIRED_KEPT = timedelta(days=1)
 """How long an expired code or refresh token, or the mark of a redeemed code, is kept past its
 lifetime, so that presenting it late still gets Entra's answer ("expired", AADSTS70008 or
@@ -323,7 +316,6 @@ class Store:
     """Codes already redeemed (a second try is AADSTS54005), kept as long as the code itself
     would have been: ``code_lifetime`` plus :data:`EXPIRED_KEPT` after redemption."""
     refresh_tokens: ExpiringMap[str, RefreshToken]
-    access_tokens: ExpiringMap[str, AccessTokenRecord]
     """Dropped when they expire."""
     id_tokens: ExpiringMap[str, tuple[str, str, str | None]]
     """uti -> (tenant id, client id, session id) of ID tokens issued, for their lifetime."""
@@ -342,7 +334,6 @@ class Store:
             codes=ExpiringMap(clock, lambda code, _: code.expires_at + EXPIRED_KEPT),
             redeemed_codes=ExpiringSet(clock, config.code_lifetime + EXPIRED_KEPT),
             refresh_tokens=ExpiringMap(clock, lambda token, _: token.expires_at + EXPIRED_KEPT),
-            access_tokens=ExpiringMap(clock, lambda token, _: token.expires_at),
             id_tokens=ExpiringMap(clock, after(config.id_token_lifetime)),
             pending=ExpiringMap(clock, after(SIGN_IN_PAGE_LIFETIME)),
             device_codes=ExpiringMap(clock, lambda record, _: record.expires_at + EXPIRED_KEPT),

@@ -40,6 +40,8 @@ class _Templates:
 templates = _Templates()
 
 MAX_PARAM_LENGTH = 8192
+NO_CACHE = {"Pragma": "no-cache", "Expires": "-1"}
+"""Headers of every token-endpoint answer, as Entra sends them."""
 
 
 def idp(request: Request) -> IdpState:

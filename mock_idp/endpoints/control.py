@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from .. import lockout
 from ..clock import MockClock, epoch
 from ..config import ConfigError, IdpConfig, TenantConfig
 from ..state import IdpState
@@ -32,6 +33,7 @@ from .payload import (
     BadInput,
     check_known,
     get_bool,
+    get_int,
     get_number,
     get_str,
     iso,
@@ -89,7 +91,9 @@ def tenant_json(request: Request, tenant: Tenant) -> dict[str, Any]:
     return {**tenant.graph(), "authority": f"{base}/{tenant.id}",
             "issuer": f"{base}/{tenant.id}/v2.0",
             "show_keep_me_signed_in": tenant.show_keep_me_signed_in,
-            "allow_user_consent": tenant.allow_user_consent}
+            "allow_user_consent": tenant.allow_user_consent,
+            "lockout_threshold": tenant.lockout.threshold,
+            "lockout_duration_seconds": int(tenant.lockout.duration.total_seconds())}
 
 
 async def list_tenants(request: Request) -> Response:
@@ -161,15 +165,24 @@ async def create_tenant(request: Request) -> Response:
 async def update_tenant(request: Request) -> Response:
     """The tenant's sign-in settings: ``{"show_keep_me_signed_in": false}`` turns "Stay signed
     in?" off, as company branding's "Show option to remain signed in" does in Entra;
-    ``{"allow_user_consent": false}`` is the user consent setting "Do not allow user consent"."""
+    ``{"allow_user_consent": false}`` is the user consent setting "Do not allow user consent";
+    ``lockout_threshold`` and ``lockout_duration_seconds`` are smart lockout's settings."""
     segment = request.path_params["tenant"]
     tenant = idp(request).store.resolve_tenant(segment)
     if tenant is None:
         raise BadInput(f"no tenant {segment[:80]!r}", field="tenant", status=404)
     body = await read_object(request)
-    check_known(body, {"show_keep_me_signed_in", "allow_user_consent"})
+    check_known(body, {"show_keep_me_signed_in", "allow_user_consent", "lockout_threshold",
+                       "lockout_duration_seconds"})
     show = get_bool(body, "show_keep_me_signed_in")
     allow = get_bool(body, "allow_user_consent")
+    threshold = get_int(body, "lockout_threshold", minimum=1, maximum=lockout.MAX_THRESHOLD)
+    seconds = get_int(body, "lockout_duration_seconds", minimum=1,
+                      maximum=int(lockout.MAX_DURATION.total_seconds()))
+    if threshold is not None:
+        tenant.lockout.threshold = threshold
+    if seconds is not None:
+        tenant.lockout.duration = timedelta(seconds=seconds)
     if show is not None:
         tenant.show_keep_me_signed_in = show
     if allow is not None:

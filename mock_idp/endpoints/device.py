@@ -20,13 +20,12 @@ from ..protocol import device_code, tenants
 from ..signin import flow
 from ..signin.flow import Transaction
 from ..store import Application, Tenant
-from .common import base_url, error_json, idp, json_response
+from .common import NO_CACHE, base_url, error_json, idp, json_response
 from .forms import read_post_form
 from .pages import read_form, render
 from .signin import begin, entry_for
 
 MAX_VALUE = 4096
-NO_CACHE = {"Pragma": "no-cache", "Expires": "-1"}
 
 
 async def devicecode(request: Request, *, version: str) -> Response:

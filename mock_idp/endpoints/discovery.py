@@ -1,4 +1,4 @@
-"""Discovery documents, signing keys and instance discovery."""
+"""Discovery documents, signing keys, instance discovery and home realm discovery."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from .common import base_url, error_json, idp, json_response
 from .faults_hook import json_fault, token_fault
 
 CACHE = "max-age=86400, private"
+MAX_USERNAME = 256
 DISCOVERY_CORS = {"Access-Control-Allow-Methods": "GET, OPTIONS"}
 """Beside ``Access-Control-Allow-Origin: *``, on Entra's discovery and instance-discovery
 answers (``entra-id.md`` §1.4, recorded headers)."""
@@ -79,6 +80,13 @@ async def instance(request: Request) -> Response:
     return json_response(request, answer, cache=CACHE, headers=DISCOVERY_CORS)
 
 
+async def user_realm(request: Request) -> Response:
+    """``GET /common/userrealm/{username}?api-version=1.0``: MSAL's question before a password
+    grant (``Federated`` would send it to a WS-Trust endpoint; the mock's are ``Managed``)."""
+    username = request.path_params["username"][:MAX_USERNAME]
+    return json_response(request, discovery.user_realm(idp(request).store, username))
+
+
 async def preflight(request: Request) -> Response:
     """A browser's CORS preflight for the documents that advertise ``OPTIONS``: allowed from
     any origin, with whatever headers it asks for (the documents are public)."""
@@ -99,4 +107,7 @@ routes: list[BaseRoute] = [
         "/{tenant}/.well-known/openid-configuration")),
     Route("/{tenant}/discovery/v2.0/keys", keys_v2, methods=["GET"]),
     Route("/{tenant}/discovery/keys", keys_v1, methods=["GET"]),
+    # MSAL Python asks for /common/userrealm/, MSAL Go and .NET for /common/UserRealm/.
+    Route("/common/userrealm/{username}", user_realm, methods=["GET"]),
+    Route("/common/UserRealm/{username}", user_realm, methods=["GET"]),
 ]

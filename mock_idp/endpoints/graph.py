@@ -284,6 +284,8 @@ async def update_user(request: Request, tenant: Tenant) -> Response:
     _set_extensions(user, changes.pop("extensions", {}))
     for attr, value in changes.items():
         setattr(user, attr, value)
+    if "password" in changes:  # an administrator's reset unlocks the account (smart lockout)
+        tenant.lockout.forget(user.id)
     if was_enabled and not user.enabled:
         await _end_user_sessions(request, user)
     return Response(status_code=204)
@@ -292,6 +294,7 @@ async def update_user(request: Request, tenant: Tenant) -> Response:
 async def delete_user(request: Request, tenant: Tenant) -> Response:
     user = find_user(request, tenant)
     del tenant.users[user.id]
+    tenant.lockout.forget(user.id)
     remove_object(tenant, user.id)
     await _end_user_sessions(request, user)
     return Response(status_code=204)

@@ -115,7 +115,8 @@ async def login(request: Request) -> Response:
     if home is not None and flow.signs_in_at_home(txn, app):  # the tokens come from there
         txn = replace(txn, tenant_id=home.id)
         tenant, home = home, None
-    outcome = flow.password_step(tenant, username, form["passwd"], home=home,
+    outcome = flow.password_step(tenant, username, form["passwd"], now=state.clock.now(),
+                                 home=home,
                                  app_id=app.client_id if app else "",
                                  app_name=app.name if app else "")
     if isinstance(outcome, flow.Refuse):

@@ -1,6 +1,7 @@
-"""The token endpoint: authorization code (with PKCE), refresh token, client credentials and
+"""The token endpoint: authorization code (with PKCE), refresh token, client credentials,
 on-behalf-of (:mod:`mock_idp.protocol.on_behalf_of`), device code
-(:mod:`mock_idp.endpoints.device`)."""
+(:mod:`mock_idp.endpoints.device`) and the password grant
+(:mod:`mock_idp.protocol.password_grant`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..clock import epoch
-from ..consent import app_roles_held
 from ..errors import EntraError
 from ..protocol import claims as claimset
 from ..protocol import (
@@ -21,6 +21,7 @@ from ..protocol import (
     device_code,
     multi_resource,
     on_behalf_of,
+    password_grant,
     pkce,
     redirect,
     resources,
@@ -32,15 +33,15 @@ from ..state import IdpState
 from ..store import Application, AuthorizationCode, RefreshToken, Tenant, User
 from ..tokens import sign, unsigned
 from . import device
-from .common import base_url, error_json, idp, json_response
+from .app_only import client_credentials
+from .common import NO_CACHE, base_url, error_json, idp, json_response
 from .faults_hook import response_fault, token_fault
 from .forms import read_post_form
 from .issue import user_access_token
 
 GRANTS = ("authorization_code", "refresh_token", "client_credentials",
-          on_behalf_of.GRANT_TYPE, device_code.GRANT_TYPE)
+          on_behalf_of.GRANT_TYPE, device_code.GRANT_TYPE, password_grant.GRANT_TYPE)
 MAX_VALUE = 16384
-NO_CACHE = {"Pragma": "no-cache", "Expires": "-1"}
 WRONG_METHODS = ["GET", "PUT", "DELETE", "PATCH"]
 
 
@@ -95,6 +96,9 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
         raise EntraError(900144, {"name": "grant_type"})
     if grant_type not in GRANTS:
         raise EntraError(70003, {"grant_type": grant_type[:100]})
+    if grant_type == password_grant.GRANT_TYPE:
+        password_grant.check_endpoint(segment, version)
+    tenantless = tenant is None
     creds = read_credentials(form, request.headers.get("authorization"))
     if not creds.client_id:
         raise EntraError(900144, {"name": "client_id"})
@@ -116,7 +120,7 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
     client_auth = "0" if spa else authenticate(app, creds, now=now, audiences=_token_audiences(
         base_url(request), segment, tenant))
     if grant_type == "client_credentials":
-        return _client_credentials(request, tenant, app, form, client_auth, version)
+        return client_credentials(request, tenant, app, form, client_auth, version)
     if grant_type == "authorization_code":
         grant = _redeem_code(state, tenant, app, form, version)
     elif grant_type == on_behalf_of.GRANT_TYPE:
@@ -124,6 +128,8 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
             form, tenant=tenant, app=app, keys=state.keys, now=now, version=version,
             issuers={claimset.issuer(base_url(request), tenant.id, v) for v in ("1.0", "2.0")})
         grant = _Grant(obo.user, obo.scopes, resource=obo.resource)
+    elif grant_type == password_grant.GRANT_TYPE:
+        tenant, app, grant = _password(state, tenant, app, form, version, tenantless)
     elif grant_type == device_code.GRANT_TYPE:
         approved = device.redeem(request, tenant, app, form)
         grant = _Grant(check_user(tenant, approved.user_id, approved.auth_time or now),
@@ -245,6 +251,23 @@ def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
                   spa_refresh_end=rt.expires_at if rt.spa else None)
 
 
+def _password(state: IdpState, tenant: Tenant, app: Application, form: dict[str, str],
+              version: str, tenantless: bool) -> tuple[Tenant, Application, _Grant]:
+    """A password grant. Through ``organizations`` (or v1.0's ``common``) a multi-tenant app's
+    user of another organization is signed in there, as on the sign-in page."""
+    scopes, resource = password_grant.requested(form, version)
+    username, password = password_grant.credentials(form)
+    home = state.store.home_elsewhere(username, tenant)
+    seen = tenants.app_in(state.store, home, app.client_id) if home is not None else None
+    if tenantless and home is not None and seen is not None and app.multi_tenant:
+        tenant, app, home = home, seen, None
+    now = state.clock.now()
+    user = password_grant.sign_in(tenant, app, username, password, now=now, home=home)
+    resources.one_resource(tenant, scopes)
+    password_grant.check_access(tenant, app, user, scopes)
+    return tenant, app, _Grant(user, scopes, auth_time=now, resource=resource)
+
+
 def _asked(tenant: Tenant, granted: tuple[str, ...], form: dict[str, str],
            app: Application) -> tuple[str, ...]:
     """The scopes a code is redeemed for: the request's ``scope`` when it has one, which also
@@ -318,47 +341,6 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
         state.store.id_tokens[id_claims["uti"]] = (tenant.id, app.client_id, grant.session_id)
     if form.get("client_info") == "1":
         body["client_info"] = claimset.client_info(user, tenant)
-    return json_response(request, body, headers=NO_CACHE)
-
-
-def _client_credentials(request: Request, tenant: Tenant, app: Application,
-                        form: dict[str, str], client_auth: str, version: str) -> Response:
-    state = idp(request)
-    now = state.clock.now()
-    if version == "2.0":
-        scope = form.get("scope")
-        if not scope:
-            raise EntraError(900144, {"name": "scope"})
-        scopes = claimset.split_scopes(scope)
-        if len(scopes) != 1 or not scopes[0].endswith("/.default"):
-            raise EntraError(1002012, {"scope": scope[:200]})
-        resource = scopes[0][: -len("/.default")]
-    else:
-        resource = form.get("resource") or ""
-        if not resource:
-            raise EntraError(900144, {"name": "resource"})
-    target = resources.find(tenant, resource)
-    held = app_roles_held(tenant.app_role_grants, app.client_id, target.audience)
-    if target.app is not None and target.app.assignment_required and not held:
-        raise EntraError(501051, {"app_id": app.client_id, "app_name": app.name,
-                                  "resource_id": target.app.client_id,
-                                  "resource_name": target.app.name})
-    subject = claimset.Subject(base_url(request), tenant, app, None, version, now)
-    at_claims = claimset.access_token_claims(
-        subject, audience=target.token_audience, scopes=(),
-        lifetime=state.config.access_token_lifetime, client_auth=client_auth,
-        token_version=target.token_version, app_only=True, resource_app=target.app,
-        app_roles=held)
-    access_token = sign(state, at_claims, version=target.token_version)
-    lifetime = int(state.config.access_token_lifetime.total_seconds())
-    if version == "2.0":
-        body: dict[str, Any] = {"token_type": "Bearer", "expires_in": lifetime,
-                                "ext_expires_in": lifetime, "access_token": access_token}
-    else:
-        body = {"token_type": "Bearer", "expires_in": str(lifetime),
-                "ext_expires_in": str(lifetime), "expires_on": str(epoch(now) + lifetime),
-                "not_before": str(epoch(now)), "resource": resource,
-                "access_token": access_token}
     return json_response(request, body, headers=NO_CACHE)
 
 

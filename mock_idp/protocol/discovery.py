@@ -1,4 +1,5 @@
-"""Entra's OpenID configuration documents (v1 and v2) and the instance-discovery answer.
+"""Entra's OpenID configuration documents (v1 and v2), the instance-discovery answer and home
+realm discovery.
 
 Tenant documents name every endpoint by the tenant GUID; ``common`` and ``organizations``
 documents keep their segment and carry the literal ``{tenantid}`` issuer template.
@@ -6,10 +7,13 @@ documents keep their segment and carry the literal ``{tenantid}`` issuer templat
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .claims import V1_ISSUER_BASE
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 MULTI_TENANT = ("common", "organizations", "consumers")
 
@@ -108,3 +112,23 @@ def instance_discovery(base: str, authorization_endpoint: str | None, api_versio
             {"preferred_network": host, "preferred_cache": host, "aliases": [host]},
         ],
     }
+
+
+def user_realm(store: Store, username: str) -> dict[str, str]:
+    """The answer to ``/common/userrealm/{username}``, home realm discovery, which MSAL asks
+    before a password grant: a domain of one of the mock's tenants is ``Managed`` (its
+    passwords are checked by the provider itself, so MSAL posts the password grant), any other
+    ``Unknown``. Members and their order as recorded answers show them (a Windows sign-in log
+    quoted in public troubleshooting notes; MSAL Go's test double); the ``Unknown`` shape is
+    the managed one without ``domain_name``."""
+    domain = username.rpartition("@")[2].strip().lower() if "@" in username else ""
+    known = bool(domain) and any(
+        tenant.domain == domain or any(u.upn.lower().endswith(f"@{domain}")
+                                       for u in tenant.users.values())
+        for tenant in store.tenants.values())
+    answer = {"ver": "1.0", "account_type": "Managed" if known else "Unknown"}
+    if known:
+        answer["domain_name"] = domain
+    answer.update({"cloud_instance_name": "microsoftonline.com",
+                   "cloud_audience_urn": "urn:federation:MicrosoftOnline"})
+    return answer

@@ -28,7 +28,8 @@ Sources for Entra's behaviour:
 - consent for an app the user has not consented to (an ``oauth2PermissionGrant`` for the user or
   for all principals), AADSTS65004 when declined, AADSTS65001 for ``prompt=none``; "Need admin
   approval" (AADSTS90094) instead where the tenant lets only administrators consent, and
-  "Consent on behalf of your organization" for an administrator (:func:`before_issue`).
+  "Consent on behalf of your organization" for an administrator (:func:`before_issue`);
+- smart lockout after wrong passwords (AADSTS50053): :mod:`mock_idp.lockout`.
 """
 
 from __future__ import annotations
@@ -173,13 +174,14 @@ def signs_in_at_home(txn: Transaction, app: Application | None) -> bool:
             and txn.request.tenant is None and app is not None and app.multi_tenant)
 
 
-def password_step(tenant: Tenant, username: str, password: str, *, home: Tenant | None = None,
-                  app_id: str = "", app_name: str = ""
+def password_step(tenant: Tenant, username: str, password: str, *, now: datetime,
+                  home: Tenant | None = None, app_id: str = "", app_name: str = ""
                   ) -> SignedIn | ShowPassword | ShowUsername | Refuse:
     """"Sign in" on the password page. An unknown user and a wrong password look alike
-    (AADSTS50126), as they do to an HTTP client that posts both fields at once. A user of
-    another tenant (``home``) who gives the right password is told the app's tenant does not
-    know them (AADSTS50020, on Entra's error page)."""
+    (AADSTS50126), as they do to an HTTP client that posts both fields at once; wrong passwords
+    lock the account (AADSTS50053, :mod:`mock_idp.lockout`). A user of another tenant
+    (``home``) who gives the right password is told the app's tenant does not know them
+    (AADSTS50020, on Entra's error page)."""
     username = username.strip()
     if not username:
         return ShowUsername(error=EntraError(900144, {"name": "loginfmt"}))
@@ -187,9 +189,13 @@ def password_step(tenant: Tenant, username: str, password: str, *, home: Tenant 
         return ShowPassword(username, EntraError(900144, {"name": "passwd"}))
     user = tenant.find_user(username)
     foreign = home.find_user(username) if user is None and home is not None else None
-    checked = user or foreign
-    if checked is None or not hmac.compare_digest(checked.password.encode(), password.encode()):
+    if user is None and foreign is None:
         return ShowPassword(username, EntraError(50126))
+    owner, checked = (tenant, user) if user is not None else (home, foreign)
+    assert owner is not None and checked is not None
+    wrong = check_password(owner, checked, password, now)
+    if wrong is not None:
+        return ShowPassword(username, wrong)
     if not checked.enabled:
         return Refuse(EntraError(50057))
     if foreign is not None and home is not None:
@@ -198,6 +204,18 @@ def password_step(tenant: Tenant, username: str, password: str, *, home: Tenant 
             "tenant": tenant.name, "app_id": app_id, "app_name": app_name}))
     assert user is not None
     return SignedIn(user)
+
+
+def check_password(owner: Tenant, user: User, password: str, now: datetime
+                   ) -> EntraError | None:
+    """``None`` for the right password of an unlocked account; else AADSTS50126, or 50053
+    while the account is locked (the right password too) and from the failure that locks it."""
+    if owner.lockout.locked(user.id, now):
+        return EntraError(50053)
+    if not hmac.compare_digest(user.password.encode(), password.encode()):
+        return EntraError(50053 if owner.lockout.fail(user.id, password, now) else 50126)
+    owner.lockout.forget(user.id)
+    return None
 
 
 # -- after the user is known -------------------------------------------------------------------

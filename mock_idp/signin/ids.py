@@ -67,6 +67,10 @@ HAS_ERROR: Final = "has-error"
 # Texts scripts match on.
 PASSWORD_INCORRECT: Final = ("Your account or password is incorrect. If you don't remember your "
                              "password, reset it now.")
+ACCOUNT_LOCKED: Final = ("Your account is temporarily locked to prevent unauthorized use. Try "
+                         "again later, and if you still have trouble, contact your admin.")
+"""The password page's message while smart lockout holds the account (Entra's smart lockout
+guide quotes it)."""
 ERROR_HEADING: Final = "Sorry, but we're having trouble signing you in."
 KMSI_HEADING: Final = "Stay signed in?"
 PICKER_HEADING: Final = "Pick an account"

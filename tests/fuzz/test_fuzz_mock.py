@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 import pytest
@@ -81,7 +81,7 @@ AUTHORIZE = ["client_id", "redirect_uri", "response_type", "scope", "state", "no
              "response_mode", "max_age", "resource", "client_info", "client-request-id"]
 TOKEN = ["grant_type", "client_id", "client_secret", "code", "redirect_uri", "code_verifier",
          "refresh_token", "scope", "resource", "client_assertion", "client_assertion_type",
-         "client_info"]
+         "client_info", "username", "password"]
 LOGOUT = ["id_token_hint", "post_logout_redirect_uri", "state", "client_id", "logout_hint"]
 SIGN_IN = ["ctx", "login", "passwd", "action"]
 LOOKUP: dict[str, list[Any]] = {"username": [ALICE, "nobody@x.test", " "], "Username": [ALICE],
@@ -89,7 +89,8 @@ LOOKUP: dict[str, list[Any]] = {"username": [ALICE, "nobody@x.test", " "], "User
 PLAUSIBLE = [
     REFERENCE_RP_CLIENT_ID, REDIRECT, "http://localhost/auth/callback", "code", "id_token",
     "code id_token", "openid profile", "openid offline_access", "authorization_code",
-    "refresh_token", "client_credentials", REFERENCE_RP_SECRET, "S256", "plain", "form_post",
+    "refresh_token", "client_credentials", "password", "P@ssw0rd-alice", REFERENCE_RP_SECRET,
+    "S256", "plain", "form_post",
     "query", "fragment", "none", "login", "select_account", "consent", ALICE, "1", "0",
     "https://graph.microsoft.com/.default", "signin", "cancel", "continue", "other",
     "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", "http://[::1/cb",
@@ -103,7 +104,8 @@ def protocol_request(rng: Malformed, pools: Pools) -> Fuzzed:
     if rng.maybe(0.3):
         headers["Cookie"] = "MOCKIDP_SESSION=" + rng.segment(pools.sessions)
     kind = rng.choice(["authorize", "authorize", "login", "token", "token", "discovery",
-                       "keys", "instance", "userinfo", "logout", "lookup", "adminconsent"])
+                       "keys", "instance", "userinfo", "logout", "lookup", "adminconsent",
+                       "realm"])
     if kind == "authorize":
         path = rng.choice([f"/{tenant}/oauth2/v2.0/authorize", f"/{tenant}/oauth2/authorize"])
         return _query_or_form(rng, path, rng.params(AUTHORIZE, plausible), headers)
@@ -115,6 +117,10 @@ def protocol_request(rng: Malformed, pools: Pools) -> Fuzzed:
         return _form(rng, "POST", f"/{tenant}/login", rng.params(SIGN_IN, plausible), headers)
     if kind == "lookup":
         return _json_request(rng, "/common/GetCredentialType", "POST", LOOKUP)
+    if kind == "realm":
+        name = quote(rng.choice([ALICE, "x@nowhere.test", "@", rng.text()]), safe="@")
+        return Fuzzed("GET", f"/common/{rng.choice(['userrealm', 'UserRealm'])}/{name}",
+                      params=rng.params(["api-version"], ["1.0"]))
     if kind == "token":
         path = rng.choice([f"/{tenant}/oauth2/v2.0/token", f"/{tenant}/oauth2/token"])
         if rng.maybe(0.2):
@@ -198,7 +204,11 @@ TENANT: dict[str, list[Any]] = {
                "app_permissions": ["User.Read.All", "api://nowhere/x", 7]}]],
     "users": [[{"upn": "u@fabrikam.test", "password": "pw",
                 "directory_roles": ["Global Administrator", "Wizard", 3]}]],
-    "allow_user_consent": [False, "no"]}
+    "allow_user_consent": [False, "no"], "lockout_threshold": [3, 0, "3"],
+    "lockout_duration_seconds": [120, 86401, 1.5]}
+TENANT_SETTINGS: dict[str, list[Any]] = {
+    "show_keep_me_signed_in": [False], "allow_user_consent": [True, "no"],
+    "lockout_threshold": [1, 0, 10**9, 2.5, True], "lockout_duration_seconds": [5, -1, "60"]}
 CLOCK: dict[str, list[Any]] = {"advance": ["5m", "P1D", "P99999999999W"],
                                "advance_seconds": [60], "now": ["2026-03-02T10:00:00Z"],
                                "freeze": [True]}
@@ -254,6 +264,7 @@ def control_request(rng: Malformed, pools: Pools) -> Fuzzed:
     path, methods, fields = rng.choice([
         ("/_mock/health", "GET", {}), ("/_mock/tenants", "GET POST", TENANT),
         (f"/_mock/tenants/{rng.segment()}", "DELETE", {}),
+        (f"/_mock/tenants/{some}", "PATCH", TENANT_SETTINGS),
         ("/_mock/reset", "POST", {"clock": [False], "keys": [False]}),
         ("/_mock/clock", "GET POST", CLOCK), ("/_mock/keys", "GET", {}),
         ("/_mock/keys/rotate", "POST", RETAIN), ("/_mock/keys/publish-extra", "POST", {}),

@@ -106,8 +106,9 @@ def test_file_upload_instead_of_a_field(lenient: AppClient) -> None:
                 90056)
 
 
-@pytest.mark.parametrize("grant_type", ["password", "implicit", "urn:example:grant-type:x",
-                                        "CLIENT_CREDENTIALS", "é"])
+@pytest.mark.parametrize("grant_type", ["urn:ietf:params:oauth:grant-type:saml2-bearer",
+                                        "implicit", "urn:example:grant-type:x",
+                                        "CLIENT_CREDENTIALS", "PASSWORD", "é"])
 def test_unknown_grant_types(lenient: AppClient, grant_type: str) -> None:
     body = _entra_json(lenient.post(TOKEN, data={"grant_type": grant_type,
                                                  "client_id": CLIENT_ID}), 70003)

@@ -160,6 +160,6 @@ def test_memory_stays_flat_once_lifetimes_pass() -> None:
           f"(after each block: {[round((m - marks[0]) / 1e6, 3) for m in marks[1:]]})")
     assert per_1000 <= BUDGET_PER_1000, marks
     state = app.state.idp.store
-    for records in (state.sessions, state.codes, state.refresh_tokens, state.access_tokens,
+    for records in (state.sessions, state.codes, state.refresh_tokens,
                     state.id_tokens, state.pending, state.redeemed_codes):
         assert len(records) <= 2, (records, len(records))

@@ -97,13 +97,59 @@ def test_username_and_password_steps(tenant: Tenant) -> None:
     assert unknown.error.code == 50034
     upn = "alice@contoso.onmicrosoft.com"
     assert flow.username_step(tenant, f"  {upn} ") == flow.ShowPassword(upn)
-    wrong = flow.password_step(tenant, upn, "nope")
+    wrong = flow.password_step(tenant, upn, "nope", now=NOW)
     assert isinstance(wrong, flow.ShowPassword) and wrong.error is not None
     assert wrong.error.code == 50126
-    assert flow.password_step(tenant, upn, "P@ssw0rd-alice") == flow.SignedIn(
+    assert flow.password_step(tenant, upn, "P@ssw0rd-alice", now=NOW) == flow.SignedIn(
         _user(tenant, "alice"))
-    disabled = flow.password_step(tenant, "carol@contoso.onmicrosoft.com", "P@ssw0rd-carol")
+    disabled = flow.password_step(tenant, "carol@contoso.onmicrosoft.com", "P@ssw0rd-carol",
+                                  now=NOW)
     assert isinstance(disabled, flow.Refuse) and disabled.error.code == 50057
+
+
+def _codes(tenant: Tenant, passwords: list[str], now: datetime = NOW) -> list[int | None]:
+    alice = _user(tenant, "alice")
+    out: list[int | None] = []
+    for given in passwords:
+        error = flow.check_password(tenant, alice, given, now)
+        out.append(error.code if error is not None else None)
+    return out
+
+
+def test_ten_different_wrong_passwords_lock_the_account(tenant: Tenant) -> None:
+    assert (tenant.lockout.threshold, tenant.lockout.duration) == (10, timedelta(seconds=60))
+    codes = _codes(tenant, [f"wrong-{i}" for i in range(10)])
+    assert codes == [50126] * 9 + [50053]
+    # Locked: the right password is refused too, until the lockout has run out.
+    assert _codes(tenant, ["P@ssw0rd-alice"], NOW + timedelta(seconds=59)) == [50053]
+    assert _codes(tenant, ["P@ssw0rd-alice"], NOW + timedelta(seconds=60)) == [None]
+    # A good sign-in starts the count again.
+    assert _codes(tenant, [f"again-{i}" for i in range(9)], NOW + timedelta(minutes=2)) == \
+        [50126] * 9
+
+
+def test_the_same_wrong_password_does_not_count_again(tenant: Tenant) -> None:
+    # Smart lockout remembers the last three bad passwords.
+    assert _codes(tenant, ["typo"] * 30) == [50126] * 30
+    assert _codes(tenant, ["a", "b", "c", "a", "b", "c"]) == [50126] * 6
+    assert tenant.lockout.counters[_user(tenant, "alice").id].failures == 4
+
+
+def test_after_a_lockout_the_next_failure_locks_again_for_longer(tenant: Tenant) -> None:
+    tenant.lockout.threshold = 2
+    assert _codes(tenant, ["a", "b"]) == [50126, 50053]
+    later = NOW + timedelta(seconds=61)
+    assert _codes(tenant, ["c"], later) == [50053]
+    assert _codes(tenant, ["P@ssw0rd-alice"], later + timedelta(seconds=119)) == [50053]
+    assert _codes(tenant, ["P@ssw0rd-alice"], later + timedelta(seconds=120)) == [None]
+
+
+def test_a_wrong_password_of_an_unknown_user_locks_nothing(tenant: Tenant) -> None:
+    for _ in range(12):
+        outcome = flow.password_step(tenant, "nobody@contoso.onmicrosoft.com", "x", now=NOW)
+        assert isinstance(outcome, flow.ShowPassword) and outcome.error is not None
+        assert outcome.error.code == 50126
+    assert tenant.lockout.counters == {}
 
 
 def test_stay_signed_in_decision() -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser
 
@@ -44,6 +45,15 @@ def _provider_records(stack: LiveStack) -> dict[str, int]:
             "refresh tokens": len(store.refresh_tokens)}
 
 
+def _password_grant(stack: LiveStack, person: str, password: str | None = None
+                    ) -> httpx.Response:
+    who = stack.people[person]
+    return stack.http.post(stack.idp_url(f"/{stack.tenant_id}/oauth2/v2.0/token"), data={
+        "grant_type": "password", "client_id": stack.client_id,
+        "client_secret": stack.client_secret, "scope": "openid", "username": who.upn,
+        "password": who.password if password is None else password})
+
+
 def _leave_state_behind(stack: LiveStack, browser: Browser) -> list[Any]:
     context = browser.new_context()
     try:
@@ -51,6 +61,10 @@ def _leave_state_behind(stack: LiveStack, browser: Browser) -> list[Any]:
         cookies = context.cookies()
     finally:
         context.close()
+    # Smart lockout: a threshold of one, and Bob locked by a wrong password.
+    stack.http.patch(stack.idp_url(f"/_mock/tenants/{stack.tenant_id}"),
+                     json={"lockout_threshold": 1}).raise_for_status()
+    assert _password_grant(stack, "bob", "wrong").json()["error_codes"] == [50053]
     stack.arm_fault("drop", endpoint="token", times="until_cleared")
     stack.advance(days=400)
     stack.graph("POST", "users", {
@@ -95,8 +109,10 @@ def test_one_scenario_leaves_nothing_to_the_next(browser: Browser) -> None:
             # again, as configured.
             tenants = second.http.get(second.idp_url("/_mock/tenants")).json()
             assert [t["domain"] for t in tenants["tenants"]] == ["contoso.onmicrosoft.com"]
-            # Users may consent again, and the app's consent is back.
+            # Users may consent again, and the app's consent is back; no account is locked.
             assert tenants["tenants"][0]["allow_user_consent"] is True
+            assert tenants["tenants"][0]["lockout_threshold"] == 10
+            assert _password_grant(second, "bob").status_code == 200
             principal = second.graph("GET", f"servicePrincipals(appId='{second.client_id}')")
             grants = second.graph("GET", "oauth2PermissionGrants", params={
                 "$filter": f"clientId eq '{principal['id']}'"})["value"]

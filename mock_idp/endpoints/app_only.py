@@ -1,0 +1,64 @@
+"""App-only tokens: the client credentials grant (``grant_type=client_credentials``).
+
+v2.0 asks for one ``<resource>/.default`` scope (AADSTS1002012 otherwise), v1.0 names the
+``resource``. The token carries, in ``roles``, the application permissions the app holds on that
+resource (an administrator's consent, :mod:`mock_idp.consent`); an API that requires assignment
+refuses an app that holds none (AADSTS501051, Entra's protected-API guide).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..clock import epoch
+from ..consent import app_roles_held
+from ..errors import EntraError
+from ..protocol import claims as claimset
+from ..protocol import resources
+from ..store import Application, Tenant
+from ..tokens import sign
+from .common import NO_CACHE, base_url, idp, json_response
+
+
+def client_credentials(request: Request, tenant: Tenant, app: Application,
+                        form: dict[str, str], client_auth: str, version: str) -> Response:
+    state = idp(request)
+    now = state.clock.now()
+    if version == "2.0":
+        scope = form.get("scope")
+        if not scope:
+            raise EntraError(900144, {"name": "scope"})
+        scopes = claimset.split_scopes(scope)
+        if len(scopes) != 1 or not scopes[0].endswith("/.default"):
+            raise EntraError(1002012, {"scope": scope[:200]})
+        resource = scopes[0][: -len("/.default")]
+    else:
+        resource = form.get("resource") or ""
+        if not resource:
+            raise EntraError(900144, {"name": "resource"})
+    target = resources.find(tenant, resource)
+    held = app_roles_held(tenant.app_role_grants, app.client_id, target.audience)
+    if target.app is not None and target.app.assignment_required and not held:
+        raise EntraError(501051, {"app_id": app.client_id, "app_name": app.name,
+                                  "resource_id": target.app.client_id,
+                                  "resource_name": target.app.name})
+    subject = claimset.Subject(base_url(request), tenant, app, None, version, now)
+    at_claims = claimset.access_token_claims(
+        subject, audience=target.token_audience, scopes=(),
+        lifetime=state.config.access_token_lifetime, client_auth=client_auth,
+        token_version=target.token_version, app_only=True, resource_app=target.app,
+        app_roles=held)
+    access_token = sign(state, at_claims, version=target.token_version)
+    lifetime = int(state.config.access_token_lifetime.total_seconds())
+    if version == "2.0":
+        body: dict[str, Any] = {"token_type": "Bearer", "expires_in": lifetime,
+                                "ext_expires_in": lifetime, "access_token": access_token}
+    else:
+        body = {"token_type": "Bearer", "expires_in": str(lifetime),
+                "ext_expires_in": str(lifetime), "expires_on": str(epoch(now) + lifetime),
+                "not_before": str(epoch(now)), "resource": resource,
+                "access_token": access_token}
+    return json_response(request, body, headers=NO_CACHE)

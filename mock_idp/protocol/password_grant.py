@@ -1,0 +1,88 @@
+"""The resource owner password credentials grant (ROPC): ``grant_type=password``.
+
+What Entra does, from its ROPC reference (entra-docs, "Microsoft identity platform and OAuth
+2.0 Resource Owner Password Credentials") and what clients report:
+
+- one request to the token endpoint with ``username`` and ``password``; a public client sends
+  no secret (the app must allow public client flows), a confidential one authenticates as
+  usual (AADSTS7000218 without a secret: joelmeiller/cypress-msal-login #11);
+- the v2.0 endpoint refuses ``common`` and ``consumers`` (``invalid_request``, AADSTS9001023)
+  and takes a tenant or ``organizations``. The v1.0 endpoint also takes ``common``, where the
+  user's name picks the tenant (password-spray tools such as MSOLSpray post there);
+- an unknown user is AADSTS50034, a wrong password AADSTS50126, a disabled account AADSTS50057,
+  a locked one AADSTS50053 (smart lockout counts these attempts with the sign-in page's:
+  :mod:`mock_idp.lockout`), as such tools and MSAL's own test runs (MSAL Python #211) see them;
+- nobody can be asked for consent, so scopes the user (or an administrator) has not consented
+  to are ``invalid_grant`` with ``suberror`` ``consent_required`` (AADSTS65001), and a user not
+  assigned to an app that requires assignment is AADSTS50105;
+- the answer is the code redemption's: an ID token for ``openid``, a refresh token for
+  ``offline_access``, the access token for the one resource asked.
+
+The reference calls ``scope`` recommended; the mock requires it on v2.0 (AADSTS900144), as it
+does for client credentials, and ``resource`` on v1.0, so a request that names neither is told
+which field it lacks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..directory import is_assigned, needs_assignment
+from ..errors import EntraError
+from ..signin import flow
+from ..store import Application, Tenant, User
+from . import claims as claimset
+from .incremental_consent import covered
+
+GRANT_TYPE = "password"
+TENANTLESS_V2_REFUSED = ("common", "consumers")
+
+
+def check_endpoint(segment: str, version: str) -> None:
+    if version == "2.0" and segment.lower() in TENANTLESS_V2_REFUSED:
+        raise EntraError(9001023)
+
+
+def requested(form: dict[str, str], version: str) -> tuple[tuple[str, ...], str | None]:
+    """The scopes and (v1.0) resource a password grant asks for."""
+    scopes = claimset.split_scopes(form.get("scope"))
+    if version == "2.0":
+        if not scopes:
+            raise EntraError(900144, {"name": "scope"})
+        return scopes, None
+    resource = form.get("resource") or None
+    if resource is None:
+        raise EntraError(900144, {"name": "resource"})
+    return scopes or ("openid",), resource
+
+
+def credentials(form: dict[str, str]) -> tuple[str, str]:
+    username = form.get("username", "").strip()
+    if not username:
+        raise EntraError(900144, {"name": "username"})
+    password = form.get("password", "")
+    if not password:
+        raise EntraError(900144, {"name": "password"})
+    return username, password
+
+
+def sign_in(tenant: Tenant, app: Application, username: str, password: str, *, now: datetime,
+            home: Tenant | None) -> User:
+    """The user ``username`` names, once their password checks out; ``home``: the tenant they
+    belong to when ``tenant`` does not know them (AADSTS50020 for the right password)."""
+    if tenant.find_user(username) is None and home is None:
+        raise EntraError(50034, {"identifier": username, "tenant": tenant.domain})
+    outcome = flow.password_step(tenant, username, password, now=now, home=home,
+                                 app_id=app.client_id, app_name=app.name)
+    if isinstance(outcome, flow.SignedIn):
+        return outcome.user
+    assert outcome.error is not None
+    raise outcome.error
+
+
+def check_access(tenant: Tenant, app: Application, user: User, scopes: tuple[str, ...]) -> None:
+    """What the interactive flow would have asked the user, refused instead."""
+    if needs_assignment(tenant, app) and not is_assigned(tenant, app, user):
+        raise EntraError(50105, {"upn": user.upn, "app_id": app.client_id, "app_name": app.name})
+    if not covered(tenant, app.client_id, user.id, scopes):
+        raise EntraError(65001, {"app_id": app.client_id, "app_name": app.name})
