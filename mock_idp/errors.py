@@ -199,6 +199,11 @@ CATALOGUE: dict[int, AadstsCode] = {
         _c(90009, "invalid_request", 400,
            "Application '{app_id}'({app_name}) is requesting a token for itself. This scenario "
            "is supported only if resource is specified using the GUID based App Identifier."),
+        # The OAuth error value beside 500014 is not reported; the mock uses 500011's.
+        _c(500014, "invalid_resource", 400,
+           "The service principal for resource '{resource}' is disabled. This indicate that a "
+           "subscription within the tenant has lapsed, or that the administrator for this "
+           "tenant has disabled the application, preventing tokens from being issued for it."),
         _c(500011, "invalid_resource", 400,
            "The resource principal named {resource} was not found in the tenant named "
            "{tenant}. This can happen if the application has not been installed by the "

@@ -40,6 +40,7 @@ def client_credentials(request: Request, tenant: Tenant, app: Application,
         if not resource:
             raise EntraError(900144, {"name": "resource"})
     target = resources.find(tenant, resource)
+    resources.check_enabled(target)
     held = app_roles_held(tenant.app_role_grants, app.client_id, target.audience)
     if target.app is not None and target.app.assignment_required and not held:
         raise EntraError(501051, {"app_id": app.client_id, "app_name": app.name,

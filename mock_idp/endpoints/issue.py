@@ -90,9 +90,11 @@ async def complete(request: Request, req: AuthRequest, session: Session) -> Resp
 def front_channel_access_token(request: Request, req: AuthRequest, tenant: Tenant,
                                app: Application, user: User, now: datetime) -> str:
     """The implicit flow's access token, for the resource the request names, as the token
-    endpoint would issue it (AADSTS500011 for a resource the tenant does not know)."""
+    endpoint would issue it (AADSTS500011 for a resource the tenant does not know, 500014 for a
+    disabled one)."""
     subject = claimset.Subject(base_url(request), tenant, app, user, req.version, now)
     target = resources.resolve(tenant, req.scopes, req.resource)
+    resources.check_enabled(target)
     return user_access_token(idp(request), subject, target,
                              resources.token_scopes(target, req.scopes), client_auth="0")
 

@@ -218,6 +218,7 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
     elif verifier:
         raise EntraError(501481)
     asked = _asked(tenant, code.scopes, form, app)  # a refused scope leaves the code unused
+    resources.check_enabled(resources.resolve(tenant, asked, code.resource or form.get("resource")))
     state.store.codes.pop(value, None)
     state.store.redeemed_codes.add(value)
     user = check_user(tenant, code.user_id, code.auth_time)
@@ -300,6 +301,7 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
     base = base_url(request)
     subject = claimset.Subject(base, tenant, app, user, version, now, auth_time=grant.auth_time)
     target = resources.resolve(tenant, grant.scopes, grant.resource)
+    resources.check_enabled(target)
     names = resources.granted(target, grant.scopes)
     scp = resources.token_scopes(target, grant.scopes)
     access_token = user_access_token(state, subject, target, scp, client_auth=client_auth)

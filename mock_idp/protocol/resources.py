@@ -113,6 +113,15 @@ def find(tenant: Tenant, name: str) -> Resource:
     raise EntraError(500011, {"resource": name, "tenant": tenant.domain})
 
 
+def check_enabled(target: Resource) -> None:
+    """AADSTS500014 for an API whose service principal is disabled ("Enabled for users to sign
+    in?" off, Graph ``accountEnabled`` false): no token is issued for it. The message names the
+    resource as the request did (an app id, or a URI such as ``https://vault.azure.net`` in
+    MSAL.NET #4905's client credentials run)."""
+    if target.app is not None and not target.app.enabled:
+        raise EntraError(500014, {"resource": target.named or target.audience})
+
+
 def resolve(tenant: Tenant, scopes: tuple[str, ...], resource: str | None = None) -> Resource:
     """The resource of a request: ``resource`` when given (v1), else its first resource scope."""
     if resource:

@@ -1,6 +1,7 @@
 """A disabled app (its service principal's ``accountEnabled`` false, the enterprise
 application's "Enabled for users to sign-in?" turned off): AADSTS7000112 at sign-in, at the
-token endpoint and for a device code, until it is enabled again."""
+token endpoint and for a device code, until it is enabled again; and a disabled API, for which
+no token is issued (AADSTS500014)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ from idp_testkit import (
     SECRET,
     TENANT,
     auth_params,
+    claims,
     get_code,
     paths,
     redeem,
 )
 
-from mock_idp.config import IdpConfig, default_tenant
+from mock_idp.config import AppConfig, IdpConfig, default_tenant
 
 GRAPH = f"/graph/{TENANT}/v1.0"
 PRINCIPAL = f"{GRAPH}/servicePrincipals(appId='{CLIENT_ID}')"
@@ -104,3 +106,37 @@ def test_graphs_own_service_principal_is_not_changed(client: AppClient) -> None:
 def test_an_app_configured_disabled(client: AppClient) -> None:
     assert client.get(PRINCIPAL).json()["accountEnabled"] is False
     _refused(_client_credentials(client))
+
+
+API_ID = "5e8a2c14-7b3d-4f90-a1c6-2d4e6f8a0b13"
+API_URI = "api://orders"
+API_PRINCIPAL = f"{GRAPH}/servicePrincipals(appId='{API_ID}')"
+WITH_API = IdpConfig(tenants=(replace(default_tenant(), apps=(
+    *default_tenant().apps,
+    AppConfig(client_id=API_ID, name="Orders API", identifier_uris=(API_URI,)))),))
+
+
+def _no_token_for(response: httpx.Response, resource: str) -> None:
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert (body["error"], body["error_codes"]) == ("invalid_resource", [500014]), body
+    assert body["error_description"].startswith(
+        f"AADSTS500014: The service principal for resource '{resource}' is disabled.")
+
+
+@pytest.mark.idp_config(WITH_API)
+def test_no_token_is_issued_for_a_disabled_api(client: AppClient) -> None:
+    grant = get_code(client, scope=f"openid {API_URI}/Orders.Read")
+    app_only = {"grant_type": "client_credentials", "client_id": CLIENT_ID,
+                "client_secret": SECRET, "scope": f"{API_URI}/.default"}
+    assert client.patch(API_PRINCIPAL, json={"accountEnabled": False}).status_code == 204
+    _no_token_for(redeem(client, grant), API_URI)
+    _no_token_for(client.post(paths(TENANT, "2.0")["token"], data=app_only), API_URI)
+    v1 = {**app_only, "scope": "", "resource": API_ID}
+    _no_token_for(client.post(paths(TENANT, "1.0")["token"], data=v1), API_ID)
+    # The app itself is not disabled, and its code was not used up by the refusal.
+    assert client.patch(API_PRINCIPAL, json={"accountEnabled": True}).status_code == 204
+    redeemed = redeem(client, grant)
+    assert redeemed.status_code == 200, redeemed.text
+    assert claims(redeemed.json()["access_token"])["aud"] == API_URI
+    assert client.post(paths(TENANT, "2.0")["token"], data=app_only).status_code == 200

@@ -333,6 +333,16 @@ def test_a_disabled_app_is_7000112(idp: MockIdp) -> None:
     assert "access_token" in _msal(idp).acquire_token_for_client([GRAPH_DEFAULT])
 
 
+def test_a_disabled_api_gets_msal_no_token_500014(idp: MockIdp) -> None:
+    idp.set_app_enabled(API_ID, False)
+    refused = _msal(idp).acquire_token_for_client([f"{API_URI}/.default"])
+    assert refused.get("error_codes") == [500014], refused
+    assert refused["error_description"].startswith(
+        f"AADSTS500014: The service principal for resource '{API_URI}' is disabled.")
+    idp.set_app_enabled(API_ID, True)
+    assert "access_token" in _msal(idp).acquire_token_for_client([f"{API_URI}/.default"])
+
+
 def test_msal_redeeming_at_common_for_a_single_tenant_app_gets_50194(idp: MockIdp) -> None:
     """The sign-in names the tenant; the code goes to a client built on MSAL's default
     authority, ``/common``. Entra refuses a single-tenant app there, and the code is still good
