@@ -179,6 +179,9 @@ class UserConfig:
     directory_roles: tuple[str, ...] = ()
     """Built-in directory roles by name (:mod:`mock_idp.directory_roles`); an administrator's
     may consent for the whole organization."""
+    totp_secret: str | None = None
+    """An authenticator app's base32 secret: the user is asked for its code after the password
+    (:mod:`mock_idp.totp`)."""
 
 
 @dataclass(frozen=True, kw_only=True)

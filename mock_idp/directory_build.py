@@ -82,7 +82,7 @@ def build_user(cfg: UserConfig, tenant_id: str, now: datetime) -> User:
         family_name=cfg.family_name, enabled=cfg.enabled,
         tokens_valid_from=now - timedelta(days=1), user_type=cfg.user_type,
         country=cfg.country, preferred_language=cfg.preferred_language,
-        directory_roles=cfg.directory_roles,
+        directory_roles=cfg.directory_roles, totp_secret=cfg.totp_secret,
     )
 
 

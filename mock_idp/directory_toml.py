@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import directory_roles
+from . import directory_roles, totp
 from .config_fields import ConfigError, flag, known, opt_str, req_str, str_list, tables
 from .directory import (
     EXTENSION_DATA_TYPES,
@@ -158,7 +158,8 @@ def parse_groups(d: Mapping[str, Any], where: str) -> tuple[GroupConfig, ...]:
 
 
 def parse_user_extras(d: Mapping[str, Any], where: str) -> dict[str, Any]:
-    """The claim-related keys of a ``[[tenants.users]]`` table, as ``UserConfig`` fields."""
+    """The keys of a ``[[tenants.users]]`` table beyond its name, password, groups and roles
+    (claims, directory roles, an authenticator app), as ``UserConfig`` fields."""
     extensions = d.get("extensions", {})
     if not isinstance(extensions, Mapping):
         raise ConfigError(f"{where}.extensions must be a table")
@@ -172,12 +173,19 @@ def parse_user_extras(d: Mapping[str, Any], where: str) -> dict[str, Any]:
             raise ConfigError(f"{where}.directory_roles: unknown role {name[:80]!r}; use one "
                               f"of {', '.join(directory_roles.BUILT_IN)}")
         roles.append(role)
-    return {"extensions": dict(extensions), "user_type": user_type,
+    totp_secret = opt_str(d, "totp_secret", where)
+    if totp_secret is not None:
+        try:
+            totp.decode_secret(totp_secret)
+        except ValueError as exc:
+            raise ConfigError(f"{where}.totp_secret: {exc}") from exc
+    return {"extensions": dict(extensions), "user_type": user_type, "totp_secret": totp_secret,
             "country": opt_str(d, "country", where),
             "preferred_language": opt_str(d, "preferred_language", where),
             "directory_roles": tuple(dict.fromkeys(roles))}
 
 
-USER_KEYS = {"extensions", "user_type", "country", "preferred_language", "directory_roles"}
+USER_KEYS = {"extensions", "user_type", "country", "preferred_language", "directory_roles",
+             "totp_secret"}
 APP_KEYS = {"group_membership_claims", "optional_claims", "extension_properties", "assignments",
             "access_token_version"}

@@ -157,6 +157,8 @@ class User:
     """Directory extension values by full name (``extension_<appid>_<name>``)."""
     directory_roles: tuple[str, ...] = ()
     """Built-in directory roles by name (:mod:`mock_idp.directory_roles`)."""
+    totp_secret: str | None = None
+    """An authenticator app's base32 secret: its code is asked after the password."""
     custom_claims: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Test-only claims merged into this user's tokens, per token kind (``id_token``,
     ``access_token``); set through ``/_mock/``, never by anything Entra has."""
@@ -254,6 +256,7 @@ class Session:
     expires_at: datetime
     apps: dict[str, datetime] = field(default_factory=dict)
     active: bool = True
+    mfa: bool = False
 
 
 @dataclass(frozen=True)
@@ -274,6 +277,7 @@ class AuthorizationCode:
     resource: str | None = None
     spa: bool = False
     """Sent to a single-page-application redirect URI: redeemed only cross-origin."""
+    mfa: bool = False
 
 
 @dataclass(frozen=True)
@@ -291,6 +295,7 @@ class RefreshToken:
     spa: bool = False
     """Issued to a single-page app: redeemed only cross-origin, and ``expires_at`` is fixed
     for the whole chain of refreshed tokens."""
+    mfa: bool = False
 
 
 EXPIRED_KEPT = timedelta(days=1)

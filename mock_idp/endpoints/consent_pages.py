@@ -23,7 +23,7 @@ from ..store import Application, Session, Tenant, User
 from . import browser_sessions as cookies
 from .common import error_page, idp, note_error
 from .issue import admin_consent_declined, admin_consent_granted, complete, error_response
-from .pages import app_of, keep, read_form, refuse, render, segment_of, show, take
+from .pages import app_of, keep, posted, refuse, render, segment_of, show
 
 
 async def proceed(request: Request, txn: Transaction) -> Response:
@@ -147,12 +147,11 @@ async def consent(request: Request) -> Response:
     """"Permissions requested" (Accept / Cancel), or for a device-code sign-in "Are you trying
     to sign in?" (Continue / Cancel)."""
     state = idp(request)
-    form = await read_form(request)
-    if isinstance(form, Response):
-        return form
-    txn = take(state, form)
+    post = await posted(request)
+    if isinstance(post, Response):
+        return post
+    form, txn, tenant = post.form, post.txn, post.tenant
     session = state.store.sessions.get(txn.session_id or "") if txn is not None else None
-    tenant = state.store.tenants.get(txn.tenant_id) if txn is not None else None
     if txn is None or session is None or tenant is None:
         return error_page(request, EntraError(9002313))
     answer = form.get("answer")

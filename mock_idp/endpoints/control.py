@@ -1,6 +1,6 @@
 """The test-control API under ``/_mock/``: health, tenants, reset, the clock, keys, request log,
-and per-user custom claims (:mod:`.custom_claims`: a test-only escape hatch, not Entra
-behaviour).
+per-user custom claims (:mod:`.custom_claims`: a test-only escape hatch, not Entra
+behaviour) and a user's authenticator app (:mod:`.authenticator`).
 
 Tests, scripts and CI in any language arrange the provider over HTTP here. Every refusal is a
 4xx ``{"error": {"code", "message", "field"}}``. ``RequestLogMiddleware`` (in
@@ -24,7 +24,7 @@ from ..clock import MockClock, epoch
 from ..config import ConfigError, IdpConfig, TenantConfig
 from ..state import IdpState
 from ..store import Tenant
-from . import custom_claims
+from . import authenticator, custom_claims
 from .common import base_url, idp, plain_error
 from .mock_api import ALL_METHODS, route
 from .payload import (
@@ -377,6 +377,9 @@ routes: list[BaseRoute] = [
     route("/_mock/tenants/{tenant}/users/{user}/claims",
           {"GET": custom_claims.get_claims, "PUT": custom_claims.put_claims,
            "DELETE": custom_claims.delete_claims}),
+    route("/_mock/tenants/{tenant}/users/{user}/authenticator",
+          {"GET": authenticator.get_authenticator, "PUT": authenticator.put_authenticator,
+           "DELETE": authenticator.delete_authenticator}),
 ]
 
 fallback_routes: list[BaseRoute] = [

@@ -27,7 +27,7 @@ CUSTOM_CLAIMS_NOTE = (
     "after everything Entra would put there; protocol claims cannot be replaced.")
 
 
-def _custom_user(request: Request) -> tuple[Tenant, User]:
+def path_user(request: Request) -> tuple[Tenant, User]:
     store = idp(request).store
     segment = request.path_params["tenant"]
     tenant = store.resolve_tenant(segment)
@@ -70,17 +70,17 @@ def _custom_claims(body: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 async def get_claims(request: Request) -> Response:
-    tenant, user = _custom_user(request)
+    tenant, user = path_user(request)
     return JSONResponse(_custom_json(tenant, user))
 
 
 async def put_claims(request: Request) -> Response:
-    tenant, user = _custom_user(request)
+    tenant, user = path_user(request)
     user.custom_claims = _custom_claims(await read_object(request))
     return JSONResponse(_custom_json(tenant, user))
 
 
 async def delete_claims(request: Request) -> Response:
-    _, user = _custom_user(request)
+    _, user = path_user(request)
     user.custom_claims = {}
     return Response(status_code=204)

@@ -46,7 +46,8 @@ async def complete(request: Request, req: AuthRequest, session: Session) -> Resp
     access_token = None
     if "token" in req.response_types:  # first: nothing is stored for a refused resource
         try:
-            access_token = front_channel_access_token(request, req, tenant, app, user, now)
+            access_token = front_channel_access_token(request, req, tenant, app, user, now,
+                                                      mfa=session.mfa)
         except EntraError as err:
             return error_response(request, req, err)
     session.apps.setdefault(app.client_id, now)
@@ -62,7 +63,7 @@ async def complete(request: Request, req: AuthRequest, session: Session) -> Resp
             code_challenge_method=req.code_challenge_method, session_id=session.id,
             auth_time=session.auth_time, expires_at=now + state.config.code_lifetime,
             version=req.version, resource=req.resource,
-            spa=app.is_spa_redirect(req.redirect_uri),
+            spa=app.is_spa_redirect(req.redirect_uri), mfa=session.mfa,
         )
         out["code"] = code_value
     if access_token is not None:
@@ -70,7 +71,7 @@ async def complete(request: Request, req: AuthRequest, session: Session) -> Resp
                     "expires_in": str(int(state.config.access_token_lifetime.total_seconds()))})
     if req.wants_id_token:
         subject = claimset.Subject(base_url(request), tenant, app, user, req.version, now,
-                                   implicit=True, auth_time=session.auth_time)
+                                   implicit=True, auth_time=session.auth_time, mfa=session.mfa)
         token_claims = claimset.id_token_claims(
             subject, scopes=req.scopes, lifetime=state.config.id_token_lifetime,
             nonce=req.nonce, session_id=session.id, auth_time=session.auth_time,
@@ -88,11 +89,12 @@ async def complete(request: Request, req: AuthRequest, session: Session) -> Resp
 
 
 def front_channel_access_token(request: Request, req: AuthRequest, tenant: Tenant,
-                               app: Application, user: User, now: datetime) -> str:
+                               app: Application, user: User, now: datetime, *,
+                               mfa: bool = False) -> str:
     """The implicit flow's access token, for the resource the request names, as the token
     endpoint would issue it (AADSTS500011 for a resource the tenant does not know, 500014 for a
     disabled one)."""
-    subject = claimset.Subject(base_url(request), tenant, app, user, req.version, now)
+    subject = claimset.Subject(base_url(request), tenant, app, user, req.version, now, mfa=mfa)
     target = resources.resolve(tenant, req.scopes, req.resource)
     resources.check_enabled(target)
     return user_access_token(idp(request), subject, target,

@@ -6,6 +6,7 @@ sign-in that cannot go on ends (:mod:`.signin`, :mod:`.consent_pages`, :mod:`.de
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +19,7 @@ from ..protocol import tenants
 from ..signin import credential_type, flow, ids
 from ..signin.flow import Transaction
 from ..state import IdpState
-from ..store import Application
+from ..store import Application, Tenant
 from .common import entra_headers, error_page, idp, note_error, templates
 from .forms import form_params
 from .issue import error_response
@@ -61,6 +62,27 @@ def peek(state: IdpState, ctx: str | None) -> Transaction | None:
 
 def _current(state: IdpState, txn: Transaction) -> bool:
     return state.clock.now() - txn.created <= PENDING_LIFETIME
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A sign-in page's post: its fields, the transaction its ``ctx`` names (used up), and that
+    transaction's tenant (``None`` when the ``ctx`` is unknown or stale)."""
+
+    form: dict[str, str]
+    txn: Transaction | None
+    tenant: Tenant | None
+
+
+async def posted(request: Request) -> Posted | Response:
+    """:class:`Posted` for a page's form, or the error page for a body that is not a form."""
+    form = await read_form(request)
+    if isinstance(form, Response):
+        return form
+    state = idp(request)
+    txn = take(state, form)
+    return Posted(form, txn,
+                  state.store.tenants.get(txn.tenant_id) if txn is not None else None)
 
 
 async def read_form(request: Request) -> dict[str, str] | Response:

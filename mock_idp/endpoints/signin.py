@@ -7,8 +7,9 @@ comes next is :mod:`mock_idp.signin.flow`; these handlers read the forms, keep t
 page's ``ctx`` names (:mod:`.pages`), set the session cookies and render; once the user is
 known, :mod:`.consent_pages` takes over.
 
-Form posts: ``/{tenant}/login`` (username, password or an account tile) and ``/kmsi`` ("Stay
-signed in?"). The username page's
+Form posts: ``/{tenant}/login`` (username, password or an account tile),
+``/common/SAS/ProcessAuth`` ("Enter code", an authenticator app's code after the password) and
+``/kmsi`` ("Stay signed in?"). The username page's
 **Next** asks ``/common/GetCredentialType`` (:mod:`.credential_type`) and shows the password in
 the same document.
 """
@@ -31,9 +32,11 @@ from ..store import Session, Tenant, User, new_guid
 from . import browser_sessions as cookies
 from .common import error_page, idp
 from .consent_pages import proceed
-from .pages import app_of, keep, read_form, refuse, render, show, take
+from .pages import app_of, keep, posted, refuse, render, show
 
 KMSI_MEMORY = timedelta(days=90)
+PROCESS_AUTH = "/common/SAS/ProcessAuth"
+"""Where "Enter code" posts, as Entra's does."""
 
 
 # -- starting a sign-in ---------------------------------------------------------------------------
@@ -81,11 +84,13 @@ async def begin_authorize(request: Request, req: AuthRequest) -> Response:
     return await begin(request, txn, flow.start(entry_for(request, txn)))
 
 
-def start_session(state: IdpState, tenant: Tenant, user: User) -> Session:
-    """A new IdP session for ``user``, from now for the configured session lifetime."""
+def start_session(state: IdpState, tenant: Tenant, user: User, *, mfa: bool = False
+                  ) -> Session:
+    """A new IdP session for ``user``, from now for the configured session lifetime; ``mfa``:
+    the sign-in took an authenticator app's code too."""
     now = state.clock.now()
     session = Session(id=new_guid(), tenant_id=tenant.id, user_id=user.id, auth_time=now,
-                      expires_at=now + state.config.session_lifetime)
+                      expires_at=now + state.config.session_lifetime, mfa=mfa)
     state.store.sessions[session.id] = session
     return session
 
@@ -97,11 +102,10 @@ async def login(request: Request) -> Response:
     """The username page ("Next"), the password page ("Sign in") or a tile of "Pick an
     account"; an HTTP client may post ``loginfmt`` and ``passwd`` at once."""
     state = idp(request)
-    form = await read_form(request)
-    if isinstance(form, Response):
-        return form
-    txn = take(state, form)
-    tenant = state.store.tenants.get(txn.tenant_id) if txn is not None else None
+    post = await posted(request)
+    if isinstance(post, Response):
+        return post
+    form, txn, tenant = post.form, post.txn, post.tenant
     if txn is None or tenant is None or txn.kind == "logout":
         return error_page(request, EntraError(9002313))
     if "account" in form:
@@ -123,23 +127,55 @@ async def login(request: Request) -> Response:
         return refuse(request, txn, outcome.error)
     if not isinstance(outcome, flow.SignedIn):
         return show(request, txn, outcome)
-    session = start_session(state, tenant, outcome.user)
-    txn = replace(txn, session_id=session.id, new_session=True)
+    ask = flow.second_factor(outcome.user)
+    if ask is not None:
+        return _ask_code(request, replace(txn, pending_user=outcome.user.id), ask)
+    return await _signed_in(request, txn, tenant, outcome.user, mfa=False)
+
+
+def _ask_code(request: Request, txn: Transaction, ask: flow.AskCode) -> Response:
+    return render(request, "totp", ctx=keep(idp(request), txn), action=PROCESS_AUTH,
+                  upn=ask.user.upn, wrong=ask.wrong)
+
+
+async def _signed_in(request: Request, txn: Transaction, tenant: Tenant, user: User, *,
+                     mfa: bool) -> Response:
+    """A new session for ``user``, then "Stay signed in?" (unless the tenant or the browser
+    has settled it) and the rest of the sign-in."""
+    state = idp(request)
+    session = start_session(state, tenant, user, mfa=mfa)
+    txn = replace(txn, session_id=session.id, new_session=True, pending_user=None)
     decision = flow.after_password(show_kmsi=tenant.show_keep_me_signed_in,
                                    remembered=cookies.remembered_kmsi(request))
     if isinstance(decision, flow.Remember):
         return await proceed(request, replace(txn, persistent=decision.persistent))
-    return render(request, "kmsi", ctx=keep(state, txn), action="/kmsi",
-                  upn=outcome.user.upn)
+    return render(request, "kmsi", ctx=keep(state, txn), action="/kmsi", upn=user.upn)
+
+
+async def process_auth(request: Request) -> Response:
+    """"Verify" on "Enter code": the authenticator app's code after the password."""
+    post = await posted(request)
+    if isinstance(post, Response):
+        return post
+    txn, tenant = post.txn, post.tenant
+    user = (tenant.users.get(txn.pending_user) if tenant is not None and txn is not None
+            and txn.pending_user is not None else None)
+    if txn is None or tenant is None or user is None:
+        return error_page(request, EntraError(9002313))
+    if not user.enabled:  # disabled while the code was being typed
+        return refuse(request, txn, EntraError(50057))
+    outcome = flow.code_step(user, post.form.get("otc", ""), idp(request).clock.now())
+    if isinstance(outcome, flow.AskCode):
+        return _ask_code(request, txn, outcome)
+    return await _signed_in(request, txn, tenant, user, mfa=True)
 
 
 async def kmsi(request: Request) -> Response:
     """"Stay signed in?": Yes (a persistent session cookie) or No (a browser-session one)."""
-    state = idp(request)
-    form = await read_form(request)
-    if isinstance(form, Response):
-        return form
-    txn = take(state, form)
+    post = await posted(request)
+    if isinstance(post, Response):
+        return post
+    form, txn = post.form, post.txn
     if txn is None or txn.session_id is None:
         return error_page(request, EntraError(9002313))
     answer = form.get("answer")
@@ -160,5 +196,6 @@ async def password_reset(request: Request) -> Response:
 routes: list[BaseRoute] = [
     Route("/{tenant}/login", login, methods=["POST"]),
     Route("/kmsi", kmsi, methods=["POST"]),
+    Route(PROCESS_AUTH, process_auth, methods=["POST"]),
     Route("/{tenant}/passwordreset", password_reset, methods=["GET"]),
 ]

@@ -51,8 +51,10 @@ class _Grant:
     def __init__(self, user: User | None, scopes: tuple[str, ...], *, nonce: str | None = None,
                  session_id: str | None = None, auth_time: datetime | None = None,
                  resource: str | None = None, spa_refresh_end: datetime | None = None,
-                 granted: tuple[str, ...] | None = None) -> None:
+                 granted: tuple[str, ...] | None = None, mfa: bool = False) -> None:
         self.user = user
+        self.mfa = mfa
+        """The sign-in behind the grant took a second factor (v1 tokens' ``amr``)."""
         self.scopes = scopes
         self.granted = scopes if granted is None else granted
         """What a refresh token from this grant may later be redeemed for: everything the
@@ -127,14 +129,16 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
         obo = on_behalf_of.exchange(
             form, tenant=tenant, app=app, keys=state.keys, now=now, version=version,
             issuers={claimset.issuer(base_url(request), tenant.id, v) for v in ("1.0", "2.0")})
-        grant = _Grant(obo.user, obo.scopes, resource=obo.resource)
+        grant = _Grant(obo.user, obo.scopes, resource=obo.resource, mfa=obo.mfa)
     elif grant_type == password_grant.GRANT_TYPE:
         tenant, app, grant = _password(state, tenant, app, form, version, tenantless)
     elif grant_type == device_code.GRANT_TYPE:
         approved = device.redeem(request, tenant, app, form)
+        session = state.store.sessions.get(approved.session_id or "")
         grant = _Grant(check_user(tenant, approved.user_id, approved.auth_time or now),
                        approved.scopes, session_id=approved.session_id,
-                       auth_time=approved.auth_time, resource=approved.resource)
+                       auth_time=approved.auth_time, resource=approved.resource,
+                       mfa=session is not None and session.mfa)
     else:
         grant = _redeem_refresh(state, tenant, app, form)
     return _user_tokens(request, tenant, app, grant, form, client_auth, version)
@@ -225,7 +229,8 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
     return _Grant(user, asked, granted=code.scopes, nonce=code.nonce,
                   session_id=code.session_id,
                   auth_time=code.auth_time, resource=code.resource or form.get("resource"),
-                  spa_refresh_end=now + cross_origin.SPA_REFRESH_LIFETIME if code.spa else None)
+                  spa_refresh_end=now + cross_origin.SPA_REFRESH_LIFETIME if code.spa else None,
+                  mfa=code.mfa)
 
 
 def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
@@ -249,7 +254,7 @@ def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
                                       requested or rt.scopes, form.get("resource"))
     return _Grant(user, _with_sign_in(rt.scopes, asked), granted=rt.scopes,
                   session_id=rt.session_id, resource=form.get("resource") or rt.resource,
-                  spa_refresh_end=rt.expires_at if rt.spa else None)
+                  spa_refresh_end=rt.expires_at if rt.spa else None, mfa=rt.mfa)
 
 
 def _password(state: IdpState, tenant: Tenant, app: Application, form: dict[str, str],
@@ -265,7 +270,8 @@ def _password(state: IdpState, tenant: Tenant, app: Application, form: dict[str,
     now = state.clock.now()
     user = password_grant.sign_in(tenant, app, username, password, now=now, home=home)
     resources.one_resource(tenant, scopes)
-    password_grant.check_access(tenant, app, user, scopes)
+    password_grant.check_access(tenant, app, user, scopes, version=version,
+                                resource_id=resources.resolve(tenant, scopes, resource).audience)
     return tenant, app, _Grant(user, scopes, auth_time=now, resource=resource)
 
 
@@ -299,7 +305,8 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
     user = grant.user
     assert user is not None
     base = base_url(request)
-    subject = claimset.Subject(base, tenant, app, user, version, now, auth_time=grant.auth_time)
+    subject = claimset.Subject(base, tenant, app, user, version, now, auth_time=grant.auth_time,
+                               mfa=grant.mfa)
     target = resources.resolve(tenant, grant.scopes, grant.resource)
     resources.check_enabled(target)
     names = resources.granted(target, grant.scopes)
@@ -324,7 +331,7 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
             scopes=grant.granted, issued_at=now,
             expires_at=grant.spa_refresh_end or now + state.config.refresh_token_lifetime,
             session_id=grant.session_id, version=version, resource=grant.resource,
-            spa=grant.spa_refresh_end is not None)
+            spa=grant.spa_refresh_end is not None, mfa=grant.mfa)
         body["refresh_token"] = rt_value
     if "openid" in grant.scopes or version == "1.0":
         id_claims = claimset.id_token_claims(

@@ -80,6 +80,12 @@ class Subject:
     """Issued by /authorize into the redirect (implicit or hybrid flow): at most 5 groups."""
     auth_time: datetime | None = None
     """When the user signed in, if known (for the ``auth_time`` optional claim)."""
+    mfa: bool = False
+    """The sign-in took a second factor (an authenticator app's code): v1 tokens' ``amr``."""
+
+    @property
+    def amr(self) -> list[str]:
+        return ["pwd", "mfa"] if self.mfa else ["pwd"]
 
     @property
     def graph_base(self) -> str:
@@ -138,7 +144,7 @@ def id_token_claims(
     }
     if s.version == "1.0":
         claims.update({
-            "amr": ["pwd"],
+            "amr": s.amr,
             "family_name": user.family_name,
             "given_name": user.given_name,
             "ipaddr": CLIENT_IP,
@@ -241,7 +247,7 @@ def access_token_claims(
         "scp": " ".join(scopes),
     })
     if token_version == "1.0":
-        claims.update({"acr": "1", "amr": ["pwd"], "unique_name": user.upn, "upn": user.upn,
+        claims.update({"acr": "1", "amr": s.amr, "unique_name": user.upn, "upn": user.upn,
                        "family_name": user.family_name, "given_name": user.given_name})
     else:
         claims["preferred_username"] = user.upn

@@ -52,6 +52,8 @@ class OnBehalfOf:
     """The downstream scopes, ``.default`` spelt out as the permissions granted."""
     resource: str | None
     """The v1 request's ``resource``."""
+    mfa: bool = False
+    """The assertion's sign-in took a second factor (its ``amr``, which v1 tokens carry)."""
 
 
 def exchange(form: Mapping[str, str], *, tenant: Tenant, app: Application, keys: KeyRing,
@@ -78,8 +80,9 @@ def exchange(form: Mapping[str, str], *, tenant: Tenant, app: Application, keys:
     user = check_user(tenant, str(claims.get("oid", "")),
                       datetime.fromtimestamp(float(claims.get("iat", 0)), UTC))
     target = resources.resolve(tenant, scopes, resource)
+    amr = claims.get("amr")
     return OnBehalfOf(user=user, scopes=_consented(tenant, app, user, target, scopes),
-                      resource=resource)
+                      resource=resource, mfa=isinstance(amr, list) and "mfa" in amr)
 
 
 def _verified(assertion: str, keys: KeyRing) -> dict[str, Any]:

@@ -12,9 +12,10 @@ What Entra does, from its ROPC reference (entra-docs, "Microsoft identity platfo
 - an unknown user is AADSTS50034, a wrong password AADSTS50126, a disabled account AADSTS50057,
   a locked one AADSTS50053 (smart lockout counts these attempts with the sign-in page's:
   :mod:`mock_idp.lockout`), as such tools and MSAL's own test runs (MSAL Python #211) see them;
-- nobody can be asked for consent, so scopes the user (or an administrator) has not consented
-  to are ``invalid_grant`` with ``suberror`` ``consent_required`` (AADSTS65001), and a user not
-  assigned to an app that requires assignment is AADSTS50105;
+- nobody can be asked anything: scopes the user (or an administrator) has not consented to
+  are ``invalid_grant`` with ``suberror`` ``consent_required`` (AADSTS65001), a user not
+  assigned to an app that requires assignment is AADSTS50105, and a user who must give a second
+  factor (here, one with an authenticator app) is blocked, as the reference says (AADSTS50076);
 - the answer is the code redemption's: an ID token for ``openid``, a refresh token for
   ``offline_access``, the access token for the one resource asked.
 
@@ -80,9 +81,16 @@ def sign_in(tenant: Tenant, app: Application, username: str, password: str, *, n
     raise outcome.error
 
 
-def check_access(tenant: Tenant, app: Application, user: User, scopes: tuple[str, ...]) -> None:
-    """What the interactive flow would have asked the user, refused instead."""
+def check_access(tenant: Tenant, app: Application, user: User, scopes: tuple[str, ...], *,
+                 resource_id: str, version: str) -> None:
+    """What the interactive flow would have asked the user, refused instead: a user with an
+    authenticator app must give its code, which this grant cannot carry (AADSTS50076; v2.0
+    answers ``invalid_grant`` with ``suberror`` ``basic_action``, v1.0
+    ``interaction_required``, as ``entra-id.md``'s error table has it)."""
     if needs_assignment(tenant, app) and not is_assigned(tenant, app, user):
         raise EntraError(50105, {"upn": user.upn, "app_id": app.client_id, "app_name": app.name})
+    if user.totp_secret:
+        raise EntraError(50076, {"app_id": resource_id},
+                         error="interaction_required" if version == "1.0" else None)
     if not covered(tenant, app.client_id, user.id, scopes):
         raise EntraError(65001, {"app_id": app.client_id, "app_name": app.name})

@@ -7,6 +7,7 @@ pages, each answered by a form post:
            ├─ "Pick an account" ── tile ── Silent ───────────────────────────────────┤
            │                     └─ "Use another account" ─┐                          │
            └─ username ── Next ── password ── Sign in ─────┴─ "Stay signed in?" ──────┤
+                          (a user with an authenticator app: "Enter code" before it)
                                                                                       ▼
                                          consent ("Permissions requested"), when needed ── app
 
@@ -29,7 +30,9 @@ Sources for Entra's behaviour:
   for all principals), AADSTS65004 when declined, AADSTS65001 for ``prompt=none``; "Need admin
   approval" (AADSTS90094) instead where the tenant lets only administrators consent, and
   "Consent on behalf of your organization" for an administrator (:func:`before_issue`);
-- smart lockout after wrong passwords (AADSTS50053): :mod:`mock_idp.lockout`.
+- smart lockout after wrong passwords (AADSTS50053): :mod:`mock_idp.lockout`;
+- an authenticator app's code after the password ("Enter code", with the element ids login
+  scripts type into): :mod:`mock_idp.totp`.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from .. import totp
 from ..errors import EntraError
 from ..protocol.authorization import AuthRequest
 from ..store import Application, Session, Tenant, User
@@ -218,6 +222,28 @@ def check_password(owner: Tenant, user: User, password: str, now: datetime
     return None
 
 
+@dataclass(frozen=True)
+class AskCode:
+    """Show "Enter code": the user has an authenticator app (:mod:`mock_idp.totp`) and owes its
+    code after the right password; ``wrong`` after a code that was not it."""
+
+    user: User
+    wrong: bool = False
+
+
+def second_factor(user: User) -> AskCode | None:
+    """After the right password: the code of the user's authenticator app, if they have one."""
+    return AskCode(user) if user.totp_secret else None
+
+
+def code_step(user: User, code: str, now: datetime) -> SignedIn | AskCode:
+    """"Verify" on "Enter code": the code of the current 30 seconds (or the ones either side)
+    signs the user in; any other is asked again."""
+    if user.totp_secret and totp.verify(user.totp_secret, code, now):
+        return SignedIn(user)
+    return AskCode(user, wrong=True)
+
+
 # -- after the user is known -------------------------------------------------------------------
 
 
@@ -323,6 +349,8 @@ class Transaction:
     """The answer to "Stay signed in?" (a persistent session cookie)."""
     new_session: bool = False
     """The session started in this transaction; its cookie is still to be set."""
+    pending_user: str | None = None
+    """A user who gave the right password and owes an authenticator app's code."""
 
     @property
     def prompt(self) -> str | None:

@@ -64,6 +64,12 @@ OFF_SCREEN: Final = "moveOffScreen"
 ALERT_ERROR: Final = "alert-error"
 HAS_ERROR: Final = "has-error"
 
+CODE_TITLE: Final = "idDiv_SAOTCC_Title"
+CODE_INPUT: Final = "idTxtBx_SAOTCC_OTC"
+"""The authenticator app's code, ``name="otc"``: the field TOTP login scripts type into."""
+CODE_SUBMIT: Final = "idSubmit_SAOTCC_Continue"
+CODE_ERROR: Final = "idSpan_SAOTCC_Error_OTC"
+
 # Texts scripts match on.
 PASSWORD_INCORRECT: Final = ("Your account or password is incorrect. If you don't remember your "
                              "password, reset it now.")
@@ -71,6 +77,8 @@ ACCOUNT_LOCKED: Final = ("Your account is temporarily locked to prevent unauthor
                          "again later, and if you still have trouble, contact your admin.")
 """The password page's message while smart lockout holds the account (Entra's smart lockout
 guide quotes it)."""
+CODE_HEADING: Final = "Enter code"
+CODE_WRONG: Final = "You didn't enter the expected verification code. Please try again."
 ERROR_HEADING: Final = "Sorry, but we're having trouble signing you in."
 KMSI_HEADING: Final = "Stay signed in?"
 PICKER_HEADING: Final = "Pick an account"

@@ -106,8 +106,8 @@ def shown_html(html: str) -> str:
 
 
 def page_kind(response: httpx.Response) -> str | None:
-    """Which sign-in page ``response`` is: username, password, kmsi, picker, consent,
-    need_admin ("Need admin approval"), or None."""
+    """Which sign-in page ``response`` is: username, password, totp ("Enter code"), kmsi,
+    picker, consent, need_admin ("Need admin approval"), or None."""
     if response.status_code not in (200, 400) or "text/html" not in response.headers.get(
             "content-type", ""):
         return None
@@ -118,6 +118,8 @@ def page_kind(response: httpx.Response) -> str | None:
         return "kmsi"
     if ids.NEED_ADMIN_HEADING in html:
         return "need_admin"
+    if f'id="{ids.CODE_INPUT}"' in html:
+        return "totp"
     if "/Consent/Set" in html:
         return "consent"
     if f'name="{ids.PASSWORD_NAME}"' in html:

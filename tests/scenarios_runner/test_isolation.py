@@ -54,6 +54,11 @@ def _password_grant(stack: LiveStack, person: str, password: str | None = None
         "password": who.password if password is None else password})
 
 
+def _authenticator(stack: LiveStack) -> str:
+    return stack.idp_url(
+        f"/_mock/tenants/{stack.tenant_id}/users/{stack.people['alice'].upn}/authenticator")
+
+
 def _leave_state_behind(stack: LiveStack, browser: Browser) -> list[Any]:
     context = browser.new_context()
     try:
@@ -65,6 +70,7 @@ def _leave_state_behind(stack: LiveStack, browser: Browser) -> list[Any]:
     stack.http.patch(stack.idp_url(f"/_mock/tenants/{stack.tenant_id}"),
                      json={"lockout_threshold": 1}).raise_for_status()
     assert _password_grant(stack, "bob", "wrong").json()["error_codes"] == [50053]
+    stack.http.put(_authenticator(stack), json={}).raise_for_status()  # Alice: code after password
     stack.arm_fault("drop", endpoint="token", times="until_cleared")
     stack.advance(days=400)
     stack.graph("POST", "users", {
@@ -113,6 +119,7 @@ def test_one_scenario_leaves_nothing_to_the_next(browser: Browser) -> None:
             assert tenants["tenants"][0]["allow_user_consent"] is True
             assert tenants["tenants"][0]["lockout_threshold"] == 10
             assert _password_grant(second, "bob").status_code == 200
+            assert second.http.get(_authenticator(second)).json()["totp_secret"] is None
             principal = second.graph("GET", f"servicePrincipals(appId='{second.client_id}')")
             grants = second.graph("GET", "oauth2PermissionGrants", params={
                 "$filter": f"clientId eq '{principal['id']}'"})["value"]

@@ -1,0 +1,221 @@
+"""An authenticator app's code after the password ("Enter code"), the ``amr`` it puts in v1
+tokens, the password grant it blocks, the control route that registers one, and TOTP itself
+against RFC 6238's test vectors."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from asgi_client import AppClient
+from idp_testkit import (
+    ALICE,
+    BOB,
+    CLIENT_ID,
+    SECRET,
+    TENANT,
+    auth_params,
+    claims,
+    page_kind,
+    password,
+    paths,
+    pkce_pair,
+    redirect_params,
+    shown_html,
+    submit,
+)
+
+from mock_idp import totp
+from mock_idp.clock import MockClock
+from mock_idp.config import ConfigError, IdpConfig, default_tenant
+from mock_idp.signin import ids
+
+# RFC 6238 Appendix B's key, "12345678901234567890", in base32.
+RFC_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+ALICE_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+AUTHENTICATOR = f"/_mock/tenants/{TENANT}/users/{ALICE}/authenticator"
+
+
+def _with_alice_secret() -> IdpConfig:
+    tenant = default_tenant()
+    users = tuple(replace(u, totp_secret=ALICE_SECRET) if u.upn == ALICE else u
+                  for u in tenant.users)
+    return IdpConfig(tenants=(replace(tenant, users=users),))
+
+
+pytestmark = pytest.mark.idp_config(_with_alice_secret())
+
+
+@pytest.mark.parametrize(("seconds", "code"), [
+    (59, "94287082"), (1111111109, "07081804"), (1111111111, "14050471"),
+    (1234567890, "89005924"), (2000000000, "69279037"), (20000000000, "65353130"),
+])
+def test_totp_matches_rfc_6238(seconds: int, code: str) -> None:
+    instant = datetime.fromtimestamp(seconds, UTC)
+    assert totp.code_at(RFC_SECRET, instant, digits=8) == code
+    assert totp.code_at(RFC_SECRET, instant) == code[-6:]
+
+
+def test_a_code_is_good_for_its_step_and_the_ones_either_side() -> None:
+    now = datetime(2027, 1, 1, 12, 0, 10, tzinfo=UTC)
+    for drift, accepted in ((-60, False), (-30, True), (0, True), (30, True), (60, False)):
+        assert totp.verify(RFC_SECRET, totp.code_at(RFC_SECRET, now + timedelta(seconds=drift)),
+                           now) is accepted, drift
+    assert not totp.verify(RFC_SECRET, "12345", now)
+    assert not totp.verify(RFC_SECRET, "１２３４５６", now)  # full-width digits
+
+
+@pytest.mark.parametrize("secret", ["", "short", "not base32!", "A" * 129])
+def test_bad_secrets_are_refused(secret: str) -> None:
+    with pytest.raises(ValueError):
+        totp.decode_secret(secret)
+
+
+def _to_code_page(client: AppClient, upn: str = ALICE, **params: str) -> httpx.Response:
+    page = client.get(paths(TENANT, "2.0")["authorize"], params=auth_params(**params))
+    assert page_kind(page) == "username", page.text[:300]
+    return submit(client, page, loginfmt=upn, passwd=password(upn))
+
+
+def test_the_code_comes_after_the_password_and_before_stay_signed_in(
+        client: AppClient, clock: MockClock) -> None:
+    page = _to_code_page(client)
+    assert page_kind(page) == "totp" and page.status_code == 200
+    assert ids.CODE_HEADING in page.text and f'id="{ids.CODE_SUBMIT}"' in page.text
+    assert "Set-Cookie" not in page.headers  # no session before the second factor
+    wrong = submit(client, page, otc="000000" if totp.code_at(
+        ALICE_SECRET, clock.now()) != "000000" else "111111")
+    assert page_kind(wrong) == "totp" and f'id="{ids.CODE_ERROR}"' in wrong.text
+    assert ids.CODE_WRONG in html.unescape(shown_html(wrong.text))
+    stay = submit(client, wrong, otc=totp.code_at(ALICE_SECRET, clock.now()))
+    assert page_kind(stay) == "kmsi", stay.text[:300]
+    assert "code" in redirect_params(submit(client, stay, answer="No"))
+
+
+def test_a_code_from_a_minute_ago_is_not_taken(client: AppClient, clock: MockClock) -> None:
+    page = _to_code_page(client)
+    old = totp.code_at(ALICE_SECRET, clock.now())
+    clock.advance(timedelta(seconds=61))
+    if old == totp.code_at(ALICE_SECRET, clock.now()):  # one chance in a million
+        pytest.skip("the two codes happen to be equal")
+    assert page_kind(submit(client, page, otc=old)) == "totp"
+
+
+def test_a_user_without_an_authenticator_app_is_not_asked(client: AppClient) -> None:
+    assert page_kind(_to_code_page(client, BOB)) == "kmsi"
+
+
+def _sign_in_with_code(client: AppClient, clock: MockClock, version: str) -> dict[str, Any]:
+    verifier, challenge = pkce_pair()
+    page = client.get(paths(TENANT, version)["authorize"], params=auth_params(
+        code_challenge=challenge, code_challenge_method="S256"))
+    if page.status_code == 200:
+        page = submit(client, page, loginfmt=ALICE, passwd=password(ALICE))
+        page = submit(client, page, otc=totp.code_at(ALICE_SECRET, clock.now()))
+        page = submit(client, page, answer="No")
+    code = redirect_params(page)["code"]
+    redeemed = client.post(paths(TENANT, version)["token"], data={
+        "grant_type": "authorization_code", "client_id": CLIENT_ID, "client_secret": SECRET,
+        "code": code, "redirect_uri": auth_params()["redirect_uri"], "code_verifier": verifier})
+    assert redeemed.status_code == 200, redeemed.text
+    body: dict[str, Any] = redeemed.json()
+    return body
+
+
+def test_v1_tokens_say_the_sign_in_took_a_second_factor(
+        client: AppClient, clock: MockClock) -> None:
+    v1 = _sign_in_with_code(client, clock, "1.0")
+    assert claims(v1["id_token"])["amr"] == ["pwd", "mfa"]
+    assert claims(v1["access_token"])["amr"] == ["pwd", "mfa"]  # Graph's, a v1 token
+    refreshed = client.post(paths(TENANT, "1.0")["token"], data={
+        "grant_type": "refresh_token", "client_id": CLIENT_ID, "client_secret": SECRET,
+        "refresh_token": v1["refresh_token"], "resource": "https://graph.microsoft.com"})
+    assert claims(refreshed.json()["access_token"])["amr"] == ["pwd", "mfa"]
+    # The session remembers it: a second sign-in by redirects alone, no code asked.
+    v2 = _sign_in_with_code(client, clock, "2.0")
+    assert "amr" not in claims(v2["id_token"])  # v2 ID tokens carry no amr
+    assert claims(v2["access_token"])["amr"] == ["pwd", "mfa"]
+
+
+@pytest.mark.idp_config(IdpConfig.default())
+def test_a_password_sign_in_alone_is_pwd(client: AppClient, clock: MockClock) -> None:
+    client.put(AUTHENTICATOR, json={"totp_secret": ALICE_SECRET})
+    client.delete(AUTHENTICATOR)
+    assert claims(_sign_in_with_code_plain(client)["id_token"])["amr"] == ["pwd"]
+
+
+def _sign_in_with_code_plain(client: AppClient) -> dict[str, Any]:
+    page = client.get(paths(TENANT, "1.0")["authorize"], params=auth_params())
+    page = submit(client, page, loginfmt=ALICE, passwd=password(ALICE))
+    code = redirect_params(submit(client, page, answer="No"))["code"]
+    redeemed = client.post(paths(TENANT, "1.0")["token"], data={
+        "grant_type": "authorization_code", "client_id": CLIENT_ID, "client_secret": SECRET,
+        "code": code, "redirect_uri": auth_params()["redirect_uri"]})
+    body: dict[str, Any] = redeemed.json()
+    return body
+
+
+@pytest.mark.parametrize(("version", "error"), [("2.0", "invalid_grant"),
+                                                ("1.0", "interaction_required")])
+def test_the_password_grant_is_blocked_for_a_user_with_an_authenticator_app(
+        client: AppClient, version: str, error: str) -> None:
+    data = {"grant_type": "password", "client_id": CLIENT_ID, "client_secret": SECRET,
+            "username": ALICE, "password": password(ALICE), "scope": "openid",
+            "resource": "https://graph.microsoft.com"}
+    response = client.post(paths(TENANT, version)["token"], data=data)
+    body = response.json()
+    assert (response.status_code, body["error"], body["error_codes"]) == (400, error, [50076])
+    if version == "2.0":
+        assert body["suberror"] == "basic_action"
+    bob = client.post(paths(TENANT, version)["token"],
+                      data={**data, "username": BOB, "password": password(BOB)})
+    assert bob.status_code == 200, bob.text
+
+
+@pytest.mark.idp_config(IdpConfig.default())
+def test_the_control_route_registers_shows_and_removes_one(client: AppClient) -> None:
+    assert client.get(AUTHENTICATOR).json()["totp_secret"] is None
+    made = client.put(AUTHENTICATOR, json={})
+    assert made.status_code == 200
+    secret = made.json()["totp_secret"]
+    assert len(totp.decode_secret(secret)) == 20
+    uri = urlsplit(made.json()["otpauth_uri"])
+    assert (uri.scheme, uri.netloc) == ("otpauth", "totp")
+    assert parse_qs(uri.query)["secret"] == [secret]
+    assert page_kind(_to_code_page(client)) == "totp"
+    assert client.put(AUTHENTICATOR, json={"totp_secret": "jbsw y3dp ehpk 3pxp"}).json()[
+        "totp_secret"] == "JBSWY3DPEHPK3PXP"
+    assert client.delete(AUTHENTICATOR).status_code == 204
+    assert page_kind(_to_code_page(client)) == "kmsi"
+
+
+@pytest.mark.idp_config(IdpConfig.default())
+@pytest.mark.parametrize(("body", "field", "status"), [
+    ({"totp_secret": "not base32!"}, "totp_secret", 400),
+    ({"totp_secret": "ABCD"}, "totp_secret", 400),
+    ({"totp_secret": 7}, "totp_secret", 400),
+    ({"secret": ALICE_SECRET}, "secret", 400),
+])
+def test_bad_registrations_are_refused_naming_the_field(
+        client: AppClient, body: dict[str, Any], field: str, status: int) -> None:
+    response = client.put(AUTHENTICATOR, json=body)
+    assert response.status_code == status and response.json()["error"]["field"] == field
+    assert client.get(AUTHENTICATOR).json()["totp_secret"] is None
+    nobody = client.put(f"/_mock/tenants/{TENANT}/users/nobody@x.test/authenticator", json={})
+    assert nobody.status_code == 404
+
+
+def test_idp_toml_takes_a_secret_and_refuses_a_bad_one() -> None:
+    user = {"upn": "u@contoso.onmicrosoft.com", "name": "U", "password": "pw"}
+    tenant = {"id": TENANT, "domain": "contoso.onmicrosoft.com"}
+    config = IdpConfig.from_mapping({"tenants": [{**tenant, "users": [
+        {**user, "totp_secret": ALICE_SECRET}]}]})
+    assert config.tenants[0].users[0].totp_secret == ALICE_SECRET
+    with pytest.raises(ConfigError, match=r"tenants\[0\]\.users\[0\]\.totp_secret"):
+        IdpConfig.from_mapping({"tenants": [{**tenant, "users": [
+            {**user, "totp_secret": "nope"}]}]})
