@@ -15,14 +15,17 @@ Passwords are typed into ``type=password`` fields only, which screenshots mask.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from mock_idp import totp
 from mock_idp.signin import ids
 from scenarios import devtools
+from scenarios.doctor.config import Secret
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -137,9 +140,12 @@ class EntraDriver:
     :mod:`mock_idp.signin.ids`): "Pick an account" (the tile of ``username``, else "Use another
     account"), the username and **Next**, the password and **Sign in**, "Stay signed in?"
     (**No**, or **Yes** with ``stay_signed_in``) and, when asked, consent (**Accept**, unless
-    ``accept_consent`` is off: then it stops on that page). It returns once the browser has left
-    the provider, when the provider shows an error, or at a device-code sign-in's "Are you
-    trying to sign in to …?" (the caller checks which).
+    ``accept_consent`` is off: then it stops on that page). With ``totp_secret`` it types an
+    authenticator app's code on "Enter code" (Entra shows it after the password when the
+    account's default sign-in method is an authenticator app's code; the code is the one for
+    the machine's clock); without one it stops there. It returns once the browser has left the
+    provider, when the provider shows an error, or at a device-code sign-in's "Are you trying to
+    sign in to …?" (the caller checks which).
     """
 
     stay_signed_in: bool = False
@@ -148,6 +154,8 @@ class EntraDriver:
     """Accept "Permissions requested"; ``False`` stops there (to cancel, say)."""
     timeout_ms: float = 10_000
     name: str = "entra"
+    totp_secret: Secret | None = field(default=None, repr=False)
+    """The base32 secret of the account's authenticator app (it prints masked)."""
 
     def expect_sign_in_page(self, page: Page) -> None:
         """The account picker, the username or the password: a sign-in may open on the
@@ -177,6 +185,12 @@ class EntraDriver:
             elif step == "password":
                 page.locator(selector).fill(password)
                 target = page.locator(f"#{ids.PRIMARY_BUTTON}")
+            elif step == "code":
+                if self.totp_secret is None:
+                    return
+                page.locator(selector).fill(
+                    totp.code_at(self.totp_secret.reveal(), datetime.now(UTC)))
+                target = page.locator(f"#{ids.CODE_SUBMIT}")
             elif step == "kmsi":
                 target = page.locator(
                     f"#{ids.PRIMARY_BUTTON if self.stay_signed_in else ids.SECONDARY_BUTTON}")
@@ -216,8 +230,10 @@ def _visible_username(page: Page) -> Locator:
 
 
 _STEPS = (
-    ("error", f"#{ids.SERVICE_EXCEPTION}, #{ids.USERNAME_ERROR}, #{ids.PASSWORD_ERROR}"),
+    ("error", f"#{ids.SERVICE_EXCEPTION}, #{ids.USERNAME_ERROR}, #{ids.PASSWORD_ERROR}, "
+              f"#{ids.CODE_ERROR}"),
     ("kmsi", f"#{ids.KMSI_DESCRIPTION}"),
+    ("code", f"#{ids.CODE_INPUT}"),
     ("picker", f"#{ids.TILES}"),
     ("password", f"input[name={ids.PASSWORD_NAME}]:not(.{ids.OFF_SCREEN})"),
     ("username", f"input[name={ids.USERNAME_NAME}]:not(.{ids.OFF_SCREEN})"),

@@ -15,6 +15,8 @@
     username_env = "SSO_IDP_USERNAME"              # or username = "tester@contoso.example"
     password_env = "SSO_IDP_PASSWORD"              # or password_file = "password.txt"
     display_name = "Terry Tester"                  # the name the RP should show (optional)
+    # totp_secret_env = "SSO_IDP_TOTP_SECRET"      # an authenticator app's base32 secret, when
+                                                   # the account must give its code (entra driver)
 
     [driver]
     kind = "entra"                                 # or "form" (see scenarios.drivers)
@@ -50,6 +52,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from mock_idp import totp
 from mock_idp.testing import RunningServer, bind_socket
 from relying_party.connections import normalise_discovery_url
 from scenarios.app.adapter import ProfileAdapter
@@ -57,7 +60,7 @@ from scenarios.app.calls import CallError
 from scenarios.app.profile import load_profile
 from scenarios.app.servers import AppAddress, AppServer, AppStartError
 from scenarios.doctor.config import Secret
-from scenarios.drivers import SignInDriver, driver_from_config
+from scenarios.drivers import EntraDriver, SignInDriver, driver_from_config
 from scenarios.profiles import REFERENCE_RP
 from scenarios.protocol_view import ProtocolSources
 
@@ -102,7 +105,9 @@ class RealIdpConfig:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return (self.client_secret.reveal(), self.user.password.reveal())
+        second = self.driver.totp_secret if isinstance(self.driver, EntraDriver) else None
+        return (self.client_secret.reveal(), self.user.password.reveal(),
+                *((second.reveal(),) if second is not None else ()))
 
 
 def _secret(table: Mapping[str, Any], key: str, environ: Mapping[str, str], where: str,
@@ -172,6 +177,16 @@ def load_idp_config(path: Path, environ: Mapping[str, str] | None = None) -> Rea
         driver = driver_from_config(driver_table)
     except ValueError as exc:
         raise IdpConfigError(str(exc)) from None
+    if any(f"totp_secret{suffix}" in user for suffix in ("", "_env", "_file")):
+        if not isinstance(driver, EntraDriver):
+            raise IdpConfigError("[user].totp_secret: only the entra driver types an "
+                                 "authenticator app's code; set [driver] kind = \"entra\"")
+        second = _secret(user, "totp_secret", env, "[user]", base)
+        try:
+            totp.decode_secret(second.reveal())
+        except ValueError as exc:
+            raise IdpConfigError(f"[user].totp_secret: {exc}") from None
+        driver = replace(driver, totp_secret=second)
     ca_file = base / str(provider["ca_file"]) if provider.get("ca_file") else None
     if ca_file is not None and not ca_file.is_file():
         raise IdpConfigError(f"[provider].ca_file: {ca_file} is not a file")

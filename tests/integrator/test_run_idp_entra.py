@@ -22,15 +22,9 @@ def mock() -> Iterator[MockIdp]:
         yield running
 
 
-def test_scenarios_run_against_the_mock_with_the_entra_driver(
-        mock: MockIdp, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    from scenarios.real_idp_scenarios import run_with_idp
-
-    monkeypatch.setenv("ENTRA_TEST_SECRET", REFERENCE_RP_SECRET)
-    monkeypatch.setenv("ENTRA_TEST_PASSWORD", "P@ssw0rd-alice")
-    config = tmp_path / "idp.toml"
-    config.write_text(f"""
+def _config(mock: MockIdp, *, user: str = "", driver: str = "") -> str:
+    """An ``--idp`` file for the mock's reference app and Alice, with the entra driver."""
+    return f"""
 [provider]
 authority = "{mock.authority}"
 client_id = "{REFERENCE_RP_CLIENT_ID}"
@@ -39,12 +33,24 @@ client_secret_env = "ENTRA_TEST_SECRET"
 [user]
 username = "alice@contoso.onmicrosoft.com"
 password_env = "ENTRA_TEST_PASSWORD"
-display_name = "Alice Adams"
+{user}
 
 [driver]
 kind = "entra"
-stay_signed_in = "yes"
-""", encoding="utf-8")
+{driver}
+"""
+
+
+def test_scenarios_run_against_the_mock_with_the_entra_driver(
+        mock: MockIdp, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from scenarios.real_idp_scenarios import run_with_idp
+
+    monkeypatch.setenv("ENTRA_TEST_SECRET", REFERENCE_RP_SECRET)
+    monkeypatch.setenv("ENTRA_TEST_PASSWORD", "P@ssw0rd-alice")
+    config = tmp_path / "idp.toml"
+    config.write_text(_config(mock, user='display_name = "Alice Adams"',
+                              driver='stay_signed_in = "yes"'), encoding="utf-8")
     args = build_parser().parse_args([
         "run", "--idp", str(config), "--report", str(tmp_path / "report"), "--timeout", "20",
         "--only", "auto-login.first-login,auto-login.widget,signout.rp-initiated"])
@@ -62,3 +68,36 @@ def test_the_driver_config_kinds() -> None:
     assert isinstance(driver_from_config({}), FormDriver)
     with pytest.raises(ValueError, match="'entra' or 'form'"):
         driver_from_config({"kind": "mock"})
+
+
+def test_an_account_with_an_authenticator_app_runs_with_its_secret(
+        mock: MockIdp, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from scenarios.real_idp import IdpConfigError, load_idp_config
+    from scenarios.real_idp_scenarios import run_with_idp
+
+    registered = mock.http.put(
+        f"/_mock/tenants/{mock.tenant_id}/users/alice@contoso.onmicrosoft.com/authenticator",
+        json={})
+    secret = registered.json()["totp_secret"]
+    env = {"ENTRA_TEST_SECRET": REFERENCE_RP_SECRET, "ENTRA_TEST_PASSWORD": "P@ssw0rd-alice",
+           "ENTRA_TEST_TOTP": secret}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    config = tmp_path / "idp.toml"
+    text = _config(mock, user='totp_secret_env = "ENTRA_TEST_TOTP"')
+    config.write_text(text, encoding="utf-8")
+    assert secret in load_idp_config(config, env).secrets  # masked in reports like the others
+    args = build_parser().parse_args([
+        "run", "--idp", str(config), "--report", str(tmp_path / "report"), "--timeout", "20",
+        "--only", "auto-login.first-login"])
+    code = run_with_idp(args)
+    out = capsys.readouterr().out
+    assert code == 0 and "PASS  auto-login.first-login" in out, out
+    assert secret not in out
+    config.write_text(text.replace('kind = "entra"', 'kind = "form"'), encoding="utf-8")
+    with pytest.raises(IdpConfigError, match="only the entra driver"):
+        load_idp_config(config, env)
+    config.write_text(text, encoding="utf-8")
+    with pytest.raises(IdpConfigError, match="totp_secret"):
+        load_idp_config(config, {**env, "ENTRA_TEST_TOTP": "not base32!"})

@@ -9,7 +9,9 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from mock_idp.config import REFERENCE_RP_CLIENT_ID
+from mock_idp.signin import ids
 from mock_idp.testing import MockIdp
+from scenarios.doctor.config import Secret
 from scenarios.drivers import EntraDriver
 
 pytestmark = pytest.mark.browser
@@ -43,4 +45,25 @@ def test_it_signs_in_from_the_password_view(page: Page) -> None:
         page.locator('input[name="passwd"]').wait_for()
 
         EntraDriver().sign_in(page, ALICE, ALICE_PASSWORD)
+    assert len(left) == 1 and "code=" in left[0], left
+
+
+def test_it_types_an_authenticator_apps_code(page: Page) -> None:
+    """An account whose sign-in asks for an authenticator app's code: with the secret the
+    driver types it on "Enter code"; without one it stops there."""
+    left: list[str] = []
+    page.on("request", lambda request: left.append(request.url)
+            if request.url.startswith(CALLBACK) else None)
+    with MockIdp() as idp:
+        registered = idp.http.put(
+            f"/_mock/tenants/{idp.tenant_id}/users/{ALICE}/authenticator", json={})
+        secret = registered.json()["totp_secret"]
+        params = {"client_id": REFERENCE_RP_CLIENT_ID, "response_type": "code",
+                  "redirect_uri": CALLBACK, "scope": "openid", "state": "s", "nonce": "n"}
+        page.goto(f"{idp.authority}/oauth2/v2.0/authorize?{urlencode(params)}")
+        EntraDriver().sign_in(page, ALICE, ALICE_PASSWORD)
+        assert page.locator(f"#{ids.CODE_INPUT}").is_visible() and left == []
+        assert "totp_secret" not in repr(EntraDriver(totp_secret=Secret(secret)))
+        page.goto(f"{idp.authority}/oauth2/v2.0/authorize?{urlencode(params)}")
+        EntraDriver(totp_secret=Secret(secret)).sign_in(page, ALICE, ALICE_PASSWORD)
     assert len(left) == 1 and "code=" in left[0], left
