@@ -16,16 +16,16 @@ import base64
 import uuid
 from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from . import totp
 from .clock import MockClock
 from .config import SINGLE_TENANT, IdpConfig
 from .directory_roles import BUILT_IN
@@ -37,6 +37,7 @@ from .serving import (
     server_config,
     url_host,
 )
+from .testing_records import MockIdpError, RegisteredApp, TestGroup, TestUser
 from .tls import TlsFiles, tls_files_with
 
 __all__ = [
@@ -46,35 +47,6 @@ __all__ = [
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
-
-
-class MockIdpError(RuntimeError):
-    """A management-API call made by a :class:`MockIdp` helper was refused."""
-
-
-@dataclass(frozen=True)
-class TestUser:
-    __test__: ClassVar[bool] = False
-
-    id: str
-    upn: str
-    password: str
-    display_name: str
-
-
-@dataclass(frozen=True)
-class RegisteredApp:
-    object_id: str
-    client_id: str
-    display_name: str
-
-
-@dataclass(frozen=True)
-class TestGroup:
-    __test__: ClassVar[bool] = False
-
-    id: str
-    display_name: str
 
 
 class MockIdp:
@@ -376,10 +348,40 @@ class MockIdp:
         (``PUT /_mock/tenants/{tenant}/users/{user}/claims``); protocol claims are refused."""
         body = {k: v for k, v in (("id_token", id_token), ("access_token", access_token))
                 if v is not None}
-        url = f"/_mock/tenants/{tenant or self.tenant_id}/users/{user}/claims"
-        response = self.http.put(url, json=body)
+        self._control("PUT", f"tenants/{tenant or self.tenant_id}/users/{user}/claims", body)
+
+    # --- sign-in protection: authenticator apps, smart lockout
+
+    def add_authenticator(self, user: str, *, secret: str | None = None,
+                          tenant: str | None = None) -> str:
+        """Give ``user`` (UPN or id) an authenticator app, so their sign-ins ask for its code
+        after the password and the password grant refuses them (AADSTS50076); returns its
+        base32 secret (``secret``, or a new random one). :meth:`totp_code` gives the code."""
+        url = f"tenants/{tenant or self.tenant_id}/users/{user}/authenticator"
+        found: str = self._control("PUT", url, {"totp_secret": secret} if secret else {}).json()[
+            "totp_secret"]
+        return found
+
+    def totp_code(self, secret: str) -> str:
+        """The code an authenticator app with ``secret`` shows now, by the provider's clock."""
+        return totp.code_at(secret, self.clock.now())
+
+    def set_lockout(self, *, threshold: int | None = None, duration: timedelta | None = None,
+                    tenant: str | None = None) -> None:
+        """Smart lockout's settings: failed sign-ins before an account locks (10), and how long
+        its first lockout lasts (60 s)."""
+        body: dict[str, Any] = {"lockout_threshold": threshold}
+        if duration is not None:
+            body["lockout_duration_seconds"] = int(duration.total_seconds())
+        self._control("PATCH", f"tenants/{tenant or self.tenant_id}",
+                      {k: v for k, v in body.items() if v is not None})
+
+    def _control(self, method: str, path: str, body: dict[str, Any]) -> httpx.Response:
+        url = f"/_mock/{path}"
+        response = self.http.request(method, url, json=body)
         if response.is_error:
-            raise MockIdpError(f"PUT {url}: {response.status_code} {response.text}")
+            raise MockIdpError(f"{method} {url}: {response.status_code} {response.text}")
+        return response
 
     def _object_id(self, ref: str, tenant: str | None) -> str:
         if "@" not in ref:

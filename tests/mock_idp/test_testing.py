@@ -10,12 +10,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from idp_testkit import ctx_of, login_action
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from mock_idp.clock import MockClock
-from mock_idp.config import REFERENCE_RP_CLIENT_ID, IdpConfig
+from mock_idp.config import REFERENCE_RP_CLIENT_ID, REFERENCE_RP_SECRET, IdpConfig
 from mock_idp.testing import MockIdp, MockIdpError, run_in_thread, url_host
 
 
@@ -140,6 +141,40 @@ def test_mock_idp_claim_helpers() -> None:
         assert shown["id_token"] == {"department": "QA"}
         with pytest.raises(MockIdpError, match="protocol claim"):
             idp.set_custom_claims(erin.upn, id_token={"sub": "someone"})
+
+
+def test_mock_idp_sign_in_protection_helpers() -> None:
+    with MockIdp() as idp:
+        secret = idp.add_authenticator("alice@contoso.onmicrosoft.com")
+        with httpx.Client(base_url=idp.url, follow_redirects=False) as browser:
+            page = browser.get(f"/{idp.tenant_id}/oauth2/v2.0/authorize", params={
+                "client_id": REFERENCE_RP_CLIENT_ID, "response_type": "code", "scope": "openid",
+                "redirect_uri": "http://localhost/auth/callback", "nonce": "n"})
+            for form in ({"loginfmt": "alice@contoso.onmicrosoft.com",
+                          "passwd": "P@ssw0rd-alice"}, {"otc": idp.totp_code(secret)}):
+                page = browser.post(login_action(page.text), data={"ctx": ctx_of(page.text),
+                                                                   **form})
+            assert "KmsiDescription" in page.text, page.text[:300]
+        bob = "bob@contoso.onmicrosoft.com"
+        assert idp.add_authenticator(bob, secret="JBSWY3DPEHPK3PXP") == "JBSWY3DPEHPK3PXP"
+        with pytest.raises(MockIdpError, match="totp_secret"):
+            idp.add_authenticator(bob, secret="nope")
+
+        idp.set_lockout(threshold=1, duration=timedelta(seconds=30))
+
+        def password_grant(password: str) -> list[int]:
+            response = idp.http.post(f"/{idp.tenant_id}/oauth2/v2.0/token", data={
+                "grant_type": "password", "client_id": REFERENCE_RP_CLIENT_ID,
+                "client_secret": REFERENCE_RP_SECRET, "scope": "openid",
+                "username": "carol@contoso.onmicrosoft.com", "password": password})
+            return list(response.json().get("error_codes", []))
+
+        assert password_grant("wrong") == [50053]
+        assert password_grant("P@ssw0rd-carol") == [50053]
+        idp.advance(seconds=30)
+        assert password_grant("P@ssw0rd-carol") == [50057]  # unlocked; Carol is disabled
+        with pytest.raises(MockIdpError, match="lockout_threshold"):
+            idp.set_lockout(threshold=0)
 
 
 def test_mock_idp_over_https() -> None:
