@@ -7,8 +7,9 @@ What Entra does, from its ROPC reference (entra-docs, "Microsoft identity platfo
   no secret (the app must allow public client flows), a confidential one authenticates as
   usual (AADSTS7000218 without a secret: joelmeiller/cypress-msal-login #11);
 - the v2.0 endpoint refuses ``common`` and ``consumers`` (``invalid_request``, AADSTS9001023)
-  and takes a tenant or ``organizations``. The v1.0 endpoint also takes ``common``, where the
-  user's name picks the tenant (password-spray tools such as MSOLSpray post there);
+  and takes a tenant or ``organizations``; the v1.0 endpoint also takes ``common``
+  (password-spray tools such as MSOLSpray post there). Through either, a multi-tenant app's
+  user of another organization signs in at home, as on the sign-in page;
 - an unknown user is AADSTS50034, a wrong password AADSTS50126, a disabled account AADSTS50057,
   a locked one AADSTS50053 (smart lockout counts these attempts with the sign-in page's:
   :mod:`mock_idp.lockout`), as such tools and MSAL's own test runs (MSAL Python #211) see them;
