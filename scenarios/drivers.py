@@ -30,7 +30,12 @@ from scenarios.doctor.config import Secret
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
-__all__ = ["EntraDriver", "FormDriver", "SignInDriver", "driver_from_config"]
+__all__ = ["EntraDriver", "FormDriver", "SecondFactorRequired", "SignInDriver",
+           "driver_from_config"]
+
+
+class SecondFactorRequired(RuntimeError):
+    """The provider asks for a second factor the driver cannot give."""
 
 
 @runtime_checkable
@@ -143,9 +148,9 @@ class EntraDriver:
     ``accept_consent`` is off: then it stops on that page). With ``totp_secret`` it types an
     authenticator app's code on "Enter code" (Entra shows it after the password when the
     account's default sign-in method is an authenticator app's code; the code is the one for
-    the machine's clock); without one it stops there. It returns once the browser has left the
-    provider, when the provider shows an error, or at a device-code sign-in's "Are you trying to
-    sign in to …?" (the caller checks which).
+    the machine's clock); without one it raises :class:`SecondFactorRequired`. It returns once
+    the browser has left the provider, when the provider shows an error, or at a device-code
+    sign-in's "Are you trying to sign in to …?" (the caller checks which).
     """
 
     stay_signed_in: bool = False
@@ -187,7 +192,9 @@ class EntraDriver:
                 target = page.locator(f"#{ids.PRIMARY_BUTTON}")
             elif step == "code":
                 if self.totp_secret is None:
-                    return
+                    raise SecondFactorRequired(
+                        f"{username} must give an authenticator app code (\"Enter code\"): "
+                        f"set the driver's TOTP secret ([user] totp_secret_env)")
                 page.locator(selector).fill(
                     totp.code_at(self.totp_secret.reveal(), datetime.now(UTC)))
                 target = page.locator(f"#{ids.CODE_SUBMIT}")

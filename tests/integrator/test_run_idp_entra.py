@@ -86,11 +86,16 @@ def test_an_account_with_an_authenticator_app_runs_with_its_secret(
         monkeypatch.setenv(name, value)
     config = tmp_path / "idp.toml"
     text = _config(mock, user='totp_secret_env = "ENTRA_TEST_TOTP"')
-    config.write_text(text, encoding="utf-8")
-    assert secret in load_idp_config(config, env).secrets  # masked in reports like the others
     args = build_parser().parse_args([
         "run", "--idp", str(config), "--report", str(tmp_path / "report"), "--timeout", "20",
         "--only", "auto-login.first-login"])
+    # Without the secret the run stops with an error that says what it lacks.
+    config.write_text(_config(mock), encoding="utf-8")
+    assert run_with_idp(args) != 0
+    out = capsys.readouterr().out
+    assert "ERROR auto-login.first-login" in out and "totp_secret_env" in out, out
+    config.write_text(text, encoding="utf-8")
+    assert secret in load_idp_config(config, env).secrets  # masked in reports like the others
     code = run_with_idp(args)
     out = capsys.readouterr().out
     assert code == 0 and "PASS  auto-login.first-login" in out, out

@@ -12,7 +12,7 @@ from mock_idp.config import REFERENCE_RP_CLIENT_ID
 from mock_idp.signin import ids
 from mock_idp.testing import MockIdp
 from scenarios.doctor.config import Secret
-from scenarios.drivers import EntraDriver
+from scenarios.drivers import EntraDriver, SecondFactorRequired
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +50,7 @@ def test_it_signs_in_from_the_password_view(page: Page) -> None:
 
 def test_it_types_an_authenticator_apps_code(page: Page) -> None:
     """An account whose sign-in asks for an authenticator app's code: with the secret the
-    driver types it on "Enter code"; without one it stops there."""
+    driver types it on "Enter code"; without one it says what it lacks."""
     left: list[str] = []
     page.on("request", lambda request: left.append(request.url)
             if request.url.startswith(CALLBACK) else None)
@@ -61,7 +61,8 @@ def test_it_types_an_authenticator_apps_code(page: Page) -> None:
         params = {"client_id": REFERENCE_RP_CLIENT_ID, "response_type": "code",
                   "redirect_uri": CALLBACK, "scope": "openid", "state": "s", "nonce": "n"}
         page.goto(f"{idp.authority}/oauth2/v2.0/authorize?{urlencode(params)}")
-        EntraDriver().sign_in(page, ALICE, ALICE_PASSWORD)
+        with pytest.raises(SecondFactorRequired, match=r"totp_secret_env"):
+            EntraDriver().sign_in(page, ALICE, ALICE_PASSWORD)
         assert page.locator(f"#{ids.CODE_INPUT}").is_visible() and left == []
         assert "totp_secret" not in repr(EntraDriver(totp_secret=Secret(secret)))
         page.goto(f"{idp.authority}/oauth2/v2.0/authorize?{urlencode(params)}")
