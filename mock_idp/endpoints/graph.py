@@ -3,8 +3,9 @@
 Applications (with ``addPassword`` / ``removePassword``, ``extensionProperties`` and the
 ``(appId='...')`` alternate key) and users (``accountEnabled``, ``revokeSignInSessions``,
 directory extension values) here; app role assignments in :mod:`.graph_assignments`, directory
-roles in :mod:`.graph_directory_roles`, groups in
-:mod:`.graph_groups`, what apps read with a user's token in :mod:`.graph_memberships`. Errors
+roles in :mod:`.graph_directory_roles`, a user's authentication methods in
+:mod:`.graph_auth_methods`, groups in :mod:`.graph_groups`, what apps read with a user's token
+in :mod:`.graph_memberships`. Errors
 use Graph's body: ``{"error": {"code", "message", "target", "innerError": {...}}}``, ``target``
 naming the property at fault (built in :mod:`.graph_http`, with the routes and OData envelopes).
 
@@ -39,6 +40,7 @@ from ..store import (
 from . import (
     graph_app_roles,
     graph_assignments,
+    graph_auth_methods,
     graph_directory_roles,
     graph_groups,
     graph_memberships,
@@ -341,6 +343,7 @@ routes: list[BaseRoute] = [
           {"POST": revoke_sign_in_sessions}),
     *graph_assignments.routes,
     *graph_directory_roles.routes,
+    *graph_auth_methods.routes,
     *graph_app_roles.routes,
     *graph_groups.routes,
     *graph_memberships.routes,

@@ -257,6 +257,9 @@ def graph_request(rng: Malformed, pools: Pools) -> Fuzzed:
         (f"{base}/roleManagement/directory/roleAssignments", "GET POST", DIRECTORY_ROLE),
         (f"{base}/roleManagement/directory/roleAssignments/{user}", "GET DELETE", {}),
         (f"{base}/roleManagement/directory/roleDefinitions", "GET", {}),
+        (f"{base}/users/{user}/authentication/methods", "GET", {}),
+        (f"{base}/users/{user}/authentication/passwordMethods/{app}", "GET", {}),
+        (f"{base}/users/{user}/authentication/softwareOathMethods/{app}", "GET DELETE", {}),
     ])
     return _json_request(rng, path, methods, fields)
 

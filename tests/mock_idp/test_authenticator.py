@@ -219,3 +219,28 @@ def test_idp_toml_takes_a_secret_and_refuses_a_bad_one() -> None:
     with pytest.raises(ConfigError, match=r"tenants\[0\]\.users\[0\]\.totp_secret"):
         IdpConfig.from_mapping({"tenants": [{**tenant, "users": [
             {**user, "totp_secret": "nope"}]}]})
+
+
+GRAPH_USER = f"/graph/{TENANT}/v1.0/users/{ALICE}/authentication"
+
+
+def test_graph_lists_the_methods_and_deletes_the_authenticator_app(client: AppClient) -> None:
+    methods = client.get(f"{GRAPH_USER}/methods").json()["value"]
+    assert [m["@odata.type"] for m in methods] == [
+        "#microsoft.graph.passwordAuthenticationMethod",
+        "#microsoft.graph.softwareOathAuthenticationMethod"]
+    password_id, oath_id = (m["id"] for m in methods)
+    assert password_id == "28c10230-6103-485e-b985-444c60001490"
+    assert methods[1]["secretKey"] is None and ALICE_SECRET not in str(methods)
+    assert client.get(f"{GRAPH_USER}/passwordMethods/{password_id}").json()["id"] == password_id
+    oath = client.get(f"{GRAPH_USER}/softwareOathMethods").json()["value"]
+    assert [m["id"] for m in oath] == [oath_id]
+    assert client.delete(f"{GRAPH_USER}/softwareOathMethods/{password_id}").status_code == 404
+    assert client.delete(f"{GRAPH_USER}/softwareOathMethods/{oath_id}").status_code == 204
+    assert client.get(f"{GRAPH_USER}/softwareOathMethods").json()["value"] == []
+    assert client.get(f"{GRAPH_USER}/softwareOathMethods/{oath_id}").status_code == 404
+    assert page_kind(_to_code_page(client)) == "kmsi"  # no code asked any more
+    bob = client.get(f"/graph/{TENANT}/v1.0/users/{BOB}/authentication/methods").json()
+    assert [m["id"] for m in bob["value"]] == [password_id]
+    assert client.get(f"/graph/{TENANT}/v1.0/users/nobody@x.test/authentication/methods"
+                      ).status_code == 404
