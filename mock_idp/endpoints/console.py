@@ -1,6 +1,7 @@
 """``/_mock/console``: a live page over the provider, for people (``make demo``, debugging).
 
-It shows tenants, apps and when their secrets expire, users, browser sessions, armed faults, the
+It shows tenants, apps and when their secrets expire, users (a lockout, an authenticator app),
+browser sessions, armed faults, the
 clock, the signing keys, recent requests, logout notifications and event deliveries, read
 through the same functions as the control API (:mod:`.control`, :mod:`.activity`,
 :mod:`.faults`), so it shows nothing the API does not (secrets never: an app's secrets appear as
@@ -29,6 +30,7 @@ from ..clock import MockClock
 from ..errors import EntraError
 from ..faults import ENDPOINTS, KINDS, FaultSpecError
 from ..state import IdpState
+from ..store import Tenant, User
 from .activity import deliveries_json, notifications_json, sessions_json
 from .common import idp, plain_error, templates
 from .control import (
@@ -42,7 +44,7 @@ from .control import (
 )
 from .faults import arm_fault
 from .forms import form_params
-from .payload import BadInput, parse_datetime
+from .payload import BadInput, iso, parse_datetime
 
 PATH = "/_mock/console"
 SHOWN = 50
@@ -92,8 +94,17 @@ def _tenants(request: Request, state: IdpState) -> list[dict[str, Any]]:
                        for s in graph["passwordCredentials"]]
             apps.append({**graph, "secrets": secrets})
         out.append({**tenant_json(request, tenant), "apps": apps,
-                    "users": [u.graph() for u in tenant.users.values()]})
+                    "users": [_user(tenant, u, now) for u in tenant.users.values()]})
     return out
+
+
+def _user(tenant: Tenant, user: User, now: datetime) -> dict[str, Any]:
+    """A user's Graph properties, and what stands in a sign-in's way beyond the password: a
+    lockout (until when) and an authenticator app's code."""
+    counter = tenant.lockout.counters.get(user.id)
+    locked = counter.locked_until if counter is not None and counter.locked(now) else None
+    return {**user.graph(), "locked_until": iso(locked) if locked is not None else None,
+            "authenticator": user.totp_secret is not None}
 
 
 async def _view(request: Request, state: IdpState) -> dict[str, Any]:
