@@ -21,6 +21,7 @@ from idp_testkit import (
     TENANT,
     auth_params,
     claims,
+    ctx_of,
     page_kind,
     password,
     paths,
@@ -244,3 +245,18 @@ def test_graph_lists_the_methods_and_deletes_the_authenticator_app(client: AppCl
     assert [m["id"] for m in bob["value"]] == [password_id]
     assert client.get(f"/graph/{TENANT}/v1.0/users/nobody@x.test/authentication/methods"
                       ).status_code == 404
+
+
+def test_a_code_posted_without_its_page_is_refused(client: AppClient, clock: MockClock) -> None:
+    username = client.get(paths(TENANT, "2.0")["authorize"], params=auth_params())
+    stray = _post_code(client, username, totp.code_at(ALICE_SECRET, clock.now()))
+    assert stray.status_code == 400 and "AADSTS9002313" in stray.text  # no password given yet
+    page = _to_code_page(client)
+    first = submit(client, page, otc="12")  # too short: asked again
+    assert page_kind(first) == "totp"
+    again = submit(client, page, otc=totp.code_at(ALICE_SECRET, clock.now()))  # a used ctx
+    assert again.status_code == 400 and "AADSTS9002313" in again.text
+
+
+def _post_code(client: AppClient, page: httpx.Response, code: str) -> httpx.Response:
+    return client.post("/common/SAS/ProcessAuth", data={"ctx": ctx_of(page.text), "otc": code})
