@@ -43,6 +43,7 @@ def session_json(state: IdpState, session: Session) -> dict[str, Any]:
         "user": user.upn if user else session.user_id, "auth_time": iso(session.auth_time),
         "expires_at": iso(session.expires_at),
         "active": session.active and state.clock.now() < session.expires_at,
+        "mfa": session.mfa,
         "apps": {client_id: iso(at) for client_id, at in session.apps.items()},
     }
 
@@ -132,15 +133,17 @@ def _session_user(state: IdpState, body: dict[str, Any]) -> tuple[Tenant, User]:
 
 
 async def start_browser_session(request: Request) -> Response:
-    """``POST /_mock/sessions`` ``{"user", "tenant"?, "persistent"?}``: a new IdP session for
-    the user, named in the answer's cookies as a password sign-in names it (``persistent``: as
-    after "Stay signed in?" answered Yes)."""
+    """``POST /_mock/sessions`` ``{"user", "tenant"?, "persistent"?, "mfa"?}``: a new IdP
+    session for the user, named in the answer's cookies as a password sign-in names it
+    (``persistent``: as after "Stay signed in?" answered Yes; ``mfa``: as after an
+    authenticator app's code, so v1 tokens say ``amr`` ``mfa``)."""
     state = idp(request)
     body = await read_object(request)
-    check_known(body, {"user", "tenant", "persistent"})
+    check_known(body, {"user", "tenant", "persistent", "mfa"})
     persistent = bool(get_bool(body, "persistent"))
+    mfa = bool(get_bool(body, "mfa"))
     tenant, user = _session_user(state, body)
-    session = start_session(state, tenant, user)
+    session = start_session(state, tenant, user, mfa=mfa)
     response = JSONResponse({"session": session_json(state, session)}, status_code=201)
     cookies.add_session(response, request, state, session, persistent=persistent)
     return response

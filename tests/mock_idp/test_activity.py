@@ -184,6 +184,14 @@ def test_a_persistent_session_outlives_the_browser(client: AppClient) -> None:
         in started.headers["set-cookie"]
 
 
+def test_a_session_started_with_mfa_gives_v1_tokens_amr_mfa(client: AppClient) -> None:
+    started = client.post("/_mock/sessions", json={"user": ALICE, "mfa": True})
+    assert started.json()["session"]["mfa"] is True
+    body = tokens_for(client, version="1.0")
+    assert claims(body["id_token"])["amr"] == ["pwd", "mfa"]
+    assert client.get("/_mock/sessions").json()["sessions"][0]["mfa"] is True
+
+
 def test_without_a_started_session_authorize_asks(client: AppClient) -> None:
     answer = client.get(TENANT_PATHS["authorize"], params=auth_params(),
                         follow_redirects=False)
@@ -198,6 +206,7 @@ def test_without_a_started_session_authorize_asks(client: AppClient) -> None:
     ({"user": CAROL}, 409, "user"),
     ({"user": ALICE, "persistent": "yes"}, 400, "persistent"),
     ({"user": ALICE, "stay": True}, 400, "stay"),
+    ({"user": ALICE, "mfa": "yes"}, 400, "mfa"),
 ])
 def test_starting_a_session_refuses_bad_input(client: AppClient, body: dict[str, Any],
                                               status: int, field: str) -> None:
