@@ -20,6 +20,9 @@ What Entra does, from its ROPC reference (entra-docs, "Microsoft identity platfo
 - the answer is the code redemption's: an ID token for ``openid``, a refresh token for
   ``offline_access``, the access token for the one resource asked.
 
+A password with leading or trailing whitespace, which the reference says this grant does not
+support, is refused as a wrong one (AADSTS50126) and not counted toward a lockout.
+
 The reference calls ``scope`` recommended; the mock requires it on v2.0 (AADSTS900144), as it
 does for client credentials, and ``resource`` on v1.0, so a request that names neither is told
 which field it lacks.
@@ -74,6 +77,10 @@ def sign_in(tenant: Tenant, app: Application, username: str, password: str, *, n
     belong to when ``tenant`` does not know them (AADSTS50020 for the right password)."""
     if tenant.find_user(username) is None and home is None:
         raise EntraError(50034, {"identifier": username, "tenant": tenant.domain})
+    if password != password.strip():
+        # The reference: passwords with leading or trailing whitespace are not supported by
+        # this grant (the sign-in page takes them). Refused as a wrong one, uncounted.
+        raise EntraError(50126)
     outcome = flow.password_step(tenant, username, password, now=now, home=home,
                                  app_id=app.client_id, app_name=app.name)
     if isinstance(outcome, flow.SignedIn):

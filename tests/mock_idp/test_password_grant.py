@@ -123,6 +123,19 @@ def test_failed_sign_ins_are_invalid_grant(client: AppClient, username: str, sec
     assert _error(_ropc(client, username, secret)) == (400, "invalid_grant", [code])
 
 
+@pytest.mark.idp_config(IdpConfig(tenants=(replace(default_tenant(), apps=(
+    *default_tenant().apps, _cli()), users=tuple(
+        replace(u, password=f" {u.password} ") if u.upn == BOB else u
+        for u in default_tenant().users)),)))
+def test_a_password_with_spaces_around_it_does_not_pass_the_grant(client: AppClient) -> None:
+    # The ROPC reference: such passwords are not supported by the grant; the page takes them.
+    spaced = f" {password(BOB)} "
+    for _ in range(12):
+        assert _error(_ropc(client, BOB, spaced)) == (400, "invalid_grant", [50126])
+    page = client.get(paths(TENANT, "2.0")["authorize"], params=auth_params(login_hint=BOB))
+    assert page_kind(submit(client, page, loginfmt=BOB, passwd=spaced)) == "kmsi"
+
+
 @pytest.mark.parametrize("field", ["username", "password", "scope"])
 def test_a_missing_field_is_named(client: AppClient, field: str) -> None:
     response = _ropc(client, **{field: ""})
