@@ -176,7 +176,7 @@ def parse_user_extras(d: Mapping[str, Any], where: str) -> dict[str, Any]:
     totp_secret = opt_str(d, "totp_secret", where)
     if totp_secret is not None:
         try:
-            totp.decode_secret(totp_secret)
+            totp_secret = totp.normalised(totp_secret)
         except ValueError as exc:
             raise ConfigError(f"{where}.totp_secret: {exc}") from exc
     return {"extensions": dict(extensions), "user_type": user_type, "totp_secret": totp_secret,

@@ -59,8 +59,12 @@ class Lockout:
     counters: dict[str, LockoutCounter] = field(default_factory=dict)
 
     def locked(self, user_id: str, now: datetime) -> bool:
+        return self.locked_until(user_id, now) is not None
+
+    def locked_until(self, user_id: str, now: datetime) -> datetime | None:
+        """When the user's lockout ends, while it lasts."""
         counter = self.counters.get(user_id)
-        return counter is not None and counter.locked(now)
+        return counter.locked_until if counter is not None and counter.locked(now) else None
 
     def fail(self, user_id: str, password: str, now: datetime) -> bool:
         """Count a wrong password; whether the account is now locked."""

@@ -151,11 +151,8 @@ class MockIdp:
               tenant: str | None = None, expect: tuple[int, ...] = ()) -> httpx.Response:
         """Call the management API (``path`` relative to ``/graph/{tenant}/v1.0``); an error
         status raises :class:`MockIdpError` unless it is in ``expect``."""
-        url = f"/graph/{tenant or self.tenant_id}/v1.0/{path.lstrip('/')}"
-        response = self.http.request(method, url, json=json)
-        if response.is_error and response.status_code not in expect:
-            raise MockIdpError(f"{method} {url}: {response.status_code} {response.text}")
-        return response
+        return self._call(method, f"/graph/{tenant or self.tenant_id}/v1.0/{path.lstrip('/')}",
+                          json, expect)
 
     def add_user(self, upn: str, *, password: str | None = None,
                  display_name: str | None = None, enabled: bool = True,
@@ -377,9 +374,13 @@ class MockIdp:
                       {k: v for k, v in body.items() if v is not None})
 
     def _control(self, method: str, path: str, body: dict[str, Any]) -> httpx.Response:
-        url = f"/_mock/{path}"
+        return self._call(method, f"/_mock/{path}", body)
+
+    def _call(self, method: str, url: str, body: dict[str, Any] | None,
+              expect: tuple[int, ...] = ()) -> httpx.Response:
+        """An error status raises :class:`MockIdpError` unless it is in ``expect``."""
         response = self.http.request(method, url, json=body)
-        if response.is_error:
+        if response.is_error and response.status_code not in expect:
             raise MockIdpError(f"{method} {url}: {response.status_code} {response.text}")
         return response
 

@@ -24,6 +24,13 @@ MIN_SECRET_BYTES = 10
 MAX_SECRET_CHARS = 128
 
 
+def normalised(secret: str) -> str:
+    """``secret`` without spaces, in capitals, as authenticator apps show it, once
+    :func:`decode_secret` has taken it."""
+    decode_secret(secret)
+    return "".join(secret.split()).upper()
+
+
 def decode_secret(secret: str) -> bytes:
     """The key a base32 secret spells (spaces and case ignored, padding optional);
     :class:`ValueError` for one that is not base32 or is shorter than 80 bits."""

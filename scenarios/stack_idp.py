@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from mock_idp.testing import MockIdp, MockIdpError, RunningServer
+from mock_idp.testing import MockIdp, RunningServer
 
 if TYPE_CHECKING:
     from mock_idp.config import IdpConfig
@@ -60,10 +60,7 @@ class StackIdp(MockIdp):
             "id": tenant_id or str(uuid.uuid5(uuid.NAMESPACE_DNS, domain.lower())),
             "domain": domain, "name": name or domain.split(".")[0].title(), **fields,
         }
-        response = self.http.post("/_mock/tenants", json=body)
-        if response.is_error:
-            raise MockIdpError(f"POST /_mock/tenants: {response.status_code} {response.text}")
-        created: dict[str, Any] = response.json()
+        created: dict[str, Any] = self._control("POST", "tenants", body).json()
         return created
 
     def arm_fault(self, kind: str, **fields: Any) -> dict[str, Any]:

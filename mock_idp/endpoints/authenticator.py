@@ -51,10 +51,9 @@ async def put_authenticator(request: Request) -> Response:
     if secret is None:
         secret = base64.b32encode(secrets.token_bytes(NEW_SECRET_BYTES)).decode()
     try:
-        totp.decode_secret(secret)
+        user.totp_secret = totp.normalised(secret)
     except ValueError as exc:
         raise BadInput(str(exc), field="totp_secret") from exc
-    user.totp_secret = "".join(secret.split()).upper()
     return JSONResponse(_json(tenant, user))
 
 

@@ -101,8 +101,7 @@ def _tenants(request: Request, state: IdpState) -> list[dict[str, Any]]:
 def _user(tenant: Tenant, user: User, now: datetime) -> dict[str, Any]:
     """A user's Graph properties, and what stands in a sign-in's way beyond the password: a
     lockout (until when) and an authenticator app's code."""
-    counter = tenant.lockout.counters.get(user.id)
-    locked = counter.locked_until if counter is not None and counter.locked(now) else None
+    locked = tenant.lockout.locked_until(user.id, now)
     return {**user.graph(), "locked_until": iso(locked) if locked is not None else None,
             "authenticator": user.totp_secret is not None}
 
