@@ -27,7 +27,14 @@ Where the values come from (facts only, no markup was copied):
 - the secondary button ``#idBtn_Back`` as an ``input[type=button]`` and the primary as the
   form's one ``input[type=submit]``: saved copies of the sign-in page's footer-buttons
   component, and Selenium helpers that answer "Stay signed in?" with Yes by clicking
-  ``//input[@type='submit']``.
+  ``//input[@type='submit']``;
+- ``<meta name="PageID">`` naming the page (``ConvergedSignIn``, ``ConvergedTFA``,
+  ``KmsiInterrupt``, ``ConvergedChangePassword``, ``ConvergedError``): login scripts that tell
+  Entra's pages apart by it (HTTP-only sign-in scripts read the same value as ``$Config.pgid``);
+- "Update your password" (``ConvergedChangePassword``): ``#currentPassword``, ``#newPassword``
+  and ``#confirmNewPassword``, named ``currentpasswd``, ``newpasswd`` and ``confirmnewpasswd``,
+  as scripts that set a new account's first password select them and as Entra's password
+  change posts them.
 """
 
 from __future__ import annotations
@@ -64,6 +71,22 @@ OFF_SCREEN: Final = "moveOffScreen"
 ALERT_ERROR: Final = "alert-error"
 HAS_ERROR: Final = "has-error"
 
+PAGE_ID_META: Final = "PageID"
+"""The ``<meta>`` whose ``content`` names the page (the values below)."""
+PAGE_SIGN_IN: Final = "ConvergedSignIn"
+"""The username, the password and "Pick an account"."""
+PAGE_CODE: Final = "ConvergedTFA"
+PAGE_KMSI: Final = "KmsiInterrupt"
+PAGE_CHANGE_PASSWORD: Final = "ConvergedChangePassword"
+PAGE_ERROR: Final = "ConvergedError"
+
+CURRENT_PASSWORD_INPUT: Final = "currentPassword"
+CURRENT_PASSWORD_NAME: Final = "currentpasswd"
+NEW_PASSWORD_INPUT: Final = "newPassword"
+NEW_PASSWORD_NAME: Final = "newpasswd"
+CONFIRM_PASSWORD_INPUT: Final = "confirmNewPassword"
+CONFIRM_PASSWORD_NAME: Final = "confirmnewpasswd"
+
 CODE_TITLE: Final = "idDiv_SAOTCC_Title"
 CODE_INPUT: Final = "idTxtBx_SAOTCC_OTC"
 """The authenticator app's code, ``name="otc"``: the field TOTP login scripts type into."""
@@ -78,6 +101,7 @@ ACCOUNT_LOCKED: Final = ("Your account is temporarily locked to prevent unauthor
 """The password page's message while smart lockout holds the account (Entra's smart lockout
 guide quotes it)."""
 CODE_HEADING: Final = "Enter code"
+CHANGE_PASSWORD_HEADING: Final = "Update your password"
 CODE_WRONG: Final = "You didn't enter the expected verification code. Please try again."
 ERROR_HEADING: Final = "Sorry, but we're having trouble signing you in."
 KMSI_HEADING: Final = "Stay signed in?"

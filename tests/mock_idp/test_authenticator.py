@@ -88,6 +88,7 @@ def test_the_code_comes_after_the_password_and_before_stay_signed_in(
     page = _to_code_page(client)
     assert page_kind(page) == "totp" and page.status_code == 200
     assert ids.CODE_HEADING in page.text and f'id="{ids.CODE_SUBMIT}"' in page.text
+    assert f'<meta name="{ids.PAGE_ID_META}" content="{ids.PAGE_CODE}">' in page.text
     assert "Set-Cookie" not in page.headers  # no session before the second factor
     wrong = submit(client, page, otc="000000" if totp.code_at(
         ALICE_SECRET, clock.now()) != "000000" else "111111")

@@ -250,6 +250,32 @@ def test_the_error_page_names_request_correlation_timestamp_and_message(
     assert _text_of(html, ids.SERVICE_EXCEPTION).startswith("AADSTS50011: The redirect URI")
 
 
+def _page_id(response: httpx.Response) -> str | None:
+    found = re.findall(rf'<meta name="{ids.PAGE_ID_META}" content="([^"]*)">', response.text)
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+def test_each_page_names_itself_as_entras_do(client: AppClient) -> None:
+    """Login scripts tell Entra's pages apart by ``<meta name="PageID">``."""
+    username = client.get(V2, params=auth_params())
+    password_page = submit(client, username, loginfmt=ALICE)
+    wrong = submit(client, password_page, loginfmt=ALICE, passwd="not it")
+    kmsi = submit(client, wrong, loginfmt=ALICE, passwd=password(ALICE))
+    assert [page_kind(p) for p in (username, password_page, wrong, kmsi)] == [
+        "username", "password", "password", "kmsi"]
+    assert [_page_id(p) for p in (username, password_page, wrong, kmsi)] == [
+        ids.PAGE_SIGN_IN, ids.PAGE_SIGN_IN, ids.PAGE_SIGN_IN, ids.PAGE_KMSI]
+    submit(client, kmsi, answer="No")
+    get_code(client, upn=BOB, prompt="login")
+    picker = client.get(V2, params=auth_params(prompt="select_account"))
+    assert page_kind(picker) == "picker" and _page_id(picker) == ids.PAGE_SIGN_IN
+    error = client.get(V2, params=auth_params(redirect_uri="https://evil.example/cb"))
+    assert _page_id(error) == ids.PAGE_ERROR
+    sign_out_picker = client.get(f"/{TENANT}/oauth2/v2.0/logout")
+    assert page_kind(sign_out_picker) == "picker" and _page_id(sign_out_picker) is None
+
+
 def test_a_page_context_is_single_use(client: AppClient) -> None:
     page = client.get(V2, params=auth_params())
     submit(client, page, loginfmt=ALICE)
