@@ -182,6 +182,9 @@ class UserConfig:
     totp_secret: str | None = None
     """An authenticator app's base32 secret: the user is asked for its code after the password
     (:mod:`mock_idp.totp`)."""
+    force_change_password: bool = False
+    """Graph's ``forceChangePasswordNextSignIn``: after the right password the user must set a
+    new one on "Update your password", and the password grant answers AADSTS50055."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -83,6 +83,7 @@ def build_user(cfg: UserConfig, tenant_id: str, now: datetime) -> User:
         tokens_valid_from=now - timedelta(days=1), user_type=cfg.user_type,
         country=cfg.country, preferred_language=cfg.preferred_language,
         directory_roles=cfg.directory_roles, totp_secret=cfg.totp_secret,
+        force_change_password=cfg.force_change_password,
     )
 
 

@@ -159,6 +159,10 @@ class User:
     """Built-in directory roles by name (:mod:`mock_idp.directory_roles`)."""
     totp_secret: str | None = None
     """An authenticator app's base32 secret: its code is asked after the password."""
+    force_change_password: bool = False
+    """Graph's ``forceChangePasswordNextSignIn``: "Update your password" after the password."""
+    password_changed_at: datetime | None = None
+    """When the user last changed their own password (it revokes what it signed in before)."""
     custom_claims: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Test-only claims merged into this user's tokens, per token kind (``id_token``,
     ``access_token``); set through ``/_mock/``, never by anything Entra has."""

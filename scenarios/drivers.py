@@ -30,12 +30,17 @@ from scenarios.doctor.config import Secret
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
-__all__ = ["EntraDriver", "FormDriver", "SecondFactorRequired", "SignInDriver",
-           "driver_from_config"]
+__all__ = ["EntraDriver", "FormDriver", "PasswordChangeRequired", "SecondFactorRequired",
+           "SignInDriver", "driver_from_config"]
 
 
 class SecondFactorRequired(RuntimeError):
     """The provider asks for a second factor the driver cannot give."""
+
+
+class PasswordChangeRequired(RuntimeError):
+    """The provider asks the account for a new password ("Update your password"), which a test
+    run should not set on its own."""
 
 
 @runtime_checkable
@@ -148,7 +153,9 @@ class EntraDriver:
     ``accept_consent`` is off: then it stops on that page). With ``totp_secret`` it types an
     authenticator app's code on "Enter code" (Entra shows it after the password when the
     account's default sign-in method is an authenticator app's code; the code is the one for
-    the machine's clock); without one it raises :class:`SecondFactorRequired`. It returns once
+    the machine's clock); without one it raises :class:`SecondFactorRequired`. An account whose
+    password must change ("Update your password") raises :class:`PasswordChangeRequired`: the
+    driver does not choose passwords for it. It returns once
     the browser has left the provider, when the provider shows an error, or at a device-code
     sign-in's "Are you trying to sign in to …?" (the caller checks which).
     """
@@ -198,6 +205,10 @@ class EntraDriver:
                 page.locator(selector).fill(
                     totp.code_at(self.totp_secret.reveal(), datetime.now(UTC)))
                 target = page.locator(f"#{ids.CODE_SUBMIT}")
+            elif step == "new-password":
+                raise PasswordChangeRequired(
+                    f"{username} must choose a new password (\"Update your password\"): sign "
+                    f"in once by hand, then give the new one to the run")
             elif step == "kmsi":
                 target = page.locator(
                     f"#{ids.PRIMARY_BUTTON if self.stay_signed_in else ids.SECONDARY_BUTTON}")
@@ -241,6 +252,7 @@ _STEPS = (
               f"#{ids.CODE_ERROR}"),
     ("kmsi", f"#{ids.KMSI_DESCRIPTION}"),
     ("code", f"#{ids.CODE_INPUT}"),
+    ("new-password", f"#{ids.NEW_PASSWORD_INPUT}"),
     ("picker", f"#{ids.TILES}"),
     ("password", f"input[name={ids.PASSWORD_NAME}]:not(.{ids.OFF_SCREEN})"),
     ("username", f"input[name={ids.USERNAME_NAME}]:not(.{ids.OFF_SCREEN})"),

@@ -100,10 +100,11 @@ def _tenants(request: Request, state: IdpState) -> list[dict[str, Any]]:
 
 def _user(tenant: Tenant, user: User, now: datetime) -> dict[str, Any]:
     """A user's Graph properties, and what stands in a sign-in's way beyond the password: a
-    lockout (until when) and an authenticator app's code."""
+    lockout (until when), an authenticator app's code and a password that must change."""
     locked = tenant.lockout.locked_until(user.id, now)
     return {**user.graph(), "locked_until": iso(locked) if locked is not None else None,
-            "authenticator": user.totp_secret is not None}
+            "authenticator": user.totp_secret is not None,
+            "must_change_password": user.force_change_password}
 
 
 async def _view(request: Request, state: IdpState) -> dict[str, Any]:

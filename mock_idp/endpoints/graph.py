@@ -248,6 +248,7 @@ async def create_user(request: Request, tenant: Tenant) -> Response:
         given_name=changes.get("given_name"), family_name=changes.get("family_name"),
         enabled=changes.get("enabled", True), user_type=changes.get("user_type", "Member"),
         country=changes.get("country"), preferred_language=changes.get("preferred_language"),
+        force_change_password=changes.get("force_change_password", False),
     )
     user = build_user(cfg, tenant.id, idp(request).clock.now())
     if user.id in tenant.users:
@@ -269,8 +270,9 @@ def _set_extensions(user: User, values: dict[str, Any]) -> None:
 
 async def get_user(request: Request, tenant: Tenant) -> Response:
     user = find_user(request, tenant)
-    body = directory_model.select(user.graph(), user.extensions,
-                                  request.query_params.get("$select"))
+    body = directory_model.select(user.graph(), {**user.extensions, "passwordProfile": {
+        "password": None, "forceChangePasswordNextSignIn": user.force_change_password,
+        "forceChangePasswordNextSignInWithMfa": False}}, request.query_params.get("$select"))
     return json_body(request, "users/$entity", body)
 
 
@@ -286,9 +288,14 @@ async def update_user(request: Request, tenant: Tenant) -> Response:
     _set_extensions(user, changes.pop("extensions", {}))
     for attr, value in changes.items():
         setattr(user, attr, value)
-    if "password" in changes:  # an administrator's reset unlocks the account (smart lockout)
+    reset = "password" in changes
+    if reset:  # an administrator's reset unlocks the account (smart lockout)
         tenant.lockout.forget(user.id)
-    if was_enabled and not user.enabled:
+        # ... and revokes the sessions and refresh tokens the old password signed in (the
+        # "Token revocation" table of Entra's refresh-token reference, for an administrator's
+        # reset in the Entra admin center, which sets it through this call).
+        user.tokens_valid_from = idp(request).clock.now()
+    if reset or (was_enabled and not user.enabled):
         await _end_user_sessions(request, user)
     return Response(status_code=204)
 

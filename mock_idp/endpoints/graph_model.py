@@ -181,9 +181,13 @@ def user_changes(body: dict[str, Any], tenant: Tenant, *, creating: bool) -> dic
         raise BadInput("'passwordProfile.password' is required", field="passwordProfile.password")
     if profile is not None:
         check_known(profile, PASSWORD_PROFILE_PROPERTIES, "passwordProfile")
-        out["password"] = require_str(profile, "password", "passwordProfile", max_len=256)
-        for key in ("forceChangePasswordNextSignIn", "forceChangePasswordNextSignInWithMfa"):
-            get_bool(profile, key, "passwordProfile")
+        forced = [get_bool(profile, key, "passwordProfile") for key in (
+            "forceChangePasswordNextSignIn", "forceChangePasswordNextSignInWithMfa")]
+        if creating or "password" in profile or not any(f is not None for f in forced):
+            out["password"] = require_str(profile, "password", "passwordProfile", max_len=256)
+        # Both flags default to false when not set (Graph's passwordProfile reference); the
+        # WithMfa one also asks for the code first, which the mock's sign-in always does.
+        out["force_change_password"] = any(f is True for f in forced)
     enabled = get_bool(body, "accountEnabled")
     if enabled is not None:
         out["enabled"] = enabled

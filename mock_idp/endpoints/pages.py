@@ -28,7 +28,11 @@ PENDING_LIFETIME = timedelta(hours=1)
 MAX_PENDING = 5000
 MAX_FIELD = 256
 FORM_FIELDS = frozenset({"ctx", "loginfmt", "passwd", "account", "answer", "DontShowAgain",
-                         "otc", ids.ORGANIZATION_CONSENT_NAME})
+                         "otc", ids.ORGANIZATION_CONSENT_NAME, ids.CURRENT_PASSWORD_NAME,
+                         ids.NEW_PASSWORD_NAME, ids.CONFIRM_PASSWORD_NAME})
+MEASURED = frozenset({ids.NEW_PASSWORD_NAME, ids.CONFIRM_PASSWORD_NAME})
+"""Fields cut one character longer, so that a new password too long for the policy is refused
+rather than stored cut."""
 
 
 # -- transactions --------------------------------------------------------------------------------
@@ -92,7 +96,7 @@ async def read_form(request: Request) -> dict[str, str] | Response:
         form = await form_params(request)
     except EntraError as err:  # not a form, a file, or text that is not Unicode
         return error_page(request, err)
-    return {k: v[:MAX_FIELD] for k, v in form.items() if k in FORM_FIELDS}
+    return {k: v[:MAX_FIELD + (k in MEASURED)] for k, v in form.items() if k in FORM_FIELDS}
 
 
 # -- rendering -------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ page's ``ctx`` names (:mod:`.pages`), set the session cookies and render; once t
 known, :mod:`.consent_pages` takes over.
 
 Form posts: ``/{tenant}/login`` (username, password or an account tile),
-``/common/SAS/ProcessAuth`` ("Enter code", an authenticator app's code after the password) and
+``/common/SAS/ProcessAuth`` ("Enter code", an authenticator app's code after the password),
+``/common/ChangePassword`` ("Update your password", :mod:`mock_idp.signin.password_change`) and
 ``/kmsi`` ("Stay signed in?"). The username page's
 **Next** asks ``/common/GetCredentialType`` (:mod:`.credential_type`) and shows the password in
 the same document.
@@ -25,7 +26,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..errors import EntraError
 from ..protocol.authorization import AuthRequest
-from ..signin import flow
+from ..signin import flow, ids, password_change
 from ..signin.flow import Transaction
 from ..state import IdpState
 from ..store import Session, Tenant, User, new_guid
@@ -37,6 +38,9 @@ from .pages import app_of, keep, posted, refuse, render, show
 KMSI_MEMORY = timedelta(days=90)
 PROCESS_AUTH = "/common/SAS/ProcessAuth"
 """Where "Enter code" posts, as Entra's does."""
+CHANGE_PASSWORD = "/common/ChangePassword"
+"""Where "Update your password" posts: the mock's own (Entra's page sends the new password by
+script through its password-reset service, then posts to the sign-in)."""
 
 
 # -- starting a sign-in ---------------------------------------------------------------------------
@@ -127,15 +131,33 @@ async def login(request: Request) -> Response:
         return refuse(request, txn, outcome.error)
     if not isinstance(outcome, flow.SignedIn):
         return show(request, txn, outcome)
-    ask = flow.second_factor(outcome.user)
+    return await _after_password(request, txn, tenant, outcome.user, mfa=False)
+
+
+async def _after_password(request: Request, txn: Transaction, tenant: Tenant, user: User, *,
+                          mfa: bool) -> Response:
+    """What follows the right password (``mfa``: and the authenticator app's code): the code,
+    a new password, or the session."""
+    ask = None if mfa else flow.second_factor(user)
     if ask is not None:
-        return _ask_code(request, replace(txn, pending_user=outcome.user.id), ask)
-    return await _signed_in(request, txn, tenant, outcome.user, mfa=False)
+        return _ask_code(request, replace(txn, pending_user=user.id, awaiting="code"), ask)
+    if user.force_change_password:
+        return _ask_new_password(request, replace(
+            txn, pending_user=user.id, awaiting="new_password", code_given=mfa),
+            password_change.AskNewPassword(user))
+    return await _signed_in(request, txn, tenant, user, mfa=mfa)
 
 
 def _ask_code(request: Request, txn: Transaction, ask: flow.AskCode) -> Response:
     return render(request, "totp", ctx=keep(idp(request), txn), action=PROCESS_AUTH,
                   upn=ask.user.upn, wrong=ask.wrong)
+
+
+def _ask_new_password(request: Request, txn: Transaction,
+                      ask: password_change.AskNewPassword) -> Response:
+    return render(request, "change_password", status=400 if ask.error else 200,
+                  ctx=keep(idp(request), txn), action=CHANGE_PASSWORD, upn=ask.user.upn,
+                  error=ask.error)
 
 
 async def _signed_in(request: Request, txn: Transaction, tenant: Tenant, user: User, *,
@@ -144,7 +166,8 @@ async def _signed_in(request: Request, txn: Transaction, tenant: Tenant, user: U
     has settled it) and the rest of the sign-in."""
     state = idp(request)
     session = start_session(state, tenant, user, mfa=mfa)
-    txn = replace(txn, session_id=session.id, new_session=True, pending_user=None)
+    txn = replace(txn, session_id=session.id, new_session=True, pending_user=None,
+                  awaiting=None, code_given=False)
     decision = flow.after_password(show_kmsi=tenant.show_keep_me_signed_in,
                                    remembered=cookies.remembered_kmsi(request))
     if isinstance(decision, flow.Remember):
@@ -152,22 +175,51 @@ async def _signed_in(request: Request, txn: Transaction, tenant: Tenant, user: U
     return render(request, "kmsi", ctx=keep(state, txn), action="/kmsi", upn=user.upn)
 
 
-async def process_auth(request: Request) -> Response:
-    """"Verify" on "Enter code": the authenticator app's code after the password."""
+async def _pending(request: Request, awaiting: str
+                   ) -> tuple[dict[str, str], Transaction, Tenant, User] | Response:
+    """The post of a page that follows the password: its fields, transaction, tenant and the
+    user who gave the password, or the error page when its ``ctx`` is not one that page
+    showed (unknown, used, or of another step)."""
     post = await posted(request)
     if isinstance(post, Response):
         return post
     txn, tenant = post.txn, post.tenant
     user = (tenant.users.get(txn.pending_user) if tenant is not None and txn is not None
-            and txn.pending_user is not None else None)
+            and txn.pending_user is not None and txn.awaiting == awaiting else None)
     if txn is None or tenant is None or user is None:
         return error_page(request, EntraError(9002313))
-    if not user.enabled:  # disabled while the code was being typed
+    if not user.enabled:  # disabled while the page was open
         return refuse(request, txn, EntraError(50057))
-    outcome = flow.code_step(user, post.form.get("otc", ""), idp(request).clock.now())
+    return post.form, txn, tenant, user
+
+
+async def process_auth(request: Request) -> Response:
+    """"Verify" on "Enter code": the authenticator app's code after the password."""
+    pending = await _pending(request, "code")
+    if isinstance(pending, Response):
+        return pending
+    form, txn, tenant, user = pending
+    outcome = flow.code_step(user, form.get("otc", ""), idp(request).clock.now())
     if isinstance(outcome, flow.AskCode):
         return _ask_code(request, txn, outcome)
-    return await _signed_in(request, txn, tenant, user, mfa=True)
+    return await _after_password(request, txn, tenant, user, mfa=True)
+
+
+async def change_password(request: Request) -> Response:
+    """"Sign in" on "Update your password": the current password and a new one twice."""
+    pending = await _pending(request, "new_password")
+    if isinstance(pending, Response):
+        return pending
+    form, txn, tenant, user = pending
+    now = idp(request).clock.now()
+    new = form.get(ids.NEW_PASSWORD_NAME, "")
+    outcome = password_change.change_step(
+        tenant, user, form.get(ids.CURRENT_PASSWORD_NAME, ""), new,
+        form.get(ids.CONFIRM_PASSWORD_NAME, ""), now)
+    if isinstance(outcome, password_change.AskNewPassword):
+        return _ask_new_password(request, txn, outcome)
+    password_change.apply(user, new, now)
+    return await _signed_in(request, txn, tenant, user, mfa=txn.code_given)
 
 
 async def kmsi(request: Request) -> Response:
@@ -197,5 +249,6 @@ routes: list[BaseRoute] = [
     Route("/{tenant}/login", login, methods=["POST"]),
     Route("/kmsi", kmsi, methods=["POST"]),
     Route(PROCESS_AUTH, process_auth, methods=["POST"]),
+    Route(CHANGE_PASSWORD, change_password, methods=["POST"]),
     Route("/{tenant}/passwordreset", password_reset, methods=["GET"]),
 ]

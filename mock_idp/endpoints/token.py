@@ -140,7 +140,7 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
                        auth_time=approved.auth_time, resource=approved.resource,
                        mfa=session is not None and session.mfa)
     else:
-        grant = _redeem_refresh(state, tenant, app, form)
+        grant = _redeem_refresh(state, tenant, app, form, public=client_auth == "0")
     return _user_tokens(request, tenant, app, grant, form, client_auth, version)
 
 
@@ -234,7 +234,7 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
 
 
 def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
-                    form: dict[str, str]) -> _Grant:
+                    form: dict[str, str], *, public: bool) -> _Grant:
     value = form.get("refresh_token")
     if not value:
         raise EntraError(900144, {"name": "refresh_token"})
@@ -246,7 +246,7 @@ def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
         if rt.spa:
             raise cross_origin.refresh_expired(rt.issued_at)
         raise EntraError(700082, {"issued": rt.issued_at.strftime("%m/%d/%Y %H:%M:%S")})
-    user = check_user(tenant, rt.user_id, rt.issued_at)
+    user = check_user(tenant, rt.user_id, rt.issued_at, public=public)
     # Not bound to a resource: redeemed for any the client holds consent for, one at a time.
     requested = claimset.split_scopes(form.get("scope"))
     resources.one_resource(tenant, requested)

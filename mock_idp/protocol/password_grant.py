@@ -15,8 +15,12 @@ What Entra does, from its ROPC reference (entra-docs, "Microsoft identity platfo
   :mod:`mock_idp.lockout`), as such tools and MSAL's own test runs (MSAL Python #211) see them;
 - nobody can be asked anything: scopes the user (or an administrator) has not consented to
   are ``invalid_grant`` with ``suberror`` ``consent_required`` (AADSTS65001), a user not
-  assigned to an app that requires assignment is AADSTS50105, and a user who must give a second
-  factor (here, one with an authenticator app) is blocked, as the reference says (AADSTS50076);
+  assigned to an app that requires assignment is AADSTS50105, a user who must give a second
+  factor (here, one with an authenticator app) is blocked, as the reference says (AADSTS50076),
+  and so is one whose password must change (AADSTS50055, ``user_password_expired`` with a
+  ``password_change_url``, as the body Microsoft's HDInsight troubleshooting quotes from an
+  ROPC client; reported too by pam-aad users whose new account had a temporary password:
+  ubuntu/aad-auth #238);
 - the answer is the code redemption's: an ID token for ``openid``, a refresh token for
   ``offline_access``, the access token for the one resource asked.
 
@@ -40,6 +44,8 @@ from . import claims as claimset
 from .incremental_consent import covered
 
 GRANT_TYPE = "password"
+PASSWORD_CHANGE_URL = "https://portal.microsoftonline.com/ChangePassword.aspx"
+"""Where AADSTS50055's body sends the user (also the v1 ``pwd_url`` claim's value)."""
 TENANTLESS_V2_REFUSED = ("common", "consumers")
 
 
@@ -83,10 +89,12 @@ def sign_in(tenant: Tenant, app: Application, username: str, password: str, *, n
         raise EntraError(50126)
     outcome = flow.password_step(tenant, username, password, now=now, home=home,
                                  app_id=app.client_id, app_name=app.name)
-    if isinstance(outcome, flow.SignedIn):
-        return outcome.user
-    assert outcome.error is not None
-    raise outcome.error
+    if not isinstance(outcome, flow.SignedIn):
+        assert outcome.error is not None
+        raise outcome.error
+    if outcome.user.force_change_password:
+        raise EntraError(50055, extra={"password_change_url": PASSWORD_CHANGE_URL})
+    return outcome.user
 
 
 def check_access(tenant: Tenant, app: Application, user: User, scopes: tuple[str, ...], *,

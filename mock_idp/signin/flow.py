@@ -7,7 +7,8 @@ pages, each answered by a form post:
            ├─ "Pick an account" ── tile ── Silent ───────────────────────────────────┤
            │                     └─ "Use another account" ─┐                          │
            └─ username ── Next ── password ── Sign in ─────┴─ "Stay signed in?" ──────┤
-                          (a user with an authenticator app: "Enter code" before it)
+                          (a user with an authenticator app: "Enter code" before it; then,
+                           for a password that must change, "Update your password")
                                                                                       ▼
                                          consent ("Permissions requested"), when needed ── app
 
@@ -350,7 +351,11 @@ class Transaction:
     new_session: bool = False
     """The session started in this transaction; its cookie is still to be set."""
     pending_user: str | None = None
-    """A user who gave the right password and owes an authenticator app's code."""
+    """A user who gave the right password and owes what ``awaiting`` names."""
+    awaiting: Literal["code", "new_password"] | None = None
+    """"Enter code" (an authenticator app's code) or "Update your password"."""
+    code_given: bool = False
+    """The pending user gave their authenticator app's code (the session is then ``mfa``)."""
 
     @property
     def prompt(self) -> str | None:

@@ -105,7 +105,7 @@ def protocol_request(rng: Malformed, pools: Pools) -> Fuzzed:
         headers["Cookie"] = "MOCKIDP_SESSION=" + rng.segment(pools.sessions)
     kind = rng.choice(["authorize", "authorize", "login", "token", "token", "discovery",
                        "keys", "instance", "userinfo", "logout", "lookup", "adminconsent",
-                       "realm", "code"])
+                       "realm", "code", "new_password"])
     if kind == "authorize":
         path = rng.choice([f"/{tenant}/oauth2/v2.0/authorize", f"/{tenant}/oauth2/authorize"])
         return _query_or_form(rng, path, rng.params(AUTHORIZE, plausible), headers)
@@ -120,6 +120,10 @@ def protocol_request(rng: Malformed, pools: Pools) -> Fuzzed:
     if kind == "code":
         fields = rng.params(["ctx", "otc"], [*plausible, "123456", "000000"])
         return _form(rng, "POST", "/common/SAS/ProcessAuth", fields, headers)
+    if kind == "new_password":
+        fields = rng.params(["ctx", "currentpasswd", "newpasswd", "confirmnewpasswd"],
+                            [*plausible, "Winter-2027 sky", "x" * 300])
+        return _form(rng, "POST", "/common/ChangePassword", fields, headers)
     if kind == "realm":
         name = quote(rng.choice([ALICE, "x@nowhere.test", "@", rng.text()]), safe="@")
         return Fuzzed("GET", f"/common/{rng.choice(['userrealm', 'UserRealm'])}/{name}",
@@ -182,7 +186,9 @@ APPLICATION: dict[str, list[Any]] = {
     "signInAudience": ["AzureADMultipleOrgs", "AzureADMyOrg"]}
 USER: dict[str, list[Any]] = {
     "displayName": ["Zed"], "userPrincipalName": ["zed@" + DEFAULT_DOMAIN],
-    "mail": ["zed@x.test"], "passwordProfile": [{"password": "pw"}], "accountEnabled": [True],
+    "mail": ["zed@x.test"], "passwordProfile": [
+        {"password": "pw"}, {"forceChangePasswordNextSignIn": True},
+        {"password": "pw", "forceChangePasswordNextSignInWithMfa": True}], "accountEnabled": [True],
     "mailNickname": ["zed"], "givenName": ["Z"], "surname": ["Ed"]}
 PASSWORD: dict[str, list[Any]] = {"passwordCredential": [
     {"displayName": "s", "endDateTime": "2027-01-01T00:00:00Z",

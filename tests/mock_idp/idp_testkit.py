@@ -9,8 +9,8 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import httpx
 import jwt
@@ -28,6 +28,9 @@ from mock_idp.config import (
 )
 from mock_idp.signin import ids
 from mock_idp.testing import MockIdp
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 TENANT = DEFAULT_TENANT_ID
 DOMAIN = DEFAULT_DOMAIN
@@ -106,8 +109,9 @@ def shown_html(html: str) -> str:
 
 
 def page_kind(response: httpx.Response) -> str | None:
-    """Which sign-in page ``response`` is: username, password, totp ("Enter code"), kmsi,
-    picker, consent, need_admin ("Need admin approval"), or None."""
+    """Which sign-in page ``response`` is: username, password, totp ("Enter code"),
+    new_password ("Update your password"), kmsi, picker, consent, need_admin ("Need admin
+    approval"), or None."""
     if response.status_code not in (200, 400) or "text/html" not in response.headers.get(
             "content-type", ""):
         return None
@@ -120,6 +124,8 @@ def page_kind(response: httpx.Response) -> str | None:
         return "need_admin"
     if f'id="{ids.CODE_INPUT}"' in html:
         return "totp"
+    if f'id="{ids.NEW_PASSWORD_INPUT}"' in html:
+        return "new_password"
     if "/Consent/Set" in html:
         return "consent"
     if f'name="{ids.PASSWORD_NAME}"' in html:
@@ -165,6 +171,19 @@ def browser_sign_in(idp: MockIdp, auth_uri: str, redirect_uri: str, upn: str = A
         location = urljoin(auth_uri, response.headers["location"])
         assert location.startswith(redirect_uri), location
         return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+def type_password(page: Page, idp_url: str, upn: str = ALICE) -> None:
+    """In a real browser, what login scripts for Entra do first: open a sign-in of the
+    reference app and type the username and the password (``#i0116``, ``#idSIButton9``,
+    ``#i0118``, ``#idSIButton9``)."""
+    page.goto(f"{idp_url}/{TENANT}/oauth2/v2.0/authorize?" + urlencode({
+        "client_id": CLIENT_ID, "response_type": "code", "scope": "openid",
+        "redirect_uri": "http://localhost/auth/callback", "state": "st", "nonce": "n"}))
+    page.fill(f"#{ids.USERNAME_INPUT}", upn)
+    page.click(f"#{ids.PRIMARY_BUTTON}")
+    page.fill(f"#{ids.PASSWORD_INPUT}", password(upn))
+    page.click(f"#{ids.PRIMARY_BUTTON}")
 
 
 def token_requests(idp: MockIdp, version: str = "2.0") -> int:

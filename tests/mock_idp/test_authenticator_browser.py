@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from urllib.parse import urlencode
 
 import httpx
 import pytest
-from idp_testkit import ALICE, CLIENT_ID, password
+from idp_testkit import ALICE, type_password
 from playwright.sync_api import Page, expect
 
 from mock_idp import create_app, run_in_thread, totp
@@ -30,13 +29,7 @@ def test_a_login_script_types_the_code_after_the_password(page: Page, idp_url: s
     registered = httpx.put(
         f"{idp_url}/_mock/tenants/{DEFAULT_TENANT_ID}/users/{ALICE}/authenticator", json={})
     secret = registered.json()["totp_secret"]
-    page.goto(f"{idp_url}/{DEFAULT_TENANT_ID}/oauth2/v2.0/authorize?" + urlencode({
-        "client_id": CLIENT_ID, "response_type": "code", "scope": "openid",
-        "redirect_uri": "http://localhost/auth/callback", "state": "st", "nonce": "n"}))
-    page.fill("#i0116", ALICE)
-    page.click("#idSIButton9")
-    page.fill("#i0118", password(ALICE))
-    page.click("#idSIButton9")
+    type_password(page, idp_url)
     code = page.locator(f"#{ids.CODE_INPUT}")
     expect(code).to_be_visible()
     code.fill("000000" if totp.code_at(secret, _now(idp_url)) != "000000" else "111111")

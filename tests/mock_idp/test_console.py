@@ -53,17 +53,21 @@ def test_the_console_shows_the_provider_without_its_secrets(client: AppClient) -
 def test_the_console_says_who_is_locked_and_who_has_an_authenticator_app(
         client: AppClient) -> None:
     assert "locked until" not in client.get(CONSOLE).text
+    assert "must change password" not in client.get(CONSOLE).text
     client.patch(f"/_mock/tenants/{TENANT}", json={"lockout_threshold": 1})
     client.post(paths(TENANT, "2.0")["token"], data={
         "grant_type": "password", "client_id": CLIENT_ID, "client_secret": SECRET,
         "scope": "openid", "username": ALICE, "password": "wrong"})
     secret = client.put(f"/_mock/tenants/{TENANT}/users/{BOB}/authenticator", json={}).json()[
         "totp_secret"]
+    client.patch(f"/graph/{TENANT}/v1.0/users/{BOB}", json={
+        "passwordProfile": {"forceChangePasswordNextSignIn": True}})
     html = client.get(CONSOLE).text
     alice_row = html[html.index(f"<td>{ALICE}</td>"):].split("</tr>")[0]
     bob_row = html[html.index(f"<td>{BOB}</td>"):].split("</tr>")[0]
     assert "locked until" in alice_row and "authenticator app code" in bob_row
     assert "locked until" not in bob_row and secret not in html
+    assert "must change password" in bob_row and "must change password" not in alice_row
 
 
 def test_clock_buttons_call_what_the_control_api_calls(client: AppClient,

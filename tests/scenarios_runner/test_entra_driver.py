@@ -12,7 +12,7 @@ from mock_idp.config import REFERENCE_RP_CLIENT_ID
 from mock_idp.signin import ids
 from mock_idp.testing import MockIdp
 from scenarios.doctor.config import Secret
-from scenarios.drivers import EntraDriver, SecondFactorRequired
+from scenarios.drivers import EntraDriver, PasswordChangeRequired, SecondFactorRequired
 
 pytestmark = pytest.mark.browser
 
@@ -68,3 +68,17 @@ def test_it_types_an_authenticator_apps_code(page: Page) -> None:
         page.goto(f"{idp.authority}/oauth2/v2.0/authorize?{urlencode(params)}")
         EntraDriver(totp_secret=Secret(secret)).sign_in(page, ALICE, ALICE_PASSWORD)
     assert len(left) == 1 and "code=" in left[0], left
+
+
+def test_it_stops_at_update_your_password(page: Page) -> None:
+    """An account whose password must change: the driver says so instead of waiting for a page
+    it knows until the timeout, and leaves the choice of a password to a person."""
+    with MockIdp() as idp:
+        assert idp.http.patch(f"/graph/{idp.tenant_id}/v1.0/users/{ALICE}", json={
+            "passwordProfile": {"forceChangePasswordNextSignIn": True}}).status_code == 204
+        params = {"client_id": REFERENCE_RP_CLIENT_ID, "response_type": "code",
+                  "redirect_uri": CALLBACK, "scope": "openid", "state": "s", "nonce": "n"}
+        page.goto(f"{idp.authority}/oauth2/v2.0/authorize?{urlencode(params)}")
+        with pytest.raises(PasswordChangeRequired, match=r"Update your password"):
+            EntraDriver(timeout_ms=5_000).sign_in(page, ALICE, ALICE_PASSWORD)
+        assert page.locator(f"#{ids.NEW_PASSWORD_INPUT}").is_visible()
