@@ -74,9 +74,16 @@ async def begin(request: Request, txn: Transaction, outcome: flow.Start) -> Resp
     if isinstance(outcome, flow.Refuse):
         return refuse(request, txn, outcome.error)
     if isinstance(outcome, flow.Silent):
-        session = outcome.account.session
-        return await proceed(request, replace(txn, session_id=session.id,
-                                              tenant_id=session.tenant_id))
+        session, user = outcome.account.session, outcome.account.user
+        txn = replace(txn, session_id=session.id, tenant_id=session.tenant_id)
+        app = app_of(idp(request), txn)
+        checked = flow.step_up(outcome.account, txn.prompt, app.client_id if app else "")
+        if isinstance(checked, flow.Refuse):
+            return refuse(request, txn, checked.error)
+        if isinstance(checked, flow.AskCode):
+            return _ask_code(request, replace(txn, pending_user=user.id, awaiting="code"),
+                             checked)
+        return await proceed(request, txn)
     return show(request, txn, outcome)
 
 
@@ -202,6 +209,10 @@ async def process_auth(request: Request) -> Response:
     outcome = flow.code_step(user, form.get("otc", ""), idp(request).clock.now())
     if isinstance(outcome, flow.AskCode):
         return _ask_code(request, txn, outcome)
+    stepped_up = idp(request).store.sessions.get(txn.session_id or "")
+    if stepped_up is not None:  # a session that took no code: it has now
+        stepped_up.mfa = True
+        return await proceed(request, replace(txn, pending_user=None, awaiting=None))
     return await _after_password(request, txn, tenant, user, mfa=True)
 
 

@@ -140,7 +140,7 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
                        auth_time=approved.auth_time, resource=approved.resource,
                        mfa=session is not None and session.mfa)
     else:
-        grant = _redeem_refresh(state, tenant, app, form, public=client_auth == "0")
+        grant = _redeem_refresh(state, tenant, app, form, version, public=client_auth == "0")
     return _user_tokens(request, tenant, app, grant, form, client_auth, version)
 
 
@@ -234,7 +234,7 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
 
 
 def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
-                    form: dict[str, str], *, public: bool) -> _Grant:
+                    form: dict[str, str], version: str, *, public: bool) -> _Grant:
     value = form.get("refresh_token")
     if not value:
         raise EntraError(900144, {"name": "refresh_token"})
@@ -252,6 +252,12 @@ def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
     resources.one_resource(tenant, requested)
     asked = multi_resource.redeemable(tenant, app, user, rt.scopes, rt.resource,
                                       requested or rt.scopes, form.get("resource"))
+    if user.totp_secret and not rt.mfa:
+        # Signed in without the code of an authenticator app the user has now: no token
+        # until they give it (AADSTS50076, as MSAL's silent calls see once MFA is required).
+        resource = resources.resolve(tenant, asked, form.get("resource") or rt.resource)
+        raise EntraError(50076, {"app_id": resource.audience},
+                         error="interaction_required" if version == "1.0" else None)
     return _Grant(user, _with_sign_in(rt.scopes, asked), granted=rt.scopes,
                   session_id=rt.session_id, resource=form.get("resource") or rt.resource,
                   spa_refresh_end=rt.expires_at if rt.spa else None, mfa=rt.mfa)

@@ -33,7 +33,8 @@ Sources for Entra's behaviour:
   "Consent on behalf of your organization" for an administrator (:func:`before_issue`);
 - smart lockout after wrong passwords (AADSTS50053): :mod:`mock_idp.lockout`;
 - an authenticator app's code after the password ("Enter code", with the element ids login
-  scripts type into): :mod:`mock_idp.totp`.
+  scripts type into): :mod:`mock_idp.totp`; and before a session that took no code answers for
+  a user who has an app now (:func:`step_up`).
 """
 
 from __future__ import annotations
@@ -235,6 +236,18 @@ class AskCode:
 def second_factor(user: User) -> AskCode | None:
     """After the right password: the code of the user's authenticator app, if they have one."""
     return AskCode(user) if user.totp_secret else None
+
+
+def step_up(account: Account, prompt: str | None, app_id: str) -> Silent | AskCode | Refuse:
+    """Before a session answers silently: a session that took no authenticator app's code,
+    of a user who has one now (registered after the sign-in), is asked for the code first,
+    as Entra asks a session that lacks MFA when the user must use it; where nothing may be
+    asked (``prompt=none``) the answer is ``interaction_required`` with AADSTS50076."""
+    if not account.user.totp_secret or account.session.mfa:
+        return Silent(account)
+    if prompt == "none":
+        return Refuse(EntraError(50076, {"app_id": app_id}, error="interaction_required"))
+    return AskCode(account.user)
 
 
 def code_step(user: User, code: str, now: datetime) -> SignedIn | AskCode:

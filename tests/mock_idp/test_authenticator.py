@@ -261,3 +261,53 @@ def test_a_code_posted_without_its_page_is_refused(client: AppClient, clock: Moc
 
 def _post_code(client: AppClient, page: httpx.Response, code: str) -> httpx.Response:
     return client.post("/common/SAS/ProcessAuth", data={"ctx": ctx_of(page.text), "otc": code})
+
+
+@pytest.mark.idp_config(IdpConfig.default())
+def test_a_session_from_before_the_app_is_asked_for_the_code_before_it_answers(
+        client: AppClient, clock: MockClock) -> None:
+    """Alice signed in with her password alone, then got an authenticator app: her session no
+    longer answers silently. ``prompt=none`` gets ``interaction_required`` (AADSTS50076); an
+    interactive request shows "Enter code" (no password), after which the session is an MFA
+    one and answers silently again."""
+    assert claims(_sign_in_with_code_plain(client)["id_token"])["amr"] == ["pwd"]
+    client.put(AUTHENTICATOR, json={"totp_secret": ALICE_SECRET})
+    silent = redirect_params(client.get(paths(TENANT, "2.0")["authorize"],
+                                        params=auth_params(prompt="none")))
+    assert silent["error"] == "interaction_required"
+    assert silent["error_description"].startswith("AADSTS50076: ")
+    page = client.get(paths(TENANT, "1.0")["authorize"], params=auth_params())
+    assert page_kind(page) == "totp", page.text[:300]
+    page = submit(client, page, otc="000000" if totp.code_at(
+        ALICE_SECRET, clock.now()) != "000000" else "111111")
+    assert page_kind(page) == "totp" and f'id="{ids.CODE_ERROR}"' in page.text
+    answered = submit(client, page, otc=totp.code_at(ALICE_SECRET, clock.now()))
+    code = redirect_params(answered)["code"]
+    assert "Set-Cookie" not in answered.headers  # the same session, now with MFA
+    redeemed = client.post(paths(TENANT, "1.0")["token"], data={
+        "grant_type": "authorization_code", "client_id": CLIENT_ID, "client_secret": SECRET,
+        "code": code, "redirect_uri": auth_params()["redirect_uri"]})
+    assert claims(redeemed.json()["id_token"])["amr"] == ["pwd", "mfa"]
+    again = client.get(paths(TENANT, "2.0")["authorize"], params=auth_params(prompt="none"))
+    assert "code" in redirect_params(again)
+
+
+@pytest.mark.idp_config(IdpConfig.default())
+@pytest.mark.parametrize(("version", "error"), [("2.0", "invalid_grant"),
+                                                ("1.0", "interaction_required")])
+def test_a_refresh_token_from_before_the_app_is_refused_50076(
+        client: AppClient, version: str, error: str) -> None:
+    old = _sign_in_with_code_plain(client)["refresh_token"]
+    client.put(AUTHENTICATOR, json={"totp_secret": ALICE_SECRET})
+    refreshed = client.post(paths(TENANT, version)["token"], data={
+        "grant_type": "refresh_token", "client_id": CLIENT_ID, "client_secret": SECRET,
+        "refresh_token": old, "resource": "https://graph.microsoft.com"})
+    body = refreshed.json()
+    assert (refreshed.status_code, body["error"], body["error_codes"]) == (400, error, [50076])
+    assert "00000003-0000-0000-c000-000000000000" in body["error_description"]
+    if version == "2.0":
+        assert body["suberror"] == "basic_action"
+    client.delete(AUTHENTICATOR)
+    assert client.post(paths(TENANT, version)["token"], data={
+        "grant_type": "refresh_token", "client_id": CLIENT_ID, "client_secret": SECRET,
+        "refresh_token": old, "resource": "https://graph.microsoft.com"}).status_code == 200
