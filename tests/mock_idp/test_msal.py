@@ -181,6 +181,22 @@ def test_auth_code_flow_and_refresh(idp: MockIdp) -> None:
     assert refreshed["access_token"] != result["access_token"]
 
 
+def test_msal_refreshing_after_the_user_got_an_authenticator_app_is_told_50076(
+        idp: MockIdp) -> None:
+    """Once a user must give a second factor, a refresh token from a sign-in without one gets
+    no token: MSAL's silent call answers ``invalid_grant`` with ``suberror`` ``basic_action``
+    (its cue to sign the user in interactively)."""
+    app = _msal(idp)
+    flow = app.initiate_auth_code_flow(["User.Read"], redirect_uri=REDIRECT)
+    assert "access_token" in app.acquire_token_by_auth_code_flow(
+        flow, _browser_sign_in(idp, flow["auth_uri"]))
+    idp.add_authenticator(ALICE)
+    refused = app.acquire_token_silent_with_error(["User.Read"], account=app.get_accounts()[0],
+                                                  force_refresh=True)
+    assert refused and refused["error_codes"] == [50076], refused
+    assert (refused["error"], refused["suberror"]) == ("invalid_grant", "basic_action")
+
+
 def test_msal_gets_graphs_permissions_in_entras_spelling(idp: MockIdp) -> None:
     app = _msal(idp)
     flow = app.initiate_auth_code_flow(["user.read"], redirect_uri=REDIRECT)

@@ -372,3 +372,21 @@ def test_msal_confidential_client_signs_in_with_a_password(live: MockIdp) -> Non
         assert refused.get("error_codes") == [50105], refused
     finally:
         app.http_client.close()
+
+
+@pytest.mark.filterwarnings("ignore:This API has been deprecated:DeprecationWarning")
+def test_msal_is_told_a_password_must_change_50055(live: MockIdp) -> None:
+    assert live.http.patch(f"/graph/{live.tenant_id}/v1.0/users/{ALICE}", json={
+        "passwordProfile": {"forceChangePasswordNextSignIn": True}}).status_code == 204
+    app = msal.PublicClientApplication(CLI_ID, authority=live.authority,
+                                       validate_authority=False, instance_discovery=False,
+                                       http_client=_KeepPort(live))
+    try:
+        result = app.acquire_token_by_username_password(ALICE, password(ALICE), ["User.Read"])
+        assert (result.get("error"), result.get("error_codes")) == (
+            "user_password_expired", [50055]), result
+        assert result["suberror"] == "user_password_expired"
+        assert result["password_change_url"].endswith("/ChangePassword.aspx")
+        assert app.get_accounts() == []
+    finally:
+        app.http_client.close()
