@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .. import password_policy
 from ..config import SIGN_IN_AUDIENCES
 from ..protocol.urls import is_url
 from ..store import KeyCredential, Tenant, new_guid
@@ -213,6 +214,9 @@ def user_changes(body: dict[str, Any], tenant: Tenant, *, creating: bool) -> dic
         if user_type not in ("Member", "Guest"):
             raise BadInput("'userType' must be Member or Guest", field="userType")
         out["user_type"] = user_type
+    if "password" in out and password_policy.problem(out["password"]) is not None:
+        # Checked last, as the other fields' refusals say more about a malformed body.
+        raise BadInput(password_policy.GRAPH_REFUSAL, field="passwordProfile.password")
     return out
 
 

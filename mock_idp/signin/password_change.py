@@ -8,11 +8,9 @@ content="ConvergedChangePassword">``); only once the new password is set does a 
 The password grant cannot show the page, so it answers AADSTS50055 (``user_password_expired``,
 :mod:`mock_idp.protocol.password_grant`).
 
-The new password must meet Entra's policy for cloud accounts ("Password policies and account
-restrictions in Microsoft Entra ID"): 8 to 256 characters; three of the four kinds lower case
-letters, upper case letters, digits and symbols; only letters A-Z and a-z, digits, the policy's
-symbols and spaces (no other Unicode); and not the password being changed. The banned-password
-list is not modelled.
+The new password must meet Entra's policy (:mod:`mock_idp.password_policy`) and differ from
+the password being changed ("Password policies and account restrictions in Microsoft Entra
+ID": the last password cannot be used again on a change).
 
 What a change revokes (the "Token revocation" table of Entra's refresh-token reference): a user
 changing their own password revokes the sessions and the public clients' refresh tokens that
@@ -25,22 +23,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from .. import password_policy
+from ..password_policy import NOT_ALLOWED, TOO_SHORT_OR_LONG, TOO_SIMPLE
 from ..store import Tenant, User
 from . import ids
 from .flow import SignedIn, check_password
 
-MIN_LENGTH = 8
-MAX_LENGTH = 256
-SYMBOLS = frozenset("@#$%^&*-_!+=[]{}|\\:',.?/`~\"();<> ")
-"""The symbols the policy allows (the space among them)."""
+__all__ = ["MISSING", "NOT_ALLOWED", "NOT_MATCHING", "SAME_AS_BEFORE", "TOO_SHORT_OR_LONG",
+           "TOO_SIMPLE", "WRONG_CURRENT", "AskNewPassword", "apply", "change_step",
+           "policy_problem"]
 
 # The page's messages: the mock's own wording.
 WRONG_CURRENT = "Your current password is not right."
 NOT_MATCHING = "The two new passwords are not the same."
-TOO_SHORT_OR_LONG = f"Use {MIN_LENGTH} to {MAX_LENGTH} characters."
-NOT_ALLOWED = ("Use only letters A-Z and a-z, digits, spaces and the symbols "
-               "@ # $ % ^ & * - _ ! + = [ ] { } | \\ : ' , . ? / ` ~ \" ( ) ; < >.")
-TOO_SIMPLE = "Use three of these: lower case letters, upper case letters, digits and symbols."
 SAME_AS_BEFORE = "Choose a password you have not used before."
 MISSING = "Enter your current password and a new one twice."
 
@@ -54,18 +49,11 @@ class AskNewPassword:
 
 
 def policy_problem(new: str, current: str) -> str | None:
-    """Why ``new`` cannot replace ``current`` under Entra's password policy, or ``None``."""
-    if not MIN_LENGTH <= len(new) <= MAX_LENGTH:
-        return TOO_SHORT_OR_LONG
-    if any(not (c.isascii() and (c.isalnum() or c in SYMBOLS)) for c in new):
-        return NOT_ALLOWED
-    kinds = (any(c.islower() for c in new), any(c.isupper() for c in new),
-             any(c.isdigit() for c in new), any(c in SYMBOLS for c in new))
-    if sum(kinds) < 3:
-        return TOO_SIMPLE
-    if new == current:
+    """Why ``new`` cannot replace ``current``: Entra's policy, then the last password."""
+    found = password_policy.problem(new)
+    if found is None and new == current:
         return SAME_AS_BEFORE
-    return None
+    return found
 
 
 def change_step(owner: Tenant, user: User, current: str, new: str, confirm: str,

@@ -187,8 +187,8 @@ APPLICATION: dict[str, list[Any]] = {
 USER: dict[str, list[Any]] = {
     "displayName": ["Zed"], "userPrincipalName": ["zed@" + DEFAULT_DOMAIN],
     "mail": ["zed@x.test"], "passwordProfile": [
-        {"password": "pw"}, {"forceChangePasswordNextSignIn": True},
-        {"password": "pw", "forceChangePasswordNextSignInWithMfa": True}], "accountEnabled": [True],
+        {"password": "pw"}, {"password": "Fuzz-pass-1"}, {"forceChangePasswordNextSignIn": True},
+        {"password": "Fuzz-pass-2", "forceChangePasswordNextSignInWithMfa": True}], "accountEnabled": [True],
     "mailNickname": ["zed"], "givenName": ["Z"], "surname": ["Ed"]}
 PASSWORD: dict[str, list[Any]] = {"passwordCredential": [
     {"displayName": "s", "endDateTime": "2027-01-01T00:00:00Z",

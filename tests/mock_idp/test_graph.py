@@ -296,25 +296,39 @@ def test_list_get_and_create_users(client: AppClient, state: IdpState) -> None:
 
 
 @pytest.mark.parametrize(("body", "field"), [
-    ({"displayName": "E", "passwordProfile": {"password": "x"}}, "userPrincipalName"),
+    ({"displayName": "E", "passwordProfile": {"password": "Str0ng-pass"}}, "userPrincipalName"),
     ({"userPrincipalName": "erin@fabrikam.example", "displayName": "E",
-      "passwordProfile": {"password": "x"}}, "userPrincipalName"),
+      "passwordProfile": {"password": "Str0ng-pass"}}, "userPrincipalName"),
     ({"userPrincipalName": "no-at-sign", "displayName": "E",
-      "passwordProfile": {"password": "x"}}, "userPrincipalName"),
-    ({"userPrincipalName": ALICE, "displayName": "E", "passwordProfile": {"password": "x"}},
+      "passwordProfile": {"password": "Str0ng-pass"}}, "userPrincipalName"),
+    ({"userPrincipalName": ALICE, "displayName": "E", "passwordProfile": {"password": "Str0ng-pass"}},
      "userPrincipalName"),
     ({"userPrincipalName": f"erin@{DEFAULT_DOMAIN}", "displayName": "E"},
      "passwordProfile.password"),
     ({"userPrincipalName": f"erin@{DEFAULT_DOMAIN}", "displayName": "E",
       "passwordProfile": {"password": ""}}, "passwordProfile.password"),
     ({"userPrincipalName": f"erin@{DEFAULT_DOMAIN}", "displayName": "E",
-      "passwordProfile": {"password": "x"}, "accountEnabled": "false"}, "accountEnabled"),
+      "passwordProfile": {"password": "weakpassword"}}, "passwordProfile.password"),
     ({"userPrincipalName": f"erin@{DEFAULT_DOMAIN}", "displayName": "E",
-      "passwordProfile": {"password": "x"}, "jobTitle": "CEO"}, "jobTitle"),
+      "passwordProfile": {"password": "Str0ng-pass"}, "accountEnabled": "false"}, "accountEnabled"),
+    ({"userPrincipalName": f"erin@{DEFAULT_DOMAIN}", "displayName": "E",
+      "passwordProfile": {"password": "Str0ng-pass"}, "jobTitle": "CEO"}, "jobTitle"),
 ])
 def test_create_user_rejects_bad_input(client: AppClient, body: dict[str, Any],
                                        field: str) -> None:
     assert error_of(client.post(f"{G}/users", json=body), 400)["target"] == field
+
+
+def test_a_password_below_entras_policy_gets_graphs_message(client: AppClient) -> None:
+    body = {"userPrincipalName": f"erin@{DEFAULT_DOMAIN}", "displayName": "E",
+            "passwordProfile": {"password": "alllowercase"}}
+    error = error_of(client.post(f"{G}/users", json=body), 400)
+    assert (error["code"], error["message"]) == (
+        "Request_BadRequest", "The specified password does not comply with password "
+        "complexity requirements. Please provide a different password.")
+    assert client.get(f"{G}/users/erin@{DEFAULT_DOMAIN}").status_code == 404
+    reset = client.patch(f"{G}/users/{ALICE}", json={"passwordProfile": {"password": "short1A"}})
+    assert error_of(reset, 400)["target"] == "passwordProfile.password"
 
 
 def test_disabling_a_user_ends_sessions_and_notifies(client: AppClient, state: IdpState,
