@@ -187,9 +187,10 @@ APPLICATION: dict[str, list[Any]] = {
 USER: dict[str, list[Any]] = {
     "displayName": ["Zed"], "userPrincipalName": ["zed@" + DEFAULT_DOMAIN],
     "mail": ["zed@x.test"], "passwordProfile": [
-        {"password": "pw"}, {"password": "Fuzz-pass-1"}, {"forceChangePasswordNextSignIn": True},
-        {"password": "Fuzz-pass-2", "forceChangePasswordNextSignInWithMfa": True}], "accountEnabled": [True],
-    "mailNickname": ["zed"], "givenName": ["Z"], "surname": ["Ed"]}
+        {"password": "pw"}, {"password": "Fuzz-pass-1"},
+        {"forceChangePasswordNextSignIn": True},
+        {"password": "Fuzz-pass-2", "forceChangePasswordNextSignInWithMfa": True}],
+    "accountEnabled": [True], "mailNickname": ["zed"], "givenName": ["Z"], "surname": ["Ed"]}
 PASSWORD: dict[str, list[Any]] = {"passwordCredential": [
     {"displayName": "s", "endDateTime": "2027-01-01T00:00:00Z",
      "startDateTime": "2026-01-01T00:00:00Z"}, {"endDateTime": "9999-12-31T23:00:00-05:00"}]}
