@@ -19,7 +19,9 @@ What it proves:
   refuses it (``AADSTS9002326``), and MSAL.js can read that answer and report it;
 - ``ssoSilent`` signs in through a hidden frame (``prompt=none``) with the provider's session
   cookie, which a cross-site frame is sent only as ``SameSite=None; Secure`` (Entra's), and
-  answers ``login_required`` in a browser without that session.
+  answers ``login_required`` in a browser without that session;
+- once the user must give an authenticator app's code, MSAL.js's silent refresh and
+  ``ssoSilent`` both end in ``InteractionRequiredAuthError`` (AADSTS50076).
 """
 
 from __future__ import annotations
@@ -237,3 +239,26 @@ def test_sso_silent_signs_in_through_a_hidden_frame_with_the_providers_session(
         assert refused["error"]["errorCode"] == "login_required", refused["error"]
     finally:
         stranger.close()
+
+
+def test_once_the_user_must_give_a_code_msal_js_is_told_to_interact(
+        idp: MockIdp, spa: Spa, page: Page) -> None:
+    """Alice signed in with her password alone; then she got an authenticator app (MFA is
+    required of her now). MSAL.js's silent calls fail with ``InteractionRequiredAuthError``,
+    its cue to sign her in interactively: the refresh (``invalid_grant`` + ``basic_action``,
+    AADSTS50076) and ``ssoSilent`` through the hidden frame (``interaction_required``)."""
+    bridge = spa.url + "bridge.html"
+    register(idp, spa=[spa.url, bridge])
+    assert "error" not in sign_in(page, spa)
+    idp.add_authenticator(ALICE)
+    refreshed = silent(page, forceRefresh=True)
+    assert refreshed["error"]["name"] == "InteractionRequiredAuthError", refreshed["error"]
+    assert (refreshed["error"]["errorCode"], refreshed["error"]["subError"]) == (
+        "invalid_grant", "basic_action")
+    assert "AADSTS50076" in refreshed["error"]["errorMessage"]
+    page.evaluate("() => window.spa.forget()")
+    silent_sign_in: dict[str, Any] = page.evaluate(
+        "([hint, uri, ms]) => window.spa.ssoSilent({loginHint: hint, redirectUri: uri}, ms)",
+        [ALICE, bridge, TIMEOUT_MS])
+    assert silent_sign_in["error"]["name"] == "InteractionRequiredAuthError", silent_sign_in
+    assert silent_sign_in["error"]["errorCode"] == "interaction_required"
