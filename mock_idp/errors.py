@@ -244,8 +244,11 @@ CATALOGUE: dict[int, AadstsCode] = {
         _c(50034, "invalid_grant", 400,
            "The user account {identifier} does not exist in the {tenant} directory. To sign "
            "into this application, the account must be added to the directory."),
+        # Several signed-in accounts and ``prompt=none`` without a hint, as MSAL.js's SSO
+        # guide quotes it (InteractionRequiredAuthError) and MSAL.js #1450 reports it.
         _c(16000, "interaction_required", 400,
-           "More than one signed-in account can answer this request; the user must pick one."),
+           "Either multiple user identities are available for the current request or selected "
+           "account is not supported for the scenario."),
         _c(50055, "user_password_expired", 400, "Password is expired.", "user_password_expired"),
         _c(50076, "invalid_grant", 400,
            "Due to a configuration change made by your administrator, or because you moved to a "

@@ -414,7 +414,9 @@ def test_prompt_none_with_two_accounts_is_16000(client: AppClient) -> None:
     _two_accounts(client)
     values = redirect_params(client.get(V2, params=auth_params(prompt="none")))
     assert values["error"] == "interaction_required"
-    assert values["error_description"].startswith("AADSTS16000: ")
+    assert values["error_description"].startswith(
+        "AADSTS16000: Either multiple user identities are available for the current request or "
+        "selected account is not supported for the scenario.")
 
 
 def test_a_login_hint_picks_among_the_accounts_silently(client: AppClient) -> None:
