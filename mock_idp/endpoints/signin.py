@@ -209,10 +209,16 @@ async def process_auth(request: Request) -> Response:
     outcome = flow.code_step(user, form.get("otc", ""), idp(request).clock.now())
     if isinstance(outcome, flow.AskCode):
         return _ask_code(request, txn, outcome)
-    stepped_up = idp(request).store.sessions.get(txn.session_id or "")
-    if stepped_up is not None:  # a session that took no code: it has now
-        stepped_up.mfa = True
-        return await proceed(request, replace(txn, pending_user=None, awaiting=None))
+    if txn.session_id is not None:  # a session that took no code: it has now
+        state = idp(request)
+        session = state.store.sessions.get(txn.session_id)
+        txn = replace(txn, pending_user=None, awaiting=None)
+        if session is None or not cookies.session_is_valid(state, session):
+            # It ended while the code was typed: a code alone signs no one in.
+            txn = replace(txn, session_id=None)
+            return await begin(request, txn, flow.start(entry_for(request, txn)))
+        session.mfa = True
+        return await proceed(request, txn)
     return await _after_password(request, txn, tenant, user, mfa=True)
 
 

@@ -311,3 +311,19 @@ def test_a_refresh_token_from_before_the_app_is_refused_50076(
     assert client.post(paths(TENANT, version)["token"], data={
         "grant_type": "refresh_token", "client_id": CLIENT_ID, "client_secret": SECRET,
         "refresh_token": old, "resource": "https://graph.microsoft.com"}).status_code == 200
+
+
+@pytest.mark.idp_config(IdpConfig.default())
+def test_a_session_ended_while_its_code_was_typed_signs_no_one_in(
+        client: AppClient, clock: MockClock) -> None:
+    """The code asked of an existing session is no sign-in of its own: once the session has
+    ended (here its sign-ins revoked), the right code leads to the username page."""
+    _sign_in_with_code_plain(client)
+    client.put(AUTHENTICATOR, json={"totp_secret": ALICE_SECRET})
+    page = client.get(paths(TENANT, "2.0")["authorize"], params=auth_params())
+    assert page_kind(page) == "totp"
+    assert client.post(f"/graph/{TENANT}/v1.0/users/{ALICE}/revokeSignInSessions").status_code \
+        == 200
+    answered = submit(client, page, otc=totp.code_at(ALICE_SECRET, clock.now()))
+    assert page_kind(answered) == "username", answered.text[:300]
+    assert "location" not in answered.headers
