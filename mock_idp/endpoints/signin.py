@@ -33,7 +33,7 @@ from ..store import Session, Tenant, User, new_guid
 from . import browser_sessions as cookies
 from .common import error_page, idp
 from .consent_pages import proceed
-from .pages import app_of, keep, posted, refuse, render, show
+from .pages import app_of, client_id_of, keep, posted, refuse, render, show
 
 KMSI_MEMORY = timedelta(days=90)
 PROCESS_AUTH = "/common/SAS/ProcessAuth"
@@ -76,8 +76,7 @@ async def begin(request: Request, txn: Transaction, outcome: flow.Start) -> Resp
     if isinstance(outcome, flow.Silent):
         session, user = outcome.account.session, outcome.account.user
         txn = replace(txn, session_id=session.id, tenant_id=session.tenant_id)
-        app = app_of(idp(request), txn)
-        checked = flow.step_up(outcome.account, txn.prompt, app.client_id if app else "")
+        checked = flow.step_up(outcome.account, txn.prompt, client_id_of(idp(request), txn))
         if isinstance(checked, flow.Refuse):
             return refuse(request, txn, checked.error)
         if isinstance(checked, flow.AskCode):
