@@ -47,9 +47,12 @@ REDACTED = "[redacted]"
 SECRETS = frozenset({
     "client_secret", "password", "passwd", "code_verifier", "refresh_token", "secrettext",
     "secret", "new_password", "newpassword", "current_password",
+    # "Update your password"'s fields, and an authenticator app's secret (and its otpauth URI,
+    # which carries it).
+    "currentpasswd", "newpasswd", "confirmnewpasswd", "totp_secret", "otpauth_uri",
 })
 """Names whose values are replaced by :data:`REDACTED` (compared lower-cased)."""
-CODES = frozenset({"code", "device_code", "user_code"})
+CODES = frozenset({"code", "device_code", "user_code", "otc"})
 """Names whose values are replaced by a short fingerprint."""
 JWTS = frozenset({
     "access_token", "id_token", "id_token_hint", "logout_token", "client_assertion",

@@ -5,7 +5,7 @@ It lives on the app instance, so differently configured providers can share a pr
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ from .directory import AppRole, ExtensionProperty, Group, OptionalClaims, RoleAs
 from .expiry import ExpiringMap, ExpiringSet, after
 from .lockout import Lockout
 from .protocol import redirect
+from .records import AuthorizationCode, RefreshToken, Session
 
 if TYPE_CHECKING:
     from .protocol.device_code import DeviceAuthorization
@@ -161,8 +162,6 @@ class User:
     """An authenticator app's base32 secret: its code is asked after the password."""
     force_change_password: bool = False
     """Graph's ``forceChangePasswordNextSignIn``: "Update your password" after the password."""
-    password_changed_at: datetime | None = None
-    """When the user last changed their own password (it revokes what it signed in before)."""
     custom_claims: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Test-only claims merged into this user's tokens, per token kind (``id_token``,
     ``access_token``); set through ``/_mock/``, never by anything Entra has."""
@@ -247,59 +246,6 @@ class Tenant:
                 "tenantRegionScope": self.region, "countryLetterCode": self.country,
                 "applications": len(self.apps), "users": len(self.users),
                 "groups": len(self.groups)}
-
-
-@dataclass
-class Session:
-    """An IdP browser session (the cookie behind automatic login)."""
-
-    id: str
-    tenant_id: str
-    user_id: str
-    auth_time: datetime
-    expires_at: datetime
-    apps: dict[str, datetime] = field(default_factory=dict)
-    active: bool = True
-    mfa: bool = False
-
-
-@dataclass(frozen=True)
-class AuthorizationCode:
-    code: str
-    tenant_id: str
-    client_id: str
-    redirect_uri: str
-    user_id: str
-    scopes: tuple[str, ...]
-    nonce: str | None
-    code_challenge: str | None
-    code_challenge_method: str | None
-    session_id: str
-    auth_time: datetime
-    expires_at: datetime
-    version: str
-    resource: str | None = None
-    spa: bool = False
-    """Sent to a single-page-application redirect URI: redeemed only cross-origin."""
-    mfa: bool = False
-
-
-@dataclass(frozen=True)
-class RefreshToken:
-    token: str
-    tenant_id: str
-    client_id: str
-    user_id: str
-    scopes: tuple[str, ...]
-    issued_at: datetime
-    expires_at: datetime
-    session_id: str | None
-    version: str
-    resource: str | None = None
-    spa: bool = False
-    """Issued to a single-page app: redeemed only cross-origin, and ``expires_at`` is fixed
-    for the whole chain of refreshed tokens."""
-    mfa: bool = False
 
 
 EXPIRED_KEPT = timedelta(days=1)
@@ -387,6 +333,14 @@ class Store:
             if app is not None:
                 return tenant, app
         return None
+
+    def revoke_refresh_tokens(self, user_id: str, now: datetime, *,
+                              public_only: bool = False) -> None:
+        """Revoke the user's refresh tokens from ``now`` (only public clients' with
+        ``public_only``): sessions revoked, or a password changed or reset."""
+        for value, rt in list(self.refresh_tokens.items()):
+            if rt.user_id == user_id and rt.revoked_at is None and (rt.public or not public_only):
+                self.refresh_tokens[value] = replace(rt, revoked_at=now)
 
     def end_sessions(self, *, user_id: str | None = None,
                      session_id: str | None = None) -> list[Session]:

@@ -44,8 +44,6 @@ def session_is_valid(state: IdpState, session: Session) -> bool:
         session.active and user is not None and user.enabled
         and session.expires_at > state.clock.now()
         and session.auth_time >= user.tokens_valid_from
-        # Every session signed in with the password, which the user's own change revokes.
-        and (user.password_changed_at is None or session.auth_time >= user.password_changed_at)
     )
 
 

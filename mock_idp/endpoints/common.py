@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
     from jinja2 import Environment, Template
 
     from ..state import IdpState
+    from ..store import Session
+
+log = logging.getLogger(__name__)
 
 
 class _Templates:
@@ -124,3 +128,12 @@ def _code_for(status: int) -> str:
     return {400: "BadRequest", 404: "NotFound", 405: "MethodNotAllowed", 409: "Conflict",
             413: "RequestEntityTooLarge", 415: "UnsupportedMediaType", 422: "BadRequest",
             500: "InternalServerError"}.get(status, "Error")
+
+
+async def tell_apps(request: Request, sessions: list[Session], trigger: str) -> None:
+    """Send the logout notifications for ``sessions`` that a change ended (``trigger`` says
+    which); a failure to notify is logged and never fails the request that ended them."""
+    try:
+        await idp(request).notifier.sessions_ended(base_url(request), sessions, trigger)
+    except Exception:
+        log.exception("sending logout notifications failed")

@@ -15,7 +15,6 @@ sends the logout notifications (back-channel and platform ``user.logout``).
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 from typing import Any
 
@@ -47,7 +46,7 @@ from . import (
 )
 from . import graph_directory_model as directory_model
 from . import graph_model as model
-from .common import base_url, idp
+from .common import idp, tell_apps
 from .graph_http import (
     ALL_METHODS,
     PREFIX,
@@ -61,8 +60,6 @@ from .graph_http import (
 )
 from .payload import BadInput, check_known, get_str, parse_guid, read_object
 
-log = logging.getLogger(__name__)
-
 
 def _trigger(request: Request) -> str:
     """Why sessions ended here: revocation, a deleted or a disabled user."""
@@ -73,18 +70,18 @@ def _trigger(request: Request) -> str:
     return "accountDisabled"
 
 
-async def _sessions_ended(request: Request, sessions: list[Session]) -> None:
-    """Tell the apps; a failure to notify never fails the management call."""
-    try:
-        await idp(request).notifier.sessions_ended(base_url(request), sessions,
-                                                   _trigger(request))
-    except Exception:
-        log.exception("sending logout notifications failed")
-
-
-async def _end_user_sessions(request: Request, user: User) -> list[Session]:
-    sessions = idp(request).store.end_sessions(user_id=user.id)
-    await _sessions_ended(request, sessions)
+async def _end_user_sessions(request: Request, user: User, *, revoke: bool,
+                             trigger: str | None = None) -> list[Session]:
+    """End the user's sessions and tell the apps; ``revoke``: their grants too (codes and
+    refresh tokens issued until now get AADSTS50173), as a revocation, a password reset or
+    the account's deletion does, where disabling it only refuses them while it lasts."""
+    state = idp(request)
+    if revoke:
+        now = state.clock.now()
+        user.tokens_valid_from = now
+        state.store.revoke_refresh_tokens(user.id, now)
+    sessions = state.store.end_sessions(user_id=user.id)
+    await tell_apps(request, sessions, trigger or _trigger(request))
     return sessions
 
 
@@ -288,15 +285,15 @@ async def update_user(request: Request, tenant: Tenant) -> Response:
     _set_extensions(user, changes.pop("extensions", {}))
     for attr, value in changes.items():
         setattr(user, attr, value)
-    reset = "password" in changes
-    if reset:  # an administrator's reset unlocks the account (smart lockout)
+    if "password" in changes:
+        # An administrator's reset unlocks the account (smart lockout) and revokes the
+        # sessions and refresh tokens the old password signed in (the "Token revocation" table
+        # of Entra's refresh-token reference, for a reset in the Entra admin center, which
+        # sets it through this call).
         tenant.lockout.forget(user.id)
-        # ... and revokes the sessions and refresh tokens the old password signed in (the
-        # "Token revocation" table of Entra's refresh-token reference, for an administrator's
-        # reset in the Entra admin center, which sets it through this call).
-        user.tokens_valid_from = idp(request).clock.now()
-    if reset or (was_enabled and not user.enabled):
-        await _end_user_sessions(request, user)
+        await _end_user_sessions(request, user, revoke=True, trigger="passwordReset")
+    elif was_enabled and not user.enabled:
+        await _end_user_sessions(request, user, revoke=False)
     return Response(status_code=204)
 
 
@@ -305,15 +302,15 @@ async def delete_user(request: Request, tenant: Tenant) -> Response:
     del tenant.users[user.id]
     tenant.lockout.forget(user.id)
     remove_object(tenant, user.id)
-    await _end_user_sessions(request, user)
+    # Revoked, not only refused: a user created again under the same name is not this one.
+    await _end_user_sessions(request, user, revoke=True)
     return Response(status_code=204)
 
 
 async def revoke_sign_in_sessions(request: Request, tenant: Tenant) -> Response:
     user = find_user(request, tenant)
     await read_object(request, optional=True)
-    user.tokens_valid_from = idp(request).clock.now()
-    await _end_user_sessions(request, user)
+    await _end_user_sessions(request, user, revoke=True)
     return json_body(request, "Edm.Boolean", {"value": True})
 
 

@@ -185,7 +185,8 @@ def user_changes(body: dict[str, Any], tenant: Tenant, *, creating: bool) -> dic
         forced = [get_bool(profile, key, "passwordProfile") for key in (
             "forceChangePasswordNextSignIn", "forceChangePasswordNextSignInWithMfa")]
         if creating or "password" in profile or not any(f is not None for f in forced):
-            out["password"] = require_str(profile, "password", "passwordProfile", max_len=256)
+            # Past 256 characters the policy refuses it, with Graph's message (below).
+            out["password"] = require_str(profile, "password", "passwordProfile", max_len=4096)
         # Both flags default to false when not set (Graph's passwordProfile reference); the
         # WithMfa one also asks for the code first, which the mock's sign-in always does.
         out["force_change_password"] = any(f is True for f in forced)

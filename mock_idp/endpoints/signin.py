@@ -31,7 +31,7 @@ from ..signin.flow import Transaction
 from ..state import IdpState
 from ..store import Session, Tenant, User, new_guid
 from . import browser_sessions as cookies
-from .common import error_page, idp
+from .common import error_page, idp, note_error, tell_apps
 from .consent_pages import proceed
 from .pages import app_of, client_id_of, keep, posted, refuse, render, show
 
@@ -75,14 +75,14 @@ async def begin(request: Request, txn: Transaction, outcome: flow.Start) -> Resp
         return refuse(request, txn, outcome.error)
     if isinstance(outcome, flow.Silent):
         session, user = outcome.account.session, outcome.account.user
-        txn = replace(txn, session_id=session.id, tenant_id=session.tenant_id)
+        txn = replace(txn, tenant_id=session.tenant_id)
         checked = flow.step_up(outcome.account, txn.prompt, client_id_of(idp(request), txn))
         if isinstance(checked, flow.Refuse):
             return refuse(request, txn, checked.error)
         if isinstance(checked, flow.AskCode):
-            return _ask_code(request, replace(txn, pending_user=user.id, awaiting="code"),
-                             checked)
-        return await proceed(request, txn)
+            return _ask_code(request, replace(txn, pending_user=user.id, awaiting="code",
+                                              step_up_session=session.id), checked)
+        return await proceed(request, replace(txn, session_id=session.id))
     return show(request, txn, outcome)
 
 
@@ -116,7 +116,8 @@ async def login(request: Request) -> Response:
     if isinstance(post, Response):
         return post
     form, txn, tenant = post.form, post.txn, post.tenant
-    if txn is None or tenant is None or txn.kind == "logout":
+    if txn is None or tenant is None or txn.kind == "logout" or txn.awaiting is not None:
+        # (a page after the password posts elsewhere: its context is not a sign-in's start)
         return error_page(request, EntraError(9002313))
     if "account" in form:
         entry = entry_for(request, txn, prompt="select_account")
@@ -155,15 +156,18 @@ async def _after_password(request: Request, txn: Transaction, tenant: Tenant, us
 
 
 def _ask_code(request: Request, txn: Transaction, ask: flow.AskCode) -> Response:
-    return render(request, "totp", ctx=keep(idp(request), txn), action=PROCESS_AUTH,
-                  upn=ask.user.upn, wrong=ask.wrong)
+    return render(request, "totp", status=400 if ask.wrong else 200,
+                  ctx=keep(idp(request), txn), action=PROCESS_AUTH, upn=ask.user.upn,
+                  wrong=ask.wrong)
 
 
 def _ask_new_password(request: Request, txn: Transaction,
                       ask: password_change.AskNewPassword) -> Response:
+    if ask.cause is not None:
+        note_error(request, ask.cause)
     return render(request, "change_password", status=400 if ask.error else 200,
                   ctx=keep(idp(request), txn), action=CHANGE_PASSWORD, upn=ask.user.upn,
-                  error=ask.error)
+                  error=ask.error, field=ask.field)
 
 
 async def _signed_in(request: Request, txn: Transaction, tenant: Tenant, user: User, *,
@@ -208,16 +212,16 @@ async def process_auth(request: Request) -> Response:
     outcome = flow.code_step(user, form.get("otc", ""), idp(request).clock.now())
     if isinstance(outcome, flow.AskCode):
         return _ask_code(request, txn, outcome)
-    if txn.session_id is not None:  # a session that took no code: it has now
+    if txn.step_up_session is not None:  # a session that took no code: it has now
         state = idp(request)
-        session = state.store.sessions.get(txn.session_id)
-        txn = replace(txn, pending_user=None, awaiting=None)
-        if session is None or not cookies.session_is_valid(state, session):
+        session = state.store.sessions.get(txn.step_up_session)
+        txn = replace(txn, pending_user=None, awaiting=None, step_up_session=None)
+        if session is None or session.user_id != user.id or not cookies.session_is_valid(
+                state, session):
             # It ended while the code was typed: a code alone signs no one in.
-            txn = replace(txn, session_id=None)
             return await begin(request, txn, flow.start(entry_for(request, txn)))
         session.mfa = True
-        return await proceed(request, txn)
+        return await proceed(request, replace(txn, session_id=session.id))
     return await _after_password(request, txn, tenant, user, mfa=True)
 
 
@@ -234,7 +238,8 @@ async def change_password(request: Request) -> Response:
         form.get(ids.CONFIRM_PASSWORD_NAME, ""), now)
     if isinstance(outcome, password_change.AskNewPassword):
         return _ask_new_password(request, txn, outcome)
-    password_change.apply(user, new, now)
+    ended = password_change.apply(idp(request).store, user, new, now)
+    await tell_apps(request, ended, "passwordChanged")
     return await _signed_in(request, txn, tenant, user, mfa=txn.code_given)
 
 

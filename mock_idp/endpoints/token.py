@@ -28,7 +28,7 @@ from ..protocol import (
     tenants,
 )
 from ..protocol.client_auth import authenticate, read_credentials
-from ..protocol.users import check_user
+from ..protocol.users import check_user, revoked
 from ..state import IdpState
 from ..store import Application, AuthorizationCode, RefreshToken, Tenant, User
 from ..tokens import sign, unsigned
@@ -140,7 +140,7 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
                        auth_time=approved.auth_time, resource=approved.resource,
                        mfa=session is not None and session.mfa)
     else:
-        grant = _redeem_refresh(state, tenant, app, form, version, public=client_auth == "0")
+        grant = _redeem_refresh(state, tenant, app, form, version)
     return _user_tokens(request, tenant, app, grant, form, client_auth, version)
 
 
@@ -234,7 +234,7 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
 
 
 def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
-                    form: dict[str, str], version: str, *, public: bool) -> _Grant:
+                    form: dict[str, str], version: str) -> _Grant:
     value = form.get("refresh_token")
     if not value:
         raise EntraError(900144, {"name": "refresh_token"})
@@ -246,7 +246,9 @@ def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
         if rt.spa:
             raise cross_origin.refresh_expired(rt.issued_at)
         raise EntraError(700082, {"issued": rt.issued_at.strftime("%m/%d/%Y %H:%M:%S")})
-    user = check_user(tenant, rt.user_id, rt.issued_at, public=public)
+    if rt.revoked_at is not None:
+        raise revoked(rt.issued_at, rt.revoked_at)
+    user = check_user(tenant, rt.user_id, rt.issued_at)
     # Not bound to a resource: redeemed for any the client holds consent for, one at a time.
     requested = claimset.split_scopes(form.get("scope"))
     resources.one_resource(tenant, requested)
@@ -337,7 +339,7 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
             scopes=grant.granted, issued_at=now,
             expires_at=grant.spa_refresh_end or now + state.config.refresh_token_lifetime,
             session_id=grant.session_id, version=version, resource=grant.resource,
-            spa=grant.spa_refresh_end is not None, mfa=grant.mfa)
+            spa=grant.spa_refresh_end is not None, mfa=grant.mfa, public=client_auth == "0")
         body["refresh_token"] = rt_value
     if "openid" in grant.scopes or version == "1.0":
         id_claims = claimset.id_token_claims(

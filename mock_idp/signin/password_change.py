@@ -13,19 +13,20 @@ the password being changed ("Password policies and account restrictions in Micro
 ID": the last password cannot be used again on a change).
 
 What a change revokes (the "Token revocation" table of Entra's refresh-token reference): a user
-changing their own password revokes the sessions and the public clients' refresh tokens that
-the old password signed in; confidential clients' refresh tokens stay valid
-(:attr:`mock_idp.store.User.password_changed_at`).
+changing their own password ends their sessions and revokes public clients' refresh tokens
+(AADSTS50173); confidential clients' refresh tokens stay valid (:func:`apply`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from .. import password_policy
+from ..errors import EntraError
 from ..password_policy import NOT_ALLOWED, TOO_SHORT_OR_LONG, TOO_SIMPLE
-from ..store import Tenant, User
+from ..store import Session, Store, Tenant, User
 from . import ids
 from .flow import SignedIn, check_password
 
@@ -42,10 +43,13 @@ MISSING = "Enter your current password and a new one twice."
 
 @dataclass(frozen=True)
 class AskNewPassword:
-    """Show "Update your password", with ``error`` after a try the policy refused."""
+    """Show "Update your password", with ``error`` after a refused try: about the ``current``
+    password (``cause``: its AADSTS error, 50126 or 50053) or the ``new`` one."""
 
     user: User
     error: str | None = None
+    field: Literal["current", "new"] = "new"
+    cause: EntraError | None = None
 
 
 def policy_problem(new: str, current: str) -> str | None:
@@ -62,10 +66,11 @@ def change_step(owner: Tenant, user: User, current: str, new: str, confirm: str,
     toward a lockout, as on the password page), then the new one twice. The caller sets it
     with :func:`apply` on :class:`SignedIn`."""
     if not current or not new or not confirm:
-        return AskNewPassword(user, MISSING)
+        return AskNewPassword(user, MISSING, "new" if current else "current")
     wrong = check_password(owner, user, current, now)
     if wrong is not None:
-        return AskNewPassword(user, ids.ACCOUNT_LOCKED if wrong.code == 50053 else WRONG_CURRENT)
+        return AskNewPassword(user, ids.ACCOUNT_LOCKED if wrong.code == 50053 else WRONG_CURRENT,
+                              "current", wrong)
     if new != confirm:
         return AskNewPassword(user, NOT_MATCHING)
     problem = policy_problem(new, current)
@@ -74,9 +79,11 @@ def change_step(owner: Tenant, user: User, current: str, new: str, confirm: str,
     return SignedIn(user)
 
 
-def apply(user: User, new: str, now: datetime) -> None:
-    """Set the user's new password: the mark is cleared, and what the old password signed in
-    is revoked from ``now``."""
+def apply(store: Store, user: User, new: str, now: datetime) -> list[Session]:
+    """Set the user's new password and clear the mark; what the old password signed in is
+    revoked: the user's sessions end (returned, for the apps to be told) and public clients'
+    refresh tokens are refused from ``now``."""
     user.password = new
     user.force_change_password = False
-    user.password_changed_at = now
+    store.revoke_refresh_tokens(user.id, now, public_only=True)
+    return store.end_sessions(user_id=user.id)

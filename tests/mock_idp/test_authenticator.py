@@ -327,3 +327,38 @@ def test_a_session_ended_while_its_code_was_typed_signs_no_one_in(
     answered = submit(client, page, otc=totp.code_at(ALICE_SECRET, clock.now()))
     assert page_kind(answered) == "username", answered.text[:300]
     assert "location" not in answered.headers
+
+
+
+@pytest.mark.idp_config(IdpConfig.default())
+@pytest.mark.parametrize("path", ["/kmsi", f"/{TENANT}/Consent/Set", f"/{TENANT}/login"])
+def test_the_code_page_of_a_session_cannot_be_answered_elsewhere(
+        client: AppClient, path: str) -> None:
+    """The page that asks an existing session for its code holds no session until the code
+    is given: posting its context to "Stay signed in?", consent or the password form (with
+    another user's password, even) goes nowhere."""
+    _sign_in_with_code_plain(client)
+    client.put(AUTHENTICATOR, json={"totp_secret": ALICE_SECRET})
+    client.put(f"/_mock/tenants/{TENANT}/users/{BOB}/authenticator", json={})
+    page = client.get(paths(TENANT, "2.0")["authorize"], params=auth_params())
+    assert page_kind(page) == "totp"
+    answer = client.post(path, data={"ctx": ctx_of(page.text), "answer": "Yes",
+                                      "loginfmt": BOB, "passwd": password(BOB)})
+    assert answer.status_code == 400 and "AADSTS9002313" in answer.text
+    assert "location" not in answer.headers
+
+
+@pytest.mark.idp_config(IdpConfig.default())
+def test_a_wrong_code_is_a_400_with_the_code_fingerprinted_in_the_log(
+        client: AppClient, clock: MockClock) -> None:
+    page = _to_code_page_after_registering(client)
+    wrong_code = "000000" if totp.code_at(ALICE_SECRET, clock.now()) != "000000" else "111111"
+    wrong = submit(client, page, otc=wrong_code)
+    assert wrong.status_code == 400 and page_kind(wrong) == "totp"
+    log = client.get("/_mock/requests", params={"path": "/common/SAS"}).json()
+    assert f"'otc': '{wrong_code}'" not in str(log) and "otc" in str(log)
+
+
+def _to_code_page_after_registering(client: AppClient) -> httpx.Response:
+    client.put(AUTHENTICATOR, json={"totp_secret": ALICE_SECRET})
+    return _to_code_page(client)

@@ -227,8 +227,12 @@ def test_graph_marks_and_shows_a_password_that_must_change(client: AppClient) ->
 
 
 @pytest.mark.idp_config(_config(force_change_password=False))
+@pytest.mark.parametrize("frozen", [False, True], ids=["clock-running", "clock-frozen"])
 def test_a_users_own_change_revokes_public_clients_and_sessions_not_confidential_ones(
-        client: AppClient) -> None:
+        client: AppClient, clock: MockClock, frozen: bool) -> None:
+    """Also with the clock frozen, where the change and what it revokes share one instant."""
+    if frozen:
+        clock.freeze()
     confidential = tokens_for(client)["refresh_token"]
     public = client.post(paths(TENANT, "2.0")["token"], data={
         "grant_type": "password", "client_id": CLI_ID, "username": ALICE,
@@ -250,14 +254,31 @@ def test_a_users_own_change_revokes_public_clients_and_sessions_not_confidential
     client.cookies.update(browser)  # the other browser's session ended with the old password
     silent = redirect_params(client.get(AUTHORIZE, params=auth_params(prompt="none")))
     assert silent["error"] == "login_required"
+    sessions = client.get("/_mock/sessions").json()["sessions"]
+    assert sorted(s["active"] for s in sessions) == [False, True]  # the new one is active
 
 
 @pytest.mark.idp_config(IdpConfig.default())
+@pytest.mark.parametrize("frozen", [False, True], ids=["clock-running", "clock-frozen"])
+@pytest.mark.parametrize("change", ["reset", "revoke", "delete"])
 def test_an_administrators_reset_revokes_every_refresh_token_and_session(
-        client: AppClient) -> None:
+        client: AppClient, clock: MockClock, frozen: bool, change: str) -> None:
+    """A password reset, ``revokeSignInSessions``, or deleting the user (then creating one of
+    the same name, who is not the same person): the refresh tokens get AADSTS50173."""
+    if frozen:
+        clock.freeze()
     confidential = tokens_for(client)["refresh_token"]
-    assert client.patch(f"{GRAPH}/users/{ALICE}", json={"passwordProfile": {
-        "password": "Reset-Pass-3"}}).status_code == 204
+    if change == "reset":
+        assert client.patch(f"{GRAPH}/users/{ALICE}", json={"passwordProfile": {
+            "password": "Reset-Pass-3"}}).status_code == 204
+    elif change == "revoke":
+        assert client.post(f"{GRAPH}/users/{ALICE}/revokeSignInSessions").status_code == 200
+    else:
+        assert client.delete(f"{GRAPH}/users/{ALICE}").status_code == 204
+        assert client.post(f"{GRAPH}/users", json={
+            "accountEnabled": True, "displayName": "Alice", "mailNickname": "alice",
+            "userPrincipalName": ALICE,
+            "passwordProfile": {"password": password(ALICE)}}).status_code == 201
     refreshed = client.post(paths(TENANT, "2.0")["token"], data={
         "grant_type": "refresh_token", "client_id": CLIENT_ID, "client_secret": SECRET,
         "refresh_token": confidential})
@@ -282,3 +303,24 @@ force_change_password = true
     assert config.tenants[0].users[0].force_change_password is True
     with pytest.raises(ConfigError, match="force_change_password"):
         IdpConfig.from_mapping(tomllib.loads(toml.replace("= true", '= "yes"')))
+
+
+def test_a_too_long_password_gets_graphs_message(client: AppClient) -> None:
+    response = client.patch(f"{GRAPH}/users/{BOB}", json={"passwordProfile": {
+        "password": "Aa1-" * 75}})
+    assert response.status_code == 400
+    assert response.json()["error"]["message"].startswith(
+        "The specified password does not comply with password complexity requirements.")
+
+
+def test_the_request_log_hides_the_passwords_and_marks_the_error(client: AppClient) -> None:
+    page = _to_new_password_page(client)
+    refused = _change(client, page, "Wrong-current-1", NEW)
+    assert f'id="{ids.CURRENT_PASSWORD_INPUT}"' in refused.text
+    current = refused.text[refused.text.index(f'id="{ids.CURRENT_PASSWORD_INPUT}"'):]
+    assert ids.HAS_ERROR in current[:current.index(">")]  # the field in error is marked
+    _change(client, refused, password(ALICE), NEW)
+    log = client.get("/_mock/requests", params={"path": "/common/ChangePassword"}).json()
+    text = str(log)
+    assert NEW not in text and password(ALICE) not in text and "Wrong-current-1" not in text
+    assert "AADSTS50126" in text

@@ -1,0 +1,67 @@
+"""The protocol records a sign-in leaves: the IdP session behind automatic login, the
+authorization codes and the refresh tokens. :class:`~mock_idp.store.Store` keeps them, each
+dropped as the provider's clock passes its lifetime."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class Session:
+    """An IdP browser session (the cookie behind automatic login)."""
+
+    id: str
+    tenant_id: str
+    user_id: str
+    auth_time: datetime
+    expires_at: datetime
+    apps: dict[str, datetime] = field(default_factory=dict)
+    active: bool = True
+    mfa: bool = False
+
+
+@dataclass(frozen=True)
+class AuthorizationCode:
+    code: str
+    tenant_id: str
+    client_id: str
+    redirect_uri: str
+    user_id: str
+    scopes: tuple[str, ...]
+    nonce: str | None
+    code_challenge: str | None
+    code_challenge_method: str | None
+    session_id: str
+    auth_time: datetime
+    expires_at: datetime
+    version: str
+    resource: str | None = None
+    spa: bool = False
+    """Sent to a single-page-application redirect URI: redeemed only cross-origin."""
+    mfa: bool = False
+
+
+@dataclass(frozen=True)
+class RefreshToken:
+    token: str
+    tenant_id: str
+    client_id: str
+    user_id: str
+    scopes: tuple[str, ...]
+    issued_at: datetime
+    expires_at: datetime
+    session_id: str | None
+    version: str
+    resource: str | None = None
+    spa: bool = False
+    """Issued to a single-page app: redeemed only cross-origin, and ``expires_at`` is fixed
+    for the whole chain of refreshed tokens."""
+    mfa: bool = False
+    public: bool = False
+    """Issued to a public client (no client credential), whose tokens a user's own password
+    change revokes; a confidential client's outlive it (Entra's refresh-token reference)."""
+    revoked_at: datetime | None = None
+    """When the grant was revoked (sessions revoked, a password changed or reset): presenting
+    it then gets AADSTS50173, however close the two instants (a frozen clock)."""
