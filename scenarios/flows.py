@@ -10,9 +10,36 @@ from urllib.parse import urljoin, urlsplit
 
 from playwright.sync_api import Page, Response, expect
 
+from mock_idp.signin import ids
 from scenarios.drivers import EntraDriver
 from scenarios.live import LiveStack, Person
 from scenarios.pages import IdpPasswordPage, IdpStaySignedInPage, IdpUsernamePage
+
+PROVIDER_ERRORS = tuple(f"#{name}" for name in (ids.PASSWORD_ERROR, ids.USERNAME_ERROR,
+                                               ids.CODE_ERROR, ids.SERVICE_EXCEPTION))
+"""Where Entra's sign-in pages (and the mock's) say why a sign-in stopped."""
+SHOWN_TEXT = 160
+"""Characters of a page's text (or of a provider's error) a failure message quotes."""
+SHOWN_LINES = 3
+SHOWN_URL = 120
+READ_MS = 2000
+"""How long reading the page for a failure message may take (bounded like
+:func:`scenarios.app.page_summary.page_summary`: a navigation that never commits)."""
+
+_SHOWN_JS = """(a) => {
+  const visible = (el) => { const box = el.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== "hidden"; };
+  const squash = (text) => (text || "").replace(/\\s+/g, " ").trim();
+  const errors = a.errors.flatMap((selector) => [...document.querySelectorAll(selector)]
+    .filter(visible).map((el) => [selector, squash(el.innerText)]))
+    .filter(([, text]) => text);
+  const heading = [...document.querySelectorAll("h1, h2, [role=heading]")].filter(visible)
+    .map((el) => squash(el.innerText)).find((text) => text) || "";
+  const main = document.querySelector("main, [role=main]") || document.body;
+  const lines = (main ? main.innerText : "").split("\\n").map(squash)
+    .filter((line) => line && line !== heading).slice(0, a.lines);
+  return {errors, heading, lines};
+}"""
 
 
 @dataclass
@@ -121,10 +148,47 @@ def up_to_stay_signed_in(page: Page, upn: str, password: str) -> IdpStaySignedIn
     return kmsi
 
 
+def _quoted(text: str) -> str:
+    return repr(text if len(text) <= SHOWN_TEXT else text[:SHOWN_TEXT].rstrip() + "…")
+
+
+def page_shows(page: Page) -> str:
+    """What the page shows, in a line for a failure message: the provider's error when one
+    of :data:`PROVIDER_ERRORS` is visible (``the provider shows an error: '…' (#passwordError,
+    at <url>)``), else the page's URL (without its query, which may carry a code), its main
+    heading and the first lines of its main text. Reads within :data:`READ_MS`; never raises
+    (it runs while another failure is being reported)."""
+    parts = urlsplit(page.url)
+    url = parts._replace(query="", fragment="").geturl() + ("?…" if parts.query else "")
+    url = url if len(url) <= SHOWN_URL else url[:SHOWN_URL] + "…"
+    try:
+        shown = page.wait_for_function(
+            _SHOWN_JS, arg={"errors": list(PROVIDER_ERRORS), "lines": SHOWN_LINES},
+            timeout=READ_MS).json_value()
+        errors = [(str(selector), str(text)) for selector, text in shown["errors"]]
+        heading, lines = str(shown["heading"]), " / ".join(map(str, shown["lines"]))
+    except Exception as exc:  # a closed page, a navigation that never commits, a page's script
+        return f"the page at {url} could not be read ({type(exc).__name__})"
+    if errors:
+        selector, text = errors[0]
+        return f"the provider shows an error: {_quoted(text)} ({selector}, at {url})"
+    if lines:
+        shows = f", heading {_quoted(heading)}: " if heading else ": "
+        return f"the page at {url} shows{shows}{_quoted(lines)}"
+    return (f"the page at {url} shows only the heading {_quoted(heading)}" if heading
+            else f"the page at {url} shows no text")
+
+
 def expect_signed_in(page: Page, stack: LiveStack, person: Person, *,
                      path: str | None = None) -> None:
-    """The app shows ``person`` signed in (and the browser is at ``path``, when given)."""
-    stack.app.expect_signed_in(page, person, lands_on=path)
+    """The app shows ``person`` signed in (and the browser is at ``path``, when given). On
+    failure the message says first what the page shows instead (:func:`page_shows`: the
+    provider's error, the app's failure page...), then why the check failed."""
+    try:
+        stack.app.expect_signed_in(page, person, lands_on=path)
+    except AssertionError as exc:
+        raise AssertionError(f"{person.upn} is not signed in: {page_shows(page)}\n{exc}"
+                             ) from exc
 
 
 def first_login(page: Page, stack: LiveStack, person: Person, app: str | None = None) -> None:

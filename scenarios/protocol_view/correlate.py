@@ -274,7 +274,7 @@ def correlate(collected: Collected) -> Exchange:
     ordered = sorted(builder.drafts, key=lambda d: (d.wall, d.order))
     steps = _link([(replace(d.step, n=i + 1), d.location) for i, d in enumerate(ordered)])
     covers = "browser, app and provider" if collected.provider is not None else (
-        "the browser only (no mock provider's log)")
+        "the browser only, without the mock provider's log")
     return Exchange(steps=tuple(steps), covers=covers, problems=collected.problems)
 
 
@@ -289,7 +289,7 @@ def _link(items: list[tuple[Step, list[tuple[str, str]]]]) -> list[Step]:
     for step, location in items:
         params = dict(step.params)
         links: list[str] = []
-        if step.name == "authorize":
+        if step.name == "authorize" or names.is_authorize(step.target_url):
             for key, book in (("state", sent_state), ("nonce", sent_nonce)):
                 if key in params:
                     book.setdefault(params[key], step.n)

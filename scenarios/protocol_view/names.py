@@ -11,7 +11,8 @@ import re
 from collections.abc import Mapping
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["app_step_name", "origin", "provider_step_name", "query_pairs", "short_url"]
+__all__ = ["app_step_name", "is_authorize", "origin", "provider_step_name", "query_pairs",
+           "short_url"]
 
 _PROVIDER: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"/oauth2/(v2\.0/)?authorize$"), "authorize"),
@@ -56,6 +57,12 @@ def provider_step_name(path: str, method: str, form: Mapping[str, str] | None = 
     if form and any(k in form for k in ("passwd", "password", "login")):
         return "sign-in"
     return "provider page" if method == "GET" else "provider call"
+
+
+def is_authorize(url: str) -> bool:
+    """Whether ``url`` (a path, a URL or a step's short URL) is a v1 or v2 authorize endpoint's,
+    whatever a browser-only diagram named the request (``page``, ``redirect``)."""
+    return provider_step_name(urlsplit(url).path, "GET") == "authorize"
 
 
 def app_step_name(path: str, params: Mapping[str, str], status: int | None,

@@ -206,7 +206,7 @@ sign_out_button = "Yes, sign me out"
     # the protocol view: the browser's side only (a real provider keeps its logs), no secret
     results = json.loads((report / "results.json").read_text(encoding="utf-8"))["results"]
     first = next(r for r in results if r["id"] == "auto-login.first-login")
-    assert first["protocol"]["covers"] == "the browser only (no mock provider's log)"
+    assert first["protocol"]["covers"] == "the browser only, without the mock provider's log"
     steps = [(s["name"], s["target"]) for s in first["protocol"]["steps"]]
     assert ("sign-in start", "app") in steps and ("callback", "app") in steps, steps
     assert any(target == "provider" for _, target in steps), steps

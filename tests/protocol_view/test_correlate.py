@@ -95,6 +95,49 @@ def test_without_the_mock_only_the_browser_side_is_drawn() -> None:
     assert [s.target for s in exchange.steps][:3] == ["app", "provider", "provider"]
 
 
+ENTRA = "https://login.microsoftonline.com"
+
+
+def browser_only(authorize: str, callback_state: str, provider: str | None = ENTRA
+                 ) -> list[tuple[str, tuple[str, ...]]]:
+    """The names and links of a browser-only sign-in (``run --idp``: no provider's log), where
+    the authorize request is a plain ``page`` or ``redirect`` to the provider."""
+    hits = (
+        BrowserHit(wall=T0, method="GET", url=f"{APP}/sso/c1/widget", status=302,
+                   location=authorize),
+        BrowserHit(wall=T0 + 0.1, method="GET", url=authorize, status=302,
+                   location=f"{APP}/auth/callback?code=c&state={callback_state}"),
+        BrowserHit(wall=T0 + 0.2, method="GET",
+                   url=f"{APP}/auth/callback?code=c&state={callback_state}", status=302,
+                   location=f"{APP}/"),
+    )
+    exchange = correlate(Collected(browser=hits, provider_url=provider, app_url=APP))
+    assert exchange.covers.startswith("the browser only")
+    return [(s.name, s.links) for s in exchange.steps]
+
+
+@pytest.mark.parametrize("path", ["/tid/oauth2/v2.0/authorize", "/common/oauth2/authorize"])
+@pytest.mark.parametrize("provider", [ENTRA, None])
+def test_browser_only_the_authorize_request_is_known_by_its_url(
+        path: str, provider: str | None) -> None:
+    steps = browser_only(f"{ENTRA}{path}?client_id=c&state=st-1&nonce=n-1", "st-1", provider)
+    assert steps[1][0] in ("redirect", "page")
+    assert steps[2] == ("callback", ("state matches the authorize request (step 2)",
+                                     "code issued at step 2"))
+
+
+def test_browser_only_a_state_no_authorize_request_sent_is_still_flagged() -> None:
+    steps = browser_only(f"{ENTRA}/tid/oauth2/v2.0/authorize?state=st-1", "forged")
+    assert steps[2] == ("callback", ("state was not sent by any authorize request seen",
+                                     "code issued at step 2"))
+
+
+def test_a_state_on_a_provider_page_that_is_not_authorize_does_not_count() -> None:
+    steps = browser_only(f"{ENTRA}/tid/login?state=st-1", "st-1")
+    assert steps[2] == ("callback", ("state was not sent by any authorize request seen",
+                                     "code issued at step 2"))
+
+
 def test_a_provider_entry_no_browser_request_matches_keeps_its_place_in_time() -> None:
     late = {**activity(), "requests": [
         {"seq": 9, "wall": T0 + 0.5, "method": "GET", "path": "/tid/oauth2/v2.0/authorize",
