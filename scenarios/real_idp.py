@@ -6,7 +6,7 @@
     discovery_url = "https://login.microsoftonline.com/<tenant>/v2.0/.well-known/openid-configuration"
     # or: authority = "https://login.microsoftonline.com/<tenant>"   (Entra; v2.0 assumed)
     # or: issuer = "https://keycloak.example/realms/acme"
-    client_id = "<application (client) id>"
+    client_id = "<application (client) id>"        # or client_id_env = "SSO_IDP_CLIENT_ID"
     client_secret_env = "SSO_IDP_CLIENT_SECRET"   # or client_secret_file = "secret.txt"
     client_auth_method = "post"                    # or "basic"
     # ca_file = "corp-ca.pem"
@@ -31,7 +31,8 @@
 Register ``http://<host>:<port>/auth/callback`` as a redirect URI of the client and
 ``http://<host>:<port>/signed-out`` as a post-logout redirect URI (Entra ignores the port of
 ``http://localhost`` / ``127.0.0.1`` redirect URIs, so ``port = 0`` is fine there).
-Secrets are read from the environment or files and never printed.
+Secrets are read from the environment or files and never printed. An unknown section or
+key is an error, named with the nearest known one, so a misspelt key never passes as missing.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ import ssl
 import tempfile
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -59,8 +60,9 @@ from scenarios.app.adapter import ProfileAdapter
 from scenarios.app.calls import CallError
 from scenarios.app.profile import load_profile
 from scenarios.app.servers import AppAddress, AppServer, AppStartError
+from scenarios.app.validation import LineIndex, Reader
 from scenarios.doctor.config import Secret
-from scenarios.drivers import EntraDriver, SignInDriver, driver_from_config
+from scenarios.drivers import EntraDriver, FormDriver, SignInDriver, driver_from_config
 from scenarios.profiles import REFERENCE_RP
 from scenarios.protocol_view import ProtocolSources
 
@@ -154,11 +156,53 @@ def _discovery_url(provider: Mapping[str, Any]) -> str:
     raise IdpConfigError("[provider]: give discovery_url, authority (Entra) or issuer")
 
 
+_KEYS: Mapping[str, frozenset[str]] = {
+    "provider": frozenset({
+        "discovery_url", "authority", "issuer", "client_id", "client_id_env", "client_secret",
+        "client_secret_env", "client_secret_file", "client_auth_method", "ca_file", "name"}),
+    "user": frozenset({
+        "username", "username_env", "password", "password_env", "password_file", "display_name",
+        "totp_secret", "totp_secret_env", "totp_secret_file"}),
+    "driver": frozenset(),  # by kind: _DRIVER_KEYS
+    "rp": frozenset({"port", "host", "support_contact"}),
+}
+"""The keys of each section (``password`` and the like are known, to be refused as secrets)."""
+
+_DRIVER_KEYS: Mapping[str, frozenset[str]] = {
+    "entra": frozenset({"kind", "stay_signed_in"}),
+    "form": frozenset({"kind"} | {f.name for f in fields(FormDriver)} - {"name"}),
+}
+"""The ``[driver]`` keys of each kind (``-`` may stand for ``_``)."""
+
+
+def _unknown_keys(data: Mapping[str, object], text: str) -> list[str]:
+    """Every section and key the file has but nobody reads, with the nearest known name."""
+    reader = Reader(lines=LineIndex(text))
+    top = reader.table(data)
+    for name, known in _KEYS.items():
+        if not isinstance(section := data.get(name), dict):
+            continue
+        top.has(name)
+        if name == "driver":
+            # an unknown kind is driver_from_config's to report, with the kinds there are
+            known = _DRIVER_KEYS.get(str(section.get("kind", "form")), frozenset(section))
+        table = reader.table(section, (name,))
+        for key in section:
+            if key.replace("-", "_") in known:
+                table.has(key)
+        table.done(known)
+    top.done(_KEYS)
+    return [str(problem) for problem in reader.problems]
+
+
 def load_idp_config(path: Path, environ: Mapping[str, str] | None = None) -> RealIdpConfig:
-    """Read and check an ``--idp`` file; relative file names are relative to it."""
+    """Read and check an ``--idp`` file; relative file names are relative to it.
+
+    An unknown section or key is an error (a misspelt key would otherwise pass as missing)."""
     env = os.environ if environ is None else environ
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except OSError as exc:
         raise IdpConfigError(f"cannot read {path}: {exc.strerror}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -170,6 +214,8 @@ def load_idp_config(path: Path, environ: Mapping[str, str] | None = None) -> Rea
                         ("driver", driver_table)):
         if not isinstance(table, dict):
             raise IdpConfigError(f"[{name}] must be a table")
+    if unknown := _unknown_keys(data, text):
+        raise IdpConfigError("\n".join(unknown))
     method = str(provider.get("client_auth_method", "post"))
     if method not in ("post", "basic"):
         raise IdpConfigError("[provider].client_auth_method must be 'post' or 'basic'")

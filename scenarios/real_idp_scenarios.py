@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, expect
 
-from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo, app_logs
+from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo, app_logs, flows
 from scenarios.pages import FailurePage, RpAppPage, RpSignedOutPage
 from scenarios.real_idp import IdpConfigError, RealIdpConfig, RealIdpStack, load_idp_config
 
@@ -61,11 +61,17 @@ def _record_documents(page: Page) -> list[tuple[str, int]]:
 
 
 def _expect_signed_in(page: Page, stack: RealIdpStack, app: str) -> None:
+    """Signed in to ``app``; else the failure says what the page showed instead (the
+    provider's error, a wrong code or password, or the app's failure page)."""
     signed_in = RpAppPage(page).signed_in_as
-    expect(signed_in).to_contain_text("Signed in as")
-    if stack.user.display_name:
-        expect(signed_in).to_contain_text(stack.user.display_name)
-    expect(page).to_have_url(re.compile(rf"^{re.escape(stack.rp.base_url)}/{app}(\?.*)?$"))
+    try:
+        expect(signed_in).to_contain_text("Signed in as")
+        if stack.user.display_name:
+            expect(signed_in).to_contain_text(stack.user.display_name)
+        expect(page).to_have_url(re.compile(rf"^{re.escape(stack.rp.base_url)}/{app}(\?.*)?$"))
+    except AssertionError as exc:
+        raise AssertionError(f"{stack.user.username} is not signed in: "
+                             f"{flows.page_shows(page)}\n{exc}") from exc
 
 
 def _first_login(page: Page, stack: RealIdpStack, app: str) -> None:
@@ -158,8 +164,11 @@ def _user_cancels(ctx: Ctx) -> None:
         assert _me_status(page, stack) == 401
 
 
-def build_registry(config: RealIdpConfig, *, sock: object | None = None) -> Registry:
-    """The real-provider scenarios, with one RP (and one connection) per worker."""
+def build_registry(config: RealIdpConfig, *, sock: object | None = None,
+                   catalogue: Registry | None = None) -> Registry:
+    """The real-provider scenarios, with one RP (and one connection) per worker; with
+    ``catalogue``, its other scenarios too, each skipped with the reason
+    (:meth:`Registry.skip_reason`), as a run with ``--app`` skips what a profile cannot run."""
     registry = Registry()
     add = registry.scenario
     add(id="auto-login.first-login", title="The first login shows the provider's sign-in page",
@@ -198,6 +207,16 @@ def build_registry(config: RealIdpConfig, *, sock: object | None = None) -> Regi
             with real_idp_stack(config, workdir=Path(workdir), sock=sock) as stack:  # type: ignore[arg-type]
                 yield stack
 
+    if catalogue is not None:
+        reasons: dict[str, str] = {}
+        for item, reason in skipped_scenarios(registry, catalogue, []):
+            registry.add(item)
+            reasons[item.id] = reason
+
+        @registry.skip_when
+        def needs_the_mock(item: Scenario, _app: str | None) -> str | None:
+            return reasons.get(item.id)
+
     return registry
 
 
@@ -209,9 +228,11 @@ def skipped_scenarios(real: Registry, catalogue: Registry, patterns: list[str]
     for item in catalogue:
         if item.id in real or (wanted and not any(item.matches(p) for p in wanted)):
             continue
-        reason = (f"needs {', '.join(sorted(item.needs))}" if item.needs else SKIP_REASON)
+        # not item.needs: those are capabilities of the app, which the reference RP has
+        reason = SKIP_REASON
         if item.id == "failure.user-cancels":
-            reason = "the sign-in driver has no cancel control configured"
+            reason = ("the sign-in driver cannot cancel: a form driver needs cancel_control, "
+                      "and Entra's pages cancel only on a consent page")
         out.append((item, reason))
     return out
 
@@ -221,29 +242,28 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
     from scenarios.registry import SelectionError, load_catalogue
     from scenarios.report import write_html, write_json, write_junit
     from scenarios.results import format_explanations
-    from scenarios.runner import RunOptions, format_table, run
+    from scenarios.runner import RunOptions, format_table, run, skipped_result
 
     try:
         config = load_idp_config(Path(args.idp))
     except IdpConfigError as exc:
-        print(f"scenarios: --idp {args.idp}: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():
+            print(f"scenarios: --idp {args.idp}: {line}", file=sys.stderr)
         return EXIT_USAGE
-    registry = build_registry(config, sock=sock)
-    skipped = skipped_scenarios(registry, load_catalogue(args.catalogue), args.only)
+    registry = build_registry(config, sock=sock, catalogue=load_catalogue(args.catalogue))
     try:
         selected = registry.select(args.only)
     except SelectionError as exc:
-        if not skipped:
-            print(f"scenarios: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-        selected = [s for s in registry if any(s.matches(p.strip()) for item in args.only
-                                               for p in item.split(","))]
+        print(f"scenarios: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     shard = getattr(args, "shard", None)
-    if shard is not None:  # the runner splits the same way (RunOptions.shard)
+    if shard is not None:  # as the runner splits a run with --app (RunOptions.shard)
         selected = shard.select(selected, key=lambda item: item.id)
-        skipped = shard.select(skipped, key=lambda pair: pair[0].id)
+    skipped = [(item, reason) for item in selected
+               if (reason := registry.skip_reason(item)) is not None]
+    runnable = [item for item in selected if registry.skip_reason(item) is None]
     if args.list:
-        for item in selected:
+        for item in runnable:
             print(f"{item.id}\t{item.title}\n\tproves: {item.proves}")
         for item, reason in skipped:
             print(f"{item.id}\tSKIP: {reason}")
@@ -252,14 +272,14 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
         print(f"skipped against a real provider ({SKIP_REASON}):")
     for item, reason in skipped:
         print(f"SKIP  {item.id}" + ("" if reason == SKIP_REASON else f"  ({reason})"))
-    if not selected:
+    if not runnable:
         print("scenarios: every selected scenario needs the mock provider", file=sys.stderr)
         return 5
     if args.trace != "off":
         print("note: Playwright traces are off against a real provider (they would record the "
               "typed password); screenshots mask password fields")
     options = RunOptions(
-        catalogue=args.catalogue, only=tuple(s.id for s in selected), headed=args.headed,
+        catalogue=args.catalogue, only=tuple(s.id for s in runnable), headed=args.headed,
         workers=1, report_dir=args.report, trace="off", ws_endpoint=args.browser_ws_endpoint,
         timeout_ms=args.timeout * 1000,
     )
@@ -269,7 +289,12 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
     if getattr(args, "explain", False) and summary.failures:
         print()
         print(format_explanations(summary))
-    print(f"{len(skipped)} skipped (need the mock provider)")
+    if skipped:
+        print(f"{len(skipped)} skipped (need the mock provider)")
+    # the reports list the skipped scenarios with their reasons, as those of a run with --app
+    nowhere = WorkerInfo(index=-1, count=1)
+    summary = replace(summary, results=(
+        *summary.results, *(skipped_result(item, reason, nowhere) for item, reason in skipped)))
     html = write_html(summary, summary.report_dir)
     write_json(summary, summary.report_dir)
     (summary.report_dir / "skipped.json").write_text(json.dumps(

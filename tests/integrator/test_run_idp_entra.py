@@ -3,6 +3,8 @@ on Entra's pages is the one every catalogue scenario uses against the mock."""
 
 from __future__ import annotations
 
+import json
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from mock_idp.config import REFERENCE_RP_CLIENT_ID, REFERENCE_RP_SECRET
 from mock_idp.testing import MockIdp
 from scenarios.__main__ import build_parser
 from scenarios.drivers import EntraDriver, FormDriver, driver_from_config
+from scenarios.real_idp_scenarios import SKIP_REASON
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # scenario runs with --idp
 
@@ -51,15 +54,23 @@ def test_scenarios_run_against_the_mock_with_the_entra_driver(
     config = tmp_path / "idp.toml"
     config.write_text(_config(mock, user='display_name = "Alice Adams"',
                               driver='stay_signed_in = "yes"'), encoding="utf-8")
+    junit = tmp_path / "junit.xml"
     args = build_parser().parse_args([
         "run", "--idp", str(config), "--report", str(tmp_path / "report"), "--timeout", "20",
-        "--only", "auto-login.first-login,auto-login.widget,signout.rp-initiated"])
+        "--junit", str(junit), "--only",
+        "auto-login.first-login,auto-login.widget,signout.rp-initiated,failure.app-disabled"])
     code = run_with_idp(args)
     out = capsys.readouterr().out
     assert code == 0, out
     for scenario_id in ("auto-login.first-login", "auto-login.widget", "signout.rp-initiated"):
         assert f"PASS  {scenario_id}" in out, out
+    assert f"({SKIP_REASON}):\nSKIP  failure.app-disabled\n" in out, out
     assert "P@ssw0rd-alice" not in out and REFERENCE_RP_SECRET not in out
+    # the skipped scenario is in the reports, with its reason, as in a run with --app
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None and (suite.get("tests"), suite.get("skipped")) == ("4", "1")
+    results = json.loads((tmp_path / "report" / "results.json").read_text(encoding="utf-8"))
+    assert {r["id"]: r["status"] for r in results["results"]}["failure.app-disabled"] == "skipped"
 
 
 def test_the_driver_config_kinds() -> None:
