@@ -8,7 +8,9 @@ options and a ``handler(args) -> exit code``. New subcommands (``doctor``, ``con
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import select
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,12 +20,14 @@ from scenarios import app_logs, conformance, demo
 from scenarios.app import cli as app_cli
 from scenarios.doctor import cli as doctor_cli
 from scenarios.modes import SCREENSHOT_MODES, TRACE_MODES
+from scenarios.options import MAX_TIMEOUT_SECONDS, timeout_option
 from scenarios.shard import shard_option
 
 __all__ = ["COMMANDS", "Command", "build_parser", "main"]
 
 EXIT_NO_SCENARIOS = 5
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a command whose reader left
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,10 +108,11 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=timeout_option,
         default=10.0,
         metavar="SECONDS",
-        help="default timeout of each browser action and expectation (default: 10)",
+        help="default timeout of each browser action and expectation, more than 0 and at most "
+        f"{MAX_TIMEOUT_SECONDS} (default: 10)",
     )
     parser.add_argument(
         "--catalogue",
@@ -273,9 +278,36 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    handler: Callable[[argparse.Namespace], int] = args.handler
-    return handler(args)
+    try:
+        args = build_parser().parse_args(argv)
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        return handler(args)
+    except BrokenPipeError:
+        # The reader of stdout left (``... | head``); the handler's servers and app have been
+        # stopped on the way out. Stop quietly, unless the broken pipe was another one.
+        if not _stdout_is_broken():
+            raise
+        return EXIT_BROKEN_PIPE
+
+
+def _stdout_is_broken() -> bool:
+    """Whether stdout's reader has gone (its pipe or socket polls as an error or hang-up); if
+    so, stdout now writes to the null device, so that further output and Python's own flush
+    at exit do not fail (and print a traceback) once more."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):  # not a file (captured)
+        return False
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        if not any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0)):
+            return False
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
+    return True
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from types import FrameType
 from typing import TextIO
 
 from scenarios.live import CUSTOMER_APPS, LiveStack, StackOptions, live_stack
+from scenarios.options import port_option
 from scenarios.profiles.reference_rp import reuse_connection
 
 __all__ = ["HELP", "DemoInfo", "configure", "describe", "handle", "prepare"]
@@ -48,20 +49,10 @@ class DemoInfo:
     delivery_problem: str | None = None
 
 
-def _port(value: str) -> int:
-    try:
-        port = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError("expected a port number") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError("a port is between 0 and 65535 (0: any free port)")
-    return port
-
-
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--idp-port", type=_port, default=DEFAULT_IDP_PORT, metavar="PORT",
+    parser.add_argument("--idp-port", type=port_option, default=DEFAULT_IDP_PORT, metavar="PORT",
                         help=f"mock provider port (default {DEFAULT_IDP_PORT}; 0: any free port)")
-    parser.add_argument("--rp-port", type=_port, default=DEFAULT_RP_PORT, metavar="PORT",
+    parser.add_argument("--rp-port", type=port_option, default=DEFAULT_RP_PORT, metavar="PORT",
                         help=f"relying party port (default {DEFAULT_RP_PORT}; 0: any free port)")
     parser.add_argument("--workdir", type=Path, metavar="DIR",
                         help="keep the relying party's database here between runs "

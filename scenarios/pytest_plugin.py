@@ -44,6 +44,10 @@ takes tens of milliseconds. For the session the mock takes them from a pool of 1
 (:class:`mock_idp.keys.RsaKeyPool`), each under a certificate and ``kid`` of its own;
 ``--sso-key-pool N`` sets the pool's size, and 0 makes a fresh key every time.
 
+A relative profile path in ``@pytest.mark.sso_app("tests/helpdesk.toml")`` is found in pytest's
+rootdir (``config.rootpath``), else in the current directory; one given as ``--sso-app`` in the
+current directory, else in the rootdir.
+
 Options: ``--sso-app PROFILE``, ``--sso-headed``, ``--sso-timeout SECONDS``,
 ``--sso-browser-ws-endpoint URL``, ``--sso-shard I/N`` (run part I of N of the collected
 tests, split by test id as :mod:`scenarios.shard` splits scenarios), ``--sso-key-pool N``.
@@ -64,6 +68,8 @@ from mock_idp.keys import POOL_SIZE, RsaKeyPool, RsaKeySource, fresh_rsa_key, rs
 from scenarios.app import AppProfile, ProfileError
 from scenarios.app.adapter import ProfileAdapter
 from scenarios.live import LiveStack, StackOptions, live_stack, profile_for
+from scenarios.options import timeout_option
+from scenarios.profiles import resolve as resolve_shipped
 from scenarios.pytest_run import ScenarioRunner, describe_result, expect_passed, xdist_worker
 from scenarios.shard import Shard, shard_option
 from scenarios.stack_idp import StackIdp
@@ -103,9 +109,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     "(TOML) or a shipped profile's name (default: the reference relying party)")
     group.addoption("--sso-headed", action="store_true", default=False,
                     help="show the browser window of the sso_* fixtures")
-    group.addoption("--sso-timeout", type=float, default=DEFAULT_TIMEOUT_SECONDS,
+    group.addoption("--sso-timeout", type=timeout_option, default=DEFAULT_TIMEOUT_SECONDS,
                     metavar="SECONDS",
-                    help="default timeout of sso_page actions and expectations (default: 5)")
+                    help="default timeout of sso_page actions and expectations, more than 0 "
+                    "and at most 600 (default: 5)")
     group.addoption("--sso-browser-ws-endpoint", default=None, metavar="URL",
                     help=f"connect to a remote Playwright browser server (env {WS_ENDPOINT_ENV})")
     group.addoption("--sso-shard", type=shard_option, default=None, metavar="I/N",
@@ -206,26 +213,50 @@ class StackFactory(Protocol):
 
 
 def chosen_app(node: pytest.Item, config: pytest.Config) -> str | None:
-    """The app under test for ``node``: its closest ``sso_app`` marker, else ``--sso-app``."""
+    """The app under test for ``node``: its closest ``sso_app`` marker, else ``--sso-app``;
+    a relative profile path made absolute, as the module docstring says."""
     mark = node.get_closest_marker(APP_MARKER)
     if mark is not None:
         if len(mark.args) != 1 or not isinstance(mark.args[0], str | Path) or mark.kwargs:
             raise pytest.UsageError(f"{APP_MARKER}: pass one profile path or name, not "
                                     f"{mark.args!r}")
-        return str(mark.args[0])
+        return _profile_path(str(mark.args[0]), config, marker=True)
     option = _option(config, "sso_app", None)
-    return str(option) if option else None
+    return _profile_path(str(option), config, marker=False) if option else None
+
+
+def _profile_path(app: str, config: pytest.Config, *, marker: bool) -> str:
+    """A shipped profile's name or an absolute path as given; a relative path in a marker
+    against pytest's rootdir, else the current directory (on the command line the other way
+    round): the first where the file exists. A usage error names both when neither has it."""
+    path = Path(app)
+    if path.is_absolute() or resolve_shipped(app) != path:
+        return app
+    rootdir = (config.rootpath, "pytest's rootdir")
+    current = (Path.cwd(), "the current directory")
+    bases = (rootdir, current) if marker else (current, rootdir)
+    for base, _ in bases:
+        if (base / path).is_file():
+            return str(base / path)
+    source = f"{APP_MARKER}({app!r})" if marker else f"--sso-app {app}"
+    raise pytest.UsageError(f"{source}: no such profile: a relative path is looked up in "
+                            + ", then in ".join(f"{what} ({base})" for base, what in bases)
+                            + "; neither has it")
+
+
+def _checked_profile(app: str | None) -> AppProfile:
+    """The profile ``app`` names; a profile with problems is a usage error naming each."""
+    try:
+        return profile_for(app)
+    except ProfileError as exc:
+        raise pytest.UsageError(f"{APP_MARKER}: the profile has problems:\n{exc}") from None
 
 
 @pytest.fixture
 def sso_app_profile(request: pytest.FixtureRequest) -> AppProfile:
     """The profile of the app under test (``--sso-app``, the ``sso_app`` marker; default: the
     reference relying party). A profile with problems is a usage error naming each."""
-    app = chosen_app(request.node, request.config)
-    try:
-        return profile_for(app)
-    except ProfileError as exc:
-        raise pytest.UsageError(f"{APP_MARKER} {app}: {exc}") from None
+    return _checked_profile(chosen_app(request.node, request.config))
 
 
 @pytest.fixture
@@ -355,7 +386,9 @@ def _sso_worker_environments() -> Iterator[Callable[[Registry, str | None], obje
 def sso_run_scenario(request: pytest.FixtureRequest, sso_browser: Browser, tmp_path: Path,
                      _sso_worker_environments: Callable[[Registry, str | None], object]
                      ) -> ScenarioRunner:
-    """Run registered scenarios by id; artifacts go to this test's ``tmp_path``."""
+    """Run registered scenarios by id; artifacts go to this test's ``tmp_path``. A profile
+    with problems is a usage error, as for ``sso_stack``."""
+    app = chosen_app(request.node, request.config)
+    _checked_profile(app)
     return ScenarioRunner(browser=sso_browser, report_dir=tmp_path / "scenario-report",
-                          environments=_sso_worker_environments,
-                          app=chosen_app(request.node, request.config))
+                          environments=_sso_worker_environments, app=app)

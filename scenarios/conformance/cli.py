@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from scenarios import app_logs
 from scenarios.conformance.control import MockControl, SetupError
 from scenarios.conformance.report import format_explanations, write_report
 from scenarios.conformance.rows import (
@@ -27,6 +28,7 @@ from scenarios.conformance.runner import ConformanceOptions, preflight, run_rows
 from scenarios.conformance.setup import from_flags, from_profile
 from scenarios.conformance.trust import browser_trust
 from scenarios.junit import JUnitCase, Outcome, write_junit_xml
+from scenarios.options import MAX_TIMEOUT_SECONDS, port_option, timeout_option
 from scenarios.shard import Shard, shard_option
 
 __all__ = ["EXIT_FAILED", "EXIT_SETUP", "HELP", "configure", "handle", "write_junit"]
@@ -34,6 +36,7 @@ __all__ = ["EXIT_FAILED", "EXIT_SETUP", "HELP", "configure", "handle", "write_ju
 HELP = "run the relying-party check catalogue against any RP, through the mock provider"
 EXIT_FAILED = 1
 EXIT_SETUP = 2
+DEFAULT_LOG_REPORT = Path("reports/conformance")
 
 _EPILOG = """\
 With --app PROFILE (an app profile, as for 'run --app') the command starts the mock provider
@@ -92,7 +95,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--idp", metavar="URL",
                         help="a running mock provider (default: start one and print the "
                         "settings the RP needs)")
-    parser.add_argument("--idp-port", type=int, default=0, metavar="PORT",
+    parser.add_argument("--idp-port", type=port_option, default=0, metavar="PORT",
                         help="port of the mock this command starts (default: a free one)")
     parser.add_argument("--https", action="store_true",
                         help="serve the mock this command starts over https with a local CA "
@@ -128,13 +131,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="print the results as JSON on stdout (progress goes to stderr)")
     parser.add_argument("--report", type=Path, metavar="DIR",
                         help="write an HTML report (each row with its protocol exchange: the "
-                        "sequence diagram and decoded tokens) and results.json to DIR")
+                        "sequence diagram and decoded tokens) and results.json to DIR; what "
+                        "the mock and an in-process app log goes to DIR/logs (default: "
+                        f"{DEFAULT_LOG_REPORT}/logs)")
     parser.add_argument("--explain", action="store_true",
                         help="after the table, print the protocol exchange of each failed row "
                         "as a text sequence diagram")
     parser.add_argument("--headed", action="store_true", help="show the browser")
-    parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
-                        help="timeout of each browser action (default: 10)")
+    parser.add_argument("--timeout", type=timeout_option, default=10.0, metavar="SECONDS",
+                        help=f"timeout of each browser action, at most {MAX_TIMEOUT_SECONDS} "
+                        "(default: 10)")
     parser.add_argument("--browser-ws-endpoint", metavar="URL",
                         help=f"a remote Playwright browser server (env {WS_ENDPOINT_ENV})")
 
@@ -158,7 +164,12 @@ def handle(args: argparse.Namespace) -> int:
     if not args.app and not args.rp:
         _say("scenarios conformance: --app PROFILE or --rp URL is required")
         return EXIT_SETUP
+    report_dir = args.report if args.report is not None else DEFAULT_LOG_REPORT
+    results: list[RowResult] | None
     with contextlib.ExitStack() as stack:
+        # The servers' own records (the RP's refusals, say) go beside the report, as in 'run'.
+        log = stack.enter_context(app_logs.captured(report_dir, 0))
+        log.unlink(missing_ok=True)  # only this run's: the file is made at the first record
         try:
             target = (from_profile if args.app else from_flags)(args, stack, say=_say)
             options = target.options
@@ -174,7 +185,10 @@ def handle(args: argparse.Namespace) -> int:
             results = _run_with_browser(options, rows, target.control, target.ca_file)
         except SetupError as exc:
             _say(f"scenarios conformance: {exc}")
-            return EXIT_SETUP
+            results = None
+    if results is None:
+        _say_logs(report_dir)
+        return EXIT_SETUP
     if args.json:
         print(json.dumps(to_json(results, rp=options.rp, provider=options.idp,
                                  client_id=options.client_id), indent=2))
@@ -189,11 +203,17 @@ def handle(args: argparse.Namespace) -> int:
         _say(f"report: {page}")
     if args.junit is not None:
         _say(f"junit:  {write_junit(results, args.junit, shard=args.shard)}")
+    _say_logs(report_dir)
     return EXIT_FAILED if summary_counts(results)["failed"] else 0
 
 
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def _say_logs(report_dir: Path) -> None:
+    if (logs := app_logs.written(report_dir)) is not None:
+        _say(f"logs:   {logs}")
 
 
 def _run_with_browser(options: ConformanceOptions, rows: Sequence[Row],

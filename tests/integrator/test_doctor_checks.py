@@ -210,6 +210,20 @@ def test_clock_skew_thresholds(seconds: int, status: str) -> None:
         assert "10 min 0 s behind" in result.detail
 
 
+@pytest.mark.parametrize(("offset", "said"), [
+    (timedelta(seconds=42), "42 s ahead of"),
+    (timedelta(minutes=-59, seconds=-59), "59 min 59 s behind"),
+    (timedelta(hours=1), "1 h ahead of"),
+    (timedelta(hours=2, minutes=5, seconds=30), "2 h 5 min ahead of"),
+    (timedelta(days=1, minutes=3), "1 day 3 min ahead of"),
+    (timedelta(days=181, minutes=59, seconds=59), "181 days 59 min ahead of"),
+    (-timedelta(days=400, hours=7), "400 days 7 h behind"),
+])
+def test_large_skews_read_in_days_hours_and_minutes(offset: timedelta, said: str) -> None:
+    result = checks.check_clock([_dated(offset)])
+    assert f"login.microsoftonline.com is {said} this machine" == result.detail
+
+
 def test_the_last_date_header_counts() -> None:
     stale = format_datetime(NOW - timedelta(hours=1), usegmt=True)
     assert checks.check_clock([_dated(timedelta(0), extra=stale)]).status == "PASS"

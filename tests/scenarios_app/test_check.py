@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import io
+import os
+import re
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from sample_apps import tiny_profile
 
 from mock_idp.testing import MockIdp
-from scenarios.__main__ import main
+from scenarios.__main__ import EXIT_BROKEN_PIPE, main
 from scenarios.app import load_profile
 from scenarios.app.check import check_profile
 from scenarios.app.cli import SKELETON
@@ -105,6 +109,8 @@ def test_init_writes_a_skeleton_that_reads_back(tmp_path: Path,
     assert path.read_text() == SKELETON.read_text()
     profile = load_profile(path)
     assert profile.app.mode == "command" and "customer-sso" in profile.capabilities
+    # The harness's interpreter, as the README recommends for an app installed beside it.
+    assert profile.app.command == ("{python}", "app.py", "--port", "{port}")
     assert "app check" in capsys.readouterr().out
     assert main(["app", "init", str(path)]) == 2
     assert "exists (--force overwrites it)" in capsys.readouterr().err
@@ -124,3 +130,28 @@ def test_an_app_on_common_with_a_single_tenant_registration_is_a_problem(
     assert code == 0, "\n".join(lines)
     assert any(line.startswith("note     sign-in URL 'login' signs in through /common: users of "
                                "every organization") for line in lines), lines
+
+
+def test_a_reader_that_leaves_early_stops_the_check_and_the_app_quietly(tmp_path: Path) -> None:
+    """``python -m scenarios app check PROFILE | head -2``: no traceback, and the app the check
+    started is not left running."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "scenarios", "app", "check", str(tiny_profile(tmp_path))],
+        cwd=Path(__file__).parents[2], env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert child.stdout is not None and child.stderr is not None
+    try:
+        for line in child.stdout:
+            if found := re.search(r"the app answers at (http://127\.0\.0\.1:(\d+))", line):
+                break
+        else:
+            pytest.fail(f"no 'app answers' line: {child.stderr.read()}")
+        child.stdout.close()  # the reader leaves while the check goes on writing
+        err = child.stderr.read()
+        assert child.wait(timeout=60) == EXIT_BROKEN_PIPE, err
+    finally:
+        child.kill()
+    assert "Traceback" not in err, err
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", int(found[2])),
+                                                           timeout=5):
+        pass

@@ -42,6 +42,18 @@ def test_defaults_of_the_command() -> None:
     assert args.client_id == REFERENCE_RP_CLIENT_ID and not args.json and not args.headed
 
 
+@pytest.mark.parametrize(("option", "bad"), [
+    ("--timeout", "0"), ("--timeout", "-1"), ("--timeout", "601"), ("--timeout", "nan"),
+    ("--idp-port", "-1"), ("--idp-port", "65536"), ("--idp-port", "any"),
+])
+def test_numbers_out_of_range_are_usage_errors(option: str, bad: str,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(["conformance", "--rp", "http://rp.test", option, bad])
+    assert exited.value.code == 2
+    assert f"argument {option}" in capsys.readouterr().err
+
+
 def test_list_prints_every_row(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["conformance", "--list"]) == 0
     listed = [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]

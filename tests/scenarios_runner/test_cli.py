@@ -1,10 +1,19 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from scenarios.__main__ import EXIT_NO_SCENARIOS, EXIT_USAGE, build_parser, main
+from scenarios.__main__ import (
+    EXIT_BROKEN_PIPE,
+    EXIT_NO_SCENARIOS,
+    EXIT_USAGE,
+    build_parser,
+    main,
+)
 
 CATALOGUE = "scenarios_runner.toy_catalogue:registry"
 
@@ -70,3 +79,32 @@ def test_bad_worker_counts_are_refused(bad: str) -> None:
 
 def test_default_workers_is_a_positive_number() -> None:
     assert build_parser().parse_args(["run"]).workers >= 1
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "601", "nan", "inf", "soon"])
+def test_timeouts_that_are_not_a_positive_bounded_number_are_refused(
+        bad: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(["run", "--timeout", bad])
+    assert exited.value.code == EXIT_USAGE
+    assert "argument --timeout" in capsys.readouterr().err
+
+
+def test_timeouts_within_bounds_are_taken() -> None:
+    assert build_parser().parse_args(["run", "--timeout", "0.5"]).timeout == 0.5
+    assert build_parser().parse_args(["run", "--timeout", "600"]).timeout == 600
+    assert build_parser().parse_args(["run"]).timeout == 10
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly() -> None:
+    """``python -m scenarios run --list | head``: no traceback, the shell's SIGPIPE status."""
+    tests = Path(__file__).parents[1]
+    child = subprocess.Popen(
+        [sys.executable, "-m", "scenarios", "run", "--catalogue", CATALOGUE, "--list"],
+        cwd=tests.parent, env={**os.environ, "PYTHONPATH": str(tests)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # before the child has written anything
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=60) == EXIT_BROKEN_PIPE, err
+    assert err == ""

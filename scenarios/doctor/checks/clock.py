@@ -38,9 +38,7 @@ def _judge_skew(name: str, theirs: datetime, ours: datetime, host: str) -> Check
     skew = (theirs - ours).total_seconds()
     size = abs(skew)
     direction = "ahead of" if skew > 0 else "behind"
-    minutes, seconds = divmod(round(size), 60)
-    amount = f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
-    detail = f"{host} is {amount} {direction} this machine"
+    detail = f"{host} is {_duration(round(size))} {direction} this machine"
     fix = ("Synchronise both clocks with NTP; ID tokens are refused when clocks are more than a "
            "few minutes apart.")
     if size > CLOCK_FAIL_SECONDS:
@@ -49,3 +47,17 @@ def _judge_skew(name: str, theirs: datetime, ours: datetime, host: str) -> Check
         return CheckResult(name=name, status="WARN", detail=detail, fix=fix)
     return CheckResult(name=name, status="PASS", detail=detail if size >= 2 else
                        f"{host} agrees with this machine")
+
+
+def _duration(seconds: int) -> str:
+    """``42 s`` and ``10 min 0 s`` under an hour; beyond, days, hours and minutes without the
+    parts that are 0: ``2 h 5 min``, ``181 days 59 min``."""
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [f"{days} day{'s' if days != 1 else ''}"] if days else []
+    parts += [f"{hours} h"] if hours else []
+    parts += [f"{minutes} min"] if minutes else []
+    return " ".join(parts)

@@ -1,0 +1,42 @@
+"""What the servers of a conformance run log goes beside its report, as in ``run``; its stderr
+carries the command's own progress only."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROWS = "rp-id_token-aud,rp-backchannel-rpinitlogout-lt-wrong-aud"
+
+
+def test_the_reference_rps_refusals_go_to_the_report_logs(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "scenarios", "conformance", "--app", "reference-rp", "--only",
+         ROWS, "--report", str(tmp_path)],
+        cwd=Path(__file__).parents[2], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    progress = done.stderr.splitlines()
+    assert progress[0].startswith("reference relying party at http://127.0.0.1:")
+    assert [line.split()[:2] for line in progress[1:3]] == [
+        ["PASS", row] for row in ROWS.split(",")]
+    assert progress[3:] == [f"report: {tmp_path / 'index.html'}", f"logs:   {tmp_path / 'logs'}"]
+    logged = (tmp_path / "logs" / "worker-1.log").read_text()
+    assert "sign-in failure RP-" in logged and "id_token_wrong_audience" in logged
+    assert "back-channel logout refused: logout_token_invalid: wrong_audience" in logged
+
+
+def test_without_a_report_the_logs_go_to_the_default_directory(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "scenarios", "conformance", "--app", "reference-rp", "--only",
+         "rp-id_token-aud"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "sign-in failure" not in done.stderr
+    assert done.stderr.splitlines()[-1] == "logs:   reports/conformance/logs"
+    assert "id_token_wrong_audience" in (
+        tmp_path / "reports" / "conformance" / "logs" / "worker-1.log").read_text()

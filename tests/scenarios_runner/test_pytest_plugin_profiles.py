@@ -1,0 +1,88 @@
+"""The pytest plugin's choice of profile: a marker's relative path is found from any directory
+pytest runs in, and a profile it cannot use is a usage error naming why."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from scenarios.options import timeout_option
+from scenarios.profiles import REFERENCE_RP
+
+PROFILE_TESTS = '''
+import pytest
+
+
+@pytest.mark.sso_app("tests/helpdesk.toml")
+def test_relative_to_the_rootdir(sso_app_profile):
+    assert sso_app_profile.name == "reference relying party"
+
+
+@pytest.mark.sso_app("tests/missing.toml")
+def test_missing(sso_app_profile):
+    pass
+
+
+@pytest.mark.sso_app("helpdesk.toml")
+def test_relative_to_the_current_directory(sso_app_profile):
+    assert sso_app_profile.name == "reference relying party"
+
+
+def test_the_option_falls_back_to_the_rootdir(sso_app_profile):
+    assert sso_app_profile.name == "reference relying party"
+'''
+
+RUNNER_TESTS = '''
+import pytest
+
+
+@pytest.mark.sso_app("tests/broken.toml")
+def test_broken(sso_run_scenario):
+    pass
+'''
+
+
+def _pytest_in_tests_dir(project: Path, tests: str, *options: str) -> str:
+    """Run pytest in ``project/tests`` (the rootdir being ``project``); its output."""
+    (project / "pytest.ini").write_text("[pytest]\n")
+    (project / "tests").mkdir()
+    shutil.copy(REFERENCE_RP, project / "tests" / "helpdesk.toml")
+    (project / "tests" / "broken.toml").write_text('name = "broken"\n[app]\ntimeout = "soon"\n')
+    (project / "tests" / "test_profiles.py").write_text(textwrap.dedent(tests))
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "scenarios.pytest_plugin", "-p",
+         "no:cacheprovider", "-q", "-rA", *options],
+        cwd=project / "tests", env=env, capture_output=True, text=True, timeout=120)
+    return done.stdout + done.stderr
+
+
+def test_a_marker_path_is_taken_against_the_rootdir_then_the_current_directory(
+        tmp_path: Path) -> None:
+    out = _pytest_in_tests_dir(tmp_path, PROFILE_TESTS, "--sso-app", "tests/helpdesk.toml")
+    assert "3 passed, 1 error" in out, out
+    assert ("UsageError: sso_app('tests/missing.toml'): no such profile: a relative path is "
+            f"looked up in pytest's rootdir ({tmp_path}), then in the current directory "
+            f"({tmp_path / 'tests'}); neither has it") in out, out
+
+
+@pytest.mark.browser
+def test_sso_run_scenario_makes_a_broken_profile_a_usage_error(tmp_path: Path) -> None:
+    out = _pytest_in_tests_dir(tmp_path, RUNNER_TESTS, "--sso-key-pool", "1")
+    assert "1 error" in out and "failed" not in out, out
+    assert "UsageError: sso_app: the profile has problems:" in out, out
+    assert "app.timeout: must be a number, not a string" in out, out
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "601", "nan", "soon"])
+def test_the_timeout_option_is_a_positive_bounded_number(bad: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match=repr(bad)):
+        timeout_option(bad)
+    assert timeout_option("2.5") == 2.5
