@@ -41,6 +41,8 @@ class AuthorizationCode:
     spa: bool = False
     """Sent to a single-page-application redirect URI: redeemed only cross-origin."""
     mfa: bool = False
+    revoked_at: datetime | None = None
+    """When the user's grants were revoked before the code was redeemed (AADSTS50173)."""
 
 
 @dataclass(frozen=True)

@@ -334,13 +334,18 @@ class Store:
                 return tenant, app
         return None
 
-    def revoke_refresh_tokens(self, user_id: str, now: datetime, *,
-                              public_only: bool = False) -> None:
-        """Revoke the user's refresh tokens from ``now`` (only public clients' with
-        ``public_only``): sessions revoked, or a password changed or reset."""
+    def revoke_grants(self, user_id: str, now: datetime, *, public_only: bool = False) -> None:
+        """Revoke the user's refresh tokens and unredeemed codes from ``now`` (only public
+        clients' refresh tokens with ``public_only``): sessions revoked, or a password changed
+        or reset."""
         for value, rt in list(self.refresh_tokens.items()):
             if rt.user_id == user_id and rt.revoked_at is None and (rt.public or not public_only):
                 self.refresh_tokens[value] = replace(rt, revoked_at=now)
+        if public_only:
+            return
+        for value, code in list(self.codes.items()):
+            if code.user_id == user_id and code.revoked_at is None:
+                self.codes[value] = replace(code, revoked_at=now)
 
     def end_sessions(self, *, user_id: str | None = None,
                      session_id: str | None = None) -> list[Session]:

@@ -79,7 +79,7 @@ async def _end_user_sessions(request: Request, user: User, *, revoke: bool,
     if revoke:
         now = state.clock.now()
         user.tokens_valid_from = now
-        state.store.revoke_refresh_tokens(user.id, now)
+        state.store.revoke_grants(user.id, now)
     sessions = state.store.end_sessions(user_id=user.id)
     await tell_apps(request, sessions, trigger or _trigger(request))
     return sessions

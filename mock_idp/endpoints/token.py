@@ -225,6 +225,8 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
     resources.check_enabled(resources.resolve(tenant, asked, code.resource or form.get("resource")))
     state.store.codes.pop(value, None)
     state.store.redeemed_codes.add(value)
+    if code.revoked_at is not None:
+        raise revoked(code.auth_time, code.revoked_at)
     user = check_user(tenant, code.user_id, code.auth_time)
     return _Grant(user, asked, granted=code.scopes, nonce=code.nonce,
                   session_id=code.session_id,

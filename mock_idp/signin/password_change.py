@@ -85,5 +85,5 @@ def apply(store: Store, user: User, new: str, now: datetime) -> list[Session]:
     refresh tokens are refused from ``now``."""
     user.password = new
     user.force_change_password = False
-    store.revoke_refresh_tokens(user.id, now, public_only=True)
+    store.revoke_grants(user.id, now, public_only=True)
     return store.end_sessions(user_id=user.id)

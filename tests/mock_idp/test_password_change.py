@@ -21,9 +21,11 @@ from idp_testkit import (
     TENANT,
     auth_params,
     claims,
+    get_code,
     page_kind,
     password,
     paths,
+    redeem,
     redirect_params,
     shown_html,
     submit,
@@ -324,3 +326,15 @@ def test_the_request_log_hides_the_passwords_and_marks_the_error(client: AppClie
     text = str(log)
     assert NEW not in text and password(ALICE) not in text and "Wrong-current-1" not in text
     assert "AADSTS50126" in text
+
+
+@pytest.mark.idp_config(IdpConfig.default())
+def test_a_code_not_yet_redeemed_is_revoked_with_the_sessions(
+        client: AppClient, clock: MockClock) -> None:
+    """With the clock frozen the code, the revocation and the redemption share one instant;
+    the code is still refused (AADSTS50173), as a refresh token is."""
+    clock.freeze()
+    grant = get_code(client)
+    assert client.post(f"{GRAPH}/users/{ALICE}/revokeSignInSessions").status_code == 200
+    redeemed = redeem(client, grant)
+    assert redeemed.status_code == 400 and redeemed.json()["error_codes"] == [50173]
