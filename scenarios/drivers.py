@@ -30,8 +30,8 @@ from scenarios.doctor.config import Secret
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
-__all__ = ["EntraDriver", "FormDriver", "PasswordChangeRequired", "SecondFactorRequired",
-           "SignInDriver", "driver_from_config"]
+__all__ = ["DRIVER_OPTIONS", "EntraDriver", "FormDriver", "PasswordChangeRequired",
+           "SecondFactorRequired", "SignInDriver", "driver_from_config"]
 
 
 class SecondFactorRequired(RuntimeError):
@@ -323,20 +323,24 @@ def _entra_step(page: Page, host: str, timeout_ms: float) -> str:
     return str(found)
 
 
+DRIVER_OPTIONS: dict[str, frozenset[str]] = {
+    "entra": frozenset({"stay_signed_in"}),
+    "form": frozenset({"username_field", "password_field", "submit_button", "next_button",
+                       "consent_button", "cancel_control", "sign_out_button"}),
+}
+"""The options of the ``[driver]`` table (beside ``kind``) for each kind of driver."""
+
+
 def driver_from_config(table: dict[str, object]) -> SignInDriver:
     """A driver from the ``[driver]`` table of an ``--idp`` config (``kind`` names it)."""
     kind = str(table.get("kind", "form"))
     options = {k.replace("-", "_"): v for k, v in table.items() if k != "kind"}
-    if kind == "entra":
-        stay = str(options.pop("stay_signed_in", "no")).lower() in ("yes", "true", "1")
-        if options:
-            raise ValueError(f"unknown [driver] option(s) for entra: {', '.join(sorted(options))}")
-        return EntraDriver(stay_signed_in=stay)
-    if kind != "form":
+    if kind not in DRIVER_OPTIONS:
         raise ValueError(f"[driver] kind must be 'entra' or 'form', not {kind!r}")
-    allowed = {"username_field", "password_field", "submit_button", "next_button",
-               "consent_button", "cancel_control", "sign_out_button"}
-    unknown = sorted(set(options) - allowed)
+    unknown = sorted(set(options) - DRIVER_OPTIONS[kind])
     if unknown:
-        raise ValueError(f"unknown [driver] option(s) for form: {', '.join(unknown)}")
+        raise ValueError(f"unknown [driver] option(s) for {kind}: {', '.join(unknown)}")
+    if kind == "entra":
+        stay = str(options.get("stay_signed_in", "no")).lower() in ("yes", "true", "1")
+        return EntraDriver(stay_signed_in=stay)
     return FormDriver(**{k: str(v) for k, v in options.items()})

@@ -45,7 +45,7 @@ import ssl
 import tempfile
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -62,7 +62,7 @@ from scenarios.app.profile import load_profile
 from scenarios.app.servers import AppAddress, AppServer, AppStartError
 from scenarios.app.validation import LineIndex, Reader
 from scenarios.doctor.config import Secret
-from scenarios.drivers import EntraDriver, FormDriver, SignInDriver, driver_from_config
+from scenarios.drivers import DRIVER_OPTIONS, EntraDriver, SignInDriver, driver_from_config
 from scenarios.profiles import REFERENCE_RP
 from scenarios.protocol_view import ProtocolSources
 
@@ -169,9 +169,7 @@ _KEYS: Mapping[str, frozenset[str]] = {
 """The keys of each section (``password`` and the like are known, to be refused as secrets)."""
 
 _DRIVER_KEYS: Mapping[str, frozenset[str]] = {
-    "entra": frozenset({"kind", "stay_signed_in"}),
-    "form": frozenset({"kind"} | {f.name for f in fields(FormDriver)} - {"name"}),
-}
+    kind: options | {"kind"} for kind, options in DRIVER_OPTIONS.items()}
 """The ``[driver]`` keys of each kind (``-`` may stand for ``_``)."""
 
 
