@@ -335,17 +335,18 @@ class Store:
         return None
 
     def revoke_grants(self, user_id: str, now: datetime, *, public_only: bool = False) -> None:
-        """Revoke the user's refresh tokens and unredeemed codes from ``now`` (only public
-        clients' refresh tokens with ``public_only``): sessions revoked, or a password changed
-        or reset."""
+        """Revoke the user's refresh tokens and unredeemed codes from ``now`` (with
+        ``public_only``, public clients' refresh tokens only): sessions revoked, or a password
+        changed or reset; an approved device code too."""
         for value, rt in list(self.refresh_tokens.items()):
             if rt.user_id == user_id and rt.revoked_at is None and (rt.public or not public_only):
                 self.refresh_tokens[value] = replace(rt, revoked_at=now)
-        if public_only:
-            return
         for value, code in list(self.codes.items()):
             if code.user_id == user_id and code.revoked_at is None:
                 self.codes[value] = replace(code, revoked_at=now)
+        for record in self.device_codes.values():  # a device's sign-in is a public client's
+            if record.user_id == user_id and record.revoked_at is None:
+                record.revoked_at = now
 
     def end_sessions(self, *, user_id: str | None = None,
                      session_id: str | None = None) -> list[Session]:

@@ -33,9 +33,22 @@ async def proceed(request: Request, txn: Transaction) -> Response:
     if txn.new_session and txn.session_id:
         state = idp(request)
         session = state.store.sessions.get(txn.session_id)
-        if session is not None:
+        if session is not None and _signed_out(state, session) is None:
             cookies.add_session(response, request, state, session, persistent=txn.persistent)
     return response
+
+
+def _signed_out(state: IdpState, session: Session | None) -> EntraError | None:
+    """Why a page shown to a signed-in user can no longer go on: its session ended while the
+    page was open (revoked, expired, signed out: AADSTS9002313), or its user was disabled or
+    deleted (AADSTS50057); ``None`` while it holds."""
+    if session is None:
+        return EntraError(9002313)
+    if cookies.session_is_valid(state, session):
+        return None
+    tenant = state.store.tenants.get(session.tenant_id)
+    user = tenant.users.get(session.user_id) if tenant is not None else None
+    return EntraError(50057 if user is None or not user.enabled else 9002313)
 
 
 async def _next_page(request: Request, txn: Transaction) -> Response:
@@ -43,8 +56,9 @@ async def _next_page(request: Request, txn: Transaction) -> Response:
     session = state.store.sessions.get(txn.session_id or "")
     tenant = state.store.tenants.get(txn.tenant_id)
     app = app_of(state, txn)
-    if session is None or tenant is None or app is None:
-        return error_page(request, EntraError(9002313))
+    ended = _signed_out(state, session)
+    if ended is not None or session is None or tenant is None or app is None:
+        return error_page(request, ended or EntraError(9002313))
     user = tenant.users[session.user_id]
     if txn.kind == "device" and not txn.confirmed:
         return render(request, "consent", purpose="device", ctx=keep(state, _later(txn)),
@@ -152,8 +166,9 @@ async def consent(request: Request) -> Response:
         return post
     form, txn, tenant = post.form, post.txn, post.tenant
     session = state.store.sessions.get(txn.session_id or "") if txn is not None else None
-    if txn is None or session is None or tenant is None:
-        return error_page(request, EntraError(9002313))
+    ended = _signed_out(state, session)
+    if txn is None or ended is not None or session is None or tenant is None:
+        return error_page(request, ended or EntraError(9002313))
     answer = form.get("answer")
     if answer not in ANSWERS:
         return error_page(request, EntraError(900144, {"name": "answer"}))

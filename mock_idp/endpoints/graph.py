@@ -15,14 +15,13 @@ sends the logout notifications (back-channel and platform ``user.logout``).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..config import SINGLE_TENANT, AppConfig, UserConfig, stable_oid
+from ..config import SINGLE_TENANT, AppConfig, UserConfig
 from ..consent import DEFAULT_CONSENT_SCOPE
 from ..directory import MAX_EXTENSION_VALUES, remove_app, remove_object
 from ..directory_build import build_app, build_user
@@ -241,15 +240,13 @@ async def create_user(request: Request, tenant: Tenant) -> Response:
     cfg = UserConfig(
         upn=changes["upn"], name=changes["name"], password=changes["password"],
         email=changes.get("email") or changes["upn"],
-        oid=stable_oid(tenant.id, changes["upn"]),
+        oid=new_guid(),  # as Entra's: one made again under a deleted one's name is not it
         given_name=changes.get("given_name"), family_name=changes.get("family_name"),
         enabled=changes.get("enabled", True), user_type=changes.get("user_type", "Member"),
         country=changes.get("country"), preferred_language=changes.get("preferred_language"),
         force_change_password=changes.get("force_change_password", False),
     )
     user = build_user(cfg, tenant.id, idp(request).clock.now())
-    if user.id in tenant.users:
-        user = replace(user, id=new_guid())
     _set_extensions(user, changes.get("extensions", {}))
     tenant.users[user.id] = user
     return json_body(request, "users/$entity", user.graph(), 201)

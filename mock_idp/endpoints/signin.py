@@ -209,20 +209,23 @@ async def process_auth(request: Request) -> Response:
     if isinstance(pending, Response):
         return pending
     form, txn, tenant, user = pending
-    outcome = flow.code_step(user, form.get("otc", ""), idp(request).clock.now())
-    if isinstance(outcome, flow.AskCode):
-        return _ask_code(request, txn, outcome)
+    mfa = user.totp_secret is not None  # (removed while the page was open: no code is owed)
+    if mfa:
+        outcome = flow.code_step(user, form.get("otc", ""), idp(request).clock.now())
+        if isinstance(outcome, flow.AskCode):
+            return _ask_code(request, txn, outcome)
     if txn.step_up_session is not None:  # a session that took no code: it has now
         state = idp(request)
         session = state.store.sessions.get(txn.step_up_session)
         txn = replace(txn, pending_user=None, awaiting=None, step_up_session=None)
         if session is None or session.user_id != user.id or not cookies.session_is_valid(
                 state, session):
-            # It ended while the code was typed: a code alone signs no one in.
-            return await begin(request, txn, flow.start(entry_for(request, txn)))
-        session.mfa = True
+            # It ended while the code was typed: a code alone signs no one in, and the
+            # sign-in starts over with this user's password (no other account's session).
+            return show(request, txn, flow.ShowUsername(user.upn))
+        session.mfa = session.mfa or mfa
         return await proceed(request, replace(txn, session_id=session.id))
-    return await _after_password(request, txn, tenant, user, mfa=True)
+    return await _after_password(request, txn, tenant, user, mfa=mfa)
 
 
 async def change_password(request: Request) -> Response:

@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import EntraError
+from .users import revoked
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -54,6 +55,8 @@ class DeviceAuthorization:
     session_id: str | None = None
     auth_time: datetime | None = None
     last_poll: datetime | None = None
+    revoked_at: datetime | None = None
+    """Approved, then the user's grants were revoked before the device redeemed it."""
 
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
@@ -161,5 +164,7 @@ def poll(store: Store, device_code: str, *, tenant_id: str, client_id: str, now:
     if record.status != "approved" or record.user_id is None:
         raise EntraError(70016)
     del store.device_codes[device_code]
+    if record.revoked_at is not None:
+        raise revoked(record.auth_time or record.issued_at, record.revoked_at)
     return Approved(user_id=record.user_id, session_id=record.session_id,
                     auth_time=record.auth_time, scopes=record.scopes, resource=record.resource)

@@ -362,3 +362,32 @@ def test_a_wrong_code_is_a_400_with_the_code_fingerprinted_in_the_log(
 def _to_code_page_after_registering(client: AppClient) -> httpx.Response:
     client.put(AUTHENTICATOR, json={"totp_secret": ALICE_SECRET})
     return _to_code_page(client)
+
+
+@pytest.mark.idp_config(IdpConfig.default())
+def test_a_step_up_whose_session_ended_asks_its_user_not_another_account(
+        client: AppClient, clock: MockClock) -> None:
+    """Alice and Bob signed in; Alice, who now has an app, is asked her code; her session is
+    revoked meanwhile: her code leads to the username page with her name, never to Bob's
+    session."""
+    _sign_in_with_code_plain(client)
+    page = client.get(paths(TENANT, "2.0")["authorize"], params=auth_params(prompt="login"))
+    kmsi = submit(client, submit(client, page, loginfmt=BOB), loginfmt=BOB, passwd=password(BOB))
+    submit(client, kmsi, answer="No")
+    client.put(AUTHENTICATOR, json={"totp_secret": ALICE_SECRET})
+    picker = client.get(paths(TENANT, "2.0")["authorize"], params=auth_params())
+    alice = client.get(f"/graph/{TENANT}/v1.0/users/{ALICE}").json()["id"]
+    code_page = submit(client, picker, account=alice)
+    assert page_kind(code_page) == "totp"
+    client.post(f"/graph/{TENANT}/v1.0/users/{ALICE}/revokeSignInSessions")
+    answered = submit(client, code_page, otc=totp.code_at(ALICE_SECRET, clock.now()))
+    assert page_kind(answered) == "username" and "location" not in answered.headers
+    assert ALICE in answered.text
+
+
+@pytest.mark.idp_config(IdpConfig.default())
+def test_an_app_removed_while_its_code_is_asked_lets_the_sign_in_go_on(
+        client: AppClient) -> None:
+    page = _to_code_page_after_registering(client)
+    client.delete(AUTHENTICATOR)
+    assert page_kind(submit(client, page, otc="whatever")) == "kmsi"

@@ -254,3 +254,21 @@ def test_an_app_without_consent_asks_for_it_after_the_confirmation(
     assert "You can close this window" in done.text
     clock.advance(timedelta(seconds=5))
     assert poll(client, flow["device_code"]).status_code == 200
+
+
+@pytest.mark.parametrize("change", ["revoke", "reset"])
+def test_a_device_approved_before_a_revocation_gets_no_tokens(
+        idp_app: Any, client: AppClient, clock: MockClock, change: str) -> None:
+    """Approved, then the user's sign-ins revoked (or the password reset) before the device
+    polled: AADSTS50173, also in the one instant of this module's frozen clock."""
+    flow = start(client)
+    with AppClient(idp_app, follow_redirects=False) as browser:
+        assert approve_in_browser(browser, flow["user_code"]).status_code == 200
+    graph = f"/graph/{TENANT}/v1.0/users/{ALICE}"
+    if change == "revoke":
+        assert client.post(f"{graph}/revokeSignInSessions").status_code == 200
+    else:
+        assert client.patch(graph, json={"passwordProfile": {"password": "Reset-Pass-4"}}
+                            ).status_code == 204
+    clock.advance(timedelta(seconds=5))
+    assert error_of(poll(client, flow["device_code"])) == ("invalid_grant", 50173)

@@ -338,3 +338,34 @@ def test_a_code_not_yet_redeemed_is_revoked_with_the_sessions(
     assert client.post(f"{GRAPH}/users/{ALICE}/revokeSignInSessions").status_code == 200
     redeemed = redeem(client, grant)
     assert redeemed.status_code == 400 and redeemed.json()["error_codes"] == [50173]
+
+
+@pytest.mark.idp_config(IdpConfig.default())
+@pytest.mark.parametrize(("change", "code"), [("revoke", 9002313), ("delete", 50057)])
+def test_stay_signed_in_left_open_while_the_session_ends_goes_nowhere(
+        client: AppClient, clock: MockClock, change: str, code: int) -> None:
+    """"Stay signed in?" answered after the session behind it ended (its sign-ins revoked, or
+    its user deleted): Entra's error page, no code, and no session cookie set."""
+    clock.freeze()
+    page = client.get(AUTHORIZE, params=auth_params())
+    kmsi = submit(client, page, loginfmt=ALICE, passwd=password(ALICE))
+    assert page_kind(kmsi) == "kmsi"
+    if change == "revoke":
+        client.post(f"{GRAPH}/users/{ALICE}/revokeSignInSessions")
+    else:
+        client.delete(f"{GRAPH}/users/{ALICE}")
+    answered = submit(client, kmsi, answer="Yes")
+    assert answered.status_code == 400 and f"AADSTS{code}" in answered.text
+    assert "location" not in answered.headers
+    assert all("Max-Age=0" in c for c in answered.headers.get_list("set-cookie"))  # none set
+
+
+@pytest.mark.idp_config(IdpConfig.default())
+def test_a_user_created_again_under_a_deleted_ones_name_is_someone_else(
+        client: AppClient) -> None:
+    before = client.get(f"{GRAPH}/users/{ALICE}").json()["id"]
+    client.delete(f"{GRAPH}/users/{ALICE}")
+    again = client.post(f"{GRAPH}/users", json={
+        "accountEnabled": True, "displayName": "Alice", "mailNickname": "alice",
+        "userPrincipalName": ALICE, "passwordProfile": {"password": password(ALICE)}})
+    assert again.status_code == 201 and again.json()["id"] != before
