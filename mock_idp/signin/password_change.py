@@ -81,8 +81,8 @@ def change_step(owner: Tenant, user: User, current: str, new: str, confirm: str,
 
 def apply(store: Store, user: User, new: str, now: datetime) -> list[Session]:
     """Set the user's new password and clear the mark; what the old password signed in is
-    revoked: the user's sessions end (returned, for the apps to be told) and public clients'
-    refresh tokens are refused from ``now``."""
+    revoked: the user's sessions end (returned, for the apps to be told), and public clients'
+    refresh tokens and every code not yet redeemed are refused from ``now``."""
     user.password = new
     user.force_change_password = False
     store.revoke_grants(user.id, now, public_only=True)
