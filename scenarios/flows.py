@@ -11,6 +11,7 @@ from urllib.parse import urljoin, urlsplit
 from playwright.sync_api import Page, Response, expect
 
 from mock_idp.signin import ids
+from scenarios.app.page_summary import READ_MS
 from scenarios.drivers import EntraDriver
 from scenarios.live import LiveStack, Person
 from scenarios.pages import IdpPasswordPage, IdpStaySignedInPage, IdpUsernamePage
@@ -22,9 +23,6 @@ SHOWN_TEXT = 160
 """Characters of a page's text (or of a provider's error) a failure message quotes."""
 SHOWN_LINES = 3
 SHOWN_URL = 120
-READ_MS = 2000
-"""How long reading the page for a failure message may take (bounded like
-:func:`scenarios.app.page_summary.page_summary`: a navigation that never commits)."""
 
 _SHOWN_JS = """(a) => {
   const visible = (el) => { const box = el.getBoundingClientRect();

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 
 from scenarios.browser import launched
 from scenarios.playwright_driver import playwright_driver
@@ -25,3 +25,11 @@ def browser() -> Iterator[Browser]:
     """Chromium for the module's browser tests (``pytest.mark.browser``)."""
     with launched() as browser:
         yield browser
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A page of its own for a test, closed after it."""
+    page = browser.new_page()
+    yield page
+    page.close()

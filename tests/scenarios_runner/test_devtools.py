@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Error, Page
+from playwright.sync_api import Error, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from scenarios import devtools
@@ -34,13 +34,6 @@ class _Pages(Pages):
 def origin() -> Iterator[str]:
     with serving(_Pages) as origin:
         yield origin
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    page = browser.new_page()
-    yield page
-    page.close()
 
 
 LATE = "() => document.getElementById('late')?.textContent"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
 from mock_idp.config import REFERENCE_RP_CLIENT_ID
 from mock_idp.signin import ids
@@ -18,13 +17,6 @@ pytestmark = pytest.mark.browser
 
 ALICE, ALICE_PASSWORD = "alice@contoso.onmicrosoft.com", "P@ssw0rd-alice"
 CALLBACK = "http://127.0.0.1:8599/auth/callback"  # nothing listens: the request is the proof
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    page = browser.new_page()
-    yield page
-    page.close()
 
 
 def test_it_signs_in_from_the_password_view(page: Page) -> None:

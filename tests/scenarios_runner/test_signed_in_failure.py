@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from typing import cast
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from mock_idp.signin import ids
 from scenarios import flows
@@ -47,13 +47,6 @@ class _Pages(Pages):
 def origin() -> Iterator[str]:
     with serving(_Pages) as origin:
         yield origin
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    page = browser.new_page()
-    yield page
-    page.close()
 
 
 def failure(page: Page) -> AssertionError:
