@@ -52,7 +52,7 @@ SECRETS = frozenset({
     "currentpasswd", "newpasswd", "confirmnewpasswd", "totp_secret", "otpauth_uri",
 })
 """Names whose values are replaced by :data:`REDACTED` (compared lower-cased)."""
-CODES = frozenset({"code", "device_code", "user_code", "otc"})
+CODES = frozenset({"code", "device_code", "user_code", "otc", "additionalauthdata"})
 """Names whose values are replaced by a short fingerprint."""
 JWTS = frozenset({
     "access_token", "id_token", "id_token_hint", "logout_token", "client_assertion",

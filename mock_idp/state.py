@@ -42,6 +42,9 @@ class IdpState:
     """Whether :meth:`aclose` closes ``outgoing`` (made here rather than injected)."""
     console_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     """Signs the console's form tokens (:mod:`mock_idp.endpoints.console`)."""
+    flow_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    """Derives each sign-in page's flow token and canary from its ``ctx``
+    (:mod:`mock_idp.signin.server_data`)."""
 
     @classmethod
     def create(cls, config: IdpConfig, *,

@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from ..errors import EntraError, ErrorContext, error_body
 from ..request_log import annotate
+from ..signin import server_data
 
 if TYPE_CHECKING:
     from jinja2 import Environment, Template
@@ -110,9 +111,13 @@ def error_page(request: Request, err: EntraError) -> HTMLResponse:
     """Entra's own "trouble signing you in" page, used when it must not redirect."""
     note_error(request, err)
     ctx = error_context(request)
+    correlation = ctx.correlation
     html = templates.get_template("signin/error.html").render(
         code=err.code, message=err.message, error=err.error_value, trace_id=ctx.trace_id,
-        correlation_id=ctx.correlation, timestamp=ctx.timestamp,
+        correlation_id=correlation, timestamp=ctx.timestamp,
+        server_data=server_data.error_config(code=err.code, message=err.message,
+                                             correlation_id=correlation,
+                                             session_id=ctx.trace_id),
     )
     return HTMLResponse(html, status_code=err.http_status if err.http_status >= 400 else 400,
                         headers=entra_headers(request, trace_id=ctx.trace_id))

@@ -8,8 +8,6 @@ too long ``username`` or an ``originalRequest`` that is not a string (400, namin
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -17,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 from ..signin import credential_type
 from .common import entra_headers, idp, plain_error
 from .pages import MAX_FIELD
-from .payload import BadInput, get_str, parse_json, read_body, require_str
+from .payload import BadInput, get_str, member_named, parse_json, read_body, require_str
 
 MAX_BYTES = 16 * 1024
 """Entra's page sends about a kilobyte."""
@@ -35,18 +33,13 @@ async def get_credential_type(request: Request) -> Response:
         body = parse_json(await read_body(request, limit=MAX_BYTES))
         if not isinstance(body, dict):
             raise BadInput("the request body must be a JSON object")
-        username = require_str(body, _member(body, "username"), max_len=MAX_FIELD).strip()
-        get_str(body, _member(body, "originalRequest"), max_len=MAX_FIELD)
+        username = require_str(body, member_named(body, "username"), max_len=MAX_FIELD).strip()
+        get_str(body, member_named(body, "originalRequest"), max_len=MAX_FIELD)
     except BadInput as exc:
         return plain_error(exc.status, exc.message, field=exc.field)
     exists = any(t.find_user(username) is not None for t in state.store.tenants.values())
     return JSONResponse(credential_type.answer(username, exists), headers={
         **entra_headers(request), "Cache-Control": "no-store"})
-
-
-def _member(body: dict[str, Any], name: str) -> str:
-    """The key ``body`` spells ``name`` with (``Username``, ``username``), or ``name``."""
-    return next((key for key in body if key.lower() == name.lower()), name)
 
 
 routes: list[BaseRoute] = [

@@ -6,6 +6,7 @@ sign-in that cannot go on ends (:mod:`.signin`, :mod:`.consent_pages`, :mod:`.de
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -16,11 +17,11 @@ from starlette.responses import HTMLResponse, Response
 
 from ..errors import EntraError
 from ..protocol import tenants
-from ..signin import credential_type, flow, ids
+from ..signin import credential_type, flow, ids, server_data
 from ..signin.flow import Transaction
 from ..state import IdpState
 from ..store import Application, Tenant
-from .common import entra_headers, error_page, idp, note_error, templates
+from .common import base_url, entra_headers, error_context, error_page, idp, note_error, templates
 from .forms import form_params
 from .issue import error_response
 
@@ -29,7 +30,9 @@ MAX_PENDING = 5000
 MAX_FIELD = 256
 FORM_FIELDS = frozenset({"ctx", "loginfmt", "passwd", "account", "answer", "DontShowAgain",
                          "otc", ids.ORGANIZATION_CONSENT_NAME, ids.CURRENT_PASSWORD_NAME,
-                         ids.NEW_PASSWORD_NAME, ids.CONFIRM_PASSWORD_NAME})
+                         ids.NEW_PASSWORD_NAME, ids.CONFIRM_PASSWORD_NAME,
+                         server_data.FLOW_TOKEN_NAME, server_data.CTX_ALIAS,
+                         server_data.KMSI_OPTIONS_NAME})
 MEASURED = frozenset({ids.NEW_PASSWORD_NAME, ids.CONFIRM_PASSWORD_NAME})
 """Fields cut one character longer, so that a new password too long for the policy is refused
 rather than stored cut."""
@@ -52,10 +55,18 @@ def keep(state: IdpState, txn: Transaction) -> str:
 
 
 def take(state: IdpState, form: FormData | dict[str, str]) -> Transaction | None:
-    """The transaction a posted ``ctx`` names (used once), unless it is unknown or too old."""
-    ctx = form.get("ctx")
+    """The transaction a posted ``ctx`` names (used once; "Enter code"'s post may name it
+    ``request``, as Entra's does), unless it is unknown or too old, or the post carries a flow
+    token that is not its page's."""
+    ctx = form.get("ctx") or form.get(server_data.CTX_ALIAS)
     txn = state.store.pending.pop(ctx, None) if isinstance(ctx, str) else None
-    return txn if txn is not None and _current(state, txn) else None
+    if txn is None or not _current(state, txn):
+        return None
+    token = form.get(server_data.FLOW_TOKEN_NAME)
+    if isinstance(token, str) and isinstance(ctx, str) and not server_data.flow_token_matches(
+            state.flow_key, ctx, token):
+        return None
+    return txn
 
 
 def peek(state: IdpState, ctx: str | None) -> Transaction | None:
@@ -109,6 +120,24 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
         **entra_headers(request), "Cache-Control": "no-store"})
 
 
+def render_step(request: Request, template: str, *, page_id: str, ctx: str, action: str,
+                username: str = "", refusal: EntraError | None = None, error_text: str = "",
+                extra: Mapping[str, Any] | None = None, status: int = 200, **context: Any
+                ) -> HTMLResponse:
+    """Render a page of the sign-in with its ``$Config`` and its form's flow token and canary
+    (:mod:`mock_idp.signin.server_data`); ``refusal``: the AADSTS error the page shows, for
+    ``sErrorCode``."""
+    tokens = server_data.FlowTokens.of(idp(request).flow_key, ctx)
+    where = error_context(request)
+    data = server_data.PageData(
+        page_id=page_id, ctx=ctx, url_post=action, correlation_id=where.correlation,
+        session_id=where.trace_id, username=username,
+        error_code=refusal.code if refusal is not None else None, error_text=error_text)
+    return render(request, template, status=status, ctx=ctx, action=action, username=username,
+                  flow_token=tokens.flow_token, canary=tokens.canary,
+                  server_data=server_data.page_config(data, tokens, extra=extra), **context)
+
+
 def segment_of(txn: Transaction) -> str:
     return txn.request.segment if txn.request is not None else txn.tenant_id
 
@@ -139,22 +168,24 @@ def show(request: Request, txn: Transaction,
     if app is None:
         return error_page(request, EntraError(700016, {"app_id": client_id_of(state, txn),
                                                        "tenant": txn.tenant_id}))
-    ctx = keep(state, txn)
-    common: dict[str, Any] = {"ctx": ctx, "app_name": app.name,
-                              "action": f"/{segment_of(txn)}/login"}
+    common: dict[str, Any] = {
+        "page_id": ids.PAGE_SIGN_IN, "ctx": keep(state, txn), "app_name": app.name,
+        "action": f"/{segment_of(txn)}/login",
+        "extra": server_data.sign_in_extra(base_url(request), credential_type.PATH)}
     if isinstance(page, flow.ShowPicker):
-        return render(request, "pick_account", purpose="signin",
-                      accounts=_account_tiles(page.accounts), **common)
+        return render_step(request, "pick_account", purpose="signin",
+                           accounts=_account_tiles(page.accounts), **common)
     error = page.error
     if error is not None:
         note_error(request, error)
     status = 400 if error is not None else 200
     view, username = (("username", page.prefill) if isinstance(page, flow.ShowUsername)
                       else ("password", page.username))
-    return render(request, "credentials", status=status, view=view, username=username,
-                  error=error, forgot=f"/{segment_of(txn)}/passwordreset",
-                  lookup=credential_type.PATH, not_found_result=credential_type.DOES_NOT_EXIST,
-                  **common)
+    return render_step(request, "credentials", status=status, view=view, username=username,
+                       error=error, refusal=error,
+                       error_text=f"AADSTS{error.code}: {error.message}" if error else "",
+                       forgot=f"/{segment_of(txn)}/passwordreset", lookup=credential_type.PATH,
+                       not_found_result=credential_type.DOES_NOT_EXIST, **common)
 
 
 def refuse(request: Request, txn: Transaction, err: EntraError) -> Response:

@@ -175,6 +175,12 @@ def check_known(obj: Mapping[str, Any], allowed: Iterable[str], where: str = "")
                            field=name)
 
 
+def member_named(obj: Mapping[str, Any], name: str) -> str:
+    """The key ``obj`` spells ``name`` with in any case (``Username``, ``username``), or
+    ``name``: for bodies Entra reads without regard to the members' case."""
+    return next((key for key in obj if key.lower() == name.lower()), name)
+
+
 def get_str(obj: Mapping[str, Any], key: str, where: str = "", *, required: bool = False,
             max_len: int = MAX_STRING, nullable: bool = False) -> str | None:
     name = path(where, key)

@@ -8,7 +8,8 @@ page's ``ctx`` names (:mod:`.pages`), set the session cookies and render; once t
 known, :mod:`.consent_pages` takes over.
 
 Form posts: ``/{tenant}/login`` (username, password or an account tile),
-``/common/SAS/ProcessAuth`` ("Enter code", an authenticator app's code after the password),
+``/common/SAS/ProcessAuth`` ("Enter code", an authenticator app's code after the password, or
+after the code proven by script through :mod:`.sas`),
 ``/common/ChangePassword`` ("Update your password", :mod:`mock_idp.signin.password_change`) and
 ``/kmsi`` ("Stay signed in?"). The username page's
 **Next** asks ``/common/GetCredentialType`` (:mod:`.credential_type`) and shows the password in
@@ -26,14 +27,15 @@ from starlette.routing import BaseRoute, Route
 
 from ..errors import EntraError
 from ..protocol.authorization import AuthRequest
-from ..signin import flow, ids, password_change
+from ..signin import flow, ids, password_change, server_data
 from ..signin.flow import Transaction
 from ..state import IdpState
 from ..store import Session, Tenant, User, new_guid
 from . import browser_sessions as cookies
-from .common import error_page, idp, note_error, tell_apps
+from . import sas
+from .common import base_url, error_page, idp, note_error, tell_apps
 from .consent_pages import proceed
-from .pages import app_of, client_id_of, keep, posted, refuse, render, show
+from .pages import app_of, client_id_of, keep, posted, refuse, render, render_step, show
 
 KMSI_MEMORY = timedelta(days=90)
 PROCESS_AUTH = "/common/SAS/ProcessAuth"
@@ -156,18 +158,23 @@ async def _after_password(request: Request, txn: Transaction, tenant: Tenant, us
 
 
 def _ask_code(request: Request, txn: Transaction, ask: flow.AskCode) -> Response:
-    return render(request, "totp", status=400 if ask.wrong else 200,
-                  ctx=keep(idp(request), txn), action=PROCESS_AUTH, upn=ask.user.upn,
-                  wrong=ask.wrong)
+    return render_step(
+        request, "totp", status=400 if ask.wrong else 200, page_id=ids.PAGE_CODE,
+        ctx=keep(idp(request), txn), action=PROCESS_AUTH, username=ask.user.upn,
+        error_text=ids.CODE_WRONG if ask.wrong else "",
+        extra=server_data.code_extra(base_url(request), sas.BEGIN_AUTH, sas.END_AUTH),
+        upn=ask.user.upn, wrong=ask.wrong)
 
 
 def _ask_new_password(request: Request, txn: Transaction,
                       ask: password_change.AskNewPassword) -> Response:
     if ask.cause is not None:
         note_error(request, ask.cause)
-    return render(request, "change_password", status=400 if ask.error else 200,
-                  ctx=keep(idp(request), txn), action=CHANGE_PASSWORD, upn=ask.user.upn,
-                  error=ask.error, field=ask.field)
+    return render_step(request, "change_password", status=400 if ask.error else 200,
+                       page_id=ids.PAGE_CHANGE_PASSWORD, ctx=keep(idp(request), txn),
+                       action=CHANGE_PASSWORD, username=ask.user.upn,
+                       error_text=ask.error or "", upn=ask.user.upn, error=ask.error,
+                       field=ask.field)
 
 
 async def _signed_in(request: Request, txn: Transaction, tenant: Tenant, user: User, *,
@@ -182,7 +189,8 @@ async def _signed_in(request: Request, txn: Transaction, tenant: Tenant, user: U
                                    remembered=cookies.remembered_kmsi(request))
     if isinstance(decision, flow.Remember):
         return await proceed(request, replace(txn, persistent=decision.persistent))
-    return render(request, "kmsi", ctx=keep(state, txn), action="/kmsi", upn=user.upn)
+    return render_step(request, "kmsi", page_id=ids.PAGE_KMSI, ctx=keep(state, txn),
+                       action="/kmsi", username=user.upn, upn=user.upn)
 
 
 async def _pending(request: Request, awaiting: str
@@ -210,7 +218,7 @@ async def process_auth(request: Request) -> Response:
         return pending
     form, txn, tenant, user = pending
     mfa = user.totp_secret is not None  # (removed while the page was open: no code is owed)
-    if mfa:
+    if mfa and not txn.code_proven:
         outcome = flow.code_step(user, form.get("otc", ""), idp(request).clock.now())
         if isinstance(outcome, flow.AskCode):
             return _ask_code(request, txn, outcome)
@@ -254,7 +262,9 @@ async def kmsi(request: Request) -> Response:
     form, txn = post.form, post.txn
     if txn is None or txn.session_id is None:
         return error_page(request, EntraError(9002313))
-    answer = form.get("answer")
+    # The page's buttons post ``answer``; scripts post Entra's ``LoginOptions`` (1 or 3).
+    answer = form.get("answer") or server_data.KMSI_OPTIONS.get(
+        form.get(server_data.KMSI_OPTIONS_NAME, ""))
     if answer not in ("Yes", "No"):
         return error_page(request, EntraError(900144, {"name": "answer"}))
     response = await proceed(request, replace(txn, persistent=answer == "Yes"))

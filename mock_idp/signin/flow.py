@@ -369,6 +369,8 @@ class Transaction:
     """"Enter code" (an authenticator app's code) or "Update your password"."""
     code_given: bool = False
     """The pending user gave their authenticator app's code (the session is then ``mfa``)."""
+    code_proven: bool = False
+    """The code was checked by script (``/common/SAS/EndAuth``): "Enter code"'s post asks none."""
     step_up_session: str | None = None
     """The pending user's existing session, which took no code and asks for it now; it is
     ``session_id`` only once the code is given, so no other page can go on without it."""

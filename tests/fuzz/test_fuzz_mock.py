@@ -83,9 +83,13 @@ TOKEN = ["grant_type", "client_id", "client_secret", "code", "redirect_uri", "co
          "refresh_token", "scope", "resource", "client_assertion", "client_assertion_type",
          "client_info", "username", "password"]
 LOGOUT = ["id_token_hint", "post_logout_redirect_uri", "state", "client_id", "logout_hint"]
-SIGN_IN = ["ctx", "login", "passwd", "action"]
+SIGN_IN = ["ctx", "login", "passwd", "action", "flowToken", "LoginOptions"]
 LOOKUP: dict[str, list[Any]] = {"username": [ALICE, "nobody@x.test", " "], "Username": [ALICE],
                                 "originalRequest": ["ctx"], "isOtherIdpSupported": [True]}
+SAS: dict[str, list[Any]] = {"AuthMethodId": ["PhoneAppOTP", "OneWaySMS"],
+                             "Method": ["BeginAuth", "EndAuth"], "Ctx": ["ctx"],
+                             "FlowToken": ["ft"], "SessionId": ["s"],
+                             "AdditionalAuthData": ["123456", "000000"]}
 PLAUSIBLE = [
     REFERENCE_RP_CLIENT_ID, REDIRECT, "http://localhost/auth/callback", "code", "id_token",
     "code id_token", "openid profile", "openid offline_access", "authorization_code",
@@ -105,7 +109,7 @@ def protocol_request(rng: Malformed, pools: Pools) -> Fuzzed:
         headers["Cookie"] = "MOCKIDP_SESSION=" + rng.segment(pools.sessions)
     kind = rng.choice(["authorize", "authorize", "login", "token", "token", "discovery",
                        "keys", "instance", "userinfo", "logout", "lookup", "adminconsent",
-                       "realm", "code", "new_password"])
+                       "realm", "code", "new_password", "sas"])
     if kind == "authorize":
         path = rng.choice([f"/{tenant}/oauth2/v2.0/authorize", f"/{tenant}/oauth2/authorize"])
         return _query_or_form(rng, path, rng.params(AUTHORIZE, plausible), headers)
@@ -117,8 +121,12 @@ def protocol_request(rng: Malformed, pools: Pools) -> Fuzzed:
         return _form(rng, "POST", f"/{tenant}/login", rng.params(SIGN_IN, plausible), headers)
     if kind == "lookup":
         return _json_request(rng, "/common/GetCredentialType", "POST", LOOKUP)
+    if kind == "sas":
+        return _json_request(rng, rng.choice(["/common/SAS/BeginAuth", "/common/SAS/EndAuth"]),
+                             "POST", SAS)
     if kind == "code":
-        fields = rng.params(["ctx", "otc"], [*plausible, "123456", "000000"])
+        fields = rng.params(["ctx", "request", "flowToken", "otc"],
+                            [*plausible, "123456", "000000"])
         return _form(rng, "POST", "/common/SAS/ProcessAuth", fields, headers)
     if kind == "new_password":
         fields = rng.params(["ctx", "currentpasswd", "newpasswd", "confirmnewpasswd"],

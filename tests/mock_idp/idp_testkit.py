@@ -7,7 +7,7 @@ import hashlib
 import json
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
@@ -25,6 +25,8 @@ from mock_idp.config import (
     DEFAULT_TENANT_ID,
     REFERENCE_RP_CLIENT_ID,
     REFERENCE_RP_SECRET,
+    IdpConfig,
+    default_tenant,
 )
 from mock_idp.signin import ids
 from mock_idp.testing import MockIdp
@@ -43,7 +45,17 @@ BOB = "bob@contoso.onmicrosoft.com"
 CAROL = "carol@contoso.onmicrosoft.com"
 DAVE = "dave@contoso.onmicrosoft.com"
 GRAPH_DEFAULT = "https://graph.microsoft.com/.default"
+ALICE_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+"""The authenticator app's secret :func:`alice_with_authenticator` gives Alice."""
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$")
+
+
+def alice_with_authenticator() -> IdpConfig:
+    """The default directory, with Alice holding an authenticator app (:data:`ALICE_SECRET`)."""
+    tenant = default_tenant()
+    users = tuple(replace(u, totp_secret=ALICE_SECRET) if u.upn == ALICE else u
+                  for u in tenant.users)
+    return IdpConfig(tenants=(replace(tenant, users=users),))
 
 
 def password(upn: str) -> str:

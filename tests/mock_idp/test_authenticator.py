@@ -5,7 +5,6 @@ against RFC 6238's test vectors."""
 from __future__ import annotations
 
 import html
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -15,10 +14,12 @@ import pytest
 from asgi_client import AppClient
 from idp_testkit import (
     ALICE,
+    ALICE_SECRET,
     BOB,
     CLIENT_ID,
     SECRET,
     TENANT,
+    alice_with_authenticator,
     auth_params,
     claims,
     ctx_of,
@@ -33,23 +34,15 @@ from idp_testkit import (
 
 from mock_idp import totp
 from mock_idp.clock import MockClock
-from mock_idp.config import ConfigError, IdpConfig, default_tenant
+from mock_idp.config import ConfigError, IdpConfig
 from mock_idp.signin import ids
 
 # RFC 6238 Appendix B's key, "12345678901234567890", in base32.
 RFC_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
-ALICE_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 AUTHENTICATOR = f"/_mock/tenants/{TENANT}/users/{ALICE}/authenticator"
 
 
-def _with_alice_secret() -> IdpConfig:
-    tenant = default_tenant()
-    users = tuple(replace(u, totp_secret=ALICE_SECRET) if u.upn == ALICE else u
-                  for u in tenant.users)
-    return IdpConfig(tenants=(replace(tenant, users=users),))
-
-
-pytestmark = pytest.mark.idp_config(_with_alice_secret())
+pytestmark = pytest.mark.idp_config(alice_with_authenticator())
 
 
 @pytest.mark.parametrize(("seconds", "code"), [
