@@ -47,6 +47,15 @@ CATALOGUE: dict[int, AadstsCode] = {
            "Client assertion failed signature validation.{reason}"),
         _c(700024, "invalid_client", 401,
            "Client assertion is not within its valid time range."),
+        # The two audience refusals, as MSAL.NET users (issue 2746) and zitadel/oidc's users
+        # (issue 887, an assertion with [issuer, token URL]) quote them.
+        _c(700023, "invalid_client", 401,
+           "Client assertion audience claim does not match Realm issuer. Review the "
+           "documentation at https://docs.microsoft.com/azure/active-directory/develop/"
+           "active-directory-certificate-credentials ."),
+        _c(5002741, "invalid_client", 401,
+           "Number of audience values in the provided client credential exceed maximum "
+           "allowed. {count} audience values provided, maximum allowed is 1."),
         _c(700021, "invalid_client", 401,
            "Client assertion application identifier doesn't match 'client_id' parameter."),
         _c(5002723, "invalid_client", 401,
@@ -123,6 +132,7 @@ CATALOGUE: dict[int, AadstsCode] = {
            "ID URI)."),
         _c(900144, "invalid_request", 400,
            "The request body must contain the following parameter: '{name}'."),
+        _c(90023, "invalid_request", 400, "Unsupported 'prompt' value."),
         _c(90014, "invalid_request", 400,
            "The required field '{name}' is missing from the credential. Ensure that you have "
            "all the necessary parameters for the login request."),

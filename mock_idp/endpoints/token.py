@@ -39,6 +39,8 @@ from .faults_hook import response_fault, token_fault
 from .forms import read_post_form
 from .issue import user_access_token
 
+ADAL_DEVICE_CODE = "device_code"
+"""The device-code grant as ADAL names it at the v1 token endpoint."""
 GRANTS = ("authorization_code", "refresh_token", "client_credentials",
           on_behalf_of.GRANT_TYPE, device_code.GRANT_TYPE, password_grant.GRANT_TYPE)
 MAX_VALUE = 16384
@@ -96,6 +98,11 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
     grant_type = form.get("grant_type")
     if not grant_type:
         raise EntraError(900144, {"name": "grant_type"})
+    if version == "1.0" and grant_type == ADAL_DEVICE_CODE:
+        # ADAL polls the v1 endpoint with ``grant_type=device_code`` and the device code in
+        # ``code`` (adal/constants.py, adal/token_request.py), as Azure CLI did for years.
+        grant_type = device_code.GRANT_TYPE
+        form = {**form, "device_code": form.get("device_code") or form.get("code", "")}
     if grant_type not in GRANTS:
         raise EntraError(70003, {"grant_type": grant_type[:100]})
     if grant_type == password_grant.GRANT_TYPE:
@@ -332,7 +339,9 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
         body.update({"scope": " ".join(scp), "expires_in": str(lifetime),
                      "ext_expires_in": str(lifetime), "expires_on": str(epoch(now) + lifetime),
                      "not_before": str(epoch(now)),
-                     "resource": grant.resource or claimset.GRAPH_RESOURCE_URI,
+                     # the resource the token is for, as its ``aud`` names it when the
+                     # request named none (ADAL keeps tokens by this member)
+                     "resource": grant.resource or target.token_audience,
                      "access_token": access_token})
     if "offline_access" in grant.scopes or version == "1.0":
         rt_value = "1.A" + secrets.token_urlsafe(64)

@@ -172,10 +172,11 @@ def _nonce(req: AuthRequest, params: Mapping[str, str], app: Application) -> Aut
 
 
 def _prompt(req: AuthRequest, params: Mapping[str, str], app: Application) -> AuthRequest:
+    # An unknown value (or several) is AADSTS90023, as Keycloak's and desktop clients' users
+    # quote it. ``select_account`` with a ``login_hint`` is taken: Entra shows the account
+    # picker (MSAL.NET sends both by default; its pull request 1047 describes the answer).
     if req.prompt is not None and req.prompt not in PROMPTS:
-        raise RedirectError(EntraError(90014, {"name": "prompt"}, error="invalid_request"), req)
-    if req.prompt == "select_account" and req.login_hint:
-        raise RedirectError(EntraError(900144, {"name": "prompt"}), req)
+        raise RedirectError(EntraError(90023), req)
     return req
 
 

@@ -122,8 +122,10 @@ def _assertion(app: Application, creds: ClientCredentials, *, now: datetime,
         raise EntraError(700021)
     aud = claims["aud"]
     aud_values = aud if isinstance(aud, list) else [aud]
+    if len(aud_values) > 1:  # one audience only, even when one of them is right
+        raise EntraError(5002741, {"count": len(aud_values)})
     if not any(str(a).rstrip("/") in audiences for a in aud_values):
-        raise EntraError(700027, {"reason": ""})
+        raise EntraError(700023)
     ts = now.timestamp()
     exp, nbf = claims.get("exp"), claims.get("nbf")
     if not isinstance(exp, int | float) or exp < ts - 300 or (

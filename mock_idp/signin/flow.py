@@ -152,8 +152,9 @@ def _too_old(account: Account, entry: Entry) -> bool:
 def pick(accounts: tuple[Account, ...], chosen: str, entry: Entry) -> Silent | ShowUsername:
     """A tile of "Pick an account": ``chosen`` is a user's object id, or ``other``."""
     found = next((a for a in accounts if a.user.id == chosen), None)
-    if found is None:
-        return ShowUsername()
+    if found is None:  # "Use another account": the hinted user, if any, is typed for them
+        return ShowUsername(entry.hinted.upn if entry.hinted is not None
+                            else (entry.login_hint or ""))
     if _too_old(found, entry):
         return ShowUsername(found.user.upn)
     return Silent(found)

@@ -102,6 +102,26 @@ def test_the_v1_response_names_verification_url_and_serves_strings(client: AppCl
     assert body["expires_in"] == "900" and body["interval"] == "5"
 
 
+def test_adal_polls_v1_with_its_own_grant_name_and_the_code_in_code(
+        idp_app: Any, client: AppClient, clock: MockClock) -> None:
+    # ADAL's device-code flow: grant_type=device_code, the device code in ``code``.
+    started = client.post(V1, data={"client_id": PUBLIC_ID,
+                                    "resource": "https://graph.microsoft.com"}).json()
+    adal = {"grant_type": "device_code", "client_id": PUBLIC_ID,
+            "resource": "https://graph.microsoft.com", "code": started["device_code"]}
+    token_v1 = paths(TENANT, "1.0")["token"]
+    assert error_of(client.post(token_v1, data=adal)) == ("authorization_pending", 70016)
+    with AppClient(idp_app, follow_redirects=False) as browser:
+        approve_in_browser(browser, started["user_code"])
+    clock.advance(timedelta(seconds=5))
+    tokens = client.post(token_v1, data=adal)
+    assert tokens.status_code == 200, tokens.text
+    assert tokens.json()["resource"] == "https://graph.microsoft.com"
+    # v2 knows only the URN.
+    v2 = client.post(paths(TENANT, "2.0")["token"], data={**adal, "scope": "openid"})
+    assert error_of(v2) == ("unsupported_grant_type", 70003)
+
+
 def test_discovery_advertises_both_endpoints_and_they_answer(client: AppClient) -> None:
     for version, resource in (("2.0", {"scope": "openid"}),
                               ("1.0", {"resource": "https://graph.microsoft.com"})):

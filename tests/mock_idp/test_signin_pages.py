@@ -410,6 +410,18 @@ def test_select_account_shows_the_picker_for_one_account(client: AppClient) -> N
     assert "code" in redirect_params(submit(client, page, account=alice))
 
 
+def test_select_account_with_a_login_hint_shows_the_picker(client: AppClient) -> None:
+    # MSAL.NET's interactive sign-in sends both by default; Entra shows the picker.
+    get_code(client)
+    page = client.get(V2, params=auth_params(prompt="select_account", login_hint=BOB))
+    assert page_kind(page) == "picker"
+    other = submit(client, page, account="other")
+    assert page_kind(other) == "username" and f'value="{BOB}"' in other.text
+    fresh = AppClient(client.app)  # no session: the username page, the hint typed
+    first = fresh.get(V2, params=auth_params(prompt="select_account", login_hint=BOB))
+    assert page_kind(first) == "username" and f'value="{BOB}"' in first.text
+
+
 def test_prompt_none_with_two_accounts_is_16000(client: AppClient) -> None:
     _two_accounts(client)
     values = redirect_params(client.get(V2, params=auth_params(prompt="none")))

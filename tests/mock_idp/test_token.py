@@ -211,6 +211,18 @@ def test_v1_refresh_returns_an_unsigned_id_token_too(client: AppClient) -> None:
     assert _header(response.json()["id_token"])["alg"] == "none"
 
 
+def test_a_v1_answer_names_the_resource_its_token_is_for(client: AppClient) -> None:
+    # A v2 refresh token redeemed at v1 without a resource: the answer's ``resource`` is the
+    # access token's ``aud``, which ADAL keeps the token under.
+    body = tokens_for(client)
+    response = client.post(TOKEN_V1, data={
+        "grant_type": "refresh_token", "client_id": CLIENT_ID, "client_secret": SECRET,
+        "refresh_token": body["refresh_token"]})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["resource"] == claims(answer["access_token"])["aud"]
+
+
 @pytest.mark.idp_config(_config({"sign_v1_id_tokens": True}))
 def test_v1_id_tokens_are_signed_when_the_app_asks(client: AppClient) -> None:
     token = tokens_for(client, version="1.0", resource="https://graph.microsoft.com/")["id_token"]
@@ -682,6 +694,26 @@ def test_wrong_issuer_is_700021(client: AppClient, clock: MockClock) -> None:
     assertion = CERT.assertion(audience=AUD, now=clock.now(),
                                iss="11111111-2222-3333-4444-555555555555")
     _error(_assert(client, assertion, client_id=CLIENT_ID), 700021, 401)
+
+
+@pytest.mark.idp_config(CERT_CONFIG)
+def test_an_assertion_for_another_audience_is_700023(client: AppClient,
+                                                     clock: MockClock) -> None:
+    assertion = CERT.assertion(audience="https://example.com/token", now=clock.now())
+    body = _error(_assert(client, assertion), 700023, 401)
+    assert "audience claim does not match Realm issuer" in body["error_description"]
+
+
+@pytest.mark.idp_config(CERT_CONFIG)
+def test_an_assertion_with_two_audiences_is_5002741(client: AppClient,
+                                                    clock: MockClock) -> None:
+    # As zitadel/oidc sends it: the issuer and the token URL, the right one among them.
+    issuer = f"{BASE}/{TENANT}/v2.0"
+    assertion = CERT.assertion(audience=AUD, now=clock.now(), aud=[issuer, AUD])
+    body = _error(_assert(client, assertion), 5002741, 401)
+    assert "2 audience values provided, maximum allowed is 1." in body["error_description"]
+    one = CERT.assertion(audience=AUD, now=clock.now(), aud=[AUD])
+    assert _assert(client, one).status_code == 200
 
 
 @pytest.mark.idp_config(CERT_CONFIG)
