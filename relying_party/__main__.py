@@ -8,6 +8,7 @@ The admin token can instead be given in ``RP_ADMIN_TOKEN`` or a file (``--admin-
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import os
 import socket
@@ -35,6 +36,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="base URL browsers use (default: http://HOST:PORT with the bound port)",
     )
     parser.add_argument("--event-keys-url", help="platform key set trusted for POST /events")
+    parser.add_argument(
+        "--partner-app-id",
+        help="this app's id on the platform: POST /events applies only events for it",
+    )
     parser.add_argument(
         "--allow-http-idp",
         action="store_true",
@@ -92,8 +97,21 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def wildcard_host(host: str) -> bool:
+    """Whether ``host`` means every address (``0.0.0.0``, ``::``): no browser names it in
+    ``Host``, so it cannot be the public URL's host."""
+    try:
+        return host == "" or ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        return False
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.public_url is None and wildcard_host(args.host):
+        sys.exit(f"python -m relying_party: --host {args.host} listens on every address, but "
+                 "requests are answered only for the public URL's host; give --public-url "
+                 "with the URL browsers use (e.g. --public-url https://rp.example.com)")
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     sock = listening_socket(args.host, args.port)
     port = sock.getsockname()[1]
@@ -104,6 +122,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         db_path=args.db,
         public_url=public_url,
         event_keys_url=args.event_keys_url,
+        partner_app_id=args.partner_app_id,
         allow_http_idp=args.allow_http_idp,
         admin_token=None if args.new_admin_token else admin_token,
         ca_file=args.ca_file,

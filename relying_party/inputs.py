@@ -4,7 +4,9 @@
   Unicode everywhere (keys included; an unpaired surrogate such as ``"\\ud800"`` is refused),
   integers of bounded length, no ``NaN`` or ``Infinity``.
 - Form bodies: bounded size and field count, parsed by python-multipart through Starlette.
-- Text fields: strings, length-bounded, no control characters.
+- Text fields: strings, length-bounded, no control characters. Ids given by other systems
+  (installation, account, client ids) are also refused with invisible format characters (bidi
+  overrides, zero-width characters).
 - URLs to be stored and called later: absolute ``http``/``https``, a host, a port in range, no
   control characters, whitespace or fragment, and accepted by the HTTP client that will use them.
 
@@ -35,6 +37,8 @@ MAX_FORM_FIELDS = 50
 MAX_URL_LENGTH = 2048
 _NOT_IN_A_LINE = frozenset({"Cc", "Cs", "Zl", "Zp"})
 """Control characters, unpaired surrogates, line and paragraph separators."""
+_FORMAT = "Cf"
+"""Invisible format characters: bidi overrides and isolates, zero-width characters, the BOM."""
 _URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
 
 
@@ -160,6 +164,15 @@ def text(value: object, field: str, *, max_length: int, required: bool = True) -
         raise InputError.of(field, f"must be at most {max_length} characters")
     if any(unicodedata.category(ch) in _NOT_IN_A_LINE for ch in value):
         raise InputError.of(field, "must not contain control characters or line breaks")
+    return value
+
+
+def identifier(value: object, field: str, *, max_length: int = 256) -> str:
+    """A required opaque id given by another system: :func:`text`, and no invisible format
+    characters, with which two different ids could look the same."""
+    value = text(value, field, max_length=max_length)
+    if any(unicodedata.category(ch) == _FORMAT for ch in value):
+        raise InputError.of(field, "must not contain invisible characters such as bidi overrides")
     return value
 
 

@@ -1,9 +1,13 @@
 """Partner-app SSO: the platform's signed events (``POST /events``) and the standalone URL
 (``GET /launch``).
 
-An event is verified over its raw bytes, then parsed and checked for freshness; its id is then
-recorded in the same transaction that applies it, so an event delivered twice, even at the same
-moment to two workers, is applied once. Anything refused gets a 4xx and leaves no trace.
+An event is verified over its raw bytes, then parsed and checked for freshness and for being
+addressed to this app (``app_id``: the platform signs every partner app's events with the same
+keys). Its id is then recorded in the same transaction that applies it, so an event delivered
+twice, even at the same moment to two workers, is applied once. Lifecycle events change an
+installation only when they are newer than the last one applied to it (retries arrive out of
+order); an older one is answered ``ignored_stale``. Anything refused gets a 4xx naming what was
+wrong and leaves no trace.
 """
 
 from __future__ import annotations
@@ -11,15 +15,17 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .db import Installation
+from .db import Installation, LifecycleMark
 from .failure import FailureSource, SignInFailed
-from .inputs import InputError, parse_json_object, url_problem
+from .inputs import InputError, identifier, parse_json_object, text, url_problem
 from .login import begin_login
 from .login_errors import InstallationInactive, UnknownInstallation
 from .oidc.errors import (
@@ -35,12 +41,15 @@ from .oidc.event_signature import (
     verify_event_signature,
 )
 from .provider import client_for_installation
+from .settings import Settings
 from .web import AppState, state_of
 
 logger = logging.getLogger("relying_party.events")
 
 MAX_EVENT_BYTES = 64 * 1024
 PARTNER_HOME = "/"
+STALE = "ignored_stale"
+"""The outcome of a lifecycle event older than what its installation already shows."""
 _HINT = re.compile(r"[\w.@+\-]{1,256}")
 
 
@@ -52,82 +61,155 @@ def _reply(
     return JSONResponse({**body, **extra}, status_code=http_status, headers=headers)
 
 
-def _str_field(data: Mapping[str, Any], name: str) -> str:
-    value = data.get(name)
-    if not isinstance(value, str) or not value.strip() or len(value) > 1024:
-        raise EventMalformed(f"data.{name} must be a non-empty string")
-    return value
-
-
-def _link(links: Mapping[str, Any], name: str) -> str:
-    entry = links.get(name)
-    href = entry.get("href") if isinstance(entry, dict) else None
-    if not isinstance(href, str) or url_problem(href, allow_http=True) is not None:
-        raise EventMalformed(f"_links.{name}.href must be an absolute http(s) URL")
-    return href
-
-
-def _installed(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any]) -> str:
-    links = event.get("_links")
-    if not isinstance(links, dict):
-        raise EventMalformed("_links must be an object")
-    installation_id = _str_field(data, "installation_id")
-    now = rp.settings.clock.now()
-    existing = rp.db.installations.get(installation_id)
-    rp.db.installations.upsert(
-        Installation(
-            installation_id=installation_id,
-            account_id=_str_field(data, "account_id"),
-            account_name=str(data.get("account_name") or ""),
-            app_id=str(event.get("app_id") or ""),
-            client_id=_str_field(data, "client_id"),
-            client_secret=_str_field(data, "client_secret"),
-            authorization_url=_link(links, "authorization"),
-            token_url=_link(links, "token"),
-            userinfo_url=_link(links, "userinfo"),
-            openid_configuration_url=_link(links, "openid_configuration"),
-            active=True,
-            created_at=existing.created_at if existing else now,
-            updated_at=now,
-            last_login_at=existing.last_login_at if existing else None,
-        )
-    )
-    return "installed"
-
-
 class UnknownTarget(Exception):
     """The event names an installation this RP does not have (404; nothing is recorded)."""
 
 
-def _rotated(rp: AppState, data: Mapping[str, Any]) -> str:
-    installation_id = _str_field(data, "installation_id")
-    if not rp.db.installations.rotate_secret(
+class ForeignEvent(Exception):
+    """An authentic event for another partner app on the platform (403; nothing is recorded).
+    The platform signs every app's events with the same keys, so only ``app_id`` tells them
+    apart."""
+
+
+def _id_field(data: Mapping[str, Any], name: str) -> str:
+    return identifier(data.get(name), f"data.{name}")
+
+
+def _secret_field(data: Mapping[str, Any], name: str) -> str:
+    return text(data.get(name), f"data.{name}", max_length=1024)
+
+
+def _link(links: Mapping[str, Any], name: str, *, allow_http: bool) -> str:
+    """A provider URL the RP will call later: held to the same rules as a connection's."""
+    field = f"_links.{name}.href"
+    entry = links.get(name)
+    href = entry.get("href") if isinstance(entry, dict) else None
+    if not isinstance(href, str):
+        raise InputError.of(field, "is required (an absolute https URL)")
+    problem = url_problem(href, allow_http=allow_http)
+    if problem is not None:
+        raise InputError.of(field, problem)
+    return href
+
+
+def check_app(event: Mapping[str, Any], partner_app_id: str | None) -> str:
+    """The event's ``app_id`` when it is this app's; :class:`ForeignEvent` when it is not (or
+    when this app's id is not configured)."""
+    app_id = identifier(event.get("app_id"), "app_id")
+    if not partner_app_id or app_id.casefold() != partner_app_id.strip().casefold():
+        raise ForeignEvent(f"app_id {app_id!r} is not this app's id")
+    return app_id
+
+
+def is_stale(rp: AppState, installation_id: str, created_at: datetime) -> bool:
+    """Whether a lifecycle event is older news than what its installation already shows.
+
+    The platform retries a failed delivery after 5 and then 10 minutes, so events arrive out of
+    order: one created before the newest lifecycle event applied to the installation is stale.
+    So is one created in the same second as an uninstall, which nothing at that moment
+    outranks: a late ``app.installed`` does not revive an uninstalled installation."""
+    mark = rp.db.installations.last_event(installation_id)
+    if mark is None:
+        return False
+    if created_at < mark.event_created_at:
+        return True
+    return mark.uninstalled and created_at == mark.event_created_at
+
+
+def _forget_before(settings: Settings) -> datetime:
+    """Events created before this are refused as stale whatever the skew, so records that only
+    keep older events out (event ids, tombstones) can be dropped."""
+    return settings.clock.now() - settings.event_max_age - settings.event_max_future
+
+
+def _record(rp: AppState, installation_id: str, created_at: datetime, *, uninstalled: bool
+            ) -> None:
+    rp.db.installations.record_event(
         installation_id,
-        _str_field(data, "client_id"),
-        _str_field(data, "client_secret"),
-        rp.settings.clock.now(),
+        LifecycleMark(event_created_at=created_at, uninstalled=uninstalled),
+        forget_before=_forget_before(rp.settings),
+    )
+
+
+def _installed(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
+               created_at: datetime) -> str:
+    links = event.get("_links")
+    if not isinstance(links, dict):
+        raise InputError.of("_links", "must be an object")
+    allow_http = rp.settings.allow_http_idp
+    installation_id = _id_field(data, "installation_id")
+    now = rp.settings.clock.now()
+    installation = Installation(
+        installation_id=installation_id,
+        account_id=_id_field(data, "account_id"),
+        account_name=text(data.get("account_name"), "data.account_name", max_length=256,
+                          required=False),
+        app_id=check_app(event, rp.settings.partner_app_id),
+        client_id=_id_field(data, "client_id"),
+        client_secret=_secret_field(data, "client_secret"),
+        authorization_url=_link(links, "authorization", allow_http=allow_http),
+        token_url=_link(links, "token", allow_http=allow_http),
+        userinfo_url=_link(links, "userinfo", allow_http=allow_http),
+        openid_configuration_url=_link(links, "openid_configuration", allow_http=allow_http),
+        active=True,
+        created_at=now,
+        updated_at=now,
+        last_login_at=None,
+    )
+    if is_stale(rp, installation_id, created_at):
+        return STALE
+    existing = rp.db.installations.get(installation_id)
+    if existing is not None:
+        installation = replace(installation, created_at=existing.created_at,
+                               last_login_at=existing.last_login_at)
+    rp.db.installations.upsert(installation)
+    _record(rp, installation_id, created_at, uninstalled=False)
+    return "installed"
+
+
+def _rotated(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
+             created_at: datetime) -> str:
+    installation_id = _id_field(data, "installation_id")
+    client_id = _id_field(data, "client_id")
+    client_secret = _secret_field(data, "client_secret")
+    if is_stale(rp, installation_id, created_at):
+        return STALE
+    if not rp.db.installations.rotate_secret(
+        installation_id, client_id, client_secret, rp.settings.clock.now()
     ):
         raise UnknownTarget(f"no active installation {installation_id}")
+    _record(rp, installation_id, created_at, uninstalled=False)
     return "credentials_rotated"
 
 
-def _uninstalled(rp: AppState, data: Mapping[str, Any]) -> str:
-    rp.db.deactivate_installation(_str_field(data, "installation_id"), rp.settings.clock.now())
+def _uninstalled(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
+                 created_at: datetime) -> str:
+    """Also for an installation this RP never saw: the tombstone keeps a late
+    ``app.installed`` from creating it."""
+    installation_id = _id_field(data, "installation_id")
+    if is_stale(rp, installation_id, created_at):
+        return STALE
+    rp.db.deactivate_installation(installation_id, rp.settings.clock.now())
+    _record(rp, installation_id, created_at, uninstalled=True)
     return "uninstalled"
 
 
-def _user_logout(rp: AppState, data: Mapping[str, Any]) -> str:
+def _user_logout(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
+                 created_at: datetime) -> str:
     ended = rp.db.sessions.end_by_platform_user(
-        _str_field(data, "installation_id"), _str_field(data, "user_id")
+        _id_field(data, "installation_id"), _id_field(data, "user_id")
     )
     return f"logged_out:{ended}"
 
 
-EFFECTS: dict[str, Callable[[AppState, Mapping[str, Any], Mapping[str, Any]], str]] = {
+Effect = Callable[[AppState, Mapping[str, Any], Mapping[str, Any], datetime], str]
+"""``(rp, event, event["data"], created_at)`` → the outcome; refusals raise."""
+
+EFFECTS: dict[str, Effect] = {
     "app.installed": _installed,
-    "app.credentials_rotated": lambda rp, event, data: _rotated(rp, data),
-    "app.uninstalled": lambda rp, event, data: _uninstalled(rp, data),
-    "user.logout": lambda rp, event, data: _user_logout(rp, data),
+    "app.credentials_rotated": _rotated,
+    "app.uninstalled": _uninstalled,
+    "user.logout": _user_logout,
 }
 
 
@@ -145,21 +227,24 @@ def _parse(body: bytes) -> tuple[dict[str, Any], str, str]:
     return event, event_id, event_type
 
 
-def apply_once(rp: AppState, event: Mapping[str, Any], event_id: str, event_type: str) -> str:
-    """Record the event id and apply the event in one transaction: ``"duplicate"`` when the id
-    is already recorded, else the effect's outcome. A refusal rolls both back."""
+def apply_once(rp: AppState, event: Mapping[str, Any], event_id: str, event_type: str, *,
+               created_at: datetime) -> str:
+    """Check that the event is for this app, then record its id and apply it in one
+    transaction: ``"duplicate"`` when the id is already recorded, else the effect's outcome
+    (:data:`STALE` for a lifecycle event older than what it would change). A refusal rolls
+    both back."""
     settings = rp.settings
+    check_app(event, settings.partner_app_id)
     now = settings.clock.now()
-    # An id older than the freshness window plus the allowed skew cannot come back as fresh.
-    forget_before = now - settings.event_max_age - settings.event_max_future
     with rp.db.transaction():
-        if not rp.db.events.mark_processed(event_id, event_type, now, forget_before=forget_before):
+        if not rp.db.events.mark_processed(event_id, event_type, now,
+                                           forget_before=_forget_before(settings)):
             return "duplicate"
         data = event.get("data")
         if not isinstance(data, dict):
             raise EventMalformed("data must be an object")
         effect = EFFECTS.get(event_type)
-        return effect(rp, event, data) if effect is not None else "ignored"
+        return effect(rp, event, data, created_at) if effect is not None else "ignored"
 
 
 async def receive_event(request: Request) -> Response:
@@ -167,6 +252,8 @@ async def receive_event(request: Request) -> Response:
     settings = rp.settings
     if settings.event_keys_url is None:
         return _reply(401, "unauthorized", "no platform key set is configured for events")
+    if not settings.partner_app_id:
+        return _reply(401, "unauthorized", "no partner app id is configured for events")
     body = await request.body()
     if len(body) > MAX_EVENT_BYTES:
         return _reply(413, "payload_too_large", "event body too large")
@@ -181,13 +268,13 @@ async def receive_event(request: Request) -> Response:
         created_at = event.get("created_at")
         if not isinstance(created_at, str):
             raise EventMalformed("created_at must be a string")
-        check_event_freshness(
+        created = check_event_freshness(
             created_at,
             now=settings.clock.now(),
             max_age=settings.event_max_age,
             max_skew=settings.event_max_future,
         )
-        outcome = apply_once(rp, event, event_id, event_type)
+        outcome = apply_once(rp, event, event_id, event_type, created_at=created)
     except JwksUnavailable as exc:
         logger.warning("event keys unavailable: %s", exc.detail)
         return _reply(503, "temporarily_unavailable", "platform keys could not be fetched")
@@ -197,6 +284,14 @@ async def receive_event(request: Request) -> Response:
     except (EventStale, EventMalformed) as exc:
         logger.warning("event refused: %s", exc)
         return _reply(400, exc.code, f"{exc.message} ({exc.detail})")
+    except InputError as exc:
+        logger.warning("event refused: %s", exc)
+        return _reply(exc.status, EventMalformed.code,
+                      f"{EventMalformed.default_message} ({exc})", fields=exc.errors)
+    except ForeignEvent as exc:
+        logger.warning("event refused: %s", exc)
+        return _reply(403, "wrong_app", str(exc),
+                      fields={"app_id": "is not this partner app's id"})
     except UnknownTarget as exc:
         return _reply(404, "unknown_installation", str(exc))
     if outcome == "duplicate":

@@ -36,6 +36,11 @@ class Settings:
     """Platform key set (JWKS of EC P-256 keys) trusted for ``POST /events``. Unset: every event
     is refused."""
 
+    partner_app_id: str | None = None
+    """This partner app's id on the platform. The platform signs every partner app's events with
+    the same keys, so an event is applied only when its ``app_id`` is this one (compared
+    ignoring case); another app's event is refused (403). Unset: every event is refused."""
+
     connect_timeout: float = 3.0
     """Seconds to open a connection to the IdP or the platform."""
 

@@ -26,7 +26,7 @@ from .connections import Connection, ConnectionStore
 from .errors import ErrorLog, ErrorRecord
 from .events import EventStore
 from .groups import SessionGroups, SessionGroupStore
-from .installations import Installation, InstallationStore
+from .installations import Installation, InstallationStore, LifecycleMark
 from .keys import KeyStore
 from .logins import LoginTransaction, LoginTransactionStore, LogoutRequestStore
 from .sqlite import SourceKind, Sqlite, digest
@@ -38,6 +38,7 @@ __all__ = [
     "EmailTaken",
     "ErrorRecord",
     "Installation",
+    "LifecycleMark",
     "LoginTransaction",
     "Session",
     "SessionGroups",

@@ -25,6 +25,11 @@ CREATE TABLE IF NOT EXISTS installations (
     updated_at TEXT NOT NULL,
     last_login_at TEXT
 );
+CREATE TABLE IF NOT EXISTS installation_lifecycle (
+    installation_id TEXT PRIMARY KEY,
+    last_event_at TEXT NOT NULL,
+    uninstalled INTEGER NOT NULL
+);
 """
 
 
@@ -46,6 +51,16 @@ class Installation:
     created_at: datetime
     updated_at: datetime
     last_login_at: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LifecycleMark:
+    """The newest lifecycle event (installed, credentials rotated, uninstalled) applied to an
+    installation id. Kept for an id uninstalled before it was ever installed here too: that
+    tombstone is what makes a late ``app.installed`` for it stale."""
+
+    event_created_at: datetime
+    uninstalled: bool
 
 
 class InstallationStore:
@@ -110,6 +125,35 @@ class InstallationStore:
             (ts(at), installation_id),
         )
         return changed > 0
+
+    def last_event(self, installation_id: str) -> LifecycleMark | None:
+        row = self._sql.one(
+            "SELECT * FROM installation_lifecycle WHERE installation_id=?", (installation_id,)
+        )
+        if row is None:
+            return None
+        return LifecycleMark(
+            event_created_at=dt(row["last_event_at"]), uninstalled=bool(row["uninstalled"])
+        )
+
+    def record_event(
+        self, installation_id: str, mark: LifecycleMark, *, forget_before: datetime
+    ) -> None:
+        """Make ``mark`` the id's newest applied lifecycle event. Tombstones of ids never
+        installed here, for events created before ``forget_before``, are dropped: any event
+        older than them is refused as stale before it gets this far."""
+        with self._sql.transaction() as conn:
+            conn.execute(
+                "DELETE FROM installation_lifecycle WHERE uninstalled=1 AND last_event_at<?"
+                " AND installation_id NOT IN (SELECT installation_id FROM installations)",
+                (ts(forget_before),),
+            )
+            conn.execute(
+                "INSERT INTO installation_lifecycle VALUES (?,?,?)"
+                " ON CONFLICT(installation_id) DO UPDATE SET"
+                " last_event_at=excluded.last_event_at, uninstalled=excluded.uninstalled",
+                (installation_id, ts(mark.event_created_at), int(mark.uninstalled)),
+            )
 
     def record_login(self, installation_id: str, at: datetime) -> None:
         self._sql.run(

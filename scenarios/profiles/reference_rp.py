@@ -1,9 +1,9 @@
 """The reference relying party as an ``asgi`` app for ``reference-rp.toml``.
 
 :func:`create_app` builds :func:`relying_party.create_app` from the profile's ``[app.env]``:
-``RP_DB`` (required), ``RP_EVENT_KEYS_URL``, ``RP_READ_TIMEOUT``, ``RP_CONNECT_TIMEOUT``,
-``RP_CA_FILE`` (``Settings.ca_file``: trust an https provider's CA), ``RP_ADMIN_TOKEN``; with
-``clock = "shared"`` it runs on the mock provider's clock.
+``RP_DB`` (required), ``RP_EVENT_KEYS_URL``, ``RP_PARTNER_APP_ID``, ``RP_READ_TIMEOUT``,
+``RP_CONNECT_TIMEOUT``, ``RP_CA_FILE`` (``Settings.ca_file``: trust an https provider's CA),
+``RP_ADMIN_TOKEN``; with ``clock = "shared"`` it runs on the mock provider's clock.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ def _settings(launch: AppLaunch) -> Settings:
         "db_path": env["RP_DB"],
         "public_url": launch.base_url,
         "event_keys_url": env.get("RP_EVENT_KEYS_URL") or None,
+        "partner_app_id": env.get("RP_PARTNER_APP_ID") or None,
     }
     for name, key in (("read_timeout", "RP_READ_TIMEOUT"),
                       ("connect_timeout", "RP_CONNECT_TIMEOUT")):

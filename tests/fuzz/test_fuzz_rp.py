@@ -205,7 +205,8 @@ def world(tmp_path: Path) -> Iterator[World]:
     })
     rp_app = create_app(
         Settings(db_path=str(tmp_path / "rp.db"), public_url=RP, clock=clock,
-                 event_keys_url=KEYS, admin_token=ADMIN_TOKEN, backchannel_logout_timeout=1.0),
+                 event_keys_url=KEYS, admin_token=ADMIN_TOKEN, backchannel_logout_timeout=1.0,
+                 partner_app_id=REFERENCE_RP_CLIENT_ID),
         http_client=rp_http,
     )
     rp_later.app = rp_app

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from asgi_client import AppClient
-from fake_op import EVENT_KEYS, FakeOp
+from fake_op import APP_ID, EVENT_KEYS, FakeOp
 from rp_support import ADMIN_HEADERS, ADMIN_TOKEN, MovableClock, RpHarness
 
 from relying_party import Settings, create_app
@@ -30,6 +30,7 @@ def make_settings(clock: MovableClock, db_path: str) -> Callable[..., Settings]:
             "public_url": "http://testserver",
             "clock": clock,
             "event_keys_url": EVENT_KEYS,
+            "partner_app_id": APP_ID,
             "admin_token": ADMIN_TOKEN,
         }
         values.update(overrides)

@@ -40,6 +40,8 @@ END_SESSION = f"{BASE}/{TID}/oauth2/v2.0/logout"
 DISCOVERY = f"{ISSUER}/.well-known/openid-configuration"
 JWKS = f"{BASE}/{TID}/discovery/v2.0/keys"
 EVENT_KEYS = f"{BASE}/.well-known/platform-event-keys.json"
+APP_ID = "f918e2623486417791f3b5a18ca746ce"
+"""The partner app's id on the platform: the RP under test is configured with it."""
 
 CLIENT_ID = "2b8e4f61-9c3a-4d7e-b5f2-08a6c1d9e473"
 CLIENT_SECRET = "rp7Q~Reference.Relying.Party.Secret-Value01"
@@ -436,14 +438,14 @@ def forged_event_signature(body: bytes) -> dict[str, str]:
 
 def event(
     type_: str, data: Mapping[str, Any], *, created_at: datetime, links: Mapping[str, Any] | None
-    = None, event_id: str | None = None,
+    = None, event_id: str | None = None, app_id: str = APP_ID,
 ) -> bytes:
     envelope = {
         "id": event_id or secrets.token_hex(16),
         "created_at": created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "api_version": "1",
         "type": type_,
-        "app_id": "f918e2623486417791f3b5a18ca746ce",
+        "app_id": app_id,
         "data": dict(data),
         "_links": {"root": {"href": BASE}, **(links or {})},
     }

@@ -101,6 +101,7 @@ def open_world(tmp_path: Path, base: str = B) -> Iterator[World]:
         public_url=RP,
         clock=clock,
         event_keys_url=f"{base}/.well-known/platform-event-keys.json",
+        partner_app_id=CLIENT_ID,  # the mock's events carry the app registration's id
         admin_token=ADMIN_TOKEN,
     )
     rp_app = create_app(
