@@ -88,10 +88,11 @@ def connection_values(connection: Connection) -> dict[str, Any]:
 def edit_connection(
     rp: AppState, connection: Connection, changes: Mapping[str, object]
 ) -> Connection:
-    """Apply admin changes (absent fields keep their value); ends sessions if disabled."""
+    """Apply admin changes (absent fields keep their value); ends sessions if disabled. The
+    stored secret is kept only while every endpoint stays on its host."""
     merged: dict[str, object] = {**connection_values(connection), **changes}
     data = parse_connection_input(
-        merged, creating=False, allow_http=rp.settings.allow_http_idp
+        merged, creating=False, allow_http=rp.settings.allow_http_idp, previous=connection
     )
     updated = replace(
         connection,

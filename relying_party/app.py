@@ -18,19 +18,29 @@ from starlette.responses import JSONResponse, Response
 from . import admin, admin_api, admin_auth, apps, callback, logout, partner
 from .admin_auth import provision_admin_token
 from .db import Database
-from .failure import SignInFailed, failure_response, new_ref
+from .failure import (
+    FailureSource,
+    SignInFailed,
+    failure_response,
+    new_ref,
+    record_failure,
+    render_record,
+)
 from .inputs import InputError
-from .middleware import BodyLimit, SecurityHeaders, TrustedHost
+from .login_errors import CallbackRefused, InternalError
+from .middleware import BodyLimit, SecurityHeaders, TrustedHost, security_headers
 from .oidc.errors import LoginError
 from .provider import ProviderDirectory, default_trust, timeout_of
 from .settings import Settings
 from .tokens import BrowserTokens
-from .web import AppState, templates
+from .web import AppState, state_of, templates
 
 logger = logging.getLogger("relying_party")
 
 JSON_PATHS = ("/api/", "/events", "/auth/backchannel-logout")
 """Routes whose documented errors are JSON; every other route answers with an HTML page."""
+CALLBACK_PATH = "/auth/callback"
+"""The redirect endpoint: whatever refuses a request there ends on the failure page."""
 
 
 async def _sign_in_failed(request: Request, exc: Exception) -> Response:
@@ -59,8 +69,11 @@ def _error_page(request: Request, status: int, title: str, message: str,
 
 
 async def _invalid_input(request: Request, exc: Exception) -> Response:
-    """Refused input, in the route's shape: JSON naming each field, or a page saying why."""
+    """Refused input, in the route's shape: JSON naming each field, the failure page for a
+    callback, or a page saying why."""
     assert isinstance(exc, InputError)
+    if request.url.path == CALLBACK_PATH:
+        return failure_response(request, CallbackRefused(str(exc), status=exc.status))
     if _wants_json(request):
         return JSONResponse(
             {"error": "invalid_request", "error_description": str(exc), "fields": exc.errors},
@@ -74,6 +87,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code in (204, 304):
         return Response(status_code=exc.status_code, headers=exc.headers)
+    if request.url.path == CALLBACK_PATH:
+        refused = CallbackRefused(f"HTTP {exc.status_code}: {exc.detail}", status=exc.status_code)
+        response = failure_response(request, refused)
+        response.headers.update(exc.headers or {})
+        return response
     if _wants_json(request):
         return JSONResponse(
             {"error": "http_error", "error_description": exc.detail},
@@ -85,13 +103,29 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
-    ref = new_ref()
+    """The failure page (or JSON) for an exception nothing else handled; its reference is in
+    the error log and, with the traceback, in the process log."""
+    try:
+        rp = state_of(request)
+        source = FailureSource(kind=None, id=None,
+                               support_contact=rp.settings.default_support_contact)
+        error = InternalError(f"{type(exc).__name__} on {request.method} {request.url.path}: "
+                              f"{exc}")
+        record = record_failure(rp.db, rp.settings, error, source)
+    except Exception:  # the error log itself is failing: the process log still has it
+        logger.exception("could not record an unexpected error")
+        record = None
+    ref = record.ref if record is not None else new_ref()
     logger.error("unexpected error %s on %s %s", ref, request.method, request.url.path,
                  exc_info=exc)
-    message = f"Something went wrong on our side. Reference: {ref}"
     if _wants_json(request):
         return JSONResponse({"error": "server_error", "ref": ref}, status_code=500)
-    return Response(message, status_code=500, media_type="text/plain")
+    if record is None:
+        return Response(f"Something went wrong on our side. Reference: {ref}",
+                        status_code=500, media_type="text/plain")
+    response = render_record(request, record)
+    response.raw_headers.extend(security_headers(request.url.path))
+    return response
 
 
 def tls_verify(settings: Settings) -> ssl.SSLContext:

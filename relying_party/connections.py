@@ -5,6 +5,7 @@ Pure functions over plain data; the admin handlers parse requests and persist th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,6 +22,8 @@ APPS: dict[str, str] = {
     "kb": "Knowledge base",
 }
 CLIENT_AUTH_METHODS = ("post", "basic")
+ENDPOINT_FIELDS = ("authorization_uri", "token_url", "discovery_url")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 T = TypeVar("T")
 
 
@@ -103,6 +106,8 @@ def _date(data: Mapping[str, object], field: str) -> date:
     raw = text(data.get(field), field, max_length=10, required=False)
     if not raw:
         raise InputError.of(field, "is required (the client secret's expiry date, YYYY-MM-DD)")
+    if not _ISO_DATE.fullmatch(raw):  # fromisoformat also takes 20260901 and 2026-W01-1
+        raise InputError.of(field, "must be a date in the form YYYY-MM-DD")
     try:
         return date.fromisoformat(raw)
     except ValueError:
@@ -123,11 +128,42 @@ class _Collect:
             return default
 
 
+def endpoint_origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port of a URL, the default port made explicit. A URL stored before
+    URLs were checked may not parse: then the whole of it stands for its origin."""
+    try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        port = parts.port or {"https": 443, "http": 80}.get(scheme)
+    except ValueError:
+        return "", url, None
+    return scheme, (parts.hostname or "").rstrip(".").lower(), port
+
+
+def _effective(values: Mapping[str, str], name: str) -> str:
+    """An endpoint's URL; an empty discovery URL is derived from the authorization URI."""
+    return values[name] or values["authorization_uri"]
+
+
+def moved_endpoints(before: Connection, after: Mapping[str, str]) -> list[str]:
+    """The endpoint fields whose origin in ``after`` differs from the one ``before`` had: the
+    stored client secret must not follow them to another host."""
+    old = {"authorization_uri": before.authorization_uri, "token_url": before.token_url,
+           "discovery_url": before.discovery_url or ""}
+    return [name for name in ENDPOINT_FIELDS
+            if endpoint_origin(_effective(after, name)) != endpoint_origin(_effective(old, name))]
+
+
 def parse_connection_input(
-    data: Mapping[str, object], *, creating: bool, allow_http: bool = False
+    data: Mapping[str, object], *, creating: bool, allow_http: bool = False,
+    previous: Connection | None = None,
 ) -> ConnectionInput:
     """Validate admin input (form fields or JSON members of the same names); every offending
-    field is named in one :class:`InputError`. Members with other names are ignored."""
+    field is named in one :class:`InputError`. Members with other names are ignored.
+
+    On an edit (``previous``), an empty ``client_secret`` keeps the stored one, unless the
+    origin (scheme, host, port) of an endpoint changes: the secret is then required again, so
+    that it is never sent to a host it was not entered for."""
     take = _Collect()
     authorization_uri = take(
         lambda: _url(data, "authorization_uri", allow_http=allow_http, required=True), "")
@@ -142,6 +178,14 @@ def parse_connection_input(
     method = take(lambda: _auth_method(data), "post")
     name = take(lambda: text(data.get("name"), "name", max_length=100, required=False), "")
     enabled = take(lambda: _bool(data.get("enabled"), "enabled", True), True)
+    urls = {"authorization_uri": authorization_uri, "token_url": token_url,
+            "discovery_url": discovery_url}
+    if (previous is not None and not client_secret and authorization_uri and token_url
+            and not take.errors.keys() & set(ENDPOINT_FIELDS)
+            and (moved := moved_endpoints(previous, urls))):
+        take.errors["client_secret"] = (
+            f"is required again: {' and '.join(moved)} {'is' if len(moved) == 1 else 'are'} now "
+            "on another host, and the stored secret is sent only where it was entered for")
     if take.errors:
         raise InputError(take.errors)
     return ConnectionInput(

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .db import Database, ErrorRecord, SourceKind
+from .login_errors import CallbackRefused
 from .oidc.errors import IdpError, IdpTimeout, LoginError
 from .settings import Settings
 from .web import state_of, templates
@@ -32,6 +33,7 @@ STATUS_BY_CODE: Mapping[str, int] = {
     "connection_misconfigured": 503,
     "duplicate_email": 409,
     "unmapped_user": 403,
+    "internal_error": 500,
 }
 
 
@@ -54,6 +56,8 @@ class SignInFailed(Exception):
 
 
 def status_for(error: LoginError) -> int:
+    if isinstance(error, CallbackRefused):
+        return error.status
     if error.code in STATUS_BY_CODE:
         return STATUS_BY_CODE[error.code]
     if isinstance(error, IdpTimeout):
@@ -83,7 +87,7 @@ def record_failure(
         source_kind=source.kind,
         source_id=source.id,
         support_contact=source.support_contact,
-    )
+    ).bounded()  # anyone can make a sign-in fail: what is kept of it is bounded
     db.errors.insert(record)
     logger.warning(
         "sign-in failure %s %s (%s %s): %s", record.ref, record.code, source.kind, source.id,

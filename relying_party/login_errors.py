@@ -106,3 +106,23 @@ class UnmappedUser(LoginError):
 
     code = "unmapped_user"
     default_message = "Your account could not be matched to a user of this app."
+
+
+class CallbackRefused(LoginError):
+    """The request to the redirect endpoint could not be read: too many fields, a file, a body
+    over the limit, a method other than GET or POST. ``status`` is the 4xx it answers."""
+
+    code = "callback_refused"
+    default_message = _RETRY
+
+    def __init__(self, detail: str, *, status: int = 400) -> None:
+        super().__init__(detail)
+        self.status = status
+
+
+class InternalError(LoginError):
+    """Something failed that no check foresaw; the error log keeps the reference, the process
+    log the traceback."""
+
+    code = "internal_error"
+    default_message = "Something went wrong on our side. Please try again later."

@@ -18,6 +18,7 @@ from .db import Session
 from .inputs import InputError, check_json_value, read_form
 from .oidc.discovery import ProviderMetadata
 from .oidc.errors import LoginError, LogoutTokenInvalid
+from .oidc.jwks import POSTED
 from .oidc.logout_token import LogoutToken, logout_token_audiences, validate_logout_token
 from .oidc.pkce import generate_state
 from .provider import ClientConfig, client_for_connection, client_for_installation
@@ -66,7 +67,7 @@ async def _validate_with(rp: AppState, client: ClientConfig, token: str) -> Logo
         metadata = await rp.providers.metadata(client)
         return await validate_logout_token(
             token,
-            keys=rp.providers.keys(metadata),
+            keys=rp.providers.keys(metadata, lane=POSTED),
             expected_issuer=metadata.issuer,
             client_id=client.client_id,
             now=rp.settings.clock.now(),

@@ -28,30 +28,35 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
-        frameable = path == FRAMEABLE_PREFIX or path.startswith(FRAMEABLE_PREFIX + "/")
+        extra = security_headers(scope["path"])
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                ancestors = "*" if frameable else "'none'"
-                headers += [
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"),
-                    (
-                        b"content-security-policy",
-                        (
-                            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
-                            f"base-uri 'none'; frame-ancestors {ancestors}"
-                        ).encode(),
-                    ),
-                ]
-                if not frameable:
-                    headers.append((b"x-frame-options", b"DENY"))
-                message["headers"] = headers
+                message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def security_headers(path: str) -> list[tuple[bytes, bytes]]:
+    """The headers :class:`SecurityHeaders` adds to a response for ``path`` (also for the
+    error page of an unexpected exception, which is sent from outside the middleware)."""
+    frameable = path == FRAMEABLE_PREFIX or path.startswith(FRAMEABLE_PREFIX + "/")
+    ancestors = "*" if frameable else "'none'"
+    headers = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (
+            b"content-security-policy",
+            (
+                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+                f"base-uri 'none'; frame-ancestors {ancestors}"
+            ).encode(),
+        ),
+    ]
+    if not frameable:
+        headers.append((b"x-frame-options", b"DENY"))
+    return headers
 
 
 def host_of(value: str) -> str | None:

@@ -13,7 +13,7 @@ from .connections import discovery_url_for
 from .db import Connection, Installation, SourceKind
 from .failure import FailureSource
 from .oidc.discovery import DiscoveryCache, ProviderMetadata
-from .oidc.jwks import JwksCache, KeyResolver
+from .oidc.jwks import SIGN_IN, JwksCache, KeyResolver
 from .settings import Settings
 
 AUTH_METHODS = {"post": "client_secret_post", "basic": "client_secret_basic"}
@@ -104,8 +104,10 @@ class ProviderDirectory:
     async def metadata(self, client: ClientConfig) -> ProviderMetadata:
         return await self.discovery.get(client.discovery_url)
 
-    def keys(self, metadata: ProviderMetadata) -> KeyResolver:
-        return self.jwks.keys_for(metadata.jwks_uri)
+    def keys(self, metadata: ProviderMetadata, *, lane: str = SIGN_IN) -> KeyResolver:
+        """The provider's signing keys; tokens anyone can post ask in the lane ``POSTED``
+        (:mod:`relying_party.oidc.jwks`)."""
+        return self.jwks.keys_for(metadata.jwks_uri, lane=lane)
 
     def forget(self, discovery_url: str) -> None:
         self.discovery.invalidate(discovery_url)

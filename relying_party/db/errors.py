@@ -1,10 +1,16 @@
-"""The error log: every sign-in failure under the reference shown on the failure page."""
+"""The error log: every sign-in failure under the reference shown on the failure page.
+
+Anyone can make a sign-in fail, so the log is bounded: each text is cut to a length
+(:data:`TEXT_LIMITS`), rows older than the retention are dropped, and past ``max_rows`` the oldest
+go first. Both are enforced on every insert, by the time of the record being inserted (the
+injected clock's)."""
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from .sqlite import SourceKind, Sqlite, dt, ts
 
@@ -23,7 +29,30 @@ CREATE TABLE IF NOT EXISTS error_log (
     support_contact TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS error_log_by_source ON error_log (source_kind, source_id, created_at);
+CREATE INDEX IF NOT EXISTS error_log_by_time ON error_log (created_at);
 """
+
+MAX_ROWS = 5000
+RETENTION = timedelta(days=90)
+TEXT_LIMITS: Mapping[str, int] = {
+    "code": 100,
+    "message": 1000,
+    "detail": 2000,
+    "admin_hint": 1000,
+    "idp_error_code": 40,
+    "source_id": 200,
+    "support_contact": 200,
+}
+"""The most characters each text field keeps; a longer value is cut and says so."""
+
+
+def clip(value: str, limit: int) -> str:
+    """``value`` when it fits in ``limit`` characters, else its start and how much was cut."""
+    if len(value) <= limit:
+        return value
+    kept = max(limit - 40, 0)
+    clipped = f"{value[:kept]}… [{len(value) - kept} characters cut]"
+    return clipped if len(clipped) <= limit else value[:limit]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,12 +69,46 @@ class ErrorRecord:
     source_id: str | None
     support_contact: str
 
+    def bounded(self) -> ErrorRecord:
+        """This record with each text cut to its :data:`TEXT_LIMITS`."""
+        def cut(name: str, value: str | None) -> str | None:
+            return clip(value, TEXT_LIMITS[name]) if value is not None else None
+
+        return replace(
+            self,
+            code=clip(self.code, TEXT_LIMITS["code"]),
+            message=clip(self.message, TEXT_LIMITS["message"]),
+            detail=clip(self.detail, TEXT_LIMITS["detail"]),
+            admin_hint=cut("admin_hint", self.admin_hint),
+            idp_error_code=cut("idp_error_code", self.idp_error_code),
+            source_id=cut("source_id", self.source_id),
+            support_contact=clip(self.support_contact, TEXT_LIMITS["support_contact"]),
+        )
+
 
 class ErrorLog:
-    def __init__(self, sql: Sqlite) -> None:
+    def __init__(
+        self, sql: Sqlite, *, max_rows: int = MAX_ROWS, retention: timedelta = RETENTION
+    ) -> None:
         self._sql = sql
+        self.max_rows = max_rows
+        self.retention = retention
 
     def insert(self, record: ErrorRecord) -> None:
+        """Store ``record`` (its texts cut to size), then drop what is past the retention or
+        beyond the newest ``max_rows``."""
+        record = record.bounded()
+        with self._sql.transaction():
+            self._insert(record)
+            self._sql.run("DELETE FROM error_log WHERE created_at < ?",
+                          (ts(record.created_at - self.retention),))
+            # rowids grow with each insert: the newest max_rows have the highest
+            self._sql.run(
+                "DELETE FROM error_log WHERE rowid <= (SELECT max(rowid) FROM error_log) - ?",
+                (self.max_rows,),
+            )
+
+    def _insert(self, record: ErrorRecord) -> None:
         self._sql.run(
             "INSERT INTO error_log VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import SplitResult, urlsplit, urlunsplit
+from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 import httpx
 
@@ -133,19 +133,22 @@ def derive_discovery_url(authorization_uri: str) -> str:
 
 
 _ENTRA_ENDPOINT = re.compile(
-    r"^/(?P<alias>common|organizations|consumers)/(?:oauth2|v2\.0|\.well-known|discovery)"
-    r"(?:/|$)", re.IGNORECASE)
+    r"^/(?P<alias>common|organizations|consumers)"
+    r"(?:/(?:oauth2|v2\.0|\.well-known|discovery)(?:/|$)|/?$)", re.IGNORECASE)
+_SLASHES = re.compile(r"/{2,}")
 
 
 def any_organization(url: str) -> str | None:
     """The alias (``common``, ``organizations``, ``consumers``) an Entra endpoint URL names in
     place of a tenant, if it does: such endpoints sign in users of any organization to a
-    multi-tenant app, and their tokens carry each user's own tenant."""
+    multi-tenant app, and their tokens carry each user's own tenant. The path is read as the
+    server reads it: percent-decoded, repeated slashes as one; the alias alone (an issuer) counts
+    too."""
     try:
         path = urlsplit(url).path
     except ValueError:  # not a URL at all: nothing to say here
         return None
-    match = _ENTRA_ENDPOINT.match(path)
+    match = _ENTRA_ENDPOINT.match(_SLASHES.sub("/", unquote(path)))
     return match["alias"].lower() if match else None
 
 

@@ -339,7 +339,8 @@ def idp_error_from_body(body: Mapping[str, Any], *, status_code: int | None = No
     description = str(description) if description is not None else None
     aadsts = parse_aadsts(description)
     codes = body.get("error_codes")
-    if aadsts is None and isinstance(codes, list) and codes and isinstance(codes[0], int):
+    if (aadsts is None and isinstance(codes, list) and codes and isinstance(codes[0], int)
+            and not isinstance(codes[0], bool) and codes[0] >= 0):  # JSON true is no code
         aadsts = codes[0]
     cls = _BY_AADSTS.get(aadsts, IdpError) if aadsts is not None else IdpError
     uri = body.get("error_uri")

@@ -78,11 +78,14 @@ def overage_endpoint(claims: Mapping[str, Any]) -> str | None:
     names = claims.get("_claim_names")
     if not isinstance(names, Mapping) or "groups" not in names:
         return None
+    name = names["groups"]
+    if not isinstance(name, str):
+        raise GroupsUnavailable("_claim_names.groups is not the name of a claim source")
     sources = claims.get("_claim_sources")
-    source = sources.get(names["groups"]) if isinstance(sources, Mapping) else None
+    source = sources.get(name) if isinstance(sources, Mapping) else None
     endpoint = source.get("endpoint") if isinstance(source, Mapping) else None
     if not isinstance(endpoint, str) or not endpoint:
-        raise GroupsUnavailable(f"_claim_names.groups names source {names['groups']!r}, "
+        raise GroupsUnavailable(f"_claim_names.groups names source {name[:100]!r}, "
                                 f"which _claim_sources does not describe")
     return endpoint
 

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .discovery import TENANT_PLACEHOLDER
@@ -64,12 +65,20 @@ def resolve_issuer(template: str, tid: object) -> str:
     return template.replace(TENANT_PLACEHOLDER, tid)
 
 
+MAX_TIME = datetime(9999, 12, 31, tzinfo=UTC).timestamp()
+"""The latest NumericDate accepted (a day before datetimes end): later ones, like NaN, infinity
+or a time before 1970, are no instants a token can mean."""
+
+
 def _number(claims: Mapping[str, Any], name: str) -> float | None:
+    """A NumericDate claim (RFC 7519 §2) as seconds since 1970, or None when absent."""
     value = claims.get(name)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise IdTokenMalformed(f"{name} is not a number")
+    if not 0 <= value <= MAX_TIME:  # NaN compares false too
+        raise IdTokenMalformed(f"{name} is not a time between 1970 and 9999")
     return float(value)
 
 

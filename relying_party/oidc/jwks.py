@@ -11,8 +11,12 @@ Key selection (OIDC Core §10.1.1):
   suite allows either, and rejecting keeps the result independent of key order.
 
 An unknown ``kid`` triggers one re-fetch (the provider may have rotated its keys), but forced
-re-fetches are limited to one per ``refresh_cooldown`` per URL, so requests with made-up ``kid``
-values cannot make the relying party hammer the provider.
+re-fetches are limited to one per ``refresh_cooldown`` per URL and *lane*, so requests with
+made-up ``kid`` values cannot make the relying party hammer the provider. Tokens anyone can post
+(back-channel logout tokens) ask in the lane :data:`POSTED`, ID tokens in :data:`SIGN_IN`: a
+forged token with a made-up ``kid`` then cannot use up the re-fetch a sign-in needs right after
+the provider rotates its keys. (An ID token comes from the provider's token endpoint, for a code
+only this relying party can redeem, so an unknown ``kid`` there is the provider's own.)
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from ._http import DEFAULT_TIMEOUT, json_object, send
 from .errors import AmbiguousSigningKey, IdpUnreachable, JwksUnavailable, UnknownSigningKey
 
 __all__ = [
+    "POSTED",
+    "SIGN_IN",
     "JwksCache",
     "KeyResolver",
     "SigningKey",
@@ -40,6 +46,9 @@ __all__ = [
     "parse_jwks",
     "select_key",
 ]
+
+SIGN_IN = "sign-in"
+POSTED = "posted"
 
 _EC_CURVES: Mapping[str, type[ec.EllipticCurve]] = {
     "ES256": ec.SECP256R1,
@@ -150,7 +159,8 @@ class StaticKeys:
 class _Entry:
     keys: tuple[SigningKey, ...] = ()
     fetched_at: datetime | None = None
-    forced_at: datetime | None = None
+    forced_at: dict[str, datetime] = field(default_factory=dict)
+    """The last forced re-fetch of each lane."""
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -173,11 +183,14 @@ class JwksCache:
         self._timeout = timeout
         self._entries: dict[str, _Entry] = {}
 
-    def keys_for(self, jwks_uri: str) -> KeyResolver:
-        """A :class:`KeyResolver` bound to one provider's ``jwks_uri``."""
-        return _BoundKeys(self, jwks_uri)
+    def keys_for(self, jwks_uri: str, *, lane: str = SIGN_IN) -> KeyResolver:
+        """A :class:`KeyResolver` bound to one provider's ``jwks_uri``, re-fetching in
+        ``lane`` (see the module docstring)."""
+        return _BoundKeys(self, jwks_uri, lane)
 
-    async def find_key(self, jwks_uri: str, *, kid: str | None, alg: str) -> SigningKey:
+    async def find_key(
+        self, jwks_uri: str, *, kid: str | None, alg: str, lane: str = SIGN_IN
+    ) -> SigningKey:
         entry = self._entries.setdefault(jwks_uri, _Entry())
         async with entry.lock:
             now = self._clock.now()
@@ -186,9 +199,10 @@ class JwksCache:
             try:
                 return select_key(entry.keys, kid=kid, alg=alg)
             except UnknownSigningKey:
-                if entry.forced_at is not None and now < entry.forced_at + self._cooldown:
+                forced_at = entry.forced_at.get(lane)
+                if forced_at is not None and now < forced_at + self._cooldown:
                     raise
-                entry.forced_at = now
+                entry.forced_at[lane] = now
                 await self._fetch(jwks_uri, entry, now)
                 return select_key(entry.keys, kid=kid, alg=alg)
 
@@ -213,6 +227,7 @@ class JwksCache:
 class _BoundKeys:
     cache: JwksCache
     jwks_uri: str
+    lane: str
 
     async def find_key(self, *, kid: str | None, alg: str) -> SigningKey:
-        return await self.cache.find_key(self.jwks_uri, kid=kid, alg=alg)
+        return await self.cache.find_key(self.jwks_uri, kid=kid, alg=alg, lane=self.lane)

@@ -331,4 +331,4 @@ def test_unexpected_errors_render_without_traceback(rp: RpHarness, monkeypatch) 
         response = client.get("/widget")
     assert response.status_code == 500
     assert "database on fire" not in response.text and "Traceback" not in response.text
-    assert "Reference: RP-" in response.text
+    assert 'id="error-ref">RP-' in response.text
