@@ -5,6 +5,11 @@ log (the relying party's warning for each sign-in it refuses, say) belongs besid
 not among the run's results in the terminal, where Python's last-resort handler would print
 it. :func:`captured` sends their records, masked as reports mask text (codes, tokens, secrets),
 to ``logs/worker-<n>.log`` under the report directory for as long as the worker runs.
+
+An app the profile starts as a command prints to its own output instead (a traceback behind
+an "HTTP 500", say). For each scenario that did not pass, :func:`keep_app_output` keeps what
+it printed, masked the same way, in ``logs/app-<scenario id>.log``, linked from the scenario
+in the report.
 """
 
 from __future__ import annotations
@@ -13,13 +18,28 @@ import contextlib
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from scenarios.protocol_view.tokens import mask_text
 
-__all__ = ["LOGGERS", "captured", "log_dir", "written"]
+__all__ = ["APP_OUTPUT_LINES", "LOGGERS", "AppOutput", "captured", "keep_app_output", "log_dir",
+           "written"]
 
 LOGGERS = ("relying_party", "mock_idp")
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+APP_OUTPUT_LINES = 5000
+"""How much of a started app's output a scenario keeps: its last lines."""
+
+
+@runtime_checkable
+class AppOutput(Protocol):
+    """A scenario's environment whose app under test prints to an output of its own (a
+    :class:`~scenarios.live.LiveStack`)."""
+
+    def app_output(self, lines: int) -> str:
+        """The last ``lines`` lines the app printed; ``""`` for an app that prints nowhere
+        the harness reads (one served in-process logs to the worker's file)."""
+        ...
 
 
 class _Masked(logging.Formatter):
@@ -32,11 +52,26 @@ def log_dir(report_dir: Path) -> Path:
 
 
 def written(report_dir: Path) -> Path | None:
-    """The log directory when a server logged anything in the run, else ``None``."""
+    """The log directory when a server or an app logged anything in the run, else ``None``."""
     found = log_dir(report_dir)
-    if found.is_dir() and any(f.stat().st_size for f in found.glob("worker-*.log")):
+    if found.is_dir() and any(f.stat().st_size for f in found.glob("*.log")):
         return found
     return None
+
+
+def keep_app_output(env: object, report_dir: Path, scenario_id: str) -> str | None:
+    """Write what the app under test printed, masked, to ``logs/app-<scenario_id>.log``;
+    the file's path relative to ``report_dir``, or ``None`` when ``env`` has no such output or
+    the app printed nothing."""
+    if not isinstance(env, AppOutput):
+        return None
+    text = env.app_output(APP_OUTPUT_LINES)
+    if not text.strip():
+        return None
+    path = log_dir(report_dir) / f"app-{scenario_id}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(mask_text(text).rstrip("\n") + "\n", encoding="utf-8")
+    return path.relative_to(report_dir).as_posix()
 
 
 @contextlib.contextmanager

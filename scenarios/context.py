@@ -11,7 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-from scenarios.screenshots import Photographer, screenshot, watch_page_versions
+from scenarios.screenshots import (
+    Photographer,
+    failure_screenshot,
+    screenshot,
+    watch_page_versions,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -103,7 +108,7 @@ class ScenarioContext(Generic[EnvT]):
         version: str | None = None
         try:
             if always:  # a failed step's picture is taken whatever the page's state, masked
-                screenshot(page, self.report_dir / relative)
+                failure_screenshot(page, self.report_dir / relative)
                 return relative.as_posix()
             state = self._photographer.state(page)
             last = self._shots.get(id(page))

@@ -175,8 +175,12 @@ class EntraDriver:
         the username for a ``login_hint``)."""
         from playwright.sync_api import expect
 
-        expect(_visible_username(page).or_(page.locator(f"#{ids.TILES}")).or_(
-            page.locator(dict(_STEPS)["password"]))).to_be_visible()
+        try:
+            expect(_visible_username(page).or_(page.locator(f"#{ids.TILES}")).or_(
+                page.locator(dict(_STEPS)["password"]))).to_be_visible()
+        except AssertionError as exc:
+            raise AssertionError(f"the provider's sign-in page did not appear: the browser "
+                                 f"shows {_shown_instead(page)} instead") from exc
 
     def sign_in(self, page: Page, username: str, password: str) -> None:
         self.expect_sign_in_page(page)
@@ -241,6 +245,34 @@ class EntraDriver:
 
     def confirm_sign_out(self, page: Page) -> None:
         return None
+
+
+_SHOWN_JS = """(errorId) => {
+  const status = performance.getEntriesByType("navigation")[0]?.responseStatus ?? 0;
+  const heading = [...document.querySelectorAll("h1, h2, [role=heading]")]
+    .map((el) => el.innerText.replace(/\\s+/g, " ").trim()).find((text) => text)
+    || document.title.trim();
+  const error = document.getElementById(errorId)?.innerText.replace(/\\s+/g, " ").trim() || "";
+  return [status, heading.slice(0, 80), error.slice(0, 300)];
+}"""
+READ_MS = 2000
+
+
+def _shown_instead(page: Page) -> str:
+    """``HTTP 404 at <url> ('Not Found')``: what a page that is not the provider's sign-in
+    page shows, read within :data:`READ_MS` (the query, which may carry a code, left out)."""
+    parts = urlsplit(page.url)
+    url = parts._replace(query="", fragment="").geturl() + ("?…" if parts.query else "")
+    try:
+        status, heading, error = page.wait_for_function(
+            _SHOWN_JS, arg=ids.SERVICE_EXCEPTION, timeout=READ_MS).json_value()
+    except Exception:  # a navigation that never commits, a closed page
+        return f"a page at {url} that could not be read"
+    shown = f"HTTP {status} at {url}" if status else f"the page at {url}"
+    code = re.match(r"AADSTS(\d+)", error)
+    # The provider's own error page: its message and code, as the page shows them.
+    detail = f"; {error} (Error code: {code.group(1)})" if code else ""
+    return shown + (f" ({heading!r})" if heading else "") + detail
 
 
 def _visible_username(page: Page) -> Locator:

@@ -38,17 +38,8 @@ from scenarios.profiles import REFERENCE_RP, resolve
 from scenarios.protocol_view import ProtocolSources
 from scenarios.shared_servers import SharedServers, start_provider
 
-__all__ = [
-    "CUSTOMER_APPS",
-    "PEOPLE",
-    "LiveStack",
-    "Person",
-    "StackError",
-    "StackOptions",
-    "live_stack",
-    "profile_for",
-    "with_options",
-]
+__all__ = ["CUSTOMER_APPS", "PEOPLE", "LiveStack", "Person", "StackError", "StackOptions",
+           "live_stack", "profile_for", "with_options"]
 
 CUSTOMER_APPS = ("widget", "portal", "kb")
 
@@ -253,6 +244,11 @@ class LiveStack:
             "event_keys_url": self.idp_url("/.well-known/platform-event-keys.json"),
             "ca_file": str(self.ca_file or ""),
         }
+
+    def app_output(self, lines: int) -> str:
+        """The last ``lines`` lines the app printed, when the profile starts it as a command
+        (:mod:`scenarios.app_logs` keeps them for a scenario that did not pass)."""
+        return self.server.output(lines)
 
     # -- the app under test: the lifecycle steps that need both sides ---------------------------
     @property

@@ -78,12 +78,15 @@ class ScenarioRunner:
 
 
 def describe_result(result: ScenarioResult, report_dir: Path | None = None) -> str:
-    """The scenario's outcome as the runner reports it: status, message, steps, trace."""
+    """The scenario's outcome as the runner reports it: status, message, steps, trace, and
+    where what the app printed is kept."""
     lines = [f"{result.id} {result.status.upper()}: {result.message or 'passed'}"]
     lines += [f"  {s.status.upper():<6} {s.name}" + (f": {s.error}" if s.error else "")
               for s in result.steps]
     if result.trace and report_dir is not None:
         lines.append(f"trace: playwright show-trace {report_dir / result.trace}")
+    if result.app_log and report_dir is not None:
+        lines.append(f"what the app printed: {report_dir / result.app_log}")
     if result.details:
         lines.append(result.details)
     return "\n".join(lines)

@@ -33,8 +33,10 @@ def write_junit(summary: RunSummary, path: Path, *, timestamp: datetime | None =
         JUnitCase(
             classname=f"scenarios.{r.group}", name=r.id, seconds=r.seconds, outcome=r.status,
             message=r.message if r.status != "passed" else None, details=r.details,
-            properties=[("title", r.title), ("proves", r.proves), ("worker", str(r.worker)),
+            properties=[("title", r.title), ("proves", r.proves),
+                        *([] if r.skipped else [("worker", str(r.worker))]),
                         *([("trace", r.trace)] if r.trace else []),
+                        *([("app_log", r.app_log)] if r.app_log else []),
                         *([("rerun", r.rerun)] if r.rerun else [])],
             output=_case_output(r),
         )

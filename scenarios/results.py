@@ -98,6 +98,13 @@ class ScenarioResult:
     """Where the time went (``None``: the scenario never ran)."""
     protocol: Exchange | None = None
     """The exchange between browser, app and provider (:mod:`scenarios.protocol_view`)."""
+    app_log: str | None = None
+    """What the app under test printed while the scenario ran (an app the profile starts as a
+    command), masked, relative to the report directory: kept for a scenario that did not
+    pass (:mod:`scenarios.app_logs`)."""
+    app_not_started: bool = False
+    """The app under test could not be started for this scenario: it is not run again, and
+    the scenarios left in the run are skipped (:mod:`scenarios.app_down`)."""
 
     @property
     def protocol_text(self) -> str | None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from scenarios.app_down import AppDown
 from scenarios.registry import Registry, Scenario, WorkerInfo, load_catalogue
 from scenarios.results import LABELS, RunSummary, ScenarioResult, format_table
 from scenarios.schedule import longest_first, previous_durations
@@ -56,9 +57,10 @@ __all__ = [
 
 
 def _worker_process(
-    options: RunOptions, worker: WorkerInfo, tasks: Queue[str | None], events: Queue[Event]
+    options: RunOptions, worker: WorkerInfo, tasks: Queue[str | None], events: Queue[Event],
+    app_down: AppDown,
 ) -> None:
-    work(options, worker, tasks.get, events.put)
+    work(options, worker, tasks.get, events.put, app_down=app_down)
 
 
 @dataclass
@@ -107,11 +109,12 @@ def _run_in_workers(options: RunOptions, selected: Sequence[Scenario], progress:
           else multiprocessing.get_context("spawn"))
     tasks: Queue[str | None] = mp.Queue()
     events: Queue[Event] = mp.Queue()
+    app_down = AppDown.shared(mp)
     processes = [
         mp.Process(
             target=_worker_process,
             args=(options, WorkerInfo(index=i, count=options.workers, app=options.app), tasks,
-                  events),
+                  events, app_down),
             name=f"scenarios-worker-{i}",
         )
         for i in range(options.workers)

@@ -42,6 +42,7 @@ __all__ = [
     "PAGE_VERSION_SCRIPT",
     "PageState",
     "Photographer",
+    "failure_screenshot",
     "page_state",
     "screenshot",
     "watch_page_versions",
@@ -84,6 +85,13 @@ CAPTURE_TRIES = 2
 """DevTools captures of one picture before the page gets Playwright's screenshots. Chromium
 now and then answers "Unable to capture screenshot" for a new page's first frame (1 in 40
 captures sent as its first navigation ended, on 2 cores) and pictures it at the second try."""
+
+UNREAD_SCREENSHOT_MS = 2000
+"""How long Playwright's screenshot may take of a page whose state could not be read. That is
+mostly a page whose navigation never commits (an app that never answers its callback), and no
+picture of it can be taken at all: Playwright's waited the page's whole timeout (10 s) for
+its fonts, for each picture of such a page; now it gives up after this. A page that can be
+pictured is taken in well under it (80 ms, median)."""
 
 MAX_HEIGHT = 16_384
 """Chromium cannot picture a taller area in one capture; a longer page is cut there."""
@@ -134,10 +142,19 @@ def _state_of(found: object, area: Area | None = None) -> PageState | None:
     return PageState(version=found[0], secret=bool(found[1]), area=area)
 
 
-def screenshot(page: Page, path: Path) -> None:
-    """Playwright's full-page screenshot with every password field masked."""
+def screenshot(page: Page, path: Path, *, timeout_ms: float | None = None) -> None:
+    """Playwright's full-page screenshot with every password field masked, within
+    ``timeout_ms`` (default: the page's timeout)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), full_page=True, mask=[page.locator(MASKED_SELECTOR)])
+    page.screenshot(path=str(path), full_page=True, mask=[page.locator(MASKED_SELECTOR)],
+                    timeout=timeout_ms)
+
+
+def failure_screenshot(page: Page, path: Path) -> None:
+    """A failure's picture: :func:`screenshot`, given :data:`UNREAD_SCREENSHOT_MS` when the
+    page's state cannot be read (a navigation that never commits)."""
+    readable = Photographer().state(page) is not None
+    screenshot(page, path, timeout_ms=None if readable else UNREAD_SCREENSHOT_MS)
 
 
 class Photographer:
@@ -167,7 +184,9 @@ class Photographer:
         """A full-page PNG of ``page`` at ``path``; ``True`` when it is of the document whose
         state was ``version`` (read by :meth:`state`, with the page's ``area``), left as it was
         (a DevTools capture); ``False`` when Playwright's masked screenshot was used or the
-        page had moved on to another document, whose state is then to be read again."""
+        page had moved on to another document, whose state is then to be read again.
+        Without a ``version`` (the state could not be read), Playwright's screenshot gets only
+        :data:`UNREAD_SCREENSHOT_MS`."""
         session = None if secret or id(page) in self._refused else devtools.session_of(page)
         document = version.partition(":")[0] if version else None
         data, same = (None, False) if session is None else self._devtools_picture(
@@ -176,7 +195,7 @@ class Photographer:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             return same
-        screenshot(page, path)
+        screenshot(page, path, timeout_ms=UNREAD_SCREENSHOT_MS if version is None else None)
         return False
 
     def _devtools_picture(self, page: Page, session: CDPSession, document: str | None,

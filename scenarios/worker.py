@@ -21,15 +21,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from scenarios import app_logs
+from scenarios.app.process import AppStartError
+from scenarios.app_down import AppDown, skip_reason
 from scenarios.browser import launch, resolve
 from scenarios.clean_page import PageSource
-from scenarios.context import ScenarioContext, StepRecord, screenshot, watch_page_versions
+from scenarios.context import ScenarioContext, StepRecord, watch_page_versions
 from scenarios.modes import ScreenshotMode, TraceMode
 from scenarios.playwright_driver import playwright_driver
 from scenarios.protocol_view import BrowserLog, Collected, Observable, collect, exchange_of
 from scenarios.protocol_view.tokens import mask_text
 from scenarios.registry import Registry, Scenario, WorkerInfo, load_catalogue
 from scenarios.results import Phases, ScenarioResult, Status
+from scenarios.screenshots import failure_screenshot
 from scenarios.shard import Shard
 
 if TYPE_CHECKING:
@@ -169,6 +172,8 @@ def run_scenario(
         return error_result(item, message, worker, traceback.format_exc())
     ctx: ScenarioContext[object] | None = None
     collected: Collected | None = None
+    app_log: str | None = None
+    app_not_started = False
     entering = time.monotonic()
     entered: float | None = None
     ran: float | None = None
@@ -196,9 +201,12 @@ def run_scenario(
             try:
                 item.run(ctx)
             finally:
+                failing = sys.exc_info()[0] is not None
                 with _timed(spent, "protocol"):
-                    collected = collect(browser_log, sources, since,
-                                        final_pages=sys.exc_info()[0] is not None)
+                    collected = collect(browser_log, sources, since, final_pages=failing)
+                if failing:  # read while the app runs: its stack stops it next
+                    with contextlib.suppress(Exception):  # never in the way of the outcome
+                        app_log = app_logs.keep_app_output(env, options.report_dir, item.id)
                 ran = time.monotonic()  # teardown from here
                 # Before the environment stops: their kept-alive connections would hold up the
                 # servers' shutdown.
@@ -207,6 +215,8 @@ def run_scenario(
         status, message, details = "failed", _describe(exc), traceback.format_exc()
     except Exception as exc:
         status, message, details = "error", _describe(exc), traceback.format_exc()
+        # The app did not start for the scenario's stack: it will not for the next either.
+        app_not_started = entered is None and isinstance(exc, AppStartError)
     left = time.monotonic()
     spent["stack_start"] += (entered or left) - entering
     spent["teardown"] = left - (ran or entered or left)
@@ -245,8 +255,10 @@ def run_scenario(
         pid=os.getpid(),
         phases=Phases(**spent),
         protocol=exchange_of(collected),
+        app_log=app_log,
+        app_not_started=app_not_started,
     )
-    if options.trace != "rerun-on-failure" or status == "passed":
+    if options.trace != "rerun-on-failure" or status == "passed" or app_not_started:
         return result
     again = replace(options, trace="on", screenshots="failure",
                     report_dir=options.report_dir / RERUN_DIR)
@@ -320,7 +332,7 @@ def _failure_step(item: Scenario, page: Page, report_dir: Path, error: str | Non
     relative = f"screenshots/{item.id}/zz-at-failure.png"
     shot: str | None = relative
     try:
-        screenshot(page, report_dir / relative)
+        failure_screenshot(page, report_dir / relative)
     except Exception:
         shot = None
     return StepRecord(
@@ -339,10 +351,15 @@ def work(
     emit: Callable[[Event], None],
     *,
     registry: Registry | None = None,
+    app_down: AppDown | None = None,
 ) -> None:
-    """One worker's life: set up once, run scenarios while ids keep coming, tear down."""
+    """One worker's life: set up once, run scenarios while ids keep coming, tear down. Once
+    the app under test could not be started for a scenario (here, or in another worker
+    sharing ``app_down``), the scenarios left are skipped (:mod:`scenarios.app_down`)."""
     if registry is None:
         registry = load_catalogue(options.catalogue)
+    if app_down is None:
+        app_down = AppDown()
     with contextlib.ExitStack() as stack:
         setup_error: str | None = None
         setup_details: str | None = None
@@ -365,6 +382,8 @@ def work(
             emit(("started", worker.index, scenario_id))
             if setup_error is not None:
                 result = error_result(item, setup_error, worker, setup_details)
+            elif (first := app_down.first()) is not None:
+                result = skipped_result(item, skip_reason(first), worker)
             else:
                 result = run_scenario(
                     item,
@@ -375,4 +394,6 @@ def work(
                     worker=worker,
                     pages=pages,
                 )
+                if result.app_not_started:
+                    app_down.note(item.id)
             emit(("finished", worker.index, result))

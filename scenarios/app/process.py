@@ -71,6 +71,7 @@ class AppProcess:
         return self.process.pid
 
     def output(self, lines: int = OUTPUT_TAIL_LINES) -> str:
+        """The last ``lines`` lines the command printed (stdout and stderr)."""
         try:
             text = self.log.read_text(encoding="utf-8", errors="replace")
         except OSError:
@@ -108,7 +109,8 @@ class AppProcess:
 def start_command(command: str | Sequence[str], *, env: Mapping[str, str], cwd: Path | None,
                   log: Path, ready_url: str, timeout: float, verify: bool | str = True
                   ) -> AppProcess:
-    """Start ``command`` and wait until ``ready_url`` answers; raises :class:`AppStartError`."""
+    """Start ``command`` and wait until ``ready_url`` answers while the command still runs;
+    raises :class:`AppStartError`."""
     args = ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as sink:
@@ -130,6 +132,12 @@ def start_command(command: str | Sequence[str], *, env: Mapping[str, str], cwd: 
             raise AppStartError(f"the app's command exited with code {code} before "
                                 f"{ready_url} answered", started.output())
         if answers(ready_url, verify=verify):
+            if (code := process.poll()) is not None:
+                started.stop()
+                raise AppStartError(
+                    f"the app's command had exited with code {code} when {ready_url} "
+                    "answered: what answers there is not the app it started (another server "
+                    "on that port?)", started.output())
             return started
         if time.monotonic() >= deadline:
             last = probe(ready_url, timeout=1.0, verify=verify)

@@ -55,6 +55,7 @@ from scenarios.app.sections import (
 )
 from scenarios.app.templating import APP_VARIABLES, PROVIDER_VARIABLES, check_template
 from scenarios.app.validation import LineIndex, Problem, ProfileError, Reader, Table
+from scenarios.profiles import shipped_hint
 
 __all__ = [
     "END_SESSION_PARAMS",
@@ -76,6 +77,7 @@ __all__ = [
     "AdminSection",
     "load_profile",
     "parse_profile",
+    "where_written",
 ]
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -89,11 +91,25 @@ def load_profile(path: Path | str) -> AppProfile:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ProfileError([Problem("", f"cannot read the profile: {exc.strerror}", path)]
-                           ) from None
+        hint = shipped_hint(path) if isinstance(exc, FileNotFoundError) else ""
+        raise ProfileError([Problem("", f"cannot read the profile: {exc.strerror}"
+                                    + (f"; {hint}" if hint else ""), path)]) from None
     except UnicodeDecodeError:
         raise ProfileError([Problem("", "the profile is not UTF-8 text", path)]) from None
     return parse_profile(text, path=path)
+
+
+def where_written(profile: AppProfile, *keys: str) -> str:
+    """``file:line: `` where ``keys`` (``"app", "base_url"``) is written in the profile's file,
+    or its nearest table when the key is left out: for a message about a value the profile
+    gave. ``""`` for a profile not read from a file."""
+    if profile.path is None:
+        return ""
+    try:
+        line = LineIndex(profile.path.read_text(encoding="utf-8")).line_of(keys)
+    except (OSError, UnicodeDecodeError):
+        line = None
+    return f"{profile.path}:{line}: " if line else f"{profile.path}: "
 
 
 def parse_profile(text: str, *, path: Path | None = None) -> AppProfile:

@@ -23,8 +23,15 @@ from urllib.parse import urlsplit
 
 from mock_idp.testing import bind_socket, run_in_thread
 from scenarios.app.host import AppHost
-from scenarios.app.process import AppProcess, AppStartError, answers, probe, start_command
-from scenarios.app.profile import AppProfile
+from scenarios.app.process import (
+    OUTPUT_TAIL_LINES,
+    AppProcess,
+    AppStartError,
+    answers,
+    probe,
+    start_command,
+)
+from scenarios.app.profile import AppProfile, where_written
 from scenarios.app.templating import render
 
 __all__ = [
@@ -135,8 +142,9 @@ class AppServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def output(self) -> str:
-        return self.process.output() if self.process is not None else ""
+    def output(self, lines: int = OUTPUT_TAIL_LINES) -> str:
+        """The last ``lines`` lines a started command printed (``""`` for other apps)."""
+        return self.process.output(lines) if self.process is not None else ""
 
     @property
     def own_values(self) -> dict[str, str]:
@@ -172,6 +180,8 @@ class AppServer:
             self._running.enter_context(run_in_thread(self.asgi_app, sock=sock))  # type: ignore[arg-type]
             return
         assert app.command is not None
+        if answers(ready_url, verify=False):
+            raise AppStartError(self._port_taken(ready_url))
         command: str | tuple[str, ...] = (
             render(app.command, values) if isinstance(app.command, str)
             else tuple(render(part, values) for part in app.command))
@@ -190,6 +200,14 @@ class AppServer:
             raise AppStartError("the app was already running, so the harness cannot restart it")
         self.stop()
         self.start(values)
+
+    def _port_taken(self, ready_url: str) -> str:
+        """Why a command is not started when its ready URL answers already (as Playwright's
+        ``webServer`` refuses without ``reuseExistingServer``)."""
+        where = where_written(self.profile, "app", "base_url")
+        return (f"{where}[app] base_url: {ready_url} answers before the app's command has "
+                f"started: something else is serving port {self.address.port}. "
+                "Stop it, or set [app] reuse_existing = true to test the app running there")
 
     def _url(self, url: str) -> str:
         return url if url.startswith(("http://", "https://")) else self.base_url + url

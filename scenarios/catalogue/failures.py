@@ -7,18 +7,17 @@ the provider's own page and is never sent back to the app. Each failure has a ki
 ``FAILURE_KINDS``); a profile can add checks per kind (texts, what the error log holds).
 
 This module holds the failures the provider causes or decides (client credentials, a sign-in it
-stops, an outage); :mod:`scenarios.catalogue.failures_refused` the sign-ins the app refuses
-(ID token and UserInfo checks, state, partner launches).
+stops); :mod:`scenarios.catalogue.failures_outage` a provider that is down or slow;
+:mod:`scenarios.catalogue.failures_refused` the sign-ins the app refuses (ID token and UserInfo
+checks, state, partner launches).
 """
 
 from __future__ import annotations
 
 import re
-import time
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from scenarios import ScenarioContext, scenario
 from scenarios.drivers import EntraDriver
@@ -299,77 +298,3 @@ def needs_admin_approval(ctx: Ctx) -> None:
         approval.return_to_app.click()
     with ctx.step("the failure page says the sign-in was cancelled"):
         expect_failure(page, stack, "user-cancels", idp_code="AADSTS65004")
-
-
-# -- the provider is down or slow ---------------------------------------------------------------
-
-
-_DOWN = (
-    ("idp-down", "the token endpoint drops the connection", "drop", "token"),
-    ("idp-down-keys", "the signing-key endpoint (JWKS) is down", "outage", "jwks"),
-)
-
-
-def _idp_down(ctx: Ctx, name: str, kind: str, endpoint: str) -> None:
-    stack, page = ctx.env, ctx.page
-    with ctx.step(f"the provider's {endpoint} endpoint fails ({kind})"):
-        stack.arm_fault(kind, endpoint=endpoint, times="until_cleared")
-    try:
-        with ctx.step("follow the sign-in URL, signed in at the company: the failure page "
-                      "appears"):
-            try:
-                start_signed_in_at_company(ctx)
-            except PlaywrightTimeoutError as exc:
-                raise AssertionError(
-                    f"the app never answered its callback {stack.app.redirect_uri} after the "
-                    f"provider's {endpoint} endpoint failed: the browser waited "
-                    f"{ctx.default_timeout_ms / 1000:g} s for any page (no timeout on the "
-                    "app's call to the provider?)") from exc
-            expect_failure(page, stack, name)
-    finally:
-        stack.clear_faults()
-
-
-for _name, _what, _kind, _endpoint in _DOWN:
-    def _register_down(name: str = _name, what: str = _what, kind: str = _kind,
-                       endpoint: str = _endpoint) -> None:
-        @scenario(
-            id=f"failure.{name}",
-            title=f"The failure page when {what}",
-            proves=f"When {what}, the app shows its failure page with the support contact "
-            "(not an error of its framework)",
-            needs=FAILURE_PAGE,
-        )
-        def run(ctx: Ctx) -> None:
-            _idp_down(ctx, name, kind, endpoint)
-
-    _register_down()
-
-
-@scenario(
-    id="failure.idp-slow",
-    title="A provider slower than the app's timeout ends on the failure page",
-    proves="When the token endpoint hangs past the app's own timeout, the app gives up at that "
-    "timeout (not when the provider answers) and shows its failure page",
-    needs=FAILURE_PAGE | {"provider-timeout"},
-)
-def idp_slow(ctx: Ctx) -> None:
-    stack, page = ctx.env, ctx.page
-    failure = stack.app.profile.failure
-    assert failure is not None and failure.provider_timeout is not None
-    hang = failure.provider_timeout + 10  # released early: clearing the fault ends the hang
-    with ctx.step(f"the token endpoint hangs for {hang:g} s"):
-        stack.arm_fault("hang", endpoint="token", seconds=hang)
-    try:
-        with ctx.step("sign in: the failure page says the provider took too long"):
-            kmsi = up_to_stay_signed_in_first(ctx)
-            started = time.monotonic()
-            kmsi.answer(stay=False)
-            expect(page.locator("body")).to_contain_text(stack.app.contact,
-                                                         timeout=(hang + 5) * 1000)
-            waited = time.monotonic() - started
-            expect_failure(page, stack, "idp-slow")
-        with ctx.step("the app gave up at its timeout, before the provider answered"):
-            assert waited < hang, f"the failure page took {waited:.1f} s (hang {hang:g} s)"
-    finally:
-        stack.clear_faults()

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from playwright.sync_api import Page, Route, expect
 
 from scenarios import scenario
+from scenarios.catalogue import replay
 from scenarios.catalogue.failures import (
     FAILURE_PAGE,
     Ctx,
@@ -138,24 +139,29 @@ def state_tampered(ctx: Ctx) -> None:
 @scenario(
     id="failure.state-replayed",
     title="Replaying a used callback URL is refused",
-    proves="A callback URL that already signed someone in, opened again in another browser, is "
-    "refused as a replay: the failure page, and that browser gets no session",
+    proves="The state of a sign-in that already finished, delivered to another browser with a "
+    "code the provider would still accept (the same authorize request answered again), is "
+    "refused by the app's own state check: the failure page, and that browser gets no session",
     needs=FAILURE_PAGE,
 )
 def state_replayed(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     log = NavigationLog(page)
-    with ctx.step("alice, signed in at her company, signs in to the app; the callback URL is "
-                  "recorded"):
+    with ctx.step("alice, signed in at her company, signs in to the app; its authorize request "
+                  "is recorded"):
         first_login_at_company(page, stack, stack.people["alice"])
         used = log.visited(stack.app.redirect_uri)
         assert len(used) == 1, f"expected one callback, saw {log.documents}"
-        sent = log.redirected_to(stack.app.redirect_uri)
-    with ctx.step("another browser opens the same callback URL"):
-        other = ctx.new_context().new_page()
-        other.goto(sent[-1] if sent else used[0])  # as the provider sent it: fragment too
-    with ctx.step("the replay ends on the failure page", page=other):
-        expect_failure(other, stack, "state-replayed")
+        sent = replay.authorize_request(log, stack)
+    other = ctx.new_context().new_page()
+    for how, url in replay.variants(sent):
+        with ctx.step(f"the provider answers that authorize request again in alice's browser: "
+                      f"its state, and a new code with {how}, held from the app"):
+            answer = replay.fresh_answer(page, stack, url)
+        with ctx.step("another browser opens the callback with the used state and the new "
+                      "code: the failure page", page=other):
+            replay.deliver(other, answer)
+            expect_failure(other, stack, "state-replayed")
 
 
 # -- partner launch and user mapping --------------------------------------------------------------

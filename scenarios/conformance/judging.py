@@ -206,7 +206,8 @@ def judge_login(row: Row, obs: LoginObservation) -> Verdict:
     if row.expect == "ACCEPT":
         if obs.signed_in:
             return Verdict(result="PASS", did=did, note=row.note)
-        return Verdict(result="FAIL", did=did, reason=f"the RP refused {row.what}")
+        return Verdict(result="FAIL", did=did,
+                       reason=f"the RP refused a sign-in it should accept: {row.what}")
     if row.expect == "EITHER":
         outcome = "accepted" if obs.signed_in else "rejected"
         return Verdict(result="PASS", did=did, note=f"{outcome}; {row.note}")

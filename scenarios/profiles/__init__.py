@@ -6,9 +6,10 @@ it.
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
-__all__ = ["DIRECTORY", "REFERENCE_RP", "builtin_names", "resolve"]
+__all__ = ["DIRECTORY", "REFERENCE_RP", "builtin_names", "resolve", "shipped_hint"]
 
 DIRECTORY = Path(__file__).parent
 REFERENCE_RP = DIRECTORY / "reference-rp.toml"
@@ -24,3 +25,16 @@ def resolve(name_or_path: str | Path) -> Path:
     if "/" not in text and not text.endswith(".toml") and (DIRECTORY / f"{text}.toml").is_file():
         return DIRECTORY / f"{text}.toml"
     return Path(name_or_path)
+
+
+def shipped_hint(missing: Path) -> str:
+    """For a profile file that does not exist, what ``--app`` may have meant: the closest
+    shipped profile's name and all of them; ``""`` for a ``.toml`` path no shipped name is
+    close to."""
+    names = builtin_names()
+    close = difflib.get_close_matches(missing.stem if missing.suffix == ".toml" else missing.name,
+                                      names, n=1)
+    if not close and missing.suffix == ".toml":
+        return ""
+    guess = f"did you mean {close[0]!r}? " if close else ""
+    return f"nor is it a shipped profile's name ({guess}shipped: {', '.join(names)})"

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Page
 from sample_apps import tiny_profile
 
+from scenarios.catalogue.failures_outage import allowed_wait
 from scenarios.flows import first_login
 from scenarios.live import StackOptions, live_stack
 from scenarios.pytest_plugin import ScenarioRunner
@@ -27,6 +28,7 @@ EXPECTED = {
     "failure.bad-signature": ("passed", ""),
     "failure.nonce-mismatch": ("failed", "the failure page did not appear: no 'Sign-in failed'"),
     "failure.state-tampered": ("failed", "the failure page did not appear: no 'Sign-in failed'"),
+    "failure.state-replayed": ("failed", "the app accepted the sign-in: someone is signed in"),
     "failure.expired-secret": ("failed", "the failure page did not appear: no 'Sign-in failed'"),
     "auto-login.widget": ("skipped", "sign-in-url:widget (a sign-in URL named 'widget'"),
     "signout.rp-initiated": ("skipped", "rp-logout ([sign_out] url or control)"),
@@ -48,6 +50,50 @@ def test_the_catalogue_tells_what_a_sloppy_app_gets_wrong(tmp_path: Path) -> Non
     expired = next(r for r in summary.results if r.id == "failure.expired-secret")
     assert "Internal Server Error" in (expired.message or ""), "the verdict shows what the app did"
     assert summary.exit_code == 1 and summary.app == "tiny sloppy app"
+
+
+@pytest.mark.browser
+def test_a_replayed_state_is_caught_only_by_the_apps_own_check(
+        tmp_path: Path, sso_run_scenario: ScenarioRunner) -> None:
+    """The sloppy app ignores state: the replayed callback's code is one the provider still
+    accepts, so the app signs the other browser in, and what it printed is kept."""
+    result = sso_run_scenario("failure.state-replayed", app=str(tiny_profile(tmp_path)))
+    assert result.status == "failed", result
+    assert "the app accepted the sign-in: someone is signed in" in (result.message or ""), result
+    assert result.app_log == "logs/app-failure.state-replayed.log", result
+    printed = (sso_run_scenario.report_dir / result.app_log).read_text(encoding="utf-8")
+    assert "tiny app on http://127.0.0.1:" in printed
+
+
+@pytest.mark.browser
+def test_an_app_slower_than_its_provider_timeout_is_caught(
+        tmp_path: Path, sso_run_scenario: ScenarioRunner) -> None:
+    """The profile says the app gives up on the provider after half a second; it waits three
+    (and then gives no answer at all, which is kept with what it printed)."""
+    profile = tiny_profile(tmp_path, extra="provider_timeout = 0.5\n",
+                           env='OIDC_TOKEN_TIMEOUT = "3"\n')
+    result = sso_run_scenario("failure.idp-slow", app=str(profile))
+    assert result.status == "failed", result
+    message = result.message or ""
+    assert "but the profile's [failure] provider_timeout says it gives up on the provider " \
+           f"after 0.5 s (allowed: {allowed_wait(0.5):g} s)" in message, result
+    assert result.seconds < 15, "the scenario waited for the provider rather than the app"
+    assert result.app_log is not None, result
+    printed = (sso_run_scenario.report_dir / result.app_log).read_text(encoding="utf-8")
+    assert "httpx.ReadTimeout" in printed
+
+
+@pytest.mark.browser
+def test_an_app_that_gives_up_in_time_without_a_failure_page_is_told_so(
+        tmp_path: Path, sso_run_scenario: ScenarioRunner) -> None:
+    profile = tiny_profile(tmp_path, extra="provider_timeout = 1\n",
+                           env='OIDC_TOKEN_TIMEOUT = "0.5"\n')
+    result = sso_run_scenario("failure.idp-slow", app=str(profile))
+    assert result.status == "failed", result
+    assert (result.message or "").startswith(
+        "AssertionError: the failure page did not appear: no 'Sign-in failed'; the app "
+        "showed "), result
+    assert result.seconds < 10, "the scenario waited for the provider rather than the app"
 
 
 @pytest.mark.browser

@@ -8,8 +8,10 @@ from pathlib import Path
 TINY_RP = Path(__file__).with_name("tiny_rp.py")
 
 
-def tiny_profile(directory: Path, *, authority: str = "{authority}", extra: str = "") -> Path:
-    """A profile for :mod:`tests.apps.tiny_rp`, started by the harness as a command."""
+def tiny_profile(directory: Path, *, authority: str = "{authority}", extra: str = "",
+                 env: str = "") -> Path:
+    """A profile for :mod:`tests.apps.tiny_rp`, started by the harness as a command; ``extra``
+    goes in its ``[failure]`` section, ``env`` in ``[app.env]``."""
     path = directory / "tiny.toml"
     path.write_text(f"""\
 name = "tiny sloppy app"
@@ -23,7 +25,7 @@ OIDC_AUTHORITY = "{authority}"
 OIDC_CLIENT_ID = "{{client_id}}"
 OIDC_CLIENT_SECRET = "{{client_secret}}"
 OIDC_REDIRECT_URI = "{{redirect_uri}}"
-
+{env}
 [provider]
 redirect_uris = ["{{base_url}}/callback"]
 

@@ -8,6 +8,9 @@ page with no support contact. A provider error sent to the callback gets a prope
 
     OIDC_AUTHORITY=http://localhost:PORT/<tenant> OIDC_CLIENT_ID=... OIDC_CLIENT_SECRET=... \\
     OIDC_REDIRECT_URI=http://127.0.0.1:8000/callback python tiny_rp.py --port 8000
+
+``OIDC_TOKEN_TIMEOUT`` (seconds, default 5) bounds its code exchange; a timeout is not handled
+either (the browser gets no answer at all).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class Settings:
         self.client_id = os.environ["OIDC_CLIENT_ID"]
         self.client_secret = os.environ["OIDC_CLIENT_SECRET"]
         self.redirect_uri = os.environ["OIDC_REDIRECT_URI"]
+        self.token_timeout = float(os.environ.get("OIDC_TOKEN_TIMEOUT", "5"))
         self.metadata = httpx.get(f"{self.authority}/v2.0/.well-known/openid-configuration",
                                   timeout=5).json()
 
@@ -104,7 +108,7 @@ class Handler(BaseHTTPRequestHandler):
         token = httpx.post(SETTINGS.metadata["token_endpoint"], data={
             "grant_type": "authorization_code", "code": query["code"],
             "redirect_uri": SETTINGS.redirect_uri, "client_id": SETTINGS.client_id,
-            "client_secret": SETTINGS.client_secret}, timeout=5)
+            "client_secret": SETTINGS.client_secret}, timeout=SETTINGS.token_timeout)
         token.raise_for_status()  # the sloppy part: a refused exchange is not handled
         try:
             keys = jwt.PyJWKClient(SETTINGS.metadata["jwks_uri"])

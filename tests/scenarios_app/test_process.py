@@ -3,9 +3,11 @@ apps already running; readiness, output on failure, and a stop that leaves nothi
 
 from __future__ import annotations
 
+import http.server
 import os
 import sys
 import textwrap
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -222,3 +224,56 @@ class Handler""")
     assert log.read_text() == "got SIGTERM"
     with pytest.raises(ProcessLookupError):
         os.killpg(pid, 0)
+
+
+def test_a_command_is_not_started_where_something_else_answers(tmp_path: Path) -> None:
+    first = parse_profile(_profile(tmp_path, f"""\
+        [app]
+        command = ["{sys.executable}", "server.py", "{{port}}"]
+        """), path=tmp_path / "app.toml")
+    address = plan_address(first)
+    (tmp_path / "2").mkdir()
+    path = tmp_path / "2" / "taken.toml"
+    path.write_text(_profile(tmp_path / "2", f"""\
+        name = "same port"
+        [app]
+        command = ["{sys.executable}", "server.py", "{address.port}"]
+        base_url = "{address.base_url}"
+        """), encoding="utf-8")
+    taken = parse_profile(path.read_text(encoding="utf-8"), path=path)
+    with AppServer(first, address, workdir=tmp_path) as running:
+        running.start({"base_url": address.base_url})
+        second = AppServer(taken, plan_address(taken), workdir=tmp_path / "2")
+        with pytest.raises(AppStartError) as caught:
+            second.start({"base_url": address.base_url})
+        assert second.process is None and not (tmp_path / "2" / "app-output.log").exists()
+    message = str(caught.value)
+    assert message.startswith(f"{path}:4: [app] base_url: {address.base_url} "), message
+    assert f"answers before the app's command has started: something else is serving port " \
+           f"{address.port}" in message
+    assert "set [app] reuse_existing = true" in message
+
+
+class _SlowReady(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        time.sleep(0.5)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_command_that_exits_while_another_server_answers_is_not_ready(tmp_path: Path) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SlowReady)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    ready_url = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        with pytest.raises(AppStartError) as caught:  # exits while the first answer is awaited
+            start_command("echo cannot bind; sleep 0.1; exit 4", env={}, cwd=None,
+                          log=tmp_path / "o.log", ready_url=ready_url, timeout=10)
+    finally:
+        server.shutdown()
+    message = str(caught.value)
+    assert f"had exited with code 4 when {ready_url} answered" in message, message
+    assert "cannot bind" in message

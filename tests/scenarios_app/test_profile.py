@@ -263,6 +263,18 @@ def test_unreadable_and_invalid_files(tmp_path: Path) -> None:
         parse_profile("[app\n")
 
 
+def test_a_misspelt_shipped_name_gets_the_shipped_names(tmp_path: Path) -> None:
+    names = ", ".join(builtin_names())
+    with pytest.raises(ProfileError) as caught:
+        load_profile(resolve(str(tmp_path / "referense-rp")))
+    assert str(caught.value.problems[0]).endswith(
+        "cannot read the profile: No such file or directory; nor is it a shipped profile's "
+        f"name (did you mean 'reference-rp'? shipped: {names})")
+    with pytest.raises(ProfileError) as caught:
+        load_profile(tmp_path / "absent.toml")
+    assert "nor is it" not in str(caught.value), "a path to a file of its own gets no hint"
+
+
 def test_skip_reasons_name_the_missing_keys(tmp_path: Path) -> None:
     profile = load_profile(_write(tmp_path, MINIMAL))
     assert skip_reason({"customer-sso"}, profile) is None

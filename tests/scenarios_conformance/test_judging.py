@@ -77,7 +77,11 @@ def test_reject_row_fails_with_the_reason_when_signed_in() -> None:
 def test_accept_row_passes_when_signed_in_and_fails_when_refused() -> None:
     assert judge(HAPPY, _login(200, fired=None)).result == "PASS"
     refused = judge(HAPPY, _login(401, fired=None))
-    assert refused.result == "FAIL" and refused.reason == "the RP refused a normal code flow"
+    assert refused.result == "FAIL"
+    assert refused.reason == "the RP refused a sign-in it should accept: a normal code flow"
+    refused = judge(KID_SINGLE, _login(401))
+    assert refused.reason == ("the RP refused a sign-in it should accept: the ID token has no "
+                              "kid and the JWKS holds one key")
 
 
 @pytest.mark.parametrize("check", [200, 401])

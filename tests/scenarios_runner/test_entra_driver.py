@@ -74,3 +74,16 @@ def test_it_stops_at_update_your_password(page: Page) -> None:
         with pytest.raises(PasswordChangeRequired, match=r"Update your password"):
             EntraDriver(timeout_ms=5_000).sign_in(page, ALICE, ALICE_PASSWORD)
         assert page.locator(f"#{ids.NEW_PASSWORD_INPUT}").is_visible()
+
+
+def test_a_page_that_is_not_the_providers_is_named(page: Page) -> None:
+    """A sign-in URL that never reaches the provider (a mistyped path): the driver says what
+    the browser shows instead, not which of Entra's inputs it looked for."""
+    page.route("http://127.0.0.1:8599/**", lambda route: route.fulfill(
+        status=404, content_type="text/html", body="<title>404</title><h1>Not Found</h1>"))
+    page.goto("http://127.0.0.1:8599/sso/widgte?next=%2Fcode%3Dabc")
+    with pytest.raises(AssertionError) as caught:
+        EntraDriver(timeout_ms=1000).sign_in(page, ALICE, ALICE_PASSWORD)
+    assert str(caught.value) == (
+        "the provider's sign-in page did not appear: the browser shows HTTP 404 at "
+        "http://127.0.0.1:8599/sso/widgte?… ('Not Found') instead")

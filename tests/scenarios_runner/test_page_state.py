@@ -10,12 +10,15 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from scenarios import devtools
 from scenarios.screenshots import (
+    UNREAD_SCREENSHOT_MS,
     VERSION_READ_MS,
     Area,
     Photographer,
+    failure_screenshot,
     page_state,
     watch_page_versions,
 )
@@ -148,3 +151,18 @@ def test_a_picture_takes_the_size_read_with_the_state(context: BrowserContext, o
     assert photographer.take(page, tmp_path / "cut.png", secret=False, version=state.version,
                              area=Area(800, 600, beyond=False)) is True
     assert _png_size((tmp_path / "cut.png").read_bytes()) == (800, 600)
+
+
+def test_no_picture_of_a_page_whose_navigation_never_commits_waits_the_page_timeout(
+        context: BrowserContext, origin: str, tmp_path: Path) -> None:
+    """Neither a step's picture of a page whose state could not be read nor a failure's
+    picture waits the page's timeout (30 s here) on a page that cannot be pictured."""
+    page = context.new_page()
+    page.goto(f"{origin}/short")
+    start_hanging_navigation(page, origin)
+    for take in (lambda: Photographer().take(page, tmp_path / "step.png", secret=True),
+                 lambda: failure_screenshot(page, tmp_path / "failure.png")):
+        started = time.monotonic()
+        with pytest.raises(PlaywrightTimeoutError):
+            take()
+        assert time.monotonic() - started < (VERSION_READ_MS + UNREAD_SCREENSHOT_MS) / 1000 + 4

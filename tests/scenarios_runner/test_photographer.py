@@ -63,7 +63,8 @@ class _Page:
     def locator(self, selector: str) -> str:
         return selector
 
-    def screenshot(self, *, path: str, full_page: bool, mask: list[str]) -> None:
+    def screenshot(self, *, path: str, full_page: bool, mask: list[str],
+                   timeout: float | None = None) -> None:
         self.screenshots.append(path)
         Path(path).write_bytes(b"playwright's")
 

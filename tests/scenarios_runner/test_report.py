@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,26 @@ def test_phases_in_the_json_and_the_page(tmp_path: Path) -> None:
     html = write_html(summary, tmp_path).read_text(encoding="utf-8")
     assert "stack start 0.20s · context 0.10s · steps 1.00s · screenshots 0.30s" in html
     assert "median time outside the steps per scenario 1.00s" in html
+
+
+def test_a_skipped_scenario_names_no_worker_and_a_failure_links_the_apps_output(
+        tmp_path: Path) -> None:
+    failed = replace(_summary(tmp_path).results[1], worker=1,
+                     app_log="logs/app-failure.nonce.log")
+    skipped = ScenarioResult(id="partner.launch", title="Launch", proves="p", group="partner",
+                             status="skipped", seconds=0.0, worker=-1,
+                             message="the profile lacks partner ([partner] ...)")
+    summary = RunSummary(results=(failed, skipped), seconds=1.0, workers=2,
+                         report_dir=tmp_path)
+    html = write_html(summary, tmp_path).read_text(encoding="utf-8")
+    assert "worker 1" in html and "worker -1" not in html
+    assert '<a href="logs/app-failure.nonce.log">' in html
+    suite = ET.parse(write_junit(summary, tmp_path / "j.xml")).getroot().find("testsuite")
+    assert suite is not None
+    properties = {case.get("name"): {p.get("name"): p.get("value") for p in case.iter("property")}
+                  for case in suite.iter("testcase")}
+    assert properties["failure.nonce"]["worker"] == "1"
+    assert properties["failure.nonce"]["app_log"] == "logs/app-failure.nonce.log"
+    assert "worker" not in properties["partner.launch"]
+    data = json.loads(write_json(summary, tmp_path).read_text(encoding="utf-8"))
+    assert data["results"][0]["app_log"] == "logs/app-failure.nonce.log"

@@ -1,0 +1,133 @@
+"""Failure pages when the provider is down or slow: its token or key endpoint fails, or its
+token endpoint hangs past the app's own timeout (the profile's ``[failure] provider_timeout``),
+which the app must keep to. (The other failures the provider causes are in
+:mod:`scenarios.catalogue.failures`.)
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from scenarios import scenario
+from scenarios.catalogue.failures import (
+    FAILURE_PAGE,
+    Ctx,
+    start_signed_in_at_company,
+    up_to_stay_signed_in_first,
+)
+from scenarios.flows import expect_failure
+
+# -- the provider is down or slow ---------------------------------------------------------------
+
+
+_DOWN = (
+    ("idp-down", "the token endpoint drops the connection", "drop", "token"),
+    ("idp-down-keys", "the signing-key endpoint (JWKS) is down", "outage", "jwks"),
+)
+
+
+def _idp_down(ctx: Ctx, name: str, kind: str, endpoint: str) -> None:
+    stack, page = ctx.env, ctx.page
+    with ctx.step(f"the provider's {endpoint} endpoint fails ({kind})"):
+        stack.arm_fault(kind, endpoint=endpoint, times="until_cleared")
+    try:
+        with ctx.step("follow the sign-in URL, signed in at the company: the failure page "
+                      "appears"):
+            try:
+                start_signed_in_at_company(ctx)
+            except PlaywrightTimeoutError as exc:
+                raise AssertionError(
+                    f"the app never answered its callback {stack.app.redirect_uri} after the "
+                    f"provider's {endpoint} endpoint failed: the browser waited "
+                    f"{ctx.default_timeout_ms / 1000:g} s for any page (no timeout on the "
+                    "app's call to the provider?)") from exc
+            expect_failure(page, stack, name)
+    finally:
+        stack.clear_faults()
+
+
+for _name, _what, _kind, _endpoint in _DOWN:
+    def _register_down(name: str = _name, what: str = _what, kind: str = _kind,
+                       endpoint: str = _endpoint) -> None:
+        @scenario(
+            id=f"failure.{name}",
+            title=f"The failure page when {what}",
+            proves=f"When {what}, the app shows its failure page with the support contact "
+            "(not an error of its framework)",
+            needs=FAILURE_PAGE,
+        )
+        def run(ctx: Ctx) -> None:
+            _idp_down(ctx, name, kind, endpoint)
+
+    _register_down()
+
+
+PROVIDER_TIMEOUT_FACTOR = 1.5
+PROVIDER_TIMEOUT_SLACK = 1.0
+"""``failure.idp-slow`` allows the app ``provider_timeout`` × :data:`PROVIDER_TIMEOUT_FACTOR`
+plus this many seconds to show its failure page: the redirects around its callback, the page
+itself, and a timeout counted per read rather than for the whole call, on a loaded machine."""
+
+
+def allowed_wait(provider_timeout: float) -> float:
+    """How long ``failure.idp-slow`` lets an app with this ``provider_timeout`` take."""
+    return provider_timeout * PROVIDER_TIMEOUT_FACTOR + PROVIDER_TIMEOUT_SLACK
+
+
+@scenario(
+    id="failure.idp-slow",
+    title="A provider slower than the app's timeout ends on the failure page",
+    proves="When the token endpoint hangs past the app's own timeout, the app gives up at that "
+    "timeout (the profile's provider_timeout, not when the provider answers) and shows its "
+    "failure page",
+    needs=FAILURE_PAGE | {"provider-timeout"},
+)
+def idp_slow(ctx: Ctx) -> None:
+    stack, page = ctx.env, ctx.page
+    failure = stack.app.profile.failure
+    assert failure is not None and failure.provider_timeout is not None
+    timeout = failure.provider_timeout
+    allowed = allowed_wait(timeout)
+    hang = allowed + 10  # released early: clearing the fault ends the hang
+    provider = urlsplit(stack.idp.base_url).netloc
+    with ctx.step(f"the token endpoint hangs for {hang:g} s"):
+        stack.arm_fault("hang", endpoint="token", seconds=hang)
+    try:
+        with ctx.step("sign in: the app answers its callback once it gives up on the provider"):
+            kmsi = up_to_stay_signed_in_first(ctx)
+            started = time.monotonic()
+            kmsi.answer(stay=False)
+            try:
+                page.wait_for_url(lambda url: urlsplit(url).netloc != provider,
+                                  wait_until="commit", timeout=(hang + 5) * 1000)
+            except PlaywrightTimeoutError as exc:
+                raise AssertionError(
+                    f"the app never answered its callback {stack.app.redirect_uri} while the "
+                    f"provider's token endpoint hung: the browser waited {hang + 5:g} s (no "
+                    f"timeout on the app's call to the provider? The profile's [failure] "
+                    f"provider_timeout says {timeout:g} s)") from exc
+            answered = time.monotonic() - started
+            assert answered <= allowed, (
+                f"{_too_slow(answered, timeout, hang)}; {stack.app.showing(page)}")
+        with ctx.step("the failure page says the provider took too long"):
+            expect_failure(page, stack, "idp-slow")
+            waited = time.monotonic() - started
+        with ctx.step(f"the app gave up at its timeout ([failure] provider_timeout = "
+                      f"{timeout:g} s), before the provider answered"):
+            assert waited <= allowed, _too_slow(waited, timeout, hang)
+    finally:
+        stack.clear_faults()
+
+
+def _too_slow(waited: float, timeout: float, hang: float) -> str:
+    allowed = allowed_wait(timeout)
+    said = (f"the app answered {waited:.1f} s after the sign-in, but the profile's [failure] "
+            f"provider_timeout says it gives up on the provider after {timeout:g} s (allowed: "
+            f"{allowed:g} s)")
+    if waited >= hang:
+        said += (f"; the provider had answered by then (after {hang:g} s): the app waited for it "
+                 "rather than its own timeout")
+    return said
