@@ -141,8 +141,11 @@ async def read_form(request: Request) -> dict[str, str]:
         raise InputError.of("body", f"is not a valid form ({exc.detail})") from None
     except (ValueError, KeyError, UnicodeDecodeError, AssertionError):
         raise InputError.of("body", "is not a valid form") from None
+    items = form.multi_items()
+    if len(items) > MAX_FORM_FIELDS:  # older Starlettes count only a multipart body's
+        raise InputError.of("body", f"is not a valid form (more than {MAX_FORM_FIELDS} fields)")
     fields: dict[str, str] = {}
-    for key, value in form.multi_items():
+    for key, value in items:
         if not isinstance(value, str):
             raise InputError.of(key, "must be text, not a file")
         fields.setdefault(key, value)
