@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .config import ConfigError, IdpConfig
+from .config_fields import base_url
 from .serving import DrainingServer, bind_socket, server_config, url_host
 from .tls import TlsFiles, tls_files_with
 
@@ -46,14 +47,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if not 0 <= args.port <= 65535:
         parser.error("--port must be between 0 and 65535")
     if args.public_url:
-        parts = urlsplit(args.public_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            parser.error("--public-url must be an absolute http(s) URL")
+        try:
+            args.public_url = base_url(args.public_url, "--public-url")
+        except ConfigError as exc:
+            parser.error(str(exc))
     return args
 
 
 def load_config(args: argparse.Namespace) -> IdpConfig:
-    overrides = {"public_url": args.public_url.rstrip("/")} if args.public_url else {}
+    overrides = {"public_url": args.public_url} if args.public_url else {}
     if args.config:
         return IdpConfig.from_toml(args.config, **overrides)
     return IdpConfig.default(**overrides)

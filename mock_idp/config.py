@@ -26,11 +26,15 @@ from . import lockout
 from .audiences import SIGN_IN_AUDIENCES, SINGLE_TENANT, read_audience
 from .clock import Clock, MockClock
 from .config_fields import (
+    LATEST_YEAR,
     ConfigError,
+    base_url,
     flag,
     known,
+    opt_guid,
     opt_str,
     opt_url,
+    req_guid,
     req_str,
     stable_oid,
     str_list,
@@ -55,6 +59,7 @@ from .directory_toml import (
     parse_groups,
     parse_user_extras,
 )
+from .text_policy import mail_problem, upn_problem
 
 __all__ = [
     "AppConfig", "AppRoleConfig", "AssignmentConfig", "CertificateConfig", "ConfigError",
@@ -76,7 +81,8 @@ class SecretConfig:
     start: datetime | None = None
     end: datetime | None = None
     expires_in: timedelta = timedelta(days=180)
-    """Used when ``end`` is absent: the secret ends this long after the provider starts."""
+    """Used when ``end`` is absent: the secret ends this long after its ``start``, or after the
+    provider starts when it has none."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -255,11 +261,20 @@ class IdpConfig:
         tenants = tuple(_tenant(t, f"tenants[{i}]") for i, t in enumerate(data.get("tenants", [])))
         if not tenants:
             raise ConfigError("the config needs at least one [[tenants]] entry")
+        for i, tenant in enumerate(tenants):
+            for j, earlier in enumerate(tenants[:i]):
+                for key in ("id", "domain"):
+                    if getattr(tenant, key) == getattr(earlier, key):
+                        raise ConfigError(f"tenants[{i}].{key} {getattr(tenant, key)!r} is "
+                                          f"already the {key} of tenants[{j}]")
         settings = {k: v for k, v in data.items() if k != "tenants"}
         for key in settings:
             if key != "public_url":
                 raise ConfigError(f"unknown top-level key {key!r}")
-        return cls(tenants=tenants, **{**settings, **overrides})
+        settings = {**settings, **overrides}
+        if settings.get("public_url") is not None:
+            settings["public_url"] = base_url(settings["public_url"], "public_url")
+        return cls(tenants=tenants, **settings)
 
 
 def default_tenant() -> TenantConfig:
@@ -303,10 +318,20 @@ def _secret(d: Mapping[str, Any], where: str) -> SecretConfig:
             -MAX_DAYS <= days <= MAX_DAYS):
         raise ConfigError(f"{where}.expires_in_days must be a number from {-MAX_DAYS} to "
                           f"{MAX_DAYS}")
+    start, end, expires_in = when(d, "start", where), when(d, "end", where), timedelta(days=days)
+    if start is not None and end is not None and end <= start:
+        raise ConfigError(f"{where}.end must be after its start")
+    if start is not None and end is None:  # counted from the start, so known now
+        end = start + expires_in
+        if end <= start:
+            raise ConfigError(f"{where}.expires_in_days must be positive with a start")
+        if end.year >= LATEST_YEAR:
+            raise ConfigError(f"{where}.expires_in_days ends the secret after {LATEST_YEAR} "
+                              f"(it counts from the start)")
     return SecretConfig(
         value=req_str(d, "value", where), key_id=opt_str(d, "key_id", where),
         display_name=req_str(d, "display_name", where, "client secret"),
-        start=when(d, "start", where), end=when(d, "end", where), expires_in=timedelta(days=days),
+        start=start, end=end, expires_in=expires_in,
     )
 
 
@@ -332,7 +357,7 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         _redirect_uris(d, key, where) for key in ("redirect_uris", "spa_redirect_uris"))
     audience = read_audience(d, where, redirect_uris, spa_redirect_uris)
     return AppConfig(
-        client_id=req_str(d, "client_id", where), name=req_str(d, "name", where, "app"),
+        client_id=req_guid(d, "client_id", where), name=req_str(d, "name", where, "app"),
         redirect_uris=redirect_uris, spa_redirect_uris=spa_redirect_uris,
         logout_url=opt_url(d, "logout_url", where),
         backchannel_logout_uri=opt_url(d, "backchannel_logout_uri", where),
@@ -362,24 +387,36 @@ def _certificate(c: Mapping[str, Any], where: str) -> CertificateConfig:
     if "pem_file" in c:
         pem = Path(req_str(c, "pem_file", where)).read_text()
     else:
-        pem = req_str(c, "pem", where)
+        pem = req_str(c, "pem", where, multiline=True)
     try:
         x509.load_pem_x509_certificate(pem.encode())
     except ValueError as exc:
         raise ConfigError(f"{where}.pem is not a PEM certificate") from exc
+    start, end = when(c, "start", where), when(c, "end", where)
+    if start is not None and end is not None and end <= start:
+        raise ConfigError(f"{where}.end must be after its start")
     return CertificateConfig(pem=pem, key_id=opt_str(c, "key_id", where),
                              display_name=req_str(c, "display_name", where, "certificate"),
-                             start=when(c, "start", where), end=when(c, "end", where))
+                             start=start, end=end)
 
 
-def _user(d: Mapping[str, Any], where: str, tenant_id: str) -> UserConfig:
+def _user(d: Mapping[str, Any], where: str, tenant_id: str, domain: str) -> UserConfig:
     known(d, where, {"upn", "name", "password", "email", "oid", "given_name", "family_name",
                      "groups", "roles", "enabled", *USER_KEYS})
     upn = req_str(d, "upn", where)
+    problem = upn_problem(upn)
+    if problem is None and upn.partition("@")[2].lower() != domain:
+        problem = f"must be in the tenant's domain, name@{domain}"
+    if problem is not None:
+        raise ConfigError(f"{where}.upn {problem}")
+    email = opt_str(d, "email", where)
+    problem = None if email is None else mail_problem(email)
+    if problem is not None:
+        raise ConfigError(f"{where}.email {problem}")
     return UserConfig(
         upn=upn, name=req_str(d, "name", where, upn.split("@")[0]),
-        password=req_str(d, "password", where), email=opt_str(d, "email", where) or upn,
-        oid=opt_str(d, "oid", where) or stable_oid(tenant_id, upn),
+        password=req_str(d, "password", where), email=email or upn,
+        oid=opt_guid(d, "oid", where) or stable_oid(tenant_id, upn),
         given_name=opt_str(d, "given_name", where),
         family_name=opt_str(d, "family_name", where),
         groups=str_list(d, "groups", where), roles=str_list(d, "roles", where),
@@ -407,7 +444,7 @@ def _tenant(d: Mapping[str, Any], where: str) -> TenantConfig:
     tenant = TenantConfig(
         id=tid.lower(), domain=domain, name=req_str(d, "name", where, domain), region=region,
         apps=tuple(_app(a, aw) for aw, a in tables(d, "apps", where)),
-        users=tuple(_user(u, uw, tid) for uw, u in tables(d, "users", where)),
+        users=tuple(_user(u, uw, tid, domain) for uw, u in tables(d, "users", where)),
         show_keep_me_signed_in=flag(d, "show_keep_me_signed_in", where, True),
         groups=parse_groups(d, where), country=opt_str(d, "country", where),
         allow_user_consent=flag(d, "allow_user_consent", where, True),
@@ -417,5 +454,20 @@ def _tenant(d: Mapping[str, Any], where: str) -> TenantConfig:
             d, "lockout_duration_seconds", where, int(lockout.DEFAULT_DURATION.total_seconds()),
             minimum=1, maximum=int(lockout.MAX_DURATION.total_seconds())),
     )
+    _unique([a.client_id for a in tenant.apps], f"{where}.apps", "client_id", "app")
+    _unique([u.upn for u in tenant.users], f"{where}.users", "upn", "user")
+    _unique([u.oid or "" for u in tenant.users], f"{where}.users", "oid", "user")
     resolve(tenant, where)
     return tenant
+
+
+def _unique(values: list[str], where: str, key: str, kind: str) -> None:
+    """:class:`ConfigError` naming the first entry whose ``key`` an earlier one has (in any
+    case): a second app with a client id, or user with a UPN, would replace the first."""
+    seen: dict[str, int] = {}
+    for i, value in enumerate(values):
+        earlier = seen.setdefault(value.lower(), i)
+        if earlier != i:
+            raise ConfigError(f"{where}[{i}].{key} {value!r} is already the {key} of "
+                              f"{where.rpartition('.')[2]}[{earlier}]; each {kind} needs "
+                              f"its own")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from .config import AppConfig, GroupConfig, TenantConfig, UserConfig
+from .config import AppConfig, GroupConfig, SecretConfig, TenantConfig, UserConfig
 from .config_fields import ConfigError
 from .consent import grant_app_roles, organization_consent
 from .credentials import key_credential
@@ -102,13 +102,12 @@ def build_group(cfg: GroupConfig, tenant_id: str, now: datetime) -> Group:
 
 
 def build_app(cfg: AppConfig, tenant: Tenant, now: datetime) -> Application:
-    creds = [
-        PasswordCredential(
+    creds = []
+    for s in cfg.secrets:
+        start, end = _secret_dates(s, now)
+        creds.append(PasswordCredential(
             key_id=(s.key_id or new_guid()).lower(), display_name=s.display_name, value=s.value,
-            start=s.start or now, end=s.end or now + s.expires_in,
-        )
-        for s in cfg.secrets
-    ]
+            start=start, end=end))
     certs = [key_credential(c) for c in cfg.certificates]
     try:
         group_claims = normalize_group_membership_claims(cfg.group_membership_claims)
@@ -138,3 +137,12 @@ def build_app(cfg: AppConfig, tenant: Tenant, now: datetime) -> Application:
         requested_access_token_version=cfg.access_token_version, enabled=cfg.enabled,
         sign_in_audience=cfg.sign_in_audience,
     )
+
+
+def _secret_dates(secret: SecretConfig, now: datetime) -> tuple[datetime, datetime]:
+    """A configured secret's start (default: ``now``, when the provider starts) and end
+    (default: ``expires_in`` after the start). Without a start, one that ended before ``now``
+    (a past ``end``, a negative ``expires_in``) starts at its end, never after it."""
+    start = secret.start or now
+    end = secret.end or start + secret.expires_in
+    return (start if secret.start is not None else min(start, end)), end

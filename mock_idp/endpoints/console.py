@@ -6,9 +6,10 @@ clock, the signing keys, recent requests, logout notifications and event deliver
 through the same functions as the control API (:mod:`.control`, :mod:`.activity`,
 :mod:`.faults`), so it shows nothing the API does not (secrets never: an app's secrets appear as
 their hint and end date, logs masked). Its buttons are forms that post to
-``/_mock/console/<action>`` and call the functions the control API calls, so they change nothing
-the API cannot. Every form carries a token derived from the provider's console key, and a post
-whose ``Origin`` is another site is refused (403): another page cannot press these buttons.
+``/_mock/console/<action>`` (another method there is the API's 405 naming ``method``) and call
+the functions the control API calls, so they change nothing the API cannot. Every form carries
+a token derived from the provider's console key, and a post whose ``Origin`` is another site is
+refused (403): another page cannot press these buttons.
 Server-rendered with jinja2; no script, no build step.
 """
 
@@ -44,7 +45,8 @@ from .control import (
 )
 from .faults import arm_fault
 from .forms import form_params
-from .payload import BadInput, iso, parse_datetime
+from .mock_api import ALL_METHODS
+from .payload import BadInput, iso
 
 PATH = "/_mock/console"
 SHOWN = 50
@@ -74,10 +76,16 @@ def _digits(text: str) -> bool:
 
 
 def secret_status(end: str | None, now: datetime) -> tuple[str, str]:
-    """(css class, words) for a credential ending at ``end`` (ISO) seen at ``now``."""
+    """(css class, words) for a credential ending at ``end`` (ISO) seen at ``now``. ``end`` is
+    what the provider stored, so it is read, not judged: a default end two years after a late
+    start may lie past the years an API accepts."""
     if not end:
         return "ok", "no end date"
-    left = (parse_datetime(end, "endDateTime") - now).total_seconds()
+    try:
+        ends = datetime.fromisoformat(end.replace("Z", "+00:00"))
+    except ValueError:
+        return "warn", f"ends {end[:40]}"
+    left = (ends - now).total_seconds()
     if left <= 0:
         return "bad", f"expired {_days(left)} ago"
     return ("warn" if left < 30 * 86400 else "ok"), f"expires in {_days(left)}"
@@ -228,6 +236,13 @@ def _foreign_origin(request: Request) -> bool:
 
 async def act(request: Request) -> Response:
     name = request.path_params["action"]
+    if request.method != "POST":
+        if name not in ACTIONS:
+            return plain_error(404, f"no console action {name[:64]!r}", field="action")
+        response = plain_error(405, f"{request.method} is not supported here; a console "
+                               f"action takes POST (from the console's forms)", field="method")
+        response.headers["Allow"] = "POST"
+        return response
     if name not in ACTIONS:
         return await _render(request, status=404, error=f"no console action {name[:64]!r}",
                              field="action")
@@ -251,5 +266,5 @@ async def act(request: Request) -> Response:
 
 routes: list[BaseRoute] = [
     Route(PATH, page, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]),
-    Route(PATH + "/{action}", act, methods=["POST"]),
+    Route(PATH + "/{action}", act, methods=ALL_METHODS),
 ]

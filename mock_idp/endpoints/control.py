@@ -46,12 +46,13 @@ MAX_LOG_LIMIT = 2000
 
 # --- durations ------------------------------------------------------------------------------
 
+# ASCII digits only (re.ASCII): "\d" alone would also read "１" or "٣" as a number.
 _ISO_DURATION = re.compile(
     r"^(?P<sign>[+-])?P(?:(?P<w>\d+(?:[.,]\d+)?)W)?(?:(?P<d>\d+(?:[.,]\d+)?)D)?"
     r"(?:T(?:(?P<h>\d+(?:[.,]\d+)?)H)?(?:(?P<m>\d+(?:[.,]\d+)?)M)?(?:(?P<s>\d+(?:[.,]\d+)?)S)?)?$",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
-_SHORT_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)", re.IGNORECASE)
+_SHORT_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)", re.IGNORECASE | re.ASCII)
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -66,7 +67,8 @@ def parse_duration(text: str) -> timedelta:
         seconds = (parts.get("w", 0) * 604800 + parts.get("d", 0) * 86400
                    + parts.get("h", 0) * 3600 + parts.get("m", 0) * 60 + parts.get("s", 0))
         return timedelta(seconds=-seconds if match.group("sign") == "-" else seconds)
-    if re.match(r"^[+-]?P", value, re.IGNORECASE) and re.search(r"\d+[YM]", value.split("T")[0],
+    if re.match(r"^[+-]?P", value, re.IGNORECASE) and re.search(r"[0-9]+[YM]",
+                                                                 value.split("T")[0],
                                                                  re.IGNORECASE):
         raise ValueError("years and months have no fixed length; use days, e.g. P181D")
     sign, body = (value[0], value[1:]) if value[:1] in "+-" and value else ("+", value)

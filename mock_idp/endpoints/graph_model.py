@@ -20,10 +20,12 @@ from .. import password_policy
 from ..config import SIGN_IN_AUDIENCES
 from ..protocol.urls import is_url
 from ..store import KeyCredential, Tenant, new_guid
+from ..text_policy import mail_problem, upn_problem
 from . import graph_directory_model as directory_model
 from .fields import checked_url
 from .graph_credentials import key_credentials
 from .payload import (
+    LATEST,
     BadInput,
     check_known,
     get_bool,
@@ -173,7 +175,9 @@ def user_changes(body: dict[str, Any], tenant: Tenant, *, creating: bool) -> dic
     check_known(body, USER_PROPERTIES)
     out: dict[str, Any] = {"extensions": extensions} if extensions else {}
     if creating or "userPrincipalName" in body:
-        out["upn"] = upn(require_str(body, "userPrincipalName", max_len=113), tenant)
+        # Read as is: upn() judges every character, in Graph's words.
+        out["upn"] = upn(get_str(body, "userPrincipalName", required=True, max_len=113,
+                                 raw=True) or "", tenant)
     if creating or "displayName" in body:
         out["name"] = require_str(body, "displayName", max_len=256)
     get_str(body, "mailNickname", max_len=64)
@@ -186,7 +190,9 @@ def user_changes(body: dict[str, Any], tenant: Tenant, *, creating: bool) -> dic
             "forceChangePasswordNextSignIn", "forceChangePasswordNextSignInWithMfa")]
         if creating or "password" in profile or not any(f is not None for f in forced):
             # Past 256 characters the policy refuses it, with Graph's message (below).
-            out["password"] = require_str(profile, "password", "passwordProfile", max_len=4096)
+            # Read as is: the password policy (below) judges every character, in Graph's words.
+            out["password"] = get_str(profile, "password", "passwordProfile", required=True,
+                                      max_len=4096, raw=True)
         # Both flags default to false when not set (Graph's passwordProfile reference); the
         # WithMfa one also asks for the code first, which the mock's sign-in always does.
         out["force_change_password"] = any(f is True for f in forced)
@@ -195,8 +201,9 @@ def user_changes(body: dict[str, Any], tenant: Tenant, *, creating: bool) -> dic
         out["enabled"] = enabled
     if "mail" in body:
         mail = get_str(body, "mail", nullable=True, max_len=256)
-        if mail is not None and "@" not in mail:
-            raise BadInput("'mail' must be an email address", field="mail")
+        problem = None if mail is None else mail_problem(mail)
+        if problem is not None:
+            raise BadInput(f"'mail' {problem}", field="mail")
         out["email"] = mail
     for key, attr in (("givenName", "given_name"), ("surname", "family_name")):
         if key in body:
@@ -221,11 +228,16 @@ def user_changes(body: dict[str, Any], tenant: Tenant, *, creating: bool) -> dic
     return out
 
 
+UPN_REFUSAL = "Property userPrincipalName is invalid."
+"""Graph's message for a user principal name its rules refuse (a 400 ``Request_BadRequest``)."""
+
+
 def upn(value: str, tenant: Tenant) -> str:
-    local, at, domain = value.partition("@")
-    if not at or not local or "@" in domain or len(local) > 64 or any(c.isspace() for c in value):
-        raise BadInput(f"'userPrincipalName' must look like name@{tenant.domain}, got "
-                       f"{value[:80]!r}", field="userPrincipalName")
+    """``value`` as the tenant's UPN, if :func:`mock_idp.text_policy.upn_problem` accepts it
+    and its domain is the tenant's."""
+    if upn_problem(value) is not None:
+        raise BadInput(UPN_REFUSAL, field="userPrincipalName")
+    local, _, domain = value.partition("@")
     if domain.lower() != tenant.domain:
         raise BadInput(
             f"the domain of 'userPrincipalName' must be the tenant's domain {tenant.domain!r}",
@@ -259,6 +271,10 @@ def password_request(body: dict[str, Any], now: datetime) -> NewPassword:
     check_known(cred, {"displayName", "startDateTime", "endDateTime", "secretText"}, where)
     start = get_datetime(cred, "startDateTime", where) or now
     end = get_datetime(cred, "endDateTime", where) or _two_years_after(start)
+    if end > LATEST:  # the default two years on, from a start (or a clock) late in 8999
+        raise BadInput(f"'passwordCredential.endDateTime' would be two years after the start, "
+                       f"past {LATEST.year}; send an earlier endDateTime",
+                       field="passwordCredential.endDateTime")
     if end <= start:
         raise BadInput("'passwordCredential.endDateTime' must be after startDateTime",
                        field="passwordCredential.endDateTime")

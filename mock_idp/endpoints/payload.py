@@ -5,12 +5,15 @@
 (``MAX_DEPTH``), that every string and member name is valid Unicode (no lone surrogates, which
 JSON can spell but UTF-8 cannot carry), and that every number is finite with integers within
 ``MAX_DIGITS`` digits. The field readers below (and the declarative specs in
-:mod:`.fields`, built on them) then check each member's type and range. Every refusal is a
-:class:`BadInput` naming the field, raised before anything is stored.
+:mod:`.fields`, built on them) then check each member's type and range, and every string read
+as text against :func:`mock_idp.text_policy.text_problem` (no control characters, nothing that
+reorders the text). Every refusal is a :class:`BadInput` naming the field, raised before
+anything is stored.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -20,6 +23,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
+
+from ..text_policy import text_problem
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_DEPTH = 32
@@ -31,6 +36,10 @@ EARLIEST = datetime(1971, 1, 1, tzinfo=UTC)
 LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 """Date-times outside these years are refused: adding a lifetime to them must not overflow."""
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
+                       r"(?:Z|[+-][0-9]{2}:[0-9]{2})?", re.IGNORECASE)
+"""OData's ``Edm.DateTimeOffset`` as Graph reads it: the extended ISO 8601 form with a date and a
+time (``2027-01-01T00:00:00Z``); here the offset may be left out and is then UTC."""
 
 
 class BadInput(Exception):
@@ -182,7 +191,11 @@ def member_named(obj: Mapping[str, Any], name: str) -> str:
 
 
 def get_str(obj: Mapping[str, Any], key: str, where: str = "", *, required: bool = False,
-            max_len: int = MAX_STRING, nullable: bool = False) -> str | None:
+            max_len: int = MAX_STRING, nullable: bool = False, multiline: bool = False,
+            raw: bool = False) -> str | None:
+    """The member as a string, checked as text (see :func:`check_text`; ``multiline`` also takes
+    tab and line breaks); ``raw`` skips that check, for a value a policy of its own judges
+    (a password)."""
     name = path(where, key)
     if key not in obj or (obj[key] is None and nullable):
         if required:
@@ -195,6 +208,14 @@ def get_str(obj: Mapping[str, Any], key: str, where: str = "", *, required: bool
         raise BadInput(f"{name!r} must not be empty", field=name)
     if len(value) > max_len:
         raise BadInput(f"{name!r} is longer than {max_len} characters", field=name)
+    return value if raw else check_text(value, name, multiline=multiline)
+
+
+def check_text(value: str, name: str, *, multiline: bool = False) -> str:
+    """``value`` if it is acceptable text (:func:`mock_idp.text_policy.text_problem`)."""
+    problem = text_problem(value, multiline=multiline)
+    if problem is not None:
+        raise BadInput(f"{name!r} {problem}", field=name)
     return value
 
 
@@ -264,6 +285,7 @@ def get_str_list(obj: Mapping[str, Any], key: str, where: str = "", *,
         if len(item) > max_len:
             raise BadInput(f"{name}[{i}] is longer than {max_len} characters",
                            field=f"{name}[{i}]")
+        check_text(item, f"{name}[{i}]")
     return list(value)
 
 
@@ -283,19 +305,21 @@ def parse_guid(value: str, name: str) -> str:
 
 
 def parse_datetime(value: str, name: str) -> datetime:
-    """An ISO 8601 date-time; without an offset it is read as UTC."""
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError as exc:
-        raise BadInput(
-            f"{name!r} must be an ISO 8601 date-time such as 2027-01-01T00:00:00Z, "
-            f"got {shown(value, 64)!r}", field=name,
-        ) from exc
+    """An ISO 8601 date-time with a date and a time (:data:`_DATETIME`), in UTC; without an
+    offset it is read as UTC."""
+    text = value.strip()
+    parsed: datetime | None = None
+    if _DATETIME.fullmatch(text):
+        with contextlib.suppress(ValueError):  # a month 13, a 25th hour
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    if parsed is None:
+        raise BadInput(f"{name!r} must be an ISO 8601 date-time such as 2027-01-01T00:00:00Z, "
+                       f"got {shown(value, 64)!r}", field=name)
     parsed = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
     if not EARLIEST <= parsed <= LATEST:
         raise BadInput(f"{name!r} must be between {EARLIEST.year} and {LATEST.year}",
                        field=name)
-    return parsed
+    return parsed.astimezone(UTC)
 
 
 def get_datetime(obj: Mapping[str, Any], key: str, where: str = "") -> datetime | None:

@@ -2,20 +2,25 @@
 ``redirect_uri`` / ``post_logout_redirect_uri`` a client sends.
 
 One place decides what a usable URL is (RFC 3986 syntax as :func:`urllib.parse.urlsplit` reads
-it): no control characters or spaces, a scheme, a host for http(s), a port from 0 to 65535, and
-brackets only around a valid IPv6 address. Every caller gets a :class:`UrlError` with a reason
-instead of whatever ``urlsplit`` or ``.port`` would raise.
+it): no control characters, spaces or invisible format characters (a bidi override such as
+U+202E would make the URL read as another), a scheme, a host for http(s), a port from 0 to
+65535, and brackets only around a valid IPv6 address. Every caller gets a :class:`UrlError`
+with a reason instead of whatever ``urlsplit`` or ``.port`` would raise.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Collection
 from urllib.parse import SplitResult, urlsplit
 
 WEB_SCHEMES = ("http", "https")
 MAX_URL = 2048
 _FORBIDDEN = re.compile(r"[\x00-\x20\x7f-\x9f\\<>\"`{}|^]|[\ud800-\udfff]")
+_UNSEEN = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+"""Unicode categories refused beyond ASCII: controls, format characters (bidi marks, zero-width
+ones) and spaces or line breaks of any kind."""
 _HOST = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=%-]+$")
 
 
@@ -33,8 +38,10 @@ def split_url(value: str, *, schemes: Collection[str] | None = WEB_SCHEMES,
     if len(value) > max_len:
         raise UrlError(f"is longer than {max_len} characters")
     bad = _FORBIDDEN.search(value)
-    if bad is not None:
-        raise UrlError(f"contains a character not allowed in a URL (U+{ord(bad.group()):04X})")
+    char = bad.group() if bad is not None else next(
+        (c for c in value if not c.isascii() and unicodedata.category(c) in _UNSEEN), None)
+    if char is not None:
+        raise UrlError(f"contains a character not allowed in a URL (U+{ord(char):04X})")
     try:
         parts = urlsplit(value)
         port = parts.port

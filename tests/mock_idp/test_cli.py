@@ -180,10 +180,12 @@ BAD_CONFIGS = [
     ("colour = 'blue'\n[[tenants]]\nid = '0b6f3c2a-7d41-4e9b-8a35-c2d1e0f9a874'\n"
      "domain = 'a.test'\n", "colour"),
     ("[[tenants]]\nid = '0b6f3c2a-7d41-4e9b-8a35-c2d1e0f9a874'\ndomain = 'a.test'\n"
-     "[[tenants.apps]]\nclient_id = 'c'\n[[tenants.apps.certificates]]\npem = 'garbage'\n",
+     "[[tenants.apps]]\nclient_id = '5d0c9a7e-1f2b-4c3d-9e8f-a1b2c3d4e5f6'\n"
+     "[[tenants.apps.certificates]]\npem = 'garbage'\n",
      "invalid config"),
     ("[[tenants]]\nid = '0b6f3c2a-7d41-4e9b-8a35-c2d1e0f9a874'\ndomain = 'a.test'\n"
-     "[[tenants.apps]]\nclient_id = 'c'\n[[tenants.apps.certificates]]\n"
+     "[[tenants.apps]]\nclient_id = '5d0c9a7e-1f2b-4c3d-9e8f-a1b2c3d4e5f6'\n"
+     "[[tenants.apps.certificates]]\n"
      "pem_file = 'missing.pem'\n", "missing.pem"),
 ]
 

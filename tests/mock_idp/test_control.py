@@ -20,11 +20,12 @@ from mock_idp.request_log import RequestLogMiddleware, redact_query
 from mock_idp.state import IdpState
 
 START = datetime(2026, 3, 2, 9, 30, 15, tzinfo=UTC)
+PORTAL = "5d0c9a7e-1f2b-4c3d-9e8f-a1b2c3d4e5f6"
 FABRIKAM = {
     "id": "0b6f3c2a-7d41-4e9b-8a35-c2d1e0f9a874",
     "domain": "fabrikam.onmicrosoft.com",
     "name": "Fabrikam",
-    "apps": [{"client_id": "5d0c9a7e-1f2b-4c3d-9e8f-a1b2c3d4e5f6", "name": "Portal",
+    "apps": [{"client_id": PORTAL, "name": "Portal",
               "redirect_uris": ["https://portal.test/cb"],
               "secrets": [{"value": "fab7Q~portal-secret-value-0123456789"}]}],
     "users": [{"upn": "zoe@fabrikam.onmicrosoft.com", "name": "Zoe", "password": "pw"}],
@@ -220,17 +221,18 @@ def test_a_posted_tenant_sets_the_v1_signing_switch(client: AppClient) -> None:
     ({"apps": "Portal"}, "apps"),
     ({"apps": [5]}, "apps"),
     ({"apps": [{"name": "no client id"}]}, "apps[0].client_id"),
-    ({"apps": [{"client_id": "c", "redirect_uris": "https://a"}]}, "apps[0].redirect_uris"),
-    ({"apps": [{"client_id": "c", "colour": "blue"}]}, "apps[0].colour"),
-    ({"apps": [{"client_id": "c", "secrets": [{"value": 5}]}]}, "apps[0].secrets[0].value"),
-    ({"apps": [{"client_id": "c", "secrets": [{"value": "v", "display_name": 5}]}]},
+    ({"apps": [{"client_id": PORTAL, "redirect_uris": "https://a"}]}, "apps[0].redirect_uris"),
+    ({"apps": [{"client_id": PORTAL, "colour": "blue"}]}, "apps[0].colour"),
+    ({"apps": [{"client_id": PORTAL, "secrets": [{"value": 5}]}]}, "apps[0].secrets[0].value"),
+    ({"apps": [{"client_id": PORTAL, "secrets": [{"value": "v", "display_name": 5}]}]},
      "apps[0].secrets[0].display_name"),
-    ({"apps": [{"client_id": "c", "certificates": [{"pem_file": "/etc/passwd"}]}]},
+    ({"apps": [{"client_id": PORTAL, "certificates": [{"pem_file": "/etc/passwd"}]}]},
      "apps[0].certificates[0].pem_file"),
-    ({"apps": [{"client_id": "c", "certificates": [{"pem": "not a pem"}]}]},
+    ({"apps": [{"client_id": PORTAL, "certificates": [{"pem": "not a pem"}]}]},
      "apps[0].certificates[0].pem"),
     ({"users": [{"name": "no upn", "password": "pw"}]}, "users[0].upn"),
-    ({"users": [{"upn": "a@b", "password": "pw", "enabled": "yes"}]}, "users[0].enabled"),
+    ({"users": [{"upn": "a@fabrikam.onmicrosoft.com", "password": "pw", "enabled": "yes"}]},
+     "users[0].enabled"),
 ])
 def test_create_tenant_rejects_bad_input(client: AppClient, state: IdpState,
                                          changes: dict[str, Any], field: str) -> None:
