@@ -140,6 +140,14 @@ class Application:
         }
 
 
+USER_DEFAULT_PROPERTIES = ("businessPhones", "displayName", "givenName", "jobTitle", "mail",
+                           "mobilePhone", "officeLocation", "preferredLanguage", "surname",
+                           "userPrincipalName", "id")
+"""A Graph user's default properties; the rest (``accountEnabled``, ``userType``, ``country``,
+``signInSessionsValidFromDateTime``, …) are "Returned only on $select", as the user resource's
+property table marks them (https://learn.microsoft.com/graph/api/resources/user#properties)."""
+
+
 @dataclass
 class User:
     id: str
@@ -160,6 +168,9 @@ class User:
     """Built-in directory roles by name (:mod:`mock_idp.directory_roles`)."""
     totp_secret: str | None = None
     """An authenticator app's base32 secret: its code is asked after the password."""
+    totp_used: tuple[str, int] | None = None
+    """The secret and the 30-second step of the last code accepted: a code is taken once
+    (RFC 6238 §5.2), and a new secret starts afresh."""
     force_change_password: bool = False
     """Graph's ``forceChangePasswordNextSignIn``: "Update your password" after the password."""
     custom_claims: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -167,20 +178,30 @@ class User:
     ``access_token``); set through ``/_mock/``, never by anything Entra has."""
 
     def graph(self) -> dict[str, Any]:
-        """The default property set of a Graph user (extension values only by ``$select``)."""
+        """Every user property the mock keeps, as ``$select`` may name them; Graph answers
+        :data:`USER_DEFAULT_PROPERTIES` without ``$select`` (:meth:`graph_default`)."""
         return {
-            "id": self.id,
-            "userPrincipalName": self.upn,
+            "businessPhones": [],
             "displayName": self.name,
             "givenName": self.given_name,
-            "surname": self.family_name,
+            "jobTitle": None,
             "mail": self.email,
+            "mobilePhone": None,
+            "officeLocation": None,
+            "preferredLanguage": self.preferred_language,
+            "surname": self.family_name,
+            "userPrincipalName": self.upn,
+            "id": self.id,
             "accountEnabled": self.enabled,
             "userType": self.user_type,
             "country": self.country,
-            "preferredLanguage": self.preferred_language,
             "signInSessionsValidFromDateTime": iso(self.tokens_valid_from),
         }
+
+    def graph_default(self) -> dict[str, Any]:
+        """What ``GET users/{id}`` (and a list of users) answers without ``$select``."""
+        every = self.graph()
+        return {name: every[name] for name in USER_DEFAULT_PROPERTIES}
 
 
 @dataclass
@@ -337,7 +358,8 @@ class Store:
     def revoke_grants(self, user_id: str, now: datetime, *, public_only: bool = False) -> None:
         """Revoke the user's refresh tokens and unredeemed codes from ``now`` (with
         ``public_only``, public clients' refresh tokens only): sessions revoked, or a password
-        changed or reset; an approved device code too."""
+        changed or reset; an approved device code too, and the user's sign-ins waiting past the
+        password."""
         for value, rt in list(self.refresh_tokens.items()):
             if rt.user_id == user_id and rt.revoked_at is None and (rt.public or not public_only):
                 self.refresh_tokens[value] = replace(rt, revoked_at=now)
@@ -347,6 +369,12 @@ class Store:
         for record in self.device_codes.values():  # a device's sign-in is a public client's
             if record.user_id == user_id and record.revoked_at is None:
                 record.revoked_at = now
+        # A sign-in past the password but not finished (its code or a new password still to
+        # come) checked a password that no longer stands. (A session asked for its code is
+        # checked when the code comes: an ended one starts over at the username page.)
+        for ctx in [c for c, t in self.pending.items()
+                    if t.pending_user == user_id and t.step_up_session is None]:
+            self.pending.pop(ctx, None)
 
     def end_sessions(self, *, user_id: str | None = None,
                      session_id: str | None = None) -> list[Session]:

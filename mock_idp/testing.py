@@ -264,10 +264,9 @@ class MockIdp:
     def assign(self, user: str, client_id: str, *, role: str | None = None,
                tenant: str | None = None) -> None:
         """Assign a user (id or UPN) to an app, with default access or the named app role."""
+        sp = self.graph("GET", f"servicePrincipals(appId='{client_id}')", tenant=tenant).json()
         self.graph("POST", f"users/{user}/appRoleAssignments", tenant=tenant, json={
-            "resourceId": client_id,
-            "appRoleId": role or "00000000-0000-0000-0000-000000000000",
-        })
+            "resourceId": sp["id"], "appRoleId": role or "00000000-0000-0000-0000-000000000000"})
 
     # --- claims: groups, optional claims, directory extensions, custom claims
 

@@ -46,18 +46,28 @@ from . import (
 from . import graph_directory_model as directory_model
 from . import graph_model as model
 from .common import idp, tell_apps
+from .graph_groups import user_entry
 from .graph_http import (
     ALL_METHODS,
     PREFIX,
-    collection,
-    filtered,
+    GraphError,
     find_user,
     graph_error,
     json_body,
     not_found,
     route,
 )
+from .graph_paging import Entry, collection, select_one
 from .payload import BadInput, check_known, get_str, parse_guid, read_object
+
+_UPN_TAKEN = "Another object with the same value for property userPrincipalName already exists."
+
+
+def _upn_conflict() -> GraphError:
+    """Graph's answer to a taken UPN, with the ``ObjectConflict`` detail scripts branch on
+    (microsoftgraph/microsoft-graph-docs#1508)."""
+    return GraphError(_UPN_TAKEN, code="Request_BadRequest", field="userPrincipalName",
+                      details=[{"target": "userPrincipalName", "code": "ObjectConflict"}])
 
 
 def _trigger(request: Request) -> str:
@@ -87,24 +97,33 @@ async def _end_user_sessions(request: Request, user: User, *, revoke: bool,
 # --- applications ---------------------------------------------------------------------------
 
 def _application(request: Request, tenant: Tenant) -> Application:
+    """The path's application. A malformed ``appId`` key is Graph's 400 "Invalid value
+    specified for object reference property 'appId'…" (microsoftgraph/msgraph-sdk-python#408);
+    an object id that is not a GUID is simply not found, as ``GET applications/{appId}`` with
+    the placeholder left in is (microsoftgraph/microsoft-graph-docs-contrib#1107)."""
     params = request.path_params
     if "app_id" in params:
-        client_id = parse_guid(params["app_id"], "appId")
+        try:
+            client_id = parse_guid(params["app_id"], "appId")
+        except BadInput:
+            raise BadInput("Invalid value specified for object reference property 'appId'. "
+                           "Please ensure that this value has an appropriate syntax and "
+                           "length.", field="appId") from None
         app = tenant.apps.get(client_id)
         if app is None:
             raise not_found("appId", params["app_id"])
         return app
-    object_id = parse_guid(params["id"], "id")
-    app = next((a for a in tenant.apps.values() if a.id == object_id), None)
+    key = params["id"].strip().lower()
+    app = next((a for a in tenant.apps.values() if a.id == key), None)
     if app is None:
         raise not_found("id", params["id"])
     return app
 
 
 async def list_applications(request: Request, tenant: Tenant) -> Response:
-    items = [a.graph() for a in tenant.apps.values()]
-    items = filtered(request, items, {"appId", "displayName", "id"})
-    return collection(request, "applications", items)
+    return collection(request, "applications", [a.graph() for a in tenant.apps.values()],
+                      type_name="microsoft.graph.application",
+                      filterable={"appId", "displayName", "id"}, orderable={"displayName"})
 
 
 async def create_application(request: Request, tenant: Tenant) -> Response:
@@ -147,7 +166,10 @@ def _check_redirect_rules(changes: dict[str, Any], current: Application | None) 
 
 
 async def get_application(request: Request, tenant: Tenant) -> Response:
-    return json_body(request, "applications/$entity", _application(request, tenant).graph())
+    app = Entry(_application(request, tenant).graph())
+    return json_body(request, "applications/$entity",
+                     select_one(app, request.query_params.get("$select"),
+                                "microsoft.graph.application"))
 
 
 async def update_application(request: Request, tenant: Tenant) -> Response:
@@ -176,7 +198,8 @@ async def delete_application(request: Request, tenant: Tenant) -> Response:
 async def list_extension_properties(request: Request, tenant: Tenant) -> Response:
     app = _application(request, tenant)
     items = [p.graph(app.name) for p in app.extension_properties]
-    return collection(request, f"applications('{app.id}')/extensionProperties", items)
+    return collection(request, f"applications('{app.id}')/extensionProperties", items,
+                      type_name="microsoft.graph.extensionProperty")
 
 
 async def create_extension_property(request: Request, tenant: Tenant) -> Response:
@@ -227,19 +250,21 @@ async def remove_password(request: Request, tenant: Tenant) -> Response:
 # --- users ----------------------------------------------------------------------------------
 
 async def list_users(request: Request, tenant: Tenant) -> Response:
-    items = [u.graph() for u in tenant.users.values()]
-    items = filtered(request, items, {"userPrincipalName", "displayName", "mail", "id"})
-    return collection(request, "users", items)
+    """Users, 100 to a page unless ``$top`` says otherwise; ``$orderby`` on ``displayName`` or
+    ``userPrincipalName`` (https://learn.microsoft.com/graph/api/user-list)."""
+    return collection(request, "users", [user_entry(u) for u in tenant.users.values()],
+                      type_name="microsoft.graph.user",
+                      filterable={"userPrincipalName", "displayName", "mail", "id"},
+                      orderable={"displayName", "userPrincipalName"})
 
 
 async def create_user(request: Request, tenant: Tenant) -> Response:
     changes = model.user_changes(await read_object(request), tenant, creating=True)
     if tenant.find_user(changes["upn"]) is not None:
-        raise BadInput("Another object with the same value for property userPrincipalName "
-                       "already exists.", field="userPrincipalName")
+        raise _upn_conflict()
     cfg = UserConfig(
         upn=changes["upn"], name=changes["name"], password=changes["password"],
-        email=changes.get("email") or changes["upn"],
+        email=changes.get("email"),
         oid=new_guid(),  # as Entra's: one made again under a deleted one's name is not it
         given_name=changes.get("given_name"), family_name=changes.get("family_name"),
         enabled=changes.get("enabled", True), user_type=changes.get("user_type", "Member"),
@@ -247,9 +272,13 @@ async def create_user(request: Request, tenant: Tenant) -> Response:
         force_change_password=changes.get("force_change_password", False),
     )
     user = build_user(cfg, tenant.id, idp(request).clock.now())
+    # "creating a new user without specifying the mail value ... the new user's mail attribute
+    # is null" (microsoftgraph/microsoft-graph-docs#18722); build_user gives idp.toml users
+    # their UPN as address.
+    user.email = changes.get("email")
     _set_extensions(user, changes.get("extensions", {}))
     tenant.users[user.id] = user
-    return json_body(request, "users/$entity", user.graph(), 201)
+    return json_body(request, "users/$entity", user.graph_default(), 201)
 
 
 def _set_extensions(user: User, values: dict[str, Any]) -> None:
@@ -264,9 +293,8 @@ def _set_extensions(user: User, values: dict[str, Any]) -> None:
 
 async def get_user(request: Request, tenant: Tenant) -> Response:
     user = find_user(request, tenant)
-    body = directory_model.select(user.graph(), {**user.extensions, "passwordProfile": {
-        "password": None, "forceChangePasswordNextSignIn": user.force_change_password,
-        "forceChangePasswordNextSignInWithMfa": False}}, request.query_params.get("$select"))
+    body = select_one(user_entry(user), request.query_params.get("$select"),
+                      "microsoft.graph.user")
     return json_body(request, "users/$entity", body)
 
 
@@ -276,8 +304,7 @@ async def update_user(request: Request, tenant: Tenant) -> Response:
     if "upn" in changes:
         other = tenant.find_user(changes["upn"])
         if other is not None and other is not user:
-            raise BadInput("Another object with the same value for property "
-                           "userPrincipalName already exists.", field="userPrincipalName")
+            raise _upn_conflict()
     was_enabled = user.enabled
     _set_extensions(user, changes.pop("extensions", {}))
     for attr, value in changes.items():

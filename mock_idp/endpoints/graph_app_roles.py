@@ -26,7 +26,8 @@ from ..protocol.graph_permissions import APPLICATION_PERMISSION_IDS, application
 from ..store import Tenant
 from .common import idp
 from .graph_consent import find_principal, principals
-from .graph_http import PREFIX, collection, json_body, not_found, route
+from .graph_http import PREFIX, json_body, not_found, route
+from .graph_paging import collection
 from .payload import BadInput, check_known, get_str, parse_guid, read_object
 
 _GRAPH_ROLES = uuid.UUID("6a8b2f0e-3c1d-4e5f-9a7b-0c2d4e6f8a1b")
@@ -68,11 +69,19 @@ def _names(request: Request, tenant: Tenant) -> dict[str, str]:
             for sp in principals(tenant, idp(request).store).values()}
 
 
+def granted_on(request: Request, tenant: Tenant, resource: str) -> list[dict[str, Any]]:
+    """The application permissions held on the API whose app id is ``resource``, as its
+    service principal's ``appRoleAssignedTo`` lists them."""
+    names = _names(request, tenant)
+    return [_graph(tenant, g, names) for g in tenant.app_role_grants if g.resource_id == resource]
+
+
 async def list_app_roles(request: Request, tenant: Tenant) -> Response:
     client = _principal(request, tenant)["appId"]
     names = _names(request, tenant)
     items = [_graph(tenant, g, names) for g in tenant.app_role_grants if g.client_id == client]
-    return collection(request, "appRoleAssignments", items)
+    return collection(request, "appRoleAssignments", items,
+                      type_name="microsoft.graph.appRoleAssignment")
 
 
 def _resource(request: Request, tenant: Tenant, body: dict[str, Any]) -> str:

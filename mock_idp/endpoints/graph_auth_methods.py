@@ -22,13 +22,15 @@ from starlette.routing import BaseRoute
 
 from ..config_fields import stable_oid
 from ..store import Tenant, User
-from .graph_http import PREFIX, collection, find_user, json_body, not_found, route
+from .graph_http import PREFIX, find_user, json_body, not_found, route
+from .graph_paging import collection
 
 PASSWORD_METHOD_ID = "28c10230-6103-485e-b985-444c60001490"
 """Graph's id of the password method, the same for every user (the authentication methods
 API's examples; admin scripts reset passwords through it)."""
 PASSWORD = "#microsoft.graph.passwordAuthenticationMethod"
 SOFTWARE_OATH = "#microsoft.graph.softwareOathAuthenticationMethod"
+METHOD_TYPE = "microsoft.graph.authenticationMethod"
 METHODS = PREFIX + "/users/{user}/authentication"
 
 
@@ -60,19 +62,20 @@ def _one(request: Request, tenant: Tenant, kind: str) -> tuple[User, dict[str, A
 
 async def list_methods(request: Request, tenant: Tenant) -> Response:
     user = find_user(request, tenant)
-    return collection(request, f"users('{user.id}')/authentication/methods", _methods(user))
+    return collection(request, f"users('{user.id}')/authentication/methods", _methods(user),
+                      type_name=METHOD_TYPE)
 
 
 async def list_password_methods(request: Request, tenant: Tenant) -> Response:
     user = find_user(request, tenant)
     return collection(request, f"users('{user.id}')/authentication/passwordMethods",
-                      _of_kind(user, PASSWORD))
+                      _of_kind(user, PASSWORD), type_name=METHOD_TYPE)
 
 
 async def list_oath_methods(request: Request, tenant: Tenant) -> Response:
     user = find_user(request, tenant)
     return collection(request, f"users('{user.id}')/authentication/softwareOathMethods",
-                      _of_kind(user, SOFTWARE_OATH))
+                      _of_kind(user, SOFTWARE_OATH), type_name=METHOD_TYPE)
 
 
 async def get_password_method(request: Request, tenant: Tenant) -> Response:

@@ -33,7 +33,8 @@ from ..consent import GRAPH_APP_ID, PermissionGrant, new_grant, service_principa
 from ..protocol.graph_permissions import APPLICATION_PERMISSION_IDS
 from ..store import Store, Tenant
 from .common import idp
-from .graph_http import PREFIX, collection, filtered, json_body, not_found, route
+from .graph_http import PREFIX, GraphError, json_body, not_found, route
+from .graph_paging import Entry, collection, select_one
 from .payload import BadInput, check_known, get_bool, get_str, parse_guid, read_object
 
 PROPERTIES = {"clientId", "consentType", "principalId", "resourceId", "scope", "startTime",
@@ -118,12 +119,16 @@ async def list_service_principals(request: Request, tenant: Tenant) -> Response:
     """The tenant's service principals; ``$filter`` on ``appId`` or ``displayName`` finds one,
     as scripts find Microsoft Graph's to look a permission's id up in its ``appRoles``."""
     items = list(principals(tenant, idp(request).store).values())
-    return collection(request, "servicePrincipals",
-                      filtered(request, items, {"appId", "displayName", "id"}))
+    return collection(request, "servicePrincipals", items,
+                      type_name="microsoft.graph.servicePrincipal",
+                      filterable={"appId", "displayName", "id"}, orderable={"displayName"})
 
 
 async def get_service_principal(request: Request, tenant: Tenant) -> Response:
-    return json_body(request, "servicePrincipals/$entity", find_principal(request, tenant))
+    principal = Entry(find_principal(request, tenant))
+    return json_body(request, "servicePrincipals/$entity",
+                     select_one(principal, request.query_params.get("$select"),
+                                "microsoft.graph.servicePrincipal"))
 
 
 async def update_service_principal(request: Request, tenant: Tenant) -> Response:
@@ -147,8 +152,9 @@ async def update_service_principal(request: Request, tenant: Tenant) -> Response
 
 async def list_grants(request: Request, tenant: Tenant) -> Response:
     items = [g.graph(tenant.id) for g in tenant.grants]
-    items = filtered(request, items, {"clientId", "consentType", "principalId", "resourceId"})
-    return collection(request, "oauth2PermissionGrants", items)
+    return collection(request, "oauth2PermissionGrants", items,
+                      type_name="microsoft.graph.oAuth2PermissionGrant",
+                      filterable={"clientId", "consentType", "principalId", "resourceId"})
 
 
 async def create_grant(request: Request, tenant: Tenant) -> Response:
@@ -172,7 +178,11 @@ async def create_grant(request: Request, tenant: Tenant) -> Response:
     resource = _app_id(tenant, body, "resourceId", graph_ok=True)
     grant = new_grant(client, resource, principal, _scopes(body))
     if any(g.id == grant.id for g in tenant.grants):
-        raise BadInput("Permission entry already exists.", field="clientId", status=409)
+        # Graph's 409 for a second grant of a client, resource and principal
+        # (hashicorp/terraform-provider-azuread#690).
+        raise GraphError("Permission entry already exists.",
+                         code="Request_MultipleObjectsWithSameKeyValue", field="clientId",
+                         status=409)
     tenant.grants.append(grant)
     return json_body(request, "oauth2PermissionGrants/$entity", grant.graph(tenant.id), 201)
 

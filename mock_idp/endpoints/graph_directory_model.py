@@ -18,6 +18,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..consent import GRAPH_APP_ID, service_principal_id
 from ..directory import (
     DEFAULT_ACCESS_ROLE_ID,
     EXTENSION_DATA_TYPES,
@@ -94,7 +95,8 @@ def app_roles(value: Any, client_id: str) -> list[AppRole]:
         roles.append(AppRole(
             id=role_id, value=role,
             display_name=get_str(item, "displayName", where, max_len=120) or role,
-            description=get_str(item, "description", where, nullable=True, max_len=1000) or "",
+            description=get_str(item, "description", where, nullable=True, max_len=1000,
+                                multiline=True) or "",
             allowed_member_types=tuple(dict.fromkeys(types)),
             enabled=True if enabled is None else enabled))
     return roles
@@ -256,7 +258,8 @@ def group_changes(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         if value is not None:
             out[attr] = value
     if "description" in body:
-        out["description"] = get_str(body, "description", nullable=True, max_len=1024)
+        out["description"] = get_str(body, "description", nullable=True, max_len=1024,
+                                       multiline=True)
     types = get_str_list(body, "groupTypes", max_items=2, max_len=32)
     if types is not None:
         for i, kind in enumerate(types):
@@ -309,8 +312,32 @@ def assignment_graph(tenant: Tenant, assignment: RoleAssignment) -> dict[str, An
         "principalId": assignment.principal_id,
         "principalType": assignment.principal_type,
         "resourceDisplayName": app.name if app else None,
-        "resourceId": app.id if app else None,
+        "resourceId": service_principal_id(tenant.id, app.client_id) if app else None,
     }
+
+
+def resource_app(tenant: Tenant, value: str) -> Application:
+    """The app whose service principal ``resourceId`` names: "The id of the resource
+    servicePrincipal which has defined the app role"
+    (https://learn.microsoft.com/graph/api/user-post-approleassignments). Graph answers 400
+    "Not a valid reference update." for the application object's id
+    (microsoftgraph/microsoft-graph-docs-contrib#4628) and 404 "Resource '…' does not exist…"
+    for an id of no object, an app id among them (EirikHaughom/ADME#5)."""
+    key = parse_guid(value, "resourceId")
+    for app in tenant.apps.values():
+        if service_principal_id(tenant.id, app.client_id) == key:
+            return app
+    if any(app.id == key for app in tenant.apps.values()) or key in tenant.users \
+            or key in tenant.groups:
+        raise BadInput("Not a valid reference update.", field="resourceId")
+    others = {service_principal_id(tenant.id, c) for c in (GRAPH_APP_ID,
+                                                           *(g.client_id for g in tenant.grants))}
+    if key in others:
+        raise BadInput("'resourceId' is the service principal of Microsoft Graph or of another "
+                       "organization's app; the mock assigns users and groups to its tenant's "
+                       "own applications only", field="resourceId")
+    raise BadInput(f"Resource '{key}' does not exist or one of its queried reference-property "
+                   f"objects are not present.", field="resourceId", status=404)
 
 
 def assignment_request(body: dict[str, Any], tenant: Tenant, principal_id: str
@@ -321,30 +348,6 @@ def assignment_request(body: dict[str, Any], tenant: Tenant, principal_id: str
     if principal is not None and parse_guid(principal, "principalId") != principal_id:
         raise BadInput("'principalId' must be the id of the object in the URL",
                        field="principalId")
-    resource = get_str(body, "resourceId", required=True, max_len=64) or ""
-    app = tenant.find_app(parse_guid(resource, "resourceId"))
-    if app is None:
-        raise BadInput(f"'resourceId' {resource!r} is neither the object id nor the appId of "
-                       f"an application in this tenant", field="resourceId")
+    app = resource_app(tenant, get_str(body, "resourceId", required=True, max_len=64) or "")
     requested = get_str(body, "appRoleId", required=True, max_len=128) or ""
     return app, resolve_role(app, requested)
-
-
-def select(obj: dict[str, Any], extra: dict[str, Any], raw: str | None) -> dict[str, Any]:
-    """``$select=a,b``: only those properties (extension values among them); ``id`` always."""
-    if raw is None:
-        return obj
-    names = [n.strip() for n in raw.split(",") if n.strip()]
-    if not names or len(names) > 64:
-        raise BadInput("'$select' must name 1 to 64 properties", field="$select")
-    everything = {**obj, **extra}
-    lowered = {k.lower(): k for k in everything}
-    out: dict[str, Any] = {"id": obj.get("id")}
-    for name in names:
-        key = lowered.get(name.lower())
-        if key is None and not name.lower().startswith("extension_"):
-            raise BadInput(f"Could not find a property named '{name[:80]}' on type "
-                           f"'microsoft.graph.user'.", field="$select")
-        if key is not None:
-            out[key] = everything[key]
-    return out

@@ -20,7 +20,8 @@ from starlette.routing import BaseRoute
 from ..consent import digest_id
 from ..directory_roles import BUILT_IN
 from ..store import Tenant, User
-from .graph_http import PREFIX, collection, filtered, json_body, not_found, route
+from .graph_http import PREFIX, json_body, not_found, route
+from .graph_paging import collection
 from .payload import BadInput, check_known, get_str, parse_guid, read_object
 
 ROLES = PREFIX + "/roleManagement/directory"
@@ -45,13 +46,15 @@ def _assignments(tenant: Tenant) -> list[dict[str, Any]]:
 async def list_definitions(request: Request, tenant: Tenant) -> Response:
     items = [{"id": template, "templateId": template, "displayName": name, "isBuiltIn": True,
               "isEnabled": True} for name, template in BUILT_IN.items()]
-    return collection(request, "roleManagement/directory/roleDefinitions",
-                      filtered(request, items, {"displayName", "templateId"}))
+    return collection(request, "roleManagement/directory/roleDefinitions", items,
+                      type_name="microsoft.graph.unifiedRoleDefinition",
+                      filterable={"displayName", "templateId"})
 
 
 async def list_assignments(request: Request, tenant: Tenant) -> Response:
-    items = filtered(request, _assignments(tenant), {"principalId", "roleDefinitionId"})
-    return collection(request, "roleManagement/directory/roleAssignments", items)
+    return collection(request, "roleManagement/directory/roleAssignments", _assignments(tenant),
+                      type_name="microsoft.graph.unifiedRoleAssignment",
+                      filterable={"principalId", "roleDefinitionId"})
 
 
 async def create_assignment(request: Request, tenant: Tenant) -> Response:

@@ -11,30 +11,39 @@ https://learn.microsoft.com/graph/api/group-delete-members
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from ..directory import Group, remove_object, transitive_member_of
-from ..store import Tenant, new_guid
+from ..store import Tenant, User, new_guid
 from . import graph_directory_model as model
 from .common import idp
-from .graph_http import PREFIX, collection, filtered, json_body, not_found, route
+from .graph_http import PREFIX, json_body, not_found, route
+from .graph_paging import Entry, collection, select_one
 from .payload import BadInput, check_known, read_object
 
 MAX_MEMBERS = 50_000
 
 
-def directory_object(tenant: Tenant, object_id: str) -> dict[str, Any] | None:
+def user_entry(user: User, odata_type: bool = False) -> Entry:
+    """A user as lists show it: its default properties, and what ``$select`` may add (its
+    directory extension values and ``passwordProfile`` among them)."""
+    kind = {"@odata.type": "#microsoft.graph.user"} if odata_type else {}
+    profile = {"password": None, "forceChangePasswordNextSignIn": user.force_change_password,
+               "forceChangePasswordNextSignInWithMfa": False}
+    return Entry({**kind, **user.graph(), **user.extensions, "passwordProfile": profile},
+                 {**kind, **user.graph_default()})
+
+
+def directory_entry(tenant: Tenant, object_id: str) -> Entry | None:
     """A user or group as a ``directoryObject`` (with its ``@odata.type``), or ``None``."""
     user = tenant.users.get(object_id)
     if user is not None:
-        return {"@odata.type": "#microsoft.graph.user", **user.graph()}
+        return user_entry(user, odata_type=True)
     group = tenant.groups.get(object_id)
     if group is not None:
-        return {"@odata.type": "#microsoft.graph.group", **group.graph(tenant.domain)}
+        return Entry({"@odata.type": "#microsoft.graph.group", **group.graph(tenant.domain)})
     return None
 
 
@@ -50,7 +59,7 @@ def add_members(tenant: Tenant, group: Group, ids: list[str], field: str) -> Non
     """Add users or groups; an unknown object, a duplicate or a cycle is refused (nothing is
     added then)."""
     for object_id in ids:
-        if directory_object(tenant, object_id) is None:
+        if directory_entry(tenant, object_id) is None:
             raise not_found(field, object_id)
         if object_id in group.members:
             raise BadInput("One or more added object references already exist for the "
@@ -65,9 +74,10 @@ def add_members(tenant: Tenant, group: Group, ids: list[str], field: str) -> Non
 
 
 async def list_groups(request: Request, tenant: Tenant) -> Response:
-    items = [g.graph(tenant.domain) for g in tenant.groups.values()]
-    items = filtered(request, items, {"displayName", "id", "mailNickname"})
-    return collection(request, "groups", items)
+    """Groups, 100 to a page (https://learn.microsoft.com/graph/api/group-list)."""
+    return collection(request, "groups", [g.graph(tenant.domain) for g in tenant.groups.values()],
+                      type_name="microsoft.graph.group",
+                      filterable={"displayName", "id", "mailNickname"}, orderable={"displayName"})
 
 
 async def create_group(request: Request, tenant: Tenant) -> Response:
@@ -81,7 +91,10 @@ async def create_group(request: Request, tenant: Tenant) -> Response:
 
 
 async def get_group(request: Request, tenant: Tenant) -> Response:
-    return json_body(request, "groups/$entity", _group(request, tenant).graph(tenant.domain))
+    group = Entry(_group(request, tenant).graph(tenant.domain))
+    return json_body(request, "groups/$entity",
+                     select_one(group, request.query_params.get("$select"),
+                                "microsoft.graph.group"))
 
 
 async def update_group(request: Request, tenant: Tenant) -> Response:
@@ -105,7 +118,7 @@ async def delete_group(request: Request, tenant: Tenant) -> Response:
 
 async def list_members(request: Request, tenant: Tenant) -> Response:
     group = _group(request, tenant)
-    items = [o for o in (directory_object(tenant, m) for m in group.members) if o is not None]
+    items = [e for e in (directory_entry(tenant, m) for m in group.members) if e is not None]
     return collection(request, "directoryObjects", items)
 
 

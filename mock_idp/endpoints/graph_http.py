@@ -7,7 +7,6 @@ Every handler takes ``(request, tenant)`` and may raise :class:`BadInput` (or
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -25,15 +24,12 @@ __all__ = [
     "PREFIX",
     "GraphError",
     "Handler",
-    "collection",
     "context",
-    "filtered",
     "find_user",
     "graph_error",
     "json_body",
     "not_found",
     "route",
-    "top_of",
 ]
 
 PREFIX = "/graph/{tenant}/v1.0"
@@ -50,20 +46,25 @@ class GraphError(BadInput):
     """A refusal with a Graph error code of its own (``Directory_ResultSizeLimitExceeded``)."""
 
     def __init__(self, message: str, *, code: str, field: str = "body", status: int = 400,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None,
+                 details: list[dict[str, str]] | None = None) -> None:
         super().__init__(message, field=field, status=status)
         self.code = code
         self.headers = headers or {}
+        self.details = details
 
 
 def graph_error(request: Request, status: int, message: str, *, target: str | None = None,
-                headers: dict[str, str] | None = None, code: str | None = None) -> JSONResponse:
+                headers: dict[str, str] | None = None, code: str | None = None,
+                details: list[dict[str, str]] | None = None) -> JSONResponse:
     request_id = str(uuid.uuid4())
     client_request_id = request.headers.get("client-request-id", "")[:64] or request_id
     error: dict[str, Any] = {"code": code or _CODES.get(status, "BadRequest"),
                              "message": message}
     if target is not None:
         error["target"] = target
+    if details:
+        error["details"] = details
     error["innerError"] = {
         "date": iso(idp(request).clock.now()),
         "request-id": request_id,
@@ -84,38 +85,6 @@ def json_body(request: Request, fragment: str, body: dict[str, Any], status: int
                         status_code=status)
 
 
-def top_of(request: Request, default: int | None = None) -> int | None:
-    top = request.query_params.get("$top")
-    if top is None:
-        return default
-    if not (top.isascii() and top.isdigit()) or not 1 <= int(top) <= 999:
-        raise BadInput("'$top' must be an integer from 1 to 999", field="$top")
-    return int(top)
-
-
-def collection(request: Request, fragment: str, items: list[dict[str, Any]]) -> Response:
-    top = top_of(request)
-    if top is not None:
-        items = items[:top]
-    return json_body(request, fragment, {"value": items})
-
-
-_FILTER = re.compile(r"^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$")
-
-
-def filtered(request: Request, items: list[dict[str, Any]], allowed: set[str]
-             ) -> list[dict[str, Any]]:
-    expr = request.query_params.get("$filter")
-    if expr is None:
-        return items
-    match = _FILTER.match(expr)
-    if match is None or match.group(1) not in allowed:
-        raise BadInput(f"unsupported '$filter'; use <property> eq 'value' with one of "
-                       f"{', '.join(sorted(allowed))}", field="$filter")
-    prop, value = match.group(1), match.group(2).replace("''", "'").lower()
-    return [i for i in items if str(i.get(prop) or "").lower() == value]
-
-
 def _endpoint(methods: dict[str, Handler]) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         handler = methods.get("GET" if request.method == "HEAD" else request.method)
@@ -132,7 +101,7 @@ def _endpoint(methods: dict[str, Handler]) -> Callable[[Request], Awaitable[Resp
             return await handler(request, tenant)
         except GraphError as exc:
             return graph_error(request, exc.status, exc.message, target=exc.field,
-                               code=exc.code, headers=exc.headers)
+                               code=exc.code, headers=exc.headers, details=exc.details)
         except BadInput as exc:
             return graph_error(request, exc.status, exc.message, target=exc.field)
 

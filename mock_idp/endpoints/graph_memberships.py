@@ -3,13 +3,13 @@ user's group memberships, where a token's groups overage points.
 
 ``POST users/{id}/getMemberObjects`` and ``getMemberGroups`` (transitive ids; body
 ``{"securityEnabledOnly": bool}``), ``GET users/{id}/memberOf`` (direct) and
-``transitiveMemberOf`` (nested too) as directory objects, paged with ``@odata.nextLink``; each
-also as ``/me/…``. Unlike the management calls (which a test makes without a token), these
-check the bearer token as Graph does: a Microsoft Graph token of this tenant, a delegated
-``User.Read`` (or wider) for the signed-in user's own data, ``User.Read.All`` or
-``Directory.Read.All`` for another user's; 401 ``InvalidAuthenticationToken`` or 403
-``Authorization_RequestDenied`` otherwise. App-only tokens carry no application permissions in
-the mock, so they are refused.
+``transitiveMemberOf`` (nested too) as directory objects, paged with ``@odata.nextLink`` as
+every list is (:mod:`.graph_paging`); each also as ``/me/…``. Unlike the management calls
+(which a test makes without a token), these check the bearer token as Graph does: a Microsoft
+Graph token of this tenant, a delegated ``User.Read`` (or wider) for the signed-in user's own
+data, ``User.Read.All`` or ``Directory.Read.All`` for another user's; 401
+``InvalidAuthenticationToken`` or 403 ``Authorization_RequestDenied`` otherwise. App-only tokens
+carry no application permissions in the mock, so they are refused.
 https://learn.microsoft.com/graph/api/directoryobject-getmemberobjects,
 https://learn.microsoft.com/graph/api/directoryobject-getmembergroups,
 https://learn.microsoft.com/graph/api/user-list-memberof,
@@ -18,9 +18,7 @@ https://learn.microsoft.com/graph/api/user-list-transitivememberof
 
 from __future__ import annotations
 
-import base64
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -29,14 +27,14 @@ from starlette.routing import BaseRoute
 from ..directory import Group, member_of, transitive_member_of
 from ..protocol.bearer import BearerError, bearer_token, delegated_scopes, verify_graph_token
 from ..store import Tenant, User
-from .common import base_url, idp
-from .graph_groups import directory_object
-from .graph_http import PREFIX, GraphError, json_body, not_found, route, top_of
+from .common import idp
+from .graph_groups import directory_entry, user_entry
+from .graph_http import PREFIX, GraphError, json_body, not_found, route
+from .graph_paging import collection, select_one
 from .payload import BadInput, check_known, get_bool, read_object
 
 MAX_MEMBER_IDS = 11_000
 """``getMemberObjects`` / ``getMemberGroups`` answer at most this many ids."""
-PAGE_SIZE = 100
 SELF_SCOPES = frozenset({"user.read", "user.readwrite", "user.readbasic.all", "user.read.all",
                          "user.readwrite.all", "directory.read.all", "directory.readwrite.all",
                          "directory.accessasuser.all"})
@@ -91,7 +89,9 @@ def _subject(request: Request, tenant: Tenant) -> User:
 
 async def me(request: Request, tenant: Tenant) -> Response:
     user = _subject(request, tenant)
-    return json_body(request, "users/$entity", user.graph())
+    return json_body(request, "users/$entity",
+                     select_one(user_entry(user), request.query_params.get("$select"),
+                                "microsoft.graph.user"))
 
 
 async def _security_only(request: Request) -> bool:
@@ -116,35 +116,19 @@ async def get_member_objects(request: Request, tenant: Tenant) -> Response:
     return json_body(request, "Collection(Edm.String)", {"value": [g.id for g in groups]})
 
 
-def _page(request: Request, groups: list[Group], tenant: Tenant, fragment: str) -> Response:
-    top = top_of(request, PAGE_SIZE) or PAGE_SIZE
-    token = request.query_params.get("$skiptoken")
-    start = 0
-    if token is not None:
-        try:
-            start = int(base64.urlsafe_b64decode(token.encode() + b"==").decode())
-        except ValueError:
-            raise BadInput("'$skiptoken' is not one this API issued", field="$skiptoken") \
-                from None
-        if not 0 <= start <= len(groups):
-            raise BadInput("'$skiptoken' is not one this API issued", field="$skiptoken")
-    items = [directory_object(tenant, g.id) for g in groups[start:start + top]]
-    body: dict[str, Any] = {"value": [i for i in items if i is not None]}
-    if start + top < len(groups):
-        skip = base64.urlsafe_b64encode(str(start + top).encode()).rstrip(b"=").decode()
-        query = urlencode({"$top": top, "$skiptoken": skip})
-        body["@odata.nextLink"] = f"{base_url(request)}{request.url.path}?{query}"
-    return json_body(request, fragment, body)
+def _page(request: Request, groups: list[Group], tenant: Tenant) -> Response:
+    items = [e for e in (directory_entry(tenant, g.id) for g in groups) if e is not None]
+    return collection(request, "directoryObjects", items)
 
 
 async def list_member_of(request: Request, tenant: Tenant) -> Response:
     user = _subject(request, tenant)
-    return _page(request, member_of(tenant, user.id), tenant, "directoryObjects")
+    return _page(request, member_of(tenant, user.id), tenant)
 
 
 async def list_transitive_member_of(request: Request, tenant: Tenant) -> Response:
     user = _subject(request, tenant)
-    return _page(request, transitive_member_of(tenant, user.id), tenant, "directoryObjects")
+    return _page(request, transitive_member_of(tenant, user.id), tenant)
 
 
 def _routes(base: str) -> list[BaseRoute]:

@@ -11,6 +11,9 @@ profile).
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
 from scenarios import ScenarioContext, scenario
 from scenarios.flows import first_login_at_company
 from scenarios.live import LiveStack
@@ -21,12 +24,25 @@ OVERAGE_GROUPS = 250
 """Groups added to the user: past Entra's limit of 200 in a JWT."""
 
 
+def _every(stack: LiveStack, path: str) -> list[dict[str, Any]]:
+    """A Graph list across its pages: Graph (and the mock) answers 100 at a time and an
+    ``@odata.nextLink`` while more remain (https://learn.microsoft.com/graph/paging)."""
+    items: list[dict[str, Any]] = []
+    params: dict[str, str] | None = None
+    while True:
+        page = stack.graph("GET", path, params=params)
+        items += page["value"]
+        if "@odata.nextLink" not in page:
+            return items
+        params = dict(parse_qsl(urlsplit(page["@odata.nextLink"]).query))
+
+
 def _groups_of(stack: LiveStack, first_name: str) -> set[str]:
     """The security groups the provider's directory has the user in (directly)."""
     user = stack.user_id(first_name)
     out = set()
-    for group in stack.graph("GET", "groups")["value"]:
-        members = stack.graph("GET", f"groups/{group['id']}/members")["value"]
+    for group in _every(stack, "groups"):
+        members = _every(stack, f"groups/{group['id']}/members")
         if group["securityEnabled"] and any(m["id"] == user for m in members):
             out.add(str(group["id"]))
     return out

@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 
 from mock_idp.clock import MockClock
 from mock_idp.config import DEFAULT_DOMAIN, DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID, IdpConfig
+from mock_idp.consent import service_principal_id
 from mock_idp.directory import is_assigned, role_values
 from mock_idp.endpoints import graph
 from mock_idp.state import IdpState
@@ -22,6 +23,8 @@ START = datetime(2026, 3, 2, 9, 30, 15, tzinfo=UTC)
 G = f"/graph/{DEFAULT_DOMAIN}/v1.0"
 ALICE = f"alice@{DEFAULT_DOMAIN}"
 DAVE = f"dave@{DEFAULT_DOMAIN}"
+RP_SP = service_principal_id(DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID)
+"""The reference app's service principal: what an app role assignment's ``resourceId`` names."""
 
 
 @pytest.fixture
@@ -189,7 +192,7 @@ def test_patch_and_delete_application(client: AppClient, state: IdpState) -> Non
         "appId"
     assert client.delete(item).status_code == 204
     assert error_of(client.get(item), 404)["code"] == "Request_ResourceNotFound"
-    assert error_of(client.get(f"{G}/applications/nope"), 400)["target"] == "id"
+    assert error_of(client.get(f"{G}/applications/nope"), 404)["target"] == "id"
 
 
 def test_add_password_defaults_and_returns_the_secret_once(client: AppClient,
@@ -287,7 +290,7 @@ def test_list_get_and_create_users(client: AppClient, state: IdpState) -> None:
     erin = state.store.tenants[DEFAULT_TENANT_ID].find_user(f"erin@{DEFAULT_DOMAIN}")
     assert erin is not None and erin.id == response.json()["id"]
     assert (erin.password, erin.email, erin.given_name, erin.enabled) == (
-        "P@ssw0rd-erin", f"erin@{DEFAULT_DOMAIN}", "Erin", True)
+        "P@ssw0rd-erin", None, "Erin", True)
     filtered = client.get(f"{G}/users", params={"$filter": f"userPrincipalName eq '{ALICE}'"})
     assert [u["id"] for u in filtered.json()["value"]] == [alice["id"]]
     assert error_of(client.get(f"{G}/users", params={"$filter": "startswith(x)"}), 400)[
@@ -359,7 +362,7 @@ def test_revoke_sign_in_sessions(client: AppClient, state: IdpState, clock: Mock
     assert response.json()["value"] is True
     assert calls == [["s1", "s2"]]
     assert not any(s.active for s in state.store.sessions.values())
-    user = client.get(f"{G}/users/{ALICE}").json()
+    user = client.get(f"{G}/users/{ALICE}?$select=signInSessionsValidFromDateTime").json()
     assert user["signInSessionsValidFromDateTime"] == "2026-03-02T09:35:15Z"
 
 
@@ -409,15 +412,15 @@ def test_assign_and_unassign_default_access(client: AppClient, state: IdpState) 
     assert dave is not None
     url = f"{G}/users/{DAVE}/appRoleAssignments"
     assert client.get(url).json()["value"] == []
-    response = client.post(url, json={"resourceId": REFERENCE_RP_CLIENT_ID,
+    response = client.post(url, json={"resourceId": RP_SP,
                                       "appRoleId": "00000000-0000-0000-0000-000000000000"})
     assert response.status_code == 201, response.text
     created = response.json()
     dave_id = client.get(f"{G}/users/{DAVE}").json()["id"]
-    assert created["principalId"] == dave_id and created["resourceId"] == app.id
+    assert created["principalId"] == dave_id and created["resourceId"] == RP_SP
     assert is_assigned(tenant, app, dave)
     assert [a["id"] for a in client.get(url).json()["value"]] == [created["id"]]
-    duplicate = client.post(url, json={"resourceId": app.id,
+    duplicate = client.post(url, json={"resourceId": RP_SP,
                                        "appRoleId": "00000000-0000-0000-0000-000000000000"})
     assert error_of(duplicate, 400)["target"] == "appRoleId"
     assert client.delete(f"{url}/{created['id']}").status_code == 204
@@ -428,8 +431,7 @@ def test_assign_and_unassign_default_access(client: AppClient, state: IdpState) 
 def test_assign_an_app_role(client: AppClient, state: IdpState) -> None:
     role = next(r for r in client.get(f"{G}/applications").json()["value"][0]["appRoles"])
     url = f"{G}/users/{DAVE}/appRoleAssignments"
-    created = client.post(url, json={"resourceId": REFERENCE_RP_CLIENT_ID,
-                                     "appRoleId": role["id"]}).json()
+    created = client.post(url, json={"resourceId": RP_SP, "appRoleId": role["id"]}).json()
     assert created["appRoleId"] == role["id"]
     tenant = state.store.tenants[DEFAULT_TENANT_ID]
     app = tenant.apps[REFERENCE_RP_CLIENT_ID]
@@ -441,15 +443,13 @@ def test_assign_an_app_role(client: AppClient, state: IdpState) -> None:
 
 
 @pytest.mark.parametrize(("body", "field"), [
-    ({"resourceId": REFERENCE_RP_CLIENT_ID, "appRoleId": str(uuid.uuid4())}, "appRoleId"),
-    ({"resourceId": REFERENCE_RP_CLIENT_ID}, "appRoleId"),
-    ({"resourceId": str(uuid.uuid4()), "appRoleId": "00000000-0000-0000-0000-000000000000"},
-     "resourceId"),
+    ({"resourceId": RP_SP, "appRoleId": str(uuid.uuid4())}, "appRoleId"),
+    ({"resourceId": RP_SP}, "appRoleId"),
     ({"resourceId": "widget", "appRoleId": "00000000-0000-0000-0000-000000000000"},
      "resourceId"),
-    ({"resourceId": REFERENCE_RP_CLIENT_ID, "appRoleId": "00000000-0000-0000-0000-000000000000",
+    ({"resourceId": RP_SP, "appRoleId": "00000000-0000-0000-0000-000000000000",
       "principalId": str(uuid.uuid4())}, "principalId"),
-    ({"resourceId": REFERENCE_RP_CLIENT_ID, "appRoleId": "00000000-0000-0000-0000-000000000000",
+    ({"resourceId": RP_SP, "appRoleId": "00000000-0000-0000-0000-000000000000",
       "extra": True}, "extra"),
 ])
 def test_assignment_rejects_bad_input(client: AppClient, body: dict[str, Any],

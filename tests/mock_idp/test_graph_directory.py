@@ -21,6 +21,7 @@ from mock_idp.config import (
     SUPPORT_AGENTS_GROUP_ID,
     IdpConfig,
 )
+from mock_idp.consent import service_principal_id
 from mock_idp.directory import role_values
 from mock_idp.endpoints import control, graph
 from mock_idp.protocol.claims import GRAPH_RESOURCE_ID
@@ -169,8 +170,9 @@ def test_app_roles_with_ids_and_a_group_assignment(client: AppClient, state: Idp
     assert [(r["id"], r["value"]) for r in listed][0] == (role_id, "Supervisor")
     group = new_group(client, "Supervisors", [user_id(client, BOB)])
     url = f"{G}/groups/{group['id']}/appRoleAssignments"
-    created = client.post(url, json={"resourceId": REFERENCE_RP_CLIENT_ID,
-                                     "appRoleId": role_id})
+    created = client.post(url, json={
+        "resourceId": service_principal_id(DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID),
+        "appRoleId": role_id})
     assert created.status_code == 201, created.text
     assert created.json()["principalType"] == "Group"
     assert created.json()["principalDisplayName"] == "Supervisors"
@@ -311,7 +313,7 @@ def test_unknown_extension_on_a_user(client: AppClient) -> None:
 def test_user_claim_properties(client: AppClient) -> None:
     body = {"country": "DE", "preferredLanguage": "de-DE", "userType": "Guest"}
     assert client.patch(f"{G}/users/{BOB}", json=body).status_code == 204
-    user = client.get(f"{G}/users/{BOB}").json()
+    user = client.get(f"{G}/users/{BOB}?$select=country,preferredLanguage,userType").json()
     assert (user["country"], user["preferredLanguage"], user["userType"]) == (
         "DE", "de-DE", "Guest")
     bad = client.patch(f"{G}/users/{BOB}", json={"userType": "Admin"})

@@ -1,0 +1,240 @@
+"""OData query options on the Graph-shaped lists: paging (``$top``, ``$skiptoken``),
+``$select``, ``$filter`` (``<property> eq 'value'``), ``$orderby`` and ``$count``.
+
+Paging follows https://learn.microsoft.com/graph/paging: a page holds ``$top`` items or, without
+it, 100 (as ``GET /users`` does); while more remain the body carries ``@odata.nextLink``, the
+request's URL with every other query option kept and a ``$skiptoken`` added. The token is a
+cursor, not a position: the sort key of the page's last item (the ``id`` unless ``$orderby``
+names a property), so objects added or removed between pages neither repeat nor push others out
+of sight. Graph's own user skiptokens carry the last object's id too (one is shown in
+https://devblogs.microsoft.com/microsoft365dev/30daysmsgraph-day-7-paging-and-nextlink).
+
+Any other ``$`` option is refused: a service "MUST reject any requests which contain the
+unsupported option" (https://learn.microsoft.com/openspecs/windows_protocols/ms-odata/
+72d4ebf9-5480-49a4-b88b-c5782f726c87), and Graph's user reference notes that ``$`` starts only
+system query options in its URLs. ``$count=true`` needs ``ConsistencyLevel: eventual``, as an
+advanced query (https://learn.microsoft.com/graph/aad-advanced-queries); without the header
+Graph answers "$count is not currently supported." (microsoftgraph/microsoft-graph-docs#9254).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .common import base_url
+from .graph_http import GraphError, json_body
+from .payload import BadInput
+
+__all__ = ["DEFAULT_PAGE_SIZE", "MAX_TOP", "Entry", "collection", "select_one"]
+
+DEFAULT_PAGE_SIZE = 100
+MAX_TOP = 999
+MAX_SELECT = 64
+SUPPORTED = ("$top", "$skiptoken", "$select", "$filter", "$orderby", "$count")
+_FILTER = re.compile(r"^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$")
+_ORDER = re.compile(r"^\s*(\w+)(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
+_UNSUPPORTED_QUERY = "Request_UnsupportedQuery"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One object of a list: every property ``$select`` may name, and what is answered
+    without ``$select`` (``None``: all of them)."""
+
+    properties: Mapping[str, Any]
+    default: Mapping[str, Any] | None = None
+
+    @property
+    def id(self) -> str:
+        return str(self.properties.get("id") or "")
+
+    def view(self, names: Sequence[str] | None) -> dict[str, Any]:
+        if names is None:
+            return dict(self.default if self.default is not None else self.properties)
+        lowered = {k.lower(): k for k in self.properties}
+        out: dict[str, Any] = {k: self.properties[k] for k in ("@odata.type", "id")
+                               if k in self.properties}
+        for name in names:
+            key = lowered.get(name.lower())
+            if key is not None:
+                out[key] = self.properties[key]
+        return out
+
+
+def _options(request: Request) -> dict[str, str]:
+    """The request's ``$`` options by lower-cased name (OData's names are case-insensitive);
+    an unknown or repeated one is refused."""
+    found: dict[str, str] = {}
+    for name, value in request.query_params.multi_items():
+        if not name.startswith("$"):
+            continue
+        key = name.lower()
+        if key not in SUPPORTED:
+            raise BadInput(f"The query option '{name[:40]}' is not supported.", field=name[:40])
+        if key in found:
+            raise BadInput(f"The query option '{name}' is given more than once.", field=name)
+        found[key] = value
+    return found
+
+
+def _top(options: Mapping[str, str]) -> int:
+    top = options.get("$top")
+    if top is None:
+        return DEFAULT_PAGE_SIZE
+    if not (top.isascii() and top.isdigit()) or not 1 <= int(top) <= MAX_TOP:
+        raise BadInput(f"'$top' must be an integer from 1 to {MAX_TOP}", field="$top")
+    return int(top)
+
+
+def _select(options: Mapping[str, str]) -> list[str] | None:
+    raw = options.get("$select")
+    if raw is None:
+        return None
+    names = [n.strip() for n in raw.split(",") if n.strip()]
+    if not names or len(names) > MAX_SELECT:
+        raise BadInput(f"'$select' must name 1 to {MAX_SELECT} properties", field="$select")
+    return names
+
+
+def _check_select(names: Sequence[str] | None, entries: Sequence[Entry], type_name: str) -> None:
+    """Refuse a property no object of the list has (directory extensions excepted: a user
+    without a value shows none)."""
+    if names is None or not entries:
+        return
+    known = {k.lower() for e in entries for k in e.properties} | {"id"}
+    for name in names:
+        if name.lower() not in known and not name.lower().startswith("extension_"):
+            raise BadInput(f"Could not find a property named '{name[:80]}' on type "
+                           f"'{type_name}'.", field="$select")
+
+
+def select_one(entry: Entry, raw: str | None, type_name: str) -> dict[str, Any]:
+    """One object as ``GET …/{id}?$select=…`` answers it."""
+    names = _select({"$select": raw} if raw is not None else {})
+    _check_select(names, [entry], type_name)
+    return entry.view(names)
+
+
+def _filtered(options: Mapping[str, str], entries: list[Entry], allowed: Collection[str]
+              ) -> list[Entry]:
+    expr = options.get("$filter")
+    if expr is None:
+        return entries
+    if not allowed:
+        raise BadInput("'$filter' is not supported on this list", field="$filter")
+    match = _FILTER.match(expr)
+    if match is None or match.group(1) not in allowed:
+        raise BadInput(f"unsupported '$filter'; use <property> eq 'value' with one of "
+                       f"{', '.join(sorted(allowed))}", field="$filter")
+    prop, value = match.group(1), match.group(2).replace("''", "'").lower()
+    return [e for e in entries if str(e.properties.get(prop) or "").lower() == value]
+
+
+def _order(options: Mapping[str, str], allowed: Collection[str], type_name: str) -> str:
+    """The property ``$orderby`` sorts on ("" for none). Graph's refusals: "Unsupported sort
+    property 'createdDateTime' for 'User'." (microsoftgraph/microsoft-graph-docs-contrib#1354),
+    "Sorting not supported for current query." (#3145), both ``Request_UnsupportedQuery``;
+    a descending sort without the advanced query parameters is refused too
+    (microsoftgraph/microsoft-graph-docs#127)."""
+    raw = options.get("$orderby")
+    if raw is None:
+        return ""
+    if not allowed:
+        raise GraphError("Sorting not supported for current query.", code=_UNSUPPORTED_QUERY,
+                         field="$orderby")
+    match = _ORDER.match(raw)
+    if match is None:
+        raise BadInput("'$orderby' must be one property, optionally followed by asc",
+                       field="$orderby")
+    prop, direction = match.group(1), (match.group(2) or "asc").lower()
+    canonical = next((p for p in allowed if p.lower() == prop.lower()), None)
+    short = type_name.rsplit(".", 1)[-1]
+    if canonical is None:
+        raise GraphError(f"Unsupported sort property '{prop[:80]}' for "
+                         f"'{short[:1].upper() + short[1:]}'.", code=_UNSUPPORTED_QUERY,
+                         field="$orderby")
+    if direction == "desc":
+        raise GraphError("Sorting in descending order is not supported for current query.",
+                         code=_UNSUPPORTED_QUERY, field="$orderby")
+    return canonical
+
+
+def _key(entry: Entry, order: str) -> tuple[str, str]:
+    value = entry.properties.get(order) if order else None
+    return (str(value or "").casefold(), entry.id)
+
+
+def _encode(order: str, key: tuple[str, str]) -> str:
+    raw = json.dumps([order, *key], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _decode(options: Mapping[str, str], order: str) -> tuple[str, str] | None:
+    token = options.get("$skiptoken")
+    if token is None:
+        return None
+    refusal = BadInput("'$skiptoken' is not one this API issued for this query; start again "
+                       "without it", field="$skiptoken")
+    if not token.isascii() or len(token) > 4096:
+        raise refusal
+    try:
+        parts = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (binascii.Error, ValueError):
+        raise refusal from None
+    if (not isinstance(parts, list) or len(parts) != 3
+            or not all(isinstance(p, str) for p in parts) or parts[0] != order):
+        raise refusal
+    return parts[1], parts[2]
+
+
+def _next_link(request: Request, token: str) -> str:
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k.lower() != "$skiptoken"]
+    query = urlencode([*kept, ("$skiptoken", token)])
+    return f"{base_url(request)}{request.url.path}?{query}"
+
+
+def _counted(request: Request, options: Mapping[str, str]) -> bool:
+    raw = options.get("$count")
+    if raw is None or raw.lower() == "false":
+        return False
+    if raw.lower() != "true":
+        raise BadInput("'$count' must be true or false", field="$count")
+    if request.headers.get("consistencylevel", "").strip().lower() != "eventual":
+        raise BadInput("$count is not currently supported.", field="$count")
+    return True
+
+
+def collection(request: Request, fragment: str,
+               items: Sequence[Entry | Mapping[str, Any]], *,
+               type_name: str = "microsoft.graph.directoryObject",
+               filterable: Collection[str] = (), orderable: Collection[str] = ()) -> Response:
+    """A page of ``items`` (objects, or :class:`Entry` where the default properties are fewer
+    than the selectable ones) under the request's query options."""
+    options = _options(request)
+    entries = [i if isinstance(i, Entry) else Entry(i) for i in items]
+    names = _select(options)
+    _check_select(names, entries, type_name)
+    top = _top(options)
+    order = _order(options, orderable, type_name)
+    counted = _counted(request, options)
+    matching = sorted(_filtered(options, entries, filterable), key=lambda e: _key(e, order))
+    after = _decode(options, order)
+    remaining = [e for e in matching if after is None or _key(e, order) > after]
+    shown = remaining[:top]
+    body: dict[str, Any] = {}
+    if counted:
+        body["@odata.count"] = len(matching)
+    if len(remaining) > top:
+        body["@odata.nextLink"] = _next_link(request, _encode(order, _key(shown[-1], order)))
+    body["value"] = [e.view(names) for e in shown]
+    return json_body(request, fragment, body)
