@@ -133,6 +133,8 @@ CATALOGUE: dict[int, AadstsCode] = {
         _c(900144, "invalid_request", 400,
            "The request body must contain the following parameter: '{name}'."),
         _c(90023, "invalid_request", 400, "Unsupported 'prompt' value."),
+        _c(500121, "invalid_request", 400,
+           "Authentication failed during strong authentication request."),
         _c(90014, "invalid_request", 400,
            "The required field '{name}' is missing from the credential. Ensure that you have "
            "all the necessary parameters for the login request."),

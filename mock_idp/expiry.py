@@ -64,11 +64,25 @@ class ExpiringMap(MutableMapping[K, V], Generic[K, V]):
             self._written[key] = (now, seq)
             heapq.heappush(self._queue, (self._deadline(value, now), seq, key))
             self.drop_expired(now)
+            self._compact()
 
     def __delitem__(self, key: K) -> None:
         with self._lock:
             del self._data[key]
             self._written.pop(key, None)
+            self._compact()
+
+    def _compact(self) -> None:
+        """Drop the queue entries of records deleted or written again, once they outnumber the
+        live ones: a collection capped by deleting its oldest records (or one written over and
+        over) would otherwise queue an entry per write until each deadline, for ever under a
+        frozen clock. Amortised: a rebuild follows at least as many writes as it keeps."""
+        if len(self._queue) <= 2 * len(self._written) + 64:
+            return
+        self._queue = [entry for entry in self._queue
+                       if (written := self._written.get(entry[2])) is not None
+                       and written[1] == entry[1]]
+        heapq.heapify(self._queue)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._data!r})"

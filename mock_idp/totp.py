@@ -63,10 +63,15 @@ def code_at(secret: str, instant: datetime, digits: int = DIGITS) -> str:
 def verify(secret: str, code: str, now: datetime) -> bool:
     """Whether ``code`` is the code of the current 30-second step, or of the one before or
     after it."""
+    return matching_step(secret, code, now) is not None
+
+
+def matching_step(secret: str, code: str, now: datetime) -> int | None:
+    """The step (the current one, the one before or the one after) whose code ``code`` is."""
     code = code.strip()
     if len(code) != DIGITS or not code.isascii() or not code.isdigit():
-        return False
+        return None
     key = decode_secret(secret)
     counter = int(now.timestamp()) // STEP_SECONDS
-    return any(hmac.compare_digest(code_for_counter(key, counter + drift), code)
-               for drift in (-1, 0, 1))
+    return next((counter + drift for drift in (-1, 0, 1)
+                 if hmac.compare_digest(code_for_counter(key, counter + drift), code)), None)

@@ -32,7 +32,7 @@ FORM_FIELDS = frozenset({"ctx", "loginfmt", "passwd", "account", "answer", "Dont
                          "otc", ids.ORGANIZATION_CONSENT_NAME, ids.CURRENT_PASSWORD_NAME,
                          ids.NEW_PASSWORD_NAME, ids.CONFIRM_PASSWORD_NAME,
                          server_data.FLOW_TOKEN_NAME, server_data.CTX_ALIAS,
-                         server_data.KMSI_OPTIONS_NAME})
+                         server_data.KMSI_OPTIONS_NAME, "login"})
 MEASURED = frozenset({ids.NEW_PASSWORD_NAME, ids.CONFIRM_PASSWORD_NAME})
 """Fields cut one character longer, so that a new password too long for the policy is refused
 rather than stored cut."""
@@ -43,12 +43,20 @@ rather than stored cut."""
 
 def keep(state: IdpState, txn: Transaction) -> str:
     """Store ``txn`` under a new single-use ``ctx`` for the page about to be rendered."""
-    if len(state.store.pending) >= MAX_PENDING:
+    pending = state.store.pending
+    if len(pending) >= MAX_PENDING:
         cutoff = state.clock.now() - PENDING_LIFETIME
-        for key in [k for k, t in state.store.pending.items() if t.created < cutoff]:
-            state.store.pending.pop(key, None)
-        for key in list(state.store.pending)[: max(0, len(state.store.pending) - MAX_PENDING + 1)]:
-            state.store.pending.pop(key, None)
+        for key in [k for k, t in pending.items() if t.created < cutoff]:
+            pending.pop(key, None)
+        # Full of live sign-ins: the oldest go, first those where no one is known yet (anyone
+        # can open a sign-in page), so a flood of them cannot end a user's sign-in that is past
+        # the password.
+        excess = len(pending) - MAX_PENDING + 1
+        known = {k: None for k, t in pending.items()
+                 if t.pending_user is not None or t.session_id is not None}
+        anonymous = [k for k in pending if k not in known]
+        for key in [*anonymous, *known][: max(0, excess)]:
+            pending.pop(key, None)
     ctx = secrets.token_urlsafe(24)
     state.store.pending[ctx] = txn
     return ctx
@@ -178,7 +186,7 @@ def show(request: Request, txn: Transaction,
     error = page.error
     if error is not None:
         note_error(request, error)
-    status = 400 if error is not None else 200
+    status = 200
     view, username = (("username", page.prefill) if isinstance(page, flow.ShowUsername)
                       else ("password", page.username))
     return render_step(request, "credentials", status=status, view=view, username=username,

@@ -14,10 +14,12 @@ server_data`). A request names the sign-in (``Ctx``, ``FlowToken``) and the meth
   ProcessAuth then asks no code.
 - A wrong code answers ``Success: false``, ``ResultValue: "OathCodeIncorrect"`` (the result
   Entra's MFA documentation lists for a wrong code), and the same ``Ctx``, so the script may try
-  again.
+  again, up to :data:`~mock_idp.signin.flow.MAX_WRONG_CODES` wrong codes (with "Enter code"'s
+  own posts): the last one also carries ``ErrCode`` 500121 and ends the sign-in. A code is
+  taken once (:func:`~mock_idp.signin.flow.code_step`).
 - A ``Ctx`` that is unknown, used, stale or not at "Enter code", or a ``FlowToken`` that is not
   its page's, answers ``Success: false`` with ``ErrCode`` 9002313 (the mock's choice: the code of
-  its sign-in pages for a context they did not show).
+  its sign-in pages for a context they did not show), and no ``FlowToken``.
 
 Refusals of the body itself are the management API's ``{"error": {"code", "message",
 "field"}}`` (400 naming the member, 413 for a body over :data:`MAX_BYTES`).
@@ -81,11 +83,18 @@ async def _answer(request: Request, method: str) -> Response:
             state.flow_key, ctx, token):
         err = EntraError(UNKNOWN_CONTEXT)
         note_error(request, err)
-        return reply.send(False, "InvalidSession", ctx=ctx, err=err)
+        return reply.send(False, "InvalidSession", ctx=ctx, err=err, token=False)
     if method == "BeginAuth":
         return reply.send(True, "Success", ctx=ctx)
     if user.totp_secret is not None and isinstance(
             flow.code_step(user, code or "", state.clock.now()), flow.AskCode):
+        counted = replace(txn, wrong_codes=txn.wrong_codes + 1)
+        if counted.wrong_codes >= flow.MAX_WRONG_CODES:  # the sign-in ends here
+            state.store.pending.pop(ctx, None)
+            err = EntraError(500121)
+            note_error(request, err)
+            return reply.send(False, CODE_INCORRECT, ctx=ctx, err=err, token=False)
+        state.store.pending[ctx] = counted
         return reply.send(False, CODE_INCORRECT, ctx=ctx)
     state.store.pending.pop(ctx, None)
     return reply.send(True, "Success", ctx=keep(state, replace(txn, code_proven=True)))
@@ -108,8 +117,10 @@ class _Reply:
         self.method_id = method_id
         self.session_id = session_id
 
-    def send(self, success: bool, result: str, *, ctx: str,
-             err: EntraError | None = None) -> Response:
+    def send(self, success: bool, result: str, *, ctx: str, err: EntraError | None = None,
+             token: bool = True) -> Response:
+        """``token``: the answer carries the flow token of ``ctx`` (not for a context the
+        sign-in no longer has, which would hand anyone the token of any string)."""
         state = idp(self.request)
         where = error_context(self.request)
         body: dict[str, Any] = {
@@ -119,7 +130,8 @@ class _Reply:
             "AuthMethodId": self.method_id,
             "ErrCode": err.code if err is not None else 0,
             "Retry": False,
-            "FlowToken": server_data.FlowTokens.of(state.flow_key, ctx).flow_token,
+            "FlowToken": server_data.FlowTokens.of(state.flow_key, ctx).flow_token
+            if token else None,
             "Ctx": ctx,
             "SessionId": self.session_id,
             "CorrelationId": where.correlation,

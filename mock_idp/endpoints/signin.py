@@ -124,7 +124,7 @@ async def login(request: Request) -> Response:
     if "account" in form:
         entry = entry_for(request, txn, prompt="select_account")
         return await begin(request, txn, flow.pick(entry.accounts, form["account"], entry))
-    username = form.get("loginfmt", "")
+    username = form.get("loginfmt") or form.get("login", "")  # scripts may post only login
     home = state.store.home_elsewhere(username, tenant)
     if "passwd" not in form:
         return show(request, txn, flow.username_step(tenant, username, home))
@@ -159,8 +159,10 @@ async def _after_password(request: Request, txn: Transaction, tenant: Tenant, us
 
 def _ask_code(request: Request, txn: Transaction, ask: flow.AskCode) -> Response:
     return render_step(
-        request, "totp", status=400 if ask.wrong else 200, page_id=ids.PAGE_CODE,
-        ctx=keep(idp(request), txn), action=PROCESS_AUTH, username=ask.user.upn,
+        request, "totp", status=200, page_id=ids.PAGE_CODE,
+        # absolute, as Entra's: scripts post "Enter code"'s urlPost as it is (saml2aws)
+        ctx=keep(idp(request), txn), action=base_url(request) + PROCESS_AUTH,
+        username=ask.user.upn,
         error_text=ids.CODE_WRONG if ask.wrong else "",
         extra=server_data.code_extra(base_url(request), sas.BEGIN_AUTH, sas.END_AUTH),
         upn=ask.user.upn, wrong=ask.wrong)
@@ -170,7 +172,7 @@ def _ask_new_password(request: Request, txn: Transaction,
                       ask: password_change.AskNewPassword) -> Response:
     if ask.cause is not None:
         note_error(request, ask.cause)
-    return render_step(request, "change_password", status=400 if ask.error else 200,
+    return render_step(request, "change_password", status=200,
                        page_id=ids.PAGE_CHANGE_PASSWORD, ctx=keep(idp(request), txn),
                        action=CHANGE_PASSWORD, username=ask.user.upn,
                        error_text=ask.error or "", upn=ask.user.upn, error=ask.error,
@@ -221,6 +223,9 @@ async def process_auth(request: Request) -> Response:
     if mfa and not txn.code_proven:
         outcome = flow.code_step(user, form.get("otc", ""), idp(request).clock.now())
         if isinstance(outcome, flow.AskCode):
+            txn = replace(txn, wrong_codes=txn.wrong_codes + 1)
+            if txn.wrong_codes >= flow.MAX_WRONG_CODES:
+                return error_page(request, EntraError(500121))
             return _ask_code(request, txn, outcome)
     if txn.step_up_session is not None:  # a session that took no code: it has now
         state = idp(request)
@@ -266,7 +271,9 @@ async def kmsi(request: Request) -> Response:
     answer = form.get("answer") or server_data.KMSI_OPTIONS.get(
         form.get(server_data.KMSI_OPTIONS_NAME, ""))
     if answer not in ("Yes", "No"):
-        return error_page(request, EntraError(900144, {"name": "answer"}))
+        named = "answer" if "answer" in form or server_data.KMSI_OPTIONS_NAME not in form \
+            else server_data.KMSI_OPTIONS_NAME
+        return error_page(request, EntraError(900144, {"name": named}))
     response = await proceed(request, replace(txn, persistent=answer == "Yes"))
     if "DontShowAgain" in form:
         cookies.remember_kmsi(response, request, answer == "Yes",

@@ -251,12 +251,24 @@ def step_up(account: Account, prompt: str | None, app_id: str) -> Silent | AskCo
     return AskCode(account.user)
 
 
+MAX_WRONG_CODES = 10
+"""Wrong authenticator codes a sign-in takes before it ends with AADSTS500121 (the mock's bound:
+Entra limits them, by a number it does not publish). Three codes are good at any moment, so
+without a bound a code could be guessed in about 330,000 tries."""
+
+
 def code_step(user: User, code: str, now: datetime) -> SignedIn | AskCode:
     """"Verify" on "Enter code": the code of the current 30 seconds (or the ones either side)
-    signs the user in; any other is asked again."""
-    if user.totp_secret and totp.verify(user.totp_secret, code, now):
-        return SignedIn(user)
-    return AskCode(user, wrong=True)
+    signs the user in, once: a code of a step no later than the last one accepted is refused,
+    as RFC 6238 §5.2 asks (it is recorded on ``user``). Any other is asked again."""
+    secret = user.totp_secret
+    step = totp.matching_step(secret, code, now) if secret else None
+    if secret is None or step is None or (
+            user.totp_used is not None and user.totp_used[0] == secret
+            and step <= user.totp_used[1]):
+        return AskCode(user, wrong=True)
+    user.totp_used = (secret, step)
+    return SignedIn(user)
 
 
 # -- after the user is known -------------------------------------------------------------------
@@ -370,6 +382,8 @@ class Transaction:
     """"Enter code" (an authenticator app's code) or "Update your password"."""
     code_given: bool = False
     """The pending user gave their authenticator app's code (the session is then ``mfa``)."""
+    wrong_codes: int = 0
+    """Wrong codes typed on "Enter code" so far; at :data:`MAX_WRONG_CODES` the sign-in ends."""
     code_proven: bool = False
     """The code was checked by script (``/common/SAS/EndAuth``): "Enter code"'s post asks none."""
     step_up_session: str | None = None

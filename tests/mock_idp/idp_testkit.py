@@ -58,6 +58,15 @@ def alice_with_authenticator() -> IdpConfig:
     return IdpConfig(tenants=(replace(tenant, users=users),))
 
 
+def config_of(html: str) -> dict[str, Any]:
+    """A sign-in page's ``$Config``, cut out as saml2aws cuts it: from ``$Config=`` to
+    ``//]]>``, up to the last brace."""
+    start = html.index("$Config=") + len("$Config=")
+    blob = html[start:html.index("//]]>", start)]
+    config: dict[str, Any] = json.loads(blob[:blob.rindex("}") + 1])
+    return config
+
+
 def password(upn: str) -> str:
     return f"P@ssw0rd-{upn.split('@')[0]}"
 

@@ -138,3 +138,20 @@ def test_an_expired_refresh_token_says_so_for_a_day_then_is_forgotten(
     clock.advance(timedelta(hours=2))
     tokens_for(client, scope="openid offline_access")  # a write drops the first
     assert refresh(first) == [9002313]
+
+
+def test_deleted_records_leave_no_queue_behind_under_a_frozen_clock() -> None:
+    """A map capped by deleting its oldest records (the sign-in pages, device codes) must not
+    keep a queue entry per write until each deadline, which a frozen clock never reaches."""
+    clock = MockClock(frozen_at=START)
+    records: ExpiringMap[int, Record] = ExpiringMap(clock, lambda r, _: r.expires_at)
+    for i in range(10_000):
+        records[i] = Record(START + MINUTE)
+        if len(records) > 100:
+            del records[i - 100]
+        records[i] = Record(START + MINUTE)  # written again: its older entry is stale too
+    assert len(records) == 100
+    assert len(records._queue) <= 2 * 100 + 64 + 2
+    clock.advance(2 * MINUTE)
+    records[-1] = Record(START + 3 * MINUTE)
+    assert list(records) == [-1]
