@@ -164,8 +164,7 @@ CATALOGUE: dict[int, AadstsCode] = {
            "(the application that made the OBO request) and this application should use that "
            "token as the assertion."),
         _c(90083, "invalid_grant", 400, "Request is unsupported."),
-        _c(50058, "login_required", 400,
-           "A silent sign-in request was sent but no user is signed in."),
+        _c(50058, "login_required", 400, "A silent sign-in request was sent but {who}."),
         # An API that requires assignment, asked for an app-only token by an app holding none
         # of its app roles: the protected web API's registration docs (``invalid_client``; the
         # HTTP status is not documented).
@@ -272,6 +271,15 @@ CATALOGUE: dict[int, AadstsCode] = {
     )
 }
 
+DEFAULT_PARAMS: dict[int, dict[str, str]] = {
+    # With users signed in, none the one login_hint names: "none of the currently signed in
+    # user(s) match the requested login hint", as MSAL.js users quote it (issue 1720).
+    50058: {"who": "no user is signed in"},
+}
+"""What a message says where its raiser names nothing else."""
+HINT_MATCHES_NO_ONE = "none of the currently signed in user(s) match the requested login hint"
+
+
 class _SafeFormat(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
@@ -308,7 +316,8 @@ class EntraError(Exception):
 
     @property
     def message(self) -> str:
-        return self.entry.message.format_map(_SafeFormat(self.params))
+        return self.entry.message.format_map(_SafeFormat(
+            {**DEFAULT_PARAMS.get(self.code, {}), **self.params}))
 
     @property
     def description_head(self) -> str:

@@ -71,11 +71,13 @@ def entra_headers(request: Request, *, trace_id: str | None = None) -> dict[str,
 
 
 def json_response(request: Request, body: Any, status: int = 200, *,
-                  cache: str = "no-store, no-cache", headers: dict[str, str] | None = None
-                  ) -> Response:
+                  cache: str = "no-store, no-cache", headers: dict[str, str] | None = None,
+                  cors: bool = True) -> Response:
+    """A JSON answer with Entra's headers; ``cors``: readable cross-origin
+    (``Access-Control-Allow-Origin: *``), as Entra's token endpoint answers are."""
     all_headers = {
         **entra_headers(request), "Cache-Control": cache, "Pragma": "no-cache",
-        "Access-Control-Allow-Origin": "*", **(headers or {}),
+        **({"Access-Control-Allow-Origin": "*"} if cors else {}), **(headers or {}),
     }
     return Response(
         json.dumps(body, separators=(",", ":")), status_code=status, headers=all_headers,
@@ -99,11 +101,11 @@ def note_error(request: Request, err: EntraError) -> None:
                              "error": err.error_value, "message": err.message[:300]})
 
 
-def error_json(request: Request, err: EntraError, headers: dict[str, str] | None = None
-               ) -> Response:
+def error_json(request: Request, err: EntraError, headers: dict[str, str] | None = None,
+               *, cors: bool = True) -> Response:
     note_error(request, err)
     ctx = error_context(request)
-    return json_response(request, error_body(err, ctx), err.http_status,
+    return json_response(request, error_body(err, ctx), err.http_status, cors=cors,
                          headers={"x-ms-request-id": ctx.trace_id, **(headers or {})})
 
 

@@ -46,14 +46,16 @@ async def devicecode(request: Request, *, version: str) -> Response:
         if version == "1.0" and not resource:
             raise EntraError(900144, {"name": "resource"})
     except EntraError as err:
-        return error_json(request, err, headers=NO_CACHE)
+        return error_json(request, err, headers=NO_CACHE, cors=False)
     now = state.clock.now()
     record = device_code.issue(
         state.store, tenant_id=tenant.id, client_id=app.client_id,
         scopes=scopes or ("openid",), resource=resource, version=version, now=now,
         lifetime=state.config.device_code_lifetime, interval=state.config.device_code_interval)
     body = device_code.response_body(record, f"{base_url(request)}/devicelogin", now)
-    return json_response(request, body, headers=NO_CACHE)
+    # No CORS: the device-code flow is not one a browser page may start ("the device-code
+    # flow does not support CORS", MSAL.js issue 2327).
+    return json_response(request, body, headers=NO_CACHE, cors=False)
 
 
 def _app(directory: dict[str, Tenant], tenant: Tenant | None, client_id: str, segment: str

@@ -111,6 +111,12 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
     creds = read_credentials(form, request.headers.get("authorization"))
     if not creds.client_id:
         raise EntraError(900144, {"name": "client_id"})
+    if origin is not None and grant_type == "authorization_code" and \
+            form.get("code") in state.store.redeemed_codes:
+        # Before the cross-origin check: a used code is no longer known as an SPA's, and a
+        # second redemption (React StrictMode's double handleRedirectPromise, a reloaded
+        # callback) is told so, as on Entra (MSAL.js issue 4217).
+        raise EntraError(54005)
     record = _peek(state, form, grant_type)
     tenant, app = _tenant_and_app(state, segment, tenant, grant_type, creds.client_id, record)
     if not app.enabled:

@@ -45,7 +45,7 @@ from datetime import datetime
 from typing import Literal
 
 from .. import totp
-from ..errors import EntraError
+from ..errors import HINT_MATCHES_NO_ONE, EntraError
 from ..protocol.authorization import AuthRequest
 from ..store import Application, Session, Tenant, User
 
@@ -132,7 +132,8 @@ def start(entry: Entry) -> Start:
         if len(candidates) > 1:
             return Refuse(EntraError(16000))
         if not fresh:
-            return Refuse(EntraError(50058))
+            hint_missed = entry.login_hint and entry.accounts and not candidates
+            return Refuse(EntraError(50058, {"who": HINT_MATCHES_NO_ONE} if hint_missed else {}))
         return Silent(fresh[0])
     if len(candidates) > 1:
         return ShowPicker(candidates)

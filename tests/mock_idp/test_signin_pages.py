@@ -436,6 +436,19 @@ def test_a_login_hint_picks_among_the_accounts_silently(client: AppClient) -> No
     assert client.get(V2, params=auth_params(login_hint=ALICE)).status_code == 302
 
 
+def test_prompt_none_for_a_hint_no_one_signed_in_matches_says_so(client: AppClient) -> None:
+    get_code(client)  # Alice is signed in; Bob is asked for
+    values = redirect_params(client.get(V2, params=auth_params(prompt="none", login_hint=BOB)))
+    assert values["error"] == "login_required"
+    assert values["error_description"].startswith(
+        "AADSTS50058: A silent sign-in request was sent but none of the currently signed in "
+        "user(s) match the requested login hint.")
+    fresh = AppClient(client.app, follow_redirects=False)  # no one signed in: the usual words
+    alone = redirect_params(fresh.get(V2, params=auth_params(prompt="none", login_hint=BOB)))
+    assert alone["error_description"].startswith(
+        "AADSTS50058: A silent sign-in request was sent but no user is signed in.")
+
+
 # -- consent --------------------------------------------------------------------------------------
 
 

@@ -254,3 +254,24 @@ def test_mock_idp_registers_a_single_page_app() -> None:
         registered = idp.graph("GET", f"applications(appId='{app.client_id}')").json()
     assert registered["spa"] == {"redirectUris": ["https://spa.example/"]}
     assert registered["web"]["redirectUris"] == []
+
+
+def test_a_spa_code_redeemed_twice_is_told_it_was_redeemed(client: AppClient) -> None:
+    # React StrictMode's double handleRedirectPromise: the second try is 54005, not a
+    # cross-origin refusal.
+    grant = _spa_code(client)
+    assert _browser_redeem(client, grant).status_code == 200
+    body = _aadsts(_browser_redeem(client, grant), 400, "invalid_grant", 54005)
+    assert "already redeemed" in body["error_description"]
+
+
+def test_the_device_code_endpoint_is_not_readable_cross_origin(client: AppClient) -> None:
+    from idp_testkit import TENANT
+
+    answer = client.post(f"/{TENANT}/oauth2/v2.0/devicecode",
+                         data={"client_id": CLIENT_ID, "scope": "openid"},
+                         headers={"Origin": ORIGIN})
+    assert ALLOW_ORIGIN not in answer.headers
+    refused = client.post(f"/{TENANT}/oauth2/v2.0/devicecode", data={"scope": "openid"},
+                          headers={"Origin": ORIGIN})
+    assert refused.status_code == 400 and ALLOW_ORIGIN not in refused.headers
