@@ -19,7 +19,7 @@ from pathlib import Path
 import uvicorn
 
 from .admin_auth import provision_admin_token, replace_admin_token
-from .app import create_app
+from .app import check_public_url, create_app
 from .db import Database
 from .settings import Settings
 
@@ -128,6 +128,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         ca_file=args.ca_file,
     )
     try:
+        check_public_url(settings)
         notice = admin_token_notice(args.db, settings.admin_token, renew=args.new_admin_token)
     except ValueError as exc:
         sys.exit(f"python -m relying_party: {exc}")

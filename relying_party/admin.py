@@ -126,11 +126,20 @@ def delete_connection(rp: AppState, connection: Connection) -> None:
 
 
 def after_change(rp: AppState, before: Connection, after: Connection) -> None:
-    """Drop cached provider metadata; a disabled connection keeps no signed-in users."""
+    """Drop cached provider metadata. A disabled connection keeps no signed-in users, nor does
+    one whose client id or provider changed: its sessions came from another client or issuer."""
     rp.providers.forget(discovery_url_for(before))
     rp.providers.forget(discovery_url_for(after))
-    if not after.enabled:
+    if not after.enabled or identity_changed(before, after):
         rp.db.sessions.end_for_source("connection", after.id)
+
+
+def identity_changed(before: Connection, after: Connection) -> bool:
+    """Whether the connection now names another client or another provider (tenant, issuer)."""
+    return (
+        before.client_id != after.client_id
+        or discovery_url_for(before) != discovery_url_for(after)
+    )
 
 
 def _page(

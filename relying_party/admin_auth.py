@@ -9,19 +9,25 @@ prints it; :func:`relying_party.create_app` logs it). ``--new-admin-token`` repl
 - The admin page has a sign-in form; signing in starts a server-side admin session (cookie
   ``rp_admin``, ``__Host-rp_admin`` under https, SameSite=Strict) and issues a new CSRF token.
 
-Without it: 401 (the API's JSON error, or the sign-in form with status 401).
+Without it: 401 (the API's JSON error, or the sign-in form with status 401). The digest is
+kept in the database, so a replaced token stops working in running workers too, and every admin
+session ends with it. After a few wrong tokens in a row a client waits, longer each time: 429
+with ``Retry-After``.
 """
 
 from __future__ import annotations
 
 import hmac
+import math
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from .clock import Clock
 from .db import Database, digest
 from .inputs import read_form
 from .tokens import new_token
@@ -43,15 +49,29 @@ Handler = Callable[[Request], Awaitable[Response]]
 ADMIN_TOKEN_KEY = "admin_token_sha256"
 MIN_TOKEN_LENGTH = 16
 SIGN_IN_PATH = "/admin/sign-in"
+CREDENTIAL_TTL = timedelta(seconds=5)
+"""How long a worker may keep using the credential's digest before reading it again."""
+THROTTLE_FREE = 5
+"""Wrong admin tokens a client may present in a row before it has to wait."""
+THROTTLE_LONGEST = timedelta(minutes=5)
+"""The longest wait imposed after wrong admin tokens."""
 
 
 def provision_admin_token(db: Database, given: str | None) -> tuple[str, str | None]:
     """The digest to check the admin credential against, and a token created now (to show
-    once) or None."""
+    once) or None. A given token becomes the stored credential; when it differs from the one
+    stored before, every admin session ends (they were opened with the old one)."""
     if given is not None:
         if len(given) < MIN_TOKEN_LENGTH:
             raise ValueError(f"the admin token must be at least {MIN_TOKEN_LENGTH} characters")
-        return digest(given), None
+        if given != given.strip():
+            raise ValueError("the admin token must not start or end with white space")
+        expected = digest(given)
+        with db.transaction():
+            if db.keys.get(ADMIN_TOKEN_KEY) != expected:
+                db.keys.put(ADMIN_TOKEN_KEY, expected)
+                db.admin_sessions.end_all()
+        return expected, None
     token = new_token()
     stored, created = db.keys.get_or_create(ADMIN_TOKEN_KEY, digest(token))
     return stored, token if created else None
@@ -66,9 +86,94 @@ def replace_admin_token(db: Database) -> str:
     return token
 
 
-def _matches(request: Request, presented: str) -> bool:
-    expected = state_of(request).admin_token_hash
-    return hmac.compare_digest(digest(presented).encode(), expected.encode())
+class AdminCredential:
+    """The admin credential's digest as the database holds it now, so a token replaced by
+    another process (``--new-admin-token``, a restart with a new ``RP_ADMIN_TOKEN``) stops
+    working in running workers too. Read at most once per ``ttl`` on ``clock``."""
+
+    def __init__(self, db: Database, clock: Clock, *, ttl: timedelta = CREDENTIAL_TTL) -> None:
+        self._db = db
+        self._clock = clock
+        self._ttl = ttl
+        self._cached: tuple[str, datetime] | None = None
+
+    def digest(self, *, fresh: bool = False) -> str | None:
+        now = self._clock.now()
+        if not fresh and self._cached is not None:
+            value, read_at = self._cached
+            if read_at <= now < read_at + self._ttl:
+                return value
+        stored = self._db.keys.get(ADMIN_TOKEN_KEY)
+        self._cached = (stored, now) if stored is not None else None
+        return stored
+
+    def matches(self, presented: str, *, fresh: bool = False) -> bool:
+        expected = self.digest(fresh=fresh)
+        if expected is None:
+            return False
+        return hmac.compare_digest(digest(presented).encode(), expected.encode())
+
+
+class AdminThrottle:
+    """Slows down guessing of the admin token, per client address: after ``free`` wrong tokens
+    in a row, each further one closes the door for twice as long as the last (1 s, 2 s, 4 s,
+    … up to ``longest``), the right token included. The right token, once let in, resets it.
+    Kept in memory on the injected clock; each worker counts on its own."""
+
+    def __init__(self, clock: Clock, *, free: int = THROTTLE_FREE,
+                 longest: timedelta = THROTTLE_LONGEST, capacity: int = 4096) -> None:
+        self._clock = clock
+        self._free = free
+        self._longest = longest
+        self._capacity = capacity
+        self._failures: dict[str, tuple[int, datetime]] = {}
+
+    def retry_after(self, client: str) -> int | None:
+        """Seconds ``client`` must wait before trying again, or None."""
+        entry = self._failures.get(client)
+        if entry is None:
+            return None
+        wait = entry[1] - self._clock.now()
+        if wait <= timedelta(0):
+            return None
+        return max(1, math.ceil(wait.total_seconds()))
+
+    def failed(self, client: str) -> None:
+        now = self._clock.now()
+        count = self._failures.pop(client, (0, now))[0] + 1
+        over = count - self._free
+        delay = min(timedelta(seconds=2 ** min(over - 1, 30)), self._longest) if over > 0 else None
+        self._failures[client] = (count, now + delay if delay else now)
+        if len(self._failures) > self._capacity:
+            self._forget_oldest(now)
+
+    def succeeded(self, client: str) -> None:
+        self._failures.pop(client, None)
+
+    def _forget_oldest(self, now: datetime) -> None:
+        """Past ``capacity`` addresses: forget those not waiting, then the oldest."""
+        for key in [k for k, (_, until) in self._failures.items() if until <= now]:
+            del self._failures[key]
+        while len(self._failures) > self._capacity:
+            del self._failures[next(iter(self._failures))]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _matches(request: Request, presented: str, *, fresh: bool = False) -> bool:
+    rp = state_of(request)
+    ok = rp.admin_credential.matches(presented, fresh=fresh)
+    if ok:
+        rp.admin_throttle.succeeded(client_address(request))
+    else:
+        rp.admin_throttle.failed(client_address(request))
+    return ok
+
+
+def _retry_after(request: Request) -> int | None:
+    return state_of(request).admin_throttle.retry_after(client_address(request))
 
 
 def _bearer(request: Request) -> str | None:
@@ -89,6 +194,11 @@ def requires_token(handler: Handler) -> Handler:
 
     async def guarded(request: Request) -> Response:
         token = _bearer(request)
+        wait = _retry_after(request) if token is not None else None
+        if wait is not None:
+            return api_error(429, "too_many_requests",
+                             f"too many wrong admin tokens; try again in {wait} s",
+                             **{"Retry-After": str(wait)})
         if token is None or not _matches(request, token):
             error = "invalid_token" if token is not None else "unauthorized"
             challenge = 'Bearer realm="relying-party-admin"'
@@ -142,7 +252,14 @@ async def sign_in(request: Request) -> Response:
     if not origin_allowed(request, rp.settings) or not csrf_valid(request, fields.get(CSRF_FIELD)):
         return sign_in_page(request, next_path=next_path, status=403,
                             error="This form expired. Please try again.")
-    if not _matches(request, fields.get("admin_token", "").strip()):
+    wait = _retry_after(request)
+    if wait is not None:
+        response = sign_in_page(request, next_path=next_path, status=429,
+                                error=f"Too many wrong tokens. Try again in {wait} seconds.")
+        response.headers["Retry-After"] = str(wait)
+        return response
+    # Read afresh: a session opened with a token that was just replaced would outlive it.
+    if not _matches(request, fields.get("admin_token", "").strip(), fresh=True):
         return sign_in_page(request, next_path=next_path,
                             error="That is not the admin token.")
     now = rp.settings.clock.now()

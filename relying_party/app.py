@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from . import admin, admin_api, admin_auth, apps, callback, logout, partner
-from .admin_auth import provision_admin_token
+from .admin_auth import AdminCredential, AdminThrottle, provision_admin_token
 from .db import Database
 from .failure import (
     FailureSource,
@@ -138,18 +138,28 @@ def tls_verify(settings: Settings) -> ssl.SSLContext:
     return context
 
 
+def check_public_url(settings: Settings) -> None:
+    """Refuse, before serving, a public URL whose origin browsers could not name."""
+    try:
+        settings.public_origin  # noqa: B018
+        settings.public_host  # noqa: B018
+    except ValueError as exc:
+        raise ValueError(f"public_url {settings.public_url!r}: {exc}") from exc
+
+
 def create_app(settings: Settings, *, http_client: httpx.AsyncClient | None = None) -> Starlette:
     """Build the relying party. ``http_client`` carries every back-channel call (discovery, keys,
     token, userinfo, event keys); tests route it in-process.
 
     Without :attr:`Settings.admin_token` and with a new database, an admin token is created
     and logged once (the CLI prints it instead)."""
+    check_public_url(settings)
     owns_client = http_client is None
     http = http_client or httpx.AsyncClient(
         timeout=timeout_of(settings), follow_redirects=False, verify=tls_verify(settings)
     )
     db = Database(settings.db_path)
-    admin_hash, created = provision_admin_token(db, settings.admin_token)
+    _, created = provision_admin_token(db, settings.admin_token)
     if created is not None:
         logger.warning("admin token created (shown once; keep it): %s", created)
     state = AppState(
@@ -157,7 +167,8 @@ def create_app(settings: Settings, *, http_client: httpx.AsyncClient | None = No
         db=db,
         providers=ProviderDirectory(http, settings),
         tokens=BrowserTokens.load(db),
-        admin_token_hash=admin_hash,
+        admin_credential=AdminCredential(db, settings.clock),
+        admin_throttle=AdminThrottle(settings.clock),
     )
 
     @asynccontextmanager

@@ -4,7 +4,9 @@ Order of checks: ``state`` (present, known, unused, issued to this browser: only
 consumed; unexpired), the connection or installation still usable, an error from the provider,
 RFC 9207 ``iss``, then the code exchange (PKCE verifier, exact redirect URI), the ID token,
 UserInfo ``sub``, the mapping to a local user, and the user's group memberships (the ``groups``
-claim, or its overage followed to Microsoft Graph). Only then is a new session created.
+claim, or its overage followed to Microsoft Graph). Only then is a new session created, in a
+transaction that checks again that the connection or installation may still sign people in,
+as the same client of the same provider.
 """
 
 from __future__ import annotations
@@ -283,6 +285,14 @@ async def callback(request: Request) -> Response:
     now = settings.clock.now()
     token = new_token()
     with rp.db.transaction():
+        # The connection or installation may have been disabled, deleted or uninstalled while
+        # the provider was being asked; its sessions end then, so none may start after it.
+        current = client_for_transaction(rp, tx)
+        if (current.client_id, current.discovery_url) != (client.client_id, client.discovery_url):
+            raise SignInFailed(
+                StateExpired("the connection's client or provider changed during sign-in"),
+                current.failure_source,
+            )
         rp.db.sessions.create(
             token,
             Session(

@@ -10,6 +10,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .settings import ascii_host
+
 FRAMEABLE_PREFIX = "/auth/frontchannel-logout"
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -83,8 +85,9 @@ class TrustedHost:
     def __init__(self, app: ASGIApp, *, public_url: str) -> None:
         self.app = app
         host = urlsplit(public_url).hostname
-        assert host, f"public_url {public_url!r} has no host"
-        self.host = host.rstrip(".").lower()
+        if not host:
+            raise ValueError(f"public_url {public_url!r} has no host")
+        self.host = ascii_host(host)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):

@@ -95,8 +95,15 @@ def _link(links: Mapping[str, Any], name: str, *, allow_http: bool) -> str:
 def check_app(event: Mapping[str, Any], partner_app_id: str | None) -> str:
     """The event's ``app_id`` when it is this app's; :class:`ForeignEvent` when it is not (or
     when this app's id is not configured)."""
-    app_id = identifier(event.get("app_id"), "app_id")
-    if not partner_app_id or app_id.casefold() != partner_app_id.strip().casefold():
+    raw = event.get("app_id")
+    if isinstance(raw, str) and raw != raw.strip():
+        raise InputError.of("app_id", "must not start or end with white space")
+    app_id = identifier(raw, "app_id")
+    # ASCII only, compared with str.lower(): casefold() and Unicode case rules would make
+    # other ids equal to this one (the long s "ſ" folds to "s", the Kelvin sign to "k").
+    expected = (partner_app_id or "").strip()
+    if (not expected or not app_id.isascii() or not expected.isascii()
+            or app_id.lower() != expected.lower()):
         raise ForeignEvent(f"app_id {app_id!r} is not this app's id")
     return app_id
 

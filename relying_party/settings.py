@@ -8,6 +8,36 @@ from urllib.parse import urlsplit
 
 from .clock import Clock, SystemClock
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def ascii_host(host: str) -> str:
+    """A host name as browsers send it in ``Host`` and ``Origin``: lower case, no trailing dot,
+    an internationalised name IDNA-encoded (``bücher.test`` → ``xn--bcher-kva.test``)."""
+    host = host.rstrip(".").lower()
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise ValueError(f"{host!r} is not a valid internationalised host name") from exc
+
+
+def origin_of(url: str) -> str:
+    """The origin of ``url`` as a browser writes it: ``scheme://host[:port]``, lower case, the
+    host IDNA-encoded, the scheme's default port left out. ValueError if it has none."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if not parts.hostname or scheme not in DEFAULT_PORTS:
+        raise ValueError(f"{url!r} is not an http or https URL with a host")
+    host = ascii_host(parts.hostname)
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    if port is None or port == DEFAULT_PORTS[scheme]:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
 
 @dataclass(frozen=True, kw_only=True)
 class Settings:
@@ -92,6 +122,19 @@ class Settings:
     @property
     def base_url(self) -> str:
         return self.public_url.rstrip("/")
+
+    @property
+    def public_origin(self) -> str:
+        """This app's origin, as browsers send it in ``Origin`` (default port left out)."""
+        return origin_of(self.public_url)
+
+    @property
+    def public_host(self) -> str:
+        """The host browsers send in ``Host``: IDNA-encoded, lower case."""
+        host = urlsplit(self.public_url).hostname
+        if not host:
+            raise ValueError(f"public_url {self.public_url!r} has no host")
+        return ascii_host(host)
 
     @property
     def redirect_uri(self) -> str:

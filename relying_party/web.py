@@ -15,10 +15,11 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from .db import Database, Session, User
-from .settings import Settings
+from .settings import Settings, origin_of
 from .tokens import CSRF, BrowserTokens, new_token
 
 if TYPE_CHECKING:
+    from .admin_auth import AdminCredential, AdminThrottle
     from .provider import ProviderDirectory
 
 __all__ = [
@@ -54,8 +55,10 @@ class AppState:
     db: Database
     providers: ProviderDirectory
     tokens: BrowserTokens
-    admin_token_hash: str
-    """SHA-256 digest of the admin credential."""
+    admin_credential: AdminCredential
+    """The admin credential, checked against its digest in the database."""
+    admin_throttle: AdminThrottle
+    """Wrong admin tokens per client address, and how long each must wait."""
 
 
 def state_of(request: Request) -> AppState:
@@ -109,10 +112,23 @@ def current_session(request: Request) -> tuple[str, Session, User] | None:
     session = rp.db.sessions.get(token, rp.settings.clock.now())
     if session is None:
         return None
+    if not source_usable(rp, session):
+        return None
     user = rp.db.users.get(session.user_id)
     if user is None:
         return None
     return token, session, user
+
+
+def source_usable(rp: AppState, session: Session) -> bool:
+    """Whether the connection (enabled) or installation (active) a session came from may
+    still sign people in. Disabling, deleting and uninstalling end its sessions already; this
+    refuses any that outlived it."""
+    if session.source_kind == "connection":
+        connection = rp.db.connections.get(session.source_id)
+        return connection is not None and connection.enabled
+    installation = rp.db.installations.get(session.source_id)
+    return installation is not None and installation.active
 
 
 def safe_return_path(value: str | None, default: str = "/") -> str:
@@ -165,8 +181,7 @@ def render_with_csrf(
 
 
 def public_origin(settings: Settings) -> str:
-    parts = urlsplit(settings.public_url)
-    return f"{parts.scheme}://{parts.netloc}"
+    return settings.public_origin
 
 
 def origin_allowed(request: Request, settings: Settings) -> bool:
@@ -180,4 +195,7 @@ def origin_allowed(request: Request, settings: Settings) -> bool:
     origin = request.headers.get("origin")
     if origin is None or origin == "null":
         return True
-    return origin.rstrip("/").lower() == public_origin(settings).lower()
+    try:
+        return origin_of(origin.rstrip("/")) == public_origin(settings)
+    except ValueError:
+        return False

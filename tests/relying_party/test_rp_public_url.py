@@ -1,0 +1,62 @@
+"""The public URL as browsers see it: a default port written out (``:443``, ``:80``) is not
+part of the origin browsers send, and an internationalised host arrives IDNA-encoded in
+``Host`` and ``Origin``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from asgi_client import AppClient
+from rp_support import ADMIN_TOKEN
+
+from relying_party import Settings, create_app
+from relying_party.settings import origin_of
+
+
+@pytest.mark.parametrize(
+    ("public_url", "base", "origin"),
+    [
+        ("https://rp.test:443", "https://rp.test", "https://rp.test"),
+        ("http://rp.test:80", "http://rp.test", "http://rp.test"),
+        ("https://RP.test", "https://rp.test", "https://rp.test"),
+        ("https://bücher.test", "https://xn--bcher-kva.test", "https://xn--bcher-kva.test"),
+    ],
+)
+def test_browser_forms_are_accepted_from_the_origin_browsers_send(
+    make_settings: Callable[..., Settings], public_url: str, base: str, origin: str
+) -> None:
+    app = create_app(make_settings(public_url=public_url))
+    with AppClient(app, base_url=base, follow_redirects=False) as client:
+        assert client.get("/admin/sign-in").status_code == 200
+        csrf = client.cookies.get("__Host-rp_csrf") or client.cookies.get("rp_csrf")
+        response = client.post(
+            "/admin/sign-in",
+            data={"csrf_token": csrf or "", "admin_token": ADMIN_TOKEN, "next": "/admin"},
+            headers={"Origin": origin},
+        )
+        assert response.status_code == 303, response.text
+        foreign = client.post("/admin/sign-in", data={"csrf_token": csrf or ""},
+                              headers={"Origin": "https://evil.test"})
+        assert foreign.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("url", "origin"),
+    [
+        ("https://rp.test:443/app", "https://rp.test"),
+        ("https://rp.test:8443", "https://rp.test:8443"),
+        ("http://rp.test:443", "http://rp.test:443"),
+        ("HTTP://[::1]:80", "http://[::1]"),
+        ("https://Bücher.test.", "https://xn--bcher-kva.test"),
+    ],
+)
+def test_origin_of(url: str, origin: str) -> None:
+    assert origin_of(url) == origin
+
+
+def test_an_invalid_international_host_is_refused_at_start(
+    make_settings: Callable[..., Settings],
+) -> None:
+    with pytest.raises(ValueError, match="host"):
+        create_app(make_settings(public_url="https://" + "ü" * 70 + ".test"))

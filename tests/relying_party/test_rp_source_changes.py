@@ -1,0 +1,121 @@
+"""A connection or installation that stops signing people in ends sign-ins still in progress,
+and sessions that outlived it: disabled, deleted or uninstalled while the provider was being
+asked, the callback ends on the failure page instead of in a session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+from asgi_client import AppClient
+from fake_op import FakeOp
+from rp_support import (
+    ADMIN_HEADERS,
+    INSTALLATION,
+    PARTNER_CONTACT,
+    MovableClock,
+    RpHarness,
+    install,
+    launch,
+)
+
+from relying_party import Settings, create_app
+from relying_party.admin import delete_connection, edit_connection, set_enabled
+from relying_party.web import AppState
+
+
+class _DuringToken(httpx.AsyncBaseTransport):
+    """Runs ``hook`` once while the RP redeems the code at the provider."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.hook: Callable[[], None] | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/token") and self.hook is not None:
+            hook, self.hook = self.hook, None
+            hook()
+        return await self.inner.handle_async_request(request)
+
+
+@pytest.fixture
+def hooked(
+    make_settings: Callable[..., Settings], clock: MovableClock, op: FakeOp
+) -> Iterator[tuple[RpHarness, _DuringToken]]:
+    transport = _DuringToken(op.transport())
+    settings = make_settings()
+    app = create_app(settings, http_client=httpx.AsyncClient(transport=transport))
+    with AppClient(app, follow_redirects=False, headers=ADMIN_HEADERS) as client:
+        yield RpHarness(settings=settings, client=client, clock=clock, op=op), transport
+
+
+def _state(rp: RpHarness) -> AppState:
+    state: AppState = rp.client.app.state.rp  # type: ignore[attr-defined]
+    return state
+
+
+def test_connection_disabled_during_sign_in(hooked: tuple[RpHarness, _DuringToken]) -> None:
+    rp, transport = hooked
+    cid = rp.add_connection()
+    state = _state(rp)
+    connection = state.db.connections.get(cid)
+    assert connection is not None
+    transport.hook = lambda: set_enabled(state, connection, False) and None
+    rp.assert_failure_page(rp.sign_in(), status=403, code="connection_disabled")
+
+
+def test_connection_deleted_during_sign_in(hooked: tuple[RpHarness, _DuringToken]) -> None:
+    rp, transport = hooked
+    cid = rp.add_connection()
+    state = _state(rp)
+    connection = state.db.connections.get(cid)
+    assert connection is not None
+    transport.hook = lambda: delete_connection(state, connection)
+    response = rp.sign_in()
+    assert response.status_code in (400, 403, 404), response.text
+    assert "Sign-in failed" in response.text
+    assert rp.me().status_code == 401
+
+
+def test_uninstalled_during_sign_in(hooked: tuple[RpHarness, _DuringToken]) -> None:
+    rp, transport = hooked
+    install(rp)
+    state = _state(rp)
+    transport.hook = lambda: state.db.deactivate_installation(INSTALLATION, rp.clock.now()) and None
+    rp.assert_failure_page(launch(rp), status=403, code="installation_inactive",
+                           contact=PARTNER_CONTACT)
+
+
+def test_session_of_a_disabled_connection_is_not_honoured(rp: RpHarness) -> None:
+    """Were a session to outlive its connection's disabling, it is refused all the same."""
+    cid = rp.add_connection()
+    assert rp.sign_in().status_code == 303
+    assert rp.me().status_code == 200
+    state = _state(rp)
+    # Disabled behind the admin code's back, so its sessions were not ended.
+    with state.db.transaction() as conn:
+        conn.execute("UPDATE connections SET enabled=0 WHERE id=?", (cid,))
+    assert rp.me().status_code == 401
+
+
+def test_session_of_an_inactive_installation_is_not_honoured(rp: RpHarness) -> None:
+    install(rp)
+    assert launch(rp).status_code == 303
+    assert rp.me().status_code == 200
+    state = _state(rp)
+    with state.db.transaction() as conn:
+        conn.execute("UPDATE installations SET active=0 WHERE installation_id=?", (INSTALLATION,))
+    assert rp.me().status_code == 401
+
+
+def test_client_id_changed_during_sign_in(hooked: tuple[RpHarness, _DuringToken]) -> None:
+    rp, transport = hooked
+    cid = rp.add_connection()
+    state = _state(rp)
+    connection = state.db.connections.get(cid)
+    assert connection is not None
+    transport.hook = lambda: edit_connection(
+        state, connection, {"client_id": "another-client", "client_secret": "another-secret"}
+    ) and None
+    rp.assert_failure_page(rp.sign_in(), status=400, code="state_expired")
