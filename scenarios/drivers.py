@@ -177,7 +177,7 @@ class EntraDriver:
 
         try:
             expect(_visible_username(page).or_(page.locator(f"#{ids.TILES}")).or_(
-                page.locator(dict(_STEPS)["password"]))).to_be_visible()
+                page.locator(dict(_STEPS)["password"]))).to_be_visible(timeout=self.timeout_ms)
         except AssertionError as exc:
             raise AssertionError(f"the provider's sign-in page did not appear: the browser "
                                  f"shows {_shown_instead(page)} instead") from exc

@@ -116,11 +116,13 @@ def test_another_users_revocation_leaves_the_sign_in_alone(client: AppClient,
 
 def test_a_flood_of_first_pages_leaves_a_sign_in_past_the_password(
         client: AppClient, clock: MockClock) -> None:
-    from mock_idp.endpoints.pages import MAX_PENDING
+    from mock_idp.endpoints.pages import MAX_PENDING, keep
+    from mock_idp.signin.flow import Transaction
 
     page = _code_page(client)
-    for _ in range(MAX_PENDING + 50):
-        client.get(paths(TENANT, "2.0")["authorize"], params=auth_params(prompt="login"))
+    state = client.app.state.idp  # type: ignore[attr-defined]
+    for _ in range(MAX_PENDING + 50):  # what as many anonymous first pages would keep
+        keep(state, Transaction(kind="authorize", tenant_id=TENANT, created=clock.now()))
     stay = submit(client, page, otc=totp.code_at(ALICE_SECRET, clock.now()))
     assert page_kind(stay) == "kmsi"
 
