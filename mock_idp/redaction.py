@@ -129,7 +129,11 @@ def mask_form(body: str) -> dict[str, str]:
 def mask_json(value: Any, name: str = "") -> Any:
     """A JSON value with the values of sensitive members masked, however deep they sit."""
     if isinstance(value, Mapping):
-        return {str(k): mask_json(v, str(k)) for k, v in value.items()}
+        # An error object's ``code`` (Graph's "Request_ResourceNotFound", beside its
+        # ``message``) names the error; it is no authorization code.
+        error = "message" in value
+        return {str(k): v if error and k == "code" and isinstance(v, str)
+                else mask_json(v, str(k)) for k, v in value.items()}
     if isinstance(value, list):
         return [mask_json(v, name) for v in value]
     if isinstance(value, str) and name:

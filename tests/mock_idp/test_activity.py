@@ -14,6 +14,7 @@ from idp_testkit import (
     CAROL,
     CLIENT_ID,
     SECRET,
+    TENANT,
     auth_params,
     claims,
     get_code,
@@ -230,3 +231,16 @@ def test_masks() -> None:
         f"https://app/cb?code={fingerprint(code)}&state=s#id_token=[redacted]")
     # An error's code is a short word, not an authorization code.
     assert mask_url("https://app/cb?code=NotFound") == "https://app/cb?code=NotFound"
+
+
+def test_a_graph_errors_code_is_shown_in_the_log(client: AppClient) -> None:
+    """Graph's error code ("Request_ResourceNotFound") sits beside its message: the log shows
+    it, while a ``code`` member that is an authorization code stays fingerprinted."""
+    from mock_idp.redaction import mask_json
+
+    missing = client.get(f"/graph/{TENANT}/v1.0/users/nobody@contoso.onmicrosoft.com")
+    assert missing.status_code == 404
+    log = json.dumps(client.get("/_mock/requests", params={"limit": "1"}).json())
+    assert '"code": "Request_ResourceNotFound"' in log
+    code = "1.AXkA7q3Bz9mR2kLpQ0vWx"
+    assert mask_json({"code": code}) == {"code": fingerprint(code)}
