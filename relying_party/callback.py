@@ -43,6 +43,7 @@ from .oidc.discovery import TENANT_PLACEHOLDER, ProviderMetadata
 from .oidc.errors import IdTokenExpired, LoginError, idp_error_from_body
 from .oidc.groups import GroupMemberships, resolve_groups
 from .oidc.id_token import DEFAULT_ALGS, IdTokenClaims, validate_id_token
+from .oidc.issuer_key import issuer_key
 from .oidc.token_client import ClientCredentials, build_code_exchange, exchange_code
 from .oidc.unsigned import refuse_unsigned_over_http, unsigned_trusted
 from .oidc.userinfo import check_userinfo_sub, fetch_userinfo
@@ -241,14 +242,17 @@ async def complete_sign_in(
             )
         platform_user_id = claims.oid
 
-    user = rp.db.users.find_by_identity(claims.iss, claims.sub)
+    # The ID token's issuer is the connection's (checked above); one Entra tenant's v1 and v2
+    # issuers are one identity space, so moving between the endpoints keeps every user.
+    identity_issuer = issuer_key(claims.iss, tid=claims.tid)
+    user = rp.db.users.find_by_identity(identity_issuer, claims.sub)
     if user is None:
         email = _email(claims, userinfo)
         info_name = userinfo.get("name")
         name = claims.name or (info_name if isinstance(info_name, str) else None)
         try:
             user = rp.db.users.create_with_identity(
-                issuer=claims.iss,
+                issuer=identity_issuer,
                 subject=claims.sub,
                 email=email,
                 name=name,

@@ -18,6 +18,7 @@ from .db import Session
 from .inputs import InputError, check_json_value, read_form
 from .oidc.discovery import ProviderMetadata
 from .oidc.errors import LoginError, LogoutTokenInvalid
+from .oidc.issuer_key import issuer_key, spelt_issuer_key
 from .oidc.jwks import POSTED
 from .oidc.logout_token import LogoutToken, logout_token_audiences, validate_logout_token
 from .oidc.pkce import generate_state
@@ -134,11 +135,15 @@ async def backchannel_logout(request: Request) -> Response:
     if not rp.db.events.remember_logout_jti(logout.iss, logout.jti, logout.remember_until, now):
         logger.warning("back-channel logout replay: %s %s", logout.iss, logout.jti)
         return _bad_request("jti_replayed")
+    # One Entra tenant's v1 and v2 issuers are one identity space: a logout token of either
+    # ends the sessions signed in through the other, never another tenant's.
+    issuer = (issuer_key(logout.iss, tid=logout.tid) if logout.tid is not None
+              else spelt_issuer_key(logout.iss))
     if logout.sid is not None:
-        ended = rp.db.sessions.end_by_sid(logout.sid, issuer=logout.iss)
+        ended = rp.db.sessions.end_by_sid(logout.sid, issuer=issuer)
     else:
         assert logout.sub is not None
-        ended = rp.db.sessions.end_by_subject(logout.iss, logout.sub)
+        ended = rp.db.sessions.end_by_subject(issuer, logout.sub)
     logger.info("back-channel logout ended %d session(s)", ended)
     return Response(status_code=200, headers=NO_STORE)
 
@@ -158,7 +163,8 @@ async def frontchannel_logout(request: Request) -> Response:
     ends nothing: any site could otherwise sign people out by guessing or replaying it."""
     rp = state_of(request)
     sid = request.query_params.get("sid")
-    iss = request.query_params.get("iss") or None
+    given_iss = request.query_params.get("iss") or None
+    iss = spelt_issuer_key(given_iss) if given_iss is not None else None
     connection_id = request.path_params.get("connection_id")
     ended = 0
     if sid and connection_id is not None:

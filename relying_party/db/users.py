@@ -1,6 +1,10 @@
 """Local users, the provider identities linked to them, and their signed-in sessions.
 
 A session is stored under the digest of the token in the browser's cookie, never the token.
+An identity is keyed by (issuer key, subject) and matched by the key
+(:mod:`relying_party.oidc.issuer_key`): one Entra tenant's v1 and v2 issuers are one key, and a
+row stored under either literal Entra issuer still matches it. A session keeps the literal
+issuer of its ID token and is matched the same way.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..oidc.issuer_key import ENTRA_KEY_PREFIX, stored_issuer_key
 from .sqlite import SourceKind, Sqlite, digest, dt, ts
 
 SCHEMA = """
@@ -43,6 +48,8 @@ CREATE TABLE IF NOT EXISTS sessions (
 );
 CREATE INDEX IF NOT EXISTS sessions_by_sid ON sessions (sid);
 CREATE INDEX IF NOT EXISTS sessions_by_subject ON sessions (issuer, subject);
+CREATE INDEX IF NOT EXISTS sessions_by_subject_alone ON sessions (subject);
+CREATE INDEX IF NOT EXISTS identities_by_subject ON identities (subject);
 CREATE INDEX IF NOT EXISTS sessions_by_platform_user ON sessions (source_id, platform_user_id);
 CREATE INDEX IF NOT EXISTS sessions_by_expiry ON sessions (expires_at);
 """
@@ -79,12 +86,18 @@ class UserStore:
         self._sql = sql
 
     def find_by_identity(self, issuer: str, subject: str) -> User | None:
-        row = self._sql.one(
-            "SELECT users.* FROM identities JOIN users ON users.id = identities.user_id"
-            " WHERE identities.issuer=? AND identities.subject=?",
-            (issuer, subject),
+        """The user linked to (``issuer``, ``subject``); ``issuer`` is an issuer key. Under an
+        Entra key, an identity stored under either literal Entra issuer of that tenant matches
+        too; the one stored under the key itself, else the oldest, wins."""
+        rows = self._sql.all(
+            "SELECT users.*, identities.issuer AS identity_issuer FROM identities"
+            " JOIN users ON users.id = identities.user_id WHERE identities.subject=?"
+            " ORDER BY users.id",
+            (subject,),
         )
-        return _user(row) if row is not None else None
+        found = [r for r in rows if _issuer_matches(r["identity_issuer"], issuer)]
+        found.sort(key=lambda r: r["identity_issuer"] != issuer)
+        return _user(found[0]) if found else None
 
     def create_with_identity(
         self,
@@ -97,7 +110,8 @@ class UserStore:
         source_id: str,
         at: datetime,
     ) -> User:
-        """Create a user and link it to (issuer, subject); :class:`EmailTaken` on a duplicate."""
+        """Create a user and link it to (issuer key, subject); :class:`EmailTaken` on a
+        duplicate."""
         email_key = email.strip().casefold() if email else None
         with self._sql.transaction() as conn:
             if email_key is not None:
@@ -176,21 +190,34 @@ class SessionStore:
     def end_by_sid(
         self, sid: str, *, issuer: str | None, source: tuple[SourceKind, str] | None = None
     ) -> int:
-        """End the sessions with this ``sid``: of this issuer, of this connection or
-        installation, or both. Never by ``sid`` alone (another issuer may use the same)."""
+        """End the sessions with this ``sid``: of this issuer (an issuer key), of this
+        connection or installation, or both. Never by ``sid`` alone (another issuer may use
+        the same)."""
         if issuer is None and source is None:
             raise ValueError("a sid is only meaningful with its issuer or its source")
-        sql, params = "DELETE FROM sessions WHERE sid=?", [sid]
-        if issuer is not None:
-            sql, params = sql + " AND issuer=?", [*params, issuer]
+        where, params = "sid=?", [sid]
         if source is not None:
-            sql, params = sql + " AND source_kind=? AND source_id=?", [*params, *source]
-        return self._sql.run(sql, tuple(params))
+            where, params = where + " AND source_kind=? AND source_id=?", [*params, *source]
+        return self._end_where(where, tuple(params), issuer)
 
     def end_by_subject(self, issuer: str, subject: str) -> int:
-        return self._sql.run(
-            "DELETE FROM sessions WHERE issuer=? AND subject=?", (issuer, subject)
-        )
+        """End the sessions of (``issuer``, ``subject``); ``issuer`` is an issuer key."""
+        return self._end_where("subject=?", (subject,), issuer)
+
+    def _end_where(self, where: str, params: tuple[object, ...], issuer: str | None) -> int:
+        if issuer is None or not issuer.startswith(ENTRA_KEY_PREFIX):
+            if issuer is not None:
+                where, params = where + " AND issuer=?", (*params, issuer)
+            return self._sql.run(f"DELETE FROM sessions WHERE {where}", params)
+        with self._sql.transaction() as conn:
+            rows = conn.execute(
+                f"SELECT token_hash, issuer FROM sessions WHERE {where}", params
+            ).fetchall()
+            ended = [r["token_hash"] for r in rows if _issuer_matches(r["issuer"], issuer)]
+            conn.executemany(
+                "DELETE FROM sessions WHERE token_hash=?", [(h,) for h in ended]
+            )
+        return len(ended)
 
     def end_by_platform_user(self, installation_id: str, platform_user_id: str) -> int:
         return self._sql.run(
@@ -207,6 +234,15 @@ class SessionStore:
     def count(self) -> int:
         row = self._sql.one("SELECT COUNT(*) FROM sessions")
         return int(row[0]) if row is not None else 0
+
+
+def _issuer_matches(stored: str, key: str) -> bool:
+    """A stored issuer (a key, or a literal issuer) belongs to the issuer key ``key``; a
+    literal key (any issuer but Entra's, or an Entra one whose token named another ``tid``)
+    matches only itself."""
+    return stored == key or (
+        key.startswith(ENTRA_KEY_PREFIX) and stored_issuer_key(stored) == key
+    )
 
 
 def _user(row: sqlite3.Row) -> User:

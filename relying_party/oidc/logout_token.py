@@ -117,6 +117,8 @@ class LogoutToken:
     exp: datetime
     remember_until: datetime
     """Keep ``replay_key`` at least until then; later the token is expired anyway."""
+    tid: str | None = None
+    """Entra's tenant claim, when the token has one (a string)."""
 
     @property
     def replay_key(self) -> tuple[str, str]:
@@ -173,4 +175,5 @@ async def validate_logout_token(
         iat=datetime.fromtimestamp(claims["iat"], UTC),
         exp=exp,
         remember_until=exp + leeway,
+        tid=tid if isinstance(tid := claims.get("tid"), str) else None,
     )
