@@ -385,7 +385,12 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
 def _certificate(c: Mapping[str, Any], where: str) -> CertificateConfig:
     known(c, where, {"pem", "pem_file", "key_id", "display_name", "start", "end"})
     if "pem_file" in c:
-        pem = Path(req_str(c, "pem_file", where)).read_text()
+        name = req_str(c, "pem_file", where)
+        try:
+            pem = Path(name).read_text()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "unreadable"
+            raise ConfigError(f"{where}.pem_file: cannot read {name!r}: {reason}") from exc
     else:
         pem = req_str(c, "pem", where, multiline=True)
     try:

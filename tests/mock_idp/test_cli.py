@@ -186,7 +186,8 @@ BAD_CONFIGS = [
     ("[[tenants]]\nid = '0b6f3c2a-7d41-4e9b-8a35-c2d1e0f9a874'\ndomain = 'a.test'\n"
      "[[tenants.apps]]\nclient_id = '5d0c9a7e-1f2b-4c3d-9e8f-a1b2c3d4e5f6'\n"
      "[[tenants.apps.certificates]]\n"
-     "pem_file = 'missing.pem'\n", "missing.pem"),
+     "pem_file = 'missing.pem'\n",
+     "tenants[0].apps[0].certificates[0].pem_file: cannot read 'missing.pem'"),
 ]
 
 
