@@ -75,6 +75,25 @@ def keep_app_output(env: object, report_dir: Path, scenario_id: str) -> str | No
 
 
 @contextlib.contextmanager
+def silenced() -> Iterator[None]:
+    """Within the block, the servers' records go nowhere (``app check`` probes the app with
+    requests it expects refused, and prints its own findings); the loggers are left as they
+    were after it."""
+    loggers = [logging.getLogger(name) for name in LOGGERS]
+    kept = [logger.propagate for logger in loggers]
+    handler = logging.NullHandler()
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.propagate = False
+    try:
+        yield
+    finally:
+        for logger, propagate in zip(loggers, kept, strict=True):
+            logger.removeHandler(handler)
+            logger.propagate = propagate
+
+
+@contextlib.contextmanager
 def captured(report_dir: Path, worker: int) -> Iterator[Path]:
     """Within the block, the servers' records go to the worker's file (created with the first
     record) and no further; the loggers are left as they were after it."""

@@ -193,6 +193,7 @@ def _describe_coverage(report: _Report, profile: AppProfile, app: str) -> None:
 
 def check_profile(path: Path, *, out: TextIO) -> int:
     """Run every check; print one line per finding; 0 when there is no problem."""
+    from scenarios import app_logs
     from scenarios.live import LiveStack, StackError, StackOptions, live_stack, profile_for
 
     report = _Report(out)
@@ -204,6 +205,7 @@ def check_profile(path: Path, *, out: TextIO) -> int:
         return 1
     report.add("ok", f"profile {path} is valid ({profile.name})")
     with contextlib.ExitStack() as running:
+        running.enter_context(app_logs.silenced())  # its findings say what the servers saw
         try:
             stack: LiveStack = running.enter_context(
                 live_stack(StackOptions(app=profile, connection=False)))
