@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from .db import Connection, ErrorRecord
 from .inputs import MAX_URL_LENGTH, InputError, text, url_problem
 from .oidc.discovery import WELL_KNOWN, any_organization, derive_discovery_url
+from .settings import origin_of
 
 APPS: dict[str, str] = {
     "widget": "Website widget",
@@ -128,16 +129,13 @@ class _Collect:
             return default
 
 
-def endpoint_origin(url: str) -> tuple[str, str, int | None]:
-    """Scheme, host and port of a URL, the default port made explicit. A URL stored before
-    URLs were checked may not parse: then the whole of it stands for its origin."""
+def endpoint_origin(url: str) -> str:
+    """The origin of an endpoint's URL (:func:`~relying_party.settings.origin_of`). A URL stored
+    before URLs were checked may not parse: then the whole of it stands for its origin."""
     try:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        port = parts.port or {"https": 443, "http": 80}.get(scheme)
+        return origin_of(url)
     except ValueError:
-        return "", url, None
-    return scheme, (parts.hostname or "").rstrip(".").lower(), port
+        return url
 
 
 def _effective(values: Mapping[str, str], name: str) -> str:

@@ -180,10 +180,6 @@ def render_with_csrf(
     return response
 
 
-def public_origin(settings: Settings) -> str:
-    return settings.public_origin
-
-
 def origin_allowed(request: Request, settings: Settings) -> bool:
     """Refuse requests a browser sent from another origin. Only the configured public URL
     counts as this app's origin, never one built from the request's ``Host``.
@@ -196,6 +192,6 @@ def origin_allowed(request: Request, settings: Settings) -> bool:
     if origin is None or origin == "null":
         return True
     try:
-        return origin_of(origin.rstrip("/")) == public_origin(settings)
+        return origin_of(origin.rstrip("/")) == settings.public_origin
     except ValueError:
         return False

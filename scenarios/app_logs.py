@@ -75,13 +75,11 @@ def keep_app_output(env: object, report_dir: Path, scenario_id: str) -> str | No
 
 
 @contextlib.contextmanager
-def silenced() -> Iterator[None]:
-    """Within the block, the servers' records go nowhere (``app check`` probes the app with
-    requests it expects refused, and prints its own findings); the loggers are left as they
-    were after it."""
+def _only_to(handler: logging.Handler) -> Iterator[None]:
+    """Within the block, the servers' records go to ``handler`` and no further; the loggers
+    are left as they were after it."""
     loggers = [logging.getLogger(name) for name in LOGGERS]
     kept = [logger.propagate for logger in loggers]
-    handler = logging.NullHandler()
     for logger in loggers:
         logger.addHandler(handler)
         logger.propagate = False
@@ -94,22 +92,23 @@ def silenced() -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def silenced() -> Iterator[None]:
+    """Within the block, the servers' records go nowhere (``app check`` probes the app with
+    requests it expects refused, and prints its own findings)."""
+    with _only_to(logging.NullHandler()):
+        yield
+
+
+@contextlib.contextmanager
 def captured(report_dir: Path, worker: int) -> Iterator[Path]:
     """Within the block, the servers' records go to the worker's file (created with the first
-    record) and no further; the loggers are left as they were after it."""
+    record) and no further."""
     path = log_dir(report_dir) / f"worker-{worker + 1}.log"
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, encoding="utf-8", delay=True)
     handler.setFormatter(_Masked(FORMAT))
-    loggers = [logging.getLogger(name) for name in LOGGERS]
-    kept = [logger.propagate for logger in loggers]
-    for logger in loggers:
-        logger.addHandler(handler)
-        logger.propagate = False
     try:
-        yield path
+        with _only_to(handler):
+            yield path
     finally:
-        for logger, propagate in zip(loggers, kept, strict=True):
-            logger.removeHandler(handler)
-            logger.propagate = propagate
         handler.close()

@@ -25,6 +25,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from mock_idp import totp
 from mock_idp.signin import ids
 from scenarios import devtools
+from scenarios.app.page_summary import READ_MS
 from scenarios.doctor.config import Secret
 
 if TYPE_CHECKING:
@@ -255,7 +256,6 @@ _SHOWN_JS = """(errorId) => {
   const error = document.getElementById(errorId)?.innerText.replace(/\\s+/g, " ").trim() || "";
   return [status, heading.slice(0, 80), error.slice(0, 300)];
 }"""
-READ_MS = 2000
 
 
 def _shown_instead(page: Page) -> str:
