@@ -186,10 +186,12 @@ def show(request: Request, txn: Transaction,
     error = page.error
     if error is not None:
         note_error(request, error)
-    status = 200
+    # A page shown again with a refusal answers 200, as Entra's do: scripts read the refusal
+    # from its $Config (sErrorCode) only on a 200 (Get-AccessToken-derived PowerShell scripts),
+    # and sign-up checkers quote Entra's error pages at 200.
     view, username = (("username", page.prefill) if isinstance(page, flow.ShowUsername)
                       else ("password", page.username))
-    return render_step(request, "credentials", status=status, view=view, username=username,
+    return render_step(request, "credentials", view=view, username=username,
                        error=error, refusal=error,
                        error_text=f"AADSTS{error.code}: {error.message}" if error else "",
                        forgot=f"/{segment_of(txn)}/passwordreset", lookup=credential_type.PATH,

@@ -159,7 +159,7 @@ async def _after_password(request: Request, txn: Transaction, tenant: Tenant, us
 
 def _ask_code(request: Request, txn: Transaction, ask: flow.AskCode) -> Response:
     return render_step(
-        request, "totp", status=200, page_id=ids.PAGE_CODE,
+        request, "totp", page_id=ids.PAGE_CODE,
         # absolute, as Entra's: scripts post "Enter code"'s urlPost as it is (saml2aws)
         ctx=keep(idp(request), txn), action=base_url(request) + PROCESS_AUTH,
         username=ask.user.upn,
@@ -172,7 +172,7 @@ def _ask_new_password(request: Request, txn: Transaction,
                       ask: password_change.AskNewPassword) -> Response:
     if ask.cause is not None:
         note_error(request, ask.cause)
-    return render_step(request, "change_password", status=200,
+    return render_step(request, "change_password",
                        page_id=ids.PAGE_CHANGE_PASSWORD, ctx=keep(idp(request), txn),
                        action=CHANGE_PASSWORD, username=ask.user.upn,
                        error_text=ask.error or "", upn=ask.user.upn, error=ask.error,
