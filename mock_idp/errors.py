@@ -73,6 +73,16 @@ CATALOGUE: dict[int, AadstsCode] = {
         _c(500113, "invalid_request", 400, "No reply address is registered for the application."),
         _c(500117, "invalid_request", 400,
            "The reply uri specified in the request isn't using a secure scheme."),
+        # A code redeemed with another redirect URI than the one it was issued for: the token
+        # request's URI first, then the authorization request's (snok/django-auth-adfs #354,
+        # 2024; PartnerCenterSamples/Reseller-Web-Application #73 gives the same text).
+        _c(500112, "invalid_client", 400,
+           "The reply address '{redirect_uri}' does not match the reply address "
+           "'{code_redirect_uri}' provided when requesting Authorization code."),
+        # ``resource`` sent to a v2 authorization endpoint: Entra's error page
+        # (modelcontextprotocol/modelcontextprotocol #1389, 2025; AzureADQuickStarts
+        # AppModelv2-WebApp-OpenIDConnect-nodejs #35; snok/django-auth-adfs #198).
+        _c(901002, "invalid_request", 400, "The 'resource' request parameter isn't supported."),
         # A disabled service principal, as reported on the sign-in page and by the token
         # endpoint (Worklytics/psoxy #74, isaacrlevin/presencelight #935,
         # microsoftgraph/microsoft-graph-docs-contrib #9082).

@@ -226,7 +226,8 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
         redirect.is_loopback_http(redirect_uri) and redirect.matches(
             redirect_uri, [code.redirect_uri])
     ):
-        raise EntraError(50011, {"redirect_uri": redirect_uri, "app_id": app.client_id})
+        raise EntraError(500112, {"redirect_uri": redirect_uri,
+                                  "code_redirect_uri": code.redirect_uri})
     verifier = form.get("code_verifier")
     if code.code_challenge is not None:
         if not verifier or not pkce.verify(code.code_challenge, code.code_challenge_method,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from ..errors import EntraError
 from ..store import Application, Store, Tenant
-from . import pkce, redirect, tenants
+from . import pkce, redirect, resources, tenants
 from .claims import resource_scopes, split_scopes
 
 PROMPTS = frozenset({"login", "none", "consent", "select_account", "admin_consent"})
@@ -198,4 +198,27 @@ def _max_age(req: AuthRequest, params: Mapping[str, str], app: Application) -> A
     return replace(req, max_age=int(raw))
 
 
-CHECKS: tuple[Check, ...] = (_response_type, _scope, _nonce, _prompt, _pkce, _max_age)
+def _resource(req: AuthRequest, params: Mapping[str, str], app: Application) -> AuthRequest:
+    """The resources a request names must exist before anyone signs in: Entra's error page
+    shows AADSTS500011 for an unknown one (Azure-Samples/azure-search-openai-demo #1969, 2024,
+    an API scope at sign-in; the v1 code-grant reference lists ``invalid_resource`` among the
+    authorization endpoint's errors), and a v2 request may not name one with ``resource``
+    (AADSTS901002). Under an alias (``/common``) the user's tenant decides, so the token
+    endpoint checks then."""
+    if req.version == "2.0" and "resource" in params:
+        raise _page(901002)
+    if req.tenant is None:
+        return req
+    try:
+        if req.version != "2.0" and req.resource:
+            resources.find(req.tenant, req.resource)
+        else:
+            for scope in resource_scopes(req.scopes):
+                resources.resolve(req.tenant, (scope,))
+    except EntraError as exc:
+        raise PageError(exc.code, exc.params) from None
+    return req
+
+
+CHECKS: tuple[Check, ...] = (
+    _response_type, _scope, _resource, _nonce, _prompt, _pkce, _max_age)

@@ -247,8 +247,11 @@ def access_token_claims(
         "scp": " ".join(scopes),
     })
     if token_version == "1.0":
+        # ``ipaddr`` too: "always included in v1.0 tokens" (optional claims reference, the
+        # v2.0-specific set), as in the access-token reference's v1 sample.
         claims.update({"acr": "1", "amr": s.amr, "unique_name": user.upn, "upn": user.upn,
-                       "family_name": user.family_name, "given_name": user.given_name})
+                       "family_name": user.family_name, "given_name": user.given_name,
+                       "ipaddr": CLIENT_IP})
     else:
         claims["preferred_username"] = user.upn
     claims["email"] = default_email(user, kind="access", version=token_version, scopes=scopes)

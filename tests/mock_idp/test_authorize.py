@@ -310,12 +310,47 @@ def test_an_implicit_access_token_is_for_the_resource_asked(
 @pytest.mark.idp_config(_with_api(hybrid_config()))
 def test_an_implicit_token_for_an_unknown_resource_is_500011(client: AppClient,
                                                              idp_app: Starlette) -> None:
+    # On Entra's error page, before anyone signs in.
     page = client.get(V2, params=auth_params(**HYBRID, response_type="id_token token",
                                              scope="openid api://nobody/read"))
-    values = redirect_params(sign_in(client, page))
-    assert values["error"] == "invalid_resource" and "AADSTS500011" in values[
-        "error_description"]
-    assert "id_token" not in values and not idp_app.state.idp.store.id_tokens
+    assert page.status_code == 400 and "AADSTS500011" in page.text
+    assert "api://nobody" in page.text and "location" not in page.headers
+    assert not idp_app.state.idp.store.id_tokens
+
+
+@pytest.mark.parametrize(("version", "extra"), [
+    ("2.0", {"scope": "openid api://nobody/read"}),
+    ("1.0", {"resource": "https://nobody.example/api"}),
+], ids=["v2-scope", "v1-resource"])
+def test_an_unknown_resource_stops_at_the_authorization_request(
+        client: AppClient, version: str, extra: dict[str, str]) -> None:
+    # Before the sign-in page, on the error page, as Entra shows AADSTS500011 (the source is
+    # beside ``authorization._resource``).
+    _page_error(client.get(paths(TENANT, version)["authorize"],
+                           params=auth_params(**extra)), 500011)
+
+
+@pytest.mark.idp_config(multi_tenant_config())
+def test_under_common_the_resource_waits_for_the_users_tenant(client: AppClient) -> None:
+    page = client.get(paths("common", "2.0")["authorize"],
+                      params=auth_params(scope="openid api://nobody/read"))
+    assert page.status_code == 200 and "loginfmt" in page.text
+
+
+@pytest.mark.idp_config(multi_tenant_config())
+@pytest.mark.parametrize("segment", [TENANT, "common"])
+def test_resource_is_refused_by_the_v2_endpoint(client: AppClient, segment: str) -> None:
+    # Known or not, ``resource`` has no place in a v2 request: AADSTS901002 on the error page.
+    response = client.get(paths(segment, "2.0")["authorize"], params=auth_params(
+        resource="https://graph.microsoft.com"))
+    _page_error(response, 901002)
+    assert "The &#39;resource&#39; request parameter isn&#39;t supported." in response.text
+
+
+def test_a_known_resource_passes_on_v1(client: AppClient) -> None:
+    page = client.get(paths(TENANT, "1.0")["authorize"], params=auth_params(
+        resource="https://graph.microsoft.com"))
+    assert page.status_code == 200 and "loginfmt" in page.text
 
 
 @pytest.mark.idp_config(hybrid_config())

@@ -131,7 +131,7 @@ def test_a_surrogate_member_name_is_refused_and_echoed_escaped(lenient: AppClien
     "http://[::1/cb", "http://localhost:80:80/auth/callback", "http://localhost:99999/cb",
     "http://localhost/auth/callback\x00",
 ])
-def test_an_unparseable_redirect_uri_with_a_real_code_is_entras_50011(
+def test_an_unparseable_redirect_uri_with_a_real_code_is_entras_500112(
         lenient: AppClient, redirect_uri: str) -> None:
     grant = get_code(lenient)
     response = lenient.post(paths(TENANT, "2.0")["token"], data={
@@ -140,7 +140,7 @@ def test_an_unparseable_redirect_uri_with_a_real_code_is_entras_50011(
         "redirect_uri": redirect_uri, "code_verifier": grant.verifier})
     assert response.status_code == 400, response.text
     body = response.json()
-    assert body["error"] == "invalid_client" and body["error_codes"] == [50011]
+    assert body["error"] == "invalid_client" and body["error_codes"] == [500112]
     assert redeem(lenient, grant).status_code == 200
 
 

@@ -223,6 +223,12 @@ def test_a_v1_answer_names_the_resource_its_token_is_for(client: AppClient) -> N
     assert answer["resource"] == claims(answer["access_token"])["aud"]
 
 
+def test_v1_access_tokens_carry_ipaddr(client: AppClient) -> None:
+    # "always included in v1.0 tokens", access tokens too: the optional claims reference.
+    v1 = tokens_for(client, version="1.0", resource="https://graph.microsoft.com/")
+    assert claims(v1["access_token"])["ipaddr"] == claims(v1["id_token"])["ipaddr"]
+
+
 @pytest.mark.idp_config(_config({"sign_v1_id_tokens": True}))
 def test_v1_id_tokens_are_signed_when_the_app_asks(client: AppClient) -> None:
     token = tokens_for(client, version="1.0", resource="https://graph.microsoft.com/")["id_token"]
@@ -384,8 +390,14 @@ def test_expired_code_is_70008(client: AppClient, clock: MockClock) -> None:
 
 
 def test_code_redirect_uri_must_match(client: AppClient) -> None:
+    # Both URIs are registered: the code's own decides, and the message names both.
     grant = get_code(client, redirect_uri="http://localhost/signed-out")
-    _error(redeem(client, replace(grant, redirect_uri="http://localhost/auth/callback")), 50011)
+    body = _error(redeem(client, replace(grant, redirect_uri="http://localhost/auth/callback")),
+                  500112)
+    assert body["error"] == "invalid_client"
+    assert ("The reply address 'http://localhost/auth/callback' does not match the reply "
+            "address 'http://localhost/signed-out' provided when requesting Authorization "
+            "code.") in body["error_description"]
 
 
 def test_code_missing_parameters_are_900144(client: AppClient) -> None:
