@@ -272,6 +272,14 @@ _USER_MESSAGES: Mapping[str, str] = {
     "server_error": "Your identity provider reported an internal error.",
 }
 
+_USER_MESSAGES_BY_AADSTS: Mapping[int, str] = {
+    # Sent as ``interaction_required`` (50105) or ``access_denied``, yet nothing the user can
+    # do at the provider helps: an administrator must act.
+    50105: "Your account has not been given access to this application. Ask your "
+    "administrator to assign it to you.",
+    50057: "Your account is disabled at your organization. Ask your administrator.",
+}
+
 _AADSTS = re.compile(r"AADSTS(\d+)")
 
 
@@ -302,7 +310,7 @@ class IdpError(LoginError):
         self.status_code = status_code
         self.error_uri = error_uri
         hint = AADSTS_ADMIN_HINTS.get(self.aadsts) if self.aadsts is not None else None
-        message = _USER_MESSAGES.get(error)
+        message = _USER_MESSAGES_BY_AADSTS.get(self.aadsts or 0) or _USER_MESSAGES.get(error)
         if self.aadsts is not None:
             message = f"{message or self.default_message} (Error code AADSTS{self.aadsts}.)"
         detail = f"{error}: {error_description}" if error_description else error

@@ -30,6 +30,21 @@ def test_idp_error_at_authorize_shows_aadsts_code(rp: RpHarness) -> None:
     assert not [r for r in rp.op.requests if r.url.path.endswith("/token")]
 
 
+@pytest.mark.parametrize(("error", "description", "words"), [
+    ("interaction_required", "AADSTS50105: The signed in user 'ann@fabrikam.example' is not "
+     "assigned to a role for the application", "not been given access"),
+    ("access_denied", "AADSTS50057: The user account is disabled.", "is disabled"),
+])
+def test_what_only_an_administrator_can_mend_is_said_so_to_the_user(
+        rp: RpHarness, error: str, description: str, words: str) -> None:
+    # Not "complete an extra step": nothing the user does at the provider helps.
+    rp.add_connection()
+    response = rp.client.get(rp.op.deny(rp.start("/widget"), error, description))
+    rp.assert_failure_page(response, status=response.status_code, code="idp_error")
+    assert words in response.text and "extra step" not in response.text
+    assert "Ask your administrator" in response.text
+
+
 def test_declined_consent_tells_the_admin_about_admin_consent(rp: RpHarness) -> None:
     """AADSTS65004 also reaches the app when the user's tenant lets only administrators consent
     and the user returned from "Need admin approval": the hint says how to let everyone in."""
