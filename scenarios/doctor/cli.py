@@ -58,10 +58,11 @@ def handle(args: argparse.Namespace) -> int:
 
     try:
         options = load_options(args)
+        http = make_client(ca_file=options.ca_file, timeout=options.timeout)
     except ConfigError as exc:
         print(f"doctor: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    with make_client(ca_file=options.ca_file, timeout=options.timeout) as http:
+    with http:
         diagnosis = diagnose(options, http, clock=_SystemClock())
     if args.json:
         target = {"authorization_uri": options.authorization_uri, "token_url": options.token_url,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import ssl
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ __all__ = [
     "ConfigError",
     "DoctorOptions",
     "Secret",
+    "load_ca_file",
     "load_options",
     "read_config_file",
 ]
@@ -132,6 +134,21 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return options
 
 
+def load_ca_file(context: ssl.SSLContext, ca_file: Path) -> None:
+    """Trust the CA certificates in ``ca_file``; :class:`ConfigError` names a file that holds
+    none in PEM (a DER certificate, a key, an empty file) or cannot be read."""
+    try:
+        context.load_verify_locations(cafile=str(ca_file))
+    except ssl.SSLError:
+        raise ConfigError(
+            f"--ca-file {ca_file}: not a readable PEM CA certificate (it holds no PEM "
+            "certificate; convert a DER one with: openssl x509 -inform der -in "
+            f"{ca_file} -out ca.pem)") from None
+    except OSError as exc:
+        raise ConfigError(f"--ca-file {ca_file}: not a readable PEM CA certificate "
+                          f"({exc.strerror or exc})") from None
+
+
 def _kind(path: Path) -> str:
     return "JSON" if path.suffix.lower() == ".json" else "TOML"
 
@@ -152,25 +169,32 @@ def _merged(args: argparse.Namespace, environ: Mapping[str, str]) -> dict[str, A
     return values
 
 
+def _trimmed(value: str, source: str) -> Secret:
+    """Leading and trailing whitespace dropped, as the reference RP drops it from a pasted
+    secret."""
+    text = value.strip()
+    if not text:
+        raise ConfigError(f"{source} (client secret) is empty")
+    return Secret(text)
+
+
 def _secret(values: Mapping[str, Any], environ: Mapping[str, str]) -> Secret | None:
     if values.get("client_secret"):
-        return Secret(str(values["client_secret"]))
+        return _trimmed(str(values["client_secret"]), "--client-secret")
     if env_name := values.get("client_secret_env"):
         value = environ.get(str(env_name))
         if not value:
             raise ConfigError(f"the environment variable {env_name} (client secret) is not set")
-        return Secret(value)
+        return _trimmed(value, f"the environment variable {env_name}")
     if file_name := values.get("client_secret_file"):
         try:
-            text = Path(str(file_name)).read_text(encoding="utf-8").strip()
+            text = Path(str(file_name)).read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(
                 f"cannot read client_secret_file {file_name}: {exc.strerror}") from None
-        if not text:
-            raise ConfigError(f"client_secret_file {file_name} is empty")
-        return Secret(text)
+        return _trimmed(text, f"client_secret_file {file_name}")
     if value := environ.get(ENV_PREFIX + "CLIENT_SECRET"):
-        return Secret(value)
+        return _trimmed(value, f"the environment variable {ENV_PREFIX}CLIENT_SECRET")
     return None
 
 
@@ -196,6 +220,8 @@ def load_options(
     ca_file = Path(str(values["ca_file"])) if values.get("ca_file") else None
     if ca_file is not None and not ca_file.is_file():
         raise ConfigError(f"--ca-file {ca_file} is not a readable file")
+    if ca_file is not None:
+        load_ca_file(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), ca_file)
     return DoctorOptions(
         authorization_uri=str(values["authorization_uri"]).strip(),
         token_url=str(values["token_url"]).strip(),

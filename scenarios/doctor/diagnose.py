@@ -97,58 +97,63 @@ def diagnose(options: DoctorOptions, http: httpx.Client, *, clock: probe.Clock) 
     if transport.status == "FAIL" and "absolute" in transport.detail:
         return Diagnosis(flavour=flavour, discovery_url=discovery_url, results=(transport,))
 
-    exchanges: list[probe.Exchange] = []
+    # Probe: every request first, so that each check knows which hosts answered at all.
     discovered = probe.get(http, clock, discovery_url)
-    exchanges.append(discovered)
-    discovery, document = checks.check_discovery(discovery_url, discovered, flavour)
-    later: list[CheckResult] = [discovery]
+    document = checks.check_discovery(discovery_url, discovered, flavour)[1]
+    keys = token_tenant = None
     if document is not None:
-        later.append(checks.check_issuer(document, discovery_url))
-        later.append(checks.check_endpoints(
-            document, authorization_uri=options.authorization_uri, token_url=options.token_url,
-            flavour=flavour))
         jwks_uri = document.get("jwks_uri")
         keys = probe.get(http, clock, jwks_uri) if isinstance(jwks_uri, str) else None
-        if keys is not None:
-            exchanges.append(keys)
-        later.append(checks.check_jwks(document, keys))
-    else:
-        for name in ("issuer", "endpoints", "jwks"):
-            later.append(checks.skipped(name, "no discovery document"))
-
+        if other := checks.token_tenant_discovery_url(options.authorization_uri,
+                                                      options.token_url):
+            token_tenant = probe.get(http, clock, other)
     method = _auth_method(options, flavour, document)
     form, headers = client_credentials_request(options, flavour, method)
     token = probe.post_form(http, clock, options.token_url, form, headers=headers)
-    exchanges.append(token)
     fallback = None
     if options.client_secret and checks.needs_credential_fallback(token, flavour):
         form, headers = client_credentials_request(options, flavour, method,
                                                    grant="authorization_code")
         fallback = probe.post_form(http, clock, options.token_url, form, headers=headers)
-    later.append(checks.check_token_endpoint(token))
-    later.append(checks.check_client_credentials(
-        token, flavour=flavour,
-        secret=options.client_secret.reveal() if options.client_secret else None,
-        fallback=fallback))
-
     authorization = None
     if options.redirect_uri:
         authorization = probe.authorize(http, clock, options.authorization_uri,
                                         client_id=options.client_id,
                                         redirect_uri=options.redirect_uri)
-        exchanges.append(authorization)
-    redirect = checks.check_redirect_uri(authorization, redirect_uri=options.redirect_uri,
-                                         flavour=flavour)
-    later[-1] = checks.refine_client_credentials(later[-1], redirect)
-    later.append(redirect)
+    exchanges = [e for e in (discovered, keys, token_tenant, token, authorization)
+                 if e is not None]
+    answered = checks.answered_hosts(exchanges)
 
-    clock_result = (checks.check_clock(exchanges) if any(e.failure is None for e in exchanges)
+    # Judge.
+    discovery = checks.check_discovery(discovery_url, discovered, flavour, answered=answered)[0]
+    if document is not None:
+        issuer = checks.check_issuer(document, discovery_url)
+        endpoints = checks.check_endpoints(
+            document, authorization_uri=options.authorization_uri, token_url=options.token_url,
+            flavour=flavour, token_tenant=token_tenant)
+        jwks = checks.check_jwks(document, keys)
+    else:
+        issuer, endpoints, jwks = (checks.skipped(name, "no discovery document")
+                                   for name in ("issuer", "endpoints", "jwks"))
+    credentials = checks.check_client_credentials(
+        token, flavour=flavour,
+        secret=options.client_secret.reveal() if options.client_secret else None,
+        fallback=fallback)
+    redirect = checks.check_redirect_uri(authorization, redirect_uri=options.redirect_uri,
+                                         flavour=flavour, answered=answered)
+    clock_result = (checks.check_clock(exchanges) if answered
                     else checks.skipped("clock", "the provider did not answer"))
     results = (
         transport,
         checks.check_tls(exchanges, ca_file_given=options.ca_file is not None),
-        *later[:4],
+        discovery,
+        issuer,
+        endpoints,
+        checks.check_authorization_query(options.authorization_uri),
+        jwks,
         clock_result,
-        *later[4:],
+        checks.check_token_endpoint(token, answered=answered),
+        checks.refine_client_credentials(credentials, redirect),
+        redirect,
     )
     return Diagnosis(flavour=flavour, discovery_url=discovery_url, results=results)

@@ -18,6 +18,8 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
+from scenarios.doctor.config import load_ca_file
+
 __all__ = [
     "Clock",
     "Exchange",
@@ -80,7 +82,9 @@ class Exchange:
 
 
 def make_client(*, ca_file: Path | None, timeout: float) -> httpx.Client:
-    """A client trusting the usual CAs plus ``ca_file``; no redirects, bounded timeouts."""
+    """A client trusting the usual CAs plus ``ca_file``; no redirects, bounded timeouts.
+
+    Raises :class:`~scenarios.doctor.config.ConfigError` when ``ca_file`` holds no PEM CA."""
     verify: ssl.SSLContext | bool = True
     if ca_file is not None:
         try:
@@ -89,7 +93,7 @@ def make_client(*, ca_file: Path | None, timeout: float) -> httpx.Client:
             context = ssl.create_default_context(cafile=certifi.where())
         except ImportError:
             context = ssl.create_default_context()
-        context.load_verify_locations(cafile=str(ca_file))
+        load_ca_file(context, ca_file)
         verify = context
     return httpx.Client(
         verify=verify,
@@ -108,8 +112,10 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
-def classify_error(exc: Exception) -> Failure:
-    """Name why a request got no response: TLS (which kind), timeout, refused, bad URL."""
+def classify_error(exc: Exception, *, timeout: float | None = None) -> Failure:
+    """Name why a request got no response: TLS (which kind), timeout, refused, bad URL.
+
+    ``timeout``: the seconds the request was given, named in a timeout's message."""
     for cause in _chain(exc):
         if isinstance(cause, ssl.SSLCertVerificationError):
             reason = cause.verify_message or str(cause)
@@ -127,7 +133,8 @@ def classify_error(exc: Exception) -> Failure:
             return Failure(kind="tls-hostname", message=text)
         return Failure(kind="tls-untrusted", message=text)
     if isinstance(exc, httpx.TimeoutException):
-        return Failure(kind="timeout", message=f"no answer in time ({type(exc).__name__})")
+        within = f"within {timeout:g} s" if timeout else "in time"
+        return Failure(kind="timeout", message=f"no answer {within} ({type(exc).__name__})")
     if isinstance(exc, httpx.ConnectError):
         return Failure(kind="connect", message=text)
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL | ValueError):
@@ -142,8 +149,10 @@ def _send(
     try:
         response = http.request(method, url, **kwargs)
     except (httpx.HTTPError, ValueError) as exc:
+        limit = (http.timeout.connect if isinstance(exc, httpx.ConnectTimeout)
+                 else http.timeout.read)
         return Exchange(method=method, url=url, received_at=clock.now(),
-                        failure=classify_error(exc), sent=sent)
+                        failure=classify_error(exc, timeout=limit), sent=sent)
     return Exchange(
         method=method,
         url=str(response.request.url),
@@ -173,7 +182,10 @@ def authorize(
     http: httpx.Client, clock: Clock, authorization_uri: str, *, client_id: str,
     redirect_uri: str,
 ) -> Exchange:
-    """Start a code flow and stop at the first response (the redirect is not followed)."""
+    """Start a code flow and stop at the first response (the redirect is not followed).
+
+    The request is built as the reference relying party builds it: a query already in
+    ``authorization_uri`` is kept, and its own parameters replace those of the same name."""
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
     params = {
@@ -187,5 +199,10 @@ def authorize(
         "code_challenge_method": "S256",
         "response_mode": "query",
     }
-    return _send(http, clock, "GET", authorization_uri, sent=params, params=params,
+    try:
+        url = httpx.URL(authorization_uri).copy_merge_params(params)
+    except (httpx.InvalidURL, ValueError) as exc:
+        return Exchange(method="GET", url=authorization_uri, received_at=clock.now(),
+                        failure=classify_error(exc), sent=params)
+    return _send(http, clock, "GET", str(url), sent=dict(url.params),
                  headers={"Accept": "text/html"})

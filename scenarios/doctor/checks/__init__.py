@@ -6,13 +6,15 @@ center to make it. Entra's codes are from its error reference (AADSTS7000215, 70
 90002, 7000218, 50011, ...); other providers are judged by RFC 6749 §5.2 error codes.
 
 One module per subject: :mod:`.result` (the result type), :mod:`.entra` (endpoint shapes and
-the AADSTS codes explained), :mod:`.transport` (https and TLS), :mod:`.discovery` (the document,
-issuer, endpoints and keys), :mod:`.clock` (skew) and :mod:`.client` (token endpoint, client
-credentials, redirect URI).
+the AADSTS codes explained), :mod:`.transport` (https, TLS, and a provider unreachable, busy or
+down), :mod:`.discovery` (the document, issuer, endpoints and keys), :mod:`.authorize` (a query
+pasted with the authorization URI), :mod:`.clock` (skew) and :mod:`.client` (token endpoint,
+client credentials, redirect URI).
 """
 
 from __future__ import annotations
 
+from scenarios.doctor.checks.authorize import check_authorization_query
 from scenarios.doctor.checks.client import (
     check_client_credentials,
     check_redirect_uri,
@@ -26,6 +28,7 @@ from scenarios.doctor.checks.discovery import (
     check_endpoints,
     check_issuer,
     check_jwks,
+    token_tenant_discovery_url,
 )
 from scenarios.doctor.checks.entra import (
     Flavour,
@@ -35,7 +38,7 @@ from scenarios.doctor.checks.entra import (
     provider_flavour,
 )
 from scenarios.doctor.checks.result import CheckResult, Status, skipped
-from scenarios.doctor.checks.transport import check_tls, check_transport
+from scenarios.doctor.checks.transport import answered_hosts, check_tls, check_transport
 
 __all__ = [
     "CLOCK_FAIL_SECONDS",
@@ -44,6 +47,8 @@ __all__ = [
     "Flavour",
     "Status",
     "aadsts_code",
+    "answered_hosts",
+    "check_authorization_query",
     "check_client_credentials",
     "check_clock",
     "check_discovery",
@@ -60,4 +65,5 @@ __all__ = [
     "provider_flavour",
     "refine_client_credentials",
     "skipped",
+    "token_tenant_discovery_url",
 ]

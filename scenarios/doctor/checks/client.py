@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from urllib.parse import parse_qs, urlsplit
 
 from scenarios.doctor.checks.entra import (
@@ -13,7 +14,7 @@ from scenarios.doctor.checks.entra import (
     looks_like_guid,
 )
 from scenarios.doctor.checks.result import CheckResult, failed, skipped
-from scenarios.doctor.checks.transport import unreachable
+from scenarios.doctor.checks.transport import provider_trouble, unreachable
 from scenarios.doctor.probe import Exchange
 
 __all__ = [
@@ -25,12 +26,15 @@ __all__ = [
 ]
 
 
-def check_token_endpoint(exchange: Exchange) -> CheckResult:
+def check_token_endpoint(exchange: Exchange, *, answered: Collection[str] = ()) -> CheckResult:
     """Something that speaks OAuth answers at the token URL (any JSON answer will do)."""
     name = "token-endpoint"
     if exchange.failure is not None:
-        return unreachable(name, "token endpoint", exchange)
+        return unreachable(name, "token endpoint", exchange, answered=answered)
     body = exchange.json()
+    if not isinstance(body, dict) and (trouble := provider_trouble(name, "token endpoint",
+                                                                    exchange)):
+        return trouble
     if not isinstance(body, dict) or exchange.status in (404, 405):
         return failed(name, f"POST {exchange.url} answered HTTP {exchange.status} without an "
                       "OAuth JSON body: this is not a token endpoint",
@@ -64,6 +68,9 @@ def check_client_credentials(
     if exchange.failure is not None:
         return skipped(name, "the token endpoint was not reached")
     body = exchange.json()
+    if trouble := provider_trouble(name, "token request", exchange):
+        return trouble if isinstance(body, dict) else skipped(
+            name, "the token endpoint is unavailable (see token-endpoint)")
     if not isinstance(body, dict):
         return failed(name, f"the token endpoint answered HTTP {exchange.status} without JSON",
                       "Use the token_endpoint from the provider's discovery document.")
@@ -127,14 +134,15 @@ _GENERIC_CLIENT_ERRORS = ("invalid_client", "client not found", "unknown client"
 
 
 def check_redirect_uri(
-    exchange: Exchange | None, *, redirect_uri: str | None, flavour: Flavour
+    exchange: Exchange | None, *, redirect_uri: str | None, flavour: Flavour,
+    answered: Collection[str] = (),
 ) -> CheckResult:
     """The redirect URI is registered: judged by the authorization endpoint's first answer."""
     name = "redirect-uri"
     if redirect_uri is None or exchange is None:
         return skipped(name, "no --redirect-uri given")
     if exchange.failure is not None:
-        return unreachable(name, "authorization endpoint", exchange)
+        return unreachable(name, "authorization endpoint", exchange, answered=answered)
     status = exchange.status or 0
     location = exchange.header("location")
     if 300 <= status < 400 and location:
@@ -150,6 +158,8 @@ def check_redirect_uri(
                                detail="registered (the provider redirected back to it)")
         return CheckResult(name=name, status="PASS",
                            detail="registered (the provider went on to its sign-in page)")
+    if trouble := provider_trouble(name, "authorization endpoint", exchange):
+        return trouble
     text = exchange.text
     code = aadsts_code(text)
     if code is not None:
