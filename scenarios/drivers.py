@@ -9,14 +9,26 @@ A driver knows one provider's pages (their labels and buttons), never the scenar
 - :class:`FormDriver`: any single- or two-step form (Keycloak, node oidc-provider, ...),
   configured by the visible labels or placeholders of its fields and the names of its buttons.
 
-Passwords are typed into ``type=password`` fields only, which screenshots mask.
+Passwords are typed into ``type=password`` fields only, which screenshots mask. An
+authenticator app's code is typed once per time step in a run (:class:`CodeSteps`).
+
+Long because: the drivers share the reading of a provider's pages (the scripts that find the
+step a page is at and wait for it to move on, what a page shows instead), and the Entra
+driver's authenticator codes need the record of the steps already used, which only it reads.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
@@ -29,10 +41,13 @@ from scenarios.app.page_summary import READ_MS
 from scenarios.doctor.config import Secret
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Locator, Page
+    from playwright.sync_api import Locator, Page, Request
 
-__all__ = ["DRIVER_OPTIONS", "EntraDriver", "FormDriver", "PasswordChangeRequired",
-           "SecondFactorRequired", "SignInDriver", "driver_from_config"]
+__all__ = ["DRIVER_OPTIONS", "CodeSteps", "EntraDriver", "FormDriver", "PasswordChangeRequired",
+           "SecondFactorRequired", "SignInDriver", "Waiting", "driver_from_config"]
+
+Waiting = Callable[[str], AbstractContextManager[object]]
+"""Wraps a wait the driver must make, named for the step log (a scenario's ``ctx.step``)."""
 
 
 class SecondFactorRequired(RuntimeError):
@@ -49,8 +64,10 @@ class SignInDriver(Protocol):
     @property
     def name(self) -> str: ...
 
-    def sign_in(self, page: Page, username: str, password: str) -> None:
-        """Expect the provider's sign-in page and complete it."""
+    def sign_in(self, page: Page, username: str, password: str, *,
+                waiting: Waiting | None = None) -> None:
+        """Expect the provider's sign-in page and complete it; a wait the driver has to make
+        (for a fresh authenticator code) runs inside ``waiting(description)``."""
 
     def expect_sign_in_page(self, page: Page) -> None:
         """Assert the provider's sign-in page is showing (nothing is typed)."""
@@ -100,7 +117,8 @@ class FormDriver:
 
         expect(_field(page, self.username_field)).to_be_visible()
 
-    def sign_in(self, page: Page, username: str, password: str) -> None:
+    def sign_in(self, page: Page, username: str, password: str, *,
+                waiting: Waiting | None = None) -> None:
         self.expect_sign_in_page(page)
         _field(page, self.username_field).fill(username)
         if self.next_button:
@@ -143,6 +161,93 @@ def _answer_if_shown(page: Page, control: Locator, *, leaving: str, timeout_ms: 
         deadline -= step
 
 
+@dataclass
+class _LastStep:
+    step: int | None
+
+
+def _lock_exclusively(fd: int) -> None:
+    """Hold an exclusive lock on the open file ``fd`` until it is closed (POSIX; elsewhere a
+    run's one process is alone with the file anyway)."""
+    if sys.platform != "win32":
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+class CodeSteps:
+    """The time steps (RFC 6238) whose authenticator codes were typed in this run, so that no
+    code is typed twice.
+
+    A provider takes one code per step: once it has accepted a code it refuses every code of
+    that step or an earlier one (RFC 6238 §5.2; Entra does, and so does the mock, which also
+    takes the step before or after its own for clock skew). Every scenario signs in from
+    scratch, so a second sign-in within the same 30 seconds must wait for the next step. With
+    ``path`` the last step typed is kept in that file, under an exclusive lock held through
+    the wait, so that the worker processes of a run share it; without, in this object.
+    ``now`` (seconds since the epoch) and ``sleep`` are the time source: a test passes a mock
+    provider's clock, which it moves instead of sleeping.
+    """
+
+    def __init__(self, path: Path | None = None, *, now: Callable[[], float] = time.time,
+                 sleep: Callable[[float], None] = time.sleep,
+                 step_seconds: int = totp.STEP_SECONDS) -> None:
+        self.path = path
+        self.now = now
+        self.sleep = sleep
+        self.step_seconds = step_seconds
+        self._last: int | None = None
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k != "_lock"}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def _current(self) -> int:
+        return int(self.now()) // self.step_seconds
+
+    def take(self, waiting: Waiting | None = None) -> int:
+        """The step whose code to type now: the current one, or when its code was typed
+        already, the next one, waited for (inside ``waiting(description)``, for the step
+        log). The step is recorded as used before this returns."""
+        with self._recorded() as record:
+            current = self._current()
+            last = record.step
+            if last is not None and current <= last <= current + 1:
+                # (a record further ahead than the provider would take is not this clock's)
+                wait = (last + 1) * self.step_seconds - self.now()
+                with (waiting or contextlib.nullcontext)(
+                        f"wait {max(wait, 0):.0f} s for a new authenticator code (the provider "
+                        f"takes one code per {self.step_seconds}-second step, and this step's "
+                        "was used in this run)"):
+                    while (current := self._current()) <= last:
+                        self.sleep(max((last + 1) * self.step_seconds - self.now(), 0.01))
+            record.step = current
+            return current
+
+    @contextlib.contextmanager
+    def _recorded(self) -> Iterator[_LastStep]:
+        with self._lock:
+            if self.path is None:
+                record = _LastStep(self._last)
+                yield record
+                self._last = record.step
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "r+", encoding="ascii") as handle:
+                _lock_exclusively(fd)
+                text = handle.read().strip()
+                record = _LastStep(int(text) if text.isdigit() else None)
+                yield record
+                handle.seek(0)
+                handle.truncate()
+                handle.write(f"{record.step}\n" if record.step is not None else "")
+
+
 @dataclass(frozen=True, kw_only=True)
 class EntraDriver:
     """Microsoft Entra ID's sign-in pages, on login.microsoftonline.com or on the mock.
@@ -153,12 +258,15 @@ class EntraDriver:
     (**No**, or **Yes** with ``stay_signed_in``) and, when asked, consent (**Accept**, unless
     ``accept_consent`` is off: then it stops on that page). With ``totp_secret`` it types an
     authenticator app's code on "Enter code" (Entra shows it after the password when the
-    account's default sign-in method is an authenticator app's code; the code is the one for
-    the machine's clock); without one it raises :class:`SecondFactorRequired`. An account whose
-    password must change ("Update your password") raises :class:`PasswordChangeRequired`: the
-    driver does not choose passwords for it. It returns once
-    the browser has left the provider, when the provider shows an error, or at a device-code
-    sign-in's "Are you trying to sign in to …?" (the caller checks which).
+    account's default sign-in method is an authenticator app's code): the code of the current
+    time step, or when ``code_steps`` says this run typed that one already (a provider takes
+    each code once), the next step's, once it has begun. Without a secret it raises
+    :class:`SecondFactorRequired`. An account whose password must change ("Update your
+    password") raises :class:`PasswordChangeRequired`: the driver does not choose passwords
+    for it. It returns once the browser has left the provider, when the provider shows an
+    error, or at a device-code sign-in's "Are you trying to sign in to …?" (the caller checks
+    which). A click whose navigation never commits says whose answer it waited for: the app's
+    callback or the provider.
     """
 
     stay_signed_in: bool = False
@@ -169,6 +277,8 @@ class EntraDriver:
     name: str = "entra"
     totp_secret: Secret | None = field(default=None, repr=False)
     """The base32 secret of the account's authenticator app (it prints masked)."""
+    code_steps: CodeSteps = field(default_factory=CodeSteps, repr=False, compare=False)
+    """The time steps whose codes were typed already (share one across a run's sign-ins)."""
 
     def expect_sign_in_page(self, page: Page) -> None:
         """The account picker, the username or the password: a sign-in may open on the
@@ -183,7 +293,8 @@ class EntraDriver:
             raise AssertionError(f"the provider's sign-in page did not appear: the browser "
                                  f"shows {_shown_instead(page)} instead") from exc
 
-    def sign_in(self, page: Page, username: str, password: str) -> None:
+    def sign_in(self, page: Page, username: str, password: str, *,
+                waiting: Waiting | None = None) -> None:
         self.expect_sign_in_page(page)
         host = urlsplit(page.url).netloc
         done: set[str] = set()
@@ -207,8 +318,9 @@ class EntraDriver:
                     raise SecondFactorRequired(
                         f"{username} must give an authenticator app code (\"Enter code\"): "
                         f"set the driver's TOTP secret ([user] totp_secret_env)")
-                page.locator(selector).fill(
-                    totp.code_at(self.totp_secret.reveal(), datetime.now(UTC)))
+                counter = self.code_steps.take(waiting)
+                page.locator(selector).fill(totp.code_for_counter(
+                    totp.decode_secret(self.totp_secret.reveal()), counter))
                 target = page.locator(f"#{ids.CODE_SUBMIT}")
             elif step == "new-password":
                 raise PasswordChangeRequired(
@@ -225,14 +337,14 @@ class EntraDriver:
             _click_and_wait(page, target, selector, self.timeout_ms)
 
     def sign_in_if_asked(self, page: Page, provider_host: str, username: str,
-                         password: str) -> bool:
+                         password: str, *, waiting: Waiting | None = None) -> bool:
         """Wait until the browser has left ``provider_host`` or shows one of its sign-in
         pages, and answer those pages as :meth:`sign_in` does. ``True`` when a page was
         answered; an account already signed in at the provider usually sees none."""
         if _entra_step(page, provider_host, self.timeout_ms) in ("left", "error",
                                                                  "device-confirm"):
             return False
-        self.sign_in(page, username, password)
+        self.sign_in(page, username, password, waiting=waiting)
         return True
 
     @property
@@ -333,13 +445,46 @@ def _click_and_wait(page: Page, target: Locator, step_selector: str, timeout_ms:
     pages), or the same one without this step's input (the username step, which Entra and the
     mock both answer by swapping in the password view), or an error shown."""
     page.evaluate(f"() => {{ window.{_MARK} = true; }}")
-    target.click()
+    navigations: list[str] = []
+
+    def note(request: Request) -> None:
+        if request.is_navigation_request() and request.frame == page.main_frame:
+            navigations.append(request.url)
+
+    page.on("request", note)
+    try:
+        target.click()
+    except PlaywrightTimeoutError as exc:
+        raise _unanswered(page, navigations, exc) from None
+    finally:
+        page.remove_listener("request", note)
     try:
         devtools.wait_until(page, _MOVED_ON_JS, {"mark": _MARK, "step": step_selector,
                                                  "error": _STEPS[0][1]}, timeout_ms)
     except PlaywrightTimeoutError:
         raise PlaywrightTimeoutError(
             f"the provider did not move on within {timeout_ms:g} ms (at {page.url})") from None
+
+
+def _unanswered(page: Page, navigations: list[str], exc: PlaywrightTimeoutError
+                ) -> PlaywrightTimeoutError:
+    """A click that timed out waiting for the navigation it started, said as whose answer never
+    came: the app's, once the provider has sent the browser back to it (its redirect URI,
+    which a relying party answers only after calling the provider's token endpoint), or the
+    provider's."""
+    if not navigations:
+        return exc
+    limit = re.search(r"Timeout (\d+(?:\.\d+)?)ms exceeded", str(exc))
+    seconds = f" ({float(limit.group(1)) / 1000:g} s)" if limit else ""
+    parts = urlsplit(navigations[-1])
+    waited = parts._replace(query="", fragment="").geturl()
+    if parts.netloc != urlsplit(page.url).netloc:
+        return PlaywrightTimeoutError(
+            f"the app did not answer its callback in time{seconds}: the browser was still "
+            f"waiting for {waited}")
+    return PlaywrightTimeoutError(
+        f"the provider did not answer in time{seconds}: the browser was still waiting for "
+        f"{waited}")
 
 
 def _entra_step(page: Page, host: str, timeout_ms: float) -> str:

@@ -33,6 +33,9 @@ Register ``http://<host>:<port>/auth/callback`` as a redirect URI of the client 
 ``http://localhost`` / ``127.0.0.1`` redirect URIs, so ``port = 0`` is fine there).
 Secrets are read from the environment or files and never printed. An unknown section or
 key is an error, named with the nearest known one, so a misspelt key never passes as missing.
+
+Long because: it is the schema of the ``--idp`` file (each key above, checked as it is read)
+and the relying party built from it; the checks and their use read in one place.
 """
 
 from __future__ import annotations
@@ -73,6 +76,7 @@ __all__ = [
     "TestUser",
     "load_idp_config",
     "real_idp_stack",
+    "rp_timeouts",
 ]
 
 
@@ -145,14 +149,28 @@ def _plain(table: Mapping[str, Any], key: str, environ: Mapping[str, str], where
     raise IdpConfigError(f"{where}: give {key} or {key}_env")
 
 
+def _base_url(provider: Mapping[str, Any], key: str) -> str:
+    """``[provider].<key>``, an authority or issuer: an http(s) URL, trimmed, without a query
+    or fragment (the discovery path is appended to it)."""
+    text = str(provider[key]).strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise IdpConfigError(f"[provider].{key}: {text!r} is not an http(s) URL")
+    if parts.query or parts.fragment or text.endswith(("?", "#")):
+        raise IdpConfigError(
+            f"[provider].{key}: {text!r} has a query or fragment; give the URL alone (for "
+            f"Entra https://login.microsoftonline.com/<tenant>), or a discovery_url")
+    return text.rstrip("/")
+
+
 def _discovery_url(provider: Mapping[str, Any]) -> str:
-    if url := provider.get("discovery_url"):
-        return normalise_discovery_url(str(url))
-    if authority := provider.get("authority"):
-        text = str(authority).rstrip("/")
+    if url := str(provider.get("discovery_url") or "").strip():
+        return normalise_discovery_url(url)
+    if provider.get("authority"):
+        text = _base_url(provider, "authority")
         return normalise_discovery_url(text if text.endswith("/v2.0") else text + "/v2.0")
-    if issuer := provider.get("issuer"):
-        return normalise_discovery_url(str(issuer))
+    if provider.get("issuer"):
+        return normalise_discovery_url(_base_url(provider, "issuer"))
     raise IdpConfigError("[provider]: give discovery_url, authority (Entra) or issuer")
 
 
@@ -234,6 +252,7 @@ def load_idp_config(path: Path, environ: Mapping[str, str] | None = None) -> Rea
     ca_file = base / str(provider["ca_file"]) if provider.get("ca_file") else None
     if ca_file is not None and not ca_file.is_file():
         raise IdpConfigError(f"[provider].ca_file: {ca_file} is not a file")
+    _ssl_context(ca_file)  # a file that is no PEM certificate is the config's error, named
     try:
         port = int(rp.get("port", 0))
     except (TypeError, ValueError):
@@ -258,6 +277,8 @@ def load_idp_config(path: Path, environ: Mapping[str, str] | None = None) -> Rea
 
 
 def _ssl_context(ca_file: Path | None) -> ssl.SSLContext | bool:
+    """The public CAs plus ``ca_file``; :class:`IdpConfigError` when it holds no PEM
+    certificate (DER, a key, an empty file)."""
     if ca_file is None:
         return True
     try:
@@ -266,7 +287,11 @@ def _ssl_context(ca_file: Path | None) -> ssl.SSLContext | bool:
         context = ssl.create_default_context(cafile=certifi.where())
     except ImportError:
         context = ssl.create_default_context()
-    context.load_verify_locations(cafile=str(ca_file))
+    try:
+        context.load_verify_locations(cafile=str(ca_file))
+    except (OSError, ssl.SSLError) as exc:
+        raise IdpConfigError(f"[provider].ca_file: {ca_file}: not a readable PEM CA certificate "
+                             f"({exc})") from None
     return context
 
 
@@ -332,20 +357,30 @@ def _fetch_metadata(http: httpx.Client, url: str) -> dict[str, Any]:
     return body
 
 
+def rp_timeouts(browser_timeout: float) -> tuple[float, float]:
+    """The connect and read timeouts (seconds) of the relying party started for a real
+    provider: the usual 5 and 10 s across the internet, cut to a quarter and a half of the
+    browser's timeout, so that a provider too slow for the RP gets the RP's own "took too
+    long" page before the browser gives up waiting for the RP's callback."""
+    return min(5.0, browser_timeout / 4), min(10.0, browser_timeout / 2)
+
+
 @contextlib.contextmanager
 def real_idp_stack(config: RealIdpConfig, *, workdir: Path | None = None,
-                   sock: socket.socket | None = None) -> Iterator[RealIdpStack]:
+                   sock: socket.socket | None = None,
+                   browser_timeout: float = 20.0) -> Iterator[RealIdpStack]:
     """Start the reference RP alone (from its profile), with one connection to the configured
     provider made by the profile's configure call.
 
     ``sock`` (from :func:`mock_idp.testing.bind_socket`): serve the RP on it, for providers that
-    were told the exact redirect URI before the RP started.
+    were told the exact redirect URI before the RP started. ``browser_timeout``: the seconds
+    the browser waits for a navigation (:func:`rp_timeouts`).
     """
     verify = _ssl_context(config.ca_file)
     shipped = load_profile(REFERENCE_RP)
-    # a real provider across the internet gets the relying party's usual timeouts
+    connect, read = rp_timeouts(browser_timeout)
     profile = replace(shipped, app=replace(shipped.app, env={
-        **shipped.app.env, "RP_READ_TIMEOUT": "10", "RP_CONNECT_TIMEOUT": "5"}))
+        **shipped.app.env, "RP_READ_TIMEOUT": f"{read:g}", "RP_CONNECT_TIMEOUT": f"{connect:g}"}))
     with contextlib.ExitStack() as stack:
         if workdir is None:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sso-idp-")))

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 from playwright.sync_api import Page, expect
 
 from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo, app_logs, flows
+from scenarios.drivers import CodeSteps, EntraDriver
 from scenarios.pages import FailurePage, RpAppPage, RpSignedOutPage
 from scenarios.real_idp import IdpConfigError, RealIdpConfig, RealIdpStack, load_idp_config
 
@@ -38,6 +39,10 @@ APPS = ("widget", "portal", "kb")
 SKIP_REASON = ("needs the mock provider: it arranges users, secrets or the clock, or injects "
                "faults, through the mock's test-control API")
 EXIT_USAGE = 2
+EXIT_NOTHING_RAN = 5
+"""Every selected scenario needs the mock provider (a shard with none to run exits 0)."""
+CODE_STEPS_FILE = ".authenticator-code-steps"
+"""In the report directory: the last time step whose authenticator code the run typed."""
 
 
 # -- steps ------------------------------------------------------------------------------------
@@ -74,10 +79,18 @@ def _expect_signed_in(page: Page, stack: RealIdpStack, app: str) -> None:
                              f"{flows.page_shows(page)}\n{exc}") from exc
 
 
-def _first_login(page: Page, stack: RealIdpStack, app: str) -> None:
-    page.goto(stack.sign_in_url(app))
-    stack.driver.sign_in(page, stack.user.username, stack.user.password.reveal())
-    _expect_signed_in(page, stack, app)
+def _sign_in_at_provider(ctx: Ctx) -> None:
+    """Answer the provider's sign-in pages; a wait for a fresh authenticator code is a step
+    of its own in the step log."""
+    stack = ctx.env
+    stack.driver.sign_in(ctx.page, stack.user.username, stack.user.password.reveal(),
+                         waiting=ctx.step)
+
+
+def _first_login(ctx: Ctx, app: str) -> None:
+    ctx.page.goto(ctx.env.sign_in_url(app))
+    _sign_in_at_provider(ctx)
+    _expect_signed_in(ctx.page, ctx.env, app)
 
 
 def _me_status(page: Page, stack: RealIdpStack) -> int:
@@ -91,7 +104,7 @@ def _first_login_scenario(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     documents = _record_documents(page)
     with ctx.step("follow the widget sign-in URL and sign in at the provider"):
-        _first_login(page, stack, "widget")
+        _first_login(ctx, "widget")
     with ctx.step("the provider's sign-in page was shown"):
         assert _shown_from(documents, stack.idp_origin), documents
 
@@ -100,7 +113,7 @@ def _auto_login(ctx: Ctx, app: str) -> None:
     stack, page = ctx.env, ctx.page
     other = next(a for a in APPS if a != app)
     with ctx.step(f"sign in once through the {other} URL"):
-        _first_login(page, stack, other)
+        _first_login(ctx, other)
     documents = _record_documents(page)
     with ctx.step(f"follow the {app} sign-in URL: signed in with no page in between"):
         page.goto(stack.sign_in_url(app))
@@ -112,7 +125,7 @@ def _app_visit(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     with ctx.step("open /portal with no session: the provider asks to sign in"):
         page.goto(stack.rp_url("/portal"))
-        stack.driver.sign_in(page, stack.user.username, stack.user.password.reveal())
+        _sign_in_at_provider(ctx)
         _expect_signed_in(page, stack, "portal")
     with ctx.step("a second app, /kb, signs in silently"):
         documents = _record_documents(page)
@@ -126,7 +139,7 @@ def _app_visit(ctx: Ctx) -> None:
 def _rp_initiated_sign_out(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     with ctx.step("sign in to the knowledge base"):
-        _first_login(page, stack, "kb")
+        _first_login(ctx, "kb")
     documents = _record_documents(page)
     with ctx.step("click Sign out (and confirm at the provider if it asks)"):
         RpAppPage(page).sign_out()
@@ -165,10 +178,13 @@ def _user_cancels(ctx: Ctx) -> None:
 
 
 def build_registry(config: RealIdpConfig, *, sock: object | None = None,
-                   catalogue: Registry | None = None) -> Registry:
+                   catalogue: Registry | None = None, browser_timeout: float = 20.0
+                   ) -> Registry:
     """The real-provider scenarios, with one RP (and one connection) per worker; with
     ``catalogue``, its other scenarios too, each skipped with the reason
-    (:meth:`Registry.skip_reason`), as a run with ``--app`` skips what a profile cannot run."""
+    (:meth:`Registry.skip_reason`), as a run with ``--app`` skips what a profile cannot run.
+    ``browser_timeout``: the browser's timeout in seconds, which the RP's own timeouts stay
+    under (:func:`scenarios.real_idp.rp_timeouts`)."""
     registry = Registry()
     add = registry.scenario
     add(id="auto-login.first-login", title="The first login shows the provider's sign-in page",
@@ -204,7 +220,8 @@ def build_registry(config: RealIdpConfig, *, sock: object | None = None,
         from scenarios.real_idp import real_idp_stack
 
         with tempfile.TemporaryDirectory(prefix="sso-idp-") as workdir:
-            with real_idp_stack(config, workdir=Path(workdir), sock=sock) as stack:  # type: ignore[arg-type]
+            with real_idp_stack(config, workdir=Path(workdir), sock=sock,  # type: ignore[arg-type]
+                                browser_timeout=browser_timeout) as stack:
                 yield stack
 
     if catalogue is not None:
@@ -241,7 +258,7 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
     """``run --idp CONFIG``: the handler's branch for a real provider (one worker)."""
     from scenarios.registry import SelectionError, load_catalogue
     from scenarios.report import write_html, write_json, write_junit
-    from scenarios.results import format_explanations
+    from scenarios.results import RunSummary, format_explanations
     from scenarios.runner import RunOptions, format_table, run, skipped_result
 
     try:
@@ -250,7 +267,12 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
         for line in str(exc).splitlines():
             print(f"scenarios: --idp {args.idp}: {line}", file=sys.stderr)
         return EXIT_USAGE
-    registry = build_registry(config, sock=sock, catalogue=load_catalogue(args.catalogue))
+    if isinstance(config.driver, EntraDriver) and config.driver.totp_secret is not None:
+        # the run's sign-ins (in any worker) share the steps whose codes were typed
+        steps = CodeSteps(args.report.resolve() / CODE_STEPS_FILE)
+        config = replace(config, driver=replace(config.driver, code_steps=steps))
+    registry = build_registry(config, sock=sock, catalogue=load_catalogue(args.catalogue),
+                              browser_timeout=args.timeout)
     try:
         selected = registry.select(args.only)
     except SelectionError as exc:
@@ -272,18 +294,26 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
         print(f"skipped against a real provider ({SKIP_REASON}):")
     for item, reason in skipped:
         print(f"SKIP  {item.id}" + ("" if reason == SKIP_REASON else f"  ({reason})"))
-    if not runnable:
-        print("scenarios: every selected scenario needs the mock provider", file=sys.stderr)
-        return 5
-    if args.trace != "off":
-        print("note: Playwright traces are off against a real provider (they would record the "
-              "typed password); screenshots mask password fields")
-    options = RunOptions(
-        catalogue=args.catalogue, only=tuple(s.id for s in runnable), headed=args.headed,
-        workers=1, report_dir=args.report, trace="off", ws_endpoint=args.browser_ws_endpoint,
-        timeout_ms=args.timeout * 1000,
-    )
-    summary = replace(run(options, registry=registry), shard=shard)
+    if runnable:
+        if args.trace != "off":
+            print("note: Playwright traces are off against a real provider (they would record "
+                  "the typed password); screenshots mask password fields")
+        options = RunOptions(
+            catalogue=args.catalogue, only=tuple(s.id for s in runnable), headed=args.headed,
+            workers=1, report_dir=args.report, trace="off",
+            ws_endpoint=args.browser_ws_endpoint, timeout_ms=args.timeout * 1000,
+        )
+        summary = replace(run(options, registry=registry), shard=shard)
+    else:
+        # nothing to run: the reports still list the skipped scenarios (a CI shard uploads
+        # them like any other)
+        summary = RunSummary(results=(), seconds=0.0, workers=0,
+                             report_dir=args.report.resolve(), shard=shard)
+        summary.report_dir.mkdir(parents=True, exist_ok=True)
+        where = f"shard {shard}: " if shard is not None else ""
+        print(f"scenarios: {where}" + ("every selected scenario needs the mock provider"
+                                       if skipped else "no scenario selected"),
+              file=sys.stderr)
     print()
     print(format_table(summary))
     if getattr(args, "explain", False) and summary.failures:
@@ -300,8 +330,11 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
     (summary.report_dir / "skipped.json").write_text(json.dumps(
         [{"id": s.id, "reason": r} for s, r in skipped], indent=2), encoding="utf-8")
     print(f"report: {html}")
-    if (logs := app_logs.written(summary.report_dir)) is not None:
+    if runnable and (logs := app_logs.written(summary.report_dir)) is not None:
         print(f"logs:   {logs}")
     if args.junit is not None:
         print(f"junit:  {write_junit(summary, args.junit)}")
+    if not runnable:
+        # a shard with nothing to run is part of a whole that may; alone, it is an error
+        return 0 if shard is not None else EXIT_NOTHING_RAN
     return summary.exit_code

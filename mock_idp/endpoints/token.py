@@ -222,10 +222,8 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
     redirect_uri = form.get("redirect_uri")
     if redirect_uri is None:
         raise EntraError(900144, {"name": "redirect_uri"})
-    if redirect_uri != code.redirect_uri and not (
-        redirect.is_loopback_http(redirect_uri) and redirect.matches(
-            redirect_uri, [code.redirect_uri])
-    ):
+    if redirect_uri != code.redirect_uri and not (redirect.is_loopback_http(
+            redirect_uri) and redirect.matches(redirect_uri, [code.redirect_uri])):
         raise EntraError(500112, {"redirect_uri": redirect_uri,
                                   "code_redirect_uri": code.redirect_uri})
     verifier = form.get("code_verifier")

@@ -164,6 +164,9 @@ def handle(args: argparse.Namespace) -> int:
     if not args.app and not args.rp:
         _say("scenarios conformance: --app PROFILE or --rp URL is required")
         return EXIT_SETUP
+    if not rows and args.shard is not None:
+        return _empty_shard(args, rp=args.rp or "", provider=args.idp or "",
+                            client_id=args.client_id)
     report_dir = args.report if args.report is not None else DEFAULT_LOG_REPORT
     results: list[RowResult] | None
     with contextlib.ExitStack() as stack:
@@ -175,11 +178,14 @@ def handle(args: argparse.Namespace) -> int:
             options = target.options
             if not options.backchannel:
                 rows = tuple(r for r in rows if r.kind == "login")
+            if not rows and args.shard is not None:
+                return _empty_shard(args, rp=options.rp, provider=options.idp,
+                                    client_id=options.client_id,
+                                    why=" (its logout-token rows need --backchannel, or "
+                                    "backchannel_uri in the profile)")
             if not rows:
                 _say("scenarios conformance: no rows to run (the logout-token rows need "
-                     "--backchannel, or backchannel_uri in the profile"
-                     + (f"; shard {args.shard} has none of the others" if args.shard else "")
-                     + ")")
+                     "--backchannel, or backchannel_uri in the profile)")
                 return EXIT_SETUP
             preflight(options, target.control)
             results = _run_with_browser(options, rows, target.control, target.ca_file)
@@ -205,6 +211,24 @@ def handle(args: argparse.Namespace) -> int:
         _say(f"junit:  {write_junit(results, args.junit, shard=args.shard)}")
     _say_logs(report_dir)
     return EXIT_FAILED if summary_counts(results)["failed"] else 0
+
+
+def _empty_shard(args: argparse.Namespace, *, rp: str, provider: str, client_id: str,
+                 why: str = "") -> int:
+    """A shard with no row to run (more shards than rows, or only logout-token rows without a
+    back-channel URI) is not an error: an empty table, report and JUnit file, exit 0."""
+    _say(f"scenarios conformance: shard {args.shard} has no rows to run{why}")
+    if args.json:
+        print(json.dumps(to_json([], rp=rp, provider=provider, client_id=client_id), indent=2))
+    else:
+        print()
+        print(format_table([]))
+    if args.report is not None:
+        page = write_report([], args.report, rp=rp, provider=provider, client_id=client_id)
+        _say(f"report: {page}")
+    if args.junit is not None:
+        _say(f"junit:  {write_junit([], args.junit, shard=args.shard)}")
+    return 0
 
 
 def _say(message: str) -> None:

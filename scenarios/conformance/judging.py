@@ -22,6 +22,7 @@ instead of passing or failing the app:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from scenarios.conformance.catalogue import Result, Row
 
@@ -29,6 +30,7 @@ __all__ = [
     "NO_ENDPOINT",
     "BackchannelObservation",
     "LoginObservation",
+    "Refusal",
     "Verdict",
     "front_channel_id_token",
     "hash_required",
@@ -36,6 +38,19 @@ __all__ = [
     "judge_backchannel",
     "judge_login",
 ]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Refusal:
+    """The provider refusing the user who signs in, in its own words: on its sign-in page, by
+    the field it blames (``username``, ``password``, ``code``), by asking the account for
+    something the driver cannot give (``account``: a second factor, a new password) or on its
+    error page (``page``); or in an error it sent to the app's redirect URI (``redirect``)."""
+
+    where: Literal["username", "password", "code", "account", "page", "redirect"]
+    text: str
+    aadsts: int | None = None
+    """The ``AADSTS`` code the text starts with or names."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +69,8 @@ class LoginObservation:
     """A snippet of the page the browser ended on."""
     error: str | None = None
     """Why driving the browser stopped early."""
+    refusal: Refusal | None = None
+    """The provider's refusal of the user (on its own page, or sent to the app)."""
     response_type: str | None = None
     """The ``response_type`` of the app's authorization request (``None``: not seen)."""
     over_tls: bool = False

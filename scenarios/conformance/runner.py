@@ -16,6 +16,8 @@ import httpx
 
 from scenarios.conformance.control import MockControl, SetupError
 from scenarios.conformance.evidence import ProviderEvidence, evidence_of
+from scenarios.conformance.judging import Refusal
+from scenarios.conformance.refusals import refused_user, sent_refusal, shown_refusal
 from scenarios.conformance.rows import (
     LOGIN_ROWS,
     BackchannelObservation,
@@ -133,12 +135,13 @@ class _Driver:
         return context.request.get(self.options.rp_url(self.options.check),
                                    max_redirects=0, fail_on_status_code=False).status
 
-    def _sign_in(self, page: Page) -> str | None:
+    def _sign_in(self, page: Page) -> str | Refusal | None:
         """Start the RP's login, sign in at the provider and wait to be back at the RP;
-        ``None`` when done, else why the provider's sign-in page never came."""
+        ``None`` when done, the provider's refusal of the user when its page shows one, else
+        why the provider's sign-in page never came."""
         from playwright.sync_api import Error
 
-        from scenarios.drivers import EntraDriver
+        from scenarios.drivers import EntraDriver, PasswordChangeRequired, SecondFactorRequired
         from scenarios.pages import IdpUsernamePage
 
         try:
@@ -149,8 +152,12 @@ class _Driver:
                         f"({self.options.idp})")
             EntraDriver(timeout_ms=self.options.timeout_ms).sign_in(
                 page, self.options.upn, self.options.password)
+        except (SecondFactorRequired, PasswordChangeRequired) as exc:
+            return Refusal(where="account", text=str(exc))
         except Error as exc:
             return _squash(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        if same_server(page.url, self.options.idp) and (shown := shown_refusal(page)):
+            return shown
         with contextlib.suppress(Error):
             page.wait_for_url(lambda url: urlsplit(url).netloc == self.rp_host,
                               wait_until="load")
@@ -176,7 +183,7 @@ class _Driver:
             log = _navigation_log(page)
             fault_id = self.control.arm(row.fault) if row.fault else None
             problem = self._sign_in(page)
-            if problem is not None:
+            if isinstance(problem, str):
                 return LoginObservation(reached_sign_in=False, check_status=None,
                                         error=problem, final_url=page.url)
             status = self._settled_check(page, context, log)
@@ -185,13 +192,17 @@ class _Driver:
             return LoginObservation(
                 reached_sign_in=True, check_status=status, fault_fired=fired,
                 final_url=page.url, page_status=log.documents[-1][1] if log.documents else None,
-                page_text=text)
+                page_text=text, refusal=problem or sent_refusal(
+                    url for url in (*log.redirects, *(u for u, _ in log.documents))
+                    if same_server(url, self.options.rp)))
 
     def backchannel_row(self, row: Row) -> BackchannelObservation:
         with self._context() as context:
             page = context.new_page()
             log = _navigation_log(page)
             problem = self._sign_in(page)
+            if isinstance(problem, Refusal):
+                problem = f"the provider refused the sign-in: {problem.text}"
             if problem is not None:
                 return BackchannelObservation(signed_in_before=False, error=problem)
             if not 200 <= self._settled_check(page, context, log) < 300:
@@ -296,6 +307,8 @@ def _sign_in_problem(options: ConformanceOptions, obs: LoginObservation,
                      evidence: ProviderEvidence | None) -> str:
     """Why the preflight's plain sign-in did not sign the app in, in one line."""
     start = options.rp_url(options.start)
+    if obs.refusal is not None and (refused := refused_user(options.upn, obs.refusal)):
+        return refused
     if obs.error is not None or not obs.reached_sign_in:
         ended = obs.final_url
         if ended.startswith("http") and not same_server(ended, options.idp) and not \
@@ -313,6 +326,8 @@ def _sign_in_problem(options: ConformanceOptions, obs: LoginObservation,
         return (f"after a plain sign-in the check URL {options.rp_url(options.check)} answered "
                 f"{obs.check_status}, neither 2xx (signed in) nor 401, 403 or a redirect{said}")
     page = f" (page HTTP {obs.page_status}: \"{obs.page_text}\")" if obs.page_text else ""
+    if obs.refusal is not None:
+        page += f"; the provider said \"{obs.refusal.text}\""
     return (f"a plain sign-in at this mock provider did not sign the app in{page}{said}: an app "
             "that refuses a valid sign-in would seem to pass every REJECT row. Check its client "
             "id and secret, redirect URI, issuer and CA file")

@@ -3,18 +3,22 @@ on Entra's pages is the one every catalogue scenario uses against the mock."""
 
 from __future__ import annotations
 
+import io
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from mock_idp.config import REFERENCE_RP_CLIENT_ID, REFERENCE_RP_SECRET
+from mock_idp.clock import MockClock
+from mock_idp.config import REFERENCE_RP_CLIENT_ID, REFERENCE_RP_SECRET, IdpConfig
 from mock_idp.testing import MockIdp
 from scenarios.__main__ import build_parser
 from scenarios.drivers import EntraDriver, FormDriver, driver_from_config
-from scenarios.real_idp_scenarios import SKIP_REASON
+from scenarios.real_idp_scenarios import CODE_STEPS_FILE, SKIP_REASON
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # scenario runs with --idp
 
@@ -111,9 +115,81 @@ def test_an_account_with_an_authenticator_app_runs_with_its_secret(
     out = capsys.readouterr().out
     assert code == 0 and "PASS  auto-login.first-login" in out, out
     assert secret not in out
+    # the step whose code was typed is kept for the run's other sign-ins, in its report
+    assert (tmp_path / "report" / CODE_STEPS_FILE).read_text(encoding="ascii").strip().isdigit()
     config.write_text(text.replace('kind = "entra"', 'kind = "form"'), encoding="utf-8")
     with pytest.raises(IdpConfigError, match="only the entra driver"):
         load_idp_config(config, env)
     config.write_text(text, encoding="utf-8")
     with pytest.raises(IdpConfigError, match="totp_secret"):
         load_idp_config(config, {**env, "ENTRA_TEST_TOTP": "not base32!"})
+
+
+def test_an_account_with_an_authenticator_app_signs_in_again_and_again(tmp_path: Path) -> None:
+    """Every scenario signs in from scratch, and a provider takes one code per 30-second step
+    (RFC 6238 §5.2: the mock refuses a code of a step it accepted a code from, as Entra does).
+    So the driver types each step's code once and waits for the next step, saying so in the
+    step log. The driver's time is the mock's clock, which stands still half a minute back
+    (the RP's clock leeway covers where it ends) and moves only when the driver waits."""
+    from scenarios.drivers import CodeSteps, EntraDriver
+    from scenarios.real_idp import load_idp_config
+    from scenarios.real_idp_scenarios import build_registry
+    from scenarios.runner import RunOptions, run
+
+    clock = MockClock(frozen_at=datetime.now(UTC) - timedelta(seconds=30))
+
+    def wait(seconds: float) -> None:
+        clock.advance(timedelta(seconds=seconds))
+
+    three = ("auto-login.first-login", "auto-login.app-visit", "signout.rp-initiated")
+    with MockIdp(IdpConfig.default(clock=clock), host="localhost") as mock:
+        secret = mock.http.put(
+            f"/_mock/tenants/{mock.tenant_id}/users/alice@contoso.onmicrosoft.com/authenticator",
+            json={}).json()["totp_secret"]
+        path = tmp_path / "idp.toml"
+        path.write_text(_config(mock, user='totp_secret_env = "ENTRA_TEST_TOTP"'),
+                        encoding="utf-8")
+        config = load_idp_config(path, {"ENTRA_TEST_SECRET": REFERENCE_RP_SECRET,
+                                        "ENTRA_TEST_PASSWORD": "P@ssw0rd-alice",
+                                        "ENTRA_TEST_TOTP": secret})
+        assert isinstance(config.driver, EntraDriver)
+        steps = CodeSteps(tmp_path / "run" / CODE_STEPS_FILE,
+                          now=lambda: clock.now().timestamp(), sleep=wait)
+        config = replace(config, driver=replace(config.driver, code_steps=steps))
+        summary = run(RunOptions(only=three, report_dir=tmp_path / "report", trace="off",
+                                 timeout_ms=20_000),
+                      registry=build_registry(config), out=io.StringIO())
+    assert [(r.id, r.status) for r in summary.results] == [(i, "passed") for i in three], [
+        r.message for r in summary.results]
+    waits = [s.name for r in summary.results for s in r.steps if s.name.startswith("wait ")]
+    assert len(waits) == 2 and "for a new authenticator code" in waits[0], waits
+
+
+def test_a_provider_too_slow_for_the_app_ends_on_the_apps_own_page(
+        mock: MockIdp, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The RP started for a real provider gives up on the token endpoint well before the
+    browser gives up on the RP's callback, so a slow provider shows the RP's "took too long"
+    page, not the browser's timeout (the token endpoint here hangs until the faults are
+    cleared)."""
+    from scenarios.real_idp import rp_timeouts
+    from scenarios.real_idp_scenarios import run_with_idp
+
+    connect, read = rp_timeouts(3)
+    assert connect + read < 3 and rp_timeouts(20) == (5, 10)
+    monkeypatch.setenv("ENTRA_TEST_SECRET", REFERENCE_RP_SECRET)
+    monkeypatch.setenv("ENTRA_TEST_PASSWORD", "P@ssw0rd-alice")
+    config = tmp_path / "idp.toml"
+    config.write_text(_config(mock), encoding="utf-8")
+    args = build_parser().parse_args([
+        "run", "--idp", str(config), "--report", str(tmp_path / "report"), "--timeout", "3",
+        "--only", "auto-login.first-login"])
+    assert mock.http.post("/_mock/faults", json={
+        "kind": "hang", "endpoint": "token", "seconds": 60}).status_code == 201
+    try:
+        code = run_with_idp(args)
+    finally:
+        mock.http.delete("/_mock/faults")
+    out = capsys.readouterr().out
+    assert code == 1 and "FAIL  auto-login.first-login" in out, out
+    assert "took too long to answer" in out and "Timeout 3000ms" not in out, out

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from starlette.applications import Starlette
@@ -69,6 +72,29 @@ def test_usage_errors_exit_2(argv: list[str], message: str,
                              capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["conformance", *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_shard_with_no_rows_to_run_passes_with_empty_reports(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """More shards than rows, or a shard of logout-token rows without a back-channel URI: not
+    an error (a CI matrix job must pass and upload), so exit 0 with an empty table, JUnit
+    file and report; nothing is started or asked (these URLs answer nothing)."""
+    junit, report = tmp_path / "junit.xml", tmp_path / "report"
+    count = len(ROWS) + 1
+    for extra in (["--shard", f"{count}/{count}"],
+                  ["--shard", "1/1", "--only", "rp-backchannel-*"]):
+        assert main(["conformance", "--rp", "http://127.0.0.1:9", "--idp", "http://127.0.0.1:9",
+                     "--junit", str(junit), "--report", str(report), *extra]) == 0
+        captured = capsys.readouterr()
+        assert f"shard {extra[1]} has no rows to run" in captured.err, captured.err
+        assert "0 passed, 0 failed, 0 not tested, 0 informational" in captured.out
+        suite = ET.parse(junit).getroot().find("testsuite")
+        assert suite is not None
+        assert suite.get("tests") == "0", suite.attrib
+        assert f"shard {extra[1]}" in str(suite.get("name"))
+        results = json.loads((report / "results.json").read_text(encoding="utf-8"))
+        assert results["rows"] == [] and results["ok"] is True
+    assert "need --backchannel" in captured.err
 
 
 def test_a_provider_without_the_control_api_is_refused(

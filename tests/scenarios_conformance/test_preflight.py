@@ -89,3 +89,25 @@ def test_an_app_pointed_at_another_provider_gets_a_set_up_error(
     line = captured.err.strip().splitlines()[-1]
     assert f"to {other_url}, not to this mock provider at {idp.url}: the app is pointed at " \
            "another provider" in line, line
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("options", "said", "advice"), [
+    (["--user", "zed"], "We couldn't find an account with that username", "check --user"),
+    (["--password", "nope"], "Your account or password is incorrect", "check --password"),
+    (["--user", "dave"], "AADSTS50105", "the user is not assigned to the app"),
+])
+def test_a_user_or_password_the_provider_refuses_is_blamed_not_the_app(
+        idp: MockIdp, capsys: pytest.CaptureFixture[str], options: list[str], said: str,
+        advice: str) -> None:
+    """The user this command signs in with is its own input: an unknown user, a wrong
+    password or a user not assigned to the app (the refusal sent back to the app) is named
+    as such, with the provider's words, not as an app that refuses a valid sign-in."""
+    with _serve(idp.authority) as app:
+        code = main(["conformance", "--rp", app.base_url, "--idp", idp.url, *options])
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert code == 2, line
+    assert line.startswith("scenarios conformance: preflight: the mock provider refused the "
+                           "sign-in of "), line
+    assert said in line and advice in line and "not a fault of the app" in line, line
+    assert "Check its client id" not in line and "Trace ID" not in line, line

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
 
 from mock_idp.config import REFERENCE_RP_CLIENT_ID
 from mock_idp.signin import ids
-from mock_idp.testing import MockIdp
+from mock_idp.testing import MockIdp, run_in_thread
 from scenarios.doctor.config import Secret
 from scenarios.drivers import EntraDriver, PasswordChangeRequired, SecondFactorRequired
 
@@ -87,3 +94,31 @@ def test_a_page_that_is_not_the_providers_is_named(page: Page) -> None:
     assert str(caught.value) == (
         "the provider's sign-in page did not appear: the browser shows HTTP 404 at "
         "http://127.0.0.1:8599/sso/widgte?… ('Not Found') instead")
+
+
+def test_an_app_that_does_not_answer_its_callback_is_named(page: Page) -> None:
+    """Once the provider has sent the browser back to the app, an app that does not answer (a
+    relying party still waiting for a slow token endpoint) makes the last click time out
+    "waiting for scheduled navigations": the driver says whose answer never came, and after
+    how long (the callback here answers only when the test releases it)."""
+    released = threading.Event()
+
+    async def callback(request: Request) -> Response:
+        while not released.is_set():
+            await asyncio.sleep(0.02)
+        return PlainTextResponse("late")
+
+    app = Starlette(routes=[Route("/auth/callback", callback)])
+    with MockIdp() as idp, run_in_thread(app) as rp:
+        params = {"client_id": REFERENCE_RP_CLIENT_ID, "response_type": "code",
+                  "redirect_uri": rp.url("/auth/callback"), "scope": "openid", "state": "s",
+                  "nonce": "n"}
+        page.set_default_timeout(1500)
+        page.goto(f"{idp.authority}/oauth2/v2.0/authorize?{urlencode(params)}")
+        try:
+            with pytest.raises(PlaywrightTimeoutError) as caught:
+                EntraDriver(timeout_ms=5_000).sign_in(page, ALICE, ALICE_PASSWORD)
+        finally:
+            released.set()
+    assert str(caught.value) == ("the app did not answer its callback in time (1.5 s): the "
+                                 f"browser was still waiting for {rp.url('/auth/callback')}")

@@ -62,15 +62,18 @@ def test_the_skipped_scenarios_need_the_mock_provider_not_an_app_capability(
     assert "cannot cancel" in cancel, cancel
     assert set(skips.values()) == {SKIP_REASON}
 
-    # a run names the reason once, above the bare ids (nothing runs: exit 5 before a browser)
+    # a run names the reason once, above the bare ids (nothing runs: exit 5 before a browser,
+    # the reports written all the same)
     assert _run(idp_file, "--only", "failure.app-disabled,failure.idp-down") == 5
     captured = capsys.readouterr()
-    assert captured.out.splitlines() == [
+    assert captured.out.splitlines()[:3] == [
         f"skipped against a real provider ({SKIP_REASON}):",
         "SKIP  failure.app-disabled",
         "SKIP  failure.idp-down",
     ]
     assert "every selected scenario needs the mock provider" in captured.err
+    results = json.loads((idp_file.parent / "report" / "results.json").read_text("utf-8"))
+    assert {r["status"] for r in results["results"]} == {"skipped"}
 
 
 def test_a_misspelt_scenario_id_is_an_error_next_to_a_skipped_one(
@@ -154,3 +157,109 @@ def test_the_reports_list_the_scenarios_that_need_the_mock_provider(
     # with nothing skipped, no "0 skipped" line
     assert _run(idp_file, "--only", "auto-login.first-login") == 0
     assert "skipped" not in capsys.readouterr().out
+
+
+def test_a_shard_with_nothing_to_run_reports_its_skipped_scenarios_and_passes(
+        idp_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With the README's CI matrix a shard may hold only scenarios that need the mock: its
+    JUnit file and report list them as skipped, and the job passes (exit 0). A shard that
+    holds nothing at all passes too, with empty but valid reports."""
+    from scenarios.real_idp_scenarios import build_registry
+    from scenarios.registry import load_catalogue
+    from scenarios.runner import DEFAULT_CATALOGUE
+    from scenarios.shard import Shard
+
+    registry = build_registry(load_idp_config(idp_file, ENV),
+                              catalogue=load_catalogue(DEFAULT_CATALOGUE))
+    items = list(registry)
+    shards = (Shard(i, count) for count in range(2, len(items)) for i in range(1, count + 1))
+    only_skipped = next(shard for shard in shards if all(
+        registry.skip_reason(item) is not None
+        for item in shard.select(items, key=lambda item: item.id)))
+    report, junit = idp_file.parent / "report", idp_file.parent / "junit.xml"
+    assert _run(idp_file, "--shard", str(only_skipped), "--junit", str(junit)) == 0
+    captured = capsys.readouterr()
+    assert f"shard {only_skipped}: every selected scenario needs the mock provider" in captured.err
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None
+    assert suite.get("failures") == "0", suite.attrib
+    assert suite.get("tests") == suite.get("skipped") != "0", suite.attrib
+    assert f"shard {only_skipped}" in str(suite.get("name"))
+    results = json.loads((report / "results.json").read_text(encoding="utf-8"))
+    assert results["shard"] == str(only_skipped) and results["results"]
+    assert {r["status"] for r in results["results"]} == {"skipped"}
+    assert (report / "index.html").is_file()
+
+    empty = Shard(len(items) + 1, len(items) + 1)
+    assert _run(idp_file, "--shard", str(empty), "--junit", str(junit)) == 0
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None
+    assert suite.get("tests") == "0", suite.attrib
+    results = json.loads((report / "results.json").read_text(encoding="utf-8"))
+    assert results["results"] == []
+
+
+def test_the_authority_is_trimmed_and_a_query_or_fragment_refused(
+        idp_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    idp_file.write_text(CONFIG.replace('"http://127.0.0.1:9/contoso"',
+                                       '" http://127.0.0.1:9/contoso/ "'), encoding="utf-8")
+    assert load_idp_config(idp_file, ENV).discovery_url == (
+        "http://127.0.0.1:9/contoso/v2.0/.well-known/openid-configuration")
+    for authority in ("http://127.0.0.1:9/contoso?foo=bar", "http://127.0.0.1:9/contoso#x",
+                      "http://127.0.0.1:9/contoso?"):
+        idp_file.write_text(CONFIG.replace('"http://127.0.0.1:9/contoso"', f'"{authority}"'),
+                            encoding="utf-8")
+        assert main(["run", "--idp", str(idp_file), "--list"]) == 2
+        err = capsys.readouterr().err
+        assert f"[provider].authority: '{authority}' has a query or fragment" in err, err
+    idp_file.write_text(CONFIG.replace('"http://127.0.0.1:9/contoso"',
+                                       '"login.microsoftonline.com/contoso"'), encoding="utf-8")
+    with pytest.raises(IdpConfigError, match=r"\[provider\]\.authority: .* is not an http"):
+        load_idp_config(idp_file, ENV)
+
+
+def _self_signed() -> tuple[bytes, bytes]:
+    """A certificate (DER) and its key (PEM)."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test CA")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(1).not_valid_before(now)
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.DER), key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption())
+
+
+def test_a_ca_file_that_is_not_a_pem_certificate_is_a_usage_error_naming_it(
+        idp_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """DER, a key or an empty file: exit 2 before anything starts, as ``conformance
+    --ca-file`` says it; a PEM certificate is taken."""
+    der, key = _self_signed()
+    for name, content in (("ca.der", der), ("ca-key.pem", key), ("empty.pem", b"")):
+        (idp_file.parent / name).write_bytes(content)
+        idp_file.write_text(CONFIG.replace('client_id = "app-id"',
+                                           f'client_id = "app-id"\nca_file = "{name}"'),
+                            encoding="utf-8")
+        assert _run(idp_file) == 2
+        err = capsys.readouterr().err
+        assert (f"[provider].ca_file: {idp_file.parent / name}: not a readable PEM CA "
+                "certificate") in err, err
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    pem = x509.load_der_x509_certificate(der).public_bytes(Encoding.PEM)
+    (idp_file.parent / "ca.pem").write_bytes(pem)
+    idp_file.write_text(CONFIG.replace('client_id = "app-id"',
+                                       'client_id = "app-id"\nca_file = "ca.pem"'),
+                        encoding="utf-8")
+    assert load_idp_config(idp_file, ENV).ca_file == idp_file.parent / "ca.pem"

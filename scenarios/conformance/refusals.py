@@ -1,0 +1,104 @@
+"""The provider refusing the user the conformance command signs in with: an unknown user, a
+wrong password, or a user the app may not have (Entra's AADSTS50105, sent back to the app).
+Those are the command's own input (``--user``, ``--password``), so the preflight names them
+instead of blaming the app under test.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
+
+from mock_idp.signin import ids
+from scenarios.conformance.judging import Refusal
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+__all__ = ["USER_REFUSALS", "refused_user", "sent_refusal", "shown_refusal"]
+
+TEXT_LIMIT = 300
+
+_SHOWN_JS = """(fields) => {
+  for (const [where, id] of fields) {
+    const el = document.getElementById(id);
+    if (!el) continue;
+    const box = el.getBoundingClientRect();
+    const text = el.innerText.replace(/\\s+/g, " ").trim();
+    if (text && box.width > 0 && box.height > 0) return [where, text];
+  }
+  return null;
+}"""
+
+USER_REFUSALS: Mapping[int, str] = {
+    50034: "no such user: check --user (a first name in the mock's directory, or a UPN)",
+    50053: "the account is locked: give another --user, or unlock it at the mock",
+    50055: "the user's password has expired: give another --user",
+    50057: "the user's account is disabled: give another --user",
+    50076: "the user must give a second factor, which this command cannot: give another --user",
+    50079: "the user must register a second factor: give another --user",
+    50105: "the user is not assigned to the app, which requires assignment: give another --user "
+           "(one assigned to the app), or assign this one",
+    50126: "check --user and --password",
+}
+"""AADSTS codes that refuse the user who signs in, not the app, with what to do."""
+
+
+def _flat(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= TEXT_LIMIT else flat[: TEXT_LIMIT - 3] + "..."
+
+
+def _aadsts(text: str) -> int | None:
+    found = re.search(r"AADSTS(\d+)", text)
+    return int(found.group(1)) if found else None
+
+
+def shown_refusal(page: Page) -> Refusal | None:
+    """The error the provider's page shows where the driver stopped: under the username, the
+    password or the code, or its error page's message."""
+    try:
+        found = page.evaluate(_SHOWN_JS, [
+            ["username", ids.USERNAME_ERROR], ["password", ids.PASSWORD_ERROR],
+            ["code", ids.CODE_ERROR], ["page", ids.SERVICE_EXCEPTION]])
+    except Exception:  # a page that navigated away meanwhile: nothing shown here
+        return None
+    if not found:
+        return None
+    where, text = found
+    return Refusal(where=where, text=_flat(str(text)), aadsts=_aadsts(str(text)))
+
+
+def sent_refusal(urls: Iterable[str]) -> Refusal | None:
+    """An error the provider sent to the app's redirect URI instead of a code: in the query,
+    or in the fragment of the redirect that sent the browser there (``urls``: the app's)."""
+    for url in urls:
+        parts = urlsplit(url)
+        params = {**parse_qs(parts.query), **parse_qs(parts.fragment)}
+        if error := params.get("error"):
+            # Entra's descriptions end in trace and correlation ids, of no use here
+            description = re.split(r"\s+Trace ID:", params.get("error_description", [""])[0])[0]
+            return Refusal(where="redirect", aadsts=_aadsts(description),
+                           text=_flat(f"{error[0]}: {description}" if description else error[0]))
+    return None
+
+
+def refused_user(upn: str, refusal: Refusal) -> str | None:
+    """The preflight's line when the provider refused the user or password the command signs
+    in with; ``None`` for a refusal that is the app's (an unregistered redirect URI, say)."""
+    if refusal.where == "username":
+        advice = "check --user (a first name in the mock's directory, or a UPN)"
+    elif refusal.where == "password":
+        advice = "check --password (default: P@ssw0rd-<first name>)"
+    elif refusal.where in ("code", "account"):
+        advice = "give another --user"
+    elif refusal.aadsts is not None and refusal.aadsts in USER_REFUSALS:
+        advice = USER_REFUSALS[refusal.aadsts]
+    else:
+        return None
+    where = ("in its error sent to the app" if refusal.where == "redirect"
+             else "on its sign-in page")
+    return (f"the mock provider refused the sign-in of {upn} ({where}: \"{refusal.text}\"): "
+            f"{advice}. This is the user this command signs in with, not a fault of the app")
