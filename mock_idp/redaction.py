@@ -8,9 +8,16 @@ through its own logs. Three masks:
   replaced by :data:`REDACTED`;
 * an authorization or device code by ``[redacted-1a2b3c]``: the first six hex digits of its
   SHA-256, so a reader can tell which code a callback carried and which one the token call
-  redeemed without learning either (codes are random and long, so the digits give nothing away);
+  redeemed without learning either (codes are random and long, so the digits give nothing away).
+  A value no code looks like (an error's ``AADSTS50105``, ``nonce_mismatch``, ``NotFound``)
+  is shown;
 * a JWT (ID, access, logout tokens, client assertions) keeps its header and claims and loses its
-  signature (``<header>.<claims>.[redacted]``): readable, and no longer usable.
+  signature (``<header>.<claims>.[redacted]``): readable, and no longer usable. An encrypted one
+  (a JWE) keeps only its header (``<header>.[redacted]``).
+
+Names are compared without case, ``_`` or ``-`` (``client_secret``, ``clientSecret``,
+``CLIENT-SECRET``), and a name ending in a secret's (``OIDC_CLIENT_SECRET``, ``db_password``)
+is one. An empty value stays empty: that nothing was sent is the diagnosis.
 
 Masking twice gives the same as masking once, so readers of the log (the scenarios' protocol
 view) mask whatever they show again without harm.
@@ -18,20 +25,30 @@ view) mask whatever they show again without harm.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .endpoints.payload import BadInput, parse_json
 
 __all__ = [
+    "BARE_JWT",
     "CODES",
     "JWTS",
+    "MIN_HIDDEN",
     "REDACTED",
     "SECRETS",
+    "Kind",
+    "could_be_code",
     "fingerprint",
+    "hidden_json",
+    "hidden_query",
+    "jwe_header",
+    "kind_of",
     "mask_authorization",
     "mask_form",
     "mask_json",
@@ -50,6 +67,8 @@ SECRETS = frozenset({
     # "Update your password"'s fields, and an authenticator app's secret (and its otpauth URI,
     # which carries it).
     "currentpasswd", "newpasswd", "confirmnewpasswd", "totp_secret", "otpauth_uri",
+    # A platform installation's key pair (app.installed's data).
+    "private_key",
 })
 """Names whose values are replaced by :data:`REDACTED` (compared lower-cased)."""
 CODES = frozenset({"code", "device_code", "user_code", "otc", "additionalauthdata"})
@@ -60,7 +79,51 @@ JWTS = frozenset({
 })
 """Names whose values, when they are JWTs, keep header and claims; otherwise redacted."""
 MAX_TEXT = 2048
+Kind = Literal["secret", "code", "jwt"]
 _JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
+BARE_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+")
+"""A signed JWT wherever it stands (its header and claims are JSON objects, ``eyJ``)."""
+_SEGMENT = re.compile(r"[A-Za-z0-9_-]*")
+_NOT_A_CODE = re.compile(r"AADSTS\d+|[A-Za-z]{1,15}|[A-Za-z]+(?:_[A-Za-z]+)+|\d{1,4}")
+"""Values a ``code`` may hold that no authorization or one-time code looks like: an AADSTS
+code, a short word, words joined by ``_`` (``nonce_mismatch``, ``Request_ResourceNotFound``),
+an HTTP status."""
+_ERROR_NUMBER = re.compile(r"\d{5,8}")
+"""A number under the plain name ``code`` is an error's (an error page's "Error code: 50194"):
+no authorization code is one, and a one-time code comes as ``otc``."""
+_MAX_WORDS = 64
+MIN_HIDDEN = 6
+"""Values shorter than this are not looked for in other text (they would match by chance)."""
+
+
+def _plain(name: str) -> str:
+    return name.replace("_", "").replace("-", "").lower()
+
+
+_KINDS: dict[str, Kind] = {
+    **{_plain(n): "jwt" for n in JWTS}, **{_plain(n): "code" for n in CODES},
+    **{_plain(n): "secret" for n in SECRETS}}
+_SECRET_ENDINGS = tuple(sorted(_plain(n) for n in SECRETS))
+
+
+def kind_of(name: str) -> Kind | None:
+    """What the value of ``name`` is to the masks: a secret, a code, a JWT, or ``None`` (shown).
+    Case, ``_`` and ``-`` do not count, and a name that ends in a secret's is one
+    (``OIDC_CLIENT_SECRET``, ``newPassword``)."""
+    key = _plain(name)
+    found = _KINDS.get(key)
+    if found is None and key.endswith(_SECRET_ENDINGS):
+        return "secret"
+    return found
+
+
+def could_be_code(value: str, name: str = "") -> bool:
+    """Whether ``value`` (given under ``name``) may be an authorization, device or one-time
+    code: not an error's code (``AADSTS50105``, ``invalid_grant``, ``code: 50194``) nor a short
+    word (``NotFound``)."""
+    if _plain(name) == "code" and _ERROR_NUMBER.fullmatch(value):
+        return False
+    return not (len(value) <= _MAX_WORDS and _NOT_A_CODE.fullmatch(value))
 
 
 def fingerprint(value: str) -> str:
@@ -72,11 +135,29 @@ def masked(value: str) -> bool:
     return value.startswith("[redacted") or value.endswith(f".{REDACTED}")
 
 
+def jwe_header(token: str) -> dict[str, Any] | None:
+    """The (protected, not secret) header of an encrypted JWT in compact form: five parts, or
+    the header and ``[redacted]`` once masked; ``None`` for anything else."""
+    parts = token.strip().split(".")
+    if len(parts) not in (2, 5) or (len(parts) == 2 and parts[1] != REDACTED):
+        return None
+    if len(parts) == 5 and not all(_SEGMENT.fullmatch(p) for p in parts):
+        return None
+    try:
+        header = json.loads(base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4)))
+    except ValueError:
+        return None
+    return header if isinstance(header, dict) and "enc" in header else None
+
+
 def mask_jwt(token: str) -> str:
-    """A JWT without its signature (an unsigned ``alg: none`` one unchanged); anything that is
-    not a JWT is redacted whole."""
-    if masked(token):
+    """A JWT without its signature (an unsigned ``alg: none`` one unchanged), an encrypted one
+    with its header alone; anything else that is not a JWT is redacted whole, an empty value
+    left empty."""
+    if not token or masked(token):
         return token
+    if jwe_header(token) is not None:
+        return f"{token.split('.')[0]}.{REDACTED}"
     if not _JWT.match(token):
         return REDACTED
     head, body, signature = token.split(".")
@@ -84,16 +165,18 @@ def mask_jwt(token: str) -> str:
 
 
 def mask_value(name: str, value: str) -> str:
-    """``value`` as the log shows it, given the parameter or field ``name`` it came in."""
-    key = name.lower()
-    if key in SECRETS:
+    """``value`` as the log shows it, given the parameter or field ``name`` it came in (see
+    :func:`kind_of`); a signed JWT under any other name loses its signature."""
+    if not value:
+        return value
+    kind = kind_of(name)
+    if kind == "secret":
         return REDACTED
     if masked(value):
         return value
-    if key in CODES:
-        # An error's code ("NotFound") is a short word; an authorization code never is.
-        return value if len(value) < 16 and value.isalpha() else fingerprint(value)
-    if key in JWTS:
+    if kind == "code":
+        return fingerprint(value) if could_be_code(value, name) else value
+    if kind == "jwt" or BARE_JWT.fullmatch(value):
         return mask_jwt(value)
     return value
 
@@ -127,18 +210,53 @@ def mask_form(body: str) -> dict[str, str]:
 
 
 def mask_json(value: Any, name: str = "") -> Any:
-    """A JSON value with the values of sensitive members masked, however deep they sit."""
+    """A JSON value with the values of sensitive members masked, however deep they sit. A
+    masked member's value is masked in its siblings' text too (the device code answer's
+    ``message`` quotes its ``user_code``)."""
     if isinstance(value, Mapping):
         # An error object's ``code`` (Graph's "Request_ResourceNotFound", beside its
         # ``message``) names the error; it is no authorization code.
         error = "message" in value
-        return {str(k): v if error and k == "code" and isinstance(v, str)
-                else mask_json(v, str(k)) for k, v in value.items()}
+        out = {str(k): v if error and k == "code" and isinstance(v, str)
+               else mask_json(v, str(k)) for k, v in value.items()}
+        hidden = {v: out[str(k)] for k, v in value.items()
+                  if isinstance(v, str) and len(v) >= MIN_HIDDEN and out[str(k)] != v}
+        if not hidden:
+            return out
+        return {k: _replaced(v, hidden) if isinstance(v, str) and v == value[k] else v
+                for k, v in out.items()}
     if isinstance(value, list):
         return [mask_json(v, name) for v in value]
     if isinstance(value, str) and name:
         return mask_value(name, value)
     return value
+
+
+def _replaced(text: str, hidden: Mapping[str, str]) -> str:
+    for raw in sorted(hidden, key=len, reverse=True):
+        text = text.replace(raw, hidden[raw])
+    return text
+
+
+def hidden_json(value: Any, name: str = "") -> dict[str, str]:
+    """Each value :func:`mask_json` masks in ``value``, with what it shows instead."""
+    found: dict[str, str] = {}
+    if isinstance(value, Mapping):
+        for key, member in value.items():
+            found.update(hidden_json(member, str(key)))
+    elif isinstance(value, list):
+        for member in value:
+            found.update(hidden_json(member, name))
+    elif isinstance(value, str) and name and (shown := mask_value(name, value)) != value:
+        found[value] = shown
+    return found
+
+
+def hidden_query(query: str) -> dict[str, str]:
+    """Each value :func:`mask_query` masks in a query string or form body, with what it shows
+    instead."""
+    return {value: shown for name, value in parse_qsl(query, keep_blank_values=True)
+            if (shown := mask_value(name, value)) != value}
 
 
 def mask_authorization(header: str) -> str:

@@ -3,29 +3,45 @@
 Each HTTP request outside ``/_mock/`` appends a :class:`LoggedRequest` to
 ``store.request_log`` (a bounded deque: the oldest entries fall off). What a reader needs to draw
 the exchange is kept: the redirect target, the form or JSON bodies of requests and responses (at
-most :data:`MAX_BODY` bytes each; HTML pages are not kept), the ``Authorization`` header, the
-real time the request started (to order it against a browser's log) and notes the handlers add
-with :func:`annotate` (which fault changed what, which AADSTS error was answered).
+most :data:`MAX_BODY` bytes each, a longer one only by its size; HTML pages are not kept), the
+``Authorization`` header, the real time the request started (to order it against a browser's
+log) and notes the handlers add with :func:`annotate` (which fault changed what, which AADSTS
+error was answered).
 
 Nothing is formatted or masked on the hot path: :meth:`LoggedRequest.to_json` does both when the
 log is read, through :mod:`mock_idp.redaction`, so no secret, password, code, refresh token or
-signature leaves the provider through its log. Capturing a body tees what the app reads; the
-handlers still receive it untouched.
+signature leaves the provider through its log. :meth:`LoggedRequest.hidden` gives a reader in
+the provider's process (the scenario runner) the values it masks, so they can be masked
+wherever else they show up. Capturing a body tees what the app reads; the handlers still
+receive it untouched.
 """
 
 from __future__ import annotations
 
+import base64
 import itertools
 import time
 from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
+from urllib.parse import unquote_plus, urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .clock import Clock
-from .redaction import MAX_TEXT, REDACTED, mask_authorization, mask_query, mask_url, masked_body
+from .endpoints.payload import BadInput, parse_json
+from .redaction import (
+    MAX_TEXT,
+    REDACTED,
+    hidden_json,
+    hidden_query,
+    mask_authorization,
+    mask_jwt,
+    mask_query,
+    mask_url,
+    masked_body,
+)
 
 __all__ = ["MAX_BODY", "REDACTED", "LoggedRequest", "RequestLogMiddleware", "annotate",
            "redact_query"]
@@ -80,6 +96,9 @@ class LoggedRequest:
     response_type: bytes = b""
     response_body: bytes | None = None
     notes: tuple[dict[str, Any], ...] = ()
+    request_size: int = 0
+    """The size of a body of a kept type (the body itself is dropped past :data:`MAX_BODY`)."""
+    response_size: int = 0
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -96,15 +115,62 @@ class LoggedRequest:
             out["location"] = mask_url(self.location.decode("latin-1"))
         if self.authorization:
             out["authorization"] = mask_authorization(self.authorization.decode("latin-1"))
-        for name, kind, body in (("request", self.request_type, self.request_body),
-                                 ("response", self.response_type, self.response_body)):
+        for name, kind, body, size in (
+                ("request", self.request_type, self.request_body, self.request_size),
+                ("response", self.response_type, self.response_body, self.response_size)):
             if body is not None:
                 shown = masked_body(kind.decode("latin-1"), body)
                 out[name] = {"content_type": kind.decode("latin-1")[:100],
                              **(shown or {"bytes": len(body)})}
+            elif size > MAX_BODY:
+                out[name] = {"content_type": kind.decode("latin-1")[:100], "bytes": size,
+                             "too_large": True}
         if self.notes:
             out["notes"] = list(self.notes)
         return out
+
+    def hidden(self) -> dict[str, str]:
+        """Each value :meth:`to_json` masks (a secret, a code, a token's signature), with what
+        it shows instead: raw value -> its mask."""
+        found = hidden_query(self.query_string.decode("latin-1"))
+        if self.location:
+            target = urlsplit(self.location.decode("latin-1"))
+            found.update(hidden_query(target.query))
+            found.update(hidden_query(target.fragment))
+        scheme, _, credentials = self.authorization.decode("latin-1").partition(" ")
+        credentials = credentials.strip()
+        if credentials and (shown := mask_jwt(credentials)) != credentials:
+            found[credentials] = shown
+        if scheme.lower() == "basic" and credentials:
+            found.update(_basic_secret(credentials))
+        for kind, body in ((self.request_type, self.request_body),
+                           (self.response_type, self.response_body)):
+            found.update(_hidden_body(kind.decode("latin-1"), body))
+        return found
+
+
+def _basic_secret(credentials: str) -> dict[str, str]:
+    """The client secret in ``Basic`` credentials (``client_id:secret``, each form-encoded)."""
+    try:
+        pair = base64.b64decode(credentials, validate=True).decode("utf-8")
+    except ValueError:
+        return {}
+    secret = unquote_plus(pair.partition(":")[2])
+    return {secret: REDACTED} if secret else {}
+
+
+def _hidden_body(content_type: str, body: bytes | None) -> dict[str, str]:
+    kind = content_type.split(";")[0].strip().lower()
+    if body is None:
+        return {}
+    if kind == "application/x-www-form-urlencoded":
+        return hidden_query(body.decode("utf-8", "replace"))
+    if kind == "application/json" or kind.endswith("+json"):
+        try:
+            return hidden_json(parse_json(body))
+        except BadInput:
+            return {}
+    return {}
 
 
 def skipped(path: str) -> bool:
@@ -210,4 +276,5 @@ class RequestLogMiddleware:
             location=capture.location[:MAX_LOGGED], authorization=authorization[:MAX_BODY],
             request_type=request_type, request_body=capture.request_body(),
             response_type=capture.response_type, response_body=capture.response_body(),
-            notes=tuple(notes)))
+            notes=tuple(notes), request_size=capture.request_size,
+            response_size=capture.response_size))

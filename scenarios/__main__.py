@@ -18,6 +18,7 @@ from pathlib import Path
 
 from scenarios import app_logs, conformance, demo
 from scenarios.app import cli as app_cli
+from scenarios.app.process import interrupted_by
 from scenarios.doctor import cli as doctor_cli
 from scenarios.modes import SCREENSHOT_MODES, TRACE_MODES
 from scenarios.options import MAX_TIMEOUT_SECONDS, timeout_option
@@ -28,6 +29,7 @@ __all__ = ["COMMANDS", "Command", "build_parser", "main"]
 EXIT_NO_SCENARIOS = 5
 EXIT_USAGE = 2
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a command whose reader left
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: what a shell reports for a command stopped by Ctrl-C
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -278,10 +280,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a subcommand. Ctrl-C or SIGTERM stops it once what it started has stopped (an app
+    started by its profile's command included: :func:`~scenarios.app.process.interrupted_by`),
+    with one line and :data:`EXIT_INTERRUPTED`."""
     try:
         args = build_parser().parse_args(argv)
         handler: Callable[[argparse.Namespace], int] = args.handler
-        return handler(args)
+        with interrupted_by():
+            return handler(args)
+    except KeyboardInterrupt:
+        print("scenarios: interrupted", file=sys.stderr, flush=True)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader of stdout left (``... | head``); the handler's servers and app have been
         # stopped on the way out. Stop quietly, unless the broken pipe was another one.

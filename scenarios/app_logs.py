@@ -3,8 +3,9 @@
 The reference relying party and the embedded mock provider run inside each worker. What they
 log (the relying party's warning for each sign-in it refuses, say) belongs beside the report,
 not among the run's results in the terminal, where Python's last-resort handler would print
-it. :func:`captured` sends their records, masked as reports mask text (codes, tokens, secrets),
-to ``logs/worker-<n>.log`` under the report directory for as long as the worker runs.
+it. :func:`captured` sends their records, masked as reports mask text (codes, tokens, secrets,
+by name and by the values the run knows: :mod:`scenarios.protocol_view.known`), to
+``logs/worker-<n>.log`` under the report directory for as long as the worker runs.
 
 An app the profile starts as a command prints to its own output instead (a traceback behind
 an "HTTP 500", say). For each scenario that did not pass, :func:`keep_app_output` keeps what
@@ -16,11 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from scenarios.protocol_view.tokens import mask_text
+from scenarios.protocol_view.tokens import mask_text, value_mask
 
 __all__ = ["APP_OUTPUT_LINES", "LOGGERS", "AppOutput", "captured", "keep_app_output", "log_dir",
            "written"]
@@ -42,9 +43,22 @@ class AppOutput(Protocol):
         ...
 
 
+Secrets = Iterable[str] | Mapping[str, str]
+"""Values to mask wherever they stand (a mapping: with what each is shown as)."""
+
+
 class _Masked(logging.Formatter):
+    def __init__(self, fmt: str, secrets: Callable[[], Mapping[str, str]]) -> None:
+        super().__init__(fmt)
+        self.secrets = secrets
+        self._known: Mapping[str, str] = {}
+        self._hide = value_mask(self._known)
+
     def format(self, record: logging.LogRecord) -> str:
-        return mask_text(super().format(record))
+        known = self.secrets()
+        if known != self._known:
+            self._known, self._hide = known, value_mask(known)
+        return self._hide(mask_text(super().format(record)))
 
 
 def log_dir(report_dir: Path) -> Path:
@@ -59,10 +73,11 @@ def written(report_dir: Path) -> Path | None:
     return None
 
 
-def keep_app_output(env: object, report_dir: Path, scenario_id: str) -> str | None:
-    """Write what the app under test printed, masked, to ``logs/app-<scenario_id>.log``;
-    the file's path relative to ``report_dir``, or ``None`` when ``env`` has no such output or
-    the app printed nothing."""
+def keep_app_output(env: object, report_dir: Path, scenario_id: str, secrets: Secrets = ()
+                    ) -> str | None:
+    """Write what the app under test printed, masked (``secrets`` too, wherever they stand),
+    to ``logs/app-<scenario_id>.log``; the file's path relative to ``report_dir``, or ``None``
+    when ``env`` has no such output or the app printed nothing."""
     if not isinstance(env, AppOutput):
         return None
     text = env.app_output(APP_OUTPUT_LINES)
@@ -70,7 +85,7 @@ def keep_app_output(env: object, report_dir: Path, scenario_id: str) -> str | No
         return None
     path = log_dir(report_dir) / f"app-{scenario_id}.log"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(mask_text(text).rstrip("\n") + "\n", encoding="utf-8")
+    path.write_text(mask_text(text, secrets).rstrip("\n") + "\n", encoding="utf-8")
     return path.relative_to(report_dir).as_posix()
 
 
@@ -100,13 +115,14 @@ def silenced() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def captured(report_dir: Path, worker: int) -> Iterator[Path]:
+def captured(report_dir: Path, worker: int, secrets: Callable[[], Mapping[str, str]] = dict
+             ) -> Iterator[Path]:
     """Within the block, the servers' records go to the worker's file (created with the first
-    record) and no further."""
+    record) and no further, masked, with the values ``secrets()`` gives as each is written."""
     path = log_dir(report_dir) / f"worker-{worker + 1}.log"
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, encoding="utf-8", delay=True)
-    handler.setFormatter(_Masked(FORMAT))
+    handler.setFormatter(_Masked(FORMAT, secrets))
     try:
         with _only_to(handler):
             yield path

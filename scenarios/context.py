@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from scenarios.protocol_view import BrowserLog
     from scenarios.registry import Scenario
 
-__all__ = ["ScenarioContext", "StepRecord", "screenshot", "watch_page_versions"]
+__all__ = ["NotExercised", "ScenarioContext", "StepRecord", "screenshot", "watch_page_versions"]
 
 EnvT = TypeVar("EnvT")
 
@@ -40,6 +40,12 @@ class StepRecord:
     seconds: float
     screenshot: str | None = None
     error: str | None = None
+
+
+class NotExercised(Exception):  # noqa: N818 -- an outcome, as pytest's Skipped
+    """Raised by a scenario whose check the app never reached, so that it proves nothing either
+    way (an app that never asks UserInfo, say): the scenario is skipped with this reason, as
+    conformance skips such a row."""
 
 
 def _slug(text: str) -> str:
@@ -83,6 +89,8 @@ class ScenarioContext(Generic[EnvT]):
         error: str | None = None
         try:
             yield
+        except NotExercised:
+            raise
         except BaseException as exc:
             error = "".join(traceback.format_exception_only(exc)).strip()
             raise

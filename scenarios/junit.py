@@ -2,11 +2,14 @@
 
 The scenario runner (:func:`scenarios.report.write_junit`) and ``conformance --junit`` both
 write through :func:`write_junit_xml`; a shard's suite carries the shard in its name, so the
-reports of N CI machines show side by side.
+reports of N CI machines show side by side. A character XML 1.0 does not allow (an ANSI
+colour's escape from an app's error page, a noncharacter, a lone surrogate from bytes that were
+not UTF-8) is written as its Python escape (``\\x1b``), so every XML parser reads the file.
 """
 
 from __future__ import annotations
 
+import re
 import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -15,9 +18,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["JUnitCase", "Outcome", "write_junit_xml"]
+__all__ = ["JUnitCase", "Outcome", "write_junit_xml", "xml_text"]
 
 Outcome = Literal["passed", "failed", "error", "skipped"]
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` with each character XML 1.0 does not allow written as its Python escape."""
+    return _NOT_XML.sub(lambda m: repr(m.group(0))[1:-1], text)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,6 +72,10 @@ def write_junit_xml(path: Path, *, suite: str, cases: Sequence[JUnitCase], secon
                 case.details or case.message or "")
         if case.output:
             ET.SubElement(element, "system-out").text = case.output
+    for element in suites.iter():
+        element.attrib = {key: xml_text(value) for key, value in element.attrib.items()}
+        if element.text:
+            element.text = xml_text(element.text)
     tree = ET.ElementTree(suites)
     ET.indent(tree)
     path.parent.mkdir(parents=True, exist_ok=True)

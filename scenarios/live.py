@@ -198,6 +198,12 @@ class LiveStack:
     def clear_faults(self) -> None:
         self._call("DELETE", self.idp_url("/_mock/faults"))
 
+    def armed_fault(self, fault_id: str) -> dict[str, Any] | None:
+        """The fault ``fault_id`` while it is armed (its ``hits`` so far), ``None`` once it is
+        spent: a fault armed for one request is gone when it fired."""
+        body = self._call("GET", self.idp_url("/_mock/faults"))
+        return next((f for f in body["faults"] if str(f["id"]) == fault_id), None)
+
     def rotate_keys(self) -> None:
         self._call("POST", self.idp_url("/_mock/keys/rotate"), json={})
 

@@ -32,7 +32,8 @@ Installed as the ``sso_harness`` pytest plugin. Every fixture name starts with `
     :mod:`scenarios.browser`: a remote browser server, ``$SSO_HARNESS_CHROMIUM``, Playwright's
     Chromium or the system one.
 ``sso_context`` / ``sso_page``
-    A fresh browser context and a page in it for each test, with a short default timeout.
+    A fresh browser context and a page in it for each test, with a short default timeout
+    (``--sso-timeout``, default 5 s) for their actions and for ``expect(...)``.
 ``sso_run_scenario``
     Run one registered scenario (by id) in a fresh context against the app under test and
     return its :class:`~scenarios.runner.ScenarioResult` (skipped, with the reason, when the
@@ -50,7 +51,15 @@ current directory, else in the rootdir.
 
 Options: ``--sso-app PROFILE``, ``--sso-headed``, ``--sso-timeout SECONDS``,
 ``--sso-browser-ws-endpoint URL``, ``--sso-shard I/N`` (run part I of N of the collected
-tests, split by test id as :mod:`scenarios.shard` splits scenarios), ``--sso-key-pool N``.
+tests, split by test id as :mod:`scenarios.shard` splits scenarios; the JUnit report's suite
+is then ``pytest shard I/N``), ``--sso-key-pool N``.
+
+SIGTERM ends the session as Ctrl-C does: the tests' stacks are torn down, and an app started
+by its profile's command (in a session of its own, which neither signal reaches) is stopped.
+
+Long because: it is the module the ``pytest11`` entry point loads, and its options, hooks and
+fixtures read one another (the options' values, the markers, the stack a fixture builds);
+running registered scenarios is apart, in :mod:`scenarios.pytest_run`.
 """
 
 from __future__ import annotations
@@ -67,6 +76,7 @@ import pytest
 from mock_idp.keys import POOL_SIZE, RsaKeyPool, RsaKeySource, fresh_rsa_key, rsa_keys_from
 from scenarios.app import AppProfile, ProfileError
 from scenarios.app.adapter import ProfileAdapter
+from scenarios.app.process import interrupted_by
 from scenarios.live import LiveStack, StackOptions, live_stack, profile_for
 from scenarios.options import timeout_option
 from scenarios.profiles import resolve as resolve_shipped
@@ -95,6 +105,8 @@ MARKER = "sso_stack_options"
 APP_MARKER = "sso_app"
 DEFAULT_TIMEOUT_SECONDS = 5.0
 DEFAULT_KEY_POOL = POOL_SIZE
+DEFAULT_SUITE_NAME = "pytest"
+"""pytest's own ``junit_suite_name``."""
 
 
 # --- options and markers ----------------------------------------------------------------------
@@ -147,7 +159,15 @@ def sso_signing_keys(pytestconfig: pytest.Config) -> Iterator[None]:
         yield
 
 
+@pytest.hookimpl(trylast=True)  # after junitxml's, whose report it names
 def pytest_configure(config: pytest.Config) -> None:
+    """The markers; SIGTERM stops the run as Ctrl-C does, so every stack and app it started
+    is stopped (:func:`~scenarios.app.process.interrupted_by`); and with ``--sso-shard``, the
+    JUnit report's suite is named for the shard."""
+    interrupting = contextlib.ExitStack()
+    interrupting.enter_context(interrupted_by())
+    config.add_cleanup(interrupting.close)
+    _name_the_shards_suite(config)
     config.addinivalue_line(
         "markers",
         f"{MARKER}(options=None, **changes): StackOptions for this test's sso_stack "
@@ -158,6 +178,24 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{APP_MARKER}(profile): the app under test of this test's sso_stack and "
         "sso_run_scenario (an app profile's path or a shipped profile's name)",
     )
+
+
+def _name_the_shards_suite(config: pytest.Config) -> None:
+    """``--sso-shard 2/4 --junitxml=...``: the suite is ``pytest shard 2/4``, as ``run
+    --shard``'s and ``conformance --shard``'s are named for theirs, so CI tells the shards'
+    reports apart. A name set in the ini file or with ``-o junit_suite_name=`` is kept."""
+    from _pytest.junitxml import xml_key
+
+    shard: Shard | None = _option(config, "sso_shard", None)
+    xml = config.stash.get(xml_key, None)
+    if shard is None or xml is None:
+        return
+    name = str(config.getini("junit_suite_name"))
+    overrides = getattr(config.option, "override_ini", None) or ()
+    if name != DEFAULT_SUITE_NAME or any(
+            o.replace(" ", "").startswith("junit_suite_name=") for o in overrides):
+        return
+    xml.suite_name = f"{name} shard {shard}"
 
 
 @pytest.hookimpl(trylast=True)
@@ -345,12 +383,16 @@ def sso_timeout_ms(pytestconfig: pytest.Config) -> float:
 @pytest.fixture
 def sso_context(sso_browser: Browser, sso_timeout_ms: float,
                 sso_stack_options: StackOptions) -> Iterator[BrowserContext]:
-    """A fresh browser context (no cookies, no IdP session); it accepts an https provider's CA."""
+    """A fresh browser context (no cookies, no IdP session); it accepts an https provider's CA.
+    ``sso_timeout_ms`` is its actions' default timeout, and ``expect(...)``'s during the test."""
+    from scenarios.runner import expect_timeout
+
     https = sso_stack_options.idp_https or profile_for(sso_stack_options.app).provider.https
     context = sso_browser.new_context(viewport={"width": 1280, "height": 800},
                                       ignore_https_errors=https)
     context.set_default_timeout(sso_timeout_ms)
-    yield context
+    with expect_timeout(sso_timeout_ms):
+        yield context
     with contextlib.suppress(Exception):
         context.close()
 

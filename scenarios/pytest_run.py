@@ -54,7 +54,13 @@ class ScenarioRunner:
         comes back skipped, with the reason.
         """
         from scenarios.registry import Registry, load_catalogue
-        from scenarios.runner import DEFAULT_CATALOGUE, RunOptions, run_scenario, skipped_result
+        from scenarios.runner import (
+            DEFAULT_CATALOGUE,
+            RunOptions,
+            expect_timeout,
+            run_scenario,
+            skipped_result,
+        )
 
         catalogue = registry if registry is not None else load_catalogue(DEFAULT_CATALOGUE)
         item = catalogue.get(scenario) if isinstance(scenario, str) else scenario
@@ -68,9 +74,10 @@ class ScenarioRunner:
         else:
             runs_in, worker_env = Registry(), None
             runs_in.around = lambda _env, _item: contextlib.nullcontext(stack)
-        return run_scenario(item, browser=self.browser, worker_env=worker_env, registry=runs_in,
-                            options=RunOptions(report_dir=self.report_dir, app=app),
-                            worker=worker)
+        options = RunOptions(report_dir=self.report_dir, app=app)
+        with expect_timeout(options.timeout_ms):  # the run's timeout, for expectations too
+            return run_scenario(item, browser=self.browser, worker_env=worker_env,
+                                registry=runs_in, options=options, worker=worker)
 
     def expect_passed(self, result: ScenarioResult) -> None:
         """Fail the current test with the scenario's own message unless it passed."""

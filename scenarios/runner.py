@@ -16,14 +16,16 @@ import contextlib
 import multiprocessing
 import queue
 import shutil
+import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from scenarios.app.process import interrupted_by
 from scenarios.app_down import AppDown
 from scenarios.registry import Registry, Scenario, WorkerInfo, load_catalogue
 from scenarios.results import LABELS, RunSummary, ScenarioResult, format_table
@@ -41,6 +43,7 @@ from scenarios.worker import (
 )
 
 if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
     from multiprocessing.queues import Queue
 
 __all__ = [
@@ -49,6 +52,7 @@ __all__ = [
     "RunSummary",
     "ScenarioResult",
     "TraceMode",
+    "expect_timeout",
     "format_table",
     "run",
     "run_scenario",
@@ -56,11 +60,38 @@ __all__ = [
 ]
 
 
+_INTERRUPTED = 130
+"""A worker's exit code once interrupted (128 + SIGINT, what a shell reports for Ctrl-C)."""
+INTERRUPT_GRACE_SECONDS = 1.0
+"""How long an interrupted run lets its workers stop on their own before it tells them to."""
+
+
+@contextlib.contextmanager
+def expect_timeout(timeout_ms: float) -> Iterator[None]:
+    """While the block runs, Playwright's ``expect(...)`` waits ``timeout_ms`` by default (its
+    own default is 5 s, whatever a context's default timeout is); the timeout before is put
+    back afterwards."""
+    from playwright.sync_api import expect
+
+    before: float | None = getattr(expect, "_timeout", None)
+    expect.set_options(timeout=timeout_ms)
+    try:
+        yield
+    finally:
+        expect.set_options(timeout=before)
+
+
 def _worker_process(
     options: RunOptions, worker: WorkerInfo, tasks: Queue[str | None], events: Queue[Event],
     app_down: AppDown,
 ) -> None:
-    work(options, worker, tasks.get, events.put, app_down=app_down)
+    """A worker process. Ctrl-C in the terminal reaches it, and the runner, interrupted, sends
+    it SIGTERM: the first of the two stops it, tearing its stacks down, and it exits quietly."""
+    try:
+        with interrupted_by(signal.SIGTERM, signal.SIGINT), expect_timeout(options.timeout_ms):
+            work(options, worker, tasks.get, events.put, app_down=app_down)
+    except KeyboardInterrupt:
+        sys.exit(_INTERRUPTED)
 
 
 @dataclass
@@ -91,7 +122,8 @@ def _run_in_process(
             progress.finished(event[2])
 
     worker = WorkerInfo(index=0, count=1, app=options.app)
-    work(options, worker, lambda: next(pending, None), emit, registry=registry)
+    with expect_timeout(options.timeout_ms):
+        work(options, worker, lambda: next(pending, None), emit, registry=registry)
 
 
 def start_method() -> str:
@@ -163,12 +195,34 @@ def _run_in_workers(options: RunOptions, selected: Sequence[Scenario], progress:
                     if item.id not in progress.results:
                         worker = WorkerInfo(index=-1, count=options.workers)
                         progress.finished(error_result(item, "no worker left to run it", worker))
+    except BaseException:
+        _interrupt_workers(processes)
+        raise
     finally:
         for process in processes:
             process.join(timeout=30)
             if process.is_alive():
-                process.terminate()
+                process.terminate()  # stops it as Ctrl-C does, unless one has already
                 process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+                process.join(timeout=5)
+
+
+def _interrupt_workers(processes: Sequence[BaseProcess],
+                       grace: float = INTERRUPT_GRACE_SECONDS) -> None:
+    """The run was interrupted: each worker is to stop, tearing its stacks down. Ctrl-C has
+    reached them already (a terminal signals its whole foreground process group); those still
+    running after ``grace`` seconds are sent SIGTERM, which one stopping already ignores. Sent
+    on the heels of the Ctrl-C, it could leave a worker asleep: with two signals at once,
+    CPython may take them on another of its threads and not wake the main one from a
+    blocking call (``time.sleep``), so the interrupt would wait for that call to end."""
+    deadline = time.monotonic() + grace
+    for process in processes:
+        process.join(timeout=max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
 
 
 def _reset_artifacts(report_dir: Path) -> None:
@@ -186,7 +240,14 @@ def run(
     """Run the selected scenarios and return their results (reports are written by the caller).
 
     Raises :class:`scenarios.registry.SelectionError` when ``options.only`` matches nothing.
+    SIGTERM interrupts the run as Ctrl-C does (:func:`~scenarios.app.process.interrupted_by`):
+    :class:`KeyboardInterrupt`, once every stack and app it started has stopped.
     """
+    with interrupted_by():
+        return _run(options, registry, out)
+
+
+def _run(options: RunOptions, registry: Registry | None, out: TextIO | None) -> RunSummary:
     stream = out if out is not None else sys.stdout
     catalogue = registry if registry is not None else load_catalogue(options.catalogue)
     selected = catalogue.select(options.only)

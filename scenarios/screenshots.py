@@ -94,7 +94,8 @@ its fonts, for each picture of such a page; now it gives up after this. A page t
 pictured is taken in well under it (80 ms, median)."""
 
 MAX_HEIGHT = 16_384
-"""Chromium cannot picture a taller area in one capture; a longer page is cut there."""
+"""Chromium cannot picture a taller area in one capture ("Unable to capture screenshot"); a
+longer page is cut there, by either way of taking its picture."""
 
 
 def watch_page_versions(context: BrowserContext) -> None:
@@ -144,10 +145,12 @@ def _state_of(found: object, area: Area | None = None) -> PageState | None:
 
 def screenshot(page: Page, path: Path, *, timeout_ms: float | None = None) -> None:
     """Playwright's full-page screenshot with every password field masked, within
-    ``timeout_ms`` (default: the page's timeout)."""
+    ``timeout_ms`` (default: the page's timeout), cut at :data:`MAX_HEIGHT` (Playwright trims
+    the clip to a smaller page)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True, mask=[page.locator(MASKED_SELECTOR)],
-                    timeout=timeout_ms)
+                    timeout=timeout_ms,
+                    clip={"x": 0, "y": 0, "width": MAX_HEIGHT, "height": MAX_HEIGHT})
 
 
 def failure_screenshot(page: Page, path: Path) -> None:

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import ssl
 import uuid
 from datetime import UTC, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -22,14 +24,17 @@ class StackIdp(MockIdp):
     """The provider of a :class:`LiveStack`, with :class:`MockIdp`'s helpers.
 
     It attaches to the running server rather than starting one; ``close()`` releases its HTTP
-    client (the stack stops the server).
+    client (the stack stops the server). A provider on https (``idp_https``, ``[provider]
+    https``) is reached trusting the stack's local CA, :attr:`ca_file`.
     """
 
     def __init__(self, stack: LiveStack) -> None:
         config: IdpConfig = stack.idp_app.state.idp.config
-        super().__init__(config, port=stack.idp.port)
+        super().__init__(config, https=stack.ca_file is not None, port=stack.idp.port)
         self.stack = stack
-        self._client = httpx.Client(base_url=stack.idp.base_url, timeout=10.0)
+        verify = (ssl.create_default_context(cafile=str(stack.ca_file))
+                  if stack.ca_file is not None else True)
+        self._client = httpx.Client(base_url=stack.idp.base_url, timeout=10.0, verify=verify)
 
     def __enter__(self) -> StackIdp:
         return self
@@ -47,6 +52,11 @@ class StackIdp(MockIdp):
     @property
     def http(self) -> httpx.Client:
         return self._client
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The stack's local CA when its provider is on https (as ``sso_stack.ca_file``)."""
+        return self.stack.ca_file
 
     @property
     def control_url(self) -> str:

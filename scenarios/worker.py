@@ -11,11 +11,9 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -25,11 +23,13 @@ from scenarios.app.process import AppStartError
 from scenarios.app_down import AppDown, skip_reason
 from scenarios.browser import launch, resolve
 from scenarios.clean_page import PageSource
-from scenarios.context import ScenarioContext, StepRecord, watch_page_versions
+from scenarios.context import NotExercised, ScenarioContext, StepRecord, watch_page_versions
+from scenarios.futures import at_once, beside
+from scenarios.masking import masked_result, masked_text
 from scenarios.modes import ScreenshotMode, TraceMode
 from scenarios.playwright_driver import playwright_driver
 from scenarios.protocol_view import BrowserLog, Collected, Observable, collect, exchange_of
-from scenarios.protocol_view.tokens import mask_text
+from scenarios.protocol_view.known import known_values
 from scenarios.registry import Registry, Scenario, WorkerInfo, load_catalogue
 from scenarios.results import Phases, ScenarioResult, Status
 from scenarios.screenshots import failure_screenshot
@@ -102,8 +102,8 @@ def error_result(
         group=item.group,
         status=status,
         seconds=0.0,
-        message=message,
-        details=details,
+        message=masked_text(message),
+        details=masked_text(details),
         worker=worker.index,
         pid=os.getpid(),
     )
@@ -142,7 +142,7 @@ def run_scenario(
     with _timed(spent, "stack_start"):
         # A thread-safe hook sets the scenario's environment up while its browser context
         # opens: most of that time is the browser starting a renderer.
-        opening = (_beside if registry.around_thread_safe else _at_once)(around.__enter__)
+        opening = (beside if registry.around_thread_safe else at_once)(around.__enter__)
     context: BrowserContext | None = None
     try:
         with _timed(spent, "context"):
@@ -171,6 +171,7 @@ def run_scenario(
         message = f"no browser context: {_describe(exc)}"
         return error_result(item, message, worker, traceback.format_exc())
     ctx: ScenarioContext[object] | None = None
+    env: object = None
     collected: Collected | None = None
     app_log: str | None = None
     app_not_started = False
@@ -179,7 +180,14 @@ def run_scenario(
     ran: float | None = None
     try:
         with contextlib.ExitStack() as leaving:
-            env = opening.result()
+            try:
+                env = opening.result()
+            except BaseException as exc:
+                if not isinstance(exc, Exception):  # interrupted while it opened: left once open
+                    with contextlib.suppress(BaseException):
+                        opening.result()
+                        around.__exit__(None, None, None)
+                raise
             leaving.push(around)
             entered = time.monotonic()
             sources = env.protocol_sources if isinstance(env, Observable) else None
@@ -201,16 +209,19 @@ def run_scenario(
             try:
                 item.run(ctx)
             finally:
-                failing = sys.exc_info()[0] is not None
+                failing = sys.exc_info()[0] not in (None, NotExercised)
                 with _timed(spent, "protocol"):
                     collected = collect(browser_log, sources, since, final_pages=failing)
                 if failing:  # read while the app runs: its stack stops it next
                     with contextlib.suppress(Exception):  # never in the way of the outcome
-                        app_log = app_logs.keep_app_output(env, options.report_dir, item.id)
+                        app_log = app_logs.keep_app_output(
+                            env, options.report_dir, item.id, known_values(env, worker_env))
                 ran = time.monotonic()  # teardown from here
                 # Before the environment stops: their kept-alive connections would hold up the
                 # servers' shutdown.
                 ctx.close_extra_contexts()
+    except NotExercised as exc:  # the app never reached what the scenario checks
+        status, message = "skipped", f"not exercised: {exc}"
     except AssertionError as exc:
         status, message, details = "failed", _describe(exc), traceback.format_exc()
     except Exception as exc:
@@ -222,13 +233,14 @@ def run_scenario(
     spent["teardown"] = left - (ran or entered or left)
     spent["screenshots"] = ctx.screenshot_seconds if ctx is not None else 0.0
 
-    if status != "passed" and (not steps or steps[-1].status == "passed"):
+    went_wrong = status in ("failed", "error")
+    if went_wrong and (not steps or steps[-1].status == "passed"):
         with _timed(spent, "screenshots"):
             steps.append(_failure_step(item, page, options.report_dir, message))
     trace: str | None = None
-    if options.trace == "on" or (options.trace == "retain-on-failure" and status != "passed"):
+    if options.trace == "on" or (options.trace == "retain-on-failure" and went_wrong):
         trace = f"traces/{item.id}.zip"
-    reusable = status == "passed"
+    reusable = not went_wrong
     if traced:
         with _timed(spent, "trace"):
             try:
@@ -240,16 +252,16 @@ def run_scenario(
     seconds = time.monotonic() - started
     spent["steps"] = sum(step.seconds for step in steps)
     spent["other"] = max(0.0, seconds - sum(spent.values()))
-    result = ScenarioResult(
+    result = masked_result(ScenarioResult(
         id=item.id,
         title=item.title,
         proves=item.proves,
         group=item.group,
         status=status,
         seconds=seconds,
-        message=_masked(message),
-        details=_masked(details),
-        steps=tuple(replace(s, error=_masked(s.error)) for s in steps),
+        message=message,
+        details=details,
+        steps=tuple(steps),
         trace=trace,
         worker=worker.index,
         pid=os.getpid(),
@@ -257,8 +269,8 @@ def run_scenario(
         protocol=exchange_of(collected),
         app_log=app_log,
         app_not_started=app_not_started,
-    )
-    if options.trace != "rerun-on-failure" or status == "passed" or app_not_started:
+    ), known_values(env, worker_env))  # an app that never started left only the worker's
+    if options.trace != "rerun-on-failure" or not went_wrong or app_not_started:
         return result
     again = replace(options, trace="on", screenshots="failure",
                     report_dir=options.report_dir / RERUN_DIR)
@@ -287,31 +299,6 @@ def _with_rerun(first: ScenarioResult, second: ScenarioResult) -> ScenarioResult
                    rerun=second.status)
 
 
-def _beside(work: Callable[[], T]) -> Future[T]:
-    """Run ``work`` on a thread of its own; its result (or exception) in the future."""
-    future: Future[T] = Future()
-
-    def run() -> None:
-        try:
-            future.set_result(work())
-        except BaseException as exc:
-            future.set_exception(exc)
-
-    threading.Thread(target=run, name=f"{threading.current_thread().name}-beside",
-                     daemon=True).start()
-    return future
-
-
-def _at_once(work: Callable[[], T]) -> Future[T]:
-    """Run ``work`` now, on this thread; its result (or exception) in the future."""
-    future: Future[T] = Future()
-    try:
-        future.set_result(work())
-    except Exception as exc:
-        future.set_exception(exc)
-    return future
-
-
 @contextlib.contextmanager
 def _timed(spent: dict[str, float], phase: str) -> Iterator[None]:
     """Add the time the block takes to ``spent[phase]``."""
@@ -320,12 +307,6 @@ def _timed(spent: dict[str, float], phase: str) -> Iterator[None]:
         yield
     finally:
         spent[phase] = spent.get(phase, 0.0) + time.monotonic() - started
-
-
-def _masked(text: str | None) -> str | None:
-    """A message or traceback as reports may show it: codes, tokens and secrets masked
-    (a failed expectation quotes URLs, and a callback URL carries a code)."""
-    return None if text is None else mask_text(text)
 
 
 def _failure_step(item: Scenario, page: Page, report_dir: Path, error: str | None) -> StepRecord:
@@ -363,7 +344,9 @@ def work(
     with contextlib.ExitStack() as stack:
         setup_error: str | None = None
         setup_details: str | None = None
-        stack.enter_context(app_logs.captured(options.report_dir, worker.index))
+        holders: list[object] = []  # what the log's masking reads: the worker's environment
+        stack.enter_context(app_logs.captured(options.report_dir, worker.index,
+                                              lambda: known_values(*holders)))
         try:
             playwright = stack.enter_context(playwright_driver())
             choice = resolve(ws_endpoint=options.ws_endpoint)
@@ -371,6 +354,7 @@ def work(
             stack.callback(browser.close)
             pages = PageSource(lambda: _new_context(browser), keep=registry.keeps_pages)
             worker_env = stack.enter_context(registry.environment(worker))
+            holders.append(worker_env)
             # Closed before the environment stops: a kept page's connections to its servers
             # would hold up their shutdown.
             stack.callback(pages.close)

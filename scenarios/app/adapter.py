@@ -42,6 +42,11 @@ SETTLED_LOOK_MS = 500
 """How long a text may take to appear once the page has settled (no network for 500 ms)."""
 
 
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc.lower()
+
+
 def _exact_name(name: str) -> re.Pattern[str]:
     return re.compile(rf"^\s*{re.escape(name)}\s*$")
 
@@ -318,7 +323,15 @@ class ProfileAdapter:
         return reference
 
     def showing(self, page: Page) -> str:
-        """What the browser shows, for a message (see :func:`page_summary`)."""
+        """What the browser shows, for a message: the app's page (:func:`page_summary`, as
+        for the browser's own error page when the app gave no answer); a page of another site
+        (the browser still at the provider) by its URL, and the provider's error when it shows
+        one (:func:`scenarios.flows.page_shows`)."""
+        scheme, host = _origin(page.url)
+        if scheme in ("http", "https") and (scheme, host) != _origin(self.base_url):
+            from scenarios.flows import page_shows
+
+            return page_shows(page)
         return page_summary(page)
 
     def _instead(self, page: Page) -> str:

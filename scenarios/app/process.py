@@ -3,7 +3,9 @@
 Modelled on Playwright Test's ``webServer``: start ``command`` with the profile's environment,
 poll the readiness URL until it answers (2xx, 3xx, 400-403), show the command's output when it
 exits or times out first, and on stop signal the whole process group (SIGTERM, then SIGKILL),
-so servers the command forked go too.
+so servers the command forked go too. The command runs in a session of its own, out of reach
+of the terminal's Ctrl-C: :func:`interrupted_by` turns SIGTERM into the same interrupt, so the
+harness stops it on the way out either way.
 """
 
 from __future__ import annotations
@@ -12,14 +14,16 @@ import contextlib
 import os
 import signal
 import subprocess
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 import httpx
 
-__all__ = ["AppProcess", "AppStartError", "answers", "probe", "start_command"]
+__all__ = ["AppProcess", "AppStartError", "answers", "interrupted_by", "probe", "start_command"]
 
 READY_STATUSES = frozenset({*range(200, 400), 400, 401, 402, 403})
 STOP_GRACE_SECONDS = 5.0
@@ -110,7 +114,9 @@ def start_command(command: str | Sequence[str], *, env: Mapping[str, str], cwd: 
                   log: Path, ready_url: str, timeout: float, verify: bool | str = True
                   ) -> AppProcess:
     """Start ``command`` and wait until ``ready_url`` answers while the command still runs;
-    raises :class:`AppStartError`."""
+    raises :class:`AppStartError`. Whatever ends the wait early (Ctrl-C, a SIGTERM turned into
+    an interrupt by :func:`interrupted_by`) stops the command's process group first: it runs
+    in a session of its own, so no signal sent to the harness reaches it."""
     args = ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as sink:
@@ -123,26 +129,79 @@ def start_command(command: str | Sequence[str], *, env: Mapping[str, str], cwd: 
             raise AppStartError(f"cannot start the app's command {args[0]!r}: "
                                 f"{exc.strerror or exc}") from None
     started = AppProcess(process=process, log=log)
+    try:
+        _await_ready(process, ready_url, timeout=timeout, verify=verify)
+    except BaseException as exc:
+        started.stop()
+        if isinstance(exc, _NotReady):
+            raise AppStartError(str(exc), started.output()) from None
+        raise
+    return started
+
+
+class _NotReady(Exception):
+    """Why a started command is not ready; :func:`start_command` adds its output."""
+
+
+def _await_ready(process: subprocess.Popen[bytes], ready_url: str, *, timeout: float,
+                 verify: bool | str) -> None:
     deadline = time.monotonic() + timeout
     pause = 0.02
     while True:
         code = process.poll()
         if code is not None:
-            started.stop()
-            raise AppStartError(f"the app's command exited with code {code} before "
-                                f"{ready_url} answered", started.output())
+            raise _NotReady(f"the app's command exited with code {code} before {ready_url} "
+                            "answered")
         if answers(ready_url, verify=verify):
             if (code := process.poll()) is not None:
-                started.stop()
-                raise AppStartError(
+                raise _NotReady(
                     f"the app's command had exited with code {code} when {ready_url} "
                     "answered: what answers there is not the app it started (another server "
-                    "on that port?)", started.output())
-            return started
+                    "on that port?)")
+            return
         if time.monotonic() >= deadline:
             last = probe(ready_url, timeout=1.0, verify=verify)
-            started.stop()
-            raise AppStartError(f"the app did not answer {ready_url} within {timeout:g} s "
-                                f"(last: {last})", started.output())
+            raise _NotReady(f"the app did not answer {ready_url} within {timeout:g} s "
+                            f"(last: {last})")
         time.sleep(pause)  # polling a readiness URL, as Playwright's webServer does
         pause = min(pause * 2, 0.2)
+
+
+class _Interrupt:
+    """A signal handler raising :class:`KeyboardInterrupt` in the main thread, once: the
+    signals that follow (a second SIGTERM, a runner's SIGTERM after the terminal's Ctrl-C) are
+    ignored, so that the teardown the first one started runs to its end."""
+
+    def __init__(self) -> None:
+        self.fired = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        __tracebackhide__ = True  # pytest names where the main thread was, as for Ctrl-C
+        if not self.fired:
+            self.fired = True
+            raise KeyboardInterrupt
+
+
+def _replaceable(handler: object) -> bool:
+    return handler in (signal.SIG_DFL, signal.default_int_handler) or isinstance(handler,
+                                                                                  _Interrupt)
+
+
+@contextlib.contextmanager
+def interrupted_by(*signals: signal.Signals) -> Iterator[None]:
+    """While the block runs, the first of ``signals`` (default: SIGTERM) raises
+    :class:`KeyboardInterrupt` in the main thread as Ctrl-C does, so the apps, servers and
+    browsers the block started are stopped on the way out; the default action would end the
+    process at once and leave each app started by a command running. A signal with a handler
+    of someone else's (or ignored) keeps it; off the main thread this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handler = _Interrupt()
+    previous = {sig: signal.signal(sig, handler)
+                for sig in signals or (signal.SIGTERM,) if _replaceable(signal.getsignal(sig))}
+    try:
+        yield
+    finally:
+        for sig, before in previous.items():
+            signal.signal(sig, before)

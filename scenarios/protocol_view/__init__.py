@@ -4,6 +4,7 @@ as a sequence diagram with every token decoded beside its step.
 * :mod:`.collect` gathers it: the browser's documents, the mock's logs over HTTP;
 * :mod:`.correlate` orders and ties it together (pure);
 * :mod:`.tokens` decodes JWTs, masks secrets and reads what a fault changed (pure);
+* :mod:`.known` gathers the secret values a run knows, to mask them by value too;
 * :mod:`.render_text` draws it as text; ``scenarios/templates/protocol.html`` as HTML.
 
 Nothing secret is kept: values are masked as they are collected, and again as they are shown.

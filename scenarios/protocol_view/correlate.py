@@ -28,6 +28,7 @@ from scenarios.protocol_view.tokens import (
     mask_json,
     mask_pairs,
     mask_url,
+    printable,
     token_view,
 )
 
@@ -56,14 +57,15 @@ def _pairs(url: str) -> list[tuple[str, str]]:
 
 
 def _error_words(pairs: Mapping[str, Any]) -> str | None:
-    """``error: description`` (first line) of an OAuth error, or a management API's message."""
+    """``error: description`` (first line) of an OAuth error, or a management API's message,
+    control characters escaped."""
     error = pairs.get("error")
     if isinstance(error, Mapping):
-        return f"{error.get('code', 'error')}: {error.get('message', '')}".strip(": ")
+        return printable(f"{error.get('code', 'error')}: {error.get('message', '')}".strip(": "))
     if not isinstance(error, str):
         return None
     description = str(pairs.get("error_description") or "").splitlines()
-    return f"{error}: {description[0]}" if description else error
+    return printable(f"{error}: {description[0]}" if description else error)
 
 
 class _Builder:
@@ -100,7 +102,8 @@ class _Builder:
         query = names.query_pairs(str(entry.get("query", "")))
         params = query + [(str(k), str(v)) for k, v in form.items()]
         location = str(entry.get("location") or "") or None
-        answer = (entry.get("response") or {}).get("json")
+        response = entry.get("response") or {}
+        answer = response.get("json")
         tokens = self._tokens(params, answer, location, notes)
         status = entry.get("status")
         error = next((f"{n.get('code')}: {n.get('message')}" for n in notes
@@ -117,7 +120,8 @@ class _Builder:
             target_url=self.short(f"{self.provider or ''}{path}"),
             status=status if isinstance(status, int) else None,
             outcome=self.outcome(status if isinstance(status, int) else None, location),
-            params=mask_pairs(params), answer=_answer(answer), tokens=tokens, error=error,
+            params=mask_pairs(params) + _too_large(request),
+            answer=_answer(answer) + _too_large(response), tokens=tokens, error=error,
             failure_ref=hit.failure_ref if hit else None, faults=_fault_words(notes)),
             _pairs(location) if location else None)
 
@@ -209,6 +213,13 @@ def _answer(body: Any) -> tuple[tuple[str, str], ...]:
         text = as_text(mask_json(value, str(key)))
         out.append((str(key), text.strip('"') if isinstance(value, str) else text))
     return tuple(out[:ANSWER_MEMBERS])
+
+
+def _too_large(body: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """What the log says of a body too large to keep: its size."""
+    if not body.get("too_large"):
+        return ()
+    return (("body", f"too large to keep ({body.get('bytes')} bytes)"),)
 
 
 def _fault_words(notes: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:

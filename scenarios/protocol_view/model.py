@@ -78,6 +78,8 @@ class TokenView:
     changes: tuple[Change, ...] = ()
     fault: str | None = None
     """The kind of the fault that changed it."""
+    encrypted: bool = False
+    """An encrypted token (a JWE): its header is shown, its claims cannot be read."""
 
     def changed(self, part: str) -> dict[str, Change]:
         """The changes to ``part`` (``header`` or ``claims``), by name."""

@@ -10,12 +10,14 @@ and ``results.json``.
 
 Each step's details follow it, indented: what it carried, the answer, each token's header and
 claims (a claim a fault changed is marked ``<- CHANGED``), errors, the app's failure reference
-and how the step ties to earlier ones. Pure; the drawing is ASCII.
+and how the step ties to earlier ones. Pure; the drawing is ASCII, and a control character in
+a value (an ANSI colour from an app's error page) is written as an escape (``\\x1b``).
 """
 
 from __future__ import annotations
 
 from scenarios.protocol_view.model import ACTORS, Exchange, Step, TokenView
+from scenarios.protocol_view.tokens import printable
 
 __all__ = ["explanation", "render_text", "text_of"]
 
@@ -47,6 +49,9 @@ def _joined(pairs: tuple[tuple[str, str], ...]) -> str:
 def _token_lines(token: TokenView) -> list[str]:
     lines = [f"{token.name}" + (f" (fault {token.fault})" if token.fault else "")]
     for part, members in (("header", token.header), ("claims", token.claims)):
+        if part == "claims" and token.encrypted:
+            lines.append("  claims: encrypted (a JWE): not shown")
+            continue
         changed = token.changed(part)
         shown = []
         for name, value in members:
@@ -96,7 +101,7 @@ def render_text(exchange: Exchange, *, title: str | None = None, details: bool =
     if not exchange.steps:
         lines.append("    (nothing recorded)")
     lines += [f"note: {problem}" for problem in exchange.problems]
-    return "\n".join(line.rstrip() for line in lines)
+    return "\n".join(printable(line).rstrip() for line in lines)
 
 
 def text_of(exchange: Exchange | None, title: str) -> str | None:
@@ -108,4 +113,4 @@ def explanation(text: str | None, title: str, result: str) -> str:
     """One ``--explain`` block: the diagram ``text`` (or a line saying there is none), then
     the result."""
     shown = text or f"{title}\n    (no exchange recorded)"
-    return f"{shown}\n\n    result: {result}".rstrip()
+    return printable(f"{shown}\n\n    result: {result}").rstrip()

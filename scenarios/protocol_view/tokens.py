@@ -1,9 +1,14 @@
 """Tokens and values as the protocol view shows them: JWTs decoded without verifying (header
-and claims, never the signature), what a fault changed in them, and every secret masked.
+and claims, never the signature; an encrypted one's header), what a fault changed in them, and
+every secret masked.
 
 Pure functions over strings and the notes of the mock's log. Masking is the mock's own
 (:mod:`mock_idp.redaction`) and can be applied twice: whatever the view shows is masked again
-here, whether it came from the mock's (already masked) log or from the browser.
+here, whether it came from the mock's (already masked) log or from the browser. Free text (a
+failure message, an app's output) is masked by :func:`mask_text`: by name, in the spellings apps
+print (``client_secret='…'``, ``clientSecret: …``, ``OIDC_CLIENT_SECRET=…``, ``Authorization:
+Basic …``), and by the values a run knows (:mod:`scenarios.protocol_view.known`);
+:func:`printable` escapes its control characters.
 """
 
 from __future__ import annotations
@@ -11,11 +16,17 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
+from urllib.parse import quote, quote_plus
 
 from mock_idp.redaction import (
+    BARE_JWT,
+    MIN_HIDDEN,
     REDACTED,
+    could_be_code,
+    jwe_header,
+    kind_of,
     mask_form,
     mask_json,
     mask_jwt,
@@ -37,7 +48,9 @@ __all__ = [
     "mask_text",
     "mask_query",
     "mask_url",
+    "printable",
     "token_view",
+    "value_mask",
 ]
 
 TOKEN_NAMES: dict[str, str] = {
@@ -49,6 +62,18 @@ TOKEN_NAMES: dict[str, str] = {
 }
 """Where a JWT travels (a parameter or member name) -> what the view calls it."""
 MAX_VALUE = 300
+
+
+_UNPRINTABLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufdd0-\ufdef"
+    "\ufffe\uffff\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (an ANSI colour's escape, a bidi override, a lone
+    surrogate, a noncharacter) written as Python escapes (``\\x1b``), as a string's ``repr``
+    shows them; line breaks and tabs are kept."""
+    return _UNPRINTABLE.sub(lambda m: repr(m.group(0))[1:-1], text)
 
 
 def as_text(value: Any) -> str:
@@ -109,7 +134,12 @@ def token_view(name: str, token: str, notes: Iterable[Mapping[str, Any]] = (),
     notes say a fault changed in it (notes for ``target``, by default ``name``)."""
     decoded = decode_jwt(mask_jwt(token))
     if decoded is None:
-        return None
+        encrypted = jwe_header(mask_jwt(token))
+        if encrypted is None:
+            return None
+        return TokenView(name=TOKEN_NAMES.get(name, name),
+                         header=tuple((k, as_text(v)) for k, v in encrypted.items()),
+                         claims=(), signature=REDACTED, encrypted=True)
     header, claims, signature = decoded
     changes, kind, fault_signature = fault_changes(list(notes), target or name)
     return TokenView(
@@ -119,31 +149,133 @@ def token_view(name: str, token: str, notes: Iterable[Mapping[str, Any]] = (),
 
 
 def mask_pairs(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    """Parameters as shown: masked, and a JWT-valued one cut to its start (it is decoded
-    beside the step)."""
+    """Parameters as shown: masked, and a token one cut to its start when it is decoded beside
+    the step (a JWT) or its header is (an encrypted one)."""
     out = []
     for key, value in pairs:
         shown = mask_value(key, value)
-        if key.lower() in TOKEN_NAMES and shown.endswith(REDACTED) and shown != REDACTED:
-            shown = f"{shown[:24]}... (decoded below)"
+        if key.lower() in TOKEN_NAMES and shown != REDACTED:
+            if decode_jwt(shown) is not None:
+                shown = f"{shown[:24]}... (decoded below)"
+            elif jwe_header(shown) is not None:
+                shown = f"{shown[:24]}... (encrypted: its header below)"
         out.append((key, shown[:MAX_VALUE]))
     return tuple(out)
 
 
-_NAMED = re.compile(
-    r"(?P<name>\b(?:client_secret|password|passwd|code_verifier|refresh_token|code|device_code|"
-    r"access_token|id_token|id_token_hint|logout_token|client_assertion))"
-    r"(?P<sep>=|%3D|[\"']?\s*:\s*[\"'])(?P<value>[^&\s\"'#,;)]+)")
-_BARE_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+")
+_PAIR = re.compile(
+    r"(?<![A-Za-z0-9_])(?P<name>[A-Za-z][A-Za-z0-9_-]{0,79})"
+    r"\\?[\"']?[ \t]*(?:=(?![=>])|%3[Dd]|:)[ \t]*(?P<quote>\\?[\"'])?")
+"""A name and what ties a value to it: ``name=``, ``name = '``, ``"name": "``, ``name: ``,
+``\\"name\\": \\"`` (JSON inside a string), ``name%3D`` (inside an encoded URL); not a
+comparison (``code == 'x'``)."""
+_UNQUOTED = re.compile(r"(?:(?!%26)[^\s\"'&#,;)}<>\\])+")
+_QUOTED_MAX = 4096
+_AUTHORIZATION = re.compile(
+    r"(?<![A-Za-z0-9])(?P<scheme>(?i:basic|bearer))(?P<space>[ \t]+)"
+    r"(?P<value>(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,})")
+"""``Basic`` and ``Bearer`` credentials (an ``Authorization`` header's), not a plain word."""
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9._~+/=-]{8,}")
 
 
-def mask_text(text: str, secrets: Iterable[str] = ()) -> str:
-    """Free text (an error message, a traceback) with secrets masked: ``name=value`` and
-    ``"name": "value"`` pairs of sensitive names, bare JWTs, and each of ``secrets``."""
-    masked = _NAMED.sub(lambda m: f"{m['name']}{m['sep']}{mask_value(m['name'], m['value'])}",
-                        text)
-    masked = _BARE_JWT.sub(lambda m: mask_jwt(m.group(0)), masked)
-    for secret in secrets:
-        if secret:
-            masked = masked.replace(secret, REDACTED)
-    return masked
+def _named(text: str) -> str:
+    """``text`` with the value of each sensitive ``name=value`` (in any of :data:`_PAIR`'s
+    forms, any case, ``snake_case`` or ``camelCase``) masked (:func:`_shown`)."""
+    out: list[str] = []
+    pos = 0
+    while (match := _PAIR.search(text, pos)) is not None:
+        out.append(text[pos:match.end()])
+        pos = match.end()
+        name = match["name"]
+        if kind_of(name) is None and not _plain(name).endswith("token"):
+            continue
+        value = _value_at(text, pos, match["quote"])
+        out.append(_shown(name, value))
+        pos += len(value)
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _plain(name: str) -> str:
+    return name.replace("_", "").replace("-", "").lower()
+
+
+def _shown(name: str, value: str) -> str:
+    """A secret's or a code's value as the mock's log shows it. In free text a token (any name
+    ending in ``token``: ``ADMIN_TOKEN``, ``csrfToken``, ``id_token``) is one only when it looks
+    like one: ``token: expired`` or ``token = issued["refresh_token"]`` stay as they are."""
+    if kind_of(name) in ("secret", "code"):
+        return mask_value(name, value)
+    looks = bool(_TOKEN_CHARS.fullmatch(value)) and could_be_code(value)
+    return mask_jwt(value) if looks else value
+
+
+def _value_at(text: str, start: int, quote: str | None) -> str:
+    """The value that starts at ``start``: up to its closing ``quote`` on the same line, or
+    unquoted."""
+    if quote:
+        end = text.find(quote, start, start + _QUOTED_MAX)
+        if end != -1 and "\n" not in text[start:end]:
+            return text[start:end]
+    unquoted = _UNQUOTED.match(text, start)
+    return unquoted.group(0) if unquoted else ""
+
+
+def mask_text(text: str, secrets: Iterable[str] | Mapping[str, str] = ()) -> str:
+    """Free text (an error message, a traceback, an app's output) with secrets masked: the
+    values of sensitive names (:func:`_named`), ``Basic`` and ``Bearer`` credentials, bare
+    JWTs, and each of ``secrets`` wherever it stands, as it is or URL-encoded (a mapping gives
+    what each is shown as, say a code's fingerprint; otherwise ``[redacted]``). Values shorter
+    than six characters are not looked for."""
+    masked = _named(text)
+    masked = _AUTHORIZATION.sub(
+        lambda m: f"{m['scheme']}{m['space']}{mask_jwt(m['value'])}", masked)
+    masked = BARE_JWT.sub(lambda m: mask_jwt(m.group(0)), masked)
+    return value_mask(secrets)(masked)
+
+
+def value_mask(secrets: Iterable[str] | Mapping[str, str]) -> Callable[[str], str]:
+    """A function that masks each of ``secrets`` (at least six characters long) in a text, as
+    it is or URL-encoded: with what a mapping gives for it, otherwise ``[redacted]``. A signed
+    JWT is left to :func:`mask_text`, which takes its signature wherever it stands. The text is
+    read once, whatever the number of values: they make one pattern, shaped as a tree of their
+    common starts (a run's log gives thousands)."""
+    shown_as: dict[str, str] = {}
+    for raw in secrets:
+        if len(raw) < MIN_HIDDEN or BARE_JWT.fullmatch(raw):
+            continue
+        shown = secrets[raw] if isinstance(secrets, Mapping) else REDACTED
+        for form in (raw, quote(raw, safe=""), quote_plus(raw, safe="")):
+            shown_as.setdefault(form, shown)
+    if not shown_as:
+        return lambda text: text
+    pattern = _any_of(list(shown_as))
+    return lambda text: pattern.sub(lambda m: shown_as[m.group(0)], text)
+
+
+def _any_of(words: list[str]) -> re.Pattern[str]:
+    """A pattern matching each of ``words`` (the longest one where several start alike)."""
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    try:
+        return re.compile(_branches(tree))
+    except RecursionError:  # words that start with one another, hundreds deep
+        return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
+
+
+def _branches(node: dict[str, Any]) -> str:
+    branches = []
+    for char in sorted(key for key in node if key):
+        chain, child = re.escape(char), node[char]
+        while len(child) == 1 and "" not in child:
+            [(char, child)] = child.items()
+            chain += re.escape(char)
+        branches.append(chain + _branches(child))
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+    return f"(?:{body})?" if "" in node else body

@@ -207,6 +207,40 @@ def test_an_outside_project_loads_the_plugin(tmp_path: Path) -> None:
     assert "4 passed" in done.stdout
 
 
+TIMEOUT_TEST = '''
+import pytest
+from playwright.sync_api import expect
+
+
+def test_expectations_wait_the_sso_timeout(sso_page):
+    sso_page.set_content("<p id=x>before</p>")
+    with pytest.raises(AssertionError, match="with timeout 1500ms"):
+        expect(sso_page.locator("#x")).to_have_text("after")
+'''
+
+
+@pytest.mark.browser
+def test_the_timeout_option_is_the_default_of_expectations_too(tmp_path: Path) -> None:
+    """``--sso-timeout`` says "actions and expectations": Playwright's ``expect`` has a 5 s
+    default of its own, which a context's timeout does not change."""
+    (tmp_path / "test_timeout.py").write_text(textwrap.dedent(TIMEOUT_TEST))
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "scenarios.pytest_plugin", "-p",
+         "no:cacheprovider", "--sso-timeout", "1.5", "-q", str(tmp_path)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.sso_stack_options(idp_https=True)
+def test_mock_idp_arranges_a_provider_on_https(mock_idp: StackIdp, sso_stack: LiveStack) -> None:
+    assert sso_stack.ca_file is not None and mock_idp.ca_file == sso_stack.ca_file
+    assert mock_idp.url.startswith("https://")
+    user = mock_idp.add_user("hank", assign_to=[sso_stack.client_id])
+    assert mock_idp.graph("GET", f"users/{user.upn}").json()["id"] == user.id
+    assert mock_idp.add_secret(sso_stack.client_id)
+
+
 def test_the_key_pool_option_chooses_where_signing_keys_come_from(
         pytestconfig: pytest.Config) -> None:
     assert pytestconfig.getoption("sso_key_pool") == DEFAULT_KEY_POOL

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.server
 import os
+import signal
 import sys
 import textwrap
 import threading
@@ -20,7 +21,13 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from scenarios.app import parse_profile
-from scenarios.app.process import AppStartError, answers, probe, start_command
+from scenarios.app.process import (
+    AppStartError,
+    answers,
+    interrupted_by,
+    probe,
+    start_command,
+)
 from scenarios.app.servers import AppLaunch, AppServer, plan_address
 
 SERVER = textwrap.dedent("""\
@@ -277,3 +284,55 @@ def test_a_command_that_exits_while_another_server_answers_is_not_ready(tmp_path
     message = str(caught.value)
     assert f"had exited with code 4 when {ready_url} answered" in message, message
     assert "cannot bind" in message
+
+
+def test_a_start_interrupted_while_waiting_stops_the_command(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C (or SIGTERM, see below) while the app starts: the command runs in a session of
+    its own, which the terminal's Ctrl-C does not reach, so the harness stops it."""
+    marker = tmp_path / "pid"
+    script = f"import os, time; open({str(marker)!r}, 'w').write(str(os.getpid())); " \
+             "time.sleep(60)"
+
+    def interrupted(url: str, *, verify: bool | str = True) -> bool:
+        if marker.exists() and marker.read_text():
+            raise KeyboardInterrupt
+        return False
+
+    monkeypatch.setattr("scenarios.app.process.answers", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        start_command([sys.executable, "-c", script], env={}, cwd=None,
+                      log=tmp_path / "o.log", ready_url="http://127.0.0.1:9/", timeout=20)
+    assert not _alive(int(marker.read_text()))
+
+
+def _on_the_main_thread() -> None:
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach only the main thread")
+
+
+def test_sigterm_is_an_interrupt_once_then_ignored_until_the_block_ends() -> None:
+    _on_the_main_thread()
+    before = signal.getsignal(signal.SIGTERM)
+    with interrupted_by():
+        assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN)
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGTERM)
+        signal.raise_signal(signal.SIGTERM)  # the teardown the first one started goes on
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_a_signal_handler_of_someone_elses_is_kept() -> None:
+    _on_the_main_thread()
+    calls: list[int] = []
+
+    def theirs(signum: int, frame: object) -> None:
+        calls.append(signum)
+
+    before = signal.signal(signal.SIGUSR1, theirs)
+    try:
+        with interrupted_by(signal.SIGUSR1):
+            signal.raise_signal(signal.SIGUSR1)
+        assert calls == [signal.SIGUSR1]
+    finally:
+        signal.signal(signal.SIGUSR1, before)

@@ -33,6 +33,49 @@ def test_records_go_to_the_workers_file_masked_and_nowhere_else(
     assert app_logs.written(tmp_path) == tmp_path / "logs"
 
 
+def test_records_are_masked_by_the_values_the_run_knows_as_each_is_written(
+        tmp_path: Path) -> None:
+    known: dict[str, str] = {}
+    with app_logs.captured(tmp_path, 0, lambda: known) as path:
+        failures = logging.getLogger("relying_party.failures")
+        failures.warning("before: %s", "Known-Secret-Value-01")
+        known["Known-Secret-Value-01"] = "[redacted]"
+        failures.warning("refused the secret %s", "Known-Secret-Value-01")
+    text = path.read_text(encoding="utf-8")
+    assert "before: Known-Secret-Value-01" in text  # not yet known when it was written
+    assert "refused the secret [redacted]" in text
+
+
+class _Printed:
+    """An environment whose app printed what a hostile app prints at start-up."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def app_output(self, lines: int) -> str:
+        return self.text
+
+
+def test_an_apps_output_is_kept_masked_by_name_and_by_value(tmp_path: Path) -> None:
+    secret, admin = "pfc3Q~_e9W73NALCf-uRm_XcWj-dCG5m32VdP6h3", "Jq3v-admin-token-0123456789"
+    printed = "\n".join([
+        f"Settings(client_id='2b8e4f61', client_secret='{secret}')",
+        f"config: {{ clientID: '2b8e4f61', clientSecret: '{secret}' }}",
+        f"OIDC_CLIENT_SECRET={secret}",
+        f"admin token: {admin}",
+        f"fatal: cannot use {secret}"])
+    kept = app_logs.keep_app_output(_Printed(printed), tmp_path, "s.one",
+                                    {secret: "[redacted]", admin: "[redacted]"})
+    assert kept == "logs/app-s.one.log"
+    text = (tmp_path / kept).read_text(encoding="utf-8")
+    assert secret not in text and admin not in text
+    assert text.splitlines() == [
+        "Settings(client_id='2b8e4f61', client_secret='[redacted]')",
+        "config: { clientID: '2b8e4f61', clientSecret: '[redacted]' }",
+        "OIDC_CLIENT_SECRET=[redacted]", "admin token: [redacted]",
+        "fatal: cannot use [redacted]"]
+
+
 def test_the_loggers_are_left_as_they_were(tmp_path: Path,
                                            caplog: pytest.LogCaptureFixture) -> None:
     with app_logs.captured(tmp_path, 0):

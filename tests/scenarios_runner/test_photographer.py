@@ -64,7 +64,7 @@ class _Page:
         return selector
 
     def screenshot(self, *, path: str, full_page: bool, mask: list[str],
-                   timeout: float | None = None) -> None:
+                   timeout: float | None = None, clip: dict[str, float] | None = None) -> None:
         self.screenshots.append(path)
         Path(path).write_bytes(b"playwright's")
 

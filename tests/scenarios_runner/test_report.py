@@ -70,6 +70,27 @@ def test_junit_is_valid_xml_with_counts_and_failures(tmp_path: Path) -> None:
     assert cases["failure.idp-down"].find("error") is not None
 
 
+def test_junit_stays_xml_whatever_characters_a_failure_holds(tmp_path: Path) -> None:
+    """An app's error page quoted in a failure may hold an ANSI colour, a noncharacter or the
+    lone surrogates of bytes that were not UTF-8: none may reach the XML, which every CI
+    parser must read."""
+    hostile = "Error \x1b[31mTokenError\x1b[0m \x01\x08 \ufffe \udcff end"
+    result = replace(_summary(tmp_path).results[1], message=f"AssertionError: {hostile}",
+                     details=f"Traceback\n{hostile}\x0b", title=f"title {hostile}",
+                     steps=(StepRecord(name=f"step {hostile}", status="failed", seconds=0.1),))
+    path = write_junit(replace(_summary(tmp_path), results=(result,), app=hostile),
+                       tmp_path / "junit.xml")
+    root = ET.parse(path).getroot()
+    failure = root.find("testsuite/testcase/failure")
+    assert failure is not None
+    escaped = "Error \\x1b[31mTokenError\\x1b[0m \\x01\\x08 \\ufffe \\udcff end"
+    assert failure.get("message") == f"AssertionError: {escaped}"
+    assert failure.text == f"Traceback\n{escaped}\\x0b"
+    assert root.find("testsuite/testcase/system-out") is not None
+    assert f"step {escaped}" in (root.findtext("testsuite/testcase/system-out") or "")
+    assert {p.get("value") for p in root.iter("property")} >= {f"title {escaped}", escaped}
+
+
 def test_html_lists_scenarios_links_screenshots_and_traces(tmp_path: Path) -> None:
     html = write_html(_summary(tmp_path), tmp_path).read_text(encoding="utf-8")
     for scenario_id in ("auto-login.widget", "failure.nonce", "failure.idp-down"):

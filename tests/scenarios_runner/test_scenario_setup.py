@@ -4,6 +4,8 @@ opening of the scenario's browser context, and what happens when either side fai
 from __future__ import annotations
 
 import contextlib
+import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +16,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext
 
 from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo
+from scenarios.context import NotExercised
 from scenarios.worker import RunOptions, run_scenario
 
 pytestmark = pytest.mark.browser
@@ -157,3 +160,78 @@ def test_a_context_that_does_not_open_leaves_the_hook_left(browser: Browser, tmp
     assert result.status == "error" and error in result.message
     assert "left" in timeline.names() and "scenario" not in timeline.names()
     assert len(browser.contexts) == before
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _waiting_on_a_future(thread: threading.Thread) -> bool:
+    """Whether ``thread`` waits for a ``Future``'s result (the set-up beside it)."""
+    frame = sys._current_frames().get(thread.ident or -1)
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "result" and "concurrent" in code.co_filename:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def test_an_interrupt_while_the_hook_opens_leaves_it_once_open(browser: Browser,
+                                                               tmp_path: Path) -> None:
+    """Ctrl-C while the worker waits for the hook entered beside the context: the set-up (its
+    stack, the app its command started) is left once it is done, not left running."""
+    main = threading.main_thread()
+    if threading.current_thread() is not main:
+        pytest.skip("signals reach only the main thread")
+    timeline = _Timeline()
+    registry = Registry()
+
+    @contextlib.contextmanager
+    def around(env: object, item: Scenario) -> Iterator[str]:
+        timeline("set-up started")
+        deadline = time.monotonic() + 10
+        while not _waiting_on_a_future(main) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        signal.pthread_kill(main.ident or 0, signal.SIGUSR1)
+        time.sleep(0.2)  # the app is still starting when the interrupt arrives
+        timeline("set-up done")
+        yield "env"
+        timeline("left")
+
+    registry.around_scenario(thread_safe=True)(around)
+
+    @registry.scenario(id="setup.probe", title="probe", proves="nothing: it is interrupted")
+    def probe(ctx: ScenarioContext[str]) -> None:
+        timeline("scenario")
+
+    before = set(browser.contexts)
+    previous = signal.signal(signal.SIGUSR1, _interrupt)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _run(browser, registry, tmp_path)
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+        for context in set(browser.contexts) - before:
+            context.close()
+    assert timeline.names() == ["set-up started", "set-up done", "left"]
+
+
+def test_a_scenario_the_app_never_exercised_is_skipped_with_its_reason(
+        browser: Browser, tmp_path: Path) -> None:
+    """``NotExercised``: the check the scenario makes was never reached (an app that never asks
+    UserInfo), so it proves nothing either way: skipped, no failure picture, no rerun."""
+    timeline = _Timeline()
+    registry = _registry(timeline, thread_safe=False)
+
+    @registry.scenario(id="setup.unexercised", title="unexercised", proves="nothing")
+    def unexercised(ctx: ScenarioContext[str]) -> None:
+        with ctx.step("the app signs in without asking UserInfo"):
+            raise NotExercised("the app never asked UserInfo")
+
+    result = run_scenario(registry.get("setup.unexercised"), browser=browser, worker_env=None,
+                          registry=registry, worker=WORKER,
+                          options=RunOptions(report_dir=tmp_path, trace="rerun-on-failure"))
+    assert result.status == "skipped"
+    assert result.message == "not exercised: the app never asked UserInfo"
+    assert [step.status for step in result.steps] == ["passed"] and result.rerun is None

@@ -151,3 +151,24 @@ def test_the_plugin_shards_the_collected_tests(tmp_path: Path) -> None:
         assert 3 <= len(ids) <= 4, out
         seen += ids
     assert len(seen) == len(set(seen)) == 11
+
+
+@pytest.mark.parametrize(("options", "suite_name"), [
+    ((), "pytest shard 2/3"),
+    (("-o", "junit_suite_name=ours"), "ours"),
+    (("-o", "junit_suite_name=pytest"), "pytest"),
+])
+def test_a_plugin_shard_names_its_junit_suite(tmp_path: Path, options: tuple[str, ...],
+                                              suite_name: str) -> None:
+    """As ``run --shard`` and ``conformance --shard`` name theirs; a name given is kept."""
+    (tmp_path / "test_many.py").write_text(textwrap.dedent(PLUGIN_TESTS))
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "scenarios.pytest_plugin", "-p",
+         "no:cacheprovider", "--sso-shard", "2/3", "--junitxml", str(tmp_path / "junit.xml"),
+         "-q", *options, str(tmp_path)], cwd=tmp_path, env=env, capture_output=True,
+        text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    suite = ET.parse(tmp_path / "junit.xml").getroot().find("testsuite")
+    assert suite is not None and suite.get("name") == suite_name
+    assert suite.get("tests") == "4"

@@ -1,0 +1,56 @@
+"""A scenario's result as the reports may show it, whatever the app under test put in it.
+
+A failure message or traceback quotes URLs (a callback URL carries a code), an app's output (its
+start-up settings) and a page's whole text (a refresh token an app shows, a 3 MB error page, an
+ANSI colour). Before a result leaves its worker, every text in it is masked by name
+(:func:`~scenarios.protocol_view.tokens.mask_text`) and by the values the run knows
+(:func:`~scenarios.protocol_view.known.known_values`), so are the values of its protocol
+exchange; a long text keeps its start and end, and control characters are escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+
+from scenarios.protocol_view.known import mask_exchange
+from scenarios.protocol_view.tokens import mask_text, printable, value_mask
+from scenarios.results import ScenarioResult
+
+__all__ = ["MAX_TEXT_HEAD", "MAX_TEXT_TAIL", "masked_result", "masked_text"]
+
+MAX_TEXT_HEAD = 12_000
+MAX_TEXT_TAIL = 4_000
+"""How much of a longer failure message or traceback the reports keep: its start (the frames,
+the assertion) and its end (Playwright's call log). An expectation quotes the page's whole
+text, twice, however long: a 3 MB error page made 9 MB reports."""
+
+
+def masked_text(text: str | None, hide: Callable[[str], str] | None = None) -> str | None:
+    """``text`` masked by name and by ``hide`` (a
+    :func:`~scenarios.protocol_view.tokens.value_mask`), cut to :data:`MAX_TEXT_HEAD` and
+    :data:`MAX_TEXT_TAIL` characters, control characters escaped."""
+    if text is None:
+        return None
+    masked = mask_text(text)
+    return printable(_cut(hide(masked) if hide is not None else masked))
+
+
+def _cut(text: str) -> str:
+    """``text``, or its start and end with how much was cut between them."""
+    cut = len(text) - MAX_TEXT_HEAD - MAX_TEXT_TAIL
+    if cut <= 0:
+        return text
+    return (f"{text[:MAX_TEXT_HEAD]}\n[... {cut:,} characters cut ...]\n"
+            f"{text[-MAX_TEXT_TAIL:]}")
+
+
+def masked_result(result: ScenarioResult, known: Mapping[str, str]) -> ScenarioResult:
+    """``result`` with its message, traceback, step errors and exchange masked, ``known``
+    (raw value -> what it is shown as) wherever it stands."""
+    hide = value_mask(known)
+    return replace(result, message=masked_text(result.message, hide),
+                   details=masked_text(result.details, hide),
+                   steps=tuple(replace(s, error=masked_text(s.error, hide))
+                               for s in result.steps),
+                   protocol=mask_exchange(result.protocol, hide))
