@@ -89,7 +89,8 @@ def create_app(config: IdpConfig | None = None, *,
         yield
         await state.aclose()
 
-    # Due platform-event retries go out before each request, on the provider's clock.
+    # Due platform-event retries start (in the background) as each request arrives, on the
+    # provider's clock.
     middleware = [
         Middleware(RunDueEvents, platform=state.platform),
         Middleware(ClockDateHeader, clock=cfg.clock),

@@ -165,7 +165,8 @@ async def list_deliveries(request: Request) -> Response:
     state = platform(request)
     event_id = _query(request, "event_id") or None
     return JSONResponse(
-        {"deliveries": state.delivery_log(event_id), "pending": state.dispatcher.pending()}
+        {"deliveries": state.delivery_log(event_id),
+         "pending": state.dispatcher.pending(event_id)}
     )
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from .delivery import DeliveryAttempt, EventDispatcher
 from .envelope import EVENT_TYPES, Envelope
 from .errors import PlatformError
-from .installations import ClientSecret, Installation, InstallationRegistry, TenantRef
+from .installations import (
+    ClientSecret,
+    Installation,
+    InstallationKey,
+    InstallationRegistry,
+    TenantRef,
+)
 from .signing import SIGNATURE_HEADER, SIGNATURE_ID_HEADER, EventKeyRing, EventSigningKey
 from .state import AppDirectory, AppRef, EventResult, PlatformConfig, PlatformState
 
@@ -23,6 +29,7 @@ __all__ = [
     "EventResult",
     "EventSigningKey",
     "Installation",
+    "InstallationKey",
     "InstallationRegistry",
     "PlatformConfig",
     "PlatformError",

@@ -3,8 +3,14 @@
 Schedule: attempt 1 is sent by :meth:`EventDispatcher.dispatch`. When an attempt fails (a non-2xx
 answer, a timeout, a connection error), the next one falls due a fixed delay after that failure:
 5 minutes after the first failure, then 10 minutes after the second. Three attempts at most.
-Nothing sleeps: :meth:`EventDispatcher.run_due` sends whatever is due on the clock, and the app
-calls it on each request and from ``POST /_mock/events/run``.
+Nothing sleeps: :meth:`EventDispatcher.start_due` starts whatever is due on the clock without
+waiting for it (the app calls it before each request, so no request waits for a receiver), and
+:meth:`EventDispatcher.run_due` (``POST /_mock/events/run``) starts what is due and waits until
+every attempt in flight has finished.
+
+Each attempt runs as its own task on the event loop, so deliveries to different receivers go out
+together; an attempt leaves the queue when it starts, so it is never in flight twice. An attempt
+that is cancelled (:meth:`EventDispatcher.aclose`, at shut-down) goes back to the queue.
 
 Every attempt posts the same bytes (same event id); the signature is recomputed per attempt with
 the active key. Every attempt is written to the delivery log.
@@ -12,7 +18,10 @@ the active key. Every attempt is written to the delivery log.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import errno
+import logging
 import threading
 import time
 from collections import deque
@@ -33,6 +42,8 @@ MAX_LOGGED = 1000
 MAX_EVENTS = 1000
 """Events kept (to read and redeliver); older ones are forgotten."""
 USER_AGENT = "mock-idp-platform-events/1"
+
+log = logging.getLogger(__name__)
 
 Outcome = Literal["delivered", "retry_scheduled", "failed"]
 
@@ -92,6 +103,12 @@ class _Send:
     redelivery: bool
 
 
+@dataclass(frozen=True)
+class _Flight:
+    send: _Send
+    generation: int
+
+
 def classify_error(exc: Exception) -> str:
     """A short, stable label for a failed send: ``timeout``, ``connection refused``, ..."""
     if isinstance(exc, httpx.TimeoutException):
@@ -148,6 +165,9 @@ class EventDispatcher:
         self._events: dict[str, Envelope] = {}
         self._urls: dict[str, str] = {}
         self._queue: list[_Send] = []
+        self._in_flight: dict[asyncio.Task[DeliveryAttempt], _Flight] = {}
+        self._generation = 0
+        """Bumped by :meth:`reset`: an attempt started before it leaves no trace after it."""
         self._log: deque[DeliveryAttempt] = deque(maxlen=MAX_LOGGED)
 
     @property
@@ -163,7 +183,7 @@ class EventDispatcher:
                 oldest = next(iter(self._events))
                 del self._events[oldest]
                 self._urls.pop(oldest, None)
-        return await self._send(self._first_send(url, envelope, redelivery=False))
+        return await _finished(self._start(self._first_send(url, envelope, redelivery=False)))
 
     async def redeliver(self, event_id: str, url: str | None = None) -> DeliveryAttempt:
         """Send a stored event again, unchanged, as a new chain of up to three attempts."""
@@ -172,21 +192,51 @@ class EventDispatcher:
             target = url or self._urls.get(event_id)
         if envelope is None or target is None:
             raise KeyError(event_id)
-        return await self._send(self._first_send(target, envelope, redelivery=True))
+        return await _finished(self._start(self._first_send(target, envelope, redelivery=True)))
+
+    def start_due(self) -> int:
+        """Start every queued attempt whose due time has passed, each in a task of its own, and
+        return at once with how many were started. Needs a running event loop."""
+        return len(self._start_due(background=True))
 
     async def run_due(self) -> list[DeliveryAttempt]:
-        """Send every queued attempt whose due time has passed; returns the attempts made."""
-        if not self._queue:  # the common case, checked before every request: nothing queued
+        """Start every attempt that is due, then wait for it and for every attempt already in
+        flight; returns those attempts, in the order they fell due (cancelled ones left out)."""
+        self._start_due(background=False)
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            flights = {t: f for t, f in self._in_flight.items() if t.get_loop() is loop}
+        if not flights:
             return []
-        now = self.clock.now()
-        with self._lock:
-            due = [s for s in self._queue if s.due <= now]
-            self._queue = [s for s in self._queue if s.due > now]
-        return [await self._send(send) for send in sorted(due, key=lambda s: s.due)]
+        await asyncio.wait(set(flights))  # unlike gather, leaves the attempts running if cancelled
+        order = sorted(flights, key=lambda t: (flights[t].send.due, flights[t].send.attempt))
+        return [t.result() for t in order if not t.cancelled()]
 
-    def pending(self) -> list[dict[str, Any]]:
+    async def aclose(self) -> None:
+        """Cancel the attempts in flight and wait until they stop; each goes back to the queue."""
         with self._lock:
-            queue = sorted(self._queue, key=lambda s: s.due)
+            tasks = list(self._in_flight)
+        loop = asyncio.get_running_loop()
+        here = [t for t in tasks if t.get_loop() is loop]
+        for task in here:
+            task.cancel()
+        for task in tasks:
+            if task.get_loop() is not loop:
+                with contextlib.suppress(RuntimeError):  # that loop has closed
+                    task.get_loop().call_soon_threadsafe(task.cancel)
+        if here:
+            await asyncio.wait(here)
+
+    def pending(self, event_id: str | None = None) -> list[dict[str, Any]]:
+        """Attempts not made yet: queued ones by due time, then those in flight (``in_flight``);
+        only ``event_id``'s when given."""
+        with self._lock:
+            queued = sorted(self._queue, key=lambda s: s.due)
+            flying = sorted(
+                (f.send for t, f in self._in_flight.items()
+                 if not t.done() and f.generation == self._generation),
+                key=lambda s: s.due,
+            )
         return [
             {
                 "event_id": s.event_id,
@@ -194,8 +244,11 @@ class EventDispatcher:
                 "url": s.url,
                 "attempt": s.attempt,
                 "due_at": isoformat(s.due),
+                "in_flight": in_flight,
             }
-            for s in queue
+            for in_flight, sends in ((False, queued), (True, flying))
+            for s in sends
+            if event_id is None or s.event_id == event_id
         ]
 
     def delivery_log(self, event_id: str | None = None) -> list[dict[str, Any]]:
@@ -216,7 +269,10 @@ class EventDispatcher:
             return self._events.get(event_id)
 
     def reset(self) -> None:
+        """Forget events, queue and log; an attempt in flight finishes but is neither logged
+        nor retried."""
         with self._lock:
+            self._generation += 1
             self._events.clear()
             self._urls.clear()
             self._queue.clear()
@@ -233,7 +289,51 @@ class EventDispatcher:
             redelivery=redelivery,
         )
 
-    async def _send(self, send: _Send) -> DeliveryAttempt:
+    def _start_due(self, *, background: bool) -> list[asyncio.Task[DeliveryAttempt]]:
+        if not self._queue:  # the common case, checked before every request: nothing queued
+            return []
+        now = self.clock.now()
+        with self._lock:
+            due = [s for s in self._queue if s.due <= now]
+            self._queue = [s for s in self._queue if s.due > now]
+        return [self._start(s, background=background) for s in sorted(due, key=lambda s: s.due)]
+
+    def _start(self, send: _Send, *, background: bool = False) -> asyncio.Task[DeliveryAttempt]:
+        with self._lock:
+            generation = self._generation
+        task = asyncio.get_running_loop().create_task(self._attempt(send, generation))
+        with self._lock:
+            self._in_flight[task] = _Flight(send=send, generation=generation)
+        task.add_done_callback(self._landed_in_background if background else self._landed)
+        return task
+
+    def _landed(self, task: asyncio.Task[DeliveryAttempt]) -> None:
+        with self._lock:
+            self._in_flight.pop(task, None)
+
+    def _landed_in_background(self, task: asyncio.Task[DeliveryAttempt]) -> None:
+        self._landed(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("a platform event delivery failed in the mock", exc_info=exc)
+
+    async def _attempt(self, send: _Send, generation: int) -> DeliveryAttempt:
+        try:
+            record = await self._post(send)
+        except asyncio.CancelledError:
+            with self._lock:
+                if generation == self._generation:
+                    self._queue.append(send)
+            raise
+        with self._lock:
+            if generation == self._generation:
+                self._log.append(record)
+                if record.next_retry_at is not None:
+                    self._queue.append(
+                        replace(send, attempt=send.attempt + 1, due=record.next_retry_at)
+                    )
+        return record
+
+    async def _post(self, send: _Send) -> DeliveryAttempt:
         at = self.clock.now()
         wall = time.time()
         headers = {
@@ -263,7 +363,7 @@ class EventDispatcher:
         if not ok and send.attempt < self.max_attempts:
             next_retry_at = self.clock.now() + self.retry_delays[send.attempt - 1]
             outcome = "retry_scheduled"
-        record = DeliveryAttempt(
+        return DeliveryAttempt(
             event_id=send.event_id,
             event_type=send.event_type,
             url=send.url,
@@ -278,8 +378,8 @@ class EventDispatcher:
             redelivery=send.redelivery,
             wall=wall,
         )
-        with self._lock:
-            self._log.append(record)
-            if next_retry_at is not None:
-                self._queue.append(replace(send, attempt=send.attempt + 1, due=next_retry_at))
-        return record
+
+
+async def _finished(task: asyncio.Task[DeliveryAttempt]) -> DeliveryAttempt:
+    """The task's attempt; the attempt goes on (and is logged) if the caller is cancelled."""
+    return await asyncio.shield(task)

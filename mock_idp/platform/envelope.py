@@ -95,6 +95,7 @@ def app_installed(
         "account_name": installation.tenant.domain,
         "client_id": installation.client_id,
         "client_secret": installation.credential.secret_text,
+        **installation.key.to_json(),
     }
     return envelope(
         event_type=APP_INSTALLED,

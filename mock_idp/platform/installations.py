@@ -1,7 +1,9 @@
 """Installations of partner apps in tenants, and the client credentials each one hands out.
 
 Pure bookkeeping: no HTTP, no app registrations. The caller adds the generated
-:class:`ClientSecret` to the app registration (and removes it on rotation or uninstall).
+:class:`ClientSecret` to the app registration (and removes it on rotation or uninstall). Each
+installation also hands out a key pair (:class:`InstallationKey`), which ``app.installed`` carries
+as Talkdesk's does; rotation renews the secret and keeps the key pair.
 
 One active installation per (app, tenant). An uninstalled installation stays readable by id, with
 ``state == "uninstalled"``, so a test can still inspect it; installing the same app again creates a
@@ -17,10 +19,15 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from ..clock import Clock
 from .errors import AlreadyInstalled, NotInstalled, UnknownInstallation
 
 InstallationState = Literal["installed", "uninstalled"]
+KeyAlgorithm = Literal["ES256", "ES384", "ES512", "PS256", "PS384", "PS512"]
+"""The values Talkdesk documents for ``app.installed``'s ``key_algorithm``."""
 _SECRET_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.~"
 
 
@@ -69,6 +76,48 @@ class ClientSecret:
         return self.secret_text[:3]
 
 
+@dataclass(frozen=True, kw_only=True, repr=False)
+class InstallationKey:
+    """The key pair of an installation: PEM texts, PKCS#8 private and SubjectPublicKeyInfo
+    public, named by ``key_id`` (32 hex characters) and used with ``algorithm``."""
+
+    key_id: str
+    algorithm: KeyAlgorithm
+    private_pem: str
+    public_pem: str
+
+    @classmethod
+    def generate(cls) -> InstallationKey:
+        """A new ES256 (ECDSA P-256) key pair."""
+        private_key = ec.generate_private_key(ec.SECP256R1())
+        private_pem = private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        public_pem = private_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return cls(
+            key_id=new_hex_id(),
+            algorithm="ES256",
+            private_pem=private_pem.decode("ascii"),
+            public_pem=public_pem.decode("ascii"),
+        )
+
+    def __repr__(self) -> str:
+        return f"InstallationKey(key_id={self.key_id!r}, algorithm={self.algorithm!r})"
+
+    def to_json(self) -> dict[str, str]:
+        """The members of ``app.installed``'s ``data`` (and of an installation's JSON)."""
+        return {
+            "private_key": self.private_pem,
+            "public_key": self.public_pem,
+            "key_id": self.key_id,
+            "key_algorithm": self.algorithm,
+        }
+
+
 @dataclass(frozen=True, kw_only=True)
 class Installation:
     installation_id: str
@@ -78,6 +127,7 @@ class Installation:
     tenant: TenantRef
     client_id: str
     credential: ClientSecret
+    key: InstallationKey
     events_url: str
     installed_at: datetime
     rotated_at: datetime | None = None
@@ -100,6 +150,7 @@ class Installation:
             "client_secret": self.credential.secret_text,
             "secret_key_id": self.credential.key_id,
             "secret_expires_at": isoformat(self.credential.end),
+            **self.key.to_json(),
             "events_url": self.events_url,
             "state": self.state,
             "installed_at": isoformat(self.installed_at),
@@ -144,6 +195,7 @@ class InstallationRegistry:
                 tenant=tenant,
                 client_id=client_id or app_id,
                 credential=self._new_secret(now, installation_id),
+                key=InstallationKey.generate(),
                 events_url=events_url,
                 installed_at=now,
             )

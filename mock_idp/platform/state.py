@@ -11,6 +11,7 @@ the installation was created (``note_sign_in``), once per sign-out; with
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -194,23 +195,22 @@ class PlatformState:
     async def notify_user_logout(
         self, *, tenant_id: str, user_id: str, user_email: str, base_url: str | None = None
     ) -> list[EventResult]:
-        """Call when a user signs out: ``user.logout`` to each installation that should know."""
+        """Call when a user signs out: ``user.logout`` to each installation that should know,
+        all at once (a slow receiver holds the sign-out up for one delivery timeout at most)."""
         base = self.base_url(base_url)
         targets: Sequence[Installation] = self.registry.in_tenant(tenant_id)
         if self.config.logout_scope == "signed_in":
             targets = [i for i in targets if user_id in self.registry.users(i.installation_id)]
-        results = []
         for installation in targets:
             self.registry.forget_user(installation.installation_id, user_id)
-            results.append(
-                await self.send_user_logout(
-                    installation.installation_id,
-                    user_id=user_id,
-                    user_email=user_email,
-                    base_url=base,
-                )
+        sends = (
+            self.send_user_logout(
+                installation.installation_id, user_id=user_id, user_email=user_email,
+                base_url=base,
             )
-        return results
+            for installation in targets
+        )
+        return list(await asyncio.gather(*sends))
 
     async def send_user_logout(
         self, installation_id: str, *, user_id: str, user_email: str, base_url: str | None = None
@@ -234,8 +234,17 @@ class PlatformState:
         except KeyError:
             raise NotFound(f"no event {event_id!r}", field="event_id") from None
 
+    def start_due(self) -> int:
+        """Start the due retries in the background; see :meth:`EventDispatcher.start_due`."""
+        return self.dispatcher.start_due()
+
     async def run_due(self) -> list[DeliveryAttempt]:
+        """Send the due retries and wait for every delivery in flight to finish."""
         return await self.dispatcher.run_due()
+
+    async def aclose(self) -> None:
+        """Stop the deliveries in flight (they go back to the queue)."""
+        await self.dispatcher.aclose()
 
     def jwks(self) -> dict[str, list[dict[str, Any]]]:
         return self.keys.jwks()

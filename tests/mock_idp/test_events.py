@@ -27,7 +27,12 @@ from starlette.routing import Route
 from mock_idp.clock import MockClock
 from mock_idp.platform import envelope as events
 from mock_idp.platform.delivery import EventDispatcher
-from mock_idp.platform.installations import ClientSecret, Installation, TenantRef
+from mock_idp.platform.installations import (
+    ClientSecret,
+    Installation,
+    InstallationKey,
+    TenantRef,
+)
 from mock_idp.platform.signing import (
     SIGNATURE_HEADER,
     SIGNATURE_ID_HEADER,
@@ -70,6 +75,7 @@ def make_installation() -> Installation:
         credential=ClientSecret.generate(
             now=START, lifetime=timedelta(days=180), display_name="test"
         ),
+        key=InstallationKey.generate(),
         events_url="http://rp.test/events",
         installed_at=START,
     )
@@ -193,6 +199,10 @@ def test_app_installed_envelope() -> None:
         "account_name": TENANT.domain,
         "client_id": APP_ID,
         "client_secret": inst.credential.secret_text,
+        "private_key": inst.key.private_pem,
+        "public_key": inst.key.public_pem,
+        "key_id": inst.key.key_id,
+        "key_algorithm": "ES256",
     }
     t = TENANT.id
     assert body["_links"] == {
@@ -482,6 +492,7 @@ def test_delivery_log_entries_are_json_ready() -> None:
             "url": "http://rp.test/events",
             "attempt": 2,
             "due_at": "2026-03-02T09:35:15Z",
+            "in_flight": False,
         }
     ]
     assert [e["id"] for e in dispatcher.events()] == [entry["event_id"]]

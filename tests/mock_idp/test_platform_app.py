@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from asgi_client import AppClient
+from starlette.applications import Starlette
 
 from mock_idp.clock import MockClock
 
@@ -63,7 +64,7 @@ def test_installation_secrets_follow_install_rotate_and_uninstall(
 
 @pytest.mark.idp_config(clock=MockClock(frozen_at=START))
 def test_retries_go_out_on_any_request_once_due(
-    client: AppClient, clock: MockClock, refused_url: str
+    client: AppClient, clock: MockClock, refused_url: str, idp_app: Starlette
 ) -> None:
     keys = client.get("/.well-known/platform-event-keys.json").json()["keys"]
     assert [k["alg"] for k in keys] == ["ES256"]
@@ -76,6 +77,10 @@ def test_retries_go_out_on_any_request_once_due(
 
     clock.advance(timedelta(seconds=1))
     client.get("/.well-known/platform-event-keys.json")
+    dispatcher = idp_app.state.idp.platform.dispatcher
+    queued = [p["attempt"] for p in dispatcher.pending() if not p["in_flight"]]
+    assert 2 not in queued  # started (or already made), not waiting for a request
+    client.post("/_mock/events/run")  # waits for it
     log = client.get("/_mock/deliveries", params={"event_id": event_id}).json()["deliveries"]
     assert [(d["attempt"], d["error"]) for d in log] == [
         (1, "connection refused"),

@@ -40,6 +40,7 @@ class Harness:
     client: AppClient
     clock: MockClock
     store: Store
+    state: IdpState
     statuses: list[int]
     received: list[tuple[bytes, dict[str, str]]] = field(default_factory=list)
 
@@ -76,8 +77,8 @@ def harness() -> Iterator[Harness]:
                     middleware=[Middleware(RunDueEvents, platform=state.platform)])
     app.state.idp = state
     with AppClient(app) as client:
-        yield Harness(client=client, clock=clock, store=state.store, statuses=statuses,
-                      received=received)
+        yield Harness(client=client, clock=clock, store=state.store, state=state,
+                      statuses=statuses, received=received)
 
 
 def test_install_over_http_sends_a_signed_app_installed(harness: Harness) -> None:
@@ -121,7 +122,11 @@ def test_retries_over_http_follow_the_clock(harness: Harness) -> None:
     assert len(harness.received) == 1
 
     harness.clock.advance(timedelta(seconds=1))
-    harness.client.get("/_mock/events")  # any request runs what is due
+    harness.client.get("/_mock/events")  # any request starts what is due
+    queued = [p["attempt"] for p in harness.state.platform.dispatcher.pending()
+              if not p["in_flight"]]
+    assert 2 not in queued  # started (or already made), not waiting for a request
+    harness.client.post("/_mock/events/run")  # waits for what is in flight
     assert len(harness.received) == 2
 
     harness.clock.advance(timedelta(minutes=10))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,7 @@ from typing import Any, Literal, TypeVar
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 from starlette.applications import Starlette
@@ -178,6 +179,39 @@ def test_rotate_replaces_the_secret_and_sends_credentials_rotated() -> None:
     assert rotated["data"]["client_secret"] == new
     assert rotated["created_at"] == "2026-03-03T09:30:15Z"
     assert result.installation.rotated_at == START + timedelta(days=1)
+
+
+def test_app_installed_hands_out_an_es256_key_pair_the_installation_keeps() -> None:
+    async def scenario(w: World) -> tuple[Any, Any, Any]:
+        installed = await w.platform.install(app_id=APP_ID, tenant=TENANT_ID, events_url=EVENTS_URL)
+        inst_id = installed.installation.installation_id
+        rotated = await w.platform.rotate_credentials(inst_id)
+        await w.platform.uninstall(inst_id)
+        again = await w.platform.install(app_id=APP_ID, tenant=TENANT_ID, events_url=EVENTS_URL)
+        return installed, rotated, again
+
+    world, (installed, rotated, again) = with_world(scenario)
+    data = sent(world)[0]["data"]
+    assert data["key_algorithm"] == "ES256"
+    assert re.fullmatch(r"[0-9a-f]{32}", data["key_id"])
+    assert data["private_key"].startswith("-----BEGIN PRIVATE KEY-----\n")  # PKCS#8
+    assert data["public_key"].startswith("-----BEGIN PUBLIC KEY-----\n")  # SubjectPublicKeyInfo
+    private_key = serialization.load_pem_private_key(data["private_key"].encode(), None)
+    public_key = serialization.load_pem_public_key(data["public_key"].encode())
+    assert isinstance(private_key, ec.EllipticCurvePrivateKey)
+    assert isinstance(public_key, ec.EllipticCurvePublicKey)
+    assert isinstance(private_key.curve, ec.SECP256R1)
+    signature = private_key.sign(b"partner", ec.ECDSA(hashes.SHA256()))
+    public_key.verify(signature, b"partner", ec.ECDSA(hashes.SHA256()))  # one pair
+
+    key_members = {"private_key", "public_key", "key_id", "key_algorithm"}
+    as_json = installed.installation.to_json()
+    assert {k: as_json[k] for k in key_members} == {k: data[k] for k in key_members}
+    assert rotated.installation.key == installed.installation.key  # a new secret, same keys
+    assert "private_key" not in rotated.event["data"]
+    assert again.installation.key.key_id != data["key_id"]
+    assert again.installation.key.private_pem != data["private_key"]
+    assert "PRIVATE" not in repr(installed.installation)
 
 
 def test_rotate_can_keep_the_previous_secret_working() -> None:
