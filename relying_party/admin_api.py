@@ -1,9 +1,10 @@
 """JSON admin API: SSO connections, installations and the error log.
 
 Every call needs the admin bearer token (:mod:`relying_party.admin_auth`); a call from a browser
-must also come from the RP's own public origin (checked on ``Origin``). Client secrets are
-write-only and never appear in responses. Errors are ``{"error", "error_description"}``, plus
-``"fields"`` (each refused member and why) for invalid input.
+must also come from the RP's own public origin (checked on ``Origin``). Client secrets, and
+installations' private keys, never appear in responses. Errors are
+``{"error", "error_description"}``, plus ``"fields"`` (each refused member and why) for invalid
+input.
 """
 
 from __future__ import annotations
@@ -93,6 +94,10 @@ def installation_json(i: Installation) -> dict[str, Any]:
         "token_url": i.token_url,
         "userinfo_url": i.userinfo_url,
         "openid_configuration_url": i.openid_configuration_url,
+        "key_id": i.key_id or None,
+        "key_algorithm": i.key_algorithm or None,
+        "public_key": i.public_key or None,
+        "private_key_set": bool(i.private_key),
         "active": i.active,
         "last_login_at": _iso(i.last_login_at),
     }

@@ -24,6 +24,7 @@ STATUS_BY_CODE: Mapping[str, int] = {
     "state_expired": 400,
     "state_browser_mismatch": 400,
     "code_missing": 400,
+    "launch_ambiguous": 400,
     "response_issuer_mismatch": 400,
     "unknown_connection": 404,
     "unknown_installation": 404,
@@ -90,8 +91,8 @@ def record_failure(
     ).bounded()  # anyone can make a sign-in fail: what is kept of it is bounded
     db.errors.insert(record)
     logger.warning(
-        "sign-in failure %s %s (%s %s): %s", record.ref, record.code, source.kind, source.id,
-        record.detail,
+        "sign-in failure %s %s (%s %s): %s", record.ref, record.code, record.source_kind,
+        record.source_id, record.detail,
     )
     return record
 

@@ -1,12 +1,14 @@
 """Every input the relying party takes from outside is checked here, before it is used or stored.
 
-- JSON (admin API bodies, platform events, provider responses): bounded size and nesting, valid
-  Unicode everywhere (keys included; an unpaired surrogate such as ``"\\ud800"`` is refused),
-  integers of bounded length, no ``NaN`` or ``Infinity``.
+- JSON (admin API bodies, platform events, provider responses): UTF-8 only, without a byte
+  order mark (RFC 8259 §8.1), bounded size and nesting, valid Unicode everywhere (keys included;
+  an unpaired surrogate such as ``"\\ud800"`` is refused), integers of bounded length, no ``NaN``
+  or ``Infinity``.
 - Form bodies: bounded size and field count, parsed by python-multipart through Starlette.
 - Text fields: strings, length-bounded, no control characters. Ids given by other systems
   (installation, account, client ids) are also refused with invisible format characters (bidi
-  overrides, zero-width characters).
+  overrides, zero-width characters) or surrounding white space, never trimmed.
+- Key material (PEM or base64 text): printable ASCII and line breaks, length-bounded.
 - URLs to be stored and called later: absolute ``http``/``https``, a host, a port in range, no
   control characters, whitespace or fragment, and accepted by the HTTP client that will use them.
 
@@ -39,7 +41,11 @@ _NOT_IN_A_LINE = frozenset({"Cc", "Cs", "Zl", "Zp"})
 """Control characters, unpaired surrogates, line and paragraph separators."""
 _FORMAT = "Cf"
 """Invisible format characters: bidi overrides and isolates, zero-width characters, the BOM."""
+_INVISIBLE = _NOT_IN_A_LINE | {_FORMAT}
 _URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
+_KEY_TEXT = re.compile(r"[\x20-\x7e\r\n]*")
+MAX_KEY_CHARS = 8192
+"""Room for a PEM-encoded 8192-bit RSA private key."""
 
 
 class InputError(ValueError):
@@ -68,11 +74,19 @@ def _no_constant(name: str) -> Any:
 def _decode(raw: bytes | str, field: str, max_bytes: int) -> Any:
     if len(raw) > max_bytes:
         raise InputError.of(field, f"must be at most {max_bytes} bytes", status=413)
+    if isinstance(raw, bytes):
+        # json.loads(bytes) would guess UTF-16 or UTF-32 and skip a BOM; RFC 8259 §8.1 says UTF-8
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError.of(field, "is not UTF-8 text (RFC 8259 §8.1)") from None
+    if raw.startswith("\ufeff"):
+        raise InputError.of(field, "must not start with a byte order mark (RFC 8259 §8.1)")
     try:
         return json.loads(raw, parse_int=_bounded_int, parse_constant=_no_constant)
     except RecursionError:
         raise InputError.of(field, f"nests deeper than {MAX_JSON_DEPTH} levels") from None
-    except (ValueError, UnicodeDecodeError):
+    except ValueError:
         raise InputError.of(field, "is not valid JSON") from None
 
 
@@ -170,13 +184,48 @@ def text(value: object, field: str, *, max_length: int, required: bool = True) -
     return value
 
 
-def identifier(value: object, field: str, *, max_length: int = 256) -> str:
-    """A required opaque id given by another system: :func:`text`, and no invisible format
-    characters, with which two different ids could look the same."""
-    value = text(value, field, max_length=max_length)
+def identifier(value: object, field: str, *, max_length: int = 256, required: bool = True
+               ) -> str:
+    """An opaque id given by another system, exactly as given: :func:`text`, but surrounding
+    white space is refused rather than trimmed, and so are invisible format characters, with
+    which two different ids could look the same. ``""`` when absent and not required."""
+    if isinstance(value, str) and value != value.strip():
+        raise InputError.of(field, "must not start or end with white space")
+    value = text(value, field, max_length=max_length, required=required)
     if any(unicodedata.category(ch) == _FORMAT for ch in value):
         raise InputError.of(field, "must not contain invisible characters such as bidi overrides")
     return value
+
+
+def key_text(value: object, field: str, *, max_length: int = MAX_KEY_CHARS) -> str:
+    """Optional key material (PEM or base64) kept exactly as given: printable ASCII and line
+    breaks, at most ``max_length`` characters; ``""`` when absent."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str):
+        raise InputError.of(field, "must be a string")
+    if len(value) > max_length:
+        raise InputError.of(field, f"must be at most {max_length} characters")
+    if not _KEY_TEXT.fullmatch(value):
+        raise InputError.of(field, "must be printable ASCII text (PEM or base64), line breaks "
+                                   "allowed")
+    return value
+
+
+def escape_invisible(value: str) -> str:
+    """``value`` with control, invisible format (bidi overrides, zero-width) and line-breaking
+    characters written as ``\\xNN`` / ``\\uNNNN`` escapes, for showing text anyone could have
+    sent. Backslashes are left alone, so escaping twice changes nothing."""
+    if value.isprintable():
+        return value
+    return "".join(_escape(ch) if unicodedata.category(ch) in _INVISIBLE else ch for ch in value)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def is_loopback(host: str) -> bool:

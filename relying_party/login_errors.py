@@ -5,6 +5,8 @@ They extend :class:`relying_party.oidc.errors.LoginError`, so one handler logs a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .oidc.errors import LoginError
 
 _RETRY = "Your sign-in could not be completed. Please start again from the app."
@@ -86,6 +88,28 @@ class InstallationInactive(LoginError):
     code = "installation_inactive"
     default_message = "This app has been removed from your account. Please contact support."
     default_admin_hint = "The installation was uninstalled (app.uninstalled)."
+
+
+class AmbiguousLaunch(LoginError):
+    """The standalone URL gives a parameter more than once, in one spelling or in both
+    (``installation_id`` and ``talkdesk_installation_id``): which value the platform meant is
+    unknown, so none is used. ``names`` are the spellings given."""
+
+    code = "launch_ambiguous"
+    default_admin_hint = (
+        "The link that opened the app names the installation or the user more than once; open "
+        "the app again from the platform."
+    )
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = tuple(sorted(set(names)))
+        given = (f"both {' and '.join(self.names)}" if len(self.names) > 1
+                 else f"{self.names[0]} more than once")
+        super().__init__(
+            f"the launch URL gives {given}",
+            message=f"This sign-in link is not valid: it gives {given}. Please open the app "
+                    "again from the platform.",
+        )
 
 
 class DuplicateEmail(LoginError):

@@ -6,8 +6,9 @@ addressed to this app (``app_id``: the platform signs every partner app's events
 keys). Its id is then recorded in the same transaction that applies it, so an event delivered
 twice, even at the same moment to two workers, is applied once. Lifecycle events change an
 installation only when they are newer than the last one applied to it (retries arrive out of
-order); an older one is answered ``ignored_stale``. Anything refused gets a 4xx naming what was
-wrong and leaves no trace.
+order); an older one is answered ``ignored_stale``; a ``user.logout`` ends only the sessions
+started before it was created. Anything refused gets a 4xx naming what was wrong and leaves no
+trace. A launch URL that gives a parameter twice is refused rather than guessed at.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -25,9 +26,10 @@ from starlette.routing import Route
 
 from .db import Installation, LifecycleMark
 from .failure import FailureSource, SignInFailed
-from .inputs import InputError, identifier, parse_json_object, text, url_problem
+from .inputs import InputError, identifier, key_text, parse_json_object, text, url_problem
 from .login import begin_login
-from .login_errors import InstallationInactive, UnknownInstallation
+from .login_errors import AmbiguousLaunch, InstallationInactive, UnknownInstallation
+from .oidc.discovery import derive_discovery_url
 from .oidc.errors import (
     EventMalformed,
     EventSignatureInvalid,
@@ -38,6 +40,7 @@ from .oidc.event_signature import (
     KEY_ID_HEADER,
     SIGNATURE_HEADER,
     check_event_freshness,
+    parse_event_time,
     verify_event_signature,
 )
 from .provider import client_for_installation
@@ -51,6 +54,9 @@ PARTNER_HOME = "/"
 STALE = "ignored_stale"
 """The outcome of a lifecycle event older than what its installation already shows."""
 _HINT = re.compile(r"[\w.@+\-]{1,256}")
+KEY_ALGORITHMS = ("ES256", "ES384", "ES512", "PS256", "PS384", "PS512")
+"""The ``key_algorithm`` values of an ``app.installed`` key pair."""
+MAX_ENVELOPE_ID = 128
 
 
 def _reply(
@@ -92,13 +98,40 @@ def _link(links: Mapping[str, Any], name: str, *, allow_http: bool) -> str:
     return href
 
 
+def discovery_link(links: Mapping[str, Any], authorization_url: str, *, allow_http: bool
+                   ) -> str:
+    """The installation's OpenID Connect discovery document: the ``openid_configuration`` link
+    when the event has one (the platform's documented links do not include it), else the one
+    belonging to the authorization endpoint's issuer (:func:`derive_discovery_url`), e.g.
+    ``https://{account}.talkdeskid.com/oauth/authorize`` →
+    ``https://{account}.talkdeskid.com/.well-known/openid-configuration``."""
+    if links.get("openid_configuration") is not None:
+        return _link(links, "openid_configuration", allow_http=allow_http)
+    derived = derive_discovery_url(authorization_url)
+    problem = url_problem(derived, allow_http=allow_http)
+    if problem is not None:
+        raise InputError.of("_links.authorization.href",
+                            f"gives no usable discovery URL ({derived}: {problem})")
+    return derived
+
+
+def _key_fields(data: Mapping[str, Any]) -> dict[str, str]:
+    """The optional key pair of ``app.installed`` (kept per installation, not used yet)."""
+    algorithm = data.get("key_algorithm")
+    if algorithm not in (None, "", *KEY_ALGORITHMS):
+        raise InputError.of("data.key_algorithm", f"must be one of {', '.join(KEY_ALGORITHMS)}")
+    return {
+        "key_id": identifier(data.get("key_id"), "data.key_id", required=False),
+        "key_algorithm": algorithm or "",
+        "public_key": key_text(data.get("public_key"), "data.public_key"),
+        "private_key": key_text(data.get("private_key"), "data.private_key"),
+    }
+
+
 def check_app(event: Mapping[str, Any], partner_app_id: str | None) -> str:
     """The event's ``app_id`` when it is this app's; :class:`ForeignEvent` when it is not (or
     when this app's id is not configured)."""
-    raw = event.get("app_id")
-    if isinstance(raw, str) and raw != raw.strip():
-        raise InputError.of("app_id", "must not start or end with white space")
-    app_id = identifier(raw, "app_id")
+    app_id = identifier(event.get("app_id"), "app_id")
     # ASCII only, compared with str.lower(): casefold() and Unicode case rules would make
     # other ids equal to this one (the long s "ſ" folds to "s", the Kelvin sign to "k").
     expected = (partner_app_id or "").strip()
@@ -145,6 +178,7 @@ def _installed(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
         raise InputError.of("_links", "must be an object")
     allow_http = rp.settings.allow_http_idp
     installation_id = _id_field(data, "installation_id")
+    authorization_url = _link(links, "authorization", allow_http=allow_http)
     now = rp.settings.clock.now()
     installation = Installation(
         installation_id=installation_id,
@@ -154,14 +188,16 @@ def _installed(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
         app_id=check_app(event, rp.settings.partner_app_id),
         client_id=_id_field(data, "client_id"),
         client_secret=_secret_field(data, "client_secret"),
-        authorization_url=_link(links, "authorization", allow_http=allow_http),
+        authorization_url=authorization_url,
         token_url=_link(links, "token", allow_http=allow_http),
         userinfo_url=_link(links, "userinfo", allow_http=allow_http),
-        openid_configuration_url=_link(links, "openid_configuration", allow_http=allow_http),
+        openid_configuration_url=discovery_link(links, authorization_url,
+                                                allow_http=allow_http),
         active=True,
         created_at=now,
         updated_at=now,
         last_login_at=None,
+        **_key_fields(data),
     )
     if is_stale(rp, installation_id, created_at):
         return STALE
@@ -201,10 +237,20 @@ def _uninstalled(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any]
     return "uninstalled"
 
 
+def logged_out_before(created_at: datetime) -> datetime:
+    """Sessions started before this are the ones a ``user.logout`` created at ``created_at``
+    ends; one started later began after the logout (a retry arrives 5 or 10 minutes late).
+    A time in whole seconds covers its whole second: the platform gives no finer time, and
+    no sign-in completes within the second after a logout."""
+    precision = timedelta(seconds=1) if created_at.microsecond == 0 else timedelta(microseconds=1)
+    return created_at + precision
+
+
 def _user_logout(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
                  created_at: datetime) -> str:
     ended = rp.db.sessions.end_by_platform_user(
-        _id_field(data, "installation_id"), _id_field(data, "user_id")
+        _id_field(data, "installation_id"), _id_field(data, "user_id"),
+        started_before=logged_out_before(created_at),
     )
     return f"logged_out:{ended}"
 
@@ -220,18 +266,13 @@ EFFECTS: dict[str, Effect] = {
 }
 
 
-def _parse(body: bytes) -> tuple[dict[str, Any], str, str]:
-    """The event object, its id and its type."""
-    try:
-        event = parse_json_object(body, max_bytes=MAX_EVENT_BYTES)
-    except InputError as exc:
-        raise EventMalformed(str(exc)) from exc
-    event_id, event_type = event.get("id"), event.get("type")
-    if not isinstance(event_id, str) or not 0 < len(event_id) <= 128:
-        raise EventMalformed("id must be a string")
-    if not isinstance(event_type, str) or not 0 < len(event_type) <= 128:
-        raise EventMalformed("type must be a string")
-    return event, event_id, event_type
+def _parse(body: bytes) -> tuple[dict[str, Any], str, str, datetime]:
+    """The event object, its id, its type and when it was created; a refusal names the
+    member (``body`` for the JSON text as a whole)."""
+    event = parse_json_object(body, max_bytes=MAX_EVENT_BYTES)
+    event_id = identifier(event.get("id"), "id", max_length=MAX_ENVELOPE_ID)
+    event_type = identifier(event.get("type"), "type", max_length=MAX_ENVELOPE_ID)
+    return event, event_id, event_type, parse_event_time(event.get("created_at"))
 
 
 def apply_once(rp: AppState, event: Mapping[str, Any], event_id: str, event_type: str, *,
@@ -249,7 +290,7 @@ def apply_once(rp: AppState, event: Mapping[str, Any], event_id: str, event_type
             return "duplicate"
         data = event.get("data")
         if not isinstance(data, dict):
-            raise EventMalformed("data must be an object")
+            raise InputError.of("data", "must be an object")
         effect = EFFECTS.get(event_type)
         return effect(rp, event, data, created_at) if effect is not None else "ignored"
 
@@ -271,10 +312,7 @@ async def receive_event(request: Request) -> Response:
             key_id=request.headers.get(KEY_ID_HEADER),
             keys=rp.providers.jwks.keys_for(settings.event_keys_url),
         )
-        event, event_id, event_type = _parse(body)
-        created_at = event.get("created_at")
-        if not isinstance(created_at, str):
-            raise EventMalformed("created_at must be a string")
+        event, event_id, event_type, created_at = _parse(body)
         created = check_event_freshness(
             created_at,
             now=settings.clock.now(),
@@ -288,9 +326,13 @@ async def receive_event(request: Request) -> Response:
     except EventSignatureInvalid as exc:
         logger.warning("event refused: %s", exc)
         return _reply(401, exc.code, exc.message)
-    except (EventStale, EventMalformed) as exc:
+    except EventStale as exc:
         logger.warning("event refused: %s", exc)
-        return _reply(400, exc.code, f"{exc.message} ({exc.detail})")
+        return _reply(400, exc.code, f"{exc.message} ({exc.detail})",
+                      fields={"created_at": exc.detail})
+    except EventMalformed as exc:
+        logger.warning("event refused: %s", exc)
+        return _reply(400, exc.code, f"{exc.message} ({exc.detail})", fields=exc.fields)
     except InputError as exc:
         logger.warning("event refused: %s", exc)
         return _reply(exc.status, EventMalformed.code,
@@ -308,18 +350,29 @@ async def receive_event(request: Request) -> Response:
 
 
 def _param(request: Request, name: str) -> str | None:
-    return request.query_params.get(name) or request.query_params.get(f"talkdesk_{name}")
+    """``name`` or ``talkdesk_{name}``, given once; :class:`AmbiguousLaunch` when the URL gives
+    it more than once, in either spelling or both."""
+    given = [(key, value) for key, value in request.query_params.multi_items()
+             if key in (name, f"talkdesk_{name}")]
+    if len(given) > 1:
+        raise AmbiguousLaunch([key for key, _ in given])
+    return given[0][1] if given else None
 
 
 async def launch(request: Request) -> Response:
     """Start the code flow at once for an installation. ``user_id`` is only a login hint."""
     rp = state_of(request)
-    installation_id = _param(request, "installation_id")
-    user_id = _param(request, "user_id")
+    contact = rp.settings.partner_support_contact
+    try:
+        installation_id = _param(request, "installation_id")
+        user_id = _param(request, "user_id")
+    except AmbiguousLaunch as exc:
+        raise SignInFailed(exc, FailureSource(kind=None, id=None, support_contact=contact)
+                           ) from None
     source = FailureSource(
         kind="installation" if installation_id else None,
         id=installation_id,
-        support_contact=rp.settings.partner_support_contact,
+        support_contact=contact,
     )
     if not installation_id:
         raise SignInFailed(UnknownInstallation("launch without installation_id"), source)

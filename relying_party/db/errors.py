@@ -3,7 +3,8 @@
 Anyone can make a sign-in fail, so the log is bounded: each text is cut to a length
 (:data:`TEXT_LIMITS`), rows older than the retention are dropped, and past ``max_rows`` the oldest
 go first. Both are enforced on every insert, by the time of the record being inserted (the
-injected clock's)."""
+injected clock's). The source id can come straight from a URL (``/launch``): its control and
+invisible format characters (NUL, bidi overrides) are stored and shown as escapes."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from ..inputs import escape_invisible
 from .sqlite import SourceKind, Sqlite, dt, ts
 
 SCHEMA = """
@@ -70,9 +72,12 @@ class ErrorRecord:
     support_contact: str
 
     def bounded(self) -> ErrorRecord:
-        """This record with each text cut to its :data:`TEXT_LIMITS`."""
+        """This record with each text cut to its :data:`TEXT_LIMITS`, and the source id's
+        invisible characters escaped."""
         def cut(name: str, value: str | None) -> str | None:
             return clip(value, TEXT_LIMITS[name]) if value is not None else None
+
+        source_id = escape_invisible(self.source_id) if self.source_id is not None else None
 
         return replace(
             self,
@@ -81,7 +86,7 @@ class ErrorRecord:
             detail=clip(self.detail, TEXT_LIMITS["detail"]),
             admin_hint=cut("admin_hint", self.admin_hint),
             idp_error_code=cut("idp_error_code", self.idp_error_code),
-            source_id=cut("source_id", self.source_id),
+            source_id=cut("source_id", source_id),
             support_contact=clip(self.support_contact, TEXT_LIMITS["support_contact"]),
         )
 
@@ -162,6 +167,6 @@ def _error(row: sqlite3.Row) -> ErrorRecord:
         admin_hint=row["admin_hint"],
         idp_error_code=row["idp_error_code"],
         source_kind=row["source_kind"],
-        source_id=row["source_id"],
+        source_id=escape_invisible(row["source_id"]) if row["source_id"] is not None else None,
         support_contact=row["support_contact"],
     )

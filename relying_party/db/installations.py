@@ -1,9 +1,13 @@
-"""Platform installations of the partner app, created and changed by platform events."""
+"""Platform installations of the partner app, created and changed by platform events.
+
+The key pair an ``app.installed`` may carry (``key_id``, ``key_algorithm``, ``public_key``,
+``private_key``) is kept in a table of its own, one row per installation that has one, so a
+database made before it still opens as it is."""
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from .sqlite import Sqlite, dt, dt_opt, ts, ts_opt
@@ -24,6 +28,13 @@ CREATE TABLE IF NOT EXISTS installations (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     last_login_at TEXT
+);
+CREATE TABLE IF NOT EXISTS installation_keys (
+    installation_id TEXT PRIMARY KEY,
+    key_id TEXT NOT NULL,
+    key_algorithm TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    private_key TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS installation_lifecycle (
     installation_id TEXT PRIMARY KEY,
@@ -51,6 +62,22 @@ class Installation:
     created_at: datetime
     updated_at: datetime
     last_login_at: datetime | None
+    key_id: str = ""
+    key_algorithm: str = ""
+    """``ES256``, ``ES384``, ``ES512``, ``PS256``, ``PS384`` or ``PS512``; ``""`` when not given."""
+    public_key: str = ""
+    private_key: str = field(default="", repr=False)
+    """A secret like ``client_secret``: no admin view shows it; forgotten at uninstall."""
+
+    @property
+    def has_key(self) -> bool:
+        return any((self.key_id, self.key_algorithm, self.public_key, self.private_key))
+
+
+_SELECT = (
+    "SELECT installations.*, k.key_id, k.key_algorithm, k.public_key, k.private_key"
+    " FROM installations LEFT JOIN installation_keys AS k USING (installation_id)"
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,7 +95,12 @@ class InstallationStore:
         self._sql = sql
 
     def upsert(self, inst: Installation) -> None:
-        """Insert, or update everything but ``created_at`` and ``last_login_at``."""
+        """Insert, or update everything but ``created_at`` and ``last_login_at``; the key pair
+        is replaced by the one given (none when it has none)."""
+        with self._sql.transaction():
+            self._upsert(inst)
+
+    def _upsert(self, inst: Installation) -> None:
         self._sql.run(
             "INSERT INTO installations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
             " ON CONFLICT(installation_id) DO UPDATE SET account_id=excluded.account_id,"
@@ -95,15 +127,21 @@ class InstallationStore:
                 ts_opt(inst.last_login_at),
             ),
         )
+        self._sql.run("DELETE FROM installation_keys WHERE installation_id=?",
+                      (inst.installation_id,))
+        if inst.has_key:
+            self._sql.run(
+                "INSERT INTO installation_keys VALUES (?,?,?,?,?)",
+                (inst.installation_id, inst.key_id, inst.key_algorithm, inst.public_key,
+                 inst.private_key),
+            )
 
     def get(self, installation_id: str) -> Installation | None:
-        row = self._sql.one(
-            "SELECT * FROM installations WHERE installation_id=?", (installation_id,)
-        )
+        row = self._sql.one(f"{_SELECT} WHERE installation_id=?", (installation_id,))
         return _installation(row) if row is not None else None
 
     def all(self) -> list[Installation]:
-        rows = self._sql.all("SELECT * FROM installations ORDER BY created_at")
+        rows = self._sql.all(f"{_SELECT} ORDER BY installations.created_at")
         return [_installation(r) for r in rows]
 
     def rotate_secret(
@@ -118,12 +156,15 @@ class InstallationStore:
         return changed > 0
 
     def deactivate(self, installation_id: str, at: datetime) -> bool:
-        """Mark uninstalled and forget the client secret."""
-        changed = self._sql.run(
-            "UPDATE installations SET active=0, client_secret='', updated_at=?"
-            " WHERE installation_id=?",
-            (ts(at), installation_id),
-        )
+        """Mark uninstalled and forget the client secret and the private key."""
+        with self._sql.transaction():
+            self._sql.run("UPDATE installation_keys SET private_key='' WHERE installation_id=?",
+                          (installation_id,))
+            changed = self._sql.run(
+                "UPDATE installations SET active=0, client_secret='', updated_at=?"
+                " WHERE installation_id=?",
+                (ts(at), installation_id),
+            )
         return changed > 0
 
     def last_event(self, installation_id: str) -> LifecycleMark | None:
@@ -178,4 +219,8 @@ def _installation(row: sqlite3.Row) -> Installation:
         created_at=dt(row["created_at"]),
         updated_at=dt(row["updated_at"]),
         last_login_at=dt_opt(row["last_login_at"]),
+        key_id=row["key_id"] or "",
+        key_algorithm=row["key_algorithm"] or "",
+        public_key=row["public_key"] or "",
+        private_key=row["private_key"] or "",
     )

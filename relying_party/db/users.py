@@ -219,11 +219,15 @@ class SessionStore:
             )
         return len(ended)
 
-    def end_by_platform_user(self, installation_id: str, platform_user_id: str) -> int:
+    def end_by_platform_user(
+        self, installation_id: str, platform_user_id: str, *, started_before: datetime
+    ) -> int:
+        """End the platform user's sessions of this installation that started before
+        ``started_before``; those started later began after the logout and stay."""
         return self._sql.run(
             "DELETE FROM sessions WHERE source_kind='installation' AND source_id=?"
-            " AND platform_user_id=?",
-            (installation_id, platform_user_id),
+            " AND platform_user_id=? AND created_at<?",
+            (installation_id, platform_user_id, ts(started_before)),
         )
 
     def end_for_source(self, kind: SourceKind, source_id: str) -> int:

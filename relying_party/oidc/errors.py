@@ -8,6 +8,9 @@ Every class carries three texts:
 
 Handlers catch :class:`LoginError`, log ``code``/``detail``/``admin_hint`` under a reference id and
 render ``message``.
+
+Long because: one small class per failure code, each a few lines, kept in one place so every
+handler and the failure page draw on the same list of codes.
 """
 
 from __future__ import annotations
@@ -396,5 +399,11 @@ class EventStale(LoginError):
 
 
 class EventMalformed(LoginError):
+    """``fields`` names the member at fault and what is wrong with it, as input refusals do."""
+
     code = "event_malformed"
     default_message = "The event is not well-formed."
+
+    def __init__(self, problem: str, *, field: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.fields = {field: problem}

@@ -76,14 +76,19 @@ async def verify_event_signature(
     return key_id
 
 
-def parse_event_time(created_at: str) -> datetime:
-    """``YYYY-MM-DDTHH:MM:SSZ`` (or any ISO 8601 instant with an offset) as an aware datetime."""
+def parse_event_time(created_at: object) -> datetime:
+    """``YYYY-MM-DDTHH:MM:SSZ`` (or any ISO 8601 instant with an offset) as an aware datetime;
+    :class:`EventMalformed` naming ``created_at`` when it is not one."""
+    if created_at is None:
+        raise EventMalformed("is required (an ISO 8601 instant)", field="created_at")
+    if not isinstance(created_at, str):
+        raise EventMalformed("must be a string (an ISO 8601 instant)", field="created_at")
     try:
         instant = datetime.fromisoformat(created_at)
-    except (TypeError, ValueError) as exc:
-        raise EventMalformed(f"created_at {created_at!r} is not an ISO 8601 instant") from exc
+    except ValueError as exc:
+        raise EventMalformed("is not an ISO 8601 instant", field="created_at") from exc
     if instant.tzinfo is None:
-        raise EventMalformed(f"created_at {created_at!r} has no time zone")
+        raise EventMalformed("has no time zone", field="created_at")
     return instant
 
 
@@ -98,7 +103,7 @@ def check_event_freshness(
     ``now`` with :class:`EventStale`; returns the parsed ``created_at``."""
     instant = parse_event_time(created_at) if isinstance(created_at, str) else created_at
     if instant.tzinfo is None:
-        raise EventMalformed("created_at has no time zone")
+        raise EventMalformed("has no time zone", field="created_at")
     if instant < now - max_age:
         raise EventStale(f"created {now - instant} ago (limit {max_age})")
     if instant > now + max_skew:

@@ -103,9 +103,9 @@ def test_other_events_check_their_ids_too(rp: RpHarness, event_type: str) -> Non
     assert installations(rp.client)[0]["active"] is True
 
 
-def test_identifier_trims_and_refuses_format_characters() -> None:
-    assert identifier(" 9514148a ", "id") == "9514148a"
-    for bad in ("a\u202eb", "\ufeffab", "a\u200db", "", None, 5):
+def test_identifier_refuses_format_characters() -> None:
+    assert identifier("9514148a", "id") == "9514148a"
+    for bad in ("a\u202eb", "\ufeffab", "a\u200db", "", None, 5, " 9514148a "):
         with pytest.raises(InputError) as refused:
             identifier(bad, "id")
         assert list(refused.value.errors) == ["id"]

@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -277,10 +278,10 @@ def test_one_event_delivered_twice_at_once_is_applied_once(
         sessions = app.state.rp.db.sessions
         original = sessions.end_by_platform_user
 
-        def slow_effect(installation_id: str, user_id: str) -> int:
+        def slow_effect(installation_id: str, user_id: str, *, started_before: datetime) -> int:
             effects.append(threading.current_thread().name)
             time.sleep(0.3)  # widen the window two unserialised deliveries would share
-            return original(installation_id, user_id)
+            return original(installation_id, user_id, started_before=started_before)
 
         sessions.end_by_platform_user = slow_effect
         with AppClient(app) as client:

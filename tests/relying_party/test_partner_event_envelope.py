@@ -1,0 +1,156 @@
+"""A refused event names the member at fault in ``fields``, the envelope's as much as ``data``'s:
+``id``, ``type``, ``created_at`` and ``data``, and ``body`` for the JSON text as a whole. JSON is
+UTF-8 (RFC 8259 §8.1): a body in another encoding, or with a byte order mark, is refused naming
+``body``, on the admin API as on ``POST /events``. Nothing refused is stored."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fake_op import sign_event
+from rp_support import INSTALLATION, VALID_CONNECTION, RpHarness, installed_body, post_event
+
+from relying_party.inputs import InputError, parse_json_object
+from relying_party.oidc.errors import EventMalformed
+from relying_party.oidc.event_signature import parse_event_time
+
+DROP = object()
+
+
+def envelope(rp: RpHarness, **changes: object) -> dict[str, Any]:
+    value: dict[str, Any] = json.loads(installed_body(rp))
+    for key, change in changes.items():
+        if change is DROP:
+            del value[key]
+        else:
+            value[key] = change
+    return value
+
+
+def refused(rp: RpHarness, body: bytes) -> dict[str, Any]:
+    response = post_event(rp, body, sign_event(body))
+    assert response.status_code == 400, response.text
+    answer: dict[str, Any] = response.json()
+    assert answer["error"] in ("event_malformed", "event_stale"), answer
+    assert rp.client.get("/api/admin/installations").json() == []
+    return answer
+
+
+def deeply_nested() -> dict[str, Any]:
+    value: dict[str, Any] = {"a": 1}
+    for _ in range(40):
+        value = {"n": value}
+    return value
+
+
+ENVELOPE_CASES: dict[str, tuple[dict[str, object], dict[str, str]]] = {
+    "id missing": ({"id": DROP}, {"id": "is required"}),
+    "id a number": ({"id": 5}, {"id": "must be a string"}),
+    "id of 200 characters": ({"id": "x" * 200}, {"id": "must be at most 128 characters"}),
+    "id with surrounding space": ({"id": " abc"}, {"id": "must not start or end with white space"}),
+    "id with a control character": (
+        {"id": "a\x00b"}, {"id": "must not contain control characters or line breaks"}),
+    "type missing": ({"type": DROP}, {"type": "is required"}),
+    "type a list": ({"type": ["app.installed"]}, {"type": "must be a string"}),
+    "created_at missing": ({"created_at": DROP},
+                           {"created_at": "is required (an ISO 8601 instant)"}),
+    "created_at a number": ({"created_at": 1234},
+                            {"created_at": "must be a string (an ISO 8601 instant)"}),
+    "created_at without a time zone": ({"created_at": "2026-03-01T09:00:00"},
+                                       {"created_at": "has no time zone"}),
+    "created_at not a time": ({"created_at": "yesterday"},
+                              {"created_at": "is not an ISO 8601 instant"}),
+    "data missing": ({"data": DROP}, {"data": "must be an object"}),
+    "data a list": ({"data": []}, {"data": "must be an object"}),
+    "data nested too deep": ({"data": deeply_nested()}, {"data": "nests deeper than 16 levels"}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ENVELOPE_CASES))
+def test_envelope_refusals_name_the_member(rp: RpHarness, case: str) -> None:
+    changes, fields = ENVELOPE_CASES[case]
+    answer = refused(rp, json.dumps(envelope(rp, **changes)).encode())
+    assert answer["error"] == "event_malformed"
+    assert answer["fields"] == fields
+    [problem] = fields.values()
+    assert problem in answer["error_description"]
+
+
+def test_a_stale_event_names_created_at(rp: RpHarness) -> None:
+    old = (rp.clock.now() - timedelta(minutes=31)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    answer = refused(rp, json.dumps(envelope(rp, created_at=old)).encode())
+    assert answer["error"] == "event_stale"
+    assert list(answer["fields"]) == ["created_at"]
+
+
+BODY_CASES: dict[str, tuple[bytes, str]] = {
+    "not JSON": (b"not json", "is not valid JSON"),
+    "an array": (b"[1, 2]", "must be a JSON object"),
+    "an array nested 5000 deep": (b'{"id": "x", "n": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+                                  "nests deeper than 16 levels"),
+    "Latin-1 text": ('{"id": "sécret"}'.encode("latin-1"), "is not UTF-8 text (RFC 8259 §8.1)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BODY_CASES))
+def test_a_body_that_is_not_a_json_object_names_body(rp: RpHarness, case: str) -> None:
+    body, problem = BODY_CASES[case]
+    assert refused(rp, body)["fields"] == {"body": problem}
+
+
+@pytest.mark.parametrize(("encoding", "problem"), [
+    ("utf-16", "is not UTF-8 text (RFC 8259 §8.1)"),
+    ("utf-16-le", "is not valid JSON"),
+    ("utf-32", "is not UTF-8 text (RFC 8259 §8.1)"),
+    ("utf-8-sig", "must not start with a byte order mark (RFC 8259 §8.1)"),
+])
+def test_an_event_not_in_utf8_is_refused(rp: RpHarness, encoding: str, problem: str) -> None:
+    body = installed_body(rp).decode().encode(encoding)
+    assert refused(rp, body)["fields"] == {"body": problem}
+    assert post_event(rp, installed_body(rp)).status_code == 200  # the same event in UTF-8
+
+
+@pytest.mark.parametrize(("encoding", "problem"), [
+    ("utf-16", "is not UTF-8 text (RFC 8259 §8.1)"),
+    ("utf-8-sig", "must not start with a byte order mark (RFC 8259 §8.1)"),
+])
+def test_an_admin_api_body_not_in_utf8_is_refused(
+    rp: RpHarness, encoding: str, problem: str
+) -> None:
+    body = json.dumps(VALID_CONNECTION).encode(encoding)
+    response = rp.client.post("/api/admin/connections", content=body,
+                              headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert response.json()["fields"] == {"body": problem}
+    assert rp.client.get("/api/admin/connections").json() == []
+
+
+def test_parse_json_object_decodes_strictly() -> None:
+    assert parse_json_object('{"a": "é"}'.encode()) == {"a": "é"}
+    assert parse_json_object('{"a": "é"}') == {"a": "é"}
+    for raw in (b'\xef\xbb\xbf{"a": 1}', "\ufeff{}", '{"a": 1}'.encode("utf-16"), b'{"a": "\xff"}'):
+        with pytest.raises(InputError) as refusal:
+            parse_json_object(raw)
+        assert list(refusal.value.errors) == ["body"]
+
+
+@pytest.mark.parametrize(("created_at", "problem"), [
+    (None, "is required (an ISO 8601 instant)"),
+    (5, "must be a string (an ISO 8601 instant)"),
+    ("2026-03-01", "has no time zone"),
+    ("2026-03-01T09:00:00Z and more", "is not an ISO 8601 instant"),
+])
+def test_parse_event_time_names_created_at(created_at: object, problem: str) -> None:
+    with pytest.raises(EventMalformed) as refusal:
+        parse_event_time(created_at)
+    assert refusal.value.fields == {"created_at": problem}
+
+
+def test_an_accepted_event_is_unchanged_by_these_checks(rp: RpHarness) -> None:
+    response = post_event(rp, installed_body(rp))
+    assert response.status_code == 200, response.text
+    [stored] = rp.client.get("/api/admin/installations").json()
+    assert stored["installation_id"] == INSTALLATION
