@@ -11,6 +11,7 @@ from urllib.parse import urljoin, urlsplit
 from playwright.sync_api import Page, Response, expect
 
 from mock_idp.signin import ids
+from scenarios.app.adapter import SignedInElsewhere
 from scenarios.app.page_summary import READ_MS
 from scenarios.drivers import EntraDriver
 from scenarios.live import LiveStack, Person
@@ -138,11 +139,22 @@ def first_login_at_company(page: Page, stack: LiveStack, person: Person,
 
 def up_to_stay_signed_in(page: Page, upn: str, password: str) -> IdpStaySignedInPage:
     """Answer the provider's username and password pages and stop at "Stay signed in?", whose
-    answer sends the browser back to the app: for tests that watch or hold that step."""
-    IdpUsernamePage(page).enter(upn)
-    IdpPasswordPage(page).enter(password)
+    answer sends the browser back to the app: for tests that watch or hold that step. A page
+    that is not the provider's, or a step that does not come, fails with what the page shows."""
+    from playwright.sync_api import Error
+
+    EntraDriver().expect_sign_in_page(page)
     kmsi = IdpStaySignedInPage(page)
-    expect(kmsi.heading).to_be_visible()
+    step = "the username page"
+    try:
+        IdpUsernamePage(page).enter(upn)
+        step = "the password page"
+        IdpPasswordPage(page).enter(password)
+        step = '"Stay signed in?"'
+        expect(kmsi.heading).to_be_visible()
+    except (AssertionError, Error) as exc:
+        raise AssertionError(f"the provider's sign-in stopped before {step} was answered: "
+                             f"{page_shows(page)}") from exc
     return kmsi
 
 
@@ -181,9 +193,14 @@ def expect_signed_in(page: Page, stack: LiveStack, person: Person, *,
                      path: str | None = None) -> None:
     """The app shows ``person`` signed in (and the browser is at ``path``, when given). On
     failure the message says first what the page shows instead (:func:`page_shows`: the
-    provider's error, the app's failure page...), then why the check failed."""
+    provider's error, the app's failure page...), then why the check failed. When the app
+    says the person is signed in (``me_url`` answered 2xx), the message says so: the page or
+    the URL did not match the profile."""
     try:
         stack.app.expect_signed_in(page, person, lands_on=path)
+    except SignedInElsewhere as exc:
+        raise AssertionError(f"{person.upn} is signed in, but not as the profile says: "
+                             f"{page_shows(page)}\n{exc}") from exc
     except AssertionError as exc:
         raise AssertionError(f"{person.upn} is not signed in: {page_shows(page)}\n{exc}"
                              ) from exc

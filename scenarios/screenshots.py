@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from scenarios import devtools
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, CDPSession, Page
+    from playwright.sync_api import BrowserContext, CDPSession, FloatRect, Page
 
 __all__ = [
     "MASKED_SELECTOR",
@@ -143,21 +143,27 @@ def _state_of(found: object, area: Area | None = None) -> PageState | None:
     return PageState(version=found[0], secret=bool(found[1]), area=area)
 
 
-def screenshot(page: Page, path: Path, *, timeout_ms: float | None = None) -> None:
-    """Playwright's full-page screenshot with every password field masked, within
-    ``timeout_ms`` (default: the page's timeout), cut at :data:`MAX_HEIGHT` (Playwright trims
-    the clip to a smaller page)."""
+def screenshot(page: Page, path: Path, *, timeout_ms: float | None = None,
+               full_page: bool = True) -> None:
+    """Playwright's screenshot (of the full page, cut at :data:`MAX_HEIGHT`: Playwright trims
+    the clip to a smaller page; else of the viewport) with every password field masked, within
+    ``timeout_ms`` (default: the page's timeout)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), full_page=True, mask=[page.locator(MASKED_SELECTOR)],
-                    timeout=timeout_ms,
-                    clip={"x": 0, "y": 0, "width": MAX_HEIGHT, "height": MAX_HEIGHT})
+    clip: FloatRect | None = (
+        {"x": 0, "y": 0, "width": MAX_HEIGHT, "height": MAX_HEIGHT} if full_page else None)
+    page.screenshot(path=str(path), full_page=full_page, mask=[page.locator(MASKED_SELECTOR)],
+                    timeout=timeout_ms, clip=clip)
 
 
 def failure_screenshot(page: Page, path: Path) -> None:
-    """A failure's picture: :func:`screenshot`, given :data:`UNREAD_SCREENSHOT_MS` when the
-    page's state cannot be read (a navigation that never commits)."""
-    readable = Photographer().state(page) is not None
-    screenshot(page, path, timeout_ms=None if readable else UNREAD_SCREENSHOT_MS)
+    """A failure's picture: :func:`screenshot`; when the page's state cannot be read (a
+    navigation that never commits, a renderer busy with a huge page) only the viewport, within
+    :data:`UNREAD_SCREENSHOT_MS`, which a whole tall page would not fit in on a loaded
+    machine."""
+    if Photographer().state(page) is not None:
+        screenshot(page, path)
+    else:
+        screenshot(page, path, timeout_ms=UNREAD_SCREENSHOT_MS, full_page=False)
 
 
 class Photographer:

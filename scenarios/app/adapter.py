@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from scenarios.app.servers import AppServer
 
-__all__ = ["AppAdapter", "ProfileAdapter", "Someone", "Unsupported"]
+__all__ = ["AppAdapter", "ProfileAdapter", "SignedInElsewhere", "Someone", "Unsupported"]
 
 ME_POLL_MS = 100
 FIRST_LOOK_MS = 1000
@@ -49,6 +49,11 @@ def _origin(url: str) -> tuple[str, str]:
 
 def _exact_name(name: str) -> re.Pattern[str]:
     return re.compile(rf"^\s*{re.escape(name)}\s*$")
+
+
+class SignedInElsewhere(AssertionError):
+    """Someone is signed in (``me_url`` answered 2xx), but the browser is not where the profile
+    says, the page does not show it, or ``[signed_in.me_json]`` does not name the person."""
 
 
 class ProfileAdapter:
@@ -157,6 +162,23 @@ class ProfileAdapter:
 
     def expect_signed_in(self, page: Page, person: Someone, *, lands_on: str | None = None
                          ) -> None:
+        signed_in = self.profile.signed_in
+        try:
+            self._expect_signed_in_at(page, person, lands_on)
+        except AssertionError as exc:
+            status = self._me_status_now(page)
+            if status is not None and 200 <= status < 300:
+                raise SignedInElsewhere(
+                    f"{self.url(signed_in.me_url or '')} answered HTTP {status}; {exc}") from exc
+            raise
+        if signed_in.me_url:
+            status = self._me_status(page, want_success=True)
+            assert 200 <= status < 300, (
+                f"{self.url(signed_in.me_url)} answered HTTP {status} after the sign-in; the "
+                "app did not keep a session")
+            self._expect_me_json(page, person)
+
+    def _expect_signed_in_at(self, page: Page, person: Someone, lands_on: str | None) -> None:
         from playwright.sync_api import expect
 
         signed_in = self.profile.signed_in
@@ -169,26 +191,56 @@ class ProfileAdapter:
                                  f"{self.showing(page)}") from exc
         if signed_in.text or signed_in.selector:
             self._expect_signed_in_page(page, person)
-        if signed_in.me_url:
-            status = self._me_status(page, want_success=True)
-            assert 200 <= status < 300, (
-                f"{self.url(signed_in.me_url)} answered HTTP {status} after the sign-in; the "
-                "app did not keep a session")
-            if "email" in signed_in.me_json:
-                email = self.me(page).get("email")
-                assert (email or "").lower() == person.upn.lower(), (
-                    f"signed in as {email!r}, expected {person.upn}")
+
+    def _me_status_now(self, page: Page) -> int | None:
+        """The ``me_url`` status, asked once; None without ``me_url`` or without an answer."""
+        me_url = self.profile.signed_in.me_url
+        if not me_url:
+            return None
+        try:
+            return page.request.get(self.url(me_url), max_redirects=0).status
+        except Exception:  # a closed page, an app that stopped: the earlier failure stands
+            return None
+
+    def _expect_me_json(self, page: Page, person: Someone) -> None:
+        """``[signed_in.me_json]`` ``email`` and ``name`` name ``person``."""
+        signed_in = self.profile.signed_in
+        wanted = {"email": person.upn, "name": person.name}
+        checked = [key for key in ("email", "name") if key in signed_in.me_json]
+        if not checked:
+            return
+        me = self.me(page)
+        for key in checked:
+            path, got = signed_in.me_json[key], me.get(key)
+            same = got is not None and (got.lower() == wanted[key].lower() if key == "email"
+                                        else got.strip() == wanted[key])
+            where = (f"[signed_in.me_json] {key} = {path!r} of {self.url(signed_in.me_url or '')}"
+                     if got is None else f"{key} {path!r}")
+            if not same:
+                raise SignedInElsewhere(f"signed in as {got!r}, expected {wanted[key]} "
+                                        f"({'nothing at ' if got is None else ''}{where})")
 
     def _expect_signed_in_page(self, page: Page, person: Someone) -> None:
-        from playwright.sync_api import expect
+        from playwright.sync_api import Error, expect
 
         signed_in = self.profile.signed_in
         text = render(signed_in.text, self._person_values(person)) if signed_in.text else None
         target = page.locator(signed_in.selector) if signed_in.selector else page.locator("body")
-        if text is not None:
-            expect(target, f"the signed-in page does not show {text!r}").to_contain_text(text)
-        else:
-            expect(target, f"the signed-in page shows no {signed_in.selector}").to_be_visible()
+        try:
+            if text is not None:
+                expect(target, f"the signed-in page does not show {text!r}").to_contain_text(
+                    text)
+            else:
+                expect(target, f"the signed-in page shows no {signed_in.selector}"
+                       ).to_be_visible()
+        except AssertionError as exc:
+            missing = False
+            with contextlib.suppress(Error):  # a closed page: the failure stands as it is
+                missing = bool(signed_in.selector) and target.count() == 0
+            if missing:
+                raise AssertionError(f"no element matches [signed_in] selector "
+                                     f"{signed_in.selector!r}; {self.showing(page)}") from exc
+            raise
 
     def _me_status(self, page: Page, *, want_success: bool) -> int:
         """The ``me_url`` status in this browser; polled briefly while the app settles."""
@@ -372,9 +424,23 @@ class ProfileAdapter:
     def sign_out(self, page: Page) -> None:
         sign_out = self.profile.sign_out
         if sign_out.control:
+            from playwright.sync_api import Error, expect
+
             name = _exact_name(sign_out.control)
-            page.get_by_role("button", name=name).or_(page.get_by_role("link", name=name)
-                                                       ).first.click()
+            control = page.get_by_role("button", name=name).or_(
+                page.get_by_role("link", name=name)).first
+            try:
+                expect(control).to_be_visible()
+            except AssertionError as exc:
+                raise AssertionError(
+                    f"no button or link named [sign_out] control {sign_out.control!r}; "
+                    f"{self.showing(page)}") from exc
+            try:
+                control.click()
+            except Error as exc:
+                raise AssertionError(
+                    f"the [sign_out] control {sign_out.control!r} could not be clicked "
+                    f"({type(exc).__name__}); {self.showing(page)}") from exc
         elif sign_out.url:
             page.goto(self.url(sign_out.url))
         else:

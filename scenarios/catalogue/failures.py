@@ -28,6 +28,7 @@ from scenarios.flows import (
     first_login,
     first_login_at_company,
     follow_signed_in_at_company,
+    page_shows,
     sign_in_at_idp,
     up_to_stay_signed_in,
 )
@@ -57,6 +58,19 @@ def start_signed_in_at_company(ctx: Ctx, first_name: str = "alice") -> None:
     after the provider has answered it: how she signed in at the provider does not change
     what the app receives (the sign-in pages have scenarios of their own)."""
     follow_signed_in_at_company(ctx.page, ctx.env, ctx.env.people[first_name])
+
+
+def expect_provider_error(page: Page, code: str) -> None:
+    """The provider's error page, naming ``AADSTS<code>``; else a failure saying what the
+    browser shows instead (an app that never sent it to the provider, say)."""
+    error = IdpErrorPage(page)
+    try:
+        expect(error.heading).to_be_visible()
+    except AssertionError as exc:
+        raise AssertionError(f"the provider's error page (AADSTS{code}) did not appear: "
+                             f"{page_shows(page)}") from exc
+    expect(error.code, f"the provider's error page does not name AADSTS{code}").to_have_text(
+        code)
 
 
 def up_to_stay_signed_in_first(ctx: Ctx, first_name: str = "alice") -> IdpStaySignedInPage:
@@ -123,9 +137,7 @@ def redirect_uri_mismatch(ctx: Ctx) -> None:
     log = NavigationLog(page)
     with ctx.step("follow the sign-in URL: the provider's error page names AADSTS50011"):
         page.goto(stack.app.sign_in_url())
-        error = IdpErrorPage(page)
-        expect(error.heading).to_be_visible()
-        expect(error.code).to_have_text("50011")
+        expect_provider_error(page, "50011")
     with ctx.step("the browser stays at the provider"):
         assert urlsplit(page.url).netloc == urlsplit(stack.idp.base_url).netloc, page.url
         assert log.visited(stack.app.redirect_uri) == [], log.documents
@@ -146,9 +158,7 @@ def app_disabled(ctx: Ctx) -> None:
     log = NavigationLog(page)
     with ctx.step("follow the sign-in URL: the provider's error page names AADSTS7000112"):
         page.goto(stack.app.sign_in_url())
-        error = IdpErrorPage(page)
-        expect(error.heading).to_be_visible()
-        expect(error.code).to_have_text("7000112")
+        expect_provider_error(page, "7000112")
         assert log.visited(stack.app.redirect_uri) == [], log.documents
     with ctx.step("the administrator enables it again: alice signs in"):
         stack.set_app_enabled(True)

@@ -1,0 +1,156 @@
+"""The adapter's checks of what a profile says (``[signed_in]`` selector and ``me_json``,
+``[sign_out] control``) and the flows that expect the provider's pages: a wrong key or an app
+that never reaches the provider fails with a message naming what is missing, never with
+Playwright's own error."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
+
+import httpx
+import pytest
+from playwright.sync_api import Page
+
+from scenarios import flows
+from scenarios.app import parse_profile
+from scenarios.app.adapter import ProfileAdapter, SignedInElsewhere
+from scenarios.app.servers import AppServer
+from scenarios.catalogue.failures import expect_provider_error
+from scenarios.drivers import EntraDriver
+from scenarios.live import LiveStack
+from scenarios.people import PEOPLE
+from scenarios.runner import expect_timeout
+
+from .page_server import Pages, serving
+
+pytestmark = pytest.mark.browser
+
+ALICE = PEOPLE["alice"]
+ACCOUNT = ('<h1>Account</h1><p id="signed-in-as">Signed in as Alice Adams</p>'
+           '<a href="/logout">Log out</a>')
+PROFILE = """\
+name = "helpdesk"
+[app]
+base_url = "http://127.0.0.1:9"
+[provider]
+redirect_uris = "{{base_url}}/cb"
+[sign_in]
+urls = {{ login = {{ url = "/login", lands_on = "/account" }} }}
+[signed_in]
+me_url = "{me_url}"
+selector = "{selector}"
+text = "Signed in as {{name}}"
+[signed_in.me_json]
+email = "email"
+name = "{name_path}"
+[sign_out]
+control = "Sign out"
+"""
+
+
+class _Pages(Pages):
+    def page(self, path: str) -> tuple[int, str]:
+        if path.startswith("/me"):
+            name = "Bob Brown" if path == "/me-bob" else ALICE.name
+            return 200, json.dumps({"email": ALICE.upn, "name": name})
+        if path == "/account":
+            return 200, ACCOUNT
+        return 200, "<h1>Welcome to the helpdesk</h1><p>Sign in to continue.</p>"
+
+
+@pytest.fixture(scope="module")
+def origin() -> Iterator[str]:
+    with serving(_Pages) as origin:
+        yield origin
+
+
+@pytest.fixture
+def http() -> Iterator[httpx.Client]:
+    with httpx.Client() as client:
+        yield client
+
+
+def _adapter(origin: str, http: httpx.Client, *, me_url: str = "/me",
+             selector: str = "#signed-in-as", name_path: str = "name") -> ProfileAdapter:
+    text = PROFILE.format(me_url=me_url, selector=selector, name_path=name_path)
+    server = cast(AppServer, SimpleNamespace(base_url=origin))
+    return ProfileAdapter(parse_profile(text, path=Path("helpdesk.toml")), server, {}, http)
+
+
+def _signed_in_failure(page: Page, adapter: ProfileAdapter) -> AssertionError:
+    with expect_timeout(300), pytest.raises(AssertionError) as caught:
+        adapter.expect_signed_in(page, ALICE, lands_on="/account")
+    return caught.value
+
+
+def test_me_json_name_is_compared_with_the_person_s_name(page: Page, origin: str,
+                                                         http: httpx.Client) -> None:
+    page.goto(f"{origin}/account")
+    _adapter(origin, http).expect_signed_in(page, ALICE, lands_on="/account")
+    error = _signed_in_failure(page, _adapter(origin, http, me_url="/me-bob"))
+    assert isinstance(error, SignedInElsewhere)
+    assert str(error) == "signed in as 'Bob Brown', expected Alice Adams (name 'name')"
+
+
+def test_a_me_json_path_that_finds_nothing_is_named(page: Page, origin: str,
+                                                    http: httpx.Client) -> None:
+    page.goto(f"{origin}/account")
+    error = _signed_in_failure(page, _adapter(origin, http, name_path="nmae"))
+    assert str(error) == (f"signed in as None, expected Alice Adams (nothing at "
+                          f"[signed_in.me_json] name = 'nmae' of {origin}/me)")
+
+
+def test_a_selector_that_matches_nothing_is_named(page: Page, origin: str,
+                                                  http: httpx.Client) -> None:
+    page.goto(f"{origin}/account")
+    error = _signed_in_failure(page, _adapter(origin, http, selector="#signed-in"))
+    assert isinstance(error, SignedInElsewhere)
+    assert str(error) == (f"{origin}/me answered HTTP 200; no element matches [signed_in] "
+                          "selector '#signed-in'; the app showed /account with HTTP 200: "
+                          "'Account'")
+
+
+def test_a_person_the_app_signed_in_is_not_called_signed_out(page: Page, origin: str,
+                                                             http: httpx.Client) -> None:
+    page.goto(f"{origin}/account")
+    stack = cast(LiveStack, SimpleNamespace(app=_adapter(origin, http, selector="#signed-in")))
+    with expect_timeout(300), pytest.raises(AssertionError) as caught:
+        flows.expect_signed_in(page, stack, ALICE, path="/account")
+    message = str(caught.value)
+    assert message.startswith(f"{ALICE.upn} is signed in, but not as the profile says: the "
+                              f"page at {origin}/account shows"), message
+    assert "is not signed in" not in message
+    assert "no element matches [signed_in] selector '#signed-in'" in message
+
+
+def test_a_missing_sign_out_control_is_named(page: Page, origin: str,
+                                             http: httpx.Client) -> None:
+    page.goto(f"{origin}/account")
+    with expect_timeout(300), pytest.raises(AssertionError) as caught:
+        _adapter(origin, http).sign_out(page)
+    assert str(caught.value) == ("no button or link named [sign_out] control 'Sign out'; the "
+                                 "app showed /account with HTTP 200: 'Account'")
+
+
+def test_an_app_page_instead_of_the_provider_s_sign_in(page: Page, origin: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(flows, "EntraDriver", lambda: EntraDriver(timeout_ms=300))
+    page.goto(f"{origin}/login")
+    with pytest.raises(AssertionError) as caught:
+        flows.up_to_stay_signed_in(page, ALICE.upn, ALICE.password)
+    assert str(caught.value) == (
+        f"the provider's sign-in page did not appear: the browser shows HTTP 200 at "
+        f"{origin}/login ('Welcome to the helpdesk') instead")
+
+
+def test_an_app_page_instead_of_the_provider_s_error(page: Page, origin: str) -> None:
+    page.goto(f"{origin}/login")
+    with expect_timeout(300), pytest.raises(AssertionError) as caught:
+        expect_provider_error(page, "50011")
+    assert str(caught.value) == (
+        f"the provider's error page (AADSTS50011) did not appear: the page at {origin}/login "
+        "shows, heading 'Welcome to the helpdesk': 'Sign in to continue.'")
