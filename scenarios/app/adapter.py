@@ -226,20 +226,21 @@ class ProfileAdapter:
         signed_in = self.profile.signed_in
         text = render(signed_in.text, self._person_values(person)) if signed_in.text else None
         target = page.locator(signed_in.selector) if signed_in.selector else page.locator("body")
+        what = (f"the signed-in page does not show {text!r}" if text is not None
+                else f"the signed-in page shows no {signed_in.selector}")
         try:
             if text is not None:
-                expect(target, f"the signed-in page does not show {text!r}").to_contain_text(
-                    text)
+                expect(target, what).to_contain_text(text)
             else:
-                expect(target, f"the signed-in page shows no {signed_in.selector}"
-                       ).to_be_visible()
+                expect(target, what).to_be_visible()
         except AssertionError as exc:
             missing = False
             with contextlib.suppress(Error):  # a closed page: the failure stands as it is
                 missing = bool(signed_in.selector) and target.count() == 0
-            if missing:
-                raise AssertionError(f"no element matches [signed_in] selector "
-                                     f"{signed_in.selector!r}; {self.showing(page)}") from exc
+            if missing:  # the app's page is another, or the profile's selector is mistyped
+                raise AssertionError(f"{what}: no element matches [signed_in] selector "
+                                     f"{signed_in.selector!r}; {self.showing(page)}\n{exc}"
+                                     ) from exc
             raise
 
     def _me_status(self, page: Page, *, want_success: bool) -> int:
