@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.browser
+# Real runs, workers and apps, signalled and watched until they are gone: make test-slow's.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SERVER = textwrap.dedent("""\
     import http.server, sys
