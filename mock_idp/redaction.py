@@ -88,9 +88,9 @@ _NOT_A_CODE = re.compile(r"AADSTS\d+|[A-Za-z]{1,15}|[A-Za-z]+(?:_[A-Za-z]+)+|\d{
 """Values a ``code`` may hold that no authorization or one-time code looks like: an AADSTS
 code, a short word, words joined by ``_`` (``nonce_mismatch``, ``Request_ResourceNotFound``),
 an HTTP status."""
-_ERROR_NUMBER = re.compile(r"\d{5,8}")
-"""A number under the plain name ``code`` is an error's (an error page's "Error code: 50194"):
-no authorization code is one, and a one-time code comes as ``otc``."""
+_ERROR_NUMBER = re.compile(r"\d{5,8}|0x[0-9A-Fa-f]{8}")
+"""A number under the plain name ``code`` is an error's (an error page's "Error code: 50194", a
+Windows HRESULT): no authorization code is one, and a one-time code comes as ``otc``."""
 _MAX_WORDS = 64
 MIN_HIDDEN = 6
 """Values shorter than this are not looked for in other text (they would match by chance)."""
@@ -121,6 +121,8 @@ def could_be_code(value: str, name: str = "") -> bool:
     """Whether ``value`` (given under ``name``) may be an authorization, device or one-time
     code: not an error's code (``AADSTS50105``, ``invalid_grant``, ``code: 50194``) nor a short
     word (``NotFound``)."""
+    if _plain(name) in ("usercode", "otc", "devicecode"):
+        return True  # a device code's user code may be letters alone (ABCDEFGHJ…)
     if _plain(name) == "code" and _ERROR_NUMBER.fullmatch(value):
         return False
     return not (len(value) <= _MAX_WORDS and _NOT_A_CODE.fullmatch(value))

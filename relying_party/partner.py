@@ -237,13 +237,19 @@ def _uninstalled(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any]
     return "uninstalled"
 
 
+LOGOUT_CLOCK_SKEW = timedelta(seconds=30)
+"""How far the platform's clock may lag the RP's for a ``user.logout``: sessions the RP started
+up to this long after the event's ``created_at`` (by its own clock) still end. A session
+surviving a logout is worse than a sign-in made right after one ending; a retry comes 5 or 10
+minutes late, well past this."""
+
+
 def logged_out_before(created_at: datetime) -> datetime:
     """Sessions started before this are the ones a ``user.logout`` created at ``created_at``
-    ends; one started later began after the logout (a retry arrives 5 or 10 minutes late).
-    A time in whole seconds covers its whole second: the platform gives no finer time, and
-    no sign-in completes within the second after a logout."""
-    precision = timedelta(seconds=1) if created_at.microsecond == 0 else timedelta(microseconds=1)
-    return created_at + precision
+    ends; one started later began after the logout and survives a late retry. The bound
+    allows :data:`LOGOUT_CLOCK_SKEW` between the platform's clock and this app's (events up
+    to five minutes ahead are taken, so both run on their own clocks)."""
+    return created_at + LOGOUT_CLOCK_SKEW
 
 
 def _user_logout(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from scenarios import app_logs
-from scenarios.app.process import AppStartError
+from scenarios.app.process import AppStartError, stop_starting
 from scenarios.app_down import AppDown, skip_reason
 from scenarios.browser import launch, resolve
 from scenarios.clean_page import PageSource
@@ -184,6 +184,7 @@ def run_scenario(
                 env = opening.result()
             except BaseException as exc:
                 if not isinstance(exc, Exception):  # interrupted while it opened: left once open
+                    stop_starting()  # an app still starting gives up instead of waiting its timeout
                     with contextlib.suppress(BaseException):
                         opening.result()
                         around.__exit__(None, None, None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,7 +46,12 @@ async def send(
 def json_object(response: httpx.Response) -> dict[str, Any] | None:
     """The body as a JSON object, or ``None`` when it is not one (or not within the bounds of
     :func:`relying_party.inputs.parse_json`: size, nesting, valid Unicode)."""
+    content = response.content
+    if content.startswith(codecs.BOM_UTF8):
+        # RFC 8259 §8.1 lets a parser ignore it, and servers on IIS/.NET send it: a provider's
+        # answer is not this app's input to refuse (its own JSON routes do refuse a BOM).
+        content = content[len(codecs.BOM_UTF8):]
     try:
-        return parse_json_object(response.content, max_bytes=MAX_PROVIDER_JSON_BYTES)
+        return parse_json_object(content, max_bytes=MAX_PROVIDER_JSON_BYTES)
     except InputError:
         return None

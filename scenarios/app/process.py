@@ -23,7 +23,8 @@ from types import FrameType
 
 import httpx
 
-__all__ = ["AppProcess", "AppStartError", "answers", "interrupted_by", "probe", "start_command"]
+__all__ = ["AppProcess", "AppStartError", "answers", "interrupted_by", "probe", "start_command",
+           "stop_starting"]
 
 READY_STATUSES = frozenset({*range(200, 400), 400, 401, 402, 403})
 STOP_GRACE_SECONDS = 5.0
@@ -117,6 +118,7 @@ def start_command(command: str | Sequence[str], *, env: Mapping[str, str], cwd: 
     raises :class:`AppStartError`. Whatever ends the wait early (Ctrl-C, a SIGTERM turned into
     an interrupt by :func:`interrupted_by`) stops the command's process group first: it runs
     in a session of its own, so no signal sent to the harness reaches it."""
+    _STOPPING.clear()  # an interrupt handled before (a test's, say) holds no later start
     args = ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as sink:
@@ -143,11 +145,23 @@ class _NotReady(Exception):
     """Why a started command is not ready; :func:`start_command` adds its output."""
 
 
+_STOPPING = threading.Event()
+"""Set when the run is interrupted: an app still starting (on a thread beside the worker's)
+gives up at once instead of waiting out its ``timeout``; the next start clears it."""
+
+
+def stop_starting() -> None:
+    """Make every app still waiting to become ready give up (and be stopped) now."""
+    _STOPPING.set()
+
+
 def _await_ready(process: subprocess.Popen[bytes], ready_url: str, *, timeout: float,
                  verify: bool | str) -> None:
     deadline = time.monotonic() + timeout
     pause = 0.02
     while True:
+        if _STOPPING.is_set():
+            raise _NotReady("the run was interrupted while the app started")
         code = process.poll()
         if code is not None:
             raise _NotReady(f"the app's command exited with code {code} before {ready_url} "
@@ -179,6 +193,7 @@ class _Interrupt:
         __tracebackhide__ = True  # pytest names where the main thread was, as for Ctrl-C
         if not self.fired:
             self.fired = True
+            stop_starting()
             raise KeyboardInterrupt
 
 

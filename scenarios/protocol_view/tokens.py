@@ -173,8 +173,9 @@ _UNQUOTED = re.compile(r"(?:(?!%26)[^\s\"'&#,;)}<>\\])+")
 _QUOTED_MAX = 4096
 _AUTHORIZATION = re.compile(
     r"(?<![A-Za-z0-9])(?P<scheme>(?i:basic|bearer))(?P<space>[ \t]+)"
-    r"(?P<value>(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,})")
-"""``Basic`` and ``Bearer`` credentials (an ``Authorization`` header's), not a plain word."""
+    r"(?P<value>(?![A-Za-z_]+=\")(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,})")
+"""``Basic`` and ``Bearer`` credentials (an ``Authorization`` header's), not a plain word nor a
+``WWW-Authenticate`` challenge's parameter (``Bearer authorization_uri="…"``)."""
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9._~+/=-]{8,}")
 
 

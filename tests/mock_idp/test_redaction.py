@@ -147,3 +147,10 @@ def test_an_error_number_under_code_is_shown_and_a_one_time_code_is_not() -> Non
     assert mask_value("code", "7000222") == "7000222"
     assert mask_value("otc", "123456").startswith("[redacted-")
     assert mask_value("code", "0.AAAA-long-authorization-code").startswith("[redacted-")
+
+
+def test_a_user_code_of_letters_alone_is_still_a_code() -> None:
+    # The mock's user codes come from ABCDEFGHJKLMNPQRSTUVWXYZ23456789: one in 13 has no digit.
+    for name in ("user_code", "otc"):
+        assert mask_value(name, "JMBHBVZXS") == fingerprint("JMBHBVZXS")
+    assert mask_value("code", "0x80070005") == "0x80070005"  # an HRESULT on an error page

@@ -192,3 +192,11 @@ def test_a_value_mask_takes_the_longest_value_and_any_number_of_them() -> None:
         "[redacted] [h] [g] [f] abcde 1.A0004")
     nested = ["a" * n for n in range(6, 1100)]  # each starts the next: too deep for a tree
     assert value_mask(nested)("a" * 10 + " aaaaa") == "[redacted] aaaaa"
+
+
+def test_a_challenges_parameters_are_not_taken_for_a_credential() -> None:
+    header = ('WWW-Authenticate: Bearer authorization_uri="https://login.example/t", '
+              'error="invalid_token"')
+    assert mask_text(header) == header
+    assert mask_text("Authorization: Bearer opaque-access-token-1234") == (
+        "Authorization: Bearer [redacted]")

@@ -27,6 +27,7 @@ from scenarios.app.process import (
     interrupted_by,
     probe,
     start_command,
+    stop_starting,
 )
 from scenarios.app.servers import AppLaunch, AppServer, plan_address
 
@@ -303,6 +304,34 @@ def test_a_start_interrupted_while_waiting_stops_the_command(
     with pytest.raises(KeyboardInterrupt):
         start_command([sys.executable, "-c", script], env={}, cwd=None,
                       log=tmp_path / "o.log", ready_url="http://127.0.0.1:9/", timeout=20)
+    assert not _alive(int(marker.read_text()))
+
+
+def test_an_interrupted_run_stops_an_app_still_starting_beside_it(tmp_path: Path) -> None:
+    """The worker waits for the app's start on another thread; once interrupted it must not
+    wait out the start's whole timeout."""
+    marker = tmp_path / "pid"
+    script = f"import os, time; open({str(marker)!r}, 'w').write(str(os.getpid())); " \
+             "time.sleep(60)"
+    caught: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            start_command([sys.executable, "-c", script], env={}, cwd=None,
+                          log=tmp_path / "o.log", ready_url="http://127.0.0.1:9/", timeout=60)
+        except BaseException as exc:
+            caught.append(exc)
+
+    starting = threading.Thread(target=start)
+    starting.start()
+    deadline = time.monotonic() + 10
+    while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    stopped = time.monotonic()
+    stop_starting()
+    starting.join(10)
+    assert time.monotonic() - stopped < 5
+    assert isinstance(caught[0], AppStartError) and "interrupted" in str(caught[0])
     assert not _alive(int(marker.read_text()))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -185,6 +186,14 @@ def test_fetch_parses_the_document() -> None:
     )
     assert metadata.frontchannel_logout_supported and not metadata.backchannel_logout_supported
     assert metadata.raw["userinfo_endpoint"] == f"{B}/oidc/userinfo"
+
+
+def test_a_document_served_with_a_byte_order_mark_is_read() -> None:
+    # IIS and .NET servers prefix JSON with one; RFC 8259 §8.1 lets a parser ignore it.
+    body = b"\xef\xbb\xbf" + json.dumps(v2_document()).encode()
+    metadata = fetch(lambda request: httpx.Response(
+        200, content=body, headers={"content-type": "application/json"}), V2_URL)
+    assert metadata.issuer == f"{B}/{TID}/v2.0"
 
 
 def test_fetch_common_document_keeps_the_tenant_template() -> None:
