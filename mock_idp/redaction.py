@@ -56,6 +56,7 @@ __all__ = [
     "mask_query",
     "mask_url",
     "mask_value",
+    "plain_name",
     "masked",
     "masked_body",
 ]
@@ -96,21 +97,25 @@ MIN_HIDDEN = 6
 """Values shorter than this are not looked for in other text (they would match by chance)."""
 
 
-def _plain(name: str) -> str:
+def plain_name(name: str) -> str:
+    """``name`` as the masks compare names: without case, ``_`` or ``-``."""
     return name.replace("_", "").replace("-", "").lower()
 
 
 _KINDS: dict[str, Kind] = {
-    **{_plain(n): "jwt" for n in JWTS}, **{_plain(n): "code" for n in CODES},
-    **{_plain(n): "secret" for n in SECRETS}}
-_SECRET_ENDINGS = tuple(sorted(_plain(n) for n in SECRETS))
+    **{plain_name(n): "jwt" for n in JWTS}, **{plain_name(n): "code" for n in CODES},
+    **{plain_name(n): "secret" for n in SECRETS}}
+_SECRET_ENDINGS = tuple(sorted(plain_name(n) for n in SECRETS))
+_ONLY_CODES = frozenset(plain_name(n) for n in CODES) - {"code"}
+"""Names that only ever carry codes (``user_code``, ``otc``…): unlike the plain ``code``, never
+an error's word."""
 
 
 def kind_of(name: str) -> Kind | None:
     """What the value of ``name`` is to the masks: a secret, a code, a JWT, or ``None`` (shown).
     Case, ``_`` and ``-`` do not count, and a name that ends in a secret's is one
     (``OIDC_CLIENT_SECRET``, ``newPassword``)."""
-    key = _plain(name)
+    key = plain_name(name)
     found = _KINDS.get(key)
     if found is None and key.endswith(_SECRET_ENDINGS):
         return "secret"
@@ -121,9 +126,9 @@ def could_be_code(value: str, name: str = "") -> bool:
     """Whether ``value`` (given under ``name``) may be an authorization, device or one-time
     code: not an error's code (``AADSTS50105``, ``invalid_grant``, ``code: 50194``) nor a short
     word (``NotFound``)."""
-    if _plain(name) in ("usercode", "otc", "devicecode"):
+    if plain_name(name) in _ONLY_CODES:
         return True  # a device code's user code may be letters alone (ABCDEFGHJ…)
-    if _plain(name) == "code" and _ERROR_NUMBER.fullmatch(value):
+    if plain_name(name) == "code" and _ERROR_NUMBER.fullmatch(value):
         return False
     return not (len(value) <= _MAX_WORDS and _NOT_A_CODE.fullmatch(value))
 

@@ -64,6 +64,7 @@ from scenarios.app.calls import CallError
 from scenarios.app.profile import load_profile
 from scenarios.app.servers import AppAddress, AppServer, AppStartError
 from scenarios.app.validation import LineIndex, Reader
+from scenarios.ca_trust import CaFileError, trusting
 from scenarios.doctor.config import Secret
 from scenarios.drivers import DRIVER_OPTIONS, EntraDriver, SignInDriver, driver_from_config
 from scenarios.profiles import REFERENCE_RP
@@ -282,17 +283,9 @@ def _ssl_context(ca_file: Path | None) -> ssl.SSLContext | bool:
     if ca_file is None:
         return True
     try:
-        import certifi
-
-        context = ssl.create_default_context(cafile=certifi.where())
-    except ImportError:
-        context = ssl.create_default_context()
-    try:
-        context.load_verify_locations(cafile=str(ca_file))
-    except (OSError, ssl.SSLError) as exc:
-        raise IdpConfigError(f"[provider].ca_file: {ca_file}: not a readable PEM CA certificate "
-                             f"({exc})") from None
-    return context
+        return trusting(ca_file)
+    except CaFileError as exc:
+        raise IdpConfigError(f"[provider].ca_file: {exc}") from None
 
 
 @dataclass

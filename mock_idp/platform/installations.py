@@ -79,7 +79,10 @@ class ClientSecret:
 @dataclass(frozen=True, kw_only=True, repr=False)
 class InstallationKey:
     """The key pair of an installation: PEM texts, PKCS#8 private and SubjectPublicKeyInfo
-    public, named by ``key_id`` (32 hex characters) and used with ``algorithm``."""
+    public, named by ``key_id`` (32 hex characters) and used with ``algorithm``. Talkdesk's
+    ``app.installed`` reference carries ``private_key``, ``public_key``, ``key_id`` and
+    ``key_algorithm`` (one of ES256, ES384, ES512, PS256, PS384, PS512) for the partner to
+    store; the mock's is ES256."""
 
     key_id: str
     algorithm: KeyAlgorithm

@@ -15,11 +15,13 @@ checks, state, partner launches).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, expect
 
 from scenarios import ScenarioContext, scenario
+from scenarios.context import NotExercised
 from scenarios.drivers import EntraDriver
 from scenarios.flows import (
     NavigationLog,
@@ -58,6 +60,21 @@ def start_signed_in_at_company(ctx: Ctx, first_name: str = "alice") -> None:
     after the provider has answered it: how she signed in at the provider does not change
     what the app receives (the sign-in pages have scenarios of their own)."""
     follow_signed_in_at_company(ctx.page, ctx.env, ctx.env.people[first_name])
+
+
+def expect_failure_if_reached(ctx: Ctx, name: str, *, reached: Callable[[], bool],
+                              unreached: str) -> None:
+    """The app's failure page for ``name``; but when the app signed the user in without
+    reaching what the scenario checks (``reached()`` false: it never made the request the
+    fault spoils), the scenario proves nothing either way: :class:`NotExercised`
+    (``unreached``), as conformance skips such a row. An app that refused the sign-in anyway
+    is still held to its failure page."""
+    try:
+        expect_failure(ctx.page, ctx.env, name)
+    except AssertionError:
+        if not reached() and ctx.env.app.is_signed_in(ctx.page):
+            raise NotExercised(unreached) from None
+        raise
 
 
 def expect_provider_error(page: Page, code: str) -> None:

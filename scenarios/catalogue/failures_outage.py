@@ -15,10 +15,10 @@ from scenarios import scenario
 from scenarios.catalogue.failures import (
     FAILURE_PAGE,
     Ctx,
+    expect_failure_if_reached,
     start_signed_in_at_company,
     up_to_stay_signed_in_first,
 )
-from scenarios.context import NotExercised
 from scenarios.flows import expect_failure
 
 # -- the provider is down or slow ---------------------------------------------------------------
@@ -31,7 +31,7 @@ _DOWN = (
 
 
 def _idp_down(ctx: Ctx, name: str, kind: str, endpoint: str) -> None:
-    stack, page = ctx.env, ctx.page
+    stack = ctx.env
     with ctx.step(f"the provider's {endpoint} endpoint fails ({kind})"):
         armed = stack.arm_fault(kind, endpoint=endpoint, times="until_cleared")
     try:
@@ -45,20 +45,15 @@ def _idp_down(ctx: Ctx, name: str, kind: str, endpoint: str) -> None:
                     f"provider's {endpoint} endpoint failed: the browser waited "
                     f"{ctx.default_timeout_ms / 1000:g} s for any page (no timeout on the "
                     "app's call to the provider?)") from exc
-            try:
-                expect_failure(page, stack, name)
-            except AssertionError:
-                if endpoint == "jwks" and not (stack.armed_fault(str(armed["id"])) or {}).get(
-                        "hits") and stack.app.is_signed_in(page):
-                    # Keys fetched before the outage are the app's to keep (a key set is
-                    # cached until a token names a key it lacks), so a sign-in that never asked
-                    # for them proves nothing here; failure.bad-signature shows whether it
-                    # checks them.
-                    raise NotExercised(
-                        "the app asked for no signing keys while the key endpoint was down (it "
-                        "used keys it already had, or checks no signature: "
-                        "failure.bad-signature tells which)") from None
-                raise
+            # Keys fetched before the outage are the app's to keep (a key set is cached until
+            # a token names a key it lacks): a sign-in that never asked for them proves nothing
+            # here; failure.bad-signature shows whether the app checks them.
+            expect_failure_if_reached(
+                ctx, name, reached=lambda: endpoint != "jwks" or bool(
+                    (stack.armed_fault(str(armed["id"])) or {}).get("hits")),
+                unreached="the app asked for no signing keys while the key endpoint was down "
+                "(it used keys it already had, or checks no signature: failure.bad-signature "
+                "tells which)")
     finally:
         stack.clear_faults()
 

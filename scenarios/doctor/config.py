@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from scenarios.ca_trust import CaFileError, trusting
+
 __all__ = [
     "ENV_PREFIX",
     "ConfigError",
     "DoctorOptions",
     "Secret",
-    "load_ca_file",
+    "ca_context",
     "load_options",
     "read_config_file",
 ]
@@ -134,19 +136,13 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return options
 
 
-def load_ca_file(context: ssl.SSLContext, ca_file: Path) -> None:
-    """Trust the CA certificates in ``ca_file``; :class:`ConfigError` names a file that holds
-    none in PEM (a DER certificate, a key, an empty file) or cannot be read."""
+def ca_context(ca_file: Path) -> ssl.SSLContext:
+    """The public CAs and ``ca_file`` (:func:`scenarios.ca_trust.trusting`);
+    :class:`ConfigError` names a file that holds no PEM certificate or cannot be read."""
     try:
-        context.load_verify_locations(cafile=str(ca_file))
-    except ssl.SSLError:
-        raise ConfigError(
-            f"--ca-file {ca_file}: not a readable PEM CA certificate (it holds no PEM "
-            "certificate; convert a DER one with: openssl x509 -inform der -in "
-            f"{ca_file} -out ca.pem)") from None
-    except OSError as exc:
-        raise ConfigError(f"--ca-file {ca_file}: not a readable PEM CA certificate "
-                          f"({exc.strerror or exc})") from None
+        return trusting(ca_file)
+    except CaFileError as exc:
+        raise ConfigError(f"--ca-file {exc}") from None
 
 
 def _kind(path: Path) -> str:
@@ -221,7 +217,7 @@ def load_options(
     if ca_file is not None and not ca_file.is_file():
         raise ConfigError(f"--ca-file {ca_file} is not a readable file")
     if ca_file is not None:
-        load_ca_file(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), ca_file)
+        ca_context(ca_file)
     return DoctorOptions(
         authorization_uri=str(values["authorization_uri"]).strip(),
         token_url=str(values["token_url"]).strip(),

@@ -18,7 +18,7 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
-from scenarios.doctor.config import load_ca_file
+from scenarios.doctor.config import ca_context
 
 __all__ = [
     "Clock",
@@ -85,16 +85,7 @@ def make_client(*, ca_file: Path | None, timeout: float) -> httpx.Client:
     """A client trusting the usual CAs plus ``ca_file``; no redirects, bounded timeouts.
 
     Raises :class:`~scenarios.doctor.config.ConfigError` when ``ca_file`` holds no PEM CA."""
-    verify: ssl.SSLContext | bool = True
-    if ca_file is not None:
-        try:
-            import certifi
-
-            context = ssl.create_default_context(cafile=certifi.where())
-        except ImportError:
-            context = ssl.create_default_context()
-        load_ca_file(context, ca_file)
-        verify = context
+    verify: ssl.SSLContext | bool = True if ca_file is None else ca_context(ca_file)
     return httpx.Client(
         verify=verify,
         timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),

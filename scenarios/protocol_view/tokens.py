@@ -33,6 +33,7 @@ from mock_idp.redaction import (
     mask_query,
     mask_url,
     mask_value,
+    plain_name,
 )
 from scenarios.protocol_view.model import Change, TokenView
 
@@ -188,17 +189,13 @@ def _named(text: str) -> str:
         out.append(text[pos:match.end()])
         pos = match.end()
         name = match["name"]
-        if kind_of(name) is None and not _plain(name).endswith("token"):
+        if kind_of(name) is None and not plain_name(name).endswith("token"):
             continue
         value = _value_at(text, pos, match["quote"])
         out.append(_shown(name, value))
         pos += len(value)
     out.append(text[pos:])
     return "".join(out)
-
-
-def _plain(name: str) -> str:
-    return name.replace("_", "").replace("-", "").lower()
 
 
 def _shown(name: str, value: str) -> str:
