@@ -96,14 +96,15 @@ def create_app(config: IdpConfig | None = None, *,
         Middleware(ClockDateHeader, clock=cfg.clock),
         Middleware(RequestLogMiddleware, store=state.store, clock=cfg.clock),
     ]
-    # The protocol endpoints come first: the router tries routes in order, and a login flow
-    # should not be matched against every management and test-control route before its own.
+    # The protocol endpoints come first, a login flow's two requests (authorize, token) first
+    # of all: the router tries routes in order, and a login flow should not be matched against
+    # the sign-in pages' and every management and test-control route before its own.
     routes: list[BaseRoute] = [
         *authorize.routes,
+        *token.routes,
         *signin.routes,
         *consent_pages.routes,
         *admin_consent.routes,
-        *token.routes,
         *credential_type.routes,
         *sas.routes,
         *device.routes,
