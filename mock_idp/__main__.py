@@ -46,6 +46,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error("--port must be between 0 and 65535")
+    if args.config is not None and not args.config.strip():
+        # An empty path (an unset variable in a script) would start the embedded directory.
+        parser.error("--config needs the path of an idp.toml file")
     if args.public_url:
         try:
             args.public_url = base_url(args.public_url, "--public-url")
@@ -56,7 +59,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def load_config(args: argparse.Namespace) -> IdpConfig:
     overrides = {"public_url": args.public_url} if args.public_url else {}
-    if args.config:
+    if args.config is not None:
         return IdpConfig.from_toml(args.config, **overrides)
     return IdpConfig.default(**overrides)
 

@@ -5,31 +5,30 @@ reads an ``idp.toml`` describing any number of tenants. The running provider cop
 its mutable :mod:`mock_idp.store`, which the management API then changes.
 
 Long because: it is the schema of ``idp.toml``, a dataclass per table with each key's meaning
-beside it, and the loader of those tables; the typed getters and the directory's own keys live
-in :mod:`mock_idp.config_fields` and :mod:`mock_idp.directory_toml`.
+beside it, and the loader of those tables; the typed getters, the directory's own keys and an
+app's credentials live in :mod:`mock_idp.config_fields`, :mod:`mock_idp.directory_toml` and
+:mod:`mock_idp.credential_config`, the file's reading in :mod:`mock_idp.toml_file`.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
-
-from cryptography import x509
 
 from . import lockout
 from .audiences import SIGN_IN_AUDIENCES, SINGLE_TENANT, read_audience
 from .clock import Clock, MockClock
 from .config_fields import (
-    LATEST_YEAR,
     ConfigError,
     base_url,
+    checked,
+    country,
     flag,
+    keyed,
     known,
     opt_guid,
     opt_str,
@@ -39,10 +38,10 @@ from .config_fields import (
     stable_oid,
     str_list,
     tables,
-    url,
-    when,
+    unique,
     whole,
 )
+from .credential_config import CertificateConfig, SecretConfig, parse_credentials
 from .directory import OptionalClaims
 from .directory_config import (
     AppRoleConfig,
@@ -59,7 +58,14 @@ from .directory_toml import (
     parse_groups,
     parse_user_extras,
 )
+from .registration_rules import (
+    identifier_uri_key,
+    identifier_uri_problem,
+    redirect_count_problem,
+    redirect_uri_problem,
+)
 from .text_policy import mail_problem, upn_problem
+from .toml_file import read_toml
 
 __all__ = [
     "AppConfig", "AppRoleConfig", "AssignmentConfig", "CertificateConfig", "ConfigError",
@@ -70,30 +76,6 @@ __all__ = [
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
                      r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-MAX_DAYS = 36500
-
-
-@dataclass(frozen=True, kw_only=True)
-class SecretConfig:
-    value: str
-    key_id: str | None = None
-    display_name: str = "client secret"
-    start: datetime | None = None
-    end: datetime | None = None
-    expires_in: timedelta = timedelta(days=180)
-    """Used when ``end`` is absent: the secret ends this long after its ``start``, or after the
-    provider starts when it has none."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class CertificateConfig:
-    pem: str
-    """A PEM certificate whose private key signs ``client_assertion`` JWTs."""
-    key_id: str | None = None
-    display_name: str = "certificate"
-    start: datetime | None = None
-    end: datetime | None = None
-    """The registration's validity; default: the certificate's own."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -250,15 +232,19 @@ class IdpConfig:
 
     @classmethod
     def from_toml(cls, path: str | Path, **overrides: Any) -> IdpConfig:
-        try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"cannot read {path}: {exc}") from exc
-        return cls.from_mapping(data, **overrides)
+        """The file at ``path``; a relative ``pem_file`` in it is read from the file's
+        directory."""
+        return cls.from_mapping(read_toml(path), base_dir=Path(path).parent, **overrides)
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any], **overrides: Any) -> IdpConfig:
-        tenants = tuple(_tenant(t, f"tenants[{i}]") for i, t in enumerate(data.get("tenants", [])))
+    def from_mapping(cls, data: Mapping[str, Any], *, base_dir: Path | None = None,
+                     **overrides: Any) -> IdpConfig:
+        """``base_dir``: where a relative ``pem_file`` is (default: the current directory)."""
+        entries = data.get("tenants", [])
+        if not isinstance(entries, list):
+            raise ConfigError("tenants must be an array of tables: one [[tenants]] section "
+                              "per tenant")
+        tenants = tuple(_tenant(t, f"tenants[{i}]", base_dir) for i, t in enumerate(entries))
         if not tenants:
             raise ConfigError("the config needs at least one [[tenants]] entry")
         for i, tenant in enumerate(tenants):
@@ -267,6 +253,12 @@ class IdpConfig:
                     if getattr(tenant, key) == getattr(earlier, key):
                         raise ConfigError(f"tenants[{i}].{key} {getattr(tenant, key)!r} is "
                                           f"already the {key} of tenants[{j}]")
+        # An appId is unique across Entra, not only in its tenant: other tenants know a
+        # multi-tenant app by a service principal with the same appId
+        # (learn.microsoft.com/entra/identity-platform/app-objects-and-service-principals).
+        unique([(f"tenants[{i}].apps[{j}].client_id", a.client_id)
+                 for i, t in enumerate(tenants) for j, a in enumerate(t.apps)],
+                "app", why=" (Entra's appIds are unique across tenants)")
         settings = {k: v for k, v in data.items() if k != "tenants"}
         for key in settings:
             if key != "public_url":
@@ -311,38 +303,18 @@ def default_tenant() -> TenantConfig:
 
 # --- TOML parsing -------------------------------------------------------------------------------
 
-def _secret(d: Mapping[str, Any], where: str) -> SecretConfig:
-    known(d, where, {"value", "key_id", "display_name", "start", "end", "expires_in_days"})
-    days = d.get("expires_in_days", 180)
-    if not isinstance(days, int | float) or isinstance(days, bool) or not (
-            -MAX_DAYS <= days <= MAX_DAYS):
-        raise ConfigError(f"{where}.expires_in_days must be a number from {-MAX_DAYS} to "
-                          f"{MAX_DAYS}")
-    start, end, expires_in = when(d, "start", where), when(d, "end", where), timedelta(days=days)
-    if start is not None and end is not None and end <= start:
-        raise ConfigError(f"{where}.end must be after its start")
-    if start is not None and end is None:  # counted from the start, so known now
-        end = start + expires_in
-        if end <= start:
-            raise ConfigError(f"{where}.expires_in_days must be positive with a start")
-        if end.year >= LATEST_YEAR:
-            raise ConfigError(f"{where}.expires_in_days ends the secret after {LATEST_YEAR} "
-                              f"(it counts from the start)")
-    return SecretConfig(
-        value=req_str(d, "value", where), key_id=opt_str(d, "key_id", where),
-        display_name=req_str(d, "display_name", where, "client secret"),
-        start=start, end=end, expires_in=expires_in,
-    )
-
-
 def _redirect_uris(d: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    """Web or SPA redirect URIs by Graph's rules for ``web``/``spa.redirectUris``: http(s) only
+    (the custom schemes of native apps belong to the "Mobile and desktop" platform, Graph's
+    ``publicClient``, which ``idp.toml`` does not model), no wildcard, fragment or ``[::1]``
+    (:func:`mock_idp.registration_rules.redirect_uri_problem`)."""
     uris = str_list(d, key, where)
     for i, uri in enumerate(uris):
-        url(uri, f"{where}.{key}[{i}]", schemes=None)
+        checked(uri, f"{where}.{key}[{i}]", redirect_uri_problem(uri))
     return uris
 
 
-def _app(d: Mapping[str, Any], where: str) -> AppConfig:
+def _app(d: Mapping[str, Any], where: str, base_dir: Path | None) -> AppConfig:
     known(d, where, {
         "client_id", "name", "redirect_uris", "spa_redirect_uris", "logout_url",
         "backchannel_logout_uri", "events_url", "secrets", "certificates",
@@ -352,25 +324,28 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         "app_permissions", "enabled", "sign_in_audience",
         *APP_KEYS,
     })
-    certs = [_certificate(c, cw) for cw, c in tables(d, "certificates", where)]
+    client_id = req_guid(d, "client_id", where)
+    secrets, certs = parse_credentials(d, where, base_dir)
     redirect_uris, spa_redirect_uris = (
         _redirect_uris(d, key, where) for key in ("redirect_uris", "spa_redirect_uris"))
     audience = read_audience(d, where, redirect_uris, spa_redirect_uris)
+    checked("", f"{where}.redirect_uris", redirect_count_problem(redirect_uris, spa_redirect_uris))
+    identifier_uris = str_list(d, "identifier_uris", where)
+    for i, uri in enumerate(identifier_uris):
+        checked(uri, f"{where}.identifier_uris[{i}]", identifier_uri_problem(uri))
     return AppConfig(
-        client_id=req_guid(d, "client_id", where), name=req_str(d, "name", where, "app"),
+        client_id=client_id, name=req_str(d, "name", where, "app"),
         redirect_uris=redirect_uris, spa_redirect_uris=spa_redirect_uris,
         logout_url=opt_url(d, "logout_url", where),
         backchannel_logout_uri=opt_url(d, "backchannel_logout_uri", where),
         events_url=opt_url(d, "events_url", where),
-        secrets=tuple(_secret(s, sw) for sw, s in tables(d, "secrets", where)),
-        certificates=tuple(certs),
+        secrets=secrets, certificates=certs,
         assignment_required=flag(d, "assignment_required", where, False),
         assigned=str_list(d, "assigned", where),
         public_client=flag(d, "public_client", where, False),
         allow_id_token=flag(d, "allow_id_token", where, False),
         allow_access_token=flag(d, "allow_access_token", where, False),
-        identifier_uris=str_list(d, "identifier_uris", where),
-        app_roles=parse_app_roles(d, where),
+        identifier_uris=identifier_uris, app_roles=parse_app_roles(d, where, client_id),
         frontchannel_logout_iss=flag(d, "frontchannel_logout_iss", where, False),
         sign_v1_id_tokens=flag(d, "sign_v1_id_tokens", where, False),
         admin_consented=flag(d, "admin_consented", where, True),
@@ -380,29 +355,6 @@ def _app(d: Mapping[str, Any], where: str) -> AppConfig:
         sign_in_audience=audience,
         **parse_app_claims(d, where),
     )
-
-
-def _certificate(c: Mapping[str, Any], where: str) -> CertificateConfig:
-    known(c, where, {"pem", "pem_file", "key_id", "display_name", "start", "end"})
-    if "pem_file" in c:
-        name = req_str(c, "pem_file", where)
-        try:
-            pem = Path(name).read_text()
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "unreadable"
-            raise ConfigError(f"{where}.pem_file: cannot read {name!r}: {reason}") from exc
-    else:
-        pem = req_str(c, "pem", where, multiline=True)
-    try:
-        x509.load_pem_x509_certificate(pem.encode())
-    except ValueError as exc:
-        raise ConfigError(f"{where}.pem is not a PEM certificate") from exc
-    start, end = when(c, "start", where), when(c, "end", where)
-    if start is not None and end is not None and end <= start:
-        raise ConfigError(f"{where}.end must be after its start")
-    return CertificateConfig(pem=pem, key_id=opt_str(c, "key_id", where),
-                             display_name=req_str(c, "display_name", where, "certificate"),
-                             start=start, end=end)
 
 
 def _user(d: Mapping[str, Any], where: str, tenant_id: str, domain: str) -> UserConfig:
@@ -418,28 +370,30 @@ def _user(d: Mapping[str, Any], where: str, tenant_id: str, domain: str) -> User
     problem = None if email is None else mail_problem(email)
     if problem is not None:
         raise ConfigError(f"{where}.email {problem}")
+    groups = str_list(d, "groups", where)
+    for i, ref in enumerate(groups):
+        if not ref.strip():  # it would make a group without a name, which Graph refuses
+            raise ConfigError(f"{where}.groups[{i}] must name a group (its name or id)")
     return UserConfig(
         upn=upn, name=req_str(d, "name", where, upn.split("@")[0]),
         password=req_str(d, "password", where), email=email or upn,
         oid=opt_guid(d, "oid", where) or stable_oid(tenant_id, upn),
         given_name=opt_str(d, "given_name", where),
         family_name=opt_str(d, "family_name", where),
-        groups=str_list(d, "groups", where), roles=str_list(d, "roles", where),
+        groups=groups, roles=str_list(d, "roles", where),
         enabled=flag(d, "enabled", where, True), **parse_user_extras(d, where),
     )
 
 
-def _tenant(d: Mapping[str, Any], where: str) -> TenantConfig:
+def _tenant(d: Mapping[str, Any], where: str, base_dir: Path | None) -> TenantConfig:
     if not isinstance(d, Mapping):
         raise ConfigError(f"{where} must be a table")
     known(d, where, {"id", "domain", "name", "region", "apps", "users", "groups", "country",
                      "show_keep_me_signed_in", "allow_user_consent", "lockout_threshold",
                      "lockout_duration_seconds"})
-    tid = req_str(d, "id", where)
-    try:
-        uuid.UUID(tid)
-    except ValueError as exc:
-        raise ConfigError(f"{where}.id must be a GUID") from exc
+    # 8-4-4-4-12 only: the provider names its endpoints by this id, which AADSTS900023 refuses
+    # in another spelling ({...}, urn:uuid:, no dashes).
+    tid = req_guid(d, "id", where)
     domain = req_str(d, "domain", where).lower()
     if len(domain) > 253 or not _DOMAIN.match(domain):
         raise ConfigError(f"{where}.domain must be a DNS name such as contoso.onmicrosoft.com")
@@ -447,11 +401,11 @@ def _tenant(d: Mapping[str, Any], where: str) -> TenantConfig:
     if len(region) > 16:
         raise ConfigError(f"{where}.region must be at most 16 characters")
     tenant = TenantConfig(
-        id=tid.lower(), domain=domain, name=req_str(d, "name", where, domain), region=region,
-        apps=tuple(_app(a, aw) for aw, a in tables(d, "apps", where)),
+        id=tid, domain=domain, name=req_str(d, "name", where, domain), region=region,
+        apps=tuple(_app(a, aw, base_dir) for aw, a in tables(d, "apps", where)),
         users=tuple(_user(u, uw, tid, domain) for uw, u in tables(d, "users", where)),
         show_keep_me_signed_in=flag(d, "show_keep_me_signed_in", where, True),
-        groups=parse_groups(d, where), country=opt_str(d, "country", where),
+        groups=parse_groups(d, where), country=country(d, "country", where),
         allow_user_consent=flag(d, "allow_user_consent", where, True),
         lockout_threshold=whole(d, "lockout_threshold", where, lockout.DEFAULT_THRESHOLD,
                                 minimum=1, maximum=lockout.MAX_THRESHOLD),
@@ -459,20 +413,11 @@ def _tenant(d: Mapping[str, Any], where: str) -> TenantConfig:
             d, "lockout_duration_seconds", where, int(lockout.DEFAULT_DURATION.total_seconds()),
             minimum=1, maximum=int(lockout.MAX_DURATION.total_seconds())),
     )
-    _unique([a.client_id for a in tenant.apps], f"{where}.apps", "client_id", "app")
-    _unique([u.upn for u in tenant.users], f"{where}.users", "upn", "user")
-    _unique([u.oid or "" for u in tenant.users], f"{where}.users", "oid", "user")
+    unique(keyed(f"{where}.apps", "client_id", [a.client_id for a in tenant.apps]), "app")
+    # Graph: "Another object with the same value for property identifierUris already exists."
+    unique([(f"{where}.apps[{i}].identifier_uris[{j}]", uri) for i, a in enumerate(tenant.apps)
+             for j, uri in enumerate(a.identifier_uris)], "app", same=identifier_uri_key)
+    unique(keyed(f"{where}.users", "upn", [u.upn for u in tenant.users]), "user")
+    unique(keyed(f"{where}.users", "oid", [u.oid or "" for u in tenant.users]), "user")
     resolve(tenant, where)
     return tenant
-
-
-def _unique(values: list[str], where: str, key: str, kind: str) -> None:
-    """:class:`ConfigError` naming the first entry whose ``key`` an earlier one has (in any
-    case): a second app with a client id, or user with a UPN, would replace the first."""
-    seen: dict[str, int] = {}
-    for i, value in enumerate(values):
-        earlier = seen.setdefault(value.lower(), i)
-        if earlier != i:
-            raise ConfigError(f"{where}[{i}].{key} {value!r} is already the {key} of "
-                              f"{where.rpartition('.')[2]}[{earlier}]; each {kind} needs "
-                              f"its own")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .config_fields import (
     ConfigError,
+    is_guid,
     stable_oid,
 )
 from .consent import GRAPH_APP_ID, SIGN_IN_SCOPES
@@ -141,14 +142,6 @@ def all_groups(tenant: TenantConfig) -> tuple[GroupConfig, ...]:
     return (*tenant.groups, *_implicit_groups(tenant))
 
 
-def is_guid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
 def resolve(tenant: TenantConfig, where: str = "tenant") -> Resolved:
     """Check every reference in ``tenant`` and return them as ids; :class:`ConfigError` names
     the first key whose reference cannot be resolved."""
@@ -176,6 +169,7 @@ def resolve(tenant: TenantConfig, where: str = "tenant") -> Resolved:
             mid, _ = principal(ref, f"{where}.groups[{i}].members[{j}]")
             if mid not in members[gid]:
                 members[gid].append(mid)
+    _check_group_ids(tenant, where, users)
     for uid, u in users.items():
         for ref in u.groups:
             gid = group_ids[ref.strip().lower()]
@@ -188,6 +182,7 @@ def resolve(tenant: TenantConfig, where: str = "tenant") -> Resolved:
         for ext in app.extension_properties:
             prop = extension_of(app.client_id, ext)
             extensions[prop.name] = prop
+    _check_user_roles(tenant, where, principal)
     values: dict[str, dict[str, Any]] = {}
     for i, (uid, u) in enumerate(users.items()):
         values[uid] = _extension_values(u, f"{where}.users[{i}].extensions", extensions)
@@ -197,6 +192,41 @@ def resolve(tenant: TenantConfig, where: str = "tenant") -> Resolved:
                        for i, app in enumerate(tenant.apps)}
     return Resolved(group_ids=group_ids, members=members, assignments=assignments,
                     extensions=values, permissions=permissions, app_permissions=app_permissions)
+
+
+def _check_group_ids(tenant: TenantConfig, where: str, users: Mapping[str, Any]) -> None:
+    """A group whose id is a user's: users and groups are directory objects, one id apiece
+    (Graph addresses both by it, and a reference to it would find only the user)."""
+    oids = {uid: i for i, uid in enumerate(users)}
+    for i, g in enumerate(tenant.groups):
+        gid = group_id(tenant.id, g)
+        if gid in oids:
+            raise ConfigError(f"{where}.groups[{i}].id {gid!r} is already the oid of "
+                              f"users[{oids[gid]}]; a group and a user cannot share an id")
+    declared = {group_id(tenant.id, g) for g in tenant.groups}
+    for i, u in enumerate(tenant.users):
+        for j, ref in enumerate(u.groups):
+            key = ref.strip().lower()
+            if key in oids and key not in declared:
+                raise ConfigError(f"{where}.users[{i}].groups[{j}]: {ref!r} is the oid of "
+                                  f"users[{oids[key]}], not a group")
+
+
+def _check_user_roles(tenant: TenantConfig, where: str, principal: Any) -> None:
+    """Each of a user's ``roles`` is a role of an app whose ``assigned`` names the user: any
+    other (a typo such as ``Agnet``) would be dropped without a word."""
+    assigned = {app.client_id: {principal(ref, "")[0] for ref in app.assigned}
+                for app in tenant.apps}
+    for i, user in enumerate(tenant.users):
+        uid = user_id(tenant.id, user)
+        offered = {role_config(r).value for app in tenant.apps if uid in assigned[app.client_id]
+                   for r in app.app_roles}
+        for j, role in enumerate(user.roles):
+            if role not in offered:
+                raise ConfigError(
+                    f"{where}.users[{i}].roles[{j}]: {role!r} is not an app role of an app "
+                    f"whose assigned names this user (roles there: "
+                    f"{', '.join(sorted(offered)) or 'none'})")
 
 
 _GRAPH_NAMES = {GRAPH_APP_ID, "https://graph.microsoft.com"}

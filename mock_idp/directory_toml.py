@@ -11,7 +11,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import directory_roles, totp
-from .config_fields import ConfigError, flag, known, opt_str, req_str, str_list, tables
+from .config_fields import (
+    ConfigError,
+    checked,
+    country,
+    flag,
+    is_guid,
+    known,
+    opt_str,
+    req_str,
+    str_list,
+    tables,
+    unique,
+)
 from .directory import (
     EXTENSION_DATA_TYPES,
     EXTENSION_TARGETS,
@@ -25,12 +37,16 @@ from .directory_config import (
     AssignmentConfig,
     ExtensionPropertyConfig,
     GroupConfig,
-    is_guid,
     role_config,
+    role_id_of,
 )
+from .registration_rules import app_role_value_problem
 
 
-def parse_app_roles(d: Mapping[str, Any], where: str) -> tuple[str | AppRoleConfig, ...]:
+def parse_app_roles(d: Mapping[str, Any], where: str, client_id: str
+                    ) -> tuple[str | AppRoleConfig, ...]:
+    """``app_roles``: values, or tables with an id; values and ids unique (two roles with one
+    id would be one role to an assignment, which then holds both)."""
     value = d.get("app_roles", [])
     if not isinstance(value, list):
         raise ConfigError(f"{where}.app_roles must be a list")
@@ -38,7 +54,7 @@ def parse_app_roles(d: Mapping[str, Any], where: str) -> tuple[str | AppRoleConf
     for i, item in enumerate(value):
         key = f"{where}.app_roles[{i}]"
         if isinstance(item, str) and item:
-            out.append(item)
+            out.append(checked(item, key, app_role_value_problem(item)))
             continue
         if not isinstance(item, Mapping):
             raise ConfigError(f"{key} must be a role value or a table")
@@ -50,14 +66,18 @@ def parse_app_roles(d: Mapping[str, Any], where: str) -> tuple[str | AppRoleConf
         role_id = opt_str(item, "id", key)
         if role_id is not None and not is_guid(role_id):
             raise ConfigError(f"{key}.id must be a GUID")
+        role_value = req_str(item, "value", key)
         out.append(AppRoleConfig(
-            value=req_str(item, "value", key), id=role_id,
+            value=checked(role_value, f"{key}.value", app_role_value_problem(role_value)),
+            id=role_id,
             display_name=opt_str(item, "display_name", key),
             description=opt_str(item, "description", key) or "",
             allowed_member_types=types, enabled=flag(item, "enabled", key, True)))
     values = [role_config(r).value for r in out]
     if len(set(values)) != len(values):
         raise ConfigError(f"{where}.app_roles: two roles have the same value")
+    unique([(f"{where}.app_roles[{i}].id", role_id_of(client_id, role))
+            for i, role in enumerate(out)], "role")
     return tuple(out)
 
 
@@ -143,8 +163,11 @@ def parse_groups(d: Mapping[str, Any], where: str) -> tuple[GroupConfig, ...]:
         types = str_list(item, "types", key)
         if not set(types) <= {"Unified", "DynamicMembership"}:
             raise ConfigError(f"{key}.types may hold Unified and DynamicMembership")
+        name = req_str(item, "name", key)
+        if not name.strip():  # Graph refuses a group without a displayName
+            raise ConfigError(f"{key}.name must not be blank")
         out.append(GroupConfig(
-            name=req_str(item, "name", key), id=gid,
+            name=name, id=gid,
             description=opt_str(item, "description", key), members=str_list(item, "members", key),
             security_enabled=flag(item, "security_enabled", key, True),
             mail_enabled=flag(item, "mail_enabled", key, False), types=types,
@@ -154,6 +177,8 @@ def parse_groups(d: Mapping[str, Any], where: str) -> tuple[GroupConfig, ...]:
     names = [g.name.lower() for g in out]
     if len(set(names)) != len(names):
         raise ConfigError(f"{where}.groups: two groups have the same name")
+    unique([(f"{where}.groups[{i}].id", g.id) for i, g in enumerate(out) if g.id is not None],
+           "group")
     return tuple(out)
 
 
@@ -181,7 +206,7 @@ def parse_user_extras(d: Mapping[str, Any], where: str) -> dict[str, Any]:
             raise ConfigError(f"{where}.totp_secret: {exc}") from exc
     return {"extensions": dict(extensions), "user_type": user_type, "totp_secret": totp_secret,
             "force_change_password": flag(d, "force_change_password", where, False),
-            "country": opt_str(d, "country", where),
+            "country": country(d, "country", where),
             "preferred_language": opt_str(d, "preferred_language", where),
             "directory_roles": tuple(dict.fromkeys(roles))}
 

@@ -175,7 +175,12 @@ def test_serves_a_config_file(tmp_path: Path) -> None:
 
 BAD_CONFIGS = [
     ("[[tenants]]\nid = 'nope'\ndomain = 'a.test'\n", "id must be a GUID"),
-    ("tenants = 5\n", "invalid config"),
+    ("tenants = 5\n", "tenants must be an array of tables"),
+    ("[tenants]\nid = '0b6f3c2a-7d41-4e9b-8a35-c2d1e0f9a874'\n",
+     "tenants must be an array of tables"),
+    ("x = " + "[" * 500 + "]" * 500 + "\n", "x (line 1): arrays and inline tables nested"),
+    ("[[tenants]]\nname = 'F\xe4brikam'\n".encode("latin-1"),
+     "line 2, column 10: byte 0xe4 is not UTF-8"),
     ("[[tenants]\n", "cannot read"),
     ("colour = 'blue'\n[[tenants]]\nid = '0b6f3c2a-7d41-4e9b-8a35-c2d1e0f9a874'\n"
      "domain = 'a.test'\n", "colour"),
@@ -211,19 +216,20 @@ def _main_exit_code(argv: list[str]) -> int:
 
 @pytest.mark.parametrize(("toml", "needle"), BAD_CONFIGS)
 def test_bad_config_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                          toml: str, needle: str) -> None:
+                                          toml: str | bytes, needle: str) -> None:
     config = tmp_path / "idp.toml"
-    config.write_text(toml)
+    config.write_bytes(toml if isinstance(toml, bytes) else toml.encode())
     code = _main_exit_code(["--port", "0", "--config", str(config)])
     captured = capsys.readouterr()
     _one_line_exit_2(code, captured.out, captured.err, needle)
+    assert str(config) in captured.err
 
 
 def test_bad_config_as_a_process_is_one_line_and_exit_2(tmp_path: Path) -> None:
     """The same through ``python -m mock_idp`` itself: the entry point passes main's code on."""
     toml, needle = BAD_CONFIGS[0]
     config = tmp_path / "idp.toml"
-    config.write_text(toml)
+    config.write_text(str(toml))
     result = subprocess.run(command("--port", "0", "--config", str(config)), cwd=REPO, env=env(),
                             capture_output=True, text=True, timeout=30)
     _one_line_exit_2(result.returncode, result.stdout, result.stderr, needle)
@@ -231,6 +237,8 @@ def test_bad_config_as_a_process_is_one_line_and_exit_2(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("args", "needle"), [
     (("--config", "does-not-exist.toml"), "does-not-exist.toml"),
+    (("--config", ""), "--config needs the path of an idp.toml file"),
+    (("--config", " "), "--config needs the path of an idp.toml file"),
     (("--port", "70000"), "--port must be between 0 and 65535"),
     (("--public-url", "idp.example.test"), "--public-url must be an absolute http(s) URL"),
     (("--log-level", "loud"), "invalid choice: 'loud'"),

@@ -129,7 +129,7 @@ def test_the_accepted_forms_still_load() -> None:
                            oid=APP.upper()),
                       user(f"o'brien.b-c_d!e#f^g~h@{DOMAIN}")]),
         tenant(id="33333333-3333-3333-3333-333333333333", domain="other.example",
-               apps=[{"client_id": APP}])]})
+               apps=[{"client_id": "44444444-4444-4444-4444-444444444444"}])]})
     assert config.public_url == "https://idp.example"
     assert config.tenants[0].apps[0].client_id == APP
     assert config.tenants[0].users[0].oid == APP
