@@ -158,10 +158,20 @@ class User:
     given_name: str | None
     family_name: str | None
     enabled: bool
-    tokens_valid_from: datetime
+    tokens_valid_from: datetime | None = None
+    """Grants and sessions from before this are revoked (AADSTS50173); ``None`` until a
+    revocation (``revokeSignInSessions``, a password change) sets it, so that moving the mock's
+    clock back never makes a fresh sign-in look revoked."""
+    created: datetime | None = None
+    """When the account was made: ``signInSessionsValidFromDateTime`` until a revocation."""
     user_type: str = "Member"
     country: str | None = None
     preferred_language: str | None = None
+    job_title: str | None = None  # and the next four: Graph's profile properties, set there
+    mobile_phone: str | None = None
+    office_location: str | None = None
+    business_phones: list[str] = field(default_factory=list)
+    usage_location: str | None = None
     extensions: dict[str, Any] = field(default_factory=dict)
     """Directory extension values by full name (``extension_<appid>_<name>``)."""
     directory_roles: tuple[str, ...] = ()
@@ -181,13 +191,13 @@ class User:
         """Every user property the mock keeps, as ``$select`` may name them; Graph answers
         :data:`USER_DEFAULT_PROPERTIES` without ``$select`` (:meth:`graph_default`)."""
         return {
-            "businessPhones": [],
+            "businessPhones": list(self.business_phones),
             "displayName": self.name,
             "givenName": self.given_name,
-            "jobTitle": None,
+            "jobTitle": self.job_title,
             "mail": self.email,
-            "mobilePhone": None,
-            "officeLocation": None,
+            "mobilePhone": self.mobile_phone,
+            "officeLocation": self.office_location,
             "preferredLanguage": self.preferred_language,
             "surname": self.family_name,
             "userPrincipalName": self.upn,
@@ -195,7 +205,9 @@ class User:
             "accountEnabled": self.enabled,
             "userType": self.user_type,
             "country": self.country,
-            "signInSessionsValidFromDateTime": iso(self.tokens_valid_from),
+            "usageLocation": self.usage_location,
+            "signInSessionsValidFromDateTime": iso(valid) if (
+                valid := self.tokens_valid_from or self.created) else None,
         }
 
     def graph_default(self) -> dict[str, Any]:

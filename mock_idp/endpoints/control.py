@@ -26,6 +26,7 @@ from ..state import IdpState
 from ..store import Tenant
 from . import authenticator, custom_claims
 from .common import base_url, idp, plain_error
+from .graph_rules import check_new_tenant
 from .mock_api import ALL_METHODS, route
 from .payload import (
     EARLIEST,
@@ -157,6 +158,7 @@ async def create_tenant(request: Request) -> Response:
     if state.store.resolve_tenant(cfg.domain) is not None:
         raise BadInput(f"a tenant with domain {cfg.domain} already exists", field="domain",
                        status=409)
+    check_new_tenant(cfg, state.store)
     try:
         tenant = state.store.add_tenant(cfg, state.clock.now())
     except ValueError as exc:

@@ -21,11 +21,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from .. import registration_rules
 from ..config import SINGLE_TENANT, AppConfig, UserConfig
 from ..consent import DEFAULT_CONSENT_SCOPE
 from ..directory import MAX_EXTENSION_VALUES, remove_app, remove_object
 from ..directory_build import build_app, build_user
-from ..protocol import redirect
 from ..store import (
     Application,
     PasswordCredential,
@@ -58,6 +58,7 @@ from .graph_http import (
     route,
 )
 from .graph_paging import Entry, collection, select_one
+from .graph_rules import app_id_owner, check_role_changes
 from .payload import BadInput, check_known, get_str, parse_guid, read_object
 
 _UPN_TAKEN = "Another object with the same value for property userPrincipalName already exists."
@@ -123,13 +124,14 @@ def _application(request: Request, tenant: Tenant) -> Application:
 async def list_applications(request: Request, tenant: Tenant) -> Response:
     return collection(request, "applications", [a.graph() for a in tenant.apps.values()],
                       type_name="microsoft.graph.application",
-                      filterable={"appId", "displayName", "id"}, orderable={"displayName"})
+                      filterable={"appId", "displayName", "id"}, orderable={"displayName"},
+                      sorts_by_default=False)
 
 
 async def create_application(request: Request, tenant: Tenant) -> Response:
     changes = model.application_changes(await read_object(request))
     client_id = changes.pop("client_id")
-    if client_id in tenant.apps:
+    if app_id_owner(idp(request).store, client_id) is not None:  # in any tenant
         raise BadInput("Another object with the same value for property appId already exists.",
                        field="appId")
     _check_identifier_uris(tenant, changes.get("identifier_uris", []), None)
@@ -144,9 +146,10 @@ async def create_application(request: Request, tenant: Tenant) -> Response:
 
 
 def _check_identifier_uris(tenant: Tenant, uris: list[str], current: Application | None) -> None:
-    taken = {u for a in tenant.apps.values() if a is not current for u in a.identifier_uris}
+    key = registration_rules.identifier_uri_key
+    taken = {key(u) for a in tenant.apps.values() if a is not current for u in a.identifier_uris}
     for i, uri in enumerate(uris):
-        if uri in taken:
+        if key(uri) in taken:
             raise BadInput("Another object with the same value for property identifierUris "
                            "already exists.", field=f"identifierUris[{i}]")
 
@@ -156,7 +159,7 @@ def _check_redirect_rules(changes: dict[str, Any], current: Application | None) 
     def after(attr: str, default: Any) -> Any:
         return changes.get(attr, getattr(current, attr) if current is not None else default)
 
-    problem = redirect.registration_problem(
+    problem = registration_rules.redirect_list_problem(
         after("redirect_uris", []), after("spa_redirect_uris", []),
         after("sign_in_audience", SINGLE_TENANT))
     if problem is not None:
@@ -176,6 +179,8 @@ async def update_application(request: Request, tenant: Tenant) -> Response:
     app = _application(request, tenant)
     changes = model.application_changes(await read_object(request), client_id=app.client_id,
                                         registered=app.certificates)
+    if "app_roles" in changes:
+        check_role_changes(app.app_roles, changes["app_roles"])
     if "identifier_uris" in changes:
         _check_identifier_uris(tenant, changes["identifier_uris"], app)
     _check_redirect_rules(changes, app)
@@ -251,10 +256,12 @@ async def remove_password(request: Request, tenant: Tenant) -> Response:
 
 async def list_users(request: Request, tenant: Tenant) -> Response:
     """Users, 100 to a page unless ``$top`` says otherwise; ``$orderby`` on ``displayName`` or
-    ``userPrincipalName`` (https://learn.microsoft.com/graph/api/user-list)."""
+    ``userPrincipalName`` (https://learn.microsoft.com/graph/api/user-list); ``$filter`` ``eq``
+    on the properties the advanced-queries table marks as working by default."""
     return collection(request, "users", [user_entry(u) for u in tenant.users.values()],
                       type_name="microsoft.graph.user",
-                      filterable={"userPrincipalName", "displayName", "mail", "id"},
+                      filterable={"userPrincipalName", "displayName", "mail", "id",
+                                  "accountEnabled", "userType", "jobTitle"},
                       orderable={"displayName", "userPrincipalName"})
 
 
@@ -276,9 +283,12 @@ async def create_user(request: Request, tenant: Tenant) -> Response:
     # is null" (microsoftgraph/microsoft-graph-docs#18722); build_user gives idp.toml users
     # their UPN as address.
     user.email = changes.get("email")
+    for attr, _ in model.PROFILE_PROPERTIES.values():
+        if attr in changes:
+            setattr(user, attr, changes[attr])
     _set_extensions(user, changes.get("extensions", {}))
     tenant.users[user.id] = user
-    return json_body(request, "users/$entity", user.graph_default(), 201)
+    return json_body(request, "users/$entity", user_entry(user).view(None), 201)
 
 
 def _set_extensions(user: User, values: dict[str, Any]) -> None:

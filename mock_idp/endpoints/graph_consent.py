@@ -121,7 +121,8 @@ async def list_service_principals(request: Request, tenant: Tenant) -> Response:
     items = list(principals(tenant, idp(request).store).values())
     return collection(request, "servicePrincipals", items,
                       type_name="microsoft.graph.servicePrincipal",
-                      filterable={"appId", "displayName", "id"}, orderable={"displayName"})
+                      filterable={"appId", "displayName", "id", "accountEnabled"},
+                      orderable={"displayName"}, sorts_by_default=False)
 
 
 async def get_service_principal(request: Request, tenant: Tenant) -> Response:

@@ -18,6 +18,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
+from .. import registration_rules
 from ..consent import GRAPH_APP_ID, service_principal_id
 from ..directory import (
     DEFAULT_ACCESS_ROLE_ID,
@@ -65,7 +66,7 @@ _NICKNAME_FORBIDDEN = set("@()\\[]\";:<>, ")
 
 def app_roles(value: Any, client_id: str) -> list[AppRole]:
     """``appRoles``: objects with a GUID ``id`` (one derived from the value when absent), a
-    ``value`` without spaces, unique values and ids."""
+    ``value`` :mod:`mock_idp.registration_rules` allows, unique values and ids."""
     if not isinstance(value, list):
         raise BadInput("'appRoles' must be an array of appRole objects", field="appRoles")
     if len(value) > MAX_APP_ROLES:
@@ -76,9 +77,10 @@ def app_roles(value: Any, client_id: str) -> list[AppRole]:
         if not isinstance(item, dict):
             raise BadInput(f"{where!r} must be an object", field=where)
         check_known(item, APP_ROLE_PROPERTIES, where)
-        role = require_str(item, "value", where, max_len=120)
-        if any(c.isspace() for c in role):
-            raise BadInput(f"'{where}.value' must not contain spaces", field=f"{where}.value")
+        role = require_str(item, "value", where, max_len=registration_rules.MAX_APP_ROLE_VALUE)
+        problem = registration_rules.app_role_value_problem(role)
+        if problem is not None:
+            raise BadInput(f"'{where}.value' {problem}", field=f"{where}.value")
         role_id = get_str(item, "id", where, max_len=64)
         role_id = parse_guid(role_id, f"{where}.id") if role_id else default_role_id(
             client_id, role)

@@ -15,12 +15,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from ..directory import Group, remove_object, transitive_member_of
+from ..directory import Group, remove_object
 from ..store import Tenant, User, new_guid
 from . import graph_directory_model as model
 from .common import idp
 from .graph_http import PREFIX, json_body, not_found, route
 from .graph_paging import Entry, collection, select_one
+from .graph_rules import NESTING_CYCLE, nesting_cycle
 from .payload import BadInput, check_known, read_object
 
 MAX_MEMBERS = 50_000
@@ -30,9 +31,9 @@ def user_entry(user: User, odata_type: bool = False) -> Entry:
     """A user as lists show it: its default properties, and what ``$select`` may add (its
     directory extension values and ``passwordProfile`` among them)."""
     kind = {"@odata.type": "#microsoft.graph.user"} if odata_type else {}
-    profile = {"password": None, "forceChangePasswordNextSignIn": user.force_change_password,
-               "forceChangePasswordNextSignInWithMfa": False}
-    return Entry({**kind, **user.graph(), **user.extensions, "passwordProfile": profile},
+    password = {"password": None, "forceChangePasswordNextSignIn": user.force_change_password,
+                "forceChangePasswordNextSignInWithMfa": False}
+    return Entry({**kind, **user.graph(), **user.extensions, "passwordProfile": password},
                  {**kind, **user.graph_default()})
 
 
@@ -64,10 +65,9 @@ def add_members(tenant: Tenant, group: Group, ids: list[str], field: str) -> Non
         if object_id in group.members:
             raise BadInput("One or more added object references already exist for the "
                            "following modified properties: 'members'.", field=field)
-        containing = {g.id for g in transitive_member_of(tenant, group.id)}
-        if object_id == group.id or object_id in containing:
-            raise BadInput("A group cannot be a member of itself or of a group it contains.",
-                           field=field)
+    nesting = {g.id: g.members for g in tenant.groups.values()}
+    if nesting_cycle({**nesting, group.id: [*group.members, *ids]}, [group.id]) is not None:
+        raise BadInput(NESTING_CYCLE, field=field)
     if len(group.members) + len(ids) > MAX_MEMBERS:
         raise BadInput(f"A group in the mock holds at most {MAX_MEMBERS} members.", field=field)
     group.members.extend(ids)
@@ -77,7 +77,8 @@ async def list_groups(request: Request, tenant: Tenant) -> Response:
     """Groups, 100 to a page (https://learn.microsoft.com/graph/api/group-list)."""
     return collection(request, "groups", [g.graph(tenant.domain) for g in tenant.groups.values()],
                       type_name="microsoft.graph.group",
-                      filterable={"displayName", "id", "mailNickname"}, orderable={"displayName"})
+                      filterable={"displayName", "id", "mailNickname", "securityEnabled",
+                                  "mailEnabled"}, orderable={"displayName"})
 
 
 async def create_group(request: Request, tenant: Tenant) -> Response:

@@ -16,13 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .. import password_policy
+from .. import password_policy, registration_rules
 from ..config import SIGN_IN_AUDIENCES
-from ..protocol.urls import is_url
 from ..store import KeyCredential, Tenant, new_guid
 from ..text_policy import mail_problem, upn_problem
 from . import graph_directory_model as directory_model
-from .fields import checked_url
 from .graph_credentials import key_credentials
 from .payload import (
     LATEST,
@@ -37,7 +35,7 @@ from .payload import (
     require_str,
 )
 
-MAX_URI = 256
+MAX_URI = registration_rules.MAX_URI
 
 APPLICATION_PROPERTIES = {
     "displayName", "appId", "identifierUris", "isFallbackPublicClient", "web",
@@ -47,20 +45,28 @@ APPLICATION_PROPERTIES = {
 }
 WEB_PROPERTIES = {"redirectUris", "logoutUrl", "implicitGrantSettings"}
 IMPLICIT_PROPERTIES = {"enableIdTokenIssuance", "enableAccessTokenIssuance"}
+PROFILE_PROPERTIES = {"jobTitle": ("job_title", 128), "mobilePhone": ("mobile_phone", 64),
+                      "officeLocation": ("office_location", 128),
+                      "businessPhones": ("business_phones", 64),
+                      "usageLocation": ("usage_location", 2)}
+"""Writable user properties the directory keeps for Graph alone: Graph name -> (the ``User``
+field, the most characters one value may hold: the user resource's "Maximum length" where
+it gives one, 128 for ``officeLocation`` where it does not)."""
 USER_PROPERTIES = {"accountEnabled", "displayName", "userPrincipalName", "mailNickname",
                    "passwordProfile", "mail", "givenName", "surname", "country",
-                   "preferredLanguage", "userType"}
+                   "preferredLanguage", "userType", *PROFILE_PROPERTIES}
 PASSWORD_PROFILE_PROPERTIES = {"password", "forceChangePasswordNextSignIn",
                                "forceChangePasswordNextSignInWithMfa"}
 
 
-def web_uri(value: str, name: str) -> str:
-    """A redirect, logout or notification URL: absolute http(s), no wildcard, no fragment."""
-    if len(value) > MAX_URI:
-        raise BadInput(f"{name!r} is longer than {MAX_URI} characters", field=name)
-    checked_url(value, name)
-    if "*" in value or "#" in value:
-        raise BadInput(f"{name!r} must not contain a wildcard or a fragment", field=name)
+def web_uri(value: str, name: str, *, redirect: bool = False) -> str:
+    """A redirect, logout or notification URL, as :mod:`mock_idp.registration_rules` (which
+    ``idp.toml`` follows too) allows it."""
+    check = registration_rules.redirect_uri_problem if redirect else \
+        registration_rules.web_url_problem
+    problem = check(value)
+    if problem is not None:
+        raise BadInput(f"{name!r} {problem}", field=name)
     return value
 
 
@@ -69,7 +75,7 @@ def _uris(body: dict[str, Any], key: str, where: str) -> list[str] | None:
     if values is None:
         return None
     name = f"{where}.{key}" if where else key
-    return [web_uri(v, f"{name}[{i}]") for i, v in enumerate(values)]
+    return [web_uri(v, f"{name}[{i}]", redirect=True) for i, v in enumerate(values)]
 
 
 def _optional_uri(body: dict[str, Any], key: str, where: str = "") -> tuple[bool, str | None]:
@@ -103,9 +109,9 @@ def application_changes(body: dict[str, Any], *, client_id: str | None = None,
     identifier_uris = get_str_list(body, "identifierUris", max_len=MAX_URI)
     if identifier_uris is not None:
         for i, value in enumerate(identifier_uris):
-            if not is_url(value, schemes=None):
-                raise BadInput(f"'identifierUris[{i}]' must be an absolute URI such as "
-                               f"api://<appId>", field=f"identifierUris[{i}]")
+            problem = registration_rules.identifier_uri_problem(value)
+            if problem is not None:
+                raise BadInput(f"'identifierUris[{i}]' {problem}", field=f"identifierUris[{i}]")
         out["identifier_uris"] = identifier_uris
     for key, attr in (("isFallbackPublicClient", "public_client"),
                       ("appRoleAssignmentRequired", "assignment_required"),
@@ -222,9 +228,34 @@ def user_changes(body: dict[str, Any], tenant: Tenant, *, creating: bool) -> dic
         if user_type not in ("Member", "Guest"):
             raise BadInput("'userType' must be Member or Guest", field="userType")
         out["user_type"] = user_type
+    out.update(_profile_changes(body))
     if "password" in out and password_policy.problem(out["password"]) is not None:
         # Checked last, as the other fields' refusals say more about a malformed body.
         raise BadInput(password_policy.GRAPH_REFUSAL, field="passwordProfile.password")
+    return out
+
+
+def _profile_changes(body: dict[str, Any]) -> dict[str, Any]:
+    """:data:`PROFILE_PROPERTIES` as the user resource types them
+    (https://learn.microsoft.com/graph/api/resources/user#properties): ``businessPhones`` a
+    string collection that holds one number at most; ``usageLocation`` a two-letter ISO 3166
+    country code, not nullable; the others nullable strings."""
+    out: dict[str, Any] = {}
+    for key, (attr, max_len) in PROFILE_PROPERTIES.items():
+        if key not in body:
+            continue
+        if key == "businessPhones":
+            if isinstance(body[key], list) and len(body[key]) > 1:
+                raise BadInput("'businessPhones' holds one number at most", field=key)
+            out[attr] = get_str_list(body, key, max_len=max_len)
+        elif key == "usageLocation":
+            value = get_str(body, key, max_len=max_len)
+            if value is None or not re.fullmatch(r"[A-Za-z]{2}", value):
+                raise BadInput("'usageLocation' must be a two-letter country code (ISO 3166) "
+                               "such as US", field=key)
+            out[attr] = value
+        else:
+            out[attr] = get_str(body, key, nullable=True, max_len=max_len)
     return out
 
 

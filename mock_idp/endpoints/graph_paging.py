@@ -1,5 +1,6 @@
 """OData query options on the Graph-shaped lists: paging (``$top``, ``$skiptoken``),
-``$select``, ``$filter`` (``<property> eq 'value'``), ``$orderby`` and ``$count``.
+``$select``, ``$filter`` (``<property> eq 'value'``, ``eq true|false``), ``$orderby`` and
+``$count``.
 
 Paging follows https://learn.microsoft.com/graph/paging: a page holds ``$top`` items or, without
 it, 100 (as ``GET /users`` does); while more remain the body carries ``@odata.nextLink``, the
@@ -12,9 +13,15 @@ https://devblogs.microsoft.com/microsoft365dev/30daysmsgraph-day-7-paging-and-ne
 Any other ``$`` option is refused: a service "MUST reject any requests which contain the
 unsupported option" (https://learn.microsoft.com/openspecs/windows_protocols/ms-odata/
 72d4ebf9-5480-49a4-b88b-c5782f726c87), and Graph's user reference notes that ``$`` starts only
-system query options in its URLs. ``$count=true`` needs ``ConsistencyLevel: eventual``, as an
-advanced query (https://learn.microsoft.com/graph/aad-advanced-queries); without the header
-Graph answers "$count is not currently supported." (microsoftgraph/microsoft-graph-docs#9254).
+system query options in its URLs.
+
+Advanced queries (microsoftgraph/microsoft-graph-docs-contrib concepts/aad-advanced-queries.md):
+the *advanced query parameters* are the ``ConsistencyLevel: eventual`` header and
+``$count=true`` together. Without both, ``$count=true`` is silently ignored (no
+``@odata.count``; the 400 "$count is not currently supported." of
+microsoftgraph/microsoft-graph-docs#9254 answers the ``/$count`` URL segment, which the mock does
+not offer), and ``$orderby`` is refused together with ``$filter``, on a list whose sort the docs'
+table marks "Advanced" (applications, service principals), and descending.
 """
 
 from __future__ import annotations
@@ -41,7 +48,8 @@ DEFAULT_PAGE_SIZE = 100
 MAX_TOP = 999
 MAX_SELECT = 64
 SUPPORTED = ("$top", "$skiptoken", "$select", "$filter", "$orderby", "$count")
-_FILTER = re.compile(r"^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$")
+_FILTER = re.compile(r"^\s*(\w+)\s+eq\s+(?:'((?:[^']|'')*)'|(true|false))\s*$")
+"""``<property> eq '<text>'`` or ``<property> eq true|false`` (OData's literals)."""
 _ORDER = re.compile(r"^\s*(\w+)(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
 _UNSUPPORTED_QUERY = "Request_UnsupportedQuery"
 
@@ -134,52 +142,83 @@ def _filtered(options: Mapping[str, str], entries: list[Entry], allowed: Collect
         raise BadInput("'$filter' is not supported on this list", field="$filter")
     match = _FILTER.match(expr)
     if match is None or match.group(1) not in allowed:
-        raise BadInput(f"unsupported '$filter'; use <property> eq 'value' with one of "
-                       f"{', '.join(sorted(allowed))}", field="$filter")
-    prop, value = match.group(1), match.group(2).replace("''", "'").lower()
-    return [e for e in entries if str(e.properties.get(prop) or "").lower() == value]
+        raise BadInput(f"unsupported '$filter'; use <property> eq 'value' (or eq true|false) "
+                       f"with one of {', '.join(sorted(allowed))}", field="$filter")
+    prop, text, flag = match.groups()
+    values = [e.properties.get(prop) for e in entries]
+    literal: type = str if flag is None else bool
+    if any(v is not None and not isinstance(v, literal) for v in values):
+        # OData's type check, in the words of Graph's OData library.
+        kinds = ("Edm.Boolean", "Edm.String") if flag is None else ("Edm.String", "Edm.Boolean")
+        raise BadInput(f"A binary operator with incompatible types was detected. Found operand "
+                       f"types '{kinds[0]}' and '{kinds[1]}' for operator kind 'Equal'.",
+                       field="$filter")
+    if flag is not None:
+        wanted = flag == "true"
+        return [e for e, v in zip(entries, values, strict=True) if v is wanted]
+    value = text.replace("''", "'").lower()
+    return [e for e, v in zip(entries, values, strict=True) if str(v or "").lower() == value]
 
 
-def _order(options: Mapping[str, str], allowed: Collection[str], type_name: str) -> str:
-    """The property ``$orderby`` sorts on ("" for none). Graph's refusals: "Unsupported sort
-    property 'createdDateTime' for 'User'." (microsoftgraph/microsoft-graph-docs-contrib#1354),
-    "Sorting not supported for current query." (#3145), both ``Request_UnsupportedQuery``;
-    a descending sort without the advanced query parameters is refused too
-    (microsoftgraph/microsoft-graph-docs#127)."""
+@dataclass(frozen=True)
+class Order:
+    """What ``$orderby`` asks: the property ("" for none: by ``id``) and the direction."""
+
+    prop: str = ""
+    descending: bool = False
+
+    @property
+    def token(self) -> str:
+        """The order a ``$skiptoken`` was issued for."""
+        return f"{self.prop} desc" if self.descending else self.prop
+
+
+_SORT_REFUSED = "Sorting not supported for current query."
+
+
+def _order(options: Mapping[str, str], allowed: Collection[str], type_name: str, *,
+           advanced: bool, by_default: bool) -> Order:
+    """What ``$orderby`` sorts on. Graph's refusals: "Unsupported sort property
+    'createdDateTime' for 'User'." (microsoftgraph/microsoft-graph-docs-contrib#1354),
+    "Sorting not supported for current query." (#3145, and #4187 for ``$filter`` with
+    ``$orderby`` without the advanced query parameters), both ``Request_UnsupportedQuery``; a
+    descending sort without the advanced query parameters is refused too
+    (microsoftgraph/microsoft-graph-docs#127). ``by_default``: the list sorts without them."""
     raw = options.get("$orderby")
     if raw is None:
-        return ""
+        return Order()
     if not allowed:
-        raise GraphError("Sorting not supported for current query.", code=_UNSUPPORTED_QUERY,
-                         field="$orderby")
+        raise GraphError(_SORT_REFUSED, code=_UNSUPPORTED_QUERY, field="$orderby")
     match = _ORDER.match(raw)
     if match is None:
-        raise BadInput("'$orderby' must be one property, optionally followed by asc",
+        raise BadInput("'$orderby' must be one property, optionally followed by asc or desc",
                        field="$orderby")
-    prop, direction = match.group(1), (match.group(2) or "asc").lower()
+    prop, descending = match.group(1), (match.group(2) or "asc").lower() == "desc"
     canonical = next((p for p in allowed if p.lower() == prop.lower()), None)
     short = type_name.rsplit(".", 1)[-1]
     if canonical is None:
         raise GraphError(f"Unsupported sort property '{prop[:80]}' for "
                          f"'{short[:1].upper() + short[1:]}'.", code=_UNSUPPORTED_QUERY,
                          field="$orderby")
-    if direction == "desc":
+    if not advanced and ("$filter" in options or not by_default):
+        raise GraphError(_SORT_REFUSED, code=_UNSUPPORTED_QUERY, field="$orderby")
+    if not advanced and descending:
         raise GraphError("Sorting in descending order is not supported for current query.",
                          code=_UNSUPPORTED_QUERY, field="$orderby")
-    return canonical
+    return Order(canonical, descending)
 
 
-def _key(entry: Entry, order: str) -> tuple[str, str]:
-    value = entry.properties.get(order) if order else None
+def _key(entry: Entry, order: Order) -> tuple[str, str]:
+    value = entry.properties.get(order.prop) if order.prop else None
     return (str(value or "").casefold(), entry.id)
 
 
-def _encode(order: str, key: tuple[str, str]) -> str:
-    raw = json.dumps([order, *key], separators=(",", ":")).encode()
+def _encode(order: Order, key: tuple[str, str]) -> str:
+    raw = json.dumps([order.token, *key], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-def _decode(options: Mapping[str, str], order: str) -> tuple[str, str] | None:
+def _decode(options: Mapping[str, str], order: Order) -> tuple[str, str] | None:
     token = options.get("$skiptoken")
     if token is None:
         return None
@@ -192,7 +231,7 @@ def _decode(options: Mapping[str, str], order: str) -> tuple[str, str] | None:
     except (binascii.Error, ValueError):
         raise refusal from None
     if (not isinstance(parts, list) or len(parts) != 3
-            or not all(isinstance(p, str) for p in parts) or parts[0] != order):
+            or not all(isinstance(p, str) for p in parts) or parts[0] != order.token):
         raise refusal
     return parts[1], parts[2]
 
@@ -203,36 +242,41 @@ def _next_link(request: Request, token: str) -> str:
     return f"{base_url(request)}{request.url.path}?{query}"
 
 
-def _counted(request: Request, options: Mapping[str, str]) -> bool:
+def _advanced(request: Request, options: Mapping[str, str]) -> bool:
+    """Whether the request carries the advanced query parameters: ``ConsistencyLevel:
+    eventual`` and ``$count=true``."""
     raw = options.get("$count")
-    if raw is None or raw.lower() == "false":
-        return False
-    if raw.lower() != "true":
+    if raw is not None and raw.lower() not in ("true", "false"):
         raise BadInput("'$count' must be true or false", field="$count")
-    if request.headers.get("consistencylevel", "").strip().lower() != "eventual":
-        raise BadInput("$count is not currently supported.", field="$count")
-    return True
+    eventual = request.headers.get("consistencylevel", "").strip().lower() == "eventual"
+    return eventual and raw is not None and raw.lower() == "true"
 
 
 def collection(request: Request, fragment: str,
                items: Sequence[Entry | Mapping[str, Any]], *,
                type_name: str = "microsoft.graph.directoryObject",
-               filterable: Collection[str] = (), orderable: Collection[str] = ()) -> Response:
+               filterable: Collection[str] = (), orderable: Collection[str] = (),
+               sorts_by_default: bool = True) -> Response:
     """A page of ``items`` (objects, or :class:`Entry` where the default properties are fewer
-    than the selectable ones) under the request's query options."""
+    than the selectable ones) under the request's query options. ``sorts_by_default``: False
+    where ``$orderby`` needs the advanced query parameters (the docs' table marks
+    applications' and service principals' sort properties "Advanced")."""
     options = _options(request)
     entries = [i if isinstance(i, Entry) else Entry(i) for i in items]
     names = _select(options)
     _check_select(names, entries, type_name)
     top = _top(options)
-    order = _order(options, orderable, type_name)
-    counted = _counted(request, options)
-    matching = sorted(_filtered(options, entries, filterable), key=lambda e: _key(e, order))
+    advanced = _advanced(request, options)
+    order = _order(options, orderable, type_name, advanced=advanced,
+                   by_default=sorts_by_default)
+    matching = sorted(_filtered(options, entries, filterable), key=lambda e: _key(e, order),
+                      reverse=order.descending)
     after = _decode(options, order)
-    remaining = [e for e in matching if after is None or _key(e, order) > after]
+    remaining = [e for e in matching if after is None
+                 or (_key(e, order) < after if order.descending else _key(e, order) > after)]
     shown = remaining[:top]
     body: dict[str, Any] = {}
-    if counted:
+    if advanced:
         body["@odata.count"] = len(matching)
     if len(remaining) > top:
         body["@odata.nextLink"] = _next_link(request, _encode(order, _key(shown[-1], order)))

@@ -3,7 +3,9 @@
 :func:`read_object` checks a body before any handler sees it: the content type, the size
 (``MAX_BODY_BYTES``), UTF-8, JSON syntax (no ``NaN`` or ``Infinity``), the nesting depth
 (``MAX_DEPTH``), that every string and member name is valid Unicode (no lone surrogates, which
-JSON can spell but UTF-8 cannot carry), and that every number is finite with integers within
+JSON can spell but UTF-8 cannot carry), that no object names a member twice (JSON parsers
+disagree on which of two values wins, RFC 8259 §4, so the body is refused rather than read one
+way here and another way elsewhere), and that every number is finite with integers within
 ``MAX_DIGITS`` digits. The field readers below (and the declarative specs in
 :mod:`.fields`, built on them) then check each member's type and range, and every string read
 as text against :func:`mock_idp.text_policy.text_problem` (no control characters, nothing that
@@ -57,6 +59,23 @@ class _OutOfRange:
 
     def __init__(self, text: str) -> None:
         self.text = text
+
+
+class _Repeated(dict[str, Any]):
+    """A JSON object that named ``member`` more than once (:func:`check_tree` refuses it)."""
+
+    def __init__(self, pairs: list[tuple[str, Any]], member: str) -> None:
+        super().__init__(pairs)
+        self.member = member
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            return _Repeated(pairs, key)
+        seen.add(key)
+    return dict(pairs)
 
 
 def _reject_constant(name: str) -> float:
@@ -123,7 +142,7 @@ def parse_json(raw: bytes) -> Any:
         raise BadInput("the request body is not UTF-8") from exc
     try:
         data = json.loads(text, parse_constant=_reject_constant, parse_int=_parse_int,
-                          parse_float=_parse_float)
+                          parse_float=_parse_float, object_pairs_hook=_object)
     except RecursionError as exc:
         raise BadInput(f"the request body nests deeper than {MAX_DEPTH} levels") from exc
     except ValueError as exc:
@@ -133,13 +152,18 @@ def parse_json(raw: bytes) -> Any:
 
 
 def check_tree(root: Any) -> None:
-    """Depth, Unicode and number checks over a parsed JSON value, without recursion."""
+    """Depth, Unicode, repeated-member and number checks over a parsed JSON value, without
+    recursion."""
     stack: list[tuple[Any, str, int]] = [(root, "", 0)]
     while stack:
         value, where, depth = stack.pop()
         if isinstance(value, dict | list) and depth >= MAX_DEPTH:
             raise BadInput(f"the request body nests deeper than {MAX_DEPTH} levels",
                            field=where or "body")
+        if isinstance(value, _Repeated):
+            name = path(where, shown(value.member))
+            raise BadInput(f"member {name!r} appears more than once; send each member once",
+                           field=name)
         if isinstance(value, dict):
             for key, item in value.items():
                 if has_surrogate(key):

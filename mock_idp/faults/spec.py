@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -40,8 +41,20 @@ SCOPES_KNOWN_AT: dict[str, frozenset[str]] = {
     "logout_token": frozenset({"tenant", "app", "user"}),
 }
 """What each endpoint knows about a request, so what a fault there can be scoped to."""
-KNOWN_FIELDS = frozenset({"kind", "endpoint", "tenant", "app", "user", "times", "code", "status",
-                          "retry_after", "delay_ms", "seconds", "error", "iss"})
+PARAMS: dict[str, tuple[str, ...]] = {
+    "error": ("code", "error", "status"),
+    "status": ("status",),
+    "outage": ("status",),
+    "throttle": ("retry_after",),
+    "latency": ("delay_ms",),
+    "hang": ("seconds",),
+}
+"""The parameters each kind takes; another kind's is refused, naming it, not ignored."""
+_PARAM_NAMES = frozenset(name for names in PARAMS.values() for name in names)
+KNOWN_FIELDS = frozenset({"kind", "endpoint", "tenant", "app", "user", "times", *_PARAM_NAMES})
+_ERROR_CODE = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]{1,256}")
+"""An OAuth ``error`` value: RFC 6749 §5.2 allows only %x20-21 / %x23-5B / %x5D-7E (printable
+ASCII but ``"`` and ``\\``), so no control or reordering character reaches a response."""
 
 Scope = Mapping[str, str | None]
 """What an endpoint knows about the request at hand: ``tenant``, ``app``, ``user``."""
@@ -145,6 +158,12 @@ def _times(raw: Any) -> int | None:
 
 
 def _params(kind: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    taken = PARAMS.get(kind, ())
+    for name in body:
+        if name in _PARAM_NAMES and name not in taken:
+            kinds = sorted(k for k, names in PARAMS.items() if name in names)
+            raise FaultSpecError(name, f"{name!r} applies to {' and '.join(map(repr, kinds))} "
+                                 f"faults, not to {kind!r} ones")
     params: dict[str, Any] = {}
     if kind == "error":
         code = body.get("code")
@@ -153,16 +172,19 @@ def _params(kind: str, body: Mapping[str, Any]) -> dict[str, Any]:
                                  "from 1 to 999999999")
         params["code"] = code
         if "error" in body:
-            if not isinstance(body["error"], str) or len(body["error"]) > 256:
-                raise FaultSpecError("error", "error must be a string of at most 256 "
-                                     "characters")
-            params["error"] = body["error"]
+            error = body["error"]
+            if not isinstance(error, str) or not _ERROR_CODE.fullmatch(error):
+                raise FaultSpecError("error", "error must be 1 to 256 characters that RFC 6749 "
+                                     "allows in an OAuth error code: printable ASCII but \" "
+                                     "and \\ (e.g. invalid_grant)")
+            params["error"] = error
         if "status" in body:
             params["status"] = _status(body["status"], 400, 599)
     if kind in ("status", "outage"):
         params["status"] = _status(body.get("status", 503), 500, 599)
     if kind == "throttle":
-        params["retry_after"] = _number(body.get("retry_after", 5), "retry_after", 0, 86400)
+        # Retry-After's delay-seconds is a whole number (RFC 9110 §10.2.3).
+        params["retry_after"] = _integer(body.get("retry_after", 5), "retry_after", 0, 86400)
     if kind == "latency":
         params["delay_ms"] = _number(body.get("delay_ms", 1000), "delay_ms", 0, 120_000)
     if kind == "hang":
@@ -179,8 +201,12 @@ def _default_endpoint(kind: str) -> str:
 
 
 def _status(value: Any, low: int, high: int) -> int:
+    return _integer(value, "status", low, high)
+
+
+def _integer(value: Any, name: str, low: int, high: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise FaultSpecError("status", f"status must be an integer from {low} to {high}")
+        raise FaultSpecError(name, f"{name} must be an integer from {low} to {high}")
     return value
 
 

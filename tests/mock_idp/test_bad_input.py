@@ -352,3 +352,27 @@ def test_pages_escape_what_the_request_carried(lenient: AppClient,
     response = _clean(lenient.get(AUTHORIZE, params=_auth(**overrides)))
     assert "<script>alert(1)" not in response.text
     assert "&lt;script&gt;alert(1)" in response.text
+
+
+# --- JSON bodies of the control and Graph APIs -------------------------------------------------
+
+ALICE = "alice@contoso.onmicrosoft.com"
+BOB = "bob@contoso.onmicrosoft.com"
+JSON = {"content-type": "application/json"}
+
+
+def test_a_member_named_twice_is_refused_not_read_last_wins(lenient: AppClient) -> None:
+    """JSON parsers disagree on which of two values wins (RFC 8259 §4): a body naming a member
+    twice is refused, naming it, before anything is stored."""
+    twice = b'{"user": "%s", "user": "%s"}' % (ALICE.encode(), BOB.encode())
+    response = _clean(lenient.post("/_mock/sessions", content=twice, headers=JSON))
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "user"
+    assert lenient.get("/_mock/sessions").json()["sessions"] == []
+    app = f"/graph/{TENANT}/v1.0/applications(appId='{CLIENT_ID}')"
+    before = lenient.get(app).json()["web"]
+    nested = b'{"web": {"redirectUris": ["https://a.test/cb"], "redirectUris": []}}'
+    refused = _clean(lenient.patch(app, content=nested, headers=JSON))
+    assert refused.status_code == 400
+    assert refused.json()["error"]["target"] == "web.redirectUris"
+    assert lenient.get(app).json()["web"] == before

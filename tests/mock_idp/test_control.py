@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from mock_idp.clock import MockClock, SystemClock
-from mock_idp.config import DEFAULT_DOMAIN, DEFAULT_TENANT_ID, IdpConfig
+from mock_idp.config import DEFAULT_DOMAIN, DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID, IdpConfig
 from mock_idp.endpoints import control, graph
 from mock_idp.endpoints.control import parse_duration, tenant_config_from_mapping
 from mock_idp.faults import Fault
@@ -237,6 +237,38 @@ def test_a_posted_tenant_sets_the_v1_signing_switch(client: AppClient) -> None:
 def test_create_tenant_rejects_bad_input(client: AppClient, state: IdpState,
                                          changes: dict[str, Any], field: str) -> None:
     error_of(client.post("/_mock/tenants", json={**FABRIKAM, **changes}), 400, field)
+    assert list(state.store.tenants) == [DEFAULT_TENANT_ID]
+
+
+@pytest.mark.parametrize(("changes", "status", "field"), [
+    # An app id is one across Entra: another tenant's (or Microsoft Graph's) is refused.
+    ({"apps": [{"client_id": REFERENCE_RP_CLIENT_ID, "name": "Impostor"}]}, 409,
+     "apps[0].client_id"),
+    ({"apps": [{"client_id": REFERENCE_RP_CLIENT_ID.upper(), "name": "Impostor"}]}, 409,
+     "apps[0].client_id"),
+    ({"apps": [{"client_id": "00000003-0000-0000-c000-000000000000", "name": "Graph"}]}, 409,
+     "apps[0].client_id"),
+    # No group nested in itself, directly or through another.
+    ({"groups": [{"name": "G", "members": ["G"]}]}, 400, "groups[0].members"),
+    ({"groups": [{"name": "F"}, {"name": "G", "members": ["H"]},
+                 {"name": "H", "members": ["F", "G"]}]}, 400, "groups[1].members"),
+])
+def test_create_tenant_refuses_what_the_directory_forbids(
+        client: AppClient, state: IdpState, changes: dict[str, Any], status: int,
+        field: str) -> None:
+    error_of(client.post("/_mock/tenants", json={**FABRIKAM, **changes}), status, field)
+    assert list(state.store.tenants) == [DEFAULT_TENANT_ID]
+
+
+def test_a_body_naming_a_member_twice_is_refused(client: AppClient, state: IdpState) -> None:
+    raw = (b'{"id": "%s", "domain": "fabrikam.onmicrosoft.com", "name": "Fabrikam",'
+           b' "domain": "evil.test"}' % str(FABRIKAM["id"]).encode())
+    error_of(client.post("/_mock/tenants", content=raw,
+                         headers={"content-type": "application/json"}), 400, "domain")
+    nested = b'{"freeze": true, "x": {"a": 1, "a": 2}}'
+    message = error_of(client.post("/_mock/clock", content=nested,
+                                   headers={"content-type": "application/json"}), 400, "x.a")
+    assert "more than once" in message
     assert list(state.store.tenants) == [DEFAULT_TENANT_ID]
 
 

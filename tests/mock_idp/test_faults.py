@@ -365,6 +365,21 @@ def test_python_api(idp_app: Starlette, client: AppClient) -> None:
     ({"kind": "status", "endpoint": "authorize", "user": ALICE}, "user"),
     ({"kind": "outage", "endpoint": "discovery", "app": CLIENT_ID}, "app"),
     ({"kind": "status", "endpoint": "jwks", "colour": "red"}, "colour"),
+    ({"kind": "wrong_nonce", "iss": "x"}, "iss"),
+    # The OAuth error value: RFC 6749's characters only, so no control or reordering one.
+    ({"kind": "error", "endpoint": "token", "code": 50126, "error": "a\u0000\u202eb"}, "error"),
+    ({"kind": "error", "endpoint": "token", "code": 50126, "error": "bad\u202ething"}, "error"),
+    ({"kind": "error", "endpoint": "token", "code": 50126, "error": ""}, "error"),
+    ({"kind": "error", "endpoint": "token", "code": 50126, "error": 'say "no"'}, "error"),
+    ({"kind": "error", "endpoint": "token", "code": 50126, "error": "x" * 257}, "error"),
+    # Another kind's parameter is refused, not ignored.
+    ({"kind": "status", "endpoint": "token", "delay_ms": 5}, "delay_ms"),
+    ({"kind": "latency", "endpoint": "token", "retry_after": 5}, "retry_after"),
+    ({"kind": "throttle", "endpoint": "token", "code": 50126}, "code"),
+    ({"kind": "wrong_nonce", "seconds": 5}, "seconds"),
+    ({"kind": "drop", "endpoint": "jwks", "status": 503}, "status"),
+    # Retry-After carries whole seconds.
+    ({"kind": "throttle", "endpoint": "token", "retry_after": 1.5}, "retry_after"),
 ])
 def test_bad_fault_specs_name_the_field(client: AppClient, body: dict[str, Any],
                                         field: str) -> None:
@@ -374,6 +389,15 @@ def test_bad_fault_specs_name_the_field(client: AppClient, body: dict[str, Any],
     assert error["field"] == field
     assert error["message"]
     assert client.get("/_mock/faults").json() == {"faults": []}
+
+
+def test_a_refused_error_value_never_reaches_the_token_endpoint(client: AppClient) -> None:
+    bad = client.post("/_mock/faults", json={"kind": "error", "endpoint": "token",
+                                             "code": 50126, "error": "a\u0000\u202eb"})
+    assert bad.status_code == 400
+    assert client_credentials(client).status_code == 200
+    arm(client, kind="error", endpoint="token", code=50126, error="custom_error")
+    assert client_credentials(client).json()["error"] == "custom_error"
 
 
 def test_body_must_be_a_json_object(client: AppClient) -> None:

@@ -275,14 +275,14 @@ def install_in_new_tenants(client: AppClient, url: str, count: int) -> list[str]
     """``count`` tenants, each with the app installed with events to ``url``; the event ids."""
     ids = []
     for n in range(count):
-        tenant_id = str(uuid.uuid4())
+        tenant_id, client_id = str(uuid.uuid4()), str(uuid.uuid4())  # an app id is one tenant's
         created = client.post("/_mock/tenants", json={
             "id": tenant_id, "domain": f"partner{n}.onmicrosoft.com",
-            "apps": [{"name": "Partner", "client_id": APP_ID,
+            "apps": [{"name": "Partner", "client_id": client_id,
                       "redirect_uris": ["http://127.0.0.1/auth/callback"]}]})
         assert created.status_code == 201, created.text
         installed = client.post("/_mock/installations", json={
-            "app_id": APP_ID, "tenant": tenant_id, "events_url": url})
+            "app_id": APP_ID, "client_id": client_id, "tenant": tenant_id, "events_url": url})
         assert installed.status_code == 201, installed.text
         assert installed.json()["delivery"]["error"] == "connection refused"
         ids.append(installed.json()["event"]["id"])
