@@ -79,8 +79,7 @@ def build_user(cfg: UserConfig, tenant_id: str, now: datetime) -> User:
     return User(
         id=user_id(tenant_id, cfg), upn=cfg.upn, name=cfg.name,
         password=cfg.password, email=cfg.email or cfg.upn, given_name=cfg.given_name,
-        family_name=cfg.family_name, enabled=cfg.enabled,
-        tokens_valid_from=now - timedelta(days=1), user_type=cfg.user_type,
+        family_name=cfg.family_name, enabled=cfg.enabled, created=now, user_type=cfg.user_type,
         country=cfg.country, preferred_language=cfg.preferred_language,
         directory_roles=cfg.directory_roles, totp_secret=cfg.totp_secret,
         force_change_password=cfg.force_change_password,
@@ -139,10 +138,17 @@ def build_app(cfg: AppConfig, tenant: Tenant, now: datetime) -> Application:
     )
 
 
+SECRET_BACKDATE = timedelta(days=365)
+"""How long before the provider's start a secret without a ``start`` was made: a test may move
+the clock back (days, or a secret's whole lifetime and back) and still use it."""
+
+
 def _secret_dates(secret: SecretConfig, now: datetime) -> tuple[datetime, datetime]:
-    """A configured secret's start (default: ``now``, when the provider starts) and end
-    (default: ``expires_in`` after the start). Without a start, one that ended before ``now``
-    (a past ``end``, a negative ``expires_in``) starts at its end, never after it."""
-    start = secret.start or now
-    end = secret.end or start + secret.expires_in
-    return (start if secret.start is not None else min(start, end)), end
+    """A configured secret's start and end. With a start, the end defaults to ``expires_in``
+    after it. Without one, the secret was made :data:`SECRET_BACKDATE` before ``now`` (the
+    provider's start) and ends ``expires_in`` after ``now``; one that ended by ``now`` (a past
+    ``end``, a negative ``expires_in``) starts at its end, so no clock move revives it."""
+    if secret.start is not None:
+        return secret.start, secret.end or secret.start + secret.expires_in
+    end = secret.end or now + secret.expires_in
+    return (end if end <= now else now - SECRET_BACKDATE), end

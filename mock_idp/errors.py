@@ -108,6 +108,10 @@ CATALOGUE: dict[int, AadstsCode] = {
            "Usage of the /common endpoint is not supported for such applications created after "
            "'10/15/2018'. Use a tenant-specific endpoint or configure the application to be "
            "multi-tenant."),
+        # A ``claims`` request parameter that is not a JSON object of objects: the text a
+        # public AADSTS reference quotes for 50117 (not in Microsoft's own error list).
+        _c(50117, "invalid_request", 400,
+           "Failed to deserialize policy specified in the request's claim parameter."),
         _c(9001023, "invalid_request", 400,
            "The grant type is not supported over the /common or /consumers endpoints. Please "
            "use the /organizations or tenant-specific endpoint."),

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .protocol.claims_request import EMPTY, ClaimsRequest
+
 
 @dataclass
 class Session:
@@ -43,6 +45,8 @@ class AuthorizationCode:
     mfa: bool = False
     revoked_at: datetime | None = None
     """When the user's grants were revoked before the code was redeemed (AADSTS50173)."""
+    claims: ClaimsRequest = EMPTY
+    """What the authorization request asked through ``claims`` and ``max_age``."""
 
 
 @dataclass(frozen=True)
@@ -67,3 +71,8 @@ class RefreshToken:
     revoked_at: datetime | None = None
     """When the grant was revoked (sessions revoked, a password changed or reset): presenting
     it then gets AADSTS50173, however close the two instants (a frozen clock)."""
+    auth_time: datetime | None = None
+    """When the user signed in for the grant, kept for the ID tokens it is redeemed for."""
+    claims: ClaimsRequest = EMPTY
+    """What its sign-in asked through ``claims`` and ``max_age``, asked again at each redemption
+    (a refreshed ID token keeps ``auth_time``, OpenID Connect Core §12.2)."""

@@ -42,7 +42,7 @@ def session_json(state: IdpState, session: Session) -> dict[str, Any]:
         "sid": session.id, "tenant": session.tenant_id,
         "user": user.upn if user else session.user_id, "auth_time": iso(session.auth_time),
         "expires_at": iso(session.expires_at),
-        "active": session.active and state.clock.now() < session.expires_at,
+        "active": cookies.session_is_valid(state, session),
         "mfa": session.mfa,
         "apps": {client_id: iso(at) for client_id, at in session.apps.items()},
     }

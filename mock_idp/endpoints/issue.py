@@ -63,7 +63,7 @@ async def complete(request: Request, req: AuthRequest, session: Session) -> Resp
             code_challenge_method=req.code_challenge_method, session_id=session.id,
             auth_time=session.auth_time, expires_at=now + state.config.code_lifetime,
             version=req.version, resource=req.resource,
-            spa=app.is_spa_redirect(req.redirect_uri), mfa=session.mfa,
+            spa=app.is_spa_redirect(req.redirect_uri), mfa=session.mfa, claims=req.claims,
         )
         out["code"] = code_value
     if access_token is not None:
@@ -71,7 +71,8 @@ async def complete(request: Request, req: AuthRequest, session: Session) -> Resp
                     "expires_in": str(int(state.config.access_token_lifetime.total_seconds()))})
     if req.wants_id_token:
         subject = claimset.Subject(base_url(request), tenant, app, user, req.version, now,
-                                   implicit=True, auth_time=session.auth_time, mfa=session.mfa)
+                                   implicit=True, auth_time=session.auth_time, mfa=session.mfa,
+                                   requested=req.claims)
         token_claims = claimset.id_token_claims(
             subject, scopes=req.scopes, lifetime=state.config.id_token_lifetime,
             nonce=req.nonce, session_id=session.id, auth_time=session.auth_time,
@@ -94,7 +95,8 @@ def front_channel_access_token(request: Request, req: AuthRequest, tenant: Tenan
     """The implicit flow's access token, for the resource the request names, as the token
     endpoint would issue it (AADSTS500011 for a resource the tenant does not know, 500014 for a
     disabled one)."""
-    subject = claimset.Subject(base_url(request), tenant, app, user, req.version, now, mfa=mfa)
+    subject = claimset.Subject(base_url(request), tenant, app, user, req.version, now, mfa=mfa,
+                               requested=req.claims)
     target = resources.resolve(tenant, req.scopes, req.resource)
     resources.check_enabled(target)
     return user_access_token(idp(request), subject, target,
@@ -132,10 +134,12 @@ def error_response(request: Request, req: AuthRequest, err: EntraError) -> Respo
     """An authorize error sent back to the (already validated) redirect URI."""
     note_error(request, err)
     body = error_body(err, error_context(request))
-    params: dict[str, Any] = {
-        "error": body["error"], "error_description": body["error_description"],
-        "error_uri": body["error_uri"],
-    }
+    # A user's Cancel carries ``error_subcode=cancel`` between the error and its description,
+    # as Entra's redirect does (MSAL.NET's AuthorizationResult reads it as a user cancel).
+    params: dict[str, Any] = {"error": body["error"]}
+    if "error_subcode" in body:
+        params["error_subcode"] = body["error_subcode"]
+    params.update(error_description=body["error_description"], error_uri=body["error_uri"])
     if req.state is not None:
         params["state"] = req.state
     mode = req.response_mode if req.response_mode in ("query", "fragment", "form_post") else "query"

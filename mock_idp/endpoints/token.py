@@ -17,18 +17,21 @@ from ..clock import epoch
 from ..errors import EntraError
 from ..protocol import claims as claimset
 from ..protocol import (
+    claims_request,
     cross_origin,
     device_code,
     multi_resource,
     on_behalf_of,
     password_grant,
     pkce,
+    redemption,
     redirect,
     resources,
     tenants,
 )
+from ..protocol.claims_request import EMPTY, ClaimsRequest
 from ..protocol.client_auth import authenticate, read_credentials
-from ..protocol.users import check_user, revoked
+from ..protocol.users import check_user, grant_time, revoked
 from ..state import IdpState
 from ..store import Application, AuthorizationCode, RefreshToken, Tenant, User
 from ..tokens import sign, unsigned
@@ -39,8 +42,9 @@ from .faults_hook import response_fault, token_fault
 from .forms import read_post_form
 from .issue import user_access_token
 
-ADAL_DEVICE_CODE = "device_code"
-"""The device-code grant as ADAL names it at the v1 token endpoint."""
+SHORT_DEVICE_CODE = "device_code"
+"""The device-code grant by its short name, as ADAL sends it at v1 and MSAL.js / msal-node
+(msal-common ``GrantType.DEVICE_CODE_GRANT``) at v2; Entra takes it at both."""
 GRANTS = ("authorization_code", "refresh_token", "client_credentials",
           on_behalf_of.GRANT_TYPE, device_code.GRANT_TYPE, password_grant.GRANT_TYPE)
 MAX_VALUE = 16384
@@ -53,8 +57,11 @@ class _Grant:
     def __init__(self, user: User | None, scopes: tuple[str, ...], *, nonce: str | None = None,
                  session_id: str | None = None, auth_time: datetime | None = None,
                  resource: str | None = None, spa_refresh_end: datetime | None = None,
-                 granted: tuple[str, ...] | None = None, mfa: bool = False) -> None:
+                 granted: tuple[str, ...] | None = None, mfa: bool = False,
+                 claims: ClaimsRequest = EMPTY) -> None:
         self.user = user
+        self.claims = claims
+        """What the code's authorization request asked through ``claims`` and ``max_age``."""
         self.mfa = mfa
         """The sign-in behind the grant took a second factor (v1 tokens' ``amr``)."""
         self.scopes = scopes
@@ -98,13 +105,15 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
     grant_type = form.get("grant_type")
     if not grant_type:
         raise EntraError(900144, {"name": "grant_type"})
-    if version == "1.0" and grant_type == ADAL_DEVICE_CODE:
+    if grant_type == SHORT_DEVICE_CODE:
         # ADAL polls the v1 endpoint with ``grant_type=device_code`` and the device code in
-        # ``code`` (adal/constants.py, adal/token_request.py), as Azure CLI did for years.
+        # ``code`` (adal/constants.py, adal/token_request.py), as Azure CLI did for years;
+        # msal-node and Azure Identity for JS poll v2 with the same name and ``device_code``.
         grant_type = device_code.GRANT_TYPE
         form = {**form, "device_code": form.get("device_code") or form.get("code", "")}
     if grant_type not in GRANTS:
         raise EntraError(70003, {"grant_type": grant_type[:100]})
+    requested = claims_request.parse(form.get("claims"))
     if grant_type == password_grant.GRANT_TYPE:
         password_grant.check_endpoint(segment, version)
     tenantless = tenant is None
@@ -154,7 +163,8 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
                        mfa=session is not None and session.mfa)
     else:
         grant = _redeem_refresh(state, tenant, app, form, version)
-    return _user_tokens(request, tenant, app, grant, form, client_auth, version)
+    return _user_tokens(request, tenant, app, grant, form, client_auth, version,
+                        grant.claims.merged(requested))
 
 
 def _tenant_and_app(state: IdpState, segment: str, tenant: Tenant | None, grant_type: str,
@@ -233,7 +243,8 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
             raise EntraError(501481)
     elif verifier:
         raise EntraError(501481)
-    asked = _asked(tenant, code.scopes, form, app)  # a refused scope leaves the code unused
+    # a refused scope leaves the code unused
+    asked = redemption.code_scopes(tenant, code.scopes, form.get("scope"), app)
     resources.check_enabled(resources.resolve(tenant, asked, code.resource or form.get("resource")))
     state.store.codes.pop(value, None)
     state.store.redeemed_codes.add(value)
@@ -244,7 +255,7 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
                   session_id=code.session_id,
                   auth_time=code.auth_time, resource=code.resource or form.get("resource"),
                   spa_refresh_end=now + cross_origin.SPA_REFRESH_LIFETIME if code.spa else None,
-                  mfa=code.mfa)
+                  mfa=code.mfa, claims=code.claims)
 
 
 def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
@@ -259,7 +270,7 @@ def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
     if now >= rt.expires_at:
         if rt.spa:
             raise cross_origin.refresh_expired(rt.issued_at)
-        raise EntraError(700082, {"issued": rt.issued_at.strftime("%m/%d/%Y %H:%M:%S")})
+        raise EntraError(700082, {"issued": grant_time(rt.issued_at)})
     if rt.revoked_at is not None:
         raise revoked(rt.issued_at, rt.revoked_at)
     user = check_user(tenant, rt.user_id, rt.issued_at)
@@ -274,9 +285,10 @@ def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
         resource = resources.resolve(tenant, asked, form.get("resource") or rt.resource)
         raise EntraError(50076, {"app_id": resource.audience},
                          error="interaction_required" if version == "1.0" else None)
-    return _Grant(user, _with_sign_in(rt.scopes, asked), granted=rt.scopes,
+    return _Grant(user, redemption.with_sign_in(rt.scopes, asked), granted=rt.scopes,
                   session_id=rt.session_id, resource=form.get("resource") or rt.resource,
-                  spa_refresh_end=rt.expires_at if rt.spa else None, mfa=rt.mfa)
+                  spa_refresh_end=rt.expires_at if rt.spa else None, mfa=rt.mfa,
+                  auth_time=rt.auth_time, claims=rt.claims)
 
 
 def _password(state: IdpState, tenant: Tenant, app: Application, form: dict[str, str],
@@ -297,38 +309,18 @@ def _password(state: IdpState, tenant: Tenant, app: Application, form: dict[str,
     return tenant, app, _Grant(user, scopes, auth_time=now, resource=resource)
 
 
-def _asked(tenant: Tenant, granted: tuple[str, ...], form: dict[str, str],
-           app: Application) -> tuple[str, ...]:
-    """The scopes a code is redeemed for: the request's ``scope`` when it has one, which also
-    names the resource the access token is for (a Microsoft extension of the code redemption
-    that lets an app choose the token's resource: the auth-code flow reference), else what was
-    ``granted``. A ``scope`` naming two resources is AADSTS28000, a resource scope beyond the
-    grant AADSTS65001; ``openid`` and ``offline_access`` stay when the grant had them."""
-    asked = claimset.split_scopes(form.get("scope"))
-    resources.one_resource(tenant, asked)
-    requested = asked or granted
-    extra = [s for s in claimset.resource_scopes(requested)
-             if s not in granted and not s.endswith("/.default")]
-    if extra:
-        raise EntraError(65001, {"app_id": app.client_id, "app_name": app.name})
-    return _with_sign_in(granted, requested)
-
-
-def _with_sign_in(granted: tuple[str, ...], asked: tuple[str, ...]) -> tuple[str, ...]:
-    """``asked``, plus ``openid`` and ``offline_access`` when the grant had them."""
-    kept = tuple(s for s in ("openid", "offline_access") if s in granted)
-    return tuple(dict.fromkeys((*asked, *kept)))
-
-
 def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Grant,
-                 form: dict[str, str], client_auth: str, version: str) -> Response:
+                 form: dict[str, str], client_auth: str, version: str,
+                 claims: ClaimsRequest) -> Response:
+    """The tokens for ``grant``; ``claims``: what its authorization request and this one asked
+    through ``claims`` and ``max_age`` (``auth_time`` then comes from the sign-in)."""
     state = idp(request)
     now = state.clock.now()
     user = grant.user
     assert user is not None
     base = base_url(request)
     subject = claimset.Subject(base, tenant, app, user, version, now, auth_time=grant.auth_time,
-                               mfa=grant.mfa)
+                               mfa=grant.mfa, requested=claims)
     target = resources.resolve(tenant, grant.scopes, grant.resource)
     resources.check_enabled(target)
     names = resources.granted(target, grant.scopes)
@@ -355,7 +347,8 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
             scopes=grant.granted, issued_at=now,
             expires_at=grant.spa_refresh_end or now + state.config.refresh_token_lifetime,
             session_id=grant.session_id, version=version, resource=grant.resource,
-            spa=grant.spa_refresh_end is not None, mfa=grant.mfa, public=client_auth == "0")
+            spa=grant.spa_refresh_end is not None, mfa=grant.mfa, public=client_auth == "0",
+            auth_time=grant.auth_time, claims=claims)
         body["refresh_token"] = rt_value
     if "openid" in grant.scopes or version == "1.0":
         id_claims = claimset.id_token_claims(

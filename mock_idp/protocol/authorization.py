@@ -12,8 +12,9 @@ from dataclasses import dataclass, replace
 
 from ..errors import EntraError
 from ..store import Application, Store, Tenant
-from . import pkce, redirect, resources, tenants
+from . import claims_request, pkce, redirect, resources, tenants
 from .claims import resource_scopes, split_scopes
+from .claims_request import EMPTY, ClaimsRequest
 
 PROMPTS = frozenset({"login", "none", "consent", "select_account", "admin_consent"})
 RESPONSE_MODES = frozenset({"query", "fragment", "form_post"})
@@ -52,6 +53,8 @@ class AuthRequest:
     resource: str | None
     client_info: bool
     max_age: int | None
+    claims: ClaimsRequest = EMPTY
+    """The ``claims`` parameter, plus ``auth_time`` when ``max_age`` was given."""
 
     @property
     def wants_id_token(self) -> bool:
@@ -198,6 +201,17 @@ def _max_age(req: AuthRequest, params: Mapping[str, str], app: Application) -> A
     return replace(req, max_age=int(raw))
 
 
+def _claims(req: AuthRequest, params: Mapping[str, str], app: Application) -> AuthRequest:
+    """The ``claims`` parameter (AADSTS50117 when unreadable); ``max_age`` asks for
+    ``auth_time`` in the ID token (OpenID Connect Core §3.1.2.1), which MSAL Python then
+    requires ("max_age was requested, ID token should contain auth_time")."""
+    try:
+        asked = claims_request.parse(params.get("claims"))
+    except EntraError as err:
+        raise RedirectError(err, req) from None
+    return replace(req, claims=asked.with_auth_time() if req.max_age is not None else asked)
+
+
 def _resource(req: AuthRequest, params: Mapping[str, str], app: Application) -> AuthRequest:
     """The resources a request names must exist before anyone signs in: Entra's error page
     shows AADSTS500011 for an unknown one (Azure-Samples/azure-search-openai-demo #1969, 2024,
@@ -221,4 +235,4 @@ def _resource(req: AuthRequest, params: Mapping[str, str], app: Application) -> 
 
 
 CHECKS: tuple[Check, ...] = (
-    _response_type, _scope, _resource, _nonce, _prompt, _pkce, _max_age)
+    _response_type, _scope, _resource, _nonce, _prompt, _pkce, _max_age, _claims)

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..clock import epoch
 from ..store import Application, Tenant, User
+from .claims_request import EMPTY, ClaimsRequest
 from .group_claims import groups_and_roles
 from .optional_claims import CLIENT_IP, default_email, optional_claims
 
@@ -82,6 +83,9 @@ class Subject:
     """When the user signed in, if known (for the ``auth_time`` optional claim)."""
     mfa: bool = False
     """The sign-in took a second factor (an authenticator app's code): v1 tokens' ``amr``."""
+    requested: ClaimsRequest = EMPTY
+    """What the ``claims`` parameter (and ``max_age``) asked for
+    (:mod:`mock_idp.protocol.claims_request`)."""
 
     @property
     def amr(self) -> list[str]:
@@ -115,7 +119,8 @@ def _configured(s: Subject, app: Application | None, kind: str, version: str,
     out = groups_and_roles(s.tenant, app, user, configured=configured, implicit=s.implicit,
                            graph_base=s.graph_base)
     out.update(optional_claims(s.tenant, app, user, kind=kind, version=version, scopes=scopes,
-                               auth_time=s.auth_time, session_id=session_id))
+                               auth_time=s.auth_time, session_id=session_id,
+                               requested=s.requested))
     return out
 
 

@@ -72,6 +72,11 @@ def authenticate(app: Application, creds: ClientCredentials, *, now: datetime,
 def _secret(app: Application, secret: str, *, now: datetime) -> str:
     for cred in app.secrets:
         if hmac.compare_digest(cred.value.encode(), secret.encode()):
+            # Before its start too: Entra calls a key outside its dates "expired" on either
+            # side (a certificate dated to start later that day: "The key used is expired",
+            # azureautomation/azure-automation-ise-addon #136; secrets whose start a script set
+            # from local time ahead of UTC: AADSTS7000222 right after creation,
+            # Azure-Samples/active-directory-dotnetcore-daemon-v2 #87, azure-cli #1408).
             if not cred.start <= now < cred.end:
                 raise EntraError(7000222, {"app_id": app.client_id})
             return "1"

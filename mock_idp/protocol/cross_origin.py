@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 
 from ..errors import EntraError
 from .client_auth import ClientCredentials
+from .users import grant_time
 
 __all__ = ["ALLOW_ORIGIN", "MAX_ORIGIN", "SPA_REFRESH_LIFETIME", "allowed_origin", "check",
            "origin_of", "preflight_headers", "refresh_expired"]
@@ -70,8 +71,7 @@ def check(origin: str | None, *, spa: bool, creds: ClientCredentials,
 def refresh_expired(issued_at: datetime) -> EntraError:
     """A single-page app's refresh token past its fixed end; Entra names the token's issue
     time with seven fractional digits (``2023-12-11T12:31:44.1947275Z``)."""
-    stamp = issued_at.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
-    return EntraError(700084, {"issued": stamp})
+    return EntraError(700084, {"issued": grant_time(issued_at)})
 
 
 def allowed_origin(origin: str | None) -> str | None:

@@ -16,10 +16,10 @@ Facts and sources:
 - ``authorization_declined``: named by the device-code documentation ("the end user denied the
   authorization request") without a code; the mock sends AADSTS65004 (UserDeclinedConsent), which
   clients written against Entra also see there; not confirmed against a live tenant;
-- ``slow_down`` (RFC 8628 §3.5): a client that polls before ``interval`` has passed, by the
-  provider's clock, gets it and must wait 5 more seconds from then on. Entra documents no AADSTS
-  code of its own for it; the mock sends the pending code, 70016, since ``slow_down`` is "a
-  variant of authorization_pending" (RFC 8628 §3.5).
+- no ``slow_down``: RFC 8628 §3.5 allows it, but Entra's device-code documentation lists only
+  ``authorization_pending``, ``authorization_declined``, ``bad_verification_code`` and
+  ``expired_token``, and msal-node (``DeviceCodeClient``) treats any other error as final, so a
+  poll sooner than ``interval`` is answered like any other (the mock's clock may be frozen).
 """
 
 from __future__ import annotations
@@ -54,7 +54,6 @@ class DeviceAuthorization:
     user_id: str | None = None
     session_id: str | None = None
     auth_time: datetime | None = None
-    last_poll: datetime | None = None
     revoked_at: datetime | None = None
     """Approved, then the user's grants were revoked before the device redeemed it."""
 
@@ -62,7 +61,6 @@ class DeviceAuthorization:
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
 USER_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 USER_CODE_LENGTH = 9
-SLOW_DOWN_STEP = 5
 MAX_RECORDS = 5000
 
 
@@ -144,7 +142,7 @@ class Approved:
 
 def poll(store: Store, device_code: str, *, tenant_id: str, client_id: str, now: datetime
          ) -> Approved:
-    """One poll of the token endpoint (RFC 8628 §3.4, §3.5); raises Entra's error while the
+    """One poll of the token endpoint (RFC 8628 §3.4); raises Entra's error while the
     user has not finished, and uses the code up once they have."""
     record = store.device_codes.get(device_code)
     if record is None or record.client_id != client_id or record.tenant_id != tenant_id:
@@ -155,12 +153,6 @@ def poll(store: Store, device_code: str, *, tenant_id: str, client_id: str, now:
     if record.status == "declined":
         del store.device_codes[device_code]
         raise EntraError(65004, error="authorization_declined")
-    too_soon = record.last_poll is not None and (
-        now - record.last_poll).total_seconds() < record.interval
-    record.last_poll = now
-    if too_soon:
-        record.interval += SLOW_DOWN_STEP
-        raise EntraError(70016, error="slow_down")
     if record.status != "approved" or record.user_id is None:
         raise EntraError(70016)
     del store.device_codes[device_code]

@@ -92,15 +92,21 @@ def v1_document(base: str, segment: str, *, tenant_id: str | None, region: str |
 
 def instance_discovery(base: str, authorization_endpoint: str | None, api_version: str
                        ) -> dict[str, Any] | None:
-    """The answer to ``/common/discovery/instance``; ``None`` for a host the mock is not."""
+    """The answer to ``/common/discovery/instance``; ``None`` for a host the mock is not.
+
+    An ``authorization_endpoint`` on the mock's host without a port names the mock too: MSAL
+    Python sends its authority's host without the port (AzureAD/microsoft-authentication-
+    library-for-python #259), so a mock on ``localhost:8443`` is asked about ``localhost``."""
     host = urlsplit(base).netloc.lower()
     tenant = "common"
     if authorization_endpoint:
         try:
             parts = urlsplit(authorization_endpoint)
+            portless = parts.port is None
         except ValueError:
             return None
-        if parts.netloc.lower() != host:
+        if parts.netloc.lower() != host and not (
+                portless and parts.hostname == urlsplit(base).hostname):
             return None
         segments = [p for p in parts.path.split("/") if p]
         if segments:

@@ -20,6 +20,11 @@ https://learn.microsoft.com/entra/identity-platform/optional-claims
   this tenant), or ``include_externally_authenticated_upn_without_hash`` (``#`` becomes ``_``).
 - ``idtyp``: configured on an API, ``app`` in its app-only access tokens, and ``user`` in its
   user tokens with ``include_user_token``; Microsoft Graph's tokens always carry it.
+- ``xms_cc``: the client capabilities the request declared (``access_token.xms_cc.values`` in
+  the ``claims`` parameter, ``CP1``), in a token whose registration configures the claim ("the
+  resource server … controls the presence of this claim"); absent when none were declared.
+- Claims an ID token's request asks for through ``claims`` are emitted as if configured
+  (:mod:`mock_idp.protocol.claims_request`).
 - Directory extensions: a claim with ``source: "user"`` named ``extension_<appid>_<name>``,
   registered on the same app, is emitted in a JWT as ``extn.<name>`` ("Directory extension
   formatting"); at most 10 per token ("Limitation"). An extension registered on another app is
@@ -34,9 +39,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..clock import epoch
+from ..directory import OptionalClaim
+from .claims_request import EMPTY, ClaimsRequest
 
 if TYPE_CHECKING:
-    from ..directory import OptionalClaim
     from ..store import Application, Tenant, User
 
 CLIENT_IP = "127.0.0.1"
@@ -70,7 +76,7 @@ def _upn(user: User, properties: tuple[str, ...]) -> str | None:
 
 def _predefined(claim: OptionalClaim, *, tenant: Tenant, user: User, kind: str, version: str,
                 scopes: tuple[str, ...], auth_time: datetime | None,
-                session_id: str | None) -> Any:
+                session_id: str | None, capabilities: tuple[str, ...]) -> Any:
     """The value of a predefined optional claim, or ``None`` when it has none here."""
     name = claim.name
     if version == "1.0" and name in V1_BASIC:
@@ -91,6 +97,8 @@ def _predefined(claim: OptionalClaim, *, tenant: Tenant, user: User, kind: str, 
         "upn": _upn(user, claim.additional_properties),
         "xms_pl": user.preferred_language,
         "sid": session_id,
+        # the client's capabilities (``CP1``), sent in the ``claims`` parameter
+        "xms_cc": list(capabilities) or None,
     }
     if name == "auth_time":
         return epoch(auth_time) if auth_time is not None else None
@@ -112,15 +120,22 @@ def _extension(claim: OptionalClaim, app: Application, user: User) -> tuple[str,
 
 def optional_claims(tenant: Tenant, app: Application | None, user: User, *, kind: str,
                     version: str, scopes: tuple[str, ...], auth_time: datetime | None = None,
-                    session_id: str | None = None) -> dict[str, Any]:
+                    session_id: str | None = None, requested: ClaimsRequest = EMPTY
+                    ) -> dict[str, Any]:
     """The optional and extension claims ``app`` configures for a ``kind`` (``id`` or
-    ``access``) token about ``user``; ``app`` is ``None`` for a resource the mock does not
-    register (Microsoft Graph)."""
+    ``access``) token about ``user``, and for an ID token those ``requested`` through the
+    ``claims`` parameter (:mod:`mock_idp.protocol.claims_request`); ``app`` is ``None`` for a
+    resource the mock does not register (Microsoft Graph)."""
     if app is None:
         return {}
+    configured = app.optional_claims.for_token(kind)
+    if kind == "id":
+        named = {c.name for c in configured}
+        configured += tuple(OptionalClaim(name) for name in sorted(requested.id_token)
+                            if name not in named)
     out: dict[str, Any] = {}
     extensions = 0
-    for claim in app.optional_claims.for_token(kind):
+    for claim in configured:
         if claim.source == "user":
             found = _extension(claim, app, user)
             if found is not None and extensions < MAX_EXTENSION_CLAIMS:
@@ -130,7 +145,8 @@ def optional_claims(tenant: Tenant, app: Application | None, user: User, *, kind
         if claim.name == "groups":
             continue
         value = _predefined(claim, tenant=tenant, user=user, kind=kind, version=version,
-                            scopes=scopes, auth_time=auth_time, session_id=session_id)
+                            scopes=scopes, auth_time=auth_time, session_id=session_id,
+                            capabilities=requested.client_capabilities)
         if value is not None:
             out[claim.name] = value
     return out

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from ..errors import EntraError
 from ..store import Tenant, User
+
+
+def grant_time(instant: datetime) -> str:
+    """An instant as Entra names it in its grant errors: ISO 8601 with seven fractional digits
+    (AADSTS700082 "issued on 2019-01-02T09:19:53.5422744Z", Partner Center's secure application
+    model article; AADSTS50173 "'2024-08-20T11:27:50.1621824Z' … '2024-11-26T23:01:05.0000000Z'",
+    quoted in public error handlers; AADSTS700084 likewise, MSAL.js #6765)."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
+
+
+def is_revoked(user: User, issued: datetime) -> bool:
+    """A grant or session from ``issued`` predates the user's revocation (never, while no
+    revocation has set ``tokens_valid_from``: moving the mock's clock back keeps it valid)."""
+    return user.tokens_valid_from is not None and issued < user.tokens_valid_from
 
 
 def check_user(tenant: Tenant, user_id: str, issued: datetime) -> User:
@@ -14,12 +28,12 @@ def check_user(tenant: Tenant, user_id: str, issued: datetime) -> User:
     user = tenant.users.get(user_id)
     if user is None or not user.enabled:
         raise EntraError(50057)
-    if issued < user.tokens_valid_from:
+    if is_revoked(user, issued):
+        assert user.tokens_valid_from is not None
         raise revoked(issued, user.tokens_valid_from)
     return user
 
 
 def revoked(issued: datetime, valid_from: datetime) -> EntraError:
     """AADSTS50173: a grant issued at ``issued``, revoked from ``valid_from``."""
-    return EntraError(50173, {"issued": issued.strftime("%m/%d/%Y %H:%M:%S"),
-                              "valid_from": valid_from.strftime("%m/%d/%Y %H:%M:%S")})
+    return EntraError(50173, {"issued": grant_time(issued), "valid_from": grant_time(valid_from)})

@@ -13,6 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from idp_testkit import BASE, DOMAIN, TENANT, paths
 from starlette.applications import Starlette
 
+from mock_idp.protocol import discovery
+
 ENDPOINTS = ("token_endpoint", "authorization_endpoint", "end_session_endpoint", "jwks_uri",
              "device_authorization_endpoint", "kerberos_endpoint")
 
@@ -174,6 +176,21 @@ def test_instance_discovery_for_the_mock_host(client: AppClient) -> None:
     assert body["api-version"] == "1.1"
     assert body["metadata"][0]["preferred_network"] == "testserver"
     assert "testserver" in body["metadata"][0]["aliases"]
+
+
+def test_instance_discovery_takes_the_mock_host_without_its_port() -> None:
+    # MSAL Python (validate_authority=True) asks about its authority's host without the port
+    # (MSAL Python #259); a mock on 127.0.0.1:8443 is that host.
+    base = "https://127.0.0.1:8443"
+    answer = discovery.instance_discovery(
+        base, f"https://127.0.0.1/{TENANT}/oauth2/v2.0/authorize", "1.0")
+    assert answer is not None
+    assert answer["tenant_discovery_endpoint"] == (
+        f"{base}/{TENANT}/v2.0/.well-known/openid-configuration")
+    for other in ("https://127.0.0.1:9999/x/oauth2/v2.0/authorize",
+                  "https://localhost/x/oauth2/v2.0/authorize",
+                  "https://127.0.0.1:bad/x/oauth2/v2.0/authorize"):
+        assert discovery.instance_discovery(base, other, "1.0") is None, other
 
 
 def test_instance_discovery_rejects_other_hosts(client: AppClient) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -438,9 +439,25 @@ def test_refresh_after_tokens_valid_from_is_50173(client: AppClient, idp_app: St
     rt = tokens_for(client)["refresh_token"]
     clock.advance(timedelta(minutes=1))
     alice = idp_app.state.idp.store.tenants[TENANT].find_user(ALICE)
-    alice.tokens_valid_from = clock.now()
+    alice.tokens_valid_from = revoked_at = clock.now()
     body = _error(_refresh(client, rt), 50173)
     assert body["error"] == "invalid_grant" and body["suberror"] == "bad_token"
+    # Entra's dates: ISO 8601 with seven fractional digits
+    valid_from = revoked_at.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
+    assert re.search(r"The grant was issued on '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z' "
+                     f"and the TokensValidFrom date .* is '{re.escape(valid_from)}'",
+                     body["error_description"]), body["error_description"]
+
+
+def test_an_expired_refresh_token_names_its_issue_date_as_entra_does(
+        client: AppClient, clock: MockClock) -> None:
+    issued = clock.now()
+    rt = tokens_for(client)["refresh_token"]
+    clock.advance(client.app.state.idp.config.refresh_token_lifetime)  # type: ignore[attr-defined]
+    body = _error(_refresh(client, rt), 700082)
+    stamp = issued.strftime("%Y-%m-%dT%H:%M:%S")
+    assert re.search(rf"The token was issued on {stamp}\.\d{{7}}Z and was inactive",
+                     body["error_description"]), body["error_description"]
 
 
 def test_refresh_for_a_disabled_user_is_50057(client: AppClient, idp_app: Starlette) -> None:
