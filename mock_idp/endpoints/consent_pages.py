@@ -183,7 +183,7 @@ async def consent(request: Request) -> Response:
             return _decline_device(request, txn)
         if txn.kind == "adminconsent":
             return admin_consent_declined(request, txn.request)
-        return error_response(request, txn.request, EntraError(65004))
+        return error_response(request, txn.request, flow.cancelled())
     if txn.kind == "device" and not txn.confirmed:
         return await proceed(request, replace(txn, confirmed=True))
     app = app_of(state, txn)

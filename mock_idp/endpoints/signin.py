@@ -27,6 +27,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..errors import EntraError
 from ..protocol.authorization import AuthRequest
+from ..protocol.optional_claims import login_hint as login_hint_claim
 from ..signin import flow, ids, password_change, server_data
 from ..signin.flow import Transaction
 from ..state import IdpState
@@ -35,6 +36,7 @@ from . import browser_sessions as cookies
 from . import sas
 from .common import base_url, error_page, idp, note_error, tell_apps
 from .consent_pages import proceed
+from .forms import form_params
 from .pages import app_of, client_id_of, keep, posted, refuse, render, render_step, show
 
 KMSI_MEMORY = timedelta(days=90)
@@ -48,28 +50,39 @@ script through its password-reset service, then posts to the sign-in)."""
 # -- starting a sign-in ---------------------------------------------------------------------------
 
 
-def _hinted_user(state: IdpState, tenant_id: str, hint: str | None) -> User | None:
-    if not hint:
-        return None
+def _hinted_user(state: IdpState, tenant_id: str, hint: str | None, sid: str | None,
+                 accounts: tuple[flow.Account, ...]) -> User | None:
+    """Who the request names: the user of the session ``sid`` names (among this browser's), or
+    the user ``login_hint`` names by UPN, object id or the value of the ``login_hint`` claim
+    (what MSAL sends back for silent SSO: "Single sign-on with MSAL.js"; msal-node sends
+    ``sid`` or that claim)."""
+    by_sid = next((a.user for a in accounts if a.session.id == sid), None) if sid else None
+    if by_sid is not None or not hint:
+        return by_sid
     first = state.store.tenants.get(tenant_id)
     for tenant in [first, *state.store.tenants.values()]:
         if tenant is not None and (user := tenant.find_user(hint)) is not None:
             return user
+    for tenant in state.store.tenants.values():
+        for user in tenant.users.values():
+            if login_hint_claim(user, tenant) == hint:
+                return user
     return None
 
 
-def entry_for(request: Request, txn: Transaction, *, prompt: str | None = None) -> flow.Entry:
+def entry_for(request: Request, txn: Transaction, *, prompt: str | None = None,
+              sid: str | None = None) -> flow.Entry:
     state = idp(request)
     req = txn.request
     hint = req.login_hint if req is not None else None
+    # Through /common, a multi-tenant app's sign-in may use a session of any tenant.
+    accounts = cookies.accounts(request, state, None if flow.signs_in_at_home(
+        txn, app_of(state, txn)) else txn.tenant_id)
     return flow.Entry(
         prompt=req.prompt if req is not None else prompt, login_hint=hint,
-        hinted=_hinted_user(state, txn.tenant_id, hint),
-        max_age=req.max_age if req is not None else None,
-        # Through /common, a multi-tenant app's sign-in may use a session of any tenant.
-        accounts=cookies.accounts(request, state, None if flow.signs_in_at_home(
-            txn, app_of(state, txn)) else txn.tenant_id),
-        now=state.clock.now())
+        hinted=_hinted_user(state, txn.tenant_id, hint, sid, accounts),
+        max_age=req.max_age if req is not None else None, accounts=accounts,
+        now=state.clock.now(), sid=sid or None)
 
 
 async def begin(request: Request, txn: Transaction, outcome: flow.Start) -> Response:
@@ -93,7 +106,16 @@ async def begin_authorize(request: Request, req: AuthRequest) -> Response:
     tenant_id = req.tenant.id if req.tenant is not None else req.app_tenant_id
     txn = Transaction(kind="authorize", tenant_id=tenant_id, created=idp(request).clock.now(),
                       request=req)
-    return await begin(request, txn, flow.start(entry_for(request, txn)))
+    entry = entry_for(request, txn, sid=await _sid(request))
+    return await begin(request, txn, flow.start(entry))
+
+
+async def _sid(request: Request) -> str | None:
+    """The request's ``sid`` (the session silent SSO names). The authorize endpoint has read
+    and checked the query or the form (Starlette keeps the body), up to its length limit."""
+    if request.method == "GET":
+        return request.query_params.get("sid")
+    return (await form_params(request)).get("sid")
 
 
 def start_session(state: IdpState, tenant: Tenant, user: User, *, mfa: bool = False
@@ -182,13 +204,14 @@ def _ask_new_password(request: Request, txn: Transaction,
 async def _signed_in(request: Request, txn: Transaction, tenant: Tenant, user: User, *,
                      mfa: bool) -> Response:
     """A new session for ``user``, then "Stay signed in?" (unless the tenant or the browser
-    has settled it) and the rest of the sign-in."""
+    has settled it, or the sign-in is a device code's) and the rest of the sign-in."""
     state = idp(request)
     session = start_session(state, tenant, user, mfa=mfa)
     txn = replace(txn, session_id=session.id, new_session=True, pending_user=None,
                   awaiting=None, code_given=False)
     decision = flow.after_password(show_kmsi=tenant.show_keep_me_signed_in,
-                                   remembered=cookies.remembered_kmsi(request))
+                                   remembered=cookies.remembered_kmsi(request),
+                                   device_code=txn.kind == "device")
     if isinstance(decision, flow.Remember):
         return await proceed(request, replace(txn, persistent=decision.persistent))
     return render_step(request, "kmsi", page_id=ids.PAGE_KMSI, ctx=keep(state, txn),

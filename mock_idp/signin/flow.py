@@ -22,11 +22,15 @@ users, the tenant's and app's settings, ``now``) and return what to show; the ha
 Sources for Entra's behaviour:
 
 - ``prompt`` values, ``login_hint`` pre-filling the username: the Microsoft identity platform's
-  authorization-code documentation;
+  authorization-code documentation; a hint naming a known user opens on the password (Entra
+  skips the username for a known managed user: MSAL.js issue 4970); silent SSO may name the
+  account by ``sid`` or by the ``login_hint`` claim's value instead ("Single sign-on with
+  MSAL.js");
 - AADSTS16000 (several accounts could answer a ``prompt=none`` request) and AADSTS50058 (none
   can): the AADSTS error-code reference;
 - "Stay signed in?" after a password sign-in, unless the tenant's company branding turns off
-  "Show option to remain signed in";
+  "Show option to remain signed in"; a device-code sign-in goes from the password to "Are you
+  trying to sign in to …?" and the end (msal4j's and MSAL.js's end-to-end helpers);
 - consent for an app the user has not consented to (an ``oauth2PermissionGrant`` for the user or
   for all principals), AADSTS65004 when declined, AADSTS65001 for ``prompt=none``; "Need admin
   approval" (AADSTS90094) instead where the tenant lets only administrators consent, and
@@ -40,14 +44,14 @@ Sources for Entra's behaviour:
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 from .. import totp
 from ..errors import HINT_MATCHES_NO_ONE, EntraError
-from ..protocol.authorization import AuthRequest
 from ..store import Application, Session, Tenant, User
+from .transaction import Kind as Kind
+from .transaction import Transaction as Transaction
 
 
 @dataclass(frozen=True)
@@ -65,11 +69,14 @@ class Entry:
     prompt: str | None
     login_hint: str | None
     hinted: User | None
-    """The user ``login_hint`` names (by UPN or object id), if any."""
+    """The user ``sid``'s session or ``login_hint`` names (by UPN, object id or the value of
+    the ``login_hint`` claim), if any."""
     max_age: int | None
     accounts: tuple[Account, ...]
     """Valid sessions in this browser for the request's tenant, newest first."""
     now: datetime
+    sid: str | None = None
+    """The session the request names (``sid``): only it may answer."""
 
 
 # -- what to show -------------------------------------------------------------------------------
@@ -113,18 +120,19 @@ class Refuse:
     error: EntraError
 
 
-Start = Silent | ShowPicker | ShowUsername | Refuse
+Start = Silent | ShowPicker | ShowUsername | ShowPassword | Refuse
 
 
 def start(entry: Entry) -> Start:
     """The first page of a sign-in (or none at all)."""
-    prefill = entry.hinted.upn if entry.hinted is not None else (entry.login_hint or "")
     if entry.prompt == "login":
-        return ShowUsername(prefill)
+        return _who(entry)
     if entry.prompt == "select_account":
-        return ShowPicker(entry.accounts) if entry.accounts else ShowUsername(prefill)
+        return ShowPicker(entry.accounts) if entry.accounts else _who(entry)
     candidates = entry.accounts
-    if entry.login_hint:
+    if entry.sid:
+        candidates = tuple(a for a in candidates if a.session.id == entry.sid)
+    elif entry.login_hint:
         hinted = entry.hinted
         candidates = tuple(a for a in candidates if hinted is not None and a.user.id == hinted.id)
     fresh = tuple(a for a in candidates if not _too_old(a, entry))
@@ -132,7 +140,7 @@ def start(entry: Entry) -> Start:
         if len(candidates) > 1:
             return Refuse(EntraError(16000))
         if not fresh:
-            hint_missed = entry.login_hint and entry.accounts and not candidates
+            hint_missed = (entry.sid or entry.login_hint) and entry.accounts and not candidates
             return Refuse(EntraError(50058, {"who": HINT_MATCHES_NO_ONE} if hint_missed else {}))
         return Silent(fresh[0])
     if len(candidates) > 1:
@@ -141,7 +149,18 @@ def start(entry: Entry) -> Start:
         return Silent(fresh[0])
     if candidates:
         return ShowUsername(candidates[0].user.upn)
-    return ShowUsername(prefill)
+    return _who(entry)
+
+
+def _who(entry: Entry) -> ShowUsername | ShowPassword:
+    """The page that asks who signs in: the password of the user a hint names by sign-in name
+    (or ``login_hint`` claim, or ``sid``), else the username, pre-filled with the hint (the UPN
+    of a user it names by object id: the mock's own reading, which Entra's username lookup
+    would not make)."""
+    hinted = entry.hinted
+    if hinted is not None and (entry.login_hint or "").strip().lower() != hinted.id:
+        return ShowPassword(hinted.upn)
+    return ShowUsername(hinted.upn if hinted is not None else (entry.login_hint or ""))
 
 
 def _too_old(account: Account, entry: Entry) -> bool:
@@ -287,15 +306,16 @@ class Remember:
     persistent: bool
 
 
-def after_password(*, show_kmsi: bool, remembered: bool | None) -> AskKmsi | Remember:
-    """After a password sign-in: ask "Stay signed in?" unless the tenant hides it (then the
-    session lasts as long as the browser) or the user ticked "Don't show this again" earlier
-    (then their answer stands)."""
+def after_password(*, show_kmsi: bool, remembered: bool | None, device_code: bool = False
+                   ) -> AskKmsi | Remember:
+    """After a password sign-in: ask "Stay signed in?" unless the tenant hides it or the
+    sign-in is a device code's (then the session lasts as long as the browser), or the user
+    ticked "Don't show this again" earlier (then their answer stands)."""
     if not show_kmsi:
         return Remember(False)
     if remembered is not None:
         return Remember(remembered)
-    return AskKmsi()
+    return Remember(False) if device_code else AskKmsi()
 
 
 @dataclass(frozen=True)
@@ -310,7 +330,14 @@ class AskConsent:
 class NeedAdmin:
     """Show "Need admin approval" (AADSTS90094): consent is needed and the user may not give it.
     The page offers to sign in with an administrator's account, or to return to the app without
-    consent (AADSTS65004, as Cancel on the consent page)."""
+    consent (:func:`cancelled`, as Cancel on the consent page)."""
+
+
+def cancelled() -> EntraError:
+    """What the app is told when the user cancels a page that ends its request: AADSTS65004
+    with ``error_subcode=cancel``, as Entra redirects (MSAL.NET's ``AuthorizationResult``
+    reads that subcode as the user's cancel)."""
+    return EntraError(65004, extra={"error_subcode": "cancel"})
 
 
 @dataclass(frozen=True)
@@ -350,47 +377,3 @@ def before_issue(*, consented: bool, prompt: str | None, consent_shown: bool, ap
         return NeedAdmin()
     return AskConsent()
 
-
-# -- the transaction a page's ``ctx`` names -------------------------------------------------------
-
-
-Kind = Literal["authorize", "device", "logout", "adminconsent"]
-
-
-@dataclass(frozen=True)
-class Transaction:
-    """A sign-in (or sign-out) in progress; each page posts back the ``ctx`` that names it."""
-
-    kind: Kind
-    tenant_id: str
-    """The tenant whose directory signs the user in (the app's tenant)."""
-    created: datetime
-    request: AuthRequest | None = None
-    device_code: str | None = None
-    logout_params: tuple[tuple[str, str], ...] = ()
-    session_id: str | None = None
-    """Set once the user is known (signed in or picked)."""
-    consent_shown: bool = False
-    confirmed: bool = False
-    """For a device sign-in: the user confirmed the app on "Are you trying to sign in?"."""
-    persistent: bool = field(default=False)
-    """The answer to "Stay signed in?" (a persistent session cookie)."""
-    new_session: bool = False
-    """The session started in this transaction; its cookie is still to be set."""
-    pending_user: str | None = None
-    """A user who gave the right password and owes what ``awaiting`` names."""
-    awaiting: Literal["code", "new_password"] | None = None
-    """"Enter code" (an authenticator app's code) or "Update your password"."""
-    code_given: bool = False
-    """The pending user gave their authenticator app's code (the session is then ``mfa``)."""
-    wrong_codes: int = 0
-    """Wrong codes typed on "Enter code" so far; at :data:`MAX_WRONG_CODES` the sign-in ends."""
-    code_proven: bool = False
-    """The code was checked by script (``/common/SAS/EndAuth``): "Enter code"'s post asks none."""
-    step_up_session: str | None = None
-    """The pending user's existing session, which took no code and asks for it now; it is
-    ``session_id`` only once the code is given, so no other page can go on without it."""
-
-    @property
-    def prompt(self) -> str | None:
-        return self.request.prompt if self.request is not None else None

@@ -34,7 +34,22 @@ Where the values come from (facts only, no markup was copied):
 - "Update your password" (``ConvergedChangePassword``): ``#currentPassword``, ``#newPassword``
   and ``#confirmNewPassword``, named ``currentpasswd``, ``newpasswd`` and ``confirmnewpasswd``,
   as scripts that set a new account's first password select them and as Entra's password
-  change posts them.
+  change posts them;
+- the password input's accessible name "Enter the password for <upn>" (Playwright's code
+  generator records ``getByRole('textbox', { name: 'Enter the password for' })`` on Entra) and
+  its class ``form-control``, and ``#KmsiDescription``'s text (a public Selenium script waits
+  on both);
+- the username page's two messages: public Playwright and Cucumber suites against Entra assert
+  them word for word;
+- "Enter code": ``#idDiv_SAOTCC_Description`` (aws-azure-login reads its text whenever the page
+  shows) and the "Don't ask again" checkbox ``#idChkBx_SAOTCC_TD`` (TOTP scripts tick it);
+- the device-code confirmation ``#remoteConnectDescription`` (MSAL.js ``e2eTestUtils``
+  ``approveRemoteConnect``), its Continue the primary button (msal4j's ``SeleniumExtensions``
+  clicks ``#idSIButton9`` on "Are you trying to sign in to …"), and the last page's "You have
+  signed in to the <app> application on your device" (device-code scripts match it);
+- the error page: a "Sign in" heading, then "Sorry, but we’re having trouble signing you in."
+  (a typographic apostrophe) as a paragraph, and ``Timestamp: 2026-06-16T09:25:54Z``: a public
+  Playwright snapshot of Entra's error page.
 """
 
 from __future__ import annotations
@@ -67,6 +82,10 @@ USERNAME_PLACEHOLDER: Final = "Email, phone, or Skype"
 USERNAME_LABEL: Final = "Enter your email, phone, or Skype."
 """The username input's ``aria-label``, so its accessible name."""
 PASSWORD_PLACEHOLDER: Final = "Password"
+PASSWORD_LABEL: Final = "Enter the password for "
+"""The password input's ``aria-label`` is this and the user's UPN: its accessible name."""
+INPUT_CLASS: Final = "form-control"
+"""The class of the username and password inputs."""
 OFF_SCREEN: Final = "moveOffScreen"
 ALERT_ERROR: Final = "alert-error"
 HAS_ERROR: Final = "has-error"
@@ -92,6 +111,11 @@ CODE_INPUT: Final = "idTxtBx_SAOTCC_OTC"
 """The authenticator app's code, ``name="otc"``: the field TOTP login scripts type into."""
 CODE_SUBMIT: Final = "idSubmit_SAOTCC_Continue"
 CODE_ERROR: Final = "idSpan_SAOTCC_Error_OTC"
+CODE_DESCRIPTION: Final = "idDiv_SAOTCC_Description"
+CODE_REMEMBER: Final = "idChkBx_SAOTCC_TD"
+"""The "Don't ask again" checkbox, named as ``$Config.sTrustedDeviceCheckboxName`` says."""
+REMOTE_CONNECT_DESCRIPTION: Final = "remoteConnectDescription"
+"""The device-code confirmation's description."""
 
 # Texts scripts match on.
 PASSWORD_INCORRECT: Final = ("Your account or password is incorrect. If you don't remember your "
@@ -103,10 +127,22 @@ guide quotes it)."""
 CODE_HEADING: Final = "Enter code"
 CHANGE_PASSWORD_HEADING: Final = "Update your password"
 CODE_WRONG: Final = "You didn't enter the expected verification code. Please try again."
-ERROR_HEADING: Final = "Sorry, but we're having trouble signing you in."
+ERROR_TITLE: Final = "Sign in"
+"""The error page's heading."""
+ERROR_MESSAGE: Final = "Sorry, but we’re having trouble signing you in."
+"""The error page's first paragraph (and ``$Config.strMainMessage``), with Entra's ’."""
+ERROR_HEADING: Final = ERROR_MESSAGE
+"""The former name of :data:`ERROR_MESSAGE` (``scenarios.pages`` imports it)."""
+USERNAME_NOT_FOUND: Final = ("This username may be incorrect. Make sure you typed it correctly. "
+                             "Otherwise, contact your admin.")
+USERNAME_EMPTY: Final = "Enter a valid email address, phone number, or Skype name."
 KMSI_HEADING: Final = "Stay signed in?"
+KMSI_TEXT: Final = "Do this to reduce the number of times you are asked to sign in."
 PICKER_HEADING: Final = "Pick an account"
 SIGNED_OUT_HEADING: Final = "You signed out of your account"
+DEVICE_CONFIRM_HEADING: Final = "Are you trying to sign in to {app}?"
+DEVICE_SIGNED_IN: Final = ("You have signed in to the {app} application on your device. You may "
+                           "now close this window.")
 CONSENT_HEADING: Final = "Permissions requested"
 ORGANIZATION_CONSENT_LABEL: Final = "Consent on behalf of your organization"
 """The consent page's checkbox for an administrator (Entra's label, which admin guides name)."""

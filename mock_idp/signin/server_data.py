@@ -23,7 +23,7 @@ and post the next form from its members:
 - "Stay signed in?" (``KmsiInterrupt``, 1115 / 2005), answered with ``LoginOptions`` (1 yes,
   3 no);
 - the error page (``ConvergedError``): ``iErrorCode`` (a string), ``strServiceExceptionMessage``
-  (``AADSTS<code>: <message>``) and ``strMainMessage`` (the heading).
+  (``AADSTS<code>: <message>``) and ``strMainMessage`` (the page's message).
 
 Sources (member names and values only): saml2aws's ``pkg/provider/aad`` (its converged-response
 struct and the saved pages it tests with), and public login scripts and their tests that read
@@ -156,7 +156,7 @@ def error_config(*, code: int, message: str, correlation_id: str, session_id: st
         "pgid": ids.PAGE_ERROR,
         "iErrorCode": str(code),
         "strServiceExceptionMessage": f"AADSTS{code}: {message}",
-        "strMainMessage": ids.ERROR_HEADING,
+        "strMainMessage": ids.ERROR_MESSAGE,
         "correlationId": correlation_id,
         "sessionId": session_id,
     }

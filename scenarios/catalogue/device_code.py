@@ -112,7 +112,7 @@ def device_sign_in(ctx: Ctx) -> None:
         sign_in_at_idp(page, alice)
         expect(device_login.confirm_heading).to_contain_text("Contoso CLI")
         device_login.continue_.click()
-        expect(device_login.done).to_contain_text("You can close this window")
+        expect(device_login.done).to_contain_text("You may now close this window")
     with ctx.step("the device's polls: pending until then, then tokens for alice"):
         tokens = poller.join()
         assert "access_token" in tokens, tokens

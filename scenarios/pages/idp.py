@@ -34,7 +34,8 @@ class IdpPasswordPage:
     def __init__(self, page: Page) -> None:
         self.page = page
         self.heading = page.get_by_role("heading", name="Enter password", exact=True)
-        self.password = page.get_by_label("Password", exact=True)
+        # The field is named "Enter the password for <upn>", as on Entra (its aria-label).
+        self.password = page.get_by_role("textbox", name=ids.PASSWORD_LABEL.strip())
         self.sign_in = page.get_by_role("button", name="Sign in", exact=True)
         self.forgot = page.get_by_role("link", name="Forgot my password")
         self.error = page.locator(_id(ids.PASSWORD_ERROR))
@@ -53,10 +54,13 @@ class IdpStaySignedInPage:
         self.yes = page.get_by_role("button", name="Yes", exact=True)
         self.no = page.get_by_role("button", name="No", exact=True)
 
-    def answer(self, stay: bool, *, dont_show_again: bool = False) -> None:
+    def answer(self, stay: bool, *, dont_show_again: bool = False, wait: bool = True) -> None:
+        """Press Yes or No. The answer sends the browser back to the app; ``wait=False``
+        returns without waiting for the app's page to start loading (for an app that may take
+        longer than the action's timeout to answer its callback)."""
         if dont_show_again:
             self.dont_show_again.check()
-        (self.yes if stay else self.no).click()
+        (self.yes if stay else self.no).click(no_wait_after=not wait)
 
 
 class IdpAccountPickerPage:
@@ -95,7 +99,7 @@ class IdpNeedAdminPage:
 class IdpErrorPage:
     def __init__(self, page: Page) -> None:
         self.page = page
-        self.heading = page.get_by_role("heading", name=ids.ERROR_HEADING)
+        self.heading = page.get_by_text(ids.ERROR_MESSAGE)
         self.message = page.locator(_id(ids.SERVICE_EXCEPTION))
         self.code: Locator = page.get_by_test_id("error-code")
 

@@ -5,6 +5,7 @@ against RFC 6238's test vectors."""
 from __future__ import annotations
 
 import html
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -22,6 +23,7 @@ from idp_testkit import (
     alice_with_authenticator,
     auth_params,
     claims,
+    config_of,
     ctx_of,
     page_kind,
     password,
@@ -90,6 +92,19 @@ def test_the_code_comes_after_the_password_and_before_stay_signed_in(
     stay = submit(client, wrong, otc=totp.code_at(ALICE_SECRET, clock.now()))
     assert page_kind(stay) == "kmsi", stay.text[:300]
     assert "code" in redirect_params(submit(client, stay, answer="No"))
+
+
+def test_enter_code_has_the_description_and_the_checkbox_scripts_read(
+        client: AppClient, clock: MockClock) -> None:
+    # aws-azure-login reads #idDiv_SAOTCC_Description whenever the page shows; TOTP scripts tick
+    # #idChkBx_SAOTCC_TD ("Don't ask again"), named as $Config.sTrustedDeviceCheckboxName.
+    page = _to_code_page(client)
+    assert re.search(rf'<p id="{ids.CODE_DESCRIPTION}">[^<]+</p>', page.text)
+    checkbox = re.search(rf'<input type="checkbox" id="{ids.CODE_REMEMBER}"[^>]*>', page.text)
+    assert checkbox and 'name="rememberMFA"' in checkbox.group(0)
+    assert config_of(page.text)["sTrustedDeviceCheckboxName"] == "rememberMFA"
+    ticked = submit(client, page, otc=totp.code_at(ALICE_SECRET, clock.now()), rememberMFA="true")
+    assert page_kind(ticked) == "kmsi", ticked.text[:300]
 
 
 def test_a_code_from_a_minute_ago_is_not_taken(client: AppClient, clock: MockClock) -> None:

@@ -1,5 +1,5 @@
 """The device authorization grant (RFC 8628) as Entra serves it: the devicecode endpoints, the
-``/devicelogin`` pages, polling with Entra's errors, ``interval`` and ``slow_down``."""
+``/devicelogin`` pages, polling with Entra's errors (never ``slow_down``)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from idp_testkit import (
     claims,
     consent,
     page_kind,
+    password,
     paths,
     sign_in,
     submit,
@@ -26,6 +27,7 @@ from idp_testkit import (
 
 from mock_idp.clock import MockClock
 from mock_idp.config import AppConfig, IdpConfig, default_tenant
+from mock_idp.endpoints.browser_sessions import SESSION_COOKIE
 from mock_idp.signin import ids
 
 PUBLIC_ID = "0c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f"
@@ -117,9 +119,25 @@ def test_adal_polls_v1_with_its_own_grant_name_and_the_code_in_code(
     tokens = client.post(token_v1, data=adal)
     assert tokens.status_code == 200, tokens.text
     assert tokens.json()["resource"] == "https://graph.microsoft.com"
-    # v2 knows only the URN.
+    # Used up: a second poll, by either name, is told the code is unknown.
     v2 = client.post(paths(TENANT, "2.0")["token"], data={**adal, "scope": "openid"})
-    assert error_of(v2) == ("unsupported_grant_type", 70003)
+    assert error_of(v2) == ("bad_verification_code", 70018)
+
+
+def test_msal_node_polls_v2_with_the_short_grant_name(
+        idp_app: Any, client: AppClient, clock: MockClock) -> None:
+    # msal-node (msal-common GrantType.DEVICE_CODE_GRANT) sends ``grant_type=device_code`` with
+    # the code in ``device_code`` to the v2 endpoint.
+    flow = start(client)
+    msal_node = {"grant_type": "device_code", "client_id": PUBLIC_ID,
+                 "device_code": flow["device_code"], "scope": "openid profile User.Read"}
+    token_v2 = paths(TENANT, "2.0")["token"]
+    assert error_of(client.post(token_v2, data=msal_node)) == ("authorization_pending", 70016)
+    with AppClient(idp_app, follow_redirects=False) as browser:
+        approve_in_browser(browser, flow["user_code"])
+    tokens = client.post(token_v2, data=msal_node)
+    assert tokens.status_code == 200, tokens.text
+    assert claims(tokens.json()["id_token"])["preferred_username"] == ALICE
 
 
 def test_discovery_advertises_both_endpoints_and_they_answer(client: AppClient) -> None:
@@ -152,16 +170,16 @@ def test_polling_before_the_user_is_done_is_pending_70016(client: AppClient,
     assert error_of(poll(client, flow["device_code"])) == ("authorization_pending", 70016)
 
 
-def test_polling_faster_than_the_interval_is_slow_down(client: AppClient,
-                                                       clock: MockClock) -> None:
+def test_polling_with_the_clock_frozen_is_never_slow_down(idp_app: Any, client: AppClient,
+                                                          clock: MockClock) -> None:
+    # Entra documents no slow_down for the device-code flow and msal-node gives up on one:
+    # polls sooner than ``interval`` (here: with the clock frozen) stay pending, then succeed.
     flow = start(client)
-    assert error_of(poll(client, flow["device_code"]))[0] == "authorization_pending"
-    clock.advance(timedelta(seconds=4))
-    assert error_of(poll(client, flow["device_code"])) == ("slow_down", 70016)
-    clock.advance(timedelta(seconds=9))  # the interval is now 10 s from the last poll
-    assert error_of(poll(client, flow["device_code"])) == ("slow_down", 70016)
-    clock.advance(timedelta(seconds=15))
-    assert error_of(poll(client, flow["device_code"]))[0] == "authorization_pending"
+    for _ in range(3):
+        assert error_of(poll(client, flow["device_code"])) == ("authorization_pending", 70016)
+    with AppClient(idp_app, follow_redirects=False) as browser:
+        approve_in_browser(browser, flow["user_code"])
+    assert poll(client, flow["device_code"]).status_code == 200
 
 
 def test_an_expired_device_code_is_70020(client: AppClient, clock: MockClock) -> None:
@@ -206,7 +224,8 @@ def test_signing_in_on_the_device_page_hands_the_device_its_tokens(
     with AppClient(idp_app, follow_redirects=False) as browser:
         done = approve_in_browser(browser, flow["user_code"].lower())
     assert done.status_code == 200
-    assert "You can close this window" in done.text and "Contoso CLI" in done.text
+    assert ("You have signed in to the Contoso CLI application on your device. You may now "
+            "close this window.") in done.text
     clock.advance(timedelta(seconds=5))
     tokens = poll(client, flow["device_code"])
     assert tokens.status_code == 200, tokens.text
@@ -216,6 +235,26 @@ def test_signing_in_on_the_device_page_hands_the_device_its_tokens(
     assert id_claims["preferred_username"] == ALICE and id_claims["aud"] == PUBLIC_ID
     clock.advance(timedelta(seconds=5))
     assert error_of(poll(client, flow["device_code"])) == ("bad_verification_code", 70018)
+
+
+def test_the_password_leads_to_the_confirmation_without_stay_signed_in(
+        idp_app: Any, client: AppClient) -> None:
+    """After the password, "Are you trying to sign in to …?" and then the end: msal4j's
+    SeleniumExtensions clicks #idSIButton9 there (Continue), MSAL.js's approveRemoteConnect
+    waits for #remoteConnectDescription; no "Stay signed in?" comes in between."""
+    flow = start(client)
+    with AppClient(idp_app, follow_redirects=False) as browser:
+        entered = browser.post("/devicelogin", data={"otc": flow["user_code"]})
+        typed = submit(browser, entered, loginfmt=ALICE)
+        confirm = submit(browser, typed, loginfmt=ALICE, passwd=password(ALICE))
+        assert page_kind(confirm) == "consent", confirm.text[:500]
+        assert "Are you trying to sign in to Contoso CLI?" in confirm.text
+        assert f'id="{ids.REMOTE_CONNECT_DESCRIPTION}"' in confirm.text
+        assert f'id="{ids.PRIMARY_BUTTON}" class="primary" name="answer" value="Continue"' in (
+            confirm.text)
+        assert SESSION_COOKIE in confirm.headers.get("set-cookie", "")
+        done = submit(browser, confirm, answer="Continue")
+    assert done.status_code == 200 and 'id="message"' in done.text
 
 
 def test_cancel_declines_the_device(idp_app: Any, client: AppClient,
@@ -254,7 +293,7 @@ def test_a_signed_in_browser_picks_its_account(idp_app: Any, client: AppClient,
         alice = browser.get(f"/graph/{TENANT}/v1.0/users/{ALICE}").json()["id"]
         confirm = submit(browser, picker, account=alice)
         done = submit(browser, confirm, answer="Continue")
-    assert "You can close this window" in done.text
+    assert "You may now close this window" in done.text
     clock.advance(timedelta(seconds=5))
     assert poll(client, flow["device_code"]).status_code == 200
 
@@ -271,7 +310,7 @@ def test_an_app_without_consent_asks_for_it_after_the_confirmation(
         asked = approve_in_browser(browser, flow["user_code"])
         assert page_kind(asked) == "consent"
         done = consent(browser, asked)
-    assert "You can close this window" in done.text
+    assert "You may now close this window" in done.text
     clock.advance(timedelta(seconds=5))
     assert poll(client, flow["device_code"]).status_code == 200
 

@@ -8,6 +8,7 @@ harness's own driver, so a change to the mock's pages that breaks such scripts b
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -17,6 +18,7 @@ import httpx
 import jwt
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -173,16 +175,22 @@ def test_sign_in_pick_an_account_stay_signed_in_and_sign_out(page: Page, stack: 
     # Bob is still signed in; Alice must sign in again.
     page.goto(stack.authorize(prompt="none"))
     stack.expect_signed_in(page, BOB)
-    page.goto(stack.authorize(login_hint=ALICE))
-    page.wait_for_selector(script.USERNAME)
+    page.goto(stack.authorize(login_hint=ALICE))  # a known user's hint: her password
+    page.wait_for_selector(script.PASSWORD)
+    expect(page.locator("#displayName")).to_have_text(ALICE)
 
 
 def test_the_errors_scripts_read(page: Page, stack: Stack) -> None:
     script = EntraLoginScript(page)
     page.goto(stack.authorize())
+    page.click(script.SUBMIT)  # nothing typed
+    expect(page.locator("#usernameError")).to_have_text(
+        "Enter a valid email address, phone number, or Skype name.")
     page.fill(script.USERNAME, "nobody@contoso.onmicrosoft.com")
     page.click(script.SUBMIT)
-    expect(page.locator("#usernameError")).to_be_visible()
+    expect(page.locator("#usernameError")).to_have_text(
+        "This username may be incorrect. Make sure you typed it correctly. Otherwise, contact "
+        "your admin.")
     expect(page.locator('input[name="loginfmt"].has-error')).to_have_count(1)
 
     page.fill(script.USERNAME, ALICE)
@@ -193,9 +201,13 @@ def test_the_errors_scripts_read(page: Page, stack: Stack) -> None:
         "Your account or password is incorrect. If you don't remember your password, reset it "
         "now.", use_inner_text=True)
 
+    # Entra's error page (a public Playwright snapshot): the heading "Sign in", then its
+    # message with a typographic apostrophe, and an ISO 8601 timestamp.
     page.goto(stack.authorize(redirect_uri="https://elsewhere.example/cb"))
-    expect(page.get_by_role("heading", name="Sorry, but we're having trouble signing you in."
-                            )).to_be_visible()
+    expect(page.get_by_role("heading", name="Sign in", exact=True)).to_be_visible()
+    expect(page.get_by_text("Sorry, but we’re having trouble signing you in.")).to_be_visible()
+    expect(page.locator("#timestamp")).to_have_text(
+        re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"))
     assert script.service_exception().startswith("AADSTS50011: ")
 
 
@@ -241,8 +253,12 @@ def test_a_recorded_script_signs_in(page: Page, stack: Stack) -> None:
     page.get_by_role("textbox", name="Enter your email, phone, or Skype.").fill(BOB)
     page.get_by_role("button", name="Next").click()
     page.get_by_placeholder("Password").click()
-    page.get_by_placeholder("Password").fill(BOB_PASSWORD)
+    page.get_by_role("textbox", name="Enter the password for").fill(BOB_PASSWORD)
+    expect(page.get_by_role("textbox", name=f"Enter the password for {BOB}")).to_have_class(
+        re.compile(r"\bform-control\b"))  # what a public Selenium script waits on
     page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#KmsiDescription")).to_have_text(
+        "Do this to reduce the number of times you are asked to sign in.")
     page.get_by_role("button", name="No").click()
     stack.expect_signed_in(page, BOB)
 
@@ -296,6 +312,68 @@ def test_back_from_the_password_shows_the_username_again(page: Page, stack: Stac
     script.enter_password(ALICE_PASSWORD, stay_signed_in=False)
     stack.expect_signed_in(page, ALICE)
     assert page.evaluate("() => window.sameDocument") is None
+
+
+def test_a_known_users_hint_opens_on_the_password_and_back_shows_the_username(
+        page: Page, stack: Stack) -> None:
+    """Entra skips the username for a known user's ``login_hint`` (MSAL.js issue 4970); Back
+    returns to the username view of the same document, where another user may sign in."""
+    script = EntraLoginScript(page)
+    page.goto(stack.authorize(login_hint=BOB))
+    page.evaluate("() => { window.sameDocument = true; }")
+    expect(page.locator(script.PASSWORD)).to_be_focused()
+    expect(page.locator("#displayName")).to_have_text(BOB)
+    expect(page.locator('input[name="loginfmt"].moveOffScreen')).to_have_value(BOB)
+
+    page.go_back()
+    expect(page.locator(script.USERNAME)).to_have_value(BOB)
+    expect(page.locator("#loginHeader")).to_have_text("Sign in")
+    expect(page.locator('input[name="passwd"]')).to_have_count(0)
+    assert page.evaluate("() => window.sameDocument") is True
+    page.go_forward()
+    expect(page.locator("#displayName")).to_have_text(BOB)
+    page.go_back()
+    page.fill(script.USERNAME, ALICE)
+    page.click(script.SUBMIT)
+    expect(page.locator("#displayName")).to_have_text(ALICE)
+    script.enter_password(ALICE_PASSWORD, stay_signed_in=False)
+    stack.expect_signed_in(page, ALICE)
+
+    page.goto(stack.authorize(prompt="login", login_hint="nobody@contoso.onmicrosoft.com"))
+    expect(page.locator(script.USERNAME)).to_have_value("nobody@contoso.onmicrosoft.com")
+
+
+def test_msal4j_signs_a_device_in(page: Page, stack: Stack) -> None:
+    """msal4j's DeviceCodeIT.runAutomatedDeviceCodeFlow and SeleniumExtensions.performADLogin:
+    the code in #otc, #idSIButton9, the username, the password, then "Are you trying to sign in
+    to …?" answered with #idSIButton9 and, if it comes within 3 s, "Stay signed in?" with
+    #idBtn_Back. MSAL.js's approveRemoteConnect finds #remoteConnectDescription on the
+    confirmation."""
+    started = httpx.post(f"{stack.idp}/{TENANT}/oauth2/v2.0/devicecode", timeout=10, data={
+        "client_id": REFERENCE_RP_CLIENT_ID, "scope": "openid profile"}).json()
+    page.goto(started["verification_uri"])
+    page.locator("#otc").fill(started["user_code"])
+    page.click("#idSIButton9")
+    page.fill("#i0116", ALICE)
+    page.click("#idSIButton9")
+    page.fill("#i0118", ALICE_PASSWORD)
+    page.click("#idSIButton9")
+    page.wait_for_selector("#remoteConnectDescription")
+    expect(page.locator("#loginHeader")).to_have_text(
+        "Are you trying to sign in to Reference relying party?")
+    page.click("#idSIButton9", timeout=3_000)
+    try:
+        page.click("#idBtn_Back", timeout=3_000)
+    except PlaywrightTimeoutError:
+        pass  # no "Stay signed in?" here, as msal4j allows
+    expect(page.locator("#message")).to_have_text(
+        "You have signed in to the Reference relying party application on your device. You "
+        "may now close this window.")
+    tokens = httpx.post(f"{stack.idp}/{TENANT}/oauth2/v2.0/token", timeout=10, data={
+        "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+        "client_id": REFERENCE_RP_CLIENT_ID, "client_secret": REFERENCE_RP_SECRET,
+        "device_code": started["device_code"]})
+    assert tokens.status_code == 200, tokens.text
 
 
 def test_without_the_lookup_next_posts_the_form(page: Page, stack: Stack) -> None:

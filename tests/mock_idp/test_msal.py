@@ -433,14 +433,15 @@ def device_idp(tls_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockI
 
 
 def _approve_device(idp: MockIdp, user_code: str, upn: str = ALICE) -> str:
-    """A person on another device: /devicelogin, the code, username, password, "Stay signed
-    in?" No, "Are you trying to sign in?" Continue; returns the last page's text."""
+    """A person on another device: /devicelogin, the code, username, password, "Are you trying
+    to sign in?" Continue (a device-code sign-in asks no "Stay signed in?"); returns the last
+    page's text."""
     assert idp.tls is not None
     with httpx.Client(base_url=idp.url, verify=idp.tls.client_context(),
                       follow_redirects=False, timeout=10) as browser:
         page = browser.post("/devicelogin", data={"otc": user_code})
         for form in ({"loginfmt": upn}, {"loginfmt": upn, "passwd": password(upn)},
-                     {"answer": "No"}, {"answer": "Continue"}):
+                     {"answer": "Continue"}):
             assert page.status_code == 200, page.text[:500]
             page = browser.post(login_action(page.text), data={"ctx": ctx_of(page.text), **form})
         return page.text
@@ -464,7 +465,7 @@ def test_device_flow(device_idp: MockIdp) -> None:
         person.join(timeout=20)
         assert "access_token" in result, result
         assert time.monotonic() - started >= 1.5  # MSAL polled while the person signed in
-        assert pages and "You can close this window" in pages[0]
+        assert pages and "You may now close this window" in pages[0]
         assert result["id_token_claims"]["preferred_username"] == ALICE
         assert [a["username"] for a in app.get_accounts()] == [ALICE]
         polls = [r for r in device_idp.http.get("/_mock/requests").json()["requests"]

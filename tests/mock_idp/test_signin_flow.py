@@ -35,9 +35,9 @@ def _account(tenant: Tenant, name: str, *, age: timedelta = timedelta(minutes=5)
 
 
 def _entry(*accounts: flow.Account, prompt: str | None = None, hint: User | None = None,
-           max_age: int | None = None) -> flow.Entry:
+           max_age: int | None = None, sid: str | None = None) -> flow.Entry:
     return flow.Entry(prompt=prompt, login_hint=hint.upn if hint else None, hinted=hint,
-                      max_age=max_age, accounts=accounts, now=NOW)
+                      max_age=max_age, accounts=accounts, now=NOW, sid=sid)
 
 
 def test_no_account_starts_at_the_username_page() -> None:
@@ -54,11 +54,31 @@ def test_two_accounts_show_the_picker(tenant: Tenant) -> None:
     assert flow.start(_entry(*accounts)) == flow.ShowPicker(accounts)
 
 
-def test_a_hint_chooses_among_accounts_or_prefills(tenant: Tenant) -> None:
+def test_a_hint_chooses_among_accounts_or_asks_that_users_password(tenant: Tenant) -> None:
     alice, bob = _account(tenant, "alice"), _account(tenant, "bob")
     assert flow.start(_entry(alice, bob, hint=bob.user)) == flow.Silent(bob)
     dave = _user(tenant, "dave")
-    assert flow.start(_entry(alice, hint=dave)) == flow.ShowUsername(dave.upn)
+    # A known user's hint skips the username (MSAL.js issue 4970), also for prompt=login.
+    assert flow.start(_entry(alice, hint=dave)) == flow.ShowPassword(dave.upn)
+    assert flow.start(_entry(hint=dave, prompt="login")) == flow.ShowPassword(dave.upn)
+    assert flow.start(_entry(hint=dave, prompt="select_account")) == flow.ShowPassword(dave.upn)
+    by_id = flow.Entry(prompt=None, login_hint=dave.id, hinted=dave, max_age=None,
+                       accounts=(), now=NOW)  # the mock's own reading: the username, typed
+    assert flow.start(by_id) == flow.ShowUsername(dave.upn)
+
+
+def test_a_hint_naming_no_one_known_is_typed_in_the_username(tenant: Tenant) -> None:
+    entry = flow.Entry(prompt=None, login_hint="someone@else.example", hinted=None,
+                       max_age=None, accounts=(_account(tenant, "alice"),), now=NOW)
+    assert flow.start(entry) == flow.ShowUsername("someone@else.example")
+
+
+def test_sid_names_the_one_session_that_may_answer(tenant: Tenant) -> None:
+    alice, bob = _account(tenant, "alice"), _account(tenant, "bob")
+    assert flow.start(_entry(alice, bob, prompt="none", sid="s-bob")) == flow.Silent(bob)
+    assert flow.start(_entry(alice, bob, sid="s-alice")) == flow.Silent(alice)
+    gone = flow.start(_entry(alice, bob, prompt="none", sid="s-carol"))
+    assert isinstance(gone, flow.Refuse) and gone.error.code == 50058
 
 
 @pytest.mark.parametrize("prompt, expected", [("login", "username"),
@@ -156,6 +176,18 @@ def test_stay_signed_in_decision() -> None:
     assert flow.after_password(show_kmsi=True, remembered=None) == flow.AskKmsi()
     assert flow.after_password(show_kmsi=True, remembered=True) == flow.Remember(True)
     assert flow.after_password(show_kmsi=False, remembered=True) == flow.Remember(False)
+    # A device-code sign-in goes on to "Are you trying to sign in to …?" without asking.
+    assert flow.after_password(show_kmsi=True, remembered=None, device_code=True
+                               ) == flow.Remember(False)
+    assert flow.after_password(show_kmsi=True, remembered=True, device_code=True
+                               ) == flow.Remember(True)
+
+
+def test_a_cancel_tells_the_app_it_was_the_users() -> None:
+    # Entra: error=access_denied&error_subcode=cancel&error_description=AADSTS65004…
+    err = flow.cancelled()
+    assert (err.code, err.error_value, err.extra) == (65004, "access_denied",
+                                                      {"error_subcode": "cancel"})
 
 
 def test_consent_decision() -> None:

@@ -19,6 +19,7 @@ from idp_testkit import (
     DOMAIN,
     TENANT,
     auth_params,
+    claims,
     consent,
     ctx_of,
     get_code,
@@ -29,7 +30,9 @@ from idp_testkit import (
     shown_html,
     sign_in,
     submit,
+    tokens_for,
 )
+from starlette.applications import Starlette
 
 from mock_idp.config import AppConfig, IdpConfig, TenantConfig, UserConfig, default_tenant
 from mock_idp.endpoints.browser_sessions import KMSI_COOKIE, PERSISTENT_COOKIE, SESSION_COOKIE
@@ -93,7 +96,10 @@ def test_next_leads_to_the_password_page_keeping_the_username_off_screen(
     assert 'aria-hidden="true"' in username and 'tabindex="-1"' in username
     passwd = _element(html, ids.PASSWORD_INPUT)
     assert f'name="{ids.PASSWORD_NAME}"' in passwd and 'type="password"' in passwd
-    assert f'<label for="{ids.PASSWORD_INPUT}">Password</label>' in html
+    # Entra's accessible name and class (Playwright's codegen, Selenium scripts).
+    assert f'aria-label="Enter the password for {ALICE}"' in passwd
+    assert f'<label for="{ids.PASSWORD_INPUT}">Password</label>' in html  # seen, not its name
+    assert re.search(rf'class="{ids.INPUT_CLASS}"', passwd)
     assert 'value="Sign in"' in _element(html, ids.PRIMARY_BUTTON)
     assert "Forgot my password" in html and _element(html, ids.FORGOT_PASSWORD)
     assert _text_of(html, ids.HEADER) == "Enter password"
@@ -108,6 +114,10 @@ def test_an_unknown_user_is_told_on_the_username_page_50034(client: AppClient) -
     assert "AADSTS50034" in response.text
     assert ids.HAS_ERROR in _element(response.text, ids.USERNAME_INPUT)
     assert 'value="nobody@contoso.onmicrosoft.com"' in response.text
+    # Entra's words, which Playwright and Cucumber suites against Entra assert.
+    assert _text_of(response.text, ids.USERNAME_ERROR) == (
+        "This username may be incorrect. Make sure you typed it correctly. Otherwise, contact "
+        "your admin.")
     retry = submit(client, response, loginfmt=ALICE)
     assert page_kind(retry) == "password"
 
@@ -116,6 +126,34 @@ def test_an_empty_username_is_asked_again(client: AppClient) -> None:
     page = client.get(V2, params=auth_params())
     response = submit(client, page, loginfmt="  ")
     assert response.status_code == 200 and _element(response.text, ids.USERNAME_ERROR)
+    assert _text_of(response.text, ids.USERNAME_ERROR) == (
+        "Enter a valid email address, phone number, or Skype name.")
+    # The page's script shows the same words without asking the server.
+    assert f'data-empty="{ids.USERNAME_EMPTY}"' in response.text
+    assert f'data-not-found="{ids.USERNAME_NOT_FOUND}"' in response.text
+
+
+def test_a_hint_naming_a_known_user_opens_on_the_password(client: AppClient,
+                                                          idp_app: Starlette) -> None:
+    # Entra skips the username for a known user's hint (MSAL.js issue 4970): the password view,
+    # the username kept off screen, and the username view in a <template> for Back.
+    page = client.get(V2, params=auth_params(login_hint=BOB.upper()))
+    assert page.status_code == 200 and page_kind(page) == "password", page.text[:300]
+    username = _element(page.text, ids.USERNAME_INPUT)
+    assert ids.OFF_SCREEN in username and f'value="{BOB}"' in username
+    assert f'aria-label="{ids.PASSWORD_LABEL}{BOB}"' in _element(page.text, ids.PASSWORD_INPUT)
+    assert '<template id="usernameView">' in page.text
+    assert page_kind(submit(client, page, loginfmt=BOB, passwd=password(BOB))) == "kmsi"
+    # By object id (the mock's own reading of a hint): the username page, Bob's UPN typed.
+    bob = idp_app.state.idp.store.tenants[TENANT].find_user(BOB)
+    by_id = client.get(V2, params=auth_params(login_hint=bob.id, prompt="login"))
+    assert page_kind(by_id) == "username" and f'value="{BOB}"' in by_id.text
+
+
+def test_a_hint_naming_no_known_user_is_typed_in_the_username(client: AppClient) -> None:
+    page = client.get(V2, params=auth_params(login_hint="nobody@contoso.onmicrosoft.com"))
+    assert page_kind(page) == "username"
+    assert 'value="nobody@contoso.onmicrosoft.com"' in _element(page.text, ids.USERNAME_INPUT)
 
 
 # -- GetCredentialType: Next asks it, and the page swaps in the password ------------------------
@@ -230,7 +268,7 @@ def test_a_disabled_account_gets_the_error_page_50057(client: AppClient) -> None
     page = _password_page(client, CAROL)
     response = submit(client, page, loginfmt=CAROL, passwd=password(CAROL))
     assert response.status_code == 400 and "location" not in response.headers
-    assert ids.ERROR_HEADING.replace("'", "&#39;") in response.text
+    assert ids.ERROR_MESSAGE in response.text
     message = _text_of(response.text, ids.SERVICE_EXCEPTION)
     assert message.startswith("AADSTS50057: ") and "disabled" in message
 
@@ -240,12 +278,14 @@ def test_the_error_page_names_request_correlation_timestamp_and_message(
     response = client.get(V2, params=auth_params(redirect_uri="https://evil.example/cb"),
                           headers={"client-request-id": "5fd4118f-0000-4000-8000-000000000001"})
     html = response.text
-    heading = ids.ERROR_HEADING.replace("'", "&#39;")
-    assert f'<h1 id="{ids.HEADER}">{heading}</h1>' in html
+    # Entra's: the heading "Sign in", then "Sorry, but we’re …" (a typographic apostrophe) as a
+    # paragraph, and an ISO 8601 timestamp (a public Playwright snapshot of Entra's page).
+    assert f'<h1 id="{ids.HEADER}">Sign in</h1>' in html
+    assert "<p id=\"errorMessage\">Sorry, but we’re having trouble signing you in.</p>" in html
     text = re.sub(r"<[^>]+>", " ", html)
     assert re.search(r"Request Id:\s+" + re.escape(response.headers["x-ms-request-id"]), text)
     assert re.search(r"Correlation Id:\s+5fd4118f-0000-4000-8000-000000000001", text)
-    assert re.search(r"Timestamp:\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ", text)
+    assert re.search(r"Timestamp:\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", text)
     assert re.search(r"Message:\s+AADSTS50011: ", text)
     assert _text_of(html, ids.SERVICE_EXCEPTION).startswith("AADSTS50011: The redirect URI")
 
@@ -305,7 +345,9 @@ def _kmsi_page(client: AppClient, upn: str = ALICE, **params: str) -> httpx.Resp
 def test_stay_signed_in_is_asked_after_the_password(client: AppClient) -> None:
     html = _kmsi_page(client).text
     assert _text_of(html, ids.HEADER) == ids.KMSI_HEADING
-    assert _element(html, ids.KMSI_DESCRIPTION)
+    # Entra's words, on which a public Selenium script waits.
+    assert _text_of(html, ids.KMSI_DESCRIPTION) == (
+        "Do this to reduce the number of times you are asked to sign in.")
     checkbox = _element(html, ids.KMSI_CHECKBOX)
     assert f'name="{ids.KMSI_CHECKBOX_NAME}"' in checkbox and 'type="checkbox"' in checkbox
     assert f'<label for="{ids.KMSI_CHECKBOX}">' in html
@@ -417,9 +459,9 @@ def test_select_account_with_a_login_hint_shows_the_picker(client: AppClient) ->
     assert page_kind(page) == "picker"
     other = submit(client, page, account="other")
     assert page_kind(other) == "username" and f'value="{BOB}"' in other.text
-    fresh = AppClient(client.app)  # no session: the username page, the hint typed
+    fresh = AppClient(client.app)  # no session: Bob's password (Entra skips the username)
     first = fresh.get(V2, params=auth_params(prompt="select_account", login_hint=BOB))
-    assert page_kind(first) == "username" and f'value="{BOB}"' in first.text
+    assert page_kind(first) == "password" and f'value="{BOB}"' in first.text
 
 
 def test_prompt_none_with_two_accounts_is_16000(client: AppClient) -> None:
@@ -434,6 +476,31 @@ def test_prompt_none_with_two_accounts_is_16000(client: AppClient) -> None:
 def test_a_login_hint_picks_among_the_accounts_silently(client: AppClient) -> None:
     _two_accounts(client)
     assert client.get(V2, params=auth_params(login_hint=ALICE)).status_code == 302
+
+
+def test_silent_sso_names_the_account_by_sid_or_by_the_login_hint_claim(
+        client: AppClient) -> None:
+    # MSAL's silent SSO sends the id token's sid, or its login_hint claim's value, instead of a
+    # username ("Single sign-on with MSAL.js"); with two accounts either picks one, silently.
+    client.patch(f"/graph/{TENANT}/v1.0/applications(appId='{CLIENT_ID}')",
+                 json={"optionalClaims": {"idToken": [{"name": "login_hint"}]}})
+    alice = claims(tokens_for(client, upn=ALICE)["id_token"])
+    tokens_for(client, upn=BOB, prompt="login")
+    for named in ({"sid": alice["sid"]}, {"login_hint": alice["login_hint"]}):
+        values = redirect_params(client.get(V2, params={**auth_params(prompt="none"), **named}))
+        assert "code" in values, (named, values)
+        assert _id_token_user(client, values) == ALICE
+    gone = redirect_params(client.get(V2, params={**auth_params(prompt="none"),
+                                                  "sid": "00000000-0000-0000-0000-000000000000"}))
+    assert gone["error_description"].startswith("AADSTS50058: ")
+
+
+def test_a_sid_posted_to_authorize_names_the_account_too(client: AppClient) -> None:
+    alice = claims(tokens_for(client, upn=ALICE)["id_token"])
+    tokens_for(client, upn=BOB, prompt="login")
+    answer = client.post(V2, data={**auth_params(prompt="none"), "sid": alice["sid"]})
+    values = redirect_params(answer)
+    assert "code" in values and _id_token_user(client, values) == ALICE
 
 
 def test_prompt_none_for_a_hint_no_one_signed_in_matches_says_so(client: AppClient) -> None:
@@ -537,6 +604,18 @@ def test_cancel_on_consent_is_access_denied_65004(client: AppClient) -> None:
     assert values["error_description"].startswith(
         "AADSTS65004: User declined to consent to access the app.")
     assert values["state"] == "st-1"
+
+
+@pytest.mark.parametrize("way_out", ["Cancel", ids.RETURN_ANSWER])
+def test_a_cancel_on_a_page_says_error_subcode_cancel(client: AppClient, way_out: str) -> None:
+    # Entra: error=access_denied&error_subcode=cancel&error_description=AADSTS65004…; MSAL.NET's
+    # AuthorizationResult.FromUri reads error_subcode=cancel as the user's cancel. The same for
+    # "Return to the application without granting consent" on "Need admin approval".
+    _revoke_consent(client, users_may_consent=way_out == "Cancel")
+    page = sign_in(client, client.get(V2, params=auth_params()))
+    values = redirect_params(submit(client, page, answer=way_out))
+    assert (values["error"], values.get("error_subcode")) == ("access_denied", "cancel")
+    assert list(values)[:3] == ["error", "error_subcode", "error_description"]
 
 
 def test_prompt_none_without_consent_is_65001(client: AppClient) -> None:
@@ -658,7 +737,7 @@ def test_signing_out_with_two_accounts_asks_which_one(client: AppClient) -> None
     values = redirect_params(client.get(V2, params=auth_params(prompt="none")))
     assert _id_token_user(client, values) == BOB  # the other account is still signed in
     again = client.get(V2, params=auth_params(login_hint=ALICE))
-    assert page_kind(again) == "username"
+    assert page_kind(again) == "password"
 
 
 def test_a_logout_hint_names_the_account_without_asking(client: AppClient) -> None:

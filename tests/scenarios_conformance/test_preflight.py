@@ -93,7 +93,7 @@ def test_an_app_pointed_at_another_provider_gets_a_set_up_error(
 
 @pytest.mark.browser
 @pytest.mark.parametrize(("options", "said", "advice"), [
-    (["--user", "zed"], "We couldn't find an account with that username", "check --user"),
+    (["--user", "zed"], "This username may be incorrect", "check --user"),
     (["--password", "nope"], "Your account or password is incorrect", "check --password"),
     (["--user", "dave"], "AADSTS50105", "the user is not assigned to the app"),
 ])

@@ -58,7 +58,7 @@ def failure(page: Page) -> AssertionError:
 @pytest.mark.parametrize(("element", "text"), [
     (ids.PASSWORD_ERROR, ids.PASSWORD_INCORRECT),
     (ids.CODE_ERROR, ids.CODE_WRONG),
-    (ids.USERNAME_ERROR, "We couldn't find an account with that username."),
+    (ids.USERNAME_ERROR, ids.USERNAME_NOT_FOUND),
     (ids.SERVICE_EXCEPTION, "AADSTS50020: User account from identity provider does not exist."),
 ])
 def test_the_message_names_the_provider_s_error(page: Page, element: str, text: str) -> None:
