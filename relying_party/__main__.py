@@ -1,8 +1,10 @@
 """Run the relying party: ``python -m relying_party --host 127.0.0.1 --port 8500 [--db PATH]``.
 
 The first line printed is the base URL (useful with ``--port 0``, which binds a free port). On
-the first start with a new database, the second line is the admin token, shown this once.
-The admin token can instead be given in ``RP_ADMIN_TOKEN`` or a file (``--admin-token-file``).
+the first start with a new database, the next line is the admin token, shown this once. With
+``--public-url``, a last line names the address actually listened on. The admin token can
+instead be given in ``RP_ADMIN_TOKEN`` or a file (``--admin-token-file``). Everything is
+checked before anything is printed: a bad option or file is one line on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -12,22 +14,29 @@ import ipaddress
 import logging
 import os
 import socket
+import sqlite3
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import uvicorn
+from starlette.applications import Starlette
 
 from .admin_auth import provision_admin_token, replace_admin_token
-from .app import check_public_url, create_app
+from .app import check_public_url, create_app, public_url_problem, tls_verify
 from .db import Database
 from .settings import Settings
 
 ADMIN_TOKEN_ENV = "RP_ADMIN_TOKEN"
 
 
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+PROG = "python -m relying_party"
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m relying_party", description=__doc__)
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8500, help="0 binds a free port")
     parser.add_argument("--db", default="relying_party.db", help="SQLite file (created if absent)")
@@ -59,8 +68,50 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--ca-file",
         help="CA certificate (PEM) to trust for https providers, besides the system's",
     )
-    parser.add_argument("--log-level", default="info")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--forwarded-allow-ips", metavar="IPS",
+        help="behind a reverse proxy: its addresses or networks, comma-separated ('*': any); "
+        "their X-Forwarded-For then names the client (the admin-token throttle counts per "
+        "client). Without it X-Forwarded-* headers are ignored",
+    )
+    parser.add_argument("--log-level", default="info", type=str.lower, choices=LOG_LEVELS)
+    args = parser.parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        parser.error("--port must be between 0 and 65535")
+    if args.public_url is not None:
+        args.public_url = args.public_url.rstrip("/")
+        if problem := public_url_problem(args.public_url):
+            parser.error(f"--public-url {args.public_url!r} {problem}")
+    if args.forwarded_allow_ips is not None:
+        if problem := _proxies_problem(args.forwarded_allow_ips):
+            parser.error(f"--forwarded-allow-ips {problem}")
+    return args
+
+
+def _proxies_problem(value: str) -> str | None:
+    for item in value.split(","):
+        try:
+            if item.strip() != "*":
+                ipaddress.ip_network(item.strip(), strict=False)
+        except ValueError:
+            return f"{item.strip()!r} is not an IP address or network (or '*')"
+    return None
+
+
+def server_config(app: Starlette, args: argparse.Namespace) -> uvicorn.Config:
+    """uvicorn's settings. Forwarded headers are trusted only from ``--forwarded-allow-ips``
+    (uvicorn itself trusts them from 127.0.0.1 by default): else any client on the machine
+    could name its own address, and so escape the admin-token throttle."""
+    return uvicorn.Config(
+        app, lifespan="on", log_level=args.log_level, access_log=False,
+        proxy_headers=args.forwarded_allow_ips is not None,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+    )
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"{PROG}: error: {message}", file=sys.stderr, flush=True)
+    sys.exit(2)
 
 
 def given_admin_token(args: argparse.Namespace, environ: Mapping[str, str]) -> str | None:
@@ -106,18 +157,11 @@ def wildcard_host(host: str) -> bool:
         return False
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_args(argv)
-    if args.public_url is None and wildcard_host(args.host):
-        sys.exit(f"python -m relying_party: --host {args.host} listens on every address, but "
-                 "requests are answered only for the public URL's host; give --public-url "
-                 "with the URL browsers use (e.g. --public-url https://rp.example.com)")
-    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    sock = listening_socket(args.host, args.port)
-    port = sock.getsockname()[1]
-    host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
-    public_url = (args.public_url or f"http://{host}:{port}").rstrip("/")
-    admin_token = given_admin_token(args, os.environ)
+def _settings(args: argparse.Namespace, public_url: str) -> Settings:
+    try:
+        admin_token = given_admin_token(args, os.environ)
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read --admin-token-file {args.admin_token_file}: {exc}")
     settings = Settings(
         db_path=args.db,
         public_url=public_url,
@@ -129,17 +173,54 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     try:
         check_public_url(settings)
-        notice = admin_token_notice(args.db, settings.admin_token, renew=args.new_admin_token)
     except ValueError as exc:
-        sys.exit(f"python -m relying_party: {exc}")
-    print(public_url, flush=True)
+        _fail(str(exc))
+    if args.ca_file:
+        try:
+            tls_verify(settings)
+        except OSError as exc:  # ssl.SSLError included: not a PEM certificate
+            _fail(f"cannot use --ca-file {args.ca_file}: {exc}")
+    return settings
+
+
+def _app(args: argparse.Namespace, settings: Settings) -> tuple[Starlette, str | None]:
+    """The app and the admin token notice; the database is opened (and made) here."""
+    try:
+        notice = admin_token_notice(args.db, settings.admin_token, renew=args.new_admin_token)
+        return create_app(settings), notice
+    except ValueError as exc:
+        _fail(str(exc))
+    except (sqlite3.Error, OSError) as exc:
+        _fail(f"cannot open the database --db {args.db}: {exc}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.public_url is None and wildcard_host(args.host):
+        _fail(f"--host {args.host} listens on every address, but requests are answered only "
+              "for the public URL's host; give --public-url with the URL browsers use (e.g. "
+              "--public-url https://rp.example.com)")
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    try:
+        sock = listening_socket(args.host, args.port)
+    except OSError as exc:  # socket.gaierror for a host that does not resolve
+        _fail(f"cannot listen on {args.host}:{args.port}: {exc}")
+    port = sock.getsockname()[1]
+    host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
+    bound = f"http://{host}:{port}"
+    try:
+        settings = _settings(args, args.public_url or bound)
+        app, notice = _app(args, settings)
+    except SystemExit:
+        sock.close()
+        raise
+    print(settings.public_url, flush=True)
     if notice is not None:
         print(notice, flush=True)
+    if args.public_url is not None:
+        print(f"Listening on {bound}", flush=True)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
-    config = uvicorn.Config(
-        create_app(settings), lifespan="on", log_level=args.log_level, access_log=False
-    )
-    uvicorn.Server(config).run(sockets=[sock])
+    uvicorn.Server(server_config(app, args)).run(sockets=[sock])
 
 
 if __name__ == "__main__":

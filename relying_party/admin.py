@@ -221,7 +221,12 @@ def _not_found(request: Request) -> Response:
 
 
 async def admin_page(request: Request) -> Response:
-    return _page(request)
+    """The admin page; after "Add connection" (``?created={id}``) it says what was added."""
+    created = request.query_params.get("created")
+    connection = state_of(request).db.connections.get(created) if created else None
+    notice = (f"Connection {connection.name} ({connection.id}) added. Its sign-in URLs and "
+              "front-channel logout URL are below." if connection is not None else None)
+    return _page(request, notice=notice)
 
 
 async def create_connection(request: Request) -> Response:

@@ -115,10 +115,11 @@ class AdminCredential:
 
 
 class AdminThrottle:
-    """Slows down guessing of the admin token, per client address: after ``free`` wrong tokens
-    in a row, each further one closes the door for twice as long as the last (1 s, 2 s, 4 s,
-    … up to ``longest``), the right token included. The right token, once let in, resets it.
-    Kept in memory on the injected clock; each worker counts on its own."""
+    """Slows down guessing of the admin token, per client address (:func:`client_address`):
+    after ``free`` wrong tokens in a row, each further one closes the door for twice as long
+    as the last (1 s, 2 s, 4 s, … up to ``longest``), the right token included. The right
+    token, once let in, resets it. Kept in memory on the injected clock; each worker counts on
+    its own."""
 
     def __init__(self, clock: Clock, *, free: int = THROTTLE_FREE,
                  longest: timedelta = THROTTLE_LONGEST, capacity: int = 4096) -> None:
@@ -159,6 +160,12 @@ class AdminThrottle:
 
 
 def client_address(request: Request) -> str:
+    """Whom the throttle counts a wrong token against: the address the request came from, as
+    the server gives it. The app reads no ``X-Forwarded-For`` itself, and ``python -m
+    relying_party`` has uvicorn read it only from the proxies named by
+    ``--forwarded-allow-ips`` (then it is the client that proxy names); so without that option
+    every client behind a proxy shares the proxy's count, and none can name its own address.
+    No address at all (another transport): one shared count."""
     return request.client.host if request.client else ""
 
 

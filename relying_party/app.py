@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 import certifi
 import httpx
@@ -28,10 +30,10 @@ from .failure import (
 )
 from .inputs import InputError
 from .login_errors import CallbackRefused, InternalError
-from .middleware import BodyLimit, SecurityHeaders, TrustedHost, security_headers
+from .middleware import BodyLimit, SecurityHeaders, TrustedHost, missing_security_headers
 from .oidc.errors import LoginError
 from .provider import ProviderDirectory, default_trust, timeout_of
-from .settings import Settings
+from .settings import Settings, origin_of
 from .tokens import BrowserTokens
 from .web import AppState, state_of, templates
 
@@ -124,7 +126,8 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
         return Response(f"Something went wrong on our side. Reference: {ref}",
                         status_code=500, media_type="text/plain")
     response = render_record(request, record)
-    response.raw_headers.extend(security_headers(request.url.path))
+    response.raw_headers.extend(missing_security_headers(
+        response.raw_headers, request.url.path, hsts=state_of(request).settings.secure_cookies))
     return response
 
 
@@ -138,13 +141,31 @@ def tls_verify(settings: Settings) -> ssl.SSLContext:
     return context
 
 
-def check_public_url(settings: Settings) -> None:
-    """Refuse, before serving, a public URL whose origin browsers could not name."""
+_NOT_IN_A_URL = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
+
+
+def public_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be the public URL, or None. Every URL the app hands out (the
+    redirect URI ``…/auth/callback`` first) is this one followed by a path, so it is a base:
+    an http(s) origin and an optional path, nothing a browser would read otherwise."""
+    if _NOT_IN_A_URL.search(url):
+        return "must not contain spaces, backslashes or control characters"
     try:
-        settings.public_origin  # noqa: B018
-        settings.public_host  # noqa: B018
+        parts = urlsplit(url)
+        origin_of(url)  # a host (IDNA-encodable), a port in range
     except ValueError as exc:
-        raise ValueError(f"public_url {settings.public_url!r}: {exc}") from exc
+        return f"is not an http(s) URL browsers can name ({exc})"
+    if parts.username is not None or parts.password is not None:
+        return "must not contain a user name or password"
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        return "must not have a query or a fragment (the redirect URI is this URL + /auth/callback)"
+    return None
+
+
+def check_public_url(settings: Settings) -> None:
+    """Refuse, before serving, a public URL that cannot be the base of the app's URLs."""
+    if problem := public_url_problem(settings.public_url):
+        raise ValueError(f"public_url {settings.public_url!r} {problem}")
 
 
 def create_app(settings: Settings, *, http_client: httpx.AsyncClient | None = None) -> Starlette:
@@ -190,7 +211,7 @@ def create_app(settings: Settings, *, http_client: httpx.AsyncClient | None = No
             *admin_api.routes,
         ],
         middleware=[
-            Middleware(SecurityHeaders),
+            Middleware(SecurityHeaders, hsts=settings.secure_cookies),
             Middleware(TrustedHost, public_url=settings.public_url),
             Middleware(BodyLimit),
         ],

@@ -17,6 +17,7 @@ from .db import Session, SessionGroups, User
 from .failure import SignInFailed
 from .login import begin_login, connection_client, source_of
 from .login_errors import ConnectionDisabled, NoConnection
+from .logout import sign_out_targets
 from .web import current_session, render_with_csrf, state_of, templates
 
 
@@ -41,7 +42,9 @@ async def home(request: Request) -> Response:
     found = current_session(request)
     groups = state_of(request).db.groups.get(found[0]) if found else None
     return render_with_csrf(request, "home.html",
-                            {"user": found[2] if found else None, "groups": groups})
+                            {"user": found[2] if found else None, "groups": groups},
+                            form_targets=sign_out_targets(state_of(request),
+                                                          found[1] if found else None))
 
 
 async def app_page(request: Request) -> Response:
@@ -49,7 +52,8 @@ async def app_page(request: Request) -> Response:
     found = current_session(request)
     if found is not None:
         return render_with_csrf(
-            request, "app_page.html", {"app": app, "app_title": APPS[app], "user": found[2]}
+            request, "app_page.html", {"app": app, "app_title": APPS[app], "user": found[2]},
+            form_targets=sign_out_targets(state_of(request), found[1]),
         )
 
     rp = state_of(request)

@@ -54,6 +54,7 @@ from .web import (
     AppState,
     clear_cookie,
     cookie,
+    current_session,
     issue_csrf,
     new_token,
     safe_return_path,
@@ -100,13 +101,24 @@ def client_for_transaction(rp: AppState, tx: LoginTransaction) -> ClientConfig:
     return client_for_installation(installation, rp.settings)
 
 
+class AlreadySignedIn(Exception):
+    """The browser finishes a sign-in it has no binding for, but is signed in through the same
+    connection already: a sign-in started in parallel (another tab) completed first."""
+
+    def __init__(self, return_to: str) -> None:
+        super().__init__(return_to)
+        self.return_to = return_to
+
+
 def take_transaction(
     rp: AppState, request: Request, params: Mapping[str, str]
 ) -> tuple[LoginTransaction, ClientConfig]:
     """Consume the login transaction named by ``state``: single use, unexpired, this browser.
 
     The browser check comes first: a callback URL opened in another browser changes nothing,
-    so whoever sees it cannot spoil the sign-in it belongs to."""
+    so whoever sees it cannot spoil the sign-in it belongs to. A browser without the binding
+    that already holds a session of the same connection or installation is sent on to where
+    the sign-in was going (:class:`AlreadySignedIn`), the transaction left as it is."""
     state = params.get("state")
     if not state:
         raise SignInFailed(StateMissing("callback without state"), _no_source(rp))
@@ -117,11 +129,13 @@ def take_transaction(
     if tx.used_at is not None:
         raise SignInFailed(StateUnknown("state already used (replay)"), _source_of(rp, tx))
     client = client_for_transaction(rp, tx)
-    binding = cookie(request, LOGIN_COOKIE) or ""
-    if not hmac.compare_digest(digest(binding), tx.binding_hash):
-        raise SignInFailed(
-            StateBrowserMismatch("state was issued to another browser"), client.failure_source
-        )
+    binding = cookie(request, LOGIN_COOKIE)
+    if not hmac.compare_digest(digest(binding or ""), tx.binding_hash):
+        found = current_session(request)
+        if found is not None and (found[1].source_kind, found[1].source_id) == client.source:
+            raise AlreadySignedIn(tx.return_to)
+        raise SignInFailed(StateBrowserMismatch(_not_this_sign_in(binding)),
+                           client.failure_source)
     if rp.db.logins.consume(state, now) is None:
         raise SignInFailed(StateUnknown("state already used (replay)"), client.failure_source)
     if tx.expires_at <= now:
@@ -129,6 +143,18 @@ def take_transaction(
             StateExpired(f"sign-in started at {tx.created_at}"), client.failure_source
         )
     return tx, client
+
+
+def _not_this_sign_in(binding: str | None) -> str:
+    """Why a browser's binding is not the transaction's, as far as the RP can tell. The usual
+    cause is harmless: the binding ends when a sign-in completes and a new one starts with the
+    next sign-in, so of two sign-ins started in one browser the second to finish has none."""
+    if binding is None:
+        return ("this browser has no sign-in in progress: another sign-in in this browser "
+                "completed since this one started (the binding ends then), or the sign-in "
+                "response was opened in another browser")
+    return ("this browser's sign-in in progress is a later one, which superseded this one, or "
+            "the sign-in response was opened in another browser")
 
 
 def _source_of(rp: AppState, tx: LoginTransaction) -> FailureSource:
@@ -243,8 +269,9 @@ async def complete_sign_in(
         platform_user_id = claims.oid
 
     # The ID token's issuer is the connection's (checked above); one Entra tenant's v1 and v2
-    # issuers are one identity space, so moving between the endpoints keeps every user.
-    identity_issuer = issuer_key(claims.iss, tid=claims.tid)
+    # issuers are one identity space, so moving between the endpoints keeps every user, as
+    # long as the tenant is served from the same place (Entra's hosts, or one other origin).
+    identity_issuer = issuer_key(claims.iss, tid=claims.tid, origin=client.identity_origin)
     user = rp.db.users.find_by_identity(identity_issuer, claims.sub)
     if user is None:
         email = _email(claims, userinfo)
@@ -279,7 +306,11 @@ async def _params(request: Request) -> dict[str, str]:
 async def callback(request: Request) -> Response:
     rp = rp_of(request)
     params = await _params(request)
-    tx, client = take_transaction(rp, request, params)
+    try:
+        tx, client = take_transaction(rp, request, params)
+    except AlreadySignedIn as already:
+        return RedirectResponse(safe_return_path(already.return_to), status_code=303,
+                                headers={"Cache-Control": "no-store"})
     try:
         signed_in = await complete_sign_in(rp, client, tx, params)
     except LoginError as exc:

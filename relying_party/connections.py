@@ -9,13 +9,19 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from difflib import get_close_matches
 from typing import TypeVar
 from urllib.parse import urlsplit
 
 from .db import Connection, ErrorRecord
-from .inputs import MAX_URL_LENGTH, InputError, text, url_problem
-from .oidc.discovery import WELL_KNOWN, any_organization, derive_discovery_url
-from .settings import origin_of
+from .inputs import MAX_URL_LENGTH, InputError, escape_invisible, text, url_problem
+from .oidc.discovery import (
+    CONSUMERS_TENANT,
+    WELL_KNOWN,
+    any_organization,
+    derive_discovery_url,
+)
+from .settings import endpoint_origin
 
 APPS: dict[str, str] = {
     "widget": "Website widget",
@@ -24,6 +30,10 @@ APPS: dict[str, str] = {
 }
 CLIENT_AUTH_METHODS = ("post", "basic")
 ENDPOINT_FIELDS = ("authorization_uri", "token_url", "discovery_url")
+FIELDS = ("name", *ENDPOINT_FIELDS, "client_id", "client_secret", "secret_expires_on",
+          "support_contact", "client_auth_method", "enabled")
+"""What admin input may set; any other member is refused, so a misspelt one changes nothing
+silently."""
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 T = TypeVar("T")
 
@@ -98,7 +108,9 @@ def organization_problem(alias: str) -> str:
     """Why a connection's endpoint may not say ``common`` or ``organizations``: a connection
     serves one customer's organization, and through those endpoints a multi-tenant app signs in
     users of every organization, each of whom would become a user of this customer."""
-    return (f"names no organization ('{alias}' instead of a tenant): a connection serves one "
+    named = (f"'{alias}', the tenant {CONSUMERS_TENANT} of every personal Microsoft account,"
+             if alias == "consumers" else f"'{alias}'")
+    return (f"names no organization ({named} instead of a tenant): a connection serves one "
             "customer, and these endpoints sign in users of any organization; put the "
             "customer's Directory (tenant) ID or a verified domain there")
 
@@ -129,15 +141,6 @@ class _Collect:
             return default
 
 
-def endpoint_origin(url: str) -> str:
-    """The origin of an endpoint's URL (:func:`~relying_party.settings.origin_of`). A URL stored
-    before URLs were checked may not parse: then the whole of it stands for its origin."""
-    try:
-        return origin_of(url)
-    except ValueError:
-        return url
-
-
 def _effective(values: Mapping[str, str], name: str) -> str:
     """An endpoint's URL; an empty discovery URL is derived from the authorization URI."""
     return values[name] or values["authorization_uri"]
@@ -156,13 +159,14 @@ def parse_connection_input(
     data: Mapping[str, object], *, creating: bool, allow_http: bool = False,
     previous: Connection | None = None,
 ) -> ConnectionInput:
-    """Validate admin input (form fields or JSON members of the same names); every offending
-    field is named in one :class:`InputError`. Members with other names are ignored.
+    """Validate admin input (form fields or JSON members of the same names, :data:`FIELDS`);
+    every offending field is named in one :class:`InputError`, a member of another name too.
 
     On an edit (``previous``), an empty ``client_secret`` keeps the stored one, unless the
     origin (scheme, host, port) of an endpoint changes: the secret is then required again, so
     that it is never sent to a host it was not entered for."""
     take = _Collect()
+    take.errors.update(unknown_fields(data))
     authorization_uri = take(
         lambda: _url(data, "authorization_uri", allow_http=allow_http, required=True), "")
     token_url = take(lambda: _url(data, "token_url", allow_http=allow_http, required=True), "")
@@ -198,6 +202,23 @@ def parse_connection_input(
         client_auth_method=method,
         enabled=enabled,
     )
+
+
+def _squashed(name: str) -> str:
+    return re.sub(r"[\W_]", "", name).casefold()
+
+
+def unknown_fields(data: Mapping[str, object]) -> dict[str, str]:
+    """Each member that is not one of :data:`FIELDS`, and why (with the field it may mean)."""
+    refused = {}
+    for name in data:
+        if name in FIELDS:
+            continue
+        meant = [f for f in FIELDS if _squashed(f) == _squashed(name)] or get_close_matches(
+            name.casefold(), FIELDS, n=1)
+        hint = f"did you mean '{meant[0]}'?" if meant else f"the fields are {', '.join(FIELDS)}"
+        refused[escape_invisible(name)[:100]] = f"is not a field of a connection ({hint})"
+    return refused
 
 
 def _support_contact(data: Mapping[str, object]) -> str:

@@ -72,6 +72,16 @@ def new_ref() -> str:
     return "RP-" + secrets.token_hex(5).upper()
 
 
+def _exists(db: Database, source: FailureSource) -> bool:
+    """Whether the failure belongs to a connection or installation there is: only those
+    count against the error log's main pool (anyone can make up the rest)."""
+    if source.kind is None or source.id is None:
+        return False
+    if source.kind == "connection":
+        return db.connections.get(source.id) is not None
+    return db.installations.get(source.id) is not None
+
+
 def record_failure(
     db: Database, settings: Settings, error: LoginError, source: FailureSource
 ) -> ErrorRecord:
@@ -89,7 +99,7 @@ def record_failure(
         source_id=source.id,
         support_contact=source.support_contact,
     ).bounded()  # anyone can make a sign-in fail: what is kept of it is bounded
-    db.errors.insert(record)
+    db.errors.insert(record, attributed=_exists(db, source))
     logger.warning(
         "sign-in failure %s %s (%s %s): %s", record.ref, record.code, record.source_kind,
         record.source_id, record.detail,

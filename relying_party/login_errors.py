@@ -32,10 +32,18 @@ class StateExpired(LoginError):
 
 
 class StateBrowserMismatch(LoginError):
-    """``state`` was issued to another browser (missing or different binding cookie)."""
+    """``state`` is not the browser's current sign-in (missing or different binding cookie):
+    usually one of two sign-ins started in one browser, after the other completed; or the
+    response was opened in another browser."""
 
     code = "state_browser_mismatch"
     default_message = _RETRY
+    default_admin_hint = (
+        "Usually harmless: the user started two sign-ins at once (two tabs) and finished the "
+        "second after the first had signed them in, or after starting yet another; starting "
+        "again from the app works. Many of these for one user can mean a sign-in response is "
+        "being opened in a browser it was not meant for."
+    )
 
 
 class CodeMissing(LoginError):

@@ -14,15 +14,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .db import Session
+from .db import Session, SourceKind
+from .db.users import Origins
 from .inputs import InputError, check_json_value, read_form
 from .oidc.discovery import ProviderMetadata
 from .oidc.errors import LoginError, LogoutTokenInvalid
-from .oidc.issuer_key import issuer_key, spelt_issuer_key
+from .oidc.issuer_key import entra_tenant, issuer_key, spelt_issuer_key
 from .oidc.jwks import POSTED
 from .oidc.logout_token import LogoutToken, logout_token_audiences, validate_logout_token
 from .oidc.pkce import generate_state
 from .provider import ClientConfig, client_for_connection, client_for_installation
+from .settings import endpoint_origin
 from .web import (
     CSRF_FIELD,
     SESSION_COOKIE,
@@ -50,23 +52,34 @@ def _bad_request(description: str) -> Response:
     )
 
 
-def _candidate_clients(rp: AppState, audiences: tuple[str, ...]) -> list[ClientConfig]:
-    """Every configured client whose client_id is among the token's audiences, one per
-    (discovery URL, client id)."""
+def _all_clients(rp: AppState) -> list[ClientConfig]:
+    """Every connection's client, and every active installation's."""
     clients = [client_for_connection(c) for c in rp.db.connections.all()]
-    clients += [
+    return clients + [
         client_for_installation(i, rp.settings) for i in rp.db.installations.all() if i.active
     ]
+
+
+def _origins(clients: list[ClientConfig]) -> Origins:
+    """Where each client's tokens come from: how a session's literal issuer is read."""
+    return {c.source: c.identity_origin for c in clients}
+
+
+def _candidate_clients(clients: list[ClientConfig], audiences: tuple[str, ...]
+                       ) -> list[ClientConfig]:
+    """Every client whose client_id is among the token's audiences, one per (discovery URL,
+    client id)."""
     unique = {(c.discovery_url, c.client_id): c for c in clients if c.client_id in audiences}
     return list(unique.values())
 
 
-async def _validate_with(rp: AppState, client: ClientConfig, token: str) -> LogoutToken:
+async def _validate_with(rp: AppState, client: ClientConfig, token: str
+                         ) -> tuple[LogoutToken, ClientConfig]:
     """Validate against one client's provider. Whatever goes wrong with that provider stays
     here as a :class:`LogoutTokenInvalid`, so it cannot affect the other candidates."""
     try:
         metadata = await rp.providers.metadata(client)
-        return await validate_logout_token(
+        logout = await validate_logout_token(
             token,
             keys=rp.providers.keys(metadata, lane=POSTED),
             expected_issuer=metadata.issuer,
@@ -83,9 +96,11 @@ async def _validate_with(rp: AppState, client: ClientConfig, token: str) -> Logo
                        client.source_id, exc)
         raise LogoutTokenInvalid("provider_unusable", f"{client.source_kind} "
                                  f"{client.source_id}: {type(exc).__name__}") from exc
+    return logout, client
 
 
-async def _validate_for_any(rp: AppState, token: str) -> LogoutToken:
+async def _validate_for_any(rp: AppState, token: str, clients: list[ClientConfig]
+                            ) -> tuple[LogoutToken, ClientConfig]:
     """The token validated by whichever candidate provider signed it. All candidates are tried
     at once within :attr:`Settings.backchannel_logout_timeout`; the first success wins."""
     try:
@@ -96,7 +111,7 @@ async def _validate_for_any(rp: AppState, token: str) -> LogoutToken:
     except InputError as exc:
         raise LogoutTokenInvalid("malformed", str(exc)) from exc
     audiences = logout_token_audiences(unverified)
-    candidates = _candidate_clients(rp, audiences)
+    candidates = _candidate_clients(clients, audiences)
     if not candidates:
         raise LogoutTokenInvalid("wrong_audience", f"no client for audience {list(audiences)}")
     tasks = [asyncio.ensure_future(_validate_with(rp, c, token)) for c in candidates]
@@ -126,8 +141,9 @@ async def backchannel_logout(request: Request) -> Response:
     token = form.get("logout_token")
     if not token:
         return _bad_request("logout_token is required")
+    clients = _all_clients(rp)
     try:
-        logout = await _validate_for_any(rp, token)
+        logout, client = await _validate_for_any(rp, token, clients)
     except LogoutTokenInvalid as exc:
         logger.warning("back-channel logout refused: %s", exc)
         return _bad_request(exc.reason)
@@ -136,14 +152,16 @@ async def backchannel_logout(request: Request) -> Response:
         logger.warning("back-channel logout replay: %s %s", logout.iss, logout.jti)
         return _bad_request("jti_replayed")
     # One Entra tenant's v1 and v2 issuers are one identity space: a logout token of either
-    # ends the sessions signed in through the other, never another tenant's.
-    issuer = (issuer_key(logout.iss, tid=logout.tid) if logout.tid is not None
-              else spelt_issuer_key(logout.iss))
+    # ends the sessions signed in through the other, never another tenant's, nor those of the
+    # same tenant id served from another origin than the provider that signed the token.
+    tid = logout.tid if logout.tid is not None else entra_tenant(logout.iss)
+    issuer = issuer_key(logout.iss, tid=tid, origin=client.identity_origin)
+    origins = _origins(clients)
     if logout.sid is not None:
-        ended = rp.db.sessions.end_by_sid(logout.sid, issuer=issuer)
+        ended = rp.db.sessions.end_by_sid(logout.sid, issuer=issuer, origins=origins)
     else:
         assert logout.sub is not None
-        ended = rp.db.sessions.end_by_subject(issuer, logout.sub)
+        ended = rp.db.sessions.end_by_subject(issuer, logout.sub, origins=origins)
     logger.info("back-channel logout ended %d session(s)", ended)
     return Response(status_code=200, headers=NO_STORE)
 
@@ -164,15 +182,19 @@ async def frontchannel_logout(request: Request) -> Response:
     rp = state_of(request)
     sid = request.query_params.get("sid")
     given_iss = request.query_params.get("iss") or None
-    iss = spelt_issuer_key(given_iss) if given_iss is not None else None
     connection_id = request.path_params.get("connection_id")
+    origins = _origins(_all_clients(rp)) if sid else {}
     ended = 0
     if sid and connection_id is not None:
-        ended = rp.db.sessions.end_by_sid(
-            sid, issuer=iss, source=("connection", connection_id)
-        )
-    elif sid and iss:
-        ended = rp.db.sessions.end_by_sid(sid, issuer=iss)
+        # The issuer as the connection's own provider would have spelt it.
+        source: tuple[SourceKind, str] = ("connection", connection_id)
+        iss = (issuer_key(given_iss, tid=entra_tenant(given_iss), origin=origins.get(source))
+               if given_iss is not None else None)
+        ended = rp.db.sessions.end_by_sid(sid, issuer=iss, origins=origins, source=source)
+    elif sid and given_iss:
+        # Known by its spelling alone: https://sts.windows.net/{tid}/ names Entra's tenant.
+        ended = rp.db.sessions.end_by_sid(sid, issuer=spelt_issuer_key(given_iss),
+                                          origins=origins)
     logger.info("front-channel logout ended %d session(s)", ended)
     response = templates.TemplateResponse(request, "frontchannel_logout.html", {})
     response.headers.update(NO_STORE)
@@ -190,6 +212,20 @@ def _client_for_session(rp: AppState, session: Session) -> ClientConfig | None:
     if installation is None or not installation.active:
         return None
     return client_for_installation(installation, rp.settings)
+
+
+def sign_out_targets(rp: AppState, session: Session | None) -> tuple[str, ...]:
+    """Where the sign-out form's response may send the browser: the session's provider, at its
+    end-session endpoint (known once its discovery document was fetched, at sign-in) or, on
+    Entra ID, the authorization endpoint's origin (``…/oauth2/v2.0/logout`` is there)."""
+    client = _client_for_session(rp, session) if session is not None else None
+    if client is None:
+        return ()
+    metadata = rp.providers.cached_metadata(client)
+    urls = [client.authorization_endpoint]
+    if metadata is not None and metadata.end_session_endpoint:
+        urls.append(metadata.end_session_endpoint)
+    return tuple(endpoint_origin(url) for url in urls)
 
 
 def end_session_url(
@@ -213,7 +249,9 @@ async def confirm_logout(request: Request) -> Response:
     """``GET /logout``: a page asking to confirm, whose form posts ``/logout``. A link or an
     image elsewhere cannot sign anyone out."""
     found = current_session(request)
-    return render_with_csrf(request, "sign_out.html", {"user": found[2] if found else None})
+    return render_with_csrf(request, "sign_out.html", {"user": found[2] if found else None},
+                            form_targets=sign_out_targets(state_of(request),
+                                                          found[1] if found else None))
 
 
 async def rp_logout(request: Request) -> Response:

@@ -3,6 +3,8 @@ request bodies."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
@@ -14,50 +16,77 @@ from .settings import ascii_host
 
 FRAMEABLE_PREFIX = "/auth/frontchannel-logout"
 MAX_BODY_BYTES = 1024 * 1024
+HSTS = "max-age=31536000"
+"""A year; no ``includeSubDomains``: the RP's host says nothing of its siblings."""
+PRIVATE_PREFIXES = ("/admin", "/api/")
+"""Admin pages, the admin API and the signed-in user's JSON: never stored by a cache."""
+_CSP_ORIGIN = re.compile(r"https?://(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?")
 
 
 class SecurityHeaders:
     """Conservative security headers on every HTTP response.
 
     Only the front-channel logout endpoints may be framed (the provider loads them in an
-    iframe).
+    iframe). A response that sets its own ``Content-Security-Policy`` (a page whose form may
+    lead to a provider: :func:`content_security_policy`) keeps it, and one that says how it
+    may be cached keeps that.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
+        self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = security_headers(scope["path"])
+        path = scope["path"]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *extra]
+                headers = list(message.get("headers", []))
+                message["headers"] = [
+                    *headers, *missing_security_headers(headers, path, hsts=self.hsts)]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
 
-def security_headers(path: str) -> list[tuple[bytes, bytes]]:
-    """The headers :class:`SecurityHeaders` adds to a response for ``path`` (also for the
-    error page of an unexpected exception, which is sent from outside the middleware)."""
+def content_security_policy(path: str, form_targets: Iterable[str] = ()) -> str:
+    """The policy of a response for ``path``. Forms post to this app only; ``form_targets``
+    are the origins a form's response may redirect to (the sign-out form's goes on to the
+    provider's end-session endpoint, and browsers check ``form-action`` along redirects)."""
     frameable = path == FRAMEABLE_PREFIX or path.startswith(FRAMEABLE_PREFIX + "/")
     ancestors = "*" if frameable else "'none'"
+    targets = "".join(f" {t}" for t in dict.fromkeys(form_targets) if _CSP_ORIGIN.fullmatch(t))
+    return ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+            f"base-uri 'none'; form-action 'self'{targets}; frame-ancestors {ancestors}")
+
+
+def missing_security_headers(headers: Iterable[tuple[bytes, bytes]], path: str, *,
+                             hsts: bool) -> list[tuple[bytes, bytes]]:
+    """The headers :class:`SecurityHeaders` adds to a response for ``path`` that has
+    ``headers`` (also to the error page of an unexpected exception, which is sent from outside
+    the middleware): :func:`security_headers`, but none the response sets itself."""
+    given = {name.lower() for name, _ in headers}
+    return [h for h in security_headers(path, hsts=hsts) if h[0] not in given]
+
+
+def security_headers(path: str, *, hsts: bool = False) -> list[tuple[bytes, bytes]]:
+    """The security headers of a response for ``path``. ``hsts``: the public URL is https,
+    so browsers are to keep to https (RFC 6797)."""
+    frameable = path == FRAMEABLE_PREFIX or path.startswith(FRAMEABLE_PREFIX + "/")
     headers = [
         (b"x-content-type-options", b"nosniff"),
         (b"referrer-policy", b"no-referrer"),
-        (
-            b"content-security-policy",
-            (
-                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
-                f"base-uri 'none'; frame-ancestors {ancestors}"
-            ).encode(),
-        ),
+        (b"content-security-policy", content_security_policy(path).encode()),
     ]
     if not frameable:
         headers.append((b"x-frame-options", b"DENY"))
+    if hsts:
+        headers.append((b"strict-transport-security", HSTS.encode()))
+    if path.startswith(PRIVATE_PREFIXES):
+        headers.append((b"cache-control", b"no-store"))
     return headers
 
 

@@ -13,6 +13,7 @@ from .connections import discovery_url_for
 from .db import Connection, Installation, SourceKind
 from .failure import FailureSource
 from .oidc.discovery import DiscoveryCache, ProviderMetadata
+from .oidc.issuer_key import served_origin
 from .oidc.jwks import SIGN_IN, JwksCache, KeyResolver
 from .settings import Settings
 
@@ -35,6 +36,17 @@ class ClientConfig:
     userinfo_endpoint: str | None
     """Explicit userinfo link (installations); None means the discovered one."""
     support_contact: str
+
+    @property
+    def identity_origin(self) -> str | None:
+        """Where this client's tokens come from, as the identity space sees it
+        (:func:`~relying_party.oidc.issuer_key.served_origin`): ``None`` when Entra's own hosts
+        serve its discovery document and token endpoint, else their origins."""
+        return served_origin(self.discovery_url, self.token_endpoint)
+
+    @property
+    def source(self) -> tuple[SourceKind, str]:
+        return self.source_kind, self.source_id
 
     @property
     def failure_source(self) -> FailureSource:
@@ -103,6 +115,10 @@ class ProviderDirectory:
 
     async def metadata(self, client: ClientConfig) -> ProviderMetadata:
         return await self.discovery.get(client.discovery_url)
+
+    def cached_metadata(self, client: ClientConfig) -> ProviderMetadata | None:
+        """The client's provider metadata if fetched before (never fetches)."""
+        return self.discovery.cached(client.discovery_url)
 
     def keys(self, metadata: ProviderMetadata, *, lane: str = SIGN_IN) -> KeyResolver:
         """The provider's signing keys; tokens anyone can post ask in the lane ``POSTED``

@@ -39,6 +39,15 @@ def origin_of(url: str) -> str:
     return f"{scheme}://{host}:{port}"
 
 
+def endpoint_origin(url: str) -> str:
+    """The origin of an endpoint's URL (:func:`origin_of`). A URL stored before URLs were
+    checked may not parse: then the whole of it stands for its origin."""
+    try:
+        return origin_of(url)
+    except ValueError:
+        return url
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     """Everything the relying party needs; built once and passed to :func:`create_app`."""

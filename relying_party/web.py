@@ -4,7 +4,7 @@ safe return paths and the same-origin check."""
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from .db import Database, Session, User
+from .middleware import content_security_policy
 from .settings import Settings, origin_of
 from .tokens import CSRF, BrowserTokens, new_token
 
@@ -163,10 +164,12 @@ def csrf_valid(request: Request, submitted: object) -> bool:
 
 
 def render_with_csrf(
-    request: Request, template: str, context: Mapping[str, Any], *, status: int = 200
+    request: Request, template: str, context: Mapping[str, Any], *, status: int = 200,
+    form_targets: Sequence[str] = (),
 ) -> Response:
     """Render a page holding forms: ``csrf_token`` is the browser's token, issued if it has
-    none that was issued here. Never cached."""
+    none that was issued here. Never cached. ``form_targets``: origins besides this app's that
+    a form's response may redirect the browser to (CSP ``form-action``)."""
     rp = state_of(request)
     existing = cookie(request, CSRF_COOKIE)
     fresh = existing is None or not rp.tokens.issued(CSRF, existing)
@@ -175,6 +178,9 @@ def render_with_csrf(
         request, template, {**context, "csrf_token": token}, status_code=status
     )
     response.headers["Cache-Control"] = "no-store"
+    if form_targets:
+        response.headers["Content-Security-Policy"] = content_security_policy(
+            request.url.path, form_targets)
     if fresh:
         set_cookie(response, rp.settings, CSRF_COOKIE, token, max_age=None, samesite="strict")
     return response

@@ -2,9 +2,13 @@
 
 Anyone can make a sign-in fail, so the log is bounded: each text is cut to a length
 (:data:`TEXT_LIMITS`), rows older than the retention are dropped, and past ``max_rows`` the oldest
-go first. Both are enforced on every insert, by the time of the record being inserted (the
-injected clock's). The source id can come straight from a URL (``/launch``): its control and
-invisible format characters (NUL, bidi overrides) are stored and shown as escapes."""
+go first. Failures tied to no connection or installation that exists (an unknown ``state``, a
+made-up installation id: what anyone can send without one) have a smaller pool of their own,
+``max_unattributed_rows``, so a flood of them never evicts the failures of a real connection,
+the ones support references point to. All of it is enforced on every insert, by the time of the
+record being inserted (the injected clock's). The source id can come straight from a URL
+(``/launch``): its control and invisible format characters (NUL, bidi overrides) are stored and
+shown as escapes."""
 
 from __future__ import annotations
 
@@ -28,14 +32,27 @@ CREATE TABLE IF NOT EXISTS error_log (
     idp_error_code TEXT,
     source_kind TEXT,
     source_id TEXT,
-    support_contact TEXT NOT NULL
+    support_contact TEXT NOT NULL,
+    attributed INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS error_log_by_source ON error_log (source_kind, source_id, created_at);
 CREATE INDEX IF NOT EXISTS error_log_by_time ON error_log (created_at);
 """
 
 MAX_ROWS = 5000
+MAX_UNATTRIBUTED_ROWS = 1000
 RETENTION = timedelta(days=90)
+_COLUMNS = ("ref, created_at, status, code, message, detail, admin_hint, idp_error_code,"
+            " source_kind, source_id, support_contact, attributed")
+_POOLS = """
+ALTER TABLE error_log ADD COLUMN attributed INTEGER NOT NULL DEFAULT 1;
+UPDATE error_log SET attributed = 0 WHERE source_kind IS NULL
+    OR (source_kind = 'connection' AND source_id NOT IN (SELECT id FROM connections))
+    OR (source_kind = 'installation'
+        AND source_id NOT IN (SELECT installation_id FROM installations));
+"""
+"""Rows written before the two pools: those no connection or installation owns (now) are
+unattributed."""
 TEXT_LIMITS: Mapping[str, int] = {
     "code": 100,
     "message": 1000,
@@ -93,29 +110,41 @@ class ErrorRecord:
 
 class ErrorLog:
     def __init__(
-        self, sql: Sqlite, *, max_rows: int = MAX_ROWS, retention: timedelta = RETENTION
+        self, sql: Sqlite, *, max_rows: int = MAX_ROWS,
+        max_unattributed_rows: int = MAX_UNATTRIBUTED_ROWS, retention: timedelta = RETENTION,
     ) -> None:
         self._sql = sql
         self.max_rows = max_rows
+        self.max_unattributed_rows = max_unattributed_rows
         self.retention = retention
+        with sql.transaction() as conn:
+            columns = {row["name"] for row in conn.execute("PRAGMA table_info(error_log)")}
+            if "attributed" not in columns:
+                for statement in filter(str.strip, _POOLS.split(";")):
+                    conn.execute(statement)
+            conn.execute("CREATE INDEX IF NOT EXISTS error_log_by_pool"
+                         " ON error_log (attributed)")
 
-    def insert(self, record: ErrorRecord) -> None:
+    def insert(self, record: ErrorRecord, *, attributed: bool) -> None:
         """Store ``record`` (its texts cut to size), then drop what is past the retention or
-        beyond the newest ``max_rows``."""
+        beyond the newest of its pool: ``max_rows`` failures of a connection or installation
+        that exists (``attributed``), ``max_unattributed_rows`` others."""
         record = record.bounded()
+        keep = self.max_rows if attributed else self.max_unattributed_rows
         with self._sql.transaction():
-            self._insert(record)
+            self._insert(record, attributed=attributed)
             self._sql.run("DELETE FROM error_log WHERE created_at < ?",
                           (ts(record.created_at - self.retention),))
-            # rowids grow with each insert: the newest max_rows have the highest
+            # rowids grow with each insert: the newest of a pool have the highest
             self._sql.run(
-                "DELETE FROM error_log WHERE rowid <= (SELECT max(rowid) FROM error_log) - ?",
-                (self.max_rows,),
+                "DELETE FROM error_log WHERE rowid IN (SELECT rowid FROM error_log"
+                " WHERE attributed=? ORDER BY rowid DESC LIMIT -1 OFFSET ?)",
+                (attributed, keep),
             )
 
-    def _insert(self, record: ErrorRecord) -> None:
+    def _insert(self, record: ErrorRecord, *, attributed: bool = True) -> None:
         self._sql.run(
-            "INSERT INTO error_log VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT INTO error_log ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 record.ref,
                 ts(record.created_at),
@@ -128,6 +157,7 @@ class ErrorLog:
                 record.source_kind,
                 record.source_id,
                 record.support_contact,
+                attributed,
             ),
         )
 

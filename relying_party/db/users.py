@@ -4,17 +4,23 @@ A session is stored under the digest of the token in the browser's cookie, never
 An identity is keyed by (issuer key, subject) and matched by the key
 (:mod:`relying_party.oidc.issuer_key`): one Entra tenant's v1 and v2 issuers are one key, and a
 row stored under either literal Entra issuer still matches it. A session keeps the literal
-issuer of its ID token and is matched the same way.
+issuer of its ID token; a logout matches it by the key that issuer has for the session's own
+connection or installation (the origin that served it, :data:`Origins`).
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..oidc.issuer_key import ENTRA_KEY_PREFIX, stored_issuer_key
+from ..oidc.issuer_key import ENTRA_KEY_PREFIX, entra_tenant, session_keys, stored_issuer_key
 from .sqlite import SourceKind, Sqlite, digest, dt, ts
+
+Origins = Mapping[tuple[SourceKind, str], str | None]
+"""Each connection's and installation's identity origin
+(:attr:`relying_party.provider.ClientConfig.identity_origin`), by (kind, id)."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -188,7 +194,8 @@ class SessionStore:
         return _session(row) if row is not None else None
 
     def end_by_sid(
-        self, sid: str, *, issuer: str | None, source: tuple[SourceKind, str] | None = None
+        self, sid: str, *, issuer: str | None, origins: Origins,
+        source: tuple[SourceKind, str] | None = None,
     ) -> int:
         """End the sessions with this ``sid``: of this issuer (an issuer key), of this
         connection or installation, or both. Never by ``sid`` alone (another issuer may use
@@ -198,22 +205,22 @@ class SessionStore:
         where, params = "sid=?", [sid]
         if source is not None:
             where, params = where + " AND source_kind=? AND source_id=?", [*params, *source]
-        return self._end_where(where, tuple(params), issuer)
+        return self._end_where(where, tuple(params), issuer, origins)
 
-    def end_by_subject(self, issuer: str, subject: str) -> int:
+    def end_by_subject(self, issuer: str, subject: str, *, origins: Origins) -> int:
         """End the sessions of (``issuer``, ``subject``); ``issuer`` is an issuer key."""
-        return self._end_where("subject=?", (subject,), issuer)
+        return self._end_where("subject=?", (subject,), issuer, origins)
 
-    def _end_where(self, where: str, params: tuple[object, ...], issuer: str | None) -> int:
-        if issuer is None or not issuer.startswith(ENTRA_KEY_PREFIX):
-            if issuer is not None:
-                where, params = where + " AND issuer=?", (*params, issuer)
+    def _end_where(self, where: str, params: tuple[object, ...], issuer: str | None,
+                   origins: Origins) -> int:
+        if issuer is None:
             return self._sql.run(f"DELETE FROM sessions WHERE {where}", params)
         with self._sql.transaction() as conn:
             rows = conn.execute(
-                f"SELECT token_hash, issuer FROM sessions WHERE {where}", params
+                f"SELECT token_hash, issuer, source_kind, source_id FROM sessions WHERE {where}",
+                params,
             ).fetchall()
-            ended = [r["token_hash"] for r in rows if _issuer_matches(r["issuer"], issuer)]
+            ended = [r["token_hash"] for r in rows if _session_matches(r, issuer, origins)]
             conn.executemany(
                 "DELETE FROM sessions WHERE token_hash=?", [(h,) for h in ended]
             )
@@ -238,6 +245,15 @@ class SessionStore:
     def count(self) -> int:
         row = self._sql.one("SELECT COUNT(*) FROM sessions")
         return int(row[0]) if row is not None else 0
+
+
+def _session_matches(row: sqlite3.Row, key: str, origins: Origins) -> bool:
+    """A session's literal issuer stands for ``key`` as read for the client it signed in
+    through; a session of no known client matches only by an issuer that is its own key."""
+    source = (row["source_kind"], row["source_id"])
+    if source not in origins:
+        return entra_tenant(row["issuer"]) is None and row["issuer"] == key
+    return key in session_keys(row["issuer"], origins[source])
 
 
 def _issuer_matches(stored: str, key: str) -> bool:

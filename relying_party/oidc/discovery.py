@@ -28,6 +28,7 @@ from ._http import DEFAULT_TIMEOUT, json_object, send
 from .errors import DiscoveryFailed, DiscoveryIssuerMismatch
 
 __all__ = [
+    "CONSUMERS_TENANT",
     "TENANT_PLACEHOLDER",
     "WELL_KNOWN",
     "DiscoveryCache",
@@ -132,16 +133,20 @@ def derive_discovery_url(authorization_uri: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, new_path, "", ""))
 
 
+CONSUMERS_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
+"""The tenant of every personal Microsoft account: ``consumers`` is its alias (the ``tid`` of
+their tokens; learn.microsoft.com/entra/identity-platform/id-token-claims-reference, ``tid``)."""
 _ENTRA_ENDPOINT = re.compile(
-    r"^/(?P<alias>common|organizations|consumers)"
+    rf"^/(?P<alias>common|organizations|consumers|{CONSUMERS_TENANT})"
     r"(?:/(?:oauth2|v2\.0|\.well-known|discovery)(?:/|$)|/?$)", re.IGNORECASE)
 _SLASHES = re.compile(r"/{2,}")
 
 
 def any_organization(url: str) -> str | None:
     """The alias (``common``, ``organizations``, ``consumers``) an Entra endpoint URL names in
-    place of a tenant, if it does: such endpoints sign in users of any organization to a
-    multi-tenant app, and their tokens carry each user's own tenant. The path is read as the
+    place of a tenant, if it does: such endpoints sign in users of any organization (or any
+    personal account) to a multi-tenant app, and their tokens carry each user's own tenant. The
+    personal accounts' tenant GUID is ``consumers`` by another name. The path is read as the
     server reads it: percent-decoded, repeated slashes as one; the alias alone (an issuer) counts
     too."""
     try:
@@ -149,7 +154,10 @@ def any_organization(url: str) -> str | None:
     except ValueError:  # not a URL at all: nothing to say here
         return None
     match = _ENTRA_ENDPOINT.match(_SLASHES.sub("/", unquote(path)))
-    return match["alias"].lower() if match else None
+    if not match:
+        return None
+    alias = match["alias"].lower()
+    return "consumers" if alias == CONSUMERS_TENANT else alias
 
 
 def issuer_from_discovery_url(discovery_url: str) -> str:
@@ -289,6 +297,11 @@ class DiscoveryCache:
             )
             self._entries[key] = (self._clock.now(), metadata)
             return metadata
+
+    def cached(self, discovery_url: str) -> ProviderMetadata | None:
+        """The metadata last fetched from ``discovery_url``, however old, without fetching."""
+        entry = self._entries.get((discovery_url, None))
+        return entry[1] if entry is not None else None
 
     def invalidate(self, discovery_url: str | None = None) -> None:
         """Forget one URL's metadata (e.g. after an admin edits the connection), or all."""

@@ -183,7 +183,13 @@ def test_html_create_edit_disable_delete(rp: RpHarness) -> None:
     assert response.status_code == 303
     [conn] = rp.client.get("/api/admin/connections").json()
     cid = conn["id"]
+    assert response.headers["location"] == f"/admin?created={cid}"
+    notice = re.search(r'<p role="status" id="notice">([^<]*)</p>',
+                       rp.client.get(response.headers["location"]).text)
+    assert notice and notice.group(1).startswith(f"Connection {conn['name']} ({cid}) added.")
     page = rp.client.get("/admin").text
+    assert 'id="notice"' not in page
+    assert 'id="notice"' not in rp.client.get("/admin?created=nope").text
     assert f"http://testserver/sso/{cid}/widget" in page
     assert f"http://testserver/sso/{cid}/portal" in page
     assert f"http://testserver/sso/{cid}/kb" in page

@@ -8,7 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 from rp_support import START
+from starlette.applications import Starlette
 
 import relying_party
 from relying_party import Settings, create_app
@@ -150,3 +152,63 @@ def test_a_new_admin_token_replaces_the_old_and_ends_admin_sessions(tmp_path: Pa
     db = Database(db_path)
     assert not db.admin_sessions.live("open-session", START)
     db.close()
+
+
+@pytest.mark.parametrize("bad", [
+    ["--log-level", "nonsense"], ["--port", "70000"], ["--port", "-1"],
+    ["--host", "no.such.invalid"], ["--admin-token-file", "/nonexistent"],
+    ["--db", "/nonexistent/dir/x.db"], ["--ca-file", "/nonexistent.pem"],
+    ["--ca-file", "{not_pem}"], ["--public-url", "ftp://x"],
+    ["--public-url", "http://exa mple.com"], ["--public-url", "https://rp.example/app?x=1"],
+    ["--public-url", "https://rp.example/#x"], ["--public-url", "https://u:p@rp.example"],
+    ["--public-url", "https://rp.example:99999"], ["--host", "0.0.0.0"],
+    ["--forwarded-allow-ips", "10.0.0.1,proxy.example"],
+], ids=lambda bad: " ".join(bad))
+def test_a_bad_option_is_one_line_and_exit_2_before_anything_is_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], bad: list[str]
+) -> None:
+    from relying_party.__main__ import main
+
+    not_pem = tmp_path / "not.pem"
+    not_pem.write_text("not a certificate\n")
+    args = [arg.format(not_pem=not_pem) for arg in bad]
+    with pytest.raises(SystemExit) as stopped:
+        main(["--port", "0", "--db", str(tmp_path / "rp.db"), *args])
+    assert stopped.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines()[-1].startswith("python -m relying_party: error: ")
+    assert "Traceback" not in err
+    assert not (tmp_path / "rp.db").exists()  # checked before anything is made
+
+
+def test_forwarded_headers_are_trusted_only_from_the_proxies_named() -> None:
+    from relying_party.__main__ import server_config
+
+    app = Starlette()
+    default = server_config(app, parse_args([]))
+    assert default.proxy_headers is False
+    behind = server_config(app, parse_args(["--forwarded-allow-ips", "10.0.0.0/8"]))
+    assert behind.proxy_headers is True and behind.forwarded_allow_ips == "10.0.0.0/8"
+
+
+def test_cli_names_the_address_it_listens_on_and_ignores_forwarded_for(tmp_path: Path) -> None:
+    """With a public URL of another host, the bound address is printed last; a client cannot
+    escape the admin-token throttle by naming another address in X-Forwarded-For."""
+    process = _start(tmp_path / "bound.db", "--public-url", "https://rp.example.test")
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline().strip() for _ in range(3)]
+        assert lines[0] == "https://rp.example.test"
+        assert lines[1].startswith("Admin token (shown once")
+        assert lines[2].startswith("Listening on http://127.0.0.1:")
+        bound = lines[2].rsplit(" ", 1)[1]
+        statuses = [
+            httpx.get(f"{bound}/api/admin/connections", timeout=10, headers={
+                "Host": "rp.example.test", "Authorization": f"Bearer wrong-{i}",
+                "X-Forwarded-For": f"198.51.100.{i}"}).status_code
+            for i in range(7)
+        ]
+        assert statuses[:5] == [401] * 5 and 429 in statuses[5:]
+    finally:
+        _stop(process)

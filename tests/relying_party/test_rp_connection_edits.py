@@ -95,3 +95,22 @@ def test_the_api_refuses_a_bare_alias_as_issuer(rp: RpHarness) -> None:
     assert response.status_code == 400, response.text
     assert set(response.json()["fields"]) == {"discovery_url"}
     assert rp.client.get("/api/admin/connections").json() == []
+
+
+def test_a_misspelt_member_is_refused_by_name_and_nothing_changes(rp: RpHarness) -> None:
+    cid = rp.add_connection()
+    before = rp.client.get(f"/api/admin/connections/{cid}").json()
+    response = rp.client.patch(f"/api/admin/connections/{cid}", json={
+        "clientSecret": "new", "secretExpiresOn": "2030-01-01", "enable": False})
+    assert response.status_code == 400, response.text
+    fields = response.json()["fields"]
+    assert fields == {
+        "clientSecret": "is not a field of a connection (did you mean 'client_secret'?)",
+        "secretExpiresOn": "is not a field of a connection (did you mean 'secret_expires_on'?)",
+        "enable": "is not a field of a connection (did you mean 'enabled'?)",
+    }
+    assert rp.client.get(f"/api/admin/connections/{cid}").json() == before
+    created = rp.client.post("/api/admin/connections",
+                             json={**OP_CONNECTION, "name": "x", "discovery": "y"})
+    assert created.status_code == 400 and set(created.json()["fields"]) == {"discovery"}
+    assert len(rp.client.get("/api/admin/connections").json()) == 1

@@ -3,7 +3,8 @@
 Entra names a tenant's issuer ``https://sts.windows.net/{tid}/`` on its v1.0 endpoints and
 ``…/{tid}/v2.0`` on v2.0, with the same ``sub`` for the same user and app: a connection moved
 from one to the other keeps its users, and a logout of either spelling ends the sessions of
-the other, never another tenant's. Every other issuer keeps its literal (iss, sub).
+the other, never another tenant's. Every other issuer keeps its literal (iss, sub). (A tenant
+served from another origin than Entra's is its own space: test_rp_tenant_origins.)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from test_rp_with_mock_idp import B_TLS, CLIENT_ID, TID, World, open_world
 
 from mock_idp.clock import epoch
 from mock_idp.tokens import sign
-from relying_party.db import Database, Session
+from relying_party.db import Database, Session, SourceKind
 from relying_party.oidc.issuer_key import issuer_key, spelt_issuer_key
 
 V1 = f"https://sts.windows.net/{TID}/"
@@ -83,7 +84,7 @@ def test_identities_stored_under_either_spelling_match_the_tenant_key(
     db = _database(tmp_path)
     user_id = _create(db, stored, "alice@contoso.test")
     for iss in (V1, V2):
-        found = db.users.find_by_identity(issuer_key(iss, tid=TID), SUB)
+        found = db.users.find_by_identity(issuer_key(iss, tid=TID, origin=None), SUB)
         assert found is not None and found.id == user_id
 
 
@@ -91,11 +92,12 @@ def test_the_same_sub_in_two_tenants_is_two_users(tmp_path: Path) -> None:
     db = _database(tmp_path)
     _create(db, V1)
     other_v2 = f"https://login.microsoftonline.com/{OTHER_TID}/v2.0"
-    assert issuer_key(other_v2, tid=OTHER_TID) == f"entra:{OTHER_TID}"
-    assert db.users.find_by_identity(issuer_key(other_v2, tid=OTHER_TID), SUB) is None
+    other_key = issuer_key(other_v2, tid=OTHER_TID, origin=None)
+    assert other_key == f"entra:{OTHER_TID}"
+    assert db.users.find_by_identity(other_key, SUB) is None
     assert db.users.find_by_identity(f"entra:{OTHER_TID}", SUB) is None
-    other = _create(db, issuer_key(other_v2, tid=OTHER_TID))
-    found = db.users.find_by_identity(issuer_key(V2, tid=TID), SUB)
+    other = _create(db, other_key)
+    found = db.users.find_by_identity(issuer_key(V2, tid=TID, origin=None), SUB)
     assert found is not None and found.id != other
 
 
@@ -103,10 +105,10 @@ def test_the_same_sub_in_two_tenants_is_two_users(tmp_path: Path) -> None:
 def test_an_entra_issuer_whose_token_names_another_tenant_keeps_its_literal_key(
     tmp_path: Path, tid: str | None
 ) -> None:
-    assert issuer_key(V1, tid=tid) == V1
+    assert issuer_key(V1, tid=tid, origin=None) == V1
     db = _database(tmp_path)
     _create(db, f"entra:{TID}")
-    assert db.users.find_by_identity(issuer_key(V1, tid=tid), SUB) is None
+    assert db.users.find_by_identity(issuer_key(V1, tid=tid, origin=None), SUB) is None
 
 
 @pytest.mark.parametrize("iss", [
@@ -121,7 +123,7 @@ def test_an_entra_issuer_whose_token_names_another_tenant_keeps_its_literal_key(
 ], ids=["keycloak", "http", "trailing slash", "deeper path", "v1 without slash", "query",
         "v1 deeper", "userinfo"])
 def test_other_issuers_keep_their_literal_key(tmp_path: Path, iss: str) -> None:
-    assert issuer_key(iss, tid=TID) == iss
+    assert issuer_key(iss, tid=TID, origin=None) == iss
     assert spelt_issuer_key(iss) == iss
     db = _database(tmp_path)
     user_id = _create(db, iss)
@@ -140,21 +142,39 @@ def _session(db: Database, token: str, issuer: str, sid: str) -> None:
         expires_at=AT.replace(year=2030)), replaces=None)
 
 
+ENTRA_SERVED: dict[tuple[SourceKind, str], str | None] = {("connection", "c1"): None}
+"""The sessions' connection, served from Entra's own hosts."""
+
+
 def test_sessions_end_across_the_spellings_and_never_in_another_tenant(tmp_path: Path) -> None:
     db = _database(tmp_path)
     other_v1 = f"https://sts.windows.net/{OTHER_TID}/"
     _session(db, "v2-session", V2, "sid-1")
     _session(db, "other-tenant", other_v1, "sid-1")
     _session(db, "keycloak", "https://op.example/realms/acme", "sid-1")
-    assert db.sessions.end_by_sid("sid-1", issuer=spelt_issuer_key(V1)) == 1
+    assert db.sessions.end_by_sid("sid-1", issuer=spelt_issuer_key(V1),
+                                  origins=ENTRA_SERVED) == 1
     assert db.sessions.get("v2-session", AT) is None
     assert db.sessions.get("other-tenant", AT) is not None
     _session(db, "v1-session", V1, "sid-2")
-    assert db.sessions.end_by_subject(issuer_key(V2, tid=TID), SUB) == 1
+    assert db.sessions.end_by_subject(issuer_key(V2, tid=TID, origin=None), SUB,
+                                      origins=ENTRA_SERVED) == 1
     assert db.sessions.get("v1-session", AT) is None
     assert db.sessions.get("other-tenant", AT) is not None
     assert db.sessions.get("keycloak", AT) is not None
-    assert db.sessions.end_by_subject("https://op.example/realms/acme", SUB) == 1
+    assert db.sessions.end_by_subject("https://op.example/realms/acme", SUB,
+                                      origins=ENTRA_SERVED) == 1
+
+
+def test_a_session_served_elsewhere_is_not_entra_s_tenant(tmp_path: Path) -> None:
+    db = _database(tmp_path)
+    _session(db, "elsewhere", V1, "sid-1")
+    elsewhere: dict[tuple[SourceKind, str], str | None] = {
+        ("connection", "c1"): "https://login.other.test"}
+    assert db.sessions.end_by_sid("sid-1", issuer=f"entra:{TID}", origins=elsewhere) == 0
+    assert db.sessions.end_by_subject(f"entra:{TID}", SUB, origins={}) == 0  # no such client
+    assert db.sessions.end_by_sid("sid-1", issuer=f"entra:{TID}@https://login.other.test",
+                                  origins=elsewhere) == 1
 
 
 def _session_sid(tmp_path: Path) -> str:
@@ -176,7 +196,14 @@ def test_frontchannel_logout_of_either_spelling_ends_the_session(
                     else f"{tls_world.base}/{OTHER_TID}/v2.0")
     tls_world.rp.get("/auth/frontchannel-logout", params={"sid": sid, "iss": other_tenant})
     assert tls_world.rp.get("/api/me").status_code == 200
-    tls_world.rp.get("/auth/frontchannel-logout", params={"sid": sid, "iss": other_spelling})
+    # The mock is not Entra: the v1 spelling alone names Entra's tenant, not the mock's, so it
+    # ends the session only on the connection's own front-channel URL.
+    path = "/auth/frontchannel-logout"
+    if other_spelling == V1:
+        tls_world.rp.get(path, params={"sid": sid, "iss": V1})
+        assert tls_world.rp.get("/api/me").status_code == 200
+        path = f"{path}/{cid}"
+    tls_world.rp.get(path, params={"sid": sid, "iss": other_spelling})
     assert tls_world.rp.get("/api/me").status_code == 401
 
 

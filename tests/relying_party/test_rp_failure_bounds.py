@@ -5,10 +5,14 @@ callback request and an unexpected exception are logged under the reference show
 from __future__ import annotations
 
 import re
+import sqlite3
+from pathlib import Path
 
 import pytest
 from asgi_client import AppClient
 from rp_support import RpHarness
+
+from relying_party.db import Database
 
 
 def _ref(text: str) -> str:
@@ -44,11 +48,49 @@ def test_old_failures_leave_the_log(rp: RpHarness) -> None:
 
 def test_past_its_size_the_log_drops_the_oldest(rp: RpHarness) -> None:
     rp.client.app.state.rp.db.errors.max_rows = 3  # type: ignore[attr-defined]
+    cid = rp.add_connection()
+    rp.client.post(f"/api/admin/connections/{cid}/disable")
     refs = []
     for _ in range(5):
-        refs.append(_ref(rp.client.get("/sso/nope/widget").text))
+        refs.append(_ref(rp.client.get(f"/sso/{cid}/widget").text))
         rp.clock.advance(seconds=1)
     assert [e["ref"] for e in rp.errors()] == refs[:1:-1]
+
+
+@pytest.mark.parametrize("junk", ["/auth/callback?state=junk", "/launch?installation_id=junk",
+                                  "/sso/nope/widget"])
+def test_failures_of_no_connection_never_evict_a_connection_s(rp: RpHarness, junk: str) -> None:
+    """Anyone can make those fail, as often as they like: they have a smaller pool of their
+    own, and the failure a customer's support reference points to stays."""
+    errors = rp.client.app.state.rp.db.errors  # type: ignore[attr-defined]
+    errors.max_unattributed_rows = 3
+    cid = rp.add_connection()
+    rp.client.post(f"/api/admin/connections/{cid}/disable")
+    customer = _ref(rp.client.get(f"/sso/{cid}/widget").text)
+    flood = [_ref(rp.client.get(f"{junk}{i}").text) for i in range(6)]
+    assert rp.client.get(f"/api/admin/errors/{customer}").status_code == 200
+    assert [e["ref"] for e in rp.errors()] == [*flood[:2:-1], customer]
+
+
+def test_an_older_log_is_split_into_the_two_pools(tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / "old.db") as conn:
+        conn.executescript("""
+            CREATE TABLE error_log (ref TEXT PRIMARY KEY, created_at TEXT NOT NULL,
+                status INTEGER NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL,
+                detail TEXT NOT NULL, admin_hint TEXT, idp_error_code TEXT, source_kind TEXT,
+                source_id TEXT, support_contact TEXT NOT NULL);
+            INSERT INTO error_log VALUES ('RP-1', '2026-01-01T00:00:00+00:00', 400, 'c', 'm',
+                'd', NULL, NULL, NULL, NULL, 's');
+            INSERT INTO error_log VALUES ('RP-2', '2026-01-01T00:00:00+00:00', 400, 'c', 'm',
+                'd', NULL, NULL, 'installation', 'made-up', 's');""")
+    db = Database(str(tmp_path / "old.db"))
+    try:
+        pools = db._sql.all("SELECT ref, attributed FROM error_log ORDER BY ref")
+        assert [tuple(row) for row in pools] == [("RP-1", 0), ("RP-2", 0)]
+        assert db.errors.get("RP-2") is not None
+    finally:
+        db.close()
+    Database(str(tmp_path / "old.db")).close()  # opened again: nothing to do
 
 
 @pytest.mark.parametrize(("label", "request_args", "status"), [

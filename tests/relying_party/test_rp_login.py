@@ -210,3 +210,41 @@ def test_login_binding_is_kept_for_parallel_sign_ins_and_dropped_after_one(
     assert late.status_code == 400
     rp.start("/kb")
     assert rp.client.cookies["rp_login"] != binding
+
+
+def test_a_parallel_sign_in_finishing_second_lands_signed_in(rp: RpHarness) -> None:
+    """Widget and portal tabs start a sign-in each; the portal's completes first. The widget's
+    then has no binding, but the browser is signed in through that connection already: it goes
+    on to the widget, nothing logged, the code never redeemed."""
+    rp.add_connection()
+    widget = rp.start("/widget")
+    assert rp.client.get(rp.op.approve(rp.start("/portal"))).status_code == 303
+    me = rp.me().json()
+    token_calls = len([r for r in rp.op.requests if r.url.path.endswith("/token")])
+    late = rp.client.get(rp.op.approve(widget))
+    assert (late.status_code, late.headers["location"]) == (303, "/widget")
+    assert late.headers["cache-control"] == "no-store"
+    assert rp.me().json() == me
+    assert rp.errors() == []
+    assert len([r for r in rp.op.requests if r.url.path.endswith("/token")]) == token_calls
+
+
+def test_a_superseded_sign_in_is_logged_as_what_it_likely_is(rp: RpHarness) -> None:
+    first, second = rp.add_connection(), rp.add_connection(name="Second")
+    widget = rp.start(f"/sso/{first}/widget")
+    assert rp.client.get(rp.op.approve(rp.start(f"/sso/{second}/portal"))).status_code == 303
+    late = rp.client.get(rp.op.approve(widget))  # signed in, but through the other connection
+    assert late.status_code == 400
+    [record] = rp.errors()
+    assert record["code"] == "state_browser_mismatch"
+    assert "another sign-in in this browser completed since" in str(record["detail"])
+    assert "two sign-ins at once" in str(record["admin_hint"])
+    assert "issued to another browser" not in str(record)
+    rp.client.cookies.clear()
+    third = rp.start(f"/sso/{first}/widget")
+    rp.start(f"/sso/{first}/kb")  # no longer the same binding: the cookie was replaced
+    rp.client.cookies.delete("rp_login")
+    rp.client.cookies.set("rp_login", rp.client.app.state.rp.tokens.mint("login"))  # type: ignore[attr-defined]
+    record = rp.assert_failure_page(rp.client.get(rp.op.approve(third)), status=400,
+                                    code="state_browser_mismatch")
+    assert "sign-in in progress is a later one" in str(record["detail"])

@@ -26,6 +26,10 @@ ORGANIZATIONS = {
     ("https://login.microsoftonline.com/consumers/v2.0/.well-known/openid-configuration",
      "consumers"),
     ("http://localhost:8400/COMMON/.well-known/openid-configuration", "common"),
+    # entra-id.md §1: consumers is an alias of the personal accounts' tenant GUID
+    ("https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/oauth2/v2.0/"
+     "authorize", "consumers"),
+    ("https://login.microsoftonline.com/9188040D-6C67-4C5B-B112-36A304B66DAD/v2.0", "consumers"),
     ("https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize", None),
     ("https://login.microsoftonline.com/6f2c1a9e-3b7d-4e58-a1c4-92d0b7e5f318/oauth2/token",
      None),
@@ -45,6 +49,18 @@ def test_the_api_refuses_an_endpoint_of_every_organization(rp: RpHarness, field:
     fields = response.json()["fields"]
     assert set(fields) == {field}
     assert "names no organization" in fields[field] and "tenant" in fields[field]
+    assert rp.client.get("/api/admin/connections").json() == []
+
+
+def test_the_personal_accounts_tenant_is_refused_by_its_guid_too(rp: RpHarness) -> None:
+    guid = "https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad"
+    response = rp.client.post("/api/admin/connections", json={
+        **VALID_CONNECTION, "authorization_uri": f"{guid}/oauth2/v2.0/authorize",
+        "token_url": f"{guid}/oauth2/v2.0/token"})
+    assert response.status_code == 400, response.text
+    fields = response.json()["fields"]
+    assert set(fields) == {"authorization_uri", "token_url"}
+    assert "'consumers', the tenant 9188040d-6c67-4c5b-b112-36a304b66dad" in fields["token_url"]
     assert rp.client.get("/api/admin/connections").json() == []
 
 

@@ -60,3 +60,17 @@ def test_an_invalid_international_host_is_refused_at_start(
 ) -> None:
     with pytest.raises(ValueError, match="host"):
         create_app(make_settings(public_url="https://" + "ü" * 70 + ".test"))
+
+
+@pytest.mark.parametrize("public_url", [
+    "http://exa mple.com", "https://rp.example/app?x=1", "https://rp.example/#top",
+    "https://admin:pw@rp.example", "https://rp.example:99999", "ftp://rp.example",
+    "https://rp.example/a\\b",
+])
+def test_a_public_url_that_is_no_base_for_the_app_s_urls_is_refused_at_start(
+    make_settings: Callable[..., Settings], public_url: str,
+) -> None:
+    """The redirect URI is the public URL + ``/auth/callback``: ``…?x=1/auth/callback`` is not
+    a URL of this app."""
+    with pytest.raises(ValueError, match="public_url"):
+        create_app(make_settings(public_url=public_url))

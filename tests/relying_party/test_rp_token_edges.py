@@ -71,7 +71,8 @@ def test_forged_logout_tokens_do_not_hold_up_a_key_rotation(rp: RpHarness) -> No
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::"])
 def test_the_cli_refuses_a_wildcard_host_without_a_public_url(
-        tmp_path: Path, host: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, host: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     def never(host: str, port: int) -> None:
         raise AssertionError(f"started listening on {host}")
 
@@ -79,5 +80,6 @@ def test_the_cli_refuses_a_wildcard_host_without_a_public_url(
     db = tmp_path / "rp.db"
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["--host", host, "--port", "0", "--db", str(db)])
-    assert "--public-url" in str(exit_info.value.code)
+    assert exit_info.value.code == 2
+    assert "--public-url" in capsys.readouterr().err
     assert not db.exists()

@@ -1,0 +1,52 @@
+"""Response headers: HSTS under an https public URL, forms that may post (and be redirected)
+only where the app sends them, and nothing of the admin pages or APIs kept by a cache."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from asgi_client import AppClient
+from fake_op import BASE
+from rp_support import ADMIN_HEADERS, RpHarness
+
+from relying_party import Settings, create_app
+
+
+@pytest.mark.parametrize(("public_url", "hsts"), [
+    ("https://rp.test", "max-age=31536000"), ("http://rp.test", None)])
+def test_an_https_public_url_sends_strict_transport_security(
+    make_settings: Callable[..., Settings], public_url: str, hsts: str | None
+) -> None:
+    with AppClient(create_app(make_settings(public_url=public_url)), base_url=public_url,
+                   headers=ADMIN_HEADERS) as client:
+        for path in ("/admin/sign-in", "/api/admin/connections", "/nope"):
+            assert client.get(path).headers.get("strict-transport-security") == hsts
+
+
+def _csp(response: object) -> str:
+    value: str = response.headers["content-security-policy"]  # type: ignore[attr-defined]
+    return value
+
+
+def test_forms_post_to_the_app_and_sign_out_goes_on_to_the_provider(rp: RpHarness) -> None:
+    assert "form-action 'self';" in _csp(rp.client.get("/admin/sign-in"))
+    assert "form-action 'self';" in _csp(rp.client.get("/logout"))  # nobody signed in
+    rp.add_connection()
+    assert rp.sign_in().status_code == 303
+    for path in ("/", "/widget", "/logout"):  # each holds the sign-out form
+        response = rp.client.get(path)
+        assert response.status_code == 200
+        assert f"form-action 'self' {BASE};" in _csp(response), path
+        assert response.headers.get_list("content-security-policy") == [_csp(response)]
+    location = rp.client.post("/logout", data={"csrf_token": rp.csrf()}).headers["location"]
+    assert location.startswith(f"{BASE}/")
+
+
+def test_admin_pages_and_json_are_never_cached(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.admin_sign_in()
+    for path in ("/api/admin/connections", "/api/admin/errors", "/api/admin/installations",
+                 "/admin", "/admin/connections/nope/edit", "/admin/errors/RP-NOPE"):
+        response = rp.client.get(path)
+        assert response.headers.get_list("cache-control") == ["no-store"], path
