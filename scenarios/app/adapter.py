@@ -336,8 +336,6 @@ class ProfileAdapter:
     # -- the failure page ------------------------------------------------------------------------
     def expect_failure(self, page: Page, kind: str | None = None, *, idp_code: str | None = None,
                        contact: str | None = None) -> str | None:
-        from playwright.sync_api import expect
-
         failure = self.profile.failure
         if failure is None:
             raise Unsupported(f"{self.name}: the profile has no [failure] section")
@@ -355,10 +353,10 @@ class ProfileAdapter:
         except AssertionError as exc:
             raise AssertionError(f"{missing}; {self._instead(page)}") from exc
         if idp_code and failure.shows_idp_code:
-            expect(body, f"the failure page does not name {idp_code}").to_contain_text(idp_code)
+            _expect_once_settled(page, idp_code, f"the failure page does not name {idp_code}")
         for text in expectation.texts if expectation else ():
-            expect(body, "the failure page does not say so").to_contain_text(
-                render(text, self.values))
+            _expect_once_settled(page, render(text, self.values),
+                                 "the failure page does not say so")
         if failure.error_status:
             status = page.evaluate(
                 "() => performance.getEntriesByType('navigation')[0]?.responseStatus ?? 0")
@@ -519,18 +517,20 @@ class ProfileAdapter:
         return second
 
 
-def _expect_once_settled(page: Page, text: str) -> None:
-    """``text`` on the page: at once, or once the page has settled. A page that shows it late
-    (still redirecting, still fetching) gets until its network is idle (the page's default
-    timeout); a settled page without it fails in about two seconds, not the full timeout."""
+def _expect_once_settled(page: Page, text: str, message: str | None = None) -> None:
+    """``text`` shown on the page: at once, or once the page has settled. A page that shows
+    it late (still redirecting, still fetching) gets until its network is idle (the page's
+    default timeout); a settled page without it fails in about two seconds, not the full
+    timeout. Shown means visible, read as the user reads it (``innerText``, as the error
+    reference is): text in a hidden element, a comment or a script does not count."""
     from playwright.sync_api import Error, expect
 
     body = page.locator("body")
     try:
-        expect(body).to_contain_text(text, timeout=FIRST_LOOK_MS)
+        expect(body, message).to_contain_text(text, timeout=FIRST_LOOK_MS, use_inner_text=True)
         return
     except AssertionError:
         pass
     with contextlib.suppress(Error):  # a page that never settles is judged as it stands
         page.wait_for_load_state("networkidle")
-    expect(body).to_contain_text(text, timeout=SETTLED_LOOK_MS)
+    expect(body, message).to_contain_text(text, timeout=SETTLED_LOOK_MS, use_inner_text=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TextIO
@@ -26,6 +27,9 @@ from scenarios.app.calls import CallError
 from scenarios.app.profile import AppProfile
 from scenarios.app.servers import AppStartError
 from scenarios.app.validation import ProfileError
+from scenarios.masking import masked_text
+from scenarios.protocol_view.known import known_values
+from scenarios.protocol_view.tokens import value_mask
 
 __all__ = ["Finding", "check_profile"]
 
@@ -51,8 +55,16 @@ class Finding:
 class _Report:
     out: TextIO
     findings: list[Finding] = field(default_factory=list)
+    hide: Callable[[str], str] | None = None
+    """Once the app runs: masks the secret values it was given. Its findings from then on are
+    masked as a run masks its results (they may quote what the app answered); a profile's
+    problems come before, as they are (``app.env.OIDC_CLIENT_SECRET: unknown ...`` is a key's
+    name, not a value). What a command printed before it failed comes masked from
+    :class:`~scenarios.app.servers.AppServer`."""
 
     def add(self, level: Level, text: str) -> None:
+        if self.hide is not None:
+            text = masked_text(text, self.hide) or ""
         finding = Finding(level, text)
         self.findings.append(finding)
         print(finding, file=self.out, flush=True)
@@ -75,7 +87,7 @@ def _follow_to_provider(http: httpx.Client, url: str, app_base: str
     for _ in range(MAX_APP_REDIRECTS):
         try:
             response = http.get(current, follow_redirects=False)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             return f"cannot be opened: {str(exc) or type(exc).__name__}", None, False
         refresh = _META_REFRESH.search(response.text) if response.is_success else None
         location = (response.headers["location"] if response.is_redirect
@@ -146,7 +158,7 @@ def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *,
 def _check_me(report: _Report, http: httpx.Client, url: str) -> None:
     try:
         status = http.get(url, follow_redirects=False).status_code
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:  # a URL made of a captured value
         report.add("PROBLEM", f"me_url {url} cannot be opened: {exc}")
         return
     if status in (401, 403) or 300 <= status < 400:
@@ -162,7 +174,7 @@ def _check_me(report: _Report, http: httpx.Client, url: str) -> None:
 def _check_events(report: _Report, http: httpx.Client, url: str) -> None:
     try:
         status = http.post(url, json={"type": "app.installed", "data": {}}).status_code
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         report.add("PROBLEM", f"events_url {url} cannot be reached: {exc}")
         return
     if status in (400, 401, 403, 422):
@@ -216,6 +228,7 @@ def check_profile(path: Path, *, out: TextIO) -> int:
             report.add("PROBLEM", str(exc))
             return 1
         app = stack.app
+        report.hide = value_mask(known_values(stack))
         how = {"asgi": "served in-process", "command": "started by its command",
                "running": "already running"}[profile.app.mode]
         report.add("ok", f"the app answers at {app.base_url} ({how})")
@@ -245,6 +258,11 @@ def check_profile(path: Path, *, out: TextIO) -> int:
         else:
             report.add("ok", f"failure page: the support contact {profile.failure.contact!r}"
                        + (f" and {profile.failure.text!r}" if profile.failure.text else ""))
+            if "session-check" not in profile.capabilities:
+                report.add("note", "no session check ([signed_in] me_url, or page with text or "
+                           "selector): the failure scenarios cannot check that nobody is "
+                           "signed in, so an app that shows its failure page but signs the "
+                           "user in anyway passes them")
     _describe_coverage(report, profile, str(path))
     if report.problems:
         print(f"{report.problems} problem(s)", file=out)

@@ -5,9 +5,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from urllib.parse import urlsplit
+
+import httpx
 
 from scenarios.app.sections import HttpCall, JsonValue
-from scenarios.app.templating import APP_VARIABLES, PROVIDER_VARIABLES, check_template
+from scenarios.app.templating import (
+    APP_VARIABLES,
+    PROVIDER_VARIABLES,
+    check_template,
+    placeholders,
+)
 from scenarios.app.validation import Table
 
 __all__ = [
@@ -20,6 +28,7 @@ __all__ = [
     "read_one_call",
     "template_check",
     "url_check",
+    "url_problem",
 ]
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -29,15 +38,51 @@ DOTTED_PATH = re.compile(r"^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*$")
 Check = Callable[[str], str | None]
 
 
+URL_VARIABLES = frozenset({
+    "base_url", "idp_url", "authority", "issuer", "discovery_url", "authorize_url", "token_url",
+    "jwks_url", "end_session_url", "redirect_uri", "post_logout_redirect_uri", "event_keys_url",
+})
+"""The template names whose values are absolute URLs."""
+SAMPLE_URL = "http://127.0.0.1:8"
+"""What a URL-valued name stands for when a template is parsed at load time; every other name
+(a port, an id, a captured value) stands for ``1``, which fits a host, a port and a path."""
+
+
 def url_check(allowed: frozenset[str] | set[str]) -> Check:
     def check(value: str) -> str | None:
         if (message := check_template(value, allowed)) is not None:
             return message
-        if not value.startswith(("/", "{", "http://", "https://")):
-            return "must be a path starting with / or an http(s) URL"
-        return None
+        return url_problem(value)
 
     return check
+
+
+def url_problem(template: str, *, absolute: bool = False) -> str | None:
+    """Why ``template`` (already checked by :func:`check_template`), once filled in, is not a
+    path starting with ``/`` or an http(s) URL that parses (a host, a port in range), or
+    (``absolute``) not such a URL; ``None`` when it is, or when it starts with a value that is
+    known only at run time (a captured one) and may be a URL."""
+    names = placeholders(template)
+    if not absolute and template.startswith("{") and not template.startswith("{{") and (
+            names[0] not in URL_VARIABLES):
+        return None
+    filled = template.format_map({n: SAMPLE_URL if n in URL_VARIABLES else "1" for n in names})
+    if filled.startswith("/") and not absolute:
+        filled = SAMPLE_URL + filled
+    elif not filled.startswith(("http://", "https://")):
+        return "must be an http(s) URL" if absolute else ("must be a path starting with / or "
+                                                           "an http(s) URL")
+    try:
+        parts = urlsplit(filled)
+        _ = parts.port  # raises for a port out of range or not a number
+        httpx.URL(filled)
+    except (ValueError, httpx.InvalidURL) as exc:
+        return f"is not a valid URL ({exc})"
+    if not parts.hostname:
+        return "is not a valid URL (no host name)"
+    if any(c.isspace() for c in parts.netloc):
+        return "is not a valid URL (a space in its host)"
+    return None
 
 
 def template_check(allowed: frozenset[str] | set[str]) -> Check:

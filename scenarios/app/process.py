@@ -16,7 +16,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -35,11 +35,16 @@ class AppStartError(RuntimeError):
     """The app did not become ready; ``output`` is the tail of what its command printed."""
 
     def __init__(self, message: str, output: str = "") -> None:
+        self.message = message
         self.output = output
         text = message
         if output.strip():
             text += "\n--- the app's output (last lines) ---\n" + output.rstrip()
         super().__init__(text)
+
+    def masked(self, hide: Callable[[str], str]) -> AppStartError:
+        """The same error with ``hide`` applied to its message and the app's output."""
+        return AppStartError(hide(self.message), hide(self.output))
 
 
 def probe(url: str, *, timeout: float = 2.0, verify: bool | str = True) -> int | str:
@@ -175,6 +180,10 @@ def _await_ready(process: subprocess.Popen[bytes], ready_url: str, *, timeout: f
             return
         if time.monotonic() >= deadline:
             last = probe(ready_url, timeout=1.0, verify=verify)
+            if isinstance(last, int):  # it answers, but not as a ready app does
+                raise _NotReady(f"the app was not ready within {timeout:g} s: {ready_url} "
+                                f"answered HTTP {last} (ready is 2xx, 3xx or 400-403: is "
+                                "[app] ready_url a page the app serves?)")
             raise _NotReady(f"the app did not answer {ready_url} within {timeout:g} s "
                             f"(last: {last})")
         time.sleep(pause)  # polling a readiness URL, as Playwright's webServer does

@@ -25,6 +25,7 @@ from scenarios.app.http_calls import (
     read_calls,
     template_check,
     url_check,
+    url_problem,
 )
 from scenarios.app.section_readers import (
     read_admin,
@@ -176,7 +177,10 @@ def _app(root: Table, path: Path | None) -> AppSection | None:
     if command is not None and asgi is not None:
         table.problem("asgi", "give command or asgi, not both")
     started = command is not None or asgi is not None
-    base_url = table.string("base_url", required=not started, check=_base_url_check(started))
+    if not {"base_url", "command", "asgi"} & set(table.data):
+        table.problem(None, "give base_url (an app already running), command (one the harness "
+                      "starts as a process) or asgi (a Python ASGI app it serves in-process)")
+    base_url = table.string("base_url", check=_base_url_check(started))
     if base_url is None:
         base_url = "http://127.0.0.1:{port}"
     ready_url = table.string("ready_url", check=url_check(set(APP_VARIABLES))) or "{base_url}"
@@ -212,8 +216,8 @@ def _base_url_check(started: bool) -> Check:
     def check(value: str) -> str | None:
         if (message := check_template(value, {"port"})) is not None:
             return message
-        if not value.startswith(("http://", "https://")):
-            return "must be an http(s) URL"
+        if (message := url_problem(value, absolute=True)) is not None:
+            return message
         if "{port}" in value and not started:
             return "{port} is only for apps the harness starts (command or asgi)"
         if value.rstrip("/") != value:
@@ -230,9 +234,10 @@ def _provider(root: Table) -> ProviderSection | None:
         return None
     allowed = {"base_url", "port"}
     uris = table.str_list("redirect_uris", one_ok=True, check=url_check(allowed))
-    if not uris and not table.has("redirect_uris"):
-        table.problem("redirect_uris", "is required: the app's redirect URI(s), e.g. "
-                      "\"{base_url}/auth/callback\"")
+    written = table.raw("redirect_uris")
+    if written is None or written == []:
+        table.problem("redirect_uris", ("is required" if written is None else "must not be empty")
+                      + ": the app's redirect URI(s), e.g. \"{base_url}/auth/callback\"")
     platform = table.choice("platform", PLATFORMS, "web")
     post_logout = table.string("post_logout_redirect_uri", check=url_check(allowed))
     days = table.number("secret_lifetime_days", minimum=1, maximum=730)

@@ -52,6 +52,8 @@ FAILURE_KINDS: Mapping[str, str] = {
     "userinfo-sub-mismatch": "a UserInfo response about another subject than the ID token",
     "state-tampered": "a callback whose state was altered",
     "state-replayed": "a callback URL opened a second time",
+    "state-other-browser": "a callback opened in another browser than the one that started "
+                           "the sign-in",
     "unknown-installation": "a launch for an installation the app never received",
     "duplicate-email": "a second identity with an e-mail address already in use",
     "connection-disabled": "a sign-in while the administrator has switched SSO off",

@@ -33,6 +33,9 @@ from scenarios.app.process import (
 )
 from scenarios.app.profile import AppProfile, where_written
 from scenarios.app.templating import render
+from scenarios.masking import masked_text
+from scenarios.protocol_view.known import template_secrets
+from scenarios.protocol_view.tokens import value_mask
 
 __all__ = [
     "AppAddress",
@@ -102,12 +105,28 @@ def hosted_address(profile: AppProfile, host: AppHost) -> AppAddress:
                       port=host.port)
 
 
-def _factory(spec: str) -> Callable[[AppLaunch], object]:
+def _factory(spec: str, directory: Path | None) -> Callable[[AppLaunch], object]:
+    """The ``asgi`` factory ``module:function``. The module is imported from Python's import
+    path (``python -m scenarios`` puts the current directory first), else from ``directory``
+    (the profile's), which then stays at the end of the import path, so that the modules the
+    app imports in turn, at once or later, are found beside it too."""
     module_name, _, name = spec.partition(":")
+    looked = ""
     try:
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if directory is None or exc.name != module_name.partition(".")[0]:
+                raise  # a module the app's own module imports is missing
+            looked = (f" (looked in Python's import path, then in the profile's directory "
+                      f"{directory})")
+            if str(directory) not in sys.path:
+                sys.path.append(str(directory))
+                importlib.invalidate_caches()
+            module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise AppStartError(f"cannot import {module_name} for asgi = {spec!r}: {exc}") from None
+        raise AppStartError(f"cannot import {module_name} for asgi = {spec!r}: {exc}{looked}"
+                            ) from None
     factory = getattr(module, name, None)
     if not callable(factory):
         raise AppStartError(f"{spec!r}: {module_name} has no function {name}")
@@ -169,7 +188,8 @@ class AppServer:
             assert app.asgi is not None
             launch = AppLaunch(base_url=self.base_url, env=env, workdir=self.workdir,
                                clock=self.clock if app.shared_clock else None)
-            self.asgi_app = _factory(app.asgi)(launch)
+            profile_dir = self.profile.path.parent if self.profile.path is not None else None
+            self.asgi_app = _factory(app.asgi, profile_dir)(launch)
             if self.host is not None:
                 self._running.enter_context(self.host.mounted(self.asgi_app))  # type: ignore[arg-type]
                 return
@@ -185,9 +205,15 @@ class AppServer:
         command: str | tuple[str, ...] = (
             render(app.command, values) if isinstance(app.command, str)
             else tuple(render(part, values) for part in app.command))
-        self.process = start_command(
-            command, env=env, cwd=app.cwd, log=self.workdir / "app-output.log",
-            ready_url=ready_url, timeout=app.timeout, verify=False)
+        try:
+            self.process = start_command(
+                command, env=env, cwd=app.cwd, log=self.workdir / "app-output.log",
+                ready_url=ready_url, timeout=app.timeout, verify=False)
+        except AppStartError as exc:
+            # What the app printed may quote what it was given (its client secret, the admin
+            # token): masked as a run masks its results, for every caller (app check too).
+            hide = value_mask(template_secrets(values))
+            raise exc.masked(lambda text: masked_text(text, hide) or "") from None
         self._running.callback(self.process.stop)
 
     def stop(self) -> None:

@@ -1,7 +1,7 @@
 """Failure pages for sign-ins the app refuses: an ID token or UserInfo answer that fails its
-checks, a tampered or replayed state, a launch for an unknown installation, and a second
-identity with an e-mail already in use. (The failures the provider causes or decides are in
-:mod:`scenarios.catalogue.failures`.)
+checks, a tampered or replayed state or one brought back by another browser, a launch for an
+unknown installation, and a second identity with an e-mail already in use. (The failures the
+provider causes or decides are in :mod:`scenarios.catalogue.failures`.)
 """
 
 from __future__ import annotations
@@ -122,6 +122,18 @@ for _name, _fault, _what in _TOKEN_FAULTS:
 # -- state ---------------------------------------------------------------------------------------
 
 
+def _held_callback(ctx: Ctx) -> str:
+    """Alice follows the sign-in URL and signs in at the provider; its redirect back to the
+    app is held before it loads (the app never sees it): the callback URL, its code unused."""
+    page = ctx.page
+    caught = _hold_callback(page, ctx.env)
+    up_to_stay_signed_in_first(ctx).answer(stay=False)
+    expect(page).to_have_title("held")
+    assert caught, "the provider did not redirect to the callback"
+    page.unroute_all()
+    return caught[0]
+
+
 @scenario(
     id="failure.state-tampered",
     title="A callback whose state was altered is refused",
@@ -131,17 +143,35 @@ for _name, _fault, _what in _TOKEN_FAULTS:
 )
 def state_tampered(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
-    caught = _hold_callback(page, stack)
     with ctx.step("sign in, holding the provider's redirect to the callback"):
-        up_to_stay_signed_in_first(ctx).answer(stay=False)
-        expect(page).to_have_title("held")
-        assert caught, "the provider did not redirect to the callback"
-        page.unroute_all()
+        held = _held_callback(ctx)
     with ctx.step("deliver the callback with one character of state changed"):
-        original = _answer(caught[0])["state"]
+        original = _answer(held)["state"]
         altered = original[:-1] + ("A" if original[-1] != "A" else "B")
-        page.goto(_with_param(caught[0], "state", altered))
+        page.goto(_with_param(held, "state", altered))
         expect_failure(page, stack, "state-tampered")
+
+
+@scenario(
+    id="failure.state-other-browser",
+    title="A callback opened in another browser than the one that signed in is refused",
+    proves="The provider's answer to a sign-in alice's browser started (its state, a code "
+    "nobody has redeemed), opened in another browser before alice's gets it, is refused by "
+    "the app's check that the state belongs to the browser that brings it back (login CSRF: "
+    "RFC 9700 §4.7, state bound to the user agent): the failure page, and nobody is signed "
+    "in in that browser",
+    needs=FAILURE_PAGE,
+)
+def state_other_browser(ctx: Ctx) -> None:
+    stack = ctx.env
+    with ctx.step("alice starts the sign-in and signs in at the provider; its redirect back "
+                  "to the app is held before it loads"):
+        held = _held_callback(ctx)
+    other = ctx.new_context().new_page()
+    with ctx.step("another browser opens that callback URL: the failure page, and nobody is "
+                  "signed in there", page=other):
+        other.goto(held)
+        expect_failure(other, stack, "state-other-browser")
 
 
 @scenario(

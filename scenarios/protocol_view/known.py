@@ -23,7 +23,7 @@ from mock_idp.redaction import REDACTED, fingerprint, kind_of
 from mock_idp.state import IdpState
 from scenarios.protocol_view.model import Exchange
 
-__all__ = ["known_values", "mask_exchange"]
+__all__ = ["known_values", "mask_exchange", "template_secrets"]
 
 PARTS = ("config", "app", "shared", "provider", "idp_app")
 """The attributes followed from an environment to what holds secrets: a live stack's app
@@ -60,12 +60,18 @@ def _own_values(item: object) -> dict[str, str]:
         found[client_secret] = REDACTED
     values = getattr(item, "values", None)
     if isinstance(values, Mapping):
-        found.update({value: REDACTED for name, value in values.items()
-                      if isinstance(value, str) and value and _secret_name(str(name))})
+        found.update(template_secrets(values))
     state = getattr(getattr(item, "state", None), "idp", None)
     if isinstance(state, IdpState):
         found.update(_provider_values(state))
     return found
+
+
+def template_secrets(values: Mapping[str, object]) -> dict[str, str]:
+    """The secrets among an app's template values (``client_secret``, ``admin_token``...),
+    each shown as ``[redacted]``."""
+    return {value: REDACTED for name, value in values.items()
+            if isinstance(value, str) and value and _secret_name(str(name))}
 
 
 def _secret_name(name: str) -> bool:

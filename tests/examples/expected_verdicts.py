@@ -128,6 +128,11 @@ IDENTITY: Mapping[str, Verdict] = {
     "failure.state-replayed": Verdict(
         "failed", f"{NO_CONTACT}; the app showed / with HTTP 200",
         "FAIL: back on the home page, no message"),
+    # The state is kept in the browser's session cookie: another browser has none, and nobody
+    # is signed in there (else the message would say the app accepted the sign-in).
+    "failure.state-other-browser": Verdict(
+        "failed", f"{NO_CONTACT}; the app showed / with HTTP 200",
+        "FAIL: back on the home page, no message"),
     "lifecycle.secret-renewal": login_failure(),
     "lifecycle.key-rotation": Verdict(
         "failed", "the app never fetched the provider's signing keys",
@@ -157,6 +162,7 @@ AUTHLIB: Mapping[str, Verdict] = {
     "failure.userinfo-sub-mismatch": userinfo_not_asked(),
     "failure.state-tampered": error_500(),
     "failure.state-replayed": error_500(),
+    "failure.state-other-browser": error_500(),
     "lifecycle.secret-renewal": error_500(),
     "lifecycle.key-rotation": passes(),
     "signout.rp-initiated": passes(),
@@ -198,6 +204,7 @@ PASSPORT: Mapping[str, Verdict] = {
     "failure.userinfo-sub-mismatch": userinfo_not_asked(),
     "failure.state-tampered": express_error(403, "'Forbidden'", FORBIDDEN),
     "failure.state-replayed": express_error(403, "'Forbidden'", FORBIDDEN),
+    "failure.state-other-browser": express_error(403, "'Forbidden'", FORBIDDEN),
     "lifecycle.secret-renewal": express_error(500, '"TokenError: AADSTS7000222', STACK_TRACE),
     "lifecycle.key-rotation": Verdict(
         "failed", "the app never fetched the provider's signing keys",
@@ -244,6 +251,7 @@ MSAL_SPA: Mapping[str, Verdict] = {
     "failure.userinfo-sub-mismatch": userinfo_not_asked(),
     "failure.state-tampered": spa_ignores(),
     "failure.state-replayed": spa_ignores(),
+    "failure.state-other-browser": spa_ignores(),
     "lifecycle.secret-renewal": skip("admin-renew-secret"),
     "lifecycle.key-rotation": Verdict(
         "failed", "the app never fetched the provider's signing keys",

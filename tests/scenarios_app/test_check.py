@@ -94,6 +94,48 @@ def test_an_app_whose_command_fails_shows_its_output(tmp_path: Path) -> None:
     assert "KeyError: 'OIDC_CLIENT_ID'" in text
 
 
+def test_an_app_that_prints_its_secret_is_shown_masked(tmp_path: Path) -> None:
+    """As ``run`` keeps what the app printed: the secret masked by its name and by its value."""
+    path = tmp_path / "loud.toml"
+    path.write_text("""\
+[app]
+command = "echo boom OIDC_CLIENT_SECRET=$OIDC_CLIENT_SECRET >&2; echo $OIDC_CLIENT_SECRET; exit 3"
+[app.env]
+OIDC_CLIENT_SECRET = "{client_secret}"
+[provider]
+redirect_uris = "{base_url}/cb"
+[sign_in]
+urls = { login = "/login" }
+[signed_in]
+me_url = "/me"
+""")
+    code, lines = _check(path)
+    assert code == 1
+    assert "boom OIDC_CLIENT_SECRET=[redacted]" in lines and "[redacted]" in lines, lines
+    assert not [line for line in lines if "~" in line], lines  # the mock's secrets hold a ~
+    # A profile's problem names a key, which is no secret: it is shown as it is.
+    path.write_text(path.read_text().replace('"{client_secret}"', '"{client_secrt}"'))
+    code, lines = _check(path)
+    assert code == 1
+    assert any(line.startswith(f"PROBLEM  {path}:4: app.env.OIDC_CLIENT_SECRET: unknown "
+                               "placeholder {client_secrt}") for line in lines), lines
+
+
+def test_a_profile_without_a_session_check_gets_a_note(tmp_path: Path) -> None:
+    """With only a selector, the failure scenarios cannot tell whether anyone is signed in."""
+    path = tiny_profile(tmp_path)
+    text = path.read_text()
+    signed_in = text[text.index("[signed_in]"):text.index("[failure]")]
+    path.write_text(text.replace(signed_in, '[signed_in]\nselector = "#who"\n\n'))
+    code, lines = _check(path)
+    assert code == 0, "\n".join(lines)
+    assert ("note     no session check ([signed_in] me_url, or page with text or selector): "
+            "the failure scenarios cannot check that nobody is signed in, so an app that shows "
+            "its failure page but signs the user in anyway passes them") in lines, lines
+    code, lines = _check(tiny_profile(tmp_path))
+    assert not [line for line in lines if "no session check" in line], lines
+
+
 def test_an_app_pointed_at_another_provider_is_said_to_be(tmp_path: Path) -> None:
     with MockIdp() as other:
         code, lines = _check(tiny_profile(tmp_path, authority=other.authority))

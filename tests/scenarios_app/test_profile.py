@@ -256,6 +256,52 @@ def test_a_running_app_needs_its_url(tmp_path: Path) -> None:
     assert any("{port} is only for apps the harness starts" in p for p in problems), problems
 
 
+def test_an_empty_app_section_names_its_three_ways(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, MINIMAL.replace(
+        'command = ["python", "app.py", "--port", "{port}"]\n', "").replace(
+        "[app.env]\n", "").replace('OIDC_AUTHORITY = "{authority}"\n', "").replace(
+        'OIDC_CLIENT_ID = "{client_id}"\n', "").replace(
+        'OIDC_CLIENT_SECRET = "{client_secret}"\n', ""))
+    assert problems == [f"{tmp_path / 'profile.toml'}:3: app: give base_url (an app already "
+                        "running), command (one the harness starts as a process) or asgi (a "
+                        "Python ASGI app it serves in-process)"], problems
+
+
+def test_an_empty_list_of_redirect_uris_is_named(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, MINIMAL.replace('redirect_uris = "{base_url}/callback"',
+                                                   "redirect_uris = []"))
+    assert problems == [f"{tmp_path / 'profile.toml'}:12: provider.redirect_uris: must not be "
+                        "empty: the app's redirect URI(s), e.g. \"{base_url}/auth/callback\""]
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ('me_url = "http://[::1"', ":18: signed_in.me_url: is not a valid URL (Invalid IPv6 URL)"),
+    ('me_url = "https://"', ":18: signed_in.me_url: is not a valid URL (no host name)"),
+    ('me_url = "http://127.0.0.1:99999/me"', ":18: signed_in.me_url: is not a valid URL ("),
+    ('me_url = "http://app host/me"', "signed_in.me_url: is not a valid URL (a space in its"),
+    ('me_url = "{base_url}:x/me"', ":18: signed_in.me_url: is not a valid URL ("),
+    ('me_url = "me"', ":18: signed_in.me_url: must be a path starting with / or an http(s)"),
+    ('me_url = "{client_id}/me"', None),  # a value only the app run knows (a captured one)
+    ('me_url = "{idp_url}/me"', None),
+    ('urls = { login = "https://" }', ":15: sign_in.urls.login: is not a valid URL (no host"),
+    ('redirect_uris = "http://[::1/cb"', ":12: provider.redirect_uris[0]: is not a valid URL"),
+    ('command = ["python", "app.py", "--port", "{port}"]\nbase_url = "http://[::1:{port}"',
+     ":5: app.base_url: is not a valid URL ("),
+])
+def test_urls_are_parsed_once_their_names_are_filled(tmp_path: Path, change: str,
+                                                     expected: str | None) -> None:
+    """A URL is parsed as it will be used (names filled in), not only by its start: one that
+    cannot be opened is named with its line when the profile is read, not at its first use."""
+    key = change.split(" =")[0]
+    old = next(line for line in MINIMAL.splitlines() if line.startswith(key + " ="))
+    text = MINIMAL.replace(old, change)
+    if expected is None:
+        load_profile(_write(tmp_path, text))
+        return
+    problems = _problems(tmp_path, text)
+    assert len(problems) == 1 and expected in problems[0], problems
+
+
 def test_unreadable_and_invalid_files(tmp_path: Path) -> None:
     with pytest.raises(ProfileError, match="cannot read the profile"):
         load_profile(tmp_path / "absent.toml")

@@ -1,0 +1,121 @@
+"""A small relying party that keeps each sign-in's ``state`` on its server and takes it once,
+served in-process (``asgi``). With ``BIND_STATE = "0"`` it does not check that the browser
+bringing the state back is the one that started the sign-in: open to login CSRF (RFC 9700
+§4.7), which only ``failure.state-other-browser`` catches; ``failure.state-tampered`` and
+``failure.state-replayed`` pass against it either way.
+
+It checks nothing else of the sign-in (the ID token is read, not verified): it is here for
+its ``state``.
+"""
+
+from __future__ import annotations
+
+import html
+import secrets
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+import jwt
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+if TYPE_CHECKING:
+    from scenarios.app.servers import AppLaunch
+
+CONTACT = "help@state.example"
+BROWSER_COOKIE = "browser"
+SESSION_COOKIE = "session"
+
+
+def state_profile(directory: Path, *, bind: bool) -> Path:
+    """A profile for this app, binding the state to the browser or not."""
+    path = directory / f"state-{'bound' if bind else 'unbound'}.toml"
+    path.write_text(f"""\
+name = "state app"
+
+[app]
+asgi = "sample_apps.state_rp:create"
+
+[app.env]
+OIDC_DISCOVERY_URL = "{{discovery_url}}"
+OIDC_CLIENT_ID = "{{client_id}}"
+OIDC_CLIENT_SECRET = "{{client_secret}}"
+OIDC_REDIRECT_URI = "{{redirect_uri}}"
+BIND_STATE = "{int(bind)}"
+
+[provider]
+redirect_uris = ["{{base_url}}/callback"]
+
+[sign_in]
+urls = {{ login = {{ url = "/login", lands_on = "/account" }} }}
+
+[signed_in]
+me_url = "/me"
+
+[failure]
+contact = "{CONTACT}"
+text = "Sign-in failed"
+""", encoding="utf-8")
+    return path
+
+
+def create(launch: AppLaunch) -> Starlette:
+    env = launch.env
+    bind = env.get("BIND_STATE", "1") != "0"
+    metadata = httpx.get(env["OIDC_DISCOVERY_URL"], timeout=5).json()
+    pending: dict[str, str] = {}
+    """state -> the browser (its cookie) that started the sign-in"""
+    sessions: dict[str, str] = {}
+
+    def failure(why: str) -> Response:
+        return HTMLResponse(f"<h1>Sign-in failed</h1><p>{html.escape(why)}</p>"
+                            f"<p>Contact {CONTACT}</p>", status_code=400)
+
+    def login(request: Request) -> Response:
+        state = secrets.token_urlsafe(16)
+        browser = request.cookies.get(BROWSER_COOKIE) or secrets.token_urlsafe(16)
+        pending[state] = browser
+        query = {"client_id": env["OIDC_CLIENT_ID"], "response_type": "code",
+                 "redirect_uri": env["OIDC_REDIRECT_URI"], "scope": "openid profile email",
+                 "state": state, "nonce": secrets.token_urlsafe(16)}
+        answer = RedirectResponse(str(httpx.URL(metadata["authorization_endpoint"],
+                                                params=query)), status_code=302)
+        answer.set_cookie(BROWSER_COOKIE, browser, httponly=True, samesite="lax")
+        return answer
+
+    def callback(request: Request) -> Response:
+        browser = pending.pop(request.query_params.get("state", ""), None)
+        if browser is None:
+            return failure("unknown state")
+        if bind and browser != request.cookies.get(BROWSER_COOKIE):
+            return failure("this sign-in was started in another browser")
+        redeemed = httpx.post(metadata["token_endpoint"], timeout=5, data={
+            "grant_type": "authorization_code", "code": request.query_params.get("code", ""),
+            "redirect_uri": env["OIDC_REDIRECT_URI"], "client_id": env["OIDC_CLIENT_ID"],
+            "client_secret": env["OIDC_CLIENT_SECRET"]})
+        if not redeemed.is_success:
+            return failure("the code was refused")
+        claims = jwt.decode(redeemed.json()["id_token"], options={"verify_signature": False})
+        session = secrets.token_urlsafe(16)
+        sessions[session] = str(claims.get("preferred_username", ""))
+        answer = RedirectResponse("/account", status_code=302)
+        answer.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="lax")
+        return answer
+
+    def account(request: Request) -> Response:
+        who = sessions.get(request.cookies.get(SESSION_COOKIE, ""))
+        if who is None:
+            return RedirectResponse("/login", status_code=302)
+        return HTMLResponse(f"<h1>Account</h1><p>Signed in as {html.escape(who)}</p>")
+
+    def me(request: Request) -> Response:
+        who = sessions.get(request.cookies.get(SESSION_COOKIE, ""))
+        if who is None:
+            return JSONResponse({"error": "not signed in"}, status_code=401)
+        return JSONResponse({"email": who})
+
+    return Starlette(routes=[Route("/login", login), Route("/callback", callback),
+                             Route("/account", account), Route("/me", me)])

@@ -1,0 +1,112 @@
+"""Starting the app under test: what a failed start says (a ready URL that answers, but not as
+a ready app does; what the app printed, its secrets masked) and where an ``asgi`` module is
+imported from."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import textwrap
+from pathlib import Path
+
+import httpx
+import pytest
+
+from scenarios.app import parse_profile
+from scenarios.app.process import AppStartError, start_command
+from scenarios.app.servers import AppServer, plan_address
+
+SECTIONS = """\
+[provider]
+redirect_uris = "{base_url}/cb"
+[sign_in]
+urls = { login = "/login" }
+[signed_in]
+me_url = "/me"
+"""
+SECRET = "s3cret~Value.of-the.client_0123"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_ready_url_that_answers_404_is_said_to_answer_it(tmp_path: Path) -> None:
+    port = _free_port()
+    with pytest.raises(AppStartError) as caught:
+        start_command([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+                      env={}, cwd=tmp_path, log=tmp_path / "o.log",
+                      ready_url=f"http://127.0.0.1:{port}/health", timeout=1.5)
+    assert caught.value.message == (
+        f"the app was not ready within 1.5 s: http://127.0.0.1:{port}/health answered HTTP 404 "
+        "(ready is 2xx, 3xx or 400-403: is [app] ready_url a page the app serves?)")
+
+
+def test_what_an_app_printed_before_it_failed_is_masked(tmp_path: Path) -> None:
+    """The client secret the app was given, under a name or under none, as ``run`` masks it."""
+    profile = parse_profile(textwrap.dedent("""\
+        [app]
+        command = "echo OIDC_CLIENT_SECRET=$S >&2; echo given $S and $T; exit 3"
+        [app.env]
+        S = "{client_secret}"
+        T = "{admin_token}"
+        """) + SECTIONS, path=tmp_path / "app.toml")
+    token = "admin-Token_0123456789abcdefghij"
+    with AppServer(profile, plan_address(profile), workdir=tmp_path) as server, \
+            pytest.raises(AppStartError) as caught:
+        server.start({"client_secret": SECRET, "admin_token": token,
+                      "base_url": server.base_url})
+    printed = str(caught.value)
+    assert "OIDC_CLIENT_SECRET=[redacted]" in printed, printed
+    assert "given [redacted] and [redacted]" in printed, printed
+    assert SECRET not in printed and token not in printed
+
+
+APP_BESIDE = """\
+def create(launch):
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    async def hello(request):
+        import beside_helper  # imported late, from beside the profile too
+
+        return PlainTextResponse(beside_helper.GREETING)
+
+    return Starlette(routes=[Route("/", hello)])
+"""
+
+
+def test_an_asgi_module_beside_the_profile_is_imported_from_there(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    for name in ("beside_app", "beside_helper"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    (tmp_path / "beside_app.py").write_text(APP_BESIDE, encoding="utf-8")
+    (tmp_path / "beside_helper.py").write_text('GREETING = "hello from beside"\n',
+                                               encoding="utf-8")
+    profile = parse_profile('[app]\nasgi = "beside_app:create"\n' + SECTIONS,
+                            path=tmp_path / "app.toml")
+    with AppServer(profile, plan_address(profile), workdir=tmp_path) as server:
+        server.start({"base_url": server.base_url})
+        assert httpx.get(server.base_url).text == "hello from beside"
+    assert sys.path[-1] == str(tmp_path)
+
+
+def test_an_asgi_module_found_nowhere_says_where_it_was_looked_for(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    (tmp_path / "needs_more.py").write_text("import no_such_dependency\n", encoding="utf-8")
+    for module, says in (
+            ("nowhere_app", "No module named 'nowhere_app' (looked in Python's import path, "
+                            f"then in the profile's directory {tmp_path})"),
+            ("needs_more", "No module named 'no_such_dependency'")):
+        monkeypatch.delitem(sys.modules, module, raising=False)
+        profile = parse_profile(f'[app]\nasgi = "{module}:create"\n' + SECTIONS,
+                                path=tmp_path / "app.toml")
+        with AppServer(profile, plan_address(profile), workdir=tmp_path) as server, \
+                pytest.raises(AppStartError) as caught:
+            server.start({"base_url": server.base_url})
+        assert str(caught.value) == f"cannot import {module} for asgi = '{module}:create': {says}"

@@ -1,0 +1,60 @@
+"""Catalogue scenarios against apps with one defect each: the defect is a FAIL with the
+scenario's own message, never an ERROR, and the same app without it passes."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from sample_apps import tiny_profile
+from sample_apps.state_rp import state_profile
+
+from scenarios.catalogue.failures_outage import allowed_wait
+from scenarios.runner import RunOptions, run
+
+pytestmark = pytest.mark.browser
+
+STATES = ("failure.state-tampered", "failure.state-replayed", "failure.state-other-browser")
+
+
+def _verdicts(profile: Path, only: tuple[str, ...], report: Path, *, timeout_ms: int = 10_000
+              ) -> dict[str, tuple[str, str]]:
+    summary = run(RunOptions(app=str(profile), only=only, report_dir=report, workers=1,
+                             trace="off", screenshots="failure", timeout_ms=timeout_ms),
+                  out=io.StringIO())
+    return {r.id: (r.status, r.message or "") for r in summary.results}
+
+
+def test_a_state_not_bound_to_the_browser_is_caught_by_the_other_browser_only(
+        tmp_path: Path) -> None:
+    """An app that keeps the state on its server and takes it once, but takes it from any
+    browser (login CSRF), passes the tampered and replayed states; the callback of alice's
+    sign-in, opened in another browser before hers gets it, signs that browser in."""
+    verdicts = _verdicts(state_profile(tmp_path, bind=False), STATES, tmp_path / "unbound")
+    assert verdicts["failure.state-tampered"][0] == "passed", verdicts
+    assert verdicts["failure.state-replayed"][0] == "passed", verdicts
+    status, message = verdicts["failure.state-other-browser"]
+    assert status == "failed", verdicts
+    assert message.startswith("AssertionError: the failure page did not appear: no 'Sign-in "
+                              "failed'; the app accepted the sign-in: someone is signed in"), \
+        message
+
+
+def test_a_state_bound_to_the_browser_passes(tmp_path: Path) -> None:
+    verdicts = _verdicts(state_profile(tmp_path, bind=True), STATES, tmp_path / "bound")
+    assert {status for status, _ in verdicts.values()} == {"passed"}, verdicts
+
+
+def test_an_app_slower_than_the_action_timeout_fails_idp_slow_with_its_message(
+        tmp_path: Path) -> None:
+    """The app answers its callback (with nothing) after 3 s, past the run's 2 s timeout for
+    an action: pressing "No" on "Stay signed in?" must not wait for that answer (it did, and
+    the scenario ended in Playwright's own TimeoutError, an ERROR)."""
+    profile = tiny_profile(tmp_path, extra="provider_timeout = 0.5\n",
+                           env='OIDC_TOKEN_TIMEOUT = "3"\n')
+    verdicts = _verdicts(profile, ("failure.idp-slow",), tmp_path / "slow", timeout_ms=2000)
+    status, message = verdicts["failure.idp-slow"]
+    assert status == "failed", verdicts
+    assert ("but the profile's [failure] provider_timeout says it gives up on the provider "
+            f"after 0.5 s (allowed: {allowed_wait(0.5):g} s)") in message, message
