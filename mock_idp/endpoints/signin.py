@@ -36,7 +36,6 @@ from . import browser_sessions as cookies
 from . import sas
 from .common import base_url, error_page, idp, note_error, tell_apps
 from .consent_pages import proceed
-from .forms import form_params
 from .pages import app_of, client_id_of, keep, posted, refuse, render, render_step, show
 
 KMSI_MEMORY = timedelta(days=90)
@@ -106,16 +105,8 @@ async def begin_authorize(request: Request, req: AuthRequest) -> Response:
     tenant_id = req.tenant.id if req.tenant is not None else req.app_tenant_id
     txn = Transaction(kind="authorize", tenant_id=tenant_id, created=idp(request).clock.now(),
                       request=req)
-    entry = entry_for(request, txn, sid=await _sid(request))
+    entry = entry_for(request, txn, sid=req.sid)
     return await begin(request, txn, flow.start(entry))
-
-
-async def _sid(request: Request) -> str | None:
-    """The request's ``sid`` (the session silent SSO names). The authorize endpoint has read
-    and checked the query or the form (Starlette keeps the body), up to its length limit."""
-    if request.method == "GET":
-        return request.query_params.get("sid")
-    return (await form_params(request)).get("sid")
 
 
 def start_session(state: IdpState, tenant: Tenant, user: User, *, mfa: bool = False

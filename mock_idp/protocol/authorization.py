@@ -55,6 +55,8 @@ class AuthRequest:
     max_age: int | None
     claims: ClaimsRequest = EMPTY
     """The ``claims`` parameter, plus ``auth_time`` when ``max_age`` was given."""
+    sid: str | None = None
+    """The session silent SSO names (MSAL sends an account's ``sid``)."""
 
     @property
     def wants_id_token(self) -> bool:
@@ -126,7 +128,7 @@ def parse(store: Store, segment: str, version: str, params: Mapping[str, str]) -
         domain_hint=params.get("domain_hint"), code_challenge=params.get("code_challenge"),
         code_challenge_method=params.get("code_challenge_method"),
         resource=params.get("resource"), client_info=params.get("client_info") == "1",
-        max_age=None,
+        max_age=None, sid=params.get("sid") or None,
     )
     if req.response_mode not in RESPONSE_MODES:
         req = replace(req, response_mode=default_mode)
@@ -209,7 +211,8 @@ def _claims(req: AuthRequest, params: Mapping[str, str], app: Application) -> Au
         asked = claims_request.parse(params.get("claims"))
     except EntraError as err:
         raise RedirectError(err, req) from None
-    return replace(req, claims=asked.with_auth_time() if req.max_age is not None else asked)
+    claims = asked.with_auth_time() if req.max_age is not None else asked
+    return req if claims == req.claims else replace(req, claims=claims)
 
 
 def _resource(req: AuthRequest, params: Mapping[str, str], app: Application) -> AuthRequest:
