@@ -59,7 +59,13 @@ def redirect_uri_problem(value: str) -> str | None:
     if problem is not None:
         return problem
     host = split_url(value).hostname or ""
-    if ":" in host and ipaddress.ip_address(host.partition("%")[0]).is_loopback:
+    if ":" not in host:
+        return None
+    try:
+        loopback = ipaddress.ip_address(host.partition("%")[0]).is_loopback
+    except ValueError:  # a bracketed host that is no IPv6 address (RFC 3986's IPvFuture)
+        return "has a host in brackets that is not an IPv6 address"
+    if loopback:
         return "uses the IPv6 loopback address [::1], which Entra does not support; use 127.0.0.1"
     return None
 

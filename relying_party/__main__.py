@@ -31,6 +31,7 @@ from .settings import Settings
 ADMIN_TOKEN_ENV = "RP_ADMIN_TOKEN"
 
 
+TRACE = 5
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 PROG = "python -m relying_party"
 
@@ -219,6 +220,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(notice, flush=True)
     if args.public_url is not None:
         print(f"Listening on {bound}", flush=True)
+    logging.addLevelName(TRACE, "TRACE")  # uvicorn's level below DEBUG, as --log-level names it
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
     uvicorn.Server(server_config(app, args)).run(sockets=[sock])
 

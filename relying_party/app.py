@@ -127,7 +127,7 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
                         status_code=500, media_type="text/plain")
     response = render_record(request, record)
     response.raw_headers.extend(missing_security_headers(
-        response.raw_headers, request.url.path, hsts=state_of(request).settings.secure_cookies))
+        response.raw_headers, request.url.path, hsts=state_of(request).settings.strict_transport))
     return response
 
 
@@ -211,7 +211,7 @@ def create_app(settings: Settings, *, http_client: httpx.AsyncClient | None = No
             *admin_api.routes,
         ],
         middleware=[
-            Middleware(SecurityHeaders, hsts=settings.secure_cookies),
+            Middleware(SecurityHeaders, hsts=settings.strict_transport),
             Middleware(TrustedHost, public_url=settings.public_url),
             Middleware(BodyLimit),
         ],

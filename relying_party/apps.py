@@ -43,8 +43,8 @@ async def home(request: Request) -> Response:
     groups = state_of(request).db.groups.get(found[0]) if found else None
     return render_with_csrf(request, "home.html",
                             {"user": found[2] if found else None, "groups": groups},
-                            form_targets=sign_out_targets(state_of(request),
-                                                          found[1] if found else None))
+                            form_targets=await sign_out_targets(state_of(request),
+                                                                found[1] if found else None))
 
 
 async def app_page(request: Request) -> Response:
@@ -53,7 +53,7 @@ async def app_page(request: Request) -> Response:
     if found is not None:
         return render_with_csrf(
             request, "app_page.html", {"app": app, "app_title": APPS[app], "user": found[2]},
-            form_targets=sign_out_targets(state_of(request), found[1]),
+            form_targets=await sign_out_targets(state_of(request), found[1]),
         )
 
     rp = state_of(request)

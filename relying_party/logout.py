@@ -4,6 +4,7 @@ RP-initiated logout (to the provider's ``end_session_endpoint``) and the signed-
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -214,14 +215,18 @@ def _client_for_session(rp: AppState, session: Session) -> ClientConfig | None:
     return client_for_installation(installation, rp.settings)
 
 
-def sign_out_targets(rp: AppState, session: Session | None) -> tuple[str, ...]:
+async def sign_out_targets(rp: AppState, session: Session | None) -> tuple[str, ...]:
     """Where the sign-out form's response may send the browser: the session's provider, at its
-    end-session endpoint (known once its discovery document was fetched, at sign-in) or, on
-    Entra ID, the authorization endpoint's origin (``…/oauth2/v2.0/logout`` is there)."""
+    end-session endpoint (from its discovery document, fetched again if a restart or an edit
+    of the connection dropped it, as ``POST /logout`` will) and, on Entra ID, the
+    authorization endpoint's origin (``…/oauth2/v2.0/logout`` is there)."""
     client = _client_for_session(rp, session) if session is not None else None
     if client is None:
         return ()
     metadata = rp.providers.cached_metadata(client)
+    if metadata is None:
+        with contextlib.suppress(LoginError):  # unreachable now: POST /logout will say so
+            metadata = await rp.providers.metadata(client)
     urls = [client.authorization_endpoint]
     if metadata is not None and metadata.end_session_endpoint:
         urls.append(metadata.end_session_endpoint)
@@ -250,8 +255,8 @@ async def confirm_logout(request: Request) -> Response:
     image elsewhere cannot sign anyone out."""
     found = current_session(request)
     return render_with_csrf(request, "sign_out.html", {"user": found[2] if found else None},
-                            form_targets=sign_out_targets(state_of(request),
-                                                          found[1] if found else None))
+                            form_targets=await sign_out_targets(state_of(request),
+                                                                found[1] if found else None))
 
 
 async def rp_logout(request: Request) -> Response:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from .clock import Clock, SystemClock
+from .inputs import is_loopback
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -156,3 +157,10 @@ class Settings:
     @property
     def secure_cookies(self) -> bool:
         return urlsplit(self.public_url).scheme == "https"
+
+    @property
+    def strict_transport(self) -> bool:
+        """Send HSTS: an https public URL, but not on ``localhost`` or a loopback address,
+        where it would turn every plain-http development server of that host to https for a
+        year (HSTS is per host, whatever the port)."""
+        return self.secure_cookies and not is_loopback(urlsplit(self.public_url).hostname or "")

@@ -29,7 +29,7 @@ from scenarios.app.profile import AppProfile, HttpCall, PartnerSection
 from scenarios.app.templating import render
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Locator, Page
 
     from scenarios.app.servers import AppServer
 
@@ -336,6 +336,8 @@ class ProfileAdapter:
     # -- the failure page ------------------------------------------------------------------------
     def expect_failure(self, page: Page, kind: str | None = None, *, idp_code: str | None = None,
                        contact: str | None = None) -> str | None:
+        from playwright.sync_api import expect
+
         failure = self.profile.failure
         if failure is None:
             raise Unsupported(f"{self.name}: the profile has no [failure] section")
@@ -352,11 +354,14 @@ class ProfileAdapter:
             _expect_once_settled(page, wanted)
         except AssertionError as exc:
             raise AssertionError(f"{missing}; {self._instead(page)}") from exc
+        # Once the page is known to be the failure page, its other texts get the whole
+        # expectation timeout, as a page may add them late (a script, a timer).
         if idp_code and failure.shows_idp_code:
-            _expect_once_settled(page, idp_code, f"the failure page does not name {idp_code}")
+            expect(_shown(page, idp_code), f"the failure page does not name {idp_code}"
+                   ).to_be_visible()
         for text in expectation.texts if expectation else ():
-            _expect_once_settled(page, render(text, self.values),
-                                 "the failure page does not say so")
+            expect(_shown(page, render(text, self.values)),
+                   "the failure page does not say so").to_be_visible()
         if failure.error_status:
             status = page.evaluate(
                 "() => performance.getEntriesByType('navigation')[0]?.responseStatus ?? 0")
@@ -517,20 +522,26 @@ class ProfileAdapter:
         return second
 
 
+def _shown(page: Page, text: str) -> Locator:
+    """The first visible element that says ``text`` (case aside, white space normalised), in
+    the page or an open shadow root: text in a hidden element, a comment or a script is not
+    shown, while text styled to look otherwise (``text-transform``) still is."""
+    return page.get_by_text(text).locator("visible=true").first
+
+
 def _expect_once_settled(page: Page, text: str, message: str | None = None) -> None:
-    """``text`` shown on the page: at once, or once the page has settled. A page that shows
-    it late (still redirecting, still fetching) gets until its network is idle (the page's
-    default timeout); a settled page without it fails in about two seconds, not the full
-    timeout. Shown means visible, read as the user reads it (``innerText``, as the error
-    reference is): text in a hidden element, a comment or a script does not count."""
+    """``text`` shown on the page (:func:`_shown`): at once, or once the page has settled. A
+    page that shows it late (still redirecting, still fetching) gets until its network is idle
+    (the page's default timeout); a settled page without it fails in about two seconds, not the
+    full timeout."""
     from playwright.sync_api import Error, expect
 
-    body = page.locator("body")
+    shown = _shown(page, text)
     try:
-        expect(body, message).to_contain_text(text, timeout=FIRST_LOOK_MS, use_inner_text=True)
+        expect(shown, message).to_be_visible(timeout=FIRST_LOOK_MS)
         return
     except AssertionError:
         pass
     with contextlib.suppress(Error):  # a page that never settles is judged as it stands
         page.wait_for_load_state("networkidle")
-    expect(body, message).to_contain_text(text, timeout=SETTLED_LOOK_MS, use_inner_text=True)
+    expect(shown, message).to_be_visible(timeout=SETTLED_LOOK_MS)

@@ -128,7 +128,13 @@ def _held_callback(ctx: Ctx) -> str:
     page = ctx.page
     caught = _hold_callback(page, ctx.env)
     up_to_stay_signed_in_first(ctx).answer(stay=False)
-    expect(page).to_have_title("held")
+    try:
+        expect(page).to_have_title("held")
+    except AssertionError as exc:
+        raise AssertionError(
+            "the provider's answer was not a redirect to the callback, so it could not be "
+            "held (this scenario holds a redirect: an app using response_mode=form_post is "
+            f"answered with a form instead); the browser is at {page.url}") from exc
     assert caught, "the provider did not redirect to the callback"
     page.unroute_all()
     return caught[0]
@@ -168,7 +174,13 @@ def state_other_browser(ctx: Ctx) -> None:
                   "to the app is held before it loads"):
         held = _held_callback(ctx)
     other = ctx.new_context().new_page()
-    with ctx.step("another browser opens that callback URL: the failure page, and nobody is "
+    with ctx.step("another browser starts a sign-in of its own (it holds the app's cookies and "
+                  "a state of its own) and stops at the provider", page=other):
+        # A victim's browser usually knows the app: an app that only asks for some login
+        # cookie, not the one issued with this state, must not pass.
+        other.goto(stack.app.sign_in_url())
+        other.wait_for_url(stack.idp_url("/**"))
+    with ctx.step("that browser opens alice's callback URL: the failure page, and nobody is "
                   "signed in there", page=other):
         other.goto(held)
         expect_failure(other, stack, "state-other-browser")

@@ -251,7 +251,8 @@ MSAL_SPA: Mapping[str, Verdict] = {
     "failure.userinfo-sub-mismatch": userinfo_not_asked(),
     "failure.state-tampered": spa_ignores(),
     "failure.state-replayed": spa_ignores(),
-    "failure.state-other-browser": spa_ignores(),
+    # Its own sign-in pending, MSAL.js refuses a state it did not issue (a state error).
+    "failure.state-other-browser": passes(),
     "lifecycle.secret-renewal": skip("admin-renew-secret"),
     "lifecycle.key-rotation": Verdict(
         "failed", "the app never fetched the provider's signing keys",

@@ -227,6 +227,7 @@ def test_graph_refuses_a_group_in_itself_or_a_cycle(client: AppClient) -> None:
     ("https://app.example/" + "a" * 250, "longer than 256"),
     ("https://*.app.example/cb", "wildcard"),
     ("javascript:location=name", "http or https"),
+    ("https://[v1.a:b]/cb", "not an IPv6 address"),
 ])
 def test_graph_refuses_the_redirect_uris_idp_toml_refuses(client: AppClient, web: str,
                                                           why: str) -> None:

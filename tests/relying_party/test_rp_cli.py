@@ -212,3 +212,15 @@ def test_cli_names_the_address_it_listens_on_and_ignores_forwarded_for(tmp_path:
         assert statuses[:5] == [401] * 5 and 429 in statuses[5:]
     finally:
         _stop(process)
+
+
+def test_the_trace_log_level_serves(tmp_path: Path) -> None:
+    """``--log-level trace`` (uvicorn's level below debug) is one of the choices: the process
+    must know the level's name before it configures logging, or it fails after printing."""
+    process = _start(tmp_path / "cli.db", "--log-level", "trace")
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        assert httpx.get(f"{url}/api/me", timeout=10.0).status_code == 401
+    finally:
+        _stop(process)

@@ -4,7 +4,9 @@ only where the app sends them, and nothing of the admin pages or APIs kept by a 
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
+import fake_op
 import pytest
 from asgi_client import AppClient
 from fake_op import BASE
@@ -14,7 +16,10 @@ from relying_party import Settings, create_app
 
 
 @pytest.mark.parametrize(("public_url", "hsts"), [
-    ("https://rp.test", "max-age=31536000"), ("http://rp.test", None)])
+    ("https://rp.test", "max-age=31536000"), ("http://rp.test", None),
+    # HSTS is per host whatever the port: on localhost it would turn every plain-http
+    # development server there to https for a year
+    ("https://localhost:8443", None), ("https://127.0.0.1:8443", None)])
 def test_an_https_public_url_sends_strict_transport_security(
     make_settings: Callable[..., Settings], public_url: str, hsts: str | None
 ) -> None:
@@ -50,3 +55,21 @@ def test_admin_pages_and_json_are_never_cached(rp: RpHarness) -> None:
                  "/admin", "/admin/connections/nope/edit", "/admin/errors/RP-NOPE"):
         response = rp.client.get(path)
         assert response.headers.get_list("cache-control") == ["no-store"], path
+
+
+@pytest.mark.parametrize("edit", [False, True])
+def test_sign_out_may_go_on_to_an_end_session_endpoint_on_another_origin(
+        rp: RpHarness, monkeypatch: pytest.MonkeyPatch, edit: bool) -> None:
+    """The end-session origin comes from the discovery document, fetched again when an edit
+    of the connection (or a restart) dropped it: browsers check form-action along the sign-out
+    form's redirect."""
+    monkeypatch.setattr(fake_op, "END_SESSION", "https://logout.op.test/signout")
+    connection = rp.add_connection()
+    assert rp.sign_in(f"/sso/{connection}/widget").status_code == 303
+    if edit:
+        assert rp.client.patch(f"/api/admin/connections/{connection}",
+                               json={"support_contact": "it@contoso.test"}).status_code == 200
+    policy = _csp(rp.client.get("/"))
+    target = urlsplit(rp.logout().headers["location"])
+    assert f"{target.scheme}://{target.netloc}" == "https://logout.op.test"
+    assert "https://logout.op.test" in policy.split("form-action", 1)[1].split(";")[0]

@@ -30,9 +30,12 @@ BROWSER_COOKIE = "browser"
 SESSION_COOKIE = "session"
 
 
-def state_profile(directory: Path, *, bind: bool) -> Path:
-    """A profile for this app, binding the state to the browser or not."""
-    path = directory / f"state-{'bound' if bind else 'unbound'}.toml"
+def state_profile(directory: Path, *, bind: bool, weak: bool = False) -> Path:
+    """A profile for this app, binding the state to the browser or not; ``weak``: the app
+    asks only that the browser has some login cookie of its own, not the one issued with the
+    state."""
+    mode = "weak" if weak else str(int(bind))
+    path = directory / f"state-{mode}.toml"
     path.write_text(f"""\
 name = "state app"
 
@@ -44,7 +47,7 @@ OIDC_DISCOVERY_URL = "{{discovery_url}}"
 OIDC_CLIENT_ID = "{{client_id}}"
 OIDC_CLIENT_SECRET = "{{client_secret}}"
 OIDC_REDIRECT_URI = "{{redirect_uri}}"
-BIND_STATE = "{int(bind)}"
+BIND_STATE = "{mode}"
 
 [provider]
 redirect_uris = ["{{base_url}}/callback"]
@@ -65,6 +68,7 @@ text = "Sign-in failed"
 def create(launch: AppLaunch) -> Starlette:
     env = launch.env
     bind = env.get("BIND_STATE", "1") != "0"
+    weak = env.get("BIND_STATE") == "weak"
     metadata = httpx.get(env["OIDC_DISCOVERY_URL"], timeout=5).json()
     pending: dict[str, str] = {}
     """state -> the browser (its cookie) that started the sign-in"""
@@ -90,7 +94,9 @@ def create(launch: AppLaunch) -> Starlette:
         browser = pending.pop(request.query_params.get("state", ""), None)
         if browser is None:
             return failure("unknown state")
-        if bind and browser != request.cookies.get(BROWSER_COOKIE):
+        if weak and request.cookies.get(BROWSER_COOKIE) is None:
+            return failure("this browser started no sign-in")
+        if bind and not weak and browser != request.cookies.get(BROWSER_COOKIE):
             return failure("this sign-in was started in another browser")
         redeemed = httpx.post(metadata["token_endpoint"], timeout=5, data={
             "grant_type": "authorization_code", "code": request.query_params.get("code", ""),

@@ -41,6 +41,15 @@ def test_a_state_not_bound_to_the_browser_is_caught_by_the_other_browser_only(
         message
 
 
+def test_a_state_checked_only_for_some_login_cookie_is_caught_too(tmp_path: Path) -> None:
+    """The other browser has started a sign-in of its own, as a victim's browser that knows the
+    app has: an app that asks only for some login cookie, not the state's, signs it in."""
+    verdicts = _verdicts(state_profile(tmp_path, bind=True, weak=True),
+                         ("failure.state-other-browser",), tmp_path / "weak")
+    status, message = verdicts["failure.state-other-browser"]
+    assert status == "failed" and "someone is signed in" in message, verdicts
+
+
 def test_a_state_bound_to_the_browser_passes(tmp_path: Path) -> None:
     verdicts = _verdicts(state_profile(tmp_path, bind=True), STATES, tmp_path / "bound")
     assert {status for status, _ in verdicts.values()} == {"passed"}, verdicts

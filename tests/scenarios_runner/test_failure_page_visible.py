@@ -84,3 +84,32 @@ def test_what_the_user_cannot_see_is_not_shown(page: Page, adapter: ProfileAdapt
     with pytest.raises(AssertionError) as caught:
         adapter.expect_failure(page, "invalid-secret", idp_code="AADSTS7000215")
     assert str(caught.value).startswith(SAYS[hidden]), str(caught.value)
+
+
+SHOWN_OTHERWISE = {
+    "in a shadow root": '<div id="host"></div><script>document.getElementById("host")'
+                        '.attachShadow({{mode: "open"}}).innerHTML = {!r};</script>',
+    "styled in capitals": '<div style="text-transform: uppercase">{}</div>',
+    "split over elements": "<p>{}</p>",
+}
+
+
+@pytest.mark.parametrize("how", SHOWN_OTHERWISE)
+@pytest.mark.parametrize("part", ["text", "contact"])
+def test_what_the_user_sees_is_shown_however_it_is_made(page: Page, adapter: ProfileAdapter,
+                                                        part: str, how: str) -> None:
+    html = PARTS[part] if how != "split over elements" else (
+        "Contact <b>support@app.example</b>" if part == "contact"
+        else "<span>Sign-in</span> failed")
+    body = "".join(SHOWN_OTHERWISE[how].format(html) if name == part else other
+                   for name, other in PARTS.items())
+    page.set_content(f"<main>{body}<p>Reference: ERR-42</p></main>")
+    assert adapter.expect_failure(page, "invalid-secret", idp_code="AADSTS7000215") == "ERR-42"
+
+
+def test_a_text_the_page_adds_late_is_waited_for(page: Page, adapter: ProfileAdapter) -> None:
+    body = "".join(html for name, html in PARTS.items() if name != "code")
+    page.set_content(f"<main>{body}<p>Reference: ERR-42</p><p id='late'></p></main>"
+                     "<script>setTimeout(() => { document.getElementById('late').textContent"
+                     " = 'AADSTS7000215'; }, 2500);</script>")
+    assert adapter.expect_failure(page, "invalid-secret", idp_code="AADSTS7000215") == "ERR-42"
