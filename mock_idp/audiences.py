@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from . import registration_rules
 from .config_fields import ConfigError, req_str
-from .protocol import redirect
 
 __all__ = ["SIGN_IN_AUDIENCES", "SINGLE_TENANT", "read_audience"]
 
@@ -21,12 +21,13 @@ SIGN_IN_AUDIENCES = (SINGLE_TENANT, "AzureADMultipleOrgs", "AzureADandPersonalMi
 
 def read_audience(d: Mapping[str, Any], where: str, web: Sequence[str], spa: Sequence[str]
                   ) -> str:
-    """An app table's ``sign_in_audience``, and its redirect URIs checked against it; a
+    """An app table's ``sign_in_audience``, and its redirect URIs checked against it and
+    :mod:`mock_idp.registration_rules`' limits; a
     :class:`ConfigError` names the key at fault."""
     value = req_str(d, "sign_in_audience", where, SINGLE_TENANT)
     if value not in SIGN_IN_AUDIENCES:
         raise ConfigError(f"{where}.sign_in_audience must be one of {', '.join(SIGN_IN_AUDIENCES)}")
-    problem = redirect.registration_problem(web, spa, value)
+    problem = registration_rules.redirect_list_problem(web, spa, value)
     if problem is not None:
         kind, index, why = problem
         key = "redirect_uris" if kind == "web" else "spa_redirect_uris"

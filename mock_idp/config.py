@@ -61,7 +61,6 @@ from .directory_toml import (
 from .registration_rules import (
     identifier_uri_key,
     identifier_uri_problem,
-    redirect_count_problem,
     redirect_uri_problem,
 )
 from .text_policy import mail_problem, upn_problem
@@ -329,7 +328,6 @@ def _app(d: Mapping[str, Any], where: str, base_dir: Path | None) -> AppConfig:
     redirect_uris, spa_redirect_uris = (
         _redirect_uris(d, key, where) for key in ("redirect_uris", "spa_redirect_uris"))
     audience = read_audience(d, where, redirect_uris, spa_redirect_uris)
-    checked("", f"{where}.redirect_uris", redirect_count_problem(redirect_uris, spa_redirect_uris))
     identifier_uris = str_list(d, "identifier_uris", where)
     for i, uri in enumerate(identifier_uris):
         checked(uri, f"{where}.identifier_uris[{i}]", identifier_uri_problem(uri))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,7 +27,7 @@ from .failure import (
     record_failure,
     render_record,
 )
-from .inputs import InputError
+from .inputs import InputError, url_text_problem
 from .login_errors import CallbackRefused, InternalError
 from .middleware import BodyLimit, SecurityHeaders, TrustedHost, missing_security_headers
 from .oidc.errors import LoginError
@@ -141,15 +140,12 @@ def tls_verify(settings: Settings) -> ssl.SSLContext:
     return context
 
 
-_NOT_IN_A_URL = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
-
-
 def public_url_problem(url: str) -> str | None:
     """Why ``url`` cannot be the public URL, or None. Every URL the app hands out (the
     redirect URI ``…/auth/callback`` first) is this one followed by a path, so it is a base:
     an http(s) origin and an optional path, nothing a browser would read otherwise."""
-    if _NOT_IN_A_URL.search(url):
-        return "must not contain spaces, backslashes or control characters"
+    if problem := url_text_problem(url):
+        return problem
     try:
         parts = urlsplit(url)
         origin_of(url)  # a host (IDNA-encodable), a port in range

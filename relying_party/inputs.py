@@ -237,12 +237,20 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def url_text_problem(value: str) -> str | None:
+    """Why ``value`` holds characters no URL may (spaces, backslashes, control characters,
+    unpaired surrogates), or None."""
+    if _URL_FORBIDDEN.search(value) or not valid_unicode(value):
+        return "must not contain spaces, backslashes or control characters"
+    return None
+
+
 def url_problem(value: str, *, allow_http: bool) -> str | None:
     """Why ``value`` cannot be stored as a provider endpoint, or None when it can."""
     if len(value) > MAX_URL_LENGTH:
         return f"must be at most {MAX_URL_LENGTH} characters"
-    if _URL_FORBIDDEN.search(value) or not valid_unicode(value):
-        return "must not contain spaces, backslashes or control characters"
+    if problem := url_text_problem(value):
+        return problem
     try:
         parts = urlsplit(value)
         host, port = parts.hostname, parts.port

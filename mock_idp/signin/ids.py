@@ -131,8 +131,6 @@ ERROR_TITLE: Final = "Sign in"
 """The error page's heading."""
 ERROR_MESSAGE: Final = "Sorry, but we’re having trouble signing you in."
 """The error page's first paragraph (and ``$Config.strMainMessage``), with Entra's ’."""
-ERROR_HEADING: Final = ERROR_MESSAGE
-"""The former name of :data:`ERROR_MESSAGE` (``scenarios.pages`` imports it)."""
 USERNAME_NOT_FOUND: Final = ("This username may be incorrect. Make sure you typed it correctly. "
                              "Otherwise, contact your admin.")
 USERNAME_EMPTY: Final = "Enter a valid email address, phone number, or Skype name."
