@@ -31,7 +31,14 @@ from mock_idp.testing import RunningServer
 from mock_idp.tls import ensure_tls_files
 from scenarios.app.adapter import ProfileAdapter
 from scenarios.app.profile import AppProfile, load_profile
-from scenarios.app.servers import AppServer, hosted_address, plan_address
+from scenarios.app.servers import (
+    AppAddress,
+    AppServer,
+    AppStartError,
+    hosted_address,
+    plan_address,
+    port_in_use,
+)
 from scenarios.app.templating import TemplateError, render
 from scenarios.people import OTHER_ORGANIZATION, PEOPLE, ZED, Person
 from scenarios.profiles import REFERENCE_RP, resolve
@@ -352,19 +359,7 @@ def live_stack(options: StackOptions | None = None, *, workdir: Path | None = No
             provider = shared.provider
         clock, idp, idp_app, tls = provider.clock, provider.server, provider.app, provider.tls
         host = shared.app_host if shared is not None else None
-        address = (hosted_address(profile, host) if host is not None
-                   else plan_address(profile, port=rp_port))
-        if urlsplit(address.base_url).hostname == urlsplit(idp.base_url).hostname:
-            raise StackError(
-                f"the app's host {urlsplit(address.base_url).hostname} is the mock provider's: "
-                "the browser would mix the two sites' cookies; serve the app on another host "
-                "name (127.0.0.1)")
-        server = stack.enter_context(AppServer(profile, address, workdir=workdir, clock=clock,
-                                               host=host))
-        # Unwound first: the app stops, and the provider is told to before it is waited for.
-        stack.callback(server.stop)
         if own_provider:
-            stack.callback(idp.stop)
             http = stack.enter_context(httpx.Client(
                 timeout=10, verify=tls.client_context() if tls else True))
         else:
@@ -372,28 +367,72 @@ def live_stack(options: StackOptions | None = None, *, workdir: Path | None = No
             http = shared.http
         live = LiveStack(clock=clock, idp=idp, idp_app=idp_app, options=opts, http=http,
                          profile=profile, ca_file=tls.ca_cert if tls else None)
-        live.server = server
         created = live._add_password(profile.provider.secret_lifetime.days, None)
         live.client_secret = str(created["secretText"])
         live.secret_key_id = str(created["keyId"])
-        values = {
-            **live.provider_values(), **server.own_values,
-            "client_secret": live.client_secret,
-            "secret_expires_on": live.secret_end().isoformat(),
-            "admin_token": secrets.token_urlsafe(24),
-            "support_contact": opts.support_contact or (
-                profile.failure.contact if profile.failure is not None else ""),
-        }
-        values["redirect_uri"] = render(profile.provider.redirect_uris[0], values)
-        values["post_logout_redirect_uri"] = render(
-            profile.provider.post_logout_redirect_uri or "", values)
-        live.app = ProfileAdapter(profile, server, values, http, contact=opts.support_contact)
-        _register(live, profile, values)
-        server.start(values)
+        admin_token = secrets.token_urlsafe(24)
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            address = (hosted_address(profile, host) if host is not None
+                       else plan_address(profile, port=rp_port))
+            if urlsplit(address.base_url).hostname == urlsplit(idp.base_url).hostname:
+                raise StackError(
+                    f"the app's host {urlsplit(address.base_url).hostname} is the mock "
+                    "provider's: the browser would mix the two sites' cookies; serve the app on "
+                    "another host name (127.0.0.1)")
+            server = stack.enter_context(AppServer(profile, address, workdir=workdir,
+                                                   clock=clock, host=host))
+            live.server = server
+            values = _app_values(live, server, admin_token, opts)
+            live.app = ProfileAdapter(profile, server, values, http, contact=opts.support_contact)
+            _register(live, profile, values)
+            try:
+                server.start(values)
+            except AppStartError:
+                # A free port is found by binding port 0 and letting it go; the app binds it
+                # later, and anything on the machine may take it in between. Then the stack
+                # plans another port (and registers its redirect URIs again).
+                server.stop()
+                if attempt == PORT_ATTEMPTS or not _planned_port_lost(profile, address, rp_port):
+                    raise
+                continue
+            break
+        if own_provider:
+            # Unwound first: the provider is told to stop, the app stops, then the provider is
+            # waited for.
+            stack.callback(idp.stop)
         if opts.connection:
             live.app.configure()
             live.register_app()
         yield live
+
+
+PORT_ATTEMPTS = 3
+
+
+def _app_values(live: LiveStack, server: AppServer, admin_token: str,
+                opts: StackOptions) -> dict[str, str]:
+    """The values an app profile's templates are filled with."""
+    profile = live.profile
+    values = {
+        **live.provider_values(), **server.own_values,
+        "client_secret": live.client_secret,
+        "secret_expires_on": live.secret_end().isoformat(),
+        "admin_token": admin_token,
+        "support_contact": opts.support_contact or (
+            profile.failure.contact if profile.failure is not None else ""),
+    }
+    values["redirect_uri"] = render(profile.provider.redirect_uris[0], values)
+    values["post_logout_redirect_uri"] = render(
+        profile.provider.post_logout_redirect_uri or "", values)
+    return values
+
+
+def _planned_port_lost(profile: AppProfile, address: AppAddress, rp_port: int) -> bool:
+    """Whether a command app's port, found free by the harness, is now held by something
+    else."""
+    if rp_port or profile.app.mode != "command" or "{port}" not in profile.app.base_url:
+        return False
+    return port_in_use(urlsplit(address.base_url).hostname or "127.0.0.1", address.port)
 
 
 def with_options(options: StackOptions, **changes: Any) -> StackOptions:

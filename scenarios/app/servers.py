@@ -45,6 +45,7 @@ __all__ = [
     "Clock",
     "hosted_address",
     "plan_address",
+    "port_in_use",
 ]
 
 LOOPBACK = "127.0.0.1"
@@ -78,6 +79,17 @@ def _free_port(host: str) -> int:
     with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether something on this machine holds ``port`` (a listener, or a connection's local
+    end): a bind without ``SO_REUSEADDR`` fails."""
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
 
 
 def plan_address(profile: AppProfile, *, port: int = 0) -> AppAddress:
