@@ -15,13 +15,12 @@ from __future__ import annotations
 import contextlib
 import secrets
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -31,28 +30,17 @@ from mock_idp.testing import RunningServer
 from mock_idp.tls import ensure_tls_files
 from scenarios.app.adapter import ProfileAdapter
 from scenarios.app.profile import AppProfile, load_profile
-from scenarios.app.servers import (
-    AppAddress,
-    AppServer,
-    AppStartError,
-    hosted_address,
-    plan_address,
-    port_in_use,
-)
-from scenarios.app.templating import TemplateError, render
+from scenarios.app.servers import AppServer
 from scenarios.people import OTHER_ORGANIZATION, PEOPLE, ZED, Person
 from scenarios.profiles import REFERENCE_RP, resolve
 from scenarios.protocol_view import ProtocolSources
 from scenarios.shared_servers import SharedServers, start_provider
+from scenarios.stack_app import StackError, register_app, start_app
 
 __all__ = ["CUSTOMER_APPS", "PEOPLE", "LiveStack", "Person", "StackError", "StackOptions",
            "live_stack", "profile_for", "with_options"]
 
 CUSTOMER_APPS = ("widget", "portal", "kb")
-
-
-class StackError(RuntimeError):
-    """A set-up call to the provider was refused."""
 
 
 @lru_cache(maxsize=16)
@@ -308,26 +296,7 @@ class LiveStack:
     def register_app(self) -> None:
         """Update the app's registration with what configuring it captured (its front-channel
         logout URI may name a connection)."""
-        _register(self, self.profile, self.app.values)
-
-
-def _register(stack: LiveStack, profile: AppProfile, base: Mapping[str, str]) -> None:
-    """The app's name, redirect and front-channel logout URIs on its app registration (the
-    provider's AADSTS messages and consent page name the app). A logout URI naming a value the
-    configure calls capture (the reference RP's names its connection) is registered once that
-    value is known: call again after configuring."""
-    uris = [render(u, base) for u in profile.provider.redirect_uris]
-    if profile.provider.post_logout_redirect_uri:
-        uris.append(render(profile.provider.post_logout_redirect_uri, base))
-    registered = {"redirectUris": list(dict.fromkeys(uris))}
-    spa = profile.provider.platform == "spa"
-    web: dict[str, Any] = {"redirectUris": []} if spa else registered
-    if profile.sign_out.frontchannel_uri:
-        with contextlib.suppress(TemplateError):
-            web["logoutUrl"] = stack.app.frontchannel_uri
-    stack.update_app(displayName=profile.name, web=web,
-                     spa=registered if spa else {"redirectUris": []},
-                     signInAudience=profile.provider.sign_in_audience)
+        register_app(self, self.profile, self.app.values)
 
 
 @contextlib.contextmanager
@@ -371,31 +340,8 @@ def live_stack(options: StackOptions | None = None, *, workdir: Path | None = No
         live.client_secret = str(created["secretText"])
         live.secret_key_id = str(created["keyId"])
         admin_token = secrets.token_urlsafe(24)
-        for attempt in range(1, PORT_ATTEMPTS + 1):
-            address = (hosted_address(profile, host) if host is not None
-                       else plan_address(profile, port=rp_port))
-            if urlsplit(address.base_url).hostname == urlsplit(idp.base_url).hostname:
-                raise StackError(
-                    f"the app's host {urlsplit(address.base_url).hostname} is the mock "
-                    "provider's: the browser would mix the two sites' cookies; serve the app on "
-                    "another host name (127.0.0.1)")
-            server = stack.enter_context(AppServer(profile, address, workdir=workdir,
-                                                   clock=clock, host=host))
-            live.server = server
-            values = _app_values(live, server, admin_token, opts)
-            live.app = ProfileAdapter(profile, server, values, http, contact=opts.support_contact)
-            _register(live, profile, values)
-            try:
-                server.start(values)
-            except AppStartError:
-                # A free port is found by binding port 0 and letting it go; the app binds it
-                # later, and anything on the machine may take it in between. Then the stack
-                # plans another port (and registers its redirect URIs again).
-                server.stop()
-                if attempt == PORT_ATTEMPTS or not _planned_port_lost(profile, address, rp_port):
-                    raise
-                continue
-            break
+        start_app(stack, live, host=host, rp_port=rp_port, workdir=workdir,
+                  admin_token=admin_token)
         if own_provider:
             # Unwound first: the provider is told to stop, the app stops, then the provider is
             # waited for.
@@ -404,35 +350,6 @@ def live_stack(options: StackOptions | None = None, *, workdir: Path | None = No
             live.app.configure()
             live.register_app()
         yield live
-
-
-PORT_ATTEMPTS = 3
-
-
-def _app_values(live: LiveStack, server: AppServer, admin_token: str,
-                opts: StackOptions) -> dict[str, str]:
-    """The values an app profile's templates are filled with."""
-    profile = live.profile
-    values = {
-        **live.provider_values(), **server.own_values,
-        "client_secret": live.client_secret,
-        "secret_expires_on": live.secret_end().isoformat(),
-        "admin_token": admin_token,
-        "support_contact": opts.support_contact or (
-            profile.failure.contact if profile.failure is not None else ""),
-    }
-    values["redirect_uri"] = render(profile.provider.redirect_uris[0], values)
-    values["post_logout_redirect_uri"] = render(
-        profile.provider.post_logout_redirect_uri or "", values)
-    return values
-
-
-def _planned_port_lost(profile: AppProfile, address: AppAddress, rp_port: int) -> bool:
-    """Whether a command app's port, found free by the harness, is now held by something
-    else."""
-    if rp_port or profile.app.mode != "command" or "{port}" not in profile.app.base_url:
-        return False
-    return port_in_use(urlsplit(address.base_url).hostname or "127.0.0.1", address.port)
 
 
 def with_options(options: StackOptions, **changes: Any) -> StackOptions:

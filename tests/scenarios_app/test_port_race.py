@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sample_apps import tiny_profile
 
-from scenarios import live
+from scenarios import stack_app
 from scenarios.app.profile import AppProfile
 from scenarios.app.servers import AppAddress, AppStartError, port_in_use
 from scenarios.live import StackOptions, live_stack
@@ -27,7 +27,7 @@ def thief() -> socket.socket:
 
 def _plans(monkeypatch: pytest.MonkeyPatch, *, first: int = 0) -> list[int]:
     """Record the ports the stack plans for its app, the first one ``first`` if given."""
-    real = live.plan_address
+    real = stack_app.plan_address
     planned: list[int] = []
 
     def plan(profile: AppProfile, *, port: int = 0) -> AppAddress:
@@ -35,7 +35,7 @@ def _plans(monkeypatch: pytest.MonkeyPatch, *, first: int = 0) -> list[int]:
         planned.append(address.port)
         return address
 
-    monkeypatch.setattr(live, "plan_address", plan)
+    monkeypatch.setattr(stack_app, "plan_address", plan)
     return planned
 
 

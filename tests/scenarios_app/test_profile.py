@@ -211,7 +211,8 @@ def test_section_checks(tmp_path: Path, section: str, expected: str) -> None:
 def test_a_single_page_app_registers_its_redirect_uris_as_spa_ones(tmp_path: Path) -> None:
     from typing import Any, cast
 
-    from scenarios.live import LiveStack, _register
+    from scenarios.live import LiveStack
+    from scenarios.stack_app import register_app
 
     profile = load_profile(_write(tmp_path, MINIMAL.replace(
         'redirect_uris = "{base_url}/callback"',
@@ -234,7 +235,7 @@ def test_a_single_page_app_registers_its_redirect_uris_as_spa_ones(tmp_path: Pat
                            (load_profile(_write(tmp_path, MINIMAL)), [],
                             ["http://app.test/callback"])):
         stack = Recorder()
-        _register(cast(LiveStack, stack), text, {"base_url": "http://app.test"})
+        register_app(cast(LiveStack, stack), text, {"base_url": "http://app.test"})
         assert stack.patches[-1] == {"displayName": "Tiny app", "spa": {"redirectUris": spa},
                                      "web": {"redirectUris": web},
                                      "signInAudience": "AzureADMyOrg"}
