@@ -144,6 +144,11 @@ CATALOGUE: dict[int, AadstsCode] = {
            "The provided value for scope {scope} is not valid. Client credential flows must "
            "have a scope value with /.default suffixed to the resource identifier (application "
            "ID URI)."),
+        # ``response_mode=query`` with an ID token or access token in the response
+        # (MicrosoftDocs/azure-docs #10191, 2018, ``code id_token`` at v1). The OAuth error
+        # value is not reported; ``invalid_request`` as for the other malformed requests.
+        _c(70007, "invalid_request", 400,
+           "'{mode}' is not a supported value of 'response_mode' when requesting a token."),
         _c(900144, "invalid_request", 400,
            "The request body must contain the following parameter: '{name}'."),
         _c(90023, "invalid_request", 400, "Unsupported 'prompt' value."),
@@ -221,14 +226,22 @@ CATALOGUE: dict[int, AadstsCode] = {
            "limited lifetime of 1.00:00:00, which cannot be extended. It is now expired and a "
            "new sign in request must be sent by the SPA to the sign in page. The token was "
            "issued on {issued}."),
+        # The parenthesis names the resource as requested (Azure-Samples/azure-search-openai-demo
+        # #1534 and DuendeArchive/IdentityModel #528 show ``api://…`` there).
         _c(90009, "invalid_request", 400,
-           "Application '{app_id}'({app_name}) is requesting a token for itself. This scenario "
+           "Application '{app_id}'({resource}) is requesting a token for itself. This scenario "
            "is supported only if resource is specified using the GUID based App Identifier."),
         # The OAuth error value beside 500014 is not reported; the mock uses 500011's.
         _c(500014, "invalid_resource", 400,
            "The service principal for resource '{resource}' is disabled. This indicate that a "
            "subscription within the tenant has lapsed, or that the administrator for this "
            "tenant has disabled the application, preventing tokens from being issued for it."),
+        # A v1 sign-in whose access token names no resource, in the authorization request
+        # or the token request (the v1 code-grant reference: ``resource`` is required in one
+        # of them). AADSTS50001 until about 2018 (laardee/serverless-authentication #7 shows
+        # the whole body), AADSTS500013 since (damienbod/dotnet-template-angular #9,
+        # xamarin/Xamarin.Auth #407; MicrosoftDocs/azure-docs #67544 at v1 /authorize).
+        _c(500013, "invalid_resource", 400, "Resource identifier is not provided."),
         _c(500011, "invalid_resource", 400,
            "The resource principal named {resource} was not found in the tenant named "
            "{tenant}. This can happen if the application has not been installed by the "

@@ -81,6 +81,13 @@ def frontchannel_url(logout_url: str, *, sid: str, iss: str | None) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
+def signed_in_through(session: Session, client_id: str) -> str:
+    """The endpoint version of the session's sign-in to the app: a v1 sign-in's ID tokens name
+    ``https://sts.windows.net/{tid}/``, and its logout notifications must name the same issuer
+    for the app to take them (OpenID Connect Back-Channel Logout 1.0 §2.6, ``iss``)."""
+    return session.versions.get(client_id, "2.0")
+
+
 def logout_token_claims(*, issuer: str, client_id: str, sub: str | None, sid: str | None,
                         now: datetime) -> dict[str, Any]:
     iat = epoch(now)
@@ -152,7 +159,7 @@ class Notifier:
         for session, tenant, app in self._signed_in_apps(sessions):
             client_id = app.client_id
             if app.logout_url:
-                iss = claimset.issuer(base, tenant.id, "2.0")
+                iss = claimset.issuer(base, tenant.id, signed_in_through(session, client_id))
                 url = frontchannel_url(app.logout_url, sid=session.id,
                                        iss=iss if app.frontchannel_logout_iss else None)
                 notes.append(self._record(Notification(
@@ -169,15 +176,16 @@ class Notifier:
         for session, tenant, app in self._signed_in_apps(sessions):
             client_id = app.client_id
             if app.backchannel_logout_uri:
+                version = signed_in_through(session, client_id)
                 claims = logout_token_claims(
-                    issuer=claimset.issuer(base, tenant.id, "2.0"), client_id=client_id,
+                    issuer=claimset.issuer(base, tenant.id, version), client_id=client_id,
                     sub=claimset.pairwise_sub(session.user_id, client_id), sid=session.id,
                     now=self._clock.now())
                 changes: list[dict[str, Any]] = []
                 tamper = self._faults.logout_token_tamper(
                     {"tenant": tenant.id, "app": client_id, "user": session.user_id},
                     observe=changes.append)
-                token = sign(self._keys, claims, version="2.0", tamper=tamper,
+                token = sign(self._keys, claims, version=version, tamper=tamper,
                              typ="logout+jwt")
                 notes.append(await self._post(app.backchannel_logout_uri, token, client_id,
                                               app.name, claims, trigger, changes))

@@ -22,6 +22,9 @@ class Session:
     apps: dict[str, datetime] = field(default_factory=dict)
     active: bool = True
     mfa: bool = False
+    versions: dict[str, str] = field(default_factory=dict)
+    """The endpoint version (``1.0`` or ``2.0``) of the latest sign-in to each app, whose
+    logout notifications name that version's issuer; ``2.0`` where none is recorded."""
 
 
 @dataclass(frozen=True)

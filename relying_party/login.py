@@ -3,7 +3,9 @@ browser, and redirect to the provider's authorization endpoint (code flow, PKCE 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import httpx
 from starlette.requests import Request
@@ -15,10 +17,14 @@ from .failure import FailureSource, SignInFailed
 from .inputs import url_problem
 from .login_errors import ConnectionDisabled, ConnectionMisconfigured, UnknownConnection
 from .oidc.discovery import any_organization
+from .oidc.groups import MICROSOFT_GRAPH
 from .oidc.pkce import create_pkce_pair, generate_nonce, generate_state
 from .provider import ClientConfig, client_for_connection
 from .tokens import LOGIN_BINDING
 from .web import LOGIN_COOKIE, AppState, cookie, set_cookie, state_of
+
+ENTRA_V1_AUTHORIZE = re.compile(r"^/[^/]+/oauth2/authorize/?$")
+"""Entra's v1 authorization endpoint, ``…/{tenant}/oauth2/authorize``."""
 
 
 def connection_client(rp: AppState, connection_id: str) -> ClientConfig:
@@ -76,6 +82,13 @@ def authorization_url(
         params["login_hint"] = login_hint
     if problem := url_problem(client.authorization_endpoint, allow_http=True):
         raise ConnectionMisconfigured(f"authorization endpoint {problem}")
+    if ENTRA_V1_AUTHORIZE.match(urlsplit(client.authorization_endpoint).path):
+        # Entra's v1 endpoints take the access token's resource in ``resource``, not in
+        # ``scope``, and refuse a sign-in that names none (AADSTS500013; the v1 code-grant
+        # reference, MicrosoftDocs/azure-docs
+        # articles/active-directory/azuread-dev/v1-protocols-oauth-code.md). Microsoft Graph's
+        # token is the one the groups overage and userinfo are called with.
+        params["resource"] = MICROSOFT_GRAPH
     return str(httpx.URL(client.authorization_endpoint).copy_merge_params(params))
 
 

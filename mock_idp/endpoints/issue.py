@@ -51,6 +51,7 @@ async def complete(request: Request, req: AuthRequest, session: Session) -> Resp
         except EntraError as err:
             return error_response(request, req, err)
     session.apps.setdefault(app.client_id, now)
+    session.versions[app.client_id] = req.version
     state.platform.note_sign_in(tenant_id=tenant.id, client_id=app.client_id, user_id=user.id)
     out: dict[str, str] = {}
     code_value = None
@@ -94,11 +95,12 @@ def front_channel_access_token(request: Request, req: AuthRequest, tenant: Tenan
                                mfa: bool = False) -> str:
     """The implicit flow's access token, for the resource the request names, as the token
     endpoint would issue it (AADSTS500011 for a resource the tenant does not know, 500014 for a
-    disabled one)."""
+    disabled one, 90009 for the app itself by an identifier URI)."""
     subject = claimset.Subject(base_url(request), tenant, app, user, req.version, now, mfa=mfa,
                                requested=req.claims)
     target = resources.resolve(tenant, req.scopes, req.resource)
     resources.check_enabled(target)
+    resources.check_not_itself_by_uri(target, app, req.resource)
     return user_access_token(idp(request), subject, target,
                              resources.token_scopes(target, req.scopes), client_auth="0")
 

@@ -244,8 +244,11 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
     elif verifier:
         raise EntraError(501481)
     # a refused scope leaves the code unused
+    resource = code.resource or form.get("resource")
+    if version == "1.0" == code.version:
+        resources.required(resource)
     asked = redemption.code_scopes(tenant, code.scopes, form.get("scope"), app)
-    resources.check_enabled(resources.resolve(tenant, asked, code.resource or form.get("resource")))
+    resources.check_enabled(resources.resolve(tenant, asked, resource))
     state.store.codes.pop(value, None)
     state.store.redeemed_codes.add(value)
     if code.revoked_at is not None:
@@ -253,7 +256,7 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
     user = check_user(tenant, code.user_id, code.auth_time)
     return _Grant(user, asked, granted=code.scopes, nonce=code.nonce,
                   session_id=code.session_id,
-                  auth_time=code.auth_time, resource=code.resource or form.get("resource"),
+                  auth_time=code.auth_time, resource=resource,
                   spa_refresh_end=now + cross_origin.SPA_REFRESH_LIFETIME if code.spa else None,
                   mfa=code.mfa, claims=code.claims)
 
@@ -323,6 +326,7 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
                                mfa=grant.mfa, requested=claims)
     target = resources.resolve(tenant, grant.scopes, grant.resource)
     resources.check_enabled(target)
+    resources.check_not_itself_by_uri(target, app, grant.resource)
     names = resources.granted(target, grant.scopes)
     scp = resources.token_scopes(target, grant.scopes)
     access_token = user_access_token(state, subject, target, scp, client_auth=client_auth)

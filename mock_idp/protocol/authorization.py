@@ -148,7 +148,8 @@ def _response_type(req: AuthRequest, params: Mapping[str, str], app: Application
     if "token" in req.response_types and not app.allow_access_token:
         raise RedirectError(EntraError(700051), req)
     if req.response_mode == "query" and req.response_types != {"code"}:
-        raise RedirectError(EntraError(900144, {"name": "response_mode"}), req)
+        # no tokens in a query (OAuth 2.0 Multiple Response Type Encoding Practices)
+        raise RedirectError(EntraError(70007, {"mode": "query"}), req)
     return req
 
 
@@ -224,6 +225,9 @@ def _resource(req: AuthRequest, params: Mapping[str, str], app: Application) -> 
     endpoint checks then."""
     if req.version == "2.0" and "resource" in params:
         raise _page(901002)
+    if req.version != "2.0" and "token" in req.response_types and not req.resource:
+        # an implicit access token for no resource (MicrosoftDocs/azure-docs #67544)
+        raise RedirectError(EntraError(500013), req)
     if req.tenant is None:
         return req
     try:

@@ -36,7 +36,11 @@ def redeemable(tenant: Tenant, app: Application, user: User, held: tuple[str, ..
     Scopes the sign-in asked pass as they are; any other permission must be consented to,
     else AADSTS65001; ``.default`` of a resource new to this refresh token is spelt out as the
     permissions consented on it. An unknown resource is AADSTS500011."""
-    known = _audiences(tenant, held, held_resource)
+    # The app itself needs no consent on itself: Entra's one condition for a token for itself
+    # is Microsoft Graph's sign-in permission (AADSTS90008, TokenForItselfRequiresGraphPermission
+    # in https://learn.microsoft.com/entra/identity-platform/reference-error-codes), which every
+    # app holds (consent.DEFAULT_CONSENT), as a fresh sign-in for it assumes.
+    known = _audiences(tenant, held, held_resource) | {app.client_id}
     asked_before = {s.lower() for s in held}  # names match in any case (consent.holds)
     out: list[str] = []
     for scope in requested:

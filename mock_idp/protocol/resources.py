@@ -113,6 +113,26 @@ def find(tenant: Tenant, name: str) -> Resource:
     raise EntraError(500011, {"resource": name, "tenant": tenant.domain})
 
 
+def required(resource: str | None) -> str:
+    """The resource a v1 sign-in's access token is for, which its authorization request or
+    its token request must name: AADSTS500013 when neither did (the v1 code-grant reference,
+    MicrosoftDocs/azure-docs ``articles/active-directory/azuread-dev/v1-protocols-oauth-code.md``,
+    ``resource``; passport-azure-oauth2 #1). v2 requests name theirs through ``scope``."""
+    if not resource:
+        raise EntraError(500013)
+    return resource
+
+
+def check_not_itself_by_uri(target: Resource, client: Application, resource: str | None) -> None:
+    """AADSTS90009 for a v1 ``resource`` naming the requesting app itself by an identifier URI
+    (``api://<its id>``): a token for itself is issued only for its GUID application id
+    (TokenForItselfMissingIdenticalAppIdentifier in
+    https://learn.microsoft.com/entra/identity-platform/reference-error-codes)."""
+    if resource and target.app is not None and target.app.client_id == client.client_id \
+            and not is_guid(resource.strip().rstrip("/")):
+        raise EntraError(90009, {"app_id": client.client_id, "resource": resource})
+
+
 def check_enabled(target: Resource) -> None:
     """AADSTS500014 for an API whose service principal is disabled ("Enabled for users to sign
     in?" off, Graph ``accountEnabled`` false): no token is issued for it. The message names the

@@ -45,6 +45,8 @@ BOB = "bob@contoso.onmicrosoft.com"
 CAROL = "carol@contoso.onmicrosoft.com"
 DAVE = "dave@contoso.onmicrosoft.com"
 GRAPH_DEFAULT = "https://graph.microsoft.com/.default"
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+"""The ``resource`` :func:`get_code` names at v1 unless told otherwise (``resource=None``)."""
 ALICE_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 """The authenticator app's secret :func:`alice_with_authenticator` gives Alice."""
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$")
@@ -241,6 +243,8 @@ def get_code(client: AppClient, *, tenant: str = TENANT, version: str = "2.0",
              upn: str = ALICE, **overrides: str | None) -> CodeGrant:
     """Authorize with PKCE S256, sign in (or reuse the session) and return the code."""
     verifier, challenge = pkce_pair()
+    if version != "2.0":
+        overrides.setdefault("resource", GRAPH_APP_ID)
     params = auth_params(code_challenge=challenge, code_challenge_method="S256", **overrides)
     response = client.get(paths(tenant, version)["authorize"], params=params)
     if response.status_code == 200:

@@ -18,6 +18,7 @@ from idp_testkit import (
     ALICE_SECRET,
     BOB,
     CLIENT_ID,
+    GRAPH_APP_ID,
     SECRET,
     TENANT,
     alice_with_authenticator,
@@ -131,7 +132,8 @@ def _sign_in_with_code(client: AppClient, clock: MockClock, version: str) -> dic
     code = redirect_params(page)["code"]
     redeemed = client.post(paths(TENANT, version)["token"], data={
         "grant_type": "authorization_code", "client_id": CLIENT_ID, "client_secret": SECRET,
-        "code": code, "redirect_uri": auth_params()["redirect_uri"], "code_verifier": verifier})
+        "code": code, "redirect_uri": auth_params()["redirect_uri"], "code_verifier": verifier,
+        **({"resource": GRAPH_APP_ID} if version == "1.0" else {})})
     assert redeemed.status_code == 200, redeemed.text
     body: dict[str, Any] = redeemed.json()
     return body
@@ -165,7 +167,7 @@ def _sign_in_with_code_plain(client: AppClient) -> dict[str, Any]:
     code = redirect_params(submit(client, page, answer="No"))["code"]
     redeemed = client.post(paths(TENANT, "1.0")["token"], data={
         "grant_type": "authorization_code", "client_id": CLIENT_ID, "client_secret": SECRET,
-        "code": code, "redirect_uri": auth_params()["redirect_uri"]})
+        "code": code, "redirect_uri": auth_params()["redirect_uri"], "resource": GRAPH_APP_ID})
     body: dict[str, Any] = redeemed.json()
     return body
 
@@ -294,7 +296,7 @@ def test_a_session_from_before_the_app_is_asked_for_the_code_before_it_answers(
     assert "Set-Cookie" not in answered.headers  # the same session, now with MFA
     redeemed = client.post(paths(TENANT, "1.0")["token"], data={
         "grant_type": "authorization_code", "client_id": CLIENT_ID, "client_secret": SECRET,
-        "code": code, "redirect_uri": auth_params()["redirect_uri"]})
+        "code": code, "redirect_uri": auth_params()["redirect_uri"], "resource": GRAPH_APP_ID})
     assert claims(redeemed.json()["id_token"])["amr"] == ["pwd", "mfa"]
     again = client.get(paths(TENANT, "2.0")["authorize"], params=auth_params(prompt="none"))
     assert "code" in redirect_params(again)

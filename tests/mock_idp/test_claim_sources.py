@@ -19,7 +19,15 @@ from typing import Any
 
 import pytest
 from asgi_client import AppClient
-from idp_testkit import auth_params, claims, paths, pkce_pair, redirect_params, sign_in
+from idp_testkit import (
+    GRAPH_APP_ID,
+    auth_params,
+    claims,
+    paths,
+    pkce_pair,
+    redirect_params,
+    sign_in,
+)
 
 from mock_idp.config import IdpConfig
 
@@ -139,6 +147,8 @@ def _sign_in(client: AppClient, *, version: str, client_id: str = WEB, upn: str 
              scope: str = "openid profile email offline_access",
              resource: str | None = None) -> dict[str, Any]:
     verifier, challenge = pkce_pair()
+    if resource is None and version != "2.0":
+        resource = GRAPH_APP_ID
     params = auth_params(client_id=client_id, redirect_uri=REDIRECT, scope=scope,
                          code_challenge=challenge, code_challenge_method="S256")
     if resource is not None:

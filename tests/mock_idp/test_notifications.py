@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import httpx
 import jwt
@@ -279,3 +279,24 @@ def test_logout_urls_registered_through_graph_are_used(browser: AppClient,
     assert [n["url"] for n in notes(browser)] == [
         f"https://rp.test/fc?sid={sid}", "http://rp.test/auth/backchannel-logout?via=graph"]
     assert len(receiver.logout_tokens()) == 1
+
+
+@pytest.mark.parametrize(("version", "issuer"), [
+    ("1.0", f"https://sts.windows.net/{TENANT}/"),
+    ("2.0", f"http://testserver/{TENANT}/v2.0"),
+])
+def test_notifications_name_the_issuer_of_the_apps_sign_in(
+        browser: AppClient, receiver: Receiver, version: str, issuer: str) -> None:
+    app_path = f"{GRAPH}/applications(appId='{CLIENT_ID}')"
+    assert browser.patch(app_path, json={"web": {"logoutUrl": "https://rp.test/fc"},
+                                         "frontchannelLogoutIncludesIssuer": True}
+                         ).status_code == 204
+    idt = claims(redeem(browser, get_code(browser, version=version), version=version).json()[
+        "id_token"])
+    assert idt["iss"] == issuer
+    page = browser.get(f"/{TENANT}/oauth2/v2.0/logout")
+    assert f'src="https://rp.test/fc?{urlencode({"iss": issuer, "sid": idt["sid"]})}"' in \
+        page.text.replace("&amp;", "&")
+    [token] = receiver.logout_tokens()
+    check_logout_token(browser, token, idt)
+    assert ("x5t" in jwt.get_unverified_header(token)) == (version == "1.0")
