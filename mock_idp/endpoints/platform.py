@@ -7,12 +7,14 @@ test-control endpoints.
 | method | path | body / query |
 |---|---|---|
 | GET | /.well-known/platform-event-keys.json | |
+| GET | /users/me | Authorization: Bearer (a user's token for an installed app) |
 | POST | /_mock/installations | app_id, tenant, events_url?, client_id?, app_version_name? |
 | GET | /_mock/installations | ?tenant=&app_id= |
 | GET | /_mock/installations/{id} | |
 | POST | /_mock/installations/{id}/rotate | revoke_previous? (default true) |
 | DELETE | /_mock/installations/{id} | |
 | POST | /_mock/installations/{id}/logout | user_id, user_email |
+| POST | /_mock/installations/{id}/forged-events | type, forgery?, user_id?, user_email? |
 | GET | /_mock/events | ?type= |
 | GET | /_mock/events/{id} | |
 | POST | /_mock/events/{id}/redeliver | |
@@ -23,6 +25,7 @@ test-control endpoints.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -33,10 +36,12 @@ from starlette.routing import BaseRoute, Route
 from ..platform.errors import NotFound
 from ..platform.middleware import RUN_PATH, RunDueEvents
 from ..platform.state import PlatformState
+from ..protocol.bearer import BearerError, bearer_token, verify_graph_token
 from .common import idp
 from .fields import Flag, Number, Spec, Text, WebUrl, read_fields
 from .mock_api import route
 from .payload import BadInput, read_object
+from .userinfo import userinfo
 
 __all__ = ["RunDueEvents", "platform", "routes"]
 
@@ -51,6 +56,12 @@ INSTALL_FIELDS: dict[str, Spec] = {
 LOGOUT_FIELDS: dict[str, Spec] = {
     "user_id": Text(required=True, nullable=False, strip=True, non_empty=True),
     "user_email": Text(required=True, nullable=False, strip=True, non_empty=True),
+}
+FORGED_FIELDS: dict[str, Spec] = {
+    "type": Text(required=True, nullable=False, strip=True, non_empty=True, max_len=64),
+    "forgery": Text(strip=True, non_empty=True, max_len=64, default="unknown_key"),
+    "user_id": Text(strip=True, non_empty=True),
+    "user_email": Text(strip=True, non_empty=True),
 }
 
 
@@ -67,6 +78,35 @@ def request_base_url(request: Request) -> str:
 
 async def event_keys(request: Request) -> Response:
     return JSONResponse(platform(request).jwks(), headers={"Cache-Control": "max-age=300"})
+
+
+async def platform_user(request: Request) -> Response:
+    """The installation's ``userinfo`` link: who the bearer token's user is, with ``id``, the
+    platform user id that ``user.logout`` names (the user's object id).
+
+    Talkdesk's partner apps call ``GET /users/me`` on the API root after the code exchange to
+    learn the authenticated user's id (docs.talkdesk.com/docs/authenticating-users). The answer
+    is Graph's UserInfo for the same token (``sub``, name and e-mail by the token's scopes,
+    the same refusals), plus ``id``; a token issued to an app with no active installation in
+    the user's tenant is refused with 403."""
+    state = idp(request)
+    try:
+        claims = verify_graph_token(bearer_token(request.headers.get("authorization")),
+                                    state.keys, state.clock.now())
+    except BearerError:
+        return await userinfo(request, graph=True)  # its 401, with the challenge
+    client_id = str(claims.get("appid") or claims.get("azp") or "")
+    installed = platform(request).registry.in_tenant(str(claims.get("tid", "")))
+    if not any(i.client_id.lower() == client_id.lower() for i in installed):
+        message = "The token's app has no active installation in the user's tenant."
+        return JSONResponse({"error": {"code": "Authorization_RequestDenied", "message": message}},
+                            status_code=403)
+    answer = await userinfo(request, graph=True)
+    if answer.status_code != 200:
+        return answer
+    body = json.loads(bytes(answer.body))
+    return JSONResponse({"id": str(claims.get("oid", "")), **body},
+                        headers={"Cache-Control": "no-store"})
 
 
 async def create_installation(request: Request) -> Response:
@@ -134,6 +174,18 @@ async def logout_user(request: Request) -> Response:
     return JSONResponse(result.to_json())
 
 
+async def forge_event(request: Request) -> Response:
+    """Deliver a well-formed event whose signature is wrong (see :mod:`~mock_idp.platform.forgery`),
+    once; the delivery (the app's answer) is in the reply and in the delivery log."""
+    body = read_fields(await read_object(request, optional=True), FORGED_FIELDS)
+    result = await platform(request).send_forged(
+        request.path_params["installation_id"], event_type=body["type"],
+        forgery=body["forgery"], user_id=body["user_id"], user_email=body["user_email"],
+        base_url=request_base_url(request),
+    )
+    return JSONResponse(result.to_json())
+
+
 async def list_events(request: Request) -> Response:
     wanted = _query(request, "type")
     found = [e for e in platform(request).events() if not wanted or e["type"] == wanted]
@@ -181,13 +233,16 @@ async def rotate_event_keys(request: Request) -> Response:
 
 
 INSTALLATION = "/_mock/installations/{installation_id}"
+USER_PATH = "/users/me"
 
 routes: list[BaseRoute] = [
     Route("/.well-known/platform-event-keys.json", event_keys, methods=["GET"]),
+    Route(USER_PATH, platform_user, methods=["GET"]),
     route("/_mock/installations", {"POST": create_installation, "GET": list_installations}),
     route(INSTALLATION, {"GET": get_installation, "DELETE": delete_installation}),
     route(f"{INSTALLATION}/rotate", {"POST": rotate_installation}),
     route(f"{INSTALLATION}/logout", {"POST": logout_user}),
+    route(f"{INSTALLATION}/forged-events", {"POST": forge_event}),
     route("/_mock/events", {"GET": list_events}),
     route(RUN_PATH, {"POST": run_due_events}),
     route("/_mock/events/{event_id}", {"GET": get_event}),

@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -35,6 +34,7 @@ import httpx
 from ..clock import Clock
 from .envelope import Envelope, encode
 from .installations import isoformat
+from .send_errors import classify_error
 
 RETRY_DELAYS: tuple[timedelta, ...] = (timedelta(minutes=5), timedelta(minutes=10))
 MAX_LOGGED = 1000
@@ -69,6 +69,8 @@ class DeliveryAttempt:
     wall: float = 0.0
     """Real time the attempt started, seconds since the epoch (for ordering against other
     logs; ``at`` is on the provider's clock, which may be moved)."""
+    forgery: str | None = None
+    """How a forged event's signature is wrong (:meth:`EventDispatcher.deliver_forged`)."""
 
     @property
     def delivered(self) -> bool:
@@ -89,6 +91,7 @@ class DeliveryAttempt:
             "outcome": self.outcome,
             "redelivery": self.redelivery,
             "wall": round(self.wall, 3),
+            **({"forgery": self.forgery} if self.forgery else {}),
         }
 
 
@@ -101,45 +104,15 @@ class _Send:
     attempt: int
     due: datetime
     redelivery: bool
+    headers: tuple[tuple[str, str], ...] | None = None
+    """A forged event's own signature headers: sent as they are, and never retried."""
+    forgery: str | None = None
 
 
 @dataclass(frozen=True)
 class _Flight:
     send: _Send
     generation: int
-
-
-def classify_error(exc: Exception) -> str:
-    """A short, stable label for a failed send: ``timeout``, ``connection refused``, ..."""
-    if isinstance(exc, httpx.TimeoutException):
-        return "timeout"
-    if isinstance(exc, httpx.ConnectError):
-        if "refused" in str(exc).lower() or any(
-            isinstance(e, ConnectionRefusedError)
-            or (isinstance(e, OSError) and e.errno == errno.ECONNREFUSED)
-            for e in _chain(exc)
-        ):
-            return "connection refused"
-        return "connection error"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return "connection dropped"
-    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
-        return "invalid url"
-    return "transport error"
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """``exc`` and every exception behind it (causes, contexts, exception-group members)."""
-    seen: set[int] = set()
-    stack = [exc]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        nested = getattr(current, "exceptions", ())
-        stack.extend(e for e in (current.__cause__, current.__context__, *nested) if e is not None)
 
 
 class EventDispatcher:
@@ -193,6 +166,15 @@ class EventDispatcher:
         if envelope is None or target is None:
             raise KeyError(event_id)
         return await _finished(self._start(self._first_send(target, envelope, redelivery=True)))
+
+    async def deliver_forged(self, url: str, envelope: Envelope, body: bytes,
+                             headers: Mapping[str, str], forgery: str) -> DeliveryAttempt:
+        """Post ``body`` once with ``headers`` (a signature that is wrong as ``forgery`` says)
+        and log the attempt. The event is not stored, so it cannot be redelivered (which would
+        sign it properly), and a refusal, the expected answer, is not retried."""
+        send = replace(self._first_send(url, envelope, redelivery=False), body=body,
+                       headers=tuple(headers.items()), forgery=forgery)
+        return await _finished(self._start(send))
 
     def start_due(self) -> int:
         """Start every queued attempt whose due time has passed, each in a task of its own, and
@@ -339,7 +321,8 @@ class EventDispatcher:
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
-            **self.signer.signature_headers(send.body),
+            **(dict(send.headers) if send.headers is not None
+               else self.signer.signature_headers(send.body)),
         }
         status: int | None = None
         error: str | None = None
@@ -360,7 +343,7 @@ class EventDispatcher:
 
         next_retry_at: datetime | None = None
         outcome: Outcome = "delivered" if ok else "failed"
-        if not ok and send.attempt < self.max_attempts:
+        if not ok and send.attempt < self.max_attempts and send.headers is None:
             next_retry_at = self.clock.now() + self.retry_delays[send.attempt - 1]
             outcome = "retry_scheduled"
         return DeliveryAttempt(
@@ -377,6 +360,7 @@ class EventDispatcher:
             outcome=outcome,
             redelivery=send.redelivery,
             wall=wall,
+            forgery=send.forgery,
         )
 
 

@@ -44,11 +44,12 @@ def user_url(base_url: str, tenant_id: str, user_id: str) -> str:
 
 
 def tenant_links(base_url: str, tenant_id: str) -> dict[str, dict[str, str]]:
-    """The sign-in endpoints an installation needs: the tenant's v2 endpoints and userinfo."""
+    """The sign-in endpoints an installation needs: the tenant's v2 endpoints and the
+    platform's ``/users/me`` on the API root (who signed in, with the platform user id)."""
     return {
         "authorization": _href(f"{base_url}/{tenant_id}/oauth2/v2.0/authorize"),
         "token": _href(f"{base_url}/{tenant_id}/oauth2/v2.0/token"),
-        "userinfo": _href(f"{base_url}/oidc/userinfo"),
+        "userinfo": _href(f"{base_url}/users/me"),
         "openid_configuration": _href(
             f"{base_url}/{tenant_id}/v2.0/.well-known/openid-configuration"
         ),

@@ -25,6 +25,7 @@ from . import envelope as events
 from .delivery import RETRY_DELAYS, DeliveryAttempt, EventDispatcher
 from .envelope import Envelope
 from .errors import InvalidField, NotFound
+from .forgery import FORGERIES, forged_headers
 from .installations import ClientSecret, Installation, InstallationRegistry, TenantRef
 from .signing import EventKeyRing
 
@@ -226,6 +227,47 @@ class PlatformState:
             now=self.clock.now(),
         )
         return await self._send(installation, body)
+
+    async def send_forged(
+        self,
+        installation_id: str,
+        *,
+        event_type: str,
+        forgery: str = "unknown_key",
+        user_id: str | None = None,
+        user_email: str | None = None,
+        base_url: str | None = None,
+    ) -> EventResult:
+        """A well-formed event of ``event_type`` for the installation, delivered once with a
+        signature that is wrong as ``forgery`` says (:mod:`.forgery`); nothing at the
+        platform changes. ``user.logout`` needs ``user_id`` and ``user_email``."""
+        if event_type not in events.EVENT_TYPES:
+            raise InvalidField(f"type must be one of {', '.join(events.EVENT_TYPES)}",
+                               field="type")
+        if forgery not in FORGERIES:
+            raise InvalidField(f"forgery must be one of {', '.join(FORGERIES)}",
+                               field="forgery")
+        base = self.base_url(base_url)
+        installation = self.registry.require_active(installation_id)
+        now = self.clock.now()
+        if event_type == events.USER_LOGOUT:
+            for name, value in (("user_id", user_id), ("user_email", user_email)):
+                if not value:
+                    raise InvalidField(f"{name} is required for user.logout", field=name)
+            body = events.user_logout(installation, user_id=str(user_id),
+                                      user_email=str(user_email), base_url=base, now=now)
+        else:
+            for name, value in (("user_id", user_id), ("user_email", user_email)):
+                if value is not None:
+                    raise InvalidField(f"{name} applies to user.logout only", field=name)
+            build = {events.APP_INSTALLED: events.app_installed,
+                     events.APP_CREDENTIALS_ROTATED: events.app_credentials_rotated,
+                     events.APP_UNINSTALLED: events.app_uninstalled}[event_type]
+            body = build(installation, base_url=base, now=now)
+        raw, headers = forged_headers(body, forgery, keys=self.keys, now=now)
+        delivery = await self.dispatcher.deliver_forged(installation.events_url, body, raw,
+                                                        headers, forgery)
+        return EventResult(installation=installation, event=body, delivery=delivery)
 
     async def redeliver(self, event_id: str) -> DeliveryAttempt:
         """Send a stored event again, byte for byte (a duplicate for idempotency tests)."""

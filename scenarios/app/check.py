@@ -4,7 +4,8 @@ The check reads the profile (every problem with its key and line), starts the mo
 and the app the way a scenario run would, then probes over plain HTTP, without a browser: the
 app is reachable, its configure calls work, each sign-in URL starts the sign-in at *this* mock
 provider (with the registered client id and redirect URI), ``me_url`` answers "not signed in",
-the events URL refuses an unsigned event, and the failure page is described. Each finding is
+the events URL refuses (401 or 403) a well-formed event that is unsigned or signed with a key
+the platform does not publish, and the failure page is described. Each finding is
 one line; any ``PROBLEM`` makes the exit code 1.
 """
 
@@ -16,12 +17,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import TYPE_CHECKING, Literal, TextIO
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 
-from mock_idp.config import SINGLE_TENANT
+from mock_idp.config import DEFAULT_DOMAIN, SINGLE_TENANT
+from mock_idp.platform import SIGNATURE_HEADER, SIGNATURE_ID_HEADER, EventSigningKey
+from mock_idp.platform.envelope import app_installed, encode
+from mock_idp.platform.installations import InstallationRegistry, TenantRef
 from mock_idp.protocol.tenants import ORGANIZATIONS
 from scenarios.app.calls import CallError
 from scenarios.app.profile import AppProfile
@@ -31,7 +35,10 @@ from scenarios.masking import masked_text
 from scenarios.protocol_view.known import known_values
 from scenarios.protocol_view.tokens import value_mask
 
-__all__ = ["Finding", "check_profile"]
+if TYPE_CHECKING:
+    from scenarios.live import LiveStack
+
+__all__ = ["Finding", "check_profile", "probe_events"]
 
 Level = Literal["ok", "note", "PROBLEM"]
 MAX_APP_REDIRECTS = 10
@@ -171,20 +178,54 @@ def _check_me(report: _Report, http: httpx.Client, url: str) -> None:
                    "redirect while nobody is signed in (and 2xx once someone is)")
 
 
-def _check_events(report: _Report, http: httpx.Client, url: str) -> None:
-    try:
-        status = http.post(url, json={"type": "app.installed", "data": {}}).status_code
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        report.add("PROBLEM", f"events_url {url} cannot be reached: {exc}")
+def probe_events(stack: LiveStack) -> list[tuple[str, bytes, dict[str, str]]]:
+    """Two events the app must refuse: each a well-formed ``app.installed`` addressed to the
+    app (its ``app_id``, this provider's links), as the platform sends it
+    (:mod:`mock_idp.platform.envelope`), for an installation the platform never made; one
+    unsigned, one signed with a key the platform does not publish. ``(what, body, headers)``."""
+    now = stack.clock.now()
+    registry = InstallationRegistry(stack.clock)
+    installation = registry.install(
+        app_id=stack.client_id, tenant=TenantRef(id=stack.tenant_id, domain=DEFAULT_DOMAIN),
+        events_url=stack.app.events_url or "")
+    probes = []
+    for what in ("unsigned", "signed with a key the platform does not publish"):
+        body = encode(app_installed(installation, base_url=stack.idp.base_url, now=now))
+        headers = {"Content-Type": "application/json"}
+        if what != "unsigned":
+            headers.update(EventSigningKey.generate(now).signature_headers(body))
+        probes.append((what, body, headers))
+    return probes
+
+
+def _check_events(report: _Report, http: httpx.Client, url: str, stack: LiveStack) -> None:
+    must = (f"an app must verify {SIGNATURE_HEADER} (with the key {SIGNATURE_ID_HEADER} names, "
+            "from the platform's published keys) before reading the event")
+    statuses = []
+    for what, body, headers in probe_events(stack):
+        event = f"a well-formed app.installed event {what}"
+        try:
+            response = http.post(url, content=body, headers=headers)
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            report.add("PROBLEM", f"events_url {url} cannot be reached: {exc}")
+            return
+        status = response.status_code
+        if status in (401, 403):
+            statuses.append(str(status))
+            continue
+        answered = f" ({response.text[:120]!r})" if response.text.strip() else ""
+        if 200 <= status < 300:
+            report.add("PROBLEM", f"events_url {url} accepted {event} (HTTP {status}): {must}")
+        elif 400 <= status < 500:
+            report.add("PROBLEM", f"events_url {url} answered HTTP {status}{answered} to {event}, "
+                       f"not 401 or 403: it refused the event for another reason than its "
+                       f"signature; {must}")
+        else:
+            report.add("PROBLEM", f"events_url {url} answered HTTP {status}{answered} to {event}; "
+                       f"expected 401 or 403: {must}")
         return
-    if status in (400, 401, 403, 422):
-        report.add("ok", f"events_url refuses an unsigned event (HTTP {status})")
-    elif 200 <= status < 300:
-        report.add("PROBLEM", f"events_url {url} accepted an unsigned event (HTTP {status}): "
-                   "platform events must be verified")
-    else:
-        report.add("PROBLEM", f"events_url {url} answered HTTP {status} to an unsigned event "
-                   "(expected 400, 401 or 403)")
+    report.add("ok", "events_url refuses an unsigned event and one signed with a key the "
+               f"platform does not publish (HTTP {', '.join(statuses)})")
 
 
 def _describe_coverage(report: _Report, profile: AppProfile, app: str) -> None:
@@ -206,7 +247,7 @@ def _describe_coverage(report: _Report, profile: AppProfile, app: str) -> None:
 def check_profile(path: Path, *, out: TextIO) -> int:
     """Run every check; print one line per finding; 0 when there is no problem."""
     from scenarios import app_logs
-    from scenarios.live import LiveStack, StackError, StackOptions, live_stack, profile_for
+    from scenarios.live import StackError, StackOptions, live_stack, profile_for
 
     report = _Report(out)
     try:
@@ -252,7 +293,7 @@ def check_profile(path: Path, *, out: TextIO) -> int:
             if profile.signed_in.me_url:
                 _check_me(report, http, app.url(profile.signed_in.me_url))
             if profile.partner is not None and app.events_url:
-                _check_events(report, http, app.events_url)
+                _check_events(report, http, app.events_url, stack)
         if profile.failure is None:
             report.add("note", "no [failure] section: the failure scenarios will be skipped")
         else:

@@ -41,20 +41,23 @@ def _expect_sign_in_asked(page: Page, stack: LiveStack) -> None:
 @scenario(
     id="signout.user-logout-event",
     title="The platform's user.logout ends the partner session",
-    proves="user.logout for the signed-in user (installation + platform user id) ends the "
-    "app's session and the next launch runs SSO afresh; signing out at the IdP sends "
-    "user.logout too, after which the launch shows the IdP sign-in page",
+    proves="user.logout for the signed-in user (installation + platform user id) ends that "
+    "user's session, not another user's, and the next launch runs SSO afresh; signing out at "
+    "the IdP sends user.logout too, after which the launch shows the IdP sign-in page",
     tags={"partner", "signout"},
     needs={"partner", "session-check"},
 )
 def user_logout_event(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
-    alice = stack.people["alice"]
+    alice, bob = stack.people["alice"], stack.people["bob"]
     with ctx.step("install the app (no front-channel URL registered); alice, signed in at her "
                   "company, launches it"):
         stack.update_app(web={"logoutUrl": None})
         installation_id = install_partner(stack)
         launch_signed_in_at_company(page, stack, installation_id, alice)
+    with ctx.step("in another browser, bob launches it too"):
+        bobs = ctx.new_context().new_page()
+        launch_signed_in_at_company(bobs, stack, installation_id, bob)
     with ctx.step("the platform sends user.logout for alice and the app accepts it"):
         result = stack.http.post(
             stack.idp_url(f"/_mock/installations/{installation_id}/logout"),
@@ -64,6 +67,15 @@ def user_logout_event(ctx: Ctx) -> None:
         assert delivery["status"] == 200, f"the app did not accept user.logout: {delivery}"
     with ctx.step("the app's session has ended"):
         expect_signed_out(page, stack)
+    with ctx.step("bob's session has not: user.logout named alice", page=bobs):
+        bobs.reload()
+        try:
+            expect_signed_in(bobs, stack, bob, path=stack.app.launch_lands_on())
+        except AssertionError as exc:
+            raise AssertionError(
+                "bob is no longer signed in after a user.logout for alice: the app must end "
+                f"only the sessions of the user (and installation) the event names\n{exc}"
+            ) from exc
     log = NavigationLog(page)
     with ctx.step("the next launch runs SSO afresh and signs alice in again"):
         page.goto(stack.app.launch_url(installation_id, oid_of(stack, alice)))

@@ -84,6 +84,9 @@ COMMON_SKIPS: Mapping[str, Verdict] = {
     "lifecycle.credentials-rotated": skip("partner"),
     "partner.launch": skip("partner"),
     "partner.hint-is-not-identity": skip("partner"),
+    "partner.forged-event": skip("partner"),
+    "partner.event-redelivered": skip("partner"),
+    "partner.uninstalled": skip("partner"),
     "signout.user-logout-event": skip("partner"),
 }
 

@@ -210,7 +210,7 @@ def test_app_installed_envelope() -> None:
         "self": {"href": f"{BASE}/_mock/events/{body['id']}"},
         "authorization": {"href": f"{BASE}/{t}/oauth2/v2.0/authorize"},
         "token": {"href": f"{BASE}/{t}/oauth2/v2.0/token"},
-        "userinfo": {"href": f"{BASE}/oidc/userinfo"},
+        "userinfo": {"href": f"{BASE}/users/me"},
         "openid_configuration": {"href": f"{BASE}/{t}/v2.0/.well-known/openid-configuration"},
     }
 

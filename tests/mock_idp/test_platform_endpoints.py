@@ -250,3 +250,82 @@ def test_malformed_json_is_a_400(harness: Harness) -> None:
     )
     assert response.status_code == 400
     assert "not valid JSON" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("forgery", ["unknown_key", "tampered", "unsigned"])
+def test_a_forged_event_is_well_formed_but_not_validly_signed(harness: Harness,
+                                                              forgery: str) -> None:
+    """Delivered once, logged with its forgery, never retried nor stored for redelivery."""
+    harness.install()
+    inst_id = harness.state.platform.registry.all()[0].installation_id
+    harness.statuses[:] = [200, 401]
+    response = harness.client.post(f"/_mock/installations/{inst_id}/forged-events", json={
+        "type": "user.logout", "forgery": forgery, "user_id": "alice-oid",
+        "user_email": "alice@contoso.onmicrosoft.com"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["delivery"]["status"] == 401 and body["delivery"]["outcome"] == "failed"
+    assert body["delivery"]["forgery"] == forgery and body["delivery"]["next_retry_at"] is None
+    raw, headers = harness.received[1]
+    event = json.loads(raw)
+    assert event == body["event"]
+    assert event["type"] == "user.logout" and event["app_id"] == APP_ID
+    assert event["data"]["installation_id"] == inst_id
+    if forgery == "unsigned":
+        assert "x-hub-ecdsa-signature" not in headers
+    elif forgery == "unknown_key":
+        published = harness.client.get("/.well-known/platform-event-keys.json").json()["keys"]
+        assert headers["x-hub-ecdsa-signature-id"] not in {k["kid"] for k in published}
+    else:
+        with pytest.raises(InvalidSignature):
+            harness.verify(1)
+    harness.clock.advance(timedelta(hours=1))
+    assert harness.client.post("/_mock/events/run").json() == {"attempts": [], "pending": []}
+    log = harness.client.get("/_mock/deliveries", params={"event_id": event["id"]}).json()
+    assert [d["forgery"] for d in log["deliveries"]] == [forgery]
+    missing = harness.client.post(f"/_mock/events/{event['id']}/redeliver")
+    assert missing.status_code == 404
+
+
+def test_a_forged_lifecycle_event_changes_nothing_at_the_platform(harness: Harness) -> None:
+    inst_id = harness.install()["installation"]["installation_id"]
+    response = harness.client.post(f"/_mock/installations/{inst_id}/forged-events",
+                                   json={"type": "app.uninstalled"})
+    assert response.status_code == 200, response.text
+    assert response.json()["delivery"]["forgery"] == "unknown_key"
+    assert json.loads(harness.received[1][0])["type"] == "app.uninstalled"
+    state = harness.client.get(f"/_mock/installations/{inst_id}").json()["state"]
+    assert state == "installed"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({}, 400, "type"),
+        ({"type": "app.exploded"}, 400, "type"),
+        ({"type": "app.uninstalled", "forgery": "nope"}, 400, "forgery"),
+        ({"type": "user.logout"}, 400, "user_id"),
+        ({"type": "user.logout", "user_id": "x"}, 400, "user_email"),
+        ({"type": "app.installed", "user_id": "x"}, 400, "user_id"),
+        ({"type": "app.installed", "extra": 1}, 400, "extra"),
+    ],
+)
+def test_a_forged_event_request_is_checked_field_by_field(
+        harness: Harness, body: dict[str, Any], status: int, field: str) -> None:
+    inst_id = harness.install()["installation"]["installation_id"]
+    response = harness.client.post(f"/_mock/installations/{inst_id}/forged-events", json=body)
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["field"] == field, response.text
+    assert len(harness.received) == 1
+
+
+def test_a_forged_event_for_an_unknown_or_removed_installation_is_refused(
+        harness: Harness) -> None:
+    unknown = harness.client.post(f"/_mock/installations/{'0' * 32}/forged-events",
+                                  json={"type": "app.uninstalled"})
+    assert unknown.status_code == 404 and unknown.json()["error"]["field"] == "installation_id"
+    inst_id = harness.install()["installation"]["installation_id"]
+    harness.client.delete(f"/_mock/installations/{inst_id}")
+    removed = harness.client.post(f"/_mock/installations/{inst_id}/forged-events",
+                                  json={"type": "app.uninstalled"})
+    assert removed.status_code == 409 and removed.json()["error"]["field"] == "installation_id"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from sample_apps import tiny_profile
+from sample_apps.partner_rp import partner_profile
 
 from mock_idp.testing import MockIdp
 from scenarios.__main__ import EXIT_BROKEN_PIPE, main
@@ -199,3 +200,21 @@ def test_a_reader_that_leaves_early_stops_the_check_and_the_app_quietly(tmp_path
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", int(found[2])),
                                                            timeout=5):
         pass
+
+
+def test_an_app_that_reads_events_without_their_signature_is_reported(tmp_path: Path) -> None:
+    """The probe is a well-formed app.installed addressed to the app: an app that never checks
+    the signature takes it (an empty, misaddressed event would be refused for its shape)."""
+    code, lines = _check(partner_profile(tmp_path, defect="signature"))
+    assert code == 1, "\n".join(lines)
+    problems = [line for line in lines if line.startswith("PROBLEM")]
+    assert len(problems) == 1, lines
+    assert "accepted a well-formed app.installed event unsigned (HTTP 200): an app must verify " \
+           "X-Hub-Ecdsa-Signature" in problems[0], problems
+
+
+def test_an_app_that_verifies_event_signatures_passes_the_events_probe(tmp_path: Path) -> None:
+    code, lines = _check(partner_profile(tmp_path))
+    assert code == 0, "\n".join(lines)
+    assert ("ok       events_url refuses an unsigned event and one signed with a key the "
+            "platform does not publish (HTTP 401, 401)") in lines, lines

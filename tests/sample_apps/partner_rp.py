@@ -1,0 +1,197 @@
+"""A small partner app, served in-process (``asgi``): it stores ``app.installed``, signs users in
+through an installation's standalone URL and applies ``user.logout`` and ``app.uninstalled``.
+
+``DEFECT`` gives it one flaw at a time: ``signature`` (it reads every event without checking
+``X-Hub-Ecdsa-Signature``), ``logout-all`` (a ``user.logout`` ends every session),
+``ignores-uninstall`` (it answers ``app.uninstalled`` and goes on serving the installation), or
+``none``.
+It checks nothing of the sign-in itself (the ID token is read, not verified): it is here for
+its events.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import json
+import secrets
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+import httpx
+import jwt
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+if TYPE_CHECKING:
+    from scenarios.app.servers import AppLaunch
+
+CONTACT = "help@partner.example"
+SESSION_COOKIE = "session"
+DEFECTS = ("none", "signature", "logout-all", "ignores-uninstall")
+
+
+def partner_profile(directory: Path, *, defect: str = "none") -> Path:
+    """A profile for this app with ``defect`` (one of :data:`DEFECTS`)."""
+    assert defect in DEFECTS, defect
+    path = directory / f"partner-{defect}.toml"
+    path.write_text(f"""\
+name = "partner app ({defect})"
+
+[app]
+asgi = "sample_apps.partner_rp:create"
+
+[app.env]
+EVENT_KEYS_URL = "{{event_keys_url}}"
+APP_ID = "{{client_id}}"
+REDIRECT_URI = "{{redirect_uri}}"
+DEFECT = "{defect}"
+
+[provider]
+redirect_uris = ["{{base_url}}/callback"]
+
+[signed_in]
+me_url = "/me"
+
+[signed_in.me_json]
+email = "email"
+name = "name"
+user_id = "user_id"
+installation_id = "installation_id"
+
+[failure]
+contact = "{CONTACT}"
+text = "Sign-in failed"
+
+[partner]
+events_url = "{{base_url}}/events"
+launch_url = "/launch?talkdesk_installation_id={{installation_id}}&talkdesk_user_id={{user_id}}"
+lands_on = "/"
+installations = {{ url = "/installations" }}
+""", encoding="utf-8")
+    return path
+
+
+def _verified(body: bytes, headers: Any, keys_url: str) -> bool:
+    """ECDSA P-256 / SHA-256 over the raw body, key named by the key-id header."""
+    signature, kid = headers.get("x-hub-ecdsa-signature"), headers.get("x-hub-ecdsa-signature-id")
+    if not signature or not kid:
+        return False
+    jwk = next((k for k in httpx.get(keys_url, timeout=5).json()["keys"] if k["kid"] == kid),
+               None)
+    if jwk is None:
+        return False
+    public_key = ECAlgorithm.from_jwk(json.dumps(jwk))
+    if not isinstance(public_key, ec.EllipticCurvePublicKey):
+        return False
+    try:
+        public_key.verify(base64.b64decode(signature, validate=True), body,
+                          ec.ECDSA(hashes.SHA256()))
+    except (InvalidSignature, binascii.Error, ValueError):
+        return False
+    return True
+
+
+def create(launch: AppLaunch) -> Starlette:
+    env = launch.env
+    defect = env.get("DEFECT", "none")
+    installations: dict[str, dict[str, Any]] = {}
+    pending: dict[str, str] = {}
+    """state -> installation id"""
+    sessions: dict[str, dict[str, str]] = {}
+
+    def failure(why: str) -> Response:
+        return HTMLResponse(f"<h1>Sign-in failed</h1><p>{html.escape(why)}</p>"
+                            f"<p>Contact {CONTACT}</p>", status_code=400)
+
+    def end_sessions(installation_id: str, user_id: str | None) -> None:
+        for key, session in list(sessions.items()):
+            if defect == "logout-all" or (session["installation_id"] == installation_id and (
+                    user_id is None or session["user_id"] == user_id)):
+                del sessions[key]
+
+    async def events(request: Request) -> Response:
+        body = await request.body()
+        if defect != "signature" and not await run_in_threadpool(
+                _verified, body, request.headers, env["EVENT_KEYS_URL"]):
+            return JSONResponse({"error": "invalid signature"}, status_code=401)
+        event = json.loads(body)
+        if event.get("app_id") != env["APP_ID"]:
+            return JSONResponse({"error": "not this app's event"}, status_code=403)
+        data, links = event["data"], event.get("_links", {})
+        installation_id = data["installation_id"]
+        if event["type"] == "app.installed":
+            installations[installation_id] = {
+                "installation_id": installation_id, "client_id": data["client_id"],
+                "client_secret": data["client_secret"], "active": True,
+                "authorize": links["authorization"]["href"], "token": links["token"]["href"]}
+        elif (event["type"] == "app.uninstalled" and installation_id in installations
+              and defect != "ignores-uninstall"):
+            installations[installation_id]["active"] = False
+            end_sessions(installation_id, None)
+        elif event["type"] == "user.logout":
+            end_sessions(installation_id, data["user_id"])
+        return JSONResponse({"status": "ok"})
+
+    def launch_(request: Request) -> Response:
+        installation_id = request.query_params.get("talkdesk_installation_id", "")
+        installation = installations.get(installation_id)
+        if installation is None or not installation["active"]:
+            return failure("this app is not installed for your account")
+        state = secrets.token_urlsafe(16)
+        pending[state] = installation_id
+        query = {"client_id": installation["client_id"], "response_type": "code",
+                 "redirect_uri": env["REDIRECT_URI"], "scope": "openid profile email",
+                 "state": state, "nonce": secrets.token_urlsafe(16)}
+        return RedirectResponse(f"{installation['authorize']}?{urlencode(query)}",
+                                status_code=302)
+
+    def callback(request: Request) -> Response:
+        installation = installations.get(pending.pop(request.query_params.get("state", ""), ""))
+        if installation is None or not installation["active"]:
+            return failure("unknown state")
+        redeemed = httpx.post(installation["token"], timeout=5, data={
+            "grant_type": "authorization_code", "code": request.query_params.get("code", ""),
+            "redirect_uri": env["REDIRECT_URI"], "client_id": installation["client_id"],
+            "client_secret": installation["client_secret"]})
+        if not redeemed.is_success:
+            return failure("the code was refused")
+        claims = jwt.decode(redeemed.json()["id_token"], options={"verify_signature": False})
+        session = secrets.token_urlsafe(16)
+        sessions[session] = {"installation_id": installation["installation_id"],
+                             "user_id": str(claims.get("oid", "")),
+                             "email": str(claims.get("preferred_username", "")),
+                             "name": str(claims.get("name", ""))}
+        answer = RedirectResponse("/", status_code=302)
+        answer.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="lax")
+        return answer
+
+    def home(request: Request) -> Response:
+        who = sessions.get(request.cookies.get(SESSION_COOKIE, ""))
+        if who is None:
+            return HTMLResponse("<h1>Partner app</h1><p>Open it from the platform.</p>")
+        return HTMLResponse(f"<h1>Partner app</h1><p>Signed in as {html.escape(who['name'])}</p>")
+
+    def me(request: Request) -> Response:
+        who = sessions.get(request.cookies.get(SESSION_COOKIE, ""))
+        if who is None:
+            return JSONResponse({"error": "not signed in"}, status_code=401)
+        return JSONResponse(who)
+
+    def listed(request: Request) -> Response:
+        return JSONResponse([{k: v for k, v in i.items() if k != "client_secret"}
+                             for i in installations.values()])
+
+    return Starlette(routes=[Route("/events", events, methods=["POST"]),
+                             Route("/launch", launch_), Route("/callback", callback),
+                             Route("/", home), Route("/me", me),
+                             Route("/installations", listed)])
