@@ -26,9 +26,13 @@ from starlette.applications import Starlette
 from .admin_auth import provision_admin_token, replace_admin_token
 from .app import check_public_url, create_app, public_url_problem, tls_verify
 from .db import Database
+from .inputs import InputError, text
 from .settings import Settings
 
 ADMIN_TOKEN_ENV = "RP_ADMIN_TOKEN"
+CONTACT_OPTION = "--partner-support-contact"
+MAX_CONTACT_LENGTH = 200
+"""As for a connection's support contact (:mod:`relying_party.connections`)."""
 
 
 TRACE = 5
@@ -49,6 +53,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--partner-app-id",
         help="this app's id on the platform: POST /events applies only events for it",
+    )
+    parser.add_argument(
+        "--partner-support-contact", metavar="CONTACT",
+        help="shown on the failure page of a partner-app (platform) sign-in (default: "
+        f"{Settings.partner_support_contact})",
     )
     parser.add_argument(
         "--allow-http-idp",
@@ -83,6 +92,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args.public_url = args.public_url.rstrip("/")
         if problem := public_url_problem(args.public_url):
             parser.error(f"--public-url {args.public_url!r} {problem}")
+    if args.partner_support_contact is not None:
+        try:
+            args.partner_support_contact = text(args.partner_support_contact, CONTACT_OPTION,
+                                                max_length=MAX_CONTACT_LENGTH)
+        except InputError as exc:
+            parser.error(f"{CONTACT_OPTION} {exc.errors[CONTACT_OPTION]}")
     if args.forwarded_allow_ips is not None:
         if problem := _proxies_problem(args.forwarded_allow_ips):
             parser.error(f"--forwarded-allow-ips {problem}")
@@ -171,6 +186,8 @@ def _settings(args: argparse.Namespace, public_url: str) -> Settings:
         allow_http_idp=args.allow_http_idp,
         admin_token=None if args.new_admin_token else admin_token,
         ca_file=args.ca_file,
+        **({"partner_support_contact": args.partner_support_contact}
+           if args.partner_support_contact is not None else {}),
     )
     try:
         check_public_url(settings)

@@ -6,7 +6,8 @@ RFC 9207 ``iss``, then the code exchange (PKCE verifier, exact redirect URI), th
 UserInfo ``sub``, the mapping to a local user, and the user's group memberships (the ``groups``
 claim, or its overage followed to Microsoft Graph). Only then is a new session created, in a
 transaction that checks again that the connection or installation may still sign people in,
-as the same client of the same provider.
+as the same client of the same provider, and that the platform did not sign the user out
+(``user.logout``) since the sign-in began.
 """
 
 from __future__ import annotations
@@ -297,6 +298,21 @@ async def complete_sign_in(
     )
 
 
+def check_not_logged_out(rp: AppState, tx: LoginTransaction, platform_user_id: str,
+                         source: FailureSource) -> None:
+    """A ``user.logout`` that arrived while this sign-in was in progress ends it, as it ends
+    the sessions the user started before it
+    (:meth:`relying_party.db.Database.log_out_platform_user`)."""
+    before = rp.db.platform_logouts.sign_ins_before(tx.source_id, platform_user_id)
+    if before is not None and tx.created_at <= before:
+        raise SignInFailed(StateExpired(
+            f"platform user {platform_user_id!r} was signed out (user.logout) during this "
+            f"sign-in, started at {tx.created_at.isoformat()}",
+            message="You were signed out while signing in. Please start again from the app.",
+            admin_hint="The platform signed the user out (user.logout) while this sign-in was in"
+            " progress; a new sign-in from the app works."), source)
+
+
 async def _params(request: Request) -> dict[str, str]:
     if request.method == "POST":
         return await read_form(request)
@@ -328,6 +344,8 @@ async def callback(request: Request) -> Response:
                 StateExpired("the connection's client or provider changed during sign-in"),
                 current.failure_source,
             )
+        if signed_in.platform_user_id is not None:
+            check_not_logged_out(rp, tx, signed_in.platform_user_id, current.failure_source)
         rp.db.sessions.create(
             token,
             Session(

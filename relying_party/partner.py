@@ -254,10 +254,10 @@ def logged_out_before(created_at: datetime) -> datetime:
 
 def _user_logout(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
                  created_at: datetime) -> str:
-    ended = rp.db.sessions.end_by_platform_user(
+    ended = rp.db.log_out_platform_user(
         _id_field(data, "installation_id"), _id_field(data, "user_id"),
-        started_before=logged_out_before(created_at),
-    )
+        started_before=logged_out_before(created_at), received_at=rp.settings.clock.now(),
+        keep_for=2 * rp.settings.login_timeout)
     return f"logged_out:{ended}"
 
 
@@ -276,6 +276,8 @@ def _parse(body: bytes) -> tuple[dict[str, Any], str, str, datetime]:
     """The event object, its id, its type and when it was created; a refusal names the
     member (``body`` for the JSON text as a whole)."""
     event = parse_json_object(body, max_bytes=MAX_EVENT_BYTES)
+    if event.get("api_version") != "1":  # the one version: docs.talkdesk.com/docs/events-api
+        raise InputError.of("api_version", 'must be "1"')
     event_id = identifier(event.get("id"), "id", max_length=MAX_ENVELOPE_ID)
     event_type = identifier(event.get("type"), "type", max_length=MAX_ENVELOPE_ID)
     return event, event_id, event_type, parse_event_time(event.get("created_at"))

@@ -7,7 +7,7 @@ several aggregates at once are its own methods and run in one transaction.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from sqlite3 import Connection as SqliteConnection
 
 from . import (
@@ -19,6 +19,7 @@ from . import (
     installations,
     keys,
     logins,
+    platform_logouts,
     users,
 )
 from .admin_sessions import AdminSessionStore
@@ -29,6 +30,7 @@ from .groups import SessionGroups, SessionGroupStore
 from .installations import Installation, InstallationStore, LifecycleMark
 from .keys import KeyStore
 from .logins import LoginTransaction, LoginTransactionStore, LogoutRequestStore
+from .platform_logouts import PlatformLogoutStore
 from .sqlite import SourceKind, Sqlite, digest
 from .users import EmailTaken, Session, SessionStore, User, UserStore
 
@@ -50,7 +52,8 @@ __all__ = [
 SCHEMA = "".join(
     module.SCHEMA
     for module in (
-        connections, installations, users, groups, logins, events, errors, admin_sessions, keys
+        connections, installations, users, groups, logins, events, errors, admin_sessions, keys,
+        platform_logouts,
     )
 )
 
@@ -67,6 +70,7 @@ class Database:
         self.groups = SessionGroupStore(self._sql)
         self.logins = LoginTransactionStore(self._sql)
         self.logouts = LogoutRequestStore(self._sql)
+        self.platform_logouts = PlatformLogoutStore(self._sql)
         self.events = EventStore(self._sql)
         self.errors = ErrorLog(self._sql)
         self.admin_sessions = AdminSessionStore(self._sql)
@@ -90,6 +94,24 @@ class Database:
         with self.transaction():
             self.sessions.end_for_source("installation", installation_id)
             return self.installations.deactivate(installation_id, at)
+
+    def log_out_platform_user(
+        self, installation_id: str, platform_user_id: str, *, started_before: datetime,
+        received_at: datetime, keep_for: timedelta,
+    ) -> int:
+        """End the platform user's sessions of the installation started before
+        ``started_before``; the number ended. Their sign-ins in progress that began up to then,
+        or up to ``received_at`` when that is earlier (one begun after the logout arrived began
+        after it), make no session either (:class:`PlatformLogoutStore`). That record is kept
+        for ``keep_for``: the partner events give twice ``login_timeout``, as a sign-in's state
+        expires that long after it began and it gets as long again to finish."""
+        sign_ins_before = min(started_before, received_at)
+        with self.transaction():
+            self.platform_logouts.record(installation_id, platform_user_id, sign_ins_before,
+                                         forget_before=received_at - keep_for)
+            return self.sessions.end_by_platform_user(
+                installation_id, platform_user_id, started_before=started_before
+            )
 
     def record_login(self, kind: SourceKind, source_id: str, at: datetime) -> None:
         if kind == "connection":

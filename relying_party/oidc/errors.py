@@ -122,7 +122,11 @@ class IdTokenBadSignature(LoginError):
 class IdTokenWrongIssuer(LoginError):
     code = "id_token_wrong_issuer"
     default_message = _TOKEN
-    default_admin_hint = "Check the connection's issuer / tenant against the identity provider."
+    default_admin_hint = (
+        "Check the connection's issuer / tenant against the identity provider. On Entra ID the "
+        "Authorization URI and the Token URL must be of one version: both v1.0 (…/oauth2/…) or "
+        "both v2.0 (…/oauth2/v2.0/…)."
+    )
 
 
 class IdTokenWrongAudience(LoginError):

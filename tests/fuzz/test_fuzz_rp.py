@@ -186,7 +186,7 @@ def installed_event(clock: MockClock, installation_id: str) -> bytes:
         ("userinfo", "http://localhost:8400/oidc/userinfo"),
         ("openid_configuration", f"{AUTHORITY}/v2.0/.well-known/openid-configuration"))}
     return json.dumps({
-        "id": "seed-" + installation_id, "type": "app.installed",
+        "id": "seed-" + installation_id, "api_version": "1", "type": "app.installed",
         "created_at": clock.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "app_id": REFERENCE_RP_CLIENT_ID, "_links": links,
         "data": {"installation_id": installation_id, "account_id": DEFAULT_TENANT_ID,

@@ -1,7 +1,8 @@
 """A refused event names the member at fault in ``fields``, the envelope's as much as ``data``'s:
-``id``, ``type``, ``created_at`` and ``data``, and ``body`` for the JSON text as a whole. JSON is
-UTF-8 (RFC 8259 §8.1): a body in another encoding, or with a byte order mark, is refused naming
-``body``, on the admin API as on ``POST /events``. Nothing refused is stored."""
+``id``, ``api_version`` (only "1" is known), ``type``, ``created_at`` and ``data``, and ``body``
+for the JSON text as a whole. JSON is UTF-8 (RFC 8259 §8.1): a body in another encoding, or with
+a byte order mark, is refused naming ``body``, on the admin API as on ``POST /events``. Nothing
+refused is stored."""
 
 from __future__ import annotations
 
@@ -10,8 +11,16 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from fake_op import sign_event
-from rp_support import INSTALLATION, VALID_CONNECTION, RpHarness, installed_body, post_event
+from fake_op import TID, USERS, event, sign_event
+from rp_support import (
+    INSTALLATION,
+    VALID_CONNECTION,
+    RpHarness,
+    install,
+    installed_body,
+    launch,
+    post_event,
+)
 
 from relying_party.inputs import InputError, parse_json_object
 from relying_party.oidc.errors import EventMalformed
@@ -63,6 +72,10 @@ ENVELOPE_CASES: dict[str, tuple[dict[str, object], dict[str, str]]] = {
                                        {"created_at": "has no time zone"}),
     "created_at not a time": ({"created_at": "yesterday"},
                               {"created_at": "is not an ISO 8601 instant"}),
+    "api_version missing": ({"api_version": DROP}, {"api_version": 'must be "1"'}),
+    "api_version 2": ({"api_version": "2"}, {"api_version": 'must be "1"'}),
+    "api_version a number": ({"api_version": 1}, {"api_version": 'must be "1"'}),
+    "api_version 1.0": ({"api_version": "1.0"}, {"api_version": 'must be "1"'}),
     "data missing": ({"data": DROP}, {"data": "must be an object"}),
     "data a list": ({"data": []}, {"data": "must be an object"}),
     "data nested too deep": ({"data": deeply_nested()}, {"data": "nests deeper than 16 levels"}),
@@ -154,3 +167,17 @@ def test_an_accepted_event_is_unchanged_by_these_checks(rp: RpHarness) -> None:
     assert response.status_code == 200, response.text
     [stored] = rp.client.get("/api/admin/installations").json()
     assert stored["installation_id"] == INSTALLATION
+
+
+
+def test_a_logout_of_another_api_version_ends_no_session(rp: RpHarness) -> None:
+    install(rp)
+    assert launch(rp, "alice").status_code == 303
+    body = event("user.logout", {"account_id": TID, "user_id": USERS["alice"].oid,
+                                 "installation_id": INSTALLATION}, created_at=rp.clock.now())
+    response = post_event(rp, body.replace(b'"api_version": "1"', b'"api_version": "2"'))
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "event_malformed"
+    assert response.json()["fields"] == {"api_version": 'must be "1"'}
+    assert rp.me().status_code == 200
+    assert post_event(rp, body).json()["outcome"] == "logged_out:1"  # the same event, version 1

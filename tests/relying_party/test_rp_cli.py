@@ -163,6 +163,9 @@ def test_a_new_admin_token_replaces_the_old_and_ends_admin_sessions(tmp_path: Pa
     ["--public-url", "https://rp.example/#x"], ["--public-url", "https://u:p@rp.example"],
     ["--public-url", "https://rp.example:99999"], ["--host", "0.0.0.0"],
     ["--forwarded-allow-ips", "10.0.0.1,proxy.example"],
+    ["--partner-support-contact", ""], ["--partner-support-contact", "  "],
+    ["--partner-support-contact", "help@partner.test\nFake: line"],
+    ["--partner-support-contact", "x" * 201],
 ], ids=lambda bad: " ".join(bad))
 def test_a_bad_option_is_one_line_and_exit_2_before_anything_is_printed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], bad: list[str]
@@ -222,5 +225,29 @@ def test_the_trace_log_level_serves(tmp_path: Path) -> None:
         assert process.stdout is not None
         url = process.stdout.readline().strip()
         assert httpx.get(f"{url}/api/me", timeout=10.0).status_code == 401
+    finally:
+        _stop(process)
+
+
+def test_the_partner_support_contact_is_an_option(tmp_path: Path) -> None:
+    """A deployment's partner failure page shows its own contact, not the placeholder."""
+    from relying_party.__main__ import _settings
+
+    assert parse_args([]).partner_support_contact is None
+    default = _settings(parse_args(["--db", str(tmp_path / "a.db")]), "http://127.0.0.1:8500")
+    assert default.partner_support_contact == "support@partner-app.example"
+    args = parse_args(["--db", str(tmp_path / "b.db"),
+                       "--partner-support-contact", " Partner help: help@partner.test "])
+    assert args.partner_support_contact == "Partner help: help@partner.test"
+    settings = _settings(args, "http://127.0.0.1:8500")
+    assert settings.partner_support_contact == "Partner help: help@partner.test"
+    process = _start(tmp_path / "contact.db", "--partner-support-contact", "help@partner.test")
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        page = httpx.get(f"{url}/launch?installation_id=unknown", timeout=10.0)
+        assert page.status_code == 404
+        assert "help@partner.test" in page.text
+        assert "support@partner-app.example" not in page.text
     finally:
         _stop(process)
