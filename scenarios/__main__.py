@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from scenarios import app_logs, conformance, demo
+from scenarios import conformance, demo
 from scenarios.app import cli as app_cli
 from scenarios.app.process import interrupted_by
 from scenarios.doctor import cli as doctor_cli
@@ -52,6 +52,16 @@ def _workers(value: str) -> int:
     return count
 
 
+class _GivenWorkers(argparse.Action):
+    """``--workers N`` as given on the command line: ``workers`` and ``workers_given``
+    (``run --idp`` runs one worker, and says so when more were asked for)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        namespace.workers = values
+        namespace.workers_given = True
+
+
 def _configure_run(parser: argparse.ArgumentParser) -> None:
     from scenarios.browser import WS_ENDPOINT_ENV
     from scenarios.runner import DEFAULT_CATALOGUE
@@ -67,6 +77,7 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers",
         type=_workers,
+        action=_GivenWorkers,
         default="auto",
         metavar="N",
         help="worker processes, each with its own browser and servers (default: auto, <= 4)",
@@ -147,9 +158,8 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from scenarios.registry import SelectionError, load_catalogue
-    from scenarios.report import write_html, write_json, write_junit
-    from scenarios.results import format_explanations
-    from scenarios.runner import RunOptions, format_table, run
+    from scenarios.report import output_problem, write_reports
+    from scenarios.runner import RunInterrupted, RunOptions, format_table, run
 
     if args.idp is not None:
         if args.app is not None:
@@ -174,14 +184,17 @@ def _run(args: argparse.Namespace) -> int:
     if args.shard is not None:
         selected = args.shard.select(selected, key=lambda item: item.id)
         if not selected:
+            # one part of a whole that has scenarios: its reports are empty, and it passes
             print(f"scenarios: shard {args.shard} has no scenarios", file=sys.stderr)
-            return EXIT_NO_SCENARIOS
     if args.list:
         for item in selected:
             reason = registry.skip_reason(item, args.app)
             print(f"{item.id}\t{item.title}\n\tproves: {item.proves}"
                   + (f"\n\tSKIP: {reason}" if reason else ""))
         return 0
+    if (problem := output_problem(report=args.report, junit=args.junit)) is not None:
+        print(f"scenarios: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     options = RunOptions(
         catalogue=args.catalogue,
         only=tuple(args.only),
@@ -196,19 +209,24 @@ def _run(args: argparse.Namespace) -> int:
         app=args.app,
         app_name=app_name or None,
     )
-    summary = run(options, registry=registry)
+    try:
+        summary = run(options, registry=registry)
+    except RunInterrupted as stopped:  # the reports of what finished; the rest "not run"
+        write_reports(stopped.summary, args.junit)
+        raise
     print()
     print(format_table(summary))
     if args.explain and summary.failures:
+        from scenarios.results import format_explanations
+
         print()
         print(format_explanations(summary))
-    html = write_html(summary, summary.report_dir)
-    write_json(summary, summary.report_dir)
-    print(f"report: {html}")
-    if (logs := app_logs.written(summary.report_dir)) is not None:
-        print(f"logs:   {logs}")
-    if args.junit is not None:
-        print(f"junit:  {write_junit(summary, args.junit)}")
+    write_reports(summary, args.junit)
+    if not selected:
+        return 0
+    if not summary.failures and summary.skipped == summary.results:
+        print("scenarios: nothing ran: every selected scenario was skipped (the reasons are "
+              "above), which is not a success", file=sys.stderr)
     return summary.exit_code
 
 

@@ -5,7 +5,8 @@ log (the relying party's warning for each sign-in it refuses, say) belongs besid
 not among the run's results in the terminal, where Python's last-resort handler would print
 it. :func:`captured` sends their records, masked as reports mask text (codes, tokens, secrets,
 by name and by the values the run knows: :mod:`scenarios.protocol_view.known`), to
-``logs/worker-<n>.log`` under the report directory for as long as the worker runs.
+``logs/worker-<n>.log`` under the report directory for as long as the worker runs (``n``: the
+worker's number, as the terminal's ``[worker n]`` and the reports' ``worker`` show it).
 
 An app the profile starts as a command prints to its own output instead (a traceback behind
 an "HTTP 500", say). For each scenario that did not pass, :func:`keep_app_output` keeps what
@@ -66,9 +67,11 @@ def log_dir(report_dir: Path) -> Path:
 
 
 def written(report_dir: Path) -> Path | None:
-    """The log directory when a server or an app logged anything in the run, else ``None``."""
+    """The log directory when a server or an app logged anything in the run (in the files
+    the harness names: ``worker-<n>.log``, ``app-<id>.log``), else ``None``."""
     found = log_dir(report_dir)
-    if found.is_dir() and any(f.stat().st_size for f in found.glob("*.log")):
+    if found.is_dir() and any(f.stat().st_size for pattern in ("worker-*.log", "app-*.log")
+                              for f in found.glob(pattern)):
         return found
     return None
 
@@ -119,7 +122,7 @@ def captured(report_dir: Path, worker: int, secrets: Callable[[], Mapping[str, s
              ) -> Iterator[Path]:
     """Within the block, the servers' records go to the worker's file (created with the first
     record) and no further, masked, with the values ``secrets()`` gives as each is written."""
-    path = log_dir(report_dir) / f"worker-{worker + 1}.log"
+    path = log_dir(report_dir) / f"worker-{worker}.log"
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, encoding="utf-8", delay=True)
     handler.setFormatter(_Masked(FORMAT, secrets))

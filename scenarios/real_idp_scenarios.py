@@ -21,7 +21,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, expect
 
-from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo, app_logs, flows
+from mock_idp.testing import bind_socket
+from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo, flows
 from scenarios.drivers import CodeSteps, EntraDriver
 from scenarios.pages import FailurePage, RpAppPage, RpSignedOutPage
 from scenarios.real_idp import IdpConfigError, RealIdpConfig, RealIdpStack, load_idp_config
@@ -257,9 +258,9 @@ def skipped_scenarios(real: Registry, catalogue: Registry, patterns: list[str]
 def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int:
     """``run --idp CONFIG``: the handler's branch for a real provider (one worker)."""
     from scenarios.registry import SelectionError, load_catalogue
-    from scenarios.report import write_html, write_json, write_junit
+    from scenarios.report import output_problem, write_reports
     from scenarios.results import RunSummary, format_explanations
-    from scenarios.runner import RunOptions, format_table, run, skipped_result
+    from scenarios.runner import RunInterrupted, RunOptions, format_table, run, skipped_result
 
     try:
         config = load_idp_config(Path(args.idp))
@@ -290,20 +291,45 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
         for item, reason in skipped:
             print(f"{item.id}\tSKIP: {reason}")
         return 0
+    if (problem := output_problem(report=args.report, junit=args.junit)) is not None:
+        print(f"scenarios: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    if runnable and sock is None and (taken := _port_taken(config)) is not None:
+        print(f"scenarios: --idp {args.idp}: {taken}", file=sys.stderr)
+        return EXIT_USAGE
     if any(reason == SKIP_REASON for _, reason in skipped):
         print(f"skipped against a real provider ({SKIP_REASON}):")
     for item, reason in skipped:
         print(f"SKIP  {item.id}" + ("" if reason == SKIP_REASON else f"  ({reason})"))
+    nowhere = WorkerInfo(index=-1, count=1)
+
+    def write(summary: RunSummary) -> None:
+        # the reports list the skipped scenarios with their reasons, as those of a run with
+        # --app
+        summary = replace(summary, results=(
+            *summary.results, *(skipped_result(item, reason, nowhere)
+                                for item, reason in skipped)))
+        write_reports(summary, args.junit, logs=bool(runnable))
+        (summary.report_dir / "skipped.json").write_text(json.dumps(
+            [{"id": s.id, "reason": r} for s, r in skipped], indent=2), encoding="utf-8")
+
     if runnable:
         if args.trace != "off":
             print("note: Playwright traces are off against a real provider (they would record "
                   "the typed password); screenshots mask password fields")
+        if getattr(args, "workers_given", False) and args.workers > 1:
+            print(f"note: --workers {args.workers} is not used against a real provider: its "
+                  "scenarios run one at a time, in one worker (one account signs in)")
         options = RunOptions(
             catalogue=args.catalogue, only=tuple(s.id for s in runnable), headed=args.headed,
             workers=1, report_dir=args.report, trace="off",
             ws_endpoint=args.browser_ws_endpoint, timeout_ms=args.timeout * 1000,
         )
-        summary = replace(run(options, registry=registry), shard=shard)
+        try:
+            summary = replace(run(options, registry=registry), shard=shard)
+        except RunInterrupted as stopped:
+            write(replace(stopped.summary, shard=shard))
+            raise
     else:
         # nothing to run: the reports still list the skipped scenarios (a CI shard uploads
         # them like any other)
@@ -321,20 +347,22 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
         print(format_explanations(summary))
     if skipped:
         print(f"{len(skipped)} skipped (need the mock provider)")
-    # the reports list the skipped scenarios with their reasons, as those of a run with --app
-    nowhere = WorkerInfo(index=-1, count=1)
-    summary = replace(summary, results=(
-        *summary.results, *(skipped_result(item, reason, nowhere) for item, reason in skipped)))
-    html = write_html(summary, summary.report_dir)
-    write_json(summary, summary.report_dir)
-    (summary.report_dir / "skipped.json").write_text(json.dumps(
-        [{"id": s.id, "reason": r} for s, r in skipped], indent=2), encoding="utf-8")
-    print(f"report: {html}")
-    if runnable and (logs := app_logs.written(summary.report_dir)) is not None:
-        print(f"logs:   {logs}")
-    if args.junit is not None:
-        print(f"junit:  {write_junit(summary, args.junit)}")
+    write(summary)
     if not runnable:
         # a shard with nothing to run is part of a whole that may; alone, it is an error
         return 0 if shard is not None else EXIT_NOTHING_RAN
     return summary.exit_code
+
+
+def _port_taken(config: RealIdpConfig) -> str | None:
+    """Why the RP cannot have its fixed ``[rp] port``, or ``None`` (a free one: it is taken
+    when the RP starts)."""
+    if not config.rp_port:
+        return None
+    try:
+        bind_socket(config.rp_host, config.rp_port).close()
+    except OSError as exc:
+        return (f"[rp] port {config.rp_port} on {config.rp_host} is not free "
+                f"({exc.strerror or exc}): stop what uses it, or choose another port "
+                "(and register its redirect URIs)")
+    return None

@@ -8,17 +8,20 @@ and the text diagram in JUnit's ``system-out`` of a scenario that did not pass.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from scenarios.app_logs import log_dir
+from scenarios.app_logs import log_dir, written
 from scenarios.junit import JUnitCase, write_junit_xml
 from scenarios.results import LABELS, PHASE_NAMES, RunSummary, ScenarioResult, phase_totals
 
-__all__ = ["template_environment", "write_html", "write_json", "write_junit"]
+__all__ = ["output_problem", "template_environment", "write_html", "write_json", "write_junit",
+           "write_reports"]
 
 SUITE_NAME = "sso-harness scenarios"
 
@@ -79,8 +82,9 @@ def write_html(summary: RunSummary, report_dir: Path, *, generated: datetime | N
         phases=phase_totals(summary.results),
         phase_names=PHASE_NAMES,
         generated=(generated or datetime.now(UTC)).isoformat(timespec="seconds"),
-        logs=sorted(f.relative_to(report_dir).as_posix()
-                    for f in log_dir(report_dir).glob("worker-*.log") if f.stat().st_size),
+        logs=[f.relative_to(report_dir).as_posix()
+              for f in (log_dir(report_dir) / f"worker-{n}.log" for n in range(summary.workers))
+              if f.is_file() and f.stat().st_size],
     )
     report_dir.mkdir(parents=True, exist_ok=True)
     path = report_dir / "index.html"
@@ -103,3 +107,48 @@ def write_json(summary: RunSummary, report_dir: Path) -> Path:
     path = report_dir / "results.json"
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+def write_reports(summary: RunSummary, junit: Path | None, *, logs: bool = True) -> None:
+    """``index.html`` and ``results.json`` in the report directory, and JUnit XML at ``junit``
+    when given, each path printed; with ``logs``, the log directory too when anything was
+    logged there."""
+    html = write_html(summary, summary.report_dir)
+    write_json(summary, summary.report_dir)
+    print(f"report: {html}", flush=True)
+    if logs and (found := written(summary.report_dir)) is not None:
+        print(f"logs:   {found}", flush=True)
+    if junit is not None:
+        print(f"junit:  {write_junit(summary, junit)}", flush=True)
+
+
+def output_problem(*, report: Path | None = None, junit: Path | None = None) -> str | None:
+    """Why the reports cannot go where ``--report DIR`` and ``--junit PATH`` say (``"--report
+    out: not a directory"``), or ``None``; checked before a run starts, rather than found
+    once it is over. The directories they need are made."""
+    for option, path, directory in (("--report", report, True), ("--junit", junit, False)):
+        if path is not None and (why := _unwritable(path, directory=directory)) is not None:
+            return f"{option} {path}: {why}"
+    return None
+
+
+def _unwritable(path: Path, *, directory: bool) -> str | None:
+    try:
+        if directory and path.exists() and not path.is_dir():
+            return "not a directory"
+        if not directory and path.is_dir():
+            return "is a directory"
+        folder = path if directory else path.parent
+        existing = folder
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not existing.is_dir():
+            return f"{existing} is not a directory"
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+        if not directory and path.exists() and not os.access(path, os.W_OK):
+            return "cannot write to the file"
+    except OSError as exc:
+        return f"cannot write there ({exc.strerror or exc})"
+    return None

@@ -13,20 +13,21 @@ What each worker does is in :mod:`scenarios.worker`; what a run produces in
 from __future__ import annotations
 
 import contextlib
+import json
 import multiprocessing
 import queue
-import shutil
 import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from scenarios.app.process import interrupted_by
 from scenarios.app_down import AppDown
+from scenarios.app_logs import log_dir
 from scenarios.registry import Registry, Scenario, WorkerInfo, load_catalogue
 from scenarios.results import LABELS, RunSummary, ScenarioResult, format_table
 from scenarios.schedule import longest_first, previous_durations
@@ -48,6 +49,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_CATALOGUE",
+    "MANIFEST",
+    "NOT_RUN",
+    "RunInterrupted",
     "RunOptions",
     "RunSummary",
     "ScenarioResult",
@@ -64,6 +68,22 @@ _INTERRUPTED = 130
 """A worker's exit code once interrupted (128 + SIGINT, what a shell reports for Ctrl-C)."""
 INTERRUPT_GRACE_SECONDS = 1.0
 """How long an interrupted run lets its workers stop on their own before it tells them to."""
+MANIFEST = ".scenarios-files.json"
+"""In the report directory: the files the last run wrote under ``screenshots/``, ``traces/``,
+``logs/`` and ``rerun/``. The next run deletes those, and leaves every other file there alone
+(an app's own log in ``logs/``, say)."""
+ARTIFACT_DIRS = ("screenshots", "traces", "logs", RERUN_DIR)
+NOT_RUN = "not run: the run was interrupted"
+"""The reason given for each scenario an interrupted run did not finish."""
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped the run; :attr:`summary` holds the scenarios that finished,
+    and each of the others skipped with :data:`NOT_RUN`."""
+
+    def __init__(self, summary: RunSummary) -> None:
+        super().__init__()
+        self.summary = summary
 
 
 @contextlib.contextmanager
@@ -225,10 +245,55 @@ def _interrupt_workers(processes: Sequence[BaseProcess],
             process.terminate()
 
 
-def _reset_artifacts(report_dir: Path) -> None:
-    for sub in ("screenshots", "traces", "logs", RERUN_DIR):
-        shutil.rmtree(report_dir / sub, ignore_errors=True)
+def _harness_files(report_dir: Path, ids: Iterable[str], workers: int) -> list[Path]:
+    """The files in the places where a run of ``ids`` with ``workers`` workers writes: each
+    scenario's screenshots, trace and app log (its traced rerun's too), and the workers'
+    logs."""
+    found: list[Path] = [log_dir(report_dir) / f"worker-{n}.log" for n in range(workers)]
+    for base in (report_dir, report_dir / RERUN_DIR):
+        for scenario_id in ids:
+            found += [base / "traces" / f"{scenario_id}.zip",
+                      log_dir(base) / f"app-{scenario_id}.log"]
+            found += sorted((base / "screenshots" / scenario_id).rglob("*"))
+    return [path for path in found if path.is_file()]
+
+
+def _recorded(report_dir: Path) -> list[Path]:
+    """The files the last run in ``report_dir`` wrote, from its :data:`MANIFEST`; only paths
+    under :data:`ARTIFACT_DIRS` are taken."""
+    try:
+        names = json.loads((report_dir / MANIFEST).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    if not isinstance(names, list):
+        return []
+    paths = [Path(name) for name in names if isinstance(name, str)]
+    return [report_dir / path for path in paths
+            if not path.is_absolute() and ".." not in path.parts and len(path.parts) > 1
+            and path.parts[0] in ARTIFACT_DIRS]
+
+
+def _reset_artifacts(report_dir: Path, ids: Iterable[str], workers: int) -> None:
+    """Delete what the last run wrote (its :data:`MANIFEST`) and whatever stands where this
+    run will write, and the directories that leaves empty; nothing else."""
+    for path in {*_recorded(report_dir), *_harness_files(report_dir, ids, workers)}:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+        for folder in path.parents:
+            if len(folder.relative_to(report_dir).parts) < 2:
+                break
+            try:
+                folder.rmdir()
+            except OSError:
+                break
     report_dir.mkdir(parents=True, exist_ok=True)
+
+
+def _record_artifacts(report_dir: Path, ids: Iterable[str], workers: int) -> None:
+    files = [path.relative_to(report_dir).as_posix()
+             for path in _harness_files(report_dir, ids, workers)]
+    (report_dir / MANIFEST).write_text(json.dumps({"files": files}, indent=2) + "\n",
+                                       encoding="utf-8")
 
 
 def run(
@@ -241,7 +306,10 @@ def run(
 
     Raises :class:`scenarios.registry.SelectionError` when ``options.only`` matches nothing.
     SIGTERM interrupts the run as Ctrl-C does (:func:`~scenarios.app.process.interrupted_by`):
-    :class:`KeyboardInterrupt`, once every stack and app it started has stopped.
+    :class:`RunInterrupted` (a :class:`KeyboardInterrupt`) with the results so far, once every
+    stack and app it started has stopped. Of the report directory's ``screenshots/``,
+    ``traces/``, ``logs/`` and ``rerun/``, only the files the last run wrote are deleted
+    (:data:`MANIFEST`).
     """
     with interrupted_by():
         return _run(options, registry, out)
@@ -260,24 +328,30 @@ def _run(options: RunOptions, registry: Registry | None, out: TextIO | None) -> 
     if workers > 1:  # the last run's times, before its results are replaced
         durations = previous_durations(options.report_dir / "results.json")
         runnable = longest_first(runnable, durations, key=lambda item: item.id)
-    _reset_artifacts(options.report_dir)
+    ids = [item.id for item in selected]
+    _reset_artifacts(options.report_dir, ids, workers)
     progress = _Progress(out=stream, show_worker=workers > 1)
     started = time.monotonic()
     nowhere = WorkerInfo(index=-1, count=workers, app=options.app)
-    for item in selected:
-        if (reason := reasons[item.id]) is not None:
-            progress.finished(skipped_result(item, reason, nowhere))
-    if runnable:
-        if workers == 1:
-            _run_in_process(options, catalogue, [item.id for item in runnable], progress)
-        else:
-            _run_in_workers(options, runnable, progress)
-    results = tuple(progress.results[item.id] for item in selected)
-    return RunSummary(
-        results=results,
-        seconds=time.monotonic() - started,
-        workers=workers,
-        report_dir=options.report_dir,
-        shard=options.shard,
-        app=options.app_name,
-    )
+
+    def summary() -> RunSummary:
+        results = tuple(progress.results.get(item.id) or skipped_result(item, NOT_RUN, nowhere)
+                        for item in selected)
+        return RunSummary(results=results, seconds=time.monotonic() - started,
+                          workers=workers, report_dir=options.report_dir, shard=options.shard,
+                          app=options.app_name)
+
+    try:
+        for item in selected:
+            if (reason := reasons[item.id]) is not None:
+                progress.finished(skipped_result(item, reason, nowhere))
+        if runnable:
+            if workers == 1:
+                _run_in_process(options, catalogue, [item.id for item in runnable], progress)
+            else:
+                _run_in_workers(options, runnable, progress)
+    except KeyboardInterrupt as exc:
+        raise RunInterrupted(summary()) from exc
+    finally:
+        _record_artifacts(options.report_dir, ids, workers)
+    return summary()

@@ -29,6 +29,7 @@ from scenarios.conformance.setup import from_flags, from_profile
 from scenarios.conformance.trust import browser_trust
 from scenarios.junit import JUnitCase, Outcome, write_junit_xml
 from scenarios.options import MAX_TIMEOUT_SECONDS, port_option, timeout_option
+from scenarios.report import output_problem
 from scenarios.shard import Shard, shard_option
 
 __all__ = ["EXIT_FAILED", "EXIT_SETUP", "HELP", "configure", "handle", "write_junit"]
@@ -163,6 +164,9 @@ def handle(args: argparse.Namespace) -> int:
         return EXIT_SETUP
     if not args.app and not args.rp:
         _say("scenarios conformance: --app PROFILE or --rp URL is required")
+        return EXIT_SETUP
+    if (problem := output_problem(report=args.report, junit=args.junit)) is not None:
+        _say(f"scenarios conformance: {problem}")
         return EXIT_SETUP
     if not rows and args.shard is not None:
         return _empty_shard(args, rp=args.rp or "", provider=args.idp or "",

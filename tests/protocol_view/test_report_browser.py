@@ -126,7 +126,8 @@ def report_page(ran: Ran, sso_browser: Browser) -> Iterator[Page]:
 def test_the_runs_went_as_planned(ran: Ran) -> None:
     status = {r.id: r.status for r in ran.summary.results}
     assert status == {NONCE: "passed", PROBE: "failed"}
-    assert set(ran.files) == {"index.html", "results.json", "junit.xml", "explain.txt"}
+    assert set(ran.files) == {"index.html", "results.json", "junit.xml", "explain.txt",
+                              ".scenarios-files.json"}
 
 
 def _step_names(section: Locator) -> list[str]:

@@ -15,6 +15,8 @@ ROWS = "rp-id_token-aud,rp-backchannel-rpinitlogout-lt-wrong-aud"
 
 
 def test_the_reference_rps_refusals_go_to_the_report_logs(tmp_path: Path) -> None:
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "app.log").write_text("the app's own\n")  # not the harness's
     done = subprocess.run(
         [sys.executable, "-m", "scenarios", "conformance", "--app", "reference-rp", "--only",
          ROWS, "--report", str(tmp_path)],
@@ -25,9 +27,10 @@ def test_the_reference_rps_refusals_go_to_the_report_logs(tmp_path: Path) -> Non
     assert [line.split()[:2] for line in progress[1:3]] == [
         ["PASS", row] for row in ROWS.split(",")]
     assert progress[3:] == [f"report: {tmp_path / 'index.html'}", f"logs:   {tmp_path / 'logs'}"]
-    logged = (tmp_path / "logs" / "worker-1.log").read_text()
+    logged = (tmp_path / "logs" / "worker-0.log").read_text()
     assert "sign-in failure RP-" in logged and "id_token_wrong_audience" in logged
     assert "back-channel logout refused: logout_token_invalid: wrong_audience" in logged
+    assert (tmp_path / "logs" / "app.log").read_text() == "the app's own\n"
 
 
 def test_without_a_report_the_logs_go_to_the_default_directory(tmp_path: Path) -> None:
@@ -39,4 +42,4 @@ def test_without_a_report_the_logs_go_to_the_default_directory(tmp_path: Path) -
     assert "sign-in failure" not in done.stderr
     assert done.stderr.splitlines()[-1] == "logs:   reports/conformance/logs"
     assert "id_token_wrong_audience" in (
-        tmp_path / "reports" / "conformance" / "logs" / "worker-1.log").read_text()
+        tmp_path / "reports" / "conformance" / "logs" / "worker-0.log").read_text()

@@ -24,7 +24,7 @@ def test_records_go_to_the_workers_file_masked_and_nowhere_else(
         logging.getLogger("mock_idp.endpoints.graph").warning("graph said no")
         logging.getLogger("elsewhere").warning("not a server's")
     text = path.read_text(encoding="utf-8")
-    assert path == tmp_path / "logs" / "worker-2.log"
+    assert path == tmp_path / "logs" / "worker-1.log"  # worker 1, as [worker 1] and its reports say
     assert "WARNING relying_party.failures: sign-in failure RP-1 sent client_secret=" in text
     assert "Secret-Value01" not in text
     assert "mock_idp.endpoints.graph: graph said no" in text
@@ -96,7 +96,7 @@ def test_a_refused_sign_in_is_logged_in_the_report(tmp_path: Path,
         summary = run(RunOptions(only=("failure.state-replayed",), report_dir=tmp_path,
                                  workers=1), out=io.StringIO())
     assert [r.status for r in summary.results] == ["passed"]
-    log = (tmp_path / "logs" / "worker-1.log").read_text(encoding="utf-8")
+    log = (tmp_path / "logs" / "worker-0.log").read_text(encoding="utf-8")
     assert "relying_party.failures: sign-in failure RP-" in log
     assert "state already used" in log
     assert not [r for r in caplog.records if r.name.startswith("relying_party")]

@@ -1,18 +1,23 @@
 """Stopping a run half-way: Ctrl-C and SIGTERM, to ``python -m scenarios run`` and to pytest with
 the plugin, leave no app started by its profile's command behind (it runs in a session of its
-own, which neither signal reaches), and ``run`` ends with one line, not a traceback."""
+own, which neither signal reaches), and ``run`` ends with one line, not a traceback, after
+writing the reports of what finished."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import textwrap
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+
+from scenarios.runner import NOT_RUN
 
 # Real runs, workers and apps, signalled and watched until they are gone: make test-slow's.
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -63,6 +68,11 @@ CATALOGUE = textwrap.dedent("""\
         with AppServer(profile, address, workdir=HERE / f"worker-{worker.index}") as server:
             server.start({"base_url": address.base_url})
             yield server
+
+
+    @registry.scenario(id="done.first", title="finishes", proves="nothing")
+    def done(ctx):
+        pass
 
 
     for n in range(2):
@@ -147,7 +157,18 @@ def _stopped(child: subprocess.Popen[str], apps: dict[int, str]) -> tuple[int, s
 def _run_command(project: Path, workers: int) -> list[str]:
     return [sys.executable, "-c", SIGINT_DEFAULT, "run", "--catalogue",
             "held_catalogue:registry", "--workers", str(workers), "--trace", "off",
-            "--report", str(project / "report")]
+            "--report", str(project / "report"), "--junit", str(project / "junit.xml")]
+
+
+def _reported(project: Path) -> None:
+    """The reports of an interrupted run: what finished, and the rest not run."""
+    results = json.loads((project / "report" / "results.json").read_text(encoding="utf-8"))
+    assert {r["id"]: (r["status"], r["message"]) for r in results["results"]} == {
+        "done.first": ("passed", None), "held.0": ("skipped", NOT_RUN),
+        "held.1": ("skipped", NOT_RUN)}
+    suite = ET.parse(project / "junit.xml").getroot().find("testsuite")
+    assert suite is not None and (suite.get("tests"), suite.get("skipped")) == ("3", "2")
+    assert "held.1" in (project / "report" / "index.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -160,6 +181,7 @@ def test_sigterm_stops_a_run_and_the_apps_it_started(tmp_path: Path, workers: in
     assert code == 130, out + err
     assert err.strip() == "scenarios: interrupted", err
     assert "Traceback" not in out + err
+    _reported(project)
 
 
 def test_ctrl_c_stops_a_run_and_its_workers_apps(tmp_path: Path) -> None:
@@ -172,6 +194,7 @@ def test_ctrl_c_stops_a_run_and_its_workers_apps(tmp_path: Path) -> None:
     code, out, err = _stopped(child, apps)
     assert code == 130, out + err
     assert "Traceback" not in err, err
+    _reported(project)
 
 
 def test_sigterm_stops_pytest_and_the_apps_its_tests_started(tmp_path: Path) -> None:

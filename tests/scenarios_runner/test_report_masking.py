@@ -107,9 +107,9 @@ def test_a_failure_leaks_no_known_value_and_stays_small_and_printable(tmp_path: 
     [result] = summary.results
     assert result.status == "failed"
     files = _everything(summary, out.getvalue(), tmp_path)
-    assert {"logs/worker-1.log", "logs/app-mask.failure.log", "junit.xml"} <= set(files)
+    assert {"logs/worker-0.log", "logs/app-mask.failure.log", "junit.xml"} <= set(files)
     assert [name for name, text in files.items() if created[0] in text or ADMIN in text] == []
-    assert "refused [redacted]" in files["logs/worker-1.log"]
+    assert "refused [redacted]" in files["logs/worker-0.log"]
     assert "using [redacted] and [redacted]" in files["logs/app-mask.failure.log"]
     assert [name for name, text in files.items() if "\x1b" in text] == []
     assert "\\x1b[31m[redacted]\\x1b[0m" in (result.message or "")

@@ -1,0 +1,254 @@
+"""Where a run's outputs go: a report directory keeps the files the harness did not write, and
+loses the last run's; unusable ``--report`` and ``--junit`` paths are refused before anything
+runs; an empty shard passes with empty reports; a run where everything was skipped says why
+it fails."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import socket
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo
+from scenarios.__main__ import EXIT_USAGE, main
+from scenarios.report import write_html
+from scenarios.results import RunSummary
+from scenarios.runner import MANIFEST, RunOptions, run
+
+TOY = "scenarios_runner.toy_catalogue:registry"
+SKIPPING = "scenarios_runner.test_run_outputs:skipping"
+
+skipping = Registry()
+"""A catalogue whose one scenario is always skipped: a run of it starts no browser."""
+
+
+@skipping.environment_factory
+@contextlib.contextmanager
+def _environment(worker: WorkerInfo) -> Iterator[None]:
+    yield None
+
+
+@skipping.skip_when
+def _never(item: Scenario, app: str | None) -> str | None:
+    return "this app cannot run it"
+
+
+@skipping.scenario(id="skip.me", title="skipped", proves="nothing")
+def _skipped(ctx: ScenarioContext[None]) -> None:
+    raise AssertionError("a skipped scenario ran")
+
+
+FOREIGN = ("logs/app.log", "logs/worker.txt", "screenshots/notes.txt", "traces/keep.zip",
+           "rerun/readme.md", "screenshots/by-hand/shot.png")
+
+
+def _write(root: Path, names: tuple[str, ...] | list[str]) -> None:
+    for name in names:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(f"{name}\n", encoding="utf-8")
+
+
+def test_a_run_deletes_the_last_runs_files_and_nothing_else(tmp_path: Path) -> None:
+    """The CI job's app writes reports/logs/app.log, then the harness runs with --report
+    reports: the app's log survives; what the last run wrote (its manifest) goes."""
+    report = tmp_path / "reports"
+    _write(report, FOREIGN)
+    last_run = ["screenshots/gone.one/01-open.png", "rerun/traces/gone.one.zip",
+                "logs/worker-3.log", "logs/app-gone.one.log"]
+    _write(report, last_run)
+    _write(report, ["screenshots/skip.me/01-stale.png"])  # where this run writes
+    (tmp_path / "outside.txt").write_text("mine", encoding="utf-8")
+    (report / MANIFEST).write_text(json.dumps({"files": [
+        *last_run, "../outside.txt", "results.json", "/etc/hostname", "logs"]}),
+        encoding="utf-8")
+    (report / "results.json").write_text("{}", encoding="utf-8")
+
+    summary = run(RunOptions(report_dir=report, catalogue=SKIPPING), registry=skipping,
+                  out=io.StringIO())
+
+    assert [r.status for r in summary.results] == ["skipped"]
+    assert all((report / name).read_text(encoding="utf-8") == f"{name}\n" for name in FOREIGN)
+    assert not any((report / name).exists() for name in last_run)
+    assert not (report / "screenshots" / "gone.one").exists()  # emptied, so removed
+    assert not (report / "screenshots" / "skip.me").exists()
+    assert (tmp_path / "outside.txt").exists() and (report / "results.json").exists()
+    assert json.loads((report / MANIFEST).read_text(encoding="utf-8")) == {"files": []}
+
+
+@pytest.mark.browser
+def test_a_runs_pictures_are_gone_after_the_next_run_and_foreign_files_stay(
+        tmp_path: Path) -> None:
+    report = tmp_path / "reports"
+    _write(report, FOREIGN)
+    first = run(RunOptions(report_dir=report, catalogue=TOY, only=("toy.pass.heading",),
+                           workers=1, trace="off"), out=io.StringIO())
+    [shot] = [s.screenshot for s in first.results[0].steps]
+    assert shot is not None and (report / shot).is_file()
+    assert shot in json.loads((report / MANIFEST).read_text(encoding="utf-8"))["files"]
+
+    run(RunOptions(report_dir=report, catalogue=SKIPPING), registry=skipping,
+        out=io.StringIO())
+    assert not (report / shot).exists()
+    assert not (report / "screenshots" / "toy.pass.heading").exists()
+    assert all((report / name).is_file() for name in FOREIGN)
+
+
+def test_the_report_links_the_logs_of_this_runs_workers_only(tmp_path: Path) -> None:
+    _write(tmp_path, ["logs/worker-0.log", "logs/worker-1.log", "logs/worker-5.log"])
+    summary = RunSummary(results=(), seconds=0.0, workers=2, report_dir=tmp_path)
+    html = write_html(summary, tmp_path).read_text(encoding="utf-8")
+    assert 'href="logs/worker-0.log"' in html and 'href="logs/worker-1.log"' in html
+    assert "worker-5.log" not in html
+
+
+# -- unusable output paths: one line, exit 2, before anything runs ----------------------------
+
+
+def _unusable(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x", encoding="utf-8")
+    a_dir = tmp_path / "a-dir"
+    a_dir.mkdir()
+    return {
+        "report is a file": (["--report", str(a_file)], f"--report {a_file}: not a directory"),
+        "report under a file": (["--report", str(a_file / "r")],
+                                f"--report {a_file / 'r'}: {a_file} is not a directory"),
+        "report cannot be made": (["--report", "/proc/sso-harness-report"],
+                                  "--report /proc/sso-harness-report: cannot write there"),
+        "junit is a directory": (["--junit", str(a_dir)], f"--junit {a_dir}: is a directory"),
+        "junit cannot be made": (["--junit", "/proc/sso-harness/j.xml"],
+                                 "--junit /proc/sso-harness/j.xml: cannot write there"),
+    }
+
+
+CASES = ["report is a file", "report under a file", "report cannot be made",
+         "junit is a directory", "junit cannot be made"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_run_refuses_unusable_outputs_before_it_starts(
+        case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    options, message = _unusable(tmp_path)[case]
+    report = ["--report", str(tmp_path / "report")] if options[0] != "--report" else []
+    code = main(["run", "--catalogue", TOY, "--only", "toy.pass.heading", *report, *options])
+    captured = capsys.readouterr()
+    assert code == EXIT_USAGE, captured.out + captured.err
+    assert captured.err.startswith(f"scenarios: {message}"), captured.err
+    assert len(captured.err.splitlines()) == 1 and captured.out == ""
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_conformance_refuses_unusable_outputs_before_it_starts(
+        case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    options, message = _unusable(tmp_path)[case]
+    code = main(["conformance", "--rp", "http://127.0.0.1:9", "--idp", "http://127.0.0.1:9",
+                 *options])
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE, err
+    assert err.startswith(f"scenarios conformance: {message}") and len(err.splitlines()) == 1
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only directory")
+def test_a_read_only_report_directory_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        code = main(["run", "--catalogue", TOY, "--only", "toy.pass.heading", "--report",
+                     str(locked)])
+    finally:
+        locked.chmod(0o700)
+    assert code == EXIT_USAGE
+    assert f"--report {locked}: cannot write there" in capsys.readouterr().err
+
+
+# -- empty shards and runs where nothing ran --------------------------------------------------
+
+
+def test_an_empty_shard_passes_with_empty_reports(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    report, junit = tmp_path / "r0", tmp_path / "j.xml"
+    code = main(["run", "--catalogue", TOY, "--only", "toy.pass.heading", "--shard", "2/3",
+                 "--junit", str(junit), "--report", str(report)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.out + captured.err
+    assert "shard 2/3 has no scenarios" in captured.err
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None and suite.get("tests") == "0"
+    assert suite.get("name") == "sso-harness scenarios shard 2/3"
+    data = json.loads((report / "results.json").read_text(encoding="utf-8"))
+    assert (data["results"], data["shard"]) == ([], "2/3")
+    assert (report / "index.html").is_file()
+
+
+def test_without_a_shard_an_empty_selection_is_still_an_error(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--catalogue", "scenarios_runner.toy_catalogue:empty"]) == 5
+    assert "no scenarios" in capsys.readouterr().err
+
+
+def test_a_run_where_everything_was_skipped_says_why_it_fails(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["run", "--catalogue", SKIPPING, "--report", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "0 passed, 0 failed, 1 skipped" in captured.out
+    assert ("scenarios: nothing ran: every selected scenario was skipped"
+            in captured.err), captured.err
+
+
+# -- run --idp: one worker, a fixed RP port that is taken -------------------------------------
+
+
+def test_run_idp_refuses_a_taken_rp_port_naming_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from scenarios_runner.test_real_idp import CONFIG, ENV
+
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        config = tmp_path / "idp.toml"
+        config.write_text(CONFIG.replace("port = 8765", f"port = {port}"), encoding="utf-8")
+        code = main(["run", "--idp", str(config), "--report", str(tmp_path / "report"),
+                     "--only", "auto-login.first-login"])
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE, err
+    assert f"[rp] port {port} on 127.0.0.1 is not free" in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(("workers", "noted"), [([], False), (["--workers", "1"], False),
+                                                (["--workers", "3"], True)])
+def test_run_idp_says_it_runs_one_worker_when_more_are_asked_for(
+        workers: list[str], noted: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import scenarios.runner
+    from scenarios_runner.test_real_idp import CONFIG, ENV
+
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    config = tmp_path / "idp.toml"
+    config.write_text(CONFIG.replace("port = 8765", "port = 0"), encoding="utf-8")
+    ran: list[int] = []
+
+    def nothing(options: RunOptions, *, registry: Registry) -> RunSummary:
+        ran.append(options.workers)
+        return RunSummary(results=(), seconds=0.0, workers=1, report_dir=options.report_dir)
+
+    monkeypatch.setattr(scenarios.runner, "run", nothing)
+    main(["run", "--idp", str(config), "--report", str(tmp_path / "report"), "--only",
+          "auto-login.first-login", *workers])
+    out = capsys.readouterr().out
+    assert ran == [1]
+    assert ("note: --workers 3 is not used against a real provider" in out) == noted, out
