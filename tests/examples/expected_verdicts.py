@@ -145,9 +145,11 @@ IDENTITY: Mapping[str, Verdict] = {
 
 AUTHLIB: Mapping[str, Verdict] = {
     **COMMON,
+    # Authlib sends no ``resource``: Entra's v1 token endpoint refuses the code (AADSTS500013,
+    # in the app's log) before the unsigned v1 ID token is reached.
     "auto-login.v1-endpoints": Verdict(
-        "failed", "the sign-in did not end at http://127.0.0.1:", "FAIL: refuses the unsigned "
-        "v1 ID token even over TLS (500 page)"),
+        "failed", "the sign-in did not end at http://127.0.0.1:", "FAIL: sends no `resource`, "
+        "so v1 refuses the code (AADSTS500013; 500 page)"),
     "failure.v1-unsigned-over-http": error_500(),
     "failure.expired-secret": error_500(),
     "failure.invalid-secret": error_500(),
@@ -182,9 +184,10 @@ FORBIDDEN = "FAIL: plain `Forbidden` (403), no contact"
 PASSPORT: Mapping[str, Verdict] = {
     **COMMON,
     "auto-login.v1-endpoints": Verdict(
-        "failed", "signed in as None, expected alice@", "FAIL: signs in without the user's "
-        "name (v1 tokens carry `upn`, not `preferred_username`)"),
-    "failure.v1-unsigned-over-http": accepts(),
+        "failed", "the app showed /auth/callback with HTTP 500: 'TokenError: AADSTS500013: "
+        "Resource identifier is not provided", "FAIL: sends no `resource`, so v1 refuses the "
+        "code (AADSTS500013; Express 500 page)"),
+    "failure.v1-unsigned-over-http": express_error(500, "'TokenError: AADSTS500013", STACK_TRACE),
     "failure.expired-secret": express_error(500, '"TokenError: AADSTS7000222', STACK_TRACE),
     "failure.invalid-secret": express_error(500, "'TokenError: AADSTS7000215", STACK_TRACE),
     "failure.user-not-assigned": express_error(500, '"AuthorizationError: AADSTS50105',
