@@ -359,6 +359,7 @@ async def callback(request: Request) -> Response:
                 id_token=signed_in.id_token,
                 created_at=now,
                 expires_at=now + settings.session_lifetime,
+                sign_in_started_at=tx.created_at,
             ),
             replaces=cookie(request, SESSION_COOKIE),
         )

@@ -7,8 +7,8 @@ keys). Its id is then recorded in the same transaction that applies it, so an ev
 twice, even at the same moment to two workers, is applied once. Lifecycle events change an
 installation only when they are newer than the last one applied to it (retries arrive out of
 order); an older one is answered ``ignored_stale``; a ``user.logout`` ends only the sessions
-started before it was created. Anything refused gets a 4xx naming what was wrong and leaves no
-trace. A launch URL that gives a parameter twice is refused rather than guessed at.
+whose sign-in began before it was created. Anything refused gets a 4xx naming what was wrong
+and leaves no trace. A launch URL that gives a parameter twice is refused, not guessed at.
 """
 
 from __future__ import annotations
@@ -238,15 +238,15 @@ def _uninstalled(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any]
 
 
 LOGOUT_CLOCK_SKEW = timedelta(seconds=30)
-"""How far the platform's clock may lag the RP's for a ``user.logout``: sessions the RP started
-up to this long after the event's ``created_at`` (by its own clock) still end. A session
+"""How far the platform's clock may lag the RP's for a ``user.logout``: sessions whose sign-in
+began up to this long after the event's ``created_at`` (by the RP's clock) still end. A session
 surviving a logout is worse than a sign-in made right after one ending; a retry comes 5 or 10
 minutes late, well past this."""
 
 
 def logged_out_before(created_at: datetime) -> datetime:
-    """Sessions started before this are the ones a ``user.logout`` created at ``created_at``
-    ends; one started later began after the logout and survives a late retry. The bound
+    """Sessions whose sign-in began before this are the ones a ``user.logout`` created at
+    ``created_at`` ends; one begun later began after the logout, surviving a late retry. It
     allows :data:`LOGOUT_CLOCK_SKEW` between the platform's clock and this app's (events up
     to five minutes ahead are taken, so both run on their own clocks)."""
     return created_at + LOGOUT_CLOCK_SKEW

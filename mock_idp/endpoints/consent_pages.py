@@ -144,6 +144,7 @@ def _approve_device(request: Request, txn: Transaction, session: Session, user: 
     record.status = "approved"
     record.user_id, record.session_id, record.auth_time = user.id, session.id, session.auth_time
     session.apps.setdefault(app.client_id, now)
+    session.versions[app.client_id] = record.version
     return render(request, "device_done", app_name=app.name, declined=False)
 
 

@@ -99,7 +99,7 @@ class Database:
         self, installation_id: str, platform_user_id: str, *, started_before: datetime,
         received_at: datetime, keep_for: timedelta,
     ) -> int:
-        """End the platform user's sessions of the installation started before
+        """End the platform user's sessions of the installation whose sign-in began before
         ``started_before``; the number ended. Their sign-ins in progress that began up to then,
         or up to ``received_at`` when that is earlier (one begun after the logout arrived began
         after it), make no session either (:class:`PlatformLogoutStore`). That record is kept

@@ -5,7 +5,8 @@ An identity is keyed by (issuer key, subject) and matched by the key
 (:mod:`relying_party.oidc.issuer_key`): one Entra tenant's v1 and v2 issuers are one key, and a
 row stored under either literal Entra issuer still matches it. A session keeps the literal
 issuer of its ID token; a logout matches it by the key that issuer has for the session's own
-connection or installation (the origin that served it, :data:`Origins`).
+connection or installation (the origin that served it, :data:`Origins`), and when its sign-in
+began, which a platform ``user.logout`` is compared with.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     platform_user_id TEXT,
     id_token TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL
+    expires_at TEXT NOT NULL,
+    sign_in_started_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sessions_by_sid ON sessions (sid);
 CREATE INDEX IF NOT EXISTS sessions_by_subject ON sessions (issuer, subject);
@@ -59,6 +61,13 @@ CREATE INDEX IF NOT EXISTS identities_by_subject ON identities (subject);
 CREATE INDEX IF NOT EXISTS sessions_by_platform_user ON sessions (source_id, platform_user_id);
 CREATE INDEX IF NOT EXISTS sessions_by_expiry ON sessions (expires_at);
 """
+
+_SIGN_IN_STARTED = """
+ALTER TABLE sessions ADD COLUMN sign_in_started_at TEXT;
+UPDATE sessions SET sign_in_started_at = created_at;
+"""
+"""A database from before sessions kept their sign-in's start: each session's creation stands
+in for it (what a ``user.logout`` was compared with until then)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,6 +90,9 @@ class Session:
     id_token: str
     created_at: datetime
     expires_at: datetime
+    sign_in_started_at: datetime
+    """When its sign-in began (its login transaction was made): a platform ``user.logout``
+    ends the sessions whose sign-in began before it, however late the callback came."""
 
 
 class EmailTaken(Exception):
@@ -149,6 +161,11 @@ class UserStore:
 class SessionStore:
     def __init__(self, sql: Sqlite) -> None:
         self._sql = sql
+        with sql.transaction() as conn:
+            columns = {row["name"] for row in conn.execute("PRAGMA table_info(sessions)")}
+            if "sign_in_started_at" not in columns:
+                for statement in filter(str.strip, _SIGN_IN_STARTED.split(";")):
+                    conn.execute(statement)
 
     def create(self, token: str, session: Session, *, replaces: str | None) -> None:
         """Store ``session`` under ``token``; the session under ``replaces`` ends with it, and
@@ -158,7 +175,9 @@ class SessionStore:
             if replaces is not None:
                 conn.execute("DELETE FROM sessions WHERE token_hash=?", (digest(replaces),))
             conn.execute(
-                "INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO sessions (token_hash, user_id, source_kind, source_id, issuer,"
+                " subject, sid, platform_user_id, id_token, created_at, expires_at,"
+                " sign_in_started_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     digest(token),
                     session.user_id,
@@ -171,6 +190,7 @@ class SessionStore:
                     session.id_token,
                     ts(session.created_at),
                     ts(session.expires_at),
+                    ts(session.sign_in_started_at),
                 ),
             )
 
@@ -229,11 +249,12 @@ class SessionStore:
     def end_by_platform_user(
         self, installation_id: str, platform_user_id: str, *, started_before: datetime
     ) -> int:
-        """End the platform user's sessions of this installation that started before
-        ``started_before``; those started later began after the logout and stay."""
+        """End the platform user's sessions of this installation whose sign-in began at or
+        before ``started_before`` (the bound a sign-in in progress is refused by, too), however
+        late it finished; those begun later began after the logout and stay."""
         return self._sql.run(
             "DELETE FROM sessions WHERE source_kind='installation' AND source_id=?"
-            " AND platform_user_id=? AND created_at<?",
+            " AND platform_user_id=? AND sign_in_started_at<=?",
             (installation_id, platform_user_id, ts(started_before)),
         )
 
@@ -283,4 +304,5 @@ def _session(row: sqlite3.Row) -> Session:
         id_token=row["id_token"],
         created_at=dt(row["created_at"]),
         expires_at=dt(row["expires_at"]),
+        sign_in_started_at=dt(row["sign_in_started_at"]),
     )

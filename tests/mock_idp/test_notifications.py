@@ -25,6 +25,8 @@ from idp_testkit import (
     paths,
     redeem,
     redirect_params,
+    sign_in,
+    submit,
 )
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -300,3 +302,23 @@ def test_notifications_name_the_issuer_of_the_apps_sign_in(
     [token] = receiver.logout_tokens()
     check_logout_token(browser, token, idt)
     assert ("x5t" in jwt.get_unverified_header(token)) == (version == "1.0")
+
+
+@pytest.mark.parametrize(("devicecode", "form", "issuer"), [
+    (f"/{TENANT}/oauth2/devicecode", {"resource": "https://graph.microsoft.com"},
+     f"https://sts.windows.net/{TENANT}/"),
+    (f"/{TENANT}/oauth2/v2.0/devicecode", {"scope": "openid profile"},
+     f"http://testserver/{TENANT}/v2.0"),
+])
+def test_a_device_code_sign_in_is_told_by_the_issuer_of_its_endpoint(
+        browser: AppClient, receiver: Receiver, devicecode: str, form: dict[str, str],
+        issuer: str) -> None:
+    started = browser.post(devicecode, data={"client_id": CLIENT_ID, **form})
+    assert started.status_code == 200, started.text
+    confirm = sign_in(browser, browser.post("/devicelogin",
+                                            data={"otc": started.json()["user_code"]}))
+    done = submit(browser, confirm, answer="Continue")
+    assert "You may now close this window" in done.text, done.text[:500]
+    browser.get(f"/{TENANT}/oauth2/v2.0/logout")
+    [token] = receiver.logout_tokens()
+    assert jwt.decode(token, options={"verify_signature": False})["iss"] == issuer

@@ -113,3 +113,18 @@ def test_the_logout_record_is_dropped_once_it_can_refuse_nothing(rp: RpHarness) 
     assert log_out(rp, rp.clock.now(), "bob") == "logged_out:0"
     assert logouts.sign_ins_before(INSTALLATION, alice) is None
     assert logouts.sign_ins_before(INSTALLATION, bob) == rp.clock.now()
+
+
+def test_a_retry_ends_a_session_whose_sign_in_began_before_the_logout(rp: RpHarness) -> None:
+    """Begun before the logout, finished more than 30 s after it was created but before its
+    delayed delivery: the session is ended by when its sign-in began, not when it was made."""
+    install(rp)
+    callback = callback_url(rp)
+    rp.clock.advance(seconds=1)
+    created = rp.clock.now()  # the first delivery fails
+    rp.clock.advance(seconds=40)
+    assert rp.client.get(callback).status_code == 303
+    assert rp.me().status_code == 200
+    rp.clock.advance(minutes=5)
+    assert log_out(rp, created) == "logged_out:1"  # the retry
+    assert rp.me().status_code == 401

@@ -139,7 +139,7 @@ def _session(db: Database, token: str, issuer: str, sid: str) -> None:
     db.sessions.create(token, Session(
         user_id=user_id, source_kind="connection", source_id="c1", issuer=issuer, subject=SUB,
         sid=sid, platform_user_id=None, id_token="x", created_at=AT,
-        expires_at=AT.replace(year=2030)), replaces=None)
+        expires_at=AT.replace(year=2030), sign_in_started_at=AT), replaces=None)
 
 
 ENTRA_SERVED: dict[tuple[SourceKind, str], str | None] = {("connection", "c1"): None}
