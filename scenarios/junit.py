@@ -5,6 +5,14 @@ write through :func:`write_junit_xml`; a shard's suite carries the shard in its 
 reports of N CI machines show side by side. A character XML 1.0 does not allow (an ANSI
 colour's escape from an app's error page, a noncharacter, a lone surrogate from bytes that were
 not UTF-8) is written as its Python escape (``\\x1b``), so every XML parser reads the file.
+
+The file validates against the JUnit schema of Jenkins' xunit plugin (jenkinsci/xunit-plugin
+``src/main/resources/org/jenkinsci/plugins/xunit/types/model/xsd/junit-10.xsd``), where a
+``testcase`` holds no ``properties``: a case's facts are lines of its ``system-out``,
+which ends with a ``[[ATTACHMENT|path]]`` line for each of its files. GitLab links the first
+such line of a failed case (docs.gitlab.com/ee/ci/testing/unit_test_reports.html, "View JUnit
+screenshots on GitLab"; gitlab-org/gitlab ``lib/gitlab/ci/parsers/test/junit.rb``), the
+Jenkins junit-attachments plugin every one (jenkinsci/junit-attachments-plugin README).
 """
 
 from __future__ import annotations
@@ -40,8 +48,12 @@ class JUnitCase:
     details: str | None = None
     """The text of a failure or error (a traceback, say)."""
     properties: Sequence[tuple[str, str]] = ()
+    """Facts about the case, written as ``name: value`` lines at the head of ``system-out``."""
     output: str = ""
     """``system-out``: what the case did, step by step."""
+    attachments: Sequence[str] = ()
+    """Files to show with the case (a screenshot first: GitLab shows only the first), as paths
+    from the directory the CI job runs in; one ``[[ATTACHMENT|path]]`` line each."""
 
 
 def write_junit_xml(path: Path, *, suite: str, cases: Sequence[JUnitCase], seconds: float,
@@ -61,7 +73,6 @@ def write_junit_xml(path: Path, *, suite: str, cases: Sequence[JUnitCase], secon
     for case in cases:
         element = ET.SubElement(node, "testcase", classname=case.classname, name=case.name,
                                 time=f"{case.seconds:.3f}")
-        _properties(element, case.properties)
         text = (case.message or "").strip()
         first_line = text.splitlines()[0] if text else case.outcome
         if case.outcome == "skipped":
@@ -70,8 +81,8 @@ def write_junit_xml(path: Path, *, suite: str, cases: Sequence[JUnitCase], secon
             tag = "failure" if case.outcome == "failed" else "error"
             ET.SubElement(element, tag, message=first_line, type=tag).text = (
                 case.details or case.message or "")
-        if case.output:
-            ET.SubElement(element, "system-out").text = case.output
+        if output := _system_out(case):
+            ET.SubElement(element, "system-out").text = output
     for element in suites.iter():
         element.attrib = {key: xml_text(value) for key, value in element.attrib.items()}
         if element.text:
@@ -81,6 +92,12 @@ def write_junit_xml(path: Path, *, suite: str, cases: Sequence[JUnitCase], secon
     path.parent.mkdir(parents=True, exist_ok=True)
     tree.write(path, encoding="utf-8", xml_declaration=True)
     return path
+
+
+def _system_out(case: JUnitCase) -> str:
+    parts = ["\n".join(f"{name}: {value}" for name, value in case.properties), case.output,
+             "\n".join(f"[[ATTACHMENT|{path}]]" for path in case.attachments)]
+    return "\n\n".join(part for part in parts if part)
 
 
 def _properties(parent: ET.Element, pairs: Sequence[tuple[str, str]]) -> None:

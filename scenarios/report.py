@@ -20,34 +20,67 @@ from scenarios.app_logs import log_dir, written
 from scenarios.junit import JUnitCase, write_junit_xml
 from scenarios.results import LABELS, PHASE_NAMES, RunSummary, ScenarioResult, phase_totals
 
-__all__ = ["output_problem", "template_environment", "write_html", "write_json", "write_junit",
-           "write_reports"]
+__all__ = ["RESULTS_SCHEMA", "output_problem", "template_environment", "write_html",
+           "write_json", "write_junit", "write_reports"]
 
 SUITE_NAME = "sso-harness scenarios"
+RESULTS_SCHEMA = 1
+"""The version of ``results.json``'s shape: raised when a member changes meaning or goes; a
+new member does not raise it."""
 
 
 def write_junit(summary: RunSummary, path: Path, *, timestamp: datetime | None = None) -> Path:
     """JUnit XML: one testsuite, a testcase per scenario (classname = its group). The suite
     is named for the app and the shard (``...: Reference RP shard 2/4``), so CI shows the
-    shards' reports side by side."""
+    shards' reports side by side; its timestamp is the run's start. A scenario that did not
+    pass attaches its failure screenshot, trace and app output (paths from the working
+    directory: :func:`_from_cwd`)."""
     name = (SUITE_NAME + (f": {summary.app}" if summary.app else "")
             + (f" shard {summary.shard}" if summary.shard else ""))
+
+    def where(relative: str) -> str:
+        return _from_cwd(summary.report_dir, relative)
+
     cases = [
         JUnitCase(
             classname=f"scenarios.{r.group}", name=r.id, seconds=r.seconds, outcome=r.status,
             message=r.message if r.status != "passed" else None, details=r.details,
             properties=[("title", r.title), ("proves", r.proves),
                         *([] if r.skipped else [("worker", str(r.worker))]),
-                        *([("trace", r.trace)] if r.trace else []),
-                        *([("app_log", r.app_log)] if r.app_log else []),
+                        *([("trace", where(r.trace))] if r.trace else []),
+                        *([("app_log", where(r.app_log))] if r.app_log else []),
                         *([("rerun", r.rerun)] if r.rerun else [])],
             output=_case_output(r),
+            attachments=[where(f) for f in _attachments(r)],
         )
         for r in summary.results
     ]
     return write_junit_xml(path, suite=name, cases=cases, seconds=summary.seconds,
                            properties=[("app", summary.app)] if summary.app else [],
-                           timestamp=timestamp)
+                           timestamp=timestamp or summary.started)
+
+
+def _attachments(r: ScenarioResult) -> list[str]:
+    """A scenario that failed or erred: the screenshots of its failed steps (the page as it
+    failed), then its trace and the app's output; relative to the report directory."""
+    if r.passed or r.skipped:
+        return []
+    shots = [s.screenshot for s in r.steps if s.status == "failed" and s.screenshot]
+    return list(dict.fromkeys([*shots, *([r.trace] if r.trace else []),
+                               *([r.app_log] if r.app_log else [])]))
+
+
+def _from_cwd(report_dir: Path, relative: str) -> str:
+    """A report file as a path from the working directory, which a CI job that ran the
+    command shares: ``--report reports`` gives ``reports/screenshots/...``; a report
+    directory outside the working directory gives an absolute path."""
+    path = report_dir / relative
+    if not path.is_absolute():
+        return path.as_posix()
+    try:
+        return path.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def _case_output(r: ScenarioResult) -> str:
@@ -93,9 +126,11 @@ def write_html(summary: RunSummary, report_dir: Path, *, generated: datetime | N
 
 
 def write_json(summary: RunSummary, report_dir: Path) -> Path:
-    """``results.json``: the same facts for other tools; ``phases`` sums each phase over the
-    run (and gives the median time outside the steps), each result has its own."""
+    """``results.json``: the same facts for other tools; ``schema`` is the version of its shape
+    (:data:`RESULTS_SCHEMA`); ``phases`` sums each phase over the run (and gives the median
+    time outside the steps), each result has its own."""
     data = {
+        "schema": RESULTS_SCHEMA,
         "app": summary.app,
         "seconds": summary.seconds,
         "workers": summary.workers,

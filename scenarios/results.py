@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -130,6 +131,13 @@ class RunSummary:
     """The part of the selection this run took (``None``: all of it)."""
     app: str | None = None
     """The name of the app the scenarios ran against."""
+    made: datetime = field(default_factory=lambda: datetime.now(UTC), compare=False)
+    """When this summary was made: as the run ended (or was interrupted)."""
+
+    @property
+    def started(self) -> datetime:
+        """When the run began: ``seconds`` before its summary was made."""
+        return self.made - timedelta(seconds=self.seconds)
 
     @property
     def failures(self) -> tuple[ScenarioResult, ...]:

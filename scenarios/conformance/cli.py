@@ -9,6 +9,7 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from scenarios import app_logs
@@ -41,8 +42,10 @@ DEFAULT_LOG_REPORT = Path("reports/conformance")
 
 _EPILOG = """\
 With --app PROFILE (an app profile, as for 'run --app') the command starts the mock provider
-and the app the way the profile says, and takes the sign-in URL, the check URL (me_url) and the
-back-channel logout URI from it.
+(on --idp-port, when given) and the app the way the profile says, and takes the sign-in URL,
+the check URL (me_url) and the back-channel logout URI from it; the profile also decides the
+tenant, client id and redirect URIs, so --rp, --idp, --ca-file, --tenant, --client-id,
+--redirect-uri, --spa-redirect-uri and --pause are refused with it.
 
 Without a profile, the RP under test must use the mock provider as its OpenID provider:
 authority <mock>/<tenant> (issuer <mock>/<tenant>/v2.0), the mock's reference app client id and
@@ -114,9 +117,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="register this redirect URI on the app's single-page-app "
                         "platform: a browser app that redeems its own codes, as MSAL.js "
                         "does (repeatable)")
-    parser.add_argument("--tenant", default=DEFAULT_TENANT_ID, help="tenant id or domain")
-    parser.add_argument("--client-id", default=REFERENCE_RP_CLIENT_ID,
-                        help="the RP's client id at the mock (default: the reference app)")
+    parser.add_argument("--tenant",
+                        help=f"tenant id or domain (default: {DEFAULT_TENANT_ID})")
+    parser.add_argument("--client-id",
+                        help=f"the RP's client id at the mock (default: the reference app, "
+                        f"{REFERENCE_RP_CLIENT_ID})")
     parser.add_argument("--user", default="alice",
                         help="who signs in: a first name of the mock's directory or a UPN "
                         "(default: alice)")
@@ -158,9 +163,9 @@ def handle(args: argparse.Namespace) -> int:
         for row in rows:
             print(f"{row.id}\t{row.expect}\t{row.fault or '-'}\t{row.what}")
         return 0
-    if args.app and (args.rp or args.idp):
-        _say("scenarios conformance: --app starts the mock provider and the app itself; it "
-             "does not take --rp or --idp")
+    if args.app and (flags := _not_with_app(args)):
+        _say("scenarios conformance: --app starts the mock provider and the app itself, as "
+             f"the profile says; it does not take {' or '.join(flags)}")
         return EXIT_SETUP
     if not args.app and not args.rp:
         _say("scenarios conformance: --app PROFILE or --rp URL is required")
@@ -169,9 +174,12 @@ def handle(args: argparse.Namespace) -> int:
         _say(f"scenarios conformance: {problem}")
         return EXIT_SETUP
     if not rows and args.shard is not None:
+        from mock_idp.config import REFERENCE_RP_CLIENT_ID
+
         return _empty_shard(args, rp=args.rp or "", provider=args.idp or "",
-                            client_id=args.client_id)
+                            client_id=args.client_id or REFERENCE_RP_CLIENT_ID)
     report_dir = args.report if args.report is not None else DEFAULT_LOG_REPORT
+    started = datetime.now(UTC)
     results: list[RowResult] | None
     with contextlib.ExitStack() as stack:
         # The servers' own records (the RP's refusals, say) go beside the report, as in 'run'.
@@ -201,7 +209,7 @@ def handle(args: argparse.Namespace) -> int:
         return EXIT_SETUP
     if args.json:
         print(json.dumps(to_json(results, rp=options.rp, provider=options.idp,
-                                 client_id=options.client_id), indent=2))
+                                 client_id=options.client_id, shard=args.shard), indent=2))
     else:
         print()
         print(format_table(results))
@@ -209,12 +217,22 @@ def handle(args: argparse.Namespace) -> int:
         print(f"\n{format_explanations(results)}", file=sys.stderr if args.json else sys.stdout)
     if args.report is not None:
         page = write_report(results, args.report, rp=options.rp, provider=options.idp,
-                            client_id=options.client_id)
+                            client_id=options.client_id, shard=args.shard)
         _say(f"report: {page}")
     if args.junit is not None:
-        _say(f"junit:  {write_junit(results, args.junit, shard=args.shard)}")
+        _say(f"junit:  {write_junit(results, args.junit, shard=args.shard, timestamp=started)}")
     _say_logs(report_dir)
     return EXIT_FAILED if summary_counts(results)["failed"] else 0
+
+
+def _not_with_app(args: argparse.Namespace) -> list[str]:
+    """The options given that only the flags' set-up reads: with ``--app`` the profile decides
+    the app, its registration and the provider's settings."""
+    given = {"--rp": args.rp, "--idp": args.idp, "--ca-file": args.ca_file,
+             "--tenant": args.tenant, "--client-id": args.client_id,
+             "--redirect-uri": args.redirect_uri, "--spa-redirect-uri": args.spa_redirect_uri,
+             "--pause": args.pause}
+    return [flag for flag, value in given.items() if value]
 
 
 def _empty_shard(args: argparse.Namespace, *, rp: str, provider: str, client_id: str,
@@ -223,12 +241,14 @@ def _empty_shard(args: argparse.Namespace, *, rp: str, provider: str, client_id:
     back-channel URI) is not an error: an empty table, report and JUnit file, exit 0."""
     _say(f"scenarios conformance: shard {args.shard} has no rows to run{why}")
     if args.json:
-        print(json.dumps(to_json([], rp=rp, provider=provider, client_id=client_id), indent=2))
+        print(json.dumps(to_json([], rp=rp, provider=provider, client_id=client_id,
+                                 shard=args.shard), indent=2))
     else:
         print()
         print(format_table([]))
     if args.report is not None:
-        page = write_report([], args.report, rp=rp, provider=provider, client_id=client_id)
+        page = write_report([], args.report, rp=rp, provider=provider, client_id=client_id,
+                            shard=args.shard)
         _say(f"report: {page}")
     if args.junit is not None:
         _say(f"junit:  {write_junit([], args.junit, shard=args.shard)}")
@@ -272,10 +292,11 @@ def _run_with_browser(options: ConformanceOptions, rows: Sequence[Row],
 
 
 
-def write_junit(results: Sequence[RowResult], path: Path, *, shard: Shard | None = None) -> Path:
+def write_junit(results: Sequence[RowResult], path: Path, *, shard: Shard | None = None,
+                timestamp: datetime | None = None) -> Path:
     """The rows as JUnit XML: a testcase per row (classname ``conformance.<kind>``); a FAIL
     is a failure, a SKIP (not tested) skipped, an INFO (the spec allows either) passed, each
-    with the verdict's reason."""
+    with the verdict's reason. ``timestamp``: when the run started (default: now)."""
     outcomes: dict[str, Outcome] = {"PASS": "passed", "INFO": "passed", "FAIL": "failed",
                                     "SKIP": "skipped"}
     cases = [
@@ -289,4 +310,4 @@ def write_junit(results: Sequence[RowResult], path: Path, *, shard: Shard | None
     ]
     suite = "sso-harness conformance" + (f" shard {shard}" if shard else "")
     return write_junit_xml(path, suite=suite, cases=cases,
-                           seconds=sum(r.seconds for r in results))
+                           seconds=sum(r.seconds for r in results), timestamp=timestamp)

@@ -11,17 +11,19 @@ from pathlib import Path
 from scenarios.conformance.rows import RowResult, summary_counts, to_json
 from scenarios.protocol_view import explanation
 from scenarios.report import template_environment
+from scenarios.shard import Shard
 
 __all__ = ["format_explanations", "write_report"]
 
 
 def write_report(results: Sequence[RowResult], report_dir: Path, *, rp: str, provider: str,
-                 client_id: str, generated: datetime | None = None) -> Path:
+                 client_id: str, shard: Shard | None = None,
+                 generated: datetime | None = None) -> Path:
     """``index.html`` and ``results.json`` in ``report_dir``; the path of the page."""
     report_dir.mkdir(parents=True, exist_ok=True)
     (report_dir / "results.json").write_text(json.dumps(
-        to_json(results, rp=rp, provider=provider, client_id=client_id), indent=2) + "\n",
-        encoding="utf-8")
+        to_json(results, rp=rp, provider=provider, client_id=client_id, shard=shard),
+        indent=2) + "\n", encoding="utf-8")
     html = template_environment().get_template("conformance.html").render(
         results=results, counts=summary_counts(results), rp=rp, provider=provider,
         client_id=client_id,

@@ -31,10 +31,12 @@ from scenarios.conformance.judging import (
     judge_login,
 )
 from scenarios.protocol_view import Exchange, text_of
+from scenarios.shard import Shard
 
 __all__ = [
     "BACKCHANNEL_ROWS",
     "LOGIN_ROWS",
+    "RESULTS_SCHEMA",
     "ROWS",
     "BackchannelObservation",
     "Expect",
@@ -54,6 +56,11 @@ __all__ = [
     "summary_line",
     "to_json",
 ]
+
+
+RESULTS_SCHEMA = 1
+"""The version of :func:`to_json`'s shape (``results.json``, ``--json``): raised when a member
+changes meaning or goes; a new member does not raise it."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,14 +112,18 @@ def format_table(results: Sequence[RowResult]) -> str:
     return "\n".join(lines)
 
 
-def to_json(results: Sequence[RowResult], *, rp: str, provider: str,
-            client_id: str) -> dict[str, Any]:
-    """The results for CI: one object per row plus the counts and ``ok``."""
+def to_json(results: Sequence[RowResult], *, rp: str, provider: str, client_id: str,
+            shard: Shard | None = None) -> dict[str, Any]:
+    """The results for CI: one object per row plus the counts and ``ok``; ``schema`` is the
+    version of this shape (:data:`RESULTS_SCHEMA`), ``shard`` the part of the rows run
+    (``"2/4"``; ``null``: all of them)."""
     counts = summary_counts(results)
     return {
+        "schema": RESULTS_SCHEMA,
         "rp": rp,
         "provider": provider,
         "client_id": client_id,
+        "shard": str(shard) if shard else None,
         "rows": [{"id": r.row.id, "kind": r.row.kind, "fault": r.row.fault,
                   "expect": r.row.expect, "result": r.verdict.result, "did": r.verdict.did,
                   "reason": r.verdict.reason, "note": r.verdict.note,

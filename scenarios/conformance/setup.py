@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,8 +47,8 @@ def _common(args: argparse.Namespace) -> dict[str, object]:
 
 def from_profile(args: argparse.Namespace, stack: contextlib.ExitStack, *,
                  say: Say) -> Target:
-    """Start the mock provider and the app as its profile says (``--https``: the provider
-    over https); the URLs come from the profile unless given as flags."""
+    """Start the mock provider (on ``--idp-port``; ``--https``: over https) and the app as its
+    profile says; the URLs come from the profile unless given as flags."""
     from scenarios.app.calls import CallError
     from scenarios.app.interface import Unsupported
     from scenarios.app.servers import AppStartError
@@ -63,9 +64,15 @@ def from_profile(args: argparse.Namespace, stack: contextlib.ExitStack, *,
         raise SetupError(f"{profile.name}: conformance asks a URL whether the browser is signed "
                          "in: give [signed_in] me_url in the profile (or --check)")
     try:
-        live = stack.enter_context(live_stack(StackOptions(app=profile, idp_https=args.https)))
+        live = stack.enter_context(live_stack(StackOptions(app=profile, idp_https=args.https),
+                                              idp_port=args.idp_port))
     except (AppStartError, StackError, CallError) as exc:
         raise SetupError(str(exc)) from None
+    except OSError as exc:
+        if not args.idp_port or exc.errno not in (errno.EADDRINUSE, errno.EACCES):
+            raise
+        raise SetupError(f"cannot start the mock provider on port {args.idp_port}: "
+                         f"{exc.strerror or exc}") from None
     app = live.app
     try:
         start = args.start or app.sign_in_url()
@@ -122,7 +129,7 @@ def from_flags(args: argparse.Namespace, stack: contextlib.ExitStack, *, say: Sa
     """``--rp`` and ``--idp`` (a running mock), or a mock started here (``--https``: with a
     local CA) whose settings are printed for the RP."""
     from mock_idp import IdpConfig, MockIdp
-    from mock_idp.config import REFERENCE_RP_CLIENT_ID, REFERENCE_RP_SECRET
+    from mock_idp.config import DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID, REFERENCE_RP_SECRET
 
     idp_url = args.idp
     ca_file: Path | None = args.ca_file
@@ -139,8 +146,9 @@ def from_flags(args: argparse.Namespace, stack: contextlib.ExitStack, *, say: Sa
                          "https URL with --idp and its CA with --ca-file")
     options = ConformanceOptions(
         rp=args.rp.rstrip("/"), idp=idp_url.rstrip("/"), start=args.start or "/login",
-        check=args.check or "/api/me", backchannel=args.backchannel, tenant=args.tenant,
-        client_id=args.client_id, **_common(args))  # type: ignore[arg-type]
+        check=args.check or "/api/me", backchannel=args.backchannel,
+        tenant=args.tenant or DEFAULT_TENANT_ID, client_id=args.client_id or REFERENCE_RP_CLIENT_ID,
+        **_common(args))  # type: ignore[arg-type]
     if options.over_tls and ca_file is None:
         raise SetupError(f"the provider {options.idp} serves https: give --ca-file, the CA "
                          "certificate its server certificate chains to (python -m mock_idp "
@@ -152,7 +160,7 @@ def from_flags(args: argparse.Namespace, stack: contextlib.ExitStack, *, say: Sa
     _register_redirects(control, args.redirect_uri, platform="web")
     _register_redirects(control, args.spa_redirect_uri, platform="spa")
     if args.idp is None:
-        secret = REFERENCE_RP_SECRET if args.client_id == REFERENCE_RP_CLIENT_ID else None
+        secret = REFERENCE_RP_SECRET if options.client_id == REFERENCE_RP_CLIENT_ID else None
         _print_settings(control, secret, ca_file, say)
         if args.pause:
             input("Press Enter when the RP is configured... ")

@@ -42,7 +42,9 @@ def test_defaults_of_the_command() -> None:
     args = build_parser().parse_args(["conformance", "--rp", "http://rp.test"])
     assert (args.start, args.check, args.backchannel, args.idp, args.user, args.app) == (
         None, None, None, None, "alice", None)  # /login and /api/me unless a profile says
-    assert args.client_id == REFERENCE_RP_CLIENT_ID and not args.json and not args.headed
+    # the mock's tenant and reference app unless given (--app refuses them when given)
+    assert (args.tenant, args.client_id) == (None, None)
+    assert not args.json and not args.headed
 
 
 @pytest.mark.parametrize(("option", "bad"), [
@@ -94,6 +96,7 @@ def test_a_shard_with_no_rows_to_run_passes_with_empty_reports(
         assert f"shard {extra[1]}" in str(suite.get("name"))
         results = json.loads((report / "results.json").read_text(encoding="utf-8"))
         assert results["rows"] == [] and results["ok"] is True
+        assert (results["schema"], results["shard"]) == (1, extra[1])
     assert "need --backchannel" in captured.err
 
 

@@ -88,7 +88,8 @@ def test_junit_stays_xml_whatever_characters_a_failure_holds(tmp_path: Path) -> 
     assert failure.text == f"Traceback\n{escaped}\\x0b"
     assert root.find("testsuite/testcase/system-out") is not None
     assert f"step {escaped}" in (root.findtext("testsuite/testcase/system-out") or "")
-    assert {p.get("value") for p in root.iter("property")} >= {f"title {escaped}", escaped}
+    assert f"title: title {escaped}" in (root.findtext("testsuite/testcase/system-out") or "")
+    assert {p.get("value") for p in root.iter("property")} == {escaped}  # the suite's app
 
 
 def test_html_lists_scenarios_links_screenshots_and_traces(tmp_path: Path) -> None:
@@ -104,6 +105,8 @@ def test_html_lists_scenarios_links_screenshots_and_traces(tmp_path: Path) -> No
 
 def test_json_holds_every_result(tmp_path: Path) -> None:
     data = json.loads(write_json(_summary(tmp_path), tmp_path).read_text(encoding="utf-8"))
+    assert list(data)[:1] == ["schema"] and data["schema"] == 1
+    assert data["shard"] is None
     assert [r["status"] for r in data["results"]] == ["passed", "failed", "error"]
     assert data["results"][0]["steps"][0]["screenshot"] == "screenshots/a/01-open.png"
 
@@ -162,7 +165,8 @@ def test_phases_in_the_json_and_the_page(tmp_path: Path) -> None:
 
 
 def test_a_skipped_scenario_names_no_worker_and_a_failure_links_the_apps_output(
-        tmp_path: Path) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path.parent)
     failed = replace(_summary(tmp_path).results[1], worker=1,
                      app_log="logs/app-failure.nonce.log")
     skipped = ScenarioResult(id="partner.launch", title="Launch", proves="p", group="partner",
@@ -175,10 +179,11 @@ def test_a_skipped_scenario_names_no_worker_and_a_failure_links_the_apps_output(
     assert '<a href="logs/app-failure.nonce.log">' in html
     suite = ET.parse(write_junit(summary, tmp_path / "j.xml")).getroot().find("testsuite")
     assert suite is not None
-    properties = {case.get("name"): {p.get("name"): p.get("value") for p in case.iter("property")}
-                  for case in suite.iter("testcase")}
-    assert properties["failure.nonce"]["worker"] == "1"
-    assert properties["failure.nonce"]["app_log"] == "logs/app-failure.nonce.log"
-    assert "worker" not in properties["partner.launch"]
+    out = {case.get("name"): (case.findtext("system-out") or "").splitlines()
+           for case in suite.iter("testcase")}
+    assert "worker: 1" in out["failure.nonce"]
+    assert f"app_log: {tmp_path.name}/logs/app-failure.nonce.log" in out["failure.nonce"]
+    assert f"[[ATTACHMENT|{tmp_path.name}/logs/app-failure.nonce.log]]" in out["failure.nonce"]
+    assert not any(line.startswith("worker") for line in out["partner.launch"])
     data = json.loads(write_json(summary, tmp_path).read_text(encoding="utf-8"))
     assert data["results"][0]["app_log"] == "logs/app-failure.nonce.log"

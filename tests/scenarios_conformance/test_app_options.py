@@ -1,0 +1,58 @@
+"""``conformance --app``: the profile decides the app, its registration and the provider's
+settings, so the flags only the ``--rp`` set-up reads are refused; ``--idp-port`` is the port
+of the mock the command starts, with a profile too."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from mock_idp.config import DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID
+from scenarios.__main__ import main
+
+
+@pytest.mark.parametrize("extra", [
+    ["--client-id", "11111111-1111-1111-1111-111111111111"],
+    ["--client-id", REFERENCE_RP_CLIENT_ID],  # given, even as the default's value
+    ["--tenant", "contoso.onmicrosoft.com"],
+    ["--tenant", DEFAULT_TENANT_ID],
+    ["--redirect-uri", "http://rp.example.test/cb"],
+    ["--spa-redirect-uri", "http://spa.example.test/"],
+    ["--pause"],
+    ["--ca-file", "ca.pem"],
+])
+def test_options_the_profile_decides_are_refused_with_app(
+        extra: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["conformance", "--app", "reference-rp", "--only", "rp-nonce-invalid", *extra])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.strip().splitlines() == [
+        "scenarios conformance: --app starts the mock provider and the app itself, as the "
+        f"profile says; it does not take {extra[0]}"]
+
+
+def test_every_refused_option_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["conformance", "--app", "reference-rp", "--rp", "http://rp.test",
+                 "--tenant", "t", "--pause"]) == 2
+    assert "it does not take --rp or --tenant or --pause" in capsys.readouterr().err
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        yield held.getsockname()[1]
+
+
+def test_idp_port_is_the_port_of_the_mock_the_profile_run_starts(
+        taken_port: int, capsys: pytest.CaptureFixture[str]) -> None:
+    """The port is asked for: one in use is a set-up error naming it (not another port)."""
+    code = main(["conformance", "--app", "reference-rp", "--only", "rp-nonce-invalid",
+                 "--idp-port", str(taken_port), "--check", "/"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"cannot start the mock provider on port {taken_port}: " in err, err
+    assert "mock provider at" not in err
