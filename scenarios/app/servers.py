@@ -82,9 +82,11 @@ def _free_port(host: str) -> int:
 
 
 def port_in_use(host: str, port: int) -> bool:
-    """Whether something on this machine holds ``port`` (a listener, or a connection's local
-    end): a bind without ``SO_REUSEADDR`` fails."""
+    """Whether something on this machine holds ``port`` (a listener, a bound socket, a
+    connection's local end). Bound with ``SO_REUSEADDR``, as servers bind, so the connections
+    an app that has just stopped left in TIME_WAIT do not count."""
     with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

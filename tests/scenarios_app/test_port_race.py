@@ -66,3 +66,17 @@ def test_port_in_use_tells_a_held_port_from_a_free_one(thief: socket.socket) -> 
         held = int(thief.getsockname()[1])
         assert port_in_use("127.0.0.1", held)
     assert not port_in_use("127.0.0.1", held)
+
+
+def test_an_app_not_ready_in_time_is_not_started_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its port is free once it is stopped, whatever TIME_WAIT connections the readiness probes
+    left on it."""
+    planned = _plans(monkeypatch)
+    profile = tiny_profile(tmp_path)
+    text = profile.read_text(encoding="utf-8").replace("timeout = 20\n",
+                                                       'timeout = 1\nready_url = "/nope"\n')
+    profile.write_text(text, encoding="utf-8")
+    with pytest.raises(AppStartError) as caught, live_stack(StackOptions(app=profile)):
+        pass
+    assert "HTTP 404" in str(caught.value) and len(planned) == 1
