@@ -21,6 +21,7 @@ from .oidc.discovery import (
     any_organization,
     derive_discovery_url,
 )
+from .oidc.entra_paths import EntraEndpoint, entra_endpoint
 from .settings import endpoint_origin
 
 APPS: dict[str, str] = {
@@ -35,7 +36,6 @@ FIELDS = ("name", *ENDPOINT_FIELDS, "client_id", "client_secret", "secret_expire
 """What admin input may set; any other member is refused, so a misspelt one changes nothing
 silently."""
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_ENTRA_ENDPOINT = re.compile(r"^/[^/]+/oauth2(?P<v2>/v2\.0)?/(?P<endpoint>authorize|token)/?$")
 """Entra's v1.0 ``…/{tenant}/oauth2/{authorize|token}`` and v2.0
 ``…/{tenant}/oauth2/v2.0/{authorize|token}`` endpoints, by path whatever the host (as
 :func:`relying_party.oidc.discovery.derive_discovery_url` reads them)."""
@@ -119,29 +119,26 @@ def organization_problem(alias: str) -> str:
             "customer's Directory (tenant) ID or a verified domain there")
 
 
-def entra_version(url: str, endpoint: str) -> str | None:
-    """``"v1.0"`` or ``"v2.0"`` when ``url`` is that version of Entra's ``endpoint``
-    (``authorize`` or ``token``), else None."""
-    match = _ENTRA_ENDPOINT.match(urlsplit(url).path)
-    if match is None or match["endpoint"] != endpoint:
-        return None
-    return "v2.0" if match["v2"] else "v1.0"
-
-
-def mixed_versions_problem(authorization_uri: str, token_url: str) -> str | None:
+def mixed_versions_problem(authorization_uri: str, other: str, field: str) -> str | None:
     """Why Entra's endpoints of two versions cannot make one connection: a v1.0 ID token names
     the issuer ``https://sts.windows.net/{tid}/``, a v2.0 one ``https://login.microsoftonline.com
     /{tid}/v2.0`` (learn.microsoft.com/entra/identity-platform/id-token-claims-reference,
-    ``iss``), and the issuer expected is the authorization URI's version's, so every sign-in
-    would fail as ``id_token_wrong_issuer``. None unless both URLs are Entra's, of two versions."""
-    wanted = entra_version(authorization_uri, "authorize")
-    given = entra_version(token_url, "token")
+    ``iss``), and the issuer expected is the authorization URI's version's (or the discovery
+    URL's), so every sign-in would fail as ``id_token_wrong_issuer``. ``other`` is the
+    connection's ``field`` (``token_url`` or ``discovery_url``). None unless both URLs are
+    Entra's, of two versions."""
+    wanted = entra_endpoint(authorization_uri, "authorize")
+    endpoint: EntraEndpoint = "token" if field == "token_url" else "discovery"
+    given = entra_endpoint(other, endpoint)
     if wanted is None or given is None or wanted == given:
         return None
-    return (f"is Entra's {given} token endpoint, but the authorization URI is its {wanted} "
+    fix = ("the authorization URI with 'authorize' replaced by 'token'" if field == "token_url"
+           else "or leave it empty: it is derived from the authorization URI")
+    what = "token endpoint" if field == "token_url" else "discovery document"
+    return (f"is Entra's {given} {what}, but the authorization URI is its {wanted} "
             f"one: the ID tokens would name the {given} issuer, not the {wanted} one the "
-            f"connection expects; use the {wanted} token URL (the authorization URI with "
-            "'authorize' replaced by 'token')")
+            f"connection expects; use the {wanted} {field.replace('_', ' ').replace('url', 'URL')} "
+            f"({fix})")
 
 
 def _date(data: Mapping[str, object], field: str) -> date:
@@ -211,9 +208,10 @@ def parse_connection_input(
     enabled = take(lambda: _bool(data.get("enabled"), "enabled", True), True)
     urls = {"authorization_uri": authorization_uri, "token_url": token_url,
             "discovery_url": discovery_url}
-    if authorization_uri and token_url and (
-            mixed := mixed_versions_problem(authorization_uri, token_url)):
-        take.errors["token_url"] = mixed
+    for field, other in (("token_url", token_url), ("discovery_url", discovery_url)):
+        if authorization_uri and other and (
+                mixed := mixed_versions_problem(authorization_uri, other, field)):
+            take.errors[field] = mixed
     if (previous is not None and not client_secret and authorization_uri and token_url
             and not take.errors.keys() & set(ENDPOINT_FIELDS)
             and (moved := moved_endpoints(previous, urls))):

@@ -3,9 +3,7 @@ browser, and redirect to the provider's authorization endpoint (code flow, PKCE 
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import httpx
 from starlette.requests import Request
@@ -17,13 +15,13 @@ from .failure import FailureSource, SignInFailed
 from .inputs import url_problem
 from .login_errors import ConnectionDisabled, ConnectionMisconfigured, UnknownConnection
 from .oidc.discovery import any_organization
+from .oidc.entra_paths import entra_endpoint
 from .oidc.groups import MICROSOFT_GRAPH
 from .oidc.pkce import create_pkce_pair, generate_nonce, generate_state
 from .provider import ClientConfig, client_for_connection
 from .tokens import LOGIN_BINDING
 from .web import LOGIN_COOKIE, AppState, cookie, set_cookie, state_of
 
-ENTRA_V1_AUTHORIZE = re.compile(r"^/[^/]+/oauth2/authorize/?$")
 """Entra's v1 authorization endpoint, ``…/{tenant}/oauth2/authorize``."""
 
 
@@ -82,7 +80,7 @@ def authorization_url(
         params["login_hint"] = login_hint
     if problem := url_problem(client.authorization_endpoint, allow_http=True):
         raise ConnectionMisconfigured(f"authorization endpoint {problem}")
-    if ENTRA_V1_AUTHORIZE.match(urlsplit(client.authorization_endpoint).path):
+    if entra_endpoint(client.authorization_endpoint, "authorize") == "v1.0":
         # Entra's v1 endpoints take the access token's resource in ``resource``, not in
         # ``scope``, and refuse a sign-in that names none (AADSTS500013; the v1 code-grant
         # reference, MicrosoftDocs/azure-docs

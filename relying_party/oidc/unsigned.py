@@ -20,12 +20,12 @@ how to fix the connection (:class:`UnsignedIdTokenOverHttp`).
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlsplit
 
 import jwt
 from jwt.exceptions import InvalidTokenError
 
+from .entra_paths import entra_endpoint
 from .errors import LoginError
 
 __all__ = [
@@ -35,9 +35,6 @@ __all__ = [
     "refuse_unsigned_over_http",
     "unsigned_trusted",
 ]
-
-_ENTRA_V1_TOKEN = re.compile(r"^/[^/]+/oauth2/token/?$")
-
 
 class UnsignedIdTokenOverHttp(LoginError):
     """An unsigned ID token from Entra's v1.0 token endpoint reached over plain http."""
@@ -54,7 +51,7 @@ class UnsignedIdTokenOverHttp(LoginError):
 
 def is_entra_v1_token_endpoint(url: str) -> bool:
     """``…/{tenant}/oauth2/token``: Entra's v1.0 token endpoint."""
-    return bool(_ENTRA_V1_TOKEN.match(urlsplit(url).path))
+    return entra_endpoint(url, "token") == "v1.0"
 
 
 def unsigned_trusted(token_endpoint: str) -> bool:

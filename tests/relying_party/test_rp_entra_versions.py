@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 from rp_support import VALID_CONNECTION, RpHarness
 
-from relying_party.connections import entra_version, mixed_versions_problem
+from relying_party.connections import mixed_versions_problem
+from relying_party.oidc.entra_paths import entra_endpoint
 from relying_party.oidc.errors import IdTokenWrongIssuer
 
 TENANT = "https://login.microsoftonline.com/contoso.onmicrosoft.com"
@@ -32,14 +33,19 @@ ACCEPTED = [
     ("https://starship.talkdeskid.com/oauth/authorize",
      "https://starship.talkdeskid.com/oauth/token"),
     (f"{TENANT}/oauth2/authorize", "https://idp.example.test/v2.0/token"),
+    # AD FS and Salesforce: Entra's path shape, another first segment than a tenant's.
+    ("https://adfs.contoso.test/adfs/oauth2/authorize/",
+     "https://adfs.contoso.test/adfs/oauth2/token/"),
+    ("https://acme.my.salesforce.test/services/oauth2/authorize",
+     "https://acme.my.salesforce.test/services/oauth2/token"),
 ]
 
 
 @pytest.mark.parametrize(("authorize", "token", "wanted", "given"), MIXED)
 def test_mixed_versions_are_named(authorize: str, token: str, wanted: str, given: str) -> None:
-    assert entra_version(authorize, "authorize") == wanted
-    assert entra_version(token, "token") == given
-    problem = mixed_versions_problem(authorize, token)
+    assert entra_endpoint(authorize, "authorize") == wanted
+    assert entra_endpoint(token, "token") == given
+    problem = mixed_versions_problem(authorize, token, "token_url")
     assert problem is not None
     assert problem.startswith(f"is Entra's {given} token endpoint")
     assert f"use the {wanted} token URL" in problem
@@ -47,7 +53,7 @@ def test_mixed_versions_are_named(authorize: str, token: str, wanted: str, given
 
 @pytest.mark.parametrize(("authorize", "token"), ACCEPTED)
 def test_one_version_or_another_provider_is_not_a_problem(authorize: str, token: str) -> None:
-    assert mixed_versions_problem(authorize, token) is None
+    assert mixed_versions_problem(authorize, token, "token_url") is None
 
 
 @pytest.mark.parametrize(("authorize", "token", "wanted", "given"), MIXED[:2])
@@ -99,3 +105,27 @@ def test_the_admin_form_refuses_mixed_versions_naming_token_url(rp: RpHarness) -
 def test_the_wrong_issuer_hint_names_the_versions() -> None:
     hint = IdTokenWrongIssuer("iss mismatch").admin_hint or ""
     assert "both v1.0 (…/oauth2/…) or both v2.0 (…/oauth2/v2.0/…)" in hint
+
+
+@pytest.mark.parametrize(("authorize", "discovery", "wanted", "given"), [
+    (f"{TENANT}/oauth2/authorize", f"{TENANT}/v2.0/.well-known/openid-configuration",
+     "v1.0", "v2.0"),
+    (f"{MOCK}/oauth2/v2.0/authorize", f"{MOCK}/.well-known/openid-configuration", "v2.0", "v1.0"),
+])
+def test_a_discovery_url_of_the_other_version_is_refused_naming_it(
+    rp: RpHarness, authorize: str, discovery: str, wanted: str, given: str
+) -> None:
+    token = authorize.replace("authorize", "token")
+    response = rp.client.post("/api/admin/connections", json={
+        **VALID_CONNECTION, "authorization_uri": authorize, "token_url": token,
+        "discovery_url": discovery})
+    assert response.status_code == 400, response.text
+    fields = response.json()["fields"]
+    assert set(fields) == {"discovery_url"}
+    assert fields["discovery_url"].startswith(f"is Entra's {given} discovery document")
+    assert f"use the {wanted} discovery URL" in fields["discovery_url"]
+    same = discovery.replace("/v2.0/.well-known", "/.well-known") if wanted == "v1.0" else (
+        discovery.replace("/.well-known", "/v2.0/.well-known"))
+    assert rp.client.post("/api/admin/connections", json={
+        **VALID_CONNECTION, "authorization_uri": authorize, "token_url": token,
+        "discovery_url": same}).status_code == 201

@@ -50,6 +50,10 @@ def test_a_v1_authorize_request_names_microsoft_graph(authorize: str) -> None:
     f"https://login.microsoftonline.com/{TID}/oauth2/v2.0/authorize",
     "https://idp.example.test/oauth2/v1/authorize",
     "https://idp.example.test/authorize",
+    # Entra's path shape under another first segment than a tenant's: AD FS refuses a resource
+    # it has no relying party for (MSIS9602; snok/django-auth-adfs #13).
+    "https://adfs.contoso.test/adfs/oauth2/authorize/",
+    "https://acme.my.salesforce.test/services/oauth2/authorize",
 ])
 def test_other_authorize_requests_name_no_resource(authorize: str) -> None:
     assert "resource" not in _params(authorize)
