@@ -280,8 +280,8 @@ def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
     # Not bound to a resource: redeemed for any the client holds consent for, one at a time.
     requested = claimset.split_scopes(form.get("scope"))
     resources.one_resource(tenant, requested)
-    asked = multi_resource.redeemable(tenant, app, user, rt.scopes, rt.resource,
-                                      requested or rt.scopes, form.get("resource"))
+    asked = multi_resource.redeemable(tenant, app, user, rt.scopes, rt.resource, requested,
+                                      form.get("resource"))
     if user.totp_secret and not rt.mfa:
         # Signed in without the code of an authenticator app the user has now: no token
         # until they give it (AADSTS50076, as MSAL's silent calls see once MFA is required).

@@ -31,7 +31,8 @@ def redeemable(tenant: Tenant, app: Application, user: User, held: tuple[str, ..
                held_resource: str | None, requested: tuple[str, ...],
                resource: str | None = None) -> tuple[str, ...]:
     """The scopes to issue for a refresh token whose sign-in asked ``held`` (and, v1,
-    ``held_resource``), redeemed for ``requested`` and, v1, ``resource``.
+    ``held_resource``), redeemed for ``requested`` (none: what the sign-in asked) and, v1,
+    ``resource``.
 
     Scopes the sign-in asked pass as they are; any other permission must be consented to,
     else AADSTS65001; ``.default`` of a resource new to this refresh token is spelt out as the
@@ -41,6 +42,9 @@ def redeemable(tenant: Tenant, app: Application, user: User, held: tuple[str, ..
     # in https://learn.microsoft.com/entra/identity-platform/reference-error-codes), which every
     # app holds (consent.DEFAULT_CONSENT), as a fresh sign-in for it assumes.
     known = _audiences(tenant, held, held_resource) | {app.client_id}
+    if not requested and not resource and not held_resource:
+        _check_held_not_itself_by_uri(tenant, app, held)
+    requested = requested or held
     asked_before = {s.lower() for s in held}  # names match in any case (consent.holds)
     out: list[str] = []
     for scope in requested:
@@ -61,6 +65,22 @@ def redeemable(tenant: Tenant, app: Application, user: User, held: tuple[str, ..
         if target.audience not in known:
             out += _everything(tenant, app, user, target)
     return tuple(dict.fromkeys(out))
+
+
+def _check_held_not_itself_by_uri(tenant: Tenant, app: Application,
+                                  held: tuple[str, ...]) -> None:
+    """AADSTS90009 for a refresh naming no scope whose sign-in asked for the app itself by an
+    identifier URI: the token is then for the resource as the sign-in named it, which the sign-in
+    itself was allowed but a refresh is not. Softeria/ms-365-mcp-server #502 (an
+    ``api://<own id>/access_as_user`` sign-in, refreshed with no ``scope``:
+    ``src/lib/microsoft-auth.ts`` ``refreshAccessToken`` sends none) and its fix, PR #508 (the
+    GUID form ``<own id>/access_as_user`` refreshes); DuendeArchive/IdentityModel #528 (the
+    message names ``api://<own id>``; the same refresh naming the ``api://`` scope is taken)."""
+    try:
+        target = resources.resolve(tenant, held)
+    except EntraError:  # an API deleted since: the redemption below reports it
+        return
+    resources.check_not_itself_by_uri(target, app, target.named)
 
 
 def _everything(tenant: Tenant, app: Application, user: User,

@@ -124,10 +124,10 @@ def required(resource: str | None) -> str:
 
 
 def check_not_itself_by_uri(target: Resource, client: Application, resource: str | None) -> None:
-    """AADSTS90009 for a v1 ``resource`` naming the requesting app itself by an identifier URI
-    (``api://<its id>``): a token for itself is issued only for its GUID application id
-    (TokenForItselfMissingIdenticalAppIdentifier in
-    https://learn.microsoft.com/entra/identity-platform/reference-error-codes)."""
+    """AADSTS90009 when ``resource`` (a v1 ``resource``, or the resource a v2 refresh falls back
+    to) names the requesting app itself by an identifier URI (``api://<its id>``): a token for
+    itself is issued only for its GUID application id (TokenForItselfMissingIdenticalAppIdentifier
+    in https://learn.microsoft.com/entra/identity-platform/reference-error-codes)."""
     if resource and target.app is not None and target.app.client_id == client.client_id \
             and not is_guid(resource.strip().rstrip("/")):
         raise EntraError(90009, {"app_id": client.client_id, "resource": resource})

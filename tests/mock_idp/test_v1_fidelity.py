@@ -154,6 +154,42 @@ def test_a_v2_sign_in_for_the_app_itself_by_its_uri_is_taken(client: AppClient) 
     assert claims(body.json()["access_token"])["aud"] == uri  # a v1 token: the app's default
 
 
+def _own_sign_in(client: AppClient, resource: str) -> str:
+    """A v2 sign-in for the app itself named by ``resource``; its refresh token."""
+    body = redeem(client, get_code(client, scope=f"openid offline_access {resource}/.default"),
+                  version="2.0")
+    assert body.status_code == 200, body.text
+    return str(body.json()["refresh_token"])
+
+
+def test_a_v2_refresh_naming_no_scope_for_the_app_itself_by_its_uri_is_refused_90009(
+        client: AppClient) -> None:
+    # Softeria/ms-365-mcp-server #502: an ``api://<own id>`` sign-in is taken, its refresh
+    # (which sends no ``scope``: src/lib/microsoft-auth.ts refreshAccessToken) is 90009;
+    # DuendeArchive/IdentityModel #528: the message names ``api://<own id>``.
+    uri = _own_uri(client)
+    refresh_token = _own_sign_in(client, uri)
+    refused = _refresh(client, refresh_token, "2.0")
+    assert refused.status_code == 400
+    _error(refused.json(), 90009, "invalid_request")
+    assert f"Application '{CLIENT_ID}'({uri}) is requesting a token for itself." in \
+        refused.json()["error_description"]
+    # DuendeArchive/IdentityModel #528, open-webui/open-webui #22359: naming the scope, in the
+    # same ``api://`` form, the same refresh token is redeemed.
+    named = _refresh(client, refresh_token, "2.0", scope=f"openid {uri}/.default")
+    assert named.status_code == 200, named.text
+    assert claims(named.json()["access_token"])["aud"] == uri
+
+
+def test_a_v2_refresh_naming_no_scope_for_the_app_itself_by_its_id_is_taken(
+        client: AppClient) -> None:
+    # Softeria/ms-365-mcp-server PR #508: with the GUID form at sign-in, the refresh succeeds.
+    _own_uri(client)
+    refreshed = _refresh(client, _own_sign_in(client, CLIENT_ID), "2.0")
+    assert refreshed.status_code == 200, refreshed.text
+    assert claims(refreshed.json()["access_token"])["aud"] == CLIENT_ID
+
+
 # --- response_mode=query with a token ------------------------------------------------------------
 
 @pytest.mark.idp_config(hybrid_config())
