@@ -225,15 +225,6 @@ def expect_signed_out(page: Page, stack: LiveStack, *, why: str = "") -> None:
     stack.app.expect_signed_out(page, why=why)
 
 
-def install_partner(stack: LiveStack) -> str:
-    """The platform installs the app and it accepts ``app.installed``; the installation id."""
-    result = stack.install_partner_app()
-    delivery = result["delivery"]
-    assert delivery["status"] == 200, (
-        f"the app did not accept app.installed at {stack.app.events_url}: {delivery}")
-    return str(result["installation"]["installation_id"])
-
-
 def oid_of(stack: LiveStack, person: Person) -> str:
     """The person's user object id at the provider (the platform's user id)."""
     return str(stack.graph("GET", f"users/{person.upn}")["id"])

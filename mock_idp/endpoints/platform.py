@@ -25,7 +25,6 @@ test-control endpoints.
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -41,7 +40,7 @@ from .common import idp
 from .fields import Flag, Number, Spec, Text, WebUrl, read_fields
 from .mock_api import route
 from .payload import BadInput, read_object
-from .userinfo import userinfo
+from .userinfo import userinfo, userinfo_claims
 
 __all__ = ["RunDueEvents", "platform", "routes"]
 
@@ -101,11 +100,10 @@ async def platform_user(request: Request) -> Response:
         message = "The token's app has no active installation in the user's tenant."
         return JSONResponse({"error": {"code": "Authorization_RequestDenied", "message": message}},
                             status_code=403)
-    answer = await userinfo(request, graph=True)
-    if answer.status_code != 200:
-        return answer
-    body = json.loads(bytes(answer.body))
-    return JSONResponse({"id": str(claims.get("oid", "")), **body},
+    user = await userinfo_claims(request, graph=True)
+    if isinstance(user, Response):  # a refusal, or a fault armed at userinfo
+        return user
+    return JSONResponse({"id": str(claims.get("oid", "")), **user},
                         headers={"Cache-Control": "no-store"})
 
 

@@ -33,8 +33,10 @@ def _insufficient_scope() -> JSONResponse:
                  f'error_description="{message}"'})
 
 
-async def userinfo(request: Request, *, graph: bool) -> Response:
-    """``graph``: Graph's UserInfo, the one discovery names; otherwise the legacy v1 path."""
+async def userinfo_claims(request: Request, *, graph: bool) -> dict[str, str] | Response:
+    """The claims UserInfo answers for the request's bearer token, or the answer instead of
+    them: a refusal, or an armed fault's response. ``graph``: Graph's UserInfo, the one
+    discovery names; otherwise the legacy v1 path."""
     state = idp(request)
     token = bearer_token(request.headers.get("authorization"))
     if token is None and request.method == "POST":
@@ -72,8 +74,14 @@ async def userinfo(request: Request, *, graph: bool) -> Response:
                             app=client_id, user=user.id)
     if transform is not None:
         body = transform(body)
-    return JSONResponse({k: v for k, v in body.items() if v is not None},
-                        headers={"Cache-Control": "no-store"})
+    return {k: v for k, v in body.items() if v is not None}
+
+
+async def userinfo(request: Request, *, graph: bool) -> Response:
+    claims = await userinfo_claims(request, graph=graph)
+    if isinstance(claims, Response):
+        return claims
+    return JSONResponse(claims, headers={"Cache-Control": "no-store"})
 
 
 async def graph_userinfo(request: Request) -> Response:

@@ -10,7 +10,8 @@ every attempt in flight has finished.
 
 Each attempt runs as its own task on the event loop, so deliveries to different receivers go out
 together; an attempt leaves the queue when it starts, so it is never in flight twice. An attempt
-that is cancelled (:meth:`EventDispatcher.aclose`, at shut-down) goes back to the queue.
+that is cancelled (:meth:`EventDispatcher.aclose`, at shut-down) goes back to the queue, unless
+it is a forged event's, which is sent once at most.
 
 Every attempt posts the same bytes (same event id); the signature is recomputed per attempt with
 the active key. Every attempt is written to the delivery log.
@@ -195,7 +196,8 @@ class EventDispatcher:
         return [t.result() for t in order if not t.cancelled()]
 
     async def aclose(self) -> None:
-        """Cancel the attempts in flight and wait until they stop; each goes back to the queue."""
+        """Cancel the attempts in flight and wait until they stop; each goes back to the queue
+        (a forged event's is dropped)."""
         with self._lock:
             tasks = list(self._in_flight)
         loop = asyncio.get_running_loop()
@@ -303,7 +305,7 @@ class EventDispatcher:
             record = await self._post(send)
         except asyncio.CancelledError:
             with self._lock:
-                if generation == self._generation:
+                if generation == self._generation and send.headers is None:
                     self._queue.append(send)
             raise
         with self._lock:

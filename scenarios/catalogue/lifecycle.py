@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from scenarios import ScenarioContext, scenario
+from scenarios.catalogue.partner_events import install_partner
 from scenarios.flows import (
     NavigationLog,
     drop_app_session,
@@ -20,7 +21,6 @@ from scenarios.flows import (
     expect_signed_in,
     first_login_at_company,
     follow_signed_in_at_company,
-    install_partner,
     launch_signed_in_at_company,
     oid_of,
 )

@@ -200,6 +200,30 @@ def test_aclose_stops_attempts_in_flight_and_queues_them_again() -> None:
     assert queued["attempt"] == 1 and queued["in_flight"] is False
 
 
+def test_aclose_drops_a_forged_event_in_flight() -> None:
+    """A forged event is sent once at most: cancelled at shut-down, it is not queued again, so
+    nothing sends it after a restart."""
+    clock = MockClock(frozen_at=START)
+    receiver = Blocked()
+
+    async def scenario() -> tuple[EventDispatcher, list[Any]]:
+        async with receiver.client() as client:
+            dispatcher = EventDispatcher(clock, client, EventKeyRing(clock), 5.0)
+            envelope = envelope_for(0)
+            sending = asyncio.ensure_future(dispatcher.deliver_forged(
+                "http://rp.test/events", envelope, events.encode(envelope), {}, "unsigned"))
+            await receiver.arrived.wait()
+            await dispatcher.aclose()
+            with pytest.raises(asyncio.CancelledError):
+                await sending
+            receiver.release.set()
+            return dispatcher, await dispatcher.run_due()
+
+    dispatcher, sent_again = run(scenario)
+    assert sent_again == [] and dispatcher.pending() == []
+    assert receiver.posts == 1
+
+
 def test_an_attempt_in_flight_across_a_reset_leaves_no_trace() -> None:
     clock = MockClock(frozen_at=START)
     receiver = Blocked()

@@ -11,6 +11,8 @@ import pytest
 from asgi_client import AppClient
 from idp_testkit import ALICE, CLIENT_ID, TENANT, claims, tokens_for
 
+from mock_idp.faults import InjectedDrop
+
 
 @pytest.fixture
 def refused_url() -> Iterator[str]:
@@ -59,3 +61,20 @@ def test_the_userinfo_link_needs_a_user_token_of_an_installed_app(
     assert client.get("/users/me", headers=bearer).status_code == 200
     assert client.delete(f"/_mock/installations/{installation_id}").status_code == 200
     assert client.get("/users/me", headers=bearer).status_code == 403
+
+
+def test_a_fault_armed_at_userinfo_reaches_the_userinfo_link(
+        client: AppClient, refused_url: str) -> None:
+    """``/users/me`` answers what UserInfo would: the armed fault's answer, never a 500 of its
+    own."""
+    _install(client, refused_url)
+    bearer = {"Authorization": f"Bearer {tokens_for(client)['access_token']}"}
+    armed = client.post("/_mock/faults", json={"kind": "drop", "endpoint": "userinfo"})
+    assert armed.status_code == 201, armed.text
+    with pytest.raises(InjectedDrop):
+        client.get("/users/me", headers=bearer)
+    client.post("/_mock/faults", json={"kind": "status", "endpoint": "userinfo", "status": 503})
+    unavailable = client.get("/users/me", headers=bearer)
+    assert unavailable.status_code == 503
+    assert unavailable.json()["error"] == "temporarily_unavailable"
+    assert client.get("/users/me", headers=bearer).status_code == 200

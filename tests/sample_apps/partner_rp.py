@@ -2,9 +2,14 @@
 through an installation's standalone URL and applies ``user.logout`` and ``app.uninstalled``.
 
 ``DEFECT`` gives it one flaw at a time: ``signature`` (it reads every event without checking
-``X-Hub-Ecdsa-Signature``), ``logout-all`` (a ``user.logout`` ends every session),
-``ignores-uninstall`` (it answers ``app.uninstalled`` and goes on serving the installation), or
-``none``.
+``X-Hub-Ecdsa-Signature``), ``accepts-unsigned`` (it checks the signature only when the header
+is there), ``logout-all`` (a ``user.logout`` ends every session), ``ignores-uninstall`` (it
+answers ``app.uninstalled`` and goes on serving the installation), ``launch-after-uninstall``
+(it ends the installation's sessions on ``app.uninstalled`` but still starts the sign-in for
+its launches), ``duplicate-409`` (a redelivered ``app.installed`` is answered 409),
+``duplicate-applied`` (a redelivered ``app.installed`` adds the installation again), or
+``none``. ``refusal_status`` is what it answers an event that is not validly signed,
+``accept_status`` what it answers an event it takes.
 It checks nothing of the sign-in itself (the ID token is read, not verified): it is here for
 its events.
 """
@@ -37,13 +42,16 @@ if TYPE_CHECKING:
 
 CONTACT = "help@partner.example"
 SESSION_COOKIE = "session"
-DEFECTS = ("none", "signature", "logout-all", "ignores-uninstall")
+DEFECTS = ("none", "signature", "accepts-unsigned", "logout-all", "ignores-uninstall",
+           "launch-after-uninstall", "duplicate-409", "duplicate-applied")
 
 
-def partner_profile(directory: Path, *, defect: str = "none") -> Path:
-    """A profile for this app with ``defect`` (one of :data:`DEFECTS`)."""
+def partner_profile(directory: Path, *, defect: str = "none", refusal_status: int = 401,
+                    accept_status: int = 200, installations: bool = True) -> Path:
+    """A profile for this app with ``defect`` (one of :data:`DEFECTS`); ``installations``: the
+    profile names its installations URL."""
     assert defect in DEFECTS, defect
-    path = directory / f"partner-{defect}.toml"
+    path = directory / f"partner-{defect}-{refusal_status}-{accept_status}.toml"
     path.write_text(f"""\
 name = "partner app ({defect})"
 
@@ -55,6 +63,8 @@ EVENT_KEYS_URL = "{{event_keys_url}}"
 APP_ID = "{{client_id}}"
 REDIRECT_URI = "{{redirect_uri}}"
 DEFECT = "{defect}"
+REFUSAL_STATUS = "{refusal_status}"
+ACCEPT_STATUS = "{accept_status}"
 
 [provider]
 redirect_uris = ["{{base_url}}/callback"]
@@ -76,8 +86,8 @@ text = "Sign-in failed"
 events_url = "{{base_url}}/events"
 launch_url = "/launch?talkdesk_installation_id={{installation_id}}&talkdesk_user_id={{user_id}}"
 lands_on = "/"
-installations = {{ url = "/installations" }}
-""", encoding="utf-8")
+""" + ('installations = { url = "/installations" }\n' if installations else ""),
+                    encoding="utf-8")
     return path
 
 
@@ -121,26 +131,37 @@ def create(launch: AppLaunch) -> Starlette:
 
     async def events(request: Request) -> Response:
         body = await request.body()
-        if defect != "signature" and not await run_in_threadpool(
+        unchecked = defect == "signature" or (
+            defect == "accepts-unsigned" and "x-hub-ecdsa-signature" not in request.headers)
+        if not unchecked and not await run_in_threadpool(
                 _verified, body, request.headers, env["EVENT_KEYS_URL"]):
-            return JSONResponse({"error": "invalid signature"}, status_code=401)
+            return JSONResponse({"error": "invalid signature"},
+                                status_code=int(env.get("REFUSAL_STATUS", "401")))
         event = json.loads(body)
         if event.get("app_id") != env["APP_ID"]:
             return JSONResponse({"error": "not this app's event"}, status_code=403)
         data, links = event["data"], event.get("_links", {})
         installation_id = data["installation_id"]
+        if event["type"] == "app.installed" and installation_id in installations and (
+                defect == "duplicate-409"):
+            return JSONResponse({"error": "already installed"}, status_code=409)
         if event["type"] == "app.installed":
-            installations[installation_id] = {
+            installation = {
                 "installation_id": installation_id, "client_id": data["client_id"],
                 "client_secret": data["client_secret"], "active": True,
                 "authorize": links["authorization"]["href"], "token": links["token"]["href"]}
+            key = installation_id
+            if defect == "duplicate-applied" and installation_id in installations:
+                key = f"{installation_id}#{len(installations)}"
+            installations[key] = installation
         elif (event["type"] == "app.uninstalled" and installation_id in installations
               and defect != "ignores-uninstall"):
-            installations[installation_id]["active"] = False
+            if defect != "launch-after-uninstall":
+                installations[installation_id]["active"] = False
             end_sessions(installation_id, None)
         elif event["type"] == "user.logout":
             end_sessions(installation_id, data["user_id"])
-        return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "ok"}, status_code=int(env.get("ACCEPT_STATUS", "200")))
 
     def launch_(request: Request) -> Response:
         installation_id = request.query_params.get("talkdesk_installation_id", "")

@@ -218,3 +218,13 @@ def test_an_app_that_verifies_event_signatures_passes_the_events_probe(tmp_path:
     assert code == 0, "\n".join(lines)
     assert ("ok       events_url refuses an unsigned event and one signed with a key the "
             "platform does not publish (HTTP 401, 401)") in lines, lines
+
+
+def test_an_app_that_refuses_badly_signed_events_with_400_passes_the_events_probe(
+        tmp_path: Path) -> None:
+    """No refusal status is contracted for the platform's events: a 400 refuses as well as a
+    401 or 403."""
+    code, lines = _check(partner_profile(tmp_path, refusal_status=400))
+    assert code == 0, "\n".join(lines)
+    assert ("ok       events_url refuses an unsigned event and one signed with a key the "
+            "platform does not publish (HTTP 400, 400)") in lines, lines

@@ -35,6 +35,57 @@ def test_an_app_that_reads_events_without_their_signature_fails_forged_event(
         "not publish (HTTP 200): it must verify X-Hub-Ecdsa-Signature"), message
 
 
+def test_an_app_that_takes_unsigned_events_fails_forged_event(tmp_path: Path) -> None:
+    """It verifies a signature only when the header is there: the unsigned user.logout ends
+    alice's session."""
+    verdicts = _verdicts(partner_profile(tmp_path, defect="accepts-unsigned"),
+                         ("partner.forged-event",), tmp_path / "report")
+    status, message = verdicts["partner.forged-event"]
+    assert status == "failed", verdicts
+    assert message.startswith(
+        "AssertionError: the app accepted a user.logout not signed (HTTP 200): it must verify "
+        "X-Hub-Ecdsa-Signature"), message
+
+
+def test_an_app_that_refuses_forged_events_with_400_passes_forged_event(
+        tmp_path: Path) -> None:
+    verdicts = _verdicts(partner_profile(tmp_path, refusal_status=400),
+                         ("partner.forged-event",), tmp_path / "report")
+    assert verdicts == {"partner.forged-event": ("passed", "")}, verdicts
+
+
+def test_an_app_that_answers_a_redelivery_409_fails(tmp_path: Path) -> None:
+    verdicts = _verdicts(partner_profile(tmp_path, defect="duplicate-409"),
+                         ("partner.event-redelivered",), tmp_path / "report")
+    status, message = verdicts["partner.event-redelivered"]
+    assert status == "failed", verdicts
+    assert message.startswith(
+        "AssertionError: the app answered the redelivered app.installed (the same event id) "
+        "with HTTP 409"), message
+
+
+def test_an_app_that_applies_a_redelivery_again_fails(tmp_path: Path) -> None:
+    verdicts = _verdicts(partner_profile(tmp_path, defect="duplicate-applied"),
+                         ("partner.event-redelivered",), tmp_path / "report")
+    status, message = verdicts["partner.event-redelivered"]
+    assert status == "failed", verdicts
+    assert "the installation appears 2 times in the app's installations after the " \
+           "redelivery, 1 before" in message, message
+
+
+def test_without_an_installations_url_the_applied_once_step_says_it_was_not_checked(
+        tmp_path: Path) -> None:
+    summary = run(RunOptions(
+        app=str(partner_profile(tmp_path, defect="duplicate-applied", installations=False)),
+        only=("partner.event-redelivered",), report_dir=tmp_path / "report", workers=1,
+        trace="off", screenshots="failure", timeout_ms=10_000), out=io.StringIO())
+    (result,) = summary.results
+    assert result.status == "passed", result
+    assert [s.name for s in result.steps if s.name.startswith("not checked:")] == [
+        "not checked: whether the redelivery was applied once (the profile has no [partner] "
+        "installations URL to read the app's installations)"], result.steps
+
+
 def test_an_app_that_ends_every_session_on_user_logout_fails(tmp_path: Path) -> None:
     verdicts = _verdicts(partner_profile(tmp_path, defect="logout-all"),
                          ("signout.user-logout-event",), tmp_path / "report")
@@ -53,6 +104,24 @@ def test_an_app_that_serves_an_uninstalled_installation_fails(tmp_path: Path) ->
         message
 
 
+def test_an_app_that_still_starts_sign_in_for_an_uninstalled_installation_fails(
+        tmp_path: Path) -> None:
+    verdicts = _verdicts(partner_profile(tmp_path, defect="launch-after-uninstall"),
+                         ("partner.uninstalled",), tmp_path / "report")
+    status, message = verdicts["partner.uninstalled"]
+    assert status == "failed", verdicts
+    assert message.startswith(
+        "AssertionError: the launch of the uninstalled installation started a sign-in at the "
+        "provider"), message
+
+
 def test_the_same_app_without_a_defect_passes(tmp_path: Path) -> None:
     verdicts = _verdicts(partner_profile(tmp_path), PARTNER, tmp_path / "report")
+    assert verdicts == {scenario: ("passed", "") for scenario in PARTNER}, verdicts
+
+
+def test_an_app_that_accepts_events_with_202_passes(tmp_path: Path) -> None:
+    """Any 2xx accepts an event, not only 200."""
+    verdicts = _verdicts(partner_profile(tmp_path, accept_status=202), PARTNER,
+                         tmp_path / "report")
     assert verdicts == {scenario: ("passed", "") for scenario in PARTNER}, verdicts

@@ -1,0 +1,70 @@
+"""What the partner scenarios ask of the app's events URL: a signed event is answered 2xx, a
+forged one (well-formed, not validly signed) is refused with a 4xx and changes nothing.
+
+The platform's signing scheme is unverified (the partner-sso.md reference notes, "Signing of
+event requests: not confirmed"), so no refusal status is contracted: 401, 403 and 400 (the
+answer Stripe's webhook guide gives a bad signature, docs.stripe.com/webhooks/signature) are
+all refusals.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from scenarios.flows import NavigationLog
+from scenarios.live import LiveStack
+
+MUST_VERIFY = ("it must verify X-Hub-Ecdsa-Signature, with the key X-Hub-Ecdsa-Signature-Id "
+               "names from the platform's published keys, before reading an event")
+FORGERIES = {"unknown_key": "signed with a key the platform does not publish",
+             "tampered": "its body changed after the platform signed it",
+             "unsigned": "not signed"}
+
+
+def accepted(delivery: dict[str, Any]) -> bool:
+    """The app answered the delivery 2xx."""
+    status = delivery["status"]
+    return isinstance(status, int) and 200 <= status < 300
+
+
+def answer_of(delivery: dict[str, Any]) -> str:
+    """How the app answered a delivery: its status or the connection's error, and the body."""
+    status = delivery["status"]
+    return (f"HTTP {status}" if status is not None else str(delivery["error"])) + (
+        f" ({delivery.get('detail') or 'no detail'})")
+
+
+def install_partner(stack: LiveStack) -> str:
+    """The platform installs the app and it accepts ``app.installed`` (2xx); the installation
+    id."""
+    result = stack.install_partner_app()
+    delivery = result["delivery"]
+    assert accepted(delivery), (
+        f"the app did not accept app.installed at {stack.app.events_url}: {answer_of(delivery)}")
+    return str(result["installation"]["installation_id"])
+
+
+def expect_refused(stack: LiveStack, installation_id: str, event_type: str, forgery: str,
+                   **fields: str) -> None:
+    """The mock delivers a forged ``event_type``; its delivery log says the app answered it
+    with a 4xx."""
+    answer = stack.http.post(
+        stack.idp_url(f"/_mock/installations/{installation_id}/forged-events"),
+        json={"type": event_type, "forgery": forgery, **fields})
+    assert answer.status_code == 200, f"the mock did not deliver the event: {answer.text}"
+    event_id = answer.json()["event"]["id"]
+    log = stack.http.get(stack.idp_url("/_mock/deliveries"), params={"event_id": event_id})
+    (delivery,) = log.json()["deliveries"]
+    status, what = delivery["status"], f"a {event_type} {FORGERIES[forgery]}"
+    if accepted(delivery):
+        raise AssertionError(f"the app accepted {what} (HTTP {status}): {MUST_VERIFY}")
+    assert isinstance(status, int) and 400 <= status < 500, (
+        f"the app answered {what} with {answer_of(delivery)}, not a 4xx refusal: {MUST_VERIFY}")
+
+
+def authorize_requests(log: NavigationLog, idp_base_url: str) -> list[str]:
+    """Documents the browser got from the provider's authorize endpoint (v1 or v2)."""
+    host = urlsplit(idp_base_url).netloc
+    return [u for u, _ in log.documents
+            if urlsplit(u).netloc == host and urlsplit(u).path.endswith("/authorize")]
