@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import os
 import select
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -300,11 +301,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a subcommand. Ctrl-C or SIGTERM stops it once what it started has stopped (an app
     started by its profile's command included: :func:`~scenarios.app.process.interrupted_by`),
-    with one line and :data:`EXIT_INTERRUPTED`."""
+    with one line and :data:`EXIT_INTERRUPTED`; the signals that follow the first (a CI's
+    SIGTERM after its SIGINT, a second Ctrl-C) are ignored until the reports are written."""
     try:
         args = build_parser().parse_args(argv)
         handler: Callable[[argparse.Namespace], int] = args.handler
-        with interrupted_by():
+        with interrupted_by(signal.SIGTERM, signal.SIGINT):
             return handler(args)
     except KeyboardInterrupt:
         print("scenarios: interrupted", file=sys.stderr, flush=True)

@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from scenarios.report_files import write_atomically
+
 __all__ = ["JUnitCase", "Outcome", "write_junit_xml", "xml_text"]
 
 Outcome = Literal["passed", "failed", "error", "skipped"]
@@ -89,9 +91,9 @@ def write_junit_xml(path: Path, *, suite: str, cases: Sequence[JUnitCase], secon
             element.text = xml_text(element.text)
     tree = ET.ElementTree(suites)
     ET.indent(tree)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tree.write(path, encoding="utf-8", xml_declaration=True)
-    return path
+    # Replaced whole: a run stopped while it writes leaves the last file, not part of this one.
+    return write_atomically(
+        path, lambda temporary: tree.write(temporary, encoding="utf-8", xml_declaration=True))
 
 
 def _system_out(case: JUnitCase) -> str:

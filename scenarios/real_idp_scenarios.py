@@ -259,6 +259,7 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
     """``run --idp CONFIG``: the handler's branch for a real provider (one worker)."""
     from scenarios.registry import SelectionError, load_catalogue
     from scenarios.report import output_problem, write_reports
+    from scenarios.report_files import write_atomically
     from scenarios.results import RunSummary, format_explanations
     from scenarios.runner import RunInterrupted, RunOptions, format_table, run, skipped_result
 
@@ -310,8 +311,9 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
             *summary.results, *(skipped_result(item, reason, nowhere)
                                 for item, reason in skipped)))
         write_reports(summary, args.junit, logs=bool(runnable))
-        (summary.report_dir / "skipped.json").write_text(json.dumps(
-            [{"id": s.id, "reason": r} for s, r in skipped], indent=2), encoding="utf-8")
+        text = json.dumps([{"id": s.id, "reason": r} for s, r in skipped], indent=2)
+        write_atomically(summary.report_dir / "skipped.json",
+                         lambda path: path.write_text(text, encoding="utf-8"))
 
     if runnable:
         if args.trace != "off":

@@ -7,6 +7,7 @@ and the text diagram in JUnit's ``system-out`` of a scenario that did not pass.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -18,6 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from scenarios.app_logs import log_dir, written
 from scenarios.junit import JUnitCase, write_junit_xml
+from scenarios.report_files import write_atomically
 from scenarios.results import LABELS, PHASE_NAMES, RunSummary, ScenarioResult, phase_totals
 
 __all__ = ["RESULTS_SCHEMA", "output_problem", "template_environment", "write_html",
@@ -119,10 +121,8 @@ def write_html(summary: RunSummary, report_dir: Path, *, generated: datetime | N
               for f in (log_dir(report_dir) / f"worker-{n}.log" for n in range(summary.workers))
               if f.is_file() and f.stat().st_size],
     )
-    report_dir.mkdir(parents=True, exist_ok=True)
-    path = report_dir / "index.html"
-    path.write_text(html, encoding="utf-8")
-    return path
+    return write_atomically(report_dir / "index.html",
+                            lambda path: path.write_text(html, encoding="utf-8"))
 
 
 def write_json(summary: RunSummary, report_dir: Path) -> Path:
@@ -138,52 +138,78 @@ def write_json(summary: RunSummary, report_dir: Path) -> Path:
         "phases": phase_totals(summary.results),
         "results": [{**asdict(r), "protocol_text": r.protocol_text} for r in summary.results],
     }
-    report_dir.mkdir(parents=True, exist_ok=True)
-    path = report_dir / "results.json"
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    return path
+    text = json.dumps(data, indent=2) + "\n"
+    return write_atomically(report_dir / "results.json",
+                            lambda path: path.write_text(text, encoding="utf-8"))
 
 
 def write_reports(summary: RunSummary, junit: Path | None, *, logs: bool = True) -> None:
     """``index.html`` and ``results.json`` in the report directory, and JUnit XML at ``junit``
     when given, each path printed; with ``logs``, the log directory too when anything was
-    logged there."""
-    html = write_html(summary, summary.report_dir)
+    logged there. Each file is replaced whole (:func:`~scenarios.report_files.write_atomically`),
+    JSON and JUnit before the HTML page."""
     write_json(summary, summary.report_dir)
+    junit_file = write_junit(summary, junit) if junit is not None else None
+    html = write_html(summary, summary.report_dir)
     print(f"report: {html}", flush=True)
     if logs and (found := written(summary.report_dir)) is not None:
         print(f"logs:   {found}", flush=True)
-    if junit is not None:
-        print(f"junit:  {write_junit(summary, junit)}", flush=True)
+    if junit_file is not None:
+        print(f"junit:  {junit_file}", flush=True)
 
 
 def output_problem(*, report: Path | None = None, junit: Path | None = None) -> str | None:
     """Why the reports cannot go where ``--report DIR`` and ``--junit PATH`` say (``"--report
     out: not a directory"``), or ``None``; checked before a run starts, rather than found
-    once it is over. The directories they need are made."""
-    for option, path, directory in (("--report", report, True), ("--junit", junit, False)):
-        if path is not None and (why := _unwritable(path, directory=directory)) is not None:
+    once it is over. Both are checked before anything is made; the directories they need are
+    made once both pass, and removed again when one of them cannot be."""
+    wanted = [(option, path, directory)
+              for option, path, directory in (("--report", report, True), ("--junit", junit, False))
+              if path is not None]
+    for option, path, directory in wanted:
+        if (why := _unwritable(path, directory=directory)) is not None:
+            return f"{option} {path}: {why}"
+    made: list[Path] = []
+    for option, path, directory in wanted:
+        if (why := _make(path if directory else path.parent, made)) is not None:
+            for folder in reversed(made):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
             return f"{option} {path}: {why}"
     return None
 
 
 def _unwritable(path: Path, *, directory: bool) -> str | None:
+    """What stands in the way of ``path``, found without making anything."""
     try:
         if directory and path.exists() and not path.is_dir():
             return "not a directory"
         if not directory and path.is_dir():
             return "is a directory"
-        folder = path if directory else path.parent
-        existing = folder
+        existing = path if directory else path.parent
         while not existing.exists() and existing != existing.parent:
             existing = existing.parent
         if not existing.is_dir():
             return f"{existing} is not a directory"
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
+        if not os.access(existing, os.W_OK | os.X_OK):
+            return "cannot write there (Permission denied)"
         if not directory and path.exists() and not os.access(path, os.W_OK):
             return "cannot write to the file"
+    except OSError as exc:
+        return f"cannot write there ({exc.strerror or exc})"
+    return None
+
+
+def _make(folder: Path, made: list[Path]) -> str | None:
+    """Make ``folder`` (each directory made is added to ``made``) and write a file there."""
+    missing = [folder, *folder.parents]
+    missing = [f for f in reversed(missing) if not f.exists()]
+    try:
+        for each in missing:
+            each.mkdir()
+            made.append(each)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
     except OSError as exc:
         return f"cannot write there ({exc.strerror or exc})"
     return None

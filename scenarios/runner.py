@@ -20,7 +20,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -29,6 +29,7 @@ from scenarios.app.process import interrupted_by
 from scenarios.app_down import AppDown
 from scenarios.app_logs import log_dir
 from scenarios.registry import Registry, Scenario, WorkerInfo, load_catalogue
+from scenarios.report_files import deletable, files_under, remove_inside, write_atomically
 from scenarios.results import LABELS, RunSummary, ScenarioResult, format_table
 from scenarios.schedule import longest_first, previous_durations
 from scenarios.worker import (
@@ -216,30 +217,48 @@ def _run_in_workers(options: RunOptions, selected: Sequence[Scenario], progress:
                         worker = WorkerInfo(index=-1, count=options.workers)
                         progress.finished(error_result(item, "no worker left to run it", worker))
     except BaseException:
-        _interrupt_workers(processes)
+        _interrupt_workers(processes, lambda: _drain(events, handle))
         raise
     finally:
         for process in processes:
-            process.join(timeout=30)
+            _join(process, 30, lambda: _drain(events, handle))
             if process.is_alive():
                 process.terminate()  # stops it as Ctrl-C does, unless one has already
-                process.join(timeout=5)
+                _join(process, 5, lambda: _drain(events, handle))
             if process.is_alive():
                 process.kill()
                 process.join(timeout=5)
+        _drain(events, handle, wait=0.1)
 
 
-def _interrupt_workers(processes: Sequence[BaseProcess],
+def _drain(events: Queue[Event], handle: Callable[[Event], None], wait: float = 0.0) -> None:
+    """Pass on the events the workers have sent (results of scenarios that finished while
+    the run stopped): a worker whose queue is not read may never exit."""
+    with contextlib.suppress(queue.Empty, OSError, EOFError):
+        while True:
+            handle(events.get(timeout=wait) if wait else events.get_nowait())
+
+
+def _join(process: BaseProcess, timeout: float, drain: Callable[[], None]) -> None:
+    deadline = time.monotonic() + timeout
+    while process.is_alive() and time.monotonic() < deadline:
+        drain()
+        process.join(timeout=min(0.1, max(0.0, deadline - time.monotonic())))
+    drain()
+
+
+def _interrupt_workers(processes: Sequence[BaseProcess], drain: Callable[[], None],
                        grace: float = INTERRUPT_GRACE_SECONDS) -> None:
     """The run was interrupted: each worker is to stop, tearing its stacks down. Ctrl-C has
     reached them already (a terminal signals its whole foreground process group); those still
     running after ``grace`` seconds are sent SIGTERM, which one stopping already ignores. Sent
     on the heels of the Ctrl-C, it could leave a worker asleep: with two signals at once,
     CPython may take them on another of its threads and not wake the main one from a
-    blocking call (``time.sleep``), so the interrupt would wait for that call to end."""
+    blocking call (``time.sleep``), so the interrupt would wait for that call to end. What
+    they send meanwhile is passed to ``drain``."""
     deadline = time.monotonic() + grace
     for process in processes:
-        process.join(timeout=max(0.0, deadline - time.monotonic()))
+        _join(process, max(0.0, deadline - time.monotonic()), drain)
     for process in processes:
         if process.is_alive():
             process.terminate()
@@ -248,14 +267,14 @@ def _interrupt_workers(processes: Sequence[BaseProcess],
 def _harness_files(report_dir: Path, ids: Iterable[str], workers: int) -> list[Path]:
     """The files in the places where a run of ``ids`` with ``workers`` workers writes: each
     scenario's screenshots, trace and app log (its traced rerun's too), and the workers'
-    logs."""
+    logs; none reached through a symlink (:mod:`scenarios.report_files`)."""
     found: list[Path] = [log_dir(report_dir) / f"worker-{n}.log" for n in range(workers)]
     for base in (report_dir, report_dir / RERUN_DIR):
         for scenario_id in ids:
             found += [base / "traces" / f"{scenario_id}.zip",
                       log_dir(base) / f"app-{scenario_id}.log"]
-            found += sorted((base / "screenshots" / scenario_id).rglob("*"))
-    return [path for path in found if path.is_file()]
+            found += files_under(report_dir, base / "screenshots" / scenario_id)
+    return [path for path in found if deletable(report_dir, path)]
 
 
 def _recorded(report_dir: Path) -> list[Path]:
@@ -267,7 +286,7 @@ def _recorded(report_dir: Path) -> list[Path]:
         return []
     if not isinstance(names, list):
         return []
-    paths = [Path(name) for name in names if isinstance(name, str)]
+    paths = [Path(name) for name in names if isinstance(name, str) and "\0" not in name]
     return [report_dir / path for path in paths
             if not path.is_absolute() and ".." not in path.parts and len(path.parts) > 1
             and path.parts[0] in ARTIFACT_DIRS]
@@ -275,25 +294,19 @@ def _recorded(report_dir: Path) -> list[Path]:
 
 def _reset_artifacts(report_dir: Path, ids: Iterable[str], workers: int) -> None:
     """Delete what the last run wrote (its :data:`MANIFEST`) and whatever stands where this
-    run will write, and the directories that leaves empty; nothing else."""
-    for path in {*_recorded(report_dir), *_harness_files(report_dir, ids, workers)}:
-        with contextlib.suppress(OSError):
-            path.unlink(missing_ok=True)
-        for folder in path.parents:
-            if len(folder.relative_to(report_dir).parts) < 2:
-                break
-            try:
-                folder.rmdir()
-            except OSError:
-                break
+    run will write, and the directories that leaves empty; nothing else, and nothing reached
+    through a symlink."""
+    report_dir = report_dir.resolve()
+    remove_inside(report_dir, {*_recorded(report_dir), *_harness_files(report_dir, ids, workers)})
     report_dir.mkdir(parents=True, exist_ok=True)
 
 
 def _record_artifacts(report_dir: Path, ids: Iterable[str], workers: int) -> None:
+    report_dir = report_dir.resolve()
     files = [path.relative_to(report_dir).as_posix()
              for path in _harness_files(report_dir, ids, workers)]
-    (report_dir / MANIFEST).write_text(json.dumps({"files": files}, indent=2) + "\n",
-                                       encoding="utf-8")
+    text = json.dumps({"files": files}, indent=2) + "\n"
+    write_atomically(report_dir / MANIFEST, lambda path: path.write_text(text, encoding="utf-8"))
 
 
 def run(
@@ -307,11 +320,12 @@ def run(
     Raises :class:`scenarios.registry.SelectionError` when ``options.only`` matches nothing.
     SIGTERM interrupts the run as Ctrl-C does (:func:`~scenarios.app.process.interrupted_by`):
     :class:`RunInterrupted` (a :class:`KeyboardInterrupt`) with the results so far, once every
-    stack and app it started has stopped. Of the report directory's ``screenshots/``,
+    stack and app it started has stopped; inside ``python -m scenarios``, the signals that
+    follow are ignored until its reports are written. Of the report directory's ``screenshots/``,
     ``traces/``, ``logs/`` and ``rerun/``, only the files the last run wrote are deleted
     (:data:`MANIFEST`).
     """
-    with interrupted_by():
+    with interrupted_by(join_outer=True):
         return _run(options, registry, out)
 
 

@@ -212,18 +212,23 @@ def _replaceable(handler: object) -> bool:
 
 
 @contextlib.contextmanager
-def interrupted_by(*signals: signal.Signals) -> Iterator[None]:
+def interrupted_by(*signals: signal.Signals, join_outer: bool = False) -> Iterator[None]:
     """While the block runs, the first of ``signals`` (default: SIGTERM) raises
     :class:`KeyboardInterrupt` in the main thread as Ctrl-C does, so the apps, servers and
     browsers the block started are stopped on the way out; the default action would end the
     process at once and leave each app started by a command running. A signal with a handler
-    of someone else's (or ignored) keeps it; off the main thread this does nothing."""
+    of someone else's (or ignored) keeps it; off the main thread this does nothing. With
+    ``join_outer``, a block inside another such block takes that one's handler: once it has
+    fired, the signals that follow are ignored until the outer block ends (``run`` inside the
+    command line, which then writes the interrupted run's reports)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    handler = _Interrupt()
+    current = {sig: signal.getsignal(sig) for sig in signals or (signal.SIGTERM,)}
+    outer = [before for before in current.values() if isinstance(before, _Interrupt)]
+    handler = outer[0] if outer and join_outer else _Interrupt()
     previous = {sig: signal.signal(sig, handler)
-                for sig in signals or (signal.SIGTERM,) if _replaceable(signal.getsignal(sig))}
+                for sig, before in current.items() if _replaceable(before)}
     try:
         yield
     finally:

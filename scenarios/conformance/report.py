@@ -11,6 +11,7 @@ from pathlib import Path
 from scenarios.conformance.rows import RowResult, summary_counts, to_json
 from scenarios.protocol_view import explanation
 from scenarios.report import template_environment
+from scenarios.report_files import write_atomically
 from scenarios.shard import Shard
 
 __all__ = ["format_explanations", "write_report"]
@@ -20,17 +21,16 @@ def write_report(results: Sequence[RowResult], report_dir: Path, *, rp: str, pro
                  client_id: str, shard: Shard | None = None,
                  generated: datetime | None = None) -> Path:
     """``index.html`` and ``results.json`` in ``report_dir``; the path of the page."""
-    report_dir.mkdir(parents=True, exist_ok=True)
-    (report_dir / "results.json").write_text(json.dumps(
-        to_json(results, rp=rp, provider=provider, client_id=client_id, shard=shard),
-        indent=2) + "\n", encoding="utf-8")
+    data = json.dumps(to_json(results, rp=rp, provider=provider, client_id=client_id,
+                              shard=shard), indent=2) + "\n"
+    write_atomically(report_dir / "results.json",
+                     lambda temporary: temporary.write_text(data, encoding="utf-8"))
     html = template_environment().get_template("conformance.html").render(
         results=results, counts=summary_counts(results), rp=rp, provider=provider,
         client_id=client_id,
         generated=(generated or datetime.now(UTC)).isoformat(timespec="seconds"))
-    path = report_dir / "index.html"
-    path.write_text(html, encoding="utf-8")
-    return path
+    return write_atomically(report_dir / "index.html",
+                            lambda temporary: temporary.write_text(html, encoding="utf-8"))
 
 
 def format_explanations(results: Sequence[RowResult]) -> str:

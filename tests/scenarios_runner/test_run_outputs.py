@@ -82,6 +82,41 @@ def test_a_run_deletes_the_last_runs_files_and_nothing_else(tmp_path: Path) -> N
     assert json.loads((report / MANIFEST).read_text(encoding="utf-8")) == {"files": []}
 
 
+def test_a_run_deletes_nothing_through_a_symlink(tmp_path: Path) -> None:
+    """A symlink where this run's screenshots go, and a manifest naming a file under a
+    symlinked logs/ (a CI cache restored): the files they point at stay."""
+    victim, victim2, report = tmp_path / "victim", tmp_path / "victim2", tmp_path / "reports"
+    _write(victim, ["a.txt", "sub/b.txt"])
+    _write(victim2, ["notes.md", "worker-0.log"])
+    (report / "screenshots").mkdir(parents=True)
+    (report / "screenshots" / "skip.me").symlink_to(victim)
+    (report / "logs").symlink_to(victim2)
+    (report / "traces").mkdir()
+    (report / "traces" / "skip.me.zip").symlink_to(victim / "a.txt")
+    (report / MANIFEST).write_text(json.dumps({"files": [
+        "logs/notes.md", "screenshots/skip.me/a.txt", "screenshots/skip.me/sub/b.txt"]}),
+        encoding="utf-8")
+
+    run(RunOptions(report_dir=report, catalogue=SKIPPING), registry=skipping,
+        out=io.StringIO())
+
+    assert sorted(p.relative_to(victim).as_posix() for p in victim.rglob("*")) == [
+        "a.txt", "sub", "sub/b.txt"]
+    assert sorted(p.name for p in victim2.iterdir()) == ["notes.md", "worker-0.log"]
+    assert not (report / "traces" / "skip.me.zip").is_symlink()  # the link itself goes
+
+
+def test_a_manifest_naming_a_nul_is_ignored(tmp_path: Path) -> None:
+    report = tmp_path / "reports"
+    _write(report, ["logs/app-gone.log"])
+    (report / MANIFEST).write_text(json.dumps({"files": ["logs/a\u0000b", "logs/app-gone.log"]}),
+                                   encoding="utf-8")
+    summary = run(RunOptions(report_dir=report, catalogue=SKIPPING), registry=skipping,
+                  out=io.StringIO())
+    assert [r.status for r in summary.results] == ["skipped"]
+    assert not (report / "logs" / "app-gone.log").exists()
+
+
 @pytest.mark.browser
 def test_a_runs_pictures_are_gone_after_the_next_run_and_foreign_files_stay(
         tmp_path: Path) -> None:
@@ -153,6 +188,19 @@ def test_conformance_refuses_unusable_outputs_before_it_starts(
     err = capsys.readouterr().err
     assert code == EXIT_USAGE, err
     assert err.startswith(f"scenarios conformance: {message}") and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("where", ["report", "junit"])
+def test_a_refusal_leaves_no_directory_behind(
+        where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One usable path, one not: the usable one's directories are not left behind."""
+    fresh = tmp_path / "new" / "deep"
+    options = (["--report", str(fresh / "report"), "--junit", "/proc/sso-harness/j.xml"]
+               if where == "report" else
+               ["--report", "/proc/sso-harness-report", "--junit", str(fresh / "j.xml")])
+    code = main(["run", "--catalogue", TOY, "--only", "toy.pass.heading", *options])
+    assert code == EXIT_USAGE, capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only directory")
