@@ -52,7 +52,8 @@ current directory, else in the rootdir.
 Options: ``--sso-app PROFILE``, ``--sso-headed``, ``--sso-timeout SECONDS``,
 ``--sso-browser-ws-endpoint URL``, ``--sso-shard I/N`` (run part I of N of the collected
 tests, split by test id as :mod:`scenarios.shard` splits scenarios; the JUnit report's suite
-is then ``pytest shard I/N``), ``--sso-key-pool N``.
+is then ``pytest shard I/N``; a shard left none of the tests collected passes, and says so),
+``--sso-key-pool N``.
 
 SIGTERM ends the session as Ctrl-C does: the tests' stacks are torn down, and an app started
 by its profile's command (in a session of its own, which neither signal reaches) is stopped.
@@ -66,8 +67,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -205,10 +207,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if shard is None:
         return
     kept = shard.select(items, key=lambda item: item.nodeid)
+    config.stash[_EMPTY_SHARD] = bool(items) and not kept
     if len(kept) < len(items):
         mine = {id(item) for item in kept}
         config.hook.pytest_deselected(items=[i for i in items if id(i) not in mine])
         items[:] = kept
+
+
+_EMPTY_SHARD = pytest.StashKey[bool]()
+"""The tests were collected, and ``--sso-shard`` left this shard none of them."""
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """An empty part of a collection that has tests passes, as ``run --shard``'s does."""
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and session.config.stash.get(
+            _EMPTY_SHARD, False):
+        session.exitstatus = pytest.ExitCode.OK
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
+                            config: pytest.Config) -> None:
+    if config.stash.get(_EMPTY_SHARD, False):
+        terminalreporter.write_line(f"pytest shard {_option(config, 'sso_shard', None)} "
+                                    "has no tests")
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -236,10 +257,23 @@ def stack_options_from_marker(node: pytest.Item, base: StackOptions | None = Non
             options = _replace(options, mark.kwargs)
         except TypeError as exc:
             raise pytest.UsageError(f"{MARKER}: {exc}") from None
+    if isinstance(options.app, str | Path):
+        source = f"{MARKER}(app={str(options.app)!r})"
+        app = _profile_path(str(options.app), node.config, marker=True, source=source)
+        options = replace(options, app=_checked_profile(app, source=source))
     return options
 
 
 def _replace(options: StackOptions, changes: Mapping[str, Any]) -> StackOptions:
+    """``options`` changed; an option StackOptions does not have is a usage error naming the
+    closest it has."""
+    known = [f.name for f in fields(StackOptions)]
+    for name in changes:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            guess = f"did you mean {close[0]!r}? " if close else ""
+            raise pytest.UsageError(f"{MARKER}: no option {name!r} ({guess}options: "
+                                    f"{', '.join(known)})")
     return replace(options, **changes) if changes else options
 
 
@@ -263,7 +297,8 @@ def chosen_app(node: pytest.Item, config: pytest.Config) -> str | None:
     return _profile_path(str(option), config, marker=False) if option else None
 
 
-def _profile_path(app: str, config: pytest.Config, *, marker: bool) -> str:
+def _profile_path(app: str, config: pytest.Config, *, marker: bool,
+                  source: str | None = None) -> str:
     """A shipped profile's name or an absolute path as given; a relative path in a marker
     against pytest's rootdir, else the current directory (on the command line the other way
     round): the first where the file exists. A usage error names both when neither has it."""
@@ -276,18 +311,18 @@ def _profile_path(app: str, config: pytest.Config, *, marker: bool) -> str:
     for base, _ in bases:
         if (base / path).is_file():
             return str(base / path)
-    source = f"{APP_MARKER}({app!r})" if marker else f"--sso-app {app}"
+    source = source or (f"{APP_MARKER}({app!r})" if marker else f"--sso-app {app}")
     raise pytest.UsageError(f"{source}: no such profile: a relative path is looked up in "
                             + ", then in ".join(f"{what} ({base})" for base, what in bases)
                             + "; neither has it")
 
 
-def _checked_profile(app: str | None) -> AppProfile:
+def _checked_profile(app: str | None, source: str = APP_MARKER) -> AppProfile:
     """The profile ``app`` names; a profile with problems is a usage error naming each."""
     try:
         return profile_for(app)
     except ProfileError as exc:
-        raise pytest.UsageError(f"{APP_MARKER}: the profile has problems:\n{exc}") from None
+        raise pytest.UsageError(f"{source}: the profile has problems:\n{exc}") from None
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -63,7 +64,7 @@ class ScenarioRunner:
         )
 
         catalogue = registry if registry is not None else load_catalogue(DEFAULT_CATALOGUE)
-        item = catalogue.get(scenario) if isinstance(scenario, str) else scenario
+        item = _registered(catalogue, scenario) if isinstance(scenario, str) else scenario
         app = app if app is not None else self.app
         worker = replace(xdist_worker(), app=app)
         if stack is None:
@@ -84,12 +85,26 @@ class ScenarioRunner:
         expect_passed(result, self.report_dir)
 
 
+def _registered(registry: Registry, scenario_id: str) -> Scenario:
+    """The scenario ``scenario_id`` names; an id not registered is a usage error naming the
+    registered ids closest to it."""
+    if scenario_id in registry:
+        return registry.get(scenario_id)
+    close = difflib.get_close_matches(scenario_id, [s.id for s in registry], n=3, cutoff=0.8)
+    hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+    raise pytest.UsageError(f"sso_run_scenario: no scenario {scenario_id!r} is registered"
+                            + hint)
+
+
 def describe_result(result: ScenarioResult, report_dir: Path | None = None) -> str:
-    """The scenario's outcome as the runner reports it: status, message, steps, trace, and
-    where what the app printed is kept."""
+    """The scenario's outcome as the runner reports it: status, message, steps, the failed
+    step's screenshot, trace, and where what the app printed is kept."""
     lines = [f"{result.id} {result.status.upper()}: {result.message or 'passed'}"]
     lines += [f"  {s.status.upper():<6} {s.name}" + (f": {s.error}" if s.error else "")
               for s in result.steps]
+    shots = [s.screenshot for s in result.steps if s.status == "failed" and s.screenshot]
+    if shots and report_dir is not None:
+        lines.append(f"screenshot at the failure: {report_dir / shots[0]}")
     if result.trace and report_dir is not None:
         lines.append(f"trace: playwright show-trace {report_dir / result.trace}")
     if result.app_log and report_dir is not None:

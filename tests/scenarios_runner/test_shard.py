@@ -174,3 +174,31 @@ def test_a_plugin_shard_names_its_junit_suite(tmp_path: Path, options: tuple[str
     suite = ET.parse(tmp_path / "junit.xml").getroot().find("testsuite")
     assert suite is not None and suite.get("name") == suite_name
     assert suite.get("tests") == "4"
+
+
+def _pytest_shard(tmp_path: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "scenarios.pytest_plugin", "-p",
+         "no:cacheprovider", "-q", *options, str(tmp_path)], cwd=tmp_path, env=env,
+        capture_output=True, text=True, timeout=120)
+
+
+def test_a_plugin_shard_with_no_tests_passes_and_says_so(tmp_path: Path) -> None:
+    """As ``run --shard`` on an empty shard: one job of a CI matrix is not failed for it."""
+    (tmp_path / "test_one.py").write_text("def test_only():\n    pass\n")
+    empty = next(index for index in (1, 2)
+                 if not Shard(index, 2).ids(["test_one.py::test_only"]))
+    done = _pytest_shard(tmp_path, "--sso-shard", f"{empty}/2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"pytest shard {empty}/2 has no tests" in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize("options", [("-k", "no_such_test"), ("-k", "no_such_test",
+                                                               "--sso-shard", "1/2")])
+def test_an_empty_selection_is_still_no_tests_ran(tmp_path: Path,
+                                                  options: tuple[str, ...]) -> None:
+    (tmp_path / "test_one.py").write_text("def test_only():\n    pass\n")
+    done = _pytest_shard(tmp_path, *options)
+    assert done.returncode == pytest.ExitCode.NO_TESTS_COLLECTED, done.stdout + done.stderr
+    assert "has no tests" not in done.stdout
