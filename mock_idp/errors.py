@@ -221,11 +221,13 @@ CATALOGUE: dict[int, AadstsCode] = {
         _c(9002325, "invalid_request", 400,
            "Proof Key for Code Exchange is required for cross-origin authorization code "
            "redemption."),
+        # With ``suberror: bad_token``, which MSAL.js reads as interaction required
+        # (AzureAD/microsoft-authentication-library-for-js #4693, #7033).
         _c(700084, "invalid_grant", 400,
            "The refresh token was issued to a single page app (SPA), and therefore has a fixed, "
            "limited lifetime of 1.00:00:00, which cannot be extended. It is now expired and a "
            "new sign in request must be sent by the SPA to the sign in page. The token was "
-           "issued on {issued}."),
+           "issued on {issued}.", "bad_token"),
         # The parenthesis names the resource as requested (Azure-Samples/azure-search-openai-demo
         # #1534 and DuendeArchive/IdentityModel #528 show ``api://…`` there).
         _c(90009, "invalid_request", 400,

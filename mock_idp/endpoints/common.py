@@ -47,6 +47,10 @@ templates = _Templates()
 MAX_PARAM_LENGTH = 8192
 NO_CACHE = {"Pragma": "no-cache", "Expires": "-1"}
 """Headers of every token-endpoint answer, as Entra sends them."""
+NOT_FRAMED = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
+"""Headers of the pages a user types into, which Entra's forbid framing by: MSAL.js #494,
+#1459, #7458, #8211 and ADAL.js #79 report its sign-in page refused in an iframe. Not on
+redirects, the ``form_post`` page or the signed-out page (it frames the apps' logout URLs)."""
 
 
 def idp(request: Request) -> IdpState:
@@ -122,7 +126,7 @@ def error_page(request: Request, err: EntraError) -> HTMLResponse:
                                              session_id=ctx.trace_id),
     )
     return HTMLResponse(html, status_code=err.http_status if err.http_status >= 400 else 400,
-                        headers=entra_headers(request, trace_id=ctx.trace_id))
+                        headers={**entra_headers(request, trace_id=ctx.trace_id), **NOT_FRAMED})
 
 
 def plain_error(status: int, message: str, **fields: Any) -> JSONResponse:

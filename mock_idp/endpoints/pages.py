@@ -21,7 +21,16 @@ from ..signin import credential_type, flow, ids, server_data
 from ..signin.flow import Transaction
 from ..state import IdpState
 from ..store import Application, Tenant
-from .common import base_url, entra_headers, error_context, error_page, idp, note_error, templates
+from .common import (
+    NOT_FRAMED,
+    base_url,
+    entra_headers,
+    error_context,
+    error_page,
+    idp,
+    note_error,
+    templates,
+)
 from .forms import form_params
 from .issue import error_response
 
@@ -125,7 +134,7 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
            ) -> HTMLResponse:
     html = templates.get_template(f"signin/{template}.html").render(**context)
     return HTMLResponse(html, status_code=status, headers={
-        **entra_headers(request), "Cache-Control": "no-store"})
+        **entra_headers(request), **NOT_FRAMED, "Cache-Control": "no-store"})
 
 
 def render_step(request: Request, template: str, *, page_id: str, ctx: str, action: str,

@@ -137,6 +137,11 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
     if fault is not None:
         return fault
     now = state.clock.now()
+    if origin is not None and grant_type in ("authorization_code", "refresh_token"):
+        # Before the cross-origin rules: an unreadable or foreign code or refresh token is
+        # invalid_grant from a browser too, the answer MSAL.js recovers from (MSAL.js #6076).
+        record = redemption.issued(grant_type, form, record, client_id=app.client_id,
+                                   tenant_id=tenant.id)
     spa = (record is not None and record.spa and record.client_id == app.client_id
            and record.tenant_id == tenant.id)
     cross_origin.check(origin, spa=spa, creds=creds, pkce=(
@@ -215,16 +220,11 @@ def _token_audiences(base: str, segment: str, tenant: Tenant) -> tuple[str, ...]
 
 def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[str, str],
                  version: str) -> _Grant:
-    value = form.get("code")
-    if not value:
-        raise EntraError(900144, {"name": "code"})
+    value = form.get("code", "")
     if value in state.store.redeemed_codes:
         raise EntraError(54005)
-    code = state.store.codes.get(value)
-    if code is None:
-        raise EntraError(9002313 if not value.startswith("1.A") else 70000)
-    if code.client_id != app.client_id or code.tenant_id != tenant.id:
-        raise EntraError(70000)
+    code = redemption.issued("authorization_code", form, state.store.codes.get(value),
+                             client_id=app.client_id, tenant_id=tenant.id)
     now = state.clock.now()
     if now >= code.expires_at:
         state.store.codes.pop(value, None)
@@ -263,12 +263,9 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
 
 def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
                     form: dict[str, str], version: str) -> _Grant:
-    value = form.get("refresh_token")
-    if not value:
-        raise EntraError(900144, {"name": "refresh_token"})
-    rt = state.store.refresh_tokens.get(value)
-    if rt is None or rt.client_id != app.client_id or rt.tenant_id != tenant.id:
-        raise EntraError(9002313)
+    rt = redemption.issued("refresh_token", form,
+                           state.store.refresh_tokens.get(form.get("refresh_token", "")),
+                           client_id=app.client_id, tenant_id=tenant.id)
     now = state.clock.now()
     if now >= rt.expires_at:
         if rt.spa:

@@ -1,13 +1,34 @@
-"""The scopes a code or refresh token is redeemed for at the token endpoint."""
+"""The code or refresh token redeemed at the token endpoint, and the scopes it is redeemed
+for."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from ..errors import EntraError
-from ..store import Application, Tenant
+from ..store import Application, AuthorizationCode, RefreshToken, Tenant
 from . import resources
 from .claims import resource_scopes, split_scopes
 
 SIGN_IN_SCOPES = ("openid", "offline_access")
+Record = TypeVar("Record", bound=AuthorizationCode | RefreshToken)
+
+
+def issued(grant_type: str, form: dict[str, str], record: Record | None, *, client_id: str,
+           tenant_id: str) -> Record:
+    """``record``, the code or refresh token the request names, when it was issued to this app
+    in this tenant. An unreadable one is AADSTS9002313 (``invalid_grant``; MSAL.js #6076), a
+    code in Entra's own form (``1.A…``) or another app's AADSTS70000: ``invalid_grant`` either
+    way, which MSAL.js answers by signing in again."""
+    name = "code" if grant_type == "authorization_code" else "refresh_token"
+    value = form.get(name)
+    if not value:
+        raise EntraError(900144, {"name": name})
+    if record is None or record.client_id != client_id or record.tenant_id != tenant_id:
+        if name == "refresh_token" or (record is None and not value.startswith("1.A")):
+            raise EntraError(9002313)
+        raise EntraError(70000)
+    return record
 
 
 def code_scopes(tenant: Tenant, granted: tuple[str, ...], scope: str | None,

@@ -176,6 +176,8 @@ def test_a_spa_refresh_token_ends_24_hours_after_the_sign_in(client: AppClient,
     body = _aadsts(_refresh(client, second), 400, "invalid_grant", 700084)
     assert "fixed, limited lifetime of 1.00:00:00" in body["error_description"]
     assert "The token was issued on 20" in body["error_description"]
+    # MSAL.js's isInteractionRequiredError reads the suberror (msal-js #4693, #7033).
+    assert body["suberror"] == "bad_token"
 
 
 def test_a_web_refresh_token_is_neither_cut_short_nor_given_to_a_browser(
