@@ -22,6 +22,7 @@ cannot run (skipped, with the reason), with :meth:`Registry.skip_when`.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import fnmatch
 import importlib
 import pkgutil
@@ -226,7 +227,10 @@ class Registry:
             return list(self)
         unmatched = [p for p in wanted if not any(s.matches(p) for s in self)]
         if unmatched:
-            raise SelectionError(f"no scenario matches {', '.join(map(repr, unmatched))}")
+            close = [c for p in unmatched
+                     for c in difflib.get_close_matches(p, list(self._scenarios), 3, 0.8)]
+            hint = f" (did you mean {', '.join(map(repr, dict.fromkeys(close)))}?)" if close else ""
+            raise SelectionError(f"no scenario matches {', '.join(map(repr, unmatched))}{hint}")
         return [s for s in self if any(s.matches(p) for p in wanted)]
 
 

@@ -90,6 +90,14 @@ def test_a_pattern_matching_nothing_is_an_error() -> None:
         registry.select(["a.one", "typo.one"])
 
 
+def test_a_mistyped_id_is_answered_with_the_close_ones() -> None:
+    registry = _registry("auto-login.first-login", "auto-login.widget", "failure.portal")
+    with pytest.raises(SelectionError) as caught:
+        registry.select(["auto-login.frist-login", "nothing.like-it"])
+    assert str(caught.value) == ("no scenario matches 'auto-login.frist-login', "
+                                 "'nothing.like-it' (did you mean 'auto-login.first-login'?)")
+
+
 def test_exact_id_is_not_a_prefix_match() -> None:
     registry = _registry("a.one", "a.one-more")
     assert [s.id for s in registry.select(["a.one"])] == ["a.one"]
