@@ -34,10 +34,6 @@ from scenarios.pages import IdpUsernamePage
 Ctx = ScenarioContext[LiveStack]
 
 
-def _authorize_requests(log: NavigationLog) -> list[str]:
-    return [u for u, _ in log.documents if urlsplit(u).path.endswith("/oauth2/v2.0/authorize")]
-
-
 @scenario(
     id="partner.launch",
     title="app.installed, then the standalone URL logs the user in with no click",
@@ -79,7 +75,7 @@ def partner_launch(ctx: Ctx) -> None:
         assert log.pages_shown_from(stack.idp.base_url) == [], log.documents
         rendered = [u for u, s in log.documents if not 300 <= s < 400]
         assert len(rendered) == 1, f"expected only the app's page, saw {rendered}"
-        assert _authorize_requests(log), (
+        assert authorize_requests(log, stack.idp.base_url), (
             f"the launch did not go through the provider: {log.documents}")
 
 
@@ -108,7 +104,7 @@ def hint_is_not_identity(ctx: Ctx) -> None:
             IdpUsernamePage(page).heading.wait_for()
         else:
             page.wait_for_load_state()
-        authorize = _authorize_requests(log)
+        authorize = authorize_requests(log, stack.idp.base_url)
         assert authorize, f"the launch did not go to the provider: {log.documents}"
         if passes_hint:
             hint = parse_qs(urlsplit(authorize[0]).query).get("login_hint")
