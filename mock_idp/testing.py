@@ -29,6 +29,7 @@ from . import totp
 from .clock import MockClock
 from .config import SINGLE_TENANT, IdpConfig
 from .directory_roles import BUILT_IN
+from .outgoing import default_trust
 from .serving import (
     RunningServer,
     ThreadedServer,
@@ -80,7 +81,7 @@ class MockIdp:
                 self.tls = tls_files_with(self._stack, self.tls_dir, [self.host])
             self._server = self._stack.enter_context(
                 run_in_thread(self._app, host=self.host, port=self.port, ssl=self.tls))
-            verify = self.tls.client_context() if self.tls else True
+            verify = self.tls.client_context() if self.tls else default_trust()
             self._http = self._stack.enter_context(
                 httpx.Client(base_url=self._server.base_url, verify=verify, timeout=10.0))
         except BaseException:

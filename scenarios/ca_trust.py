@@ -1,12 +1,25 @@
-"""A private CA trusted beside the public ones, for the harness's own calls to a provider
-(``doctor``'s probes, the relying party ``run --idp`` starts)."""
+"""The certificates the harness's own HTTP calls trust: the public CAs, once per process
+(:func:`public_trust`), and a private CA beside them (``doctor``'s probes, the relying party
+``run --idp`` starts)."""
 
 from __future__ import annotations
 
+import functools
 import ssl
 from pathlib import Path
 
-__all__ = ["CaFileError", "trusting"]
+import httpx
+
+__all__ = ["CaFileError", "public_trust", "trusting"]
+
+
+@functools.cache
+def public_trust() -> ssl.SSLContext:
+    """httpx's default verification (``verify=True``), built once per process.
+
+    Loading the CA bundle is most of what making a client costs (about 20 ms of CPU), and the
+    stack makes one for every scenario; an ``SSLContext`` is safe to share between clients."""
+    return httpx.create_ssl_context()
 
 
 class CaFileError(ValueError):

@@ -31,6 +31,7 @@ from mock_idp.tls import ensure_tls_files
 from scenarios.app.adapter import ProfileAdapter
 from scenarios.app.profile import AppProfile, load_profile
 from scenarios.app.servers import AppServer
+from scenarios.ca_trust import public_trust
 from scenarios.people import OTHER_ORGANIZATION, PEOPLE, ZED, Person
 from scenarios.profiles import REFERENCE_RP, resolve
 from scenarios.protocol_view import ProtocolSources
@@ -330,7 +331,7 @@ def live_stack(options: StackOptions | None = None, *, workdir: Path | None = No
         host = shared.app_host if shared is not None else None
         if own_provider:
             http = stack.enter_context(httpx.Client(
-                timeout=10, verify=tls.client_context() if tls else True))
+                timeout=10, verify=tls.client_context() if tls else public_trust()))
         else:
             assert shared is not None
             http = shared.http

@@ -64,7 +64,7 @@ from scenarios.app.calls import CallError
 from scenarios.app.profile import load_profile
 from scenarios.app.servers import AppAddress, AppServer, AppStartError
 from scenarios.app.validation import LineIndex, Reader
-from scenarios.ca_trust import CaFileError, trusting
+from scenarios.ca_trust import CaFileError, public_trust, trusting
 from scenarios.doctor.config import Secret
 from scenarios.drivers import DRIVER_OPTIONS, EntraDriver, SignInDriver, driver_from_config
 from scenarios.profiles import REFERENCE_RP
@@ -281,7 +281,7 @@ def _ssl_context(ca_file: Path | None) -> ssl.SSLContext | bool:
     """The public CAs plus ``ca_file``; :class:`IdpConfigError` when it holds no PEM
     certificate (DER, a key, an empty file)."""
     if ca_file is None:
-        return True
+        return public_trust()
     try:
         return trusting(ca_file)
     except CaFileError as exc:

@@ -32,6 +32,7 @@ from mock_idp.testing import RunningServer, run_in_thread
 from mock_idp.tls import TlsFiles
 from scenarios.app.host import AppHost
 from scenarios.app.profile import AppProfile
+from scenarios.ca_trust import public_trust
 
 __all__ = ["RunningProvider", "SharedServers", "shared_servers", "start_provider"]
 
@@ -103,7 +104,7 @@ def shared_servers(profile: AppProfile) -> Iterator[SharedServers]:
         # Unwound first: the provider is told to stop before the app host is waited for, so
         # the two stop side by side.
         stack.callback(provider.server.stop)
-        http = stack.enter_context(httpx.Client(timeout=10))
+        http = stack.enter_context(httpx.Client(timeout=10, verify=public_trust()))
         shared = SharedServers(provider=provider, http=http, app_host=host)
         shared._keys = shared._published_keys()
         yield shared

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from mock_idp.testing import MockIdp, RunningServer
+from scenarios.ca_trust import public_trust
 
 if TYPE_CHECKING:
     from mock_idp.config import IdpConfig
@@ -33,7 +34,7 @@ class StackIdp(MockIdp):
         super().__init__(config, https=stack.ca_file is not None, port=stack.idp.port)
         self.stack = stack
         verify = (ssl.create_default_context(cafile=str(stack.ca_file))
-                  if stack.ca_file is not None else True)
+                  if stack.ca_file is not None else public_trust())
         self._client = httpx.Client(base_url=stack.idp.base_url, timeout=10.0, verify=verify)
 
     def __enter__(self) -> StackIdp:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import ssl
 import subprocess
 import threading
 import time
@@ -22,6 +23,8 @@ from pathlib import Path
 from types import FrameType
 
 import httpx
+
+from scenarios.ca_trust import public_trust
 
 __all__ = ["AppProcess", "AppStartError", "answers", "interrupted_by", "probe", "start_command",
            "stop_starting"]
@@ -47,10 +50,12 @@ class AppStartError(RuntimeError):
         return AppStartError(hide(self.message), hide(self.output))
 
 
-def probe(url: str, *, timeout: float = 2.0, verify: bool | str = True) -> int | str:
+def probe(url: str, *, timeout: float = 2.0, verify: ssl.SSLContext | bool = True
+          ) -> int | str:
     """The status ``url`` answers with (redirects not followed), or why it could not."""
+    trust = public_trust() if verify is True else verify
     try:
-        return httpx.get(url, timeout=timeout, follow_redirects=False, verify=verify).status_code
+        return httpx.get(url, timeout=timeout, follow_redirects=False, verify=trust).status_code
     except httpx.ConnectError as exc:
         return f"cannot connect ({_reason(exc)})"
     except httpx.TimeoutException:
@@ -64,7 +69,7 @@ def _reason(exc: Exception) -> str:
     return "connection refused" if "refused" in text.lower() else text or type(exc).__name__
 
 
-def answers(url: str, *, verify: bool | str = True) -> bool:
+def answers(url: str, *, verify: ssl.SSLContext | bool = True) -> bool:
     status = probe(url, timeout=1.0, verify=verify)
     return isinstance(status, int) and status in READY_STATUSES
 
@@ -117,7 +122,7 @@ class AppProcess:
 
 
 def start_command(command: str | Sequence[str], *, env: Mapping[str, str], cwd: Path | None,
-                  log: Path, ready_url: str, timeout: float, verify: bool | str = True
+                  log: Path, ready_url: str, timeout: float, verify: ssl.SSLContext | bool = True
                   ) -> AppProcess:
     """Start ``command`` and wait until ``ready_url`` answers while the command still runs;
     raises :class:`AppStartError`. Whatever ends the wait early (Ctrl-C, a SIGTERM turned into
@@ -161,7 +166,7 @@ def stop_starting() -> None:
 
 
 def _await_ready(process: subprocess.Popen[bytes], ready_url: str, *, timeout: float,
-                 verify: bool | str) -> None:
+                 verify: ssl.SSLContext | bool) -> None:
     deadline = time.monotonic() + timeout
     pause = 0.02
     while True:

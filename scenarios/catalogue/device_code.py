@@ -15,6 +15,7 @@ import jwt
 from playwright.sync_api import expect
 
 from scenarios import ScenarioContext, scenario
+from scenarios.ca_trust import public_trust
 from scenarios.flows import sign_in_at_idp
 from scenarios.live import LiveStack
 from scenarios.pages import IdpDeviceLoginPage
@@ -101,7 +102,7 @@ def device_sign_in(ctx: Ctx) -> None:
             client_id=client_id, device_code=flow["device_code"], interval=flow["interval"],
             deadline=time.monotonic() + 60,
             verify=ssl.create_default_context(cafile=str(stack.ca_file)) if stack.ca_file
-            else True, wait=wait)
+            else public_trust(), wait=wait)
         poller.start()
     device_login = IdpDeviceLoginPage(page)
     with ctx.step("the user opens the verification URI and types the code"):

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import httpx
 
+from scenarios.ca_trust import public_trust
 from scenarios.protocol_view import ProtocolSources
 
 __all__ = ["MockControl", "SetupError"]
@@ -36,7 +37,7 @@ class MockControl:
         self.base_url = base_url.rstrip("/")
         self.tenant = tenant
         self.client_id = client_id
-        self._http = http or httpx.Client(timeout=15)
+        self._http = http or httpx.Client(timeout=15, verify=public_trust())
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         url = f"{self.base_url}{path}"

@@ -14,6 +14,7 @@ from typing import Literal
 
 import httpx
 
+from scenarios.ca_trust import public_trust
 from scenarios.conformance.control import MockControl, SetupError
 from scenarios.conformance.runner import ConformanceOptions
 from scenarios.conformance.trust import client_context
@@ -153,7 +154,8 @@ def from_flags(args: argparse.Namespace, stack: contextlib.ExitStack, *, say: Sa
         raise SetupError(f"the provider {options.idp} serves https: give --ca-file, the CA "
                          "certificate its server certificate chains to (python -m mock_idp "
                          "--https prints it)")
-    verify = client_context(ca_file) if options.over_tls and ca_file is not None else True
+    verify = (client_context(ca_file) if options.over_tls and ca_file is not None
+              else public_trust())
     http = stack.enter_context(httpx.Client(timeout=15, verify=verify))
     control = MockControl(options.idp, tenant=options.tenant, client_id=options.client_id,
                           http=http)

@@ -18,6 +18,7 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
+from scenarios.ca_trust import public_trust
 from scenarios.doctor.config import ca_context
 
 __all__ = [
@@ -85,7 +86,7 @@ def make_client(*, ca_file: Path | None, timeout: float) -> httpx.Client:
     """A client trusting the usual CAs plus ``ca_file``; no redirects, bounded timeouts.
 
     Raises :class:`~scenarios.doctor.config.ConfigError` when ``ca_file`` holds no PEM CA."""
-    verify: ssl.SSLContext | bool = True if ca_file is None else ca_context(ca_file)
+    verify = public_trust() if ca_file is None else ca_context(ca_file)
     return httpx.Client(
         verify=verify,
         timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),

@@ -30,6 +30,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from scenarios.app.servers import AppLaunch
+from scenarios.ca_trust import public_trust
 
 __all__ = ["create_app"]
 
@@ -52,7 +53,7 @@ class _App:
         self.redirect_uri = env["APP_REDIRECT_URI"]
         ca = env.get("APP_CA_FILE")
         self.verify: ssl.SSLContext | bool = (
-            ssl.create_default_context(cafile=ca) if ca else True)
+            ssl.create_default_context(cafile=ca) if ca else public_trust())
         self.pending: dict[str, tuple[str, str]] = {}
         """state -> (nonce, PKCE verifier)."""
         self.sessions: dict[str, dict[str, Any]] = {}

@@ -20,6 +20,7 @@ from urllib.parse import urljoin
 
 import httpx
 
+from scenarios.ca_trust import public_trust
 from scenarios.protocol_view.model import BrowserHit, Collected
 from scenarios.protocol_view.tokens import mask_url
 
@@ -182,7 +183,7 @@ def collect(log: BrowserLog, sources: ProtocolSources | None, since: float, *,
     provider: dict[str, Any] | None = None
     problems: tuple[str, ...] = ()
     if sources.mock and sources.provider_url:
-        http = sources.http or httpx.Client()
+        http = sources.http or httpx.Client(verify=public_trust())
         try:
             provider, problem = fetch_activity(http, sources.provider_url, since)
         finally:

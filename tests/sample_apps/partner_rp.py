@@ -37,6 +37,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from scenarios.ca_trust import public_trust
+
 if TYPE_CHECKING:
     from scenarios.app.servers import AppLaunch
 
@@ -96,8 +98,8 @@ def _verified(body: bytes, headers: Any, keys_url: str) -> bool:
     signature, kid = headers.get("x-hub-ecdsa-signature"), headers.get("x-hub-ecdsa-signature-id")
     if not signature or not kid:
         return False
-    jwk = next((k for k in httpx.get(keys_url, timeout=5).json()["keys"] if k["kid"] == kid),
-               None)
+    published = httpx.get(keys_url, verify=public_trust(), timeout=5).json()["keys"]
+    jwk = next((k for k in published if k["kid"] == kid), None)
     if jwk is None:
         return False
     public_key = ECAlgorithm.from_jwk(json.dumps(jwk))
@@ -180,7 +182,7 @@ def create(launch: AppLaunch) -> Starlette:
         installation = installations.get(pending.pop(request.query_params.get("state", ""), ""))
         if installation is None or not installation["active"]:
             return failure("unknown state")
-        redeemed = httpx.post(installation["token"], timeout=5, data={
+        redeemed = httpx.post(installation["token"], verify=public_trust(), timeout=5, data={
             "grant_type": "authorization_code", "code": request.query_params.get("code", ""),
             "redirect_uri": env["REDIRECT_URI"], "client_id": installation["client_id"],
             "client_secret": installation["client_secret"]})

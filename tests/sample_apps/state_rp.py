@@ -22,6 +22,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from scenarios.ca_trust import public_trust
+
 if TYPE_CHECKING:
     from scenarios.app.servers import AppLaunch
 
@@ -69,7 +71,7 @@ def create(launch: AppLaunch) -> Starlette:
     env = launch.env
     bind = env.get("BIND_STATE", "1") != "0"
     weak = env.get("BIND_STATE") == "weak"
-    metadata = httpx.get(env["OIDC_DISCOVERY_URL"], timeout=5).json()
+    metadata = httpx.get(env["OIDC_DISCOVERY_URL"], verify=public_trust(), timeout=5).json()
     pending: dict[str, str] = {}
     """state -> the browser (its cookie) that started the sign-in"""
     sessions: dict[str, str] = {}
@@ -98,7 +100,7 @@ def create(launch: AppLaunch) -> Starlette:
             return failure("this browser started no sign-in")
         if bind and not weak and browser != request.cookies.get(BROWSER_COOKIE):
             return failure("this sign-in was started in another browser")
-        redeemed = httpx.post(metadata["token_endpoint"], timeout=5, data={
+        redeemed = httpx.post(metadata["token_endpoint"], verify=public_trust(), timeout=5, data={
             "grant_type": "authorization_code", "code": request.query_params.get("code", ""),
             "redirect_uri": env["OIDC_REDIRECT_URI"], "client_id": env["OIDC_CLIENT_ID"],
             "client_secret": env["OIDC_CLIENT_SECRET"]})

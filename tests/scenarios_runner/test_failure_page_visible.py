@@ -15,6 +15,7 @@ from playwright.sync_api import Page
 from scenarios.app import parse_profile
 from scenarios.app.adapter import ProfileAdapter
 from scenarios.app.servers import AppServer
+from scenarios.ca_trust import public_trust
 
 pytestmark = pytest.mark.browser
 
@@ -59,7 +60,7 @@ SAYS = {
 def adapter() -> ProfileAdapter:
     server = cast(AppServer, SimpleNamespace(base_url="http://127.0.0.1:9"))
     return ProfileAdapter(parse_profile(PROFILE, path=Path("app.toml")), server, {},
-                          httpx.Client())
+                          httpx.Client(verify=public_trust()))
 
 
 def _page(page: Page, hidden: str = "", how: str = "") -> None:
