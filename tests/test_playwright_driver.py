@@ -8,6 +8,24 @@ from scenarios.playwright_driver import playwright_driver
 
 
 def test_blocks_inside_one_share_its_driver_other_threads_start_their_own() -> None:
+    """On a thread of its own: the main thread may hold the session's driver already."""
+    failed: list[BaseException] = []
+
+    def check() -> None:
+        try:
+            _blocks_share_one_driver()
+        except BaseException as exc:  # reported in the test's thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=check)
+    thread.start()
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    if failed:
+        raise failed[0]
+
+
+def _blocks_share_one_driver() -> None:
     in_thread: list[object] = []
 
     def other() -> None:

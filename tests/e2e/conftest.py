@@ -10,23 +10,21 @@ command line is parsed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from scenarios.playwright_driver import playwright_driver
+if TYPE_CHECKING:
+    from playwright.sync_api import Playwright
 
 PLUGIN_NAME = "sso_harness"
 
 
 @pytest.fixture(scope="package", autouse=True)
-def _one_playwright_driver() -> Iterator[None]:
-    """The package's tests share one Playwright driver: the plugin's ``sso_playwright`` of each
-    module and the runs of the scenarios in-process would each start their own (about 0.4 s
-    of Node's CPU apiece). No test here may run an asyncio loop in the main thread while it
-    runs."""
-    with playwright_driver():
-        yield
+def _one_playwright_driver(playwright_session: Playwright) -> None:
+    """The package's tests share the worker's Playwright driver (``tests/conftest.py``): the
+    plugin's ``sso_playwright`` of each module and the runs of the scenarios in-process would
+    each start their own (about 0.4 s of Node's CPU apiece)."""
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:

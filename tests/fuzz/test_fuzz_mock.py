@@ -8,7 +8,6 @@ other inputs and ``FUZZ_REQUESTS`` to send more.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import os
@@ -23,6 +22,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import httpx
 import pytest
 from entra_pages import next_form, sign_in_answers
+from loops import LoopThread
 from malformed_input import CONTENT_TYPES, METHODS, SEED, Malformed
 
 from mock_idp import create_app
@@ -365,11 +365,11 @@ class Provider:
     """The provider behind ``httpx.ASGITransport``; every call runs on one event loop."""
 
     client: httpx.AsyncClient
-    loop: asyncio.AbstractEventLoop
+    loop: LoopThread
     pools: Pools = field(default_factory=Pools)
 
     def run(self, call: Any) -> Any:
-        return self.loop.run_until_complete(call)
+        return self.loop.run(call)
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         response: httpx.Response = self.run(self.client.get(path, **kwargs))
@@ -416,7 +416,7 @@ def provider() -> Iterator[Provider]:
     """The default directory on a frozen clock; events it sends are answered 200 in process."""
     events = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200)))
     app = create_app(IdpConfig.default(clock=MockClock(frozen_at=START)), http_client=events)
-    loop = asyncio.new_event_loop()
+    loop = LoopThread()
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     idp = Provider(httpx.AsyncClient(transport=transport, base_url=BASE), loop)
     try:
@@ -430,8 +430,8 @@ def provider() -> Iterator[Provider]:
         idp.pools.csrf.append(csrf_token(app.state.idp))
         yield idp
     finally:
-        loop.run_until_complete(idp.client.aclose())
-        loop.run_until_complete(events.aclose())
+        loop.run(idp.client.aclose())
+        loop.run(events.aclose())
         loop.close()
 
 

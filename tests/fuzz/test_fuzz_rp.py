@@ -9,14 +9,13 @@ nothing may be logged as an error, and afterwards a normal sign-in through the m
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
 import os
 import re
 import time
-from collections.abc import Awaitable, Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, timedelta
 from pathlib import Path
@@ -32,6 +31,7 @@ from entra_pages import next_form, sign_in_answers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jwt.algorithms import ECAlgorithm
+from loops import LoopThread
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -94,14 +94,14 @@ class Pools:
 
 @dataclass
 class World:
-    loop: asyncio.AbstractEventLoop
+    loop: LoopThread
     rp_app: Starlette
     idp_app: Any
     clock: MockClock
     pools: Pools = field(default_factory=Pools)
 
-    def run(self, awaitable: Awaitable[T]) -> T:
-        return self.loop.run_until_complete(awaitable)
+    def run(self, awaitable: Coroutine[Any, Any, T]) -> T:
+        return self.loop.run(awaitable)
 
     def client(self, base: str = RP, *, address: str = "127.0.0.1", **kwargs: Any
                ) -> httpx.AsyncClient:
@@ -213,13 +213,13 @@ def world(tmp_path: Path) -> Iterator[World]:
         http_client=rp_http,
     )
     rp_later.app = rp_app
-    loop = asyncio.new_event_loop()
+    loop = LoopThread()
     built = World(loop=loop, rp_app=rp_app, idp_app=idp_app, clock=clock)
     try:
         built.run(seed(built))
         yield built
     finally:
-        loop.run_until_complete(rp_http.aclose())
+        loop.run(rp_http.aclose())
         loop.close()
 
 

@@ -51,17 +51,10 @@ def clock(idp_app: Starlette) -> MockClock:
     return value
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Chromium for the module's browser tests (``pytest.mark.browser``)."""
-    from playwright.sync_api import sync_playwright
-
-    from scenarios.browser import launch, resolve
-
-    with sync_playwright() as playwright:
-        chromium = launch(playwright, resolve())
-        yield chromium
-        chromium.close()
+@pytest.fixture
+def browser(shared_browser: Browser) -> Browser:
+    """Chromium for the module's browser tests (``pytest.mark.browser``): the worker's."""
+    return shared_browser
 
 
 @pytest.fixture

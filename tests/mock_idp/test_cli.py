@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import loops
 import pytest
 
 from mock_idp.__main__ import main
@@ -288,7 +289,7 @@ def test_a_signal_before_the_server_runs_stops_it_cleanly(
 
     monkeypatch.setattr(DrainingServer, "run", signalled_first)
     before = signal.getsignal(signum)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), loops.main_thread_free():
         warnings.simplefilter("error")
         assert main(["--port", "0"]) == 0
     assert signal.getsignal(signum) == before

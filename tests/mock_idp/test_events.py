@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import json
@@ -13,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
+import loops
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -52,7 +52,7 @@ def run(factory: Callable[[], Awaitable[T]]) -> T:
     async def main() -> T:
         return await factory()
 
-    return asyncio.run(main())
+    return loops.run(main())
 
 
 def verify(jwks: dict[str, Any], body: bytes, headers: httpx.Headers | dict[str, str]) -> None:

@@ -12,7 +12,6 @@ test makes about 16,000 requests under ``tracemalloc``.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import gc
 import hashlib
@@ -22,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import loops
 import pytest
 from entra_pages import next_form, sign_in_answers
 from starlette.types import ASGIApp, Message
@@ -153,7 +153,7 @@ def test_memory_stays_flat_once_lifetimes_pass() -> None:
         finally:
             tracemalloc.stop()
 
-    marks = asyncio.run(run())
+    marks = loops.run(run())
     grown = marks[-1] - marks[0]
     per_1000 = grown / (LOGINS / 1000)
     print(f"\n{LOGINS} logins: {grown / 1e6:+.3f} MB, {per_1000 / 1e6:+.3f} MB per 1,000 "

@@ -66,15 +66,14 @@ def msal_browser(node_package: Callable[..., Path]) -> Path:
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
     from scenarios.browser import BrowserUnavailable, launch, resolve
+    from scenarios.playwright_driver import playwright_driver
 
     try:
         choice = resolve()
     except BrowserUnavailable as exc:
         pytest.skip(f"no Chromium for MSAL.js: {exc}")
-    with sync_playwright() as playwright:
+    with playwright_driver() as playwright:
         browser = launch(playwright, choice)
         yield browser
         browser.close()

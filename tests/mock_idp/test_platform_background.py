@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
+import loops
 import pytest
 from asgi_client import AppClient
 
@@ -50,7 +51,7 @@ def run(factory: Callable[[], Awaitable[T]]) -> T:
     async def main() -> T:
         return await factory()
 
-    return asyncio.run(main())
+    return loops.run(main())
 
 
 class Gathering:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import re
@@ -12,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
 import httpx
+import loops
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -81,7 +81,7 @@ def with_world(
             world = World(clock=clock, store=store, platform=platform, received=received)
             return world, await scenario(world)
 
-    return asyncio.run(main())
+    return loops.run(main())
 
 
 def sent(world: World) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import loops
 import pytest
 import uvicorn
 from starlette.applications import Starlette
@@ -52,7 +53,7 @@ def test_stop_from_another_thread_ends_the_main_loop_before_the_next_tick(
         threading.Thread(target=server.stop).start()
         await wait_for(loop_done, 10)
 
-    asyncio.run(scenario())
+    loops.run(scenario())
     assert server.should_exit
 
 

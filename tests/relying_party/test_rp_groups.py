@@ -8,7 +8,6 @@ edge cases of :mod:`relying_party.oidc.groups` with a mocked transport.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import loops
 import pytest
 from test_rp_with_mock_idp import B_TLS, CLIENT_ID, TID, World, open_world
 
@@ -112,7 +112,7 @@ def _resolve(claims: dict[str, Any], handler: Any, *, access_token: str | None =
             return await resolve_groups(client, claims,
                                         provider="https://login.example/t/oauth2/v2.0/token",
                                         access_token=access_token)
-    return asyncio.run(run())
+    return loops.run(run())
 
 
 def _never(request: httpx.Request) -> httpx.Response:

@@ -5,7 +5,6 @@ too early."""
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
@@ -16,7 +15,6 @@ from playwright.sync_api import Browser, Page, Route
 from scenarios.app import load_profile
 from scenarios.app.adapter import ProfileAdapter
 from scenarios.app.servers import AppServer
-from scenarios.browser import launched
 
 pytestmark = pytest.mark.browser
 
@@ -55,10 +53,9 @@ class _Server:
     base_url = APP
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launched() as chromium:
-        yield chromium
+@pytest.fixture
+def browser(shared_browser: Browser) -> Browser:
+    return shared_browser
 
 
 def _adapter(tmp_path: Path) -> ProfileAdapter:

@@ -5,26 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page
-
-from scenarios.browser import launched
-from scenarios.playwright_driver import playwright_driver
+from playwright.sync_api import Browser, Page, Playwright
 
 
 @pytest.fixture(scope="package", autouse=True)
-def _one_playwright_driver() -> Iterator[None]:
-    """The package's tests share one Playwright driver: its browser fixtures and the runs of
-    the runner in-process would each start their own (about 0.4 s of Node's CPU apiece). No
-    test here may run an asyncio loop in the main thread while it runs."""
-    with playwright_driver():
-        yield
+def _one_playwright_driver(playwright_session: Playwright) -> None:
+    """The package's tests share the worker's Playwright driver (``tests/conftest.py``): the
+    runs of the runner in-process would each start their own (about 0.4 s of Node's CPU
+    apiece)."""
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+@pytest.fixture
+def browser(shared_browser: Browser) -> Browser:
     """Chromium for the module's browser tests (``pytest.mark.browser``)."""
-    with launched() as browser:
-        yield browser
+    return shared_browser
 
 
 @pytest.fixture

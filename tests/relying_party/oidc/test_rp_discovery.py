@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import httpx
+import loops
 import pytest
 from rp_oidc_testkit import TID, FakeClock
 
@@ -169,7 +169,7 @@ def fetch(handler: Handler, url: str, **kwargs: Any) -> ProviderMetadata:
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
             return await fetch_provider_metadata(client, url, **kwargs)
 
-    return asyncio.run(run())
+    return loops.run(run())
 
 
 V2_URL = f"{B}/{TID}/v2.0/.well-known/openid-configuration"
@@ -279,14 +279,14 @@ def test_cache_keeps_metadata_for_its_ttl_and_does_not_cache_failures() -> None:
         return await cache.get(V2_URL)
 
     with pytest.raises(errors.DiscoveryFailed):
-        asyncio.run(get())
+        loops.run(get())
     status["code"] = 200
-    first = asyncio.run(get())
-    assert asyncio.run(get()) is first
+    first = loops.run(get())
+    assert loops.run(get()) is first
     assert len(calls) == 2
     clock.advance(hours=1)
-    asyncio.run(get())
+    loops.run(get())
     assert len(calls) == 3
     cache.invalidate(V2_URL)
-    asyncio.run(get())
+    loops.run(get())
     assert len(calls) == 4

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 from datetime import datetime, timedelta
 
 import httpx
+import loops
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -35,7 +35,7 @@ def signature(body: bytes, key: KeyPair = KEY) -> str:
 
 
 def verify(body: bytes, sig: str | None, key_id: str | None, keys: object = KEYS) -> str:
-    return asyncio.run(verify_event_signature(body, signature=sig, key_id=key_id, keys=keys))
+    return loops.run(verify_event_signature(body, signature=sig, key_id=key_id, keys=keys))
 
 
 def test_valid_signature_is_accepted() -> None:

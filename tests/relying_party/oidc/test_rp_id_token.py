@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
+import loops
 import pytest
 from rp_oidc_testkit import (
     CLIENT_ID,
@@ -43,7 +43,7 @@ def validate(token: str, **overrides: Any) -> IdTokenClaims:
         "now": NOW,
     }
     kwargs.update(overrides)
-    return asyncio.run(validate_id_token(token, **kwargs))
+    return loops.run(validate_id_token(token, **kwargs))
 
 
 def rejects(error: type[errors.LoginError], token: str, **overrides: Any) -> errors.LoginError:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
 import httpx
+import loops
 import pytest
 from jwt.algorithms import RSAAlgorithm
 from rp_oidc_testkit import (
@@ -55,7 +55,7 @@ def make_cache(server: KeyServer, clock: FakeClock) -> JwksCache:
 def login(cache: JwksCache, clock: FakeClock, key: KeyPair) -> str:
     now = int(clock.now().timestamp())
     token = sign(id_claims(iat=now, nbf=now, exp=now + 3600), key)
-    claims = asyncio.run(
+    claims = loops.run(
         validate_id_token(
             token,
             keys=cache.keys_for(JWKS_URI),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
+import loops
 import pytest
 from rp_oidc_testkit import (
     CLIENT_ID,
@@ -57,7 +57,7 @@ def validate(token: str, **overrides: Any) -> LogoutToken:
         "now": NOW,
     }
     kwargs.update(overrides)
-    return asyncio.run(validate_logout_token(token, **kwargs))
+    return loops.run(validate_logout_token(token, **kwargs))
 
 
 def reason(token: str, **overrides: Any) -> str:

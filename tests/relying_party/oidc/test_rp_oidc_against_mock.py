@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 
 import httpx
+import loops
 import pytest
 from starlette.applications import Starlette
 
@@ -36,7 +36,7 @@ def discover(authorization_uri: str) -> tuple[ProviderMetadata, dict[str, object
             keys = (await client.get(metadata.jwks_uri)).json()
             return metadata, keys
 
-    return asyncio.run(run())
+    return loops.run(run())
 
 
 @pytest.mark.parametrize("tenant", [TID, "contoso.onmicrosoft.com", "common", "organizations"])
@@ -62,5 +62,5 @@ def test_platform_event_keys_parse_as_p256() -> None:
         async with httpx.AsyncClient(transport=transport) as client:
             return (await client.get(f"{B}/.well-known/platform-event-keys.json")).json()
 
-    keys = parse_jwks(asyncio.run(run()))
+    keys = parse_jwks(loops.run(run()))
     assert keys and all(k.fits("ES256") for k in keys)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 from collections.abc import Callable
 from urllib.parse import parse_qs
 
 import httpx
+import loops
 import pytest
 
 from relying_party.oidc import errors
@@ -51,7 +51,7 @@ def send(handler: Handler, method: str = "client_secret_post") -> TokenResponse:
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
             return await exchange_code(client, request_for(method))
 
-    return asyncio.run(run())
+    return loops.run(run())
 
 
 def entra_error(code: int, error: str, message: str, status: int = 400) -> Handler:
@@ -209,4 +209,4 @@ def test_real_connection_refused_is_idp_unreachable() -> None:
             await exchange_code(client, refused, timeout=2.0)
 
     with pytest.raises(errors.IdpUnreachable):
-        asyncio.run(run())
+        loops.run(run())

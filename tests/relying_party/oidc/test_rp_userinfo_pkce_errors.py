@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from typing import Any
 
 import httpx
+import loops
 import pytest
 
 import relying_party.oidc as oidc
@@ -37,7 +37,7 @@ def get_userinfo(response: httpx.Response | Exception) -> dict[str, Any]:
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
             return await fetch_userinfo(client, USERINFO, "at-123")
 
-    return asyncio.run(run())
+    return loops.run(run())
 
 
 def test_userinfo_uses_the_bearer_header() -> None:
