@@ -35,6 +35,9 @@ import pytest
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
 
+pytest_plugins = ("pytester",)
+"""``pytester`` runs pytest in-process, for the plugin's tests."""
+
 INSTALL_TIMEOUT = 300
 
 

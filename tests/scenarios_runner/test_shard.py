@@ -3,11 +3,7 @@ every machine; the runner, ``conformance`` and the pytest plugin all split so.""
 
 from __future__ import annotations
 
-import os
 import random
-import subprocess
-import sys
-import textwrap
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -136,19 +132,32 @@ def test_other():
 '''
 
 
-def test_the_plugin_shards_the_collected_tests(tmp_path: Path) -> None:
-    (tmp_path / "test_many.py").write_text(textwrap.dedent(PLUGIN_TESTS))
-    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+ONE_TEST = "def test_only():\n    pass\n"
+
+
+@pytest.fixture
+def plugin_pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+                    ) -> pytest.Pytester:
+    """pytest in-process in a directory of its own, loading no plugin by itself."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    return pytester
+
+
+def _plugin_pytest(pytester: pytest.Pytester, *options: str) -> pytest.RunResult:
+    """pytest with only the plugin, as a CI job that loads it with ``-p`` runs it."""
+    return pytester.runpytest_inprocess("-p", "scenarios.pytest_plugin", "-p",
+                                        "no:cacheprovider", *options)
+
+
+def test_the_plugin_shards_the_collected_tests(plugin_pytester: pytest.Pytester) -> None:
+    pytester = plugin_pytester
+    pytester.makepyfile(test_many=PLUGIN_TESTS)
     seen: list[str] = []
-    shards = [subprocess.Popen(  # the three CI machines, at once
-        [sys.executable, "-m", "pytest", "-p", "scenarios.pytest_plugin", "-p",
-         "no:cacheprovider", "--sso-shard", f"{index}/3", "--collect-only", "-q",
-         str(tmp_path)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True) for index in (1, 2, 3)]
-    for shard in shards:
-        out, err = shard.communicate(timeout=120)
-        assert shard.returncode == 0, out + err
-        ids = [line for line in out.splitlines() if "::" in line]
+    for index in (1, 2, 3):  # the three CI machines
+        done = _plugin_pytest(pytester, "--sso-shard", f"{index}/3", "--collect-only", "-q")
+        out = done.stdout.str()
+        assert done.ret == 0, out + done.stderr.str()
+        ids = [line for line in done.outlines if "::" in line]
         assert "deselected" in out
         assert 3 <= len(ids) <= 4, out
         seen += ids
@@ -160,45 +169,38 @@ def test_the_plugin_shards_the_collected_tests(tmp_path: Path) -> None:
     (("-o", "junit_suite_name=ours"), "ours"),
     (("-o", "junit_suite_name=pytest"), "pytest"),
 ])
-def test_a_plugin_shard_names_its_junit_suite(tmp_path: Path, options: tuple[str, ...],
-                                              suite_name: str) -> None:
+def test_a_plugin_shard_names_its_junit_suite(plugin_pytester: pytest.Pytester,
+                                              options: tuple[str, ...], suite_name: str) -> None:
     """As ``run --shard`` and ``conformance --shard`` name theirs; a name given is kept."""
-    (tmp_path / "test_many.py").write_text(textwrap.dedent(PLUGIN_TESTS))
-    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "scenarios.pytest_plugin", "-p",
-         "no:cacheprovider", "--sso-shard", "2/3", "--junitxml", str(tmp_path / "junit.xml"),
-         "-q", *options, str(tmp_path)], cwd=tmp_path, env=env, capture_output=True,
-        text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
-    suite = ET.parse(tmp_path / "junit.xml").getroot().find("testsuite")
+    pytester = plugin_pytester
+    pytester.makepyfile(test_many=PLUGIN_TESTS)
+    junit = pytester.path / "junit.xml"
+    done = _plugin_pytest(pytester, "--sso-shard", "2/3", "--junitxml", str(junit), "-q",
+                          *options)
+    assert done.ret == 0, done.stdout.str() + done.stderr.str()
+    suite = ET.parse(junit).getroot().find("testsuite")
     assert suite is not None and suite.get("name") == suite_name
     assert suite.get("tests") == "4"
 
 
-def _pytest_shard(tmp_path: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "scenarios.pytest_plugin", "-p",
-         "no:cacheprovider", "-q", *options, str(tmp_path)], cwd=tmp_path, env=env,
-        capture_output=True, text=True, timeout=120)
-
-
-def test_a_plugin_shard_with_no_tests_passes_and_says_so(tmp_path: Path) -> None:
+def test_a_plugin_shard_with_no_tests_passes_and_says_so(plugin_pytester: pytest.Pytester
+                                                         ) -> None:
     """As ``run --shard`` on an empty shard: one job of a CI matrix is not failed for it."""
-    (tmp_path / "test_one.py").write_text("def test_only():\n    pass\n")
+    pytester = plugin_pytester
+    pytester.makepyfile(test_one=ONE_TEST)
     empty = next(index for index in (1, 2)
                  if not Shard(index, 2).ids(["test_one.py::test_only"]))
-    done = _pytest_shard(tmp_path, "--sso-shard", f"{empty}/2")
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert f"pytest shard {empty}/2 has no tests" in done.stdout, done.stdout
+    done = _plugin_pytest(pytester, "--sso-shard", f"{empty}/2")
+    assert done.ret == 0, done.stdout.str() + done.stderr.str()
+    assert f"pytest shard {empty}/2 has no tests" in done.stdout.str(), done.stdout.str()
 
 
 @pytest.mark.parametrize("options", [("-k", "no_such_test"), ("-k", "no_such_test",
                                                                "--sso-shard", "1/2")])
-def test_an_empty_selection_is_still_no_tests_ran(tmp_path: Path,
+def test_an_empty_selection_is_still_no_tests_ran(plugin_pytester: pytest.Pytester,
                                                   options: tuple[str, ...]) -> None:
-    (tmp_path / "test_one.py").write_text("def test_only():\n    pass\n")
-    done = _pytest_shard(tmp_path, *options)
-    assert done.returncode == pytest.ExitCode.NO_TESTS_COLLECTED, done.stdout + done.stderr
-    assert "has no tests" not in done.stdout
+    pytester = plugin_pytester
+    pytester.makepyfile(test_one=ONE_TEST)
+    done = _plugin_pytest(pytester, *options)
+    assert done.ret == pytest.ExitCode.NO_TESTS_COLLECTED, done.stdout.str() + done.stderr.str()
+    assert "has no tests" not in done.stdout.str()
