@@ -13,7 +13,7 @@ from sample_apps.state_rp import state_profile
 from scenarios.catalogue.failures_outage import allowed_wait
 from scenarios.runner import RunOptions, run
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a stack and an app each
 
 STATES = ("failure.state-tampered", "failure.state-replayed", "failure.state-other-browser")
 

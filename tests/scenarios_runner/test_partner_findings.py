@@ -11,7 +11,7 @@ from sample_apps.partner_rp import partner_profile
 
 from scenarios.runner import RunOptions, run
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a stack and an app each
 
 PARTNER = ("partner.forged-event", "partner.event-redelivered", "partner.uninstalled",
            "signout.user-logout-event")
