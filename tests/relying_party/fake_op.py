@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -46,8 +47,18 @@ APP_ID = "f918e2623486417791f3b5a18ca746ce"
 CLIENT_ID = "2b8e4f61-9c3a-4d7e-b5f2-08a6c1d9e473"
 CLIENT_SECRET = "rp7Q~Reference.Relying.Party.Secret-Value01"
 
-_RSA_KEYS = [rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(3)]
-_EC_KEYS = [ec.generate_private_key(ec.SECP256R1()) for _ in range(2)]
+
+
+@functools.cache
+def _rsa_keys() -> tuple[rsa.RSAPrivateKey, ...]:
+    """Made on first use, not when the tests are collected (about 0.14 s in every process)."""
+    return tuple(rsa.generate_private_key(public_exponent=65537, key_size=2048)
+                 for _ in range(3))
+
+
+@functools.cache
+def _ec_keys() -> tuple[ec.EllipticCurvePrivateKey, ...]:
+    return tuple(ec.generate_private_key(ec.SECP256R1()) for _ in range(2))
 
 
 def b64url(data: bytes) -> str:
@@ -170,7 +181,7 @@ class FakeOp:
         self.published = [self.signing_index]
 
     def _jwk(self, index: int) -> dict[str, Any]:
-        jwk = json.loads(RSAAlgorithm.to_jwk(_RSA_KEYS[index].public_key()))
+        jwk = json.loads(RSAAlgorithm.to_jwk(_rsa_keys()[index].public_key()))
         jwk.update({"kid": self.kid(index), "use": "sig", "alg": "RS256"})
         return jwk
 
@@ -215,12 +226,12 @@ class FakeOp:
         if faults.alg_none:
             return jwt.encode(dict(claims), None, algorithm="none", headers=head)
         if faults.hs256_with_public_key:
-            public_pem = _RSA_KEYS[self.signing_index].public_key().public_bytes(
+            public_pem = _rsa_keys()[self.signing_index].public_key().public_bytes(
                 encoding=serialization.Encoding.PEM,
                 format=serialization.PublicFormat.SubjectPublicKeyInfo,
             )
             return _hs256(dict(claims), public_pem, head)
-        key = _RSA_KEYS[2] if faults.sign_with_unpublished_key else _RSA_KEYS[self.signing_index]
+        key = _rsa_keys()[2 if faults.sign_with_unpublished_key else self.signing_index]
         token = jwt.encode(dict(claims), key, algorithm="RS256", headers=head)
         if faults.tamper_signature:
             body, sig = token.rsplit(".", 1)
@@ -307,7 +318,7 @@ class FakeOp:
         return JSONResponse({"keys": [self._jwk(i) for i in self.published]})
 
     async def _event_keys(self, request: Request) -> Response:
-        return JSONResponse({"keys": [event_jwk(i) for i in range(len(_EC_KEYS))]})
+        return JSONResponse({"keys": [event_jwk(i) for i in range(len(_ec_keys()))]})
 
     async def _token(self, request: Request) -> Response:
         if self.faults.token_raw is not None:
@@ -412,13 +423,13 @@ class _FaultyTransport(httpx.AsyncBaseTransport):
 
 
 def event_jwk(index: int) -> dict[str, Any]:
-    jwk = json.loads(ECAlgorithm.to_jwk(_EC_KEYS[index].public_key()))
+    jwk = json.loads(ECAlgorithm.to_jwk(_ec_keys()[index].public_key()))
     jwk.update({"kid": f"platform-{index}", "use": "sig", "alg": "ES256"})
     return jwk
 
 
 def sign_event(body: bytes, *, key_index: int = 0, kid: str | None = None) -> dict[str, str]:
-    der = _EC_KEYS[key_index].sign(body, ec.ECDSA(hashes.SHA256()))
+    der = _ec_keys()[key_index].sign(body, ec.ECDSA(hashes.SHA256()))
     return {
         "Content-Type": "application/json",
         "X-Hub-Ecdsa-Signature": base64.b64encode(der).decode(),
