@@ -277,7 +277,7 @@ def load_idp_config(path: Path, environ: Mapping[str, str] | None = None) -> Rea
     )
 
 
-def _ssl_context(ca_file: Path | None) -> ssl.SSLContext | bool:
+def _ssl_context(ca_file: Path | None) -> ssl.SSLContext:
     """The public CAs plus ``ca_file``; :class:`IdpConfigError` when it holds no PEM
     certificate (DER, a key, an empty file)."""
     if ca_file is None:

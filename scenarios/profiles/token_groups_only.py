@@ -52,7 +52,7 @@ class _App:
         self.secret = env["APP_CLIENT_SECRET"]
         self.redirect_uri = env["APP_REDIRECT_URI"]
         ca = env.get("APP_CA_FILE")
-        self.verify: ssl.SSLContext | bool = (
+        self.verify: ssl.SSLContext = (
             ssl.create_default_context(cafile=ca) if ca else public_trust())
         self.pending: dict[str, tuple[str, str]] = {}
         """state -> (nonce, PKCE verifier)."""

@@ -4,6 +4,7 @@ private CA beside them only where asked."""
 from __future__ import annotations
 
 import ssl
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,6 @@ def test_public_trust_is_one_verifying_context() -> None:
 
 
 def test_a_private_ca_is_trusted_in_a_context_of_its_own(tmp_path: Path) -> None:
-    from contextlib import ExitStack
-
     with ExitStack() as stack:
         files = tls_files_with(stack, tmp_path, ["127.0.0.1"])
         context = trusting(files.ca_cert)

@@ -136,8 +136,7 @@ ONE_TEST = "def test_only():\n    pass\n"
 
 
 @pytest.fixture
-def plugin_pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-                    ) -> pytest.Pytester:
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     """pytest in-process in a directory of its own, loading no plugin by itself."""
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     return pytester
@@ -149,8 +148,7 @@ def _plugin_pytest(pytester: pytest.Pytester, *options: str) -> pytest.RunResult
                                         "no:cacheprovider", *options)
 
 
-def test_the_plugin_shards_the_collected_tests(plugin_pytester: pytest.Pytester) -> None:
-    pytester = plugin_pytester
+def test_the_plugin_shards_the_collected_tests(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_many=PLUGIN_TESTS)
     seen: list[str] = []
     for index in (1, 2, 3):  # the three CI machines
@@ -169,10 +167,9 @@ def test_the_plugin_shards_the_collected_tests(plugin_pytester: pytest.Pytester)
     (("-o", "junit_suite_name=ours"), "ours"),
     (("-o", "junit_suite_name=pytest"), "pytest"),
 ])
-def test_a_plugin_shard_names_its_junit_suite(plugin_pytester: pytest.Pytester,
+def test_a_plugin_shard_names_its_junit_suite(pytester: pytest.Pytester,
                                               options: tuple[str, ...], suite_name: str) -> None:
     """As ``run --shard`` and ``conformance --shard`` name theirs; a name given is kept."""
-    pytester = plugin_pytester
     pytester.makepyfile(test_many=PLUGIN_TESTS)
     junit = pytester.path / "junit.xml"
     done = _plugin_pytest(pytester, "--sso-shard", "2/3", "--junitxml", str(junit), "-q",
@@ -183,10 +180,8 @@ def test_a_plugin_shard_names_its_junit_suite(plugin_pytester: pytest.Pytester,
     assert suite.get("tests") == "4"
 
 
-def test_a_plugin_shard_with_no_tests_passes_and_says_so(plugin_pytester: pytest.Pytester
-                                                         ) -> None:
+def test_a_plugin_shard_with_no_tests_passes_and_says_so(pytester: pytest.Pytester) -> None:
     """As ``run --shard`` on an empty shard: one job of a CI matrix is not failed for it."""
-    pytester = plugin_pytester
     pytester.makepyfile(test_one=ONE_TEST)
     empty = next(index for index in (1, 2)
                  if not Shard(index, 2).ids(["test_one.py::test_only"]))
@@ -197,9 +192,8 @@ def test_a_plugin_shard_with_no_tests_passes_and_says_so(plugin_pytester: pytest
 
 @pytest.mark.parametrize("options", [("-k", "no_such_test"), ("-k", "no_such_test",
                                                                "--sso-shard", "1/2")])
-def test_an_empty_selection_is_still_no_tests_ran(plugin_pytester: pytest.Pytester,
+def test_an_empty_selection_is_still_no_tests_ran(pytester: pytest.Pytester,
                                                   options: tuple[str, ...]) -> None:
-    pytester = plugin_pytester
     pytester.makepyfile(test_one=ONE_TEST)
     done = _plugin_pytest(pytester, *options)
     assert done.ret == pytest.ExitCode.NO_TESTS_COLLECTED, done.stdout.str() + done.stderr.str()
