@@ -22,6 +22,14 @@ def browser(shared_browser: Browser) -> Browser:
 
 
 @pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """pytest in-process in a directory of its own, loading no plugin by itself (the plugin's
+    tests load it with ``-p``, as a CI job would: ``plugin_pytest.run_plugin_pytest``)."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    return pytester
+
+
+@pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     """A page of its own for a test, closed after it."""
     page = browser.new_page()

@@ -4,17 +4,15 @@ pytest runs in, and a profile it cannot use is a usage error naming why."""
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from scenarios.options import timeout_option
 from scenarios.profiles import REFERENCE_RP
+
+from .plugin_pytest import run_plugin_pytest
 
 PROFILE_TESTS = '''
 import pytest
@@ -49,33 +47,34 @@ def test_broken(sso_run_scenario):
 '''
 
 
-def _pytest_in_tests_dir(project: Path, tests: str, *options: str) -> str:
-    """Run pytest in ``project/tests`` (the rootdir being ``project``); its output."""
-    (project / "pytest.ini").write_text("[pytest]\n")
+def _pytest_in_tests_dir(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+                         tests: str, *options: str) -> str:
+    """Run pytest in ``tests/`` of a project (the rootdir being the project); its output."""
+    project = pytester.path
+    pytester.makeini("[pytest]\n")
     (project / "tests").mkdir()
     shutil.copy(REFERENCE_RP, project / "tests" / "helpdesk.toml")
     (project / "tests" / "broken.toml").write_text('name = "broken"\n[app]\ntimeout = "soon"\n')
     (project / "tests" / "test_profiles.py").write_text(textwrap.dedent(tests))
-    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "scenarios.pytest_plugin", "-p",
-         "no:cacheprovider", "-q", "-rA", *options],
-        cwd=project / "tests", env=env, capture_output=True, text=True, timeout=120)
-    return done.stdout + done.stderr
+    monkeypatch.chdir(project / "tests")
+    done = run_plugin_pytest(pytester, "-q", "-rA", *options)
+    return done.stdout.str() + done.stderr.str()
 
 
 def test_a_marker_path_is_taken_against_the_rootdir_then_the_current_directory(
-        tmp_path: Path) -> None:
-    out = _pytest_in_tests_dir(tmp_path, PROFILE_TESTS, "--sso-app", "tests/helpdesk.toml")
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = _pytest_in_tests_dir(pytester, monkeypatch, PROFILE_TESTS,
+                               "--sso-app", "tests/helpdesk.toml")
     assert "3 passed, 1 error" in out, out
     assert ("UsageError: sso_app('tests/missing.toml'): no such profile: a relative path is "
-            f"looked up in pytest's rootdir ({tmp_path}), then in the current directory "
-            f"({tmp_path / 'tests'}); neither has it") in out, out
+            f"looked up in pytest's rootdir ({pytester.path}), then in the current directory "
+            f"({pytester.path / 'tests'}); neither has it") in out, out
 
 
 @pytest.mark.browser
-def test_sso_run_scenario_makes_a_broken_profile_a_usage_error(tmp_path: Path) -> None:
-    out = _pytest_in_tests_dir(tmp_path, RUNNER_TESTS, "--sso-key-pool", "1")
+def test_sso_run_scenario_makes_a_broken_profile_a_usage_error(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = _pytest_in_tests_dir(pytester, monkeypatch, RUNNER_TESTS, "--sso-key-pool", "1")
     assert "1 error" in out and "failed" not in out, out
     assert "UsageError: sso_app: the profile has problems:" in out, out
     assert "app.timeout: must be a number, not a string" in out, out

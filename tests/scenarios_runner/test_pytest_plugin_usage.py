@@ -3,10 +3,6 @@ was probably meant; a failed scenario's message names what there is to look at."
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 from typing import Any, cast
 
@@ -16,6 +12,7 @@ from scenarios.context import StepRecord
 from scenarios.pytest_run import ScenarioRunner, describe_result
 from scenarios.results import ScenarioResult
 
+from .plugin_pytest import run_plugin_pytest
 from .toy_catalogue import registry as toy
 
 MARKER_TESTS = '''
@@ -44,16 +41,12 @@ def test_a_shipped_name(sso_stack_options):
 '''
 
 
-def test_stack_options_marker_mistakes_are_usage_errors(tmp_path: Path) -> None:
-    (tmp_path / "pytest.ini").write_text("[pytest]\n")
-    (tmp_path / "broken.toml").write_text('name = "broken"\n[app]\ntimeout = "soon"\n')
-    (tmp_path / "test_marked.py").write_text(textwrap.dedent(MARKER_TESTS))
-    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "scenarios.pytest_plugin", "-p",
-         "no:cacheprovider", "-q", "-rA", "--sso-key-pool", "1"], cwd=tmp_path, env=env,
-        capture_output=True, text=True, timeout=120)
-    out = done.stdout + done.stderr
+def test_stack_options_marker_mistakes_are_usage_errors(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\n")
+    (pytester.path / "broken.toml").write_text('name = "broken"\n[app]\ntimeout = "soon"\n')
+    pytester.makepyfile(test_marked=MARKER_TESTS)
+    done = run_plugin_pytest(pytester, "-q", "-rA", "--sso-key-pool", "1")
+    out = done.stdout.str() + done.stderr.str()
     assert "1 passed, 3 errors" in out, out
     assert ("UsageError: sso_stack_options: no option 'conection' (did you mean 'connection'? "
             "options: app, ") in out, out

@@ -19,6 +19,8 @@ from scenarios.results import RunSummary, ScenarioResult
 from scenarios.runner import DEFAULT_CATALOGUE
 from scenarios.shard import Shard, ShardError, parse_shard
 
+from .plugin_pytest import run_plugin_pytest
+
 CATALOGUE_IDS = [item.id for item in load_catalogue(DEFAULT_CATALOGUE)]
 TOY = "scenarios_runner.toy_catalogue:registry"
 
@@ -135,24 +137,11 @@ def test_other():
 ONE_TEST = "def test_only():\n    pass\n"
 
 
-@pytest.fixture
-def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    """pytest in-process in a directory of its own, loading no plugin by itself."""
-    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
-    return pytester
-
-
-def _plugin_pytest(pytester: pytest.Pytester, *options: str) -> pytest.RunResult:
-    """pytest with only the plugin, as a CI job that loads it with ``-p`` runs it."""
-    return pytester.runpytest_inprocess("-p", "scenarios.pytest_plugin", "-p",
-                                        "no:cacheprovider", *options)
-
-
 def test_the_plugin_shards_the_collected_tests(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_many=PLUGIN_TESTS)
     seen: list[str] = []
     for index in (1, 2, 3):  # the three CI machines
-        done = _plugin_pytest(pytester, "--sso-shard", f"{index}/3", "--collect-only", "-q")
+        done = run_plugin_pytest(pytester, "--sso-shard", f"{index}/3", "--collect-only", "-q")
         out = done.stdout.str()
         assert done.ret == 0, out + done.stderr.str()
         ids = [line for line in done.outlines if "::" in line]
@@ -172,7 +161,7 @@ def test_a_plugin_shard_names_its_junit_suite(pytester: pytest.Pytester,
     """As ``run --shard`` and ``conformance --shard`` name theirs; a name given is kept."""
     pytester.makepyfile(test_many=PLUGIN_TESTS)
     junit = pytester.path / "junit.xml"
-    done = _plugin_pytest(pytester, "--sso-shard", "2/3", "--junitxml", str(junit), "-q",
+    done = run_plugin_pytest(pytester, "--sso-shard", "2/3", "--junitxml", str(junit), "-q",
                           *options)
     assert done.ret == 0, done.stdout.str() + done.stderr.str()
     suite = ET.parse(junit).getroot().find("testsuite")
@@ -185,7 +174,7 @@ def test_a_plugin_shard_with_no_tests_passes_and_says_so(pytester: pytest.Pytest
     pytester.makepyfile(test_one=ONE_TEST)
     empty = next(index for index in (1, 2)
                  if not Shard(index, 2).ids(["test_one.py::test_only"]))
-    done = _plugin_pytest(pytester, "--sso-shard", f"{empty}/2")
+    done = run_plugin_pytest(pytester, "--sso-shard", f"{empty}/2")
     assert done.ret == 0, done.stdout.str() + done.stderr.str()
     assert f"pytest shard {empty}/2 has no tests" in done.stdout.str(), done.stdout.str()
 
@@ -195,6 +184,6 @@ def test_a_plugin_shard_with_no_tests_passes_and_says_so(pytester: pytest.Pytest
 def test_an_empty_selection_is_still_no_tests_ran(pytester: pytest.Pytester,
                                                   options: tuple[str, ...]) -> None:
     pytester.makepyfile(test_one=ONE_TEST)
-    done = _plugin_pytest(pytester, *options)
+    done = run_plugin_pytest(pytester, *options)
     assert done.ret == pytest.ExitCode.NO_TESTS_COLLECTED, done.stdout.str() + done.stderr.str()
     assert "has no tests" not in done.stdout.str()
