@@ -11,7 +11,7 @@ out of each other's way) and returns that directory. Without Node.js, with one o
 The mock's signing keys come from the ``sso_harness`` plugin's pool (``--sso-key-pool``): a
 fresh RSA-2048 key for every provider took about a third of the in-process tests' CPU.
 
-``playwright_session`` is the worker's one Playwright driver and ``shared_browser`` its one
+``playwright_session`` is the worker's one Playwright driver and ``browser`` its one
 Chromium, from the first test that asks for them to the session's end: each test module
 started its own driver and browser, about 0.4 s of Node's CPU and 0.1 s of Chromium's apiece.
 A test takes a context of its own. While the driver lives, its event loop counts as running in
@@ -101,8 +101,9 @@ def playwright_session() -> Iterator[Playwright]:
 
 
 @pytest.fixture(scope="session")
-def shared_browser(playwright_session: Playwright) -> Iterator[Browser]:
-    """This worker's Chromium (``scenarios.browser``) for the browser tests' own pages."""
+def browser(playwright_session: Playwright) -> Iterator[Browser]:
+    """This worker's Chromium (``scenarios.browser``) for the browser tests' own pages
+    (``pytest.mark.browser``)."""
     from scenarios.browser import launched
 
     with launched() as browser:

@@ -4,7 +4,6 @@ stops serving an installation once it is uninstalled."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page
@@ -16,6 +15,7 @@ from scenarios.catalogue.partner_events import (
     authorize_requests,
     expect_refused,
     install_partner,
+    installed_partner,
 )
 from scenarios.flows import (
     NavigationLog,
@@ -178,10 +178,7 @@ def event_redelivered(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     alice = stack.people["alice"]
     with ctx.step("the platform installs the app: the app accepts the signed app.installed"):
-        installed: dict[str, Any] = stack.install_partner_app()
-        delivery = installed["delivery"]
-        assert accepted(delivery), (
-            f"the app did not accept app.installed: {answer_of(delivery)}")
+        installed = installed_partner(stack)
         installation_id = str(installed["installation"]["installation_id"])
         before = stack.app.installations_text()
     with ctx.step("the platform delivers the same app.installed again: the app answers 2xx"):

@@ -35,14 +35,19 @@ def answer_of(delivery: dict[str, Any]) -> str:
         f" ({delivery.get('detail') or 'no detail'})")
 
 
-def install_partner(stack: LiveStack) -> str:
-    """The platform installs the app and it accepts ``app.installed`` (2xx); the installation
-    id."""
-    result = stack.install_partner_app()
+def installed_partner(stack: LiveStack) -> dict[str, Any]:
+    """The platform installs the app and it accepts ``app.installed`` (2xx); the mock's record
+    of the install (``installation``, ``event``, ``delivery``)."""
+    result: dict[str, Any] = stack.install_partner_app()
     delivery = result["delivery"]
     assert accepted(delivery), (
         f"the app did not accept app.installed at {stack.app.events_url}: {answer_of(delivery)}")
-    return str(result["installation"]["installation_id"])
+    return result
+
+
+def install_partner(stack: LiveStack) -> str:
+    """:func:`installed_partner`'s installation id."""
+    return str(installed_partner(stack)["installation"]["installation_id"])
 
 
 def expect_refused(stack: LiveStack, installation_id: str, event_type: str, forgery: str,

@@ -52,12 +52,6 @@ def clock(idp_app: Starlette) -> MockClock:
 
 
 @pytest.fixture
-def browser(shared_browser: Browser) -> Browser:
-    """Chromium for the module's browser tests (``pytest.mark.browser``): the worker's."""
-    return shared_browser
-
-
-@pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     """A page in a fresh browser context, closed after the test."""
     context = browser.new_context()

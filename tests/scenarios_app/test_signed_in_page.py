@@ -53,11 +53,6 @@ class _Server:
     base_url = APP
 
 
-@pytest.fixture
-def browser(shared_browser: Browser) -> Browser:
-    return shared_browser
-
-
 def _adapter(tmp_path: Path) -> ProfileAdapter:
     path = tmp_path / "profile.toml"
     path.write_text(textwrap.dedent(PROFILE), encoding="utf-8")

@@ -16,12 +16,6 @@ def _one_playwright_driver(playwright_session: Playwright) -> None:
 
 
 @pytest.fixture
-def browser(shared_browser: Browser) -> Browser:
-    """Chromium for the module's browser tests (``pytest.mark.browser``)."""
-    return shared_browser
-
-
-@pytest.fixture
 def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     """pytest in-process in a directory of its own, loading no plugin by itself (the plugin's
     tests load it with ``-p``, as a CI job would: ``plugin_pytest.run_plugin_pytest``)."""
