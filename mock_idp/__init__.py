@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from .app import create_app
-from .clock import Clock, MockClock, SystemClock
-from .config import AppConfig, IdpConfig, SecretConfig, TenantConfig, UserConfig
-from .testing import MockIdp, RunningServer, run_in_thread
+from typing import TYPE_CHECKING
+
+from .lazy_exports import lazy_exports
+
+if TYPE_CHECKING:
+    from .app import create_app
+    from .clock import Clock, MockClock, SystemClock
+    from .config import AppConfig, IdpConfig, SecretConfig, TenantConfig, UserConfig
+    from .testing import MockIdp, RunningServer, run_in_thread
 
 __all__ = [
     "AppConfig",
@@ -21,3 +26,11 @@ __all__ = [
     "create_app",
     "run_in_thread",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "create_app": ".app",
+    **dict.fromkeys(("Clock", "MockClock", "SystemClock"), ".clock"),
+    **dict.fromkeys(("AppConfig", "IdpConfig", "SecretConfig", "TenantConfig", "UserConfig"),
+                    ".config"),
+    **dict.fromkeys(("MockIdp", "RunningServer", "run_in_thread"), ".testing"),
+})

@@ -4,9 +4,10 @@
 carries ``x5c``. A :class:`KeyRing` holds the active key plus retired keys that stay published for
 a while after a rotation.
 
-Private keys come from :func:`new_rsa_key`: a fresh RSA-2048 key each time, which takes tens of
-milliseconds. A test suite that starts hundreds of providers can hand them keys from a small
-:class:`RsaKeyPool` instead, with :func:`rsa_keys_from`.
+Private keys come from :func:`~mock_idp.key_source.new_rsa_key`: a fresh RSA-2048 key each time,
+which takes tens of milliseconds. A test suite that starts hundreds of providers can hand them
+keys from a small :class:`~mock_idp.key_source.RsaKeyPool` instead, with
+:func:`~mock_idp.key_source.rsa_keys_from` (both also importable from here).
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
@@ -27,6 +27,27 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from .clock import Clock
+from .key_source import (
+    POOL_SIZE,
+    RsaKeyPool,
+    RsaKeySource,
+    fresh_rsa_key,
+    new_rsa_key,
+    rsa_keys_from,
+)
+
+__all__ = [
+    "POOL_SIZE",
+    "KeyRing",
+    "RotatingKeys",
+    "RsaKeyPool",
+    "RsaKeySource",
+    "SigningKey",
+    "b64url",
+    "fresh_rsa_key",
+    "new_rsa_key",
+    "rsa_keys_from",
+]
 
 
 class _Keyed(Protocol):
@@ -43,67 +64,6 @@ def b64url(data: bytes) -> str:
 
 def _int_b64(value: int) -> str:
     return b64url(value.to_bytes((value.bit_length() + 7) // 8, "big"))
-
-
-RsaKeySource = Callable[[], rsa.RSAPrivateKey]
-
-
-def fresh_rsa_key() -> rsa.RSAPrivateKey:
-    """A new RSA-2048 private key (what Entra publishes; generating one takes tens of ms)."""
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-_rsa_source: RsaKeySource = fresh_rsa_key
-
-
-def new_rsa_key() -> rsa.RSAPrivateKey:
-    """A private key for a new signing key, from the process's source (:func:`rsa_keys_from`)."""
-    return _rsa_source()
-
-
-@contextmanager
-def rsa_keys_from(source: RsaKeySource) -> Iterator[None]:
-    """Signing keys made in this process while the block runs take their private keys from
-    ``source`` (an :class:`RsaKeyPool` in a test suite); fresh keys again after it."""
-    global _rsa_source
-    previous, _rsa_source = _rsa_source, source
-    try:
-        yield
-    finally:
-        _rsa_source = previous
-
-
-POOL_SIZE = 16
-"""How many keys an :class:`RsaKeyPool` makes before it hands them out again."""
-
-
-class RsaKeyPool:
-    """RSA-2048 private keys for test suites: the first ``size`` are generated as they are
-    asked for, then handed out again in turn.
-
-    A key's ``kid`` is its certificate's thumbprint, and every certificate has a random serial
-    number, so two signing keys never share a ``kid``; they share a private key only when
-    ``size`` more keys were made between them. Tests that need a key no provider holds
-    generate their own.
-    """
-
-    def __init__(self, size: int = POOL_SIZE) -> None:
-        if size < 1:
-            raise ValueError("size must be at least 1")
-        self.size = size
-        self._keys: list[rsa.RSAPrivateKey] = []
-        self._next = 0
-        self._lock = threading.Lock()
-
-    def __call__(self) -> rsa.RSAPrivateKey:
-        with self._lock:
-            if len(self._keys) < self.size:
-                key = fresh_rsa_key()
-                self._keys.append(key)
-                return key
-            key = self._keys[self._next]
-            self._next = (self._next + 1) % self.size
-            return key
 
 
 @dataclass(frozen=True, eq=False)

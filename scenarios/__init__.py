@@ -3,20 +3,26 @@
 Scenario authors need :func:`scenario` (or a :class:`Registry`'s decorator), the
 :class:`ScenarioContext` each scenario receives, and :class:`WorkerInfo` for environment
 factories. Browser choice lives in :mod:`scenarios.browser`, running in :mod:`scenarios.runner`
-(each worker in :mod:`scenarios.worker`).
+(each worker in :mod:`scenarios.worker`). These names are imported on first use, so the pytest
+plugin's light modules load without Playwright's API.
 """
 
 from __future__ import annotations
 
-from scenarios.context import ScenarioContext, StepRecord
-from scenarios.registry import (
-    Registry,
-    Scenario,
-    WorkerInfo,
-    default_registry,
-    load_catalogue,
-    scenario,
-)
+from typing import TYPE_CHECKING
+
+from mock_idp.lazy_exports import lazy_exports
+
+if TYPE_CHECKING:
+    from scenarios.context import ScenarioContext, StepRecord
+    from scenarios.registry import (
+        Registry,
+        Scenario,
+        WorkerInfo,
+        default_registry,
+        load_catalogue,
+        scenario,
+    )
 
 __all__ = [
     "Registry",
@@ -28,3 +34,9 @@ __all__ = [
     "load_catalogue",
     "scenario",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, {
+    **dict.fromkeys(("ScenarioContext", "StepRecord"), "scenarios.context"),
+    **dict.fromkeys(("Registry", "Scenario", "WorkerInfo", "default_registry", "load_catalogue",
+                     "scenario"), "scenarios.registry"),
+})

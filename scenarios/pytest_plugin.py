@@ -42,7 +42,7 @@ Installed as the ``sso_harness`` pytest plugin. Every fixture name starts with `
 
 Signing keys: every provider a test starts makes an RSA-2048 signing key, and generating one
 takes tens of milliseconds. For the session the mock takes them from a pool of 16 private keys
-(:class:`mock_idp.keys.RsaKeyPool`), each under a certificate and ``kid`` of its own;
+(:class:`mock_idp.key_source.RsaKeyPool`), each under a certificate and ``kid`` of its own;
 ``--sso-key-pool N`` sets the pool's size, and 0 makes a fresh key every time.
 
 A relative profile path in ``@pytest.mark.sso_app("tests/helpdesk.toml")`` is found in pytest's
@@ -75,21 +75,21 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
-from mock_idp.keys import POOL_SIZE, RsaKeyPool, RsaKeySource, fresh_rsa_key, rsa_keys_from
-from scenarios.app import AppProfile, ProfileError
-from scenarios.app.adapter import ProfileAdapter
+from mock_idp.key_source import POOL_SIZE, RsaKeyPool, RsaKeySource, fresh_rsa_key, rsa_keys_from
+from mock_idp.lazy_exports import lazy_exports
 from scenarios.app.process import interrupted_by
-from scenarios.live import LiveStack, StackOptions, live_stack, profile_for
 from scenarios.options import timeout_option
-from scenarios.profiles import resolve as resolve_shipped
-from scenarios.pytest_run import ScenarioRunner, describe_result, expect_passed, xdist_worker
 from scenarios.shard import Shard, shard_option
-from scenarios.stack_idp import StackIdp
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
+    from scenarios.app import AppProfile
+    from scenarios.app.adapter import ProfileAdapter
+    from scenarios.live import LiveStack, StackOptions
+    from scenarios.pytest_run import ScenarioRunner, describe_result, expect_passed, xdist_worker
     from scenarios.registry import Registry
+    from scenarios.stack_idp import StackIdp
 
 __all__ = [
     "ScenarioRunner",
@@ -109,6 +109,16 @@ DEFAULT_TIMEOUT_SECONDS = 5.0
 DEFAULT_KEY_POOL = POOL_SIZE
 DEFAULT_SUITE_NAME = "pytest"
 """pytest's own ``junit_suite_name``."""
+
+# pytest loads this module in every session of a project that installs the harness, whether or
+# not a test uses a fixture of it: what the fixtures run (the mock, the stack, Playwright's
+# API) is imported when a fixture first needs it, and these names when first asked for. Not
+# listed by dir(): pytest reads every name dir() lists when it registers a plugin.
+__getattr__ = lazy_exports(__name__, {
+    **dict.fromkeys(("ScenarioRunner", "describe_result", "expect_passed", "xdist_worker"),
+                    "scenarios.pytest_run"),
+    "StackIdp": "scenarios.stack_idp",
+})[0]
 
 
 # --- options and markers ----------------------------------------------------------------------
@@ -246,6 +256,8 @@ def _option(config: pytest.Config, name: str, default: Any) -> Any:
 def stack_options_from_marker(node: pytest.Item, base: StackOptions | None = None
                               ) -> StackOptions:
     """``base`` changed by every ``sso_stack_options`` marker on ``node``, outermost first."""
+    from scenarios.live import StackOptions
+
     options = base or StackOptions()
     for mark in reversed(list(node.iter_markers(MARKER))):
         if len(mark.args) > 1 or mark.args and not isinstance(mark.args[0], StackOptions):
@@ -267,7 +279,7 @@ def stack_options_from_marker(node: pytest.Item, base: StackOptions | None = Non
 def _replace(options: StackOptions, changes: Mapping[str, Any]) -> StackOptions:
     """``options`` changed; an option StackOptions does not have is a usage error naming the
     closest it has."""
-    known = [f.name for f in fields(StackOptions)]
+    known = [f.name for f in fields(options)]
     for name in changes:
         if name not in known:
             close = difflib.get_close_matches(name, known, n=1)
@@ -302,6 +314,8 @@ def _profile_path(app: str, config: pytest.Config, *, marker: bool,
     """A shipped profile's name or an absolute path as given; a relative path in a marker
     against pytest's rootdir, else the current directory (on the command line the other way
     round): the first where the file exists. A usage error names both when neither has it."""
+    from scenarios.profiles import resolve as resolve_shipped
+
     path = Path(app)
     if path.is_absolute() or resolve_shipped(app) != path:
         return app
@@ -319,6 +333,9 @@ def _profile_path(app: str, config: pytest.Config, *, marker: bool,
 
 def _checked_profile(app: str | None, source: str = APP_MARKER) -> AppProfile:
     """The profile ``app`` names; a profile with problems is a usage error naming each."""
+    from scenarios.app import ProfileError
+    from scenarios.live import profile_for
+
     try:
         return profile_for(app)
     except ProfileError as exc:
@@ -337,12 +354,16 @@ def sso_stack_options(request: pytest.FixtureRequest, sso_app_profile: AppProfil
                       ) -> StackOptions:
     """The options of this test's ``sso_stack``: the app under test, changed by
     ``sso_stack_options`` markers."""
+    from scenarios.live import StackOptions
+
     return stack_options_from_marker(request.node, StackOptions(app=sso_app_profile))
 
 
 @pytest.fixture
 def sso_stack_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackFactory]:
     """Start live stacks for this test; all of them stop when it ends."""
+    from scenarios.live import live_stack
+
     with contextlib.ExitStack() as stacks:
 
         def start(options: StackOptions | None = None) -> LiveStack:
@@ -373,6 +394,8 @@ def relying_party(sso_stack: LiveStack) -> LiveStack:
 @pytest.fixture
 def mock_idp(sso_stack: LiveStack) -> Iterator[StackIdp]:
     """The running mock provider of ``sso_stack``, with helpers to arrange the directory."""
+    from scenarios.stack_idp import StackIdp
+
     with StackIdp(sso_stack) as handle:
         yield handle
 
@@ -420,6 +443,7 @@ def sso_context(sso_browser: Browser, sso_timeout_ms: float,
                 sso_stack_options: StackOptions) -> Iterator[BrowserContext]:
     """A fresh browser context (no cookies, no IdP session); it accepts an https provider's CA.
     ``sso_timeout_ms`` is its actions' default timeout, and ``expect(...)``'s during the test."""
+    from scenarios.live import profile_for
     from scenarios.runner import expect_timeout
 
     https = sso_stack_options.idp_https or profile_for(sso_stack_options.app).provider.https
@@ -445,6 +469,8 @@ def sso_page(sso_context: BrowserContext) -> Page:
 def _sso_worker_environments() -> Iterator[Callable[[Registry, str | None], object]]:
     """Each registry's environment for each app, entered once per session (per xdist
     worker)."""
+    from scenarios.pytest_run import xdist_worker
+
     entered: dict[tuple[int, str | None], tuple[Registry, object]] = {}
     with contextlib.ExitStack() as stack:
 
@@ -465,6 +491,8 @@ def sso_run_scenario(request: pytest.FixtureRequest, sso_browser: Browser, tmp_p
                      ) -> ScenarioRunner:
     """Run registered scenarios by id; artifacts go to this test's ``tmp_path``. A profile
     with problems is a usage error, as for ``sso_stack``."""
+    from scenarios.pytest_run import ScenarioRunner
+
     app = chosen_app(request.node, request.config)
     _checked_profile(app)
     return ScenarioRunner(browser=sso_browser, report_dir=tmp_path / "scenario-report",

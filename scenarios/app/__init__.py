@@ -2,13 +2,19 @@
 
 :func:`load_profile` reads a profile (TOML) into an :class:`AppProfile`;
 :func:`scenarios.app.capabilities.skip_reason` says why a scenario cannot run against it.
+These names are imported on first use (:mod:`mock_idp.lazy_exports`).
 """
 
 from __future__ import annotations
 
-from scenarios.app.capabilities import CAPABILITIES, capabilities_of, skip_reason
-from scenarios.app.profile import FAILURE_KINDS, AppProfile, load_profile, parse_profile
-from scenarios.app.validation import Problem, ProfileError
+from typing import TYPE_CHECKING
+
+from mock_idp.lazy_exports import lazy_exports
+
+if TYPE_CHECKING:
+    from scenarios.app.capabilities import CAPABILITIES, capabilities_of, skip_reason
+    from scenarios.app.profile import FAILURE_KINDS, AppProfile, load_profile, parse_profile
+    from scenarios.app.validation import Problem, ProfileError
 
 __all__ = [
     "CAPABILITIES",
@@ -21,3 +27,11 @@ __all__ = [
     "parse_profile",
     "skip_reason",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, {
+    **dict.fromkeys(("CAPABILITIES", "capabilities_of", "skip_reason"),
+                    "scenarios.app.capabilities"),
+    **dict.fromkeys(("FAILURE_KINDS", "AppProfile", "load_profile", "parse_profile"),
+                    "scenarios.app.profile"),
+    **dict.fromkeys(("Problem", "ProfileError"), "scenarios.app.validation"),
+})

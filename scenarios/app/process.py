@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import ssl
 import subprocess
 import threading
 import time
@@ -21,10 +20,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
-import httpx
-
-from scenarios.ca_trust import public_trust
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["AppProcess", "AppStartError", "answers", "interrupted_by", "probe", "start_command",
            "stop_starting"]
@@ -53,6 +52,11 @@ class AppStartError(RuntimeError):
 def probe(url: str, *, timeout: float = 2.0, verify: ssl.SSLContext | bool = True
           ) -> int | str:
     """The status ``url`` answers with (redirects not followed), or why it could not."""
+    # Imported here: the pytest plugin loads this module (for interrupted_by) in every session.
+    import httpx
+
+    from scenarios.ca_trust import public_trust
+
     trust = public_trust() if verify is True else verify
     try:
         return httpx.get(url, timeout=timeout, follow_redirects=False, verify=trust).status_code
