@@ -218,6 +218,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     kept = shard.select(items, key=lambda item: item.nodeid)
     config.stash[_EMPTY_SHARD] = bool(items) and not kept
+    worker_output = getattr(config, "workeroutput", None)  # a pytest-xdist worker's
+    if worker_output is not None:
+        worker_output[_EMPTY_SHARD_OUTPUT] = config.stash[_EMPTY_SHARD]
     if len(kept) < len(items):
         mine = {id(item) for item in kept}
         config.hook.pytest_deselected(items=[i for i in items if id(i) not in mine])
@@ -226,6 +229,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 _EMPTY_SHARD = pytest.StashKey[bool]()
 """The tests were collected, and ``--sso-shard`` left this shard none of them."""
+_EMPTY_SHARD_OUTPUT = "sso_harness_empty_shard"
+"""The same, as a pytest-xdist worker tells its controller (which collects nothing itself)."""
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """Under pytest-xdist: the controller learns from its workers that the shard is empty, so
+    that it passes and says so as a run without workers does."""
+    if getattr(node, "workeroutput", {}).get(_EMPTY_SHARD_OUTPUT):
+        node.config.stash[_EMPTY_SHARD] = True
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

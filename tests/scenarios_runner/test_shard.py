@@ -179,6 +179,23 @@ def test_a_plugin_shard_with_no_tests_passes_and_says_so(pytester: pytest.Pytest
     assert f"pytest shard {empty}/2 has no tests" in done.stdout.str(), done.stdout.str()
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_plugin_shard_with_no_tests_passes_under_xdist_too(pytester: pytest.Pytester,
+                                                             workers: str) -> None:
+    """pytest-xdist's controller collects nothing itself: its workers tell it the shard is
+    empty (it exited 5, "no tests ran", where a run without workers passed)."""
+    pytester.makepyfile(test_one=ONE_TEST)
+    empty = next(index for index in (1, 2)
+                 if not Shard(index, 2).ids(["test_one.py::test_only"]))
+    done = run_plugin_pytest(pytester, "-p", "xdist.plugin", "-n", workers,
+                             "--sso-shard", f"{empty}/2")
+    assert done.ret == 0, done.stdout.str() + done.stderr.str()
+    assert f"pytest shard {empty}/2 has no tests" in done.stdout.str(), done.stdout.str()
+    selected = run_plugin_pytest(pytester, "-p", "xdist.plugin", "-n", workers, "-k",
+                                 "no_such_test", "--sso-shard", f"{empty}/2")
+    assert selected.ret == pytest.ExitCode.NO_TESTS_COLLECTED, selected.stdout.str()
+
+
 @pytest.mark.parametrize("options", [("-k", "no_such_test"), ("-k", "no_such_test",
                                                                "--sso-shard", "1/2")])
 def test_an_empty_selection_is_still_no_tests_ran(pytester: pytest.Pytester,
