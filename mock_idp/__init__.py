@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .lazy_exports import lazy_exports
+from .lazy_exports import lazy_dir, lazy_getattr
 
 if TYPE_CHECKING:
     from .app import create_app
@@ -27,10 +27,13 @@ __all__ = [
     "run_in_thread",
 ]
 
-__getattr__, __dir__ = lazy_exports(__name__, {
+_EXPORTS = {
     "create_app": ".app",
     **dict.fromkeys(("Clock", "MockClock", "SystemClock"), ".clock"),
     **dict.fromkeys(("AppConfig", "IdpConfig", "SecretConfig", "TenantConfig", "UserConfig"),
                     ".config"),
     **dict.fromkeys(("MockIdp", "RunningServer", "run_in_thread"), ".testing"),
-})
+}
+
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
+__dir__ = lazy_dir(__name__, _EXPORTS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mock_idp.lazy_exports import lazy_exports
+from mock_idp.lazy_exports import lazy_dir, lazy_getattr
 
 if TYPE_CHECKING:
     from scenarios.context import ScenarioContext, StepRecord
@@ -35,8 +35,11 @@ __all__ = [
     "scenario",
 ]
 
-__getattr__, __dir__ = lazy_exports(__name__, {
+_EXPORTS = {
     **dict.fromkeys(("ScenarioContext", "StepRecord"), "scenarios.context"),
     **dict.fromkeys(("Registry", "Scenario", "WorkerInfo", "default_registry", "load_catalogue",
                      "scenario"), "scenarios.registry"),
-})
+}
+
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
+__dir__ = lazy_dir(__name__, _EXPORTS)

@@ -76,7 +76,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pytest
 
 from mock_idp.key_source import POOL_SIZE, RsaKeyPool, RsaKeySource, fresh_rsa_key, rsa_keys_from
-from mock_idp.lazy_exports import lazy_exports
+from mock_idp.lazy_exports import lazy_getattr
 from scenarios.app.process import interrupted_by
 from scenarios.options import timeout_option
 from scenarios.shard import Shard, shard_option
@@ -114,11 +114,11 @@ DEFAULT_SUITE_NAME = "pytest"
 # not a test uses a fixture of it: what the fixtures run (the mock, the stack, Playwright's
 # API) is imported when a fixture first needs it, and these names when first asked for. Not
 # listed by dir(): pytest reads every name dir() lists when it registers a plugin.
-__getattr__ = lazy_exports(__name__, {
+__getattr__ = lazy_getattr(__name__, {
     **dict.fromkeys(("ScenarioRunner", "describe_result", "expect_passed", "xdist_worker"),
                     "scenarios.pytest_run"),
     "StackIdp": "scenarios.stack_idp",
-})[0]
+})
 
 
 # --- options and markers ----------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mock_idp.lazy_exports import lazy_exports
+from mock_idp.lazy_exports import lazy_dir, lazy_getattr
 
 if TYPE_CHECKING:
     from scenarios.app.capabilities import CAPABILITIES, capabilities_of, skip_reason
@@ -28,10 +28,13 @@ __all__ = [
     "skip_reason",
 ]
 
-__getattr__, __dir__ = lazy_exports(__name__, {
+_EXPORTS = {
     **dict.fromkeys(("CAPABILITIES", "capabilities_of", "skip_reason"),
                     "scenarios.app.capabilities"),
     **dict.fromkeys(("FAILURE_KINDS", "AppProfile", "load_profile", "parse_profile"),
                     "scenarios.app.profile"),
     **dict.fromkeys(("Problem", "ProfileError"), "scenarios.app.validation"),
-})
+}
+
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
+__dir__ = lazy_dir(__name__, _EXPORTS)
