@@ -4,30 +4,51 @@ light modules does not import all of it.
 The pytest plugin is loaded by every pytest session of a project that installs the harness;
 it reaches :mod:`mock_idp.key_source` and :mod:`scenarios.app.process` at start, and those
 packages' ``__init__`` would otherwise import the whole provider and Playwright's API with
-them. A package sets ``__getattr__ = lazy_getattr(__name__, EXPORTS)`` and
-``__dir__ = lazy_dir(__name__, EXPORTS)``, ``EXPORTS`` mapping each name to its module.
+them. A package sets, hidden from type checkers (which then take each name from the
+``TYPE_CHECKING`` imports, and still flag a misspelt one)::
+
+    if not TYPE_CHECKING:
+        __getattr__ = lazy_getattr(__name__, EXPORTS)
+        __dir__ = lazy_dir(__name__, EXPORTS)
+
+``EXPORTS`` maps each public name to its module.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import sys
 from collections.abc import Callable, Mapping
 
 
 def lazy_getattr(package: str, exports: Mapping[str, str]) -> Callable[[str], object]:
-    """A module ``__getattr__`` for ``package``: each name of ``exports`` is taken from the
-    module it maps to (relative to ``package``) when first asked for, then kept in the
-    package's namespace; any other name is an :class:`AttributeError`."""
+    """A module ``__getattr__`` for ``package``. A name of ``exports`` is looked up in the
+    module it maps to (relative to ``package``) each time, not kept: a module a test harness
+    unloaded (pytest's ``pytester`` restores ``sys.modules`` after an inner run) is imported
+    again rather than its old classes handed out. A submodule's name imports it
+    (``import mock_idp; mock_idp.config``, which worked while the package imported its
+    modules eagerly). Any other name is an :class:`AttributeError`."""
 
     def __getattr__(name: str) -> object:
         module = exports.get(name)
-        if module is None:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module, package), name)
-        setattr(importlib.import_module(package), name, value)
-        return value
+        if module is not None:
+            return getattr(importlib.import_module(module, package), name)
+        if not name.startswith("__") and _has_submodule(package, name):
+            return importlib.import_module(f"{package}.{name}")
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
 
     return __getattr__
+
+
+def _has_submodule(package: str, name: str) -> bool:
+    """Whether ``package`` is a package with a submodule ``name`` (a plain module has none)."""
+    if not hasattr(sys.modules.get(package), "__path__"):
+        return False
+    try:
+        return importlib.util.find_spec(f"{package}.{name}") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def lazy_dir(package: str, exports: Mapping[str, str]) -> Callable[[], list[str]]:

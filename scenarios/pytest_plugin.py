@@ -114,11 +114,12 @@ DEFAULT_SUITE_NAME = "pytest"
 # not a test uses a fixture of it: what the fixtures run (the mock, the stack, Playwright's
 # API) is imported when a fixture first needs it, and these names when first asked for. Not
 # listed by dir(): pytest reads every name dir() lists when it registers a plugin.
-__getattr__ = lazy_getattr(__name__, {
-    **dict.fromkeys(("ScenarioRunner", "describe_result", "expect_passed", "xdist_worker"),
-                    "scenarios.pytest_run"),
-    "StackIdp": "scenarios.stack_idp",
-})
+if not TYPE_CHECKING:  # mypy takes the names from the imports above
+    __getattr__ = lazy_getattr(__name__, {
+        **dict.fromkeys(("ScenarioRunner", "describe_result", "expect_passed", "xdist_worker"),
+                        "scenarios.pytest_run"),
+        "StackIdp": "scenarios.stack_idp",
+    })
 
 
 # --- options and markers ----------------------------------------------------------------------

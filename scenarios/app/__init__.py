@@ -36,5 +36,6 @@ _EXPORTS = {
     **dict.fromkeys(("Problem", "ProfileError"), "scenarios.app.validation"),
 }
 
-__getattr__ = lazy_getattr(__name__, _EXPORTS)
-__dir__ = lazy_dir(__name__, _EXPORTS)
+if not TYPE_CHECKING:  # mypy takes the names from the imports above
+    __getattr__ = lazy_getattr(__name__, _EXPORTS)
+    __dir__ = lazy_dir(__name__, _EXPORTS)

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("mock_idp.app", "mock_idp.testing", "scenarios.live", "scenarios.runner",
          "scenarios.pytest_run", "playwright.sync_api", "uvicorn", "starlette", "httpx")
 
@@ -56,3 +60,64 @@ def test_the_plugins_names_are_there_when_a_test_asks_for_them(tmp_path: Path) -
     """)
     assert found["code"] == 0
     assert "scenarios.pytest_run" in found["loaded"]  # type: ignore[operator]
+
+
+PACKAGE_ACCESS = textwrap.dedent("""
+    import importlib, json, sys
+    import mock_idp, scenarios, scenarios.app
+    found = {
+        # a submodule as an attribute, as when the packages imported their modules eagerly
+        "submodules": [mock_idp.config.__name__, scenarios.registry.__name__,
+                       scenarios.app.profile.__name__],
+        "unknown": [hasattr(mock_idp, "nothing"), hasattr(scenarios.app, "nothing")],
+    }
+    first = mock_idp.MockIdp
+    del sys.modules["mock_idp.testing"]  # as pytester does after an inner run
+    again = importlib.import_module("mock_idp.testing").MockIdp
+    found["fresh"] = [first is not again, mock_idp.MockIdp is again]
+    print(json.dumps(found))
+""")
+
+
+def test_the_packages_submodules_and_reimported_names_are_reached() -> None:
+    done = subprocess.run([sys.executable, "-c", PACKAGE_ACCESS], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "submodules": ["mock_idp.config", "scenarios.registry", "scenarios.app.profile"],
+        "unknown": [False, False],
+        "fresh": [True, True],
+    }
+
+
+MISSPELT = textwrap.dedent("""
+    import mock_idp
+    from mock_idp import MockIDP
+    from scenarios import senario
+    from scenarios.app import load_profil
+    from scenarios.pytest_plugin import expect_pased
+    from mock_idp import MockIdp
+    from scenarios.pytest_plugin import StackIdp
+
+    reveal_type(MockIdp)
+    reveal_type(StackIdp)
+    reveal_type(mock_idp.config.REFERENCE_RP_CLIENT_ID)
+    mock_idp.IdpConfg
+""")
+
+
+@pytest.mark.slow  # mypy reads the packages afresh: about 5 s of CPU
+def test_a_type_checker_still_flags_a_misspelt_name(tmp_path: Path) -> None:
+    """The lazy ``__getattr__`` is hidden from type checkers, which take each name from the
+    packages' ``TYPE_CHECKING`` imports: a misspelt one is an error, a right one its type."""
+    from mypy import api
+
+    user = tmp_path / "user_code.py"
+    user.write_text(MISSPELT)
+    out, _, _ = api.run(["--cache-dir", str(tmp_path / "cache"), "--no-error-summary",
+                         "--config-file", str(ROOT / "pyproject.toml"), str(user)])
+    flagged = sorted(re.findall(r'has no attribute "([^"]+)"', out))
+    assert flagged == ["IdpConfg", "MockIDP", "expect_pased", "load_profil", "senario"], out
+    assert 'Revealed type is "def (' in out and "mock_idp.testing.MockIdp" in out, out
+    assert "scenarios.stack_idp.StackIdp" in out, out
+    assert 'Revealed type is "str"' in out, out
