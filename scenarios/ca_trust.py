@@ -4,22 +4,18 @@
 
 from __future__ import annotations
 
-import functools
 import ssl
 from pathlib import Path
 
-import httpx
+from mock_idp.outgoing import default_trust
 
 __all__ = ["CaFileError", "public_trust", "trusting"]
 
-
-@functools.cache
-def public_trust() -> ssl.SSLContext:
-    """httpx's default verification (``verify=True``), built once per process.
-
-    Loading the CA bundle is most of what making a client costs (about 20 ms of CPU), and the
-    stack makes one for every scenario; an ``SSLContext`` is safe to share between clients."""
-    return httpx.create_ssl_context()
+public_trust = default_trust
+"""httpx's default verification (``verify=True``), built once per process and shared with the
+mock provider's own clients. Loading the CA bundle is most of what making a client costs
+(about 20 ms of CPU), and the stack makes one for every scenario; an ``SSLContext`` is safe to
+share between clients."""
 
 
 class CaFileError(ValueError):

@@ -48,7 +48,6 @@ CLIENT_ID = "2b8e4f61-9c3a-4d7e-b5f2-08a6c1d9e473"
 CLIENT_SECRET = "rp7Q~Reference.Relying.Party.Secret-Value01"
 
 
-
 @functools.cache
 def _rsa_keys() -> tuple[rsa.RSAPrivateKey, ...]:
     """Made on first use, not when the tests are collected (about 0.14 s in every process)."""
