@@ -3,7 +3,9 @@
 - JSON (admin API bodies, platform events, provider responses): UTF-8 only, without a byte
   order mark (RFC 8259 §8.1), bounded size and nesting, valid Unicode everywhere (keys included;
   an unpaired surrogate such as ``"\\ud800"`` is refused), integers of bounded length, no ``NaN``
-  or ``Infinity``.
+  or ``Infinity``, each member name once in its object (I-JSON, RFC 7493 §2.3: parsers keep
+  the first or the last of a repeated member, so a signed event or a provider's answer could
+  read one way to its sender and another way here).
 - Form bodies: bounded size and field count, parsed by python-multipart through Starlette.
 - Text fields: strings, length-bounded, no control characters. Ids given by other systems
   (installation, account, client ids) are also refused with invisible format characters (bidi
@@ -37,6 +39,8 @@ MAX_JSON_DEPTH = 16
 MAX_INT_DIGITS = 20
 MAX_FORM_FIELDS = 50
 MAX_URL_LENGTH = 2048
+MAX_NAMED_MEMBER = 64
+"""The longest repeated member name a refusal names as it is."""
 _NOT_IN_A_LINE = frozenset({"Cc", "Cs", "Zl", "Zp"})
 """Control characters, unpaired surrogates, line and paragraph separators."""
 _FORMAT = "Cf"
@@ -71,6 +75,32 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+class _Repeated(dict[str, Any]):
+    """A JSON object that named ``member`` more than once (refused where its field is known)."""
+
+    def __init__(self, pairs: list[tuple[str, Any]], member: str) -> None:
+        super().__init__(pairs)
+        self.member = member
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    members = dict(pairs)
+    if len(members) == len(pairs):
+        return members
+    seen: set[str] = set()
+    for name, _ in pairs:
+        if name in seen:
+            return _Repeated(pairs, name)
+        seen.add(name)
+    raise AssertionError("unreachable: fewer members than pairs means a repeated name")
+
+
+def _repeated(item: _Repeated) -> str:
+    name = item.member.encode("utf-8", "backslashreplace").decode("utf-8")
+    cut = name[:MAX_NAMED_MEMBER] + ("…" if len(name) > MAX_NAMED_MEMBER else "")
+    return f'has the member "{cut}" more than once (RFC 7493 §2.3)'
+
+
 def _decode(raw: bytes | str, field: str, max_bytes: int) -> Any:
     if len(raw) > max_bytes:
         raise InputError.of(field, f"must be at most {max_bytes} bytes", status=413)
@@ -83,7 +113,8 @@ def _decode(raw: bytes | str, field: str, max_bytes: int) -> Any:
     if raw.startswith("\ufeff"):
         raise InputError.of(field, "must not start with a byte order mark (RFC 8259 §8.1)")
     try:
-        return json.loads(raw, parse_int=_bounded_int, parse_constant=_no_constant)
+        return json.loads(raw, parse_int=_bounded_int, parse_constant=_no_constant,
+                          object_pairs_hook=_object)
     except RecursionError:
         raise InputError.of(field, f"nests deeper than {MAX_JSON_DEPTH} levels") from None
     except ValueError:
@@ -103,6 +134,10 @@ def parse_json_object(raw: bytes | str, *, field: str = "body",
     value = _decode(raw, field, max_bytes)
     if not isinstance(value, dict):
         raise InputError.of(field, "must be a JSON object")
+    if isinstance(value, _Repeated):
+        if valid_unicode(value.member) and len(value.member) <= MAX_NAMED_MEMBER:
+            raise InputError.of(value.member, "is given more than once (RFC 7493 §2.3)")
+        raise InputError.of(field, _repeated(value))
     for key, member in value.items():
         if not valid_unicode(key):
             raise InputError.of(field, "has a member name that is not valid Unicode")
@@ -122,6 +157,8 @@ def check_json_value(value: Any, *, field: str, max_depth: int = MAX_JSON_DEPTH)
         elif isinstance(item, dict | list):
             if depth > max_depth:
                 raise InputError.of(field, f"nests deeper than {MAX_JSON_DEPTH} levels")
+            if isinstance(item, _Repeated):
+                raise InputError.of(field, _repeated(item))
             if isinstance(item, dict):
                 stack.extend((k, depth) for k in item)
                 stack.extend((v, depth + 1) for v in item.values())

@@ -84,6 +84,10 @@ USERS = {
 }
 
 
+SAME = object()
+"""A repeated token-response member's value: the one it has in the response already."""
+
+
 def entra_error(status: int, error: str, code: int, text: str) -> tuple[int, dict[str, Any]]:
     return status, {
         "error": error,
@@ -126,6 +130,9 @@ class Faults:
     hs256_with_public_key: bool = False
     token_error: tuple[int, dict[str, Any]] | None = None
     token_raw: tuple[int, bytes] | None = None
+    token_members: list[tuple[str, Any]] = field(default_factory=list)
+    """Members written after a successful token response's own, as given: a name may repeat
+    one of them (:data:`SAME`: with the value it has there)."""
     userinfo_sub: str | None = None
     userinfo_status: int | None = None
     discovery_issuer: str | None = None
@@ -353,16 +360,12 @@ class FakeOp:
         claims = self.id_token_claims(grant, access_token)
         id_token = self.sign(claims, header=self.faults.header)
         self.issued_id_tokens.append(id_token)
-        return JSONResponse(
-            {
-                "token_type": "Bearer",
-                "scope": "openid profile email",
-                "expires_in": 3600,
-                "access_token": access_token,
-                "id_token": id_token,
-            },
-            headers={"Cache-Control": "no-store"},
-        )
+        body = {"token_type": "Bearer", "scope": "openid profile email", "expires_in": 3600,
+                "access_token": access_token, "id_token": id_token}
+        extra = "".join(f",{json.dumps(k)}:{json.dumps(body[k] if v is SAME else v)}"
+                        for k, v in self.faults.token_members)
+        return Response(json.dumps(body)[:-1] + extra + "}", media_type="application/json",
+                        headers={"Cache-Control": "no-store"})
 
     async def _userinfo(self, request: Request) -> Response:
         auth = request.headers.get("authorization", "")

@@ -114,6 +114,22 @@ def test_a_body_that_is_not_a_json_object_names_body(rp: RpHarness, case: str) -
     assert refused(rp, body)["fields"] == {"body": problem}
 
 
+def test_a_signed_event_that_repeats_a_member_is_refused(rp: RpHarness) -> None:
+    """The platform's parser may keep the first of a repeated member and this app's the last
+    (RFC 7493 §2.3): a signed event that repeats one means two things, and is refused."""
+    good = installed_body(rp)
+    text = good.decode()
+    again = text[:-1] + ', "type": "app.uninstalled"}'
+    assert refused(rp, again.encode())["fields"] == {
+        "type": "is given more than once (RFC 7493 §2.3)"}
+    field = '"installation_id": '
+    inner = text.replace(field, f'{field}"other", {field}', 1)
+    assert inner != text
+    assert refused(rp, inner.encode())["fields"] == {
+        "data": 'has the member "installation_id" more than once (RFC 7493 §2.3)'}
+    assert post_event(rp, good).json()["status"] == "processed"
+
+
 @pytest.mark.parametrize(("encoding", "problem"), [
     ("utf-16", "is not UTF-8 text (RFC 8259 §8.1)"),
     ("utf-16-le", "is not valid JSON"),
@@ -148,6 +164,15 @@ def test_parse_json_object_decodes_strictly() -> None:
         with pytest.raises(InputError) as refusal:
             parse_json_object(raw)
         assert list(refusal.value.errors) == ["body"]
+    long_name = "k" * 100
+    for raw, problem in (
+            (f'{{"{long_name}": 1, "{long_name}": 2}}', f'has the member "{"k" * 64}…" more than '
+                                                        "once (RFC 7493 §2.3)"),
+            ('{"\\ud800": 1, "\\ud800": 2}', 'has the member "\\ud800" more than once '
+                                              "(RFC 7493 §2.3)")):
+        with pytest.raises(InputError) as refusal:
+            parse_json_object(raw)
+        assert refusal.value.errors == {"body": problem}
 
 
 @pytest.mark.parametrize(("created_at", "problem"), [

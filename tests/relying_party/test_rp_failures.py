@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from asgi_client import AppClient
-from fake_op import CLIENT_ID, ISSUER, entra_error, token_hash
+from fake_op import CLIENT_ID, ISSUER, SAME, entra_error, token_hash
 from rp_support import RpHarness
 
 
@@ -103,6 +103,24 @@ def test_token_endpoint_garbage(rp: RpHarness) -> None:
     rp.add_connection()
     rp.op.faults.token_raw = (500, b"<html>oops</html>")
     rp.assert_failure_page(rp.sign_in(), status=502, code="token_endpoint_error")
+
+
+@pytest.mark.parametrize(("members", "signs_in"), [
+    ([("ext_expires_in", 3600)], True),
+    ([("id_token", SAME)], False),
+    ([("token_type", SAME)], False),
+], ids=["another member", "id_token twice", "token_type twice"])
+def test_a_token_response_that_repeats_a_member_is_refused(
+        rp: RpHarness, members: list[tuple[str, Any]], signs_in: bool) -> None:
+    """Parsers keep the first or the last of a repeated member (RFC 7493 §2.3): the app reads
+    neither, whichever would have signed someone in."""
+    rp.add_connection()
+    rp.op.faults.token_members = members
+    response = rp.sign_in()
+    if signs_in:
+        assert rp.me().status_code == 200, response.text
+    else:
+        rp.assert_failure_page(response, status=502, code="token_endpoint_error")
 
 
 def _now(rp: RpHarness) -> int:

@@ -81,9 +81,10 @@ def test_admin_form_refuses_unusable_urls_naming_the_field(rp: RpHarness, case: 
         ('{"client_id": ' + "9" * 5001 + "}", 400, "body"),
         ('{"client_id": NaN}', 400, "body"),
         (b"\xff\xfe{}", 400, "body"),
+        (json.dumps(VALID_CONNECTION)[:-1] + ', "client_id": "other"}', 400, "client_id"),
     ],
     ids=["deep", "nested member", "lone surrogate", "surrogate key", "too large", "huge integer",
-         "NaN", "not UTF-8"],
+         "NaN", "not UTF-8", "repeated member"],
 )
 def test_api_refuses_malformed_json_in_its_error_shape(
     rp: RpHarness, body: str | bytes, status: int, field: str
