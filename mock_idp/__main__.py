@@ -17,6 +17,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from .cli_version import VersionAction
 from .config import ConfigError, IdpConfig
 from .config_fields import base_url
 from .serving import DrainingServer, bind_socket, server_config, url_host
@@ -43,6 +44,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--public-url", metavar="URL",
                         help="issuer/base URL when the mock sits behind a proxy or container name")
     parser.add_argument("--log-level", default="warning", choices=LOG_LEVELS)
+    parser.add_argument("--version", action=VersionAction)
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error("--port must be between 0 and 65535")

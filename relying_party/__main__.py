@@ -40,8 +40,20 @@ LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 PROG = "python -m relying_party"
 
 
+def _version() -> str:
+    """The installed sso-harness version (this app does not import the mock's helper)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sso-harness")
+    except PackageNotFoundError:
+        return "(not installed: running from a source tree)"
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}",
+                        help="show the installed version and exit")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8500, help="0 binds a free port")
     parser.add_argument("--db", default="relying_party.db", help="SQLite file (created if absent)")
