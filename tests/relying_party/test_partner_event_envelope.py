@@ -22,7 +22,7 @@ from rp_support import (
     post_event,
 )
 
-from relying_party.inputs import InputError, parse_json_object
+from relying_party.inputs import MAX_PARSED_DEPTH, InputError, parse_json_object
 from relying_party.oidc.errors import EventMalformed
 from relying_party.oidc.event_signature import parse_event_time
 
@@ -173,6 +173,21 @@ def test_parse_json_object_decodes_strictly() -> None:
         with pytest.raises(InputError) as refusal:
             parse_json_object(raw)
         assert refusal.value.errors == {"body": problem}
+
+
+def test_what_a_deep_refusal_names_does_not_depend_on_the_python_version() -> None:
+    """Python's parser gives up at a depth that depends on its version: text nested past
+    MAX_PARSED_DEPTH is refused as a whole before it is parsed, shallower text names its member,
+    and brackets inside strings do not count."""
+    def nested(levels: int) -> str:
+        return '{"n": ' + "[" * levels + "]" * levels + "}"
+
+    for levels, field in ((MAX_PARSED_DEPTH - 1, "n"), (MAX_PARSED_DEPTH, "body"),
+                          (20_000, "body")):
+        with pytest.raises(InputError) as refusal:
+            parse_json_object(nested(levels))
+        assert refusal.value.errors == {field: "nests deeper than 16 levels"}, levels
+    assert parse_json_object('{"n": "' + "[" * 2000 + '\\"{"}') == {"n": "[" * 2000 + '"{'}
 
 
 @pytest.mark.parametrize(("created_at", "problem"), [
