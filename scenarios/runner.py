@@ -12,6 +12,7 @@ What each worker does is in :mod:`scenarios.worker`; what a run produces in
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import multiprocessing
@@ -149,12 +150,26 @@ def _run_in_process(
 
 def start_method() -> str:
     """How worker processes start: forked on Linux when this process runs no other thread
-    (the command line's case), so a worker begins with everything already imported and the
-    catalogue loaded, about half a second sooner; spawned otherwise (a test process whose
-    servers run in threads: a fork copies no thread but every lock they hold)."""
-    if sys.platform.startswith("linux") and threading.active_count() == 1:
+    and no event loop (the command line's case), so a worker begins with everything already
+    imported and the catalogue loaded, about half a second sooner; spawned otherwise. A fork
+    copies no thread but every lock the others hold (a test process whose servers run in
+    threads), and a running loop with whatever it drives: a Playwright sync driver (a test's,
+    the pytest plugin's) runs its loop in this thread, and a forked worker would find it
+    running and share its pipe to Node.js, so it could not start its own. Python 3.11 watched
+    the driver's process from a thread of its own, which hid this; 3.12 and later watch it
+    without one."""
+    if (sys.platform.startswith("linux") and threading.active_count() == 1
+            and not _loop_running()):
         return "fork"
     return "spawn"
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _run_in_workers(options: RunOptions, selected: Sequence[Scenario], progress: _Progress) -> None:
