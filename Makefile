@@ -39,7 +39,7 @@ help:
 	@echo "                 (APP=PROFILE: against your own app, described by an app profile)"
 	@echo "make test        run the tests, without the slow ones (test-slow: only those;"
 	@echo "                 test-all: both; test-lowest: on the lowest versions allowed;"
-	@echo "                 test-newest: on the newest Python on PATH)"
+	@echo "                 test-newest: on the newest Python found, 3.12 or later)"
 	@echo "make lint        ruff and mypy"
 	@echo "make demo        start the mock IdP and the relying party to click through by hand"
 	@echo "make bench       benchmarks"
@@ -104,11 +104,11 @@ test-lowest:
 	@$(MAKE) --no-print-directory test VENV=.venv-lowest CONSTRAINTS=constraints/lowest.txt \
 	  EXTRAS=test
 
-# The tests (not the slow ones) on the newest Python 3 on PATH after the default one, in a
-# virtualenv of its own: Python 3.12 changed what a process running a Playwright driver looks
-# like to the runner (no thread watches the driver's process any more), which broke runs that
-# only 3.11 was tested on. The newest python3.N that runs, else pyenv's newest 3.12 or later;
-# skipped, saying so, where there is neither.
+# The tests (not the slow ones) on the newest Python found, 3.12 or later, in a virtualenv of
+# its own: Python 3.12 changed what a process running a Playwright driver looks like to the
+# runner (no thread watches the driver's process any more), which broke runs that only 3.11 was
+# tested on. The newest python3.N that runs, else pyenv's newest 3.12 or later; skipped, saying
+# so, where there is neither.
 NEWEST_PYTHON ?= $(shell found=; for v in 16 15 14 13 12; do \
   found=$$(python3.$$v -c 'import sys; print(sys.executable)' 2>/dev/null) && break; done; \
   if [ -z "$$found" ] && command -v pyenv >/dev/null 2>&1; then \
