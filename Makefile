@@ -115,10 +115,11 @@ NEWEST_PYTHON ?= $(shell found=; for v in 16 15 14 13 12; do \
     v=$$(pyenv versions --bare 2>/dev/null | grep -E '^3\.1[2-9](\.[0-9]+)?$$' | sort -V | tail -n 1); \
     [ -n "$$v" ] && found="$$(pyenv root)/versions/$$v/bin/python3"; fi; echo "$$found")
 test-newest:
-	@if [ -z "$(NEWEST_PYTHON)" ]; then \
+	@newest="$(NEWEST_PYTHON)"; \
+	if [ -z "$$newest" ]; then \
 	  echo "test-newest: no Python 3.12 or newer found; skipped"; \
 	else \
-	  $(MAKE) --no-print-directory test PYTHON=$(NEWEST_PYTHON) VENV=.venv-newest; \
+	  $(MAKE) --no-print-directory test PYTHON="$$newest" VENV=.venv-newest; \
 	fi
 
 scenarios: venv browser

@@ -102,7 +102,7 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     raise AssertionError("unreachable: fewer members than pairs means a repeated name")
 
 
-def _repeated(item: _Repeated) -> str:
+def _repeat_problem(item: _Repeated) -> str:
     name = item.member.encode("utf-8", "backslashreplace").decode("utf-8")
     cut = name[:MAX_NAMED_MEMBER] + ("…" if len(name) > MAX_NAMED_MEMBER else "")
     return f'has the member "{cut}" more than once (RFC 7493 §2.3)'
@@ -158,7 +158,7 @@ def parse_json_object(raw: bytes | str, *, field: str = "body",
     if isinstance(value, _Repeated):
         if valid_unicode(value.member) and len(value.member) <= MAX_NAMED_MEMBER:
             raise InputError.of(value.member, "is given more than once (RFC 7493 §2.3)")
-        raise InputError.of(field, _repeated(value))
+        raise InputError.of(field, _repeat_problem(value))
     for key, member in value.items():
         if not valid_unicode(key):
             raise InputError.of(field, "has a member name that is not valid Unicode")
@@ -179,7 +179,7 @@ def check_json_value(value: Any, *, field: str, max_depth: int = MAX_JSON_DEPTH)
             if depth > max_depth:
                 raise InputError.of(field, f"nests deeper than {MAX_JSON_DEPTH} levels")
             if isinstance(item, _Repeated):
-                raise InputError.of(field, _repeated(item))
+                raise InputError.of(field, _repeat_problem(item))
             if isinstance(item, dict):
                 stack.extend((k, depth) for k in item)
                 stack.extend((v, depth + 1) for v in item.values())
