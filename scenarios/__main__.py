@@ -161,7 +161,7 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
 def _run(args: argparse.Namespace) -> int:
     from scenarios.registry import SelectionError, load_catalogue
     from scenarios.report import output_problem, write_reports
-    from scenarios.runner import RunInterrupted, RunOptions, format_table, run
+    from scenarios.runner import RunInterrupted, RunOptions, format_table, run, shard_of
 
     if args.idp is not None:
         if args.app is not None:
@@ -183,14 +183,15 @@ def _run(args: argparse.Namespace) -> int:
     if not selected:
         print(f"scenarios: no scenarios registered in {args.catalogue}", file=sys.stderr)
         return EXIT_NO_SCENARIOS
+    reasons = {item.id: registry.skip_reason(item, args.app) for item in selected}
     if args.shard is not None:
-        selected = args.shard.select(selected, key=lambda item: item.id)
+        selected = shard_of(args.shard, selected, reasons)  # as the run splits it
         if not selected:
             # one part of a whole that has scenarios: its reports are empty, and it passes
             print(f"scenarios: shard {args.shard} has no scenarios", file=sys.stderr)
     if args.list:
         for item in selected:
-            reason = registry.skip_reason(item, args.app)
+            reason = reasons[item.id]
             print(f"{item.id}\t{item.title}\n\tproves: {item.proves}"
                   + (f"\n\tSKIP: {reason}" if reason else ""))
         return 0
@@ -227,8 +228,13 @@ def _run(args: argparse.Namespace) -> int:
     if not selected:
         return 0
     if not summary.failures and summary.skipped == summary.results:
-        print("scenarios: nothing ran: every selected scenario was skipped (the reasons are "
-              "above), which is not a success", file=sys.stderr)
+        if summary.exit_code == 0:
+            print(f"scenarios: shard {args.shard} has nothing to run: its scenarios are "
+                  "skipped (the reasons are above), and the other shards run the selection's "
+                  "others", file=sys.stderr)
+        else:
+            print("scenarios: nothing ran: every selected scenario was skipped (the reasons "
+                  "are above), which is not a success", file=sys.stderr)
     return summary.exit_code
 
 

@@ -261,7 +261,14 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
     from scenarios.report import output_problem, write_reports
     from scenarios.report_files import write_atomically
     from scenarios.results import RunSummary, format_explanations
-    from scenarios.runner import RunInterrupted, RunOptions, format_table, run, skipped_result
+    from scenarios.runner import (
+        RunInterrupted,
+        RunOptions,
+        format_table,
+        run,
+        shard_of,
+        skipped_result,
+    )
 
     try:
         config = load_idp_config(Path(args.idp))
@@ -280,12 +287,13 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
     except SelectionError as exc:
         print(f"scenarios: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    reasons = {item.id: registry.skip_reason(item) for item in selected}
+    runs_anywhere = None in reasons.values()
     shard = getattr(args, "shard", None)
     if shard is not None:  # as the runner splits a run with --app (RunOptions.shard)
-        selected = shard.select(selected, key=lambda item: item.id)
-    skipped = [(item, reason) for item in selected
-               if (reason := registry.skip_reason(item)) is not None]
-    runnable = [item for item in selected if registry.skip_reason(item) is None]
+        selected = shard_of(shard, selected, reasons)
+    skipped = [(item, reason) for item in selected if (reason := reasons[item.id]) is not None]
+    runnable = [item for item in selected if reasons[item.id] is None]
     if args.list:
         for item in runnable:
             print(f"{item.id}\t{item.title}\n\tproves: {item.proves}")
@@ -351,8 +359,9 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
         print(f"{len(skipped)} skipped (need the mock provider)")
     write(summary)
     if not runnable:
-        # a shard with nothing to run is part of a whole that may; alone, it is an error
-        return 0 if shard is not None else EXIT_NOTHING_RAN
+        # a shard with nothing to run is part of a whole that runs something, or that holds
+        # nothing at all; alone, it is an error
+        return 0 if shard is not None and (runs_anywhere or not selected) else EXIT_NOTHING_RAN
     return summary.exit_code
 
 

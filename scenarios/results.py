@@ -129,6 +129,9 @@ class RunSummary:
     report_dir: Path
     shard: Shard | None = None
     """The part of the selection this run took (``None``: all of it)."""
+    others_run: bool = False
+    """With a shard: scenarios of the whole selection run in other shards, so this one passes
+    when every scenario it holds is skipped (the profile's skips are dealt out last)."""
     app: str | None = None
     """The name of the app the scenarios ran against."""
     made: datetime = field(default_factory=lambda: datetime.now(UTC), compare=False)
@@ -149,9 +152,10 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        """1 when a scenario failed, or when none ran (nothing selected, everything skipped)."""
+        """1 when a scenario failed, or when none ran (nothing selected, everything skipped)
+        and, for a shard, none runs in the other shards either."""
         ran = len(self.results) - len(self.skipped)
-        return 1 if self.failures or not ran else 0
+        return 1 if self.failures or not (ran or self.others_run) else 0
 
 
 def format_table(summary: RunSummary) -> str:

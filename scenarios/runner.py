@@ -21,7 +21,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -48,6 +48,8 @@ from scenarios.worker import (
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
     from multiprocessing.queues import Queue
+
+    from scenarios.shard import Shard
 
 __all__ = [
     "DEFAULT_CATALOGUE",
@@ -344,13 +346,22 @@ def run(
         return _run(options, registry, out)
 
 
+def shard_of(shard: Shard, selected: list[Scenario],
+             reasons: Mapping[str, str | None]) -> list[Scenario]:
+    """The part of ``selected`` that ``shard`` runs; ``reasons``: each scenario's skip reason
+    (``None``: it runs), so the scenarios that run are spread over the shards first."""
+    return shard.select(selected, key=lambda item: item.id,
+                        runs=lambda item: reasons[item.id] is None)
+
+
 def _run(options: RunOptions, registry: Registry | None, out: TextIO | None) -> RunSummary:
     stream = out if out is not None else sys.stdout
     catalogue = registry if registry is not None else load_catalogue(options.catalogue)
     selected = catalogue.select(options.only)
-    if options.shard is not None:
-        selected = options.shard.select(selected, key=lambda item: item.id)
     reasons = {item.id: catalogue.skip_reason(item, options.app) for item in selected}
+    runs_anywhere = None in reasons.values()
+    if options.shard is not None:
+        selected = shard_of(options.shard, selected, reasons)
     runnable = [item for item in selected if reasons[item.id] is None]
     workers = max(1, min(options.workers, len(runnable)))
     options = replace(options, workers=workers, report_dir=options.report_dir.resolve())
@@ -368,6 +379,7 @@ def _run(options: RunOptions, registry: Registry | None, out: TextIO | None) -> 
                         for item in selected)
         return RunSummary(results=results, seconds=time.monotonic() - started,
                           workers=workers, report_dir=options.report_dir, shard=options.shard,
+                          others_run=options.shard is not None and runs_anywhere,
                           app=options.app_name)
 
     try:

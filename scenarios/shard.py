@@ -7,6 +7,13 @@ registration or ``PYTHONHASHSEED``), and shard sizes differ by at most one. Neig
 (one group's scenarios) are spread across the shards, so no shard gets all the slow ones of a
 group. Within a shard the caller's order is kept.
 
+When the caller knows which items will be skipped (the runner knows it from the app
+profile before anything starts), the items that run are dealt first and the skipped ones
+after them, the deal going on where it stopped. Each shard then gets its share of the work,
+not a share of the ids that may hold only skipped scenarios, and the sizes still differ by at
+most one. The split then depends on the ids and on which of them are skipped: every shard of
+a CI matrix is given the same profile, so they agree on both.
+
 The scenario runner (``python -m scenarios run --shard``), ``conformance --shard`` and the
 pytest plugin (``--sso-shard``) all split with :meth:`Shard.select`.
 """
@@ -44,14 +51,18 @@ class Shard:
     def __str__(self) -> str:
         return f"{self.index}/{self.count}"
 
-    def ids(self, ids: Iterable[str]) -> frozenset[str]:
-        """The ids of ``ids`` this shard takes."""
-        ordered = sorted(set(ids))
+    def ids(self, ids: Iterable[str], *, skipped: Iterable[str] = ()) -> frozenset[str]:
+        """The ids of ``ids`` this shard takes; those in ``skipped`` are dealt last."""
+        every, later = set(ids), set(skipped)
+        ordered = sorted(every - later) + sorted(every & later)
         return frozenset(ordered[self.index - 1 :: self.count])
 
-    def select(self, items: Sequence[T], key: Callable[[T], str]) -> list[T]:
-        """The items this shard runs, in their given order; ``key`` gives each one's id."""
-        mine = self.ids(key(item) for item in items)
+    def select(self, items: Sequence[T], key: Callable[[T], str], *,
+               runs: Callable[[T], bool] | None = None) -> list[T]:
+        """The items this shard runs, in their given order; ``key`` gives each one's id,
+        ``runs`` (when known) whether it will run rather than be skipped."""
+        skipped = () if runs is None else [key(item) for item in items if not runs(item)]
+        mine = self.ids((key(item) for item in items), skipped=skipped)
         return [item for item in items if key(item) in mine]
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from scenarios.__main__ import build_parser, main
 from scenarios.real_idp import IdpConfigError, load_idp_config
-from scenarios.real_idp_scenarios import SKIP_REASON, run_with_idp
+from scenarios.real_idp_scenarios import EXIT_NOTHING_RAN, SKIP_REASON, run_with_idp
 from scenarios.registry import Registry
 from scenarios.results import RunSummary, ScenarioResult
 from scenarios.runner import RunOptions
@@ -161,21 +161,27 @@ def test_the_reports_list_the_scenarios_that_need_the_mock_provider(
 
 def test_a_shard_with_nothing_to_run_reports_its_skipped_scenarios_and_passes(
         idp_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """With the README's CI matrix a shard may hold only scenarios that need the mock: its
+    """The scenarios that run are dealt out first, so every shard gets some while there are
+    as many as shards; beyond that a shard holds only scenarios that need the mock: its
     JUnit file and report list them as skipped, and the job passes (exit 0). A shard that
     holds nothing at all passes too, with empty but valid reports."""
     from scenarios.real_idp_scenarios import build_registry
     from scenarios.registry import load_catalogue
-    from scenarios.runner import DEFAULT_CATALOGUE
+    from scenarios.runner import DEFAULT_CATALOGUE, shard_of
     from scenarios.shard import Shard
 
     registry = build_registry(load_idp_config(idp_file, ENV),
                               catalogue=load_catalogue(DEFAULT_CATALOGUE))
     items = list(registry)
-    shards = (Shard(i, count) for count in range(2, len(items)) for i in range(1, count + 1))
-    only_skipped = next(shard for shard in shards if all(
-        registry.skip_reason(item) is not None
-        for item in shard.select(items, key=lambda item: item.id)))
+    reasons = {item.id: registry.skip_reason(item) for item in items}
+    runnable = sum(reason is None for reason in reasons.values())
+    assert 2 <= runnable < len(items) - 1
+    for count in (2, runnable):
+        for index in range(1, count + 1):
+            mine = shard_of(Shard(index, count), items, reasons)
+            assert any(reasons[item.id] is None for item in mine), (index, count)
+    only_skipped = Shard(runnable + 1, runnable + 2)
+    assert all(reasons[item.id] is not None for item in shard_of(only_skipped, items, reasons))
     report, junit = idp_file.parent / "report", idp_file.parent / "junit.xml"
     assert _run(idp_file, "--shard", str(only_skipped), "--junit", str(junit)) == 0
     captured = capsys.readouterr()
@@ -189,6 +195,10 @@ def test_a_shard_with_nothing_to_run_reports_its_skipped_scenarios_and_passes(
     assert results["shard"] == str(only_skipped) and results["results"]
     assert {r["status"] for r in results["results"]} == {"skipped"}
     assert (report / "index.html").is_file()
+
+    # when no scenario of the selection runs anywhere, no shard passes
+    assert _run(idp_file, "--only", "failure.idp-down", "--shard", "1/2") == EXIT_NOTHING_RAN
+    assert "shard 1/2: every selected scenario needs the mock provider" in capsys.readouterr().err
 
     empty = Shard(len(items) + 1, len(items) + 1)
     assert _run(idp_file, "--shard", str(empty), "--junit", str(junit)) == 0

@@ -45,6 +45,27 @@ def _skipped(ctx: ScenarioContext[None]) -> None:
     raise AssertionError("a skipped scenario ran")
 
 
+mostly_skipping = Registry()
+"""Six scenarios of which the app runs two, ``few.1`` and ``few.3``: dealt by id alone, both
+would fall in shard 1 of 2 and shard 2 would hold only skipped ones."""
+FEW_RUN = ("few.1", "few.3")
+mostly_skipping.environment_factory(_environment)
+
+
+@mostly_skipping.skip_when
+def _all_but_two(item: Scenario, app: str | None) -> str | None:
+    return None if item.id in FEW_RUN else "this app cannot run it"
+
+
+def _never_run(ctx: ScenarioContext[None]) -> None:
+    raise AssertionError("a test meant to start no browser ran a scenario")
+
+
+for _n in range(1, 7):
+    mostly_skipping.scenario(id=f"few.{_n}", title=f"scenario {_n}", proves="nothing")(
+        _never_run)
+
+
 FOREIGN = ("logs/app.log", "logs/worker.txt", "screenshots/notes.txt", "traces/keep.zip",
            "rerun/readme.md", "screenshots/by-hand/shot.png")
 
@@ -251,6 +272,58 @@ def test_a_run_where_everything_was_skipped_says_why_it_fails(
     assert "0 passed, 0 failed, 1 skipped" in captured.out
     assert ("scenarios: nothing ran: every selected scenario was skipped"
             in captured.err), captured.err
+
+
+MOSTLY_SKIPPING = "scenarios_runner.test_run_outputs:mostly_skipping"
+
+
+def _listed_to_run(out: str) -> list[str]:
+    """The ids ``run --list`` shows without a ``SKIP:`` line."""
+    ids: list[str] = []
+    skipped: set[str] = set()
+    for line in out.splitlines():
+        if line and not line.startswith("\t"):
+            ids.append(line.split("\t")[0])
+        elif line.startswith("\tSKIP:"):
+            skipped.add(ids[-1])
+    return [i for i in ids if i not in skipped]
+
+
+def test_the_scenarios_that_run_are_dealt_to_the_shards_first(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A profile that skips most of the catalogue still gives every shard work, while there is
+    as much work as shards; ``--list`` shows the split the run makes."""
+    for count in (1, 2):
+        runs: list[list[str]] = []
+        for index in range(1, count + 1):
+            assert main(["run", "--catalogue", MOSTLY_SKIPPING, "--list",
+                         "--shard", f"{index}/{count}"]) == 0
+            runs.append(_listed_to_run(capsys.readouterr().out))
+        assert sorted(sum(runs, [])) == sorted(FEW_RUN)
+        assert all(len(mine) == len(FEW_RUN) // count for mine in runs), runs
+
+
+def test_a_shard_whose_scenarios_are_all_skipped_passes_when_others_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Three shards, two scenarios that run: the third shard holds only skipped scenarios.
+    The two that run are the others' to judge, so its job passes; its reports list its
+    scenarios as skipped. With nothing to run in any shard, every such shard fails."""
+    junit = tmp_path / "j.xml"
+    code = main(["run", "--catalogue", MOSTLY_SKIPPING, "--shard", "3/3",
+                 "--junit", str(junit), "--report", str(tmp_path / "r")])
+    captured = capsys.readouterr()
+    assert code == 0, captured.out + captured.err
+    assert "0 passed, 0 failed, 2 skipped" in captured.out
+    assert "shard 3/3 has nothing to run: its scenarios are skipped" in captured.err
+    assert "nothing ran" not in captured.err
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None and (suite.get("tests"), suite.get("skipped")) == ("2", "2")
+
+    code = main(["run", "--catalogue", SKIPPING, "--shard", "1/2",
+                 "--report", str(tmp_path / "r2")])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "scenarios: nothing ran: every selected scenario was skipped" in captured.err
 
 
 # -- run --idp: one worker, a fixed RP port that is taken -------------------------------------

@@ -42,6 +42,28 @@ def test_the_split_does_not_depend_on_the_order_given() -> None:
         assert Shard(index, 3).ids(shuffled) == Shard(index, 3).ids(CATALOGUE_IDS)
 
 
+@pytest.mark.parametrize("count", [2, 3, 4, 7, 12])
+@pytest.mark.parametrize("every", [1, 3, 5, 16])
+def test_the_ones_that_run_are_dealt_first(count: int, every: int) -> None:
+    """Scenarios a profile skips are dealt after the ones that run: each shard's share of
+    those that run differs by at most one, the shards are still the whole catalogue once and
+    their sizes still differ by at most one, whatever the order given."""
+    runs = set(CATALOGUE_IDS[::every])
+    shuffled = list(CATALOGUE_IDS)
+    random.Random(count * every).shuffle(shuffled)
+    shards = [Shard(index, count).select(shuffled, key=str, runs=runs.__contains__)
+              for index in range(1, count + 1)]
+    taken = Counter(i for mine in shards for i in mine)
+    assert set(taken) == set(CATALOGUE_IDS) and max(taken.values()) == 1
+    sizes = [len(mine) for mine in shards]
+    shares = [len(runs.intersection(mine)) for mine in shards]
+    assert max(sizes) - min(sizes) <= 1
+    assert max(shares) - min(shares) <= 1, shares
+    in_order = [Shard(index, count).select(CATALOGUE_IDS, key=str, runs=runs.__contains__)
+                for index in range(1, count + 1)]
+    assert [set(mine) for mine in shards] == [set(mine) for mine in in_order]
+
+
 def test_select_keeps_the_given_order() -> None:
     items = ["d", "b", "a", "c", "e"]
     assert Shard(1, 2).select(items, key=str) == [i for i in items if i in {"a", "c", "e"}]
