@@ -23,7 +23,12 @@ from scenarios.app import cli as app_cli
 from scenarios.app.process import interrupted_by
 from scenarios.doctor import cli as doctor_cli
 from scenarios.modes import SCREENSHOT_MODES, TRACE_MODES
-from scenarios.options import MAX_TIMEOUT_SECONDS, timeout_option
+from scenarios.options import (
+    DEFAULT_SCENARIO_TIMEOUT,
+    MAX_TIMEOUT_SECONDS,
+    scenario_timeout_option,
+    timeout_option,
+)
 from scenarios.shard import shard_option
 
 __all__ = ["COMMANDS", "Command", "build_parser", "main"]
@@ -130,6 +135,15 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
         f"{MAX_TIMEOUT_SECONDS} (default: 10)",
     )
     parser.add_argument(
+        "--scenario-timeout",
+        type=scenario_timeout_option,
+        default=DEFAULT_SCENARIO_TIMEOUT,
+        metavar="SECONDS",
+        help="how long one scenario may take in a worker process before the worker is stopped, "
+        f"the scenario fails and a new worker goes on; 0: no limit (default: "
+        f"{DEFAULT_SCENARIO_TIMEOUT:g})",
+    )
+    parser.add_argument(
         "--catalogue",
         default=DEFAULT_CATALOGUE,
         metavar="MODULE[:REGISTRY]",
@@ -208,6 +222,7 @@ def _run(args: argparse.Namespace) -> int:
         screenshots=args.screenshots,
         ws_endpoint=args.browser_ws_endpoint,
         timeout_ms=args.timeout * 1000,
+        scenario_timeout=args.scenario_timeout,
         shard=args.shard,
         app=args.app,
         app_name=app_name or None,

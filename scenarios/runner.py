@@ -47,7 +47,7 @@ from scenarios.worker import (
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
-    from multiprocessing.queues import Queue
+    from multiprocessing.queues import Queue, SimpleQueue
 
     from scenarios.shard import Shard
 
@@ -72,6 +72,9 @@ _INTERRUPTED = 130
 """A worker's exit code once interrupted (128 + SIGINT, what a shell reports for Ctrl-C)."""
 INTERRUPT_GRACE_SECONDS = 1.0
 """How long an interrupted run lets its workers stop on their own before it tells them to."""
+STOP_GRACE_SECONDS = 15.0
+"""How long a worker stopped for an overdue scenario has to tear its stacks down (an app is
+given 5 s to stop on SIGTERM) before it is killed."""
 MANIFEST = ".scenarios-files.json"
 """In the report directory: the files the last run wrote under ``screenshots/``, ``traces/``,
 ``logs/`` and ``rerun/``. The next run deletes those, and leaves every other file there alone
@@ -106,11 +109,12 @@ def expect_timeout(timeout_ms: float) -> Iterator[None]:
 
 
 def _worker_process(
-    options: RunOptions, worker: WorkerInfo, tasks: Queue[str | None], events: Queue[Event],
-    app_down: AppDown,
+    options: RunOptions, worker: WorkerInfo, tasks: SimpleQueue[str | None],
+    events: Queue[Event], app_down: AppDown,
 ) -> None:
-    """A worker process. Ctrl-C in the terminal reaches it, and the runner, interrupted, sends
-    it SIGTERM: the first of the two stops it, tearing its stacks down, and it exits quietly."""
+    """A worker process. Ctrl-C in the terminal reaches it, and the runner, interrupted or
+    done waiting for a scenario, sends it SIGTERM: the first of the two stops it, tearing its
+    stacks down, and it exits quietly."""
     try:
         with interrupted_by(signal.SIGTERM, signal.SIGINT), expect_timeout(options.timeout_ms):
             work(options, worker, tasks.get, events.put, app_down=app_down)
@@ -135,19 +139,71 @@ class _Progress:
                 print(f"      {text[:200]}", file=self.out, flush=True)
 
 
+class ScenarioOverdue(KeyboardInterrupt):
+    """Raised in the main thread when a scenario run in this process has taken longer than
+    ``--scenario-timeout``: everything on the way out treats it as Ctrl-C, stopping what the
+    scenario and its worker started."""
+
+
+@contextlib.contextmanager
+def _overdue_alarm(limit: float | None) -> Iterator[Callable[[bool], None]]:
+    """Yields ``arm``: ``arm(True)`` as a scenario starts, ``arm(False)`` as it ends. Past
+    ``limit`` seconds in between, SIGALRM raises :class:`ScenarioOverdue`; off the main
+    thread, or with no limit, nothing is armed."""
+    if (limit is None or threading.current_thread() is not threading.main_thread()
+            or not hasattr(signal, "setitimer")):
+        yield lambda _on: None
+        return
+
+    def ring(_signum: int, _frame: object) -> None:
+        raise ScenarioOverdue
+
+    def arm(on: bool) -> None:
+        signal.setitimer(signal.ITIMER_REAL, limit if on else 0)
+
+    before = signal.signal(signal.SIGALRM, ring)
+    try:
+        yield arm
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+
+
 def _run_in_process(
     options: RunOptions, registry: Registry, ids: Sequence[str], progress: _Progress
-) -> None:
+) -> str | None:
+    """Run ``ids`` in this process. Returns ``None``, or, when a scenario did not finish within
+    ``options.scenario_timeout``, why the scenarios after it did not run: one worker in this
+    process cannot be replaced, so the run stops there, as if interrupted."""
     pending = iter(ids)
+    in_flight: list[tuple[str, float]] = []
+    with _overdue_alarm(options.scenario_timeout) as arm:
 
-    def emit(event: Event) -> None:
-        if event[0] == "finished":
-            assert isinstance(event[2], ScenarioResult)
-            progress.finished(event[2])
+        def emit(event: Event) -> None:
+            if event[0] == "started":
+                assert isinstance(event[2], str)
+                in_flight[:] = [(event[2], time.monotonic())]
+                arm(True)
+            elif event[0] == "finished":
+                arm(False)
+                in_flight.clear()
+                assert isinstance(event[2], ScenarioResult)
+                progress.finished(event[2])
 
-    worker = WorkerInfo(index=0, count=1, app=options.app)
-    with expect_timeout(options.timeout_ms):
-        work(options, worker, lambda: next(pending, None), emit, registry=registry)
+        worker = WorkerInfo(index=0, count=1, app=options.app)
+        try:
+            with expect_timeout(options.timeout_ms):
+                work(options, worker, lambda: next(pending, None), emit, registry=registry)
+        except ScenarioOverdue:
+            if not in_flight:
+                raise  # no scenario of this run's was running: not ours to report
+            (scenario_id, began), limit = in_flight[0], options.scenario_timeout
+            assert limit is not None
+            result = error_result(registry.get(scenario_id), overdue_message(limit, alone=True),
+                                  worker)
+            progress.finished(replace(result, seconds=time.monotonic() - began))
+            return f"not run: the run stopped when {scenario_id} did not finish in time"
+    return None
 
 
 def start_method() -> str:
@@ -177,54 +233,72 @@ def _loop_running() -> bool:
 def _run_in_workers(options: RunOptions, selected: Sequence[Scenario], progress: _Progress) -> None:
     mp = (multiprocessing.get_context("fork") if start_method() == "fork"
           else multiprocessing.get_context("spawn"))
-    tasks: Queue[str | None] = mp.Queue()
+    # A SimpleQueue writes in the caller's thread: with no feeder thread in this process, a
+    # worker that replaces a stopped one can be forked as safely as the first ones.
+    tasks: SimpleQueue[str | None] = mp.SimpleQueue()
     events: Queue[Event] = mp.Queue()
     app_down = AppDown.shared(mp)
-    processes = [
-        mp.Process(
-            target=_worker_process,
-            args=(options, WorkerInfo(index=i, count=options.workers, app=options.app), tasks,
-                  events, app_down),
-            name=f"scenarios-worker-{i}",
-        )
-        for i in range(options.workers)
-    ]
-    for process in processes:
+
+    def start(index: int) -> BaseProcess:
+        worker = WorkerInfo(index=index, count=options.workers, app=options.app)
+        process = mp.Process(target=_worker_process, name=f"scenarios-worker-{index}",
+                             args=(options, worker, tasks, events, app_down))
         process.start()
-    # Queued only now: the first put starts the queue's feeder thread, and a fork must come
-    # before any thread.
+        return process
+
+    processes = [start(i) for i in range(options.workers)]
     for item in selected:
         tasks.put(item.id)
     for _ in range(options.workers):
         tasks.put(None)
     by_id = {item.id: item for item in selected}
-    in_flight: dict[int, str] = {}
+    in_flight: dict[int, tuple[str, float]] = {}
 
     def handle(event: Event) -> None:
         kind, index, payload = event
         if kind == "started":
             assert isinstance(payload, str)
-            in_flight[index] = payload
+            in_flight[index] = (payload, time.monotonic())
         else:
             assert isinstance(payload, ScenarioResult)
             in_flight.pop(index, None)
             progress.finished(payload)
 
+    def stop_overdue() -> None:
+        """A worker whose scenario has run past ``options.scenario_timeout`` is stopped; the
+        scenario fails, and a new worker takes the old one's place in the queue."""
+        limit = options.scenario_timeout
+        for index, (scenario_id, began) in list(in_flight.items()):
+            if limit is None or time.monotonic() - began <= limit:
+                continue
+            _stop(processes[index], lambda: _drain(events, handle))
+            worker = WorkerInfo(index=index, count=options.workers)
+            if scenario_id not in progress.results:  # it did not finish as it was stopped
+                result = error_result(by_id[scenario_id], overdue_message(limit), worker)
+                progress.finished(replace(result, seconds=time.monotonic() - began))
+            # It may have finished just then, and begun the next one as it was stopped.
+            lost = in_flight.pop(index, (scenario_id, began))[0]
+            if lost not in progress.results:
+                message = (f"worker {index} was stopped as this scenario began: "
+                           f"{scenario_id} had not finished within {limit:g} s")
+                progress.finished(error_result(by_id[lost], message, worker))
+            processes[index] = start(index)  # its place in the queue: the None it never took
+
     try:
         while any(item.id not in progress.results for item in selected):
-            try:
+            got = False
+            with contextlib.suppress(queue.Empty):
                 handle(events.get(timeout=0.5))
-                continue
-            except queue.Empty:
-                pass
-            if all(p.is_alive() for p in processes):
+                got = True
+            stop_overdue()
+            if got or all(p.is_alive() for p in processes):
                 continue
             with contextlib.suppress(queue.Empty):
                 while True:
                     handle(events.get(timeout=0.2))
             for index, process in enumerate(processes):
                 if not process.is_alive() and index in in_flight:
-                    lost = in_flight.pop(index)
+                    lost, _ = in_flight.pop(index)
                     worker = WorkerInfo(index=index, count=options.workers)
                     message = f"worker {index} exited (code {process.exitcode}) during the run"
                     progress.finished(error_result(by_id[lost], message, worker))
@@ -246,6 +320,25 @@ def _run_in_workers(options: RunOptions, selected: Sequence[Scenario], progress:
                 process.kill()
                 process.join(timeout=5)
         _drain(events, handle, wait=0.1)
+
+
+def overdue_message(limit: float, *, alone: bool = False) -> str:
+    """The message of a scenario that did not finish within ``limit`` seconds; ``alone``: run
+    by the one worker in the runner's process, which stops the run."""
+    what = ("the run stopped (its one worker runs in the runner's own process)" if alone
+            else "its worker was stopped and a new one went on with the run")
+    return f"the scenario did not finish within {limit:g} s (--scenario-timeout): {what}"
+
+
+def _stop(process: BaseProcess, drain: Callable[[], None],
+          grace: float = STOP_GRACE_SECONDS) -> None:
+    """Stop one worker as an interrupt does (SIGTERM: it tears its stacks down), or kill it
+    once ``grace`` seconds have not been enough."""
+    process.terminate()
+    _join(process, grace, drain)
+    if process.is_alive():
+        process.kill()
+        _join(process, 5, drain)
 
 
 def _drain(events: Queue[Event], handle: Callable[[Event], None], wait: float = 0.0) -> None:
@@ -374,8 +467,10 @@ def _run(options: RunOptions, registry: Registry | None, out: TextIO | None) -> 
     started = time.monotonic()
     nowhere = WorkerInfo(index=-1, count=workers, app=options.app)
 
+    not_run = NOT_RUN
+
     def summary() -> RunSummary:
-        results = tuple(progress.results.get(item.id) or skipped_result(item, NOT_RUN, nowhere)
+        results = tuple(progress.results.get(item.id) or skipped_result(item, not_run, nowhere)
                         for item in selected)
         return RunSummary(results=results, seconds=time.monotonic() - started,
                           workers=workers, report_dir=options.report_dir, shard=options.shard,
@@ -388,7 +483,9 @@ def _run(options: RunOptions, registry: Registry | None, out: TextIO | None) -> 
                 progress.finished(skipped_result(item, reason, nowhere))
         if runnable:
             if workers == 1:
-                _run_in_process(options, catalogue, [item.id for item in runnable], progress)
+                stopped = _run_in_process(options, catalogue, [item.id for item in runnable],
+                                          progress)
+                not_run = stopped or not_run
             else:
                 _run_in_workers(options, runnable, progress)
     except KeyboardInterrupt as exc:

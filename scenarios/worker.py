@@ -27,6 +27,7 @@ from scenarios.context import NotExercised, ScenarioContext, StepRecord, watch_p
 from scenarios.futures import at_once, beside
 from scenarios.masking import masked_result, masked_text
 from scenarios.modes import ScreenshotMode, TraceMode
+from scenarios.options import DEFAULT_SCENARIO_TIMEOUT
 from scenarios.playwright_driver import playwright_driver
 from scenarios.protocol_view import BrowserLog, Collected, Observable, collect, exchange_of
 from scenarios.protocol_view.known import known_values
@@ -85,6 +86,9 @@ class RunOptions:
     catalogue's default app."""
     app_name: str | None = None
     """The app's name, for the reports."""
+    scenario_timeout: float | None = DEFAULT_SCENARIO_TIMEOUT
+    """Seconds a scenario may run in a worker process before the worker is stopped and the
+    scenario fails (``None``: no limit)."""
 
 
 def _describe(exc: BaseException) -> str:

@@ -1,0 +1,142 @@
+"""``--scenario-timeout``: a scenario that hangs in a worker process fails once its time is up,
+its worker is stopped (killed, if it ignores the signal) and a new worker goes on with the
+run, so a hang costs one scenario, not the CI job."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scenarios.__main__ import build_parser
+from scenarios.options import DEFAULT_SCENARIO_TIMEOUT
+from scenarios.runner import _stop, overdue_message
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CATALOGUE = textwrap.dedent("""\
+    import contextlib, os, time
+    from pathlib import Path
+    from scenarios import Registry
+
+    registry = Registry()
+
+    @registry.environment_factory
+    @contextlib.contextmanager
+    def environment(worker):
+        yield None
+
+    def hang(ctx):
+        with ctx.step("wait for an answer that never comes"):
+            (Path(os.environ["HUNG_DIR"]) / str(os.getpid())).write_text(ctx.scenario.id)
+            time.sleep(600)
+
+    def quick(ctx):
+        with ctx.step("pass at once"):
+            pass
+
+    for name in ("a.hangs", "b.hangs"):
+        registry.scenario(id=name, title="hangs", proves="nothing")(hang)
+    for name in ("c.quick", "d.quick"):
+        registry.scenario(id=name, title="passes", proves="nothing")(quick)
+    """)
+
+
+def _run_hanging(tmp_path: Path, *options: str) -> tuple[subprocess.CompletedProcess[str],
+                                                         dict[str, dict[str, Any]], Path]:
+    """``python -m scenarios run`` of :data:`CATALOGUE`: what it printed, its results by id
+    and the directory where each scenario that hung left a file named by its process id."""
+    (tmp_path / "hanging_catalogue.py").write_text(CATALOGUE, encoding="utf-8")
+    hung = tmp_path / "hung"
+    hung.mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)]),
+           "HUNG_DIR": str(hung)}
+    report = tmp_path / "report"
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "scenarios", "run", "--catalogue", "hanging_catalogue:registry",
+         "--scenario-timeout", "1.5", "--trace", "off", "--report", str(report), *options],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert time.monotonic() - started < 60
+    results = {r["id"]: r for r in json.loads(
+        (report / "results.json").read_text(encoding="utf-8"))["results"]}
+    return done, results, hung
+
+
+@pytest.mark.browser
+def test_a_hanging_scenario_fails_and_a_new_worker_runs_the_rest(tmp_path: Path) -> None:
+    """Two workers, each taking a scenario that hangs: both fail after the limit, and the two
+    workers started in their place run the two scenarios left, which pass."""
+    done, results, hung = _run_hanging(tmp_path, "--workers", "2")
+    assert done.returncode == 1, done.stdout + done.stderr
+    for name in ("a.hangs", "b.hangs"):
+        assert results[name]["status"] == "error", results[name]
+        assert results[name]["message"] == overdue_message(1.5)
+        assert 1.5 <= results[name]["seconds"] < 30
+    for name in ("c.quick", "d.quick"):
+        assert results[name]["status"] == "passed", results[name]
+    hung_in = {int(path.name) for path in hung.iterdir()}
+    assert len(hung_in) == 2, "each worker took one of the scenarios that hang"
+    ran_in = {results[name]["pid"] for name in ("c.quick", "d.quick")}
+    assert None not in ran_in and not ran_in & hung_in, "the rest ran in new workers"
+    assert "did not finish within 1.5 s" in done.stdout
+
+
+@pytest.mark.browser
+def test_one_worker_in_the_runners_process_stops_the_run(tmp_path: Path) -> None:
+    """With one worker, the scenarios run in the runner's own process, which cannot be
+    replaced: the scenario that hangs fails, the run stops as if interrupted (its browser and
+    servers stopped), and those left are listed as not run; the exit code is 1."""
+    done, results, hung = _run_hanging(tmp_path, "--workers", "1", "--only", "a.hangs,c.quick")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert results["a.hangs"]["status"] == "error"
+    assert results["a.hangs"]["message"] == overdue_message(1.5, alone=True)
+    assert [path.name for path in hung.iterdir()] == [str(results["a.hangs"]["pid"])]
+    assert (results["c.quick"]["status"], results["c.quick"]["message"]) == (
+        "skipped", "not run: the run stopped when a.hangs did not finish in time")
+    assert "interrupted" not in done.stderr
+
+
+def _deaf() -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    time.sleep(600)
+
+
+def test_a_worker_that_ignores_the_stop_is_killed() -> None:
+    process = multiprocessing.get_context("spawn").Process(target=_deaf)
+    process.start()
+    try:
+        time.sleep(1.0)  # let it ignore SIGTERM before it is sent one
+        started = time.monotonic()
+        _stop(process, drain=lambda: None, grace=0.5)
+        assert process.exitcode == -signal.SIGKILL
+        assert time.monotonic() - started < 5
+    finally:
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+@pytest.mark.parametrize(("given", "limit"), [([], DEFAULT_SCENARIO_TIMEOUT),
+                                              (["--scenario-timeout", "0"], None),
+                                              (["--scenario-timeout", "2.5"], 2.5)])
+def test_the_limit_has_a_default_and_0_turns_it_off(given: list[str], limit: float | None
+                                                    ) -> None:
+    assert build_parser().parse_args(["run", *given]).scenario_timeout == limit
+
+
+@pytest.mark.parametrize("bad", ["-1", "nan", "inf", "86401", "soon", ""])
+def test_a_bad_limit_is_a_usage_error(bad: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(["run", "--scenario-timeout", bad])
+    assert exited.value.code == 2
+    assert "--scenario-timeout" in capsys.readouterr().err
