@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import pytest
 
 from scenarios.__main__ import build_parser
 from scenarios.options import DEFAULT_SCENARIO_TIMEOUT
-from scenarios.runner import _stop, overdue_message
+from scenarios.worker_pool import overdue_message, stop_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -106,18 +107,21 @@ def test_one_worker_in_the_runners_process_stops_the_run(tmp_path: Path) -> None
     assert "interrupted" not in done.stderr
 
 
-def _deaf() -> None:
+def _deaf(deaf: Event) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    deaf.set()
     time.sleep(600)
 
 
 def test_a_worker_that_ignores_the_stop_is_killed() -> None:
-    process = multiprocessing.get_context("spawn").Process(target=_deaf)
+    spawn = multiprocessing.get_context("spawn")
+    deaf = spawn.Event()
+    process = spawn.Process(target=_deaf, args=(deaf,))
     process.start()
     try:
-        time.sleep(1.0)  # let it ignore SIGTERM before it is sent one
+        assert deaf.wait(60), "the process never started"
         started = time.monotonic()
-        _stop(process, drain=lambda: None, grace=0.5)
+        stop_worker(process, drain=lambda: None, grace=0.5)
         assert process.exitcode == -signal.SIGKILL
         assert time.monotonic() - started < 5
     finally:
