@@ -151,6 +151,12 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--list", action="store_true", help="list the selected scenarios and exit")
     parser.add_argument(
+        "--last-failed",
+        action="store_true",
+        help="run only the selected scenarios that failed or were in error in the last run "
+        "(its results.json in --report); all of them when none did",
+    )
+    parser.add_argument(
         "--explain",
         action="store_true",
         help="after the table, print the protocol exchange of each scenario that did not pass "
@@ -173,6 +179,7 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from scenarios.last_run import last_failed_selection
     from scenarios.registry import SelectionError, load_catalogue
     from scenarios.report import output_problem, write_reports
     from scenarios.runner import RunInterrupted, RunOptions, format_table, run, shard_of
@@ -203,6 +210,11 @@ def _run(args: argparse.Namespace) -> int:
         if not selected:
             # one part of a whole that has scenarios: its reports are empty, and it passes
             print(f"scenarios: shard {args.shard} has no scenarios", file=sys.stderr)
+    last_failed = None
+    if args.last_failed and selected:
+        selected, last_failed = last_failed_selection(
+            selected, lambda item: item.id, args.report / "results.json",
+            lambda text: print(f"scenarios: {text}", file=sys.stderr))
     if args.list:
         for item in selected:
             reason = reasons[item.id]
@@ -224,6 +236,7 @@ def _run(args: argparse.Namespace) -> int:
         timeout_ms=args.timeout * 1000,
         scenario_timeout=args.scenario_timeout,
         shard=args.shard,
+        last_failed=last_failed,
         app=args.app,
         app_name=app_name or None,
     )

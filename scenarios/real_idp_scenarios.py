@@ -257,6 +257,7 @@ def skipped_scenarios(real: Registry, catalogue: Registry, patterns: list[str]
 
 def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int:
     """``run --idp CONFIG``: the handler's branch for a real provider (one worker)."""
+    from scenarios.last_run import last_failed_selection
     from scenarios.registry import SelectionError, load_catalogue
     from scenarios.report import output_problem, write_reports
     from scenarios.report_files import write_atomically
@@ -292,6 +293,10 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
     shard = getattr(args, "shard", None)
     if shard is not None:  # as the runner splits a run with --app (RunOptions.shard)
         selected = shard_of(shard, selected, reasons)
+    if getattr(args, "last_failed", False) and selected:
+        selected, _ = last_failed_selection(
+            selected, lambda item: item.id, args.report / "results.json",
+            lambda text: print(f"scenarios: {text}", file=sys.stderr))
     skipped = [(item, reason) for item in selected if (reason := reasons[item.id]) is not None]
     runnable = [item for item in selected if reasons[item.id] is None]
     if args.list:

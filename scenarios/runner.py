@@ -226,6 +226,8 @@ def _run(options: RunOptions, registry: Registry | None, out: TextIO | None) -> 
     runs_anywhere = None in reasons.values()
     if options.shard is not None:
         selected = shard_of(options.shard, selected, reasons)
+    if options.last_failed is not None:
+        selected = [item for item in selected if item.id in options.last_failed]
     runnable = [item for item in selected if reasons[item.id] is None]
     workers = max(1, min(options.workers, len(runnable)))
     options = replace(options, workers=workers, report_dir=options.report_dir.resolve())

@@ -4,15 +4,17 @@ With several workers pulling from one queue, a long scenario taken last leaves t
 workers idle while it runs; taken first, the short ones fill in around it (the longest-
 processing-time rule). The times come from the report directory's ``results.json`` of the
 previous run; scenarios it does not know go first, in catalogue order, then the rest from the
-longest down. Which scenarios run (``--only``, ``--shard``) never depends on this.
+longest down. Which scenarios run (``--only``, ``--shard``) never depends on this;
+``--last-failed`` reads the same file (:mod:`scenarios.last_run`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
+
+from scenarios.last_run import previous_rows
 
 __all__ = ["longest_first", "previous_durations"]
 
@@ -21,14 +23,9 @@ T = TypeVar("T")
 
 def previous_durations(results_json: Path) -> dict[str, float]:
     """Seconds per scenario id in an earlier run's ``results.json`` ({} when unreadable)."""
-    try:
-        data = json.loads(results_json.read_text(encoding="utf-8"))
-        rows = data["results"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
     durations: dict[str, float] = {}
-    for row in rows if isinstance(rows, list) else ():
-        if not isinstance(row, dict) or row.get("status") == "skipped":
+    for row in previous_rows(results_json) or ():
+        if row.get("status") == "skipped":
             continue
         scenario_id, seconds = row.get("id"), row.get("seconds")
         if isinstance(scenario_id, str) and isinstance(seconds, int | float) and seconds > 0:

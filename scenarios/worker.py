@@ -89,6 +89,9 @@ class RunOptions:
     scenario_timeout: float | None = DEFAULT_SCENARIO_TIMEOUT
     """Seconds a scenario may run in a worker process before the worker is stopped and the
     scenario fails (``None``: no limit)."""
+    last_failed: frozenset[str] | None = None
+    """Run only the scenarios of the selection (after ``shard``) with these ids: those that
+    did not pass in the last run (``--last-failed``, :mod:`scenarios.last_run`)."""
 
 
 def _describe(exc: BaseException) -> str:

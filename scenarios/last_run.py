@@ -1,0 +1,63 @@
+"""What the last run left in a report directory's ``results.json``: its rows, for the order the
+workers take scenarios in (:mod:`scenarios.schedule`), and the scenarios that did not pass, for
+``run --last-failed``.
+
+``--last-failed`` narrows the selection (after ``--only`` and ``--shard``, so a CI machine
+reruns the failures of its own shard) to the scenarios the last run reported as failed or in
+error. When the last run left no readable results, or none of the selection failed in it, the
+whole selection runs, as pytest's ``--last-failed`` does: a rerun never passes by running
+nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+__all__ = ["last_failed_selection", "previous_failures", "previous_rows"]
+
+T = TypeVar("T")
+NOT_PASSED = ("failed", "error")
+
+
+def previous_rows(results_json: Path) -> list[dict[str, Any]] | None:
+    """The result rows of an earlier run's ``results.json``; ``None`` when it is missing or
+    not a file the harness wrote."""
+    try:
+        rows = json.loads(results_json.read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(rows, list):
+        return None
+    return [row for row in rows if isinstance(row, dict)]
+
+
+def previous_failures(results_json: Path) -> frozenset[str] | None:
+    """The ids an earlier run reported as failed or in error; ``None`` when it left no
+    readable results."""
+    rows = previous_rows(results_json)
+    if rows is None:
+        return None
+    return frozenset(row["id"] for row in rows
+                     if row.get("status") in NOT_PASSED and isinstance(row.get("id"), str))
+
+
+def last_failed_selection(selected: Sequence[T], key: Callable[[T], str], results_json: Path,
+                          say: Callable[[str], None]) -> tuple[list[T], frozenset[str] | None]:
+    """``selected`` narrowed to what failed in the run that wrote ``results_json``, and the ids
+    to narrow the run to (``None``: all of ``selected``, after ``say`` has told why)."""
+    failed = previous_failures(results_json)
+    if failed is None:
+        say(f"--last-failed: no results of a last run in {results_json}: running the whole "
+            "selection")
+        return list(selected), None
+    narrowed = [item for item in selected if key(item) in failed]
+    if not narrowed:
+        say(f"--last-failed: none of the selection failed in the last run ({results_json}): "
+            "running the whole selection")
+        return list(selected), None
+    say(f"--last-failed: running the {len(narrowed)} of {len(selected)} selected scenarios "
+        f"that failed in the last run")
+    return narrowed, failed
