@@ -273,3 +273,17 @@ def test_a_ca_file_that_is_not_a_pem_certificate_is_a_usage_error_naming_it(
                                        'client_id = "app-id"\nca_file = "ca.pem"'),
                         encoding="utf-8")
     assert load_idp_config(idp_file, ENV).ca_file == idp_file.parent / "ca.pem"
+
+
+def test_last_failed_narrows_a_run_against_a_real_provider(
+        idp_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    report = idp_file.parent / "report"
+    report.mkdir()
+    (report / "results.json").write_text(json.dumps({"results": [
+        {"id": "auto-login.first-login", "status": "error"},
+        {"id": "failure.idp-down", "status": "skipped"}]}), encoding="utf-8")
+    assert _run(idp_file, "--list", "--last-failed") == 0
+    captured = capsys.readouterr()
+    assert [line.split("\t")[0] for line in captured.out.splitlines()
+            if line and line[0] != "\t"] == ["auto-login.first-login"]
+    assert "--last-failed: running the 1 of" in captured.err
