@@ -26,6 +26,7 @@ from scenarios.modes import SCREENSHOT_MODES, TRACE_MODES
 from scenarios.options import (
     DEFAULT_SCENARIO_TIMEOUT,
     MAX_TIMEOUT_SECONDS,
+    max_failures_option,
     scenario_timeout_option,
     timeout_option,
 )
@@ -150,6 +151,15 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
         help=f"where the scenarios are registered (default: {DEFAULT_CATALOGUE})",
     )
     parser.add_argument("--list", action="store_true", help="list the selected scenarios and exit")
+    stop = parser.add_mutually_exclusive_group()
+    stop.add_argument(
+        "--max-failures",
+        type=max_failures_option,
+        metavar="N",
+        help="skip the scenarios left once N have failed or been in error",
+    )
+    stop.add_argument("-x", dest="max_failures", action="store_const", const=1,
+                      help="stop after the first failure: --max-failures 1")
     parser.add_argument(
         "--last-failed",
         action="store_true",
@@ -237,6 +247,7 @@ def _run(args: argparse.Namespace) -> int:
         scenario_timeout=args.scenario_timeout,
         shard=args.shard,
         last_failed=last_failed,
+        max_failures=args.max_failures,
         app=args.app,
         app_name=app_name or None,
     )

@@ -4,31 +4,45 @@ seconds and a port number, each refused with a usage error (exit code 2) when ou
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import TypeVar
 
 __all__ = [
     "DEFAULT_SCENARIO_TIMEOUT",
     "MAX_SCENARIO_TIMEOUT_SECONDS",
     "MAX_TIMEOUT_SECONDS",
+    "max_failures_option",
     "port_option",
     "scenario_timeout_option",
     "timeout_option",
 ]
 
+N = TypeVar("N", int, float)
+
 MAX_TIMEOUT_SECONDS = 600
 """The longest timeout an option takes: ten minutes for one browser action is already a hang."""
+
+
+def _number(value: str, kind: Callable[[str], N], what: str, low: N, high: N, *,
+            above_low: bool = False, meaning: str = "", unit: str = "") -> N:
+    """``value`` as a ``kind`` from ``low`` (or above it) to ``high``; otherwise a usage error
+    saying what was expected (``meaning``: what ``low`` stands for). Refuses nan and inf."""
+    try:
+        number = kind(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {value!r}") from None
+    if not (low < number <= high if above_low else low <= number <= high):
+        first = f"more than {low:g}" if above_low else f"{low:g}{meaning}"
+        raise argparse.ArgumentTypeError(
+            f"expected {first} to {high:.15g}{unit}, got {value!r}")
+    return number
 
 
 def timeout_option(value: str) -> float:
     """``--timeout SECONDS`` of ``run`` and ``conformance`` (and ``--sso-timeout``): more than 0
     (Playwright takes 0 for "wait for ever") and at most :data:`MAX_TIMEOUT_SECONDS`."""
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {value!r}") from None
-    if not 0 < seconds <= MAX_TIMEOUT_SECONDS:  # also refuses nan and inf
-        raise argparse.ArgumentTypeError(
-            f"expected more than 0 and at most {MAX_TIMEOUT_SECONDS} seconds, got {value!r}")
-    return seconds
+    return _number(value, float, "a number of seconds", 0.0, float(MAX_TIMEOUT_SECONDS),
+                   above_low=True, unit=" seconds")
 
 
 DEFAULT_SCENARIO_TIMEOUT = 300.0
@@ -39,23 +53,17 @@ MAX_SCENARIO_TIMEOUT_SECONDS = 86_400
 
 def scenario_timeout_option(value: str) -> float | None:
     """``--scenario-timeout SECONDS``: at least 0 (0: no limit, ``None``) and at most a day."""
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {value!r}") from None
-    if not 0 <= seconds <= MAX_SCENARIO_TIMEOUT_SECONDS:  # also refuses nan and inf
-        raise argparse.ArgumentTypeError(
-            f"expected 0 (no limit) to {MAX_SCENARIO_TIMEOUT_SECONDS} seconds, got {value!r}")
+    seconds = _number(value, float, "a number of seconds", 0.0,
+                      float(MAX_SCENARIO_TIMEOUT_SECONDS), meaning=" (no limit)",
+                      unit=" seconds")
     return seconds or None
+
+
+def max_failures_option(value: str) -> int:
+    """``--max-failures N``: 1 or more."""
+    return _number(value, int, "a number of failures", 1, 1_000_000)
 
 
 def port_option(value: str) -> int:
     """A port for a server to listen on, 0 for any free one."""
-    try:
-        port = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {value!r}") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(
-            f"a port is between 0 and 65535 (0: any free port), got {value!r}")
-    return port
+    return _number(value, int, "a port number", 0, 65535, meaning=" (any free port)")

@@ -339,7 +339,7 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
             catalogue=args.catalogue, only=tuple(s.id for s in runnable), headed=args.headed,
             workers=1, report_dir=args.report, trace="off",
             ws_endpoint=args.browser_ws_endpoint, timeout_ms=args.timeout * 1000,
-            scenario_timeout=args.scenario_timeout,
+            scenario_timeout=args.scenario_timeout, max_failures=args.max_failures,
         )
         try:
             summary = replace(run(options, registry=registry), shard=shard)

@@ -14,7 +14,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -26,15 +26,16 @@ from scenarios.clean_page import PageSource
 from scenarios.context import NotExercised, ScenarioContext, StepRecord, watch_page_versions
 from scenarios.futures import at_once, beside
 from scenarios.masking import masked_result, masked_text
+from scenarios.max_failures import FailureCount
+from scenarios.max_failures import skip_reason as failures_reason
 from scenarios.modes import ScreenshotMode, TraceMode
-from scenarios.options import DEFAULT_SCENARIO_TIMEOUT
 from scenarios.playwright_driver import playwright_driver
 from scenarios.protocol_view import BrowserLog, Collected, Observable, collect, exchange_of
 from scenarios.protocol_view.known import known_values
 from scenarios.registry import Registry, Scenario, WorkerInfo, load_catalogue
 from scenarios.results import Phases, ScenarioResult, Status
+from scenarios.run_options import DEFAULT_CATALOGUE, RERUN_DIR, RunOptions
 from scenarios.screenshots import failure_screenshot
-from scenarios.shard import Shard
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -51,47 +52,7 @@ __all__ = [
     "work",
 ]
 
-DEFAULT_CATALOGUE = "scenarios.catalogue"
 T = TypeVar("T")
-RERUN_DIR = "rerun"
-"""Where the traced second run of a failed scenario (``--trace rerun-on-failure``) keeps its
-trace and its failure's picture, inside the report directory."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class RunOptions:
-    """Everything a run (and each of its worker processes) needs to know."""
-
-    catalogue: str = DEFAULT_CATALOGUE
-    """``module`` or ``module:registry_attribute`` holding the scenarios (see load_catalogue)."""
-    only: tuple[str, ...] = ()
-    headed: bool = False
-    workers: int = 1
-    report_dir: Path = Path("reports/scenarios")
-    trace: TraceMode = "retain-on-failure"
-    """``retain-on-failure``: every scenario is traced and a failure's trace kept;
-    ``rerun-on-failure``: nothing is traced, and a scenario that did not pass runs once more,
-    traced with the screencast (its result stays the first run's); ``on``: every trace is
-    kept, with the screencast; ``off``."""
-    screenshots: ScreenshotMode = "steps"
-    """``steps``: at the end of each step that changed its page; ``failure``: only of a
-    failure (no step pays for one)."""
-    ws_endpoint: str | None = None
-    timeout_ms: float = 10_000
-    """Default timeout of every Playwright action and expectation."""
-    shard: Shard | None = None
-    """Run only this part of the selection (see :mod:`scenarios.shard`)."""
-    app: str | None = None
-    """The app profile (path or shipped name) the scenarios run against; ``None``: the
-    catalogue's default app."""
-    app_name: str | None = None
-    """The app's name, for the reports."""
-    scenario_timeout: float | None = DEFAULT_SCENARIO_TIMEOUT
-    """Seconds a scenario may run in a worker process before the worker is stopped and the
-    scenario fails (``None``: no limit)."""
-    last_failed: frozenset[str] | None = None
-    """Run only the scenarios of the selection (after ``shard``) with these ids: those that
-    did not pass in the last run (``--last-failed``, :mod:`scenarios.last_run`)."""
 
 
 def _describe(exc: BaseException) -> str:
@@ -341,14 +302,19 @@ def work(
     *,
     registry: Registry | None = None,
     app_down: AppDown | None = None,
+    failures: FailureCount | None = None,
 ) -> None:
     """One worker's life: set up once, run scenarios while ids keep coming, tear down. Once
     the app under test could not be started for a scenario (here, or in another worker
-    sharing ``app_down``), the scenarios left are skipped (:mod:`scenarios.app_down`)."""
+    sharing ``app_down``), the scenarios left are skipped (:mod:`scenarios.app_down`); so
+    they are once ``failures`` (shared by the workers, which each count their own) has
+    reached ``--max-failures`` (:mod:`scenarios.max_failures`)."""
     if registry is None:
         registry = load_catalogue(options.catalogue)
     if app_down is None:
         app_down = AppDown()
+    if failures is None:
+        failures = FailureCount(options.max_failures)
     with contextlib.ExitStack() as stack:
         setup_error: str | None = None
         setup_details: str | None = None
@@ -376,6 +342,9 @@ def work(
                 result = error_result(item, setup_error, worker, setup_details)
             elif (first := app_down.first()) is not None:
                 result = skipped_result(item, skip_reason(first), worker)
+            elif failures.reached():
+                assert failures.limit is not None
+                result = skipped_result(item, failures_reason(failures.limit), worker)
             else:
                 result = run_scenario(
                     item,
@@ -388,4 +357,5 @@ def work(
                 )
                 if result.app_not_started:
                     app_down.note(item.id)
+            failures.note(result)
             emit(("finished", worker.index, result))

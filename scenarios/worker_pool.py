@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from scenarios.app.process import interrupted_by
 from scenarios.app_down import AppDown
+from scenarios.max_failures import FailureCount
 from scenarios.registry import Scenario, WorkerInfo
 from scenarios.results import LABELS, ScenarioResult
 from scenarios.worker import Event, RunOptions, error_result, work
@@ -69,14 +70,14 @@ def expect_timeout(timeout_ms: float) -> Iterator[None]:
 
 def worker_process(
     options: RunOptions, worker: WorkerInfo, tasks: SimpleQueue[str | None],
-    events: Queue[Event], app_down: AppDown,
+    events: Queue[Event], app_down: AppDown, failures: FailureCount,
 ) -> None:
     """A worker process. Ctrl-C in the terminal reaches it, and the runner, interrupted or
     done waiting for a scenario, sends it SIGTERM: the first of the two stops it, tearing its
     stacks down, and it exits quietly."""
     try:
         with interrupted_by(signal.SIGTERM, signal.SIGINT), expect_timeout(options.timeout_ms):
-            work(options, worker, tasks.get, events.put, app_down=app_down)
+            work(options, worker, tasks.get, events.put, app_down=app_down, failures=failures)
     except KeyboardInterrupt:
         sys.exit(_INTERRUPTED)
 
@@ -130,11 +131,14 @@ def run_in_workers(options: RunOptions, selected: Sequence[Scenario], progress: 
     tasks: SimpleQueue[str | None] = mp.SimpleQueue()
     events: Queue[Event] = mp.Queue()
     app_down = AppDown.shared(mp)
+    # Each worker counts its own failures before it takes the next scenario; this process
+    # counts the ones it reports itself (a scenario overdue, a worker lost).
+    failures = FailureCount.shared(options.max_failures, mp)
 
     def start(index: int) -> BaseProcess:
         worker = WorkerInfo(index=index, count=options.workers, app=options.app)
         process = mp.Process(target=worker_process, name=f"scenarios-worker-{index}",
-                             args=(options, worker, tasks, events, app_down))
+                             args=(options, worker, tasks, events, app_down, failures))
         process.start()
         return process
 
@@ -167,13 +171,15 @@ def run_in_workers(options: RunOptions, selected: Sequence[Scenario], progress: 
             worker = WorkerInfo(index=index, count=options.workers)
             if scenario_id not in progress.results:  # it did not finish as it was stopped
                 result = error_result(by_id[scenario_id], overdue_message(limit), worker)
+                failures.note(result)
                 progress.finished(replace(result, seconds=time.monotonic() - began))
             # It may have finished just then, and begun the next one as it was stopped.
             lost = in_flight.pop(index, (scenario_id, began))[0]
             if lost not in progress.results:
                 message = (f"worker {index} was stopped as this scenario began: "
                            f"{scenario_id} had not finished within {limit:g} s")
-                progress.finished(error_result(by_id[lost], message, worker))
+                failures.note(result := error_result(by_id[lost], message, worker))
+                progress.finished(result)
             processes[index] = start(index)  # its place in the queue: the None it never took
 
     try:
@@ -193,7 +199,8 @@ def run_in_workers(options: RunOptions, selected: Sequence[Scenario], progress: 
                     lost, _ = in_flight.pop(index)
                     worker = WorkerInfo(index=index, count=options.workers)
                     message = f"worker {index} exited (code {process.exitcode}) during the run"
-                    progress.finished(error_result(by_id[lost], message, worker))
+                    failures.note(result := error_result(by_id[lost], message, worker))
+                    progress.finished(result)
             if not any(p.is_alive() for p in processes):
                 for item in selected:
                     if item.id not in progress.results:
