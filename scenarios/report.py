@@ -18,6 +18,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from scenarios.app_logs import log_dir, written
+from scenarios.github import report_to_github
 from scenarios.junit import JUnitCase, write_junit_xml
 from scenarios.report_files import write_atomically
 from scenarios.results import LABELS, PHASE_NAMES, RunSummary, ScenarioResult, phase_totals
@@ -147,7 +148,8 @@ def write_reports(summary: RunSummary, junit: Path | None, *, logs: bool = True)
     """``index.html`` and ``results.json`` in the report directory, and JUnit XML at ``junit``
     when given, each path printed; with ``logs``, the log directory too when anything was
     logged there. Each file is replaced whole (:func:`~scenarios.report_files.write_atomically`),
-    JSON and JUnit before the HTML page."""
+    JSON and JUnit before the HTML page. Inside GitHub Actions, the failures are annotated
+    and the job's summary told (:mod:`scenarios.github`)."""
     write_json(summary, summary.report_dir)
     junit_file = write_junit(summary, junit) if junit is not None else None
     html = write_html(summary, summary.report_dir)
@@ -156,6 +158,7 @@ def write_reports(summary: RunSummary, junit: Path | None, *, logs: bool = True)
         print(f"logs:   {found}", flush=True)
     if junit_file is not None:
         print(f"junit:  {junit_file}", flush=True)
+    report_to_github(summary)
 
 
 def output_problem(*, report: Path | None = None, junit: Path | None = None) -> str | None:

@@ -1,0 +1,96 @@
+"""Inside GitHub Actions a run annotates each scenario that did not pass and adds its counts and
+failures to the job's summary; outside, it prints and writes nothing of the kind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scenarios.context import StepRecord
+from scenarios.github import MAX_ANNOTATIONS, report_to_github, step_summary, workflow_commands
+from scenarios.report import write_reports
+from scenarios.results import RunSummary, ScenarioResult, Status
+from scenarios.shard import Shard
+
+
+def _result(scenario_id: str, status: Status, message: str | None = None,
+            steps: tuple[StepRecord, ...] = ()) -> ScenarioResult:
+    return ScenarioResult(id=scenario_id, title=f"title of {scenario_id}", proves="p",
+                          group="g", status=status, seconds=1.5, message=message, steps=steps)
+
+
+def _summary(tmp_path: Path, *results: ScenarioResult) -> RunSummary:
+    return RunSummary(results=results, seconds=9.25, workers=2, report_dir=tmp_path,
+                      shard=Shard(2, 3), app="Contoso, 100% | SSO")
+
+
+FAILED_STEP = StepRecord(name="sign in", status="failed", seconds=1.0, error="x")
+
+
+def test_each_failure_is_an_error_annotation_escaped_as_github_reads_it(tmp_path: Path) -> None:
+    summary = _summary(
+        tmp_path, _result("auto-login.first", "passed"),
+        _result("failure.page", "failed", "100% of:\nthe page, shown\r\nlate",
+                (StepRecord(name="open", status="passed", seconds=0.1), FAILED_STEP)),
+        _result("lifecycle.x", "error", None), _result("skip.me", "skipped", "no"))
+    assert workflow_commands(summary) == [
+        "::error title=failure.page FAIL::title of failure.page: step 'sign in': "
+        "100%25 of:%0Athe page, shown%0D%0Alate",
+        "::error title=lifecycle.x ERROR::title of lifecycle.x: ERROR",
+    ]
+
+
+def test_a_title_is_escaped_as_a_property(tmp_path: Path) -> None:
+    line = workflow_commands(_summary(tmp_path, _result("a:b,c", "failed", "m")))[0]
+    assert line.startswith("::error title=a%3Ab%2Cc FAIL::")
+
+
+def test_past_ten_one_notice_says_how_many_more(tmp_path: Path) -> None:
+    failures = [_result(f"f.{n:02}", "failed", "m") for n in range(13)]
+    lines = workflow_commands(_summary(tmp_path, *failures))
+    assert len(lines) == MAX_ANNOTATIONS + 1
+    assert lines[-1].startswith("::notice title=sso-harness::3 more scenarios did not pass")
+
+
+def test_the_step_summary_counts_and_tabulates_the_failures(tmp_path: Path) -> None:
+    text = step_summary(_summary(tmp_path, _result("a.ok", "passed"),
+                                 _result("b.bad", "failed", "one | two\n\nthree\n4\n5"),
+                                 _result("c.skip", "skipped", "no")))
+    assert text.splitlines() == [
+        "### sso-harness scenarios shard 2/3 against Contoso, 100% \\| SSO", "",
+        "1 passed, 1 failed, 1 skipped in 9.2 s", "",
+        "| scenario | result | seconds | what went wrong |", "|---|---|---:|---|",
+        "| `b.bad` | FAIL | 1.50 | one \\| two<br>three<br>4 |", "",
+    ]
+    assert "|" not in step_summary(_summary(tmp_path, _result("a.ok", "passed"))).split("\n")[2]
+
+
+def test_reports_inside_github_actions_annotate_and_append_the_summary(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    job_summary = tmp_path / "summary.md"
+    job_summary.write_text("earlier step\n", encoding="utf-8")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(job_summary))
+    summary = _summary(tmp_path, _result("b.bad", "failed", "broken"))
+    write_reports(summary, None)
+    out = capsys.readouterr().out
+    assert "::error title=b.bad FAIL::title of b.bad: broken" in out.splitlines()
+    text = job_summary.read_text(encoding="utf-8")
+    assert text.startswith("earlier step\n### sso-harness scenarios shard 2/3")
+    assert "| `b.bad` | FAIL |" in text
+
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "no-such-dir" / "s.md"))
+    report_to_github(summary)
+    assert "could not write the job summary" in capsys.readouterr().out
+
+
+def test_outside_github_actions_nothing_is_said(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    job_summary = tmp_path / "summary.md"
+    summary = _summary(tmp_path, _result("b.bad", "failed", "broken"))
+    for environ in ({}, {"GITHUB_ACTIONS": "false", "GITHUB_STEP_SUMMARY": str(job_summary)}):
+        report_to_github(summary, environ)
+    assert "::" not in capsys.readouterr().out
+    assert not job_summary.exists()
