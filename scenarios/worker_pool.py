@@ -180,7 +180,10 @@ def run_in_workers(options: RunOptions, selected: Sequence[Scenario], progress: 
                            f"{scenario_id} had not finished within {limit:g} s")
                 failures.note(result := error_result(by_id[lost], message, worker))
                 progress.finished(result)
-            processes[index] = start(index)  # its place in the queue: the None it never took
+            running = {taken for taken, _ in in_flight.values()}
+            if any(item.id not in progress.results and item.id not in running
+                   for item in selected):  # scenarios wait in the queue: a worker for them
+                processes[index] = start(index)  # it takes the None the stopped one never took
 
     try:
         while any(item.id not in progress.results for item in selected):
