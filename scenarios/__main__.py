@@ -26,7 +26,9 @@ from scenarios.modes import SCREENSHOT_MODES, TRACE_MODES
 from scenarios.options import (
     DEFAULT_SCENARIO_TIMEOUT,
     MAX_TIMEOUT_SECONDS,
+    SCENARIO_TIMEOUTS_PER_ACTION,
     max_failures_option,
+    scenario_limit,
     scenario_timeout_option,
     timeout_option,
 )
@@ -138,11 +140,10 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scenario-timeout",
         type=scenario_timeout_option,
-        default=DEFAULT_SCENARIO_TIMEOUT,
         metavar="SECONDS",
-        help="how long one scenario may take in a worker process before the worker is stopped, "
-        f"the scenario fails and a new worker goes on; 0: no limit (default: "
-        f"{DEFAULT_SCENARIO_TIMEOUT:g})",
+        help="how long one scenario may take before it fails and its worker is stopped (a new "
+        f"one goes on); 0: no limit (default: {SCENARIO_TIMEOUTS_PER_ACTION} times --timeout, "
+        f"at least {DEFAULT_SCENARIO_TIMEOUT:g})",
     )
     parser.add_argument(
         "--catalogue",
@@ -244,7 +245,7 @@ def _run(args: argparse.Namespace) -> int:
         screenshots=args.screenshots,
         ws_endpoint=args.browser_ws_endpoint,
         timeout_ms=args.timeout * 1000,
-        scenario_timeout=args.scenario_timeout,
+        scenario_timeout=scenario_limit(args.scenario_timeout, args.timeout),
         shard=args.shard,
         last_failed=last_failed,
         max_failures=args.max_failures,

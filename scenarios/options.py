@@ -13,6 +13,7 @@ __all__ = [
     "MAX_TIMEOUT_SECONDS",
     "max_failures_option",
     "port_option",
+    "scenario_limit",
     "scenario_timeout_option",
     "timeout_option",
 ]
@@ -46,17 +47,29 @@ def timeout_option(value: str) -> float:
 
 
 DEFAULT_SCENARIO_TIMEOUT = 300.0
-"""Seconds a scenario may take in a worker process (``--scenario-timeout``): one that has not
-finished by then hangs, and would otherwise hold its CI job until the job's own limit."""
+"""Seconds a scenario may take (``--scenario-timeout``) with the default ``--timeout``: one
+that has not finished by then hangs, and would otherwise hold its CI job until the job's own
+limit."""
+SCENARIO_TIMEOUTS_PER_ACTION = 30
+"""Without ``--scenario-timeout``, a scenario may take this many of its actions' timeouts
+(``--timeout``), and at least :data:`DEFAULT_SCENARIO_TIMEOUT`: a run that gives a slow app
+a minute an action does not cut its scenarios at five."""
 MAX_SCENARIO_TIMEOUT_SECONDS = 86_400
 
 
-def scenario_timeout_option(value: str) -> float | None:
-    """``--scenario-timeout SECONDS``: at least 0 (0: no limit, ``None``) and at most a day."""
-    seconds = _number(value, float, "a number of seconds", 0.0,
-                      float(MAX_SCENARIO_TIMEOUT_SECONDS), meaning=" (no limit)",
-                      unit=" seconds")
-    return seconds or None
+def scenario_timeout_option(value: str) -> float:
+    """``--scenario-timeout SECONDS``: at least 0 (0: no limit) and at most a day."""
+    return _number(value, float, "a number of seconds", 0.0, float(MAX_SCENARIO_TIMEOUT_SECONDS),
+                   meaning=" (no limit)", unit=" seconds")
+
+
+def scenario_limit(given: float | None, action_timeout: float) -> float | None:
+    """The seconds a scenario may take: ``--scenario-timeout`` as ``given`` (0: ``None``, no
+    limit), else :data:`SCENARIO_TIMEOUTS_PER_ACTION` times ``--timeout``, at least
+    :data:`DEFAULT_SCENARIO_TIMEOUT`."""
+    if given is None:
+        return max(DEFAULT_SCENARIO_TIMEOUT, SCENARIO_TIMEOUTS_PER_ACTION * action_timeout)
+    return given or None
 
 
 def max_failures_option(value: str) -> int:

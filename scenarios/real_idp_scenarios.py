@@ -258,6 +258,7 @@ def skipped_scenarios(real: Registry, catalogue: Registry, patterns: list[str]
 def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int:
     """``run --idp CONFIG``: the handler's branch for a real provider (one worker)."""
     from scenarios.last_run import last_failed_selection
+    from scenarios.options import scenario_limit
     from scenarios.registry import SelectionError, load_catalogue
     from scenarios.report import output_problem, write_reports
     from scenarios.report_files import write_atomically
@@ -339,7 +340,8 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
             catalogue=args.catalogue, only=tuple(s.id for s in runnable), headed=args.headed,
             workers=1, report_dir=args.report, trace="off",
             ws_endpoint=args.browser_ws_endpoint, timeout_ms=args.timeout * 1000,
-            scenario_timeout=args.scenario_timeout, max_failures=args.max_failures,
+            scenario_timeout=scenario_limit(args.scenario_timeout, args.timeout),
+            max_failures=args.max_failures,
         )
         try:
             summary = replace(run(options, registry=registry), shard=shard)

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from scenarios.__main__ import build_parser
-from scenarios.options import DEFAULT_SCENARIO_TIMEOUT
+from scenarios.options import DEFAULT_SCENARIO_TIMEOUT, scenario_limit
 from scenarios.worker_pool import overdue_message, stop_worker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,12 +130,15 @@ def test_a_worker_that_ignores_the_stop_is_killed() -> None:
             process.join()
 
 
-@pytest.mark.parametrize(("given", "limit"), [([], DEFAULT_SCENARIO_TIMEOUT),
-                                              (["--scenario-timeout", "0"], None),
-                                              (["--scenario-timeout", "2.5"], 2.5)])
-def test_the_limit_has_a_default_and_0_turns_it_off(given: list[str], limit: float | None
-                                                    ) -> None:
-    assert build_parser().parse_args(["run", *given]).scenario_timeout == limit
+@pytest.mark.parametrize(("given", "limit"), [
+    ([], DEFAULT_SCENARIO_TIMEOUT), (["--timeout", "5"], DEFAULT_SCENARIO_TIMEOUT),
+    (["--timeout", "60"], 1800), (["--scenario-timeout", "0"], None),
+    (["--scenario-timeout", "2.5", "--timeout", "60"], 2.5)])
+def test_the_limit_follows_the_action_timeout_unless_given(given: list[str],
+                                                           limit: float | None) -> None:
+    """By default 30 times --timeout, at least 300 s; 0 turns it off."""
+    args = build_parser().parse_args(["run", *given])
+    assert scenario_limit(args.scenario_timeout, args.timeout) == limit
 
 
 @pytest.mark.parametrize("bad", ["-1", "nan", "inf", "86401", "soon", ""])
