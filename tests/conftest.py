@@ -35,8 +35,9 @@ import pytest
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
 
-pytest_plugins = ("pytester",)
-"""``pytester`` runs pytest in-process, for the plugin's tests."""
+pytest_plugins = ("pytester", "hang_guard")
+"""``pytester`` runs pytest in-process, for the plugin's tests; ``hang_guard`` ends a test
+that hangs (``hang_timeout``)."""
 
 # The runs these tests make (many failing on purpose) are not the CI job's own: they must not
 # annotate it or write to its summary (scenarios.github), nor must the CLIs they start.
