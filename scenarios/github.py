@@ -40,7 +40,10 @@ def _message(result: ScenarioResult, lines: int | None = None) -> str:
     text = result.message or LABELS[result.status]
     if lines is not None:
         text = "\n".join([line for line in text.splitlines() if line.strip()][:lines])
-    return (where + text)[:MAX_MESSAGE]
+    # the traced second run of --trace rerun-on-failure: a failure that did not come back
+    again = (" (a second, traced run passed: the failure did not come back)"
+             if result.rerun == "passed" else "")
+    return (where + text)[:MAX_MESSAGE - len(again)] + again
 
 
 def workflow_commands(summary: RunSummary) -> list[str]:

@@ -3,6 +3,7 @@ failures to the job's summary; outside, it prints and writes nothing of the kind
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,16 @@ def test_each_failure_is_an_error_annotation_escaped_as_github_reads_it(tmp_path
         "100%25 of:%0Athe page, shown%0D%0Alate",
         "::error title=lifecycle.x ERROR::title of lifecycle.x: ERROR",
     ]
+
+
+def test_a_failure_that_did_not_come_back_says_so(tmp_path: Path) -> None:
+    """--trace rerun-on-failure ran it again, traced, and it passed: a flaky scenario."""
+    flaky = replace(_result("a.flaky", "failed", "x" * 2000), rerun="passed")
+    line = workflow_commands(_summary(tmp_path, flaky))[0]
+    assert line.endswith("x (a second, traced run passed: the failure did not come back)")
+    assert "did not come back" in step_summary(_summary(tmp_path, flaky))
+    again = replace(flaky, rerun="failed")
+    assert "come back" not in workflow_commands(_summary(tmp_path, again))[0]
 
 
 def test_a_title_is_escaped_as_a_property(tmp_path: Path) -> None:
