@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import multiprocessing
 import queue
 import signal
@@ -143,10 +144,17 @@ def run_in_workers(options: RunOptions, selected: Sequence[Scenario], progress: 
         return process
 
     processes = [start(i) for i in range(options.workers)]
-    for item in selected:
-        tasks.put(item.id)
-    for _ in range(options.workers):
-        tasks.put(None)
+    # The queue is kept a few ids ahead of the workers, topped up as each takes one: a put
+    # that found the pipe full (64 KiB, a thousand ids or so) would wait for workers that may
+    # be gone. A None per worker ends the queue.
+    pending: Iterator[str | None] = iter([*(item.id for item in selected),
+                                          *([None] * options.workers)])
+
+    def feed(count: int) -> None:
+        for task in itertools.islice(pending, count):
+            tasks.put(task)
+
+    feed(2 * options.workers)
     by_id = {item.id: item for item in selected}
     in_flight: dict[int, tuple[str, float]] = {}
 
@@ -155,6 +163,7 @@ def run_in_workers(options: RunOptions, selected: Sequence[Scenario], progress: 
         if kind == "started":
             assert isinstance(payload, str)
             in_flight[index] = (payload, time.monotonic())
+            feed(1)
         else:
             assert isinstance(payload, ScenarioResult)
             in_flight.pop(index, None)

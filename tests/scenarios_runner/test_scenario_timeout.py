@@ -147,3 +147,38 @@ def test_a_bad_limit_is_a_usage_error(bad: str, capsys: pytest.CaptureFixture[st
         build_parser().parse_args(["run", "--scenario-timeout", bad])
     assert exited.value.code == 2
     assert "--scenario-timeout" in capsys.readouterr().err
+
+
+DYING = textwrap.dedent("""\
+    import contextlib, os
+    from scenarios import Registry
+
+    registry = Registry()
+
+    @registry.environment_factory
+    @contextlib.contextmanager
+    def environment(worker):
+        os._exit(3)  # a worker that dies as it starts
+        yield None
+
+    def never(ctx):
+        raise AssertionError("no worker should run this")
+
+    for n in range(3000):  # more ids than a pipe holds at once
+        registry.scenario(id=f"s.{n:04}", title="never runs", proves="nothing")(never)
+    """)
+
+
+@pytest.mark.browser
+def test_workers_that_die_as_they_start_do_not_leave_the_run_waiting(tmp_path: Path) -> None:
+    """The runner keeps the queue only a few ids ahead of the workers: three thousand ids put
+    at once would fill the pipe, and the runner would wait there for workers that are gone."""
+    (tmp_path / "dying_catalogue.py").write_text(DYING, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    done = subprocess.run(
+        [sys.executable, "-m", "scenarios", "run", "--catalogue", "dying_catalogue:registry",
+         "--workers", "2", "--trace", "off", "--report", str(tmp_path / "report")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "0 passed, 3000 failed" in done.stdout
+    assert "no worker left to run it" in done.stdout
