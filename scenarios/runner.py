@@ -40,7 +40,6 @@ from scenarios.worker import (
 from scenarios.worker_pool import Progress, expect_timeout, overdue_message, run_in_workers
 
 if TYPE_CHECKING:
-
     from scenarios.shard import Shard
 
 __all__ = [
