@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from scenarios.app.process import interrupted_by
 from scenarios.app_logs import log_dir
+from scenarios.max_failures import FailureCount
 from scenarios.registry import Registry, Scenario, WorkerInfo, load_catalogue
 from scenarios.report_files import deletable, files_under, remove_inside, write_atomically
 from scenarios.results import RunSummary, ScenarioResult, format_table
@@ -109,12 +110,14 @@ def _overdue_alarm(limit: float | None) -> Iterator[Callable[[bool], None]]:
 
 def _run_in_process(
     options: RunOptions, registry: Registry, ids: Sequence[str], progress: Progress
-) -> str | None:
-    """Run ``ids`` in this process. Returns ``None``, or, when a scenario did not finish within
-    ``options.scenario_timeout``, why the scenarios after it did not run: one worker in this
-    process cannot be replaced, so the run stops there, as if interrupted."""
+) -> None:
+    """Run ``ids`` in this process, as one worker. A scenario that has not finished within
+    ``options.scenario_timeout`` fails, the worker is torn down as Ctrl-C would (its browser,
+    servers and apps stopped), and a new worker, set up afresh, goes on with the ids left."""
     pending = iter(ids)
     in_flight: list[tuple[str, float]] = []
+    failures = FailureCount(options.max_failures)  # one count for the workers in turn
+    worker = WorkerInfo(index=0, count=1, app=options.app)
     with _overdue_alarm(options.scenario_timeout) as arm:
 
         def emit(event: Event) -> None:
@@ -128,20 +131,20 @@ def _run_in_process(
                 assert isinstance(event[2], ScenarioResult)
                 progress.finished(event[2])
 
-        worker = WorkerInfo(index=0, count=1, app=options.app)
-        try:
-            with expect_timeout(options.timeout_ms):
-                work(options, worker, lambda: next(pending, None), emit, registry=registry)
-        except ScenarioOverdue:
-            if not in_flight:
-                raise  # no scenario of this run's was running: not ours to report
-            (scenario_id, began), limit = in_flight[0], options.scenario_timeout
+        while True:
+            try:
+                with expect_timeout(options.timeout_ms):
+                    work(options, worker, lambda: next(pending, None), emit, registry=registry,
+                         failures=failures)
+                return
+            except ScenarioOverdue:
+                if not in_flight:
+                    raise  # no scenario of this run's was running: not ours to report
+            (scenario_id, began), limit = in_flight.pop(), options.scenario_timeout
             assert limit is not None
-            result = error_result(registry.get(scenario_id), overdue_message(limit, alone=True),
-                                  worker)
+            result = error_result(registry.get(scenario_id), overdue_message(limit), worker)
+            failures.note(result)
             progress.finished(replace(result, seconds=time.monotonic() - began))
-            return f"not run: the run stopped when {scenario_id} did not finish in time"
-    return None
 
 
 def _harness_files(report_dir: Path, ids: Iterable[str], workers: int) -> list[Path]:
@@ -239,10 +242,8 @@ def _run(options: RunOptions, registry: Registry | None, out: TextIO | None) -> 
     started = time.monotonic()
     nowhere = WorkerInfo(index=-1, count=workers, app=options.app)
 
-    not_run = NOT_RUN
-
     def summary() -> RunSummary:
-        results = tuple(progress.results.get(item.id) or skipped_result(item, not_run, nowhere)
+        results = tuple(progress.results.get(item.id) or skipped_result(item, NOT_RUN, nowhere)
                         for item in selected)
         return RunSummary(results=results, seconds=time.monotonic() - started,
                           workers=workers, report_dir=options.report_dir, shard=options.shard,
@@ -255,9 +256,7 @@ def _run(options: RunOptions, registry: Registry | None, out: TextIO | None) -> 
                 progress.finished(skipped_result(item, reason, nowhere))
         if runnable:
             if workers == 1:
-                stopped = _run_in_process(options, catalogue, [item.id for item in runnable],
-                                          progress)
-                not_run = stopped or not_run
+                _run_in_process(options, catalogue, [item.id for item in runnable], progress)
             else:
                 run_in_workers(options, runnable, progress)
     except KeyboardInterrupt as exc:

@@ -233,12 +233,10 @@ def run_in_workers(options: RunOptions, selected: Sequence[Scenario], progress: 
         _drain(events, handle, wait=0.1)
 
 
-def overdue_message(limit: float, *, alone: bool = False) -> str:
-    """The message of a scenario that did not finish within ``limit`` seconds; ``alone``: run
-    by the one worker in the runner's process, which stops the run."""
-    what = ("the run stopped (its one worker runs in the runner's own process)" if alone
-            else "its worker was stopped and a new one went on with the run")
-    return f"the scenario did not finish within {limit:g} s (--scenario-timeout): {what}"
+def overdue_message(limit: float) -> str:
+    """The message of a scenario that did not finish within ``limit`` seconds."""
+    return (f"the scenario did not finish within {limit:g} s (--scenario-timeout): its worker "
+            "was stopped and a new one went on with the run")
 
 
 def stop_worker(process: BaseProcess, drain: Callable[[], None],

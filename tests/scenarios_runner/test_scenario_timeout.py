@@ -56,9 +56,9 @@ def _run_hanging(tmp_path: Path, *options: str) -> tuple[subprocess.CompletedPro
                                                          dict[str, dict[str, Any]], Path]:
     """``python -m scenarios run`` of :data:`CATALOGUE`: what it printed, its results by id
     and the directory where each scenario that hung left a file named by its process id."""
-    (tmp_path / "hanging_catalogue.py").write_text(CATALOGUE, encoding="utf-8")
     hung = tmp_path / "hung"
-    hung.mkdir()
+    hung.mkdir(parents=True)
+    (tmp_path / "hanging_catalogue.py").write_text(CATALOGUE, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)]),
            "HUNG_DIR": str(hung)}
     report = tmp_path / "report"
@@ -93,18 +93,25 @@ def test_a_hanging_scenario_fails_and_a_new_worker_runs_the_rest(tmp_path: Path)
 
 
 @pytest.mark.browser
-def test_one_worker_in_the_runners_process_stops_the_run(tmp_path: Path) -> None:
-    """With one worker, the scenarios run in the runner's own process, which cannot be
-    replaced: the scenario that hangs fails, the run stops as if interrupted (its browser and
-    servers stopped), and those left are listed as not run; the exit code is 1."""
+def test_one_worker_in_the_runners_process_goes_on_afresh(tmp_path: Path) -> None:
+    """With one worker, the scenarios run in the runner's own process: the scenario that hangs
+    fails, the worker is torn down as Ctrl-C would, and one set up afresh in the same process
+    runs the rest; with -x, the failure counts and the rest are skipped."""
     done, results, hung = _run_hanging(tmp_path, "--workers", "1", "--only", "a.hangs,c.quick")
     assert done.returncode == 1, done.stdout + done.stderr
     assert results["a.hangs"]["status"] == "error"
-    assert results["a.hangs"]["message"] == overdue_message(1.5, alone=True)
+    assert results["a.hangs"]["message"] == overdue_message(1.5)
     assert [path.name for path in hung.iterdir()] == [str(results["a.hangs"]["pid"])]
-    assert (results["c.quick"]["status"], results["c.quick"]["message"]) == (
-        "skipped", "not run: the run stopped when a.hangs did not finish in time")
+    assert results["c.quick"]["status"] == "passed"
+    assert results["c.quick"]["pid"] == results["a.hangs"]["pid"], "in the runner's process"
     assert "interrupted" not in done.stderr
+
+    done, results, _ = _run_hanging(tmp_path / "x", "--workers", "1", "-x",
+                                    "--only", "a.hangs,c.quick")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert results["a.hangs"]["status"] == "error"
+    assert (results["c.quick"]["status"], results["c.quick"]["message"]) == (
+        "skipped", "not run: 1 scenario had failed (--max-failures 1)")
 
 
 def _deaf(deaf: Event) -> None:
