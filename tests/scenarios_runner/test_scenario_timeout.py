@@ -33,7 +33,8 @@ CATALOGUE = textwrap.dedent("""\
 
     @registry.environment_factory
     @contextlib.contextmanager
-    def environment(worker):
+    def environment(worker):  # one file per worker started
+        (Path(os.environ["HUNG_DIR"]).parent / f"worker-{os.getpid()}").write_text("")
         yield None
 
     def hang(ctx):
@@ -85,11 +86,23 @@ def test_a_hanging_scenario_fails_and_a_new_worker_runs_the_rest(tmp_path: Path)
         assert 1.5 <= results[name]["seconds"] < 30
     for name in ("c.quick", "d.quick"):
         assert results[name]["status"] == "passed", results[name]
+    assert len(list(tmp_path.glob("worker-*"))) == 4, "two workers, and two in their place"
     hung_in = {int(path.name) for path in hung.iterdir()}
     assert len(hung_in) == 2, "each worker took one of the scenarios that hang"
     ran_in = {results[name]["pid"] for name in ("c.quick", "d.quick")}
     assert None not in ran_in and not ran_in & hung_in, "the rest ran in new workers"
     assert "did not finish within 1.5 s" in done.stdout
+
+
+@pytest.mark.browser
+@pytest.mark.browser
+def test_no_worker_is_started_in_place_of_one_when_nothing_waits(tmp_path: Path) -> None:
+    """One worker hangs while the other runs the last scenario: once the first is stopped no
+    scenario waits in the queue, and no new worker is started for none."""
+    done, results, _ = _run_hanging(tmp_path, "--workers", "2", "--only", "a.hangs,c.quick")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (results["a.hangs"]["status"], results["c.quick"]["status"]) == ("error", "passed")
+    assert len(list(tmp_path.glob("worker-*"))) == 2
 
 
 @pytest.mark.browser
