@@ -38,7 +38,13 @@ from scenarios.worker import (
     skipped_result,
     work,
 )
-from scenarios.worker_pool import Progress, expect_timeout, overdue_message, run_in_workers
+from scenarios.worker_pool import (
+    STOP_GRACE_SECONDS,
+    Progress,
+    expect_timeout,
+    overdue_message,
+    run_in_workers,
+)
 
 if TYPE_CHECKING:
     from scenarios.shard import Shard
@@ -87,14 +93,18 @@ class ScenarioOverdue(KeyboardInterrupt):
 @contextlib.contextmanager
 def _overdue_alarm(limit: float | None) -> Iterator[Callable[[bool], None]]:
     """Yields ``arm``: ``arm(True)`` as a scenario starts, ``arm(False)`` as it ends. Past
-    ``limit`` seconds in between, SIGALRM raises :class:`ScenarioOverdue`; off the main
-    thread, or with no limit, nothing is armed."""
+    ``limit`` seconds in between, SIGALRM raises :class:`ScenarioOverdue`, and rings again
+    if the teardown that follows has not ended after as long again (at most
+    :data:`~scenarios.worker_pool.STOP_GRACE_SECONDS`): a ``close()`` that never returns
+    would hold the run as the scenario did. Off the main thread, or with no limit, nothing
+    is armed."""
     if (limit is None or threading.current_thread() is not threading.main_thread()
             or not hasattr(signal, "setitimer")):
         yield lambda _on: None
         return
 
     def ring(_signum: int, _frame: object) -> None:
+        signal.setitimer(signal.ITIMER_REAL, min(limit, STOP_GRACE_SECONDS))
         raise ScenarioOverdue
 
     def arm(on: bool) -> None:
@@ -138,6 +148,7 @@ def _run_in_process(
                          failures=failures)
                 return
             except ScenarioOverdue:
+                arm(False)  # the teardown is over
                 if not in_flight:
                     raise  # no scenario of this run's was running: not ours to report
             (scenario_id, began), limit = in_flight.pop(), options.scenario_timeout

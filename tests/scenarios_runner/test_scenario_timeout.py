@@ -53,13 +53,42 @@ CATALOGUE = textwrap.dedent("""\
     """)
 
 
-def _run_hanging(tmp_path: Path, *options: str) -> tuple[subprocess.CompletedProcess[str],
-                                                         dict[str, dict[str, Any]], Path]:
-    """``python -m scenarios run`` of :data:`CATALOGUE`: what it printed, its results by id
-    and the directory where each scenario that hung left a file named by its process id."""
+DEAF_TEARDOWN = textwrap.dedent("""\
+    import contextlib, os, time
+    from pathlib import Path
+    from scenarios import Registry
+
+    registry = Registry()
+    FIRST = Path(os.environ["HUNG_DIR"]).parent / "first-teardown"
+
+    @registry.environment_factory
+    @contextlib.contextmanager
+    def environment(worker):
+        try:
+            yield None
+        finally:
+            if not FIRST.exists():  # the first teardown never ends
+                FIRST.write_text("")
+                time.sleep(600)
+
+    def hang(ctx):
+        time.sleep(600)
+
+    def quick(ctx):
+        pass
+
+    registry.scenario(id="a.hangs", title="hangs", proves="nothing")(hang)
+    registry.scenario(id="c.quick", title="passes", proves="nothing")(quick)
+    """)
+
+
+def _run_hanging(tmp_path: Path, *options: str, catalogue: str = CATALOGUE
+                 ) -> tuple[subprocess.CompletedProcess[str], dict[str, dict[str, Any]], Path]:
+    """``python -m scenarios run`` of ``catalogue``: what it printed, its results by id and
+    the directory where each scenario that hung left a file named by its process id."""
     hung = tmp_path / "hung"
     hung.mkdir(parents=True)
-    (tmp_path / "hanging_catalogue.py").write_text(CATALOGUE, encoding="utf-8")
+    (tmp_path / "hanging_catalogue.py").write_text(catalogue, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)]),
            "HUNG_DIR": str(hung)}
     report = tmp_path / "report"
@@ -125,6 +154,18 @@ def test_one_worker_in_the_runners_process_goes_on_afresh(tmp_path: Path) -> Non
     assert results["a.hangs"]["status"] == "error"
     assert (results["c.quick"]["status"], results["c.quick"]["message"]) == (
         "skipped", "not run: 1 scenario had failed (--max-failures 1)")
+
+
+@pytest.mark.browser
+def test_with_one_worker_a_teardown_that_hangs_too_is_cut_short(tmp_path: Path) -> None:
+    """After the limit the worker is torn down; a teardown that does not end either is cut
+    short once as long again has passed, and a worker set up afresh runs the rest."""
+    started = time.monotonic()
+    done, results, _ = _run_hanging(tmp_path, "--workers", "1", catalogue=DEAF_TEARDOWN)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert time.monotonic() - started < 30
+    assert (tmp_path / "first-teardown").exists()
+    assert (results["a.hangs"]["status"], results["c.quick"]["status"]) == ("error", "passed")
 
 
 def _deaf(deaf: Event) -> None:
