@@ -118,6 +118,17 @@ def _overdue_alarm(limit: float | None) -> Iterator[Callable[[bool], None]]:
         signal.signal(signal.SIGALRM, before)
 
 
+def interrupted_before(overdue: BaseException) -> bool:
+    """Whether ``overdue`` rang while the run was being interrupted (Ctrl-C, SIGTERM): the
+    interrupt it cut short stands, and no worker is set up afresh."""
+    seen: BaseException | None = overdue.__context__
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt) and not isinstance(seen, ScenarioOverdue):
+            return True
+        seen = seen.__context__
+    return False
+
+
 def _run_in_process(
     options: RunOptions, registry: Registry, ids: Sequence[str], progress: Progress
 ) -> None:
@@ -147,10 +158,10 @@ def _run_in_process(
                     work(options, worker, lambda: next(pending, None), emit, registry=registry,
                          failures=failures)
                 return
-            except ScenarioOverdue:
+            except ScenarioOverdue as overdue:
                 arm(False)  # the teardown is over
-                if not in_flight:
-                    raise  # no scenario of this run's was running: not ours to report
+                if not in_flight or interrupted_before(overdue):
+                    raise  # not ours to report, or it rang in a Ctrl-C's teardown: stop
             (scenario_id, began), limit = in_flight.pop(), options.scenario_timeout
             assert limit is not None
             result = error_result(registry.get(scenario_id), overdue_message(limit), worker)

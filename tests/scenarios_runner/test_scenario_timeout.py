@@ -20,6 +20,7 @@ import pytest
 
 from scenarios.__main__ import build_parser
 from scenarios.options import DEFAULT_SCENARIO_TIMEOUT, scenario_limit
+from scenarios.runner import NOT_RUN, ScenarioOverdue, interrupted_before
 from scenarios.worker_pool import overdue_message, stop_worker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -166,6 +167,65 @@ def test_with_one_worker_a_teardown_that_hangs_too_is_cut_short(tmp_path: Path) 
     assert time.monotonic() - started < 30
     assert (tmp_path / "first-teardown").exists()
     assert (results["a.hangs"]["status"], results["c.quick"]["status"]) == ("error", "passed")
+
+
+CTRL_C_THEN_SLOW_TEARDOWN = textwrap.dedent("""\
+    import contextlib, os, signal, time
+    from scenarios import Registry
+
+    registry = Registry()
+
+    @registry.environment_factory
+    @contextlib.contextmanager
+    def environment(worker):
+        try:
+            yield None
+        finally:
+            time.sleep(5)  # slower than the limit: the alarm rings in this teardown
+
+    def interrupted(ctx):
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C
+        time.sleep(60)
+
+    def quick(ctx):
+        pass
+
+    registry.scenario(id="a.interrupted", title="interrupted", proves="nothing")(interrupted)
+    registry.scenario(id="c.quick", title="passes", proves="nothing")(quick)
+    """)
+
+
+@pytest.mark.browser
+def test_an_alarm_in_a_ctrl_c_teardown_does_not_undo_the_interrupt(tmp_path: Path) -> None:
+    """Ctrl-C, then the limit rings while the worker is torn down: the run ends interrupted
+    (130), the scenario left not run, and no worker is set up afresh."""
+    done, results, _ = _run_hanging(tmp_path, "--workers", "1",
+                                    catalogue=CTRL_C_THEN_SLOW_TEARDOWN)
+    assert done.returncode == 130, done.stdout + done.stderr
+    assert "interrupted" in done.stderr
+    assert (results["c.quick"]["status"], results["c.quick"]["message"]) == (
+        "skipped", NOT_RUN)
+
+
+def _raised(exc: BaseException, during: BaseException | None) -> BaseException:
+    try:
+        try:
+            if during is not None:
+                raise during
+        finally:
+            raise exc
+    except BaseException as caught:  # noqa: BLE001 -- the exception as it was raised
+        return caught
+
+
+def test_an_alarm_during_a_ctrl_c_leaves_the_interrupt_standing() -> None:
+    """The limit rang while a Ctrl-C tore the worker down: the run stops as interrupted, and
+    no worker is set up afresh; an alarm of its own (or during another error) goes on."""
+    assert interrupted_before(_raised(ScenarioOverdue(), KeyboardInterrupt()))
+    assert not interrupted_before(_raised(ScenarioOverdue(), None))
+    assert not interrupted_before(_raised(ScenarioOverdue(), ValueError()))
+    twice = _raised(ScenarioOverdue(), ScenarioOverdue())
+    assert not interrupted_before(twice)
 
 
 def _deaf(deaf: Event) -> None:
