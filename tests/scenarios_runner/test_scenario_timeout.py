@@ -54,33 +54,42 @@ CATALOGUE = textwrap.dedent("""\
     """)
 
 
-DEAF_TEARDOWN = textwrap.dedent("""\
-    import contextlib, os, time
-    from pathlib import Path
-    from scenarios import Registry
+def _with_teardown(teardown: str, first: str) -> str:
+    """A catalogue of ``first`` (a scenario's body) then a scenario that passes, whose worker
+    environment ends with ``teardown`` (indented code)."""
+    return textwrap.dedent("""\
+        import contextlib, os, signal, time
+        from pathlib import Path
+        from scenarios import Registry
 
-    registry = Registry()
-    FIRST = Path(os.environ["HUNG_DIR"]).parent / "first-teardown"
+        registry = Registry()
+        FIRST = Path(os.environ["HUNG_DIR"]).parent / "first-teardown"
 
-    @registry.environment_factory
-    @contextlib.contextmanager
-    def environment(worker):
-        try:
-            yield None
-        finally:
-            if not FIRST.exists():  # the first teardown never ends
-                FIRST.write_text("")
-                time.sleep(600)
+        @registry.environment_factory
+        @contextlib.contextmanager
+        def environment(worker):
+            try:
+                yield None
+            finally:
+        {teardown}
 
-    def hang(ctx):
+        def first(ctx):
+        {first}
+
+        def quick(ctx):
+            pass
+
+        registry.scenario(id="a.hangs", title="first", proves="nothing")(first)
+        registry.scenario(id="c.quick", title="passes", proves="nothing")(quick)
+        """).format(teardown=textwrap.indent(textwrap.dedent(teardown), " " * 8),
+                    first=textwrap.indent(textwrap.dedent(first), " " * 4))
+
+
+DEAF_TEARDOWN = _with_teardown("""\
+    if not FIRST.exists():  # the first teardown never ends
+        FIRST.write_text("")
         time.sleep(600)
-
-    def quick(ctx):
-        pass
-
-    registry.scenario(id="a.hangs", title="hangs", proves="nothing")(hang)
-    registry.scenario(id="c.quick", title="passes", proves="nothing")(quick)
-    """)
+    """, "time.sleep(600)")
 
 
 def _run_hanging(tmp_path: Path, *options: str, catalogue: str = CATALOGUE
@@ -169,29 +178,11 @@ def test_with_one_worker_a_teardown_that_hangs_too_is_cut_short(tmp_path: Path) 
     assert (results["a.hangs"]["status"], results["c.quick"]["status"]) == ("error", "passed")
 
 
-CTRL_C_THEN_SLOW_TEARDOWN = textwrap.dedent("""\
-    import contextlib, os, signal, time
-    from scenarios import Registry
-
-    registry = Registry()
-
-    @registry.environment_factory
-    @contextlib.contextmanager
-    def environment(worker):
-        try:
-            yield None
-        finally:
-            time.sleep(5)  # slower than the limit: the alarm rings in this teardown
-
-    def interrupted(ctx):
-        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C
-        time.sleep(60)
-
-    def quick(ctx):
-        pass
-
-    registry.scenario(id="a.interrupted", title="interrupted", proves="nothing")(interrupted)
-    registry.scenario(id="c.quick", title="passes", proves="nothing")(quick)
+CTRL_C_THEN_SLOW_TEARDOWN = _with_teardown(
+    "time.sleep(5)  # slower than the limit: the alarm rings in this teardown",
+    """\
+    os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C
+    time.sleep(60)
     """)
 
 
