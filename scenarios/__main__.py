@@ -190,10 +190,9 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from scenarios.last_run import last_failed_selection
     from scenarios.registry import SelectionError, load_catalogue
     from scenarios.report import output_problem, write_reports
-    from scenarios.runner import RunInterrupted, RunOptions, format_table, run, shard_of
+    from scenarios.runner import RunInterrupted, RunOptions, format_table, part_to_run, run
 
     if args.idp is not None:
         if args.app is not None:
@@ -216,16 +215,12 @@ def _run(args: argparse.Namespace) -> int:
         print(f"scenarios: no scenarios registered in {args.catalogue}", file=sys.stderr)
         return EXIT_NO_SCENARIOS
     reasons = {item.id: registry.skip_reason(item, args.app) for item in selected}
-    if args.shard is not None:
-        selected = shard_of(args.shard, selected, reasons)  # as the run splits it
-        if not selected:
-            # one part of a whole that has scenarios: its reports are empty, and it passes
-            print(f"scenarios: shard {args.shard} has no scenarios", file=sys.stderr)
-    last_failed = None
-    if args.last_failed and selected:
-        selected, last_failed = last_failed_selection(
-            selected, lambda item: item.id, args.report / "results.json",
-            lambda text: print(f"scenarios: {text}", file=sys.stderr))
+    selected, last_failed = part_to_run(  # as the run splits it
+        selected, reasons, shard=args.shard,
+        last_failed_in=args.report / "results.json" if args.last_failed else None)
+    if args.shard is not None and not selected:
+        # one part of a whole that has scenarios: its reports are empty, and it passes
+        print(f"scenarios: shard {args.shard} has no scenarios", file=sys.stderr)
     if args.list:
         for item in selected:
             reason = reasons[item.id]

@@ -257,7 +257,6 @@ def skipped_scenarios(real: Registry, catalogue: Registry, patterns: list[str]
 
 def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int:
     """``run --idp CONFIG``: the handler's branch for a real provider (one worker)."""
-    from scenarios.last_run import last_failed_selection
     from scenarios.options import scenario_limit
     from scenarios.registry import SelectionError, load_catalogue
     from scenarios.report import output_problem, write_reports
@@ -267,8 +266,8 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
         RunInterrupted,
         RunOptions,
         format_table,
+        part_to_run,
         run,
-        shard_of,
         skipped_result,
     )
 
@@ -292,12 +291,10 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
     reasons = {item.id: registry.skip_reason(item) for item in selected}
     runs_anywhere = None in reasons.values()
     shard = getattr(args, "shard", None)
-    if shard is not None:  # as the runner splits a run with --app (RunOptions.shard)
-        selected = shard_of(shard, selected, reasons)
-    if getattr(args, "last_failed", False) and selected:
-        selected, _ = last_failed_selection(
-            selected, lambda item: item.id, args.report / "results.json",
-            lambda text: print(f"scenarios: {text}", file=sys.stderr))
+    selected, _ = part_to_run(  # as the runner splits a run with --app
+        selected, reasons, shard=shard,
+        last_failed_in=args.report / "results.json" if getattr(args, "last_failed", False)
+        else None)
     skipped = [(item, reason) for item in selected if (reason := reasons[item.id]) is not None]
     runnable = [item for item in selected if reasons[item.id] is None]
     if args.list:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from scenarios.app.process import interrupted_by
 from scenarios.app_logs import log_dir
+from scenarios.last_run import last_failed_selection
 from scenarios.max_failures import FailureCount
 from scenarios.registry import Registry, Scenario, WorkerInfo, load_catalogue
 from scenarios.report_files import deletable, files_under, remove_inside, write_atomically
@@ -240,6 +241,21 @@ def shard_of(shard: Shard, selected: list[Scenario],
     (``None``: it runs), so the scenarios that run are spread over the shards first."""
     return shard.select(selected, key=lambda item: item.id,
                         runs=lambda item: reasons[item.id] is None)
+
+
+def part_to_run(selected: list[Scenario], reasons: Mapping[str, str | None], *,
+                shard: Shard | None, last_failed_in: Path | None = None,
+                ) -> tuple[list[Scenario], frozenset[str] | None]:
+    """What a run takes of ``selected``, as the command lines show it: ``shard``'s part, then,
+    with ``last_failed_in`` (an earlier run's ``results.json``), what failed there, saying on
+    stderr how it narrowed (:func:`~scenarios.last_run.last_failed_selection`). Also the ids
+    to narrow the run to (:attr:`RunOptions.last_failed`), or ``None``."""
+    if shard is not None:
+        selected = shard_of(shard, selected, reasons)
+    if last_failed_in is None or not selected:
+        return selected, None
+    return last_failed_selection(selected, lambda item: item.id, last_failed_in,
+                                 lambda text: print(f"scenarios: {text}", file=sys.stderr))
 
 
 def _run(options: RunOptions, registry: Registry | None, out: TextIO | None) -> RunSummary:

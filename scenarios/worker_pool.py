@@ -169,6 +169,12 @@ def run_in_workers(options: RunOptions, selected: Sequence[Scenario], progress: 
             in_flight.pop(index, None)
             progress.finished(payload)
 
+    def report_error(result: ScenarioResult) -> None:
+        """A result this process makes (no worker sent it): counted, as a worker counts its
+        own, and reported."""
+        failures.note(result)
+        progress.finished(result)
+
     def stop_overdue() -> None:
         """A worker whose scenario has run past ``options.scenario_timeout`` is stopped; the
         scenario fails, and a new worker takes the old one's place in the queue."""
@@ -180,15 +186,13 @@ def run_in_workers(options: RunOptions, selected: Sequence[Scenario], progress: 
             worker = WorkerInfo(index=index, count=options.workers)
             if scenario_id not in progress.results:  # it did not finish as it was stopped
                 result = error_result(by_id[scenario_id], overdue_message(limit), worker)
-                failures.note(result)
-                progress.finished(replace(result, seconds=time.monotonic() - began))
+                report_error(replace(result, seconds=time.monotonic() - began))
             # It may have finished just then, and begun the next one as it was stopped.
             lost = in_flight.pop(index, (scenario_id, began))[0]
             if lost not in progress.results:
                 message = (f"worker {index} was stopped as this scenario began: "
                            f"{scenario_id} had not finished within {limit:g} s")
-                failures.note(result := error_result(by_id[lost], message, worker))
-                progress.finished(result)
+                report_error(error_result(by_id[lost], message, worker))
             running = {taken for taken, _ in in_flight.values()}
             if any(item.id not in progress.results and item.id not in running
                    for item in selected):  # scenarios wait in the queue: a worker for them
@@ -211,13 +215,12 @@ def run_in_workers(options: RunOptions, selected: Sequence[Scenario], progress: 
                     lost, _ = in_flight.pop(index)
                     worker = WorkerInfo(index=index, count=options.workers)
                     message = f"worker {index} exited (code {process.exitcode}) during the run"
-                    failures.note(result := error_result(by_id[lost], message, worker))
-                    progress.finished(result)
+                    report_error(error_result(by_id[lost], message, worker))
             if not any(p.is_alive() for p in processes):
                 for item in selected:
                     if item.id not in progress.results:
                         worker = WorkerInfo(index=-1, count=options.workers)
-                        progress.finished(error_result(item, "no worker left to run it", worker))
+                        report_error(error_result(item, "no worker left to run it", worker))
     except BaseException:
         _interrupt_workers(processes, lambda: _drain(events, handle))
         raise
