@@ -1,26 +1,40 @@
 """A run inside GitHub Actions (``GITHUB_ACTIONS=true``) also speaks to the workflow: each
-scenario that did not pass becomes an error annotation on the job (a workflow command on
-stdout, shown on the run's summary page and in pull requests), and the job's summary
-(``$GITHUB_STEP_SUMMARY``) gets the run's counts and a table of what did not pass.
+scenario (or conformance row) that did not pass becomes an error annotation on the job (a
+workflow command on stdout, shown on the run's summary page and in pull requests), and the
+job's summary (``$GITHUB_STEP_SUMMARY``) gets the run's counts and a table of what did not pass.
 
 GitHub shows at most 10 error annotations of a step; past that one notice says how many more
 the report holds. Nothing is printed or written outside GitHub Actions.
+
+:func:`error_commands`, :func:`summary_table` and :func:`tell_github` are the parts both
+commands share; :func:`report_to_github` tells GitHub about a scenario run, and
+:mod:`scenarios.conformance.github` about a conformance run.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from scenarios.results import LABELS, RunSummary, ScenarioResult
 
-__all__ = ["MAX_ANNOTATIONS", "report_to_github", "step_summary", "workflow_commands"]
+__all__ = ["MAX_ANNOTATIONS", "NotPassed", "cell", "error_commands", "report_to_github",
+           "step_summary", "summary_table", "tell_github", "workflow_commands"]
 
 MAX_ANNOTATIONS = 10
 """Error annotations GitHub shows for one step."""
 MAX_MESSAGE = 1000
 """Characters of a scenario's message in its annotation or summary row."""
+
+
+@dataclass(frozen=True)
+class NotPassed:
+    """One scenario or row that did not pass: its annotation's title and message."""
+
+    title: str
+    message: str
 
 
 def _data(text: str) -> str:
@@ -31,6 +45,52 @@ def _data(text: str) -> str:
 def _property(text: str) -> str:
     """A workflow command's property value: also ``:`` and ``,``."""
     return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def error_commands(not_passed: Sequence[NotPassed], *, more: str) -> list[str]:
+    """An error annotation for each of ``not_passed`` (:data:`MAX_ANNOTATIONS` at most), then a
+    notice ``"<n> <more>"`` saying how many more there are."""
+    lines = [f"::error title={_property(item.title)}::{_data(item.message)}"
+             for item in not_passed[:MAX_ANNOTATIONS]]
+    if (left := len(not_passed) - MAX_ANNOTATIONS) > 0:
+        lines.append(f"::notice title=sso-harness::{left} {_data(more)}")
+    return lines
+
+
+def cell(text: str) -> str:
+    """``text`` as one cell of a Markdown table."""
+    return text.replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+
+
+def summary_table(heading: str, counts: str, header: Sequence[str],
+                  rows: Sequence[Sequence[str]], *, align: str = "") -> str:
+    """A step summary: a heading, the counts, and a table of ``rows`` under ``header`` (cells
+    already made with :func:`cell`) when there are any. ``align``: a Markdown alignment row
+    (default: all left)."""
+    lines = [f"### {heading}", "", counts, ""]
+    if rows:
+        lines += ["| " + " | ".join(header) + " |",
+                  align or "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def tell_github(commands: Sequence[str], summary: str,
+                environ: Mapping[str, str] | None = None) -> None:
+    """Inside GitHub Actions, print ``commands`` and append ``summary`` to the job's summary."""
+    env = os.environ if environ is None else environ
+    if env.get("GITHUB_ACTIONS") != "true":
+        return
+    for line in commands:
+        print(line, flush=True)
+    if target := env.get("GITHUB_STEP_SUMMARY"):
+        try:
+            with Path(target).open("a", encoding="utf-8") as out:
+                out.write(summary)
+        except OSError as exc:
+            print(f"scenarios: could not write the job summary {target}: {exc.strerror}",
+                  flush=True)
 
 
 def _message(result: ScenarioResult, lines: int | None = None) -> str:
@@ -49,47 +109,27 @@ def _message(result: ScenarioResult, lines: int | None = None) -> str:
 def workflow_commands(summary: RunSummary) -> list[str]:
     """The workflow commands for ``summary``: an error for each scenario that did not pass
     (:data:`MAX_ANNOTATIONS` at most, then a notice of how many more)."""
-    lines = [f"::error title={_property(f'{r.id} {LABELS[r.status]}')}::"
-             f"{_data(f'{r.title}: {_message(r)}')}"
-             for r in summary.failures[:MAX_ANNOTATIONS]]
-    if (more := len(summary.failures) - MAX_ANNOTATIONS) > 0:
-        lines.append(f"::notice title=sso-harness::{more} more scenarios did not pass: see "
-                     f"{_data(str(summary.report_dir / 'index.html'))}")
-    return lines
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+    return error_commands(
+        [NotPassed(f"{r.id} {LABELS[r.status]}", f"{r.title}: {_message(r)}")
+         for r in summary.failures],
+        more=f"more scenarios did not pass: see {summary.report_dir / 'index.html'}")
 
 
 def step_summary(summary: RunSummary) -> str:
     """The Markdown appended to the job's summary page."""
     passed = sum(r.passed for r in summary.results)
-    skipped = len(summary.skipped)
     where = f" shard {summary.shard}" if summary.shard else ""
-    app = f" against {_cell(summary.app)}" if summary.app else ""
-    lines = [f"### sso-harness scenarios{where}{app}", "",
-             f"{passed} passed, {len(summary.failures)} failed, {skipped} skipped in "
-             f"{summary.seconds:.1f} s", ""]
-    if summary.failures:
-        lines += ["| scenario | result | seconds | what went wrong |", "|---|---|---:|---|"]
-        lines += [f"| `{r.id}` | {LABELS[r.status]} | {r.seconds:.2f} | "
-                  f"{_cell(_message(r, lines=3))} |" for r in summary.failures]
-        lines.append("")
-    return "\n".join(lines) + "\n"
+    app = f" against {cell(summary.app)}" if summary.app else ""
+    return summary_table(
+        f"sso-harness scenarios{where}{app}",
+        f"{passed} passed, {len(summary.failures)} failed, {len(summary.skipped)} skipped in "
+        f"{summary.seconds:.1f} s",
+        ("scenario", "result", "seconds", "what went wrong"),
+        [(f"`{r.id}`", LABELS[r.status], f"{r.seconds:.2f}", cell(_message(r, lines=3)))
+         for r in summary.failures],
+        align="|---|---|---:|---|")
 
 
 def report_to_github(summary: RunSummary, environ: Mapping[str, str] | None = None) -> None:
     """Inside GitHub Actions, print the annotations and append the step summary."""
-    env = os.environ if environ is None else environ
-    if env.get("GITHUB_ACTIONS") != "true":
-        return
-    for line in workflow_commands(summary):
-        print(line, flush=True)
-    if target := env.get("GITHUB_STEP_SUMMARY"):
-        try:
-            with Path(target).open("a", encoding="utf-8") as out:
-                out.write(step_summary(summary))
-        except OSError as exc:
-            print(f"scenarios: could not write the job summary {target}: {exc.strerror}",
-                  flush=True)
+    tell_github(workflow_commands(summary), step_summary(summary), environ)

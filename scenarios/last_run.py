@@ -1,12 +1,12 @@
 """What the last run left in a report directory's ``results.json``: its rows, for the order the
 workers take scenarios in (:mod:`scenarios.schedule`), and the scenarios that did not pass, for
-``run --last-failed``.
+``run --last-failed`` (and the rows that failed, for ``conformance --last-failed``).
 
 ``--last-failed`` narrows the selection (after ``--only`` and ``--shard``, so a CI machine
 reruns the failures of its own shard) to the scenarios the last run reported as failed or in
-error. When the last run left no readable results, or none of the selection failed in it, the
-whole selection runs, as pytest's ``--last-failed`` does: a rerun never passes by running
-nothing.
+error (the rows it gave as FAIL, for ``conformance``). When the last run left no readable
+results, or none of the selection failed in it, the whole selection runs, as pytest's
+``--last-failed`` does: a rerun never passes by running nothing.
 """
 
 from __future__ import annotations
@@ -16,17 +16,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["last_failed_selection", "previous_failures", "previous_rows"]
+__all__ = ["last_failed_selection", "previous_failed_rows", "previous_failures", "previous_rows"]
 
 T = TypeVar("T")
 NOT_PASSED = ("failed", "error")
 
 
-def previous_rows(results_json: Path) -> list[dict[str, Any]] | None:
-    """The result rows of an earlier run's ``results.json``; ``None`` when it is missing or
-    not a file the harness wrote."""
+def previous_rows(results_json: Path, key: str = "results") -> list[dict[str, Any]] | None:
+    """The result rows (under ``key``) of an earlier run's ``results.json``; ``None`` when it
+    is missing or not a file the harness wrote."""
     try:
-        rows = json.loads(results_json.read_text(encoding="utf-8"))["results"]
+        rows = json.loads(results_json.read_text(encoding="utf-8"))[key]
     except (OSError, ValueError, KeyError, TypeError):
         return None
     if not isinstance(rows, list):
@@ -34,21 +34,31 @@ def previous_rows(results_json: Path) -> list[dict[str, Any]] | None:
     return [row for row in rows if isinstance(row, dict)]
 
 
-def previous_failures(results_json: Path) -> frozenset[str] | None:
-    """The ids an earlier run reported as failed or in error; ``None`` when it left no
-    readable results."""
-    rows = previous_rows(results_json)
+def previous_failures(results_json: Path, *, key: str = "results", status: str = "status",
+                      not_passed: Sequence[str] = NOT_PASSED) -> frozenset[str] | None:
+    """The ids an earlier run reported as failed or in error (rows under ``key`` whose
+    ``status`` is one of ``not_passed``); ``None`` when it left no readable results."""
+    rows = previous_rows(results_json, key)
     if rows is None:
         return None
     return frozenset(row["id"] for row in rows
-                     if row.get("status") in NOT_PASSED and isinstance(row.get("id"), str))
+                     if row.get(status) in not_passed and isinstance(row.get("id"), str))
 
 
-def last_failed_selection(selected: Sequence[T], key: Callable[[T], str], results_json: Path,
-                          say: Callable[[str], None]) -> tuple[list[T], frozenset[str] | None]:
-    """``selected`` narrowed to what failed in the run that wrote ``results_json``, and the ids
-    to narrow the run to (``None``: all of ``selected``, after ``say`` has told why)."""
-    failed = previous_failures(results_json)
+def previous_failed_rows(results_json: Path) -> frozenset[str] | None:
+    """The conformance rows an earlier ``conformance --report`` gave as FAIL."""
+    return previous_failures(results_json, key="rows", status="result", not_passed=("FAIL",))
+
+
+def last_failed_selection(
+        selected: Sequence[T], key: Callable[[T], str], results_json: Path,
+        say: Callable[[str], None], *,
+        read: Callable[[Path], frozenset[str] | None] = previous_failures,
+        noun: str = "scenarios") -> tuple[list[T], frozenset[str] | None]:
+    """``selected`` narrowed to what failed in the run that wrote ``results_json`` (as ``read``
+    finds it), and the ids to narrow the run to (``None``: all of ``selected``, after ``say``
+    has told why)."""
+    failed = read(results_json)
     if failed is None:
         say(f"--last-failed: no results of a last run in {results_json}: running the whole "
             "selection")
@@ -58,6 +68,6 @@ def last_failed_selection(selected: Sequence[T], key: Callable[[T], str], result
         say(f"--last-failed: none of the selection failed in the last run ({results_json}): "
             "running the whole selection")
         return list(selected), None
-    say(f"--last-failed: running the {len(narrowed)} of {len(selected)} selected scenarios "
+    say(f"--last-failed: running the {len(narrowed)} of {len(selected)} selected {noun} "
         f"that failed in the last run")
     return narrowed, failed

@@ -21,9 +21,9 @@ if TYPE_CHECKING:
 __all__ = ["FailureCount", "skip_reason"]
 
 
-def skip_reason(limit: int) -> str:
-    """Why a scenario is skipped once ``limit`` scenarios have failed."""
-    failures = "scenario had" if limit == 1 else "scenarios had"
+def skip_reason(limit: int, noun: str = "scenario") -> str:
+    """Why a scenario (or a conformance ``row``) is skipped once ``limit`` have failed."""
+    failures = f"{noun} had" if limit == 1 else f"{noun}s had"
     return f"not run: {limit} {failures} failed (--max-failures {limit})"
 
 

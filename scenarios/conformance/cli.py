@@ -14,6 +14,7 @@ from pathlib import Path
 
 from scenarios import app_logs
 from scenarios.conformance.control import MockControl, SetupError
+from scenarios.conformance.github import report_to_github
 from scenarios.conformance.report import format_explanations, write_report
 from scenarios.conformance.rows import (
     Row,
@@ -29,7 +30,13 @@ from scenarios.conformance.runner import ConformanceOptions, preflight, run_rows
 from scenarios.conformance.setup import from_flags, from_profile
 from scenarios.conformance.trust import browser_trust
 from scenarios.junit import JUnitCase, Outcome, write_junit_xml
-from scenarios.options import MAX_TIMEOUT_SECONDS, port_option, timeout_option
+from scenarios.last_run import last_failed_selection, previous_failed_rows
+from scenarios.options import (
+    MAX_TIMEOUT_SECONDS,
+    max_failures_option,
+    port_option,
+    timeout_option,
+)
 from scenarios.report import output_problem
 from scenarios.shard import Shard, shard_option
 
@@ -132,6 +139,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="run only part I of N of the rows (a deterministic split: N CI "
                         "machines with I = 1..N run every row once)")
     parser.add_argument("--list", action="store_true", help="list the rows and exit")
+    stop = parser.add_mutually_exclusive_group()
+    stop.add_argument("--max-failures", type=max_failures_option, metavar="N",
+                      help="once N rows have failed, do not run the rows left (SKIP)")
+    stop.add_argument("-x", dest="max_failures", action="store_const", const=1,
+                      help="stop after the first failed row: --max-failures 1")
+    parser.add_argument("--last-failed", action="store_true",
+                        help="run only the selected rows that failed in the last run (its "
+                        "results.json in --report, which this needs); all of them when none did")
     parser.add_argument("--junit", type=Path, metavar="PATH", help="also write JUnit XML here")
     parser.add_argument("--json", action="store_true",
                         help="print the results as JSON on stdout (progress goes to stderr)")
@@ -159,6 +174,14 @@ def handle(args: argparse.Namespace) -> int:
         return EXIT_SETUP
     if args.shard is not None:
         rows = tuple(args.shard.select(rows, key=lambda row: row.id))
+    if args.last_failed:
+        if args.report is None:
+            _say("scenarios conformance: --last-failed reads the results.json the last run "
+                 "wrote with --report DIR: give --report")
+            return EXIT_SETUP
+        rows = tuple(last_failed_selection(rows, lambda row: row.id,
+                                           args.report / "results.json", _say,
+                                           read=previous_failed_rows, noun="rows")[0])
     if args.list:
         for row in rows:
             print(f"{row.id}\t{row.expect}\t{row.fault or '-'}\t{row.what}")
@@ -222,6 +245,8 @@ def handle(args: argparse.Namespace) -> int:
     if args.junit is not None:
         _say(f"junit:  {write_junit(results, args.junit, shard=args.shard, timestamp=started)}")
     _say_logs(report_dir)
+    report_to_github(results, rp=options.rp, shard=args.shard, report=args.report,
+                     seconds=(datetime.now(UTC) - started).total_seconds())
     return EXIT_FAILED if summary_counts(results)["failed"] else 0
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
@@ -17,6 +17,7 @@ import httpx
 from scenarios.conformance.control import MockControl, SetupError
 from scenarios.conformance.evidence import ProviderEvidence, evidence_of
 from scenarios.conformance.judging import Refusal
+from scenarios.conformance.options import CLOCK_TOLERANCE, ConformanceOptions
 from scenarios.conformance.refusals import refused_user, sent_refusal, shown_refusal
 from scenarios.conformance.rows import (
     LOGIN_ROWS,
@@ -24,8 +25,10 @@ from scenarios.conformance.rows import (
     LoginObservation,
     Row,
     RowResult,
+    Verdict,
     judge,
 )
+from scenarios.max_failures import skip_reason
 from scenarios.protocol_view import BrowserLog, Collected, collect, exchange_of
 
 if TYPE_CHECKING:
@@ -38,39 +41,8 @@ __all__ = ["CLOCK_TOLERANCE", "PLAIN_ROW", "ConformanceOptions", "Progress", "pr
 
 TEXT_LIMIT = 70
 SETTLE_MS = 3000
-CLOCK_TOLERANCE = 60.0
-"""Seconds the app's clock (its ``Date`` header) may differ from the provider's: more, and
-tokens look expired or not yet valid to it, whatever the row."""
 PLAIN_ROW = LOGIN_ROWS[0]
 """The plain code flow, which the preflight signs in with before any row."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class ConformanceOptions:
-    rp: str
-    """The RP's base URL."""
-    idp: str
-    """The mock provider's base URL."""
-    start: str = "/login"
-    check: str = "/api/me"
-    backchannel: str | None = None
-    tenant: str
-    client_id: str
-    upn: str
-    password: str
-    headed: bool = False
-    timeout_ms: float = 10_000
-    ws_endpoint: str | None = None
-    context_options: Mapping[str, Any] = field(default_factory=dict)
-    """Options of each browser context (how it trusts an https provider)."""
-    clock_tolerance: float = CLOCK_TOLERANCE
-
-    @property
-    def over_tls(self) -> bool:
-        return self.idp.startswith("https://")
-
-    def rp_url(self, path: str) -> str:
-        return path if "://" in path else f"{self.rp.rstrip('/')}/{path.lstrip('/')}"
 
 
 def _squash(text: str, limit: int = TEXT_LIMIT) -> str:
@@ -369,8 +341,15 @@ def run_rows(options: ConformanceOptions, rows: Sequence[Row], control: MockCont
                            protocol=exchange_of(driver.collected))
         return result, obs, evidence
 
+    limit = options.max_failures
+
     def one(row: Row) -> None:
-        result, _, _ = observe(row)
+        if limit is not None and sum(r.verdict.result == "FAIL" for r in results) >= limit:
+            result = RowResult(row=row, verdict=Verdict(result="SKIP", did="not run",
+                                                        reason=skip_reason(limit, "row")),
+                               seconds=0.0)
+        else:
+            result, _, _ = observe(row)
         results.append(result)
         if progress is not None:
             progress(result)

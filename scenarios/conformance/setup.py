@@ -16,7 +16,7 @@ import httpx
 
 from scenarios.ca_trust import public_trust
 from scenarios.conformance.control import MockControl, SetupError
-from scenarios.conformance.runner import ConformanceOptions
+from scenarios.conformance.options import ConformanceOptions
 from scenarios.conformance.trust import client_context
 
 __all__ = ["Target", "from_flags", "from_profile"]
@@ -43,7 +43,8 @@ def _person(user: str, password: str | None) -> tuple[str, str]:
 def _common(args: argparse.Namespace) -> dict[str, object]:
     upn, password = _person(args.user, args.password)
     return {"upn": upn, "password": password, "headed": args.headed,
-            "timeout_ms": args.timeout * 1000, "ws_endpoint": args.browser_ws_endpoint}
+            "timeout_ms": args.timeout * 1000, "ws_endpoint": args.browser_ws_endpoint,
+            "max_failures": args.max_failures}
 
 
 def from_profile(args: argparse.Namespace, stack: contextlib.ExitStack, *,

@@ -50,6 +50,7 @@ def test_defaults_of_the_command() -> None:
 @pytest.mark.parametrize(("option", "bad"), [
     ("--timeout", "0"), ("--timeout", "-1"), ("--timeout", "601"), ("--timeout", "nan"),
     ("--idp-port", "-1"), ("--idp-port", "65536"), ("--idp-port", "any"),
+    ("--max-failures", "0"), ("--max-failures", "1.5"),
 ])
 def test_numbers_out_of_range_are_usage_errors(option: str, bad: str,
                                                capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,48 @@
+"""A conformance run inside GitHub Actions: an error annotation for each row that failed, and
+the counts and a table of the failed rows in the job's summary, as ``run`` gives for
+scenarios (:mod:`scenarios.github`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from scenarios.conformance.rows import RowResult, summary_line
+from scenarios.github import NotPassed, cell, error_commands, summary_table, tell_github
+from scenarios.shard import Shard
+
+__all__ = ["report_to_github", "step_summary", "workflow_commands"]
+
+
+def _failed(results: Sequence[RowResult]) -> list[RowResult]:
+    return [r for r in results if r.verdict.result == "FAIL"]
+
+
+def workflow_commands(results: Sequence[RowResult], report: Path | None = None) -> list[str]:
+    """An error for each row that failed (at most 10, then a notice of how many more)."""
+    where = f"see {report / 'index.html'}" if report is not None else "see the table above"
+    return error_commands(
+        [NotPassed(f"{r.row.id} FAIL", f"{r.row.what}: {r.verdict.reason} "
+                   f"(expected {r.row.expect}; the RP did: {r.verdict.did})")
+         for r in _failed(results)],
+        more=f"more conformance rows failed: {where}")
+
+
+def step_summary(results: Sequence[RowResult], *, rp: str, shard: Shard | None = None,
+                 seconds: float) -> str:
+    """The Markdown appended to the job's summary page."""
+    where = f" shard {shard}" if shard else ""
+    return summary_table(
+        f"sso-harness conformance{where} against {cell(rp)}",
+        f"{summary_line(results)} in {seconds:.1f} s",
+        ("row", "expected", "the RP did", "why it failed"),
+        [(f"`{r.row.id}`", r.row.expect, cell(r.verdict.did), cell(r.verdict.reason))
+         for r in _failed(results)])
+
+
+def report_to_github(results: Sequence[RowResult], *, rp: str, shard: Shard | None = None,
+                     report: Path | None = None, seconds: float,
+                     environ: Mapping[str, str] | None = None) -> None:
+    """Inside GitHub Actions, print the annotations and append the step summary."""
+    tell_github(workflow_commands(results, report),
+                step_summary(results, rp=rp, shard=shard, seconds=seconds), environ)

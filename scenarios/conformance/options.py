@@ -1,0 +1,44 @@
+"""What a conformance run is given: the RP and provider under test, who signs in, the browser's
+settings and when to stop (:class:`ConformanceOptions`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["CLOCK_TOLERANCE", "ConformanceOptions"]
+
+CLOCK_TOLERANCE = 60.0
+"""Seconds the app's clock (its ``Date`` header) may differ from the provider's: more, and
+tokens look expired or not yet valid to it, whatever the row."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConformanceOptions:
+    rp: str
+    """The RP's base URL."""
+    idp: str
+    """The mock provider's base URL."""
+    start: str = "/login"
+    check: str = "/api/me"
+    backchannel: str | None = None
+    tenant: str
+    client_id: str
+    upn: str
+    password: str
+    headed: bool = False
+    timeout_ms: float = 10_000
+    ws_endpoint: str | None = None
+    context_options: Mapping[str, Any] = field(default_factory=dict)
+    """Options of each browser context (how it trusts an https provider)."""
+    clock_tolerance: float = CLOCK_TOLERANCE
+    max_failures: int | None = None
+    """``--max-failures N``: once N rows have failed, the rows left are not run (SKIP)."""
+
+    @property
+    def over_tls(self) -> bool:
+        return self.idp.startswith("https://")
+
+    def rp_url(self, path: str) -> str:
+        return path if "://" in path else f"{self.rp.rstrip('/')}/{path.lstrip('/')}"

@@ -1,0 +1,159 @@
+"""What a CI job needs from ``conformance``, as from ``run``: ``--max-failures`` / ``-x`` to stop
+early, ``--last-failed`` to rerun the rows that failed, and GitHub Actions annotations and a job
+summary for the rows that failed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from relying_party.oidc import id_token, id_token_checks
+from scenarios.__main__ import build_parser, main
+from scenarios.conformance.github import report_to_github, step_summary, workflow_commands
+from scenarios.conformance.judging import Verdict
+from scenarios.conformance.rows import ROWS, RowResult
+from scenarios.github import MAX_ANNOTATIONS
+from scenarios.live import LiveStack, live_stack
+from scenarios.shard import Shard
+
+ROW = {row.id: row for row in ROWS}
+
+
+def _result(row_id: str, result: str, reason: str = "", did: str = "signed in") -> RowResult:
+    return RowResult(row=ROW[row_id], verdict=Verdict(result=result, did=did,  # type: ignore[arg-type]
+                                                      reason=reason), seconds=0.5)
+
+
+def test_each_failed_row_is_an_error_annotation_escaped_as_github_reads_it() -> None:
+    results = [_result("rp-response_type-code", "PASS"),
+               _result("rp-nonce-invalid", "FAIL", "100% signed in,\nwith a foreign nonce"),
+               _result("rp-id_token-bad-at_hash", "INFO", "either"),
+               _result("rp-id_token-aud", "SKIP", "not run")]
+    assert workflow_commands(results) == [
+        "::error title=rp-nonce-invalid FAIL::"
+        f"{ROW['rp-nonce-invalid'].what}: 100%25 signed in,%0Awith a foreign nonce "
+        "(expected REJECT; the RP did: signed in)"]
+
+
+def test_past_ten_failed_rows_one_notice_says_how_many_more(tmp_path: Path) -> None:
+    results = [_result(row.id, "FAIL", "r") for row in ROWS[:12]]
+    lines = workflow_commands(results, tmp_path)
+    assert len(lines) == MAX_ANNOTATIONS + 1
+    assert lines[-1] == (f"::notice title=sso-harness::2 more conformance rows failed: see "
+                         f"{tmp_path / 'index.html'}")
+    assert workflow_commands(results)[-1].endswith("failed: see the table above")
+
+
+def test_the_step_summary_counts_and_tabulates_the_failed_rows() -> None:
+    results = [_result("rp-response_type-code", "PASS"),
+               _result("rp-nonce-invalid", "FAIL", "a | b", did="signed in\nat once"),
+               _result("rp-id_token-aud", "SKIP", "not run")]
+    text = step_summary(results, rp="http://rp.test", shard=Shard(1, 2), seconds=7.25)
+    assert text.splitlines() == [
+        "### sso-harness conformance shard 1/2 against http://rp.test", "",
+        "1 passed, 1 failed, 1 not tested, 0 informational in 7.2 s", "",
+        "| row | expected | the RP did | why it failed |", "|---|---|---|---|",
+        "| `rp-nonce-invalid` | REJECT | signed in<br>at once | a \\| b |", "",
+    ]
+    passed = step_summary(results[:1], rp="http://rp.test", seconds=1.0)
+    assert "|" not in passed and "### sso-harness conformance against" in passed
+
+
+def test_outside_github_actions_nothing_is_said(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    job_summary = tmp_path / "summary.md"
+    results = [_result("rp-nonce-invalid", "FAIL", "r")]
+    for environ in ({}, {"GITHUB_ACTIONS": "false", "GITHUB_STEP_SUMMARY": str(job_summary)}):
+        report_to_github(results, rp="http://rp.test", seconds=1.0, environ=environ)
+    assert "::" not in capsys.readouterr().out
+    assert not job_summary.exists()
+
+
+def test_max_failures_and_x_are_one_option() -> None:
+    parse = build_parser().parse_args
+    assert parse(["conformance", "--rp", "http://rp.test"]).max_failures is None
+    assert parse(["conformance", "--rp", "http://rp.test", "-x"]).max_failures == 1
+    assert parse(["conformance", "--rp", "http://rp.test", "--max-failures", "3"]).max_failures == 3
+    with pytest.raises(SystemExit):
+        parse(["conformance", "--rp", "http://rp.test", "-x", "--max-failures", "3"])
+
+
+def test_last_failed_needs_the_report_it_reads(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["conformance", "--rp", "http://rp.test", "--last-failed"]) == 2
+    assert "--last-failed reads the results.json" in capsys.readouterr().err
+
+
+def _results_json(report: Path, **results: str) -> None:
+    report.mkdir(exist_ok=True)
+    (report / "results.json").write_text(json.dumps(
+        {"schema": 1, "rows": [{"id": i, "result": r} for i, r in results.items()]}))
+
+
+def test_last_failed_lists_the_rows_that_failed_last_time(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def listed(*extra: str) -> tuple[list[str], str]:
+        assert main(["conformance", "--list", "--last-failed", "--report", str(tmp_path),
+                     *extra]) == 0
+        out, err = capsys.readouterr()
+        return [line.split("\t")[0] for line in out.splitlines()], err
+
+    every = [row.id for row in ROWS]
+    rows, said = listed()
+    assert rows == every and "no results of a last run" in said
+    _results_json(tmp_path, **{"rp-nonce-invalid": "FAIL", "rp-id_token-aud": "FAIL",
+                               "rp-response_type-code": "PASS", "rp-id_token-sub": "SKIP"})
+    rows, said = listed()
+    assert rows == ["rp-id_token-aud", "rp-nonce-invalid"]  # in the catalogue's order
+    assert "running the 2 of 27 selected rows that failed in the last run" in said
+    rows, said = listed("--only", "rp-nonce-invalid,rp-response_type-code")
+    assert rows == ["rp-nonce-invalid"]
+    rows, said = listed("--only", "rp-response_type-code,rp-id_token-sub")
+    assert rows == ["rp-response_type-code", "rp-id_token-sub"]
+    assert "none of the selection failed in the last run" in said
+
+
+@pytest.fixture
+def stack() -> Iterator[LiveStack]:
+    with live_stack() as live:
+        yield live
+
+
+@pytest.mark.browser
+def test_a_broken_rp_stops_at_its_first_failed_row_and_reruns_only_it(
+        stack: LiveStack, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An RP without its audience and nonce checks fails both rows; with -x only the first runs, and
+    inside GitHub Actions it is annotated; --last-failed then runs that row alone."""
+    monkeypatch.setattr(id_token, "ID_TOKEN_CHECKS", tuple(
+        check for check in id_token.ID_TOKEN_CHECKS
+        if check not in (id_token_checks.check_nonce, id_token_checks.check_audience)))
+    job_summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(job_summary))
+    report = tmp_path / "report"
+    argv = ["conformance", "--rp", stack.rp.base_url, "--idp", stack.idp.base_url,
+            "--start", f"/sso/{stack.connection_id}/widget", "--report", str(report),
+            "--only", "rp-id_token-aud,rp-id_token-iat,rp-nonce-invalid"]
+
+    assert main([*argv, "-x"]) == 1
+    out = capsys.readouterr().out
+    rows = {r["id"]: r for r in json.loads((report / "results.json").read_text())["rows"]}
+    assert {i: r["result"] for i, r in rows.items()} == {
+        "rp-id_token-aud": "FAIL", "rp-id_token-iat": "SKIP", "rp-nonce-invalid": "SKIP"}
+    assert rows["rp-nonce-invalid"]["reason"] == (
+        "not run: 1 row had failed (--max-failures 1)")
+    assert rows["rp-nonce-invalid"]["did"] == "not run"
+    annotations = [line for line in out.splitlines() if line.startswith("::")]
+    assert len(annotations) == 1
+    assert annotations[0].startswith("::error title=rp-id_token-aud FAIL::")
+    assert "1 failed, 2 not tested" in job_summary.read_text()
+
+    assert main([*argv, "--last-failed"]) == 1
+    captured = capsys.readouterr()
+    assert "running the 1 of 3 selected rows that failed in the last run" in captured.err
+    rows = {r["id"]: r for r in json.loads((report / "results.json").read_text())["rows"]}
+    assert {i: r["result"] for i, r in rows.items()} == {"rp-id_token-aud": "FAIL"}
+    assert job_summary.read_text().count("### sso-harness conformance") == 2
