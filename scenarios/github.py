@@ -20,8 +20,9 @@ from pathlib import Path
 
 from scenarios.results import LABELS, RunSummary, ScenarioResult
 
-__all__ = ["MAX_ANNOTATIONS", "NotPassed", "cell", "error_commands", "report_to_github",
-           "step_summary", "summary_table", "tell_github", "workflow_commands"]
+__all__ = ["MAX_ANNOTATIONS", "NotPassed", "annotate_error", "cell", "error_commands",
+           "report_to_github", "step_summary", "summary_table", "tell_github",
+           "workflow_commands"]
 
 MAX_ANNOTATIONS = 10
 """Error annotations GitHub shows for one step."""
@@ -84,13 +85,19 @@ def tell_github(commands: Sequence[str], summary: str,
         return
     for line in commands:
         print(line, flush=True)
-    if target := env.get("GITHUB_STEP_SUMMARY"):
+    if summary and (target := env.get("GITHUB_STEP_SUMMARY")):
         try:
             with Path(target).open("a", encoding="utf-8") as out:
                 out.write(summary)
         except OSError as exc:
             print(f"scenarios: could not write the job summary {target}: {exc.strerror}",
                   flush=True)
+
+
+def annotate_error(title: str, message: str,
+                   environ: Mapping[str, str] | None = None) -> None:
+    """Inside GitHub Actions, one error annotation: why a run could not start."""
+    tell_github(error_commands([NotPassed(title, message)], more=""), "", environ)
 
 
 def _message(result: ScenarioResult, lines: int | None = None) -> str:

@@ -29,6 +29,7 @@ from scenarios.conformance.rows import (
 from scenarios.conformance.runner import ConformanceOptions, preflight, run_rows
 from scenarios.conformance.setup import from_flags, from_profile
 from scenarios.conformance.trust import browser_trust
+from scenarios.github import annotate_error
 from scenarios.junit import JUnitCase, Outcome, write_junit_xml
 from scenarios.last_run import last_failed_selection, previous_failed_rows
 from scenarios.options import (
@@ -226,6 +227,7 @@ def handle(args: argparse.Namespace) -> int:
             results = _run_with_browser(options, rows, target.control, target.ca_file)
         except SetupError as exc:
             _say(f"scenarios conformance: {exc}")
+            annotate_error("conformance set-up", str(exc))
             results = None
     if results is None:
         _say_logs(report_dir)

@@ -157,3 +157,16 @@ def test_a_broken_rp_stops_at_its_first_failed_row_and_reruns_only_it(
     rows = {r["id"]: r for r in json.loads((report / "results.json").read_text())["rows"]}
     assert {i: r["result"] for i, r in rows.items()} == {"rp-id_token-aud": "FAIL"}
     assert job_summary.read_text().count("### sso-harness conformance") == 2
+
+
+def test_a_set_up_that_fails_is_one_error_annotation_and_no_summary(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    job_summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(job_summary))
+    assert main(["conformance", "--rp", "http://127.0.0.1:9", "--idp", "http://127.0.0.1:9"]) == 2
+    out = capsys.readouterr().out
+    assert out.startswith("::error title=conformance set-up::http://127.0.0.1:9 is not a mock "
+                          "provider with a /_mock/ control API"), out
+    assert len(out.splitlines()) == 1 and not job_summary.exists()
