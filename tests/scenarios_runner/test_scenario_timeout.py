@@ -134,7 +134,6 @@ def test_a_hanging_scenario_fails_and_a_new_worker_runs_the_rest(tmp_path: Path)
 
 
 @pytest.mark.browser
-@pytest.mark.browser
 def test_no_worker_is_started_in_place_of_one_when_nothing_waits(tmp_path: Path) -> None:
     """One worker hangs while the other runs the last scenario: once the first is stopped no
     scenario waits in the queue, and no new worker is started for none."""
@@ -142,6 +141,56 @@ def test_no_worker_is_started_in_place_of_one_when_nothing_waits(tmp_path: Path)
     assert done.returncode == 1, done.stdout + done.stderr
     assert (results["a.hangs"]["status"], results["c.quick"]["status"]) == ("error", "passed")
     assert len(list(tmp_path.glob("worker-*"))) == 2
+
+
+FINISHED_AS_STOPPED = textwrap.dedent("""\
+    import contextlib, os, signal, time
+    from pathlib import Path
+    from scenarios import Registry
+
+    registry = Registry()
+
+    @registry.environment_factory
+    @contextlib.contextmanager
+    def environment(worker):
+        (Path(os.environ["HUNG_DIR"]).parent / f"worker-{os.getpid()}").write_text("")
+        if worker.index == 1:  # takes no scenario before the other has taken both
+            time.sleep(6)
+        yield None
+
+    HELD = []  # the runner's stop, held back until the next scenario has begun
+    STOP = []
+
+    def slow(ctx):
+        with ctx.step("finish past the limit, the stop held back"):
+            STOP.append(signal.signal(signal.SIGTERM, lambda *_: HELD.append(True)))
+            time.sleep(4)
+
+    def next_one(ctx):
+        with ctx.step("begin as the stop arrives"):
+            signal.signal(signal.SIGTERM, STOP[0])
+            if HELD:
+                os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(60)
+
+    registry.scenario(id="a.slow", title="slow", proves="nothing")(slow)
+    registry.scenario(id="b.next", title="next", proves="nothing")(next_one)
+    """)
+
+
+@pytest.mark.browser
+def test_a_worker_stopped_as_it_began_its_next_scenario_reports_that_one_too(
+        tmp_path: Path) -> None:
+    """The overdue scenario finishes while its worker is being stopped, and the worker begins
+    the next one before the stop reaches it: the first keeps its result, and the second is
+    an error naming the overdue one, not a scenario never reported."""
+    done, results, _ = _run_hanging(tmp_path, "--workers", "2", catalogue=FINISHED_AS_STOPPED)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert results["a.slow"]["status"] == "passed", results["a.slow"]
+    assert results["b.next"]["status"] == "error", results["b.next"]
+    assert results["b.next"]["message"] == (
+        "worker 0 was stopped as this scenario began: a.slow had not finished within 1.5 s")
+    assert len(list(tmp_path.glob("worker-*"))) == 2, "nothing waits: no worker in its place"
 
 
 @pytest.mark.browser
