@@ -6,18 +6,27 @@ ANSI colour). Before a result leaves its worker, every text in it is masked by n
 (:func:`~scenarios.protocol_view.tokens.mask_text`) and by the values the run knows
 (:func:`~scenarios.protocol_view.known.known_values`), so are the values of its protocol
 exchange; a long text keeps its start and end, and control characters are escaped.
+
+A Playwright trace (:func:`mask_trace`) is masked by those values too, in every part of it but
+its pictures: the actions' parameters (a typed password), the network log and the bodies it
+keeps, the DOM snapshots. It is not masked by name: its parts are JSON and pages, which masking
+by name would break.
 """
 
 from __future__ import annotations
 
+import json
+import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from pathlib import Path
 
 from scenarios.protocol_view.known import mask_exchange
 from scenarios.protocol_view.tokens import mask_text, printable, value_mask
+from scenarios.report_files import write_atomically
 from scenarios.results import ScenarioResult
 
-__all__ = ["MAX_TEXT_HEAD", "MAX_TEXT_TAIL", "masked_result", "masked_text"]
+__all__ = ["MAX_TEXT_HEAD", "MAX_TEXT_TAIL", "mask_trace", "masked_result", "masked_text"]
 
 MAX_TEXT_HEAD = 12_000
 MAX_TEXT_TAIL = 4_000
@@ -54,3 +63,37 @@ def masked_result(result: ScenarioResult, known: Mapping[str, str]) -> ScenarioR
                    steps=tuple(replace(s, error=masked_text(s.error, hide))
                                for s in result.steps),
                    protocol=mask_exchange(result.protocol, hide))
+
+
+PICTURES = (".jpeg", ".jpg", ".png", ".webp", ".gif")
+"""A trace's screencast frames and images: nothing in them reads as text."""
+
+
+def mask_trace(path: Path, known: Mapping[str, str]) -> bool:
+    """Mask ``known`` (raw value -> what it is shown as) in the Playwright trace at ``path``:
+    as it is, URL-encoded or escaped in JSON, in each of its parts but the pictures. The
+    trace is replaced whole, and only when something was masked; whether it was."""
+    forms = dict(known)
+    for raw, shown in known.items():
+        for ascii_only in (True, False):
+            forms.setdefault(json.dumps(raw, ensure_ascii=ascii_only)[1:-1], shown)
+    hide = value_mask(forms)
+    with zipfile.ZipFile(path) as trace:
+        parts = [(info, trace.read(info)) for info in trace.infolist()]
+    masked = False
+    for index, (info, data) in enumerate(parts):
+        if info.filename.lower().endswith(PICTURES):
+            continue
+        # surrogateescape: any bytes round-trip, so a part that is not UTF-8 is kept as it is
+        text = data.decode("utf-8", "surrogateescape")
+        if (hidden := hide(text)) != text:
+            parts[index] = (info, hidden.encode("utf-8", "surrogateescape"))
+            masked = True
+    if masked:
+        def write(temporary: Path) -> None:
+            with zipfile.ZipFile(temporary, "w") as out:
+                for info, data in parts:
+                    out.writestr(info, data)
+
+        write_atomically(path, write)
+    return masked

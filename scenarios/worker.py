@@ -25,7 +25,7 @@ from scenarios.browser import launch, resolve
 from scenarios.clean_page import PageSource
 from scenarios.context import NotExercised, ScenarioContext, StepRecord, watch_page_versions
 from scenarios.futures import at_once, beside
-from scenarios.masking import masked_result, masked_text
+from scenarios.masking import mask_trace, masked_result, masked_text
 from scenarios.max_failures import FailureCount
 from scenarios.max_failures import skip_reason as failures_reason
 from scenarios.modes import ScreenshotMode, TraceMode
@@ -210,12 +210,20 @@ def run_scenario(
     if options.trace == "on" or (options.trace == "retain-on-failure" and went_wrong):
         trace = f"traces/{item.id}.zip"
     reusable = not went_wrong
+    known = known_values(env, worker_env)  # an app that never started left only the worker's
     if traced:
         with _timed(spent, "trace"):
             try:
                 context.tracing.stop(path=str(options.report_dir / trace) if trace else None)
             except Exception:
                 trace, reusable = None, False
+            if trace is not None:
+                try:
+                    mask_trace(options.report_dir / trace, known)
+                except Exception:  # never a trace that may hold what masking missed
+                    with contextlib.suppress(OSError):
+                        (options.report_dir / trace).unlink()
+                    trace = None
     with _timed(spent, "teardown"):
         pages.give_back(context, page, reusable=reusable)
     seconds = time.monotonic() - started
@@ -238,7 +246,7 @@ def run_scenario(
         protocol=exchange_of(collected),
         app_log=app_log,
         app_not_started=app_not_started,
-    ), known_values(env, worker_env))  # an app that never started left only the worker's
+    ), known)
     if options.trace != "rerun-on-failure" or not went_wrong or app_not_started:
         return result
     again = replace(options, trace="on", screenshots="failure",
