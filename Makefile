@@ -81,7 +81,8 @@ browser: venv
 	@$(PY) -m scenarios.browser ensure
 
 # `make test` leaves out the tests marked slow (memory over thousands of logins, the fuzzing,
-# the example apps in Node and Flask); `make test-slow` runs only those, `make test-all` both.
+# the example apps in Node and Flask, runs that wait out a scenario's time limit); `make
+# test-slow` runs only those, `make test-all` both.
 TEST_MARKS ?= not slow
 
 test: venv browser

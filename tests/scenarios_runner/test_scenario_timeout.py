@@ -133,6 +133,7 @@ def test_a_hanging_scenario_fails_and_a_new_worker_runs_the_rest(tmp_path: Path)
     assert "did not finish within 1.5 s" in done.stdout
 
 
+@pytest.mark.slow  # waits out limits and teardowns: make test-slow (and CI)
 @pytest.mark.browser
 def test_no_worker_is_started_in_place_of_one_when_nothing_waits(tmp_path: Path) -> None:
     """One worker hangs while the other runs the last scenario: once the first is stopped no
@@ -178,6 +179,7 @@ FINISHED_AS_STOPPED = textwrap.dedent("""\
     """)
 
 
+@pytest.mark.slow  # waits out limits and teardowns: make test-slow (and CI)
 @pytest.mark.browser
 def test_a_worker_stopped_as_it_began_its_next_scenario_reports_that_one_too(
         tmp_path: Path) -> None:
@@ -193,6 +195,7 @@ def test_a_worker_stopped_as_it_began_its_next_scenario_reports_that_one_too(
     assert len(list(tmp_path.glob("worker-*"))) == 2, "nothing waits: no worker in its place"
 
 
+@pytest.mark.slow  # waits out limits and teardowns: make test-slow (and CI)
 @pytest.mark.browser
 def test_one_worker_in_the_runners_process_goes_on_afresh(tmp_path: Path) -> None:
     """With one worker, the scenarios run in the runner's own process: the scenario that hangs
@@ -215,6 +218,7 @@ def test_one_worker_in_the_runners_process_goes_on_afresh(tmp_path: Path) -> Non
         "skipped", "not run: 1 scenario had failed (--max-failures 1)")
 
 
+@pytest.mark.slow  # waits out limits and teardowns: make test-slow (and CI)
 @pytest.mark.browser
 def test_with_one_worker_a_teardown_that_hangs_too_is_cut_short(tmp_path: Path) -> None:
     """After the limit the worker is torn down; a teardown that does not end either is cut
@@ -235,6 +239,7 @@ CTRL_C_THEN_SLOW_TEARDOWN = _with_teardown(
     """)
 
 
+@pytest.mark.slow  # waits out limits and teardowns: make test-slow (and CI)
 @pytest.mark.browser
 def test_an_alarm_in_a_ctrl_c_teardown_does_not_undo_the_interrupt(tmp_path: Path) -> None:
     """Ctrl-C, then the limit rings while the worker is torn down: the run ends interrupted
@@ -330,6 +335,7 @@ DYING = textwrap.dedent("""\
     """)
 
 
+@pytest.mark.slow  # waits out limits and teardowns: make test-slow (and CI)
 @pytest.mark.browser
 def test_workers_that_die_as_they_start_do_not_leave_the_run_waiting(tmp_path: Path) -> None:
     """The runner keeps the queue only a few ids ahead of the workers: three thousand ids put
