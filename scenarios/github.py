@@ -20,14 +20,14 @@ from pathlib import Path
 
 from scenarios.results import LABELS, RunSummary, ScenarioResult
 
-__all__ = ["MAX_ANNOTATIONS", "NotPassed", "annotate_error", "cell", "error_commands",
-           "report_to_github", "step_summary", "summary_table", "tell_github",
+__all__ = ["MAX_ANNOTATIONS", "MAX_MESSAGE", "NotPassed", "annotate_error", "cell",
+           "error_commands", "report_to_github", "step_summary", "summary_table", "tell_github",
            "workflow_commands"]
 
 MAX_ANNOTATIONS = 10
 """Error annotations GitHub shows for one step."""
 MAX_MESSAGE = 1000
-"""Characters of a scenario's message in its annotation or summary row."""
+"""Characters of a message in an annotation or a summary's row."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def tell_github(commands: Sequence[str], summary: str,
 def annotate_error(title: str, message: str,
                    environ: Mapping[str, str] | None = None) -> None:
     """Inside GitHub Actions, one error annotation: why a run could not start."""
-    tell_github(error_commands([NotPassed(title, message)], more=""), "", environ)
+    tell_github(error_commands([NotPassed(title, message[:MAX_MESSAGE])], more=""), "", environ)
 
 
 def _message(result: ScenarioResult, lines: int | None = None) -> str:

@@ -8,7 +8,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from scenarios.conformance.rows import RowResult, summary_line
-from scenarios.github import NotPassed, cell, error_commands, summary_table, tell_github
+from scenarios.github import (
+    MAX_MESSAGE,
+    NotPassed,
+    cell,
+    error_commands,
+    summary_table,
+    tell_github,
+)
 from scenarios.shard import Shard
 
 __all__ = ["report_to_github", "step_summary", "workflow_commands"]
@@ -23,7 +30,7 @@ def workflow_commands(results: Sequence[RowResult], report: Path | None = None) 
     where = f"see {report / 'index.html'}" if report is not None else "see the table above"
     return error_commands(
         [NotPassed(f"{r.row.id} FAIL", f"{r.row.what}: {r.verdict.reason} "
-                   f"(expected {r.row.expect}; the RP did: {r.verdict.did})")
+                   f"(expected {r.row.expect}; the RP did: {r.verdict.did})"[:MAX_MESSAGE])
          for r in _failed(results)],
         more=f"more conformance rows failed: {where}")
 
@@ -36,7 +43,8 @@ def step_summary(results: Sequence[RowResult], *, rp: str, shard: Shard | None =
         f"sso-harness conformance{where} against {cell(rp)}",
         f"{summary_line(results)} in {seconds:.1f} s",
         ("row", "expected", "the RP did", "why it failed"),
-        [(f"`{r.row.id}`", r.row.expect, cell(r.verdict.did), cell(r.verdict.reason))
+        [(f"`{r.row.id}`", r.row.expect, cell(r.verdict.did[:MAX_MESSAGE]),
+          cell(r.verdict.reason[:MAX_MESSAGE]))
          for r in _failed(results)])
 
 

@@ -15,7 +15,7 @@ from scenarios.__main__ import build_parser, main
 from scenarios.conformance.github import report_to_github, step_summary, workflow_commands
 from scenarios.conformance.judging import Verdict
 from scenarios.conformance.rows import ROWS, RowResult
-from scenarios.github import MAX_ANNOTATIONS
+from scenarios.github import MAX_ANNOTATIONS, MAX_MESSAGE
 from scenarios.live import LiveStack, live_stack
 from scenarios.shard import Shard
 
@@ -36,6 +36,14 @@ def test_each_failed_row_is_an_error_annotation_escaped_as_github_reads_it() -> 
         "::error title=rp-nonce-invalid FAIL::"
         f"{ROW['rp-nonce-invalid'].what}: 100%25 signed in,%0Awith a foreign nonce "
         "(expected REJECT; the RP did: signed in)"]
+
+
+def test_a_long_reason_is_cut_in_the_annotation_and_the_summary() -> None:
+    results = [_result("rp-nonce-invalid", "FAIL", "r" * 5000, did="d" * 5000)]
+    [line] = workflow_commands(results)
+    assert len(line.split("::", 2)[2]) == MAX_MESSAGE
+    row = step_summary(results, rp="http://rp.test", seconds=1.0).splitlines()[-2]
+    assert row.split(" | ")[2:] == ["d" * MAX_MESSAGE, "r" * MAX_MESSAGE + " |"]
 
 
 def test_past_ten_failed_rows_one_notice_says_how_many_more(tmp_path: Path) -> None:
