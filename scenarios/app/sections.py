@@ -55,6 +55,8 @@ FAILURE_KINDS: Mapping[str, str] = {
     "state-other-browser": "a callback opened in another browser than the one that started "
                            "the sign-in",
     "unknown-installation": "a launch for an installation the app never received",
+    "partner-idp-down": "the token endpoint drops the connection as the platform's user "
+                        "launches the installed app",
     "duplicate-email": "a second identity with an e-mail address already in use",
     "connection-disabled": "a sign-in while the administrator has switched SSO off",
     "v1-unsigned-over-http": "an unsigned ID token from Entra's v1 token endpoint, reached "

@@ -1,5 +1,6 @@
-"""Failure pages when the provider is down or slow: its token or key endpoint fails, or its
-token endpoint hangs past the app's own timeout (the profile's ``[failure] provider_timeout``),
+"""Failure pages when the provider is down or slow: its token or key endpoint fails (as a
+customer signs in, or as the platform's user launches the installed app), or its token endpoint
+hangs past the app's own timeout (the profile's ``[failure] provider_timeout``),
 which the app must keep to. (The other failures the provider causes are in
 :mod:`scenarios.catalogue.failures`.)
 """
@@ -20,7 +21,8 @@ from scenarios.catalogue.failures import (
     start_signed_in_at_company,
     up_to_stay_signed_in_first,
 )
-from scenarios.flows import expect_failure
+from scenarios.catalogue.partner_events import install_partner
+from scenarios.flows import expect_failure, expect_signed_in, oid_of, sign_in_at_idp
 
 # -- the provider is down or slow ---------------------------------------------------------------
 
@@ -73,6 +75,36 @@ for _name, _what, _kind, _endpoint in _DOWN:
             _idp_down(ctx, name, kind, endpoint)
 
     _register_down()
+
+
+@scenario(
+    id="failure.partner-idp-down",
+    title="A launch from the platform whose token request fails ends on the failure page",
+    proves="When the provider's token endpoint drops the connection as the platform's user "
+    "launches the installed app, the app shows its failure page with the support contact (not "
+    "an error of its framework); once the provider is back, the next launch signs the user in",
+    tags={"partner"},
+    needs={"partner", "failure-page"},
+)
+def partner_idp_down(ctx: Ctx) -> None:
+    stack, page = ctx.env, ctx.page
+    alice = stack.people["alice"]
+    with ctx.step("the platform installs the app"):
+        installation_id = install_partner(stack)
+    launch_url = stack.app.launch_url(installation_id, oid_of(stack, alice))
+    with ctx.step("the provider's token endpoint drops the connection"):
+        stack.arm_fault("drop", endpoint="token", times="until_cleared")
+    try:
+        with ctx.step("alice launches the app and signs in at the provider: the failure page "
+                      "appears"):
+            page.goto(launch_url)
+            sign_in_at_idp(page, alice)
+            expect_failure(page, stack, "partner-idp-down")
+    finally:
+        stack.clear_faults()
+    with ctx.step("the provider is back: the next launch signs alice in with no click"):
+        page.goto(launch_url)
+        expect_signed_in(page, stack, alice, path=stack.app.launch_lands_on())
 
 
 PROVIDER_TIMEOUT_FACTOR = 1.5

@@ -79,6 +79,7 @@ COMMON_SKIPS: Mapping[str, Verdict] = {
     "claims.groups-overage": skip("groups"),
     "failure.idp-slow": skip("provider-timeout"),
     "failure.unknown-installation": skip("partner"),
+    "failure.partner-idp-down": skip("partner"),
     "failure.duplicate-email": skip("multi-connection"),
     "lifecycle.disable-enable": skip("sso-toggle"),
     "lifecycle.credentials-rotated": skip("partner"),
