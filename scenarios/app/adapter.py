@@ -342,7 +342,7 @@ class ProfileAdapter:
         if failure is None:
             raise Unsupported(f"{self.name}: the profile has no [failure] section")
         expectation = self.profile.expectation(kind) if kind else None
-        wanted = contact or (expectation.contact if expectation else None) or self.contact
+        wanted = contact or (self.profile.contact_for(kind) if kind else None) or self.contact
         body = page.locator("body")
         missing = f"the failure page did not appear: no {failure.text!r}"
         try:

@@ -177,11 +177,12 @@ def read_partner(root: Table, allowed: frozenset[str]) -> PartnerSection | None:
     lands_on = table.string("lands_on", check=_path_check)
     hint = table.flag("passes_login_hint")
     installations = read_one_call(table, "installations", allowed)
+    contact = table.string("contact")
     table.done()
     if events_url is None or launch_url is None:
         return None
     return PartnerSection(events_url=events_url, launch_url=launch_url, lands_on=lands_on,
-                          passes_login_hint=hint, installations=installations)
+                          passes_login_hint=hint, installations=installations, contact=contact)
 
 
 def read_sign_out(root: Table, allowed: frozenset[str]) -> SignOutSection:

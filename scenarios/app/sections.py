@@ -17,6 +17,7 @@ __all__ = [
     "END_SESSION_PARAMS",
     "FAILURE_KINDS",
     "ME_FIELDS",
+    "PARTNER_FAILURE_KINDS",
     "AppProfile",
     "AppSection",
     "FailureExpectation",
@@ -62,6 +63,10 @@ FAILURE_KINDS: Mapping[str, str] = {
     "v1-unsigned-over-http": "an unsigned ID token from Entra's v1 token endpoint, reached "
                              "over plain http",
 }
+
+PARTNER_FAILURE_KINDS = frozenset({"unknown-installation", "partner-idp-down"})
+"""Failures of a launch from the platform: their page shows ``[partner] contact`` when the
+profile names one."""
 
 ME_FIELDS: Mapping[str, str] = {
     "email": "the signed-in user's e-mail address (the mock's users: their UPN)",
@@ -209,6 +214,9 @@ class PartnerSection:
     lands_on: str | None = None
     passes_login_hint: bool = False
     installations: HttpCall | None = None
+    contact: str | None = None
+    """The support contact the failure page of a launch shows (:data:`PARTNER_FAILURE_KINDS`),
+    when it is not ``[failure] contact``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -267,3 +275,13 @@ class AppProfile:
         if self.failure is None:
             return FailureExpectation()
         return self.failure.expect.get(kind, FailureExpectation())
+
+    def contact_for(self, kind: str) -> str | None:
+        """The support contact a failure of ``kind`` shows when the profile names one other
+        than ``[failure] contact``: the kind's own expectation's, else, for a launch from the
+        platform (:data:`PARTNER_FAILURE_KINDS`), ``[partner] contact``."""
+        if (own := self.expectation(kind).contact) is not None:
+            return own
+        if kind in PARTNER_FAILURE_KINDS and self.partner is not None:
+            return self.partner.contact
+        return None

@@ -233,7 +233,7 @@ def uninstalled(ctx: Ctx) -> None:
                   "sign-in starts at the provider"):
         page.goto(stack.app.launch_url(installation_id, oid_of(stack, alice)))
         # The contact the app shows for a launch it cannot serve (an unknown installation).
-        contact = stack.app.profile.expectation("unknown-installation").contact
+        contact = stack.app.profile.contact_for("unknown-installation")
         try:
             expect_failure(page, stack, contact=contact)
         finally:  # a sign-in the provider refused may end on a failure page too

@@ -382,3 +382,38 @@ def test_templates() -> None:
     assert "malformed" in (check_template("{a", {"a"}) or "")
     with pytest.raises(TemplateError, match="no value for {b}"):
         render("{b}", {})
+
+
+def test_a_launchs_failure_shows_the_partner_contact_unless_its_kind_names_another(
+        tmp_path: Path) -> None:
+    """``[partner] contact`` is the contact of a launch's failures; a kind's own ``contact``
+    wins; other failures keep ``[failure] contact`` (no contact of their own: ``None``)."""
+    profile = load_profile(_write(tmp_path, MINIMAL + textwrap.dedent("""
+        [failure]
+        contact = "desk@customer.example"
+        [failure.expect]
+        unknown-installation = { contact = "launch-desk@partner.example" }
+        [partner]
+        events_url = "/events"
+        launch_url = "/launch?i={installation_id}&u={user_id}"
+        contact = "support@partner.example"
+        """)))
+    assert profile.partner is not None and profile.partner.contact == "support@partner.example"
+    assert profile.contact_for("partner-idp-down") == "support@partner.example"
+    assert profile.contact_for("unknown-installation") == "launch-desk@partner.example"
+    assert profile.contact_for("idp-down") is None
+    without = load_profile(_write(tmp_path, MINIMAL + textwrap.dedent("""
+        [failure]
+        contact = "desk@customer.example"
+        [partner]
+        events_url = "/events"
+        launch_url = "/launch?i={installation_id}&u={user_id}"
+        """)))
+    assert without.contact_for("partner-idp-down") is None
+    with pytest.raises(ProfileError, match="partner.contact"):
+        load_profile(_write(tmp_path, MINIMAL + textwrap.dedent("""
+            [partner]
+            events_url = "/events"
+            launch_url = "/launch?i={installation_id}&u={user_id}"
+            contact = 3
+            """)))
