@@ -27,6 +27,7 @@ from .payload import (
     get_bool,
     get_int,
     get_number,
+    get_object,
     get_str,
     get_str_list,
     parse_guid,
@@ -119,6 +120,25 @@ class TextList:
 
     def read(self, obj: Mapping[str, Any], key: str, where: str) -> list[str] | None:
         return get_str_list(obj, key, where, max_items=self.max_items, max_len=self.max_len)
+
+
+@dataclass(frozen=True)
+class Members:
+    """A nested object whose members ``specs`` read (``where`` names them ``key.member``);
+    ``None`` when absent or null. ``non_empty`` refuses an object with no non-null member."""
+
+    specs: Mapping[str, Spec]
+    non_empty: bool = False
+
+    def read(self, obj: Mapping[str, Any], key: str, where: str) -> dict[str, Any] | None:
+        value = get_object(obj, key, where)
+        if value is None:
+            return None
+        name = path(where, key)
+        if self.non_empty and all(v is None for v in value.values()):
+            raise BadInput(f"{name!r} must name at least one of {', '.join(self.specs)}",
+                           field=name)
+        return read_fields(value, self.specs, name)
 
 
 def checked_url(value: str, name: str, *, schemes: Collection[str] | None = WEB_SCHEMES) -> str:

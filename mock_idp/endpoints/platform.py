@@ -13,6 +13,7 @@ test-control endpoints.
 | GET | /_mock/installations/{id} | |
 | POST | /_mock/installations/{id}/rotate | revoke_previous? (default true) |
 | DELETE | /_mock/installations/{id} | |
+| POST | /_mock/installations/{id}/update | users?.adding/removing, subscription?.name/licenses |
 | POST | /_mock/installations/{id}/logout | user_id, user_email |
 | POST | /_mock/installations/{id}/forged-events | type, forgery?, user_id?, user_email? |
 | GET | /_mock/events | ?type= |
@@ -33,11 +34,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..platform.errors import NotFound
+from ..platform.licences import MAX_LICENSES, MAX_SUBSCRIPTION_NAME, MAX_UPDATE_USERS
 from ..platform.middleware import RUN_PATH, RunDueEvents
 from ..platform.state import PlatformState
 from ..protocol.bearer import BearerError, bearer_token, verify_graph_token
 from .common import idp
-from .fields import Flag, Number, Spec, Text, WebUrl, read_fields
+from .fields import Flag, Members, Number, Spec, Text, TextList, WebUrl, read_fields
 from .mock_api import route
 from .payload import BadInput, read_object
 from .userinfo import userinfo, userinfo_claims
@@ -51,6 +53,14 @@ INSTALL_FIELDS: dict[str, Spec] = {
     "events_url": WebUrl(),
     "client_id": Text(strip=True, non_empty=True, max_len=64),
     "app_version_name": Text(strip=True, non_empty=True, max_len=64, default="1.0.0"),
+}
+UPDATE_FIELDS: dict[str, Spec] = {
+    "users": Members({"adding": TextList(max_items=MAX_UPDATE_USERS),
+                      "removing": TextList(max_items=MAX_UPDATE_USERS)}),
+    "subscription": Members({"name": Text(strip=True, non_empty=True,
+                                          max_len=MAX_SUBSCRIPTION_NAME),
+                             "licenses": Number(minimum=0, maximum=MAX_LICENSES, integer=True)},
+                            non_empty=True),
 }
 LOGOUT_FIELDS: dict[str, Spec] = {
     "user_id": Text(required=True, nullable=False, strip=True, non_empty=True),
@@ -164,6 +174,23 @@ async def delete_installation(request: Request) -> Response:
     return JSONResponse(result.to_json())
 
 
+async def update_installation(request: Request) -> Response:
+    """Send ``app.updated``: users (object ids or UPNs) gaining or losing the app's licence,
+    and/or the subscription's new name or licence count (see :meth:`PlatformState.update`)."""
+    body = read_fields(await read_object(request, optional=True), UPDATE_FIELDS)
+    users: dict[str, Any] = body["users"] or {}
+    subscription: dict[str, Any] = body["subscription"] or {}
+    licenses = subscription.get("licenses")
+    result = await platform(request).update(
+        request.path_params["installation_id"],
+        adding=users.get("adding") or (), removing=users.get("removing") or (),
+        subscription_name=subscription.get("name"),
+        licenses=None if licenses is None else int(licenses),
+        base_url=request_base_url(request),
+    )
+    return JSONResponse(result.to_json())
+
+
 async def logout_user(request: Request) -> Response:
     body = read_fields(await read_object(request, optional=True), LOGOUT_FIELDS)
     result = await platform(request).send_user_logout(
@@ -239,6 +266,7 @@ routes: list[BaseRoute] = [
     route("/_mock/installations", {"POST": create_installation, "GET": list_installations}),
     route(INSTALLATION, {"GET": get_installation, "DELETE": delete_installation}),
     route(f"{INSTALLATION}/rotate", {"POST": rotate_installation}),
+    route(f"{INSTALLATION}/update", {"POST": update_installation}),
     route(f"{INSTALLATION}/logout", {"POST": logout_user}),
     route(f"{INSTALLATION}/forged-events", {"POST": forge_event}),
     route("/_mock/events", {"GET": list_events}),

@@ -10,6 +10,7 @@ from .installations import (
     Installation,
     InstallationKey,
     InstallationRegistry,
+    Subscription,
     TenantRef,
 )
 from .signing import SIGNATURE_HEADER, SIGNATURE_ID_HEADER, EventKeyRing, EventSigningKey
@@ -34,5 +35,6 @@ __all__ = [
     "PlatformConfig",
     "PlatformError",
     "PlatformState",
+    "Subscription",
     "TenantRef",
 ]

@@ -26,6 +26,11 @@ class StoreDirectory:
         app = None if tenant is None else tenant.find_app(app_id)
         return None if app is None else AppRef(client_id=app.client_id, events_url=app.events_url)
 
+    def find_user(self, tenant_id: str, user: str) -> str | None:
+        tenant = self._store.resolve_tenant(tenant_id)
+        found = None if tenant is None else tenant.find_user(user)
+        return None if found is None else found.id
+
     def add_client_secret(self, tenant_id: str, client_id: str, secret: ClientSecret) -> None:
         app = self._app(tenant_id, client_id)
         if app is None:

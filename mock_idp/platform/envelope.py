@@ -4,21 +4,29 @@ Every envelope has ``id`` (32 hex), ``created_at`` (UTC, whole seconds, ``Z``), 
 ``"1"``, ``type``, ``app_id``, ``data`` and ``_links`` (``root`` = the provider's base URL,
 ``self`` = ``<base>/_mock/events/<id>``). The ``app.*`` lifecycle events also carry
 ``app_version_id`` and ``app_version_name``; ``user.logout`` does not.
+
+``app.updated`` (docs.talkdesk.com/reference/app-updated) tells the app whose licence changed and
+how the subscription changed. Its ``data`` names only what changed: ``users`` (both of
+``adding`` and ``removing``, platform user ids, either list possibly empty) only when users
+changed, ``subscription.adding`` only when the subscription did, with ``name`` and ``licenses``
+(a string of digits, as the reference's example has it) each only when it changed.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from .installations import Installation, new_hex_id
 
 APP_INSTALLED = "app.installed"
+APP_UPDATED = "app.updated"
 APP_CREDENTIALS_ROTATED = "app.credentials_rotated"
 APP_UNINSTALLED = "app.uninstalled"
 USER_LOGOUT = "user.logout"
-EVENT_TYPES = (APP_INSTALLED, APP_CREDENTIALS_ROTATED, APP_UNINSTALLED, USER_LOGOUT)
+EVENT_TYPES = (APP_INSTALLED, APP_UPDATED, APP_CREDENTIALS_ROTATED, APP_UNINSTALLED, USER_LOGOUT)
 
 Envelope = dict[str, Any]
 
@@ -106,6 +114,45 @@ def app_installed(
         now=now,
         lifecycle=True,
         links=tenant_links(base_url, installation.tenant.id),
+        event_id=event_id,
+    )
+
+
+def app_updated(
+    installation: Installation,
+    *,
+    adding: Sequence[str] = (),
+    removing: Sequence[str] = (),
+    subscription_name: str | None = None,
+    licenses: int | None = None,
+    base_url: str,
+    now: datetime,
+    event_id: str | None = None,
+) -> Envelope:
+    """``app.updated``: ``adding`` / ``removing`` are platform user ids (object ids) that gained
+    or lost the app's licence; ``subscription_name`` and ``licenses`` what the subscription
+    changed to. ``None`` (or no users at all) means unchanged, and its key is left out."""
+    data: dict[str, Any] = {
+        "installation_id": installation.installation_id,
+        "account_id": installation.tenant.id,
+        "account_name": installation.tenant.domain,
+    }
+    if adding or removing:
+        data["users"] = {"adding": list(adding), "removing": list(removing)}
+    subscription: dict[str, str] = {}
+    if subscription_name is not None:
+        subscription["name"] = subscription_name
+    if licenses is not None:
+        subscription["licenses"] = str(licenses)
+    if subscription:
+        data["subscription"] = {"adding": subscription}
+    return envelope(
+        event_type=APP_UPDATED,
+        installation=installation,
+        data=data,
+        base_url=base_url,
+        now=now,
+        lifecycle=True,
         event_id=event_id,
     )
 

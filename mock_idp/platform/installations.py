@@ -8,6 +8,11 @@ as Talkdesk's does; rotation renews the secret and keeps the key pair.
 One active installation per (app, tenant). An uninstalled installation stays readable by id, with
 ``state == "uninstalled"``, so a test can still inspect it; installing the same app again creates a
 new installation id.
+
+Each installation also keeps what ``app.updated`` has told the app
+(docs.talkdesk.com/reference/app-updated): the users whose licence was taken away and not given
+back, and the subscription's latest name and licence count. The mock only records them; it
+refuses nobody's sign-in for them, since deciding who may use the app is the app's own job.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import secrets
 import threading
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -122,6 +128,17 @@ class InstallationKey:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Subscription:
+    """The subscription as ``app.updated`` last described it; ``None`` for what it never named."""
+
+    name: str | None = None
+    licenses: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "licenses": self.licenses}
+
+
+@dataclass(frozen=True, kw_only=True)
 class Installation:
     installation_id: str
     app_id: str
@@ -136,6 +153,9 @@ class Installation:
     rotated_at: datetime | None = None
     uninstalled_at: datetime | None = None
     state: InstallationState = "installed"
+    unlicensed_users: frozenset[str] = frozenset()
+    """Object ids of the users ``app.updated`` removed and has not added back since."""
+    subscription: Subscription | None = None
 
     @property
     def active(self) -> bool:
@@ -159,6 +179,8 @@ class Installation:
             "installed_at": isoformat(self.installed_at),
             "rotated_at": isoformat(self.rotated_at),
             "uninstalled_at": isoformat(self.uninstalled_at),
+            "unlicensed_users": sorted(self.unlicensed_users),
+            "subscription": None if self.subscription is None else self.subscription.to_json(),
         }
 
 
@@ -217,11 +239,38 @@ class InstallationRegistry:
             self._by_id[installation_id] = updated
             return updated, current.credential
 
+    def update(
+        self,
+        installation_id: str,
+        *,
+        adding: Iterable[str] = (),
+        removing: Iterable[str] = (),
+        subscription_name: str | None = None,
+        licenses: int | None = None,
+    ) -> Installation:
+        """Record an ``app.updated``: ``adding`` regain their licence, ``removing`` lose it, and
+        the subscription takes the name and licence count given (``None`` keeps the current)."""
+        with self._lock:
+            current = self.require_active(installation_id)
+            unlicensed = (current.unlicensed_users - set(adding)) | set(removing)
+            subscription = current.subscription
+            if subscription_name is not None or licenses is not None:
+                previous = subscription or Subscription()
+                subscription = Subscription(
+                    name=previous.name if subscription_name is None else subscription_name,
+                    licenses=previous.licenses if licenses is None else licenses,
+                )
+            updated = replace(current, unlicensed_users=frozenset(unlicensed),
+                              subscription=subscription)
+            self._by_id[installation_id] = updated
+            return updated
+
     def uninstall(self, installation_id: str) -> Installation:
         now = self.clock.now()
         with self._lock:
             current = self.require_active(installation_id)
-            updated = replace(current, state="uninstalled", uninstalled_at=now)
+            updated = replace(current, state="uninstalled", uninstalled_at=now,
+                              unlicensed_users=frozenset(), subscription=None)
             self._by_id[installation_id] = updated
             self._users.pop(installation_id, None)
             return updated

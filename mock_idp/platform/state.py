@@ -7,6 +7,12 @@ never reaches into the provider's store.
 ``user.logout`` goes to every installation in the user's tenant that the user signed in to since
 the installation was created (``note_sign_in``), once per sign-out; with
 ``logout_scope="tenant"`` it goes to every installation of the tenant instead.
+
+``app.updated`` (docs.talkdesk.com/reference/app-updated) is sent when a test says so
+(:meth:`PlatformState.update`): which of the tenant's users gained or lost the app's licence,
+and what its subscription became. The registry remembers the result, but sign-in and
+``/users/me`` go on regardless: the platform authenticates, and whether a user may use the app
+is for the app to decide.
 """
 
 from __future__ import annotations
@@ -27,7 +33,15 @@ from .envelope import Envelope
 from .errors import InvalidField, NotFound
 from .forgery import FORGERIES, forged_headers
 from .installations import ClientSecret, Installation, InstallationRegistry, TenantRef
+from .licences import check_subscription, user_ids
 from .signing import EventKeyRing
+
+FORGED_EVENT_FIELDS: dict[str, tuple[str, ...]] = {
+    events.APP_UPDATED: ("user_id",),
+    events.USER_LOGOUT: ("user_id", "user_email"),
+}
+"""What a forged event of each type needs besides ``type`` and ``forgery``; other types take
+neither ``user_id`` nor ``user_email``."""
 
 
 class AppDirectory(Protocol):
@@ -39,6 +53,11 @@ class AppDirectory(Protocol):
 
     def find_app(self, tenant_id: str, app_id: str) -> AppRef | None:
         """The app registration ``app_id`` (its client id) in the tenant, or ``None``."""
+        ...
+
+    def find_user(self, tenant_id: str, user: str) -> str | None:
+        """The object id of the tenant's user named by object id or userPrincipalName (in any
+        case), or ``None``: the platform user id of events and ``/users/me``."""
         ...
 
     def add_client_secret(self, tenant_id: str, client_id: str, secret: ClientSecret) -> None:
@@ -189,6 +208,48 @@ class PlatformState:
         body = events.app_uninstalled(installation, base_url=base, now=self.clock.now())
         return await self._send(installation, body)
 
+    async def update(
+        self,
+        installation_id: str,
+        *,
+        adding: Sequence[str] = (),
+        removing: Sequence[str] = (),
+        subscription_name: str | None = None,
+        licenses: int | None = None,
+        base_url: str | None = None,
+    ) -> EventResult:
+        """Give the app's licence to ``adding`` and take it from ``removing`` (users of the
+        installation's tenant by object id or userPrincipalName), and/or change the
+        subscription's name or licence count; then ``app.updated`` with the users' object ids.
+
+        Everything is checked before anything is stored: at least one change (else
+        :class:`InvalidField` naming ``users``), known users (``users.adding[0]``...), nobody in
+        both lists, at most :data:`MAX_UPDATE_USERS` per list, a name of 1 to
+        :data:`MAX_SUBSCRIPTION_NAME` characters, 0 to :data:`MAX_LICENSES` licences, and an
+        active installation.
+        """
+        base = self.base_url(base_url)
+        installation = self.registry.require_active(installation_id)
+        check_subscription(subscription_name, licenses)
+        tenant_id = installation.tenant.id
+        added = user_ids(self.directory, tenant_id, adding, "users.adding")
+        removed = user_ids(self.directory, tenant_id, removing, "users.removing")
+        if not added and not removed and subscription_name is None and licenses is None:
+            raise InvalidField("an update needs a change: users to add or remove, or a "
+                               "subscription name or licence count", field="users")
+        both = set(added) & set(removed)
+        if both:
+            raise InvalidField(f"user {min(both)} is both added and removed", field="users")
+        installation = self.registry.update(
+            installation_id, adding=added, removing=removed,
+            subscription_name=subscription_name, licenses=licenses,
+        )
+        body = events.app_updated(
+            installation, adding=added, removing=removed, subscription_name=subscription_name,
+            licenses=licenses, base_url=base, now=self.clock.now(),
+        )
+        return await self._send(installation, body)
+
     def note_sign_in(self, *, tenant_id: str, client_id: str, user_id: str) -> None:
         """Call when ``user_id`` (the oid) signs in to an app; installed apps remember the user."""
         self.registry.note_sign_in(tenant_id=tenant_id, client_id=client_id, user_id=user_id)
@@ -240,7 +301,8 @@ class PlatformState:
     ) -> EventResult:
         """A well-formed event of ``event_type`` for the installation, delivered once with a
         signature that is wrong as ``forgery`` says (:mod:`.forgery`); nothing at the
-        platform changes. ``user.logout`` needs ``user_id`` and ``user_email``."""
+        platform changes. ``user.logout`` needs ``user_id`` and ``user_email``;
+        ``app.updated`` needs ``user_id``, the one user it says lost the app's licence."""
         if event_type not in events.EVENT_TYPES:
             raise InvalidField(f"type must be one of {', '.join(events.EVENT_TYPES)}",
                                field="type")
@@ -250,16 +312,20 @@ class PlatformState:
         base = self.base_url(base_url)
         installation = self.registry.require_active(installation_id)
         now = self.clock.now()
+        needs = FORGED_EVENT_FIELDS.get(event_type, ())
+        for name, value in (("user_id", user_id), ("user_email", user_email)):
+            if name in needs and not value:
+                raise InvalidField(f"{name} is required for {event_type}", field=name)
+            if name not in needs and value is not None:
+                takers = " and ".join(t for t, f in FORGED_EVENT_FIELDS.items() if name in f)
+                raise InvalidField(f"{name} applies to {takers} only", field=name)
         if event_type == events.USER_LOGOUT:
-            for name, value in (("user_id", user_id), ("user_email", user_email)):
-                if not value:
-                    raise InvalidField(f"{name} is required for user.logout", field=name)
             body = events.user_logout(installation, user_id=str(user_id),
                                       user_email=str(user_email), base_url=base, now=now)
+        elif event_type == events.APP_UPDATED:
+            body = events.app_updated(installation, removing=[str(user_id)], base_url=base,
+                                      now=now)
         else:
-            for name, value in (("user_id", user_id), ("user_email", user_email)):
-                if value is not None:
-                    raise InvalidField(f"{name} applies to user.logout only", field=name)
             build = {events.APP_INSTALLED: events.app_installed,
                      events.APP_CREDENTIALS_ROTATED: events.app_credentials_rotated,
                      events.APP_UNINSTALLED: events.app_uninstalled}[event_type]

@@ -279,6 +279,14 @@ def graph_request(rng: Malformed, pools: Pools) -> Fuzzed:
     return _json_request(rng, path, methods, fields)
 
 
+LICENCES: dict[str, list[Any]] = {
+    "users": [{"adding": [ALICE], "removing": []}, {"removing": [ALICE, ALICE]},
+              {"adding": [7]}, {"adding": "x"}, {"adding": [ALICE], "removing": [ALICE]}, [], None],
+    "subscription": [{"name": "Paid Plus", "licenses": 10}, {"licenses": -1}, {"name": ""},
+                     {}, {"licenses": 1e300}, "x", None],
+}
+
+
 def control_request(rng: Malformed, pools: Pools) -> Fuzzed:
     some = rng.segment(TENANTS)
     installation = f"/_mock/installations/{some}"
@@ -297,6 +305,7 @@ def control_request(rng: Malformed, pools: Pools) -> Fuzzed:
         ("/_mock/installations", "GET POST", INSTALL), (installation, "GET DELETE", {}),
         (f"{installation}/rotate", "POST", {"revoke_previous": [True]}),
         (f"{installation}/logout", "POST", {"user_id": ["u"], "user_email": ["u@x.test"]}),
+        (f"{installation}/update", "POST", LICENCES),
         ("/_mock/events", "GET", {}), (f"/_mock/events/{some}", "GET", {}),
         (f"/_mock/events/{some}/redeliver", "POST", {}), ("/_mock/events/run", "POST", {}),
         ("/_mock/deliveries", "GET", {}), ("/_mock/event-keys/rotate", "POST", RETAIN),

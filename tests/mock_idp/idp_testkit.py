@@ -17,8 +17,9 @@ import jwt
 from asgi_client import AppClient
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
+from jwt.algorithms import ECAlgorithm
 
 from mock_idp.config import (
     DEFAULT_DOMAIN,
@@ -406,3 +407,14 @@ def guarded_organizations_config(*, allow_user_consent: bool = False,
     fabrikam = replace(fabrikam, users=(*fabrikam.users, ada),
                        allow_user_consent=allow_user_consent)
     return IdpConfig(tenants=(contoso, fabrikam))
+
+
+def verify_platform_event(client: AppClient, raw: bytes, headers: dict[str, str]) -> None:
+    """What a receiver does with a platform event: check its signature over the raw body with
+    the published key its ``X-Hub-Ecdsa-Signature-Id`` names (raises when it does not hold)."""
+    jwks = client.get("/.well-known/platform-event-keys.json").json()
+    jwk = next(k for k in jwks["keys"] if k["kid"] == headers["x-hub-ecdsa-signature-id"])
+    public_key = ECAlgorithm.from_jwk(jwk)
+    assert isinstance(public_key, ec.EllipticCurvePublicKey)
+    signature = base64.b64decode(headers["x-hub-ecdsa-signature"])
+    public_key.verify(signature, raw, ec.ECDSA(hashes.SHA256()))

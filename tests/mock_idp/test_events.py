@@ -235,6 +235,32 @@ def test_credentials_rotated_and_uninstalled_envelopes() -> None:
     assert rotated["id"] != gone["id"]
 
 
+def test_app_updated_envelope_names_only_what_changed() -> None:
+    """docs.talkdesk.com/reference/app-updated: ``users`` (both lists) only when users changed,
+    ``subscription.adding`` with only the members that changed, licences as digits."""
+    inst = make_installation()
+    base = {"installation_id": inst.installation_id, "account_id": TENANT.id,
+            "account_name": TENANT.domain}
+    users = events.app_updated(inst, adding=["u1", "u2"], base_url=BASE, now=START)
+    assert list(users) == [
+        "id", "created_at", "api_version", "type", "app_id",
+        "app_version_id", "app_version_name", "data", "_links",
+    ]  # fmt: skip
+    assert users["type"] == "app.updated" and users["app_version_id"] == inst.app_version_id
+    assert users["data"] == {**base, "users": {"adding": ["u1", "u2"], "removing": []}}
+    assert users["_links"] == {"root": {"href": BASE},
+                               "self": {"href": f"{BASE}/_mock/events/{users['id']}"}}
+    plan = events.app_updated(inst, licenses=10, base_url=BASE, now=START)
+    assert plan["data"] == {**base, "subscription": {"adding": {"licenses": "10"}}}
+    both = events.app_updated(inst, removing=["u3"], subscription_name="Paid Plus", licenses=0,
+                              base_url=BASE, now=START)
+    assert both["data"] == {
+        **base,
+        "users": {"adding": [], "removing": ["u3"]},
+        "subscription": {"adding": {"name": "Paid Plus", "licenses": "0"}},
+    }
+
+
 def test_user_logout_envelope() -> None:
     inst = make_installation()
     oid = "4a1d7c52-8e3f-4b6a-9d20-6c5e7f8a9b10"

@@ -116,6 +116,9 @@ class AnyApp:
     def find_app(self, tenant_id: str, app_id: str) -> AppRef | None:
         return AppRef(client_id=app_id)
 
+    def find_user(self, tenant_id: str, user: str) -> str | None:
+        return None
+
     def add_client_secret(self, tenant_id: str, client_id: str, secret: ClientSecret) -> None:
         pass
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,9 +12,7 @@ import httpx
 import pytest
 from asgi_client import AppClient
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from jwt.algorithms import ECAlgorithm
+from idp_testkit import verify_platform_event
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -51,13 +48,7 @@ class Harness:
         return body
 
     def verify(self, index: int) -> None:
-        raw, headers = self.received[index]
-        jwks = self.client.get("/.well-known/platform-event-keys.json").json()
-        jwk = next(k for k in jwks["keys"] if k["kid"] == headers["x-hub-ecdsa-signature-id"])
-        public_key = ECAlgorithm.from_jwk(jwk)
-        assert isinstance(public_key, ec.EllipticCurvePublicKey)
-        signature = base64.b64decode(headers["x-hub-ecdsa-signature"])
-        public_key.verify(signature, raw, ec.ECDSA(hashes.SHA256()))
+        verify_platform_event(self.client, *self.received[index])
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from mock_idp.clock import MockClock
 from mock_idp.config import IdpConfig
-from mock_idp.platform import PlatformConfig, PlatformState
+from mock_idp.platform import PlatformConfig, PlatformState, Subscription
 from mock_idp.platform.directory import StoreDirectory
 from mock_idp.platform.errors import AlreadyInstalled, InvalidField, NotFound, NotInstalled
 from mock_idp.platform.signing import SIGNATURE_HEADER, SIGNATURE_ID_HEADER
@@ -82,6 +82,12 @@ def with_world(
             return world, await scenario(world)
 
     return loops.run(main())
+
+
+def oid(world: World, name: str) -> str:
+    user = world.store.tenants[TENANT_ID].find_user(f"{name}@{DOMAIN}")
+    assert user is not None
+    return user.id
 
 
 def sent(world: World) -> list[dict[str, Any]]:
@@ -304,6 +310,78 @@ def test_user_logout_scope_tenant_tells_every_installation() -> None:
     world, results = with_world(scenario, logout_scope="tenant")
     assert [r.event["type"] for r in results] == ["user.logout"]
     assert len(world.received) == 2
+
+
+def test_update_sends_app_updated_with_object_ids_and_records_the_licences() -> None:
+    async def scenario(w: World) -> tuple[Any, Any]:
+        installed = await w.platform.install(app_id=APP_ID, tenant=TENANT_ID, events_url=EVENTS_URL)
+        inst_id = installed.installation.installation_id
+        removed = await w.platform.update(inst_id, removing=["alice@contoso.onmicrosoft.com",
+                                                             "Bob@Contoso.onmicrosoft.com"],
+                                          subscription_name="Paid Plus")
+        added = await w.platform.update(inst_id, adding=[oid(w, "alice")], licenses=10)
+        return removed, added
+
+    world, (removed, added) = with_world(scenario)
+    alice, bob = oid(world, "alice"), oid(world, "bob")
+    assert removed.event["data"]["users"] == {"adding": [], "removing": [alice, bob]}
+    assert removed.installation.unlicensed_users == {alice, bob}
+    assert added.event["data"]["users"] == {"adding": [alice], "removing": []}
+    assert added.event["data"]["subscription"] == {"adding": {"licenses": "10"}}
+    assert added.installation.unlicensed_users == {bob}
+    assert added.installation.subscription == Subscription(name="Paid Plus", licenses=10)
+    assert [e["type"] for e in sent(world)] == ["app.installed", "app.updated", "app.updated"]
+    assert world.platform.registry.get(added.installation.installation_id) == added.installation
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "field"),
+    [
+        ({}, InvalidField, "users"),
+        ({"adding": [], "removing": []}, InvalidField, "users"),
+        ({"adding": "alice@contoso.onmicrosoft.com"}, InvalidField, "users.adding"),
+        ({"removing": ["x"] * 1001}, InvalidField, "users.removing"),
+        ({"adding": ["bob@contoso.onmicrosoft.com", None]}, InvalidField, "users.adding[1]"),
+        ({"adding": ["nobody@contoso.onmicrosoft.com"]}, NotFound, "users.adding[0]"),
+        ({"adding": ["alice@contoso.onmicrosoft.com"], "removing": ["ALICE"]}, NotFound,
+         "users.removing[0]"),
+        ({"adding": ["alice@contoso.onmicrosoft.com"], "removing": ["<alice>"]}, InvalidField,
+         "users"),
+        ({"subscription_name": ""}, InvalidField, "subscription.name"),
+        ({"subscription_name": "a\u202eb"}, InvalidField, "subscription.name"),
+        ({"licenses": True}, InvalidField, "subscription.licenses"),
+        ({"licenses": -1}, InvalidField, "subscription.licenses"),
+        ({"licenses": 10_000_001}, InvalidField, "subscription.licenses"),
+    ],
+)
+def test_update_rejects_bad_input_naming_the_field(
+    kwargs: dict[str, Any], error: type[Exception], field: str
+) -> None:
+    async def scenario(w: World) -> tuple[Exception, Any]:
+        installed = await w.platform.install(app_id=APP_ID, tenant=TENANT_ID, events_url=EVENTS_URL)
+        args: dict[str, Any] = {k: [oid(w, "alice") if u == "<alice>" else u for u in v]
+                                if isinstance(v, list) else v for k, v in kwargs.items()}
+        with pytest.raises(error) as caught:
+            await w.platform.update(installed.installation.installation_id, **args)
+        return caught.value, installed.installation
+
+    world, (exc, before) = with_world(scenario)
+    assert exc.field == field  # type: ignore[attr-defined]
+    assert len(world.received) == 1
+    assert world.platform.registry.get(before.installation_id) == before
+
+
+def test_update_needs_an_active_installation() -> None:
+    async def scenario(w: World) -> None:
+        with pytest.raises(NotFound):
+            await w.platform.update("0" * 32, licenses=1)
+        installed = await w.platform.install(app_id=APP_ID, tenant=TENANT_ID, events_url=EVENTS_URL)
+        await w.platform.uninstall(installed.installation.installation_id)
+        with pytest.raises(NotInstalled):
+            await w.platform.update(installed.installation.installation_id, licenses=1)
+
+    world, _ = with_world(scenario)
+    assert [e["type"] for e in sent(world)] == ["app.installed", "app.uninstalled"]
 
 
 def test_reset_forgets_installations_events_and_deliveries() -> None:
