@@ -169,6 +169,7 @@ def _page(
         {
             "connections": connections,
             "installations": rp.db.installations.all(),
+            "subscriptions": rp.db.licences.subscriptions(),
             "errors_log": rp.db.errors.all(limit=50),
             "apps": APPS,
             "values": {**defaults, **(values or {})},

@@ -9,6 +9,7 @@ input.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.requests import Request
@@ -29,7 +30,7 @@ from .connections import (
     parse_connection_input,
     sign_in_urls,
 )
-from .db import Connection, ErrorRecord, Installation
+from .db import Connection, ErrorRecord, Installation, Subscription
 from .inputs import InputError, read_json_object
 from .web import AppState, state_of
 
@@ -83,7 +84,10 @@ def error_json(e: ErrorRecord) -> dict[str, Any]:
     }
 
 
-def installation_json(i: Installation) -> dict[str, Any]:
+def installation_json(i: Installation, *, subscription: Subscription | None = None,
+                      unlicensed: Sequence[str] = ()) -> dict[str, Any]:
+    """``subscription`` and ``unlicensed`` (the platform user ids whose licence was taken) are
+    what ``app.updated`` said of it."""
     return {
         "installation_id": i.installation_id,
         "account_id": i.account_id,
@@ -100,6 +104,9 @@ def installation_json(i: Installation) -> dict[str, Any]:
         "private_key_set": bool(i.private_key),
         "active": i.active,
         "last_login_at": _iso(i.last_login_at),
+        "subscription": None if subscription is None else {
+            "name": subscription.name, "licenses": subscription.licenses},
+        "unlicensed_users": list(unlicensed),
     }
 
 
@@ -169,7 +176,13 @@ async def one_error(request: Request) -> Response:
 
 
 async def list_installations(request: Request) -> Response:
-    return JSONResponse([installation_json(i) for i in state_of(request).db.installations.all()])
+    db = state_of(request).db
+    subscriptions = db.licences.subscriptions()
+    return JSONResponse([
+        installation_json(i, subscription=subscriptions.get(i.installation_id),
+                          unlicensed=db.licences.unlicensed(i.installation_id))
+        for i in db.installations.all()
+    ])
 
 
 routes = [

@@ -16,7 +16,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import admin, admin_api, admin_auth, apps, callback, logout, partner
+from . import admin, admin_api, admin_auth, apps, callback, launch, logout, partner
 from .admin_auth import AdminCredential, AdminThrottle, provision_admin_token
 from .db import Database
 from .failure import (
@@ -201,6 +201,7 @@ def create_app(settings: Settings, *, http_client: httpx.AsyncClient | None = No
             *apps.routes,
             *callback.routes,
             *partner.routes,
+            *launch.routes,
             *logout.routes,
             *admin_auth.routes,
             *admin.routes,

@@ -6,7 +6,8 @@ RFC 9207 ``iss``, then the code exchange (PKCE verifier, exact redirect URI), th
 UserInfo ``sub``, the mapping to a local user, and the user's group memberships (the ``groups``
 claim, or its overage followed to Microsoft Graph). Only then is a new session created, in a
 transaction that checks again that the connection or installation may still sign people in,
-as the same client of the same provider, and that the platform did not sign the user out
+as the same client of the same provider, that the platform did not take the user's licence
+(``app.updated``; first checked before a local user is made) nor sign the user out
 (``user.logout``) since the sign-in began.
 """
 
@@ -38,6 +39,7 @@ from .login_errors import (
     StateUnknown,
     UnknownConnection,
     UnknownInstallation,
+    UnlicensedUser,
     UnmappedUser,
 )
 from .oidc.discovery import TENANT_PLACEHOLDER, ProviderMetadata
@@ -268,6 +270,7 @@ async def complete_sign_in(
                 admin_hint="The identity provider did not send the user's platform id (oid).",
             )
         platform_user_id = claims.oid
+        check_licensed(rp, client.source_id, platform_user_id, client.failure_source)
 
     # The ID token's issuer is the connection's (checked above); one Entra tenant's v1 and v2
     # issuers are one identity space, so moving between the endpoints keeps every user, as
@@ -296,6 +299,18 @@ async def complete_sign_in(
         user=user, claims=claims, id_token=tokens.id_token, platform_user_id=platform_user_id,
         groups=groups,
     )
+
+
+def check_licensed(rp: AppState, installation_id: str, platform_user_id: str,
+                   source: FailureSource) -> None:
+    """:class:`UnlicensedUser` when the platform took the user's licence for the installation
+    (``app.updated``) and has not given it back (:mod:`relying_party.db.licences`)."""
+    taken_at = rp.db.licences.taken_at(installation_id, platform_user_id)
+    if taken_at is not None:
+        raise SignInFailed(UnlicensedUser(
+            f"platform user {platform_user_id!r} has no licence in installation "
+            f"{installation_id!r}: taken by an app.updated created at {taken_at.isoformat()}"
+        ), source)
 
 
 def check_not_logged_out(rp: AppState, tx: LoginTransaction, platform_user_id: str,
@@ -345,6 +360,7 @@ async def callback(request: Request) -> Response:
                 current.failure_source,
             )
         if signed_in.platform_user_id is not None:
+            check_licensed(rp, tx.source_id, signed_in.platform_user_id, current.failure_source)
             check_not_logged_out(rp, tx, signed_in.platform_user_id, current.failure_source)
         rp.db.sessions.create(
             token,

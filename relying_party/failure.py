@@ -34,6 +34,7 @@ STATUS_BY_CODE: Mapping[str, int] = {
     "connection_misconfigured": 503,
     "duplicate_email": 409,
     "unmapped_user": 403,
+    "unlicensed_user": 403,
     "internal_error": 500,
 }
 

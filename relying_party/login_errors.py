@@ -140,6 +140,21 @@ class UnmappedUser(LoginError):
     default_message = "Your account could not be matched to a user of this app."
 
 
+class UnlicensedUser(LoginError):
+    """The platform took the user's licence for the app (``app.updated``): signed in at the
+    provider, but not allowed in. Authentication does not imply authorization."""
+
+    code = "unlicensed_user"
+    default_message = (
+        "Your account does not have a licence for this app. Please ask your administrator to "
+        "give you one, then open the app again."
+    )
+    default_admin_hint = (
+        "The platform removed this user's licence for the app (app.updated). Give the user the "
+        "app's licence again on the platform and they can sign in."
+    )
+
+
 class CallbackRefused(LoginError):
     """The request to the redirect endpoint could not be read: too many fields, a file, a body
     over the limit, a method other than GET or POST. ``status`` is the 4xx it answers."""

@@ -1,5 +1,5 @@
-"""Partner-app SSO: the platform's signed events (``POST /events``) and the standalone URL
-(``GET /launch``).
+"""Partner-app SSO: the platform's signed events (``POST /events``); the standalone URL is
+:mod:`relying_party.launch`.
 
 An event is verified over its raw bytes, then parsed and checked for freshness and for being
 addressed to this app (``app_id``: the platform signs every partner app's events with the same
@@ -8,13 +8,14 @@ twice, even at the same moment to two workers, is applied once. Lifecycle events
 installation only when they are newer than the last one applied to it (retries arrive out of
 order); an older one is answered ``ignored_stale``; a ``user.logout`` ends only the sessions
 whose sign-in began before it was created. Anything refused gets a 4xx naming what was wrong
-and leaves no trace. A launch URL that gives a parameter twice is refused, not guessed at.
+and leaves no trace.
+
+``app.updated`` takes users' licences and gives them back (:mod:`relying_party.app_updated`).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -24,11 +25,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .app_updated import apply_update, licence_update
 from .db import Installation, LifecycleMark
-from .failure import FailureSource, SignInFailed
 from .inputs import InputError, identifier, key_text, parse_json_object, text, url_problem
-from .login import begin_login
-from .login_errors import AmbiguousLaunch, InstallationInactive, UnknownInstallation
 from .oidc.discovery import derive_discovery_url
 from .oidc.errors import (
     EventMalformed,
@@ -43,17 +42,14 @@ from .oidc.event_signature import (
     parse_event_time,
     verify_event_signature,
 )
-from .provider import client_for_installation
 from .settings import Settings
 from .web import AppState, state_of
 
 logger = logging.getLogger("relying_party.events")
 
 MAX_EVENT_BYTES = 64 * 1024
-PARTNER_HOME = "/"
 STALE = "ignored_stale"
 """The outcome of a lifecycle event older than what its installation already shows."""
-_HINT = re.compile(r"[\w.@+\-]{1,256}")
 KEY_ALGORITHMS = ("ES256", "ES384", "ES512", "PS256", "PS384", "PS512")
 """The ``key_algorithm`` values of an ``app.installed`` key pair."""
 MAX_ENVELOPE_ID = 128
@@ -205,6 +201,8 @@ def _installed(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
     if existing is not None:
         installation = replace(installation, created_at=existing.created_at,
                                last_login_at=existing.last_login_at)
+    if existing is None or not existing.active:
+        rp.db.licences.begin(installation_id, created_at)
     rp.db.installations.upsert(installation)
     _record(rp, installation_id, created_at, uninstalled=False)
     return "installed"
@@ -261,12 +259,27 @@ def _user_logout(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any]
     return f"logged_out:{ended}"
 
 
+def _updated(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
+             created_at: datetime) -> str:
+    installation_id = _id_field(data, "installation_id")
+    update = licence_update(data)
+    installation = rp.db.installations.get(installation_id)
+    if installation is None or not installation.active:
+        if is_stale(rp, installation_id, created_at):
+            return STALE
+        raise UnknownTarget(f"no active installation {installation_id}")
+    outcome = apply_update(rp, installation_id, update, created_at,
+                           forget_before=_forget_before(rp.settings))
+    return STALE if outcome is None else outcome
+
+
 Effect = Callable[[AppState, Mapping[str, Any], Mapping[str, Any], datetime], str]
 """``(rp, event, event["data"], created_at)`` → the outcome; refusals raise."""
 
 EFFECTS: dict[str, Effect] = {
     "app.installed": _installed,
     "app.credentials_rotated": _rotated,
+    "app.updated": _updated,
     "app.uninstalled": _uninstalled,
     "user.logout": _user_logout,
 }
@@ -357,44 +370,4 @@ async def receive_event(request: Request) -> Response:
     return _reply(200, status="processed", id=event_id, outcome=outcome)
 
 
-def _param(request: Request, name: str) -> str | None:
-    """``name`` or ``talkdesk_{name}``, given once; :class:`AmbiguousLaunch` when the URL gives
-    it more than once, in either spelling or both."""
-    given = [(key, value) for key, value in request.query_params.multi_items()
-             if key in (name, f"talkdesk_{name}")]
-    if len(given) > 1:
-        raise AmbiguousLaunch([key for key, _ in given])
-    return given[0][1] if given else None
-
-
-async def launch(request: Request) -> Response:
-    """Start the code flow at once for an installation. ``user_id`` is only a login hint."""
-    rp = state_of(request)
-    contact = rp.settings.partner_support_contact
-    try:
-        installation_id = _param(request, "installation_id")
-        user_id = _param(request, "user_id")
-    except AmbiguousLaunch as exc:
-        raise SignInFailed(exc, FailureSource(kind=None, id=None, support_contact=contact)
-                           ) from None
-    source = FailureSource(
-        kind="installation" if installation_id else None,
-        id=installation_id,
-        support_contact=contact,
-    )
-    if not installation_id:
-        raise SignInFailed(UnknownInstallation("launch without installation_id"), source)
-    installation = rp.db.installations.get(installation_id)
-    if installation is None:
-        raise SignInFailed(UnknownInstallation(f"installation {installation_id!r}"), source)
-    if not installation.active:
-        raise SignInFailed(InstallationInactive(f"installation {installation_id!r}"), source)
-    hint = user_id if user_id and _HINT.fullmatch(user_id) else None
-    client = client_for_installation(installation, rp.settings)
-    return await begin_login(request, client, return_to=PARTNER_HOME, login_hint=hint)
-
-
-routes = [
-    Route("/events", receive_event, methods=["POST"]),
-    Route("/launch", launch, methods=["GET"]),
-]
+routes = [Route("/events", receive_event, methods=["POST"])]

@@ -18,6 +18,7 @@ from . import (
     groups,
     installations,
     keys,
+    licences,
     logins,
     platform_logouts,
     users,
@@ -29,6 +30,7 @@ from .events import EventStore
 from .groups import SessionGroups, SessionGroupStore
 from .installations import Installation, InstallationStore, LifecycleMark
 from .keys import KeyStore
+from .licences import LicenceStore, Subscription
 from .logins import LoginTransaction, LoginTransactionStore, LogoutRequestStore
 from .platform_logouts import PlatformLogoutStore
 from .sqlite import SourceKind, Sqlite, digest
@@ -45,6 +47,7 @@ __all__ = [
     "Session",
     "SessionGroups",
     "SourceKind",
+    "Subscription",
     "User",
     "digest",
 ]
@@ -53,7 +56,7 @@ SCHEMA = "".join(
     module.SCHEMA
     for module in (
         connections, installations, users, groups, logins, events, errors, admin_sessions, keys,
-        platform_logouts,
+        platform_logouts, licences,
     )
 )
 
@@ -71,6 +74,7 @@ class Database:
         self.logins = LoginTransactionStore(self._sql)
         self.logouts = LogoutRequestStore(self._sql)
         self.platform_logouts = PlatformLogoutStore(self._sql)
+        self.licences = LicenceStore(self._sql)
         self.events = EventStore(self._sql)
         self.errors = ErrorLog(self._sql)
         self.admin_sessions = AdminSessionStore(self._sql)
@@ -90,9 +94,11 @@ class Database:
             return self.connections.delete(connection_id)
 
     def deactivate_installation(self, installation_id: str, at: datetime) -> bool:
-        """Forget the credentials of an uninstalled installation and end its sessions."""
+        """Forget the credentials and licences of an uninstalled installation and end its
+        sessions."""
         with self.transaction():
             self.sessions.end_for_source("installation", installation_id)
+            self.licences.forget(installation_id)
             return self.installations.deactivate(installation_id, at)
 
     def log_out_platform_user(
@@ -112,6 +118,25 @@ class Database:
             return self.sessions.end_by_platform_user(
                 installation_id, platform_user_id, started_before=started_before
             )
+
+    def take_licence(
+        self, installation_id: str, platform_user_id: str, *, changed_at: datetime,
+        received_at: datetime, keep_for: timedelta, forget_before: datetime,
+    ) -> int | None:
+        """Take the platform user's licence for the installation (an ``app.updated`` created
+        at ``changed_at``) and end their sessions of it and their sign-ins in progress, as a
+        ``user.logout`` would (:meth:`log_out_platform_user`): the number of sessions ended.
+        Unlike a logout, which leaves a session begun after it, this ends every one begun
+        before the change arrived (``received_at``): a user without a licence keeps none, even
+        one begun before a late delivery. None, changing nothing, when a newer change of the
+        user's licence is kept (:meth:`LicenceStore.change`)."""
+        with self.transaction():
+            if not self.licences.change(installation_id, platform_user_id, licensed=False,
+                                        changed_at=changed_at, forget_before=forget_before):
+                return None
+            return self.log_out_platform_user(
+                installation_id, platform_user_id, started_before=received_at,
+                received_at=received_at, keep_for=keep_for)
 
     def record_login(self, kind: SourceKind, source_id: str, at: datetime) -> None:
         if kind == "connection":

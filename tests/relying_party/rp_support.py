@@ -152,6 +152,15 @@ def post_event(rp: RpHarness, body: bytes, headers: dict[str, str] | None = None
     return rp.client.post("/events", content=body, headers=headers or sign_event(body))
 
 
+def outcome(rp: RpHarness, body: bytes) -> str:
+    """The outcome the RP reports for an event it processed (a 200 it did not skip)."""
+    response = post_event(rp, body)
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "processed", response.text
+    result: str = response.json()["outcome"]
+    return result
+
+
 def install(rp: RpHarness) -> None:
     response = post_event(rp, installed_body(rp))
     assert response.status_code == 200, response.text

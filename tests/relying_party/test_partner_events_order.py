@@ -19,6 +19,7 @@ from rp_support import (
     START,
     RpHarness,
     launch,
+    outcome,
     post_event,
 )
 
@@ -46,14 +47,6 @@ def rotated(created_at: datetime, secret: str) -> bytes:
 def uninstalled(created_at: datetime, installation_id: str = INSTALLATION) -> bytes:
     return event("app.uninstalled", {"installation_id": installation_id, "account_id": TID},
                  created_at=created_at)
-
-
-def outcome(rp: RpHarness, body: bytes) -> str:
-    response = post_event(rp, body)
-    assert response.status_code == 200, response.text
-    assert response.json()["status"] == "processed", response.text
-    result: str = response.json()["outcome"]
-    return result
 
 
 def installations(rp: RpHarness) -> list[dict[str, Any]]:
