@@ -58,13 +58,16 @@ FAILURE_KINDS: Mapping[str, str] = {
     "unknown-installation": "a launch for an installation the app never received",
     "partner-idp-down": "the token endpoint drops the connection as the platform's user "
                         "launches the installed app",
+    "unlicensed-user": "a launch by a platform user whose licence for the app the platform "
+                       "took (app.updated)",
     "duplicate-email": "a second identity with an e-mail address already in use",
     "connection-disabled": "a sign-in while the administrator has switched SSO off",
     "v1-unsigned-over-http": "an unsigned ID token from Entra's v1 token endpoint, reached "
                              "over plain http",
 }
 
-PARTNER_FAILURE_KINDS = frozenset({"unknown-installation", "partner-idp-down"})
+PARTNER_FAILURE_KINDS = frozenset({"unknown-installation", "partner-idp-down",
+                                   "unlicensed-user"})
 """Failures of a launch from the platform: their page shows ``[partner] contact`` when the
 profile names one."""
 

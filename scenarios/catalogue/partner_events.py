@@ -1,5 +1,6 @@
 """What the partner scenarios ask of the app's events URL: a signed event is answered 2xx, a
-forged one (well-formed, not validly signed) is refused with a 4xx and changes nothing.
+forged one (well-formed, not validly signed) is refused with a 4xx and changes nothing; and how
+they have the platform install the app and change who holds its licences.
 
 The platform's signing scheme is unverified (the partner-sso.md reference notes, "Signing of
 event requests: not confirmed"), so no refusal status is contracted: 401, 403 and 400 (the
@@ -9,6 +10,7 @@ all refusals.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,6 +45,19 @@ def installed_partner(stack: LiveStack) -> dict[str, Any]:
     assert accepted(delivery), (
         f"the app did not accept app.installed at {stack.app.events_url}: {answer_of(delivery)}")
     return result
+
+
+def update_licences(stack: LiveStack, installation_id: str, *, adding: Sequence[str] = (),
+                    removing: Sequence[str] = ()) -> None:
+    """The platform gives (``adding``) or takes (``removing``) the app's licence for users,
+    named by their platform user ids, and the app accepts the ``app.updated`` it sends (2xx)."""
+    answer = stack.http.post(
+        stack.idp_url(f"/_mock/installations/{installation_id}/update"),
+        json={"users": {"adding": list(adding), "removing": list(removing)}})
+    assert answer.status_code == 200, f"the mock did not send app.updated: {answer.text}"
+    delivery = answer.json()["delivery"]
+    assert accepted(delivery), (
+        f"the app did not accept app.updated at {stack.app.events_url}: {answer_of(delivery)}")
 
 
 def install_partner(stack: LiveStack) -> str:

@@ -80,6 +80,7 @@ COMMON_SKIPS: Mapping[str, Verdict] = {
     "failure.idp-slow": skip("provider-timeout"),
     "failure.unknown-installation": skip("partner"),
     "failure.partner-idp-down": skip("partner"),
+    "failure.unlicensed-user": skip("partner"),
     "failure.duplicate-email": skip("multi-connection"),
     "lifecycle.disable-enable": skip("sso-toggle"),
     "lifecycle.credentials-rotated": skip("partner"),

@@ -1,0 +1,55 @@
+"""Licences of a partner app: authentication does not imply authorization. The platform's
+``app.updated`` tells the app which of its users gained or lost the app's licence; a user
+whose licence was taken signs in at the provider as before, and the app must refuse them with
+its failure page (the partner-sso.md reference, b.5 step 4 and b.9's failure variants).
+"""
+
+from __future__ import annotations
+
+from scenarios import ScenarioContext, scenario
+from scenarios.catalogue.partner_events import install_partner, update_licences
+from scenarios.flows import (
+    expect_failure,
+    expect_signed_in,
+    launch_and_sign_in,
+    oid_of,
+    sign_in_at_idp,
+)
+from scenarios.live import LiveStack
+
+Ctx = ScenarioContext[LiveStack]
+
+
+@scenario(
+    id="failure.unlicensed-user",
+    title="A launch by a user whose licence the platform took ends on the failure page",
+    proves="The platform takes alice's licence for the installed app (app.updated): the app "
+    "accepts the event, and when alice launches the app and signs in at the provider it shows "
+    "its failure page with the support contact, not the app; bob, who kept his, signs in; once "
+    "the platform gives alice's licence back, her next launch signs her in with no click",
+    tags={"partner"},
+    needs={"partner", "failure-page"},
+)
+def unlicensed_user(ctx: Ctx) -> None:
+    stack, page = ctx.env, ctx.page
+    alice, bob = stack.people["alice"], stack.people["bob"]
+    with ctx.step("the platform installs the app"):
+        installation_id = install_partner(stack)
+    alice_id = oid_of(stack, alice)
+    launch_url = stack.app.launch_url(installation_id, alice_id)
+    with ctx.step("the platform takes alice's licence (app.updated): the app accepts it"):
+        update_licences(stack, installation_id, removing=[alice_id])
+    with ctx.step("alice launches the app and signs in at the provider: the failure page "
+                  "appears"):
+        page.goto(launch_url)
+        sign_in_at_idp(page, alice)
+        expect_failure(page, stack, "unlicensed-user")
+    other = ctx.new_context().new_page()
+    with ctx.step("bob, whose licence the platform left alone, launches the app in his own "
+                  "browser and is signed in", page=other):
+        launch_and_sign_in(other, stack, installation_id, bob)
+    with ctx.step("the platform gives alice her licence back: her next launch signs her in "
+                  "with no click"):
+        update_licences(stack, installation_id, adding=[alice_id])
+        page.goto(launch_url)
+        expect_signed_in(page, stack, alice, path=stack.app.launch_lands_on())
