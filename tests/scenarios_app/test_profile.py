@@ -400,6 +400,7 @@ def test_a_launchs_failure_shows_the_partner_contact_unless_its_kind_names_anoth
         """)))
     assert profile.partner is not None and profile.partner.contact == "support@partner.example"
     assert profile.contact_for("partner-idp-down") == "support@partner.example"
+    assert profile.contact_for("unlicensed-user") == "support@partner.example"
     assert profile.contact_for("unknown-installation") == "launch-desk@partner.example"
     assert profile.contact_for("idp-down") is None
     without = load_profile(_write(tmp_path, MINIMAL + textwrap.dedent("""
