@@ -406,6 +406,9 @@ def test_the_subscription_is_stored_and_shown(rp: RpHarness) -> None:
     assert installation(rp)["subscription"] == {"name": "Enterprise", "licenses": 12}
     rp.admin_sign_in()
     assert "Enterprise (12 licences)" in rp.client.get("/admin").text
+    rp.clock.advance(seconds=1)
+    update(rp, subscription={"adding": {"licenses": 1}})
+    assert "Enterprise (1 licence)" in rp.client.get("/admin").text
 
 
 def test_a_reinstall_over_an_uninstalled_installation_starts_without_marks(
