@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import json
 import signal
 import sys
 import threading
@@ -123,9 +124,18 @@ def describe(info: DemoInfo) -> str:
         "Move the clock a day forward:",
         f"  curl -X POST -H 'Content-Type: application/json' -d '{{\"advance_seconds\": 86400}}' "
         f"{stack.idp_url('/_mock/clock')}",
-        "",
-        READY_LINE,
     ]
+    if info.installation_id:
+        upn = stack.people[info.launch_user].upn
+        removing = json.dumps({"users": {"removing": [upn]}})
+        lines += [
+            f"Take {info.launch_user}'s licence for the partner app (app.updated), then open the "
+            "launch URL again:",
+            f"  curl -X POST -H 'Content-Type: application/json' -d '{removing}' "
+            f"{stack.idp_url(f'/_mock/installations/{info.installation_id}/update')}",
+            "  ('adding' instead of 'removing' gives it back)",
+        ]
+    lines += ["", READY_LINE]
     return "\n".join(lines)
 
 

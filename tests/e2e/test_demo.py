@@ -128,6 +128,14 @@ def test_demo_prints_working_urls_and_stops_on_ctrl_c(demo_process: Demo) -> Non
         launched = http.get(launch)
         assert launched.status_code == 302, (launch, launched.status_code, launched.text[:300])
         assert launched.headers["location"].startswith(idp_base + "/")
+        take = re.search(r"^\s*curl -X POST -H 'Content-Type: application/json' -d '(.+)' "
+                         rf"{URL}/update$", output, re.MULTILINE)
+        assert take, f"no command to take a licence in the demo's output:\n{output}"
+        taken = http.post(take.group(2) + "/update", content=take.group(1),
+                          headers={"Content-Type": "application/json"})
+        assert taken.status_code == 200, taken.text[:300]
+        assert taken.json()["delivery"]["status"] == 200, taken.json()["delivery"]
+        assert taken.json()["installation"]["unlicensed_users"], taken.json()
         assert http.get(control + "clock").json()["now"]
         shown = http.get(console)
         assert shown.status_code == 200 and "Mock provider console" in shown.text
