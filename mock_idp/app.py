@@ -18,6 +18,7 @@ from .date_header import ClockDateHeader
 from .endpoints import (
     activity,
     admin_consent,
+    apps_api,
     authorize,
     consent_pages,
     console,
@@ -71,6 +72,8 @@ def _api_error(request: Request, status: int, message: str, field: str | None
         return graph_error(request, status, message, target=field)
     if path == "/_mock" or path.startswith("/_mock/"):
         return plain_error(status, message, field=field)
+    if path.startswith("/apps/"):
+        return apps_api.error(status, message, field or "body")
     return None
 
 
@@ -117,6 +120,7 @@ def create_app(config: IdpConfig | None = None, *,
         *control.routes,
         *fault_routes.routes,
         *platform_routes.routes,
+        *apps_api.routes,
         *activity.routes,
         *console.routes,
         *control.fallback_routes,

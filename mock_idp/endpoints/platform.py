@@ -11,7 +11,7 @@ test-control endpoints.
 | POST | /_mock/installations | app_id, tenant, events_url?, client_id?, app_version_name? |
 | GET | /_mock/installations | ?tenant=&app_id= |
 | GET | /_mock/installations/{id} | |
-| POST | /_mock/installations/{id}/rotate | revoke_previous? (default true) |
+| POST | /_mock/installations/{id}/rotate | compromised? (default false: a 7-day grace) |
 | DELETE | /_mock/installations/{id} | |
 | POST | /_mock/installations/{id}/update | users?.adding/removing, subscription?.name/licenses |
 | POST | /_mock/installations/{id}/logout | user_id, user_email |
@@ -140,8 +140,9 @@ async def list_installations(request: Request) -> Response:
         if ref is None:
             raise NotFound(f"unknown tenant {tenant[:80]!r}", field="tenant")
         tenant_id = ref.id
+    now = state.clock.now()
     found = [
-        i.to_json()
+        i.to_json(now)
         for i in state.registry.all()
         if (tenant_id is None or i.tenant.id == tenant_id)
         and (not app_id or i.app_id.lower() == app_id.lower())
@@ -154,14 +155,14 @@ async def get_installation(request: Request) -> Response:
     installation_id = request.path_params["installation_id"]
     installation = state.registry.get(installation_id)
     users = sorted(state.registry.users(installation_id))
-    return JSONResponse({**installation.to_json(), "users": users})
+    return JSONResponse({**installation.to_json(state.clock.now()), "users": users})
 
 
 async def rotate_installation(request: Request) -> Response:
     body = read_fields(await read_object(request, optional=True),
-                       {"revoke_previous": Flag(default=True)})
+                       {"compromised": Flag(default=False)})
     result = await platform(request).rotate_credentials(
-        request.path_params["installation_id"], revoke_previous=bool(body["revoke_previous"]),
+        request.path_params["installation_id"], compromised=bool(body["compromised"]),
         base_url=request_base_url(request),
     )
     return JSONResponse(result.to_json())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .app_directory import AppDirectory, AppRef
 from .delivery import DeliveryAttempt, EventDispatcher
 from .envelope import EVENT_TYPES, Envelope
 from .errors import PlatformError
@@ -14,7 +15,7 @@ from .installations import (
     TenantRef,
 )
 from .signing import SIGNATURE_HEADER, SIGNATURE_ID_HEADER, EventKeyRing, EventSigningKey
-from .state import AppDirectory, AppRef, EventResult, PlatformConfig, PlatformState
+from .state import EventResult, PlatformConfig, PlatformState
 
 __all__ = [
     "EVENT_TYPES",

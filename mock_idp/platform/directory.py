@@ -1,4 +1,4 @@
-""":class:`~mock_idp.platform.state.AppDirectory` over the provider's runtime :class:`Store`.
+""":class:`~.app_directory.AppDirectory` over the provider's runtime :class:`Store`.
 
 Installation secrets become ordinary password credentials of the app registration, so the token
 endpoint accepts them and Graph lists them like any other secret.
@@ -7,8 +7,8 @@ endpoint accepts them and Graph lists them like any other secret.
 from __future__ import annotations
 
 from ..store import Application, PasswordCredential, Store
+from .app_directory import AppRef
 from .installations import ClientSecret, TenantRef
-from .state import AppRef
 
 
 class StoreDirectory:

@@ -6,8 +6,11 @@ installation also hands out a key pair (:class:`InstallationKey`), which ``app.i
 as Talkdesk's does; rotation renews the secret and keeps the key pair.
 
 One active installation per (app, tenant). An uninstalled installation stays readable by id, with
-``state == "uninstalled"``, so a test can still inspect it; installing the same app again creates a
-new installation id.
+``state == "uninstalled"`` (``"rejected"`` when the app rejected it through the Apps API), so a
+test can still inspect it; installing the same app again creates a new installation id.
+
+Each installation also keeps the app's acknowledgements (:mod:`.acknowledgements`): its answer to
+the installation, and the latest credential rotation with its grace period.
 
 Each installation also keeps what ``app.updated`` has told the app
 (docs.talkdesk.com/reference/app-updated): the users whose licence was taken away and not given
@@ -29,9 +32,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ..clock import Clock
-from .errors import AlreadyInstalled, NotInstalled, UnknownInstallation
+from .acknowledgements import ACKNOWLEDGEMENT_WINDOW, Approval, Rotation, credentials_json
+from .errors import AlreadyInstalled, Conflict, NotInstalled, UnknownInstallation
 
-InstallationState = Literal["installed", "uninstalled"]
+InstallationState = Literal["installed", "uninstalled", "rejected"]
 KeyAlgorithm = Literal["ES256", "ES384", "ES512", "PS256", "PS384", "PS512"]
 """The values Talkdesk documents for ``app.installed``'s ``key_algorithm``."""
 _SECRET_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.~"
@@ -156,12 +160,16 @@ class Installation:
     unlicensed_users: frozenset[str] = frozenset()
     """Object ids of the users ``app.updated`` removed and has not added back since."""
     subscription: Subscription | None = None
+    approval: Approval
+    rotation: Rotation | None = None
 
     @property
     def active(self) -> bool:
         return self.state == "installed"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        """The installation as the control API shows it at ``now`` (an approval past its
+        deadline reads ``timeout``, a grace period past its end ``grace_ended``)."""
         return {
             "installation_id": self.installation_id,
             "app_id": self.app_id,
@@ -181,6 +189,8 @@ class Installation:
             "uninstalled_at": isoformat(self.uninstalled_at),
             "unlicensed_users": sorted(self.unlicensed_users),
             "subscription": None if self.subscription is None else self.subscription.to_json(),
+            "approval": self.approval.to_json(now),
+            "credentials": credentials_json(self.rotation, now),
         }
 
 
@@ -190,6 +200,8 @@ class InstallationRegistry:
 
     clock: Clock
     secret_lifetime: timedelta = timedelta(days=180)
+    acknowledgement_window: timedelta = ACKNOWLEDGEMENT_WINDOW
+    """How long an installation awaits approval, and a routine rotation's grace period."""
     _by_id: dict[str, Installation] = field(default_factory=dict)
     _app_versions: dict[str, str] = field(default_factory=dict)
     _users: dict[str, set[str]] = field(default_factory=dict)
@@ -223,21 +235,62 @@ class InstallationRegistry:
                 key=InstallationKey.generate(),
                 events_url=events_url,
                 installed_at=now,
+                approval=Approval.start(now, self.acknowledgement_window),
             )
             self._by_id[installation_id] = installation
             self._users[installation_id] = set()
             return installation
 
-    def rotate_credentials(self, installation_id: str) -> tuple[Installation, ClientSecret]:
-        """Issue a new secret; returns the updated installation and the secret it replaced."""
+    def rotate_credentials(
+        self, installation_id: str, *, compromised: bool = False
+    ) -> tuple[Installation, ClientSecret]:
+        """Issue a new secret; returns the updated installation and the secret it replaced.
+        The rotation records a grace period of :attr:`acknowledgement_window` for the replaced
+        secret, none when ``compromised``."""
         now = self.clock.now()
         with self._lock:
             current = self.require_active(installation_id)
-            updated = replace(
-                current, credential=self._new_secret(now, installation_id), rotated_at=now
-            )
+            grace = timedelta(0) if compromised else self.acknowledgement_window
+            rotation = Rotation(rotated_at=now, previous_key_id=current.credential.key_id,
+                                compromised=compromised, grace_ends_at=now + grace)
+            updated = replace(current, credential=self._new_secret(now, installation_id),
+                              rotated_at=now, rotation=rotation)
             self._by_id[installation_id] = updated
             return updated, current.credential
+
+    def acknowledge_credentials(self, installation_id: str) -> tuple[Installation, bool]:
+        """Record the app's acknowledgement of its current credentials; returns the
+        installation and whether the replaced secret was still working (and must now end)."""
+        now = self.clock.now()
+        with self._lock:
+            current = self.require_active(installation_id)
+            rotation = current.rotation
+            if rotation is None:
+                raise Conflict("no credential rotation awaits acknowledgement",
+                               field="state")
+            if rotation.acknowledged_at is not None:
+                return current, False
+            was_working = rotation.previous_works_at(now)
+            updated = replace(current, rotation=replace(rotation, acknowledged_at=now))
+            self._by_id[installation_id] = updated
+            return updated, was_working
+
+    def answer(self, installation_id: str, requested: str, reason: str | None) -> Installation:
+        """The app approves or rejects the installation (:meth:`Approval.answer`); a rejected
+        installation ends (``state == "rejected"``)."""
+        now = self.clock.now()
+        with self._lock:
+            current = self.require_active(installation_id)
+            approval = current.approval.answer(requested, reason, now)
+            if approval is current.approval:
+                return current
+            updated = replace(current, approval=approval)
+            if approval.state == "rejected":
+                updated = replace(updated, state="rejected", uninstalled_at=now,
+                                  unlicensed_users=frozenset(), subscription=None)
+                self._users.pop(installation_id, None)
+            self._by_id[installation_id] = updated
+            return updated
 
     def update(
         self,
@@ -331,7 +384,7 @@ class InstallationRegistry:
         current = self.get(installation_id)
         if not current.active:
             raise NotInstalled(
-                f"installation {installation_id} is uninstalled", field="installation_id"
+                f"installation {installation_id} is {current.state}", field="installation_id"
             )
         return current
 

@@ -19,20 +19,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any, Literal, Protocol
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
 import httpx
 
 from ..clock import Clock
 from ..protocol.urls import UrlError, split_url
 from . import envelope as events
+from .acknowledgements import ACKNOWLEDGEMENT_WINDOW, check_reason
+from .app_directory import AppDirectory
 from .delivery import RETRY_DELAYS, DeliveryAttempt, EventDispatcher
 from .envelope import Envelope
 from .errors import InvalidField, NotFound
 from .forgery import FORGERIES, forged_headers
-from .installations import ClientSecret, Installation, InstallationRegistry, TenantRef
+from .installations import Installation, InstallationRegistry, TenantRef
 from .licences import check_subscription, user_ids
 from .signing import EventKeyRing
 
@@ -44,36 +46,6 @@ FORGED_EVENT_FIELDS: dict[str, tuple[str, ...]] = {
 neither ``user_id`` nor ``user_email``."""
 
 
-class AppDirectory(Protocol):
-    """What the platform needs from the provider's tenants and app registrations."""
-
-    def resolve_tenant(self, tenant: str) -> TenantRef | None:
-        """The tenant named by its GUID or domain, or ``None``."""
-        ...
-
-    def find_app(self, tenant_id: str, app_id: str) -> AppRef | None:
-        """The app registration ``app_id`` (its client id) in the tenant, or ``None``."""
-        ...
-
-    def find_user(self, tenant_id: str, user: str) -> str | None:
-        """The object id of the tenant's user named by object id or userPrincipalName (in any
-        case), or ``None``: the platform user id of events and ``/users/me``."""
-        ...
-
-    def add_client_secret(self, tenant_id: str, client_id: str, secret: ClientSecret) -> None:
-        """Register ``secret`` as a password credential of the app (token endpoint accepts it)."""
-        ...
-
-    def remove_client_secret(self, tenant_id: str, client_id: str, key_id: str) -> None: ...
-
-
-@dataclass(frozen=True, kw_only=True)
-class AppRef:
-    client_id: str
-    events_url: str | None = None
-    """The app's registered events callback URL, used when an install call names none."""
-
-
 @dataclass(frozen=True, kw_only=True)
 class PlatformConfig:
     base_url: str | None = None
@@ -82,6 +54,9 @@ class PlatformConfig:
     """Seconds a receiver gets to answer one delivery attempt."""
     retry_delays: tuple[timedelta, ...] = RETRY_DELAYS
     secret_lifetime: timedelta = timedelta(days=180)
+    acknowledgement_window: timedelta = ACKNOWLEDGEMENT_WINDOW
+    """How long an installation awaits the app's approval, and a routine rotation's grace
+    period for the secret it replaced (Talkdesk: seven days)."""
     key_retention: timedelta = timedelta(hours=24)
     """How long a rotated-out event-signing key stays in the published JWKS."""
     logout_scope: Literal["signed_in", "tenant"] = "signed_in"
@@ -92,10 +67,12 @@ class EventResult:
     installation: Installation
     event: Envelope
     delivery: DeliveryAttempt
+    at: datetime
+    """When the event went out: the installation's JSON is shown as of then."""
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "installation": self.installation.to_json(),
+            "installation": self.installation.to_json(self.at),
             "event": self.event,
             "delivery": self.delivery.to_json(),
         }
@@ -130,7 +107,9 @@ class PlatformState:
         self.clock = clock
         self.directory = directory
         self.keys = EventKeyRing(clock, retain_for=self.config.key_retention)
-        self.registry = InstallationRegistry(clock, secret_lifetime=self.config.secret_lifetime)
+        self.registry = InstallationRegistry(
+            clock, secret_lifetime=self.config.secret_lifetime,
+            acknowledgement_window=self.config.acknowledgement_window)
         self.dispatcher = EventDispatcher(
             clock,
             http_client,
@@ -182,29 +161,62 @@ class PlatformState:
         return await self._send(installation, body)
 
     async def rotate_credentials(
-        self, installation_id: str, *, revoke_previous: bool = True, base_url: str | None = None
+        self, installation_id: str, *, compromised: bool = False, base_url: str | None = None
     ) -> EventResult:
         """New secret for the installation, then ``app.credentials_rotated``.
 
-        The previous secret is removed from the app registration unless ``revoke_previous`` is
-        false, in which case both work until the old one expires.
+        As Talkdesk's routine rotation does (docs.talkdesk.com/reference/appcredentials_rotated),
+        the previous secret keeps working for the grace period
+        (:attr:`PlatformConfig.acknowledgement_window`, seven days) or until the app
+        acknowledges the new one (:meth:`acknowledge_credentials`); past the grace period it
+        is expired at the token endpoint. ``compromised`` revokes it at once. A secret an
+        earlier rotation left in its grace period ends now: two sets at most work at a time.
         """
         base = self.base_url(base_url)
-        installation, previous = self.registry.rotate_credentials(installation_id)
+        before = self.registry.require_active(installation_id).rotation
+        installation, previous = self.registry.rotate_credentials(
+            installation_id, compromised=compromised)
         tenant_id, client_id = installation.tenant.id, installation.client_id
         self.directory.add_client_secret(tenant_id, client_id, installation.credential)
-        if revoke_previous:
-            self.directory.remove_client_secret(tenant_id, client_id, previous.key_id)
+        if before is not None:
+            self.directory.remove_client_secret(tenant_id, client_id, before.previous_key_id)
+        self.directory.remove_client_secret(tenant_id, client_id, previous.key_id)
+        rotation = installation.rotation
+        assert rotation is not None
+        if not compromised:
+            self.directory.add_client_secret(
+                tenant_id, client_id,
+                replace(previous, end=min(previous.end, rotation.grace_ends_at)))
         body = events.app_credentials_rotated(installation, base_url=base, now=self.clock.now())
         return await self._send(installation, body)
+
+    def acknowledge_credentials(self, installation_id: str) -> Installation:
+        """The app acknowledges its rotated credentials: the secret they replaced ends now.
+        :class:`Conflict` when the installation's credentials were never rotated; again after
+        an acknowledgement, nothing changes."""
+        installation, previous_worked = self.registry.acknowledge_credentials(installation_id)
+        rotation = installation.rotation
+        if previous_worked and rotation is not None:
+            self.directory.remove_client_secret(
+                installation.tenant.id, installation.client_id, rotation.previous_key_id)
+        return installation
+
+    def answer_installation(
+        self, installation_id: str, requested: str, reason: str | None
+    ) -> Installation:
+        """The app approves (``approve``) or rejects (``reject``) its installation. A
+        rejected installation ends as an uninstalled one does, its secrets removed, but no
+        ``app.uninstalled`` is sent: the app itself asked."""
+        installation = self.registry.answer(installation_id, requested, check_reason(reason))
+        if installation.state == "rejected":
+            self._remove_secrets(installation)
+        return installation
 
     async def uninstall(self, installation_id: str, *, base_url: str | None = None) -> EventResult:
         """Remove the installation's secret from the app, then ``app.uninstalled``."""
         base = self.base_url(base_url)
         installation = self.registry.uninstall(installation_id)
-        self.directory.remove_client_secret(
-            installation.tenant.id, installation.client_id, installation.credential.key_id
-        )
+        self._remove_secrets(installation)
         body = events.app_uninstalled(installation, base_url=base, now=self.clock.now())
         return await self._send(installation, body)
 
@@ -333,7 +345,7 @@ class PlatformState:
         raw, headers = forged_headers(body, forgery, keys=self.keys, now=now)
         delivery = await self.dispatcher.deliver_forged(installation.events_url, body, raw,
                                                         headers, forgery)
-        return EventResult(installation=installation, event=body, delivery=delivery)
+        return EventResult(installation=installation, event=body, delivery=delivery, at=now)
 
     async def redeliver(self, event_id: str) -> DeliveryAttempt:
         """Send a stored event again, byte for byte (a duplicate for idempotency tests)."""
@@ -369,6 +381,15 @@ class PlatformState:
         self.dispatcher.reset()
         self.keys.reset()
 
+    def _remove_secrets(self, installation: Installation) -> None:
+        """The installation's secret, and one a rotation left in its grace period."""
+        tenant_id, client_id = installation.tenant.id, installation.client_id
+        self.directory.remove_client_secret(tenant_id, client_id, installation.credential.key_id)
+        if installation.rotation is not None:
+            self.directory.remove_client_secret(tenant_id, client_id,
+                                                installation.rotation.previous_key_id)
+
     async def _send(self, installation: Installation, body: Envelope) -> EventResult:
         delivery = await self.dispatcher.dispatch(installation.events_url, body)
-        return EventResult(installation=installation, event=body, delivery=delivery)
+        return EventResult(installation=installation, event=body, delivery=delivery,
+                           at=self.clock.now())

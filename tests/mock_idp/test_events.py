@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 from mock_idp.clock import MockClock
 from mock_idp.platform import envelope as events
+from mock_idp.platform.acknowledgements import Approval
 from mock_idp.platform.delivery import EventDispatcher
 from mock_idp.platform.installations import (
     ClientSecret,
@@ -77,7 +78,7 @@ def make_installation() -> Installation:
         ),
         key=InstallationKey.generate(),
         events_url="http://rp.test/events",
-        installed_at=START,
+        installed_at=START, approval=Approval.start(START),
     )
 
 

@@ -53,7 +53,8 @@ def test_installation_secrets_follow_install_rotate_and_uninstall(
     first = installed.json()["event"]["data"]["client_secret"]
     assert token_status(client, first) == (200, [])
 
-    rotated = client.post(f"/_mock/installations/{inst_id}/rotate").json()
+    rotated = client.post(f"/_mock/installations/{inst_id}/rotate",
+                          json={"compromised": True}).json()
     second = rotated["event"]["data"]["client_secret"]
     assert token_status(client, first) == (401, [7000215])
     assert token_status(client, second) == (200, [])

@@ -24,8 +24,9 @@ from asgi_client import AppClient
 from mock_idp import create_app
 from mock_idp.clock import MockClock
 from mock_idp.config import IdpConfig
-from mock_idp.platform import PlatformConfig, PlatformState
+from mock_idp.platform import AppRef, PlatformConfig, PlatformState
 from mock_idp.platform import envelope as events
+from mock_idp.platform.acknowledgements import Approval
 from mock_idp.platform.delivery import EventDispatcher
 from mock_idp.platform.installations import (
     ClientSecret,
@@ -34,7 +35,6 @@ from mock_idp.platform.installations import (
     TenantRef,
 )
 from mock_idp.platform.signing import EventKeyRing
-from mock_idp.platform.state import AppRef
 
 T = TypeVar("T")
 START = datetime(2026, 3, 2, 9, 30, 15, tzinfo=UTC)
@@ -133,7 +133,7 @@ def envelope_for(n: int) -> dict[str, Any]:
         credential=ClientSecret.generate(now=START, lifetime=timedelta(days=1),
                                          display_name="test"),
         key=InstallationKey.generate(), events_url=f"http://rp{n}.test/events",
-        installed_at=START,
+        installed_at=START, approval=Approval.start(START),
     )
     return events.app_installed(installation, base_url="http://idp.test", now=START)
 

@@ -221,7 +221,7 @@ def test_bad_requests_get_a_4xx_naming_the_field(
 def test_field_errors_on_an_existing_installation(harness: Harness) -> None:
     inst_id = harness.install()["installation"]["installation_id"]
     cases = [
-        (f"/_mock/installations/{inst_id}/rotate", {"revoke_previous": "yes"}, "revoke_previous"),
+        (f"/_mock/installations/{inst_id}/rotate", {"compromised": "yes"}, "compromised"),
         (f"/_mock/installations/{inst_id}/logout", {"user_id": "a"}, "user_email"),
         (f"/_mock/installations/{inst_id}/logout", {"user_email": "a@b"}, "user_id"),
         (f"/_mock/installations/{inst_id}/logout", {"user_id": "", "user_email": "a"}, "user_id"),

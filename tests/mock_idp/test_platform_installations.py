@@ -174,7 +174,8 @@ def test_rotate_replaces_the_secret_and_sends_credentials_rotated() -> None:
         installed = await w.platform.install(app_id=APP_ID, tenant=TENANT_ID, events_url=EVENTS_URL)
         w.clock.advance(timedelta(days=1))
         old = installed.installation.credential.secret_text
-        return old, await w.platform.rotate_credentials(installed.installation.installation_id)
+        return old, await w.platform.rotate_credentials(installed.installation.installation_id,
+                                                        compromised=True)
 
     world, (old, result) = with_world(scenario)
     new = result.installation.credential.secret_text
@@ -211,7 +212,7 @@ def test_app_installed_hands_out_an_es256_key_pair_the_installation_keeps() -> N
     public_key.verify(signature, b"partner", ec.ECDSA(hashes.SHA256()))  # one pair
 
     key_members = {"private_key", "public_key", "key_id", "key_algorithm"}
-    as_json = installed.installation.to_json()
+    as_json = installed.installation.to_json(START)
     assert {k: as_json[k] for k in key_members} == {k: data[k] for k in key_members}
     assert rotated.installation.key == installed.installation.key  # a new secret, same keys
     assert "private_key" not in rotated.event["data"]
@@ -220,18 +221,21 @@ def test_app_installed_hands_out_an_es256_key_pair_the_installation_keeps() -> N
     assert "PRIVATE" not in repr(installed.installation)
 
 
-def test_rotate_can_keep_the_previous_secret_working() -> None:
+def test_a_routine_rotation_keeps_the_previous_secret_for_the_grace_period() -> None:
     async def scenario(w: World) -> tuple[str, str]:
         installed = await w.platform.install(app_id=APP_ID, tenant=TENANT_ID, events_url=EVENTS_URL)
         inst_id = installed.installation.installation_id
-        rotated = await w.platform.rotate_credentials(inst_id, revoke_previous=False)
+        w.clock.advance(timedelta(days=1))
+        rotated = await w.platform.rotate_credentials(inst_id)
         return (
             installed.installation.credential.secret_text,
             rotated.installation.credential.secret_text,
         )
 
     world, (old, new) = with_world(scenario)
-    assert {old, new} <= set(world.secret_values())
+    ends = {s.value: s.end for s in world.app.secrets}
+    assert ends[new] == START + timedelta(days=181)
+    assert ends[old] == START + timedelta(days=8)  # seven days from the rotation
 
 
 def test_uninstall_revokes_the_secret_and_sends_app_uninstalled() -> None:
