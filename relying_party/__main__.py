@@ -33,6 +33,8 @@ ADMIN_TOKEN_ENV = "RP_ADMIN_TOKEN"
 CONTACT_OPTION = "--partner-support-contact"
 MAX_CONTACT_LENGTH = 200
 """As for a connection's support contact (:mod:`relying_party.connections`)."""
+SCOPE_OPTION = "--platform-api-scope"
+MAX_SCOPE_LENGTH = 1000
 
 
 TRACE = 5
@@ -70,6 +72,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--partner-support-contact", metavar="CONTACT",
         help="shown on the failure page of a partner-app (platform) sign-in (default: "
         f"{Settings.partner_support_contact})",
+    )
+    parser.add_argument(
+        SCOPE_OPTION, metavar="SCOPE",
+        help="scope of the client-credentials token the app calls the platform's Apps API with, "
+        f"to approve installations and acknowledge rotated credentials (default: "
+        f"{Settings.platform_api_scope})",
     )
     parser.add_argument(
         "--allow-http-idp",
@@ -110,6 +118,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                                                 max_length=MAX_CONTACT_LENGTH)
         except InputError as exc:
             parser.error(f"{CONTACT_OPTION} {exc.errors[CONTACT_OPTION]}")
+    if args.platform_api_scope is not None:
+        try:
+            args.platform_api_scope = text(args.platform_api_scope, SCOPE_OPTION,
+                                           max_length=MAX_SCOPE_LENGTH)
+        except InputError as exc:
+            parser.error(f"{SCOPE_OPTION} {exc.errors[SCOPE_OPTION]}")
     if args.forwarded_allow_ips is not None:
         if problem := _proxies_problem(args.forwarded_allow_ips):
             parser.error(f"--forwarded-allow-ips {problem}")
@@ -200,6 +214,8 @@ def _settings(args: argparse.Namespace, public_url: str) -> Settings:
         ca_file=args.ca_file,
         **({"partner_support_contact": args.partner_support_contact}
            if args.partner_support_contact is not None else {}),
+        **({"platform_api_scope": args.platform_api_scope}
+           if args.platform_api_scope is not None else {}),
     )
     try:
         check_public_url(settings)

@@ -1,5 +1,8 @@
 """Admin HTML pages: SSO connections (CSRF-protected forms), installations and the error log.
 
+An installation's row shows what the platform was told of it, and a form retries what did not
+succeed (:mod:`relying_party.acknowledgements`).
+
 Every page and form needs an admin session (:mod:`relying_party.admin_auth`)."""
 
 from __future__ import annotations
@@ -8,11 +11,13 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from .acknowledgements import APPROVAL, CREDENTIALS, due, retry
 from .admin_auth import requires_session
 from .connections import (
     APPS,
@@ -24,7 +29,7 @@ from .connections import (
     parse_connection_input,
     sign_in_urls,
 )
-from .db import Connection
+from .db import AckKind, Acknowledgement, Connection
 from .inputs import InputError, read_form
 from .web import (
     CSRF_FIELD,
@@ -163,12 +168,18 @@ def _page(
         for c in rp.db.connections.all()
     ]
     defaults = {"client_auth_method": "post"}
+    installations = rp.db.installations.all()
+    acknowledgements = rp.db.acknowledgements.all()
     return render_with_csrf(
         request,
         "admin.html",
         {
             "connections": connections,
-            "installations": rp.db.installations.all(),
+            "installations": installations,
+            "approvals": {i: a.get(APPROVAL) for i, a in acknowledgements.items()},
+            "credentials_acks": {i: a.get(CREDENTIALS) for i, a in acknowledgements.items()},
+            "retry_due": {i.installation_id for i in installations if i.active
+                          and due(acknowledgements.get(i.installation_id, {}))},
             "subscriptions": rp.db.licences.subscriptions(),
             "errors_log": rp.db.errors.all(limit=50),
             "apps": APPS,
@@ -221,12 +232,25 @@ def _not_found(request: Request) -> Response:
     )
 
 
+def _acknowledged_notice(installation_id: str,
+                         acknowledgements: Mapping[AckKind, Acknowledgement]) -> str:
+    approval, credentials = acknowledgements.get(APPROVAL), acknowledgements.get(CREDENTIALS)
+    return (f"Installation {installation_id}: approval "
+            f"{approval.summary if approval else 'not sent'}; credentials "
+            f"{credentials.summary if credentials else 'not rotated'}.")
+
+
 async def admin_page(request: Request) -> Response:
-    """The admin page; after "Add connection" (``?created={id}``) it says what was added."""
+    """The admin page; after "Add connection" (``?created={id}``) it says what was added, after
+    a retry (``?acknowledged={installation_id}``) what the platform was told."""
+    db = state_of(request).db
     created = request.query_params.get("created")
-    connection = state_of(request).db.connections.get(created) if created else None
+    connection = db.connections.get(created) if created else None
     notice = (f"Connection {connection.name} ({connection.id}) added. Its sign-in URLs and "
               "front-channel logout URL are below." if connection is not None else None)
+    acknowledged = request.query_params.get("acknowledged")
+    if acknowledged and db.installations.get(acknowledged) is not None:
+        notice = _acknowledged_notice(acknowledged, db.acknowledgements.of(acknowledged))
     return _page(request, notice=notice)
 
 
@@ -297,6 +321,33 @@ async def connection_action(request: Request) -> Response:
     return RedirectResponse("/admin", status_code=303)
 
 
+def _message(request: Request, status: int, title: str, message: str) -> Response:
+    return templates.TemplateResponse(
+        request, "message.html",
+        {"title": title, "message": message, "link": "/admin",
+         "link_text": "Back to the admin page"},
+        status_code=status,
+    )
+
+
+async def acknowledge_installation(request: Request) -> Response:
+    """Retry what the platform was not told of an installation, then show the admin page."""
+    fields = await _form(request)
+    if fields is None:
+        return _csrf_refused(request)
+    rp = state_of(request)
+    installation_id = request.path_params["installation_id"]
+    installation = rp.db.installations.get(installation_id)
+    if installation is None:
+        return _message(request, 404, "Not found", "No such installation.")
+    if not installation.active:
+        return _message(request, 409, "Uninstalled", "This installation is uninstalled: the "
+                        "platform has nothing to acknowledge.")
+    await retry(rp, installation)
+    return RedirectResponse(f"/admin?acknowledged={quote(installation_id, safe='')}",
+                            status_code=303)
+
+
 async def error_page(request: Request) -> Response:
     record = state_of(request).db.errors.get(request.path_params["ref"])
     if record is None:
@@ -322,4 +373,6 @@ routes = [
         methods=["POST"],
     ),
     Route("/admin/errors/{ref}", requires_session(error_page), methods=["GET"]),
+    Route("/admin/installations/{installation_id}/acknowledge",
+          requires_session(acknowledge_installation), methods=["POST"]),
 ]

@@ -1,5 +1,9 @@
 """JSON admin API: SSO connections, installations and the error log.
 
+An installation shows what the platform was told of it (``approval``, ``credentials_ack``:
+:mod:`relying_party.acknowledgements`), and ``POST
+/api/admin/installations/{installation_id}/acknowledge`` retries what did not succeed.
+
 Every call needs the admin bearer token (:mod:`relying_party.admin_auth`); a call from a browser
 must also come from the RP's own public origin (checked on ``Origin``). Client secrets, and
 installations' private keys, never appear in responses. Errors are
@@ -9,13 +13,14 @@ input.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .acknowledgements import APPROVAL, CREDENTIALS, retry
 from .admin import (
     connection_health,
     delete_connection,
@@ -30,7 +35,7 @@ from .connections import (
     parse_connection_input,
     sign_in_urls,
 )
-from .db import Connection, ErrorRecord, Installation, Subscription
+from .db import AckKind, Acknowledgement, Connection, ErrorRecord, Installation, Subscription
 from .inputs import InputError, read_json_object
 from .web import AppState, state_of
 
@@ -84,10 +89,23 @@ def error_json(e: ErrorRecord) -> dict[str, Any]:
     }
 
 
+def acknowledgement_json(a: Acknowledgement | None) -> dict[str, Any] | None:
+    """``state`` is ``pending``, ``approved`` / ``acknowledged`` or ``failed`` (with
+    ``reason`` and the error log's ``error_ref``); ``at``: when it started or ended."""
+    if a is None:
+        return None
+    return {"state": a.state, "reason": a.reason, "error_ref": a.error_ref, "at": _iso(a.at)}
+
+
 def installation_json(i: Installation, *, subscription: Subscription | None = None,
-                      unlicensed: Sequence[str] = ()) -> dict[str, Any]:
+                      unlicensed: Sequence[str] = (),
+                      acknowledgements: Mapping[AckKind, Acknowledgement] | None = None,
+                      ) -> dict[str, Any]:
     """``subscription`` and ``unlicensed`` (the platform user ids whose licence was taken) are
-    what ``app.updated`` said of it."""
+    what ``app.updated`` said of it; ``approval`` and ``credentials_ack`` what the app told the
+    platform (:func:`acknowledgement_json`; ``credentials_ack`` is null before a rotation), at
+    its ``api_root`` (null for one stored before the app kept it)."""
+    acks = acknowledgements or {}
     return {
         "installation_id": i.installation_id,
         "account_id": i.account_id,
@@ -107,6 +125,9 @@ def installation_json(i: Installation, *, subscription: Subscription | None = No
         "subscription": None if subscription is None else {
             "name": subscription.name, "licenses": subscription.licenses},
         "unlicensed_users": list(unlicensed),
+        "api_root": i.api_root or None,
+        "approval": acknowledgement_json(acks.get(APPROVAL)),
+        "credentials_ack": acknowledgement_json(acks.get(CREDENTIALS)),
     }
 
 
@@ -178,11 +199,32 @@ async def one_error(request: Request) -> Response:
 async def list_installations(request: Request) -> Response:
     db = state_of(request).db
     subscriptions = db.licences.subscriptions()
+    acknowledgements = db.acknowledgements.all()
     return JSONResponse([
         installation_json(i, subscription=subscriptions.get(i.installation_id),
-                          unlicensed=db.licences.unlicensed(i.installation_id))
+                          unlicensed=db.licences.unlicensed(i.installation_id),
+                          acknowledgements=acknowledgements.get(i.installation_id))
         for i in db.installations.all()
     ])
+
+
+async def acknowledge_installation(request: Request) -> Response:
+    """Retry what the platform was not told of the installation (:func:`retry`), and answer
+    with the installation as it is then."""
+    await read_json_object(request)
+    rp = state_of(request)
+    installation = rp.db.installations.get(request.path_params["installation_id"])
+    if installation is None:
+        return api_error(404, "not_found", "no such installation")
+    if not installation.active:
+        return api_error(409, "conflict", "the installation is uninstalled: the platform has "
+                         "nothing to acknowledge")
+    acknowledgements = await retry(rp, installation)
+    installation_id = installation.installation_id
+    return JSONResponse(installation_json(
+        installation, subscription=rp.db.licences.subscriptions().get(installation_id),
+        unlicensed=rp.db.licences.unlicensed(installation_id),
+        acknowledgements=acknowledgements))
 
 
 routes = [
@@ -199,4 +241,6 @@ routes = [
     Route("/api/admin/errors", requires_token(list_errors), methods=["GET"]),
     Route("/api/admin/errors/{ref}", requires_token(one_error), methods=["GET"]),
     Route("/api/admin/installations", requires_token(list_installations), methods=["GET"]),
+    Route("/api/admin/installations/{installation_id}/acknowledge",
+          requires_token(acknowledge_installation), methods=["POST"]),
 ]

@@ -17,7 +17,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from . import admin, admin_api, admin_auth, apps, callback, launch, logout, partner
+from .acknowledgements import call_deadline
 from .admin_auth import AdminCredential, AdminThrottle, provision_admin_token
+from .background import BackgroundCalls
 from .db import Database
 from .failure import (
     FailureSource,
@@ -164,9 +166,15 @@ def check_public_url(settings: Settings) -> None:
         raise ValueError(f"public_url {settings.public_url!r} {problem}")
 
 
+def shutdown_wait(settings: Settings) -> float:
+    """How long shutting down waits for calls still under way after their request was
+    answered: long enough for one call to get a token and make its request."""
+    return 2 * call_deadline(settings)
+
+
 def create_app(settings: Settings, *, http_client: httpx.AsyncClient | None = None) -> Starlette:
     """Build the relying party. ``http_client`` carries every back-channel call (discovery, keys,
-    token, userinfo, event keys); tests route it in-process.
+    token, userinfo, event keys, the platform's Apps API); tests route it in-process.
 
     Without :attr:`Settings.admin_token` and with a new database, an admin token is created
     and logged once (the CLI prints it instead)."""
@@ -186,6 +194,7 @@ def create_app(settings: Settings, *, http_client: httpx.AsyncClient | None = No
         tokens=BrowserTokens.load(db),
         admin_credential=AdminCredential(db, settings.clock),
         admin_throttle=AdminThrottle(settings.clock),
+        background=BackgroundCalls(),
     )
 
     @asynccontextmanager
@@ -193,8 +202,11 @@ def create_app(settings: Settings, *, http_client: httpx.AsyncClient | None = No
         try:
             yield
         finally:
-            if owns_client:
-                await http.aclose()
+            try:
+                await state.background.wait(timeout=shutdown_wait(settings))
+            finally:
+                if owns_client:
+                    await http.aclose()
 
     app = Starlette(
         routes=[

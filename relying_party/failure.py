@@ -84,8 +84,10 @@ def _exists(db: Database, source: FailureSource) -> bool:
 
 
 def record_failure(
-    db: Database, settings: Settings, error: LoginError, source: FailureSource
+    db: Database, settings: Settings, error: LoginError, source: FailureSource, *,
+    logged_as: str = "sign-in failure",
 ) -> ErrorRecord:
+    """Keep ``error`` in the error log under a new reference, and log it as ``logged_as``."""
     aadsts = getattr(error, "aadsts", None)
     record = ErrorRecord(
         ref=new_ref(),
@@ -102,7 +104,7 @@ def record_failure(
     ).bounded()  # anyone can make a sign-in fail: what is kept of it is bounded
     db.errors.insert(record, attributed=_exists(db, source))
     logger.warning(
-        "sign-in failure %s %s (%s %s): %s", record.ref, record.code, record.source_kind,
+        "%s %s %s (%s %s): %s", logged_as, record.ref, record.code, record.source_kind,
         record.source_id, record.detail,
     )
     return record

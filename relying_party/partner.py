@@ -10,7 +10,9 @@ order); an older one is answered ``ignored_stale``; a ``user.logout`` ends only 
 whose sign-in began before it was created. Anything refused gets a 4xx naming what was wrong
 and leaves no trace.
 
-``app.updated`` takes users' licences and gives them back (:mod:`relying_party.app_updated`).
+``app.updated`` takes users' licences and gives them back (:mod:`relying_party.app_updated`). A
+new installation is approved, and rotated credentials acknowledged, through the platform's Apps
+API at ``_links.root`` once the event is answered (:mod:`relying_party.acknowledgements`).
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .acknowledgements import APPROVAL, CREDENTIALS, follow_up
 from .app_updated import apply_update, licence_update
 from .db import Installation, LifecycleMark
 from .inputs import InputError, identifier, key_text, parse_json_object, text, url_problem
@@ -56,11 +60,13 @@ MAX_ENVELOPE_ID = 128
 
 
 def _reply(
-    http_status: int, error: str | None = None, description: str = "", **extra: Any
+    http_status: int, error: str | None = None, description: str = "", *,
+    background: BackgroundTask | None = None, **extra: Any,
 ) -> Response:
     body: dict[str, Any] = {"error": error, "error_description": description} if error else {}
     headers = {"Cache-Control": "no-store"}
-    return JSONResponse({**body, **extra}, status_code=http_status, headers=headers)
+    return JSONResponse({**body, **extra}, status_code=http_status, headers=headers,
+                        background=background)
 
 
 class UnknownTarget(Exception):
@@ -92,6 +98,14 @@ def _link(links: Mapping[str, Any], name: str, *, allow_http: bool) -> str:
     if problem is not None:
         raise InputError.of(field, problem)
     return href
+
+
+def api_root_link(links: Mapping[str, Any], *, allow_http: bool) -> str:
+    """The platform's API root (``_links.root``), which the Apps API paths are added to."""
+    root = _link(links, "root", allow_http=allow_http)
+    if "?" in root:
+        raise InputError.of("_links.root.href", "must not have a query (paths are added to it)")
+    return root
 
 
 def discovery_link(links: Mapping[str, Any], authorization_url: str, *, allow_http: bool
@@ -189,6 +203,7 @@ def _installed(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
         userinfo_url=_link(links, "userinfo", allow_http=allow_http),
         openid_configuration_url=discovery_link(links, authorization_url,
                                                 allow_http=allow_http),
+        api_root=api_root_link(links, allow_http=allow_http),
         active=True,
         created_at=now,
         updated_at=now,
@@ -204,6 +219,8 @@ def _installed(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
     if existing is None or not existing.active:
         rp.db.licences.begin(installation_id, created_at)
     rp.db.installations.upsert(installation)
+    rp.db.acknowledgements.start(installation_id, APPROVAL, now)
+    rp.db.acknowledgements.forget(installation_id, CREDENTIALS)  # those credentials are gone
     _record(rp, installation_id, created_at, uninstalled=False)
     return "installed"
 
@@ -213,12 +230,16 @@ def _rotated(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
     installation_id = _id_field(data, "installation_id")
     client_id = _id_field(data, "client_id")
     client_secret = _secret_field(data, "client_secret")
+    links = event.get("_links")
+    api_root = (api_root_link(links, allow_http=rp.settings.allow_http_idp)
+                if isinstance(links, dict) and "root" in links else None)
     if is_stale(rp, installation_id, created_at):
         return STALE
-    if not rp.db.installations.rotate_secret(
-        installation_id, client_id, client_secret, rp.settings.clock.now()
-    ):
+    now = rp.settings.clock.now()
+    if not rp.db.installations.rotate_secret(installation_id, client_id, client_secret, now,
+                                             api_root=api_root):
         raise UnknownTarget(f"no active installation {installation_id}")
+    rp.db.acknowledgements.start(installation_id, CREDENTIALS, now)
     _record(rp, installation_id, created_at, uninstalled=False)
     return "credentials_rotated"
 
@@ -367,7 +388,8 @@ async def receive_event(request: Request) -> Response:
     if outcome == "duplicate":
         return _reply(200, status="duplicate", id=event_id)
     logger.info("event %s %s: %s", event_id, event_type, outcome)
-    return _reply(200, status="processed", id=event_id, outcome=outcome)
+    return _reply(200, status="processed", id=event_id, outcome=outcome,
+                  background=BackgroundTask(follow_up, rp, event, outcome))
 
 
 routes = [Route("/events", receive_event, methods=["POST"])]

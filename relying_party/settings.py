@@ -81,6 +81,12 @@ class Settings:
     the same keys, so an event is applied only when its ``app_id`` is this one (compared
     ignoring case); another app's event is refused (403). Unset: every event is refused."""
 
+    platform_api_scope: str = "https://graph.microsoft.com/.default"
+    """The ``scope`` of the client-credentials token the app calls the platform's Apps API
+    with, to approve an installation and acknowledge rotated credentials
+    (:mod:`relying_party.apps_api`). Talkdesk names ``apps:write``; an Entra-shaped token
+    endpoint (the mock's) takes a resource's ``.default``."""
+
     connect_timeout: float = 3.0
     """Seconds to open a connection to the IdP or the platform."""
 

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from .background import BackgroundCalls
 from .db import Database, Session, User
 from .middleware import content_security_policy
 from .settings import Settings, origin_of
@@ -60,6 +61,8 @@ class AppState:
     """The admin credential, checked against its digest in the database."""
     admin_throttle: AdminThrottle
     """Wrong admin tokens per client address, and how long each must wait."""
+    background: BackgroundCalls
+    """Calls made after a request was answered (the platform's Apps API after its events)."""
 
 
 def state_of(request: Request) -> AppState:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlite3 import Connection as SqliteConnection
 
 from . import (
+    acknowledgements,
     admin_sessions,
     connections,
     errors,
@@ -23,6 +24,7 @@ from . import (
     platform_logouts,
     users,
 )
+from .acknowledgements import AckKind, Acknowledgement, AcknowledgementStore, AckState
 from .admin_sessions import AdminSessionStore
 from .connections import Connection, ConnectionStore
 from .errors import ErrorLog, ErrorRecord
@@ -37,6 +39,9 @@ from .sqlite import SourceKind, Sqlite, digest
 from .users import EmailTaken, Session, SessionStore, User, UserStore
 
 __all__ = [
+    "AckKind",
+    "AckState",
+    "Acknowledgement",
     "Connection",
     "Database",
     "EmailTaken",
@@ -56,7 +61,7 @@ SCHEMA = "".join(
     module.SCHEMA
     for module in (
         connections, installations, users, groups, logins, events, errors, admin_sessions, keys,
-        platform_logouts, licences,
+        platform_logouts, licences, acknowledgements,
     )
 )
 
@@ -75,6 +80,7 @@ class Database:
         self.logouts = LogoutRequestStore(self._sql)
         self.platform_logouts = PlatformLogoutStore(self._sql)
         self.licences = LicenceStore(self._sql)
+        self.acknowledgements = AcknowledgementStore(self._sql)
         self.events = EventStore(self._sql)
         self.errors = ErrorLog(self._sql)
         self.admin_sessions = AdminSessionStore(self._sql)

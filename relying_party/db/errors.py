@@ -1,4 +1,5 @@
-"""The error log: every sign-in failure under the reference shown on the failure page.
+"""The error log: every sign-in failure under the reference shown on the failure page, and every
+call to the platform's Apps API that failed (:mod:`relying_party.acknowledgements`).
 
 Anyone can make a sign-in fail, so the log is bounded: each text is cut to a length
 (:data:`TEXT_LIMITS`), rows older than the retention are dropped, and past ``max_rows`` the oldest

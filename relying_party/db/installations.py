@@ -2,7 +2,8 @@
 
 The key pair an ``app.installed`` may carry (``key_id``, ``key_algorithm``, ``public_key``,
 ``private_key``) is kept in a table of its own, one row per installation that has one, so a
-database made before it still opens as it is."""
+database made before it still opens as it is. The platform's API root (``api_root``) came later
+as a column: a database made before it gets the column, empty for the installations it holds."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ CREATE TABLE IF NOT EXISTS installations (
     active INTEGER NOT NULL,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    last_login_at TEXT
+    last_login_at TEXT,
+    api_root TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS installation_keys (
     installation_id TEXT PRIMARY KEY,
@@ -42,6 +44,14 @@ CREATE TABLE IF NOT EXISTS installation_lifecycle (
     uninstalled INTEGER NOT NULL
 );
 """
+_API_ROOT = "ALTER TABLE installations ADD COLUMN api_root TEXT NOT NULL DEFAULT ''"
+"""A database from before the API root was kept: its installations have none until an event
+names it."""
+_COLUMNS = (
+    "installation_id, account_id, account_name, app_id, client_id, client_secret,"
+    " authorization_url, token_url, userinfo_url, openid_configuration_url, active, created_at,"
+    " updated_at, last_login_at, api_root"
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,6 +72,9 @@ class Installation:
     created_at: datetime
     updated_at: datetime
     last_login_at: datetime | None
+    api_root: str = ""
+    """The platform's API root (the event's ``_links.root``), where its Apps API is; ``""``
+    for an installation stored before it was kept."""
     key_id: str = ""
     key_algorithm: str = ""
     """``ES256``, ``ES384``, ``ES512``, ``PS256``, ``PS384`` or ``PS512``; ``""`` when not given."""
@@ -93,6 +106,10 @@ class LifecycleMark:
 class InstallationStore:
     def __init__(self, sql: Sqlite) -> None:
         self._sql = sql
+        with sql.transaction() as conn:
+            columns = {row["name"] for row in conn.execute("PRAGMA table_info(installations)")}
+            if "api_root" not in columns:
+                conn.execute(_API_ROOT)
 
     def upsert(self, inst: Installation) -> None:
         """Insert, or update everything but ``created_at`` and ``last_login_at``; the key pair
@@ -102,14 +119,14 @@ class InstallationStore:
 
     def _upsert(self, inst: Installation) -> None:
         self._sql.run(
-            "INSERT INTO installations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+            f"INSERT INTO installations ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
             " ON CONFLICT(installation_id) DO UPDATE SET account_id=excluded.account_id,"
             " account_name=excluded.account_name, app_id=excluded.app_id,"
             " client_id=excluded.client_id, client_secret=excluded.client_secret,"
             " authorization_url=excluded.authorization_url, token_url=excluded.token_url,"
             " userinfo_url=excluded.userinfo_url,"
             " openid_configuration_url=excluded.openid_configuration_url,"
-            " active=excluded.active, updated_at=excluded.updated_at",
+            " active=excluded.active, updated_at=excluded.updated_at, api_root=excluded.api_root",
             (
                 inst.installation_id,
                 inst.account_id,
@@ -125,6 +142,7 @@ class InstallationStore:
                 ts(inst.created_at),
                 ts(inst.updated_at),
                 ts_opt(inst.last_login_at),
+                inst.api_root,
             ),
         )
         self._sql.run("DELETE FROM installation_keys WHERE installation_id=?",
@@ -145,13 +163,15 @@ class InstallationStore:
         return [_installation(r) for r in rows]
 
     def rotate_secret(
-        self, installation_id: str, client_id: str, client_secret: str, at: datetime
+        self, installation_id: str, client_id: str, client_secret: str, at: datetime, *,
+        api_root: str | None = None,
     ) -> bool:
-        """New client credentials for an active installation; False when there is none."""
+        """New client credentials for an active installation, and the API root when the event
+        names one; False when there is none."""
         changed = self._sql.run(
-            "UPDATE installations SET client_id=?, client_secret=?, updated_at=?"
-            " WHERE installation_id=? AND active=1",
-            (client_id, client_secret, ts(at), installation_id),
+            "UPDATE installations SET client_id=?, client_secret=?, updated_at=?,"
+            " api_root=coalesce(?, api_root) WHERE installation_id=? AND active=1",
+            (client_id, client_secret, ts(at), api_root, installation_id),
         )
         return changed > 0
 
@@ -219,6 +239,7 @@ def _installation(row: sqlite3.Row) -> Installation:
         created_at=dt(row["created_at"]),
         updated_at=dt(row["updated_at"]),
         last_login_at=dt_opt(row["last_login_at"]),
+        api_root=row["api_root"],
         key_id=row["key_id"] or "",
         key_algorithm=row["key_algorithm"] or "",
         public_key=row["public_key"] or "",

@@ -1,8 +1,9 @@
 """A small in-process OpenID provider (Entra-shaped URLs) with knobs to misbehave.
 
-It serves discovery, JWKS, token, userinfo, end-session and the platform's event keys over an
-``httpx`` transport; the browser leg (authorize) is a method, :meth:`FakeOp.approve`, that turns
-the RP's authorization redirect into the callback URL, as a provider with a signed-in user would.
+It serves discovery, JWKS, token, userinfo, end-session, the platform's event keys and its Apps
+API (:mod:`fake_apps_api`) over an ``httpx`` transport; the browser leg (authorize) is a method,
+:meth:`FakeOp.approve`, that turns the RP's authorization redirect into the callback URL, as a
+provider with a signed-in user would.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import httpx
 import jwt
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from fake_apps_api import FakeAppsApi
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -137,10 +139,12 @@ class Faults:
     userinfo_status: int | None = None
     discovery_issuer: str | None = None
     unreachable: set[str] = field(default_factory=set)
-    """Endpoint names ('discovery', 'jwks', 'token', 'userinfo', 'event_keys') that fail to
-    connect."""
+    """Endpoint names ('discovery', 'jwks', 'token', 'userinfo', 'event_keys', 'apps_api') that
+    fail to connect."""
     slow: set[str] = field(default_factory=set)
     """Endpoint names that time out."""
+    stalled: set[str] = field(default_factory=set)
+    """Endpoint names that accept the request and then never answer."""
     stalled_hosts: set[str] = field(default_factory=set)
     """Hosts that accept the request and then never answer."""
     omit_end_session: bool = False
@@ -159,6 +163,12 @@ class FakeOp:
         self.requests: list[httpx.Request] = []
         self.issued_id_tokens: list[str] = []
         self.event_key_index = 0
+        self.client_tokens: dict[str, tuple[str, str]] = {}
+        """Access tokens of the client-credentials grant: the client id and secret each was
+        obtained with."""
+        self.client_grants: list[dict[str, str]] = []
+        """The form of each client-credentials request."""
+        self.apps_api = FakeAppsApi(self.client_tokens)
         self.app = Starlette(
             routes=[
                 Route(f"/{TID}/v2.0/.well-known/openid-configuration", self._discovery),
@@ -166,6 +176,7 @@ class FakeOp:
                 Route(f"/{TID}/oauth2/v2.0/token", self._token, methods=["POST"]),
                 Route("/oidc/userinfo", self._userinfo),
                 Route("/.well-known/platform-event-keys.json", self._event_keys),
+                *self.apps_api.routes,
             ]
         )
 
@@ -344,6 +355,13 @@ class FakeOp:
         if client is None or secret != client.secret or method != client.auth_method:
             status, body = entra_error(401, "invalid_client", 7000215, "Invalid client secret.")
             return JSONResponse(body, status_code=status)
+        if form.get("grant_type") == "client_credentials":
+            self.client_grants.append({k: str(v) for k, v in form.items()})
+            token = secrets.token_urlsafe(32)
+            self.client_tokens[token] = (str(client_id), str(secret))
+            return JSONResponse({"token_type": "Bearer", "expires_in": 3599,
+                                 "ext_expires_in": 3599, "access_token": token},
+                                headers={"Cache-Control": "no-store"})
         grant = self.grants.pop(str(form.get("code")), None)
         if grant is None or grant.client_id != client_id:
             status, body = entra_error(400, "invalid_grant", 54005, "Code already redeemed.")
@@ -399,6 +417,7 @@ class _FaultyTransport(httpx.AsyncBaseTransport):
         "token": lambda p: p.endswith("/token"),
         "userinfo": lambda p: p.endswith("/userinfo"),
         "event_keys": lambda p: p.endswith("/platform-event-keys.json"),
+        "apps_api": lambda p: p.startswith("/apps/"),
     }
 
     def __init__(self, op: FakeOp) -> None:
@@ -416,6 +435,8 @@ class _FaultyTransport(httpx.AsyncBaseTransport):
                     raise httpx.ConnectError("connection refused", request=request)
                 if name in self.op.faults.slow:
                     raise httpx.ReadTimeout("timed out", request=request)
+                if name in self.op.faults.stalled:
+                    await asyncio.Event().wait()  # until the caller gives up (cancels)
         if request.url.host != urlsplit(BASE).hostname:
             raise httpx.ConnectError("unknown host", request=request)
         return await self.inner.handle_async_request(request)

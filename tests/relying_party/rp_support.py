@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -134,6 +135,15 @@ OP_CONNECTION: dict[str, str] = {
 
 INSTALLATION = "9514148a170c4d4aaa344a540cec08c5"
 PARTNER_CONTACT = "support@partner-app.example"
+
+
+def settle(client: AppClient, timeout: float = 10.0) -> None:
+    """Wait until the calls the app makes after answering (the platform's Apps API after an
+    event) are done: they run on the app's event loop after the event's answer."""
+    background = client.app.state.rp.background  # type: ignore[attr-defined]
+    if background.loop is not None:
+        done = asyncio.run_coroutine_threadsafe(background.wait(timeout), background.loop)
+        assert done.result(timeout + 5), "calls still under way"
 
 
 def installed_body(rp: RpHarness, **data: str) -> bytes:
