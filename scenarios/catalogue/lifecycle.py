@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from scenarios import ScenarioContext, scenario
-from scenarios.catalogue.partner_events import install_partner
+from scenarios.catalogue.partner_events import APPS_API_CREDENTIALS, acknowledged, install_partner
 from scenarios.flows import (
     NavigationLog,
     drop_app_session,
@@ -147,8 +147,9 @@ def key_rotation(ctx: Ctx) -> None:
     id="lifecycle.credentials-rotated",
     title="app.credentials_rotated: the next launch signs in with the new credentials",
     proves="The platform rotates the installation's secret and sends app.credentials_rotated; "
-    "the old secret stops working at the IdP, and a new launch still signs in because the app "
-    "stored the new secret",
+    "the app acknowledges the new credentials through the platform's Apps API, which ends the "
+    "old secret at once (otherwise it would work for seven more days), and a new launch still "
+    "signs in because the app stored the new secret",
     tags={"lifecycle", "partner"},
     needs={"partner"},
 )
@@ -167,6 +168,10 @@ def credentials_rotated(ctx: Ctx) -> None:
         assert body["event"]["type"] == "app.credentials_rotated", body["event"]
         assert body["delivery"]["status"] == 200, f"the app refused it: {body['delivery']}"
         assert body["installation"]["client_secret"] != old_secret
+    with ctx.step("the app acknowledges the new credentials through the Apps API"):
+        acknowledged(stack, installation_id, "credentials", "acknowledged",
+                     f"acknowledge the rotated credentials (POST {APPS_API_CREDENTIALS} with "
+                     '{"state": "acknowledged"})')
     with ctx.step("the old secret stops working at the IdP"):
         status, error = _token_with_secret(stack, old_secret)
         assert status == 401 and 7000215 in error.get("error_codes", []), (status, error)

@@ -10,6 +10,7 @@ all refusals.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +20,15 @@ from scenarios.live import LiveStack
 
 MUST_VERIFY = ("it must verify X-Hub-Ecdsa-Signature, with the key X-Hub-Ecdsa-Signature-Id "
                "names from the platform's published keys, before reading an event")
+APPS_API_STATE = "{root}/apps/{app_id}/installations/{installation_id}/state"
+APPS_API_CREDENTIALS = ("{root}/apps/{app_id}/installations/{installation_id}/credentials/"
+                        "{client_id}/state")
+"""The platform's Apps API calls a partner app makes (docs.talkdesk.com/reference/
+appsapp_idinstallationsidstate and …credentialsclient_idstate), ``root`` being the events'
+``_links.root``, with a client-credentials token of the installation."""
+ACKNOWLEDGEMENT_WAIT = 10.0
+"""Seconds an app gets to call the platform's Apps API after answering the event that asks it
+to: it may answer first and call right after, as a delivery must not wait on the call."""
 FORGERIES = {"unknown_key": "signed with a key the platform does not publish",
              "tampered": "its body changed after the platform signed it",
              "unsigned": "not signed"}
@@ -88,3 +98,22 @@ def authorize_requests(log: NavigationLog, idp_base_url: str) -> list[str]:
     host = urlsplit(idp_base_url).netloc
     return [u for u, _ in log.documents
             if urlsplit(u).netloc == host and urlsplit(u).path.endswith("/authorize")]
+
+
+def acknowledged(stack: LiveStack, installation_id: str, member: str, wanted: str,
+                 what: str) -> dict[str, Any]:
+    """Waits up to :data:`ACKNOWLEDGEMENT_WAIT` seconds until the mock's record of the
+    installation shows ``member`` (``approval`` or ``credentials``) in state ``wanted``: the
+    app called the Apps API, as ``what`` says it must. Returns the installation."""
+    url = stack.idp_url(f"/_mock/installations/{installation_id}")
+    deadline = time.monotonic() + ACKNOWLEDGEMENT_WAIT
+    while True:
+        installation: dict[str, Any] = stack.http.get(url).json()
+        state = installation[member]["state"]
+        if state == wanted:
+            return installation
+        if state not in ("pending", "issued") or time.monotonic() >= deadline:
+            raise AssertionError(
+                f"the app did not {what} within {ACKNOWLEDGEMENT_WAIT:.0f} s: the platform's "
+                f"{member} state is {state!r}, not {wanted!r}")
+        time.sleep(0.05)

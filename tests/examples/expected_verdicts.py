@@ -89,6 +89,7 @@ COMMON_SKIPS: Mapping[str, Verdict] = {
     "partner.forged-event": skip("partner"),
     "partner.event-redelivered": skip("partner"),
     "partner.uninstalled": skip("partner"),
+    "partner.installation-approved": skip("partner"),
     "signout.user-logout-event": skip("partner"),
 }
 

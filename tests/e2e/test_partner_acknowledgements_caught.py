@@ -1,0 +1,59 @@
+"""The scenarios that hold an app to the platform's Apps API can fail: each passes against the
+reference relying party and fails, saying why, against one that answers the platform's events
+but never calls the Apps API back (an app written before Talkdesk asked for acknowledgements).
+
+- ``partner.installation-approved``: the installation stays ``pending`` (it would time out on
+  the platform after seven days);
+- ``lifecycle.credentials-rotated``: the rotated credentials stay unacknowledged, so the old
+  secret would go on working for seven days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from relying_party import partner
+from relying_party.web import AppState
+from scenarios.catalogue import partner_events
+from scenarios.pytest_plugin import ScenarioRunner, describe_result
+
+APPROVAL, ROTATION = "partner.installation-approved", "lifecycle.credentials-rotated"
+SAID = {
+    APPROVAL: ("the app did not approve its installation", "approval state is 'pending'"),
+    ROTATION: ("the app did not acknowledge the rotated credentials",
+               "credentials state is 'pending'"),
+}
+"""What each scenario's failure says against an app that never calls the Apps API."""
+
+
+@pytest.fixture
+def never_calls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def follow_up(rp: AppState, event: Mapping[str, Any], outcome: str) -> None:
+        return None
+
+    monkeypatch.setattr(partner, "follow_up", follow_up)
+    monkeypatch.setattr(partner_events, "ACKNOWLEDGEMENT_WAIT", 1.0)  # nothing will come
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scenario_id", list(SAID))
+def test_the_apps_api_scenarios_pass_against_the_reference_rp(
+        scenario_id: str, sso_run_scenario: ScenarioRunner) -> None:
+    result = sso_run_scenario(scenario_id)
+    assert result.status == "passed", describe_result(result, sso_run_scenario.report_dir)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scenario_id", list(SAID))
+@pytest.mark.usefixtures("never_calls_back")
+def test_the_apps_api_scenarios_fail_against_an_app_that_never_calls_back(
+        scenario_id: str, sso_run_scenario: ScenarioRunner) -> None:
+    result = sso_run_scenario(scenario_id)
+    report = describe_result(result, sso_run_scenario.report_dir)
+    assert result.status == "failed", f"expected the scenario to FAIL:\n{report}"
+    assert result.message is not None, report
+    for fragment in SAID[scenario_id]:
+        assert fragment in result.message, report
