@@ -30,7 +30,7 @@ from starlette.routing import Route
 
 from .acknowledgements import APPROVAL, CREDENTIALS, follow_up
 from .app_updated import apply_update, licence_update
-from .db import Installation, LifecycleMark
+from .db import Installation, InstallationKeyPair, LifecycleMark
 from .inputs import InputError, identifier, key_text, parse_json_object, text, url_problem
 from .oidc.discovery import derive_discovery_url
 from .oidc.errors import (
@@ -126,7 +126,8 @@ def discovery_link(links: Mapping[str, Any], authorization_url: str, *, allow_ht
 
 
 def _key_fields(data: Mapping[str, Any]) -> dict[str, str]:
-    """The optional key pair of ``app.installed`` (kept per installation, not used yet)."""
+    """The optional key pair of ``app.installed`` and ``app.credentials_rotated`` (kept per
+    installation, not used yet)."""
     algorithm = data.get("key_algorithm")
     if algorithm not in (None, "", *KEY_ALGORITHMS):
         raise InputError.of("data.key_algorithm", f"must be one of {', '.join(KEY_ALGORITHMS)}")
@@ -230,6 +231,8 @@ def _rotated(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
     installation_id = _id_field(data, "installation_id")
     client_id = _id_field(data, "client_id")
     client_secret = _secret_field(data, "client_secret")
+    key_fields = _key_fields(data)  # the new pair Talkdesk's event carries beside the secret
+    key = InstallationKeyPair(**key_fields) if any(key_fields.values()) else None
     links = event.get("_links")
     api_root = (api_root_link(links, allow_http=rp.settings.allow_http_idp)
                 if isinstance(links, dict) and "root" in links else None)
@@ -237,7 +240,7 @@ def _rotated(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
         return STALE
     now = rp.settings.clock.now()
     if not rp.db.installations.rotate_secret(installation_id, client_id, client_secret, now,
-                                             api_root=api_root):
+                                             api_root=api_root, key=key):
         raise UnknownTarget(f"no active installation {installation_id}")
     rp.db.acknowledgements.start(installation_id, CREDENTIALS, now)
     _record(rp, installation_id, created_at, uninstalled=False)

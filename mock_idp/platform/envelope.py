@@ -160,11 +160,15 @@ def app_updated(
 def app_credentials_rotated(
     installation: Installation, *, base_url: str, now: datetime, event_id: str | None = None
 ) -> Envelope:
+    """The new credentials: Talkdesk's reference (docs.talkdesk.com/reference/
+    appcredentials_rotated) lists the account's name and the key pair beside the secret."""
     data = {
         "installation_id": installation.installation_id,
         "account_id": installation.tenant.id,
+        "account_name": installation.tenant.domain,
         "client_id": installation.client_id,
         "client_secret": installation.credential.secret_text,
+        **installation.key.to_json(),
     }
     return envelope(
         event_type=APP_CREDENTIALS_ROTATED,

@@ -3,7 +3,8 @@
 Pure bookkeeping: no HTTP, no app registrations. The caller adds the generated
 :class:`ClientSecret` to the app registration (and removes it on rotation or uninstall). Each
 installation also hands out a key pair (:class:`InstallationKey`), which ``app.installed`` carries
-as Talkdesk's does; rotation renews the secret and keeps the key pair.
+as Talkdesk's does; rotation renews both, and ``app.credentials_rotated`` carries both
+(docs.talkdesk.com/reference/appcredentials_rotated lists the key pair among its members).
 
 One active installation per (app, tenant). An uninstalled installation stays readable by id, with
 ``state == "uninstalled"`` (``"rejected"`` when the app rejected it through the Apps API), so a
@@ -244,9 +245,10 @@ class InstallationRegistry:
     def rotate_credentials(
         self, installation_id: str, *, compromised: bool = False
     ) -> tuple[Installation, ClientSecret]:
-        """Issue a new secret; returns the updated installation and the secret it replaced.
-        The rotation records a grace period of :attr:`acknowledgement_window` for the replaced
-        secret, none when ``compromised``."""
+        """Issue a new secret and key pair (Talkdesk's ``app.credentials_rotated`` carries
+        both); returns the updated installation and the secret it replaced. The rotation
+        records a grace period of :attr:`acknowledgement_window` for the replaced secret, none
+        when ``compromised``."""
         now = self.clock.now()
         with self._lock:
             current = self.require_active(installation_id)
@@ -254,7 +256,7 @@ class InstallationRegistry:
             rotation = Rotation(rotated_at=now, previous_key_id=current.credential.key_id,
                                 compromised=compromised, grace_ends_at=now + grace)
             updated = replace(current, credential=self._new_secret(now, installation_id),
-                              rotated_at=now, rotation=rotation)
+                              key=InstallationKey.generate(), rotated_at=now, rotation=rotation)
             self._by_id[installation_id] = updated
             return updated, current.credential
 

@@ -30,7 +30,7 @@ from .connections import Connection, ConnectionStore
 from .errors import ErrorLog, ErrorRecord
 from .events import EventStore
 from .groups import SessionGroups, SessionGroupStore
-from .installations import Installation, InstallationStore, LifecycleMark
+from .installations import Installation, InstallationKeyPair, InstallationStore, LifecycleMark
 from .keys import KeyStore
 from .licences import LicenceStore, Subscription
 from .logins import LoginTransaction, LoginTransactionStore, LogoutRequestStore
@@ -47,6 +47,7 @@ __all__ = [
     "EmailTaken",
     "ErrorRecord",
     "Installation",
+    "InstallationKeyPair",
     "LifecycleMark",
     "LoginTransaction",
     "Session",

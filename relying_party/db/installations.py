@@ -87,6 +87,16 @@ class Installation:
         return any((self.key_id, self.key_algorithm, self.public_key, self.private_key))
 
 
+@dataclass(frozen=True, kw_only=True)
+class InstallationKeyPair:
+    """The key pair an ``app.credentials_rotated`` hands out with the new secret."""
+
+    key_id: str
+    key_algorithm: str
+    public_key: str
+    private_key: str = field(repr=False)
+
+
 _SELECT = (
     "SELECT installations.*, k.key_id, k.key_algorithm, k.public_key, k.private_key"
     " FROM installations LEFT JOIN installation_keys AS k USING (installation_id)"
@@ -164,15 +174,25 @@ class InstallationStore:
 
     def rotate_secret(
         self, installation_id: str, client_id: str, client_secret: str, at: datetime, *,
-        api_root: str | None = None,
+        api_root: str | None = None, key: InstallationKeyPair | None = None,
     ) -> bool:
-        """New client credentials for an active installation, and the API root when the event
-        names one; False when there is none."""
-        changed = self._sql.run(
-            "UPDATE installations SET client_id=?, client_secret=?, updated_at=?,"
-            " api_root=coalesce(?, api_root) WHERE installation_id=? AND active=1",
-            (client_id, client_secret, ts(at), api_root, installation_id),
-        )
+        """New client credentials for an active installation, the API root when the event
+        names one, and the key pair when it carries one; False when there is none."""
+        with self._sql.transaction():
+            changed = self._sql.run(
+                "UPDATE installations SET client_id=?, client_secret=?, updated_at=?,"
+                " api_root=coalesce(?, api_root) WHERE installation_id=? AND active=1",
+                (client_id, client_secret, ts(at), api_root, installation_id),
+            )
+            if changed and key is not None:
+                self._sql.run(
+                    "INSERT INTO installation_keys VALUES (?,?,?,?,?)"
+                    " ON CONFLICT(installation_id) DO UPDATE SET key_id=excluded.key_id,"
+                    " key_algorithm=excluded.key_algorithm, public_key=excluded.public_key,"
+                    " private_key=excluded.private_key",
+                    (installation_id, key.key_id, key.key_algorithm, key.public_key,
+                     key.private_key),
+                )
         return changed > 0
 
     def deactivate(self, installation_id: str, at: datetime) -> bool:

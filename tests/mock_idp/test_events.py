@@ -220,11 +220,14 @@ def test_credentials_rotated_and_uninstalled_envelopes() -> None:
     inst = make_installation()
     rotated = events.app_credentials_rotated(inst, base_url=BASE, now=START)
     assert rotated["type"] == "app.credentials_rotated"
+    # the members docs.talkdesk.com/reference/appcredentials_rotated lists
     assert rotated["data"] == {
         "installation_id": inst.installation_id,
         "account_id": TENANT.id,
+        "account_name": TENANT.domain,
         "client_id": APP_ID,
         "client_secret": inst.credential.secret_text,
+        **inst.key.to_json(),
     }
     assert set(rotated["_links"]) == {"root", "self"}
     gone = events.app_uninstalled(inst, base_url=BASE, now=START)

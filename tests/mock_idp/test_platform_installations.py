@@ -214,8 +214,10 @@ def test_app_installed_hands_out_an_es256_key_pair_the_installation_keeps() -> N
     key_members = {"private_key", "public_key", "key_id", "key_algorithm"}
     as_json = installed.installation.to_json(START)
     assert {k: as_json[k] for k in key_members} == {k: data[k] for k in key_members}
-    assert rotated.installation.key == installed.installation.key  # a new secret, same keys
-    assert "private_key" not in rotated.event["data"]
+    new_key = rotated.installation.key
+    assert new_key.key_id != data["key_id"] and new_key.private_pem != data["private_key"]
+    assert {k: rotated.event["data"][k] for k in key_members} == new_key.to_json()
+    assert rotated.event["data"]["account_name"] == DOMAIN
     assert again.installation.key.key_id != data["key_id"]
     assert again.installation.key.private_pem != data["private_key"]
     assert "PRIVATE" not in repr(installed.installation)

@@ -191,6 +191,35 @@ def test_a_new_install_replaces_the_key_pair_and_an_uninstall_forgets_the_privat
     assert stored(rp).public_key == PUBLIC_KEY
 
 
+def test_a_rotation_stores_the_key_pair_it_carries_and_keeps_the_pair_when_it_carries_none(
+    rp: RpHarness
+) -> None:
+    assert post_event(rp, documented(rp)).status_code == 200
+    rotated: dict[str, Any] = {"installation_id": INSTALLATION, "account_id": TID,
+                               "client_id": CLIENT_ID, "client_secret": "second-secret"}
+    rp.clock.advance(seconds=1)
+    bare = event("app.credentials_rotated", rotated, created_at=rp.clock.now())
+    assert post_event(rp, bare).status_code == 200
+    assert (stored(rp).key_id, stored(rp).private_key) == (KEYS["key_id"], PRIVATE_KEY)
+    rp.clock.advance(seconds=1)
+    renewed = event("app.credentials_rotated",
+                    {**rotated, "client_secret": "third-secret", "account_name": "starship",
+                     **KEYS, "key_id": "renewed", "key_algorithm": "PS256",
+                     "private_key": PRIVATE_KEY.replace("PRIVATEPRIV", "RENEWEDRENE")},
+                    created_at=rp.clock.now())
+    assert post_event(rp, renewed).status_code == 200
+    installation = stored(rp)
+    assert (installation.key_id, installation.key_algorithm) == ("renewed", "PS256")
+    assert "RENEWEDRENE" in installation.private_key
+    assert installation.client_secret == "third-secret"
+    rp.clock.advance(seconds=1)
+    bad = event("app.credentials_rotated", {**rotated, "client_secret": "fourth-secret",
+                                            **KEYS, "key_algorithm": "RS256"},
+                created_at=rp.clock.now())
+    assert post_event(rp, bad).status_code == 400
+    assert stored(rp).client_secret == "third-secret"  # nothing half-stored
+
+
 def test_real_pem_keys_and_the_largest_accepted_size_are_stored(rp: RpHarness) -> None:
     key = ec.generate_private_key(ec.SECP521R1())
     private_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
