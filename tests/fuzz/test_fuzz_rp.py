@@ -181,6 +181,7 @@ async def seed(world: World) -> None:
 
 def installed_event(clock: MockClock, installation_id: str) -> bytes:
     links = {name: {"href": href} for name, href in (
+        ("root", "http://localhost:8400"),
         ("authorization", f"{AUTHORITY}/oauth2/v2.0/authorize"),
         ("token", f"{AUTHORITY}/oauth2/v2.0/token"),
         ("userinfo", "http://localhost:8400/oidc/userinfo"),
