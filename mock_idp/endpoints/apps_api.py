@@ -23,10 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ..platform import trials
 from ..platform.envelope import installation_url
 from ..platform.errors import Conflict, NotFound, PlatformError
 from ..platform.installations import Installation, isoformat
@@ -102,12 +104,15 @@ async def installation_state(request: Request) -> Response:
                                             body["reason"])
     approval = answered.approval.to_json(platform.clock.now())
     base = _base_url(request)
+    # app.trial_started follows the approval (docs.talkdesk.com/reference/apptrial_started),
+    # sent once this answer is: the app's call does not wait on the platform's event.
+    then = BackgroundTask(trials.start, platform, installation.installation_id, base_url=base)
     return JSONResponse({
         "state": approval["state"], "reason": approval["reason"],
         "updated_at": approval["updated_at"],
         "_links": {"self": {"href": f"{base}{request.url.path}"},
                    "installation": {"href": installation_url(base, installation.installation_id)}},
-    })
+    }, background=then if approval["state"] == "completed" else None)
 
 
 async def credentials_state(request: Request) -> Response:

@@ -8,13 +8,14 @@ test-control endpoints.
 |---|---|---|
 | GET | /.well-known/platform-event-keys.json | |
 | GET | /users/me | Authorization: Bearer (a user's token for an installed app) |
-| POST | /_mock/installations | app_id, tenant, events_url?, client_id?, app_version_name? |
+| POST | /_mock/installations | app_id, tenant, events_url?, client_id?, app_version_name?, … |
 | GET | /_mock/installations | ?tenant=&app_id= |
 | GET | /_mock/installations/{id} | |
 | POST | /_mock/installations/{id}/rotate | compromised? (default false: a 7-day grace) |
 | DELETE | /_mock/installations/{id} | |
 | POST | /_mock/installations/{id}/update | users?.adding/removing, subscription?.name/licenses |
 | POST | /_mock/installations/{id}/logout | user_id, user_email |
+| POST | /_mock/installations/{id}/trial | action (extend, end), days? (extend), reason? (end) |
 | POST | /_mock/installations/{id}/forged-events | type, forgery?, user_id?, user_email? |
 | GET | /_mock/events | ?type= |
 | GET | /_mock/events/{id} | |
@@ -22,6 +23,9 @@ test-control endpoints.
 | POST | /_mock/events/run | |
 | GET | /_mock/deliveries | ?event_id= |
 | POST | /_mock/event-keys/rotate | retain_seconds? |
+
+``POST /_mock/installations`` also takes ``trial_days``: the trial the customer chose, which starts
+once the app approves the installation (:mod:`~mock_idp.platform.trials`).
 """
 
 from __future__ import annotations
@@ -33,10 +37,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ..platform import trials
 from ..platform.errors import NotFound
+from ..platform.forgery import send_forged
 from ..platform.licences import MAX_LICENSES, MAX_SUBSCRIPTION_NAME, MAX_UPDATE_USERS
 from ..platform.middleware import RUN_PATH, RunDueEvents
 from ..platform.state import PlatformState
+from ..platform.trials import MAX_TRIAL_DAYS
 from ..protocol.bearer import BearerError, bearer_token, verify_graph_token
 from .common import idp
 from .fields import Flag, Members, Number, Spec, Text, TextList, WebUrl, read_fields
@@ -53,6 +60,12 @@ INSTALL_FIELDS: dict[str, Spec] = {
     "events_url": WebUrl(),
     "client_id": Text(strip=True, non_empty=True, max_len=64),
     "app_version_name": Text(strip=True, non_empty=True, max_len=64, default="1.0.0"),
+    "trial_days": Number(minimum=1, maximum=MAX_TRIAL_DAYS, integer=True),
+}
+TRIAL_FIELDS: dict[str, Spec] = {
+    "action": Text(required=True, nullable=False, strip=True, max_len=16),
+    "days": Number(minimum=1, maximum=MAX_TRIAL_DAYS, integer=True),
+    "reason": Text(strip=True, max_len=32),
 }
 UPDATE_FIELDS: dict[str, Spec] = {
     "users": Members({"adding": TextList(max_items=MAX_UPDATE_USERS),
@@ -119,7 +132,9 @@ async def platform_user(request: Request) -> Response:
 
 async def create_installation(request: Request) -> Response:
     body = read_fields(await read_object(request, optional=True), INSTALL_FIELDS)
-    result = await platform(request).install(**body, base_url=request_base_url(request))
+    days = body.pop("trial_days")
+    result = await platform(request).install(**body, trial_days=None if days is None else int(days),
+                                             base_url=request_base_url(request))
     return JSONResponse(result.to_json(), status_code=201)
 
 
@@ -192,6 +207,18 @@ async def update_installation(request: Request) -> Response:
     return JSONResponse(result.to_json())
 
 
+async def change_trial(request: Request) -> Response:
+    """Extend the installation's active trial by ``days`` (``app.trial_extended``) or end it
+    (``app.trial_ended``, ``reason`` ``trial_expired`` or ``plan_upgraded``)."""
+    body = read_fields(await read_object(request, optional=True), TRIAL_FIELDS)
+    days = body["days"]
+    result = await trials.change(
+        platform(request), request.path_params["installation_id"], action=body["action"],
+        days=None if days is None else int(days), reason=body["reason"],
+        base_url=request_base_url(request))
+    return JSONResponse(result.to_json())
+
+
 async def logout_user(request: Request) -> Response:
     body = read_fields(await read_object(request, optional=True), LOGOUT_FIELDS)
     result = await platform(request).send_user_logout(
@@ -204,8 +231,8 @@ async def forge_event(request: Request) -> Response:
     """Deliver a well-formed event whose signature is wrong (see :mod:`~mock_idp.platform.forgery`),
     once; the delivery (the app's answer) is in the reply and in the delivery log."""
     body = read_fields(await read_object(request, optional=True), FORGED_FIELDS)
-    result = await platform(request).send_forged(
-        request.path_params["installation_id"], event_type=body["type"],
+    result = await send_forged(
+        platform(request), request.path_params["installation_id"], event_type=body["type"],
         forgery=body["forgery"], user_id=body["user_id"], user_email=body["user_email"],
         base_url=request_base_url(request),
     )
@@ -269,6 +296,7 @@ routes: list[BaseRoute] = [
     route(f"{INSTALLATION}/rotate", {"POST": rotate_installation}),
     route(f"{INSTALLATION}/update", {"POST": update_installation}),
     route(f"{INSTALLATION}/logout", {"POST": logout_user}),
+    route(f"{INSTALLATION}/trial", {"POST": change_trial}),
     route(f"{INSTALLATION}/forged-events", {"POST": forge_event}),
     route("/_mock/events", {"GET": list_events}),
     route(RUN_PATH, {"POST": run_due_events}),

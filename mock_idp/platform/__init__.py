@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from .app_directory import AppDirectory, AppRef
-from .delivery import DeliveryAttempt, EventDispatcher
+from .delivery import DeliveryAttempt, EventDispatcher, EventResult
 from .envelope import EVENT_TYPES, Envelope
 from .errors import PlatformError
-from .installations import (
-    ClientSecret,
-    Installation,
-    InstallationKey,
-    InstallationRegistry,
-    Subscription,
-    TenantRef,
-)
+from .installation_key import InstallationKey
+from .installations import ClientSecret, Installation, InstallationRegistry, TenantRef
+from .licences import Subscription
 from .signing import SIGNATURE_HEADER, SIGNATURE_ID_HEADER, EventKeyRing, EventSigningKey
-from .state import EventResult, PlatformConfig, PlatformState
+from .state import PlatformConfig, PlatformState
 
 __all__ = [
     "EVENT_TYPES",

@@ -34,7 +34,7 @@ import httpx
 
 from ..clock import Clock
 from .envelope import Envelope, encode
-from .installations import isoformat
+from .installations import Installation, isoformat
 from .send_errors import classify_error
 
 RETRY_DELAYS: tuple[timedelta, ...] = (timedelta(minutes=5), timedelta(minutes=10))
@@ -114,6 +114,25 @@ class _Send:
 class _Flight:
     send: _Send
     generation: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventResult:
+    """What sending an event gave: the installation as it then was, the event, and the
+    first delivery attempt."""
+
+    installation: Installation
+    event: Envelope
+    delivery: DeliveryAttempt
+    at: datetime
+    """When the event went out: the installation's JSON is shown as of then."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "installation": self.installation.to_json(self.at),
+            "event": self.event,
+            "delivery": self.delivery.to_json(),
+        }
 
 
 class EventDispatcher:

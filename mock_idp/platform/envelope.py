@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from .installations import Installation, new_hex_id
+from .installation_key import new_hex_id
+from .installations import Installation
 
 APP_INSTALLED = "app.installed"
 APP_UPDATED = "app.updated"

@@ -27,24 +27,19 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
-
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..clock import Clock
 from .acknowledgements import ACKNOWLEDGEMENT_WINDOW, Approval, Rotation, credentials_json
 from .errors import AlreadyInstalled, Conflict, NotInstalled, UnknownInstallation
+from .installation_key import InstallationKey, new_hex_id
+from .licences import Subscription
+
+if TYPE_CHECKING:
+    from .trials import Trial
 
 InstallationState = Literal["installed", "uninstalled", "rejected"]
-KeyAlgorithm = Literal["ES256", "ES384", "ES512", "PS256", "PS384", "PS512"]
-"""The values Talkdesk documents for ``app.installed``'s ``key_algorithm``."""
 _SECRET_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.~"
-
-
-def new_hex_id() -> str:
-    """32 lowercase hex characters, the id shape the platform uses for events and installations."""
-    return uuid.uuid4().hex
 
 
 def isoformat(instant: datetime | None) -> str | None:
@@ -87,62 +82,6 @@ class ClientSecret:
         return self.secret_text[:3]
 
 
-@dataclass(frozen=True, kw_only=True, repr=False)
-class InstallationKey:
-    """The key pair of an installation: PEM texts, PKCS#8 private and SubjectPublicKeyInfo
-    public, named by ``key_id`` (32 hex characters) and used with ``algorithm``. Talkdesk's
-    ``app.installed`` reference carries ``private_key``, ``public_key``, ``key_id`` and
-    ``key_algorithm`` (one of ES256, ES384, ES512, PS256, PS384, PS512) for the partner to
-    store; the mock's is ES256."""
-
-    key_id: str
-    algorithm: KeyAlgorithm
-    private_pem: str
-    public_pem: str
-
-    @classmethod
-    def generate(cls) -> InstallationKey:
-        """A new ES256 (ECDSA P-256) key pair."""
-        private_key = ec.generate_private_key(ec.SECP256R1())
-        private_pem = private_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        public_pem = private_key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        return cls(
-            key_id=new_hex_id(),
-            algorithm="ES256",
-            private_pem=private_pem.decode("ascii"),
-            public_pem=public_pem.decode("ascii"),
-        )
-
-    def __repr__(self) -> str:
-        return f"InstallationKey(key_id={self.key_id!r}, algorithm={self.algorithm!r})"
-
-    def to_json(self) -> dict[str, str]:
-        """The members of ``app.installed``'s ``data`` (and of an installation's JSON)."""
-        return {
-            "private_key": self.private_pem,
-            "public_key": self.public_pem,
-            "key_id": self.key_id,
-            "key_algorithm": self.algorithm,
-        }
-
-
-@dataclass(frozen=True, kw_only=True)
-class Subscription:
-    """The subscription as ``app.updated`` last described it; ``None`` for what it never named."""
-
-    name: str | None = None
-    licenses: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "licenses": self.licenses}
-
-
 @dataclass(frozen=True, kw_only=True)
 class Installation:
     installation_id: str
@@ -163,6 +102,8 @@ class Installation:
     subscription: Subscription | None = None
     approval: Approval
     rotation: Rotation | None = None
+    trial: Trial | None = None
+    """The trial the customer chose at the install (:mod:`.trials`), if any."""
 
     @property
     def active(self) -> bool:
@@ -192,6 +133,7 @@ class Installation:
             "subscription": None if self.subscription is None else self.subscription.to_json(),
             "approval": self.approval.to_json(now),
             "credentials": credentials_json(self.rotation, now),
+            "trial": None if self.trial is None else self.trial.to_json(now),
         }
 
 
@@ -216,8 +158,10 @@ class InstallationRegistry:
         events_url: str,
         client_id: str | None = None,
         app_version_name: str = "1.0.0",
+        trial: Trial | None = None,
     ) -> Installation:
-        """A new installation with fresh credentials for ``client_id`` (default ``app_id``)."""
+        """A new installation with fresh credentials for ``client_id`` (default ``app_id``),
+        and the ``trial`` the customer chose, if any."""
         now = self.clock.now()
         with self._lock:
             if self.find(app_id=app_id, tenant_id=tenant.id) is not None:
@@ -237,10 +181,18 @@ class InstallationRegistry:
                 events_url=events_url,
                 installed_at=now,
                 approval=Approval.start(now, self.acknowledgement_window),
+                trial=trial,
             )
             self._by_id[installation_id] = installation
             self._users[installation_id] = set()
             return installation
+
+    def change(self, installation_id: str, *, trial: Trial) -> Installation:
+        """The active installation with its trial replaced."""
+        with self._lock:
+            updated = replace(self.require_active(installation_id), trial=trial)
+            self._by_id[installation_id] = updated
+            return updated
 
     def rotate_credentials(
         self, installation_id: str, *, compromised: bool = False

@@ -5,7 +5,8 @@ licence count. The checks run before anything is stored or sent."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from ..text_policy import text_problem
 from .errors import InvalidField, NotFound
@@ -14,6 +15,17 @@ MAX_UPDATE_USERS = 1000
 """The most users one ``app.updated`` may add, and the most it may remove."""
 MAX_SUBSCRIPTION_NAME = 256
 MAX_LICENSES = 10_000_000
+
+
+@dataclass(frozen=True, kw_only=True)
+class Subscription:
+    """The subscription as ``app.updated`` last described it; ``None`` for what it never named."""
+
+    name: str | None = None
+    licenses: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "licenses": self.licenses}
 
 
 class UserDirectory(Protocol):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Literal
 
 import httpx
@@ -28,22 +28,16 @@ import httpx
 from ..clock import Clock
 from ..protocol.urls import UrlError, split_url
 from . import envelope as events
+from . import trials
 from .acknowledgements import ACKNOWLEDGEMENT_WINDOW, check_reason
 from .app_directory import AppDirectory
-from .delivery import RETRY_DELAYS, DeliveryAttempt, EventDispatcher
+from .delivery import RETRY_DELAYS, DeliveryAttempt, EventDispatcher, EventResult
 from .envelope import Envelope
 from .errors import InvalidField, NotFound
-from .forgery import FORGERIES, forged_headers
 from .installations import Installation, InstallationRegistry, TenantRef
 from .licences import check_subscription, user_ids
 from .signing import EventKeyRing
-
-FORGED_EVENT_FIELDS: dict[str, tuple[str, ...]] = {
-    events.APP_UPDATED: ("user_id",),
-    events.USER_LOGOUT: ("user_id", "user_email"),
-}
-"""What a forged event of each type needs besides ``type`` and ``forgery``; other types take
-neither ``user_id`` nor ``user_email``."""
+from .trials import Trial, check_days
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,22 +54,6 @@ class PlatformConfig:
     key_retention: timedelta = timedelta(hours=24)
     """How long a rotated-out event-signing key stays in the published JWKS."""
     logout_scope: Literal["signed_in", "tenant"] = "signed_in"
-
-
-@dataclass(frozen=True, kw_only=True)
-class EventResult:
-    installation: Installation
-    event: Envelope
-    delivery: DeliveryAttempt
-    at: datetime
-    """When the event went out: the installation's JSON is shown as of then."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "installation": self.installation.to_json(self.at),
-            "event": self.event,
-            "delivery": self.delivery.to_json(),
-        }
 
 
 def check_events_url(url: object) -> str:
@@ -132,9 +110,12 @@ class PlatformState:
         events_url: str | None = None,
         client_id: str | None = None,
         app_version_name: str = "1.0.0",
+        trial_days: int | None = None,
         base_url: str | None = None,
     ) -> EventResult:
-        """Install ``app_id`` in ``tenant`` with a new id and secret; send ``app.installed``."""
+        """Install ``app_id`` in ``tenant`` with a new id and secret, and a trial of
+        ``trial_days`` that starts once the app approves the installation; send
+        ``app.installed``."""
         base = self.base_url(base_url)
         if events_url is not None:
             check_events_url(events_url)
@@ -149,16 +130,18 @@ class PlatformState:
             app_id = app.client_id  # the registration's spelling of its own id
         client_id = app.client_id
         events_url = check_events_url(events_url or app.events_url)
+        trial = None if trial_days is None else Trial(days=check_days(trial_days, "trial_days"))
         installation = self.registry.install(
             app_id=app_id,
             tenant=ref,
             events_url=events_url,
             client_id=client_id,
             app_version_name=app_version_name,
+            trial=trial,
         )
         self.directory.add_client_secret(ref.id, client_id, installation.credential)
         body = events.app_installed(installation, base_url=base, now=self.clock.now())
-        return await self._send(installation, body)
+        return await self.send(installation, body)
 
     async def rotate_credentials(
         self, installation_id: str, *, compromised: bool = False, base_url: str | None = None
@@ -188,7 +171,7 @@ class PlatformState:
                 tenant_id, client_id,
                 replace(previous, end=min(previous.end, rotation.grace_ends_at)))
         body = events.app_credentials_rotated(installation, base_url=base, now=self.clock.now())
-        return await self._send(installation, body)
+        return await self.send(installation, body)
 
     def acknowledge_credentials(self, installation_id: str) -> Installation:
         """The app acknowledges its rotated credentials: the secret they replaced ends now.
@@ -213,12 +196,14 @@ class PlatformState:
         return installation
 
     async def uninstall(self, installation_id: str, *, base_url: str | None = None) -> EventResult:
-        """Remove the installation's secret from the app, then ``app.uninstalled``."""
+        """An active trial ends (``app.trial_ended``); the installation's secret is removed
+        from the app, then ``app.uninstalled``."""
         base = self.base_url(base_url)
+        await trials.end_on_uninstall(self, installation_id, base_url=base)
         installation = self.registry.uninstall(installation_id)
         self._remove_secrets(installation)
         body = events.app_uninstalled(installation, base_url=base, now=self.clock.now())
-        return await self._send(installation, body)
+        return await self.send(installation, body)
 
     async def update(
         self,
@@ -260,7 +245,7 @@ class PlatformState:
             installation, adding=added, removing=removed, subscription_name=subscription_name,
             licenses=licenses, base_url=base, now=self.clock.now(),
         )
-        return await self._send(installation, body)
+        return await self.send(installation, body)
 
     def note_sign_in(self, *, tenant_id: str, client_id: str, user_id: str) -> None:
         """Call when ``user_id`` (the oid) signs in to an app; installed apps remember the user."""
@@ -299,53 +284,7 @@ class PlatformState:
             base_url=base,
             now=self.clock.now(),
         )
-        return await self._send(installation, body)
-
-    async def send_forged(
-        self,
-        installation_id: str,
-        *,
-        event_type: str,
-        forgery: str = "unknown_key",
-        user_id: str | None = None,
-        user_email: str | None = None,
-        base_url: str | None = None,
-    ) -> EventResult:
-        """A well-formed event of ``event_type`` for the installation, delivered once with a
-        signature that is wrong as ``forgery`` says (:mod:`.forgery`); nothing at the
-        platform changes. ``user.logout`` needs ``user_id`` and ``user_email``;
-        ``app.updated`` needs ``user_id``, the one user it says lost the app's licence."""
-        if event_type not in events.EVENT_TYPES:
-            raise InvalidField(f"type must be one of {', '.join(events.EVENT_TYPES)}",
-                               field="type")
-        if forgery not in FORGERIES:
-            raise InvalidField(f"forgery must be one of {', '.join(FORGERIES)}",
-                               field="forgery")
-        base = self.base_url(base_url)
-        installation = self.registry.require_active(installation_id)
-        now = self.clock.now()
-        needs = FORGED_EVENT_FIELDS.get(event_type, ())
-        for name, value in (("user_id", user_id), ("user_email", user_email)):
-            if name in needs and not value:
-                raise InvalidField(f"{name} is required for {event_type}", field=name)
-            if name not in needs and value is not None:
-                takers = " and ".join(t for t, f in FORGED_EVENT_FIELDS.items() if name in f)
-                raise InvalidField(f"{name} applies to {takers} only", field=name)
-        if event_type == events.USER_LOGOUT:
-            body = events.user_logout(installation, user_id=str(user_id),
-                                      user_email=str(user_email), base_url=base, now=now)
-        elif event_type == events.APP_UPDATED:
-            body = events.app_updated(installation, removing=[str(user_id)], base_url=base,
-                                      now=now)
-        else:
-            build = {events.APP_INSTALLED: events.app_installed,
-                     events.APP_CREDENTIALS_ROTATED: events.app_credentials_rotated,
-                     events.APP_UNINSTALLED: events.app_uninstalled}[event_type]
-            body = build(installation, base_url=base, now=now)
-        raw, headers = forged_headers(body, forgery, keys=self.keys, now=now)
-        delivery = await self.dispatcher.deliver_forged(installation.events_url, body, raw,
-                                                        headers, forgery)
-        return EventResult(installation=installation, event=body, delivery=delivery, at=now)
+        return await self.send(installation, body)
 
     async def redeliver(self, event_id: str) -> DeliveryAttempt:
         """Send a stored event again, byte for byte (a duplicate for idempotency tests)."""
@@ -389,7 +328,8 @@ class PlatformState:
             self.directory.remove_client_secret(tenant_id, client_id,
                                                 installation.rotation.previous_key_id)
 
-    async def _send(self, installation: Installation, body: Envelope) -> EventResult:
+    async def send(self, installation: Installation, body: Envelope) -> EventResult:
+        """Deliver ``body`` about ``installation`` (its first attempt; retries follow)."""
         delivery = await self.dispatcher.dispatch(installation.events_url, body)
         return EventResult(installation=installation, event=body, delivery=delivery,
                            at=self.clock.now())

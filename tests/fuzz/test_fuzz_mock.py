@@ -240,7 +240,7 @@ answers 5xx on purpose is not what this test looks for."""
 INSTALL: dict[str, list[Any]] = {
     "app_id": [REFERENCE_RP_CLIENT_ID], "tenant": [DEFAULT_TENANT_ID],
     "events_url": ["http://127.0.0.1:9/e", "http://[::1/e"], "client_id": [REFERENCE_RP_CLIENT_ID],
-    "app_version_name": ["2"]}
+    "app_version_name": ["2"], "trial_days": [30, 0, 1e9, "30"]}
 APP_ROLE: dict[str, list[Any]] = {
     "resourceId": [REFERENCE_RP_CLIENT_ID, "00000003-0000-0000-c000-000000000000"],
     "appRoleId": ["User.Read.All", "Agent", "a b", "../x"], "principalId": [APP_ID]}
@@ -306,6 +306,9 @@ def control_request(rng: Malformed, pools: Pools) -> Fuzzed:
         (f"{installation}/rotate", "POST", {"compromised": [True]}),
         (f"{installation}/logout", "POST", {"user_id": ["u"], "user_email": ["u@x.test"]}),
         (f"{installation}/update", "POST", LICENCES),
+        (f"{installation}/trial", "POST", {"action": ["extend", "end", "stop", None],
+                                          "days": [7, -1, 400, "7"],
+                                          "reason": ["trial_expired", "plan_upgraded", 1]}),
         (f"/apps/{some}/installations/{some}/state", "POST",
          {"state": ["approve", "reject", 3, None], "reason": ["moved", 5, "\u202e"]}),
         (f"/apps/{some}/installations/{some}/credentials/{some}/state", "POST",

@@ -25,15 +25,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mock_idp.clock import MockClock
+from mock_idp.platform import ClientSecret, Installation, InstallationKey, TenantRef
 from mock_idp.platform import envelope as events
 from mock_idp.platform.acknowledgements import Approval
 from mock_idp.platform.delivery import EventDispatcher
-from mock_idp.platform.installations import (
-    ClientSecret,
-    Installation,
-    InstallationKey,
-    TenantRef,
-)
 from mock_idp.platform.signing import (
     SIGNATURE_HEADER,
     SIGNATURE_ID_HEADER,

@@ -24,16 +24,18 @@ from asgi_client import AppClient
 from mock_idp import create_app
 from mock_idp.clock import MockClock
 from mock_idp.config import IdpConfig
-from mock_idp.platform import AppRef, PlatformConfig, PlatformState
-from mock_idp.platform import envelope as events
-from mock_idp.platform.acknowledgements import Approval
-from mock_idp.platform.delivery import EventDispatcher
-from mock_idp.platform.installations import (
+from mock_idp.platform import (
+    AppRef,
     ClientSecret,
     Installation,
     InstallationKey,
+    PlatformConfig,
+    PlatformState,
     TenantRef,
 )
+from mock_idp.platform import envelope as events
+from mock_idp.platform.acknowledgements import Approval
+from mock_idp.platform.delivery import EventDispatcher
 from mock_idp.platform.signing import EventKeyRing
 
 T = TypeVar("T")
