@@ -31,6 +31,7 @@ from .connections import (
 )
 from .db import AckKind, Acknowledgement, Connection
 from .inputs import InputError, read_form
+from .trials import describe
 from .web import (
     CSRF_FIELD,
     AppState,
@@ -181,6 +182,7 @@ def _page(
             "retry_due": {i.installation_id for i in installations if i.active
                           and due(acknowledgements.get(i.installation_id, {}))},
             "subscriptions": rp.db.licences.subscriptions(),
+            "trials": {i: describe(t) for i, t in rp.db.trials.all().items()},
             "errors_log": rp.db.errors.all(limit=50),
             "apps": APPS,
             "values": {**defaults, **(values or {})},

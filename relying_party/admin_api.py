@@ -1,7 +1,7 @@
 """JSON admin API: SSO connections, installations and the error log.
 
-An installation shows what the platform was told of it (``approval``, ``credentials_ack``:
-:mod:`relying_party.acknowledgements`), and ``POST
+An installation shows what the platform said of its licences and trial, and what it was told
+of it (``approval``, ``credentials_ack``: :mod:`relying_party.acknowledgements`); ``POST
 /api/admin/installations/{installation_id}/acknowledge`` retries what did not succeed.
 
 Every call needs the admin bearer token (:mod:`relying_party.admin_auth`); a call from a browser
@@ -35,7 +35,15 @@ from .connections import (
     parse_connection_input,
     sign_in_urls,
 )
-from .db import AckKind, Acknowledgement, Connection, ErrorRecord, Installation, Subscription
+from .db import (
+    AckKind,
+    Acknowledgement,
+    Connection,
+    ErrorRecord,
+    Installation,
+    Subscription,
+    Trial,
+)
 from .inputs import InputError, read_json_object
 from .web import AppState, state_of
 
@@ -97,12 +105,22 @@ def acknowledgement_json(a: Acknowledgement | None) -> dict[str, Any] | None:
     return {"state": a.state, "reason": a.reason, "error_ref": a.error_ref, "at": _iso(a.at)}
 
 
+def trial_json(t: Trial | None) -> dict[str, Any] | None:
+    """``state`` is ``active`` or ``ended``; ``ended_at``, ``ended_reason`` and ``ended_by``
+    are null until it ended (:mod:`relying_party.trials`)."""
+    if t is None:
+        return None
+    return {"state": t.state, "expires_at": _iso(t.expires_at), "ended_at": _iso(t.ended_at),
+            "ended_reason": t.ended_reason, "ended_by": t.ended_by}
+
+
 def installation_json(i: Installation, *, subscription: Subscription | None = None,
-                      unlicensed: Sequence[str] = (),
+                      unlicensed: Sequence[str] = (), trial: Trial | None = None,
                       acknowledgements: Mapping[AckKind, Acknowledgement] | None = None,
                       ) -> dict[str, Any]:
     """``subscription`` and ``unlicensed`` (the platform user ids whose licence was taken) are
-    what ``app.updated`` said of it; ``approval`` and ``credentials_ack`` what the app told the
+    what ``app.updated`` said of it, ``trial`` what the trial events did (:func:`trial_json`,
+    null without one); ``approval`` and ``credentials_ack`` what the app told the
     platform (:func:`acknowledgement_json`; ``credentials_ack`` is null before a rotation), at
     its ``api_root`` (null for one stored before the app kept it)."""
     acks = acknowledgements or {}
@@ -125,6 +143,7 @@ def installation_json(i: Installation, *, subscription: Subscription | None = No
         "subscription": None if subscription is None else {
             "name": subscription.name, "licenses": subscription.licenses},
         "unlicensed_users": list(unlicensed),
+        "trial": trial_json(trial),
         "api_root": i.api_root or None,
         "approval": acknowledgement_json(acks.get(APPROVAL)),
         "credentials_ack": acknowledgement_json(acks.get(CREDENTIALS)),
@@ -199,10 +218,12 @@ async def one_error(request: Request) -> Response:
 async def list_installations(request: Request) -> Response:
     db = state_of(request).db
     subscriptions = db.licences.subscriptions()
+    trials = db.trials.all()
     acknowledgements = db.acknowledgements.all()
     return JSONResponse([
         installation_json(i, subscription=subscriptions.get(i.installation_id),
                           unlicensed=db.licences.unlicensed(i.installation_id),
+                          trial=trials.get(i.installation_id),
                           acknowledgements=acknowledgements.get(i.installation_id))
         for i in db.installations.all()
     ])
@@ -224,7 +245,7 @@ async def acknowledge_installation(request: Request) -> Response:
     return JSONResponse(installation_json(
         installation, subscription=rp.db.licences.subscriptions().get(installation_id),
         unlicensed=rp.db.licences.unlicensed(installation_id),
-        acknowledgements=acknowledgements))
+        trial=rp.db.trials.get(installation_id), acknowledgements=acknowledgements))
 
 
 routes = [

@@ -10,9 +10,10 @@ order); an older one is answered ``ignored_stale``; a ``user.logout`` ends only 
 whose sign-in began before it was created. Anything refused gets a 4xx naming what was wrong
 and leaves no trace.
 
-``app.updated`` takes users' licences and gives them back (:mod:`relying_party.app_updated`). A
-new installation is approved, and rotated credentials acknowledged, through the platform's Apps
-API at ``_links.root`` once the event is answered (:mod:`relying_party.acknowledgements`).
+``app.updated`` takes users' licences and gives them back (:mod:`relying_party.app_updated`);
+the trial events record the installation's trial (:mod:`relying_party.trials`). A new
+installation is approved, and rotated credentials acknowledged, through the platform's Apps API
+at ``_links.root`` once the event is answered (:mod:`relying_party.acknowledgements`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from .acknowledgements import APPROVAL, CREDENTIALS, follow_up
 from .app_updated import apply_update, licence_update
 from .db import Installation, InstallationKeyPair, LifecycleMark
 from .inputs import InputError, identifier, key_text, parse_json_object, text, url_problem
+from .lifecycle import STALE, UnknownTarget, active, is_stale
 from .oidc.discovery import derive_discovery_url
 from .oidc.errors import (
     EventMalformed,
@@ -47,13 +49,12 @@ from .oidc.event_signature import (
     verify_event_signature,
 )
 from .settings import Settings
+from .trials import TRIAL_EFFECTS
 from .web import AppState, state_of
 
 logger = logging.getLogger("relying_party.events")
 
 MAX_EVENT_BYTES = 64 * 1024
-STALE = "ignored_stale"
-"""The outcome of a lifecycle event older than what its installation already shows."""
 KEY_ALGORITHMS = ("ES256", "ES384", "ES512", "PS256", "PS384", "PS512")
 """The ``key_algorithm`` values of an ``app.installed`` key pair."""
 MAX_ENVELOPE_ID = 128
@@ -67,10 +68,6 @@ def _reply(
     headers = {"Cache-Control": "no-store"}
     return JSONResponse({**body, **extra}, status_code=http_status, headers=headers,
                         background=background)
-
-
-class UnknownTarget(Exception):
-    """The event names an installation this RP does not have (404; nothing is recorded)."""
 
 
 class ForeignEvent(Exception):
@@ -152,21 +149,6 @@ def check_app(event: Mapping[str, Any], partner_app_id: str | None) -> str:
     return app_id
 
 
-def is_stale(rp: AppState, installation_id: str, created_at: datetime) -> bool:
-    """Whether a lifecycle event is older news than what its installation already shows.
-
-    The platform retries a failed delivery after 5 and then 10 minutes, so events arrive out of
-    order: one created before the newest lifecycle event applied to the installation is stale.
-    So is one created in the same second as an uninstall, which nothing at that moment
-    outranks: a late ``app.installed`` does not revive an uninstalled installation."""
-    mark = rp.db.installations.last_event(installation_id)
-    if mark is None:
-        return False
-    if created_at < mark.event_created_at:
-        return True
-    return mark.uninstalled and created_at == mark.event_created_at
-
-
 def _forget_before(settings: Settings) -> datetime:
     """Events created before this are refused as stale whatever the skew, so records that only
     keep older events out (event ids, tombstones) can be dropped."""
@@ -218,7 +200,7 @@ def _installed(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
         installation = replace(installation, created_at=existing.created_at,
                                last_login_at=existing.last_login_at)
     if existing is None or not existing.active:
-        rp.db.licences.begin(installation_id, created_at)
+        rp.db.begin_installation(installation_id, created_at)
     rp.db.installations.upsert(installation)
     rp.db.acknowledgements.start(installation_id, APPROVAL, now)
     rp.db.acknowledgements.forget(installation_id, CREDENTIALS)  # those credentials are gone
@@ -287,11 +269,8 @@ def _updated(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
              created_at: datetime) -> str:
     installation_id = _id_field(data, "installation_id")
     update = licence_update(data)
-    installation = rp.db.installations.get(installation_id)
-    if installation is None or not installation.active:
-        if is_stale(rp, installation_id, created_at):
-            return STALE
-        raise UnknownTarget(f"no active installation {installation_id}")
+    if not active(rp, installation_id, created_at):
+        return STALE
     outcome = apply_update(rp, installation_id, update, created_at,
                            forget_before=_forget_before(rp.settings))
     return STALE if outcome is None else outcome
@@ -306,6 +285,7 @@ EFFECTS: dict[str, Effect] = {
     "app.updated": _updated,
     "app.uninstalled": _uninstalled,
     "user.logout": _user_logout,
+    **TRIAL_EFFECTS,
 }
 
 

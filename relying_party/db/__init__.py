@@ -22,6 +22,7 @@ from . import (
     licences,
     logins,
     platform_logouts,
+    trials,
     users,
 )
 from .acknowledgements import AckKind, Acknowledgement, AcknowledgementStore, AckState
@@ -36,6 +37,7 @@ from .licences import LicenceStore, Subscription
 from .logins import LoginTransaction, LoginTransactionStore, LogoutRequestStore
 from .platform_logouts import PlatformLogoutStore
 from .sqlite import SourceKind, Sqlite, digest
+from .trials import Trial, TrialState, TrialStore
 from .users import EmailTaken, Session, SessionStore, User, UserStore
 
 __all__ = [
@@ -54,6 +56,8 @@ __all__ = [
     "SessionGroups",
     "SourceKind",
     "Subscription",
+    "Trial",
+    "TrialState",
     "User",
     "digest",
 ]
@@ -62,7 +66,7 @@ SCHEMA = "".join(
     module.SCHEMA
     for module in (
         connections, installations, users, groups, logins, events, errors, admin_sessions, keys,
-        platform_logouts, licences, acknowledgements,
+        platform_logouts, licences, acknowledgements, trials,
     )
 )
 
@@ -81,6 +85,7 @@ class Database:
         self.logouts = LogoutRequestStore(self._sql)
         self.platform_logouts = PlatformLogoutStore(self._sql)
         self.licences = LicenceStore(self._sql)
+        self.trials = TrialStore(self._sql)
         self.acknowledgements = AcknowledgementStore(self._sql)
         self.events = EventStore(self._sql)
         self.errors = ErrorLog(self._sql)
@@ -100,12 +105,21 @@ class Database:
             self.sessions.end_for_source("connection", connection_id)
             return self.connections.delete(connection_id)
 
+    def begin_installation(self, installation_id: str, since: datetime) -> None:
+        """A new lifetime of the installation, installed by an event created at ``since``:
+        the licences and trial of an earlier one go, and changes to them older than ``since``
+        are stale."""
+        with self.transaction():
+            self.licences.begin(installation_id, since)
+            self.trials.begin(installation_id, since)
+
     def deactivate_installation(self, installation_id: str, at: datetime) -> bool:
-        """Forget the credentials and licences of an uninstalled installation and end its
-        sessions."""
+        """Forget the credentials, licences and trial of an uninstalled installation and end
+        its sessions."""
         with self.transaction():
             self.sessions.end_for_source("installation", installation_id)
             self.licences.forget(installation_id)
+            self.trials.forget(installation_id)
             return self.installations.deactivate(installation_id, at)
 
     def log_out_platform_user(

@@ -76,19 +76,20 @@ async def verify_event_signature(
     return key_id
 
 
-def parse_event_time(created_at: object) -> datetime:
+def parse_event_time(created_at: object, *, field: str = "created_at") -> datetime:
     """``YYYY-MM-DDTHH:MM:SSZ`` (or any ISO 8601 instant with an offset) as an aware datetime;
-    :class:`EventMalformed` naming ``created_at`` when it is not one."""
+    :class:`EventMalformed` naming ``field`` (the envelope's ``created_at`` unless another
+    member is read the same way) when it is not one."""
     if created_at is None:
-        raise EventMalformed("is required (an ISO 8601 instant)", field="created_at")
+        raise EventMalformed("is required (an ISO 8601 instant)", field=field)
     if not isinstance(created_at, str):
-        raise EventMalformed("must be a string (an ISO 8601 instant)", field="created_at")
+        raise EventMalformed("must be a string (an ISO 8601 instant)", field=field)
     try:
         instant = datetime.fromisoformat(created_at)
     except ValueError as exc:
-        raise EventMalformed("is not an ISO 8601 instant", field="created_at") from exc
+        raise EventMalformed("is not an ISO 8601 instant", field=field) from exc
     if instant.tzinfo is None:
-        raise EventMalformed("has no time zone", field="created_at")
+        raise EventMalformed("has no time zone", field=field)
     return instant
 
 
