@@ -220,11 +220,13 @@ class LiveStack:
         body = self.graph("GET", f"users/{self.people[first_name].upn}")
         return str(body["id"])
 
-    def install_partner_app(self) -> dict[str, Any]:
-        """The platform installs the app for the tenant: ``app.installed`` to its events URL."""
+    def install_partner_app(self, *, trial_days: int | None = None) -> dict[str, Any]:
+        """The platform installs the app for the tenant: ``app.installed`` to its events URL;
+        with ``trial_days``, the customer chose a trial, which starts once the app approves."""
+        trial = {} if trial_days is None else {"trial_days": trial_days}
         result: dict[str, Any] = self._call("POST", self.idp_url("/_mock/installations"), json={
             "app_id": self.client_id, "tenant": self.tenant_id,
-            "events_url": self.app.events_url})
+            "events_url": self.app.events_url, **trial})
         return result
 
     def provider_values(self) -> dict[str, str]:

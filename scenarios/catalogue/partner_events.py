@@ -47,10 +47,11 @@ def answer_of(delivery: dict[str, Any]) -> str:
         f" ({delivery.get('detail') or 'no detail'})")
 
 
-def installed_partner(stack: LiveStack) -> dict[str, Any]:
-    """The platform installs the app and it accepts ``app.installed`` (2xx); the mock's record
-    of the install (``installation``, ``event``, ``delivery``)."""
-    result: dict[str, Any] = stack.install_partner_app()
+def installed_partner(stack: LiveStack, *, trial_days: int | None = None) -> dict[str, Any]:
+    """The platform installs the app (with a trial of ``trial_days``, if given) and it accepts
+    ``app.installed`` (2xx); the mock's record of the install (``installation``, ``event``,
+    ``delivery``)."""
+    result: dict[str, Any] = stack.install_partner_app(trial_days=trial_days)
     delivery = result["delivery"]
     assert accepted(delivery), (
         f"the app did not accept app.installed at {stack.app.events_url}: {answer_of(delivery)}")
@@ -117,3 +118,28 @@ def acknowledged(stack: LiveStack, installation_id: str, member: str, wanted: st
                 f"the app did not {what} within {ACKNOWLEDGEMENT_WAIT:.0f} s: the platform's "
                 f"{member} state is {state!r}, not {wanted!r}")
         time.sleep(0.05)
+
+
+def delivered(stack: LiveStack, event_type: str, installation_id: str) -> dict[str, Any]:
+    """Waits up to :data:`ACKNOWLEDGEMENT_WAIT` seconds for the platform's ``event_type`` about
+    the installation to have been delivered once; asserts the app accepted it (2xx). The
+    event."""
+    deadline = time.monotonic() + ACKNOWLEDGEMENT_WAIT
+    while True:
+        found = [e for e in stack.http.get(stack.idp_url("/_mock/events"),
+                                           params={"type": event_type}).json()["events"]
+                 if e["data"].get("installation_id") == installation_id]
+        attempts = [] if not found else stack.http.get(
+            stack.idp_url("/_mock/deliveries"), params={"event_id": found[-1]["id"]},
+        ).json()["deliveries"]
+        if attempts:
+            break
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"the platform delivered no {event_type} within "
+                                 f"{ACKNOWLEDGEMENT_WAIT:.0f} s")
+        time.sleep(0.05)
+    assert accepted(attempts[0]), (
+        f"the app did not accept {event_type} at {stack.app.events_url}: "
+        f"{answer_of(attempts[0])}")
+    event: dict[str, Any] = found[-1]
+    return event

@@ -90,6 +90,7 @@ COMMON_SKIPS: Mapping[str, Verdict] = {
     "partner.event-redelivered": skip("partner"),
     "partner.uninstalled": skip("partner"),
     "partner.installation-approved": skip("partner"),
+    "partner.trial": skip("partner"),
     "signout.user-logout-event": skip("partner"),
 }
 
