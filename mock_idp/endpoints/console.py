@@ -115,6 +115,20 @@ def _user(tenant: Tenant, user: User, now: datetime) -> dict[str, Any]:
             "must_change_password": user.force_change_password}
 
 
+def _installations(state: IdpState) -> list[dict[str, Any]]:
+    """The platform's installations, newest first, without their secrets or private keys:
+    what the partner app was told and has answered (approval, credentials, trial, licences)."""
+    now = state.clock.now()
+    found = sorted(state.platform.registry.all(), key=lambda i: i.installed_at, reverse=True)
+    shown = []
+    for installation in found[:SHOWN]:
+        full = installation.to_json(now)
+        shown.append({k: full[k] for k in (
+            "installation_id", "app_id", "account_name", "state", "installed_at", "approval",
+            "credentials", "trial", "unlicensed_users", "subscription")})
+    return shown
+
+
 async def _view(request: Request, state: IdpState) -> dict[str, Any]:
     return {
         "clock": clock_json(state), "movable": isinstance(state.clock, MockClock),
@@ -125,6 +139,7 @@ async def _view(request: Request, state: IdpState) -> dict[str, Any]:
         "requests": recent_requests(state, SHOWN)[::-1],
         "notifications": notifications_json(state, 0.0, SHOWN)[::-1],
         "deliveries": deliveries_json(state, 0.0, SHOWN)[::-1],
+        "installations": _installations(state),
         "pending": state.platform.dispatcher.pending(),
         "csrf": csrf_token(state), "path": PATH,
     }

@@ -169,3 +169,18 @@ def test_secret_status_words() -> None:
     assert secret_status("2026-06-01T00:00:00Z", now)[0] == "ok"
     assert secret_status("2025-12-31T22:00:00Z", now) == ("bad", "expired 2 h ago")
     assert secret_status(None, now) == ("ok", "no end date")
+
+
+def test_the_console_shows_installations_and_what_the_app_answered(client: AppClient) -> None:
+    assert "No installations yet" in client.get(CONSOLE).text
+    installed = client.post("/_mock/installations", json={
+        "app_id": CLIENT_ID, "tenant": TENANT, "events_url": "http://127.0.0.1:9/events",
+        "trial_days": 30}).json()["installation"]
+    client.post(f"/_mock/installations/{installed['installation_id']}/rotate")
+    html = client.get(CONSOLE).text
+    section = html[html.index('id="installations"'):html.index('id="requests"')]
+    assert installed["installation_id"] in section
+    assert re.search(r">pending <span class=\"muted\">until ", section)  # awaiting approval
+    assert "old secret until" in section and "offered" in section
+    for secret in (installed["client_secret"], "PRIVATE KEY"):
+        assert secret not in html
