@@ -178,11 +178,13 @@ def read_partner(root: Table, allowed: frozenset[str]) -> PartnerSection | None:
     hint = table.flag("passes_login_hint")
     installations = read_one_call(table, "installations", allowed)
     contact = table.string("contact")
+    wait = table.number("acknowledgement_wait", minimum=1, maximum=600)
     table.done()
     if events_url is None or launch_url is None:
         return None
     return PartnerSection(events_url=events_url, launch_url=launch_url, lands_on=lands_on,
-                          passes_login_hint=hint, installations=installations, contact=contact)
+                          passes_login_hint=hint, installations=installations, contact=contact,
+                          acknowledgement_wait=wait)
 
 
 def read_sign_out(root: Table, allowed: frozenset[str]) -> SignOutSection:

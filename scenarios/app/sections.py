@@ -220,6 +220,10 @@ class PartnerSection:
     contact: str | None = None
     """The support contact the failure page of a launch shows (:data:`PARTNER_FAILURE_KINDS`),
     when it is not ``[failure] contact``."""
+    acknowledgement_wait: float | None = None
+    """Seconds the app may take to call the platform's Apps API after the event that asks it to
+    (approving its installation, acknowledging rotated credentials); ``None``: the catalogue's
+    default."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -27,8 +27,16 @@ APPS_API_CREDENTIALS = ("{root}/apps/{app_id}/installations/{installation_id}/cr
 appsapp_idinstallationsidstate and …credentialsclient_idstate), ``root`` being the events'
 ``_links.root``, with a client-credentials token of the installation."""
 ACKNOWLEDGEMENT_WAIT = 10.0
-"""Seconds an app gets to call the platform's Apps API after answering the event that asks it
-to: it may answer first and call right after, as a delivery must not wait on the call."""
+"""Seconds an app gets, unless its profile says otherwise (``[partner] acknowledgement_wait``),
+to call the platform's Apps API after answering the event that asks it to: it may answer first
+and call right after (a delivery must not wait on the call), or from a queue of its own."""
+
+
+def acknowledgement_wait(stack: LiveStack) -> float:
+    """The app's profile's ``[partner] acknowledgement_wait``, or :data:`ACKNOWLEDGEMENT_WAIT`."""
+    partner = stack.app.profile.partner
+    wait = None if partner is None else partner.acknowledgement_wait
+    return ACKNOWLEDGEMENT_WAIT if wait is None else wait
 FORGERIES = {"unknown_key": "signed with a key the platform does not publish",
              "tampered": "its body changed after the platform signed it",
              "unsigned": "not signed"}
@@ -103,11 +111,12 @@ def authorize_requests(log: NavigationLog, idp_base_url: str) -> list[str]:
 
 def acknowledged(stack: LiveStack, installation_id: str, member: str, wanted: str,
                  what: str) -> dict[str, Any]:
-    """Waits up to :data:`ACKNOWLEDGEMENT_WAIT` seconds until the mock's record of the
+    """Waits up to :func:`acknowledgement_wait` seconds until the mock's record of the
     installation shows ``member`` (``approval`` or ``credentials``) in state ``wanted``: the
     app called the Apps API, as ``what`` says it must. Returns the installation."""
     url = stack.idp_url(f"/_mock/installations/{installation_id}")
-    deadline = time.monotonic() + ACKNOWLEDGEMENT_WAIT
+    wait = acknowledgement_wait(stack)
+    deadline = time.monotonic() + wait
     while True:
         installation: dict[str, Any] = stack.http.get(url).json()
         state = installation[member]["state"]
@@ -115,16 +124,17 @@ def acknowledged(stack: LiveStack, installation_id: str, member: str, wanted: st
             return installation
         if state not in ("pending", "issued") or time.monotonic() >= deadline:
             raise AssertionError(
-                f"the app did not {what} within {ACKNOWLEDGEMENT_WAIT:.0f} s: the platform's "
+                f"the app did not {what} within {wait:g} s: the platform's "
                 f"{member} state is {state!r}, not {wanted!r}")
         time.sleep(0.05)
 
 
 def delivered(stack: LiveStack, event_type: str, installation_id: str) -> dict[str, Any]:
-    """Waits up to :data:`ACKNOWLEDGEMENT_WAIT` seconds for the platform's ``event_type`` about
-    the installation to have been delivered once; asserts the app accepted it (2xx). The
-    event."""
-    deadline = time.monotonic() + ACKNOWLEDGEMENT_WAIT
+    """Waits up to :func:`acknowledgement_wait` seconds for the platform's ``event_type`` about
+    the installation to have been delivered once (one sent after the app's approval goes out
+    when the app calls); asserts the app accepted it (2xx). The event."""
+    wait = acknowledgement_wait(stack)
+    deadline = time.monotonic() + wait
     while True:
         found = [e for e in stack.http.get(stack.idp_url("/_mock/events"),
                                            params={"type": event_type}).json()["events"]
@@ -135,8 +145,7 @@ def delivered(stack: LiveStack, event_type: str, installation_id: str) -> dict[s
         if attempts:
             break
         if time.monotonic() >= deadline:
-            raise AssertionError(f"the platform delivered no {event_type} within "
-                                 f"{ACKNOWLEDGEMENT_WAIT:.0f} s")
+            raise AssertionError(f"the platform delivered no {event_type} within {wait:g} s")
         time.sleep(0.05)
     assert accepted(attempts[0]), (
         f"the app did not accept {event_type} at {stack.app.events_url}: "

@@ -418,3 +418,26 @@ def test_a_launchs_failure_shows_the_partner_contact_unless_its_kind_names_anoth
             launch_url = "/launch?i={installation_id}&u={user_id}"
             contact = 3
             """)))
+
+
+def test_the_apps_api_wait_comes_from_the_partner_section(tmp_path: Path) -> None:
+    """``[partner] acknowledgement_wait``: seconds the scenarios wait for the app's call to the
+    platform's Apps API (1 to 600), the catalogue's default without it."""
+    from types import SimpleNamespace
+
+    from scenarios.catalogue.partner_events import ACKNOWLEDGEMENT_WAIT, acknowledgement_wait
+
+    partner = textwrap.dedent("""
+        [partner]
+        events_url = "/events"
+        launch_url = "/launch?i={installation_id}&u={user_id}"
+        """)
+    waits = load_profile(_write(tmp_path, MINIMAL + partner + "acknowledgement_wait = 90\n"))
+    plain = parse_profile(MINIMAL + partner)
+    assert waits.partner is not None and waits.partner.acknowledgement_wait == 90
+    for profile, expected in ((waits, 90), (plain, ACKNOWLEDGEMENT_WAIT)):
+        stack = SimpleNamespace(app=SimpleNamespace(profile=profile))
+        assert acknowledgement_wait(stack) == expected  # type: ignore[arg-type]
+    for bad in ("0", "601", '"soon"'):
+        problems = _problems(tmp_path, MINIMAL + partner + f"acknowledgement_wait = {bad}\n")
+        assert any("acknowledgement_wait" in p for p in problems), problems
