@@ -70,8 +70,9 @@ class Approval:
         if current == target:
             return self
         if current != "pending":
-            raise Conflict(f"the installation is {current}; it cannot become {target}",
-                           field="state")
+            said = {"completed": "was approved", "rejected": "was rejected",
+                    "timeout": "timed out unanswered"}[current]
+            raise Conflict(f"the installation {said}; it cannot be {target} now", field="state")
         return Approval(state="completed" if target == "completed" else "rejected",
                         reason=reason, updated_at=now, deadline=self.deadline)
 
