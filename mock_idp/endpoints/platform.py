@@ -20,7 +20,7 @@ test-control endpoints.
 | GET | /_mock/events | ?type= |
 | GET | /_mock/events/{id} | |
 | POST | /_mock/events/{id}/redeliver | |
-| POST | /_mock/events/run | |
+| POST | /_mock/events/run | (also ends the trials past their end) |
 | GET | /_mock/deliveries | ?event_id= |
 | POST | /_mock/event-keys/rotate | retain_seconds? |
 
@@ -259,8 +259,11 @@ async def redeliver_event(request: Request) -> Response:
 
 
 async def run_due_events(request: Request) -> Response:
+    """The due retries, and the end of every trial past its ``expires_at``
+    (``app.trial_ended``); their attempts once finished."""
     state = platform(request)
-    attempts = await state.run_due()
+    ended = await trials.end_expired(state, base_url=request_base_url(request))
+    attempts = [*(e.delivery for e in ended), *await state.run_due()]
     return JSONResponse(
         {"attempts": [a.to_json() for a in attempts], "pending": state.dispatcher.pending()}
     )

@@ -13,10 +13,12 @@ Talkdesk's facts the mock keeps:
   ``app_uninstalled`` or ``plan_upgraded`` (by the ``user``)
   (docs.talkdesk.com/reference/apptrial_ended).
 
-The mock ends a trial when a test says so (``POST /_mock/installations/{id}/trial``) or when the
-app is uninstalled; a trial past its ``expires_at`` by the mock's clock reads ``expired`` until
-then. The records and rules are pure; :func:`start`, :func:`change` and
-:func:`end_on_uninstall` send the events through the platform.
+The mock ends a trial when a test says so (``POST /_mock/installations/{id}/trial``), when the
+app is uninstalled, and once its ``expires_at`` has passed by the mock's clock when a test asks
+for what is due (``POST /_mock/events/run``, :func:`end_expired`); until then it reads
+``expired``. Nothing on the sign-in path looks for expired trials. The records and rules are
+pure; :func:`start`, :func:`change`, :func:`end_on_uninstall` and :func:`end_expired` send the
+events through the platform.
 """
 
 from __future__ import annotations
@@ -179,3 +181,19 @@ async def end_on_uninstall(platform: PlatformState, installation_id: str, *, bas
     installation = platform.registry.change(installation_id,
                                             trial=_ended(trial, "app_uninstalled", now))
     return await platform.send(installation, _ended_event(installation, base_url, now))
+
+
+async def end_expired(platform: PlatformState, *, base_url: str) -> list[EventResult]:
+    """Every active trial whose ``expires_at`` has passed ends, ``trial_expired`` by the
+    ``system`` at that time: one ``app.trial_ended`` each."""
+    now = platform.clock.now()
+    ended = []
+    for installation in platform.registry.all():
+        trial = installation.trial
+        if (not installation.active or trial is None or trial.state != "active"
+                or trial.expires_at is None or now < trial.expires_at):
+            continue
+        expired = _ended(trial, "trial_expired", trial.expires_at)
+        installation = platform.registry.change(installation.installation_id, trial=expired)
+        ended.append(await platform.send(installation, _ended_event(installation, base_url, now)))
+    return ended

@@ -172,3 +172,26 @@ def test_a_bad_trial_change_is_refused_naming_the_field(
     assert response.json()["error"]["field"] == field
     assert shown(client, installation) == before
     assert [e["type"] for e in sent(client)] == ["app.installed", "app.trial_started"]
+
+
+def test_a_trial_past_its_end_ends_when_a_test_asks_for_what_is_due(
+        client: AppClient, clock: MockClock, events_url: str) -> None:
+    installation = install(client, events_url, trial_days=30)
+    approve(client, installation)
+    other = client.post("/_mock/events/run")
+    assert other.status_code == 200 and sent(client, "app.trial_ended") == []
+    clock.advance(timedelta(days=30, seconds=-1))
+    client.post("/_mock/events/run")
+    assert shown(client, installation)["state"] == "active"
+    clock.advance(timedelta(hours=2))
+    assert shown(client, installation)["state"] == "expired"
+    run = client.post("/_mock/events/run").json()
+    [ended] = sent(client, "app.trial_ended")
+    assert [a["event_id"] for a in run["attempts"]] == [ended["id"]]
+    assert ended["data"]["ended_reason"] == "trial_expired"
+    assert ended["data"]["ended_by"] == "system"
+    assert ended["data"]["ended_at"] == "2026-04-01T09:30:15Z"  # when it expired
+    assert ended["data"]["expires_at"] == ended["created_at"] == "2026-04-01T11:30:14Z"
+    assert shown(client, installation)["state"] == "ended"
+    client.post("/_mock/events/run")
+    assert len(sent(client, "app.trial_ended")) == 1
