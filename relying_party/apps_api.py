@@ -27,7 +27,6 @@ must name the state asked for. Each request, the token's and the state change's,
 from __future__ import annotations
 
 import asyncio
-import codecs
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,7 +35,8 @@ from urllib.parse import quote
 
 import httpx
 
-from .inputs import InputError, escape_invisible, parse_json_object
+from .inputs import escape_invisible
+from .oidc._http import answer_object
 from .oidc.errors import parse_aadsts
 
 __all__ = [
@@ -146,12 +146,7 @@ async def _post(http: httpx.AsyncClient, what: str, url: str, *, timeout: httpx.
     except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
         # ValueError: a URL httpx cannot turn into a request (e.g. an invalid IDNA host)
         raise _fail(f"{what} unreachable ({type(exc).__name__}: {_quoted(str(exc))})") from None
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8):]
-    try:
-        return status, parse_json_object(raw, max_bytes=MAX_ANSWER_BYTES)
-    except InputError:
-        return status, None
+    return status, answer_object(raw, max_bytes=MAX_ANSWER_BYTES)
 
 
 def _text(body: Mapping[str, Any] | None, name: str) -> str | None:

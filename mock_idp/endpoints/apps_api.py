@@ -21,22 +21,21 @@ credentials reference gives; the codes are the mock's own (the reference lists n
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from ..platform import trials
 from ..platform.envelope import installation_url
-from ..platform.errors import Conflict, NotFound, PlatformError
+from ..platform.errors import NotFound, PlatformError
 from ..platform.installations import Installation, isoformat
 from ..protocol.bearer import BearerError, bearer_token, verify_graph_token
 from .common import idp
 from .fields import Text, read_fields
-from .mock_api import ALL_METHODS
-from .payload import BadInput, read_object
+from .mock_api import route
+from .payload import read_object
+from .platform import request_base_url
 
 INSTALLATION_PATH = "/apps/{app_id}/installations/{installation_id}"
 STATE_FIELDS = {
@@ -49,10 +48,12 @@ _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_f
           415: "unsupported_media_type"}
 
 
-class Refused(Exception):
+class Refused(PlatformError):
+    """A refusal of this API's own (authentication, the path's ids) with its status."""
+
     def __init__(self, status: int, message: str, field: str) -> None:
-        super().__init__(message)
-        self.status, self.message, self.field = status, message, field
+        super().__init__(message, field=field)
+        self.status = status
 
 
 def error(status: int, message: str, field: str) -> JSONResponse:
@@ -103,7 +104,7 @@ async def installation_state(request: Request) -> Response:
     answered = platform.answer_installation(installation.installation_id, body["state"],
                                             body["reason"])
     approval = answered.approval.to_json(platform.clock.now())
-    base = _base_url(request)
+    base = request_base_url(request)
     # app.trial_started follows the approval (docs.talkdesk.com/reference/apptrial_started),
     # sent once this answer is: the app's call does not wait on the platform's event.
     then = BackgroundTask(trials.start, platform, installation.installation_id, base_url=base)
@@ -129,45 +130,14 @@ async def credentials_state(request: Request) -> Response:
     return JSONResponse({
         "state": "acknowledged",
         "acknowledged_at": None if rotation is None else isoformat(rotation.acknowledged_at),
-        "_links": {"self": {"href": f"{_base_url(request)}{request.url.path}"}},
+        "_links": {"self": {"href": f"{request_base_url(request)}{request.url.path}"}},
     }, status_code=202)
 
 
-def _base_url(request: Request) -> str:
-    configured = idp(request).platform.config.base_url
-    return configured.rstrip("/") if configured else f"{request.url.scheme}://{request.url.netloc}"
-
-
-def _endpoint(handler: Callable[[Request], Awaitable[Response]]) -> Callable[
-        [Request], Awaitable[Response]]:
-    """POST only; every refusal in this API's error shape."""
-
-    async def dispatch(request: Request) -> Response:
-        if request.method != "POST":
-            response = error(405, f"{request.method} is not supported here; use POST", "method")
-            response.headers["Allow"] = "POST"
-            return response
-        try:
-            return await handler(request)
-        except Refused as exc:
-            return error(exc.status, exc.message, exc.field)
-        except BadInput as exc:
-            return error(exc.status, exc.message, exc.field)
-        except Conflict as exc:
-            return error(409, exc.description, exc.field or "state")
-        except PlatformError as exc:
-            return error(exc.status, exc.description, exc.field or "body")
-
-    return dispatch
-
-
-def _route(path: str, handler: Callable[[Request], Awaitable[Response]]) -> Route:
-    return Route(path, _endpoint(handler), methods=ALL_METHODS)
-
-
 routes: list[BaseRoute] = [
-    _route(f"{INSTALLATION_PATH}/state", installation_state),
-    _route(f"{INSTALLATION_PATH}/credentials/{{client_id}}/state", credentials_state),
+    route(f"{INSTALLATION_PATH}/state", {"POST": installation_state}, error),
+    route(f"{INSTALLATION_PATH}/credentials/{{client_id}}/state", {"POST": credentials_state},
+          error),
 ]
 
 __all__ = ["Refused", "error", "routes"]

@@ -21,31 +21,42 @@ Handler = Callable[[Request], Awaitable[Response]]
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-def refusal(request: Request, exc: BadInput | PlatformError) -> Response:
+ErrorShape = Callable[[int, str, str], Response]
+"""An API's refusal: ``(status, message, field)`` → its error response."""
+
+
+def plain_refusal(status: int, message: str, field: str) -> Response:
+    """This API's shape: ``{"error": {"code", "message", "field"}}``."""
+    return plain_error(status, message, field=field)
+
+
+def refusal(request: Request, exc: BadInput | PlatformError,
+            shape: ErrorShape = plain_refusal) -> Response:
     if isinstance(exc, BadInput):
-        return plain_error(exc.status, exc.message, field=exc.field)
-    return plain_error(exc.status, exc.description, field=exc.field or "body")
+        return shape(exc.status, exc.message, exc.field)
+    return shape(exc.status, exc.description, exc.field or "body")
 
 
-def endpoint(methods: dict[str, Handler]) -> Handler:
-    """One handler per method; other methods get this API's JSON 405."""
+def endpoint(methods: dict[str, Handler], shape: ErrorShape = plain_refusal) -> Handler:
+    """One handler per method; other methods get a JSON 405, and every refusal (a
+    :class:`BadInput`, a :class:`PlatformError`) is answered in ``shape``."""
 
     async def dispatch(request: Request) -> Response:
         handler = methods.get("GET" if request.method == "HEAD" else request.method)
         if handler is None:
             allow = ", ".join(methods)
-            response = plain_error(405, f"{request.method} is not supported here; use {allow}",
-                                   field="method")
+            response = shape(405, f"{request.method} is not supported here; use {allow}",
+                             "method")
             response.headers["Allow"] = allow
             return response
         try:
             return await handler(request)
         except (BadInput, PlatformError) as exc:
-            return refusal(request, exc)
+            return refusal(request, exc, shape)
 
     return dispatch
 
 
-def route(path: str, methods: dict[str, Handler]) -> Route:
-    """A route that takes every method, so a wrong one gets this API's JSON 405."""
-    return Route(path, endpoint(methods), methods=ALL_METHODS)
+def route(path: str, methods: dict[str, Handler], shape: ErrorShape = plain_refusal) -> Route:
+    """A route that takes every method, so a wrong one gets the API's JSON 405."""
+    return Route(path, endpoint(methods, shape), methods=ALL_METHODS)

@@ -96,10 +96,10 @@ def envelope(
     return body
 
 
-def app_installed(
-    installation: Installation, *, base_url: str, now: datetime, event_id: str | None = None
-) -> Envelope:
-    data = {
+def credentials_data(installation: Installation) -> dict[str, Any]:
+    """The ``data`` of ``app.installed`` and ``app.credentials_rotated``: the installation,
+    its account, and the credentials the app stores (client secret and key pair)."""
+    return {
         "installation_id": installation.installation_id,
         "account_id": installation.tenant.id,
         "account_name": installation.tenant.domain,
@@ -107,10 +107,15 @@ def app_installed(
         "client_secret": installation.credential.secret_text,
         **installation.key.to_json(),
     }
+
+
+def app_installed(
+    installation: Installation, *, base_url: str, now: datetime, event_id: str | None = None
+) -> Envelope:
     return envelope(
         event_type=APP_INSTALLED,
         installation=installation,
-        data=data,
+        data=credentials_data(installation),
         base_url=base_url,
         now=now,
         lifecycle=True,
@@ -162,19 +167,11 @@ def app_credentials_rotated(
     installation: Installation, *, base_url: str, now: datetime, event_id: str | None = None
 ) -> Envelope:
     """The new credentials: Talkdesk's reference (docs.talkdesk.com/reference/
-    appcredentials_rotated) lists the account's name and the key pair beside the secret."""
-    data = {
-        "installation_id": installation.installation_id,
-        "account_id": installation.tenant.id,
-        "account_name": installation.tenant.domain,
-        "client_id": installation.client_id,
-        "client_secret": installation.credential.secret_text,
-        **installation.key.to_json(),
-    }
+    appcredentials_rotated) lists the same members as ``app.installed``'s."""
     return envelope(
         event_type=APP_CREDENTIALS_ROTATED,
         installation=installation,
-        data=data,
+        data=credentials_data(installation),
         base_url=base_url,
         now=now,
         lifecycle=True,

@@ -46,12 +46,16 @@ async def send(
 def json_object(response: httpx.Response) -> dict[str, Any] | None:
     """The body as a JSON object, or ``None`` when it is not one (or not within the bounds of
     :func:`relying_party.inputs.parse_json`: size, nesting, valid Unicode)."""
-    content = response.content
+    return answer_object(response.content, max_bytes=MAX_PROVIDER_JSON_BYTES)
+
+
+def answer_object(content: bytes, *, max_bytes: int) -> dict[str, Any] | None:
+    """A server's answer as a JSON object of at most ``max_bytes``, or ``None``."""
     if content.startswith(codecs.BOM_UTF8):
-        # RFC 8259 §8.1 lets a parser ignore it, and servers on IIS/.NET send it: a provider's
+        # RFC 8259 §8.1 lets a parser ignore it, and servers on IIS/.NET send it: a server's
         # answer is not this app's input to refuse (its own JSON routes do refuse a BOM).
         content = content[len(codecs.BOM_UTF8):]
     try:
-        return parse_json_object(content, max_bytes=MAX_PROVIDER_JSON_BYTES)
+        return parse_json_object(content, max_bytes=max_bytes)
     except InputError:
         return None
