@@ -52,6 +52,7 @@ def test_the_catalogue_tells_what_a_sloppy_app_gets_wrong(tmp_path: Path) -> Non
     assert summary.exit_code == 1 and summary.app == "tiny sloppy app"
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_a_replayed_state_is_caught_only_by_the_apps_own_check(
         tmp_path: Path, sso_run_scenario: ScenarioRunner) -> None:
@@ -65,6 +66,7 @@ def test_a_replayed_state_is_caught_only_by_the_apps_own_check(
     assert "tiny app on http://127.0.0.1:" in printed
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_an_app_slower_than_its_provider_timeout_is_caught(
         tmp_path: Path, sso_run_scenario: ScenarioRunner) -> None:
@@ -83,6 +85,7 @@ def test_an_app_slower_than_its_provider_timeout_is_caught(
     assert "httpx.ReadTimeout" in printed
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_an_app_that_gives_up_in_time_without_a_failure_page_is_told_so(
         tmp_path: Path, sso_run_scenario: ScenarioRunner) -> None:
@@ -96,6 +99,7 @@ def test_an_app_that_gives_up_in_time_without_a_failure_page_is_told_so(
     assert result.seconds < 10, "the scenario waited for the provider rather than the app"
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_a_restart_hands_the_app_a_renewed_secret(tmp_path: Path, sso_page: Page) -> None:
     with live_stack(StackOptions(app=tiny_profile(tmp_path))) as stack:
@@ -108,6 +112,7 @@ def test_a_restart_hands_the_app_a_renewed_secret(tmp_path: Path, sso_page: Page
         first_login(sso_page, stack, alice)
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_sso_run_scenario_runs_against_the_chosen_app(
         tmp_path: Path, sso_run_scenario: ScenarioRunner) -> None:

@@ -95,6 +95,7 @@ def demo_process() -> Iterator[Demo]:
             process.wait(10)
 
 
+@pytest.mark.slow
 def test_demo_prints_working_urls_and_stops_on_ctrl_c(demo_process: Demo) -> None:
     output = _read_until_ready(demo_process.process)
     assert demo.READY_LINE in output, f"the demo did not get ready:\n{output}"

@@ -52,7 +52,7 @@ def test_userinfo_sub_mismatch(sso_run_scenario: ScenarioRunner, monkeypatch: py
                                   "no answer to compare with the ID token's sub")
 
 
-@pytest.mark.parametrize("checks_signatures", [True, False])
+@pytest.mark.parametrize("checks_signatures", [True, pytest.param(False, marks=pytest.mark.slow)])
 def test_idp_down_keys_for_an_app_that_asks_for_no_keys(
         sso_run_scenario: ScenarioRunner, monkeypatch: pytest.MonkeyPatch,
         checks_signatures: bool) -> None:

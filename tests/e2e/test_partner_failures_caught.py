@@ -48,6 +48,7 @@ def licences_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(callback, "check_licensed", check_nothing)
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.parametrize("scenario_id", [OUTAGE, LICENCE])
 def test_the_partner_failure_scenarios_pass_against_the_reference_rp(
@@ -56,6 +57,7 @@ def test_the_partner_failure_scenarios_pass_against_the_reference_rp(
     assert result.status == "passed", describe_result(result, sso_run_scenario.report_dir)
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.parametrize("broken", list(BROKEN))
 def test_the_partner_failure_scenarios_fail_against_a_broken_app(

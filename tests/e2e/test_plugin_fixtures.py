@@ -191,6 +191,7 @@ def test_signing_keys_come_from_a_pool_of_one(sso_stack):
 '''
 
 
+@pytest.mark.slow
 def test_an_outside_project_loads_the_plugin(tmp_path: Path) -> None:
     (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = --strict-markers\n")
     (tmp_path / "test_outside.py").write_text(textwrap.dedent(OUTSIDE_TEST))
@@ -219,6 +220,7 @@ def test_expectations_wait_the_sso_timeout(sso_page):
 '''
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_the_timeout_option_is_the_default_of_expectations_too(tmp_path: Path) -> None:
     """``--sso-timeout`` says "actions and expectations": Playwright's ``expect`` has a 5 s

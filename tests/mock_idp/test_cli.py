@@ -296,6 +296,7 @@ def test_a_signal_before_the_server_runs_stops_it_cleanly(
     assert capsys.readouterr().out.startswith("http://127.0.0.1:")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_stopped_as_soon_as_the_url_is_read_the_process_exits_0_quietly() -> None:
     for _ in range(3):

@@ -146,6 +146,7 @@ def _idp_cookies(page: Page, stack: Stack) -> dict[str, float]:
     return {c["name"]: c["expires"] for c in page.context.cookies(stack.idp)}
 
 
+@pytest.mark.slow
 def test_sign_in_pick_an_account_stay_signed_in_and_sign_out(page: Page, stack: Stack) -> None:
     script = EntraLoginScript(page)
 

@@ -76,6 +76,7 @@ def test_cli_prints_the_admin_token_once_and_the_api_takes_it(tmp_path: Path) ->
         assert "Admin token" not in again.stdout.read()
 
 
+@pytest.mark.slow
 def test_cli_takes_the_admin_token_from_a_file_or_the_environment(tmp_path: Path) -> None:
     token_file = tmp_path / "token"
     token_file.write_text("from-a-file-0123456789\n")

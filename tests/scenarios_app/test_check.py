@@ -177,6 +177,7 @@ def test_an_app_on_common_with_a_single_tenant_registration_is_a_problem(
                                "every organization") for line in lines), lines
 
 
+@pytest.mark.slow
 def test_a_reader_that_leaves_early_stops_the_check_and_the_app_quietly(tmp_path: Path) -> None:
     """``python -m scenarios app check PROFILE | head -2``: no traceback, and the app the check
     started is not left running."""

@@ -129,6 +129,7 @@ def stack() -> Iterator[LiveStack]:
         yield live
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_a_broken_rp_stops_at_its_first_failed_row_and_reruns_only_it(
         stack: LiveStack, tmp_path: Path, capsys: pytest.CaptureFixture[str],

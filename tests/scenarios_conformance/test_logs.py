@@ -14,6 +14,7 @@ pytestmark = pytest.mark.browser
 ROWS = "rp-id_token-aud,rp-backchannel-rpinitlogout-lt-wrong-aud"
 
 
+@pytest.mark.slow
 def test_the_reference_rps_refusals_go_to_the_report_logs(tmp_path: Path) -> None:
     (tmp_path / "logs").mkdir()
     (tmp_path / "logs" / "app.log").write_text("the app's own\n")  # not the harness's
@@ -33,6 +34,7 @@ def test_the_reference_rps_refusals_go_to_the_report_logs(tmp_path: Path) -> Non
     assert (tmp_path / "logs" / "app.log").read_text() == "the app's own\n"
 
 
+@pytest.mark.slow
 def test_without_a_report_the_logs_go_to_the_default_directory(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "scenarios", "conformance", "--app", "reference-rp", "--only",

@@ -89,6 +89,7 @@ def test_the_loggers_are_left_as_they_were(tmp_path: Path,
     assert app_logs.written(tmp_path) is None  # nothing was logged within the block
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_a_refused_sign_in_is_logged_in_the_report(tmp_path: Path,
                                                    caplog: pytest.LogCaptureFixture) -> None:

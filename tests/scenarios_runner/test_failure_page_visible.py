@@ -16,6 +16,7 @@ from scenarios.app import parse_profile
 from scenarios.app.adapter import ProfileAdapter
 from scenarios.app.servers import AppServer
 from scenarios.ca_trust import public_trust
+from scenarios.runner import expect_timeout
 
 pytestmark = pytest.mark.browser
 
@@ -82,7 +83,8 @@ def test_a_failure_page_that_shows_everything_passes(page: Page,
 def test_what_the_user_cannot_see_is_not_shown(page: Page, adapter: ProfileAdapter,
                                                hidden: str, how: str) -> None:
     _page(page, hidden, how)
-    with pytest.raises(AssertionError) as caught:
+    # A text the failure page must name gets the whole expectation timeout: 1 s here, not 5.
+    with pytest.raises(AssertionError) as caught, expect_timeout(1000):
         adapter.expect_failure(page, "invalid-secret", idp_code="AADSTS7000215")
     assert str(caught.value).startswith(SAYS[hidden]), str(caught.value)
 
@@ -112,5 +114,5 @@ def test_a_text_the_page_adds_late_is_waited_for(page: Page, adapter: ProfileAda
     body = "".join(html for name, html in PARTS.items() if name != "code")
     page.set_content(f"<main>{body}<p>Reference: ERR-42</p><p id='late'></p></main>"
                      "<script>setTimeout(() => { document.getElementById('late').textContent"
-                     " = 'AADSTS7000215'; }, 2500);</script>")
+                     " = 'AADSTS7000215'; }, 1500);</script>")
     assert adapter.expect_failure(page, "invalid-secret", idp_code="AADSTS7000215") == "ERR-42"

@@ -46,6 +46,7 @@ CATALOGUE = textwrap.dedent("""\
     """)
 
 
+@pytest.mark.slow
 def test_a_result_sent_during_the_grace_is_reported(tmp_path: Path) -> None:
     (tmp_path / "grace_catalogue.py").write_text(CATALOGUE, encoding="utf-8")
     env = {**os.environ, "HELD_DIR": str(tmp_path),

@@ -99,6 +99,7 @@ def test_an_app_that_prints_its_secret_as_it_fails_to_start_leaks_nothing(
     assert [name for name, text in files.items() if created[0] in text] == []
 
 
+@pytest.mark.slow
 def test_a_failure_leaks_no_known_value_and_stays_small_and_printable(tmp_path: Path) -> None:
     created: list[str] = []
     out = io.StringIO()

@@ -140,6 +140,7 @@ def test_trace_modes(tmp_path: Path, mode: str, kept: bool) -> None:
     assert (tmp_path / "traces" / "toy.pass.heading.zip").exists() is kept
 
 
+@pytest.mark.slow
 def test_rerun_on_failure_traces_a_second_run_of_each_failure_only(tmp_path: Path) -> None:
     report = tmp_path / "report"
     code = main(
@@ -205,6 +206,7 @@ def test_a_failure_that_does_not_come_back_stays_a_failure(tmp_path: Path) -> No
     assert "Trace of a second run, which passed: the failure did not come back" in html
 
 
+@pytest.mark.slow
 def test_two_workers_run_in_two_processes_at_once(tmp_path: Path) -> None:
     rendezvous = tmp_path / "rendezvous"
     rendezvous.mkdir()
@@ -356,6 +358,7 @@ def browser_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             server.stdout.close()
 
 
+@pytest.mark.slow
 def test_a_remote_browser_server_runs_the_scenarios(
     tmp_path: Path, browser_server: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

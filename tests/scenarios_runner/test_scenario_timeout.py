@@ -113,6 +113,7 @@ def _run_hanging(tmp_path: Path, *options: str, catalogue: str = CATALOGUE
     return done, results, hung
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_a_hanging_scenario_fails_and_a_new_worker_runs_the_rest(tmp_path: Path) -> None:
     """Two workers, each taking a scenario that hangs: both fail after the limit, and the two

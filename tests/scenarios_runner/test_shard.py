@@ -201,6 +201,7 @@ def test_a_plugin_shard_with_no_tests_passes_and_says_so(pytester: pytest.Pytest
     assert f"pytest shard {empty}/2 has no tests" in done.stdout.str(), done.stdout.str()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_a_plugin_shard_with_no_tests_passes_under_xdist_too(pytester: pytest.Pytester,
                                                              workers: str) -> None:

@@ -61,6 +61,7 @@ def test_a_trace_with_nothing_to_mask_is_left_as_it_is(tmp_path: Path) -> None:
     assert (path.stat().st_ino, path.stat().st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_a_sign_in_traced_against_the_reference_rp_keeps_no_password_or_code(
         tmp_path: Path) -> None:
