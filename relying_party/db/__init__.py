@@ -114,12 +114,13 @@ class Database:
             self.trials.begin(installation_id, since)
 
     def deactivate_installation(self, installation_id: str, at: datetime) -> bool:
-        """Forget the credentials, licences and trial of an uninstalled installation and end
-        its sessions."""
+        """Forget the credentials, licences, trial and acknowledgements of an uninstalled
+        installation and end its sessions."""
         with self.transaction():
             self.sessions.end_for_source("installation", installation_id)
             self.licences.forget(installation_id)
             self.trials.forget(installation_id)
+            self.acknowledgements.forget(installation_id)
             return self.installations.deactivate(installation_id, at)
 
     def log_out_platform_user(

@@ -89,7 +89,14 @@ class AcknowledgementStore:
         )
         return changed > 0
 
-    def forget(self, installation_id: str, kind: AckKind) -> None:
+    def forget(self, installation_id: str, kind: AckKind | None = None) -> None:
+        """Drop the installation's outcome of ``kind``, or all of them (it was uninstalled:
+        the platform has nothing left to be told of it). An attempt under way then keeps
+        nothing (:meth:`finish`)."""
+        if kind is None:
+            self._sql.run("DELETE FROM installation_acknowledgements WHERE installation_id=?",
+                          (installation_id,))
+            return
         self._sql.run(
             "DELETE FROM installation_acknowledgements WHERE installation_id=? AND kind=?",
             (installation_id, kind),

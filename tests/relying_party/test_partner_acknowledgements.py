@@ -132,6 +132,37 @@ def test_an_installation_installed_again_is_approved_again(rp: RpHarness) -> Non
     assert installation(rp.client)["approval"]["state"] == "approved"
 
 
+def test_an_uninstalled_installation_keeps_no_outcome_and_a_call_under_way_none_either(
+        rp: RpHarness) -> None:
+    """Nothing is left to tell the platform of an uninstalled installation: its outcomes go
+    with it, and an approval that ends after the uninstall leaves none behind."""
+    install_and_settle(rp)
+    rp.op.apps_api.fault = lambda: platform_error(409, "conflict", "no rotation awaits")
+    rotate_and_settle(rp)
+    assert installation(rp.client)["credentials_ack"]["state"] == "failed"
+    rp.clock.advance(seconds=1)
+    assert outcome(rp, event("app.uninstalled", {"installation_id": INSTALLATION},
+                             created_at=rp.clock.now())) == "uninstalled"
+    state = installation(rp.client)
+    assert (state["approval"], state["credentials_ack"]) == (None, None)
+    rp.op.apps_api.fault = None
+    rp.op.clients[CLIENT_ID] = Client(CLIENT_SECRET)
+    rp.clock.advance(seconds=1)
+    gate = rp.op.apps_api.gate = threading.Event()
+    assert outcome(rp, installed_body(rp)) == "installed"
+    for _ in range(500):  # the approval reaches the platform, which holds its answer
+        if len(rp.op.apps_api.of("approval")) == 2:
+            break
+        gate.wait(0.01)
+    rp.clock.advance(seconds=1)
+    assert outcome(rp, event("app.uninstalled", {"installation_id": INSTALLATION},
+                             created_at=rp.clock.now())) == "uninstalled"
+    gate.set()
+    settle(rp.client)
+    assert len(rp.op.apps_api.of("approval")) == 2
+    assert installation(rp.client)["approval"] is None
+
+
 def test_a_newer_installed_event_forgets_the_last_rotation(rp: RpHarness) -> None:
     """The credentials an ``app.installed`` brings replace the rotated ones: nothing is left to
     acknowledge of them."""
