@@ -81,8 +81,9 @@ browser: venv
 	@$(PY) -m scenarios.browser ensure
 
 # `make test` leaves out the tests marked slow (memory over thousands of logins, the fuzzing,
-# the example apps in Node and Flask, runs that wait out a scenario's time limit); `make
-# test-slow` runs only those, `make test-all` both.
+# the example apps in Node and Flask, runs that wait out a scenario's time limit, tests that
+# spend a second of CPU or more starting processes of their own: python -m bench.test_costs);
+# `make test-slow` runs only those, `make test-all` both.
 TEST_MARKS ?= not slow
 
 test: venv browser
