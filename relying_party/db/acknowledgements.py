@@ -93,13 +93,9 @@ class AcknowledgementStore:
         """Drop the installation's outcome of ``kind``, or all of them (it was uninstalled:
         the platform has nothing left to be told of it). An attempt under way then keeps
         nothing (:meth:`finish`)."""
-        if kind is None:
-            self._sql.run("DELETE FROM installation_acknowledgements WHERE installation_id=?",
-                          (installation_id,))
-            return
         self._sql.run(
-            "DELETE FROM installation_acknowledgements WHERE installation_id=? AND kind=?",
-            (installation_id, kind),
+            "DELETE FROM installation_acknowledgements WHERE installation_id=?"
+            " AND (? IS NULL OR kind=?)", (installation_id, kind, kind),
         )
 
     def of(self, installation_id: str) -> dict[AckKind, Acknowledgement]:

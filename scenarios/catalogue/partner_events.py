@@ -30,6 +30,9 @@ ACKNOWLEDGEMENT_WAIT = 10.0
 """Seconds an app gets, unless its profile says otherwise (``[partner] acknowledgement_wait``),
 to call the platform's Apps API after answering the event that asks it to: it may answer first
 and call right after (a delivery must not wait on the call), or from a queue of its own."""
+FORGERIES = {"unknown_key": "signed with a key the platform does not publish",
+             "tampered": "its body changed after the platform signed it",
+             "unsigned": "not signed"}
 
 
 def acknowledgement_wait(stack: LiveStack) -> float:
@@ -37,9 +40,6 @@ def acknowledgement_wait(stack: LiveStack) -> float:
     partner = stack.app.profile.partner
     wait = None if partner is None else partner.acknowledgement_wait
     return ACKNOWLEDGEMENT_WAIT if wait is None else wait
-FORGERIES = {"unknown_key": "signed with a key the platform does not publish",
-             "tampered": "its body changed after the platform signed it",
-             "unsigned": "not signed"}
 
 
 def accepted(delivery: dict[str, Any]) -> bool:
