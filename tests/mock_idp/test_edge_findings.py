@@ -14,6 +14,7 @@ from idp_testkit import ALICE, CLIENT_ID, DOMAIN, SECRET, TENANT, get_code, path
 from starlette.applications import Starlette
 
 from mock_idp.config import REFERENCE_RP_CLIENT_ID
+from mock_idp.endpoints.payload import parse_json
 from mock_idp.state import IdpState
 
 G = f"/graph/{DOMAIN}/v1.0"
@@ -173,6 +174,23 @@ def test_deeply_nested_json_is_refused(lenient: AppClient, state: IdpState, meth
     assert "deeper" in response.json()["error"]["message"]
     assert state.clock.now() - now < timedelta(minutes=1)  # nothing done: no clock moved
     assert lenient.get(f"{G}/users/{ALICE}").json()["displayName"] == "Alice Adams"
+
+
+@pytest.mark.parametrize(("raw", "field"), [
+    (b"[" * 5_000 + b"]" * 5_000, "body"),
+    (b'{"a":' * 5_000 + b"1" + b"}" * 5_000, "body"),
+    (b'{"a":' * 40 + b"1" + b"}" * 40, ".".join(["a"] * 32)),
+])
+def test_a_body_nested_past_the_parsers_reach_names_the_body_on_every_python(
+        lenient: AppClient, raw: bytes, field: str) -> None:
+    # Python 3.13's parser reads 5,000 levels that 3.11's gives up on: the body is refused as a
+    # whole on both, and a body the parser reads names the member that nests too deep.
+    refused(send(lenient, "POST", "/_mock/faults", raw), field)
+
+
+def test_brackets_inside_strings_are_not_nesting() -> None:
+    text = '{"a": "' + '[{\\"' * 600 + '", "b": [["]]]"]]}'
+    assert parse_json(text.encode()) == {"a": '[{"' * 600, "b": [["]]]"]]}
 
 
 # --- numbers --------------------------------------------------------------------------------
