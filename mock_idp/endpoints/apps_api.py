@@ -1,13 +1,17 @@
-"""The platform's Apps API, as a partner app calls it: acknowledging an installation and
-rotated credentials.
+"""The platform's Apps API, as a partner app calls it: reading its installation and trial,
+acknowledging an installation and rotated credentials.
 
 | method | path (under ``/apps/{app_id}/installations/{installation_id}``) | body |
 |---|---|---|
+| GET | (the installation itself) | |
+| GET | /trial | |
 | POST | /state | state (approve, reject), reason? |
 | POST | /credentials/{client_id}/state | state (acknowledged) |
 
 The paths, bodies and statuses are Talkdesk's (docs.talkdesk.com/reference/
-appsapp_idinstallationsidstate: 200, 403, 404; docs.talkdesk.com/reference/
+appsapp_idinstallationsid: 200; docs.talkdesk.com/reference/installation-trial-information:
+200, 400, 401, 403, 404; docs.talkdesk.com/reference/appsapp_idinstallationsidstate: 200, 403,
+404; docs.talkdesk.com/reference/
 appsapp_idinstallationsinstallation_idcredentialsclient_idstate: 202, 401, 403, 404, 409), on
 the API root that events name as ``_links.root``. Talkdesk asks for an account-level token from
 the client-credentials grant with the installation's credentials (docs.talkdesk.com/docs/
@@ -21,13 +25,15 @@ credentials reference gives; the codes are the mock's own (the reference lists n
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from ..platform import trials
-from ..platform.envelope import installation_url
+from ..platform.envelope import format_created_at, installation_url
 from ..platform.errors import NotFound, PlatformError
 from ..platform.installations import Installation, isoformat
 from ..protocol.bearer import BearerError, bearer_token, verify_graph_token
@@ -43,6 +49,10 @@ STATE_FIELDS = {
     "reason": Text(max_len=1000),
 }
 CREDENTIALS_FIELDS = {"state": Text(required=True, nullable=False, max_len=32)}
+INSTALLATION_SCOPES = ("openid", "apps:read", "apps:write")
+"""The scopes an installation shows as granted: the sign-in's and those of the Apps API calls
+the mock serves (both among the scopes Talkdesk lists for an app, docs.talkdesk.com/reference/
+appsid). The mock lets every installation's client make all of them."""
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
           405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
           415: "unsupported_media_type"}
@@ -96,6 +106,50 @@ def _check_token(request: Request, installation: Installation) -> None:
                       "Authorization")
 
 
+def _at(instant: datetime | None) -> str | None:
+    """A date-time to the second, as Talkdesk's examples write them (and the events do)."""
+    return None if instant is None else format_created_at(instant)
+
+
+async def installation_information(request: Request) -> Response:
+    """The installation as Talkdesk's Installation Information shows it: its ids, account,
+    scopes and creation date, and its approval's state embedded. The mock does not model the
+    administrator who installed the app nor auto-provisioning: ``_embedded`` has no
+    ``created_by`` and ``auto_provision_filters`` is empty."""
+    installation = _installation(request)
+    approval = installation.approval
+    url = installation_url(request_base_url(request), installation)
+    return JSONResponse({
+        "id": installation.installation_id, "app_id": installation.app_id,
+        "account_id": installation.tenant.id, "scopes": list(INSTALLATION_SCOPES),
+        "auto_provision_filters": [], "created_at": _at(installation.installed_at),
+        "_embedded": {"state": {
+            "state": approval.state_at(idp(request).clock.now()), "reason": approval.reason,
+            "updated_at": _at(approval.updated_at), "_links": {"self": {"href": f"{url}/state"}},
+        }},
+        "_links": {"self": {"href": url}},
+    })
+
+
+async def trial_information(request: Request) -> Response:
+    """The installation's trial as Talkdesk's Installation Trial Information shows it (``offered``
+    until the app approves the installation, then ``active``, ``expired`` or ``ended``); 404
+    naming ``trial`` for an installation made without one."""
+    installation = _installation(request)
+    trial = installation.trial
+    if trial is None:
+        raise Refused(404, "the installation has no trial", "trial")
+    subscription = installation.subscription
+    url = installation_url(request_base_url(request), installation)
+    return JSONResponse({
+        "state": trial.state_at(idp(request).clock.now()), "started_at": _at(trial.started_at),
+        "expires_at": _at(trial.expires_at), "ended_at": _at(trial.ended_at),
+        "ended_reason": trial.ended_reason,
+        "subscription_name": None if subscription is None else subscription.name,
+        "_links": {"self": {"href": f"{url}/trial"}, "installation": {"href": url}},
+    })
+
+
 async def installation_state(request: Request) -> Response:
     """``approve`` or ``reject`` the installation; 200 with its state after the change."""
     installation = _installation(request)
@@ -112,7 +166,7 @@ async def installation_state(request: Request) -> Response:
         "state": approval["state"], "reason": approval["reason"],
         "updated_at": approval["updated_at"],
         "_links": {"self": {"href": f"{base}{request.url.path}"},
-                   "installation": {"href": installation_url(base, installation.installation_id)}},
+                   "installation": {"href": installation_url(base, installation)}},
     }, background=then if approval["state"] == "completed" else None)
 
 
@@ -135,6 +189,8 @@ async def credentials_state(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
+    route(INSTALLATION_PATH, {"GET": installation_information}, error),
+    route(f"{INSTALLATION_PATH}/trial", {"GET": trial_information}, error),
     route(f"{INSTALLATION_PATH}/state", {"POST": installation_state}, error),
     route(f"{INSTALLATION_PATH}/credentials/{{client_id}}/state", {"POST": credentials_state},
           error),

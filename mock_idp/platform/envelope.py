@@ -44,8 +44,10 @@ def event_url(base_url: str, event_id: str) -> str:
     return f"{base_url}/_mock/events/{event_id}"
 
 
-def installation_url(base_url: str, installation_id: str) -> str:
-    return f"{base_url}/_mock/installations/{installation_id}"
+def installation_url(base_url: str, installation: Installation) -> str:
+    """The installation on the Apps API, where events' ``installation`` links point
+    (docs.talkdesk.com/reference/userlogout: ``/apps/{app_id}/installations/{id}``)."""
+    return f"{base_url}/apps/{installation.app_id}/installations/{installation.installation_id}"
 
 
 def user_url(base_url: str, tenant_id: str, user_id: str) -> str:
@@ -211,7 +213,7 @@ def user_logout(
     }
     links = {
         "user": _href(user_url(base_url, installation.tenant.id, user_id)),
-        "installation": _href(installation_url(base_url, installation.installation_id)),
+        "installation": _href(installation_url(base_url, installation)),
     }
     return envelope(
         event_type=USER_LOGOUT,

@@ -101,7 +101,7 @@ def trial_event(installation: Installation, event_type: str, data: dict[str, Any
     ``installation`` link beside ``root`` and ``self``."""
     body = {"installation_id": installation.installation_id,
             "account_id": installation.tenant.id, **data}
-    links = {"installation": {"href": installation_url(base_url, installation.installation_id)}}
+    links = {"installation": {"href": installation_url(base_url, installation)}}
     return envelope(event_type=event_type, installation=installation, data=body,
                     base_url=base_url, now=now, lifecycle=True, links=links)
 

@@ -309,6 +309,8 @@ def control_request(rng: Malformed, pools: Pools) -> Fuzzed:
         (f"{installation}/trial", "POST", {"action": ["extend", "end", "stop", None],
                                           "days": [7, -1, 400, "7"],
                                           "reason": ["trial_expired", "plan_upgraded", 1]}),
+        (f"/apps/{some}/installations/{some}", "GET", {}),
+        (f"/apps/{some}/installations/{some}/trial", "GET", {}),
         (f"/apps/{some}/installations/{some}/state", "POST",
          {"state": ["approve", "reject", 3, None], "reason": ["moved", 5, "\u202e"]}),
         (f"/apps/{some}/installations/{some}/credentials/{some}/state", "POST",

@@ -278,7 +278,7 @@ def test_user_logout_envelope() -> None:
         "root": {"href": BASE},
         "self": {"href": f"{BASE}/_mock/events/{body['id']}"},
         "user": {"href": f"{BASE}/graph/{TENANT.id}/v1.0/users/{oid}"},
-        "installation": {"href": f"{BASE}/_mock/installations/{inst.installation_id}"},
+        "installation": {"href": f"{BASE}/apps/{APP_ID}/installations/{inst.installation_id}"},
     }
 
 

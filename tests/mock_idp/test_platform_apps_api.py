@@ -138,6 +138,8 @@ def test_an_installation_nobody_approves_times_out_after_seven_days(
     assert current(client, installation)["approval"]["state"] == "pending"
     clock.advance(timedelta(seconds=1))
     assert current(client, installation)["approval"]["state"] == "timeout"
+    assert information(client, installation, bearer).json()["_embedded"]["state"]["state"] == (
+        "timeout")
     refused(set_state(client, installation, bearer, {"state": "approve"}), 409, "state")
 
 
@@ -183,6 +185,66 @@ def test_the_apps_api_answers_other_methods_and_paths_in_its_own_shape(
     refused(response, 405, "method")
     assert response.headers["allow"] == "POST"
     refused(client.get(f"/apps/{APP_ID}/nothing"), 404, "path")
+
+
+# --- reading the installation ----------------------------------------------------------------
+
+
+def information(client: AppClient, installation: dict[str, Any], bearer: str | None, *,
+                app_id: str = APP_ID) -> Any:
+    headers = {} if bearer is None else {"Authorization": f"Bearer {bearer}"}
+    return client.get(f"/apps/{app_id}/installations/{installation['installation_id']}",
+                      headers=headers)
+
+
+def test_the_app_reads_its_installation_and_the_state_of_its_approval(
+        client: AppClient, clock: MockClock, events_url: str) -> None:
+    installation = install(client, events_url)
+    bearer = access_token(client, installation["client_secret"])
+    response = information(client, installation, bearer)
+    assert response.status_code == 200, response.text
+    url = f"http://testserver/apps/{APP_ID}/installations/{installation['installation_id']}"
+    assert response.json() == {
+        "id": installation["installation_id"], "app_id": APP_ID, "account_id": TENANT_ID,
+        "scopes": ["openid", "apps:read", "apps:write"], "auto_provision_filters": [],
+        "created_at": "2026-03-02T09:30:15Z",
+        "_embedded": {"state": {"state": "pending", "reason": None,
+                                "updated_at": "2026-03-02T09:30:15Z",
+                                "_links": {"self": {"href": f"{url}/state"}}}},
+        "_links": {"self": {"href": url}}}
+    clock.advance(timedelta(minutes=5))
+    assert set_state(client, installation, bearer, {"state": "approve", "reason": "ok"}
+                     ).status_code == 200
+    state = information(client, installation, bearer).json()["_embedded"]["state"]
+    assert (state["state"], state["reason"], state["updated_at"]) == (
+        "completed", "ok", "2026-03-02T09:35:15Z")
+
+
+def test_reading_an_installation_takes_its_own_token_and_its_own_app(
+        client: AppClient, events_url: str) -> None:
+    installation = install(client, events_url)
+    own = access_token(client, installation["client_secret"])
+    other = access_token(client, HYBRID_SECRET, HYBRID_CLIENT_ID)
+    refused(information(client, installation, None), 401, "Authorization")
+    refused(information(client, installation, other), 403, "Authorization")
+    refused(information(client, installation, own, app_id=HYBRID_CLIENT_ID), 404, "app_id")
+    refused(information(client, {"installation_id": "0" * 32}, own), 404, "installation_id")
+    refused(client.post(f"/apps/{APP_ID}/installations/{installation['installation_id']}",
+                        headers={"Authorization": f"Bearer {own}"}), 405, "method")
+
+
+def test_an_events_installation_link_is_the_installation_on_the_apps_api(
+        client: AppClient, events_url: str) -> None:
+    installation = install(client, events_url)
+    logout = client.post(f"/_mock/installations/{installation['installation_id']}/logout",
+                         json={"user_id": "5729d479081762d39b00009e",
+                               "user_email": "alice@contoso.onmicrosoft.com"})
+    assert logout.status_code == 200, logout.text
+    link = logout.json()["event"]["_links"]["installation"]["href"]
+    bearer = access_token(client, installation["client_secret"])
+    followed = client.get(link, headers={"Authorization": f"Bearer {bearer}"})
+    assert followed.status_code == 200, followed.text
+    assert followed.json()["id"] == installation["installation_id"]
 
 
 # --- rotated credentials ------------------------------------------------------------------------

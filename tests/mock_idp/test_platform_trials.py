@@ -78,7 +78,7 @@ def test_a_trial_starts_when_the_app_approves_the_installation(
     assert started["created_at"] == "2026-03-02T10:30:15Z"
     assert set(started["_links"]) == {"root", "self", "installation"}
     assert started["_links"]["installation"]["href"].endswith(
-        f"/_mock/installations/{installation['installation_id']}")
+        f"/apps/{APP_ID}/installations/{installation['installation_id']}")
     assert {"app_version_id", "app_version_name"} <= set(started)
     assert shown(client, installation)["state"] == "active"
     approve(client, installation)  # approving again starts nothing
@@ -107,6 +107,47 @@ def test_an_extension_then_the_end_of_the_trial(
         "ended", "system")
     refused = trial(client, installation, {"action": "extend", "days": 5})
     assert refused.status_code == 409 and refused.json()["error"]["field"] == "trial"
+
+
+def read_trial(client: AppClient, installation: dict[str, Any]) -> Any:
+    """``GET …/trial`` on the Apps API, with a token of the installation's client."""
+    bearer = access_token(client, installation["client_secret"])
+    return client.get(f"/apps/{APP_ID}/installations/{installation['installation_id']}/trial",
+                      headers={"Authorization": f"Bearer {bearer}"})
+
+
+def test_the_app_reads_its_trial_on_the_apps_api_as_it_goes(
+        client: AppClient, clock: MockClock, events_url: str) -> None:
+    installation = install(client, events_url, trial_days=30)
+    offered = read_trial(client, installation)
+    assert offered.status_code == 200, offered.text
+    url = f"http://testserver/apps/{APP_ID}/installations/{installation['installation_id']}"
+    assert offered.json() == {
+        "state": "offered", "started_at": None, "expires_at": None, "ended_at": None,
+        "ended_reason": None, "subscription_name": None,
+        "_links": {"self": {"href": f"{url}/trial"}, "installation": {"href": url}}}
+    approve(client, installation)
+    [started] = sent(client, "app.trial_started")
+    assert read_trial(client, installation).json()["expires_at"] == "2026-04-01T09:30:15Z"
+    clock.advance(timedelta(days=31))
+    assert read_trial(client, installation).json()["state"] == "expired"
+    updated = client.post(f"/_mock/installations/{installation['installation_id']}/update",
+                          json={"subscription": {"name": "Paid Plus", "licenses": 10}})
+    assert updated.status_code == 200, updated.text
+    assert trial(client, installation, {"action": "end"}).status_code == 200
+    ended = read_trial(client, installation).json()
+    assert (ended["state"], ended["ended_reason"], ended["ended_at"]) == (
+        "ended", "trial_expired", "2026-04-02T09:30:15Z")
+    assert ended["subscription_name"] == "Paid Plus"
+
+
+def test_an_installation_without_a_trial_has_none_to_read(
+        client: AppClient, events_url: str) -> None:
+    plain = install(client, events_url)
+    response = read_trial(client, plain)
+    assert response.status_code == 404, response.text
+    assert response.json()["fields"] == [{"name": "trial",
+                                          "description": "the installation has no trial"}]
 
 
 def test_an_upgrade_ends_the_trial_by_the_user(client: AppClient, events_url: str) -> None:
