@@ -91,6 +91,15 @@ class ScenarioOverdue(KeyboardInterrupt):
     scenario and its worker started."""
 
 
+def alarm_in_use() -> bool:
+    """Whether SIGALRM already serves someone else in this process: a handler of theirs, or a
+    timer running (pytest-timeout's default method arms both around the test that calls the
+    run). Arming the limit would cancel their timer and take their alarm for a scenario's."""
+    handler = signal.getsignal(signal.SIGALRM)
+    return (signal.getitimer(signal.ITIMER_REAL)[0] > 0
+            or handler not in (signal.SIG_DFL, signal.SIG_IGN, None))
+
+
 @contextlib.contextmanager
 def _overdue_alarm(limit: float | None) -> Iterator[Callable[[bool], None]]:
     """Yields ``arm``: ``arm(True)`` as a scenario starts, ``arm(False)`` as it ends. Past
@@ -98,9 +107,15 @@ def _overdue_alarm(limit: float | None) -> Iterator[Callable[[bool], None]]:
     if the teardown that follows has not ended after as long again (at most
     :data:`~scenarios.worker_pool.STOP_GRACE_SECONDS`): a ``close()`` that never returns
     would hold the run as the scenario did. Off the main thread, or with no limit, nothing
-    is armed."""
+    is armed; nor while SIGALRM serves someone else (:func:`alarm_in_use`), which stderr
+    says."""
     if (limit is None or threading.current_thread() is not threading.main_thread()
             or not hasattr(signal, "setitimer")):
+        yield lambda _on: None
+        return
+    if alarm_in_use():
+        print("scenarios: SIGALRM is in use in this process, so a scenario run in it has no "
+              "--scenario-timeout (run with --workers 2 or more for one)", file=sys.stderr)
         yield lambda _on: None
         return
 

@@ -20,7 +20,7 @@ import pytest
 
 from scenarios.__main__ import build_parser
 from scenarios.options import DEFAULT_SCENARIO_TIMEOUT, scenario_limit
-from scenarios.runner import NOT_RUN, ScenarioOverdue, interrupted_before
+from scenarios.runner import NOT_RUN, ScenarioOverdue, _overdue_alarm, interrupted_before
 from scenarios.worker_pool import overdue_message, stop_worker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -262,6 +262,39 @@ def _raised(exc: BaseException, during: BaseException | None) -> BaseException:
             raise exc
     except BaseException as caught:  # noqa: BLE001 -- the exception as it was raised
         return caught
+
+
+def _theirs(_signum: int, _frame: object) -> None:
+    """Someone else's SIGALRM handler (pytest-timeout's signal method, say)."""
+
+
+def test_the_limit_in_the_runners_process_leaves_someone_elses_alarm_alone(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    before = signal.signal(signal.SIGALRM, _theirs)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 600)
+        with _overdue_alarm(30) as arm:
+            arm(True)
+            assert signal.getsignal(signal.SIGALRM) is _theirs
+            assert 570 < signal.getitimer(signal.ITIMER_REAL)[0] <= 600
+            arm(False)
+            assert signal.getitimer(signal.ITIMER_REAL)[0] > 570  # their timer still runs
+        assert signal.getsignal(signal.SIGALRM) is _theirs
+        assert "SIGALRM is in use" in capsys.readouterr().err
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+
+
+def test_the_limit_in_the_runners_process_takes_a_free_alarm_and_gives_it_back() -> None:
+    assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None)
+    with _overdue_alarm(30) as arm:
+        arm(True)
+        assert 0 < signal.getitimer(signal.ITIMER_REAL)[0] <= 30
+        assert signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, None)
+        arm(False)
+        assert signal.getitimer(signal.ITIMER_REAL)[0] == 0
+    assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None)
 
 
 def test_an_alarm_during_a_ctrl_c_leaves_the_interrupt_standing() -> None:
