@@ -3,8 +3,10 @@
 
 An event is verified over its raw bytes, then parsed and checked for freshness and for being
 addressed to this app (``app_id``: the platform signs every partner app's events with the same
-keys). Its id is then recorded in the same transaction that applies it, so an event delivered
-twice, even at the same moment to two workers, is applied once. Lifecycle events change an
+keys) and, when it is about an installation this app holds, to that installation's account
+(:func:`check_account`). Its id is then recorded in the same transaction that applies it, so
+an event delivered twice, even at the same moment to two workers, is applied once. Lifecycle
+events change an
 installation only when they are newer than the last one applied to it (retries arrive out of
 order); an older one is answered ``ignored_stale``; a ``user.logout`` ends only the sessions
 whose sign-in began before it was created. Anything refused gets a 4xx naming what was wrong
@@ -149,6 +151,27 @@ def check_app(event: Mapping[str, Any], partner_app_id: str | None) -> str:
     return app_id
 
 
+def check_account(installation: Installation, data: Mapping[str, Any]) -> None:
+    """An event about an installation this app holds names that installation's account, when
+    it names one: the platform signs every account's events with the same keys, and an
+    installation belongs to one account, so an event naming another would change this
+    installation on that account's behalf (400 naming ``data.account_id``, nothing applied)."""
+    if "account_id" in data and _id_field(data, "account_id") != installation.account_id:
+        raise InputError.of("data.account_id",
+                            f"is not the account of installation {installation.installation_id}")
+
+
+def _held_account(rp: AppState, event_type: str, data: Mapping[str, Any]) -> None:
+    """:func:`check_account` for every event but ``app.installed`` (which checks it against an
+    active installation only: an uninstalled one may be installed again)."""
+    installation_id = data.get("installation_id")
+    if event_type == "app.installed" or not isinstance(installation_id, str):
+        return  # the effect reads (or refuses, naming it) the installation id itself
+    held = rp.db.installations.get(installation_id)
+    if held is not None:
+        check_account(held, data)
+
+
 def _forget_before(settings: Settings) -> datetime:
     """Events created before this are refused as stale whatever the skew, so records that only
     keep older events out (event ids, tombstones) can be dropped."""
@@ -196,6 +219,8 @@ def _installed(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
     if is_stale(rp, installation_id, created_at):
         return STALE
     existing = rp.db.installations.get(installation_id)
+    if existing is not None and existing.active:
+        check_account(existing, data)
     if existing is not None:
         installation = replace(installation, created_at=existing.created_at,
                                last_login_at=existing.last_login_at)
@@ -317,7 +342,10 @@ def apply_once(rp: AppState, event: Mapping[str, Any], event_id: str, event_type
         if not isinstance(data, dict):
             raise InputError.of("data", "must be an object")
         effect = EFFECTS.get(event_type)
-        return effect(rp, event, data, created_at) if effect is not None else "ignored"
+        if effect is None:
+            return "ignored"
+        _held_account(rp, event_type, data)
+        return effect(rp, event, data, created_at)
 
 
 async def receive_event(request: Request) -> Response:
