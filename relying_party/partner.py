@@ -6,11 +6,10 @@ addressed to this app (``app_id``: the platform signs every partner app's events
 keys) and, when it is about an installation this app holds, to that installation's account
 (:func:`check_account`). Its id is then recorded in the same transaction that applies it, so
 an event delivered twice, even at the same moment to two workers, is applied once. Lifecycle
-events change an
-installation only when they are newer than the last one applied to it (retries arrive out of
-order); an older one is answered ``ignored_stale``; a ``user.logout`` ends only the sessions
-whose sign-in began before it was created. Anything refused gets a 4xx naming what was wrong
-and leaves no trace.
+events change an installation only when they are newer than the last one applied to it
+(retries arrive out of order); an older one is answered ``ignored_stale``; a ``user.logout``
+ends only the sessions whose sign-in began before it was created. Anything refused gets a 4xx
+naming what was wrong and leaves no trace.
 
 ``app.updated`` takes users' licences and gives them back (:mod:`relying_party.app_updated`);
 the trial events record the installation's trial (:mod:`relying_party.trials`). A new
