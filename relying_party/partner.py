@@ -4,12 +4,12 @@
 An event is verified over its raw bytes, then parsed and checked for freshness and for being
 addressed to this app (``app_id``: the platform signs every partner app's events with the same
 keys) and, when it is about an installation this app holds, to that installation's account
-(:func:`check_account`). Its id is then recorded in the same transaction that applies it, so
-an event delivered twice, even at the same moment to two workers, is applied once. Lifecycle
-events change an installation only when they are newer than the last one applied to it
-(retries arrive out of order); an older one is answered ``ignored_stale``; a ``user.logout``
-ends only the sessions whose sign-in began before it was created. Anything refused gets a 4xx
-naming what was wrong and leaves no trace.
+(:mod:`relying_party.event_account`). Its id is then recorded in the same transaction that
+applies it, so an event delivered twice, even at the same moment to two workers, is applied
+once. Lifecycle events change an installation only when they are newer than the last one
+applied to it (retries arrive out of order); an older one is answered ``ignored_stale``; a
+``user.logout`` ends only the sessions whose sign-in began before it was created. Anything
+refused gets a 4xx naming what was wrong and leaves no trace.
 
 ``app.updated`` takes users' licences and gives them back (:mod:`relying_party.app_updated`);
 the trial events record the installation's trial (:mod:`relying_party.trials`). A new
@@ -33,6 +33,7 @@ from starlette.routing import Route
 from .acknowledgements import APPROVAL, CREDENTIALS, follow_up
 from .app_updated import apply_update, licence_update
 from .db import Installation, InstallationKeyPair, LifecycleMark
+from .event_account import check_account, check_held_account
 from .inputs import InputError, identifier, key_text, parse_json_object, text, url_problem
 from .lifecycle import STALE, UnknownTarget, active, is_stale
 from .oidc.discovery import derive_discovery_url
@@ -148,27 +149,6 @@ def check_app(event: Mapping[str, Any], partner_app_id: str | None) -> str:
             or app_id.lower() != expected.lower()):
         raise ForeignEvent(f"app_id {app_id!r} is not this app's id")
     return app_id
-
-
-def check_account(installation: Installation, data: Mapping[str, Any]) -> None:
-    """An event about an installation this app holds names that installation's account, when
-    it names one: the platform signs every account's events with the same keys, and an
-    installation belongs to one account, so an event naming another would change this
-    installation on that account's behalf (400 naming ``data.account_id``, nothing applied)."""
-    if "account_id" in data and _id_field(data, "account_id") != installation.account_id:
-        raise InputError.of("data.account_id",
-                            f"is not the account of installation {installation.installation_id}")
-
-
-def _held_account(rp: AppState, event_type: str, data: Mapping[str, Any]) -> None:
-    """:func:`check_account` for every event but ``app.installed`` (which checks it against an
-    active installation only: an uninstalled one may be installed again)."""
-    installation_id = data.get("installation_id")
-    if event_type == "app.installed" or not isinstance(installation_id, str):
-        return  # the effect reads (or refuses, naming it) the installation id itself
-    held = rp.db.installations.get(installation_id)
-    if held is not None:
-        check_account(held, data)
 
 
 def _forget_before(settings: Settings) -> datetime:
@@ -343,7 +323,7 @@ def apply_once(rp: AppState, event: Mapping[str, Any], event_id: str, event_type
         effect = EFFECTS.get(event_type)
         if effect is None:
             return "ignored"
-        _held_account(rp, event_type, data)
+        check_held_account(rp, event_type, data)
         return effect(rp, event, data, created_at)
 
 
