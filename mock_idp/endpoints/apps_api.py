@@ -25,15 +25,13 @@ credentials reference gives; the codes are the mock's own (the reference lists n
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from ..platform import trials
-from ..platform.envelope import format_created_at, installation_url
+from ..platform.envelope import format_at, installation_url
 from ..platform.errors import NotFound, PlatformError
 from ..platform.installations import Installation, isoformat
 from ..protocol.bearer import BearerError, bearer_token, verify_graph_token
@@ -106,11 +104,6 @@ def _check_token(request: Request, installation: Installation) -> None:
                       "Authorization")
 
 
-def _at(instant: datetime | None) -> str | None:
-    """A date-time to the second, as Talkdesk's examples write them (and the events do)."""
-    return None if instant is None else format_created_at(instant)
-
-
 async def installation_information(request: Request) -> Response:
     """The installation as Talkdesk's Installation Information shows it: its ids, account,
     scopes and creation date, and its approval's state embedded. The mock does not model the
@@ -122,10 +115,11 @@ async def installation_information(request: Request) -> Response:
     return JSONResponse({
         "id": installation.installation_id, "app_id": installation.app_id,
         "account_id": installation.tenant.id, "scopes": list(INSTALLATION_SCOPES),
-        "auto_provision_filters": [], "created_at": _at(installation.installed_at),
+        "auto_provision_filters": [], "created_at": format_at(installation.installed_at),
         "_embedded": {"state": {
             "state": approval.state_at(idp(request).clock.now()), "reason": approval.reason,
-            "updated_at": _at(approval.updated_at), "_links": {"self": {"href": f"{url}/state"}},
+            "updated_at": format_at(approval.updated_at),
+            "_links": {"self": {"href": f"{url}/state"}},
         }},
         "_links": {"self": {"href": url}},
     })
@@ -142,8 +136,9 @@ async def trial_information(request: Request) -> Response:
     subscription = installation.subscription
     url = installation_url(request_base_url(request), installation)
     return JSONResponse({
-        "state": trial.state_at(idp(request).clock.now()), "started_at": _at(trial.started_at),
-        "expires_at": _at(trial.expires_at), "ended_at": _at(trial.ended_at),
+        "state": trial.state_at(idp(request).clock.now()),
+        "started_at": format_at(trial.started_at),
+        "expires_at": format_at(trial.expires_at), "ended_at": format_at(trial.ended_at),
         "ended_reason": trial.ended_reason,
         "subscription_name": None if subscription is None else subscription.name,
         "_links": {"self": {"href": f"{url}/trial"}, "installation": {"href": url}},

@@ -36,6 +36,12 @@ def format_created_at(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def format_at(instant: datetime | None) -> str | None:
+    """A date-time to the second, as the platform writes them in events and its Apps API;
+    ``None`` for none."""
+    return None if instant is None else format_created_at(instant)
+
+
 def _href(url: str) -> dict[str, str]:
     return {"href": url}
 

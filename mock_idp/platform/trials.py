@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from .delivery import EventResult
-from .envelope import Envelope, envelope, format_created_at, installation_url
+from .envelope import Envelope, envelope, format_at, installation_url
 from .errors import Conflict, InvalidField
 from .installations import Installation, isoformat
 
@@ -106,10 +106,6 @@ def trial_event(installation: Installation, event_type: str, data: dict[str, Any
                     base_url=base_url, now=now, lifecycle=True, links=links)
 
 
-def _at(instant: datetime | None) -> str | None:
-    return None if instant is None else format_created_at(instant)
-
-
 async def start(platform: PlatformState, installation_id: str, *, base_url: str
                 ) -> EventResult | None:
     """The approved installation's offered trial starts now: ``app.trial_started``. ``None``
@@ -122,7 +118,8 @@ async def start(platform: PlatformState, installation_id: str, *, base_url: str
     started = replace(trial, state="active", started_at=now,
                       expires_at=now + timedelta(days=trial.days))
     installation = platform.registry.change(installation_id, trial=started)
-    body = trial_event(installation, APP_TRIAL_STARTED, {"expires_at": _at(started.expires_at)},
+    body = trial_event(installation, APP_TRIAL_STARTED,
+                       {"expires_at": format_at(started.expires_at)},
                        base_url=base_url, now=now)
     return await platform.send(installation, body)
 
@@ -143,7 +140,8 @@ async def change(platform: PlatformState, installation_id: str, *, action: str,
             days=check_days(days, "days")))
         installation = platform.registry.change(installation_id, trial=extended)
         body = trial_event(installation, APP_TRIAL_EXTENDED,
-                           {"expires_at": _at(extended.expires_at)}, base_url=base_url, now=now)
+                           {"expires_at": format_at(extended.expires_at)},
+                           base_url=base_url, now=now)
         return await platform.send(installation, body)
     if action != "end":
         raise InvalidField('action must be "extend" or "end"', field="action")
@@ -165,7 +163,7 @@ def _ended_event(installation: Installation, base_url: str, now: datetime) -> En
     assert trial is not None and trial.ended_reason is not None
     # The reference's example has expires_at equal to the event's date for an ended trial.
     return trial_event(installation, APP_TRIAL_ENDED, {
-        "expires_at": _at(now), "ended_at": _at(trial.ended_at),
+        "expires_at": format_at(now), "ended_at": format_at(trial.ended_at),
         "ended_reason": trial.ended_reason, "ended_by": ENDED_BY[trial.ended_reason],
     }, base_url=base_url, now=now)
 
