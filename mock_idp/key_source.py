@@ -7,9 +7,11 @@ without importing the provider.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 RsaKeySource = Callable[[], rsa.RSAPrivateKey]
@@ -52,22 +54,62 @@ class RsaKeyPool:
     number, so two signing keys never share a ``kid``; they share a private key only when
     ``size`` more keys were made between them. Tests that need a key no provider holds
     generate their own.
+
+    ``kept`` takes the keys of an earlier pool (:meth:`pem`, as a test session's cache keeps
+    them): they are handed out first, in their order, so that a session makes no key an
+    earlier one made. A kept text that is not an RSA-2048 private key is passed over.
     """
 
-    def __init__(self, size: int = POOL_SIZE) -> None:
+    def __init__(self, size: int = POOL_SIZE, *, kept: Iterable[str] = ()) -> None:
         if size < 1:
             raise ValueError("size must be at least 1")
         self.size = size
+        self._kept = list(kept)
         self._keys: list[rsa.RSAPrivateKey] = []
         self._next = 0
         self._lock = threading.Lock()
+        self.made = 0
+        """How many keys this pool generated (not read from ``kept``)."""
 
     def __call__(self) -> rsa.RSAPrivateKey:
         with self._lock:
             if len(self._keys) < self.size:
-                key = fresh_rsa_key()
+                key = self._from_kept()
+                if key is None:
+                    key = fresh_rsa_key()
+                    self.made += 1
                 self._keys.append(key)
                 return key
             key = self._keys[self._next]
             self._next = (self._next + 1) % self.size
             return key
+
+    def _from_kept(self) -> rsa.RSAPrivateKey | None:
+        while self._kept:
+            key = rsa_key_from_pem(self._kept.pop(0))
+            if key is not None:
+                return key
+        return None
+
+    def pem(self) -> list[str]:
+        """The pool's keys as unencrypted PKCS #8 PEM, those handed out first, then the kept
+        ones not yet read, ``size`` at most: what to pass as ``kept`` to a later pool."""
+        with self._lock:
+            handed = [key.private_bytes(serialization.Encoding.PEM,
+                                        serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption()).decode("ascii")
+                      for key in self._keys]
+            return (handed + self._kept)[:self.size]
+
+
+def rsa_key_from_pem(text: str) -> rsa.RSAPrivateKey | None:
+    """The RSA-2048 private key (exponent 65537) in unencrypted PEM ``text``; None for anything
+    else (another kind or size of key, a damaged or encrypted text)."""
+    try:
+        key = serialization.load_pem_private_key(text.encode("ascii"), password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):  # a non-ASCII text too
+        return None
+    if (not isinstance(key, rsa.RSAPrivateKey) or key.key_size != 2048
+            or key.public_key().public_numbers().e != 65537):
+        return None
+    return key

@@ -43,7 +43,10 @@ Installed as the ``sso_harness`` pytest plugin. Every fixture name starts with `
 Signing keys: every provider a test starts makes an RSA-2048 signing key, and generating one
 takes tens of milliseconds. For the session the mock takes them from a pool of 16 private keys
 (:class:`mock_idp.key_source.RsaKeyPool`), each under a certificate and ``kid`` of its own;
-``--sso-key-pool N`` sets the pool's size, and 0 makes a fresh key every time.
+``--sso-key-pool N`` sets the pool's size, and 0 makes a fresh key every time. pytest's cache
+(``.pytest_cache``) keeps the pool's keys for the next session, which then generates none:
+they are the mock's test keys, which nothing outside the tests trusts. ``--cache-clear``
+makes new ones, and ``-p no:cacheprovider`` keeps none.
 
 A relative profile path in ``@pytest.mark.sso_app("tests/helpdesk.toml")`` is found in pytest's
 rootdir (``config.rootpath``), else in the current directory; one given as ``--sso-app`` in the
@@ -68,7 +71,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -107,6 +110,8 @@ MARKER = "sso_stack_options"
 APP_MARKER = "sso_app"
 DEFAULT_TIMEOUT_SECONDS = 5.0
 DEFAULT_KEY_POOL = POOL_SIZE
+KEPT_KEYS = "sso_harness/signing_keys"
+"""Where pytest's cache keeps the key pool's keys between sessions."""
 DEFAULT_SUITE_NAME = "pytest"
 """pytest's own ``junit_suite_name``."""
 
@@ -159,17 +164,33 @@ def _key_pool_size(text: str) -> int:
     return size
 
 
-def signing_key_source(size: int) -> RsaKeySource:
-    """Where the mock's signing keys take their RSA keys: a pool of ``size``, or fresh ones."""
-    return RsaKeyPool(size) if size else fresh_rsa_key
+def signing_key_source(size: int, kept: Iterable[str] = ()) -> RsaKeySource:
+    """Where the mock's signing keys take their RSA keys: a pool of ``size`` that hands out the
+    ``kept`` keys first, or fresh ones."""
+    return RsaKeyPool(size, kept=kept) if size else fresh_rsa_key
+
+
+def _kept_keys(cache: pytest.Cache | None) -> list[str]:
+    """The pool's keys pytest's cache kept from an earlier session (texts only: what is not a
+    key is passed over by the pool)."""
+    value = cache.get(KEPT_KEYS, []) if cache is not None else []
+    if not isinstance(value, list):
+        return []
+    return [item for item in value if isinstance(item, str)]
 
 
 @pytest.fixture(scope="session", autouse=True)
 def sso_signing_keys(pytestconfig: pytest.Config) -> Iterator[None]:
-    """For the session, the mock's signing keys come from ``--sso-key-pool``'s pool."""
-    with rsa_keys_from(signing_key_source(_option(pytestconfig, "sso_key_pool",
-                                                  DEFAULT_KEY_POOL))):
+    """For the session, the mock's signing keys come from ``--sso-key-pool``'s pool; its keys
+    are kept in pytest's cache, so that the next session (each pytest-xdist worker of it)
+    generates none."""
+    cache: pytest.Cache | None = getattr(pytestconfig, "cache", None)  # -p no:cacheprovider
+    source = signing_key_source(_option(pytestconfig, "sso_key_pool", DEFAULT_KEY_POOL),
+                                _kept_keys(cache))
+    with rsa_keys_from(source):
         yield
+    if cache is not None and isinstance(source, RsaKeyPool) and source.made:
+        cache.set(KEPT_KEYS, source.pem())
 
 
 @pytest.hookimpl(trylast=True)  # after junitxml's, whose report it names

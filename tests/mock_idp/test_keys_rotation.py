@@ -9,10 +9,14 @@ from typing import Any
 import jwt
 import pytest
 from asgi_client import AppClient
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from idp_testkit import CLIENT_ID, TENANT, claims, get_code, paths, redeem
 from starlette.applications import Starlette
 
+from mock_idp import key_source
 from mock_idp.clock import MockClock
+from mock_idp.key_source import new_rsa_key
 from mock_idp.keys import KeyRing, RsaKeyPool, SigningKey, fresh_rsa_key, rsa_keys_from
 
 START = datetime(2026, 3, 2, 9, 30, 15, tzinfo=UTC)
@@ -173,3 +177,38 @@ def test_a_pool_is_left_when_its_block_ends() -> None:
         assert _modulus(SigningKey.generate(START)) == _modulus(pooled)
     with rsa_keys_from(fresh_rsa_key):
         assert _modulus(SigningKey.generate(START)) != _modulus(pooled)
+
+
+def _pem(key: Any) -> str:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
+def test_a_pool_hands_out_its_kept_keys_first_and_passes_over_what_is_not_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    one, two = new_rsa_key(), new_rsa_key()  # the session's pool: no key generated here
+    short = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    kept = ["not a key", _pem(ec.generate_private_key(ec.SECP256R1())), _pem(short), _pem(one),
+            _pem(one).replace("A", "B", 5), _pem(two)]
+    monkeypatch.setattr(key_source, "fresh_rsa_key", lambda: pytest.fail("a key was made"))
+    pool = RsaKeyPool(size=2, kept=kept)
+    assert [_modulus_of(pool()) for _ in range(3)] == [_modulus_of(one), _modulus_of(two),
+                                                       _modulus_of(one)]
+    assert pool.made == 0
+
+
+def test_a_pool_makes_what_its_kept_keys_lack_and_gives_back_all_it_holds(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    one, two, three = new_rsa_key(), new_rsa_key(), new_rsa_key()
+    pool = RsaKeyPool(size=3, kept=[_pem(one)])
+    monkeypatch.setattr(key_source, "fresh_rsa_key", lambda: two)
+    assert [_modulus_of(pool()) for _ in range(2)] == [_modulus_of(one), _modulus_of(two)]
+    assert pool.made == 1
+    assert pool.pem() == [_pem(one), _pem(two)]
+    unread = RsaKeyPool(size=2, kept=[_pem(one), _pem(two), _pem(three)])
+    assert [_modulus_of(unread())] == [_modulus_of(one)]
+    assert unread.pem() == [_pem(one), _pem(two)]  # no more than its size
+
+
+def _modulus_of(key: rsa.RSAPrivateKey) -> int:
+    return key.public_key().public_numbers().n
