@@ -1,7 +1,9 @@
 """Fixtures for in-process tests of the mock provider, and a browser for its browser tests.
 
 ``@pytest.mark.idp_config(IdpConfig(...))`` (or ``@pytest.mark.idp_config(**overrides)`` for
-``IdpConfig.default(**overrides)``) picks the configuration ``idp_app`` is built from.
+``IdpConfig.default(**overrides)``) picks the configuration ``idp_app`` is built from;
+``@pytest.mark.idp_config.with_args(function)`` calls a function that returns one when the test
+runs (for a configuration too dear to build at import).
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ def idp_config(request: pytest.FixtureRequest) -> IdpConfig:
         return IdpConfig.default()
     if marker.args:
         config = marker.args[0]
-        assert isinstance(config, IdpConfig), "idp_config takes an IdpConfig or keyword overrides"
+        if callable(config):
+            config = config()
+        assert isinstance(config, IdpConfig), ("idp_config takes an IdpConfig, a function that "
+                                               "returns one, or keyword overrides")
         return config
     return IdpConfig.default(**marker.kwargs)
 

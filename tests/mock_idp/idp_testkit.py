@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import re
@@ -343,6 +344,14 @@ def make_certificate(common_name: str = "sso-harness test client") -> Certificat
         .sign(key, hashes.SHA256())
     )
     return Certificate(key, cert)
+
+
+@functools.cache
+def shared_certificate(common_name: str) -> Certificate:
+    """The certificate this process makes for ``common_name`` when a test first asks for it.
+    A module that made its certificates at import would have every pytest-xdist worker make
+    their RSA keys (about 60 ms of CPU each) while collecting, and every run of pytest too."""
+    return make_certificate(common_name)
 
 
 HYBRID_CLIENT_ID = "5d1c7e3a-8f2b-4c6d-9e0a-1b2c3d4e5f60"

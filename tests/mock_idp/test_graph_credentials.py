@@ -12,15 +12,29 @@ import pytest
 from asgi_client import AppClient
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from idp_testkit import CLIENT_ID, TENANT, Certificate, make_certificate, paths
+from idp_testkit import (
+    CLIENT_ID,
+    TENANT,
+    Certificate,
+    make_certificate,
+    paths,
+    shared_certificate,
+)
 
 from mock_idp.clock import MockClock
 
 APP = f"/graph/{TENANT}/v1.0/applications(appId='{CLIENT_ID}')"
 TOKEN = paths(TENANT, "2.0")["token"]
 AUD = f"http://testserver{TOKEN}"
-CERT = make_certificate("graph registered")
-OTHER = make_certificate("another")
+
+
+def registered_cert() -> Certificate:
+    return shared_certificate("graph registered")
+
+
+def other_cert() -> Certificate:
+    return shared_certificate("another")
+
 
 
 def key_of(cert: Certificate) -> str:
@@ -63,62 +77,64 @@ def graph_error(response: httpx.Response, target: str) -> str:
 
 
 def test_patch_registers_a_certificate_and_get_hides_the_key(client: AppClient) -> None:
-    assert patch(client, entry(CERT)).status_code == 204
+    assert patch(client, entry(registered_cert())).status_code == 204
     [registered] = credentials(client)
-    assert registered["customKeyIdentifier"] == thumbprint(CERT)
+    assert registered["customKeyIdentifier"] == thumbprint(registered_cert())
     assert registered["key"] is None
     assert (registered["type"], registered["usage"]) == ("AsymmetricX509Cert", "Verify")
     assert registered["displayName"] == "CN=graph registered"
-    assert registered["startDateTime"] == CERT.cert.not_valid_before_utc.strftime(
+    assert registered["startDateTime"] == registered_cert().cert.not_valid_before_utc.strftime(
         "%Y-%m-%dT%H:%M:%SZ")
-    assert registered["endDateTime"] == CERT.cert.not_valid_after_utc.strftime(
+    assert registered["endDateTime"] == registered_cert().cert.not_valid_after_utc.strftime(
         "%Y-%m-%dT%H:%M:%SZ")
     assert len(registered["keyId"]) == 36
 
 
 def test_a_registered_certificate_authenticates_the_client(client: AppClient,
                                                            clock: MockClock) -> None:
-    assert client_credentials(client, CERT, clock).status_code == 401
-    assert patch(client, entry(CERT)).status_code == 204
-    response = client_credentials(client, CERT, clock)
+    assert client_credentials(client, registered_cert(), clock).status_code == 401
+    assert patch(client, entry(registered_cert())).status_code == 204
+    response = client_credentials(client, registered_cert(), clock)
     assert response.status_code == 200, response.text
 
 
 def test_patch_replaces_the_collection_and_keeps_entries_named_by_key_id(
     client: AppClient, clock: MockClock
 ) -> None:
-    patch(client, entry(CERT, keyId="11111111-2222-4333-8444-555555555555"))
+    patch(client, entry(registered_cert(), keyId="11111111-2222-4333-8444-555555555555"))
     kept = {"keyId": "11111111-2222-4333-8444-555555555555"}
-    assert patch(client, kept, entry(OTHER, displayName=None)).status_code == 204
+    assert patch(client, kept, entry(other_cert(), displayName=None)).status_code == 204
     listed = credentials(client)
-    assert [c["customKeyIdentifier"] for c in listed] == [thumbprint(CERT), thumbprint(OTHER)]
+    assert [c["customKeyIdentifier"] for c in listed] == [thumbprint(registered_cert()),
+                                                          thumbprint(other_cert())]
     assert listed[1]["displayName"] == "CN=another"
-    assert client_credentials(client, CERT, clock).status_code == 200
+    assert client_credentials(client, registered_cert(), clock).status_code == 200
     assert patch(client).status_code == 204
     assert credentials(client) == []
-    assert client_credentials(client, CERT, clock).status_code == 401
+    assert client_credentials(client, registered_cert(), clock).status_code == 401
 
 
 def test_create_body_carries_key_credentials(client: AppClient) -> None:
     response = client.post(f"/graph/{TENANT}/v1.0/applications", json={
-        "displayName": "Daemon", "keyCredentials": [entry(CERT)]})
+        "displayName": "Daemon", "keyCredentials": [entry(registered_cert())]})
     assert response.status_code == 201, response.text
     [registered] = response.json()["keyCredentials"]
-    assert registered["customKeyIdentifier"] == thumbprint(CERT) and registered["key"] is None
+    assert registered["customKeyIdentifier"] == thumbprint(registered_cert())
+    assert registered["key"] is None
 
 
 def test_an_expired_certificate_is_refused_with_700027(client: AppClient,
                                                        clock: MockClock) -> None:
     end = clock.now() + timedelta(days=2)
-    patch(client, entry(CERT, endDateTime=end.isoformat()))
-    assert client_credentials(client, CERT, clock).status_code == 200
+    patch(client, entry(registered_cert(), endDateTime=end.isoformat()))
+    assert client_credentials(client, registered_cert(), clock).status_code == 200
     clock.advance(timedelta(days=3))
-    response = client_credentials(client, CERT, clock)
+    response = client_credentials(client, registered_cert(), clock)
     assert response.status_code == 401
     body = response.json()
     assert body["error"] == "invalid_client" and body["error_codes"] == [700027]
     assert "The key used is expired" in body["error_description"]
-    assert thumbprint(CERT) in body["error_description"]
+    assert thumbprint(registered_cert()) in body["error_description"]
 
 
 @pytest.mark.parametrize("item, target, says", [
@@ -136,7 +152,7 @@ def test_an_expired_certificate_is_refused_with_700027(client: AppClient,
 ])
 def test_bad_entries_are_refused_naming_the_property(client: AppClient, item: dict[str, Any],
                                                      target: str, says: str) -> None:
-    message = graph_error(patch(client, entry(CERT, **item)), target)
+    message = graph_error(patch(client, entry(registered_cert(), **item)), target)
     assert says in message
     assert credentials(client) == []
 
@@ -144,8 +160,9 @@ def test_bad_entries_are_refused_naming_the_property(client: AppClient, item: di
 def test_bad_collections_are_refused(client: AppClient) -> None:
     graph_error(client.patch(APP, json={"keyCredentials": {}}), "keyCredentials")
     graph_error(client.patch(APP, json={"keyCredentials": ["x"]}), "keyCredentials[0]")
-    graph_error(client.patch(APP, json={"keyCredentials": [entry(CERT)] * 51}), "keyCredentials")
-    twice = entry(CERT, keyId="11111111-2222-4333-8444-555555555555")
+    graph_error(client.patch(APP, json={"keyCredentials": [entry(registered_cert())] * 51}),
+                "keyCredentials")
+    twice = entry(registered_cert(), keyId="11111111-2222-4333-8444-555555555555")
     graph_error(patch(client, twice, twice), "keyCredentials[1].keyId")
     ec_cert = make_certificate("ec")
     key = ec.generate_private_key(ec.SECP256R1())
@@ -157,12 +174,14 @@ def test_bad_collections_are_refused(client: AppClient) -> None:
                .serial_number(1).not_valid_before(ec_cert.cert.not_valid_before_utc)
                .not_valid_after(ec_cert.cert.not_valid_after_utc).sign(key, hashes.SHA256()))
     der = base64.b64encode(ec_only.public_bytes(serialization.Encoding.DER)).decode()
-    assert "RSA" in graph_error(patch(client, entry(CERT, key=der)), "keyCredentials[0].key")
+    assert "RSA" in graph_error(patch(client, entry(registered_cert(), key=der)),
+                                "keyCredentials[0].key")
 
 
 def test_custom_key_identifier_may_be_given_as_hex_or_base64(client: AppClient) -> None:
-    digest = hashlib.sha1(CERT.cert.public_bytes(serialization.Encoding.DER)).digest()
-    assert patch(client, entry(CERT, customKeyIdentifier=thumbprint(CERT).lower())
+    cert = registered_cert()
+    digest = hashlib.sha1(cert.cert.public_bytes(serialization.Encoding.DER)).digest()
+    assert patch(client, entry(cert, customKeyIdentifier=thumbprint(cert).lower())
                  ).status_code == 204
-    assert patch(client, entry(CERT, customKeyIdentifier=base64.b64encode(digest).decode())
+    assert patch(client, entry(cert, customKeyIdentifier=base64.b64encode(digest).decode())
                  ).status_code == 204

@@ -24,12 +24,14 @@ from idp_testkit import (
     GRAPH_DEFAULT,
     SECRET,
     ZED,
+    Certificate,
     browser_sign_in,
     consent,
     ctx_of,
     login_action,
     password,
     redirect_params,
+    shared_certificate,
     sign_in,
     token_requests,
     two_organizations_config,
@@ -45,7 +47,10 @@ from mock_idp.config import (
 )
 from mock_idp.testing import MockIdp
 
-CERT = new_certificate("msal client")
+
+def client_cert() -> Certificate:
+    return shared_certificate("msal client")
+
 REDIRECT = "http://localhost/auth/callback"
 # MSAL Python warns when a flow asks for the code in the query, as these do on purpose: that
 # is its default, and what web apps built on it send unless they choose form_post.
@@ -60,7 +65,7 @@ DOWNSTREAM_ID = "6b1d3f5a-7c9e-4b2d-8f0a-2c4e6a8b0d1f"
 
 def _config() -> IdpConfig:
     tenant = default_tenant()
-    rp = replace(tenant.apps[0], certificates=(CertificateConfig(pem=CERT.pem),))
+    rp = replace(tenant.apps[0], certificates=(CertificateConfig(pem=client_cert().pem),))
     api = AppConfig(client_id=API_ID, name="Orders API", identifier_uris=(API_URI,),
                     secrets=(SecretConfig(value=API_SECRET),))
     downstream = AppConfig(client_id=DOWNSTREAM_ID, name="Stock API",
@@ -114,14 +119,14 @@ def test_client_credentials(idp: MockIdp) -> None:
 
 
 def test_client_credentials_with_a_certificate(idp: MockIdp) -> None:
-    der = CERT.cert.public_bytes(serialization.Encoding.DER)
-    key = CERT.key.private_bytes(serialization.Encoding.PEM,
+    der = client_cert().cert.public_bytes(serialization.Encoding.DER)
+    key = client_cert().key.private_bytes(serialization.Encoding.PEM,
                                  serialization.PrivateFormat.PKCS8,
                                  serialization.NoEncryption()).decode()
     credential = {"private_key": key, "thumbprint": hashlib.sha1(der).hexdigest()}
     result = _msal(idp, credential).acquire_token_for_client([GRAPH_DEFAULT])
     assert "access_token" in result, result
-    credential = {"private_key": key, "public_certificate": CERT.pem}
+    credential = {"private_key": key, "public_certificate": client_cert().pem}
     result = _msal(idp, credential).acquire_token_for_client([GRAPH_DEFAULT])
     assert "access_token" in result, result
 

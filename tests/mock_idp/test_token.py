@@ -29,12 +29,12 @@ from idp_testkit import (
     auth_params,
     claims,
     get_code,
-    make_certificate,
     multi_tenant_config,
     paths,
     pkce_pair,
     redeem,
     redirect_params,
+    shared_certificate,
     sign_in,
     tokens_for,
     verified,
@@ -53,8 +53,15 @@ from mock_idp.config import (
 
 TOKEN = paths(TENANT, "2.0")["token"]
 TOKEN_V1 = paths(TENANT, "1.0")["token"]
-CERT = make_certificate()
-OTHER_CERT = make_certificate("another")
+
+
+def client_cert() -> Certificate:
+    return shared_certificate("token client")
+
+
+def other_cert() -> Certificate:
+    return shared_certificate("another")
+
 ODD_SECRET = "a+b:c/d%e&f=g ~h"
 SECOND_SECRET = "sec8Q~Second.Secret.Value-abcdefghijklmno"
 SHORT_SECRET = "sho8Q~Short.Lived.Secret.Value-abcdefghij"
@@ -73,7 +80,10 @@ SECRETS_CONFIG = _config({"secrets": (
     SecretConfig(value=SHORT_SECRET, key_id=SHORT_KEY_ID, expires_in=timedelta(days=1)),
     SecretConfig(value=ODD_SECRET),
 )})
-CERT_CONFIG = _config({"certificates": (CertificateConfig(pem=CERT.pem),)})
+
+
+def cert_config() -> IdpConfig:
+    return _config({"certificates": (CertificateConfig(pem=client_cert().pem),)})
 
 
 def _header(token: str) -> dict[str, Any]:
@@ -685,18 +695,18 @@ def _assert(client: AppClient, assertion: str, **extra: str) -> httpx.Response:
 AUD = f"{BASE}/{TENANT}/oauth2/v2.0/token"
 
 
-@pytest.mark.idp_config(CERT_CONFIG)
+@pytest.mark.idp_config.with_args(cert_config)
 def test_certificate_assertion_works(client: AppClient, clock: MockClock) -> None:
-    response = _assert(client, CERT.assertion(audience=AUD, now=clock.now()))
+    response = _assert(client, client_cert().assertion(audience=AUD, now=clock.now()))
     assert response.status_code == 200, response.text
     assert claims(response.json()["access_token"])["appidacr"] == "2"
 
 
-@pytest.mark.idp_config(CERT_CONFIG)
+@pytest.mark.idp_config.with_args(cert_config)
 def test_certificate_assertion_for_a_code(client: AppClient, clock: MockClock) -> None:
     grant = get_code(client)
     response = redeem(client, grant, client_secret="",
-                      client_assertion=CERT.assertion(audience=AUD, now=clock.now()),
+                      client_assertion=client_cert().assertion(audience=AUD, now=clock.now()),
                       client_assertion_type="urn:ietf:params:oauth:client-assertion-type:"
                                             "jwt-bearer")
     assert response.status_code == 200, response.text
@@ -707,75 +717,76 @@ def _forged(cert: Certificate, signer: Certificate, **kw: Any) -> str:
     return fake.assertion(**kw)
 
 
-@pytest.mark.idp_config(CERT_CONFIG)
+@pytest.mark.idp_config.with_args(cert_config)
 def test_bad_signature_is_700027(client: AppClient, clock: MockClock) -> None:
-    assertion = _forged(CERT, OTHER_CERT, audience=AUD, now=clock.now())
+    assertion = _forged(client_cert(), other_cert(), audience=AUD, now=clock.now())
     assert _error(_assert(client, assertion), 700027, 401)["error"] == "invalid_client"
 
 
-@pytest.mark.idp_config(CERT_CONFIG)
+@pytest.mark.idp_config.with_args(cert_config)
 def test_unregistered_certificate_is_700027(client: AppClient, clock: MockClock) -> None:
-    _error(_assert(client, OTHER_CERT.assertion(audience=AUD, now=clock.now())), 700027, 401)
+    _error(_assert(client, other_cert().assertion(audience=AUD, now=clock.now())), 700027, 401)
 
 
-@pytest.mark.idp_config(CERT_CONFIG)
+@pytest.mark.idp_config.with_args(cert_config)
 def test_wrong_issuer_is_700021(client: AppClient, clock: MockClock) -> None:
-    assertion = CERT.assertion(audience=AUD, now=clock.now(),
+    assertion = client_cert().assertion(audience=AUD, now=clock.now(),
                                iss="11111111-2222-3333-4444-555555555555")
     _error(_assert(client, assertion, client_id=CLIENT_ID), 700021, 401)
 
 
-@pytest.mark.idp_config(CERT_CONFIG)
+@pytest.mark.idp_config.with_args(cert_config)
 def test_an_assertion_for_another_audience_is_700023(client: AppClient,
                                                      clock: MockClock) -> None:
-    assertion = CERT.assertion(audience="https://example.com/token", now=clock.now())
+    assertion = client_cert().assertion(audience="https://example.com/token", now=clock.now())
     body = _error(_assert(client, assertion), 700023, 401)
     assert "audience claim does not match Realm issuer" in body["error_description"]
 
 
-@pytest.mark.idp_config(CERT_CONFIG)
+@pytest.mark.idp_config.with_args(cert_config)
 def test_an_assertion_with_two_audiences_is_5002741(client: AppClient,
                                                     clock: MockClock) -> None:
     # As zitadel/oidc sends it: the issuer and the token URL, the right one among them.
     issuer = f"{BASE}/{TENANT}/v2.0"
-    assertion = CERT.assertion(audience=AUD, now=clock.now(), aud=[issuer, AUD])
+    assertion = client_cert().assertion(audience=AUD, now=clock.now(), aud=[issuer, AUD])
     body = _error(_assert(client, assertion), 5002741, 401)
     assert "2 audience values provided, maximum allowed is 1." in body["error_description"]
-    one = CERT.assertion(audience=AUD, now=clock.now(), aud=[AUD])
+    one = client_cert().assertion(audience=AUD, now=clock.now(), aud=[AUD])
     assert _assert(client, one).status_code == 200
 
 
-@pytest.mark.idp_config(CERT_CONFIG)
+@pytest.mark.idp_config.with_args(cert_config)
 def test_expired_assertion_is_700024(client: AppClient, clock: MockClock) -> None:
-    assertion = CERT.assertion(audience=AUD, now=clock.now() - timedelta(hours=2))
+    assertion = client_cert().assertion(audience=AUD, now=clock.now() - timedelta(hours=2))
     _error(_assert(client, assertion), 700024, 401)
 
 
-@pytest.mark.idp_config(CERT_CONFIG)
+@pytest.mark.idp_config.with_args(cert_config)
 def test_assertion_without_x5t_is_5002723(client: AppClient, clock: MockClock) -> None:
-    assertion = CERT.assertion(audience=AUD, now=clock.now(), header={})
+    assertion = client_cert().assertion(audience=AUD, now=clock.now(), header={})
     _error(_assert(client, assertion), 5002723, 401)
 
 
-@pytest.mark.idp_config(CERT_CONFIG)
+@pytest.mark.idp_config.with_args(cert_config)
 def test_hs256_assertion_is_5002738(client: AppClient, clock: MockClock) -> None:
     now = int(clock.now().timestamp())
     assertion = jwt.encode({"aud": AUD, "iss": CLIENT_ID, "sub": CLIENT_ID, "exp": now + 600,
                             "nbf": now}, "s" * 32, algorithm="HS256",
-                           headers={"x5t": CERT.x5t})
+                           headers={"x5t": client_cert().x5t})
     body = _error(_assert(client, assertion), 5002738, 401)
     assert "RS256,RS384,RS512" in body["error_description"]
 
 
-@pytest.mark.idp_config(CERT_CONFIG)
+@pytest.mark.idp_config.with_args(cert_config)
 def test_padded_thumbprints_as_msal_python_sends_them(client: AppClient,
                                                       clock: MockClock) -> None:
-    assertion = CERT.assertion(audience=AUD, now=clock.now(), header={"x5t": CERT.x5t + "="})
+    cert = client_cert()
+    assertion = cert.assertion(audience=AUD, now=clock.now(), header={"x5t": cert.x5t + "="})
     assert _assert(client, assertion).status_code == 200
-    sha256 = base64.urlsafe_b64encode(hashlib.sha256(CERT.cert.public_bytes(
+    sha256 = base64.urlsafe_b64encode(hashlib.sha256(cert.cert.public_bytes(
         serialization.Encoding.DER)).digest()).decode()
     assert sha256.endswith("=")
-    fake = Certificate(CERT.key, CERT.cert)
+    fake = Certificate(cert.key, cert.cert)
     body = {"aud": AUD, "iss": CLIENT_ID, "sub": CLIENT_ID, "exp": int(clock.now().timestamp())
             + 600}
     token = jwt.encode(body, fake.key, algorithm="PS256", headers={"x5t#S256": sha256})
