@@ -179,14 +179,18 @@ def create_app(settings: Settings, *, http_client: httpx.AsyncClient | None = No
     Without :attr:`Settings.admin_token` and with a new database, an admin token is created
     and logged once (the CLI prints it instead)."""
     check_public_url(settings)
+    db = Database(settings.db_path)
+    try:
+        _, created = provision_admin_token(db, settings.admin_token)
+    except BaseException:
+        db.close()  # a refused admin token leaves no connection open
+        raise
+    if created is not None:
+        logger.warning("admin token created (shown once; keep it): %s", created)
     owns_client = http_client is None
     http = http_client or httpx.AsyncClient(
         timeout=timeout_of(settings), follow_redirects=False, verify=tls_verify(settings)
     )
-    db = Database(settings.db_path)
-    _, created = provision_admin_token(db, settings.admin_token)
-    if created is not None:
-        logger.warning("admin token created (shown once; keep it): %s", created)
     state = AppState(
         settings=settings,
         db=db,
@@ -205,8 +209,11 @@ def create_app(settings: Settings, *, http_client: httpx.AsyncClient | None = No
             try:
                 await state.background.wait(timeout=shutdown_wait(settings))
             finally:
-                if owns_client:
-                    await http.aclose()
+                try:
+                    if owns_client:
+                        await http.aclose()
+                finally:
+                    db.close()  # once the calls in the background are done with it
 
     app = Starlette(
         routes=[

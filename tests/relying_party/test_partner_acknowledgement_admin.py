@@ -5,6 +5,7 @@ platform was down: the page's Retry form (an admin session and the form's CSRF t
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 import sqlite3
@@ -210,7 +211,7 @@ def test_a_database_from_before_the_api_root_opens_and_learns_it(
     """Installations stored before the API root was kept have none: a retry says so, and a
     rotation naming the root gives them one."""
     old = str(tmp_path / "old.db")
-    with sqlite3.connect(old) as conn:
+    with contextlib.closing(sqlite3.connect(old)) as conn, conn:
         conn.executescript(OLD_INSTALLATIONS)
         conn.execute("INSERT INTO installations VALUES (?,?,?,?,?,?,?,?,?,?,1,?,?,NULL)", (
             "old-installation", TID, "contoso", "app", CLIENT_ID, "s", "https://a", "https://t",
@@ -222,7 +223,11 @@ def test_a_database_from_before_the_api_root_opens_and_learns_it(
                                           api_root=BASE)
     assert db.installations.get("old-installation").api_root == BASE  # type: ignore[union-attr]
     db.close()
-    assert Database(old).installations.get("old-installation").api_root == BASE  # type: ignore[union-attr]
+    again = Database(old)
+    try:
+        assert again.installations.get("old-installation").api_root == BASE  # type: ignore[union-attr]
+    finally:
+        again.close()
 
 
 def test_an_installation_without_an_api_root_fails_to_be_approved_saying_why(
@@ -242,10 +247,13 @@ def test_an_installation_without_an_api_root_fails_to_be_approved_saying_why(
     assert response.json()["api_root"] is None
 
 
-def test_the_outcome_of_an_older_attempt_is_not_kept(db_path: str, rp: RpHarness) -> None:
+def test_the_outcome_of_an_older_attempt_is_not_kept(db_path: str, rp: RpHarness,
+                                                     request: pytest.FixtureRequest) -> None:
     """A slow call that ends after a newer event or retry started another attempt leaves the
     newer one's state alone."""
-    acks = Database(db_path).acknowledgements
+    db = Database(db_path)
+    request.addfinalizer(db.close)
+    acks = db.acknowledgements
     now = rp.clock.now()
     first = acks.start(INSTALLATION, "credentials", now)
     second = acks.start(INSTALLATION, "credentials", now)

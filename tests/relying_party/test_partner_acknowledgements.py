@@ -40,6 +40,7 @@ from starlette.responses import Response, StreamingResponse
 
 from relying_party import Settings, create_app
 from relying_party.apps_api import MAX_ANSWER_BYTES
+from relying_party.db import Database
 
 NEW_SECRET = "rp7Q~Rotated.Secret-Value-02"
 NEW_CLIENT_ID = "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
@@ -356,7 +357,11 @@ def test_shutting_down_waits_for_the_calls_under_way(
         rp = RpHarness(settings, client, clock, op)
         assert outcome(rp, installed_body(rp)) == "installed"
         threading.Timer(0.2, gate.set).start()
-    [stored] = app.state.rp.db.acknowledgements.of(INSTALLATION).values()
+    db = Database(settings.db_path)  # the app closed its own as it shut down
+    try:
+        [stored] = db.acknowledgements.of(INSTALLATION).values()
+    finally:
+        db.close()
     assert stored.state == "approved"
 
 

@@ -9,6 +9,7 @@ served from another origin than Entra's is its own space: test_rp_tenant_origins
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -67,8 +68,11 @@ def test_moving_a_connection_between_v1_and_v2_keeps_its_users(
     assert len(tls_world.rp.get("/api/admin/errors").json()) == 0
 
 
-def _database(tmp_path: Path) -> Database:
-    return Database(str(tmp_path / "rp.db"))
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(str(tmp_path / "rp.db"))
+    yield database
+    database.close()
 
 
 def _create(db: Database, issuer: str, email: str | None = None) -> int:
@@ -79,17 +83,15 @@ def _create(db: Database, issuer: str, email: str | None = None) -> int:
 
 @pytest.mark.parametrize("stored", [V1, V2, f"entra:{TID}"])
 def test_identities_stored_under_either_spelling_match_the_tenant_key(
-    tmp_path: Path, stored: str
+    db: Database, stored: str
 ) -> None:
-    db = _database(tmp_path)
     user_id = _create(db, stored, "alice@contoso.test")
     for iss in (V1, V2):
         found = db.users.find_by_identity(issuer_key(iss, tid=TID, origin=None), SUB)
         assert found is not None and found.id == user_id
 
 
-def test_the_same_sub_in_two_tenants_is_two_users(tmp_path: Path) -> None:
-    db = _database(tmp_path)
+def test_the_same_sub_in_two_tenants_is_two_users(db: Database) -> None:
     _create(db, V1)
     other_v2 = f"https://login.microsoftonline.com/{OTHER_TID}/v2.0"
     other_key = issuer_key(other_v2, tid=OTHER_TID, origin=None)
@@ -103,10 +105,9 @@ def test_the_same_sub_in_two_tenants_is_two_users(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("tid", [OTHER_TID, None], ids=["another tid", "no tid"])
 def test_an_entra_issuer_whose_token_names_another_tenant_keeps_its_literal_key(
-    tmp_path: Path, tid: str | None
+    db: Database, tid: str | None
 ) -> None:
     assert issuer_key(V1, tid=tid, origin=None) == V1
-    db = _database(tmp_path)
     _create(db, f"entra:{TID}")
     assert db.users.find_by_identity(issuer_key(V1, tid=tid, origin=None), SUB) is None
 
@@ -122,10 +123,9 @@ def test_an_entra_issuer_whose_token_names_another_tenant_keeps_its_literal_key(
     f"https://user@sts.windows.net/{TID}/",
 ], ids=["keycloak", "http", "trailing slash", "deeper path", "v1 without slash", "query",
         "v1 deeper", "userinfo"])
-def test_other_issuers_keep_their_literal_key(tmp_path: Path, iss: str) -> None:
+def test_other_issuers_keep_their_literal_key(db: Database, iss: str) -> None:
     assert issuer_key(iss, tid=TID, origin=None) == iss
     assert spelt_issuer_key(iss) == iss
-    db = _database(tmp_path)
     user_id = _create(db, iss)
     _create(db, f"entra:{TID}", "other@contoso.test")
     found = db.users.find_by_identity(iss, SUB)
@@ -146,8 +146,7 @@ ENTRA_SERVED: dict[tuple[SourceKind, str], str | None] = {("connection", "c1"): 
 """The sessions' connection, served from Entra's own hosts."""
 
 
-def test_sessions_end_across_the_spellings_and_never_in_another_tenant(tmp_path: Path) -> None:
-    db = _database(tmp_path)
+def test_sessions_end_across_the_spellings_and_never_in_another_tenant(db: Database) -> None:
     other_v1 = f"https://sts.windows.net/{OTHER_TID}/"
     _session(db, "v2-session", V2, "sid-1")
     _session(db, "other-tenant", other_v1, "sid-1")
@@ -166,8 +165,7 @@ def test_sessions_end_across_the_spellings_and_never_in_another_tenant(tmp_path:
                                       origins=ENTRA_SERVED) == 1
 
 
-def test_a_session_served_elsewhere_is_not_entra_s_tenant(tmp_path: Path) -> None:
-    db = _database(tmp_path)
+def test_a_session_served_elsewhere_is_not_entra_s_tenant(db: Database) -> None:
     _session(db, "elsewhere", V1, "sid-1")
     elsewhere: dict[tuple[SourceKind, str], str | None] = {
         ("connection", "c1"): "https://login.other.test"}
@@ -178,7 +176,7 @@ def test_a_session_served_elsewhere_is_not_entra_s_tenant(tmp_path: Path) -> Non
 
 
 def _session_sid(tmp_path: Path) -> str:
-    with sqlite3.connect(tmp_path / "rp.db") as conn:
+    with contextlib.closing(sqlite3.connect(tmp_path / "rp.db")) as conn:
         (sid,) = conn.execute("SELECT sid FROM sessions").fetchone()
     assert isinstance(sid, str)
     return sid

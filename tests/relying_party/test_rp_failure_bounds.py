@@ -4,6 +4,7 @@ callback request and an unexpected exception are logged under the reference show
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 from pathlib import Path
@@ -73,7 +74,7 @@ def test_failures_of_no_connection_never_evict_a_connection_s(rp: RpHarness, jun
 
 
 def test_an_older_log_is_split_into_the_two_pools(tmp_path: Path) -> None:
-    with sqlite3.connect(tmp_path / "old.db") as conn:
+    with contextlib.closing(sqlite3.connect(tmp_path / "old.db")) as conn, conn:
         conn.executescript("""
             CREATE TABLE error_log (ref TEXT PRIMARY KEY, created_at TEXT NOT NULL,
                 status INTEGER NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL,
@@ -115,9 +116,14 @@ def test_an_unexpected_exception_is_logged_under_the_reference_shown(
         raise RuntimeError("database on fire")
 
     monkeypatch.setattr(rp.client.app.state.rp.db.connections, "all", boom)  # type: ignore[attr-defined]
-    with AppClient(rp.client.app, raise_server_exceptions=False) as client:
+    # Without ``with``: the harness's client runs the app's lifespan, and a second one ending
+    # would shut the app down under it.
+    client = AppClient(rp.client.app, raise_server_exceptions=False)
+    try:
         page = client.get("/widget")
         api = client.get("/api/admin/connections", headers=rp.client.headers)
+    finally:
+        client.close()
     record = rp.assert_failure_page(page, status=500, code="internal_error",
                                     contact=rp.settings.default_support_contact)
     assert "RuntimeError" in str(record["detail"])
