@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from leaks import unclosed
 from rp_support import START
 from starlette.applications import Starlette
 
@@ -40,9 +41,13 @@ def _start(db: Path, *extra: str, env: dict[str, str] | None = None) -> subproce
     )
 
 
-def _stop(process: subprocess.Popen[str]) -> None:
+def _stop(process: subprocess.Popen[str]) -> str:
+    """Stop the process; what it printed that was not read yet (its output is closed)."""
     process.terminate()
     process.wait(timeout=10)
+    assert process.stdout is not None
+    with process.stdout:
+        return process.stdout.read()
 
 
 def test_cli_prints_the_admin_token_once_and_the_api_takes_it(tmp_path: Path) -> None:
@@ -71,9 +76,7 @@ def test_cli_prints_the_admin_token_once_and_the_api_takes_it(tmp_path: Path) ->
         headers = {"Authorization": f"Bearer {token}"}
         assert httpx.get(f"{url}/api/admin/errors", headers=headers, timeout=10).status_code == 200
     finally:
-        _stop(again)
-        assert again.stdout is not None
-        assert "Admin token" not in again.stdout.read()
+        assert "Admin token" not in _stop(again)
 
 
 @pytest.mark.slow
@@ -93,26 +96,18 @@ def test_cli_takes_the_admin_token_from_a_file_or_the_environment(tmp_path: Path
                                  headers={"Authorization": f"Bearer {token}"}, timeout=10)
             assert response.status_code == 200
         finally:
-            _stop(process)
-            assert process.stdout is not None
-            assert "Admin token" not in process.stdout.read()
+            assert "Admin token" not in _stop(process)
 
 
 def test_cli_refuses_a_short_admin_token(tmp_path: Path) -> None:
     process = _start(tmp_path / "short.db", env={**os.environ, "RP_ADMIN_TOKEN": "short"})
     assert process.wait(timeout=30) != 0
+    assert _stop(process) == ""
 
 
 def test_cli_port_zero_prints_url_first_and_serves(tmp_path: Path) -> None:
     db = tmp_path / "cli.db"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "relying_party", "--host", "127.0.0.1", "--port", "0",
-         "--db", str(db), "--log-level", "warning"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=Path(relying_party.__file__).parent.parent,
-    )
+    process = _start(db)
     try:
         assert process.stdout is not None
         url = process.stdout.readline().strip()
@@ -124,8 +119,7 @@ def test_cli_port_zero_prints_url_first_and_serves(tmp_path: Path) -> None:
         with httpx.Client(timeout=10.0) as client:  # kept alive
             assert [client.get(f"{url}/api/me").status_code for _ in range(3)] == [401] * 3
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        _stop(process)
 
 
 def test_the_listening_socket_is_tcp_so_asyncio_turns_nagle_off() -> None:
@@ -136,6 +130,15 @@ def test_the_listening_socket_is_tcp_so_asyncio_turns_nagle_off() -> None:
 
     with listening_socket("127.0.0.1", 0) as sock:
         assert sock.proto == socket.IPPROTO_TCP
+
+
+def test_a_host_it_cannot_listen_on_leaves_no_socket_open() -> None:
+    from relying_party.__main__ import listening_socket
+
+    with unclosed() as left:
+        with pytest.raises(OSError):
+            listening_socket("no.such.invalid", 0)
+    assert left == []
 
 
 def test_a_new_admin_token_replaces_the_old_and_ends_admin_sessions(tmp_path: Path) -> None:
