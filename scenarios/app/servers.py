@@ -233,6 +233,10 @@ class AppServer:
     def stop(self) -> None:
         self._running.close()
         self._running = contextlib.ExitStack()
+        if self.address.sock is not None:
+            # Bound for an app that may never have been served on it (its factory failed, or
+            # it was mounted on a host); a restart binds the port again.
+            self.address.sock.close()
 
     def restart(self, values: Mapping[str, str]) -> None:
         """Stop and start again with new values (a renewed secret), on the same address."""

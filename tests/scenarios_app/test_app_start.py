@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from leaks import unclosed
 
 from scenarios.app import parse_profile
 from scenarios.app.process import AppStartError, start_command
@@ -110,3 +111,19 @@ def test_an_asgi_module_found_nowhere_says_where_it_was_looked_for(
                 pytest.raises(AppStartError) as caught:
             server.start({"base_url": server.base_url})
         assert str(caught.value) == f"cannot import {module} for asgi = '{module}:create': {says}"
+
+
+def test_a_socket_planned_for_an_app_that_never_started_is_closed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    profile = parse_profile('[app]\nasgi = "nowhere_app:create"\n' + SECTIONS,
+                            path=tmp_path / "app.toml")
+    with unclosed() as left:
+        address = plan_address(profile)
+        assert address.sock is not None
+        with AppServer(profile, address, workdir=tmp_path) as server, \
+                pytest.raises(AppStartError):
+            server.start({"base_url": server.base_url})
+        assert address.sock.fileno() == -1
+        del address, server
+    assert left == []
