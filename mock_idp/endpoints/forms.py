@@ -50,9 +50,11 @@ async def form_fields(request: Request) -> list[tuple[str, str]]:
         items = _urlencoded(await request.body())
     else:
         try:
-            items = (await request.form()).multi_items()
+            form = await request.form()
         except Exception as exc:
             raise EntraError(90056) from exc
+        items = form.multi_items()
+        await form.close()  # a file part's spooled file; refused below
     fields: list[tuple[str, str]] = []
     for key, value in items:
         if not isinstance(value, str) or has_surrogate(key) or has_surrogate(value):
