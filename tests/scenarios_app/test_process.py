@@ -282,6 +282,7 @@ def test_a_command_that_exits_while_another_server_answers_is_not_ready(tmp_path
                           log=tmp_path / "o.log", ready_url=ready_url, timeout=10)
     finally:
         server.shutdown()
+        server.server_close()
     message = str(caught.value)
     assert f"had exited with code 4 when {ready_url} answered" in message, message
     assert "cannot bind" in message

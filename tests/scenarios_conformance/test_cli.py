@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
@@ -140,7 +141,9 @@ def test_redirect_uris_are_registered_on_the_platform_named(
     code = main(["conformance", "--rp", "http://127.0.0.1:9", "--idp", idp.url,
                  "--redirect-uri", web, "--spa-redirect-uri", spa])
     assert code == 2  # nothing listens at the RP's URL
-    app = MockControl(idp.url, tenant=DEFAULT_TENANT_ID, client_id=REFERENCE_RP_CLIENT_ID).app()
+    with httpx.Client(timeout=15) as http:
+        app = MockControl(idp.url, tenant=DEFAULT_TENANT_ID, client_id=REFERENCE_RP_CLIENT_ID,
+                          http=http).app()
     assert web in app["web"]["redirectUris"] and web not in app["spa"]["redirectUris"]
     assert spa in app["spa"]["redirectUris"] and spa not in app["web"]["redirectUris"]
 

@@ -48,6 +48,7 @@ def serving(pages: type[Pages]) -> Iterator[str]:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
+        server.server_close()
 
 
 def start_hanging_navigation(page: Page, origin: str) -> None:

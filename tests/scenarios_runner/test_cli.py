@@ -105,6 +105,7 @@ def test_a_reader_that_leaves_early_ends_the_command_quietly() -> None:
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert child.stdout is not None and child.stderr is not None
     child.stdout.close()  # before the child has written anything
-    err = child.stderr.read().decode()
+    with child.stderr:
+        err = child.stderr.read().decode()
     assert child.wait(timeout=60) == EXIT_BROKEN_PIPE, err
     assert err == ""
