@@ -86,13 +86,18 @@ def demo_process() -> Iterator[Demo]:
         for line in process.stderr:
             running.errors.append(line)
 
-    threading.Thread(target=drain, daemon=True).start()
+    drainer = threading.Thread(target=drain, daemon=True)
+    drainer.start()
     try:
         yield running
     finally:
         if process.poll() is None:
             process.kill()
             process.wait(10)
+        drainer.join(10)
+        for pipe in (process.stdout, process.stderr):
+            assert pipe is not None
+            pipe.close()
 
 
 @pytest.mark.slow

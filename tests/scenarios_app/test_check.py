@@ -197,6 +197,9 @@ def test_a_reader_that_leaves_early_stops_the_check_and_the_app_quietly(tmp_path
         assert child.wait(timeout=60) == EXIT_BROKEN_PIPE, err
     finally:
         child.kill()
+        child.wait(10)
+        child.stdout.close()
+        child.stderr.close()
     assert "Traceback" not in err, err
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", int(found[2])),
                                                            timeout=5):
