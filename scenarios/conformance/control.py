@@ -8,7 +8,6 @@ from urllib.parse import quote
 
 import httpx
 
-from scenarios.ca_trust import public_trust
 from scenarios.protocol_view import ProtocolSources
 
 __all__ = ["MockControl", "SetupError"]
@@ -33,11 +32,12 @@ class MockControl:
     """The provider's test-control and management APIs, as this command uses them."""
 
     def __init__(self, base_url: str, *, tenant: str, client_id: str,
-                 http: httpx.Client | None = None) -> None:
+                 http: httpx.Client) -> None:
+        """``http`` is the caller's, and closed by it."""
         self.base_url = base_url.rstrip("/")
         self.tenant = tenant
         self.client_id = client_id
-        self._http = http or httpx.Client(timeout=15, verify=public_trust())
+        self._http = http
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         url = f"{self.base_url}{path}"
