@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..clock import epoch
+from ..consent import service_principal_id
 from ..store import Application, Tenant, User
 from .claims_request import EMPTY, ClaimsRequest
 from .group_claims import groups_and_roles
@@ -235,7 +236,12 @@ def access_token_claims(
         # ``roles``: the application permissions granted to the app; Entra leaves the claim out
         # of an app-only token that has none (the client credentials reference, "Controlling
         # tokens without the roles claim").
-        claims.update({"oid": s.app.id, "sub": s.app.id})
+        # ``oid`` and ``sub``: the object id of the app's service principal in the tenant that
+        # issues the token, not the application object's (the access token claims reference,
+        # ``oid``: "the user or service principal"), so the ids Graph lists for the app
+        # (``servicePrincipals``, ``appRoleAssignedTo``'s ``principalId``) match its tokens.
+        principal = service_principal_id(s.tenant.id, s.app.client_id)
+        claims.update({"oid": principal, "sub": principal})
         if app_roles:
             claims["roles"] = list(app_roles)
         if resource_app is None or any(

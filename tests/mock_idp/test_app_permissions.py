@@ -205,6 +205,19 @@ def test_an_application_permission_granted_and_revoked_through_graph(client: App
     assert _app_only(client, f"{API_URI}/.default").json()["error_codes"] == [501051]
 
 
+@pytest.mark.idp_config(_config())
+def test_an_app_only_token_names_the_apps_service_principal(client: AppClient) -> None:
+    """``oid`` and ``sub`` of an app-only token are the service principal's object id, the
+    ``principalId`` Graph lists the app's permissions under, not the application object's."""
+    token = claims(_app_only(client, f"{API_URI}/.default").json()["access_token"])
+    principal = _sp(client, CLIENT_ID)
+    assert token["oid"] == token["sub"] == principal
+    application = client.get(f"/graph/{TENANT}/v1.0/applications(appId='{CLIENT_ID}')")
+    assert application.status_code == 200 and application.json()["id"] != principal
+    held = client.get(_assignments_path()).json()["value"]
+    assert held and {a["principalId"] for a in held} == {principal}
+
+
 @pytest.mark.idp_config(_config(admin_consented=False))
 @pytest.mark.parametrize(("body", "field", "status"), [
     ({"appRoleId": "Orders.Approve"}, "appRoleId", 400),
