@@ -53,7 +53,7 @@ async def keys(request: Request, *, version: str) -> Response:
     state = idp(request)
     key_issuer = None
     if version == "2.0":
-        tid = tenant.id if tenant else "{tenantid}"
+        tid = discovery.v2_issuer_tenant(segment, tenant.id if tenant else None)
         key_issuer = f"{base_url(request)}/{tid}/v2.0"
     body = {"keys": [k.jwk(issuer=key_issuer) for k in state.keys.published()]}
     transform = token_fault(request, "jwks", tenant=tenant.id if tenant else None)

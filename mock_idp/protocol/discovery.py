@@ -2,7 +2,10 @@
 realm discovery.
 
 Tenant documents name every endpoint by the tenant GUID; ``common`` and ``organizations``
-documents keep their segment and carry the literal ``{tenantid}`` issuer template.
+documents keep their segment and carry the literal ``{tenantid}`` issuer template. The v2
+``consumers`` document keeps its segment in the endpoints but names the Microsoft account tenant
+in its issuer, as the live document does (clients that check it hard-code that issuer for
+``consumers``, e.g. Go verifiers that special-case it beside ``{tenantid}`` for the others).
 """
 
 from __future__ import annotations
@@ -16,12 +19,22 @@ if TYPE_CHECKING:
     from ..store import Store
 
 MULTI_TENANT = ("common", "organizations", "consumers")
+MSA_TENANT_ID = "9188040d-6c67-4c5b-b112-36a304b66dad"
+"""The Microsoft account tenant, which ``consumers`` stands for (``entra-id.md`` §1.3)."""
+
+
+def v2_issuer_tenant(segment: str, tenant_id: str | None) -> str:
+    """The tenant a v2 issuer names for a path segment: the tenant's GUID, the Microsoft account
+    tenant for ``consumers``, else the literal ``{tenantid}`` template."""
+    if tenant_id is not None:
+        return tenant_id
+    return MSA_TENANT_ID if segment.lower() == "consumers" else "{tenantid}"
 
 
 def v2_document(base: str, segment: str, *, tenant_id: str | None, region: str | None
                 ) -> dict[str, Any]:
     t = tenant_id or segment
-    issuer_tid = tenant_id or "{tenantid}"
+    issuer_tid = v2_issuer_tenant(segment, tenant_id)
     return {
         "token_endpoint": f"{base}/{t}/oauth2/v2.0/token",
         "token_endpoint_auth_methods_supported": [

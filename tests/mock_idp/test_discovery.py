@@ -15,6 +15,9 @@ from starlette.applications import Starlette
 
 from mock_idp.protocol import discovery
 
+MSA_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
+"""The Microsoft account tenant, which the consumers documents name (entra-id.md)."""
+
 ENDPOINTS = ("token_endpoint", "authorization_endpoint", "end_session_endpoint", "jwks_uri",
              "device_authorization_endpoint", "kerberos_endpoint")
 
@@ -66,6 +69,15 @@ def test_multi_tenant_v2_documents_carry_the_tenantid_template(client: AppClient
     assert doc["authorization_endpoint"] == f"{BASE}/{segment}/oauth2/v2.0/authorize"
     assert doc["jwks_uri"] == f"{BASE}/{segment}/discovery/v2.0/keys"
     assert doc["tenant_region_scope"] is None
+
+
+def test_the_consumers_v2_document_names_the_microsoft_account_tenant(client: AppClient) -> None:
+    """Unlike ``common`` and ``organizations``, Entra's ``consumers`` document carries a concrete
+    issuer, the Microsoft account tenant's, and keeps ``consumers`` in its endpoints."""
+    doc = client.get(paths("consumers", "2.0")["discovery"]).json()
+    assert doc["issuer"] == f"{BASE}/{MSA_TENANT}/v2.0"
+    assert doc["authorization_endpoint"] == f"{BASE}/consumers/oauth2/v2.0/authorize"
+    assert doc["jwks_uri"] == f"{BASE}/consumers/discovery/v2.0/keys"
 
 
 @pytest.mark.parametrize("segment", [TENANT, DOMAIN])
@@ -128,7 +140,7 @@ def _thumbprint(x5c0: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha1(der).digest()).rstrip(b"=").decode()
 
 
-@pytest.mark.parametrize("segment", [TENANT, DOMAIN, "common", "organizations"])
+@pytest.mark.parametrize("segment", [TENANT, DOMAIN, "common", "organizations", "consumers"])
 @pytest.mark.parametrize("version", ["2.0", "1.0"])
 def test_keys_have_kid_equal_x5t_equal_certificate_thumbprint(
     client: AppClient, segment: str, version: str
@@ -151,7 +163,8 @@ def test_keys_have_kid_equal_x5t_equal_certificate_thumbprint(
         assert public.public_numbers().n == n
         assert cert.public_bytes(serialization.Encoding.DER) == base64.b64decode(key["x5c"][0])
         if version == "2.0":
-            expected = TENANT if segment in (TENANT, DOMAIN) else "{tenantid}"
+            expected = (TENANT if segment in (TENANT, DOMAIN)
+                        else MSA_TENANT if segment == "consumers" else "{tenantid}")
             assert key["issuer"] == f"{BASE}/{expected}/v2.0"
         else:
             assert "issuer" not in key
