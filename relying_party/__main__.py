@@ -24,7 +24,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from .admin_auth import provision_admin_token, replace_admin_token
-from .app import check_public_url, create_app, public_url_problem, tls_verify
+from .app import check_urls, create_app, graph_url_problem, public_url_problem, tls_verify
 from .db import Database
 from .inputs import InputError, text
 from .settings import Settings
@@ -80,6 +80,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         f"{Settings.platform_api_scope})",
     )
     parser.add_argument(
+        "--graph-url", metavar="URL",
+        help="Microsoft Graph's base URL, where the groups of a user in too many groups for a "
+        "token are looked up: a national cloud's, or a test provider's Graph-shaped API "
+        f"(default: {Settings.graph_url})",
+    )
+    parser.add_argument(
         "--allow-http-idp",
         action="store_true",
         help="accept plain-http provider URLs on non-loopback hosts (test setups only)",
@@ -108,6 +114,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error("--port must be between 0 and 65535")
+    if args.graph_url is not None and (
+            problem := graph_url_problem(args.graph_url, allow_http=args.allow_http_idp)):
+        parser.error(f"--graph-url {args.graph_url!r} {problem}")
     if args.public_url is not None:
         args.public_url = args.public_url.rstrip("/")
         if problem := public_url_problem(args.public_url):
@@ -220,9 +229,10 @@ def _settings(args: argparse.Namespace, public_url: str) -> Settings:
            if args.partner_support_contact is not None else {}),
         **({"platform_api_scope": args.platform_api_scope}
            if args.platform_api_scope is not None else {}),
+        **({"graph_url": args.graph_url} if args.graph_url is not None else {}),
     )
     try:
-        check_public_url(settings)
+        check_urls(settings)
     except ValueError as exc:
         _fail(str(exc))
     if args.ca_file:

@@ -29,7 +29,7 @@ from .failure import (
     record_failure,
     render_record,
 )
-from .inputs import InputError, url_text_problem
+from .inputs import InputError, url_problem, url_text_problem
 from .login_errors import CallbackRefused, InternalError
 from .middleware import BodyLimit, SecurityHeaders, TrustedHost, missing_security_headers
 from .oidc.errors import LoginError
@@ -160,10 +160,20 @@ def public_url_problem(url: str) -> str | None:
     return None
 
 
-def check_public_url(settings: Settings) -> None:
-    """Refuse, before serving, a public URL that cannot be the base of the app's URLs."""
+def graph_url_problem(url: str, *, allow_http: bool) -> str | None:
+    """Why ``url`` cannot be Microsoft Graph's base URL (``Settings.graph_url``), or None: the
+    user's token goes to ``url + /v1.0/…``, so a base as for the public URL, over https but on a
+    loopback host (or with ``allow_http``)."""
+    return public_url_problem(url) or url_problem(url, allow_http=allow_http)
+
+
+def check_urls(settings: Settings) -> None:
+    """Refuse, before serving, a public URL that cannot be the base of the app's URLs, and a
+    Graph URL that cannot be the base of Graph's."""
     if problem := public_url_problem(settings.public_url):
         raise ValueError(f"public_url {settings.public_url!r} {problem}")
+    if problem := graph_url_problem(settings.graph_url, allow_http=settings.allow_http_idp):
+        raise ValueError(f"graph_url {settings.graph_url!r} {problem}")
 
 
 def shutdown_wait(settings: Settings) -> float:
@@ -178,7 +188,7 @@ def create_app(settings: Settings, *, http_client: httpx.AsyncClient | None = No
 
     Without :attr:`Settings.admin_token` and with a new database, an admin token is created
     and logged once (the CLI prints it instead)."""
-    check_public_url(settings)
+    check_urls(settings)
     db = Database(settings.db_path)
     try:
         _, created = provision_admin_token(db, settings.admin_token)

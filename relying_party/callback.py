@@ -252,6 +252,7 @@ async def complete_sign_in(
     groups = await resolve_groups(rp.providers.http, claims.claims,
                                   provider=client.token_endpoint,
                                   access_token=tokens.access_token,
+                                  graph=settings.graph_url,
                                   timeout=rp.providers.timeout)
 
     platform_user_id: str | None = None

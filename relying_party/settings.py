@@ -87,6 +87,13 @@ class Settings:
     (:mod:`relying_party.apps_api`). Talkdesk names ``apps:write``; an Entra-shaped token
     endpoint (the mock's) takes a resource's ``.default``."""
 
+    graph_url: str = "https://graph.microsoft.com"
+    """Microsoft Graph's base URL: a user in too many groups for a token is looked up at
+    ``{graph_url}/v1.0/users/{oid}/getMemberObjects`` (Entra's overage names Azure AD Graph,
+    which is retired). A national cloud's Graph, or a test provider's Graph-shaped API (the
+    mock's ``<mock>/graph/<tenant id>``). No query or fragment; http only on loopback hosts
+    unless :attr:`allow_http_idp`."""
+
     connect_timeout: float = 3.0
     """Seconds to open a connection to the IdP or the platform."""
 

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import socket
 import ssl
@@ -79,6 +80,9 @@ __all__ = [
     "real_idp_stack",
     "rp_timeouts",
 ]
+
+_GRAPH_HOST = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
+"""A lower-case host name, as Entra writes ``msgraph_host``."""
 
 
 class IdpConfigError(ValueError):
@@ -336,6 +340,16 @@ class RealIdpStack:
         return logged
 
 
+def graph_url(metadata: Mapping[str, Any]) -> str:
+    """Microsoft Graph for the provider, where the RP looks up a user in too many groups for a
+    token: Entra's discovery names its cloud's Graph in ``msgraph_host`` (``graph.microsoft.us``
+    in a national cloud); anything else gets the public cloud's."""
+    host = metadata.get("msgraph_host")
+    if isinstance(host, str) and _GRAPH_HOST.match(host):
+        return f"https://{host}"
+    return "https://graph.microsoft.com"
+
+
 def _fetch_metadata(http: httpx.Client, url: str) -> dict[str, Any]:
     try:
         response = http.get(url)
@@ -398,6 +412,7 @@ def real_idp_stack(config: RealIdpConfig, *, workdir: Path | None = None,
             "admin_token": secrets.token_urlsafe(24),
             "ca_file": str(config.ca_file) if config.ca_file is not None else "",
             "event_keys_url": "",
+            "graph_url": graph_url(metadata),
         }
         try:
             server.start(values)

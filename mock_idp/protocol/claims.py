@@ -92,11 +92,6 @@ class Subject:
     def amr(self) -> list[str]:
         return ["pwd", "mfa"] if self.mfa else ["pwd"]
 
-    @property
-    def graph_base(self) -> str:
-        """The tenant's Graph-shaped API on the mock (where the groups overage points)."""
-        return f"{self.base_url}/graph/{self.tenant.id}/v1.0"
-
 
 PROTECTED_CLAIMS = frozenset({
     "iss", "aud", "exp", "nbf", "iat", "nonce", "sub", "oid", "tid", "ver", "uti", "sid",
@@ -117,8 +112,7 @@ def _configured(s: Subject, app: Application | None, kind: str, version: str,
     user = s.user
     assert user is not None
     configured = app.optional_claims.for_token(kind) if app is not None else ()
-    out = groups_and_roles(s.tenant, app, user, configured=configured, implicit=s.implicit,
-                           graph_base=s.graph_base)
+    out = groups_and_roles(s.tenant, app, user, configured=configured, implicit=s.implicit)
     out.update(optional_claims(s.tenant, app, user, kind=kind, version=version, scopes=scopes,
                                auth_time=s.auth_time, session_id=session_id,
                                requested=s.requested))

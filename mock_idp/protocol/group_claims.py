@@ -16,9 +16,9 @@ Pure functions of the directory. Entra's behaviour, per Microsoft Learn:
   cloud groups' display names (with ``ApplicationGroup`` only); ``emit_as_roles`` puts the values
   in ``roles`` instead, and the user's app roles are then left out.
 - Overage: past 200 groups in a JWT, ``groups`` is left out and ``_claim_names`` /
-  ``_claim_sources`` point at the user's ``getMemberObjects`` (ID and access token claims
-  references, "Groups overage claim"). A token from the implicit flow carries at most 5 groups;
-  with more it has ``"hasgroups": true`` instead
+  ``_claim_sources`` point at the user's ``getMemberObjects`` on Azure AD Graph (ID and access
+  token claims references, "Groups overage claim"; see :func:`overage_endpoint`). A token
+  from the implicit flow carries at most 5 groups; with more it has ``"hasgroups": true`` instead
   (https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-fed-group-claims:
   "hasgroups ... only if the user is in more than five groups"; the access token reference's
   ``hasgroups`` row: "currently six or more groups"). SAML's limit of 150 does not apply: the mock
@@ -107,15 +107,26 @@ def _group_properties(configured: tuple[OptionalClaim, ...]) -> tuple[str, ...]:
     return claim.additional_properties if claim is not None else ()
 
 
-def overage_endpoint(graph_base: str, user: User) -> str:
-    """Where ``_claim_sources`` points: the user's ``getMemberObjects`` on the mock's Graph.
-    (Entra's own value is an Azure AD Graph URL that apps are told not to rely on.)"""
-    return f"{graph_base}/users/{user.id}/getMemberObjects"
+AZURE_AD_GRAPH = "https://graph.windows.net"
+
+
+def overage_endpoint(tenant: Tenant, user: User) -> str:
+    """Where ``_claim_sources`` points: Entra's own value, the user's ``getMemberObjects`` on
+    Azure AD Graph, exactly as Entra emits it, not the mock's Graph.
+
+    Azure AD Graph is retired and takes no Microsoft Graph token, so an app that follows the
+    URL as it is gets no groups in production; Microsoft tells apps to call Microsoft Graph's
+    ``/v1.0/users/{oid}/getMemberObjects`` instead (the access token claims reference, "Groups
+    overage claim"; MicrosoftDocs/azure-docs #28514 and #91865 quote the value). Against the
+    mock, such an app calls the mock's Graph (``<mock>/graph/<tenant>/v1.0``) with the same
+    token; one that follows the claim as it is fails here as it would on Entra.
+    """
+    return f"{AZURE_AD_GRAPH}/{tenant.id}/users/{user.id}/getMemberObjects"
 
 
 def groups_and_roles(tenant: Tenant, app: Application | None, user: User, *,
                      configured: tuple[OptionalClaim, ...], implicit: bool,
-                     graph_base: str) -> dict[str, Any]:
+                     ) -> dict[str, Any]:
     """The ``roles`` and ``groups`` (or overage) claims of a user token whose claims ``app``
     configures (the client for an ID token, the API for an access token; ``None`` for an API
     the mock does not register, such as Microsoft Graph, whose tokens get neither)."""
@@ -140,7 +151,7 @@ def groups_and_roles(tenant: Tenant, app: Application | None, user: User, *,
                 # groups overage is emitted (UNVERIFIED against Entra).
                 out["_claim_names"] = {"groups": OVERAGE_SOURCE}
                 out["_claim_sources"] = {OVERAGE_SOURCE: {
-                    "endpoint": overage_endpoint(graph_base, user)}}
+                    "endpoint": overage_endpoint(tenant, user)}}
             values = []
         if as_roles:
             roles = values

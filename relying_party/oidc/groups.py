@@ -10,14 +10,16 @@ then sees a user with no groups at all. This module follows the overage:
   Microsoft Graph access token from the same token response (``User.Read`` is enough for a
   user's own memberships: https://learn.microsoft.com/graph/api/directoryobject-getmemberobjects);
 - Entra's endpoint is an Azure AD Graph URL (``graph.windows.net``), which Microsoft tells apps
-  not to rely on ("Groups overage claim" in the access token claims reference); it is replaced
-  by Microsoft Graph's ``/v1.0/users/{oid}/getMemberObjects``;
-- the token is only ever sent to Microsoft Graph or to the provider's own origin, that of the
-  token endpoint this app already sends its client secret to (a provider that serves its own
-  Graph-shaped API), never to another host a token names. Not the issuer's: Entra's v1 issuer
-  is on ``sts.windows.net``, which serves nothing;
+  not to rely on ("Groups overage claim" in the access token claims reference): Azure AD Graph
+  is retired and takes no Microsoft Graph token. It is replaced by Microsoft Graph's
+  ``/v1.0/users/{oid}/getMemberObjects`` on the configured Graph (``Settings.graph_url``: a
+  national cloud's, or a test provider's Graph-shaped API);
+- the token is only ever sent to that Graph or to the provider's own origin, that of the
+  token endpoint this app already sends its client secret to (a provider that names its own
+  Graph-shaped API in the claim), never to another host a token names. Not the issuer's:
+  Entra's v1 issuer is on ``sts.windows.net``, which serves nothing;
 - ``hasgroups`` (the implicit flow's overage, which this app's code flow never gets) is followed
-  the same way, at Microsoft Graph.
+  the same way, at the configured Graph.
 
 A failed lookup fails the sign-in (:class:`GroupsUnavailable`): a user silently left with no
 groups is the bug this exists to avoid.
@@ -90,18 +92,19 @@ def overage_endpoint(claims: Mapping[str, Any]) -> str | None:
     return endpoint
 
 
-def graph_url(endpoint: str | None, *, provider: str, oid: str | None) -> str:
-    """Where to ask for the memberships: Microsoft Graph in place of Azure AD Graph, the
-    endpoint itself on the origin of ``provider`` (its token endpoint) or Microsoft Graph,
-    nothing else."""
+def graph_url(endpoint: str | None, *, provider: str, oid: str | None,
+              graph: str = MICROSOFT_GRAPH) -> str:
+    """Where to ask for the memberships: ``graph`` (Microsoft Graph's base URL) in place of
+    Azure AD Graph, the endpoint itself on the origin of ``provider`` (its token endpoint) or of
+    ``graph``, nothing else."""
     if endpoint is None or (urlsplit(endpoint).hostname or "") in AZURE_AD_GRAPH_HOSTS:
-        if not oid:
+        if not oid or not _ID.match(oid):
             raise GroupsUnavailable("groups overage, but the ID token has no oid to ask "
                                     "Microsoft Graph about")
-        return f"{MICROSOFT_GRAPH}/v1.0/users/{oid}/getMemberObjects"
+        return f"{graph.rstrip('/')}/v1.0/users/{oid}/getMemberObjects"
     parts = urlsplit(endpoint)
     if parts.scheme not in ("https", "http") or _origin(endpoint) not in (
-            _origin(provider), MICROSOFT_GRAPH) or parts.fragment:
+            _origin(provider), _origin(graph)) or parts.fragment:
         raise GroupsUnavailable(f"groups overage endpoint {endpoint[:200]!r} is neither on "
                                 f"Microsoft Graph nor on the provider's origin; not sending the "
                                 f"user's token there")
@@ -118,9 +121,10 @@ def _ids(body: Mapping[str, Any] | None) -> tuple[str, ...]:
 
 async def resolve_groups(client: httpx.AsyncClient, claims: Mapping[str, Any], *,
                          provider: str, access_token: str | None,
+                         graph: str = MICROSOFT_GRAPH,
                          timeout: httpx.Timeout | float = DEFAULT_TIMEOUT) -> GroupMemberships:
-    """The user's groups: from ``groups``, or by following the overage with
-    ``access_token``."""
+    """The user's groups: from ``groups``, or by following the overage with ``access_token``
+    to ``graph`` (Microsoft Graph's base URL)."""
     groups = claims.get("groups")
     if isinstance(groups, list):
         if not all(isinstance(g, str) for g in groups):
@@ -130,7 +134,8 @@ async def resolve_groups(client: httpx.AsyncClient, claims: Mapping[str, Any], *
     if endpoint is None and claims.get("hasgroups") is not True:
         return GroupMemberships((), "none")
     oid = claims.get("oid")
-    url = graph_url(endpoint, provider=provider, oid=oid if isinstance(oid, str) else None)
+    url = graph_url(endpoint, provider=provider, oid=oid if isinstance(oid, str) else None,
+                    graph=graph)
     if not access_token:
         raise GroupsUnavailable("groups overage, but the token response had no access token")
     response = await send(

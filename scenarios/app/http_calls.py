@@ -40,7 +40,8 @@ Check = Callable[[str], str | None]
 
 URL_VARIABLES = frozenset({
     "base_url", "idp_url", "authority", "issuer", "discovery_url", "authorize_url", "token_url",
-    "jwks_url", "end_session_url", "redirect_uri", "post_logout_redirect_uri", "event_keys_url",
+    "jwks_url", "end_session_url", "graph_url", "redirect_uri", "post_logout_redirect_uri",
+    "event_keys_url",
 })
 """The template names whose values are absolute URLs."""
 SAMPLE_URL = "http://127.0.0.1:8"

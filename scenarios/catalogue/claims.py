@@ -1,12 +1,14 @@
 """Claims as Entra shapes them: a user's groups reach the app, even past the groups overage.
 
 Entra puts at most 200 groups in a token; past that it leaves ``groups`` out and sends
-``_claim_names`` / ``_claim_sources`` pointing at Microsoft Graph instead (the groups overage:
-https://learn.microsoft.com/entra/identity-platform/id-token-claims-reference#groups-overage-claim).
-An app that reads only ``groups`` then holds no groups for exactly the users in the most groups.
-``claims.groups-overage`` shows it: it passes for an app that follows the overage (the reference
-relying party) and fails, saying why, for one that does not (the ``token-groups-only``
-profile).
+``_claim_names`` / ``_claim_sources`` instead (the groups overage:
+https://learn.microsoft.com/entra/identity-platform/id-token-claims-reference#groups-overage-claim),
+whose endpoint is on Azure AD Graph (``graph.windows.net``), retired: apps must ask Microsoft
+Graph's ``getMemberObjects`` for the token's ``oid``, which the mock serves at ``{graph_url}``.
+An app that reads only ``groups``, or follows the endpoint as it is, then holds no groups for
+exactly the users in the most groups. ``claims.groups-overage`` shows it: it passes for an app
+that follows the overage to Graph (the reference relying party) and fails, saying why, for one
+that does not (the ``token-groups-only`` profile).
 """
 
 from __future__ import annotations
@@ -109,7 +111,9 @@ def groups_overage(ctx: Ctx) -> None:
         assert held == expected, (
             f"the app holds {len(held)} of alice's {len(expected)} groups. Past 200 groups the "
             f"ID token carries no groups claim but a groups overage (_claim_names / "
-            f"_claim_sources pointing at getMemberObjects); the app "
+            f"_claim_sources pointing at Azure AD Graph's getMemberObjects, as on Entra); the app "
             + ("asked the provider's Graph (" + ", ".join(calls) + ") but did not keep them all"
                if calls else "never asked the provider's Graph for them: it ignores the "
-               "overage and loses the user's groups"))
+               "overage, or follows _claim_sources to Azure AD Graph (graph.windows.net, "
+               "retired) instead of asking Microsoft Graph's "
+               "{graph_url}/v1.0/users/{oid}/getMemberObjects, and loses the user's groups"))

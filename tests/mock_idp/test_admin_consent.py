@@ -398,10 +398,8 @@ def test_wids_is_left_out_of_implicit_tokens() -> None:
     ada = fabrikam.find_user(ADA)
     app = store.tenants[TENANT].apps[CLIENT_ID]
     assert ada is not None
-    assert "wids" in groups_and_roles(fabrikam, app, ada, configured=(), implicit=False,
-                                      graph_base="https://graph.test")
-    assert "wids" not in groups_and_roles(fabrikam, app, ada, configured=(), implicit=True,
-                                          graph_base="https://graph.test")
+    assert "wids" in groups_and_roles(fabrikam, app, ada, configured=(), implicit=False)
+    assert "wids" not in groups_and_roles(fabrikam, app, ada, configured=(), implicit=True)
 
 
 @pytest.mark.idp_config(GUARDED)

@@ -362,10 +362,13 @@ def test_overage_round_trip(client: AppClient, version: str) -> None:
     body = _sign_in(client, version=version)
     idt = claims(body["id_token"])
     assert "groups" not in idt
-    endpoint = f"{BASE}/graph/{TID}/v1.0/users/{ann}/getMemberObjects"
     assert idt["_claim_names"] == {"groups": "src1"}
-    assert idt["_claim_sources"] == {"src1": {"endpoint": endpoint}}
-    # Follow the claim source with the Graph token of the same sign-in.
+    # Entra's value: Azure AD Graph, which apps must not call (MicrosoftDocs/azure-docs #91865).
+    assert idt["_claim_sources"] == {"src1": {
+        "endpoint": f"https://graph.windows.net/{TID}/users/{ann}/getMemberObjects"}}
+    # What Microsoft tells apps to do: Microsoft Graph's getMemberObjects for the token's oid,
+    # here the mock's Graph, with the Graph token of the same sign-in.
+    endpoint = f"{BASE}/graph/{TID}/v1.0/users/{idt['oid']}/getMemberObjects"
     refused = client.post(endpoint, json={"securityEnabledOnly": True})
     assert refused.status_code == 401
     assert refused.json()["error"]["code"] == "InvalidAuthenticationToken"

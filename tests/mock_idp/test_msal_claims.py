@@ -74,7 +74,9 @@ def test_overage_followed_with_the_msal_graph_token(idp: MockIdp) -> None:
     claims = result["id_token_claims"]
     assert isinstance(claims, dict) and "groups" not in claims
     source = claims["_claim_names"]["groups"]
-    endpoint = claims["_claim_sources"][source]["endpoint"]
+    assert claims["_claim_sources"][source]["endpoint"].startswith("https://graph.windows.net/")
+    # As Microsoft tells apps: Microsoft Graph's getMemberObjects for the oid (the mock's Graph).
+    endpoint = f"{idp.url}/graph/{idp.tenant_id}/v1.0/users/{claims['oid']}/getMemberObjects"
     answer = idp.http.post(endpoint, json={"securityEnabledOnly": False},
                            headers={"Authorization": f"Bearer {result['access_token']}"})
     assert answer.status_code == 200, answer.text

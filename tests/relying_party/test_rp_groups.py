@@ -105,13 +105,14 @@ def test_an_overage_pointing_elsewhere_is_refused(world: World) -> None:
 
 # --- the pure edge cases ------------------------------------------------------------------------
 
-def _resolve(claims: dict[str, Any], handler: Any, *, access_token: str | None = "at"
-             ) -> Any:
+def _resolve(claims: dict[str, Any], handler: Any, *, access_token: str | None = "at",
+             graph: str | None = None) -> Any:
     async def run() -> Any:
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
             return await resolve_groups(client, claims,
                                         provider="https://login.example/t/oauth2/v2.0/token",
-                                        access_token=access_token)
+                                        access_token=access_token,
+                                        **({"graph": graph} if graph else {}))
     return loops.run(run())
 
 
@@ -140,6 +141,26 @@ def test_azure_ad_graph_endpoint_is_asked_at_microsoft_graph() -> None:
     assert json.loads(seen[0].content) == {"securityEnabledOnly": False}
 
 
+def test_azure_ad_graph_endpoint_is_asked_at_the_configured_graph() -> None:
+    """A national cloud's Graph, or a test provider's (``Settings.graph_url``), takes the place
+    of Microsoft Graph's public one."""
+    seen: list[str] = []
+
+    def graph(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, json={"value": ["g1"]})
+
+    claims = {**OVERAGE, "_claim_sources": {"src1": {
+        "endpoint": "https://graph.windows.net/t/users/x/getMemberObjects"}}}
+    assert _resolve(claims, graph, graph="https://graph.microsoft.us/").ids == ("g1",)
+    assert seen == [f"https://graph.microsoft.us/v1.0/users/{OVERAGE['oid']}/getMemberObjects"]
+    # An endpoint a token names on the configured Graph's origin is used as it is.
+    own = "https://graph.microsoft.us/v1.0/users/x/getMemberObjects"
+    assert _resolve({**OVERAGE, "_claim_sources": {"src1": {"endpoint": own}}}, graph,
+                    graph="https://graph.microsoft.us").ids == ("g1",)
+    assert seen[-1] == own
+
+
 def test_hasgroups_is_asked_at_microsoft_graph() -> None:
     def graph(request: httpx.Request) -> httpx.Response:
         assert request.url.host == "graph.microsoft.com"
@@ -155,6 +176,7 @@ def test_hasgroups_is_asked_at_microsoft_graph() -> None:
     ({**OVERAGE, "_claim_sources": {"src1": {"endpoint": "ftp://login.example/x"}}},
      "neither on Microsoft Graph"),
     ({"hasgroups": True}, "no oid"),
+    ({"hasgroups": True, "oid": "../me?x=1"}, "no oid"),
     ({"groups": [1, 2]}, "not a list of strings"),
 ])
 def test_refused_without_a_request(claims: dict[str, Any], reason: str) -> None:

@@ -74,3 +74,25 @@ def test_a_public_url_that_is_no_base_for_the_app_s_urls_is_refused_at_start(
     a URL of this app."""
     with pytest.raises(ValueError, match="public_url"):
         create_app(make_settings(public_url=public_url))
+
+
+@pytest.mark.parametrize("graph_url", [
+    "https://graph.example/v1.0?x=1", "https://graph.example/#top", "ftp://graph.example",
+    "https://user:pw@graph.example", "http://graph.example", "https://graph .example",
+    "https://graph.example:0",
+])
+def test_a_graph_url_that_is_no_base_for_graph_s_urls_is_refused_at_start(
+    make_settings: Callable[..., Settings], graph_url: str,
+) -> None:
+    """The groups overage is asked at ``graph_url + /v1.0/users/{oid}/getMemberObjects`` with
+    the user's token: an https base (http only on a loopback host), nothing appended after it
+    could move."""
+    with pytest.raises(ValueError, match="graph_url"):
+        create_app(make_settings(graph_url=graph_url))
+
+
+@pytest.mark.parametrize("graph_url", [
+    "https://graph.microsoft.us", "http://127.0.0.1:9000/graph/t", "http://localhost/graph/t/",
+])
+def test_a_graph_url_is_taken(make_settings: Callable[..., Settings], graph_url: str) -> None:
+    create_app(make_settings(graph_url=graph_url))

@@ -83,3 +83,19 @@ def test_the_cli_refuses_a_wildcard_host_without_a_public_url(
     assert exit_info.value.code == 2
     assert "--public-url" in capsys.readouterr().err
     assert not db.exists()
+
+
+def test_the_cli_refuses_a_graph_url_it_cannot_use(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    def never(host: str, port: int) -> None:
+        raise AssertionError(f"started listening on {host}")
+
+    monkeypatch.setattr(cli, "listening_socket", never)
+    db = tmp_path / "rp.db"
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--port", "0", "--db", str(db), "--graph-url", "http://graph.example"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--graph-url 'http://graph.example' must use https" in err
+    assert not db.exists()

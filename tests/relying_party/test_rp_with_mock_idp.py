@@ -103,6 +103,7 @@ def open_world(tmp_path: Path, base: str = B) -> Iterator[World]:
         event_keys_url=f"{base}/.well-known/platform-event-keys.json",
         partner_app_id=CLIENT_ID,  # the mock's events carry the app registration's id
         admin_token=ADMIN_TOKEN,
+        graph_url=f"{base}/graph/{TID}",  # the mock's Graph, where the groups overage goes
     )
     rp_app = create_app(
         settings, http_client=httpx.AsyncClient(transport=httpx.ASGITransport(app=idp))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from scenarios.__main__ import build_parser, main
-from scenarios.real_idp import IdpConfigError, load_idp_config
+from scenarios.real_idp import IdpConfigError, graph_url, load_idp_config
 from scenarios.real_idp_scenarios import EXIT_NOTHING_RAN, SKIP_REASON, run_with_idp
 from scenarios.registry import Registry
 from scenarios.results import RunSummary, ScenarioResult
@@ -287,3 +287,16 @@ def test_last_failed_narrows_a_run_against_a_real_provider(
     assert [line.split("\t")[0] for line in captured.out.splitlines()
             if line and line[0] != "\t"] == ["auto-login.first-login"]
     assert "--last-failed: running the 1 of" in captured.err
+
+
+@pytest.mark.parametrize(("metadata", "expected"), [
+    ({"msgraph_host": "graph.microsoft.com"}, "https://graph.microsoft.com"),
+    ({"msgraph_host": "graph.microsoft.us"}, "https://graph.microsoft.us"),
+    ({}, "https://graph.microsoft.com"),
+    ({"msgraph_host": "evil.example/x?"}, "https://graph.microsoft.com"),
+    ({"msgraph_host": 7}, "https://graph.microsoft.com"),
+])
+def test_the_relying_party_asks_the_graph_of_the_providers_cloud(
+        metadata: dict[str, object], expected: str) -> None:
+    """``{graph_url}`` with ``--idp``: Entra's discovery names its cloud's Graph host."""
+    assert graph_url(metadata) == expected
