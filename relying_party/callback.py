@@ -249,11 +249,9 @@ async def complete_sign_in(
             rp.providers.http, userinfo_endpoint, tokens.access_token, timeout=rp.providers.timeout
         )
         check_userinfo_sub(userinfo, claims.sub)
-    groups = await resolve_groups(rp.providers.http, claims.claims,
-                                  provider=client.token_endpoint,
-                                  access_token=tokens.access_token,
-                                  graph=settings.graph_url,
-                                  timeout=rp.providers.timeout)
+    groups = await resolve_groups(
+        rp.providers.http, claims.claims, provider=client.token_endpoint,
+        access_token=tokens.access_token, graph=settings.graph_url, timeout=rp.providers.timeout)
 
     platform_user_id: str | None = None
     if client.source_kind == "installation":
