@@ -1,6 +1,7 @@
 """What the browser shows, in a line a failure message can quote: the app's page path, its
-HTTP status and the first line of its text (a framework's "Internal Server Error", a library's
-"Login Failure", a plain "Forbidden")."""
+HTTP status and what the page says: its main heading and the line after it (an app's "Sign-in
+failed" under its site's header and menu), else the first line of its text (a framework's
+"Internal Server Error", a library's "Login Failure", a plain "Forbidden")."""
 
 from __future__ import annotations
 
@@ -19,19 +20,34 @@ READ_MS = 2000
 """How long each read may take: a message must come even from a page whose navigation never
 commits (``evaluate`` has no time limit, so the status is read with ``wait_for_function``)."""
 
-_STATUS_JS = "() => String(performance.getEntriesByType('navigation')[0]?.responseStatus ?? 0)"
+_SHOWN_JS = """() => {
+  const squash = (text) => (text || "").replace(/\\s+/g, " ").trim();
+  const visible = (el) => { const box = el.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== "hidden"; };
+  const status = performance.getEntriesByType("navigation")[0]?.responseStatus ?? 0;
+  const heading = [...document.querySelectorAll("h1, h2, [role=heading]")].filter(visible)
+    .map((el) => squash(el.innerText)).find((text) => text) || "";
+  const lines = (document.body ? document.body.innerText : "").split("\\n").map(squash);
+  const after = heading ? lines.indexOf(heading) + 1 : 0;
+  const shown = heading ? [heading] : [];
+  const next = lines.slice(after).find((line) => line && line !== heading);
+  if (next) shown.push(next);
+  return {status: String(status), shown};
+}"""
+
+
+def _quoted(text: str) -> str:
+    return repr(text if len(text) <= SHOWN_TEXT else text[:SHOWN_TEXT] + "…")
 
 
 def page_summary(page: Page) -> str:
-    """``the app showed /auth/callback with HTTP 500: 'Internal Server Error'``."""
+    """``the app showed /auth/callback with HTTP 500: 'Internal Server Error'``, or with a
+    heading ``…: 'Sign-in failed' / 'We could not sign you in. Contact …'``."""
     path = urlsplit(page.url).path or "/"
     try:
-        status = str(page.wait_for_function(_STATUS_JS, timeout=READ_MS).json_value())
-        text = page.locator("body").inner_text(timeout=READ_MS)
+        found = page.wait_for_function(_SHOWN_JS, timeout=READ_MS).json_value()
+        status, shown = str(found["status"]), [str(line) for line in found["shown"]]
     except PlaywrightError:
         return f"the app showed {path}, which could not be read within {READ_MS / 1000:g} s"
-    lines = [line.strip() for line in text.splitlines()]
-    first = next((line for line in lines if line), "")
-    first = first if len(first) <= SHOWN_TEXT else first[:SHOWN_TEXT] + "…"
     return (f"the app showed {path} with HTTP {status}"
-            + (f": {first!r}" if first else " and no text"))
+            + (f": {' / '.join(map(_quoted, shown))}" if shown else " and no text"))

@@ -112,7 +112,7 @@ def test_a_selector_that_matches_nothing_is_named(page: Page, origin: str,
     assert str(error).startswith(
         f"{origin}/me answered HTTP 200; the signed-in page does not show 'Signed in as Alice "
         "Adams': no element matches [signed_in] selector '#signed-in'; the app showed /account "
-        "with HTTP 200: 'Account'\n")
+        "with HTTP 200: 'Account' / 'Signed in as Alice Adams'\n")
 
 
 def test_a_person_the_app_signed_in_is_not_called_signed_out(page: Page, origin: str,
@@ -134,7 +134,8 @@ def test_a_missing_sign_out_control_is_named(page: Page, origin: str,
     with expect_timeout(300), pytest.raises(AssertionError) as caught:
         _adapter(origin, http).sign_out(page)
     assert str(caught.value) == ("no button or link named [sign_out] control 'Sign out'; the "
-                                 "app showed /account with HTTP 200: 'Account'")
+                                 "app showed /account with HTTP 200: 'Account' / 'Signed in as "
+                                 "Alice Adams'")
 
 
 def test_an_app_page_instead_of_the_provider_s_sign_in(page: Page, origin: str,

@@ -17,6 +17,11 @@ pytestmark = pytest.mark.browser
 
 class _Pages(Pages):
     def page(self, path: str) -> tuple[int, str]:
+        if path == "/branded":
+            return 502, ("<header><a href='/'>Acme Notes</a> <nav>Home · Help</nav></header>"
+                         "<main><h1>Sign-in failed</h1><p>We could not sign you in.</p></main>")
+        if path == "/plain":
+            return 403, "Forbidden"
         return 500, "<h1>Internal Server Error</h1><p>more</p>"
 
 
@@ -30,7 +35,18 @@ def test_the_path_status_and_first_line(browser: Browser, origin: str) -> None:
     page = browser.new_page()
     page.goto(f"{origin}/auth/callback")
     assert page_summary(page) == ("the app showed /auth/callback with HTTP 500: "
-                                  "'Internal Server Error'")
+                                  "'Internal Server Error' / 'more'")
+    page.close()
+
+
+def test_the_heading_not_the_sites_header(browser: Browser, origin: str) -> None:
+    """An app's failure page under its site's header and menu: what it says, not its name."""
+    page = browser.new_page()
+    page.goto(f"{origin}/branded")
+    assert page_summary(page) == ("the app showed /branded with HTTP 502: 'Sign-in failed' / "
+                                  "'We could not sign you in.'")
+    page.goto(f"{origin}/plain")
+    assert page_summary(page) == "the app showed /plain with HTTP 403: 'Forbidden'"
     page.close()
 
 
