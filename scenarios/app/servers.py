@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import socket
 import sys
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -144,7 +146,40 @@ def _factory(spec: str, directory: Path | None) -> Callable[[AppLaunch], object]
     factory = getattr(module, name, None)
     if not callable(factory):
         raise AppStartError(f"{spec!r}: {module_name} has no function {name}")
+    try:
+        inspect.signature(factory).bind(None)
+    except TypeError:
+        raise AppStartError(
+            f"asgi = {spec!r} must name a factory called with one argument, the AppLaunch "
+            f"(base_url, env, workdir, clock), that returns the app; {name} takes other "
+            f"arguments{' (it is an ASGI app itself)' if _is_asgi_app(factory) else ''}: "
+            f"write `def create_app(launch): return {name}` beside it and name that"
+        ) from None
+    except ValueError:
+        pass  # a builtin without a signature: calling it will tell
     return factory  # type: ignore[no-any-return]
+
+
+def _is_asgi_app(obj: object) -> bool:
+    """Whether ``obj`` is called as an ASGI app is, ``app(scope, receive, send)``."""
+    try:
+        inspect.signature(obj).bind(None, None, None)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _built(spec: str, factory: Callable[[AppLaunch], object], launch: AppLaunch,
+           hide: Callable[[str], str]) -> object:
+    """What the factory returns; its exception as an :class:`AppStartError` naming where it
+    was raised, with the run's secrets masked (the app's env holds its client secret)."""
+    try:
+        return factory(launch)
+    except Exception as exc:
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+        raise AppStartError(hide(f"asgi = {spec!r}: the factory raised {type(exc).__name__}: "
+                                 f"{exc}{where}")) from None
 
 
 class AppServer:
@@ -203,7 +238,8 @@ class AppServer:
             launch = AppLaunch(base_url=self.base_url, env=env, workdir=self.workdir,
                                clock=self.clock if app.shared_clock else None)
             profile_dir = self.profile.path.parent if self.profile.path is not None else None
-            self.asgi_app = _factory(app.asgi, profile_dir)(launch)
+            self.asgi_app = _built(app.asgi, _factory(app.asgi, profile_dir), launch,
+                                   self._masking(values))
             if self.host is not None:
                 self._running.enter_context(self.host.mounted(self.asgi_app))  # type: ignore[arg-type]
                 return
@@ -224,11 +260,15 @@ class AppServer:
                 command, env=env, cwd=app.cwd, log=self.workdir / "app-output.log",
                 ready_url=ready_url, timeout=app.timeout, verify=False)
         except AppStartError as exc:
-            # What the app printed may quote what it was given (its client secret, the admin
-            # token): masked as a run masks its results, for every caller (app check too).
-            hide = value_mask(template_secrets(values))
-            raise exc.masked(lambda text: masked_text(text, hide) or "") from None
+            raise exc.masked(self._masking(values)) from None
         self._running.callback(self.process.stop)
+
+    @staticmethod
+    def _masking(values: Mapping[str, str]) -> Callable[[str], str]:
+        """What the app printed or raised may quote what it was given (its client secret, the
+        admin token): masked as a run masks its results, for every caller (app check too)."""
+        hide = value_mask(template_secrets(values))
+        return lambda text: masked_text(text, hide) or ""
 
     def stop(self) -> None:
         self._running.close()

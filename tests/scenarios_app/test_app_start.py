@@ -127,3 +127,47 @@ def test_a_socket_planned_for_an_app_that_never_started_is_closed(
         assert address.sock.fileno() == -1
         del address, server
     assert left == []
+
+
+APP_OBJECTS = """\
+from starlette.applications import Starlette
+
+app = Starlette()
+
+
+def needs_two(launch, more):
+    return app
+
+
+def broken(launch):
+    raise RuntimeError("no APP_SECRET in " + launch.env["APP_SECRET"])
+"""
+
+
+@pytest.mark.parametrize(("name", "says"), [
+    ("app", "asgi = 'objects_app:app' must name a factory called with one argument, the "
+            "AppLaunch (base_url, env, workdir, clock), that returns the app; app takes other "
+            "arguments (it is an ASGI app itself): write `def create_app(launch): return app` "
+            "beside it and name that"),
+    ("needs_two", "asgi = 'objects_app:needs_two' must name a factory called with one "
+                  "argument"),
+    ("broken", "asgi = 'objects_app:broken': the factory raised RuntimeError: no APP_SECRET in "
+               "[redacted]"),
+])
+def test_an_asgi_spec_that_names_no_factory_says_what_to_write(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, says: str) -> None:
+    """uvicorn's habit, ``module:app``, names the app itself; a factory that raises is named
+    with where it raised, the run's secrets masked."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.delitem(sys.modules, "objects_app", raising=False)
+    (tmp_path / "objects_app.py").write_text(APP_OBJECTS, encoding="utf-8")
+    profile = parse_profile(f'[app]\nasgi = "objects_app:{name}"\n'
+                            '[app.env]\nAPP_SECRET = "{client_secret}"\n' + SECTIONS,
+                            path=tmp_path / "app.toml")
+    with AppServer(profile, plan_address(profile), workdir=tmp_path) as server, \
+            pytest.raises(AppStartError) as caught:
+        server.start({"base_url": server.base_url, "client_secret": SECRET})
+    assert str(caught.value).startswith(says), str(caught.value)
+    assert SECRET not in str(caught.value)
+    if name == "broken":
+        assert "objects_app.py:11" in str(caught.value)
