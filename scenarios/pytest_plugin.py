@@ -71,6 +71,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import fields, replace
 from pathlib import Path
@@ -113,6 +114,11 @@ DEFAULT_KEY_POOL = POOL_SIZE
 KEPT_KEYS = "sso_harness/signing_keys"
 """Where pytest's cache keeps the key pool's keys between sessions."""
 DEFAULT_SUITE_NAME = "pytest"
+
+
+class ReferenceAppWarning(UserWarning):
+    """A test ran against the reference relying party because nothing named the app under
+    test: no ``--sso-app``, no ``sso_app`` marker, no ``app`` in ``sso_stack_options``."""
 """pytest's own ``junit_suite_name``."""
 
 # pytest loads this module in every session of a project that installs the harness, whether or
@@ -381,7 +387,14 @@ def _checked_profile(app: str | None, source: str = APP_MARKER) -> AppProfile:
 def sso_app_profile(request: pytest.FixtureRequest) -> AppProfile:
     """The profile of the app under test (``--sso-app``, the ``sso_app`` marker; default: the
     reference relying party). A profile with problems is a usage error naming each."""
-    return _checked_profile(chosen_app(request.node, request.config))
+    app = chosen_app(request.node, request.config)
+    if app is None and not any(mark.args or "app" in mark.kwargs
+                               for mark in request.node.iter_markers(MARKER)):
+        warnings.warn(ReferenceAppWarning(
+            "no --sso-app or sso_app marker names the app under test: this test runs against "
+            "the reference relying party, not your app (mark it sso_app(\"reference-rp\") to "
+            "mean that)"), stacklevel=2)
+    return _checked_profile(app)
 
 
 @pytest.fixture

@@ -71,6 +71,41 @@ def test_a_marker_path_is_taken_against_the_rootdir_then_the_current_directory(
             f"({pytester.path / 'tests'}); neither has it") in out, out
 
 
+FALLBACK_TESTS = '''
+import pytest
+
+
+def test_nothing_named(sso_app_profile):
+    assert sso_app_profile.name == "reference relying party"
+
+
+@pytest.mark.sso_app("reference-rp")
+def test_named_by_a_marker(sso_app_profile):
+    pass
+
+
+@pytest.mark.sso_stack_options(app="reference-rp")
+def test_named_by_the_stack_options(sso_app_profile):
+    pass
+'''
+
+
+@pytest.mark.filterwarnings("default::scenarios.pytest_plugin.ReferenceAppWarning")
+@pytest.mark.parametrize("option", [(), ("--sso-app", "reference-rp")])
+def test_a_test_that_falls_back_to_the_reference_rp_is_warned_about(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, option: tuple[str, ...]
+) -> None:
+    """A CI job that forgets ``--sso-app`` tests the reference relying party, not its app: the
+    warnings summary says so, once for the one test that named no app."""
+    out = _pytest_in_tests_dir(pytester, monkeypatch, FALLBACK_TESTS, *option)
+    if option:
+        assert "3 passed" in out and "warning" not in out, out
+        return
+    assert "3 passed, 1 warning" in out, out
+    assert "ReferenceAppWarning: no --sso-app or sso_app marker names the app under test" in out
+    assert "test_nothing_named" in out.split("warnings summary")[1], out
+
+
 @pytest.mark.browser
 def test_sso_run_scenario_makes_a_broken_profile_a_usage_error(
         pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
