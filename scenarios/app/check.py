@@ -5,8 +5,11 @@ and the app the way a scenario run would, then probes over plain HTTP, without a
 app is reachable, its configure calls work, each sign-in URL starts the sign-in at *this* mock
 provider (with the registered client id and redirect URI), ``me_url`` answers "not signed in",
 the events URL refuses (any 4xx) a well-formed event that is unsigned or signed with a key
-the platform does not publish, and the failure page is described. Each finding is
-one line; any ``PROBLEM`` makes the exit code 1.
+the platform does not publish, and the failure page shows what ``[failure]`` says it does: the
+callback gets what the provider sends when the user cancels (``access_denied``, AADSTS65004,
+with the sign-in's state), and the page it leads to must carry the contact, the text, the
+reference and the error status the profile names (in its HTML: whether a browser shows them is
+the scenarios' part). Each finding is one line; any ``PROBLEM`` makes the exit code 1.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TextIO
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
@@ -28,6 +31,13 @@ from mock_idp.platform.envelope import app_installed, encode
 from mock_idp.platform.installations import InstallationRegistry, TenantRef
 from mock_idp.protocol.tenants import ORGANIZATIONS
 from scenarios.app.calls import CallError
+from scenarios.app.failure_probe import (
+    MAX_APP_REDIRECTS,
+    Level,
+    host_of,
+    page_says,
+    probe_failure_page,
+)
 from scenarios.app.profile import AppProfile
 from scenarios.app.servers import AppStartError
 from scenarios.app.validation import ProfileError
@@ -40,8 +50,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Finding", "check_profile", "probe_events"]
 
-Level = Literal["ok", "note", "PROBLEM"]
-MAX_APP_REDIRECTS = 10
 # An immediate <meta http-equiv="refresh" content="0; URL=..."> sends the browser on with no
 # click, like a redirect (Microsoft's identity package starts its sign-in this way).
 _META_REFRESH = re.compile(
@@ -81,11 +89,6 @@ class _Report:
         return sum(f.level == "PROBLEM" for f in self.findings)
 
 
-def _host(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
-
-
 def _follow_to_provider(http: httpx.Client, url: str, app_base: str
                         ) -> tuple[str, str | None, bool]:
     """Follow the app's own redirects from ``url``; return (what happened, URL that left the
@@ -101,7 +104,7 @@ def _follow_to_provider(http: httpx.Client, url: str, app_base: str
                     else html.unescape(refresh.group("url")) if refresh is not None else None)
         if location is not None:
             target = urljoin(current, location)
-            if _host(target) != _host(app_base):
+            if host_of(target) != host_of(app_base):
                 return "redirects away", target, False
             current = target
             continue
@@ -109,46 +112,48 @@ def _follow_to_provider(http: httpx.Client, url: str, app_base: str
             return (f"answered HTTP {response.status_code} with a page instead of sending the "
                     "browser to the provider (the scenarios expect a redirect: no click on a "
                     "page in between)"), None, True
-        return f"answered HTTP {response.status_code}", None, False
+        return f"answered HTTP {response.status_code}{page_says(response)}", None, False
     return f"redirects more than {MAX_APP_REDIRECTS} times within the app", None, False
 
 
 def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *, app_base: str,
                    idp_base: str, client_id: str, redirect_uris: set[str], spa: bool,
-                   audience: str) -> None:
+                   audience: str) -> str | None:
+    """Check one sign-in URL; the authorization request it sends the browser to when it is
+    right, else ``None``."""
     what, left_to, on_page = _follow_to_provider(http, url, app_base)
     if left_to is None and on_page and spa:
         report.add("note", f"{label} ({url}) is a page: a single-page app's script starts the "
                    "sign-in, which only the scenarios' browser runs")
-        return
+        return None
     if left_to is None:
         report.add("PROBLEM", f"{label} ({url}) {what}")
-        return
+        return None
     parts = urlsplit(left_to)
     query = parse_qs(parts.query)
     origin = f"{parts.scheme}://{parts.netloc}"
-    if _host(left_to) != _host(idp_base):
+    if host_of(left_to) != host_of(idp_base):
         report.add("PROBLEM", f"{label} sends the browser to {origin}, not to the mock provider "
                    f"at {idp_base}: the app is pointed at another provider (check which settings "
                    "it reads: [app.env], [[configure]])")
-        return
+        return None
     if not parts.path.endswith("/authorize"):
         report.add("PROBLEM", f"{label} sends the browser to {left_to.split('?')[0]}, which is "
                    "not the provider's authorization endpoint")
-        return
+        return None
     used_client = (query.get("client_id") or [""])[0]
     if used_client != client_id:
         report.add("PROBLEM", f"{label} signs in with client id {used_client!r}, not the one "
                    f"registered for the app ({client_id}): the app reads its client id from "
                    "somewhere else")
-        return
+        return None
     segment = parts.path.removeprefix(urlsplit(idp_base).path).strip("/").split("/")[0]
     if segment.lower() in ORGANIZATIONS and audience == SINGLE_TENANT:
         report.add("PROBLEM", f"{label} signs in through /{segment}, which Entra refuses for a "
                    "single-tenant app (AADSTS50194): give the app the tenant's authority "
                    "({authority}), or set [provider] sign_in_audience = \"AzureADMultipleOrgs\" if "
                    "the app is registered multi-tenant")
-        return
+        return None
     if segment.lower() in ORGANIZATIONS:
         report.add("note", f"{label} signs in through /{segment}: users of every organization "
                    "can sign in there; failure.other-organization checks that the app lets in "
@@ -157,9 +162,10 @@ def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *,
     if used_redirect not in redirect_uris:
         report.add("PROBLEM", f"{label} asks the provider to return to {used_redirect!r}, which "
                    f"is not among [provider] redirect_uris ({', '.join(sorted(redirect_uris))})")
-        return
+        return None
     report.add("ok", f"{label} starts the sign-in at the mock provider (client id and redirect "
                "URI as registered)")
+    return left_to
 
 
 def _check_me(report: _Report, http: httpx.Client, url: str) -> None:
@@ -282,21 +288,25 @@ def check_profile(path: Path, *, out: TextIO) -> int:
             registered = {app.url(u) for u in profile.provider.redirect_uris}
             targets = [(f"sign-in URL {u.name!r}", app.url(u.url)) for u in profile.sign_in.urls]
             targets += [(f"protected URL {u}", app.url(u)) for u in profile.sign_in.protected_urls]
-            for label, url in targets:
-                _check_sign_in(report, http, label, url, app_base=app.base_url,
-                               idp_base=stack.idp.base_url, client_id=stack.client_id,
-                               redirect_uris=registered,
-                               spa=profile.provider.platform == "spa",
-                               audience=profile.provider.sign_in_audience)
+            started = [_check_sign_in(report, http, label, url, app_base=app.base_url,
+                                      idp_base=stack.idp.base_url, client_id=stack.client_id,
+                                      redirect_uris=registered,
+                                      spa=profile.provider.platform == "spa",
+                                      audience=profile.provider.sign_in_audience)
+                       for label, url in targets]
             if profile.signed_in.me_url:
                 _check_me(report, http, app.url(profile.signed_in.me_url))
             if profile.partner is not None and app.events_url:
                 _check_events(report, http, app.events_url, stack)
+            # The last sign-in started: an app may keep only the latest one's state.
+            authorize_url = next((url for url in reversed(started) if url is not None), None)
+            if profile.failure is not None and authorize_url is not None:
+                report.add(*probe_failure_page(http, app, authorize_url))
         if profile.failure is None:
             report.add("note", "no [failure] section: the failure scenarios will be skipped")
         else:
-            report.add("ok", f"failure page: the support contact {profile.failure.contact!r}"
-                       + (f" and {profile.failure.text!r}" if profile.failure.text else ""))
+            if authorize_url is None and profile.provider.platform != "spa":
+                report.add("note", "failure page not checked: no sign-in URL starts a sign-in")
             if "session-check" not in profile.capabilities:
                 report.add("note", "no session check ([signed_in] me_url, or page with text or "
                            "selector): the failure scenarios cannot check that nobody is "

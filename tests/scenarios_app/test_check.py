@@ -232,3 +232,35 @@ def test_an_app_that_refuses_badly_signed_events_with_400_passes_the_events_prob
     assert code == 0, "\n".join(lines)
     assert ("ok       events_url refuses an unsigned event and one signed with a key the "
             "platform does not publish (HTTP 400, 400)") in lines, lines
+
+
+def test_the_failure_page_is_checked_against_the_profile(tmp_path: Path) -> None:
+    """The callback gets what the provider sends when the user cancels; the page the app shows
+    must carry the profile's contact, text and error status, so a typo in [failure] is found
+    here rather than as every failure scenario failing."""
+    code, lines = _check(tiny_profile(tmp_path, extra="error_status = true\n"))
+    assert code == 0, "\n".join(lines)
+    assert ("ok       failure page after a sign-in the user cancelled (access_denied, "
+            "AADSTS65004): it does show 'Sign-in failed'; does show the support contact "
+            "'help@tiny.example'; does come with an error status (error_status = true)"
+            ) in lines, lines
+    path = tiny_profile(tmp_path, extra='reference = "Ref: (T-[0-9]+)"\n')
+    path.write_text(path.read_text().replace('"help@tiny.example"', '"nobody@wrong.example"')
+                    .replace('"Sign-in failed"', '"Totally different text"'))
+    code, lines = _check(path)
+    assert code == 1
+    assert ("PROBLEM  failure page after a sign-in the user cancelled (access_denied, "
+            "AADSTS65004): it does not show 'Totally different text'; does not show the support "
+            "contact 'nobody@wrong.example'; does not show an error reference "
+            "(/Ref: (T-[0-9]+)/); the app showed /callback with HTTP 400: 'Sign-in failed'. "
+            "Check [failure] against what the app shows") in lines, lines
+
+
+def test_a_sign_in_url_that_fails_says_what_the_page_says(tmp_path: Path) -> None:
+    path = tiny_profile(tmp_path)
+    path.write_text(path.read_text().replace('url = "/login"', 'url = "/log-in"'))
+    code, lines = _check(path)
+    assert code == 1
+    assert any(line.startswith("PROBLEM  sign-in URL 'login' (http://127.0.0.1:")
+               and line.endswith("/log-in) answered HTTP 404: 'Not found'")
+               for line in lines), lines

@@ -1,0 +1,114 @@
+"""The failure page, probed over HTTP for ``app check``: the app's callback gets what the
+provider sends when the user cancels (``access_denied``, AADSTS65004, with the sign-in's state),
+and the page it leads to must carry the contact, the text, the reference and the error status
+``[failure]`` names (in its HTML: whether a browser shows them is the scenarios' part)."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import httpx
+
+if TYPE_CHECKING:
+    from scenarios.app.adapter import ProfileAdapter
+
+__all__ = ["CANCELLED", "Level", "host_of", "page_says", "page_text", "probe_failure_page"]
+
+Level = Literal["ok", "note", "PROBLEM"]
+MAX_APP_REDIRECTS = 10
+
+
+def host_of(url: str) -> str:
+    """``host:port`` of ``url`` (the host alone without a port)."""
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+
+
+_HIDDEN = re.compile(r"<(script|style|head|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_BLOCK = re.compile(r"</?(?:p|div|h[1-6]|li|[uo]l|d[ltd]|br|hr|t[rdh]|table|section|header|"
+                    r"footer|main|nav|article|aside|pre|form|blockquote|body)\b[^>]*>",
+                    re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.IGNORECASE | re.DOTALL)
+SHOWN_TEXT = 80
+
+
+def page_text(body: str) -> str:
+    """The text of an HTML page (tags, scripts and styles left out, entities decoded), a line
+    per block."""
+    blocks = _BLOCK.sub("\n", _HIDDEN.sub("\n", body))
+    lines = (" ".join(line.split()) for line in html.unescape(_TAG.sub("", blocks)).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def page_says(response: httpx.Response) -> str:
+    """What a page says, for a finding: its main heading, else its first line of text."""
+    heading = _H1.search(response.text)
+    shown = page_text(heading.group(1)) if heading else ""
+    shown = shown or next(iter(page_text(response.text).splitlines()), "")
+    if not shown:
+        return " and no text"
+    return f": {shown if len(shown) <= SHOWN_TEXT else shown[:SHOWN_TEXT] + '…'!r}"
+
+
+def follow_in_app(http: httpx.Client, response: httpx.Response, app_base: str
+                   ) -> httpx.Response:
+    """``response`` after the app's own redirects (an app may send a failed sign-in on to an
+    error page of its own)."""
+    for _ in range(MAX_APP_REDIRECTS):
+        if not response.is_redirect:
+            break
+        target = urljoin(str(response.url), response.headers["location"])
+        if host_of(target) != host_of(app_base):
+            break
+        response = http.get(target, follow_redirects=False)
+    return response
+
+
+CANCELLED = {"error": "access_denied",
+             "error_description": "AADSTS65004: User declined to consent to access the app."}
+"""What Entra sends the redirect URI when the user cancels (the ``user-cancels`` failure)."""
+
+
+def probe_failure_page(http: httpx.Client, app: ProfileAdapter, authorize_url: str
+                       ) -> tuple[Level, str]:
+    """Answer the sign-in ``authorize_url`` started as the provider does when the user cancels;
+    the page the app then shows must carry what ``[failure]`` names. The finding: its level
+    (``ok``, ``note``, ``PROBLEM``) and its line."""
+    failure = app.profile.failure
+    assert failure is not None
+    query = {k: v[0] for k, v in parse_qs(urlsplit(authorize_url).query).items()}
+    mode = query.get("response_mode", "query")
+    if mode not in ("query", "form_post") or not query.get("redirect_uri"):
+        return ("note", f"failure page not checked: the app asks for response_mode={mode}, "
+                "which only the scenarios' browser can answer")
+    answer = {**CANCELLED, **({"state": query["state"]} if "state" in query else {})}
+    try:
+        response = (http.post(query["redirect_uri"], data=answer) if mode == "form_post"
+                    else http.get(query["redirect_uri"], params=answer))
+        response = follow_in_app(http, response, app.base_url)
+    except httpx.HTTPError as exc:
+        return ("PROBLEM", f"failure page: the redirect URI {query['redirect_uri']} cannot be "
+                f"opened: {str(exc) or type(exc).__name__}")
+    text = page_text(response.text)
+    path = urlsplit(str(response.url)).path or "/"
+    shown = f"the app showed {path} with HTTP {response.status_code}{page_says(response)}"
+    contact = app.profile.contact_for("user-cancels") or app.contact
+    wanted = [(f"show the support contact {contact!r}", contact in text)]
+    if failure.text:
+        wanted.insert(0, (f"show {failure.text!r}", failure.text in text))
+    if failure.reference is not None:
+        wanted.append((f"show an error reference (/{failure.reference.pattern}/)",
+                       failure.reference.search(text) is not None))
+    if failure.error_status:
+        wanted.append(("come with an error status (error_status = true)",
+                       response.status_code >= 400))
+    missing = [what for what, found in wanted if not found]
+    cause = "after a sign-in the user cancelled (access_denied, AADSTS65004)"
+    if missing:
+        return ("PROBLEM", f"failure page {cause}: it does not {'; does not '.join(missing)}; "
+                f"{shown}. Check [failure] against what the app shows")
+    return ("ok", f"failure page {cause}: it does {'; does '.join(w for w, _ in wanted)}")
