@@ -44,6 +44,10 @@ class AppStartError(RuntimeError):
             text += "\n--- the app's output (last lines) ---\n" + output.rstrip()
         super().__init__(text)
 
+    def hinted(self, hint: str | None) -> AppStartError:
+        """The same error with ``hint`` after its message (itself when there is none)."""
+        return self if hint is None else AppStartError(f"{self.message}; {hint}", self.output)
+
     def masked(self, hide: Callable[[str], str]) -> AppStartError:
         """The same error with ``hide`` applied to its message and the app's output."""
         return AppStartError(hide(self.message), hide(self.output))

@@ -260,8 +260,20 @@ class AppServer:
                 command, env=env, cwd=app.cwd, log=self.workdir / "app-output.log",
                 ready_url=ready_url, timeout=app.timeout, verify=False)
         except AppStartError as exc:
-            raise exc.masked(self._masking(values)) from None
+            raise exc.masked(self._masking(values)).hinted(self._port_hint()) from None
         self._running.callback(self.process.stop)
+
+    def _port_hint(self) -> str | None:
+        """Why a started app may never answer: the harness picks its port, but neither the
+        command nor ``[app.env]`` hands the app that port."""
+        app = self.profile.app
+        given = (app.command,) if isinstance(app.command, str) else tuple(app.command or ())
+        if not app.picks_port or any("{port}" in text or "{base_url}" in text
+                                     for text in (*given, *app.env.values())):
+            return None
+        return ("the command and [app.env] never name {port} or {base_url}, so the app cannot "
+                "know the port the harness picked for it: pass it (e.g. --port {port}, or "
+                "PORT = \"{port}\" in [app.env]), or give [app] base_url the app's own port")
 
     @staticmethod
     def _masking(values: Mapping[str, str]) -> Callable[[str], str]:

@@ -264,3 +264,18 @@ def test_a_sign_in_url_that_fails_says_what_the_page_says(tmp_path: Path) -> Non
     assert any(line.startswith("PROBLEM  sign-in URL 'login' (http://127.0.0.1:")
                and line.endswith("/log-in) answered HTTP 404: 'Not found'")
                for line in lines), lines
+
+
+def test_a_command_that_is_never_given_its_port_is_told_so(tmp_path: Path) -> None:
+    """The harness picks the port; a command that is not handed it listens elsewhere, and the
+    wait for it ends with why, not only with the time it took."""
+    path = tiny_profile(tmp_path)
+    path.write_text(path.read_text().replace('"--port", "{port}"', '"--port", "0"')
+                    .replace("timeout = 20", "timeout = 2"))
+    code, lines = _check(path)
+    assert code == 1
+    problem = next(line for line in lines if line.startswith("PROBLEM"))
+    assert "within 2 s" in problem and problem.endswith(
+        "the command and [app.env] never name {port} or {base_url}, so the app cannot know the "
+        "port the harness picked for it: pass it (e.g. --port {port}, or PORT = \"{port}\" in "
+        "[app.env]), or give [app] base_url the app's own port"), lines
