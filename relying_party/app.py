@@ -31,7 +31,13 @@ from .failure import (
 )
 from .inputs import InputError, url_problem, url_text_problem
 from .login_errors import CallbackRefused, InternalError
-from .middleware import BodyLimit, SecurityHeaders, TrustedHost, missing_security_headers
+from .middleware import (
+    BodyLimit,
+    SecurityHeaders,
+    TrustedHost,
+    answers_json,
+    missing_security_headers,
+)
 from .oidc.errors import LoginError
 from .provider import ProviderDirectory, default_trust, timeout_of
 from .settings import Settings, origin_of
@@ -40,8 +46,6 @@ from .web import AppState, state_of, templates
 
 logger = logging.getLogger("relying_party")
 
-JSON_PATHS = ("/api/", "/events", "/auth/backchannel-logout")
-"""Routes whose documented errors are JSON; every other route answers with an HTML page."""
 CALLBACK_PATH = "/auth/callback"
 """The redirect endpoint: whatever refuses a request there ends on the failure page."""
 
@@ -57,7 +61,7 @@ async def _login_error(request: Request, exc: Exception) -> Response:
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith(JSON_PATHS)
+    return answers_json(request.url.path)
 
 
 def _error_page(request: Request, status: int, title: str, message: str,

@@ -97,7 +97,9 @@ async def me(request: Request) -> Response:
     headers = {"Cache-Control": "no-store"}
     if found is None:
         return JSONResponse(
-            {"error": "not_signed_in"},
+            {"error": "not_signed_in",
+             "error_description": "No one is signed in in this browser: sign in through one of "
+                                  "the apps (a connection's sign-in URL) first"},
             status_code=401,
             headers={**headers, "WWW-Authenticate": 'Cookie realm="relying-party"'},
         )

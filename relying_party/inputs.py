@@ -12,7 +12,8 @@
   overrides, zero-width characters) or surrounding white space, never trimmed.
 - Key material (PEM or base64 text): printable ASCII and line breaks, length-bounded.
 - URLs to be stored and called later: absolute ``http``/``https``, a host, a port in range, no
-  control characters, whitespace or fragment, and accepted by the HTTP client that will use them.
+  control characters, whitespace, fragment or dot segments (``.``, ``..``, ``%2e``), and
+  accepted by the HTTP client that will use them.
 
 A refusal is an :class:`InputError` naming each offending field; the app renders it in the
 shape of the route that received it (JSON or an HTML page), with a 4xx status, before anything
@@ -27,7 +28,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httpx
 from starlette.datastructures import FormData
@@ -303,6 +304,27 @@ def url_text_problem(value: str) -> str | None:
     return None
 
 
+def has_dot_segments(path: str) -> bool:
+    """Whether ``path`` holds a ``.`` or ``..`` segment, percent-encoded (``%2e``) or not: a
+    provider endpoint never needs one, and what it names is not what its text says."""
+    return any(segment in (".", "..") for segment in unquote(path).split("/"))
+
+
+def remove_dot_segments(path: str) -> str:
+    """RFC 3986 §5.2.4: the path a browser or an HTTP client sends for ``path``."""
+    segments = path.split("/")
+    kept: list[str] = []
+    for segment in segments:
+        if segment == "..":
+            if kept and kept != [""]:  # never the empty first one of an absolute path
+                kept.pop()
+        elif segment != ".":
+            kept.append(segment)
+    if segments[-1] in (".", ".."):  # "/a/b/.." is "/a/", a directory
+        kept.append("")
+    return "/".join(kept)
+
+
 def url_problem(value: str, *, allow_http: bool) -> str | None:
     """Why ``value`` cannot be stored as a provider endpoint, or None when it can."""
     if len(value) > MAX_URL_LENGTH:
@@ -324,6 +346,10 @@ def url_problem(value: str, *, allow_http: bool) -> str | None:
         return "must not contain a fragment"
     if parts.username is not None or parts.password is not None:
         return "must not contain a user name or password"
+    if has_dot_segments(parts.path):
+        sent = remove_dot_segments(unquote(parts.path))
+        return ("must not contain '.' or '..' path segments (browsers and HTTP clients remove "
+                f"them before sending: the path would be {sent!r})")
     try:
         httpx.Request("GET", value)  # what will call it later: IDNA host, percent-encoding
     except (httpx.InvalidURL, ValueError) as exc:

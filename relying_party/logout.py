@@ -45,9 +45,12 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _PROVIDER_TROUBLE = ("provider_unusable", "timeout")
 
 
-def _bad_request(description: str) -> Response:
+def _bad_request(description: str, problem: str) -> Response:
+    """Back-Channel Logout §2.8: 400 with an OAuth error (RFC 6749 §5.2), and ``fields``
+    naming ``logout_token`` and what is wrong with it, as the app's other JSON refusals do."""
     return JSONResponse(
-        {"error": "invalid_request", "error_description": description},
+        {"error": "invalid_request", "error_description": description,
+         "fields": {"logout_token": problem}},
         status_code=400,
         headers=NO_STORE,
     )
@@ -141,17 +144,17 @@ async def backchannel_logout(request: Request) -> Response:
     form = await read_form(request)
     token = form.get("logout_token")
     if not token:
-        return _bad_request("logout_token is required")
+        return _bad_request("logout_token is required", "is required")
     clients = _all_clients(rp)
     try:
         logout, client = await _validate_for_any(rp, token, clients)
     except LogoutTokenInvalid as exc:
         logger.warning("back-channel logout refused: %s", exc)
-        return _bad_request(exc.reason)
+        return _bad_request(exc.reason, f"is not a valid logout token ({exc.reason})")
     now = rp.settings.clock.now()
     if not rp.db.events.remember_logout_jti(logout.iss, logout.jti, logout.remember_until, now):
         logger.warning("back-channel logout replay: %s %s", logout.iss, logout.jti)
-        return _bad_request("jti_replayed")
+        return _bad_request("jti_replayed", "was used before (its jti is replayed)")
     # One Entra tenant's v1 and v2 issuers are one identity space: a logout token of either
     # ends the sessions signed in through the other, never another tenant's, nor those of the
     # same tenant id served from another origin than the provider that signed the token.

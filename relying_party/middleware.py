@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
-from starlette.responses import PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .settings import ascii_host
@@ -18,6 +18,8 @@ FRAMEABLE_PREFIX = "/auth/frontchannel-logout"
 MAX_BODY_BYTES = 1024 * 1024
 HSTS = "max-age=31536000"
 """A year; no ``includeSubDomains``: the RP's host says nothing of its siblings."""
+JSON_PATHS = ("/api/", "/events", "/auth/backchannel-logout")
+"""Routes whose documented errors are JSON; every other route answers with an HTML page."""
 PRIVATE_PREFIXES = ("/admin", "/api/")
 """Admin pages, the admin API and the signed-in user's JSON: never stored by a cache."""
 _CSP_ORIGIN = re.compile(r"https?://(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?")
@@ -90,6 +92,12 @@ def security_headers(path: str, *, hsts: bool = False) -> list[tuple[bytes, byte
     return headers
 
 
+def answers_json(path: str) -> bool:
+    """Whether a refusal of a request for ``path`` is JSON (``{"error", "error_description"}``)
+    rather than a page: the one place that decides, for the middleware and the app alike."""
+    return path.startswith(JSON_PATHS)
+
+
 def host_of(value: str) -> str | None:
     """The host name in a ``Host`` header (lower case, brackets of IPv6 removed), or None when
     the header is not a host with an optional port."""
@@ -124,7 +132,12 @@ class TrustedHost:
             return
         given = Headers(scope=scope).get("host", "")
         if host_of(given) != self.host:
-            response = PlainTextResponse("Invalid host header", status_code=400)
+            response: Response = PlainTextResponse("Invalid host header", status_code=400)
+            if answers_json(scope["path"]):
+                response = JSONResponse({
+                    "error": "invalid_host",
+                    "error_description": "The Host header does not name this app's host (its "
+                                         "public URL's)"}, status_code=400)
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)

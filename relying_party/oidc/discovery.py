@@ -24,6 +24,7 @@ from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 import httpx
 
 from ..clock import Clock
+from ..inputs import remove_dot_segments
 from ._http import DEFAULT_TIMEOUT, json_object, send
 from .errors import DiscoveryFailed, DiscoveryIssuerMismatch
 
@@ -147,17 +148,19 @@ def any_organization(url: str) -> str | None:
     place of a tenant, if it does: such endpoints sign in users of any organization (or any
     personal account) to a multi-tenant app, and their tokens carry each user's own tenant. The
     personal accounts' tenant GUID is ``consumers`` by another name. The path is read as the
-    server reads it: percent-decoded, repeated slashes as one; the alias alone (an issuer) counts
-    too."""
+    server reads it: percent-decoded, without dot segments (RFC 3986 §5.2.4, as browsers and
+    httpx send it), repeated slashes as one, either before or after the dot segments go; the
+    alias alone (an issuer) counts too."""
     try:
-        path = urlsplit(url).path
+        path = unquote(urlsplit(url).path)
     except ValueError:  # not a URL at all: nothing to say here
         return None
-    match = _ENTRA_ENDPOINT.match(_SLASHES.sub("/", unquote(path)))
-    if not match:
-        return None
-    alias = match["alias"].lower()
-    return "consumers" if alias == CONSUMERS_TENANT else alias
+    for read in (_SLASHES.sub("/", remove_dot_segments(path)),
+                 remove_dot_segments(_SLASHES.sub("/", path))):
+        if match := _ENTRA_ENDPOINT.match(read):
+            alias = match["alias"].lower()
+            return "consumers" if alias == CONSUMERS_TENANT else alias
+    return None
 
 
 def issuer_from_discovery_url(discovery_url: str) -> str:

@@ -226,6 +226,26 @@ def test_a_foreign_host_is_refused_with_400(rp: RpHarness, host: str) -> None:
     assert rp.client.get("/", headers={"Host": "TESTSERVER"}).status_code == 200
 
 
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", "/api/me"), ("GET", "/api/admin/connections"), ("POST", "/api/admin/connections"),
+    ("POST", "/events"), ("POST", "/auth/backchannel-logout")])
+def test_a_foreign_host_on_a_json_route_is_refused_in_its_error_shape(
+        rp: RpHarness, method: str, path: str) -> None:
+    response = rp.client.request(method, path, headers={"Host": "evil.example"})
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body["error"] == "invalid_host"
+    assert "Host" in body["error_description"]
+    assert set(body) == {"error", "error_description"}
+
+
+def test_a_foreign_host_on_a_page_is_refused_in_plain_text(rp: RpHarness) -> None:
+    response = rp.client.get("/widget", headers={"Host": "evil.example"})
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/plain")
+
+
 def test_trailing_slash_redirect_cannot_follow_a_forged_host(rp: RpHarness) -> None:
     """DNS rebinding: the Host is the attacker's name; Starlette's redirect would use it."""
     forged = rp.client.get("/widget/", headers={"Host": "evil.example"})

@@ -62,6 +62,16 @@ def test_session_cookie_flags_and_new_session_id(rp: RpHarness) -> None:
     assert stale.get("/api/me").status_code == 401
 
 
+def test_api_me_without_a_session_is_401_in_the_api_error_shape(rp: RpHarness) -> None:
+    response = rp.client.get("/api/me")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Cookie")
+    body = response.json()
+    assert body["error"] == "not_signed_in"
+    assert isinstance(body["error_description"], str) and "sign" in body["error_description"]
+    assert set(body) == {"error", "error_description"}
+
+
 def test_secure_cookie_under_https(make_settings, op: FakeOp) -> None:  # type: ignore[no-untyped-def]
     settings = make_settings(public_url="https://rp.example.test")
     with AppClient(create_app(settings, http_client=op.http_client()),

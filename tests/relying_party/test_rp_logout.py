@@ -181,13 +181,20 @@ def test_backchannel_logout_rejects_invalid_tokens_with_400(rp: RpHarness, case:
     rp.op.faults.alg_none = rp.op.faults.hs256_with_public_key = False
     response = backchannel(rp, token)
     assert response.status_code == 400, response.text
+    assert set(response.json()["fields"]) == {"logout_token"}
     assert NO_STORE in response.headers["cache-control"]
     assert rp.me().status_code == 200
 
 
 def test_backchannel_logout_without_token_is_400(rp: RpHarness) -> None:
+    """Back-Channel Logout §2.8: an OAuth error (RFC 6749 §5.2), here naming the field too."""
     response = rp.client.post("/auth/backchannel-logout", data={})
     assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "invalid_request"
+    assert "logout_token" in body["error_description"]
+    assert set(body["fields"]) == {"logout_token"}
+    assert "required" in body["fields"]["logout_token"]
 
 
 # -- front-channel logout ------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 from rp_support import VALID_CONNECTION, RpHarness
 
+from relying_party.oidc.discovery import CONSUMERS_TENANT as CONSUMERS
 from relying_party.oidc.discovery import any_organization
 
 ORGANIZATIONS = {
@@ -79,6 +80,86 @@ def test_a_connection_stored_on_organizations_signs_nobody_in(rp: RpHarness) -> 
     rp_state = rp.client.app.state.rp  # type: ignore[attr-defined]
     good = rp_state.db.connections.get(rp.add_connection())
     stored = replace(good, id="allorgs00000", authorization_uri=ORGANIZATIONS["authorization_uri"])
+    rp_state.db.connections.insert(stored)
+    response = rp.client.get(f"/sso/{stored.id}/widget")
+    record = rp.assert_failure_page(response, status=503, code="connection_misconfigured")
+    assert "names no organization" in str(record["admin_hint"])
+    assert "location" not in response.headers
+
+
+ENTRA = "https://login.microsoftonline.com"
+DOT_SEGMENTS = {
+    "authorization_uri": f"{ENTRA}/contoso/../common/oauth2/v2.0/authorize",
+    "token_url": f"{ENTRA}/contoso/./../consumers/oauth2/v2.0/token",
+    "discovery_url": f"{ENTRA}/contoso/%2e%2e/organizations/v2.0",
+}
+"""Browsers and httpx remove dot segments (RFC 3986 §5.2.4, ``%2e`` as ``.`` too) before
+sending, so each of these reaches the alias, not ``contoso``."""
+
+
+@pytest.mark.parametrize(("url", "alias"), [
+    (DOT_SEGMENTS["authorization_uri"], "common"),
+    (DOT_SEGMENTS["token_url"], "consumers"),
+    (DOT_SEGMENTS["discovery_url"], "organizations"),
+    (f"{ENTRA}/contoso/.%2E/%2E/common/oauth2/v2.0/authorize", "common"),
+    (f"{ENTRA}/a/b/../../{CONSUMERS}/oauth2/v2.0/authorize", "consumers"),
+    (f"{ENTRA}/x/../common", "common"),
+    (f"{ENTRA}/common/../contoso/oauth2/v2.0/authorize", None),
+    (f"{ENTRA}/contoso/./oauth2/v2.0/authorize", None),
+])
+def test_an_alias_behind_dot_segments_is_recognised(url: str, alias: str | None) -> None:
+    assert any_organization(url) == alias
+
+
+@pytest.mark.parametrize("url", [
+    DOT_SEGMENTS["authorization_uri"],
+    f"{ENTRA}/contoso/./../consumers/oauth2/v2.0/authorize",
+    f"{ENTRA}/contoso/%2e%2e/common/oauth2/v2.0/authorize",
+    f"{ENTRA}/contoso/.%2E/common/oauth2/v2.0/authorize",
+    f"{ENTRA}/contoso/../{CONSUMERS}/oauth2/v2.0/authorize",
+    f"{ENTRA}/contoso/./oauth2/v2.0/authorize",
+    f"{ENTRA}/common/../contoso/oauth2/v2.0/authorize",
+])
+def test_the_api_refuses_dot_segments(rp: RpHarness, url: str) -> None:
+    response = rp.client.post("/api/admin/connections", json={
+        **VALID_CONNECTION, "authorization_uri": url,
+        "token_url": url.replace("/authorize", "/token")})
+    assert response.status_code == 400, response.text
+    fields = response.json()["fields"]
+    assert set(fields) == {"authorization_uri", "token_url"}
+    assert "'.' or '..' path segments" in fields["authorization_uri"]
+    assert rp.client.get("/api/admin/connections").json() == []
+
+
+@pytest.mark.parametrize("field", sorted(DOT_SEGMENTS))
+def test_an_edit_cannot_bring_dot_segments(rp: RpHarness, field: str) -> None:
+    cid = rp.add_connection()
+    before = rp.client.get(f"/api/admin/connections/{cid}").json()
+    for method in ("PATCH", "PUT"):
+        body = {field: DOT_SEGMENTS[field]} if method == "PATCH" else {
+            **VALID_CONNECTION, field: DOT_SEGMENTS[field]}
+        response = rp.client.request(method, f"/api/admin/connections/{cid}", json=body)
+        assert response.status_code == 400, (method, response.text)
+        assert set(response.json()["fields"]) == {field}, method
+    assert rp.client.get(f"/api/admin/connections/{cid}").json() == before
+
+
+def test_the_admin_form_refuses_dot_segments(rp: RpHarness) -> None:
+    rp.admin_sign_in()
+    response = rp.client.post("/admin/connections", data={
+        **VALID_CONNECTION, "token_url": DOT_SEGMENTS["token_url"], "csrf_token": rp.csrf()})
+    assert response.status_code == 400
+    assert 'id="new-token_url-error"' in response.text
+    assert "path segments" in response.text
+    assert rp.client.get("/api/admin/connections").json() == []
+
+
+@pytest.mark.parametrize("field", sorted(DOT_SEGMENTS))
+def test_a_connection_stored_with_dot_segments_signs_nobody_in(rp: RpHarness, field: str
+                                                               ) -> None:
+    rp_state = rp.client.app.state.rp  # type: ignore[attr-defined]
+    good = rp_state.db.connections.get(rp.add_connection())
+    stored = replace(good, id="dotsegs00000", **{field: DOT_SEGMENTS[field]})
     rp_state.db.connections.insert(stored)
     response = rp.client.get(f"/sso/{stored.id}/widget")
     record = rp.assert_failure_page(response, status=503, code="connection_misconfigured")
