@@ -162,10 +162,12 @@ def state_tampered(ctx: Ctx) -> None:
     id="failure.state-other-browser",
     title="A callback opened in another browser than the one that signed in is refused",
     proves="The provider's answer to a sign-in alice's browser started (its state, a code "
-    "nobody has redeemed), opened in another browser before alice's gets it, is refused by "
-    "the app's check that the state belongs to the browser that brings it back (login CSRF: "
-    "RFC 9700 §4.7, state bound to the user agent): the failure page, and nobody is signed "
-    "in in that browser",
+    "nobody has redeemed), opened in another browser before alice's gets it, is refused: the "
+    "failure page, and nobody is signed in in that browser (login CSRF: RFC 9700 §4.7, state "
+    "bound to the user agent). The app's check that the state belongs to the browser refuses "
+    "it; so does a PKCE verifier or nonce the app keeps in the browser's session, so an app "
+    "without that state check passes if it has them (failure.state-tampered needs the state "
+    "check itself)",
     needs=FAILURE_PAGE,
 )
 def state_other_browser(ctx: Ctx) -> None:
@@ -191,7 +193,9 @@ def state_other_browser(ctx: Ctx) -> None:
     title="Replaying a used callback URL is refused",
     proves="The state of a sign-in that already finished, delivered to another browser with a "
     "code the provider would still accept (the same authorize request answered again), is "
-    "refused by the app's own state check: the failure page, and that browser gets no session",
+    "refused: the failure page, and that browser gets no session. The app's own state check "
+    "refuses it, as does a nonce or PKCE verifier kept in the session of the browser that "
+    "started the sign-in",
     needs=FAILURE_PAGE,
 )
 def state_replayed(ctx: Ctx) -> None:
