@@ -40,6 +40,9 @@ FIRST_LOOK_MS = 1000
 """How long a text may take to appear on a page still loading, before the page is let settle."""
 SETTLED_LOOK_MS = 500
 """How long a text may take to appear once the page has settled (no network for 500 ms)."""
+SETTLING_MS = 2000
+"""How long a page that ended a sign-in elsewhere than expected may take to settle before it
+is judged."""
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -184,13 +187,36 @@ class ProfileAdapter:
         signed_in = self.profile.signed_in
         app_url = re.compile("^" + re.escape(self.base_url) + (
             re.escape(lands_on) + r"([?#].*)?$" if lands_on else r"(/.*)?$"))
+        where = f"the sign-in did not end at {self.base_url}{lands_on or ''}"
         try:
-            expect(page).to_have_url(app_url)
+            expect(page).to_have_url(app_url, timeout=FIRST_LOOK_MS)
         except AssertionError as exc:
-            raise AssertionError(f"the sign-in did not end at {self.base_url}{lands_on or ''}; "
-                                 f"{self.showing(page)}") from exc
+            if self._settled_on_failure_page(page):
+                raise AssertionError(f"{where}: the app showed its failure page; "
+                                     f"{self.showing(page)}") from exc
+            try:
+                expect(page).to_have_url(app_url)
+            except AssertionError as late:
+                raise AssertionError(f"{where}; {self.showing(page)}") from late
         if signed_in.text or signed_in.selector:
             self._expect_signed_in_page(page, person)
+
+    def _settled_on_failure_page(self, page: Page) -> bool:
+        """Whether the page, once its network is idle, is one of the app's that shows
+        ``[failure] text``: a sign-in that ended there will not end signed in, so the check
+        need not wait out its timeout (the contact alone may be in every page's footer)."""
+        from playwright.sync_api import Error
+
+        failure = self.profile.failure
+        if failure is None or not failure.text or _origin(page.url) != _origin(self.base_url):
+            return False
+        with contextlib.suppress(Error):  # a page that never settles is judged as it stands
+            page.wait_for_load_state("networkidle", timeout=SETTLING_MS)
+        try:
+            return (_origin(page.url) == _origin(self.base_url)
+                    and _shown(page, failure.text).is_visible())
+        except Error:
+            return False
 
     def _me_status_now(self, page: Page) -> int | None:
         """The ``me_url`` status, asked once; None without ``me_url`` or without an answer."""

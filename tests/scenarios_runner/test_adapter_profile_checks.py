@@ -6,6 +6,7 @@ Playwright's own error."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -59,6 +60,8 @@ class _Pages(Pages):
             return 200, json.dumps({"email": ALICE.upn, "name": name})
         if path == "/account":
             return 200, ACCOUNT
+        if path.startswith("/cb"):
+            return 502, "<h1>Sign-in failed</h1><p>Contact help@helpdesk.example</p>"
         return 200, "<h1>Welcome to the helpdesk</h1><p>Sign in to continue.</p>"
 
 
@@ -75,8 +78,9 @@ def http() -> Iterator[httpx.Client]:
 
 
 def _adapter(origin: str, http: httpx.Client, *, me_url: str = "/me",
-             selector: str = "#signed-in-as", name_path: str = "name") -> ProfileAdapter:
-    text = PROFILE.format(me_url=me_url, selector=selector, name_path=name_path)
+             selector: str = "#signed-in-as", name_path: str = "name", extra: str = ""
+             ) -> ProfileAdapter:
+    text = PROFILE.format(me_url=me_url, selector=selector, name_path=name_path) + extra
     server = cast(AppServer, SimpleNamespace(base_url=origin))
     return ProfileAdapter(parse_profile(text, path=Path("helpdesk.toml")), server, {}, http)
 
@@ -126,6 +130,22 @@ def test_a_person_the_app_signed_in_is_not_called_signed_out(page: Page, origin:
                               f"page at {origin}/account shows"), message
     assert "is not signed in" not in message
     assert "no element matches [signed_in] selector '#signed-in'" in message
+
+
+def test_a_sign_in_that_ends_on_the_failure_page_fails_without_waiting_it_out(
+        page: Page, origin: str, http: httpx.Client) -> None:
+    """Once the page has settled on the app's failure page, the sign-in is known to have
+    failed: the check says so at once, not after its whole timeout."""
+    adapter = _adapter(origin, http, me_url="/cb-me", extra='[failure]\ncontact = "help@helpdesk.example"\n'
+                                           'text = "Sign-in failed"\n')
+    page.goto(f"{origin}/cb?code=x")
+    started = time.monotonic()
+    with expect_timeout(15_000), pytest.raises(AssertionError) as caught:
+        adapter.expect_signed_in(page, ALICE, lands_on="/account")
+    assert time.monotonic() - started < 8
+    assert str(caught.value) == (f"the sign-in did not end at {origin}/account: the app showed "
+                                 "its failure page; the app showed /cb with HTTP 502: 'Sign-in "
+                                 "failed' / 'Contact help@helpdesk.example'")
 
 
 def test_a_missing_sign_out_control_is_named(page: Page, origin: str,
