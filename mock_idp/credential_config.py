@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .config_fields import (
     LATEST_YEAR,
@@ -29,6 +30,14 @@ from .config_fields import (
 )
 
 MAX_DAYS = 36500
+NOT_RSA = "must hold an RSA certificate (client assertions are RS256/PS256)"
+
+
+def key_problem(cert: x509.Certificate) -> str | None:
+    """Why ``cert`` cannot verify client assertions, or None: Entra takes RS256/PS256
+    assertions only, so only an RSA key does (Microsoft identity platform "Certificate
+    credentials": https://learn.microsoft.com/entra/identity-platform/certificate-credentials)."""
+    return None if isinstance(cert.public_key(), rsa.RSAPublicKey) else NOT_RSA
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,9 +117,12 @@ def _certificate(c: Mapping[str, Any], where: str, base_dir: Path | None) -> Cer
     else:
         pem = req_str(c, "pem", where, multiline=True)
     try:
-        x509.load_pem_x509_certificate(pem.encode())
+        cert = x509.load_pem_x509_certificate(pem.encode())
     except ValueError as exc:
         raise ConfigError(f"{where}.pem is not a PEM certificate") from exc
+    problem = key_problem(cert)
+    if problem:
+        raise ConfigError(f"{where}.pem {problem}")
     start, end = when(c, "start", where), when(c, "end", where)
     if start is not None and end is not None and end <= start:
         raise ConfigError(f"{where}.end must be after its start")

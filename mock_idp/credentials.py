@@ -15,6 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from .config import CertificateConfig
+from .credential_config import key_problem
 
 
 def _b64url(data: bytes) -> str:
@@ -106,8 +107,12 @@ class KeyCredential:
 
 
 def key_credential(cfg: CertificateConfig) -> KeyCredential:
-    """A registered certificate; its dates default to the certificate's validity."""
+    """A registered certificate; its dates default to the certificate's validity.
+    :class:`ValueError` for one that is not a PEM certificate of an RSA key."""
     cert = x509.load_pem_x509_certificate(cfg.pem.encode())
+    problem = key_problem(cert)
+    if problem:
+        raise ValueError(f"the certificate {problem}")
     return KeyCredential(
         key_id=(cfg.key_id or new_guid()).lower(), display_name=cfg.display_name,
         certificate=cert, start=cfg.start or cert.not_valid_before_utc,

@@ -21,10 +21,10 @@ import hashlib
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
+from ..credential_config import key_problem
 from ..store import KeyCredential, new_guid
 from .payload import BadInput, check_known, get_datetime, get_guid, get_str
 
@@ -103,9 +103,9 @@ def _certificate(key: str, field: str) -> x509.Certificate:
         cert = x509.load_der_x509_certificate(data)
     except ValueError as exc:
         raise BadInput(f"{field!r} is not a DER-encoded X.509 certificate", field=field) from exc
-    if not isinstance(cert.public_key(), rsa.RSAPublicKey):
-        raise BadInput(f"{field!r} must hold an RSA certificate (client assertions are "
-                       f"RS256/PS256)", field=field)
+    problem = key_problem(cert)
+    if problem:
+        raise BadInput(f"{field!r} {problem}", field=field)
     return cert
 
 
