@@ -192,8 +192,12 @@ async def update_application(request: Request, tenant: Tenant) -> Response:
 async def delete_application(request: Request, tenant: Tenant) -> Response:
     app = _application(request, tenant)
     del tenant.apps[app.client_id]
-    remove_app(tenant, app.client_id)
-    tenant.grants = [g for g in tenant.grants if app.client_id not in (g.client_id, g.resource_id)]
+    store = idp(request).store
+    for each in store.tenants.values():  # a multi-tenant app's consent in other organizations
+        remove_app(each, app.client_id)
+    for session in store.sessions.values():
+        session.apps.pop(app.client_id, None)
+        session.versions.pop(app.client_id, None)
     for user in tenant.users.values():
         for prop in app.extension_properties:
             user.extensions.pop(prop.name, None)
