@@ -171,7 +171,7 @@ def _check_redirect_rules(changes: dict[str, Any], current: Application | None) 
 async def get_application(request: Request, tenant: Tenant) -> Response:
     app = Entry(_application(request, tenant).graph())
     return json_body(request, "applications/$entity",
-                     select_one(app, request.query_params.get("$select"),
+                     select_one(request, app,
                                 "microsoft.graph.application"))
 
 
@@ -307,7 +307,7 @@ def _set_extensions(user: User, values: dict[str, Any]) -> None:
 
 async def get_user(request: Request, tenant: Tenant) -> Response:
     user = find_user(request, tenant)
-    body = select_one(user_entry(user), request.query_params.get("$select"),
+    body = select_one(request, user_entry(user),
                       "microsoft.graph.user")
     return json_body(request, "users/$entity", body)
 
