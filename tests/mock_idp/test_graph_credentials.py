@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -15,6 +15,7 @@ from idp_testkit import (
     CLIENT_ID,
     TENANT,
     Certificate,
+    make_certificate,
     non_rsa_certificate,
     paths,
     shared_certificate,
@@ -203,3 +204,24 @@ def test_a_registered_key_that_cannot_verify_is_a_bad_signature(
     body = response.json()
     assert body["error"] == "invalid_client" and body["error_codes"] == [700027]
     assert "signature" in body["error_description"]
+
+
+def long_lived_cert() -> Certificate:
+    """A certificate valid from 1950 to 9999, past the 1971-9000 bound of every date-time."""
+    return make_certificate("long lived", not_before=datetime(1950, 1, 1, tzinfo=UTC),
+                            not_after=datetime(9999, 12, 31, tzinfo=UTC))
+
+
+def test_dates_a_certificate_would_give_outside_1971_to_9000_are_refused(
+        client: AppClient) -> None:
+    cert = long_lived_cert()
+    message = graph_error(patch(client, entry(cert)), "keyCredentials[0].startDateTime")
+    assert "1950" in message and "1971" in message
+    later = entry(cert, startDateTime="2020-01-01T00:00:00Z")
+    assert "9000" in graph_error(patch(client, later), "keyCredentials[0].endDateTime")
+    assert credentials(client) == []
+    both = entry(cert, startDateTime="2020-01-01T00:00:00Z", endDateTime="2040-01-01T00:00:00Z")
+    assert patch(client, both).status_code == 204
+    [registered] = credentials(client)
+    assert (registered["startDateTime"], registered["endDateTime"]) == (
+        "2020-01-01T00:00:00Z", "2040-01-01T00:00:00Z")
