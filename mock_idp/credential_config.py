@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .config_fields import (
     LATEST_YEAR,
@@ -29,6 +30,29 @@ from .config_fields import (
 )
 
 MAX_DAYS = 36500
+NOT_RSA = "must hold an RSA certificate (client assertions are RS256/PS256)"
+
+
+def key_problem(cert: x509.Certificate) -> str | None:
+    """Why ``cert`` cannot verify client assertions, or None: Entra takes RS256/PS256
+    assertions only, so only an RSA key does (Microsoft identity platform "Certificate
+    credentials": https://learn.microsoft.com/entra/identity-platform/certificate-credentials)."""
+    return None if isinstance(cert.public_key(), rsa.RSAPublicKey) else NOT_RSA
+
+
+def default_date_problems(cert: x509.Certificate) -> dict[str, str]:
+    """Why the certificate's own validity cannot stand in for a registration's ``start`` or
+    ``end`` left out, by that name: date-times run from 1971 to :data:`LATEST_YEAR`, so that
+    moving the clock cannot overflow them, whoever gives them."""
+    before, after = cert.not_valid_before_utc, cert.not_valid_after_utc
+    problems: dict[str, str] = {}
+    if before < datetime(1971, 1, 1, tzinfo=UTC):
+        problems["start"] = (f"would be the certificate's notBefore ({before:%Y-%m-%dT%H:%M:%SZ}),"
+                             f" before 1971: give one from 1971 on")
+    if after > datetime(LATEST_YEAR, 1, 1, tzinfo=UTC):
+        problems["end"] = (f"would be the certificate's notAfter ({after:%Y-%m-%dT%H:%M:%SZ}), "
+                           f"after {LATEST_YEAR}: give one before {LATEST_YEAR}")
+    return problems
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,10 +132,17 @@ def _certificate(c: Mapping[str, Any], where: str, base_dir: Path | None) -> Cer
     else:
         pem = req_str(c, "pem", where, multiline=True)
     try:
-        x509.load_pem_x509_certificate(pem.encode())
+        cert = x509.load_pem_x509_certificate(pem.encode())
     except ValueError as exc:
         raise ConfigError(f"{where}.pem is not a PEM certificate") from exc
+    problem = key_problem(cert)
+    if problem:
+        raise ConfigError(f"{where}.pem {problem}")
     start, end = when(c, "start", where), when(c, "end", where)
+    given = {"start": start, "end": end}
+    for which, problem in default_date_problems(cert).items():
+        if given[which] is None:
+            raise ConfigError(f"{where}.{which} {problem}")
     if start is not None and end is not None and end <= start:
         raise ConfigError(f"{where}.end must be after its start")
     return CertificateConfig(pem=pem, key_id=opt_guid(c, "key_id", where),

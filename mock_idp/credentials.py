@@ -15,6 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from .config import CertificateConfig
+from .credential_config import default_date_problems, key_problem
 
 
 def _b64url(data: bytes) -> str:
@@ -106,8 +107,17 @@ class KeyCredential:
 
 
 def key_credential(cfg: CertificateConfig) -> KeyCredential:
-    """A registered certificate; its dates default to the certificate's validity."""
+    """A registered certificate; its dates default to the certificate's validity.
+    :class:`ValueError` for one that is not a PEM certificate of an RSA key, or whose own
+    validity would give dates outside 1971-9000."""
     cert = x509.load_pem_x509_certificate(cfg.pem.encode())
+    problem = key_problem(cert)
+    if problem:
+        raise ValueError(f"the certificate {problem}")
+    given = {"start": cfg.start, "end": cfg.end}
+    for which, date_problem in default_date_problems(cert).items():
+        if given[which] is None:
+            raise ValueError(f"the certificate's {which} {date_problem}")
     return KeyCredential(
         key_id=(cfg.key_id or new_guid()).lower(), display_name=cfg.display_name,
         certificate=cert, start=cfg.start or cert.not_valid_before_utc,

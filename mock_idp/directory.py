@@ -250,18 +250,25 @@ def assigned_group_ids(tenant: Tenant, app: Application) -> set[str]:
 
 
 def remove_object(tenant: Tenant, object_id: str) -> None:
-    """Forget a deleted user or group: its memberships and its assignments."""
+    """Forget a deleted user or group: its memberships, its assignments and a user's own
+    consent (``Principal`` grants)."""
     for group in tenant.groups.values():
         if object_id in group.members:
             group.members.remove(object_id)
     for key in [k for k, a in tenant.assignments.items() if a.principal_id == object_id]:
         del tenant.assignments[key]
+    tenant.grants = [g for g in tenant.grants if g.principal_id != object_id]
 
 
 def remove_app(tenant: Tenant, client_id: str) -> None:
-    """Forget the assignments to a deleted application."""
+    """Forget a deleted application in ``tenant``: the assignments to it and every grant that
+    names it as client or resource, delegated or application permission, so an app made
+    again under its appId starts with none."""
     for key in [k for k, a in tenant.assignments.items() if a.client_id == client_id]:
         del tenant.assignments[key]
+    tenant.grants = [g for g in tenant.grants if client_id not in (g.client_id, g.resource_id)]
+    tenant.app_role_grants = [g for g in tenant.app_role_grants
+                              if client_id not in (g.client_id, g.resource_id)]
 
 
 @lru_cache(maxsize=256)

@@ -195,6 +195,7 @@ async def update_tenant(request: Request) -> Response:
 
 
 async def delete_tenant(request: Request) -> Response:
+    """The tenant, its sessions, codes and refresh tokens, and its platform installations."""
     store = idp(request).store
     segment = request.path_params["tenant"]
     tenant = store.resolve_tenant(segment)
@@ -208,6 +209,7 @@ async def delete_tenant(request: Request) -> Response:
         del store.codes[code]
     for token in [k for k, t in store.refresh_tokens.items() if t.tenant_id == tenant.id]:
         del store.refresh_tokens[token]
+    idp(request).platform.registry.forget_tenant(tenant.id)
     return Response(status_code=204)
 
 

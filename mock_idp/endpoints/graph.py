@@ -171,7 +171,7 @@ def _check_redirect_rules(changes: dict[str, Any], current: Application | None) 
 async def get_application(request: Request, tenant: Tenant) -> Response:
     app = Entry(_application(request, tenant).graph())
     return json_body(request, "applications/$entity",
-                     select_one(app, request.query_params.get("$select"),
+                     select_one(request, app,
                                 "microsoft.graph.application"))
 
 
@@ -192,8 +192,12 @@ async def update_application(request: Request, tenant: Tenant) -> Response:
 async def delete_application(request: Request, tenant: Tenant) -> Response:
     app = _application(request, tenant)
     del tenant.apps[app.client_id]
-    remove_app(tenant, app.client_id)
-    tenant.grants = [g for g in tenant.grants if app.client_id not in (g.client_id, g.resource_id)]
+    store = idp(request).store
+    for each in store.tenants.values():  # a multi-tenant app's consent in other organizations
+        remove_app(each, app.client_id)
+    for session in store.sessions.values():
+        session.apps.pop(app.client_id, None)
+        session.versions.pop(app.client_id, None)
     for user in tenant.users.values():
         for prop in app.extension_properties:
             user.extensions.pop(prop.name, None)
@@ -303,7 +307,7 @@ def _set_extensions(user: User, values: dict[str, Any]) -> None:
 
 async def get_user(request: Request, tenant: Tenant) -> Response:
     user = find_user(request, tenant)
-    body = select_one(user_entry(user), request.query_params.get("$select"),
+    body = select_one(request, user_entry(user),
                       "microsoft.graph.user")
     return json_body(request, "users/$entity", body)
 

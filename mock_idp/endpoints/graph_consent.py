@@ -128,7 +128,7 @@ async def list_service_principals(request: Request, tenant: Tenant) -> Response:
 async def get_service_principal(request: Request, tenant: Tenant) -> Response:
     principal = Entry(find_principal(request, tenant))
     return json_body(request, "servicePrincipals/$entity",
-                     select_one(principal, request.query_params.get("$select"),
+                     select_one(request, principal,
                                 "microsoft.graph.servicePrincipal"))
 
 

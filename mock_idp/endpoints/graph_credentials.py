@@ -21,10 +21,10 @@ import hashlib
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
+from ..credential_config import default_date_problems, key_problem
 from ..store import KeyCredential, new_guid
 from .payload import BadInput, check_known, get_datetime, get_guid, get_str
 
@@ -76,8 +76,14 @@ def _key_credential(item: dict[str, Any], where: str, by_id: dict[str, KeyCreden
     cert = _certificate(key, f"{where}.key")
     _check_identifier(get_str(item, "customKeyIdentifier", where, nullable=True, max_len=128),
                       cert, f"{where}.customKeyIdentifier")
-    start = get_datetime(item, "startDateTime", where) or cert.not_valid_before_utc
-    end = get_datetime(item, "endDateTime", where) or cert.not_valid_after_utc
+    dates = {"start": get_datetime(item, "startDateTime", where),
+             "end": get_datetime(item, "endDateTime", where)}
+    for which, problem in default_date_problems(cert).items():
+        if dates[which] is None:
+            raise BadInput(f"'{where}.{which}DateTime' {problem}",
+                           field=f"{where}.{which}DateTime")
+    start = dates["start"] or cert.not_valid_before_utc
+    end = dates["end"] or cert.not_valid_after_utc
     if start < cert.not_valid_before_utc:
         raise BadInput(f"'{where}.startDateTime' is before the certificate's notBefore "
                        f"({cert.not_valid_before_utc.isoformat()})",
@@ -103,9 +109,9 @@ def _certificate(key: str, field: str) -> x509.Certificate:
         cert = x509.load_der_x509_certificate(data)
     except ValueError as exc:
         raise BadInput(f"{field!r} is not a DER-encoded X.509 certificate", field=field) from exc
-    if not isinstance(cert.public_key(), rsa.RSAPublicKey):
-        raise BadInput(f"{field!r} must hold an RSA certificate (client assertions are "
-                       f"RS256/PS256)", field=field)
+    problem = key_problem(cert)
+    if problem:
+        raise BadInput(f"{field!r} {problem}", field=field)
     return cert
 
 

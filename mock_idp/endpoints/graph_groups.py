@@ -94,7 +94,7 @@ async def create_group(request: Request, tenant: Tenant) -> Response:
 async def get_group(request: Request, tenant: Tenant) -> Response:
     group = Entry(_group(request, tenant).graph(tenant.domain))
     return json_body(request, "groups/$entity",
-                     select_one(group, request.query_params.get("$select"),
+                     select_one(request, group,
                                 "microsoft.graph.group"))
 
 

@@ -91,7 +91,7 @@ def _endpoint(methods: dict[str, Handler]) -> Callable[[Request], Awaitable[Resp
         if handler is None:
             allow = ", ".join(methods)
             return graph_error(request, 405, f"{request.method} is not supported here; use "
-                               f"{allow}", headers={"Allow": allow})
+                               f"{allow}", target="method", headers={"Allow": allow})
         segment = request.path_params["tenant"]
         tenant = idp(request).store.resolve_tenant(segment)
         if tenant is None:

@@ -90,7 +90,7 @@ def _subject(request: Request, tenant: Tenant) -> User:
 async def me(request: Request, tenant: Tenant) -> Response:
     user = _subject(request, tenant)
     return json_body(request, "users/$entity",
-                     select_one(user_entry(user), request.query_params.get("$select"),
+                     select_one(request, user_entry(user),
                                 "microsoft.graph.user"))
 
 

@@ -79,15 +79,15 @@ class Entry:
         return out
 
 
-def _options(request: Request) -> dict[str, str]:
+def _options(request: Request, supported: Collection[str] = SUPPORTED) -> dict[str, str]:
     """The request's ``$`` options by lower-cased name (OData's names are case-insensitive);
-    an unknown or repeated one is refused."""
+    one not in ``supported``, or repeated, is refused."""
     found: dict[str, str] = {}
     for name, value in request.query_params.multi_items():
         if not name.startswith("$"):
             continue
         key = name.lower()
-        if key not in SUPPORTED:
+        if key not in supported:
             raise BadInput(f"The query option '{name[:40]}' is not supported.", field=name[:40])
         if key in found:
             raise BadInput(f"The query option '{name}' is given more than once.", field=name)
@@ -126,9 +126,10 @@ def _check_select(names: Sequence[str] | None, entries: Sequence[Entry], type_na
                            f"'{type_name}'.", field="$select")
 
 
-def select_one(entry: Entry, raw: str | None, type_name: str) -> dict[str, Any]:
-    """One object as ``GET …/{id}?$select=…`` answers it."""
-    names = _select({"$select": raw} if raw is not None else {})
+def select_one(request: Request, entry: Entry, type_name: str) -> dict[str, Any]:
+    """One object as ``GET …/{id}?$select=…`` answers it: ``$select`` is the one option an
+    object takes, and like a list's options it is refused when given twice."""
+    names = _select(_options(request, ("$select",)))
     _check_select(names, [entry], type_name)
     return entry.view(names)
 

@@ -334,6 +334,13 @@ class InstallationRegistry:
             self._app_versions.clear()
             self._users.clear()
 
+    def forget_tenant(self, tenant_id: str) -> None:
+        """Drop every installation of a deleted tenant (its account), active or not."""
+        with self._lock:
+            for key in [k for k, i in self._by_id.items() if i.tenant.id == tenant_id]:
+                del self._by_id[key]
+                self._users.pop(key, None)
+
     def require_active(self, installation_id: str) -> Installation:
         current = self.get(installation_id)
         if not current.active:

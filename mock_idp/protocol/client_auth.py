@@ -111,7 +111,9 @@ def _assertion(app: Application, creds: ClientCredentials, *, now: datetime,
             options={"verify_aud": False, "verify_exp": False, "verify_nbf": False,
                      "verify_iat": False, "require": []},
         )
-    except jwt.InvalidSignatureError as exc:
+    except (jwt.InvalidSignatureError, TypeError, ValueError) as exc:
+        # A key that cannot check this signature (PyJWT raises TypeError or ValueError for a
+        # key of another type) fails as a signature that does not match.
         raise EntraError(700027, {"reason": " [Reason - The provided signature value did not "
                                             "match the expected signature value.]"}) from exc
     except jwt.PyJWTError as exc:

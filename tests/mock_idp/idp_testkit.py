@@ -18,7 +18,7 @@ import jwt
 from asgi_client import AppClient
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 from jwt.algorithms import ECAlgorithm
 
@@ -333,17 +333,34 @@ class Certificate:
         return jwt.encode(body, self.key, algorithm="RS256", headers=headers)
 
 
-def make_certificate(common_name: str = "sso-harness test client") -> Certificate:
+def make_certificate(common_name: str = "sso-harness test client", *,
+                     not_before: datetime | None = None, not_after: datetime | None = None
+                     ) -> Certificate:
+    """An RSA certificate valid from a day ago for 30 days, or from ``not_before`` to
+    ``not_after``."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = datetime.now(UTC)
     cert = (
         x509.CertificateBuilder().subject_name(name).issuer_name(name)
         .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
+        .not_valid_before(not_before or now - timedelta(days=1))
+        .not_valid_after(not_after or now + timedelta(days=30))
         .sign(key, hashes.SHA256())
     )
     return Certificate(key, cert)
+
+
+def non_rsa_certificate(kind: str = "ec", common_name: str = "not rsa") -> x509.Certificate:
+    """A self-signed certificate for an EC P-256 (``kind="ec"``) or Ed25519 key."""
+    key = ec.generate_private_key(ec.SECP256R1()) if kind == "ec" else (
+        ed25519.Ed25519PrivateKey.generate())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.now(UTC)
+    return (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
+            .sign(key, None if kind != "ec" else hashes.SHA256()))
 
 
 @functools.cache

@@ -277,3 +277,38 @@ def test_graphs_service_principal_is_found_by_its_name_as_the_docs_do(client: Ap
     refused = client.get(f"/graph/{TENANT}/v1.0/servicePrincipals",
                          params={"$filter": "tags eq 'x'"})
     assert refused.status_code == 400 and refused.json()["error"]["target"] == "$filter"
+
+
+def _recreate(client: AppClient, app_id: str) -> str:
+    """Delete the app through Graph and create one with the same ``appId``; its new secret."""
+    item = f"/graph/{TENANT}/v1.0/applications(appId='{app_id}')"
+    assert client.delete(item).status_code == 204
+    made = client.post(f"/graph/{TENANT}/v1.0/applications",
+                       json={"displayName": "Again", "appId": app_id})
+    assert made.status_code == 201, made.text
+    secret: str = client.post(f"{item}/addPassword", json={}).json()["secretText"]
+    return secret
+
+
+@pytest.mark.idp_config(_config())
+def test_a_deleted_apps_application_permissions_go_with_it(client: AppClient) -> None:
+    """A new app under a deleted one's appId holds none of its permissions: Graph deletes an
+    application's service principal, and its app role assignments with it."""
+    secret = _recreate(client, CLIENT_ID)
+    token = client.post(paths(TENANT, "2.0")["token"], data={
+        "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": secret,
+        "scope": f"{API_URI}/.default"})
+    assert token.status_code == 200, token.text
+    assert "roles" not in claims(token.json()["access_token"])
+    assert client.get(_assignments_path()).json()["value"] == []
+    granted = f"/graph/{TENANT}/v1.0/servicePrincipals(appId='{API_ID}')/appRoleAssignedTo"
+    assert client.get(granted).json()["value"] == []
+
+
+@pytest.mark.idp_config(_config())
+def test_a_deleted_resources_permissions_go_with_it(client: AppClient) -> None:
+    _recreate(client, API_ID)
+    listed = client.get(_assignments_path()).json()["value"]
+    assert [a["resourceDisplayName"] for a in listed] == ["Microsoft Graph"]
+    grants = client.get(f"/graph/{TENANT}/v1.0/oauth2PermissionGrants").json()["value"]
+    assert _sp(client, API_ID) not in {g["resourceId"] for g in grants}

@@ -7,12 +7,14 @@ refused naming its key; what Entra accepts still loads."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from asgi_client import AppClient
-from idp_testkit import make_certificate
+from cryptography.hazmat.primitives import serialization
+from idp_testkit import make_certificate, non_rsa_certificate
 
 from mock_idp.config import ConfigError, IdpConfig
 from mock_idp.registration_rules import identifier_uri_problem, redirect_uri_problem
@@ -305,6 +307,28 @@ def test_a_relative_pem_file_is_read_beside_the_config(tmp_path: Path,
         IdpConfig.from_toml(path)
 
 
+@pytest.mark.parametrize("kind", ["ec", "ed25519"])
+def test_a_certificate_whose_key_is_not_rsa_is_refused(kind: str) -> None:
+    pem = non_rsa_certificate(kind).public_bytes(serialization.Encoding.PEM).decode()
+    refused({"tenants": [tenant(apps=[app(certificates=[{"pem": pem}])])]},
+            "tenants[0].apps[0].certificates[0].pem must hold an RSA")
+
+
+def test_dates_a_certificate_would_give_outside_1971_to_9000_are_refused() -> None:
+    pem = make_certificate("long lived", not_before=datetime(1950, 1, 1, tzinfo=UTC),
+                           not_after=datetime(9999, 12, 31, tzinfo=UTC)).pem
+    where = "tenants[0].apps[0].certificates[0]"
+    refused({"tenants": [tenant(apps=[app(certificates=[{"pem": pem}])])]},
+            f"{where}.start would be the certificate's notBefore (1950-01-01")
+    later = {"pem": pem, "start": "2020-01-01T00:00:00Z"}
+    refused({"tenants": [tenant(apps=[app(certificates=[later])])]},
+            f"{where}.end would be the certificate's notAfter (9999-12-31")
+    both = {**later, "end": "2040-01-01T00:00:00Z"}
+    [cert] = loads({"tenants": [tenant(apps=[app(certificates=[both])])]}
+                   ).tenants[0].apps[0].certificates
+    assert cert.start is not None and cert.start.year == 2020
+
+
 # --- over HTTP: POST /_mock/tenants reads a tenant the same way ---------------------------------
 
 @pytest.mark.parametrize(("changes", "field"), [
@@ -319,3 +343,27 @@ def test_create_tenant_refuses_the_same_entries(client: AppClient, changes: dict
     response = client.post("/_mock/tenants", json=body)
     assert response.status_code == 400, response.text
     assert response.json()["error"]["field"] == field
+
+
+@pytest.mark.parametrize("kind", ["ec", "ed25519"])
+def test_create_tenant_refuses_a_certificate_whose_key_is_not_rsa(client: AppClient,
+                                                                  kind: str) -> None:
+    pem = non_rsa_certificate(kind).public_bytes(serialization.Encoding.PEM).decode()
+    body = {"id": "55555555-4444-4444-4444-444444444444", "domain": DOMAIN,
+            "apps": [app(certificates=[{"pem": pem}])]}
+    response = client.post("/_mock/tenants", json=body)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["field"] == "apps[0].certificates[0].pem" and "RSA" in error["message"]
+    assert client.get("/_mock/tenants").json()["tenants"][-1]["id"] != body["id"]
+
+
+def test_create_tenant_refuses_a_certificate_date_outside_1971_to_9000(
+        client: AppClient) -> None:
+    pem = make_certificate("long lived", not_before=datetime(1950, 1, 1, tzinfo=UTC),
+                           not_after=datetime(9999, 12, 31, tzinfo=UTC)).pem
+    body = {"id": "55555555-4444-4444-4444-444444444444", "domain": DOMAIN,
+            "apps": [app(certificates=[{"pem": pem}])]}
+    response = client.post("/_mock/tenants", json=body)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["field"] == "apps[0].certificates[0].start"

@@ -270,6 +270,10 @@ def test_unknown_app_id_and_wrong_method(client: AppClient) -> None:
     assert error_of(missing, 404)["target"] == "appId"
     wrong = client.put(f"{G}/applications")
     assert error_of(wrong, 405)["message"].startswith("PUT is not supported")
+    for method, path in (("PUT", "/users"), ("DELETE", "/users"), ("PATCH", "/users"),
+                         ("OPTIONS", "/users"), ("POST", f"/users/{ALICE}")):
+        refused = error_of(client.request(method, f"{G}{path}"), 405)
+        assert refused["target"] == "method", (method, path, refused)
     assert wrong.headers["allow"] == "GET, POST"
     assert error_of(client.get(f"{G}/devices"), 404)["target"] == "path"
 

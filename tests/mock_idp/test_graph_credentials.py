@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from asgi_client import AppClient
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from idp_testkit import (
     CLIENT_ID,
     TENANT,
     Certificate,
     make_certificate,
+    non_rsa_certificate,
     paths,
     shared_certificate,
 )
+from starlette.applications import Starlette
 
 from mock_idp.clock import MockClock
+from mock_idp.store import KeyCredential
 
 APP = f"/graph/{TENANT}/v1.0/applications(appId='{CLIENT_ID}')"
 TOKEN = paths(TENANT, "2.0")["token"]
@@ -164,15 +166,7 @@ def test_bad_collections_are_refused(client: AppClient) -> None:
                 "keyCredentials")
     twice = entry(registered_cert(), keyId="11111111-2222-4333-8444-555555555555")
     graph_error(patch(client, twice, twice), "keyCredentials[1].keyId")
-    ec_cert = make_certificate("ec")
-    key = ec.generate_private_key(ec.SECP256R1())
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-
-    ec_only = (x509.CertificateBuilder().subject_name(ec_cert.cert.subject)
-               .issuer_name(ec_cert.cert.subject).public_key(key.public_key())
-               .serial_number(1).not_valid_before(ec_cert.cert.not_valid_before_utc)
-               .not_valid_after(ec_cert.cert.not_valid_after_utc).sign(key, hashes.SHA256()))
+    ec_only = non_rsa_certificate("ec")
     der = base64.b64encode(ec_only.public_bytes(serialization.Encoding.DER)).decode()
     assert "RSA" in graph_error(patch(client, entry(registered_cert(), key=der)),
                                 "keyCredentials[0].key")
@@ -185,3 +179,49 @@ def test_custom_key_identifier_may_be_given_as_hex_or_base64(client: AppClient) 
                  ).status_code == 204
     assert patch(client, entry(cert, customKeyIdentifier=base64.b64encode(digest).decode())
                  ).status_code == 204
+
+
+@pytest.mark.parametrize("kind", ["ec", "ed25519"])
+def test_a_registered_key_that_cannot_verify_is_a_bad_signature(
+    client: AppClient, idp_app: Starlette, clock: MockClock, kind: str
+) -> None:
+    """A certificate registered before its key type was checked cannot verify an RS256
+    assertion: Entra's answer for a signature it cannot check, 700027, never a 500."""
+    cert = non_rsa_certificate(kind)
+    app = idp_app.state.idp.store.tenants[TENANT].apps[CLIENT_ID]
+    app.certificates.append(KeyCredential(
+        key_id="11111111-2222-4333-8444-555555555555", display_name="CN=not rsa",
+        certificate=cert, start=cert.not_valid_before_utc, end=cert.not_valid_after_utc))
+    x5t = base64.urlsafe_b64encode(hashlib.sha1(
+        cert.public_bytes(serialization.Encoding.DER)).digest()).rstrip(b"=").decode()
+    response = client.post(TOKEN, data={
+        "grant_type": "client_credentials", "client_id": CLIENT_ID,
+        "scope": "https://graph.microsoft.com/.default",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": registered_cert().assertion(audience=AUD, now=clock.now(),
+                                                        header={"x5t": x5t})})
+    assert response.status_code == 401, response.text
+    body = response.json()
+    assert body["error"] == "invalid_client" and body["error_codes"] == [700027]
+    assert "signature" in body["error_description"]
+
+
+def long_lived_cert() -> Certificate:
+    """A certificate valid from 1950 to 9999, past the 1971-9000 bound of every date-time."""
+    return make_certificate("long lived", not_before=datetime(1950, 1, 1, tzinfo=UTC),
+                            not_after=datetime(9999, 12, 31, tzinfo=UTC))
+
+
+def test_dates_a_certificate_would_give_outside_1971_to_9000_are_refused(
+        client: AppClient) -> None:
+    cert = long_lived_cert()
+    message = graph_error(patch(client, entry(cert)), "keyCredentials[0].startDateTime")
+    assert "1950" in message and "1971" in message
+    later = entry(cert, startDateTime="2020-01-01T00:00:00Z")
+    assert "9000" in graph_error(patch(client, later), "keyCredentials[0].endDateTime")
+    assert credentials(client) == []
+    both = entry(cert, startDateTime="2020-01-01T00:00:00Z", endDateTime="2040-01-01T00:00:00Z")
+    assert patch(client, both).status_code == 204
+    [registered] = credentials(client)
+    assert (registered["startDateTime"], registered["endDateTime"]) == (
+        "2020-01-01T00:00:00Z", "2040-01-01T00:00:00Z")

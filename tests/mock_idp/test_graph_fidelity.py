@@ -124,6 +124,18 @@ def test_app_role_assigned_to_creates_and_deletes_from_the_resource_side(
     assert error_of(client.delete(f"{url}/{made.json()['id']}"), 404)["target"] == "id"
 
 
+def test_a_deleted_user_takes_their_own_consent_grants_along(client: AppClient) -> None:
+    eve = new_user(client, "eve")
+    made = client.post(f"{G}/oauth2PermissionGrants", json={
+        "clientId": sp_of(client, REFERENCE_RP_CLIENT_ID)["id"], "consentType": "Principal",
+        "principalId": eve["id"], "resourceId": sp_of(client, GRAPH_APP_ID)["id"],
+        "scope": "Mail.Read"})
+    assert made.status_code == 201, made.text
+    assert client.delete(f"{G}/users/{eve['id']}").status_code == 204
+    listed = client.get(f"{G}/oauth2PermissionGrants").json()["value"]
+    assert [g for g in listed if g["principalId"] == eve["id"]] == []
+
+
 # --- Graph's error codes -------------------------------------------------------------------------
 
 def test_a_second_permission_grant_is_graphs_conflict(client: AppClient) -> None:

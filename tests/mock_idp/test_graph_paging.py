@@ -197,3 +197,23 @@ def test_unknown_system_query_options_are_refused(client: AppClient) -> None:
         assert error_of(client.get(f"{G}/users?{option}=1"), 400)["target"] == option
     assert error_of(client.get(f"{G}/groups?$top=1&$TOP=2"), 400)["target"] == "$TOP"
     assert client.get(f"{G}/users?custom=1").status_code == 200
+
+
+def test_single_objects_take_select_only_and_once(client: AppClient) -> None:
+    """``GET`` of one object refuses options as the lists do; ``$select`` is the one it
+    takes."""
+    group = new_group(client, "Readers")
+    app = client.get(f"{G}/applications").json()["value"][0]
+    items = (f"{G}/users/{BOB}", f"{G}/applications/{app['id']}",
+             f"{G}/applications(appId='{app['appId']}')",
+             f"{G}/servicePrincipals(appId='{app['appId']}')", f"{G}/groups/{group}")
+    for item in items:
+        twice = error_of(client.get(f"{item}?$select=id&$select=displayName"), 400)
+        assert twice == {**twice, "target": "$select",
+                         "message": "The query option '$select' is given more than once."}
+        assert error_of(client.get(f"{item}?$select=id&$SELECT=id"), 400)["target"] == "$SELECT"
+        for option in ("$bogus", "$top", "$filter", "$expand"):
+            refused = error_of(client.get(f"{item}?{option}=1"), 400)
+            assert refused["target"] == option, (item, refused)
+        assert set(client.get(f"{item}?$SELECT=id").json()) == {"@odata.context", "id"}
+        assert client.get(f"{item}?custom=1").status_code == 200

@@ -128,3 +128,19 @@ def test_signing_out_reaches_the_app_zed_signed_in_to(client: AppClient) -> None
     assert signed_out.status_code == 200, signed_out.text
     notes = client.get("/_mock/notifications", params={"kind": "frontchannel"}).json()
     assert [n["url"].split("?")[0] for n in notes["notifications"]] == [logout_url], notes
+
+
+@pytest.mark.idp_config(_config())
+def test_deleting_the_app_drops_its_consent_and_sessions_entries_in_every_organization(
+        client: AppClient) -> None:
+    page, _ = _authorize(client, "organizations")
+    assert "code" in redirect_params(consent(client, sign_in(client, page, ZED)))
+    fabrikam_grants = f"/graph/{FABRIKAM_ID}/v1.0/oauth2PermissionGrants"
+    assert client.get(fabrikam_grants).json()["value"] != []
+    [session] = client.get("/_mock/sessions").json()["sessions"]
+    assert list(session["apps"]) == [CLIENT_ID]
+    item = f"/graph/{TENANT}/v1.0/applications(appId='{CLIENT_ID}')"
+    assert client.delete(item).status_code == 204
+    assert client.get(fabrikam_grants).json()["value"] == []
+    [session] = client.get("/_mock/sessions").json()["sessions"]
+    assert session["apps"] == {}

@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from mock_idp.clock import MockClock
 from mock_idp.config import IdpConfig
+from mock_idp.endpoints import control
 from mock_idp.endpoints.platform import RunDueEvents, routes
 from mock_idp.state import IdpState
 from mock_idp.store import Store
@@ -320,3 +321,25 @@ def test_a_forged_event_for_an_unknown_or_removed_installation_is_refused(
     removed = harness.client.post(f"/_mock/installations/{inst_id}/forged-events",
                                   json={"type": "app.uninstalled"})
     assert removed.status_code == 409 and removed.json()["error"]["field"] == "installation_id"
+
+
+def test_a_deleted_tenants_installations_are_gone(harness: Harness) -> None:
+    """An installation belongs to its tenant (its account): deleting the tenant drops it, so
+    the calls on it answer 404 and send nothing (a tenant made again under the same id starts
+    with none)."""
+    inst_id = harness.install()["installation"]["installation_id"]
+    app = Starlette(routes=control.routes)
+    app.state.idp = harness.state
+    with AppClient(app) as controls:
+        assert controls.delete(f"/_mock/tenants/{TENANT_ID}").status_code == 204
+    assert harness.client.get("/_mock/installations").json() == {"installations": []}
+    sent = len(harness.received)
+    for action, body in (("rotate", {}), ("logout", {"user_id": "x", "user_email": "x@y.z"}),
+                         ("update", {"subscription": {"licenses": 3}}),
+                         ("forged-events", {"type": "app.uninstalled"})):
+        response = harness.client.post(f"/_mock/installations/{inst_id}/{action}", json=body)
+        assert response.status_code == 404, (action, response.text)
+        assert response.json()["error"]["field"] == "installation_id"
+    assert harness.client.get(f"/_mock/installations/{inst_id}").status_code == 404
+    assert harness.client.delete(f"/_mock/installations/{inst_id}").status_code == 404
+    assert len(harness.received) == sent
