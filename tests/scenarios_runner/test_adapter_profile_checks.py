@@ -136,8 +136,9 @@ def test_a_sign_in_that_ends_on_the_failure_page_fails_without_waiting_it_out(
         page: Page, origin: str, http: httpx.Client) -> None:
     """Once the page has settled on the app's failure page, the sign-in is known to have
     failed: the check says so at once, not after its whole timeout."""
-    adapter = _adapter(origin, http, me_url="/cb-me", extra='[failure]\ncontact = "help@helpdesk.example"\n'
-                                           'text = "Sign-in failed"\n')
+    adapter = _adapter(origin, http, me_url="/cb-me",
+                       extra='[failure]\ncontact = "help@helpdesk.example"\n'
+                             'text = "Sign-in failed"\n')
     page.goto(f"{origin}/cb?code=x")
     started = time.monotonic()
     with expect_timeout(15_000), pytest.raises(AssertionError) as caught:
