@@ -97,7 +97,21 @@ class Progress:
         print(line, file=self.out, flush=True)
         if result.message:
             for text in [t for t in result.message.splitlines() if t.strip()][:3]:
-                print(f"      {text[:200]}", file=self.out, flush=True)
+                print(f"      {_shortened(text)}", file=self.out, flush=True)
+
+
+SHOWN_LINE = 200
+"""Characters of a message line shown as a scenario finishes (the report has them all)."""
+
+
+def _shortened(text: str) -> str:
+    """``text`` up to :data:`SHOWN_LINE` characters, cut at a word and marked ``…`` when longer
+    (a cut inside ``{issuer}`` reads as a broken template)."""
+    if len(text) <= SHOWN_LINE:
+        return text
+    cut = text[:SHOWN_LINE - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > SHOWN_LINE // 2 else cut).rstrip(" ,;(") + "…"
 
 
 def start_method() -> str:

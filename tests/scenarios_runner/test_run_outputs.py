@@ -19,8 +19,9 @@ import pytest
 from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo
 from scenarios.__main__ import EXIT_USAGE, main
 from scenarios.report import write_html
-from scenarios.results import RunSummary
+from scenarios.results import RunSummary, ScenarioResult
 from scenarios.runner import MANIFEST, RunOptions, run
+from scenarios.worker_pool import Progress
 
 TOY = "scenarios_runner.toy_catalogue:registry"
 SKIPPING = "scenarios_runner.test_run_outputs:skipping"
@@ -373,3 +374,16 @@ def test_run_idp_says_it_runs_one_worker_when_more_are_asked_for(
     out = capsys.readouterr().out
     assert ran == [1]
     assert ("note: --workers 3 is not used against a real provider" in out) == noted, out
+
+
+def test_a_long_message_line_is_cut_at_a_word_as_a_scenario_finishes() -> None:
+    reason = ("the profile lacks v1-endpoints ([app] env or command, or a [[configure]] call, "
+              "naming {issuer}, {discovery_url}, {authorize_url} or {token_url} (an app handed "
+              "only {authority} uses the v2.0 endpoints whatever the scenario gives it))")
+    out = io.StringIO()
+    Progress(out, show_worker=False).finished(ScenarioResult(
+        id="failure.v1-unsigned-over-http", title="t", proves="p", group="failure",
+        status="skipped", seconds=0.0, message=reason))
+    shown = out.getvalue().splitlines()[1].strip()
+    assert shown.endswith("…") and len(shown) <= 200, shown
+    assert reason.startswith(shown[:-1]) and reason[len(shown) - 1] == " ", shown
