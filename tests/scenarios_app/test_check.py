@@ -236,8 +236,8 @@ def test_an_app_that_refuses_badly_signed_events_with_400_passes_the_events_prob
 
 def test_the_failure_page_is_checked_against_the_profile(tmp_path: Path) -> None:
     """The callback gets what the provider sends when the user cancels; the page the app shows
-    must carry the profile's contact, text and error status, so a typo in [failure] is found
-    here rather than as every failure scenario failing."""
+    should carry the profile's contact, text and error status, so a typo in [failure] is seen
+    here rather than as every failure scenario failing (a note: the app may be what is wrong)."""
     code, lines = _check(tiny_profile(tmp_path, extra="error_status = true\n"))
     assert code == 0, "\n".join(lines)
     assert ("ok       failure page after a sign-in the user cancelled (access_denied, "
@@ -248,12 +248,13 @@ def test_the_failure_page_is_checked_against_the_profile(tmp_path: Path) -> None
     path.write_text(path.read_text().replace('"help@tiny.example"', '"nobody@wrong.example"')
                     .replace('"Sign-in failed"', '"Totally different text"'))
     code, lines = _check(path)
-    assert code == 1
-    assert ("PROBLEM  failure page after a sign-in the user cancelled (access_denied, "
+    assert code == 0, lines
+    assert ("note     failure page after a sign-in the user cancelled (access_denied, "
             "AADSTS65004): it does not show 'Totally different text'; does not show the support "
             "contact 'nobody@wrong.example'; does not show an error reference "
-            "(/Ref: (T-[0-9]+)/); the app showed /callback with HTTP 400: 'Sign-in failed'. "
-            "Check [failure] against what the app shows") in lines, lines
+            "(/Ref: (T-[0-9]+)/); the app showed /callback with HTTP 400: 'Sign-in failed'. The "
+            "failure scenarios will fail unless [failure] is mistyped: check it against what the "
+            "app shows") in lines, lines
 
 
 def test_a_sign_in_url_that_fails_says_what_the_page_says(tmp_path: Path) -> None:
