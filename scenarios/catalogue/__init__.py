@@ -9,7 +9,9 @@ describes (by default the reference relying party), so no state leaks from one s
 the next; a scenario whose needs the profile does not meet is skipped, with the reason. Tags
 shape the stack: ``no-connection`` (no ``[[configure]]`` calls), ``idp-https`` (a provider of
 its own on https with a local CA, given to the app as ``{ca_file}``) and ``entra-v1`` (the app
-gets Entra's v1 endpoints).
+gets Entra's v1 endpoints). A ``provider-only`` scenario involves no app at all (the harness
+plays every part): it runs with the reference relying party, the harness's own catalogue, and is
+skipped for any other app rather than reported as passing against it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,11 @@ from scenarios import Scenario, WorkerInfo, default_registry
 from scenarios.app.capabilities import skip_reason
 from scenarios.app.profile import AppProfile
 from scenarios.live import LiveStack, StackOptions, live_stack, profile_for
+from scenarios.profiles import REFERENCE_RP
 from scenarios.shared_servers import SharedServers, shared_servers
+
+PROVIDER_ONLY = ("it checks the provider, not the app: the harness plays every part, so it runs "
+                 "with the reference relying party only")
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,10 @@ def worker_environment(worker: WorkerInfo) -> Iterator[WorkerEnvironment]:
 
 @default_registry.skip_when
 def unmet_needs(scenario: Scenario, app: str | None) -> str | None:
-    return skip_reason(scenario.needs, profile_for(app))
+    profile = profile_for(app)
+    if "provider-only" in scenario.tags and profile.path != REFERENCE_RP:
+        return PROVIDER_ONLY
+    return skip_reason(scenario.needs, profile)
 
 
 @default_registry.around_scenario(thread_safe=True)  # nothing in the stack is tied to a thread

@@ -77,7 +77,7 @@ class DevicePoller:
     "interval it was given, never slow_down); the user opens /devicelogin in the browser, types "
     "the code, signs in on Entra's pages, confirms the app and is told to close the window; "
     "the device's next poll gets tokens for that user",
-    tags={"device-code", "no-connection"},
+    tags={"device-code", "no-connection", "provider-only"},
 )
 def device_sign_in(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
