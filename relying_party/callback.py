@@ -1,8 +1,9 @@
 """The redirect endpoint ``/auth/callback``: finish a sign-in or render the failure page.
 
 Order of checks: ``state`` (present, known, unused, issued to this browser: only then is it
-consumed; unexpired), the connection or installation still usable, an error from the provider,
-RFC 9207 ``iss``, then the code exchange (PKCE verifier, exact redirect URI), the ID token,
+consumed; unexpired), the connection or installation still usable, RFC 9207 ``iss`` (so that
+an error response, too, is known to come from the provider asked), an error from the provider,
+then the code exchange (PKCE verifier, exact redirect URI), the ID token,
 UserInfo ``sub``, the mapping to a local user, and the user's group memberships (the ``groups``
 claim, or its overage followed to Microsoft Graph). Only then is a new session created, in a
 transaction that checks again that the connection or installation may still sign people in,
@@ -14,7 +15,6 @@ as the same client of the same provider, that the platform did not take the user
 from __future__ import annotations
 
 import hmac
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from .authorization_response import check_response_issuer
 from .db import EmailTaken, LoginTransaction, Session, SessionGroups, User, digest
 from .failure import FailureSource, SignInFailed
 from .inputs import read_form
@@ -32,7 +33,6 @@ from .login_errors import (
     ConnectionDisabled,
     DuplicateEmail,
     InstallationInactive,
-    ResponseIssuerMismatch,
     StateBrowserMismatch,
     StateExpired,
     StateMissing,
@@ -42,7 +42,7 @@ from .login_errors import (
     UnlicensedUser,
     UnmappedUser,
 )
-from .oidc.discovery import TENANT_PLACEHOLDER, ProviderMetadata
+from .oidc.discovery import ProviderMetadata
 from .oidc.errors import IdTokenExpired, LoginError, idp_error_from_body
 from .oidc.groups import GroupMemberships, resolve_groups
 from .oidc.id_token import DEFAULT_ALGS, IdTokenClaims, validate_id_token
@@ -64,8 +64,6 @@ from .web import (
     set_cookie,
 )
 from .web import state_of as rp_of
-
-_GUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -167,21 +165,6 @@ def _source_of(rp: AppState, tx: LoginTransaction) -> FailureSource:
         return exc.source or _no_source(rp)
 
 
-def check_response_issuer(params: Mapping[str, str], metadata: ProviderMetadata) -> None:
-    """RFC 9207: an ``iss`` parameter, when present, must name the expected issuer."""
-    iss = params.get("iss")
-    if iss is None:
-        return
-    expected = metadata.issuer
-    if TENANT_PLACEHOLDER in expected:
-        pattern = re.escape(expected).replace(re.escape(TENANT_PLACEHOLDER), _GUID)
-        if re.fullmatch(pattern, iss):
-            return
-    elif iss == expected:
-        return
-    raise ResponseIssuerMismatch(f"iss {iss!r} != {expected!r}")
-
-
 def _allowed_algs(metadata: ProviderMetadata) -> tuple[str, ...]:
     advertised = set(metadata.id_token_signing_alg_values_supported)
     allowed = tuple(alg for alg in DEFAULT_ALGS if alg in advertised)
@@ -201,10 +184,10 @@ async def complete_sign_in(
     rp: AppState, client: ClientConfig, tx: LoginTransaction, params: Mapping[str, str]
 ) -> SignedIn:
     settings = rp.settings
-    if params.get("error"):
-        raise idp_error_from_body(params)
     metadata = await rp.providers.metadata(client)
     check_response_issuer(params, metadata)
+    if params.get("error"):
+        raise idp_error_from_body(params)
     code = params.get("code")
     if not code:
         raise CodeMissing("callback without code or error")

@@ -79,6 +79,8 @@ class ProviderMetadata:
     code_challenge_methods_supported: tuple[str, ...] = ()
     frontchannel_logout_supported: bool = False
     backchannel_logout_supported: bool = False
+    authorization_response_iss_parameter_supported: bool = False
+    """RFC 9207 §3: the provider puts ``iss`` in every authorization response."""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -107,6 +109,8 @@ class ProviderMetadata:
             code_challenge_methods_supported=_strings(doc.get("code_challenge_methods_supported")),
             frontchannel_logout_supported=doc.get("frontchannel_logout_supported") is True,
             backchannel_logout_supported=doc.get("backchannel_logout_supported") is True,
+            authorization_response_iss_parameter_supported=doc.get(
+                "authorization_response_iss_parameter_supported") is True,
             raw=MappingProxyType(dict(doc)),
         )
 

@@ -260,6 +260,7 @@ def test_expired_state(rp: RpHarness) -> None:
 
 def test_response_iss_mismatch(rp: RpHarness) -> None:
     rp.add_connection()
+    rp.op.faults.discovery["authorization_response_iss_parameter_supported"] = True
     callback = rp.op.approve(rp.start("/widget"), iss="https://evil.test")
     rp.assert_failure_page(rp.client.get(callback), status=400, code="response_issuer_mismatch")
     assert not [r for r in rp.op.requests if r.url.path.endswith("/token")]
@@ -267,6 +268,7 @@ def test_response_iss_mismatch(rp: RpHarness) -> None:
 
 def test_matching_response_iss_is_accepted(rp: RpHarness) -> None:
     rp.add_connection()
+    rp.op.faults.discovery["authorization_response_iss_parameter_supported"] = True
     assert rp.client.get(rp.op.approve(rp.start("/widget"), iss=ISSUER)).status_code == 303
 
 
