@@ -26,9 +26,9 @@ from starlette.routing import Route
 from .authorization_response import check_response_issuer
 from .db import EmailTaken, LoginTransaction, Session, SessionGroups, User, digest
 from .failure import FailureSource, SignInFailed
-from .inputs import read_form
 from .login import source_of
 from .login_errors import (
+    AmbiguousCallback,
     CodeMissing,
     ConnectionDisabled,
     DuplicateEmail,
@@ -310,15 +310,22 @@ def check_not_logged_out(rp: AppState, tx: LoginTransaction, platform_user_id: s
             " progress; a new sign-in from the app works."), source)
 
 
-async def _params(request: Request) -> dict[str, str]:
-    if request.method == "POST":
-        return await read_form(request)
-    return dict(request.query_params)
+def _params(rp: AppState, request: Request) -> dict[str, str]:
+    """The response's query parameters, each given once (RFC 6749 §3.1): a repeated one ends
+    on the failure page before ``state`` is looked up, so nothing is spent. Only ``GET``: the
+    app asks for ``response_mode=query``, and a provider's cross-site form post would come
+    without the SameSite=Lax login binding."""
+    items = request.query_params.multi_items()
+    params = dict(items)
+    if len(params) < len(items):
+        names = [name for name in params if sum(1 for key, _ in items if key == name) > 1]
+        raise SignInFailed(AmbiguousCallback(names), _no_source(rp))
+    return params
 
 
 async def callback(request: Request) -> Response:
     rp = rp_of(request)
-    params = await _params(request)
+    params = _params(rp, request)
     try:
         tx, client = take_transaction(rp, request, params)
     except AlreadySignedIn as already:
@@ -379,4 +386,4 @@ async def callback(request: Request) -> Response:
     return response
 
 
-routes = [Route("/auth/callback", callback, methods=["GET", "POST"])]
+routes = [Route("/auth/callback", callback, methods=["GET"])]

@@ -1,9 +1,11 @@
 """The authorization response as the callback reads it: RFC 9207 ``iss`` (oidc-rp-checks.md
-§2.8), checked before anything else the response says, the provider's error included."""
+§2.8), checked before anything else the response says, the provider's error included; each
+parameter given once; by query only."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 from fake_op import ISSUER
@@ -69,3 +71,53 @@ def test_no_iss_from_a_provider_that_does_not_advertise_it_signs_in(rp: RpHarnes
     rp.add_connection()
     assert rp.sign_in().status_code == 303
     assert rp.me().status_code == 200
+
+
+# -- each parameter once, by query (RFC 6749 §3.1) ------------------------------------------------
+
+
+def _split(callback: str) -> tuple[str, list[tuple[str, str]]]:
+    path, _, query = callback.partition("?")
+    return path, [(k, v[0]) for k, v in parse_qs(query).items()]
+
+
+REPEATS: dict[str, Callable[[list[tuple[str, str]]], list[tuple[str, str]]]] = {
+    "iss wrong then right": lambda p: [*p, ("iss", "https://evil.test"), ("iss", ISSUER)],
+    "iss right then wrong": lambda p: [*p, ("iss", ISSUER), ("iss", "https://evil.test")],
+    "state and code made up first": lambda p: [("state", "bogus"), ("code", "bogus"), *p],
+    "state and code made up last": lambda p: [*p, ("state", "bogus"), ("code", "bogus")],
+    "code twice": lambda p: [*p, *[(k, v) for k, v in p if k == "code"]],
+    "error": lambda p: [*p, ("error", "access_denied"), ("error", "access_denied")],
+    "error_description": lambda p: [*p, ("error_description", "a"), ("error_description", "b")],
+    "another parameter": lambda p: [*p, ("session_state", "a"), ("session_state", "a")],
+}
+
+
+@pytest.mark.parametrize("repeat", sorted(REPEATS))
+def test_a_parameter_given_twice_is_refused_and_spends_nothing(rp: RpHarness,
+                                                               repeat: str) -> None:
+    rp.add_connection()
+    rp.op.faults.discovery[ADVERTISED] = True
+    callback = rp.op.approve(rp.start("/widget"), iss=ISSUER)
+    path, params = _split(callback)
+    response = rp.client.get(f"{path}?{urlencode(REPEATS[repeat](params))}")
+    record = rp.assert_failure_page(response, status=400, code="callback_ambiguous",
+                                    contact=rp.settings.default_support_contact)
+    assert "more than once" in str(record["detail"])
+    assert _token_calls(rp) == 0
+    assert rp.client.get(callback).status_code == 303  # the sign-in itself is left to finish
+    assert rp.me().status_code == 200
+
+
+def test_a_posted_response_is_refused(rp: RpHarness) -> None:
+    """The app asks for ``response_mode=query``; its login binding cookie is SameSite=Lax, so
+    a provider's cross-site form post could not complete a sign-in anyway."""
+    rp.add_connection()
+    callback = rp.op.approve(rp.start("/widget"))
+    path, params = _split(callback)
+    response = rp.client.post(path, data=dict(params))
+    rp.assert_failure_page(response, status=405, code="callback_refused",
+                           contact=rp.settings.default_support_contact)
+    assert "GET" in response.headers["allow"]
+    assert _token_calls(rp) == 0
+    assert rp.client.get(callback).status_code == 303
