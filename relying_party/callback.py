@@ -4,12 +4,13 @@ Order of checks: ``state`` (present, known, unused, issued to this browser: only
 consumed; unexpired), the connection or installation still usable, RFC 9207 ``iss`` (so that
 an error response, too, is known to come from the provider asked), an error from the provider,
 then the code exchange (PKCE verifier, exact redirect URI), the ID token,
-UserInfo ``sub``, the mapping to a local user, and the user's group memberships (the ``groups``
-claim, or its overage followed to Microsoft Graph). Only then is a new session created, in a
-transaction that checks again that the connection or installation may still sign people in,
-as the same client of the same provider, that the platform did not take the user's licence
-(``app.updated``; first checked before a local user is made) nor sign the user out
-(``user.logout``) since the sign-in began.
+UserInfo ``sub``, the user's group memberships (the ``groups`` claim, or its overage followed
+to Microsoft Graph) and, for an installation, the user's licence (``app.updated``). Only then,
+in one transaction, are the checks made again that the connection or installation may still
+sign people in, as the same client of the same provider, that the platform did not take the
+user's licence nor sign the user out (``user.logout``) since the sign-in began; and only after
+them is the identity mapped to a local user (a new one made, its e-mail address unique) and
+the session created, so a refused sign-in stores neither.
 """
 
 from __future__ import annotations
@@ -68,7 +69,10 @@ from .web import state_of as rp_of
 
 @dataclass(frozen=True, kw_only=True)
 class SignedIn:
-    user: User
+    identity_issuer: str
+    """The issuer key the identity is stored under (:func:`issuer_key`), with ``claims.sub``."""
+    email: str | None
+    name: str | None
     claims: IdTokenClaims
     id_token: str
     platform_user_id: str | None
@@ -254,33 +258,38 @@ async def complete_sign_in(
         platform_user_id = claims.oid
         check_licensed(rp, client.source_id, platform_user_id, client.failure_source)
 
+    info_name = userinfo.get("name")
     # The ID token's issuer is the connection's (checked above); one Entra tenant's v1 and v2
     # issuers are one identity space, so moving between the endpoints keeps every user, as
     # long as the tenant is served from the same place (Entra's hosts, or one other origin).
-    identity_issuer = issuer_key(claims.iss, tid=claims.tid, origin=client.identity_origin)
-    user = rp.db.users.find_by_identity(identity_issuer, claims.sub)
-    if user is None:
-        email = _email(claims, userinfo)
-        info_name = userinfo.get("name")
-        name = claims.name or (info_name if isinstance(info_name, str) else None)
-        try:
-            user = rp.db.users.create_with_identity(
-                issuer=identity_issuer,
-                subject=claims.sub,
-                email=email,
-                name=name,
-                source_kind=client.source_kind,
-                source_id=client.source_id,
-                at=now,
-            )
-        except EmailTaken as exc:
-            raise DuplicateEmail(
-                f"{email!r} already belongs to another user; identity ({claims.iss}, {claims.sub})"
-            ) from exc
     return SignedIn(
-        user=user, claims=claims, id_token=tokens.id_token, platform_user_id=platform_user_id,
+        identity_issuer=issuer_key(claims.iss, tid=claims.tid, origin=client.identity_origin),
+        email=_email(claims, userinfo),
+        name=claims.name or (info_name if isinstance(info_name, str) else None),
+        claims=claims, id_token=tokens.id_token, platform_user_id=platform_user_id,
         groups=groups,
     )
+
+
+def local_user(rp: AppState, client: ClientConfig, signed_in: SignedIn,
+               source: FailureSource) -> User:
+    """The local user of the signed-in identity; a new one is made when there is none, in the
+    caller's transaction, after its checks (:class:`DuplicateEmail` when another user holds
+    the e-mail address)."""
+    claims = signed_in.claims
+    user = rp.db.users.find_by_identity(signed_in.identity_issuer, claims.sub)
+    if user is not None:
+        return user
+    try:
+        return rp.db.users.create_with_identity(
+            issuer=signed_in.identity_issuer, subject=claims.sub, email=signed_in.email,
+            name=signed_in.name, source_kind=client.source_kind, source_id=client.source_id,
+            at=rp.settings.clock.now(),
+        )
+    except EmailTaken as exc:
+        raise SignInFailed(DuplicateEmail(
+            f"{signed_in.email!r} already belongs to another user; identity ({claims.iss}, "
+            f"{claims.sub})"), source) from exc
 
 
 def check_licensed(rp: AppState, installation_id: str, platform_user_id: str,
@@ -351,10 +360,11 @@ async def callback(request: Request) -> Response:
         if signed_in.platform_user_id is not None:
             check_licensed(rp, tx.source_id, signed_in.platform_user_id, current.failure_source)
             check_not_logged_out(rp, tx, signed_in.platform_user_id, current.failure_source)
+        user = local_user(rp, client, signed_in, current.failure_source)
         rp.db.sessions.create(
             token,
             Session(
-                user_id=signed_in.user.id,
+                user_id=user.id,
                 source_kind=client.source_kind,
                 source_id=client.source_id,
                 issuer=signed_in.claims.iss,
