@@ -1,20 +1,21 @@
 """The redirect endpoint ``/auth/callback``: finish a sign-in or render the failure page.
 
 Order of checks: ``state`` (present, known, unused, issued to this browser: only then is it
-consumed; unexpired), the connection or installation still usable, an error from the provider,
-RFC 9207 ``iss``, then the code exchange (PKCE verifier, exact redirect URI), the ID token,
-UserInfo ``sub``, the mapping to a local user, and the user's group memberships (the ``groups``
-claim, or its overage followed to Microsoft Graph). Only then is a new session created, in a
-transaction that checks again that the connection or installation may still sign people in,
-as the same client of the same provider, that the platform did not take the user's licence
-(``app.updated``; first checked before a local user is made) nor sign the user out
-(``user.logout``) since the sign-in began.
+consumed; unexpired), the connection or installation still usable, RFC 9207 ``iss`` (so that
+an error response, too, is known to come from the provider asked), an error from the provider,
+then the code exchange (PKCE verifier, exact redirect URI), the ID token,
+UserInfo ``sub``, the user's group memberships (the ``groups`` claim, or its overage followed
+to Microsoft Graph) and, for an installation, the user's licence (``app.updated``). Only then,
+in one transaction, are the checks made again that the connection or installation may still
+sign people in, as the same client of the same provider, that the platform did not take the
+user's licence nor sign the user out (``user.logout``) since the sign-in began; and only after
+them is the identity mapped to a local user (a new one made, its e-mail address unique) and
+the session created, so a refused sign-in stores neither.
 """
 
 from __future__ import annotations
 
 import hmac
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,16 +24,16 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from .authorization_response import check_response_issuer
 from .db import EmailTaken, LoginTransaction, Session, SessionGroups, User, digest
 from .failure import FailureSource, SignInFailed
-from .inputs import read_form
 from .login import source_of
 from .login_errors import (
+    AmbiguousCallback,
     CodeMissing,
     ConnectionDisabled,
     DuplicateEmail,
     InstallationInactive,
-    ResponseIssuerMismatch,
     StateBrowserMismatch,
     StateExpired,
     StateMissing,
@@ -42,7 +43,7 @@ from .login_errors import (
     UnlicensedUser,
     UnmappedUser,
 )
-from .oidc.discovery import TENANT_PLACEHOLDER, ProviderMetadata
+from .oidc.discovery import ProviderMetadata
 from .oidc.errors import IdTokenExpired, LoginError, idp_error_from_body
 from .oidc.groups import GroupMemberships, resolve_groups
 from .oidc.id_token import DEFAULT_ALGS, IdTokenClaims, validate_id_token
@@ -65,12 +66,13 @@ from .web import (
 )
 from .web import state_of as rp_of
 
-_GUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-
 
 @dataclass(frozen=True, kw_only=True)
 class SignedIn:
-    user: User
+    identity_issuer: str
+    """The issuer key the identity is stored under (:func:`issuer_key`), with ``claims.sub``."""
+    email: str | None
+    name: str | None
     claims: IdTokenClaims
     id_token: str
     platform_user_id: str | None
@@ -167,21 +169,6 @@ def _source_of(rp: AppState, tx: LoginTransaction) -> FailureSource:
         return exc.source or _no_source(rp)
 
 
-def check_response_issuer(params: Mapping[str, str], metadata: ProviderMetadata) -> None:
-    """RFC 9207: an ``iss`` parameter, when present, must name the expected issuer."""
-    iss = params.get("iss")
-    if iss is None:
-        return
-    expected = metadata.issuer
-    if TENANT_PLACEHOLDER in expected:
-        pattern = re.escape(expected).replace(re.escape(TENANT_PLACEHOLDER), _GUID)
-        if re.fullmatch(pattern, iss):
-            return
-    elif iss == expected:
-        return
-    raise ResponseIssuerMismatch(f"iss {iss!r} != {expected!r}")
-
-
 def _allowed_algs(metadata: ProviderMetadata) -> tuple[str, ...]:
     advertised = set(metadata.id_token_signing_alg_values_supported)
     allowed = tuple(alg for alg in DEFAULT_ALGS if alg in advertised)
@@ -201,10 +188,10 @@ async def complete_sign_in(
     rp: AppState, client: ClientConfig, tx: LoginTransaction, params: Mapping[str, str]
 ) -> SignedIn:
     settings = rp.settings
-    if params.get("error"):
-        raise idp_error_from_body(params)
     metadata = await rp.providers.metadata(client)
     check_response_issuer(params, metadata)
+    if params.get("error"):
+        raise idp_error_from_body(params)
     code = params.get("code")
     if not code:
         raise CodeMissing("callback without code or error")
@@ -271,33 +258,38 @@ async def complete_sign_in(
         platform_user_id = claims.oid
         check_licensed(rp, client.source_id, platform_user_id, client.failure_source)
 
+    info_name = userinfo.get("name")
     # The ID token's issuer is the connection's (checked above); one Entra tenant's v1 and v2
     # issuers are one identity space, so moving between the endpoints keeps every user, as
     # long as the tenant is served from the same place (Entra's hosts, or one other origin).
-    identity_issuer = issuer_key(claims.iss, tid=claims.tid, origin=client.identity_origin)
-    user = rp.db.users.find_by_identity(identity_issuer, claims.sub)
-    if user is None:
-        email = _email(claims, userinfo)
-        info_name = userinfo.get("name")
-        name = claims.name or (info_name if isinstance(info_name, str) else None)
-        try:
-            user = rp.db.users.create_with_identity(
-                issuer=identity_issuer,
-                subject=claims.sub,
-                email=email,
-                name=name,
-                source_kind=client.source_kind,
-                source_id=client.source_id,
-                at=now,
-            )
-        except EmailTaken as exc:
-            raise DuplicateEmail(
-                f"{email!r} already belongs to another user; identity ({claims.iss}, {claims.sub})"
-            ) from exc
     return SignedIn(
-        user=user, claims=claims, id_token=tokens.id_token, platform_user_id=platform_user_id,
+        identity_issuer=issuer_key(claims.iss, tid=claims.tid, origin=client.identity_origin),
+        email=_email(claims, userinfo),
+        name=claims.name or (info_name if isinstance(info_name, str) else None),
+        claims=claims, id_token=tokens.id_token, platform_user_id=platform_user_id,
         groups=groups,
     )
+
+
+def local_user(rp: AppState, client: ClientConfig, signed_in: SignedIn,
+               source: FailureSource) -> User:
+    """The local user of the signed-in identity; a new one is made when there is none, in the
+    caller's transaction, after its checks (:class:`DuplicateEmail` when another user holds
+    the e-mail address)."""
+    claims = signed_in.claims
+    user = rp.db.users.find_by_identity(signed_in.identity_issuer, claims.sub)
+    if user is not None:
+        return user
+    try:
+        return rp.db.users.create_with_identity(
+            issuer=signed_in.identity_issuer, subject=claims.sub, email=signed_in.email,
+            name=signed_in.name, source_kind=client.source_kind, source_id=client.source_id,
+            at=rp.settings.clock.now(),
+        )
+    except EmailTaken as exc:
+        raise SignInFailed(DuplicateEmail(
+            f"{signed_in.email!r} already belongs to another user; identity ({claims.iss}, "
+            f"{claims.sub})"), source) from exc
 
 
 def check_licensed(rp: AppState, installation_id: str, platform_user_id: str,
@@ -327,15 +319,22 @@ def check_not_logged_out(rp: AppState, tx: LoginTransaction, platform_user_id: s
             " progress; a new sign-in from the app works."), source)
 
 
-async def _params(request: Request) -> dict[str, str]:
-    if request.method == "POST":
-        return await read_form(request)
-    return dict(request.query_params)
+def _params(rp: AppState, request: Request) -> dict[str, str]:
+    """The response's query parameters, each given once (RFC 6749 §3.1): a repeated one ends
+    on the failure page before ``state`` is looked up, so nothing is spent. Only ``GET``: the
+    app asks for ``response_mode=query``, and a provider's cross-site form post would come
+    without the SameSite=Lax login binding."""
+    items = request.query_params.multi_items()
+    params = dict(items)
+    if len(params) < len(items):
+        names = [name for name in params if sum(1 for key, _ in items if key == name) > 1]
+        raise SignInFailed(AmbiguousCallback(names), _no_source(rp))
+    return params
 
 
 async def callback(request: Request) -> Response:
     rp = rp_of(request)
-    params = await _params(request)
+    params = _params(rp, request)
     try:
         tx, client = take_transaction(rp, request, params)
     except AlreadySignedIn as already:
@@ -361,10 +360,11 @@ async def callback(request: Request) -> Response:
         if signed_in.platform_user_id is not None:
             check_licensed(rp, tx.source_id, signed_in.platform_user_id, current.failure_source)
             check_not_logged_out(rp, tx, signed_in.platform_user_id, current.failure_source)
+        user = local_user(rp, client, signed_in, current.failure_source)
         rp.db.sessions.create(
             token,
             Session(
-                user_id=signed_in.user.id,
+                user_id=user.id,
                 source_kind=client.source_kind,
                 source_id=client.source_id,
                 issuer=signed_in.claims.iss,
@@ -396,4 +396,4 @@ async def callback(request: Request) -> Response:
     return response
 
 
-routes = [Route("/auth/callback", callback, methods=["GET", "POST"])]
+routes = [Route("/auth/callback", callback, methods=["GET"])]

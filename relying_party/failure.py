@@ -25,6 +25,7 @@ STATUS_BY_CODE: Mapping[str, int] = {
     "state_browser_mismatch": 400,
     "code_missing": 400,
     "launch_ambiguous": 400,
+    "callback_ambiguous": 400,
     "response_issuer_mismatch": 400,
     "unknown_connection": 404,
     "unknown_installation": 404,

@@ -120,6 +120,23 @@ class AmbiguousLaunch(LoginError):
         )
 
 
+class AmbiguousCallback(LoginError):
+    """The authorization response gives a parameter more than once, which RFC 6749 §3.1 does
+    not allow: of ``state=forged&state=real`` or two ``iss``, which one the provider sent is
+    unknown, so none is used and no sign-in is spent. ``names`` are the parameters repeated."""
+
+    code = "callback_ambiguous"
+    default_message = _RETRY
+    default_admin_hint = (
+        "The sign-in response named a parameter more than once; identity providers do not, so "
+        "it was changed on its way or made up. Starting again from the app works."
+    )
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = tuple(sorted(set(names)))
+        super().__init__(f"the callback gives {', '.join(self.names)} more than once")
+
+
 class DuplicateEmail(LoginError):
     """Another identity already owns the e-mail address; the helpdesk product refuses it."""
 
@@ -156,8 +173,9 @@ class UnlicensedUser(LoginError):
 
 
 class CallbackRefused(LoginError):
-    """The request to the redirect endpoint could not be read: too many fields, a file, a body
-    over the limit, a method other than GET or POST. ``status`` is the 4xx it answers."""
+    """The request to the redirect endpoint could not be read: a method other than GET (the
+    app asks for ``response_mode=query``), or input refused before it was read. ``status`` is
+    the 4xx it answers."""
 
     code = "callback_refused"
     default_message = _RETRY

@@ -107,7 +107,8 @@ class ProviderDirectory:
         self.http = http
         self.timeout = timeout
         self.discovery = DiscoveryCache(
-            http, clock=settings.clock, ttl=settings.metadata_cache_ttl, timeout=timeout
+            http, clock=settings.clock, ttl=settings.metadata_cache_ttl, timeout=timeout,
+            allow_http=settings.allow_http_idp,
         )
         self.jwks = JwksCache(
             http, clock=settings.clock, ttl=settings.metadata_cache_ttl, timeout=timeout

@@ -24,18 +24,20 @@ from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 import httpx
 
 from ..clock import Clock
-from ..inputs import remove_dot_segments
+from ..inputs import remove_dot_segments, url_problem
 from ._http import DEFAULT_TIMEOUT, json_object, send
 from .errors import DiscoveryFailed, DiscoveryIssuerMismatch
 
 __all__ = [
     "CONSUMERS_TENANT",
     "TENANT_PLACEHOLDER",
+    "ENDPOINTS",
     "WELL_KNOWN",
     "DiscoveryCache",
     "ProviderMetadata",
     "any_organization",
     "check_discovery_issuer",
+    "check_endpoints",
     "derive_discovery_url",
     "fetch_provider_metadata",
     "issuer_from_discovery_url",
@@ -77,6 +79,8 @@ class ProviderMetadata:
     code_challenge_methods_supported: tuple[str, ...] = ()
     frontchannel_logout_supported: bool = False
     backchannel_logout_supported: bool = False
+    authorization_response_iss_parameter_supported: bool = False
+    """RFC 9207 §3: the provider puts ``iss`` in every authorization response."""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -105,8 +109,28 @@ class ProviderMetadata:
             code_challenge_methods_supported=_strings(doc.get("code_challenge_methods_supported")),
             frontchannel_logout_supported=doc.get("frontchannel_logout_supported") is True,
             backchannel_logout_supported=doc.get("backchannel_logout_supported") is True,
+            authorization_response_iss_parameter_supported=doc.get(
+                "authorization_response_iss_parameter_supported") is True,
             raw=MappingProxyType(dict(doc)),
         )
+
+
+ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint",
+             "end_session_endpoint")
+"""The members of a discovery document the relying party reads as URLs."""
+
+
+def check_endpoints(metadata: ProviderMetadata, *, allow_http: bool) -> None:
+    """:class:`DiscoveryFailed` naming the first endpoint that a configured provider URL could
+    not be (:func:`relying_party.inputs.url_problem`): plain http off loopback without
+    ``allow_http``, a fragment, user information, dot segments. The access token, key requests
+    and the browser with its ``id_token_hint`` go to these URLs (oidc-rp-checks.md §2.3: the
+    end-session endpoint must be https). Another origin than the issuer's is fine: Entra's
+    userinfo endpoint is on Microsoft Graph."""
+    for name in ENDPOINTS:
+        value = getattr(metadata, name)
+        if value and (problem := url_problem(value, allow_http=allow_http)):
+            raise DiscoveryFailed(f"discovery document's {name} {value!r} {problem}")
 
 
 def derive_discovery_url(authorization_uri: str) -> str:
@@ -242,12 +266,14 @@ async def fetch_provider_metadata(
     *,
     expected_issuer: str | None = None,
     timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+    allow_http: bool = False,
 ) -> ProviderMetadata:
     """GET and check a discovery document.
 
     ``expected_issuer`` defaults to :func:`issuer_from_discovery_url`. Raises
     :class:`IdpTimeout` / :class:`IdpUnreachable`, :class:`DiscoveryFailed` (non-200, not a JSON
-    object, required member missing) or :class:`DiscoveryIssuerMismatch`.
+    object, required member missing, an endpoint refused by :func:`check_endpoints` under
+    ``allow_http``) or :class:`DiscoveryIssuerMismatch`.
     """
     derived = expected_issuer is None
     expected = expected_issuer or issuer_from_discovery_url(discovery_url)
@@ -259,6 +285,7 @@ async def fetch_provider_metadata(
         raise DiscoveryFailed(f"GET {discovery_url} did not return a JSON object")
     metadata = ProviderMetadata.from_document(doc)
     check_discovery_issuer(metadata.issuer, expected, allow_trailing_slash=derived)
+    check_endpoints(metadata, allow_http=allow_http)
     return metadata
 
 
@@ -266,6 +293,7 @@ class DiscoveryCache:
     """Provider metadata per (discovery URL, expected issuer), kept for ``ttl`` by ``clock``.
 
     Failures are not cached. Concurrent callers for the same URL share one fetch.
+    ``allow_http`` is :func:`fetch_provider_metadata`'s.
     """
 
     def __init__(
@@ -275,11 +303,13 @@ class DiscoveryCache:
         clock: Clock,
         ttl: timedelta = timedelta(hours=1),
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        allow_http: bool = False,
     ) -> None:
         self._client = client
         self._clock = clock
         self._ttl = ttl
         self._timeout = timeout
+        self._allow_http = allow_http
         self._entries: dict[tuple[str, str | None], tuple[datetime, ProviderMetadata]] = {}
         self._locks: dict[tuple[str, str | None], asyncio.Lock] = {}
 
@@ -297,6 +327,7 @@ class DiscoveryCache:
                 discovery_url,
                 expected_issuer=expected_issuer,
                 timeout=self._timeout,
+                allow_http=self._allow_http,
             )
             self._entries[key] = (self._clock.now(), metadata)
             return metadata

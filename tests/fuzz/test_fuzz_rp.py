@@ -280,7 +280,7 @@ class Fuzzed:
 ROUTE_METHODS: dict[str, tuple[str, ...]] = {
     "/": ("GET",), "/widget": ("GET",), "/portal": ("GET",), "/kb": ("GET",),
     "/widget/": ("GET",), "/api/me": ("GET",), "/sso/{cid}/widget": ("GET",),
-    "/sso/{cid}/{segment}": ("GET",), "/auth/callback": ("GET", "POST"), "/launch": ("GET",),
+    "/sso/{cid}/{segment}": ("GET",), "/auth/callback": ("GET",), "/launch": ("GET",),
     "/events": ("POST",), "/auth/backchannel-logout": ("POST",),
     "/auth/frontchannel-logout": ("GET",), "/auth/frontchannel-logout/{cid}": ("GET",),
     "/logout": ("GET", "POST"), "/signed-out": ("GET",), "/admin": ("GET",),

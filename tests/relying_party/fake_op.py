@@ -138,6 +138,8 @@ class Faults:
     userinfo_sub: str | None = None
     userinfo_status: int | None = None
     discovery_issuer: str | None = None
+    discovery: dict[str, Any] = field(default_factory=dict)
+    """Overrides of discovery-document members; a value of ``None`` removes the member."""
     unreachable: set[str] = field(default_factory=set)
     """Endpoint names ('discovery', 'jwks', 'token', 'userinfo', 'event_keys', 'apps_api') that
     fail to connect."""
@@ -329,6 +331,11 @@ class FakeOp:
         }
         if self.faults.omit_end_session:
             del doc["end_session_endpoint"]
+        for name, value in self.faults.discovery.items():
+            if value is None:
+                doc.pop(name, None)
+            else:
+                doc[name] = value
         return JSONResponse(doc)
 
     async def _jwks(self, request: Request) -> Response:

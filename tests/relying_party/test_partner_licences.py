@@ -26,7 +26,7 @@ from rp_support import (
     post_event,
 )
 
-from relying_party.db import Database, User
+from relying_party.db import Database
 
 ALICE, BOB = USERS["alice"].oid, USERS["bob"].oid
 MESSAGE = ("Your account does not have a licence for this app. Please ask your administrator "
@@ -156,21 +156,26 @@ def test_a_licence_removed_while_signing_in_refuses_the_sign_in(rp: RpHarness) -
 
 
 def test_a_licence_removed_as_the_session_is_made_refuses_the_sign_in(rp: RpHarness) -> None:
-    """Another worker applies the removal after the first check passed, while this one looks
-    the user up: the transaction that makes the session checks again."""
+    """Another worker applies the removal just after the first check passed: the transaction
+    that makes the session checks again, and no user is stored."""
     install(rp)
     callback = callback_url(rp)
     db = database(rp)
-    original = db.users.find_by_identity
+    original = db.licences.taken_at
+    checks: list[datetime | None] = []
 
-    def find_while_the_licence_is_taken(issuer: str, subject: str) -> User | None:
-        db.take_licence(INSTALLATION, ALICE, changed_at=rp.clock.now(),
-                        received_at=rp.clock.now(), keep_for=timedelta(minutes=20),
-                        forget_before=rp.clock.now() - timedelta(hours=1))
-        return original(issuer, subject)
+    def taken_once_checked(installation_id: str, platform_user_id: str) -> datetime | None:
+        checks.append(original(installation_id, platform_user_id))
+        if len(checks) == 1:
+            db.take_licence(INSTALLATION, ALICE, changed_at=rp.clock.now(),
+                            received_at=rp.clock.now(), keep_for=timedelta(minutes=20),
+                            forget_before=rp.clock.now() - timedelta(hours=1))
+        return checks[-1]
 
-    db.users.find_by_identity = find_while_the_licence_is_taken
+    db.licences.taken_at = taken_once_checked  # type: ignore[method-assign]
     assert_unlicensed(rp, rp.client.get(callback))
+    assert len(checks) == 2 and checks[0] is None
+    assert db.users.all() == []
 
 
 # -- order, duplicates and targets ----------------------------------------------------------------

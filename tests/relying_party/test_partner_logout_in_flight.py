@@ -52,6 +52,17 @@ def test_a_sign_in_in_progress_when_the_user_logs_out_makes_no_session(rp: RpHar
     assert rp.me().status_code == 200
 
 
+def test_the_refused_sign_in_stores_no_user(rp: RpHarness) -> None:
+    install(rp)
+    callback = callback_url(rp)
+    rp.clock.advance(seconds=1)
+    log_out(rp, rp.clock.now())
+    rp.assert_failure_page(rp.client.get(callback), status=400, code="state_expired",
+                           contact=PARTNER_CONTACT)
+    assert database(rp).users.all() == []
+    assert database(rp).sessions.count() == 0
+
+
 def test_a_platform_clock_behind_still_ends_the_sign_in(rp: RpHarness) -> None:
     install(rp)
     callback = callback_url(rp)

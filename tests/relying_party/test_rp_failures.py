@@ -145,6 +145,7 @@ ID_TOKEN_FAULTS: dict[str, tuple[Any, str]] = {
                      "id_token_azp_mismatch"),
     "expired": (lambda rp: rp.op.faults.claims.update(exp=_now(rp) - 3600),
                 "id_token_expired"),
+    "missing exp": (lambda rp: rp.op.faults.claims.update(exp=None), "id_token_malformed"),
     "not yet valid": (lambda rp: rp.op.faults.claims.update(nbf=_now(rp) + 3600),
                       "id_token_not_yet_valid"),
     "missing iat": (lambda rp: rp.op.faults.claims.update(iat=None), "id_token_iat_missing"),
@@ -163,12 +164,17 @@ ID_TOKEN_FAULTS: dict[str, tuple[Any, str]] = {
                     "id_token_bad_signature"),
     "unknown kid": (lambda rp: rp.op.faults.header.update(kid="never-published"),
                     "unknown_signing_key"),
+    "no kid, several keys": (
+        lambda rp: (rp.op.faults.header.update(kid=None), setattr(rp.op, "published", [0, 1])),
+        "ambiguous_signing_key"),
     "alg none": (lambda rp: setattr(rp.op.faults, "alg_none", True), "alg_not_allowed"),
     "hs256 keyed with the public key": (
         lambda rp: setattr(rp.op.faults, "hs256_with_public_key", True), "alg_not_allowed"),
     "discovery issuer mismatch": (
         lambda rp: setattr(rp.op.faults, "discovery_issuer", ISSUER + "INVALID"),
         "discovery_issuer_mismatch"),
+    "discovery without jwks_uri": (
+        lambda rp: rp.op.faults.discovery.update(jwks_uri=None), "discovery_failed"),
 }
 
 
@@ -212,6 +218,15 @@ def test_missing_state(rp: RpHarness) -> None:
     response = rp.client.get("/auth/callback?code=abc")
     rp.assert_failure_page(response, status=400, code="state_missing",
                            contact=rp.settings.default_support_contact)
+
+
+def test_state_without_code_or_error(rp: RpHarness) -> None:
+    rp.add_connection()
+    callback = rp.op.approve(rp.start("/widget"))
+    path, _, query = callback.partition("?")
+    state = [part for part in query.split("&") if part.startswith("state=")]
+    rp.assert_failure_page(rp.client.get(f"{path}?{state[0]}"), status=400, code="code_missing")
+    assert not [r for r in rp.op.requests if r.url.path.endswith("/token")]
 
 
 def test_unknown_state(rp: RpHarness) -> None:
@@ -260,6 +275,7 @@ def test_expired_state(rp: RpHarness) -> None:
 
 def test_response_iss_mismatch(rp: RpHarness) -> None:
     rp.add_connection()
+    rp.op.faults.discovery["authorization_response_iss_parameter_supported"] = True
     callback = rp.op.approve(rp.start("/widget"), iss="https://evil.test")
     rp.assert_failure_page(rp.client.get(callback), status=400, code="response_issuer_mismatch")
     assert not [r for r in rp.op.requests if r.url.path.endswith("/token")]
@@ -267,6 +283,7 @@ def test_response_iss_mismatch(rp: RpHarness) -> None:
 
 def test_matching_response_iss_is_accepted(rp: RpHarness) -> None:
     rp.add_connection()
+    rp.op.faults.discovery["authorization_response_iss_parameter_supported"] = True
     assert rp.client.get(rp.op.approve(rp.start("/widget"), iss=ISSUER)).status_code == 303
 
 

@@ -63,6 +63,7 @@ def test_connection_disabled_during_sign_in(hooked: tuple[RpHarness, _DuringToke
     assert connection is not None
     transport.hook = lambda: set_enabled(state, connection, False) and None
     rp.assert_failure_page(rp.sign_in(), status=403, code="connection_disabled")
+    assert state.db.users.all() == []  # a refused sign-in stores no user
 
 
 def test_connection_deleted_during_sign_in(hooked: tuple[RpHarness, _DuringToken]) -> None:
@@ -76,6 +77,7 @@ def test_connection_deleted_during_sign_in(hooked: tuple[RpHarness, _DuringToken
     assert response.status_code in (400, 403, 404), response.text
     assert "Sign-in failed" in response.text
     assert rp.me().status_code == 401
+    assert state.db.users.all() == []
 
 
 def test_uninstalled_during_sign_in(hooked: tuple[RpHarness, _DuringToken]) -> None:
@@ -85,6 +87,7 @@ def test_uninstalled_during_sign_in(hooked: tuple[RpHarness, _DuringToken]) -> N
     transport.hook = lambda: state.db.deactivate_installation(INSTALLATION, rp.clock.now()) and None
     rp.assert_failure_page(launch(rp), status=403, code="installation_inactive",
                            contact=PARTNER_CONTACT)
+    assert state.db.users.all() == []
 
 
 def test_session_of_a_disabled_connection_is_not_honoured(rp: RpHarness) -> None:
@@ -119,3 +122,4 @@ def test_client_id_changed_during_sign_in(hooked: tuple[RpHarness, _DuringToken]
         state, connection, {"client_id": "another-client", "client_secret": "another-secret"}
     ) and None
     rp.assert_failure_page(rp.sign_in(), status=400, code="state_expired")
+    assert state.db.users.all() == []

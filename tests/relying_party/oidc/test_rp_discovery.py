@@ -239,6 +239,24 @@ def test_fetch_reports_unusable_documents(response: httpx.Response) -> None:
         fetch(lambda request: response, V2_URL)
 
 
+@pytest.mark.parametrize("member", ["authorization_endpoint", "token_endpoint", "jwks_uri",
+                                    "userinfo_endpoint", "end_session_endpoint"])
+def test_a_plain_http_endpoint_off_loopback_is_refused_unless_allowed(member: str) -> None:
+    doc = {**v2_document(), member: "http://login.mock.test/endpoint"}
+    with pytest.raises(errors.DiscoveryFailed, match=member):
+        fetch(lambda request: httpx.Response(200, json=doc), V2_URL)
+    allowed = fetch(lambda request: httpx.Response(200, json=doc), V2_URL, allow_http=True)
+    assert getattr(allowed, member) == "http://login.mock.test/endpoint"
+
+
+@pytest.mark.parametrize("url", ["http://localhost:8400/oidc/userinfo",
+                                 "http://127.0.0.1/oidc/userinfo", "http://[::1]:80/userinfo",
+                                 "https://graph.microsoft.com/oidc/userinfo"])
+def test_loopback_http_and_other_https_origins_are_accepted(url: str) -> None:
+    doc = {**v2_document(), "userinfo_endpoint": url}
+    assert fetch(lambda request: httpx.Response(200, json=doc), V2_URL).userinfo_endpoint == url
+
+
 def _raise(exc: Exception) -> Handler:
     def handler(request: httpx.Request) -> httpx.Response:
         raise exc

@@ -30,8 +30,9 @@ def discover(authorization_uri: str) -> tuple[ProviderMetadata, dict[str, object
     async def run() -> tuple[ProviderMetadata, dict[str, object]]:
         transport = httpx.ASGITransport(app=mock_app())
         async with httpx.AsyncClient(transport=transport) as client:
+            # plain http off loopback, as an RP run with allow_http_idp takes it
             metadata = await fetch_provider_metadata(
-                client, derive_discovery_url(authorization_uri)
+                client, derive_discovery_url(authorization_uri), allow_http=True
             )
             keys = (await client.get(metadata.jwks_uri)).json()
             return metadata, keys
