@@ -29,6 +29,7 @@ from idp_testkit import (
     consent,
     ctx_of,
     login_action,
+    page_kind,
     password,
     redirect_params,
     shared_certificate,
@@ -184,6 +185,25 @@ def test_auth_code_flow_and_refresh(idp: MockIdp) -> None:
     assert refreshed and "access_token" in refreshed, refreshed
     assert refreshed["token_source"] == "identity_provider"
     assert refreshed["access_token"] != result["access_token"]
+
+
+def test_msal_prompt_create_shows_the_sign_in_page_despite_a_session(idp: MockIdp) -> None:
+    """``prompt=create`` (MSAL's ``Prompt.CREATE``) is a prompt value Entra takes; the mock
+    answers it with a fresh sign-in, as ``prompt=login``, not AADSTS90023."""
+    app = _msal(idp)
+    with httpx.Client(base_url=idp.url, verify=idp.tls.client_context() if idp.tls else True,
+                      follow_redirects=False, timeout=10) as browser:
+        first = app.initiate_auth_code_flow(["User.Read"], redirect_uri=REDIRECT)
+        assert sign_in(browser, browser.get(first["auth_uri"])).status_code == 302
+        assert browser.get(first["auth_uri"]).status_code == 302  # the session answers
+        flow = app.initiate_auth_code_flow(["User.Read"], redirect_uri=REDIRECT,
+                                           prompt=msal.Prompt.CREATE)
+        assert "prompt=create" in flow["auth_uri"]
+        page = browser.get(flow["auth_uri"])
+        assert page.status_code == 200 and page_kind(page) == "username", page.headers
+        response = redirect_params(sign_in(browser, page))
+    result = app.acquire_token_by_auth_code_flow(flow, response)
+    assert "access_token" in result, result
 
 
 def test_msal_refreshing_after_the_user_got_an_authenticator_app_is_told_50076(
