@@ -155,6 +155,17 @@ def test_a_certificate_registered_through_graph_signs_msal_in(idp: MockIdp, by: 
     assert "access_token" in result, result
 
 
+def test_msal_signs_in_with_a_certificate_after_the_providers_clock_moved(
+        idp: MockIdp) -> None:
+    """MSAL signs its assertion with the machine's clock; moving the provider's clock models
+    time passing for its records, not a client whose clock is off, so Entra would take it."""
+    credential = _certificate_credential(client_cert(), by="thumbprint")
+    assert "access_token" in _msal(idp, credential).acquire_token_for_client([GRAPH_DEFAULT])
+    idp.advance(minutes=30)
+    result = _msal(idp, credential).acquire_token_for_client([GRAPH_DEFAULT])
+    assert "access_token" in result, result
+
+
 def test_an_expired_registered_certificate_is_refused(idp: MockIdp) -> None:
     cert = new_certificate("short-lived registration")
     idp.add_certificate(CLIENT_ID, cert.cert, end=timedelta(days=1))
