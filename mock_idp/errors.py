@@ -45,8 +45,11 @@ CATALOGUE: dict[int, AadstsCode] = {
            "presented."),
         _c(700027, "invalid_client", 401,
            "Client assertion failed signature validation.{reason}"),
+        # The times as msal4j #984 and MSAL.NET #4951 quote them (a missing nbf: 1970).
         _c(700024, "invalid_client", 401,
-           "Client assertion is not within its valid time range."),
+           "Client assertion is not within its valid time range. Current time: {now}, assertion "
+           "valid from {nbf}, expiry time of assertion {exp}. Review the documentation at "
+           "https://learn.microsoft.com/entra/identity-platform/certificate-credentials ."),
         # The two audience refusals, as MSAL.NET users (issue 2746) and zitadel/oidc's users
         # (issue 887, an assertion with [issuer, token URL]) quote them.
         _c(700023, "invalid_client", 401,

@@ -17,18 +17,13 @@ from .consent import (
     PermissionGrant,
     record_grant,
 )
-from .credentials import (
-    KeyCredential,
-    PasswordCredential,
-    generate_secret_value,
-    iso,
-    new_guid,
-)
+from .credentials import KeyCredential, PasswordCredential, generate_secret_value, iso, new_guid
 from .directory import AppRole, ExtensionProperty, Group, OptionalClaims, RoleAssignment
 from .expiry import ExpiringMap, ExpiringSet, after
 from .lockout import Lockout
 from .protocol import redirect
 from .records import AuthorizationCode, RefreshToken, Session
+from .refresh_tokens import RefreshTokens
 
 if TYPE_CHECKING:
     from .protocol.device_code import DeviceAuthorization
@@ -284,8 +279,9 @@ class Tenant:
 EXPIRED_KEPT = timedelta(days=1)
 """How long an expired code or refresh token, or the mark of a redeemed code, is kept past its
 lifetime, so that presenting it late still gets Entra's answer ("expired", AADSTS70008 or
-700082; "already redeemed", 54005) rather than "invalid"; then it is dropped. Entra's own
-grace is not documented; a day covers a client retrying after a night's sleep."""
+700082; "already redeemed", 54005) rather than "invalid"; then it is dropped (a refresh
+token's value still says it expired: :mod:`mock_idp.refresh_tokens`). Entra's grace for codes
+is not documented; a day covers a client retrying after a night's sleep."""
 SIGN_IN_PAGE_LIFETIME = timedelta(hours=1)
 """How long a sign-in page can wait for its form before the request behind it is dropped."""
 
@@ -303,8 +299,9 @@ class Store:
     redeemed_codes: ExpiringSet[str]
     """Codes already redeemed (a second try is AADSTS54005), kept as long as the code itself
     would have been: ``code_lifetime`` plus :data:`EXPIRED_KEPT` after redemption."""
-    refresh_tokens: ExpiringMap[str, RefreshToken]
-    """Dropped when they expire."""
+    refresh_tokens: RefreshTokens
+    """Dropped :data:`EXPIRED_KEPT` past their expiry; their values still tell expired from
+    unknown (:mod:`mock_idp.refresh_tokens`)."""
     id_tokens: ExpiringMap[str, tuple[str, str, str | None]]
     """uti -> (tenant id, client id, session id) of ID tokens issued, for their lifetime."""
     pending: ExpiringMap[str, Transaction]
@@ -321,7 +318,7 @@ class Store:
             sessions=ExpiringMap(clock, lambda session, _: session.expires_at),
             codes=ExpiringMap(clock, lambda code, _: code.expires_at + EXPIRED_KEPT),
             redeemed_codes=ExpiringSet(clock, config.code_lifetime + EXPIRED_KEPT),
-            refresh_tokens=ExpiringMap(clock, lambda token, _: token.expires_at + EXPIRED_KEPT),
+            refresh_tokens=RefreshTokens(clock, lambda token, _: token.expires_at + EXPIRED_KEPT),
             id_tokens=ExpiringMap(clock, after(config.id_token_lifetime)),
             pending=ExpiringMap(clock, after(SIGN_IN_PAGE_LIFETIME)),
             device_codes=ExpiringMap(clock, lambda record, _: record.expires_at + EXPIRED_KEPT),

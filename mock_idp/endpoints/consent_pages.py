@@ -170,7 +170,8 @@ async def consent(request: Request) -> Response:
     ended = _signed_out(state, session)
     if txn is None or ended is not None or session is None or tenant is None:
         return error_page(request, ended or EntraError(9002313))
-    answer = form.get("answer")
+    # The device-code confirmation's Continue posts under its own name (ids.py).
+    answer = form.get("answer", form.get(ids.REMOTE_CONNECT_SUBMIT_NAME))
     if answer not in ANSWERS:
         return error_page(request, EntraError(900144, {"name": "answer"}))
     if answer == ids.SWITCH_ACCOUNT_ANSWER:  # "Sign in with that account": an administrator's

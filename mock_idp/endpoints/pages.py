@@ -41,7 +41,7 @@ FORM_FIELDS = frozenset({"ctx", "loginfmt", "passwd", "account", "answer", "Dont
                          "otc", ids.ORGANIZATION_CONSENT_NAME, ids.CURRENT_PASSWORD_NAME,
                          ids.NEW_PASSWORD_NAME, ids.CONFIRM_PASSWORD_NAME,
                          server_data.FLOW_TOKEN_NAME, server_data.CTX_ALIAS,
-                         server_data.KMSI_OPTIONS_NAME, "login"})
+                         server_data.KMSI_OPTIONS_NAME, "login", ids.REMOTE_CONNECT_SUBMIT_NAME})
 MEASURED = frozenset({ids.NEW_PASSWORD_NAME, ids.CONFIRM_PASSWORD_NAME})
 """Fields cut one character longer, so that a new password too long for the policy is refused
 rather than stored cut."""

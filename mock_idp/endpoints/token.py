@@ -5,7 +5,6 @@ on-behalf-of (:mod:`mock_idp.protocol.on_behalf_of`), device code
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from typing import Any
 
@@ -207,7 +206,7 @@ def _peek(state: IdpState, form: dict[str, str], grant_type: str
     if grant_type == "authorization_code":
         return state.store.codes.get(form.get("code", ""))
     if grant_type == "refresh_token":
-        return state.store.refresh_tokens.get(form.get("refresh_token", ""))
+        return state.store.refresh_tokens.find(form.get("refresh_token", ""), state.clock.now())
     return None
 
 
@@ -263,10 +262,10 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
 
 def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
                     form: dict[str, str], version: str) -> _Grant:
-    rt = redemption.issued("refresh_token", form,
-                           state.store.refresh_tokens.get(form.get("refresh_token", "")),
-                           client_id=app.client_id, tenant_id=tenant.id)
     now = state.clock.now()
+    rt = redemption.issued("refresh_token", form,
+                           state.store.refresh_tokens.find(form.get("refresh_token", ""), now),
+                           client_id=app.client_id, tenant_id=tenant.id)
     if now >= rt.expires_at:
         if rt.spa:
             raise cross_origin.refresh_expired(rt.issued_at)
@@ -342,11 +341,13 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
                      "resource": grant.resource or target.token_audience,
                      "access_token": access_token})
     if "offline_access" in grant.scopes or version == "1.0":
-        rt_value = "1.A" + secrets.token_urlsafe(64)
+        rt_end = grant.spa_refresh_end or now + state.config.refresh_token_lifetime
+        rt_value = state.store.refresh_tokens.mint(
+            tenant_id=tenant.id, client_id=app.client_id, issued_at=now, expires_at=rt_end,
+            spa=grant.spa_refresh_end is not None)
         state.store.refresh_tokens[rt_value] = RefreshToken(
             token=rt_value, tenant_id=tenant.id, client_id=app.client_id, user_id=user.id,
-            scopes=grant.granted, issued_at=now,
-            expires_at=grant.spa_refresh_end or now + state.config.refresh_token_lifetime,
+            scopes=grant.granted, issued_at=now, expires_at=rt_end,
             session_id=grant.session_id, version=version, resource=grant.resource,
             spa=grant.spa_refresh_end is not None, mfa=grant.mfa, public=client_auth == "0",
             auth_time=grant.auth_time, claims=claims)

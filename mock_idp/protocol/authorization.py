@@ -16,7 +16,9 @@ from . import claims_request, pkce, redirect, resources, tenants
 from .claims import resource_scopes, split_scopes
 from .claims_request import EMPTY, ClaimsRequest
 
-PROMPTS = frozenset({"login", "none", "consent", "select_account", "admin_consent"})
+# ``create`` is the sign-up prompt (Learn, "Prompt behavior with MSAL.js"; MSAL Python's
+# ``Prompt.CREATE``, MSAL.NET's ``Prompt.Create``); see :func:`mock_idp.signin.flow.start`.
+PROMPTS = frozenset({"login", "none", "consent", "select_account", "admin_consent", "create"})
 RESPONSE_MODES = frozenset({"query", "fragment", "form_post"})
 RESPONSE_TYPES = frozenset({"code", "id_token", "token"})
 MAX_PARAM = 4096

@@ -12,16 +12,20 @@ import binascii
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import unquote_plus
 
 import jwt
 
 from ..errors import EntraError
 from ..store import Application, KeyCredential
+from .users import grant_time
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
+SKEW = 300
+"""Seconds of clock skew allowed either side of an assertion's ``nbf`` and ``exp``."""
 
 
 @dataclass(frozen=True)
@@ -57,13 +61,15 @@ def read_credentials(form: Mapping[str, str], authorization: str | None) -> Clie
 
 
 def authenticate(app: Application, creds: ClientCredentials, *, now: datetime,
-                 audiences: tuple[str, ...]) -> str:
+                 audiences: tuple[str, ...], wall: datetime | None = None) -> str:
+    """``now``: the provider's clock; ``wall``: real time (default: the machine's), which a
+    client assertion may be valid against instead (:func:`_check_time_range`)."""
     if app.public_client:
         if creds.secret or creds.assertion:
             raise EntraError(700025)
         return "0"
     if creds.assertion:
-        return _assertion(app, creds, now=now, audiences=audiences)
+        return _assertion(app, creds, now=now, audiences=audiences, wall=wall)
     if not creds.secret:
         raise EntraError(7000218)
     return _secret(app, creds.secret, now=now)
@@ -84,7 +90,7 @@ def _secret(app: Application, secret: str, *, now: datetime) -> str:
 
 
 def _assertion(app: Application, creds: ClientCredentials, *, now: datetime,
-               audiences: tuple[str, ...]) -> str:
+               audiences: tuple[str, ...], wall: datetime | None) -> str:
     if creds.assertion_type != ASSERTION_TYPE:
         raise EntraError(900144, {"name": "client_assertion_type"})
     assert creds.assertion is not None
@@ -133,13 +139,27 @@ def _assertion(app: Application, creds: ClientCredentials, *, now: datetime,
         raise EntraError(5002741, {"count": len(aud_values)})
     if not any(str(a).rstrip("/") in audiences for a in aud_values):
         raise EntraError(700023)
-    ts = now.timestamp()
-    exp, nbf = claims.get("exp"), claims.get("nbf")
-    if not isinstance(exp, int | float) or exp < ts - 300 or (
-        isinstance(nbf, int | float) and nbf > ts + 300
-    ):
-        raise EntraError(700024)
+    _check_time_range(claims, now, datetime.now(UTC) if wall is None else wall)
     return "2"
+
+
+def _check_time_range(claims: Mapping[str, Any], now: datetime, wall: datetime) -> None:
+    """AADSTS700024 unless the assertion's ``nbf``..``exp`` (five minutes' skew either side)
+    holds the provider's clock or the real wall clock. A client signs with its machine's clock,
+    which it shares with Entra; a test that moves the provider's clock (:class:`MockClock`)
+    models time passing for the provider's records, not a client whose clock is off, so an
+    assertion MSAL signs then must still be taken."""
+    exp, nbf = claims.get("exp"), claims.get("nbf")
+    start = nbf if isinstance(nbf, int | float) else 0
+    if isinstance(exp, int | float) and any(
+            start - SKEW <= at.timestamp() <= exp + SKEW for at in (now, wall)):
+        return
+    raise EntraError(700024, {"now": grant_time(now), "nbf": _instant(start),
+                              "exp": _instant(exp if isinstance(exp, int | float) else 0)})
+
+
+def _instant(epoch_seconds: float) -> str:
+    return grant_time(datetime.fromtimestamp(epoch_seconds, UTC))
 
 
 def _expired(cert: KeyCredential) -> EntraError:

@@ -125,7 +125,10 @@ Start = Silent | ShowPicker | ShowUsername | ShowPassword | Refuse
 
 def start(entry: Entry) -> Start:
     """The first page of a sign-in (or none at all)."""
-    if entry.prompt == "login":
+    # ``prompt=create`` asks Entra for its self-service sign-up experience (External
+    # Identities user flows), which the mock does not model: it is a fresh interactive
+    # sign-in, without SSO from a session, as ``prompt=login``.
+    if entry.prompt in ("login", "create"):
         return _who(entry)
     if entry.prompt == "select_account":
         return ShowPicker(entry.accounts) if entry.accounts else _who(entry)

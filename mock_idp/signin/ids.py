@@ -44,8 +44,9 @@ Where the values come from (facts only, no markup was copied):
 - "Enter code": ``#idDiv_SAOTCC_Description`` (aws-azure-login reads its text whenever the page
   shows) and the "Don't ask again" checkbox ``#idChkBx_SAOTCC_TD`` (TOTP scripts tick it);
 - the device-code confirmation ``#remoteConnectDescription`` (MSAL.js ``e2eTestUtils``
-  ``approveRemoteConnect``), its Continue the primary button (msal4j's ``SeleniumExtensions``
-  clicks ``#idSIButton9`` on "Are you trying to sign in to …"), and the last page's "You have
+  ``approveRemoteConnect``), its Continue the primary button named ``remoteConnectSubmit``
+  (which that helper clicks; msal4j's ``SeleniumExtensions`` clicks ``#idSIButton9`` on "Are
+  you trying to sign in to …"), and the last page's "You have
   signed in to the <app> application on your device" (device-code scripts match it);
 - the error page: a "Sign in" heading, then "Sorry, but we’re having trouble signing you in."
   (a typographic apostrophe) as a paragraph, and ``Timestamp: 2026-06-16T09:25:54Z``: a public
@@ -116,6 +117,11 @@ CODE_REMEMBER: Final = "idChkBx_SAOTCC_TD"
 """The "Don't ask again" checkbox, named as ``$Config.sTrustedDeviceCheckboxName`` says."""
 REMOTE_CONNECT_DESCRIPTION: Final = "remoteConnectDescription"
 """The device-code confirmation's description."""
+REMOTE_CONNECT_SUBMIT_NAME: Final = "remoteConnectSubmit"
+"""The name of the device-code confirmation's Continue (id :data:`PRIMARY_BUTTON`), which it
+posts as the answer: MSAL.js's ``approveRemoteConnect`` clicks
+``#remoteConnectSubmit, input[name='remoteConnectSubmit']`` (its e2eTestUtils
+``HtmlSelectors``), msal4j's Selenium helper ``#idSIButton9``."""
 
 # Texts scripts match on.
 PASSWORD_INCORRECT: Final = ("Your account or password is incorrect. If you don't remember your "

@@ -111,6 +111,13 @@ def test_prompt_select_account_without_session_shows_the_sign_in_page(client: Ap
     assert page.status_code == 200 and 'name="loginfmt"' in page.text
 
 
+@pytest.mark.parametrize("prompt", ["bogus", "create login", "login consent"])
+def test_an_unknown_prompt_or_several_values_is_90023(client: AppClient, prompt: str) -> None:
+    values = redirect_params(client.get(V2, params=auth_params(prompt=prompt)))
+    assert values["error"] == "invalid_request"
+    assert values["error_description"].startswith("AADSTS90023: ")
+
+
 def test_login_hint_prefills_by_upn_and_by_object_id(client: AppClient,
                                                      idp_app: Starlette) -> None:
     page = client.get(V2, params=auth_params(login_hint=BOB))

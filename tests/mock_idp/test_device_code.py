@@ -241,7 +241,8 @@ def test_the_password_leads_to_the_confirmation_without_stay_signed_in(
         idp_app: Any, client: AppClient) -> None:
     """After the password, "Are you trying to sign in to …?" and then the end: msal4j's
     SeleniumExtensions clicks #idSIButton9 there (Continue), MSAL.js's approveRemoteConnect
-    waits for #remoteConnectDescription; no "Stay signed in?" comes in between."""
+    waits for #remoteConnectDescription and clicks input[name='remoteConnectSubmit']; no "Stay
+    signed in?" comes in between."""
     flow = start(client)
     with AppClient(idp_app, follow_redirects=False) as browser:
         entered = browser.post("/devicelogin", data={"otc": flow["user_code"]})
@@ -250,10 +251,11 @@ def test_the_password_leads_to_the_confirmation_without_stay_signed_in(
         assert page_kind(confirm) == "consent", confirm.text[:500]
         assert "Are you trying to sign in to Contoso CLI?" in confirm.text
         assert f'id="{ids.REMOTE_CONNECT_DESCRIPTION}"' in confirm.text
-        assert f'id="{ids.PRIMARY_BUTTON}" class="primary" name="answer" value="Continue"' in (
-            confirm.text)
+        # Named as MSAL.js's approveRemoteConnect selects it; a browser posts it so.
+        assert (f'id="{ids.PRIMARY_BUTTON}" class="primary" name="{ids.REMOTE_CONNECT_SUBMIT_NAME}"'
+                ' value="Continue"') in confirm.text
         assert SESSION_COOKIE in confirm.headers.get("set-cookie", "")
-        done = submit(browser, confirm, answer="Continue")
+        done = submit(browser, confirm, **{ids.REMOTE_CONNECT_SUBMIT_NAME: "Continue"})
     assert done.status_code == 200 and 'id="message"' in done.text
 
 

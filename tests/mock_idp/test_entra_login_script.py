@@ -377,6 +377,37 @@ def test_msal4j_signs_a_device_in(page: Page, stack: Stack) -> None:
     assert tokens.status_code == 200, tokens.text
 
 
+def test_msal_js_approves_a_device_sign_in(page: Page, stack: Stack) -> None:
+    """MSAL.js's e2eTestUtils: enterDeviceCode (``#otc``, ``#idSIButton9``), the credentials,
+    then approveRemoteConnect, which waits for the confirmation's description and clicks
+    ``#remoteConnectSubmit, input[name='remoteConnectSubmit']`` (its HtmlSelectors), then
+    waits for the next page."""
+    description = "#remoteConnectDescription, input[name='remoteConnectDescription']"
+    submit = "#remoteConnectSubmit, input[name='remoteConnectSubmit']"
+    started = httpx.post(f"{stack.idp}/{TENANT}/oauth2/v2.0/devicecode", timeout=10, data={
+        "client_id": REFERENCE_RP_CLIENT_ID, "scope": "openid profile"}).json()
+    page.goto(started["verification_uri"])
+    page.fill("#otc, input[name='otc']", started["user_code"])
+    page.click("#idSIButton9, input[name='idSIButton9']")
+    page.fill("#i0116, input[name='i0116']", ALICE)
+    page.click("#idSIButton9, input[name='idSIButton9']")
+    page.wait_for_selector("#idA_PWD_ForgotPassword, input[name='idA_PWD_ForgotPassword']")
+    page.fill("#i0118, input[name='i0118']", ALICE_PASSWORD)
+    page.click("#idSIButton9, input[name='idSIButton9']")
+    page.wait_for_selector(description)
+    page.wait_for_selector(submit)
+    assert page.locator(submit).count() == 1
+    with page.expect_navigation():
+        page.click(submit)
+    expect(page.locator("#message")).to_contain_text(
+        "You have signed in to the Reference relying party application on your device.")
+    tokens = httpx.post(f"{stack.idp}/{TENANT}/oauth2/v2.0/token", timeout=10, data={
+        "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+        "client_id": REFERENCE_RP_CLIENT_ID, "client_secret": REFERENCE_RP_SECRET,
+        "device_code": started["device_code"]})
+    assert tokens.status_code == 200, tokens.text
+
+
 def test_without_the_lookup_next_posts_the_form(page: Page, stack: Stack) -> None:
     """When GetCredentialType cannot be reached, the page still signs in: the form posts the
     username and the password view comes as a page of its own."""

@@ -29,6 +29,7 @@ from idp_testkit import (
     consent,
     ctx_of,
     login_action,
+    page_kind,
     password,
     redirect_params,
     shared_certificate,
@@ -154,6 +155,17 @@ def test_a_certificate_registered_through_graph_signs_msal_in(idp: MockIdp, by: 
     assert "access_token" in result, result
 
 
+def test_msal_signs_in_with_a_certificate_after_the_providers_clock_moved(
+        idp: MockIdp) -> None:
+    """MSAL signs its assertion with the machine's clock; moving the provider's clock models
+    time passing for its records, not a client whose clock is off, so Entra would take it."""
+    credential = _certificate_credential(client_cert(), by="thumbprint")
+    assert "access_token" in _msal(idp, credential).acquire_token_for_client([GRAPH_DEFAULT])
+    idp.advance(minutes=30)
+    result = _msal(idp, credential).acquire_token_for_client([GRAPH_DEFAULT])
+    assert "access_token" in result, result
+
+
 def test_an_expired_registered_certificate_is_refused(idp: MockIdp) -> None:
     cert = new_certificate("short-lived registration")
     idp.add_certificate(CLIENT_ID, cert.cert, end=timedelta(days=1))
@@ -184,6 +196,25 @@ def test_auth_code_flow_and_refresh(idp: MockIdp) -> None:
     assert refreshed and "access_token" in refreshed, refreshed
     assert refreshed["token_source"] == "identity_provider"
     assert refreshed["access_token"] != result["access_token"]
+
+
+def test_msal_prompt_create_shows_the_sign_in_page_despite_a_session(idp: MockIdp) -> None:
+    """``prompt=create`` (MSAL's ``Prompt.CREATE``) is a prompt value Entra takes; the mock
+    answers it with a fresh sign-in, as ``prompt=login``, not AADSTS90023."""
+    app = _msal(idp)
+    with httpx.Client(base_url=idp.url, verify=idp.tls.client_context() if idp.tls else True,
+                      follow_redirects=False, timeout=10) as browser:
+        first = app.initiate_auth_code_flow(["User.Read"], redirect_uri=REDIRECT)
+        assert sign_in(browser, browser.get(first["auth_uri"])).status_code == 302
+        assert browser.get(first["auth_uri"]).status_code == 302  # the session answers
+        flow = app.initiate_auth_code_flow(["User.Read"], redirect_uri=REDIRECT,
+                                           prompt=msal.Prompt.CREATE)
+        assert "prompt=create" in flow["auth_uri"]
+        page = browser.get(flow["auth_uri"])
+        assert page.status_code == 200 and page_kind(page) == "username", page.headers
+        response = redirect_params(sign_in(browser, page))
+    result = app.acquire_token_by_auth_code_flow(flow, response)
+    assert "access_token" in result, result
 
 
 def test_msal_refreshing_after_the_user_got_an_authenticator_app_is_told_50076(

@@ -27,6 +27,7 @@ from idp_testkit import (
     redirect_params,
     sign_in,
 )
+from starlette.applications import Starlette
 
 from mock_idp.clock import MockClock
 from mock_idp.config import ConfigError, IdpConfig, default_tenant
@@ -178,6 +179,16 @@ def test_a_spa_refresh_token_ends_24_hours_after_the_sign_in(client: AppClient,
     assert "The token was issued on 20" in body["error_description"]
     # MSAL.js's isInteractionRequiredError reads the suberror (msal-js #4693, #7033).
     assert body["suberror"] == "bad_token"
+
+
+def test_a_spa_refresh_token_dropped_past_its_end_is_still_700084(
+        client: AppClient, clock: MockClock, idp_app: Starlette) -> None:
+    token = _browser_redeem(client, _spa_code(client)).json()["refresh_token"]
+    clock.advance(timedelta(days=30))
+    idp_app.state.idp.store.refresh_tokens.drop_expired()
+    assert token not in idp_app.state.idp.store.refresh_tokens
+    body = _aadsts(_refresh(client, token), 400, "invalid_grant", 700084)
+    assert "The token was issued on 20" in body["error_description"]
 
 
 def test_a_web_refresh_token_is_neither_cut_short_nor_given_to_a_browser(

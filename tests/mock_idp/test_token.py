@@ -7,7 +7,7 @@ import hashlib
 import json
 import re
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -755,10 +755,51 @@ def test_an_assertion_with_two_audiences_is_5002741(client: AppClient,
     assert _assert(client, one).status_code == 200
 
 
+def _entra_time(epoch_seconds: float) -> str:
+    return datetime.fromtimestamp(epoch_seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
+
+
 @pytest.mark.idp_config.with_args(cert_config)
-def test_expired_assertion_is_700024(client: AppClient, clock: MockClock) -> None:
-    assertion = client_cert().assertion(audience=AUD, now=clock.now() - timedelta(hours=2))
-    _error(_assert(client, assertion), 700024, 401)
+def test_expired_assertion_is_700024_naming_the_times(client: AppClient,
+                                                       clock: MockClock) -> None:
+    """Expired by the provider's clock and by real time alike; the message names the current
+    time, the assertion's ``nbf`` and ``exp`` as Entra's does (msal4j #984, MSAL.NET #4951)."""
+    now = clock.freeze()
+    signed = now - timedelta(hours=2)
+    assertion = client_cert().assertion(audience=AUD, now=signed)
+    body = _error(_assert(client, assertion), 700024, 401)
+    assert body["error_description"].startswith(
+        "AADSTS700024: Client assertion is not within its valid time range. Current time: "
+        f"{_entra_time(now.timestamp())}, assertion valid from "
+        f"{_entra_time(int(signed.timestamp()))}, expiry time of assertion "
+        f"{_entra_time(int(signed.timestamp()) + 600)}. Review the documentation at "
+        "https://learn.microsoft.com/entra/identity-platform/certificate-credentials . Trace ID"
+    ), body["error_description"]
+
+
+@pytest.mark.idp_config.with_args(cert_config)
+def test_an_assertion_without_nbf_is_valid_from_1970(client: AppClient,
+                                                     clock: MockClock) -> None:
+    exp = int(clock.now().timestamp()) - 3600
+    assertion = jwt.encode({"aud": AUD, "iss": CLIENT_ID, "sub": CLIENT_ID, "exp": exp,
+                            "jti": "j-1"}, client_cert().key, algorithm="RS256",
+                           headers={"x5t": client_cert().x5t})
+    body = _error(_assert(client, assertion), 700024, 401)
+    assert (f"assertion valid from 1970-01-01T00:00:00.0000000Z, expiry time of assertion "
+            f"{_entra_time(exp)}.") in body["error_description"]
+
+
+@pytest.mark.idp_config.with_args(cert_config)
+@pytest.mark.parametrize("moved", [timedelta(minutes=30), timedelta(days=3), -timedelta(hours=1)])
+def test_an_assertion_signed_at_real_time_works_however_the_clock_moved(
+        client: AppClient, clock: MockClock, moved: timedelta) -> None:
+    """The moved clock is the provider's records' time; clients sign with the machine's, as
+    they and Entra share real time."""
+    clock.advance(moved)
+    real = client_cert().assertion(audience=AUD, now=datetime.now(UTC))
+    assert _assert(client, real).status_code == 200
+    provider = client_cert().assertion(audience=AUD, now=clock.now())
+    assert _assert(client, provider).status_code == 200
 
 
 @pytest.mark.idp_config.with_args(cert_config)
