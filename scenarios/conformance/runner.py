@@ -305,6 +305,13 @@ def _sign_in_problem(options: ConformanceOptions, obs: LoginObservation,
             "id and secret, redirect URI, issuer and CA file")
 
 
+def _other_client(options: ConformanceOptions, evidence: ProviderEvidence) -> str | None:
+    """The client id the app's authorization request named, when not the one the faults are
+    armed for (``None``: the same one, or no request seen)."""
+    return next((c for c in evidence.client_ids if c.lower() != options.client_id.lower()),
+                None)
+
+
 Progress = Callable[[RowResult], None]
 
 
@@ -355,6 +362,10 @@ def run_rows(options: ConformanceOptions, rows: Sequence[Row], control: MockCont
             progress(result)
 
     plain, plain_obs, evidence = observe(PLAIN_ROW)
+    if evidence is not None and (other := _other_client(options, evidence)) is not None:
+        raise SetupError(f"preflight: the app signs in as client {other}, but the faults "
+                         f"target client {options.client_id}: give --client-id {other} (or "
+                         f"point the app at client {options.client_id})")
     if plain.verdict.result != "PASS":
         assert isinstance(plain_obs, LoginObservation)
         raise SetupError("preflight: " + _sign_in_problem(options, plain_obs, evidence))

@@ -96,6 +96,15 @@ def test_a_fault_that_never_fired_fails_the_row_even_when_not_signed_in() -> Non
     assert verdict.result == "FAIL" and "wrong_nonce fault never fired" in verdict.reason
 
 
+def test_a_fault_that_never_fired_while_the_rp_signed_in_says_so_not_that_it_stopped() -> None:
+    """Signed in without the fault firing: the RP did complete a flow, just not the one (or
+    with the client) the fault targeted; the reason must not say it stopped short."""
+    verdict = judge(NONCE, _login(200, fired=False))
+    assert verdict.result == "FAIL" and verdict.did == "signed in"
+    assert "did not complete the flow" not in verdict.reason, verdict.reason
+    assert "another client or flow" in verdict.reason and "--client-id" in verdict.reason
+
+
 def test_userinfo_row_is_skipped_when_the_rp_signs_in_without_calling_userinfo() -> None:
     assert judge(USERINFO, _login(200, fired=False)).result == "SKIP"
     assert judge(USERINFO, _login(200, fired=True)).result == "FAIL"
