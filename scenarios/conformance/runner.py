@@ -18,6 +18,7 @@ from scenarios.conformance.control import MockControl, SetupError
 from scenarios.conformance.evidence import ProviderEvidence, evidence_of
 from scenarios.conformance.judging import Refusal
 from scenarios.conformance.options import CLOCK_TOLERANCE, ConformanceOptions
+from scenarios.conformance.output import RowOutput
 from scenarios.conformance.refusals import refused_user, sent_refusal, shown_refusal
 from scenarios.conformance.rows import (
     LOGIN_ROWS,
@@ -316,10 +317,11 @@ Progress = Callable[[RowResult], None]
 
 
 def run_rows(options: ConformanceOptions, rows: Sequence[Row], control: MockControl,
-             browser: Browser, progress: Progress | None = None) -> list[RowResult]:
+             browser: Browser, progress: Progress | None = None,
+             output: RowOutput | None = None) -> list[RowResult]:
     """Sign in once without a fault (the preflight: a :class:`SetupError` when that fails),
     then run ``rows`` in order (back-channel rows only with ``options.backchannel``); call
-    :func:`preflight` first."""
+    :func:`preflight` first. ``output``: the app's, kept for each row that failed."""
     driver = _Driver(options, control, browser)
     results: list[RowResult] = []
     keys_before = 0
@@ -329,6 +331,8 @@ def run_rows(options: ConformanceOptions, rows: Sequence[Row], control: MockCont
         nonlocal keys_before
         started = time.monotonic()
         driver.collected = None
+        if output is not None:
+            output.mark()
         try:
             if row.kind == "login":
                 obs: LoginObservation | BackchannelObservation = driver.login_row(row)
@@ -346,7 +350,7 @@ def run_rows(options: ConformanceOptions, rows: Sequence[Row], control: MockCont
         result = RowResult(row=row, verdict=judge(row, obs),
                            seconds=time.monotonic() - started,
                            protocol=exchange_of(driver.collected))
-        return result, obs, evidence
+        return (output.keep(result) if output is not None else result), obs, evidence
 
     limit = options.max_failures
 
