@@ -39,6 +39,10 @@ def _derive_discovery_url(options: DoctorOptions) -> str:
     from relying_party.oidc.discovery import derive_discovery_url
 
     if options.discovery_url:
+        # A document's URL is fetched as given (a typo in it is the finding); an issuer's gets
+        # the suffix.
+        if "/.well-known/" in options.discovery_url:
+            return options.discovery_url
         return normalise_discovery_url(options.discovery_url)
     try:
         return derive_discovery_url(options.authorization_uri)
@@ -99,7 +103,8 @@ def diagnose(options: DoctorOptions, http: httpx.Client, *, clock: probe.Clock) 
 
     # Probe: every request first, so that each check knows which hosts answered at all.
     discovered = probe.get(http, clock, discovery_url)
-    document = checks.check_discovery(discovery_url, discovered, flavour)[1]
+    given = options.discovery_url is not None
+    document = checks.check_discovery(discovery_url, discovered, flavour, given=given)[1]
     keys = token_tenant = None
     if document is not None:
         jwks_uri = document.get("jwks_uri")
@@ -125,7 +130,8 @@ def diagnose(options: DoctorOptions, http: httpx.Client, *, clock: probe.Clock) 
     answered = checks.answered_hosts(exchanges)
 
     # Judge.
-    discovery = checks.check_discovery(discovery_url, discovered, flavour, answered=answered)[0]
+    discovery = checks.check_discovery(discovery_url, discovered, flavour, answered=answered,
+                                       given=given)[0]
     if document is not None:
         issuer = checks.check_issuer(document, discovery_url)
         endpoints = checks.check_endpoints(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -273,3 +274,21 @@ def test_unreachable_endpoint() -> None:
     assert results["discovery"][0] == "FAIL" and "cannot connect" in results["discovery"][1]
     assert results["token-endpoint"][0] == "FAIL"
     assert results["client-credentials"][0] == "SKIP"
+
+
+def test_a_mistyped_discovery_url_is_fetched_as_given_and_blamed(idp: InProcess) -> None:
+    """A --discovery-url that names a document already (``/.well-known/``) is not extended;
+    its 404 is the fault of --discovery-url, not of the authorization URI."""
+    typo = f"{BASE}/{DEFAULT_TENANT_ID}/v2.0/.well-known/openid-configuratoin"
+    diagnosis = idp.diagnose(replace(options(), discovery_url=typo))
+    assert diagnosis.discovery_url == typo
+    status, detail, fix, _ = by_name(diagnosis)["discovery"]
+    assert status == "FAIL" and detail == f"GET {typo} answered HTTP 404", detail
+    assert fix and "--discovery-url" in fix and "authorization URI" not in fix, fix
+
+
+def test_an_issuer_given_as_discovery_url_gets_the_well_known_suffix(idp: InProcess) -> None:
+    issuer = f"{BASE}/{DEFAULT_TENANT_ID}/v2.0"
+    diagnosis = idp.diagnose(replace(options(), discovery_url=issuer))
+    assert diagnosis.discovery_url == f"{issuer}/.well-known/openid-configuration"
+    assert not diagnosis.failed, by_name(diagnosis)

@@ -43,9 +43,11 @@ _SHAPES = {"entra-v2": " (Entra ID v2.0)", "entra-v1": " (Entra ID v1.0)"}
 
 
 def check_discovery(
-    url: str, exchange: Exchange, flavour: Flavour, *, answered: Collection[str] = ()
+    url: str, exchange: Exchange, flavour: Flavour, *, answered: Collection[str] = (),
+    given: bool = False,
 ) -> tuple[CheckResult, dict[str, Any] | None]:
-    """The discovery document was fetched and holds what a relying party needs."""
+    """The discovery document was fetched and holds what a relying party needs. ``given``:
+    ``url`` is the user's --discovery-url, not derived from the authorization URI."""
     name = "discovery"
     if exchange.failure is not None:
         return unreachable(name, "discovery document", exchange, answered=answered), None
@@ -57,7 +59,10 @@ def check_discovery(
         if code is not None:
             description = str(body.get("error_description", "")) if isinstance(body, dict) else ""
             return entra_failure(name, code, description), None
-        fix = ("Check the authorization URI: it should look like "
+        fix = ("Check --discovery-url: it should be the provider's "
+               ".well-known/openid-configuration URL (or its issuer)."
+               if given else
+               "Check the authorization URI: it should look like "
                "https://login.microsoftonline.com/<tenant>/oauth2/v2.0/authorize."
                if is_entra(flavour) else
                "Set --discovery-url to the provider's .well-known/openid-configuration URL "
