@@ -63,10 +63,19 @@ def _auth_method(options: DoctorOptions, flavour: Flavour, document: dict[str, A
     return "basic"
 
 
+def request_flavour(options: DoctorOptions, flavour: Flavour) -> Flavour:
+    """The shape of the token request: the token URL's Entra version (a v2.0 endpoint takes a
+    scope, a v1.0 one a resource), else ``flavour``, the authorization URI's."""
+    token = checks.provider_flavour(options.token_url)
+    return token if checks.is_entra(token) else flavour
+
+
 def client_credentials_request(
     options: DoctorOptions, flavour: Flavour, method: str, *, grant: str = "client_credentials"
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """The token request's form and headers (client authentication by ``method``)."""
+    """The token request's form and headers (client authentication by ``method``), shaped for
+    the token URL's version (:func:`request_flavour`)."""
+    flavour = request_flavour(options, flavour)
     form: dict[str, str] = {"grant_type": grant}
     if grant == "authorization_code":
         form["code"] = UNUSABLE_CODE
@@ -116,7 +125,8 @@ def diagnose(options: DoctorOptions, http: httpx.Client, *, clock: probe.Clock) 
     form, headers = client_credentials_request(options, flavour, method)
     token = probe.post_form(http, clock, options.token_url, form, headers=headers)
     fallback = None
-    if options.client_secret and checks.needs_credential_fallback(token, flavour):
+    if options.client_secret and checks.needs_credential_fallback(
+            token, request_flavour(options, flavour)):
         form, headers = client_credentials_request(options, flavour, method,
                                                    grant="authorization_code")
         fallback = probe.post_form(http, clock, options.token_url, form, headers=headers)
@@ -159,7 +169,8 @@ def diagnose(options: DoctorOptions, http: httpx.Client, *, clock: probe.Clock) 
         jwks,
         clock_result,
         checks.check_token_endpoint(token, answered=answered),
-        checks.refine_client_credentials(credentials, redirect),
-        redirect,
+        checks.unless_blamed(checks.refine_client_credentials(credentials, redirect),
+                             endpoints, "token URL"),
+        checks.unless_blamed(redirect, endpoints, "authorization URI"),
     )
     return Diagnosis(flavour=flavour, discovery_url=discovery_url, results=results)

@@ -292,3 +292,38 @@ def test_an_issuer_given_as_discovery_url_gets_the_well_known_suffix(idp: InProc
     diagnosis = idp.diagnose(replace(options(), discovery_url=issuer))
     assert diagnosis.discovery_url == f"{issuer}/.well-known/openid-configuration"
     assert not diagnosis.failed, by_name(diagnosis)
+
+
+def test_the_token_request_takes_the_shape_of_the_token_urls_version() -> None:
+    """A v1 authorization URI with a v2 token URL: the v2 endpoint wants a scope, not a
+    resource (the mismatch is the endpoints check's finding, not a refused request)."""
+    from scenarios.doctor.diagnose import GRAPH_DEFAULT_SCOPE, client_credentials_request
+
+    v1_authorize = replace(options(), authorization_uri=f"{BASE}/{DEFAULT_TENANT_ID}/oauth2/"
+                           "authorize")
+    form, _ = client_credentials_request(v1_authorize, "entra-v1", "post")
+    assert form.get("scope") == GRAPH_DEFAULT_SCOPE and "resource" not in form
+    v1_token = replace(options(), token_url=f"{BASE}/{DEFAULT_TENANT_ID}/oauth2/token")
+    form, _ = client_credentials_request(v1_token, "entra-v2", "post")
+    assert "resource" in form and "scope" not in form
+
+
+def test_a_v1_authorization_uri_with_a_v2_token_url_is_one_finding(idp: InProcess) -> None:
+    results = by_name(idp.diagnose(replace(
+        options(), authorization_uri=f"{BASE}/{DEFAULT_TENANT_ID}/oauth2/authorize")))
+    assert results["endpoints"][0] == "FAIL", results["endpoints"]
+    status, detail, _, _ = results["client-credentials"]
+    assert status == "SKIP" and "a prerequisite failed" in detail, detail
+    assert "AADSTS" not in detail
+
+
+def test_an_authority_given_as_authorization_uri_skips_the_redirect_check(
+        idp: InProcess) -> None:
+    """The authority pasted where the authorization endpoint belongs: the endpoints check
+    names it; the redirect URI (probed at that URL) is not blamed for its 404."""
+    results = by_name(idp.diagnose(replace(
+        options(), authorization_uri=f"{BASE}/{DEFAULT_TENANT_ID}/v2.0")))
+    assert results["endpoints"][0] == "FAIL" and "authorization URI" in results["endpoints"][1]
+    status, detail, _, _ = results["redirect-uri"]
+    assert status == "SKIP" and "a prerequisite failed" in detail, detail
+    assert results["client-credentials"][0] == "PASS", results["client-credentials"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -209,7 +210,7 @@ def check_endpoints(
         want = "v2.0" if flavour == "entra-v2" else "v1.0"
         return failed(name, f"the authorization URI is Entra {want} but the token URL is not",
                       f"Use the {want} token URL: the authorization URI with 'authorize' replaced "
-                      "by 'token'.", PORTAL_ENDPOINTS)
+                      "by 'token'.", PORTAL_ENDPOINTS, blames=("token URL",))
     tenants = None
     if is_entra(flavour):
         _, a_tenant, _ = _tenant_and_rest(authorization_uri)
@@ -217,7 +218,7 @@ def check_endpoints(
         if a_tenant.lower() != t_tenant.lower():
             tenants = _tenant_mismatch(document, a_tenant, t_tenant, token_tenant)
         if tenants is not None and tenants.status == "FAIL":
-            return tenants
+            return replace(tenants, blames=("token URL",))
     problems = []
     for label, given, key in (("authorization URI", authorization_uri, "authorization_endpoint"),
                               ("token URL", token_url, "token_endpoint")):
@@ -228,7 +229,8 @@ def check_endpoints(
         label, given, advertised = problems[0]
         return failed(name, f"the {label} {given} is not the advertised {advertised}",
                       f"Use {advertised} as the {label}.",
-                      PORTAL_ENDPOINTS if is_entra(flavour) else None)
+                      PORTAL_ENDPOINTS if is_entra(flavour) else None,
+                      blames=(label,))
     if tenants is not None:
         return tenants
     if is_entra(flavour) and (tenant := any_organization(authorization_uri)):
