@@ -86,7 +86,9 @@ class DoctorOptions:
     """What the doctor checks: a connection as an integrator would enter it in the RP."""
 
     authorization_uri: str
+    """``""``: the discovery document's (``discovery_url`` is then given)."""
     token_url: str
+    """``""``: the discovery document's."""
     client_id: str
     client_secret: Secret | None = None
     redirect_uri: str | None = None
@@ -200,10 +202,15 @@ def load_options(
     """Merge the sources (command line over environment over file) and validate."""
     env = os.environ if environ is None else environ
     values = _merged(args, env)
-    missing = [n for n in ("authorization_uri", "token_url", "client_id") if not values.get(n)]
+    # The discovery document names both endpoints.
+    needed = ("client_id",) if values.get("discovery_url") else (
+        "authorization_uri", "token_url", "client_id")
+    missing = [n for n in needed if not values.get(n)]
     if missing:
         flags = ", ".join("--" + n.replace("_", "-") for n in missing)
-        raise ConfigError(f"missing {flags} (or {ENV_PREFIX}<NAME>, or the --config file)")
+        instead = " (or --discovery-url)" if "token_url" in missing else ""
+        raise ConfigError(f"missing {flags}{instead} (or {ENV_PREFIX}<NAME>, or the --config "
+                          "file)")
     method = values.get("client_auth_method")
     if method not in (None, "post", "basic"):
         raise ConfigError("client_auth_method must be 'post' or 'basic'")
@@ -219,8 +226,8 @@ def load_options(
     if ca_file is not None:
         ca_context(ca_file)
     return DoctorOptions(
-        authorization_uri=str(values["authorization_uri"]).strip(),
-        token_url=str(values["token_url"]).strip(),
+        authorization_uri=str(values.get("authorization_uri") or "").strip(),
+        token_url=str(values.get("token_url") or "").strip(),
         client_id=str(values["client_id"]).strip(),
         client_secret=_secret(values, env),
         redirect_uri=str(values["redirect_uri"]).strip() if values.get("redirect_uri") else None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -24,6 +24,9 @@ class Diagnosis:
     flavour: Flavour
     discovery_url: str
     results: tuple[CheckResult, ...]
+    authorization_uri: str = ""
+    token_url: str = ""
+    """The endpoints checked: as given, else the discovery document's."""
 
     @property
     def failed(self) -> bool:
@@ -97,8 +100,32 @@ def client_credentials_request(
     return form, headers
 
 
+def _with_endpoints(options: DoctorOptions, http: httpx.Client, clock: probe.Clock
+                    ) -> DoctorOptions | Diagnosis:
+    """``options`` with the endpoints not given taken from the discovery document, or the
+    diagnosis that it cannot be read."""
+    url = _derive_discovery_url(options)
+    transport = checks.check_transport({"discovery URL": url})
+    if transport.status == "FAIL" and "absolute" in transport.detail:
+        return Diagnosis(flavour="generic", discovery_url=url, results=(transport,))
+    result, document = checks.check_discovery(url, probe.get(http, clock, url), "generic",
+                                              given=True)
+    if document is None:
+        return Diagnosis(flavour="generic", discovery_url=url, results=(transport, result))
+    return replace(options,
+                   authorization_uri=options.authorization_uri or str(
+                       document.get("authorization_endpoint", "")),
+                   token_url=options.token_url or str(document.get("token_endpoint", "")))
+
+
 def diagnose(options: DoctorOptions, http: httpx.Client, *, clock: probe.Clock) -> Diagnosis:
-    """Probe the provider as the options describe it and return every check's result."""
+    """Probe the provider as the options describe it and return every check's result (an
+    endpoint not given: the discovery document's)."""
+    if options.discovery_url and not (options.authorization_uri and options.token_url):
+        completed = _with_endpoints(options, http, clock)
+        if isinstance(completed, Diagnosis):
+            return completed
+        options = completed
     flavour = checks.provider_flavour(options.authorization_uri)
     discovery_url = _derive_discovery_url(options)
     transport = checks.check_transport({
@@ -108,7 +135,9 @@ def diagnose(options: DoctorOptions, http: httpx.Client, *, clock: probe.Clock) 
         "redirect URI": options.redirect_uri,
     })
     if transport.status == "FAIL" and "absolute" in transport.detail:
-        return Diagnosis(flavour=flavour, discovery_url=discovery_url, results=(transport,))
+        return Diagnosis(flavour=flavour, discovery_url=discovery_url, results=(transport,),
+                         authorization_uri=options.authorization_uri,
+                         token_url=options.token_url)
 
     # Probe: every request first, so that each check knows which hosts answered at all.
     discovered = probe.get(http, clock, discovery_url)
@@ -173,4 +202,5 @@ def diagnose(options: DoctorOptions, http: httpx.Client, *, clock: probe.Clock) 
                              endpoints, "token URL"),
         checks.unless_blamed(redirect, endpoints, "authorization URI"),
     )
-    return Diagnosis(flavour=flavour, discovery_url=discovery_url, results=results)
+    return Diagnosis(flavour=flavour, discovery_url=discovery_url, results=results,
+                     authorization_uri=options.authorization_uri, token_url=options.token_url)

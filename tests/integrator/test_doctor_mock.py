@@ -327,3 +327,34 @@ def test_an_authority_given_as_authorization_uri_skips_the_redirect_check(
     status, detail, _, _ = results["redirect-uri"]
     assert status == "SKIP" and "a prerequisite failed" in detail, detail
     assert results["client-credentials"][0] == "PASS", results["client-credentials"]
+
+
+def test_the_endpoints_come_from_the_discovery_document_when_not_given(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    with MockIdp() as mock:
+        monkeypatch.setenv("TEST_RP_SECRET", REFERENCE_RP_SECRET)
+        discovery = f"{mock.authority}/v2.0/.well-known/openid-configuration"
+        code = main(["doctor", "--discovery-url", discovery, "--client-id",
+                     REFERENCE_RP_CLIENT_ID, "--client-secret-env", "TEST_RP_SECRET", "--json"])
+        report = json.loads(capsys.readouterr().out)
+        assert code == 0, report
+        assert report["provider"]["authorization_uri"] == \
+            f"{mock.authority}/oauth2/v2.0/authorize"
+        assert report["provider"]["token_url"] == f"{mock.authority}/oauth2/v2.0/token"
+        statuses = {c["name"]: c["status"] for c in report["checks"]}
+        assert statuses["endpoints"] == statuses["client-credentials"] == "PASS", statuses
+        # A given one wins, and its mismatch with the document stays a finding.
+        code = main(["doctor", "--discovery-url", discovery, "--client-id",
+                     REFERENCE_RP_CLIENT_ID, "--client-secret-env", "TEST_RP_SECRET",
+                     "--token-url", f"{mock.authority}/oauth2/v2.0/tokens"])
+        out = capsys.readouterr().out
+        assert code == 1 and "endpoints           FAIL" in out, out
+
+
+def test_an_unusable_discovery_url_alone_is_its_finding(idp: InProcess) -> None:
+    typo = f"{BASE}/{DEFAULT_TENANT_ID}/v2.0/.well-known/openid-configuratoin"
+    diagnosis = idp.diagnose(replace(options(), authorization_uri="", token_url="",
+                                     discovery_url=typo))
+    status, detail, fix, _ = by_name(diagnosis)["discovery"]
+    assert status == "FAIL" and typo in detail and fix and "--discovery-url" in fix
+    assert diagnosis.exit_code == 1
