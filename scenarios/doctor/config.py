@@ -181,7 +181,7 @@ def _secret(values: Mapping[str, Any], environ: Mapping[str, str]) -> Secret | N
         return _trimmed(str(values["client_secret"]), "--client-secret")
     if env_name := values.get("client_secret_env"):
         value = environ.get(str(env_name))
-        if not value:
+        if value is None:
             raise ConfigError(f"the environment variable {env_name} (client secret) is not set")
         return _trimmed(value, f"the environment variable {env_name}")
     if file_name := values.get("client_secret_file"):
@@ -217,9 +217,13 @@ def load_options(
     try:
         timeout = float(values.get("timeout", 10.0))
     except (TypeError, ValueError):
-        raise ConfigError("timeout must be a number of seconds") from None
+        raise ConfigError("--timeout must be a number of seconds") from None
     if not 0 < timeout <= 120:
-        raise ConfigError("timeout must be between 0 and 120 seconds")
+        raise ConfigError("--timeout must be more than 0 and at most 120 seconds")
+    for name in ("authorization_uri", "token_url", "discovery_url"):
+        if (url := str(values.get(name) or "").strip()) and "://" not in url:
+            raise ConfigError(f"--{name.replace('_', '-')} {url} needs https:// (a full URL: "
+                              "https://host/path)")
     ca_file = Path(str(values["ca_file"])) if values.get("ca_file") else None
     if ca_file is not None and not ca_file.is_file():
         raise ConfigError(f"--ca-file {ca_file} is not a readable file")
