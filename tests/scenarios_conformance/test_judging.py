@@ -223,7 +223,8 @@ def test_json_output_for_ci() -> None:
         "result": "FAIL", "did": "signed in",
         "reason": "the RP signed in although the ID token's nonce differs from the one the RP "
                   "sent",
-        "note": "", "seconds": 0.5, "protocol_text": None}  # no exchange recorded here
+        "note": "", "seconds": 0.5, "protocol_text": None,  # no exchange recorded here
+        "app_log": None}
     assert data["rows"][0]["seconds"] == 1.23
 
 
