@@ -23,6 +23,21 @@ class CaFileError(ValueError):
     read; the message names the file and says why."""
 
 
+def _why(ca_file: Path) -> str:
+    """Why a file that could be read holds no usable certificate."""
+    try:
+        data = ca_file.read_bytes()
+    except OSError:
+        data = b""
+    if not data.strip():
+        return "it is empty"
+    if b"PRIVATE KEY-----" in data:
+        return ("it holds a private key, not a certificate: give the CA's certificate, the "
+                "PEM file that starts with -----BEGIN CERTIFICATE-----")
+    return (f"it holds no PEM certificate; convert a DER one with: openssl x509 -inform der "
+            f"-in {ca_file} -out ca.pem")
+
+
 def trusting(ca_file: Path) -> ssl.SSLContext:
     """A client context trusting the public CAs (certifi's where installed) and ``ca_file``."""
     try:
@@ -34,10 +49,8 @@ def trusting(ca_file: Path) -> ssl.SSLContext:
     try:
         context.load_verify_locations(cafile=str(ca_file))
     except ssl.SSLError:
-        raise CaFileError(
-            f"{ca_file}: not a readable PEM CA certificate (it holds no PEM certificate; "
-            f"convert a DER one with: openssl x509 -inform der -in {ca_file} -out ca.pem)"
-        ) from None
+        raise CaFileError(f"{ca_file}: not a readable PEM CA certificate ({_why(ca_file)})"
+                          ) from None
     except OSError as exc:
         raise CaFileError(f"{ca_file}: not a readable PEM CA certificate "
                           f"({exc.strerror or exc})") from None

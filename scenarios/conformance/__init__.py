@@ -20,7 +20,8 @@ with ``--idp`` (``--ca-file`` for an https one), or let it start one on ``--idp-
 what to configure (``--pause`` waits for Enter).
 
 Preflight: the check URL answers "not signed in", the app's clock agrees with the mock's, and a
-plain sign-in against this mock signs the app in; otherwise a :class:`SetupError` (exit 2).
+plain sign-in against this mock signs the app in, as the client the faults target; otherwise a
+:class:`SetupError` (exit 2).
 
 Each row
 --------
@@ -29,8 +30,9 @@ Each row
    at the provider's sign-in page as ``--user``, and wait until the browser is back at the RP.
 3. Ask ``--check`` with the browser's cookies: 2xx is signed in; 401, 403 or a redirect (to a
    login page) is not.
-4. Judge. A row whose fault never fired fails (the RP never got that far), except userinfo's,
-   which is skipped when the RP signed in without calling userinfo.
+4. Judge. A row whose fault never fired fails (the RP never got that far, or signed in through
+   another client or flow), except userinfo's, which is skipped when the RP signed in without
+   calling userinfo.
 5. Clear all faults.
 
 Back-channel logout rows (with ``--backchannel``): the app's ``backchannelLogoutUri`` is set to

@@ -15,8 +15,10 @@ from pathlib import Path
 from scenarios import app_logs
 from scenarios.conformance.control import MockControl, SetupError
 from scenarios.conformance.github import report_to_github
+from scenarios.conformance.output import RowOutput, forget
 from scenarios.conformance.report import format_explanations, write_report
 from scenarios.conformance.rows import (
+    ROWS,
     Row,
     RowResult,
     SelectionError,
@@ -209,6 +211,7 @@ def handle(args: argparse.Namespace) -> int:
         # The servers' own records (the RP's refusals, say) go beside the report, as in 'run'.
         log = stack.enter_context(app_logs.captured(report_dir, 0))
         log.unlink(missing_ok=True)  # only this run's: the file is made at the first record
+        forget(report_dir, (row.id for row in ROWS))
         try:
             target = (from_profile if args.app else from_flags)(args, stack, say=_say)
             options = target.options
@@ -224,7 +227,8 @@ def handle(args: argparse.Namespace) -> int:
                      "--backchannel, or backchannel_uri in the profile)")
                 return EXIT_SETUP
             preflight(options, target.control)
-            results = _run_with_browser(options, rows, target.control, target.ca_file)
+            output = RowOutput(target.app, report_dir) if target.app is not None else None
+            results = _run_with_browser(options, rows, target.control, target.ca_file, output)
         except SetupError as exc:
             _say(f"scenarios conformance: {exc}")
             annotate_error("conformance set-up", str(exc))
@@ -245,7 +249,9 @@ def handle(args: argparse.Namespace) -> int:
                             client_id=options.client_id, shard=args.shard)
         _say(f"report: {page}")
     if args.junit is not None:
-        _say(f"junit:  {write_junit(results, args.junit, shard=args.shard, timestamp=started)}")
+        junit = write_junit(results, args.junit, shard=args.shard, timestamp=started,
+                            report_dir=report_dir)
+        _say(f"junit:  {junit}")
     _say_logs(report_dir)
     report_to_github(results, rp=options.rp, shard=args.shard, report=args.report,
                      seconds=(datetime.now(UTC) - started).total_seconds())
@@ -292,7 +298,8 @@ def _say_logs(report_dir: Path) -> None:
 
 
 def _run_with_browser(options: ConformanceOptions, rows: Sequence[Row],
-                      control: MockControl, ca_file: Path | None) -> list[RowResult]:
+                      control: MockControl, ca_file: Path | None,
+                      output: RowOutput | None) -> list[RowResult]:
     from playwright.sync_api import Error
 
     from scenarios.browser import BrowserUnavailable, launch, resolve
@@ -313,24 +320,31 @@ def _run_with_browser(options: ConformanceOptions, rows: Sequence[Row],
             raise SetupError(f"cannot start {choice.describe()}: {exc}") from None
         try:
             return run_rows(options, rows, control, browser,
-                            progress=lambda r: _say(format_progress(r)))
+                            progress=lambda r: _say(format_progress(r)), output=output)
         finally:
             browser.close()
 
 
 
 def write_junit(results: Sequence[RowResult], path: Path, *, shard: Shard | None = None,
-                timestamp: datetime | None = None) -> Path:
+                timestamp: datetime | None = None, report_dir: Path | None = None) -> Path:
     """The rows as JUnit XML: a testcase per row (classname ``conformance.<kind>``); a FAIL
     is a failure, a SKIP (not tested) skipped, an INFO (the spec allows either) passed, each
-    with the verdict's reason. ``timestamp``: when the run started (default: now)."""
+    with the verdict's reason and, from ``report_dir``, what the app printed during it.
+    ``timestamp``: when the run started (default: now)."""
     outcomes: dict[str, Outcome] = {"PASS": "passed", "INFO": "passed", "FAIL": "failed",
                                     "SKIP": "skipped"}
+
+    def printed(r: RowResult) -> list[tuple[str, str]]:
+        if r.app_log is None or report_dir is None:
+            return []
+        return [("app_log", (report_dir / r.app_log).as_posix())]
+
     cases = [
         JUnitCase(classname=f"conformance.{r.row.kind}", name=r.row.id, seconds=r.seconds,
                   outcome=outcomes[r.verdict.result], message=r.verdict.reason or None,
                   properties=[("expect", r.row.expect), ("fault", r.row.fault or "-"),
-                              ("what", r.row.what)],
+                              ("what", r.row.what), *printed(r)],
                   output=f"RP did: {r.verdict.did}"
                   + (f"\nnote: {r.verdict.note}" if r.verdict.note else ""))
         for r in results

@@ -1,5 +1,6 @@
 """What the mock provider's request log says about a row: whether the app fetched the signing
-keys, which flow its authorization request asked for, and how the token endpoint answered.
+keys, which flow and client its authorization requests asked for, and how the token endpoint
+answered.
 
 The log is ``GET /_mock/activity`` (its ``requests``), read once per row by the protocol view;
 the functions here are pure.
@@ -25,6 +26,9 @@ class ProviderEvidence:
     """GETs of a tenant's signing keys (``jwks_uri``) the provider answered."""
     response_type: str | None = None
     """The ``response_type`` of the last authorization request (``None``: there was none)."""
+    client_ids: tuple[str, ...] = ()
+    """The ``client_id`` of each authorization request, each once (case ignored), first seen
+    first."""
     token_answers: tuple[str, ...] = ()
     """How the token endpoint answered each request: ``HTTP 200`` or ``HTTP 401
     invalid_client``."""
@@ -42,6 +46,7 @@ def evidence_of(requests: Iterable[Mapping[str, Any]]) -> ProviderEvidence:
     """Read the provider's logged requests (oldest first)."""
     keys = 0
     response_type: str | None = None
+    client_ids: dict[str, str] = {}
     answers: list[str] = []
     for entry in requests:
         path = str(entry.get("path", ""))
@@ -49,10 +54,12 @@ def evidence_of(requests: Iterable[Mapping[str, Any]]) -> ProviderEvidence:
         if method == "GET" and path.endswith(KEY_PATHS) and entry.get("status") == 200:
             keys += 1
         elif path.endswith(AUTHORIZE_PATHS):
-            asked = parse_qs(str(entry.get("query", ""))).get("response_type")
-            if asked:
+            query = parse_qs(str(entry.get("query", "")))
+            if asked := query.get("response_type"):
                 response_type = " ".join(asked[0].split())
+            for client_id in query.get("client_id", ()):
+                client_ids.setdefault(client_id.lower(), client_id)
         elif method == "POST" and path.endswith(TOKEN_PATHS):
             answers.append(_answer(entry))
     return ProviderEvidence(key_fetches=keys, response_type=response_type,
-                            token_answers=tuple(answers))
+                            client_ids=tuple(client_ids.values()), token_answers=tuple(answers))

@@ -213,6 +213,10 @@ def judge_login(row: Row, obs: LoginObservation) -> Verdict:
         if row.fault_optional and obs.signed_in:
             return Verdict(result="SKIP", did=did, reason=f"not exercised: the RP never made "
                            f"the request the {row.fault} fault applies to")
+        if obs.signed_in:
+            return Verdict(result="FAIL", did=did, reason=f"the {row.fault} fault never fired "
+                           "although the RP signed in: its sign-in went through another client "
+                           "or flow than the one the fault targeted (check --client-id)")
         return Verdict(result="FAIL", did=did, reason=f"the {row.fault} fault never fired: the "
                        "RP did not complete the flow to the point the fault applies to")
     if row.key_fetch is not None and obs.signed_in and (

@@ -70,6 +70,9 @@ class RowResult:
     seconds: float
     protocol: Exchange | None = None
     """The row's exchange between browser, RP and provider (:mod:`scenarios.protocol_view`)."""
+    app_log: str | None = None
+    """Where what the app printed during the failed row was kept, relative to the report
+    directory (``None``: nowhere, or it printed nothing)."""
 
     @property
     def protocol_text(self) -> str | None:
@@ -127,7 +130,8 @@ def to_json(results: Sequence[RowResult], *, rp: str, provider: str, client_id: 
         "rows": [{"id": r.row.id, "kind": r.row.kind, "fault": r.row.fault,
                   "expect": r.row.expect, "result": r.verdict.result, "did": r.verdict.did,
                   "reason": r.verdict.reason, "note": r.verdict.note,
-                  "seconds": round(r.seconds, 2), "protocol_text": r.protocol_text}
+                  "seconds": round(r.seconds, 2), "protocol_text": r.protocol_text,
+                  "app_log": r.app_log}
                  for r in results],
         **counts,
         "ok": counts["failed"] == 0,

@@ -18,6 +18,7 @@ from scenarios.conformance.control import MockControl, SetupError
 from scenarios.conformance.evidence import ProviderEvidence, evidence_of
 from scenarios.conformance.judging import Refusal
 from scenarios.conformance.options import CLOCK_TOLERANCE, ConformanceOptions
+from scenarios.conformance.output import RowOutput
 from scenarios.conformance.refusals import refused_user, sent_refusal, shown_refusal
 from scenarios.conformance.rows import (
     LOGIN_ROWS,
@@ -305,14 +306,22 @@ def _sign_in_problem(options: ConformanceOptions, obs: LoginObservation,
             "id and secret, redirect URI, issuer and CA file")
 
 
+def _other_client(options: ConformanceOptions, evidence: ProviderEvidence) -> str | None:
+    """The client id the app's authorization request named, when not the one the faults are
+    armed for (``None``: the same one, or no request seen)."""
+    return next((c for c in evidence.client_ids if c.lower() != options.client_id.lower()),
+                None)
+
+
 Progress = Callable[[RowResult], None]
 
 
 def run_rows(options: ConformanceOptions, rows: Sequence[Row], control: MockControl,
-             browser: Browser, progress: Progress | None = None) -> list[RowResult]:
+             browser: Browser, progress: Progress | None = None,
+             output: RowOutput | None = None) -> list[RowResult]:
     """Sign in once without a fault (the preflight: a :class:`SetupError` when that fails),
     then run ``rows`` in order (back-channel rows only with ``options.backchannel``); call
-    :func:`preflight` first."""
+    :func:`preflight` first. ``output``: the app's, kept for each row that failed."""
     driver = _Driver(options, control, browser)
     results: list[RowResult] = []
     keys_before = 0
@@ -322,6 +331,8 @@ def run_rows(options: ConformanceOptions, rows: Sequence[Row], control: MockCont
         nonlocal keys_before
         started = time.monotonic()
         driver.collected = None
+        if output is not None:
+            output.mark()
         try:
             if row.kind == "login":
                 obs: LoginObservation | BackchannelObservation = driver.login_row(row)
@@ -339,7 +350,7 @@ def run_rows(options: ConformanceOptions, rows: Sequence[Row], control: MockCont
         result = RowResult(row=row, verdict=judge(row, obs),
                            seconds=time.monotonic() - started,
                            protocol=exchange_of(driver.collected))
-        return result, obs, evidence
+        return (output.keep(result) if output is not None else result), obs, evidence
 
     limit = options.max_failures
 
@@ -355,6 +366,10 @@ def run_rows(options: ConformanceOptions, rows: Sequence[Row], control: MockCont
             progress(result)
 
     plain, plain_obs, evidence = observe(PLAIN_ROW)
+    if evidence is not None and (other := _other_client(options, evidence)) is not None:
+        raise SetupError(f"preflight: the app signs in as client {other}, but the faults "
+                         f"target client {options.client_id}: give --client-id {other} (or "
+                         f"point the app at client {options.client_id})")
     if plain.verdict.result != "PASS":
         assert isinstance(plain_obs, LoginObservation)
         raise SetupError("preflight: " + _sign_in_problem(options, plain_obs, evidence))

@@ -14,6 +14,7 @@ from typing import Literal
 
 import httpx
 
+from scenarios.app_logs import AppOutput
 from scenarios.ca_trust import public_trust
 from scenarios.conformance.control import MockControl, SetupError
 from scenarios.conformance.options import ConformanceOptions
@@ -30,6 +31,8 @@ class Target:
     control: MockControl
     ca_file: Path | None = None
     """The CA the https provider's certificate chains to (``None`` under http)."""
+    app: AppOutput | None = None
+    """The app the profile started, whose output is kept for the rows that fail."""
 
 
 def _person(user: str, password: str | None) -> tuple[str, str]:
@@ -89,7 +92,7 @@ def from_profile(args: argparse.Namespace, stack: contextlib.ExitStack, *,
         f"(issuer {live.authority}/v2.0)")
     control = MockControl(live.idp.base_url, tenant=live.tenant_id, client_id=live.client_id,
                           http=live.http)
-    return Target(options=options, control=control, ca_file=live.ca_file)
+    return Target(options=options, control=control, ca_file=live.ca_file, app=live)
 
 
 def _print_settings(control: MockControl, secret: str | None, ca_file: Path | None,

@@ -40,7 +40,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="read the client secret from this file")
     add("--redirect-uri", metavar="URI", help="check that this redirect URI is registered")
     add("--discovery-url", metavar="URL",
-        help="the discovery document, when it cannot be derived from the authorization URI")
+        help="the discovery document, when it cannot be derived from the authorization URI; "
+        "without --authorization-uri or --token-url, the endpoints it names are checked")
     add("--scope", help="scope of the client-credentials request "
         "(Entra default: https://graph.microsoft.com/.default)")
     add("--client-auth-method", choices=("post", "basic"),
@@ -65,7 +66,8 @@ def handle(args: argparse.Namespace) -> int:
     with http:
         diagnosis = diagnose(options, http, clock=_SystemClock())
     if args.json:
-        target = {"authorization_uri": options.authorization_uri, "token_url": options.token_url,
+        target = {"authorization_uri": diagnosis.authorization_uri or options.authorization_uri,
+                  "token_url": diagnosis.token_url or options.token_url,
                   "client_id": options.client_id, "redirect_uri": options.redirect_uri,
                   "client_secret": options.client_secret.masked if options.client_secret
                   else None}

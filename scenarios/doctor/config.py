@@ -86,7 +86,9 @@ class DoctorOptions:
     """What the doctor checks: a connection as an integrator would enter it in the RP."""
 
     authorization_uri: str
+    """``""``: the discovery document's (``discovery_url`` is then given)."""
     token_url: str
+    """``""``: the discovery document's."""
     client_id: str
     client_secret: Secret | None = None
     redirect_uri: str | None = None
@@ -179,7 +181,7 @@ def _secret(values: Mapping[str, Any], environ: Mapping[str, str]) -> Secret | N
         return _trimmed(str(values["client_secret"]), "--client-secret")
     if env_name := values.get("client_secret_env"):
         value = environ.get(str(env_name))
-        if not value:
+        if value is None:
             raise ConfigError(f"the environment variable {env_name} (client secret) is not set")
         return _trimmed(value, f"the environment variable {env_name}")
     if file_name := values.get("client_secret_file"):
@@ -200,27 +202,36 @@ def load_options(
     """Merge the sources (command line over environment over file) and validate."""
     env = os.environ if environ is None else environ
     values = _merged(args, env)
-    missing = [n for n in ("authorization_uri", "token_url", "client_id") if not values.get(n)]
+    # The discovery document names both endpoints.
+    needed = ("client_id",) if values.get("discovery_url") else (
+        "authorization_uri", "token_url", "client_id")
+    missing = [n for n in needed if not values.get(n)]
     if missing:
         flags = ", ".join("--" + n.replace("_", "-") for n in missing)
-        raise ConfigError(f"missing {flags} (or {ENV_PREFIX}<NAME>, or the --config file)")
+        instead = " (or --discovery-url)" if "token_url" in missing else ""
+        raise ConfigError(f"missing {flags}{instead} (or {ENV_PREFIX}<NAME>, or the --config "
+                          "file)")
     method = values.get("client_auth_method")
     if method not in (None, "post", "basic"):
         raise ConfigError("client_auth_method must be 'post' or 'basic'")
     try:
         timeout = float(values.get("timeout", 10.0))
     except (TypeError, ValueError):
-        raise ConfigError("timeout must be a number of seconds") from None
+        raise ConfigError("--timeout must be a number of seconds") from None
     if not 0 < timeout <= 120:
-        raise ConfigError("timeout must be between 0 and 120 seconds")
+        raise ConfigError("--timeout must be more than 0 and at most 120 seconds")
+    for name in ("authorization_uri", "token_url", "discovery_url"):
+        if (url := str(values.get(name) or "").strip()) and "://" not in url:
+            raise ConfigError(f"--{name.replace('_', '-')} {url} needs https:// (a full URL: "
+                              "https://host/path)")
     ca_file = Path(str(values["ca_file"])) if values.get("ca_file") else None
     if ca_file is not None and not ca_file.is_file():
         raise ConfigError(f"--ca-file {ca_file} is not a readable file")
     if ca_file is not None:
         ca_context(ca_file)
     return DoctorOptions(
-        authorization_uri=str(values["authorization_uri"]).strip(),
-        token_url=str(values["token_url"]).strip(),
+        authorization_uri=str(values.get("authorization_uri") or "").strip(),
+        token_url=str(values.get("token_url") or "").strip(),
         client_id=str(values["client_id"]).strip(),
         client_secret=_secret(values, env),
         redirect_uri=str(values["redirect_uri"]).strip() if values.get("redirect_uri") else None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -24,6 +24,9 @@ class Diagnosis:
     flavour: Flavour
     discovery_url: str
     results: tuple[CheckResult, ...]
+    authorization_uri: str = ""
+    token_url: str = ""
+    """The endpoints checked: as given, else the discovery document's."""
 
     @property
     def failed(self) -> bool:
@@ -39,6 +42,10 @@ def _derive_discovery_url(options: DoctorOptions) -> str:
     from relying_party.oidc.discovery import derive_discovery_url
 
     if options.discovery_url:
+        # A document's URL is fetched as given (a typo in it is the finding); an issuer's gets
+        # the suffix.
+        if "/.well-known/" in options.discovery_url:
+            return options.discovery_url
         return normalise_discovery_url(options.discovery_url)
     try:
         return derive_discovery_url(options.authorization_uri)
@@ -59,10 +66,19 @@ def _auth_method(options: DoctorOptions, flavour: Flavour, document: dict[str, A
     return "basic"
 
 
+def request_flavour(options: DoctorOptions, flavour: Flavour) -> Flavour:
+    """The shape of the token request: the token URL's Entra version (a v2.0 endpoint takes a
+    scope, a v1.0 one a resource), else ``flavour``, the authorization URI's."""
+    token = checks.provider_flavour(options.token_url)
+    return token if checks.is_entra(token) else flavour
+
+
 def client_credentials_request(
     options: DoctorOptions, flavour: Flavour, method: str, *, grant: str = "client_credentials"
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """The token request's form and headers (client authentication by ``method``)."""
+    """The token request's form and headers (client authentication by ``method``), shaped for
+    the token URL's version (:func:`request_flavour`)."""
+    flavour = request_flavour(options, flavour)
     form: dict[str, str] = {"grant_type": grant}
     if grant == "authorization_code":
         form["code"] = UNUSABLE_CODE
@@ -84,8 +100,32 @@ def client_credentials_request(
     return form, headers
 
 
+def _with_endpoints(options: DoctorOptions, http: httpx.Client, clock: probe.Clock
+                    ) -> DoctorOptions | Diagnosis:
+    """``options`` with the endpoints not given taken from the discovery document, or the
+    diagnosis that it cannot be read."""
+    url = _derive_discovery_url(options)
+    transport = checks.check_transport({"discovery URL": url})
+    if transport.status == "FAIL" and "absolute" in transport.detail:
+        return Diagnosis(flavour="generic", discovery_url=url, results=(transport,))
+    result, document = checks.check_discovery(url, probe.get(http, clock, url), "generic",
+                                              given=True)
+    if document is None:
+        return Diagnosis(flavour="generic", discovery_url=url, results=(transport, result))
+    return replace(options,
+                   authorization_uri=options.authorization_uri or str(
+                       document.get("authorization_endpoint", "")),
+                   token_url=options.token_url or str(document.get("token_endpoint", "")))
+
+
 def diagnose(options: DoctorOptions, http: httpx.Client, *, clock: probe.Clock) -> Diagnosis:
-    """Probe the provider as the options describe it and return every check's result."""
+    """Probe the provider as the options describe it and return every check's result (an
+    endpoint not given: the discovery document's)."""
+    if options.discovery_url and not (options.authorization_uri and options.token_url):
+        completed = _with_endpoints(options, http, clock)
+        if isinstance(completed, Diagnosis):
+            return completed
+        options = completed
     flavour = checks.provider_flavour(options.authorization_uri)
     discovery_url = _derive_discovery_url(options)
     transport = checks.check_transport({
@@ -95,11 +135,14 @@ def diagnose(options: DoctorOptions, http: httpx.Client, *, clock: probe.Clock) 
         "redirect URI": options.redirect_uri,
     })
     if transport.status == "FAIL" and "absolute" in transport.detail:
-        return Diagnosis(flavour=flavour, discovery_url=discovery_url, results=(transport,))
+        return Diagnosis(flavour=flavour, discovery_url=discovery_url, results=(transport,),
+                         authorization_uri=options.authorization_uri,
+                         token_url=options.token_url)
 
     # Probe: every request first, so that each check knows which hosts answered at all.
     discovered = probe.get(http, clock, discovery_url)
-    document = checks.check_discovery(discovery_url, discovered, flavour)[1]
+    given = options.discovery_url is not None
+    document = checks.check_discovery(discovery_url, discovered, flavour, given=given)[1]
     keys = token_tenant = None
     if document is not None:
         jwks_uri = document.get("jwks_uri")
@@ -111,7 +154,8 @@ def diagnose(options: DoctorOptions, http: httpx.Client, *, clock: probe.Clock) 
     form, headers = client_credentials_request(options, flavour, method)
     token = probe.post_form(http, clock, options.token_url, form, headers=headers)
     fallback = None
-    if options.client_secret and checks.needs_credential_fallback(token, flavour):
+    if options.client_secret and checks.needs_credential_fallback(
+            token, request_flavour(options, flavour)):
         form, headers = client_credentials_request(options, flavour, method,
                                                    grant="authorization_code")
         fallback = probe.post_form(http, clock, options.token_url, form, headers=headers)
@@ -125,7 +169,8 @@ def diagnose(options: DoctorOptions, http: httpx.Client, *, clock: probe.Clock) 
     answered = checks.answered_hosts(exchanges)
 
     # Judge.
-    discovery = checks.check_discovery(discovery_url, discovered, flavour, answered=answered)[0]
+    discovery = checks.check_discovery(discovery_url, discovered, flavour, answered=answered,
+                                       given=given)[0]
     if document is not None:
         issuer = checks.check_issuer(document, discovery_url)
         endpoints = checks.check_endpoints(
@@ -153,7 +198,9 @@ def diagnose(options: DoctorOptions, http: httpx.Client, *, clock: probe.Clock) 
         jwks,
         clock_result,
         checks.check_token_endpoint(token, answered=answered),
-        checks.refine_client_credentials(credentials, redirect),
-        redirect,
+        checks.unless_blamed(checks.refine_client_credentials(credentials, redirect),
+                             endpoints, "token URL"),
+        checks.unless_blamed(redirect, endpoints, "authorization URI"),
     )
-    return Diagnosis(flavour=flavour, discovery_url=discovery_url, results=results)
+    return Diagnosis(flavour=flavour, discovery_url=discovery_url, results=results,
+                     authorization_uri=options.authorization_uri, token_url=options.token_url)

@@ -373,3 +373,13 @@ def test_options_errors_are_clear(tmp_path: Path) -> None:
     options = load_options(_args(authorization_uri="https://a", token_url="https://t",
                                  client_id="x", client_secret_file=str(secret_file)), {})
     assert options.client_secret == Secret("from-a-file")
+
+
+def test_a_discovery_url_stands_in_for_the_endpoints() -> None:
+    """The document names both endpoints: --discovery-url with a client ID is enough."""
+    options = load_options(_args(discovery_url="https://idp/.well-known/openid-configuration",
+                                 client_id="x"), {})
+    assert (options.authorization_uri, options.token_url) == ("", "")
+    with pytest.raises(ConfigError, match=r"missing --authorization-uri, --token-url \(or "
+                       r"--discovery-url"):
+        load_options(_args(client_id="x"), {})

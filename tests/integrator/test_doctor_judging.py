@@ -274,3 +274,36 @@ def test_secrets_are_trimmed_from_every_source(tmp_path: Path) -> None:
     blank.write_text("\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="is empty"):
         load_options(_args(client_secret_file=str(blank)), {})
+
+
+def test_a_private_key_as_ca_file_is_named_as_such(not_pem: dict[str, Path]) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_options(_args(ca_file=str(not_pem["key"])), {})
+    said = str(caught.value)
+    assert "holds a private key, not a certificate" in said and "inform der" not in said, said
+
+
+def test_an_empty_secret_variable_is_empty_not_unset() -> None:
+    with pytest.raises(ConfigError, match="environment variable S .client secret. is empty"):
+        load_options(_args(client_secret_env="S"), {"S": ""})
+    with pytest.raises(ConfigError, match="environment variable S .client secret. is not set"):
+        load_options(_args(client_secret_env="S"), {})
+
+
+def test_a_zero_timeout_is_refused_in_words_that_exclude_it() -> None:
+    with pytest.raises(ConfigError, match="^--timeout must be more than 0 and at most 120 "
+                       "seconds$"):
+        load_options(_args(timeout="0"), {})
+
+
+@pytest.mark.parametrize("option", ["authorization_uri", "token_url", "discovery_url"])
+def test_a_provider_url_without_a_scheme_is_a_bad_option(
+        option: str, capsys: pytest.CaptureFixture[str]) -> None:
+    bare = "login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize"
+    flag = "--" + option.replace("_", "-")
+    with pytest.raises(ConfigError, match=f"^{flag} {bare} needs https://"):
+        load_options(_args(**{option: bare}), {})
+    code = main(["doctor", "--authorization-uri", f"{ENTRA}/authorize", "--token-url",
+                 f"{ENTRA}/token", "--client-id", "app", flag, bare])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith(f"doctor: {flag} {bare} needs https://"), err

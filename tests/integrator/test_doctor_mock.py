@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -273,3 +274,87 @@ def test_unreachable_endpoint() -> None:
     assert results["discovery"][0] == "FAIL" and "cannot connect" in results["discovery"][1]
     assert results["token-endpoint"][0] == "FAIL"
     assert results["client-credentials"][0] == "SKIP"
+
+
+def test_a_mistyped_discovery_url_is_fetched_as_given_and_blamed(idp: InProcess) -> None:
+    """A --discovery-url that names a document already (``/.well-known/``) is not extended;
+    its 404 is the fault of --discovery-url, not of the authorization URI."""
+    typo = f"{BASE}/{DEFAULT_TENANT_ID}/v2.0/.well-known/openid-configuratoin"
+    diagnosis = idp.diagnose(replace(options(), discovery_url=typo))
+    assert diagnosis.discovery_url == typo
+    status, detail, fix, _ = by_name(diagnosis)["discovery"]
+    assert status == "FAIL" and detail == f"GET {typo} answered HTTP 404", detail
+    assert fix and "--discovery-url" in fix and "authorization URI" not in fix, fix
+
+
+def test_an_issuer_given_as_discovery_url_gets_the_well_known_suffix(idp: InProcess) -> None:
+    issuer = f"{BASE}/{DEFAULT_TENANT_ID}/v2.0"
+    diagnosis = idp.diagnose(replace(options(), discovery_url=issuer))
+    assert diagnosis.discovery_url == f"{issuer}/.well-known/openid-configuration"
+    assert not diagnosis.failed, by_name(diagnosis)
+
+
+def test_the_token_request_takes_the_shape_of_the_token_urls_version() -> None:
+    """A v1 authorization URI with a v2 token URL: the v2 endpoint wants a scope, not a
+    resource (the mismatch is the endpoints check's finding, not a refused request)."""
+    from scenarios.doctor.diagnose import GRAPH_DEFAULT_SCOPE, client_credentials_request
+
+    v1_authorize = replace(options(), authorization_uri=f"{BASE}/{DEFAULT_TENANT_ID}/oauth2/"
+                           "authorize")
+    form, _ = client_credentials_request(v1_authorize, "entra-v1", "post")
+    assert form.get("scope") == GRAPH_DEFAULT_SCOPE and "resource" not in form
+    v1_token = replace(options(), token_url=f"{BASE}/{DEFAULT_TENANT_ID}/oauth2/token")
+    form, _ = client_credentials_request(v1_token, "entra-v2", "post")
+    assert "resource" in form and "scope" not in form
+
+
+def test_a_v1_authorization_uri_with_a_v2_token_url_is_one_finding(idp: InProcess) -> None:
+    results = by_name(idp.diagnose(replace(
+        options(), authorization_uri=f"{BASE}/{DEFAULT_TENANT_ID}/oauth2/authorize")))
+    assert results["endpoints"][0] == "FAIL", results["endpoints"]
+    status, detail, _, _ = results["client-credentials"]
+    assert status == "SKIP" and "a prerequisite failed" in detail, detail
+    assert "AADSTS" not in detail
+
+
+def test_an_authority_given_as_authorization_uri_skips_the_redirect_check(
+        idp: InProcess) -> None:
+    """The authority pasted where the authorization endpoint belongs: the endpoints check
+    names it; the redirect URI (probed at that URL) is not blamed for its 404."""
+    results = by_name(idp.diagnose(replace(
+        options(), authorization_uri=f"{BASE}/{DEFAULT_TENANT_ID}/v2.0")))
+    assert results["endpoints"][0] == "FAIL" and "authorization URI" in results["endpoints"][1]
+    status, detail, _, _ = results["redirect-uri"]
+    assert status == "SKIP" and "a prerequisite failed" in detail, detail
+    assert results["client-credentials"][0] == "PASS", results["client-credentials"]
+
+
+def test_the_endpoints_come_from_the_discovery_document_when_not_given(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    with MockIdp() as mock:
+        monkeypatch.setenv("TEST_RP_SECRET", REFERENCE_RP_SECRET)
+        discovery = f"{mock.authority}/v2.0/.well-known/openid-configuration"
+        code = main(["doctor", "--discovery-url", discovery, "--client-id",
+                     REFERENCE_RP_CLIENT_ID, "--client-secret-env", "TEST_RP_SECRET", "--json"])
+        report = json.loads(capsys.readouterr().out)
+        assert code == 0, report
+        assert report["provider"]["authorization_uri"] == \
+            f"{mock.authority}/oauth2/v2.0/authorize"
+        assert report["provider"]["token_url"] == f"{mock.authority}/oauth2/v2.0/token"
+        statuses = {c["name"]: c["status"] for c in report["checks"]}
+        assert statuses["endpoints"] == statuses["client-credentials"] == "PASS", statuses
+        # A given one wins, and its mismatch with the document stays a finding.
+        code = main(["doctor", "--discovery-url", discovery, "--client-id",
+                     REFERENCE_RP_CLIENT_ID, "--client-secret-env", "TEST_RP_SECRET",
+                     "--token-url", f"{mock.authority}/oauth2/v2.0/tokens"])
+        out = capsys.readouterr().out
+        assert code == 1 and "endpoints           FAIL" in out, out
+
+
+def test_an_unusable_discovery_url_alone_is_its_finding(idp: InProcess) -> None:
+    typo = f"{BASE}/{DEFAULT_TENANT_ID}/v2.0/.well-known/openid-configuratoin"
+    diagnosis = idp.diagnose(replace(options(), authorization_uri="", token_url="",
+                                     discovery_url=typo))
+    status, detail, fix, _ = by_name(diagnosis)["discovery"]
+    assert status == "FAIL" and typo in detail and fix and "--discovery-url" in fix
+    assert diagnosis.exit_code == 1

@@ -10,7 +10,8 @@ page with no support contact. A provider error sent to the callback gets a prope
     OIDC_REDIRECT_URI=http://127.0.0.1:8000/callback python tiny_rp.py --port 8000
 
 ``OIDC_TOKEN_TIMEOUT`` (seconds, default 5) bounds its code exchange; a timeout is not handled
-either (the browser gets no answer at all).
+either (the browser gets no answer at all). ``TINY_LOG_REQUESTS=1`` prints each request to
+stderr.
 """
 
 from __future__ import annotations
@@ -132,7 +133,8 @@ class Handler(BaseHTTPRequestHandler):
                                      "Set-Cookie": f"tiny_session={session_id}; Path=/; HttpOnly"})
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        return None
+        if os.environ.get("TINY_LOG_REQUESTS"):
+            super().log_message(format, *args)
 
 
 def main() -> None:

@@ -27,5 +27,11 @@ def test_key_fetches_flow_and_token_answers() -> None:
         {"method": "GET", "path": f"{TENANT}/discovery/v2.0/keys", "status": 503},
     ]
     assert evidence_of(log) == ProviderEvidence(
-        key_fetches=2, response_type="code id_token",
+        key_fetches=2, response_type="code id_token", client_ids=("c",),
         token_answers=("HTTP 401 invalid_client", "HTTP 200"))
+
+
+def test_the_client_ids_of_the_authorization_requests_are_read_once_each() -> None:
+    log = [{"method": "GET", "path": f"{TENANT}/oauth2/v2.0/authorize", "query": f"client_id={c}"}
+           for c in ("A", "b", "a", "")]
+    assert evidence_of(log).client_ids == ("A", "b")

@@ -96,6 +96,15 @@ def test_a_fault_that_never_fired_fails_the_row_even_when_not_signed_in() -> Non
     assert verdict.result == "FAIL" and "wrong_nonce fault never fired" in verdict.reason
 
 
+def test_a_fault_that_never_fired_while_the_rp_signed_in_says_so_not_that_it_stopped() -> None:
+    """Signed in without the fault firing: the RP did complete a flow, just not the one (or
+    with the client) the fault targeted; the reason must not say it stopped short."""
+    verdict = judge(NONCE, _login(200, fired=False))
+    assert verdict.result == "FAIL" and verdict.did == "signed in"
+    assert "did not complete the flow" not in verdict.reason, verdict.reason
+    assert "another client or flow" in verdict.reason and "--client-id" in verdict.reason
+
+
 def test_userinfo_row_is_skipped_when_the_rp_signs_in_without_calling_userinfo() -> None:
     assert judge(USERINFO, _login(200, fired=False)).result == "SKIP"
     assert judge(USERINFO, _login(200, fired=True)).result == "FAIL"
@@ -214,7 +223,8 @@ def test_json_output_for_ci() -> None:
         "result": "FAIL", "did": "signed in",
         "reason": "the RP signed in although the ID token's nonce differs from the one the RP "
                   "sent",
-        "note": "", "seconds": 0.5, "protocol_text": None}  # no exchange recorded here
+        "note": "", "seconds": 0.5, "protocol_text": None,  # no exchange recorded here
+        "app_log": None}
     assert data["rows"][0]["seconds"] == 1.23
 
 

@@ -20,12 +20,13 @@ from mock_idp.testing import RunningServer, bind_socket, run_in_thread
 from scenarios.__main__ import main
 
 
-def _refusing_app(authority: str) -> Starlette:
-    """An app that starts a code flow at ``authority`` and refuses every callback."""
+def _refusing_app(authority: str, client_id: str = REFERENCE_RP_CLIENT_ID) -> Starlette:
+    """An app that starts a code flow at ``authority`` as ``client_id`` and refuses every
+    callback."""
     base: dict[str, str] = {}
 
     async def login(request: Request) -> Response:
-        query = urlencode({"client_id": REFERENCE_RP_CLIENT_ID, "response_type": "code",
+        query = urlencode({"client_id": client_id, "response_type": "code",
                            "redirect_uri": f"{base['url']}/auth/callback", "scope": "openid",
                            "state": "s", "nonce": "n"})
         return RedirectResponse(f"{authority}/oauth2/v2.0/authorize?{query}")
@@ -45,8 +46,9 @@ def idp() -> Iterator[MockIdp]:
         yield mock
 
 
-def _serve(authority: str) -> contextlib.AbstractContextManager[RunningServer]:
-    app = _refusing_app(authority)
+def _serve(authority: str, client_id: str = REFERENCE_RP_CLIENT_ID,
+           ) -> contextlib.AbstractContextManager[RunningServer]:
+    app = _refusing_app(authority, client_id)
     sock = bind_socket("127.0.0.1", 0)
     app.state.base["url"] = f"http://127.0.0.1:{sock.getsockname()[1]}"
     return run_in_thread(app, sock=sock)
@@ -111,3 +113,19 @@ def test_a_user_or_password_the_provider_refuses_is_blamed_not_the_app(
                            "sign-in of "), line
     assert said in line and advice in line and "not a fault of the app" in line, line
     assert "Check its client id" not in line and "Trace ID" not in line, line
+
+
+@pytest.mark.browser
+def test_an_app_signing_in_as_another_client_than_the_faults_target_is_a_set_up_error(
+        idp: MockIdp, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every fault is armed for --client-id: an app that signs in as another client would
+    never meet one, and each row would seem to be its failure."""
+    other = idp.add_app("Another RP", redirect_uris=["http://127.0.0.1/auth/callback"])
+    with _serve(idp.authority, other.client_id) as app:
+        code = main(["conformance", "--rp", app.base_url, "--idp", idp.url])
+    captured = capsys.readouterr()
+    assert code == 2 and "passed" not in captured.out
+    line = captured.err.strip().splitlines()[-1]
+    assert line.startswith("scenarios conformance: preflight: "), line
+    assert other.client_id in line and REFERENCE_RP_CLIENT_ID in line, line
+    assert "--client-id" in line and "Check its client id" not in line, line

@@ -37,7 +37,7 @@ from scenarios.doctor.checks.entra import (
     looks_like_guid,
     provider_flavour,
 )
-from scenarios.doctor.checks.result import CheckResult, Status, skipped
+from scenarios.doctor.checks.result import CheckResult, Status, skipped, unless_blamed
 from scenarios.doctor.checks.transport import answered_hosts, check_tls, check_transport
 
 __all__ = [
@@ -65,5 +65,6 @@ __all__ = [
     "provider_flavour",
     "refine_client_credentials",
     "skipped",
+    "unless_blamed",
     "token_tenant_discovery_url",
 ]

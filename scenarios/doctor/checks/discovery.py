@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -43,9 +44,11 @@ _SHAPES = {"entra-v2": " (Entra ID v2.0)", "entra-v1": " (Entra ID v1.0)"}
 
 
 def check_discovery(
-    url: str, exchange: Exchange, flavour: Flavour, *, answered: Collection[str] = ()
+    url: str, exchange: Exchange, flavour: Flavour, *, answered: Collection[str] = (),
+    given: bool = False,
 ) -> tuple[CheckResult, dict[str, Any] | None]:
-    """The discovery document was fetched and holds what a relying party needs."""
+    """The discovery document was fetched and holds what a relying party needs. ``given``:
+    ``url`` is the user's --discovery-url, not derived from the authorization URI."""
     name = "discovery"
     if exchange.failure is not None:
         return unreachable(name, "discovery document", exchange, answered=answered), None
@@ -57,7 +60,10 @@ def check_discovery(
         if code is not None:
             description = str(body.get("error_description", "")) if isinstance(body, dict) else ""
             return entra_failure(name, code, description), None
-        fix = ("Check the authorization URI: it should look like "
+        fix = ("Check --discovery-url: it should be the provider's "
+               ".well-known/openid-configuration URL (or its issuer)."
+               if given else
+               "Check the authorization URI: it should look like "
                "https://login.microsoftonline.com/<tenant>/oauth2/v2.0/authorize."
                if is_entra(flavour) else
                "Set --discovery-url to the provider's .well-known/openid-configuration URL "
@@ -204,7 +210,7 @@ def check_endpoints(
         want = "v2.0" if flavour == "entra-v2" else "v1.0"
         return failed(name, f"the authorization URI is Entra {want} but the token URL is not",
                       f"Use the {want} token URL: the authorization URI with 'authorize' replaced "
-                      "by 'token'.", PORTAL_ENDPOINTS)
+                      "by 'token'.", PORTAL_ENDPOINTS, blames=("token URL",))
     tenants = None
     if is_entra(flavour):
         _, a_tenant, _ = _tenant_and_rest(authorization_uri)
@@ -212,7 +218,7 @@ def check_endpoints(
         if a_tenant.lower() != t_tenant.lower():
             tenants = _tenant_mismatch(document, a_tenant, t_tenant, token_tenant)
         if tenants is not None and tenants.status == "FAIL":
-            return tenants
+            return replace(tenants, blames=("token URL",))
     problems = []
     for label, given, key in (("authorization URI", authorization_uri, "authorization_endpoint"),
                               ("token URL", token_url, "token_endpoint")):
@@ -223,7 +229,8 @@ def check_endpoints(
         label, given, advertised = problems[0]
         return failed(name, f"the {label} {given} is not the advertised {advertised}",
                       f"Use {advertised} as the {label}.",
-                      PORTAL_ENDPOINTS if is_entra(flavour) else None)
+                      PORTAL_ENDPOINTS if is_entra(flavour) else None,
+                      blames=(label,))
     if tenants is not None:
         return tenants
     if is_entra(flavour) and (tenant := any_organization(authorization_uri)):
