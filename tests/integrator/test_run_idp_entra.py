@@ -18,7 +18,8 @@ from mock_idp.config import REFERENCE_RP_CLIENT_ID, REFERENCE_RP_SECRET, IdpConf
 from mock_idp.testing import MockIdp
 from scenarios.__main__ import build_parser
 from scenarios.drivers import EntraDriver, FormDriver, driver_from_config
-from scenarios.real_idp_scenarios import CODE_STEPS_FILE, SKIP_REASON
+from scenarios.real_idp_run import CODE_STEPS_FILE
+from scenarios.real_idp_scenarios import SKIP_REASON
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # scenario runs with --idp
 
@@ -51,7 +52,7 @@ kind = "entra"
 def test_scenarios_run_against_the_mock_with_the_entra_driver(
         mock: MockIdp, tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from scenarios.real_idp_scenarios import run_with_idp
+    from scenarios.real_idp_run import run_with_idp
 
     monkeypatch.setenv("ENTRA_TEST_SECRET", REFERENCE_RP_SECRET)
     monkeypatch.setenv("ENTRA_TEST_PASSWORD", "P@ssw0rd-alice")
@@ -89,7 +90,7 @@ def test_an_account_with_an_authenticator_app_runs_with_its_secret(
         mock: MockIdp, tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
     from scenarios.real_idp import IdpConfigError, load_idp_config
-    from scenarios.real_idp_scenarios import run_with_idp
+    from scenarios.real_idp_run import run_with_idp
 
     registered = mock.http.put(
         f"/_mock/tenants/{mock.tenant_id}/users/alice@contoso.onmicrosoft.com/authenticator",
@@ -173,7 +174,7 @@ def test_a_provider_too_slow_for_the_app_ends_on_the_apps_own_page(
     page, not the browser's timeout (the token endpoint here hangs until the faults are
     cleared)."""
     from scenarios.real_idp import rp_timeouts
-    from scenarios.real_idp_scenarios import run_with_idp
+    from scenarios.real_idp_run import run_with_idp
 
     connect, read = rp_timeouts(3)
     assert connect + read < 3 and rp_timeouts(20) == (5, 10)

@@ -3,6 +3,7 @@ without a provider or a browser (the runs themselves: ``tests/integrator/``)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -11,7 +12,8 @@ import pytest
 
 from scenarios.__main__ import build_parser, main
 from scenarios.real_idp import IdpConfigError, graph_url, load_idp_config
-from scenarios.real_idp_scenarios import EXIT_NOTHING_RAN, SKIP_REASON, run_with_idp
+from scenarios.real_idp_run import EXIT_NOTHING_RAN, run_with_idp
+from scenarios.real_idp_scenarios import SKIP_REASON
 from scenarios.registry import Registry
 from scenarios.results import RunSummary, ScenarioResult
 from scenarios.runner import RunOptions
@@ -126,6 +128,7 @@ def test_the_reports_list_the_scenarios_that_need_the_mock_provider(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """As a run with --app reports what a profile cannot run (the runner stubbed: the run
     itself is tests/integrator/test_run_idp_entra.py's)."""
+    import scenarios.real_idp
     import scenarios.runner
 
     def one_pass(options: RunOptions, *, registry: Registry) -> RunSummary:
@@ -137,6 +140,9 @@ def test_the_reports_list_the_scenarios_that_need_the_mock_provider(
             report_dir=options.report_dir)
 
     monkeypatch.setattr(scenarios.runner, "run", one_pass)
+    # no provider here: the check that starts the RP before the run is stubbed too
+    monkeypatch.setattr(scenarios.real_idp, "real_idp_stack",
+                        lambda *args, **kwargs: contextlib.nullcontext())
     junit = idp_file.parent / "junit.xml"
     report = idp_file.parent / "report"
     assert _run(idp_file, "--only", "auto-login.first-login,failure.idp-down",
