@@ -72,7 +72,12 @@ from scenarios.masking import masked_text
 from scenarios.profiles import REFERENCE_RP
 from scenarios.protocol_view import ProtocolSources
 from scenarios.protocol_view.tokens import value_mask
-from scenarios.real_idp_problems import discovery_answer_problem, fetch_problem, rp_refusal
+from scenarios.real_idp_problems import (
+    ENTRA_AUTHORITY,
+    discovery_answer_problem,
+    fetch_problem,
+    rp_refusal,
+)
 
 __all__ = [
     "IdpConfigError",
@@ -170,7 +175,23 @@ def _base_url(provider: Mapping[str, Any], key: str) -> str:
         raise IdpConfigError(
             f"[provider].{key}: {text!r} has a query or fragment; give the URL alone (for "
             f"Entra https://login.microsoftonline.com/<tenant>), or a discovery_url")
-    return text.rstrip("/")
+    text = text.rstrip("/")
+    if "/.well-known/" in text + "/":
+        raise IdpConfigError(f"[provider].{key}: {text!r} is a discovery URL; write "
+                             f'discovery_url = "{text}" instead')
+    if key == "authority" and (shape := _ENTRA_PATH.search(text)):
+        base = text[:shape.start()]
+        raise IdpConfigError(
+            f"[provider].authority: {text!r} is not a tenant's URL (it ends in "
+            f"{shape.group()!r}; /v2.0/.well-known/openid-configuration is appended to an "
+            f'authority): write authority = "{base}" (as "{ENTRA_AUTHORITY}"), or give '
+            "discovery_url")
+    return text
+
+
+_ENTRA_PATH = re.compile(r"/(oauth2(/.*)?|v2\.0)$")
+"""What follows the tenant in Entra's endpoints, never in an authority (``/v2.0`` and the
+discovery path are appended to it)."""
 
 
 def _provider_key(provider: Mapping[str, Any]) -> str:
@@ -183,7 +204,7 @@ def _discovery_url(provider: Mapping[str, Any]) -> str:
         return normalise_discovery_url(url)
     if provider.get("authority"):
         text = _base_url(provider, "authority")
-        return normalise_discovery_url(text if text.endswith("/v2.0") else text + "/v2.0")
+        return normalise_discovery_url(text + "/v2.0")
     if provider.get("issuer"):
         return normalise_discovery_url(_base_url(provider, "issuer"))
     raise IdpConfigError("[provider]: give discovery_url, authority (Entra) or issuer")

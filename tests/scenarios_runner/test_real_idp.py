@@ -306,3 +306,37 @@ def test_the_relying_party_asks_the_graph_of_the_providers_cloud(
         metadata: dict[str, object], expected: str) -> None:
     """``{graph_url}`` with ``--idp``: Entra's discovery names its cloud's Graph host."""
     assert graph_url(metadata) == expected
+
+
+@pytest.mark.parametrize(("authority", "fix"), [
+    ("http://127.0.0.1:9/contoso/v2.0/.well-known/openid-configuration",
+     'discovery_url = "http://127.0.0.1:9/contoso/v2.0/.well-known/openid-configuration"'),
+    ("http://127.0.0.1:9/contoso/oauth2/v2.0/authorize", 'authority = "http://127.0.0.1:9/contoso"'),
+    ("http://127.0.0.1:9/contoso/oauth2", 'authority = "http://127.0.0.1:9/contoso"'),
+    ("http://127.0.0.1:9/contoso/v2.0", 'authority = "http://127.0.0.1:9/contoso"'),
+    ("http://127.0.0.1:9/contoso/v2.0/", 'authority = "http://127.0.0.1:9/contoso"'),
+])
+def test_an_authority_that_is_an_endpoint_says_what_to_write(
+        idp_file: Path, capsys: pytest.CaptureFixture[str], authority: str, fix: str) -> None:
+    """The discovery path is appended to an authority: a discovery URL, an endpoint or a
+    ``/v2.0`` there would be doubled, so the file says what to write instead."""
+    idp_file.write_text(CONFIG.replace('"http://127.0.0.1:9/contoso"', f'"{authority}"'),
+                        encoding="utf-8")
+    assert main(["run", "--idp", str(idp_file), "--list"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"scenarios: --idp {idp_file}: [provider].authority: "), err
+    assert fix in err, err
+    assert len(err.splitlines()) == 1, err
+
+
+def test_an_issuer_that_is_a_discovery_url_says_to_give_discovery_url(idp_file: Path) -> None:
+    url = "http://127.0.0.1:9/realms/acme/.well-known/openid-configuration"
+    idp_file.write_text(CONFIG.replace('authority = "http://127.0.0.1:9/contoso"',
+                                       f'issuer = "{url}"'), encoding="utf-8")
+    with pytest.raises(IdpConfigError, match=rf'\[provider\]\.issuer: .*discovery_url = "{url}"'):
+        load_idp_config(idp_file, ENV)
+    idp_file.write_text(CONFIG.replace('authority = "http://127.0.0.1:9/contoso"',
+                                       'issuer = "http://127.0.0.1:9/contoso/v2.0"'),
+                        encoding="utf-8")
+    assert load_idp_config(idp_file, ENV).discovery_url == (
+        "http://127.0.0.1:9/contoso/v2.0/.well-known/openid-configuration")
