@@ -334,6 +334,9 @@ class RealIdpStack:
     app: ProfileAdapter
     """The reference relying party through its profile (configure call, error log)."""
     http: httpx.Client
+    refused: str | None = None
+    """Why the provider refused the test user, once it has in this run (then no scenario
+    signs in again: :func:`scenarios.real_idp_signin.unless_user_refused`)."""
 
     @property
     def connection_id(self) -> str:

@@ -9,17 +9,18 @@ mock's pages; every other catalogue scenario is listed as skipped, with the reas
 from __future__ import annotations
 
 import contextlib
-import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, expect
 
-from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo, flows
+from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo
 from scenarios.pages import FailurePage, RpAppPage, RpSignedOutPage
 from scenarios.real_idp import RealIdpConfig, RealIdpStack
+from scenarios.real_idp_signin import expect_signed_in, unless_user_refused
 
 __all__ = [
     "APPS",
@@ -54,20 +55,6 @@ def _record_documents(page: Page) -> list[tuple[str, int]]:
     return documents
 
 
-def _expect_signed_in(page: Page, stack: RealIdpStack, app: str) -> None:
-    """Signed in to ``app``; else the failure says what the page showed instead (the
-    provider's error, a wrong code or password, or the app's failure page)."""
-    signed_in = RpAppPage(page).signed_in_as
-    try:
-        expect(signed_in).to_contain_text("Signed in as")
-        if stack.user.display_name:
-            expect(signed_in).to_contain_text(stack.user.display_name)
-        expect(page).to_have_url(re.compile(rf"^{re.escape(stack.rp.base_url)}/{app}(\?.*)?$"))
-    except AssertionError as exc:
-        raise AssertionError(f"{stack.user.username} is not signed in: "
-                             f"{flows.page_shows(page)}\n{exc}") from exc
-
-
 def _sign_in_at_provider(ctx: Ctx) -> None:
     """Answer the provider's sign-in pages; a wait for a fresh authenticator code is a step
     of its own in the step log."""
@@ -79,7 +66,7 @@ def _sign_in_at_provider(ctx: Ctx) -> None:
 def _first_login(ctx: Ctx, app: str) -> None:
     ctx.page.goto(ctx.env.sign_in_url(app))
     _sign_in_at_provider(ctx)
-    _expect_signed_in(ctx.page, ctx.env, app)
+    expect_signed_in(ctx.page, ctx.env, app)
 
 
 def _me_status(page: Page, stack: RealIdpStack) -> int:
@@ -106,7 +93,7 @@ def _auto_login(ctx: Ctx, app: str) -> None:
     documents = _record_documents(page)
     with ctx.step(f"follow the {app} sign-in URL: signed in with no page in between"):
         page.goto(stack.sign_in_url(app))
-        _expect_signed_in(page, stack, app)
+        expect_signed_in(page, stack, app)
         assert _shown_from(documents, stack.idp_origin) == [], documents
 
 
@@ -115,11 +102,11 @@ def _app_visit(ctx: Ctx) -> None:
     with ctx.step("open /portal with no session: the provider asks to sign in"):
         page.goto(stack.rp_url("/portal"))
         _sign_in_at_provider(ctx)
-        _expect_signed_in(page, stack, "portal")
+        expect_signed_in(page, stack, "portal")
     with ctx.step("a second app, /kb, signs in silently"):
         documents = _record_documents(page)
         page.goto(stack.rp_url("/kb"))
-        _expect_signed_in(page, stack, "kb")
+        expect_signed_in(page, stack, "kb")
         assert _shown_from(documents, stack.idp_origin) == [], documents
     with ctx.step("/api/me returns the signed-in user"):
         assert _me_status(page, stack) == 200
@@ -176,7 +163,11 @@ def build_registry(config: RealIdpConfig, *, sock: object | None = None,
     under (:func:`scenarios.real_idp.rp_timeouts`). ``started``: the RP the (one, in-process)
     worker uses, started and checked before the run, and stopped by its starter."""
     registry = Registry()
-    add = registry.scenario
+
+    def add(**about: Any) -> Callable[[Callable[[Ctx], None]], object]:
+        """Register a scenario that is skipped once the provider refused the test user."""
+        return lambda run: registry.scenario(**about)(unless_user_refused(run))
+
     add(id="auto-login.first-login", title="The first login shows the provider's sign-in page",
         proves="Without a provider session the sign-in URL leads to the provider's sign-in "
         "page, and signing in there lands on the app")(_first_login_scenario)

@@ -194,3 +194,34 @@ def test_a_provider_too_slow_for_the_app_ends_on_the_apps_own_page(
     out = capsys.readouterr().out
     assert code == 1 and "FAIL  auto-login.first-login" in out, out
     assert "took too long to answer" in out and "Timeout 3000ms" not in out, out
+
+
+def test_a_wrong_password_fails_at_once_and_is_typed_once(
+        mock: MockIdp, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The provider's error ends the wait for the app at once; the scenarios left are skipped,
+    naming the key, so that the run adds no more failed sign-ins toward the account's
+    lockout (Entra's smart lockout: 10 by default)."""
+    from scenarios.real_idp_run import run_with_idp
+
+    monkeypatch.setenv("ENTRA_TEST_SECRET", REFERENCE_RP_SECRET)
+    monkeypatch.setenv("ENTRA_TEST_PASSWORD", "not-alices-password")
+    config = tmp_path / "idp.toml"
+    config.write_text(_config(mock), encoding="utf-8")
+    report = tmp_path / "report"
+    args = build_parser().parse_args([
+        "run", "--idp", str(config), "--report", str(report), "--timeout", "20",
+        "--only", "auto-login.first-login,auto-login.widget,auto-login.app-visit"])
+    code = run_with_idp(args)
+    out = capsys.readouterr().out
+    assert code == 1, out
+    results = json.loads((report / "results.json").read_text(encoding="utf-8"))["results"]
+    by_id = {r["id"]: r for r in results}
+    first = by_id["auto-login.first-login"]
+    assert first["status"] == "failed" and first["seconds"] < 8, first
+    assert "Your account or password is incorrect" in first["message"], first["message"]
+    assert "[user] password_env" in first["message"], first["message"]
+    for scenario_id in ("auto-login.widget", "auto-login.app-visit"):
+        assert by_id[scenario_id]["status"] == "skipped", by_id[scenario_id]
+        assert "[user] password_env" in by_id[scenario_id]["message"], by_id[scenario_id]
+    assert "not-alices-password" not in out

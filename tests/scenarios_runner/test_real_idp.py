@@ -340,3 +340,25 @@ def test_an_issuer_that_is_a_discovery_url_says_to_give_discovery_url(idp_file: 
                         encoding="utf-8")
     assert load_idp_config(idp_file, ENV).discovery_url == (
         "http://127.0.0.1:9/contoso/v2.0/.well-known/openid-configuration")
+
+
+@pytest.mark.parametrize(("where", "text", "key"), [
+    ("password", "Your account or password is incorrect.", "check [user] password_env"),
+    ("password", "Your account is temporarily locked to prevent unauthorized use.",
+     "wait until the account unlocks"),
+    ("username", "This username may be incorrect.", "check [user] username"),
+    ("code", "You didn't enter the expected verification code.", "[user] totp_secret_env"),
+    ("page", "AADSTS50057: User account is disabled.", "it is disabled"),
+])
+def test_a_refusal_of_the_test_user_names_the_key_to_check(where: str, text: str,
+                                                           key: str) -> None:
+    from scenarios.conformance.judging import Refusal
+    from scenarios.real_idp_signin import refused_user
+
+    aadsts = 50057 if "AADSTS50057" in text else None
+    said = refused_user("alice@contoso.example", Refusal(where=where, text=text, aadsts=aadsts))
+    assert said is not None and said.startswith(("check", "enable")) and key in said, said
+    assert f'"{text}"' in said, said
+    # the app's or the connection's refusal is not the user's: the run goes on
+    assert refused_user("alice@contoso.example", Refusal(
+        where="page", text="AADSTS700016: Application not found.", aadsts=700016)) is None
