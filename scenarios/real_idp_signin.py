@@ -66,17 +66,17 @@ def expect_signed_in(page: Page, stack: RealIdpStack, app: str) -> None:
         FailurePage(page).heading)
     try:
         expect(signed_in.or_(stopped).first).to_be_visible()
-        if signed_in.count() == 0 and stopped.count() > 0:
-            raise AssertionError(_not_signed_in(page, stack))
+    except AssertionError as exc:
+        raise AssertionError(f"{_not_signed_in(page, stack)}\n{exc}") from exc
+    if signed_in.count() == 0 and stopped.count() > 0:
+        raise AssertionError(_not_signed_in(page, stack))
+    try:
         expect(signed_in).to_contain_text("Signed in as")
         if stack.user.display_name:
             expect(signed_in).to_contain_text(stack.user.display_name)
         expect(page).to_have_url(re.compile(rf"^{re.escape(stack.rp.base_url)}/{app}(\?.*)?$"))
     except AssertionError as exc:
-        shows = _not_signed_in(page, stack)
-        if str(exc) == shows:
-            raise
-        raise AssertionError(f"{shows}\n{exc}") from exc
+        raise AssertionError(f"{_not_signed_in(page, stack)}\n{exc}") from exc
 
 
 def _not_signed_in(page: Page, stack: RealIdpStack) -> str:
@@ -85,7 +85,29 @@ def _not_signed_in(page: Page, stack: RealIdpStack) -> str:
             refused := refused_user(username, refusal)) is not None:
         stack.refused = refused
         return refused
-    return f"{username} is not signed in: {flows.page_shows(page)}"
+    return f"{username} is not signed in: {_logged_failure(page, stack) or flows.page_shows(page)}"
+
+
+def _logged_failure(page: Page, stack: RealIdpStack) -> str | None:
+    """The app's failure page as its admin error log tells it: the provider's code and the
+    hint for the administrator, which the page shows the user only as a reference (the
+    first line), then the logged code and what the provider said; ``None`` off that page or
+    without a log entry. Never raises (it runs while a failure is being reported)."""
+    failure = FailurePage(page)
+    try:
+        if not failure.heading.is_visible():
+            return None
+        reference = failure.reference.inner_text(timeout=1000).strip()
+        logged = stack.rp_error(reference) if reference else None
+    except Exception:
+        return None
+    if not logged:
+        return None
+    idp_code, hint = logged.get("idp_error_code"), logged.get("admin_hint")
+    said = " ".join(f"{text}" for text in (idp_code and f"{idp_code}:", hint) if text)
+    detail = " ".join(str(logged.get("detail") or "").split())[:200]
+    return (f"the app's failure page, error {reference}: {said or logged.get('message')}\n"
+            f"logged as {logged.get('code')}: {detail}")
 
 
 def unless_user_refused(run: Callable[[ScenarioContext[RealIdpStack]], None]

@@ -225,3 +225,28 @@ def test_a_wrong_password_fails_at_once_and_is_typed_once(
         assert by_id[scenario_id]["status"] == "skipped", by_id[scenario_id]
         assert "[user] password_env" in by_id[scenario_id]["message"], by_id[scenario_id]
     assert "not-alices-password" not in out
+
+
+def test_a_wrong_client_secret_fails_with_the_providers_code_and_the_apps_admin_hint(
+        mock: MockIdp, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's failure page shows the user a reference; its admin error log has the
+    provider's code and the hint for the administrator, which the failure message quotes."""
+    from scenarios.real_idp_run import run_with_idp
+
+    monkeypatch.setenv("ENTRA_TEST_SECRET", "not~the~apps~secret")
+    monkeypatch.setenv("ENTRA_TEST_PASSWORD", "P@ssw0rd-alice")
+    config = tmp_path / "idp.toml"
+    config.write_text(_config(mock), encoding="utf-8")
+    report = tmp_path / "report"
+    args = build_parser().parse_args([
+        "run", "--idp", str(config), "--report", str(report), "--timeout", "20",
+        "--only", "auto-login.first-login"])
+    assert run_with_idp(args) == 1
+    out = capsys.readouterr().out
+    results = json.loads((report / "results.json").read_text(encoding="utf-8"))["results"]
+    message = results[0]["message"]
+    first_lines = "\n".join(message.splitlines()[:2])
+    assert "AADSTS7000215" in first_lines, message
+    assert "The client secret is wrong" in first_lines, message
+    assert "not~the~apps~secret" not in out + message
