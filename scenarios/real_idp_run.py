@@ -118,6 +118,7 @@ def _run_selected(args: argparse.Namespace, config: RealIdpConfig, sock: object 
                          lambda path: path.write_text(text, encoding="utf-8"))
 
     if runnable:
+        print(f"provider {config.discovery_url}, client id {config.client_id}")
         if args.trace != "off":
             print("note: Playwright traces are off against a real provider (they would record "
                   "the typed password); screenshots mask password fields")
@@ -132,14 +133,17 @@ def _run_selected(args: argparse.Namespace, config: RealIdpConfig, sock: object 
             max_failures=args.max_failures,
         )
         try:
-            summary = replace(run(options, registry=registry), shard=shard)
+            summary = replace(run(options, registry=registry), shard=shard,
+                              provider=config.discovery_url, client_id=config.client_id)
         except RunInterrupted as stopped:
-            write(replace(stopped.summary, shard=shard))
+            write(replace(stopped.summary, shard=shard, provider=config.discovery_url,
+                          client_id=config.client_id))
             raise
     else:
         # nothing to run: the reports still list the skipped scenarios (a CI shard uploads
         # them like any other)
-        summary = RunSummary(results=(), seconds=0.0, workers=0,
+        summary = RunSummary(results=(), seconds=0.0, workers=0, provider=config.discovery_url,
+                             client_id=config.client_id,
                              report_dir=args.report.resolve(), shard=shard)
         summary.report_dir.mkdir(parents=True, exist_ok=True)
         where = f"shard {shard}: " if shard is not None else ""

@@ -159,6 +159,13 @@ def test_the_reports_list_the_scenarios_that_need_the_mock_provider(
     assert results[1]["message"] == SKIP_REASON
     html = (report / "index.html").read_text(encoding="utf-8")
     assert "1 passed, 0 failed, 1 skipped" in html and "failure.idp-down" in html
+    # the provider and client tested are named (the secret never)
+    discovery = "http://127.0.0.1:9/contoso/v2.0/.well-known/openid-configuration"
+    data = json.loads((report / "results.json").read_text(encoding="utf-8"))
+    assert (data["provider"], data["client_id"]) == (discovery, "app-id"), data
+    assert discovery in html and "app-id" in html
+    assert f"provider {discovery}, client id app-id" in out, out
+    assert ENV["IDP_TEST_SECRET"] not in out + html
 
     # with nothing skipped, no "0 skipped" line
     assert _run(idp_file, "--only", "auto-login.first-login") == 0
