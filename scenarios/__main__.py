@@ -199,7 +199,7 @@ def _run(args: argparse.Namespace) -> int:
             print("scenarios: --idp runs the reference relying party against a real provider; "
                   "it does not take --app", file=sys.stderr)
             return EXIT_USAGE
-        from scenarios.real_idp_scenarios import run_with_idp
+        from scenarios.real_idp_run import run_with_idp
 
         return run_with_idp(args)
     app_name = _app_name(args.app, args.catalogue)

@@ -68,8 +68,16 @@ from scenarios.app.validation import LineIndex, Reader
 from scenarios.ca_trust import CaFileError, public_trust, trusting
 from scenarios.doctor.config import Secret
 from scenarios.drivers import DRIVER_OPTIONS, EntraDriver, SignInDriver, driver_from_config
+from scenarios.masking import masked_text
 from scenarios.profiles import REFERENCE_RP
 from scenarios.protocol_view import ProtocolSources
+from scenarios.protocol_view.tokens import value_mask
+from scenarios.real_idp_problems import (
+    ENTRA_AUTHORITY,
+    discovery_answer_problem,
+    fetch_problem,
+    rp_refusal,
+)
 
 __all__ = [
     "IdpConfigError",
@@ -113,6 +121,8 @@ class RealIdpConfig:
     rp_port: int = 0
     support_contact: str = "helpdesk@example.test"
     name: str = "Integrator provider"
+    provider_key: str = "discovery_url"
+    """The ``[provider]`` key the discovery URL comes from: discovery_url, authority, issuer."""
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -165,7 +175,28 @@ def _base_url(provider: Mapping[str, Any], key: str) -> str:
         raise IdpConfigError(
             f"[provider].{key}: {text!r} has a query or fragment; give the URL alone (for "
             f"Entra https://login.microsoftonline.com/<tenant>), or a discovery_url")
-    return text.rstrip("/")
+    text = text.rstrip("/")
+    if "/.well-known/" in text + "/":
+        raise IdpConfigError(f"[provider].{key}: {text!r} is a discovery URL; write "
+                             f'discovery_url = "{text}" instead')
+    if key == "authority" and (shape := _ENTRA_PATH.search(text)):
+        base = text[:shape.start()]
+        raise IdpConfigError(
+            f"[provider].authority: {text!r} is not a tenant's URL (it ends in "
+            f"{shape.group()!r}; /v2.0/.well-known/openid-configuration is appended to an "
+            f'authority): write authority = "{base}" (as "{ENTRA_AUTHORITY}"), or give '
+            "discovery_url")
+    return text
+
+
+_ENTRA_PATH = re.compile(r"/(oauth2(/.*)?|v2\.0)$")
+"""What follows the tenant in Entra's endpoints, never in an authority (``/v2.0`` and the
+discovery path are appended to it)."""
+
+
+def _provider_key(provider: Mapping[str, Any]) -> str:
+    return next((key for key in ("discovery_url", "authority", "issuer")
+                 if str(provider.get(key) or "").strip()), "discovery_url")
 
 
 def _discovery_url(provider: Mapping[str, Any]) -> str:
@@ -173,7 +204,7 @@ def _discovery_url(provider: Mapping[str, Any]) -> str:
         return normalise_discovery_url(url)
     if provider.get("authority"):
         text = _base_url(provider, "authority")
-        return normalise_discovery_url(text if text.endswith("/v2.0") else text + "/v2.0")
+        return normalise_discovery_url(text + "/v2.0")
     if provider.get("issuer"):
         return normalise_discovery_url(_base_url(provider, "issuer"))
     raise IdpConfigError("[provider]: give discovery_url, authority (Entra) or issuer")
@@ -278,6 +309,7 @@ def load_idp_config(path: Path, environ: Mapping[str, str] | None = None) -> Rea
         rp_port=port,
         support_contact=str(rp.get("support_contact", "helpdesk@example.test")),
         name=str(provider.get("name", "Integrator provider")),
+        provider_key=_provider_key(provider),
     )
 
 
@@ -302,6 +334,9 @@ class RealIdpStack:
     app: ProfileAdapter
     """The reference relying party through its profile (configure call, error log)."""
     http: httpx.Client
+    refused: str | None = None
+    """Why the provider refused the test user, once it has in this run (then no scenario
+    signs in again: :func:`scenarios.real_idp_signin.unless_user_refused`)."""
 
     @property
     def connection_id(self) -> str:
@@ -350,17 +385,17 @@ def graph_url(metadata: Mapping[str, Any]) -> str:
     return "https://graph.microsoft.com"
 
 
-def _fetch_metadata(http: httpx.Client, url: str) -> dict[str, Any]:
+def _fetch_metadata(http: httpx.Client, config: RealIdpConfig) -> dict[str, Any]:
+    """The provider's discovery document; :class:`IdpConfigError` naming the key to change."""
+    url, key = config.discovery_url, config.provider_key
     try:
         response = http.get(url)
-    except httpx.HTTPError as exc:
-        raise IdpConfigError(f"cannot fetch {url}: {exc} (run `python -m scenarios doctor` for "
-                             "a diagnosis)") from None
-    body = response.json() if response.status_code == 200 else None
-    if not isinstance(body, dict) or not {"authorization_endpoint", "token_endpoint"} <= set(
-            body):
-        raise IdpConfigError(f"{url} answered HTTP {response.status_code} without a discovery "
-                             "document (run `python -m scenarios doctor` for a diagnosis)")
+    except (httpx.HTTPError, ValueError) as exc:
+        raise IdpConfigError(fetch_problem(key, url, exc, ca_file=config.ca_file,
+                                           timeout=float(http.timeout.read or 0))) from None
+    if (problem := discovery_answer_problem(key, url, response)) is not None:
+        raise IdpConfigError(problem)
+    body: dict[str, Any] = response.json()
     return body
 
 
@@ -392,7 +427,7 @@ def real_idp_stack(config: RealIdpConfig, *, workdir: Path | None = None,
         if workdir is None:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sso-idp-")))
         http = stack.enter_context(httpx.Client(timeout=15, verify=verify))
-        metadata = _fetch_metadata(http, config.discovery_url)
+        metadata = _fetch_metadata(http, config)
         if sock is None:
             sock = bind_socket(config.rp_host, config.rp_port)
         host, port = sock.getsockname()[:2]
@@ -418,7 +453,13 @@ def real_idp_stack(config: RealIdpConfig, *, workdir: Path | None = None,
             server.start(values)
             app = ProfileAdapter(profile, server, values, http, contact=config.support_contact)
             app.configure()
-        except (AppStartError, CallError) as exc:
-            raise IdpConfigError(f"the relying party refused the connection: {exc}") from None
+        except AppStartError as exc:
+            raise IdpConfigError(f"the relying party did not start: {exc}") from None
+        except CallError as exc:
+            if exc.status is None:
+                raise IdpConfigError(f"the relying party did not answer: {exc}") from None
+            hide = value_mask(config.secrets)
+            raise IdpConfigError(masked_text(rp_refusal(config.provider_key, exc.status,
+                                                        exc.body), hide) or "") from None
         yield RealIdpStack(config=config, rp=RunningServer(base_url=rp_base, port=port),
                            metadata=metadata, app=app, http=http)

@@ -133,6 +133,8 @@ def write_json(summary: RunSummary, report_dir: Path) -> Path:
     data = {
         "schema": RESULTS_SCHEMA,
         "app": summary.app,
+        "provider": summary.provider,
+        "client_id": summary.client_id,
         "seconds": summary.seconds,
         "workers": summary.workers,
         "shard": str(summary.shard) if summary.shard else None,

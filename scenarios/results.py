@@ -134,6 +134,10 @@ class RunSummary:
     when every scenario it holds is skipped (the profile's skips are dealt out last)."""
     app: str | None = None
     """The name of the app the scenarios ran against."""
+    provider: str | None = None
+    """``run --idp``: the provider's discovery URL (the mock's runs: ``None``)."""
+    client_id: str | None = None
+    """``run --idp``: the client the relying party signed in as."""
     made: datetime = field(default_factory=lambda: datetime.now(UTC), compare=False)
     """When this summary was made: as the run ended (or was interrupted)."""
 
@@ -175,6 +179,8 @@ def format_table(summary: RunSummary) -> str:
         f"{passed} passed, {failed} failed"
         + (f", {skipped} skipped" if skipped else "")
         + (f" against {summary.app}" if summary.app else "")
+        + (f" (provider {summary.provider}, client id {summary.client_id})"
+           if summary.provider else "")
         + f" in {summary.seconds:.1f}s "
         f"({summary.workers} worker{'s' if summary.workers != 1 else ''})"
         + (f", shard {summary.shard}" if summary.shard else "")

@@ -18,7 +18,13 @@ _MISSING = object()
 
 
 class CallError(RuntimeError):
-    """A call the profile describes failed: unreachable, an unexpected status, no JSON."""
+    """A call the profile describes failed: unreachable, an unexpected status, no JSON.
+    ``status`` and ``body``: the unexpected answer, when there was one."""
+
+    def __init__(self, message: str, *, status: int | None = None, body: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
 
 
 def absolute(url: str, base_url: str) -> str:
@@ -56,7 +62,8 @@ def run_call(http: httpx.Client, call: HttpCall, *, base_url: str, values: Mappi
     if not ok:
         expected = (", ".join(map(str, call.expect_status)) if call.expect_status else "2xx")
         raise CallError(f"{what}: {call.method} {url} answered HTTP {response.status_code} "
-                        f"(expected {expected}): {response.text[:300]}")
+                        f"(expected {expected}): {response.text[:300]}",
+                        status=response.status_code, body=response.text)
     return response
 
 

@@ -164,7 +164,7 @@ def test_scenarios_run_against_the_provider_with_the_form_driver(
     provider: Provider, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from scenarios.real_idp_scenarios import run_with_idp
+    from scenarios.real_idp_run import run_with_idp
 
     monkeypatch.setenv("OP_TEST_SECRET", CLIENT_SECRET)
     monkeypatch.setenv("OP_TEST_PASSWORD", "any-password-123")

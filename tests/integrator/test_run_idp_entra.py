@@ -18,7 +18,8 @@ from mock_idp.config import REFERENCE_RP_CLIENT_ID, REFERENCE_RP_SECRET, IdpConf
 from mock_idp.testing import MockIdp
 from scenarios.__main__ import build_parser
 from scenarios.drivers import EntraDriver, FormDriver, driver_from_config
-from scenarios.real_idp_scenarios import CODE_STEPS_FILE, SKIP_REASON
+from scenarios.real_idp_run import CODE_STEPS_FILE
+from scenarios.real_idp_scenarios import SKIP_REASON
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # scenario runs with --idp
 
@@ -51,7 +52,7 @@ kind = "entra"
 def test_scenarios_run_against_the_mock_with_the_entra_driver(
         mock: MockIdp, tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from scenarios.real_idp_scenarios import run_with_idp
+    from scenarios.real_idp_run import run_with_idp
 
     monkeypatch.setenv("ENTRA_TEST_SECRET", REFERENCE_RP_SECRET)
     monkeypatch.setenv("ENTRA_TEST_PASSWORD", "P@ssw0rd-alice")
@@ -89,7 +90,7 @@ def test_an_account_with_an_authenticator_app_runs_with_its_secret(
         mock: MockIdp, tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
     from scenarios.real_idp import IdpConfigError, load_idp_config
-    from scenarios.real_idp_scenarios import run_with_idp
+    from scenarios.real_idp_run import run_with_idp
 
     registered = mock.http.put(
         f"/_mock/tenants/{mock.tenant_id}/users/alice@contoso.onmicrosoft.com/authenticator",
@@ -173,7 +174,7 @@ def test_a_provider_too_slow_for_the_app_ends_on_the_apps_own_page(
     page, not the browser's timeout (the token endpoint here hangs until the faults are
     cleared)."""
     from scenarios.real_idp import rp_timeouts
-    from scenarios.real_idp_scenarios import run_with_idp
+    from scenarios.real_idp_run import run_with_idp
 
     connect, read = rp_timeouts(3)
     assert connect + read < 3 and rp_timeouts(20) == (5, 10)
@@ -193,3 +194,59 @@ def test_a_provider_too_slow_for_the_app_ends_on_the_apps_own_page(
     out = capsys.readouterr().out
     assert code == 1 and "FAIL  auto-login.first-login" in out, out
     assert "took too long to answer" in out and "Timeout 3000ms" not in out, out
+
+
+def test_a_wrong_password_fails_at_once_and_is_typed_once(
+        mock: MockIdp, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The provider's error ends the wait for the app at once; the scenarios left are skipped,
+    naming the key, so that the run adds no more failed sign-ins toward the account's
+    lockout (Entra's smart lockout: 10 by default)."""
+    from scenarios.real_idp_run import run_with_idp
+
+    monkeypatch.setenv("ENTRA_TEST_SECRET", REFERENCE_RP_SECRET)
+    monkeypatch.setenv("ENTRA_TEST_PASSWORD", "not-alices-password")
+    config = tmp_path / "idp.toml"
+    config.write_text(_config(mock), encoding="utf-8")
+    report = tmp_path / "report"
+    args = build_parser().parse_args([
+        "run", "--idp", str(config), "--report", str(report), "--timeout", "20",
+        "--only", "auto-login.first-login,auto-login.widget,auto-login.app-visit"])
+    code = run_with_idp(args)
+    out = capsys.readouterr().out
+    assert code == 1, out
+    results = json.loads((report / "results.json").read_text(encoding="utf-8"))["results"]
+    by_id = {r["id"]: r for r in results}
+    first = by_id["auto-login.first-login"]
+    assert first["status"] == "failed" and first["seconds"] < 8, first
+    assert "Your account or password is incorrect" in first["message"], first["message"]
+    assert "[user] password_env" in first["message"], first["message"]
+    for scenario_id in ("auto-login.widget", "auto-login.app-visit"):
+        assert by_id[scenario_id]["status"] == "skipped", by_id[scenario_id]
+        assert "[user] password_env" in by_id[scenario_id]["message"], by_id[scenario_id]
+    assert "not-alices-password" not in out
+
+
+def test_a_wrong_client_secret_fails_with_the_providers_code_and_the_apps_admin_hint(
+        mock: MockIdp, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's failure page shows the user a reference; its admin error log has the
+    provider's code and the hint for the administrator, which the failure message quotes."""
+    from scenarios.real_idp_run import run_with_idp
+
+    monkeypatch.setenv("ENTRA_TEST_SECRET", "not~the~apps~secret")
+    monkeypatch.setenv("ENTRA_TEST_PASSWORD", "P@ssw0rd-alice")
+    config = tmp_path / "idp.toml"
+    config.write_text(_config(mock), encoding="utf-8")
+    report = tmp_path / "report"
+    args = build_parser().parse_args([
+        "run", "--idp", str(config), "--report", str(report), "--timeout", "20",
+        "--only", "auto-login.first-login"])
+    assert run_with_idp(args) == 1
+    out = capsys.readouterr().out
+    results = json.loads((report / "results.json").read_text(encoding="utf-8"))["results"]
+    message = results[0]["message"]
+    first_lines = "\n".join(message.splitlines()[:2])
+    assert "AADSTS7000215" in first_lines, message
+    assert "The client secret is wrong" in first_lines, message
+    assert "not~the~apps~secret" not in out + message

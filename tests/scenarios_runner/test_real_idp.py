@@ -3,6 +3,7 @@ without a provider or a browser (the runs themselves: ``tests/integrator/``)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -11,7 +12,8 @@ import pytest
 
 from scenarios.__main__ import build_parser, main
 from scenarios.real_idp import IdpConfigError, graph_url, load_idp_config
-from scenarios.real_idp_scenarios import EXIT_NOTHING_RAN, SKIP_REASON, run_with_idp
+from scenarios.real_idp_run import EXIT_NOTHING_RAN, run_with_idp
+from scenarios.real_idp_scenarios import SKIP_REASON
 from scenarios.registry import Registry
 from scenarios.results import RunSummary, ScenarioResult
 from scenarios.runner import RunOptions
@@ -126,6 +128,7 @@ def test_the_reports_list_the_scenarios_that_need_the_mock_provider(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """As a run with --app reports what a profile cannot run (the runner stubbed: the run
     itself is tests/integrator/test_run_idp_entra.py's)."""
+    import scenarios.real_idp
     import scenarios.runner
 
     def one_pass(options: RunOptions, *, registry: Registry) -> RunSummary:
@@ -137,6 +140,9 @@ def test_the_reports_list_the_scenarios_that_need_the_mock_provider(
             report_dir=options.report_dir)
 
     monkeypatch.setattr(scenarios.runner, "run", one_pass)
+    # no provider here: the check that starts the RP before the run is stubbed too
+    monkeypatch.setattr(scenarios.real_idp, "real_idp_stack",
+                        lambda *args, **kwargs: contextlib.nullcontext())
     junit = idp_file.parent / "junit.xml"
     report = idp_file.parent / "report"
     assert _run(idp_file, "--only", "auto-login.first-login,failure.idp-down",
@@ -153,6 +159,13 @@ def test_the_reports_list_the_scenarios_that_need_the_mock_provider(
     assert results[1]["message"] == SKIP_REASON
     html = (report / "index.html").read_text(encoding="utf-8")
     assert "1 passed, 0 failed, 1 skipped" in html and "failure.idp-down" in html
+    # the provider and client tested are named (the secret never)
+    discovery = "http://127.0.0.1:9/contoso/v2.0/.well-known/openid-configuration"
+    data = json.loads((report / "results.json").read_text(encoding="utf-8"))
+    assert (data["provider"], data["client_id"]) == (discovery, "app-id"), data
+    assert discovery in html and "app-id" in html
+    assert f"provider {discovery}, client id app-id" in out, out
+    assert ENV["IDP_TEST_SECRET"] not in out + html
 
     # with nothing skipped, no "0 skipped" line
     assert _run(idp_file, "--only", "auto-login.first-login") == 0
@@ -300,3 +313,59 @@ def test_the_relying_party_asks_the_graph_of_the_providers_cloud(
         metadata: dict[str, object], expected: str) -> None:
     """``{graph_url}`` with ``--idp``: Entra's discovery names its cloud's Graph host."""
     assert graph_url(metadata) == expected
+
+
+@pytest.mark.parametrize(("authority", "fix"), [
+    ("http://127.0.0.1:9/contoso/v2.0/.well-known/openid-configuration",
+     'discovery_url = "http://127.0.0.1:9/contoso/v2.0/.well-known/openid-configuration"'),
+    ("http://127.0.0.1:9/contoso/oauth2/v2.0/authorize", 'authority = "http://127.0.0.1:9/contoso"'),
+    ("http://127.0.0.1:9/contoso/oauth2", 'authority = "http://127.0.0.1:9/contoso"'),
+    ("http://127.0.0.1:9/contoso/v2.0", 'authority = "http://127.0.0.1:9/contoso"'),
+    ("http://127.0.0.1:9/contoso/v2.0/", 'authority = "http://127.0.0.1:9/contoso"'),
+])
+def test_an_authority_that_is_an_endpoint_says_what_to_write(
+        idp_file: Path, capsys: pytest.CaptureFixture[str], authority: str, fix: str) -> None:
+    """The discovery path is appended to an authority: a discovery URL, an endpoint or a
+    ``/v2.0`` there would be doubled, so the file says what to write instead."""
+    idp_file.write_text(CONFIG.replace('"http://127.0.0.1:9/contoso"', f'"{authority}"'),
+                        encoding="utf-8")
+    assert main(["run", "--idp", str(idp_file), "--list"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"scenarios: --idp {idp_file}: [provider].authority: "), err
+    assert fix in err, err
+    assert len(err.splitlines()) == 1, err
+
+
+def test_an_issuer_that_is_a_discovery_url_says_to_give_discovery_url(idp_file: Path) -> None:
+    url = "http://127.0.0.1:9/realms/acme/.well-known/openid-configuration"
+    idp_file.write_text(CONFIG.replace('authority = "http://127.0.0.1:9/contoso"',
+                                       f'issuer = "{url}"'), encoding="utf-8")
+    with pytest.raises(IdpConfigError, match=rf'\[provider\]\.issuer: .*discovery_url = "{url}"'):
+        load_idp_config(idp_file, ENV)
+    idp_file.write_text(CONFIG.replace('authority = "http://127.0.0.1:9/contoso"',
+                                       'issuer = "http://127.0.0.1:9/contoso/v2.0"'),
+                        encoding="utf-8")
+    assert load_idp_config(idp_file, ENV).discovery_url == (
+        "http://127.0.0.1:9/contoso/v2.0/.well-known/openid-configuration")
+
+
+@pytest.mark.parametrize(("where", "text", "key"), [
+    ("password", "Your account or password is incorrect.", "check [user] password_env"),
+    ("password", "Your account is temporarily locked to prevent unauthorized use.",
+     "wait until the account unlocks"),
+    ("username", "This username may be incorrect.", "check [user] username"),
+    ("code", "You didn't enter the expected verification code.", "[user] totp_secret_env"),
+    ("page", "AADSTS50057: User account is disabled.", "it is disabled"),
+])
+def test_a_refusal_of_the_test_user_names_the_key_to_check(where: str, text: str,
+                                                           key: str) -> None:
+    from scenarios.conformance.judging import Refusal
+    from scenarios.real_idp_signin import refused_user
+
+    aadsts = 50057 if "AADSTS50057" in text else None
+    said = refused_user("alice@contoso.example", Refusal(where=where, text=text, aadsts=aadsts))
+    assert said is not None and said.startswith(("check", "enable")) and key in said, said
+    assert f'"{text}"' in said, said
+    # the app's or the connection's refusal is not the user's: the run goes on
+    assert refused_user("alice@contoso.example", Refusal(
+        where="page", text="AADSTS700016: Application not found.", aadsts=700016)) is None

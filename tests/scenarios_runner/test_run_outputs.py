@@ -355,6 +355,7 @@ def test_run_idp_refuses_a_taken_rp_port_naming_it(
 def test_run_idp_says_it_runs_one_worker_when_more_are_asked_for(
         workers: list[str], noted: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
+    import scenarios.real_idp
     import scenarios.runner
     from scenarios_runner.test_real_idp import CONFIG, ENV
 
@@ -369,6 +370,9 @@ def test_run_idp_says_it_runs_one_worker_when_more_are_asked_for(
         return RunSummary(results=(), seconds=0.0, workers=1, report_dir=options.report_dir)
 
     monkeypatch.setattr(scenarios.runner, "run", nothing)
+    # no provider here: the check that starts the RP before the run is stubbed too
+    monkeypatch.setattr(scenarios.real_idp, "real_idp_stack",
+                        lambda *args, **kwargs: contextlib.nullcontext())
     main(["run", "--idp", str(config), "--report", str(tmp_path / "report"), "--only",
           "auto-login.first-login", *workers])
     out = capsys.readouterr().out

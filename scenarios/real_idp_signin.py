@@ -1,0 +1,124 @@
+"""Whether a sign-in against a real provider ended signed in, and what to do when the provider
+refused the test user.
+
+A sign-in that stops at the provider's error or on the app's failure page fails as soon as
+that shows, not when the wait for the app runs out. When the provider refused the account
+itself (a wrong password or authenticator code, an unknown, locked or disabled user), every
+sign-in after it would be refused too, and each failed password counts toward the account's
+lockout (Entra's smart lockout locks it after 10 by default): the scenarios left are skipped,
+naming the ``[user]`` key to check.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+
+from playwright.sync_api import Page, expect
+
+from scenarios import ScenarioContext, flows
+from scenarios.conformance.judging import Refusal
+from scenarios.conformance.refusals import shown_refusal
+from scenarios.context import NotExercised
+from scenarios.pages import FailurePage, RpAppPage
+from scenarios.real_idp import RealIdpStack
+
+__all__ = ["expect_signed_in", "refused_user", "unless_user_refused"]
+
+_ACCOUNT_ADVICE = {
+    50034: "check [user] username (no such user)",
+    50053: "check [user] password_env (or password_file), then wait until the account unlocks "
+           "(locked after too many failed sign-ins)",
+    50055: "set a new password at the provider and in [user] password_env (or password_file) "
+           "(it has expired)",
+    50057: "enable the account, or give another [user] username (it is disabled)",
+    50126: "check [user] username and password_env (or password_file)",
+}
+"""AADSTS codes with which a provider refuses the account, with what to change."""
+
+
+def refused_user(username: str, refusal: Refusal) -> str | None:
+    """What to change when the provider refused ``username`` itself; ``None`` for any other
+    refusal (one that is the app's or the connection's)."""
+    text = refusal.text
+    if refusal.where == "password" and re.search(r"\blocked\b", text, re.IGNORECASE):
+        advice = _ACCOUNT_ADVICE[50053]
+    elif refusal.aadsts in _ACCOUNT_ADVICE:
+        advice = _ACCOUNT_ADVICE[refusal.aadsts]
+    elif refusal.where == "password":
+        advice = "check [user] password_env (or password_file)"
+    elif refusal.where == "username":
+        advice = "check [user] username"
+    elif refusal.where == "code":
+        advice = "check [user] totp_secret_env (the authenticator app's base32 secret)"
+    else:
+        return None
+    return f"{advice}: the provider refused the sign-in of {username} (\"{text}\")"
+
+
+def expect_signed_in(page: Page, stack: RealIdpStack, app: str) -> None:
+    """Signed in to ``app``; else the failure says what the page showed instead (the
+    provider's error, a wrong code or password, or the app's failure page), as soon as it
+    shows. A refusal of the test user is kept on ``stack`` (:func:`unless_user_refused`)."""
+    signed_in = RpAppPage(page).signed_in_as
+    stopped = page.locator(f":is({', '.join(flows.PROVIDER_ERRORS)}):visible").or_(
+        FailurePage(page).heading)
+    try:
+        expect(signed_in.or_(stopped).first).to_be_visible()
+    except AssertionError as exc:
+        raise AssertionError(f"{_not_signed_in(page, stack)}\n{exc}") from exc
+    if signed_in.count() == 0 and stopped.count() > 0:
+        raise AssertionError(_not_signed_in(page, stack))
+    try:
+        expect(signed_in).to_contain_text("Signed in as")
+        if stack.user.display_name:
+            expect(signed_in).to_contain_text(stack.user.display_name)
+        expect(page).to_have_url(re.compile(rf"^{re.escape(stack.rp.base_url)}/{app}(\?.*)?$"))
+    except AssertionError as exc:
+        raise AssertionError(f"{_not_signed_in(page, stack)}\n{exc}") from exc
+
+
+def _not_signed_in(page: Page, stack: RealIdpStack) -> str:
+    username = stack.user.username
+    if (refusal := shown_refusal(page)) is not None and (
+            refused := refused_user(username, refusal)) is not None:
+        stack.refused = refused
+        return refused
+    return f"{username} is not signed in: {_logged_failure(page, stack) or flows.page_shows(page)}"
+
+
+def _logged_failure(page: Page, stack: RealIdpStack) -> str | None:
+    """The app's failure page as its admin error log tells it: the provider's code and the
+    hint for the administrator, which the page shows the user only as a reference (the
+    first line), then the logged code and what the provider said; ``None`` off that page or
+    without a log entry. Never raises (it runs while a failure is being reported)."""
+    failure = FailurePage(page)
+    try:
+        if not failure.heading.is_visible():
+            return None
+        reference = failure.reference.inner_text(timeout=1000).strip()
+        logged = stack.rp_error(reference) if reference else None
+    except Exception:
+        return None
+    if not logged:
+        return None
+    idp_code, hint = logged.get("idp_error_code"), logged.get("admin_hint")
+    said = " ".join(f"{text}" for text in (idp_code and f"{idp_code}:", hint) if text)
+    detail = " ".join(str(logged.get("detail") or "").split())[:200]
+    return (f"the app's failure page, error {reference}: {said or logged.get('message')}\n"
+            f"logged as {logged.get('code')}: {detail}")
+
+
+def unless_user_refused(run: Callable[[ScenarioContext[RealIdpStack]], None]
+                        ) -> Callable[[ScenarioContext[RealIdpStack]], None]:
+    """``run``, skipped once the provider has refused the test user in this run."""
+
+    @functools.wraps(run)
+    def guarded(ctx: ScenarioContext[RealIdpStack]) -> None:
+        if (refused := ctx.env.refused) is not None:
+            raise NotExercised(f"{refused}; this run signs in no more, so that failed "
+                               "sign-ins do not lock the account")
+        run(ctx)
+
+    return guarded
