@@ -327,6 +327,16 @@ def apply_once(rp: AppState, event: Mapping[str, Any], event_id: str, event_type
         return effect(rp, event, data, created_at)
 
 
+def _one_header(request: Request, name: str) -> str | None:
+    """The header's value; :class:`EventSignatureInvalid` when it is given more than once
+    (which of them the platform sent is unknown)."""
+    values = request.headers.getlist(name)
+    if len(values) > 1:
+        raise EventSignatureInvalid(f"{name} given {len(values)} times",
+                                    message=f"The event gives {name} more than once.")
+    return values[0] if values else None
+
+
 async def receive_event(request: Request) -> Response:
     rp = state_of(request)
     settings = rp.settings
@@ -340,8 +350,8 @@ async def receive_event(request: Request) -> Response:
     try:
         await verify_event_signature(
             body,
-            signature=request.headers.get(SIGNATURE_HEADER),
-            key_id=request.headers.get(KEY_ID_HEADER),
+            signature=_one_header(request, SIGNATURE_HEADER),
+            key_id=_one_header(request, KEY_ID_HEADER),
             keys=rp.providers.jwks.keys_for(settings.event_keys_url),
         )
         event, event_id, event_type, created_at = _parse(body)

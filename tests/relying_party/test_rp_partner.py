@@ -88,6 +88,45 @@ def test_bad_signatures_are_refused_and_store_nothing(rp: RpHarness, case: str) 
     assert post_event(rp, body).json()["status"] == "processed"
 
 
+REPEATED: dict[str, Callable[[bytes], list[tuple[str, str]]]] = {
+    "forged signature, then valid": lambda body: [
+        ("X-Hub-Ecdsa-Signature", forged_event_signature(body)["X-Hub-Ecdsa-Signature"]),
+        ("X-Hub-Ecdsa-Signature", sign_event(body)["X-Hub-Ecdsa-Signature"]),
+        ("X-Hub-Ecdsa-Signature-Id", "platform-0")],
+    "valid signature, then forged": lambda body: [
+        ("X-Hub-Ecdsa-Signature", sign_event(body)["X-Hub-Ecdsa-Signature"]),
+        ("X-Hub-Ecdsa-Signature", forged_event_signature(body)["X-Hub-Ecdsa-Signature"]),
+        ("X-Hub-Ecdsa-Signature-Id", "platform-0")],
+    "the valid signature twice": lambda body: [
+        ("X-Hub-Ecdsa-Signature", sign_event(body)["X-Hub-Ecdsa-Signature"]),
+        ("X-Hub-Ecdsa-Signature", sign_event(body)["X-Hub-Ecdsa-Signature"]),
+        ("X-Hub-Ecdsa-Signature-Id", "platform-0")],
+    "two key ids, the right one first": lambda body: [
+        ("X-Hub-Ecdsa-Signature", sign_event(body)["X-Hub-Ecdsa-Signature"]),
+        ("X-Hub-Ecdsa-Signature-Id", "platform-0"),
+        ("X-Hub-Ecdsa-Signature-Id", "platform-9")],
+    "the same key id twice": lambda body: [
+        ("X-Hub-Ecdsa-Signature", sign_event(body)["X-Hub-Ecdsa-Signature"]),
+        ("X-Hub-Ecdsa-Signature-Id", "platform-0"),
+        ("X-Hub-Ecdsa-Signature-Id", "platform-0")],
+}
+
+
+@pytest.mark.parametrize("case", sorted(REPEATED))
+def test_a_repeated_signature_header_is_refused(rp: RpHarness, case: str) -> None:
+    """Which of two signatures or key ids the platform sent is unknown, so the event is
+    refused whatever their order, as a missing or invalid signature is."""
+    body = installed_body(rp)
+    headers = [("Content-Type", "application/json"), *REPEATED[case](body)]
+    response = rp.client.post("/events", content=body, headers=headers)
+    assert response.status_code == 401, response.text
+    refusal = response.json()
+    assert refusal["error"] == "event_signature_invalid"
+    assert "more than once" in refusal["error_description"]
+    assert installations(rp) == []
+    assert post_event(rp, body).json()["status"] == "processed"
+
+
 def test_body_changed_after_signing_is_refused(rp: RpHarness) -> None:
     body = installed_body(rp)
     headers = sign_event(body)
