@@ -30,7 +30,7 @@ from .failure import (
     render_record,
 )
 from .inputs import InputError, url_problem, url_text_problem
-from .login_errors import CallbackRefused, InternalError
+from .login_errors import CallbackRefused, InternalError, LaunchRefused
 from .middleware import (
     BodyLimit,
     SecurityHeaders,
@@ -47,7 +47,20 @@ from .web import AppState, state_of, templates
 logger = logging.getLogger("relying_party")
 
 CALLBACK_PATH = "/auth/callback"
-"""The redirect endpoint: whatever refuses a request there ends on the failure page."""
+"""The redirect endpoint: whatever refuses a request there ends on the failure page, as it
+does on the standalone URL (:data:`relying_party.launch.LAUNCH_PATH`)."""
+
+
+def _refused(request: Request, detail: str, status: int) -> Response | None:
+    """The failure page for a request refused before it was read on the redirect endpoint
+    (the default contact) or the standalone URL (the partner's); None on other routes."""
+    if request.url.path == CALLBACK_PATH:
+        return failure_response(request, CallbackRefused(detail, status=status))
+    if request.url.path == launch.LAUNCH_PATH:
+        contact = state_of(request).settings.partner_support_contact
+        return failure_response(request, LaunchRefused(detail, status=status),
+                                FailureSource(kind=None, id=None, support_contact=contact))
+    return None
 
 
 async def _sign_in_failed(request: Request, exc: Exception) -> Response:
@@ -79,8 +92,8 @@ async def _invalid_input(request: Request, exc: Exception) -> Response:
     """Refused input, in the route's shape: JSON naming each field, the failure page for a
     callback, or a page saying why."""
     assert isinstance(exc, InputError)
-    if request.url.path == CALLBACK_PATH:
-        return failure_response(request, CallbackRefused(str(exc), status=exc.status))
+    if (refused := _refused(request, str(exc), exc.status)) is not None:
+        return refused
     if _wants_json(request):
         return JSONResponse(
             {"error": "invalid_request", "error_description": str(exc), "fields": exc.errors},
@@ -94,9 +107,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code in (204, 304):
         return Response(status_code=exc.status_code, headers=exc.headers)
-    if request.url.path == CALLBACK_PATH:
-        refused = CallbackRefused(f"HTTP {exc.status_code}: {exc.detail}", status=exc.status_code)
-        response = failure_response(request, refused)
+    detail = f"HTTP {exc.status_code}: {exc.detail}"
+    if (response := _refused(request, detail, exc.status_code)) is not None:
         response.headers.update(exc.headers or {})
         return response
     if _wants_json(request):

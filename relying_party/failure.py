@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .db import Database, ErrorRecord, SourceKind
-from .login_errors import CallbackRefused
+from .login_errors import RequestRefused
 from .oidc.errors import IdpError, IdpTimeout, LoginError
 from .settings import Settings
 from .web import state_of, templates
@@ -59,7 +59,7 @@ class SignInFailed(Exception):
 
 
 def status_for(error: LoginError) -> int:
-    if isinstance(error, CallbackRefused):
+    if isinstance(error, RequestRefused):
         return error.status
     if error.code in STATUS_BY_CODE:
         return STATUS_BY_CODE[error.code]

@@ -21,6 +21,9 @@ from .provider import client_for_installation
 from .web import state_of
 
 PARTNER_HOME = "/"
+LAUNCH_PATH = "/launch"
+"""Only ``GET``: another method ends on the failure page
+(:class:`relying_party.login_errors.LaunchRefused`, 405)."""
 _HINT = re.compile(r"[\w.@+\-]{1,256}")
 
 
@@ -61,4 +64,4 @@ async def launch(request: Request) -> Response:
     return await begin_login(request, client, return_to=PARTNER_HOME, login_hint=hint)
 
 
-routes = [Route("/launch", launch, methods=["GET"])]
+routes = [Route(LAUNCH_PATH, launch, methods=["GET"])]

@@ -172,17 +172,33 @@ class UnlicensedUser(LoginError):
     )
 
 
-class CallbackRefused(LoginError):
-    """The request to the redirect endpoint could not be read: a method other than GET (the
-    app asks for ``response_mode=query``), or input refused before it was read. ``status`` is
-    the 4xx it answers."""
-
-    code = "callback_refused"
-    default_message = _RETRY
+class RequestRefused(LoginError):
+    """A request to a route a sign-in passes through, refused before it was read. ``status``
+    is the 4xx it answers."""
 
     def __init__(self, detail: str, *, status: int = 400) -> None:
         super().__init__(detail)
         self.status = status
+
+
+class CallbackRefused(RequestRefused):
+    """The request to the redirect endpoint could not be read: a method other than GET (the
+    app asks for ``response_mode=query``), or input refused before it was read."""
+
+    code = "callback_refused"
+    default_message = _RETRY
+
+
+class LaunchRefused(RequestRefused):
+    """The standalone URL requested with a method other than GET (the platform opens it as a
+    link), or input refused before it was read: no sign-in is started."""
+
+    code = "launch_refused"
+    default_message = "This sign-in link is not valid. Please open the app again from the platform."
+    default_admin_hint = (
+        "The standalone URL (/launch) was requested otherwise than the platform opens it (a "
+        "method other than GET); opening the app from the platform works."
+    )
 
 
 class InternalError(LoginError):

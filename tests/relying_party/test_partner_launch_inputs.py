@@ -2,10 +2,13 @@
 or in both (``installation_id`` and ``talkdesk_installation_id``), is refused on the failure
 page naming it, rather than one of the values being picked. An installation id that names no
 installation is kept in the error log, and shown, with its control and invisible format
-characters (NUL, bidi overrides) escaped and cut to a bound."""
+characters (NUL, bidi overrides) escaped and cut to a bound. Any method but GET ends on the
+failure page too (405), starting no sign-in."""
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -96,3 +99,26 @@ def test_a_real_installation_id_is_logged_unchanged(rp: RpHarness) -> None:
     record = rp.assert_failure_page(response, status=502, code="idp_error",
                                     contact=PARTNER_CONTACT)
     assert record["source_id"] == INSTALLATION
+
+
+def _login_transactions(rp: RpHarness) -> int:
+    with closing(sqlite3.connect(rp.settings.db_path)) as db:
+        count: int = db.execute("SELECT COUNT(*) FROM login_transactions").fetchone()[0]
+    return count
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+def test_another_method_than_get_ends_on_the_failure_page(rp: RpHarness, method: str) -> None:
+    """As on ``/auth/callback``: a 405 with the partner contact and a reference, no sign-in
+    started."""
+    install(rp)
+    query = f"installation_id={INSTALLATION}&user_id={USERS['alice'].oid}"
+    response = rp.client.request(method, f"/launch?{query}", data={"installation_id": "x"})
+    record = rp.assert_failure_page(response, status=405, code="launch_refused",
+                                    contact=PARTNER_CONTACT)
+    assert "GET" in response.headers["allow"]
+    assert "location" not in response.headers
+    assert "rp_login" not in response.headers.get("set-cookie", "")
+    assert record["source_id"] is None
+    assert _login_transactions(rp) == 0
+    assert rp.client.get(f"/launch?{query}").status_code == 302
