@@ -8,7 +8,8 @@ UserInfo ``sub``, the user's group memberships (the ``groups`` claim, or its ove
 to Microsoft Graph) and, for an installation, the user's licence (``app.updated``). Only then,
 in one transaction, are the checks made again that the connection or installation may still
 sign people in, as the same client of the same provider, that the platform did not take the
-user's licence nor sign the user out (``user.logout``) since the sign-in began; and only after
+user's licence, uninstall the installation (reinstalled since) nor sign the user out
+(``user.logout``) since the sign-in began (:mod:`relying_party.in_flight`); and only after
 them is the identity mapped to a local user (a new one made, its e-mail address unique) and
 the session created, so a refused sign-in stores neither.
 """
@@ -27,6 +28,7 @@ from starlette.routing import Route
 from .authorization_response import check_response_issuer
 from .db import EmailTaken, LoginTransaction, Session, SessionGroups, User, digest
 from .failure import FailureSource, SignInFailed
+from .in_flight import check_not_outdated
 from .login import source_of
 from .login_errors import (
     AmbiguousCallback,
@@ -304,21 +306,6 @@ def check_licensed(rp: AppState, installation_id: str, platform_user_id: str,
         ), source)
 
 
-def check_not_logged_out(rp: AppState, tx: LoginTransaction, platform_user_id: str,
-                         source: FailureSource) -> None:
-    """A ``user.logout`` that arrived while this sign-in was in progress ends it, as it ends
-    the sessions the user started before it
-    (:meth:`relying_party.db.Database.log_out_platform_user`)."""
-    before = rp.db.platform_logouts.sign_ins_before(tx.source_id, platform_user_id)
-    if before is not None and tx.created_at <= before:
-        raise SignInFailed(StateExpired(
-            f"platform user {platform_user_id!r} was signed out (user.logout) during this "
-            f"sign-in, started at {tx.created_at.isoformat()}",
-            message="You were signed out while signing in. Please start again from the app.",
-            admin_hint="The platform signed the user out (user.logout) while this sign-in was in"
-            " progress; a new sign-in from the app works."), source)
-
-
 def _params(rp: AppState, request: Request) -> dict[str, str]:
     """The response's query parameters, each given once (RFC 6749 §3.1): a repeated one ends
     on the failure page before ``state`` is looked up, so nothing is spent. Only ``GET``: the
@@ -359,7 +346,7 @@ async def callback(request: Request) -> Response:
             )
         if signed_in.platform_user_id is not None:
             check_licensed(rp, tx.source_id, signed_in.platform_user_id, current.failure_source)
-            check_not_logged_out(rp, tx, signed_in.platform_user_id, current.failure_source)
+            check_not_outdated(rp, tx, signed_in.platform_user_id, current.failure_source)
         user = local_user(rp, client, signed_in, current.failure_source)
         rp.db.sessions.create(
             token,

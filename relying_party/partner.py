@@ -204,7 +204,7 @@ def _installed(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
         installation = replace(installation, created_at=existing.created_at,
                                last_login_at=existing.last_login_at)
     if existing is None or not existing.active:
-        rp.db.begin_installation(installation_id, created_at)
+        rp.db.begin_installation(installation_id, created_at, received_at=now)
     rp.db.installations.upsert(installation)
     rp.db.acknowledgements.start(installation_id, APPROVAL, now)
     rp.db.acknowledgements.forget(installation_id, CREDENTIALS)  # those credentials are gone

@@ -105,13 +105,16 @@ class Database:
             self.sessions.end_for_source("connection", connection_id)
             return self.connections.delete(connection_id)
 
-    def begin_installation(self, installation_id: str, since: datetime) -> None:
-        """A new lifetime of the installation, installed by an event created at ``since``:
-        the licences and trial of an earlier one go, and changes to them older than ``since``
-        are stale."""
+    def begin_installation(self, installation_id: str, since: datetime, *,
+                           received_at: datetime) -> None:
+        """A new lifetime of the installation, installed by an event created at ``since`` and
+        received at ``received_at``: the licences and trial of an earlier one go, changes to
+        them older than ``since`` are stale, and sign-ins begun until ``received_at`` make no
+        session."""
         with self.transaction():
             self.licences.begin(installation_id, since)
             self.trials.begin(installation_id, since)
+            self.installations.begin_lifetime(installation_id, received_at)
 
     def deactivate_installation(self, installation_id: str, at: datetime) -> bool:
         """Forget the credentials, licences, trial and acknowledgements of an uninstalled

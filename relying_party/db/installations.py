@@ -43,6 +43,10 @@ CREATE TABLE IF NOT EXISTS installation_lifecycle (
     last_event_at TEXT NOT NULL,
     uninstalled INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS installation_lifetimes (
+    installation_id TEXT PRIMARY KEY,
+    began_at TEXT NOT NULL
+);
 """
 _API_ROOT = "ALTER TABLE installations ADD COLUMN api_root TEXT NOT NULL DEFAULT ''"
 """A database from before the API root was kept: its installations have none until an event
@@ -235,6 +239,23 @@ class InstallationStore:
                 " last_event_at=excluded.last_event_at, uninstalled=excluded.uninstalled",
                 (installation_id, ts(mark.event_created_at), int(mark.uninstalled)),
             )
+
+    def begin_lifetime(self, installation_id: str, at: datetime) -> None:
+        """The ``app.installed`` that created or re-activated the installation arrived ``at``
+        (the RP's clock): every sign-in begun until then belongs to an earlier lifetime."""
+        self._sql.run(
+            "INSERT OR REPLACE INTO installation_lifetimes VALUES (?,?)",
+            (installation_id, ts(at)),
+        )
+
+    def lifetime_began(self, installation_id: str) -> datetime | None:
+        """When the installation's current lifetime began (:meth:`begin_lifetime`); None for
+        one installed before that was kept."""
+        row = self._sql.one(
+            "SELECT began_at FROM installation_lifetimes WHERE installation_id=?",
+            (installation_id,),
+        )
+        return dt(row["began_at"]) if row is not None else None
 
     def record_login(self, installation_id: str, at: datetime) -> None:
         self._sql.run(

@@ -23,6 +23,7 @@ from fake_op import (
 from httpx import Response
 
 from relying_party import Settings
+from relying_party.db import Database
 
 START = datetime(2026, 3, 1, 9, 0, 0, tzinfo=UTC)
 ADMIN_TOKEN = "test-admin-token-0123456789"
@@ -180,3 +181,14 @@ def launch(rp: RpHarness, user: str = "alice", hint: str | None = None) -> Respo
     hint = hint or USERS[user].oid
     location = rp.start(f"/launch?installation_id={INSTALLATION}&user_id={hint}")
     return rp.client.get(rp.op.approve(location, user))
+
+
+def callback_url(rp: RpHarness, user: str = "alice") -> str:
+    """Launch for ``user`` and sign in at the provider; the callback is not followed yet."""
+    location = rp.start(f"/launch?installation_id={INSTALLATION}&user_id={USERS[user].oid}")
+    return rp.op.approve(location, user)
+
+
+def database(rp: RpHarness) -> Database:
+    db: Database = rp.client.app.state.rp.db  # type: ignore[attr-defined]
+    return db

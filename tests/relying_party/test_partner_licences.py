@@ -20,13 +20,13 @@ from rp_support import (
     INSTALLATION,
     PARTNER_CONTACT,
     RpHarness,
+    callback_url,
+    database,
     install,
     launch,
     outcome,
     post_event,
 )
-
-from relying_party.db import Database
 
 ALICE, BOB = USERS["alice"].oid, USERS["bob"].oid
 MESSAGE = ("Your account does not have a licence for this app. Please ask your administrator "
@@ -61,11 +61,6 @@ def installation(rp: RpHarness) -> dict[str, Any]:
     return stored
 
 
-def database(rp: RpHarness) -> Database:
-    db: Database = rp.client.app.state.rp.db  # type: ignore[attr-defined]
-    return db
-
-
 def browser(rp: RpHarness) -> AppClient:
     """Another browser on the same app."""
     return AppClient(rp.client.app, follow_redirects=False)
@@ -77,12 +72,6 @@ def launch_in(rp: RpHarness, client: AppClient, user: str, hint: str | None = No
     started = client.get(f"/launch?installation_id={INSTALLATION}&user_id={hint or user}")
     assert started.status_code == 302, started.text
     return client.get(rp.op.approve(started.headers["location"], user)).status_code
-
-
-def callback_url(rp: RpHarness, user: str = "alice") -> str:
-    """Launch for ``user`` and sign in at the provider; the callback is not followed yet."""
-    location = rp.start(f"/launch?installation_id={INSTALLATION}&user_id={USERS[user].oid}")
-    return rp.op.approve(location, user)
 
 
 def assert_unlicensed(rp: RpHarness, response: Any) -> dict[str, object]:

@@ -8,9 +8,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from fake_op import TID, USERS, event
-from rp_support import INSTALLATION, PARTNER_CONTACT, RpHarness, install, launch, post_event
-
-from relying_party.db import Database
+from rp_support import (
+    INSTALLATION,
+    PARTNER_CONTACT,
+    RpHarness,
+    callback_url,
+    database,
+    install,
+    launch,
+    post_event,
+)
 
 
 def logout_event(created_at: datetime, user: str = "alice") -> bytes:
@@ -23,17 +30,6 @@ def log_out(rp: RpHarness, created_at: datetime, user: str = "alice") -> str:
     assert response.status_code == 200, response.text
     outcome: str = response.json()["outcome"]
     return outcome
-
-
-def callback_url(rp: RpHarness, user: str = "alice") -> str:
-    """Launch for ``user`` and sign in at the provider; the callback is not followed yet."""
-    location = rp.start(f"/launch?installation_id={INSTALLATION}&user_id={USERS[user].oid}")
-    return rp.op.approve(location, user)
-
-
-def database(rp: RpHarness) -> Database:
-    db: Database = rp.client.app.state.rp.db  # type: ignore[attr-defined]
-    return db
 
 
 def test_a_sign_in_in_progress_when_the_user_logs_out_makes_no_session(rp: RpHarness) -> None:
