@@ -334,12 +334,14 @@ class InstallationRegistry:
             self._app_versions.clear()
             self._users.clear()
 
-    def forget_tenant(self, tenant_id: str) -> None:
-        """Drop every installation of a deleted tenant (its account), active or not."""
+    def forget_tenant(self, tenant_id: str) -> list[str]:
+        """Drop every installation of a deleted tenant (its account), active or not; their ids."""
         with self._lock:
-            for key in [k for k, i in self._by_id.items() if i.tenant.id == tenant_id]:
+            forgotten = [k for k, i in self._by_id.items() if i.tenant.id == tenant_id]
+            for key in forgotten:
                 del self._by_id[key]
                 self._users.pop(key, None)
+            return forgotten
 
     def require_active(self, installation_id: str) -> Installation:
         current = self.get(installation_id)

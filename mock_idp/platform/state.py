@@ -18,6 +18,7 @@ is for the app to decide.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -33,7 +34,7 @@ from .acknowledgements import ACKNOWLEDGEMENT_WINDOW, check_reason
 from .app_directory import AppDirectory
 from .delivery import RETRY_DELAYS, DeliveryAttempt, EventDispatcher, EventResult
 from .envelope import Envelope
-from .errors import InvalidField, NotFound
+from .errors import InvalidField, NotFound, NotInstalled
 from .installations import Installation, InstallationRegistry, TenantRef
 from .licences import check_subscription, user_ids
 from .signing import EventKeyRing
@@ -204,6 +205,19 @@ class PlatformState:
         self._remove_secrets(installation)
         body = events.app_uninstalled(installation, base_url=base, now=self.clock.now())
         return await self.send(installation, body)
+
+    async def end_tenant(self, tenant_id: str, *, base_url: str | None = None
+                         ) -> list[EventResult]:
+        """A deleted tenant's installations: each active one ends as :meth:`uninstall` ends it
+        (``app.trial_ended`` for an active trial, then ``app.uninstalled``), then every one is
+        forgotten with its stored events and queued retries, so nothing more goes out for it."""
+        base = self.base_url(base_url)
+        results = []
+        for installation in self.registry.in_tenant(tenant_id):
+            with contextlib.suppress(NotInstalled):  # ended meanwhile by another request
+                results.append(await self.uninstall(installation.installation_id, base_url=base))
+        self.dispatcher.drop(set(self.registry.forget_tenant(tenant_id)))
+        return results
 
     async def update(
         self,
