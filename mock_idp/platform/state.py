@@ -116,7 +116,10 @@ class PlatformState:
     ) -> EventResult:
         """Install ``app_id`` in ``tenant`` with a new id and secret, and a trial of
         ``trial_days`` that starts once the app approves the installation; send
-        ``app.installed``."""
+        ``app.installed``. ``client_id`` names the app registration when ``app_id`` is the
+        partner app's own id; without it ``app_id`` names the registration, and the installation
+        takes the registration's client id as its app id. A registration has one active
+        installation per tenant (:meth:`InstallationRegistry.install`)."""
         base = self.base_url(base_url)
         if events_url is not None:
             check_events_url(events_url)
@@ -127,7 +130,8 @@ class PlatformState:
         if app is None:
             field = "client_id" if client_id else "app_id"
             raise NotFound(f"no app {client_id or app_id!r} in tenant {ref.id}", field=field)
-        if client_id is None:
+        named_client = client_id is not None
+        if not named_client:
             app_id = app.client_id  # the registration's spelling of its own id
         client_id = app.client_id
         events_url = check_events_url(events_url or app.events_url)
@@ -136,7 +140,7 @@ class PlatformState:
             app_id=app_id,
             tenant=ref,
             events_url=events_url,
-            client_id=client_id,
+            client_id=client_id if named_client else None,
             app_version_name=app_version_name,
             trial=trial,
         )
