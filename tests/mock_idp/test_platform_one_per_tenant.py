@@ -4,25 +4,17 @@ the install names. A refused install stores nothing and sends nothing."""
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from asgi_client import AppClient
+from test_platform_trials import events_url
 
 TENANT_ID = "6f2c1a9e-3b7d-4e58-a1c4-92d0b7e5f318"
 CLIENT_ID = "2b8e4f61-9c3a-4d7e-b5f2-08a6c1d9e473"
 APP = f"/graph/{TENANT_ID}/v1.0/applications(appId='{CLIENT_ID}')"
-
-
-@pytest.fixture
-def events_url() -> Iterator[str]:
-    """A loopback URL whose port is bound but not listening: deliveries fail, race-free."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}/events"
+__all__ = ["events_url"]  # a fixture shared with the trial tests
 
 
 def install(client: AppClient, events_url: str, **body: str) -> httpx.Response:

@@ -5,8 +5,6 @@ and queued retries: nothing more goes out for them."""
 from __future__ import annotations
 
 import asyncio
-import socket
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -14,27 +12,14 @@ import httpx
 import loops
 import pytest
 from asgi_client import AppClient
-from test_platform_trials import START, approve, install, sent
+from test_platform_trials import START, approve, events_url, fresh_clock, install, sent
 
 from mock_idp.clock import MockClock
 from mock_idp.platform import DeliveryAttempt, EventDispatcher, EventKeyRing
 
 TENANT_ID = "6f2c1a9e-3b7d-4e58-a1c4-92d0b7e5f318"
-
-
-@pytest.fixture(autouse=True)
-def fresh_clock(clock: MockClock) -> Iterator[None]:
-    clock.set(START)
-    clock.freeze()
-    yield
-
-
-@pytest.fixture
-def events_url() -> Iterator[str]:
-    """A loopback URL whose port is bound but not listening: deliveries fail, race-free."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}/events"
+__all__ = ["events_url", "fresh_clock"]  # fixtures shared with the trial tests
+pytestmark = pytest.mark.usefixtures("fresh_clock")
 
 
 def deliveries(client: AppClient) -> dict[str, Any]:
