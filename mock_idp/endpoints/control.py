@@ -41,6 +41,7 @@ from .payload import (
     parse_datetime,
     read_object,
 )
+from .platform import request_base_url
 
 MAX_SHIFT = timedelta(days=100 * 365)
 MAX_LOG_LIMIT = 2000
@@ -195,7 +196,9 @@ async def update_tenant(request: Request) -> Response:
 
 
 async def delete_tenant(request: Request) -> Response:
-    """The tenant, its sessions, codes and refresh tokens, and its platform installations."""
+    """The tenant, its sessions, codes and refresh tokens, and its platform installations: each
+    active one ends as ``DELETE /_mock/installations/{id}`` ends one, then all are forgotten with
+    their events and queued retries (:meth:`~mock_idp.platform.PlatformState.end_tenant`)."""
     store = idp(request).store
     segment = request.path_params["tenant"]
     tenant = store.resolve_tenant(segment)
@@ -209,7 +212,7 @@ async def delete_tenant(request: Request) -> Response:
         del store.codes[code]
     for token in [k for k, t in store.refresh_tokens.items() if t.tenant_id == tenant.id]:
         del store.refresh_tokens[token]
-    idp(request).platform.registry.forget_tenant(tenant.id)
+    await idp(request).platform.end_tenant(tenant.id, base_url=request_base_url(request))
     return Response(status_code=204)
 
 

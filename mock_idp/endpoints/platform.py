@@ -118,8 +118,8 @@ async def platform_user(request: Request) -> Response:
     except BearerError:
         return await userinfo(request, graph=True)  # its 401, with the challenge
     client_id = str(claims.get("appid") or claims.get("azp") or "")
-    installed = platform(request).registry.in_tenant(str(claims.get("tid", "")))
-    if not any(i.client_id.lower() == client_id.lower() for i in installed):
+    registry = platform(request).registry
+    if registry.find(tenant_id=str(claims.get("tid", "")), client_id=client_id) is None:
         message = "The token's app has no active installation in the user's tenant."
         return JSONResponse({"error": {"code": "Authorization_RequestDenied", "message": message}},
                             status_code=403)

@@ -15,6 +15,11 @@ it is a forged event's, which is sent once at most.
 
 Every attempt posts the same bytes (same event id); the signature is recomputed per attempt with
 the active key. Every attempt is written to the delivery log.
+
+:meth:`EventDispatcher.drop` forgets a deleted tenant's installations' events and retries.
+
+Long because: the event store, the retry queue, the attempts in flight and the log share one
+lock, and the code that reads or changes them together stays in one class.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -108,12 +113,14 @@ class _Send:
     headers: tuple[tuple[str, str], ...] | None = None
     """A forged event's own signature headers: sent as they are, and never retried."""
     forgery: str | None = None
+    installation_id: str | None = None
 
 
 @dataclass(frozen=True)
 class _Flight:
     send: _Send
     generation: int
+    dropped: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -281,6 +288,17 @@ class EventDispatcher:
             self._queue.clear()
             self._log.clear()
 
+    def drop(self, installation_ids: Collection[str]) -> None:
+        """Forget the events about ``installation_ids`` and their queued attempts; their
+        attempts in flight are logged but never retried."""
+        with self._lock:
+            for event_id, sent in list(self._events.items()):
+                if sent["data"].get("installation_id") in installation_ids:
+                    del self._events[event_id], self._urls[event_id]
+            self._queue = [s for s in self._queue if s.installation_id not in installation_ids]
+            self._in_flight.update({t: replace(f, dropped=True) for t, f in self._in_flight.items()
+                                    if f.send.installation_id in installation_ids})
+
     def _first_send(self, url: str, envelope: Envelope, *, redelivery: bool) -> _Send:
         return _Send(
             event_id=envelope["id"],
@@ -290,6 +308,7 @@ class EventDispatcher:
             attempt=1,
             due=self.clock.now(),
             redelivery=redelivery,
+            installation_id=envelope["data"].get("installation_id"),
         )
 
     def _start_due(self, *, background: bool) -> list[asyncio.Task[DeliveryAttempt]]:
@@ -319,16 +338,23 @@ class EventDispatcher:
         if not task.cancelled() and (exc := task.exception()) is not None:
             log.error("a platform event delivery failed in the mock", exc_info=exc)
 
+    def _kept(self, generation: int) -> bool:
+        """Whether the running attempt may be queued again: no reset or drop since it began."""
+        task = asyncio.current_task()
+        return generation == self._generation and not (task and self._in_flight[task].dropped)
+
     async def _attempt(self, send: _Send, generation: int) -> DeliveryAttempt:
         try:
             record = await self._post(send)
         except asyncio.CancelledError:
             with self._lock:
-                if generation == self._generation and send.headers is None:
+                if self._kept(generation) and send.headers is None:
                     self._queue.append(send)
             raise
         with self._lock:
             if generation == self._generation:
+                if record.next_retry_at is not None and not self._kept(generation):
+                    record = replace(record, next_retry_at=None, outcome="failed")
                 self._log.append(record)
                 if record.next_retry_at is not None:
                     self._queue.append(

@@ -6,9 +6,12 @@ installation also hands out a key pair (:class:`InstallationKey`), which ``app.i
 as Talkdesk's does; rotation renews both, and ``app.credentials_rotated`` carries both
 (docs.talkdesk.com/reference/appcredentials_rotated lists the key pair among its members).
 
-One active installation per (app, tenant). An uninstalled installation stays readable by id, with
-``state == "uninstalled"`` (``"rejected"`` when the app rejected it through the Apps API), so a
-test can still inspect it; installing the same app again creates a new installation id.
+One active installation per (app, tenant): app ids compare ignoring case, and an app registration
+(``client_id``) has one active installation per tenant whatever app id it was installed under,
+so a sign-in by that client belongs to one installation. An uninstalled installation stays
+readable by id, with ``state == "uninstalled"`` (``"rejected"`` when the app rejected it through
+the Apps API), so a test can still inspect it; installing the same app again creates a new
+installation id.
 
 Each installation also keeps the app's acknowledgements (:mod:`.acknowledgements`): its answer to
 the installation, and the latest credential rotation with its grace period.
@@ -161,21 +164,31 @@ class InstallationRegistry:
         trial: Trial | None = None,
     ) -> Installation:
         """A new installation with fresh credentials for ``client_id`` (default ``app_id``),
-        and the ``trial`` the customer chose, if any."""
+        and the ``trial`` the customer chose, if any. :class:`AlreadyInstalled` when the app
+        (``app_id``, case ignored) or the registration (``client_id``, named as ``app_id`` when
+        it defaults to it) has an active installation in the tenant."""
         now = self.clock.now()
+        client = client_id or app_id
         with self._lock:
             if self.find(app_id=app_id, tenant_id=tenant.id) is not None:
                 raise AlreadyInstalled(
                     f"app {app_id} is already installed in tenant {tenant.id}", field="app_id"
                 )
+            taken = self.find(client_id=client, tenant_id=tenant.id)
+            if taken is not None:
+                raise AlreadyInstalled(
+                    f"app registration {client} is already installed in tenant {tenant.id} "
+                    f"(installation {taken.installation_id}, app {taken.app_id})",
+                    field="client_id" if client_id else "app_id",
+                )
             installation_id = new_hex_id()
             installation = Installation(
                 installation_id=installation_id,
                 app_id=app_id,
-                app_version_id=self._app_versions.setdefault(app_id, new_hex_id()),
+                app_version_id=self._app_versions.setdefault(app_id.lower(), new_hex_id()),
                 app_version_name=app_version_name,
                 tenant=tenant,
-                client_id=client_id or app_id,
+                client_id=client,
                 credential=self._new_secret(now, installation_id),
                 key=InstallationKey.generate(),
                 events_url=events_url,
@@ -291,17 +304,16 @@ class InstallationRegistry:
             )
         return found
 
-    def find(self, *, app_id: str, tenant_id: str) -> Installation | None:
-        """The active installation of ``app_id`` in ``tenant_id``, if any."""
+    def find(self, *, tenant_id: str, app_id: str | None = None, client_id: str | None = None
+             ) -> Installation | None:
+        """The active installation in ``tenant_id`` of ``app_id`` or of the registration
+        ``client_id`` (either compared ignoring case), if any."""
+        def matches(mine: str, wanted: str | None) -> bool:
+            return wanted is None or mine.lower() == wanted.lower()
+
         with self._lock:
-            return next(
-                (
-                    i
-                    for i in self._by_id.values()
-                    if i.active and i.app_id == app_id and i.tenant.id == tenant_id
-                ),
-                None,
-            )
+            return next((i for i in self.in_tenant(tenant_id)
+                         if matches(i.app_id, app_id) and matches(i.client_id, client_id)), None)
 
     def all(self) -> list[Installation]:
         with self._lock:
@@ -314,11 +326,10 @@ class InstallationRegistry:
     def note_sign_in(self, *, tenant_id: str, client_id: str, user_id: str) -> Installation | None:
         """Record that ``user_id`` signed in to the installed app; returns the installation."""
         with self._lock:
-            for installation in self.in_tenant(tenant_id):
-                if installation.client_id == client_id:
-                    self._users[installation.installation_id].add(user_id)
-                    return installation
-        return None
+            installation = self.find(tenant_id=tenant_id, client_id=client_id)
+            if installation is not None:
+                self._users[installation.installation_id].add(user_id)
+            return installation
 
     def users(self, installation_id: str) -> frozenset[str]:
         with self._lock:
@@ -334,12 +345,14 @@ class InstallationRegistry:
             self._app_versions.clear()
             self._users.clear()
 
-    def forget_tenant(self, tenant_id: str) -> None:
-        """Drop every installation of a deleted tenant (its account), active or not."""
+    def forget_tenant(self, tenant_id: str) -> list[str]:
+        """Drop every installation of a deleted tenant (its account), active or not; their ids."""
         with self._lock:
-            for key in [k for k, i in self._by_id.items() if i.tenant.id == tenant_id]:
+            forgotten = [k for k, i in self._by_id.items() if i.tenant.id == tenant_id]
+            for key in forgotten:
                 del self._by_id[key]
                 self._users.pop(key, None)
+            return forgotten
 
     def require_active(self, installation_id: str) -> Installation:
         current = self.get(installation_id)

@@ -18,6 +18,7 @@ is for the app to decide.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -33,7 +34,7 @@ from .acknowledgements import ACKNOWLEDGEMENT_WINDOW, check_reason
 from .app_directory import AppDirectory
 from .delivery import RETRY_DELAYS, DeliveryAttempt, EventDispatcher, EventResult
 from .envelope import Envelope
-from .errors import InvalidField, NotFound
+from .errors import InvalidField, NotFound, NotInstalled
 from .installations import Installation, InstallationRegistry, TenantRef
 from .licences import check_subscription, user_ids
 from .signing import EventKeyRing
@@ -115,7 +116,10 @@ class PlatformState:
     ) -> EventResult:
         """Install ``app_id`` in ``tenant`` with a new id and secret, and a trial of
         ``trial_days`` that starts once the app approves the installation; send
-        ``app.installed``."""
+        ``app.installed``. ``client_id`` names the app registration when ``app_id`` is the
+        partner app's own id; without it ``app_id`` names the registration, and the installation
+        takes the registration's client id as its app id. A registration has one active
+        installation per tenant (:meth:`InstallationRegistry.install`)."""
         base = self.base_url(base_url)
         if events_url is not None:
             check_events_url(events_url)
@@ -126,7 +130,8 @@ class PlatformState:
         if app is None:
             field = "client_id" if client_id else "app_id"
             raise NotFound(f"no app {client_id or app_id!r} in tenant {ref.id}", field=field)
-        if client_id is None:
+        named_client = client_id is not None
+        if not named_client:
             app_id = app.client_id  # the registration's spelling of its own id
         client_id = app.client_id
         events_url = check_events_url(events_url or app.events_url)
@@ -135,7 +140,7 @@ class PlatformState:
             app_id=app_id,
             tenant=ref,
             events_url=events_url,
-            client_id=client_id,
+            client_id=client_id if named_client else None,
             app_version_name=app_version_name,
             trial=trial,
         )
@@ -204,6 +209,19 @@ class PlatformState:
         self._remove_secrets(installation)
         body = events.app_uninstalled(installation, base_url=base, now=self.clock.now())
         return await self.send(installation, body)
+
+    async def end_tenant(self, tenant_id: str, *, base_url: str | None = None
+                         ) -> list[EventResult]:
+        """A deleted tenant's installations: each active one ends as :meth:`uninstall` ends it
+        (``app.trial_ended`` for an active trial, then ``app.uninstalled``), then every one is
+        forgotten with its stored events and queued retries, so nothing more goes out for it."""
+        base = self.base_url(base_url)
+        results = []
+        for installation in self.registry.in_tenant(tenant_id):
+            with contextlib.suppress(NotInstalled):  # ended meanwhile by another request
+                results.append(await self.uninstall(installation.installation_id, base_url=base))
+        self.dispatcher.drop(set(self.registry.forget_tenant(tenant_id)))
+        return results
 
     async def update(
         self,
