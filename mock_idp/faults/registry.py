@@ -45,15 +45,17 @@ class _KeySetChange:
 class FaultRegistry:
     """Armed faults, taken by the endpoints they match; the provider's ``faults`` part.
 
-    A fault whose uses are spent stays listed (``times`` 0) while its effect lasts: a key-set
-    fault until the JWKS has been served once more (the read that checks its token)."""
+    A fault whose uses are spent stays listed (``times`` 0) while its effect lasts: a hang while
+    it holds a request, a key-set fault until the JWKS has been served once more (the read that
+    checks its token). Clearing a fault ends its effect: it releases the requests it holds."""
 
     def __init__(self, clock: Clock, keys: KeyRing) -> None:
         self._clock = clock
         self._keys = keys
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
-        self._generation = 0
+        self._holding: dict[str, int] = {}
+        """How many requests each hang holds, by fault id."""
         self._key_sets: dict[str, _KeySetChange] = {}
         """Key-set changes by fault id, the one made last at the end."""
         self._stray_rsa: rsa.RSAPrivateKey | None = None
@@ -73,7 +75,6 @@ class FaultRegistry:
     def clear(self, fault_id: str | None = None) -> int:
         """Disarm one fault, or all of them, and end what they still do (a JWKS change)."""
         with self._lock:
-            self._generation += 1
             gone = [f for f in self._faults if fault_id is None or f.id == fault_id]
             for fault in gone:
                 self._drop(fault)
@@ -82,6 +83,7 @@ class FaultRegistry:
     def _drop(self, fault: Fault) -> None:
         """Remove ``fault`` and its key-set change; the caller holds the lock."""
         self._faults = [f for f in self._faults if f is not fault]
+        self._holding.pop(fault.id, None)
         change = self._key_sets.pop(fault.id, None)
         if change is not None and change.added is not None:
             self._keys.remove_published(change.added)
@@ -94,7 +96,9 @@ class FaultRegistry:
                     fault.hits += 1
                     if fault.times is not None:
                         fault.times -= 1
-                    if fault.kind in KEY_SET_KINDS:
+                    if fault.kind == "hang":
+                        self._holding[fault.id] = self._holding.get(fault.id, 0) + 1
+                    elif fault.kind in KEY_SET_KINDS:
                         change = self._key_sets.pop(fault.id, None) or _KeySetChange(fault.kind)
                         self._key_sets[fault.id] = change
                     elif fault.times == 0:
@@ -112,7 +116,7 @@ class FaultRegistry:
             annotate(request.scope, response_note(fault, endpoint))
             if fault.kind == "latency":
                 await asyncio.sleep(float(fault.params["delay_ms"]) / 1000)
-            elif not await self._hang(float(fault.params["seconds"])):
+            elif not await self._hang(fault):
                 return JSONResponse({"error": "temporarily_unavailable"}, status_code=504)
             fault = self._take(endpoint, scope, RESPONSE_KINDS - {"latency", "hang"})
         if fault is None:
@@ -120,17 +124,34 @@ class FaultRegistry:
         annotate(request.scope, response_note(fault, endpoint))
         return responses.render(fault, request, endpoint, scope)
 
-    async def _hang(self, seconds: float) -> bool:
-        """Hold the request open, in real time, until ``seconds`` pass (``False``: the caller
-        answers 504) or faults are cleared (``True``: the request carries on)."""
+    async def _hang(self, fault: Fault) -> bool:
+        """Hold the request open, in real time, until the hang's ``seconds`` pass (``False``:
+        the caller answers 504) or ``fault`` is cleared (``True``: the request carries on)."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + seconds
-        generation = self._generation
-        while loop.time() < deadline:
-            if generation != self._generation:
-                return True
-            await asyncio.sleep(min(0.02, max(deadline - loop.time(), 0)))
-        return generation != self._generation
+        deadline = loop.time() + float(fault.params["seconds"])
+        try:
+            while loop.time() < deadline:
+                if self._cleared(fault):
+                    return True
+                await asyncio.sleep(min(0.02, max(deadline - loop.time(), 0)))
+            return self._cleared(fault)
+        finally:
+            self._release(fault)
+
+    def _cleared(self, fault: Fault) -> bool:
+        with self._lock:
+            return all(f is not fault for f in self._faults)
+
+    def _release(self, fault: Fault) -> None:
+        """One request ``fault`` held is done; a spent hang goes with the last of them."""
+        with self._lock:
+            left = self._holding.get(fault.id, 0) - 1
+            if left > 0:
+                self._holding[fault.id] = left
+            elif fault.id in self._holding:
+                del self._holding[fault.id]
+                if fault.times == 0:
+                    self._drop(fault)
 
     # -- token faults -------------------------------------------------------------------------
     def id_token_tamper(self, endpoint: str, scope: Scope, *,

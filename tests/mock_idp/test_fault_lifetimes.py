@@ -3,12 +3,19 @@ requests a ``hang`` holds; both end with the fault that made them, and only with
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+import httpx
 import jwt
 import pytest
 from asgi_client import AppClient
 from idp_testkit import TENANT, get_code, paths, redeem
+
+from mock_idp import create_app, run_in_thread
+from mock_idp.config import IdpConfig
 
 V2 = paths(TENANT, "2.0")
 
@@ -94,3 +101,75 @@ def test_clearing_a_spent_kid_fault_by_id_undoes_its_change(client: AppClient) -
     assert client.delete(f"/_mock/faults/{fault['id']}").status_code == 204
     assert jwks(client) == before
     assert client.delete(f"/_mock/faults/{fault['id']}").status_code == 404
+
+
+# --- hang: held until its time is up or that fault is cleared -------------------------------
+
+@pytest.fixture
+def live() -> Iterator[str]:
+    with run_in_thread(create_app(IdpConfig.default()), log_level="critical") as server:
+        yield server.base_url
+
+
+def held(http: httpx.Client, pool: ThreadPoolExecutor, live: str,
+         fault: dict[str, Any]) -> Future[httpx.Response]:
+    """A discovery request, once ``fault`` (a hang) holds it."""
+    pending = pool.submit(httpx.get, f"{live}{V2['discovery']}", timeout=30)
+    deadline = time.monotonic() + 10
+    while not any(f["id"] == fault["id"] and f["hits"] for f in
+                  http.get("/_mock/faults").json()["faults"]):
+        assert time.monotonic() < deadline, "the request never reached the hang"
+        time.sleep(0.01)
+    return pending
+
+
+def test_a_refused_clear_releases_nothing(live: str) -> None:
+    with httpx.Client(base_url=live) as http, ThreadPoolExecutor(1) as pool:
+        hang = http.post("/_mock/faults", json={"kind": "hang", "endpoint": "discovery",
+                                                "seconds": 0.6}).json()
+        started = time.perf_counter()
+        pending = held(http, pool, live, hang)
+        assert http.delete("/_mock/faults/no-such-fault").status_code == 404
+        assert pending.result(timeout=10).status_code == 504
+        assert time.perf_counter() - started >= 0.6
+
+
+def test_clearing_another_fault_leaves_the_hang_holding(live: str) -> None:
+    with httpx.Client(base_url=live) as http, ThreadPoolExecutor(1) as pool:
+        hang = http.post("/_mock/faults", json={"kind": "hang", "endpoint": "discovery",
+                                                "seconds": 0.6}).json()
+        other = http.post("/_mock/faults", json={"kind": "status", "endpoint": "token"}).json()
+        started = time.perf_counter()
+        pending = held(http, pool, live, hang)
+        assert http.delete(f"/_mock/faults/{other['id']}").status_code == 204
+        assert pending.result(timeout=10).status_code == 504
+        assert time.perf_counter() - started >= 0.6
+        assert http.get("/_mock/faults").json()["faults"] == []
+
+
+def test_a_one_shot_hang_holding_a_request_is_cleared_by_its_id(live: str) -> None:
+    with httpx.Client(base_url=live) as http, ThreadPoolExecutor(1) as pool:
+        hang = http.post("/_mock/faults", json={"kind": "hang", "endpoint": "discovery",
+                                                "seconds": 30}).json()
+        started = time.perf_counter()
+        pending = held(http, pool, live, hang)
+        listed = http.get("/_mock/faults").json()["faults"]
+        assert [(f["id"], f["times"]) for f in listed] == [(hang["id"], 0)]
+        assert http.delete(f"/_mock/faults/{hang['id']}").status_code == 204
+        assert pending.result(timeout=10).status_code == 200
+        assert time.perf_counter() - started < 10
+        assert http.delete(f"/_mock/faults/{hang['id']}").status_code == 404
+
+
+def test_clearing_one_hang_leaves_another_holding(live: str) -> None:
+    with httpx.Client(base_url=live) as http, ThreadPoolExecutor(2) as pool:
+        first = http.post("/_mock/faults", json={"kind": "hang", "endpoint": "discovery",
+                                                 "seconds": 1.5}).json()
+        held_first = held(http, pool, live, first)
+        second = http.post("/_mock/faults", json={"kind": "hang", "endpoint": "discovery",
+                                                  "seconds": 30}).json()
+        held_second = held(http, pool, live, second)
+        assert http.delete(f"/_mock/faults/{second['id']}").status_code == 204
+        assert held_second.result(timeout=10).status_code == 200
+        assert not held_first.done()
+        assert held_first.result(timeout=10).status_code == 504
