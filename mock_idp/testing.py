@@ -1,8 +1,7 @@
 """Running the mock provider from tests: a real server on an ephemeral port, in a thread.
 
 ``run_in_thread(app)`` serves any ASGI app (from :mod:`mock_idp.serving`, re-exported here);
-:class:`MockIdp` starts the provider itself and
-offers helpers that arrange the directory through its Graph-shaped API::
+:class:`MockIdp` starts the provider, with helpers arranging it through its Graph-shaped API::
 
     with MockIdp() as idp:
         secret = idp.add_secret(REFERENCE_RP_CLIENT_ID, end=timedelta(days=1))
@@ -38,6 +37,7 @@ from .serving import (
     server_config,
     url_host,
 )
+from .testing_checks import clock_move
 from .testing_records import MockIdpError, RegisteredApp, TestGroup, TestUser
 from .tls import TlsFiles, tls_files_with
 
@@ -145,8 +145,8 @@ class MockIdp:
     def advance(self, *, seconds: float = 0, minutes: float = 0, hours: float = 0,
                 days: float = 0) -> datetime:
         """Move the provider's clock forward (every expiry follows); returns the new now."""
-        return self.clock.advance(timedelta(seconds=seconds, minutes=minutes, hours=hours,
-                                            days=days))
+        return self.clock.advance(clock_move(self.clock, seconds=seconds, minutes=minutes,
+                                             hours=hours, days=days))
 
     def graph(self, method: str, path: str, *, json: dict[str, Any] | None = None,
               tenant: str | None = None, expect: tuple[int, ...] = ()) -> httpx.Response:
