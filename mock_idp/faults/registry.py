@@ -10,7 +10,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from ..clock import Clock
 from ..errors import EntraError
@@ -117,7 +117,7 @@ class FaultRegistry:
             if fault.kind == "latency":
                 await asyncio.sleep(float(fault.params["delay_ms"]) / 1000)
             elif not await self._hang(fault):
-                return JSONResponse({"error": "temporarily_unavailable"}, status_code=504)
+                return responses.timed_out(request, endpoint)
             fault = self._take(endpoint, scope, RESPONSE_KINDS - {"latency", "hang"})
         if fault is None:
             return None

@@ -12,7 +12,7 @@ import httpx
 import jwt
 import pytest
 from asgi_client import AppClient
-from idp_testkit import TENANT, get_code, paths, redeem
+from idp_testkit import TENANT, auth_params, get_code, paths, redeem
 
 from mock_idp import create_app, run_in_thread
 from mock_idp.config import IdpConfig
@@ -173,3 +173,23 @@ def test_clearing_one_hang_leaves_another_holding(live: str) -> None:
         assert held_second.result(timeout=10).status_code == 200
         assert not held_first.done()
         assert held_first.result(timeout=10).status_code == 504
+
+
+# --- a hang that runs its course: answered like the other HTTP-level faults -----------------
+
+def test_a_timed_out_hang_at_a_browser_endpoint_is_a_504_page(client: AppClient) -> None:
+    arm(client, kind="hang", endpoint="authorize", seconds=0)
+    response = client.get(V2["authorize"], params=auth_params())
+    assert response.status_code == 504 and "location" not in response.headers
+    assert response.headers["content-type"].startswith("text/html")
+    assert "AADSTS90033" in response.text
+
+
+def test_a_timed_out_hang_at_an_api_endpoint_is_entra_json(client: AppClient) -> None:
+    arm(client, kind="hang", endpoint="token", seconds=0)
+    response = redeem(client, get_code(client))
+    assert response.status_code == 504
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert body["error"] == "temporarily_unavailable" and body["error_codes"] == [90033]
+    assert body["error_description"].startswith("AADSTS90033")
