@@ -27,7 +27,6 @@ from cryptography.hazmat.primitives import serialization
 from . import totp
 from .clock import MockClock
 from .config import SINGLE_TENANT, IdpConfig
-from .directory_roles import BUILT_IN
 from .outgoing import default_trust
 from .serving import (
     RunningServer,
@@ -37,7 +36,7 @@ from .serving import (
     server_config,
     url_host,
 )
-from .testing_checks import clock_move
+from .testing_checks import clock_move, directory_role_id
 from .testing_records import MockIdpError, RegisteredApp, TestGroup, TestUser
 from .tls import TlsFiles, tls_files_with
 
@@ -275,7 +274,8 @@ class MockIdp:
         """Give ``user`` (UPN or id) a built-in directory role by name, e.g. "Global
         Administrator" (Graph ``roleManagement/directory/roleAssignments``)."""
         self.graph("POST", "roleManagement/directory/roleAssignments", tenant=tenant, json={
-            "principalId": user, "roleDefinitionId": BUILT_IN[role], "directoryScopeId": "/"})
+            "principalId": user, "roleDefinitionId": directory_role_id(role),
+            "directoryScopeId": "/"})
 
     def add_group(self, display_name: str, *, members: Sequence[str] = (),
                   security_enabled: bool = True, unified: bool = False,

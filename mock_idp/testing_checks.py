@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from .clock import Clock
+from .directory_roles import BUILT_IN
 from .endpoints.control import _checked_target
 from .endpoints.payload import BadInput
 from .testing_records import MockIdpError
@@ -23,3 +24,11 @@ def clock_move(clock: Clock, **moves: float) -> timedelta:
     except BadInput as err:
         raise MockIdpError(err.message) from None
     return delta
+
+
+def directory_role_id(role: str) -> str:
+    """The template id of the built-in directory role named ``role``."""
+    if role not in BUILT_IN:
+        raise MockIdpError(f"no built-in directory role {role!r}; known: "
+                           f"{', '.join(sorted(BUILT_IN))}")
+    return BUILT_IN[role]

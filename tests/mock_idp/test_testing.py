@@ -141,6 +141,12 @@ def test_mock_idp_refuses_to_move_the_clock_out_of_range(moves: dict[str, float]
         assert idp.http.get("/_mock/health").status_code == 200
         assert idp.http.get("/_mock/clock").status_code == 200
 
+
+def test_an_unknown_directory_role_is_refused_naming_the_known_ones() -> None:
+    with MockIdp() as idp:
+        with pytest.raises(MockIdpError, match="'Global Admin'.*Global Administrator"):
+            idp.assign_directory_role("alice@contoso.onmicrosoft.com", "Global Admin")
+
 def test_mock_idp_claim_helpers() -> None:
     with MockIdp() as idp:
         erin = idp.add_user("erin")
