@@ -48,6 +48,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error("--port must be between 0 and 65535")
+    if args.tls_dir is not None and not args.https:
+        parser.exit(2, f"{parser.prog}: error: --tls-dir applies only with --https\n")
     if args.config is not None and not args.config.strip():
         # An empty path (an unset variable in a script) would start the embedded directory.
         parser.error("--config needs the path of an idp.toml file")

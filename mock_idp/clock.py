@@ -45,12 +45,16 @@ class MockClock:
         return self._frozen_at is not None
 
     def advance(self, delta: timedelta) -> datetime:
+        """Move by ``delta``; a move past what ``datetime`` holds raises ``OverflowError``
+        and changes nothing."""
         with self._lock:
             if self._frozen_at is not None:
-                self._frozen_at += delta
+                self._frozen_at = self._frozen_at + delta
                 return self._frozen_at
-            self._offset += delta
-            return datetime.now(UTC) + self._offset
+            offset = self._offset + delta
+            moved = datetime.now(UTC) + offset
+            self._offset = offset
+            return moved
 
     def set(self, instant: datetime) -> datetime:
         instant = _aware(instant)

@@ -11,7 +11,7 @@ rather than a surprise at sign-in.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -169,6 +169,7 @@ def resolve(tenant: TenantConfig, where: str = "tenant") -> Resolved:
             mid, _ = principal(ref, f"{where}.groups[{i}].members[{j}]")
             if mid not in members[gid]:
                 members[gid].append(mid)
+    _check_nesting(tenant, where, members)
     _check_group_ids(tenant, where, users)
     for uid, u in users.items():
         for ref in u.groups:
@@ -192,6 +193,38 @@ def resolve(tenant: TenantConfig, where: str = "tenant") -> Resolved:
                        for i, app in enumerate(tenant.apps)}
     return Resolved(group_ids=group_ids, members=members, assignments=assignments,
                     extensions=values, permissions=permissions, app_permissions=app_permissions)
+
+
+NESTING_CYCLE = "A group cannot be a member of itself or of a group it contains."
+
+
+def nesting_cycle(members: Mapping[str, Sequence[str]],
+                  starts: Iterable[str] | None = None) -> str | None:
+    """A group (of ``starts``, default every one) that ``members`` (group id -> member ids)
+    makes a member of itself, directly or through groups it contains, or ``None``. The mock
+    refuses such nesting on every route that adds members (Graph's ``members/$ref`` and
+    ``members@odata.bind``, ``POST /_mock/tenants``, ``idp.toml``); MicrosoftDocs/azure-docs#43313
+    reports the portal once took a group into itself, so this may be stricter than Entra."""
+    for start in members if starts is None else starts:
+        seen: set[str] = set()
+        frontier = list(members.get(start, ()))
+        while frontier:
+            current = frontier.pop()
+            if current == start:
+                return start
+            if current not in seen:
+                seen.add(current)
+                frontier.extend(members.get(current, ()))
+    return None
+
+
+def _check_nesting(tenant: TenantConfig, where: str, members: Mapping[str, Sequence[str]]
+                   ) -> None:
+    cycle = nesting_cycle(members)
+    for i, g in enumerate(tenant.groups):
+        if group_id(tenant.id, g) == cycle:
+            raise ConfigError(f"{where}.groups[{i}].members: group {g.name!r} cannot be a "
+                              f"member of itself or of a group it contains")
 
 
 def _check_group_ids(tenant: TenantConfig, where: str, users: Mapping[str, Any]) -> None:

@@ -1,8 +1,7 @@
 """Running the mock provider from tests: a real server on an ephemeral port, in a thread.
 
 ``run_in_thread(app)`` serves any ASGI app (from :mod:`mock_idp.serving`, re-exported here);
-:class:`MockIdp` starts the provider itself and
-offers helpers that arrange the directory through its Graph-shaped API::
+:class:`MockIdp` starts the provider, with helpers arranging it through its Graph-shaped API::
 
     with MockIdp() as idp:
         secret = idp.add_secret(REFERENCE_RP_CLIENT_ID, end=timedelta(days=1))
@@ -28,7 +27,6 @@ from cryptography.hazmat.primitives import serialization
 from . import totp
 from .clock import MockClock
 from .config import SINGLE_TENANT, IdpConfig
-from .directory_roles import BUILT_IN
 from .outgoing import default_trust
 from .serving import (
     RunningServer,
@@ -38,6 +36,7 @@ from .serving import (
     server_config,
     url_host,
 )
+from .testing_checks import clock_move, directory_role_id
 from .testing_records import MockIdpError, RegisteredApp, TestGroup, TestUser
 from .tls import TlsFiles, tls_files_with
 
@@ -145,8 +144,8 @@ class MockIdp:
     def advance(self, *, seconds: float = 0, minutes: float = 0, hours: float = 0,
                 days: float = 0) -> datetime:
         """Move the provider's clock forward (every expiry follows); returns the new now."""
-        return self.clock.advance(timedelta(seconds=seconds, minutes=minutes, hours=hours,
-                                            days=days))
+        return self.clock.advance(clock_move(self.clock, seconds=seconds, minutes=minutes,
+                                             hours=hours, days=days))
 
     def graph(self, method: str, path: str, *, json: dict[str, Any] | None = None,
               tenant: str | None = None, expect: tuple[int, ...] = ()) -> httpx.Response:
@@ -275,7 +274,8 @@ class MockIdp:
         """Give ``user`` (UPN or id) a built-in directory role by name, e.g. "Global
         Administrator" (Graph ``roleManagement/directory/roleAssignments``)."""
         self.graph("POST", "roleManagement/directory/roleAssignments", tenant=tenant, json={
-            "principalId": user, "roleDefinitionId": BUILT_IN[role], "directoryScopeId": "/"})
+            "principalId": user, "roleDefinitionId": directory_role_id(role),
+            "directoryScopeId": "/"})
 
     def add_group(self, display_name: str, *, members: Sequence[str] = (),
                   security_enabled: bool = True, unified: bool = False,

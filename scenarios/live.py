@@ -196,9 +196,11 @@ class LiveStack:
 
     def armed_fault(self, fault_id: str) -> dict[str, Any] | None:
         """The fault ``fault_id`` while it is armed (its ``hits`` so far), ``None`` once it is
-        spent: a fault armed for one request is gone when it fired."""
+        spent: a fault armed for one request is spent when it fired (it may stay listed, with
+        ``times`` 0, while its effect lasts)."""
         body = self._call("GET", self.idp_url("/_mock/faults"))
-        return next((f for f in body["faults"] if str(f["id"]) == fault_id), None)
+        return next((f for f in body["faults"]
+                     if str(f["id"]) == fault_id and f["times"] != 0), None)
 
     def rotate_keys(self) -> None:
         self._call("POST", self.idp_url("/_mock/keys/rotate"), json={})

@@ -75,14 +75,16 @@ class StackIdp(MockIdp):
         return created
 
     def arm_fault(self, kind: str, **fields: Any) -> dict[str, Any]:
-        """Arm a fault (``POST /_mock/faults``): ``kind`` plus endpoint, times, code..."""
-        return self.stack.arm_fault(kind, **fields)
+        """Arm a fault (``POST /_mock/faults``): ``kind`` plus endpoint, times, code...; a
+        refused one raises :class:`MockIdpError` naming the field."""
+        armed: dict[str, Any] = self._control("POST", "faults", {"kind": kind, **fields}).json()
+        return armed
 
     def clear_faults(self) -> None:
-        self.stack.clear_faults()
+        self._call("DELETE", "/_mock/faults", None)
 
     def rotate_keys(self) -> None:
-        self.stack.rotate_keys()
+        self._control("POST", "keys/rotate", {})
 
     def expire_secret_in(self, days: float) -> str:
         """A new secret for the reference app ending ``days`` from the mock's now."""

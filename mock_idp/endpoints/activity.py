@@ -18,13 +18,13 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from ..redaction import mask_json
 from ..state import IdpState
 from ..store import Session, Tenant, User
 from . import browser_sessions as cookies
-from .common import idp, plain_error
+from .common import idp
 from .control import clock_json, recent_requests
 from .mock_api import route
 from .payload import BadInput, check_known, get_bool, iso, read_object, require_str
@@ -94,12 +94,9 @@ def _number(text: str | None, name: str, low: float, high: float, *,
 
 async def activity(request: Request) -> Response:
     params = request.query_params
-    try:
-        check_known(params, {"since", "limit"})
-        since = _number(params.get("since"), "since", 0, 1e11)
-        limit = _number(params.get("limit"), "limit", 1, MAX_LIMIT, integer=True)
-    except BadInput as exc:
-        return plain_error(exc.status, exc.message, field=exc.field)
+    check_known(params, {"since", "limit"})
+    since = _number(params.get("since"), "since", 0, 1e11)
+    limit = _number(params.get("limit"), "limit", 1, MAX_LIMIT, integer=True)
     return JSONResponse(activity_json(idp(request), since=since or 0.0,
                                       limit=int(limit or DEFAULT_LIMIT)))
 
@@ -150,6 +147,6 @@ async def start_browser_session(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
-    Route("/_mock/activity", activity, methods=["GET"]),
+    route("/_mock/activity", {"GET": activity}),
     route("/_mock/sessions", {"GET": sessions, "POST": start_browser_session}),
 ]

@@ -16,12 +16,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from ..directory import Group, remove_object
+from ..directory_config import NESTING_CYCLE, nesting_cycle
 from ..store import Tenant, User, new_guid
 from . import graph_directory_model as model
 from .common import idp
 from .graph_http import PREFIX, json_body, not_found, route
 from .graph_paging import Entry, collection, select_one
-from .graph_rules import NESTING_CYCLE, nesting_cycle
 from .payload import BadInput, check_known, read_object
 
 MAX_MEMBERS = 50_000

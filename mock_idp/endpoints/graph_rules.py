@@ -1,17 +1,14 @@
 """Rules of the directory that hold whichever route changes it, each a
 :class:`~mock_idp.endpoints.payload.BadInput` (or :class:`GraphError`) the route renders in its
-own error shape: an app id is one across tenants, no group is nested in itself, and an enabled
-app role is disabled before it changes or goes.
+own error shape: an app id is one across tenants, and an enabled app role is disabled before it
+changes or goes. (No group nested in itself: :func:`mock_idp.directory_config.nesting_cycle`.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-
 from ..config import TenantConfig
 from ..consent import GRAPH_APP_ID
 from ..directory import AppRole
-from ..directory_config import group_id, resolve
 from ..store import Store
 from .graph_http import GraphError
 from .payload import BadInput
@@ -56,41 +53,13 @@ def check_role_changes(current: list[AppRole], new: list[AppRole]) -> None:
                              field=f"appRoles[{i}]")
 
 
-NESTING_CYCLE = "A group cannot be a member of itself or of a group it contains."
-
-
-def nesting_cycle(members: Mapping[str, Sequence[str]],
-                  starts: Iterable[str] | None = None) -> str | None:
-    """A group (of ``starts``, default every one) that ``members`` (group id -> member ids)
-    makes a member of itself, directly or through groups it contains, or ``None``. The mock
-    refuses such nesting on every route that adds members (Graph's ``members/$ref`` and
-    ``members@odata.bind``, ``POST /_mock/tenants``); MicrosoftDocs/azure-docs#43313 reports
-    the portal once took a group into itself, so this may be stricter than Entra."""
-    for start in members if starts is None else starts:
-        seen: set[str] = set()
-        frontier = list(members.get(start, ()))
-        while frontier:
-            current = frontier.pop()
-            if current == start:
-                return start
-            if current not in seen:
-                seen.add(current)
-                frontier.extend(members.get(current, ()))
-    return None
-
-
 def check_new_tenant(cfg: TenantConfig, store: Store) -> None:
-    """What ``POST /_mock/tenants`` refuses beyond the config's own checks: an app whose client
-    id another tenant's app (or Microsoft Graph) holds already (409), and groups nested in
-    themselves (400); each a :class:`BadInput` naming the config key."""
+    """What ``POST /_mock/tenants`` refuses beyond the config's own checks (which refuse groups
+    nested in themselves, for ``idp.toml`` too): an app whose client id another tenant's app
+    (or Microsoft Graph) holds already (409), a :class:`BadInput` naming the config key."""
     for i, app in enumerate(cfg.apps):
         owner = app_id_owner(store, app.client_id)
         if owner is not None:
             raise BadInput(f"client id {app.client_id} is already an app's in tenant {owner}; an "
                            f"app id is one across Entra", field=f"apps[{i}].client_id",
                            status=409)
-    cycle = nesting_cycle(resolve(cfg).members)
-    if cycle is not None:
-        where = next((f"groups[{i}].members" for i, g in enumerate(cfg.groups)
-                      if group_id(cfg.id, g) == cycle), "groups")
-        raise BadInput(NESTING_CYCLE, field=where)

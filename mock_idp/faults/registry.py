@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from ..clock import Clock
 from ..errors import EntraError
@@ -31,19 +32,32 @@ from .spec import (
 )
 
 UserinfoTransform = Callable[[dict[str, Any]], dict[str, Any]]
+KEY_SET_KINDS = frozenset({"kid_absent", "kid_absent_multiple"})
+"""ID-token faults that also change the published key set, for as long as the fault lasts."""
+
+
+@dataclass
+class _KeySetChange:
+    mode: str
+    added: SigningKey | None = None
 
 
 class FaultRegistry:
-    """Armed faults, taken by the endpoints they match; the provider's ``faults`` part."""
+    """Armed faults, taken by the endpoints they match; the provider's ``faults`` part.
+
+    A fault whose uses are spent stays listed (``times`` 0) while its effect lasts: a hang while
+    it holds a request, a key-set fault until the JWKS has been served once more (the read that
+    checks its token). Clearing a fault ends its effect: it releases the requests it holds."""
 
     def __init__(self, clock: Clock, keys: KeyRing) -> None:
         self._clock = clock
         self._keys = keys
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
-        self.jwks_mode: str | None = None
-        self._generation = 0
-        self._added_keys: list[SigningKey] = []
+        self._holding: dict[str, int] = {}
+        """How many requests each hang holds, by fault id."""
+        self._key_sets: dict[str, _KeySetChange] = {}
+        """Key-set changes by fault id, the one made last at the end."""
         self._stray_rsa: rsa.RSAPrivateKey | None = None
 
     # -- management ---------------------------------------------------------------------------
@@ -59,29 +73,36 @@ class FaultRegistry:
             return list(self._faults)
 
     def clear(self, fault_id: str | None = None) -> int:
-        """Disarm one fault, or all of them (and undo what they changed in the JWKS)."""
+        """Disarm one fault, or all of them, and end what they still do (a JWKS change)."""
         with self._lock:
-            self._generation += 1
-            before = len(self._faults)
-            if fault_id is None:
-                self._faults.clear()
-                self.jwks_mode = None
-                for key in self._added_keys:
-                    self._keys.remove_published(key)
-                self._added_keys.clear()
-            else:
-                self._faults = [f for f in self._faults if f.id != fault_id]
-            return before - len(self._faults)
+            gone = [f for f in self._faults if fault_id is None or f.id == fault_id]
+            for fault in gone:
+                self._drop(fault)
+            return len(gone)
+
+    def _drop(self, fault: Fault) -> None:
+        """Remove ``fault`` and its key-set change; the caller holds the lock."""
+        self._faults = [f for f in self._faults if f is not fault]
+        self._holding.pop(fault.id, None)
+        change = self._key_sets.pop(fault.id, None)
+        if change is not None and change.added is not None:
+            self._keys.remove_published(change.added)
 
     def _take(self, endpoint: str, scope: Scope, kinds: frozenset[str]) -> Fault | None:
         with self._lock:
             for fault in self._faults:
-                if fault.kind in kinds and fault.matches(endpoint, scope):
+                if (fault.kind in kinds and fault.times != 0
+                        and fault.matches(endpoint, scope)):
                     fault.hits += 1
                     if fault.times is not None:
                         fault.times -= 1
-                        if fault.times <= 0:
-                            self._faults.remove(fault)
+                    if fault.kind == "hang":
+                        self._holding[fault.id] = self._holding.get(fault.id, 0) + 1
+                    elif fault.kind in KEY_SET_KINDS:
+                        change = self._key_sets.pop(fault.id, None) or _KeySetChange(fault.kind)
+                        self._key_sets[fault.id] = change
+                    elif fault.times == 0:
+                        self._faults.remove(fault)
                     return fault
         return None
 
@@ -95,25 +116,42 @@ class FaultRegistry:
             annotate(request.scope, response_note(fault, endpoint))
             if fault.kind == "latency":
                 await asyncio.sleep(float(fault.params["delay_ms"]) / 1000)
-            elif not await self._hang(float(fault.params["seconds"])):
-                return JSONResponse({"error": "temporarily_unavailable"}, status_code=504)
+            elif not await self._hang(fault):
+                return responses.timed_out(request, endpoint)
             fault = self._take(endpoint, scope, RESPONSE_KINDS - {"latency", "hang"})
         if fault is None:
             return None
         annotate(request.scope, response_note(fault, endpoint))
         return responses.render(fault, request, endpoint, scope)
 
-    async def _hang(self, seconds: float) -> bool:
-        """Hold the request open, in real time, until ``seconds`` pass (``False``: the caller
-        answers 504) or faults are cleared (``True``: the request carries on)."""
+    async def _hang(self, fault: Fault) -> bool:
+        """Hold the request open, in real time, until the hang's ``seconds`` pass (``False``:
+        the caller answers 504) or ``fault`` is cleared (``True``: the request carries on)."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + seconds
-        generation = self._generation
-        while loop.time() < deadline:
-            if generation != self._generation:
-                return True
-            await asyncio.sleep(min(0.02, max(deadline - loop.time(), 0)))
-        return generation != self._generation
+        deadline = loop.time() + float(fault.params["seconds"])
+        try:
+            while loop.time() < deadline:
+                if self._cleared(fault):
+                    return True
+                await asyncio.sleep(min(0.02, max(deadline - loop.time(), 0)))
+            return self._cleared(fault)
+        finally:
+            self._release(fault)
+
+    def _cleared(self, fault: Fault) -> bool:
+        with self._lock:
+            return all(f is not fault for f in self._faults)
+
+    def _release(self, fault: Fault) -> None:
+        """One request ``fault`` held is done; a spent hang goes with the last of them."""
+        with self._lock:
+            left = self._holding.get(fault.id, 0) - 1
+            if left > 0:
+                self._holding[fault.id] = left
+            elif fault.id in self._holding:
+                del self._holding[fault.id]
+                if fault.times == 0:
+                    self._drop(fault)
 
     # -- token faults -------------------------------------------------------------------------
     def id_token_tamper(self, endpoint: str, scope: Scope, *,
@@ -125,10 +163,8 @@ class FaultRegistry:
         fault = self._take(endpoint, scope, ID_TOKEN_KINDS)
         if fault is None:
             return None
-        if fault.kind in ("kid_absent", "kid_absent_multiple"):
-            self.jwks_mode = fault.kind
-            if fault.kind == "kid_absent_multiple" and len(self._keys.published()) < 2:
-                self._added_keys.append(self._keys.add_published())
+        if fault.kind == "kid_absent_multiple":
+            self._publish_extra_key(fault)
         tamper = id_token_tamper(fault.kind, self._clock, self._keys, self._stray_key)
         return observed(fault, endpoint, "id_token", tamper, observe)
 
@@ -147,10 +183,28 @@ class FaultRegistry:
 
         return transform
 
+    def _publish_extra_key(self, fault: Fault) -> None:
+        """A second published key for ``fault``'s change, unless the key set has two already;
+        it goes when the change does."""
+        if len(self._keys.published()) >= 2:
+            return
+        key = self._keys.add_published()
+        with self._lock:
+            change = self._key_sets.get(fault.id)
+            if change is not None and change.added is None:
+                change.added = key
+                return
+        self._keys.remove_published(key)
+
     def jwks_transform(self, *, observe: Observer | None = None) -> JwksTransform | None:
-        mode = self.jwks_mode
-        if mode is None:
-            return None
+        """The change the last key-set fault to fire makes to the JWKS; a spent fault's change
+        is served this once more, then dropped with the fault."""
+        with self._lock:
+            if not self._key_sets:
+                return None
+            mode = list(self._key_sets.values())[-1].mode
+            for fault in [f for f in self._faults if f.id in self._key_sets and f.times == 0]:
+                self._drop(fault)
         if observe is not None:
             observe({"fault": {"kind": mode, "endpoint": "jwks"}, "target": "jwks",
                      "effect": "kid and x5t removed from the published keys"})

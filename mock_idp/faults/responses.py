@@ -71,12 +71,24 @@ def render(fault: Fault, request: Request, endpoint: str,
                              error="server_error" if status == 500
                              else "temporarily_unavailable")
             headers = {}
-        if endpoint in BROWSER_ENDPOINTS:
-            page = error_page(request, err)
-            page.headers.update(headers)
-            return page
-        return error_json(request, err, headers=headers)
+        return _answer(request, endpoint, err, headers)
     return DroppedConnection()
+
+
+def timed_out(request: Request, endpoint: str) -> Response:
+    """The answer for a hang that ran its course: 504, AADSTS90033."""
+    err = EntraError(90033, status=504, error="temporarily_unavailable")
+    return _answer(request, endpoint, err, {})
+
+
+def _answer(request: Request, endpoint: str, err: EntraError,
+            headers: dict[str, str]) -> Response:
+    """``err`` as an HTML page at an endpoint a browser visits, else as Entra's JSON."""
+    if endpoint in BROWSER_ENDPOINTS:
+        page = error_page(request, err)
+        page.headers.update(headers)
+        return page
+    return error_json(request, err, headers=headers)
 
 
 def _placeholders(scope: FaultScope) -> dict[str, str]:

@@ -54,7 +54,10 @@ class MockControl:
         return str(self._call("POST", "/_mock/faults", json=body)["id"])
 
     def armed(self) -> set[str]:
-        return {str(f["id"]) for f in self._call("GET", "/_mock/faults")["faults"]}
+        """Faults with uses left (a spent one may stay listed, ``times`` 0, while its effect
+        lasts)."""
+        return {str(f["id"]) for f in self._call("GET", "/_mock/faults")["faults"]
+                if f["times"] != 0}
 
     def clear(self) -> None:
         self._call("DELETE", "/_mock/faults")

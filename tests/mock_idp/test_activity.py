@@ -148,6 +148,13 @@ def test_activity_refuses_bad_parameters(client: AppClient, params: dict[str, st
     assert response.status_code == 400 and response.json()["error"]["field"] == field
 
 
+
+@pytest.mark.parametrize("method", ["POST", "DELETE", "PUT"])
+def test_activity_refuses_another_method_naming_it(client: AppClient, method: str) -> None:
+    response = client.request(method, "/_mock/activity")
+    assert response.status_code == 405 and response.headers["allow"] == "GET"
+    assert response.json()["error"]["field"] == "method"
+
 def test_a_large_body_is_not_kept_but_its_size_is(client: AppClient) -> None:
     client.post(TENANT_PATHS["token"], data={"grant_type": "x" * (MAX_BODY + 10)})
     token = entry_for(activity(client), "/oauth2/v2.0/token")

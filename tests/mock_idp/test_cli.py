@@ -23,7 +23,7 @@ import httpx
 import loops
 import pytest
 
-from mock_idp.__main__ import main
+from mock_idp.__main__ import main, parse_args
 from mock_idp.config import DEFAULT_TENANT_ID
 from mock_idp.testing import run_in_thread
 from mock_idp.tls import TlsFiles
@@ -194,6 +194,13 @@ BAD_CONFIGS = [
      "[[tenants.apps.certificates]]\n"
      "pem_file = 'missing.pem'\n",
      "tenants[0].apps[0].certificates[0].pem_file: cannot read 'missing.pem'"),
+    ("[[tenants]]\nid = '0b6f3c2a-7d41-4e9b-8a35-c2d1e0f9a874'\ndomain = 'a.test'\n"
+     "[[tenants.groups]]\nname = 'G'\nmembers = ['G']\n",
+     "tenants[0].groups[0].members: group 'G' cannot be a member of itself"),
+    ("[[tenants]]\nid = '0b6f3c2a-7d41-4e9b-8a35-c2d1e0f9a874'\ndomain = 'a.test'\n"
+     "[[tenants.groups]]\nname = 'G'\nmembers = ['H']\n"
+     "[[tenants.groups]]\nname = 'H'\nmembers = ['G']\n",
+     "tenants[0].groups[0].members: group 'G' cannot be a member of itself"),
 ]
 
 
@@ -251,6 +258,16 @@ def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str], args: tuple[st
     assert code == 2
     assert captured.out == "" and "Traceback" not in captured.err
     assert needle in captured.err
+
+
+def test_a_tls_dir_without_https_is_one_line_and_exit_2(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as refused:
+        parse_args(["--port", "0", "--tls-dir", str(tmp_path)])
+    code = refused.value.code if isinstance(refused.value.code, int) else 1
+    captured = capsys.readouterr()
+    _one_line_exit_2(code, captured.out, captured.err, "--tls-dir")
+    assert "--https" in captured.err
 
 
 def test_a_taken_port_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,7 +11,8 @@ import pytest
 from asgi_client import AppClient
 
 from mock_idp.config import DEFAULT_DOMAIN, REFERENCE_RP_CLIENT_ID
-from mock_idp.endpoints.graph_rules import ENABLED_ROLE_CHANGED, NESTING_CYCLE
+from mock_idp.directory_config import NESTING_CYCLE
+from mock_idp.endpoints.graph_rules import ENABLED_ROLE_CHANGED
 
 G = f"/graph/{DEFAULT_DOMAIN}/v1.0"
 APP = f"{G}/applications(appId='{REFERENCE_RP_CLIENT_ID}')"

@@ -115,6 +115,38 @@ def test_mock_idp_helpers_and_the_clock() -> None:
             idp.add_user("mallory@fabrikam.example")
 
 
+
+@pytest.mark.parametrize("frozen", [False, True])
+def test_a_clock_move_that_overflows_changes_nothing(frozen: bool) -> None:
+    clock = MockClock()
+    if frozen:
+        clock.freeze()
+    before = clock.now()
+    with pytest.raises(OverflowError):
+        clock.advance(timedelta(days=3_000_000))
+    assert abs(clock.now() - before) < timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(("moves", "named"), [
+    ({"days": 3_000_000}, "days"), ({"days": 3_000_000_000}, "days"),
+    ({"hours": 70_000_000}, "hours"), ({"days": -30_000}, "days"),
+    ({"seconds": 1e300}, "seconds")])
+def test_mock_idp_refuses_to_move_the_clock_out_of_range(moves: dict[str, float],
+                                                           named: str) -> None:
+    with MockIdp() as idp:
+        before = idp.clock.now()
+        with pytest.raises(MockIdpError, match=f"{named}.*1971..9000"):
+            idp.advance(**moves)
+        assert abs(idp.clock.now() - before) < timedelta(minutes=1)
+        assert idp.http.get("/_mock/health").status_code == 200
+        assert idp.http.get("/_mock/clock").status_code == 200
+
+
+def test_an_unknown_directory_role_is_refused_naming_the_known_ones() -> None:
+    with MockIdp() as idp:
+        with pytest.raises(MockIdpError, match="'Global Admin'.*Global Administrator"):
+            idp.assign_directory_role("alice@contoso.onmicrosoft.com", "Global Admin")
+
 def test_mock_idp_claim_helpers() -> None:
     with MockIdp() as idp:
         erin = idp.add_user("erin")

@@ -1,0 +1,34 @@
+"""What :class:`mock_idp.testing.MockIdp`'s helpers check before they change anything; a
+refusal raises :class:`~mock_idp.testing_records.MockIdpError` naming the argument."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .clock import Clock
+from .directory_roles import BUILT_IN
+from .endpoints.control import _checked_target
+from .endpoints.payload import BadInput
+from .testing_records import MockIdpError
+
+
+def clock_move(clock: Clock, **moves: float) -> timedelta:
+    """The move ``moves`` (``seconds``, ``minutes``, ``hours``, ``days``) make, when it keeps
+    the clock in the range the control API allows (``POST /_mock/clock``)."""
+    named = ", ".join(name for name, amount in moves.items() if amount) or "days"
+    try:
+        delta = timedelta(**moves)
+        _checked_target(clock.now() + delta, named)
+    except OverflowError:
+        raise MockIdpError(f"{named!r} would move the clock outside 1971..9000") from None
+    except BadInput as err:
+        raise MockIdpError(err.message) from None
+    return delta
+
+
+def directory_role_id(role: str) -> str:
+    """The template id of the built-in directory role named ``role``."""
+    if role not in BUILT_IN:
+        raise MockIdpError(f"no built-in directory role {role!r}; known: "
+                           f"{', '.join(sorted(BUILT_IN))}")
+    return BUILT_IN[role]
