@@ -13,6 +13,7 @@ import jwt
 import pytest
 from asgi_client import AppClient
 from idp_testkit import TENANT, auth_params, get_code, paths, redeem
+from test_faults_tokens import jwks, verifies_with
 
 from mock_idp import create_app, run_in_thread
 from mock_idp.config import IdpConfig
@@ -32,22 +33,6 @@ def id_token(client: AppClient) -> str:
     assert response.status_code == 200, response.text
     token: str = response.json()["id_token"]
     return token
-
-
-def jwks(client: AppClient) -> list[dict[str, Any]]:
-    keys: list[dict[str, Any]] = client.get(V2["keys"]).json()["keys"]
-    return keys
-
-
-def verifies_with(token: str, jwk: dict[str, Any]) -> bool:
-    key = jwt.PyJWK.from_dict({**jwk, "alg": "RS256"}).key
-    try:
-        jwt.decode(token, key, algorithms=["RS256"], options={
-            "verify_aud": False, "verify_exp": False, "verify_iat": False,
-            "verify_nbf": False, "verify_iss": False})
-    except jwt.InvalidSignatureError:
-        return False
-    return True
 
 
 def armed(client: AppClient) -> list[dict[str, Any]]:

@@ -69,33 +69,32 @@ def test_forged_logout_tokens_do_not_hold_up_a_key_rotation(rp: RpHarness) -> No
     assert _jwks_fetches(rp) == 3
 
 
-@pytest.mark.parametrize("host", ["0.0.0.0", "::"])
-def test_the_cli_refuses_a_wildcard_host_without_a_public_url(
-        tmp_path: Path, host: str, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+def _refused_before_listening(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                              *options: str) -> int:
+    """The CLI's exit code for ``options``, failing the test if it started listening or made
+    its database first."""
     def never(host: str, port: int) -> None:
         raise AssertionError(f"started listening on {host}")
 
     monkeypatch.setattr(cli, "listening_socket", never)
     db = tmp_path / "rp.db"
     with pytest.raises(SystemExit) as exit_info:
-        cli.main(["--host", host, "--port", "0", "--db", str(db)])
-    assert exit_info.value.code == 2
-    assert "--public-url" in capsys.readouterr().err
+        cli.main(["--port", "0", "--db", str(db), *options])
     assert not db.exists()
+    return int(exit_info.value.code or 0)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::"])
+def test_the_cli_refuses_a_wildcard_host_without_a_public_url(
+        tmp_path: Path, host: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert _refused_before_listening(tmp_path, monkeypatch, "--host", host) == 2
+    assert "--public-url" in capsys.readouterr().err
 
 
 def test_the_cli_refuses_a_graph_url_it_cannot_use(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    def never(host: str, port: int) -> None:
-        raise AssertionError(f"started listening on {host}")
-
-    monkeypatch.setattr(cli, "listening_socket", never)
-    db = tmp_path / "rp.db"
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(["--port", "0", "--db", str(db), "--graph-url", "http://graph.example"])
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
-    assert "--graph-url 'http://graph.example' must use https" in err
-    assert not db.exists()
+    code = _refused_before_listening(tmp_path, monkeypatch, "--graph-url", "http://graph.example")
+    assert code == 2
+    assert "--graph-url 'http://graph.example' must use https" in capsys.readouterr().err
