@@ -95,4 +95,6 @@ def test_a_graph_url_that_is_no_base_for_graph_s_urls_is_refused_at_start(
     "https://graph.microsoft.us", "http://127.0.0.1:9000/graph/t", "http://localhost/graph/t/",
 ])
 def test_a_graph_url_is_taken(make_settings: Callable[..., Settings], graph_url: str) -> None:
-    create_app(make_settings(graph_url=graph_url))
+    app = create_app(make_settings(graph_url=graph_url))
+    with AppClient(app, base_url="http://testserver") as client:  # closes its database
+        assert client.get("/admin/sign-in").status_code == 200
