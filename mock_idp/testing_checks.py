@@ -7,8 +7,7 @@ from datetime import timedelta
 
 from .clock import Clock
 from .directory_roles import BUILT_IN
-from .endpoints.control import _checked_target
-from .endpoints.payload import BadInput
+from .endpoints.payload import BadInput, clock_target
 from .testing_records import MockIdpError
 
 
@@ -18,7 +17,7 @@ def clock_move(clock: Clock, **moves: float) -> timedelta:
     named = ", ".join(name for name, amount in moves.items() if amount) or "days"
     try:
         delta = timedelta(**moves)
-        _checked_target(clock.now() + delta, named)
+        clock_target(clock.now() + delta, named)
     except OverflowError:
         raise MockIdpError(f"{named!r} would move the clock outside 1971..9000") from None
     except BadInput as err:

@@ -379,6 +379,15 @@ def parse_datetime(value: str, name: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
+def clock_target(instant: datetime, field: str) -> datetime:
+    """``instant`` when a clock may be moved there (between :data:`EARLIEST` and
+    :data:`LATEST`); the control API and :class:`mock_idp.testing.MockIdp` both check with it."""
+    if not EARLIEST <= instant <= LATEST:
+        raise BadInput(f"{field!r} would move the clock outside {EARLIEST.year}..{LATEST.year}",
+                       field=field)
+    return instant
+
+
 def get_datetime(obj: Mapping[str, Any], key: str, where: str = "") -> datetime | None:
     value = get_str(obj, key, where, max_len=64, nullable=True)
     if value is None:
