@@ -197,7 +197,8 @@ async def update_tenant(request: Request) -> Response:
 async def delete_tenant(request: Request) -> Response:
     """The tenant, its sessions, codes and refresh tokens, and its platform installations: each
     active one ends as ``DELETE /_mock/installations/{id}`` ends one, then all are forgotten with
-    their events and queued retries (:meth:`~mock_idp.platform.PlatformState.end_tenant`)."""
+    their events and queued retries (:meth:`~mock_idp.platform.PlatformState.end_tenant`); the
+    faults scoped to it are cleared."""
     store = idp(request).store
     segment = request.path_params["tenant"]
     tenant = store.resolve_tenant(segment)
@@ -211,6 +212,7 @@ async def delete_tenant(request: Request) -> Response:
         del store.codes[code]
     for token in [k for k, t in store.refresh_tokens.items() if t.tenant_id == tenant.id]:
         del store.refresh_tokens[token]
+    idp(request).faults.clear_scoped(tenant=tenant.id)
     await idp(request).platform.end_tenant(tenant.id, base_url=request_base_url(request))
     return Response(status_code=204)
 

@@ -201,6 +201,7 @@ async def delete_application(request: Request, tenant: Tenant) -> Response:
     for user in tenant.users.values():
         for prop in app.extension_properties:
             user.extensions.pop(prop.name, None)
+    idp(request).faults.clear_scoped(app=app.client_id)
     return Response(status_code=204)
 
 
@@ -342,6 +343,7 @@ async def delete_user(request: Request, tenant: Tenant) -> Response:
     remove_object(tenant, user.id)
     # Revoked, not only refused: a user created again under the same name is not this one.
     await _end_user_sessions(request, user, revoke=True)
+    idp(request).faults.clear_scoped(user=user.id)
     return Response(status_code=204)
 
 

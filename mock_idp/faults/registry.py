@@ -80,6 +80,20 @@ class FaultRegistry:
                 self._drop(fault)
             return len(gone)
 
+    def clear_scoped(self, *, tenant: str | None = None, app: str | None = None,
+                     user: str | None = None) -> int:
+        """Disarm the faults scoped to a deleted tenant, app or user, as :meth:`clear` does:
+        armed for what no longer exists, they would otherwise fire on a tenant or app made
+        again under the same id."""
+        gone_scope = {"tenant": tenant, "app": app, "user": user}
+        with self._lock:
+            gone = [f for f in self._faults
+                    if any(value is not None and getattr(f, name) == value.lower()
+                           for name, value in gone_scope.items())]
+            for fault in gone:
+                self._drop(fault)
+            return len(gone)
+
     def _drop(self, fault: Fault) -> None:
         """Remove ``fault`` and its key-set change; the caller holds the lock."""
         self._faults = [f for f in self._faults if f is not fault]

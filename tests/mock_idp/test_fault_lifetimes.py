@@ -1,5 +1,6 @@
 """How long a fault's effect lasts: a JWKS change made by a ``kid_absent`` fault, and the
-requests a ``hang`` holds; both end with the fault that made them, and only with it."""
+requests a ``hang`` holds; both end with the fault that made them, and only with it. A fault
+scoped to a tenant, app or user goes when that is deleted."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import jwt
 import pytest
 from asgi_client import AppClient
 from idp_testkit import TENANT, auth_params, get_code, paths, redeem
+from test_control import FABRIKAM, PORTAL
 from test_faults_tokens import jwks, verifies_with
 
 from mock_idp import create_app, run_in_thread
@@ -178,3 +180,32 @@ def test_a_timed_out_hang_at_an_api_endpoint_is_entra_json(client: AppClient) ->
     body = response.json()
     assert body["error"] == "temporarily_unavailable" and body["error_codes"] == [90033]
     assert body["error_description"].startswith("AADSTS90033")
+
+
+# --- a fault goes with the tenant, app or user it is scoped to ------------------------------
+
+def test_faults_scoped_to_a_deleted_tenant_app_or_user_go_with_it(client: AppClient) -> None:
+    assert client.post("/_mock/tenants", json=FABRIKAM).status_code == 201
+    graph = "/graph/fabrikam.onmicrosoft.com/v1.0"
+    zoe = client.get(f"{graph}/users/zoe@fabrikam.onmicrosoft.com").json()["id"]
+    kept = arm(client, kind="error", endpoint="token", code=50058, tenant=TENANT,
+               times="until_cleared")
+    by_user = arm(client, kind="error", endpoint="token", code=50058, user=zoe,
+                  times="until_cleared")
+    by_app = arm(client, kind="error", endpoint="token", code=50058, app=PORTAL,
+                 times="until_cleared")
+    by_tenant = arm(client, kind="error", endpoint="token", code=50058,
+                    tenant=FABRIKAM["id"], times="until_cleared")
+    listed = {f["id"] for f in armed(client)}
+    assert listed == {kept["id"], by_user["id"], by_app["id"], by_tenant["id"]}
+
+    assert client.delete(f"{graph}/users/{zoe}").status_code == 204
+    assert {f["id"] for f in armed(client)} == listed - {by_user["id"]}
+    assert client.delete(f"{graph}/applications(appId='{PORTAL}')").status_code == 204
+    assert {f["id"] for f in armed(client)} == {kept["id"], by_tenant["id"]}
+    assert client.delete(f"/_mock/tenants/{FABRIKAM['id']}").status_code == 204
+    assert [f["id"] for f in armed(client)] == [kept["id"]]
+
+    # The tenant made again under the same id starts without the old tenant's fault.
+    assert client.post("/_mock/tenants", json=FABRIKAM).status_code == 201
+    assert [f["id"] for f in armed(client)] == [kept["id"]]
