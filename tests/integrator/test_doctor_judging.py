@@ -96,6 +96,18 @@ def test_a_domain_and_its_guid_are_one_tenant() -> None:
     assert result.status == "PASS", result
 
 
+def test_both_endpoints_off_the_document_are_both_named() -> None:
+    advertised = {"authorization_endpoint": "https://idp.test/oauth/authorize",
+                  "token_endpoint": "https://idp.test/oauth/token"}
+    result = checks.check_endpoints(advertised, authorization_uri="https://idp.test/authorize",
+                                    token_url="https://idp.test/token", flavour="generic")
+    assert result.status == "FAIL", result
+    assert result.blames == ("authorization URI", "token URL")
+    assert "https://idp.test/oauth/authorize as the authorization URI" in result.fix
+    assert "https://idp.test/oauth/token as the token URL" in result.fix
+    assert "the token URL https://idp.test/token is not the advertised" in result.detail
+
+
 def test_a_v1_domain_and_its_guid_are_one_tenant() -> None:
     v1 = f"{LOGIN}/contoso.onmicrosoft.com/oauth2"
     result = checks.check_endpoints(document(version="v1.0"),

@@ -226,11 +226,13 @@ def check_endpoints(
         if not _same_endpoint(given, advertised, flavour):
             problems.append((label, given, advertised))
     if problems:
-        label, given, advertised = problems[0]
-        return failed(name, f"the {label} {given} is not the advertised {advertised}",
-                      f"Use {advertised} as the {label}.",
+        return failed(name,
+                      ", and ".join(f"the {label} {given} is not the advertised {advertised}"
+                                    for label, given, advertised in problems),
+                      "Use " + " and ".join(f"{advertised} as the {label}"
+                                            for label, _, advertised in problems) + ".",
                       PORTAL_ENDPOINTS if is_entra(flavour) else None,
-                      blames=(label,))
+                      blames=tuple(label for label, _, _ in problems))
     if tenants is not None:
         return tenants
     if is_entra(flavour) and (tenant := any_organization(authorization_uri)):
