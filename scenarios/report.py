@@ -34,11 +34,11 @@ new member does not raise it."""
 
 def write_junit(summary: RunSummary, path: Path, *, timestamp: datetime | None = None) -> Path:
     """JUnit XML: one testsuite, a testcase per scenario (classname = its group). The suite
-    is named for the app and the shard (``...: Reference RP shard 2/4``), so CI shows the
-    shards' reports side by side; its timestamp is the run's start. A scenario that did not
-    pass attaches its failure screenshot, trace and app output (paths from the working
-    directory: :func:`_from_cwd`)."""
-    name = (SUITE_NAME + (f": {summary.app}" if summary.app else "")
+    is named for the app (or ``run --idp``'s provider) and the shard (``...: Reference RP
+    shard 2/4``), so CI shows the shards' reports side by side; its timestamp is the run's
+    start. A scenario that did not pass attaches its failure screenshot, trace and app output
+    (paths from the working directory: :func:`_from_cwd`)."""
+    name = (SUITE_NAME + (f": {summary.against}" if summary.against else "")
             + (f" shard {summary.shard}" if summary.shard else ""))
 
     def where(relative: str) -> str:

@@ -142,6 +142,17 @@ class RunSummary:
     """When this summary was made: as the run ended (or was interrupted)."""
 
     @property
+    def against(self) -> str | None:
+        """What the scenarios ran against, for the reports' titles: the app's name, or with
+        ``run --idp`` the provider, by its discovery URL without the well-known suffix
+        (``provider https://login.microsoftonline.com/{tenant}/v2.0``)."""
+        if self.app:
+            return self.app
+        if self.provider:
+            return "provider " + self.provider.removesuffix("/.well-known/openid-configuration")
+        return None
+
+    @property
     def started(self) -> datetime:
         """When the run began: ``seconds`` before its summary was made."""
         return self.made - timedelta(seconds=self.seconds)

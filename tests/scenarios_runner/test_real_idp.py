@@ -166,6 +166,10 @@ def test_the_reports_list_the_scenarios_that_need_the_mock_provider(
     assert discovery in html and "app-id" in html
     assert f"provider {discovery}, client id app-id" in out, out
     assert ENV["IDP_TEST_SECRET"] not in out + html
+    # so do the suite's name and the page's title, as they name the app of a run with --app
+    against = "against provider http://127.0.0.1:9/contoso/v2.0"
+    assert suite.get("name") == f"sso-harness scenarios: {against.removeprefix('against ')}"
+    assert f"<title>SSO scenarios {against}: 1 passed" in html, html
 
     # with nothing skipped, no "0 skipped" line
     assert _run(idp_file, "--only", "auto-login.first-login") == 0
