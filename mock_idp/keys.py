@@ -188,6 +188,11 @@ class KeyRing(RotatingKeys[SigningKey]):
         with self._lock:
             self._extra = [k for k in self._extra if k is not key]
 
+    def extras(self) -> list[SigningKey]:
+        """The keys :meth:`add_published` added and that are still published."""
+        with self._lock:
+            return list(self._extra)
+
     def published(self) -> list[SigningKey]:
         keys = super().published()
         with self._lock:

@@ -102,6 +102,10 @@ def test_keys_requests_events_and_reset(client: AppClient) -> None:
     before = client.get("/_mock/keys").json()["active"]
     press(client, "rotate-keys")
     assert client.get("/_mock/keys").json()["active"] != before
+    client.post("/_mock/keys/publish-extra")
+    page = client.get(CONSOLE).text
+    assert page.count("retired, still published") == 1, page
+    assert page.count("extra, published but never signs") == 1, page
     client.get("/common/discovery/v2.0/keys")
     press(client, "clear-requests")
     assert client.get("/_mock/requests").json()["requests"] == []

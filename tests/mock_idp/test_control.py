@@ -304,6 +304,7 @@ def test_keys_rotate_and_publish_extra(client: AppClient) -> None:
     assert [k["kid"] for k in rotated["keys"]] == [rotated["active"], first["active"]]
     extra = client.post("/_mock/keys/publish-extra").json()
     assert extra["active"] == rotated["active"] and len(extra["keys"]) == 3
+    assert [k["state"] for k in extra["keys"]] == ["active", "retired", "extra"]
     dropped = client.post("/_mock/keys/rotate", json={"retain_seconds": 0}).json()
     assert rotated["active"] not in [k["kid"] for k in dropped["keys"]]
     error_of(client.post("/_mock/keys/rotate", json={"retain_seconds": -1}), 400,
