@@ -303,17 +303,12 @@ def keys_json(state: IdpState) -> dict[str, Any]:
     """The published keys; each one's ``state``: ``active`` (signs), ``retired`` (rotated out,
     published until its time is up) or ``extra`` (published beside them, never signs: by
     ``publish-extra`` or a key-set fault)."""
-    published = state.keys.published()
     active = state.keys.active.kid
     extras = {k.kid for k in state.keys.extras()}
-
-    def key_state(kid: str) -> str:
-        return "active" if kid == active else "extra" if kid in extras else "retired"
-
     return {"active": active, "keys": [
         {"kid": k.kid, "created_at": iso(k.created_at), "active": k.kid == active,
-         "state": key_state(k.kid)}
-        for k in published
+         "state": "active" if k.kid == active else "extra" if k.kid in extras else "retired"}
+        for k in state.keys.published()
     ]}
 
 
