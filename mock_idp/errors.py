@@ -297,9 +297,12 @@ CATALOGUE: dict[int, AadstsCode] = {
            "Due to a configuration change made by your administrator, or because you moved to a "
            "new location, you must use multi-factor authentication to access '{app_id}'.",
            "basic_action"),
+        # With ``suberror: bad_token``, as an msal-node log of 2026 shows it (an
+        # InteractionRequiredAuthError, microsoft/foundry-dev-tools #707); bodies quoted in
+        # 2019-2022 have none (Azure/azure-cli #14244). For 70008 and 70000 no report shows one.
         _c(700082, "invalid_grant", 400,
            "The refresh token has expired due to inactivity. The token was issued on {issued} "
-           "and was inactive for 90.00:00:00."),
+           "and was inactive for 90.00:00:00.", "bad_token"),
     )
 }
 

@@ -36,13 +36,13 @@ from .serving import (
     server_config,
     url_host,
 )
-from .testing_checks import clock_move, directory_role_id
+from .testing_checks import app_path, clock_move, directory_role_id, path_segment, principal_path
 from .testing_records import MockIdpError, RegisteredApp, TestGroup, TestUser
 from .tls import TlsFiles, tls_files_with
 
 __all__ = [
     "MockIdp", "MockIdpError", "RegisteredApp", "RunningServer", "TestGroup", "TestUser",
-    "ThreadedServer", "bind_socket", "run_in_thread", "server_config", "url_host",
+    "ThreadedServer", "bind_socket", "path_segment", "run_in_thread", "server_config", "url_host",
 ]
 
 if TYPE_CHECKING:
@@ -151,8 +151,8 @@ class MockIdp:
               tenant: str | None = None, expect: tuple[int, ...] = ()) -> httpx.Response:
         """Call the management API (``path`` relative to ``/graph/{tenant}/v1.0``); an error
         status raises :class:`MockIdpError` unless it is in ``expect``."""
-        return self._call(method, f"/graph/{tenant or self.tenant_id}/v1.0/{path.lstrip('/')}",
-                          json, expect)
+        tenant_path = path_segment(tenant or self.tenant_id)
+        return self._call(method, f"/graph/{tenant_path}/v1.0/{path.lstrip('/')}", json, expect)
 
     def add_user(self, upn: str, *, password: str | None = None,
                  display_name: str | None = None, enabled: bool = True,
@@ -203,7 +203,7 @@ class MockIdp:
             credential["startDateTime"] = start.isoformat()
         if end is not None:
             credential["endDateTime"] = end.isoformat()
-        response = self.graph("POST", f"applications(appId='{client_id}')/addPassword",
+        response = self.graph("POST", f"{app_path(client_id)}/addPassword",
                               json={"passwordCredential": credential}, tenant=tenant)
         secret: str = response.json()["secretText"]
         return secret
@@ -215,7 +215,7 @@ class MockIdp:
         registered) and return its ``keyId``; ``end`` may be relative to the mock's now."""
         if isinstance(end, timedelta):
             end = self.clock.now() + end
-        path = f"applications(appId='{client_id}')"
+        path = app_path(client_id)
         registered = [c["keyId"] for c in
                       self.graph("GET", path, tenant=tenant).json()["keyCredentials"]]
         der = certificate.public_bytes(serialization.Encoding.DER)
@@ -233,7 +233,7 @@ class MockIdp:
         """Turn an app's sign-in on or off (its service principal's ``accountEnabled``, the
         enterprise application's "Enabled for users to sign-in?"); a disabled app gets
         AADSTS7000112 at sign-in and at the token endpoint."""
-        self.graph("PATCH", f"servicePrincipals(appId='{client_id}')", tenant=tenant,
+        self.graph("PATCH", principal_path(client_id), tenant=tenant,
                    json={"accountEnabled": enabled})
 
     def grant_consent(self, client_id: str, resource: str, scopes: Sequence[str], *,
@@ -250,22 +250,22 @@ class MockIdp:
             return grant_id
         # One grant per client, resource and principal (every app starts with an
         # administrator's consent on Graph): widen the one there.
-        sp = {key: self.graph("GET", f"servicePrincipals(appId='{body[key]}')",
+        sp = {key: self.graph("GET", principal_path(body[key]),
                               tenant=tenant).json()["id"] for key in ("clientId", "resourceId")}
         existing = next(g for g in self.graph("GET", "oauth2PermissionGrants",
                                               tenant=tenant).json()["value"]
                         if g["clientId"] == sp["clientId"] and g["resourceId"] == sp["resourceId"]
                         and g["principalId"] == user)
         scope = " ".join(dict.fromkeys([*existing["scope"].split(), *scopes]))
-        self.graph("PATCH", f"oauth2PermissionGrants/{existing['id']}", tenant=tenant,
-                   json={"scope": scope})
+        self.graph("PATCH", f"oauth2PermissionGrants/{path_segment(existing['id'])}",
+                   tenant=tenant, json={"scope": scope})
         return str(existing["id"])
 
     def assign(self, user: str, client_id: str, *, role: str | None = None,
                tenant: str | None = None) -> None:
         """Assign a user (id or UPN) to an app, with default access or the named app role."""
-        sp = self.graph("GET", f"servicePrincipals(appId='{client_id}')", tenant=tenant).json()
-        self.graph("POST", f"users/{user}/appRoleAssignments", tenant=tenant, json={
+        sp = self.graph("GET", principal_path(client_id), tenant=tenant).json()
+        self.graph("POST", f"users/{path_segment(user)}/appRoleAssignments", tenant=tenant, json={
             "resourceId": sp["id"], "appRoleId": role or "00000000-0000-0000-0000-000000000000"})
 
     # --- claims: groups, optional claims, directory extensions, custom claims
@@ -304,8 +304,8 @@ class MockIdp:
         for start in range(0, len(ids), 20):
             binds = [f"https://graph.microsoft.com/v1.0/directoryObjects/{i}"
                      for i in ids[start:start + 20]]
-            self.graph("PATCH", f"groups/{group_id}", json={"members@odata.bind": binds},
-                       tenant=tenant)
+            self.graph("PATCH", f"groups/{path_segment(group_id)}",
+                       json={"members@odata.bind": binds}, tenant=tenant)
 
     def configure_claims(self, client_id: str, *, group_membership_claims: str | None = None,
                          id_token: Sequence[str | dict[str, Any]] | None = None,
@@ -321,7 +321,7 @@ class MockIdp:
                 return [{"name": c} if isinstance(c, str) else c for c in items or ()]
             body["optionalClaims"] = {"idToken": claims(id_token),
                                       "accessToken": claims(access_token)}
-        self.graph("PATCH", f"applications(appId='{client_id}')", json=body, tenant=tenant)
+        self.graph("PATCH", app_path(client_id), json=body, tenant=tenant)
 
     def add_extension(self, client_id: str, name: str, *, data_type: str = "String",
                       multi_valued: bool = False, tenant: str | None = None) -> str:
@@ -329,14 +329,14 @@ class MockIdp:
         (``extension_<appid>_<name>``), the name users and optional claims use."""
         body = {"name": name, "dataType": data_type, "targetObjects": ["User"],
                 "isMultiValued": multi_valued}
-        created = self.graph("POST", f"applications(appId='{client_id}')/extensionProperties",
+        created = self.graph("POST", f"{app_path(client_id)}/extensionProperties",
                              json=body, tenant=tenant).json()
         full: str = created["name"]
         return full
 
     def update_user(self, user: str, tenant: str | None = None, **properties: Any) -> None:
         """``PATCH users/{user}`` with Graph properties (extension values by full name)."""
-        self.graph("PATCH", f"users/{user}", json=properties, tenant=tenant)
+        self.graph("PATCH", f"users/{path_segment(user)}", json=properties, tenant=tenant)
 
     def set_custom_claims(self, user: str, *, id_token: dict[str, Any] | None = None,
                           access_token: dict[str, Any] | None = None,
@@ -345,7 +345,8 @@ class MockIdp:
         (``PUT /_mock/tenants/{tenant}/users/{user}/claims``); protocol claims are refused."""
         body = {k: v for k, v in (("id_token", id_token), ("access_token", access_token))
                 if v is not None}
-        self._control("PUT", f"tenants/{tenant or self.tenant_id}/users/{user}/claims", body)
+        user_url = f"tenants/{path_segment(tenant or self.tenant_id)}/users/{path_segment(user)}"
+        self._control("PUT", f"{user_url}/claims", body)
 
     # --- sign-in protection: authenticator apps, smart lockout
 
@@ -354,9 +355,9 @@ class MockIdp:
         """Give ``user`` (UPN or id) an authenticator app, so their sign-ins ask for its code
         after the password and the password grant refuses them (AADSTS50076); returns its
         base32 secret (``secret``, or a new random one). :meth:`totp_code` gives the code."""
-        url = f"tenants/{tenant or self.tenant_id}/users/{user}/authenticator"
-        found: str = self._control("PUT", url, {"totp_secret": secret} if secret else {}).json()[
-            "totp_secret"]
+        url = f"tenants/{path_segment(tenant or self.tenant_id)}/users/{path_segment(user)}"
+        found: str = self._control("PUT", f"{url}/authenticator",
+                                   {"totp_secret": secret} if secret else {}).json()["totp_secret"]
         return found
 
     def totp_code(self, secret: str) -> str:
@@ -370,7 +371,7 @@ class MockIdp:
         body: dict[str, Any] = {"lockout_threshold": threshold}
         if duration is not None:
             body["lockout_duration_seconds"] = int(duration.total_seconds())
-        self._control("PATCH", f"tenants/{tenant or self.tenant_id}",
+        self._control("PATCH", f"tenants/{path_segment(tenant or self.tenant_id)}",
                       {k: v for k, v in body.items() if v is not None})
 
     def _control(self, method: str, path: str, body: dict[str, Any]) -> httpx.Response:
@@ -385,10 +386,8 @@ class MockIdp:
         return response
 
     def _object_id(self, ref: str, tenant: str | None) -> str:
-        if "@" not in ref:
-            return ref
-        found: str = self.graph("GET", f"users/{ref}", tenant=tenant).json()["id"]
-        return found
+        return ref if "@" not in ref else str(
+            self.graph("GET", f"users/{path_segment(ref)}", tenant=tenant).json()["id"])
 
     def _domain(self, tenant: str | None) -> str:
         if tenant is None:

@@ -1,9 +1,11 @@
-"""What :class:`mock_idp.testing.MockIdp`'s helpers check before they change anything; a
-refusal raises :class:`~mock_idp.testing_records.MockIdpError` naming the argument."""
+"""What :class:`mock_idp.testing.MockIdp`'s helpers check before they change anything (a
+refusal raises :class:`~mock_idp.testing_records.MockIdpError` naming the argument), and how
+they put a caller's value into a URL path."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import quote
 
 from .clock import Clock
 from .directory_roles import BUILT_IN
@@ -31,3 +33,18 @@ def directory_role_id(role: str) -> str:
         raise MockIdpError(f"no built-in directory role {role!r}; known: "
                            f"{', '.join(sorted(BUILT_IN))}")
     return BUILT_IN[role]
+
+
+def path_segment(value: str) -> str:
+    """``value`` (a UPN, an object, client or tenant id) percent-encoded as one segment of a URL
+    path: a guest's UPN (``…#EXT#@…``) would otherwise end the path at its ``#``, and the rest
+    would be taken for a fragment (RFC 3986 §3.3, §3.5)."""
+    return quote(value, safe="@")
+
+
+def app_path(client_id: str) -> str:
+    return f"applications(appId='{path_segment(client_id)}')"
+
+
+def principal_path(client_id: str) -> str:
+    return f"servicePrincipals(appId='{path_segment(client_id)}')"

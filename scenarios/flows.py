@@ -11,6 +11,7 @@ from urllib.parse import urljoin, urlsplit
 from playwright.sync_api import Page, Response, expect
 
 from mock_idp.signin import ids
+from mock_idp.testing import path_segment
 from scenarios.app.adapter import SignedInElsewhere
 from scenarios.app.page_summary import READ_MS
 from scenarios.drivers import EntraDriver
@@ -227,7 +228,7 @@ def expect_signed_out(page: Page, stack: LiveStack, *, why: str = "") -> None:
 
 def oid_of(stack: LiveStack, person: Person) -> str:
     """The person's user object id at the provider (the platform's user id)."""
-    return str(stack.graph("GET", f"users/{person.upn}")["id"])
+    return str(stack.graph("GET", f"users/{path_segment(person.upn)}")["id"])
 
 
 def launch_and_sign_in(page: Page, stack: LiveStack, installation_id: str,

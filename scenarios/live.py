@@ -26,7 +26,7 @@ import httpx
 
 from mock_idp import MockClock
 from mock_idp.config import DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID
-from mock_idp.testing import RunningServer
+from mock_idp.testing import RunningServer, path_segment
 from mock_idp.tls import ensure_tls_files
 from scenarios.app.adapter import ProfileAdapter
 from scenarios.app.profile import AppProfile, load_profile
@@ -219,7 +219,7 @@ class LiveStack:
         return ZED
 
     def user_id(self, first_name: str) -> str:
-        body = self.graph("GET", f"users/{self.people[first_name].upn}")
+        body = self.graph("GET", f"users/{path_segment(self.people[first_name].upn)}")
         return str(body["id"])
 
     def install_partner_app(self, *, trial_days: int | None = None) -> dict[str, Any]:

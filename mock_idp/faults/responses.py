@@ -8,13 +8,17 @@ by the registry before any of these.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from ..endpoints.common import error_json, error_page
+from ..consent import GRAPH_APP_ID
+from ..endpoints.common import error_json, error_page, idp
 from ..errors import EntraError
+from ..protocol.claims import GRAPH_RESOURCE_URI
+from ..protocol.users import grant_time
 from .spec import BROWSER_ENDPOINTS, Fault
 from .spec import Scope as FaultScope
 
@@ -59,8 +63,10 @@ def render(fault: Fault, request: Request, endpoint: str,
     """The answer for a taken response fault other than latency or a hang."""
     p = fault.params
     if fault.kind == "error":
-        return EntraError(int(p["code"]), _placeholders(scope), error=p.get("error"),
-                          status=p.get("status"))
+        code = int(p["code"])
+        return EntraError(code, _placeholders(request, scope, code), error=p.get("error"),
+                          status=p.get("status"),
+                          extra={"suberror": p["suberror"]} if "suberror" in p else {})
     if fault.kind in ("status", "outage", "throttle"):
         if fault.kind == "throttle":
             err = EntraError(50196, status=429)
@@ -91,6 +97,36 @@ def _answer(request: Request, endpoint: str, err: EntraError,
     return error_json(request, err, headers=headers)
 
 
-def _placeholders(scope: FaultScope) -> dict[str, str]:
-    return {"app_id": scope.get("app") or "", "tenant": scope.get("tenant") or "",
-            "upn": "{EmailHidden}", "app_name": "app"}
+MASKED_USER = "{EmailHidden}"
+"""How Entra names a user in the messages it serves (AADSTS50034 "The user account
+{EmailHidden} does not exist in the … directory", Microsoft365DSC #801, s-KaiNet/spsave #61)."""
+_REASONS = {
+    700027: " [Reason - The provided signature value did not match the expected signature value.]",
+    50013: "The provided signature value did not match the expected signature value.",
+    70011: "openid scope is required",
+}
+
+
+def _placeholders(request: Request, scope: FaultScope, code: int) -> dict[str, str]:
+    """A plausible value for every placeholder of the catalogue's messages, since an injected
+    error answers no request of its own: the scope's app and tenant, the masked user, Microsoft
+    Graph as the resource, the provider's clock for instants (an assertion that expired five
+    minutes ago)."""
+    state = idp(request)
+    now, app_id, tenant = state.clock.now(), scope.get("app") or "", scope.get("tenant") or ""
+    found = state.store.find_app_any(app_id) if app_id else None
+    return {
+        "app_id": app_id, "app_name": found[1].name if found else "app", "tenant": tenant,
+        "upn": MASKED_USER, "identifier": MASKED_USER, "idp": f"https://sts.windows.net/{tenant}/",
+        "issued": grant_time(now), "valid_from": grant_time(now), "now": grant_time(now),
+        "nbf": grant_time(now - timedelta(minutes=15)),
+        "exp": grant_time(now - timedelta(minutes=5)),
+        "resource": GRAPH_RESOURCE_URI, "resource_id": GRAPH_APP_ID,
+        "resource_name": "Microsoft Graph", "aud": GRAPH_RESOURCE_URI,
+        "scope": f"{GRAPH_RESOURCE_URI}/User.Read", "reason": _REASONS.get(code, ""),
+        "alg": "HS256", "count": "2", "name": "scope", "mode": "query",
+        "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+        "method": "POST", "received": "GET", "origin": "http://localhost:3000",
+        "redirect_uri": "http://localhost:3000/auth/callback",
+        "code_redirect_uri": "http://localhost:3000/callback",
+    }

@@ -42,7 +42,7 @@ SCOPES_KNOWN_AT: dict[str, frozenset[str]] = {
 }
 """What each endpoint knows about a request, so what a fault there can be scoped to."""
 PARAMS: dict[str, tuple[str, ...]] = {
-    "error": ("code", "error", "status"),
+    "error": ("code", "error", "suberror", "status"),
     "status": ("status",),
     "outage": ("status",),
     "throttle": ("retry_after",),
@@ -171,13 +171,14 @@ def _params(kind: str, body: Mapping[str, Any]) -> dict[str, Any]:
             raise FaultSpecError("code", "an 'error' fault needs an integer AADSTS code "
                                  "from 1 to 999999999")
         params["code"] = code
-        if "error" in body:
-            error = body["error"]
-            if not isinstance(error, str) or not _ERROR_CODE.fullmatch(error):
-                raise FaultSpecError("error", "error must be 1 to 256 characters that RFC 6749 "
-                                     "allows in an OAuth error code: printable ASCII but \" "
-                                     "and \\ (e.g. invalid_grant)")
-            params["error"] = error
+        for name, example in (("error", "invalid_grant"), ("suberror", "bad_token")):
+            if name in body:
+                value = body[name]
+                if not isinstance(value, str) or not _ERROR_CODE.fullmatch(value):
+                    raise FaultSpecError(name, f"{name} must be 1 to 256 characters that RFC "
+                                         "6749 allows in an OAuth error code: printable ASCII "
+                                         f"but \" and \\ (e.g. {example})")
+                params[name] = value
         if "status" in body:
             params["status"] = _status(body["status"], 400, 599)
     if kind in ("status", "outage"):

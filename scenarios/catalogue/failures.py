@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, expect
 
+from mock_idp.testing import path_segment
 from scenarios import ScenarioContext, scenario
 from scenarios.context import NotExercised
 from scenarios.drivers import EntraDriver
@@ -264,7 +265,7 @@ def disabled_after_sign_in(ctx: Ctx) -> None:
     with ctx.step("alice, signed in at her company, signs in to the app"):
         first_login_at_company(page, stack, alice)
     with ctx.step("an administrator disables her account"):
-        stack.graph("PATCH", f"users/{alice.upn}", {"accountEnabled": False})
+        stack.graph("PATCH", f"users/{path_segment(alice.upn)}", {"accountEnabled": False})
     log = NavigationLog(page)
     with ctx.step("her next sign-in: the provider asks for her password and refuses it"):
         stack.app.drop_session(page)

@@ -126,6 +126,7 @@ def test_catalogue_messages_are_ascii_and_placeholders_are_filled() -> None:
 
 def test_catalogue_suberrors() -> None:
     assert CATALOGUE[50173].suberror == "bad_token"
+    assert CATALOGUE[700082].suberror == "bad_token"
     assert CATALOGUE[65001].suberror == "consent_required"
 
 

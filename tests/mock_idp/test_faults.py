@@ -3,6 +3,8 @@ misbehaves on purpose, how faults are scoped and counted, and how bad fault requ
 
 from __future__ import annotations
 
+import re
+import string
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,7 +32,9 @@ from idp_testkit import (
 from starlette.applications import Starlette
 
 from mock_idp import create_app, run_in_thread
+from mock_idp.clock import MockClock
 from mock_idp.config import IdpConfig, TenantConfig, default_tenant
+from mock_idp.errors import CATALOGUE
 from mock_idp.faults import Fault, FaultRegistry
 
 V2 = paths(TENANT, "2.0")
@@ -93,6 +97,52 @@ def test_error_at_token_is_entra_json_with_the_code_and_its_status(client: AppCl
         assert name in body["error_description"]
     assert set(body) >= {"timestamp", "trace_id", "correlation_id", "error_uri"}
     assert client_credentials(client).status_code == 200
+
+
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+"""A placeholder of the catalogue left unfilled; Entra's own masks (``{EmailHidden}``) are
+capitalised."""
+
+
+def test_every_catalogue_code_injected_fills_its_placeholders(client: AppClient) -> None:
+    names = {name for entry in CATALOGUE.values()
+             for _, name, _, _ in string.Formatter().parse(entry.message) if name}
+    assert {"issued", "identifier", "resource", "idp"} <= names
+    for code, entry in CATALOGUE.items():
+        arm(client, kind="error", endpoint="token", code=code)
+        body = client_credentials(client).json()
+        assert body["error_codes"] == [code]
+        message = body["error_description"].split(" Trace ID:")[0]
+        assert not PLACEHOLDER.search(message), message
+        assert entry.suberror is None or body["suberror"] == entry.suberror
+
+
+def _injected(client: AppClient, code: int) -> str:
+    arm(client, kind="error", endpoint="token", code=code)
+    return str(client_credentials(client).json()["error_description"]).split(" Trace ID:")[0]
+
+
+def test_injected_errors_name_plausible_values(client: AppClient, clock: MockClock) -> None:
+    now = clock.freeze()
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"  # Entra's seven fractional digits
+    assert f"The token was issued on {stamp} and was inactive" in _injected(client, 700082)
+    assert "The user account {EmailHidden} does not exist in the" in _injected(client, 50034)
+    assert f"'{CLIENT_ID}'(https://graph.microsoft.com) is requesting" in _injected(client, 90009)
+    assert "resource principal named https://graph.microsoft.com was" in _injected(client, 500011)
+    assert f"identity provider 'https://sts.windows.net/{TENANT}/' does" in _injected(client,
+                                                                                      50020)
+
+
+def test_an_injected_error_carries_the_suberror_asked_for(client: AppClient) -> None:
+    arm(client, kind="error", endpoint="token", code=9999999, error="invalid_grant",
+        suberror="client_mismatch")
+    body = client_credentials(client).json()
+    assert (body["error"], body["error_codes"]) == ("invalid_grant", [9999999])
+    assert body["suberror"] == "client_mismatch"
+    arm(client, kind="error", endpoint="token", code=50076, suberror="message_only")
+    assert client_credentials(client).json()["suberror"] == "message_only"  # not basic_action
+    arm(client, kind="error", endpoint="token", code=50126)
+    assert "suberror" not in client_credentials(client).json()
 
 
 def test_error_status_can_be_overridden(client: AppClient) -> None:
@@ -372,6 +422,11 @@ def test_python_api(idp_app: Starlette, client: AppClient) -> None:
     ({"kind": "error", "endpoint": "token", "code": 50126, "error": ""}, "error"),
     ({"kind": "error", "endpoint": "token", "code": 50126, "error": 'say "no"'}, "error"),
     ({"kind": "error", "endpoint": "token", "code": 50126, "error": "x" * 257}, "error"),
+    ({"kind": "error", "endpoint": "token", "code": 50126, "suberror": ""}, "suberror"),
+    ({"kind": "error", "endpoint": "token", "code": 50126, "suberror": 'a"b'}, "suberror"),
+    ({"kind": "error", "endpoint": "token", "code": 50126, "suberror": "a\u202eb"}, "suberror"),
+    ({"kind": "error", "endpoint": "token", "code": 50126, "suberror": 7}, "suberror"),
+    ({"kind": "status", "endpoint": "token", "suberror": "bad_token"}, "suberror"),
     # Another kind's parameter is refused, not ignored.
     ({"kind": "status", "endpoint": "token", "delay_ms": 5}, "delay_ms"),
     ({"kind": "latency", "endpoint": "token", "retry_after": 5}, "retry_after"),

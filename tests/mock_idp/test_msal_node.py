@@ -1,4 +1,5 @@
-"""@azure/msal-node against the provider over HTTPS: a silent call is served from its cache.
+"""@azure/msal-node against the provider over HTTPS: a silent call is served from its cache, and
+a refresh token past its lifetime raises InteractionRequiredAuthError.
 
 ``msal_node/client.mjs`` is a confidential client that redeems a code and then asks for the same
 scopes silently; the ``node_package`` fixture installs it (without Node.js 20+ or the package
@@ -12,6 +13,8 @@ import json
 import os
 import subprocess
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,30 +48,60 @@ def _line(process: subprocess.Popen[str]) -> dict[str, Any]:
     return out
 
 
-def test_acquire_token_silent_is_served_from_the_cache(msal_node: Path, idp: MockIdp) -> None:
+@contextmanager
+def _client(msal_node: Path, idp: MockIdp, **options: Any) -> Iterator[subprocess.Popen[str]]:
+    """``client.mjs`` for the test app, killed if the test leaves it running."""
     config = {"clientId": CLIENT_ID, "clientSecret": SECRET, "authority": idp.authority,
-              "redirectUri": REDIRECT, "scopes": ["User.Read"]}
+              "redirectUri": REDIRECT, "scopes": ["User.Read"], **options}
     env = {**os.environ, "MSAL_CLIENT_CONFIG": json.dumps(config),
            "NODE_EXTRA_CA_CERTS": str(idp.ca_file)}
     with subprocess.Popen(["node", "client.mjs"], cwd=msal_node, env=env, text=True,
                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE) as process:
         try:
-            auth_url = _line(process)["authUrl"]
-            assert auth_url.startswith(f"{idp.authority}/oauth2/v2.0/authorize?")
-            code = browser_sign_in(idp, auth_url, REDIRECT)["code"]
-            before = token_requests(idp)
-            assert process.stdin is not None
-            process.stdin.write(code + "\n")
-            process.stdin.flush()
-            result = _line(process)
-            process.wait(timeout=RUN_TIMEOUT)
+            yield process
         finally:
             if process.poll() is None:
                 process.kill()
+
+
+def _send(process: subprocess.Popen[str], line: str) -> None:
+    assert process.stdin is not None
+    process.stdin.write(line + "\n")
+    process.stdin.flush()
+
+
+def _signed_in(process: subprocess.Popen[str], idp: MockIdp) -> dict[str, Any]:
+    """Sign in at the URL the client prints and hand it the code; its first answer."""
+    auth_url = _line(process)["authUrl"]
+    assert auth_url.startswith(f"{idp.authority}/oauth2/v2.0/authorize?")
+    _send(process, browser_sign_in(idp, auth_url, REDIRECT)["code"])
+    return _line(process)
+
+
+def test_acquire_token_silent_is_served_from_the_cache(msal_node: Path, idp: MockIdp) -> None:
+    with _client(msal_node, idp) as process:
+        before = token_requests(idp) + 1  # the code redemption
+        result = _signed_in(process, idp)
+        process.wait(timeout=RUN_TIMEOUT)
     first, second = result["first"], result["second"]
     assert first["fromCache"] is False and first["username"] == ALICE
     assert "User.Read" in first["scopes"]
     assert second["fromCache"] is True, second
     assert second["accessToken"] == first["accessToken"]
-    assert token_requests(idp) == before + 1, "only the code redemption reached the token endpoint"
+    assert token_requests(idp) == before, "only the code redemption reached the token endpoint"
+
+
+def test_an_expired_refresh_token_requires_interaction(msal_node: Path, idp: MockIdp) -> None:
+    """AADSTS700082 with ``suberror: bad_token``: msal-common's isInteractionRequiredError
+    does not count ``invalid_grant`` alone, so without the suberror this is a ServerError."""
+    with _client(msal_node, idp, refreshAfterInput=True) as process:
+        _signed_in(process, idp)
+        idp.clock.advance(idp.config.refresh_token_lifetime + timedelta(minutes=1))
+        _send(process, "")
+        result = _line(process)
+        process.wait(timeout=RUN_TIMEOUT)
+    for call in ("silent", "byRefreshToken"):
+        assert result[call] == {"name": "InteractionRequiredAuthError",
+                                "errorCode": "invalid_grant", "subError": "bad_token",
+                                "errorNo": 700082}, (call, result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,8 +17,14 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from mock_idp.clock import MockClock
-from mock_idp.config import REFERENCE_RP_CLIENT_ID, REFERENCE_RP_SECRET, IdpConfig
-from mock_idp.testing import MockIdp, MockIdpError, run_in_thread, url_host
+from mock_idp.config import (
+    REFERENCE_RP_CLIENT_ID,
+    REFERENCE_RP_SECRET,
+    IdpConfig,
+    UserConfig,
+    default_tenant,
+)
+from mock_idp.testing import MockIdp, MockIdpError, path_segment, run_in_thread, url_host
 
 
 def hello_app() -> Starlette:
@@ -173,6 +180,36 @@ def test_mock_idp_claim_helpers() -> None:
         assert shown["id_token"] == {"department": "QA"}
         with pytest.raises(MockIdpError, match="protocol claim"):
             idp.set_custom_claims(erin.upn, id_token={"sub": "someone"})
+
+
+def test_mock_idp_helpers_take_a_guest_upn() -> None:
+    """A guest's UPN holds ``#EXT#``: sent unencoded, the ``#`` would end the URL's path."""
+    guest = "zed_fabrikam.onmicrosoft.com#EXT#@contoso.onmicrosoft.com"
+    tenant = default_tenant()
+    tenant = replace(tenant, users=(*tenant.users, UserConfig(
+        upn=guest, name="Zed (guest)", password="P@ssw0rd-zed", user_type="Guest")))
+    with MockIdp(IdpConfig(tenants=(tenant,))) as idp:
+        guests = idp.graph("GET", "users?$filter=userType eq 'Guest'").json()["value"]
+        assert [g["userPrincipalName"] for g in guests] == [guest]
+        guest_id = guests[0]["id"]
+        idp.assign(guest, REFERENCE_RP_CLIENT_ID)
+        idp.update_user(guest, jobTitle="Consultant")
+        group = idp.add_group("Partners", members=[guest])
+        idp.set_custom_claims(guest, id_token={"department": "Partners"})
+        idp.add_authenticator(guest, secret="JBSWY3DPEHPK3PXP")
+        user = idp.graph("GET", f"users/{guest_id}?$select=jobTitle").json()
+        assert user["jobTitle"] == "Consultant"
+        assignments = idp.graph("GET", f"users/{guest_id}/appRoleAssignments").json()["value"]
+        assert [a["resourceDisplayName"] for a in assignments] == ["Reference relying party"]
+        members = idp.graph("GET", f"groups/{group.id}/members").json()["value"]
+        assert [m["id"] for m in members] == [guest_id]
+        claims = idp.http.get(f"/_mock/tenants/{idp.tenant_id}/users/{guest_id}/claims").json()
+        assert claims["id_token"] == {"department": "Partners"}
+        shown = idp.http.get(f"/_mock/tenants/{idp.tenant_id}/users/{guest_id}/authenticator")
+        assert shown.json()["totp_secret"] == "JBSWY3DPEHPK3PXP"
+        found = idp.graph("GET", f"users/{path_segment(guest)}").json()
+        assert found["id"] == guest_id
+    assert path_segment(guest) == "zed_fabrikam.onmicrosoft.com%23EXT%23@contoso.onmicrosoft.com"
 
 
 def test_mock_idp_sign_in_protection_helpers() -> None:

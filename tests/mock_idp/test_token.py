@@ -465,6 +465,8 @@ def test_an_expired_refresh_token_names_its_issue_date_as_entra_does(
     rt = tokens_for(client)["refresh_token"]
     clock.advance(client.app.state.idp.config.refresh_token_lifetime)  # type: ignore[attr-defined]
     body = _error(_refresh(client, rt), 700082)
+    # MSAL.js and msal-node read the suberror as "interaction required"
+    assert body["error"] == "invalid_grant" and body["suberror"] == "bad_token"
     stamp = issued.strftime("%Y-%m-%dT%H:%M:%S")
     assert re.search(rf"The token was issued on {stamp}\.\d{{7}}Z and was inactive",
                      body["error_description"]), body["error_description"]

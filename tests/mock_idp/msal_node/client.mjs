@@ -1,6 +1,9 @@
 // A confidential client built on @azure/msal-node, driven line by line over stdin/stdout:
 // it prints the authorization URL, reads the code the test obtained by signing in, redeems it,
-// then asks for the same scopes silently. Each answer is one JSON line.
+// then asks for the same scopes silently. With `refreshAfterInput` it then waits for a line
+// (the test moves the provider's clock meanwhile) and refreshes twice, acquireTokenSilent with
+// forceRefresh and acquireTokenByRefreshToken, printing the error each raised. Each answer is
+// one JSON line.
 import { createInterface } from "node:readline";
 import { ConfidentialClientApplication } from "@azure/msal-node";
 
@@ -12,6 +15,16 @@ const summary = (result) => ({
   accessToken: result.accessToken,
   username: result.account ? result.account.username : null,
 });
+const failure = async (call) => {
+  try {
+    await call();
+    return { name: "none" };
+  } catch (error) {
+    return { name: error.name, errorCode: error.errorCode, subError: error.subError, errorNo: error.errorNo };
+  }
+};
+const refreshTokenOf = (app) =>
+  Object.values(JSON.parse(app.getTokenCache().serialize()).RefreshToken)[0].secret;
 
 const app = new ConfidentialClientApplication({
   auth: {
@@ -29,6 +42,15 @@ try {
   const first = await app.acquireTokenByCode({ code, scopes: config.scopes, redirectUri: config.redirectUri });
   const second = await app.acquireTokenSilent({ account: first.account, scopes: config.scopes });
   say({ first: summary(first), second: summary(second) });
+  if (config.refreshAfterInput) {
+    const refreshToken = refreshTokenOf(app);
+    await lines.next();
+    const silent = await failure(() =>
+      app.acquireTokenSilent({ account: first.account, scopes: config.scopes, forceRefresh: true }));
+    const byRefreshToken = await failure(() =>
+      app.acquireTokenByRefreshToken({ refreshToken, scopes: config.scopes }));
+    say({ silent, byRefreshToken });
+  }
 } catch (error) {
   say({ error: String(error && error.stack || error) });
   process.exitCode = 1;
