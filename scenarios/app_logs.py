@@ -11,7 +11,8 @@ worker's number, as the terminal's ``[worker n]`` and the reports' ``worker`` sh
 An app the profile starts as a command prints to its own output instead (a traceback behind
 an "HTTP 500", say). For each scenario that did not pass, :func:`keep_app_output` keeps what
 it printed, masked the same way, in ``logs/app-<scenario id>.log``, linked from the scenario
-in the report.
+in the report; for an app that never started, :func:`keep_printed` keeps what it printed
+before it gave up.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from typing import Protocol, runtime_checkable
 
 from scenarios.protocol_view.tokens import mask_text, value_mask
 
-__all__ = ["APP_OUTPUT_LINES", "LOGGERS", "AppOutput", "captured", "keep_app_output", "log_dir",
-           "written"]
+__all__ = ["APP_OUTPUT_LINES", "LOGGERS", "AppOutput", "captured", "keep_app_output",
+           "keep_printed", "log_dir", "written"]
 
 LOGGERS = ("relying_party", "mock_idp")
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -83,7 +84,13 @@ def keep_app_output(env: object, report_dir: Path, scenario_id: str, secrets: Se
     when ``env`` has no such output or the app printed nothing."""
     if not isinstance(env, AppOutput):
         return None
-    text = env.app_output(APP_OUTPUT_LINES)
+    return keep_printed(env.app_output(APP_OUTPUT_LINES), report_dir, scenario_id, secrets)
+
+
+def keep_printed(text: str, report_dir: Path, scenario_id: str, secrets: Secrets = ()
+                 ) -> str | None:
+    """:func:`keep_app_output` for ``text``, what an app printed (during a conformance row, or
+    before it failed to start); ``None`` when it is blank."""
     if not text.strip():
         return None
     path = log_dir(report_dir) / f"app-{scenario_id}.log"

@@ -16,6 +16,7 @@ from scenarios.app.adapter import SignedInElsewhere
 from scenarios.app.page_summary import READ_MS
 from scenarios.drivers import EntraDriver
 from scenarios.live import LiveStack, Person
+from scenarios.masking import quoted
 from scenarios.pages import IdpPasswordPage, IdpStaySignedInPage, IdpUsernamePage
 
 PROVIDER_ERRORS = tuple(f"#{name}" for name in (ids.PASSWORD_ERROR, ids.USERNAME_ERROR,
@@ -159,10 +160,6 @@ def up_to_stay_signed_in(page: Page, upn: str, password: str) -> IdpStaySignedIn
     return kmsi
 
 
-def _quoted(text: str) -> str:
-    return repr(text if len(text) <= SHOWN_TEXT else text[:SHOWN_TEXT].rstrip() + "…")
-
-
 def page_shows(page: Page) -> str:
     """What the page shows, in a line for a failure message: the provider's error when one
     of :data:`PROVIDER_ERRORS` is visible (``the provider shows an error: '…' (#passwordError,
@@ -182,11 +179,11 @@ def page_shows(page: Page) -> str:
         return f"the page at {url} could not be read ({type(exc).__name__})"
     if errors:
         selector, text = errors[0]
-        return f"the provider shows an error: {_quoted(text)} ({selector}, at {url})"
+        return f"the provider shows an error: {quoted(text, SHOWN_TEXT)} ({selector}, at {url})"
     if lines:
-        shows = f", heading {_quoted(heading)}: " if heading else ": "
-        return f"the page at {url} shows{shows}{_quoted(lines)}"
-    return (f"the page at {url} shows only the heading {_quoted(heading)}" if heading
+        shows = f", heading {quoted(heading, SHOWN_TEXT)}: " if heading else ": "
+        return f"the page at {url} shows{shows}{quoted(lines, SHOWN_TEXT)}"
+    return (f"the page at {url} shows only the heading {quoted(heading, SHOWN_TEXT)}" if heading
             else f"the page at {url} shows no text")
 
 

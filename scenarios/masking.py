@@ -26,7 +26,8 @@ from scenarios.protocol_view.tokens import mask_text, printable, value_mask
 from scenarios.report_files import write_atomically
 from scenarios.results import ScenarioResult
 
-__all__ = ["MAX_TEXT_HEAD", "MAX_TEXT_TAIL", "mask_trace", "masked_result", "masked_text"]
+__all__ = ["MAX_TEXT_HEAD", "MAX_TEXT_TAIL", "mask_trace", "masked_result", "masked_text",
+           "quoted"]
 
 MAX_TEXT_HEAD = 12_000
 MAX_TEXT_TAIL = 4_000
@@ -43,6 +44,14 @@ def masked_text(text: str | None, hide: Callable[[str], str] | None = None) -> s
         return None
     masked = mask_text(text)
     return printable(_cut(hide(masked) if hide is not None else masked))
+
+
+def quoted(text: str, limit: int) -> str:
+    """What a page says, quoted in a failure message: masked by name (:func:`mask_text`),
+    then cut to ``limit`` characters and an ellipsis. Masked after the cut, a secret cut in
+    two would no longer be found by its name, nor by its value."""
+    text = mask_text(text)
+    return repr(text if len(text) <= limit else text[:limit].rstrip() + "…")
 
 
 def _cut(text: str) -> str:

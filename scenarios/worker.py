@@ -197,6 +197,10 @@ def run_scenario(
         status, message, details = "error", _describe(exc), traceback.format_exc()
         # The app did not start for the scenario's stack: it will not for the next either.
         app_not_started = entered is None and isinstance(exc, AppStartError)
+        if isinstance(exc, AppStartError) and app_log is None:  # what it printed as it failed
+            with contextlib.suppress(Exception):
+                app_log = app_logs.keep_printed(exc.output, options.report_dir, item.id,
+                                                known_values(env, worker_env))
     left = time.monotonic()
     spent["stack_start"] += (entered or left) - entering
     spent["teardown"] = left - (ran or entered or left)

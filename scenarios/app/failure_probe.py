@@ -14,6 +14,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 
+from scenarios.masking import quoted
+
 if TYPE_CHECKING:
     from scenarios.app.adapter import ProfileAdapter
 
@@ -53,7 +55,7 @@ def page_says(response: httpx.Response) -> str:
     shown = shown or next(iter(page_text(response.text).splitlines()), "")
     if not shown:
         return " and no text"
-    return f": {shown if len(shown) <= SHOWN_TEXT else shown[:SHOWN_TEXT] + '…'!r}"
+    return f": {quoted(shown, SHOWN_TEXT)}"
 
 
 def follow_in_app(http: httpx.Client, response: httpx.Response, app_base: str

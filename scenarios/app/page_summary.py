@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
 
+from scenarios.masking import quoted
+
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
@@ -36,10 +38,6 @@ _SHOWN_JS = """() => {
 }"""
 
 
-def _quoted(text: str) -> str:
-    return repr(text if len(text) <= SHOWN_TEXT else text[:SHOWN_TEXT] + "…")
-
-
 def page_summary(page: Page) -> str:
     """``the app showed /auth/callback with HTTP 500: 'Internal Server Error'``, or with a
     heading ``…: 'Sign-in failed' / 'We could not sign you in. Contact …'``."""
@@ -49,5 +47,5 @@ def page_summary(page: Page) -> str:
         status, shown = str(found["status"]), [str(line) for line in found["shown"]]
     except PlaywrightError:
         return f"the app showed {path}, which could not be read within {READ_MS / 1000:g} s"
-    return (f"the app showed {path} with HTTP {status}"
-            + (f": {' / '.join(map(_quoted, shown))}" if shown else " and no text"))
+    said = " / ".join(quoted(line, SHOWN_TEXT) for line in shown)
+    return f"the app showed {path} with HTTP {status}" + (f": {said}" if shown else " and no text")

@@ -34,14 +34,17 @@ OUTPUT_TAIL_LINES = 40
 
 
 class AppStartError(RuntimeError):
-    """The app did not become ready; ``output`` is the tail of what its command printed."""
+    """The app did not become ready; ``output`` is what its command printed (its last
+    :data:`~scenarios.app_logs.APP_OUTPUT_LINES` lines), of which the message gives the last
+    :data:`OUTPUT_TAIL_LINES`."""
 
     def __init__(self, message: str, output: str = "") -> None:
         self.message = message
         self.output = output
         text = message
         if output.strip():
-            text += "\n--- the app's output (last lines) ---\n" + output.rstrip()
+            tail = "\n".join(output.rstrip().splitlines()[-OUTPUT_TAIL_LINES:])
+            text += "\n--- the app's output (last lines) ---\n" + tail
         super().__init__(text)
 
     def hinted(self, hint: str | None) -> AppStartError:
@@ -154,7 +157,9 @@ def start_command(command: str | Sequence[str], *, env: Mapping[str, str], cwd: 
     except BaseException as exc:
         started.stop()
         if isinstance(exc, _NotReady):
-            raise AppStartError(str(exc), started.output()) from None
+            from scenarios.app_logs import APP_OUTPUT_LINES  # not at the plugin's every start
+
+            raise AppStartError(str(exc), started.output(APP_OUTPUT_LINES)) from None
         raise
     return started
 

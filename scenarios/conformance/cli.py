@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from scenarios import app_logs
-from scenarios.conformance.control import MockControl, SetupError
+from scenarios.conformance.control import SetupError
 from scenarios.conformance.github import report_to_github
 from scenarios.conformance.output import RowOutput, forget
 from scenarios.conformance.report import format_explanations, write_report
@@ -29,7 +29,7 @@ from scenarios.conformance.rows import (
     to_json,
 )
 from scenarios.conformance.runner import ConformanceOptions, preflight, run_rows
-from scenarios.conformance.setup import from_flags, from_profile
+from scenarios.conformance.setup import Target, from_flags, from_profile
 from scenarios.conformance.trust import browser_trust
 from scenarios.github import annotate_error
 from scenarios.junit import JUnitCase, Outcome, write_junit_xml
@@ -228,7 +228,7 @@ def handle(args: argparse.Namespace) -> int:
                 return EXIT_SETUP
             preflight(options, target.control)
             output = RowOutput(target.app, report_dir) if target.app is not None else None
-            results = _run_with_browser(options, rows, target.control, target.ca_file, output)
+            results = _run_with_browser(options, rows, target, output)
         except SetupError as exc:
             _say(f"scenarios conformance: {exc}")
             annotate_error("conformance set-up", str(exc))
@@ -297,8 +297,7 @@ def _say_logs(report_dir: Path) -> None:
         _say(f"logs:   {logs}")
 
 
-def _run_with_browser(options: ConformanceOptions, rows: Sequence[Row],
-                      control: MockControl, ca_file: Path | None,
+def _run_with_browser(options: ConformanceOptions, rows: Sequence[Row], target: Target,
                       output: RowOutput | None) -> list[RowResult]:
     from playwright.sync_api import Error
 
@@ -309,7 +308,7 @@ def _run_with_browser(options: ConformanceOptions, rows: Sequence[Row],
         choice = resolve(ws_endpoint=options.ws_endpoint)
     except BrowserUnavailable as exc:
         raise SetupError(str(exc)) from None
-    trust = browser_trust(options.idp, ca_file, remote=choice.kind == "remote")
+    trust = browser_trust(options.idp, target.ca_file, remote=choice.kind == "remote")
     choice = replace(choice, args=(*choice.args, *trust.launch_args))
     options = replace(options, context_options={**options.context_options,
                                                 **trust.context_options})
@@ -319,8 +318,9 @@ def _run_with_browser(options: ConformanceOptions, rows: Sequence[Row],
         except Error as exc:
             raise SetupError(f"cannot start {choice.describe()}: {exc}") from None
         try:
-            return run_rows(options, rows, control, browser,
-                            progress=lambda r: _say(format_progress(r)), output=output)
+            return run_rows(options, rows, target.control, browser,
+                            progress=lambda r: _say(format_progress(r)), output=output,
+                            known=target.known)
         finally:
             browser.close()
 

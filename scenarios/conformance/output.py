@@ -23,14 +23,6 @@ def forget(report_dir: Path, row_ids: Iterable[str]) -> None:
         (app_logs.log_dir(report_dir) / f"app-{row_id}.log").unlink(missing_ok=True)
 
 
-class _Since:
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def app_output(self, lines: int) -> str:
-        return "\n".join(self.text.splitlines()[-lines:])
-
-
 class RowOutput:
     """The app's output, split by row: :meth:`mark` before a row, :meth:`keep` after it."""
 
@@ -50,7 +42,7 @@ class RowOutput:
         app printed anything during it."""
         if result.verdict.result != "FAIL":
             return result
-        printed = "\n".join(self._lines()[self._seen:])
-        kept = app_logs.keep_app_output(_Since(printed), self.report_dir, result.row.id,
-                                        known_values(self.env))
+        printed = "\n".join(self._lines()[self._seen:][-app_logs.APP_OUTPUT_LINES:])
+        kept = app_logs.keep_printed(printed, self.report_dir, result.row.id,
+                                     known_values(self.env))
         return replace(result, app_log=kept) if kept else result

@@ -6,20 +6,24 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import httpx
 
 from scenarios.conformance.control import MockControl, SetupError
 from scenarios.conformance.evidence import ProviderEvidence, evidence_of
 from scenarios.conformance.judging import Refusal
 from scenarios.conformance.options import CLOCK_TOLERANCE, ConformanceOptions
 from scenarios.conformance.output import RowOutput
-from scenarios.conformance.refusals import refused_user, sent_refusal, shown_refusal
+from scenarios.conformance.readiness import (
+    other_client,
+    preflight,
+    same_server,
+    sign_in_problem,
+    where,
+)
+from scenarios.conformance.refusals import sent_refusal, shown_refusal
 from scenarios.conformance.rows import (
     LOGIN_ROWS,
     BackchannelObservation,
@@ -29,8 +33,10 @@ from scenarios.conformance.rows import (
     Verdict,
     judge,
 )
+from scenarios.masking import masked_text
 from scenarios.max_failures import skip_reason
 from scenarios.protocol_view import BrowserLog, Collected, collect, exchange_of
+from scenarios.protocol_view.tokens import value_mask
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -52,7 +58,7 @@ def _squash(text: str, limit: int = TEXT_LIMIT) -> str:
 
 
 def _page_text(page: Page) -> str:
-    """What the page says, from its first heading on (skipping navigation), shortened."""
+    """What the page says, from its first heading on (skipping navigation), in one line."""
     try:
         text = " ".join(page.locator("body").inner_text(timeout=2000).split())
         headings = page.locator("h1")
@@ -62,7 +68,7 @@ def _page_text(page: Page) -> str:
         return ""
     if heading and heading in text:
         text = text[text.index(heading):]
-    return _squash(text)
+    return text
 
 
 def _navigation_log(page: Page) -> NavigationLog:
@@ -71,14 +77,21 @@ def _navigation_log(page: Page) -> NavigationLog:
     return NavigationLog(page)
 
 
+Known = Callable[[], Mapping[str, str]]
+"""The secret values the run knows, each with what it is shown as
+(:func:`~scenarios.protocol_view.known.known_values`), read when they are needed: the
+provider issues codes and tokens as the rows run."""
+
+
 class _Driver:
     """One browser, a fresh context per row."""
 
     def __init__(self, options: ConformanceOptions, control: MockControl,
-                 browser: Browser) -> None:
+                 browser: Browser, known: Known = dict) -> None:
         self.options = options
         self.control = control
         self.browser = browser
+        self.known = known
         self.rp_host = urlsplit(options.rp).netloc
         self.collected: Collected | None = None
         """What the last row's exchange is drawn from."""
@@ -98,6 +111,11 @@ class _Driver:
                                      final_pages=sys.exc_info()[0] is not None)
             with contextlib.suppress(Exception):
                 context.close()
+
+    def masked(self, text: str) -> str:
+        """``text`` (what an app's page said, a URL) as the results may show it: masked by
+        name and by the values the run knows, control characters escaped."""
+        return masked_text(text, value_mask(self.known())) or ""
 
     def evidence(self) -> ProviderEvidence | None:
         """What the provider's log says about the last row (``None``: it was not read)."""
@@ -121,14 +139,15 @@ class _Driver:
             page.goto(self.options.rp_url(self.options.start))
             IdpUsernamePage(page).heading.wait_for(state="visible")
             if not same_server(page.url, self.options.idp):
-                return (f"the sign-in page is at {_where(page.url)}, not at this mock provider "
+                return (f"the sign-in page is at {where(page.url)}, not at this mock provider "
                         f"({self.options.idp})")
             EntraDriver(timeout_ms=self.options.timeout_ms).sign_in(
                 page, self.options.upn, self.options.password)
         except (SecondFactorRequired, PasswordChangeRequired) as exc:
             return Refusal(where="account", text=str(exc))
         except Error as exc:
-            return _squash(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            return _squash(self.masked(str(exc).splitlines()[0]) if str(exc)
+                           else type(exc).__name__)
         if same_server(page.url, self.options.idp) and (shown := shown_refusal(page)):
             return shown
         with contextlib.suppress(Error):
@@ -158,13 +177,14 @@ class _Driver:
             problem = self._sign_in(page)
             if isinstance(problem, str):
                 return LoginObservation(reached_sign_in=False, check_status=None,
-                                        error=problem, final_url=page.url)
+                                        error=problem, final_url=self.masked(page.url))
             status = self._settled_check(page, context, log)
             fired = None if fault_id is None else fault_id not in self.control.armed()
-            text = "" if 200 <= status < 300 else _page_text(page)
+            text = "" if 200 <= status < 300 else _squash(self.masked(_page_text(page)))
             return LoginObservation(
                 reached_sign_in=True, check_status=status, fault_fired=fired,
-                final_url=page.url, page_status=log.documents[-1][1] if log.documents else None,
+                final_url=self.masked(page.url),
+                page_status=log.documents[-1][1] if log.documents else None,
                 page_text=text, refusal=problem or sent_refusal(
                     url for url in (*log.redirects, *(u for u, _ in log.documents))
                     if same_server(url, self.options.rp)))
@@ -216,113 +236,17 @@ def _backchannel_uri(options: ConformanceOptions, control: MockControl) -> Itera
             control.patch_app({"backchannelLogoutUri": previous})
 
 
-def _clock_skew(response: httpx.Response, control: MockControl) -> float | None:
-    """Seconds the app's clock (its ``Date`` header) is ahead of the provider's; ``None`` when
-    the app sends no usable ``Date``. ``Date`` counts whole seconds, so the app's time was
-    somewhere in the second it names: its middle is the estimate."""
-    try:
-        app_time = parsedate_to_datetime(response.headers["date"]).timestamp()
-    except (KeyError, TypeError, ValueError, IndexError):
-        return None
-    return app_time + 0.5 - control.now()
-
-
-def preflight(options: ConformanceOptions, control: MockControl) -> None:
-    """Check that the provider is the mock (with its control API and the app), that the check
-    URL answers "not signed in" without a session and that the app's clock agrees with the
-    provider's; clear any armed faults. :func:`run_rows` then signs in once before any row."""
-    try:
-        control.armed()
-    except SetupError as exc:
-        raise SetupError(f"{options.idp} is not a mock provider with a /_mock/ control API "
-                         f"({exc})") from None
-    try:
-        control.app()
-    except SetupError as exc:
-        raise SetupError(f"the provider has no app {options.client_id} in tenant "
-                         f"{options.tenant} ({exc})") from None
-    control.clear()
-    url = options.rp_url(options.check)
-    try:
-        response = httpx.get(url, timeout=10, verify=False)
-    except httpx.HTTPError as exc:
-        raise SetupError(f"the RP is not reachable at {url}: {exc}") from None
-    status = response.status_code
-    if not (status in (401, 403) or 300 <= status < 400):
-        raise SetupError(f"--check {url} answered {status} without a session; it must answer "
-                         "401, 403 or a redirect when not signed in (and 2xx when signed in)")
-    skew = _clock_skew(response, control)
-    if skew is not None and abs(skew) > options.clock_tolerance:
-        raise SetupError(
-            f"the app's clock is {abs(skew):.0f} s {'ahead of' if skew > 0 else 'behind'} the "
-            f"provider's (its Date header against {options.idp}/_mock/clock; tolerance "
-            f"{options.clock_tolerance:g} s): every token would look expired or not yet valid "
-            "to it. Move the provider's clock back (POST /_mock/clock) or fix the app's")
-
-
-def _where(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
-
-
-def same_server(url: str, base_url: str) -> bool:
-    """Whether ``url`` is on the server at ``base_url`` (loopback names are one host)."""
-    a, b = urlsplit(url), urlsplit(base_url)
-    hosts = {a.hostname, b.hostname}
-    return a.scheme == b.scheme and a.port == b.port and (
-        a.hostname == b.hostname or hosts <= _LOOPBACK)
-
-
-def _sign_in_problem(options: ConformanceOptions, obs: LoginObservation,
-                     evidence: ProviderEvidence | None) -> str:
-    """Why the preflight's plain sign-in did not sign the app in, in one line."""
-    start = options.rp_url(options.start)
-    if obs.refusal is not None and (refused := refused_user(options.upn, obs.refusal)):
-        return refused
-    if obs.error is not None or not obs.reached_sign_in:
-        ended = obs.final_url
-        if ended.startswith("http") and not same_server(ended, options.idp) and not \
-                same_server(ended, options.rp_url("/")):
-            return (f"the app sent the browser from {start} to {_where(ended)}, not to this mock "
-                    f"provider at {options.idp}: the app is pointed at another provider (check "
-                    "its authority, issuer or discovery URL)")
-        return (f"{start} did not lead to this mock provider's sign-in page (ended at "
-                f"{ended or 'an unknown page'}: {obs.error or 'no sign-in page'})")
-    said = "" if evidence is None or not evidence.token_answers else (
-        f"; the provider's token endpoint answered {', '.join(evidence.token_answers)}")
-    if evidence is not None and not evidence.token_answers:
-        said = "; the app never called this provider's token endpoint"
-    if obs.signed_in is None:
-        return (f"after a plain sign-in the check URL {options.rp_url(options.check)} answered "
-                f"{obs.check_status}, neither 2xx (signed in) nor 401, 403 or a redirect{said}")
-    page = f" (page HTTP {obs.page_status}: \"{obs.page_text}\")" if obs.page_text else ""
-    if obs.refusal is not None:
-        page += f"; the provider said \"{obs.refusal.text}\""
-    return (f"a plain sign-in at this mock provider did not sign the app in{page}{said}: an app "
-            "that refuses a valid sign-in would seem to pass every REJECT row. Check its client "
-            "id and secret, redirect URI, issuer and CA file")
-
-
-def _other_client(options: ConformanceOptions, evidence: ProviderEvidence) -> str | None:
-    """The client id the app's authorization request named, when not the one the faults are
-    armed for (``None``: the same one, or no request seen)."""
-    return next((c for c in evidence.client_ids if c.lower() != options.client_id.lower()),
-                None)
-
-
 Progress = Callable[[RowResult], None]
 
 
 def run_rows(options: ConformanceOptions, rows: Sequence[Row], control: MockControl,
              browser: Browser, progress: Progress | None = None,
-             output: RowOutput | None = None) -> list[RowResult]:
+             output: RowOutput | None = None, known: Known = dict) -> list[RowResult]:
     """Sign in once without a fault (the preflight: a :class:`SetupError` when that fails),
     then run ``rows`` in order (back-channel rows only with ``options.backchannel``); call
-    :func:`preflight` first. ``output``: the app's, kept for each row that failed."""
-    driver = _Driver(options, control, browser)
+    :func:`preflight` first. ``output``: the app's, kept for each row that failed; ``known``:
+    the secrets masked wherever the results quote the app (its pages, its URLs)."""
+    driver = _Driver(options, control, browser, known)
     results: list[RowResult] = []
     keys_before = 0
 
@@ -366,13 +290,14 @@ def run_rows(options: ConformanceOptions, rows: Sequence[Row], control: MockCont
             progress(result)
 
     plain, plain_obs, evidence = observe(PLAIN_ROW)
-    if evidence is not None and (other := _other_client(options, evidence)) is not None:
+    if evidence is not None and (other := other_client(options, evidence)) is not None:
         raise SetupError(f"preflight: the app signs in as client {other}, but the faults "
                          f"target client {options.client_id}: give --client-id {other} (or "
                          f"point the app at client {options.client_id})")
     if plain.verdict.result != "PASS":
         assert isinstance(plain_obs, LoginObservation)
-        raise SetupError("preflight: " + _sign_in_problem(options, plain_obs, evidence))
+        raise SetupError("preflight: " + driver.masked(
+            sign_in_problem(options, plain_obs, evidence)))
     for row in rows:
         if row is PLAIN_ROW:
             results.append(plain)

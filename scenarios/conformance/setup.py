@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -19,6 +19,7 @@ from scenarios.ca_trust import public_trust
 from scenarios.conformance.control import MockControl, SetupError
 from scenarios.conformance.options import ConformanceOptions
 from scenarios.conformance.trust import client_context
+from scenarios.protocol_view.known import known_values, template_secrets
 
 __all__ = ["Target", "from_flags", "from_profile"]
 
@@ -33,6 +34,9 @@ class Target:
     """The CA the https provider's certificate chains to (``None`` under http)."""
     app: AppOutput | None = None
     """The app the profile started, whose output is kept for the rows that fail."""
+    known: Callable[[], Mapping[str, str]] = dict
+    """The secret values the run knows, each with what it is shown as, read as the rows run:
+    masked wherever the results quote the app."""
 
 
 def _person(user: str, password: str | None) -> tuple[str, str]:
@@ -92,7 +96,8 @@ def from_profile(args: argparse.Namespace, stack: contextlib.ExitStack, *,
         f"(issuer {live.authority}/v2.0)")
     control = MockControl(live.idp.base_url, tenant=live.tenant_id, client_id=live.client_id,
                           http=live.http)
-    return Target(options=options, control=control, ca_file=live.ca_file, app=live)
+    return Target(options=options, control=control, ca_file=live.ca_file, app=live,
+                  known=lambda: known_values(live))
 
 
 def _print_settings(control: MockControl, secret: str | None, ca_file: Path | None,
@@ -165,9 +170,10 @@ def from_flags(args: argparse.Namespace, stack: contextlib.ExitStack, *, say: Sa
                           http=http)
     _register_redirects(control, args.redirect_uri, platform="web")
     _register_redirects(control, args.spa_redirect_uri, platform="spa")
+    secret = REFERENCE_RP_SECRET if options.client_id == REFERENCE_RP_CLIENT_ID else None
     if args.idp is None:
-        secret = REFERENCE_RP_SECRET if options.client_id == REFERENCE_RP_CLIENT_ID else None
         _print_settings(control, secret, ca_file, say)
         if args.pause:
             input("Press Enter when the RP is configured... ")
-    return Target(options=options, control=control, ca_file=ca_file)
+    known = template_secrets({"client_secret": secret or ""})
+    return Target(options=options, control=control, ca_file=ca_file, known=lambda: known)

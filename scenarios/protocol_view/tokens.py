@@ -14,6 +14,8 @@ Basic …``), and by the values a run knows (:mod:`scenarios.protocol_view.known
 from __future__ import annotations
 
 import base64
+import bisect
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -234,10 +236,11 @@ def mask_text(text: str, secrets: Iterable[str] | Mapping[str, str] = ()) -> str
 
 def value_mask(secrets: Iterable[str] | Mapping[str, str]) -> Callable[[str], str]:
     """A function that masks each of ``secrets`` (at least six characters long) in a text, as
-    it is or URL-encoded: with what a mapping gives for it, otherwise ``[redacted]``. A signed
-    JWT is left to :func:`mask_text`, which takes its signature wherever it stands. The text is
-    read once, whatever the number of values: they make one pattern, shaped as a tree of their
-    common starts (a run's log gives thousands)."""
+    it is or URL-encoded: with what a mapping gives for it, otherwise ``[redacted]``; and the
+    start of one cut short (:func:`_cut_short`). A signed JWT is left to :func:`mask_text`,
+    which takes its signature wherever it stands. The text is read once, whatever the number
+    of values: they make one pattern, shaped as a tree of their common starts (a run's log
+    gives thousands)."""
     shown_as: dict[str, str] = {}
     for raw in secrets:
         if len(raw) < MIN_HIDDEN or BARE_JWT.fullmatch(raw):
@@ -248,7 +251,56 @@ def value_mask(secrets: Iterable[str] | Mapping[str, str]) -> Callable[[str], st
     if not shown_as:
         return lambda text: text
     pattern = _any_of(list(shown_as))
-    return lambda text: pattern.sub(lambda m: shown_as[m.group(0)], text)
+    starts = _Starts(shown_as)
+    return lambda text: _cut_short(pattern.sub(lambda m: shown_as[m.group(0)], text), starts)
+
+
+MIN_CUT = 8
+"""How many characters of a known value cut short are enough to mask it."""
+_CUT_AT = re.compile(r"…|\.\.\.|\Z")
+
+
+class _Starts:
+    """The starts of known values (each at least :data:`MIN_CUT` characters long), and what
+    one is shown as."""
+
+    def __init__(self, shown_as: Mapping[str, str]) -> None:
+        self.shown_as = shown_as
+        self.values = sorted(shown_as)
+        self.heads = {value[:MIN_CUT] for value in self.values if len(value) > MIN_CUT}
+        self.longest = max(map(len, self.values))
+
+    def shown(self, start: str) -> str | None:
+        """What ``start`` is shown as when it starts a known value (``[redacted]`` when it
+        starts several shown differently, as codes are); ``None`` when it starts none."""
+        if start[:MIN_CUT] not in self.heads:
+            return None
+        found = None
+        for value in itertools.islice(self.values, bisect.bisect_left(self.values, start),
+                                      None):
+            if not value.startswith(start):
+                break
+            if found is not None and self.shown_as[value] != found:
+                return REDACTED
+            found = self.shown_as[value]
+        return found
+
+
+def _cut_short(text: str, starts: _Starts) -> str:
+    """``text`` with the start of a known value masked where it ends at an ellipsis (``…``,
+    ``...``) or at the end of the text: a failure message that quotes a page up to a length
+    cuts a code or a token in two, and the part left is no longer the value."""
+    out: list[str] = []
+    copied = 0
+    for mark in _CUT_AT.finditer(text):
+        end = mark.start()
+        for begin in range(max(copied, end - starts.longest + 1), end - MIN_CUT + 1):
+            if (shown := starts.shown(text[begin:end])) is not None:
+                out += [text[copied:begin], shown]
+                copied = end
+                break
+    out.append(text[copied:])
+    return "".join(out)
 
 
 def _any_of(words: list[str]) -> re.Pattern[str]:

@@ -20,6 +20,7 @@ from asgi_client import AppClient
 from mock_idp import create_app
 from mock_idp.config import REFERENCE_RP_CLIENT_ID, IdpConfig
 from mock_idp.redaction import REDACTED, fingerprint
+from scenarios.masking import quoted
 from scenarios.protocol_view import Exchange, correlate, explanation, render_text
 from scenarios.protocol_view.known import known_values, mask_exchange
 from scenarios.protocol_view.tokens import (
@@ -210,3 +211,23 @@ def test_a_challenges_parameters_are_not_taken_for_a_credential() -> None:
     assert mask_text(header) == header
     assert mask_text("Authorization: Bearer opaque-access-token-1234") == (
         "Authorization: Bearer [redacted]")
+
+
+def test_a_known_value_cut_short_is_masked_where_it_ends() -> None:
+    """A failure message quotes a page up to a length: the start of a code or a token left
+    before an ellipsis, or at the end of the text, is masked as the value is; a start too short
+    to tell, or one not at a cut, is left as it is."""
+    hide = value_mask({CODE: fingerprint(CODE), SECRET: REDACTED, TOKEN: REDACTED})
+    assert hide(f"'Sign-in failed: code {CODE[:43]}…'") == (
+        f"'Sign-in failed: code {fingerprint(CODE)}…'")
+    assert hide(f"refused {SECRET[:20]}... and {TOKEN[:9]}") == (
+        "refused [redacted]... and [redacted]")
+    assert hide(f"{SECRET[:7]}… {SECRET[:20]} x") == f"{SECRET[:7]}… {SECRET[:20]} x"
+    shared = value_mask({f"{TOKEN}-{n}": f"[t{n}]" for n in range(2)})
+    assert shared(f"{TOKEN}-0 {TOKEN[:12]}…") == "[t0] [redacted]…"
+
+
+def test_a_page_s_text_is_masked_before_it_is_cut_for_a_message() -> None:
+    assert quoted(f"Failed: client_secret={SECRET} was refused", 40) == (
+        "'Failed: client_secret=[redacted] was ref…'")
+    assert quoted(f"refresh_token: {TOKEN} and more", 30) == "'refresh_token: [redacted] and…'"

@@ -7,7 +7,8 @@ call and the ID token with its nonce marked as changed. A probe scenario signs i
 provider's pages, which the diagram shows as the browser's steps, and pushes every kind of
 secret through the exchange (a client secret and a password in forms, an authorization code in
 URLs and a token call, a refresh token in a token answer and a refresh call, all of them in its
-failure message): no report file may contain any of them.
+failure message, the refresh token also cut short where the message quotes the page): no report
+file may contain any of them, nor the start of one.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from mock_idp.redaction import fingerprint
 from scenarios import Registry, Scenario, ScenarioContext
-from scenarios.flows import sign_in_at_idp
+from scenarios.flows import page_shows, sign_in_at_idp
 from scenarios.live import LiveStack
 from scenarios.registry import load_catalogue
 from scenarios.report import write_html, write_json, write_junit
@@ -35,6 +36,8 @@ pytestmark = pytest.mark.browser
 
 NONCE = "failure.nonce-mismatch"
 PROBE = "probe.secrets"
+START = 16
+"""Characters of a secret's start no report may hold (where a message cut it short)."""
 
 
 def probe(ctx: ScenarioContext[LiveStack]) -> None:
@@ -56,7 +59,11 @@ def probe(ctx: ScenarioContext[LiveStack]) -> None:
         "redirect_uri": stack.app.redirect_uri, **client}).json()
     refreshed = stack.http.post(token_url, data={
         "grant_type": "refresh_token", "refresh_token": issued["refresh_token"], **client}).json()
-    raise AssertionError(f"the probe ends here, at {ctx.page.url}, with {issued} and {refreshed}")
+    # What the page shows is quoted up to a length (flows.SHOWN_TEXT): the token straddles it.
+    ctx.page.set_content(f"<main><p>{'Sign-in failed. ' * 8}{refreshed['refresh_token']}</p>"
+                         "</main>")
+    raise AssertionError(f"the probe ends here, at {ctx.page.url}, with {issued} and "
+                         f"{refreshed}; {page_shows(ctx.page)}")
 
 
 @dataclass
@@ -202,6 +209,8 @@ def test_no_report_file_holds_a_secret(ran: Ran) -> None:
         for value in values:
             for name, text in ran.files.items():
                 assert value not in text, f"{kind} found in {name}"
+                assert len(value) <= START or value[:START] not in text, (
+                    f"the start of a {kind} found in {name}")
     codes = ran.secrets["authorization code"]
     assert any(fingerprint(code) in ran.files["results.json"] for code in codes)
 

@@ -11,7 +11,9 @@ page with no support contact. A provider error sent to the callback gets a prope
 
 ``OIDC_TOKEN_TIMEOUT`` (seconds, default 5) bounds its code exchange; a timeout is not handled
 either (the browser gets no answer at all). ``TINY_LOG_REQUESTS=1`` prints each request to
-stderr.
+stderr. ``TINY_SHOW_SECRET=<file>`` makes it show its client secret, twice and in colour, on
+its "Sign-in failed" page after a refused ID token, and write it to ``<file>`` for a test to
+look for.
 """
 
 from __future__ import annotations
@@ -123,7 +125,13 @@ class Handler(BaseHTTPRequestHandler):
                                 algorithms=["RS256"], audience=SETTINGS.client_id,
                                 issuer=issuer, leeway=60)
         except (jwt.PyJWTError, KeyError) as exc:
-            self._send(400, f"<h1>Sign-in failed</h1><p>{html.escape(str(exc))}</p>"
+            leak = ""
+            if shown_to := os.environ.get("TINY_SHOW_SECRET"):
+                secret = SETTINGS.client_secret
+                leak = f"<p>\x1b[1m{secret} {secret}\x1b[0m</p>"
+                with open(shown_to, "w", encoding="utf-8") as file:
+                    file.write(secret)
+            self._send(400, f"<h1>Sign-in failed</h1>{leak}<p>{html.escape(str(exc))}</p>"
                             f"<p>Contact {CONTACT}</p>")
             return
         session_id = secrets.token_urlsafe(16)

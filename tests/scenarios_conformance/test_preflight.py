@@ -15,14 +15,15 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from mock_idp import MockIdp
-from mock_idp.config import REFERENCE_RP_CLIENT_ID
+from mock_idp.config import REFERENCE_RP_CLIENT_ID, REFERENCE_RP_SECRET
 from mock_idp.testing import RunningServer, bind_socket, run_in_thread
 from scenarios.__main__ import main
 
 
-def _refusing_app(authority: str, client_id: str = REFERENCE_RP_CLIENT_ID) -> Starlette:
+def _refusing_app(authority: str, client_id: str = REFERENCE_RP_CLIENT_ID,
+                  says: str = "Sign-in failed") -> Starlette:
     """An app that starts a code flow at ``authority`` as ``client_id`` and refuses every
-    callback."""
+    callback, saying ``says``."""
     base: dict[str, str] = {}
 
     async def login(request: Request) -> Response:
@@ -32,7 +33,7 @@ def _refusing_app(authority: str, client_id: str = REFERENCE_RP_CLIENT_ID) -> St
         return RedirectResponse(f"{authority}/oauth2/v2.0/authorize?{query}")
 
     async def refuse(request: Request) -> Response:
-        return PlainTextResponse("Sign-in failed", status_code=401)
+        return PlainTextResponse(says, status_code=401)
 
     app = Starlette(routes=[Route("/login", login), Route("/auth/callback", refuse),
                             Route("/api/me", refuse)])
@@ -46,9 +47,9 @@ def idp() -> Iterator[MockIdp]:
         yield mock
 
 
-def _serve(authority: str, client_id: str = REFERENCE_RP_CLIENT_ID,
+def _serve(authority: str, client_id: str = REFERENCE_RP_CLIENT_ID, says: str = "Sign-in failed",
            ) -> contextlib.AbstractContextManager[RunningServer]:
-    app = _refusing_app(authority, client_id)
+    app = _refusing_app(authority, client_id, says)
     sock = bind_socket("127.0.0.1", 0)
     app.state.base["url"] = f"http://127.0.0.1:{sock.getsockname()[1]}"
     return run_in_thread(app, sock=sock)
@@ -78,6 +79,21 @@ def test_an_app_that_refuses_a_plain_sign_in_gets_a_set_up_error_not_a_table(
     assert line.startswith("scenarios conformance: preflight: a plain sign-in at this mock "
                            "provider did not sign the app in"), line
     assert "the app never called this provider's token endpoint" in line
+
+
+@pytest.mark.browser
+def test_the_set_up_error_masks_the_secret_an_app_shows_and_escapes_its_control_characters(
+        idp: MockIdp, capsys: pytest.CaptureFixture[str]) -> None:
+    """The app's page is quoted in the error (and a GitHub annotation): the client secret the
+    run knows is masked there, and an ANSI colour shown escaped, as in every report."""
+    says = f"Sign-in failed: \x1b[31m{REFERENCE_RP_SECRET}\x1b[0m refused"
+    with _serve(idp.authority, says=says) as app:
+        code = main(["conformance", "--rp", app.base_url, "--idp", idp.url])
+    err = capsys.readouterr().err
+    line = err.strip().splitlines()[-1]
+    assert code == 2 and "did not sign the app in" in line, line
+    assert '"Sign-in failed: \\x1b[31m[redacted]\\x1b[0m refused"' in line, line
+    assert REFERENCE_RP_SECRET not in err and "\x1b" not in err
 
 
 @pytest.mark.browser

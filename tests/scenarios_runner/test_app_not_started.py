@@ -59,6 +59,31 @@ def test_an_app_that_cannot_start_is_tried_once(tmp_path: Path) -> None:
     assert (suite.get("errors"), suite.get("skipped")) == ("1", "2")
 
 
+def test_what_an_app_that_never_started_printed_is_kept(tmp_path: Path) -> None:
+    """The README's promise holds for an error too: its output goes to its log file, named in
+    the results and the JUnit XML, masked, not only its last lines folded into the message."""
+    printed = "\n".join([f"line {n}" for n in range(60)] + [f"cfg: {SECRET}", "exit 3"])
+    registry = Registry()
+
+    @registry.around_scenario
+    @contextlib.contextmanager
+    def stack(env: object, scenario: Scenario) -> Iterator[object]:
+        raise AppStartError("the app's command exited with code 3", output=printed)
+        yield  # pragma: no cover
+
+    registry.scenario(id="down.one", title="t", proves="p")(lambda ctx: None)
+    summary = run(RunOptions(report_dir=tmp_path, workers=1, trace="off"), registry=registry,
+                  out=io.StringIO())
+    [result] = summary.results
+    assert (result.status, result.app_not_started) == ("error", True)
+    assert result.app_log == "logs/app-down.one.log"
+    kept = (tmp_path / result.app_log).read_text(encoding="utf-8")
+    assert kept.startswith("line 0\n") and "cfg: client_secret=[redacted]\nexit 3" in kept
+    assert SECRET not in kept and "line 0\n" not in (result.message or "")
+    junit = write_junit(summary, tmp_path / "j.xml").read_text(encoding="utf-8")
+    assert f"app_log: {tmp_path / result.app_log}" in junit
+
+
 def test_an_app_that_fails_to_restart_within_a_scenario_stops_nothing(tmp_path: Path) -> None:
     registry = Registry()
     ran: list[str] = []
