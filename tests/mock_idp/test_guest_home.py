@@ -109,6 +109,16 @@ def test_the_password_grant_takes_the_home_account_and_its_tenants_lockout(
     assert client.post(token, data=form).json()["error_codes"] == [50053]
 
 
+@pytest.mark.idp_config(_config())
+def test_a_home_password_that_must_change_is_50055_to_the_password_grant(
+        client: AppClient, idp_app: Any) -> None:
+    idp_app.state.idp.store.tenants[FABRIKAM_ID].find_user(ZED).force_change_password = True
+    response = client.post(paths(TENANT, "2.0")["token"], data={
+        "grant_type": "password", "client_id": CLIENT_ID, "client_secret": SECRET,
+        "scope": "openid User.Read", "username": ZED, "password": password_of(ZED)})
+    assert response.json()["error_codes"] == [50055], response.text
+
+
 @pytest.mark.idp_config(_config(enabled=False))
 def test_a_disabled_guest_object_is_refused_50057(client: AppClient) -> None:
     page = client.get(paths(TENANT, "2.0")["authorize"], params={
