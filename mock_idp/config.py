@@ -157,6 +157,11 @@ class UserConfig:
     enabled: bool = True
     user_type: str = "Member"
     """``Member`` or ``Guest``."""
+    home: str | None = None
+    """For a guest: the UPN (or oid) of its account in another configured tenant, a B2B guest
+    from another organization. It signs in with that account's UPN and password, and its
+    tokens say so (``idp``, ``client_info``: :mod:`mock_idp.guest_home`); its own
+    ``password`` is then unused. Without it, a guest is an account of this tenant alone."""
     country: str | None = None
     """Two-letter country code (the ``ctry`` optional claim)."""
     preferred_language: str | None = None
@@ -374,7 +379,10 @@ def _user(d: Mapping[str, Any], where: str, tenant_id: str, domain: str) -> User
             raise ConfigError(f"{where}.groups[{i}] must name a group (its name or id)")
     return UserConfig(
         upn=upn, name=req_str(d, "name", where, upn.split("@")[0]),
-        password=req_str(d, "password", where), email=email or upn,
+        # a guest with a home account signs in with that account's password
+        password=(opt_str(d, "password", where) or "") if "home" in d
+        else req_str(d, "password", where),
+        email=email or (None if "home" in d else upn),
         oid=opt_guid(d, "oid", where) or stable_oid(tenant_id, upn),
         given_name=opt_str(d, "given_name", where),
         family_name=opt_str(d, "family_name", where),

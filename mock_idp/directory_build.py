@@ -78,7 +78,9 @@ def build_user(cfg: UserConfig, tenant_id: str, now: datetime) -> User:
     """A user without memberships, assignments or extension values (the tenant adds them)."""
     return User(
         id=user_id(tenant_id, cfg), upn=cfg.upn, name=cfg.name,
-        password=cfg.password, email=cfg.email or cfg.upn, given_name=cfg.given_name,
+        password=cfg.password, given_name=cfg.given_name,
+        # a guest with a home account gets that account's address when it is linked
+        email=cfg.email or (None if cfg.home else cfg.upn),
         family_name=cfg.family_name, enabled=cfg.enabled, created=now, user_type=cfg.user_type,
         country=cfg.country, preferred_language=cfg.preferred_language,
         directory_roles=cfg.directory_roles, totp_secret=cfg.totp_secret,

@@ -204,14 +204,18 @@ def parse_user_extras(d: Mapping[str, Any], where: str) -> dict[str, Any]:
             totp_secret = totp.normalised(totp_secret)
         except ValueError as exc:
             raise ConfigError(f"{where}.totp_secret: {exc}") from exc
+    home = opt_str(d, "home", where)
+    if home is not None and not home.strip():
+        raise ConfigError(f"{where}.home must name a user of another tenant (a UPN or oid)")
     return {"extensions": dict(extensions), "user_type": user_type, "totp_secret": totp_secret,
+            "home": home,
             "force_change_password": flag(d, "force_change_password", where, False),
             "country": country(d, "country", where),
             "preferred_language": opt_str(d, "preferred_language", where),
             "directory_roles": tuple(dict.fromkeys(roles))}
 
 
-USER_KEYS = {"extensions", "user_type", "country", "preferred_language", "directory_roles",
-             "totp_secret", "force_change_password"}
+USER_KEYS = {"extensions", "user_type", "home", "country", "preferred_language",
+             "directory_roles", "totp_secret", "force_change_password"}
 APP_KEYS = {"group_membership_claims", "optional_claims", "extension_properties", "assignments",
             "access_token_version"}

@@ -26,6 +26,7 @@ from .records import AuthorizationCode, RefreshToken, Session
 from .refresh_tokens import RefreshTokens
 
 if TYPE_CHECKING:
+    from .guest_home import Home
     from .protocol.device_code import DeviceAuthorization
     from .request_log import LoggedRequest
     from .signin.flow import Transaction
@@ -160,6 +161,8 @@ class User:
     created: datetime | None = None
     """When the account was made: ``signInSessionsValidFromDateTime`` until a revocation."""
     user_type: str = "Member"
+    home: Home | None = None
+    """A B2B guest's account in another tenant, which it signs in with (:mod:`.guest_home`)."""
     country: str | None = None
     preferred_language: str | None = None
     job_title: str | None = None  # and the next four: Graph's profile properties, set there
@@ -313,8 +316,11 @@ class Store:
     @classmethod
     def from_config(cls, config: IdpConfig, now: datetime) -> Store:
         clock = config.clock
+        from .directory_build import build_tenant  # it builds this module's records
+        from .guest_home import link_homes
+
         store = cls(
-            tenants={},
+            tenants={t.id: t for t in (build_tenant(c, now) for c in config.tenants)},
             sessions=ExpiringMap(clock, lambda session, _: session.expires_at),
             codes=ExpiringMap(clock, lambda code, _: code.expires_at + EXPIRED_KEPT),
             redeemed_codes=ExpiringSet(clock, config.code_lifetime + EXPIRED_KEPT),
@@ -323,8 +329,8 @@ class Store:
             pending=ExpiringMap(clock, after(SIGN_IN_PAGE_LIFETIME)),
             device_codes=ExpiringMap(clock, lambda record, _: record.expires_at + EXPIRED_KEPT),
         )
-        for tenant in config.tenants:
-            store.add_tenant(tenant, now)
+        for i, cfg in enumerate(config.tenants):
+            link_homes(cfg, store.tenants[cfg.id.lower()], store.tenants, f"tenants[{i}]")
         return store
 
     def reset(self, config: IdpConfig, now: datetime) -> None:
@@ -336,10 +342,13 @@ class Store:
 
     def add_tenant(self, cfg: TenantConfig, now: datetime) -> Tenant:
         """Build a tenant from its config and add it; :class:`~mock_idp.config.ConfigError` for
-        a reference that does not resolve (a member, an assignment, an extension value)."""
+        a reference that does not resolve (a member, an assignment, an extension value, a
+        guest's home: ``tenants[0]...``, as one tenant of a config)."""
         from .directory_build import build_tenant  # it builds this module's records
+        from .guest_home import link_homes
 
         tenant = build_tenant(cfg, now)
+        link_homes(cfg, tenant, self.tenants, "tenants[0]")
         self.tenants[tenant.id] = tenant
         return tenant
 
@@ -348,14 +357,6 @@ class Store:
         if key in self.tenants:
             return self.tenants[key]
         return next((t for t in self.tenants.values() if t.domain == key), None)
-
-    def home_elsewhere(self, username: str, tenant: Tenant) -> Tenant | None:
-        """Another tenant ``username`` belongs to, when ``tenant`` does not know them."""
-        name = username.strip()
-        if not name or tenant.find_user(name) is not None:
-            return None
-        return next((t for t in self.tenants.values()
-                     if t is not tenant and t.find_user(name) is not None), None)
 
     def find_app_any(self, client_id: str) -> tuple[Tenant, Application] | None:
         for tenant in self.tenants.values():

@@ -68,9 +68,8 @@ def parse_duration(text: str) -> timedelta:
         seconds = (parts.get("w", 0) * 604800 + parts.get("d", 0) * 86400
                    + parts.get("h", 0) * 3600 + parts.get("m", 0) * 60 + parts.get("s", 0))
         return timedelta(seconds=-seconds if match.group("sign") == "-" else seconds)
-    if re.match(r"^[+-]?P", value, re.IGNORECASE) and re.search(r"[0-9]+[YM]",
-                                                                 value.split("T")[0],
-                                                                 re.IGNORECASE):
+    if re.match(r"^[+-]?P", value, re.IGNORECASE) and re.search(
+            r"[0-9]+[YM]", value.split("T")[0], re.IGNORECASE):
         raise ValueError("years and months have no fixed length; use days, e.g. P181D")
     sign, body = (value[0], value[1:]) if value[:1] in "+-" and value else ("+", value)
     body = body.replace(" ", "")
@@ -161,8 +160,9 @@ async def create_tenant(request: Request) -> Response:
     check_new_tenant(cfg, state.store)
     try:
         tenant = state.store.add_tenant(cfg, state.clock.now())
-    except ValueError as exc:
-        raise BadInput(f"invalid certificate: {exc}", field="apps.certificates") from exc
+    except ValueError as exc:  # a guest's home (a ConfigError), or a certificate
+        raise _config_error(exc) if isinstance(exc, ConfigError) else BadInput(
+            f"invalid certificate: {exc}", field="apps.certificates") from exc
     return JSONResponse(tenant_json(request, tenant), status_code=201)
 
 
@@ -354,8 +354,7 @@ async def list_requests(request: Request) -> Response:
     params = request.query_params
     check_known(params, {"limit", "path"})
     limit_text = params.get("limit", "100")
-    if not (limit_text.isascii() and limit_text.isdigit()) or not (
-            1 <= int(limit_text) <= MAX_LOG_LIMIT):
+    if not (limit_text.isascii() and limit_text.isdigit() and 0 < int(limit_text) <= MAX_LOG_LIMIT):
         raise BadInput(f"'limit' must be an integer from 1 to {MAX_LOG_LIMIT}", field="limit")
     prefix = params.get("path", "")
     if len(prefix) > 2048:

@@ -26,6 +26,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..errors import EntraError
+from ..guest_home import home_elsewhere
 from ..protocol.authorization import AuthRequest
 from ..protocol.optional_claims import login_hint as login_hint_claim
 from ..signin import flow, ids, password_change, server_data
@@ -138,7 +139,7 @@ async def login(request: Request) -> Response:
         entry = entry_for(request, txn, prompt="select_account")
         return await begin(request, txn, flow.pick(entry.accounts, form["account"], entry))
     username = form.get("loginfmt") or form.get("login", "")  # scripts may post only login
-    home = state.store.home_elsewhere(username, tenant)
+    home = home_elsewhere(state.store, username, tenant)
     if "passwd" not in form:
         return show(request, txn, flow.username_step(tenant, username, home))
     app = app_of(state, txn)

@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..clock import epoch
 from ..errors import EntraError
+from ..guest_home import home_elsewhere
 from ..protocol import claims as claimset
 from ..protocol import (
     claims_request,
@@ -296,7 +297,7 @@ def _password(state: IdpState, tenant: Tenant, app: Application, form: dict[str,
     user of another organization is signed in there, as on the sign-in page."""
     scopes, resource = password_grant.requested(form, version)
     username, password = password_grant.credentials(form)
-    home = state.store.home_elsewhere(username, tenant)
+    home = home_elsewhere(state.store, username, tenant)
     seen = tenants.app_in(state.store, home, app.client_id) if home is not None else None
     if tenantless and home is not None and seen is not None and app.multi_tenant:
         tenant, app, home = home, seen, None

@@ -61,7 +61,21 @@ def half_hash(value: str) -> str:
 
 
 def client_info(user: User, tenant: Tenant) -> str:
-    return b64url(json.dumps({"uid": user.id, "utid": tenant.id}, separators=(",", ":")).encode())
+    """``uid`` and ``utid``: the account's home object and tenant, a B2B guest's in its home
+    tenant (:mod:`mock_idp.guest_home`), which MSAL's ``home_account_id`` joins."""
+    uid, utid = (user.home.user.id, user.home.tenant_id) if user.home else (user.id, tenant.id)
+    return b64url(json.dumps({"uid": uid, "utid": utid}, separators=(",", ":")).encode())
+
+
+def home_claims(user: User, version: str) -> dict[str, Any]:
+    """What a token about a B2B guest from another Entra tenant says of its home account
+    (:mod:`mock_idp.guest_home`): ``idp``, the home tenant's v1 STS URI, and the home UPN as
+    ``unique_name`` (v1, with no ``upn``) or ``preferred_username`` (v2). Empty for others."""
+    if user.home is None:
+        return {}
+    name = {"unique_name": user.home.user.upn, "upn": None} if version == "1.0" else {
+        "preferred_username": user.home.user.upn}
+    return {"idp": f"{V1_ISSUER_BASE}/{user.home.tenant_id}/", **name}
 
 
 def uti() -> str:
@@ -174,6 +188,9 @@ def id_token_claims(
             claims["oid"] = user.id
             claims["preferred_username"] = user.upn
     claims["email"] = default_email(user, kind="id", version=s.version, scopes=scopes)
+    # (a v2 ID token names the home UPN where it names one: with ``profile``)
+    claims.update({k: v for k, v in home_claims(user, s.version).items()
+                   if k in claims or k == "idp"})
     if nonce is not None:
         claims["nonce"] = nonce
     if session_id is not None:
@@ -260,6 +277,7 @@ def access_token_claims(
     else:
         claims["preferred_username"] = user.upn
     claims["email"] = default_email(user, kind="access", version=token_version, scopes=scopes)
+    claims.update(home_claims(user, token_version))
     claims.update(_configured(s, resource_app, "access", token_version, scopes, None))
     claims.update(_custom(user, "access"))
     return {k: v for k, v in claims.items() if v is not None}

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..clock import epoch
 from ..directory import OptionalClaim
+from ..guest_home import sign_in_name
 from .claims_request import EMPTY, ClaimsRequest
 
 if TYPE_CHECKING:
@@ -79,8 +80,8 @@ def _predefined(claim: OptionalClaim, *, tenant: Tenant, user: User, kind: str, 
                 session_id: str | None, capabilities: tuple[str, ...]) -> Any:
     """The value of a predefined optional claim, or ``None`` when it has none here."""
     name = claim.name
-    if version == "1.0" and name in V1_BASIC:
-        return None
+    if version == "1.0" and name in V1_BASIC and not (name == "upn" and user.home):
+        return None  # (a guest from another tenant has no ``upn`` in v1 tokens by default)
     if kind == "id" and version == "2.0" and name in NEEDS_PROFILE_V2 and \
             "profile" not in scopes:
         return None
@@ -103,7 +104,7 @@ def _predefined(claim: OptionalClaim, *, tenant: Tenant, user: User, kind: str, 
     if name == "auth_time":
         return epoch(auth_time) if auth_time is not None else None
     if name == "preferred_username":
-        return user.upn if version == "1.0" else None
+        return sign_in_name(user) if version == "1.0" else None
     if name == "idtyp":
         return "user" if kind == "access" and \
             "include_user_token" in claim.additional_properties else None

@@ -92,7 +92,8 @@ def sign_in(tenant: Tenant, app: Application, username: str, password: str, *, n
     if not isinstance(outcome, flow.SignedIn):
         assert outcome.error is not None
         raise outcome.error
-    if outcome.user.force_change_password:
+    account = outcome.user.home.user if outcome.user.home is not None else outcome.user
+    if account.force_change_password:  # a guest's home account's password, at home
         raise EntraError(50055, extra={"password_change_url": PASSWORD_CHANGE_URL})
     return outcome.user
 

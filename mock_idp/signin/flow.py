@@ -49,6 +49,7 @@ from datetime import datetime
 
 from .. import totp
 from ..errors import HINT_MATCHES_NO_ONE, EntraError
+from ..guest_home import guest_for
 from ..store import Application, Session, Tenant, User
 from .transaction import Kind as Kind
 from .transaction import Transaction as Transaction
@@ -210,7 +211,8 @@ def password_step(tenant: Tenant, username: str, password: str, *, now: datetime
     """"Sign in" on the password page. An unknown user and a wrong password look alike
     (AADSTS50126), as they do to an HTTP client that posts both fields at once; wrong passwords
     lock the account (AADSTS50053, :mod:`mock_idp.lockout`). A user of another tenant
-    (``home``) who gives the right password is told the app's tenant does not know them
+    (``home``) who gives the right password signs in as their guest object in ``tenant``
+    (:mod:`mock_idp.guest_home`), or, without one, is told the app's tenant does not know them
     (AADSTS50020, on Entra's error page)."""
     username = username.strip()
     if not username:
@@ -229,9 +231,14 @@ def password_step(tenant: Tenant, username: str, password: str, *, now: datetime
     if not checked.enabled:
         return Refuse(EntraError(50057))
     if foreign is not None and home is not None:
-        return Refuse(EntraError(50020, {
-            "upn": foreign.upn, "idp": f"https://sts.windows.net/{home.id}/",
-            "tenant": tenant.name, "app_id": app_id, "app_name": app_name}))
+        guest = guest_for(tenant, foreign)
+        if guest is None:
+            return Refuse(EntraError(50020, {
+                "upn": foreign.upn, "idp": f"https://sts.windows.net/{home.id}/",
+                "tenant": tenant.name, "app_id": app_id, "app_name": app_name}))
+        if not guest.enabled:
+            return Refuse(EntraError(50057))
+        return SignedIn(guest)
     assert user is not None
     return SignedIn(user)
 

@@ -8,8 +8,11 @@ import hashlib
 import json
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
@@ -34,6 +37,7 @@ from mock_idp.signin import ids
 from mock_idp.testing import MockIdp
 
 if TYPE_CHECKING:
+    import pytest
     from playwright.sync_api import Page
 
 TENANT = DEFAULT_TENANT_ID
@@ -196,6 +200,17 @@ def browser_sign_in(idp: MockIdp, auth_uri: str, redirect_uri: str, upn: str = A
         location = urljoin(auth_uri, response.headers["location"])
         assert location.startswith(redirect_uri), location
         return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+@contextmanager
+def https_idp(config: IdpConfig, tls_dir: Path, monkeypatch: pytest.MonkeyPatch
+              ) -> Iterator[MockIdp]:
+    """The provider over HTTPS for MSAL Python, whose ``requests`` session would take its CA
+    from ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE`` over ``verify``: those are unset."""
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    with MockIdp(config, https=True, tls_dir=tls_dir) as running:
+        yield running
 
 
 def type_password(page: Page, idp_url: str, upn: str = ALICE) -> None:

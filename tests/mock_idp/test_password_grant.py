@@ -27,6 +27,7 @@ from idp_testkit import (
     ZED,
     auth_params,
     claims,
+    https_idp,
     page_kind,
     password,
     paths,
@@ -303,10 +304,7 @@ def test_home_realm_discovery(client: AppClient, path: str, answer: dict[str, st
 
 @pytest.fixture
 def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockIdp]:
-    # requests lets these variables override a session's ``verify``, which MSAL's is.
-    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
-        monkeypatch.delenv(name, raising=False)
-    with MockIdp(_config(), https=True, tls_dir=tmp_path) as running:
+    with https_idp(_config(), tmp_path, monkeypatch) as running:
         yield running
 
 
