@@ -190,7 +190,7 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from scenarios.registry import SelectionError, load_catalogue
+    from scenarios.registry import CatalogueError, SelectionError, load_catalogue
     from scenarios.report import output_problem, write_reports
     from scenarios.runner import RunInterrupted, RunOptions, format_table, part_to_run, run
 
@@ -205,9 +205,12 @@ def _run(args: argparse.Namespace) -> int:
     app_name = _app_name(args.app, args.catalogue)
     if app_name is None:
         return EXIT_USAGE
-    registry = load_catalogue(args.catalogue)
     try:
+        registry = load_catalogue(args.catalogue)
         selected = registry.select(args.only)
+    except CatalogueError as exc:
+        print(f"scenarios: --catalogue {args.catalogue}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except SelectionError as exc:
         print(f"scenarios: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -33,6 +33,18 @@ def test_an_empty_catalogue_is_not_a_success(capsys: pytest.CaptureFixture[str])
     assert "no scenarios" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("spec", "said"), [
+    ("nonexist", "no module named 'nonexist'"),
+    ("scenarios.catalogue:NOPE", "module scenarios.catalogue has no 'NOPE'"),
+    ("os:path", "os:path is not a scenarios.registry.Registry"),
+])
+def test_a_catalogue_that_is_not_there_is_one_line_not_a_traceback(
+        spec: str, said: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--catalogue", spec, "--list"]) == EXIT_USAGE
+    captured = capsys.readouterr()
+    assert captured.err == f"scenarios: --catalogue {spec}: {said}\n" and captured.out == ""
+
+
 def test_list_shows_ids_titles_and_claims(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "--catalogue", CATALOGUE, "--only", "toy.pass.*", "--list"]) == 0
     out = capsys.readouterr().out
