@@ -27,6 +27,8 @@ from scenarios.options import (
     DEFAULT_SCENARIO_TIMEOUT,
     MAX_TIMEOUT_SECONDS,
     SCENARIO_TIMEOUTS_PER_ACTION,
+    directory_option,
+    file_option,
     max_failures_option,
     scenario_limit,
     scenario_timeout_option,
@@ -99,10 +101,11 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
         help="run only part I of N of the selection (a deterministic split: N CI machines "
         "with I = 1..N run every scenario once)",
     )
-    parser.add_argument("--junit", type=Path, metavar="PATH", help="write JUnit XML here")
+    parser.add_argument("--junit", type=file_option, metavar="PATH",
+                        help="write JUnit XML here")
     parser.add_argument(
         "--report",
-        type=Path,
+        type=directory_option,
         default=Path("reports/scenarios"),
         metavar="DIR",
         help="HTML report, screenshots and traces (default: reports/scenarios)",

@@ -89,6 +89,23 @@ def test_bad_worker_counts_are_refused(bad: str) -> None:
         build_parser().parse_args(["run", "--workers", bad])
 
 
+@pytest.mark.parametrize("command", [["run"], ["run", "--idp", "idp.toml"],
+                                     ["conformance", "--rp", "http://rp.test"]])
+@pytest.mark.parametrize(("option", "said"), [("--report", "needs a directory"),
+                                              ("--junit", "needs a file path")])
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_report_or_junit_path_is_refused_not_the_current_directory(
+        command: list[str], option: str, said: str, value: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``--report "$UNSET"`` wrote the report into (and later cleared) the current directory;
+    ``--junit ''`` was refused as ``--junit .``, a path nobody typed."""
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args([*command, option, value])
+    assert exited.value.code == EXIT_USAGE
+    assert capsys.readouterr().err.splitlines()[-1].endswith(
+        f"error: argument {option}: {said}, got {value!r}")
+
+
 def test_default_workers_is_a_positive_number() -> None:
     assert build_parser().parse_args(["run"]).workers >= 1
 
