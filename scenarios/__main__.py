@@ -27,6 +27,8 @@ from scenarios.options import (
     DEFAULT_SCENARIO_TIMEOUT,
     MAX_TIMEOUT_SECONDS,
     SCENARIO_TIMEOUTS_PER_ACTION,
+    directory_option,
+    file_option,
     max_failures_option,
     scenario_limit,
     scenario_timeout_option,
@@ -99,10 +101,11 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
         help="run only part I of N of the selection (a deterministic split: N CI machines "
         "with I = 1..N run every scenario once)",
     )
-    parser.add_argument("--junit", type=Path, metavar="PATH", help="write JUnit XML here")
+    parser.add_argument("--junit", type=file_option, metavar="PATH",
+                        help="write JUnit XML here")
     parser.add_argument(
         "--report",
-        type=Path,
+        type=directory_option,
         default=Path("reports/scenarios"),
         metavar="DIR",
         help="HTML report, screenshots and traces (default: reports/scenarios)",
@@ -190,7 +193,7 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from scenarios.registry import SelectionError, load_catalogue
+    from scenarios.registry import CatalogueError, SelectionError, load_catalogue
     from scenarios.report import output_problem, write_reports
     from scenarios.runner import RunInterrupted, RunOptions, format_table, part_to_run, run
 
@@ -205,9 +208,12 @@ def _run(args: argparse.Namespace) -> int:
     app_name = _app_name(args.app, args.catalogue)
     if app_name is None:
         return EXIT_USAGE
-    registry = load_catalogue(args.catalogue)
     try:
+        registry = load_catalogue(args.catalogue)
         selected = registry.select(args.only)
+    except CatalogueError as exc:
+        print(f"scenarios: --catalogue {args.catalogue}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except SelectionError as exc:
         print(f"scenarios: {exc}", file=sys.stderr)
         return EXIT_USAGE

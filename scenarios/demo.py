@@ -24,6 +24,7 @@ from typing import TextIO
 from scenarios.live import CUSTOMER_APPS, LiveStack, StackOptions, live_stack
 from scenarios.options import port_option
 from scenarios.profiles.reference_rp import reuse_connection
+from scenarios.report import directory_problem
 
 __all__ = ["HELP", "DemoInfo", "configure", "describe", "handle", "prepare"]
 
@@ -165,8 +166,9 @@ def _wait_forever() -> None:
 def handle(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     stream = out if out is not None else sys.stdout
     workdir: Path | None = args.workdir
-    if workdir is not None:
-        workdir.mkdir(parents=True, exist_ok=True)
+    if workdir is not None and (problem := directory_problem(workdir)) is not None:
+        print(f"demo: --workdir {workdir}: {problem}", file=sys.stderr)
+        return 2
     try:
         with _sigterm_as_interrupt():
             try:

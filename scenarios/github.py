@@ -1,7 +1,10 @@
 """A run inside GitHub Actions (``GITHUB_ACTIONS=true``) also speaks to the workflow: each
 scenario (or conformance row) that did not pass becomes an error annotation on the job (a
-workflow command on stdout, shown on the run's summary page and in pull requests), and the
-job's summary (``$GITHUB_STEP_SUMMARY``) gets the run's counts and a table of what did not pass.
+workflow command, shown on the run's summary page and in pull requests), and the job's summary
+(``$GITHUB_STEP_SUMMARY``) gets the run's counts and a table of what did not pass.
+
+The commands go to stderr, which GitHub reads for them as it reads stdout: stdout stays the
+command's own output (``conformance --json``'s document).
 
 GitHub shows at most 10 error annotations of a step; past that one notice says how many more
 the report holds. Nothing is printed or written outside GitHub Actions.
@@ -14,6 +17,7 @@ commands share; :func:`report_to_github` tells GitHub about a scenario run, and
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,19 +83,20 @@ def summary_table(heading: str, counts: str, header: Sequence[str],
 
 def tell_github(commands: Sequence[str], summary: str,
                 environ: Mapping[str, str] | None = None) -> None:
-    """Inside GitHub Actions, print ``commands`` and append ``summary`` to the job's summary."""
+    """Inside GitHub Actions, print ``commands`` on stderr and append ``summary`` to the job's
+    summary."""
     env = os.environ if environ is None else environ
     if env.get("GITHUB_ACTIONS") != "true":
         return
     for line in commands:
-        print(line, flush=True)
+        print(line, file=sys.stderr, flush=True)
     if summary and (target := env.get("GITHUB_STEP_SUMMARY")):
         try:
             with Path(target).open("a", encoding="utf-8") as out:
                 out.write(summary)
         except OSError as exc:
             print(f"scenarios: could not write the job summary {target}: {exc.strerror}",
-                  flush=True)
+                  file=sys.stderr, flush=True)
 
 
 def annotate_error(title: str, message: str,

@@ -1,16 +1,20 @@
 """Command-line value types shared by the subcommands and the pytest plugin: timeouts in
-seconds and a port number, each refused with a usage error (exit code 2) when out of range."""
+seconds and a port number, each refused with a usage error (exit code 2) when out of range, and
+the paths of reports, refused when empty."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 __all__ = [
     "DEFAULT_SCENARIO_TIMEOUT",
     "MAX_SCENARIO_TIMEOUT_SECONDS",
     "MAX_TIMEOUT_SECONDS",
+    "directory_option",
+    "file_option",
     "max_failures_option",
     "port_option",
     "scenario_limit",
@@ -80,3 +84,19 @@ def max_failures_option(value: str) -> int:
 def port_option(value: str) -> int:
     """A port for a server to listen on, 0 for any free one."""
     return _number(value, int, "a port number", 0, 65535, meaning=" (any free port)")
+
+
+def _path(value: str, what: str) -> Path:
+    if not value.strip():  # an unset variable ("$REPORTS"): not the current directory
+        raise argparse.ArgumentTypeError(f"needs {what}, got {value!r}")
+    return Path(value)
+
+
+def directory_option(value: str) -> Path:
+    """``--report DIR``: a directory, never an empty string."""
+    return _path(value, "a directory")
+
+
+def file_option(value: str) -> Path:
+    """``--junit PATH``: a file's path, never an empty string."""
+    return _path(value, "a file path")

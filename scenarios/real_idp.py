@@ -289,10 +289,7 @@ def load_idp_config(path: Path, environ: Mapping[str, str] | None = None) -> Rea
     if ca_file is not None and not ca_file.is_file():
         raise IdpConfigError(f"[provider].ca_file: {ca_file} is not a file")
     _ssl_context(ca_file)  # a file that is no PEM certificate is the config's error, named
-    try:
-        port = int(rp.get("port", 0))
-    except (TypeError, ValueError):
-        raise IdpConfigError("[rp].port must be a number") from None
+    port = _rp_port(rp.get("port", 0), LineIndex(text).line_of(("rp", "port")))
     return RealIdpConfig(
         discovery_url=_discovery_url(provider),
         client_id=_plain(provider, "client_id", env, "[provider]"),
@@ -311,6 +308,20 @@ def load_idp_config(path: Path, environ: Mapping[str, str] | None = None) -> Rea
         name=str(provider.get("name", "Integrator provider")),
         provider_key=_provider_key(provider),
     )
+
+
+def _rp_port(value: object, line: int | None) -> int:
+    """``[rp].port``: a whole number (``8080`` or ``"8080"``) from 0 to 65535."""
+    where = f"line {line}: " if line else ""
+    try:
+        port = int(value) if isinstance(value, int | str) and not isinstance(value, bool) else None
+    except ValueError:
+        port = None
+    if port is None:
+        raise IdpConfigError(f"{where}[rp].port must be a number")
+    if not 0 <= port <= 65535:
+        raise IdpConfigError(f"{where}[rp].port must be from 0 to 65535 (0: any free port)")
+    return port
 
 
 def _ssl_context(ca_file: Path | None) -> ssl.SSLContext:

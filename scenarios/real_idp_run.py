@@ -49,7 +49,7 @@ def _run_selected(args: argparse.Namespace, config: RealIdpConfig, sock: object 
     them with its connection, before any browser starts (``running`` stops that RP)."""
     from scenarios.options import scenario_limit
     from scenarios.real_idp import real_idp_stack
-    from scenarios.registry import SelectionError, load_catalogue
+    from scenarios.registry import CatalogueError, SelectionError, load_catalogue
     from scenarios.report import output_problem, write_reports
     from scenarios.report_files import write_atomically
     from scenarios.results import RunSummary, format_explanations
@@ -63,10 +63,13 @@ def _run_selected(args: argparse.Namespace, config: RealIdpConfig, sock: object 
     )
 
     stack: RealIdpStack | None = None
-    catalogue = load_catalogue(args.catalogue)
-    registry = build_registry(config, catalogue=catalogue)
     try:
+        catalogue = load_catalogue(args.catalogue)
+        registry = build_registry(config, catalogue=catalogue)
         selected = registry.select(args.only)
+    except CatalogueError as exc:
+        print(f"scenarios: --catalogue {args.catalogue}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except SelectionError as exc:
         print(f"scenarios: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AroundScenario",
+    "CatalogueError",
     "EnvironmentFactory",
     "Registry",
     "Scenario",
@@ -107,6 +108,10 @@ class Scenario:
 
 class SelectionError(ValueError):
     """An ``--only`` pattern matched no scenario."""
+
+
+class CatalogueError(ValueError):
+    """A ``--catalogue`` that names no module, no attribute of it, or no :class:`Registry`."""
 
 
 class Registry:
@@ -243,15 +248,27 @@ def load_catalogue(spec: str) -> Registry:
 
     A package has all its submodules imported, so each scenario module registers itself.
     Without ``:attribute`` the scenarios are those registered with :data:`default_registry`.
+    :class:`CatalogueError` when there is no such module or attribute, or the attribute is not
+    a :class:`Registry`; a module that is found but fails as it is imported raises its own error.
     """
     module_name, _, attribute = spec.partition(":")
-    module = importlib.import_module(module_name)
+    if not module_name or module_name.startswith("."):
+        raise CatalogueError("needs a module's full name: module or module:registry")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        missing = exc.name or ""
+        if module_name == missing or module_name.startswith(f"{missing}."):
+            raise CatalogueError(f"no module named {module_name!r}") from None
+        raise
     if hasattr(module, "__path__"):
         for info in pkgutil.walk_packages(module.__path__, prefix=f"{module.__name__}."):
             importlib.import_module(info.name)
     if not attribute:
         return default_registry
-    registry = getattr(module, attribute)
+    registry = getattr(module, attribute, None)
+    if registry is None:
+        raise CatalogueError(f"module {module_name} has no {attribute!r}")
     if not isinstance(registry, Registry):
-        raise TypeError(f"{spec} is not a scenarios.registry.Registry")
+        raise CatalogueError(f"{spec} is not a scenarios.registry.Registry")
     return registry

@@ -23,8 +23,8 @@ from scenarios.junit import JUnitCase, write_junit_xml
 from scenarios.report_files import write_atomically
 from scenarios.results import LABELS, PHASE_NAMES, RunSummary, ScenarioResult, phase_totals
 
-__all__ = ["RESULTS_SCHEMA", "output_problem", "template_environment", "write_html",
-           "write_json", "write_junit", "write_reports"]
+__all__ = ["RESULTS_SCHEMA", "directory_problem", "output_problem", "template_environment",
+           "write_html", "write_json", "write_junit", "write_reports"]
 
 SUITE_NAME = "sso-harness scenarios"
 RESULTS_SCHEMA = 1
@@ -182,6 +182,12 @@ def output_problem(*, report: Path | None = None, junit: Path | None = None) -> 
                     folder.rmdir()
             return f"{option} {path}: {why}"
     return None
+
+
+def directory_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be a directory to write in (``"not a directory"``), or ``None``;
+    a missing one is made, as :func:`output_problem` makes ``--report``'s."""
+    return _unwritable(path, directory=True) or _make(path, [])
 
 
 def _unwritable(path: Path, *, directory: bool) -> str | None:

@@ -70,7 +70,8 @@ def parse_shard(value: str) -> Shard:
     """``"2/4"`` -> ``Shard(2, 4)``; anything else raises :class:`ShardError`."""
     match = _SHARD_RE.match(value)
     if match is None:
-        raise ShardError(f"--shard {value!r}: expected I/N, e.g. 2/4")
+        # no option's name: the command line's is --shard, the pytest plugin's --sso-shard
+        raise ShardError(f"expected I/N (e.g. 2/4), got {value!r}")
     return Shard(int(match.group(1)), int(match.group(2)))
 
 

@@ -30,11 +30,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _init(path: Path, force: bool) -> int:
+    if path.is_dir():
+        print(f"scenarios app init: {path} is a directory: give the profile's file name "
+              f"({path / DEFAULT_PATH}, say)", file=sys.stderr)
+        return 2
     if path.exists() and not force:
         print(f"scenarios app init: {path} exists (--force overwrites it)", file=sys.stderr)
         return 2
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(SKELETON.read_text(encoding="utf-8"), encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(SKELETON.read_text(encoding="utf-8"), encoding="utf-8")
+    except OSError as exc:
+        problem = ("a directory on its path is a file"
+                   if isinstance(exc, FileExistsError | NotADirectoryError) else exc.strerror)
+        print(f"scenarios app init: cannot write {path}: {problem or exc}", file=sys.stderr)
+        return 2
     print(f"wrote {path}: fill it in, then run: python -m scenarios app check {path}")
     return 0
 

@@ -36,6 +36,8 @@ from scenarios.junit import JUnitCase, Outcome, write_junit_xml
 from scenarios.last_run import last_failed_selection, previous_failed_rows
 from scenarios.options import (
     MAX_TIMEOUT_SECONDS,
+    directory_option,
+    file_option,
     max_failures_option,
     port_option,
     timeout_option,
@@ -150,10 +152,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--last-failed", action="store_true",
                         help="run only the selected rows that failed in the last run (its "
                         "results.json in --report, which this needs); all of them when none did")
-    parser.add_argument("--junit", type=Path, metavar="PATH", help="also write JUnit XML here")
+    parser.add_argument("--junit", type=file_option, metavar="PATH",
+                        help="also write JUnit XML here")
     parser.add_argument("--json", action="store_true",
                         help="print the results as JSON on stdout (progress goes to stderr)")
-    parser.add_argument("--report", type=Path, metavar="DIR",
+    parser.add_argument("--report", type=directory_option, metavar="DIR",
                         help="write an HTML report (each row with its protocol exchange: the "
                         "sequence diagram and decoded tokens) and results.json to DIR; what "
                         "the mock and an in-process app log goes to DIR/logs (default: "

@@ -41,11 +41,10 @@ _TEXT_OPTIONS = (
     "scope",
     "client_auth_method",
     "ca_file",
-    "client_secret_env",
-    "client_secret_file",
     "timeout",
 )
-_FILE_KEYS = frozenset(_TEXT_OPTIONS)
+_SECRET_KEYS = ("client_secret", "client_secret_env", "client_secret_file")
+_FILE_KEYS = frozenset((*_TEXT_OPTIONS, *_SECRET_KEYS[1:]))
 
 
 class ConfigError(ValueError):
@@ -151,16 +150,16 @@ def _kind(path: Path) -> str:
     return "JSON" if path.suffix.lower() == ".json" else "TOML"
 
 
-def _merged(args: argparse.Namespace, environ: Mapping[str, str]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    config = getattr(args, "config", None)
-    if config is not None:
-        values.update(read_config_file(Path(config)))
+def _merged(args: argparse.Namespace, environ: Mapping[str, str],
+            file_values: Mapping[str, Any]) -> dict[str, Any]:
+    """Every option but the secret (:func:`_secret`), each from the first source that gives it:
+    the command line, then the environment, then the file."""
+    values = {name: file_values[name] for name in _TEXT_OPTIONS if name in file_values}
     for name in _TEXT_OPTIONS:
         env_value = environ.get(ENV_PREFIX + name.upper())
         if env_value:
             values[name] = env_value
-    for name in (*_TEXT_OPTIONS, "client_secret"):
+    for name in _TEXT_OPTIONS:
         cli_value = getattr(args, name, None)
         if cli_value is not None:
             values[name] = cli_value
@@ -176,24 +175,59 @@ def _trimmed(value: str, source: str) -> Secret:
     return Secret(text)
 
 
-def _secret(values: Mapping[str, Any], environ: Mapping[str, str]) -> Secret | None:
-    if values.get("client_secret"):
-        return _trimmed(str(values["client_secret"]), "--client-secret")
-    if env_name := values.get("client_secret_env"):
-        value = environ.get(str(env_name))
-        if value is None:
-            raise ConfigError(f"the environment variable {env_name} (client secret) is not set")
-        return _trimmed(value, f"the environment variable {env_name}")
-    if file_name := values.get("client_secret_file"):
-        try:
-            text = Path(str(file_name)).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot read client_secret_file {file_name}: {exc.strerror}") from None
-        return _trimmed(text, f"client_secret_file {file_name}")
-    if value := environ.get(ENV_PREFIX + "CLIENT_SECRET"):
-        return _trimmed(value, f"the environment variable {ENV_PREFIX}CLIENT_SECRET")
+# How the secret is given (a key of _SECRET_KEYS), the value given, and its name in a message.
+_SecretSource = tuple[str, str, str]
+_GIVE = {"client_secret": "give the client secret",
+         "client_secret_env": "name the environment variable that holds the client secret",
+         "client_secret_file": "name the file that holds the client secret"}
+
+
+def _one_source(given: list[_SecretSource]) -> _SecretSource | None:
+    if len(given) > 1:
+        raise ConfigError(f"{' and '.join(label for _, _, label in given)} both give the client "
+                          "secret: give one")
+    if given and not given[0][1].strip():
+        key, _, label = given[0]
+        raise ConfigError(f"{label} is empty: {_GIVE[key]}, or leave it out")
+    return given[0] if given else None
+
+
+def _secret_source(args: argparse.Namespace, environ: Mapping[str, str],
+                   file_values: Mapping[str, Any], config: object) -> _SecretSource | None:
+    """The first of the command line, the environment and the config file that gives the secret
+    in any way decides it, so an option on the command line wins over the others whatever
+    they give. A source given empty is an error, not "no secret"."""
+    cli = [(key, str(value), "--" + key.replace("_", "-")) for key in _SECRET_KEYS
+           if (value := getattr(args, key, None)) is not None]
+    env = [(key, environ[ENV_PREFIX + key.upper()], ENV_PREFIX + key.upper())
+           for key in _SECRET_KEYS if ENV_PREFIX + key.upper() in environ]
+    in_file = [(key, str(file_values[key]), f"{key} in {config}") for key in _SECRET_KEYS
+               if file_values.get(key) is not None]
+    for given in (cli, env, in_file):
+        if source := _one_source(given):
+            return source
     return None
+
+
+def _secret(args: argparse.Namespace, environ: Mapping[str, str],
+            file_values: Mapping[str, Any]) -> Secret | None:
+    source = _secret_source(args, environ, file_values, getattr(args, "config", None))
+    if source is None:
+        return None
+    key, given, label = source
+    if key == "client_secret":
+        return _trimmed(given, label)
+    if key == "client_secret_env":
+        value = environ.get(given)
+        if value is None:
+            raise ConfigError(f"the environment variable {given} (client secret) is not set "
+                              f"({label})")
+        return _trimmed(value, f"the environment variable {given}")
+    try:
+        text = Path(given).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read client_secret_file {given}: {exc.strerror}") from None
+    return _trimmed(text, f"client_secret_file {given}")
 
 
 def load_options(
@@ -201,7 +235,9 @@ def load_options(
 ) -> DoctorOptions:
     """Merge the sources (command line over environment over file) and validate."""
     env = os.environ if environ is None else environ
-    values = _merged(args, env)
+    config = getattr(args, "config", None)
+    file_values = read_config_file(Path(config)) if config is not None else {}
+    values = _merged(args, env, file_values)
     # The discovery document names both endpoints.
     needed = ("client_id",) if values.get("discovery_url") else (
         "authorization_uri", "token_url", "client_id")
@@ -233,7 +269,7 @@ def load_options(
         authorization_uri=str(values.get("authorization_uri") or "").strip(),
         token_url=str(values.get("token_url") or "").strip(),
         client_id=str(values["client_id"]).strip(),
-        client_secret=_secret(values, env),
+        client_secret=_secret(args, env, file_values),
         redirect_uri=str(values["redirect_uri"]).strip() if values.get("redirect_uri") else None,
         discovery_url=str(values["discovery_url"]).strip() if values.get("discovery_url") else None,
         scope=str(values["scope"]) if values.get("scope") else None,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import re
 import signal
 import subprocess
@@ -180,6 +182,38 @@ def test_a_taken_port_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
             ["demo", "--idp-port", str(stack.idp.port), "--rp-port", "0"])
         assert demo.handle(args) == 1
     assert "--idp-port" in capsys.readouterr().err
+
+
+def test_a_workdir_it_cannot_use_is_a_usage_error_before_anything_starts(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    a_file = tmp_path / "afile"
+    a_file.write_text("", encoding="utf-8")
+    monkeypatch.setattr(demo, "live_stack", None)  # nothing may start
+    said = {a_file: "not a directory", a_file / "sub": f"{a_file} is not a directory"}
+    for workdir, why in said.items():
+        args = build_parser().parse_args(["demo", "--idp-port", "0", "--rp-port", "0",
+                                          "--workdir", str(workdir)])
+        assert demo.handle(args) == 2
+        assert capsys.readouterr().err == f"demo: --workdir {workdir}: {why}\n"
+
+
+def test_a_missing_workdir_is_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(demo, "_wait_forever", lambda: None)
+    monkeypatch.setattr(demo, "prepare", lambda stack: None)
+    monkeypatch.setattr(demo, "describe", lambda info: "ready")
+    started: list[Path] = []
+
+    @contextlib.contextmanager
+    def stack(_options: StackOptions, *, workdir: Path, **_ports: int) -> Iterator[None]:
+        started.append(workdir)
+        yield
+
+    monkeypatch.setattr(demo, "live_stack", stack)
+    workdir = tmp_path / "kept" / "rp"
+    args = build_parser().parse_args(["demo", "--workdir", str(workdir)])
+    assert demo.handle(args, out=io.StringIO()) == 0
+    assert started == [workdir] and workdir.is_dir()
 
 
 @pytest.mark.parametrize("value", ["-1", "65536", "http"])

@@ -99,3 +99,11 @@ def test_https_without_ca_file_says_to_set_it(tmp_path: Path,
     with MockIdp(https=True) as mock:
         line = _refused(tmp_path, capsys, f'authority = "{mock.authority}"')
     assert "[provider].ca_file" in line and "set [provider] ca_file" in line, line
+
+
+def test_a_catalogue_that_is_not_there_is_one_line(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    config = _config(tmp_path, 'authority = "http://127.0.0.1:9/contoso"')
+    assert main(["run", "--idp", str(config), "--catalogue", "nonexist", "--list"]) == 2
+    assert capsys.readouterr().err == "scenarios: --catalogue nonexist: no module named " \
+        "'nonexist'\n"

@@ -162,6 +162,35 @@ def test_init_writes_a_skeleton_that_reads_back(tmp_path: Path,
     assert main(["app", "init", str(path), "--force"]) == 0
 
 
+def test_init_where_it_cannot_write_says_why_on_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "adir"
+    folder.mkdir()
+    a_file = tmp_path / "afile"
+    a_file.write_text("", encoding="utf-8")
+    said = {
+        (str(folder),): f"{folder} is a directory: give the profile's file name",
+        (str(folder), "--force"): f"{folder} is a directory: give the profile's file name",
+        (str(a_file / "x.toml"),): "a directory on its path is a file",
+        (str(a_file / "sub" / "x.toml"),): "a directory on its path is a file",
+    }
+    for argv, line in said.items():
+        assert main(["app", "init", *argv]) == 2, argv
+        err = capsys.readouterr().err
+        assert err.startswith("scenarios app init: ") and line in err, err
+        assert len(err.splitlines()) == 1, err
+    assert folder.is_dir() and a_file.read_text(encoding="utf-8") == ""
+
+    def refused(self: Path, *args: object, **kwargs: object) -> int:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "write_text", refused)
+    assert main(["app", "init", str(tmp_path / "mine.toml")]) == 2
+    assert capsys.readouterr().err == (f"scenarios app init: cannot write {tmp_path / 'mine.toml'}:"
+                                       " Permission denied\n")
+
+
 def test_an_app_on_common_with_a_single_tenant_registration_is_a_problem(
         tmp_path: Path) -> None:
     path = tiny_profile(tmp_path, authority="{idp_url}/common")

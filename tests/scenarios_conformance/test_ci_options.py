@@ -76,8 +76,33 @@ def test_outside_github_actions_nothing_is_said(
     results = [_result("rp-nonce-invalid", "FAIL", "r")]
     for environ in ({}, {"GITHUB_ACTIONS": "false", "GITHUB_STEP_SUMMARY": str(job_summary)}):
         report_to_github(results, rp="http://rp.test", seconds=1.0, environ=environ)
-    assert "::" not in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "::" not in captured.out + captured.err
     assert not job_summary.exists()
+
+
+def test_json_on_stdout_stays_json_inside_github_actions(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The annotations of the failed rows go to stderr, where GitHub reads them too."""
+    from types import SimpleNamespace
+
+    from scenarios.conformance import cli
+
+    options = SimpleNamespace(rp="http://rp.test", idp="http://idp.test", client_id="app",
+                              backchannel=None)
+    monkeypatch.setattr(cli, "from_flags", lambda *_a, **_k: SimpleNamespace(
+        options=options, control=None, app=None, ca_file=None))
+    monkeypatch.setattr(cli, "preflight", lambda *_a: None)
+    monkeypatch.setattr(cli, "_run_with_browser", lambda *_a: [
+        _result("rp-nonce-invalid", "FAIL", "signed in with a foreign nonce")])
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
+    assert main(["conformance", "--rp", "http://rp.test", "--only", "rp-nonce-invalid",
+                 "--json", "--report", str(tmp_path / "report")]) == 1
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["rows"][0]["id"] == "rp-nonce-invalid"
+    assert "::error title=rp-nonce-invalid FAIL::" in captured.err
 
 
 def test_max_failures_and_x_are_one_option() -> None:
@@ -147,8 +172,11 @@ def test_a_broken_rp_stops_at_its_first_failed_row_and_reruns_only_it(
             "--start", f"/sso/{stack.connection_id}/widget", "--report", str(report),
             "--only", "rp-id_token-aud,rp-id_token-iat,rp-nonce-invalid"]
 
-    assert main([*argv, "-x"]) == 1
-    out = capsys.readouterr().out
+    assert main([*argv, "-x", "--json"]) == 1
+    captured = capsys.readouterr()
+    assert [row["id"] for row in json.loads(captured.out)["rows"]] == [
+        "rp-id_token-aud", "rp-id_token-iat", "rp-nonce-invalid"]
+    out = captured.err
     rows = {r["id"]: r for r in json.loads((report / "results.json").read_text())["rows"]}
     assert {i: r["result"] for i, r in rows.items()} == {
         "rp-id_token-aud": "FAIL", "rp-id_token-iat": "SKIP", "rp-nonce-invalid": "SKIP"}
@@ -174,8 +202,10 @@ def test_a_set_up_that_fails_is_one_error_annotation_and_no_summary(
     job_summary = tmp_path / "summary.md"
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(job_summary))
-    assert main(["conformance", "--rp", "http://127.0.0.1:9", "--idp", "http://127.0.0.1:9"]) == 2
-    out = capsys.readouterr().out
-    assert out.startswith("::error title=conformance set-up::http://127.0.0.1:9 is not a mock "
-                          "provider with a /_mock/ control API"), out
-    assert len(out.splitlines()) == 1 and not job_summary.exists()
+    assert main(["conformance", "--rp", "http://127.0.0.1:9", "--idp", "http://127.0.0.1:9",
+                 "--json"]) == 2
+    captured = capsys.readouterr()
+    annotations = [line for line in captured.err.splitlines() if line.startswith("::")]
+    assert len(annotations) == 1 and captured.out == "" and not job_summary.exists()
+    assert annotations[0].startswith("::error title=conformance set-up::http://127.0.0.1:9 is "
+                                     "not a mock provider with a /_mock/ control API")

@@ -33,6 +33,18 @@ def test_an_empty_catalogue_is_not_a_success(capsys: pytest.CaptureFixture[str])
     assert "no scenarios" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("spec", "said"), [
+    ("nonexist", "no module named 'nonexist'"),
+    ("scenarios.catalogue:NOPE", "module scenarios.catalogue has no 'NOPE'"),
+    ("os:path", "os:path is not a scenarios.registry.Registry"),
+])
+def test_a_catalogue_that_is_not_there_is_one_line_not_a_traceback(
+        spec: str, said: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--catalogue", spec, "--list"]) == EXIT_USAGE
+    captured = capsys.readouterr()
+    assert captured.err == f"scenarios: --catalogue {spec}: {said}\n" and captured.out == ""
+
+
 def test_list_shows_ids_titles_and_claims(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "--catalogue", CATALOGUE, "--only", "toy.pass.*", "--list"]) == 0
     out = capsys.readouterr().out
@@ -75,6 +87,23 @@ def test_run_options_parse() -> None:
 def test_bad_worker_counts_are_refused(bad: str) -> None:
     with pytest.raises(SystemExit):
         build_parser().parse_args(["run", "--workers", bad])
+
+
+@pytest.mark.parametrize("command", [["run"], ["run", "--idp", "idp.toml"],
+                                     ["conformance", "--rp", "http://rp.test"]])
+@pytest.mark.parametrize(("option", "said"), [("--report", "needs a directory"),
+                                              ("--junit", "needs a file path")])
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_report_or_junit_path_is_refused_not_the_current_directory(
+        command: list[str], option: str, said: str, value: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``--report "$UNSET"`` wrote the report into (and later cleared) the current directory;
+    ``--junit ''`` was refused as ``--junit .``, a path nobody typed."""
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args([*command, option, value])
+    assert exited.value.code == EXIT_USAGE
+    assert capsys.readouterr().err.splitlines()[-1].endswith(
+        f"error: argument {option}: {said}, got {value!r}")
 
 
 def test_default_workers_is_a_positive_number() -> None:

@@ -86,15 +86,16 @@ def test_reports_inside_github_actions_annotate_and_append_the_summary(
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(job_summary))
     summary = _summary(tmp_path, _result("b.bad", "failed", "broken"))
     write_reports(summary, None)
-    out = capsys.readouterr().out
-    assert "::error title=b.bad FAIL::title of b.bad: broken" in out.splitlines()
+    captured = capsys.readouterr()
+    assert "::error title=b.bad FAIL::title of b.bad: broken" in captured.err.splitlines()
+    assert "::" not in captured.out  # stderr: GitHub reads it too, and stdout stays the output
     text = job_summary.read_text(encoding="utf-8")
     assert text.startswith("earlier step\n### sso-harness scenarios shard 2/3")
     assert "| `b.bad` | FAIL |" in text
 
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "no-such-dir" / "s.md"))
     report_to_github(summary)
-    assert "could not write the job summary" in capsys.readouterr().out
+    assert "could not write the job summary" in capsys.readouterr().err
 
 
 def test_outside_github_actions_nothing_is_said(
@@ -103,5 +104,6 @@ def test_outside_github_actions_nothing_is_said(
     summary = _summary(tmp_path, _result("b.bad", "failed", "broken"))
     for environ in ({}, {"GITHUB_ACTIONS": "false", "GITHUB_STEP_SUMMARY": str(job_summary)}):
         report_to_github(summary, environ)
-    assert "::" not in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "::" not in captured.out + captured.err
     assert not job_summary.exists()

@@ -108,6 +108,32 @@ def test_an_unknown_section_or_key_is_named_with_the_nearest_known_one(
     assert f"scenarios: --idp {idp_file}: line " in err and message in err, err
 
 
+@pytest.mark.parametrize(("port", "message"), [
+    ("70000", "[rp].port must be from 0 to 65535 (0: any free port)"),
+    ("65536", "[rp].port must be from 0 to 65535 (0: any free port)"),
+    ("-5", "[rp].port must be from 0 to 65535 (0: any free port)"),
+    ('"http"', "[rp].port must be a number"),
+    ("true", "[rp].port must be a number"),
+    ("80.5", "[rp].port must be a number"),
+])
+def test_a_port_out_of_range_is_refused_with_its_line(
+        idp_file: Path, capsys: pytest.CaptureFixture[str], port: str, message: str) -> None:
+    """70000 was taken modulo 65536 (port 4464), -5 reported as "not free"."""
+    idp_file.write_text(CONFIG.replace("port = 8765", f"port = {port}"), encoding="utf-8")
+    line = CONFIG.splitlines().index("port = 8765") + 1
+    with pytest.raises(IdpConfigError) as caught:
+        load_idp_config(idp_file, ENV)
+    assert str(caught.value) == f"line {line}: {message}"
+    assert main(["run", "--idp", str(idp_file), "--list"]) == 2
+    assert capsys.readouterr().err == f"scenarios: --idp {idp_file}: line {line}: {message}\n"
+
+
+@pytest.mark.parametrize("port", ["0", "65535", '"8080"'])
+def test_ports_in_range_are_taken(idp_file: Path, port: str) -> None:
+    idp_file.write_text(CONFIG.replace("port = 8765", f"port = {port}"), encoding="utf-8")
+    assert load_idp_config(idp_file, ENV).rp_port == int(port.strip('"'))
+
+
 def test_every_unknown_key_is_named_and_a_secret_in_the_file_is_still_refused(
         idp_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     idp_file.write_text(CONFIG.replace("port = 8765", "prot = 8765\nlisten = 1")

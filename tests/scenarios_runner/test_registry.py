@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from scenarios import Registry, ScenarioContext, load_catalogue
-from scenarios.registry import SelectionError, default_registry
+from scenarios.registry import CatalogueError, SelectionError, default_registry
 
 
 def _noop(ctx: ScenarioContext[object]) -> None:
@@ -110,8 +113,31 @@ def test_load_catalogue_with_an_attribute() -> None:
 
 
 def test_load_catalogue_refuses_what_is_not_a_registry() -> None:
-    with pytest.raises(TypeError, match="not a scenarios.registry.Registry"):
+    with pytest.raises(CatalogueError, match="not a scenarios.registry.Registry"):
         load_catalogue("scenarios_runner.toy_catalogue:RENDEZVOUS_ENV")
+
+
+@pytest.mark.parametrize(("spec", "said"), [
+    ("nonexist", "no module named 'nonexist'"),
+    ("nonexist.catalogue:registry", "no module named 'nonexist.catalogue'"),
+    ("scenarios.nonexist", "no module named 'scenarios.nonexist'"),
+    ("scenarios.catalogue:NOPE", "module scenarios.catalogue has no 'NOPE'"),
+    (":registry", "needs a module's full name"),
+    (".catalogue", "needs a module's full name"),
+])
+def test_load_catalogue_names_what_it_cannot_find(spec: str, said: str) -> None:
+    with pytest.raises(CatalogueError, match=f"^{re.escape(said)}"):
+        load_catalogue(spec)
+
+
+def test_a_catalogue_that_fails_to_import_raises_its_own_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its author needs the traceback: the module was found, one of its imports was not."""
+    (tmp_path / "broken_catalogue.py").write_text("import not_installed_anywhere\n",
+                                                  encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ModuleNotFoundError, match="not_installed_anywhere"):
+        load_catalogue("broken_catalogue")
 
 
 def test_load_catalogue_without_attribute_uses_the_default_registry() -> None:

@@ -85,6 +85,19 @@ def test_bad_shards_are_refused(bad: str) -> None:
         build_parser().parse_args(["run", "--shard", bad])
 
 
+def test_a_bad_shard_is_named_by_the_option_given(
+        pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "--shard", "a/b"])
+    said = "--shard: expected I/N (e.g. 2/4), got 'a/b'"
+    assert capsys.readouterr().err.splitlines()[-1].endswith(f"error: argument {said}")
+    done = run_plugin_pytest(pytester, "--sso-shard", "a/b")
+    assert done.ret == pytest.ExitCode.USAGE_ERROR
+    assert "error: argument --sso-shard: expected I/N (e.g. 2/4), got 'a/b'" in \
+        done.stderr.str(), done.stderr.str()
+    assert "--shard" not in done.stderr.str().replace("--sso-shard", "")
+
+
 def _listed(out: str) -> list[str]:
     return [line.split("\t")[0] for line in out.splitlines() if line and line[0] != "\t"]
 
