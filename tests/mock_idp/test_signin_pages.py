@@ -105,6 +105,16 @@ def test_next_leads_to_the_password_page_keeping_the_username_off_screen(
     assert _text_of(html, ids.HEADER) == "Enter password"
 
 
+def test_the_username_input_is_focused_when_the_page_loads(client: AppClient) -> None:
+    """As on Entra, typing right after the page loads fills the username; on the password
+    page the username's off-screen copy does not take the focus from the password."""
+    assert "autofocus" in _element(client.get(V2, params=auth_params()).text,
+                                   ids.USERNAME_INPUT)
+    html = _password_page(client).text
+    assert "autofocus" not in _element(html, ids.USERNAME_INPUT)
+    assert "autofocus" in _element(html, ids.PASSWORD_INPUT)
+
+
 def test_an_unknown_user_is_told_on_the_username_page_50034(client: AppClient) -> None:
     page = client.get(V2, params=auth_params())
     response = submit(client, page, loginfmt="nobody@contoso.onmicrosoft.com")
