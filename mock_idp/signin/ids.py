@@ -28,6 +28,10 @@ Where the values come from (facts only, no markup was copied):
   form's one ``input[type=submit]``: saved copies of the sign-in page's footer-buttons
   component, and Selenium helpers that answer "Stay signed in?" with Yes by clicking
   ``//input[@type='submit']``;
+- the password view's back arrow ``button#idBtn_Back.backButton`` (``aria-label="Back"``) in
+  the identity banner, and the footer buttons inside a ``.row``: Puppeteer login scripts for
+  Office 365 wait for ``#idBtn_Back`` once the username is answered, and tell "Stay signed
+  in?"'s No by ``.row #idBtn_Back``;
 - ``<meta name="PageID">`` naming the page (``ConvergedSignIn``, ``ConvergedTFA``,
   ``KmsiInterrupt``, ``ConvergedChangePassword``, ``ConvergedError``): login scripts that tell
   Entra's pages apart by it (HTTP-only sign-in scripts read the same value as ``$Config.pgid``);
@@ -65,7 +69,14 @@ PRIMARY_BUTTON: Final = "idSIButton9"
 """Next, Sign in, Yes, Accept, Continue: the page's primary ``input[type=submit]``."""
 SECONDARY_BUTTON: Final = "idBtn_Back"
 """No, Cancel: the page's secondary button, an ``input[type=button]`` as on Entra (its footer
-buttons: the primary is the form's one submit button)."""
+buttons, in a :data:`BUTTON_ROW`: the primary is the form's one submit button). The password
+view's back arrow has this id too, outside any row: a ``button`` of class
+:data:`BACK_BUTTON_CLASS` named :data:`BACK_LABEL`, before the user's name."""
+BUTTON_ROW: Final = "row"
+"""The class of the element around a page's footer buttons (``.row #idBtn_Back`` is No)."""
+BACK_BUTTON_CLASS: Final = "backButton"
+BACK_LABEL: Final = "Back"
+"""The back arrow's ``aria-label``, so its accessible name."""
 HEADER: Final = "loginHeader"
 USERNAME_ERROR: Final = "usernameError"
 PASSWORD_ERROR: Final = "passwordError"

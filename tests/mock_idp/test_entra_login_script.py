@@ -315,6 +315,36 @@ def test_back_from_the_password_shows_the_username_again(page: Page, stack: Stac
     assert page.evaluate("() => window.sameDocument") is None
 
 
+def test_a_puppeteer_script_waits_for_the_back_arrow_and_answers_no_by_its_row(
+        page: Page, stack: Stack) -> None:
+    """Puppeteer scripts for Office 365: type the username and press Enter, wait for the
+    password view's back arrow ``#idBtn_Back``, type the password and press Enter on the
+    focused ``#idSIButton9``, then answer "Stay signed in?" with ``.row #idBtn_Back`` (No).
+    The arrow itself goes back to the username, as Entra's does."""
+    page.goto(stack.authorize())
+    page.keyboard.type(BOB)  # the username has the focus as the page loads
+    expect(page.locator("#i0116")).to_have_value(BOB)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#idBtn_Back", timeout=5_000)
+    back = page.get_by_role("button", name="Back", exact=True)
+    expect(back).to_be_visible()
+    expect(page.locator(".row #idBtn_Back")).to_have_count(0)
+    back.click()
+    expect(page.locator('input[name="loginfmt"]:not(.moveOffScreen)')).to_be_focused()
+    expect(page.locator("#idBtn_Back")).to_have_count(0)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#idBtn_Back", timeout=5_000)
+
+    page.type('input[name="passwd"]', BOB_PASSWORD)
+    page.focus("#idSIButton9")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".row #idBtn_Back", timeout=5_000)
+    expect(page.locator("#KmsiDescription")).to_be_visible()
+    page.click(".row #idBtn_Back")
+    stack.expect_signed_in(page, BOB)
+    assert all(expires < 0 for expires in _idp_cookies(page, stack).values())  # No
+
+
 def test_a_known_users_hint_opens_on_the_password_and_back_shows_the_username(
         page: Page, stack: Stack) -> None:
     """Entra skips the username for a known user's ``login_hint`` (MSAL.js issue 4970); Back

@@ -115,6 +115,25 @@ def test_the_username_input_is_focused_when_the_page_loads(client: AppClient) ->
     assert "autofocus" in _element(html, ids.PASSWORD_INPUT)
 
 
+def test_the_password_view_has_entras_back_arrow(client: AppClient) -> None:
+    """Entra's password view has a back arrow ``button#idBtn_Back.backButton`` named "Back"
+    before the user's name (Puppeteer scripts for Office 365 wait for ``#idBtn_Back`` once the
+    username is answered); the footer's ``#idBtn_Back`` ("Stay signed in?"'s No) sits in a
+    ``.row``, which such scripts select it by."""
+    assert f'id="{ids.SECONDARY_BUTTON}"' not in shown_html(
+        client.get(V2, params=auth_params()).text)
+    html = shown_html(_password_page(client).text)
+    back = _element(html, ids.SECONDARY_BUTTON)
+    assert back.startswith("<button") and 'type="button"' in back
+    assert f'class="{ids.BACK_BUTTON_CLASS}"' in back
+    assert f'aria-label="{ids.BACK_LABEL}"' in back
+    assert html.index(back) < html.index('id="displayName"')
+    assert _text_of(html, "displayName") == ALICE
+    kmsi = _kmsi_page(client, BOB).text
+    assert re.search(rf'<div class="[^"]*\b{ids.BUTTON_ROW}\b[^"]*">\s*<input type="button" '
+                     rf'id="{ids.SECONDARY_BUTTON}"', kmsi)
+
+
 def test_an_unknown_user_is_told_on_the_username_page_50034(client: AppClient) -> None:
     page = client.get(V2, params=auth_params())
     response = submit(client, page, loginfmt="nobody@contoso.onmicrosoft.com")
