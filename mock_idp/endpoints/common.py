@@ -45,6 +45,8 @@ class _Templates:
 templates = _Templates()
 
 MAX_PARAM_LENGTH = 8192
+WRONG_METHODS = ["GET", "PUT", "DELETE", "PATCH"]
+"""The methods a POST-only endpoint answers with AADSTS900561 (``HEAD`` comes with ``GET``)."""
 NO_CACHE = {"Pragma": "no-cache", "Expires": "-1"}
 """Headers of every token-endpoint answer, as Entra sends them."""
 NOT_FRAMED = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}

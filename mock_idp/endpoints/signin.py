@@ -35,7 +35,7 @@ from ..state import IdpState
 from ..store import Session, Tenant, User, new_guid
 from . import browser_sessions as cookies
 from . import sas
-from .common import base_url, error_page, idp, note_error, tell_apps
+from .common import WRONG_METHODS, base_url, error_page, idp, note_error, tell_apps
 from .consent_pages import proceed
 from .pages import app_of, client_id_of, keep, posted, refuse, render, render_step, show
 
@@ -301,10 +301,19 @@ async def password_reset(request: Request) -> Response:
     return render(request, "password_reset", tenant=request.path_params["tenant"][:100])
 
 
+async def post_only(request: Request) -> Response:
+    """A form's address opened but not posted: a reload of the page its post answered, or
+    Back then Forward onto it (the page's script made that history entry a GET), or a link.
+    Entra's error page, AADSTS900561 (as Entra's ``/common/login`` shows it)."""
+    return error_page(request, EntraError(900561, {"method": "POST",
+                                                   "received": request.method}))
+
+
+_FORMS = (("/{tenant}/login", login), ("/kmsi", kmsi), (PROCESS_AUTH, process_auth),
+          (CHANGE_PASSWORD, change_password))
+
 routes: list[BaseRoute] = [
-    Route("/{tenant}/login", login, methods=["POST"]),
-    Route("/kmsi", kmsi, methods=["POST"]),
-    Route(PROCESS_AUTH, process_auth, methods=["POST"]),
-    Route(CHANGE_PASSWORD, change_password, methods=["POST"]),
+    *(Route(path, handler, methods=["POST"]) for path, handler in _FORMS),
+    *(Route(path, post_only, methods=WRONG_METHODS) for path, _ in _FORMS),
     Route("/{tenant}/passwordreset", password_reset, methods=["GET"]),
 ]

@@ -37,7 +37,7 @@ from ..store import Application, AuthorizationCode, RefreshToken, Tenant, User
 from ..tokens import sign, unsigned
 from . import device
 from .app_only import client_credentials
-from .common import NO_CACHE, base_url, error_json, idp, json_response
+from .common import NO_CACHE, WRONG_METHODS, base_url, error_json, idp, json_response
 from .faults_hook import response_fault, token_fault
 from .forms import read_post_form
 from .issue import user_access_token
@@ -48,7 +48,6 @@ SHORT_DEVICE_CODE = "device_code"
 GRANTS = ("authorization_code", "refresh_token", "client_credentials",
           on_behalf_of.GRANT_TYPE, device_code.GRANT_TYPE, password_grant.GRANT_TYPE)
 MAX_VALUE = 16384
-WRONG_METHODS = ["GET", "PUT", "DELETE", "PATCH"]
 
 
 class _Grant:

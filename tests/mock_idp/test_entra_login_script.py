@@ -345,6 +345,24 @@ def test_a_puppeteer_script_waits_for_the_back_arrow_and_answers_no_by_its_row(
     assert all(expires < 0 for expires in _idp_cookies(page, stack).values())  # No
 
 
+def test_reloading_the_page_of_a_wrong_password_shows_entras_error_page(
+        page: Page, stack: Stack) -> None:
+    """The page a wrong password's post answered, reloaded (a GET of the form's address, as
+    its script made its history entry): Entra's error page with AADSTS900561."""
+    script = EntraLoginScript(page)
+    page.goto(stack.authorize())
+    page.fill(script.USERNAME, ALICE)
+    page.click(script.SUBMIT)
+    page.fill(script.PASSWORD, "wrong")
+    page.click(script.SUBMIT)
+    expect(page.locator("#passwordError")).to_be_visible()
+    response = page.reload()
+    assert response is not None and response.request.method == "GET"
+    expect(page.get_by_text("Sorry, but we’re having trouble signing you in.")).to_be_visible()
+    assert script.service_exception() == (
+        "AADSTS900561: The endpoint only accepts POST requests. Received a GET request.")
+
+
 def test_a_known_users_hint_opens_on_the_password_and_back_shows_the_username(
         page: Page, stack: Stack) -> None:
     """Entra skips the username for a known user's ``login_hint`` (MSAL.js issue 4970); Back

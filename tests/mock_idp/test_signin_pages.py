@@ -23,6 +23,7 @@ from idp_testkit import (
     consent,
     ctx_of,
     get_code,
+    login_action,
     page_kind,
     password,
     paths,
@@ -317,6 +318,29 @@ def test_the_error_page_names_request_correlation_timestamp_and_message(
     assert re.search(r"Timestamp:\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", text)
     assert re.search(r"Message:\s+AADSTS50011: ", text)
     assert _text_of(html, ids.SERVICE_EXCEPTION).startswith("AADSTS50011: The redirect URI")
+
+
+@pytest.mark.parametrize("path", [f"/{TENANT}/login", "/common/login", "/kmsi",
+                                  "/common/SAS/ProcessAuth", "/common/ChangePassword"])
+@pytest.mark.parametrize("method", ["GET", "PUT"])
+def test_a_form_address_opened_without_a_post_is_entras_error_page_900561(
+        client: AppClient, path: str, method: str) -> None:
+    """A reload of a page a form's post answered (the page's script made its history entry a
+    GET), or Back then Forward onto it: Entra's error page, not the API's JSON 405."""
+    response = client.request(method, path)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
+    assert _page_id(response) == ids.PAGE_ERROR and ids.ERROR_MESSAGE in response.text
+    assert _text_of(response.text, ids.SERVICE_EXCEPTION) == (
+        f"AADSTS900561: The endpoint only accepts POST requests. Received a {method} request.")
+
+
+def test_reloading_a_wrong_password_page_is_the_error_page_900561(client: AppClient) -> None:
+    page = _password_page(client)
+    wrong = submit(client, page, loginfmt=ALICE, passwd="not-the-password")
+    reloaded = client.get(login_action(wrong.text))
+    assert reloaded.status_code == 400 and _page_id(reloaded) == ids.PAGE_ERROR
+    assert "AADSTS900561" in _text_of(reloaded.text, ids.SERVICE_EXCEPTION)
 
 
 def _page_id(response: httpx.Response) -> str | None:
