@@ -15,8 +15,10 @@ Where the values come from (facts only, no markup was copied):
 - ``.moveOffScreen`` on the input of the step already answered, ``.alert-error`` on error
   messages, ``.has-error`` on the input in error, ``#KmsiDescription``, ``#idBtn_Back`` (No),
   ``#service_exception_message``: aws-azure-login's page states (``src/login.ts``);
-- ``#tilesHolder`` and tiles ``div.table[data-test-id="<upn>"]``: account-picker helpers
-  (``#tilesHolder > div.tile-container > div > div.table[data-test-id*="@…"]``);
+- ``#tilesHolder`` and tiles ``div.table[data-test-id="<upn>"]``, the UPN lowercased:
+  account-picker helpers
+  (``#tilesHolder > div.tile-container > div > div.table[data-test-id*="@…"]``, and
+  ``[data-test-id="${email.toLowerCase()}"]`` on the sign-in and sign-out pickers);
 - ``#otc`` on the device-login page: device-code Selenium helpers (``By.ID, "otc"``);
 - the username input's placeholder "Email, phone, or Skype" and accessible name "Enter your
   email, phone, or Skype." (its ``aria-label``), and the password input's placeholder
@@ -87,7 +89,7 @@ KMSI_CHECKBOX_NAME: Final = "DontShowAgain"
 TILES: Final = "tilesHolder"
 OTHER_TILE: Final = "otherTile"
 TILE_ATTRIBUTE: Final = "data-test-id"
-"""Each account tile carries its UPN in this attribute."""
+"""Each account tile carries its UPN, lowercased, in this attribute."""
 SERVICE_EXCEPTION: Final = "service_exception_message"
 DEVICE_CODE_INPUT: Final = "otc"
 USERNAME_PLACEHOLDER: Final = "Email, phone, or Skype"

@@ -71,7 +71,8 @@ class IdpAccountPickerPage:
         self.other = page.get_by_role("button", name=ids.USE_ANOTHER_ACCOUNT)
 
     def tile(self, upn: str) -> Locator:
-        return self.page.locator(f'{_id(ids.TILES)} [{ids.TILE_ATTRIBUTE}="{upn}"]')
+        """The tile of ``upn`` in any case (Entra's attribute carries it lowercased)."""
+        return self.page.locator(f'{_id(ids.TILES)} [{ids.TILE_ATTRIBUTE}="{upn}" i]')
 
     def pick(self, upn: str) -> None:
         self.tile(upn).click()

@@ -74,7 +74,8 @@ class EntraLoginScript:
 
     def pick_account(self, upn: str) -> None:
         self.page.wait_for_selector("#tilesHolder")
-        self.page.click(f'#tilesHolder div.table[data-test-id="{upn}"]')
+        # The attribute is the address lowercased, as public scripts select it.
+        self.page.click(f'#tilesHolder div.table[data-test-id="{upn.lower()}"]')
 
     def use_another_account(self) -> None:
         self.page.wait_for_selector("#tilesHolder")

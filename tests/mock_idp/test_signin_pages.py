@@ -489,6 +489,24 @@ def test_with_two_accounts_signed_in_the_user_picks_one(client: AppClient) -> No
     assert _id_token_user(client, values) == ALICE
 
 
+def test_a_tile_names_its_account_lowercased_as_entras_do(client: AppClient) -> None:
+    """Entra's tile carries the address lowercased in ``data-test-id`` (scripts select
+    ``[data-test-id="${email.toLowerCase()}"]``), on both pickers; it shows it as it is."""
+    upn = f"Bob.Brown@{DOMAIN}"
+    renamed = client.patch(f"{GRAPH}/users/{BOB}", json={"userPrincipalName": upn})
+    assert renamed.status_code == 204, renamed.text
+    get_code(client, upn=ALICE)
+    page = client.get(V2, params=auth_params(prompt="login"))
+    assert "code" in redirect_params(sign_in(client, page, upn, password(BOB)))
+    for picker in (client.get(V2, params=auth_params()),
+                   client.get(f"/{TENANT}/oauth2/v2.0/logout")):
+        assert page_kind(picker) == "picker"
+        assert re.findall(rf'{ids.TILE_ATTRIBUTE}="([^"]+)"', picker.text) == [upn.lower(),
+                                                                               ALICE]
+        assert f'<div class="tile-upn">{upn}</div>' in picker.text
+        assert re.search(rf'aria-label="(Sign in with|Sign out) {re.escape(upn)}"', picker.text)
+
+
 def test_use_another_account_leads_to_the_username_page(client: AppClient) -> None:
     _two_accounts(client)
     page = client.get(V2, params=auth_params())
