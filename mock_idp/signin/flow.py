@@ -151,8 +151,8 @@ def start(entry: Entry) -> Start:
         return ShowPicker(candidates)
     if len(fresh) == 1:
         return Silent(fresh[0])
-    if candidates:
-        return ShowUsername(candidates[0].user.upn)
+    if candidates:  # too old for max_age: its password (MicrosoftDocs/azure-docs#51307)
+        return ShowPassword(candidates[0].user.upn)
     return _who(entry)
 
 
@@ -173,14 +173,15 @@ def _too_old(account: Account, entry: Entry) -> bool:
     return (entry.now - account.session.auth_time).total_seconds() > entry.max_age
 
 
-def pick(accounts: tuple[Account, ...], chosen: str, entry: Entry) -> Silent | ShowUsername:
+def pick(accounts: tuple[Account, ...], chosen: str, entry: Entry
+         ) -> Silent | ShowUsername | ShowPassword:
     """A tile of "Pick an account": ``chosen`` is a user's object id, or ``other``."""
     found = next((a for a in accounts if a.user.id == chosen), None)
     if found is None:  # "Use another account": the hinted user, if any, is typed for them
         return ShowUsername(entry.hinted.upn if entry.hinted is not None
                             else (entry.login_hint or ""))
-    if _too_old(found, entry):
-        return ShowUsername(found.user.upn)
+    if _too_old(found, entry):  # as in start(): its password, the username remembered
+        return ShowPassword(found.user.upn)
     return Silent(found)
 
 

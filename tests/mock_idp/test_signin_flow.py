@@ -98,8 +98,15 @@ def test_prompt_none(tenant: Tenant) -> None:
 
 
 def test_max_age_asks_again_for_an_old_session(tenant: Tenant) -> None:
+    """For the password only: the username is remembered (MicrosoftDocs/azure-docs#51307,
+    max_age=0 is not prompt=login), also after the account's tile is picked."""
     old = _account(tenant, "alice", age=timedelta(hours=2))
-    assert flow.start(_entry(old, max_age=60)) == flow.ShowUsername(old.user.upn)
+    assert flow.start(_entry(old, max_age=60)) == flow.ShowPassword(old.user.upn)
+    assert flow.start(_entry(old, max_age=0)) == flow.ShowPassword(old.user.upn)
+    picked = _entry(old, max_age=0, prompt="select_account")
+    assert flow.start(picked) == flow.ShowPicker((old,))
+    assert flow.pick((old,), old.user.id, picked) == flow.ShowPassword(old.user.upn)
+    assert flow.start(_entry(old, max_age=0, prompt="login")) == flow.ShowUsername("")
     outcome = flow.start(_entry(old, max_age=60, prompt="none"))
     assert isinstance(outcome, flow.Refuse) and outcome.error.code == 50058
 

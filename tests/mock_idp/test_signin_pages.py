@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import replace
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -35,6 +36,7 @@ from idp_testkit import (
 )
 from starlette.applications import Starlette
 
+from mock_idp.clock import MockClock
 from mock_idp.config import AppConfig, IdpConfig, TenantConfig, UserConfig, default_tenant
 from mock_idp.endpoints.browser_sessions import KMSI_COOKIE, PERSISTENT_COOKIE, SESSION_COOKIE
 from mock_idp.signin import ids
@@ -505,6 +507,24 @@ def test_a_tile_names_its_account_lowercased_as_entras_do(client: AppClient) -> 
                                                                                ALICE]
         assert f'<div class="tile-upn">{upn}</div>' in picker.text
         assert re.search(rf'aria-label="(Sign in with|Sign out) {re.escape(upn)}"', picker.text)
+
+
+def test_an_old_session_asks_only_for_its_password(client: AppClient, clock: MockClock
+                                                  ) -> None:
+    """``max_age`` older than the session: the password of the remembered account, not the
+    username (MicrosoftDocs/azure-docs#51307), also after its tile is picked."""
+    get_code(client, upn=ALICE)
+    clock.advance(timedelta(minutes=1))
+    again = client.get(V2, params=auth_params(max_age="0"))
+    assert page_kind(again) == "password" and _text_of(again.text, "displayName") == ALICE
+    picker = client.get(V2, params=auth_params(prompt="select_account", max_age="0"))
+    assert page_kind(picker) == "picker"
+    alice = client.get(f"{GRAPH}/users/{ALICE}").json()["id"]
+    picked = submit(client, picker, account=alice)
+    assert page_kind(picked) == "password" and _text_of(picked.text, "displayName") == ALICE
+    assert "code" in redirect_params(sign_in(client, picked, ALICE))
+    assert page_kind(client.get(V2, params=auth_params(prompt="login", max_age="0"))) == (
+        "username")
 
 
 def test_use_another_account_leads_to_the_username_page(client: AppClient) -> None:

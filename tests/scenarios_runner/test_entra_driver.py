@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -45,6 +46,31 @@ def test_it_signs_in_from_the_password_view(page: Page) -> None:
 
         EntraDriver().sign_in(page, ALICE, ALICE_PASSWORD)
     assert len(left) == 1 and "code=" in left[0], left
+
+
+def test_it_signs_in_again_through_a_tile_and_the_password_alone(page: Page) -> None:
+    """A session too old for ``max_age``, picked on "Pick an account": the provider asks only
+    for its password (no username, so no lookup), on the view whose back arrow is
+    ``#idBtn_Back`` too; the driver types it and answers "Stay signed in?" with No (the
+    footer's ``#idBtn_Back``). The tile is found whatever the case of the username given."""
+    left: list[str] = []
+    lookups: list[str] = []
+    page.on("request", lambda request: left.append(request.url)
+            if request.url.startswith(CALLBACK) else None)
+    with MockIdp() as idp:
+        params = {"client_id": REFERENCE_RP_CLIENT_ID, "response_type": "code",
+                  "redirect_uri": CALLBACK, "scope": "openid", "state": "s", "nonce": "n"}
+        page.goto(f"{idp.authority}/oauth2/v2.0/authorize?{urlencode(params)}")
+        EntraDriver().sign_in(page, ALICE, ALICE_PASSWORD)
+        idp.clock.advance(timedelta(minutes=1))
+        again = {**params, "prompt": "select_account", "max_age": "0"}
+        page.goto(f"{idp.authority}/oauth2/v2.0/authorize?{urlencode(again)}")
+        page.locator(f"#{ids.TILES}").wait_for()
+        page.on("request", lambda request: lookups.append(request.url)
+                if request.url.endswith("/common/GetCredentialType") else None)
+        EntraDriver().sign_in(page, ALICE.upper(), ALICE_PASSWORD)
+    assert len(left) == 2 and all("code=" in url for url in left), left
+    assert lookups == []
 
 
 def test_it_types_an_authenticator_apps_code(page: Page) -> None:
