@@ -118,18 +118,28 @@ class Notifier:
         """Seconds an app gets to answer a back-channel logout."""
         self._log: deque[Notification] = deque(maxlen=MAX_LOGGED)
         self._lock = threading.Lock()
+        self._generation = 0
+        """Bumped by :meth:`clear`: a notification sent before it leaves no trace after it."""
 
     def log(self) -> list[Notification]:
         with self._lock:
             return list(self._log)
 
     def clear(self) -> None:
+        """Forget every notification; one still being sent is not recorded when it ends."""
         with self._lock:
+            self._generation += 1
             self._log.clear()
 
-    def _record(self, note: Notification) -> Notification:
+    def _current(self) -> int:
         with self._lock:
-            self._log.append(note)
+            return self._generation
+
+    def _record(self, note: Notification, generation: int) -> Notification:
+        """Log ``note``, begun in ``generation``, unless the log was cleared since."""
+        with self._lock:
+            if generation == self._generation:
+                self._log.append(note)
         return note
 
     def mark_loaded(self, note_id: str) -> bool:
@@ -156,6 +166,7 @@ class Notifier:
                      ) -> list[Notification]:
         """Record the iframes the signed-out page must load, one per app of each session."""
         notes = []
+        generation = self._current()
         for session, tenant, app in self._signed_in_apps(sessions):
             client_id = app.client_id
             if app.logout_url:
@@ -167,7 +178,7 @@ class Notifier:
                     app_name=app.name, url=url,
                     payload={"sid": session.id, **({"iss": iss}
                                                    if app.frontchannel_logout_iss else {})},
-                    time=self._clock.now())))
+                    time=self._clock.now()), generation))
         return notes
 
     async def backchannel(self, base: str, sessions: list[Session], trigger: str
@@ -198,6 +209,7 @@ class Notifier:
                             app_name=app_name, url=url,
                             payload={"logout_token": token, "claims": claims},
                             time=self._clock.now(), faults=faults)
+        generation = self._current()
         started = time.perf_counter()
         try:
             response = await self._http.post(
@@ -210,7 +222,7 @@ class Notifier:
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             note.error = f"{type(exc).__name__}: {exc}"[:300]
         note.duration_ms = round((time.perf_counter() - started) * 1000, 2)
-        return self._record(note)
+        return self._record(note, generation)
 
     async def platform(self, base: str, sessions: list[Session], trigger: str
                        ) -> list[Notification]:
@@ -223,6 +235,7 @@ class Notifier:
             if key in seen or user is None:
                 continue
             seen.add(key)
+            generation = self._current()
             results = await self._platform.notify_user_logout(
                 tenant_id=session.tenant_id, user_id=user.id, user_email=user.email or user.upn,
                 base_url=base)
@@ -234,7 +247,8 @@ class Notifier:
                     kind="platform", trigger=trigger, client_id=client_id,
                     app_name=app.name if app else None, url=delivery.url,
                     payload=dict(result.event), status=delivery.status, error=delivery.error,
-                    duration_ms=round(delivery.duration_ms, 2), time=delivery.at)))
+                    duration_ms=round(delivery.duration_ms, 2), time=delivery.at),
+                    generation))
         return notes
 
     async def sessions_ended(self, base: str, sessions: list[Session], trigger: str

@@ -9,7 +9,8 @@ to Microsoft Graph) and, for an installation, the user's licence (``app.updated`
 in one transaction, are the checks made again that the connection or installation may still
 sign people in, as the same client of the same provider, that the platform did not take the
 user's licence, uninstall the installation (reinstalled since) nor sign the user out
-(``user.logout``) since the sign-in began (:mod:`relying_party.in_flight`); and only after
+(``user.logout``) since the sign-in began, and that the provider did not log out its session
+or user meanwhile (back- or front-channel, :mod:`relying_party.in_flight`); and only after
 them is the identity mapped to a local user (a new one made, its e-mail address unique) and
 the session created, so a refused sign-in stores neither.
 """
@@ -28,7 +29,7 @@ from starlette.routing import Route
 from .authorization_response import check_response_issuer
 from .db import EmailTaken, LoginTransaction, Session, SessionGroups, User, digest
 from .failure import FailureSource, SignInFailed
-from .in_flight import check_not_outdated
+from .in_flight import check_not_logged_out, check_not_outdated
 from .login import source_of
 from .login_errors import (
     AmbiguousCallback,
@@ -347,6 +348,7 @@ async def callback(request: Request) -> Response:
         if signed_in.platform_user_id is not None:
             check_licensed(rp, tx.source_id, signed_in.platform_user_id, current.failure_source)
             check_not_outdated(rp, tx, signed_in.platform_user_id, current.failure_source)
+        check_not_logged_out(rp, tx, client, signed_in.claims, current.failure_source)
         user = local_user(rp, client, signed_in, current.failure_source)
         rp.db.sessions.create(
             token,

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .db import Session, SourceKind
+from .db import ProviderLogout, Session, SourceKind
 from .db.users import Origins
 from .inputs import InputError, check_json_value, read_form
 from .oidc.discovery import ProviderMetadata
@@ -160,14 +160,27 @@ async def backchannel_logout(request: Request) -> Response:
     # same tenant id served from another origin than the provider that signed the token.
     tid = logout.tid if logout.tid is not None else entra_tenant(logout.iss)
     issuer = issuer_key(logout.iss, tid=tid, origin=client.identity_origin)
-    origins = _origins(clients)
     if logout.sid is not None:
-        ended = rp.db.sessions.end_by_sid(logout.sid, issuer=issuer, origins=origins)
+        ended = _log_out(rp, ProviderLogout(issuer=issuer, sid=logout.sid), _origins(clients))
     else:
+        # Sign-ins begun before the token was issued (allowing for the provider's clock to lag
+        # this app's), or before it arrived if that is earlier, make no session.
         assert logout.sub is not None
-        ended = rp.db.sessions.end_by_subject(issuer, logout.sub, origins=origins)
+        before = min(logout.iat + rp.settings.leeway, now)
+        ended = _log_out(rp, ProviderLogout(issuer=issuer, subject=logout.sub,
+                                            sign_ins_before=before), _origins(clients))
     logger.info("back-channel logout ended %d session(s)", ended)
     return Response(status_code=200, headers=NO_STORE)
+
+
+def _log_out(rp: AppState, logout: ProviderLogout, origins: Origins) -> int:
+    """End the sessions ``logout`` names, and its sign-ins in progress: their callback may be
+    waiting on the provider now, with no session to end yet. The logout is kept for twice the
+    login timeout: a sign-in begun before it may follow its callback until its ``state``
+    expires and wait on the provider after that."""
+    now = rp.settings.clock.now()
+    return rp.db.log_out_provider_session(logout, origins=origins, at=now,
+                                          kept_until=now + 2 * rp.settings.login_timeout)
 
 
 def _end_browser_session(request: Request, response: Response) -> Session | None:
@@ -194,11 +207,11 @@ async def frontchannel_logout(request: Request) -> Response:
         source: tuple[SourceKind, str] = ("connection", connection_id)
         iss = (issuer_key(given_iss, tid=entra_tenant(given_iss), origin=origins.get(source))
                if given_iss is not None else None)
-        ended = rp.db.sessions.end_by_sid(sid, issuer=iss, origins=origins, source=source)
+        ended = _log_out(rp, ProviderLogout(issuer=iss, source=source, sid=sid), origins)
     elif sid and given_iss:
         # Known by its spelling alone: https://sts.windows.net/{tid}/ names Entra's tenant.
-        ended = rp.db.sessions.end_by_sid(sid, issuer=spelt_issuer_key(given_iss),
-                                          origins=origins)
+        ended = _log_out(rp, ProviderLogout(issuer=spelt_issuer_key(given_iss), sid=sid),
+                         origins)
     logger.info("front-channel logout ended %d session(s)", ended)
     response = templates.TemplateResponse(request, "frontchannel_logout.html", {})
     response.headers.update(NO_STORE)

@@ -22,6 +22,7 @@ from . import (
     licences,
     logins,
     platform_logouts,
+    provider_logouts,
     trials,
     users,
 )
@@ -36,9 +37,10 @@ from .keys import KeyStore
 from .licences import LicenceStore, Subscription
 from .logins import LoginTransaction, LoginTransactionStore, LogoutRequestStore
 from .platform_logouts import PlatformLogoutStore
+from .provider_logouts import ProviderLogout, ProviderLogoutStore
 from .sqlite import SourceKind, Sqlite, digest
 from .trials import Trial, TrialState, TrialStore
-from .users import EmailTaken, Session, SessionStore, User, UserStore
+from .users import EmailTaken, Origins, Session, SessionStore, User, UserStore
 
 __all__ = [
     "AckKind",
@@ -52,6 +54,7 @@ __all__ = [
     "InstallationKeyPair",
     "LifecycleMark",
     "LoginTransaction",
+    "ProviderLogout",
     "Session",
     "SessionGroups",
     "SourceKind",
@@ -66,7 +69,7 @@ SCHEMA = "".join(
     module.SCHEMA
     for module in (
         connections, installations, users, groups, logins, events, errors, admin_sessions, keys,
-        platform_logouts, licences, acknowledgements, trials,
+        platform_logouts, provider_logouts, licences, acknowledgements, trials,
     )
 )
 
@@ -84,6 +87,7 @@ class Database:
         self.logins = LoginTransactionStore(self._sql)
         self.logouts = LogoutRequestStore(self._sql)
         self.platform_logouts = PlatformLogoutStore(self._sql)
+        self.provider_logouts = ProviderLogoutStore(self._sql)
         self.licences = LicenceStore(self._sql)
         self.trials = TrialStore(self._sql)
         self.acknowledgements = AcknowledgementStore(self._sql)
@@ -143,6 +147,21 @@ class Database:
             return self.sessions.end_by_platform_user(
                 installation_id, platform_user_id, started_before=started_before
             )
+
+    def log_out_provider_session(self, logout: ProviderLogout, *, origins: Origins,
+                                 at: datetime, kept_until: datetime) -> int:
+        """End the sessions of a provider's logout, by ``sid`` or else by ``subject`` (every
+        one of them, whenever it began); the number ended. Sign-ins in progress it names make
+        no session either (:class:`ProviderLogoutStore`, the record kept until
+        ``kept_until``)."""
+        with self.transaction():
+            self.provider_logouts.record(logout, at=at, kept_until=kept_until)
+            if logout.sid is not None:
+                return self.sessions.end_by_sid(logout.sid, issuer=logout.issuer,
+                                                origins=origins, source=logout.source)
+            if logout.issuer is None or logout.subject is None:
+                raise ValueError("a logout without a sid names its issuer and subject")
+            return self.sessions.end_by_subject(logout.issuer, logout.subject, origins=origins)
 
     def take_licence(
         self, installation_id: str, platform_user_id: str, *, changed_at: datetime,

@@ -4,7 +4,7 @@ and by sign-out: who is told what, and the record of it at ``/_mock/notification
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -58,11 +58,16 @@ class Receiver:
 
     status: int = 200
     hits: list[Hit] = field(default_factory=list)
+    meanwhile: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
+    """Paths whose answer waits until this is done: what happens at the provider while the
+    app answers."""
 
     def app(self) -> Starlette:
         async def receive(request: Request) -> Response:
             self.hits.append(Hit(request.url.path, request.headers.get("content-type", ""),
                                  await request.body()))
+            if request.url.path in self.meanwhile:
+                await self.meanwhile[request.url.path]()
             return Response(status_code=self.status, headers={"Cache-Control": "no-store"})
 
         return Starlette(routes=[Route("/{path:path}", receive, methods=["POST"])])
@@ -255,6 +260,45 @@ def test_log_filter_clear_and_reset(browser: AppClient, receiver: Receiver,
     browser.get(f"/{TENANT}/oauth2/v2.0/logout")
     assert len(notes(browser)) == 1
     browser.post("/_mock/reset", json={})
+    assert notes(browser) == []
+
+
+def control(idp: Starlette, method: str, path: str) -> Callable[[], Awaitable[None]]:
+    """A call to the provider's control API, made while an app answers a notification."""
+    async def call() -> None:
+        transport = httpx.ASGITransport(app=idp)
+        async with httpx.AsyncClient(transport=transport, base_url="http://idp.test") as client:
+            response = await client.request(method, path,
+                                            json={} if method == "POST" else None)
+            assert response.status_code in (200, 204), response.text
+
+    return call
+
+
+@pytest.mark.parametrize(("answering", "kept"), [
+    ("/auth/backchannel-logout", ["platform"]),  # the platform event is sent after the clear
+    ("/events", []),
+])
+def test_a_notification_in_flight_when_the_log_is_cleared_leaves_no_trace(
+    idp: Starlette, browser: AppClient, receiver: Receiver, installed: str, answering: str,
+    kept: list[str],
+) -> None:
+    """Scenarios sharing one provider clear its log between them: a notification an app was
+    still answering then is not added to the next one's log."""
+    receiver.meanwhile[answering] = control(idp, "DELETE", "/_mock/notifications")
+    alice_signs_in(browser)
+    browser.post(f"{GRAPH}/users/{ALICE}/revokeSignInSessions")
+    assert len(receiver.logout_tokens()) == 1 and len(receiver.events("user.logout")) == 1
+    assert [n["kind"] for n in notes(browser)] == kept
+
+
+def test_a_notification_in_flight_across_a_reset_leaves_no_trace(
+    idp: Starlette, browser: AppClient, receiver: Receiver,
+) -> None:
+    receiver.meanwhile["/auth/backchannel-logout"] = control(idp, "POST", "/_mock/reset")
+    alice_signs_in(browser)
+    browser.post(f"{GRAPH}/users/{ALICE}/revokeSignInSessions")
+    assert len(receiver.logout_tokens()) == 1
     assert notes(browser) == []
 
 

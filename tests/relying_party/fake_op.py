@@ -16,7 +16,7 @@ import hmac
 import json
 import secrets
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -149,6 +149,9 @@ class Faults:
     """Endpoint names that accept the request and then never answer."""
     stalled_hosts: set[str] = field(default_factory=set)
     """Hosts that accept the request and then never answer."""
+    meanwhile: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
+    """Endpoint names whose answer waits until this is done: what happens elsewhere while the
+    provider is being asked."""
     omit_end_session: bool = False
 
 
@@ -444,6 +447,8 @@ class _FaultyTransport(httpx.AsyncBaseTransport):
                     raise httpx.ReadTimeout("timed out", request=request)
                 if name in self.op.faults.stalled:
                     await asyncio.Event().wait()  # until the caller gives up (cancels)
+                if name in self.op.faults.meanwhile:
+                    await self.op.faults.meanwhile[name]()
         if request.url.host != urlsplit(BASE).hostname:
             raise httpx.ConnectError("unknown host", request=request)
         return await self.inner.handle_async_request(request)
