@@ -16,12 +16,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .clock import Clock
 
 
-def http_date(clock: Clock) -> bytes:
-    """The clock's now as an IMF-fixdate (``Sun, 06 Nov 1994 08:49:37 GMT``)."""
-    return _format(clock.now())
-
-
 def _format(instant: datetime) -> bytes:
+    """``instant`` as an IMF-fixdate (``Sun, 06 Nov 1994 08:49:37 GMT``)."""
     return format_datetime(instant.astimezone(UTC), usegmt=True).encode("ascii")
 
 

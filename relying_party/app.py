@@ -254,7 +254,7 @@ def create_app(settings: Settings, *, http_client: httpx.AsyncClient | None = No
         ],
         middleware=[
             Middleware(SecurityHeaders, hsts=settings.strict_transport),
-            Middleware(TrustedHost, public_url=settings.public_url),
+            Middleware(TrustedHost, host=settings.public_host),
             Middleware(BodyLimit),
         ],
         exception_handlers={

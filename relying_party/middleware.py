@@ -12,8 +12,6 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .settings import ascii_host
-
 FRAMEABLE_PREFIX = "/auth/frontchannel-logout"
 MAX_BODY_BYTES = 1024 * 1024
 HSTS = "max-age=31536000"
@@ -113,18 +111,16 @@ def host_of(value: str) -> str | None:
 
 
 class TrustedHost:
-    """Answer 400 to any request whose ``Host`` is not the public URL's host.
+    """Answer 400 to any request whose ``Host`` is not ``host``, the public URL's
+    (:attr:`~relying_party.settings.Settings.public_host`).
 
     Under DNS rebinding the ``Host`` is the attacker's name, so this also keeps every URL the
     app builds from the request (Starlette's trailing-slash redirect, for one) on its own host.
     """
 
-    def __init__(self, app: ASGIApp, *, public_url: str) -> None:
+    def __init__(self, app: ASGIApp, *, host: str) -> None:
         self.app = app
-        host = urlsplit(public_url).hostname
-        if not host:
-            raise ValueError(f"public_url {public_url!r} has no host")
-        self.host = ascii_host(host)
+        self.host = host
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):

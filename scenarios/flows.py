@@ -81,6 +81,15 @@ class NavigationLog:
         return [url for (url, status), method in zip(self.documents, self.methods, strict=True)
                 if urlsplit(url).netloc == host and not 300 <= status < 400 and method == "GET"]
 
+    def expect_no_page_between(self, provider_base_url: str) -> None:
+        """A sign-in by redirects alone: no page of the provider's rendered, and the one
+        document that did is the page the browser landed on (an app that shows a page of its
+        own on the way fails too)."""
+        shown = self.pages_shown_from(provider_base_url)
+        assert shown == [], f"the provider showed {shown}: {self.documents}"
+        rendered = [url for url, status in self.documents if not 300 <= status < 400]
+        assert len(rendered) == 1, f"expected only the app page, saw {rendered}"
+
     def visited(self, url_prefix: str) -> list[str]:
         """Documents whose URL starts with ``url_prefix`` (a callback, an endpoint)."""
         return [url for url, _ in self.documents if url.startswith(url_prefix)]

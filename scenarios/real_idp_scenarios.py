@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 from playwright.sync_api import Page, expect
 
 from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo
+from scenarios.flows import NavigationLog
 from scenarios.pages import FailurePage, RpAppPage, RpSignedOutPage
 from scenarios.real_idp import RealIdpConfig, RealIdpStack
 from scenarios.real_idp_signin import expect_signed_in, unless_user_refused
@@ -36,23 +37,6 @@ SKIP_REASON = ("needs the mock provider: it arranges users, secrets or the clock
 
 
 # -- steps ------------------------------------------------------------------------------------
-
-
-def _shown_from(documents: list[tuple[str, int]], origin: str) -> list[str]:
-    host = urlsplit(origin).netloc
-    return [u for u, s in documents if urlsplit(u).netloc == host and not 300 <= s < 400]
-
-
-def _record_documents(page: Page) -> list[tuple[str, int]]:
-    documents: list[tuple[str, int]] = []
-
-    def note(response: object) -> None:
-        request = response.request  # type: ignore[attr-defined]
-        if request.resource_type == "document" and request.frame == page.main_frame:
-            documents.append((response.url, response.status))  # type: ignore[attr-defined]
-
-    page.on("response", note)
-    return documents
 
 
 def _sign_in_at_provider(ctx: Ctx) -> None:
@@ -78,11 +62,11 @@ def _me_status(page: Page, stack: RealIdpStack) -> int:
 
 def _first_login_scenario(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
-    documents = _record_documents(page)
+    log = NavigationLog(page)
     with ctx.step("follow the widget sign-in URL and sign in at the provider"):
         _first_login(ctx, "widget")
     with ctx.step("the provider's sign-in page was shown"):
-        assert _shown_from(documents, stack.idp_origin), documents
+        assert log.pages_shown_from(stack.idp_origin), log.documents
 
 
 def _auto_login(ctx: Ctx, app: str) -> None:
@@ -90,11 +74,11 @@ def _auto_login(ctx: Ctx, app: str) -> None:
     other = next(a for a in APPS if a != app)
     with ctx.step(f"sign in once through the {other} URL"):
         _first_login(ctx, other)
-    documents = _record_documents(page)
+    log = NavigationLog(page)
     with ctx.step(f"follow the {app} sign-in URL: signed in with no page in between"):
         page.goto(stack.sign_in_url(app))
         expect_signed_in(page, stack, app)
-        assert _shown_from(documents, stack.idp_origin) == [], documents
+        log.expect_no_page_between(stack.idp_origin)
 
 
 def _app_visit(ctx: Ctx) -> None:
@@ -104,10 +88,10 @@ def _app_visit(ctx: Ctx) -> None:
         _sign_in_at_provider(ctx)
         expect_signed_in(page, stack, "portal")
     with ctx.step("a second app, /kb, signs in silently"):
-        documents = _record_documents(page)
+        log = NavigationLog(page)
         page.goto(stack.rp_url("/kb"))
         expect_signed_in(page, stack, "kb")
-        assert _shown_from(documents, stack.idp_origin) == [], documents
+        assert log.pages_shown_from(stack.idp_origin) == [], log.documents
     with ctx.step("/api/me returns the signed-in user"):
         assert _me_status(page, stack) == 200
 
@@ -116,7 +100,7 @@ def _rp_initiated_sign_out(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     with ctx.step("sign in to the knowledge base"):
         _first_login(ctx, "kb")
-    documents = _record_documents(page)
+    log = NavigationLog(page)
     with ctx.step("click Sign out (and confirm at the provider if it asks)"):
         RpAppPage(page).sign_out()
         stack.driver.confirm_sign_out(page)
@@ -124,8 +108,8 @@ def _rp_initiated_sign_out(ctx: Ctx) -> None:
         expect(RpSignedOutPage(page).unconfirmed).to_have_count(0)
     with ctx.step("the provider's end-session endpoint got id_token_hint and state"):
         end_session = str(stack.metadata.get("end_session_endpoint", ""))
-        ends = [u for u, _ in documents if u.split("?")[0] == end_session]
-        assert ends, f"no request to {end_session}: {documents}"
+        ends = [u for u, _ in log.documents if u.split("?")[0] == end_session]
+        assert ends, f"no request to {end_session}: {log.documents}"
         params = parse_qs(urlsplit(ends[0]).query)
         assert params.get("id_token_hint") and params.get("state"), params
         assert parse_qs(urlsplit(page.url).query).get("state") == params["state"], page.url

@@ -13,48 +13,40 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from playwright.sync_api import Page, expect
 
 from scenarios import ScenarioContext, flows
 from scenarios.conformance.judging import Refusal
-from scenarios.conformance.refusals import shown_refusal
+from scenarios.conformance.refusals import RefusalKind, refusal_kind, shown_refusal
 from scenarios.context import NotExercised
 from scenarios.pages import FailurePage, RpAppPage
 from scenarios.real_idp import RealIdpStack
 
 __all__ = ["expect_signed_in", "refused_user", "unless_user_refused"]
 
-_ACCOUNT_ADVICE = {
-    50034: "check [user] username (no such user)",
-    50053: "check [user] password_env (or password_file), then wait until the account unlocks "
-           "(locked after too many failed sign-ins)",
-    50055: "set a new password at the provider and in [user] password_env (or password_file) "
-           "(it has expired)",
-    50057: "enable the account, or give another [user] username (it is disabled)",
-    50126: "check [user] username and password_env (or password_file)",
+_ACCOUNT_ADVICE: Mapping[RefusalKind, str] = {
+    "unknown_user": "check [user] username (no such user)",
+    "wrong_password": "check [user] password_env (or password_file)",
+    "wrong_credentials": "check [user] username and password_env (or password_file)",
+    "wrong_code": "check [user] totp_secret_env (the authenticator app's base32 secret)",
+    "locked": "check [user] password_env (or password_file), then wait until the account "
+              "unlocks (locked after too many failed sign-ins)",
+    "expired": "set a new password at the provider and in [user] password_env (or "
+               "password_file) (it has expired)",
+    "disabled": "enable the account, or give another [user] username (it is disabled)",
 }
-"""AADSTS codes with which a provider refuses the account, with what to change."""
+"""What to change in the config file for each refusal of the account (:func:`refusal_kind`)."""
 
 
 def refused_user(username: str, refusal: Refusal) -> str | None:
     """What to change when the provider refused ``username`` itself; ``None`` for any other
     refusal (one that is the app's or the connection's)."""
-    text = refusal.text
-    if refusal.where == "password" and re.search(r"\blocked\b", text, re.IGNORECASE):
-        advice = _ACCOUNT_ADVICE[50053]
-    elif refusal.aadsts in _ACCOUNT_ADVICE:
-        advice = _ACCOUNT_ADVICE[refusal.aadsts]
-    elif refusal.where == "password":
-        advice = "check [user] password_env (or password_file)"
-    elif refusal.where == "username":
-        advice = "check [user] username"
-    elif refusal.where == "code":
-        advice = "check [user] totp_secret_env (the authenticator app's base32 secret)"
-    else:
+    if (kind := refusal_kind(refusal)) is None or kind not in _ACCOUNT_ADVICE:
         return None
-    return f"{advice}: the provider refused the sign-in of {username} (\"{text}\")"
+    return (f"{_ACCOUNT_ADVICE[kind]}: the provider refused the sign-in of {username} "
+            f"(\"{refusal.text}\")")
 
 
 def expect_signed_in(page: Page, stack: RealIdpStack, app: str) -> None:

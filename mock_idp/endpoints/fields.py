@@ -30,7 +30,6 @@ from .payload import (
     get_object,
     get_str,
     get_str_list,
-    parse_guid,
     path,
 )
 
@@ -102,15 +101,6 @@ class WebUrl:
         if value is None:
             return None
         return checked_url(value, path(where, key), schemes=self.schemes)
-
-
-@dataclass(frozen=True)
-class Guid:
-    required: bool = False
-
-    def read(self, obj: Mapping[str, Any], key: str, where: str) -> str | None:
-        value = get_str(obj, key, where, required=self.required, max_len=64, nullable=True)
-        return None if value is None else parse_guid(value, path(where, key))
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,16 @@
 """The provider refusing the user the conformance command signs in with: an unknown user, a
-wrong password, or a user the app may not have (Entra's AADSTS50105, sent back to the app).
-Those are the command's own input (``--user``, ``--password``), so the preflight names them
-instead of blaming the app under test.
+wrong password, a locked account, or a user the app may not have (Entra's AADSTS50105, sent
+back to the app). Those are the command's own input (``--user``, ``--password``), so the
+preflight names them instead of blaming the app under test. :func:`refusal_kind` sorts a
+refusal for both this command and ``run --idp``, which word their advice each for its own
+input.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from mock_idp.signin import ids
@@ -17,7 +19,7 @@ from scenarios.conformance.judging import Refusal
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-__all__ = ["USER_REFUSALS", "refused_user", "sent_refusal", "shown_refusal"]
+__all__ = ["RefusalKind", "refusal_kind", "refused_user", "sent_refusal", "shown_refusal"]
 
 TEXT_LIMIT = 300
 
@@ -32,18 +34,59 @@ _SHOWN_JS = """(fields) => {
   return null;
 }"""
 
-USER_REFUSALS: Mapping[int, str] = {
-    50034: "no such user: check --user (a first name in the mock's directory, or a UPN)",
-    50053: "the account is locked: give another --user, or unlock it at the mock",
-    50055: "the user's password has expired: give another --user",
-    50057: "the user's account is disabled: give another --user",
-    50076: "the user must give a second factor, which this command cannot: give another --user",
-    50079: "the user must register a second factor: give another --user",
-    50105: "the user is not assigned to the app, which requires assignment: give another --user "
-           "(one assigned to the app), or assign this one",
-    50126: "check --user and --password",
+RefusalKind = Literal["unknown_user", "wrong_password", "wrong_credentials", "wrong_code",
+                      "locked", "expired", "disabled", "second_factor", "not_assigned",
+                      "account_action"]
+"""What the provider refused about the user who signs in: ``wrong_credentials`` is Entra's
+"username or password" (AADSTS50126), ``account_action`` an account asked for something a
+driver cannot give (a second factor, a new password)."""
+
+_KIND_OF_CODE: Mapping[int, RefusalKind] = {
+    50034: "unknown_user",
+    50053: "locked",
+    50055: "expired",
+    50057: "disabled",
+    50076: "second_factor",
+    50079: "second_factor",
+    50105: "not_assigned",
+    50126: "wrong_credentials",
 }
-"""AADSTS codes that refuse the user who signs in, not the app, with what to do."""
+"""AADSTS codes that refuse the user who signs in, not the app."""
+
+_KIND_OF_FIELD: Mapping[str, RefusalKind] = {
+    "username": "unknown_user",
+    "password": "wrong_password",
+    "code": "wrong_code",
+    "account": "account_action",
+}
+
+_USER_ADVICE: Mapping[RefusalKind, str] = {
+    "unknown_user": "no such user: check --user (a first name in the mock's directory, or a UPN)",
+    "wrong_password": "check --password (default: P@ssw0rd-<first name>)",
+    "wrong_credentials": "check --user and --password",
+    "wrong_code": "give another --user",
+    "locked": "the account is locked: give another --user, or unlock it at the mock",
+    "expired": "the user's password has expired: give another --user",
+    "disabled": "the user's account is disabled: give another --user",
+    "second_factor": "the user must give a second factor, which this command cannot: give "
+                     "another --user",
+    "not_assigned": "the user is not assigned to the app, which requires assignment: give "
+                    "another --user (one assigned to the app), or assign this one",
+    "account_action": "give another --user",
+}
+"""What to do about each refusal of the user, in this command's options."""
+
+
+def refusal_kind(refusal: Refusal) -> RefusalKind | None:
+    """What the provider refused about the user who signs in; ``None`` for a refusal that is
+    the app's or the connection's (an unregistered redirect URI, say). A locked account shows
+    under the password without its code (Entra, and the mock, put AADSTS50053 in a sibling
+    element), so its words are read first; then the code; then the field it blames."""
+    if refusal.where == "password" and re.search(r"\blocked\b", refusal.text, re.IGNORECASE):
+        return "locked"
+    if refusal.aadsts is not None and refusal.aadsts in _KIND_OF_CODE:
+        return _KIND_OF_CODE[refusal.aadsts]
+    return _KIND_OF_FIELD.get(refusal.where)
 
 
 def _flat(text: str) -> str:
@@ -88,17 +131,10 @@ def sent_refusal(urls: Iterable[str]) -> Refusal | None:
 def refused_user(upn: str, refusal: Refusal) -> str | None:
     """The preflight's line when the provider refused the user or password the command signs
     in with; ``None`` for a refusal that is the app's (an unregistered redirect URI, say)."""
-    if refusal.where == "username":
-        advice = "check --user (a first name in the mock's directory, or a UPN)"
-    elif refusal.where == "password":
-        advice = "check --password (default: P@ssw0rd-<first name>)"
-    elif refusal.where in ("code", "account"):
-        advice = "give another --user"
-    elif refusal.aadsts is not None and refusal.aadsts in USER_REFUSALS:
-        advice = USER_REFUSALS[refusal.aadsts]
-    else:
+    if (kind := refusal_kind(refusal)) is None:
         return None
     where = ("in its error sent to the app" if refusal.where == "redirect"
              else "on its sign-in page")
     return (f"the mock provider refused the sign-in of {upn} ({where}: \"{refusal.text}\"): "
-            f"{advice}. This is the user this command signs in with, not a fault of the app")
+            f"{_USER_ADVICE[kind]}. This is the user this command signs in with, not a fault of "
+            "the app")

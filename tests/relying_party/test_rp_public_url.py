@@ -9,8 +9,14 @@ from collections.abc import Callable
 import pytest
 from asgi_client import AppClient
 from rp_support import ADMIN_TOKEN
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
 
 from relying_party import Settings, create_app
+from relying_party.middleware import TrustedHost
 from relying_party.settings import origin_of
 
 
@@ -98,3 +104,30 @@ def test_a_graph_url_is_taken(make_settings: Callable[..., Settings], graph_url:
     app = create_app(make_settings(graph_url=graph_url))
     with AppClient(app, base_url="http://testserver") as client:  # closes its database
         assert client.get("/admin/sign-in").status_code == 200
+
+
+@pytest.mark.parametrize(("public_url", "host"), [
+    ("http://testserver", "testserver"),
+    ("https://RP.test:8443/app", "rp.test"),
+    ("https://Bücher.test.", "xn--bcher-kva.test"),
+    ("http://[::1]:8500", "::1"),
+])
+def test_the_only_host_the_app_answers_is_its_public_host(
+    make_settings: Callable[..., Settings], public_url: str, host: str
+) -> None:
+    settings = make_settings(public_url=public_url)
+    assert settings.public_host == host
+    with AppClient(create_app(settings), follow_redirects=False) as client:
+        named = f"[{host}]" if ":" in host else host
+        assert client.get("/", headers={"Host": f"{named.upper()}:1234"}).status_code == 200
+        assert client.get("/", headers={"Host": "evil.test"}).status_code == 400
+
+
+def test_trusted_host_refuses_any_host_but_the_one_it_is_given() -> None:
+    async def ok(request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    app = Starlette(routes=[Route("/", ok)], middleware=[Middleware(TrustedHost, host="rp.test")])
+    with AppClient(app, follow_redirects=False) as client:
+        assert client.get("/", headers={"Host": "RP.test:8443"}).status_code == 200
+        assert client.get("/", headers={"Host": "testserver"}).status_code == 400

@@ -381,14 +381,13 @@ def test_an_issuer_that_is_a_discovery_url_says_to_give_discovery_url(idp_file: 
 
 @pytest.mark.parametrize(("where", "text", "key"), [
     ("password", "Your account or password is incorrect.", "check [user] password_env"),
-    ("password", "Your account is temporarily locked to prevent unauthorized use.",
-     "wait until the account unlocks"),
     ("username", "This username may be incorrect.", "check [user] username"),
     ("code", "You didn't enter the expected verification code.", "[user] totp_secret_env"),
     ("page", "AADSTS50057: User account is disabled.", "it is disabled"),
 ])
 def test_a_refusal_of_the_test_user_names_the_key_to_check(where: str, text: str,
                                                            key: str) -> None:
+    """(A locked account: ``tests/scenarios_conformance/test_refusals.py``, with conformance.)"""
     from scenarios.conformance.judging import Refusal
     from scenarios.real_idp_signin import refused_user
 

@@ -1,0 +1,58 @@
+"""What the provider refused about the user who signs in, sorted once for ``conformance`` and
+``run --idp``, and each command's advice for it: pure, no browser."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from mock_idp.signin import ids
+from scenarios.conformance import refusals
+from scenarios.conformance.judging import Refusal
+from scenarios.conformance.refusals import RefusalKind, refusal_kind
+from scenarios.real_idp_signin import refused_user as run_idp_refused
+
+UPN = "alice@contoso.test"
+LOCKED_SHOWN = Refusal(where="password", text=ids.ACCOUNT_LOCKED)
+"""What the sign-in page shows of a smart lockout: its words under the password, its code
+AADSTS50053 in a sibling element the page's refusal is not read from."""
+
+
+@pytest.mark.parametrize(("refusal", "kind"), [
+    (LOCKED_SHOWN, "locked"),
+    (Refusal(where="password", text="AADSTS50053: account locked", aadsts=50053), "locked"),
+    (Refusal(where="page", text="AADSTS50053: The account is locked.", aadsts=50053), "locked"),
+    (Refusal(where="password", text="Your account or password is incorrect."), "wrong_password"),
+    (Refusal(where="page", text="AADSTS50126: Invalid username or password.", aadsts=50126),
+     "wrong_credentials"),
+    (Refusal(where="username", text="This username may be incorrect."), "unknown_user"),
+    (Refusal(where="code", text="You didn't enter the expected verification code."),
+     "wrong_code"),
+    (Refusal(where="account", text="More information required"), "account_action"),
+    (Refusal(where="page", text="AADSTS50057: User account is disabled.", aadsts=50057),
+     "disabled"),
+    (Refusal(where="redirect", text="access_denied: AADSTS50105: not assigned", aadsts=50105),
+     "not_assigned"),
+    (Refusal(where="page", text="AADSTS700016: Application not found.", aadsts=700016), None),
+    (Refusal(where="redirect", text="invalid_request: redirect_uri"), None),
+])
+def test_a_refusal_is_sorted_by_its_lockout_words_then_its_code_then_its_field(
+        refusal: Refusal, kind: RefusalKind | None) -> None:
+    assert refusal_kind(refusal) == kind
+
+
+@pytest.mark.parametrize(("refused_user", "advice"), [
+    (refusals.refused_user, "the account is locked: give another --user, or unlock it"),
+    (run_idp_refused, "then wait until the account unlocks"),
+], ids=["conformance", "run --idp"])
+@pytest.mark.parametrize("refusal", [
+    LOCKED_SHOWN, Refusal(where="password", text="AADSTS50053: account locked", aadsts=50053),
+], ids=["words only", "with its code"])
+def test_a_locked_account_is_named_locked_not_a_wrong_password(
+        refused_user: Callable[[str, Refusal], str | None], advice: str,
+        refusal: Refusal) -> None:
+    said = refused_user(UPN, refusal)
+    assert said is not None and advice in said, said
+    assert "--password (default" not in said and "check [user] password_env (or " \
+        "password_file):" not in said, said
