@@ -1,0 +1,86 @@
+"""The mock's Microsoft Graph called as apps call it, with the tokens the mock issues: which
+token may read what (delegated and application permissions), ``/me`` without a user, the
+membership checks and casts, the properties ``$select`` names, and Graph's response headers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from asgi_client import AppClient
+from starlette.applications import Starlette
+from test_graph_directory import ALICE, BOB, START, G, bearer, error_of, graph_token, user_id
+
+from mock_idp.clock import MockClock
+from mock_idp.config import IdpConfig
+from mock_idp.endpoints import control, graph
+from mock_idp.state import IdpState
+
+
+@pytest.fixture
+def state() -> IdpState:
+    return IdpState.create(IdpConfig.default(clock=MockClock(frozen_at=START)))
+
+
+@pytest.fixture
+def client(state: IdpState) -> Iterator[AppClient]:
+    app = Starlette(routes=[*control.routes, *graph.routes])
+    app.state.idp = state
+    with AppClient(app) as c:
+        yield c
+
+
+def app_token(state: IdpState, *roles: str, **extra: Any) -> str:
+    """An app-only Graph token, as client credentials give one: ``roles``, no ``scp``."""
+    return graph_token(state, "7d2b1c4e-0000-4000-8000-00000000a99e", scp=None, idtyp="app",
+                       roles=list(roles) or None, **extra)
+
+
+# --- application permissions on memberships ------------------------------------------------------
+
+@pytest.mark.parametrize("roles", [("User.Read.All",), ("Directory.Read.All",),
+                                   ("User.ReadWrite.All",), ("directory.readwrite.all",),
+                                   ("User.ReadBasic.All", "GroupMember.Read.All")])
+def test_app_only_tokens_read_memberships_with_application_permissions(
+        client: AppClient, state: IdpState, roles: tuple[str, ...]) -> None:
+    alice = user_id(client, ALICE)
+    token = bearer(app_token(state, *roles))
+    found = client.post(f"{G}/users/{alice}/getMemberObjects", headers=token,
+                        json={"securityEnabledOnly": False})
+    assert found.status_code == 200, found.text
+    assert found.json()["value"]
+    listed = client.get(f"{G}/users/{alice}/transitiveMemberOf", headers=token)
+    assert listed.status_code == 200, listed.text
+
+
+@pytest.mark.parametrize("roles", [(), ("User.ReadBasic.All",), ("GroupMember.Read.All",),
+                                   ("Mail.Read",)])
+def test_app_only_tokens_without_them_are_refused(client: AppClient, state: IdpState,
+                                                  roles: tuple[str, ...]) -> None:
+    alice = user_id(client, ALICE)
+    refused = client.get(f"{G}/users/{alice}/memberOf", headers=bearer(app_token(state, *roles)))
+    assert error_of(refused, 403)["code"] == "Authorization_RequestDenied"
+
+
+def test_delegated_basic_and_group_member_read_memberships_of_others(
+        client: AppClient, state: IdpState) -> None:
+    alice, bob = user_id(client, ALICE), user_id(client, BOB)
+    url = f"{G}/users/{alice}/memberOf"
+    both = graph_token(state, bob, scp="User.ReadBasic.All GroupMember.Read.All")
+    assert client.get(url, headers=bearer(both)).status_code == 200
+    basic = graph_token(state, bob, scp="User.ReadBasic.All")
+    assert error_of(client.get(url, headers=bearer(basic)), 403)
+
+
+def test_me_with_an_app_only_token_is_graphs_400(client: AppClient, state: IdpState) -> None:
+    token = bearer(app_token(state, "User.Read.All"))
+    for method, path in (("GET", "/me"), ("GET", "/me/memberOf"),
+                         ("POST", "/me/getMemberObjects")):
+        answer = client.request(method, f"{G}{path}", headers=token,
+                                json={"securityEnabledOnly": True})
+        error = error_of(answer, 400)
+        assert error["code"] == "BadRequest"
+        assert error["message"] == "/me request is only valid with delegated authentication flow."
+    # before the permission check: an app-only token without any role gets it too
+    assert error_of(client.get(f"{G}/me", headers=bearer(app_token(state))), 400)
