@@ -46,6 +46,7 @@ from . import (
 from . import graph_directory_model as directory_model
 from . import graph_model as model
 from .common import idp, tell_apps
+from .graph_access import USER_LIST, USER_READ, check_read
 from .graph_groups import user_entry
 from .graph_http import (
     ALL_METHODS,
@@ -263,6 +264,7 @@ async def list_users(request: Request, tenant: Tenant) -> Response:
     """Users, 100 to a page unless ``$top`` says otherwise; ``$orderby`` on ``displayName`` or
     ``userPrincipalName`` (https://learn.microsoft.com/graph/api/user-list); ``$filter`` ``eq``
     on the properties the advanced-queries table marks as working by default."""
+    check_read(request, tenant, USER_LIST)
     return collection(request, "users", [user_entry(u) for u in tenant.users.values()],
                       type_name="microsoft.graph.user",
                       filterable={"userPrincipalName", "displayName", "mail", "id",
@@ -308,6 +310,7 @@ def _set_extensions(user: User, values: dict[str, Any]) -> None:
 
 async def get_user(request: Request, tenant: Tenant) -> Response:
     user = find_user(request, tenant)
+    check_read(request, tenant, USER_READ, user)
     body = select_one(request, user_entry(user),
                       "microsoft.graph.user")
     return json_body(request, "users/$entity", body)

@@ -20,6 +20,7 @@ from ..directory_config import NESTING_CYCLE, nesting_cycle
 from ..store import Tenant, User, new_guid
 from . import graph_directory_model as model
 from .common import idp
+from .graph_access import GROUP_READ, check_read
 from .graph_http import PREFIX, json_body, not_found, route
 from .graph_paging import Entry, collection, select_one
 from .payload import BadInput, check_known, read_object
@@ -75,6 +76,7 @@ def add_members(tenant: Tenant, group: Group, ids: list[str], field: str) -> Non
 
 async def list_groups(request: Request, tenant: Tenant) -> Response:
     """Groups, 100 to a page (https://learn.microsoft.com/graph/api/group-list)."""
+    check_read(request, tenant, GROUP_READ)
     return collection(request, "groups", [g.graph(tenant.domain) for g in tenant.groups.values()],
                       type_name="microsoft.graph.group",
                       filterable={"displayName", "id", "mailNickname", "securityEnabled",
@@ -92,6 +94,7 @@ async def create_group(request: Request, tenant: Tenant) -> Response:
 
 
 async def get_group(request: Request, tenant: Tenant) -> Response:
+    check_read(request, tenant, GROUP_READ)
     group = Entry(_group(request, tenant).graph(tenant.domain))
     return json_body(request, "groups/$entity",
                      select_one(request, group,
@@ -118,6 +121,7 @@ async def delete_group(request: Request, tenant: Tenant) -> Response:
 
 
 async def list_members(request: Request, tenant: Tenant) -> Response:
+    check_read(request, tenant, GROUP_READ)
     group = _group(request, tenant)
     items = [e for e in (directory_entry(tenant, m) for m in group.members) if e is not None]
     return collection(request, "directoryObjects", items)

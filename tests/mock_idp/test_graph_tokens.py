@@ -84,3 +84,47 @@ def test_me_with_an_app_only_token_is_graphs_400(client: AppClient, state: IdpSt
         assert error["message"] == "/me request is only valid with delegated authentication flow."
     # before the permission check: an app-only token without any role gets it too
     assert error_of(client.get(f"{G}/me", headers=bearer(app_token(state))), 400)
+
+
+# --- reads of users and groups with a token ------------------------------------------------------
+
+def test_user_read_reads_only_the_signed_in_user(client: AppClient, state: IdpState) -> None:
+    alice, bob = user_id(client, ALICE), user_id(client, BOB)
+    token = bearer(graph_token(state, bob))
+    assert client.get(f"{G}/users/{bob}", headers=token).json()["id"] == bob
+    assert error_of(client.get(f"{G}/users/{alice}", headers=token), 403)["code"] == \
+        "Authorization_RequestDenied"
+    assert error_of(client.get(f"{G}/users", headers=token), 403)
+    wider = bearer(graph_token(state, bob, scp="User.ReadBasic.All"))
+    assert client.get(f"{G}/users/{alice}", headers=wider).status_code == 200
+    assert client.get(f"{G}/users?$top=1", headers=wider).status_code == 200
+
+
+def test_reads_with_a_bad_token_are_401(client: AppClient, state: IdpState) -> None:
+    alice = user_id(client, ALICE)
+    for path in (f"/users/{alice}", "/users", "/groups"):
+        refused = client.get(f"{G}{path}", headers=bearer("garbage"))
+        assert error_of(refused, 401)["code"] == "InvalidAuthenticationToken", path
+        assert "WWW-Authenticate" in refused.headers
+
+
+def test_app_only_reads_need_application_permissions(client: AppClient,
+                                                     state: IdpState) -> None:
+    alice = user_id(client, ALICE)
+    group = client.get(f"{G}/groups").json()["value"][0]["id"]
+    none = bearer(app_token(state))
+    for path in (f"/users/{alice}", "/users", "/groups", f"/groups/{group}",
+                 f"/groups/{group}/members"):
+        assert error_of(client.get(f"{G}{path}", headers=none), 403), path
+    users = bearer(app_token(state, "User.Read.All"))
+    assert client.get(f"{G}/users/{alice}", headers=users).status_code == 200
+    assert client.get(f"{G}/users", headers=users).status_code == 200
+    assert error_of(client.get(f"{G}/groups", headers=users), 403)
+    groups = bearer(app_token(state, "GroupMember.Read.All"))
+    assert client.get(f"{G}/groups/{group}/members", headers=groups).status_code == 200
+
+
+def test_reads_without_a_header_stay_the_management_api(client: AppClient) -> None:
+    assert client.get(f"{G}/users").status_code == 200
+    assert client.get(f"{G}/users/{ALICE}").status_code == 200
+    assert client.get(f"{G}/groups").status_code == 200
