@@ -128,3 +128,33 @@ def test_reads_without_a_header_stay_the_management_api(client: AppClient) -> No
     assert client.get(f"{G}/users").status_code == 200
     assert client.get(f"{G}/users/{ALICE}").status_code == 200
     assert client.get(f"{G}/groups").status_code == 200
+
+
+# --- $select of documented properties ------------------------------------------------------------
+
+def test_select_names_documented_user_properties(client: AppClient, state: IdpState) -> None:
+    bob = user_id(client, BOB)
+    names = ("department", "companyName", "employeeId", "createdDateTime", "mailNickname",
+             "otherMails", "onPremisesImmutableId", "identities")
+    me = client.get(f"{G}/me?$select=id,{','.join(names)}",
+                    headers=bearer(graph_token(state, bob)))
+    assert me.status_code == 200, me.text
+    body = me.json()
+    assert set(names) <= set(body)
+    assert body["department"] is None and body["otherMails"] == []
+    assert body["mailNickname"] == "bob"
+    assert body["createdDateTime"].endswith("Z")
+    assert body["identities"][0]["issuerAssignedId"] == BOB
+    listed = client.get(f"{G}/users?$select=id,employeeId").json()["value"]
+    assert all(u["employeeId"] is None for u in listed)
+    unknown = client.get(f"{G}/users/{bob}?$select=id,foo")
+    assert error_of(unknown, 400)["message"] == \
+        "Could not find a property named 'foo' on type 'microsoft.graph.user'."
+
+
+def test_select_on_member_of_names_the_groups_sid(client: AppClient, state: IdpState) -> None:
+    alice = user_id(client, ALICE)
+    page = client.get(f"{G}/me/memberOf?$select=id,onPremisesSecurityIdentifier",
+                      headers=bearer(graph_token(state, alice)))
+    assert page.status_code == 200, page.text
+    assert page.json()["value"][0]["onPremisesSecurityIdentifier"] is None
