@@ -53,10 +53,10 @@ from .graph_http import (
     PREFIX,
     GraphError,
     find_user,
-    graph_error,
     json_body,
     not_found,
     route,
+    unknown_resource,
 )
 from .graph_paging import Entry, collection, select_one
 from .graph_rules import app_id_owner, check_role_changes
@@ -355,12 +355,6 @@ async def revoke_sign_in_sessions(request: Request, tenant: Tenant) -> Response:
     await read_object(request, optional=True)
     await _end_user_sessions(request, user, revoke=True)
     return json_body(request, "Edm.Boolean", {"value": True})
-
-
-async def unknown_resource(request: Request) -> Response:
-    segment = request.path_params.get("rest", "")
-    return graph_error(request, 404, f"Resource not found for the segment '{segment[:80]}'.",
-                       target="path")
 
 
 def _item_routes() -> list[BaseRoute]:

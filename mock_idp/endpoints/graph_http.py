@@ -7,6 +7,7 @@ Every handler takes ``(request, tenant)`` and may raise :class:`BadInput` (or
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -30,6 +31,7 @@ __all__ = [
     "json_body",
     "not_found",
     "route",
+    "unknown_resource",
 ]
 
 PREFIX = "/graph/{tenant}/v1.0"
@@ -111,6 +113,40 @@ def _endpoint(methods: dict[str, Handler]) -> Callable[[Request], Awaitable[Resp
 def route(path: str, methods: dict[str, Handler]) -> Route:
     """A route that takes every method, so a wrong one gets this API's JSON 405."""
     return Route(path, _endpoint(methods), methods=ALL_METHODS)
+
+
+def _segment_pattern(template: str) -> re.Pattern[str]:
+    """One segment of a route's path, its ``{parameters}`` matching any text."""
+    parts = re.split(r"\{[^}]*\}", template)
+    return re.compile("[^/]+".join(re.escape(p) for p in parts))
+
+
+def _first_unresolved(segments: list[str], templates: list[str]) -> str:
+    """The first of ``segments`` (after ``v1.0/``) that no route's path continues with."""
+    resolved = 0
+    for template in templates:
+        shape = template.split("/")
+        count = 0
+        while (count < min(len(shape), len(segments))
+               and _segment_pattern(shape[count]).fullmatch(segments[count])):
+            count += 1
+        resolved = max(resolved, count)
+    return segments[min(resolved, len(segments) - 1)] if segments else ""
+
+
+async def unknown_resource(request: Request) -> Response:
+    """Graph's answer to a path it has no resource for: 400 ``BadRequest`` naming the first
+    segment it could not resolve, only that one ("Resource not found for the segment
+    'mailboxSettings'.", microsoftgraph/microsoft-graph-docs#21648)."""
+    tenant, _, rest = request.path_params.get("rest", "").partition("/")
+    version, _, tail = rest.partition("/")
+    base = PREFIX + "/"
+    templates = [r.path[len(base):] for r in getattr(request.app, "routes", ())
+                 if isinstance(r, Route) and r.path.startswith(base)]
+    segment = (_first_unresolved([s for s in tail.split("/") if s], templates)
+               if version == "v1.0" else version) or tenant
+    return graph_error(request, 400, f"Resource not found for the segment '{segment[:80]}'.",
+                       target="path", code="BadRequest")
 
 
 def not_found(name: str, value: str) -> BadInput:
