@@ -390,4 +390,4 @@ routes: list[BaseRoute] = [
     *graph_memberships.routes,
     Route("/graph/{rest:path}", unknown_resource, methods=ALL_METHODS),
 ]
-"""Mount these as they are; the last one answers unknown ``/graph/`` paths with Graph's 404."""
+"""Mount these as they are; the last one answers unknown ``/graph/`` paths with Graph's 400."""

@@ -10,10 +10,20 @@ from typing import Any
 import pytest
 from asgi_client import AppClient
 from starlette.applications import Starlette
-from test_graph_directory import ALICE, BOB, START, G, bearer, error_of, graph_token, user_id
+from test_graph_directory import (
+    ALICE,
+    BOB,
+    START,
+    G,
+    bearer,
+    error_of,
+    graph_token,
+    new_group,
+    user_id,
+)
 
 from mock_idp.clock import MockClock
-from mock_idp.config import IdpConfig
+from mock_idp.config import SUPPORT_AGENTS_GROUP_ID, IdpConfig
 from mock_idp.endpoints import control, graph
 from mock_idp.state import IdpState
 
@@ -158,3 +168,70 @@ def test_select_on_member_of_names_the_groups_sid(client: AppClient, state: IdpS
                       headers=bearer(graph_token(state, alice)))
     assert page.status_code == 200, page.text
     assert page.json()["value"][0]["onPremisesSecurityIdentifier"] is None
+
+
+# --- checkMemberGroups, checkMemberObjects, casts, unknown paths ---------------------------------
+
+def test_check_member_groups_and_objects(client: AppClient, state: IdpState) -> None:
+    alice = user_id(client, ALICE)
+    inner = new_group(client, "Inner", [alice])
+    outer = new_group(client, "Outer", [inner["id"]])
+    elsewhere = new_group(client, "Elsewhere")
+    token = bearer(graph_token(state, alice))
+    asked = [outer["id"], elsewhere["id"], SUPPORT_AGENTS_GROUP_ID.upper()]
+    for path, key in (("checkMemberGroups", "groupIds"), ("checkMemberObjects", "ids")):
+        found = client.post(f"{G}/me/{path}", headers=token, json={key: asked})
+        assert found.status_code == 200, found.text
+        assert found.json()["value"] == [outer["id"], SUPPORT_AGENTS_GROUP_ID]
+        too_many = client.post(f"{G}/users/{alice}/{path}", headers=token,
+                               json={key: [str(i) for i in range(21)]})
+        assert error_of(too_many, 400)["target"] == key
+        assert error_of(client.post(f"{G}/me/{path}", headers=token, json={}), 400)
+    app = bearer(app_token(state, "User.Read.All"))
+    assert client.post(f"{G}/users/{alice}/checkMemberGroups", headers=app,
+                       json={"groupIds": asked}).status_code == 200
+
+
+def test_member_of_cast_to_groups(client: AppClient, state: IdpState) -> None:
+    alice = user_id(client, ALICE)
+    new_group(client, "Inner", [alice])
+    client.post(f"{G}/roleManagement/directory/roleAssignments",
+                json={"principalId": alice, "directoryScopeId": "/",
+                      "roleDefinitionId": "f2ef992c-3afb-46b9-b7cf-a126ee74c451"})
+    token = bearer(graph_token(state, alice))
+    for path in ("memberOf/microsoft.graph.group", "transitiveMemberOf/microsoft.graph.group",
+                 "memberOf/graph.group"):
+        page = client.get(f"{G}/me/{path}?$select=id,displayName", headers=token)
+        assert page.status_code == 200, (path, page.text)
+        assert page.json()["@odata.context"].endswith("#groups")
+        assert len(page.json()["value"]) == 2  # the role is left out
+
+
+# --- directory roles as memberships --------------------------------------------------------------
+
+def test_directory_roles_are_memberships(client: AppClient, state: IdpState) -> None:
+    alice = user_id(client, ALICE)
+    reader = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
+    made = client.post(f"{G}/roleManagement/directory/roleAssignments",
+                       json={"principalId": alice, "roleDefinitionId": reader,
+                             "directoryScopeId": "/"})
+    assert made.status_code == 201, made.text
+    token = bearer(graph_token(state, alice))
+    listed = client.get(f"{G}/me/memberOf", headers=token).json()["value"]
+    roles = [e for e in listed if e["@odata.type"] == "#microsoft.graph.directoryRole"]
+    assert [(r["displayName"], r["roleTemplateId"]) for r in roles] == [("Global Reader", reader)]
+    role_id = roles[0]["id"]
+    assert role_id != reader
+    again = client.get(f"{G}/me/transitiveMemberOf", headers=token).json()["value"]
+    assert role_id in {e["id"] for e in again}
+
+    def ids(path: str, security_only: bool) -> list[str]:
+        answer = client.post(f"{G}/me/{path}", headers=token,
+                             json={"securityEnabledOnly": security_only})
+        assert answer.status_code == 200, answer.text
+        return list(answer.json()["value"])
+    assert role_id in ids("getMemberObjects", False)
+    assert role_id not in ids("getMemberObjects", True)
+    assert role_id not in ids("getMemberGroups", False)
+    checked = client.post(f"{G}/me/checkMemberObjects", headers=token, json={"ids": [role_id]})
+    assert checked.json()["value"] == [role_id]
