@@ -28,6 +28,7 @@ __all__ = [
     "context",
     "find_user",
     "graph_error",
+    "request_ids",
     "json_body",
     "not_found",
     "route",
@@ -56,11 +57,26 @@ class GraphError(BadInput):
         self.details = details
 
 
+def request_ids(request: Request) -> dict[str, str]:
+    """The ``request-id`` and ``client-request-id`` headers Graph sends on every response
+    (the client's own ``client-request-id`` echoed, else the request id), success or error;
+    Graph's best practices ask apps to log both from the response headers
+    (https://learn.microsoft.com/graph/best-practices-concept#reliability-and-support), and an
+    error's ``innerError`` repeats them. One pair per request."""
+    ids: dict[str, str] | None = getattr(request.state, "graph_request_ids", None)
+    if ids is None:
+        request_id = str(uuid.uuid4())
+        sent = request.headers.get("client-request-id", "")[:64]
+        ids = {"request-id": request_id, "client-request-id": sent or request_id}
+        request.state.graph_request_ids = ids
+    return ids
+
+
 def graph_error(request: Request, status: int, message: str, *, target: str | None = None,
                 headers: dict[str, str] | None = None, code: str | None = None,
                 details: list[dict[str, str]] | None = None) -> JSONResponse:
-    request_id = str(uuid.uuid4())
-    client_request_id = request.headers.get("client-request-id", "")[:64] or request_id
+    ids = request_ids(request)
+    request_id, client_request_id = ids["request-id"], ids["client-request-id"]
     error: dict[str, Any] = {"code": code or _CODES.get(status, "BadRequest"),
                              "message": message}
     if target is not None:
@@ -73,7 +89,7 @@ def graph_error(request: Request, status: int, message: str, *, target: str | No
         "client-request-id": client_request_id,
     }
     return JSONResponse({"error": error}, status_code=status,
-                        headers={"request-id": request_id, **(headers or {})})
+                        headers={**ids, **(headers or {})})
 
 
 def context(request: Request, fragment: str) -> str:
@@ -89,6 +105,12 @@ def json_body(request: Request, fragment: str, body: dict[str, Any], status: int
 
 def _endpoint(methods: dict[str, Handler]) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
+        response = await _answer(request)
+        for name, value in request_ids(request).items():
+            response.headers.setdefault(name, value)
+        return response
+
+    async def _answer(request: Request) -> Response:
         handler = methods.get("GET" if request.method == "HEAD" else request.method)
         if handler is None:
             allow = ", ".join(methods)

@@ -235,3 +235,37 @@ def test_directory_roles_are_memberships(client: AppClient, state: IdpState) -> 
     assert role_id not in ids("getMemberGroups", False)
     checked = client.post(f"{G}/me/checkMemberObjects", headers=token, json={"ids": [role_id]})
     assert checked.json()["value"] == [role_id]
+
+
+# --- response headers ----------------------------------------------------------------------------
+
+def test_every_response_carries_request_ids(client: AppClient, state: IdpState) -> None:
+    alice = user_id(client, ALICE)
+    token = bearer(graph_token(state, alice))
+    ok = client.get(f"{G}/me", headers=token)
+    assert ok.status_code == 200
+    assert ok.headers["request-id"] == ok.headers["client-request-id"]
+    sent = {**token, "client-request-id": "abc-123"}
+    echoed = client.get(f"{G}/me", headers=sent)
+    assert echoed.headers["client-request-id"] == "abc-123"
+    assert echoed.headers["request-id"] != "abc-123"
+    created = client.post(f"{G}/groups", json={"displayName": "X", "mailNickname": "x",
+                                               "mailEnabled": False, "securityEnabled": True})
+    assert created.status_code == 201 and created.headers["request-id"]
+    gone = client.delete(f"{G}/groups/{created.json()['id']}")
+    assert gone.status_code == 204 and gone.headers["request-id"]
+    failed = client.get(f"{G}/me", headers={"client-request-id": "abc-123"})
+    inner = error_of(failed, 401)["innerError"]
+    assert failed.headers["request-id"] == inner["request-id"]
+    assert failed.headers["client-request-id"] == inner["client-request-id"] == "abc-123"
+    unknown = client.get(f"{G}/nothing")
+    assert unknown.headers["request-id"] == unknown.json()["error"]["innerError"]["request-id"]
+
+
+def test_a_token_of_another_tenant_gets_the_challenge(client: AppClient, state: IdpState) -> None:
+    alice = user_id(client, ALICE)
+    other = graph_token(state, alice, tid="00000000-0000-4000-8000-0000000000ff")
+    refused = client.get(f"{G}/me", headers=bearer(other))
+    assert error_of(refused, 401)["message"] == \
+        "Access token validation failure. Invalid tenant."
+    assert refused.headers["WWW-Authenticate"].startswith("Bearer ")
