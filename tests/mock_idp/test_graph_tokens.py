@@ -4,7 +4,6 @@ membership checks and casts, the properties ``$select`` names, and Graph's respo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,21 +23,17 @@ from test_graph_directory import (
 
 from mock_idp.clock import MockClock
 from mock_idp.config import SUPPORT_AGENTS_GROUP_ID, IdpConfig
-from mock_idp.endpoints import control, graph
 from mock_idp.state import IdpState
 
-
-@pytest.fixture
-def state() -> IdpState:
-    return IdpState.create(IdpConfig.default(clock=MockClock(frozen_at=START)))
+pytestmark = pytest.mark.idp_config.with_args(
+    lambda: IdpConfig.default(clock=MockClock(frozen_at=START)))
 
 
 @pytest.fixture
-def client(state: IdpState) -> Iterator[AppClient]:
-    app = Starlette(routes=[*control.routes, *graph.routes])
-    app.state.idp = state
-    with AppClient(app) as c:
-        yield c
+def state(idp_app: Starlette) -> IdpState:
+    found = idp_app.state.idp
+    assert isinstance(found, IdpState)
+    return found
 
 
 def app_token(state: IdpState, *roles: str, **extra: Any) -> str:
