@@ -160,6 +160,7 @@ class Group:
             "onPremisesDomainName": self.on_premises_domain_name,
             "onPremisesNetBiosName": self.on_premises_netbios_name,
             "onPremisesSamAccountName": self.on_premises_sam_account_name,
+            "onPremisesSecurityIdentifier": None,  # no SID kept; null as an unset one
             "onPremisesSyncEnabled": True if self.synced else None,
             "securityEnabled": self.security_enabled, "visibility": None,
         }

@@ -46,16 +46,17 @@ from . import (
 from . import graph_directory_model as directory_model
 from . import graph_model as model
 from .common import idp, tell_apps
+from .graph_access import USER_LIST, USER_READ, check_read
 from .graph_groups import user_entry
 from .graph_http import (
     ALL_METHODS,
     PREFIX,
     GraphError,
     find_user,
-    graph_error,
     json_body,
     not_found,
     route,
+    unknown_resource,
 )
 from .graph_paging import Entry, collection, select_one
 from .graph_rules import app_id_owner, check_role_changes
@@ -263,6 +264,7 @@ async def list_users(request: Request, tenant: Tenant) -> Response:
     """Users, 100 to a page unless ``$top`` says otherwise; ``$orderby`` on ``displayName`` or
     ``userPrincipalName`` (https://learn.microsoft.com/graph/api/user-list); ``$filter`` ``eq``
     on the properties the advanced-queries table marks as working by default."""
+    check_read(request, tenant, USER_LIST)
     return collection(request, "users", [user_entry(u) for u in tenant.users.values()],
                       type_name="microsoft.graph.user",
                       filterable={"userPrincipalName", "displayName", "mail", "id",
@@ -308,6 +310,7 @@ def _set_extensions(user: User, values: dict[str, Any]) -> None:
 
 async def get_user(request: Request, tenant: Tenant) -> Response:
     user = find_user(request, tenant)
+    check_read(request, tenant, USER_READ, user)
     body = select_one(request, user_entry(user),
                       "microsoft.graph.user")
     return json_body(request, "users/$entity", body)
@@ -354,12 +357,6 @@ async def revoke_sign_in_sessions(request: Request, tenant: Tenant) -> Response:
     return json_body(request, "Edm.Boolean", {"value": True})
 
 
-async def unknown_resource(request: Request) -> Response:
-    segment = request.path_params.get("rest", "")
-    return graph_error(request, 404, f"Resource not found for the segment '{segment[:80]}'.",
-                       target="path")
-
-
 def _item_routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = []
     for item in ("/applications/{id}", "/applications(appId='{app_id}')"):
@@ -393,4 +390,4 @@ routes: list[BaseRoute] = [
     *graph_memberships.routes,
     Route("/graph/{rest:path}", unknown_resource, methods=ALL_METHODS),
 ]
-"""Mount these as they are; the last one answers unknown ``/graph/`` paths with Graph's 404."""
+"""Mount these as they are; the last one answers unknown ``/graph/`` paths with Graph's 400."""

@@ -11,6 +11,7 @@ https://learn.microsoft.com/graph/api/rbacapplication-post-roleassignments
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from starlette.requests import Request
@@ -41,6 +42,18 @@ def _assignment(user: User, name: str) -> dict[str, Any]:
 def _assignments(tenant: Tenant) -> list[dict[str, Any]]:
     return [_assignment(user, name) for user in tenant.users.values()
             for name in user.directory_roles]
+
+
+def held_roles(tenant: Tenant, user: User) -> list[dict[str, Any]]:
+    """The directory roles ``user`` holds, as ``memberOf`` lists them: activated
+    ``directoryRole`` objects, whose id is the tenant's own (stable here: derived from the
+    tenant and the template), not the template id
+    (https://learn.microsoft.com/graph/api/resources/directoryrole)."""
+    return [{"@odata.type": "#microsoft.graph.directoryRole",
+             "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{tenant.id}/directoryRoles/{template}")),
+             "deletedDateTime": None, "description": None, "displayName": name,
+             "roleTemplateId": template}
+            for name in user.directory_roles if (template := BUILT_IN.get(name))]
 
 
 async def list_definitions(request: Request, tenant: Tenant) -> Response:

@@ -20,11 +20,37 @@ from ..directory_config import NESTING_CYCLE, nesting_cycle
 from ..store import Tenant, User, new_guid
 from . import graph_directory_model as model
 from .common import idp
+from .graph_access import GROUP_READ, check_read
 from .graph_http import PREFIX, json_body, not_found, route
 from .graph_paging import Entry, collection, select_one
-from .payload import BadInput, check_known, read_object
+from .payload import BadInput, check_known, iso, read_object
 
 MAX_MEMBERS = 50_000
+
+
+UNSET_USER_PROPERTIES: dict[str, object] = {
+    name: None for name in (
+        "department", "companyName", "employeeId", "employeeType", "employeeHireDate",
+        "onPremisesImmutableId", "onPremisesSamAccountName", "onPremisesUserPrincipalName",
+        "onPremisesDomainName", "onPremisesDistinguishedName", "onPremisesSecurityIdentifier",
+        "onPremisesSyncEnabled", "onPremisesLastSyncDateTime", "city", "state", "streetAddress",
+        "postalCode", "faxNumber", "ageGroup", "passwordPolicies", "externalUserState",
+        "creationType", "lastPasswordChangeDateTime", "securityIdentifier")}
+"""User properties of Graph's user resource the mock keeps no value for, answered null when
+``$select`` names them, as Graph answers an unset one
+(https://learn.microsoft.com/graph/api/resources/user#properties)."""
+
+
+def _user_properties(user: User) -> dict[str, object]:
+    """What ``$select`` may name beyond :meth:`User.graph`: the unset ones null, collections
+    empty; ``mailNickname`` the UPN's local part (what the Entra admin center sets), and
+    ``identities`` the UPN sign-in a member has."""
+    local, _, domain = user.upn.partition("@")
+    return {**UNSET_USER_PROPERTIES, "otherMails": [], "proxyAddresses": [], "imAddresses": [],
+            "createdDateTime": iso(user.created) if user.created else None,
+            "mailNickname": local,
+            "identities": [{"signInType": "userPrincipalName", "issuer": domain,
+                            "issuerAssignedId": user.upn}]}
 
 
 def user_entry(user: User, odata_type: bool = False) -> Entry:
@@ -33,8 +59,8 @@ def user_entry(user: User, odata_type: bool = False) -> Entry:
     kind = {"@odata.type": "#microsoft.graph.user"} if odata_type else {}
     password = {"password": None, "forceChangePasswordNextSignIn": user.force_change_password,
                 "forceChangePasswordNextSignInWithMfa": False}
-    return Entry({**kind, **user.graph(), **user.extensions, "passwordProfile": password},
-                 {**kind, **user.graph_default()})
+    return Entry({**kind, **_user_properties(user), **user.graph(), **user.extensions,
+                  "passwordProfile": password}, {**kind, **user.graph_default()})
 
 
 def directory_entry(tenant: Tenant, object_id: str) -> Entry | None:
@@ -75,6 +101,7 @@ def add_members(tenant: Tenant, group: Group, ids: list[str], field: str) -> Non
 
 async def list_groups(request: Request, tenant: Tenant) -> Response:
     """Groups, 100 to a page (https://learn.microsoft.com/graph/api/group-list)."""
+    check_read(request, tenant, GROUP_READ)
     return collection(request, "groups", [g.graph(tenant.domain) for g in tenant.groups.values()],
                       type_name="microsoft.graph.group",
                       filterable={"displayName", "id", "mailNickname", "securityEnabled",
@@ -92,6 +119,7 @@ async def create_group(request: Request, tenant: Tenant) -> Response:
 
 
 async def get_group(request: Request, tenant: Tenant) -> Response:
+    check_read(request, tenant, GROUP_READ)
     group = Entry(_group(request, tenant).graph(tenant.domain))
     return json_body(request, "groups/$entity",
                      select_one(request, group,
@@ -118,6 +146,7 @@ async def delete_group(request: Request, tenant: Tenant) -> Response:
 
 
 async def list_members(request: Request, tenant: Tenant) -> Response:
+    check_read(request, tenant, GROUP_READ)
     group = _group(request, tenant)
     items = [e for e in (directory_entry(tenant, m) for m in group.members) if e is not None]
     return collection(request, "directoryObjects", items)

@@ -7,6 +7,7 @@ Every handler takes ``(request, tenant)`` and may raise :class:`BadInput` (or
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -27,9 +28,11 @@ __all__ = [
     "context",
     "find_user",
     "graph_error",
+    "request_ids",
     "json_body",
     "not_found",
     "route",
+    "unknown_resource",
 ]
 
 PREFIX = "/graph/{tenant}/v1.0"
@@ -54,11 +57,26 @@ class GraphError(BadInput):
         self.details = details
 
 
+def request_ids(request: Request) -> dict[str, str]:
+    """The ``request-id`` and ``client-request-id`` headers Graph sends on every response
+    (the client's own ``client-request-id`` echoed, else the request id), success or error;
+    Graph's best practices ask apps to log both from the response headers
+    (https://learn.microsoft.com/graph/best-practices-concept#reliability-and-support), and an
+    error's ``innerError`` repeats them. One pair per request."""
+    ids: dict[str, str] | None = getattr(request.state, "graph_request_ids", None)
+    if ids is None:
+        request_id = str(uuid.uuid4())
+        sent = request.headers.get("client-request-id", "")[:64]
+        ids = {"request-id": request_id, "client-request-id": sent or request_id}
+        request.state.graph_request_ids = ids
+    return ids
+
+
 def graph_error(request: Request, status: int, message: str, *, target: str | None = None,
                 headers: dict[str, str] | None = None, code: str | None = None,
                 details: list[dict[str, str]] | None = None) -> JSONResponse:
-    request_id = str(uuid.uuid4())
-    client_request_id = request.headers.get("client-request-id", "")[:64] or request_id
+    ids = request_ids(request)
+    request_id, client_request_id = ids["request-id"], ids["client-request-id"]
     error: dict[str, Any] = {"code": code or _CODES.get(status, "BadRequest"),
                              "message": message}
     if target is not None:
@@ -71,7 +89,7 @@ def graph_error(request: Request, status: int, message: str, *, target: str | No
         "client-request-id": client_request_id,
     }
     return JSONResponse({"error": error}, status_code=status,
-                        headers={"request-id": request_id, **(headers or {})})
+                        headers={**ids, **(headers or {})})
 
 
 def context(request: Request, fragment: str) -> str:
@@ -87,6 +105,12 @@ def json_body(request: Request, fragment: str, body: dict[str, Any], status: int
 
 def _endpoint(methods: dict[str, Handler]) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
+        response = await _answer(request)
+        for name, value in request_ids(request).items():
+            response.headers.setdefault(name, value)
+        return response
+
+    async def _answer(request: Request) -> Response:
         handler = methods.get("GET" if request.method == "HEAD" else request.method)
         if handler is None:
             allow = ", ".join(methods)
@@ -111,6 +135,40 @@ def _endpoint(methods: dict[str, Handler]) -> Callable[[Request], Awaitable[Resp
 def route(path: str, methods: dict[str, Handler]) -> Route:
     """A route that takes every method, so a wrong one gets this API's JSON 405."""
     return Route(path, _endpoint(methods), methods=ALL_METHODS)
+
+
+def _segment_pattern(template: str) -> re.Pattern[str]:
+    """One segment of a route's path, its ``{parameters}`` matching any text."""
+    parts = re.split(r"\{[^}]*\}", template)
+    return re.compile("[^/]+".join(re.escape(p) for p in parts))
+
+
+def _first_unresolved(segments: list[str], templates: list[str]) -> str:
+    """The first of ``segments`` (after ``v1.0/``) that no route's path continues with."""
+    resolved = 0
+    for template in templates:
+        shape = template.split("/")
+        count = 0
+        while (count < min(len(shape), len(segments))
+               and _segment_pattern(shape[count]).fullmatch(segments[count])):
+            count += 1
+        resolved = max(resolved, count)
+    return segments[min(resolved, len(segments) - 1)] if segments else ""
+
+
+async def unknown_resource(request: Request) -> Response:
+    """Graph's answer to a path it has no resource for: 400 ``BadRequest`` naming the first
+    segment it could not resolve, only that one ("Resource not found for the segment
+    'mailboxSettings'.", microsoftgraph/microsoft-graph-docs#21648)."""
+    tenant, _, rest = request.path_params.get("rest", "").partition("/")
+    version, _, tail = rest.partition("/")
+    base = PREFIX + "/"
+    templates = [r.path[len(base):] for r in getattr(request.app, "routes", ())
+                 if isinstance(r, Route) and r.path.startswith(base)]
+    segment = (_first_unresolved([s for s in tail.split("/") if s], templates)
+               if version == "v1.0" else version) or tenant
+    return graph_error(request, 400, f"Resource not found for the segment '{segment[:80]}'.",
+                       target="path", code="BadRequest")
 
 
 def not_found(name: str, value: str) -> BadInput:

@@ -1,94 +1,55 @@
 """What an app asks Graph about a signed-in user, with the user's access token: ``/me``, and the
-user's group memberships, where a token's groups overage points.
+user's memberships, where a token's groups overage points.
 
 ``POST users/{id}/getMemberObjects`` and ``getMemberGroups`` (transitive ids; body
-``{"securityEnabledOnly": bool}``), ``GET users/{id}/memberOf`` (direct) and
-``transitiveMemberOf`` (nested too) as directory objects, paged with ``@odata.nextLink`` as
-every list is (:mod:`.graph_paging`); each also as ``/me/…``. Unlike the management calls
-(which a test makes without a token), these check the bearer token as Graph does: a Microsoft
-Graph token of this tenant, a delegated ``User.Read`` (or wider) for the signed-in user's own
-data, ``User.Read.All`` or ``Directory.Read.All`` for another user's; 401
-``InvalidAuthenticationToken`` or 403 ``Authorization_RequestDenied`` otherwise. App-only tokens
-carry no application permissions in the mock, so they are refused.
+``{"securityEnabledOnly": bool}``), ``checkMemberGroups`` (``{"groupIds": [...]}``) and
+``checkMemberObjects`` (``{"ids": [...]}``), at most 20 ids, answering those the user belongs
+to transitively; ``GET users/{id}/memberOf`` (direct) and ``transitiveMemberOf`` (nested too)
+as directory objects, paged with ``@odata.nextLink`` as every list is (:mod:`.graph_paging`),
+and cast to groups with ``/microsoft.graph.group`` (or ``/graph.group``, as the Kiota SDKs
+write it); each also as ``/me/…``. Memberships are groups and the directory roles the user
+holds (``#microsoft.graph.directoryRole``), as Graph's are; ``getMemberGroups``,
+``checkMemberGroups`` and ``securityEnabledOnly: true`` answer groups alone.
+
+These always check the bearer token as Graph does (:mod:`.graph_access`): a Microsoft Graph
+token of this tenant, a delegated ``User.Read`` (or wider) for the signed-in user's own data,
+``User.Read.All`` or ``Directory.Read.All`` (delegated or application) for another user's;
+401 ``InvalidAuthenticationToken`` or 403 ``Authorization_RequestDenied`` otherwise, and
+``/me`` with an app-only token is Graph's 400.
 https://learn.microsoft.com/graph/api/directoryobject-getmemberobjects,
 https://learn.microsoft.com/graph/api/directoryobject-getmembergroups,
+https://learn.microsoft.com/graph/api/directoryobject-checkmembergroups,
+https://learn.microsoft.com/graph/api/directoryobject-checkmemberobjects,
 https://learn.microsoft.com/graph/api/user-list-memberof,
 https://learn.microsoft.com/graph/api/user-list-transitivememberof
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from ..directory import Group, member_of, transitive_member_of
-from ..protocol.bearer import BearerError, bearer_token, delegated_scopes, verify_graph_token
 from ..store import Tenant, User
-from .common import idp
+from .graph_access import MEMBERSHIPS, USER_READ, subject
+from .graph_directory_roles import held_roles
 from .graph_groups import directory_entry, user_entry
-from .graph_http import PREFIX, GraphError, json_body, not_found, route
-from .graph_paging import collection, select_one
-from .payload import BadInput, check_known, get_bool, read_object
+from .graph_http import PREFIX, GraphError, Handler, json_body, route
+from .graph_paging import Entry, collection, select_one
+from .payload import BadInput, check_known, get_bool, get_str_list, read_object
 
 MAX_MEMBER_IDS = 11_000
 """``getMemberObjects`` / ``getMemberGroups`` answer at most this many ids."""
-SELF_SCOPES = frozenset({"user.read", "user.readwrite", "user.readbasic.all", "user.read.all",
-                         "user.readwrite.all", "directory.read.all", "directory.readwrite.all",
-                         "directory.accessasuser.all"})
-OTHER_SCOPES = frozenset({"user.read.all", "user.readwrite.all", "directory.read.all",
-                          "directory.readwrite.all", "directory.accessasuser.all"})
-_DENIED = "Insufficient privileges to complete the operation."
-
-
-def _caller(request: Request, tenant: Tenant) -> dict[str, Any]:
-    """The claims of the request's Graph token, or Graph's 401."""
-    state = idp(request)
-    try:
-        claims = verify_graph_token(bearer_token(request.headers.get("authorization")),
-                                    state.keys, state.clock.now())
-    except BearerError as exc:
-        raise GraphError(exc.message, code="InvalidAuthenticationToken", status=401,
-                         field="Authorization",
-                         headers={"WWW-Authenticate": 'Bearer realm="", '
-                                  'authorization_uri="https://login.microsoftonline.com/'
-                                  'common/oauth2/authorize", client_id="00000003-0000-0000-'
-                                  'c000-000000000000"'}) from None
-    if claims.get("tid") != tenant.id:
-        raise GraphError("Access token validation failure. Invalid tenant.",
-                         code="InvalidAuthenticationToken", status=401, field="Authorization")
-    return claims
-
-
-def _subject(request: Request, tenant: Tenant) -> User:
-    """The user the call is about (``/me``: the token's), once the token may read it."""
-    claims = _caller(request, tenant)
-    if claims.get("idtyp") == "app" or "scp" not in claims:
-        raise GraphError(_DENIED, code="Authorization_RequestDenied", status=403)
-    scopes = delegated_scopes(claims)
-    if "user" not in request.path_params:
-        me = tenant.users.get(str(claims.get("oid", "")))
-        if me is None:
-            raise GraphError("The signed-in user no longer exists.",
-                             code="Request_ResourceNotFound", status=404, field="me")
-        allowed = SELF_SCOPES
-        user = me
-    else:
-        key = request.path_params["user"]
-        found = tenant.find_user(key)
-        if found is None:
-            raise not_found("id", key)
-        user = found
-        allowed = SELF_SCOPES if user.id == claims.get("oid") else OTHER_SCOPES
-    if not scopes & allowed:
-        raise GraphError(_DENIED, code="Authorization_RequestDenied", status=403)
-    return user
+MAX_CHECKED_IDS = 20
+"""``checkMemberGroups`` / ``checkMemberObjects``: "You can check up to a maximum of 20"."""
+_GROUP_CASTS = ("microsoft.graph.group", "graph.group")
 
 
 async def me(request: Request, tenant: Tenant) -> Response:
-    user = _subject(request, tenant)
+    user = subject(request, tenant, USER_READ)
     return json_body(request, "users/$entity",
                      select_one(request, user_entry(user),
                                 "microsoft.graph.user"))
@@ -104,39 +65,86 @@ async def _security_only(request: Request) -> bool:
     return value
 
 
-async def get_member_objects(request: Request, tenant: Tenant) -> Response:
-    """Transitive: every group the user belongs to (security groups only when asked)."""
-    user = _subject(request, tenant)
+def _member_ids(tenant: Tenant, user: User, *, groups_only: bool, security_only: bool = False
+                ) -> list[str]:
+    """Transitive: the groups the user belongs to (security groups only when asked), then
+    the directory roles it holds unless only groups are wanted."""
+    ids = [g.id for g in transitive_member_of(tenant, user.id)
+           if g.security_enabled or not security_only]
+    if not (groups_only or security_only):
+        ids += [str(r["id"]) for r in held_roles(tenant, user)]
+    return ids
+
+
+async def _get_members(request: Request, tenant: Tenant, *, groups_only: bool) -> Response:
+    user = subject(request, tenant, MEMBERSHIPS)
     security_only = await _security_only(request)
-    groups = [g for g in transitive_member_of(tenant, user.id)
-              if g.security_enabled or not security_only]
-    if len(groups) > MAX_MEMBER_IDS:
+    ids = _member_ids(tenant, user, groups_only=groups_only, security_only=security_only)
+    if len(ids) > MAX_MEMBER_IDS:
         raise GraphError(f"The results would exceed {MAX_MEMBER_IDS} ids; use "
                          f"transitiveMemberOf.", code="Directory_ResultSizeLimitExceeded")
-    return json_body(request, "Collection(Edm.String)", {"value": [g.id for g in groups]})
+    return json_body(request, "Collection(Edm.String)", {"value": ids})
 
 
-def _page(request: Request, groups: list[Group], tenant: Tenant) -> Response:
+async def get_member_objects(request: Request, tenant: Tenant) -> Response:
+    return await _get_members(request, tenant, groups_only=False)
+
+
+async def get_member_groups(request: Request, tenant: Tenant) -> Response:
+    return await _get_members(request, tenant, groups_only=True)
+
+
+async def _check(request: Request, tenant: Tenant, key: str, *, groups_only: bool) -> Response:
+    """Those of the body's ids the user belongs to, transitively, in the body's order."""
+    user = subject(request, tenant, MEMBERSHIPS)
+    body = await read_object(request)
+    check_known(body, {key})
+    wanted = get_str_list(body, key, max_items=MAX_CHECKED_IDS, max_len=64)
+    if wanted is None:
+        raise BadInput(f"'{key}' is required: at most {MAX_CHECKED_IDS} object ids", field=key)
+    held = set(_member_ids(tenant, user, groups_only=groups_only))
+    return json_body(request, "Collection(Edm.String)",
+                     {"value": [i for i in dict.fromkeys(w.strip().lower() for w in wanted)
+                                if i in held]})
+
+
+async def check_member_groups(request: Request, tenant: Tenant) -> Response:
+    return await _check(request, tenant, "groupIds", groups_only=True)
+
+
+async def check_member_objects(request: Request, tenant: Tenant) -> Response:
+    return await _check(request, tenant, "ids", groups_only=False)
+
+
+def _page(request: Request, tenant: Tenant, user: User, groups: list[Group], cast: bool
+          ) -> Response:
     items = [e for e in (directory_entry(tenant, g.id) for g in groups) if e is not None]
-    return collection(request, "directoryObjects", items)
+    if cast:
+        return collection(request, "groups", items, type_name="microsoft.graph.group")
+    roles = [Entry(r) for r in held_roles(tenant, user)]
+    return collection(request, "directoryObjects", [*items, *roles])
 
 
-async def list_member_of(request: Request, tenant: Tenant) -> Response:
-    user = _subject(request, tenant)
-    return _page(request, member_of(tenant, user.id), tenant)
-
-
-async def list_transitive_member_of(request: Request, tenant: Tenant) -> Response:
-    user = _subject(request, tenant)
-    return _page(request, transitive_member_of(tenant, user.id), tenant)
+def _lister(found: Callable[[Tenant, str], list[Group]], *, cast: bool) -> Handler:
+    async def handler(request: Request, tenant: Tenant) -> Response:
+        user = subject(request, tenant, MEMBERSHIPS)
+        return _page(request, tenant, user, found(tenant, user.id), cast)
+    return handler
 
 
 def _routes(base: str) -> list[BaseRoute]:
+    kinds = (("memberOf", member_of), ("transitiveMemberOf", transitive_member_of))
+    lists = [route(f"{base}/{name}", {"GET": _lister(found, cast=False)})
+             for name, found in kinds]
+    casts = [route(f"{base}/{name}/{cast}", {"GET": _lister(found, cast=True)})
+             for name, found in kinds for cast in _GROUP_CASTS]
     return [
         route(base + "/getMemberObjects", {"POST": get_member_objects}),
-        route(base + "/getMemberGroups", {"POST": get_member_objects}),
-        route(base + "/memberOf", {"GET": list_member_of}),
-        route(base + "/transitiveMemberOf", {"GET": list_transitive_member_of}),
+        route(base + "/getMemberGroups", {"POST": get_member_groups}),
+        route(base + "/checkMemberGroups", {"POST": check_member_groups}),
+        route(base + "/checkMemberObjects", {"POST": check_member_objects}),
+        *lists,
+        *casts,
     ]
 
 

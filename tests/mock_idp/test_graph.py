@@ -275,7 +275,17 @@ def test_unknown_app_id_and_wrong_method(client: AppClient) -> None:
         refused = error_of(client.request(method, f"{G}{path}"), 405)
         assert refused["target"] == "method", (method, path, refused)
     assert wrong.headers["allow"] == "GET, POST"
-    assert error_of(client.get(f"{G}/devices"), 404)["target"] == "path"
+    assert error_of(client.get(f"{G}/devices"), 400)["target"] == "path"
+
+
+def test_unknown_path_names_the_first_unresolved_segment(client: AppClient) -> None:
+    for path, segment in (("/devices", "devices"), ("/devices/x/y", "devices"),
+                          ("/users/bob/mailboxSettings", "mailboxSettings"),
+                          ("/roleManagement/directory/nope", "nope"),
+                          ("/me/memberOf/microsoft.graph.user", "microsoft.graph.user")):
+        error = error_of(client.get(f"{G}{path}"), 400)
+        assert error["code"] == "BadRequest"
+        assert error["message"] == f"Resource not found for the segment '{segment}'.", path
 
 
 # --- users ----------------------------------------------------------------------------------

@@ -1,0 +1,169 @@
+"""Who may read what on the mock's Microsoft Graph: the bearer token, and Graph's permission
+tables for the reads apps make.
+
+A call that carries an ``Authorization`` header is an app's, and is checked as Graph checks it:
+a Microsoft Graph token of this tenant (else 401 ``InvalidAuthenticationToken``), then the
+permissions the call's table lists, delegated (``scp``) or application (``roles`` of an
+app-only token), else 403 ``Authorization_RequestDenied``. A read of users or groups without
+the header is the test-control management API (tests and the ``MockIdp`` helpers arrange the
+directory that way); the reads that only exist for apps (``/me``, memberships) always need a
+token.
+
+The tables, from Graph's API reference (each page's "Permissions" section):
+https://learn.microsoft.com/graph/api/user-get, https://learn.microsoft.com/graph/api/user-list,
+https://learn.microsoft.com/graph/api/group-get, https://learn.microsoft.com/graph/api/group-list,
+https://learn.microsoft.com/graph/api/group-list-members,
+https://learn.microsoft.com/graph/api/directoryobject-getmemberobjects ("Memberships for the
+signed-in user", "… for other users"), https://learn.microsoft.com/graph/api/user-list-memberof.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+
+from ..protocol.bearer import BearerError, bearer_token, verify_graph_token
+from ..store import Tenant, User
+from .common import idp
+from .graph_http import GraphError, not_found
+
+__all__ = ["GROUP_READ", "MEMBERSHIPS", "USER_LIST", "USER_READ", "Rule", "caller",
+           "check_read", "subject"]
+
+_DENIED = "Insufficient privileges to complete the operation."
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="", authorization_uri="https://login.'
+              'microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-'
+              'c000-000000000000"'}
+ME_NEEDS_A_USER = "/me request is only valid with delegated authentication flow."
+"""Graph's 400 ``BadRequest`` for ``/me`` with an app-only token (quoted in
+microsoftgraph/msgraph-sdk-php#1163); the docs: "Calling the /me endpoint requires a signed-in
+user and therefore a delegated permission" (user-list-memberof)."""
+
+Alternatives = tuple[frozenset[str], ...]
+
+
+def _each(*names: str) -> Alternatives:
+    """Any one of ``names`` suffices."""
+    return tuple(frozenset({n.lower()}) for n in names)
+
+
+def _all(*names: str) -> Alternatives:
+    """``names`` together suffice (Graph's "User.ReadBasic.All and GroupMember.Read.All")."""
+    return (frozenset(n.lower() for n in names),)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One call's permission table: what reads the signed-in user's own data, another's (or a
+    list) with a delegated token, and what an app-only token needs. Each alternative is a set
+    of permissions that together suffice."""
+
+    own: Alternatives
+    delegated: Alternatives
+    application: Alternatives
+
+
+_DIRECTORY = ("Directory.Read.All", "Directory.ReadWrite.All")
+_USERS = ("User.Read.All", "User.ReadWrite.All", *_DIRECTORY)
+_OTHERS = _each("User.ReadBasic.All", *_USERS, "Directory.AccessAsUser.All")
+_OWN = (*_each("User.Read", "User.ReadWrite"), *_OTHERS)
+
+USER_READ = Rule(own=_OWN, delegated=_OTHERS, application=_each(*_USERS))
+"""``GET users/{id}``, ``GET me``: User.Read reads the signed-in user only."""
+USER_LIST = Rule(own=_OTHERS, delegated=_OTHERS, application=_each(*_USERS))
+"""``GET users``: listing is never only oneself, so User.Read is not enough."""
+_BASIC_AND_MEMBERS = _all("User.ReadBasic.All", "GroupMember.Read.All")
+MEMBERSHIPS = Rule(own=(*_each("User.Read", "User.ReadWrite"), *_OTHERS),
+                   delegated=(*_each(*_USERS, "Directory.AccessAsUser.All"),
+                              *_BASIC_AND_MEMBERS),
+                   application=(*_each(*_USERS), *_BASIC_AND_MEMBERS))
+"""getMemberObjects, getMemberGroups, checkMemberGroups, checkMemberObjects, memberOf,
+transitiveMemberOf: the "Memberships for other users" tables allow the application permissions
+User.Read.All, Directory.Read.All, User.ReadWrite.All, Directory.ReadWrite.All, or
+User.ReadBasic.All with GroupMember.Read.All."""
+_GROUPS = ("GroupMember.Read.All", "Group.Read.All", "Group.ReadWrite.All", *_DIRECTORY)
+GROUP_READ = Rule(own=_each(*_GROUPS, "Directory.AccessAsUser.All"),
+                  delegated=_each(*_GROUPS, "Directory.AccessAsUser.All"),
+                  application=_each(*_GROUPS))
+"""``GET groups``, ``groups/{id}``, ``groups/{id}/members``."""
+
+
+def caller(request: Request, tenant: Tenant) -> dict[str, Any]:
+    """The claims of the request's Graph token, or Graph's 401 (with its challenge)."""
+    state = idp(request)
+    try:
+        claims = verify_graph_token(bearer_token(request.headers.get("authorization")),
+                                    state.keys, state.clock.now())
+    except BearerError as exc:
+        raise GraphError(exc.message, code="InvalidAuthenticationToken", status=401,
+                         field="Authorization", headers=_CHALLENGE) from None
+    if claims.get("tid") != tenant.id:
+        raise GraphError("Access token validation failure. Invalid tenant.",
+                         code="InvalidAuthenticationToken", status=401, field="Authorization",
+                         headers=_CHALLENGE)
+    return claims
+
+
+def app_only(claims: dict[str, Any]) -> bool:
+    return claims.get("idtyp") == "app" or not isinstance(claims.get("scp"), str)
+
+
+def _granted(claims: dict[str, Any]) -> frozenset[str]:
+    """Delegated scopes (``scp``) or an app-only token's application permissions
+    (``roles``), compared case-insensitively."""
+    if app_only(claims):
+        roles = claims.get("roles")
+        names: Iterable[object] = roles if isinstance(roles, list) else ()
+    else:
+        names = str(claims.get("scp", "")).split()
+    return frozenset(str(n).lower() for n in names)
+
+
+def _require(claims: dict[str, Any], rule: Rule, *, own: bool) -> None:
+    if app_only(claims):
+        wanted = rule.application
+    else:
+        wanted = rule.own if own else rule.delegated
+    granted = _granted(claims)
+    if not any(needed <= granted for needed in wanted):
+        raise GraphError(_DENIED, code="Authorization_RequestDenied", status=403)
+
+
+def _signed_in(tenant: Tenant, claims: dict[str, Any]) -> User:
+    if app_only(claims):
+        raise GraphError(ME_NEEDS_A_USER, code="BadRequest", field="me")
+    me = tenant.users.get(str(claims.get("oid", "")))
+    if me is None:
+        raise GraphError("The signed-in user no longer exists.",
+                         code="Request_ResourceNotFound", status=404, field="me")
+    return me
+
+
+def subject(request: Request, tenant: Tenant, rule: Rule) -> User:
+    """The user a token-only call is about (``/me``: the token's), once the token may read
+    it; the path names ``{user}`` unless it is ``/me``."""
+    claims = caller(request, tenant)
+    if "user" not in request.path_params:
+        user = _signed_in(tenant, claims)
+    else:
+        key = request.path_params["user"]
+        found = tenant.find_user(key)
+        if found is None:
+            raise not_found("id", key)
+        user = found
+    _require(claims, rule, own=user.id == claims.get("oid") and not app_only(claims))
+    return user
+
+
+def check_read(request: Request, tenant: Tenant, rule: Rule, user: User | None = None) -> None:
+    """An app's read of users or groups (one with an ``Authorization`` header): its token and
+    permissions, ``user`` being the one it reads, if one. Without the header: the management
+    API, unchecked."""
+    if "authorization" not in request.headers:
+        return
+    claims = caller(request, tenant)
+    own = user is not None and user.id == claims.get("oid") and not app_only(claims)
+    _require(claims, rule, own=own)
