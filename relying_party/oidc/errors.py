@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 __all__ = [
     "AADSTS_ADMIN_HINTS",
+    "AADSTS_TOKEN_URL_HINTS",
     "AlgNotAllowed",
     "AmbiguousSigningKey",
     "AtHashMismatch",
@@ -231,6 +232,10 @@ class TokenEndpointError(LoginError):
 
     code = "token_endpoint_error"
     default_message = _GENERIC
+    default_admin_hint = (
+        "The Token URL answered, but with neither tokens nor an OAuth error (see the detail): "
+        "check that it is the provider's token endpoint (on Entra ID, the Authorization URI "
+        "with 'authorize' replaced by 'token').")
 
 
 class UserinfoFailed(LoginError):
@@ -270,6 +275,17 @@ AADSTS_ADMIN_HINTS: Mapping[int, str] = {
     70008: "The authorization code expired before it was redeemed.",
 }
 
+_SAME_TENANT = ("Use the Authorization URI with 'authorize' replaced by 'token': the code is "
+                "redeemed in the tenant that issued it.")
+AADSTS_TOKEN_URL_HINTS: Mapping[int, str] = {
+    700016: "The Client ID is not known in the Token URL's tenant, though the Authorization "
+    "URI's tenant signed the user in to it: the Token URL names another tenant. " + _SAME_TENANT,
+    90002: "The tenant in the Token URL does not exist, though the Authorization URI's tenant "
+    "signed the user in. " + _SAME_TENANT,
+}
+"""Hints for codes the token endpoint answers with whose cause is then the Token URL, where
+:data:`AADSTS_ADMIN_HINTS` has the one for the authorization endpoint's answer."""
+
 _USER_MESSAGES: Mapping[str, str] = {
     "access_denied": "Sign-in was cancelled or access was denied.",
     "login_required": "You need to sign in at your identity provider first.",
@@ -297,7 +313,8 @@ def parse_aadsts(description: str | None) -> int | None:
 
 
 class IdpError(LoginError):
-    """The provider answered with an OAuth error (authorization redirect or token endpoint)."""
+    """The provider answered with an OAuth error (authorization redirect or token endpoint).
+    ``status_code`` is the token endpoint's HTTP status, None for the authorization redirect."""
 
     code = "idp_error"
     default_message = _GENERIC
@@ -316,7 +333,9 @@ class IdpError(LoginError):
         self.aadsts = aadsts if aadsts is not None else parse_aadsts(error_description)
         self.status_code = status_code
         self.error_uri = error_uri
-        hint = AADSTS_ADMIN_HINTS.get(self.aadsts) if self.aadsts is not None else None
+        hints = AADSTS_ADMIN_HINTS if status_code is None else {
+            **AADSTS_ADMIN_HINTS, **AADSTS_TOKEN_URL_HINTS}
+        hint = hints.get(self.aadsts) if self.aadsts is not None else None
         message = _USER_MESSAGES_BY_AADSTS.get(self.aadsts or 0) or _USER_MESSAGES.get(error)
         if self.aadsts is not None:
             message = f"{message or self.default_message} (Error code AADSTS{self.aadsts}.)"
