@@ -1,9 +1,12 @@
-"""A failure at the token endpoint tells the administrator what to look at ("For your
-administrator" on the failure page): a token endpoint that redirects names where to, and
-Entra's tenant errors from the token endpoint name the Token URL."""
+"""Every failure the sign-in can end in tells the administrator what to look at ("For your
+administrator" on the failure page): a token endpoint that redirects names where to, Entra's
+tenant errors from the token endpoint name the Token URL, and an ID token dated ahead names the
+clocks' difference."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +15,17 @@ from fake_op import BASE, TOKEN, entra_error
 from rp_support import RpHarness
 from test_rp_with_mock_idp import TID, open_world
 
-from relying_party.oidc.errors import idp_error_from_body
+import relying_party
+from relying_party.login_errors import RequestRefused
+from relying_party.oidc.errors import (
+    EventMalformed,
+    EventSignatureInvalid,
+    EventStale,
+    IdpError,
+    LoginError,
+    LogoutTokenInvalid,
+    idp_error_from_body,
+)
 
 
 @pytest.mark.parametrize(("code", "words"), [
@@ -72,3 +85,46 @@ def test_a_slashed_token_url_stored_before_names_the_mocks_redirect(tmp_path: Pa
         assert response.status_code == 502, response.text
         assert f"The Token URL redirects to {token}, and" in response.text
         assert world.rp.get("/api/me").status_code == 401
+
+
+@pytest.mark.parametrize(("claim", "code"), [
+    ("nbf", "id_token_not_yet_valid"),
+    ("iat", "id_token_iat_future"),
+])
+def test_a_token_dated_ahead_names_the_clocks_difference(
+        rp: RpHarness, claim: str, code: str) -> None:
+    rp.add_connection()
+    now = int(rp.clock.now().timestamp())
+    rp.op.faults.claims.update({claim: now + 300})
+    record = rp.assert_failure_page(rp.sign_in(), status=502, code=code)
+    hint = str(record["admin_hint"])
+    assert "differ by about 300 seconds (the provider's is ahead)" in hint
+    assert "more than the 60 seconds tolerated" in hint and "NTP" in hint
+
+
+NOT_ON_THE_FAILURE_PAGE = (LogoutTokenInvalid, EventSignatureInvalid, EventStale, EventMalformed)
+"""Answered to the provider or the platform that sent them, never shown to a user."""
+
+
+def _failure_kinds() -> list[type[LoginError]]:
+    for module in pkgutil.walk_packages(relying_party.__path__, "relying_party."):
+        if not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+    found, todo = [], LoginError.__subclasses__()
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if "code" in vars(cls) and not issubclass(cls, NOT_ON_THE_FAILURE_PAGE):
+            found.append(cls)
+    return sorted(found, key=lambda cls: cls.code)
+
+
+def test_every_failure_kind_has_a_hint_for_the_administrator() -> None:
+    kinds = _failure_kinds()
+    assert len(kinds) > 40 and IdpError in kinds and RequestRefused not in kinds
+    assert [cls.code for cls in kinds if not cls.default_admin_hint] == []
+
+
+def test_an_unknown_error_from_the_provider_still_has_a_hint() -> None:
+    error = idp_error_from_body({"error": "server_error"}, status_code=500)
+    assert error.admin_hint and "sign-in logs" in error.admin_hint
