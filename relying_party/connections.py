@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from difflib import get_close_matches
 from typing import TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from .db import Connection, ErrorRecord
 from .inputs import MAX_URL_LENGTH, InputError, escape_invisible, text, url_problem
@@ -21,7 +21,7 @@ from .oidc.discovery import (
     any_organization,
     derive_discovery_url,
 )
-from .oidc.entra_paths import EntraEndpoint, entra_endpoint
+from .oidc.entra_paths import EntraEndpoint, entra_endpoint, entra_tenant_guid
 from .settings import endpoint_origin
 
 APPS: dict[str, str] = {
@@ -141,6 +141,88 @@ def mixed_versions_problem(authorization_uri: str, other: str, field: str) -> st
             f"({fix})")
 
 
+LABELS = {"authorization_uri": "Authorization URI", "token_url": "Token URL",
+          "discovery_url": "Discovery URL", "client_id": "Client ID"}
+"""The admin form's names of the fields the checks below speak of."""
+
+
+def swapped_problem(url: str, field: str) -> str | None:
+    """Why an authorization URI that is Entra's token endpoint, or a token URL that is its
+    authorization endpoint, cannot work: the browser would be sent to the token endpoint (which
+    answers a GET with a page of JSON, AADSTS900561, and never comes back), or the code posted
+    to the authorization endpoint (which answers with a redirect, not tokens). None otherwise."""
+    wrong: EntraEndpoint = "token" if field == "authorization_uri" else "authorize"
+    right: EntraEndpoint = "authorize" if wrong == "token" else "token"
+    version = entra_endpoint(url, wrong)
+    if version is None:
+        return None
+    path = "oauth2/" if version == "v1.0" else "oauth2/v2.0/"
+    name = {"authorize": "authorization endpoint", "token": "token endpoint"}
+    return (f"is Entra's {version} {name[wrong]} (…/{path}{wrong}), not its {name[right]}: "
+            f"are the Authorization URI and the Token URL swapped? Enter the …/{path}{right} "
+            f"URL as the {LABELS[field]}")
+
+
+def other_tenant_problem(authorization_uri: str, other: str, field: str) -> str | None:
+    """Why Entra endpoints naming two tenant GUIDs cannot make one connection: the code issued
+    by the authorization URI's tenant is redeemed at its own token endpoint only, and the ID
+    token names its issuer. A domain and a GUID cannot be compared without asking Entra, so
+    only two GUIDs are. None otherwise."""
+    if field == "discovery_url":
+        other = normalise_discovery_url(other)
+    wanted, given = entra_tenant_guid(authorization_uri), entra_tenant_guid(other)
+    if wanted is None or given is None or wanted == given:
+        return None
+    return (f"names the tenant {given}, but the Authorization URI names the tenant {wanted}: "
+            f"a connection signs in one customer's tenant; use the {LABELS[field]} of tenant "
+            f"{wanted}")
+
+
+def tenant_as_client_problem(client_id: str, urls: Mapping[str, str]) -> str | None:
+    """Why the Directory (tenant) ID in the endpoint URLs cannot be the Client ID: Entra knows
+    no application by that id (AADSTS700016, on its own page: the user never comes back)."""
+    for field, url in urls.items():
+        if url and (tenant := entra_tenant_guid(url)) and client_id.lower() == tenant:
+            return (f"is the Directory (tenant) ID, as in the {LABELS[field]}; use the "
+                    "Application (client) ID from the app registration's Overview")
+    return None
+
+
+def entra_problems(values: Mapping[str, str]) -> dict[str, str]:
+    """Each of :data:`ENDPOINT_FIELDS` and ``client_id`` (all in ``values``, empty when not
+    given) that, with Entra's endpoints, cannot work with the others, and why; the first
+    problem found for a field. Used at save and, for connections stored before, at sign-in."""
+    problems: dict[str, str] = {}
+    authorization_uri = values["authorization_uri"]
+    for field in ENDPOINT_FIELDS:
+        url = values[field]
+        if not url:
+            continue
+        found = swapped_problem(url, field) if field != "discovery_url" else None
+        if field != "authorization_uri" and authorization_uri:
+            found = (found or mixed_versions_problem(authorization_uri, url, field)
+                     or other_tenant_problem(authorization_uri, url, field))
+        if found:
+            problems[field] = found
+    if values["client_id"] and (found := tenant_as_client_problem(
+            values["client_id"], {f: values[f] for f in ENDPOINT_FIELDS})):
+        problems["client_id"] = found
+    return problems
+
+
+def without_trailing_slash(url: str) -> str:
+    """An Entra authorization or token endpoint URL without a slash after ``authorize`` or
+    ``token``: Entra's Endpoints pane lists them without, and a server that redirects the
+    slashed path (the mock does) gets a token request it cannot answer, since the request is
+    not sent again with the secret to where it redirects. Other URLs as given (AD FS's token
+    endpoint is ``…/adfs/oauth2/token/``)."""
+    parts = urlsplit(url)
+    if not parts.path.endswith("/") or (entra_endpoint(url, "authorize") is None
+                                        and entra_endpoint(url, "token") is None):
+        return url
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/")))
+
+
 def _date(data: Mapping[str, object], field: str) -> date:
     raw = text(data.get(field), field, max_length=10, required=False)
     if not raw:
@@ -206,12 +288,12 @@ def parse_connection_input(
     method = take(lambda: _auth_method(data), "post")
     name = take(lambda: text(data.get("name"), "name", max_length=100, required=False), "")
     enabled = take(lambda: _bool(data.get("enabled"), "enabled", True), True)
+    authorization_uri, token_url = (without_trailing_slash(authorization_uri),
+                                    without_trailing_slash(token_url))
     urls = {"authorization_uri": authorization_uri, "token_url": token_url,
             "discovery_url": discovery_url}
-    for field, other in (("token_url", token_url), ("discovery_url", discovery_url)):
-        if authorization_uri and other and (
-                mixed := mixed_versions_problem(authorization_uri, other, field)):
-            take.errors[field] = mixed
+    for field, problem in entra_problems({**urls, "client_id": client_id}).items():
+        take.errors.setdefault(field, problem)
     if (previous is not None and not client_secret and authorization_uri and token_url
             and not take.errors.keys() & set(ENDPOINT_FIELDS)
             and (moved := moved_endpoints(previous, urls))):

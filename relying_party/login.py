@@ -9,7 +9,7 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from .connections import organization_problem
+from .connections import LABELS, entra_problems, organization_problem
 from .db import Connection, LoginTransaction, digest
 from .failure import FailureSource, SignInFailed
 from .inputs import url_problem
@@ -46,6 +46,15 @@ def connection_client(rp: AppState, connection_id: str) -> ClientConfig:
                 f"connection {connection_id!r}: {label} names no organization ({alias!r})",
                 admin_hint=f"The connection's {label} {organization_problem(alias)}."),
                 source_of(connection))
+    if problems := entra_problems({
+            "authorization_uri": connection.authorization_uri, "token_url": connection.token_url,
+            "discovery_url": connection.discovery_url or "", "client_id": connection.client_id}):
+        # Stored before the admin form refused these: the user would be stranded at the
+        # provider, on a page this app never hears of.
+        field, problem = next(iter(problems.items()))
+        raise SignInFailed(ConnectionMisconfigured(
+            f"connection {connection_id!r}: {field} {problem}",
+            admin_hint=f"The connection's {LABELS[field]} {problem}."), source_of(connection))
     return client_for_connection(connection)
 
 

@@ -17,6 +17,10 @@ class StateMissing(LoginError):
 
     code = "state_missing"
     default_message = _RETRY
+    default_admin_hint = (
+        "The callback URL was opened without a sign-in's state: a bookmark of it, or a sign-in "
+        "started at the provider (Entra ID's My Apps). Give users the connection's sign-in "
+        "URLs, and make one of them the app registration's home page URL.")
 
 
 class StateUnknown(LoginError):
@@ -24,11 +28,18 @@ class StateUnknown(LoginError):
 
     code = "state_unknown"
     default_message = _RETRY
+    default_admin_hint = (
+        "The sign-in response was used already or never belonged to a sign-in of this app: "
+        "usually the callback page reloaded or reopened from the history; starting again from "
+        "the app works.")
 
 
 class StateExpired(LoginError):
     code = "state_expired"
     default_message = "Your sign-in took too long. Please start again from the app."
+    default_admin_hint = (
+        "The user came back from the provider after the sign-in's time ran out (the login "
+        "timeout); starting again from the app works.")
 
 
 class StateBrowserMismatch(LoginError):
@@ -49,6 +60,10 @@ class StateBrowserMismatch(LoginError):
 class CodeMissing(LoginError):
     code = "code_missing"
     default_message = _RETRY
+    default_admin_hint = (
+        "The provider's response had neither a code nor an error. If every sign-in fails so, "
+        "the provider is not answering the authorization code flow: check the Authorization "
+        "URI.")
 
 
 class ResponseIssuerMismatch(LoginError):
@@ -56,11 +71,18 @@ class ResponseIssuerMismatch(LoginError):
 
     code = "response_issuer_mismatch"
     default_message = "This sign-in response came from an unexpected identity provider."
+    default_admin_hint = (
+        "The sign-in response names another issuer (iss) than the connection's provider: made "
+        "up, or the connection's URLs name another tenant than the one that answered. If every "
+        "sign-in fails so, check that all the connection's URLs name the same tenant.")
 
 
 class UnknownConnection(LoginError):
     code = "unknown_connection"
     default_message = "This sign-in link is not valid. Please contact support."
+    default_admin_hint = (
+        "The sign-in URL names no connection there is (deleted, or mistyped): give users the "
+        "sign-in URLs the admin page shows.")
 
 
 class ConnectionDisabled(LoginError):
@@ -155,6 +177,7 @@ class UnmappedUser(LoginError):
 
     code = "unmapped_user"
     default_message = "Your account could not be matched to a user of this app."
+    default_admin_hint = "The signed-in identity matches no user of this app (see the detail)."
 
 
 class UnlicensedUser(LoginError):
@@ -187,6 +210,10 @@ class CallbackRefused(RequestRefused):
 
     code = "callback_refused"
     default_message = _RETRY
+    default_admin_hint = (
+        "The callback was requested otherwise than a provider's redirect does (see the "
+        "detail): a provider comes back with GET, as this app asks (response_mode=query), so "
+        "this is seldom a user's sign-in; starting again from the app works.")
 
 
 class LaunchRefused(RequestRefused):
@@ -207,3 +234,5 @@ class InternalError(LoginError):
 
     code = "internal_error"
     default_message = "Something went wrong on our side. Please try again later."
+    default_admin_hint = (
+        "An error no check foresaw: the server's log has its traceback under this reference.")

@@ -16,28 +16,38 @@ import re
 from typing import Literal
 from urllib.parse import urlsplit
 
-__all__ = ["EntraEndpoint", "entra_endpoint"]
+__all__ = ["EntraEndpoint", "entra_endpoint", "entra_tenant_guid"]
 
 EntraEndpoint = Literal["authorize", "token", "discovery"]
 
-_TENANT = (r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-           r"|[^/.]+(?:\.[^/.]+)+|common|organizations|consumers)")
+_GUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_TENANT = rf"(?:(?P<guid>{_GUID})|[^/.]+(?:\.[^/.]+)+|common|organizations|consumers)"
 _ENDPOINT = re.compile(
     rf"^/{_TENANT}(?:/oauth2(?P<v2>/v2\.0)?/(?P<endpoint>authorize|token)/?"
     rf"|(?P<v2d>/v2\.0)?/\.well-known/openid-configuration)$", re.IGNORECASE)
 
 
+def _match(url: str) -> re.Match[str] | None:
+    try:
+        return _ENDPOINT.match(urlsplit(url).path)
+    except ValueError:
+        return None
+
+
 def entra_endpoint(url: str, endpoint: EntraEndpoint) -> str | None:
     """``"v1.0"`` or ``"v2.0"`` when ``url`` is that version of Entra's ``endpoint``, else
     None."""
-    try:
-        path = urlsplit(url).path
-    except ValueError:
-        return None
-    match = _ENDPOINT.match(path)
+    match = _match(url)
     if match is None:
         return None
     found = match["endpoint"] or "discovery"
     if found != endpoint:
         return None
     return "v2.0" if match["v2"] or match["v2d"] else "v1.0"
+
+
+def entra_tenant_guid(url: str) -> str | None:
+    """The tenant GUID (lowercased) of an Entra endpoint URL that names its tenant by GUID;
+    None for a domain, an alias or another URL."""
+    match = _match(url)
+    return match["guid"].lower() if match is not None and match["guid"] else None

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 __all__ = [
     "AADSTS_ADMIN_HINTS",
+    "AADSTS_TOKEN_URL_HINTS",
     "AlgNotAllowed",
     "AmbiguousSigningKey",
     "AtHashMismatch",
@@ -57,6 +58,7 @@ __all__ = [
     "UnknownSigningKey",
     "UserinfoFailed",
     "UserinfoSubMismatch",
+    "clock_hint",
     "idp_error_from_body",
     "parse_aadsts",
 ]
@@ -64,6 +66,30 @@ __all__ = [
 _GENERIC = "We could not sign you in. Please try again or contact support."
 _TOKEN = "We could not verify the sign-in response from your identity provider."
 _CONFIG = "Single sign-on is not set up correctly. Please contact support."
+_NOT_OIDC = (
+    "The identity provider's ID token lacks a claim OpenID Connect requires (see the detail): "
+    "check that the connection's URLs are the provider's OpenID Connect endpoints.")
+_ALTERED = (
+    "The ID token does not match what it came with (see the detail): the response was altered "
+    "on its way, or the provider computes it wrongly. Starting again from the app shows which; "
+    "if every sign-in fails so, report it to the identity provider.")
+_NOT_THIS_TENANT = (
+    "If every sign-in fails so, check that the connection's Discovery URL (or, without one, "
+    "its Authorization URI) names the same tenant as its other URLs.")
+
+
+def clock_hint(ahead: float | None = None, leeway: float | None = None) -> str:
+    """What an administrator can do about an ID token dated by another clock. ``ahead``: by
+    about how many seconds the provider's clock is ahead of this server's (negative: behind);
+    ``leeway``: the difference tolerated, in seconds."""
+    by = "differ"
+    if ahead is not None:
+        by = (f"differ by about {abs(ahead):.0f} seconds (the provider's is "
+              f"{'ahead' if ahead > 0 else 'behind'})")
+    tolerated = f"the {leeway:.0f} seconds tolerated" if leeway is not None else "the leeway"
+    return (f"This server's clock and the identity provider's {by}, more than {tolerated}. "
+            "Set this server's clock right and keep it so (synchronise it with NTP); if it is "
+            "right, the provider's clock is wrong.")
 
 
 class LoginError(Exception):
@@ -90,6 +116,9 @@ class IdTokenMalformed(LoginError):
 
     code = "id_token_malformed"
     default_message = _TOKEN
+    default_admin_hint = (
+        "The identity provider's ID token could not be read (see the detail): check that the "
+        "connection's URLs are the provider's OpenID Connect endpoints.")
 
 
 class AlgNotAllowed(LoginError):
@@ -105,6 +134,10 @@ class UnknownSigningKey(LoginError):
 
     code = "unknown_signing_key"
     default_message = _TOKEN
+    default_admin_hint = (
+        "The ID token is signed with a key the provider does not publish (its jwks_uri). "
+        + _NOT_THIS_TENANT + " On Entra ID, an app registration with its own signing key "
+        "publishes it only at jwks_uri?appid=…, which this app does not read.")
 
 
 class AmbiguousSigningKey(LoginError):
@@ -112,11 +145,18 @@ class AmbiguousSigningKey(LoginError):
 
     code = "ambiguous_signing_key"
     default_message = _TOKEN
+    default_admin_hint = (
+        "The ID token names no signing key (kid) and the provider publishes several; this app "
+        "does not guess which. Entra ID always names one: check the connection's Discovery "
+        "URL.")
 
 
 class IdTokenBadSignature(LoginError):
     code = "id_token_bad_signature"
     default_message = _TOKEN
+    default_admin_hint = (
+        "The ID token's signature does not verify with the provider's published key: it was "
+        "altered on its way, or the keys are another provider's. " + _NOT_THIS_TENANT)
 
 
 class IdTokenWrongIssuer(LoginError):
@@ -138,56 +178,74 @@ class IdTokenWrongAudience(LoginError):
 class IdTokenAzpMismatch(LoginError):
     code = "id_token_azp_mismatch"
     default_message = _TOKEN
+    default_admin_hint = (
+        "The ID token was issued to another client (azp) than this connection's: check that "
+        "the connection's Client ID is the app registration's Application (client) ID.")
 
 
 class IdTokenExpired(LoginError):
     code = "id_token_expired"
     default_message = "The sign-in took too long or the clock is off. Please try again."
+    default_admin_hint = (
+        "The ID token was too old when it arrived: a slow sign-in, or, if every sign-in fails "
+        "so, clocks that differ. " + clock_hint())
 
 
 class IdTokenNotYetValid(LoginError):
     code = "id_token_not_yet_valid"
     default_message = "The sign-in response is not valid yet; a clock may be wrong."
+    default_admin_hint = clock_hint()
 
 
 class IdTokenIatMissing(LoginError):
     code = "id_token_iat_missing"
     default_message = _TOKEN
+    default_admin_hint = _NOT_OIDC
 
 
 class IdTokenIatFuture(LoginError):
     code = "id_token_iat_future"
     default_message = "The sign-in response is dated in the future; a clock may be wrong."
+    default_admin_hint = clock_hint()
 
 
 class IdTokenSubMissing(LoginError):
     code = "id_token_sub_missing"
     default_message = _TOKEN
+    default_admin_hint = _NOT_OIDC
 
 
 class NonceMismatch(LoginError):
     code = "nonce_mismatch"
     default_message = "This sign-in response does not belong to your sign-in. Please try again."
+    default_admin_hint = (
+        "The ID token is not this sign-in's (its nonce differs): a response opened again or "
+        "made up; starting again from the app works. If every sign-in fails so, the provider "
+        "does not return the nonce it is sent.")
 
 
 class AtHashMismatch(LoginError):
     code = "at_hash_mismatch"
     default_message = _TOKEN
+    default_admin_hint = _ALTERED
 
 
 class AtHashMissing(LoginError):
     code = "at_hash_missing"
     default_message = _TOKEN
+    default_admin_hint = _ALTERED
 
 
 class CHashMismatch(LoginError):
     code = "c_hash_mismatch"
     default_message = _TOKEN
+    default_admin_hint = _ALTERED
 
 
 class CHashMissing(LoginError):
     code = "c_hash_missing"
     default_message = _TOKEN
+    default_admin_hint = _ALTERED
 
 
 # --- Provider endpoints ----------------------------------------------------------------------
@@ -210,11 +268,19 @@ class DiscoveryIssuerMismatch(LoginError):
 class JwksUnavailable(LoginError):
     code = "jwks_unavailable"
     default_message = "Your identity provider could not be reached. Please try again later."
+    default_admin_hint = (
+        "The provider's signing keys (the discovery document's jwks_uri) could not be fetched "
+        "from this server (see the detail): check that this server reaches the provider's host "
+        "(DNS, firewall, proxy, TLS certificates).")
 
 
 class IdpUnreachable(LoginError):
     code = "idp_unreachable"
     default_message = "Your identity provider could not be reached. Please try again later."
+    default_admin_hint = (
+        "This server could not reach the identity provider (see the detail for which URL): "
+        "check the connection's URLs, and that this server reaches the provider's host (DNS, "
+        "firewall, proxy, TLS certificates).")
 
     def __init__(self, detail: str = "", *, endpoint: str = "") -> None:
         super().__init__(detail)
@@ -224,6 +290,10 @@ class IdpUnreachable(LoginError):
 class IdpTimeout(IdpUnreachable):
     code = "idp_timeout"
     default_message = "Your identity provider took too long to answer. Please try again later."
+    default_admin_hint = (
+        "The identity provider took too long to answer this server (see the detail for which "
+        "URL). Once in a while it is the provider; if it persists, check the network route "
+        "(firewall, proxy) from this server to the provider's host.")
 
 
 class TokenEndpointError(LoginError):
@@ -231,11 +301,19 @@ class TokenEndpointError(LoginError):
 
     code = "token_endpoint_error"
     default_message = _GENERIC
+    default_admin_hint = (
+        "The Token URL answered, but with neither tokens nor an OAuth error (see the detail): "
+        "check that it is the provider's token endpoint (on Entra ID, the Authorization URI "
+        "with 'authorize' replaced by 'token').")
 
 
 class UserinfoFailed(LoginError):
     code = "userinfo_failed"
     default_message = _GENERIC
+    default_admin_hint = (
+        "The provider's UserInfo endpoint (from the discovery document) refused this sign-in's "
+        "access token or failed (see the detail). On Entra ID, check that the app registration "
+        "may sign users in (the openid permission, consented).")
 
 
 class UserinfoSubMismatch(LoginError):
@@ -243,6 +321,8 @@ class UserinfoSubMismatch(LoginError):
 
     code = "userinfo_sub_mismatch"
     default_message = _TOKEN
+    default_admin_hint = (
+        "The UserInfo endpoint named another user than the ID token. " + _NOT_THIS_TENANT)
 
 
 # --- OAuth / Entra errors returned by the provider -------------------------------------------
@@ -269,6 +349,17 @@ AADSTS_ADMIN_HINTS: Mapping[int, str] = {
     54005: "The authorization code was already redeemed; the sign-in was probably replayed.",
     70008: "The authorization code expired before it was redeemed.",
 }
+
+_SAME_TENANT = ("Use the Authorization URI with 'authorize' replaced by 'token': the code is "
+                "redeemed in the tenant that issued it.")
+AADSTS_TOKEN_URL_HINTS: Mapping[int, str] = {
+    700016: "The Client ID is not known in the Token URL's tenant, though the Authorization "
+    "URI's tenant signed the user in to it: the Token URL names another tenant. " + _SAME_TENANT,
+    90002: "The tenant in the Token URL does not exist, though the Authorization URI's tenant "
+    "signed the user in. " + _SAME_TENANT,
+}
+"""Hints for codes the token endpoint answers with whose cause is then the Token URL, where
+:data:`AADSTS_ADMIN_HINTS` has the one for the authorization endpoint's answer."""
 
 _USER_MESSAGES: Mapping[str, str] = {
     "access_denied": "Sign-in was cancelled or access was denied.",
@@ -297,10 +388,15 @@ def parse_aadsts(description: str | None) -> int | None:
 
 
 class IdpError(LoginError):
-    """The provider answered with an OAuth error (authorization redirect or token endpoint)."""
+    """The provider answered with an OAuth error (authorization redirect or token endpoint).
+    ``status_code`` is the token endpoint's HTTP status, None for the authorization redirect."""
 
     code = "idp_error"
     default_message = _GENERIC
+    default_admin_hint = (
+        "The identity provider refused the sign-in (see the detail for its error). On Entra "
+        "ID, its sign-in logs say more about the attempt, and the AADSTS code, when there is "
+        "one, is explained at login.microsoftonline.com/error.")
 
     def __init__(
         self,
@@ -316,7 +412,9 @@ class IdpError(LoginError):
         self.aadsts = aadsts if aadsts is not None else parse_aadsts(error_description)
         self.status_code = status_code
         self.error_uri = error_uri
-        hint = AADSTS_ADMIN_HINTS.get(self.aadsts) if self.aadsts is not None else None
+        hints = AADSTS_ADMIN_HINTS if status_code is None else {
+            **AADSTS_ADMIN_HINTS, **AADSTS_TOKEN_URL_HINTS}
+        hint = hints.get(self.aadsts) if self.aadsts is not None else None
         message = _USER_MESSAGES_BY_AADSTS.get(self.aadsts or 0) or _USER_MESSAGES.get(error)
         if self.aadsts is not None:
             message = f"{message or self.default_message} (Error code AADSTS{self.aadsts}.)"

@@ -31,6 +31,7 @@ from .errors import (
     IdTokenWrongAudience,
     IdTokenWrongIssuer,
     NonceMismatch,
+    clock_hint,
 )
 
 if TYPE_CHECKING:
@@ -133,10 +134,16 @@ def check_exp(claims: Mapping[str, Any], ctx: TokenContext) -> None:
         raise IdTokenExpired(f"expired at {exp:.0f}, now {ctx.now.timestamp():.0f}")
 
 
+def _clock_hint(provider_now: float, ctx: TokenContext) -> str:
+    """The clocks' difference, from a claim the provider set to its own present."""
+    return clock_hint(provider_now - ctx.now.timestamp(), ctx.leeway.total_seconds())
+
+
 def check_nbf(claims: Mapping[str, Any], ctx: TokenContext) -> None:
     nbf = _number(claims, "nbf")
     if nbf is not None and ctx.now.timestamp() + ctx.leeway.total_seconds() < nbf:
-        raise IdTokenNotYetValid(f"not before {nbf:.0f}, now {ctx.now.timestamp():.0f}")
+        raise IdTokenNotYetValid(f"not before {nbf:.0f}, now {ctx.now.timestamp():.0f}",
+                                 admin_hint=_clock_hint(nbf, ctx))
 
 
 def check_iat(claims: Mapping[str, Any], ctx: TokenContext) -> None:
@@ -144,7 +151,8 @@ def check_iat(claims: Mapping[str, Any], ctx: TokenContext) -> None:
     if iat is None:
         raise IdTokenIatMissing("iat claim missing")
     if iat > ctx.now.timestamp() + ctx.leeway.total_seconds():
-        raise IdTokenIatFuture(f"issued at {iat:.0f}, now {ctx.now.timestamp():.0f}")
+        raise IdTokenIatFuture(f"issued at {iat:.0f}, now {ctx.now.timestamp():.0f}",
+                               admin_hint=_clock_hint(iat, ctx))
 
 
 def check_sub(claims: Mapping[str, Any], ctx: TokenContext) -> None:

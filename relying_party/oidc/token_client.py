@@ -19,6 +19,7 @@ from urllib.parse import quote_plus
 
 import httpx
 
+from ..inputs import escape_invisible
 from ._http import DEFAULT_TIMEOUT, json_object, send
 from .errors import TokenEndpointError, idp_error_from_body
 
@@ -148,4 +149,29 @@ async def exchange_code(
         headers=request.headers,
         data=request.form,
     )
+    if 300 <= response.status_code < 400:
+        raise _redirected(response)
     return parse_token_response(response.status_code, json_object(response))
+
+
+_MAX_LOCATION_SHOWN = 300
+
+
+def _redirected(response: httpx.Response) -> TokenEndpointError:
+    """A token endpoint's redirect, for the administrator to act on: it is never followed, as
+    following it would send the code and the client secret to an address nobody entered."""
+    location = response.headers.get("location", "")
+    try:
+        target = str(response.request.url.join(location)) if location else ""
+    except (httpx.InvalidURL, ValueError):
+        target = location
+    if len(target) > _MAX_LOCATION_SHOWN:
+        target = target[:_MAX_LOCATION_SHOWN] + "…"
+    answered = f"token endpoint answered HTTP {response.status_code}"
+    if not target:
+        return TokenEndpointError(f"{answered} without a Location")
+    return TokenEndpointError(f"{answered}, a redirect to {target!r}", admin_hint=(
+        f"The Token URL redirects to {escape_invisible(target)}, and this app does not follow "
+        "a redirect with the client secret. If that is the provider's token endpoint, enter "
+        "that URL as the Token URL; if the Token URL is not the token endpoint at all (a "
+        "sign-in page redirects so), enter the token endpoint."))

@@ -132,6 +132,8 @@ class Faults:
     hs256_with_public_key: bool = False
     token_error: tuple[int, dict[str, Any]] | None = None
     token_raw: tuple[int, bytes] | None = None
+    token_redirect: str | None = None
+    """A ``Location`` the token endpoint answers a 307 with."""
     token_members: list[tuple[str, Any]] = field(default_factory=list)
     """Members written after a successful token response's own, as given: a name may repeat
     one of them (:data:`SAME`: with the value it has there)."""
@@ -351,6 +353,8 @@ class FakeOp:
         if self.faults.token_raw is not None:
             status, raw = self.faults.token_raw
             return Response(raw, status_code=status, media_type="text/html")
+        if self.faults.token_redirect is not None:
+            return Response(status_code=307, headers={"location": self.faults.token_redirect})
         if self.faults.token_error is not None:
             status, body = self.faults.token_error
             return JSONResponse(body, status_code=status)

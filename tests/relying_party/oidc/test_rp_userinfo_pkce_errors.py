@@ -165,7 +165,8 @@ def test_client_secret_errors_tell_the_user_sso_is_misconfigured(aadsts: int) ->
 
 def test_login_error_defaults_and_overrides() -> None:
     error = errors.IdTokenExpired("exp 1 < now 2")
-    assert error.detail == "exp 1 < now 2" and error.message and error.admin_hint is None
+    assert error.detail == "exp 1 < now 2" and error.message
+    assert error.admin_hint == errors.IdTokenExpired.default_admin_hint
     assert str(error) == "id_token_expired: exp 1 < now 2"
     custom = errors.DiscoveryFailed("x", message="Custom.", admin_hint="Fix it.")
     assert (custom.message, custom.admin_hint) == ("Custom.", "Fix it.")
