@@ -432,17 +432,19 @@ def test_back_channel_is_sent_before_the_logout_answers(browser: AppClient,
     assert len(receiver.hits) == 1
 
 
-def test_a_hint_ends_its_session_without_the_cookie(idp: Starlette, receiver: Receiver) -> None:
+def test_a_hint_without_the_browsers_cookie_ends_nothing(idp: Starlette,
+                                                         receiver: Receiver) -> None:
+    """Entra signs out the browser that arrives at the endpoint (its cookies): an app's
+    server calling the endpoint with the ID token, even one still valid, ends no session."""
     with AppClient(idp, follow_redirects=False) as first:
         token = sign_in_rp(first)["id_token"]
         with AppClient(idp, follow_redirects=False) as server_side:
-            response = server_side.get(LOGOUT["2.0"], params={
+            server_side.get(LOGOUT["2.0"], params={
                 "id_token_hint": token, "post_logout_redirect_uri": SIGNED_OUT})
-            assert response.status_code == 200  # iframes to load first
-        assert len(receiver.tokens("/auth/backchannel-logout")) == 1
+        assert receiver.hits == []
         values = redirect_params(first.get(paths(TENANT, "2.0")["authorize"],
                                            params=auth_params(prompt="none")))
-        assert values["error"] == "login_required"
+        assert "code" in values
 
 
 def test_the_apps_answer_is_recorded(browser: AppClient, receiver: Receiver) -> None:
