@@ -120,7 +120,7 @@ async def logout(request: Request) -> Response:
     base = base_url(request)
     frames = state.notifier.frontchannel(base, sessions, "logout")
     await state.notifier.sessions_ended(base, sessions, "logout")
-    target = _post_logout_target(state, client_id, sessions, params)
+    target = _post_logout_target(state, client_id, sessions, params) if sessions else None
     html = templates.get_template("signin/signed_out.html").render(
         frames=frames, target=target)
     if target is not None and not frames:

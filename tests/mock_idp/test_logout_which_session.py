@@ -15,6 +15,7 @@ from asgi_client import AppClient
 from idp_testkit import (
     ALICE,
     BOB,
+    CLIENT_ID,
     TENANT,
     auth_params,
     claims,
@@ -146,3 +147,21 @@ def test_a_logout_hint_without_the_browsers_cookies_ends_nothing(idp: Starlette,
         assert "var target = null" in response.text
     assert frontchannel(browser) == []
     assert signed_in_as(browser) == ALICE
+
+
+@pytest.mark.parametrize("version", ["2.0", "1.0"])
+@pytest.mark.parametrize("client_id", [CLIENT_ID, None])
+def test_with_no_session_the_browser_stays_on_the_signed_out_page(
+    browser: AppClient, version: str, client_id: str | None
+) -> None:
+    """The MSAL.js logout doc's conditions for the redirect include "the user has an active
+    session with the identity provider"; with ``client_id`` as without it."""
+    params = {"post_logout_redirect_uri": SIGNED_OUT, "state": "z",
+              **({"client_id": client_id} if client_id else {})}
+    response = browser.get(LOGOUT[version], params=params)
+    assert response.status_code == 200 and "location" not in response.headers
+    assert ids.SIGNED_OUT_HEADING in response.text and "var target = null" in response.text
+    get_code(browser)
+    signed_in = browser.get(LOGOUT[version], params=params)
+    assert signed_in.status_code == 200  # the front-channel iframe first, then the app
+    assert f'var target = "{SIGNED_OUT}?state=z"' in signed_in.text
