@@ -109,7 +109,11 @@ async def logout(request: Request) -> Response:
     if hint is not None and params.get("client_id") and params["client_id"].lower() != str(
         hint.get("aud", "")
     ).lower():
-        return error_page(request, EntraError(90014, {"name": "client_id"}))
+        # Entra's answer to this is not known: the code stays the one the mock has always
+        # given (AADSTS90014, a malformed field), the text is the mock's own and names the field.
+        return error_page(request, EntraError(90014, {"aud": hint.get("aud", "")}, text=(
+            "The 'client_id' in the request does not match the audience of the "
+            "'id_token_hint' ('{aud}').")))
     named = _Named(hint=hint, picked=chosen,
                    user=_logout_hint_user(params.get("logout_hint")))
     sessions = _sessions_to_end(request, state, named, tenant.id if tenant else None)

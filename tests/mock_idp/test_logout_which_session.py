@@ -165,3 +165,15 @@ def test_with_no_session_the_browser_stays_on_the_signed_out_page(
     signed_in = browser.get(LOGOUT[version], params=params)
     assert signed_in.status_code == 200  # the front-channel iframe first, then the app
     assert f'var target = "{SIGNED_OUT}?state=z"' in signed_in.text
+
+
+def test_a_client_id_not_the_hints_audience_is_named_in_the_error(browser: AppClient) -> None:
+    token = redeem(browser, get_code(browser)).json()["id_token"]
+    other = "11111111-2222-4333-8444-555555555555"
+    response = browser.get(LOGOUT["2.0"], params={"id_token_hint": token, "client_id": other})
+    assert response.status_code == 400
+    assert (f"AADSTS90014: The &#39;client_id&#39; in the request does not match the audience "
+            f"of the &#39;id_token_hint&#39; (&#39;{CLIENT_ID}&#39;)." in response.text)
+    assert "is missing" not in response.text
+    assert signed_in_as(browser) == ALICE
+
