@@ -329,17 +329,17 @@ class EntraError(Exception):
     error: str | None = None
     status: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    text: str | None = None
+    """The message instead of the catalogue's, where no Entra wording for the case is known."""
 
     def __post_init__(self) -> None:
         super().__init__(self.description_head)
 
     @property
     def entry(self) -> AadstsCode:
-        return CATALOGUE.get(
-            self.code,
-            AadstsCode(self.code, self.error or "invalid_request", self.status or 400,
-                       "An error occurred ({code}).".replace("{code}", str(self.code))),
-        )
+        fallback = AadstsCode(self.code, self.error or "invalid_request", self.status or 400,
+                              f"An error occurred ({self.code}).")
+        return CATALOGUE.get(self.code, fallback)
 
     @property
     def error_value(self) -> str:
@@ -351,7 +351,7 @@ class EntraError(Exception):
 
     @property
     def message(self) -> str:
-        return self.entry.message.format_map(_SafeFormat(
+        return (self.text or self.entry.message).format_map(_SafeFormat(
             {**DEFAULT_PARAMS.get(self.code, {}), **self.params}))
 
     @property

@@ -252,6 +252,10 @@ async def sign_out_targets(rp: AppState, session: Session | None) -> tuple[str, 
 def end_session_url(
     metadata: ProviderMetadata, *, client: ClientConfig, id_token: str, redirect: str, state: str
 ) -> str | None:
+    """The provider's end-session URL for this sign-out. With the ID token's ``login_hint``
+    claim (an optional claim the app registration asks for), ``logout_hint`` names the account,
+    so Entra signs it out without asking "Pick an account" (Microsoft's support article on
+    signing out without the user selection prompt; MSAL.js sends it the same way)."""
     if not metadata.end_session_endpoint:
         return None
     params: dict[str, Any] = {
@@ -260,6 +264,12 @@ def end_session_url(
         "state": state,
         "client_id": client.client_id,
     }
+    try:
+        login_hint = jwt.decode(id_token, options={"verify_signature": False}).get("login_hint")
+    except InvalidTokenError:  # validated at sign-in; a stored value that is not is no hint
+        login_hint = None
+    if isinstance(login_hint, str) and login_hint:
+        params["logout_hint"] = login_hint
     try:
         return str(httpx.URL(metadata.end_session_endpoint).copy_merge_params(params))
     except (httpx.InvalidURL, ValueError):

@@ -5,14 +5,19 @@ page, back-channel logout tokens, platform ``user.logout`` events), then the bro
 app's ``post_logout_redirect_uri`` when it matches one of the app's registered redirect URIs, or
 stays on the "You signed out of your account" page.
 
-Which session ends: the one ``id_token_hint`` names, else the browser's only account; with
-several accounts signed in, "Pick an account" asks which one (as Entra does), and the other
-accounts stay signed in.
+Which session ends: only one of the browser that arrives (its cookies), as on Entra, which
+clears the cookies of that browser: the one ``id_token_hint`` (or ``logout_hint``) names, else
+the browser's only account; with several accounts signed in, "Pick an account" asks which one
+(as Entra does), and the other accounts stay signed in. A hint naming an account that is not
+signed in in this browser ends no other: "Pick an account" asks when accounts remain
+(RP-Initiated Logout 1.0 §2), else nothing ends. The browser goes back to the app only when a
+session ended (the MSAL.js logout doc's "the user has an active session").
 """
 
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -104,10 +109,14 @@ async def logout(request: Request) -> Response:
     if hint is not None and params.get("client_id") and params["client_id"].lower() != str(
         hint.get("aud", "")
     ).lower():
-        return error_page(request, EntraError(90014, {"name": "client_id"}))
-    if chosen is None:
-        chosen = _logout_hint_user(params.get("logout_hint"))
-    sessions = _sessions_to_end(request, state, hint, chosen, tenant.id if tenant else None)
+        # Entra's answer to this is not known: the code stays the one the mock has always
+        # given (AADSTS90014, a malformed field), the text is the mock's own and names the field.
+        return error_page(request, EntraError(90014, {"aud": hint.get("aud", "")}, text=(
+            "The 'client_id' in the request does not match the audience of the "
+            "'id_token_hint' ('{aud}').")))
+    named = _Named(hint=hint, picked=chosen,
+                   user=_logout_hint_user(params.get("logout_hint")))
+    sessions = _sessions_to_end(request, state, named, tenant.id if tenant else None)
     if sessions is None:
         return _pick_account(request, state, params, tenant.id if tenant else None)
     for session in sessions:
@@ -115,7 +124,7 @@ async def logout(request: Request) -> Response:
     base = base_url(request)
     frames = state.notifier.frontchannel(base, sessions, "logout")
     await state.notifier.sessions_ended(base, sessions, "logout")
-    target = _post_logout_target(state, client_id, sessions, params)
+    target = _post_logout_target(state, client_id, sessions, params) if sessions else None
     html = templates.get_template("signin/signed_out.html").render(
         frames=frames, target=target)
     if target is not None and not frames:
@@ -129,25 +138,42 @@ async def logout(request: Request) -> Response:
     return response
 
 
-def _sessions_to_end(request: Request, state: IdpState, hint: dict[str, Any] | None,
-                     chosen: str | None, tenant_id: str | None) -> list[Session] | None:
-    """The sessions this sign-out ends; ``None`` when the user must pick an account."""
-    if hint is not None and (hinted := state.store.sessions.get(str(hint.get("sid", "")))):
-        if hinted.active and cookies.session_is_valid(state, hinted):
-            return [hinted]
+@dataclass(frozen=True)
+class _Named:
+    """Who a sign-out names: the ``id_token_hint``'s claims, the account picked on "Pick an
+    account" (``""`` for none), the user object id in ``logout_hint``."""
+
+    hint: dict[str, Any] | None = None
+    picked: str | None = None
+    user: str | None = None
+
+
+def _sessions_to_end(request: Request, state: IdpState, named: _Named,
+                     tenant_id: str | None) -> list[Session] | None:
+    """The sessions this sign-out ends, all of them named by this browser's cookies; ``None``
+    when the user must pick an account. The picked account comes first (the picker may have
+    been shown because a hint named no one here), then ``id_token_hint``'s session, then
+    ``logout_hint``'s user; one of them naming no account of this browser ends no other."""
+    ids = cookies.session_ids(request)
     signed_in = cookies.accounts(request, state, tenant_id)
-    picked = [a.session for a in signed_in if a.user.id == chosen]
-    if chosen is not None and (picked or chosen == ""):
-        return picked
-    if len(signed_in) > 1:
+    if named.picked is not None or (named.hint is None and named.user is not None):
+        user = named.picked if named.picked is not None else named.user
+        found = [a.session for a in signed_in if a.user.id == user]
+    elif named.hint is not None:
+        sid = str(named.hint.get("sid", ""))
+        hinted = state.store.sessions.get(sid) if sid in ids else None
+        found = [hinted] if hinted is not None and hinted.active else []
+    elif len(signed_in) > 1:
         return None
-    found = [a.session for a in signed_in]
-    for sid in cookies.session_ids(request):
-        session = state.store.sessions.get(sid)
-        if session is not None and session.active and session not in found and (
-                tenant_id is None or session.tenant_id == tenant_id):
-            found.append(session)
-    return found
+    else:
+        found = [a.session for a in signed_in]
+        for sid in ids:
+            session = state.store.sessions.get(sid)
+            if session is not None and session.active and session not in found and (
+                    tenant_id is None or session.tenant_id == tenant_id):
+                found.append(session)
+        return found
+    return found or (None if signed_in else [])
 
 
 def _logout_hint_user(hint: str | None) -> str | None:

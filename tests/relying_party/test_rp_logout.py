@@ -290,6 +290,7 @@ def test_rp_initiated_logout(rp: RpHarness) -> None:
     assert params["id_token_hint"] == id_token
     assert params["post_logout_redirect_uri"] == "http://testserver/signed-out"
     assert params["client_id"] == CLIENT_ID
+    assert "logout_hint" not in params  # the ID token has no login_hint claim
     assert len(params["state"]) >= 43
     # the local session ended before the browser left
     assert_signed_out_and_sso_runs_again(rp)
@@ -303,6 +304,16 @@ def test_rp_initiated_logout(rp: RpHarness) -> None:
         page = rp.client.get("/signed-out", params=query)
         assert page.status_code == 200
         assert 'id="signed-out-unconfirmed"' in page.text
+
+
+def test_rp_initiated_logout_names_the_account_by_the_login_hint_claim(rp: RpHarness) -> None:
+    """Entra asks "Pick an account" on sign-out unless ``logout_hint`` carries the ID token's
+    ``login_hint`` claim."""
+    rp.add_connection()
+    rp.op.faults.claims["login_hint"] = "O.aGludA"
+    rp.sign_in()
+    params = parse_qs(urlsplit(rp.logout().headers["location"]).query)
+    assert params["logout_hint"] == ["O.aGludA"]
 
 
 def test_logout_by_get_only_asks_to_confirm(rp: RpHarness) -> None:
