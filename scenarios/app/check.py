@@ -38,6 +38,7 @@ from scenarios.app.failure_probe import (
     page_says,
     probe_failure_page,
 )
+from scenarios.app.process import OUTPUT_TAIL_LINES, with_output
 from scenarios.app.profile import AppProfile
 from scenarios.app.servers import AppStartError
 from scenarios.app.validation import ProfileError
@@ -76,8 +77,23 @@ class _Report:
     problems come before, as they are (``app.env.OIDC_CLIENT_SECRET: unknown ...`` is a key's
     name, not a value). What a command printed before it failed comes masked from
     :class:`~scenarios.app.servers.AppServer`."""
+    app_output: Callable[[], str] | None = None
+    """What an app started by its command printed last (its traceback behind an "HTTP 500"):
+    given once, with the finding that follows the first 5xx it answered."""
+    app_base: str = ""
+    _server_error: bool = False
+
+    def watch(self, response: httpx.Response) -> None:
+        """An event hook of the probes' client: note a 5xx from the app."""
+        if response.status_code >= 500 and self.app_base and \
+                host_of(str(response.url)) == host_of(self.app_base):
+            self._server_error = True
 
     def add(self, level: Level, text: str) -> None:
+        if self._server_error and self.app_output is not None:
+            text = with_output(text, self.app_output())
+            self.app_output = None  # once per check
+        self._server_error = False
         if self.hide is not None:
             text = masked_text(text, self.hide) or ""
         finding = Finding(level, text)
@@ -274,6 +290,9 @@ def check_profile(path: Path, *, out: TextIO) -> int:
             return 1
         app = stack.app
         report.hide = value_mask(known_values(stack))
+        report.app_base = app.base_url
+        if profile.app.mode == "command":
+            report.app_output = lambda: stack.app_output(OUTPUT_TAIL_LINES)
         how = {"asgi": "served in-process", "command": "started by its command",
                "running": "already running"}[profile.app.mode]
         report.add("ok", f"the app answers at {app.base_url} ({how})")
@@ -284,7 +303,8 @@ def check_profile(path: Path, *, out: TextIO) -> int:
         except CallError as exc:
             report.add("PROBLEM", str(exc))
             return 1
-        with httpx.Client(timeout=10, verify=False) as http:
+        with httpx.Client(timeout=10, verify=False,
+                          event_hooks={"response": [report.watch]}) as http:
             registered = {app.url(u) for u in profile.provider.redirect_uris}
             targets = [(f"sign-in URL {u.name!r}", app.url(u.url)) for u in profile.sign_in.urls]
             targets += [(f"protected URL {u}", app.url(u)) for u in profile.sign_in.protected_urls]
