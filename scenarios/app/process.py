@@ -110,7 +110,11 @@ class AppProcess:
         return "\n".join(text.splitlines()[-lines:])
 
     def running(self) -> bool:
-        return self.process.poll() is None
+        return self.exit_code() is None
+
+    def exit_code(self) -> int | None:
+        """The command's exit code once it has exited, else ``None``."""
+        return self.process.poll()
 
     def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
         """SIGTERM the process group, SIGKILL what is left after ``grace`` seconds."""
