@@ -32,11 +32,14 @@ from mock_idp.platform.installations import InstallationRegistry, TenantRef
 from mock_idp.protocol.tenants import ORGANIZATIONS
 from scenarios.app.calls import CallError
 from scenarios.app.failure_probe import (
+    LOOPBACK,
     MAX_APP_REDIRECTS,
     Level,
     host_of,
+    origin_of,
     page_says,
     probe_failure_page,
+    same_server,
 )
 from scenarios.app.process import OUTPUT_TAIL_LINES, with_output
 from scenarios.app.profile import AppProfile
@@ -134,7 +137,7 @@ def _follow_to_provider(http: httpx.Client, url: str, app_base: str
 
 def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *, app_base: str,
                    idp_base: str, client_id: str, redirect_uris: set[str], spa: bool,
-                   audience: str) -> str | None:
+                   audience: str, picks_port: bool) -> str | None:
     """Check one sign-in URL; the authorization request it sends the browser to when it is
     right, else ``None``."""
     what, left_to, on_page = _follow_to_provider(http, url, app_base)
@@ -181,7 +184,25 @@ def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *,
         return None
     report.add("ok", f"{label} starts the sign-in at the mock provider (client id and redirect "
                "URI as registered)")
+    if not same_server(used_redirect, app_base):
+        _redirect_elsewhere(report, label, used_redirect, app_base, picks_port)
     return left_to
+
+
+def _redirect_elsewhere(report: _Report, label: str, redirect_uri: str, app_base: str,
+                        picks_port: bool) -> None:
+    """The redirect URI is on another server than the app under test: a proxy in front of
+    it, or (on this machine, on another port than the one the harness gave the app) another
+    server altogether, which gets the provider's answers instead."""
+    said = (f"{label}: the redirect URI {redirect_uri} is not on the app under test "
+            f"({app_base}), so {origin_of(redirect_uri)} gets the provider's answers")
+    hosts = {urlsplit(redirect_uri).hostname, urlsplit(app_base).hostname}
+    if picks_port and hosts <= LOOPBACK:
+        report.add("PROBLEM", f"{said}, not the app the harness started on port "
+                   f"{urlsplit(app_base).port}: write the redirect URI with {{base_url}} in "
+                   "[provider] redirect_uris")
+    else:
+        report.add("note", f"{said}: right only if it passes them on to the app (a proxy)")
 
 
 def _check_me(report: _Report, http: httpx.Client, url: str) -> None:
@@ -312,7 +333,8 @@ def check_profile(path: Path, *, out: TextIO) -> int:
                                       idp_base=stack.idp.base_url, client_id=stack.client_id,
                                       redirect_uris=registered,
                                       spa=profile.provider.platform == "spa",
-                                      audience=profile.provider.sign_in_audience)
+                                      audience=profile.provider.sign_in_audience,
+                                      picks_port=profile.app.picks_port)
                        for label, url in targets]
             if profile.signed_in.me_url:
                 _check_me(report, http, app.url(profile.signed_in.me_url))
