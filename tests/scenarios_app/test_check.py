@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sample_apps import tiny_profile
+from sample_apps import failing_profile, tiny_profile
 from sample_apps.partner_rp import partner_profile
 from scenarios_runner.page_server import Pages, serving
 
@@ -312,57 +312,17 @@ def test_a_command_that_is_never_given_its_port_is_told_so(tmp_path: Path) -> No
         "[app.env]), or give [app] base_url the app's own port"), lines
 
 
-BROKEN_APP = """\
-import os
-import sys
-from http.server import BaseHTTPRequestHandler, HTTPServer
-
-
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        if self.path == "/":
-            self.send_response(200)
-            self.end_headers()
-            return
-        print(f"Traceback for {self.path}: ValueError: no-authority-marker", file=sys.stderr)
-        print(os.environ["OIDC_CLIENT_SECRET"], file=sys.stderr, flush=True)
-        self.send_response(500)
-        self.end_headers()
-        self.wfile.write(b"<h1>Internal Server Error</h1>")
-
-    def log_message(self, *args):
-        pass
-
-
-HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
-"""
-
-
 def test_an_app_that_answers_500_has_its_output_shown_once(tmp_path: Path) -> None:
     """The app printed why it failed (a library's ValueError, say): the check shows its last
     lines with the first 5xx, not only "HTTP 500"."""
-    (tmp_path / "broken.py").write_text(BROKEN_APP, encoding="utf-8")
-    path = tmp_path / "broken.toml"
-    path.write_text(f"""\
-[app]
-command = ["{sys.executable}", "broken.py", "{{port}}"]
-cwd = "{tmp_path}"
-[app.env]
-OIDC_CLIENT_SECRET = "{{client_secret}}"
-[provider]
-redirect_uris = "{{base_url}}/cb"
-[sign_in]
-urls = {{ login = "/login" }}
-[signed_in]
-me_url = "/me"
-""", encoding="utf-8")
+    path = failing_profile(tmp_path, "500")
     code, lines = _check(path)
     assert code == 1
     text = "\n".join(lines)
     start = next(i for i, line in enumerate(lines) if "sign-in URL 'login'" in line)
     assert lines[start].endswith("answered HTTP 500: 'Internal Server Error'"), lines
     assert lines[start + 1] == "--- the app's output (last lines) ---", lines
-    assert lines[start + 2] == "Traceback for /login: ValueError: no-authority-marker", lines
+    assert lines[start + 2] == "fatal: cannot serve /login", lines
     assert lines[start + 3] == "[redacted]", lines  # masked as a start failure's output
     assert text.count("--- the app's output (last lines) ---") == 1, text
     assert any(line.startswith("PROBLEM  me_url") and "answers HTTP 500" in line

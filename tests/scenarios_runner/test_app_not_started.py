@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import io
-import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sample_apps import failing_profile
 
 from scenarios import Registry, Scenario, ScenarioContext
 from scenarios.app.process import AppStartError
@@ -140,46 +140,10 @@ def test_what_the_app_printed_is_kept_for_a_scenario_that_did_not_pass(tmp_path:
     assert f'<a href="{failed.app_log}">' in html
 
 
-EXITING_APP = """\
-import os
-import sys
-from http.server import BaseHTTPRequestHandler, HTTPServer
-
-
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        if self.path == "/ready":
-            self.send_response(200)
-            self.end_headers()
-            return
-        print(f"fatal: cannot serve {self.path}", file=sys.stderr, flush=True)
-        os._exit(3)
-
-    def log_message(self, *args):
-        pass
-
-
-HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
-"""
-
-
 def test_an_app_that_exits_during_a_scenario_is_named_first(tmp_path: Path) -> None:
     """The app's command exits on its first request: the scenario's message starts with that
     and the app's last lines, not with what the browser met afterwards."""
-    (tmp_path / "exiting.py").write_text(EXITING_APP, encoding="utf-8")
-    profile = tmp_path / "exiting.toml"
-    profile.write_text(f"""\
-[app]
-command = ["{sys.executable}", "exiting.py", "{{port}}"]
-cwd = "{tmp_path}"
-ready_url = "/ready"
-[provider]
-redirect_uris = "{{base_url}}/cb"
-[sign_in]
-urls = {{ login = "/login" }}
-[signed_in]
-me_url = "/me"
-""", encoding="utf-8")
+    profile = failing_profile(tmp_path, "exit")
     summary = run(RunOptions(app=str(profile), only=("auto-login.first-login",), trace="off",
                              report_dir=tmp_path / "report"), out=io.StringIO())
     [result] = summary.results
@@ -189,4 +153,5 @@ me_url = "/me"
         "the app's process exited with code 3 during the scenario\n"
         "--- the app's output (last lines) ---\n"
         "fatal: cannot serve /login\n"
+        "[redacted]\n"
         "--- what the scenario saw then ---\n"), message
