@@ -12,7 +12,8 @@ An app the profile starts as a command prints to its own output instead (a trace
 an "HTTP 500", say). For each scenario that did not pass, :func:`keep_app_output` keeps what
 it printed, masked the same way, in ``logs/app-<scenario id>.log``, linked from the scenario
 in the report; for an app that never started, :func:`keep_printed` keeps what it printed
-before it gave up.
+before it gave up. An app whose command exited while a scenario ran is named first in the
+scenario's message, with its last lines (:func:`exited_during`).
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from scenarios.app.process import OUTPUT_TAIL_LINES, with_output
 from scenarios.protocol_view.tokens import mask_text, value_mask
 
-__all__ = ["APP_OUTPUT_LINES", "LOGGERS", "AppOutput", "captured", "keep_app_output",
-           "keep_printed", "log_dir", "written"]
+__all__ = ["APP_OUTPUT_LINES", "LOGGERS", "AppOutput", "AppProcessState", "captured",
+           "exited_during", "keep_app_output", "keep_printed", "log_dir", "written"]
 
 LOGGERS = ("relying_party", "mock_idp")
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -43,6 +45,28 @@ class AppOutput(Protocol):
         """The last ``lines`` lines the app printed; ``""`` for an app that prints nowhere
         the harness reads (one served in-process logs to the worker's file)."""
         ...
+
+
+@runtime_checkable
+class AppProcessState(AppOutput, Protocol):
+    """A scenario's environment whose app the harness started as a command (a
+    :class:`~scenarios.live.LiveStack`)."""
+
+    def app_exit_code(self) -> int | None:
+        """The command's exit code once it has exited; ``None`` while it runs (or for an
+        app the harness did not start)."""
+        ...
+
+
+def exited_during(env: object) -> str | None:
+    """When the app's command has exited, the news of it and what the app printed last, to
+    put before the scenario's failure (a page that never loaded, a timeout), which would not
+    say why; else ``None``. Read while the scenario's environment stands: its teardown stops
+    the app, which then looks exited too."""
+    if not isinstance(env, AppProcessState) or (code := env.app_exit_code()) is None:
+        return None
+    return with_output(f"the app's process exited with code {code} during the scenario",
+                       env.app_output(OUTPUT_TAIL_LINES))
 
 
 Secrets = Iterable[str] | Mapping[str, str]

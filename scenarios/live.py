@@ -257,6 +257,11 @@ class LiveStack:
         (:mod:`scenarios.app_logs` keeps them for a scenario that did not pass)."""
         return self.server.output(lines)
 
+    def app_exit_code(self) -> int | None:
+        """The exit code of the app's command once it has exited (``None``: it still runs, or
+        the harness did not start it)."""
+        return self.server.exit_code()
+
     # -- the app under test: the lifecycle steps that need both sides ---------------------------
     @property
     def support_contact(self) -> str:

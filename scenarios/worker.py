@@ -142,6 +142,7 @@ def run_scenario(
     env: object = None
     collected: Collected | None = None
     app_log: str | None = None
+    app_exited: str | None = None
     app_not_started = False
     entering = time.monotonic()
     entered: float | None = None
@@ -183,6 +184,7 @@ def run_scenario(
                     collected = collect(browser_log, sources, since, final_pages=failing)
                 if failing:  # read while the app runs: its stack stops it next
                     with contextlib.suppress(Exception):  # never in the way of the outcome
+                        app_exited = app_logs.exited_during(env)
                         app_log = app_logs.keep_app_output(
                             env, options.report_dir, item.id, known_values(env, worker_env))
                 ran = time.monotonic()  # teardown from here
@@ -201,6 +203,8 @@ def run_scenario(
             with contextlib.suppress(Exception):
                 app_log = app_logs.keep_printed(exc.output, options.report_dir, item.id,
                                                 known_values(env, worker_env))
+    if app_exited is not None:  # why the scenario failed, before what it saw
+        message = f"{app_exited}\n--- what the scenario saw then ---\n{message}"
     left = time.monotonic()
     spent["stack_start"] += (entered or left) - entering
     spent["teardown"] = left - (ran or entered or left)

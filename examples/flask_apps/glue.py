@@ -47,12 +47,18 @@ class Settings:
             discovery_url=environ.get("OIDC_DISCOVERY_URL") or None,
             post_logout_redirect_uri=environ.get("OIDC_POST_LOGOUT_REDIRECT_URI") or None,
             ca_file=environ.get("OIDC_CA_FILE") or None,
-            port=port if port is not None else int(environ.get("PORT") or 5000),
+            port=port if port is not None else _port(environ.get("PORT") or "5000"),
         )
 
     @property
     def signed_out_path(self) -> str:
         return urlsplit(self.post_logout_redirect_uri or "").path or "/signed-out"
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise SystemExit(f"PORT is not a port number: {text!r}")
+    return int(text)
 
 
 def new_app(import_name: str, *, library: str, sign_out_endpoint: str) -> Flask:

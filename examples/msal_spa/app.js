@@ -5,13 +5,18 @@
 //   /            who is signed in, never starts a sign-in
 //   /login       signs in at once when nobody is, then lands on /account
 //   /account     a protected page: signs in at once when nobody is
-//   /logout      logoutRedirect, back to the post-logout redirect URI (/signed-out)
+//   /logout      logoutRedirect, back to the post-logout redirect URI (by default /signed-out)
+//   the post-logout redirect URI: says the user is signed out
 //   the redirect URI: MSAL.js takes the response there and returns to the page that started
 //
 // A failed sign-in shows MSAL.js's errorCode and errorMessage with the support contact.
 
 const config = window.spaConfig;
 const callbackPath = new URL(config.redirectUri).pathname;
+// The post-logout redirect URI's page says so; a home page there says who is signed in instead.
+const postLogoutPath = config.postLogoutRedirectUri
+  ? new URL(config.postLogoutRedirectUri).pathname : "/signed-out";
+const signedOutPath = postLogoutPath === "/" ? "/signed-out" : postLogoutPath;
 
 // localStorage: every tab of the app shares the sign-in. MSAL.js encrypts that cache with a key
 // it keeps in a session cookie, so the sign-in ends with the browser session.
@@ -102,7 +107,7 @@ async function main() {
     case "/logout":
       await pca.logoutRedirect({ account });
       break;
-    case "/signed-out":
+    case signedOutPath:
       showSignedOut();
       break;
     case callbackPath:

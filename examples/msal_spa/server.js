@@ -6,7 +6,9 @@
  * UMD bundle from node_modules, and config.js, the settings from the environment. The browser
  * does the rest: MSAL.js starts the sign-in, redeems the code at the provider's token endpoint
  * itself (cross-origin, PKCE, no secret) and keeps the tokens. The provider must list the
- * redirect URI as a single-page app's (Graph `spa.redirectUris`).
+ * redirect URI as a single-page app's (Graph `spa.redirectUris`). The page is also served at the
+ * paths of the redirect URI and the post-logout redirect URI. `npm ci` here first: it installs
+ * MSAL's bundle, without which the server refuses to start.
  *
  *   OIDC_AUTHORITY=https://localhost:8443/<tenant> OIDC_CLIENT_ID=... \
  *   OIDC_REDIRECT_URI=http://127.0.0.1:3000/auth/callback \
@@ -53,6 +55,8 @@ function settingsFromEnv(env, argv) {
       supportContact: env.SUPPORT_CONTACT || '',
     },
     callbackPath: urlOf(env, 'OIDC_REDIRECT_URI').pathname,
+    signedOutPath: env.OIDC_POST_LOGOUT_REDIRECT_URI
+      ? urlOf(env, 'OIDC_POST_LOGOUT_REDIRECT_URI').pathname : '/signed-out',
     host: env.HOST || '127.0.0.1',
     port,
   };
@@ -68,7 +72,9 @@ function files(settings) {
     '/msal-browser.js': { file: BUNDLE, type: 'text/javascript; charset=utf-8' },
     '/config.js': { body: config, type: 'text/javascript; charset=utf-8' },
   };
-  for (const route of [...ROUTES, settings.callbackPath]) table[route] = page;
+  for (const route of [...ROUTES, settings.callbackPath, settings.signedOutPath]) {
+    table[route] = page;
+  }
   return table;
 }
 
@@ -80,7 +86,17 @@ function serve(table) {
       res.end(entry ? 'Method Not Allowed' : 'Not Found');
       return;
     }
-    const body = entry.body ?? fs.readFileSync(entry.file);
+    let body = entry.body;
+    if (body === undefined) {
+      try {
+        body = fs.readFileSync(entry.file);
+      } catch (err) {
+        process.stderr.write(`cannot read ${entry.file}: ${err.message}\n`);
+        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('Internal Server Error');
+        return;
+      }
+    }
     res.writeHead(200, { 'Content-Type': entry.type, 'Cache-Control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : body);
   };
@@ -88,6 +104,10 @@ function serve(table) {
 
 function main() {
   const settings = settingsFromEnv(process.env, process.argv.slice(2));
+  if (!fs.existsSync(BUNDLE)) {
+    fail('MSAL.js is not installed (no node_modules/@azure/msal-browser beside server.js): '
+         + 'run npm ci in examples/msal_spa first');
+  }
   const server = http.createServer(serve(files(settings)));
   server.on('error', (err) => {
     fail(`cannot listen on ${settings.host}:${settings.port}: ${err.message}`);

@@ -36,6 +36,22 @@ function fail(message) {
   process.exit(2);
 }
 
+function urlOf(env, name) {
+  try {
+    return new URL(env[name]);
+  } catch {
+    return fail(`${name} is not an absolute URL: ${env[name]}`);
+  }
+}
+
+function caOf(file) {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    return fail(`OIDC_CA_FILE cannot be read: ${err.message}`);
+  }
+}
+
 function settingsFromEnv(env, argv) {
   const missing = REQUIRED.filter((name) => !env[name]);
   if (missing.length) fail(`missing environment variable(s): ${missing.join(', ')}`);
@@ -43,6 +59,9 @@ function settingsFromEnv(env, argv) {
   const rawPort = portFlag >= 0 ? argv[portFlag + 1] : (env.PORT || String(DEFAULT_PORT));
   const port = Number(rawPort);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`bad port: ${rawPort}`);
+  urlOf(env, 'OIDC_DISCOVERY_URL');
+  urlOf(env, 'OIDC_REDIRECT_URI');
+  if (env.OIDC_POST_LOGOUT_REDIRECT_URI) urlOf(env, 'OIDC_POST_LOGOUT_REDIRECT_URI');
   return {
     discoveryUrl: env.OIDC_DISCOVERY_URL,
     clientId: env.OIDC_CLIENT_ID,
@@ -50,6 +69,7 @@ function settingsFromEnv(env, argv) {
     redirectUri: env.OIDC_REDIRECT_URI,
     postLogoutRedirectUri: env.OIDC_POST_LOGOUT_REDIRECT_URI || '',
     caFile: env.OIDC_CA_FILE || '',
+    ca: env.OIDC_CA_FILE ? caOf(env.OIDC_CA_FILE) : '',
     host: env.HOST || '127.0.0.1',
     port,
   };
@@ -57,9 +77,22 @@ function settingsFromEnv(env, argv) {
 
 /* The provider's CA, trusted in addition to Node's own roots, for the strategy's token calls
  * and the discovery request. */
-function agentFor(caFile) {
-  if (!caFile) return undefined;
-  return new https.Agent({ ca: [...tls.rootCertificates, fs.readFileSync(caFile, 'utf8')] });
+function agentFor(ca) {
+  if (!ca) return undefined;
+  return new https.Agent({ ca: [...tls.rootCertificates, ca] });
+}
+
+/* Node's codes for a certificate chain it cannot verify. */
+const UNTRUSTED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_UNTRUSTED',
+]);
+
+function trustHint(err, settings) {
+  if (!UNTRUSTED.has(err.code)) return '';
+  return settings.caFile
+    ? ` (is OIDC_CA_FILE ${settings.caFile} the CA the mock printed?)`
+    : ' (set OIDC_CA_FILE to the CA the mock printed)';
 }
 
 function getJson(url, agent) {
@@ -196,12 +229,13 @@ function createApp(settings, metadata, agent) {
 
 async function main() {
   const settings = settingsFromEnv(process.env, process.argv.slice(2));
-  const agent = agentFor(settings.caFile);
+  const agent = agentFor(settings.ca);
   let metadata;
   try {
     metadata = await getJson(settings.discoveryUrl, agent);
   } catch (err) {
-    fail(`could not read the provider's discovery document: ${err.message}`);
+    fail(`could not read the provider's discovery document: ${err.message}`
+         + trustHint(err, settings));
   }
   const app = createApp(settings, metadata, agent);
   const server = app.listen(settings.port, settings.host, () => {

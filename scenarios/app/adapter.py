@@ -481,10 +481,20 @@ class ProfileAdapter:
 
         sign_out = self.profile.sign_out
         if sign_out.lands_on:
-            expect(page, f"sign-out did not end at {sign_out.lands_on}").to_have_url(re.compile(
-                "^" + re.escape(self.base_url + sign_out.lands_on) + r"([?#].*)?$"))
+            where = self.base_url + sign_out.lands_on
+            try:
+                expect(page).to_have_url(re.compile("^" + re.escape(where) + r"([?#].*)?$"))
+            except AssertionError as exc:
+                raise AssertionError(
+                    f"sign-out did not end at [sign_out] lands_on {sign_out.lands_on!r} "
+                    f"({where}); {self.showing(page)}") from exc
         if sign_out.text:
-            expect(page.locator("body")).to_contain_text(sign_out.text)
+            try:
+                expect(page.locator("body")).to_contain_text(sign_out.text)
+            except AssertionError as exc:
+                raise AssertionError(
+                    f"the page sign-out ended on does not show [sign_out] text "
+                    f"{sign_out.text!r}; {self.showing(page)}") from exc
 
     # -- what an administrator does --------------------------------------------------------------
     def _call(self, call: HttpCall, what: str, **extra: str) -> httpx.Response:

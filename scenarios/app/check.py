@@ -32,12 +32,16 @@ from mock_idp.platform.installations import InstallationRegistry, TenantRef
 from mock_idp.protocol.tenants import ORGANIZATIONS
 from scenarios.app.calls import CallError
 from scenarios.app.failure_probe import (
+    LOOPBACK,
     MAX_APP_REDIRECTS,
     Level,
     host_of,
+    origin_of,
     page_says,
     probe_failure_page,
+    same_server,
 )
+from scenarios.app.process import OUTPUT_TAIL_LINES, with_output
 from scenarios.app.profile import AppProfile
 from scenarios.app.servers import AppStartError
 from scenarios.app.validation import ProfileError
@@ -76,8 +80,23 @@ class _Report:
     problems come before, as they are (``app.env.OIDC_CLIENT_SECRET: unknown ...`` is a key's
     name, not a value). What a command printed before it failed comes masked from
     :class:`~scenarios.app.servers.AppServer`."""
+    app_output: Callable[[], str] | None = None
+    """What an app started by its command printed last (its traceback behind an "HTTP 500"):
+    given once, with the finding that follows the first 5xx it answered."""
+    app_base: str = ""
+    _server_error: bool = False
+
+    def watch(self, response: httpx.Response) -> None:
+        """An event hook of the probes' client: note a 5xx from the app."""
+        if response.status_code >= 500 and self.app_base and \
+                host_of(str(response.url)) == host_of(self.app_base):
+            self._server_error = True
 
     def add(self, level: Level, text: str) -> None:
+        if self._server_error and self.app_output is not None:
+            text = with_output(text, self.app_output())
+            self.app_output = None  # once per check
+        self._server_error = False
         if self.hide is not None:
             text = masked_text(text, self.hide) or ""
         finding = Finding(level, text)
@@ -118,7 +137,7 @@ def _follow_to_provider(http: httpx.Client, url: str, app_base: str
 
 def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *, app_base: str,
                    idp_base: str, client_id: str, redirect_uris: set[str], spa: bool,
-                   audience: str) -> str | None:
+                   audience: str, picks_port: bool) -> str | None:
     """Check one sign-in URL; the authorization request it sends the browser to when it is
     right, else ``None``."""
     what, left_to, on_page = _follow_to_provider(http, url, app_base)
@@ -165,7 +184,25 @@ def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *,
         return None
     report.add("ok", f"{label} starts the sign-in at the mock provider (client id and redirect "
                "URI as registered)")
+    if not same_server(used_redirect, app_base):
+        _redirect_elsewhere(report, label, used_redirect, app_base, picks_port)
     return left_to
+
+
+def _redirect_elsewhere(report: _Report, label: str, redirect_uri: str, app_base: str,
+                        picks_port: bool) -> None:
+    """The redirect URI is on another server than the app under test: a proxy in front of
+    it, or (on this machine, on another port than the one the harness gave the app) another
+    server altogether, which gets the provider's answers instead."""
+    said = (f"{label}: the redirect URI {redirect_uri} is not on the app under test "
+            f"({app_base}), so {origin_of(redirect_uri)} gets the provider's answers")
+    hosts = {urlsplit(redirect_uri).hostname, urlsplit(app_base).hostname}
+    if picks_port and hosts <= LOOPBACK:
+        report.add("PROBLEM", f"{said}, not the app the harness started on port "
+                   f"{urlsplit(app_base).port}: write the redirect URI with {{base_url}} in "
+                   "[provider] redirect_uris")
+    else:
+        report.add("note", f"{said}: right only if it passes them on to the app (a proxy)")
 
 
 def _check_me(report: _Report, http: httpx.Client, url: str) -> None:
@@ -274,6 +311,9 @@ def check_profile(path: Path, *, out: TextIO) -> int:
             return 1
         app = stack.app
         report.hide = value_mask(known_values(stack))
+        report.app_base = app.base_url
+        if profile.app.mode == "command":
+            report.app_output = lambda: stack.app_output(OUTPUT_TAIL_LINES)
         how = {"asgi": "served in-process", "command": "started by its command",
                "running": "already running"}[profile.app.mode]
         report.add("ok", f"the app answers at {app.base_url} ({how})")
@@ -284,7 +324,8 @@ def check_profile(path: Path, *, out: TextIO) -> int:
         except CallError as exc:
             report.add("PROBLEM", str(exc))
             return 1
-        with httpx.Client(timeout=10, verify=False) as http:
+        with httpx.Client(timeout=10, verify=False,
+                          event_hooks={"response": [report.watch]}) as http:
             registered = {app.url(u) for u in profile.provider.redirect_uris}
             targets = [(f"sign-in URL {u.name!r}", app.url(u.url)) for u in profile.sign_in.urls]
             targets += [(f"protected URL {u}", app.url(u)) for u in profile.sign_in.protected_urls]
@@ -292,7 +333,8 @@ def check_profile(path: Path, *, out: TextIO) -> int:
                                       idp_base=stack.idp.base_url, client_id=stack.client_id,
                                       redirect_uris=registered,
                                       spa=profile.provider.platform == "spa",
-                                      audience=profile.provider.sign_in_audience)
+                                      audience=profile.provider.sign_in_audience,
+                                      picks_port=profile.app.picks_port)
                        for label, url in targets]
             if profile.signed_in.me_url:
                 _check_me(report, http, app.url(profile.signed_in.me_url))

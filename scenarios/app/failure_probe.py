@@ -19,7 +19,8 @@ from scenarios.masking import quoted
 if TYPE_CHECKING:
     from scenarios.app.adapter import ProfileAdapter
 
-__all__ = ["CANCELLED", "Level", "host_of", "page_says", "page_text", "probe_failure_page"]
+__all__ = ["CANCELLED", "LOOPBACK", "Level", "host_of", "origin_of", "page_says", "page_text",
+           "probe_failure_page", "same_server"]
 
 Level = Literal["ok", "note", "PROBLEM"]
 MAX_APP_REDIRECTS = 10
@@ -29,6 +30,22 @@ def host_of(url: str) -> str:
     """``host:port`` of ``url`` (the host alone without a port)."""
     parts = urlsplit(url)
     return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def same_server(url: str, base_url: str) -> bool:
+    """Whether ``url`` is on the server at ``base_url`` (loopback names are one host)."""
+    a, b = urlsplit(url), urlsplit(base_url)
+    hosts = {a.hostname, b.hostname}
+    return a.scheme == b.scheme and a.port == b.port and (
+        a.hostname == b.hostname or hosts <= LOOPBACK)
 
 
 _HIDDEN = re.compile(r"<(script|style|head|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
@@ -99,7 +116,9 @@ def probe_failure_page(http: httpx.Client, app: ProfileAdapter, authorize_url: s
                 f"opened: {str(exc) or type(exc).__name__}")
     text = page_text(response.text)
     path = urlsplit(str(response.url)).path or "/"
-    shown = f"the app showed {path} with HTTP {response.status_code}{page_says(response)}"
+    who = ("the app" if same_server(str(response.url), app.base_url) else
+           f"{origin_of(str(response.url))}, not the app under test at {app.base_url},")
+    shown = f"{who} showed {path} with HTTP {response.status_code}{page_says(response)}"
     contact = app.profile.contact_for("user-cancels") or app.contact
     wanted = [(f"show the support contact {contact!r}", contact in text)]
     if failure.text:

@@ -26,11 +26,20 @@ if TYPE_CHECKING:
     import ssl
 
 __all__ = ["AppProcess", "AppStartError", "answers", "interrupted_by", "probe", "start_command",
-           "stop_starting"]
+           "stop_starting", "with_output"]
 
 READY_STATUSES = frozenset({*range(200, 400), 400, 401, 402, 403})
 STOP_GRACE_SECONDS = 5.0
 OUTPUT_TAIL_LINES = 40
+
+
+def with_output(message: str, output: str) -> str:
+    """``message``, followed by the last :data:`OUTPUT_TAIL_LINES` lines of what the app
+    printed (``output``) when it printed anything."""
+    if not output.strip():
+        return message
+    tail = "\n".join(output.rstrip().splitlines()[-OUTPUT_TAIL_LINES:])
+    return f"{message}\n--- the app's output (last lines) ---\n{tail}"
 
 
 class AppStartError(RuntimeError):
@@ -41,11 +50,7 @@ class AppStartError(RuntimeError):
     def __init__(self, message: str, output: str = "") -> None:
         self.message = message
         self.output = output
-        text = message
-        if output.strip():
-            tail = "\n".join(output.rstrip().splitlines()[-OUTPUT_TAIL_LINES:])
-            text += "\n--- the app's output (last lines) ---\n" + tail
-        super().__init__(text)
+        super().__init__(with_output(message, output))
 
     def hinted(self, hint: str | None) -> AppStartError:
         """The same error with ``hint`` after its message (itself when there is none)."""
@@ -105,7 +110,11 @@ class AppProcess:
         return "\n".join(text.splitlines()[-lines:])
 
     def running(self) -> bool:
-        return self.process.poll() is None
+        return self.exit_code() is None
+
+    def exit_code(self) -> int | None:
+        """The command's exit code once it has exited, else ``None``."""
+        return self.process.poll()
 
     def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
         """SIGTERM the process group, SIGKILL what is left after ``grace`` seconds."""

@@ -214,6 +214,11 @@ class AppServer:
         """The last ``lines`` lines a started command printed (``""`` for other apps)."""
         return self.process.output(lines) if self.process is not None else ""
 
+    def exit_code(self) -> int | None:
+        """The exit code of a started command that is no longer running (``None``: it runs,
+        or the app is not a command the harness started)."""
+        return self.process.exit_code() if self.process is not None else None
+
     @property
     def own_values(self) -> dict[str, str]:
         """The template names the server itself fills: base_url, port, workdir, python."""

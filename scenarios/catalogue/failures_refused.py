@@ -19,6 +19,8 @@ from scenarios.catalogue.failures import (
     start_signed_in_at_company,
     up_to_stay_signed_in_first,
 )
+from scenarios.conformance.evidence import evidence_of
+from scenarios.conformance.judging import unsent_nonce
 from scenarios.flows import (
     NavigationLog,
     expect_failure,
@@ -86,6 +88,16 @@ _TOKEN_FAULTS = (
 )
 
 
+def _sent_no_nonce(ctx: Ctx) -> str | None:
+    """That the app sent no nonce, when its authorization request (as the browser took it to
+    the provider) had none: then no nonce of the ID token's was ever its to compare."""
+    provider = urlsplit(ctx.env.idp.base_url).netloc
+    hits = ctx.browser_log.hits if ctx.browser_log is not None else []
+    seen = evidence_of({"method": hit.method, "path": parts.path, "query": parts.query}
+                       for hit in hits if (parts := urlsplit(hit.url)).netloc == provider)
+    return f"the app {unsent_nonce(seen.sent_pkce)}" if seen.sent_nonce is False else None
+
+
 def _token_fault(ctx: Ctx, name: str, fault: str) -> None:
     stack = ctx.env
     with ctx.step(f"the provider is set to send a {fault} response once"):
@@ -96,11 +108,16 @@ def _token_fault(ctx: Ctx, name: str, fault: str) -> None:
         # OpenID Connect Core §5.3.2: the sub comparison binds an app that uses UserInfo; one
         # that never asks it has nothing to compare. The other faults spoil the ID token,
         # which every sign-in gets.
-        expect_failure_if_reached(
-            ctx, name, reached=lambda: fault != "userinfo_sub_mismatch"
-            or stack.armed_fault(str(armed["id"])) is None,
-            unreached="the app never asked UserInfo, so there was no answer to compare with "
-            "the ID token's sub")
+        try:
+            expect_failure_if_reached(
+                ctx, name, reached=lambda: fault != "userinfo_sub_mismatch"
+                or stack.armed_fault(str(armed["id"])) is None,
+                unreached="the app never asked UserInfo, so there was no answer to compare "
+                "with the ID token's sub")
+        except AssertionError as exc:
+            if fault == "wrong_nonce" and (unsent := _sent_no_nonce(ctx)) is not None:
+                raise AssertionError(f"{unsent}; {exc}") from exc
+            raise
 
 
 for _name, _fault, _what in _TOKEN_FAULTS:

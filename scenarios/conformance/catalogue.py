@@ -51,6 +51,10 @@ class Row:
     """The row breaks this hash claim, which only an ID token from the authorization endpoint
     must carry and the client must check (Core 3.2.2.10, 3.3.2.11); in the code flow it is
     optional (3.1.3.6, 3.1.3.8: the client MAY check it), so the row is informational there."""
+    nonce: bool = False
+    """The row sends an ID token whose nonce is not the one the RP sent (OpenID Connect Core
+    §2: when the ID token has one, the client MUST check it equals the one it sent); when the
+    RP sent none, the token carries one all the same."""
     key_fetch: KeyFetch | None = None
     """The row only tests an app that fetched the provider's keys: during the row (``row``: the
     key it needs was published only now) or at some point of the run (``run``). An app that
@@ -91,7 +95,7 @@ LOGIN_ROWS: tuple[Row, ...] = (
     Row(id="harness-id_token-unknown-key", kind="login", fault="unknown_key", expect="REJECT",
         what="the ID token is signed with a key that is not in the JWKS", signature=True),
     Row(id="rp-nonce-invalid", kind="login", fault="wrong_nonce", expect="REJECT",
-        what="the ID token's nonce differs from the one the RP sent"),
+        what="the ID token's nonce differs from the one the RP sent", nonce=True),
     Row(id="rp-id_token-bad-at_hash", kind="login", fault="bad_at_hash", expect="REJECT",
         what="the ID token carries an at_hash that does not match the access token",
         hash_claim="at_hash"),

@@ -26,6 +26,10 @@ class ProviderEvidence:
     """GETs of a tenant's signing keys (``jwks_uri``) the provider answered."""
     response_type: str | None = None
     """The ``response_type`` of the last authorization request (``None``: there was none)."""
+    sent_nonce: bool | None = None
+    """Whether the last authorization request carried a ``nonce`` (``None``: there was none)."""
+    sent_pkce: bool | None = None
+    """Whether it carried a PKCE ``code_challenge`` (``None``: there was none)."""
     client_ids: tuple[str, ...] = ()
     """The ``client_id`` of each authorization request, each once (case ignored), first seen
     first."""
@@ -46,6 +50,7 @@ def evidence_of(requests: Iterable[Mapping[str, Any]]) -> ProviderEvidence:
     """Read the provider's logged requests (oldest first)."""
     keys = 0
     response_type: str | None = None
+    sent: set[str] | None = None
     client_ids: dict[str, str] = {}
     answers: list[str] = []
     for entry in requests:
@@ -55,6 +60,8 @@ def evidence_of(requests: Iterable[Mapping[str, Any]]) -> ProviderEvidence:
             keys += 1
         elif path.endswith(AUTHORIZE_PATHS):
             query = parse_qs(str(entry.get("query", "")))
+            if "client_id" in query:  # not the sign-in page's own posts
+                sent = set(query)
             if asked := query.get("response_type"):
                 response_type = " ".join(asked[0].split())
             for client_id in query.get("client_id", ()):
@@ -62,4 +69,6 @@ def evidence_of(requests: Iterable[Mapping[str, Any]]) -> ProviderEvidence:
         elif method == "POST" and path.endswith(TOKEN_PATHS):
             answers.append(_answer(entry))
     return ProviderEvidence(key_fetches=keys, response_type=response_type,
+                            sent_nonce=None if sent is None else "nonce" in sent,
+                            sent_pkce=None if sent is None else "code_challenge" in sent,
                             client_ids=tuple(client_ids.values()), token_answers=tuple(answers))

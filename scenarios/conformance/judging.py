@@ -37,6 +37,7 @@ __all__ = [
     "judge",
     "judge_backchannel",
     "judge_login",
+    "unsent_nonce",
 ]
 
 
@@ -73,6 +74,10 @@ class LoginObservation:
     """The provider's refusal of the user (on its own page, or sent to the app)."""
     response_type: str | None = None
     """The ``response_type`` of the app's authorization request (``None``: not seen)."""
+    sent_nonce: bool | None = None
+    """Whether that request carried a ``nonce`` (``None``: not seen)."""
+    sent_pkce: bool | None = None
+    """Whether it carried a PKCE ``code_challenge`` (``None``: not seen)."""
     over_tls: bool = False
     """The app reached the provider over https."""
     key_fetches: int | None = None
@@ -199,6 +204,17 @@ def _accepted_bad_signature(row: Row, obs: LoginObservation, did: str) -> Verdic
                    f"({_flow(obs.response_type)}: the client MUST check the signature)")
 
 
+def unsent_nonce(sent_pkce: bool | None) -> str:
+    """Why accepting an ID token with a nonce is wrong for an app that sent none (it could not
+    have checked it), completing "the RP ..." or "the app ..."."""
+    said = ("sent no nonce and accepted an ID token carrying one (OpenID Connect Core §2: a "
+            "nonce in the ID token MUST equal the one the client sent)")
+    if sent_pkce is False:
+        said += ("; it sent no PKCE code_challenge either, so nothing protects its sign-in "
+                 "against an injected authorization code (RFC 9700 §4.5)")
+    return said
+
+
 def judge_login(row: Row, obs: LoginObservation) -> Verdict:
     if obs.error is not None or not obs.reached_sign_in:
         where = f" (ended at {obs.final_url})" if obs.final_url else ""
@@ -235,6 +251,8 @@ def judge_login(row: Row, obs: LoginObservation) -> Verdict:
     if obs.signed_in:
         if row.signature:
             return _accepted_bad_signature(row, obs, did)
+        if row.nonce and obs.sent_nonce is False:
+            return Verdict(result="FAIL", did=did, reason=f"the RP {unsent_nonce(obs.sent_pkce)}")
         return Verdict(result="FAIL", did=did, reason=f"the RP signed in although {row.what}")
     return Verdict(result="PASS", did=did, note=row.note)
 

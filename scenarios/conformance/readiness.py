@@ -7,10 +7,11 @@ with the provider's (:func:`preflight`); after the plain sign-in
 from __future__ import annotations
 
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
 
 import httpx
 
+from scenarios.app.failure_probe import origin_of as where
+from scenarios.app.failure_probe import same_server
 from scenarios.conformance.control import MockControl, SetupError
 from scenarios.conformance.evidence import ProviderEvidence
 from scenarios.conformance.judging import LoginObservation
@@ -62,22 +63,6 @@ def preflight(options: ConformanceOptions, control: MockControl) -> None:
             f"provider's (its Date header against {options.idp}/_mock/clock; tolerance "
             f"{options.clock_tolerance:g} s): every token would look expired or not yet valid "
             "to it. Move the provider's clock back (POST /_mock/clock) or fix the app's")
-
-
-def where(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
-
-
-def same_server(url: str, base_url: str) -> bool:
-    """Whether ``url`` is on the server at ``base_url`` (loopback names are one host)."""
-    a, b = urlsplit(url), urlsplit(base_url)
-    hosts = {a.hostname, b.hostname}
-    return a.scheme == b.scheme and a.port == b.port and (
-        a.hostname == b.hostname or hosts <= _LOOPBACK)
 
 
 def sign_in_problem(options: ConformanceOptions, obs: LoginObservation,

@@ -269,7 +269,9 @@ def run_rows(options: ConformanceOptions, rows: Sequence[Row], control: MockCont
             obs = replace(obs, over_tls=options.over_tls, key_fetches_before=keys_before,
                           key_fetches=evidence.key_fetches if evidence is not None else None,
                           response_type=evidence.response_type if evidence is not None
-                          else None)
+                          else None,
+                          sent_nonce=evidence.sent_nonce if evidence is not None else None,
+                          sent_pkce=evidence.sent_pkce if evidence is not None else None)
         keys_before += evidence.key_fetches if evidence is not None else 0
         result = RowResult(row=row, verdict=judge(row, obs),
                            seconds=time.monotonic() - started,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import parse_qs
 
 import pytest
 from example_apps import (
@@ -129,6 +130,20 @@ def test_who_fetches_the_signing_keys(example: ExampleStack, example_page: Page)
     paths = [r["path"] for r in example.idp.http.get("/_mock/requests").json()["requests"]]
     fetched = any(p.endswith("/discovery/v2.0/keys") for p in paths)
     assert fetched == (example.example is FLASK_AUTHLIB), paths
+
+
+def test_who_sends_a_nonce_and_pkce(example: ExampleStack, example_page: Page) -> None:
+    """What each library's authorization request carries, as the provider logged it: identity
+    (MSAL) sends a nonce and a PKCE code_challenge, Authlib a nonce only, passport-openidconnect
+    neither (so it has no nonce to compare an ID token's with)."""
+    assert sign_in(example_page, example).signed_in
+    requests = example.idp.http.get("/_mock/requests").json()["requests"]
+    sent = [set(parse_qs(r["query"])) for r in requests
+            if r["path"].endswith("/oauth2/v2.0/authorize") and "client_id=" in r["query"]]
+    assert sent, requests
+    expected = {FLASK_IDENTITY.name: (True, True), FLASK_AUTHLIB.name: (True, False),
+                PASSPORT_OPENIDCONNECT.name: (False, False)}[example.example.name]
+    assert ("nonce" in sent[-1], "code_challenge" in sent[-1]) == expected, sent
 
 
 def test_expired_client_secret(fresh_example: Callable[..., ExampleStack],

@@ -76,3 +76,19 @@ def test_app_check_notes_that_the_spa_starts_its_sign_in_by_script(tmp_path: Pat
     assert any(line.startswith("PROBLEM  sign-in URL 'login' (http://127.0.0.1:") and line.endswith(
         "answered HTTP 200 with a page instead of sending the browser to the provider (the "
         "scenarios expect a redirect: no click on a page in between)") for line in lines), lines
+
+
+@pytest.mark.browser
+def test_the_spa_signs_out_to_the_post_logout_path_it_is_given(tmp_path: Path) -> None:
+    """OIDC_POST_LOGOUT_REDIRECT_URI's path is where the app says the user is signed out, as
+    the README's settings table promises for every example."""
+    _ready()
+    text = MSAL_SPA.profile.read_text(encoding="utf-8")
+    assert text.count("/signed-out") == 2
+    profile = tmp_path / "bye.toml"
+    profile.write_text(text.replace("/signed-out", "/bye").replace(
+        "[app]\n", f'[app]\ncwd = "{MSAL_SPA.directory}"\n', 1), encoding="utf-8")
+    summary = run(RunOptions(app=str(profile), only=("signout.rp-initiated",), trace="off",
+                             report_dir=tmp_path / "report"))
+    [result] = summary.results
+    assert result.status == "passed", result.message

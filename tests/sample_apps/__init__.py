@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 TINY_RP = Path(__file__).with_name("tiny_rp.py")
+FAILING_APP = Path(__file__).with_name("failing_app.py")
 
 
 def tiny_profile(directory: Path, *, authority: str = "{authority}", extra: str = "",
@@ -44,4 +45,24 @@ email = "email"
 contact = "help@tiny.example"
 text = "Sign-in failed"
 {extra}""", encoding="utf-8")
+    return path
+
+
+def failing_profile(directory: Path, mode: str) -> Path:
+    """A profile for :mod:`tests.sample_apps.failing_app` in ``mode`` (``500`` or ``exit``),
+    started by the harness as a command."""
+    path = directory / f"failing-{mode}.toml"
+    path.write_text(f"""\
+[app]
+command = ["{sys.executable}", "{FAILING_APP}", "{{port}}", "{mode}"]
+ready_url = "/ready"
+[app.env]
+OIDC_CLIENT_SECRET = "{{client_secret}}"
+[provider]
+redirect_uris = "{{base_url}}/cb"
+[sign_in]
+urls = {{ login = "/login" }}
+[signed_in]
+me_url = "/me"
+""", encoding="utf-8")
     return path

@@ -11,7 +11,8 @@ page with no support contact. A provider error sent to the callback gets a prope
 
 ``OIDC_TOKEN_TIMEOUT`` (seconds, default 5) bounds its code exchange; a timeout is not handled
 either (the browser gets no answer at all). ``TINY_LOG_REQUESTS=1`` prints each request to
-stderr. ``TINY_SHOW_SECRET=<file>`` makes it show its client secret, twice and in colour, on
+stderr. ``TINY_NO_NONCE=1`` leaves the nonce out of its authorization requests.
+``TINY_SHOW_SECRET=<file>`` makes it show its client secret, twice and in colour, on
 its "Sign-in failed" page after a refused ID token, and write it to ``<file>`` for a test to
 look for.
 """
@@ -99,6 +100,8 @@ class Handler(BaseHTTPRequestHandler):
             "redirect_uri": SETTINGS.redirect_uri, "scope": "openid profile email",
             "state": secrets.token_urlsafe(16), "nonce": secrets.token_urlsafe(16),
         }
+        if os.environ.get("TINY_NO_NONCE") == "1":
+            del params["nonce"]
         location = f"{SETTINGS.metadata['authorization_endpoint']}?{urlencode(params)}"
         self._send(302, "", headers={"Location": location})
 

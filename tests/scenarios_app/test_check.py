@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from sample_apps import tiny_profile
+from sample_apps import failing_profile, tiny_profile
 from sample_apps.partner_rp import partner_profile
+from scenarios_runner.page_server import Pages, serving
 
 from mock_idp.testing import MockIdp
 from scenarios.__main__ import EXIT_BROKEN_PIPE, main
@@ -309,3 +310,61 @@ def test_a_command_that_is_never_given_its_port_is_told_so(tmp_path: Path) -> No
         "the command and [app.env] never name {port} or {base_url}, so the app cannot know the "
         "port the harness picked for it: pass it (e.g. --port {port}, or PORT = \"{port}\" in "
         "[app.env]), or give [app] base_url the app's own port"), lines
+
+
+def test_an_app_that_answers_500_has_its_output_shown_once(tmp_path: Path) -> None:
+    """The app printed why it failed (a library's ValueError, say): the check shows its last
+    lines with the first 5xx, not only "HTTP 500"."""
+    path = failing_profile(tmp_path, "500")
+    code, lines = _check(path)
+    assert code == 1
+    text = "\n".join(lines)
+    start = next(i for i, line in enumerate(lines) if "sign-in URL 'login'" in line)
+    assert lines[start].endswith("answered HTTP 500: 'Internal Server Error'"), lines
+    assert lines[start + 1] == "--- the app's output (last lines) ---", lines
+    assert lines[start + 2] == "fatal: cannot serve /login", lines
+    assert lines[start + 3] == "[redacted]", lines  # masked as a start failure's output
+    assert text.count("--- the app's output (last lines) ---") == 1, text
+    assert any(line.startswith("PROBLEM  me_url") and "answers HTTP 500" in line
+               for line in lines), lines
+
+
+class _OtherApp(Pages):
+    def page(self, path: str) -> tuple[int, str]:
+        return 200, "<h1>Another app altogether</h1>"
+
+
+def test_a_redirect_uri_on_another_server_is_named(tmp_path: Path) -> None:
+    """Registered, so the sign-in starts; but the provider's answers go to another server on
+    this machine than the app the harness started: a problem, and the failure page's note says
+    whose page it read."""
+    with serving(_OtherApp) as other:
+        elsewhere = other.replace("127.0.0.1", "localhost")
+        path = tiny_profile(tmp_path)
+        path.write_text(path.read_text().replace('"{base_url}/callback"',
+                                                 f'"{elsewhere}/callback"'))
+        code, lines = _check(path)
+    assert code == 1
+    assert any(line.startswith(f"PROBLEM  sign-in URL 'login': the redirect URI {elsewhere}"
+                               "/callback is not on the app under test (http://127.0.0.1:")
+               and f"so {elsewhere} gets the provider's answers, not the app the harness "
+               "started on port " in line and line.endswith(
+                   "write the redirect URI with {base_url} in [provider] redirect_uris")
+               for line in lines), lines
+    assert any(line.startswith("note     failure page after a sign-in the user cancelled")
+               and f"; {elsewhere}, not the app under test at http://127.0.0.1:" in line
+               and "showed /callback with HTTP 200: 'Another app altogether'" in line
+               for line in lines), lines
+
+
+def test_a_redirect_uri_on_another_host_is_a_note() -> None:
+    """Another host name may be a proxy in front of the app: said, not a problem."""
+    from scenarios.app.check import _redirect_elsewhere, _Report
+
+    report = _Report(io.StringIO())
+    _redirect_elsewhere(report, "sign-in URL 'login'", "https://app.example/cb",
+                        "http://127.0.0.1:5000", True)
+    assert [str(f) for f in report.findings] == [
+        "note     sign-in URL 'login': the redirect URI https://app.example/cb is not on the "
+        "app under test (http://127.0.0.1:5000), so https://app.example gets the provider's "
+        "answers: right only if it passes them on to the app (a proxy)"]

@@ -27,8 +27,21 @@ def test_key_fetches_flow_and_token_answers() -> None:
         {"method": "GET", "path": f"{TENANT}/discovery/v2.0/keys", "status": 503},
     ]
     assert evidence_of(log) == ProviderEvidence(
-        key_fetches=2, response_type="code id_token", client_ids=("c",),
-        token_answers=("HTTP 401 invalid_client", "HTTP 200"))
+        key_fetches=2, response_type="code id_token", sent_nonce=False, sent_pkce=False,
+        client_ids=("c",), token_answers=("HTTP 401 invalid_client", "HTTP 200"))
+
+
+def test_whether_the_last_authorization_request_sent_a_nonce_and_pkce() -> None:
+    """Read from the request itself, not from the sign-in page's posts to the same path."""
+    def request(query: str) -> dict[str, object]:
+        return {"method": "GET", "path": f"{TENANT}/oauth2/v2.0/authorize", "query": query}
+
+    form_post = {"method": "POST", "path": f"{TENANT}/oauth2/v2.0/authorize", "query": ""}
+    with_both = request("client_id=c&nonce=n&code_challenge=x&code_challenge_method=S256")
+    seen = evidence_of([request("client_id=c"), with_both, form_post])
+    assert (seen.sent_nonce, seen.sent_pkce) == (True, True)
+    seen = evidence_of([with_both, request("client_id=c&state=s"), form_post])
+    assert (seen.sent_nonce, seen.sent_pkce) == (False, False)
 
 
 def test_the_client_ids_of_the_authorization_requests_are_read_once_each() -> None:

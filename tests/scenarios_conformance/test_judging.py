@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -72,6 +73,22 @@ def test_reject_row_fails_with_the_reason_when_signed_in() -> None:
     assert verdict == Verdict(
         result="FAIL", did="signed in",
         reason="the RP signed in although the ID token's nonce differs from the one the RP sent")
+
+
+def test_an_rp_that_sent_no_nonce_is_told_so() -> None:
+    """The verdict stands (Core §2: a nonce in the ID token must equal the one sent), but the
+    reason is not "differs from the one the RP sent" when it sent none."""
+    no_nonce = replace(_login(200), sent_nonce=False, sent_pkce=True)
+    assert judge(NONCE, no_nonce) == Verdict(
+        result="FAIL", did="signed in",
+        reason="the RP sent no nonce and accepted an ID token carrying one (OpenID Connect Core "
+               "§2: a nonce in the ID token MUST equal the one the client sent)")
+    neither = judge(NONCE, replace(no_nonce, sent_pkce=False))
+    assert neither.result == "FAIL" and neither.reason.endswith(
+        "; it sent no PKCE code_challenge either, so nothing protects its sign-in against an "
+        "injected authorization code (RFC 9700 §4.5)")
+    assert judge(NONCE, replace(_login(200), sent_nonce=True)).reason == (
+        "the RP signed in although the ID token's nonce differs from the one the RP sent")
 
 
 def test_accept_row_passes_when_signed_in_and_fails_when_refused() -> None:

@@ -41,6 +41,10 @@ me_url = "/me"
 [failure]
 contact = "support@helpdesk.example"
 text = "Sign-in failed"
+[sign_out]
+url = "/logout"
+lands_on = "/signed-out"
+text = "You are signed out"
 """
 
 
@@ -48,6 +52,8 @@ class _Pages(Pages):
     def page(self, path: str) -> tuple[int, str]:
         if path.endswith("/login"):
             return 400, PROVIDER_PAGE
+        if path in ("/signed-out", "/goodbye"):
+            return 200, "<h1>Goodbye for now</h1>"
         return 500, "<h1>Internal Server Error</h1>"
 
 
@@ -100,3 +106,21 @@ def test_a_sign_in_stuck_at_the_provider_names_its_error(page: Page, origin: str
         f"the failure page did not appear: no 'Sign-in failed'; the provider shows an error: "
         f"{DISABLED!r}"), failed.value
     assert "the app showed" not in str(failed.value)
+
+
+def test_a_sign_out_page_that_differs_names_the_profile_key(page: Page, origin: str,
+                                                            adapter: ProfileAdapter) -> None:
+    """Not Playwright's "Locator expected to contain text": the key to check, what it says,
+    and what the page shows instead."""
+    page.goto(f"{origin}/signed-out")
+    with expect_timeout(300), pytest.raises(AssertionError) as text:
+        adapter.expect_sign_out_page(page)
+    assert str(text.value) == (
+        "the page sign-out ended on does not show [sign_out] text 'You are signed out'; the app "
+        "showed /signed-out with HTTP 200: 'Goodbye for now'")
+    page.goto(f"{origin}/goodbye")
+    with expect_timeout(300), pytest.raises(AssertionError) as lands_on:
+        adapter.expect_sign_out_page(page)
+    assert str(lands_on.value) == (
+        f"sign-out did not end at [sign_out] lands_on '/signed-out' ({origin}/signed-out); the "
+        "app showed /goodbye with HTTP 200: 'Goodbye for now'")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sample_apps import failing_profile
 
 from scenarios import Registry, Scenario, ScenarioContext
 from scenarios.app.process import AppStartError
@@ -137,3 +138,20 @@ def test_what_the_app_printed_is_kept_for_a_scenario_that_did_not_pass(tmp_path:
     assert "ValueError: client_secret=" in kept and SECRET not in kept
     html = write_html(summary, tmp_path).read_text(encoding="utf-8")
     assert f'<a href="{failed.app_log}">' in html
+
+
+def test_an_app_that_exits_during_a_scenario_is_named_first(tmp_path: Path) -> None:
+    """The app's command exits on its first request: the scenario's message starts with that
+    and the app's last lines, not with what the browser met afterwards."""
+    profile = failing_profile(tmp_path, "exit")
+    summary = run(RunOptions(app=str(profile), only=("auto-login.first-login",), trace="off",
+                             report_dir=tmp_path / "report"), out=io.StringIO())
+    [result] = summary.results
+    message = result.message or ""
+    assert result.status in ("failed", "error"), message
+    assert message.startswith(
+        "the app's process exited with code 3 during the scenario\n"
+        "--- the app's output (last lines) ---\n"
+        "fatal: cannot serve /login\n"
+        "[redacted]\n"
+        "--- what the scenario saw then ---\n"), message

@@ -67,3 +67,17 @@ def test_an_app_slower_than_the_action_timeout_fails_idp_slow_with_its_message(
     assert status == "failed", verdicts
     assert ("but the profile's [failure] provider_timeout says it gives up on the provider "
             f"after 0.5 s (allowed: {allowed_wait(0.5):g} s)") in message, message
+
+
+def test_an_app_that_sent_no_nonce_is_told_so(tmp_path: Path) -> None:
+    """The ID token's nonce cannot differ from one the app never sent: the failure says it
+    sent none and accepted a token with one (and no PKCE either, as the tiny app sends none)."""
+    profile = tiny_profile(tmp_path, env='TINY_NO_NONCE = "1"\n')
+    status, message = _verdicts(profile, ("failure.nonce-mismatch",),
+                                tmp_path / "report")["failure.nonce-mismatch"]
+    assert status == "failed", message
+    assert message.startswith(
+        "AssertionError: the app sent no nonce and accepted an ID token carrying one (OpenID "
+        "Connect Core §2: a nonce in the ID token MUST equal the one the client sent); it sent "
+        "no PKCE code_challenge either, so nothing protects its sign-in against an injected "
+        "authorization code (RFC 9700 §4.5); the failure page did not appear"), message

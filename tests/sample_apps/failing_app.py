@@ -1,0 +1,37 @@
+"""An app that fails on every request but its readiness URL ``/ready``, after printing why:
+``500`` answers HTTP 500 (a traceback behind an error page), ``exit`` ends its process with
+code 3 without answering (an app that dies mid-scenario). It also prints its client secret,
+as a careless app does, for the masking of what it printed.
+
+    OIDC_CLIENT_SECRET=... python failing_app.py PORT 500|exit
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+MODE = sys.argv[2]
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        if self.path == "/ready":
+            self.send_response(200)
+            self.end_headers()
+            return
+        print(f"fatal: cannot serve {self.path}", file=sys.stderr)
+        print(os.environ.get("OIDC_CLIENT_SECRET", ""), file=sys.stderr, flush=True)
+        if MODE == "exit":
+            os._exit(3)
+        self.send_response(500)
+        self.end_headers()
+        self.wfile.write(b"<h1>Internal Server Error</h1>")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+if __name__ == "__main__":
+    HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
