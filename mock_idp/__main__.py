@@ -109,8 +109,8 @@ def _serve(args: argparse.Namespace, config: IdpConfig, app: Starlette, stack: E
     tls: TlsFiles | None = None
     if args.https:
         hosts = [args.host]
-        if args.public_url:
-            hosts.append(urlsplit(args.public_url).hostname or "")
+        if config.public_url:  # --public-url, else idp.toml's public_url
+            hosts.append(urlsplit(config.public_url).hostname or "")
         try:
             tls = tls_files_with(stack, args.tls_dir, hosts)
         except (OSError, ValueError) as exc:

@@ -159,13 +159,26 @@ def _run_selected(args: argparse.Namespace, config: RealIdpConfig, sock: object 
         print()
         print(format_explanations(summary))
     if skipped:
-        print(f"{len(skipped)} skipped (need the mock provider)")
+        print(_skipped_line([reason for _, reason in skipped]))
     write(summary)
     if not runnable:
         # a shard with nothing to run is part of a whole that runs something, or that holds
         # nothing at all; alone, it is an error
         return 0 if shard is not None and (runs_anywhere or not selected) else EXIT_NOTHING_RAN
     return summary.exit_code
+
+
+def _skipped_line(reasons: list[str]) -> str:
+    """The count under the results: how many skipped scenarios need the mock provider, and
+    how many were skipped for another reason (listed with it above the results)."""
+    mock = reasons.count(SKIP_REASON)
+    other = len(reasons) - mock
+    if not other:
+        return f"{mock} skipped (need the mock provider)"
+    why = "for the reason listed above" if other == 1 else "for the reasons listed above"
+    if not mock:
+        return f"{other} skipped ({why})"
+    return f"{len(reasons)} skipped ({mock} need the mock provider, {other} {why})"
 
 
 def _port_taken(config: RealIdpConfig) -> str | None:

@@ -280,6 +280,6 @@ async def act(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
-    Route(PATH, page, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]),
+    Route(PATH, page, methods=ALL_METHODS),
     Route(PATH + "/{action}", act, methods=ALL_METHODS),
 ]

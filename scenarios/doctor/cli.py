@@ -65,7 +65,7 @@ def handle(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     with http:
         diagnosis = diagnose(options, http, clock=_SystemClock())
-    if args.json:
+    if options.json:
         target = {"authorization_uri": diagnosis.authorization_uri or options.authorization_uri,
                   "token_url": diagnosis.token_url or options.token_url,
                   "client_id": options.client_id, "redirect_uri": options.redirect_uri,

@@ -43,8 +43,10 @@ _TEXT_OPTIONS = (
     "ca_file",
     "timeout",
 )
+_FLAG_OPTIONS = ("json",)
 _SECRET_KEYS = ("client_secret", "client_secret_env", "client_secret_file")
-_FILE_KEYS = frozenset((*_TEXT_OPTIONS, *_SECRET_KEYS[1:]))
+_FILE_KEYS = frozenset((*_TEXT_OPTIONS, *_FLAG_OPTIONS, *_SECRET_KEYS[1:]))
+_YES, _NO = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 class ConfigError(ValueError):
@@ -101,6 +103,8 @@ class DoctorOptions:
     """Extra CA certificates (PEM) to trust, for providers with a private CA."""
     timeout: float = 10.0
     """Seconds for each request (connecting: at most 5)."""
+    json: bool = False
+    """Print the result as JSON (for CI) instead of a table."""
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -164,6 +168,29 @@ def _merged(args: argparse.Namespace, environ: Mapping[str, str],
         if cli_value is not None:
             values[name] = cli_value
     return values
+
+
+def _flag(name: str, args: argparse.Namespace, environ: Mapping[str, str],
+          file_values: Mapping[str, Any], config: object) -> bool:
+    """An on/off option: on when the command line gives it, else as the environment says
+    (``1``/``0``, ``true``/``false``, ``yes``/``no``, ``on``/``off``), else as the file does (a
+    boolean, or one of those words); off when none does."""
+    if getattr(args, name, None):
+        return True
+    variable = ENV_PREFIX + name.upper()
+    if environ.get(variable):
+        given, source = environ[variable], variable
+    elif file_values.get(name) is not None:
+        given, source = file_values[name], f"{name} in {config}"
+    else:
+        return False
+    if isinstance(given, bool):
+        return given
+    word = str(given).strip().lower()
+    if word not in (*_YES, *_NO):
+        raise ConfigError(f"{source} must be true or false (or 1/0, yes/no, on/off), "
+                          f"not {given!r}")
+    return word in _YES
 
 
 def _trimmed(value: str, source: str) -> Secret:
@@ -276,4 +303,5 @@ def load_options(
         client_auth_method=method,
         ca_file=ca_file,
         timeout=timeout,
+        json=_flag("json", args, env, file_values, config),
     )

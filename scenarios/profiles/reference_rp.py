@@ -10,10 +10,15 @@ runs on the mock provider's clock.
 from __future__ import annotations
 
 from dataclasses import fields
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
 
 from relying_party import Settings
 from relying_party import create_app as create_rp
+from relying_party.web import AppState
 from scenarios.app.adapter import ProfileAdapter
+from scenarios.app.calls import fill_json
 from scenarios.app.servers import AppLaunch
 
 __all__ = ["create_app", "reuse_connection"]
@@ -51,7 +56,16 @@ def create_app(launch: AppLaunch) -> object:
 
 def reuse_connection(app: ProfileAdapter) -> bool:
     """``make demo`` with a kept database: point the connection already there for this client
-    at this run's provider, instead of configuring a second one. False when there is none."""
+    wholly at this run's provider (what the profile's configure call would send), instead of
+    configuring a second one. False when there is none.
+
+    A provider on another port is another provider to the app (another issuer), so what the
+    kept database holds of the earlier one moves to this one: its users' identities and
+    sessions. Its partner installations end, as ``app.uninstalled`` ends one: the platform that
+    made them is gone, and this run installs the app anew."""
+    rp = _state(app)
+    if rp is not None:
+        _end_other_providers_installations(rp, app.values["idp_url"])
     values = app.values
     headers = {"Authorization": f"Bearer {values['admin_token']}", "Origin": app.base_url}
     listed = app.http.get(app.url(CONNECTIONS), headers=headers)
@@ -59,12 +73,57 @@ def reuse_connection(app: ProfileAdapter) -> bool:
     for connection in listed.json():
         if connection.get("client_id") != values["client_id"]:
             continue
-        fields = {name: values[key] for name, key in (
-            ("authorization_uri", "authorize_url"), ("token_url", "token_url"),
-            ("client_secret", "client_secret"), ("secret_expires_on", "secret_expires_on"))}
-        updated = app.http.patch(app.url(f"{CONNECTIONS}/{connection['id']}"), json=fields,
+        body = next(fill_json(call.json, values) for call in app.profile.configure
+                    if call.url == CONNECTIONS)
+        updated = app.http.patch(app.url(f"{CONNECTIONS}/{connection['id']}"), json=body,
                                  headers=headers)
         updated.raise_for_status()
         values["connection_id"] = str(connection["id"])
+        if rp is not None:
+            _move_identities(rp, _origin(connection["effective_discovery_url"]),
+                             _origin(values["idp_url"]))
         return True
     return False
+
+
+def _state(app: ProfileAdapter) -> AppState | None:
+    served = app.server.asgi_app
+    if not isinstance(served, Starlette):
+        return None
+    rp: AppState = served.state.rp
+    return rp
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _end_other_providers_installations(rp: AppState, idp_url: str) -> None:
+    for installation in rp.db.installations.all():
+        if installation.active and not installation.authorization_url.startswith(idp_url + "/"):
+            rp.db.deactivate_installation(installation.installation_id,
+                                          rp.settings.clock.now())
+
+
+def _move_identities(rp: AppState, old: str, new: str) -> None:
+    """Identities and sessions of the provider at origin ``old`` become the one's at ``new``:
+    an issuer on that origin (``{old}/{tenant}/v2.0``), or an issuer key qualified by it
+    (``entra:{tenant}@{old}``; :mod:`relying_party.oidc.issuer_key`)."""
+    if old == new:
+        return
+
+    def moved(issuer: str) -> str:
+        if issuer.startswith(old + "/"):
+            return new + issuer.removeprefix(old)
+        if issuer.endswith("@" + old):
+            return issuer.removesuffix(old) + new
+        return issuer
+
+    with rp.db.transaction() as sql:
+        for table in ("identities", "sessions"):
+            issuers = [row[0] for row in sql.execute(f"SELECT DISTINCT issuer FROM {table}")]
+            for issuer in issuers:
+                if moved(issuer) != issuer:
+                    sql.execute(f"UPDATE OR IGNORE {table} SET issuer = ? WHERE issuer = ?",
+                                (moved(issuer), issuer))

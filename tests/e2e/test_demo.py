@@ -162,18 +162,38 @@ def _connections(stack: LiveStack) -> list[dict[str, Any]]:
     return listed
 
 
+def _signs_in(stack: LiveStack, *urls: str) -> None:
+    """Alice, signed in at the provider, reaches the app through each of ``urls``."""
+    with httpx.Client(follow_redirects=True, timeout=10) as http:
+        http.post(stack.idp_url("/_mock/sessions"),
+                  json={"user": stack.people["alice"].upn}).raise_for_status()
+        for url in urls:
+            reached = http.get(url)
+            assert reached.status_code == 200, (url, reached.status_code, reached.text[:300])
+            assert reached.url.path in ("/widget", "/"), (url, reached.url)
+
+
 def test_demo_reuses_its_connection_from_a_kept_database(tmp_path: Path) -> None:
-    ids = []
-    for _ in range(2):
+    ids, providers, installations = [], [], []
+    for _ in range(2):  # each on its own ephemeral port: the provider moves
         with live_stack(StackOptions(connection=False), workdir=tmp_path) as stack:
             info = demo.prepare(stack)
             ids.append(info.connection_id)
+            providers.append(stack.idp.base_url)
+            installations.append(info.installation_id)
             connections = _connections(stack)
             assert [c["id"] for c in connections] == [info.connection_id]
-            assert connections[0]["authorization_uri"].startswith(stack.authority)
+            for url in ("authorization_uri", "token_url", "discovery_url",
+                        "effective_discovery_url"):
+                assert connections[0][url].startswith(stack.authority + "/"), connections[0]
             assert info.delivery_problem is None
             assert info.launch_url is not None
+            _signs_in(stack, stack.sign_in_url("widget"), info.launch_url)
+            kept = httpx.get(stack.rp_url("/api/admin/installations"), headers={
+                "Authorization": f"Bearer {stack.app.values['admin_token']}"}).json()
+            assert {i["installation_id"] for i in kept if i["active"]} == {installations[-1]}
     assert ids[0] == ids[1]
+    assert providers[0] != providers[1]
 
 
 def test_a_taken_port_is_reported(capsys: pytest.CaptureFixture[str]) -> None:

@@ -321,6 +321,27 @@ def test_a_provider_url_without_a_scheme_is_a_bad_option(
     assert code == 2 and err.startswith(f"doctor: {flag} {bare} needs https://"), err
 
 
+@pytest.mark.parametrize(("env", "in_file", "wanted"), [
+    ({}, None, False), ({"SSO_DOCTOR_JSON": "yes"}, None, True),
+    ({"SSO_DOCTOR_JSON": "False"}, True, False), ({"SSO_DOCTOR_JSON": ""}, True, True),
+    ({}, "on", True), ({}, False, False),
+])
+def test_json_is_an_option_like_the_others(tmp_path: Path, env: dict[str, str],
+                                           in_file: object, wanted: bool) -> None:
+    config = tmp_path / "doctor.json"
+    config.write_text(json.dumps({} if in_file is None else {"json": in_file}), encoding="utf-8")
+    assert load_options(_args(config=config), env).json is wanted
+
+
+def test_json_takes_yes_or_no_words_only(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="^SSO_DOCTOR_JSON must be true or false"):
+        load_options(_args(), {"SSO_DOCTOR_JSON": "please"})
+    config = tmp_path / "doctor.toml"
+    config.write_text('json = "please"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=f"^json in {config} must be true or false"):
+        load_options(_args(config=config), {})
+
+
 # -- where the secret comes from: the command line, then the environment, then the file --------
 
 @pytest.fixture

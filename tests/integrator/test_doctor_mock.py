@@ -225,6 +225,29 @@ def test_config_file_and_bad_options(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "TEST_RP_SECRET" in capsys.readouterr().err
 
 
+def test_json_from_the_environment_or_the_config_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "doctor.toml"
+    config.write_text("json = true\n", encoding="utf-8")
+    with MockIdp() as mock:
+        monkeypatch.setenv("TEST_RP_SECRET", REFERENCE_RP_SECRET)
+        args = ["doctor", "--discovery-url",
+                f"{mock.authority}/v2.0/.well-known/openid-configuration",
+                "--client-id", REFERENCE_RP_CLIENT_ID, "--client-secret-env", "TEST_RP_SECRET"]
+        monkeypatch.setenv("SSO_DOCTOR_JSON", "1")
+        assert main(args) == 0
+        assert json.loads(capsys.readouterr().out)["ok"] is True
+        monkeypatch.setenv("SSO_DOCTOR_JSON", "0")  # the environment wins over the file
+        assert main([*args, "--config", str(config)]) == 0
+        assert "client-credentials  PASS" in capsys.readouterr().out
+        assert main([*args, "--config", str(config), "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["ok"] is True
+        monkeypatch.delenv("SSO_DOCTOR_JSON")
+        assert main([*args, "--config", str(config)]) == 0
+        assert json.loads(capsys.readouterr().out)["ok"] is True
+
+
 def test_untrusted_certificate_then_ca_file() -> None:
     with MockIdp(https=True) as mock:
         assert mock.ca_file is not None

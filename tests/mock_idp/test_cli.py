@@ -279,6 +279,26 @@ def test_a_taken_port_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     _one_line_exit_2(code, captured.out, captured.err, "cannot listen")
 
 
+def test_https_certifies_the_public_url_of_the_config(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from cryptography import x509
+    from starlette.applications import Starlette
+
+    config = tmp_path / "idp.toml"
+    config.write_text('public_url = "https://idp.test:18443"\n[[tenants]]\n'
+                      'id = "0b6f3c2e-1d4a-4f5b-8c7d-9e0a1b2c3d4e"\n'
+                      'domain = "fabrikam.onmicrosoft.com"\n')
+    with run_in_thread(Starlette()) as server:  # a taken port: it stops once the files exist
+        code = _main_exit_code(["--port", str(server.port), "--https", "--config", str(config),
+                                "--tls-dir", str(tmp_path / "tls")])
+    captured = capsys.readouterr()
+    _one_line_exit_2(code, captured.out, captured.err, "cannot listen")
+    cert = x509.load_pem_x509_certificate(TlsFiles.in_directory(tmp_path / "tls").cert
+                                          .read_bytes())
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "idp.test" in names.get_values_for_type(x509.DNSName)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_ctrl_c_stops_cleanly() -> None:
     with serve("--port", "0") as cli:

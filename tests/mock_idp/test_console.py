@@ -151,7 +151,10 @@ def test_a_form_without_the_token_or_from_another_site_changes_nothing(
 
 def test_unknown_action_and_wrong_method(client: AppClient) -> None:
     assert client.post(f"{CONSOLE}/launch-rockets", data={}).status_code == 404
-    assert client.post(CONSOLE).status_code == 405
+    for method in ("POST", "PUT", "PATCH", "DELETE", "OPTIONS"):
+        refused = client.request(method, CONSOLE)
+        assert refused.status_code == 405, method
+        assert refused.json()["error"]["field"] == "method", method
 
 
 def test_refresh_is_asked_for_in_the_address(client: AppClient) -> None:

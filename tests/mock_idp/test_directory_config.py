@@ -169,6 +169,13 @@ def test_readme_example_parses() -> None:
     block = readme.split("### `idp.toml`", 1)[1].split("```toml", 1)[1].split("```", 1)[0]
     config = IdpConfig.from_mapping(_without_certificates(tomllib.loads(block)))
     assert config.tenants[0].groups and config.tenants[0].apps[0].optional_claims.id_token
+    tenant, app, user = config.tenants[0], config.tenants[0].apps[0], config.tenants[0].users[0]
+    assert (tenant.region, tenant.country) == ("EU", "FR")
+    assert app.identifier_uris == ("api://helpdesk",) and app.frontchannel_logout_iss is False
+    extension = app.extension_properties[0]
+    assert (extension.target_objects, extension.multi_valued) == (("User",), False)
+    assert (user.given_name, user.family_name, user.email) == (
+        "Ann", "Archer", "ann.archer@fabrikam.example")
 
 
 def _without_certificates(data: dict[str, Any]) -> dict[str, Any]:

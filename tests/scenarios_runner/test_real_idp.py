@@ -197,6 +197,14 @@ def test_the_reports_list_the_scenarios_that_need_the_mock_provider(
     assert suite.get("name") == f"sso-harness scenarios: {against.removeprefix('against ')}"
     assert f"<title>SSO scenarios {against}: 1 passed" in html, html
 
+    # the entra driver cannot cancel: that skip is counted apart from those needing the mock
+    assert _run(idp_file, "--only", "auto-login.first-login,failure.idp-down,"
+                "failure.user-cancels") == 0
+    out = capsys.readouterr().out
+    assert "2 skipped (1 need the mock provider, 1 for the reason listed above)" in out, out
+    assert "SKIP  failure.user-cancels  (the sign-in driver cannot cancel" in out, out
+    assert _run(idp_file, "--only", "auto-login.first-login,failure.user-cancels") == 0
+    assert "1 skipped (for the reason listed above)" in capsys.readouterr().out
     # with nothing skipped, no "0 skipped" line
     assert _run(idp_file, "--only", "auto-login.first-login") == 0
     assert "skipped" not in capsys.readouterr().out
