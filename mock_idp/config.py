@@ -42,7 +42,7 @@ from .config_fields import (
     whole,
 )
 from .credential_config import CertificateConfig, SecretConfig, parse_credentials
-from .directory import OptionalClaims
+from .directory import OptionalClaim, OptionalClaims
 from .directory_config import (
     AppRoleConfig,
     AssignmentConfig,
@@ -297,6 +297,10 @@ def default_tenant() -> TenantConfig:
         assigned=tuple(u.upn for u in users[:3]),
         app_roles=("Agent",),
         group_membership_claims="SecurityGroup",
+        # Entra's v2.0 end-session endpoint asks "Pick an account" unless ``logout_hint``
+        # names one; that value is the ID token's ``login_hint``, an optional claim the app
+        # registration asks for (the optional claims reference), as the reference RP's does.
+        optional_claims=OptionalClaims(id_token=(OptionalClaim(name="login_hint"),)),
     )
     agents = GroupConfig(name="Support agents", id=SUPPORT_AGENTS_GROUP_ID)
     return TenantConfig(

@@ -4,8 +4,8 @@ A driver knows one provider's pages (their labels and buttons), never the scenar
 
 - :class:`EntraDriver`: Microsoft Entra ID's pages (and the mock's, which have their structure):
   username then **Next**, password then **Sign in**, then "Stay signed in?" answered **No** (or
-  **Yes**); "Pick an account", when shown, is answered by picking the account; consent by
-  **Accept**.
+  **Yes**); "Pick an account", when shown, is answered by picking the account (on sign-out
+  too); consent by **Accept**.
 - :class:`FormDriver`: any single- or two-step form (Keycloak, node oidc-provider, ...),
   configured by the visible labels or placeholders of its fields and the names of its buttons.
 
@@ -78,8 +78,9 @@ class SignInDriver(Protocol):
     def cancel(self, page: Page) -> None:
         """Leave the sign-in page by its cancel control (only when ``can_cancel``)."""
 
-    def confirm_sign_out(self, page: Page) -> None:
-        """Answer the provider's sign-out confirmation, if it asks one."""
+    def confirm_sign_out(self, page: Page, username: str | None = None) -> None:
+        """Answer the provider's sign-out confirmation, if it asks one (for ``username``'s
+        account, when it asks which)."""
 
 
 def _field(page: Page, text: str) -> Locator:
@@ -140,7 +141,7 @@ class FormDriver:
             raise RuntimeError("this form driver has no cancel_control configured")
         _control(page, self.cancel_control).click()
 
-    def confirm_sign_out(self, page: Page) -> None:
+    def confirm_sign_out(self, page: Page, username: str | None = None) -> None:
         if self.sign_out_button:
             _answer_if_shown(page, _control(page, self.sign_out_button), leaving=page.url)
 
@@ -356,8 +357,40 @@ class EntraDriver:
         """Cancel on the consent page ("Permissions requested")."""
         page.locator(f"#{ids.SECONDARY_BUTTON}").click()
 
-    def confirm_sign_out(self, page: Page) -> None:
-        return None
+    def confirm_sign_out(self, page: Page, username: str | None = None) -> None:
+        """Pick ``username``'s tile (else the only one) when the end-session endpoint shows
+        "Pick an account": Entra's v2.0 one does, even for the browser's only account, unless
+        the app sent ``logout_hint`` ("ESTS always prompts the user to select the account for
+        /v2/logout endpoint if no account is passed",
+        AzureAD/microsoft-authentication-library-for-js PR #7736). Returns once the picker is
+        answered, when the provider says the account signed out, or when the browser has moved
+        on from where it was to a page that is not the end-session endpoint's."""
+        from playwright.sync_api import Error
+
+        start = page.url
+        tiles = page.locator(f"#{ids.TILES} [{ids.TILE_ATTRIBUTE}]")
+        signed_out = page.get_by_role("heading", name=ids.SIGNED_OUT_HEADING)
+        waited = 0.0
+        while waited < self.timeout_ms:
+            try:
+                if tiles.count() and tiles.first.is_visible():
+                    break
+                if signed_out.count() or (page.url != start and not _END_SESSION.search(
+                        urlsplit(page.url).path)):
+                    return
+            except Error:
+                pass  # between documents
+            page.wait_for_timeout(100)
+            waited += 100
+        else:
+            return
+        tile = (page.locator(f'#{ids.TILES} [{ids.TILE_ATTRIBUTE}="{username}" i]')
+                if username else tiles)
+        if tile.count() != 1:
+            raise AssertionError(
+                f"\"Pick an account\" on sign-out shows no single tile for "
+                f"{username or 'the only account'}: {tiles.count()} tile(s)")
+        _click_and_wait(page, tile, f"#{ids.TILES}", self.timeout_ms)
 
 
 _SHOWN_JS = """(errorId) => {
@@ -368,6 +401,10 @@ _SHOWN_JS = """(errorId) => {
   const error = document.getElementById(errorId)?.innerText.replace(/\\s+/g, " ").trim() || "";
   return [status, heading.slice(0, 80), error.slice(0, 300)];
 }"""
+
+
+_END_SESSION = re.compile(r"/oauth2/(v2\.0/)?logout$")
+"""The paths of Entra's end-session endpoints (v2.0 and v1)."""
 
 
 def _shown_instead(page: Page) -> str:

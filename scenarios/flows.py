@@ -263,3 +263,16 @@ def drop_app_session(page: Page, stack: LiveStack) -> None:
 def idp_logout_url(stack: LiveStack) -> str:
     """The provider's v2 end-session endpoint, as a user signing out at the IdP would open it."""
     return stack.idp_url(f"/{stack.tenant_id}/oauth2/v2.0/logout")
+
+
+def confirm_sign_out_at_idp(page: Page, person: Person) -> None:
+    """Pick ``person``'s account if the end-session endpoint asks "Pick an account" (Entra's
+    v2.0 one does unless the app sent ``logout_hint``); return when it does not ask."""
+    EntraDriver().confirm_sign_out(page, person.upn)
+
+
+def sign_out_at_idp(page: Page, stack: LiveStack, person: Person) -> None:
+    """Sign ``person`` out at the provider: open its v2 end-session endpoint with no hint, as a
+    user does, and pick the account on "Pick an account"."""
+    page.goto(idp_logout_url(stack))
+    confirm_sign_out_at_idp(page, person)

@@ -103,7 +103,7 @@ def _rp_initiated_sign_out(ctx: Ctx) -> None:
     log = NavigationLog(page)
     with ctx.step("click Sign out (and confirm at the provider if it asks)"):
         RpAppPage(page).sign_out()
-        stack.driver.confirm_sign_out(page)
+        stack.driver.confirm_sign_out(page, stack.user.username)
         expect(RpSignedOutPage(page).heading).to_be_visible()
         expect(RpSignedOutPage(page).unconfirmed).to_have_count(0)
     with ctx.step("the provider's end-session endpoint got id_token_hint and state"):

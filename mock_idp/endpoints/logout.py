@@ -12,6 +12,16 @@ the browser's only account; with several accounts signed in, "Pick an account" a
 signed in in this browser ends no other: "Pick an account" asks when accounts remain
 (RP-Initiated Logout 1.0 §2), else nothing ends. The browser goes back to the app only when a
 session ended (the MSAL.js logout doc's "the user has an active session").
+
+The v2.0 endpoint asks "Pick an account" even for a single account, and with an
+``id_token_hint``, unless ``logout_hint`` (the ID token's ``login_hint`` optional claim) names
+an account signed in in this browser: "ESTS always prompts the user to select the account for
+/v2/logout endpoint if no account is passed" (AzureAD/microsoft-authentication-library-for-js
+PR #7736, 2025, and its ``lib/msal-browser/docs/logout.md``), the ``login_hint`` claim "can be
+used in the logout URI to bypass this" (Weird-Sheep-Labs/django-azure-auth issue #22), as
+Microsoft's support article on signing out without the account prompt (June 2025) says. The v1
+endpoint still signs a single account out directly
+(Azure-Samples/active-directory-aspnetcore-webapp-openidconnect-v2 issue #126).
 """
 
 from __future__ import annotations
@@ -116,7 +126,8 @@ async def logout(request: Request) -> Response:
             "'id_token_hint' ('{aud}').")))
     named = _Named(hint=hint, picked=chosen,
                    user=_logout_hint_user(params.get("logout_hint")))
-    sessions = _sessions_to_end(request, state, named, tenant.id if tenant else None)
+    sessions = _sessions_to_end(request, state, named, tenant.id if tenant else None,
+                                v2="/v2.0/" in request.url.path)
     if sessions is None:
         return _pick_account(request, state, params, tenant.id if tenant else None)
     for session in sessions:
@@ -149,13 +160,17 @@ class _Named:
 
 
 def _sessions_to_end(request: Request, state: IdpState, named: _Named,
-                     tenant_id: str | None) -> list[Session] | None:
+                     tenant_id: str | None, *, v2: bool) -> list[Session] | None:
     """The sessions this sign-out ends, all of them named by this browser's cookies; ``None``
-    when the user must pick an account. The picked account comes first (the picker may have
+    when the user must pick an account: always on ``v2`` while an account is signed in here
+    and ``logout_hint`` names none of them. The picked account comes first (the picker may have
     been shown because a hint named no one here), then ``id_token_hint``'s session, then
     ``logout_hint``'s user; one of them naming no account of this browser ends no other."""
     ids = cookies.session_ids(request)
     signed_in = cookies.accounts(request, state, tenant_id)
+    if v2 and named.picked is None and signed_in and all(
+            a.user.id != named.user for a in signed_in):
+        return None
     if named.picked is not None or (named.hint is None and named.user is not None):
         user = named.picked if named.picked is not None else named.user
         found = [a.session for a in signed_in if a.user.id == user]

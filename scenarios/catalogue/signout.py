@@ -11,6 +11,7 @@ from scenarios import ScenarioContext, scenario
 from scenarios.catalogue.partner_events import accepted, answer_of, install_partner
 from scenarios.flows import (
     NavigationLog,
+    confirm_sign_out_at_idp,
     expect_signed_in,
     expect_signed_out,
     first_login_at_company,
@@ -18,6 +19,7 @@ from scenarios.flows import (
     launch_signed_in_at_company,
     oid_of,
     sign_in_at_idp,
+    sign_out_at_idp,
 )
 from scenarios.live import LiveStack
 from scenarios.pages import IdpSignedOutPage, IdpUsernamePage
@@ -83,8 +85,9 @@ def user_logout_event(ctx: Ctx) -> None:
         paths = [urlsplit(u).path for u, _ in log.documents]
         assert any(p.endswith("/oauth2/v2.0/authorize") for p in paths), log.documents
         assert log.visited(stack.app.redirect_uri), log.documents
-    with ctx.step("alice signs out at the IdP: the platform sends user.logout, the app accepts"):
-        page.goto(idp_logout_url(stack))
+    with ctx.step("alice signs out at the IdP (picking her account): the platform sends "
+                  "user.logout, the app accepts"):
+        sign_out_at_idp(page, stack, alice)
         expect(IdpSignedOutPage(page).heading).to_be_visible()
         note = _only(stack.notifications("platform"), "platform")
         assert note["payload"]["type"] == "user.logout", note
@@ -114,8 +117,8 @@ def backchannel(ctx: Ctx) -> None:
         stack.update_app(backchannelLogoutUri=endpoint, web={"logoutUrl": None})
     with ctx.step("alice, signed in at her company, signs in to the app"):
         first_login_at_company(page, stack, alice)
-    with ctx.step("alice signs out at the IdP"):
-        page.goto(idp_logout_url(stack))
+    with ctx.step("alice signs out at the IdP, picking her account"):
+        sign_out_at_idp(page, stack, alice)
         expect(IdpSignedOutPage(page).heading).to_be_visible()
     with ctx.step("the IdP POSTed a logout token and the app accepted it"):
         note = _only(stack.notifications("backchannel"), "back-channel")
@@ -146,11 +149,13 @@ def frontchannel(ctx: Ctx) -> None:
     alice = stack.people["alice"]
     with ctx.step("alice, signed in at her company, signs in to the app"):
         first_login_at_company(page, stack, alice)
-    with ctx.step("alice signs out at the IdP: the signed-out page loads the app's logout URL"):
+    with ctx.step("alice signs out at the IdP, picking her account: the signed-out page loads "
+                  "the app's logout URL"):
+        page.goto(idp_logout_url(stack))
         with page.expect_response(
             lambda r: r.request.method == "POST" and r.url.endswith("/loaded")
         ) as loaded:
-            page.goto(idp_logout_url(stack))
+            confirm_sign_out_at_idp(page, alice)
         signed_out = IdpSignedOutPage(page)
         expect(signed_out.heading).to_be_visible()
         assert loaded.value.status == 204, f"frame load report answered {loaded.value.status}"
@@ -185,13 +190,17 @@ def rp_initiated(ctx: Ctx) -> None:
     with ctx.step("alice, signed in at her company, signs in to the app"):
         first_login_at_company(page, stack, alice)
     log = NavigationLog(page)
-    with ctx.step("she signs out in the app: back on the app's signed-out page"):
+    with ctx.step("she signs out in the app (picking her account if the IdP asks): back on "
+                  "the app's signed-out page"):
         stack.app.sign_out(page)
+        confirm_sign_out_at_idp(page, alice)
         stack.app.expect_sign_out_page(page)
     with ctx.step("the IdP's end-session endpoint was visited with what the app must send"):
         # Entra's v1 end-session endpoint (/oauth2/logout, in the v1 discovery document that
-        # MSAL-based apps read) ends the session just as the v2.0 one does.
-        ends = [u for u, _ in log.documents if urlsplit(u).path.endswith(END_SESSION_PATHS)]
+        # MSAL-based apps read) ends the session just as the v2.0 one does. The answer to
+        # "Pick an account" is posted back to the endpoint: not a request of the app's.
+        ends = [u for (u, _), method in zip(log.documents, log.methods, strict=True)
+                if urlsplit(u).path.endswith(END_SESSION_PATHS) and method == "GET"]
         assert len(ends) == 1, f"expected one end-session request, saw {log.documents}"
         params = parse_qs(urlsplit(ends[0]).query)
         for name in expected:

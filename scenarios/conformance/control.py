@@ -87,7 +87,11 @@ class MockControl:
 
     @property
     def logout_url(self) -> str:
-        return f"{self.authority}/oauth2/v2.0/logout"
+        """The v1 end-session endpoint: it signs the browser's only account out directly,
+        where the v2.0 one asks "Pick an account" without a ``logout_hint``
+        (Azure-Samples/active-directory-aspnetcore-webapp-openidconnect-v2 issue #126;
+        AzureAD/microsoft-authentication-library-for-js PR #7736)."""
+        return f"{self.authority}/oauth2/logout"
 
     def now(self) -> float:
         """The provider's clock, seconds since the epoch (it may have been moved)."""

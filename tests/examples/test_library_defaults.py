@@ -34,6 +34,7 @@ from example_browser import (
 )
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
+from scenarios.drivers import EntraDriver
 from scenarios.flows import up_to_stay_signed_in
 
 # Each example app is a process of its own (Flask, Node), signed into through a browser: make
@@ -232,6 +233,7 @@ def test_sign_out_at_the_provider_leaves_the_app_signed_in(example: ExampleStack
         assert sign_in(page, example).signed_in
         example.idp.http.delete("/_mock/notifications").raise_for_status()
         page.goto(f"{example.idp.authority}/oauth2/v2.0/logout")
+        EntraDriver().confirm_sign_out(page, ALICE)  # "Pick an account": no logout_hint
         expect(page.get_by_role("heading", name="You signed out of your account")).to_be_visible()
         notes = example.idp.http.get("/_mock/notifications").json()["notifications"]
         delivered = {(n["kind"], n["url"].split("?")[0]): n for n in notes

@@ -1,6 +1,8 @@
 """Each example app, end to end in a real browser against the mock provider over https: the
 protected page starts SSO by itself, alice signs in, the app shows her name and its ``me``
-endpoint answers, then sign-out (RP-initiated, through the library) ends both sessions."""
+endpoint answers, then sign-out (RP-initiated, through the library; alice picks her account when
+the provider asks "Pick an account", as its v2.0 endpoint does without a ``logout_hint``) ends
+both sessions."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import pytest
 from example_apps import ExampleStack
 from example_browser import ALICE, ALICE_NAME, expect_provider_sign_in, sign_in
 from playwright.sync_api import Page, expect
+
+from scenarios.drivers import EntraDriver
 
 # Each example app is a process of its own (Flask, Node), signed into through a browser: make
 # test-slow runs these.
@@ -37,6 +41,7 @@ def test_sign_in_see_name_me_and_sign_out(example: ExampleStack, example_page: P
     expect(page.locator("#signed-in-as")).to_have_text(ALICE_NAME)
 
     page.get_by_role("link", name="Sign out").click()
+    EntraDriver().confirm_sign_out(page, ALICE)
     signed_out = re.escape(example.url(example.example.signed_out))
     expect(page).to_have_url(re.compile(f"^{signed_out}(\\?|$)"))
     expect(page.get_by_role("heading", name="You are signed out")).to_be_visible()

@@ -33,6 +33,7 @@ from mock_idp.config import (
     IdpConfig,
     default_tenant,
 )
+from mock_idp.protocol.optional_claims import login_hint
 from mock_idp.signin import ids
 from mock_idp.testing import MockIdp
 
@@ -126,6 +127,27 @@ def submit(client: AppClient, page: httpx.Response, **form: str) -> httpx.Respon
     """Post the page's form with ``form`` (``loginfmt``, ``passwd``, ``account``, ``answer``)."""
     assert page.status_code in (200, 400), page.text[:300]
     return client.post(login_action(page.text), data={"ctx": ctx_of(page.text), **form})
+
+
+def pick_to_sign_out(client: AppClient, page: httpx.Response, upn: str = ALICE
+                     ) -> httpx.Response:
+    """Answer the end-session endpoint's "Pick an account" with ``upn``'s tile (found by its
+    ``data-test-id``, the UPN lowercased), as the person signing out does."""
+    assert page_kind(page) == "picker", page.text[:300]
+    tile = re.search(rf'{ids.TILE_ATTRIBUTE}="{re.escape(upn.lower())}"\s+data-account="([^"]+)"',
+                     page.text)
+    assert tile, page.text[:500]
+    return submit(client, page, account=tile.group(1))
+
+
+def logout_hint(client: AppClient, upn: str = ALICE, tenant: str = TENANT) -> str:
+    """The ``login_hint`` claim ``upn``'s ID tokens carry: the ``logout_hint`` naming the account
+    at the v2.0 end-session endpoint, which then signs it out without "Pick an account"."""
+    store = client.app.state.idp.store
+    directory = store.tenants[tenant]
+    user = directory.find_user(upn)
+    assert user is not None, upn
+    return login_hint(user, directory)
 
 
 _TEMPLATE = re.compile(r"<template\b.*?</template>", re.S)

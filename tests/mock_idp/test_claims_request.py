@@ -84,6 +84,15 @@ def test_malformed_claims_at_authorize_goes_back_to_the_app(client: AppClient) -
 # -- what is emitted ----------------------------------------------------------------------
 
 
+def _without_optional_claims() -> IdpConfig:
+    """The default directory, its reference app configuring no optional claim (the default one
+    asks for ``login_hint``, for its sign-out)."""
+    tenant = default_tenant()
+    rp = replace(tenant.apps[0], optional_claims=OptionalClaims())
+    return IdpConfig(tenants=(replace(tenant, apps=(rp, *tenant.apps[1:])),))
+
+
+@pytest.mark.idp_config(_without_optional_claims())
 def test_id_token_claims_asked_through_claims_are_emitted(client: AppClient) -> None:
     # msal-node 7 asks for login_hint on every request; Entra answers with it.
     grant = get_code(client, claims=MSAL_NODE_CLAIMS)
@@ -97,11 +106,13 @@ def test_id_token_claims_asked_through_claims_are_emitted(client: AppClient) -> 
     assert "signin_state" not in idt and "tenant_region_sub_scope" not in idt
 
 
+@pytest.mark.idp_config(_without_optional_claims())
 def test_without_claims_no_login_hint(client: AppClient) -> None:
     response = redeem(client, get_code(client))
     assert "login_hint" not in claims(response.json()["id_token"])
 
 
+@pytest.mark.idp_config(_without_optional_claims())
 def test_claims_on_the_token_request_count_too(client: AppClient) -> None:
     # MSAL sends ``claims`` on the code redemption as well as on the authorization request.
     response = redeem(client, get_code(client), claims=MSAL_NODE_CLAIMS)

@@ -24,6 +24,7 @@ from idp_testkit import (
     get_code,
     half_hash,
     hybrid_config,
+    logout_hint,
     paths,
     redeem,
     redirect_params,
@@ -366,7 +367,8 @@ def logout_token(client: AppClient, receiver: Receiver) -> tuple[str, dict[str, 
     grant = get_code(client, upn=ALICE, prompt="login")
     token = redeem(client, grant).json()["id_token"]
     before = len(receiver.tokens)
-    response = client.get(f"/{TENANT}/oauth2/v2.0/logout", params={"id_token_hint": token})
+    response = client.get(f"/{TENANT}/oauth2/v2.0/logout", params={
+        "id_token_hint": token, "logout_hint": logout_hint(client)})
     assert response.status_code == 200
     assert len(receiver.tokens) == before + 1
     return receiver.tokens[-1], claims(token)

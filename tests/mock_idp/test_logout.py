@@ -1,6 +1,7 @@
 """Sign-out, following a browser session (the AppClient's cookies) through the v2 and v1
 end-session endpoints: redirects, the signed-out page, front-channel iframes, back-channel
-logout tokens checked against the Back-Channel Logout spec, and what the next sign-in needs."""
+logout tokens checked against the Back-Channel Logout spec, and what the next sign-in needs.
+Without ``logout_hint`` the v2 endpoint asks "Pick an account" first, even for one account."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from idp_testkit import (
     claims,
     get_code,
     paths,
+    pick_to_sign_out,
     redeem,
     redirect_params,
 )
@@ -125,6 +127,20 @@ def sign_in_portal(browser: AppClient) -> dict[str, str]:
     return values
 
 
+def sign_out(browser: AppClient, version: str = "2.0", upn: str = ALICE,
+             **params: str) -> httpx.Response:
+    """Sign out without ``logout_hint``: the v2 endpoint asks "Pick an account" even for one
+    account, and ``upn``'s tile answers it; the v1 endpoint signs the account out directly."""
+    response = browser.get(LOGOUT[version], params=params)
+    return pick_to_sign_out(browser, response, upn) if version == "2.0" else response
+
+
+def hinted(token: str, **params: str) -> dict[str, str]:
+    """End-session parameters naming the ID token's account: ``id_token_hint`` and
+    ``logout_hint`` (its ``login_hint`` claim), so the v2 endpoint asks no one."""
+    return {"id_token_hint": token, "logout_hint": claims(token)["login_hint"], **params}
+
+
 def is_sign_in_page(response: httpx.Response) -> bool:
     return response.status_code == 200 and 'name="ctx"' in response.text and (
         'name="loginfmt"' in response.text)
@@ -141,8 +157,8 @@ def test_logout_redirects_to_a_registered_uri_with_state(browser: AppClient,
                                                           version: str) -> None:
     token = sign_in_rp(browser, version=version)["id_token"]
     assert browser.cookies.get(SESSION_COOKIE)
-    response = browser.get(LOGOUT[version], params={
-        "id_token_hint": token, "post_logout_redirect_uri": SIGNED_OUT, "state": "s 1/&x"})
+    response = sign_out(browser, version, id_token_hint=token,
+                        post_logout_redirect_uri=SIGNED_OUT, state="s 1/&x")
     page_or_redirect = response
     if response.status_code == 200:  # the signed-out page runs the iframes, then redirects
         target = re.search(r"var target = (\"[^\"]*\");", response.text)
@@ -163,8 +179,8 @@ def test_logout_redirects_to_a_registered_uri_with_state(browser: AppClient,
 def test_without_iframes_the_redirect_is_immediate(client: AppClient, version: str) -> None:
     token = redeem(client, get_code(client, version=version), version=version).json()[
         "id_token"]
-    response = client.get(LOGOUT[version], params={
-        "id_token_hint": token, "post_logout_redirect_uri": SIGNED_OUT, "state": "abc"})
+    response = sign_out(client, version, id_token_hint=token,
+                        post_logout_redirect_uri=SIGNED_OUT, state="abc")
     assert response.status_code == 302
     assert response.headers["location"] == f"{SIGNED_OUT}?state=abc"
     assert response.headers["cache-control"] == "no-store"
@@ -173,8 +189,8 @@ def test_without_iframes_the_redirect_is_immediate(client: AppClient, version: s
 @pytest.mark.idp_config(clock=MockClock(frozen_at=START))
 def test_post_form_logout(client: AppClient) -> None:
     token = redeem(client, get_code(client)).json()["id_token"]
-    response = client.post(LOGOUT["2.0"], data={
-        "id_token_hint": token, "post_logout_redirect_uri": "http://127.0.0.1/signed-out"})
+    response = client.post(LOGOUT["2.0"], data=hinted(
+        token, post_logout_redirect_uri="http://127.0.0.1/signed-out"))
     assert response.status_code == 302
     assert response.headers["location"] == "http://127.0.0.1/signed-out"
 
@@ -188,8 +204,8 @@ def test_post_form_logout(client: AppClient) -> None:
 ])
 def test_an_unregistered_uri_shows_the_signed_out_page(client: AppClient, uri: str) -> None:
     token = redeem(client, get_code(client)).json()["id_token"]
-    response = client.get(LOGOUT["2.0"], params={
-        "id_token_hint": token, "post_logout_redirect_uri": uri, "state": "s"})
+    response = client.get(LOGOUT["2.0"], params=hinted(
+        token, post_logout_redirect_uri=uri, state="s"))
     assert response.status_code == 200
     assert "location" not in response.headers
     assert "You signed out of your account" in response.text
@@ -199,7 +215,7 @@ def test_an_unregistered_uri_shows_the_signed_out_page(client: AppClient, uri: s
 @pytest.mark.idp_config(clock=MockClock(frozen_at=START))
 def test_no_uri_shows_the_signed_out_page(client: AppClient) -> None:
     get_code(client)
-    response = client.get(LOGOUT["2.0"])
+    response = sign_out(client)
     assert response.status_code == 200 and "You signed out of your account" in response.text
     assert response.headers["cache-control"] == "no-store"
 
@@ -207,7 +223,7 @@ def test_no_uri_shows_the_signed_out_page(client: AppClient) -> None:
 @pytest.mark.idp_config(clock=MockClock(frozen_at=START))
 def test_without_a_hint_the_uri_is_matched_against_the_sessions_apps(client: AppClient) -> None:
     get_code(client)
-    response = client.get(LOGOUT["2.0"], params={"post_logout_redirect_uri": SIGNED_OUT})
+    response = sign_out(client, post_logout_redirect_uri=SIGNED_OUT)
     assert response.status_code == 302 and response.headers["location"] == SIGNED_OUT
     again = client.get(LOGOUT["2.0"], params={"post_logout_redirect_uri": SIGNED_OUT})
     assert again.status_code == 200 and "You signed out of your account" in again.text
@@ -216,15 +232,15 @@ def test_without_a_hint_the_uri_is_matched_against_the_sessions_apps(client: App
 @pytest.mark.idp_config(clock=MockClock(frozen_at=START))
 def test_client_id_names_the_app_without_a_hint(client: AppClient) -> None:
     get_code(client)
-    response = client.get(LOGOUT["2.0"], params={
-        "client_id": CLIENT_ID, "post_logout_redirect_uri": SIGNED_OUT, "state": "z"})
+    response = sign_out(client, client_id=CLIENT_ID, post_logout_redirect_uri=SIGNED_OUT,
+                        state="z")
     assert response.status_code == 302 and response.headers["location"] == SIGNED_OUT + "?state=z"
 
 
 @pytest.mark.idp_config(clock=MockClock(frozen_at=START))
 def test_logout_again_with_the_hint_stays_on_the_signed_out_page(client: AppClient) -> None:
     token = redeem(client, get_code(client)).json()["id_token"]
-    params = {"id_token_hint": token, "post_logout_redirect_uri": SIGNED_OUT}
+    params = hinted(token, post_logout_redirect_uri=SIGNED_OUT)
     response = client.get(LOGOUT["2.0"], params=params)
     assert response.status_code == 302 and response.headers["location"] == SIGNED_OUT
     again = client.get(LOGOUT["2.0"], params=params)  # no session left to end
@@ -304,7 +320,7 @@ def test_after_logout_every_app_of_the_session_needs_a_sign_in(browser: AppClien
     silent = redirect_params(browser.get(paths(TENANT, "2.0")["authorize"],
                                          params=auth_params(prompt="none")))
     assert "code" in silent  # signed in: silent SSO works before logout
-    browser.get(LOGOUT[version])
+    sign_out(browser, version)
     for client_id, redirect_uri in ((CLIENT_ID, SIGNED_OUT), (PORTAL_ID, PORTAL_REDIRECT)):
         page = browser.get(paths(TENANT, "2.0")["authorize"], params=auth_params(
             client_id=client_id, redirect_uri=redirect_uri))
@@ -320,7 +336,7 @@ def test_the_old_cookie_no_longer_signs_in(browser: AppClient) -> None:
     sign_in_rp(browser)
     cookie = browser.cookies.get(SESSION_COOKIE)
     assert cookie
-    browser.get(LOGOUT["2.0"])
+    sign_out(browser)
     browser.cookies.set(SESSION_COOKIE, cookie)
     values = redirect_params(browser.get(paths(TENANT, "2.0")["authorize"],
                                          params=auth_params(prompt="none")))
@@ -331,7 +347,7 @@ def test_another_browsers_session_survives(idp: Starlette, browser: AppClient) -
     sign_in_rp(browser)
     with AppClient(idp, follow_redirects=False) as other:
         sign_in_rp(other, upn=BOB)
-        browser.get(LOGOUT["2.0"])
+        sign_out(browser)
         values = redirect_params(other.get(paths(TENANT, "2.0")["authorize"],
                                            params=auth_params(prompt="none")))
         assert "code" in values
@@ -343,8 +359,7 @@ def test_signed_out_page_loads_each_apps_logout_url_in_an_iframe(browser: AppCli
     token = sign_in_rp(browser)["id_token"]
     sid = claims(token)["sid"]
     sign_in_portal(browser)
-    page = browser.get(LOGOUT["2.0"], params={"id_token_hint": token,
-                                              "post_logout_redirect_uri": SIGNED_OUT})
+    page = browser.get(LOGOUT["2.0"], params=hinted(token, post_logout_redirect_uri=SIGNED_OUT))
     assert page.status_code == 200 and "You signed out of your account" in page.text
     assert iframes(page) == [
         f"{RP_FRONT}?sid={sid}",
@@ -357,7 +372,7 @@ def test_front_channel_notifications_are_recorded_and_marked_loaded(
     browser: AppClient,
 ) -> None:
     sign_in_rp(browser)
-    browser.get(LOGOUT["2.0"])
+    sign_out(browser)
     notes = browser.get("/_mock/notifications", params={"kind": "frontchannel"}).json()[
         "notifications"]
     assert len(notes) == 1
@@ -380,7 +395,7 @@ def test_an_app_without_a_logout_url_gets_no_iframe(browser: AppClient) -> None:
         scope="openid")))
     if "code" not in values:
         pytest.fail(f"sign-in did not complete: {values}")
-    page = browser.get(LOGOUT["2.0"])
+    page = sign_out(browser)
     assert iframes(page) == [f"{RP_FRONT}?sid={sid}"]
 
 
@@ -410,7 +425,7 @@ def test_back_channel_logout_tokens_are_valid_per_the_spec(browser: AppClient,
     rp_tokens = sign_in_rp(browser)
     sign_in_portal(browser)
     rp_claims = claims(rp_tokens["id_token"])
-    response = browser.get(LOGOUT["2.0"])
+    response = sign_out(browser)
     assert response.status_code == 200
     assert [h.path for h in receiver.hits] == ["/auth/backchannel-logout", "/bc"]
     for hit in receiver.hits:
@@ -429,8 +444,8 @@ def test_back_channel_is_sent_before_the_logout_answers(browser: AppClient,
                                                         receiver: Receiver) -> None:
     token = sign_in_rp(browser)["id_token"]
     assert receiver.hits == []
-    response = browser.get(LOGOUT["2.0"], params={"id_token_hint": token,
-                                                  "post_logout_redirect_uri": SIGNED_OUT})
+    response = browser.get(LOGOUT["2.0"], params=hinted(
+        token, post_logout_redirect_uri=SIGNED_OUT))
     assert response.status_code in (200, 302)
     assert len(receiver.hits) == 1
 
@@ -455,7 +470,7 @@ def test_a_hint_without_the_browsers_cookie_ends_nothing(idp: Starlette,
 def test_the_apps_answer_is_recorded(browser: AppClient, receiver: Receiver) -> None:
     receiver.status = 400
     sign_in_rp(browser)
-    browser.get(LOGOUT["2.0"])
+    sign_out(browser)
     notes = browser.get("/_mock/notifications", params={"kind": "backchannel"}).json()[
         "notifications"]
     assert [(n["client_id"], n["status"], n["error"]) for n in notes] == [(CLIENT_ID, 400, None)]
@@ -473,7 +488,7 @@ def test_an_unreachable_app_is_recorded_as_an_error(receiver: Receiver) -> None:
     http = httpx.AsyncClient(transport=httpx.MockTransport(refuse))
     with AppClient(create_app(config(), http_client=http), follow_redirects=False) as browser:
         sign_in_rp(browser)
-        response = browser.get(LOGOUT["2.0"], params={"post_logout_redirect_uri": SIGNED_OUT})
+        response = sign_out(browser, post_logout_redirect_uri=SIGNED_OUT)
         assert response.status_code == 200
         notes = browser.get("/_mock/notifications", params={"kind": "backchannel"}).json()[
             "notifications"]
@@ -484,8 +499,8 @@ def test_a_second_logout_tells_nobody_again(
     browser: AppClient, receiver: Receiver
 ) -> None:
     token = sign_in_rp(browser)["id_token"]
-    browser.get(LOGOUT["2.0"], params={"id_token_hint": token})
-    browser.get(LOGOUT["2.0"], params={"id_token_hint": token})
+    browser.get(LOGOUT["2.0"], params=hinted(token))
+    browser.get(LOGOUT["2.0"], params=hinted(token))
     assert len(receiver.hits) == 1
 
 
@@ -495,7 +510,7 @@ def test_other_sessions_keep_their_refresh_tokens(
     with AppClient(idp, follow_redirects=False) as other:
         bob = sign_in_rp(other, upn=BOB)
         sign_in_rp(browser)
-        browser.get(LOGOUT["2.0"])
+        sign_out(browser)
         refreshed = other.post(paths(TENANT, "2.0")["token"], data={
             "grant_type": "refresh_token", "client_id": CLIENT_ID, "client_secret": SECRET,
             "refresh_token": bob["refresh_token"]})

@@ -2,7 +2,8 @@
 another account than the one a hint names. A hint naming an account that is not signed in in
 this browser asks with "Pick an account" when accounts remain (OpenID Connect RP-Initiated
 Logout 1.0 §2) and otherwise ends nothing; the browser goes back to the app only when a session
-ended."""
+ended. The v2 endpoint asks "Pick an account" even for one account, unless ``logout_hint`` names
+it; the v1 endpoint signs a single account out directly."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from idp_testkit import (
     get_code,
     page_kind,
     paths,
+    pick_to_sign_out,
     redeem,
     redirect_params,
 )
@@ -100,7 +102,8 @@ def test_a_logout_hint_for_an_account_signed_out_here_ends_no_other(browser: App
 def test_a_stale_id_token_hint_ends_no_other_session(browser: AppClient, version: str) -> None:
     bob = get_code(browser, upn=BOB)
     bob_token = redeem(browser, bob).json()["id_token"]
-    browser.get(LOGOUT[version], params={"id_token_hint": bob_token})
+    browser.get(LOGOUT[version], params={"id_token_hint": bob_token,
+                                         "logout_hint": claims(bob_token)["login_hint"]})
     sign_in(browser, ALICE)
     browser.delete("/_mock/notifications")
     stale = browser.get(LOGOUT[version], params={
@@ -163,6 +166,8 @@ def test_with_no_session_the_browser_stays_on_the_signed_out_page(
     assert ids.SIGNED_OUT_HEADING in response.text and "var target = null" in response.text
     get_code(browser)
     signed_in = browser.get(LOGOUT[version], params=params)
+    if version == "2.0":
+        signed_in = pick_to_sign_out(browser, signed_in)
     assert signed_in.status_code == 200  # the front-channel iframe first, then the app
     assert f'var target = "{SIGNED_OUT}?state=z"' in signed_in.text
 
@@ -177,3 +182,56 @@ def test_a_client_id_not_the_hints_audience_is_named_in_the_error(browser: AppCl
     assert "is missing" not in response.text
     assert signed_in_as(browser) == ALICE
 
+
+
+@pytest.mark.parametrize("hint", ["none", "id_token_hint", "another user's logout_hint"])
+def test_the_v2_endpoint_asks_even_for_the_only_account(idp: Starlette, browser: AppClient,
+                                                        hint: str) -> None:
+    """"ESTS always prompts the user to select the account for /v2/logout endpoint if no account
+    is passed" (AzureAD/microsoft-authentication-library-for-js PR #7736)."""
+    alice = redeem(browser, get_code(browser)).json()["id_token"]
+    with AppClient(idp, follow_redirects=False) as elsewhere:
+        bob = claims(redeem(elsewhere, get_code(elsewhere, upn=BOB)).json()["id_token"])
+    params = {"post_logout_redirect_uri": SIGNED_OUT, **{
+        "none": {},
+        "id_token_hint": {"id_token_hint": alice},
+        "another user's logout_hint": {"logout_hint": bob["login_hint"]},
+    }[hint]}
+    picker = browser.get(LOGOUT["2.0"], params=params)
+    assert picker.status_code == 200 and page_kind(picker) == "picker"
+    assert tiles(picker.text) == [ALICE] and frontchannel(browser) == []
+    assert signed_in_as(browser) == ALICE
+    done = pick_to_sign_out(browser, picker)
+    assert done.status_code == 200 and f'var target = "{SIGNED_OUT}"' in done.text
+    assert signed_in_as(browser) is None
+
+
+def test_a_logout_hint_naming_the_account_skips_the_picker(browser: AppClient) -> None:
+    alice = claims(redeem(browser, get_code(browser)).json()["id_token"])
+    done = browser.get(LOGOUT["2.0"], params={"logout_hint": alice["login_hint"],
+                                              "post_logout_redirect_uri": SIGNED_OUT})
+    assert done.status_code == 200 and f'var target = "{SIGNED_OUT}"' in done.text
+    assert frontchannel(browser) == [alice["sid"]] and signed_in_as(browser) is None
+
+
+@pytest.mark.parametrize("hinted", [False, True])
+def test_the_v1_endpoint_signs_the_only_account_out_directly(browser: AppClient,
+                                                             hinted: bool) -> None:
+    """Azure-Samples/active-directory-aspnetcore-webapp-openidconnect-v2 issue #126: the v1
+    endpoint signs out without the account selection the v2 one shows."""
+    token = redeem(browser, get_code(browser, version="1.0"), version="1.0").json()["id_token"]
+    params = {"post_logout_redirect_uri": SIGNED_OUT,
+              **({"id_token_hint": token} if hinted else {})}
+    done = browser.get(LOGOUT["1.0"], params=params)
+    assert done.status_code == 200 and f'var target = "{SIGNED_OUT}"' in done.text
+    assert signed_in_as(browser) is None
+
+
+def test_the_reference_apps_registration_asks_for_the_login_hint_claim(client: AppClient
+                                                                        ) -> None:
+    """In the default directory, so the reference RP's ``logout_hint`` skips the v2 picker, as
+    a well-configured app's does (the claim stays optional: ``test_claims_request``)."""
+    token = claims(redeem(client, get_code(client)).json()["id_token"])
+    assert token["login_hint"]
+    done = client.get(LOGOUT["2.0"], params={"logout_hint": token["login_hint"]})
+    assert done.status_code == 200 and page_kind(done) is None

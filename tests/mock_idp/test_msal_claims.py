@@ -62,6 +62,7 @@ def test_msal_sees_the_configured_optional_claims(idp: MockIdp) -> None:
 
 
 def test_msal_without_optional_claims(idp: MockIdp) -> None:
+    idp.configure_claims(CLIENT_ID, id_token=[])  # the default app asks for login_hint
     claims = _sign_in_with_msal(idp)["id_token_claims"]
     assert isinstance(claims, dict)
     for absent in ("upn", "family_name", "ctry", "acct", "login_hint", "extn.skypeId"):

@@ -24,6 +24,7 @@ from idp_testkit import (
     multi_tenant_config,
     page_kind,
     paths,
+    pick_to_sign_out,
     pkce_pair,
     redirect_params,
     sign_in,
@@ -124,7 +125,7 @@ def test_signing_out_reaches_the_app_zed_signed_in_to(client: AppClient) -> None
     assert registered.status_code == 204, registered.text
     page, _ = _authorize(client, "organizations")
     redirect_params(consent(client, sign_in(client, page, ZED)))
-    signed_out = client.get("/organizations/oauth2/v2.0/logout")
+    signed_out = pick_to_sign_out(client, client.get("/organizations/oauth2/v2.0/logout"), ZED)
     assert signed_out.status_code == 200, signed_out.text
     notes = client.get("/_mock/notifications", params={"kind": "frontchannel"}).json()
     assert [n["url"].split("?")[0] for n in notes["notifications"]] == [logout_url], notes

@@ -22,6 +22,7 @@ from idp_testkit import (
     auth_params,
     claims,
     get_code,
+    logout_hint,
     paths,
     redeem,
     redirect_params,
@@ -43,6 +44,7 @@ GRAPH = f"/graph/{TENANT}/v1.0"
 BACKCHANNEL_URL = "http://rp.test/auth/backchannel-logout"
 EVENTS_URL = "http://rp.test/events"
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
+LOGOUT = f"/{TENANT}/oauth2/v2.0/logout"
 
 
 @dataclass
@@ -234,7 +236,7 @@ def test_sign_out_sends_user_logout_to_the_installation(browser: AppClient,
                                                         receiver: Receiver,
                                                         installed: str) -> None:
     alice_signs_in(browser)
-    browser.get(f"/{TENANT}/oauth2/v2.0/logout")
+    browser.get(LOGOUT, params={"logout_hint": logout_hint(browser)})
     [event] = receiver.events("user.logout")
     assert event["data"]["user_id"] == oid(browser, ALICE)
     assert [(n["kind"], n["trigger"]) for n in notes(browser)] == [
@@ -247,7 +249,7 @@ def test_log_filter_clear_and_reset(browser: AppClient, receiver: Receiver,
                                     clock: MockClock) -> None:
     alice_signs_in(browser)
     clock.advance(timedelta(minutes=3))
-    browser.get(f"/{TENANT}/oauth2/v2.0/logout")
+    browser.get(LOGOUT, params={"logout_hint": logout_hint(browser)})
     assert [n["kind"] for n in notes(browser)] == ["backchannel"]
     assert notes(browser)[0]["time"] == (START + timedelta(minutes=3)).isoformat()
     assert notes(browser, "frontchannel") == [] and notes(browser, "platform") == []
@@ -257,7 +259,7 @@ def test_log_filter_clear_and_reset(browser: AppClient, receiver: Receiver,
     assert notes(browser) == []
 
     alice_signs_in(browser)
-    browser.get(f"/{TENANT}/oauth2/v2.0/logout")
+    browser.get(LOGOUT, params={"logout_hint": logout_hint(browser)})
     assert len(notes(browser)) == 1
     browser.post("/_mock/reset", json={})
     assert notes(browser) == []
@@ -305,7 +307,7 @@ def test_a_notification_in_flight_across_a_reset_leaves_no_trace(
 def test_python_api(idp: Starlette, browser: AppClient) -> None:
     notifier: Notifier = idp.state.idp.notifier
     alice_signs_in(browser)
-    browser.get(f"/{TENANT}/oauth2/v2.0/logout")
+    browser.get(LOGOUT, params={"logout_hint": logout_hint(browser)})
     [note] = notifier.log()
     assert note.kind == "backchannel" and note.status == 200
     notifier.clear()
@@ -320,7 +322,7 @@ def test_logout_urls_registered_through_graph_are_used(browser: AppClient,
         "backchannelLogoutUri": "http://rp.test/auth/backchannel-logout?via=graph"})
     assert response.status_code == 204, response.text
     sid = alice_signs_in(browser)["sid"]
-    page = browser.get(f"/{TENANT}/oauth2/v2.0/logout")
+    page = browser.get(LOGOUT, params={"logout_hint": logout_hint(browser)})
     assert f'src="https://rp.test/fc?sid={sid}"' in page.text
     assert [n["url"] for n in notes(browser)] == [
         f"https://rp.test/fc?sid={sid}", "http://rp.test/auth/backchannel-logout?via=graph"]
@@ -340,7 +342,7 @@ def test_notifications_name_the_issuer_of_the_apps_sign_in(
     idt = claims(redeem(browser, get_code(browser, version=version), version=version).json()[
         "id_token"])
     assert idt["iss"] == issuer
-    page = browser.get(f"/{TENANT}/oauth2/v2.0/logout")
+    page = browser.get(LOGOUT, params={"logout_hint": logout_hint(browser)})
     assert f'src="https://rp.test/fc?{urlencode({"iss": issuer, "sid": idt["sid"]})}"' in \
         page.text.replace("&amp;", "&")
     [token] = receiver.logout_tokens()
@@ -363,6 +365,6 @@ def test_a_device_code_sign_in_is_told_by_the_issuer_of_its_endpoint(
                                             data={"otc": started.json()["user_code"]}))
     done = submit(browser, confirm, answer="Continue")
     assert "You may now close this window" in done.text, done.text[:500]
-    browser.get(f"/{TENANT}/oauth2/v2.0/logout")
+    browser.get(LOGOUT, params={"logout_hint": logout_hint(browser)})
     [token] = receiver.logout_tokens()
     assert jwt.decode(token, options={"verify_signature": False})["iss"] == issuer

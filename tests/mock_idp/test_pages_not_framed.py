@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import httpx
 from asgi_client import AppClient
-from idp_testkit import TENANT, auth_params, get_code, page_kind, paths, submit
+from idp_testkit import TENANT, auth_params, get_code, logout_hint, page_kind, paths, submit
 
 AUTHORIZE = paths(TENANT, "2.0")["authorize"]
 LOGOUT = AUTHORIZE.replace("authorize", "logout")
@@ -50,6 +50,13 @@ def test_redirects_form_post_and_the_signed_out_page_can_be_framed(client: AppCl
     form_post = client.get(AUTHORIZE, params=auth_params(response_mode="form_post"))
     assert form_post.status_code == 200 and "<form" in form_post.text
     _framable(form_post)
-    signed_out = client.get(LOGOUT)
+    signed_out = client.get(LOGOUT, params={"logout_hint": logout_hint(client)})
     assert signed_out.status_code == 200, signed_out.text[:300]
     _framable(signed_out)
+
+
+def test_the_sign_out_picker_is_not_framed(client: AppClient) -> None:
+    get_code(client)
+    picker = client.get(LOGOUT)
+    assert page_kind(picker) == "picker"
+    _not_framed(picker)

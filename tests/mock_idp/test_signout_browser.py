@@ -1,6 +1,7 @@
 """Single sign-out in a real browser: the mock provider and a tiny relying party on real ports;
-sign in through the provider's page, sign out, and watch the front-channel iframe load and the
-browser land on the registered post-logout redirect URI with its state."""
+sign in through the provider's page, sign out (picking the account on "Pick an account", which
+the v2.0 endpoint shows without a ``logout_hint``), and watch the front-channel iframe load and
+the browser land on the registered post-logout redirect URI with its state."""
 
 from __future__ import annotations
 
@@ -110,6 +111,8 @@ def test_sign_out_loads_the_front_channel_iframe_then_returns_with_state(
         "id_token_hint": id_token, "post_logout_redirect_uri": f"{stack.rp}/signed-out",
         "state": "bye state"})
     page.goto(logout)
+    expect(page.get_by_role("heading", name="Pick an account")).to_be_visible()
+    EntraDriver().confirm_sign_out(page, ALICE)
     expect(page.get_by_role("heading", name="Signed out of the app")).to_be_visible()
 
     parts = urlsplit(page.url)
@@ -128,6 +131,7 @@ def test_sign_out_loads_the_front_channel_iframe_then_returns_with_state(
 def test_after_sign_out_the_browser_must_sign_in_again(page: Page, stack: Stack) -> None:
     sign_in(page, stack)
     page.goto(f"{stack.idp}/{TENANT}/oauth2/v2.0/logout")
+    EntraDriver().confirm_sign_out(page, ALICE)
     expect(page.get_by_role("heading", name="You signed out of your account")).to_be_visible()
     deadline = time.monotonic() + 10
     while not stack.relying_party.visits("/auth/frontchannel-logout"):
@@ -142,3 +146,10 @@ def test_after_sign_out_the_browser_must_sign_in_again(page: Page, stack: Stack)
 
     page.goto(authorize_url(stack))
     expect(IdpUsernamePage(page).heading).to_be_visible()
+
+
+def test_with_a_logout_hint_the_driver_finds_no_picker_to_answer(page: Page, stack: Stack) -> None:
+    hint = jwt.decode(sign_in(page, stack), options={"verify_signature": False})["login_hint"]
+    page.goto(f"{stack.idp}/{TENANT}/oauth2/v2.0/logout?" + urlencode({"logout_hint": hint}))
+    EntraDriver(timeout_ms=2_000).confirm_sign_out(page, ALICE)
+    expect(page.get_by_role("heading", name="You signed out of your account")).to_be_visible()

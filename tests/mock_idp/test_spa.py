@@ -22,6 +22,7 @@ from idp_testkit import (
     TENANT,
     CodeGrant,
     get_code,
+    logout_hint,
     paths,
     redeem,
     redirect_params,
@@ -248,7 +249,8 @@ def test_a_spa_redirect_uri_is_a_valid_post_logout_redirect(client: AppClient) -
     logout = paths(TENANT, "2.0")["authorize"].replace("authorize", "logout")
     for uri, followed in ((spa, True), ("https://other.example/app", False)):
         response = client.get(logout, params={"post_logout_redirect_uri": uri,
-                                              "client_id": CLIENT_ID})
+                                              "client_id": CLIENT_ID,
+                                              "logout_hint": logout_hint(client)})
         assert (response.headers.get("location") == uri) is followed, response.headers
 
 
