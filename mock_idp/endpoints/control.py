@@ -198,7 +198,7 @@ async def delete_tenant(request: Request) -> Response:
     """The tenant, its sessions, codes and refresh tokens, and its platform installations: each
     active one ends as ``DELETE /_mock/installations/{id}`` ends one, then all are forgotten with
     their events and queued retries (:meth:`~mock_idp.platform.PlatformState.end_tenant`); the
-    faults scoped to it are cleared."""
+    faults scoped to it, its users or its apps are cleared."""
     store = idp(request).store
     segment = request.path_params["tenant"]
     tenant = store.resolve_tenant(segment)
@@ -212,7 +212,9 @@ async def delete_tenant(request: Request) -> Response:
         del store.codes[code]
     for token in [k for k, t in store.refresh_tokens.items() if t.tenant_id == tenant.id]:
         del store.refresh_tokens[token]
-    idp(request).faults.clear_scoped(tenant=tenant.id)
+    idp(request).faults.clear_scoped(  # and those of its apps no other tenant registers
+        tenants=[tenant.id], users=list(tenant.users),
+        apps=[app for app in tenant.apps if store.find_app_any(app) is None])
     await idp(request).platform.end_tenant(tenant.id, base_url=request_base_url(request))
     return Response(status_code=204)
 

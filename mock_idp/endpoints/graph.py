@@ -202,7 +202,7 @@ async def delete_application(request: Request, tenant: Tenant) -> Response:
     for user in tenant.users.values():
         for prop in app.extension_properties:
             user.extensions.pop(prop.name, None)
-    idp(request).faults.clear_scoped(app=app.client_id)
+    idp(request).faults.clear_scoped(apps=[app.client_id])
     return Response(status_code=204)
 
 
@@ -346,7 +346,7 @@ async def delete_user(request: Request, tenant: Tenant) -> Response:
     remove_object(tenant, user.id)
     # Revoked, not only refused: a user created again under the same name is not this one.
     await _end_user_sessions(request, user, revoke=True)
-    idp(request).faults.clear_scoped(user=user.id)
+    idp(request).faults.clear_scoped(users=[user.id])
     return Response(status_code=204)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,16 +80,16 @@ class FaultRegistry:
                 self._drop(fault)
             return len(gone)
 
-    def clear_scoped(self, *, tenant: str | None = None, app: str | None = None,
-                     user: str | None = None) -> int:
-        """Disarm the faults scoped to a deleted tenant, app or user, as :meth:`clear` does:
-        armed for what no longer exists, they would otherwise fire on a tenant or app made
-        again under the same id."""
-        gone_scope = {"tenant": tenant, "app": app, "user": user}
+    def clear_scoped(self, *, tenants: Iterable[str] = (), apps: Iterable[str] = (),
+                     users: Iterable[str] = ()) -> int:
+        """Disarm the faults scoped to deleted tenants, apps or users, as :meth:`clear` does:
+        armed for what no longer exists, they would otherwise fire on a tenant, app or user
+        made again under the same id (a user's id follows from its tenant and UPN)."""
+        gone_scope = {name: {value.lower() for value in values}
+                      for name, values in (("tenant", tenants), ("app", apps), ("user", users))}
         with self._lock:
             gone = [f for f in self._faults
-                    if any(value is not None and getattr(f, name) == value.lower()
-                           for name, value in gone_scope.items())]
+                    if any(getattr(f, name) in values for name, values in gone_scope.items())]
             for fault in gone:
                 self._drop(fault)
             return len(gone)

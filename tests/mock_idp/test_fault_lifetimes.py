@@ -209,3 +209,20 @@ def test_faults_scoped_to_a_deleted_tenant_app_or_user_go_with_it(client: AppCli
     # The tenant made again under the same id starts without the old tenant's fault.
     assert client.post("/_mock/tenants", json=FABRIKAM).status_code == 201
     assert [f["id"] for f in armed(client)] == [kept["id"]]
+
+
+def test_deleting_a_tenant_clears_the_faults_scoped_to_its_users_and_apps(
+        client: AppClient) -> None:
+    assert client.post("/_mock/tenants", json=FABRIKAM).status_code == 201
+    zoe = client.get("/graph/fabrikam.onmicrosoft.com/v1.0/users/zoe@fabrikam.onmicrosoft.com"
+                     ).json()["id"]
+    for scope in ({"user": zoe}, {"app": PORTAL}):
+        arm(client, kind="error", endpoint="token", code=65001, times="until_cleared", **scope)
+    assert len(armed(client)) == 2
+    assert client.delete(f"/_mock/tenants/{FABRIKAM['id']}").status_code == 204
+    assert armed(client) == []
+    # Made again, the tenant's user has the same id (it follows from the tenant and the UPN):
+    # an old fault would fire on it.
+    assert client.post("/_mock/tenants", json=FABRIKAM).status_code == 201
+    assert client.get("/graph/fabrikam.onmicrosoft.com/v1.0/users/zoe@fabrikam.onmicrosoft.com"
+                      ).json()["id"] == zoe
