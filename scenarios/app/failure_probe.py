@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import SplitResult, parse_qs, urljoin, urlsplit
 
 import httpx
 
@@ -44,8 +44,14 @@ def same_server(url: str, base_url: str) -> bool:
     """Whether ``url`` is on the server at ``base_url`` (loopback names are one host)."""
     a, b = urlsplit(url), urlsplit(base_url)
     hosts = {a.hostname, b.hostname}
-    return a.scheme == b.scheme and a.port == b.port and (
+    return a.scheme == b.scheme and _port(a) == _port(b) and (
         a.hostname == b.hostname or hosts <= LOOPBACK)
+
+
+def _port(parts: SplitResult) -> int | None:
+    """The port ``parts`` names, or its scheme's default (``https://host:443`` is
+    ``https://host``)."""
+    return parts.port or {"https": 443, "http": 80}.get(parts.scheme)
 
 
 _HIDDEN = re.compile(r"<(script|style|head|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)

@@ -20,6 +20,7 @@ from scenarios.__main__ import EXIT_BROKEN_PIPE, main
 from scenarios.app import load_profile
 from scenarios.app.check import check_profile
 from scenarios.app.cli import SKELETON
+from scenarios.app.failure_probe import same_server
 
 
 def _check(path: Path | str) -> tuple[int, list[str]]:
@@ -368,3 +369,15 @@ def test_a_redirect_uri_on_another_host_is_a_note() -> None:
         "note     sign-in URL 'login': the redirect URI https://app.example/cb is not on the "
         "app under test (http://127.0.0.1:5000), so https://app.example gets the provider's "
         "answers: right only if it passes them on to the app (a proxy)"]
+
+
+@pytest.mark.parametrize(("url", "base", "same"), [
+    ("https://app.example.com:443/auth/callback", "https://app.example.com", True),
+    ("http://app.example.com/cb", "http://app.example.com:80", True),
+    ("http://localhost:5000/cb", "http://127.0.0.1:5000", True),
+    ("http://localhost:5000/cb", "http://127.0.0.1:5001", False),
+    ("https://app.example.com:8443/cb", "https://app.example.com", False),
+    ("http://app.example.com/cb", "https://app.example.com", False),
+])
+def test_a_default_port_written_out_is_the_same_server(url: str, base: str, same: bool) -> None:
+    assert same_server(url, base) is same
