@@ -146,21 +146,29 @@ LABELS = {"authorization_uri": "Authorization URI", "token_url": "Token URL",
 """The admin form's names of the fields the checks below speak of."""
 
 
-def swapped_problem(url: str, field: str) -> str | None:
+def swapped_problem(url: str, field: str, other: str) -> str | None:
     """Why an authorization URI that is Entra's token endpoint, or a token URL that is its
     authorization endpoint, cannot work: the browser would be sent to the token endpoint (which
     answers a GET with a page of JSON, AADSTS900561, and never comes back), or the code posted
-    to the authorization endpoint (which answers with a redirect, not tokens). None otherwise."""
+    to the authorization endpoint (which answers with a redirect, not tokens). ``other`` is
+    the other of the two fields: the fields are said to be swapped only when it is wrong too,
+    and the URL to enter follows its version when it is right. None otherwise."""
     wrong: EntraEndpoint = "token" if field == "authorization_uri" else "authorize"
     right: EntraEndpoint = "authorize" if wrong == "token" else "token"
     version = entra_endpoint(url, wrong)
     if version is None:
         return None
-    path = "oauth2/" if version == "v1.0" else "oauth2/v2.0/"
     name = {"authorize": "authorization endpoint", "token": "token endpoint"}
-    return (f"is Entra's {version} {name[wrong]} (…/{path}{wrong}), not its {name[right]}: "
-            f"are the Authorization URI and the Token URL swapped? Enter the …/{path}{right} "
-            f"URL as the {LABELS[field]}")
+    swapped = entra_endpoint(other, right) is not None
+    wanted = version if swapped else entra_endpoint(other, wrong) or version
+
+    def path(of: str) -> str:
+        return "oauth2/" if of == "v1.0" else "oauth2/v2.0/"
+
+    return (f"is Entra's {version} {name[wrong]} (…/{path(version)}{wrong}), not its "
+            f"{name[right]}: "
+            + ("are the Authorization URI and the Token URL swapped? " if swapped else "")
+            + f"Enter the …/{path(wanted)}{right} URL as the {LABELS[field]}")
 
 
 def other_tenant_problem(authorization_uri: str, other: str, field: str) -> str | None:
@@ -198,7 +206,8 @@ def entra_problems(values: Mapping[str, str]) -> dict[str, str]:
         url = values[field]
         if not url:
             continue
-        found = swapped_problem(url, field) if field != "discovery_url" else None
+        other = values["token_url" if field == "authorization_uri" else "authorization_uri"]
+        found = swapped_problem(url, field, other) if field != "discovery_url" else None
         if field != "authorization_uri" and authorization_uri:
             found = (found or mixed_versions_problem(authorization_uri, url, field)
                      or other_tenant_problem(authorization_uri, url, field))

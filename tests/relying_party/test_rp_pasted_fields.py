@@ -52,6 +52,17 @@ def test_a_token_url_that_is_the_authorization_endpoint_is_refused(rp: RpHarness
     assert "…/oauth2/token URL as the Token URL" in fields["token_url"]
 
 
+def test_a_token_url_that_is_another_versions_authorization_endpoint_names_the_one_to_enter(
+        ) -> None:
+    # One refusal names the URL the next save takes: the Authorization URI's version, and no
+    # talk of swapped fields when the Authorization URI is right.
+    problem = _problems(**{**V2, "token_url": V1["authorization_uri"]})["token_url"]
+    assert problem.startswith("is Entra's v1.0 authorization endpoint")
+    assert "swapped" not in problem
+    assert "…/oauth2/v2.0/token URL as the Token URL" in problem
+    assert _problems(**{**V2, "token_url": f"{ENTRA}/oauth2/v2.0/token"}) == {}
+
+
 def test_an_authorization_uri_that_is_the_token_endpoint_is_refused(rp: RpHarness) -> None:
     fields = _refused(rp, **{**V2, "authorization_uri": V2["token_url"]})
     assert set(fields) == {"authorization_uri"}
