@@ -40,7 +40,8 @@ from .config_fields import ConfigError
 from .directory_config import user_id
 from .store import Store, Tenant, User
 
-__all__ = ["Home", "guest_for", "home_elsewhere", "link_homes", "sign_in_name"]
+__all__ = ["Home", "account_of", "guest_for", "home_elsewhere", "home_tenant", "link_homes",
+           "may_sign_in", "sign_in_name"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,6 +55,33 @@ class Home:
 def sign_in_name(user: User) -> str:
     """The name the user signs in with: a linked guest's home UPN, else its own."""
     return user.home.user.upn if user.home is not None else user.upn
+
+
+def account_of(user: User) -> User:
+    """The account that signs in for ``user``: a linked guest's home account (its password,
+    authenticator app and forced password change), else the user itself."""
+    return user.home.user if user.home is not None else user
+
+
+def home_tenant(tenants: Mapping[str, Tenant], user: User) -> Tenant | None:
+    """The tenant that still holds a linked guest's home account (``None`` for a user without
+    a home, and once that account or its tenant is deleted)."""
+    if user.home is None:
+        return None
+    tenant = tenants.get(user.home.tenant_id)
+    held = tenant is not None and tenant.users.get(user.home.user.id) is user.home.user
+    return tenant if held else None
+
+
+def may_sign_in(tenants: Mapping[str, Tenant], user: User) -> bool:
+    """``user`` is enabled and, for a linked guest, its home account still is: its home tenant
+    still holds that account (:func:`home_tenant`) and it is enabled. A guest whose home account
+    is deleted keeps its link and is refused as a disabled account (AADSTS50057)."""
+    if not user.enabled:
+        return False
+    if user.home is None:
+        return True
+    return home_tenant(tenants, user) is not None and user.home.user.enabled
 
 
 def home_elsewhere(store: Store, username: str, tenant: Tenant) -> Tenant | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..guest_home import may_sign_in
 from ..protocol.users import is_revoked
 from ..signin.flow import Account
 from ..state import IdpState
@@ -40,12 +41,13 @@ def session_ids(request: Request) -> list[str]:
 
 def session_is_valid(state: IdpState, session: Session) -> bool:
     """The session still signs its user in: not ended, not expired by the provider's clock, its
-    user enabled and its sign-in not revoked since (:func:`~mock_idp.protocol.users.is_revoked`:
+    user enabled (a guest's home account too: :func:`~mock_idp.guest_home.may_sign_in`) and its
+    sign-in not revoked since (:func:`~mock_idp.protocol.users.is_revoked`:
     moving the clock back revokes nothing)."""
     tenant = state.store.tenants.get(session.tenant_id)
     user = tenant.users.get(session.user_id) if tenant else None
     return (
-        session.active and user is not None and user.enabled
+        session.active and user is not None and may_sign_in(state.store.tenants, user)
         and session.expires_at > state.clock.now()
         and not is_revoked(user, session.auth_time)
     )

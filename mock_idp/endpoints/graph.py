@@ -46,7 +46,7 @@ from . import (
 from . import graph_directory_model as directory_model
 from . import graph_model as model
 from .common import idp, tell_apps
-from .graph_access import USER_LIST, USER_READ, check_read
+from .graph_access import USER_LIST, USER_READ, check_read, read_user
 from .graph_groups import user_entry
 from .graph_http import (
     ALL_METHODS,
@@ -309,8 +309,7 @@ def _set_extensions(user: User, values: dict[str, Any]) -> None:
 
 
 async def get_user(request: Request, tenant: Tenant) -> Response:
-    user = find_user(request, tenant)
-    check_read(request, tenant, USER_READ, user)
+    user = read_user(request, tenant, USER_READ)
     body = select_one(request, user_entry(user),
                       "microsoft.graph.user")
     return json_body(request, "users/$entity", body)

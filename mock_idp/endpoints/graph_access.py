@@ -28,10 +28,10 @@ from starlette.requests import Request
 from ..protocol.bearer import BearerError, bearer_token, verify_graph_token
 from ..store import Tenant, User
 from .common import idp
-from .graph_http import GraphError, not_found
+from .graph_http import GraphError, find_user
 
 __all__ = ["GROUP_READ", "MEMBERSHIPS", "USER_LIST", "USER_READ", "Rule", "caller",
-           "check_read", "subject"]
+           "check_read", "read_user", "subject"]
 
 _DENIED = "Insufficient privileges to complete the operation."
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="", authorization_uri="https://login.'
@@ -149,21 +149,24 @@ def subject(request: Request, tenant: Tenant, rule: Rule) -> User:
     if "user" not in request.path_params:
         user = _signed_in(tenant, claims)
     else:
-        key = request.path_params["user"]
-        found = tenant.find_user(key)
-        if found is None:
-            raise not_found("id", key)
-        user = found
+        user = find_user(request, tenant)
     _require(claims, rule, own=user.id == claims.get("oid") and not app_only(claims))
     return user
 
 
-def check_read(request: Request, tenant: Tenant, rule: Rule, user: User | None = None) -> None:
+def check_read(request: Request, tenant: Tenant, rule: Rule) -> None:
     """An app's read of users or groups (one with an ``Authorization`` header): its token and
-    permissions, ``user`` being the one it reads, if one. Without the header: the management
-    API, unchecked."""
+    permissions. Without the header: the management API, unchecked."""
     if "authorization" not in request.headers:
         return
-    claims = caller(request, tenant)
-    own = user is not None and user.id == claims.get("oid") and not app_only(claims)
-    _require(claims, rule, own=own)
+    _require(caller(request, tenant), rule, own=False)
+
+
+def read_user(request: Request, tenant: Tenant, rule: Rule) -> User:
+    """The user ``users/{id}`` names, for the management API (no ``Authorization`` header) or
+    for an app: its token first, so that a bad one is a 401 whether the user exists or not
+    (Graph authenticates before it looks anything up), then the user (404), then the
+    permissions (403) as :func:`subject`."""
+    if "authorization" not in request.headers:
+        return find_user(request, tenant)
+    return subject(request, tenant, rule)

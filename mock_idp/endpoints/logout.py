@@ -55,7 +55,7 @@ from .common import (
 from .faults_hook import response_fault
 from .forms import form_params
 from .mock_api import route
-from .pages import keep, render, take
+from .pages import account_tiles, keep, render, take
 
 
 def _hint_claims(state: IdpState, token: str) -> dict[str, Any] | None:
@@ -213,8 +213,7 @@ def _pick_account(request: Request, state: IdpState, params: dict[str, str],
     signed_in = cookies.accounts(request, state, tenant_id)
     return render(request, "pick_account", purpose="signout", ctx=keep(state, txn),
                   action=request.url.path, app_name="",
-                  accounts=[{"id": a.user.id, "upn": a.user.upn, "name": a.user.name}
-                            for a in signed_in])
+                  accounts=account_tiles(signed_in))
 
 
 def _post_logout_target(state: IdpState, client_id: str, sessions: list[Session],

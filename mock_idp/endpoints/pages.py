@@ -6,7 +6,7 @@ sign-in that cannot go on ends (:mod:`.signin`, :mod:`.consent_pages`, :mod:`.de
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from ..errors import EntraError
+from ..guest_home import sign_in_name
 from ..protocol import tenants
 from ..signin import credential_type, flow, ids, server_data
 from ..signin.flow import Transaction
@@ -173,8 +174,11 @@ def app_of(state: IdpState, txn: Transaction) -> Application | None:
     return tenants.app_in(state.store, tenant, client_id_of(state, txn))
 
 
-def _account_tiles(accounts: tuple[flow.Account, ...]) -> list[dict[str, str]]:
-    return [{"id": a.user.id, "upn": a.user.upn, "name": a.user.name} for a in accounts]
+def account_tiles(accounts: Iterable[flow.Account]) -> list[dict[str, str]]:
+    """The tiles of "Pick an account" (signing in or out): each account's object id, the name
+    it signs in with (a linked guest's home UPN, as Entra's tile shows it) and its name."""
+    return [{"id": a.user.id, "upn": sign_in_name(a.user), "name": a.user.name}
+            for a in accounts]
 
 
 def show(request: Request, txn: Transaction,
@@ -191,7 +195,7 @@ def show(request: Request, txn: Transaction,
         "extra": server_data.sign_in_extra(base_url(request), credential_type.PATH)}
     if isinstance(page, flow.ShowPicker):
         return render_step(request, "pick_account", purpose="signin",
-                           accounts=_account_tiles(page.accounts), **common)
+                           accounts=account_tiles(page.accounts), **common)
     error = page.error
     if error is not None:
         note_error(request, error)

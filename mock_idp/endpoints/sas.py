@@ -35,6 +35,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..errors import EntraError
+from ..guest_home import account_of, may_sign_in
 from ..signin import flow, server_data
 from ..signin.flow import Transaction
 from ..store import User, new_guid
@@ -101,12 +102,14 @@ async def _answer(request: Request, method: str) -> Response:
 
 
 def _pending_user(request: Request, txn: Transaction | None) -> User | None:
-    """The enabled user who owes "Enter code"'s code in ``txn``, if it is at that page."""
+    """The enabled account that owes "Enter code"'s code in ``txn``, if it is at that page."""
     if txn is None or txn.awaiting != "code" or txn.pending_user is None:
         return None
     tenant = idp(request).store.tenants.get(txn.tenant_id)
     user = tenant.users.get(txn.pending_user) if tenant is not None else None
-    return user if user is not None and user.enabled else None
+    if user is None or not may_sign_in(idp(request).store.tenants, user):
+        return None
+    return account_of(user)  # a guest's code is its home account's
 
 
 class _Reply:

@@ -26,7 +26,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..errors import EntraError
-from ..guest_home import home_elsewhere
+from ..guest_home import (
+    account_of,
+    guest_for,
+    home_elsewhere,
+    home_tenant,
+    may_sign_in,
+    sign_in_name,
+)
 from ..protocol.authorization import AuthRequest
 from ..protocol.optional_claims import login_hint as login_hint_claim
 from ..signin import flow, ids, password_change, server_data
@@ -51,23 +58,26 @@ script through its password-reset service, then posts to the sign-in)."""
 
 
 def _hinted_user(state: IdpState, tenant_id: str, hint: str | None, sid: str | None,
-                 accounts: tuple[flow.Account, ...]) -> User | None:
+                 accounts: tuple[flow.Account, ...], *, at_home: bool = False) -> User | None:
     """Who the request names: the user of the session ``sid`` names (among this browser's), or
     the user ``login_hint`` names by UPN, object id or the value of the ``login_hint`` claim
     (what MSAL sends back for silent SSO: "Single sign-on with MSAL.js"; msal-node sends
-    ``sid`` or that claim)."""
+    ``sid`` or that claim). A user of another tenant with a guest object in this one names the
+    guest (its home UPN is the guest's ``preferred_username``, MSAL's account ``username``),
+    unless the sign-in may be at the user's own tenant (``at_home``)."""
     by_sid = next((a.user for a in accounts if a.session.id == sid), None) if sid else None
     if by_sid is not None or not hint:
         return by_sid
     first = state.store.tenants.get(tenant_id)
-    for tenant in [first, *state.store.tenants.values()]:
-        if tenant is not None and (user := tenant.find_user(hint)) is not None:
-            return user
-    for tenant in state.store.tenants.values():
-        for user in tenant.users.values():
-            if login_hint_claim(user, tenant) == hint:
-                return user
-    return None
+    found = next((user for tenant in [first, *state.store.tenants.values()]
+                  if tenant is not None and (user := tenant.find_user(hint)) is not None), None)
+    if found is None:
+        found = next((user for tenant in state.store.tenants.values()
+                      for user in tenant.users.values()
+                      if login_hint_claim(user, tenant) == hint), None)
+    if found is None or first is None or at_home or first.users.get(found.id) is found:
+        return found
+    return guest_for(first, found) or found
 
 
 def entry_for(request: Request, txn: Transaction, *, prompt: str | None = None,
@@ -76,11 +86,11 @@ def entry_for(request: Request, txn: Transaction, *, prompt: str | None = None,
     req = txn.request
     hint = req.login_hint if req is not None else None
     # Through /common, a multi-tenant app's sign-in may use a session of any tenant.
-    accounts = cookies.accounts(request, state, None if flow.signs_in_at_home(
-        txn, app_of(state, txn)) else txn.tenant_id)
+    at_home = flow.signs_in_at_home(txn, app_of(state, txn))
+    accounts = cookies.accounts(request, state, None if at_home else txn.tenant_id)
     return flow.Entry(
         prompt=req.prompt if req is not None else prompt, login_hint=hint,
-        hinted=_hinted_user(state, txn.tenant_id, hint, sid, accounts),
+        hinted=_hinted_user(state, txn.tenant_id, hint, sid, accounts, at_home=at_home),
         max_age=req.max_age if req is not None else None, accounts=accounts,
         now=state.clock.now(), sid=sid or None)
 
@@ -160,14 +170,16 @@ async def login(request: Request) -> Response:
 async def _after_password(request: Request, txn: Transaction, tenant: Tenant, user: User, *,
                           mfa: bool) -> Response:
     """What follows the right password (``mfa``: and the authenticator app's code): the code,
-    a new password, or the session."""
-    ask = None if mfa else flow.second_factor(user)
+    a new password, or the session. A linked guest's code and password are its home
+    account's (:func:`~mock_idp.guest_home.account_of`)."""
+    account = account_of(user)  # a guest's home account: its app, its password
+    ask = None if mfa else flow.second_factor(account)
     if ask is not None:
         return _ask_code(request, replace(txn, pending_user=user.id, awaiting="code"), ask)
-    if user.force_change_password:
+    if account.force_change_password:
         return _ask_new_password(request, replace(
             txn, pending_user=user.id, awaiting="new_password", code_given=mfa),
-            password_change.AskNewPassword(user))
+            password_change.AskNewPassword(account))
     return await _signed_in(request, txn, tenant, user, mfa=mfa)
 
 
@@ -223,7 +235,7 @@ async def _pending(request: Request, awaiting: str
             and txn.pending_user is not None and txn.awaiting == awaiting else None)
     if txn is None or tenant is None or user is None:
         return error_page(request, EntraError(9002313))
-    if not user.enabled:  # disabled while the page was open
+    if not may_sign_in(idp(request).store.tenants, user):  # disabled while the page was open
         return refuse(request, txn, EntraError(50057))
     return post.form, txn, tenant, user
 
@@ -234,9 +246,10 @@ async def process_auth(request: Request) -> Response:
     if isinstance(pending, Response):
         return pending
     form, txn, tenant, user = pending
-    mfa = user.totp_secret is not None  # (removed while the page was open: no code is owed)
+    account = account_of(user)
+    mfa = account.totp_secret is not None  # (removed while the page was open: none is owed)
     if mfa and not txn.code_proven:
-        outcome = flow.code_step(user, form.get("otc", ""), idp(request).clock.now())
+        outcome = flow.code_step(account, form.get("otc", ""), idp(request).clock.now())
         if isinstance(outcome, flow.AskCode):
             txn = replace(txn, wrong_codes=txn.wrong_codes + 1)
             if txn.wrong_codes >= flow.MAX_WRONG_CODES:
@@ -250,7 +263,7 @@ async def process_auth(request: Request) -> Response:
                 state, session):
             # It ended while the code was typed: a code alone signs no one in, and the
             # sign-in starts over with this user's password (no other account's session).
-            return show(request, txn, flow.ShowUsername(user.upn))
+            return show(request, txn, flow.ShowUsername(sign_in_name(user)))
         session.mfa = session.mfa or mfa
         return await proceed(request, replace(txn, session_id=session.id))
     return await _after_password(request, txn, tenant, user, mfa=mfa)
@@ -262,14 +275,17 @@ async def change_password(request: Request) -> Response:
     if isinstance(pending, Response):
         return pending
     form, txn, tenant, user = pending
-    now = idp(request).clock.now()
+    state = idp(request)
+    now = state.clock.now()
     new = form.get(ids.NEW_PASSWORD_NAME, "")
+    # A guest's password is its home account's, checked by its home tenant (its lockout).
+    account, owner = account_of(user), home_tenant(state.store.tenants, user) or tenant
     outcome = password_change.change_step(
-        tenant, user, form.get(ids.CURRENT_PASSWORD_NAME, ""), new,
+        owner, account, form.get(ids.CURRENT_PASSWORD_NAME, ""), new,
         form.get(ids.CONFIRM_PASSWORD_NAME, ""), now)
     if isinstance(outcome, password_change.AskNewPassword):
         return _ask_new_password(request, txn, outcome)
-    ended = password_change.apply(idp(request).store, user, new, now)
+    ended = password_change.apply(state.store, account, new, now)
     await tell_apps(request, ended, "passwordChanged")
     return await _signed_in(request, txn, tenant, user, mfa=txn.code_given)
 

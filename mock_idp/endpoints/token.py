@@ -154,6 +154,7 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
     elif grant_type == on_behalf_of.GRANT_TYPE:
         obo = on_behalf_of.exchange(
             form, tenant=tenant, app=app, keys=state.keys, now=now, version=version,
+            tenants=state.store.tenants,
             issuers={claimset.issuer(base_url(request), tenant.id, v) for v in ("1.0", "2.0")})
         grant = _Grant(obo.user, obo.scopes, resource=obo.resource, mfa=obo.mfa)
     elif grant_type == password_grant.GRANT_TYPE:
@@ -161,7 +162,8 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
     elif grant_type == device_code.GRANT_TYPE:
         approved = device.redeem(request, tenant, app, form)
         session = state.store.sessions.get(approved.session_id or "")
-        grant = _Grant(check_user(tenant, approved.user_id, approved.auth_time or now),
+        grant = _Grant(check_user(tenant, approved.user_id, approved.auth_time or now,
+                                  state.store.tenants),
                        approved.scopes, session_id=approved.session_id,
                        auth_time=approved.auth_time, resource=approved.resource,
                        mfa=session is not None and session.mfa)
@@ -252,7 +254,7 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
     state.store.redeemed_codes.add(value)
     if code.revoked_at is not None:
         raise revoked(code.auth_time, code.revoked_at)
-    user = check_user(tenant, code.user_id, code.auth_time)
+    user = check_user(tenant, code.user_id, code.auth_time, state.store.tenants)
     return _Grant(user, asked, granted=code.scopes, nonce=code.nonce,
                   session_id=code.session_id,
                   auth_time=code.auth_time, resource=resource,
@@ -272,7 +274,7 @@ def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
         raise EntraError(700082, {"issued": grant_time(rt.issued_at)})
     if rt.revoked_at is not None:
         raise revoked(rt.issued_at, rt.revoked_at)
-    user = check_user(tenant, rt.user_id, rt.issued_at)
+    user = check_user(tenant, rt.user_id, rt.issued_at, state.store.tenants)
     # Not bound to a resource: redeemed for any the client holds consent for, one at a time.
     requested = claimset.split_scopes(form.get("scope"))
     resources.one_resource(tenant, requested)

@@ -57,8 +57,10 @@ class OnBehalfOf:
 
 
 def exchange(form: Mapping[str, str], *, tenant: Tenant, app: Application, keys: KeyRing,
-             issuers: Collection[str], now: datetime, version: str) -> OnBehalfOf:
-    """Check an OBO request made by ``app`` (already authenticated) and resolve it."""
+             issuers: Collection[str], now: datetime, version: str,
+             tenants: Mapping[str, Tenant]) -> OnBehalfOf:
+    """Check an OBO request made by ``app`` (already authenticated) and resolve it; ``tenants``:
+    the directory, where a guest's home account is checked too."""
     if form.get("requested_token_use") != "on_behalf_of":
         raise EntraError(900144, {"name": "requested_token_use"})
     assertion = form.get("assertion")
@@ -78,7 +80,7 @@ def exchange(form: Mapping[str, str], *, tenant: Tenant, app: Application, keys:
     if claims.get("idtyp") == "app" or not isinstance(claims.get("scp"), str):
         raise EntraError(90083)
     user = check_user(tenant, str(claims.get("oid", "")),
-                      datetime.fromtimestamp(float(claims.get("iat", 0)), UTC))
+                      datetime.fromtimestamp(float(claims.get("iat", 0)), UTC), tenants)
     target = resources.resolve(tenant, scopes, resource)
     amr = claims.get("amr")
     return OnBehalfOf(user=user, scopes=_consented(tenant, app, user, target, scopes),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from ..errors import EntraError
+from ..guest_home import may_sign_in
 from ..store import Tenant, User
 
 
@@ -22,11 +24,13 @@ def is_revoked(user: User, issued: datetime) -> bool:
     return user.tokens_valid_from is not None and issued < user.tokens_valid_from
 
 
-def check_user(tenant: Tenant, user_id: str, issued: datetime) -> User:
+def check_user(tenant: Tenant, user_id: str, issued: datetime,
+               tenants: Mapping[str, Tenant]) -> User:
     """The user a code, refresh token or assertion was issued for, or AADSTS50057 (disabled or
-    gone) / AADSTS50173 (issued before the user's sessions were revoked)."""
+    gone, or a guest whose home account in ``tenants`` is: :func:`~mock_idp.guest_home.
+    may_sign_in`) / AADSTS50173 (issued before the user's sessions were revoked)."""
     user = tenant.users.get(user_id)
-    if user is None or not user.enabled:
+    if user is None or not may_sign_in(tenants, user):
         raise EntraError(50057)
     if is_revoked(user, issued):
         assert user.tokens_valid_from is not None

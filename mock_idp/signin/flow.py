@@ -49,7 +49,7 @@ from datetime import datetime
 
 from .. import totp
 from ..errors import HINT_MATCHES_NO_ONE, EntraError
-from ..guest_home import guest_for
+from ..guest_home import account_of, guest_for, sign_in_name
 from ..store import Application, Session, Tenant, User
 from .transaction import Kind as Kind
 from .transaction import Transaction as Transaction
@@ -152,7 +152,7 @@ def start(entry: Entry) -> Start:
     if len(fresh) == 1:
         return Silent(fresh[0])
     if candidates:  # too old for max_age: its password (MicrosoftDocs/azure-docs#51307)
-        return ShowPassword(candidates[0].user.upn)
+        return ShowPassword(sign_in_name(candidates[0].user))
     return _who(entry)
 
 
@@ -163,8 +163,8 @@ def _who(entry: Entry) -> ShowUsername | ShowPassword:
     would not make)."""
     hinted = entry.hinted
     if hinted is not None and (entry.login_hint or "").strip().lower() != hinted.id:
-        return ShowPassword(hinted.upn)
-    return ShowUsername(hinted.upn if hinted is not None else (entry.login_hint or ""))
+        return ShowPassword(sign_in_name(hinted))
+    return ShowUsername(sign_in_name(hinted) if hinted is not None else (entry.login_hint or ""))
 
 
 def _too_old(account: Account, entry: Entry) -> bool:
@@ -178,10 +178,10 @@ def pick(accounts: tuple[Account, ...], chosen: str, entry: Entry
     """A tile of "Pick an account": ``chosen`` is a user's object id, or ``other``."""
     found = next((a for a in accounts if a.user.id == chosen), None)
     if found is None:  # "Use another account": the hinted user, if any, is typed for them
-        return ShowUsername(entry.hinted.upn if entry.hinted is not None
+        return ShowUsername(sign_in_name(entry.hinted) if entry.hinted is not None
                             else (entry.login_hint or ""))
     if _too_old(found, entry):  # as in start(): its password, the username remembered
-        return ShowPassword(found.user.upn)
+        return ShowPassword(sign_in_name(found.user))
     return Silent(found)
 
 
@@ -275,11 +275,12 @@ def step_up(account: Account, prompt: str | None, app_id: str) -> Silent | AskCo
     of a user who has one now (registered after the sign-in), is asked for the code first,
     as Entra asks a session that lacks MFA when the user must use it; where nothing may be
     asked (``prompt=none``) the answer is ``interaction_required`` with AADSTS50076."""
-    if not account.user.totp_secret or account.session.mfa:
+    signing_in = account_of(account.user)  # a guest's app is its home account's
+    if not signing_in.totp_secret or account.session.mfa:
         return Silent(account)
     if prompt == "none":
         return Refuse(EntraError(50076, {"app_id": app_id}, error="interaction_required"))
-    return AskCode(account.user)
+    return AskCode(signing_in)
 
 
 MAX_WRONG_CODES = 10

@@ -113,6 +113,17 @@ def test_reads_with_a_bad_token_are_401(client: AppClient, state: IdpState) -> N
         assert "WWW-Authenticate" in refused.headers
 
 
+def test_a_bad_token_is_401_before_the_user_is_looked_up(client: AppClient,
+                                                          state: IdpState) -> None:
+    """A bad token tells nothing about who exists: Graph authenticates first."""
+    for who in (user_id(client, ALICE), "nobody@contoso.onmicrosoft.com"):
+        refused = client.get(f"{G}/users/{who}", headers=bearer("garbage"))
+        assert error_of(refused, 401)["code"] == "InvalidAuthenticationToken", who
+    token = bearer(graph_token(state, user_id(client, BOB), scp="User.ReadBasic.All"))
+    missing = client.get(f"{G}/users/nobody@contoso.onmicrosoft.com", headers=token)
+    assert error_of(missing, 404)["code"] == "Request_ResourceNotFound"
+
+
 def test_app_only_reads_need_application_permissions(client: AppClient,
                                                      state: IdpState) -> None:
     alice = user_id(client, ALICE)

@@ -15,26 +15,32 @@ import pytest
 from asgi_client import AppClient
 from idp_testkit import (
     ALICE,
+    ALICE_SECRET,
     CLIENT_ID,
     FABRIKAM_ID,
     SECRET,
     TENANT,
     ZED,
+    auth_params,
     browser_sign_in,
     claims,
     get_code,
     https_idp,
     page_kind,
     paths,
+    pick_to_sign_out,
     redeem,
+    redirect_params,
     sign_in,
+    submit,
     two_organizations_config,
 )
 from idp_testkit import password as password_of
 
-from mock_idp import create_app
+from mock_idp import create_app, totp
 from mock_idp.config import ConfigError, IdpConfig, UserConfig
 from mock_idp.config_fields import stable_oid
+from mock_idp.signin import ids
 from mock_idp.testing import MockIdp
 
 GUEST = "zed_fabrikam.onmicrosoft.com#EXT#@contoso.onmicrosoft.com"
@@ -141,6 +147,98 @@ def test_a_guest_without_a_home_stays_an_account_of_its_tenant(client: AppClient
         "client_id": CLIENT_ID, "response_type": "code", "redirect_uri": REDIRECT,
         "scope": "openid", "state": "s", "prompt": "login"})
     assert "AADSTS50020" in sign_in(client, page, ZED).text
+
+
+AUTHORIZE = paths(TENANT, "2.0")["authorize"]
+FABRIKAM_GRAPH = f"/graph/{FABRIKAM_ID}/v1.0/users/{ZED_OID}"
+
+
+def _signed_in_guest(client: AppClient) -> dict[str, Any]:
+    """Sign Zed in as Contoso's guest; the token response."""
+    body: dict[str, Any] = redeem(client, get_code(client, upn=ZED)).json()
+    return body
+
+
+@pytest.mark.idp_config(_config())
+def test_a_guest_signs_in_again_with_its_home_password_after_max_age(client: AppClient) -> None:
+    _signed_in_guest(client)
+    page = client.get(AUTHORIZE, params=auth_params(max_age="0"))
+    assert page_kind(page) == "password"
+    assert 'value="zed@fabrikam.onmicrosoft.com"' in page.text and "#EXT#" not in page.text
+    done = sign_in(client, page, ZED)
+    assert "code" in redirect_params(done), done.text[:300]
+
+
+@pytest.mark.idp_config(_config())
+def test_a_guests_tile_shows_its_home_upn_and_asks_the_home_password(client: AppClient) -> None:
+    _signed_in_guest(client)
+    picker = client.get(AUTHORIZE, params=auth_params(prompt="select_account", max_age="0"))
+    assert page_kind(picker) == "picker"
+    assert 'data-test-id="zed@fabrikam.onmicrosoft.com"' in picker.text
+    assert "#EXT#" not in picker.text and "#ext#" not in picker.text
+    page = submit(client, picker, account=GUEST_OID)
+    assert page_kind(page) == "password" and 'value="zed@fabrikam.onmicrosoft.com"' in page.text
+    assert "code" in redirect_params(sign_in(client, page, ZED))
+    # and the sign-out picker's tile is the home UPN too
+    out = client.get(f"/{TENANT}/oauth2/v2.0/logout")
+    assert pick_to_sign_out(client, out, ZED).status_code in (200, 302)
+
+
+@pytest.mark.idp_config(_config())
+@pytest.mark.parametrize("hint", [ZED, ZED.upper(), GUEST])
+def test_silent_sso_takes_the_guests_home_upn_as_login_hint(client: AppClient,
+                                                            hint: str) -> None:
+    _signed_in_guest(client)
+    silent = redirect_params(client.get(AUTHORIZE, params=auth_params(prompt="none",
+                                                                      login_hint=hint)))
+    assert "code" in silent, silent
+    body = redeem(client, get_code(client, upn=ZED, prompt="none", login_hint=hint)).json()
+    assert claims(body["id_token"])["oid"] == GUEST_OID
+
+
+@pytest.mark.idp_config(_config())
+@pytest.mark.parametrize("change", ["disable", "delete"])
+def test_a_guest_whose_home_account_is_disabled_or_deleted_is_refused(
+        client: AppClient, change: str) -> None:
+    refresh = _signed_in_guest(client)["refresh_token"]
+    done = (client.patch(FABRIKAM_GRAPH, json={"accountEnabled": False}) if change == "disable"
+            else client.delete(FABRIKAM_GRAPH))
+    assert done.status_code == 204
+    refused = client.post(paths(TENANT, "2.0")["token"], data={
+        "grant_type": "refresh_token", "client_id": CLIENT_ID, "client_secret": SECRET,
+        "refresh_token": refresh, "scope": "openid"})
+    assert refused.json()["error_codes"] == [50057], refused.text
+    silent = redirect_params(client.get(AUTHORIZE, params=auth_params(prompt="none")))
+    assert silent["error"] == "login_required"
+
+
+@pytest.mark.idp_config(_config())
+def test_a_home_password_that_must_change_is_changed_on_browser_sign_in(
+        client: AppClient, idp_app: Any) -> None:
+    zed = idp_app.state.idp.store.tenants[FABRIKAM_ID].find_user(ZED)
+    zed.force_change_password = True
+    page = sign_in(client, client.get(AUTHORIZE, params=auth_params()), ZED)
+    assert page_kind(page) == "new_password", page.text[:300]
+    new = "N3w-home-passw0rd!"
+    done = submit(client, page, **{ids.CURRENT_PASSWORD_NAME: password_of(ZED),
+                                   ids.NEW_PASSWORD_NAME: new, ids.CONFIRM_PASSWORD_NAME: new})
+    if page_kind(done) == "kmsi":
+        done = submit(client, done, answer="No")
+    assert "code" in redirect_params(done), done.text[:300]
+    assert (zed.password, zed.force_change_password) == (new, False)
+
+
+@pytest.mark.idp_config(_config())
+def test_a_guest_owes_its_home_accounts_authenticator_code(client: AppClient,
+                                                            idp_app: Any) -> None:
+    state = idp_app.state.idp
+    state.store.tenants[FABRIKAM_ID].find_user(ZED).totp_secret = ALICE_SECRET
+    page = sign_in(client, client.get(AUTHORIZE, params=auth_params()), ZED)
+    assert page_kind(page) == "totp", page.text[:300]
+    done = submit(client, page, otc=totp.code_at(ALICE_SECRET, state.clock.now()))
+    if page_kind(done) == "kmsi":
+        done = submit(client, done, answer="No")
+    assert "code" in redirect_params(done), done.text[:300]
 
 
 @pytest.mark.parametrize(("config", "problem"), [
