@@ -75,6 +75,14 @@ async def _next_page(request: Request, txn: Transaction) -> Response:
                       scopes=flow.consent_lines(admin_consent.lines(tenant, app,
                                                                     txn.request.scopes)))
     scopes = _asked_scopes(state, txn)
+    if txn.prompt == "admin_consent" and txn.request is not None:  # v1's forced admin consent
+        if not admin:
+            return _need_admin(request, txn, app)
+        if txn.consent_shown:  # accepted: the organization's grant is recorded
+            return await complete(request, txn.request, session, for_organization=True)
+        return render(request, "consent", purpose="admin", ctx=keep(state, _later(txn)),
+                      app_name=app.name, upn=user.upn, action=f"/{segment_of(txn)}/Consent/Set",
+                      scopes=flow.consent_lines(scopes))
     decision = flow.before_issue(
         consented=incremental_consent.covered(tenant, app.client_id, session.user_id, scopes),
         prompt=txn.prompt, consent_shown=txn.consent_shown, app_id=app.client_id,
@@ -192,7 +200,8 @@ async def consent(request: Request) -> Response:
     user = tenant.users[session.user_id]
     admin = consents_for_organization(user.directory_roles)
     if app is None or (not admin and not _users_may_consent(tenant, app)) or (
-            txn.kind == "adminconsent" and not _may_admin_consent(user, app, txn)):
+            txn.kind == "adminconsent" and not _may_admin_consent(user, app, txn)) or (
+            txn.prompt == "admin_consent" and not admin):
         # Only an administrator may accept here; a post from anyone else (whose page said
         # "Need admin approval") grants nothing, and the page comes again.
         return await proceed(request, txn)
@@ -203,7 +212,8 @@ async def consent(request: Request) -> Response:
         grant_app_roles(tenant.app_role_grants, app.client_id,
                         admin_consent.app_roles(app, scopes))
         return await proceed(request, replace(txn, consent_shown=True))
-    for_everyone = admin and ids.ORGANIZATION_CONSENT_NAME in form
+    for_everyone = admin and (ids.ORGANIZATION_CONSENT_NAME in form
+                              or txn.prompt == "admin_consent")
     if for_everyone or not incremental_consent.covered(
             tenant, app.client_id, session.user_id, scopes):
         # The user's grant (or with "Consent on behalf of your organization", everyone's) on

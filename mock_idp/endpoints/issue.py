@@ -24,8 +24,11 @@ from .common import base_url, entra_headers, error_context, idp, note_error, tem
 from .faults_hook import response_fault, token_fault
 
 
-async def complete(request: Request, req: AuthRequest, session: Session) -> Response:
-    """Issue the response for a signed-in user, after the assignment check."""
+async def complete(request: Request, req: AuthRequest, session: Session, *,
+                   for_organization: bool = False) -> Response:
+    """Issue the response for a signed-in user, after the assignment check; ``for_organization``
+    after an administrator consented for the organization (v1's ``prompt=admin_consent``),
+    which the response says with ``admin_consent=True``."""
     state = idp(request)
     tenant = state.store.tenants[session.tenant_id]
     app = tenants.app_in(state.store, tenant, req.client_id)
@@ -84,6 +87,8 @@ async def complete(request: Request, req: AuthRequest, session: Session) -> Resp
         state.store.id_tokens[token_claims["uti"]] = (tenant.id, app.client_id, session.id)
     if req.client_info and req.wants_code:
         out["client_info"] = claimset.client_info(user, tenant)
+    if for_organization:
+        out["admin_consent"] = "True"
     if req.state is not None:
         out["state"] = req.state
     out["session_state"] = session.id
