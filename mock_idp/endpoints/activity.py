@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
+from ..guest_home import may_sign_in
 from ..redaction import mask_json
 from ..state import IdpState
 from ..store import Session, Tenant, User
@@ -123,7 +124,7 @@ def _session_user(state: IdpState, body: dict[str, Any]) -> tuple[Tenant, User]:
     if len(found) > 1:
         raise BadInput(f"user {name!r} is in several tenants: name one", field="tenant")
     tenant, user = found[0]
-    if not user.enabled:
+    if not may_sign_in(state.store.tenants, user):  # a guest's home account too
         raise BadInput(f"user {user.upn!r} is disabled, and a disabled account cannot sign in "
                        "(AADSTS50057)", field="user", status=409)
     return tenant, user

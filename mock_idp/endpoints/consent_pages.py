@@ -14,6 +14,7 @@ from ..consent import grant_app_roles
 from ..directory import is_assigned, needs_assignment
 from ..directory_roles import consents_for_organization
 from ..errors import EntraError
+from ..guest_home import may_sign_in
 from ..protocol import admin_consent, incremental_consent, resources
 from ..protocol.claims import GRAPH_RESOURCE_ID
 from ..signin import flow, ids
@@ -48,7 +49,8 @@ def _signed_out(state: IdpState, session: Session | None) -> EntraError | None:
         return None
     tenant = state.store.tenants.get(session.tenant_id)
     user = tenant.users.get(session.user_id) if tenant is not None else None
-    return EntraError(50057 if user is None or not user.enabled else 9002313)
+    return EntraError(50057 if user is None or not may_sign_in(state.store.tenants, user)
+                      else 9002313)
 
 
 async def _next_page(request: Request, txn: Transaction) -> Response:

@@ -213,6 +213,25 @@ def test_a_guest_whose_home_account_is_disabled_or_deleted_is_refused(
 
 
 @pytest.mark.idp_config(_config())
+def test_a_home_account_disabled_while_a_consent_page_is_open_is_50057(
+        client: AppClient) -> None:
+    page = sign_in(client, client.get(AUTHORIZE, params=auth_params(prompt="consent")), ZED)
+    assert page_kind(page) == "need_admin"
+    assert client.patch(FABRIKAM_GRAPH, json={"accountEnabled": False}).status_code == 204
+    refused = submit(client, page, answer="Accept")
+    assert "AADSTS50057" in refused.text and "AADSTS9002313" not in refused.text
+
+
+@pytest.mark.idp_config(_config())
+def test_no_test_session_is_made_for_a_guest_whose_home_account_is_disabled(
+        client: AppClient) -> None:
+    assert client.patch(FABRIKAM_GRAPH, json={"accountEnabled": False}).status_code == 204
+    refused = client.post("/_mock/sessions", json={"user": GUEST})
+    assert refused.status_code == 409, refused.text
+    assert "AADSTS50057" in refused.json()["error"]["message"]
+
+
+@pytest.mark.idp_config(_config())
 def test_a_home_password_that_must_change_is_changed_on_browser_sign_in(
         client: AppClient, idp_app: Any) -> None:
     zed = idp_app.state.idp.store.tenants[FABRIKAM_ID].find_user(ZED)
