@@ -161,14 +161,14 @@ def swapped_problem(url: str, field: str, other: str) -> str | None:
     name = {"authorize": "authorization endpoint", "token": "token endpoint"}
     swapped = entra_endpoint(other, right) is not None
     wanted = version if swapped else entra_endpoint(other, wrong) or version
-
-    def path(of: str) -> str:
-        return "oauth2/" if of == "v1.0" else "oauth2/v2.0/"
-
-    return (f"is Entra's {version} {name[wrong]} (…/{path(version)}{wrong}), not its "
+    return (f"is Entra's {version} {name[wrong]} (…/{_OAUTH2[version]}{wrong}), not its "
             f"{name[right]}: "
             + ("are the Authorization URI and the Token URL swapped? " if swapped else "")
-            + f"Enter the …/{path(wanted)}{right} URL as the {LABELS[field]}")
+            + f"Enter the …/{_OAUTH2[wanted]}{right} URL as the {LABELS[field]}")
+
+
+_OAUTH2 = {"v1.0": "oauth2/", "v2.0": "oauth2/v2.0/"}
+"""The path of Entra's endpoints of each version, after the tenant."""
 
 
 def other_tenant_problem(authorization_uri: str, other: str, field: str) -> str | None:
