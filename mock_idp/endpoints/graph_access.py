@@ -7,7 +7,8 @@ permissions the call's table lists, delegated (``scp``) or application (``roles`
 app-only token), else 403 ``Authorization_RequestDenied``. A read of users or groups without
 the header is the test-control management API (tests and the ``MockIdp`` helpers arrange the
 directory that way); the reads that only exist for apps (``/me``, memberships) always need a
-token.
+token. What a permitted read then shows of each object is :mod:`.graph_visibility`'s
+(:func:`sight`).
 
 The tables, from Graph's API reference (each page's "Permissions" section):
 https://learn.microsoft.com/graph/api/user-get, https://learn.microsoft.com/graph/api/user-list,
@@ -29,9 +30,10 @@ from ..protocol.bearer import BearerError, bearer_token, verify_graph_token
 from ..store import Tenant, User
 from .common import idp
 from .graph_http import GraphError, find_user
+from .graph_visibility import EVERYTHING, Sight
 
 __all__ = ["GROUP_READ", "MEMBERSHIPS", "USER_LIST", "USER_READ", "Rule", "caller",
-           "check_read", "read_user", "subject"]
+           "check_read", "read_user", "sight", "subject"]
 
 _DENIED = "Insufficient privileges to complete the operation."
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="", authorization_uri="https://login.'
@@ -92,7 +94,11 @@ GROUP_READ = Rule(own=_each(*_GROUPS, "Directory.AccessAsUser.All"),
 
 
 def caller(request: Request, tenant: Tenant) -> dict[str, Any]:
-    """The claims of the request's Graph token, or Graph's 401 (with its challenge)."""
+    """The claims of the request's Graph token, or Graph's 401 (with its challenge); checked
+    once a request."""
+    checked: dict[str, Any] | None = getattr(request.state, "graph_claims", None)
+    if checked is not None:
+        return checked
     state = idp(request)
     try:
         claims = verify_graph_token(bearer_token(request.headers.get("authorization")),
@@ -104,6 +110,7 @@ def caller(request: Request, tenant: Tenant) -> dict[str, Any]:
         raise GraphError("Access token validation failure. Invalid tenant.",
                          code="InvalidAuthenticationToken", status=401, field="Authorization",
                          headers=_CHALLENGE)
+    request.state.graph_claims = claims
     return claims
 
 
@@ -170,3 +177,13 @@ def read_user(request: Request, tenant: Tenant, rule: Rule) -> User:
     if "authorization" not in request.headers:
         return find_user(request, tenant)
     return subject(request, tenant, rule)
+
+
+def sight(request: Request, tenant: Tenant) -> Sight:
+    """What the caller sees of the objects a read it may make answers with: everything for the
+    management API (no ``Authorization`` header), else what its token's permissions read."""
+    if "authorization" not in request.headers:
+        return EVERYTHING
+    claims = caller(request, tenant)
+    return Sight(granted=_granted(claims),
+                 me=None if app_only(claims) else str(claims.get("oid", "")))

@@ -20,7 +20,7 @@ from ..directory_config import NESTING_CYCLE, nesting_cycle
 from ..store import Tenant, User, new_guid
 from . import graph_directory_model as model
 from .common import idp
-from .graph_access import GROUP_READ, check_read
+from .graph_access import GROUP_READ, check_read, sight
 from .graph_http import PREFIX, json_body, not_found, route
 from .graph_paging import Entry, collection, select_one
 from .payload import BadInput, check_known, iso, read_object
@@ -146,9 +146,13 @@ async def delete_group(request: Request, tenant: Tenant) -> Response:
 
 
 async def list_members(request: Request, tenant: Tenant) -> Response:
+    """Users and groups, each with as much as the token reads of its type: a token that reads
+    groups but no users lists its user members by type and id alone (:mod:`.graph_visibility`)."""
     check_read(request, tenant, GROUP_READ)
     group = _group(request, tenant)
-    items = [e for e in (directory_entry(tenant, m) for m in group.members) if e is not None]
+    seen = sight(request, tenant)
+    items = [seen.member(e) for e in (directory_entry(tenant, m) for m in group.members)
+             if e is not None]
     return collection(request, "directoryObjects", items)
 
 

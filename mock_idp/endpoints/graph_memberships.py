@@ -15,7 +15,9 @@ These always check the bearer token as Graph does (:mod:`.graph_access`): a Micr
 token of this tenant, a delegated ``User.Read`` (or wider) for the signed-in user's own data,
 ``User.Read.All`` or ``Directory.Read.All`` (delegated or application) for another user's;
 401 ``InvalidAuthenticationToken`` or 403 ``Authorization_RequestDenied`` otherwise, and
-``/me`` with an app-only token is Graph's 400.
+``/me`` with an app-only token is Graph's 400. ``memberOf`` and ``transitiveMemberOf`` list
+what the token may not read with its type and id alone, the rest null (``/me/memberOf`` with
+``User.Read`` alone: every group nameless), as Graph does (:mod:`.graph_visibility`).
 https://learn.microsoft.com/graph/api/directoryobject-getmemberobjects,
 https://learn.microsoft.com/graph/api/directoryobject-getmembergroups,
 https://learn.microsoft.com/graph/api/directoryobject-checkmembergroups,
@@ -34,7 +36,7 @@ from starlette.routing import BaseRoute
 
 from ..directory import Group, member_of, transitive_member_of
 from ..store import Tenant, User
-from .graph_access import MEMBERSHIPS, USER_READ, subject
+from .graph_access import MEMBERSHIPS, USER_READ, sight, subject
 from .graph_directory_roles import held_roles
 from .graph_groups import directory_entry, user_entry
 from .graph_http import PREFIX, GraphError, Handler, json_body, route
@@ -51,7 +53,7 @@ _GROUP_CASTS = ("microsoft.graph.group", "graph.group")
 async def me(request: Request, tenant: Tenant) -> Response:
     user = subject(request, tenant, USER_READ)
     return json_body(request, "users/$entity",
-                     select_one(request, user_entry(user),
+                     select_one(request, sight(request, tenant).user(user_entry(user)),
                                 "microsoft.graph.user"))
 
 
@@ -118,10 +120,14 @@ async def check_member_objects(request: Request, tenant: Tenant) -> Response:
 
 def _page(request: Request, tenant: Tenant, user: User, groups: list[Group], cast: bool
           ) -> Response:
-    items = [e for e in (directory_entry(tenant, g.id) for g in groups) if e is not None]
+    """The groups (and, uncast, the directory roles), each with as much as the token reads of
+    its type (:mod:`.graph_visibility`)."""
+    seen = sight(request, tenant)
+    items = [seen.member(e) for e in (directory_entry(tenant, g.id) for g in groups)
+             if e is not None]
     if cast:
         return collection(request, "groups", items, type_name="microsoft.graph.group")
-    roles = [Entry(r) for r in held_roles(tenant, user)]
+    roles = [seen.member(Entry(r)) for r in held_roles(tenant, user)]
     return collection(request, "directoryObjects", [*items, *roles])
 
 

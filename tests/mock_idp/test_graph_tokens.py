@@ -222,7 +222,7 @@ def test_directory_roles_are_memberships(client: AppClient, state: IdpState) -> 
                        json={"principalId": alice, "roleDefinitionId": reader,
                              "directoryScopeId": "/"})
     assert made.status_code == 201, made.text
-    token = bearer(graph_token(state, alice))
+    token = bearer(graph_token(state, alice, scp="User.Read RoleManagement.Read.Directory"))
     listed = client.get(f"{G}/me/memberOf", headers=token).json()["value"]
     roles = [e for e in listed if e["@odata.type"] == "#microsoft.graph.directoryRole"]
     assert [(r["displayName"], r["roleTemplateId"]) for r in roles] == [("Global Reader", reader)]

@@ -1,0 +1,122 @@
+"""What a token sees of the objects the mock's Graph answers with: directory objects of a type
+it may not read listed by type and id alone, and the basic profile of other users with
+``User.ReadBasic.All``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from asgi_client import AppClient
+from starlette.applications import Starlette
+from test_graph_directory import (
+    ALICE,
+    BOB,
+    START,
+    G,
+    bearer,
+    graph_token,
+    new_group,
+    user_id,
+)
+
+from mock_idp.clock import MockClock
+from mock_idp.config import SUPPORT_AGENTS_GROUP_ID, IdpConfig
+from mock_idp.state import IdpState
+
+pytestmark = pytest.mark.idp_config.with_args(
+    lambda: IdpConfig.default(clock=MockClock(frozen_at=START)))
+
+GLOBAL_READER = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
+
+
+@pytest.fixture
+def state(idp_app: Starlette) -> IdpState:
+    found = idp_app.state.idp
+    assert isinstance(found, IdpState)
+    return found
+
+
+def listed(client: AppClient, path: str, token: str) -> list[dict[str, Any]]:
+    page = client.get(f"{G}{path}", headers=bearer(token))
+    assert page.status_code == 200, page.text
+    value: list[dict[str, Any]] = page.json()["value"]
+    return value
+
+
+def by_id(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {item["id"]: item for item in items}
+
+
+def make_reader(client: AppClient, who: str) -> None:
+    made = client.post(f"{G}/roleManagement/directory/roleAssignments",
+                       json={"principalId": who, "roleDefinitionId": GLOBAL_READER,
+                             "directoryScopeId": "/"})
+    assert made.status_code == 201, made.text
+
+
+# --- limited information for objects the token may not read -----------------------------------
+
+def test_member_of_with_user_read_alone_lists_groups_by_type_and_id(
+        client: AppClient, state: IdpState) -> None:
+    alice = user_id(client, ALICE)
+    make_reader(client, alice)
+    items = listed(client, "/me/memberOf", graph_token(state, alice, scp="User.Read"))
+    assert {i["@odata.type"] for i in items} == {"#microsoft.graph.group",
+                                                  "#microsoft.graph.directoryRole"}
+    for item in items:
+        assert item["id"]
+        others = {k: v for k, v in item.items() if k not in ("@odata.type", "id")}
+        assert others and all(v is None or v == [] for v in others.values()), item
+    group = by_id(items)[SUPPORT_AGENTS_GROUP_ID]
+    assert group["displayName"] is None and group["groupTypes"] == []
+
+
+def test_member_of_with_a_group_permission_names_the_groups_but_not_the_roles(
+        client: AppClient, state: IdpState) -> None:
+    alice = user_id(client, ALICE)
+    make_reader(client, alice)
+    token = graph_token(state, alice, scp="User.Read GroupMember.Read.All")
+    for path in ("/me/memberOf", f"/users/{alice}/transitiveMemberOf"):
+        items = listed(client, path, token)
+        kinds = {i["@odata.type"]: i for i in items}
+        assert kinds["#microsoft.graph.group"]["displayName"] == "Support agents", path
+        assert kinds["#microsoft.graph.directoryRole"]["displayName"] is None, path
+    roles = graph_token(state, alice, scp="User.Read RoleManagement.Read.Directory")
+    role = next(i for i in listed(client, "/me/memberOf", roles)
+                if i["@odata.type"] == "#microsoft.graph.directoryRole")
+    assert (role["displayName"], role["roleTemplateId"]) == ("Global Reader", GLOBAL_READER)
+
+
+def test_selected_properties_of_an_unreadable_object_are_null(client: AppClient,
+                                                              state: IdpState) -> None:
+    alice = user_id(client, ALICE)
+    token = graph_token(state, alice, scp="User.Read")
+    items = listed(client, "/me/memberOf?$select=id,displayName,securityEnabled", token)
+    assert items == [{"@odata.type": "#microsoft.graph.group", "id": SUPPORT_AGENTS_GROUP_ID,
+                      "displayName": None, "securityEnabled": None}]
+    cast = listed(client, "/me/transitiveMemberOf/microsoft.graph.group", token)
+    assert [g["displayName"] for g in cast] == [None]
+
+
+def test_group_members_need_a_permission_that_reads_users(client: AppClient,
+                                                          state: IdpState) -> None:
+    alice, bob = user_id(client, ALICE), user_id(client, BOB)
+    inner = new_group(client, "Inner", [bob])
+    outer = new_group(client, "Outer", [alice, inner["id"]])
+    path = f"/groups/{outer['id']}/members"
+    members = by_id(listed(client, path, graph_token(state, bob, scp="GroupMember.Read.All")))
+    assert members[alice] == {**{k: None for k in members[alice]}, "businessPhones": [],
+                              "@odata.type": "#microsoft.graph.user", "id": alice}
+    assert members[inner["id"]]["displayName"] == "Inner"
+    full = graph_token(state, bob, scp="GroupMember.Read.All User.Read.All")
+    assert by_id(listed(client, path, full))[alice]["userPrincipalName"] == ALICE
+    app_only = graph_token(state, "7d2b1c4e-0000-4000-8000-00000000a99e", scp=None,
+                           idtyp="app", roles=["GroupMember.Read.All"])
+    assert by_id(listed(client, path, app_only))[alice]["displayName"] is None
+
+
+def test_the_management_api_sees_every_member_in_full(client: AppClient) -> None:
+    alice = user_id(client, ALICE)
+    page = client.get(f"{G}/groups/{SUPPORT_AGENTS_GROUP_ID}/members")
+    assert by_id(page.json()["value"])[alice]["displayName"] == "Alice Adams"
