@@ -46,7 +46,7 @@ from . import (
 from . import graph_directory_model as directory_model
 from . import graph_model as model
 from .common import idp, tell_apps
-from .graph_access import USER_LIST, USER_READ, check_read, read_user
+from .graph_access import USER_LIST, USER_READ, check_read, read_user, sight
 from .graph_groups import user_entry
 from .graph_http import (
     ALL_METHODS,
@@ -263,9 +263,12 @@ async def remove_password(request: Request, tenant: Tenant) -> Response:
 async def list_users(request: Request, tenant: Tenant) -> Response:
     """Users, 100 to a page unless ``$top`` says otherwise; ``$orderby`` on ``displayName`` or
     ``userPrincipalName`` (https://learn.microsoft.com/graph/api/user-list); ``$filter`` ``eq``
-    on the properties the advanced-queries table marks as working by default."""
+    on the properties the advanced-queries table marks as working by default. A token with
+    ``User.ReadBasic.All`` sees others' basic profile only (:mod:`.graph_visibility`)."""
     check_read(request, tenant, USER_LIST)
-    return collection(request, "users", [user_entry(u) for u in tenant.users.values()],
+    seen = sight(request, tenant)
+    users = [seen.user(user_entry(u)) for u in tenant.users.values()]
+    return collection(request, "users", users,
                       type_name="microsoft.graph.user",
                       filterable={"userPrincipalName", "displayName", "mail", "id",
                                   "accountEnabled", "userType", "jobTitle"},
@@ -310,7 +313,7 @@ def _set_extensions(user: User, values: dict[str, Any]) -> None:
 
 async def get_user(request: Request, tenant: Tenant) -> Response:
     user = read_user(request, tenant, USER_READ)
-    body = select_one(request, user_entry(user),
+    body = select_one(request, sight(request, tenant).user(user_entry(user)),
                       "microsoft.graph.user")
     return json_body(request, "users/$entity", body)
 

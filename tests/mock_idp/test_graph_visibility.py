@@ -120,3 +120,80 @@ def test_the_management_api_sees_every_member_in_full(client: AppClient) -> None
     alice = user_id(client, ALICE)
     page = client.get(f"{G}/groups/{SUPPORT_AGENTS_GROUP_ID}/members")
     assert by_id(page.json()["value"])[alice]["displayName"] == "Alice Adams"
+
+
+# --- User.ReadBasic.All: the basic profile of other users ---------------------------------------
+
+@pytest.fixture
+def alice_profile(client: AppClient) -> str:
+    """Alice with a job title and a phone, which the basic profile leaves out."""
+    changed = client.patch(f"{G}/users/{ALICE}", json={"jobTitle": "Engineer",
+                                                       "businessPhones": ["+1 555 0100"]})
+    assert changed.status_code == 204, changed.text
+    return user_id(client, ALICE)
+
+
+def read(client: AppClient, path: str, token: str) -> dict[str, Any]:
+    answer = client.get(f"{G}{path}", headers=bearer(token))
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def test_basic_reads_only_the_basic_profile_of_another_user(
+        client: AppClient, state: IdpState, alice_profile: str) -> None:
+    token = graph_token(state, user_id(client, BOB), scp="User.ReadBasic.All")
+    body = read(client, f"/users/{alice_profile}", token)
+    assert (body["displayName"], body["givenName"], body["surname"], body["mail"],
+            body["userPrincipalName"], body["id"]) == (
+        "Alice Adams", "Alice", "Adams", ALICE, ALICE, alice_profile)
+    assert body["jobTitle"] is None and body["businessPhones"] == []
+    wider = read(client, f"/users/{alice_profile}",
+                 graph_token(state, user_id(client, BOB), scp="User.Read.All"))
+    assert (wider["jobTitle"], wider["businessPhones"]) == ("Engineer", ["+1 555 0100"])
+
+
+def test_basic_answers_null_for_a_selected_property_outside_the_basic_profile(
+        client: AppClient, state: IdpState, alice_profile: str) -> None:
+    token = graph_token(state, user_id(client, BOB), scp="User.ReadBasic.All")
+    body = read(client, f"/users/{alice_profile}?$select=id,displayName,accountEnabled,"
+                        "mailNickname,securityIdentifier,passwordProfile", token)
+    assert body["displayName"] == "Alice Adams"
+    assert (body["accountEnabled"], body["mailNickname"], body["passwordProfile"]) == (
+        None, None, None)
+    assert "securityIdentifier" in body
+
+
+def test_basic_reads_the_signed_in_users_whole_profile(client: AppClient,
+                                                      state: IdpState) -> None:
+    alice = user_id(client, ALICE)
+    client.patch(f"{G}/users/{ALICE}", json={"jobTitle": "Engineer"})
+    token = graph_token(state, alice, scp="User.ReadBasic.All")
+    for path in ("/me", f"/users/{alice}"):
+        body = read(client, f"{path}?$select=id,jobTitle,accountEnabled", token)
+        assert (body["jobTitle"], body["accountEnabled"]) == ("Engineer", True), path
+
+
+def test_basic_lists_users_with_their_basic_profile(client: AppClient, state: IdpState,
+                                                   alice_profile: str) -> None:
+    bob = user_id(client, BOB)
+    token = graph_token(state, bob, scp="User.ReadBasic.All")
+    users = by_id(read(client, "/users?$select=id,displayName,jobTitle,accountEnabled",
+                       token)["value"])
+    assert users[alice_profile] == {"id": alice_profile, "displayName": "Alice Adams",
+                                    "jobTitle": None, "accountEnabled": None}
+    assert users[bob]["accountEnabled"] is True
+    assert read(client, "/users?$filter=jobTitle eq 'Engineer'", token)["value"] == []
+    wider = graph_token(state, bob, scp="User.Read.All")
+    found = read(client, "/users?$filter=jobTitle eq 'Engineer'", wider)["value"]
+    assert [u["id"] for u in found] == [alice_profile]
+
+
+def test_group_members_read_with_basic_show_the_basic_profile(
+        client: AppClient, state: IdpState, alice_profile: str) -> None:
+    token = graph_token(state, user_id(client, BOB),
+                        scp="GroupMember.Read.All User.ReadBasic.All")
+    members = by_id(read(client, f"/groups/{SUPPORT_AGENTS_GROUP_ID}/members",
+                         token)["value"])
+    assert (members[alice_profile]["displayName"], members[alice_profile]["jobTitle"]) == (
+        "Alice Adams", None)
