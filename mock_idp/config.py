@@ -177,6 +177,9 @@ class UserConfig:
     force_change_password: bool = False
     """Graph's ``forceChangePasswordNextSignIn``: after the right password the user must set a
     new one on "Update your password", and the password grant answers AADSTS50055."""
+    mail_nickname: str | None = None
+    """Graph's ``mailNickname``; the UPN's part before the ``@`` when not given, as the Entra
+    admin center derives it (:func:`mock_idp.text_policy.default_mail_nickname`)."""
 
 
 @dataclass(frozen=True, kw_only=True)

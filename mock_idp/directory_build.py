@@ -32,6 +32,7 @@ from .directory_config import (
 )
 from .lockout import Lockout
 from .store import Application, PasswordCredential, Tenant, User, new_guid
+from .text_policy import default_mail_nickname, group_mail_nickname
 
 __all__ = ["build_app", "build_group", "build_tenant", "build_user"]
 
@@ -85,15 +86,16 @@ def build_user(cfg: UserConfig, tenant_id: str, now: datetime) -> User:
         country=cfg.country, preferred_language=cfg.preferred_language,
         directory_roles=cfg.directory_roles, totp_secret=cfg.totp_secret,
         force_change_password=cfg.force_change_password,
+        mail_nickname=cfg.mail_nickname or default_mail_nickname(cfg.upn),
     )
 
 
 def build_group(cfg: GroupConfig, tenant_id: str, now: datetime) -> Group:
     """A group without members (the tenant adds them)."""
-    nickname = "".join(c for c in cfg.name if c.isalnum())[:64] or "group"
     return Group(
         id=group_id(tenant_id, cfg), display_name=cfg.name, created=now,
-        description=cfg.description, mail_nickname=nickname,
+        description=cfg.description,
+        mail_nickname=cfg.mail_nickname or group_mail_nickname(cfg.name),
         security_enabled=cfg.security_enabled, mail_enabled=cfg.mail_enabled,
         group_types=list(cfg.types),
         on_premises_sam_account_name=cfg.on_premises_sam_account_name,

@@ -78,6 +78,9 @@ class GroupConfig:
     """Set to model a group synchronized from Active Directory."""
     on_premises_domain_name: str | None = None
     on_premises_netbios_name: str | None = None
+    mail_nickname: str | None = None
+    """Graph's ``mailNickname``; by default the name's ASCII letters and digits
+    (:func:`mock_idp.text_policy.group_mail_nickname`)."""
 
 
 def group_id(tenant_id: str, cfg: GroupConfig) -> str:

@@ -41,6 +41,7 @@ from .directory_config import (
     role_id_of,
 )
 from .registration_rules import app_role_value_problem
+from .text_policy import mail_nickname_problem
 
 
 def parse_app_roles(d: Mapping[str, Any], where: str, client_id: str
@@ -151,12 +152,21 @@ def _extension_short_name(name: str, key: str) -> str:
     return name
 
 
+def mail_nickname(d: Mapping[str, Any], where: str) -> str | None:
+    """A user's or group's ``mail_nickname`` (Graph's ``mailNickname``), as Graph takes it;
+    ``None`` when absent (the builders give the default)."""
+    value = opt_str(d, "mail_nickname", where)
+    return None if value is None else checked(value, f"{where}.mail_nickname",
+                                              mail_nickname_problem(value))
+
+
 def parse_groups(d: Mapping[str, Any], where: str) -> tuple[GroupConfig, ...]:
     out: list[GroupConfig] = []
     for key, item in tables(d, "groups", where):
         known(item, key, {"name", "id", "description", "members", "security_enabled",
                           "mail_enabled", "types", "on_premises_sam_account_name",
-                          "on_premises_domain_name", "on_premises_netbios_name"})
+                          "on_premises_domain_name", "on_premises_netbios_name",
+                          "mail_nickname"})
         gid = opt_str(item, "id", key)
         if gid is not None and not is_guid(gid):
             raise ConfigError(f"{key}.id must be a GUID")
@@ -173,7 +183,8 @@ def parse_groups(d: Mapping[str, Any], where: str) -> tuple[GroupConfig, ...]:
             mail_enabled=flag(item, "mail_enabled", key, False), types=types,
             on_premises_sam_account_name=opt_str(item, "on_premises_sam_account_name", key),
             on_premises_domain_name=opt_str(item, "on_premises_domain_name", key),
-            on_premises_netbios_name=opt_str(item, "on_premises_netbios_name", key)))
+            on_premises_netbios_name=opt_str(item, "on_premises_netbios_name", key),
+            mail_nickname=mail_nickname(item, key)))
     names = [g.name.lower() for g in out]
     if len(set(names)) != len(names):
         raise ConfigError(f"{where}.groups: two groups have the same name")
@@ -208,7 +219,7 @@ def parse_user_extras(d: Mapping[str, Any], where: str) -> dict[str, Any]:
     if home is not None and not home.strip():
         raise ConfigError(f"{where}.home must name a user of another tenant (a UPN or oid)")
     return {"extensions": dict(extensions), "user_type": user_type, "totp_secret": totp_secret,
-            "home": home,
+            "home": home, "mail_nickname": mail_nickname(d, where),
             "force_change_password": flag(d, "force_change_password", where, False),
             "country": country(d, "country", where),
             "preferred_language": opt_str(d, "preferred_language", where),
@@ -216,6 +227,6 @@ def parse_user_extras(d: Mapping[str, Any], where: str) -> dict[str, Any]:
 
 
 USER_KEYS = {"extensions", "user_type", "home", "country", "preferred_language",
-             "directory_roles", "totp_secret", "force_change_password"}
+             "directory_roles", "totp_secret", "force_change_password", "mail_nickname"}
 APP_KEYS = {"group_membership_claims", "optional_claims", "extension_properties", "assignments",
             "access_token_version"}

@@ -181,6 +181,7 @@ class User:
     (RFC 6238 §5.2), and a new secret starts afresh."""
     force_change_password: bool = False
     """Graph's ``forceChangePasswordNextSignIn``: "Update your password" after the password."""
+    mail_nickname: str = ""  # Graph's mailNickname, the mail alias (:mod:`mock_idp.text_policy`)
     custom_claims: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Test-only claims merged into this user's tokens, per token kind (``id_token``,
     ``access_token``); set through ``/_mock/``, never by anything Entra has."""

@@ -13,6 +13,11 @@ restrictions in Microsoft Entra ID", UserPrincipalName): before the ``@`` only A
 ``' . - _ ! # ^ ~``, at most 64 of them and no period just before the ``@``; one ``@``; at most
 113 characters in all. Graph's ``user`` reference adds that it "cannot contain accent
 characters".
+
+A mail nickname (``mailNickname``, a user's or group's mail alias) is at most 64 characters of
+ASCII without spaces or ``@ ( ) \\ [ ] " ; : < > ,`` (the ``group`` resource's property table;
+Graph refuses such a user alias too, microsoftgraph/microsoft-graph-docs#5777); the defaults
+``idp.toml`` gives a user's and a group's are here too.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import re
 
 MAX_UPN = 113
 MAX_UPN_LOCAL = 64
+MAX_MAIL_NICKNAME = 64
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -29,6 +35,7 @@ _UPN_LOCAL = re.compile(r"[A-Za-z0-9'._!#^~-]+", re.ASCII)
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*", re.ASCII)
 _MAIL_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}", re.ASCII)
+_NICKNAME_FORBIDDEN = frozenset('@()\\[]";:<>, ')
 
 
 def text_problem(value: str, *, multiline: bool = False) -> str | None:
@@ -67,3 +74,29 @@ def mail_problem(value: str) -> str | None:
     if not at or not _MAIL_LOCAL.fullmatch(local) or not _DOMAIN.fullmatch(domain):
         return "must be an email address such as name@contoso.com, without accents or spaces"
     return None
+
+
+def mail_nickname_problem(value: str) -> str | None:
+    """Why ``value`` is not a mail nickname Graph accepts, or ``None``."""
+    if not value:
+        return "must not be empty"
+    if len(value) > MAX_MAIL_NICKNAME:
+        return f"is longer than {MAX_MAIL_NICKNAME} characters"
+    if not value.isascii() or not value.isprintable() or _NICKNAME_FORBIDDEN & set(value):
+        return "may hold only ASCII without spaces or @ ( ) \\ [ ] \" ; : < > ,"
+    return None
+
+
+def default_mail_nickname(upn: str) -> str:
+    """A user's nickname when ``idp.toml`` gives none: its UPN's part before the ``@``, as the
+    Entra admin center's "Derive from user principal name" (checked by default) sets it
+    (https://learn.microsoft.com/entra/fundamentals/how-to-create-delete-users). The UPN policy
+    above allows no character a nickname refuses."""
+    return upn.partition("@")[0]
+
+
+def group_mail_nickname(display_name: str) -> str:
+    """A group's nickname when ``idp.toml`` gives none: the ASCII letters and digits of its
+    name (the mock's own choice; Graph's ``POST groups`` requires one)."""
+    letters = "".join(c for c in display_name if c.isascii() and c.isalnum())
+    return letters[:MAX_MAIL_NICKNAME] or "group"

@@ -287,6 +287,7 @@ async def create_user(request: Request, tenant: Tenant) -> Response:
         enabled=changes.get("enabled", True), user_type=changes.get("user_type", "Member"),
         country=changes.get("country"), preferred_language=changes.get("preferred_language"),
         force_change_password=changes.get("force_change_password", False),
+        mail_nickname=changes["mail_nickname"],
     )
     user = build_user(cfg, tenant.id, idp(request).clock.now())
     # "creating a new user without specifying the mail value ... the new user's mail attribute

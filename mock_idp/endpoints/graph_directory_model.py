@@ -36,6 +36,7 @@ from ..directory import (
     normalize_group_membership_claims,
 )
 from ..store import Application, Tenant
+from ..text_policy import mail_nickname_problem
 from .payload import (
     BadInput,
     check_known,
@@ -59,7 +60,6 @@ SHORT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
 MAX_BIND = 20
 """Members one ``members@odata.bind`` may add (Graph's limit per request)."""
 MAX_APP_ROLES = 256
-_NICKNAME_FORBIDDEN = set("@()\\[]\";:<>, ")
 
 
 # --- applications -------------------------------------------------------------------------------
@@ -249,7 +249,7 @@ def group_changes(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         out["display_name"] = require_str(body, "displayName", max_len=256)
     if creating or "mailNickname" in body:
         nickname = require_str(body, "mailNickname", max_len=64)
-        if not nickname.isascii() or any(c in _NICKNAME_FORBIDDEN for c in nickname):
+        if mail_nickname_problem(nickname) is not None:
             raise BadInput("'mailNickname' must be ASCII without spaces or @()\\[]\";:<>,",
                            field="mailNickname")
         out["mail_nickname"] = nickname

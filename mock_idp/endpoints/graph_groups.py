@@ -43,12 +43,11 @@ UNSET_USER_PROPERTIES: dict[str, object] = {
 
 def _user_properties(user: User) -> dict[str, object]:
     """What ``$select`` may name beyond :meth:`User.graph`: the unset ones null, collections
-    empty; ``mailNickname`` the UPN's local part (what the Entra admin center sets), and
-    ``identities`` the UPN sign-in a member has."""
-    local, _, domain = user.upn.partition("@")
+    empty; the ``mailNickname`` kept, and ``identities`` the UPN sign-in a member has."""
+    domain = user.upn.partition("@")[2]
     return {**UNSET_USER_PROPERTIES, "otherMails": [], "proxyAddresses": [], "imAddresses": [],
             "createdDateTime": iso(user.created) if user.created else None,
-            "mailNickname": local,
+            "mailNickname": user.mail_nickname,
             "identities": [{"signInType": "userPrincipalName", "issuer": domain,
                             "issuerAssignedId": user.upn}]}
 

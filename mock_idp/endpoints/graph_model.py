@@ -19,9 +19,10 @@ from typing import Any
 from .. import password_policy, registration_rules
 from ..config import SIGN_IN_AUDIENCES
 from ..store import KeyCredential, Tenant, new_guid
-from ..text_policy import mail_problem, upn_problem
+from ..text_policy import mail_nickname_problem, mail_problem, upn_problem
 from . import graph_directory_model as directory_model
 from .graph_credentials import key_credentials
+from .graph_http import GraphError
 from .payload import (
     LATEST,
     BadInput,
@@ -186,7 +187,8 @@ def user_changes(body: dict[str, Any], tenant: Tenant, *, creating: bool) -> dic
                                  raw=True) or "", tenant)
     if creating or "displayName" in body:
         out["name"] = require_str(body, "displayName", max_len=256)
-    get_str(body, "mailNickname", max_len=64)
+    if creating or "mailNickname" in body:
+        out["mail_nickname"] = _mail_nickname(body)
     profile = get_object(body, "passwordProfile")
     if creating and profile is None:
         raise BadInput("'passwordProfile.password' is required", field="passwordProfile.password")
@@ -233,6 +235,27 @@ def user_changes(body: dict[str, Any], tenant: Tenant, *, creating: bool) -> dic
         # Checked last, as the other fields' refusals say more about a malformed body.
         raise BadInput(password_policy.GRAPH_REFUSAL, field="passwordProfile.password")
     return out
+
+
+MAIL_NICKNAME_REQUIRED = "Property mailNickname value is required but is empty or missing."
+"""Graph's 400 for ``POST users`` without the alias (microsoftgraph/MSGraph-SDK-Code-Generator
+#244): https://learn.microsoft.com/graph/api/user-post-users lists it among the required
+properties. Unlike ``idp.toml``, Graph does not derive it from the UPN."""
+MAIL_NICKNAME_INVALID = "Invalid value specified for property 'mailNickname' of resource 'User'."
+"""Graph's 400 for an alias its rules refuse, with an ``InvalidValue`` detail
+(microsoftgraph/microsoft-graph-docs#5777)."""
+
+
+def _mail_nickname(body: dict[str, Any]) -> str:
+    value = get_str(body, "mailNickname", nullable=True, raw=True)  # judged below
+    if not value:
+        raise GraphError(MAIL_NICKNAME_REQUIRED, code="Request_BadRequest",
+                         field="mailNickname")
+    if mail_nickname_problem(value) is not None:
+        raise GraphError(MAIL_NICKNAME_INVALID, code="Request_BadRequest",
+                         field="mailNickname",
+                         details=[{"target": "mailNickname", "code": "InvalidValue"}])
+    return value
 
 
 def _profile_changes(body: dict[str, Any]) -> dict[str, Any]:

@@ -333,12 +333,13 @@ def test_list_get_and_create_users(client: AppClient, state: IdpState) -> None:
 ])
 def test_create_user_rejects_bad_input(client: AppClient, body: dict[str, Any],
                                        field: str) -> None:
-    assert error_of(client.post(f"{G}/users", json=body), 400)["target"] == field
+    sent = {"mailNickname": "erin", **body}
+    assert error_of(client.post(f"{G}/users", json=sent), 400)["target"] == field
 
 
 def test_a_password_below_entras_policy_gets_graphs_message(client: AppClient) -> None:
     body = {"userPrincipalName": f"erin@{DEFAULT_DOMAIN}", "displayName": "E",
-            "passwordProfile": {"password": "alllowercase"}}
+            "mailNickname": "erin", "passwordProfile": {"password": "alllowercase"}}
     error = error_of(client.post(f"{G}/users", json=body), 400)
     assert (error["code"], error["message"]) == (
         "Request_BadRequest", "The specified password does not comply with password "
