@@ -46,7 +46,7 @@ from . import (
 from . import graph_directory_model as directory_model
 from . import graph_model as model
 from .common import idp, tell_apps
-from .graph_access import USER_LIST, USER_READ, check_read, read_user, sight
+from .graph_access import APPLICATION_READ, USER_LIST, USER_READ, check_read, read_user, sight
 from .graph_groups import user_entry
 from .graph_http import (
     ALL_METHODS,
@@ -123,6 +123,7 @@ def _application(request: Request, tenant: Tenant) -> Application:
 
 
 async def list_applications(request: Request, tenant: Tenant) -> Response:
+    check_read(request, tenant, APPLICATION_READ)
     return collection(request, "applications", [a.graph() for a in tenant.apps.values()],
                       type_name="microsoft.graph.application",
                       filterable={"appId", "displayName", "id"}, orderable={"displayName"},
@@ -170,6 +171,7 @@ def _check_redirect_rules(changes: dict[str, Any], current: Application | None) 
 
 
 async def get_application(request: Request, tenant: Tenant) -> Response:
+    check_read(request, tenant, APPLICATION_READ)  # a bad token is 401 whether the app exists
     app = Entry(_application(request, tenant).graph())
     return json_body(request, "applications/$entity",
                      select_one(request, app,
@@ -207,6 +209,7 @@ async def delete_application(request: Request, tenant: Tenant) -> Response:
 
 
 async def list_extension_properties(request: Request, tenant: Tenant) -> Response:
+    check_read(request, tenant, APPLICATION_READ)
     app = _application(request, tenant)
     items = [p.graph(app.name) for p in app.extension_properties]
     return collection(request, f"applications('{app.id}')/extensionProperties", items,

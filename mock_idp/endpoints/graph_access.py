@@ -4,18 +4,20 @@ tables for the reads apps make.
 A call that carries an ``Authorization`` header is an app's, and is checked as Graph checks it:
 a Microsoft Graph token of this tenant (else 401 ``InvalidAuthenticationToken``), then the
 permissions the call's table lists, delegated (``scp``) or application (``roles`` of an
-app-only token), else 403 ``Authorization_RequestDenied``. A read of users or groups without
-the header is the test-control management API (tests and the ``MockIdp`` helpers arrange the
-directory that way); the reads that only exist for apps (``/me``, memberships) always need a
-token. What a permitted read then shows of each object is :mod:`.graph_visibility`'s
-(:func:`sight`).
+app-only token), else 403 ``Authorization_RequestDenied``. A read of users, groups,
+applications or service principals without the header is the test-control management API
+(tests and the ``MockIdp`` helpers arrange the directory that way); the reads that only exist
+for apps (``/me``, memberships) always need a token. What a permitted read then shows of each
+object is :mod:`.graph_visibility`'s (:func:`sight`).
 
 The tables, from Graph's API reference (each page's "Permissions" section):
 https://learn.microsoft.com/graph/api/user-get, https://learn.microsoft.com/graph/api/user-list,
 https://learn.microsoft.com/graph/api/group-get, https://learn.microsoft.com/graph/api/group-list,
 https://learn.microsoft.com/graph/api/group-list-members,
 https://learn.microsoft.com/graph/api/directoryobject-getmemberobjects ("Memberships for the
-signed-in user", "… for other users"), https://learn.microsoft.com/graph/api/user-list-memberof.
+signed-in user", "… for other users"), https://learn.microsoft.com/graph/api/user-list-memberof,
+https://learn.microsoft.com/graph/api/application-get,
+https://learn.microsoft.com/graph/api/serviceprincipal-get.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ from .common import idp
 from .graph_http import GraphError, find_user
 from .graph_visibility import EVERYTHING, Sight
 
-__all__ = ["GROUP_READ", "MEMBERSHIPS", "USER_LIST", "USER_READ", "Rule", "caller",
-           "check_read", "read_user", "sight", "subject"]
+__all__ = ["APPLICATION_READ", "GROUP_READ", "MEMBERSHIPS", "USER_LIST", "USER_READ", "Rule",
+           "caller", "check_read", "read_user", "sight", "subject"]
 
 _DENIED = "Insufficient privileges to complete the operation."
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="", authorization_uri="https://login.'
@@ -91,6 +93,13 @@ GROUP_READ = Rule(own=_each(*_GROUPS, "Directory.AccessAsUser.All"),
                   delegated=_each(*_GROUPS, "Directory.AccessAsUser.All"),
                   application=_each(*_GROUPS))
 """``GET groups``, ``groups/{id}``, ``groups/{id}/members``."""
+_APPLICATIONS = ("Application.Read.All", "Application.ReadWrite.All", *_DIRECTORY)
+APPLICATION_READ = Rule(own=_each(*_APPLICATIONS), delegated=_each(*_APPLICATIONS),
+                        application=_each(*_APPLICATIONS))
+"""``GET applications``, ``applications/{id}`` (and its ``extensionProperties``),
+``servicePrincipals``, ``servicePrincipals/{id}``: the same permissions, delegated or
+application. Graph's tables also let an app with Application.ReadWrite.OwnedBy read the apps
+it owns; the mock keeps no owners, so that permission reads none here."""
 
 
 def caller(request: Request, tenant: Tenant) -> dict[str, Any]:
@@ -162,8 +171,9 @@ def subject(request: Request, tenant: Tenant, rule: Rule) -> User:
 
 
 def check_read(request: Request, tenant: Tenant, rule: Rule) -> None:
-    """An app's read of users or groups (one with an ``Authorization`` header): its token and
-    permissions. Without the header: the management API, unchecked."""
+    """An app's read of users, groups, applications or service principals (one with an
+    ``Authorization`` header): its token and permissions, before anything is looked up. Without
+    the header: the management API, unchecked."""
     if "authorization" not in request.headers:
         return
     _require(caller(request, tenant), rule, own=False)

@@ -33,6 +33,7 @@ from ..consent import GRAPH_APP_ID, PermissionGrant, new_grant, service_principa
 from ..protocol.graph_permissions import APPLICATION_PERMISSION_IDS
 from ..store import Store, Tenant
 from .common import idp
+from .graph_access import APPLICATION_READ, check_read
 from .graph_http import PREFIX, GraphError, json_body, not_found, route
 from .graph_paging import Entry, collection, select_one
 from .payload import BadInput, check_known, get_bool, get_str, parse_guid, read_object
@@ -117,7 +118,9 @@ def find_principal(request: Request, tenant: Tenant) -> dict[str, Any]:
 
 async def list_service_principals(request: Request, tenant: Tenant) -> Response:
     """The tenant's service principals; ``$filter`` on ``appId`` or ``displayName`` finds one,
-    as scripts find Microsoft Graph's to look a permission's id up in its ``appRoles``."""
+    as scripts find Microsoft Graph's to look a permission's id up in its ``appRoles``. A
+    token, when one is sent, is checked as for applications (:mod:`.graph_access`)."""
+    check_read(request, tenant, APPLICATION_READ)
     items = list(principals(tenant, idp(request).store).values())
     return collection(request, "servicePrincipals", items,
                       type_name="microsoft.graph.servicePrincipal",
@@ -126,6 +129,7 @@ async def list_service_principals(request: Request, tenant: Tenant) -> Response:
 
 
 async def get_service_principal(request: Request, tenant: Tenant) -> Response:
+    check_read(request, tenant, APPLICATION_READ)
     principal = Entry(find_principal(request, tenant))
     return json_body(request, "servicePrincipals/$entity",
                      select_one(request, principal,

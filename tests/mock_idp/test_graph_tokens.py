@@ -140,6 +140,42 @@ def test_app_only_reads_need_application_permissions(client: AppClient,
     assert client.get(f"{G}/groups/{group}/members", headers=groups).status_code == 200
 
 
+def application_reads(client: AppClient) -> list[str]:
+    app = client.get(f"{G}/applications").json()["value"][0]
+    sp = client.get(f"{G}/servicePrincipals(appId='{app['appId']}')").json()["id"]
+    return ["/applications", f"/applications/{app['id']}", f"/applications(appId='{app['appId']}')",
+            f"/applications/{app['id']}/extensionProperties", "/servicePrincipals",
+            f"/servicePrincipals/{sp}", f"/servicePrincipals(appId='{app['appId']}')"]
+
+
+def test_application_and_service_principal_reads_check_a_sent_token(
+        client: AppClient, state: IdpState) -> None:
+    nowhere = "0f0f0f0f-0000-4000-8000-000000000000"
+    for path in (*application_reads(client), f"/applications/{nowhere}",
+                 f"/servicePrincipals(appId='{nowhere}')"):
+        refused = client.get(f"{G}{path}", headers=bearer("garbage"))
+        assert error_of(refused, 401)["code"] == "InvalidAuthenticationToken", path
+        assert "WWW-Authenticate" in refused.headers
+
+
+def test_application_and_service_principal_reads_need_application_read(
+        client: AppClient, state: IdpState) -> None:
+    bob = user_id(client, BOB)
+    refused = (graph_token(state, bob), graph_token(state, bob, scp="User.Read.All"),
+               app_token(state), app_token(state, "User.Read.All"))
+    allowed = (graph_token(state, bob, scp="Application.Read.All"),
+               graph_token(state, bob, scp="Directory.Read.All"),
+               app_token(state, "Application.Read.All"),
+               app_token(state, "Application.ReadWrite.All"))
+    for path in application_reads(client):
+        for token in refused:
+            denied = client.get(f"{G}{path}", headers=bearer(token))
+            assert error_of(denied, 403)["code"] == "Authorization_RequestDenied", path
+        for token in allowed:
+            assert client.get(f"{G}{path}", headers=bearer(token)).status_code == 200, path
+        assert client.get(f"{G}{path}").status_code == 200, path  # the management API
+
+
 def test_reads_without_a_header_stay_the_management_api(client: AppClient) -> None:
     assert client.get(f"{G}/users").status_code == 200
     assert client.get(f"{G}/users/{ALICE}").status_code == 200
