@@ -38,6 +38,7 @@ from .serving import (
 )
 from .testing_checks import app_path, clock_move, directory_role_id, path_segment, principal_path
 from .testing_records import MockIdpError, RegisteredApp, TestGroup, TestUser
+from .text_policy import group_mail_nickname
 from .tls import TlsFiles, tls_files_with
 
 __all__ = [
@@ -282,8 +283,8 @@ class MockIdp:
                   tenant: str | None = None) -> TestGroup:
         """Create a group (``unified``: a Microsoft 365 group) with members (user or group ids;
         UPNs are looked up)."""
-        nickname = "".join(c for c in display_name if c.isalnum())[:64] or "group"
-        body: dict[str, Any] = {"displayName": display_name, "mailNickname": nickname,
+        body: dict[str, Any] = {"displayName": display_name,
+                                "mailNickname": group_mail_nickname(display_name),
                                 "securityEnabled": security_enabled, "mailEnabled": unified,
                                 "groupTypes": ["Unified"] if unified else []}
         created = self.graph("POST", "groups", json=body, tenant=tenant).json()

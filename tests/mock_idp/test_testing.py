@@ -154,6 +154,13 @@ def test_an_unknown_directory_role_is_refused_naming_the_known_ones() -> None:
         with pytest.raises(MockIdpError, match="'Global Admin'.*Global Administrator"):
             idp.assign_directory_role("alice@contoso.onmicrosoft.com", "Global Admin")
 
+def test_a_group_named_with_accents_gets_a_nickname_graph_takes() -> None:
+    with MockIdp() as idp:
+        group = idp.add_group("Équipe Zürich 2")
+        shown = idp.graph("GET", f"groups/{group.id}").json()
+        assert (shown["displayName"], shown["mailNickname"]) == ("Équipe Zürich 2", "quipeZrich2")
+
+
 def test_mock_idp_claim_helpers() -> None:
     with MockIdp() as idp:
         erin = idp.add_user("erin")
