@@ -43,6 +43,21 @@ _SHOWN_JS = """(a) => {
 }"""
 
 
+def _redirect(status: int) -> bool:
+    return 300 <= status < 400
+
+
+def _without_query(url: str) -> str:
+    return urlsplit(url)._replace(query="", fragment="").geturl()
+
+
+def _shown_url(url: str) -> str:
+    """A URL for a message: without its query, which may carry a code (``?…`` says there was
+    one), and at most :data:`SHOWN_URL` characters."""
+    shown = _without_query(url) + ("?…" if urlsplit(url).query else "")
+    return shown if len(shown) <= SHOWN_URL else shown[:SHOWN_URL] + "…"
+
+
 @dataclass
 class NavigationLog:
     """Every main-frame document the browser received: (url, status)."""
@@ -64,7 +79,7 @@ class NavigationLog:
         if request.resource_type == "document" and request.frame == self.page.main_frame:
             self.documents.append((response.url, response.status))
             self.methods.append(request.method)
-            location = response.headers.get("location") if 300 <= response.status < 400 else None
+            location = response.headers.get("location") if _redirect(response.status) else None
             if location:
                 self.redirects.append(urljoin(response.url, location))
 
@@ -72,23 +87,51 @@ class NavigationLog:
         """Documents from ``base_url`` that rendered (not redirects)."""
         host = urlsplit(base_url).netloc
         return [url for url, status in self.documents
-                if urlsplit(url).netloc == host and not 300 <= status < 400]
+                if urlsplit(url).netloc == host and not _redirect(status)]
 
     def pages_opened_from(self, base_url: str) -> list[str]:
         """Documents from ``base_url`` that rendered and were navigated to, not answers to a
         form: one per sign-in the provider asked for (its later pages answer its own forms)."""
         host = urlsplit(base_url).netloc
         return [url for (url, status), method in zip(self.documents, self.methods, strict=True)
-                if urlsplit(url).netloc == host and not 300 <= status < 400 and method == "GET"]
+                if urlsplit(url).netloc == host and not _redirect(status) and method == "GET"]
 
-    def expect_no_page_between(self, provider_base_url: str) -> None:
-        """A sign-in by redirects alone: no page of the provider's rendered, and the one
-        document that did is the page the browser landed on (an app that shows a page of its
-        own on the way fails too)."""
+    def expect_no_page_between(self, provider_base_url: str, *,
+                               single_page_app_at: str | None = None) -> None:
+        """A sign-in by redirects alone: no page of the provider's rendered, and the only page
+        that did is the one the browser landed on (the last document that rendered). An app
+        that shows a page of its own on the way ("Continue", "Redirecting…"), at a URL of its
+        own or at its callback, fails, and so does a page of any other site.
+
+        A document before the landing page passes only as a hand-off the sign-in cannot do
+        without: one the browser left straight for the provider (an app's sign-in URL may
+        answer with a page that sends it there: a meta refresh, as Microsoft's ``identity``
+        package does, or MSAL.js's ``loginRedirect``), or, given ``single_page_app_at`` (a
+        single-page app's redirect URI), the app's page there, where MSAL.js takes the
+        provider's answer in the browser and sends it on. What a hand-off showed, and for how
+        long, the log cannot tell."""
         shown = self.pages_shown_from(provider_base_url)
-        assert shown == [], f"the provider showed {shown}: {self.documents}"
-        rendered = [url for url, status in self.documents if not 300 <= status < 400]
-        assert len(rendered) == 1, f"expected only the app page, saw {rendered}"
+        assert shown == [], (f"the provider showed {', '.join(map(_shown_url, shown))}: the "
+                             f"browser went {self._journey()}")
+        rendered = [i for i, (_, status) in enumerate(self.documents) if not _redirect(status)]
+        assert rendered, f"no page rendered: the browser went {self._journey()}"
+        provider = urlsplit(provider_base_url).netloc
+        after = [urlsplit(url).netloc for url, _ in self.documents[1:]]
+        spa_callback = _without_query(single_page_app_at) if single_page_app_at else None
+
+        def hand_off(i: int) -> bool:
+            return after[i] == provider or _without_query(self.documents[i][0]) == spa_callback
+
+        between = [self.documents[i] for i in rendered[:-1] if not hand_off(i)]
+        assert not between, (
+            "a page was shown on the way to " + _shown_url(self.documents[rendered[-1]][0]) +
+            ": " + ", then ".join(f"{_shown_url(url)} (HTTP {status})" for url, status in between)
+            + f"; a sign-in by redirects alone shows only the page it lands on (the browser went "
+            f"{self._journey()})")
+
+    def _journey(self) -> str:
+        """The documents in order, for a failure message: each URL without its query."""
+        return " -> ".join(f"{_shown_url(url)} {status}" for url, status in self.documents)
 
     def visited(self, url_prefix: str) -> list[str]:
         """Documents whose URL starts with ``url_prefix`` (a callback, an endpoint)."""
@@ -148,6 +191,21 @@ def first_login_at_company(page: Page, stack: LiveStack, person: Person,
     expect_signed_in(page, stack, person, path=stack.app.lands_on(app))
 
 
+def sign_in_by_redirects(page: Page, stack: LiveStack, person: Person, url: str, *,
+                         path: str | None) -> NavigationLog:
+    """Follow ``url`` holding the provider's session: ``person`` lands on ``path`` signed in,
+    with no click and no page in between (:meth:`NavigationLog.expect_no_page_between`; for a
+    single-page app, ``[provider] platform = "spa"``, its page at the redirect URI is a
+    hand-off). Returns the log of the documents, for checks of one's own."""
+    log = NavigationLog(page)
+    page.goto(url)
+    expect_signed_in(page, stack, person, path=path)
+    spa = stack.app.profile.provider.platform == "spa"
+    log.expect_no_page_between(stack.idp.base_url,
+                               single_page_app_at=stack.app.redirect_uri if spa else None)
+    return log
+
+
 def up_to_stay_signed_in(page: Page, upn: str, password: str) -> IdpStaySignedInPage:
     """Answer the provider's username and password pages and stop at "Stay signed in?", whose
     answer sends the browser back to the app: for tests that watch or hold that step. A page
@@ -175,9 +233,7 @@ def page_shows(page: Page) -> str:
     at <url>)``), else the page's URL (without its query, which may carry a code), its main
     heading and the first lines of its main text. Reads within :data:`READ_MS`; never raises
     (it runs while another failure is being reported)."""
-    parts = urlsplit(page.url)
-    url = parts._replace(query="", fragment="").geturl() + ("?…" if parts.query else "")
-    url = url if len(url) <= SHOWN_URL else url[:SHOWN_URL] + "…"
+    url = _shown_url(page.url)
     try:
         shown = page.wait_for_function(
             _SHOWN_JS, arg={"errors": list(PROVIDER_ERRORS), "lines": SHOWN_LINES},

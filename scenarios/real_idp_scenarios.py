@@ -91,7 +91,7 @@ def _app_visit(ctx: Ctx) -> None:
         log = NavigationLog(page)
         page.goto(stack.rp_url("/kb"))
         expect_signed_in(page, stack, "kb")
-        assert log.pages_shown_from(stack.idp_origin) == [], log.documents
+        log.expect_no_page_between(stack.idp_origin)
     with ctx.step("/api/me returns the signed-in user"):
         assert _me_status(page, stack) == 200
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from scenarios import ScenarioContext, scenario
-from scenarios.flows import NavigationLog, expect_signed_in, first_login, sign_in_at_idp
+from scenarios.flows import (
+    NavigationLog,
+    expect_signed_in,
+    first_login,
+    sign_in_at_idp,
+    sign_in_by_redirects,
+)
 from scenarios.live import CUSTOMER_APPS, LiveStack
 
 Ctx = ScenarioContext[LiveStack]
@@ -40,12 +46,9 @@ def _auto_login(ctx: Ctx, app: str) -> None:
         first_login(page, stack, alice, other or app)
         if other is None:  # the only sign-in URL: the app's own session must not help
             stack.app.drop_session(page)
-    log = NavigationLog(page)
-    with ctx.step(f"follow the {app} sign-in URL"):
-        page.goto(stack.app.sign_in_url(app))
-        expect_signed_in(page, stack, alice, path=stack.app.lands_on(app))
-    with ctx.step("no page was shown in between"):
-        log.expect_no_page_between(stack.idp.base_url)
+    with ctx.step(f"follow the {app} sign-in URL: signed in with no page in between"):
+        sign_in_by_redirects(page, stack, alice, stack.app.sign_in_url(app),
+                             path=stack.app.lands_on(app))
 
 
 for _app in CUSTOMER_APPS:
@@ -76,11 +79,9 @@ def silent_return(ctx: Ctx) -> None:
     with ctx.step("sign in once, then drop the app's session (the IdP session stays)"):
         first_login(page, stack, alice)
         stack.app.drop_session(page)
-    log = NavigationLog(page)
     with ctx.step("follow the sign-in URL again: signed in with no page in between"):
-        page.goto(stack.app.sign_in_url())
-        expect_signed_in(page, stack, alice, path=stack.app.lands_on())
-        assert log.pages_shown_from(stack.idp.base_url) == [], log.documents
+        log = sign_in_by_redirects(page, stack, alice, stack.app.sign_in_url(),
+                                   path=stack.app.lands_on())
         authorize = [u for u, _ in log.documents if urlsplit(u).path.endswith("/authorize")]
         assert authorize, f"the app signed in without asking the provider: {log.documents}"
 
@@ -101,10 +102,7 @@ def app_visit_starts_sso(ctx: Ctx) -> None:
         sign_in_at_idp(page, alice)
         expect_signed_in(page, stack, alice, path=urlsplit(first).path)
     for other in others[:1]:
-        with ctx.step("a second page signs in silently"):
-            log = NavigationLog(page)
-            page.goto(other)
-            expect_signed_in(page, stack, alice, path=urlsplit(other).path)
-            assert log.pages_shown_from(stack.idp.base_url) == []
+        with ctx.step("a second page signs in silently: no page in between"):
+            sign_in_by_redirects(page, stack, alice, other, path=urlsplit(other).path)
     with ctx.step("the app knows who is signed in"):
         stack.app.expect_signed_in(page, alice)

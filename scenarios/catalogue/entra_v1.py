@@ -10,7 +10,7 @@ http the app must refuse it (the reference relying party says how to fix the con
 from __future__ import annotations
 
 from scenarios import ScenarioContext, scenario
-from scenarios.flows import expect_failure, first_login, sign_in_at_idp
+from scenarios.flows import expect_failure, first_login, sign_in_at_idp, sign_in_by_redirects
 from scenarios.live import LiveStack
 
 Ctx = ScenarioContext[LiveStack]
@@ -45,8 +45,8 @@ def v1_endpoints_over_https(ctx: Ctx) -> None:
     names = stack.app.sign_in_names()
     if len(names) > 1:
         with ctx.step(f"the {names[1]} sign-in URL signs in by redirects alone", page=page):
-            page.goto(stack.app.sign_in_url(names[1]))
-            stack.app.expect_signed_in(page, alice, lands_on=stack.app.lands_on(names[1]))
+            sign_in_by_redirects(page, stack, alice, stack.app.sign_in_url(names[1]),
+                                 path=stack.app.lands_on(names[1]))
 
 
 @scenario(

@@ -22,7 +22,7 @@ from scenarios.catalogue.failures import (
     up_to_stay_signed_in_first,
 )
 from scenarios.catalogue.partner_events import install_partner
-from scenarios.flows import expect_failure, expect_signed_in, oid_of, sign_in_at_idp
+from scenarios.flows import expect_failure, oid_of, sign_in_at_idp, sign_in_by_redirects
 
 # -- the provider is down or slow ---------------------------------------------------------------
 
@@ -102,9 +102,9 @@ def partner_idp_down(ctx: Ctx) -> None:
             expect_failure(page, stack, "partner-idp-down")
     finally:
         stack.clear_faults()
-    with ctx.step("the provider is back: the next launch signs alice in with no click"):
-        page.goto(launch_url)
-        expect_signed_in(page, stack, alice, path=stack.app.launch_lands_on())
+    with ctx.step("the provider is back: the next launch signs alice in with no click and no "
+                  "page in between"):
+        sign_in_by_redirects(page, stack, alice, launch_url, path=stack.app.launch_lands_on())
 
 
 PROVIDER_TIMEOUT_FACTOR = 1.5

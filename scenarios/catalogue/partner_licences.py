@@ -10,10 +10,10 @@ from scenarios import ScenarioContext, scenario
 from scenarios.catalogue.partner_events import install_partner, update_licences
 from scenarios.flows import (
     expect_failure,
-    expect_signed_in,
     launch_and_sign_in,
     oid_of,
     sign_in_at_idp,
+    sign_in_by_redirects,
 )
 from scenarios.live import LiveStack
 
@@ -49,7 +49,6 @@ def unlicensed_user(ctx: Ctx) -> None:
                   "browser and is signed in", page=other):
         launch_and_sign_in(other, stack, installation_id, bob)
     with ctx.step("the platform gives alice her licence back: her next launch signs her in "
-                  "with no click"):
+                  "with no click and no page in between"):
         update_licences(stack, installation_id, adding=[alice_id])
-        page.goto(launch_url)
-        expect_signed_in(page, stack, alice, path=stack.app.launch_lands_on())
+        sign_in_by_redirects(page, stack, alice, launch_url, path=stack.app.launch_lands_on())

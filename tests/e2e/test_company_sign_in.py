@@ -36,7 +36,7 @@ def test_the_app_is_reached_without_a_page(sso_stack: LiveStack, sso_page: Page)
     alice = sso_stack.people["alice"]
     log = NavigationLog(sso_page)
     first_login_at_company(sso_page, sso_stack, alice)
-    assert log.pages_shown_from(sso_stack.idp.base_url) == [], log.documents
+    log.expect_no_page_between(sso_stack.idp.base_url)
     sessions = sso_stack.http.get(sso_stack.idp_url("/_mock/sessions")).json()["sessions"]
     assert [s["user"] for s in sessions] == [alice.upn]
     assert list(sessions[0]["apps"]) == [sso_stack.client_id]

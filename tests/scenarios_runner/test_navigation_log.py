@@ -37,14 +37,16 @@ class _Page:
             handler(response)
 
 
-def _signed_in(*between: tuple[str, int]) -> NavigationLog:
-    """A log of following the widget's sign-in URL with a provider session: redirects to the
-    provider and back, with ``between`` before the app's page."""
+def _signed_in(*between: tuple[str, int], opened: tuple[str, int] = (f"{APP}/widget/login", 302),
+               callback: int = 302) -> NavigationLog:
+    """A log of following the widget's sign-in URL with a provider session: the ``opened``
+    sign-in URL, redirects to the provider and back through the callback, with ``between``
+    before the app's page."""
     page = _Page()
     log = NavigationLog(cast(Page, page))
-    page.receive(f"{APP}/widget/login", 302, f"{IDP}/authorize")
+    page.receive(*opened, f"{IDP}/authorize")
     page.receive(f"{IDP}/authorize?client_id=x", 302, f"{APP}/auth/callback?code=c")
-    page.receive(f"{APP}/auth/callback?code=c", 302, "/widget")
+    page.receive(f"{APP}/auth/callback?code=c", callback, "/widget")
     for url, status in between:
         page.receive(url, status)
     page.receive(f"{APP}/widget", 200)
@@ -55,13 +57,51 @@ def test_redirects_alone_to_the_app_page_pass() -> None:
     _signed_in().expect_no_page_between(IDP)
 
 
-def test_a_page_of_the_apps_own_on_the_way_fails() -> None:
-    log = _signed_in((f"{APP}/auth/finishing", 200))
+def test_a_page_of_the_apps_own_on_the_way_fails_and_is_named() -> None:
+    log = _signed_in((f"{APP}/auth/finishing?to=%2Fwidget", 200))
     assert log.pages_shown_from(IDP) == []
-    with pytest.raises(AssertionError, match="expected only the app page, saw .*/auth/finishing"):
+    with pytest.raises(AssertionError) as caught:
         log.expect_no_page_between(IDP)
+    message = str(caught.value)
+    assert message.startswith(f"a page was shown on the way to {APP}/widget: "
+                              f"{APP}/auth/finishing?… (HTTP 200); "), message
+    assert "code=c" not in message, "a message must not quote an authorization code"
+
+
+def test_a_page_at_a_server_side_apps_callback_fails() -> None:
+    with pytest.raises(AssertionError, match=r"on the way to .*/widget: .*/auth/callback\?… "
+                       r"\(HTTP 200\)"):
+        _signed_in(callback=200).expect_no_page_between(IDP)
+
+
+def test_a_page_of_another_site_on_the_way_fails() -> None:
+    with pytest.raises(AssertionError, match=r"on the way to .*: https://ads.example.test/x"):
+        _signed_in(("https://ads.example.test/x", 200)).expect_no_page_between(IDP)
+
+
+def test_a_page_that_sends_the_browser_straight_to_the_provider_is_a_hand_off() -> None:
+    """Microsoft's ``identity`` package answers its sign-in URL with a meta refresh to the
+    provider, and a single-page app's page starts MSAL.js's ``loginRedirect``."""
+    _signed_in(opened=(f"{APP}/widget/login", 200)).expect_no_page_between(IDP)
+
+
+def test_a_single_page_apps_page_at_its_redirect_uri_is_a_hand_off() -> None:
+    log = _signed_in(opened=(f"{APP}/widget/login", 200), callback=200)
+    log.expect_no_page_between(IDP, single_page_app_at=f"{APP}/auth/callback")
+    with pytest.raises(AssertionError, match=r"on the way to .*/widget: .*/auth/finishing"):
+        _signed_in((f"{APP}/auth/finishing", 200), callback=200).expect_no_page_between(
+            IDP, single_page_app_at=f"{APP}/auth/callback")
 
 
 def test_a_page_of_the_providers_fails() -> None:
-    with pytest.raises(AssertionError, match=r"the provider showed \[.*/kmsi"):
+    with pytest.raises(AssertionError, match=r"the provider showed https://login.example.test/kmsi"
+                       r": the browser went .*/widget/login 302 -> "):
         _signed_in((f"{IDP}/kmsi", 200)).expect_no_page_between(IDP)
+
+
+def test_a_navigation_that_rendered_nothing_fails() -> None:
+    page = _Page()
+    log = NavigationLog(cast(Page, page))
+    page.receive(f"{APP}/widget/login", 302, f"{IDP}/authorize")
+    with pytest.raises(AssertionError, match="no page rendered: the browser went "):
+        log.expect_no_page_between(IDP)
