@@ -84,17 +84,31 @@ class NavigationLog:
                 self.redirects.append(urljoin(response.url, location))
 
     def pages_shown_from(self, base_url: str) -> list[str]:
-        """Documents from ``base_url`` that rendered (not redirects)."""
+        """Documents from ``base_url`` that rendered (not redirects, nor a form that posted
+        itself to another site: :meth:`_posted_on`)."""
         host = urlsplit(base_url).netloc
-        return [url for url, status in self.documents
-                if urlsplit(url).netloc == host and not _redirect(status)]
+        return [url for i, (url, status) in enumerate(self.documents)
+                if urlsplit(url).netloc == host and not _redirect(status)
+                and not self._posted_on(i)]
 
     def pages_opened_from(self, base_url: str) -> list[str]:
         """Documents from ``base_url`` that rendered and were navigated to, not answers to a
         form: one per sign-in the provider asked for (its later pages answer its own forms)."""
         host = urlsplit(base_url).netloc
-        return [url for (url, status), method in zip(self.documents, self.methods, strict=True)
-                if urlsplit(url).netloc == host and not _redirect(status) and method == "GET"]
+        return [url for i, ((url, status), method)
+                in enumerate(zip(self.documents, self.methods, strict=True))
+                if urlsplit(url).netloc == host and not _redirect(status) and method == "GET"
+                and not self._posted_on(i)]
+
+    def _posted_on(self, i: int) -> bool:
+        """Document ``i`` is a provider's answer with ``response_mode=form_post``: a page whose
+        form posts itself to the app as it loads (OpenID Connect Form Post Response Mode; the
+        default of ASP.NET Core's OpenID Connect handler and Microsoft.Identity.Web), so the
+        next document is a POST to another site. No page of Entra's asks a user to post a form
+        to an app, so none of its sign-in pages passes as one."""
+        if i + 1 >= len(self.documents) or self.methods[i + 1] != "POST":
+            return False
+        return urlsplit(self.documents[i + 1][0]).netloc != urlsplit(self.documents[i][0]).netloc
 
     def expect_no_page_between(self, provider_base_url: str, *,
                                single_page_app_at: str | None = None) -> None:
@@ -108,8 +122,9 @@ class NavigationLog:
         answer with a page that sends it there: a meta refresh, as Microsoft's ``identity``
         package does, or MSAL.js's ``loginRedirect``), or, given ``single_page_app_at`` (a
         single-page app's redirect URI), the app's page there, where MSAL.js takes the
-        provider's answer in the browser and sends it on. What a hand-off showed, and for how
-        long, the log cannot tell."""
+        provider's answer in the browser and sends it on. The provider's ``form_post`` answer
+        is a hand-off too, not a page shown (:meth:`_posted_on`). What a hand-off showed, and
+        for how long, the log cannot tell."""
         shown = self.pages_shown_from(provider_base_url)
         assert shown == [], (f"the provider showed {', '.join(map(_shown_url, shown))}: the "
                              f"browser went {self._journey()}")
@@ -120,7 +135,8 @@ class NavigationLog:
         spa_callback = _without_query(single_page_app_at) if single_page_app_at else None
 
         def hand_off(i: int) -> bool:
-            return after[i] == provider or _without_query(self.documents[i][0]) == spa_callback
+            return (after[i] == provider or self._posted_on(i)
+                    or _without_query(self.documents[i][0]) == spa_callback)
 
         between = [self.documents[i] for i in rendered[:-1] if not hand_off(i)]
         assert not between, (

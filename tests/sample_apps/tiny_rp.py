@@ -11,7 +11,9 @@ page with no support contact. A provider error sent to the callback gets a prope
 
 ``OIDC_TOKEN_TIMEOUT`` (seconds, default 5) bounds its code exchange; a timeout is not handled
 either (the browser gets no answer at all). ``TINY_LOG_REQUESTS=1`` prints each request to
-stderr. ``TINY_NO_NONCE=1`` leaves the nonce out of its authorization requests.
+stderr. ``TINY_NO_NONCE=1`` leaves the nonce out of its authorization requests;
+``TINY_FORM_POST=1`` asks for ``response_mode=form_post`` (ASP.NET Core's default) and takes
+the answer posted to its callback.
 ``TINY_SHOW_SECRET=<file>`` makes it show its client secret, twice and in colour, on
 its "Sign-in failed" page after a refused ID token, and write it to ``<file>`` for a test to
 look for.
@@ -73,6 +75,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, "<h1>Tiny app</h1>")
         elif parts.path == "/login":
             self._login()
+        elif parts.path == "/callback" and os.environ.get("TINY_FORM_POST") == "1":
+            self._send(405, "<h1>Method not allowed</h1>")  # it asked for the answer posted
         elif parts.path == "/callback":
             try:
                 self._callback(query)
@@ -94,6 +98,17 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._send(404, "<h1>Not found</h1>")
 
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        length = int(self.headers.get("Content-Length") or 0)
+        form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+        if urlsplit(self.path).path == "/callback":
+            try:
+                self._callback(form)
+            except httpx.HTTPStatusError:
+                self._send(500, "<h1>Internal Server Error</h1>")
+        else:
+            self._send(404, "<h1>Not found</h1>")
+
     def _login(self) -> None:
         params = {
             "client_id": SETTINGS.client_id, "response_type": "code",
@@ -102,6 +117,8 @@ class Handler(BaseHTTPRequestHandler):
         }
         if os.environ.get("TINY_NO_NONCE") == "1":
             del params["nonce"]
+        if os.environ.get("TINY_FORM_POST") == "1":
+            params["response_mode"] = "form_post"
         location = f"{SETTINGS.metadata['authorization_endpoint']}?{urlencode(params)}"
         self._send(302, "", headers={"Location": location})
 

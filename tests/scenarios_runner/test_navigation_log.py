@@ -29,10 +29,11 @@ class _Page:
         assert event == "response"
         self.handlers.append(handler)
 
-    def receive(self, url: str, status: int, location: str | None = None) -> None:
+    def receive(self, url: str, status: int, location: str | None = None, *,
+                method: str = "GET") -> None:
         response = SimpleNamespace(
             url=url, status=status, headers={"location": location} if location else {},
-            request=SimpleNamespace(resource_type="document", frame=FRAME, method="GET"))
+            request=SimpleNamespace(resource_type="document", frame=FRAME, method=method))
         for handler in self.handlers:
             handler(response)
 
@@ -104,4 +105,31 @@ def test_a_navigation_that_rendered_nothing_fails() -> None:
     log = NavigationLog(cast(Page, page))
     page.receive(f"{APP}/widget/login", 302, f"{IDP}/authorize")
     with pytest.raises(AssertionError, match="no page rendered: the browser went "):
+        log.expect_no_page_between(IDP)
+
+
+def _form_post(*, posted_to: str) -> NavigationLog:
+    """Following the sign-in URL of an app that asks for ``response_mode=form_post``: the
+    provider answers authorize with a page whose form posts itself to ``posted_to``."""
+    page = _Page()
+    log = NavigationLog(cast(Page, page))
+    page.receive(f"{APP}/widget/login", 302, f"{IDP}/authorize")
+    page.receive(f"{IDP}/authorize?response_mode=form_post", 200)
+    page.receive(posted_to, 302, "/widget", method="POST")
+    page.receive(f"{APP}/widget", 200)
+    return log
+
+
+def test_the_providers_form_post_answer_is_a_hand_off_not_a_page_shown() -> None:
+    """ASP.NET Core's OpenID Connect handler asks for ``form_post`` by default: Entra answers
+    with a page that posts the code to the app as it loads, and no one clicks."""
+    log = _form_post(posted_to=f"{APP}/signin-oidc")
+    assert log.pages_shown_from(IDP) == [] and log.pages_opened_from(IDP) == []
+    log.expect_no_page_between(IDP)
+
+
+def test_a_provider_page_posted_back_to_the_provider_is_still_a_page_shown() -> None:
+    log = _form_post(posted_to=f"{IDP}/kmsi")
+    assert log.pages_shown_from(IDP) == [f"{IDP}/authorize?response_mode=form_post"]
+    with pytest.raises(AssertionError, match="the provider showed .*/authorize"):
         log.expect_no_page_between(IDP)
