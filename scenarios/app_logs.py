@@ -13,7 +13,8 @@ an "HTTP 500", say). For each scenario that did not pass, :func:`keep_app_output
 it printed, masked the same way, in ``logs/app-<scenario id>.log``, linked from the scenario
 in the report; for an app that never started, :func:`keep_printed` keeps what it printed
 before it gave up. An app whose command exited while a scenario ran is named first in the
-scenario's message, with its last lines (:func:`exited_during`).
+scenario's message (its exit code, or the signal that ended it), with its last lines
+(:func:`exited_during`); the scenario ends as the app exits (:mod:`scenarios.app_exit`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from scenarios.app.process import OUTPUT_TAIL_LINES, with_output
+from scenarios.app.process import OUTPUT_TAIL_LINES, exit_description, with_output
 from scenarios.protocol_view.tokens import mask_text, value_mask
 
 __all__ = ["APP_OUTPUT_LINES", "LOGGERS", "AppOutput", "AppProcessState", "captured",
@@ -65,7 +66,7 @@ def exited_during(env: object) -> str | None:
     the app, which then looks exited too."""
     if not isinstance(env, AppProcessState) or (code := env.app_exit_code()) is None:
         return None
-    return with_output(f"the app's process exited with code {code} during the scenario",
+    return with_output(f"the app's process {exit_description(code)} during the scenario",
                        env.app_output(OUTPUT_TAIL_LINES))
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
+from scenarios.app_exit import shielded
 from scenarios.screenshots import (
     Photographer,
     failure_screenshot,
@@ -95,12 +96,14 @@ class ScenarioContext(Generic[EnvT]):
             error = "".join(traceback.format_exception_only(exc)).strip()
             raise
         finally:
+            with shielded():  # the picture of a step the app's exit failed is still taken
+                shot = self._capture(name, page or self.page, always=error is not None)
             self.steps.append(
                 StepRecord(
                     name=name,
                     status="failed" if error is not None else "passed",
                     seconds=time.monotonic() - started,
-                    screenshot=self._capture(name, page or self.page, always=error is not None),
+                    screenshot=shot,
                     error=error,
                 )
             )

@@ -38,6 +38,7 @@ from mock_idp import totp
 from mock_idp.signin import ids
 from scenarios import devtools
 from scenarios.app.page_summary import READ_MS
+from scenarios.app_exit import shielded
 from scenarios.doctor.config import Secret
 
 if TYPE_CHECKING:
@@ -413,8 +414,9 @@ def _shown_instead(page: Page) -> str:
     parts = urlsplit(page.url)
     url = parts._replace(query="", fragment="").geturl() + ("?…" if parts.query else "")
     try:
-        status, heading, error = page.wait_for_function(
-            _SHOWN_JS, arg=ids.SERVICE_EXCEPTION, timeout=READ_MS).json_value()
+        with shielded():  # read for a report, also as the app exits
+            status, heading, error = page.wait_for_function(
+                _SHOWN_JS, arg=ids.SERVICE_EXCEPTION, timeout=READ_MS).json_value()
     except Exception:  # a navigation that never commits, a closed page
         return f"a page at {url} that could not be read"
     shown = f"HTTP {status} at {url}" if status else f"the page at {url}"

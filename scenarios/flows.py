@@ -14,6 +14,7 @@ from mock_idp.signin import ids
 from mock_idp.testing import path_segment
 from scenarios.app.adapter import SignedInElsewhere
 from scenarios.app.page_summary import READ_MS
+from scenarios.app_exit import shielded
 from scenarios.drivers import EntraDriver
 from scenarios.live import LiveStack, Person
 from scenarios.masking import quoted
@@ -251,9 +252,10 @@ def page_shows(page: Page) -> str:
     (it runs while another failure is being reported)."""
     url = _shown_url(page.url)
     try:
-        shown = page.wait_for_function(
-            _SHOWN_JS, arg={"errors": list(PROVIDER_ERRORS), "lines": SHOWN_LINES},
-            timeout=READ_MS).json_value()
+        with shielded():  # read for a report, also as the app exits
+            shown = page.wait_for_function(
+                _SHOWN_JS, arg={"errors": list(PROVIDER_ERRORS), "lines": SHOWN_LINES},
+                timeout=READ_MS).json_value()
         errors = [(str(selector), str(text)) for selector, text in shown["errors"]]
         heading, lines = str(shown["heading"]), " / ".join(map(str, shown["lines"]))
     except Exception as exc:  # a closed page, a navigation that never commits, a page's script

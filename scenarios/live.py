@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, timedelta
 from functools import lru_cache
@@ -261,6 +261,12 @@ class LiveStack:
         """The exit code of the app's command once it has exited (``None``: it still runs, or
         the harness did not start it)."""
         return self.server.exit_code()
+
+    def watch_app_exit(self, exited: Callable[[int], None]) -> Callable[[], None]:
+        """Have ``exited(code)`` called, from a thread of its own, when the app's command
+        exits of itself (a scenario then ends at once: :mod:`scenarios.app_exit`); returns what
+        ends the watch. Nothing is watched for an app the harness did not start as a command."""
+        return self.server.watch_exit(exited)
 
     # -- the app under test: the lifecycle steps that need both sides ---------------------------
     @property

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, TypeVar
 from scenarios import app_logs
 from scenarios.app.process import AppStartError, stop_starting
 from scenarios.app_down import AppDown, skip_reason
+from scenarios.app_exit import AppExited, ended_by_app_exit
 from scenarios.browser import launch, resolve
 from scenarios.clean_page import PageSource
 from scenarios.context import NotExercised, ScenarioContext, StepRecord, watch_page_versions
@@ -177,7 +178,8 @@ def run_scenario(
             )
             since = time.time()
             try:
-                item.run(ctx)
+                with ended_by_app_exit(env, page):  # not its step's whole timeout
+                    item.run(ctx)
             finally:
                 failing = sys.exc_info()[0] not in (None, NotExercised)
                 with _timed(spent, "protocol"):
@@ -193,6 +195,8 @@ def run_scenario(
                 ctx.close_extra_contexts()
     except NotExercised as exc:  # the app never reached what the scenario checks
         status, message = "skipped", f"not exercised: {exc}"
+    except AppExited as exc:  # the app's exit, which the message names first, is the failure
+        status, message, details = "failed", exc.seen(), traceback.format_exc()
     except AssertionError as exc:
         status, message, details = "failed", _describe(exc), traceback.format_exc()
     except Exception as exc:

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
 
+from scenarios.app_exit import shielded
 from scenarios.masking import quoted
 
 if TYPE_CHECKING:
@@ -43,7 +44,8 @@ def page_summary(page: Page) -> str:
     heading ``…: 'Sign-in failed' / 'We could not sign you in. Contact …'``."""
     path = urlsplit(page.url).path or "/"
     try:
-        found = page.wait_for_function(_SHOWN_JS, timeout=READ_MS).json_value()
+        with shielded():  # read for a report, also as the app exits
+            found = page.wait_for_function(_SHOWN_JS, timeout=READ_MS).json_value()
         status, shown = str(found["status"]), [str(line) for line in found["shown"]]
     except PlaywrightError:
         return f"the app showed {path}, which could not be read within {READ_MS / 1000:g} s"

@@ -5,7 +5,8 @@ poll the readiness URL until it answers (2xx, 3xx, 400-403), show the command's 
 exits or times out first, and on stop signal the whole process group (SIGTERM, then SIGKILL),
 so servers the command forked go too. The command runs in a session of its own, out of reach
 of the terminal's Ctrl-C: :func:`interrupted_by` turns SIGTERM into the same interrupt, so the
-harness stops it on the way out either way.
+harness stops it on the way out either way. :meth:`AppProcess.watch` tells when the command
+exits of itself (a scenario waiting on the app then ends: :mod:`scenarios.app_exit`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -25,12 +26,27 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import ssl
 
-__all__ = ["AppProcess", "AppStartError", "answers", "interrupted_by", "probe", "start_command",
-           "stop_starting", "with_output"]
+__all__ = ["AppProcess", "AppStartError", "answers", "exit_description", "interrupted_by",
+           "probe", "start_command", "stop_starting", "with_output"]
 
 READY_STATUSES = frozenset({*range(200, 400), 400, 401, 402, 403})
 STOP_GRACE_SECONDS = 5.0
 OUTPUT_TAIL_LINES = 40
+WATCH_SECONDS = 0.25
+"""How often :meth:`AppProcess.watch` looks where the system cannot wait on a process of its
+own (no ``pidfd_open``: not Linux)."""
+
+
+def exit_description(code: int) -> str:
+    """How a command with Popen's ``code`` ended: ``exited with code 3``, or for one a signal
+    ended (a negative code), ``was ended by signal 9 (SIGKILL)``."""
+    if code >= 0:
+        return f"exited with code {code}"
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        return f"was ended by signal {-code}"
+    return f"was ended by signal {-code} ({name})"
 
 
 def with_output(message: str, output: str) -> str:
@@ -96,6 +112,8 @@ class AppProcess:
 
     process: subprocess.Popen[bytes]
     log: Path
+    _stopping: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
+    _watcher: threading.Thread | None = field(default=None, init=False, repr=False)
 
     @property
     def pid(self) -> int:
@@ -116,8 +134,51 @@ class AppProcess:
         """The command's exit code once it has exited, else ``None``."""
         return self.process.poll()
 
+    def watch(self, exited: Callable[[int], None]) -> None:
+        """Call ``exited(code)`` (Popen's code: minus the signal's number for one a signal
+        ended) once the command exits of itself, not when :meth:`stop` ends it. A thread of its
+        own waits for that: on Linux blocked on the process (a pidfd), at no cost while it
+        runs; elsewhere it looks every :data:`WATCH_SECONDS`. The process is left for Popen to
+        reap, so :meth:`exit_code` reads the code as before. One watcher a process: a second
+        call changes nothing; :meth:`stop` ends it."""
+        if self._watcher is not None or self._stopping.is_set():
+            return
+        pidfd: int | None = None
+        if self.process.returncode is None:  # not reaped: its pid is still its own
+            with contextlib.suppress(AttributeError, OSError):  # not Linux
+                pidfd = os.pidfd_open(self.process.pid)
+            if pidfd is not None and self.process.returncode is not None:
+                os.close(pidfd)  # reaped as it was opened: Popen has the code
+                pidfd = None
+        self._watcher = threading.Thread(target=self._watch, args=(exited, pidfd),
+                                         name=f"app-{self.process.pid}-exit", daemon=True)
+        self._watcher.start()
+
+    def _watch(self, exited: Callable[[int], None], pidfd: int | None) -> None:
+        code: int | None = None
+        if pidfd is not None:
+            try:
+                # WNOWAIT: the status is read, and the process left a zombie for Popen to reap.
+                status = os.waitid(os.P_PIDFD, pidfd, os.WEXITED | os.WNOWAIT)
+            except OSError:  # Popen reaped it already (or no waitid on pidfds): Popen's code
+                status = None
+            finally:
+                os.close(pidfd)
+            if status is not None:
+                killed = status.si_code in (os.CLD_KILLED, os.CLD_DUMPED)
+                code = -status.si_status if killed else status.si_status
+        else:
+            while (code := self.process.poll()) is None:
+                if self._stopping.wait(WATCH_SECONDS):
+                    return
+        if code is None:
+            code = self.process.wait()
+        if not self._stopping.is_set():
+            exited(code)
+
     def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
         """SIGTERM the process group, SIGKILL what is left after ``grace`` seconds."""
+        self._stopping.set()  # its exit from here on is not news for :meth:`watch`
         for sig in (signal.SIGTERM, signal.SIGKILL):
             try:
                 os.killpg(self.process.pid, sig)
@@ -127,6 +188,8 @@ class AppProcess:
                 break
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=grace)
+        if self._watcher is not None:
+            self._watcher.join(timeout=grace)
 
     def _wait_group(self, seconds: float) -> bool:
         """Wait until the command and every process of its group are gone."""
@@ -196,7 +259,7 @@ def _await_ready(process: subprocess.Popen[bytes], ready_url: str, *, timeout: f
             raise _NotReady("the run was interrupted while the app started")
         code = process.poll()
         if code is not None:
-            raise _NotReady(f"the app's command exited with code {code} before {ready_url} "
+            raise _NotReady(f"the app's command {exit_description(code)} before {ready_url} "
                             "answered")
         if answers(ready_url, verify=verify):
             if (code := process.poll()) is not None:

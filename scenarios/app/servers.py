@@ -199,6 +199,7 @@ class AppServer:
         self.process: AppProcess | None = None
         self.reused = False
         self._running = contextlib.ExitStack()
+        self._exit_watchers: list[Callable[[int], None]] = []
 
     @property
     def base_url(self) -> str:
@@ -218,6 +219,25 @@ class AppServer:
         """The exit code of a started command that is no longer running (``None``: it runs,
         or the app is not a command the harness started)."""
         return self.process.exit_code() if self.process is not None else None
+
+    def watch_exit(self, exited: Callable[[int], None]) -> Callable[[], None]:
+        """Have ``exited(code)`` called, from a thread of its own, when the command the harness
+        started exits of itself (:meth:`AppProcess.watch`), the one started by a
+        :meth:`restart` too; never for an app it did not start as a command. Returns what
+        ends the watch."""
+        self._exit_watchers.append(exited)
+        if self.process is not None:
+            self.process.watch(self._exited)
+
+        def unwatch() -> None:
+            with contextlib.suppress(ValueError):
+                self._exit_watchers.remove(exited)
+
+        return unwatch
+
+    def _exited(self, code: int) -> None:
+        for exited in tuple(self._exit_watchers):
+            exited(code)
 
     @property
     def own_values(self) -> dict[str, str]:
@@ -267,6 +287,8 @@ class AppServer:
         except AppStartError as exc:
             raise exc.masked(self._masking(values)).hinted(self._port_hint()) from None
         self._running.callback(self.process.stop)
+        if self._exit_watchers:
+            self.process.watch(self._exited)
 
     def _port_hint(self) -> str | None:
         """Why a started app may never answer: the harness picks its port, but neither the

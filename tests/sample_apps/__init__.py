@@ -49,8 +49,8 @@ text = "Sign-in failed"
 
 
 def failing_profile(directory: Path, mode: str) -> Path:
-    """A profile for :mod:`tests.sample_apps.failing_app` in ``mode`` (``500`` or ``exit``),
-    started by the harness as a command."""
+    """A profile for :mod:`tests.sample_apps.failing_app` in ``mode`` (``500``, ``exit``,
+    ``later`` or ``killed``), started by the harness as a command."""
     path = directory / f"failing-{mode}.toml"
     path.write_text(f"""\
 [app]

@@ -1,18 +1,29 @@
 """An app that fails on every request but its readiness URL ``/ready``, after printing why:
 ``500`` answers HTTP 500 (a traceback behind an error page), ``exit`` ends its process with
-code 3 without answering (an app that dies mid-scenario). It also prints its client secret,
-as a careless app does, for the masking of what it printed.
+code 3 without answering (an app that dies mid-scenario). ``later`` and ``killed`` answer with
+a page that leads nowhere, then end their process a moment later (code 3; SIGKILL), while the
+browser waits for what should come next. It also prints its client secret, as a careless app
+does, for the masking of what it printed.
 
-    OIDC_CLIENT_SECRET=... python failing_app.py PORT 500|exit
+    OIDC_CLIENT_SECRET=... python failing_app.py PORT 500|exit|later|killed
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 MODE = sys.argv[2]
+LATER_SECONDS = 0.3
+
+
+def _end() -> None:
+    if MODE == "killed":
+        os.kill(os.getpid(), signal.SIGKILL)
+    os._exit(3)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -20,6 +31,14 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/ready":
             self.send_response(200)
             self.end_headers()
+            return
+        if MODE in ("later", "killed"):
+            print(f"fatal: pid {os.getpid()}: the worker behind {self.path} died", file=sys.stderr,
+                  flush=True)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"<p>One moment...</p>")
+            threading.Timer(LATER_SECONDS, _end).start()
             return
         print(f"fatal: cannot serve {self.path}", file=sys.stderr)
         print(os.environ.get("OIDC_CLIENT_SECRET", ""), file=sys.stderr, flush=True)

@@ -142,7 +142,9 @@ def test_what_the_app_printed_is_kept_for_a_scenario_that_did_not_pass(tmp_path:
 
 def test_an_app_that_exits_during_a_scenario_is_named_first(tmp_path: Path) -> None:
     """The app's command exits on its first request: the scenario's message starts with that
-    and the app's last lines, not with what the browser met afterwards."""
+    and the app's last lines, not with what the browser met afterwards; that failed at once
+    by itself, so it is reported as the browser saw it, with the page's picture (not stopped
+    half-way: :mod:`scenarios.app_exit`)."""
     profile = failing_profile(tmp_path, "exit")
     summary = run(RunOptions(app=str(profile), only=("auto-login.first-login",), trace="off",
                              report_dir=tmp_path / "report"), out=io.StringIO())
@@ -154,4 +156,6 @@ def test_an_app_that_exits_during_a_scenario_is_named_first(tmp_path: Path) -> N
         "--- the app's output (last lines) ---\n"
         "fatal: cannot serve /login\n"
         "[redacted]\n"
-        "--- what the scenario saw then ---\n"), message
+        "--- what the scenario saw then ---\n"
+        "playwright._impl._errors.Error: Page.goto: net::ERR_EMPTY_RESPONSE"), message
+    assert result.steps[-1].screenshot is not None
