@@ -78,9 +78,12 @@ class SignInDriver(Protocol):
     def cancel(self, page: Page) -> None:
         """Leave the sign-in page by its cancel control (only when ``can_cancel``)."""
 
-    def confirm_sign_out(self, page: Page, username: str | None = None) -> None:
+    def confirm_sign_out(self, page: Page, username: str | None = None, *,
+                         end_session: str | None = None) -> None:
         """Answer the provider's sign-out confirmation, if it asks one (for ``username``'s
-        account, when it asks which)."""
+        account, when it asks which). It may be called on the app's page before the sign-out
+        navigation has left it. ``end_session``: the provider's end-session
+        endpoint (its discovery document's), when the caller knows it."""
 
 
 def _field(page: Page, text: str) -> Locator:
@@ -141,9 +144,14 @@ class FormDriver:
             raise RuntimeError("this form driver has no cancel_control configured")
         _control(page, self.cancel_control).click()
 
-    def confirm_sign_out(self, page: Page, username: str | None = None) -> None:
+    def confirm_sign_out(self, page: Page, username: str | None = None, *,
+                         end_session: str | None = None) -> None:
+        """Click ``sign_out_button`` when the provider's sign-out page shows it; called on the
+        app's page before its sign-out has left it, wait for the provider's page first
+        (:func:`_answer_on_sign_out`)."""
         if self.sign_out_button:
-            _answer_if_shown(page, _control(page, self.sign_out_button), leaving=page.url)
+            _answer_on_sign_out(page, _control(page, self.sign_out_button),
+                                end_session=end_session)
 
 
 def _answer_if_shown(page: Page, control: Locator, *, leaving: str, timeout_ms: float = 10_000
@@ -160,6 +168,38 @@ def _answer_if_shown(page: Page, control: Locator, *, leaving: str, timeout_ms: 
             return
         page.wait_for_timeout(step)
         deadline -= step
+
+
+def _answer_on_sign_out(page: Page, control: Locator, *, end_session: str | None = None,
+                        timeout_ms: float = 10_000) -> None:
+    """Click ``control`` once the provider's sign-out page shows it. As
+    :meth:`EntraDriver.confirm_sign_out` waits on the end-session endpoint's pages, this waits
+    while the browser is on the page it started on (the app's, when its sign-out has not left
+    it yet: one the app starts by script, say) or on the provider's host (``end_session``'s;
+    else the first host other than the start's the browser goes to). It returns once the
+    browser is on any other page (a provider that asks nothing sends it straight back to the
+    app), and after ``timeout_ms`` when nothing moves."""
+    from playwright.sync_api import Error
+
+    start = page.url
+    home = urlsplit(start).netloc
+    idp_host = urlsplit(end_session).netloc if end_session else None
+    waited = 0.0
+    while waited < timeout_ms:
+        try:
+            if control.count() and control.first.is_visible():
+                control.first.click()
+                return
+        except Error:
+            pass  # between documents
+        url = page.url
+        host = urlsplit(url).netloc
+        if idp_host is None and host not in ("", home):
+            idp_host = host  # from the app's page, the provider's
+        if url != start and host not in ("", idp_host):
+            return
+        page.wait_for_timeout(100)
+        waited += 100
 
 
 @dataclass
@@ -357,14 +397,16 @@ class EntraDriver:
         """Cancel on the consent page ("Permissions requested")."""
         page.locator(f"#{ids.SECONDARY_BUTTON}").click()
 
-    def confirm_sign_out(self, page: Page, username: str | None = None) -> None:
+    def confirm_sign_out(self, page: Page, username: str | None = None, *,
+                         end_session: str | None = None) -> None:
         """Pick ``username``'s tile (else the only one) when the end-session endpoint shows
         "Pick an account": Entra's v2.0 one does, even for the browser's only account, unless
         the app sent ``logout_hint`` ("ESTS always prompts the user to select the account for
         /v2/logout endpoint if no account is passed",
         AzureAD/microsoft-authentication-library-for-js PR #7736). Returns once the picker is
         answered, when the provider says the account signed out, or when the browser has moved
-        on from where it was to a page that is not the end-session endpoint's."""
+        on from where it was to a page that is not the end-session endpoint's (known by its
+        path: ``end_session`` is not needed)."""
         from playwright.sync_api import Error
 
         start = page.url

@@ -101,13 +101,14 @@ def _rp_initiated_sign_out(ctx: Ctx) -> None:
     with ctx.step("sign in to the knowledge base"):
         _first_login(ctx, "kb")
     log = NavigationLog(page)
+    end_session = str(stack.metadata.get("end_session_endpoint", ""))
     with ctx.step("click Sign out (and confirm at the provider if it asks)"):
         RpAppPage(page).sign_out()
-        stack.driver.confirm_sign_out(page, stack.user.username)
+        stack.driver.confirm_sign_out(page, stack.user.username,
+                                      end_session=end_session or None)
         expect(RpSignedOutPage(page).heading).to_be_visible()
         expect(RpSignedOutPage(page).unconfirmed).to_have_count(0)
     with ctx.step("the provider's end-session endpoint got id_token_hint and state"):
-        end_session = str(stack.metadata.get("end_session_endpoint", ""))
         ends = [u for u, _ in log.documents if u.split("?")[0] == end_session]
         assert ends, f"no request to {end_session}: {log.documents}"
         params = parse_qs(urlsplit(ends[0]).query)
