@@ -82,8 +82,8 @@ class SignInDriver(Protocol):
                          end_session: str | None = None) -> None:
         """Answer the provider's sign-out confirmation, if it asks one (for ``username``'s
         account, when it asks which). It may be called on the app's page before the sign-out
-        navigation has left it. ``end_session``: the provider's end-session
-        endpoint (its discovery document's), when the caller knows it."""
+        navigation has left it, or once the browser is back. ``end_session``: the provider's
+        end-session endpoint (its discovery document's), when the caller knows it."""
 
 
 def _field(page: Page, text: str) -> Locator:
@@ -148,10 +148,18 @@ class FormDriver:
                          end_session: str | None = None) -> None:
         """Click ``sign_out_button`` when the provider's sign-out page shows it; called on the
         app's page before its sign-out has left it, wait for the provider's page first
-        (:func:`_answer_on_sign_out`)."""
-        if self.sign_out_button:
-            _answer_on_sign_out(page, _control(page, self.sign_out_button),
-                                end_session=end_session)
+        (:func:`_answer_on_sign_out`). A page the browser was redirected to through
+        ``end_session`` (the provider asked nothing) is not waited on."""
+        if not self.sign_out_button:
+            return
+        if end_session is not None:
+            endpoint = urlsplit(end_session)
+            if _redirected_through(page, lambda url: (
+                    urlsplit(url).netloc, urlsplit(url).path) == (endpoint.netloc,
+                                                                   endpoint.path)):
+                return
+        _answer_on_sign_out(page, _control(page, self.sign_out_button),
+                            end_session=end_session)
 
 
 def _answer_if_shown(page: Page, control: Locator, *, leaving: str, timeout_ms: float = 10_000
@@ -200,6 +208,28 @@ def _answer_on_sign_out(page: Page, control: Locator, *, end_session: str | None
             return
         page.wait_for_timeout(100)
         waited += 100
+
+
+def _redirected_through(page: Page, is_end_session: Callable[[str], bool]) -> bool:
+    """Whether the page the browser shows was reached by redirects through the end-session
+    endpoint (``is_end_session`` of a URL): the provider signed the account out without a page,
+    and the sign-out is over. Read from the page's last requests, which Playwright keeps."""
+    from playwright.sync_api import Error
+
+    shown = urlsplit(page.url)._replace(fragment="").geturl()
+    try:
+        for request in reversed(page.requests()):
+            if (request.url == shown and request.is_navigation_request()
+                    and request.frame == page.main_frame):
+                hop = request.redirected_from
+                while hop is not None:
+                    if is_end_session(hop.url):
+                        return True
+                    hop = hop.redirected_from
+                return False
+    except Error:  # a request of a frame gone meanwhile
+        pass
+    return False
 
 
 @dataclass
@@ -405,10 +435,13 @@ class EntraDriver:
         /v2/logout endpoint if no account is passed",
         AzureAD/microsoft-authentication-library-for-js PR #7736). Returns once the picker is
         answered, when the provider says the account signed out, or when the browser has moved
-        on from where it was to a page that is not the end-session endpoint's (known by its
-        path: ``end_session`` is not needed)."""
+        on from where it was to a page that is not the end-session endpoint's; at once when the
+        browser was redirected through that endpoint to the page it shows (the provider asked
+        nothing). The endpoint is known by its path: ``end_session`` is not needed."""
         from playwright.sync_api import Error
 
+        if _redirected_through(page, lambda url: bool(_END_SESSION.search(urlsplit(url).path))):
+            return
         start = page.url
         tiles = page.locator(f"#{ids.TILES} [{ids.TILE_ATTRIBUTE}]")
         signed_out = page.get_by_role("heading", name=ids.SIGNED_OUT_HEADING)

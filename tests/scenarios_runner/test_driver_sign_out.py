@@ -1,5 +1,5 @@
 """The drivers' sign-out confirmation against the mock's end-session endpoints, called while
-the app's sign-out has not left the app yet. For the form driver the
+the app's sign-out has not left the app yet, or once it is back. For the form driver the
 account's tile on "Pick an account" is the control it is told to click (by its accessible
 name, as it finds any button)."""
 
@@ -34,18 +34,20 @@ SIGNED_OUT = "Signed out of the app"
 
 @dataclass
 class _App:
-    """An app whose **Sign out** sends the browser to ``logout`` by script a moment after the
-    click (as an app that first ends its own session with a call of its API does): the click
-    returns with the browser still on the app's page."""
+    """An app whose **Sign out** sends the browser to ``logout``: by script a moment after the
+    click (as an app that first ends its own session with a call of its API does), so that the
+    click returns with the browser still on the app's page; or, not ``scripted``, at once, so
+    that the click returns once the browser is on the page the sign-out leads to."""
 
     logout: str = ""
+    scripted: bool = True
     server: RunningServer = field(init=False)
 
     def starlette(self) -> Starlette:
         async def signed_in(request: Request) -> Response:
             go = f"location.assign({json.dumps(self.logout)})"
-            return HTMLResponse("<h1>Signed in</h1><button onclick='setTimeout(() => "
-                                f"{go}, 200)'>Sign out</button>")
+            click = f"setTimeout(() => {go}, 200)" if self.scripted else go
+            return HTMLResponse(f"<h1>Signed in</h1><button onclick='{click}'>Sign out</button>")
 
         async def signed_out(request: Request) -> Response:
             return HTMLResponse(f"<h1>{SIGNED_OUT}</h1>")
@@ -156,3 +158,20 @@ def test_called_on_the_providers_page_it_returns_once_the_browser_leaves_it(
     assert time.monotonic() - started < 5
     expect(page.get_by_role("heading", name=SIGNED_OUT)).to_be_visible(timeout=1)
 
+
+@pytest.mark.parametrize("driver", ["entra", "form"])
+def test_called_once_the_browser_is_back_at_the_app_it_returns_at_once(
+        page: Page, idp: MockIdp, app: _App, driver: str) -> None:
+    """The click waits until the browser is on the page the sign-out leads to: back at the app,
+    redirected through the v1 endpoint, which asked nothing. The sign-out is over; the driver
+    does not wait its ten seconds for a page to move on."""
+    app.logout, app.scripted = _logout(idp, app, V1), False
+    _signed_in(page, idp, app)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name=SIGNED_OUT)).to_be_visible()
+    started = time.monotonic()
+    if driver == "entra":
+        EntraDriver().confirm_sign_out(page, ALICE)
+    else:
+        DRIVER.confirm_sign_out(page, ALICE, end_session=f"{idp.authority}/{V1}")
+    assert time.monotonic() - started < 5
