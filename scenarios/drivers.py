@@ -51,7 +51,9 @@ Waiting = Callable[[str], AbstractContextManager[object]]
 
 
 class SecondFactorRequired(RuntimeError):
-    """The provider asks for a second factor the driver cannot give."""
+    """The provider asks for a second factor the driver cannot give: an authenticator app's
+    code without its secret ("Enter code"), a sign-in request to approve in the Authenticator
+    app ("Approve sign in request"), or a choice of method ("Verify your identity")."""
 
 
 class PasswordChangeRequired(RuntimeError):
@@ -332,7 +334,9 @@ class EntraDriver:
     account's default sign-in method is an authenticator app's code): the code of the current
     time step, or when ``code_steps`` says this run typed that one already (a provider takes
     each code once), the next step's, once it has begun. Without a secret it raises
-    :class:`SecondFactorRequired`. An account whose password must change ("Update your
+    :class:`SecondFactorRequired`, as it does at once on "Approve sign in request" (a
+    notification to approve in the Authenticator app) and "Verify your identity" (a choice of
+    method), which it cannot answer. An account whose password must change ("Update your
     password") raises :class:`PasswordChangeRequired`: the driver does not choose passwords
     for it. It returns once the browser has left the provider, when the provider shows an
     error, or at a device-code sign-in's "Are you trying to sign in to …?" (the caller checks
@@ -393,6 +397,9 @@ class EntraDriver:
                 page.locator(selector).fill(totp.code_for_counter(
                     totp.decode_secret(self.totp_secret.reveal()), counter))
                 target = page.locator(f"#{ids.CODE_SUBMIT}")
+            elif step in _SECOND_FACTOR:
+                raise SecondFactorRequired(f"{username} must {_SECOND_FACTOR[step]}, which the "
+                                           "driver cannot")
             elif step == "new-password":
                 raise PasswordChangeRequired(
                     f"{username} must choose a new password (\"Update your password\"): sign "
@@ -508,12 +515,20 @@ _STEPS = (
               f"#{ids.CODE_ERROR}"),
     ("kmsi", f"#{ids.KMSI_DESCRIPTION}"),
     ("code", f"#{ids.CODE_INPUT}"),
+    ("approve", f"#{ids.APPROVE_TITLE}, #{ids.APPROVE_DESCRIPTION}, #{ids.APPROVE_NUMBER}"),
+    ("verify", f"#{ids.PROOFS}"),
     ("new-password", f"#{ids.NEW_PASSWORD_INPUT}"),
     ("picker", f"#{ids.TILES}"),
     ("password", f"input[name={ids.PASSWORD_NAME}]:not(.{ids.OFF_SCREEN})"),
     ("username", f"input[name={ids.USERNAME_NAME}]:not(.{ids.OFF_SCREEN})"),
 )
 
+
+_SECOND_FACTOR = {
+    "approve": f"approve the sign-in in the Authenticator app (\"{ids.APPROVE_HEADING}\")",
+    "verify": f"choose a second factor (\"{ids.VERIFY_HEADING}\")",
+}
+"""What the account must do on the second-factor pages the driver stops at."""
 
 _DEVICE_CONFIRM = re.compile(r"^Are you trying to sign in to ")
 _MARK = "__ssoHarnessDriverStep"
