@@ -391,8 +391,8 @@ class EntraDriver:
             elif step == "code":
                 if self.totp_secret is None:
                     raise SecondFactorRequired(
-                        f"{username} must give an authenticator app code (\"Enter code\"): "
-                        f"set the driver's TOTP secret ([user] totp_secret_env)")
+                        f"{username} must type an authenticator app's code (\"{ids.CODE_HEADING}"
+                        "\"), and the driver was given no secret to make it from")
                 counter = self.code_steps.take(waiting)
                 page.locator(selector).fill(totp.code_for_counter(
                     totp.decode_secret(self.totp_secret.reveal()), counter))

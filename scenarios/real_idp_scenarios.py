@@ -21,7 +21,11 @@ from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo
 from scenarios.flows import NavigationLog
 from scenarios.pages import FailurePage, RpAppPage, RpSignedOutPage
 from scenarios.real_idp import RealIdpConfig, RealIdpStack
-from scenarios.real_idp_signin import expect_signed_in, unless_user_refused
+from scenarios.real_idp_signin import (
+    expect_signed_in,
+    sign_in_at_provider,
+    unless_user_refused,
+)
 
 __all__ = [
     "APPS",
@@ -42,9 +46,7 @@ SKIP_REASON = ("needs the mock provider: it arranges users, secrets or the clock
 def _sign_in_at_provider(ctx: Ctx) -> None:
     """Answer the provider's sign-in pages; a wait for a fresh authenticator code is a step
     of its own in the step log."""
-    stack = ctx.env
-    stack.driver.sign_in(ctx.page, stack.user.username, stack.user.password.reveal(),
-                         waiting=ctx.step)
+    sign_in_at_provider(ctx.page, ctx.env, waiting=ctx.step)
 
 
 def _first_login(ctx: Ctx, app: str) -> None:

@@ -87,7 +87,7 @@ def test_it_types_an_authenticator_apps_code(page: Page) -> None:
         params = {"client_id": REFERENCE_RP_CLIENT_ID, "response_type": "code",
                   "redirect_uri": CALLBACK, "scope": "openid", "state": "s", "nonce": "n"}
         page.goto(f"{idp.authority}/oauth2/v2.0/authorize?{urlencode(params)}")
-        with pytest.raises(SecondFactorRequired, match=r"totp_secret_env"):
+        with pytest.raises(SecondFactorRequired, match=r'"Enter code"'):
             EntraDriver().sign_in(page, ALICE, ALICE_PASSWORD)
         assert page.locator(f"#{ids.CODE_INPUT}").is_visible() and left == []
         assert "totp_secret" not in repr(EntraDriver(totp_secret=Secret(secret)))
