@@ -52,7 +52,9 @@ Waiting = Callable[[str], AbstractContextManager[object]]
 
 
 class SecondFactorRequired(RuntimeError):
-    """The provider asks for a second factor the driver cannot give."""
+    """The provider asks for a second factor the driver cannot give: an authenticator app's
+    code without its secret ("Enter code"), a sign-in request to approve in the Authenticator
+    app ("Approve sign in request"), or a choice of method ("Verify your identity")."""
 
 
 class PasswordChangeRequired(RuntimeError):
@@ -79,9 +81,12 @@ class SignInDriver(Protocol):
     def cancel(self, page: Page) -> None:
         """Leave the sign-in page by its cancel control (only when ``can_cancel``)."""
 
-    def confirm_sign_out(self, page: Page, username: str | None = None) -> None:
+    def confirm_sign_out(self, page: Page, username: str | None = None, *,
+                         end_session: str | None = None) -> None:
         """Answer the provider's sign-out confirmation, if it asks one (for ``username``'s
-        account, when it asks which)."""
+        account, when it asks which). It may be called on the app's page before the sign-out
+        navigation has left it, or once the browser is back. ``end_session``: the provider's
+        end-session endpoint (its discovery document's), when the caller knows it."""
 
 
 def _field(page: Page, text: str) -> Locator:
@@ -142,9 +147,22 @@ class FormDriver:
             raise RuntimeError("this form driver has no cancel_control configured")
         _control(page, self.cancel_control).click()
 
-    def confirm_sign_out(self, page: Page, username: str | None = None) -> None:
-        if self.sign_out_button:
-            _answer_if_shown(page, _control(page, self.sign_out_button), leaving=page.url)
+    def confirm_sign_out(self, page: Page, username: str | None = None, *,
+                         end_session: str | None = None) -> None:
+        """Click ``sign_out_button`` when the provider's sign-out page shows it; called on the
+        app's page before its sign-out has left it, wait for the provider's page first
+        (:func:`_answer_on_sign_out`). A page the browser was redirected to through
+        ``end_session`` (the provider asked nothing) is not waited on."""
+        if not self.sign_out_button:
+            return
+        if end_session is not None:
+            endpoint = urlsplit(end_session)
+            if _redirected_through(page, lambda url: (
+                    urlsplit(url).netloc, urlsplit(url).path) == (endpoint.netloc,
+                                                                   endpoint.path)):
+                return
+        _answer_on_sign_out(page, _control(page, self.sign_out_button),
+                            end_session=end_session)
 
 
 def _answer_if_shown(page: Page, control: Locator, *, leaving: str, timeout_ms: float = 10_000
@@ -161,6 +179,60 @@ def _answer_if_shown(page: Page, control: Locator, *, leaving: str, timeout_ms: 
             return
         page.wait_for_timeout(step)
         deadline -= step
+
+
+def _answer_on_sign_out(page: Page, control: Locator, *, end_session: str | None = None,
+                        timeout_ms: float = 10_000) -> None:
+    """Click ``control`` once the provider's sign-out page shows it. As
+    :meth:`EntraDriver.confirm_sign_out` waits on the end-session endpoint's pages, this waits
+    while the browser is on the page it started on (the app's, when its sign-out has not left
+    it yet: one the app starts by script, say) or on the provider's host (``end_session``'s;
+    else the first host other than the start's the browser goes to). It returns once the
+    browser is on any other page (a provider that asks nothing sends it straight back to the
+    app), and after ``timeout_ms`` when nothing moves."""
+    from playwright.sync_api import Error
+
+    start = page.url
+    home = urlsplit(start).netloc
+    idp_host = urlsplit(end_session).netloc if end_session else None
+    waited = 0.0
+    while waited < timeout_ms:
+        try:
+            if control.count() and control.first.is_visible():
+                control.first.click()
+                return
+        except Error:
+            pass  # between documents
+        url = page.url
+        host = urlsplit(url).netloc
+        if idp_host is None and host not in ("", home):
+            idp_host = host  # from the app's page, the provider's
+        if url != start and host not in ("", idp_host):
+            return
+        page.wait_for_timeout(100)
+        waited += 100
+
+
+def _redirected_through(page: Page, is_end_session: Callable[[str], bool]) -> bool:
+    """Whether the page the browser shows was reached by redirects through the end-session
+    endpoint (``is_end_session`` of a URL): the provider signed the account out without a page,
+    and the sign-out is over. Read from the page's last requests, which Playwright keeps."""
+    from playwright.sync_api import Error
+
+    shown = urlsplit(page.url)._replace(fragment="").geturl()
+    try:
+        for request in reversed(page.requests()):
+            if (request.url == shown and request.is_navigation_request()
+                    and request.frame == page.main_frame):
+                hop = request.redirected_from
+                while hop is not None:
+                    if is_end_session(hop.url):
+                        return True
+                    hop = hop.redirected_from
+                return False
+    except Error:  # a request of a frame gone meanwhile
+        pass
+    return False
 
 
 @dataclass
@@ -263,7 +335,9 @@ class EntraDriver:
     account's default sign-in method is an authenticator app's code): the code of the current
     time step, or when ``code_steps`` says this run typed that one already (a provider takes
     each code once), the next step's, once it has begun. Without a secret it raises
-    :class:`SecondFactorRequired`. An account whose password must change ("Update your
+    :class:`SecondFactorRequired`, as it does at once on "Approve sign in request" (a
+    notification to approve in the Authenticator app) and "Verify your identity" (a choice of
+    method), which it cannot answer. An account whose password must change ("Update your
     password") raises :class:`PasswordChangeRequired`: the driver does not choose passwords
     for it. It returns once the browser has left the provider, when the provider shows an
     error, or at a device-code sign-in's "Are you trying to sign in to …?" (the caller checks
@@ -318,12 +392,15 @@ class EntraDriver:
             elif step == "code":
                 if self.totp_secret is None:
                     raise SecondFactorRequired(
-                        f"{username} must give an authenticator app code (\"Enter code\"): "
-                        f"set the driver's TOTP secret ([user] totp_secret_env)")
+                        f"{username} must type an authenticator app's code (\"{ids.CODE_HEADING}"
+                        "\"), and the driver was given no secret to make it from")
                 counter = self.code_steps.take(waiting)
                 page.locator(selector).fill(totp.code_for_counter(
                     totp.decode_secret(self.totp_secret.reveal()), counter))
                 target = page.locator(f"#{ids.CODE_SUBMIT}")
+            elif step in _SECOND_FACTOR:
+                raise SecondFactorRequired(f"{username} must {_SECOND_FACTOR[step]}, which the "
+                                           "driver cannot")
             elif step == "new-password":
                 raise PasswordChangeRequired(
                     f"{username} must choose a new password (\"Update your password\"): sign "
@@ -358,16 +435,21 @@ class EntraDriver:
         """Cancel on the consent page ("Permissions requested")."""
         page.locator(f"#{ids.SECONDARY_BUTTON}").click()
 
-    def confirm_sign_out(self, page: Page, username: str | None = None) -> None:
+    def confirm_sign_out(self, page: Page, username: str | None = None, *,
+                         end_session: str | None = None) -> None:
         """Pick ``username``'s tile (else the only one) when the end-session endpoint shows
         "Pick an account": Entra's v2.0 one does, even for the browser's only account, unless
         the app sent ``logout_hint`` ("ESTS always prompts the user to select the account for
         /v2/logout endpoint if no account is passed",
         AzureAD/microsoft-authentication-library-for-js PR #7736). Returns once the picker is
         answered, when the provider says the account signed out, or when the browser has moved
-        on from where it was to a page that is not the end-session endpoint's."""
+        on from where it was to a page that is not the end-session endpoint's; at once when the
+        browser was redirected through that endpoint to the page it shows (the provider asked
+        nothing). The endpoint is known by its path: ``end_session`` is not needed."""
         from playwright.sync_api import Error
 
+        if _redirected_through(page, lambda url: bool(_END_SESSION.search(urlsplit(url).path))):
+            return
         start = page.url
         tiles = page.locator(f"#{ids.TILES} [{ids.TILE_ATTRIBUTE}]")
         signed_out = page.get_by_role("heading", name=ids.SIGNED_OUT_HEADING)
@@ -435,12 +517,20 @@ _STEPS = (
               f"#{ids.CODE_ERROR}"),
     ("kmsi", f"#{ids.KMSI_DESCRIPTION}"),
     ("code", f"#{ids.CODE_INPUT}"),
+    ("approve", f"#{ids.APPROVE_TITLE}, #{ids.APPROVE_DESCRIPTION}, #{ids.APPROVE_NUMBER}"),
+    ("verify", f"#{ids.PROOFS}"),
     ("new-password", f"#{ids.NEW_PASSWORD_INPUT}"),
     ("picker", f"#{ids.TILES}"),
     ("password", f"input[name={ids.PASSWORD_NAME}]:not(.{ids.OFF_SCREEN})"),
     ("username", f"input[name={ids.USERNAME_NAME}]:not(.{ids.OFF_SCREEN})"),
 )
 
+
+_SECOND_FACTOR = {
+    "approve": f"approve the sign-in in the Authenticator app (\"{ids.APPROVE_HEADING}\")",
+    "verify": f"choose a second factor (\"{ids.VERIFY_HEADING}\")",
+}
+"""What the account must do on the second-factor pages the driver stops at."""
 
 _DEVICE_CONFIRM = re.compile(r"^Are you trying to sign in to ")
 _MARK = "__ssoHarnessDriverStep"

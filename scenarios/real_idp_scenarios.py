@@ -21,7 +21,11 @@ from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo
 from scenarios.flows import NavigationLog
 from scenarios.pages import FailurePage, RpAppPage, RpSignedOutPage
 from scenarios.real_idp import RealIdpConfig, RealIdpStack
-from scenarios.real_idp_signin import expect_signed_in, unless_user_refused
+from scenarios.real_idp_signin import (
+    expect_signed_in,
+    sign_in_at_provider,
+    unless_user_refused,
+)
 
 __all__ = [
     "APPS",
@@ -42,9 +46,7 @@ SKIP_REASON = ("needs the mock provider: it arranges users, secrets or the clock
 def _sign_in_at_provider(ctx: Ctx) -> None:
     """Answer the provider's sign-in pages; a wait for a fresh authenticator code is a step
     of its own in the step log."""
-    stack = ctx.env
-    stack.driver.sign_in(ctx.page, stack.user.username, stack.user.password.reveal(),
-                         waiting=ctx.step)
+    sign_in_at_provider(ctx.page, ctx.env, waiting=ctx.step)
 
 
 def _first_login(ctx: Ctx, app: str) -> None:
@@ -101,13 +103,14 @@ def _rp_initiated_sign_out(ctx: Ctx) -> None:
     with ctx.step("sign in to the knowledge base"):
         _first_login(ctx, "kb")
     log = NavigationLog(page)
+    end_session = str(stack.metadata.get("end_session_endpoint", ""))
     with ctx.step("click Sign out (and confirm at the provider if it asks)"):
         RpAppPage(page).sign_out()
-        stack.driver.confirm_sign_out(page, stack.user.username)
+        stack.driver.confirm_sign_out(page, stack.user.username,
+                                      end_session=end_session or None)
         expect(RpSignedOutPage(page).heading).to_be_visible()
         expect(RpSignedOutPage(page).unconfirmed).to_have_count(0)
     with ctx.step("the provider's end-session endpoint got id_token_hint and state"):
-        end_session = str(stack.metadata.get("end_session_endpoint", ""))
         ends = [u for u, _ in log.documents if u.split("?")[0] == end_session]
         assert ends, f"no request to {end_session}: {log.documents}"
         params = parse_qs(urlsplit(ends[0]).query)

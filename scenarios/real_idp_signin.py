@@ -3,10 +3,12 @@ refused the test user.
 
 A sign-in that stops at the provider's error or on the app's failure page fails as soon as
 that shows, not when the wait for the app runs out. When the provider refused the account
-itself (a wrong password or authenticator code, an unknown, locked or disabled user), every
-sign-in after it would be refused too, and each failed password counts toward the account's
-lockout (Entra's smart lockout locks it after 10 by default): the scenarios left are skipped,
-naming the ``[user]`` key to check.
+itself (a wrong password or authenticator code, an unknown, locked or disabled user, a user
+not assigned to an app that requires assignment, which Entra sends the app as AADSTS50105),
+or asked it for what the driver cannot give (a second factor, a new password), every sign-in
+after it would be refused too, and each failed password counts toward the account's lockout
+(Entra's smart lockout locks it after 10 by default): the scenarios left are skipped, saying
+what to change (the ``[user]`` key to check, or the account's set-up at the provider).
 """
 
 from __future__ import annotations
@@ -19,12 +21,19 @@ from playwright.sync_api import Page, expect
 
 from scenarios import ScenarioContext, flows
 from scenarios.conformance.judging import Refusal
-from scenarios.conformance.refusals import RefusalKind, refusal_kind, shown_refusal
+from scenarios.conformance.refusals import (
+    RefusalKind,
+    described_refusal,
+    driver_refusal,
+    refusal_kind,
+    shown_refusal,
+)
 from scenarios.context import NotExercised
+from scenarios.drivers import PasswordChangeRequired, SecondFactorRequired, Waiting
 from scenarios.pages import FailurePage, RpAppPage
 from scenarios.real_idp import RealIdpStack
 
-__all__ = ["expect_signed_in", "refused_user", "unless_user_refused"]
+__all__ = ["expect_signed_in", "refused_user", "sign_in_at_provider", "unless_user_refused"]
 
 _ACCOUNT_ADVICE: Mapping[RefusalKind, str] = {
     "unknown_user": "check [user] username (no such user)",
@@ -36,8 +45,19 @@ _ACCOUNT_ADVICE: Mapping[RefusalKind, str] = {
     "expired": "set a new password at the provider and in [user] password_env (or "
                "password_file) (it has expired)",
     "disabled": "enable the account, or give another [user] username (it is disabled)",
+    "second_factor": "give a [user] username that Conditional Access excludes from MFA, or set "
+                     "[user] totp_secret_env (or totp_secret_file) to its authenticator app's "
+                     "secret, with that app's code its default sign-in method (the account must "
+                     "give a second factor, which this run cannot answer)",
+    "not_assigned": "assign [user] username to the app (Entra admin center: Enterprise apps > "
+                    "the app > Users and groups), or turn its Assignment required? off (its "
+                    "Properties), or give another [user] username (the user is not assigned to "
+                    "the app, which requires it)",
+    "account_action": "sign in once by hand to do what the provider asks (a new password), "
+                      "then update [user] password_env (or password_file)",
 }
-"""What to change in the config file for each refusal of the account (:func:`refusal_kind`)."""
+"""What to change, in the config file or at the provider, for each refusal of the account
+(:func:`refusal_kind`)."""
 
 
 def refused_user(username: str, refusal: Refusal) -> str | None:
@@ -47,6 +67,27 @@ def refused_user(username: str, refusal: Refusal) -> str | None:
         return None
     return (f"{_ACCOUNT_ADVICE[kind]}: the provider refused the sign-in of {username} "
             f"(\"{refusal.text}\")")
+
+
+def _refuse(stack: RealIdpStack, refusal: Refusal) -> str | None:
+    """Keep on ``stack`` that the provider refused the test user (:func:`unless_user_refused`)
+    and say what to change; ``None`` for a refusal that is not the user's."""
+    if (refused := refused_user(stack.user.username, refusal)) is not None:
+        stack.refused = refused
+    return refused
+
+
+def sign_in_at_provider(page: Page, stack: RealIdpStack, *, waiting: Waiting | None = None
+                        ) -> None:
+    """Answer the provider's sign-in pages as the test user. A page the driver cannot answer
+    for the account (a second factor, a new password) fails saying what to change, and is
+    kept as a refusal of the user."""
+    try:
+        stack.driver.sign_in(page, stack.user.username, stack.user.password.reveal(),
+                             waiting=waiting)
+    except (SecondFactorRequired, PasswordChangeRequired) as exc:
+        refused = _refuse(stack, driver_refusal(exc))
+        raise AssertionError(refused or str(exc)) from None
 
 
 def expect_signed_in(page: Page, stack: RealIdpStack, app: str) -> None:
@@ -72,19 +113,18 @@ def expect_signed_in(page: Page, stack: RealIdpStack, app: str) -> None:
 
 
 def _not_signed_in(page: Page, stack: RealIdpStack) -> str:
-    username = stack.user.username
-    if (refusal := shown_refusal(page)) is not None and (
-            refused := refused_user(username, refusal)) is not None:
-        stack.refused = refused
+    logged = _logged(page, stack)
+    refusal = shown_refusal(page) or (_sent_refusal(logged[1]) if logged else None)
+    if refusal is not None and (refused := _refuse(stack, refusal)) is not None:
         return refused
-    return f"{username} is not signed in: {_logged_failure(page, stack) or flows.page_shows(page)}"
+    shown = _logged_failure(*logged) if logged else flows.page_shows(page)
+    return f"{stack.user.username} is not signed in: {shown}"
 
 
-def _logged_failure(page: Page, stack: RealIdpStack) -> str | None:
-    """The app's failure page as its admin error log tells it: the provider's code and the
-    hint for the administrator, which the page shows the user only as a reference (the
-    first line), then the logged code and what the provider said; ``None`` off that page or
-    without a log entry. Never raises (it runs while a failure is being reported)."""
+def _logged(page: Page, stack: RealIdpStack) -> tuple[str, Mapping[str, object]] | None:
+    """The reference on the app's failure page and its entry in the app's admin error log;
+    ``None`` off that page or without an entry. Never raises (it runs while a failure is being
+    reported)."""
     failure = FailurePage(page)
     try:
         if not failure.heading.is_visible():
@@ -93,8 +133,22 @@ def _logged_failure(page: Page, stack: RealIdpStack) -> str | None:
         logged = stack.rp_error(reference) if reference else None
     except Exception:
         return None
-    if not logged:
+    return (reference, logged) if logged else None
+
+
+def _sent_refusal(logged: Mapping[str, object]) -> Refusal | None:
+    """The provider's error sent to the app, as the app logged it (``idp_error``: its OAuth
+    error, then its description): Entra sends AADSTS50105 so."""
+    error, _, description = str(logged.get("detail") or "").partition(": ")
+    if logged.get("code") != "idp_error" or not error:
         return None
+    return described_refusal(error, description)
+
+
+def _logged_failure(reference: str, logged: Mapping[str, object]) -> str:
+    """The app's failure page as its admin error log tells it: the provider's code and the
+    hint for the administrator, which the page shows the user only as a reference (the
+    first line), then the logged code and what the provider said."""
     idp_code, hint = logged.get("idp_error_code"), logged.get("admin_hint")
     said = " ".join(f"{text}" for text in (idp_code and f"{idp_code}:", hint) if text)
     detail = " ".join(str(logged.get("detail") or "").split())[:200]
@@ -109,8 +163,9 @@ def unless_user_refused(run: Callable[[ScenarioContext[RealIdpStack]], None]
     @functools.wraps(run)
     def guarded(ctx: ScenarioContext[RealIdpStack]) -> None:
         if (refused := ctx.env.refused) is not None:
-            raise NotExercised(f"{refused}; this run signs in no more, so that failed "
-                               "sign-ins do not lock the account")
+            raise NotExercised(f"{refused}; this run signs in no more: each sign-in would be "
+                               "refused the same way (and wrong passwords or codes count "
+                               "toward the account's lockout)")
         run(ctx)
 
     return guarded

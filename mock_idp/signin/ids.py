@@ -49,6 +49,13 @@ Where the values come from (facts only, no markup was copied):
   them word for word;
 - "Enter code": ``#idDiv_SAOTCC_Description`` (aws-azure-login reads its text whenever the page
   shows) and the "Don't ask again" checkbox ``#idChkBx_SAOTCC_TD`` (TOTP scripts tick it);
+- Entra's other second-factor pages, which the mock does not show (its one second factor is an
+  authenticator app's code), so that a driver stops there: "Approve sign in request" (a push
+  to the Authenticator app) ``#idDiv_SAOTCAS_Title`` (a heading with that text),
+  ``#idDiv_SAOTCAS_Description`` (aws-azure-login's "TFA instructions" state) and number
+  matching's ``#idRichContext_DisplaySign``, and "Verify your identity", the list of methods
+  ``#idDiv_SAOTCS_Proofs`` (login scripts pick a method there, or stop: MFA-aware sign-in
+  helpers treat both as "the account must give a second factor");
 - the device-code confirmation ``#remoteConnectDescription`` (MSAL.js ``e2eTestUtils``
   ``approveRemoteConnect``), its Continue the primary button named ``remoteConnectSubmit``
   (which that helper clicks; msal4j's ``SeleniumExtensions`` clicks ``#idSIButton9`` on "Are
@@ -128,6 +135,12 @@ CODE_ERROR: Final = "idSpan_SAOTCC_Error_OTC"
 CODE_DESCRIPTION: Final = "idDiv_SAOTCC_Description"
 CODE_REMEMBER: Final = "idChkBx_SAOTCC_TD"
 """The "Don't ask again" checkbox, named as ``$Config.sTrustedDeviceCheckboxName`` says."""
+APPROVE_TITLE: Final = "idDiv_SAOTCAS_Title"
+APPROVE_DESCRIPTION: Final = "idDiv_SAOTCAS_Description"
+APPROVE_NUMBER: Final = "idRichContext_DisplaySign"
+"""The number to pick in the Authenticator app on "Approve sign in request" (number matching)."""
+PROOFS: Final = "idDiv_SAOTCS_Proofs"
+"""The methods "Verify your identity" lists (an app's notification or code, a text, a call)."""
 REMOTE_CONNECT_DESCRIPTION: Final = "remoteConnectDescription"
 """The device-code confirmation's description."""
 REMOTE_CONNECT_SUBMIT_NAME: Final = "remoteConnectSubmit"
@@ -144,6 +157,8 @@ ACCOUNT_LOCKED: Final = ("Your account is temporarily locked to prevent unauthor
 """The password page's message while smart lockout holds the account (Entra's smart lockout
 guide quotes it)."""
 CODE_HEADING: Final = "Enter code"
+APPROVE_HEADING: Final = "Approve sign in request"
+VERIFY_HEADING: Final = "Verify your identity"
 CHANGE_PASSWORD_HEADING: Final = "Update your password"
 CODE_WRONG: Final = "You didn't enter the expected verification code. Please try again."
 ERROR_TITLE: Final = "Sign in"

@@ -45,10 +45,11 @@ __all__ = [
 class Refusal:
     """The provider refusing the user who signs in, in its own words: on its sign-in page, by
     the field it blames (``username``, ``password``, ``code``), by asking the account for
-    something the driver cannot give (``account``: a second factor, a new password) or on its
-    error page (``page``); or in an error it sent to the app's redirect URI (``redirect``)."""
+    something the driver cannot give (``factor``: a second factor; ``account``: anything else,
+    a new password) or on its error page (``page``); or in an error it sent to the app's
+    redirect URI (``redirect``)."""
 
-    where: Literal["username", "password", "code", "account", "page", "redirect"]
+    where: Literal["username", "password", "code", "factor", "account", "page", "redirect"]
     text: str
     aadsts: int | None = None
     """The ``AADSTS`` code the text starts with or names."""

@@ -19,7 +19,8 @@ from scenarios.conformance.judging import Refusal
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-__all__ = ["RefusalKind", "refusal_kind", "refused_user", "sent_refusal", "shown_refusal"]
+__all__ = ["RefusalKind", "described_refusal", "driver_refusal", "refusal_kind", "refused_user",
+           "sent_refusal", "shown_refusal"]
 
 TEXT_LIMIT = 300
 
@@ -38,8 +39,9 @@ RefusalKind = Literal["unknown_user", "wrong_password", "wrong_credentials", "wr
                       "locked", "expired", "disabled", "second_factor", "not_assigned",
                       "account_action"]
 """What the provider refused about the user who signs in: ``wrong_credentials`` is Entra's
-"username or password" (AADSTS50126), ``account_action`` an account asked for something a
-driver cannot give (a second factor, a new password)."""
+"username or password" (AADSTS50126), ``second_factor`` an account that must give one (its
+page, or AADSTS50076 / 50079 sent back), ``account_action`` an account asked for something
+else a driver cannot give (a new password)."""
 
 _KIND_OF_CODE: Mapping[int, RefusalKind] = {
     50034: "unknown_user",
@@ -57,6 +59,7 @@ _KIND_OF_FIELD: Mapping[str, RefusalKind] = {
     "username": "unknown_user",
     "password": "wrong_password",
     "code": "wrong_code",
+    "factor": "second_factor",
     "account": "account_action",
 }
 
@@ -69,7 +72,7 @@ _USER_ADVICE: Mapping[RefusalKind, str] = {
     "expired": "the user's password has expired: give another --user",
     "disabled": "the user's account is disabled: give another --user",
     "second_factor": "the user must give a second factor, which this command cannot: give "
-                     "another --user",
+                     "another --user, or remove the user's authenticator app at the mock",
     "not_assigned": "the user is not assigned to the app, which requires assignment: give "
                     "another --user (one assigned to the app), or assign this one",
     "account_action": "give another --user",
@@ -114,6 +117,24 @@ def shown_refusal(page: Page) -> Refusal | None:
     return Refusal(where=where, text=_flat(str(text)), aadsts=_aadsts(str(text)))
 
 
+def driver_refusal(exc: Exception) -> Refusal:
+    """A sign-in page the driver cannot answer for the account (its
+    :class:`~scenarios.drivers.SecondFactorRequired` or
+    :class:`~scenarios.drivers.PasswordChangeRequired`), as a refusal of the user."""
+    from scenarios.drivers import SecondFactorRequired
+
+    return Refusal(where="factor" if isinstance(exc, SecondFactorRequired) else "account",
+                   text=_flat(str(exc)))
+
+
+def described_refusal(error: str, description: str | None) -> Refusal:
+    """The provider's error sent to the app: its OAuth ``error`` and ``error_description``."""
+    # Entra's descriptions end in trace and correlation ids, of no use here
+    description = re.split(r"\s+Trace ID:", description or "")[0]
+    return Refusal(where="redirect", aadsts=_aadsts(description),
+                   text=_flat(f"{error}: {description}" if description else error))
+
+
 def sent_refusal(urls: Iterable[str]) -> Refusal | None:
     """An error the provider sent to the app's redirect URI instead of a code: in the query,
     or in the fragment of the redirect that sent the browser there (``urls``: the app's)."""
@@ -121,10 +142,7 @@ def sent_refusal(urls: Iterable[str]) -> Refusal | None:
         parts = urlsplit(url)
         params = {**parse_qs(parts.query), **parse_qs(parts.fragment)}
         if error := params.get("error"):
-            # Entra's descriptions end in trace and correlation ids, of no use here
-            description = re.split(r"\s+Trace ID:", params.get("error_description", [""])[0])[0]
-            return Refusal(where="redirect", aadsts=_aadsts(description),
-                           text=_flat(f"{error[0]}: {description}" if description else error[0]))
+            return described_refusal(error[0], params.get("error_description", [""])[0])
     return None
 
 

@@ -23,7 +23,7 @@ from scenarios.conformance.readiness import (
     sign_in_problem,
     where,
 )
-from scenarios.conformance.refusals import sent_refusal, shown_refusal
+from scenarios.conformance.refusals import driver_refusal, sent_refusal, shown_refusal
 from scenarios.conformance.rows import (
     LOGIN_ROWS,
     BackchannelObservation,
@@ -144,7 +144,7 @@ class _Driver:
             EntraDriver(timeout_ms=self.options.timeout_ms).sign_in(
                 page, self.options.upn, self.options.password)
         except (SecondFactorRequired, PasswordChangeRequired) as exc:
-            return Refusal(where="account", text=str(exc))
+            return driver_refusal(exc)
         except Error as exc:
             return _squash(self.masked(str(exc).splitlines()[0]) if str(exc)
                            else type(exc).__name__)

@@ -30,8 +30,10 @@ def mock() -> Iterator[MockIdp]:
         yield running
 
 
-def _config(mock: MockIdp, *, user: str = "", driver: str = "") -> str:
-    """An ``--idp`` file for the mock's reference app and Alice, with the entra driver."""
+def _config(mock: MockIdp, *, user: str = "", driver: str = "",
+            username: str = "alice@contoso.onmicrosoft.com") -> str:
+    """An ``--idp`` file for the mock's reference app and Alice (or ``username``), with the
+    entra driver."""
     return f"""
 [provider]
 authority = "{mock.authority}"
@@ -39,7 +41,7 @@ client_id = "{REFERENCE_RP_CLIENT_ID}"
 client_secret_env = "ENTRA_TEST_SECRET"
 
 [user]
-username = "alice@contoso.onmicrosoft.com"
+username = "{username}"
 password_env = "ENTRA_TEST_PASSWORD"
 {user}
 
@@ -109,7 +111,7 @@ def test_an_account_with_an_authenticator_app_runs_with_its_secret(
     config.write_text(_config(mock), encoding="utf-8")
     assert run_with_idp(args) != 0
     out = capsys.readouterr().out
-    assert "ERROR auto-login.first-login" in out and "totp_secret_env" in out, out
+    assert "FAIL  auto-login.first-login" in out and "totp_secret_env" in out, out
     config.write_text(text, encoding="utf-8")
     assert secret in load_idp_config(config, env).secrets  # masked in reports like the others
     code = run_with_idp(args)
@@ -225,6 +227,44 @@ def test_a_wrong_password_fails_at_once_and_is_typed_once(
         assert by_id[scenario_id]["status"] == "skipped", by_id[scenario_id]
         assert "[user] password_env" in by_id[scenario_id]["message"], by_id[scenario_id]
     assert "not-alices-password" not in out
+
+
+@pytest.mark.parametrize(("user", "said", "advice"), [
+    ("alice", '"Enter code"', "give a [user] username that Conditional Access excludes from "
+     "MFA, or set [user] totp_secret_env (or totp_secret_file)"),
+    ("dave", "AADSTS50105", "assign [user] username to the app (Entra admin center: Enterprise "
+     "apps > the app > Users and groups), or turn its Assignment required? off"),
+], ids=["second factor", "not assigned"])
+def test_a_user_the_provider_will_not_let_in_is_told_what_to_change(
+        mock: MockIdp, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch, user: str, said: str, advice: str) -> None:
+    """Alice with an authenticator app, whose code the run cannot type without [user]
+    totp_secret_env ("Enter code"), and Dave, not assigned to the app, which requires it (the
+    provider sends AADSTS50105 back to the app): the first sign-in fails saying what to
+    change, not as a failure of the app, and the scenarios left are skipped with it (each
+    sign-in would be refused the same way)."""
+    from scenarios.real_idp_run import run_with_idp
+
+    if user == "alice":
+        mock.add_authenticator("alice@contoso.onmicrosoft.com")
+    monkeypatch.setenv("ENTRA_TEST_SECRET", REFERENCE_RP_SECRET)
+    monkeypatch.setenv("ENTRA_TEST_PASSWORD", f"P@ssw0rd-{user}")
+    config = tmp_path / "idp.toml"
+    config.write_text(_config(mock, username=f"{user}@contoso.onmicrosoft.com"),
+                      encoding="utf-8")
+    report = tmp_path / "report"
+    args = build_parser().parse_args([
+        "run", "--idp", str(config), "--report", str(report), "--timeout", "20",
+        "--only", "auto-login.first-login,auto-login.widget"])
+    assert run_with_idp(args) == 1
+    capsys.readouterr()
+    results = json.loads((report / "results.json").read_text(encoding="utf-8"))["results"]
+    first, second = ({r["id"]: r for r in results}[i]
+                     for i in ("auto-login.first-login", "auto-login.widget"))
+    assert first["status"] == "failed" and first["message"].startswith(
+        f"AssertionError: {advice}"), first
+    assert said in first["message"] and "app's failure page" not in first["message"], first
+    assert second["status"] == "skipped" and advice in second["message"], second
 
 
 def test_a_wrong_client_secret_fails_with_the_providers_code_and_the_apps_admin_hint(

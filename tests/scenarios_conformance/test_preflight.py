@@ -132,6 +132,24 @@ def test_a_user_or_password_the_provider_refuses_is_blamed_not_the_app(
 
 
 @pytest.mark.browser
+def test_a_user_who_must_give_a_second_factor_is_named_so(
+        idp: MockIdp, capsys: pytest.CaptureFixture[str]) -> None:
+    """A user with an authenticator app is asked for its code after the password ("Enter
+    code"), which this command cannot type: the line says so, and what to do, not that the
+    user was refused for something else."""
+    erin = idp.add_user("erin", assign_to=[REFERENCE_RP_CLIENT_ID])
+    idp.add_authenticator(erin.upn)
+    with _serve(idp.authority) as app:
+        code = main(["conformance", "--rp", app.base_url, "--idp", idp.url, "--user", erin.upn,
+                     "--password", erin.password])
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert code == 2 and '"Enter code"' in line, line
+    assert "the user must give a second factor, which this command cannot: give another " \
+           "--user, or remove the user's authenticator app at the mock" in line, line
+    assert "not a fault of the app" in line, line
+
+
+@pytest.mark.browser
 def test_an_app_signing_in_as_another_client_than_the_faults_target_is_a_set_up_error(
         idp: MockIdp, capsys: pytest.CaptureFixture[str]) -> None:
     """Every fault is armed for --client-id: an app that signs in as another client would

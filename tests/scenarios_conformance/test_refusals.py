@@ -30,6 +30,11 @@ AADSTS50053 in a sibling element the page's refusal is not read from."""
     (Refusal(where="code", text="You didn't enter the expected verification code."),
      "wrong_code"),
     (Refusal(where="account", text="More information required"), "account_action"),
+    (Refusal(where="factor", text='alice must type an authenticator app\'s code ("Enter code")'),
+     "second_factor"),
+    (Refusal(where="redirect", text="interaction_required: AADSTS50076: Due to a configuration "
+             "change made by your administrator, you must use multi-factor authentication",
+             aadsts=50076), "second_factor"),
     (Refusal(where="page", text="AADSTS50057: User account is disabled.", aadsts=50057),
      "disabled"),
     (Refusal(where="redirect", text="access_denied: AADSTS50105: not assigned", aadsts=50105),
@@ -56,3 +61,19 @@ def test_a_locked_account_is_named_locked_not_a_wrong_password(
     assert said is not None and advice in said, said
     assert "--password (default" not in said and "check [user] password_env (or " \
         "password_file):" not in said, said
+
+
+@pytest.mark.parametrize(("refused_user", "advice"), [
+    (refusals.refused_user, "give another --user, or remove the user's authenticator app"),
+    (run_idp_refused, "Conditional Access excludes from MFA"),
+], ids=["conformance", "run --idp"])
+def test_a_second_factor_the_driver_cannot_give_is_named_with_what_to_do(
+        refused_user: Callable[[str, Refusal], str | None], advice: str) -> None:
+    """"Enter code" without a secret, "Approve sign in request", "Verify your identity": the
+    driver stops there (:class:`~scenarios.drivers.SecondFactorRequired`), which each command
+    words as a second factor it cannot give."""
+    from scenarios.drivers import SecondFactorRequired
+
+    said = refused_user(UPN, refusals.driver_refusal(SecondFactorRequired(
+        f'{UPN} must approve the sign-in in the Authenticator app ("Approve sign in request")')))
+    assert said is not None and advice in said and "Approve sign in request" in said, said

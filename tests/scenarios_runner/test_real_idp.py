@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -392,6 +393,12 @@ def test_an_issuer_that_is_a_discovery_url_says_to_give_discovery_url(idp_file: 
     ("username", "This username may be incorrect.", "check [user] username"),
     ("code", "You didn't enter the expected verification code.", "[user] totp_secret_env"),
     ("page", "AADSTS50057: User account is disabled.", "it is disabled"),
+    ("factor", 'alice must approve the sign-in ("Approve sign in request")',
+     "Conditional Access excludes from MFA, or set [user] totp_secret_env"),
+    ("redirect", "interaction_required: AADSTS50105: The signed in user 'alice' is not "
+     "assigned to a role for the application.", "Enterprise apps > the app > Users and groups"),
+    ("account", 'alice must choose a new password ("Update your password")',
+     "then update [user] password_env"),
 ])
 def test_a_refusal_of_the_test_user_names_the_key_to_check(where: str, text: str,
                                                            key: str) -> None:
@@ -399,9 +406,11 @@ def test_a_refusal_of_the_test_user_names_the_key_to_check(where: str, text: str
     from scenarios.conformance.judging import Refusal
     from scenarios.real_idp_signin import refused_user
 
-    aadsts = 50057 if "AADSTS50057" in text else None
-    said = refused_user("alice@contoso.example", Refusal(where=where, text=text, aadsts=aadsts))
-    assert said is not None and said.startswith(("check", "enable")) and key in said, said
+    found = re.search(r"AADSTS(\d+)", text)
+    said = refused_user("alice@contoso.example", Refusal(
+        where=where, text=text, aadsts=int(found.group(1)) if found else None))
+    assert said is not None and said.startswith(("check", "enable", "give", "assign", "sign in")
+                                                ) and key in said, said
     assert f'"{text}"' in said, said
     # the app's or the connection's refusal is not the user's: the run goes on
     assert refused_user("alice@contoso.example", Refusal(
