@@ -34,8 +34,9 @@ from . import (
     graph_memberships,
 )
 from . import graph_model as model
+from . import graph_permission_tables as tables
 from .common import idp, tell_apps
-from .graph_access import USER_LIST, USER_READ, check_read, read_user, sight
+from .graph_access import requires, sight
 from .graph_groups import user_entry
 from .graph_http import (
     ALL_METHODS,
@@ -85,12 +86,12 @@ async def _end_user_sessions(request: Request, user: User, *, revoke: bool,
 
 # --- users ----------------------------------------------------------------------------------
 
+@requires(tables.USER_LIST)
 async def list_users(request: Request, tenant: Tenant) -> Response:
     """Users, 100 to a page unless ``$top`` says otherwise; ``$orderby`` on ``displayName`` or
     ``userPrincipalName`` (https://learn.microsoft.com/graph/api/user-list); ``$filter`` ``eq``
     on the properties the advanced-queries table marks as working by default. A token with
     ``User.ReadBasic.All`` sees others' basic profile only (:mod:`.graph_visibility`)."""
-    check_read(request, tenant, USER_LIST)
     seen = sight(request, tenant)
     users = [seen.user(user_entry(u)) for u in tenant.users.values()]
     return collection(request, "users", users,
@@ -100,6 +101,7 @@ async def list_users(request: Request, tenant: Tenant) -> Response:
                       orderable={"displayName", "userPrincipalName"})
 
 
+@requires(tables.USER_CREATE)
 async def create_user(request: Request, tenant: Tenant) -> Response:
     changes = model.user_changes(await read_object(request), tenant, creating=True)
     if tenant.find_user(changes["upn"]) is not None:
@@ -137,13 +139,15 @@ def _set_extensions(user: User, values: dict[str, Any]) -> None:
     user.extensions = merged
 
 
+@requires(tables.USER_READ)
 async def get_user(request: Request, tenant: Tenant) -> Response:
-    user = read_user(request, tenant, USER_READ)
+    user = find_user(request, tenant)
     body = select_one(request, sight(request, tenant).user(user_entry(user)),
                       "microsoft.graph.user")
     return json_body(request, "users/$entity", body)
 
 
+@requires(tables.USER_UPDATE)
 async def update_user(request: Request, tenant: Tenant) -> Response:
     user = find_user(request, tenant)
     changes = model.user_changes(await read_object(request), tenant, creating=False)
@@ -167,6 +171,7 @@ async def update_user(request: Request, tenant: Tenant) -> Response:
     return Response(status_code=204)
 
 
+@requires(tables.USER_DELETE)
 async def delete_user(request: Request, tenant: Tenant) -> Response:
     user = find_user(request, tenant)
     del tenant.users[user.id]
@@ -178,6 +183,7 @@ async def delete_user(request: Request, tenant: Tenant) -> Response:
     return Response(status_code=204)
 
 
+@requires(tables.USER_REVOKE_SESSIONS)
 async def revoke_sign_in_sessions(request: Request, tenant: Tenant) -> Response:
     user = find_user(request, tenant)
     await read_object(request, optional=True)

@@ -21,8 +21,9 @@ from ..directory_build import build_app
 from ..store import Application, PasswordCredential, Tenant, generate_secret_value, new_guid
 from . import graph_directory_model as directory_model
 from . import graph_model as model
+from . import graph_permission_tables as tables
 from .common import idp
-from .graph_access import APPLICATION_READ, check_read
+from .graph_access import requires
 from .graph_http import PREFIX, json_body, not_found, route
 from .graph_paging import Entry, collection, select_one
 from .graph_rules import app_id_owner, check_role_changes
@@ -53,14 +54,15 @@ def _application(request: Request, tenant: Tenant) -> Application:
     return app
 
 
+@requires(tables.APPLICATION_READ)
 async def list_applications(request: Request, tenant: Tenant) -> Response:
-    check_read(request, tenant, APPLICATION_READ)
     return collection(request, "applications", [a.graph() for a in tenant.apps.values()],
                       type_name="microsoft.graph.application",
                       filterable={"appId", "displayName", "id"}, orderable={"displayName"},
                       sorts_by_default=False)
 
 
+@requires(tables.APPLICATION_CREATE)
 async def create_application(request: Request, tenant: Tenant) -> Response:
     changes = model.application_changes(await read_object(request))
     client_id = changes.pop("client_id")
@@ -101,14 +103,15 @@ def _check_redirect_rules(changes: dict[str, Any], current: Application | None) 
         raise BadInput(f"'{field}' {why}", field=field)
 
 
+@requires(tables.APPLICATION_READ)
 async def get_application(request: Request, tenant: Tenant) -> Response:
-    check_read(request, tenant, APPLICATION_READ)  # a bad token is 401 whether the app exists
     app = Entry(_application(request, tenant).graph())
     return json_body(request, "applications/$entity",
                      select_one(request, app,
                                 "microsoft.graph.application"))
 
 
+@requires(tables.APPLICATION_CHANGE)
 async def update_application(request: Request, tenant: Tenant) -> Response:
     app = _application(request, tenant)
     changes = model.application_changes(await read_object(request), client_id=app.client_id,
@@ -123,6 +126,7 @@ async def update_application(request: Request, tenant: Tenant) -> Response:
     return Response(status_code=204)
 
 
+@requires(tables.APPLICATION_CHANGE)
 async def delete_application(request: Request, tenant: Tenant) -> Response:
     app = _application(request, tenant)
     del tenant.apps[app.client_id]
@@ -139,14 +143,15 @@ async def delete_application(request: Request, tenant: Tenant) -> Response:
     return Response(status_code=204)
 
 
+@requires(tables.APPLICATION_READ)
 async def list_extension_properties(request: Request, tenant: Tenant) -> Response:
-    check_read(request, tenant, APPLICATION_READ)
     app = _application(request, tenant)
     items = [p.graph(app.name) for p in app.extension_properties]
     return collection(request, f"applications('{app.id}')/extensionProperties", items,
                       type_name="microsoft.graph.extensionProperty")
 
 
+@requires(tables.APPLICATION_WRITE)
 async def create_extension_property(request: Request, tenant: Tenant) -> Response:
     app = _application(request, tenant)
     prop = directory_model.extension_property(await read_object(request), app)
@@ -155,6 +160,7 @@ async def create_extension_property(request: Request, tenant: Tenant) -> Respons
                      prop.graph(app.name), 201)
 
 
+@requires(tables.APPLICATION_WRITE)
 async def delete_extension_property(request: Request, tenant: Tenant) -> Response:
     app = _application(request, tenant)
     wanted = request.path_params["extension"].lower()
@@ -167,6 +173,7 @@ async def delete_extension_property(request: Request, tenant: Tenant) -> Respons
     return Response(status_code=204)
 
 
+@requires(tables.APPLICATION_WRITE)
 async def add_password(request: Request, tenant: Tenant) -> Response:
     app = _application(request, tenant)
     wanted = model.password_request(await read_object(request, optional=True),
@@ -179,6 +186,7 @@ async def add_password(request: Request, tenant: Tenant) -> Response:
     return json_body(request, "microsoft.graph.passwordCredential", cred.graph(include_secret=True))
 
 
+@requires(tables.APPLICATION_WRITE)
 async def remove_password(request: Request, tenant: Tenant) -> Response:
     app = _application(request, tenant)
     body = await read_object(request)
