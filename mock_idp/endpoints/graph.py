@@ -1,13 +1,12 @@
 """A management API in Microsoft Graph's shapes, per tenant, under ``/graph/{tenant}/v1.0/``.
 
-Applications (with ``addPassword`` / ``removePassword``, ``extensionProperties`` and the
-``(appId='...')`` alternate key) and users (``accountEnabled``, ``revokeSignInSessions``,
-directory extension values) here; app role assignments in :mod:`.graph_assignments`, directory
-roles in :mod:`.graph_directory_roles`, a user's authentication methods in
+Users (``accountEnabled``, ``revokeSignInSessions``, directory extension values) here;
+applications in :mod:`.graph_applications`, app role assignments in :mod:`.graph_assignments`,
+directory roles in :mod:`.graph_directory_roles`, a user's authentication methods in
 :mod:`.graph_auth_methods`, groups in :mod:`.graph_groups`, what apps read with a user's token
-in :mod:`.graph_memberships`. Errors
-use Graph's body: ``{"error": {"code", "message", "target", "innerError": {...}}}``, ``target``
-naming the property at fault (built in :mod:`.graph_http`, with the routes and OData envelopes).
+in :mod:`.graph_memberships`. Errors use Graph's body: ``{"error": {"code", "message",
+"target", "innerError": {...}}}``, ``target`` naming the property at fault (built in
+:mod:`.graph_http`, with the routes and OData envelopes).
 
 When sign-in sessions end here (revocation, a disabled or deleted user) the provider's notifier
 sends the logout notifications (back-channel and platform ``user.logout``).
@@ -21,32 +20,23 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from .. import registration_rules
-from ..config import SINGLE_TENANT, AppConfig, UserConfig
-from ..consent import DEFAULT_CONSENT_SCOPE
-from ..directory import MAX_EXTENSION_VALUES, remove_app, remove_object
-from ..directory_build import build_app, build_user
-from ..store import (
-    Application,
-    PasswordCredential,
-    Session,
-    Tenant,
-    User,
-    generate_secret_value,
-    new_guid,
-)
+from ..config import UserConfig
+from ..directory import MAX_EXTENSION_VALUES, remove_object
+from ..directory_build import build_user
+from ..store import Session, Tenant, User, new_guid
 from . import (
     graph_app_roles,
+    graph_applications,
     graph_assignments,
     graph_auth_methods,
     graph_directory_roles,
     graph_groups,
     graph_memberships,
 )
-from . import graph_directory_model as directory_model
 from . import graph_model as model
+from . import graph_permission_tables as tables
 from .common import idp, tell_apps
-from .graph_access import APPLICATION_READ, USER_LIST, USER_READ, check_read, read_user, sight
+from .graph_access import requires, sight
 from .graph_groups import user_entry
 from .graph_http import (
     ALL_METHODS,
@@ -54,13 +44,11 @@ from .graph_http import (
     GraphError,
     find_user,
     json_body,
-    not_found,
     route,
     unknown_resource,
 )
-from .graph_paging import Entry, collection, select_one
-from .graph_rules import app_id_owner, check_role_changes
-from .payload import BadInput, check_known, get_str, parse_guid, read_object
+from .graph_paging import collection, select_one
+from .payload import BadInput, read_object
 
 _UPN_TAKEN = "Another object with the same value for property userPrincipalName already exists."
 
@@ -96,179 +84,14 @@ async def _end_user_sessions(request: Request, user: User, *, revoke: bool,
     return sessions
 
 
-# --- applications ---------------------------------------------------------------------------
-
-def _application(request: Request, tenant: Tenant) -> Application:
-    """The path's application. A malformed ``appId`` key is Graph's 400 "Invalid value
-    specified for object reference property 'appId'…" (microsoftgraph/msgraph-sdk-python#408);
-    an object id that is not a GUID is simply not found, as ``GET applications/{appId}`` with
-    the placeholder left in is (microsoftgraph/microsoft-graph-docs-contrib#1107)."""
-    params = request.path_params
-    if "app_id" in params:
-        try:
-            client_id = parse_guid(params["app_id"], "appId")
-        except BadInput:
-            raise BadInput("Invalid value specified for object reference property 'appId'. "
-                           "Please ensure that this value has an appropriate syntax and "
-                           "length.", field="appId") from None
-        app = tenant.apps.get(client_id)
-        if app is None:
-            raise not_found("appId", params["app_id"])
-        return app
-    key = params["id"].strip().lower()
-    app = next((a for a in tenant.apps.values() if a.id == key), None)
-    if app is None:
-        raise not_found("id", params["id"])
-    return app
-
-
-async def list_applications(request: Request, tenant: Tenant) -> Response:
-    check_read(request, tenant, APPLICATION_READ)
-    return collection(request, "applications", [a.graph() for a in tenant.apps.values()],
-                      type_name="microsoft.graph.application",
-                      filterable={"appId", "displayName", "id"}, orderable={"displayName"},
-                      sorts_by_default=False)
-
-
-async def create_application(request: Request, tenant: Tenant) -> Response:
-    changes = model.application_changes(await read_object(request))
-    client_id = changes.pop("client_id")
-    if app_id_owner(idp(request).store, client_id) is not None:  # in any tenant
-        raise BadInput("Another object with the same value for property appId already exists.",
-                       field="appId")
-    _check_identifier_uris(tenant, changes.get("identifier_uris", []), None)
-    _check_redirect_rules(changes, None)
-    app = build_app(AppConfig(client_id=client_id, name=changes.pop("name")), tenant,
-                    idp(request).clock.now())
-    for attr, value in changes.items():
-        setattr(app, attr, value)
-    tenant.apps[app.client_id] = app
-    tenant.grant_consent(app.client_id, None, DEFAULT_CONSENT_SCOPE)  # see graph_consent
-    return json_body(request, "applications/$entity", app.graph(), 201)
-
-
-def _check_identifier_uris(tenant: Tenant, uris: list[str], current: Application | None) -> None:
-    key = registration_rules.identifier_uri_key
-    taken = {key(u) for a in tenant.apps.values() if a is not current for u in a.identifier_uris}
-    for i, uri in enumerate(uris):
-        if key(uri) in taken:
-            raise BadInput("Another object with the same value for property identifierUris "
-                           "already exists.", field=f"identifierUris[{i}]")
-
-
-def _check_redirect_rules(changes: dict[str, Any], current: Application | None) -> None:
-    """The redirect URIs the app would have, against the audience it would have."""
-    def after(attr: str, default: Any) -> Any:
-        return changes.get(attr, getattr(current, attr) if current is not None else default)
-
-    problem = registration_rules.redirect_list_problem(
-        after("redirect_uris", []), after("spa_redirect_uris", []),
-        after("sign_in_audience", SINGLE_TENANT))
-    if problem is not None:
-        kind, index, why = problem
-        field = f"{kind}.redirectUris" + (f"[{index}]" if index is not None else "")
-        raise BadInput(f"'{field}' {why}", field=field)
-
-
-async def get_application(request: Request, tenant: Tenant) -> Response:
-    check_read(request, tenant, APPLICATION_READ)  # a bad token is 401 whether the app exists
-    app = Entry(_application(request, tenant).graph())
-    return json_body(request, "applications/$entity",
-                     select_one(request, app,
-                                "microsoft.graph.application"))
-
-
-async def update_application(request: Request, tenant: Tenant) -> Response:
-    app = _application(request, tenant)
-    changes = model.application_changes(await read_object(request), client_id=app.client_id,
-                                        registered=app.certificates)
-    if "app_roles" in changes:
-        check_role_changes(app.app_roles, changes["app_roles"])
-    if "identifier_uris" in changes:
-        _check_identifier_uris(tenant, changes["identifier_uris"], app)
-    _check_redirect_rules(changes, app)
-    for attr, value in changes.items():
-        setattr(app, attr, value)
-    return Response(status_code=204)
-
-
-async def delete_application(request: Request, tenant: Tenant) -> Response:
-    app = _application(request, tenant)
-    del tenant.apps[app.client_id]
-    store = idp(request).store
-    for each in store.tenants.values():  # a multi-tenant app's consent in other organizations
-        remove_app(each, app.client_id)
-    for session in store.sessions.values():
-        session.apps.pop(app.client_id, None)
-        session.versions.pop(app.client_id, None)
-    for user in tenant.users.values():
-        for prop in app.extension_properties:
-            user.extensions.pop(prop.name, None)
-    idp(request).faults.clear_scoped(apps=[app.client_id])
-    return Response(status_code=204)
-
-
-async def list_extension_properties(request: Request, tenant: Tenant) -> Response:
-    check_read(request, tenant, APPLICATION_READ)
-    app = _application(request, tenant)
-    items = [p.graph(app.name) for p in app.extension_properties]
-    return collection(request, f"applications('{app.id}')/extensionProperties", items,
-                      type_name="microsoft.graph.extensionProperty")
-
-
-async def create_extension_property(request: Request, tenant: Tenant) -> Response:
-    app = _application(request, tenant)
-    prop = directory_model.extension_property(await read_object(request), app)
-    app.extension_properties.append(prop)
-    return json_body(request, f"applications('{app.id}')/extensionProperties/$entity",
-                     prop.graph(app.name), 201)
-
-
-async def delete_extension_property(request: Request, tenant: Tenant) -> Response:
-    app = _application(request, tenant)
-    wanted = request.path_params["extension"].lower()
-    prop = next((p for p in app.extension_properties if p.id == wanted), None)
-    if prop is None:
-        raise not_found("extensionPropertyId", wanted)
-    app.extension_properties.remove(prop)
-    for user in tenant.users.values():
-        user.extensions.pop(prop.name, None)
-    return Response(status_code=204)
-
-
-async def add_password(request: Request, tenant: Tenant) -> Response:
-    app = _application(request, tenant)
-    wanted = model.password_request(await read_object(request, optional=True),
-                                    idp(request).clock.now())
-    cred = PasswordCredential(
-        key_id=new_guid(), display_name=wanted.display_name,
-        value=wanted.secret_text or generate_secret_value(), start=wanted.start, end=wanted.end,
-    )
-    app.secrets.append(cred)
-    return json_body(request, "microsoft.graph.passwordCredential", cred.graph(include_secret=True))
-
-
-async def remove_password(request: Request, tenant: Tenant) -> Response:
-    app = _application(request, tenant)
-    body = await read_object(request)
-    check_known(body, {"keyId"})
-    key_id = parse_guid(get_str(body, "keyId", required=True, max_len=64) or "", "keyId")
-    cred = next((s for s in app.secrets if s.key_id == key_id), None)
-    if cred is None:
-        raise BadInput(f"No password credential with keyId '{key_id}' on application "
-                       f"'{app.client_id}'.", field="keyId")
-    app.secrets.remove(cred)
-    return Response(status_code=204)
-
-
 # --- users ----------------------------------------------------------------------------------
 
+@requires(tables.USER_LIST)
 async def list_users(request: Request, tenant: Tenant) -> Response:
     """Users, 100 to a page unless ``$top`` says otherwise; ``$orderby`` on ``displayName`` or
     ``userPrincipalName`` (https://learn.microsoft.com/graph/api/user-list); ``$filter`` ``eq``
     on the properties the advanced-queries table marks as working by default. A token with
     ``User.ReadBasic.All`` sees others' basic profile only (:mod:`.graph_visibility`)."""
-    check_read(request, tenant, USER_LIST)
     seen = sight(request, tenant)
     users = [seen.user(user_entry(u)) for u in tenant.users.values()]
     return collection(request, "users", users,
@@ -278,6 +101,7 @@ async def list_users(request: Request, tenant: Tenant) -> Response:
                       orderable={"displayName", "userPrincipalName"})
 
 
+@requires(tables.USER_CREATE)
 async def create_user(request: Request, tenant: Tenant) -> Response:
     changes = model.user_changes(await read_object(request), tenant, creating=True)
     if tenant.find_user(changes["upn"]) is not None:
@@ -315,13 +139,15 @@ def _set_extensions(user: User, values: dict[str, Any]) -> None:
     user.extensions = merged
 
 
+@requires(tables.USER_READ)
 async def get_user(request: Request, tenant: Tenant) -> Response:
-    user = read_user(request, tenant, USER_READ)
+    user = find_user(request, tenant)
     body = select_one(request, sight(request, tenant).user(user_entry(user)),
                       "microsoft.graph.user")
     return json_body(request, "users/$entity", body)
 
 
+@requires(tables.USER_UPDATE)
 async def update_user(request: Request, tenant: Tenant) -> Response:
     user = find_user(request, tenant)
     changes = model.user_changes(await read_object(request), tenant, creating=False)
@@ -345,6 +171,7 @@ async def update_user(request: Request, tenant: Tenant) -> Response:
     return Response(status_code=204)
 
 
+@requires(tables.USER_DELETE)
 async def delete_user(request: Request, tenant: Tenant) -> Response:
     user = find_user(request, tenant)
     del tenant.users[user.id]
@@ -356,6 +183,7 @@ async def delete_user(request: Request, tenant: Tenant) -> Response:
     return Response(status_code=204)
 
 
+@requires(tables.USER_REVOKE_SESSIONS)
 async def revoke_sign_in_sessions(request: Request, tenant: Tenant) -> Response:
     user = find_user(request, tenant)
     await read_object(request, optional=True)
@@ -363,26 +191,8 @@ async def revoke_sign_in_sessions(request: Request, tenant: Tenant) -> Response:
     return json_body(request, "Edm.Boolean", {"value": True})
 
 
-def _item_routes() -> list[BaseRoute]:
-    routes: list[BaseRoute] = []
-    for item in ("/applications/{id}", "/applications(appId='{app_id}')"):
-        routes += [
-            route(PREFIX + item, {"GET": get_application, "PATCH": update_application,
-                                            "DELETE": delete_application}),
-            route(PREFIX + item + "/addPassword", {"POST": add_password}),
-            route(PREFIX + item + "/removePassword", {"POST": remove_password}),
-            route(PREFIX + item + "/extensionProperties",
-                  {"GET": list_extension_properties, "POST": create_extension_property}),
-            route(PREFIX + item + "/extensionProperties/{extension}",
-                  {"DELETE": delete_extension_property}),
-        ]
-    return routes
-
-
 routes: list[BaseRoute] = [
-    route(PREFIX + "/applications", {"GET": list_applications,
-                                               "POST": create_application}),
-    *_item_routes(),
+    *graph_applications.routes,
     route(PREFIX + "/users", {"GET": list_users, "POST": create_user}),
     route(PREFIX + "/users/{user}", {"GET": get_user, "PATCH": update_user,
                                                "DELETE": delete_user}),

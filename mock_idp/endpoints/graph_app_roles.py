@@ -24,7 +24,9 @@ from starlette.routing import BaseRoute
 from ..consent import GRAPH_APP_ID, AppRoleGrant, digest_id, service_principal_id
 from ..protocol.graph_permissions import APPLICATION_PERMISSION_IDS, application_permission
 from ..store import Tenant
+from . import graph_permission_tables as tables
 from .common import idp
+from .graph_access import requires
 from .graph_consent import find_principal, principals
 from .graph_http import PREFIX, json_body, not_found, route
 from .graph_paging import collection
@@ -76,6 +78,7 @@ def granted_on(request: Request, tenant: Tenant, resource: str) -> list[dict[str
     return [_graph(tenant, g, names) for g in tenant.app_role_grants if g.resource_id == resource]
 
 
+@requires(tables.APPLICATION_READ)
 async def list_app_roles(request: Request, tenant: Tenant) -> Response:
     client = _principal(request, tenant)["appId"]
     names = _names(request, tenant)
@@ -95,6 +98,7 @@ def _resource(request: Request, tenant: Tenant, body: dict[str, Any]) -> str:
     return app_id
 
 
+@requires(tables.APP_ROLE_GRANT)
 async def grant_app_role(request: Request, tenant: Tenant) -> Response:
     principal = _principal(request, tenant)
     body = await read_object(request)
@@ -126,6 +130,7 @@ async def grant_app_role(request: Request, tenant: Tenant) -> Response:
                      _graph(tenant, grant, _names(request, tenant)), 201)
 
 
+@requires(tables.APP_ROLE_REVOKE)
 async def revoke_app_role(request: Request, tenant: Tenant) -> Response:
     client = _principal(request, tenant)["appId"]
     wanted = request.path_params["assignment"]

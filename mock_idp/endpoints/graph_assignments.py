@@ -26,7 +26,9 @@ from starlette.routing import BaseRoute
 from ..directory import RoleAssignment, assignment_id, assignments_of
 from ..store import Application, Tenant
 from . import graph_directory_model as model
+from . import graph_permission_tables as tables
 from .common import idp
+from .graph_access import requires
 from .graph_app_roles import granted_on
 from .graph_consent import find_principal
 from .graph_http import PREFIX, find_user, json_body, not_found, route
@@ -107,6 +109,7 @@ def _resource(request: Request, tenant: Tenant) -> tuple[dict[str, Any], Applica
     return principal, app
 
 
+@requires(tables.APPLICATION_READ)
 async def list_assigned_to(request: Request, tenant: Tenant) -> Response:
     principal, app = _resource(request, tenant)
     items = [model.assignment_graph(tenant, a) for a in tenant.assignments.values()
@@ -116,6 +119,7 @@ async def list_assigned_to(request: Request, tenant: Tenant) -> Response:
                       items, type_name=_ASSIGNMENT)
 
 
+@requires(tables.APP_ROLE_GRANT)
 async def create_assigned_to(request: Request, tenant: Tenant) -> Response:
     """A user or group assigned to the path's service principal: ``principalId``,
     ``resourceId`` (this service principal's id) and ``appRoleId`` are required."""
@@ -140,6 +144,7 @@ async def create_assigned_to(request: Request, tenant: Tenant) -> Response:
     return _create(request, tenant, key, "User" if user is not None else "Group", app, role_id)
 
 
+@requires(tables.APP_ROLE_REVOKE)
 async def delete_assigned_to(request: Request, tenant: Tenant) -> Response:
     _, app = _resource(request, tenant)
     wanted = request.path_params["assignment"]
@@ -158,10 +163,16 @@ for _key in ("servicePrincipals(appId='{app_id}')", "servicePrincipals/{sp}"):
         route(f"{PREFIX}/{_key}/appRoleAssignedTo/{{assignment}}",
               {"DELETE": delete_assigned_to}),
     ]
-for _plural, _one in (("users", "user"), ("groups", "group")):
+_TABLES = {"users": ("user", tables.USER_ASSIGNMENTS_READ, tables.USER_ASSIGN,
+                      tables.USER_ASSIGNMENT_READ),
+           "groups": ("group", tables.GROUP_ASSIGNMENTS_READ, tables.GROUP_ASSIGN,
+                      tables.GROUP_ASSIGNMENT_READ)}
+for _plural, (_one, _read_all, _assign, _read_one) in _TABLES.items():
     routes += [
         route(f"{PREFIX}/{_plural}/{{{_one}}}/appRoleAssignments",
-              {"GET": list_assignments, "POST": create_assignment}),
+              {"GET": requires(_read_all)(list_assignments),
+               "POST": requires(_assign)(create_assignment)}),
         route(f"{PREFIX}/{_plural}/{{{_one}}}/appRoleAssignments/{{assignment}}",
-              {"GET": get_assignment, "DELETE": delete_assignment}),
+              {"GET": requires(_read_one)(get_assignment),
+               "DELETE": requires(tables.APP_ROLE_REVOKE)(delete_assignment)}),
     ]

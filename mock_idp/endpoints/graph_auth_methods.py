@@ -22,6 +22,8 @@ from starlette.routing import BaseRoute
 
 from ..config_fields import stable_oid
 from ..store import Tenant, User
+from . import graph_permission_tables as tables
+from .graph_access import requires
 from .graph_http import PREFIX, find_user, json_body, not_found, route
 from .graph_paging import collection
 
@@ -60,36 +62,42 @@ def _one(request: Request, tenant: Tenant, kind: str) -> tuple[User, dict[str, A
     return user, found
 
 
+@requires(tables.AUTH_METHODS_READ)
 async def list_methods(request: Request, tenant: Tenant) -> Response:
     user = find_user(request, tenant)
     return collection(request, f"users('{user.id}')/authentication/methods", _methods(user),
                       type_name=METHOD_TYPE)
 
 
+@requires(tables.PASSWORD_METHODS_READ)
 async def list_password_methods(request: Request, tenant: Tenant) -> Response:
     user = find_user(request, tenant)
     return collection(request, f"users('{user.id}')/authentication/passwordMethods",
                       _of_kind(user, PASSWORD), type_name=METHOD_TYPE)
 
 
+@requires(tables.OATH_METHODS_READ)
 async def list_oath_methods(request: Request, tenant: Tenant) -> Response:
     user = find_user(request, tenant)
     return collection(request, f"users('{user.id}')/authentication/softwareOathMethods",
                       _of_kind(user, SOFTWARE_OATH), type_name=METHOD_TYPE)
 
 
+@requires(tables.PASSWORD_METHODS_READ)
 async def get_password_method(request: Request, tenant: Tenant) -> Response:
     user, found = _one(request, tenant, PASSWORD)
     return json_body(request, f"users('{user.id}')/authentication/passwordMethods/$entity",
                      found)
 
 
+@requires(tables.OATH_METHODS_READ)
 async def get_oath_method(request: Request, tenant: Tenant) -> Response:
     user, found = _one(request, tenant, SOFTWARE_OATH)
     return json_body(request, f"users('{user.id}')/authentication/softwareOathMethods/$entity",
                      found)
 
 
+@requires(tables.OATH_METHOD_DELETE)
 async def delete_oath_method(request: Request, tenant: Tenant) -> Response:
     user, _ = _one(request, tenant, SOFTWARE_OATH)
     user.totp_secret = None

@@ -32,8 +32,9 @@ from starlette.routing import BaseRoute
 from ..consent import GRAPH_APP_ID, PermissionGrant, new_grant, service_principal_id
 from ..protocol.graph_permissions import APPLICATION_PERMISSION_IDS
 from ..store import Store, Tenant
+from . import graph_permission_tables as tables
 from .common import idp
-from .graph_access import APPLICATION_READ, check_read
+from .graph_access import requires
 from .graph_http import PREFIX, GraphError, json_body, not_found, route
 from .graph_paging import Entry, collection, select_one
 from .payload import BadInput, check_known, get_bool, get_str, parse_guid, read_object
@@ -116,11 +117,10 @@ def find_principal(request: Request, tenant: Tenant) -> dict[str, Any]:
     return found
 
 
+@requires(tables.APPLICATION_READ)
 async def list_service_principals(request: Request, tenant: Tenant) -> Response:
     """The tenant's service principals; ``$filter`` on ``appId`` or ``displayName`` finds one,
-    as scripts find Microsoft Graph's to look a permission's id up in its ``appRoles``. A
-    token, when one is sent, is checked as for applications (:mod:`.graph_access`)."""
-    check_read(request, tenant, APPLICATION_READ)
+    as scripts find Microsoft Graph's to look a permission's id up in its ``appRoles``."""
     items = list(principals(tenant, idp(request).store).values())
     return collection(request, "servicePrincipals", items,
                       type_name="microsoft.graph.servicePrincipal",
@@ -128,14 +128,15 @@ async def list_service_principals(request: Request, tenant: Tenant) -> Response:
                       orderable={"displayName"}, sorts_by_default=False)
 
 
+@requires(tables.APPLICATION_READ)
 async def get_service_principal(request: Request, tenant: Tenant) -> Response:
-    check_read(request, tenant, APPLICATION_READ)
     principal = Entry(find_principal(request, tenant))
     return json_body(request, "servicePrincipals/$entity",
                      select_one(request, principal,
                                 "microsoft.graph.servicePrincipal"))
 
 
+@requires(tables.APPLICATION_WRITE)
 async def update_service_principal(request: Request, tenant: Tenant) -> Response:
     """``accountEnabled`` and ``appRoleAssignmentRequired`` of an app's service principal
     (Microsoft Graph's own is read-only here)."""
@@ -155,6 +156,7 @@ async def update_service_principal(request: Request, tenant: Tenant) -> Response
     return Response(status_code=204)
 
 
+@requires(tables.GRANT_READ)
 async def list_grants(request: Request, tenant: Tenant) -> Response:
     items = [g.graph(tenant.id) for g in tenant.grants]
     return collection(request, "oauth2PermissionGrants", items,
@@ -162,6 +164,7 @@ async def list_grants(request: Request, tenant: Tenant) -> Response:
                       filterable={"clientId", "consentType", "principalId", "resourceId"})
 
 
+@requires(tables.GRANT_WRITE)
 async def create_grant(request: Request, tenant: Tenant) -> Response:
     body = await read_object(request)
     check_known(body, PROPERTIES)
@@ -200,11 +203,13 @@ def _grant(request: Request, tenant: Tenant) -> PermissionGrant:
     return found
 
 
+@requires(tables.GRANT_READ)
 async def get_grant(request: Request, tenant: Tenant) -> Response:
     return json_body(request, "oauth2PermissionGrants/$entity",
                      _grant(request, tenant).graph(tenant.id))
 
 
+@requires(tables.GRANT_WRITE)
 async def update_grant(request: Request, tenant: Tenant) -> Response:
     grant = _grant(request, tenant)
     body = await read_object(request)
@@ -213,6 +218,7 @@ async def update_grant(request: Request, tenant: Tenant) -> Response:
     return Response(status_code=204)
 
 
+@requires(tables.GRANT_WRITE)
 async def delete_grant(request: Request, tenant: Tenant) -> Response:
     tenant.grants.remove(_grant(request, tenant))
     return Response(status_code=204)

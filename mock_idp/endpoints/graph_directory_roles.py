@@ -21,6 +21,8 @@ from starlette.routing import BaseRoute
 from ..consent import digest_id
 from ..directory_roles import BUILT_IN
 from ..store import Tenant, User
+from . import graph_permission_tables as tables
+from .graph_access import requires
 from .graph_http import PREFIX, json_body, not_found, route
 from .graph_paging import collection
 from .payload import BadInput, check_known, get_str, parse_guid, read_object
@@ -56,6 +58,7 @@ def held_roles(tenant: Tenant, user: User) -> list[dict[str, Any]]:
             for name in user.directory_roles if (template := BUILT_IN.get(name))]
 
 
+@requires(tables.ROLE_DEFINITIONS_READ)
 async def list_definitions(request: Request, tenant: Tenant) -> Response:
     items = [{"id": template, "templateId": template, "displayName": name, "isBuiltIn": True,
               "isEnabled": True} for name, template in BUILT_IN.items()]
@@ -64,12 +67,14 @@ async def list_definitions(request: Request, tenant: Tenant) -> Response:
                       filterable={"displayName", "templateId"})
 
 
+@requires(tables.ROLE_ASSIGNMENTS_READ)
 async def list_assignments(request: Request, tenant: Tenant) -> Response:
     return collection(request, "roleManagement/directory/roleAssignments", _assignments(tenant),
                       type_name="microsoft.graph.unifiedRoleAssignment",
                       filterable={"principalId", "roleDefinitionId"})
 
 
+@requires(tables.ROLE_ASSIGNMENTS_WRITE)
 async def create_assignment(request: Request, tenant: Tenant) -> Response:
     body = await read_object(request)
     check_known(body, {"principalId", "roleDefinitionId", "directoryScopeId"})
@@ -105,12 +110,14 @@ def _find(request: Request, tenant: Tenant) -> tuple[User, str]:
     raise not_found("id", wanted)
 
 
+@requires(tables.ROLE_ASSIGNMENTS_READ)
 async def get_assignment(request: Request, tenant: Tenant) -> Response:
     user, name = _find(request, tenant)
     return json_body(request, "roleManagement/directory/roleAssignments/$entity",
                      _assignment(user, name))
 
 
+@requires(tables.ROLE_ASSIGNMENTS_WRITE)
 async def delete_assignment(request: Request, tenant: Tenant) -> Response:
     user, name = _find(request, tenant)
     user.directory_roles = tuple(r for r in user.directory_roles if r != name)

@@ -19,8 +19,9 @@ from ..directory import Group, remove_object
 from ..directory_config import NESTING_CYCLE, nesting_cycle
 from ..store import Tenant, User, new_guid
 from . import graph_directory_model as model
+from . import graph_permission_tables as tables
 from .common import idp
-from .graph_access import GROUP_READ, check_read, sight
+from .graph_access import requires, sight
 from .graph_http import PREFIX, json_body, not_found, route
 from .graph_paging import Entry, collection, select_one
 from .payload import BadInput, check_known, iso, read_object
@@ -98,15 +99,16 @@ def add_members(tenant: Tenant, group: Group, ids: list[str], field: str) -> Non
     group.members.extend(ids)
 
 
+@requires(tables.GROUP_READ)
 async def list_groups(request: Request, tenant: Tenant) -> Response:
     """Groups, 100 to a page (https://learn.microsoft.com/graph/api/group-list)."""
-    check_read(request, tenant, GROUP_READ)
     return collection(request, "groups", [g.graph(tenant.domain) for g in tenant.groups.values()],
                       type_name="microsoft.graph.group",
                       filterable={"displayName", "id", "mailNickname", "securityEnabled",
                                   "mailEnabled"}, orderable={"displayName"})
 
 
+@requires(tables.GROUP_CREATE)
 async def create_group(request: Request, tenant: Tenant) -> Response:
     body = await read_object(request)
     changes = model.group_changes(body, creating=True)
@@ -117,14 +119,15 @@ async def create_group(request: Request, tenant: Tenant) -> Response:
     return json_body(request, "groups/$entity", group.graph(tenant.domain), 201)
 
 
+@requires(tables.GROUP_READ)
 async def get_group(request: Request, tenant: Tenant) -> Response:
-    check_read(request, tenant, GROUP_READ)
     group = Entry(_group(request, tenant).graph(tenant.domain))
     return json_body(request, "groups/$entity",
                      select_one(request, group,
                                 "microsoft.graph.group"))
 
 
+@requires(tables.GROUP_UPDATE)
 async def update_group(request: Request, tenant: Tenant) -> Response:
     group = _group(request, tenant)
     body = await read_object(request)
@@ -137,6 +140,7 @@ async def update_group(request: Request, tenant: Tenant) -> Response:
     return Response(status_code=204)
 
 
+@requires(tables.GROUP_DELETE)
 async def delete_group(request: Request, tenant: Tenant) -> Response:
     group = _group(request, tenant)
     del tenant.groups[group.id]
@@ -144,10 +148,10 @@ async def delete_group(request: Request, tenant: Tenant) -> Response:
     return Response(status_code=204)
 
 
+@requires(tables.GROUP_READ)
 async def list_members(request: Request, tenant: Tenant) -> Response:
     """Users and groups, each with as much as the token reads of its type: a token that reads
     groups but no users lists its user members by type and id alone (:mod:`.graph_visibility`)."""
-    check_read(request, tenant, GROUP_READ)
     group = _group(request, tenant)
     seen = sight(request, tenant)
     items = [seen.member(e) for e in (directory_entry(tenant, m) for m in group.members)
@@ -155,6 +159,7 @@ async def list_members(request: Request, tenant: Tenant) -> Response:
     return collection(request, "directoryObjects", items)
 
 
+@requires(tables.GROUP_MEMBERS_WRITE)
 async def add_member_ref(request: Request, tenant: Tenant) -> Response:
     group = _group(request, tenant)
     body = await read_object(request)
@@ -166,6 +171,7 @@ async def add_member_ref(request: Request, tenant: Tenant) -> Response:
     return Response(status_code=204)
 
 
+@requires(tables.GROUP_MEMBERS_WRITE)
 async def remove_member_ref(request: Request, tenant: Tenant) -> Response:
     group = _group(request, tenant)
     member = request.path_params["member"].strip().lower()

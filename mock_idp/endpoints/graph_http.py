@@ -2,7 +2,10 @@
 
 Every handler takes ``(request, tenant)`` and may raise :class:`BadInput` (or
 :class:`GraphError` for a Graph error code of its own); :func:`route` turns both into Graph's
-``{"error": {"code", "message", "target", "innerError"}}`` with the right status.
+``{"error": {"code", "message", "target", "innerError"}}`` with the right status. A route takes
+only :class:`Guarded` handlers, each with the check of who may call it
+(:func:`mock_idp.endpoints.graph_access.requires`), which runs before the handler looks anything
+up.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -24,6 +28,7 @@ __all__ = [
     "ALL_METHODS",
     "PREFIX",
     "GraphError",
+    "Guarded",
     "Handler",
     "context",
     "find_user",
@@ -55,6 +60,15 @@ class GraphError(BadInput):
         self.code = code
         self.headers = headers or {}
         self.details = details
+
+
+@dataclass(frozen=True)
+class Guarded:
+    """A handler and the check of the caller it runs first (raising :class:`GraphError`, as
+    Graph's 401 or 403), so that no route answers without one."""
+
+    handler: Handler
+    authorize: Callable[[Request, Tenant], None]
 
 
 def request_ids(request: Request) -> dict[str, str]:
@@ -103,7 +117,7 @@ def json_body(request: Request, fragment: str, body: dict[str, Any], status: int
                         status_code=status)
 
 
-def _endpoint(methods: dict[str, Handler]) -> Callable[[Request], Awaitable[Response]]:
+def _endpoint(methods: dict[str, Guarded]) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         response = await _answer(request)
         for name, value in request_ids(request).items():
@@ -111,8 +125,8 @@ def _endpoint(methods: dict[str, Handler]) -> Callable[[Request], Awaitable[Resp
         return response
 
     async def _answer(request: Request) -> Response:
-        handler = methods.get("GET" if request.method == "HEAD" else request.method)
-        if handler is None:
+        guarded = methods.get("GET" if request.method == "HEAD" else request.method)
+        if guarded is None:
             allow = ", ".join(methods)
             return graph_error(request, 405, f"{request.method} is not supported here; use "
                                f"{allow}", target="method", headers={"Allow": allow})
@@ -122,7 +136,8 @@ def _endpoint(methods: dict[str, Handler]) -> Callable[[Request], Awaitable[Resp
             return graph_error(request, 404, f"Tenant '{segment[:80]}' not found. Use a tenant "
                                f"GUID or domain known to the mock.", target="tenant")
         try:
-            return await handler(request, tenant)
+            guarded.authorize(request, tenant)
+            return await guarded.handler(request, tenant)
         except GraphError as exc:
             return graph_error(request, exc.status, exc.message, target=exc.field,
                                code=exc.code, headers=exc.headers, details=exc.details)
@@ -132,8 +147,9 @@ def _endpoint(methods: dict[str, Handler]) -> Callable[[Request], Awaitable[Resp
     return endpoint
 
 
-def route(path: str, methods: dict[str, Handler]) -> Route:
-    """A route that takes every method, so a wrong one gets this API's JSON 405."""
+def route(path: str, methods: dict[str, Guarded]) -> Route:
+    """A route that takes every method, so a wrong one gets this API's JSON 405; each method's
+    handler runs once its check lets the caller through."""
     return Route(path, _endpoint(methods), methods=ALL_METHODS)
 
 

@@ -36,10 +36,11 @@ from starlette.routing import BaseRoute
 
 from ..directory import Group, member_of, transitive_member_of
 from ..store import Tenant, User
-from .graph_access import MEMBERSHIPS, USER_READ, sight, subject
+from . import graph_permission_tables as tables
+from .graph_access import requires, sight, subject
 from .graph_directory_roles import held_roles
 from .graph_groups import directory_entry, user_entry
-from .graph_http import PREFIX, GraphError, Handler, json_body, route
+from .graph_http import PREFIX, GraphError, Guarded, json_body, route
 from .graph_paging import Entry, collection, select_one
 from .payload import BadInput, check_known, get_bool, get_str_list, read_object
 
@@ -50,8 +51,9 @@ MAX_CHECKED_IDS = 20
 _GROUP_CASTS = ("microsoft.graph.group", "graph.group")
 
 
+@requires(tables.USER_READ)
 async def me(request: Request, tenant: Tenant) -> Response:
-    user = subject(request, tenant, USER_READ)
+    user = subject(request, tenant)
     return json_body(request, "users/$entity",
                      select_one(request, sight(request, tenant).user(user_entry(user)),
                                 "microsoft.graph.user"))
@@ -79,7 +81,7 @@ def _member_ids(tenant: Tenant, user: User, *, groups_only: bool, security_only:
 
 
 async def _get_members(request: Request, tenant: Tenant, *, groups_only: bool) -> Response:
-    user = subject(request, tenant, MEMBERSHIPS)
+    user = subject(request, tenant)
     security_only = await _security_only(request)
     ids = _member_ids(tenant, user, groups_only=groups_only, security_only=security_only)
     if len(ids) > MAX_MEMBER_IDS:
@@ -88,17 +90,19 @@ async def _get_members(request: Request, tenant: Tenant, *, groups_only: bool) -
     return json_body(request, "Collection(Edm.String)", {"value": ids})
 
 
+@requires(tables.MEMBERSHIPS)
 async def get_member_objects(request: Request, tenant: Tenant) -> Response:
     return await _get_members(request, tenant, groups_only=False)
 
 
+@requires(tables.MEMBERSHIPS)
 async def get_member_groups(request: Request, tenant: Tenant) -> Response:
     return await _get_members(request, tenant, groups_only=True)
 
 
 async def _check(request: Request, tenant: Tenant, key: str, *, groups_only: bool) -> Response:
     """Those of the body's ids the user belongs to, transitively, in the body's order."""
-    user = subject(request, tenant, MEMBERSHIPS)
+    user = subject(request, tenant)
     body = await read_object(request)
     check_known(body, {key})
     wanted = get_str_list(body, key, max_items=MAX_CHECKED_IDS, max_len=64)
@@ -110,10 +114,12 @@ async def _check(request: Request, tenant: Tenant, key: str, *, groups_only: boo
                                 if i in held]})
 
 
+@requires(tables.MEMBERSHIPS)
 async def check_member_groups(request: Request, tenant: Tenant) -> Response:
     return await _check(request, tenant, "groupIds", groups_only=True)
 
 
+@requires(tables.MEMBERSHIPS)
 async def check_member_objects(request: Request, tenant: Tenant) -> Response:
     return await _check(request, tenant, "ids", groups_only=False)
 
@@ -131,9 +137,10 @@ def _page(request: Request, tenant: Tenant, user: User, groups: list[Group], cas
     return collection(request, "directoryObjects", [*items, *roles])
 
 
-def _lister(found: Callable[[Tenant, str], list[Group]], *, cast: bool) -> Handler:
+def _lister(found: Callable[[Tenant, str], list[Group]], *, cast: bool) -> Guarded:
+    @requires(tables.MEMBERSHIPS)
     async def handler(request: Request, tenant: Tenant) -> Response:
-        user = subject(request, tenant, MEMBERSHIPS)
+        user = subject(request, tenant)
         return _page(request, tenant, user, found(tenant, user.id), cast)
     return handler
 
