@@ -47,3 +47,21 @@ def test_a_script_sets_the_first_password_after_the_temporary_one(
     page.fill(f"#{ids.CONFIRM_PASSWORD_INPUT}", "Winter-2027 sky")
     page.click(f"#{ids.PRIMARY_BUTTON}")
     expect(page.get_by_role("heading", name=ids.KMSI_HEADING)).to_be_visible()
+
+
+def test_reloading_the_page_of_a_wrong_answer_shows_entras_error_page(
+        page: Page, idp_url: str) -> None:
+    """As for a wrong password or code: the reload is a GET of the form's address (the page's
+    script made its history entry one), so Entra's AADSTS900561 page, not the form posted
+    again with a used flow token."""
+    type_password(page, idp_url)
+    page.fill(f"#{ids.CURRENT_PASSWORD_INPUT}", password(ALICE))
+    page.fill(f"#{ids.NEW_PASSWORD_INPUT}", "Winter-2027 sky")
+    page.fill(f"#{ids.CONFIRM_PASSWORD_INPUT}", "Winter-2027 skies")
+    with page.expect_navigation():
+        page.click(f"#{ids.PRIMARY_BUTTON}")
+    expect(page.locator(f"#{ids.PASSWORD_ERROR}")).to_have_text(password_change.NOT_MATCHING)
+    response = page.reload()
+    assert response is not None and response.request.method == "GET"
+    assert page.inner_text(f"#{ids.SERVICE_EXCEPTION}") == (
+        "AADSTS900561: The endpoint only accepts POST requests. Received a GET request.")
