@@ -155,14 +155,16 @@ class FormDriver:
         ``end_session`` (the provider asked nothing) is not waited on."""
         if not self.sign_out_button:
             return
-        if end_session is not None:
-            endpoint = urlsplit(end_session)
-            if _redirected_through(page, lambda url: (
-                    urlsplit(url).netloc, urlsplit(url).path) == (endpoint.netloc,
-                                                                   endpoint.path)):
-                return
+        if end_session is not None and _redirected_through(page, _is_endpoint(end_session)):
+            return
         _answer_on_sign_out(page, _control(page, self.sign_out_button),
                             end_session=end_session)
+
+
+def _is_endpoint(endpoint: str) -> Callable[[str], bool]:
+    """Whether a URL is ``endpoint``'s, whatever its query."""
+    where = urlsplit(endpoint)
+    return lambda url: (urlsplit(url).netloc, urlsplit(url).path) == (where.netloc, where.path)
 
 
 def _answer_if_shown(page: Page, control: Locator, *, leaving: str, timeout_ms: float = 10_000
@@ -186,17 +188,25 @@ def _answer_on_sign_out(page: Page, control: Locator, *, end_session: str | None
     """Click ``control`` once the provider's sign-out page shows it. As
     :meth:`EntraDriver.confirm_sign_out` waits on the end-session endpoint's pages, this waits
     while the browser is on the page it started on (the app's, when its sign-out has not left
-    it yet: one the app starts by script, say) or on the provider's host (``end_session``'s;
-    else the first host other than the start's the browser goes to). It returns once the
+    it yet: one the app starts by script, say) or on the provider's host, and returns once the
     browser is on any other page (a provider that asks nothing sends it straight back to the
-    app), and after ``timeout_ms`` when nothing moves."""
+    app), or after ``timeout_ms`` when nothing moves.
+
+    Given ``end_session``, the provider's host is that endpoint's, and the app's own pages on
+    the way there (a "Signing out…" page) are waited through too, until the browser has been at
+    the provider or came back through the endpoint by redirects. Without it, the provider's
+    host is the first host other than the start's the browser goes to: called on a page of the
+    provider's that asks nothing, this waits ``timeout_ms`` once the browser is back at the
+    app, which it takes for the provider's."""
     from playwright.sync_api import Error
 
     start = page.url
     home = urlsplit(start).netloc
     idp_host = urlsplit(end_session).netloc if end_session else None
-    waited = 0.0
-    while waited < timeout_ms:
+    through_endpoint = _is_endpoint(end_session) if end_session else None
+    been_at_provider = False
+    deadline = time.monotonic() + timeout_ms / 1000
+    while time.monotonic() < deadline:
         try:
             if control.count() and control.first.is_visible():
                 control.first.click()
@@ -207,10 +217,14 @@ def _answer_on_sign_out(page: Page, control: Locator, *, end_session: str | None
         host = urlsplit(url).netloc
         if idp_host is None and host not in ("", home):
             idp_host = host  # from the app's page, the provider's
-        if url != start and host not in ("", idp_host):
-            return
+        if host and host == idp_host:
+            been_at_provider = True
+        elif url != start and host:
+            if through_endpoint is None or host != home or been_at_provider:
+                return
+            if _redirected_through(page, through_endpoint):
+                return  # the provider asked nothing
         page.wait_for_timeout(100)
-        waited += 100
 
 
 def _redirected_through(page: Page, is_end_session: Callable[[str], bool]) -> bool:

@@ -41,13 +41,22 @@ class _App:
 
     logout: str = ""
     scripted: bool = True
+    signing_out_page: bool = False
+    """Sign out through a "Signing out…" page of the app's own first, which goes on to
+    ``logout`` by itself."""
     server: RunningServer = field(init=False)
 
     def starlette(self) -> Starlette:
         async def signed_in(request: Request) -> Response:
-            go = f"location.assign({json.dumps(self.logout)})"
+            target = "/signing-out" if self.signing_out_page else self.logout
+            go = f"location.assign({json.dumps(target)})"
             click = f"setTimeout(() => {go}, 200)" if self.scripted else go
             return HTMLResponse(f"<h1>Signed in</h1><button onclick='{click}'>Sign out</button>")
+
+        async def signing_out(request: Request) -> Response:
+            go = f"location.assign({json.dumps(self.logout)})"
+            return HTMLResponse(f"<h1>Signing out…</h1><script>setTimeout(() => {go}, 300)"
+                                "</script>")
 
         async def signed_out(request: Request) -> Response:
             return HTMLResponse(f"<h1>{SIGNED_OUT}</h1>")
@@ -57,6 +66,7 @@ class _App:
             return HTMLResponse("")
 
         return Starlette(routes=[Path("/auth/callback", signed_in),
+                                 Path("/signing-out", signing_out),
                                  Path("/signed-out", signed_out),
                                  Path("/front-channel-logout", front_channel)])
 
@@ -124,6 +134,18 @@ def test_called_before_the_apps_sign_out_has_left_it_it_answers_the_picker(
     assert page.url.startswith(app.server.url("/auth/callback")), page.url
 
     DRIVER.confirm_sign_out(page, ALICE, end_session=f"{idp.authority}/{V2}" if told else None)
+    expect(page.get_by_role("heading", name=SIGNED_OUT)).to_be_visible()
+
+
+def test_a_signing_out_page_of_the_apps_own_on_the_way_is_waited_through(
+        page: Page, idp: MockIdp, app: _App) -> None:
+    """The app shows "Signing out…" before it sends the browser to the v2.0 endpoint: told
+    the endpoint, the form driver does not take that page of the app's for the end of the
+    sign-out, and picks the tile once the provider asks."""
+    app.logout, app.signing_out_page = _logout(idp, app, V2), True
+    _signed_in(page, idp, app)
+    page.get_by_role("button", name="Sign out").click()
+    DRIVER.confirm_sign_out(page, ALICE, end_session=f"{idp.authority}/{V2}")
     expect(page.get_by_role("heading", name=SIGNED_OUT)).to_be_visible()
 
 
