@@ -24,13 +24,12 @@ from starlette.requests import Request
 from ..protocol.bearer import BearerError, bearer_token, verify_graph_token
 from ..store import Tenant, User
 from .common import idp
-from .graph_http import GraphError, Guarded, Handler, find_user
+from .graph_http import GraphError, Guarded, Handler, denied, find_user
 from .graph_permission_tables import Rule
 from .graph_visibility import EVERYTHING, Sight
 
 __all__ = ["authorize", "caller", "requires", "sight", "subject"]
 
-_DENIED = "Insufficient privileges to complete the operation."
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="", authorization_uri="https://login.'
               'microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-'
               'c000-000000000000"'}
@@ -83,7 +82,7 @@ def _require(claims: dict[str, Any], rule: Rule, *, own: bool) -> None:
         wanted = rule.own if own and rule.own is not None else rule.delegated
     granted = _granted(claims)
     if not any(needed <= granted for needed in wanted):
-        raise GraphError(_DENIED, code="Authorization_RequestDenied", status=403)
+        raise denied()
 
 
 def _signed_in(tenant: Tenant, claims: dict[str, Any]) -> User:
