@@ -177,6 +177,12 @@ TABLES: dict[str, list[Check]] = {
         (_call("DELETE", "users/{alice}"), "app", ("User.Read.All",), 403),
         (_call("POST", "users/{alice}/revokeSignInSessions"), "app",
          ("User.RevokeSessions.All",), 200),
+        (_call("POST", "users/{alice}/revokeSignInSessions"), "app",
+         ("User.ReadWrite.All",), 200),  # reported, not in the table
+        (_call("POST", "users/{alice}/revokeSignInSessions"), "app",
+         ("Directory.ReadWrite.All",), 403),  # the table's older row
+        (_call("POST", "users/{alice}/revokeSignInSessions"), "bob",
+         ("Directory.ReadWrite.All",), 200),
         (_call("POST", "applications", {"displayName": "Made by an app"}), "app",
          ("AppRegistration.Create",), 201),
         (_call("PATCH", APP, {"displayName": "x"}), "app",
