@@ -91,14 +91,16 @@ async def list_users(request: Request, tenant: Tenant) -> Response:
     """Users, 100 to a page unless ``$top`` says otherwise; ``$orderby`` on ``displayName`` or
     ``userPrincipalName`` (https://learn.microsoft.com/graph/api/user-list); ``$filter`` ``eq``
     on the properties the advanced-queries table marks as working by default. A token with
-    ``User.ReadBasic.All`` sees others' basic profile only (:mod:`.graph_visibility`)."""
+    ``User.ReadBasic.All`` sees others' basic profile only, and may query on nothing else
+    (:mod:`.graph_visibility`)."""
     seen = sight(request, tenant)
     users = [seen.user(user_entry(u)) for u in tenant.users.values()]
     return collection(request, "users", users,
                       type_name="microsoft.graph.user",
                       filterable={"userPrincipalName", "displayName", "mail", "id",
                                   "accountEnabled", "userType", "jobTitle"},
-                      orderable={"displayName", "userPrincipalName"})
+                      orderable={"displayName", "userPrincipalName"},
+                      readable=seen.readable_of_users())
 
 
 @requires(tables.USER_CREATE)

@@ -5,7 +5,11 @@ A call that carries an ``Authorization`` header is an app's, and is checked as G
 before anything it names is looked up: a Microsoft Graph token of this tenant (else 401
 ``InvalidAuthenticationToken``), then the permissions the call's table lists, delegated
 (``scp``) or application (``roles`` of an app-only token), else 403
-``Authorization_RequestDenied``. Every route takes its handlers through :func:`requires`, so no
+``Authorization_RequestDenied``. Where a table has a row for the signed-in user's own data
+(``own``), which row applies depends on who the call is about: the token must hold one that
+reaches someone before the user is looked up, so that a token without permissions gets the same
+403 for a user that exists and one that does not, and the row for that user after.
+Every route takes its handlers through :func:`requires`, so no
 route answers an app without that check. A call without the header is the test-control
 management API, unchecked (tests and the ``MockIdp`` helpers arrange the directory that way);
 the reads that only exist for apps (``/me``, memberships) always need a token
@@ -24,13 +28,12 @@ from starlette.requests import Request
 from ..protocol.bearer import BearerError, bearer_token, verify_graph_token
 from ..store import Tenant, User
 from .common import idp
-from .graph_http import GraphError, Guarded, Handler, find_user
-from .graph_permission_tables import Rule
+from .graph_http import GraphError, Guarded, Handler, denied, find_user
+from .graph_permission_tables import Alternatives, Rule
 from .graph_visibility import EVERYTHING, Sight
 
 __all__ = ["authorize", "caller", "requires", "sight", "subject"]
 
-_DENIED = "Insufficient privileges to complete the operation."
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="", authorization_uri="https://login.'
               'microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-'
               'c000-000000000000"'}
@@ -76,14 +79,18 @@ def _granted(claims: dict[str, Any]) -> frozenset[str]:
     return frozenset(str(n).lower() for n in names)
 
 
-def _require(claims: dict[str, Any], rule: Rule, *, own: bool) -> None:
-    if app_only(claims):
-        wanted = rule.application
-    else:
-        wanted = rule.own if own and rule.own is not None else rule.delegated
+def _require(claims: dict[str, Any], wanted: Alternatives) -> None:
     granted = _granted(claims)
     if not any(needed <= granted for needed in wanted):
-        raise GraphError(_DENIED, code="Authorization_RequestDenied", status=403)
+        raise denied()
+
+
+def _least(claims: dict[str, Any], rule: Rule) -> Alternatives:
+    """What the call needs whoever it is about: an app-only token's row, else a delegated row
+    (the signed-in user's own, or another's)."""
+    if app_only(claims):
+        return rule.application
+    return (*(rule.own or ()), *rule.delegated)
 
 
 def _signed_in(tenant: Tenant, claims: dict[str, Any]) -> User:
@@ -106,18 +113,24 @@ def _about(request: Request, tenant: Tenant, claims: dict[str, Any]) -> User:
 
 def authorize(request: Request, tenant: Tenant, rule: Rule) -> None:
     """An app's call (one with an ``Authorization`` header): its token, then the permissions
-    ``rule`` lists. For a rule with an ``own`` table the user the call is about is looked up
-    first (404 if missing; ``/me`` with an app-only token is Graph's 400), as whether the
-    signed-in user's own permissions suffice depends on who it is. Without the header: the
-    management API, unchecked."""
+    ``rule`` lists. For a rule with an ``own`` table, whether the signed-in user's own
+    permissions suffice depends on who the call is about, so a token must first hold what
+    reaches at least one user (else 403, for a user that exists or not alike, so that a token
+    with no such permission cannot tell which users exist); then the user is looked up (404
+    if missing; ``/me`` with an app-only token is Graph's 400) and the row that applies is
+    checked. Without the header: the management API, unchecked."""
     if "authorization" not in request.headers:
         return
     claims = caller(request, tenant)
-    own = False
-    if rule.own is not None:
-        user = _about(request, tenant, claims)
-        own = not app_only(claims) and user.id == claims.get("oid")
-    _require(claims, rule, own=own)
+    if rule.own is None:
+        _require(claims, rule.application if app_only(claims) else rule.delegated)
+        return
+    if app_only(claims) and "user" not in request.path_params:
+        raise GraphError(ME_NEEDS_A_USER, code="BadRequest", field="me")
+    _require(claims, _least(claims, rule))
+    user = _about(request, tenant, claims)
+    if not app_only(claims):
+        _require(claims, rule.own if user.id == claims.get("oid") else rule.delegated)
 
 
 def requires(rule: Rule) -> Callable[[Handler], Guarded]:

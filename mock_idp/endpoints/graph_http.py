@@ -31,6 +31,7 @@ __all__ = [
     "Guarded",
     "Handler",
     "context",
+    "denied",
     "find_user",
     "graph_error",
     "request_ids",
@@ -60,6 +61,12 @@ class GraphError(BadInput):
         self.code = code
         self.headers = headers or {}
         self.details = details
+
+
+def denied(field: str = "body") -> GraphError:
+    """Graph's 403 for a call the token's permissions do not allow."""
+    return GraphError("Insufficient privileges to complete the operation.",
+                      code="Authorization_RequestDenied", status=403, field=field)
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ holds (``#microsoft.graph.directoryRole``), as Graph's are; ``getMemberGroups``,
 ``checkMemberGroups`` and ``securityEnabledOnly: true`` answer groups alone.
 
 These always check the bearer token as Graph does (:mod:`.graph_access`): a Microsoft Graph
-token of this tenant, a delegated ``User.Read`` (or wider) for the signed-in user's own data,
-``User.Read.All`` or ``Directory.Read.All`` (delegated or application) for another user's;
-401 ``InvalidAuthenticationToken`` or 403 ``Authorization_RequestDenied`` otherwise, and
-``/me`` with an app-only token is Graph's 400. ``memberOf`` and ``transitiveMemberOf`` list
+token of this tenant with the permissions of :data:`.graph_permission_tables.MEMBERSHIPS`
+(``/me``: ``USER_READ``), the signed-in user's own row or another user's; 401
+``InvalidAuthenticationToken`` or 403 ``Authorization_RequestDenied`` otherwise, and ``/me``
+with an app-only token is Graph's 400. ``memberOf`` and ``transitiveMemberOf`` list
 what the token may not read with its type and id alone, the rest null (``/me/memberOf`` with
 ``User.Read`` alone: every group nameless), as Graph does (:mod:`.graph_visibility`).
 https://learn.microsoft.com/graph/api/directoryobject-getmemberobjects,

@@ -1,6 +1,7 @@
 """OData query options on the Graph-shaped lists: paging (``$top``, ``$skiptoken``),
 ``$select``, ``$filter`` (``<property> eq 'value'``, ``eq true|false``), ``$orderby`` and
-``$count``.
+``$count``; a ``$filter`` or ``$orderby`` on a property the caller may not read of every item
+is Graph's 403 (:mod:`.graph_visibility`).
 
 Paging follows https://learn.microsoft.com/graph/paging: a page holds ``$top`` items or, without
 it, 100 (as ``GET /users`` does); while more remain the body carries ``@odata.nextLink``, the
@@ -39,7 +40,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .common import base_url
-from .graph_http import GraphError, json_body
+from .graph_http import GraphError, denied, json_body
 from .payload import BadInput
 
 __all__ = ["DEFAULT_PAGE_SIZE", "MAX_TOP", "Entry", "collection", "select_one"]
@@ -134,11 +135,14 @@ def select_one(request: Request, entry: Entry, type_name: str) -> dict[str, Any]
     return entry.view(names)
 
 
-def _filtered(options: Mapping[str, str], entries: list[Entry], allowed: Collection[str]
-              ) -> list[Entry]:
+Condition = tuple[str, str | None, str | None]
+"""A parsed ``$filter``: the property, and the text or the ``true``/``false`` it equals."""
+
+
+def _condition(options: Mapping[str, str], allowed: Collection[str]) -> Condition | None:
     expr = options.get("$filter")
     if expr is None:
-        return entries
+        return None
     if not allowed:
         raise BadInput("'$filter' is not supported on this list", field="$filter")
     match = _FILTER.match(expr)
@@ -146,6 +150,13 @@ def _filtered(options: Mapping[str, str], entries: list[Entry], allowed: Collect
         raise BadInput(f"unsupported '$filter'; use <property> eq 'value' (or eq true|false) "
                        f"with one of {', '.join(sorted(allowed))}", field="$filter")
     prop, text, flag = match.groups()
+    return prop, text, flag
+
+
+def _filtered(entries: list[Entry], condition: Condition | None) -> list[Entry]:
+    if condition is None:
+        return entries
+    prop, text, flag = condition
     values = [e.properties.get(prop) for e in entries]
     literal: type = str if flag is None else bool
     if any(v is not None and not isinstance(v, literal) for v in values):
@@ -157,7 +168,7 @@ def _filtered(options: Mapping[str, str], entries: list[Entry], allowed: Collect
     if flag is not None:
         wanted = flag == "true"
         return [e for e, v in zip(entries, values, strict=True) if v is wanted]
-    value = text.replace("''", "'").lower()
+    value = (text or "").replace("''", "'").lower()
     return [e for e, v in zip(entries, values, strict=True) if str(v or "").lower() == value]
 
 
@@ -209,6 +220,19 @@ def _order(options: Mapping[str, str], allowed: Collection[str], type_name: str,
     return Order(canonical, descending)
 
 
+def _check_readable(readable: Collection[str] | None, condition: Condition | None,
+                    order: Order) -> None:
+    """Graph's 403 for a ``$filter`` or ``$orderby`` on a property the caller may not read of
+    every object of the list (``readable``; ``None``: it reads them all), rather than a list
+    filtered on values it cannot see."""
+    if readable is None:
+        return
+    for option, prop in (("$filter", condition[0] if condition else ""),
+                         ("$orderby", order.prop)):
+        if prop and prop not in readable:
+            raise denied(option)
+
+
 def _key(entry: Entry, order: Order) -> tuple[str, str]:
     value = entry.properties.get(order.prop) if order.prop else None
     return (str(value or "").casefold(), entry.id)
@@ -257,11 +281,14 @@ def collection(request: Request, fragment: str,
                items: Sequence[Entry | Mapping[str, Any]], *,
                type_name: str = "microsoft.graph.directoryObject",
                filterable: Collection[str] = (), orderable: Collection[str] = (),
-               sorts_by_default: bool = True) -> Response:
+               sorts_by_default: bool = True,
+               readable: Collection[str] | None = None) -> Response:
     """A page of ``items`` (objects, or :class:`Entry` where the default properties are fewer
     than the selectable ones) under the request's query options. ``sorts_by_default``: False
     where ``$orderby`` needs the advanced query parameters (the docs' table marks
-    applications' and service principals' sort properties "Advanced")."""
+    applications' and service principals' sort properties "Advanced"). ``readable``: the
+    properties the caller reads of every item, where it does not read them all; a
+    ``$filter`` or ``$orderby`` on another is Graph's 403."""
     options = _options(request)
     entries = [i if isinstance(i, Entry) else Entry(i) for i in items]
     names = _select(options)
@@ -270,7 +297,9 @@ def collection(request: Request, fragment: str,
     advanced = _advanced(request, options)
     order = _order(options, orderable, type_name, advanced=advanced,
                    by_default=sorts_by_default)
-    matching = sorted(_filtered(options, entries, filterable), key=lambda e: _key(e, order),
+    condition = _condition(options, filterable)
+    _check_readable(readable, condition, order)
+    matching = sorted(_filtered(entries, condition), key=lambda e: _key(e, order),
                       reverse=order.descending)
     after = _decode(options, order)
     remaining = [e for e in matching if after is None

@@ -84,8 +84,6 @@ https://learn.microsoft.com/graph/api/passwordauthenticationmethod-get,
 https://learn.microsoft.com/graph/api/authentication-list-softwareoathmethods,
 https://learn.microsoft.com/graph/api/softwareoathauthenticationmethod-get,
 https://learn.microsoft.com/graph/api/softwareoathauthenticationmethod-delete.
-(user-revokesigninsessions's table listed Directory.ReadWrite.All for apps before
-User.RevokeSessions.All; both are taken.)
 """
 
 from __future__ import annotations
@@ -145,8 +143,13 @@ USER_DELETE = _same(_each("User.ReadWrite.All"))
 """``DELETE users/{id}``."""
 USER_REVOKE_SESSIONS = Rule(
     delegated=_each("User.RevokeSessions.All", "User.ReadWrite.All", "Directory.ReadWrite.All"),
-    application=_each("User.RevokeSessions.All", "Directory.ReadWrite.All"))
-"""``POST users/{id}/revokeSignInSessions``."""
+    application=_each("User.RevokeSessions.All", "User.ReadWrite.All"))
+"""``POST users/{id}/revokeSignInSessions``: the page's application row lists
+User.RevokeSessions.All alone (higher privileged: "Not available"). User.ReadWrite.All is
+taken too, as app-only tokens with it were reported to work
+(https://learn.microsoft.com/answers/questions/1691984, whose answer found it valid in its
+tests, and https://www.michev.info/blog/post/4688); the Directory.ReadWrite.All of the page's
+older application row is not."""
 _BASIC_AND_MEMBERS = _all("User.ReadBasic.All", "GroupMember.Read.All")
 MEMBERSHIPS = Rule(own=(*_each("User.Read", "User.ReadWrite"), *_OTHERS),
                    delegated=(*_each(*_USERS, "Directory.AccessAsUser.All"),

@@ -19,8 +19,13 @@ users ("User basic profile properties", https://learn.microsoft.com/graph/api/re
 and the signed-in user's whole profile (the permissions reference). Learn does not say what
 Graph answers for another property; people who asked for one with ``$select`` or among the
 defaults got ``null`` rather than an error (microsoftgraph/microsoft-graph-docs#2155, #3975,
-#4993), so the mock answers ``null`` too. The values are masked before ``$filter`` sees them,
-so a filter cannot find users by what the caller may not read.
+#4993), so the mock answers ``null`` too. A query on such a property is refused instead:
+``$filter=accountEnabled eq true`` on ``users`` with a delegated ``User.ReadBasic.All`` gets
+403 ``Authorization_RequestDenied`` (microsoftgraph/microsoft-graph-toolkit#2602, and #2624,
+where its maintainers name ``User.Read.All`` as what such a query needs), as did a filter on
+``userType`` (Yvand/EntraCP#265); so a ``$filter`` or ``$orderby`` on ``users`` may name only
+the basic profile's properties when that is all the caller reads of others
+(:meth:`Sight.readable_of_users`), even though the signed-in user's own profile is whole.
 
 Which permissions read which type, from each type's Get API reference:
 https://learn.microsoft.com/graph/api/user-get, https://learn.microsoft.com/graph/api/group-get,
@@ -84,6 +89,13 @@ class Sight:
             return View.BASIC if self.granted & _BASIC else View.LIMITED
         readers = _READERS.get(odata_type)
         return View.FULL if readers is not None and self.granted & readers else View.LIMITED
+
+    def readable_of_users(self) -> frozenset[str] | None:
+        """The properties this caller reads of every user (``None``: all of them), which are
+        all a query over a list of users may name."""
+        if self.granted is None or self.granted & _USERS:
+            return None
+        return BASIC_USER_PROPERTIES if self.granted & _BASIC else frozenset({"id"})
 
     def user(self, entry: Entry) -> Entry:
         """A user's entry (with or without its ``@odata.type``) as this caller sees it."""

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from asgi_client import AppClient
 from starlette.applications import Starlette
+from starlette.requests import Request
 
 from mock_idp.clock import epoch
 from mock_idp.config import DEFAULT_DOMAIN, DEFAULT_TENANT_ID
+from mock_idp.endpoints.graph_http import GraphError
+from mock_idp.endpoints.graph_paging import collection
 from mock_idp.protocol.claims import GRAPH_RESOURCE_ID
 from mock_idp.tokens import sign
 
@@ -179,6 +183,20 @@ def test_orderby_display_name_and_graphs_refusals(client: AppClient, idp_app: St
                               headers=bearer(idp_app, bob)), 400)
     assert (nav["code"], nav["message"]) == ("Request_UnsupportedQuery",
                                              "Sorting not supported for current query.")
+
+
+@pytest.mark.parametrize(("query", "target"), [("$orderby=jobTitle", "$orderby"),
+                                               ("$filter=jobTitle eq 'x'", "$filter")])
+def test_a_query_on_a_property_the_caller_cannot_read_of_every_item_is_refused(
+        query: str, target: str) -> None:
+    request = Request({"type": "http", "method": "GET", "path": "/users", "headers": [],
+                       "query_string": query.encode()})
+    with pytest.raises(GraphError) as refused:
+        collection(request, "users", [{"id": "1", "displayName": "A", "jobTitle": "x"}],
+                   filterable={"displayName", "jobTitle"},
+                   orderable={"displayName", "jobTitle"}, readable={"id", "displayName"})
+    assert (refused.value.status, refused.value.code, refused.value.field) == (
+        403, "Authorization_RequestDenied", target)
 
 
 def test_count_needs_the_eventual_consistency_header(client: AppClient) -> None:

@@ -6,6 +6,7 @@ authentication methods and the directory's writes."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -91,6 +92,26 @@ def test_every_graph_route_refuses_a_token_without_its_permissions(
             assert status == (400 if me else 403), (method, path, status)  # /me: no user
 
 
+def test_a_token_without_permissions_cannot_tell_which_users_exist(
+        client: AppClient, idp_app: Starlette, state: IdpState) -> None:
+    alice, bob = user_id(client, ALICE), user_id(client, BOB)
+    tokens = {"delegated": graph_token(state, bob, scp="openid"), "app": app_token(state)}
+    about_a_user = [p for p in graph_paths(idp_app, tenant=DEFAULT_DOMAIN, user="{user}")
+                    if "{user}" in p]
+    assert any(p.endswith("/memberOf") for p in about_a_user), about_a_user
+    for path in about_a_user:
+        for (kind, token), who in itertools.product(tokens.items(), (alice, NOWHERE)):
+            url = path.format(user=who)
+            for method in METHODS:
+                answer = client.request(method, url, headers=bearer(token), json={})
+                if answer.status_code == 405:
+                    continue
+                error = error_of(answer, 403)
+                assert (error["code"], error["message"]) == (
+                    "Authorization_RequestDenied",
+                    "Insufficient privileges to complete the operation."), (kind, method, url)
+
+
 # --- the tables of the calls -----------------------------------------------------------------
 
 Case = tuple[str, str, dict[str, Any] | None]
@@ -156,6 +177,12 @@ TABLES: dict[str, list[Check]] = {
         (_call("DELETE", "users/{alice}"), "app", ("User.Read.All",), 403),
         (_call("POST", "users/{alice}/revokeSignInSessions"), "app",
          ("User.RevokeSessions.All",), 200),
+        (_call("POST", "users/{alice}/revokeSignInSessions"), "app",
+         ("User.ReadWrite.All",), 200),  # reported, not in the table
+        (_call("POST", "users/{alice}/revokeSignInSessions"), "app",
+         ("Directory.ReadWrite.All",), 403),  # the table's older row
+        (_call("POST", "users/{alice}/revokeSignInSessions"), "bob",
+         ("Directory.ReadWrite.All",), 200),
         (_call("POST", "applications", {"displayName": "Made by an app"}), "app",
          ("AppRegistration.Create",), 201),
         (_call("PATCH", APP, {"displayName": "x"}), "app",

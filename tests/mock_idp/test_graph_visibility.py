@@ -15,6 +15,7 @@ from test_graph_directory import (
     START,
     G,
     bearer,
+    error_of,
     graph_token,
     new_group,
     user_id,
@@ -183,10 +184,29 @@ def test_basic_lists_users_with_their_basic_profile(client: AppClient, state: Id
     assert users[alice_profile] == {"id": alice_profile, "displayName": "Alice Adams",
                                     "jobTitle": None, "accountEnabled": None}
     assert users[bob]["accountEnabled"] is True
-    assert read(client, "/users?$filter=jobTitle eq 'Engineer'", token)["value"] == []
-    wider = graph_token(state, bob, scp="User.Read.All")
-    found = read(client, "/users?$filter=jobTitle eq 'Engineer'", wider)["value"]
+
+
+@pytest.mark.parametrize("query", ["$filter=accountEnabled eq true",
+                                   "$filter=jobTitle eq 'Engineer'",
+                                   "$filter=userType eq 'Member'"])
+def test_basic_may_not_filter_users_on_a_property_outside_the_basic_profile(
+        client: AppClient, state: IdpState, alice_profile: str, query: str) -> None:
+    bob = user_id(client, BOB)
+    token = graph_token(state, bob, scp="User.ReadBasic.All")
+    refused = error_of(client.get(f"{G}/users?{query}", headers=bearer(token)), 403)
+    assert (refused["code"], refused["target"]) == ("Authorization_RequestDenied", "$filter")
+    wider = graph_token(state, bob, scp="User.ReadBasic.All User.Read.All")
+    assert alice_profile in {u["id"] for u in read(client, f"/users?{query}", wider)["value"]}
+
+
+def test_basic_filters_users_on_the_basic_profile(client: AppClient, state: IdpState,
+                                                 alice_profile: str) -> None:
+    token = graph_token(state, user_id(client, BOB), scp="User.ReadBasic.All")
+    found = read(client, "/users?$filter=displayName eq 'Alice Adams'", token)["value"]
     assert [u["id"] for u in found] == [alice_profile]
+    names = [u["displayName"] for u in read(client, "/users?$orderby=displayName",
+                                            token)["value"]]
+    assert names == sorted(names, key=str.casefold) and "Alice Adams" in names
 
 
 def test_group_members_read_with_basic_show_the_basic_profile(
