@@ -67,6 +67,9 @@ class NavigationLog:
     documents: list[tuple[str, int]] = field(default_factory=list)
     methods: list[str] = field(default_factory=list)
     """The request method of each of ``documents``."""
+    posted: list[str | None] = field(default_factory=list)
+    """The body each of ``documents``' requests posted (a form: the provider's answer with
+    ``response_mode=form_post``, say), else ``None``."""
     redirects: list[str] = field(default_factory=list)
     """Where each redirect among ``documents`` sent the browser, as its ``Location`` said:
     with the fragment, which a document's own URL leaves out (the provider's answer with
@@ -80,6 +83,7 @@ class NavigationLog:
         if request.resource_type == "document" and request.frame == self.page.main_frame:
             self.documents.append((response.url, response.status))
             self.methods.append(request.method)
+            self.posted.append(request.post_data if request.method == "POST" else None)
             location = response.headers.get("location") if _redirect(response.status) else None
             if location:
                 self.redirects.append(urljoin(response.url, location))
@@ -161,6 +165,7 @@ class NavigationLog:
     def reset(self) -> None:
         self.documents.clear()
         self.methods.clear()
+        self.posted.clear()
         self.redirects.clear()
 
 
