@@ -41,3 +41,17 @@ def test_a_form_post_app_that_checks_its_state_passes_the_state_scenarios(
     profile = state_profile(tmp_path, bind=True, form_post=True)
     sso_run_scenario.expect_passed(sso_run_scenario(scenario_id, app=str(profile)))
 
+
+@pytest.mark.browser
+@pytest.mark.slow  # an app started for each mode
+@pytest.mark.parametrize("env", ["", 'TINY_FORM_POST = "1"\n'], ids=["query", "form_post"])
+def test_a_callback_that_gives_no_answer_fails_idp_down_in_either_mode(
+        tmp_path: Path, sso_run_scenario: ScenarioRunner, env: str) -> None:
+    """The sloppy app drops the connection when the provider's token endpoint does: no
+    failure page, the app's failure, whether the browser came to its callback by a redirect
+    (which ``page.goto`` waited for) or by the provider's posted form (which it did not)."""
+    result = sso_run_scenario("failure.idp-down", app=str(tiny_profile(tmp_path, env=env)))
+    assert result.status == "failed", result
+    assert (result.message or "").startswith(
+        "AssertionError: the failure page did not appear: no 'Sign-in failed'; the app showed "
+        "/ with HTTP 0 and no text"), result
