@@ -8,7 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from playwright.sync_api import Page, Response, expect
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, Request, Response, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from mock_idp.signin import ids
 from mock_idp.testing import path_segment
@@ -67,6 +69,9 @@ class NavigationLog:
     documents: list[tuple[str, int]] = field(default_factory=list)
     methods: list[str] = field(default_factory=list)
     """The request method of each of ``documents``."""
+    posted: list[str | None] = field(default_factory=list)
+    """The body each of ``documents``' requests posted (a form: the provider's answer with
+    ``response_mode=form_post``, say), else ``None``."""
     redirects: list[str] = field(default_factory=list)
     """Where each redirect among ``documents`` sent the browser, as its ``Location`` said:
     with the fragment, which a document's own URL leaves out (the provider's answer with
@@ -80,6 +85,7 @@ class NavigationLog:
         if request.resource_type == "document" and request.frame == self.page.main_frame:
             self.documents.append((response.url, response.status))
             self.methods.append(request.method)
+            self.posted.append(request.post_data if request.method == "POST" else None)
             location = response.headers.get("location") if _redirect(response.status) else None
             if location:
                 self.redirects.append(urljoin(response.url, location))
@@ -161,6 +167,7 @@ class NavigationLog:
     def reset(self) -> None:
         self.documents.clear()
         self.methods.clear()
+        self.posted.clear()
         self.redirects.clear()
 
 
@@ -188,6 +195,35 @@ def sign_in_if_asked(page: Page, stack: LiveStack, person: Person) -> None:
     EntraDriver().sign_in_if_asked(page, provider, person.upn, person.password)
 
 
+def goto_sign_in(page: Page, stack: LiveStack, url: str) -> None:
+    """``page.goto(url)``, a URL whose redirects may run through the provider and back to the
+    app. Should the app give no answer at all on the way back (a connection it drops, as when
+    its call to the provider fails), the browser is left on its own error page, for the
+    scenario's check to judge as the app's answer. ``goto`` raises for it when the provider
+    answered by redirect, which it waits for, but not when the provider's ``form_post`` page
+    posted the answer, which it does not: without this, the same app would be in error in one
+    mode and fail in the other. Any other failure (the sign-in URL itself, the provider, a
+    timeout) is raised."""
+    failed: list[Request] = []
+
+    def note(request: Request) -> None:
+        if request.is_navigation_request() and request.frame == page.main_frame:
+            failed.append(request)
+
+    page.on("requestfailed", note)
+    try:
+        page.goto(url)
+    except PlaywrightTimeoutError:
+        raise
+    except PlaywrightError:
+        app = urlsplit(stack.app.base_url).netloc
+        if not any(r.redirected_from is not None and urlsplit(r.url).netloc == app
+                   for r in failed):
+            raise
+    finally:
+        page.remove_listener("requestfailed", note)
+
+
 def follow_signed_in_at_company(page: Page, stack: LiveStack, person: Person,
                                 app: str | None = None, *, url: str | None = None) -> None:
     """Sign ``person`` in at the company (:func:`sign_in_at_company`), then follow ``url`` (by
@@ -195,7 +231,7 @@ def follow_signed_in_at_company(page: Page, stack: LiveStack, person: Person,
     answers the app at once, without a page. Should it still ask (an app that sends
     ``prompt=login``, say), its pages are answered (:func:`sign_in_if_asked`)."""
     sign_in_at_company(page, stack, person)
-    page.goto(url or stack.app.sign_in_url(app))
+    goto_sign_in(page, stack, url or stack.app.sign_in_url(app))
     sign_in_if_asked(page, stack, person)
 
 
@@ -215,7 +251,7 @@ def sign_in_by_redirects(page: Page, stack: LiveStack, person: Person, url: str,
     single-page app, ``[provider] platform = "spa"``, its page at the redirect URI is a
     hand-off). Returns the log of the documents, for checks of one's own."""
     log = NavigationLog(page)
-    page.goto(url)
+    goto_sign_in(page, stack, url)
     expect_signed_in(page, stack, person, path=path)
     spa = stack.app.profile.provider.platform == "spa"
     log.expect_no_page_between(stack.idp.base_url,

@@ -6,7 +6,7 @@ provider causes or decides are in :mod:`scenarios.catalogue.failures`.)
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, Route, expect
 
@@ -19,6 +19,7 @@ from scenarios.catalogue.failures import (
     start_signed_in_at_company,
     up_to_stay_signed_in_first,
 )
+from scenarios.catalogue.held_answer import Answer, answer_in, deliver
 from scenarios.conformance.evidence import evidence_of
 from scenarios.conformance.judging import unsent_nonce
 from scenarios.flows import (
@@ -30,48 +31,31 @@ from scenarios.flows import (
 from scenarios.live import LiveStack
 
 
-def _hold_callback(page: Page, stack: LiveStack) -> list[str]:
-    """Let the provider answer its sign-in forms but hold its redirect to the app's callback:
-    record the callback URL and show an empty page, so the response is not used.
+def _hold_callback(page: Page, stack: LiveStack) -> list[Answer]:
+    """Let the provider answer its sign-in forms but hold its answer to the app's callback
+    (a redirect, or with ``response_mode=form_post`` a page that posts a form there): record
+    it and show an empty page, so the app never gets it.
 
     (Playwright does not route the requests of a redirect chain, so the provider's form posts
-    are routed: the last one, "Stay signed in?", is answered with the redirect.)"""
-    caught: list[str] = []
+    are routed: the last one, "Stay signed in?", is answered with the redirect or the form.)"""
+    caught: list[Answer] = []
     callback = stack.app.redirect_uri
 
     def hold(route: Route) -> None:
         if route.request.method != "POST":
             route.continue_()
             return
-        answer = route.fetch(max_redirects=0)
-        location = answer.headers.get("location", "")
-        if not location.startswith(callback):
-            route.fulfill(response=answer)
+        response = route.fetch(max_redirects=0)
+        answer = answer_in(response.status, response.headers.get("location", ""),
+                           response.text())
+        if answer is None or not answer.url.startswith(callback):
+            route.fulfill(response=response)
             return
-        caught.append(location)
+        caught.append(answer)
         route.fulfill(status=200, content_type="text/html", body="<title>held</title>")
 
     page.route(stack.idp_url("/**"), hold)
     return caught
-
-
-def _answer_part(url: str) -> str:
-    """Where a callback URL carries the provider's answer: ``query``, or ``fragment``
-    (``response_mode=fragment``, MSAL.js's default)."""
-    parts = urlsplit(url)
-    if "state" in dict(parse_qsl(parts.query)) or not parts.fragment:
-        return "query"
-    return "fragment"
-
-
-def _answer(url: str) -> dict[str, str]:
-    return dict(parse_qsl(getattr(urlsplit(url), _answer_part(url))))
-
-
-def _with_param(url: str, name: str, value: str) -> str:
-    parts, where = urlsplit(url), _answer_part(url)
-    answer = [(k, value if k == name else v) for k, v in parse_qsl(getattr(parts, where))]
-    return urlunsplit(parts._replace(**{where: urlencode(answer)}))
 
 
 # -- the ID token and UserInfo ------------------------------------------------------------------
@@ -139,9 +123,10 @@ for _name, _fault, _what in _TOKEN_FAULTS:
 # -- state ---------------------------------------------------------------------------------------
 
 
-def _held_callback(ctx: Ctx) -> str:
-    """Alice follows the sign-in URL and signs in at the provider; its redirect back to the
-    app is held before it loads (the app never sees it): the callback URL, its code unused."""
+def _held_callback(ctx: Ctx) -> Answer:
+    """Alice follows the sign-in URL and signs in at the provider; its answer to the app (a
+    redirect, or a form posted with ``response_mode=form_post``) is held before it reaches the
+    app: the answer, its code unused."""
     page = ctx.page
     caught = _hold_callback(page, ctx.env)
     up_to_stay_signed_in_first(ctx).answer(stay=False)
@@ -149,10 +134,10 @@ def _held_callback(ctx: Ctx) -> str:
         expect(page).to_have_title("held")
     except AssertionError as exc:
         raise AssertionError(
-            "the provider's answer was not a redirect to the callback, so it could not be "
-            "held (this scenario holds a redirect: an app using response_mode=form_post is "
-            f"answered with a form instead); the browser is at {page.url}") from exc
-    assert caught, "the provider did not redirect to the callback"
+            f"the provider's answer did not come for the callback {ctx.env.app.redirect_uri} "
+            "(neither a redirect there nor a form posted there), so it could not be held; "
+            f"{ctx.env.app.showing(page)}") from exc
+    assert caught, "the provider did not answer the callback"
     page.unroute_all()
     return caught[0]
 
@@ -166,12 +151,12 @@ def _held_callback(ctx: Ctx) -> str:
 )
 def state_tampered(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
-    with ctx.step("sign in, holding the provider's redirect to the callback"):
+    with ctx.step("sign in, holding the provider's answer to the callback"):
         held = _held_callback(ctx)
     with ctx.step("deliver the callback with one character of state changed"):
-        original = _answer(held)["state"]
+        original = held.params["state"]
         altered = original[:-1] + ("A" if original[-1] != "A" else "B")
-        page.goto(_with_param(held, "state", altered))
+        deliver(page, held.with_param("state", altered))
         expect_failure(page, stack, "state-tampered")
 
 
@@ -189,8 +174,8 @@ def state_tampered(ctx: Ctx) -> None:
 )
 def state_other_browser(ctx: Ctx) -> None:
     stack = ctx.env
-    with ctx.step("alice starts the sign-in and signs in at the provider; its redirect back "
-                  "to the app is held before it loads"):
+    with ctx.step("alice starts the sign-in and signs in at the provider; its answer to the "
+                  "app is held before it gets there"):
         held = _held_callback(ctx)
     other = ctx.new_context().new_page()
     with ctx.step("another browser starts a sign-in of its own (it holds the app's cookies and "
@@ -199,9 +184,9 @@ def state_other_browser(ctx: Ctx) -> None:
         # cookie, not the one issued with this state, must not pass.
         other.goto(stack.app.sign_in_url())
         other.wait_for_url(stack.idp_url("/**"))
-    with ctx.step("that browser opens alice's callback URL: the failure page, and nobody is "
-                  "signed in there", page=other):
-        other.goto(held)
+    with ctx.step("that browser takes alice's answer to the callback (opens its URL, or posts "
+                  "its form): the failure page, and nobody is signed in there", page=other):
+        deliver(other, held)
         expect_failure(other, stack, "state-other-browser")
 
 
@@ -231,7 +216,7 @@ def state_replayed(ctx: Ctx) -> None:
             answer = replay.fresh_answer(page, stack, url)
         with ctx.step("another browser opens the callback with the used state and the new "
                       "code: the failure page", page=other):
-            replay.deliver(other, answer)
+            deliver(other, answer)
             expect_failure(other, stack, "state-replayed")
 
 

@@ -15,53 +15,21 @@ tried (:func:`variants`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from playwright.sync_api import Page, Route
 
+from scenarios.catalogue.held_answer import Answer, answer_in
 from scenarios.flows import NavigationLog
 from scenarios.live import LiveStack
 from scenarios.protocol_view.names import is_authorize
 
-__all__ = ["Answer", "authorize_request", "deliver", "fresh_answer", "variants"]
+__all__ = ["authorize_request", "fresh_answer", "variants"]
 
 PKCE_PARAMS = ("code_challenge", "code_challenge_method")
 _ASKING = ("max_age",)
 """Parameters that would make the provider show a page rather than answer at once (as does a
 ``prompt`` other than ``none``)."""
-
-_POST_FORM_JS = """(a) => {
-  const form = document.createElement("form");
-  form.method = "post";
-  form.action = a.action;
-  for (const [name, value] of Object.entries(a.fields)) {
-    const input = document.createElement("input");
-    input.type = "hidden"; input.name = name; input.value = value;
-    form.appendChild(input);
-  }
-  document.body.appendChild(form);
-  form.submit();
-}"""
-
-
-@dataclass(frozen=True)
-class Answer:
-    """The provider's answer to an authorize request, held before it reached the app: a
-    redirect to the callback (query or fragment), or a form posted to it (``form_post``)."""
-
-    url: str
-    """The redirect's ``Location``, or the form's ``action``."""
-    fields: dict[str, str] = field(default_factory=dict)
-    """The posted form's fields (``form_post`` only)."""
-
-    @property
-    def params(self) -> dict[str, str]:
-        if self.fields:
-            return self.fields
-        parts = urlsplit(self.url)
-        return {**dict(parse_qsl(parts.query)), **dict(parse_qsl(parts.fragment))}
 
 
 def authorize_request(log: NavigationLog, stack: LiveStack) -> str:
@@ -109,41 +77,10 @@ def fresh_answer(page: Page, stack: LiveStack, authorize_url: str) -> Answer:
         page.unroute(matches, hold)
     assert held, f"the provider was not asked {authorize_url}"
     status, location, body = held[0]
-    answer = Answer(location) if 300 <= status < 400 else _posted(body)
+    answer = answer_in(status, location, body)
     callback = stack.app.redirect_uri
     if answer is None or not answer.url.startswith(callback) or "code" not in answer.params:
         raise RuntimeError(
             f"the provider did not answer the app's authorize request again with a code for "
             f"{callback}: HTTP {status}" + (f" to {location}" if location else ""))
     return answer
-
-
-def deliver(page: Page, answer: Answer) -> None:
-    """Take ``page`` to the callback the way the provider would have: by the redirect, or by
-    posting the form."""
-    if not answer.fields:
-        page.goto(answer.url)
-        return
-    with page.expect_navigation():
-        page.evaluate(_POST_FORM_JS, {"action": answer.url, "fields": answer.fields})
-
-
-class _Form(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.action: str | None = None
-        self.fields: dict[str, str] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        named = {k: v or "" for k, v in attrs}
-        if tag == "form" and self.action is None:
-            self.action = named.get("action", "")
-        elif tag == "input" and named.get("name"):
-            self.fields[named["name"]] = named.get("value", "")
-
-
-def _posted(body: str) -> Answer | None:
-    """The answer in a ``form_post`` page: its form's action and fields."""
-    form = _Form()
-    form.feed(body)
-    return Answer(form.action, form.fields) if form.action and form.fields else None

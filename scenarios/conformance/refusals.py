@@ -135,12 +135,14 @@ def described_refusal(error: str, description: str | None) -> Refusal:
                    text=_flat(f"{error}: {description}" if description else error))
 
 
-def sent_refusal(urls: Iterable[str]) -> Refusal | None:
+def sent_refusal(urls: Iterable[str], forms: Iterable[str] = ()) -> Refusal | None:
     """An error the provider sent to the app's redirect URI instead of a code: in the query,
-    or in the fragment of the redirect that sent the browser there (``urls``: the app's)."""
-    for url in urls:
-        parts = urlsplit(url)
-        params = {**parse_qs(parts.query), **parse_qs(parts.fragment)}
+    or in the fragment of the redirect that sent the browser there (``urls``: the app's), or in
+    the form its page posted there (``response_mode=form_post``; ``forms``: the bodies the
+    browser posted to the app)."""
+    answers = [{**parse_qs(parts.query), **parse_qs(parts.fragment)}
+               for parts in map(urlsplit, urls)]
+    for params in (*answers, *map(parse_qs, forms)):
         if error := params.get("error"):
             return described_refusal(error[0], params.get("error_description", [""])[0])
     return None

@@ -186,8 +186,10 @@ class _Driver:
                 final_url=self.masked(page.url),
                 page_status=log.documents[-1][1] if log.documents else None,
                 page_text=text, refusal=problem or sent_refusal(
-                    url for url in (*log.redirects, *(u for u, _ in log.documents))
-                    if same_server(url, self.options.rp)))
+                    (url for url in (*log.redirects, *(u for u, _ in log.documents))
+                     if same_server(url, self.options.rp)),
+                    (body for (url, _), body in zip(log.documents, log.posted, strict=True)
+                     if body is not None and same_server(url, self.options.rp))))
 
     def backchannel_row(self, row: Row) -> BackchannelObservation:
         with self._context() as context:

@@ -2,7 +2,10 @@
 served in-process (``asgi``). With ``BIND_STATE = "0"`` it does not check that the browser
 bringing the state back is the one that started the sign-in: open to login CSRF (RFC 9700
 §4.7), which only ``failure.state-other-browser`` catches; ``failure.state-tampered`` and
-``failure.state-replayed`` pass against it either way.
+``failure.state-replayed`` pass against it either way. With ``FORM_POST = "1"`` it asks for
+``response_mode=form_post`` and takes the answer the provider's page posts to its callback (its
+cookie is then ``SameSite=None``, as ASP.NET Core's correlation cookie is, or the provider's
+cross-site post would come without it).
 
 It checks nothing else of the sign-in (the ID token is read, not verified): it is here for
 its ``state``.
@@ -18,6 +21,7 @@ from typing import TYPE_CHECKING
 import httpx
 import jwt
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -32,12 +36,13 @@ BROWSER_COOKIE = "browser"
 SESSION_COOKIE = "session"
 
 
-def state_profile(directory: Path, *, bind: bool, weak: bool = False) -> Path:
+def state_profile(directory: Path, *, bind: bool, weak: bool = False,
+                  form_post: bool = False) -> Path:
     """A profile for this app, binding the state to the browser or not; ``weak``: the app
     asks only that the browser has some login cookie of its own, not the one issued with the
-    state."""
+    state; ``form_post``: it asks for ``response_mode=form_post``."""
     mode = "weak" if weak else str(int(bind))
-    path = directory / f"state-{mode}.toml"
+    path = directory / f"state-{mode}{'-form-post' if form_post else ''}.toml"
     path.write_text(f"""\
 name = "state app"
 
@@ -50,6 +55,7 @@ OIDC_CLIENT_ID = "{{client_id}}"
 OIDC_CLIENT_SECRET = "{{client_secret}}"
 OIDC_REDIRECT_URI = "{{redirect_uri}}"
 BIND_STATE = "{mode}"
+FORM_POST = "{int(form_post)}"
 
 [provider]
 redirect_uris = ["{{base_url}}/callback"]
@@ -71,6 +77,7 @@ def create(launch: AppLaunch) -> Starlette:
     env = launch.env
     bind = env.get("BIND_STATE", "1") != "0"
     weak = env.get("BIND_STATE") == "weak"
+    form_post = env.get("FORM_POST") == "1"
     metadata = httpx.get(env["OIDC_DISCOVERY_URL"], verify=public_trust(), timeout=5).json()
     pending: dict[str, str] = {}
     """state -> the browser (its cookie) that started the sign-in"""
@@ -87,21 +94,36 @@ def create(launch: AppLaunch) -> Starlette:
         query = {"client_id": env["OIDC_CLIENT_ID"], "response_type": "code",
                  "redirect_uri": env["OIDC_REDIRECT_URI"], "scope": "openid profile email",
                  "state": state, "nonce": secrets.token_urlsafe(16)}
+        if form_post:
+            query["response_mode"] = "form_post"
         answer = RedirectResponse(str(httpx.URL(metadata["authorization_endpoint"],
                                                 params=query)), status_code=302)
-        answer.set_cookie(BROWSER_COOKIE, browser, httponly=True, samesite="lax")
+        # The provider's form_post is a cross-site post, which carries only SameSite=None
+        # cookies; those must be Secure (Chromium takes them from http://127.0.0.1). ASP.NET
+        # Core's correlation cookie is SameSite=None for that (learn.microsoft.com/dotnet/api/
+        # microsoft.aspnetcore.authentication.remoteauthenticationoptions.correlationcookie).
+        answer.set_cookie(BROWSER_COOKIE, browser, httponly=True, secure=form_post,
+                          samesite="none" if form_post else "lax")
         return answer
 
-    def callback(request: Request) -> Response:
-        browser = pending.pop(request.query_params.get("state", ""), None)
+    async def callback(request: Request) -> Response:
+        if form_post and request.method != "POST":
+            return HTMLResponse("<h1>Method not allowed</h1>", status_code=405)
+        sent = ({k: str(v) for k, v in (await request.form()).items()} if form_post
+                else dict(request.query_params))
+        # the code exchange blocks: off the event loop, as a sync endpoint would run
+        return await run_in_threadpool(signed_in, sent, request.cookies.get(BROWSER_COOKIE))
+
+    def signed_in(sent: dict[str, str], cookie: str | None) -> Response:
+        browser = pending.pop(sent.get("state", ""), None)
         if browser is None:
             return failure("unknown state")
-        if weak and request.cookies.get(BROWSER_COOKIE) is None:
+        if weak and cookie is None:
             return failure("this browser started no sign-in")
-        if bind and not weak and browser != request.cookies.get(BROWSER_COOKIE):
+        if bind and not weak and browser != cookie:
             return failure("this sign-in was started in another browser")
         redeemed = httpx.post(metadata["token_endpoint"], verify=public_trust(), timeout=5, data={
-            "grant_type": "authorization_code", "code": request.query_params.get("code", ""),
+            "grant_type": "authorization_code", "code": sent.get("code", ""),
             "redirect_uri": env["OIDC_REDIRECT_URI"], "client_id": env["OIDC_CLIENT_ID"],
             "client_secret": env["OIDC_CLIENT_SECRET"]})
         if not redeemed.is_success:
@@ -125,5 +147,6 @@ def create(launch: AppLaunch) -> Starlette:
             return JSONResponse({"error": "not signed in"}, status_code=401)
         return JSONResponse({"email": who})
 
-    return Starlette(routes=[Route("/login", login), Route("/callback", callback),
+    return Starlette(routes=[Route("/login", login),
+                             Route("/callback", callback, methods=["GET", "POST"]),
                              Route("/account", account), Route("/me", me)])

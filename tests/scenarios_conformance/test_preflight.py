@@ -21,21 +21,22 @@ from scenarios.__main__ import main
 
 
 def _refusing_app(authority: str, client_id: str = REFERENCE_RP_CLIENT_ID,
-                  says: str = "Sign-in failed") -> Starlette:
-    """An app that starts a code flow at ``authority`` as ``client_id`` and refuses every
-    callback, saying ``says``."""
+                  says: str = "Sign-in failed", response_mode: str = "query") -> Starlette:
+    """An app that starts a code flow at ``authority`` as ``client_id``, asking for the answer
+    in ``response_mode``, and refuses every callback, saying ``says``."""
     base: dict[str, str] = {}
 
     async def login(request: Request) -> Response:
         query = urlencode({"client_id": client_id, "response_type": "code",
                            "redirect_uri": f"{base['url']}/auth/callback", "scope": "openid",
-                           "state": "s", "nonce": "n"})
+                           "state": "s", "nonce": "n", "response_mode": response_mode})
         return RedirectResponse(f"{authority}/oauth2/v2.0/authorize?{query}")
 
     async def refuse(request: Request) -> Response:
         return PlainTextResponse(says, status_code=401)
 
-    app = Starlette(routes=[Route("/login", login), Route("/auth/callback", refuse),
+    app = Starlette(routes=[Route("/login", login),
+                            Route("/auth/callback", refuse, methods=["GET", "POST"]),
                             Route("/api/me", refuse)])
     app.state.base = base
     return app
@@ -48,8 +49,8 @@ def idp() -> Iterator[MockIdp]:
 
 
 def _serve(authority: str, client_id: str = REFERENCE_RP_CLIENT_ID, says: str = "Sign-in failed",
-           ) -> contextlib.AbstractContextManager[RunningServer]:
-    app = _refusing_app(authority, client_id, says)
+           response_mode: str = "query") -> contextlib.AbstractContextManager[RunningServer]:
+    app = _refusing_app(authority, client_id, says, response_mode)
     sock = bind_socket("127.0.0.1", 0)
     app.state.base["url"] = f"http://127.0.0.1:{sock.getsockname()[1]}"
     return run_in_thread(app, sock=sock)
@@ -110,18 +111,21 @@ def test_an_app_pointed_at_another_provider_gets_a_set_up_error(
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize(("options", "said", "advice"), [
-    (["--user", "zed"], "This username may be incorrect", "check --user"),
-    (["--password", "nope"], "Your account or password is incorrect", "check --password"),
-    (["--user", "dave"], "AADSTS50105", "the user is not assigned to the app"),
+@pytest.mark.parametrize(("options", "said", "advice", "response_mode"), [
+    (["--user", "zed"], "This username may be incorrect", "check --user", "query"),
+    (["--password", "nope"], "Your account or password is incorrect", "check --password",
+     "query"),
+    (["--user", "dave"], "AADSTS50105", "the user is not assigned to the app", "query"),
+    (["--user", "dave"], "AADSTS50105", "the user is not assigned to the app", "form_post"),
 ])
 def test_a_user_or_password_the_provider_refuses_is_blamed_not_the_app(
         idp: MockIdp, capsys: pytest.CaptureFixture[str], options: list[str], said: str,
-        advice: str) -> None:
+        advice: str, response_mode: str) -> None:
     """The user this command signs in with is its own input: an unknown user, a wrong
-    password or a user not assigned to the app (the refusal sent back to the app) is named
-    as such, with the provider's words, not as an app that refuses a valid sign-in."""
-    with _serve(idp.authority) as app:
+    password or a user not assigned to the app (the refusal sent back to the app, in the
+    query or, with ``response_mode=form_post``, in the form the provider's page posts) is
+    named as such, with the provider's words, not as an app that refuses a valid sign-in."""
+    with _serve(idp.authority, response_mode=response_mode) as app:
         code = main(["conformance", "--rp", app.base_url, "--idp", idp.url, *options])
     line = capsys.readouterr().err.strip().splitlines()[-1]
     assert code == 2, line

@@ -77,3 +77,24 @@ def test_a_second_factor_the_driver_cannot_give_is_named_with_what_to_do(
     said = refused_user(UPN, refusals.driver_refusal(SecondFactorRequired(
         f'{UPN} must approve the sign-in in the Authenticator app ("Approve sign in request")')))
     assert said is not None and advice in said and "Approve sign in request" in said, said
+
+
+_NOT_ASSIGNED = ("error=interaction_required&error_description=AADSTS50105%3A+The+signed+in+"
+                 "user+is+not+assigned.+Trace+ID%3A+x&state=s")
+
+
+@pytest.mark.parametrize(("urls", "forms"), [
+    ([f"http://127.0.0.1:8000/auth/callback?{_NOT_ASSIGNED}"], []),
+    ([f"http://127.0.0.1:8000/auth/callback#{_NOT_ASSIGNED}"], []),
+    (["http://127.0.0.1:8000/auth/callback"], [_NOT_ASSIGNED]),
+], ids=["query", "fragment", "form_post"])
+def test_an_error_sent_to_the_app_is_read_in_each_response_mode(
+        urls: list[str], forms: list[str]) -> None:
+    refusal = refusals.sent_refusal(urls, forms)
+    assert refusal == Refusal(where="redirect", aadsts=50105, text="interaction_required: "
+                              "AADSTS50105: The signed in user is not assigned."), refusal
+
+
+def test_a_code_sent_to_the_app_is_no_refusal() -> None:
+    assert refusals.sent_refusal(["http://127.0.0.1:8000/auth/callback"],
+                                 ["code=c&state=s"]) is None

@@ -30,10 +30,11 @@ class _Page:
         self.handlers.append(handler)
 
     def receive(self, url: str, status: int, location: str | None = None, *,
-                method: str = "GET") -> None:
+                method: str = "GET", body: str | None = None) -> None:
         response = SimpleNamespace(
             url=url, status=status, headers={"location": location} if location else {},
-            request=SimpleNamespace(resource_type="document", frame=FRAME, method=method))
+            request=SimpleNamespace(resource_type="document", frame=FRAME, method=method,
+                                    post_data=body))
         for handler in self.handlers:
             handler(response)
 
@@ -115,7 +116,7 @@ def _form_post(*, posted_to: str) -> NavigationLog:
     log = NavigationLog(cast(Page, page))
     page.receive(f"{APP}/widget/login", 302, f"{IDP}/authorize")
     page.receive(f"{IDP}/authorize?response_mode=form_post", 200)
-    page.receive(posted_to, 302, "/widget", method="POST")
+    page.receive(posted_to, 302, "/widget", method="POST", body="code=c&state=s")
     page.receive(f"{APP}/widget", 200)
     return log
 
@@ -133,3 +134,10 @@ def test_a_provider_page_posted_back_to_the_provider_is_still_a_page_shown() -> 
     assert log.pages_shown_from(IDP) == [f"{IDP}/authorize?response_mode=form_post"]
     with pytest.raises(AssertionError, match="the provider showed .*/authorize"):
         log.expect_no_page_between(IDP)
+
+
+def test_the_form_a_document_was_posted_is_kept_beside_it() -> None:
+    """The provider's ``form_post`` answer is in the body the browser posted, not in a URL:
+    the log keeps it, for what reads the answer (``conformance`` names an error sent there)."""
+    log = _form_post(posted_to=f"{APP}/signin-oidc")
+    assert log.posted == [None, None, "code=c&state=s", None]

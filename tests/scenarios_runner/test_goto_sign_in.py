@@ -1,0 +1,67 @@
+"""``flows.goto_sign_in``: a sign-in URL followed through the provider and back to the app,
+where the app's callback may give no answer at all (a connection dropped as the app's call to
+the provider fails). Answered by redirect, ``page.goto`` raises for it; answered by the
+provider's ``form_post`` page it cannot (the post comes after the page loaded), so the helper
+leaves the browser on its error page in both cases, for the scenario to judge the app's answer.
+One local server plays both sites: the app as ``127.0.0.1``, the provider as ``localhost``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import cast
+
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
+
+from scenarios.flows import goto_sign_in
+from scenarios.live import LiveStack
+
+from .page_server import Pages, serving
+
+pytestmark = pytest.mark.browser
+
+
+class _Sites(Pages):
+    """``/login`` -> the provider's ``/authorize`` -> the app's ``/callback``, which drops the
+    connection; ``/dead-login`` drops it at once; ``/login-dead-provider`` is sent to a
+    provider URL that drops it."""
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        port = self.server.server_address[1]
+        app, provider = f"http://127.0.0.1:{port}", f"http://localhost:{port}"
+        hops = {"/login": f"{provider}/authorize", "/authorize": f"{app}/callback",
+                "/login-dead-provider": f"{provider}/dead"}
+        if self.path not in hops:  # /callback, /dead-login, /dead: no answer at all
+            self.close_connection = True
+            return
+        self.send_response(302)
+        self.send_header("Location", hops[self.path])
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+@pytest.fixture(scope="module")
+def app() -> Iterator[str]:
+    with serving(_Sites) as origin:
+        yield origin
+
+
+def _stack(app: str) -> LiveStack:
+    return cast(LiveStack, SimpleNamespace(app=SimpleNamespace(base_url=app)))
+
+
+def test_a_callback_that_gives_no_answer_is_left_for_the_scenario_to_judge(
+        page: Page, app: str) -> None:
+    with pytest.raises(PlaywrightError, match="ERR_EMPTY_RESPONSE"):
+        page.goto(f"{app}/login")  # what the helper is for
+    goto_sign_in(page, _stack(app), f"{app}/login")
+    assert page.url.startswith("chrome-error://"), page.url
+
+
+@pytest.mark.parametrize("path", ["/dead-login", "/login-dead-provider"])
+def test_a_sign_in_url_or_a_provider_that_gives_no_answer_still_raises(
+        page: Page, app: str, path: str) -> None:
+    with pytest.raises(PlaywrightError, match="ERR_EMPTY_RESPONSE"):
+        goto_sign_in(page, _stack(app), f"{app}{path}")
