@@ -96,13 +96,14 @@ class ScenarioContext(Generic[EnvT]):
             error = "".join(traceback.format_exception_only(exc)).strip()
             raise
         finally:
+            seconds = time.monotonic() - started  # the picture's time is its phase's
             with shielded():  # the picture of a step the app's exit failed is still taken
                 shot = self._capture(name, page or self.page, always=error is not None)
             self.steps.append(
                 StepRecord(
                     name=name,
                     status="failed" if error is not None else "passed",
-                    seconds=time.monotonic() - started,
+                    seconds=seconds,
                     screenshot=shot,
                     error=error,
                 )
