@@ -159,7 +159,10 @@ FINISHED_AS_STOPPED = textwrap.dedent("""\
     def environment(worker):
         (Path(os.environ["HUNG_DIR"]).parent / f"worker-{os.getpid()}").write_text("")
         if worker.index == 1:  # takes no scenario before the other has taken both
-            time.sleep(6)
+            began, waited = Path(os.environ["HUNG_DIR"]).parent / "next-began", 0.0
+            while not began.exists() and waited < 30:
+                time.sleep(0.05)
+                waited += 0.05
         yield None
 
     HELD = []  # the runner's stop, held back until the next scenario has begun
@@ -171,6 +174,7 @@ FINISHED_AS_STOPPED = textwrap.dedent("""\
             time.sleep(4)
 
     def next_one(ctx):
+        (Path(os.environ["HUNG_DIR"]).parent / "next-began").write_text("")
         with ctx.step("begin as the stop arrives"):
             signal.signal(signal.SIGTERM, STOP[0])
             if HELD:
