@@ -16,16 +16,20 @@ microsoftgraph/microsoft-graph-docs-contrib#9338 and microsoftgraph/microsoft-gr
 Basic profile. ``User.ReadBasic.All`` reads only ``displayName``, ``givenName``, ``id``,
 ``mail``, ``photo``, ``securityIdentifier``, ``surname`` and ``userPrincipalName`` of other
 users ("User basic profile properties", https://learn.microsoft.com/graph/api/resources/users),
-and the signed-in user's whole profile (the permissions reference). Learn does not say what
-Graph answers for another property; people who asked for one with ``$select`` or among the
-defaults got ``null`` rather than an error (microsoftgraph/microsoft-graph-docs#2155, #3975,
-#4993), so the mock answers ``null`` too. A query on such a property is refused instead:
-``$filter=accountEnabled eq true`` on ``users`` with a delegated ``User.ReadBasic.All`` gets
-403 ``Authorization_RequestDenied`` (microsoftgraph/microsoft-graph-toolkit#2602, and #2624,
-where its maintainers name ``User.Read.All`` as what such a query needs), as did a filter on
-``userType`` (Yvand/EntraCP#265); so a ``$filter`` or ``$orderby`` on ``users`` may name only
-the basic profile's properties when that is all the caller reads of others
-(:meth:`Sight.readable_of_users`), even though the signed-in user's own profile is whole.
+and the signed-in user's whole profile (the permissions reference); as an application
+permission (an app-only token's ``roles``) it reads the same basic profile of every user.
+Learn does not say what Graph answers for another property; people who asked for one with
+``$select`` or among the defaults got ``null`` rather than an error
+(microsoftgraph/microsoft-graph-docs#2155, #3975, #4993), so the mock answers ``null`` too.
+A query on such a property is refused instead: ``$filter=accountEnabled eq true`` on ``users``
+with a delegated ``User.ReadBasic.All`` gets 403 ``Authorization_RequestDenied``
+(microsoftgraph/microsoft-graph-toolkit#2602, and #2624, where its maintainers name
+``User.Read.All`` as what such a query needs), as did a filter on ``userType``
+(Yvand/EntraCP#265), and the application permission is refused such a query too (Message
+center MC704030, as https://office365itpros.com/2024/01/30/user-readbasic-all-permission/
+reports it); so a ``$filter`` or ``$orderby`` on ``users`` may name only the basic profile's
+properties when that is all the caller reads of others (:meth:`Sight.readable_of_users`), even
+though the signed-in user's own profile is whole.
 
 Which permissions read which type, from each type's Get API reference:
 https://learn.microsoft.com/graph/api/user-get, https://learn.microsoft.com/graph/api/group-get,

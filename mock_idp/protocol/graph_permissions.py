@@ -46,6 +46,7 @@ def spelt(name: str) -> str:
 APPLICATION_PERMISSION_IDS = {
     "User.Read.All": "df021288-bdef-4463-88db-98f22de89214",
     "User.ReadWrite.All": "741f803b-c850-494e-b5df-cde7c675a1ca",
+    "User.ReadBasic.All": "97235f07-e226-4f63-ace3-39588e11d3a1",
     "Group.Read.All": "5b567255-7703-4780-807c-7be8301ae99b",
     "Group.ReadWrite.All": "62a82d76-70ea-41e2-9197-370581804d09",
     "GroupMember.Read.All": "98830695-27a2-44f7-8c18-0c3ebc9698f6",
@@ -62,7 +63,9 @@ APPLICATION_PERMISSION_IDS = {
 }
 """The ids of common Microsoft Graph application permissions (its service principal's
 ``appRoles``), the same in every tenant: onboarding scripts grant them by id
-(``requiredResourceAccess`` entries of type ``Role``, ``appRoleAssignments``)."""
+(``requiredResourceAccess`` entries of type ``Role``, ``appRoleAssignments``). Each is the
+"Application" identifier of https://learn.microsoft.com/graph/permissions-reference, not the
+delegated one (User.ReadBasic.All's delegated id is ``b340eb25-…``)."""
 _BY_ID = {role_id: name for name, role_id in APPLICATION_PERMISSION_IDS.items()}
 
 

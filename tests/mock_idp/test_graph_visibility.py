@@ -1,6 +1,6 @@
 """What a token sees of the objects the mock's Graph answers with: directory objects of a type
 it may not read listed by type and id alone, and the basic profile of other users with
-``User.ReadBasic.All``."""
+``User.ReadBasic.All``, delegated or app-only."""
 
 from __future__ import annotations
 
@@ -20,9 +20,17 @@ from test_graph_directory import (
     new_group,
     user_id,
 )
+from test_graph_tokens import app_token
 
 from mock_idp.clock import MockClock
-from mock_idp.config import SUPPORT_AGENTS_GROUP_ID, IdpConfig
+from mock_idp.config import (
+    DEFAULT_TENANT_ID,
+    REFERENCE_RP_CLIENT_ID,
+    REFERENCE_RP_SECRET,
+    SUPPORT_AGENTS_GROUP_ID,
+    IdpConfig,
+)
+from mock_idp.consent import GRAPH_APP_ID
 from mock_idp.state import IdpState
 
 pytestmark = pytest.mark.idp_config.with_args(
@@ -217,3 +225,54 @@ def test_group_members_read_with_basic_show_the_basic_profile(
                          token)["value"])
     assert (members[alice_profile]["displayName"], members[alice_profile]["jobTitle"]) == (
         "Alice Adams", None)
+
+
+# --- User.ReadBasic.All as an application permission ------------------------------------------
+
+USER_READ_BASIC_ALL_APP = "97235f07-e226-4f63-ace3-39588e11d3a1"
+"""Graph's application id for User.ReadBasic.All (its delegated one is ``b340eb25-…``)."""
+
+
+def test_basic_app_only_reads_the_basic_profile_of_users(
+        client: AppClient, state: IdpState, alice_profile: str) -> None:
+    token = app_token(state, "User.ReadBasic.All")
+    body = read(client, f"/users/{alice_profile}", token)
+    assert (body["displayName"], body["userPrincipalName"]) == ("Alice Adams", ALICE)
+    assert body["jobTitle"] is None and body["businessPhones"] == []
+    users = by_id(read(client, "/users?$select=id,displayName,accountEnabled", token)["value"])
+    assert users[alice_profile] == {"id": alice_profile, "displayName": "Alice Adams",
+                                    "accountEnabled": None}
+    found = read(client, "/users?$filter=displayName eq 'Alice Adams'", token)["value"]
+    assert [u["id"] for u in found] == [alice_profile]
+
+
+@pytest.mark.parametrize("query", ["$filter=accountEnabled eq true",
+                                   "$filter=jobTitle eq 'Engineer'"])
+def test_basic_app_only_may_not_filter_users_outside_the_basic_profile(
+        client: AppClient, state: IdpState, alice_profile: str, query: str) -> None:
+    refused = client.get(f"{G}/users?{query}",
+                         headers=bearer(app_token(state, "User.ReadBasic.All")))
+    error = error_of(refused, 403)  # the query's, not the call's: the list alone is read
+    assert (error["code"], error["target"]) == ("Authorization_RequestDenied", "$filter")
+    wider = app_token(state, "User.ReadBasic.All", "User.Read.All")
+    assert alice_profile in {u["id"] for u in read(client, f"/users?{query}", wider)["value"]}
+
+
+def test_basic_is_granted_to_an_app_by_graphs_application_permission_id(
+        client: AppClient, alice_profile: str) -> None:
+    """As an onboarding script does it: the id from Graph's service principal's ``appRoles``,
+    granted, then a client credentials token that reads users' basic profile."""
+    graph = client.get(f"{G}/servicePrincipals(appId='{GRAPH_APP_ID}')").json()
+    role = next(r for r in graph["appRoles"] if r["value"] == "User.ReadBasic.All")
+    assert role["id"] == USER_READ_BASIC_ALL_APP
+    rp = f"{G}/servicePrincipals(appId='{REFERENCE_RP_CLIENT_ID}')/appRoleAssignments"
+    made = client.post(rp, json={"resourceId": graph["id"], "appRoleId": role["id"]})
+    assert made.status_code == 201, made.text
+    assert made.json()["appRoleId"] == USER_READ_BASIC_ALL_APP
+    issued = client.post(f"/{DEFAULT_TENANT_ID}/oauth2/v2.0/token", data={
+        "grant_type": "client_credentials", "client_id": REFERENCE_RP_CLIENT_ID,
+        "client_secret": REFERENCE_RP_SECRET, "scope": "https://graph.microsoft.com/.default"})
+    assert issued.status_code == 200, issued.text
+    token = issued.json()["access_token"]
+    body = read(client, f"/users/{alice_profile}", token)
+    assert (body["displayName"], body["jobTitle"]) == ("Alice Adams", None)
