@@ -8,7 +8,8 @@ before anything it names is looked up: a Microsoft Graph token of this tenant (e
 ``Authorization_RequestDenied``. Where a table has a row for the signed-in user's own data
 (``own``), which row applies depends on who the call is about: the token must hold one that
 reaches someone before the user is looked up, so that a token without permissions gets the same
-403 for a user that exists and one that does not, and the row for that user after.
+403 for a user that exists and one that does not, and the row for that user after; a delegated
+token that reaches only the signed-in user is refused any other before the lookup alike.
 Every route takes its handlers through :func:`requires`, so no
 route answers an app without that check. A call without the header is the test-control
 management API, unchecked (tests and the ``MockIdp`` helpers arrange the directory that way);
@@ -111,14 +112,32 @@ def _about(request: Request, tenant: Tenant, claims: dict[str, Any]) -> User:
     return _signed_in(tenant, claims)
 
 
+def _names_the_signed_in_user(request: Request, tenant: Tenant, claims: dict[str, Any]
+                              ) -> bool:
+    """Whether the call is about the signed-in user (``/me``, or the path's ``{user}`` is the
+    token's ``oid`` or that user's UPN), told from the token alone: the path's user is not
+    looked up."""
+    if "user" not in request.path_params:
+        return True
+    key = str(request.path_params["user"]).strip().lower()
+    oid = str(claims.get("oid", "")).lower()
+    me = tenant.users.get(oid)
+    return key == oid or (me is not None and me.upn.lower() == key)
+
+
 def authorize(request: Request, tenant: Tenant, rule: Rule) -> None:
     """An app's call (one with an ``Authorization`` header): its token, then the permissions
     ``rule`` lists. For a rule with an ``own`` table, whether the signed-in user's own
     permissions suffice depends on who the call is about, so a token must first hold what
     reaches at least one user (else 403, for a user that exists or not alike, so that a token
-    with no such permission cannot tell which users exist); then the user is looked up (404
-    if missing; ``/me`` with an app-only token is Graph's 400) and the row that applies is
-    checked. Without the header: the management API, unchecked."""
+    with no such permission cannot tell which users exist). A delegated token that reaches
+    only the signed-in user (``User.Read`` alone) gets the same 403 for any other user, one
+    that exists or not, before the lookup too: Graph's pages say User.Read reads "the
+    signed-in user only" (https://learn.microsoft.com/graph/api/user-get) and no source says
+    what Graph answers it for an id nobody has, so the mock answers as a check of the
+    permission before the lookup would, rather than let a 404 tell which users exist. Then
+    the user is looked up (404 if missing; ``/me`` with an app-only token is Graph's 400) and
+    the row that applies is checked. Without the header: the management API, unchecked."""
     if "authorization" not in request.headers:
         return
     claims = caller(request, tenant)
@@ -128,6 +147,8 @@ def authorize(request: Request, tenant: Tenant, rule: Rule) -> None:
     if app_only(claims) and "user" not in request.path_params:
         raise GraphError(ME_NEEDS_A_USER, code="BadRequest", field="me")
     _require(claims, _least(claims, rule))
+    if not app_only(claims) and not _names_the_signed_in_user(request, tenant, claims):
+        _require(claims, rule.delegated)
     user = _about(request, tenant, claims)
     if not app_only(claims):
         _require(claims, rule.own if user.id == claims.get("oid") else rule.delegated)

@@ -112,6 +112,32 @@ def test_a_token_without_permissions_cannot_tell_which_users_exist(
                     "Insufficient privileges to complete the operation."), (kind, method, url)
 
 
+def test_a_token_for_the_signed_in_user_only_cannot_tell_which_other_users_exist(
+        client: AppClient, idp_app: Starlette, state: IdpState) -> None:
+    """User.Read and the other permissions that reach only the signed-in user: another user
+    that exists and one that does not get the same 403, on every route about a user."""
+    alice, bob = user_id(client, ALICE), user_id(client, BOB)
+    token = bearer(graph_token(state, bob, scp="User.Read User.ReadWrite "
+                                               "UserAuthenticationMethod.ReadWrite"))
+    about_a_user = [p for p in graph_paths(idp_app, tenant=DEFAULT_DOMAIN, user="{user}")
+                    if "{user}" in p]
+    for path in about_a_user:
+        for who in (alice, ALICE.upper(), NOWHERE, f"nobody@{DEFAULT_DOMAIN}"):
+            url = path.format(user=who)
+            for method in METHODS:
+                answer = client.request(method, url, headers=token, json={})
+                if answer.status_code == 405:
+                    continue
+                error = error_of(answer, 403)
+                assert (error["code"], error["message"]) == (
+                    "Authorization_RequestDenied",
+                    "Insufficient privileges to complete the operation."), (method, url)
+    for me in (bob, BOB, BOB.upper()):  # oneself, by id or by UPN in any case
+        found = client.get(f"{G}/users/{me}", headers=token)
+        assert found.status_code == 200 and found.json()["id"] == bob, (me, found.text)
+        assert client.get(f"{G}/users/{me}/memberOf", headers=token).status_code == 200
+
+
 # --- the tables of the calls -----------------------------------------------------------------
 
 Case = tuple[str, str, dict[str, Any] | None]
