@@ -1,7 +1,7 @@
 """OData query options on the Graph-shaped lists: paging (``$top``, ``$skiptoken``),
 ``$select``, ``$filter`` (``<property> eq 'value'``, ``eq true|false``), ``$orderby`` and
-``$count``; a ``$filter`` or ``$orderby`` on a property the caller may not read of every item
-is Graph's 403 (:mod:`.graph_visibility`).
+``$count``, their property names in any case; a ``$filter`` or ``$orderby`` on a property the
+caller may not read of every item is Graph's 403 (:mod:`.graph_visibility`).
 
 Paging follows https://learn.microsoft.com/graph/paging: a page holds ``$top`` items or, without
 it, 100 (as ``GET /users`` does); while more remain the body carries ``@odata.nextLink``, the
@@ -140,16 +140,24 @@ Condition = tuple[str, str | None, str | None]
 
 
 def _condition(options: Mapping[str, str], allowed: Collection[str]) -> Condition | None:
+    """The ``$filter``, its property named in any case and answered as the list spells it, as
+    ``$select`` and ``$orderby`` take theirs: Graph's directory lists match property names so
+    (``Get-MgGroup -Filter "DisplayName eq '…'"``, which the SDK sends as it is, is what
+    MicrosoftDocs/microsoftgraph-docs-powershell#508 recommends, and
+    ``UserPrincipalName eq '…'`` found the user in microsoftgraph/msgraph-sdk-powershell#1869;
+    ``$select=AccountEnabled`` on users in microsoftgraph/microsoft-graph-explorer-v4#2111)."""
     expr = options.get("$filter")
     if expr is None:
         return None
     if not allowed:
         raise BadInput("'$filter' is not supported on this list", field="$filter")
     match = _FILTER.match(expr)
-    if match is None or match.group(1) not in allowed:
+    prop = None if match is None else next(
+        (p for p in allowed if p.lower() == match.group(1).lower()), None)
+    if match is None or prop is None:
         raise BadInput(f"unsupported '$filter'; use <property> eq 'value' (or eq true|false) "
                        f"with one of {', '.join(sorted(allowed))}", field="$filter")
-    prop, text, flag = match.groups()
+    _, text, flag = match.groups()
     return prop, text, flag
 
 

@@ -91,6 +91,21 @@ def test_a_filter_is_kept_across_pages(client: AppClient) -> None:
     assert {g["displayName"] for p in pages for g in p["value"]} == {"Elsewhere"}
 
 
+def test_a_filter_names_its_property_in_any_case(client: AppClient) -> None:
+    """``Get-MgGroup -Filter "DisplayName eq '…'"``, as Graph takes it."""
+    made = new_group(client, "Nightshift")
+    for name in ("displayName", "DisplayName", "DISPLAYNAME"):
+        found = client.get(f"{G}/groups?$filter={name} eq 'Nightshift'")
+        assert [g["id"] for g in found.json()["value"]] == [made], (name, found.text)
+    users = client.get(f"{G}/users?$filter=UserPrincipalName eq '{BOB}'").json()["value"]
+    assert [u["userPrincipalName"] for u in users] == [BOB]
+    disabled = client.get(f"{G}/users?$filter=AccountEnabled eq false").json()["value"]
+    assert disabled and disabled == client.get(
+        f"{G}/users?$filter=accountEnabled eq false").json()["value"]
+    assert error_of(client.get(f"{G}/groups?$filter=Description eq 'x'"), 400)["target"] == (
+        "$filter")
+
+
 def test_groups_page_at_one_hundred_by_default(client: AppClient) -> None:
     made = {new_group(client, f"Bulk{i:03}") for i in range(150)}
     first = client.get(f"{G}/groups").json()
@@ -186,7 +201,8 @@ def test_orderby_display_name_and_graphs_refusals(client: AppClient, idp_app: St
 
 
 @pytest.mark.parametrize(("query", "target"), [("$orderby=jobTitle", "$orderby"),
-                                               ("$filter=jobTitle eq 'x'", "$filter")])
+                                               ("$filter=jobTitle eq 'x'", "$filter"),
+                                               ("$filter=JobTitle eq 'x'", "$filter")])
 def test_a_query_on_a_property_the_caller_cannot_read_of_every_item_is_refused(
         query: str, target: str) -> None:
     request = Request({"type": "http", "method": "GET", "path": "/users", "headers": [],
