@@ -53,8 +53,10 @@ def test_a_callback_that_gives_no_answer_fails_idp_down_in_either_mode(
     result = sso_run_scenario("failure.idp-down", app=str(tiny_profile(tmp_path, env=env)))
     assert result.status == "failed", result
     assert (result.message or "").startswith(
-        "AssertionError: the failure page did not appear: no 'Sign-in failed'; the app showed "
-        "/ with HTTP 0 and no text"), result
+        "AssertionError: the failure page did not appear: no 'Sign-in failed'; no answer from "
+        "http://127.0.0.1:"), result
+    assert ("/callback: the connection closed without a response, or could not be opened, and "
+            "the browser shows its own error page") in (result.message or ""), result
 
 
 @pytest.mark.browser
