@@ -1,12 +1,14 @@
 """What the browser shows, in a line a failure message can quote: the app's page path, its
 HTTP status and what the page says: its main heading and the line after it (an app's "Sign-in
 failed" under its site's header and menu), else the first line of its text (a framework's
-"Internal Server Error", a library's "Login Failure", a plain "Forbidden")."""
+"Internal Server Error", a library's "Login Failure", a plain "Forbidden"). A navigation that
+got no answer at all (a connection the app dropped) leaves the browser on its own empty error
+page, with no status: that is said as it is, with the address that gave no answer."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from playwright.sync_api import Error as PlaywrightError
 
@@ -19,6 +21,8 @@ if TYPE_CHECKING:
 __all__ = ["page_summary"]
 
 SHOWN_TEXT = 80
+BROWSER_ERROR_PAGE = "chrome-error://"
+"""Where Chromium's own error page is, once a navigation got no answer."""
 READ_MS = 2000
 """How long each read may take: a message must come even from a page whose navigation never
 commits (``evaluate`` has no time limit, so the status is read with ``wait_for_function``)."""
@@ -35,13 +39,15 @@ _SHOWN_JS = """() => {
   const shown = heading ? [heading] : [];
   const next = lines.slice(after).find((line) => line && line !== heading);
   if (next) shown.push(next);
-  return {status: String(status), shown};
+  const asked = performance.getEntriesByType("navigation")[0]?.name ?? "";
+  return {status: String(status), shown, asked};
 }"""
 
 
 def page_summary(page: Page) -> str:
     """``the app showed /auth/callback with HTTP 500: 'Internal Server Error'``, or with a
-    heading ``…: 'Sign-in failed' / 'We could not sign you in. Contact …'``."""
+    heading ``…: 'Sign-in failed' / 'We could not sign you in. Contact …'``; ``no answer from
+    http://…/auth/callback: …`` when the browser shows its own error page."""
     path = urlsplit(page.url).path or "/"
     try:
         with shielded():  # read for a report, also as the app exits
@@ -49,5 +55,17 @@ def page_summary(page: Page) -> str:
         status, shown = str(found["status"]), [str(line) for line in found["shown"]]
     except PlaywrightError:
         return f"the app showed {path}, which could not be read within {READ_MS / 1000:g} s"
+    if page.url.startswith(BROWSER_ERROR_PAGE):
+        return _no_answer(str(found.get("asked") or ""))
     said = " / ".join(quoted(line, SHOWN_TEXT) for line in shown)
     return f"the app showed {path} with HTTP {status}" + (f": {said}" if shown else " and no text")
+
+
+def _no_answer(asked: str) -> str:
+    """What the browser's error page stands for: the request that got no answer (its address
+    without the query, where a code may be), from the navigation's timing entry. Chromium
+    tells a dropped connection from a refused one to neither the page nor its timing."""
+    parts = urlsplit(asked)
+    where = urlunsplit(parts._replace(query="", fragment="")) if parts.scheme else "the app"
+    return (f"no answer from {where}: the connection closed without a response, or could not "
+            "be opened, and the browser shows its own error page")

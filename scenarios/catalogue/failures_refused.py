@@ -6,7 +6,8 @@ provider causes or decides are in :mod:`scenarios.catalogue.failures`.)
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlsplit
 
 from playwright.sync_api import Page, Route, expect
 
@@ -123,11 +124,32 @@ for _name, _fault, _what in _TOKEN_FAULTS:
 # -- state ---------------------------------------------------------------------------------------
 
 
-def _held_callback(ctx: Ctx) -> Answer:
+@dataclass(frozen=True)
+class _Held:
+    """The provider's answer held from the app, and the authorization request it answers."""
+
+    answer: Answer
+    authorize_url: str
+
+    def sent_no_state(self) -> str | None:
+        """That the app sent no state, when its authorization request (as the browser took it
+        to the provider) had none: then nothing ties the provider's answer to the browser
+        that started the sign-in, and the app has no state to check (RFC 6749 §10.12: the
+        client MUST implement CSRF protection for its redirect URI, typically by a state
+        bound to the user agent; RFC 9700 §4.7)."""
+        if "state" in dict(parse_qsl(urlsplit(self.authorize_url).query)):
+            return None
+        return (f"the app sent no state to the provider: its authorization request "
+                f"{self.authorize_url} has no state parameter, so its callback has no CSRF "
+                "protection of its own (RFC 6749 §10.12, RFC 9700 §4.7)")
+
+
+def _held_callback(ctx: Ctx) -> _Held:
     """Alice follows the sign-in URL and signs in at the provider; its answer to the app (a
     redirect, or a form posted with ``response_mode=form_post``) is held before it reaches the
-    app: the answer, its code unused."""
+    app: the answer, its code unused, and the authorization request it answers."""
     page = ctx.page
+    log = NavigationLog(page)
     caught = _hold_callback(page, ctx.env)
     up_to_stay_signed_in_first(ctx).answer(stay=False)
     try:
@@ -139,7 +161,7 @@ def _held_callback(ctx: Ctx) -> Answer:
             f"{ctx.env.app.showing(page)}") from exc
     assert caught, "the provider did not answer the callback"
     page.unroute_all()
-    return caught[0]
+    return _Held(caught[0], replay.authorize_request(log, ctx.env))
 
 
 @scenario(
@@ -154,9 +176,13 @@ def state_tampered(ctx: Ctx) -> None:
     with ctx.step("sign in, holding the provider's answer to the callback"):
         held = _held_callback(ctx)
     with ctx.step("deliver the callback with one character of state changed"):
-        original = held.params["state"]
+        if (unsent := held.sent_no_state()) is not None:
+            raise AssertionError(f"{unsent}; there is no state to alter")
+        original = held.answer.params.get("state")
+        assert original, (f"the provider's answer to the callback carried no state, though "
+                          f"the app sent one: {held.answer.url}")
         altered = original[:-1] + ("A" if original[-1] != "A" else "B")
-        deliver(page, held.with_param("state", altered))
+        deliver(page, held.answer.with_param("state", altered))
         expect_failure(page, stack, "state-tampered")
 
 
@@ -186,8 +212,15 @@ def state_other_browser(ctx: Ctx) -> None:
         other.wait_for_url(stack.idp_url("/**"))
     with ctx.step("that browser takes alice's answer to the callback (opens its URL, or posts "
                   "its form): the failure page, and nobody is signed in there", page=other):
-        deliver(other, held)
-        expect_failure(other, stack, "state-other-browser")
+        deliver(other, held.answer)
+        try:
+            expect_failure(other, stack, "state-other-browser")
+        except AssertionError as exc:
+            # Without a state, a PKCE verifier or nonce kept in the session may still refuse
+            # it (RFC 9700 §4.7.1): the missing state is named only when nothing did.
+            if (unsent := held.sent_no_state()) is not None:
+                raise AssertionError(f"{unsent}; {exc}") from exc
+            raise
 
 
 @scenario(

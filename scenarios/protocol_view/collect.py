@@ -22,7 +22,7 @@ import httpx
 
 from scenarios.ca_trust import public_trust
 from scenarios.protocol_view.model import BrowserHit, Collected
-from scenarios.protocol_view.tokens import mask_url
+from scenarios.protocol_view.tokens import mask_query, mask_url
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page, Request, Response
@@ -57,6 +57,20 @@ class Observable(Protocol):
 
     @property
     def protocol_sources(self) -> ProtocolSources: ...
+
+
+def _posted_form(request: Request) -> str | None:
+    """The form-encoded body ``request`` posted, masked (``None``: no such body)."""
+    if request.method != "POST":
+        return None
+    try:
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        body = request.post_data
+    except Exception:  # a body that is not text
+        return None
+    if kind != "application/x-www-form-urlencoded" or body is None:
+        return None
+    return mask_query(body)
 
 
 def _reference_in(page: str, pattern: re.Pattern[str]) -> str | None:
@@ -107,7 +121,7 @@ class BrowserLog:
         location = response.headers.get("location")
         self.hits.append(BrowserHit(
             wall=self._started(request), method=request.method, url=mask_url(response.url),
-            status=response.status, context=index,
+            status=response.status, context=index, form=_posted_form(request),
             location=mask_url(urljoin(response.url, location)) if location else None,
             frame="main" if self._frame(request) == "main" else "frame"))
         if response.status >= 400:
@@ -120,6 +134,7 @@ class BrowserLog:
         self.hits.append(BrowserHit(
             wall=self._started(request), method=request.method, url=mask_url(request.url),
             status=None, error=(request.failure or "failed")[:200], context=index,
+            form=_posted_form(request),
             frame="main" if self._frame(request) == "main" else "frame"))
 
     def finish(self, *, final_pages: bool = False) -> None:

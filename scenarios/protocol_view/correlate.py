@@ -77,6 +77,8 @@ class _Builder:
         self.frontchannel = {mask_url(str(n.get("url"))) for n in notes
                              if isinstance(n, Mapping) and n.get("kind") == "frontchannel"}
         """Front-channel logout URLs the provider had the browser load."""
+        self.last_page: dict[int, _Draft] = {}
+        """The step of each browser context's last main-frame document so far."""
 
     def short(self, url: str) -> str:
         return names.short_url(url, provider_origin=self.provider, app_origin=self.app)
@@ -141,11 +143,14 @@ class _Builder:
 
     # -- the browser's log ------------------------------------------------------------------
     def browser_step(self, hit: BrowserHit) -> None:
-        pairs = _pairs(hit.url)
+        posted = names.query_pairs(hit.form or "")
+        pairs = _pairs(hit.url) + posted
         params = dict(pairs)
         path = urlsplit(hit.url).path
         name = "front-channel logout" if hit.url in self.frontchannel else names.app_step_name(
             path, params, hit.status, names.origin(hit.location), self.provider)
+        if self._form_post(hit, posted):
+            name = "callback"
         tokens = tuple(v for k, val in pairs if k in TOKEN_NAMES
                        if (v := token_view(k, val)) is not None)
         self.add(hit.wall, Step(
@@ -155,6 +160,27 @@ class _Builder:
             outcome=self.outcome(hit.status, hit.location, hit.error),
             params=mask_pairs(pairs), tokens=tokens, error=_error_words(params),
             failure_ref=hit.failure_ref), _pairs(hit.location) if hit.location else None)
+
+    def _form_post(self, hit: BrowserHit, posted: list[tuple[str, str]]) -> bool:
+        """Whether ``hit`` is the provider's answer posted to the app by its ``form_post``
+        page (the browser's last page, shown from the provider, posting the answer to the
+        app): if so, that page's step shows the fields it posted, as a redirect's step shows
+        its target's query."""
+        answer = {"code", "error", "id_token"}
+        page = self.last_page.get(hit.context)
+        if (hit.method != "POST" or hit.frame != "main" or page is None
+                or names.origin(hit.url) == self.provider or not answer & dict(posted).keys()):
+            return False
+        shown = page.step
+        if shown.target != "provider" or shown.status is None or not 200 <= shown.status < 300:
+            return False
+        page.step = replace(
+            shown, outcome=f"{shown.status} form_post -> {self.short(hit.url)}",
+            answer=shown.answer + mask_pairs(posted),
+            tokens=shown.tokens + self._tokens(posted, None, None, ()),
+            error=shown.error or _error_words(dict(posted)))
+        page.location = posted
+        return True
 
     # -- notifications and events -----------------------------------------------------------
     def notification(self, note: Mapping[str, Any], seen_urls: set[str]) -> None:
@@ -263,12 +289,15 @@ def correlate(collected: Collected) -> Exchange:
     seen_urls: set[str] = set()
     for hit in sorted(collected.browser, key=lambda h: h.wall):
         seen_urls.add(hit.url)
+        entry = None
         if builder.provider is not None and names.origin(hit.url) == builder.provider:
             entry = _match(hit, entries, used)
-            if entry is not None:
-                builder.provider_step(entry, "browser", hit)
-                continue
-        builder.browser_step(hit)
+        if entry is not None:
+            builder.provider_step(entry, "browser", hit)
+        else:
+            builder.browser_step(hit)
+        if hit.frame == "main":
+            builder.last_page[hit.context] = builder.drafts[-1]
     for index, entry in enumerate(entries):
         if index not in used:
             name = names.provider_step_name(str(entry.get("path", "")),

@@ -30,6 +30,9 @@ class BrowserHit:
     """``None``: the request failed (``error`` says how)."""
     location: str | None = None
     """A redirect's target, masked."""
+    form: str | None = None
+    """The form-encoded body a POST carried (a sign-in form, the provider's answer posted by
+    its ``form_post`` page), masked as a URL's query is."""
     frame: Literal["main", "frame"] = "main"
     context: int = 0
     """Which browser context (0: the scenario's page; 1, 2...: contexts it opened)."""
@@ -107,7 +110,8 @@ class Step:
     params: tuple[tuple[str, str], ...] = ()
     """What it carried (query or form), masked."""
     answer: tuple[tuple[str, str], ...] = ()
-    """Members of a JSON answer (tokens are in ``tokens``), masked."""
+    """Members of a JSON answer, or the fields of the form a ``form_post`` page of the
+    provider's posted (tokens are in ``tokens``), masked."""
     tokens: tuple[TokenView, ...] = ()
     error: str | None = None
     """An AADSTS error or an OAuth error the step answered or carried."""

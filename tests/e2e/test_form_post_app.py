@@ -53,5 +53,24 @@ def test_a_callback_that_gives_no_answer_fails_idp_down_in_either_mode(
     result = sso_run_scenario("failure.idp-down", app=str(tiny_profile(tmp_path, env=env)))
     assert result.status == "failed", result
     assert (result.message or "").startswith(
-        "AssertionError: the failure page did not appear: no 'Sign-in failed'; the app showed "
-        "/ with HTTP 0 and no text"), result
+        "AssertionError: the failure page did not appear: no 'Sign-in failed'; no answer from "
+        "http://127.0.0.1:"), result
+    assert ("/callback: the connection closed without a response, or could not be opened, and "
+            "the browser shows its own error page") in (result.message or ""), result
+
+
+@pytest.mark.browser
+@pytest.mark.slow  # an app started for each scenario and mode
+@pytest.mark.parametrize("env", ["", 'TINY_FORM_POST = "1"\n'], ids=["query", "form_post"])
+@pytest.mark.parametrize("scenario_id", ["failure.state-tampered", "failure.state-other-browser"])
+def test_an_app_that_sends_no_state_fails_the_state_scenarios_in_either_mode(
+        tmp_path: Path, sso_run_scenario: ScenarioRunner, scenario_id: str, env: str) -> None:
+    """Without a state in its authorization request the provider's answer carries none: there
+    is none to alter, and nothing ties the answer to the browser that started the sign-in. The
+    scenario fails saying so, not an ERROR looking for the answer's state."""
+    profile = tiny_profile(tmp_path, env=f'TINY_NO_STATE = "1"\n{env}')
+    result = sso_run_scenario(scenario_id, app=str(profile))
+    assert result.status == "failed", result
+    message = result.message or ""
+    assert message.startswith("AssertionError: the app sent no state to the provider"), result
+    assert "its authorization request " in message and "/oauth2/v2.0/authorize?" in message, result

@@ -13,7 +13,8 @@ page with no support contact. A provider error sent to the callback gets a prope
 either (the browser gets no answer at all). ``TINY_LOG_REQUESTS=1`` prints each request to
 stderr. ``TINY_NO_NONCE=1`` leaves the nonce out of its authorization requests;
 ``TINY_FORM_POST=1`` asks for ``response_mode=form_post`` (ASP.NET Core's default) and takes
-the answer posted to its callback.
+the answer posted to its callback. ``TINY_NO_STATE=1`` leaves the state out of its authorization
+requests (it never checked one anyway).
 ``TINY_SHOW_SECRET=<file>`` makes it show its client secret, twice and in colour, on
 its "Sign-in failed" page after a refused ID token, and write it to ``<file>`` for a test to
 look for.
@@ -117,6 +118,8 @@ class Handler(BaseHTTPRequestHandler):
         }
         if os.environ.get("TINY_NO_NONCE") == "1":
             del params["nonce"]
+        if os.environ.get("TINY_NO_STATE") == "1":
+            del params["state"]
         if os.environ.get("TINY_FORM_POST") == "1":
             params["response_mode"] = "form_post"
         location = f"{SETTINGS.metadata['authorization_endpoint']}?{urlencode(params)}"

@@ -15,7 +15,17 @@ from .page_server import Pages, serving, start_hanging_navigation
 pytestmark = pytest.mark.browser
 
 
+DROP = "/auth/callback-dropped"
+"""A path whose request the server reads and closes without an answer."""
+
+
 class _Pages(Pages):
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        if self.path.startswith(DROP):
+            self.close_connection = True
+            return
+        super().do_GET()
+
     def page(self, path: str) -> tuple[int, str]:
         if path == "/branded":
             return 502, ("<header><a href='/'>Acme Notes</a> <nav>Home · Help</nav></header>"
@@ -59,4 +69,19 @@ def test_a_page_whose_navigation_never_commits_is_summarised_in_time(browser: Br
     summary = page_summary(page)
     assert time.monotonic() - started < 6
     assert summary.startswith("the app showed /auth/callback"), summary
+    page.close()
+
+
+def test_a_navigation_that_got_no_answer_is_said_to_have_got_none(browser: Browser,
+                                                                  origin: str) -> None:
+    """The app drops the connection (as one does whose call to the provider failed): the
+    browser shows its own empty error page, no page of the app's with a status of 0."""
+    page = browser.new_page()
+    page.goto(f"{origin}/plain")
+    with page.expect_event("requestfailed"):
+        page.evaluate("(url) => { location.href = url; }", f"{origin}{DROP}?code=c&state=s")
+    page.wait_for_load_state()
+    assert page_summary(page) == (
+        f"no answer from {origin}{DROP}: the connection closed without a response, or could "
+        "not be opened, and the browser shows its own error page")
     page.close()
