@@ -26,7 +26,6 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
 
 from .authorization_response import check_response_issuer
 from .db import EmailTaken, LoginTransaction, Session, SessionGroups, User, digest
@@ -66,6 +65,7 @@ from .web import (
     clear_cookie,
     cookie,
     current_session,
+    get_only,
     issue_csrf,
     new_token,
     safe_return_path,
@@ -388,4 +388,4 @@ async def callback(request: Request) -> Response:
     return response
 
 
-routes = [Route("/auth/callback", callback, methods=["GET"])]
+routes = [get_only("/auth/callback", callback)]

@@ -34,6 +34,7 @@ from .web import (
     cookie,
     csrf_valid,
     current_session,
+    get_only,
     origin_allowed,
     render_with_csrf,
     state_of,
@@ -343,9 +344,9 @@ async def signed_out(request: Request) -> Response:
 
 routes = [
     Route("/auth/backchannel-logout", backchannel_logout, methods=["POST"]),
-    Route("/auth/frontchannel-logout", frontchannel_logout, methods=["GET"]),
-    Route("/auth/frontchannel-logout/{connection_id}", frontchannel_logout, methods=["GET"]),
+    get_only("/auth/frontchannel-logout", frontchannel_logout),
+    get_only("/auth/frontchannel-logout/{connection_id}", frontchannel_logout),
     Route("/logout", confirm_logout, methods=["GET"]),
     Route("/logout", rp_logout, methods=["POST"]),
-    Route("/signed-out", signed_out, methods=["GET"]),
+    get_only("/signed-out", signed_out),  # consumes the sign-out's state
 ]
