@@ -18,7 +18,7 @@ from .failure import SignInFailed
 from .login import begin_login, connection_client, source_of
 from .login_errors import ConnectionDisabled, NoConnection
 from .logout import sign_out_targets
-from .web import current_session, render_with_csrf, state_of, templates
+from .web import current_session, get_only, render_with_csrf, state_of, templates
 
 
 def user_json(user: User, session: Session, groups: SessionGroups | None = None
@@ -110,7 +110,7 @@ async def me(request: Request) -> Response:
 
 routes = [
     Route("/", home, methods=["GET"]),
-    *(Route(f"/{app}", app_page, methods=["GET"]) for app in APPS),
-    Route("/sso/{connection_id}/{app}", sign_in_url, methods=["GET"]),
+    *(get_only(f"/{app}", app_page) for app in APPS),  # a visit may start a sign-in
+    get_only("/sso/{connection_id}/{app}", sign_in_url),
     Route("/api/me", me, methods=["GET"]),
 ]

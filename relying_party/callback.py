@@ -3,9 +3,11 @@
 Order of checks: ``state`` (present, known, unused, issued to this browser: only then is it
 consumed; unexpired), the connection or installation still usable, RFC 9207 ``iss`` (so that
 an error response, too, is known to come from the provider asked), an error from the provider,
-then the code exchange (PKCE verifier, exact redirect URI), the ID token,
-UserInfo ``sub``, the user's group memberships (the ``groups`` claim, or its overage followed
-to Microsoft Graph) and, for an installation, the user's licence (``app.updated``). Only then,
+then the code exchange (PKCE verifier, exact redirect URI), the ID token, UserInfo ``sub`` (for
+an installation, asked at its ``userinfo`` link), the user's group memberships (the ``groups``
+claim, or its overage followed to Microsoft Graph) and, for an installation, the platform user
+id that link answered (:mod:`relying_party.platform_user`) and the user's licence
+(``app.updated``). Only then,
 in one transaction, are the checks made again that the connection or installation may still
 sign people in, as the same client of the same provider, that the platform did not take the
 user's licence, uninstall the installation (reinstalled since) nor sign the user out
@@ -24,7 +26,6 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
 
 from .authorization_response import check_response_issuer
 from .db import EmailTaken, LoginTransaction, Session, SessionGroups, User, digest
@@ -47,13 +48,15 @@ from .login_errors import (
     UnmappedUser,
 )
 from .oidc.discovery import ProviderMetadata
-from .oidc.errors import IdTokenExpired, LoginError, idp_error_from_body
+from .oidc.errors import IdTokenExpired, LoginError, UserinfoFailed, idp_error_from_body
 from .oidc.groups import GroupMemberships, resolve_groups
 from .oidc.id_token import DEFAULT_ALGS, IdTokenClaims, validate_id_token
 from .oidc.issuer_key import issuer_key
 from .oidc.token_client import ClientCredentials, build_code_exchange, exchange_code
 from .oidc.unsigned import refuse_unsigned_over_http, unsigned_trusted
 from .oidc.userinfo import check_userinfo_sub, fetch_userinfo
+from .platform_user import link_failed
+from .platform_user import platform_user_id as platform_user_id_of
 from .provider import ClientConfig, client_for_connection, client_for_installation
 from .web import (
     LOGIN_COOKIE,
@@ -62,6 +65,7 @@ from .web import (
     clear_cookie,
     cookie,
     current_session,
+    get_only,
     issue_csrf,
     new_token,
     safe_return_path,
@@ -235,9 +239,12 @@ async def complete_sign_in(
     userinfo: Mapping[str, Any] = {}
     userinfo_endpoint = client.userinfo_endpoint or metadata.userinfo_endpoint
     if userinfo_endpoint:
-        userinfo = await fetch_userinfo(
-            rp.providers.http, userinfo_endpoint, tokens.access_token, timeout=rp.providers.timeout
-        )
+        try:
+            userinfo = await fetch_userinfo(
+                rp.providers.http, userinfo_endpoint, tokens.access_token,
+                timeout=rp.providers.timeout)
+        except UserinfoFailed as exc:
+            raise (link_failed(exc) if client.userinfo_endpoint else exc) from exc
         check_userinfo_sub(userinfo, claims.sub)
     groups = await resolve_groups(
         rp.providers.http, claims.claims, provider=client.token_endpoint,
@@ -253,12 +260,8 @@ async def complete_sign_in(
                 admin_hint="The user belongs to another account than the one that installed the"
                 " app.",
             )
-        if not claims.oid:
-            raise UnmappedUser(
-                "ID token has no oid claim (the platform user id)",
-                admin_hint="The identity provider did not send the user's platform id (oid).",
-            )
-        platform_user_id = claims.oid
+        # The installation's userinfo link (the platform's /users/me) says who signed in.
+        platform_user_id = platform_user_id_of(userinfo if client.userinfo_endpoint else None)
         check_licensed(rp, client.source_id, platform_user_id, client.failure_source)
 
     info_name = userinfo.get("name")
@@ -385,4 +388,4 @@ async def callback(request: Request) -> Response:
     return response
 
 
-routes = [Route("/auth/callback", callback, methods=["GET"])]
+routes = [get_only("/auth/callback", callback)]

@@ -12,13 +12,12 @@ import re
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from .failure import FailureSource, SignInFailed
 from .login import begin_login
 from .login_errors import AmbiguousLaunch, InstallationInactive, UnknownInstallation
 from .provider import client_for_installation
-from .web import state_of
+from .web import get_only, state_of
 
 PARTNER_HOME = "/"
 LAUNCH_PATH = "/launch"
@@ -64,4 +63,4 @@ async def launch(request: Request) -> Response:
     return await begin_login(request, client, return_to=PARTNER_HOME, login_hint=hint)
 
 
-routes = [Route(LAUNCH_PATH, launch, methods=["GET"])]
+routes = [get_only(LAUNCH_PATH, launch)]

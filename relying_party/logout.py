@@ -34,6 +34,7 @@ from .web import (
     cookie,
     csrf_valid,
     current_session,
+    get_only,
     origin_allowed,
     render_with_csrf,
     state_of,
@@ -151,15 +152,20 @@ async def backchannel_logout(request: Request) -> Response:
     except LogoutTokenInvalid as exc:
         logger.warning("back-channel logout refused: %s", exc)
         return _bad_request(exc.reason, f"is not a valid logout token ({exc.reason})")
-    now = rp.settings.clock.now()
-    if not rp.db.events.remember_logout_jti(logout.iss, logout.jti, logout.remember_until, now):
-        logger.warning("back-channel logout replay: %s %s", logout.iss, logout.jti)
-        return _bad_request("jti_replayed", "was used before (its jti is replayed)")
     # One Entra tenant's v1 and v2 issuers are one identity space: a logout token of either
     # ends the sessions signed in through the other, never another tenant's, nor those of the
     # same tenant id served from another origin than the provider that signed the token.
     tid = logout.tid if logout.tid is not None else entra_tenant(logout.iss)
     issuer = issuer_key(logout.iss, tid=tid, origin=client.identity_origin)
+    if other := _other_user_of_sid(rp, logout, issuer, client, clients):
+        logger.warning("back-channel logout refused: sid %s is user %s's, not sub %s's",
+                       logout.sid, other, logout.sub)
+        return _bad_request("sub_sid_mismatch",
+                            "names by its sub another user than the sessions of its sid")
+    now = rp.settings.clock.now()
+    if not rp.db.events.remember_logout_jti(logout.iss, logout.jti, logout.remember_until, now):
+        logger.warning("back-channel logout replay: %s %s", logout.iss, logout.jti)
+        return _bad_request("jti_replayed", "was used before (its jti is replayed)")
     if logout.sid is not None:
         ended = _log_out(rp, ProviderLogout(issuer=issuer, sid=logout.sid), _origins(clients))
     else:
@@ -171,6 +177,22 @@ async def backchannel_logout(request: Request) -> Response:
                                             sign_ins_before=before), _origins(clients))
     logger.info("back-channel logout ended %d session(s)", ended)
     return Response(status_code=200, headers=NO_STORE)
+
+
+def _other_user_of_sid(rp: AppState, logout: LogoutToken, issuer: str, client: ClientConfig,
+                       clients: list[ClientConfig]) -> str | None:
+    """For a token with both ``sub`` and ``sid``, the subject of a session of that ``sid``
+    that is not ``sub``, or None. Back-Channel Logout §2.6-2.7 lets the RP check them together:
+    one provider session is one user's, so a token naming another user by ``sub`` than the
+    one its ``sid`` signed in is not to be trusted with either. Compared only with the sessions
+    of the token's own client (its audience): ``sub`` is pairwise on Entra ID, so the same
+    user has another ``sub`` in another app of the same ``sid``."""
+    if logout.sid is None or logout.sub is None:
+        return None
+    sources = {c.source for c in clients if c.client_id == client.client_id}
+    subjects = rp.db.sessions.subjects_of_sid(logout.sid, issuer=issuer,
+                                              origins=_origins(clients), sources=sources)
+    return next(iter(sorted(subjects - {logout.sub})), None)
 
 
 def _log_out(rp: AppState, logout: ProviderLogout, origins: Origins) -> int:
@@ -343,9 +365,9 @@ async def signed_out(request: Request) -> Response:
 
 routes = [
     Route("/auth/backchannel-logout", backchannel_logout, methods=["POST"]),
-    Route("/auth/frontchannel-logout", frontchannel_logout, methods=["GET"]),
-    Route("/auth/frontchannel-logout/{connection_id}", frontchannel_logout, methods=["GET"]),
+    get_only("/auth/frontchannel-logout", frontchannel_logout),
+    get_only("/auth/frontchannel-logout/{connection_id}", frontchannel_logout),
     Route("/logout", confirm_logout, methods=["GET"]),
     Route("/logout", rp_logout, methods=["POST"]),
-    Route("/signed-out", signed_out, methods=["GET"]),
+    get_only("/signed-out", signed_out),  # consumes the sign-out's state
 ]

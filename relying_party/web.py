@@ -1,10 +1,10 @@
 """Request-level helpers shared by the handlers: app state, cookies, sessions, CSRF tokens,
-safe return paths and the same-origin check."""
+safe return paths, the same-origin check and routes that answer ``GET`` alone."""
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from .background import BackgroundCalls
@@ -31,6 +32,7 @@ __all__ = [
     "cookie",
     "csrf_valid",
     "current_session",
+    "get_only",
     "new_token",
     "origin_allowed",
     "render_with_csrf",
@@ -47,6 +49,17 @@ ADMIN_COOKIE = "rp_admin"
 CSRF_FIELD = "csrf_token"
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def get_only(path: str, endpoint: Callable[[Request], Awaitable[Response]]) -> Route:
+    """A route for ``GET`` alone, for a GET that changes something: consumes a sign-in's
+    ``state``, starts a sign-in or ends sessions. Starlette answers ``HEAD`` with the ``GET``
+    endpoint, so a link checker's or a mail scanner's ``HEAD`` would do the same, unseen (HEAD
+    is meant to be safe, RFC 9110 §9.3.2): here it is a 405 with ``Allow: GET``, answered in
+    the route's own shape, and changes nothing."""
+    route = Route(path, endpoint, methods=["GET"])
+    route.methods = {"GET"}
+    return route
 
 
 @dataclass(frozen=True, kw_only=True)

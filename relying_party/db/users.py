@@ -12,7 +12,7 @@ began, which a platform ``user.logout`` is compared with.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -230,6 +230,16 @@ class SessionStore:
     def end_by_subject(self, issuer: str, subject: str, *, origins: Origins) -> int:
         """End the sessions of (``issuer``, ``subject``); ``issuer`` is an issuer key."""
         return self._end_where("subject=?", (subject,), issuer, origins)
+
+    def subjects_of_sid(self, sid: str, *, issuer: str, origins: Origins,
+                        sources: Collection[tuple[SourceKind, str]]) -> set[str]:
+        """The subjects of the sessions with this ``sid`` of this issuer (an issuer key)
+        signed in through one of ``sources``: one client's, whose subjects are one space."""
+        rows = self._sql.all(
+            "SELECT subject, issuer, source_kind, source_id FROM sessions WHERE sid=?", (sid,))
+        return {r["subject"] for r in rows
+                if (r["source_kind"], r["source_id"]) in sources
+                and _session_matches(r, issuer, origins)}
 
     def _end_where(self, where: str, params: tuple[object, ...], issuer: str | None,
                    origins: Origins) -> int:

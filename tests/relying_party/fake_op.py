@@ -39,6 +39,8 @@ ISSUER = f"{BASE}/{TID}/v2.0"
 AUTHORIZE = f"{BASE}/{TID}/oauth2/v2.0/authorize"
 TOKEN = f"{BASE}/{TID}/oauth2/v2.0/token"
 USERINFO = f"{BASE}/oidc/userinfo"
+USERS_ME = f"{BASE}/users/me"
+"""The platform's ``GET /users/me``: an installation's ``userinfo`` link."""
 END_SESSION = f"{BASE}/{TID}/oauth2/v2.0/logout"
 DISCOVERY = f"{ISSUER}/.well-known/openid-configuration"
 JWKS = f"{BASE}/{TID}/discovery/v2.0/keys"
@@ -139,6 +141,8 @@ class Faults:
     one of them (:data:`SAME`: with the value it has there)."""
     userinfo_sub: str | None = None
     userinfo_status: int | None = None
+    users_me: dict[str, Any] = field(default_factory=dict)
+    """Overrides of ``/users/me``'s answer (``id`` first); a value of ``None`` removes it."""
     discovery_issuer: str | None = None
     discovery: dict[str, Any] = field(default_factory=dict)
     """Overrides of discovery-document members; a value of ``None`` removes the member."""
@@ -182,6 +186,7 @@ class FakeOp:
                 Route(f"/{TID}/discovery/v2.0/keys", self._jwks),
                 Route(f"/{TID}/oauth2/v2.0/token", self._token, methods=["POST"]),
                 Route("/oidc/userinfo", self._userinfo),
+                Route("/users/me", self._users_me),
                 Route("/.well-known/platform-event-keys.json", self._event_keys),
                 *self.apps_api.routes,
             ]
@@ -412,6 +417,21 @@ class FakeOp:
         sub = self.faults.userinfo_sub or self.subject(user, client_id)
         return JSONResponse({"sub": sub, "name": user.name, "email": user.email, "oid": user.oid})
 
+    async def _users_me(self, request: Request) -> Response:
+        """The platform's ``/users/me``: UserInfo's answer and refusals, plus ``id``, the
+        platform user id (the user's object id, as the mock platform answers it)."""
+        answer = await self._userinfo(request)
+        if answer.status_code != 200:
+            return answer
+        claims = json.loads(bytes(answer.body))
+        claims = {"id": claims.pop("oid"), **claims}
+        for name, value in self.faults.users_me.items():
+            if value is None:
+                claims.pop(name, None)
+            else:
+                claims[name] = value
+        return JSONResponse(claims)
+
 
 def _hs256(claims: dict[str, Any], secret: bytes, header: Mapping[str, Any]) -> str:
     head = {**header, "alg": "HS256"}
@@ -429,7 +449,7 @@ class _FaultyTransport(httpx.AsyncBaseTransport):
         "discovery": lambda p: p.endswith("/openid-configuration"),
         "jwks": lambda p: p.endswith("/keys"),
         "token": lambda p: p.endswith("/token"),
-        "userinfo": lambda p: p.endswith("/userinfo"),
+        "userinfo": lambda p: p.endswith(("/userinfo", "/users/me")),
         "event_keys": lambda p: p.endswith("/platform-event-keys.json"),
         "apps_api": lambda p: p.startswith("/apps/"),
     }
@@ -506,7 +526,7 @@ def installed_links() -> dict[str, Any]:
     return {
         "authorization": {"href": AUTHORIZE},
         "token": {"href": TOKEN},
-        "userinfo": {"href": USERINFO},
+        "userinfo": {"href": USERS_ME},
         "openid_configuration": {"href": DISCOVERY},
     }
 

@@ -23,8 +23,8 @@ from fake_op import (
     DISCOVERY,
     TID,
     TOKEN,
-    USERINFO,
     USERS,
+    USERS_ME,
     event,
 )
 from rp_support import INSTALLATION, RpHarness, launch, post_event
@@ -51,7 +51,7 @@ KEYS = {"private_key": PRIVATE_KEY, "public_key": PUBLIC_KEY,
 def documented_links(authorization: str = AUTHORIZE) -> dict[str, Any]:
     return {
         "self": {"href": f"{BASE}/apps/app/events/3214155a170c4d4aaa344a540ceckrik1"},
-        "userinfo": {"href": USERINFO},
+        "userinfo": {"href": USERS_ME},
         "authorization": {"href": authorization},
         "token": {"href": TOKEN},
     }

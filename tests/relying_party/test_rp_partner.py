@@ -261,7 +261,7 @@ def test_user_from_another_account_is_unmapped(rp: RpHarness) -> None:
 
 def test_user_without_platform_id_is_unmapped(rp: RpHarness) -> None:
     install(rp)
-    rp.op.faults.claims.update(oid=None)
+    rp.op.faults.users_me.update(id=None)
     rp.assert_failure_page(launch(rp), status=403, code="unmapped_user", contact=PARTNER_CONTACT)
 
 
