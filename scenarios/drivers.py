@@ -373,15 +373,17 @@ class EntraDriver:
     def expect_sign_in_page(self, page: Page) -> None:
         """The account picker, the username or the password: a sign-in may open on the
         password view (a username posted without the page's script, or a provider that skips
-        the username for a ``login_hint``)."""
-        from playwright.sync_api import expect
-
+        the username for a ``login_hint``). An error page that stays (HTTP 4xx or 5xx, loaded
+        :data:`SETTLED_MS` ago) fails at once rather than after ``timeout_ms``: no sign-in
+        page comes after it."""
         try:
-            expect(_visible_username(page).or_(page.locator(f"#{ids.TILES}")).or_(
-                page.locator(dict(_STEPS)["password"]))).to_be_visible(timeout=self.timeout_ms)
-        except AssertionError as exc:
+            found = devtools.wait_until(page, _SIGN_IN_OR_ERROR_JS, _SIGN_IN_OR_ERROR_ARG,
+                                        self.timeout_ms)
+        except PlaywrightTimeoutError:
+            found = "timeout"
+        if found != "sign-in":
             raise AssertionError(f"the provider's sign-in page did not appear: the browser "
-                                 f"shows {_shown_instead(page)} instead") from exc
+                                 f"shows {_shown_instead(page)} instead")
 
     def sign_in(self, page: Page, username: str, password: str, *,
                 waiting: Waiting | None = None) -> None:
@@ -574,6 +576,21 @@ _STEP_JS = "(a) => {" + _VISIBLE_JS + """
   if (shown.some((t) => new RegExp(a.device).test(t))) return "device-confirm";
   return false;
 }"""
+
+SETTLED_MS = 500
+"""How long an error page (HTTP 4xx or 5xx) stays loaded before the driver takes it as the
+answer to a sign-in: long enough for a page that moves on by itself (a refresh, a script)."""
+
+_SIGN_IN_OR_ERROR_JS = "(a) => {" + _VISIBLE_JS + """
+  if (a.sign_in.some((selector) => visible(selector))) return "sign-in";
+  const shown = performance.getEntriesByType("navigation")[0];
+  return Boolean(shown && shown.responseStatus >= 400 && shown.loadEventEnd > 0
+                 && performance.now() - shown.loadEventEnd >= a.settled) && "error";
+}"""
+
+_SIGN_IN_OR_ERROR_ARG = {"sign_in": [dict(_STEPS)[name] for name in ("picker", "username",
+                                                                      "password")],
+                         "settled": SETTLED_MS}
 
 _STEP_ARG = {"steps": [list(step) for step in _STEPS], "consent": ids.CONSENT_HEADING,
              "device": _DEVICE_CONFIRM.pattern}

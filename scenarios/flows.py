@@ -8,9 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, Request, Response, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import Page, Response, expect
 
 from mock_idp.signin import ids
 from mock_idp.testing import path_segment
@@ -18,6 +16,7 @@ from scenarios.app.adapter import SignedInElsewhere
 from scenarios.app.page_summary import READ_MS
 from scenarios.app_exit import shielded
 from scenarios.drivers import EntraDriver
+from scenarios.goto import goto_sign_in
 from scenarios.live import LiveStack, Person
 from scenarios.masking import quoted
 from scenarios.pages import IdpPasswordPage, IdpStaySignedInPage, IdpUsernamePage
@@ -195,35 +194,6 @@ def sign_in_if_asked(page: Page, stack: LiveStack, person: Person) -> None:
     EntraDriver().sign_in_if_asked(page, provider, person.upn, person.password)
 
 
-def goto_sign_in(page: Page, stack: LiveStack, url: str) -> None:
-    """``page.goto(url)``, a URL whose redirects may run through the provider and back to the
-    app. Should the app give no answer at all on the way back (a connection it drops, as when
-    its call to the provider fails), the browser is left on its own error page, for the
-    scenario's check to judge as the app's answer. ``goto`` raises for it when the provider
-    answered by redirect, which it waits for, but not when the provider's ``form_post`` page
-    posted the answer, which it does not: without this, the same app would be in error in one
-    mode and fail in the other. Any other failure (the sign-in URL itself, the provider, a
-    timeout) is raised."""
-    failed: list[Request] = []
-
-    def note(request: Request) -> None:
-        if request.is_navigation_request() and request.frame == page.main_frame:
-            failed.append(request)
-
-    page.on("requestfailed", note)
-    try:
-        page.goto(url)
-    except PlaywrightTimeoutError:
-        raise
-    except PlaywrightError:
-        app = urlsplit(stack.app.base_url).netloc
-        if not any(r.redirected_from is not None and urlsplit(r.url).netloc == app
-                   for r in failed):
-            raise
-    finally:
-        page.remove_listener("requestfailed", note)
-
-
 def follow_signed_in_at_company(page: Page, stack: LiveStack, person: Person,
                                 app: str | None = None, *, url: str | None = None) -> None:
     """Sign ``person`` in at the company (:func:`sign_in_at_company`), then follow ``url`` (by
@@ -326,7 +296,7 @@ def expect_signed_in(page: Page, stack: LiveStack, person: Person, *,
 def first_login(page: Page, stack: LiveStack, person: Person, app: str | None = None) -> None:
     """Follow a sign-in URL (by name; default the profile's first), sign in once at the
     provider, land on the app."""
-    page.goto(stack.app.sign_in_url(app))
+    goto_sign_in(page, stack, stack.app.sign_in_url(app))
     sign_in_at_idp(page, person)
     expect_signed_in(page, stack, person, path=stack.app.lands_on(app))
 

@@ -7,7 +7,11 @@ to show that loss (and that the same app is fine below the limit). Apart from th
 properly: authorization code with PKCE, state and nonce, the ID token's signature, issuer,
 audience and lifetime checked. Sessions live in memory.
 
-``[app.env]``: ``APP_ISSUER``, ``APP_CLIENT_ID``, ``APP_CLIENT_SECRET``, ``APP_REDIRECT_URI``,
+It is a v2.0 app: handed the authority (``https://login.microsoftonline.com/<tenant>``, MSAL's
+setting), it takes the issuer ``<authority>/v2.0`` and that issuer's discovery document, so
+the profile claims no v1 endpoints and the catalogue's v1 scenarios are skipped for it.
+
+``[app.env]``: ``APP_AUTHORITY``, ``APP_CLIENT_ID``, ``APP_CLIENT_SECRET``, ``APP_REDIRECT_URI``,
 ``APP_CA_FILE`` (an https provider's CA, optional).
 """
 
@@ -47,7 +51,10 @@ def _failed(reason: str, status: int) -> Response:
 
 class _App:
     def __init__(self, env: Mapping[str, str]) -> None:
-        self.issuer = env["APP_ISSUER"]
+        # Entra's v2.0 issuer is the tenant's authority with /v2.0, its discovery document
+        # <issuer>/.well-known/openid-configuration (Microsoft Learn, "OpenID Connect on the
+        # Microsoft identity platform", v2-protocols-oidc).
+        self.issuer = env["APP_AUTHORITY"].rstrip("/") + "/v2.0"
         self.client_id = env["APP_CLIENT_ID"]
         self.secret = env["APP_CLIENT_SECRET"]
         self.redirect_uri = env["APP_REDIRECT_URI"]

@@ -6,6 +6,9 @@ only. Below Entra's limit it holds the user's groups like any app (``claims.grou
 passes); past it the token carries ``_claim_names`` / ``_claim_sources`` instead and the app
 holds none (``claims.groups-overage`` fails, naming the overage). The reference relying party,
 which follows the overage to Graph, passes both (``test_scenarios`` runs them against it).
+
+The app is a v2.0 app, handed MSAL's authority: the catalogue's v1 scenarios are skipped for it
+with the reason, rather than run against an app that cannot take Entra's v1 endpoints.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import pytest
 
 from scenarios.pytest_plugin import ScenarioRunner, describe_result
+from scenarios.registry import load_catalogue
 
 NAIVE = "token-groups-only"
 
@@ -34,3 +38,12 @@ def test_the_naive_app_loses_the_groups_past_the_overage(
     assert "never asked the provider's Graph" in message and "overage" in message, report
     failed = [step for step in result.steps if step.status == "failed"]
     assert failed and "holds all 251" in failed[0].name, report
+
+
+@pytest.mark.parametrize("scenario_id", ["auto-login.v1-endpoints",
+                                         "failure.v1-unsigned-over-http"])
+def test_the_naive_app_is_skipped_on_the_v1_endpoints_with_the_reason(scenario_id: str) -> None:
+    catalogue = load_catalogue("scenarios.catalogue")
+    reason = catalogue.skip_reason(catalogue.get(scenario_id), NAIVE)
+    assert reason is not None and reason.startswith("the profile lacks "), reason
+    assert "v1-endpoints ([app] env or command" in reason, reason

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+import time
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -144,6 +145,36 @@ def test_a_page_that_is_not_the_providers_is_named(page: Page) -> None:
     assert str(caught.value) == (
         "the provider's sign-in page did not appear: the browser shows HTTP 404 at "
         "http://127.0.0.1:8599/sso/widgte?… ('Not Found') instead")
+
+
+def test_an_error_page_fails_at_once_not_after_the_timeout(page: Page) -> None:
+    """An app whose sign-in URL answers HTTP 500 (it could not read the provider's discovery
+    document, say) leaves the browser on a page no sign-in page follows: the driver says so as
+    soon as that page has stayed, not after waiting out its 10 s for the provider's page."""
+    page.route("http://127.0.0.1:8599/**", lambda route: route.fulfill(
+        status=500, content_type="text/plain", body="Internal Server Error"))
+    page.goto("http://127.0.0.1:8599/login")
+    started = time.monotonic()
+    with pytest.raises(AssertionError) as caught:
+        EntraDriver(timeout_ms=10_000).sign_in(page, ALICE, ALICE_PASSWORD)
+    assert time.monotonic() - started < 5, "the driver waited out its timeout"
+    assert str(caught.value) == (
+        "the provider's sign-in page did not appear: the browser shows HTTP 500 at "
+        "http://127.0.0.1:8599/login instead")
+
+
+def test_an_error_page_that_moves_on_by_itself_is_not_the_answer(page: Page) -> None:
+    """A 4xx page that sends the browser on by itself (a refresh to the provider) is passed
+    through: the driver waits for the sign-in page it leads to."""
+    with MockIdp() as idp:
+        params = {"client_id": REFERENCE_RP_CLIENT_ID, "response_type": "code",
+                  "redirect_uri": CALLBACK, "scope": "openid", "state": "s", "nonce": "n"}
+        authorize = f"{idp.authority}/oauth2/v2.0/authorize?{urlencode(params)}"
+        page.route("http://127.0.0.1:8599/**", lambda route: route.fulfill(
+            status=401, content_type="text/html",
+            body=f'<meta http-equiv="refresh" content="0.2; url={authorize}">Signing in…'))
+        page.goto("http://127.0.0.1:8599/login")
+        EntraDriver(timeout_ms=5_000).expect_sign_in_page(page)
 
 
 def test_an_app_that_does_not_answer_its_callback_is_named(page: Page) -> None:

@@ -14,6 +14,7 @@ from typing import cast
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from scenarios.flows import goto_sign_in
 from scenarios.live import LiveStack
@@ -65,3 +66,16 @@ def test_a_sign_in_url_or_a_provider_that_gives_no_answer_still_raises(
         page: Page, app: str, path: str) -> None:
     with pytest.raises(PlaywrightError, match="ERR_EMPTY_RESPONSE"):
         goto_sign_in(page, _stack(app), f"{app}{path}")
+
+
+def test_a_sign_in_url_the_app_never_answers_names_the_app_and_the_url(
+        page: Page, app: str) -> None:
+    """An app that hangs on its sign-in URL (waiting on a call of its own: a discovery
+    document it cannot reach, say) is named, with the URL, not as a bare navigation timeout."""
+    page.route(f"{app}/hanging-login*", lambda route: None)  # never answered
+    page.set_default_timeout(1000)
+    with pytest.raises(PlaywrightTimeoutError) as caught:
+        goto_sign_in(page, _stack(app), f"{app}/hanging-login?next=%2F")
+    assert str(caught.value) == ("the app did not answer in time (1 s): the browser was still "
+                                 f"waiting for {app}/hanging-login")
+
