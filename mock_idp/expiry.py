@@ -6,6 +6,12 @@ and one pop, and nothing ever scans the whole collection. A record whose deadlin
 after it was written (a session extended, say) is queued again at its new deadline rather than
 dropped. Records due but not yet dropped are still there to read; readers check expiry
 themselves, as they always did.
+
+A record may be kept past the end of its lifetime, to answer "expired" rather than "unknown"
+(its deadline then comes later than its ``ends``). Before the clock moves back,
+:meth:`ExpiringMap.drop_ended` drops every record whose lifetime has ended by the time the clock
+leaves, so none is good again at the earlier time
+(:meth:`mock_idp.clock.MockClock.before_moving_back`).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import itertools
 import threading
 from collections.abc import Callable, Hashable, Iterator, MutableMapping, MutableSet
 from datetime import datetime, timedelta
-from typing import Generic, TypeVar
+from typing import Generic, Self, TypeVar
 
 from .clock import Clock
 
@@ -24,6 +30,8 @@ V = TypeVar("V")
 
 Deadline = Callable[[V, datetime], datetime]
 """``(record, when it was written) -> when it may be dropped``."""
+Ends = Callable[[V], datetime]
+"""``record -> when its lifetime ends`` (for records kept past it, to say they expired)."""
 
 
 def after(lifetime: timedelta) -> Deadline[object]:
@@ -34,15 +42,24 @@ def after(lifetime: timedelta) -> Deadline[object]:
 class ExpiringMap(MutableMapping[K, V], Generic[K, V]):
     """A dict whose records are dropped, on later writes, once their deadline has passed."""
 
-    def __init__(self, clock: Clock, deadline: Deadline[V]) -> None:
+    def __init__(self, clock: Clock, deadline: Deadline[V], *,
+                 ends: Ends[V] | None = None) -> None:
         self._clock = clock
         self._deadline = deadline
+        self._ends = ends
         self._data: dict[K, V] = {}
         self._written: dict[K, tuple[datetime, int]] = {}
         """When each record was written, and the sequence number of its latest queue entry."""
         self._queue: list[tuple[datetime, int, K]] = []
         self._seq = itertools.count()
         self._lock = threading.RLock()
+
+    @classmethod
+    def kept_past(cls, clock: Clock, ends: Ends[V], kept: timedelta) -> Self:
+        """One whose records are kept ``kept`` past the end of their lifetime (``ends``), to
+        answer "expired" rather than "unknown"; dropped then, or before the clock moves back
+        from a time past their lifetime (:meth:`drop_ended`)."""
+        return cls(clock, lambda record, _written: ends(record) + kept, ends=ends)
 
     def __getitem__(self, key: K) -> V:
         return self._data[key]
@@ -106,6 +123,19 @@ class ExpiringMap(MutableMapping[K, V], Generic[K, V]):
                 dropped += 1
         return dropped
 
+    def drop_ended(self, now: datetime) -> int:
+        """Drop every record whose deadline, or the end of its lifetime, is ``now`` or before:
+        called with the time a clock leaves before it moves back (a scan of every record, which
+        only moves back pay for). Returns how many were dropped."""
+        with self._lock:
+            dropped = self.drop_expired(now)
+            ended = [key for key, value in self._data.items()
+                     if self._deadline(value, self._written[key][0]) <= now
+                     or (self._ends is not None and self._ends(value) <= now)]
+            for key in ended:
+                del self[key]
+            return dropped + len(ended)
+
 
 class ExpiringSet(MutableSet[K], Generic[K]):
     """A set whose members are dropped, on later additions, ``lifetime`` after being added."""
@@ -130,3 +160,6 @@ class ExpiringSet(MutableSet[K], Generic[K]):
 
     def drop_expired(self, now: datetime | None = None) -> int:
         return self._members.drop_expired(now)
+
+    def drop_ended(self, now: datetime) -> int:
+        return self._members.drop_ended(now)

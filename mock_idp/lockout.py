@@ -81,6 +81,13 @@ class Lockout:
             return True
         return False
 
+    def end_lockouts(self, now: datetime) -> None:
+        """Lockouts that ran out by ``now`` are over for good (the clock leaves ``now`` for an
+        earlier time): the counts stay, so the next wrong password locks again, for longer."""
+        for counter in self.counters.values():
+            if counter.locked_until is not None and counter.locked_until <= now:
+                counter.locked_until = None
+
     def forget(self, user_id: str) -> None:
         """A right password while unlocked, an administrator's password reset, or the user
         deleted: the count starts again."""

@@ -29,7 +29,7 @@ import struct
 from datetime import UTC, datetime, timedelta
 
 from .clock import Clock
-from .expiry import Deadline, ExpiringMap
+from .expiry import Deadline, Ends, ExpiringMap
 from .records import RefreshToken
 
 PREFIX = "1.A"
@@ -53,8 +53,9 @@ class RefreshTokens(ExpiringMap[str, RefreshToken]):
     """Refresh-token records by value, dropped past their deadline; :meth:`mint` makes the
     values and :meth:`find` reads one whose record is gone."""
 
-    def __init__(self, clock: Clock, deadline: Deadline[RefreshToken]) -> None:
-        super().__init__(clock, deadline)
+    def __init__(self, clock: Clock, deadline: Deadline[RefreshToken], *,
+                 ends: Ends[RefreshToken] | None = None) -> None:
+        super().__init__(clock, deadline, ends=ends)
         self._key = secrets.token_bytes(32)
 
     def _mac(self, body: bytes) -> bytes:

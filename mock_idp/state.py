@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from datetime import datetime
 
 import httpx
 
 from .clock import Clock, MockClock
 from .config import IdpConfig
+from .expiry import ExpiringMap, ExpiringSet
 from .faults import FaultRegistry
 from .keys import KeyRing
 from .notifications import Notifier
@@ -65,9 +67,25 @@ class IdpState:
         notifier = Notifier(clock=clock, store=store, keys=keys, faults=faults,
                             platform=platform, http_client=outgoing,
                             timeout=config.logout_timeout.total_seconds())
-        return cls(config=config, clock=clock, store=store, keys=keys, faults=faults,
-                   platform=platform, notifier=notifier, outgoing=outgoing,
-                   owns_outgoing=http_client is None)
+        state = cls(config=config, clock=clock, store=store, keys=keys, faults=faults,
+                    platform=platform, notifier=notifier, outgoing=outgoing,
+                    owns_outgoing=http_client is None)
+        if isinstance(clock, MockClock):
+            clock.before_moving_back(state.drop_ended)
+        return state
+
+    def drop_ended(self, now: datetime) -> None:
+        """Before the clock leaves ``now`` for an earlier time, drop every protocol record
+        whose lifetime has ended by then (sessions, codes and the marks of redeemed ones,
+        refresh tokens, ID-token records, sign-in pages, device codes; those kept past their
+        expiry to say so too) and end the lockouts that ran out: what has expired stays
+        expired, whether or not a write had dropped it yet (:mod:`mock_idp.expiry`)."""
+        for item in fields(self.store):
+            records = getattr(self.store, item.name)
+            if isinstance(records, ExpiringMap | ExpiringSet):
+                records.drop_ended(now)
+        for tenant in self.store.tenants.values():
+            tenant.lockout.end_lockouts(now)
 
     def reset(self, *, clock: bool = False, keys: bool = False) -> None:
         """Back to the configured directory, with no sessions, codes, tokens, faults,

@@ -323,12 +323,12 @@ class Store:
         store = cls(
             tenants={t.id: t for t in (build_tenant(c, now) for c in config.tenants)},
             sessions=ExpiringMap(clock, lambda session, _: session.expires_at),
-            codes=ExpiringMap(clock, lambda code, _: code.expires_at + EXPIRED_KEPT),
+            codes=ExpiringMap.kept_past(clock, lambda code: code.expires_at, EXPIRED_KEPT),
             redeemed_codes=ExpiringSet(clock, config.code_lifetime + EXPIRED_KEPT),
-            refresh_tokens=RefreshTokens(clock, lambda token, _: token.expires_at + EXPIRED_KEPT),
+            refresh_tokens=RefreshTokens.kept_past(clock, lambda t: t.expires_at, EXPIRED_KEPT),
             id_tokens=ExpiringMap(clock, after(config.id_token_lifetime)),
             pending=ExpiringMap(clock, after(SIGN_IN_PAGE_LIFETIME)),
-            device_codes=ExpiringMap(clock, lambda record, _: record.expires_at + EXPIRED_KEPT),
+            device_codes=ExpiringMap.kept_past(clock, lambda r: r.expires_at, EXPIRED_KEPT),
         )
         for i, cfg in enumerate(config.tenants):
             link_homes(cfg, store.tenants[cfg.id.lower()], store.tenants, f"tenants[{i}]")

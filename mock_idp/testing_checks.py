@@ -8,8 +8,8 @@ from datetime import timedelta
 from urllib.parse import quote
 
 from .clock import Clock
+from .clock_range import ClockRangeError, clock_target
 from .directory_roles import BUILT_IN
-from .endpoints.payload import BadInput, clock_target
 from .testing_records import MockIdpError
 
 
@@ -22,7 +22,7 @@ def clock_move(clock: Clock, **moves: float) -> timedelta:
         clock_target(clock.now() + delta, named)
     except OverflowError:
         raise MockIdpError(f"{named!r} would move the clock outside 1971..9000") from None
-    except BadInput as err:
+    except ClockRangeError as err:
         raise MockIdpError(err.message) from None
     return delta
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import password_policy, registration_rules
+from ..clock_range import LATEST
 from ..config import SIGN_IN_AUDIENCES
 from ..store import KeyCredential, Tenant, new_guid
 from ..text_policy import mail_nickname_problem, mail_problem, upn_problem
@@ -24,7 +25,6 @@ from . import graph_directory_model as directory_model
 from .graph_credentials import key_credentials
 from .graph_http import GraphError
 from .payload import (
-    LATEST,
     BadInput,
     check_known,
     get_bool,

@@ -26,6 +26,8 @@ from typing import Any
 
 from starlette.requests import Request
 
+from .. import clock_range
+from ..clock_range import EARLIEST, LATEST, ClockRangeError
 from ..text_policy import text_problem
 
 MAX_BODY_BYTES = 256 * 1024
@@ -39,9 +41,6 @@ MAX_DIGITS = 18
 """Integers beyond 18 digits are refused outright; fields narrow the range further."""
 MAX_STRING = 256
 MAX_LIST = 256
-EARLIEST = datetime(1971, 1, 1, tzinfo=UTC)
-LATEST = datetime(9000, 1, 1, tzinfo=UTC)
-"""Date-times outside these years are refused: adding a lifetime to them must not overflow."""
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
                        r"(?:Z|[+-][0-9]{2}:[0-9]{2})?", re.IGNORECASE)
@@ -380,12 +379,12 @@ def parse_datetime(value: str, name: str) -> datetime:
 
 
 def clock_target(instant: datetime, field: str) -> datetime:
-    """``instant`` when a clock may be moved there (between :data:`EARLIEST` and
-    :data:`LATEST`); the control API and :class:`mock_idp.testing.MockIdp` both check with it."""
-    if not EARLIEST <= instant <= LATEST:
-        raise BadInput(f"{field!r} would move the clock outside {EARLIEST.year}..{LATEST.year}",
-                       field=field)
-    return instant
+    """``instant`` when a clock may be moved there (:func:`mock_idp.clock_range.clock_target`),
+    else :class:`BadInput` naming ``field``."""
+    try:
+        return clock_range.clock_target(instant, field)
+    except ClockRangeError as err:
+        raise BadInput(err.message, field=err.field) from None
 
 
 def get_datetime(obj: Mapping[str, Any], key: str, where: str = "") -> datetime | None:

@@ -226,3 +226,18 @@ def test_deleting_a_tenant_clears_the_faults_scoped_to_its_users_and_apps(
     assert client.post("/_mock/tenants", json=FABRIKAM).status_code == 201
     assert client.get("/graph/fabrikam.onmicrosoft.com/v1.0/users/zoe@fabrikam.onmicrosoft.com"
                       ).json()["id"] == zoe
+
+
+def test_a_fault_armed_by_a_tenants_domain_goes_with_it_and_none_is_armed_for_it_after(
+        client: AppClient) -> None:
+    assert client.post("/_mock/tenants", json=FABRIKAM).status_code == 201
+    arm(client, kind="error", endpoint="token", code=50058, tenant=FABRIKAM["domain"],
+        times="until_cleared")
+    assert client.delete(f"/_mock/tenants/{FABRIKAM['domain']}").status_code == 204
+    assert armed(client) == []
+    for name in (FABRIKAM["id"], FABRIKAM["domain"]):
+        refused = client.post("/_mock/faults", json={
+            "kind": "error", "endpoint": "token", "code": 50058, "tenant": name})
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["error"]["field"] == "tenant"
+    assert armed(client) == []
