@@ -32,6 +32,7 @@ from scenarios.options import (
     max_failures_option,
     scenario_limit,
     scenario_timeout_option,
+    selection_option,
     timeout_option,
 )
 from scenarios.shard import shard_option
@@ -81,6 +82,7 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--only",
         action="append",
+        type=selection_option,
         default=[],
         metavar="IDS",
         help="scenario ids or glob patterns, comma-separated or repeated (e.g. 'auto-login.*')",

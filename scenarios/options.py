@@ -1,6 +1,6 @@
 """Command-line value types shared by the subcommands and the pytest plugin: timeouts in
-seconds and a port number, each refused with a usage error (exit code 2) when out of range, and
-the paths of reports, refused when empty."""
+seconds and a port number, each refused with a usage error (exit code 2) when out of range; the
+paths of reports and the ids of a selection, refused when empty."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ __all__ = [
     "port_option",
     "scenario_limit",
     "scenario_timeout_option",
+    "selection_option",
     "timeout_option",
 ]
 
@@ -100,3 +101,11 @@ def directory_option(value: str) -> Path:
 def file_option(value: str) -> Path:
     """``--junit PATH``: a file's path, never an empty string."""
     return _path(value, "a file path")
+
+
+def selection_option(value: str) -> str:
+    """``--only IDS``: ids or glob patterns, comma-separated; one that names none (an unset
+    variable, ``--only "$ROWS"``, or only commas) is refused, not taken as "everything"."""
+    if not any(part.strip() for part in value.split(",")):
+        raise argparse.ArgumentTypeError(f"needs ids or glob patterns, got {value!r}")
+    return value

@@ -40,6 +40,7 @@ from scenarios.options import (
     file_option,
     max_failures_option,
     port_option,
+    selection_option,
     timeout_option,
 )
 from scenarios.report import output_problem
@@ -138,7 +139,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="who signs in: a first name of the mock's directory or a UPN "
                         "(default: alice)")
     parser.add_argument("--password", help="the user's password (default: P@ssw0rd-<name>)")
-    parser.add_argument("--only", action="append", default=[], metavar="ROWS",
+    parser.add_argument("--only", action="append", type=selection_option, default=[],
+                        metavar="ROWS",
                         help="row ids or globs, comma-separated or repeated")
     parser.add_argument("--shard", type=shard_option, metavar="I/N",
                         help="run only part I of N of the rows (a deterministic split: N CI "

@@ -61,6 +61,19 @@ def test_numbers_out_of_range_are_usage_errors(option: str, bad: str,
     assert f"argument {option}" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("empty", ["", ",", " , "])
+@pytest.mark.parametrize("listing", [[], ["--list"]])
+def test_an_empty_only_is_a_usage_error_not_every_row(
+        empty: str, listing: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """``--only "$UNSET"`` in CI: refused, as a row id that names no row is."""
+    with pytest.raises(SystemExit) as exited:
+        main(["conformance", "--rp", "http://rp.test", "--only", empty, *listing])
+    captured = capsys.readouterr()
+    assert exited.value.code == 2 and captured.out == ""
+    assert captured.err.splitlines()[-1].endswith(
+        f"error: argument --only: needs ids or glob patterns, got {empty!r}"), captured.err
+
+
 def test_list_prints_every_row(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["conformance", "--list"]) == 0
     listed = [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]
