@@ -38,6 +38,7 @@ from scenarios.options import (
     MAX_TIMEOUT_SECONDS,
     directory_option,
     file_option,
+    http_url_option,
     max_failures_option,
     port_option,
     selection_option,
@@ -98,7 +99,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="the app under test: an app profile (TOML) or a shipped profile's "
                         "name; the command starts the mock and the app and reads the URLs below "
                         "from the profile")
-    parser.add_argument("--rp", metavar="URL",
+    parser.add_argument("--rp", type=http_url_option, metavar="URL",
                         help="the RP's base URL, when it runs already (instead of --app)")
     parser.add_argument("--start", metavar="PATH",
                         help="path that starts a login (default: the profile's first sign-in "
@@ -109,7 +110,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backchannel", metavar="PATH",
                         help="the RP's back-channel logout endpoint; adds the logout-token rows "
                         "(default: the profile's backchannel_uri)")
-    parser.add_argument("--idp", metavar="URL",
+    parser.add_argument("--idp", type=http_url_option, metavar="URL",
                         help="a running mock provider (default: start one and print the "
                         "settings the RP needs)")
     parser.add_argument("--idp-port", type=port_option, default=0, metavar="PORT",
