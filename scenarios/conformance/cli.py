@@ -191,6 +191,8 @@ def handle(args: argparse.Namespace) -> int:
         rows = tuple(last_failed_selection(rows, lambda row: row.id,
                                            args.report / "results.json", _say,
                                            read=previous_failed_rows, noun="rows")[0])
+    if args.app and not _profile_usable(args.app):
+        return EXIT_SETUP
     if args.list:
         for row in rows:
             print(f"{row.id}\t{row.expect}\t{row.fault or '-'}\t{row.what}")
@@ -262,6 +264,22 @@ def handle(args: argparse.Namespace) -> int:
     report_to_github(results, rp=options.rp, shard=args.shard, report=args.report,
                      seconds=(datetime.now(UTC) - started).total_seconds())
     return EXIT_FAILED if summary_counts(results)["failed"] else 0
+
+
+def _profile_usable(app: str) -> bool:
+    """Whether ``--app``'s profile can be used; if not, its problems are printed, as ``run
+    --app`` prints them (with ``--list`` too), before anything starts."""
+    from scenarios.app import ProfileError
+    from scenarios.live import profile_for
+
+    try:
+        profile_for(app)
+    except ProfileError as exc:
+        _say(f"scenarios conformance: --app {app}: the profile has problems:")
+        for problem in exc.problems:
+            _say(f"  {problem}")
+        return False
+    return True
 
 
 def _not_with_app(args: argparse.Namespace) -> list[str]:
