@@ -98,6 +98,24 @@ def test_run_options_parse() -> None:
     )
 
 
+@pytest.mark.parametrize(("argv", "command", "option"), [
+    (["run", "--skip", "x"], "run", "--skip"),
+    (["doctor", "--app", "x"], "doctor", "--app"),
+    (["conformance", "--list", "--nope"], "conformance", "--nope"),
+])
+def test_an_option_a_subcommand_does_not_have_is_its_usage_error(
+        argv: list[str], command: str, option: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """With the subcommand's usage, which lists the options it has, not the top level's."""
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exited.value.code == EXIT_USAGE
+    assert err.startswith(f"usage: python -m scenarios {command} "), err
+    assert err.splitlines()[-1] == (f"python -m scenarios {command}: error: unrecognized "
+                                    f"arguments: {' '.join(argv[argv.index(option):])}"), err
+
+
 @pytest.mark.parametrize("bad", ["0", "-1", "many"])
 def test_bad_worker_counts_are_refused(bad: str) -> None:
     with pytest.raises(SystemExit):
