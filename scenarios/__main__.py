@@ -32,6 +32,7 @@ from scenarios.options import (
     max_failures_option,
     scenario_limit,
     scenario_timeout_option,
+    selection_option,
     timeout_option,
 )
 from scenarios.shard import shard_option
@@ -81,6 +82,7 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--only",
         action="append",
+        type=selection_option,
         default=[],
         metavar="IDS",
         help="scenario ids or glob patterns, comma-separated or repeated (e.g. 'auto-login.*')",
@@ -343,7 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     for command in COMMANDS:
         child = sub.add_parser(command.name, help=command.help, description=command.help)
         command.configure(child)
-        child.set_defaults(handler=command.handler)
+        child.set_defaults(handler=command.handler, command_parser=child)
     return parser
 
 
@@ -353,7 +355,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     with one line and :data:`EXIT_INTERRUPTED`; the signals that follow the first (a CI's
     SIGTERM after its SIGINT, a second Ctrl-C) are ignored until the reports are written."""
     try:
-        args = build_parser().parse_args(argv)
+        args, unknown = build_parser().parse_known_args(argv)
+        if unknown:  # the subcommand's usage error, with its usage (run --skip x), not the top's
+            args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
         handler: Callable[[argparse.Namespace], int] = args.handler
         with interrupted_by(signal.SIGTERM, signal.SIGINT):
             return handler(args)

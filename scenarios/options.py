@@ -1,6 +1,6 @@
 """Command-line value types shared by the subcommands and the pytest plugin: timeouts in
-seconds and a port number, each refused with a usage error (exit code 2) when out of range, and
-the paths of reports, refused when empty."""
+seconds and a port number, each refused with a usage error (exit code 2) when out of range; the
+paths of reports and the ids of a selection, refused when empty; and the URL of a server."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 __all__ = [
     "DEFAULT_SCENARIO_TIMEOUT",
@@ -15,10 +16,12 @@ __all__ = [
     "MAX_TIMEOUT_SECONDS",
     "directory_option",
     "file_option",
+    "http_url_option",
     "max_failures_option",
     "port_option",
     "scenario_limit",
     "scenario_timeout_option",
+    "selection_option",
     "timeout_option",
 ]
 
@@ -100,3 +103,25 @@ def directory_option(value: str) -> Path:
 def file_option(value: str) -> Path:
     """``--junit PATH``: a file's path, never an empty string."""
     return _path(value, "a file path")
+
+
+def selection_option(value: str) -> str:
+    """``--only IDS``: ids or glob patterns, comma-separated; one that names none (an unset
+    variable, ``--only "$ROWS"``, or only commas) is refused, not taken as "everything"."""
+    if not any(part.strip() for part in value.split(",")):
+        raise argparse.ArgumentTypeError(f"needs ids or glob patterns, got {value!r}")
+    return value
+
+
+def http_url_option(value: str) -> str:
+    """The base URL of a running server (``conformance --rp`` and ``--idp``): an absolute
+    http(s) URL, so that ``127.0.0.1:8000`` is refused before anything starts."""
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = urlsplit("")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"needs an absolute http(s) URL (http://host:port), got {value!r}")
+    return value.strip()

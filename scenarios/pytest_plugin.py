@@ -201,9 +201,10 @@ def sso_signing_keys(pytestconfig: pytest.Config) -> Iterator[None]:
 
 @pytest.hookimpl(trylast=True)  # after junitxml's, whose report it names
 def pytest_configure(config: pytest.Config) -> None:
-    """The markers; SIGTERM stops the run as Ctrl-C does, so every stack and app it started
-    is stopped (:func:`~scenarios.app.process.interrupted_by`); and with ``--sso-shard``, the
-    JUnit report's suite is named for the shard."""
+    """``--sso-app`` checked; the markers; SIGTERM stops the run as Ctrl-C does, so every
+    stack and app it started is stopped (:func:`~scenarios.app.process.interrupted_by`); and
+    with ``--sso-shard``, the JUnit report's suite is named for the shard."""
+    _check_the_app_option(config)
     interrupting = contextlib.ExitStack()
     interrupting.enter_context(interrupted_by())
     config.add_cleanup(interrupting.close)
@@ -218,6 +219,16 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{APP_MARKER}(profile): the app under test of this test's sso_stack and "
         "sso_run_scenario (an app profile's path or a shipped profile's name)",
     )
+
+
+def _check_the_app_option(config: pytest.Config) -> None:
+    """``--sso-app``: a profile that is not there, or has problems, ends the session before it
+    starts, as a usage error (exit 4), rather than failing each test that uses it while a test
+    that uses none passes."""
+    option = _option(config, "sso_app", None)
+    if option:
+        source = f"--sso-app {option}"
+        _checked_profile(_profile_path(str(option), config, marker=False), source=source)
 
 
 def _name_the_shards_suite(config: pytest.Config) -> None:
@@ -354,8 +365,10 @@ def _profile_path(app: str, config: pytest.Config, *, marker: bool,
                   source: str | None = None) -> str:
     """A shipped profile's name or an absolute path as given; a relative path in a marker
     against pytest's rootdir, else the current directory (on the command line the other way
-    round): the first where the file exists. A usage error names both when neither has it."""
+    round): the first where the file exists. A usage error names both when neither has it, and
+    the shipped profile's name it is close to, as ``run --app`` does."""
     from scenarios.profiles import resolve as resolve_shipped
+    from scenarios.profiles import shipped_hint
 
     path = Path(app)
     if path.is_absolute() or resolve_shipped(app) != path:
@@ -369,7 +382,8 @@ def _profile_path(app: str, config: pytest.Config, *, marker: bool,
     source = source or (f"{APP_MARKER}({app!r})" if marker else f"--sso-app {app}")
     raise pytest.UsageError(f"{source}: no such profile: a relative path is looked up in "
                             + ", then in ".join(f"{what} ({base})" for base, what in bases)
-                            + "; neither has it")
+                            + "; neither has it"
+                            + (f", {hint}" if (hint := shipped_hint(path)) else ""))
 
 
 def _checked_profile(app: str | None, source: str = APP_MARKER) -> AppProfile:

@@ -38,8 +38,10 @@ from scenarios.options import (
     MAX_TIMEOUT_SECONDS,
     directory_option,
     file_option,
+    http_url_option,
     max_failures_option,
     port_option,
+    selection_option,
     timeout_option,
 )
 from scenarios.report import output_problem
@@ -97,7 +99,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="the app under test: an app profile (TOML) or a shipped profile's "
                         "name; the command starts the mock and the app and reads the URLs below "
                         "from the profile")
-    parser.add_argument("--rp", metavar="URL",
+    parser.add_argument("--rp", type=http_url_option, metavar="URL",
                         help="the RP's base URL, when it runs already (instead of --app)")
     parser.add_argument("--start", metavar="PATH",
                         help="path that starts a login (default: the profile's first sign-in "
@@ -108,7 +110,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backchannel", metavar="PATH",
                         help="the RP's back-channel logout endpoint; adds the logout-token rows "
                         "(default: the profile's backchannel_uri)")
-    parser.add_argument("--idp", metavar="URL",
+    parser.add_argument("--idp", type=http_url_option, metavar="URL",
                         help="a running mock provider (default: start one and print the "
                         "settings the RP needs)")
     parser.add_argument("--idp-port", type=port_option, default=0, metavar="PORT",
@@ -138,7 +140,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="who signs in: a first name of the mock's directory or a UPN "
                         "(default: alice)")
     parser.add_argument("--password", help="the user's password (default: P@ssw0rd-<name>)")
-    parser.add_argument("--only", action="append", default=[], metavar="ROWS",
+    parser.add_argument("--only", action="append", type=selection_option, default=[],
+                        metavar="ROWS",
                         help="row ids or globs, comma-separated or repeated")
     parser.add_argument("--shard", type=shard_option, metavar="I/N",
                         help="run only part I of N of the rows (a deterministic split: N CI "
@@ -188,6 +191,8 @@ def handle(args: argparse.Namespace) -> int:
         rows = tuple(last_failed_selection(rows, lambda row: row.id,
                                            args.report / "results.json", _say,
                                            read=previous_failed_rows, noun="rows")[0])
+    if args.app and not _profile_usable(args.app):
+        return EXIT_SETUP
     if args.list:
         for row in rows:
             print(f"{row.id}\t{row.expect}\t{row.fault or '-'}\t{row.what}")
@@ -259,6 +264,22 @@ def handle(args: argparse.Namespace) -> int:
     report_to_github(results, rp=options.rp, shard=args.shard, report=args.report,
                      seconds=(datetime.now(UTC) - started).total_seconds())
     return EXIT_FAILED if summary_counts(results)["failed"] else 0
+
+
+def _profile_usable(app: str) -> bool:
+    """Whether ``--app``'s profile can be used; if not, its problems are printed, as ``run
+    --app`` prints them (with ``--list`` too), before anything starts."""
+    from scenarios.app import ProfileError
+    from scenarios.live import profile_for
+
+    try:
+        profile_for(app)
+    except ProfileError as exc:
+        _say(f"scenarios conformance: --app {app}: the profile has problems:")
+        for problem in exc.problems:
+            _say(f"  {problem}")
+        return False
+    return True
 
 
 def _not_with_app(args: argparse.Namespace) -> list[str]:

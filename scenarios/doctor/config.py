@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from scenarios.ca_trust import CaFileError, trusting
 
@@ -257,6 +258,26 @@ def _secret(args: argparse.Namespace, environ: Mapping[str, str],
     return _trimmed(text, f"client_secret_file {given}")
 
 
+def _check_given_redirect_uri(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """A redirect URI on the command line (or in the environment, when the command line gives
+    none) that is not an absolute http(s) URL is a bad option, refused before any check runs.
+    One from a config file is judged by the https check, which names it as a FAIL."""
+    given = getattr(args, "redirect_uri", None)
+    source = "--redirect-uri"
+    if given is None:
+        given, source = environ.get(ENV_PREFIX + "REDIRECT_URI"), ENV_PREFIX + "REDIRECT_URI"
+        if not given:  # an empty variable is no value, as for every option
+            return
+    try:
+        parts = urlsplit(given.strip())
+        absolute = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        absolute = False
+    if not absolute:
+        raise ConfigError(f"{source} {given!r} needs http:// or https:// (the full URI the app "
+                          "registers: https://host/path)")
+
+
 def load_options(
     args: argparse.Namespace, environ: Mapping[str, str] | None = None
 ) -> DoctorOptions:
@@ -287,6 +308,7 @@ def load_options(
         if (url := str(values.get(name) or "").strip()) and "://" not in url:
             raise ConfigError(f"--{name.replace('_', '-')} {url} needs https:// (a full URL: "
                               "https://host/path)")
+    _check_given_redirect_uri(args, env)
     ca_file = Path(str(values["ca_file"])) if values.get("ca_file") else None
     if ca_file is not None and not ca_file.is_file():
         raise ConfigError(f"--ca-file {ca_file} is not a readable file")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -319,6 +320,38 @@ def test_a_provider_url_without_a_scheme_is_a_bad_option(
                  f"{ENTRA}/token", "--client-id", "app", flag, bare])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith(f"doctor: {flag} {bare} needs https://"), err
+
+
+@pytest.mark.parametrize("bad", ["/auth/callback", "localhost:8500/auth/callback",
+                                 "myapp://callback", "", " "])
+def test_a_redirect_uri_given_that_is_not_absolute_http_is_a_bad_option(
+        bad: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Refused before any check runs, as the provider URLs are, not one FAIL row that skips
+    every other check."""
+    with pytest.raises(ConfigError, match=f"^--redirect-uri {re.escape(repr(bad))} needs "
+                       "http:// or https://"):
+        load_options(_args(redirect_uri=bad), {})
+    code = main(["doctor", "--authorization-uri", f"{ENTRA}/authorize", "--token-url",
+                 f"{ENTRA}/token", "--client-id", "app", "--redirect-uri", bad])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == "", captured
+    assert captured.err == (f"doctor: --redirect-uri {bad!r} needs http:// or https:// (the "
+                            "full URI the app registers: https://host/path)\n")
+    with pytest.raises(ConfigError, match="^SSO_DOCTOR_REDIRECT_URI '/auth/callback' needs"):
+        load_options(_args(), {"SSO_DOCTOR_REDIRECT_URI": "/auth/callback"})
+    assert load_options(_args(redirect_uri=REDIRECT), {}).redirect_uri == REDIRECT
+
+
+def test_a_relative_redirect_uri_from_a_config_file_is_the_https_checks_finding(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "doctor.toml"
+    config.write_text('redirect_uri = "/auth/callback"\n')
+    assert load_options(_args(config=config), {}).redirect_uri == "/auth/callback"
+    code = main(["doctor", "--authorization-uri", f"{ENTRA}/authorize", "--token-url",
+                 f"{ENTRA}/token", "--client-id", "app", "--config", str(config), "--json"])
+    result = json.loads(capsys.readouterr().out)
+    assert code == 1, result
+    assert "the redirect URI '/auth/callback' is not an absolute http(s) URL" in json.dumps(result)
 
 
 @pytest.mark.parametrize(("env", "in_file", "wanted"), [

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from mock_idp.config import DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID
 from scenarios.__main__ import main
+from scenarios.profiles import REFERENCE_RP
 
 
 @pytest.mark.parametrize("extra", [
@@ -37,6 +39,22 @@ def test_every_refused_option_is_named(capsys: pytest.CaptureFixture[str]) -> No
     assert main(["conformance", "--app", "reference-rp", "--rp", "http://rp.test",
                  "--tenant", "t", "--pause"]) == 2
     assert "it does not take --rp or --tenant or --pause" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("listing", [["--list"], []])
+def test_a_profile_with_problems_is_refused_before_anything_starts_with_list_too(
+        listing: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """As ``run --app PROFILE --list`` refuses it: a profile CI lists rows with is one it can
+    run them with."""
+    profile = tmp_path / "mine.toml"
+    profile.write_text("sign_in_url = '/login'\n" + REFERENCE_RP.read_text())
+    code = main(["conformance", "--app", str(profile), *listing])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == "", captured
+    said = captured.err.splitlines()
+    assert said[0] == f"scenarios conformance: --app {profile}: the profile has problems:"
+    assert said[1].startswith(f"  {profile}:1: sign_in_url: unknown key"), said
+    assert main(["run", "--app", str(profile), "--list"]) == 2
 
 
 @pytest.fixture

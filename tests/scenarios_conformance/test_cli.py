@@ -61,6 +61,37 @@ def test_numbers_out_of_range_are_usage_errors(option: str, bad: str,
     assert f"argument {option}" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("empty", ["", ",", " , "])
+@pytest.mark.parametrize("listing", [[], ["--list"]])
+def test_an_empty_only_is_a_usage_error_not_every_row(
+        empty: str, listing: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """``--only "$UNSET"`` in CI: refused, as a row id that names no row is."""
+    with pytest.raises(SystemExit) as exited:
+        main(["conformance", "--rp", "http://rp.test", "--only", empty, *listing])
+    captured = capsys.readouterr()
+    assert exited.value.code == 2 and captured.out == ""
+    assert captured.err.splitlines()[-1].endswith(
+        f"error: argument --only: needs ids or glob patterns, got {empty!r}"), captured.err
+
+
+@pytest.mark.parametrize("option", ["--rp", "--idp"])
+@pytest.mark.parametrize("bad", ["127.0.0.1:8000", "localhost:8000", "/login",
+                                 "ftp://rp.test", "http://rp.test:port", ""])
+def test_a_server_url_that_is_not_absolute_http_is_refused_before_anything_starts(
+        option: str, bad: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Refused as the options are parsed, not once the mock has started and printed its
+    settings."""
+    argv = {"--rp": ["--rp", bad], "--idp": ["--rp", "http://rp.test", "--idp", bad]}[option]
+    with pytest.raises(SystemExit) as exited:
+        main(["conformance", *argv])
+    captured = capsys.readouterr()
+    assert exited.value.code == 2 and captured.out == ""
+    assert captured.err.splitlines()[-1].endswith(
+        f"error: argument {option}: needs an absolute http(s) URL (http://host:port), got "
+        f"{bad!r}"), captured.err
+    assert "redirect URI" not in captured.err
+
+
 def test_list_prints_every_row(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["conformance", "--list"]) == 0
     listed = [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]

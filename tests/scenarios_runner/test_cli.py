@@ -26,6 +26,21 @@ def test_an_unknown_scenario_is_a_usage_error(
     assert "toy.nope" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("empty", ["", ",", " , "])
+@pytest.mark.parametrize("listing", [[], ["--list"]])
+def test_an_empty_only_is_a_usage_error_not_the_whole_catalogue(
+        empty: str, listing: list[str], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``--only "$UNSET"`` in CI: refused, as a pattern that matches nothing is."""
+    with pytest.raises(SystemExit) as exited:
+        main(["run", "--catalogue", CATALOGUE, "--only", "toy.pass.*", "--only", empty,
+              "--report", str(tmp_path), *listing])
+    captured = capsys.readouterr()
+    assert exited.value.code == EXIT_USAGE and captured.out == ""
+    assert captured.err.splitlines()[-1].endswith(
+        f"error: argument --only: needs ids or glob patterns, got {empty!r}"), captured.err
+
+
 def test_an_empty_catalogue_is_not_a_success(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "--catalogue", "scenarios_runner.toy_catalogue:empty"]) == (
         EXIT_NO_SCENARIOS
@@ -81,6 +96,24 @@ def test_run_options_parse() -> None:
         Path("out"),
         "ws://grid/",
     )
+
+
+@pytest.mark.parametrize(("argv", "command", "option"), [
+    (["run", "--skip", "x"], "run", "--skip"),
+    (["doctor", "--app", "x"], "doctor", "--app"),
+    (["conformance", "--list", "--nope"], "conformance", "--nope"),
+])
+def test_an_option_a_subcommand_does_not_have_is_its_usage_error(
+        argv: list[str], command: str, option: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """With the subcommand's usage, which lists the options it has, not the top level's."""
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exited.value.code == EXIT_USAGE
+    assert err.startswith(f"usage: python -m scenarios {command} "), err
+    assert err.splitlines()[-1] == (f"python -m scenarios {command}: error: unrecognized "
+                                    f"arguments: {' '.join(argv[argv.index(option):])}"), err
 
 
 @pytest.mark.parametrize("bad", ["0", "-1", "many"])

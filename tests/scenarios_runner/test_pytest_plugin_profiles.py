@@ -71,6 +71,49 @@ def test_a_marker_path_is_taken_against_the_rootdir_then_the_current_directory(
             f"({pytester.path / 'tests'}); neither has it") in out, out
 
 
+NO_FIXTURE_TESTS = '''
+def test_uses_no_fixture():
+    pass
+'''
+
+
+@pytest.mark.parametrize(("app", "said"), [
+    ("nosuch.toml", "--sso-app nosuch.toml: no such profile: a relative path is looked up in "
+     "the current directory ({tests}), then in pytest's rootdir ({root}); neither has it\n"),
+    ("token-group-only", "--sso-app token-group-only: no such profile: a relative path is "
+     "looked up in the current directory ({tests}), then in pytest's rootdir ({root}); neither "
+     "has it, nor is it a shipped profile's name (did you mean 'token-groups-only'? shipped: "),
+    ("broken.toml", "--sso-app broken.toml: the profile has problems:\n"),
+], ids=["missing", "a-shipped-name-mistyped", "with-problems"])
+def test_a_bad_app_option_ends_the_session_before_any_test(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, app: str, said: str) -> None:
+    """A mistyped ``--sso-app`` is one usage error at start-up (exit 4), so that a test that
+    uses no fixture does not pass and hide it, nor does each test that uses one fail with it."""
+    out = _pytest_in_tests_dir(pytester, monkeypatch, NO_FIXTURE_TESTS, "--sso-app", app)
+    tests, root = pytester.path / "tests", pytester.path
+    assert f"ERROR: {said.format(tests=tests, root=root)}" in out, out
+    assert "passed" not in out and "Traceback" not in out, out
+    assert "pytest_configure" not in out, out
+
+
+MISTYPED_MARKER_TESTS = '''
+import pytest
+
+
+@pytest.mark.sso_app("token-group-only")
+def test_mistyped(sso_app_profile):
+    pass
+'''
+
+
+def test_a_mistyped_shipped_name_in_a_marker_names_the_one_meant(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = _pytest_in_tests_dir(pytester, monkeypatch, MISTYPED_MARKER_TESTS)
+    assert "1 error" in out, out
+    assert ("; neither has it, nor is it a shipped profile's name (did you mean "
+            "'token-groups-only'? shipped: reference-rp, token-groups-only)") in out, out
+
+
 FALLBACK_TESTS = '''
 import pytest
 
