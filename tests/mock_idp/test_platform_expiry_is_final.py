@@ -153,7 +153,7 @@ def test_a_trial_ended_by_a_move_in_python_reaches_the_app_on_the_next_request(
     assert len(of_type(received, "app.trial_ended")) == 1
 
 
-@pytest.mark.parametrize("answers", [[500, 200]])
+@pytest.mark.parametrize("answers", [[500, 500, 200]])
 def test_a_retry_that_fell_due_goes_out_after_the_clock_moves_back(
         client: AppClient, clock: MockClock, received: list[dict[str, Any]]) -> None:
     install(client)  # app.installed's first attempt fails; the next falls due 5 minutes later
@@ -161,6 +161,9 @@ def test_a_retry_that_fell_due_goes_out_after_the_clock_moves_back(
     clock.advance(timedelta(minutes=-10))
     run = client.post("/_mock/events/run").json()
     assert [(a["type"], a["attempt"], a["outcome"]) for a in run["attempts"]] == [
-        ("app.installed", 2, "delivered")]
+        ("app.installed", 2, "retry_scheduled")]
     assert [e["type"] for e in received] == ["app.installed", "app.installed"]
-    assert run["pending"] == []
+    # the retry after it falls due 10 minutes on, as any other: not at once
+    assert client.post("/_mock/events/run").json()["attempts"] == []
+    assert [(p["attempt"], p["due_at"]) for p in run["pending"]] == [
+        (3, "2026-03-02T09:40:15Z")]
