@@ -72,6 +72,7 @@ class IdpState:
                     owns_outgoing=http_client is None)
         if isinstance(clock, MockClock):
             clock.before_moving_back(state.drop_ended)
+            clock.before_moving_back(platform.end_due)
         return state
 
     def drop_ended(self, now: datetime) -> None:

@@ -19,7 +19,7 @@ on the app registration.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -43,9 +43,10 @@ def _isoformat(instant: datetime | None) -> str | None:
 @dataclass(frozen=True, kw_only=True)
 class Approval:
     """The partner's answer to an installation: ``pending`` until it approves (``completed``)
-    or rejects it; past ``deadline`` with no answer it reads as ``timeout``."""
+    or rejects it; past ``deadline`` with no answer it reads as ``timeout``, and stays
+    ``timeout`` once the clock has left a time past the deadline (:meth:`final_at`)."""
 
-    state: Literal["pending", "completed", "rejected"] = "pending"
+    state: ApprovalState = "pending"
     reason: str | None = None
     updated_at: datetime
     deadline: datetime
@@ -58,6 +59,13 @@ class Approval:
         if self.state == "pending" and now >= self.deadline:
             return "timeout"
         return self.state
+
+    def final_at(self, now: datetime) -> Approval:
+        """The approval as it stays when the clock leaves ``now`` for an earlier time: timed
+        out for good when it reads ``timeout`` at ``now``."""
+        if self.state == "pending" and self.state_at(now) == "timeout":
+            return replace(self, state="timeout")
+        return self
 
     def answer(self, requested: str, reason: str | None, now: datetime) -> Approval:
         """The approval after the app asked for ``requested`` (``approve`` or ``reject``).
@@ -92,13 +100,23 @@ class Rotation:
     compromised: bool
     grace_ends_at: datetime
     acknowledged_at: datetime | None = None
+    grace_over: bool = False
+    """The grace period ended by a time the clock has since left for an earlier one
+    (:meth:`final_at`): it stays over."""
 
     def state_at(self, now: datetime) -> CredentialsState:
         if self.acknowledged_at is not None:
             return "acknowledged"
         if self.compromised:
             return "revoked"
-        return "grace_ended" if now >= self.grace_ends_at else "pending"
+        return "grace_ended" if self.grace_over or now >= self.grace_ends_at else "pending"
+
+    def final_at(self, now: datetime) -> Rotation:
+        """The rotation as it stays when the clock leaves ``now`` for an earlier time: a grace
+        period that has ended by ``now`` stays over."""
+        if self.grace_over or self.state_at(now) != "grace_ended":
+            return self
+        return replace(self, grace_over=True)
 
     def previous_works_at(self, now: datetime) -> bool:
         """Whether the replaced secret still opens the token endpoint."""

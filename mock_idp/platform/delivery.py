@@ -18,6 +18,12 @@ the active key. Every attempt is written to the delivery log.
 
 :meth:`EventDispatcher.drop` forgets a deleted tenant's installations' events and retries.
 
+The clock may move back. Before it does, :meth:`EventDispatcher.keep_due` marks the attempts
+due by the time it leaves as overdue, and :meth:`EventDispatcher.queue` queues, overdue, the
+events the platform sends on its own by then; an overdue attempt is started by the next
+``start_due`` or ``run_due`` whatever the clock then says, so an attempt once due is never
+put off again.
+
 Long because: the event store, the retry queue, the attempts in flight and the log share one
 lock, and the code that reads or changes them together stays in one class.
 """
@@ -114,6 +120,8 @@ class _Send:
     """A forged event's own signature headers: sent as they are, and never retried."""
     forgery: str | None = None
     installation_id: str | None = None
+    overdue: bool = False
+    """Fell due before the clock moved back: due whatever the clock says."""
 
 
 @dataclass(frozen=True)
@@ -176,14 +184,23 @@ class EventDispatcher:
 
     async def dispatch(self, url: str, envelope: Envelope) -> DeliveryAttempt:
         """Store the event and send attempt 1 now; a failure queues the next attempt."""
-        with self._lock:
-            self._events[envelope["id"]] = envelope
-            self._urls[envelope["id"]] = url
-            while len(self._events) > MAX_EVENTS:  # the oldest event can no longer be redelivered
-                oldest = next(iter(self._events))
-                del self._events[oldest]
-                self._urls.pop(oldest, None)
+        self._store(url, envelope)
         return await _finished(self._start(self._first_send(url, envelope, redelivery=False)))
+
+    def queue(self, url: str, envelope: Envelope) -> None:
+        """Store the event and queue attempt 1, overdue: sent by the next :meth:`start_due` or
+        :meth:`run_due`, whatever the clock then says. For an event the platform sends on its
+        own before the clock moves back, from outside the event loop."""
+        self._store(url, envelope)
+        send = replace(self._first_send(url, envelope, redelivery=False), overdue=True)
+        with self._lock:
+            self._queue.append(send)
+
+    def keep_due(self, now: datetime) -> None:
+        """The clock leaves ``now`` for an earlier time: the queued attempts due by ``now``
+        stay due."""
+        with self._lock:
+            self._queue = [replace(s, overdue=True) if s.due <= now else s for s in self._queue]
 
     async def redeliver(self, event_id: str, url: str | None = None) -> DeliveryAttempt:
         """Send a stored event again, unchanged, as a new chain of up to three attempts."""
@@ -299,6 +316,15 @@ class EventDispatcher:
             self._in_flight.update({t: replace(f, dropped=True) for t, f in self._in_flight.items()
                                     if f.send.installation_id in installation_ids})
 
+    def _store(self, url: str, envelope: Envelope) -> None:
+        with self._lock:
+            self._events[envelope["id"]] = envelope
+            self._urls[envelope["id"]] = url
+            while len(self._events) > MAX_EVENTS:  # the oldest event can no longer be redelivered
+                oldest = next(iter(self._events))
+                del self._events[oldest]
+                self._urls.pop(oldest, None)
+
     def _first_send(self, url: str, envelope: Envelope, *, redelivery: bool) -> _Send:
         return _Send(
             event_id=envelope["id"],
@@ -316,8 +342,8 @@ class EventDispatcher:
             return []
         now = self.clock.now()
         with self._lock:
-            due = [s for s in self._queue if s.due <= now]
-            self._queue = [s for s in self._queue if s.due > now]
+            due = [s for s in self._queue if s.overdue or s.due <= now]
+            self._queue = [s for s in self._queue if not (s.overdue or s.due <= now)]
         return [self._start(s, background=background) for s in sorted(due, key=lambda s: s.due)]
 
     def _start(self, send: _Send, *, background: bool = False) -> asyncio.Task[DeliveryAttempt]:
@@ -358,7 +384,8 @@ class EventDispatcher:
                 self._log.append(record)
                 if record.next_retry_at is not None:
                     self._queue.append(
-                        replace(send, attempt=send.attempt + 1, due=record.next_retry_at)
+                        replace(send, attempt=send.attempt + 1, due=record.next_retry_at,
+                                overdue=False)
                     )
         return record
 

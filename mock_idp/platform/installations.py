@@ -259,6 +259,23 @@ class InstallationRegistry:
             self._by_id[installation_id] = updated
             return updated
 
+    def final_at(self, now: datetime) -> list[Installation]:
+        """The clock leaves ``now`` for an earlier time: every approval unanswered past its
+        deadline stays timed out, and every grace period that has ended stays over
+        (:meth:`Approval.final_at`, :meth:`Rotation.final_at`). Returns the installations
+        whose grace period this ended, whose replaced secret the caller removes."""
+        ended = []
+        with self._lock:
+            for key, current in list(self._by_id.items()):
+                approval = current.approval.final_at(now)
+                rotation = None if current.rotation is None else current.rotation.final_at(now)
+                if approval is current.approval and rotation is current.rotation:
+                    continue
+                self._by_id[key] = replace(current, approval=approval, rotation=rotation)
+                if rotation is not current.rotation:
+                    ended.append(self._by_id[key])
+        return ended
+
     def update(
         self,
         installation_id: str,

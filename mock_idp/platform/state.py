@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import httpx
@@ -96,6 +96,9 @@ class PlatformState:
             self.config.delivery_timeout,
             retry_delays=self.config.retry_delays,
         )
+        self._root: str | None = None
+        """The base URL of the latest event sent (its ``_links.root``), for the events the
+        platform sends on its own before the clock moves back (:meth:`end_due`)."""
 
     def base_url(self, override: str | None = None) -> str:
         base = override or self.config.base_url
@@ -199,6 +202,26 @@ class PlatformState:
         if installation.state == "rejected":
             self._remove_secrets(installation)
         return installation
+
+    def end_due(self, now: datetime) -> None:
+        """Before the clock leaves ``now`` for an earlier time, what the platform would have
+        done by then is done, and stays done: an approval unanswered past its deadline stays
+        ``timeout``, a grace period that has ended stays over (the secret the rotation
+        replaced is removed), an active trial past its ``expires_at`` ends as
+        ``POST /_mock/events/run`` would have ended it then, its ``app.trial_ended`` queued to
+        go out on the next request, and the retries due by then stay due
+        (:meth:`EventDispatcher.keep_due`). Nothing here awaits: the clock may be moved from
+        any thread."""
+        self.dispatcher.keep_due(now)
+        for installation in self.registry.final_at(now):
+            assert installation.rotation is not None
+            self.directory.remove_client_secret(installation.tenant.id, installation.client_id,
+                                                installation.rotation.previous_key_id)
+        base = self.config.base_url or self._root
+        if base is None:  # no event was ever sent, so no trial has started
+            return
+        for installation, body in trials.expire(self, now, base_url=base.rstrip("/")):
+            self.dispatcher.queue(installation.events_url, body)
 
     async def uninstall(self, installation_id: str, *, base_url: str | None = None) -> EventResult:
         """An active trial ends (``app.trial_ended``); the installation's secret is removed
@@ -348,6 +371,7 @@ class PlatformState:
 
     async def send(self, installation: Installation, body: Envelope) -> EventResult:
         """Deliver ``body`` about ``installation`` (its first attempt; retries follow)."""
+        self._root = body["_links"]["root"]["href"]
         delivery = await self.dispatcher.dispatch(installation.events_url, body)
         return EventResult(installation=installation, event=body, delivery=delivery,
                            at=self.clock.now())

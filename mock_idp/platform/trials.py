@@ -15,10 +15,11 @@ Talkdesk's facts the mock keeps:
 
 The mock ends a trial when a test says so (``POST /_mock/installations/{id}/trial``), when the
 app is uninstalled, and once its ``expires_at`` has passed by the mock's clock when a test asks
-for what is due (``POST /_mock/events/run``, :func:`end_expired`); until then it reads
-``expired``. Nothing on the sign-in path looks for expired trials. The records and rules are
-pure; :func:`start`, :func:`change`, :func:`end_on_uninstall` and :func:`end_expired` send the
-events through the platform.
+for what is due (``POST /_mock/events/run``, :func:`end_expired`) or before the clock moves back
+from a time past it (:func:`expire`, so an expired trial never reads ``active`` again); until
+then it reads ``expired``. Nothing on the sign-in path looks for expired trials. The records and
+rules are pure; :func:`start`, :func:`change`, :func:`end_on_uninstall` and :func:`end_expired`
+send the events through the platform, and :func:`expire` hands them to its caller.
 """
 
 from __future__ import annotations
@@ -184,7 +185,15 @@ async def end_on_uninstall(platform: PlatformState, installation_id: str, *, bas
 async def end_expired(platform: PlatformState, *, base_url: str) -> list[EventResult]:
     """Every active trial whose ``expires_at`` has passed ends, ``trial_expired`` by the
     ``system`` at that time: one ``app.trial_ended`` each."""
-    now = platform.clock.now()
+    return [await platform.send(installation, body)
+            for installation, body in expire(platform, platform.clock.now(), base_url=base_url)]
+
+
+def expire(platform: PlatformState, now: datetime, *, base_url: str
+           ) -> list[tuple[Installation, Envelope]]:
+    """End every active trial whose ``expires_at`` is ``now`` or before, ``trial_expired`` by
+    the ``system`` at that time; each one's ``app.trial_ended``, dated ``now``, for the caller
+    to send (:func:`end_expired` now, or queued before the clock moves back)."""
     ended = []
     for installation in platform.registry.all():
         trial = installation.trial
@@ -193,5 +202,5 @@ async def end_expired(platform: PlatformState, *, base_url: str) -> list[EventRe
             continue
         expired = _ended(trial, "trial_expired", trial.expires_at)
         installation = platform.registry.change(installation.installation_id, trial=expired)
-        ended.append(await platform.send(installation, _ended_event(installation, base_url, now)))
+        ended.append((installation, _ended_event(installation, base_url, now)))
     return ended
