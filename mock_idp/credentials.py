@@ -41,6 +41,21 @@ class PasswordCredential:
     value: str
     start: datetime
     end: datetime
+    ended: bool = False
+    """Its end came by a time the clock has since left for an earlier one
+    (:meth:`end_if_over`): it stays expired."""
+
+    def valid_at(self, now: datetime) -> bool:
+        """Whether the secret opens the token endpoint at ``now``: within its dates, and not
+        expired before a move of the clock back."""
+        return not self.ended and self.start <= now < self.end
+
+    def end_if_over(self, now: datetime) -> None:
+        """The clock leaves ``now`` for an earlier time: a secret whose end has come stays
+        expired, and stays listed, as Entra keeps an expired secret on the registration,
+        flagged expired, refuses it with AADSTS7000222 and has no way to reactivate it: a new
+        secret replaces it (aztokenwatch.com/blog/fix-aadsts7000222-client-secret-expired)."""
+        self.ended = self.ended or self.end <= now
 
     @property
     def hint(self) -> str:
@@ -70,6 +85,19 @@ class KeyCredential:
     certificate: x509.Certificate
     start: datetime
     end: datetime
+    ended: bool = False
+    """Its end came by a time the clock has since left for an earlier one
+    (:meth:`end_if_over`): it stays expired."""
+
+    def valid_at(self, now: datetime) -> bool:
+        """Whether the certificate's key checks assertions at ``now``: within its dates, and
+        not expired before a move of the clock back."""
+        return not self.ended and self.start <= now < self.end
+
+    def end_if_over(self, now: datetime) -> None:
+        """The clock leaves ``now`` for an earlier time: a certificate whose end has come stays
+        expired (and registered, refused with AADSTS700027 "The key used is expired")."""
+        self.ended = self.ended or self.end <= now
 
     @property
     def public_key(self) -> Any:

@@ -79,14 +79,21 @@ class IdpState:
         """Before the clock leaves ``now`` for an earlier time, drop every protocol record
         whose lifetime has ended by then (sessions, codes and the marks of redeemed ones,
         refresh tokens, ID-token records, sign-in pages, device codes; those kept past their
-        expiry to say so too) and end the lockouts that ran out: what has expired stays
-        expired, whether or not a write had dropped it yet (:mod:`mock_idp.expiry`)."""
+        expiry to say so too), end the lockouts that ran out, mark the client secrets and
+        certificates past their end as expired for good (still listed, as Entra lists them):
+        what has expired stays expired, whether or not a write had dropped it yet
+        (:mod:`mock_idp.expiry`)."""
         for item in fields(self.store):
             records = getattr(self.store, item.name)
             if isinstance(records, ExpiringMap | ExpiringSet):
                 records.drop_ended(now)
         for tenant in self.store.tenants.values():
             tenant.lockout.end_lockouts(now)
+            for app in tenant.apps.values():
+                for secret in app.secrets:
+                    secret.end_if_over(now)
+                for certificate in app.certificates:
+                    certificate.end_if_over(now)
 
     def reset(self, *, clock: bool = False, keys: bool = False) -> None:
         """Back to the configured directory, with no sessions, codes, tokens, faults,

@@ -98,8 +98,9 @@ def _tenants(request: Request, state: IdpState) -> list[dict[str, Any]]:
         apps = []
         for app in tenant.apps.values():
             graph = app.graph()
-            secrets = [{**s, "status": secret_status(s.get("endDateTime"), now)}
-                       for s in graph["passwordCredentials"]]
+            secrets = [{**s, "status": ("bad", "expired") if cred.ended
+                        else secret_status(s.get("endDateTime"), now)}
+                       for s, cred in zip(graph["passwordCredentials"], app.secrets, strict=True)]
             apps.append({**graph, "secrets": secrets})
         out.append({**tenant_json(request, tenant), "apps": apps,
                     "users": [_user(tenant, u, now) for u in tenant.users.values()]})

@@ -83,7 +83,7 @@ def _secret(app: Application, secret: str, *, now: datetime) -> str:
             # azureautomation/azure-automation-ise-addon #136; secrets whose start a script set
             # from local time ahead of UTC: AADSTS7000222 right after creation,
             # Azure-Samples/active-directory-dotnetcore-daemon-v2 #87, azure-cli #1408).
-            if not cred.start <= now < cred.end:
+            if not cred.valid_at(now):
                 raise EntraError(7000222, {"app_id": app.client_id})
             return "1"
     raise EntraError(7000215, {"app_id": app.client_id})
@@ -124,7 +124,7 @@ def _assertion(app: Application, creds: ClientCredentials, *, now: datetime,
                                             "match the expected signature value.]"}) from exc
     except jwt.PyJWTError as exc:
         raise EntraError(50027) from exc
-    if not cert.start <= now < cert.end:
+    if not cert.valid_at(now):
         raise _expired(cert)
     for name in ("iss", "aud"):
         if name not in claims:

@@ -167,3 +167,14 @@ def test_a_retry_that_fell_due_goes_out_after_the_clock_moves_back(
     assert client.post("/_mock/events/run").json()["attempts"] == []
     assert [(p["attempt"], p["due_at"]) for p in run["pending"]] == [
         (3, "2026-03-02T09:40:15Z")]
+
+
+def test_an_installation_secret_past_its_end_stays_expired_when_the_clock_moves_back(
+        client: AppClient) -> None:
+    installation = install(client)
+    secret = installation["client_secret"]
+    assert installation["secret_expires_at"] == "2026-08-29T09:30:15Z"  # 180 days
+    there_and_back(client, 181 * DAY)
+    assert error_codes(client, secret) == [7000222]  # expired, still on the registration
+    assert shown(client, installation)["secret_expires_at"] == "2026-08-29T09:30:15Z"
+
