@@ -157,8 +157,17 @@ class RotatingKeys(Generic[K]):
         active = self.active
         now = self.clock.now()
         with self._lock:
-            self._retired = [(k, until) for k, until in self._retired if until > now]
+            self._drop_retired(now)
             return [active, *(k for k, _ in self._retired)]
+
+    def drop_retired(self, now: datetime) -> None:
+        """The clock leaves ``now`` for an earlier time: the rotated-out keys whose time was up
+        by then are dropped, so they are not published again at the earlier time."""
+        with self._lock:
+            self._drop_retired(now)
+
+    def _drop_retired(self, now: datetime) -> None:
+        self._retired = [(k, until) for k, until in self._retired if until > now]
 
     def find(self, kid: str) -> K | None:
         return next((k for k in self.published() if k.kid == kid), None)

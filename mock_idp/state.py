@@ -80,9 +80,9 @@ class IdpState:
         whose lifetime has ended by then (sessions, codes and the marks of redeemed ones,
         refresh tokens, ID-token records, sign-in pages, device codes; those kept past their
         expiry to say so too), end the lockouts that ran out, mark the client secrets and
-        certificates past their end as expired for good (still listed, as Entra lists them):
-        what has expired stays expired, whether or not a write had dropped it yet
-        (:mod:`mock_idp.expiry`)."""
+        certificates past their end as expired for good (still listed, as Entra lists them)
+        and stop publishing the retired signing keys whose time was up: what has expired
+        stays expired, whether or not a write had dropped it yet (:mod:`mock_idp.expiry`)."""
         for item in fields(self.store):
             records = getattr(self.store, item.name)
             if isinstance(records, ExpiringMap | ExpiringSet):
@@ -94,6 +94,7 @@ class IdpState:
                     secret.end_if_over(now)
                 for certificate in app.certificates:
                     certificate.end_if_over(now)
+        self.keys.drop_retired(now)
 
     def reset(self, *, clock: bool = False, keys: bool = False) -> None:
         """Back to the configured directory, with no sessions, codes, tokens, faults,

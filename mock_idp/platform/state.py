@@ -209,10 +209,12 @@ class PlatformState:
         ``timeout``, a grace period that has ended stays over (the secret the rotation
         replaced is removed), an active trial past its ``expires_at`` ends as
         ``POST /_mock/events/run`` would have ended it then, its ``app.trial_ended`` queued to
-        go out on the next request, and the retries due by then stay due
-        (:meth:`EventDispatcher.keep_due`). Nothing here awaits: the clock may be moved from
-        any thread."""
+        go out on the next request, the retries due by then stay due
+        (:meth:`EventDispatcher.keep_due`), and a retired event-signing key past its retention
+        is not published again. Nothing here awaits: the clock may be moved from any
+        thread."""
         self.dispatcher.keep_due(now)
+        self.keys.drop_retired(now)
         for installation in self.registry.final_at(now):
             assert installation.rotation is not None
             self.directory.remove_client_secret(installation.tenant.id, installation.client_id,

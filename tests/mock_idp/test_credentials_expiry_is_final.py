@@ -1,6 +1,7 @@
-"""What has expired stays expired when the mock's clock moves back, for an app's credentials: a
-client secret or certificate past its end is refused as expired (and still listed, as Entra
-lists it)."""
+"""What has expired stays expired when the mock's clock moves back, for an app's credentials and
+the provider's signing keys: a client secret or certificate past its end is refused as expired
+(and still listed, as Entra lists it), and a retired signing key past its retention is not
+published again."""
 
 from __future__ import annotations
 
@@ -98,3 +99,14 @@ def test_a_certificate_past_its_end_stays_expired_when_the_clock_moves_back(
     assert "The key used is expired" in response.json()["error_description"]
     assert len(listed(client)["keyCredentials"]) == 1
 
+
+def test_a_retired_signing_key_past_its_retention_is_not_published_again(
+        client: AppClient) -> None:
+    client.get("/_mock/keys")  # the first key is made on first use
+    rotated = client.post("/_mock/keys/rotate", json={})
+    assert rotated.status_code == 200 and len(rotated.json()["keys"]) == 2, rotated.text
+    active = rotated.json()["active"]
+    there_and_back(client, 25 * 3600)  # retired keys are published for 24 hours
+    assert [k["kid"] for k in client.get("/_mock/keys").json()["keys"]] == [active]
+    published = client.get(f"/{TENANT}/discovery/v2.0/keys").json()["keys"]
+    assert [k["kid"] for k in published] == [active]

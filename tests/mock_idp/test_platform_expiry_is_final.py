@@ -178,3 +178,14 @@ def test_an_installation_secret_past_its_end_stays_expired_when_the_clock_moves_
     assert error_codes(client, secret) == [7000222]  # expired, still on the registration
     assert shown(client, installation)["secret_expires_at"] == "2026-08-29T09:30:15Z"
 
+
+def test_a_retired_event_signing_key_past_its_retention_is_not_published_again(
+        client: AppClient) -> None:
+    first = client.get("/.well-known/platform-event-keys.json").json()["keys"]
+    rotated = client.post("/_mock/event-keys/rotate", json={})
+    assert rotated.status_code == 200, rotated.text
+    both = client.get("/.well-known/platform-event-keys.json").json()["keys"]
+    assert len(first) == 1 and len(both) == 2
+    there_and_back(client, 25 * 3600)  # rotated-out keys are published for 24 hours
+    again = client.get("/.well-known/platform-event-keys.json").json()["keys"]
+    assert [k["kid"] for k in again] == [k["kid"] for k in both if k not in first]
