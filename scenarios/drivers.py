@@ -36,7 +36,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from mock_idp import totp
 from mock_idp.signin import ids
-from scenarios import devtools
+from scenarios import devtools, settled_error
 from scenarios.app.page_summary import READ_MS
 from scenarios.app_exit import shielded
 from scenarios.doctor.config import Secret
@@ -120,9 +120,14 @@ class FormDriver:
     name: str = "form"
 
     def expect_sign_in_page(self, page: Page) -> None:
+        """The username field; an error page that stays
+        (:func:`~scenarios.settled_error.until_unless_settled_error`) fails without waiting out
+        the timeout: no sign-in form comes after it."""
         from playwright.sync_api import expect
 
-        expect(_field(page, self.username_field)).to_be_visible()
+        field = _field(page, self.username_field)
+        settled_error.until_unless_settled_error(
+            page, lambda timeout: expect(field).to_be_visible(timeout=timeout))
 
     def sign_in(self, page: Page, username: str, password: str, *,
                 waiting: Waiting | None = None) -> None:
@@ -190,7 +195,8 @@ def _answer_on_sign_out(page: Page, control: Locator, *, end_session: str | None
     while the browser is on the page it started on (the app's, when its sign-out has not left
     it yet: one the app starts by script, say) or on the provider's host, and returns once the
     browser is on any other page (a provider that asks nothing sends it straight back to the
-    app), or after ``timeout_ms`` when nothing moves.
+    app) or shows an error page that stays (:func:`~scenarios.settled_error.settled_error`),
+    or after ``timeout_ms`` when nothing moves.
 
     Given ``end_session``, the provider's host is that endpoint's, and the app's own pages on
     the way there (a "Signing out…" page) are waited through too, until the browser has been at
@@ -213,6 +219,8 @@ def _answer_on_sign_out(page: Page, control: Locator, *, end_session: str | None
                 return
         except Error:
             pass  # between documents
+        if settled_error.settled_error(page):
+            return  # an error page that stays (the app's sign-out failed): nothing to answer
         url = page.url
         host = urlsplit(url).netloc
         if idp_host is None and host not in ("", home):
@@ -374,8 +382,8 @@ class EntraDriver:
         """The account picker, the username or the password: a sign-in may open on the
         password view (a username posted without the page's script, or a provider that skips
         the username for a ``login_hint``). An error page that stays (HTTP 4xx or 5xx, loaded
-        :data:`SETTLED_MS` ago) fails at once rather than after ``timeout_ms``: no sign-in
-        page comes after it."""
+        :data:`~scenarios.settled_error.SETTLED_MS` ago, longer with scripts) fails at once
+        rather than after ``timeout_ms``: no sign-in page comes after it."""
         try:
             found = devtools.wait_until(page, _SIGN_IN_OR_ERROR_JS, _SIGN_IN_OR_ERROR_ARG,
                                         self.timeout_ms)
@@ -459,7 +467,8 @@ class EntraDriver:
         /v2/logout endpoint if no account is passed",
         AzureAD/microsoft-authentication-library-for-js PR #7736). Returns once the picker is
         answered, when the provider says the account signed out, or when the browser has moved
-        on from where it was to a page that is not the end-session endpoint's; at once when the
+        on from where it was to a page that is not the end-session endpoint's, or shows an error
+        page that stays (:func:`~scenarios.settled_error.settled_error`); at once when the
         browser was redirected through that endpoint to the page it shows (the provider asked
         nothing). The endpoint is known by its path: ``end_session`` is not needed."""
         from playwright.sync_api import Error
@@ -475,8 +484,8 @@ class EntraDriver:
                 if tiles.count() and tiles.first.is_visible():
                     break
                 if signed_out.count() or (page.url != start and not _END_SESSION.search(
-                        urlsplit(page.url).path)):
-                    return
+                        urlsplit(page.url).path)) or settled_error.settled_error(page):
+                    return  # an error page that stays asks nothing either
             except Error:
                 pass  # between documents
             page.wait_for_timeout(100)
@@ -577,20 +586,14 @@ _STEP_JS = "(a) => {" + _VISIBLE_JS + """
   return false;
 }"""
 
-SETTLED_MS = 500
-"""How long an error page (HTTP 4xx or 5xx) stays loaded before the driver takes it as the
-answer to a sign-in: long enough for a page that moves on by itself (a refresh, a script)."""
-
-_SIGN_IN_OR_ERROR_JS = "(a) => {" + _VISIBLE_JS + """
+_SIGN_IN_OR_ERROR_JS = "(a) => {" + _VISIBLE_JS + settled_error.SETTLED_ERROR_JS + """
   if (a.sign_in.some((selector) => visible(selector))) return "sign-in";
-  const shown = performance.getEntriesByType("navigation")[0];
-  return Boolean(shown && shown.responseStatus >= 400 && shown.loadEventEnd > 0
-                 && performance.now() - shown.loadEventEnd >= a.settled) && "error";
+  return settledError(a) && "error";
 }"""
 
 _SIGN_IN_OR_ERROR_ARG = {"sign_in": [dict(_STEPS)[name] for name in ("picker", "username",
                                                                       "password")],
-                         "settled": SETTLED_MS}
+                         **settled_error.SETTLED_ARG}
 
 _STEP_ARG = {"steps": [list(step) for step in _STEPS], "consent": ids.CONSENT_HEADING,
              "device": _DEVICE_CONFIRM.pattern}

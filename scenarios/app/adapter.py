@@ -27,6 +27,7 @@ from scenarios.app.interface import AppAdapter, Someone, Unsupported
 from scenarios.app.page_summary import page_summary
 from scenarios.app.profile import AppProfile, HttpCall, PartnerSection
 from scenarios.app.templating import render
+from scenarios.settled_error import until_unless_settled_error
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -194,8 +195,9 @@ class ProfileAdapter:
             if self._settled_on_failure_page(page):
                 raise AssertionError(f"{where}: the app showed its failure page; "
                                      f"{self.showing(page)}") from exc
-            try:
-                expect(page).to_have_url(app_url)
+            try:  # an error page that stays (a 500 at the callback) ends the wait
+                until_unless_settled_error(
+                    page, lambda timeout: expect(page).to_have_url(app_url, timeout=timeout))
             except AssertionError as late:
                 raise AssertionError(f"{where}; {self.showing(page)}") from late
         if signed_in.text or signed_in.selector:
@@ -254,11 +256,15 @@ class ProfileAdapter:
         target = page.locator(signed_in.selector) if signed_in.selector else page.locator("body")
         what = (f"the signed-in page does not show {text!r}" if text is not None
                 else f"the signed-in page shows no {signed_in.selector}")
-        try:
+
+        def look(timeout: float) -> None:
             if text is not None:
-                expect(target, what).to_contain_text(text)
+                expect(target, what).to_contain_text(text, timeout=timeout)
             else:
-                expect(target, what).to_be_visible()
+                expect(target, what).to_be_visible(timeout=timeout)
+
+        try:  # an error page that stays shows no one signed in: it ends the wait
+            until_unless_settled_error(page, look)
         except AssertionError as exc:
             missing = False
             with contextlib.suppress(Error):  # a closed page: the failure stands as it is
@@ -459,8 +465,9 @@ class ProfileAdapter:
             name = _exact_name(sign_out.control)
             control = page.get_by_role("button", name=name).or_(
                 page.get_by_role("link", name=name)).first
-            try:
-                expect(control).to_be_visible()
+            try:  # no control comes on an error page that stays
+                until_unless_settled_error(
+                    page, lambda timeout: expect(control).to_be_visible(timeout=timeout))
             except AssertionError as exc:
                 raise AssertionError(
                     f"no button or link named [sign_out] control {sign_out.control!r}; "
@@ -482,15 +489,19 @@ class ProfileAdapter:
         sign_out = self.profile.sign_out
         if sign_out.lands_on:
             where = self.base_url + sign_out.lands_on
-            try:
-                expect(page).to_have_url(re.compile("^" + re.escape(where) + r"([?#].*)?$"))
+            landed = re.compile("^" + re.escape(where) + r"([?#].*)?$")
+            try:  # an error page that stays (a 500 at the sign-out URL) ends the wait
+                until_unless_settled_error(
+                    page, lambda timeout: expect(page).to_have_url(landed, timeout=timeout))
             except AssertionError as exc:
                 raise AssertionError(
                     f"sign-out did not end at [sign_out] lands_on {sign_out.lands_on!r} "
                     f"({where}); {self.showing(page)}") from exc
         if sign_out.text:
+            body, text = page.locator("body"), sign_out.text
             try:
-                expect(page.locator("body")).to_contain_text(sign_out.text)
+                until_unless_settled_error(
+                    page, lambda timeout: expect(body).to_contain_text(text, timeout=timeout))
             except AssertionError as exc:
                 raise AssertionError(
                     f"the page sign-out ended on does not show [sign_out] text "
