@@ -81,3 +81,18 @@ def test_an_app_that_sent_no_nonce_is_told_so(tmp_path: Path) -> None:
         "Connect Core §2: a nonce in the ID token MUST equal the one the client sent); it sent "
         "no PKCE code_challenge either, so nothing protects its sign-in against an injected "
         "authorization code (RFC 9700 §4.5); the failure page did not appear"), message
+
+
+def test_an_app_asking_for_an_id_token_needs_the_registration_to_issue_them(
+        tmp_path: Path) -> None:
+    """Entra refuses response_type=id_token (AADSTS700054) unless the app registration lets
+    the authorization endpoint issue ID tokens: the profile's id_token_issuance does, as an
+    administrator ticks "ID tokens" on the registration."""
+    profile = state_profile(tmp_path, bind=True, id_token=True)
+    only = ("auto-login.first-login",)
+    assert _verdicts(profile, only, tmp_path / "on")["auto-login.first-login"] == ("passed", "")
+    profile.write_text(profile.read_text(encoding="utf-8").replace(
+        "id_token_issuance = true", "id_token_issuance = false"), encoding="utf-8")
+    status, message = _verdicts(profile, only, tmp_path / "off")["auto-login.first-login"]
+    # the provider's error (AADSTS700054) is posted to the callback, which finds no ID token
+    assert status == "failed" and "/callback ('Sign-in failed')" in message, message
