@@ -69,7 +69,8 @@ def start_app(stack: contextlib.ExitStack, live: LiveStack, *, host: AppHost | N
 
 
 def register_app(stack: LiveStack, profile: AppProfile, base: Mapping[str, str]) -> None:
-    """The app's name, redirect and front-channel logout URIs on its app registration (the
+    """The app's name, redirect and front-channel logout URIs and whether it may be issued ID
+    tokens by the authorization endpoint, on its app registration (the
     provider's AADSTS messages and consent page name the app). A logout URI naming a value the
     configure calls capture (the reference RP's names its connection) is registered once that
     value is known: call again after configuring."""
@@ -79,6 +80,8 @@ def register_app(stack: LiveStack, profile: AppProfile, base: Mapping[str, str])
     registered = {"redirectUris": list(dict.fromkeys(uris))}
     spa = profile.provider.platform == "spa"
     web: dict[str, Any] = {"redirectUris": []} if spa else registered
+    if profile.provider.id_token_issuance:
+        web["implicitGrantSettings"] = {"enableIdTokenIssuance": True}
     if profile.sign_out.frontchannel_uri:
         with contextlib.suppress(TemplateError):
             web["logoutUrl"] = stack.app.frontchannel_uri

@@ -243,9 +243,10 @@ def _provider(root: Table) -> ProviderSection | None:
     days = table.number("secret_lifetime_days", minimum=1, maximum=730)
     https = table.flag("https")
     audience = table.choice("sign_in_audience", SIGN_IN_AUDIENCES, SINGLE_TENANT)
+    id_tokens = table.flag("id_token_issuance")
     table.done()
     return ProviderSection(
         redirect_uris=uris, platform=platform, post_logout_redirect_uri=post_logout,
         secret_lifetime=timedelta(days=days if days is not None else 180), https=https,
-        sign_in_audience=audience,
+        sign_in_audience=audience, id_token_issuance=id_tokens,
     )

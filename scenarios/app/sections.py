@@ -151,6 +151,13 @@ class ProviderSection:
     """The registration's supported account types (Graph ``signInAudience``): single tenant by
     default, so an app whose authority says ``/common`` or ``/organizations`` gets AADSTS50194,
     as on Entra, unless it is registered multi-tenant."""
+    id_token_issuance: bool = False
+    """The registration lets the authorization endpoint issue ID tokens (Graph
+    ``web.implicitGrantSettings.enableIdTokenIssuance``, the portal's "ID tokens (used for
+    implicit and hybrid flows)"): off by default, as on Entra, so an app asking for
+    ``response_type=id_token`` gets AADSTS700054 unless its profile turns it on (as Auth0's
+    support article "Azure AD OIDC Error AADSTS700054 for Dashboard SSO" reports for its own
+    id_token sign-in, fixed by enabling the implicit grant for the ID token)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -33,6 +33,14 @@ _DOWN = (
 )
 
 
+_UNREACHED = {
+    "jwks": "the app asked for no signing keys while the key endpoint was down (it used keys "
+    "it already had, or checks no signature: failure.bad-signature tells which)",
+    "token": "the app made no token request while the token endpoint was down (it redeemed no "
+    "code: an app that asks for an ID token alone, response_type=id_token, has none)",
+}
+
+
 def _idp_down(ctx: Ctx, name: str, kind: str, endpoint: str) -> None:
     stack = ctx.env
     with ctx.step(f"the provider's {endpoint} endpoint fails ({kind})"):
@@ -48,15 +56,14 @@ def _idp_down(ctx: Ctx, name: str, kind: str, endpoint: str) -> None:
                     f"provider's {endpoint} endpoint failed: the browser waited "
                     f"{ctx.default_timeout_ms / 1000:g} s for any page (no timeout on the "
                     "app's call to the provider?)") from exc
-            # Keys fetched before the outage are the app's to keep (a key set is cached until
-            # a token names a key it lacks): a sign-in that never asked for them proves nothing
-            # here; failure.bad-signature shows whether the app checks them.
+            # A sign-in that never made the failing request proves nothing here: keys fetched
+            # before the outage are the app's to keep (a key set is cached until a token names
+            # a key it lacks; failure.bad-signature shows whether the app checks them), and an
+            # app that asks for an ID token alone (response_type=id_token) redeems no code.
             expect_failure_if_reached(
-                ctx, name, reached=lambda: endpoint != "jwks" or bool(
+                ctx, name, reached=lambda: bool(
                     (stack.armed_fault(str(armed["id"])) or {}).get("hits")),
-                unreached="the app asked for no signing keys while the key endpoint was down "
-                "(it used keys it already had, or checks no signature: failure.bad-signature "
-                "tells which)")
+                unreached=_UNREACHED[endpoint])
     finally:
         stack.clear_faults()
 

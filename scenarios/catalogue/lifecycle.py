@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from scenarios import ScenarioContext, scenario
+from scenarios.catalogue.failures import expect_token_request_failure
 from scenarios.catalogue.partner_events import APPS_API_CREDENTIALS, acknowledged, install_partner
 from scenarios.flows import (
     NavigationLog,
@@ -66,7 +67,8 @@ def secret_renewal(ctx: Ctx) -> None:
                   "gets the failure page, AADSTS7000222"):
         stack.expire_client_secret()
         follow_signed_in_at_company(page, stack, alice)
-        expect_failure(page, stack, "expired-secret", idp_code="AADSTS7000222")
+        expect_token_request_failure(ctx, "expired-secret", idp_code="AADSTS7000222",
+                                     unused="its client secret")
     if stack.app.profile.admin.secret_status is not None:
         with ctx.step("the app reports its secret as expired"):
             assert stack.app.secret_expired() is True, "the app does not see the secret expired"

@@ -3,9 +3,9 @@
 A replayed callback URL carries a code the provider has redeemed already, so the provider
 refuses it whatever the app does with ``state``. To test the app's own state handling, the
 provider is asked the same authorize request again, in the browser signed in at the company:
-it answers at once with the same state and a code nobody has redeemed, which the scenario
-holds (the app never sees it) and then delivers to another browser. Only the app's check of
-that state can refuse it now.
+it answers at once with the same state and a code nobody has redeemed (or a new ID token, for
+an app that asks for one alone), which the scenario holds (the app never sees it) and then
+delivers to another browser. Only the app's check of that state can refuse it now.
 
 The new code carries the request's PKCE challenge or none. An app that accepts any callback
 redeems a code without a challenge (it has no verifier for it); an app that keeps a used state
@@ -27,6 +27,9 @@ from scenarios.protocol_view.names import is_authorize
 __all__ = ["authorize_request", "fresh_answer", "variants"]
 
 PKCE_PARAMS = ("code_challenge", "code_challenge_method")
+ANSWERED = ("code", "id_token")
+"""What the answer to the app's own request carries, as its ``response_type`` asked: a code, an
+ID token (``response_type=id_token``, the default of express-openid-connect), or both."""
 _ASKING = ("max_age",)
 """Parameters that would make the provider show a page rather than answer at once (as does a
 ``prompt`` other than ``none``)."""
@@ -79,8 +82,9 @@ def fresh_answer(page: Page, stack: LiveStack, authorize_url: str) -> Answer:
     status, location, body = held[0]
     answer = answer_in(status, location, body)
     callback = stack.app.redirect_uri
-    if answer is None or not answer.url.startswith(callback) or "code" not in answer.params:
+    if answer is None or not answer.url.startswith(callback) or not any(
+            token in answer.params for token in ANSWERED):
         raise RuntimeError(
-            f"the provider did not answer the app's authorize request again with a code for "
-            f"{callback}: HTTP {status}" + (f" to {location}" if location else ""))
+            f"the provider did not answer the app's authorize request again with a code or an "
+            f"ID token for {callback}: HTTP {status}" + (f" to {location}" if location else ""))
     return answer

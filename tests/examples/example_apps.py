@@ -61,6 +61,9 @@ class ExampleApp:
     """Modules that must import (their absence skips the app's tests)."""
     node_package: bool = False
     """Dependencies come from ``package.json`` through ``npm ci`` (Node.js needed)."""
+    id_token_issuance: bool = False
+    """The app asks the authorization endpoint for an ID token (``response_type=id_token``):
+    its registration must allow it, as its profile's ``[provider] id_token_issuance`` says."""
 
     def unavailable(self) -> str | None:
         """Why this app cannot run here, or ``None``."""
@@ -111,9 +114,21 @@ MSAL_SPA = ExampleApp(
     sign_out="/logout",
     node_package=True,
 )
+EXPRESS_OPENID_CONNECT = ExampleApp(
+    name="express-openid-connect",
+    directory=EXAMPLES / "express_openid_connect",
+    command=("node", str(EXAMPLES / "express_openid_connect" / "server.js")),
+    profile=EXAMPLES / "express_openid_connect" / "sso-app.toml",
+    sign_out="/logout",
+    callback="/callback",
+    node_package=True,
+    id_token_issuance=True,
+)
 SERVER_APPS = (FLASK_IDENTITY, FLASK_AUTHLIB, PASSPORT_OPENIDCONNECT)
 """The apps whose server redeems the codes (web redirect URIs, a client secret, ``me``)."""
-ALL_APPS = (*SERVER_APPS, MSAL_SPA)
+ALL_APPS = (*SERVER_APPS, MSAL_SPA, EXPRESS_OPENID_CONNECT)
+"""Every example; express-openid-connect's server takes an ID token from the authorization
+response and redeems no code (its own tests are in ``test_express_openid_connect.py``)."""
 
 
 NPM_LOCK = ".npm-ci.lock"
@@ -250,7 +265,8 @@ class ExampleStack:
         self.idp.http.delete("/_mock/faults").raise_for_status()
 
 
-def provider_env(idp: MockIdp, registration: RegisteredApp, secret: str, base_url: str
+def provider_env(idp: MockIdp, registration: RegisteredApp, secret: str, base_url: str, *,
+                 callback: str = "/auth/callback", signed_out: str = "/signed-out"
                  ) -> dict[str, str]:
     """The environment every example app reads its provider settings from."""
     env = {
@@ -258,8 +274,8 @@ def provider_env(idp: MockIdp, registration: RegisteredApp, secret: str, base_ur
         "OIDC_DISCOVERY_URL": f"{idp.authority}/v2.0/.well-known/openid-configuration",
         "OIDC_CLIENT_ID": registration.client_id,
         "OIDC_CLIENT_SECRET": secret,
-        "OIDC_REDIRECT_URI": f"{base_url}/auth/callback",
-        "OIDC_POST_LOGOUT_REDIRECT_URI": f"{base_url}/signed-out",
+        "OIDC_REDIRECT_URI": base_url + callback,
+        "OIDC_POST_LOGOUT_REDIRECT_URI": base_url + signed_out,
     }
     if idp.ca_file is not None:
         env["OIDC_CA_FILE"] = str(idp.ca_file)
@@ -270,7 +286,8 @@ def provider_env(idp: MockIdp, registration: RegisteredApp, secret: str, base_ur
 def example_stack(example: ExampleApp, workdir: Path, *,
                   secret_lifetime: timedelta = SECRET_LIFETIME) -> Iterator[ExampleStack]:
     """Start the provider (https), register the example on it through the Graph-shaped API
-    (redirect and post-logout URIs, a client secret), then start the example app."""
+    (redirect and post-logout URIs, ID tokens from the authorization endpoint when the app
+    asks for them, a client secret), then start the example app."""
     reason = example.unavailable()
     if reason:
         pytest.skip(reason)
@@ -283,7 +300,11 @@ def example_stack(example: ExampleApp, workdir: Path, *,
         registration = idp.add_app(
             f"{example.name} example",
             redirect_uris=[base_url + example.callback, base_url + example.signed_out])
+        if example.id_token_issuance:
+            idp.graph("PATCH", f"applications(appId='{registration.client_id}')", json={
+                "web": {"implicitGrantSettings": {"enableIdTokenIssuance": True}}})
         secret = idp.add_secret(registration.client_id, end=secret_lifetime)
-        env = provider_env(idp, registration, secret, base_url)
+        env = provider_env(idp, registration, secret, base_url, callback=example.callback,
+                           signed_out=example.signed_out)
         with run_example(example, env, port=port, log=workdir / f"{example.name}.log") as app:
             yield ExampleStack(idp=idp, registration=registration, secret=secret, app=app)

@@ -273,15 +273,76 @@ MSAL_SPA: Mapping[str, Verdict] = {
     "signout.rp-initiated": passes(),
 }
 
+# express-openid-connect asks for an ID token alone (response_type=id_token, form_post): it
+# redeems no code, so the scenarios about the code exchange prove nothing about it. Its errors
+# go to Express's default handler: HTTP 400 with the error and (outside production) the stack.
+EOC_NO_CODE = "the app asks for no code (response_type=id_token), so it never calls the token "
+EOC_STACK = "FAIL: Express 400 page with the stack trace, no contact"
+
+
+def eoc_no_code(note: str = "skip: redeems no code (ID token alone)") -> Verdict:
+    return Verdict("skipped", EOC_NO_CODE, note)
+
+
+def eoc_error(text: str) -> Verdict:
+    return Verdict("failed", f"{NO_CONTACT}; the app showed /callback with HTTP 400: "
+                   f"'BadRequestError: {text}", EOC_STACK)
+
+
+EOC_CLAIM = "unexpected JWT claim value encountered"
+EOC_INVALID = "invalid response encountered"
+EOC_TIME = "JWT timestamp claim value failed validation"
+EOC_ERROR_ANSWER = "authorization response from the server is an error"
+
+EXPRESS_OIDC: Mapping[str, Verdict] = {
+    **COMMON,
+    # Its ID token comes from v1's authorization endpoint, signed; v1's has ``upn`` and no
+    # ``preferred_username``, which is what its /me (the glue) reports as the e-mail.
+    "auto-login.v1-endpoints": Verdict(
+        "failed", "is signed in, but not as the profile says",
+        "FAIL: signs in, but a v1 ID token has no `preferred_username` (its `/me` names none)"),
+    "failure.v1-unsigned-over-http": eoc_no_code(
+        "skip: redeems no code (v1's authorization endpoint signs its ID token)"),
+    "failure.expired-secret": eoc_no_code(),
+    "failure.invalid-secret": eoc_no_code(),
+    "failure.user-not-assigned": eoc_error(EOC_ERROR_ANSWER),
+    "failure.user-cancels": eoc_error(EOC_ERROR_ANSWER),
+    "failure.needs-admin-approval": eoc_error(EOC_ERROR_ANSWER),
+    "failure.idp-down": Verdict("skipped", "the app made no token request while the token "
+                                "endpoint was down", "skip: redeems no code (ID token alone)"),
+    "failure.idp-down-keys": eoc_error("unexpected HTTP response status code"),
+    "failure.bad-signature": eoc_error(EOC_INVALID),
+    "failure.wrong-issuer": eoc_error(EOC_CLAIM),
+    "failure.wrong-audience": eoc_error(EOC_CLAIM),
+    "failure.nonce-mismatch": eoc_error(EOC_CLAIM),
+    "failure.expired-id-token": eoc_error(EOC_TIME),
+    "failure.missing-sub": eoc_error(EOC_INVALID),
+    "failure.userinfo-sub-mismatch": userinfo_not_asked(),
+    "failure.state-tampered": eoc_error(EOC_INVALID),
+    "failure.state-replayed": eoc_error('"auth_verification" cookie not found'),
+    # The other browser started a sign-in of its own: its transaction cookie holds another
+    # nonce than alice's ID token.
+    "failure.state-other-browser": eoc_error(EOC_CLAIM),
+    "lifecycle.secret-renewal": eoc_no_code(),
+    # openid-client fetches the key set again for an unknown kid only once the set it has is a
+    # minute old; the scenario rotates the keys seconds after the first sign-in fetched them.
+    "lifecycle.key-rotation": Verdict(
+        "failed", "error when selecting a JWT verification key, no applicable keys",
+        "FAIL: refuses a new key within a minute of its last key fetch (400 page)"),
+    "signout.rp-initiated": passes(),
+}
+
 APPS: Mapping[str, Mapping[str, Verdict]] = {
     "flask-identity": IDENTITY,
     "flask-authlib": AUTHLIB,
     "passport-openidconnect": PASSPORT,
     "msal-spa": MSAL_SPA,
+    "express-openid-connect": EXPRESS_OIDC,
 }
 
 COLUMNS = {"flask-identity": "identity (MSAL)", "flask-authlib": "Authlib",
-           "passport-openidconnect": "passport-openidconnect", "msal-spa": "MSAL.js (SPA)"}
+           "passport-openidconnect": "passport-openidconnect", "msal-spa": "MSAL.js (SPA)",
+           "express-openid-connect": "express-openid-connect"}
 
 
 def verdicts_of(app: str) -> Mapping[str, Verdict]:

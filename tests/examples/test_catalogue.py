@@ -14,7 +14,7 @@ import statistics
 from pathlib import Path
 
 import pytest
-from example_apps import ALL_APPS, FLASK_AUTHLIB, ExampleApp
+from example_apps import ALL_APPS, EXPRESS_OPENID_CONNECT, FLASK_AUTHLIB, SERVER_APPS, ExampleApp
 from expected_verdicts import markdown_table, verdicts_of
 
 from mock_idp.testing import MockIdp
@@ -51,7 +51,13 @@ def test_the_catalogue_reports_what_the_library_does(example_app: ExampleApp,
     assert summary.exit_code == 1, "some scenarios fail: the run must say so"
 
 
+CHECKED = (*SERVER_APPS, EXPRESS_OPENID_CONNECT)
+"""The apps whose sign-in URLs send the browser to the provider (the single-page app's pages
+leave that to their script)."""
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("example_app", CHECKED, ids=[a.name for a in CHECKED])
 def test_app_check_finds_no_problem_in_the_shipped_profile(example_app: ExampleApp) -> None:
     _ready(example_app)
     out = io.StringIO()

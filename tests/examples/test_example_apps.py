@@ -13,6 +13,7 @@ import httpx
 import pytest
 from example_apps import (
     ALL_APPS,
+    EXPRESS_OPENID_CONNECT,
     FLASK_AUTHLIB,
     FLASK_IDENTITY,
     MSAL_SPA,
@@ -132,9 +133,10 @@ PASSPORT_ENV = {"OIDC_DISCOVERY_URL": "https://localhost:9/t/v2.0/.well-known/op
     ({"OIDC_REDIRECT_URI": "/auth/callback"},
      "OIDC_REDIRECT_URI is not an absolute URL: /auth/callback"),
 ], ids=["ca-file", "relative-redirect-uri"])
-def test_passport_names_a_bad_setting_in_one_line(setting: dict[str, str], said: str,
-                                                  tmp_path: Path) -> None:
-    app = PASSPORT_OPENIDCONNECT
+@pytest.mark.parametrize("app", [PASSPORT_OPENIDCONNECT, EXPRESS_OPENID_CONNECT],
+                         ids=["passport", "express-openid-connect"])
+def test_a_node_app_names_a_bad_setting_in_one_line(app: ExampleApp, setting: dict[str, str],
+                                                    said: str, tmp_path: Path) -> None:
     if reason := app.unavailable() or app.prepare():
         pytest.skip(reason)
     assert _fails_to_start(app, {**PASSPORT_ENV, **setting}, tmp_path) == said

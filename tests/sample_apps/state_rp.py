@@ -5,7 +5,9 @@ bringing the state back is the one that started the sign-in: open to login CSRF 
 ``failure.state-replayed`` pass against it either way. With ``FORM_POST = "1"`` it asks for
 ``response_mode=form_post`` and takes the answer the provider's page posts to its callback (its
 cookie is then ``SameSite=None``, as ASP.NET Core's correlation cookie is, or the provider's
-cross-site post would come without it).
+cross-site post would come without it). With ``ID_TOKEN = "1"`` it asks for an ID token alone
+(``response_type=id_token``, posted: express-openid-connect's default) and makes no token
+request; its profile lets the registration issue ID tokens (``id_token_issuance``).
 
 It checks nothing else of the sign-in (the ID token is read, not verified): it is here for
 its ``state``.
@@ -37,12 +39,15 @@ SESSION_COOKIE = "session"
 
 
 def state_profile(directory: Path, *, bind: bool, weak: bool = False,
-                  form_post: bool = False) -> Path:
+                  form_post: bool = False, id_token: bool = False) -> Path:
     """A profile for this app, binding the state to the browser or not; ``weak``: the app
     asks only that the browser has some login cookie of its own, not the one issued with the
-    state; ``form_post``: it asks for ``response_mode=form_post``."""
+    state; ``form_post``: it asks for ``response_mode=form_post``; ``id_token``: for an ID
+    token alone, posted."""
     mode = "weak" if weak else str(int(bind))
-    path = directory / f"state-{mode}{'-form-post' if form_post else ''}.toml"
+    form_post = form_post or id_token
+    flow = "-id-token" if id_token else "-form-post" if form_post else ""
+    path = directory / f"state-{mode}{flow}.toml"
     path.write_text(f"""\
 name = "state app"
 
@@ -56,9 +61,11 @@ OIDC_CLIENT_SECRET = "{{client_secret}}"
 OIDC_REDIRECT_URI = "{{redirect_uri}}"
 BIND_STATE = "{mode}"
 FORM_POST = "{int(form_post)}"
+ID_TOKEN = "{int(id_token)}"
 
 [provider]
 redirect_uris = ["{{base_url}}/callback"]
+id_token_issuance = {str(id_token).lower()}
 
 [sign_in]
 urls = {{ login = {{ url = "/login", lands_on = "/account" }} }}
@@ -77,7 +84,8 @@ def create(launch: AppLaunch) -> Starlette:
     env = launch.env
     bind = env.get("BIND_STATE", "1") != "0"
     weak = env.get("BIND_STATE") == "weak"
-    form_post = env.get("FORM_POST") == "1"
+    id_token = env.get("ID_TOKEN") == "1"
+    form_post = id_token or env.get("FORM_POST") == "1"
     metadata = httpx.get(env["OIDC_DISCOVERY_URL"], verify=public_trust(), timeout=5).json()
     pending: dict[str, str] = {}
     """state -> the browser (its cookie) that started the sign-in"""
@@ -91,7 +99,8 @@ def create(launch: AppLaunch) -> Starlette:
         state = secrets.token_urlsafe(16)
         browser = request.cookies.get(BROWSER_COOKIE) or secrets.token_urlsafe(16)
         pending[state] = browser
-        query = {"client_id": env["OIDC_CLIENT_ID"], "response_type": "code",
+        query = {"client_id": env["OIDC_CLIENT_ID"],
+                 "response_type": "id_token" if id_token else "code",
                  "redirect_uri": env["OIDC_REDIRECT_URI"], "scope": "openid profile email",
                  "state": state, "nonce": secrets.token_urlsafe(16)}
         if form_post:
@@ -122,13 +131,21 @@ def create(launch: AppLaunch) -> Starlette:
             return failure("this browser started no sign-in")
         if bind and not weak and browser != cookie:
             return failure("this sign-in was started in another browser")
+        if id_token:
+            return session_for(sent.get("id_token", ""))
         redeemed = httpx.post(metadata["token_endpoint"], verify=public_trust(), timeout=5, data={
             "grant_type": "authorization_code", "code": sent.get("code", ""),
             "redirect_uri": env["OIDC_REDIRECT_URI"], "client_id": env["OIDC_CLIENT_ID"],
             "client_secret": env["OIDC_CLIENT_SECRET"]})
         if not redeemed.is_success:
             return failure("the code was refused")
-        claims = jwt.decode(redeemed.json()["id_token"], options={"verify_signature": False})
+        return session_for(redeemed.json()["id_token"])
+
+    def session_for(token: str) -> Response:
+        try:
+            claims = jwt.decode(token, options={"verify_signature": False})
+        except jwt.InvalidTokenError:
+            return failure("no ID token")
         session = secrets.token_urlsafe(16)
         sessions[session] = str(claims.get("preferred_username", ""))
         answer = RedirectResponse("/account", status_code=302)

@@ -71,6 +71,16 @@ def test_an_https_only_profile_and_one_handed_v1_switched_endpoints(tmp_path: Pa
     assert "v1-endpoints" in given.capabilities
 
 
+def test_a_profile_may_let_the_registration_issue_id_tokens(tmp_path: Path) -> None:
+    """Off unless the profile says so, as on a new Entra app registration."""
+    assert load_profile(_write(tmp_path, MINIMAL)).provider.id_token_issuance is False
+    text = MINIMAL.replace("[provider]\n", "[provider]\nid_token_issuance = true\n")
+    assert load_profile(_write(tmp_path, text)).provider.id_token_issuance is True
+    problems = _problems(tmp_path, MINIMAL.replace("[provider]\n",
+                                                   '[provider]\nid_token_issuance = "yes"\n'))
+    assert any("provider.id_token_issuance: must be" in p for p in problems), problems
+
+
 def test_the_reference_profile_offers_every_capability() -> None:
     profile = load_profile(REFERENCE_RP)
     assert profile.app.mode == "asgi" and profile.app.shared_clock

@@ -81,3 +81,59 @@ def test_an_app_that_sent_no_nonce_is_told_so(tmp_path: Path) -> None:
         "Connect Core §2: a nonce in the ID token MUST equal the one the client sent); it sent "
         "no PKCE code_challenge either, so nothing protects its sign-in against an injected "
         "authorization code (RFC 9700 §4.5); the failure page did not appear"), message
+
+
+def test_an_app_asking_for_an_id_token_alone_gets_the_state_verdicts(tmp_path: Path) -> None:
+    """The provider's second answer to the app's authorize request carries a new ID token,
+    not a code (response_type=id_token, posted): replayed with the used state, it is the app's
+    to refuse (the replay was an ERROR saying the provider gave no code)."""
+    verdicts = _verdicts(state_profile(tmp_path, bind=True, id_token=True), STATES,
+                         tmp_path / "id-token")
+    assert {status for status, _ in verdicts.values()} == {"passed"}, verdicts
+
+
+def test_the_code_exchange_scenarios_are_not_exercised_by_an_app_that_redeems_no_code(
+        tmp_path: Path) -> None:
+    """An app asking for an ID token alone makes no token request: its client secret and the
+    token endpoint play no part, so the scenarios about them skip, saying why, rather than
+    fail it for signing in (or for refusing an ID token dated by the provider's clock moved
+    past the secret's end)."""
+    only = ("failure.expired-secret", "failure.idp-down")
+    verdicts = _verdicts(state_profile(tmp_path, bind=True, id_token=True), only,
+                         tmp_path / "id-token")
+    assert verdicts["failure.expired-secret"] == (
+        "skipped", "not exercised: the app asks for no code (response_type=id_token), so it "
+        "never calls the token endpoint and its client secret plays no part in its sign-in"
+    ), verdicts
+    assert verdicts["failure.idp-down"][0] == "skipped", verdicts
+    assert verdicts["failure.idp-down"][1].startswith(
+        "not exercised: the app made no token request while the token endpoint was down"), \
+        verdicts
+
+
+def test_the_code_exchange_scenarios_still_judge_an_app_that_redeems_codes(
+        tmp_path: Path) -> None:
+    """The same app asking for a code is judged by them: its failure page for a refused code,
+    and its own 500 page for a token endpoint that drops the connection (it catches no
+    connection error)."""
+    only = ("failure.expired-secret", "failure.idp-down")
+    verdicts = _verdicts(state_profile(tmp_path, bind=True, form_post=True), only,
+                         tmp_path / "code")
+    assert verdicts["failure.expired-secret"] == ("passed", ""), verdicts
+    status, message = verdicts["failure.idp-down"]
+    assert status == "failed" and "HTTP 500" in message, verdicts
+
+
+def test_an_app_asking_for_an_id_token_needs_the_registration_to_issue_them(
+        tmp_path: Path) -> None:
+    """Entra refuses response_type=id_token (AADSTS700054) unless the app registration lets
+    the authorization endpoint issue ID tokens: the profile's id_token_issuance does, as an
+    administrator ticks "ID tokens" on the registration."""
+    profile = state_profile(tmp_path, bind=True, id_token=True)
+    only = ("auto-login.first-login",)
+    assert _verdicts(profile, only, tmp_path / "on")["auto-login.first-login"] == ("passed", "")
+    profile.write_text(profile.read_text(encoding="utf-8").replace(
+        "id_token_issuance = true", "id_token_issuance = false"), encoding="utf-8")
+    status, message = _verdicts(profile, only, tmp_path / "off")["auto-login.first-login"]
+    # the provider's error (AADSTS700054) is posted to the callback, which finds no ID token
+    assert status == "failed" and "/callback ('Sign-in failed')" in message, message
