@@ -51,7 +51,9 @@ class MockClock:
     def before_moving_back(self, listener: Leaving) -> None:
         """Call ``listener`` with the time the clock leaves, before each move back. A bound
         method is held weakly (a provider dropped is not kept alive by a clock it shared), any
-        other callable strongly."""
+        other callable strongly. It runs on the thread that moves the clock, which may not be
+        the server's (``MockIdp.advance`` from a test): it reads what requests change over
+        copies or under their lock, and tolerates a record a request removed meanwhile."""
         ref: Callable[[], Leaving | None] = (
             weakref.WeakMethod(listener) if isinstance(listener, MethodType)
             else lambda: listener)

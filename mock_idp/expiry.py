@@ -12,6 +12,10 @@ A record may be kept past the end of its lifetime, to answer "expired" rather th
 :meth:`ExpiringMap.drop_ended` drops every record whose lifetime has ended by the time the clock
 leaves, so none is good again at the earlier time
 (:meth:`mock_idp.clock.MockClock.before_moving_back`).
+
+The clock may be moved back from another thread (a test's, while the server's thread answers
+requests), so that sweep can drop records in the middle of a request: iterating a collection
+goes over a copy taken under its lock, and :meth:`ExpiringMap.pop` reads and removes in one step.
 """
 
 from __future__ import annotations
@@ -19,14 +23,25 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
-from collections.abc import Callable, Hashable, Iterator, MutableMapping, MutableSet
+from collections.abc import (
+    Callable,
+    Hashable,
+    ItemsView,
+    Iterator,
+    MutableMapping,
+    MutableSet,
+    ValuesView,
+)
 from datetime import datetime, timedelta
-from typing import Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar, overload
 
 from .clock import Clock
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+T = TypeVar("T")
+
+_MISSING: Any = object()
 
 Deadline = Callable[[V, datetime], datetime]
 """``(record, when it was written) -> when it may be dropped``."""
@@ -68,7 +83,55 @@ class ExpiringMap(MutableMapping[K, V], Generic[K, V]):
         return key in self._data
 
     def __iter__(self) -> Iterator[K]:
-        return iter(self._data)
+        """Over the keys as they are now: a record dropped meanwhile (by a move of the clock
+        back on another thread, say) does not end the iteration with an error."""
+        with self._lock:
+            return iter(list(self._data))
+
+    def items(self) -> ItemsView[K, V]:
+        """The records as they are now (a copy, as :meth:`__iter__`)."""
+        with self._lock:
+            return dict(self._data).items()
+
+    def values(self) -> ValuesView[V]:
+        """The records' values as they are now (a copy, as :meth:`__iter__`)."""
+        with self._lock:
+            return dict(self._data).values()
+
+    @overload
+    def pop(self, key: K, /) -> V: ...
+    @overload
+    def pop(self, key: K, default: V, /) -> V: ...
+    @overload
+    def pop(self, key: K, default: T, /) -> V | T: ...
+
+    def pop(self, key: K, default: Any = _MISSING) -> Any:
+        """Remove ``key`` and return its record, in one step: a record dropped between a read
+        and a delete gives ``default``, not a ``KeyError``."""
+        with self._lock:
+            if key not in self._data:
+                if default is _MISSING:
+                    raise KeyError(key)
+                return default
+            value = self._data[key]
+            del self[key]
+            return value
+
+    def replace_present(self, key: K, value: V) -> bool:
+        """Write ``value`` over ``key``'s record only while there is one: a record dropped
+        since it was read (by a move of the clock back on another thread) is not brought
+        back. Returns whether it was written."""
+        with self._lock:
+            if key not in self._data:
+                return False
+            self[key] = value
+            return True
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self._written.clear()
+            self._queue.clear()
 
     def __len__(self) -> int:
         return len(self._data)

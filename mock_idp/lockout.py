@@ -83,8 +83,9 @@ class Lockout:
 
     def end_lockouts(self, now: datetime) -> None:
         """Lockouts that ran out by ``now`` are over for good (the clock leaves ``now`` for an
-        earlier time): the counts stay, so the next wrong password locks again, for longer."""
-        for counter in self.counters.values():
+        earlier time): the counts stay, so the next wrong password locks again, for longer.
+        Over a copy: the clock may move back on another thread while a sign-in counts."""
+        for counter in list(self.counters.values()):
             if counter.locked_until is not None and counter.locked_until <= now:
                 counter.locked_until = None
 

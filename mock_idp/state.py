@@ -82,17 +82,20 @@ class IdpState:
         expiry to say so too), end the lockouts that ran out, mark the client secrets and
         certificates past their end as expired for good (still listed, as Entra lists them)
         and stop publishing the retired signing keys whose time was up: what has expired
-        stays expired, whether or not a write had dropped it yet (:mod:`mock_idp.expiry`)."""
+        stays expired, whether or not a write had dropped it yet (:mod:`mock_idp.expiry`).
+
+        The clock may be moved from another thread while the server's thread answers requests
+        (:meth:`mock_idp.testing.MockIdp.advance`), so the directory is read over copies."""
         for item in fields(self.store):
             records = getattr(self.store, item.name)
             if isinstance(records, ExpiringMap | ExpiringSet):
                 records.drop_ended(now)
-        for tenant in self.store.tenants.values():
+        for tenant in list(self.store.tenants.values()):
             tenant.lockout.end_lockouts(now)
-            for app in tenant.apps.values():
-                for secret in app.secrets:
+            for app in list(tenant.apps.values()):
+                for secret in list(app.secrets):
                     secret.end_if_over(now)
-                for certificate in app.certificates:
+                for certificate in list(app.certificates):
                     certificate.end_if_over(now)
         self.keys.drop_retired(now)
 

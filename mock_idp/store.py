@@ -269,9 +269,8 @@ class Tenant:
 
     def find_app(self, client_id_or_object_id: str) -> Application | None:
         key = client_id_or_object_id.strip().lower()
-        if key in self.apps:
-            return self.apps[key]
-        return next((a for a in self.apps.values() if a.id == key), None)
+        found = self.apps.get(key)  # a get and a copy: the clock moving back reads this
+        return found or next((a for a in list(self.apps.values()) if a.id == key), None)
 
     def graph(self) -> dict[str, Any]:
         return {"id": self.id, "displayName": self.name, "domain": self.domain,
@@ -355,9 +354,8 @@ class Store:
 
     def resolve_tenant(self, segment: str) -> Tenant | None:
         key = segment.lower()
-        if key in self.tenants:
-            return self.tenants[key]
-        return next((t for t in self.tenants.values() if t.domain == key), None)
+        found = self.tenants.get(key)  # a get and a copy: the clock moving back reads this
+        return found or next((t for t in list(self.tenants.values()) if t.domain == key), None)
 
     def find_app_any(self, client_id: str) -> tuple[Tenant, Application] | None:
         for tenant in self.tenants.values():
@@ -373,10 +371,10 @@ class Store:
         password."""
         for value, rt in list(self.refresh_tokens.items()):
             if rt.user_id == user_id and rt.revoked_at is None and (rt.public or not public_only):
-                self.refresh_tokens[value] = replace(rt, revoked_at=now)
+                self.refresh_tokens.replace_present(value, replace(rt, revoked_at=now))
         for value, code in list(self.codes.items()):
             if code.user_id == user_id and code.revoked_at is None:
-                self.codes[value] = replace(code, revoked_at=now)
+                self.codes.replace_present(value, replace(code, revoked_at=now))
         for record in self.device_codes.values():  # a device's sign-in is a public client's
             if record.user_id == user_id and record.revoked_at is None:
                 record.revoked_at = now

@@ -53,7 +53,14 @@ does on the standalone URL (:data:`relying_party.launch.LAUNCH_PATH`)."""
 
 def _refused(request: Request, detail: str, status: int) -> Response | None:
     """The failure page for a request refused before it was read on the redirect endpoint
-    (the default contact) or the standalone URL (the partner's); None on other routes."""
+    (the default contact) or the standalone URL (the partner's); None on other routes.
+
+    A ``HEAD`` there (a link checker's, a mail scanner's) is the status alone, kept out of the
+    error log: its answer has no body, so no reference would reach anyone, and a checker
+    walking links would otherwise fill the log with records nobody can point to. Other
+    methods get the page, whose reference someone sees (a provider set to ``form_post``)."""
+    if request.method == "HEAD" and request.url.path in (CALLBACK_PATH, launch.LAUNCH_PATH):
+        return Response(status_code=status, headers={"Cache-Control": "no-store"})
     if request.url.path == CALLBACK_PATH:
         return failure_response(request, CallbackRefused(detail, status=status))
     if request.url.path == launch.LAUNCH_PATH:

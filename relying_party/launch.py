@@ -22,7 +22,8 @@ from .web import get_only, state_of
 PARTNER_HOME = "/"
 LAUNCH_PATH = "/launch"
 """Only ``GET``: another method ends on the failure page
-(:class:`relying_party.login_errors.LaunchRefused`, 405)."""
+(:class:`relying_party.login_errors.LaunchRefused`, 405); ``HEAD`` is the 405 alone, not kept
+in the error log."""
 _HINT = re.compile(r"[\w.@+\-]{1,256}")
 
 

@@ -56,7 +56,7 @@ def get_only(path: str, endpoint: Callable[[Request], Awaitable[Response]]) -> R
     ``state``, starts a sign-in or ends sessions. Starlette answers ``HEAD`` with the ``GET``
     endpoint, so a link checker's or a mail scanner's ``HEAD`` would do the same, unseen (HEAD
     is meant to be safe, RFC 9110 §9.3.2): here it is a 405 with ``Allow: GET``, answered in
-    the route's own shape, and changes nothing."""
+    the route's own shape, and changes nothing, the error log included."""
     route = Route(path, endpoint, methods=["GET"])
     route.methods = {"GET"}
     return route

@@ -209,9 +209,9 @@ async def delete_tenant(request: Request) -> Response:
         if session.tenant_id == tenant.id:
             session.active = False
     for code in [k for k, c in store.codes.items() if c.tenant_id == tenant.id]:
-        del store.codes[code]
+        store.codes.pop(code, None)
     for token in [k for k, t in store.refresh_tokens.items() if t.tenant_id == tenant.id]:
-        del store.refresh_tokens[token]
+        store.refresh_tokens.pop(token, None)
     idp(request).faults.clear_scoped(  # and those of its apps no other tenant registers
         tenants=[tenant.id], users=list(tenant.users),
         apps=[app for app in tenant.apps if store.find_app_any(app) is None])

@@ -6,6 +6,8 @@ endpoint accepts them and Graph lists them like any other secret.
 
 from __future__ import annotations
 
+import contextlib
+
 from ..store import Application, PasswordCredential, Store
 from .app_directory import AppRef
 from .installations import ClientSecret, TenantRef
@@ -47,8 +49,13 @@ class StoreDirectory:
 
     def remove_client_secret(self, tenant_id: str, client_id: str, key_id: str) -> None:
         app = self._app(tenant_id, client_id)
-        if app is not None:
-            app.secrets[:] = [s for s in app.secrets if s.key_id != key_id]
+        if app is None:
+            return
+        for secret in [s for s in app.secrets if s.key_id == key_id]:
+            # one by one, not by rebuilding the list: the clock moving back on another thread
+            # removes a secret here, and a secret added meanwhile must stay
+            with contextlib.suppress(ValueError):
+                app.secrets.remove(secret)
 
     def _app(self, tenant_id: str, client_id: str) -> Application | None:
         tenant = self._store.resolve_tenant(tenant_id)

@@ -207,6 +207,16 @@ class InstallationRegistry:
             self._by_id[installation_id] = updated
             return updated
 
+    def change_if(self, installation_id: str, *, was: Trial, trial: Trial
+                  ) -> Installation | None:
+        """The active installation with its trial replaced, if it is still active with the
+        trial ``was``; else ``None`` (ended or changed meanwhile on another thread)."""
+        with self._lock:
+            current = self._by_id.get(installation_id)
+            if current is None or not current.active or current.trial is not was:
+                return None
+            return self.change(installation_id, trial=trial)
+
     def rotate_credentials(
         self, installation_id: str, *, compromised: bool = False
     ) -> tuple[Installation, ClientSecret]:

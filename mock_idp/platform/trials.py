@@ -193,7 +193,9 @@ def expire(platform: PlatformState, now: datetime, *, base_url: str
            ) -> list[tuple[Installation, Envelope]]:
     """End every active trial whose ``expires_at`` is ``now`` or before, ``trial_expired`` by
     the ``system`` at that time; each one's ``app.trial_ended``, dated ``now``, for the caller
-    to send (:func:`end_expired` now, or queued before the clock moves back)."""
+    to send (:func:`end_expired` now, or queued before the clock moves back). A trial
+    ended or changed since it was read (by a request, while the clock moves back on another
+    thread) is left as that request left it."""
     ended = []
     for installation in platform.registry.all():
         trial = installation.trial
@@ -201,6 +203,8 @@ def expire(platform: PlatformState, now: datetime, *, base_url: str
                 or trial.expires_at is None or now < trial.expires_at):
             continue
         expired = _ended(trial, "trial_expired", trial.expires_at)
-        installation = platform.registry.change(installation.installation_id, trial=expired)
-        ended.append((installation, _ended_event(installation, base_url, now)))
+        changed = platform.registry.change_if(installation.installation_id, was=trial,
+                                              trial=expired)
+        if changed is not None:
+            ended.append((changed, _ended_event(changed, base_url, now)))
     return ended

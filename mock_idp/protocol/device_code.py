@@ -92,9 +92,9 @@ def issue(store: Store, *, tenant_id: str, client_id: str, scopes: tuple[str, ..
 def forget_expired(store: Store, now: datetime) -> None:
     """Drop device codes past their end (and the oldest, beyond ``MAX_RECORDS``)."""
     for code in [c for c, r in store.device_codes.items() if r.expires_at <= now]:
-        del store.device_codes[code]
+        store.device_codes.pop(code, None)
     while len(store.device_codes) >= MAX_RECORDS:
-        del store.device_codes[next(iter(store.device_codes))]
+        store.device_codes.pop(next(iter(store.device_codes)), None)
 
 
 def response_body(record: DeviceAuthorization, verification_uri: str, now: datetime
@@ -143,19 +143,21 @@ class Approved:
 def poll(store: Store, device_code: str, *, tenant_id: str, client_id: str, now: datetime
          ) -> Approved:
     """One poll of the token endpoint (RFC 8628 §3.4); raises Entra's error while the
-    user has not finished, and uses the code up once they have."""
+    user has not finished, and uses the code up once they have. The code is removed with
+    ``pop``: a move of the clock back on another thread may have dropped it since it was read
+    (:meth:`mock_idp.state.IdpState.drop_ended`)."""
     record = store.device_codes.get(device_code)
     if record is None or record.client_id != client_id or record.tenant_id != tenant_id:
         raise EntraError(70018, error="bad_verification_code")
     if now >= record.expires_at:
-        del store.device_codes[device_code]
+        store.device_codes.pop(device_code, None)
         raise EntraError(70020, error="expired_token")
     if record.status == "declined":
-        del store.device_codes[device_code]
+        store.device_codes.pop(device_code, None)
         raise EntraError(65004, error="authorization_declined")
     if record.status != "approved" or record.user_id is None:
         raise EntraError(70016)
-    del store.device_codes[device_code]
+    store.device_codes.pop(device_code, None)
     if record.revoked_at is not None:
         raise revoked(record.auth_time or record.issued_at, record.revoked_at)
     return Approved(user_id=record.user_id, session_id=record.session_id,

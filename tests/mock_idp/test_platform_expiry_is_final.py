@@ -189,3 +189,28 @@ def test_a_retired_event_signing_key_past_its_retention_is_not_published_again(
     there_and_back(client, 25 * 3600)  # rotated-out keys are published for 24 hours
     again = client.get("/.well-known/platform-event-keys.json").json()["keys"]
     assert [k["kid"] for k in again] == [k["kid"] for k in both if k not in first]
+
+
+def test_a_trial_ended_by_a_request_while_the_clock_moves_back_is_left_as_it_ended(
+        client: AppClient, clock: MockClock, received: list[dict[str, Any]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The move comes from another thread: a request uninstalls the app between the move
+    reading the installations and ending the trial it found past its end."""
+    installation = install(client, trial_days=30)
+    set_state(client, installation, access_token(client, installation["client_secret"]),
+              {"state": "approve"})
+    registry = client.app.state.idp.platform.registry  # type: ignore[attr-defined]
+    listed = registry.all
+
+    def uninstalled_meanwhile() -> Any:
+        found = listed()
+        registry.uninstall(installation["installation_id"])
+        return found
+
+    monkeypatch.setattr(registry, "all", uninstalled_meanwhile)
+    clock.advance(timedelta(days=31))
+    clock.advance(timedelta(days=-31))  # no NotInstalled out of the move
+    monkeypatch.undo()
+    assert shown(client, installation)["state"] == "uninstalled"
+    client.post("/_mock/events/run")
+    assert of_type(received, "app.trial_ended") == []
