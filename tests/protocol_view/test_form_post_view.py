@@ -25,7 +25,7 @@ from scenarios.protocol_view import (
     render_text,
 )
 
-from .activity_samples import APP, CODE, IDP, MASKED_CODE, T0, TENANT
+from .activity_samples import APP, CODE, ID_TOKEN, IDP, MASKED_CODE, T0, TENANT
 
 AUTHORIZE = f"{IDP}/{TENANT}/oauth2/v2.0/authorize?state=st-1&nonce=n-1&response_mode=form_post"
 FORM_POST_PAGE = f"""<!doctype html><title>Working...</title>
@@ -78,6 +78,20 @@ def test_a_posted_code_never_reaches_the_exchange_unmasked() -> None:
                                    provider_url=IDP, app_url=APP))
     assert CODE not in json.dumps(asdict(exchange))
     assert dict(exchange.steps[3].params)["code"] == MASKED_CODE
+
+
+def test_an_id_token_the_provider_s_page_posts_is_decoded_once_on_that_page_s_step() -> None:
+    """As a redirect's step shows the tokens of its target's query, not the step it leads to."""
+    hits = (*form_post_sign_in()[:3],
+            BrowserHit(wall=T0 + 1.2, method="POST", url=f"{APP}/auth/callback", status=302,
+                       location=f"{APP}/", form=f"id_token={ID_TOKEN}&state=st-1"))
+    exchange = correlate(Collected(browser=hits, provider=PROVIDER_LOG, provider_url=IDP,
+                                   app_url=APP))
+    delivery, callback = exchange.steps[2], exchange.steps[3]
+    assert [token.name for token in delivery.tokens] == ["ID token"]
+    assert callback.tokens == ()
+    assert dict(callback.params)["id_token"] == f"{ID_TOKEN[:24]}... (decoded above)"
+    assert render_text(exchange).count('nonce="n-11"') == 1
 
 
 def test_a_form_posted_from_the_app_s_own_page_is_no_delivery_of_the_provider_s() -> None:
