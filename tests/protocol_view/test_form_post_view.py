@@ -137,3 +137,41 @@ def test_the_browser_s_log_keeps_the_posted_form_masked_and_the_diagram_shows_it
     assert "POST app /auth/callback  200  [callback]" in text
     assert "[redirect]" not in text
     assert f"answer: code={MASKED_CODE}, state=st-1" in text
+
+
+SIGN_IN_FORM = """<!doctype html><title>Sign in</title>
+<form method="post" action="/session">
+<input name="user[email]" value="alice@contoso.example">
+<input name="user[password]" value="hunter2">
+<input name="pwd" value="hunter3">
+<button>Sign in</button>
+</form>"""
+
+
+@pytest.mark.browser
+def test_the_browser_s_log_keeps_no_form_but_the_provider_s_answer(browser: Browser) -> None:
+    """An app's own sign-in form (whatever it calls its password) is not kept: the diagram
+    only shows the form the provider's ``form_post`` page posts."""
+    context = browser.new_context()
+    try:
+        log = BrowserLog()
+        log.watch(context)
+        page = context.new_page()
+
+        def app(route: Route) -> None:
+            page_html = SIGN_IN_FORM if route.request.method == "GET" else "<h1>Signed in</h1>"
+            route.fulfill(status=200, content_type="text/html", body=page_html)
+
+        page.route(f"{APP}/**", app)
+        page.goto(f"{APP}/sign-in")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{APP}/session")
+        page.wait_for_load_state()
+        collected = collect(log, ProtocolSources(provider_url=IDP, app_url=APP, mock=False),
+                            time.time())
+    finally:
+        context.close()
+    [posted] = [hit for hit in collected.browser if hit.method == "POST"]
+    assert posted.url == f"{APP}/session"
+    assert posted.form is None
+    assert "hunter" not in render_text(correlate(collected))
