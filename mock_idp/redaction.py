@@ -17,7 +17,9 @@ through its own logs. Three masks:
 
 Names are compared without case, ``_`` or ``-`` (``client_secret``, ``clientSecret``,
 ``CLIENT-SECRET``), and a name ending in a secret's (``OIDC_CLIENT_SECRET``, ``db_password``)
-is one. An empty value stays empty: that nothing was sent is the diagnosis.
+is one, as is a field a form nests in brackets or dots by the last name in it
+(``user[password]``, ``login.pin``). An empty value stays empty: that nothing was sent is the
+diagnosis.
 
 Masking twice gives the same as masking once, so readers of the log (the scenarios' protocol
 view) mask whatever they show again without harm.
@@ -70,6 +72,10 @@ SECRETS = frozenset({
     "currentpasswd", "newpasswd", "confirmnewpasswd", "totp_secret", "otpauth_uri",
     # A platform installation's key pair (app.installed's data).
     "private_key",
+    # What sign-in forms of other sites (an app's own) call a password, a PIN or a one-time
+    # password; a one-time password is a secret, not a code to fingerprint: six digits are
+    # read back from their fingerprint at once.
+    "pwd", "pass", "passcode", "passphrase", "pin", "otp",
 })
 """Names whose values are replaced by :data:`REDACTED` (compared lower-cased)."""
 CODES = frozenset({"code", "device_code", "user_code", "otc", "additionalauthdata"})
@@ -85,6 +91,8 @@ _JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 BARE_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+")
 """A signed JWT wherever it stands (its header and claims are JSON objects, ``eyJ``)."""
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]*")
+_NESTING = re.compile(r"[\[\].]+")
+"""What nests one name of a form field in another: ``user[password]``, ``user.password``."""
 _NOT_A_CODE = re.compile(r"AADSTS\d+|[A-Za-z]{1,15}|[A-Za-z]+(?:_[A-Za-z]+)+|\d{1,4}")
 """Values a ``code`` may hold that no authorization or one-time code looks like: an AADSTS
 code, a short word, words joined by ``_`` (``nonce_mismatch``, ``Request_ResourceNotFound``),
@@ -113,13 +121,23 @@ an error's word."""
 
 def kind_of(name: str) -> Kind | None:
     """What the value of ``name`` is to the masks: a secret, a code, a JWT, or ``None`` (shown).
-    Case, ``_`` and ``-`` do not count, and a name that ends in a secret's is one
-    (``OIDC_CLIENT_SECRET``, ``newPassword``)."""
+    Case, ``_`` and ``-`` do not count, a name that ends in a secret's is one
+    (``OIDC_CLIENT_SECRET``, ``newPassword``), and a nested form field's is that of the last
+    name in it (``user[password]``, ``user.password``, ``user[password][]``)."""
     key = plain_name(name)
     found = _KINDS.get(key)
     if found is None and key.endswith(_SECRET_ENDINGS):
         return "secret"
+    if found is None and (last := _last_name(name)) != name:
+        return kind_of(last)
     return found
+
+
+def _last_name(name: str) -> str:
+    """The last name a nested form field's carries (``user[password]``: ``password``), or
+    ``name`` itself when it nests nothing."""
+    names = [part for part in _NESTING.split(name) if part]
+    return names[-1] if names else name
 
 
 def could_be_code(value: str, name: str = "") -> bool:

@@ -1,5 +1,6 @@
 """Following a sign-in URL: where the browser is left when the app's callback gives no answer,
-and whose answer a navigation that times out was waiting for."""
+and whose answer a navigation that times out was waiting for (a document, or what a document
+that came still needs to load)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page, Request
+    from playwright.sync_api import Page, Request, Response
 
     from scenarios.live import LiveStack
 
@@ -27,20 +28,17 @@ def goto_sign_in(page: Page, stack: LiveStack, url: str) -> None:
     posted the answer, which it does not: without this, the same app would be in error in one
     mode and fail in the other. Any other failure (the sign-in URL itself, the provider) is
     raised, and a timeout names the URL whose answer never came (the app's own, when it hangs
-    on a call of its own)."""
+    on a call of its own), or the page that came but never finished loading and what of it
+    did not come."""
     failed: list[Request] = []
-    sent: list[str] = []
+    sent = _Loading(page)
 
     def note(request: Request) -> None:
         if request.is_navigation_request() and request.frame == page.main_frame:
             failed.append(request)
 
-    def note_sent(request: Request) -> None:
-        if request.is_navigation_request() and request.frame == page.main_frame:
-            sent.append(request.url)
-
     page.on("requestfailed", note)
-    page.on("request", note_sent)
+    sent.listen()
     app = urlsplit(stack.app.base_url).netloc
     try:
         page.goto(url)
@@ -52,19 +50,76 @@ def goto_sign_in(page: Page, stack: LiveStack, url: str) -> None:
             raise
     finally:
         page.remove_listener("requestfailed", note)
-        page.remove_listener("request", note_sent)
+        sent.stop()
 
 
-def _unanswered(app: str, sent: list[str], exc: PlaywrightTimeoutError
+class _Loading:
+    """What the page's main frame asked for while ``goto`` waited: each navigation request,
+    whether it was answered, and the requests of its document (an image, a script) still
+    unanswered."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.navigations: list[Request] = []
+        self.answered: list[Request] = []
+        self.pending: list[Request] = []
+        """Requests of the last navigation's document not finished (nor failed) yet."""
+
+    def listen(self) -> None:
+        self.page.on("request", self._sent)
+        self.page.on("response", self._answered)
+        self.page.on("requestfinished", self._done)
+        self.page.on("requestfailed", self._done)
+
+    def stop(self) -> None:
+        self.page.remove_listener("request", self._sent)
+        self.page.remove_listener("response", self._answered)
+        self.page.remove_listener("requestfinished", self._done)
+        self.page.remove_listener("requestfailed", self._done)
+
+    def _sent(self, request: Request) -> None:
+        if request.is_navigation_request() and request.frame == self.page.main_frame:
+            self.navigations.append(request)
+            self.pending.clear()
+        else:
+            self.pending.append(request)
+
+    def _answered(self, response: Response) -> None:
+        if any(response.request is sent for sent in self.navigations):
+            self.answered.append(response.request)
+
+    def _done(self, request: Request) -> None:
+        self.pending = [r for r in self.pending if r is not request]
+
+    def last_answered(self) -> bool:
+        """Whether the last navigation request got an answer (its document came)."""
+        return bool(self.navigations) and any(
+            self.navigations[-1] is request for request in self.answered)
+
+
+def _unanswered(app: str, sent: _Loading, exc: PlaywrightTimeoutError
                 ) -> PlaywrightTimeoutError:
     """A ``goto`` that timed out, said as the URL the browser was still waiting for (the
-    last one it asked for, its query left out) and whether it was the app's."""
-    if not sent:
+    last one it asked for, its query left out) and whether it was the app's; or, when that
+    document came and only its load did not end (an image or a script of it that never
+    came: ``goto`` waits for the ``load`` event), that page and what it still waited for."""
+    if not sent.navigations:
         return exc
     limit = re.search(r"Timeout (\d+(?:\.\d+)?)ms exceeded", str(exc))
     seconds = f" ({float(limit.group(1)) / 1000:g} s)" if limit else ""
-    parts = urlsplit(sent[-1])
-    waited = parts._replace(query="", fragment="").geturl()
+    parts = urlsplit(sent.navigations[-1].url)
+    waited = _bare(sent.navigations[-1].url)
+    if sent.last_answered():
+        whose = "the app's page" if parts.netloc == app else "the page"
+        still = (f": the browser was still waiting for {_bare(sent.pending[0].url)}"
+                 if sent.pending else "")
+        return PlaywrightTimeoutError(f"{whose} {waited} answered but did not finish loading "
+                                      f"in time{seconds}{still}")
     whose = "the app did not answer" if parts.netloc == app else "no answer came"
     return PlaywrightTimeoutError(f"{whose} in time{seconds}: the browser was still waiting "
                                   f"for {waited}")
+
+
+def _bare(url: str) -> str:
+    """``url`` without its query and fragment (which may carry codes and tokens)."""
+    return urlsplit(url)._replace(query="", fragment="").geturl()

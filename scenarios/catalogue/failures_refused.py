@@ -7,7 +7,7 @@ provider causes or decides are in :mod:`scenarios.catalogue.failures`.)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, Route, expect
 
@@ -30,6 +30,8 @@ from scenarios.flows import (
     follow_signed_in_at_company,
 )
 from scenarios.live import LiveStack
+from scenarios.protocol_view.names import is_authorize
+from scenarios.protocol_view.tokens import mask_query
 
 
 def _hold_callback(page: Page, stack: LiveStack) -> list[Answer]:
@@ -126,22 +128,41 @@ for _name, _fault, _what in _TOKEN_FAULTS:
 
 @dataclass(frozen=True)
 class _Held:
-    """The provider's answer held from the app, and the authorization request it answers."""
+    """The provider's answer held from the app, and the authorization request it answers (as
+    quoted: :func:`_authorize_request`)."""
 
     answer: Answer
-    authorize_url: str
+    authorize_request: str
 
     def sent_no_state(self) -> str | None:
-        """That the app sent no state, when its authorization request (as the browser took it
-        to the provider) had none: then nothing ties the provider's answer to the browser
-        that started the sign-in, and the app has no state to check (RFC 6749 §10.12: the
-        client MUST implement CSRF protection for its redirect URI, typically by a state
-        bound to the user agent; RFC 9700 §4.7)."""
-        if "state" in dict(parse_qsl(urlsplit(self.authorize_url).query)):
+        """That the app sent no state, when the provider's answer carries none: the provider
+        returns the request's state in its answer, redirect, error or ``form_post`` alike,
+        exactly when the request had one (RFC 6749 §4.1.2 and §4.1.2.1; Microsoft Learn's
+        v2-oauth2-auth-code-flow page: the request's state comes back in the answer to the
+        redirect URI), whether the app sent the request by a redirect or posted it. Then
+        nothing ties the provider's answer to the browser that started the sign-in, and the
+        app has no state to check (RFC 6749 §10.12: the client MUST implement CSRF protection
+        for its redirect URI, typically by a state bound to the user agent; RFC 9700 §4.7)."""
+        if self.answer.params.get("state"):
             return None
         return (f"the app sent no state to the provider: its authorization request "
-                f"{self.authorize_url} has no state parameter, so its callback has no CSRF "
-                "protection of its own (RFC 6749 §10.12, RFC 9700 §4.7)")
+                f"{self.authorize_request} has no state parameter (the provider's answer "
+                "carries none), so its callback has no CSRF protection of its own (RFC 6749 "
+                "§10.12, RFC 9700 §4.7)")
+
+
+def _authorize_request(log: NavigationLog, stack: LiveStack) -> str:
+    """The last authorize request the app sent the browser to, as quoted: its URL, or, for one
+    the app posted (Entra's authorize endpoint takes a POST too, and a posted request's URL
+    has no query), the URL and the form it posted, masked."""
+    provider = urlsplit(stack.idp.base_url).netloc
+    sent = [i for i, (url, _) in enumerate(log.documents)
+            if urlsplit(url).netloc == provider and is_authorize(url)]
+    assert sent, f"the app sent the browser to no authorize request: {log.documents}"
+    url = log.documents[sent[-1]][0]
+    if log.methods[sent[-1]] != "POST":
+        return url
+    return f"POST {url} with the form {mask_query(log.posted[sent[-1]] or '') or '(empty)'}"
 
 
 def _held_callback(ctx: Ctx) -> _Held:
@@ -161,7 +182,7 @@ def _held_callback(ctx: Ctx) -> _Held:
             f"{ctx.env.app.showing(page)}") from exc
     assert caught, "the provider did not answer the callback"
     page.unroute_all()
-    return _Held(caught[0], replay.authorize_request(log, ctx.env))
+    return _Held(caught[0], _authorize_request(log, ctx.env))
 
 
 @scenario(
@@ -178,9 +199,7 @@ def state_tampered(ctx: Ctx) -> None:
     with ctx.step("deliver the callback with one character of state changed"):
         if (unsent := held.sent_no_state()) is not None:
             raise AssertionError(f"{unsent}; there is no state to alter")
-        original = held.answer.params.get("state")
-        assert original, (f"the provider's answer to the callback carried no state, though "
-                          f"the app sent one: {held.answer.url}")
+        original = held.answer.params["state"]
         altered = original[:-1] + ("A" if original[-1] != "A" else "B")
         deliver(page, held.answer.with_param("state", altered))
         expect_failure(page, stack, "state-tampered")

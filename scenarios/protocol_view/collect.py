@@ -16,7 +16,7 @@ import re
 import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
-from urllib.parse import urljoin
+from urllib.parse import parse_qsl, urljoin
 
 import httpx
 
@@ -59,8 +59,15 @@ class Observable(Protocol):
     def protocol_sources(self) -> ProtocolSources: ...
 
 
+ANSWER_FIELDS = frozenset({"code", "id_token", "error"})
+"""The fields of the provider's answer, one of which its ``form_post`` page always posts."""
+
+
 def _posted_form(request: Request) -> str | None:
-    """The form-encoded body ``request`` posted, masked (``None``: no such body)."""
+    """The form-encoded body ``request`` posted, masked, when it is the provider's answer (a
+    form that carries a code, an ID token or an error: its ``form_post`` page's), which the
+    diagram shows; ``None`` for any other body (an app's own sign-in form, whatever it calls
+    its fields), which the diagram has no use for and is not kept."""
     if request.method != "POST":
         return None
     try:
@@ -69,6 +76,8 @@ def _posted_form(request: Request) -> str | None:
     except Exception:  # a body that is not text
         return None
     if kind != "application/x-www-form-urlencoded" or body is None:
+        return None
+    if not ANSWER_FIELDS & {name for name, _ in parse_qsl(body, keep_blank_values=True)}:
         return None
     return mask_query(body)
 

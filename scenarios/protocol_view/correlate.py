@@ -149,16 +149,20 @@ class _Builder:
         path = urlsplit(hit.url).path
         name = "front-channel logout" if hit.url in self.frontchannel else names.app_step_name(
             path, params, hit.status, names.origin(hit.location), self.provider)
-        if self._form_post(hit, posted):
+        # The tokens of the provider's form_post answer are shown once, on its page's step,
+        # as those of a redirect's target are on the redirect's.
+        delivered = self._form_post(hit, posted)
+        if delivered:
             name = "callback"
-        tokens = tuple(v for k, val in pairs if k in TOKEN_NAMES
-                       if (v := token_view(k, val)) is not None)
+        tokens = tuple(v for k, val in (_pairs(hit.url) if delivered else pairs)
+                       if k in TOKEN_NAMES if (v := token_view(k, val)) is not None)
         self.add(hit.wall, Step(
             n=0, wall=hit.wall, source="browser",
             target="provider" if names.origin(hit.url) == self.provider else "app", name=name,
             method=hit.method, target_url=self.short(hit.url), status=hit.status,
             outcome=self.outcome(hit.status, hit.location, hit.error),
-            params=mask_pairs(pairs), tokens=tokens, error=_error_words(params),
+            params=mask_pairs(_pairs(hit.url)) + mask_pairs(posted, decoded="above")
+            if delivered else mask_pairs(pairs), tokens=tokens, error=_error_words(params),
             failure_ref=hit.failure_ref), _pairs(hit.location) if hit.location else None)
 
     def _form_post(self, hit: BrowserHit, posted: list[tuple[str, str]]) -> bool:

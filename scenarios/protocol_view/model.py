@@ -31,8 +31,9 @@ class BrowserHit:
     location: str | None = None
     """A redirect's target, masked."""
     form: str | None = None
-    """The form-encoded body a POST carried (a sign-in form, the provider's answer posted by
-    its ``form_post`` page), masked as a URL's query is."""
+    """The form-encoded body a POST carried when it is the provider's answer posted by its
+    ``form_post`` page (a code, an ID token or an error), masked as a URL's query is; ``None``
+    for any other (a sign-in form's is not kept)."""
     frame: Literal["main", "frame"] = "main"
     context: int = 0
     """Which browser context (0: the scenario's page; 1, 2...: contexts it opened)."""

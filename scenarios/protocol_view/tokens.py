@@ -151,17 +151,19 @@ def token_view(name: str, token: str, notes: Iterable[Mapping[str, Any]] = (),
         signature=fault_signature or signature, changes=changes, fault=kind)
 
 
-def mask_pairs(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+def mask_pairs(pairs: Iterable[tuple[str, str]], *, decoded: str = "below"
+               ) -> tuple[tuple[str, str], ...]:
     """Parameters as shown: masked, and a token one cut to its start when it is decoded beside
-    the step (a JWT) or its header is (an encrypted one)."""
+    the step (a JWT) or its header is (an encrypted one); ``decoded``: where (``above``: on an
+    earlier step's, the provider's page that posted it)."""
     out = []
     for key, value in pairs:
         shown = mask_value(key, value)
         if key.lower() in TOKEN_NAMES and shown != REDACTED:
             if decode_jwt(shown) is not None:
-                shown = f"{shown[:24]}... (decoded below)"
+                shown = f"{shown[:24]}... (decoded {decoded})"
             elif jwe_header(shown) is not None:
-                shown = f"{shown[:24]}... (encrypted: its header below)"
+                shown = f"{shown[:24]}... (encrypted: its header {decoded})"
         out.append((key, shown[:MAX_VALUE]))
     return tuple(out)
 

@@ -8,6 +8,7 @@ import base64
 import json
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -46,6 +47,24 @@ JWE = f"{_b64({'alg': 'RSA-OAEP', 'enc': 'A256GCM', 'kid': 'k'})}.ZW5jcnlwdGVk.a
 ])
 def test_names_are_known_in_any_spelling(name: str, kind: str | None) -> None:
     assert kind_of(name) == kind
+
+
+@pytest.mark.parametrize("name", [
+    "user[password]", "user%5Bpassword%5D", "session[user][password]", "user.password",
+    "account[new_password][]", "pwd", "pass", "user_pass", "passwd", "passcode", "pin",
+    "login[pin]", "otp", "mfa[otp]", "PassPhrase"])
+def test_a_password_pin_or_one_time_password_field_of_any_form_is_a_secret(name: str) -> None:
+    """Sign-in forms of the apps the scenarios drive post their passwords under names of their
+    own, nested ones (Rails', PHP's ``user[password]``) among them."""
+    masked = mask_query(f"{name}=hunter2&login=alice")
+    assert "hunter2" not in masked and masked.endswith("=[redacted]&login=alice"), masked
+    assert mask_form(f"{name}=hunter2") == {unquote(name): REDACTED}
+
+
+@pytest.mark.parametrize("name", ["items[0]", "user[name]", "state", "user.email",
+                                  "passwordPolicies", "page[code_style]"])
+def test_a_nested_field_with_nothing_secret_in_its_last_name_is_shown(name: str) -> None:
+    assert kind_of(name) is None
 
 
 @pytest.mark.parametrize("value", ["AADSTS50105", "nonce_mismatch", "Request_ResourceNotFound",

@@ -25,7 +25,7 @@ from scenarios.protocol_view import (
     render_text,
 )
 
-from .activity_samples import APP, CODE, IDP, MASKED_CODE, T0, TENANT
+from .activity_samples import APP, CODE, ID_TOKEN, IDP, MASKED_CODE, T0, TENANT
 
 AUTHORIZE = f"{IDP}/{TENANT}/oauth2/v2.0/authorize?state=st-1&nonce=n-1&response_mode=form_post"
 FORM_POST_PAGE = f"""<!doctype html><title>Working...</title>
@@ -80,6 +80,20 @@ def test_a_posted_code_never_reaches_the_exchange_unmasked() -> None:
     assert dict(exchange.steps[3].params)["code"] == MASKED_CODE
 
 
+def test_an_id_token_the_provider_s_page_posts_is_decoded_once_on_that_page_s_step() -> None:
+    """As a redirect's step shows the tokens of its target's query, not the step it leads to."""
+    hits = (*form_post_sign_in()[:3],
+            BrowserHit(wall=T0 + 1.2, method="POST", url=f"{APP}/auth/callback", status=302,
+                       location=f"{APP}/", form=f"id_token={ID_TOKEN}&state=st-1"))
+    exchange = correlate(Collected(browser=hits, provider=PROVIDER_LOG, provider_url=IDP,
+                                   app_url=APP))
+    delivery, callback = exchange.steps[2], exchange.steps[3]
+    assert [token.name for token in delivery.tokens] == ["ID token"]
+    assert callback.tokens == ()
+    assert dict(callback.params)["id_token"] == f"{ID_TOKEN[:24]}... (decoded above)"
+    assert render_text(exchange).count('nonce="n-11"') == 1
+
+
 def test_a_form_posted_from_the_app_s_own_page_is_no_delivery_of_the_provider_s() -> None:
     hits = (BrowserHit(wall=T0, method="GET", url=f"{APP}/form", status=200),
             BrowserHit(wall=T0 + 0.1, method="POST", url=f"{APP}/auth/callback", status=400,
@@ -123,3 +137,41 @@ def test_the_browser_s_log_keeps_the_posted_form_masked_and_the_diagram_shows_it
     assert "POST app /auth/callback  200  [callback]" in text
     assert "[redirect]" not in text
     assert f"answer: code={MASKED_CODE}, state=st-1" in text
+
+
+SIGN_IN_FORM = """<!doctype html><title>Sign in</title>
+<form method="post" action="/session">
+<input name="user[email]" value="alice@contoso.example">
+<input name="user[password]" value="hunter2">
+<input name="pwd" value="hunter3">
+<button>Sign in</button>
+</form>"""
+
+
+@pytest.mark.browser
+def test_the_browser_s_log_keeps_no_form_but_the_provider_s_answer(browser: Browser) -> None:
+    """An app's own sign-in form (whatever it calls its password) is not kept: the diagram
+    only shows the form the provider's ``form_post`` page posts."""
+    context = browser.new_context()
+    try:
+        log = BrowserLog()
+        log.watch(context)
+        page = context.new_page()
+
+        def app(route: Route) -> None:
+            page_html = SIGN_IN_FORM if route.request.method == "GET" else "<h1>Signed in</h1>"
+            route.fulfill(status=200, content_type="text/html", body=page_html)
+
+        page.route(f"{APP}/**", app)
+        page.goto(f"{APP}/sign-in")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{APP}/session")
+        page.wait_for_load_state()
+        collected = collect(log, ProtocolSources(provider_url=IDP, app_url=APP, mock=False),
+                            time.time())
+    finally:
+        context.close()
+    [posted] = [hit for hit in collected.browser if hit.method == "POST"]
+    assert posted.url == f"{APP}/session"
+    assert posted.form is None
+    assert "hunter" not in render_text(correlate(collected))

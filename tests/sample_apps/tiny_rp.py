@@ -14,7 +14,9 @@ either (the browser gets no answer at all). ``TINY_LOG_REQUESTS=1`` prints each 
 stderr. ``TINY_NO_NONCE=1`` leaves the nonce out of its authorization requests;
 ``TINY_FORM_POST=1`` asks for ``response_mode=form_post`` (ASP.NET Core's default) and takes
 the answer posted to its callback. ``TINY_NO_STATE=1`` leaves the state out of its authorization
-requests (it never checked one anyway).
+requests (it never checked one anyway). ``TINY_POST_AUTHORIZE=1`` sends the browser to the
+provider with a page whose form posts the authorization request as it loads, rather than by a
+redirect (the authorize endpoint takes a POST too).
 ``TINY_SHOW_SECRET=<file>`` makes it show its client secret, twice and in colour, on
 its "Sign-in failed" page after a refused ID token, and write it to ``<file>`` for a test to
 look for.
@@ -122,8 +124,14 @@ class Handler(BaseHTTPRequestHandler):
             del params["state"]
         if os.environ.get("TINY_FORM_POST") == "1":
             params["response_mode"] = "form_post"
-        location = f"{SETTINGS.metadata['authorization_endpoint']}?{urlencode(params)}"
-        self._send(302, "", headers={"Location": location})
+        endpoint = SETTINGS.metadata["authorization_endpoint"]
+        if os.environ.get("TINY_POST_AUTHORIZE") == "1":
+            fields = "".join(f'<input type="hidden" name="{html.escape(k)}" '
+                             f'value="{html.escape(v)}">' for k, v in params.items())
+            self._send(200, f'<body onload="document.forms[0].submit()"><form method="post" '
+                            f'action="{html.escape(endpoint)}">{fields}</form></body>')
+            return
+        self._send(302, "", headers={"Location": f"{endpoint}?{urlencode(params)}"})
 
     def _callback(self, query: dict[str, str]) -> None:
         if "error" in query:

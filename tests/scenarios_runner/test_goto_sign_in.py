@@ -79,3 +79,18 @@ def test_a_sign_in_url_the_app_never_answers_names_the_app_and_the_url(
     assert str(caught.value) == ("the app did not answer in time (1 s): the browser was still "
                                  f"waiting for {app}/hanging-login")
 
+
+
+def test_a_page_that_came_but_never_finished_loading_is_named_as_such(
+        page: Page, app: str) -> None:
+    """``goto`` waits for the ``load`` event: a page whose image never comes did answer, and
+    the timeout says so and names what it still waited for, not that the app did not answer."""
+    page.route(f"{app}/slow-page*", lambda route: route.fulfill(
+        status=200, content_type="text/html", body='<h1>Hello</h1><img src="/never.png?v=1">'))
+    page.route(f"{app}/never.png*", lambda route: None)  # never answered
+    page.set_default_timeout(1000)
+    with pytest.raises(PlaywrightTimeoutError) as caught:
+        goto_sign_in(page, _stack(app), f"{app}/slow-page?next=%2F")
+    assert str(caught.value) == (
+        f"the app's page {app}/slow-page answered but did not finish loading in time (1 s): "
+        f"the browser was still waiting for {app}/never.png")
