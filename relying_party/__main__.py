@@ -26,11 +26,12 @@ from starlette.applications import Starlette
 from .admin_auth import provision_admin_token, replace_admin_token
 from .app import check_urls, create_app, graph_url_problem, public_url_problem, tls_verify
 from .db import Database
-from .inputs import InputError, text
+from .inputs import InputError, display_name, text
 from .settings import Settings
 
 ADMIN_TOKEN_ENV = "RP_ADMIN_TOKEN"
 CONTACT_OPTION = "--partner-support-contact"
+SUPPORT_OPTION = "--support-contact"
 MAX_CONTACT_LENGTH = 200
 """As for a connection's support contact (:mod:`relying_party.connections`)."""
 SCOPE_OPTION = "--platform-api-scope"
@@ -72,6 +73,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--partner-support-contact", metavar="CONTACT",
         help="shown on the failure page of a partner-app (platform) sign-in (default: "
         f"{Settings.partner_support_contact})",
+    )
+    parser.add_argument(
+        SUPPORT_OPTION, metavar="CONTACT",
+        help="shown on the failure page of a sign-in that names no connection there is (an "
+        "unknown or deleted sign-in link, a callback without a sign-in) (default: "
+        f"{Settings.default_support_contact})",
     )
     parser.add_argument(
         SCOPE_OPTION, metavar="SCOPE",
@@ -121,12 +128,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args.public_url = args.public_url.rstrip("/")
         if problem := public_url_problem(args.public_url):
             parser.error(f"--public-url {args.public_url!r} {problem}")
-    if args.partner_support_contact is not None:
-        try:
-            args.partner_support_contact = text(args.partner_support_contact, CONTACT_OPTION,
-                                                max_length=MAX_CONTACT_LENGTH)
-        except InputError as exc:
-            parser.error(f"{CONTACT_OPTION} {exc.errors[CONTACT_OPTION]}")
+    for option in (CONTACT_OPTION, SUPPORT_OPTION):
+        dest = option.removeprefix("--").replace("-", "_")
+        if getattr(args, dest) is not None:
+            try:
+                setattr(args, dest, display_name(getattr(args, dest), option,
+                                                 max_length=MAX_CONTACT_LENGTH))
+            except InputError as exc:
+                parser.error(f"{option} {exc.errors[option]}")
     if args.platform_api_scope is not None:
         try:
             args.platform_api_scope = text(args.platform_api_scope, SCOPE_OPTION,
@@ -227,6 +236,8 @@ def _settings(args: argparse.Namespace, public_url: str) -> Settings:
         ca_file=args.ca_file,
         **({"partner_support_contact": args.partner_support_contact}
            if args.partner_support_contact is not None else {}),
+        **({"default_support_contact": args.support_contact}
+           if args.support_contact is not None else {}),
         **({"platform_api_scope": args.platform_api_scope}
            if args.platform_api_scope is not None else {}),
         **({"graph_url": args.graph_url} if args.graph_url is not None else {}),

@@ -44,7 +44,7 @@ from .db import (
     Subscription,
     Trial,
 )
-from .inputs import InputError, read_json_object
+from .inputs import InputError, json_booleans, read_json_object
 from .web import AppState, state_of
 
 
@@ -154,7 +154,7 @@ async def list_or_create(request: Request) -> Response:
     rp = state_of(request)
     if request.method == "GET":
         return JSONResponse([connection_json(rp, c) for c in rp.db.connections.all()])
-    body = await read_json_object(request)
+    body = json_booleans(await read_json_object(request), "enabled")
     data = parse_connection_input(body, creating=True, allow_http=rp.settings.allow_http_idp)
     connection = new_connection(rp, data)
     return JSONResponse(
@@ -174,7 +174,8 @@ def _no_connection() -> JSONResponse:
 
 async def one_connection(request: Request) -> Response:
     rp = state_of(request)
-    body = await read_json_object(request) if request.method in ("PUT", "PATCH") else {}
+    body = (json_booleans(await read_json_object(request), "enabled")
+            if request.method in ("PUT", "PATCH") else {})
     connection = _find(request)
     if connection is None:
         return _no_connection()

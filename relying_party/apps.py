@@ -16,7 +16,7 @@ from .connections import APPS
 from .db import Session, SessionGroups, User
 from .failure import SignInFailed
 from .login import begin_login, connection_client, source_of
-from .login_errors import ConnectionDisabled, NoConnection
+from .login_errors import ConnectionDisabled, NoConnection, UnknownApp
 from .logout import sign_out_targets
 from .web import current_session, get_only, render_with_csrf, state_of, templates
 
@@ -81,14 +81,13 @@ async def sign_in_url(request: Request) -> Response:
     """``/sso/{connection_id}/{app}``: the generated per-app sign-in URL."""
     app = request.path_params["app"]
     rp = state_of(request)
-    client = connection_client(rp, request.path_params["connection_id"])
-    if app not in APPS:
-        return templates.TemplateResponse(
-            request,
-            "message.html",
-            {"title": "Not found", "message": "No such app.", "link": "/", "link_text": "Home"},
-            status_code=404,
-        )
+    connection_id = request.path_params["connection_id"]
+    connection = rp.db.connections.get(connection_id)
+    if connection is not None and app not in APPS:
+        # The failure page, with the connection's contact: the customer's admin gave the link.
+        raise SignInFailed(UnknownApp(f"connection {connection_id!r} has no app {app!r}"),
+                           source_of(connection))
+    client = connection_client(rp, connection_id)
     return await begin_login(request, client, return_to=f"/{app}")
 
 

@@ -13,8 +13,17 @@ from difflib import get_close_matches
 from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
+from .client_record import client_record_problems
 from .db import Connection, ErrorRecord
-from .inputs import MAX_URL_LENGTH, InputError, escape_invisible, text, url_problem
+from .inputs import (
+    MAX_URL_LENGTH,
+    InputError,
+    client_credential,
+    display_name,
+    escape_invisible,
+    text,
+    url_problem,
+)
 from .oidc.discovery import (
     CONSUMERS_TENANT,
     WELL_KNOWN,
@@ -289,19 +298,24 @@ def parse_connection_input(
     token_url = take(lambda: _url(data, "token_url", allow_http=allow_http, required=True), "")
     discovery_url = take(
         lambda: _url(data, "discovery_url", allow_http=allow_http, required=False), "")
-    client_id = take(lambda: text(data.get("client_id"), "client_id", max_length=256), "")
-    client_secret = take(lambda: text(data.get("client_secret"), "client_secret",
-                                      max_length=1024, required=creating), "")
+    client_id = take(lambda: client_credential(data.get("client_id"), "client_id",
+                                               max_length=256), "")
+    client_secret = take(lambda: client_credential(data.get("client_secret"), "client_secret",
+                                                   max_length=1024, required=creating), "")
     expires_on = take(lambda: _date(data, "secret_expires_on"), date.min)
     support_contact = take(lambda: _support_contact(data), "")
     method = take(lambda: _auth_method(data), "post")
-    name = take(lambda: text(data.get("name"), "name", max_length=100, required=False), "")
+    name = take(lambda: display_name(data.get("name"), "name", max_length=100, required=False),
+                "")
     enabled = take(lambda: _bool(data.get("enabled"), "enabled", True), True)
     authorization_uri, token_url = (without_trailing_slash(authorization_uri),
                                     without_trailing_slash(token_url))
     urls = {"authorization_uri": authorization_uri, "token_url": token_url,
             "discovery_url": discovery_url}
     for field, problem in entra_problems({**urls, "client_id": client_id}).items():
+        take.errors.setdefault(field, problem)
+    for field, problem in client_record_problems(
+            {**urls, "client_secret": client_secret}, allow_http=allow_http).items():
         take.errors.setdefault(field, problem)
     if (previous is not None and not client_secret and authorization_uri and token_url
             and not take.errors.keys() & set(ENDPOINT_FIELDS)
@@ -343,7 +357,8 @@ def unknown_fields(data: Mapping[str, object]) -> dict[str, str]:
 
 
 def _support_contact(data: Mapping[str, object]) -> str:
-    value = text(data.get("support_contact"), "support_contact", max_length=200, required=False)
+    value = display_name(data.get("support_contact"), "support_contact", max_length=200,
+                         required=False)
     if not value:
         raise InputError.of("support_contact", "is required (shown to users when sign-in fails)")
     return value

@@ -28,6 +28,7 @@ STATUS_BY_CODE: Mapping[str, int] = {
     "callback_ambiguous": 400,
     "response_issuer_mismatch": 400,
     "unknown_connection": 404,
+    "unknown_app": 404,
     "unknown_installation": 404,
     "connection_disabled": 403,
     "installation_inactive": 403,

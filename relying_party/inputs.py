@@ -9,7 +9,9 @@
 - Form bodies: bounded size and field count, parsed by python-multipart through Starlette.
 - Text fields: strings, length-bounded, no control characters. Ids given by other systems
   (installation, account, client ids) are also refused with invisible format characters (bidi
-  overrides, zero-width characters) or surrounding white space, never trimmed.
+  overrides, zero-width characters) or surrounding white space, never trimmed. Names shown to
+  people: no bidi controls. OAuth client ids and secrets: printable ASCII (RFC 6749 App. A).
+- JSON booleans: ``true`` or ``false`` only, not ``"yes"`` or ``null``.
 - Key material (PEM or base64 text): printable ASCII and line breaks, length-bounded.
 - URLs to be stored and called later: absolute ``http``/``https``, a host, a port in range, no
   control characters, whitespace, fragment or dot segments (``.``, ``..``, ``%2e``), and
@@ -54,6 +56,11 @@ _NOT_IN_A_LINE = frozenset({"Cc", "Cs", "Zl", "Zp"})
 _FORMAT = "Cf"
 """Invisible format characters: bidi overrides and isolates, zero-width characters, the BOM."""
 _INVISIBLE = _NOT_IN_A_LINE | {_FORMAT}
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                           "\u2066\u2067\u2068\u2069")
+"""UAX #9 §2's bidi formatting characters: in a name they reorder what is shown after them."""
+_VSCHAR = re.compile(r"[\x20-\x7e]*")
+"""RFC 6749 Appendix A: ``client_id`` and ``client_secret`` are ``*VSCHAR`` (%x20-7E)."""
 _URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
 _KEY_TEXT = re.compile(r"[\x20-\x7e\r\n]*")
 MAX_KEY_CHARS = 8192
@@ -254,6 +261,41 @@ def identifier(value: object, field: str, *, max_length: int = 256, required: bo
     if any(unicodedata.category(ch) == _FORMAT for ch in value):
         raise InputError.of(field, "must not contain invisible characters such as bidi overrides")
     return value
+
+
+def display_name(value: object, field: str, *, max_length: int, required: bool = True) -> str:
+    """A name shown to people: :func:`text`, without bidi controls (U+202E and the others of
+    UAX #9 §2), with which a name displays as something else than it is."""
+    value = text(value, field, max_length=max_length, required=required)
+    if found := next((ch for ch in value if ch in _BIDI_CONTROLS), None):
+        raise InputError.of(field, f"must not contain bidi control characters (it holds "
+                                   f"U+{ord(found):04X}), which change how the text reads")
+    return value
+
+
+def client_credential(value: object, field: str, *, max_length: int, required: bool = True
+                      ) -> str:
+    """An OAuth client id or secret as typed by an admin: :func:`text`, printable ASCII only
+    (RFC 6749 App. A.1, A.2: ``*VSCHAR``), so that a zero-width space or a full-width digit
+    pasted with it is refused on save, not at every sign-in by the provider."""
+    value = text(value, field, max_length=max_length, required=required)
+    if not _VSCHAR.fullmatch(value):
+        found = next(ch for ch in value if not _VSCHAR.fullmatch(ch))
+        kind = ("an invisible character" if unicodedata.category(found) in _INVISIBLE
+                else "a digit that is not an ASCII digit" if found.isdigit()
+                else "a character that is not ASCII")
+        raise InputError.of(field, f"must be printable ASCII only (RFC 6749 Appendix A); it "
+                                   f"holds U+{ord(found):04X}, {kind}: copy it again")
+    return value
+
+
+def json_booleans(body: dict[str, Any], *fields: str) -> dict[str, Any]:
+    """``body``, when each of ``fields`` it has is ``true`` or ``false`` (not ``"yes"``, not
+    ``null``); else :class:`InputError` naming the first that is not."""
+    for field in fields:
+        if field in body and not isinstance(body[field], bool):
+            raise InputError.of(field, "must be true or false (a JSON boolean)")
+    return body
 
 
 def key_text(value: object, field: str, *, max_length: int = MAX_KEY_CHARS) -> str:

@@ -85,6 +85,16 @@ class UnknownConnection(LoginError):
         "sign-in URLs the admin page shows.")
 
 
+class UnknownApp(LoginError):
+    """A connection's sign-in URL names an app there is not (``/sso/{id}/bogus``)."""
+
+    code = "unknown_app"
+    default_message = "This sign-in link is not valid. Please contact support."
+    default_admin_hint = (
+        "The sign-in URL names no app of this service (the last part of the URL is mistyped): "
+        "give users the sign-in URLs the admin page shows.")
+
+
 class ConnectionDisabled(LoginError):
     code = "connection_disabled"
     default_message = "Single sign-on is currently turned off for this app."

@@ -51,10 +51,14 @@ ENTRA_V1_ISSUER_HOST = "sts.windows.net"
 another), so a strict §4.3 check of a v1 document always fails on Entra (MSAL Python #600:
 validators must take the two hosts as one)."""
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_ENTRA_V2_AUTHORIZE = re.compile(r"^(?P<base>/[^/]+)/oauth2/v2\.0/authorize/?$")
-_ENTRA_V1_AUTHORIZE = re.compile(r"^(?P<base>/[^/]+)/oauth2/authorize/?$")
+# Entra's paths are read whatever their case, as entra_paths reads them: the server routes
+# ``/OAuth2/Authorize`` as ``/oauth2/authorize``, and a v1 path that escaped the version check
+# here would fail at every sign-in.
+_ENTRA_V2_AUTHORIZE = re.compile(r"^(?P<base>/[^/]+)/oauth2/v2\.0/authorize/?$", re.IGNORECASE)
+_ENTRA_V1_AUTHORIZE = re.compile(r"^(?P<base>/[^/]+)/oauth2/authorize/?$", re.IGNORECASE)
 _GENERIC_AUTHORIZE_TAIL = re.compile(
-    r"(?:/protocol/openid-connect|(?:/oauth2?)?(?:/v\d+(?:\.\d+)?)?)/(?:authorize|auth)/?$"
+    r"(?:/protocol/openid-connect|(?:/oauth2?)?(?:/v\d+(?:\.\d+)?)?)/(?:authorize|auth)/?$",
+    re.IGNORECASE,
 )
 
 
@@ -143,19 +147,35 @@ def derive_discovery_url(authorization_uri: str) -> str:
       with a preceding ``/protocol/openid-connect`` (Keycloak) or ``[/oauth2|/oauth][/v1]``
       (Okta, generic), and use what is left as the issuer. When the guess is wrong (Google's
       ``/o/oauth2/v2/auth``, for one), configure the discovery URL explicitly.
+
+    The scheme and host are lower-cased (RFC 3986 §6.2.2.1: they are case-insensitive), and so
+    is an Entra tenant GUID: the issuer expected is derived from this URL, and Entra's names
+    the host and the tenant id in lower case, so ``https://LOGIN.example/6F2C…/…`` would
+    otherwise fail every sign-in as ``discovery_issuer_mismatch``.
     """
     parts = urlsplit(authorization_uri)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise ValueError(f"not an absolute http(s) URL: {authorization_uri!r}")
     path = parts.path
     if match := _ENTRA_V2_AUTHORIZE.match(path):
-        new_path = f"{match['base']}/v2.0{WELL_KNOWN}"
+        new_path = f"{_tenant_lowered(match['base'])}/v2.0{WELL_KNOWN}"
     elif match := _ENTRA_V1_AUTHORIZE.match(path):
-        new_path = f"{match['base']}{WELL_KNOWN}"
+        new_path = f"{_tenant_lowered(match['base'])}{WELL_KNOWN}"
     else:
         issuer_path = _GENERIC_AUTHORIZE_TAIL.sub("", path).rstrip("/")
         new_path = f"{issuer_path}{WELL_KNOWN}"
-    return urlunsplit((parts.scheme, parts.netloc, new_path, "", ""))
+    return urlunsplit((parts.scheme.lower(), _netloc_lowered(parts), new_path, "", ""))
+
+
+def _netloc_lowered(parts: SplitResult) -> str:
+    """The authority with its host in lower case; user information and port as given."""
+    host_start = parts.netloc.rfind("@") + 1
+    return parts.netloc[:host_start] + parts.netloc[host_start:].lower()
+
+
+def _tenant_lowered(base: str) -> str:
+    """``/{tenant}``, its GUID in lower case (Entra's issuers name the tenant id so)."""
+    return base.lower() if _GUID.fullmatch(base[1:]) else base
 
 
 CONSUMERS_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
@@ -188,10 +208,22 @@ def any_organization(url: str) -> str | None:
 
 
 def issuer_from_discovery_url(discovery_url: str) -> str:
-    """The issuer a discovery URL promises: the URL minus ``/.well-known/openid-configuration``."""
+    """The issuer a discovery URL promises: the URL minus ``/.well-known/openid-configuration``,
+    with its scheme and host in lower case, and a first path segment that is a tenant GUID too
+    (see :func:`derive_discovery_url`)."""
     if not discovery_url.endswith(WELL_KNOWN):
         raise ValueError(f"not a discovery URL: {discovery_url!r}")
-    return discovery_url[: -len(WELL_KNOWN)]
+    issuer = discovery_url[: -len(WELL_KNOWN)]
+    try:
+        parts = urlsplit(issuer)
+    except ValueError:  # an unclosed IPv6 bracket: the fetch refuses it
+        return issuer
+    if not parts.netloc:
+        return issuer
+    first, slash, rest = parts.path[1:].partition("/")
+    path = f"/{_tenant_lowered('/' + first)[1:]}{slash}{rest}" if parts.path else ""
+    return urlunsplit(parts._replace(scheme=parts.scheme.lower(), netloc=_netloc_lowered(parts),
+                                     path=path))
 
 
 def _is_tenant_alias(segment: str) -> bool:

@@ -40,7 +40,9 @@ def entra_endpoint(url: str, endpoint: EntraEndpoint) -> str | None:
     match = _match(url)
     if match is None:
         return None
-    found = match["endpoint"] or "discovery"
+    # Read whatever its case (``/OAuth2/Authorize``), as the version: a path that escaped
+    # here would pass the checks of one version and fail every sign-in.
+    found = (match["endpoint"] or "discovery").lower()
     if found != endpoint:
         return None
     return "v2.0" if match["v2"] or match["v2d"] else "v1.0"

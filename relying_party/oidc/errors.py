@@ -415,9 +415,9 @@ class IdpError(LoginError):
         hints = AADSTS_ADMIN_HINTS if status_code is None else {
             **AADSTS_ADMIN_HINTS, **AADSTS_TOKEN_URL_HINTS}
         hint = hints.get(self.aadsts) if self.aadsts is not None else None
+        # The AADSTS code is not repeated in the message: the failure page shows it once, on a
+        # line of its own (the error record's idp_error_code).
         message = _USER_MESSAGES_BY_AADSTS.get(self.aadsts or 0) or _USER_MESSAGES.get(error)
-        if self.aadsts is not None:
-            message = f"{message or self.default_message} (Error code AADSTS{self.aadsts}.)"
         detail = f"{error}: {error_description}" if error_description else error
         super().__init__(detail, message=message, admin_hint=hint)
 

@@ -3,8 +3,9 @@
 :func:`create_app` builds :func:`relying_party.create_app` from the profile's ``[app.env]``:
 ``RP_DB`` (required), ``RP_EVENT_KEYS_URL``, ``RP_PARTNER_APP_ID``, ``RP_READ_TIMEOUT``,
 ``RP_CONNECT_TIMEOUT``, ``RP_CA_FILE`` (``Settings.ca_file``: trust an https provider's CA),
-``RP_ADMIN_TOKEN``, ``RP_GRAPH_URL`` (``Settings.graph_url``); with ``clock = "shared"`` it
-runs on the mock provider's clock.
+``RP_ADMIN_TOKEN``, ``RP_GRAPH_URL`` (``Settings.graph_url``), ``RP_ALLOW_HTTP_IDP``
+(``Settings.allow_http_idp`` when ``1``); with ``clock = "shared"`` it runs on the mock
+provider's clock.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def _settings(launch: AppLaunch) -> Settings:
         options["ca_file"] = env["RP_CA_FILE"]
     if env.get("RP_GRAPH_URL") and "graph_url" in known:
         options["graph_url"] = env["RP_GRAPH_URL"]
+    if env.get("RP_ALLOW_HTTP_IDP") == "1":
+        options["allow_http_idp"] = True
     if launch.clock is not None:
         options["clock"] = launch.clock
     return Settings(**options)  # type: ignore[arg-type]

@@ -170,6 +170,7 @@ def test_a_new_admin_token_replaces_the_old_and_ends_admin_sessions(tmp_path: Pa
     ["--partner-support-contact", ""], ["--partner-support-contact", "  "],
     ["--partner-support-contact", "help@partner.test\nFake: line"],
     ["--partner-support-contact", "x" * 201],
+    ["--support-contact", ""], ["--support-contact", "help@helpdesk.example\u202e"],
 ], ids=lambda bad: " ".join(bad))
 def test_a_bad_option_is_one_line_and_exit_2_before_anything_is_printed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], bad: list[str]
@@ -231,6 +232,18 @@ def test_the_trace_log_level_serves(tmp_path: Path) -> None:
         assert httpx.get(f"{url}/api/me", timeout=10.0).status_code == 401
     finally:
         _stop(process)
+
+
+def test_the_support_contact_of_a_sign_in_of_no_connection_is_an_option(tmp_path: Path) -> None:
+    from relying_party.__main__ import _settings
+
+    default = _settings(parse_args(["--db", str(tmp_path / "a.db")]), "http://127.0.0.1:8500")
+    assert default.default_support_contact == "your administrator"
+    args = parse_args(["--db", str(tmp_path / "b.db"),
+                       "--support-contact", " SSO help: help@helpdesk.example "])
+    settings = _settings(args, "http://127.0.0.1:8500")
+    assert settings.default_support_contact == "SSO help: help@helpdesk.example"
+    assert settings.partner_support_contact == "support@partner-app.example"
 
 
 def test_the_partner_support_contact_is_an_option(tmp_path: Path) -> None:

@@ -3,12 +3,15 @@ signed in; every REJECT row of the RP catalogue that applies to the code flow is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from asgi_client import AppClient
-from fake_op import CLIENT_ID, ISSUER, SAME, entra_error, token_hash
-from rp_support import RpHarness
+from fake_op import CLIENT_ID, ISSUER, SAME, FakeOp, entra_error, token_hash
+from rp_support import ADMIN_HEADERS, MovableClock, RpHarness
+
+from relying_party import Settings, create_app
 
 
 def _userinfo_calls(rp: RpHarness) -> int:
@@ -352,6 +355,45 @@ def test_connection_disabled_during_sign_in(rp: RpHarness) -> None:
 def test_unknown_connection(rp: RpHarness) -> None:
     rp.assert_failure_page(rp.client.get("/sso/nope/widget"), status=404,
                            code="unknown_connection", contact=rp.settings.default_support_contact)
+
+
+def test_an_app_the_connection_does_not_have_names_its_contact(rp: RpHarness) -> None:
+    """``/sso/{id}/bogus``: the connection is known, so is whom to ask; the failure page says
+    so, with a reference, as every other failure does."""
+    cid = rp.add_connection()
+    record = rp.assert_failure_page(rp.client.get(f"/sso/{cid}/bogus"), status=404,
+                                    code="unknown_app")
+    assert (record["source_kind"], record["source_id"]) == ("connection", cid)
+    assert "sign-in URLs the admin page shows" in str(record["admin_hint"])
+
+
+@pytest.mark.parametrize(("path", "status", "code"), [
+    ("/sso/deleted/widget", 404, "unknown_connection"),
+    ("/sso/deleted/bogus", 404, "unknown_connection"),
+    ("/auth/callback", 400, "state_missing"),
+])
+def test_a_failure_of_no_connection_names_the_configured_support_contact(
+        make_settings: Callable[..., Settings], op: FakeOp, clock: MovableClock, path: str,
+        status: int, code: str) -> None:
+    """Nothing says whose sign-in it was: the page names the service's own contact
+    (``--support-contact``), with a reference."""
+    settings = make_settings(default_support_contact="SSO help: help@helpdesk.example")
+    with AppClient(create_app(settings, http_client=op.http_client()), follow_redirects=False,
+                   headers=ADMIN_HEADERS) as client:
+        rp = RpHarness(settings=settings, client=client, clock=clock, op=op)
+        rp.assert_failure_page(client.get(path), status=status, code=code,
+                               contact="SSO help: help@helpdesk.example")
+
+
+def test_the_providers_error_code_is_shown_once(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.op.faults.token_error = entra_error(
+        401, "invalid_client", 7000222,
+        f"The provided client secret keys for app '{CLIENT_ID}' are expired.")
+    response = rp.sign_in()
+    rp.assert_failure_page(response, status=502, code="client_secret_expired")
+    assert response.text.count("AADSTS7000222") == 1
+    assert 'id="idp-error-code">AADSTS7000222<' in response.text
 
 
 def test_no_connection_at_all(rp: RpHarness) -> None:

@@ -49,13 +49,14 @@ class World:
     clock: MockClock
     base: str = B
 
-    def connection(self, version: str = "v2") -> str:
+    def connection(self, version: str = "v2", *, authority: str | None = None) -> str:
         path = "oauth2/v2.0" if version == "v2" else "oauth2"
+        authority = authority or f"{self.base}/{TID}"
         response = self.rp.post(
             "/api/admin/connections",
             json={
-                "authorization_uri": f"{self.base}/{TID}/{path}/authorize",
-                "token_url": f"{self.base}/{TID}/{path}/token",
+                "authorization_uri": f"{authority}/{path}/authorize",
+                "token_url": f"{authority}/{path}/token",
                 "client_id": CLIENT_ID,
                 "client_secret": SECRET,
                 "secret_expires_on": (self.clock.now() + timedelta(days=180)).date().isoformat(),
@@ -88,7 +89,8 @@ def world(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[World]:
     yield from open_world(tmp_path, getattr(request, "param", B))
 
 
-def open_world(tmp_path: Path, base: str = B) -> Iterator[World]:
+def open_world(tmp_path: Path, base: str = B, *, allow_http_idp: bool = False
+               ) -> Iterator[World]:
     """The mock provider and the relying party in-process, wired to each other."""
     clock = MockClock()
     rp_later = _Later()
@@ -104,6 +106,7 @@ def open_world(tmp_path: Path, base: str = B) -> Iterator[World]:
         partner_app_id=CLIENT_ID,  # the mock's events carry the app registration's id
         admin_token=ADMIN_TOKEN,
         graph_url=f"{base}/graph/{TID}",  # the mock's Graph, where the groups overage goes
+        allow_http_idp=allow_http_idp,
     )
     rp_app = create_app(
         settings, http_client=httpx.AsyncClient(transport=httpx.ASGITransport(app=idp))
@@ -141,8 +144,31 @@ def test_customer_sso_signs_in_and_out(world: World, version: str) -> None:
     assert page.status_code == 200 and 'id="signed-out-unconfirmed"' not in page.text
 
 
-def test_v1_endpoints_over_http_are_refused_with_the_fix(world: World) -> None:
-    """Entra's v1 token endpoint sends the ID token unsigned: not trusted without TLS."""
+def test_an_upper_case_host_and_tenant_id_sign_in(world: World) -> None:
+    """Host names are case-insensitive and Entra (the mock too) takes the tenant GUID in any
+    case, but its issuer names it in lower case: the issuer expected of the discovery document
+    is derived from the lower-cased URL, not the one typed."""
+    authority = f"{world.base.upper().replace('HTTP://', 'http://')}/{TID.upper()}"
+    cid = world.connection(authority=authority)
+    location = world.rp.get(f"/sso/{cid}/portal").headers["location"]
+    assert location.startswith(f"{world.base}/{TID.upper()}/oauth2/v2.0/authorize?")
+    callback = world.through_idp(location)
+    response = world.rp.get(callback)
+    assert response.status_code == 303, response.text
+    assert world.rp.get("/api/me").json()["issuer"] == f"{world.base}/{TID}/v2.0"
+
+
+@pytest.fixture
+def world_allowing_http(tmp_path: Path) -> Iterator[World]:
+    """As ``world``, with the relying party accepting http providers (``allow_http_idp``)."""
+    yield from open_world(tmp_path, B, allow_http_idp=True)
+
+
+def test_v1_endpoints_over_http_are_refused_with_the_fix(world_allowing_http: World) -> None:
+    """Entra's v1 token endpoint sends the ID token unsigned: not trusted without TLS. Such a
+    connection is refused on save, unless the test setup allows http providers
+    (``allow_http_idp``): then it is the sign-in that is refused, saying how to fix it."""
+    world = world_allowing_http
     cid = world.connection("v1")
     response = world.rp.get(world.through_idp(world.rp.get(f"/sso/{cid}/kb").headers["location"]))
     assert response.status_code == 502

@@ -14,6 +14,7 @@ from rp_oidc_testkit import TID, FakeClock
 
 from relying_party.oidc import errors
 from relying_party.oidc.discovery import (
+    WELL_KNOWN,
     DiscoveryCache,
     ProviderMetadata,
     check_discovery_issuer,
@@ -83,6 +84,36 @@ def test_issuer_from_discovery_url() -> None:
     assert issuer_from_discovery_url(url) == f"{B}/{TID}/v2.0"
     with pytest.raises(ValueError):
         issuer_from_discovery_url(f"{B}/{TID}/v2.0")
+
+
+@pytest.mark.parametrize(("authorization_uri", "discovery_url"), [
+    (f"http://LOCALHOST:18431/{TID.upper()}/oauth2/v2.0/authorize",
+     f"http://localhost:18431/{TID}/v2.0/.well-known/openid-configuration"),
+    (f"HTTPS://Login.Mock.Test/{TID.upper()}/OAuth2/Authorize",
+     f"{B}/{TID}/.well-known/openid-configuration"),
+    (f"{B}/{TID}/OAuth2/V2.0/Authorize", f"{B}/{TID}/v2.0/.well-known/openid-configuration"),
+    # Only a GUID tenant and the host are lowered: a domain's case is the issuer's business.
+    (f"{B}/Contoso.onmicrosoft.com/oauth2/authorize",
+     f"{B}/Contoso.onmicrosoft.com/.well-known/openid-configuration"),
+    ("https://KC.test/realms/Acme/protocol/openid-connect/Auth",
+     "https://kc.test/realms/Acme/.well-known/openid-configuration"),
+])
+def test_the_derived_discovery_url_lowers_the_host_and_a_tenant_guid(
+        authorization_uri: str, discovery_url: str) -> None:
+    assert derive_discovery_url(authorization_uri) == discovery_url
+
+
+def test_the_issuer_of_a_discovery_url_lowers_the_host_and_a_tenant_guid() -> None:
+    url = f"https://LOGIN.mock.test/{TID.upper()}/v2.0/.well-known/openid-configuration"
+    assert issuer_from_discovery_url(url) == f"{B}/{TID}/v2.0"
+    assert issuer_from_discovery_url(f"{B}/Realms/Acme{WELL_KNOWN}") == f"{B}/Realms/Acme"
+
+
+def test_an_upper_case_tenant_guid_fetches_the_lower_case_issuer() -> None:
+    """Entra's document names the tenant id in lower case, whatever case the URL gave it."""
+    url = derive_discovery_url(f"https://LOGIN.mock.test/{TID.upper()}/oauth2/v2.0/authorize")
+    assert fetch(lambda request: httpx.Response(200, json=v2_document()), url).issuer == (
+        f"{B}/{TID}/v2.0")
 
 
 # --- issuer check ----------------------------------------------------------------------------
