@@ -1,15 +1,18 @@
 """Admin HTML pages: SSO connections (CSRF-protected forms), installations and the error log.
 
-An installation's row shows what the platform was told of it, and a form retries what did not
-succeed (:mod:`relying_party.acknowledgements`).
+A connection's edit and delete forms carry the version they were rendered from, and a save
+from an older one stores nothing (:mod:`relying_party.connection_admin`); the add form carries
+a one-time nonce, so sending it twice adds one connection; a delete needs the connection's
+name typed on its confirmation page. An installation's row shows what the platform was told
+of it, and a form retries what did not succeed (:mod:`relying_party.acknowledgements`).
 
 Every page and form needs an admin session (:mod:`relying_party.admin_auth`)."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -19,133 +22,29 @@ from starlette.routing import Route
 
 from .acknowledgements import APPROVAL, CREDENTIALS, due, retry
 from .admin_auth import requires_session
-from .connections import (
-    APPS,
-    ConnectionInput,
-    Health,
-    discovery_url_for,
-    frontchannel_logout_url,
-    health,
-    parse_connection_input,
-    sign_in_urls,
+from .connection_admin import (
+    ConnectionGone,
+    StaleEdit,
+    connection_health,
+    connection_values,
+    delete_connection,
+    edit_connection,
+    new_connection,
+    set_enabled,
+    validated,
 )
-from .db import AckKind, Acknowledgement, Connection
+from .connections import APPS, discovery_url_for, frontchannel_logout_url, sign_in_urls
+from .db import AckKind, Acknowledgement, Connection, Database, DuplicateFormNonce
 from .inputs import InputError, read_form
 from .trials import describe
 from .web import (
     CSRF_FIELD,
-    AppState,
     csrf_valid,
     origin_allowed,
     render_with_csrf,
     state_of,
     templates,
 )
-
-
-def connection_health(rp: AppState, connection: Connection) -> Health:
-    errors = rp.db.errors.all(source_kind="connection", source_id=connection.id, limit=5)
-    return health(
-        connection,
-        today=rp.settings.clock.now().date(),
-        errors=tuple(errors),
-        warning_days=rp.settings.secret_expiry_warning_days,
-    )
-
-
-def new_connection(rp: AppState, data: ConnectionInput) -> Connection:
-    now = rp.settings.clock.now()
-    assert data.client_secret is not None
-    connection = Connection(
-        id=secrets.token_hex(8),
-        name=data.name,
-        authorization_uri=data.authorization_uri,
-        token_url=data.token_url,
-        client_id=data.client_id,
-        client_secret=data.client_secret,
-        secret_expires_on=data.secret_expires_on,
-        support_contact=data.support_contact,
-        discovery_url=data.discovery_url,
-        client_auth_method=data.client_auth_method,
-        enabled=data.enabled,
-        created_at=now,
-        updated_at=now,
-        last_login_at=None,
-    )
-    rp.db.connections.insert(connection)
-    return connection
-
-
-def connection_values(connection: Connection) -> dict[str, Any]:
-    """The stored values as admin input (the secret is never echoed back)."""
-    return {
-        "name": connection.name,
-        "authorization_uri": connection.authorization_uri,
-        "token_url": connection.token_url,
-        "client_id": connection.client_id,
-        "secret_expires_on": connection.secret_expires_on.isoformat(),
-        "support_contact": connection.support_contact,
-        "discovery_url": connection.discovery_url or "",
-        "client_auth_method": connection.client_auth_method,
-        "enabled": connection.enabled,
-    }
-
-
-def edit_connection(
-    rp: AppState, connection: Connection, changes: Mapping[str, object]
-) -> Connection:
-    """Apply admin changes (absent fields keep their value); ends sessions if disabled. The
-    stored secret is kept only while every endpoint stays on its host."""
-    merged: dict[str, object] = {**connection_values(connection), **changes}
-    data = parse_connection_input(
-        merged, creating=False, allow_http=rp.settings.allow_http_idp, previous=connection
-    )
-    updated = replace(
-        connection,
-        name=data.name,
-        authorization_uri=data.authorization_uri,
-        token_url=data.token_url,
-        client_id=data.client_id,
-        client_secret=data.client_secret or connection.client_secret,
-        secret_expires_on=data.secret_expires_on,
-        support_contact=data.support_contact,
-        discovery_url=data.discovery_url,
-        client_auth_method=data.client_auth_method,
-        enabled=data.enabled,
-        updated_at=rp.settings.clock.now(),
-    )
-    rp.db.connections.update(updated)
-    after_change(rp, connection, updated)
-    return updated
-
-
-def set_enabled(rp: AppState, connection: Connection, enabled: bool) -> Connection:
-    updated = replace(connection, enabled=enabled, updated_at=rp.settings.clock.now())
-    rp.db.connections.update(updated)
-    after_change(rp, connection, updated)
-    return updated
-
-
-def delete_connection(rp: AppState, connection: Connection) -> None:
-    rp.db.delete_connection(connection.id)
-    rp.providers.forget(discovery_url_for(connection))
-
-
-def after_change(rp: AppState, before: Connection, after: Connection) -> None:
-    """Drop cached provider metadata. A disabled connection keeps no signed-in users, nor does
-    one whose client id or provider changed: its sessions came from another client or issuer."""
-    rp.providers.forget(discovery_url_for(before))
-    rp.providers.forget(discovery_url_for(after))
-    if not after.enabled or identity_changed(before, after):
-        rp.db.sessions.end_for_source("connection", after.id)
-
-
-def identity_changed(before: Connection, after: Connection) -> bool:
-    """Whether the connection now names another client or another provider (tenant, issuer)."""
-    return (
-        before.client_id != after.client_id
-        or discovery_url_for(before) != discovery_url_for(after)
-    )
 
 
 def _page(
@@ -176,6 +75,8 @@ def _page(
         "admin.html",
         {
             "connections": connections,
+            "redirect_uri": rp.settings.redirect_uri,
+            "post_logout_redirect_uri": rp.settings.post_logout_redirect_uri,
             "installations": installations,
             "approvals": {i: a.get(APPROVAL) for i, a in acknowledgements.items()},
             "credentials_acks": {i: a.get(CREDENTIALS) for i, a in acknowledgements.items()},
@@ -188,34 +89,29 @@ def _page(
             "values": {**defaults, **(values or {})},
             "errors": errors or {},
             "notice": notice,
+            "form_nonce": secrets.token_urlsafe(18),
         },
         status=status,
     )
 
 
-def _csrf_refused(request: Request) -> Response:
-    return templates.TemplateResponse(
-        request,
-        "message.html",
-        {
-            "title": "Form expired",
-            "message": "This form is no longer valid (missing or wrong security token). "
-            "Reload the admin page and try again.",
-            "link": "/admin",
-            "link_text": "Back to the admin page",
-        },
-        status_code=403,
-    )
+def _refused(request: Request, reason: str) -> Response:
+    return _message(request, 403, "Form refused", f"{reason} Nothing was changed. Reload the "
+                    "admin page and try again.")
 
 
-async def _form(request: Request) -> dict[str, str] | None:
-    """The submitted form fields, or None when the CSRF token or the origin does not check
-    out."""
+async def _form(request: Request) -> dict[str, str] | Response:
+    """The submitted form fields, or the page refusing them: a foreign ``Origin``, or a
+    missing or wrong CSRF token."""
     fields = await read_form(request)
-    if not origin_allowed(request, state_of(request).settings):
-        return None
+    rp = state_of(request)
+    if not origin_allowed(request, rp.settings):
+        return _refused(request, "This request came from another site "
+                        f"({request.headers.get('origin', '')[:200]}), not from this app's admin "
+                        f"page ({rp.settings.public_origin}).")
     if not csrf_valid(request, fields.get(CSRF_FIELD)):
-        return None
+        return _refused(request, "This form is no longer valid (missing or wrong security "
+                        "token).")
     fields.pop(CSRF_FIELD, None)
     return fields
 
@@ -225,13 +121,29 @@ def _connection_or_404(request: Request) -> Connection | None:
 
 
 def _not_found(request: Request) -> Response:
-    return templates.TemplateResponse(
-        request,
-        "message.html",
-        {"title": "Not found", "message": "No such SSO connection.", "link": "/admin",
-         "link_text": "Back to the admin page"},
-        status_code=404,
-    )
+    return _message(request, 404, "Not found", "No such SSO connection.")
+
+
+def _stale(request: Request, exc: StaleEdit | ConnectionGone) -> Response:
+    """A save from a form older than the connection: 409, nothing stored."""
+    if isinstance(exc, ConnectionGone):
+        return _not_found(request)
+    return _message(request, 409, "Changed meanwhile", f"The connection "
+                    f"{exc.current.name} changed after this form was opened (perhaps in "
+                    "another tab), so nothing was saved: saving would have put back the "
+                    "values it showed. Open the connection again to see it as it is now.")
+
+
+_NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+_VERSION = re.compile(r"[0-9]{1,12}")
+FORM_NONCE_FIELD = "form_nonce"
+VERSION_FIELD = "version"
+
+
+def _version(fields: dict[str, str]) -> int | None:
+    """The connection version a form was rendered from (its hidden field), or None."""
+    value = fields.pop(VERSION_FIELD, "")
+    return int(value) if _VERSION.fullmatch(value) else None
 
 
 def _acknowledged_notice(installation_id: str,
@@ -242,14 +154,29 @@ def _acknowledged_notice(installation_id: str,
             f"{credentials.summary if credentials else 'not rotated'}.")
 
 
+def _connection_notice(db: Database, query: Mapping[str, str]) -> str | None:
+    """What ``?created=``, ``?saved=`` or ``?deleted=`` after a form says (the ids are looked
+    up, never shown as given)."""
+    if (created := query.get("created")) and (c := db.connections.get(created)):
+        again = (" This form had been sent already: it was added once."
+                 if query.get("repeated") else "")
+        return (f"Connection {c.name} ({c.id}) added. Its sign-in URLs and front-channel "
+                f"logout URL are below.{again}")
+    if (saved := query.get("saved")) and (c := db.connections.get(saved)):
+        renewed = (" with a new client secret: errors logged before it are marked as older "
+                   "than the current secret" if query.get("secret") else "")
+        return f"Connection {c.name} ({c.id}) saved{renewed}."
+    if query.get("deleted"):
+        return "Connection deleted: its sign-in URLs no longer work."
+    return None
+
+
 async def admin_page(request: Request) -> Response:
-    """The admin page; after "Add connection" (``?created={id}``) it says what was added, after
-    a retry (``?acknowledged={installation_id}``) what the platform was told."""
+    """The admin page; after "Add connection" (``?created={id}``), a save (``?saved={id}``) or
+    a delete (``?deleted=1``) it says what was done, after a retry
+    (``?acknowledged={installation_id}``) what the platform was told."""
     db = state_of(request).db
-    created = request.query_params.get("created")
-    connection = db.connections.get(created) if created else None
-    notice = (f"Connection {connection.name} ({connection.id}) added. Its sign-in URLs and "
-              "front-channel logout URL are below." if connection is not None else None)
+    notice = _connection_notice(db, request.query_params)
     acknowledged = request.query_params.get("acknowledged")
     if acknowledged and db.installations.get(acknowledged) is not None:
         notice = _acknowledged_notice(acknowledged, db.acknowledgements.of(acknowledged))
@@ -257,18 +184,34 @@ async def admin_page(request: Request) -> Response:
 
 
 async def create_connection(request: Request) -> Response:
+    """Add a connection, once per form: the add form's one-time ``form_nonce`` makes at most
+    one, and sending it again answers with the one it made."""
     fields = await _form(request)
-    if fields is None:
-        return _csrf_refused(request)
+    if isinstance(fields, Response):
+        return fields
     rp = state_of(request)
+    nonce = fields.pop(FORM_NONCE_FIELD, "")
+    if (made := rp.db.connections.by_form_nonce(nonce)) is not None:
+        return _created(made, repeated=True)
     try:
-        data = parse_connection_input(
-            fields, creating=True, allow_http=rp.settings.allow_http_idp
-        )
+        data = validated(rp, fields, previous=None)
     except InputError as exc:
         return _page(request, status=400, values=fields, errors=exc.errors)
-    connection = new_connection(rp, data)
-    return RedirectResponse(f"/admin?created={connection.id}", status_code=303)
+    if not _NONCE.fullmatch(nonce):
+        return _message(request, 400, "Form expired", "This form has no valid form_nonce "
+                        "(the add form's one-time field). Reload the admin page and try again.")
+    try:
+        connection = new_connection(rp, data, form_nonce=nonce)
+    except DuplicateFormNonce:
+        made = rp.db.connections.by_form_nonce(nonce)
+        assert made is not None
+        return _created(made, repeated=True)
+    return _created(connection, repeated=False)
+
+
+def _created(connection: Connection, *, repeated: bool) -> Response:
+    return RedirectResponse(f"/admin?created={connection.id}{'&repeated=1' if repeated else ''}",
+                            status_code=303)
 
 
 async def edit_page(request: Request) -> Response:
@@ -284,11 +227,13 @@ def _edit_page(
     values: Mapping[str, Any],
     errors: Mapping[str, str],
     status: int = 200,
+    version: int | None = None,
 ) -> Response:
     return render_with_csrf(
         request,
         "connection_edit.html",
-        {"connection": connection, "values": values, "errors": errors},
+        {"connection": connection, "values": values, "errors": errors,
+         "version": connection.version if version is None else version},
         status=status,
     )
 
@@ -296,31 +241,82 @@ def _edit_page(
 async def update_connection(request: Request) -> Response:
     connection = _connection_or_404(request)
     fields = await _form(request)
-    if fields is None:
-        return _csrf_refused(request)
+    if isinstance(fields, Response):
+        return fields
     if connection is None:
         return _not_found(request)
+    version = _version(fields)
+    if version is None:
+        return _message(request, 400, "Form expired", "This form does not say which version "
+                        "of the connection it edits. Open the connection again to edit it.")
     try:
-        edit_connection(state_of(request), connection, fields)
+        edit_connection(state_of(request), connection, fields, expected_version=version)
     except InputError as exc:
-        return _edit_page(request, connection, fields, exc.errors, status=400)
-    return RedirectResponse("/admin", status_code=303)
+        return _edit_page(request, connection, fields, exc.errors, status=400, version=version)
+    except (StaleEdit, ConnectionGone) as exc:
+        return _stale(request, exc)
+    renewed = "&secret=new" if fields.get("client_secret", "").strip() else ""
+    return RedirectResponse(f"/admin?saved={connection.id}{renewed}", status_code=303)
+
+
+ACTIONS = ("enable", "disable", "delete")
 
 
 async def connection_action(request: Request) -> Response:
     connection = _connection_or_404(request)
     action = request.path_params["action"]
     fields = await _form(request)
-    if fields is None:
-        return _csrf_refused(request)
-    if connection is None or action not in ("enable", "disable", "delete"):
+    if isinstance(fields, Response):
+        return fields
+    if connection is None:
         return _not_found(request)
+    if action not in ACTIONS:
+        return _message(request, 404, "No such action", f"No such action on a connection: "
+                        f"'{action[:50]}'. A connection can be enabled, disabled or deleted.")
     rp = state_of(request)
-    if action == "delete":
-        delete_connection(rp, connection)
-    else:
+    try:
+        if action == "delete":
+            return _delete(request, connection, fields)
         set_enabled(rp, connection, action == "enable")
+    except (StaleEdit, ConnectionGone) as exc:
+        return _stale(request, exc)
     return RedirectResponse("/admin", status_code=303)
+
+
+async def delete_page(request: Request) -> Response:
+    """The confirmation a delete needs: what it breaks, and the connection's name to type."""
+    connection = _connection_or_404(request)
+    if connection is None:
+        return _not_found(request)
+    return _delete_page(request, connection)
+
+
+def _delete_page(request: Request, connection: Connection, *, error: str | None = None,
+                 version: int | None = None) -> Response:
+    base = state_of(request).settings.base_url
+    return render_with_csrf(
+        request, "connection_delete.html",
+        {"connection": connection, "sign_in_urls": sign_in_urls(base, connection.id),
+         "apps": APPS, "error": error,
+         "version": connection.version if version is None else version},
+        status=400 if error else 200)
+
+
+def _delete(request: Request, connection: Connection, fields: dict[str, str]) -> Response:
+    """Delete once the admin typed the connection's name on the confirmation page, from the
+    version it showed."""
+    version = _version(fields)
+    if version is None:
+        return _message(request, 400, "Form expired", "This form does not say which version "
+                        "of the connection it deletes. Open the connection's Delete page again.")
+    typed = fields.get("confirm_name", "").strip()
+    if typed != connection.name.strip():
+        error = ("Type the connection's name exactly to confirm"
+                 if typed else "Type the connection's name to confirm")
+        return _delete_page(request, connection, version=version,
+                            error=f"Confirm name: {error} ({connection.name}).")
+    delete_connection(state_of(request), connection, expected_version=version)
+    return RedirectResponse("/admin?deleted=1", status_code=303)
 
 
 def _message(request: Request, status: int, title: str, message: str) -> Response:
@@ -335,8 +331,8 @@ def _message(request: Request, status: int, title: str, message: str) -> Respons
 async def acknowledge_installation(request: Request) -> Response:
     """Retry what the platform was not told of an installation, then show the admin page."""
     fields = await _form(request)
-    if fields is None:
-        return _csrf_refused(request)
+    if isinstance(fields, Response):
+        return fields
     rp = state_of(request)
     installation_id = request.path_params["installation_id"]
     installation = rp.db.installations.get(installation_id)
@@ -367,6 +363,8 @@ routes = [
     Route("/admin", requires_session(admin_page), methods=["GET"]),
     Route("/admin/connections", requires_session(create_connection), methods=["POST"]),
     Route("/admin/connections/{connection_id}/edit", requires_session(edit_page), methods=["GET"]),
+    Route("/admin/connections/{connection_id}/delete", requires_session(delete_page),
+          methods=["GET"]),
     Route("/admin/connections/{connection_id}", requires_session(update_connection),
           methods=["POST"]),
     Route(

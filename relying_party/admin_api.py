@@ -9,10 +9,17 @@ must also come from the RP's own public origin (checked on ``Origin``). Client s
 installations' private keys, never appear in responses. Errors are
 ``{"error", "error_description"}``, plus ``"fields"`` (each refused member and why) for invalid
 input.
+
+A connection carries its ``version`` (also its ``ETag``, ``"<version>"``), bumped by each
+change. A change (``PUT``, ``PATCH``, ``DELETE``, enable, disable) made from a version names
+it, as ``If-Match: "<version>"`` (412 ``precondition_failed`` when the connection changed
+since) or, in a ``PUT`` or ``PATCH`` body, as ``"version"`` (409 ``conflict``): nothing is
+stored then. A change naming no version applies to the connection as it is.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,20 +28,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .acknowledgements import APPROVAL, CREDENTIALS, retry
-from .admin import (
+from .admin_auth import api_error, requires_token
+from .connection_admin import (
+    ConnectionGone,
+    StaleEdit,
     connection_health,
     delete_connection,
     edit_connection,
     new_connection,
     set_enabled,
+    validated,
 )
-from .admin_auth import api_error, requires_token
-from .connections import (
-    discovery_url_for,
-    frontchannel_logout_url,
-    parse_connection_input,
-    sign_in_urls,
-)
+from .connections import discovery_url_for, frontchannel_logout_url, sign_in_urls
 from .db import (
     AckKind,
     Acknowledgement,
@@ -71,12 +76,21 @@ def connection_json(rp: AppState, c: Connection) -> dict[str, Any]:
         "updated_at": _iso(c.updated_at),
         "sign_in_urls": sign_in_urls(rp.settings.base_url, c.id),
         "frontchannel_logout_url": frontchannel_logout_url(rp.settings.base_url, c.id),
+        "redirect_uri": rp.settings.redirect_uri,
+        "post_logout_redirect_uri": rp.settings.post_logout_redirect_uri,
+        "version": c.version,
         "health": {
             "days_until_secret_expiry": h.days_until_secret_expiry,
             "secret_expired": h.secret_expired,
+            "secret_invalid": h.secret_invalid,
             "secret_warning": h.secret_warning,
+            "secret_refused": None if h.secret_refused_code is None else {
+                "idp_error_code": h.secret_refused_code, "at": _iso(h.secret_refused_at)},
+            "secret_saved_at": _iso(h.secret_saved_at),
             "last_login_at": _iso(h.last_login_at),
             "recent_errors": [e.ref for e in h.recent_errors],
+            "errors_before_secret": [e.ref for e in h.recent_errors
+                                     if e.ref in h.errors_before_secret],
         },
     }
 
@@ -155,12 +169,12 @@ async def list_or_create(request: Request) -> Response:
     if request.method == "GET":
         return JSONResponse([connection_json(rp, c) for c in rp.db.connections.all()])
     body = json_booleans(await read_json_object(request), "enabled")
-    data = parse_connection_input(body, creating=True, allow_http=rp.settings.allow_http_idp)
-    connection = new_connection(rp, data)
+    connection = new_connection(rp, validated(rp, body, previous=None))
     return JSONResponse(
         connection_json(rp, connection),
         status_code=201,
-        headers={"Location": f"/api/admin/connections/{connection.id}"},
+        headers={"Location": f"/api/admin/connections/{connection.id}",
+                 "ETag": _etag(connection)},
     )
 
 
@@ -172,29 +186,93 @@ def _no_connection() -> JSONResponse:
     return api_error(404, "not_found", "no such SSO connection")
 
 
+def _etag(connection: Connection) -> str:
+    return f'"{connection.version}"'
+
+
+def _one(rp: AppState, connection: Connection) -> JSONResponse:
+    return JSONResponse(connection_json(rp, connection), headers={"ETag": _etag(connection)})
+
+
+_ETAG = re.compile(r'"([0-9]{1,12})"')
+
+
+class _IfMatch:
+    """The version an ``If-Match`` names: ``"<version>"`` (``W/`` refused: RFC 9110 §13.1.1
+    compares strongly), ``*`` any."""
+
+    def __init__(self, request: Request) -> None:
+        self.given = request.headers.get("if-match")
+        self.version: int | None = None
+        if self.given is None or self.given.strip() == "*":
+            return
+        value = self.given.strip()
+        if not _ETAG.fullmatch(value):
+            raise InputError.of("If-Match", 'must be the connection\'s ETag, "<version>", '
+                                "as GET answers it")
+        self.version = int(value[1:-1])
+
+
+def _body_version(body: dict[str, Any]) -> int | None:
+    if "version" not in body:
+        return None
+    version = body.pop("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise InputError.of("version", "must be the connection's version, a whole number "
+                            "(from GET)")
+    return version
+
+
+def _stale(exc: StaleEdit | ConnectionGone, *, if_match: bool) -> JSONResponse:
+    if isinstance(exc, ConnectionGone):
+        return _no_connection()
+    now = exc.current.version
+    if if_match:
+        return api_error(412, "precondition_failed", f"the connection changed since that "
+                         f"ETag: it is now at version {now}; GET it and apply the change "
+                         "again", ETag=f'"{now}"')
+    return api_error(409, "conflict", f"the connection changed since version {exc.expected}: "
+                     f"it is now at version {now}; GET it and apply the change again",
+                     ETag=f'"{now}"')
+
+
 async def one_connection(request: Request) -> Response:
     rp = state_of(request)
+    if request.method == "GET":
+        connection = _find(request)
+        return _no_connection() if connection is None else _one(rp, connection)
     body = (json_booleans(await read_json_object(request), "enabled")
             if request.method in ("PUT", "PATCH") else {})
+    if_match = _IfMatch(request)
+    in_body = _body_version(body)
+    if if_match.version is not None and in_body is not None and if_match.version != in_body:
+        raise InputError.of("version", "names another version than If-Match")
+    expected = if_match.version if if_match.version is not None else in_body
     connection = _find(request)
     if connection is None:
         return _no_connection()
-    if request.method == "GET":
-        return JSONResponse(connection_json(rp, connection))
-    if request.method == "DELETE":
-        delete_connection(rp, connection)
-        return Response(status_code=204)
-    return JSONResponse(connection_json(rp, edit_connection(rp, connection, body)))
+    try:
+        if request.method == "DELETE":
+            delete_connection(rp, connection, expected_version=expected)
+            return Response(status_code=204)
+        return _one(rp, edit_connection(rp, connection, body, expected_version=expected))
+    except (StaleEdit, ConnectionGone) as exc:
+        return _stale(exc, if_match=if_match.version is not None)
 
 
 async def toggle(request: Request) -> Response:
     await read_json_object(request)
+    if_match = _IfMatch(request)
     connection = _find(request)
     if connection is None:
         return _no_connection()
     rp = state_of(request)
     enabled = request.url.path.endswith("/enable")
-    return JSONResponse(connection_json(rp, set_enabled(rp, connection, enabled)))
+    try:
+        return _one(rp, set_enabled(rp, connection, enabled,
+                                    expected_version=if_match.version))
+    except (StaleEdit, ConnectionGone) as exc:
+        return _stale(exc, if_match=True)
 
 
 async def list_errors(request: Request) -> Response:

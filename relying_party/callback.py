@@ -58,6 +58,7 @@ from .oidc.userinfo import check_userinfo_sub, fetch_userinfo
 from .platform_user import link_failed
 from .platform_user import platform_user_id as platform_user_id_of
 from .provider import ClientConfig, client_for_connection, client_for_installation
+from .secret_health import note_refused_secret
 from .web import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -216,7 +217,11 @@ async def complete_sign_in(
         code_verifier=tx.code_verifier,
         credentials=credentials,
     )
-    tokens = await exchange_code(rp.providers.http, token_request, timeout=rp.providers.timeout)
+    try:
+        tokens = await exchange_code(rp.providers.http, token_request, timeout=rp.providers.timeout)
+    except LoginError as exc:
+        note_refused_secret(rp.db, client, exc, settings.clock.now())
+        raise
     now = settings.clock.now()
     # Straight from the token endpoint: Entra's v1.0 one sends the ID token unsigned, which is
     # trusted over TLS only (relying_party.oidc.unsigned, OIDC Core 3.1.3.7 step 6).

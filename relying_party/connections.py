@@ -8,13 +8,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from difflib import get_close_matches
 from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from .client_record import client_record_problems
-from .db import Connection, ErrorRecord
+from .db import Connection
 from .inputs import (
     MAX_URL_LENGTH,
     InputError,
@@ -65,15 +65,6 @@ class ConnectionInput:
     discovery_url: str | None
     client_auth_method: str
     enabled: bool
-
-
-@dataclass(frozen=True, kw_only=True)
-class Health:
-    days_until_secret_expiry: int
-    secret_expired: bool
-    secret_warning: bool
-    last_login_at: datetime | None
-    recent_errors: tuple[ErrorRecord, ...]
 
 
 def normalise_discovery_url(value: str) -> str:
@@ -380,16 +371,3 @@ def frontchannel_logout_url(base_url: str, connection_id: str) -> str:
     """The front-channel logout URL to register at this connection's provider: it names the
     connection, so a ``sid`` sent without ``iss`` ends only sessions signed in through it."""
     return f"{base_url}/auth/frontchannel-logout/{connection_id}"
-
-
-def health(
-    connection: Connection, *, today: date, errors: tuple[ErrorRecord, ...], warning_days: int
-) -> Health:
-    days = (connection.secret_expires_on - today).days
-    return Health(
-        days_until_secret_expiry=days,
-        secret_expired=days < 0,
-        secret_warning=days < warning_days,
-        last_login_at=connection.last_login_at,
-        recent_errors=errors,
-    )

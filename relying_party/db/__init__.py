@@ -28,7 +28,7 @@ from . import (
 )
 from .acknowledgements import AckKind, Acknowledgement, AcknowledgementStore, AckState
 from .admin_sessions import AdminSessionStore
-from .connections import Connection, ConnectionStore
+from .connections import Connection, ConnectionStore, DuplicateFormNonce
 from .errors import ErrorLog, ErrorRecord
 from .events import EventStore
 from .groups import SessionGroups, SessionGroupStore
@@ -48,6 +48,7 @@ __all__ = [
     "Acknowledgement",
     "Connection",
     "Database",
+    "DuplicateFormNonce",
     "EmailTaken",
     "ErrorRecord",
     "Installation",
@@ -103,11 +104,15 @@ class Database:
         """Run the store calls made inside as one SQLite transaction."""
         return self._sql.transaction()
 
-    def delete_connection(self, connection_id: str) -> bool:
-        """Delete a connection and end the sessions signed in through it."""
+    def delete_connection(self, connection_id: str, *,
+                          expected_version: int | None = None) -> bool:
+        """Delete a connection (only at ``expected_version``, when given) and end the sessions
+        signed in through it; False, and nothing changed, when it was not deleted."""
         with self.transaction():
+            if not self.connections.delete(connection_id, expected_version=expected_version):
+                return False
             self.sessions.end_for_source("connection", connection_id)
-            return self.connections.delete(connection_id)
+            return True
 
     def begin_installation(self, installation_id: str, since: datetime, *,
                            received_at: datetime) -> None:

@@ -1,4 +1,9 @@
-"""Customer SSO connections: the admin-configured OpenID clients."""
+"""Customer SSO connections: the admin-configured OpenID clients.
+
+Each change an admin makes bumps the connection's ``version`` (compared and set in one
+statement, so a save from a stale form never overwrites a newer one). The store also keeps
+when the current client secret was saved and the provider's last refusal of it
+(AADSTS7000222 expired, 7000215 wrong), which a successful sign-in or a new secret clears."""
 
 from __future__ import annotations
 
@@ -23,9 +28,26 @@ CREATE TABLE IF NOT EXISTS connections (
     enabled INTEGER NOT NULL,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    last_login_at TEXT
+    last_login_at TEXT,
+    version INTEGER NOT NULL DEFAULT 1,
+    secret_saved_at TEXT,
+    secret_refused_code TEXT,
+    secret_refused_at TEXT,
+    form_nonce TEXT
 );
 """
+_ADDED = {
+    "version": "INTEGER NOT NULL DEFAULT 1",
+    "secret_saved_at": "TEXT",
+    "secret_refused_code": "TEXT",
+    "secret_refused_at": "TEXT",
+    "form_nonce": "TEXT",
+}
+"""Columns added since the first schema, added to a database made before them."""
+_COLUMNS = ("id, name, authorization_uri, token_url, client_id, client_secret,"
+            " secret_expires_on, support_contact, discovery_url, client_auth_method, enabled,"
+            " created_at, updated_at, last_login_at, version, secret_saved_at,"
+            " secret_refused_code, secret_refused_at, form_nonce")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,26 +68,71 @@ class Connection:
     created_at: datetime
     updated_at: datetime
     last_login_at: datetime | None
+    version: int = 1
+    """Bumped by each change an admin makes; a save names the version it was made from."""
+    secret_saved_at: datetime | None = None
+    """When the current client secret was saved (None: with the connection, ``created_at``)."""
+    secret_refused_code: str | None = None
+    """``AADSTS7000222`` or ``AADSTS7000215`` when the provider's last answer to this secret
+    refused it; None once a sign-in succeeds or a new secret is saved."""
+    secret_refused_at: datetime | None = None
+    form_nonce: str | None = None
+    """The add form's one-time nonce that created the connection (None: made by the API)."""
+
+    @property
+    def secret_since(self) -> datetime:
+        return self.secret_saved_at or self.created_at
+
+
+class DuplicateFormNonce(Exception):
+    """The add form with this nonce already created a connection."""
 
 
 class ConnectionStore:
     def __init__(self, sql: Sqlite) -> None:
         self._sql = sql
+        with sql.transaction() as conn:
+            columns = {row["name"] for row in conn.execute("PRAGMA table_info(connections)")}
+            for name, kind in _ADDED.items():
+                if name not in columns:
+                    conn.execute(f"ALTER TABLE connections ADD COLUMN {name} {kind}")
+            conn.execute("CREATE UNIQUE INDEX IF NOT EXISTS connections_by_form_nonce"
+                         " ON connections (form_nonce)")
 
     def insert(self, connection: Connection) -> None:
-        self._sql.run(
-            "INSERT INTO connections VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", _params(connection)
-        )
+        """Store a new connection; :class:`DuplicateFormNonce` when its form nonce made one."""
+        try:
+            self._sql.run(f"INSERT INTO connections ({_COLUMNS}) VALUES"
+                          f" ({','.join('?' * len(_COLUMNS.split(',')))})", _params(connection))
+        except sqlite3.IntegrityError as exc:
+            if connection.form_nonce is not None and self.by_form_nonce(
+                    connection.form_nonce) is not None:
+                raise DuplicateFormNonce(connection.form_nonce) from exc
+            raise
 
-    def update(self, connection: Connection) -> None:
+    def by_form_nonce(self, nonce: str) -> Connection | None:
+        row = self._sql.one("SELECT * FROM connections WHERE form_nonce=?", (nonce,))
+        return _connection(row) if row is not None else None
+
+    def update(self, connection: Connection, *,
+               expected_version: int | None = None) -> Connection | None:
+        """Store ``connection``'s settings as its next version, if the stored one is still at
+        ``expected_version`` (when given); the connection as stored, or None (unchanged) when
+        another change came first. Sign-in bookkeeping (last sign-in, the provider's refusal
+        of the secret) is the store's own and stays as it is."""
         params = _params(connection)
-        self._sql.run(
+        changed = self._sql.run(
             "UPDATE connections SET name=?, authorization_uri=?, token_url=?, client_id=?,"
             " client_secret=?, secret_expires_on=?, support_contact=?, discovery_url=?,"
-            " client_auth_method=?, enabled=?, created_at=?, updated_at=?, last_login_at=?"
-            " WHERE id=?",
-            (*params[1:], params[0]),
+            " client_auth_method=?, enabled=?, updated_at=?, secret_saved_at=?,"
+            " version=version+1,"
+            " secret_refused_code=CASE WHEN client_secret=? THEN secret_refused_code END,"
+            " secret_refused_at=CASE WHEN client_secret=? THEN secret_refused_at END"
+            " WHERE id=? AND version=coalesce(?, version)",
+            (*params[1:11], params[12], params[15], connection.client_secret,
+             connection.client_secret, connection.id, expected_version),
         )
+        return self.get(connection.id) if changed else None
 
     def get(self, connection_id: str) -> Connection | None:
         row = self._sql.one("SELECT * FROM connections WHERE id=?", (connection_id,))
@@ -75,11 +142,25 @@ class ConnectionStore:
         rows = self._sql.all("SELECT * FROM connections ORDER BY created_at")
         return [_connection(r) for r in rows]
 
-    def delete(self, connection_id: str) -> bool:
-        return self._sql.run("DELETE FROM connections WHERE id=?", (connection_id,)) > 0
+    def delete(self, connection_id: str, *, expected_version: int | None = None) -> bool:
+        """Delete the connection (only at ``expected_version``, when given)."""
+        if expected_version is None:
+            return self._sql.run("DELETE FROM connections WHERE id=?", (connection_id,)) > 0
+        return self._sql.run("DELETE FROM connections WHERE id=? AND version=?",
+                             (connection_id, expected_version)) > 0
 
     def record_login(self, connection_id: str, at: datetime) -> None:
-        self._sql.run("UPDATE connections SET last_login_at=? WHERE id=?", (ts(at), connection_id))
+        """A sign-in succeeded: its token request was accepted, so the secret was too."""
+        self._sql.run("UPDATE connections SET last_login_at=?, secret_refused_code=NULL,"
+                      " secret_refused_at=NULL WHERE id=?", (ts(at), connection_id))
+
+    def record_secret_refused(self, connection_id: str, secret: str, code: str,
+                              at: datetime) -> None:
+        """The provider refused ``secret`` (``AADSTS7000222``, ``AADSTS7000215``) for the
+        connection; kept only while that secret is still the stored one, so the answer to a
+        sign-in begun before a new secret was saved says nothing of the new one."""
+        self._sql.run("UPDATE connections SET secret_refused_code=?, secret_refused_at=?"
+                      " WHERE id=? AND client_secret=?", (code, ts(at), connection_id, secret))
 
 
 def _params(c: Connection) -> tuple[object, ...]:
@@ -98,6 +179,11 @@ def _params(c: Connection) -> tuple[object, ...]:
         ts(c.created_at),
         ts(c.updated_at),
         ts_opt(c.last_login_at),
+        c.version,
+        ts_opt(c.secret_saved_at),
+        c.secret_refused_code,
+        ts_opt(c.secret_refused_at),
+        c.form_nonce,
     )
 
 
@@ -117,4 +203,9 @@ def _connection(row: sqlite3.Row) -> Connection:
         created_at=dt(row["created_at"]),
         updated_at=dt(row["updated_at"]),
         last_login_at=dt_opt(row["last_login_at"]),
+        version=row["version"],
+        secret_saved_at=dt_opt(row["secret_saved_at"]),
+        secret_refused_code=row["secret_refused_code"],
+        secret_refused_at=dt_opt(row["secret_refused_at"]),
+        form_nonce=row["form_nonce"],
     )

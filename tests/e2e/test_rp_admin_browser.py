@@ -50,3 +50,34 @@ def test_sign_out_button_posts_the_apps_own_form(sso_stack: LiveStack, sso_page:
     expect(RpSignedOutPage(sso_page).heading).to_be_visible(timeout=20_000)
     me = sso_page.request.get(sso_stack.rp_url("/api/me"))
     assert me.status == 401
+
+
+def test_a_stale_tab_is_refused_and_delete_asks_for_the_name(sso_stack: LiveStack,
+                                                             sso_page: Page) -> None:
+    admin = AdminPage(sso_page)
+    admin.sign_in(sso_stack.rp.base_url, sso_stack.app.values["admin_token"])
+    name = "Contoso (Entra ID)"
+    expect(admin.connection(name)).to_contain_text(f"{sso_stack.rp.base_url}/auth/callback")
+    tab_b = AdminPage(sso_page.context.new_page())
+    for tab in (admin, tab_b):
+        tab.open(sso_stack.rp.base_url)
+        tab.edit_connection(name)
+    admin.fill("Support contact", "it@contoso.test")
+    admin.save()
+    expect(sso_page.locator("#notice")).to_contain_text(f"Connection {name} (")
+    expect(sso_page.locator("#notice")).to_contain_text(") saved.")
+    tab_b.fill("Name", "Contoso (stale tab)")
+    tab_b.save()
+    expect(tab_b.page.get_by_role("heading", level=1)).to_have_text("Changed meanwhile")
+    expect(admin.connection(name)).to_contain_text("it@contoso.test")
+
+    sso_page.get_by_role("link", name=f"Delete {name}").click()
+    expect(admin.heading).to_have_text(f"Delete {name}?")
+    sso_page.get_by_label("Type the connection's name").fill("Contoso")
+    sso_page.get_by_role("button", name=f"Delete {name} for good").click()
+    expect(sso_page.locator("#confirm_name-error")).to_be_visible()
+    sso_page.get_by_label("Type the connection's name").fill(name)
+    sso_page.get_by_role("button", name=f"Delete {name} for good").click()
+    expect(sso_page.locator("#notice")).to_have_text(
+        "Connection deleted: its sign-in URLs no longer work.")
+    expect(admin.connection(name)).to_have_count(0)

@@ -287,6 +287,7 @@ ROUTE_METHODS: dict[str, tuple[str, ...]] = {
     "/admin/sign-in": ("GET", "POST"), "/admin/sign-out": ("POST",),
     "/admin/connections": ("POST",), "/admin/connections/{cid}": ("POST",),
     "/admin/connections/{cid}/edit": ("GET",), "/admin/connections/{cid}/{action}": ("POST",),
+    "/admin/connections/{cid}/delete": ("GET", "POST"),
     "/admin/errors/{cid}": ("GET",), "/api/admin/connections": ("GET", "POST"),
     "/api/admin/connections/{cid}": ("GET", "PUT", "PATCH", "DELETE"),
     "/api/admin/connections/{cid}/enable": ("POST",),

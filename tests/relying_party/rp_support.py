@@ -99,6 +99,14 @@ class RpHarness:
         assert token
         return token
 
+    def form_fields(self, path: str, action: str) -> dict[str, str]:
+        """The hidden fields (CSRF token, the connection's version, the add form's nonce) of
+        the form on the page at ``path`` that posts to ``action``."""
+        page = self.client.get(path).text
+        start = page.index(f'action="{action}"')
+        form = page[start:page.index("</form>", start)]
+        return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form))
+
     def admin_sign_in(self) -> None:
         """Sign in to the admin pages with the admin token."""
         response = self.client.post(

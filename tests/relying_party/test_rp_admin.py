@@ -146,19 +146,25 @@ def test_health_days_until_expiry_and_warning(rp: RpHarness) -> None:
     assert far == {
         "days_until_secret_expiry": 184,
         "secret_expired": False,
+        "secret_invalid": False,
         "secret_warning": False,
+        "secret_refused": None,
+        "secret_saved_at": "2026-03-01T09:00:00+00:00",
         "last_login_at": None,
         "recent_errors": [],
+        "errors_before_secret": [],
     }
     near = _create_json(rp, secret_expires_on="2026-03-20")["health"]
     assert near["days_until_secret_expiry"] == 19 and near["secret_warning"] is True
-    past = _create_json(rp, secret_expires_on="2026-02-27")["health"]
+    past_id = _create_json(rp, secret_expires_on="2026-03-02")["id"]
+    rp.clock.advance(days=3)
+    past = rp.client.get(f"/api/admin/connections/{past_id}").json()["health"]
     assert past["secret_expired"] is True and past["days_until_secret_expiry"] == -2
     rp.admin_sign_in()
     page = rp.client.get("/admin").text
-    assert "Expires in 19 day(s)" in page
+    assert "Expires in 16 day(s)" in page
     assert "Expired 2 day(s) ago" in page
-    rp.clock.advance(days=10)
+    rp.clock.advance(days=7)
     near_id = rp.client.get("/api/admin/connections").json()[1]["id"]
     assert rp.client.get(f"/api/admin/connections/{near_id}").json()["health"][
         "days_until_secret_expiry"
@@ -179,7 +185,8 @@ def test_html_form_requires_csrf_token(rp: RpHarness) -> None:
 def test_html_create_edit_disable_delete(rp: RpHarness) -> None:
     rp.admin_sign_in()
     token = rp.csrf()
-    response = rp.client.post("/admin/connections", data={**VALID_CONNECTION, "csrf_token": token})
+    hidden = rp.form_fields("/admin", "/admin/connections")
+    response = rp.client.post("/admin/connections", data={**VALID_CONNECTION, **hidden})
     assert response.status_code == 303
     [conn] = rp.client.get("/api/admin/connections").json()
     cid = conn["id"]
@@ -200,7 +207,8 @@ def test_html_create_edit_disable_delete(rp: RpHarness) -> None:
     assert edit.status_code == 200
     assert 'value="client-123"' in edit.text
     assert "s3cret-value" not in edit.text
-    form = {**VALID_CONNECTION, "client_secret": "", "client_id": "client-456", "csrf_token": token}
+    form = {**VALID_CONNECTION, "client_secret": "new-app-secret", "client_id": "client-456",
+            **rp.form_fields(f"/admin/connections/{cid}/edit", f"/admin/connections/{cid}")}
     assert rp.client.post(f"/admin/connections/{cid}", data=form).status_code == 303
     assert rp.client.get(f"/api/admin/connections/{cid}").json()["client_id"] == "client-456"
 
@@ -215,7 +223,9 @@ def test_html_create_edit_disable_delete(rp: RpHarness) -> None:
         == 404
     )
     assert rp.client.post(f"/admin/connections/{cid}/disable", data={}).status_code == 403
-    response = rp.client.post(f"/admin/connections/{cid}/delete", data={"csrf_token": token})
+    delete = f"/admin/connections/{cid}/delete"
+    response = rp.client.post(delete, data={
+        **rp.form_fields(delete, delete), "confirm_name": VALID_CONNECTION["name"]})
     assert response.status_code == 303
     assert rp.client.get("/api/admin/connections").json() == []
 

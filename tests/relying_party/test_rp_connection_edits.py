@@ -36,7 +36,8 @@ def test_an_edit_that_moves_the_token_url_must_give_the_secret_again(rp: RpHarne
     # the same host keeps the secret; another host with the secret given is taken
     same_host = f"{BASE}/{TID}/oauth2/v2.0/token?x=1"
     assert _patch(rp, cid, token_url=same_host)[0] == 200
-    status, body = _patch(rp, cid, token_url=COLLECTOR, client_secret="a-new-secret")
+    status, body = _patch(rp, cid, token_url=COLLECTOR, client_secret="a-new-secret",
+                          secret_expires_on="2027-01-01")
     assert (status, body["token_url"]) == (200, COLLECTOR)
 
 
@@ -57,7 +58,8 @@ def test_every_endpoint_and_a_port_count(rp: RpHarness, field: str, url: str) ->
 def test_the_admin_form_asks_for_the_secret_again(rp: RpHarness) -> None:
     cid = rp.add_connection()
     rp.admin_sign_in()
-    form = {**OP_CONNECTION, "token_url": COLLECTOR, "client_secret": "", "csrf_token": rp.csrf()}
+    form = {**OP_CONNECTION, "token_url": COLLECTOR, "client_secret": "",
+            **rp.form_fields(f"/admin/connections/{cid}/edit", f"/admin/connections/{cid}")}
     response = rp.client.post(f"/admin/connections/{cid}", data=form)
     assert response.status_code == 400, response.text
     assert 'id="client_secret-error"' in response.text

@@ -21,7 +21,8 @@ def _patch(rp: RpHarness, cid: str, **changes: str) -> None:
 
 def test_a_new_client_id_ends_the_connections_sessions(rp: RpHarness) -> None:
     cid = _signed_in(rp)
-    _patch(rp, cid, client_id="another-client-id", client_secret="another-secret")
+    _patch(rp, cid, client_id="another-client-id", client_secret="another-secret",
+           secret_expires_on="2027-01-01")
     assert rp.me().status_code == 401
 
 

@@ -21,7 +21,7 @@ from rp_support import (
 )
 
 from relying_party import Settings, create_app
-from relying_party.admin import delete_connection, edit_connection, set_enabled
+from relying_party.connection_admin import delete_connection, edit_connection, set_enabled
 from relying_party.web import AppState
 
 
@@ -119,7 +119,8 @@ def test_client_id_changed_during_sign_in(hooked: tuple[RpHarness, _DuringToken]
     connection = state.db.connections.get(cid)
     assert connection is not None
     transport.hook = lambda: edit_connection(
-        state, connection, {"client_id": "another-client", "client_secret": "another-secret"}
+        state, connection, {"client_id": "another-client", "client_secret": "another-secret",
+                            "secret_expires_on": "2027-01-01"}
     ) and None
     rp.assert_failure_page(rp.sign_in(), status=400, code="state_expired")
     assert state.db.users.all() == []

@@ -1,0 +1,76 @@
+"""A connection's client-secret health: what the admin page and the admin API say of it.
+
+Two sources, the later one winning where they disagree:
+
+- The end date the admin entered. Entra's secret ends at an instant (Graph's
+  ``passwordCredential.endDateTime``, in UTC: learn.microsoft.com/graph/api/resources/
+  passwordcredential), which the portal's "Certificates & secrets" lists as a date; only the
+  date is stored, so on that day the secret may stop working at any moment. It counts as
+  expired from the start of its end date (UTC), when sign-in may already be refused, never
+  as "expires in 0 days".
+- The provider's last answer to the secret (:attr:`Connection.secret_refused_code`): a token
+  request refused as AADSTS7000222 (expired) or 7000215 (wrong value) says the secret does
+  not work whatever date was typed, until a new secret is saved or a sign-in succeeds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from .db import Connection, Database, ErrorRecord
+from .oidc.errors import LoginError
+from .provider import ClientConfig
+
+SECRET_EXPIRED = "AADSTS7000222"
+SECRET_INVALID = "AADSTS7000215"
+REFUSALS = (SECRET_EXPIRED, SECRET_INVALID)
+"""The provider's codes that refuse the client secret itself."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Health:
+    days_until_secret_expiry: int
+    """Days from today (UTC) to the end date: 0 on the end date, negative after it."""
+    secret_expired: bool
+    """From the end date on, or since the provider refused the secret as expired."""
+    secret_invalid: bool
+    """Since the provider refused the secret as wrong (AADSTS7000215)."""
+    secret_warning: bool
+    secret_refused_code: str | None
+    secret_refused_at: datetime | None
+    secret_saved_at: datetime
+    last_login_at: datetime | None
+    recent_errors: tuple[ErrorRecord, ...]
+    errors_before_secret: frozenset[str]
+    """The references of ``recent_errors`` logged before the current secret was saved."""
+
+
+def health(
+    connection: Connection, *, today: date, errors: tuple[ErrorRecord, ...], warning_days: int
+) -> Health:
+    days = (connection.secret_expires_on - today).days
+    refused = connection.secret_refused_code
+    since = connection.secret_since
+    return Health(
+        days_until_secret_expiry=days,
+        secret_expired=days <= 0 or refused == SECRET_EXPIRED,
+        secret_invalid=refused == SECRET_INVALID,
+        secret_warning=days < warning_days,
+        secret_refused_code=refused,
+        secret_refused_at=connection.secret_refused_at,
+        secret_saved_at=since,
+        last_login_at=connection.last_login_at,
+        recent_errors=errors,
+        errors_before_secret=frozenset(e.ref for e in errors if e.created_at < since),
+    )
+
+
+def note_refused_secret(db: Database, client: ClientConfig, error: LoginError,
+                        at: datetime) -> None:
+    """Keep the token endpoint's refusal of a connection's secret (:data:`REFUSALS`), for the
+    secret that was sent."""
+    aadsts = getattr(error, "aadsts", None)
+    code = f"AADSTS{aadsts}" if isinstance(aadsts, int) else None
+    if client.source_kind == "connection" and code in REFUSALS:
+        db.connections.record_secret_refused(client.source_id, client.client_secret, code, at)
