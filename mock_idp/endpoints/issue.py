@@ -14,7 +14,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..directory import is_assigned, needs_assignment
 from ..errors import EntraError, error_body
-from ..protocol import admin_consent, resources, tenants, token_lifetimes
+from ..protocol import admin_consent, cae, resources, tenants, token_lifetimes
 from ..protocol import claims as claimset
 from ..protocol.authorization import AuthRequest
 from ..state import IdpState
@@ -116,12 +116,16 @@ def user_access_token(state: IdpState, subject: claimset.Subject, target: resour
     """A user's access token for ``target``, carrying ``scp``: its version, ``aud`` and
     claims as the resource decides (the token endpoint's and the implicit flow's), and its
     lifetime in seconds (``expires_in``, which is its ``exp - iat``), drawn between the
-    provider's bounds (:mod:`mock_idp.protocol.token_lifetimes`)."""
+    provider's bounds (:mod:`mock_idp.protocol.token_lifetimes`): a CAE token's when the
+    client declared ``CP1`` and the resource is Microsoft Graph (:mod:`mock_idp.protocol.cae`),
+    which also carries the capabilities in ``xms_cc``."""
+    cae_token = cae.capable(target.is_graph, subject.requested.client_capabilities)
     lifetime = token_lifetimes.user_token_lifetime(
-        state.config.access_token_lifetime, state.config.lifetime_random)
+        state.config.access_token_lifetime, state.config.lifetime_random, cae=cae_token)
     at_claims = claimset.access_token_claims(
         subject, audience=target.token_audience, scopes=scp, lifetime=lifetime,
-        client_auth=client_auth, token_version=target.token_version, resource_app=target.app)
+        client_auth=client_auth, token_version=target.token_version, resource_app=target.app,
+        capabilities=subject.requested.client_capabilities if cae_token else ())
     return sign(state, at_claims, version=target.token_version), int(lifetime.total_seconds())
 
 

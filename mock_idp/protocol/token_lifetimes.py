@@ -11,10 +11,10 @@ Sources:
 - an app-only token (client credentials) answers ``expires_in`` 3599, as the successful
   response in the client credentials flow's reference shows (https://learn.microsoft.com/
   entra/identity-platform/v2-oauth2-client-creds-grant-flow);
-- a client that declares the ``CP1`` capability (continuous access evaluation) gets tokens
-  for a CAE-capable resource (Microsoft Graph) that live "up to 28 hours"
-  (https://learn.microsoft.com/entra/identity-platform/app-resilience-continuous-access-
-  evaluation); those seen in practice were "about 24 hours"
+- a client that declares the ``CP1`` capability (continuous access evaluation,
+  :mod:`mock_idp.protocol.cae`) gets tokens for a CAE-capable resource (Microsoft Graph) that
+  live "up to 28 hours" (https://learn.microsoft.com/entra/identity-platform/
+  app-resilience-continuous-access-evaluation); those seen in practice were "about 24 hours"
   (BloodHoundAD/BARK #2, microsoftgraph/msgraph-sdk-powershell #517), so the mock draws between
   24 and 28 hours.
 
