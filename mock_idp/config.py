@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from random import Random
 from typing import Any
 
 from . import lockout
@@ -58,6 +59,7 @@ from .directory_toml import (
     parse_groups,
     parse_user_extras,
 )
+from .protocol.token_lifetimes import APP_TOKEN_LIFETIME, USER_TOKEN_LIFETIME
 from .registration_rules import (
     identifier_uri_key,
     identifier_uri_problem,
@@ -222,7 +224,14 @@ class IdpConfig:
     clock: Clock = field(default_factory=MockClock)
     code_lifetime: timedelta = timedelta(minutes=10)
     id_token_lifetime: timedelta = timedelta(hours=1)
-    access_token_lifetime: timedelta = timedelta(minutes=75)
+    access_token_lifetime: tuple[timedelta, timedelta] = USER_TOKEN_LIFETIME
+    """The shortest and longest lifetime of a user's access token: each one is drawn between
+    them, 60 to 90 minutes as on Entra (:mod:`mock_idp.protocol.token_lifetimes`)."""
+    app_token_lifetime: timedelta = APP_TOKEN_LIFETIME
+    """An app-only (client credentials) token's lifetime: 3599 seconds."""
+    lifetime_random: Random = field(default_factory=Random)
+    """Where token lifetimes are drawn from: pass ``Random(seed)`` for the same lifetimes on
+    every run."""
     refresh_token_lifetime: timedelta = timedelta(days=90)
     session_lifetime: timedelta = timedelta(hours=24)
     device_code_lifetime: timedelta = timedelta(minutes=15)

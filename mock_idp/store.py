@@ -158,6 +158,9 @@ class User:
     """Grants and sessions from before this are revoked (AADSTS50173); ``None`` until a
     revocation (``revokeSignInSessions``, a password change) sets it, so that moving the mock's
     clock back never makes a fresh sign-in look revoked."""
+    password_changed_at: datetime | None = None
+    """The user's own last password change, a CAE critical event (:mod:`.protocol.cae`) that
+    leaves ``tokens_valid_from`` alone: it revokes only public clients' grants."""
     created: datetime | None = None
     """When the account was made: ``signInSessionsValidFromDateTime`` until a revocation."""
     user_type: str = "Member"

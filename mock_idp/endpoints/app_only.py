@@ -3,7 +3,8 @@
 v2.0 asks for one ``<resource>/.default`` scope (AADSTS1002012 otherwise), v1.0 names the
 ``resource``. The token carries, in ``roles``, the application permissions the app holds on that
 resource (an administrator's consent, :mod:`mock_idp.consent`); an API that requires assignment
-refuses an app that holds none (AADSTS501051, Entra's protected-API guide).
+refuses an app that holds none (AADSTS501051, Entra's protected-API guide). It lives 3599
+seconds (:mod:`mock_idp.protocol.token_lifetimes`).
 """
 
 from __future__ import annotations
@@ -49,11 +50,11 @@ def client_credentials(request: Request, tenant: Tenant, app: Application,
     subject = claimset.Subject(base_url(request), tenant, app, None, version, now)
     at_claims = claimset.access_token_claims(
         subject, audience=target.token_audience, scopes=(),
-        lifetime=state.config.access_token_lifetime, client_auth=client_auth,
+        lifetime=state.config.app_token_lifetime, client_auth=client_auth,
         token_version=target.token_version, app_only=True, resource_app=target.app,
         app_roles=held)
     access_token = sign(state, at_claims, version=target.token_version)
-    lifetime = int(state.config.access_token_lifetime.total_seconds())
+    lifetime = int(state.config.app_token_lifetime.total_seconds())
     if version == "2.0":
         body: dict[str, Any] = {"token_type": "Bearer", "expires_in": lifetime,
                                 "ext_expires_in": lifetime, "access_token": access_token}

@@ -3,7 +3,8 @@ tables (:mod:`.graph_permission_tables`).
 
 A call that carries an ``Authorization`` header is an app's, and is checked as Graph checks it,
 before anything it names is looked up: a Microsoft Graph token of this tenant (else 401
-``InvalidAuthenticationToken``), then the permissions the call's table lists, delegated
+``InvalidAuthenticationToken``; a CAE token a critical event made stale gets a claims
+challenge, :mod:`mock_idp.protocol.cae`), then the permissions the call's table lists, delegated
 (``scp``) or application (``roles`` of an app-only token), else 403
 ``Authorization_RequestDenied``. Where a table has a row for the signed-in user's own data
 (``own``), which row applies depends on who the call is about: the token must hold one that
@@ -26,6 +27,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from ..protocol import cae
 from ..protocol.bearer import BearerError, bearer_token, verify_graph_token
 from ..store import Tenant, User
 from .common import idp
@@ -45,8 +47,9 @@ user and therefore a delegated permission" (user-list-memberof)."""
 
 
 def caller(request: Request, tenant: Tenant) -> dict[str, Any]:
-    """The claims of the request's Graph token, or Graph's 401 (with its challenge); checked
-    once a request."""
+    """The claims of the request's Graph token, or Graph's 401 (with its challenge; a claims
+    challenge for a CAE token a critical event made stale, :mod:`mock_idp.protocol.cae`);
+    checked once a request."""
     checked: dict[str, Any] | None = getattr(request.state, "graph_claims", None)
     if checked is not None:
         return checked
@@ -61,6 +64,11 @@ def caller(request: Request, tenant: Tenant) -> dict[str, Any]:
         raise GraphError("Access token validation failure. Invalid tenant.",
                          code="InvalidAuthenticationToken", status=401, field="Authorization",
                          headers=_CHALLENGE)
+    found = cae.challenge(claims, tenant.users.get(str(claims.get("oid", ""))),
+                          state.clock.now())
+    if found is not None:
+        raise GraphError(cae.MESSAGE, code="InvalidAuthenticationToken", status=401,
+                         field="Authorization", headers={"WWW-Authenticate": found.header})
     request.state.graph_claims = claims
     return claims
 

@@ -14,7 +14,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..directory import is_assigned, needs_assignment
 from ..errors import EntraError, error_body
-from ..protocol import admin_consent, resources, tenants
+from ..protocol import admin_consent, cae, resources, tenants, token_lifetimes
 from ..protocol import claims as claimset
 from ..protocol.authorization import AuthRequest
 from ..state import IdpState
@@ -46,7 +46,7 @@ async def complete(request: Request, req: AuthRequest, session: Session, *,
     if fault is not None:
         return fault
     now = state.clock.now()
-    access_token = None
+    access_token: tuple[str, int] | None = None
     if "token" in req.response_types:  # first: nothing is stored for a refused resource
         try:
             access_token = front_channel_access_token(request, req, tenant, app, user, now,
@@ -71,8 +71,8 @@ async def complete(request: Request, req: AuthRequest, session: Session, *,
         )
         out["code"] = code_value
     if access_token is not None:
-        out.update({"access_token": access_token, "token_type": "Bearer",
-                    "expires_in": str(int(state.config.access_token_lifetime.total_seconds()))})
+        out.update({"access_token": access_token[0], "token_type": "Bearer",
+                    "expires_in": str(access_token[1])})
     if req.wants_id_token:
         subject = claimset.Subject(base_url(request), tenant, app, user, req.version, now,
                                    implicit=True, auth_time=session.auth_time, mfa=session.mfa,
@@ -80,7 +80,7 @@ async def complete(request: Request, req: AuthRequest, session: Session, *,
         token_claims = claimset.id_token_claims(
             subject, scopes=req.scopes, lifetime=state.config.id_token_lifetime,
             nonce=req.nonce, session_id=session.id, auth_time=session.auth_time,
-            code=code_value, access_token=access_token)
+            code=code_value, access_token=access_token[0] if access_token else None)
         tamper = token_fault(request, "authorize", tenant=tenant.id, app=app.client_id,
                              user=user.id)
         out["id_token"] = sign(state, token_claims, version=req.version, tamper=tamper)
@@ -97,10 +97,11 @@ async def complete(request: Request, req: AuthRequest, session: Session, *,
 
 def front_channel_access_token(request: Request, req: AuthRequest, tenant: Tenant,
                                app: Application, user: User, now: datetime, *,
-                               mfa: bool = False) -> str:
+                               mfa: bool = False) -> tuple[str, int]:
     """The implicit flow's access token, for the resource the request names, as the token
     endpoint would issue it (AADSTS500011 for a resource the tenant does not know, 500014 for a
-    disabled one, 90009 for the app itself by an identifier URI)."""
+    disabled one, 90009 for the app itself by an identifier URI), with its lifetime in
+    seconds."""
     subject = claimset.Subject(base_url(request), tenant, app, user, req.version, now, mfa=mfa,
                                requested=req.claims)
     target = resources.resolve(tenant, req.scopes, req.resource)
@@ -111,14 +112,21 @@ def front_channel_access_token(request: Request, req: AuthRequest, tenant: Tenan
 
 
 def user_access_token(state: IdpState, subject: claimset.Subject, target: resources.Resource,
-                      scp: tuple[str, ...], *, client_auth: str) -> str:
+                      scp: tuple[str, ...], *, client_auth: str) -> tuple[str, int]:
     """A user's access token for ``target``, carrying ``scp``: its version, ``aud`` and
-    claims as the resource decides (the token endpoint's and the implicit flow's)."""
+    claims as the resource decides (the token endpoint's and the implicit flow's), and its
+    lifetime in seconds (``expires_in``, which is its ``exp - iat``), drawn between the
+    provider's bounds (:mod:`mock_idp.protocol.token_lifetimes`): a CAE token's when the
+    client declared ``CP1`` and the resource is Microsoft Graph (:mod:`mock_idp.protocol.cae`),
+    which also carries the capabilities in ``xms_cc``."""
+    cae_token = cae.capable(target.is_graph, subject.requested.client_capabilities)
+    lifetime = token_lifetimes.user_token_lifetime(
+        state.config.access_token_lifetime, state.config.lifetime_random, cae=cae_token)
     at_claims = claimset.access_token_claims(
-        subject, audience=target.token_audience, scopes=scp,
-        lifetime=state.config.access_token_lifetime, client_auth=client_auth,
-        token_version=target.token_version, resource_app=target.app)
-    return sign(state, at_claims, version=target.token_version)
+        subject, audience=target.token_audience, scopes=scp, lifetime=lifetime,
+        client_auth=client_auth, token_version=target.token_version, resource_app=target.app,
+        capabilities=subject.requested.client_capabilities if cae_token else ())
+    return sign(state, at_claims, version=target.token_version), int(lifetime.total_seconds())
 
 
 def deliver(request: Request, req: AuthRequest, params: dict[str, str]) -> Response:

@@ -327,8 +327,8 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
     resources.check_not_itself_by_uri(target, app, grant.resource)
     names = resources.granted(target, grant.scopes)
     scp = resources.token_scopes(target, grant.scopes)
-    access_token = user_access_token(state, subject, target, scp, client_auth=client_auth)
-    lifetime = int(state.config.access_token_lifetime.total_seconds())
+    access_token, lifetime = user_access_token(state, subject, target, scp,
+                                               client_auth=client_auth)
     body: dict[str, Any] = {"token_type": "Bearer"}
     if version == "2.0":
         body.update({"scope": resources.echoed_scope(target, names, grant.scopes),

@@ -219,12 +219,15 @@ def access_token_claims(
     app_only: bool = False,
     resource_app: Application | None = None,
     app_roles: tuple[str, ...] = (),
+    capabilities: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """An access token for ``audience``; its version follows the resource, not the endpoint.
 
     ``resource_app`` is the API's registration when the mock registers it: its roles, groups
     and optional claims shape the token. Microsoft Graph (``None``) takes none of the client's.
     ``app_roles``: for an app-only token, the application permissions the app holds on it.
+    ``capabilities``: a CAE token's ``xms_cc``, the client capabilities its client declared
+    (:mod:`mock_idp.protocol.cae`).
     """
     claims: dict[str, Any] = {
         "aud": audience,
@@ -278,6 +281,8 @@ def access_token_claims(
         claims["preferred_username"] = user.upn
     claims["email"] = default_email(user, kind="access", version=token_version, scopes=scopes)
     claims.update(home_claims(user, token_version))
+    if capabilities:
+        claims["xms_cc"] = list(capabilities)
     claims.update(_configured(s, resource_app, "access", token_version, scopes, None))
     claims.update(_custom(user, "access"))
     return {k: v for k, v in claims.items() if v is not None}

@@ -16,6 +16,14 @@ Sources and choices:
   ``client_capabilities``), emitted as ``xms_cc`` where the token's registration configures
   that optional claim ("the resource server … controls the presence of this claim", optional
   claims reference);
+- ``access_token.xms_cc.values`` with ``CP1`` also makes a Microsoft Graph token a
+  continuous access evaluation one, which carries ``xms_cc`` (:mod:`mock_idp.protocol.cae`);
+- ``access_token.nbf`` (``{"essential": true, "value": "<epoch>"}``): a CAE claims challenge
+  the app passes back (MSAL's ``claims_challenge``). It is accepted and needs nothing more: every
+  token the mock issues is new, and the refresh token or code behind it is checked against the
+  user's revocation, account and second factor as always (AADSTS50173, 50057, 50076), so the
+  request fails, or succeeds with a token Graph takes, as the event that caused the challenge
+  dictates;
 - ``max_age`` on the authorization request asks for ``auth_time`` as an essential claim
   (OpenID Connect Core §3.1.2.1), so it is carried the same way;
 - not honoured: ``signin_state``, ``acrs`` / ``capolids`` challenges (the mock has no

@@ -82,8 +82,10 @@ def change_step(owner: Tenant, user: User, current: str, new: str, confirm: str,
 def apply(store: Store, user: User, new: str, now: datetime) -> list[Session]:
     """Set the user's new password and clear the mark; what the old password signed in is
     revoked: the user's sessions end (returned, for the apps to be told), and public clients'
-    refresh tokens and every code not yet redeemed are refused from ``now``."""
+    refresh tokens and every code not yet redeemed are refused from ``now``, and Graph
+    challenges the user's CAE tokens from before it (:mod:`mock_idp.protocol.cae`)."""
     user.password = new
     user.force_change_password = False
+    user.password_changed_at = now
     store.revoke_grants(user.id, now, public_only=True)
     return store.end_sessions(user_id=user.id)

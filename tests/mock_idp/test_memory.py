@@ -52,7 +52,7 @@ ALICE = "alice@contoso.onmicrosoft.com"
 REDIRECT = "http://localhost:5555/auth/callback"
 DEFAULTS = IdpConfig.default()
 PAST_EVERY_LIFETIME = max(
-    DEFAULTS.code_lifetime, DEFAULTS.id_token_lifetime, DEFAULTS.access_token_lifetime,
+    DEFAULTS.code_lifetime, DEFAULTS.id_token_lifetime, *DEFAULTS.access_token_lifetime,
     DEFAULTS.refresh_token_lifetime, DEFAULTS.session_lifetime, SIGN_IN_PAGE_LIFETIME,
 ) + EXPIRED_KEPT + timedelta(minutes=1)
 """The longest lifetime (a refresh token's 90 days), plus the day expired records are kept."""
