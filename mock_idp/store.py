@@ -233,6 +233,12 @@ class Tenant:
     """Application permissions granted to apps (an administrator's consent)."""
     lockout: Lockout = field(default_factory=Lockout)
     """Smart lockout: wrong passwords lock accounts (:mod:`mock_idp.lockout`)."""
+    auth_contexts: dict[str, str] = field(default_factory=dict)
+    """Conditional Access authentication contexts and what their policies ask
+    (:mod:`mock_idp.protocol.auth_contexts`)."""
+    mfa_at_sign_in: bool = True
+    """A user with an authenticator app gives its code at every sign-in; ``False``: only
+    where an authentication context's policy asks for it."""
 
     def has_consent(self, client_id: str, user_id: str) -> bool:
         return any(g.applies_to(client_id, user_id) for g in self.grants)
