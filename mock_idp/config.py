@@ -59,6 +59,7 @@ from .directory_toml import (
     parse_groups,
     parse_user_extras,
 )
+from .protocol import auth_contexts
 from .protocol.token_lifetimes import APP_TOKEN_LIFETIME, USER_TOKEN_LIFETIME
 from .registration_rules import (
     identifier_uri_key,
@@ -205,6 +206,12 @@ class TenantConfig:
     """Smart lockout's "Lockout threshold": failed sign-ins before an account locks."""
     lockout_duration_seconds: int = int(lockout.DEFAULT_DURATION.total_seconds())
     """Smart lockout's "Lockout duration in seconds": how long the first lockout lasts."""
+    auth_contexts: tuple[tuple[str, str], ...] = ()
+    """Conditional Access authentication contexts (``c1`` ... ``c99``) and what their policies
+    ask: ``mfa`` or ``none`` (:mod:`mock_idp.protocol.auth_contexts`)."""
+    mfa_at_sign_in: bool = True
+    """A user with an authenticator app gives its code at every sign-in (as under security
+    defaults or per-user MFA); ``False``: only where an authentication context asks for it."""
 
 
 DEFAULT_TENANT_ID = "6f2c1a9e-3b7d-4e58-a1c4-92d0b7e5f318"
@@ -407,12 +414,20 @@ def _user(d: Mapping[str, Any], where: str, tenant_id: str, domain: str) -> User
     )
 
 
+def _auth_contexts(d: Mapping[str, Any], where: str) -> tuple[tuple[str, str], ...]:
+    try:
+        return tuple(auth_contexts.read_contexts(d.get("auth_contexts", {}),
+                                                 f"{where}.auth_contexts").items())
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def _tenant(d: Mapping[str, Any], where: str, base_dir: Path | None) -> TenantConfig:
     if not isinstance(d, Mapping):
         raise ConfigError(f"{where} must be a table")
     known(d, where, {"id", "domain", "name", "region", "apps", "users", "groups", "country",
                      "show_keep_me_signed_in", "allow_user_consent", "lockout_threshold",
-                     "lockout_duration_seconds"})
+                     "lockout_duration_seconds", "auth_contexts", "mfa_at_sign_in"})
     # 8-4-4-4-12 only: the provider names its endpoints by this id, which AADSTS900023 refuses
     # in another spelling ({...}, urn:uuid:, no dashes).
     tid = req_guid(d, "id", where)
@@ -434,6 +449,8 @@ def _tenant(d: Mapping[str, Any], where: str, base_dir: Path | None) -> TenantCo
         lockout_duration_seconds=whole(
             d, "lockout_duration_seconds", where, int(lockout.DEFAULT_DURATION.total_seconds()),
             minimum=1, maximum=int(lockout.MAX_DURATION.total_seconds())),
+        auth_contexts=_auth_contexts(d, where),
+        mfa_at_sign_in=flag(d, "mfa_at_sign_in", where, True),
     )
     unique(keyed(f"{where}.apps", "client_id", [a.client_id for a in tenant.apps]), "app")
     # Graph: "Another object with the same value for property identifierUris already exists."

@@ -45,6 +45,7 @@ def build_tenant(cfg: TenantConfig, now: datetime) -> Tenant:
                     region=cfg.region, country=cfg.country,
                     show_keep_me_signed_in=cfg.show_keep_me_signed_in,
                     allow_user_consent=cfg.allow_user_consent,
+                    auth_contexts=dict(cfg.auth_contexts), mfa_at_sign_in=cfg.mfa_at_sign_in,
                     lockout=Lockout(cfg.lockout_threshold,
                                     timedelta(seconds=cfg.lockout_duration_seconds)))
     for ucfg in cfg.users:

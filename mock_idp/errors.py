@@ -4,6 +4,8 @@ Back-channel endpoints answer with Entra's JSON body (``error``, ``error_descrip
 trace, correlation and timestamp trailers, ``error_codes``, ``timestamp``, ``trace_id``,
 ``correlation_id``, ``error_uri``); the authorize endpoint either redirects the error to a
 validated redirect URI or renders the "trouble signing you in" page.
+
+Long because: the catalogue is one table, an entry (and its source) per code the mock answers.
 """
 
 from __future__ import annotations
@@ -297,6 +299,11 @@ CATALOGUE: dict[int, AadstsCode] = {
            "Due to a configuration change made by your administrator, or because you moved to a "
            "new location, you must use multi-factor authentication to access '{app_id}'.",
            "basic_action"),
+        # A user who must use MFA and has no method registered: the On-Behalf-Of flow
+        # reference's error example (``interaction_required``, with ``claims``).
+        _c(50079, "interaction_required", 400,
+           "Due to a configuration change made by your administrator, or because you moved to a "
+           "new location, you must enroll in multi-factor authentication to access '{app_id}'."),
         # With ``suberror: bad_token``, as an msal-node log of 2026 shows it (an
         # InteractionRequiredAuthError, microsoft/foundry-dev-tools #707); bodies quoted in
         # 2019-2022 have none (Azure/azure-cli #14244). For 70008 and 70000 no report shows one.

@@ -7,6 +7,8 @@
         secret = idp.add_secret(REFERENCE_RP_CLIENT_ID, end=timedelta(days=1))
         ...  # point the app under test at idp.authority
         idp.advance(days=2)  # the secret has now expired
+
+Long because: it is the helpers' one class, a method per arrangement tests make.
 """
 
 from __future__ import annotations
@@ -374,6 +376,16 @@ class MockIdp:
             body["lockout_duration_seconds"] = int(duration.total_seconds())
         self._control("PATCH", f"tenants/{path_segment(tenant or self.tenant_id)}",
                       {k: v for k, v in body.items() if v is not None})
+
+    def set_auth_contexts(self, contexts: dict[str, str | None], *,
+                          mfa_at_sign_in: bool | None = None, tenant: str | None = None) -> None:
+        """Conditional Access authentication contexts: ``{"c1": "mfa"}`` puts ``c1`` behind a
+        policy requiring MFA (``"none"``: no policy, ``None`` removes it). ``mfa_at_sign_in``
+        ``False``: an authenticator app's code is asked only where a context needs it."""
+        body: dict[str, Any] = {"auth_contexts": contexts}
+        if mfa_at_sign_in is not None:
+            body["mfa_at_sign_in"] = mfa_at_sign_in
+        self._control("PATCH", f"tenants/{path_segment(tenant or self.tenant_id)}", body)
 
     def _control(self, method: str, path: str, body: dict[str, Any]) -> httpx.Response:
         return self._call(method, f"/_mock/{path}", body)

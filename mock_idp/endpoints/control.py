@@ -5,6 +5,9 @@ behaviour) and a user's authenticator app (:mod:`.authenticator`).
 Tests, scripts and CI in any language arrange the provider over HTTP here. Every refusal is a
 4xx ``{"error": {"code", "message", "field"}}``. ``RequestLogMiddleware`` (in
 :mod:`mock_idp.request_log`) fills the request log.
+
+Long because: the tenant routes check each setting a tenant update may change (sign-in,
+consent, lockout, authentication contexts) before changing any.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from starlette.routing import BaseRoute, Route
 from .. import lockout
 from ..clock import MockClock, epoch
 from ..config import ConfigError, IdpConfig, TenantConfig
+from ..protocol import auth_contexts
 from ..state import IdpState
 from ..store import Tenant
 from . import authenticator, custom_claims
@@ -95,7 +99,10 @@ def tenant_json(request: Request, tenant: Tenant) -> dict[str, Any]:
             "show_keep_me_signed_in": tenant.show_keep_me_signed_in,
             "allow_user_consent": tenant.allow_user_consent,
             "lockout_threshold": tenant.lockout.threshold,
-            "lockout_duration_seconds": int(tenant.lockout.duration.total_seconds())}
+            "lockout_duration_seconds": int(tenant.lockout.duration.total_seconds()),
+            "auth_contexts": dict(sorted(tenant.auth_contexts.items(),
+                                         key=lambda kv: int(kv[0][1:]))),
+            "mfa_at_sign_in": tenant.mfa_at_sign_in}
 
 
 async def list_tenants(request: Request) -> Response:
@@ -170,15 +177,20 @@ async def update_tenant(request: Request) -> Response:
     """The tenant's sign-in settings: ``{"show_keep_me_signed_in": false}`` turns "Stay signed
     in?" off, as company branding's "Show option to remain signed in" does in Entra;
     ``{"allow_user_consent": false}`` is the user consent setting "Do not allow user consent";
-    ``lockout_threshold`` and ``lockout_duration_seconds`` are smart lockout's settings."""
+    ``lockout_threshold`` and ``lockout_duration_seconds`` are smart lockout's settings;
+    ``{"auth_contexts": {"c1": "mfa"}}`` defines Conditional Access authentication contexts
+    and what their policies ask (``mfa`` or ``none``; ``null`` removes one), and
+    ``{"mfa_at_sign_in": false}`` asks an authenticator app's code only where one does."""
     segment = request.path_params["tenant"]
     tenant = idp(request).store.resolve_tenant(segment)
     if tenant is None:
         raise BadInput(f"no tenant {segment[:80]!r}", field="tenant", status=404)
     body = await read_object(request)
     check_known(body, {"show_keep_me_signed_in", "allow_user_consent", "lockout_threshold",
-                       "lockout_duration_seconds"})
+                       "lockout_duration_seconds", "auth_contexts", "mfa_at_sign_in"})
     show = get_bool(body, "show_keep_me_signed_in")
+    mfa_at_sign_in = get_bool(body, "mfa_at_sign_in")
+    contexts = _auth_contexts(body)
     allow = get_bool(body, "allow_user_consent")
     threshold = get_int(body, "lockout_threshold", minimum=1, maximum=lockout.MAX_THRESHOLD)
     seconds = get_int(body, "lockout_duration_seconds", minimum=1,
@@ -191,7 +203,31 @@ async def update_tenant(request: Request) -> Response:
         tenant.show_keep_me_signed_in = show
     if allow is not None:
         tenant.allow_user_consent = allow
+    if mfa_at_sign_in is not None:
+        tenant.mfa_at_sign_in = mfa_at_sign_in
+    for context, need in contexts.items():
+        if need is None:
+            tenant.auth_contexts.pop(context, None)
+        else:
+            tenant.auth_contexts[context] = need
     return JSONResponse(tenant_json(request, tenant))
+
+
+def _auth_contexts(body: Mapping[str, Any]) -> dict[str, str | None]:
+    """``auth_contexts`` of a tenant update: context ids mapped to a requirement or ``null``."""
+    value = body.get("auth_contexts", {})
+    if not isinstance(value, dict):
+        raise BadInput("'auth_contexts' must be an object of context ids (c1 ... c99) and "
+                       "requirements", field="auth_contexts")
+    for key, need in value.items():
+        if not auth_contexts.is_context_id(key):
+            raise BadInput(f"{key[:20]!r} is not an authentication context id (c1 ... c99)",
+                           field=f"auth_contexts.{key[:20]}")
+        if need is not None and need not in auth_contexts.REQUIREMENTS:
+            raise BadInput(f"'auth_contexts.{key}' must be one of: "
+                           f"{', '.join(auth_contexts.REQUIREMENTS)}, or null",
+                           field=f"auth_contexts.{key}")
+    return value
 
 
 async def delete_tenant(request: Request) -> Response:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -34,6 +35,7 @@ from ..guest_home import (
     may_sign_in,
     sign_in_name,
 )
+from ..protocol import auth_contexts
 from ..protocol.authorization import AuthRequest
 from ..protocol.optional_claims import login_hint as login_hint_claim
 from ..signin import flow, ids, password_change, server_data
@@ -101,7 +103,8 @@ async def begin(request: Request, txn: Transaction, outcome: flow.Start) -> Resp
     if isinstance(outcome, flow.Silent):
         session, user = outcome.account.session, outcome.account.user
         txn = replace(txn, tenant_id=session.tenant_id)
-        checked = flow.step_up(outcome.account, txn.prompt, client_id_of(idp(request), txn))
+        checked = flow.step_up(outcome.account, txn.prompt, client_id_of(idp(request), txn),
+                               **_mfa_asked(idp(request).store.tenants.get(txn.tenant_id), txn))
         if isinstance(checked, flow.Refuse):
             return refuse(request, txn, checked.error)
         if isinstance(checked, flow.AskCode):
@@ -118,6 +121,16 @@ async def begin_authorize(request: Request, req: AuthRequest) -> Response:
                       request=req)
     entry = entry_for(request, txn, sid=req.sid)
     return await begin(request, txn, flow.start(entry))
+
+
+def _mfa_asked(tenant: Tenant | None, txn: Transaction) -> dict[str, Any]:
+    """When the sign-in asks an authenticator app's code: at every sign-in (``always``), or
+    for the authentication contexts the request asks for that need MFA (``contexts``)."""
+    if tenant is None:
+        return {}
+    asked = txn.request.claims.acrs if txn.request is not None else auth_contexts.NONE_ASKED
+    return {"always": tenant.mfa_at_sign_in,
+            "contexts": auth_contexts.unmet(tenant.auth_contexts, asked, mfa=False)}
 
 
 def start_session(state: IdpState, tenant: Tenant, user: User, *, mfa: bool = False
@@ -173,7 +186,10 @@ async def _after_password(request: Request, txn: Transaction, tenant: Tenant, us
     a new password, or the session. A linked guest's code and password are its home
     account's (:func:`~mock_idp.guest_home.account_of`)."""
     account = account_of(user)  # a guest's home account: its app, its password
-    ask = None if mfa else flow.second_factor(account)
+    ask = None if mfa else flow.second_factor(account, app_id=client_id_of(idp(request), txn),
+                                              **_mfa_asked(tenant, txn))
+    if isinstance(ask, flow.Refuse):
+        return refuse(request, txn, ask.error)
     if ask is not None:
         return _ask_code(request, replace(txn, pending_user=user.id, awaiting="code"), ask)
     if account.force_change_password:

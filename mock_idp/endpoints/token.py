@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..clock import epoch
 from ..errors import EntraError
-from ..guest_home import home_elsewhere
+from ..guest_home import account_of, home_elsewhere
 from ..protocol import claims as claimset
 from ..protocol import (
     claims_request,
@@ -29,6 +29,7 @@ from ..protocol import (
     resources,
     tenants,
 )
+from ..protocol.auth_contexts import require_satisfied
 from ..protocol.claims_request import EMPTY, ClaimsRequest
 from ..protocol.client_auth import authenticate, read_credentials
 from ..protocol.users import check_user, grant_time, revoked
@@ -280,7 +281,7 @@ def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
     resources.one_resource(tenant, requested)
     asked = multi_resource.redeemable(tenant, app, user, rt.scopes, rt.resource, requested,
                                       form.get("resource"))
-    if user.totp_secret and not rt.mfa:
+    if user.totp_secret and not rt.mfa and tenant.mfa_at_sign_in:
         # Signed in without the code of an authenticator app the user has now: no token
         # until they give it (AADSTS50076, as MSAL's silent calls see once MFA is required).
         resource = resources.resolve(tenant, asked, form.get("resource") or rt.resource)
@@ -325,6 +326,8 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
     target = resources.resolve(tenant, grant.scopes, grant.resource)
     resources.check_enabled(target)
     resources.check_not_itself_by_uri(target, app, grant.resource)
+    require_satisfied(tenant.auth_contexts, claims.acrs, mfa=grant.mfa, app_id=target.audience,
+                      can_give_mfa=account_of(user).totp_secret is not None, version=version)
     names = resources.granted(target, grant.scopes)
     scp = resources.token_scopes(target, grant.scopes)
     access_token, lifetime = user_access_token(state, subject, target, scp,
@@ -352,7 +355,7 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
             scopes=grant.granted, issued_at=now, expires_at=rt_end,
             session_id=grant.session_id, version=version, resource=grant.resource,
             spa=grant.spa_refresh_end is not None, mfa=grant.mfa, public=client_auth == "0",
-            auth_time=grant.auth_time, claims=claims)
+            auth_time=grant.auth_time, claims=claims.kept_by_refresh_token())
         body["refresh_token"] = rt_value
     if "openid" in grant.scopes or version == "1.0":
         id_claims = claimset.id_token_claims(

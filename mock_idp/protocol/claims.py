@@ -18,6 +18,7 @@ from typing import Any
 from ..clock import epoch
 from ..consent import service_principal_id
 from ..store import Application, Tenant, User
+from . import auth_contexts
 from .claims_request import EMPTY, ClaimsRequest
 from .group_claims import groups_and_roles
 from .optional_claims import CLIENT_IP, default_email, optional_claims
@@ -279,6 +280,9 @@ def access_token_claims(
                        "ipaddr": CLIENT_IP})
     else:
         claims["preferred_username"] = user.upn
+    # the authentication contexts asked for and satisfied (:mod:`.auth_contexts`)
+    claims["acrs"] = auth_contexts.granted(s.tenant.auth_contexts, s.requested.acrs,
+                                           mfa=s.mfa) or None
     claims["email"] = default_email(user, kind="access", version=token_version, scopes=scopes)
     claims.update(home_claims(user, token_version))
     if capabilities:

@@ -26,18 +26,22 @@ Sources and choices:
   dictates;
 - ``max_age`` on the authorization request asks for ``auth_time`` as an essential claim
   (OpenID Connect Core §3.1.2.1), so it is carried the same way;
-- not honoured: ``signin_state``, ``acrs`` / ``capolids`` challenges (the mock has no
-  Conditional Access), ``value`` / ``values`` of ID-token claims, ``userinfo`` claims.
+- ``access_token.acrs``: Conditional Access authentication contexts, step-up
+  (:mod:`mock_idp.protocol.auth_contexts`);
+- not honoured: ``signin_state``, ``capolids`` challenges (the mock has no Conditional
+  Access policy ids), ``value`` / ``values`` of ID-token claims, ``userinfo`` claims.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import EntraError
+from . import auth_contexts
+from .auth_contexts import NONE_ASKED, AcrsRequest
 
 MEMBERS = ("id_token", "access_token", "userinfo")
 CLIENT_CAPABILITIES = "xms_cc"
@@ -52,6 +56,8 @@ class ClaimsRequest:
     """ID-token claims asked for by name."""
     client_capabilities: tuple[str, ...] = ()
     """``access_token.xms_cc.values``."""
+    acrs: AcrsRequest = NONE_ASKED
+    """``access_token.acrs``: authentication contexts (:mod:`.auth_contexts`)."""
 
     def asks(self, name: str) -> bool:
         return name in self.id_token
@@ -61,11 +67,16 @@ class ClaimsRequest:
         return ClaimsRequest(
             id_token=self.id_token | other.id_token,
             client_capabilities=tuple(dict.fromkeys(
-                (*self.client_capabilities, *other.client_capabilities))))
+                (*self.client_capabilities, *other.client_capabilities))),
+            acrs=self.acrs.merged(other.acrs))
+
+    def kept_by_refresh_token(self) -> ClaimsRequest:
+        """What a refresh token asks again at each redemption: not the authentication
+        contexts, which each request asks for itself (:mod:`.auth_contexts`)."""
+        return replace(self, acrs=NONE_ASKED)
 
     def with_auth_time(self) -> ClaimsRequest:
-        return ClaimsRequest(id_token=self.id_token | {"auth_time"},
-                             client_capabilities=self.client_capabilities)
+        return replace(self, id_token=self.id_token | {"auth_time"})
 
 
 EMPTY = ClaimsRequest()
@@ -105,4 +116,5 @@ def parse(raw: str | None) -> ClaimsRequest:
         raise _refused()
     members = {name: _claims_of(value.get(name)) for name in MEMBERS}
     return ClaimsRequest(id_token=frozenset(members["id_token"]),
-                         client_capabilities=_capabilities(members["access_token"]))
+                         client_capabilities=_capabilities(members["access_token"]),
+                         acrs=auth_contexts.parse(members["access_token"]))

@@ -50,6 +50,7 @@ from datetime import datetime
 from .. import totp
 from ..errors import HINT_MATCHES_NO_ONE, EntraError
 from ..guest_home import account_of, guest_for, sign_in_name
+from ..protocol import auth_contexts
 from ..store import Application, Session, Tenant, User
 from .transaction import Kind as Kind
 from .transaction import Transaction as Transaction
@@ -265,22 +266,29 @@ class AskCode:
     wrong: bool = False
 
 
-def second_factor(user: User) -> AskCode | None:
-    """After the right password: the code of the user's authenticator app, if they have one."""
-    return AskCode(user) if user.totp_secret else None
+def second_factor(user: User, *, always: bool = True, contexts: tuple[str, ...] = (),
+                  app_id: str = "") -> AskCode | Refuse | None:
+    """After the right password: the code of the user's authenticator app, if they have one
+    and the tenant asks it at every sign-in (``always``) or an authentication context the
+    request asks for needs MFA (``contexts``, :mod:`mock_idp.protocol.auth_contexts`);
+    without an app, such a context refuses the sign-in (AADSTS50079)."""
+    if user.totp_secret and (always or contexts):
+        return AskCode(user)
+    return Refuse(auth_contexts.no_method(contexts, app_id)) if contexts else None
 
 
-def step_up(account: Account, prompt: str | None, app_id: str) -> Silent | AskCode | Refuse:
-    """Before a session answers silently: a session that took no authenticator app's code,
-    of a user who has one now (registered after the sign-in), is asked for the code first,
-    as Entra asks a session that lacks MFA when the user must use it; where nothing may be
-    asked (``prompt=none``) the answer is ``interaction_required`` with AADSTS50076."""
+def step_up(account: Account, prompt: str | None, app_id: str, *, always: bool = True,
+            contexts: tuple[str, ...] = ()) -> Silent | AskCode | Refuse:
+    """Before a session without MFA answers silently: the code as :func:`second_factor` asks
+    it (of a user who got an app after the sign-in, too), as Entra asks when the user must
+    use MFA; where nothing may be asked (``prompt=none``): ``interaction_required``, 50076."""
     signing_in = account_of(account.user)  # a guest's app is its home account's
-    if not signing_in.totp_secret or account.session.mfa:
+    if account.session.mfa or not (contexts or (always and signing_in.totp_secret)):
         return Silent(account)
     if prompt == "none":
         return Refuse(EntraError(50076, {"app_id": app_id}, error="interaction_required"))
-    return AskCode(signing_in)
+    ask = second_factor(signing_in, always=always, contexts=contexts, app_id=app_id)
+    return ask if ask is not None else Silent(account)
 
 
 MAX_WRONG_CODES = 10

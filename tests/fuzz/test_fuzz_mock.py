@@ -223,10 +223,14 @@ TENANT: dict[str, list[Any]] = {
     "users": [[{"upn": "u@fabrikam.test", "password": "pw",
                 "directory_roles": ["Global Administrator", "Wizard", 3]}]],
     "allow_user_consent": [False, "no"], "lockout_threshold": [3, 0, "3"],
-    "lockout_duration_seconds": [120, 86401, 1.5]}
+    "lockout_duration_seconds": [120, 86401, 1.5],
+    "auth_contexts": [{"c1": "mfa"}, {"c100": "mfa"}, {"c2": "block"}, "c1"],
+    "mfa_at_sign_in": [False, 1]}
 TENANT_SETTINGS: dict[str, list[Any]] = {
     "show_keep_me_signed_in": [False], "allow_user_consent": [True, "no"],
-    "lockout_threshold": [1, 0, 10**9, 2.5, True], "lockout_duration_seconds": [5, -1, "60"]}
+    "lockout_threshold": [1, 0, 10**9, 2.5, True], "lockout_duration_seconds": [5, -1, "60"],
+    "auth_contexts": [{"c1": "mfa", "c2": None}, {"c0": "mfa"}, {"c1": ["mfa"]}, ["c1"]],
+    "mfa_at_sign_in": [False, "no"]}
 CLOCK: dict[str, list[Any]] = {"advance": ["5m", "P1D", "P99999999999W"],
                                "advance_seconds": [60], "now": ["2026-03-02T10:00:00Z"],
                                "freeze": [True]}
