@@ -43,8 +43,8 @@ Where the values come from (facts only, no markup was copied):
   change posts them;
 - the password input's accessible name "Enter the password for <upn>" (Playwright's code
   generator records ``getByRole('textbox', { name: 'Enter the password for' })`` on Entra) and
-  its class ``form-control``, and ``#KmsiDescription``'s text (a public Selenium script waits
-  on both);
+  its class ``form-control`` (one of :data:`PASSWORD_CLASS`'s), and ``#KmsiDescription``'s
+  text (a public Selenium script waits on both);
 - the username page's two messages: public Playwright and Cucumber suites against Entra assert
   them word for word;
 - "Enter code": ``#idDiv_SAOTCC_Description`` (aws-azure-login reads its text whenever the page
@@ -61,6 +61,29 @@ Where the values come from (facts only, no markup was copied):
   (which that helper clicks; msal4j's ``SeleniumExtensions`` clicks ``#idSIButton9`` on "Are
   you trying to sign in to …"), and the last page's "You have
   signed in to the <app> application on your device" (device-code scripts match it);
+- the whole ``class`` attributes of the username input (:data:`USERNAME_CLASS`), the password
+  input (:data:`PASSWORD_CLASS`), the primary and the secondary button (:data:`PRIMARY_CLASS`,
+  :data:`SECONDARY_CLASS`), and ``has-error ext-has-error`` on an input in error: Selenium
+  (Java, Python), Protractor, Serenity and Katalon page objects match them whole with XPath
+  (``//input[@class='win-button button_primary button ext-button primary ext-primary']``) or
+  click ``By.CLASS_NAME("ext-primary")``; Puppeteer scripts tell a refused address or password
+  by ``input[class="… has-error ext-has-error"]``. Where the variants differ over time these
+  are the ones saved copies of the current pages carry (the secondary's ``button-secondary``
+  with a hyphen, the primary's ``button_primary``; scripts of an older page match
+  ``button ext-button secondary ext-secondary``). "Enter code"'s input has ``form-control``
+  alone, and its Verify the primary's class;
+- the password input ``#i0118`` already in the username view, ``class="moveOffScreen"`` alone,
+  ``aria-hidden="true"``, ``tabindex="-1"`` (Entra's pages keep it there for a browser's
+  saved password); the password view shows that input, its ``aria-hidden`` removed. A
+  Puppeteer sign-in helper reads ``input[type="password"]``'s ``aria-hidden`` to tell whether
+  the username is still asked, then waits for the email and password inputs without it.
+  ``.moveOffScreen`` is, as Entra's style sheet has it, of no size at all, at the window's
+  corner: Playwright counts an element with a box as visible, so a 1x1 px one would be;
+- ``div#otherTileText`` ("Use another account") inside ``#otherTile``: Robot Framework,
+  WebdriverIO, Selenium and Puppeteer scripts click ``//*[@id="otherTileText"]`` on "Pick an
+  account" (Entra's sign-out picker has no such tile);
+- "Stay signed in?"'s heading ``[data-bind="text: str['STR_Kmsi_Title']"]``, which a
+  Playwright page object waits for (a saved copy of the page shows the attribute);
 - the error page: a "Sign in" heading, then "Sorry, but we’re having trouble signing you in."
   (a typographic apostrophe) as a paragraph, and ``Timestamp: 2026-06-16T09:25:54Z``: a public
   Playwright snapshot of Entra's error page.
@@ -106,10 +129,26 @@ PASSWORD_PLACEHOLDER: Final = "Password"
 PASSWORD_LABEL: Final = "Enter the password for "
 """The password input's ``aria-label`` is this and the user's UPN: its accessible name."""
 INPUT_CLASS: Final = "form-control"
-"""The class of the username and password inputs."""
+"""A class of the username and password inputs (and the only one of "Enter code"'s)."""
+USERNAME_CLASS: Final = "form-control ltr_override input ext-input text-box ext-text-box"
+"""The username input's whole ``class`` attribute (scripts match it whole, with XPath's
+``@class=``)."""
+PASSWORD_CLASS: Final = "form-control input ext-input text-box ext-text-box"
+"""The shown password input's whole ``class`` attribute."""
+PRIMARY_CLASS: Final = "win-button button_primary button ext-button primary ext-primary"
+"""The whole ``class`` attribute of the primary button (:data:`PRIMARY_BUTTON`, and "Enter
+code"'s :data:`CODE_SUBMIT`)."""
+SECONDARY_CLASS: Final = "win-button button-secondary button ext-button secondary ext-secondary"
+"""The whole ``class`` attribute of the footer's secondary button (No, Cancel)."""
 OFF_SCREEN: Final = "moveOffScreen"
 ALERT_ERROR: Final = "alert-error"
 HAS_ERROR: Final = "has-error"
+HAS_ERROR_CLASSES: Final = "has-error ext-has-error"
+"""What the input in error adds to its ``class`` attribute."""
+KMSI_TITLE_BINDING: Final = "text: str['STR_Kmsi_Title']"
+"""The ``data-bind`` of "Stay signed in?"'s heading, which page objects wait for."""
+OTHER_TILE_TEXT: Final = "otherTileText"
+"""The "Use another account" text inside :data:`OTHER_TILE`."""
 
 PAGE_ID_META: Final = "PageID"
 """The ``<meta>`` whose ``content`` names the page (the values below)."""

@@ -179,11 +179,18 @@ def page_kind(response: httpx.Response) -> str | None:
         return "new_password"
     if "/Consent/Set" in html:
         return "consent"
-    if f'name="{ids.PASSWORD_NAME}"' in html:
+    if _shown_input(html, ids.PASSWORD_NAME):
         return "password"
-    if f'name="{ids.USERNAME_NAME}"' in html:
+    if _shown_input(html, ids.USERNAME_NAME):
         return "username"
     return None
+
+
+def _shown_input(html: str, name: str) -> bool:
+    """Whether ``html`` has an input named ``name`` that is not off-screen (the username view
+    carries the password input off-screen, the password view the username input)."""
+    return any(ids.OFF_SCREEN not in tag
+               for tag in re.findall(rf'<input\b[^>]*\bname="{name}"[^>]*>', html))
 
 
 def sign_in(client: AppClient, page: httpx.Response, upn: str = ALICE,

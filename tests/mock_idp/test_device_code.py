@@ -214,7 +214,7 @@ def test_the_device_login_page(client: AppClient) -> None:
     html = client.get("/devicelogin").text
     assert f'<label for="{ids.DEVICE_CODE_INPUT}">Code</label>' in html
     assert f'name="{ids.DEVICE_CODE_INPUT}" id="{ids.DEVICE_CODE_INPUT}"' in html
-    assert f'id="{ids.PRIMARY_BUTTON}" class="primary" value="Next"' in html
+    assert f'id="{ids.PRIMARY_BUTTON}" class="{ids.PRIMARY_CLASS}" value="Next"' in html
     assert f'name="{ids.DEVICE_CODE_INPUT}"' in client.get(f"/{TENANT}/oauth2/deviceauth").text
 
 
@@ -252,8 +252,8 @@ def test_the_password_leads_to_the_confirmation_without_stay_signed_in(
         assert "Are you trying to sign in to Contoso CLI?" in confirm.text
         assert f'id="{ids.REMOTE_CONNECT_DESCRIPTION}"' in confirm.text
         # Named as MSAL.js's approveRemoteConnect selects it; a browser posts it so.
-        assert (f'id="{ids.PRIMARY_BUTTON}" class="primary" name="{ids.REMOTE_CONNECT_SUBMIT_NAME}"'
-                ' value="Continue"') in confirm.text
+        assert (f'id="{ids.PRIMARY_BUTTON}" class="{ids.PRIMARY_CLASS}"'
+                f' name="{ids.REMOTE_CONNECT_SUBMIT_NAME}" value="Continue"') in confirm.text
         assert SESSION_COOKIE in confirm.headers.get("set-cookie", "")
         done = submit(browser, confirm, **{ids.REMOTE_CONNECT_SUBMIT_NAME: "Continue"})
     assert done.status_code == 200 and 'id="message"' in done.text

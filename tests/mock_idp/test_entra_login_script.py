@@ -300,7 +300,10 @@ def test_back_from_the_password_shows_the_username_again(page: Page, stack: Stac
     expect(page.locator(script.USERNAME)).to_have_value(BOB)
     expect(page.locator("#loginHeader")).to_have_text("Sign in")
     expect(page.locator(script.SUBMIT)).to_have_value("Next")
-    expect(page.locator('input[name="passwd"]')).to_have_count(0)
+    # The password input waits off-screen again, empty, as in Entra's username view.
+    expect(page.locator('input[name="passwd"]')).to_have_attribute("aria-hidden", "true")
+    expect(page.locator('input[name="passwd"]')).to_have_value("")
+    expect(page.locator('input[name="passwd"]')).not_to_be_visible()
     expect(page.locator("#usernameError")).to_have_count(0)
     assert page.evaluate("() => window.sameDocument") is True
 
@@ -378,7 +381,10 @@ def test_a_known_users_hint_opens_on_the_password_and_back_shows_the_username(
     page.go_back()
     expect(page.locator(script.USERNAME)).to_have_value(BOB)
     expect(page.locator("#loginHeader")).to_have_text("Sign in")
-    expect(page.locator('input[name="passwd"]')).to_have_count(0)
+    # The password input waits off-screen again, empty, as in Entra's username view.
+    expect(page.locator('input[name="passwd"]')).to_have_attribute("aria-hidden", "true")
+    expect(page.locator('input[name="passwd"]')).to_have_value("")
+    expect(page.locator('input[name="passwd"]')).not_to_be_visible()
     assert page.evaluate("() => window.sameDocument") is True
     page.go_forward()
     expect(page.locator("#displayName")).to_have_text(BOB)

@@ -87,8 +87,15 @@ def test_the_username_page_asks_only_for_the_username(client: AppClient) -> None
     assert f'aria-label="{ids.USERNAME_LABEL}"' in username
     button = _element(html, ids.PRIMARY_BUTTON)
     assert 'type="submit"' in button and 'value="Next"' in button
+    assert f'class="{ids.USERNAME_CLASS}"' in username  # Entra's, matched whole by scripts
+    assert f'class="{ids.PRIMARY_CLASS}"' in button
     assert _text_of(html, ids.HEADER) == "Sign in"
-    assert 'name="passwd"' not in shown_html(html) and "Cancel" not in html
+    assert "Cancel" not in html
+    # Entra's password input waits off-screen, hidden from assistive technology (and, until
+    # the page's script runs, from a form posted without script).
+    passwd = _element(shown_html(html), ids.PASSWORD_INPUT)
+    assert f'name="{ids.PASSWORD_NAME}"' in passwd and f'class="{ids.OFF_SCREEN}"' in passwd
+    assert 'aria-hidden="true"' in passwd and "disabled" in passwd
 
 
 def test_next_leads_to_the_password_page_keeping_the_username_off_screen(
@@ -102,7 +109,8 @@ def test_next_leads_to_the_password_page_keeping_the_username_off_screen(
     # Entra's accessible name and class (Playwright's codegen, Selenium scripts).
     assert f'aria-label="Enter the password for {ALICE}"' in passwd
     assert f'<label for="{ids.PASSWORD_INPUT}">Password</label>' in html  # seen, not its name
-    assert re.search(rf'class="{ids.INPUT_CLASS}"', passwd)
+    assert f'class="{ids.PASSWORD_CLASS}"' in passwd and ids.INPUT_CLASS in ids.PASSWORD_CLASS
+    assert "aria-hidden" not in passwd
     assert 'value="Sign in"' in _element(html, ids.PRIMARY_BUTTON)
     assert "Forgot my password" in html and _element(html, ids.FORGOT_PASSWORD)
     assert _text_of(html, ids.HEADER) == "Enter password"
