@@ -4,6 +4,7 @@ dropped as the provider's clock passes its lifetime."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -25,6 +26,12 @@ class Session:
     versions: dict[str, str] = field(default_factory=dict)
     """The endpoint version (``1.0`` or ``2.0``) of the latest sign-in to each app, whose
     logout notifications name that version's issuer; ``2.0`` where none is recorded."""
+    cookie: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False,
+                        compare=False)
+    """The opaque value that names this session in a browser's cookies, unrelated to ``id``
+    (which tokens and reports show as ``sid`` and ``session_state``): knowing the ``sid``
+    signs no one in. Only the store's :attr:`~mock_idp.store.Store.session_cookies` binds it
+    to the session, for as long as the session lasts."""
 
 
 @dataclass(frozen=True)

@@ -218,6 +218,10 @@ class Store:
     tenants: dict[str, Tenant]
     sessions: ExpiringMap[str, Session]
     """Dropped when they expire (``session_lifetime``), signed out or not."""
+    session_cookies: ExpiringMap[str, Session]
+    """A browser cookie's value (:attr:`Session.cookie`) -> the session it names, while the
+    session signs in: dropped when it ends (:meth:`end`) or expires, and before the clock moves
+    back from a time past its expiry."""
     codes: ExpiringMap[str, AuthorizationCode]
     redeemed_codes: ExpiringSet[str]
     """Codes already redeemed (a second try is AADSTS54005), kept as long as the code itself
@@ -242,6 +246,7 @@ class Store:
         store = cls(
             tenants={t.id: t for t in (build_tenant(c, now) for c in config.tenants)},
             sessions=ExpiringMap(clock, lambda session, _: session.expires_at),
+            session_cookies=ExpiringMap(clock, lambda session, _: session.expires_at),
             codes=ExpiringMap.kept_past(clock, lambda code: code.expires_at, EXPIRED_KEPT),
             redeemed_codes=ExpiringSet(clock, config.code_lifetime + EXPIRED_KEPT),
             refresh_tokens=RefreshTokens.kept_past(clock, lambda t: t.expires_at, EXPIRED_KEPT),
@@ -305,13 +310,32 @@ class Store:
                     if t.pending_user == user_id and t.step_up_session is None]:
             self.pending.pop(ctx, None)
 
+    def add_session(self, session: Session) -> None:
+        """Keep ``session``, and bind its cookie value to it."""
+        self.sessions[session.id] = session
+        self.session_cookies[session.cookie] = session
+
+    def session_by_cookie(self, value: str) -> Session | None:
+        """The session a browser cookie's value names, while it is kept; ``None`` for a value
+        of an ended or expired session, or one never given (a ``sid``, say)."""
+        session = self.session_cookies.get(value)
+        if session is None or self.sessions.get(session.id) is not session:
+            return None
+        return session
+
+    def end(self, sessions: list[Session]) -> None:
+        """End ``sessions`` (sign-out, revocation, a deleted tenant): they sign no one in, and
+        their cookie values name nothing any more."""
+        for s in sessions:
+            s.active = False
+            self.session_cookies.pop(s.cookie, None)
+
     def end_sessions(self, *, user_id: str | None = None,
                      session_id: str | None = None) -> list[Session]:
         ended = [s for s in self.sessions.values() if s.active and (
             (session_id is not None and s.id == session_id)
             or (user_id is not None and s.user_id == user_id))]
-        for s in ended:
-            s.active = False
+        self.end(ended)
         return ended
 
 

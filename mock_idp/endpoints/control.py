@@ -241,9 +241,7 @@ async def delete_tenant(request: Request) -> Response:
     if tenant is None:
         raise BadInput(f"no tenant {segment[:80]!r}", field="tenant", status=404)
     del store.tenants[tenant.id]
-    for session in store.sessions.values():
-        if session.tenant_id == tenant.id:
-            session.active = False
+    store.end([s for s in store.sessions.values() if s.tenant_id == tenant.id])
     for code in [k for k, c in store.codes.items() if c.tenant_id == tenant.id]:
         store.codes.pop(code, None)
     for token in [k for k, t in store.refresh_tokens.items() if t.tenant_id == tenant.id]:

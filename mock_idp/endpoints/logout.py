@@ -130,8 +130,7 @@ async def logout(request: Request) -> Response:
                                 v2="/v2.0/" in request.url.path)
     if sessions is None:
         return _pick_account(request, state, params, tenant.id if tenant else None)
-    for session in sessions:
-        session.active = False
+    state.store.end(sessions)
     base = base_url(request)
     frames = state.notifier.frontchannel(base, sessions, "logout")
     await state.notifier.sessions_ended(base, sessions, "logout")
@@ -166,7 +165,7 @@ def _sessions_to_end(request: Request, state: IdpState, named: _Named,
     and ``logout_hint`` names none of them. The picked account comes first (the picker may have
     been shown because a hint named no one here), then ``id_token_hint``'s session, then
     ``logout_hint``'s user; one of them naming no account of this browser ends no other."""
-    ids = cookies.session_ids(request)
+    ids = cookies.session_ids(request, state)
     signed_in = cookies.accounts(request, state, tenant_id)
     if v2 and named.picked is None and signed_in and all(
             a.user.id != named.user for a in signed_in):

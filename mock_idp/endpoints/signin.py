@@ -140,7 +140,7 @@ def start_session(state: IdpState, tenant: Tenant, user: User, *, mfa: bool = Fa
     now = state.clock.now()
     session = Session(id=new_guid(), tenant_id=tenant.id, user_id=user.id, auth_time=now,
                       expires_at=now + state.config.session_lifetime, mfa=mfa)
-    state.store.sessions[session.id] = session
+    state.store.add_session(session)
     return session
 
 
