@@ -10,7 +10,10 @@ exchange; a long text keeps its start and end, and control characters are escape
 A Playwright trace (:func:`mask_trace`) is masked by those values too, in every part of it but
 its pictures: the actions' parameters (a typed password), the network log and the bodies it
 keeps, the DOM snapshots. It is not masked by name: its parts are JSON and pages, which masking
-by name would break.
+by name would break; but the values of every cookie in its ``Cookie`` and ``Set-Cookie``
+headers and its lists of cookies are masked, names kept
+(:func:`~scenarios.protocol_view.cookies.mask_cookies_json`): an app's own session cookie is a
+credential the run does not know.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
+from scenarios.protocol_view.cookies import mask_cookies_json
 from scenarios.protocol_view.known import mask_exchange
 from scenarios.protocol_view.tokens import mask_text, printable, value_mask
 from scenarios.report_files import write_atomically
@@ -95,7 +99,7 @@ def mask_trace(path: Path, known: Mapping[str, str]) -> bool:
             continue
         # surrogateescape: any bytes round-trip, so a part that is not UTF-8 is kept as it is
         text = data.decode("utf-8", "surrogateescape")
-        if (hidden := hide(text)) != text:
+        if (hidden := mask_cookies_json(hide(text))) != text:
             parts[index] = (info, hidden.encode("utf-8", "surrogateescape"))
             masked = True
     if masked:

@@ -37,6 +37,7 @@ from mock_idp.redaction import (
     mask_value,
     plain_name,
 )
+from scenarios.protocol_view.cookies import mask_cookie_lines, mask_cookies_json
 from scenarios.protocol_view.model import Change, TokenView
 
 __all__ = [
@@ -225,11 +226,12 @@ def _value_at(text: str, start: int, quote: str | None) -> str:
 
 def mask_text(text: str, secrets: Iterable[str] | Mapping[str, str] = ()) -> str:
     """Free text (an error message, a traceback, an app's output) with secrets masked: the
-    values of sensitive names (:func:`_named`), ``Basic`` and ``Bearer`` credentials, bare
+    values of cookies (:mod:`scenarios.protocol_view.cookies`; names kept) and of sensitive
+    names (:func:`_named`), ``Basic`` and ``Bearer`` credentials, bare
     JWTs, and each of ``secrets`` wherever it stands, as it is or URL-encoded (a mapping gives
     what each is shown as, say a code's fingerprint; otherwise ``[redacted]``). Values shorter
     than six characters are not looked for."""
-    masked = _named(text)
+    masked = _named(mask_cookie_lines(mask_cookies_json(text)))
     masked = _AUTHORIZATION.sub(
         lambda m: f"{m['scheme']}{m['space']}{mask_jwt(m['value'])}", masked)
     masked = BARE_JWT.sub(lambda m: mask_jwt(m.group(0)), masked)

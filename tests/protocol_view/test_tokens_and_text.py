@@ -61,6 +61,29 @@ def test_mask_text_masks_secrets_in_messages(text: str) -> None:
         assert secret not in masked
 
 
+@pytest.mark.parametrize(("text", "kept"), [
+    ("GET /portal HTTP/1.1\nCookie: rp_session=Sess-Value-1; rp_csrf=Csrf-Value-2\nHost: app",
+     ["rp_session=[redacted-", "; rp_csrf=[redacted-", "\nHost: app"]),
+    ("set-cookie: session=.eJx9kF.Flask-Value-3; HttpOnly; Path=/",
+     ["set-cookie: session=[redacted-", "; HttpOnly; Path=/"]),
+    ("headers: {'Cookie': 'MOCKIDP_SESSION=Idp-Value-4', 'Accept': '*/*'}",
+     ["'Cookie': 'MOCKIDP_SESSION=[redacted-", "', 'Accept': '*/*'}"]),
+    ('{"name":"Set-Cookie","value":"rp_login=Login-Value-5; Path=/"}',
+     ['"value":"rp_login=[redacted-', '; Path=/"}']),
+])
+def test_mask_text_masks_cookie_values_and_keeps_their_names(text: str, kept: list[str]
+                                                             ) -> None:
+    masked = mask_text(text)
+    assert not any(f"Value-{n}" in masked for n in range(1, 6)), masked
+    assert all(part in masked for part in kept), masked
+
+
+def test_mask_text_leaves_a_cookie_named_in_prose_and_a_deleted_one_alone() -> None:
+    for text in ("the session cookie: it ends with the browser",
+                 "Set-Cookie: MOCKIDP_SESSION=\"\"; Max-Age=0; Path=/"):
+        assert mask_text(text) == text
+
+
 def test_mask_pairs_cuts_tokens_and_keeps_masked_values() -> None:
     pairs = mask_pairs([("code", MASKED_CODE), ("client_secret", "x"),
                         ("id_token_hint", "eyJhIjoxfQ.eyJiIjoyfQ.sig"), ("state", "s")])

@@ -54,6 +54,59 @@ def test_each_form_of_a_known_value_is_masked_in_every_part_but_the_pictures(
     assert parts["resources/frame.jpeg"] == b"\xff\xd8" + raw, "pictures are not read"
 
 
+FLASK_SESSION = ".eJx9kFtrgzAYhv9LoN6sVnPQqCCjZe3oDjcyGL2SmHyuYc6IpqVb6X9f.axUbMg.6YrIMcOj"
+PROVIDER_SESSION = "c0eqNpoi16AAIOrQnhmLaIFulll82n4PnLcgM3YE-t8"
+
+
+def test_cookie_values_are_masked_and_their_names_kept_in_headers_and_cookie_lists(
+        tmp_path: Path) -> None:
+    exchange = {"snapshot": {
+        "request": {
+            "cookies": [{"name": "MOCKIDP_SESSION", "value": PROVIDER_SESSION},
+                        {"name": "rp_csrf", "value": "csrf-Value-123"}],
+            "headers": [{"name": "Host", "value": "localhost"},
+                        {"name": "Cookie", "value": f"MOCKIDP_SESSION={PROVIDER_SESSION}; "
+                                                    "rp_csrf=csrf-Value-123"}]},
+        "response": {
+            "cookies": [{"name": "session", "value": FLASK_SESSION, "httpOnly": True},
+                        {"name": "MOCKIDP_SESSION_PERSISTENT", "value": '""'}],
+            "headers": [{"name": "Set-Cookie",
+                         "value": f"session={FLASK_SESSION}; HttpOnly; Path=/"},
+                        {"name": "set-cookie", "value": 'rp_login="a\\b c,d"; Path=/\n'
+                                                        'MOCKIDP_SESSION_PERSISTENT=""; '
+                                                        "Max-Age=0; Path=/"}]}}}
+    action = {"method": "addCookies", "params": {"cookies": [
+        {"name": "rp_session", "value": "rp-Session-Value", "url": "http://localhost"}]},
+        "headers": {"cookie": "rp_session=rp-Session-Value"}}
+    path = _trace(tmp_path / "t.zip", {
+        "trace.network": json.dumps(exchange, separators=(",", ":")).encode() + b"\n",
+        "trace.trace": json.dumps(action).encode() + b"\n",
+    })
+    assert mask_trace(path, {}) is True
+    parts = _parts(path)
+    text = b"".join(parts.values()).decode()
+    for value in (PROVIDER_SESSION, FLASK_SESSION, "csrf-Value-123", "rp-Session-Value",
+                  "b c,d"):
+        assert value not in text
+    snapshot = json.loads(parts["trace.network"])["snapshot"]
+    request, response = snapshot["request"], snapshot["response"]
+    assert [c["name"] for c in request["cookies"]] == ["MOCKIDP_SESSION", "rp_csrf"]
+    assert all(c["value"].startswith("[redacted-") for c in request["cookies"])
+    cookie = request["headers"][1]["value"]
+    assert re.fullmatch(r"MOCKIDP_SESSION=\[redacted-\w{6}\]; rp_csrf=\[redacted-\w{6}\]",
+                        cookie), cookie
+    assert request["cookies"][0]["value"] in cookie, "the same value, the same fingerprint"
+    assert response["cookies"][1]["value"] == '""', "a deleted cookie has nothing to hide"
+    set_cookie = [h["value"] for h in response["headers"]]
+    assert re.fullmatch(r"session=\[redacted-\w{6}\]; HttpOnly; Path=/", set_cookie[0])
+    assert re.fullmatch(r'rp_login=\[redacted-\w{6}\]; Path=/\n'
+                        r'MOCKIDP_SESSION_PERSISTENT=""; Max-Age=0; Path=/', set_cookie[1])
+    action = json.loads(parts["trace.trace"])
+    assert action["params"]["cookies"][0]["name"] == "rp_session"
+    assert action["params"]["cookies"][0]["value"].startswith("[redacted-")
+    assert action["headers"]["cookie"].startswith("rp_session=[redacted-")
+
+
 def test_a_trace_with_nothing_to_mask_is_left_as_it_is(tmp_path: Path) -> None:
     path = _trace(tmp_path / "t.zip", {"trace.trace": b'{"method":"click"}\n'})
     before = path.stat()
@@ -76,6 +129,9 @@ def test_a_sign_in_traced_against_the_reference_rp_keeps_no_password_or_code(
     assert fills == ["alice@contoso.onmicrosoft.com", "[redacted]"]
     codes = re.findall(r"[?&]code=([^&\"\s]+)", text)
     assert codes and all(code.startswith(("[redacted-", "%5Bredacted-")) for code in codes)
+    cookies = re.findall(r"\b(MOCKIDP_SESSION|rp_session|rp_login)=([^;\"\\]*)", text)
+    assert {name for name, _ in cookies} >= {"MOCKIDP_SESSION", "rp_session"}, cookies
+    assert all(value.startswith("[redacted-") or not value for _, value in cookies), cookies
 
 
 @pytest.mark.browser
