@@ -10,7 +10,10 @@ Sources (Microsoft Learn unless named):
   evaluation). Entra took ``cp1`` in lower case too (BloodHoundAD/BARK #2), so the mock compares
   without case. The token carries the declared capabilities in ``xms_cc`` and lives up to 28
   hours (:mod:`mock_idp.protocol.token_lifetimes`); a client without ``CP1`` keeps ordinary
-  tokens, valid until they expire whatever happens to the user;
+  tokens, valid until they expire whatever happens to the user. App-only tokens are never CAE
+  tokens: Entra's CAE for workload identities (concept-continuous-access-evaluation-workload)
+  needs a single-tenant app declaring ``cp1``, a Workload Identities Premium licence and a
+  Conditional Access policy, which the mock does not model;
 - the critical events a CAE resource enforces: the user's sessions revoked by an administrator,
   the password changed or reset, the account disabled or deleted, multifactor authentication
   enabled for the user (concept-continuous-access-evaluation; Entra's "Build resilience by using

@@ -194,6 +194,24 @@ def test_prompt_none_asking_a_context_of_a_user_with_no_app_is_50079_not_50076(
         "error_description"], answer
 
 
+def test_acrs_asked_for_the_id_token_or_voluntarily_asks_no_code(client: AppClient) -> None:
+    """Only ``access_token.acrs`` with ``essential`` steps up: ``id_token.acrs`` is ignored,
+    and a voluntary request gets what the sign-in satisfies."""
+    for request in (json.dumps({"id_token": {"acrs": {"essential": True, "value": "c1"}}}),
+                    acrs("c1", "c2", essential=False)):
+        client.cookies.clear()
+        page = client.get(paths(TENANT, "2.0")["authorize"], params=auth_params(
+            scope="openid offline_access User.Read", claims=request))
+        answer = redirect_params(sign_in(client, page))
+        assert "code" in answer, answer
+        body = client.post(TOKEN, data={
+            "grant_type": "authorization_code", "client_id": CLIENT_ID, "client_secret": SECRET,
+            "code": answer["code"], "redirect_uri": auth_params()["redirect_uri"]}).json()
+        assert "acrs" not in claims(body["id_token"])
+        assert claims(body["access_token"]).get("acrs", []) == (
+            [] if "id_token" in request else ["c2"])
+
+
 def test_a_user_with_no_app_asking_a_context_is_sent_back_with_50079(client: AppClient) -> None:
     page = client.get(paths(TENANT, "2.0")["authorize"], params=auth_params(claims=acrs("c1")))
     answer = redirect_params(sign_in(client, page, BOB))

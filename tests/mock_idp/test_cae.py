@@ -254,3 +254,14 @@ def test_an_authenticator_registered_for_a_guests_home_account_challenges_its_to
     assert client.put(f"/_mock/tenants/{FABRIKAM_ID}/users/{ZED}/authenticator",
                       json={}).status_code == 200
     _challenge(_me(client, token))
+
+
+def test_an_app_only_token_declaring_cp1_stays_an_ordinary_token(client: AppClient) -> None:
+    """Entra's CAE for workload identities needs a premium licence and a policy the mock does
+    not model: an app-only token never carries ``xms_cc`` nor lives a day."""
+    response = client.post(TOKEN, data={
+        "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET,
+        "scope": "https://graph.microsoft.com/.default", "claims": CP1})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["expires_in"] == 3599 and "xms_cc" not in claims(body["access_token"])
