@@ -60,7 +60,7 @@ from .directory_toml import (
     parse_user_extras,
 )
 from .protocol import auth_contexts
-from .protocol.token_lifetimes import APP_TOKEN_LIFETIME, USER_TOKEN_LIFETIME
+from .protocol.token_lifetimes import APP_TOKEN_LIFETIME, USER_TOKEN_LIFETIME, bounds_of
 from .registration_rules import (
     identifier_uri_key,
     identifier_uri_problem,
@@ -233,7 +233,8 @@ class IdpConfig:
     id_token_lifetime: timedelta = timedelta(hours=1)
     access_token_lifetime: tuple[timedelta, timedelta] = USER_TOKEN_LIFETIME
     """The shortest and longest lifetime of a user's access token: each one is drawn between
-    them, 60 to 90 minutes as on Entra (:mod:`mock_idp.protocol.token_lifetimes`)."""
+    them, 60 to 90 minutes as on Entra (:mod:`mock_idp.protocol.token_lifetimes`). One
+    ``timedelta`` is taken as a fixed lifetime (both bounds)."""
     app_token_lifetime: timedelta = APP_TOKEN_LIFETIME
     """An app-only (client credentials) token's lifetime: 3599 seconds."""
     lifetime_random: Random = field(default_factory=Random)
@@ -248,6 +249,20 @@ class IdpConfig:
     """How long a rotated-out signing key stays in the JWKS."""
     event_timeout: timedelta = timedelta(seconds=5)
     logout_timeout: timedelta = timedelta(seconds=5)
+
+    def __post_init__(self) -> None:
+        try:
+            bounds = bounds_of(self.access_token_lifetime)
+        except ValueError as exc:
+            raise ConfigError(f"access_token_lifetime: {exc}") from None
+        object.__setattr__(self, "access_token_lifetime", bounds)  # frozen: set once, here
+        app_lifetime: object = self.app_token_lifetime
+        if not isinstance(app_lifetime, timedelta) or app_lifetime.total_seconds() < 1:
+            raise ConfigError(f"app_token_lifetime must be a timedelta of a second or more, "
+                              f"not {app_lifetime!r}")
+        random_source: object = self.lifetime_random
+        if not isinstance(random_source, Random):
+            raise ConfigError(f"lifetime_random must be a random.Random, not {random_source!r}")
 
     @classmethod
     def default(cls, **overrides: Any) -> IdpConfig:

@@ -300,10 +300,13 @@ CATALOGUE: dict[int, AadstsCode] = {
            "new location, you must use multi-factor authentication to access '{app_id}'.",
            "basic_action"),
         # A user who must use MFA and has no method registered: the On-Behalf-Of flow
-        # reference's error example (``interaction_required``, with ``claims``).
+        # reference's error example (``interaction_required``, with ``claims``). With
+        # ``suberror: basic_action``, as the token endpoint's bodies posted since 2018 carry it
+        # (Azure/azure-kusto-python #89; juunas11/aspnetcore2aadauth #6, beside ``claims``).
         _c(50079, "interaction_required", 400,
            "Due to a configuration change made by your administrator, or because you moved to a "
-           "new location, you must enroll in multi-factor authentication to access '{app_id}'."),
+           "new location, you must enroll in multi-factor authentication to access '{app_id}'.",
+           "basic_action"),
         # With ``suberror: bad_token``, as an msal-node log of 2026 shows it (an
         # InteractionRequiredAuthError, microsoft/foundry-dev-tools #707); bodies quoted in
         # 2019-2022 have none (Azure/azure-cli #14244). For 70008 and 70000 no report shows one.

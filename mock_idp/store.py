@@ -90,6 +90,9 @@ class User:
     """Built-in directory roles by name (:mod:`mock_idp.directory_roles`)."""
     totp_secret: str | None = None
     """An authenticator app's base32 secret: its code is asked after the password."""
+    authenticator_registered_at: datetime | None = None
+    """When an authenticator app was last registered through the control API, a CAE critical
+    event (:mod:`.protocol.cae`); ``None`` for one the configuration gives from the start."""
     totp_used: tuple[str, int] | None = None
     """The secret and the 30-second step of the last code accepted: a code is taken once
     (RFC 6238 §5.2), and a new secret starts afresh."""

@@ -5,7 +5,9 @@ and is refused the password grant (AADSTS50076). ``PUT {"totp_secret": "<base32>
 one (``PUT {}`` a new random secret), ``GET`` shows it with an ``otpauth://`` URI that
 ``pyotp.parse_uri`` and authenticator apps read, ``DELETE`` removes it. Graph cannot register
 an authenticator app, so this is the mock's own route; ``totp_secret`` in ``idp.toml`` does the
-same at start. A reset drops it with the rest of the runtime directory.
+same at start. A registration is a continuous access evaluation critical event: Graph challenges
+the user's CAE tokens issued before it (:mod:`mock_idp.protocol.cae`). A reset drops it with the
+rest of the runtime directory.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 
 from .. import totp
 from ..store import Tenant, User
+from .common import idp
 from .custom_claims import path_user
 from .payload import BadInput, check_known, get_str, read_object
 
@@ -54,6 +57,7 @@ async def put_authenticator(request: Request) -> Response:
         user.totp_secret = totp.normalised(secret)
     except ValueError as exc:
         raise BadInput(str(exc), field="totp_secret") from exc
+    user.authenticator_registered_at = idp(request).clock.now()  # a CAE critical event
     return JSONResponse(_json(tenant, user))
 
 

@@ -10,16 +10,22 @@ Sources (Microsoft Learn unless named):
   evaluation). Entra took ``cp1`` in lower case too (BloodHoundAD/BARK #2), so the mock compares
   without case. The token carries the declared capabilities in ``xms_cc`` and lives up to 28
   hours (:mod:`mock_idp.protocol.token_lifetimes`); a client without ``CP1`` keeps ordinary
-  tokens, valid until they expire whatever happens to the user;
+  tokens, valid until they expire whatever happens to the user. App-only tokens are never CAE
+  tokens: Entra's CAE for workload identities (concept-continuous-access-evaluation-workload)
+  needs a single-tenant app declaring ``cp1``, a Workload Identities Premium licence and a
+  Conditional Access policy, which the mock does not model;
 - the critical events a CAE resource enforces: the user's sessions revoked by an administrator,
   the password changed or reset, the account disabled or deleted, multifactor authentication
   enabled for the user (concept-continuous-access-evaluation; Entra's "Build resilience by using
   Continuous Access Evaluation" lists them). In the mock: ``tokens_valid_from`` (Graph's
   ``revokeSignInSessions``, an administrator's reset, a deletion), the user's own password
   change (``password_changed_at``), ``accountEnabled`` false, a user no longer in the tenant,
-  and an authenticator registered for a user whose token was issued without a second factor
-  (``amr`` without ``mfa``). A token whose ``iat`` is before the event, to the second as the
-  challenge names it, is refused; one issued in the same second still passes;
+  and an authenticator app registered (``authenticator_registered_at``; a guest's is its home
+  account's). Each is an event, not a state: a token whose ``iat`` is before the event, to the
+  second as the challenge names it, is refused; one issued in the same second, or later, still
+  passes, with or without ``mfa`` in its ``amr``, whatever the tenant asks at sign-in (Entra's
+  resilience article lists "MFA enabled for the user" among the events that revoke tokens
+  issued before it, not a condition every later token must meet);
 - the refusal: HTTP 401 with Graph's ``WWW-Authenticate`` challenge plus ``error=
   "insufficient_claims"`` and ``claims``, the base64 of ``{"access_token":{"nbf":{"essential":
   true, "value":"<epoch>"}}}`` (the claims-challenge article's format; the header exactly as
@@ -45,6 +51,7 @@ from datetime import datetime
 from typing import Any
 
 from ..clock import epoch
+from ..guest_home import account_of
 from ..store import User
 
 CAPABILITY = "cp1"
@@ -96,17 +103,15 @@ def _latest(*instants: datetime | None) -> datetime | None:
 def challenge(claims: dict[str, Any], user: User | None, now: datetime) -> Challenge | None:
     """The claims challenge for a verified Graph token, or ``None`` when it may be used: only a
     CAE token is challenged, for a user gone or disabled, one whose token predates a
-    revocation or password change, or one who has enabled a second factor since."""
+    revocation, a password change or an authenticator app registered."""
     if not is_cae_token(claims):
         return None
     if user is None or not user.enabled:
         return Challenge(epoch(now))
     issued = claims.get("iat")
-    event = _latest(user.tokens_valid_from, user.password_changed_at)
+    event = _latest(user.tokens_valid_from, user.password_changed_at,
+                    account_of(user).authenticator_registered_at)
     if event is not None and isinstance(issued, int) and issued < epoch(event):
         return Challenge(epoch(event))
-    amr = claims.get("amr")
-    if user.totp_secret and isinstance(amr, list) and "mfa" not in amr:
-        return Challenge(epoch(now))
     return None
 

@@ -32,6 +32,24 @@ APP_TOKEN_LIFETIME = timedelta(seconds=3599)
 CAE_TOKEN_LIFETIME = (timedelta(hours=24), timedelta(hours=28))
 
 
+def bounds_of(value: object) -> tuple[timedelta, timedelta]:
+    """``access_token_lifetime`` as given: a ``(shortest, longest)`` pair, or one ``timedelta``
+    for a fixed lifetime (the field's type before lifetimes were drawn); ``ValueError`` for
+    anything else, a lifetime that is not positive, or bounds the wrong way round."""
+    if isinstance(value, timedelta):
+        value = (value, value)
+    if not (isinstance(value, tuple | list) and len(value) == 2
+            and all(isinstance(v, timedelta) for v in value)):
+        raise ValueError(f"must be a timedelta or a (shortest, longest) pair of timedeltas, "
+                         f"not {value!r}")
+    low, high = value
+    if low.total_seconds() < 1:
+        raise ValueError(f"the shortest lifetime must be a second or more, not {low}")
+    if high < low:
+        raise ValueError(f"the longest lifetime {high} is shorter than the shortest {low}")
+    return low, high
+
+
 def drawn(bounds: tuple[timedelta, timedelta], random: Random) -> timedelta:
     """A lifetime between ``bounds`` (both included), in whole seconds."""
     low, high = (int(b.total_seconds()) for b in bounds)

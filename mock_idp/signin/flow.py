@@ -281,13 +281,17 @@ def step_up(account: Account, prompt: str | None, app_id: str, *, always: bool =
             contexts: tuple[str, ...] = ()) -> Silent | AskCode | Refuse:
     """Before a session without MFA answers silently: the code as :func:`second_factor` asks
     it (of a user who got an app after the sign-in, too), as Entra asks when the user must
-    use MFA; where nothing may be asked (``prompt=none``): ``interaction_required``, 50076."""
+    use MFA; where nothing may be asked (``prompt=none``): ``interaction_required``, 50076.
+    A user with no method to give is refused 50079 with or without ``prompt=none``: Entra
+    answers 50079 (``interaction_required``, "you must enroll in multi-factor
+    authentication") to a user who must register one first (FormidableLabs/
+    react-native-app-auth #309, AzureAD/azure-activedirectory-library-for-nodejs #151)."""
     signing_in = account_of(account.user)  # a guest's app is its home account's
     if account.session.mfa or not (contexts or (always and signing_in.totp_secret)):
         return Silent(account)
-    if prompt == "none":
-        return Refuse(EntraError(50076, {"app_id": app_id}, error="interaction_required"))
     ask = second_factor(signing_in, always=always, contexts=contexts, app_id=app_id)
+    if isinstance(ask, AskCode) and prompt == "none":
+        return Refuse(EntraError(50076, {"app_id": app_id}, error="interaction_required"))
     return ask if ask is not None else Silent(account)
 
 

@@ -130,12 +130,14 @@ def test_a_voluntary_request_gets_only_the_contexts_it_satisfies(client: AppClie
     assert claims(refreshed.json()["access_token"])["acrs"] == ["c2"]
 
 
+@pytest.mark.parametrize("version", ["2.0", "1.0"])
 def test_a_user_with_no_authenticator_app_is_told_to_register_one_50079(
-        client: AppClient) -> None:
+        client: AppClient, version: str) -> None:
     body = tokens_for(client, upn=BOB, scope="openid offline_access User.Read")
-    refused = _refresh(client, body["refresh_token"], acrs("c1"))
+    refused = _refresh(client, body["refresh_token"], acrs("c1"), version)
     answer = refused.json()
     assert (answer["error"], answer["error_codes"]) == ("interaction_required", [50079])
+    assert answer["suberror"] == "basic_action"
     assert "enroll in multi-factor authentication" in answer["error_description"]
     assert json.loads(answer["claims"]) == json.loads(acrs("c1"))
 
@@ -179,6 +181,35 @@ def test_prompt_none_asking_a_context_the_session_lacks_is_interaction_required(
         prompt="none", claims=acrs("c1"))))
     assert answer["error"] == "interaction_required" and "AADSTS50076" in answer[
         "error_description"]
+
+
+def test_prompt_none_asking_a_context_of_a_user_with_no_app_is_50079_not_50076(
+        client: AppClient) -> None:
+    """A user with no method must register one, which ``prompt=none`` cannot do either: the
+    answer is the one an interactive request gets, 50079."""
+    tokens_for(client, upn=BOB)
+    answer = redirect_params(client.get(paths(TENANT, "2.0")["authorize"], params=auth_params(
+        prompt="none", claims=acrs("c1"))))
+    assert answer["error"] == "interaction_required" and "AADSTS50079" in answer[
+        "error_description"], answer
+
+
+def test_acrs_asked_for_the_id_token_or_voluntarily_asks_no_code(client: AppClient) -> None:
+    """Only ``access_token.acrs`` with ``essential`` steps up: ``id_token.acrs`` is ignored,
+    and a voluntary request gets what the sign-in satisfies."""
+    for request in (json.dumps({"id_token": {"acrs": {"essential": True, "value": "c1"}}}),
+                    acrs("c1", "c2", essential=False)):
+        client.cookies.clear()
+        page = client.get(paths(TENANT, "2.0")["authorize"], params=auth_params(
+            scope="openid offline_access User.Read", claims=request))
+        answer = redirect_params(sign_in(client, page))
+        assert "code" in answer, answer
+        body = client.post(TOKEN, data={
+            "grant_type": "authorization_code", "client_id": CLIENT_ID, "client_secret": SECRET,
+            "code": answer["code"], "redirect_uri": auth_params()["redirect_uri"]}).json()
+        assert "acrs" not in claims(body["id_token"])
+        assert claims(body["access_token"]).get("acrs", []) == (
+            [] if "id_token" in request else ["c2"])
 
 
 def test_a_user_with_no_app_asking_a_context_is_sent_back_with_50079(client: AppClient) -> None:

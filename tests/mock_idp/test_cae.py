@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -16,19 +17,29 @@ import pytest
 from asgi_client import AppClient
 from idp_testkit import (
     ALICE,
+    ALICE_SECRET,
     CLIENT_ID,
+    FABRIKAM_ID,
     SECRET,
     TENANT,
+    ZED,
+    alice_with_authenticator,
     auth_params,
     claims,
+    get_code,
     page_kind,
     password,
     paths,
+    redeem,
+    redirect_params,
     submit,
     tokens_for,
+    two_organizations_config,
 )
 
+from mock_idp import totp
 from mock_idp.clock import MockClock
+from mock_idp.config import IdpConfig, UserConfig, default_tenant
 from mock_idp.signin import ids
 
 GRAPH = f"/graph/{TENANT}/v1.0"
@@ -148,3 +159,109 @@ def test_after_the_users_own_password_change_the_refresh_with_the_challenge_succ
     fresh = renewed.json()["access_token"]
     assert claims(fresh)["xms_cc"] == ["CP1"]
     assert _me(client, fresh).status_code == 200
+
+
+
+def _asking_mfa_at_sign_in(asked: bool, *, authenticator: bool) -> IdpConfig:
+    (tenant,) = (alice_with_authenticator() if authenticator
+                 else IdpConfig(tenants=(default_tenant(),))).tenants
+    return IdpConfig(tenants=(replace(tenant, mfa_at_sign_in=asked),))
+
+
+def _cae_tokens(client: AppClient, clock: MockClock) -> dict[str, Any]:
+    """Alice's CP1 tokens from a browser sign-in, with her code where the sign-in asks it."""
+    page = client.get(paths(TENANT, "2.0")["authorize"], params=auth_params(claims=CP1))
+    page = submit(client, submit(client, page, loginfmt=ALICE), loginfmt=ALICE,
+                  passwd=password(ALICE))
+    if page_kind(page) == "totp":
+        page = submit(client, page, otc=totp.code_at(ALICE_SECRET, clock.now()))
+    if page_kind(page) == "kmsi":
+        page = submit(client, page, answer="No")
+    redeemed = client.post(TOKEN, data={
+        "grant_type": "authorization_code", "client_id": CLIENT_ID, "client_secret": SECRET,
+        "code": redirect_params(page)["code"], "redirect_uri": auth_params()["redirect_uri"]})
+    assert redeemed.status_code == 200, redeemed.text
+    body: dict[str, Any] = redeemed.json()
+    return body
+
+
+
+def _each_mfa_at_sign_in(*, authenticator: bool) -> pytest.MarkDecorator:
+    """Run a test with a tenant asking the code at every sign-in and one asking it only where
+    a context needs it (``mfa_at_sign_in``)."""
+    return pytest.mark.parametrize("mfa_at_sign_in", [
+        pytest.param(asked, id="mfa-always" if asked else "mfa-by-context", marks=
+                     pytest.mark.idp_config(_asking_mfa_at_sign_in(asked,
+                                                                   authenticator=authenticator)))
+        for asked in (False, True)])
+
+
+@_each_mfa_at_sign_in(authenticator=True)
+def test_a_user_who_had_an_authenticator_before_signing_in_is_never_challenged(
+        client: AppClient, clock: MockClock, mfa_at_sign_in: bool) -> None:
+    """Registering an authenticator is an event: a token issued after it passes, one without
+    ``mfa`` too where the tenant asks no code at sign-in."""
+    body = _cae_tokens(client, clock)
+    assert ("mfa" in claims(body["access_token"])["amr"]) is mfa_at_sign_in
+    assert _me(client, body["access_token"]).status_code == 200
+    clock.advance(timedelta(hours=2))
+    assert _me(client, body["access_token"]).status_code == 200
+
+
+@_each_mfa_at_sign_in(authenticator=False)
+def test_registering_an_authenticator_challenges_only_the_tokens_issued_before_it(
+        client: AppClient, clock: MockClock, mfa_at_sign_in: bool) -> None:
+    """The refresh with the challenge is refused where every sign-in owes the code (the
+    refresh token's sign-in gave none), and served where none is asked; the new token passes."""
+    body = _cae_tokens(client, clock)
+    clock.advance(timedelta(minutes=5))
+    _authenticator(client)
+    challenge = _challenge(_me(client, body["access_token"]))
+    assert int(challenge["access_token"]["nbf"]["value"]) == int(clock.now().timestamp())
+    renewed = _refresh_with(client, body["refresh_token"], challenge)
+    if mfa_at_sign_in:
+        assert renewed.status_code == 400 and renewed.json()["error_codes"] == [50076]
+        return
+    assert renewed.status_code == 200, renewed.text
+    fresh = renewed.json()["access_token"]
+    assert "mfa" not in claims(fresh)["amr"]
+    assert _me(client, fresh).status_code == 200
+    clock.advance(timedelta(hours=2))
+    assert _me(client, fresh).status_code == 200
+
+
+GUEST = "zed_fabrikam.onmicrosoft.com#EXT#@contoso.onmicrosoft.com"
+
+
+def _guest_config() -> IdpConfig:
+    """Contoso with Zed of Fabrikam as a guest assigned to the reference app."""
+    contoso, fabrikam = two_organizations_config("AzureADMyOrg").tenants
+    guest = UserConfig(upn=GUEST, name="Zed (guest)", password="", user_type="Guest", home=ZED)
+    apps = tuple(replace(a, assigned=(*a.assigned, GUEST)) if a.client_id == CLIENT_ID else a
+                 for a in contoso.apps)
+    return IdpConfig(tenants=(replace(contoso, users=(*contoso.users, guest), apps=apps),
+                              fabrikam))
+
+
+@pytest.mark.idp_config.with_args(_guest_config)
+def test_an_authenticator_registered_for_a_guests_home_account_challenges_its_tokens(
+        client: AppClient, clock: MockClock) -> None:
+    response = redeem(client, get_code(client, upn=ZED, claims=CP1))
+    assert response.status_code == 200, response.text
+    token = response.json()["access_token"]
+    assert _me(client, token).status_code == 200
+    clock.advance(timedelta(minutes=5))
+    assert client.put(f"/_mock/tenants/{FABRIKAM_ID}/users/{ZED}/authenticator",
+                      json={}).status_code == 200
+    _challenge(_me(client, token))
+
+
+def test_an_app_only_token_declaring_cp1_stays_an_ordinary_token(client: AppClient) -> None:
+    """Entra's CAE for workload identities needs a premium licence and a policy the mock does
+    not model: an app-only token never carries ``xms_cc`` nor lives a day."""
+    response = client.post(TOKEN, data={
+        "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET,
+        "scope": "https://graph.microsoft.com/.default", "claims": CP1})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["expires_in"] == 3599 and "xms_cc" not in claims(body["access_token"])

@@ -186,6 +186,37 @@ def test_the_off_screen_inputs_are_present_and_not_visible(page: Page, stack: St
     assert not passwd.is_visible()
 
 
+def test_a_password_input_found_in_the_username_view_is_gone_after_next(
+        page: Page, stack: Stack) -> None:
+    """Entra's password view is its own component: a script that found ``#i0118`` in the
+    username view and types into it after Next gets StaleElementReferenceException
+    (microsoft/EasyRepro #1086, #1122); it must find the input again. What a browser filled
+    into the off-screen input is carried into the shown one, and Back replaces that one too."""
+    page.goto(stack.authorize())
+    early = page.query_selector("#i0118")
+    assert early is not None
+    early.evaluate("(el) => { el.value = 'saved by the browser'; }")
+    page.fill("#i0116", ALICE)
+    page.click("#idSIButton9")
+    expect(page.locator("#i0118")).to_be_visible()
+    assert early.evaluate("(el) => el.isConnected") is False
+    assert not early.is_visible()
+    expect(page.locator("#i0118")).to_have_count(1)
+    expect(page.locator("#i0118")).to_have_value("saved by the browser")
+    shown = page.query_selector("#i0118")
+    assert shown is not None
+    page.go_back()
+    expect(page.locator('input[name="loginfmt"]')).to_be_visible()
+    assert shown.evaluate("(el) => el.isConnected") is False
+    expect(page.locator("#i0118")).to_have_count(1)
+    page.go_forward()
+    expect(page.locator("#i0118")).to_be_visible()
+    with _signing_in(page, stack):
+        page.fill("#i0118", password(ALICE))
+        page.click("#idSIButton9")
+        page.click("#idBtn_Back")
+
+
 def test_stay_signed_in_is_found_by_its_title_binding(page: Page, stack: Stack) -> None:
     """A Playwright page object waits for
     ``[data-bind="text: str['STR_Kmsi_Title']"]`` to know "Stay signed in?" has come."""

@@ -4,6 +4,7 @@ v1's ``expires_on``) matching the token's own ``exp``; an app-only token lives 3
 
 from __future__ import annotations
 
+from datetime import timedelta
 from random import Random
 
 import pytest
@@ -24,7 +25,7 @@ from idp_testkit import (
 )
 
 from mock_idp import create_app
-from mock_idp.config import IdpConfig
+from mock_idp.config import ConfigError, IdpConfig
 
 
 class Bound(Random):
@@ -93,3 +94,33 @@ def test_an_app_only_token_lives_3599_seconds(client: AppClient, version: str) -
         **scope})
     assert response.status_code == 200, response.text
     assert _lifetime(response.json()) == 3599
+
+
+@pytest.mark.idp_config(access_token_lifetime=timedelta(minutes=5))
+def test_a_single_timedelta_is_a_fixed_lifetime_as_before_lifetimes_were_drawn(
+        client: AppClient) -> None:
+    assert _lifetime(tokens_for(client)) == 300
+
+
+def test_a_list_of_two_bounds_is_kept_as_a_pair() -> None:
+    config = IdpConfig.default(access_token_lifetime=[timedelta(minutes=5), timedelta(minutes=6)])
+    assert config.access_token_lifetime == (timedelta(minutes=5), timedelta(minutes=6))
+
+
+@pytest.mark.parametrize(("overrides", "problem"), [
+    ({"access_token_lifetime": 300}, "access_token_lifetime: must be a timedelta or a "
+                                     "(shortest, longest) pair of timedeltas, not 300"),
+    ({"access_token_lifetime": (timedelta(minutes=5),)}, "access_token_lifetime: must be"),
+    ({"access_token_lifetime": (timedelta(minutes=5), 600)}, "access_token_lifetime: must be"),
+    ({"access_token_lifetime": timedelta(0)}, "access_token_lifetime: the shortest lifetime "
+                                              "must be a second or more"),
+    ({"access_token_lifetime": (timedelta(hours=2), timedelta(hours=1))},
+     "access_token_lifetime: the longest lifetime 1:00:00 is shorter than the shortest 2:00:00"),
+    ({"app_token_lifetime": 3599}, "app_token_lifetime must be a timedelta of a second or more"),
+    ({"lifetime_random": 7}, "lifetime_random must be a random.Random, not 7"),
+])
+def test_a_lifetime_of_another_type_is_refused_when_the_config_is_built(
+        overrides: dict[str, object], problem: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        IdpConfig.default(**overrides)
+    assert str(caught.value).startswith(problem), caught.value
