@@ -65,7 +65,10 @@ def test_junit_is_valid_xml_with_counts_and_failures(tmp_path: Path) -> None:
     assert cases["auto-login.widget"].get("classname") == "scenarios.auto-login"
     failure = cases["failure.nonce"].find("failure")
     assert failure is not None
-    assert failure.get("message") == "AssertionError: expected <b>Reference</b>"
+    # the whole message, its line break kept as a character reference in the attribute
+    assert failure.get("message") == "AssertionError: expected <b>Reference</b>\nsecond line"
+    assert "<b>Reference</b>&#10;second line" in path.read_text(encoding="utf-8").replace(
+        "&lt;", "<").replace("&gt;", ">")
     assert failure.text == "Traceback ..."
     assert cases["failure.idp-down"].find("error") is not None
 
@@ -137,6 +140,11 @@ def test_skipped_scenarios_and_the_app_name_in_every_report(tmp_path: Path) -> N
     assert node is not None and node.get("message", "").startswith("the profile lacks partner")
     html = write_html(summary, tmp_path).read_text(encoding="utf-8")
     assert "SSO scenarios against helpdesk" in html and "1 skipped" in html
+    # the page's title counts as its body and the console do
+    assert "<title>SSO scenarios against helpdesk: 1 passed, 0 failed, 1 skipped</title>" in html
+    # the xunit schema (junit-10.xsd) allows no skipped count on testsuites: the suite has it
+    root = ET.parse(tmp_path / "j.xml").getroot()
+    assert set(root.attrib) <= {"name", "time", "tests", "failures", "errors"}
     assert "skipped: the profile lacks partner" in html
     assert json.loads(write_json(summary, tmp_path).read_text(encoding="utf-8"))["app"] == (
         "helpdesk")
