@@ -42,7 +42,9 @@ def _answer_words(entry: Mapping[str, Any]) -> str | None:
     if not isinstance(error, str):
         return None
     lines = str(body.get("error_description") or "").strip().splitlines()
-    description = lines[0].strip() if lines else ""
+    # The description's tail (Trace ID, Correlation ID, Timestamp: on the same line or the
+    # next ones) differs with each request and says nothing of the cause.
+    description = lines[0].split(" Trace ID: ")[0].strip() if lines else ""
     if description.startswith("AADSTS"):  # Entra's description starts with the code itself
         return description
     return f"{error}: {description}" if description else error

@@ -12,7 +12,12 @@ import pytest
 from asgi_client import AppClient
 
 from mock_idp import create_app
-from mock_idp.config import DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID, IdpConfig
+from mock_idp.config import (
+    DEFAULT_TENANT_ID,
+    REFERENCE_RP_CLIENT_ID,
+    REFERENCE_RP_SECRET,
+    IdpConfig,
+)
 from scenarios import flows
 from scenarios.live import LiveStack
 from scenarios.people import PEOPLE
@@ -70,7 +75,7 @@ def test_the_failure_page_s_message_names_the_token_endpoint_s_refusal(provider:
     first, *_ = failure_message(provider).splitlines()
     assert first.startswith(SHOWN + "; the provider had refused the app's token request: "
                             "'AADSTS7000215: Invalid client secret provided.")
-    assert first.count("AADSTS") == 1
+    assert first.count("AADSTS") == 1 and "Trace ID" not in first
 
 
 def test_the_not_signed_in_message_names_it_on_its_first_line(provider: AppClient) -> None:
@@ -111,3 +116,15 @@ class _Page:
 
     def evaluate(self, script: str, arg: object = None) -> dict[str, Any]:
         return {"errors": [], "heading": "Internal Server Error", "lines": []}
+
+
+def test_the_quoted_answer_leaves_out_the_trace_and_correlation_ids(provider: AppClient
+                                                                     ) -> None:
+    answer = provider.post(f"/{DEFAULT_TENANT_ID}/oauth2/token", data={
+        "grant_type": "client_credentials", "client_id": REFERENCE_RP_CLIENT_ID,
+        "client_secret": REFERENCE_RP_SECRET})  # v1, with no resource
+    assert answer.status_code == 400 and "Trace ID" in answer.json()["error_description"]
+    first, *_ = failure_message(provider).splitlines()
+    assert first == (SHOWN + "; the provider had refused the app's token request: "
+                     "\"AADSTS900144: The request body must contain the following parameter: "
+                     "'resource'.\"")
