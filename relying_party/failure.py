@@ -105,11 +105,17 @@ def record_failure(
         support_contact=source.support_contact,
     ).bounded()  # anyone can make a sign-in fail: what is kept of it is bounded
     db.errors.insert(record, attributed=_exists(db, source))
-    logger.warning(
-        "%s %s %s (%s %s): %s", logged_as, record.ref, record.code, record.source_kind,
-        record.source_id, record.detail,
-    )
+    logger.warning("%s %s %s (%s): %s", logged_as, record.ref, record.code,
+                   _source_words(record.source_kind, record.source_id), record.detail)
     return record
+
+
+def _source_words(kind: str | None, source_id: str | None) -> str:
+    """What the log says of where a failing sign-in was headed: ``connection 3``, or what is
+    not known (a callback whose state names no sign-in this RP started)."""
+    if kind is None:
+        return "connection or installation unknown"
+    return f"{kind} {source_id}" if source_id is not None else f"{kind} unknown"
 
 
 def failure_response(

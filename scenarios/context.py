@@ -29,7 +29,8 @@ __all__ = ["NotExercised", "ScenarioContext", "StepRecord", "screenshot", "watch
 
 EnvT = TypeVar("EnvT")
 
-StepStatus = Literal["passed", "failed"]
+StepStatus = Literal["passed", "failed", "skipped"]
+"""``skipped``: the step raised :class:`NotExercised`; it proved nothing, so not ``passed``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,24 +86,28 @@ class ScenarioContext(Generic[EnvT]):
 
     @contextlib.contextmanager
     def step(self, name: str, *, page: Page | None = None) -> Iterator[None]:
-        """A named step; a (masked) screenshot of ``page`` is taken when it ends, pass or fail."""
+        """A named step; a (masked) screenshot of ``page`` is taken when it ends, pass or fail.
+        A step that raises :class:`NotExercised` is recorded ``skipped``, with the reason the
+        scenario's result gives."""
         started = time.monotonic()
         error: str | None = None
+        status: StepStatus = "passed"
         try:
             yield
-        except NotExercised:
+        except NotExercised as exc:
+            status, error = "skipped", f"not exercised: {exc}"
             raise
         except BaseException as exc:
-            error = "".join(traceback.format_exception_only(exc)).strip()
+            status, error = "failed", "".join(traceback.format_exception_only(exc)).strip()
             raise
         finally:
             seconds = time.monotonic() - started  # the picture's time is its phase's
             with shielded():  # the picture of a step the app's exit failed is still taken
-                shot = self._capture(name, page or self.page, always=error is not None)
+                shot = self._capture(name, page or self.page, always=status == "failed")
             self.steps.append(
                 StepRecord(
                     name=name,
-                    status="failed" if error is not None else "passed",
+                    status=status,
                     seconds=seconds,
                     screenshot=shot,
                     error=error,

@@ -20,6 +20,7 @@ from scenarios.goto import goto_sign_in
 from scenarios.live import LiveStack, Person
 from scenarios.masking import quoted
 from scenarios.pages import IdpPasswordPage, IdpStaySignedInPage, IdpUsernamePage
+from scenarios.refusals import LOG_LIMIT, with_refusal
 
 PROVIDER_ERRORS = tuple(f"#{name}" for name in (ids.PASSWORD_ERROR, ids.USERNAME_ERROR,
                                                ids.CODE_ERROR, ids.SERVICE_EXCEPTION))
@@ -289,8 +290,20 @@ def expect_signed_in(page: Page, stack: LiveStack, person: Person, *,
         raise AssertionError(f"{person.upn} is signed in, but not as the profile says: "
                              f"{page_shows(page)}\n{exc}") from exc
     except AssertionError as exc:
-        raise AssertionError(f"{person.upn} is not signed in: {page_shows(page)}\n{exc}"
-                             ) from exc
+        raise AssertionError(_naming_refusal(
+            stack, f"{person.upn} is not signed in: {page_shows(page)}\n{exc}")) from exc
+
+
+def _naming_refusal(stack: LiveStack, message: str) -> str:
+    """``message`` of a check of the app's page that failed, with the first of the app's
+    back-channel requests the provider refused in the scenario, when there was one
+    (:mod:`scenarios.refusals`): the cause an app's bare 500 hides."""
+    try:
+        logged = stack.http.get(stack.idp_url("/_mock/requests"), params={"limit": LOG_LIMIT})
+        entries = logged.json()["requests"] if logged.status_code == 200 else []
+    except Exception:  # never in the way of the failure itself
+        return message
+    return with_refusal(message, entries if isinstance(entries, list) else [])
 
 
 def first_login(page: Page, stack: LiveStack, person: Person, app: str | None = None) -> None:
@@ -304,8 +317,16 @@ def first_login(page: Page, stack: LiveStack, person: Person, app: str | None = 
 def expect_failure(page: Page, stack: LiveStack, kind: str | None = None, *,
                    idp_code: str | None = None, contact: str | None = None) -> str | None:
     """Expect the app's failure page (and whatever the profile adds for ``kind``); return its
-    error reference when the profile finds one."""
-    return stack.app.expect_failure(page, kind, idp_code=idp_code, contact=contact)
+    error reference when the profile finds one. A failure's message names the first of the
+    app's requests the provider refused, as :func:`expect_signed_in`'s does."""
+    try:
+        return stack.app.expect_failure(page, kind, idp_code=idp_code, contact=contact)
+    except AssertionError as exc:
+        message = str(exc)
+        named = _naming_refusal(stack, message)
+        if named == message:
+            raise
+        raise AssertionError(named) from exc
 
 
 def expect_signed_out(page: Page, stack: LiveStack, *, why: str = "") -> None:

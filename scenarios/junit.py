@@ -46,7 +46,9 @@ class JUnitCase:
     seconds: float
     outcome: Outcome
     message: str | None = None
-    """The first line becomes the ``message`` attribute of a failure, error or skip."""
+    """The ``message`` attribute of a failure, error or skip, whole: its line breaks are
+    written as character references (``&#10;``), which XML keeps in an attribute's value
+    (a raw line break would be read back as a space)."""
     details: str | None = None
     """The text of a failure or error (a traceback, say)."""
     properties: Sequence[tuple[str, str]] = ()
@@ -63,6 +65,9 @@ def write_junit_xml(path: Path, *, suite: str, cases: Sequence[JUnitCase], secon
                     timestamp: datetime | None = None) -> Path:
     counts = {outcome: sum(c.outcome == outcome for c in cases)
               for outcome in ("failed", "error", "skipped")}
+    # No ``skipped`` on ``testsuites``: the xunit schema allows only name, time, tests,
+    # failures and errors there; the count is the ``testsuite``'s, where GitLab, Jenkins and
+    # GitHub's JUnit actions read it (or they count the ``skipped`` elements of the cases).
     suites = ET.Element("testsuites", name=suite, tests=str(len(cases)),
                         failures=str(counts["failed"]), errors=str(counts["error"]),
                         time=f"{seconds:.3f}")
@@ -75,13 +80,12 @@ def write_junit_xml(path: Path, *, suite: str, cases: Sequence[JUnitCase], secon
     for case in cases:
         element = ET.SubElement(node, "testcase", classname=case.classname, name=case.name,
                                 time=f"{case.seconds:.3f}")
-        text = (case.message or "").strip()
-        first_line = text.splitlines()[0] if text else case.outcome
+        message = (case.message or "").strip() or case.outcome
         if case.outcome == "skipped":
-            ET.SubElement(element, "skipped", message=first_line)
+            ET.SubElement(element, "skipped", message=message)
         elif case.outcome != "passed":
             tag = "failure" if case.outcome == "failed" else "error"
-            ET.SubElement(element, tag, message=first_line, type=tag).text = (
+            ET.SubElement(element, tag, message=message, type=tag).text = (
                 case.details or case.message or "")
         if output := _system_out(case):
             ET.SubElement(element, "system-out").text = output

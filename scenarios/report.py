@@ -52,7 +52,11 @@ def write_junit(summary: RunSummary, path: Path, *, timestamp: datetime | None =
                         *([] if r.skipped else [("worker", str(r.worker))]),
                         *([("trace", where(r.trace))] if r.trace else []),
                         *([("app_log", where(r.app_log))] if r.app_log else []),
-                        *([("rerun", r.rerun)] if r.rerun else [])],
+                        *([("rerun", r.rerun)] if r.rerun else []),
+                        *([("rerun_seconds", f"{r.rerun_seconds:.2f}")]
+                          if r.rerun_seconds is not None else []),
+                        *([("rerun_app_log", where(r.rerun_app_log))] if r.rerun_app_log
+                          else [])],
             output=_case_output(r),
             attachments=[where(f) for f in _attachments(r)],
         )

@@ -69,11 +69,14 @@ PHASE_NAMES = ("stack_start", "context", "steps", "screenshots", "trace", "proto
 
 
 def phase_totals(results: Iterable[ScenarioResult]) -> dict[str, float]:
-    """Each phase summed over the scenarios that ran, plus ``overhead_median``: the median of
-    their wall time outside the steps."""
+    """Each phase summed over the scenarios that ran (their first runs), plus
+    ``overhead_median``: the median of their wall time outside the steps, and ``reruns``: the
+    time of the traced second runs of those that did not pass."""
+    results = list(results)
     timed = [r.phases for r in results if r.phases is not None]
     totals = {name: sum(getattr(p, name) for p in timed) for name in PHASE_NAMES}
     totals["overhead_median"] = statistics.median(p.overhead for p in timed) if timed else 0.0
+    totals["reruns"] = sum(r.rerun_seconds or 0.0 for r in results)
     return totals
 
 
@@ -93,6 +96,12 @@ class ScenarioResult:
     rerun: Status | None = None
     """How the traced second run of a scenario that did not pass ended (``--trace
     rerun-on-failure``; ``None``: there was none). The trace is that run's."""
+    rerun_seconds: float | None = None
+    """The second run's wall time (``seconds`` and ``phases`` are the first run's alone)."""
+    rerun_app_log: str | None = None
+    """What the app printed during the second run, relative to the report directory."""
+    rerun_screenshots: tuple[str, ...] = ()
+    """The second run's pictures (of its failure), relative to the report directory."""
     worker: int = 0
     pid: int = 0
     phases: Phases | None = None
@@ -174,12 +183,14 @@ class RunSummary:
 
 
 def format_table(summary: RunSummary) -> str:
-    """The final table: id, result, seconds (a skipped scenario's reason below it); then a
-    one-line total naming the app."""
+    """The final table: id, result, seconds (the first run's; a traced rerun's beside them,
+    a skipped scenario's reason below); then a one-line total naming the app."""
     width = max([len("scenario"), *(len(r.id) for r in summary.results)])
     lines = [f"{'scenario':<{width}}  result  seconds", f"{'-' * width}  ------  -------"]
     for r in summary.results:
-        lines.append(f"{r.id:<{width}}  {LABELS[r.status]:<6}  {r.seconds:7.2f}")
+        lines.append(f"{r.id:<{width}}  {LABELS[r.status]:<6}  {r.seconds:7.2f}"
+                     + (f"  (rerun {r.rerun_seconds:.2f})" if r.rerun_seconds is not None
+                        else ""))
         if r.skipped and r.message:
             lines.append(f"    {r.message}")
     passed = sum(r.passed for r in summary.results)

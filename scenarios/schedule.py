@@ -28,8 +28,10 @@ def previous_durations(results_json: Path) -> dict[str, float]:
         if row.get("status") == "skipped":
             continue
         scenario_id, seconds = row.get("id"), row.get("seconds")
+        rerun = row.get("rerun_seconds")  # a worker spends its traced rerun's time too
         if isinstance(scenario_id, str) and isinstance(seconds, int | float) and seconds > 0:
-            durations[scenario_id] = float(seconds)
+            durations[scenario_id] = float(seconds) + (
+                float(rerun) if isinstance(rerun, int | float) and rerun > 0 else 0.0)
     return durations
 
 

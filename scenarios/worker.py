@@ -280,12 +280,18 @@ def _new_context(browser: Browser) -> BrowserContext:
 
 
 def _with_rerun(first: ScenarioResult, second: ScenarioResult) -> ScenarioResult:
-    """The first run's result, with the second run's trace, its status and its time (counted
-    as the trace's: it is what the trace cost)."""
-    phases = first.phases and replace(first.phases, trace=first.phases.trace + second.seconds)
-    return replace(first, seconds=first.seconds + second.seconds, phases=phases,
-                   trace=f"{RERUN_DIR}/{second.trace}" if second.trace else None,
-                   rerun=second.status)
+    """The first run's result (its time and phases are the first run's alone), with the
+    second run's status, time, trace, failure pictures and app log, each file's path from the
+    report directory (``rerun/...``)."""
+
+    def from_report(relative: str) -> str:
+        return f"{RERUN_DIR}/{relative}"
+
+    shots = dict.fromkeys(from_report(s.screenshot) for s in second.steps if s.screenshot)
+    return replace(first, rerun=second.status, rerun_seconds=second.seconds,
+                   trace=from_report(second.trace) if second.trace else None,
+                   rerun_app_log=from_report(second.app_log) if second.app_log else None,
+                   rerun_screenshots=tuple(shots))
 
 
 @contextlib.contextmanager

@@ -93,6 +93,8 @@ class Progress:
         self.results[result.id] = result
         where = f"  [worker {result.worker}]" if self.show_worker and not result.skipped else ""
         timing = "" if result.skipped else f"  {result.seconds:.2f}s"
+        if result.rerun is not None and result.rerun_seconds is not None:  # not in the time
+            timing += f" (traced rerun {LABELS[result.rerun]} {result.rerun_seconds:.2f}s)"
         line = f"{LABELS[result.status]:<6}{result.id}{timing}{where}"
         print(line, file=self.out, flush=True)
         if result.message:

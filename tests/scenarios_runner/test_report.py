@@ -65,7 +65,10 @@ def test_junit_is_valid_xml_with_counts_and_failures(tmp_path: Path) -> None:
     assert cases["auto-login.widget"].get("classname") == "scenarios.auto-login"
     failure = cases["failure.nonce"].find("failure")
     assert failure is not None
-    assert failure.get("message") == "AssertionError: expected <b>Reference</b>"
+    # the whole message, its line break kept as a character reference in the attribute
+    assert failure.get("message") == "AssertionError: expected <b>Reference</b>\nsecond line"
+    assert "<b>Reference</b>&#10;second line" in path.read_text(encoding="utf-8").replace(
+        "&lt;", "<").replace("&gt;", ">")
     assert failure.text == "Traceback ..."
     assert cases["failure.idp-down"].find("error") is not None
 
@@ -137,6 +140,11 @@ def test_skipped_scenarios_and_the_app_name_in_every_report(tmp_path: Path) -> N
     assert node is not None and node.get("message", "").startswith("the profile lacks partner")
     html = write_html(summary, tmp_path).read_text(encoding="utf-8")
     assert "SSO scenarios against helpdesk" in html and "1 skipped" in html
+    # the page's title counts as its body and the console do
+    assert "<title>SSO scenarios against helpdesk: 1 passed, 0 failed, 1 skipped</title>" in html
+    # the xunit schema (junit-10.xsd) allows no skipped count on testsuites: the suite has it
+    root = ET.parse(tmp_path / "j.xml").getroot()
+    assert set(root.attrib) <= {"name", "time", "tests", "failures", "errors"}
     assert "skipped: the profile lacks partner" in html
     assert json.loads(write_json(summary, tmp_path).read_text(encoding="utf-8"))["app"] == (
         "helpdesk")
@@ -187,3 +195,24 @@ def test_a_skipped_scenario_names_no_worker_and_a_failure_links_the_apps_output(
     assert not any(line.startswith("worker") for line in out["partner.launch"])
     data = json.loads(write_json(summary, tmp_path).read_text(encoding="utf-8"))
     assert data["results"][0]["app_log"] == "logs/app-failure.nonce.log"
+
+
+def test_a_step_a_skip_stopped_is_shown_not_exercised_not_ok(tmp_path: Path) -> None:
+    """The step during which the scenario found it was not exercised proved nothing: its
+    picture may show the user signed in, but no report says "ok" of it."""
+    reason = "not exercised: the app never asked UserInfo"
+    skipped = ScenarioResult(
+        id="failure.userinfo-sub-mismatch", title="t", proves="p", group="failure",
+        status="skipped", seconds=2.9, message=reason,
+        steps=(StepRecord(name="sign in", status="passed", seconds=1.0),
+               StepRecord(name="the failure page appears", status="skipped", seconds=1.5,
+                          screenshot="screenshots/f/02-the-failure-page.png", error=reason)))
+    summary = RunSummary(results=(skipped,), seconds=3.0, workers=1, report_dir=tmp_path)
+    html = write_html(summary, tmp_path).read_text(encoding="utf-8")
+    assert '<span class="badge skipped">not exercised</span> the failure page appears' in html
+    assert '<span class="badge passed">ok</span> sign in' in html
+    data = json.loads(write_json(summary, tmp_path).read_text(encoding="utf-8"))
+    assert [s["status"] for s in data["results"][0]["steps"]] == ["passed", "skipped"]
+    case = ET.parse(write_junit(summary, tmp_path / "j.xml")).getroot().find(".//testcase")
+    assert case is not None
+    assert "[skipped] the failure page appears (1.50s)" in (case.findtext("system-out") or "")

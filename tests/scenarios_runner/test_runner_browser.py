@@ -163,13 +163,21 @@ def test_rerun_on_failure_traces_a_second_run_of_each_failure_only(tmp_path: Pat
     shots = [s["screenshot"] for s in failing["steps"] if s["screenshot"]]  # type: ignore[union-attr]
     assert shots and all(not shot.startswith("rerun/") and (report / shot).exists()
                          for shot in shots)
-    # the second run's time is counted, as the trace's
+    # the scenario's time is the first run's; the second run's is beside it
     phases = failing["phases"]
     assert isinstance(phases, dict) and isinstance(failing["seconds"], float)
     assert sum(phases.values()) == pytest.approx(failing["seconds"], abs=0.01)
-    assert phases["trace"] > phases["steps"] / 2
+    rerun_seconds = failing["rerun_seconds"]
+    assert isinstance(rerun_seconds, float) and rerun_seconds > phases["steps"] / 2
+    assert phases["trace"] < rerun_seconds
+    # the second run's picture of its failure is listed and linked
+    rerun_shots = failing["rerun_screenshots"]
+    assert isinstance(rerun_shots, list) and rerun_shots
+    assert all(shot.startswith("rerun/screenshots/toy.fail.assertion/")
+               and (report / shot).is_file() for shot in rerun_shots)
 
     html = (report / "index.html").read_text(encoding="utf-8")
+    assert f'href="{rerun_shots[0]}"' in html
     assert "Trace of a second run, which did not pass either" in html
     assert 'href="rerun/traces/toy.fail.assertion.zip"' in html
     case = next(c for c in ET.parse(tmp_path / "junit.xml").getroot().iter("testcase")
@@ -201,6 +209,9 @@ def test_a_failure_that_does_not_come_back_stays_a_failure(tmp_path: Path) -> No
     assert entered == ["flaky.once", "flaky.once"]  # a fresh set-up for the second run
     assert result.status == "failed" and result.message and "first run fails" in result.message
     assert result.rerun == "passed" and result.trace == "rerun/traces/flaky.once.zip"
+    assert result.phases is not None and result.phases.total == pytest.approx(result.seconds)
+    assert result.rerun_seconds is not None and result.rerun_seconds > 0
+    assert summary.seconds > result.seconds + result.rerun_seconds
     assert summary.exit_code == 1
     html = write_html(summary, tmp_path).read_text(encoding="utf-8")
     assert "Trace of a second run, which passed: the failure did not come back" in html

@@ -234,4 +234,7 @@ def test_a_scenario_the_app_never_exercised_is_skipped_with_its_reason(
                           options=RunOptions(report_dir=tmp_path, trace="rerun-on-failure"))
     assert result.status == "skipped"
     assert result.message == "not exercised: the app never asked UserInfo"
-    assert [step.status for step in result.steps] == ["passed"] and result.rerun is None
+    assert result.rerun is None
+    # The step it stopped in proved nothing: not "passed", whatever its picture shows.
+    assert [(step.status, step.error) for step in result.steps] == [
+        ("skipped", "not exercised: the app never asked UserInfo")]

@@ -36,3 +36,13 @@ def test_an_unreadable_previous_run_is_ignored(tmp_path: Path) -> None:
     assert previous_durations(broken) == {}
     broken.write_text(json.dumps({"results": "nope"}), encoding="utf-8")
     assert previous_durations(broken) == {}
+
+
+def test_a_failure_s_duration_counts_its_traced_rerun(tmp_path: Path) -> None:
+    """A scenario's ``seconds`` are its first run's; the worker spent its rerun's too."""
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps({"results": [
+        {"id": "a", "status": "failed", "seconds": 2.5, "rerun_seconds": 3.0},
+        {"id": "b", "status": "passed", "seconds": 1.0, "rerun_seconds": None},
+    ]}), encoding="utf-8")
+    assert previous_durations(results) == {"a": 5.5, "b": 1.0}

@@ -1,0 +1,112 @@
+"""Why an app may have failed its sign-in: the first of its back-channel requests the mock
+provider refused during the scenario.
+
+An app that shows a bare 500 at its callback hides the cause the provider gave it (the token
+endpoint's ``AADSTS500013``, a key set answering 503, a dropped connection); the provider's
+request log (``GET /_mock/requests``, cleared with each scenario's reset) still has it.
+:func:`refusal_note` names it at the end of the first line of a failure message, once, unless
+the message already names it (a scenario that injected the fault and says so).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from scenarios.masking import quoted
+from scenarios.protocol_view.names import BROWSER_NAMES, provider_step_name
+
+__all__ = ["first_refusal", "refusal_note", "with_refusal"]
+
+SHOWN_REFUSAL = 160
+"""Characters of the provider's answer a message quotes."""
+LOG_LIMIT = 2000
+"""Entries read from the provider's request log: all a scenario makes."""
+_WHAT = {"keys": "signing keys", "userinfo": "UserInfo", "graph": "Microsoft Graph"}
+_NOT_REFUSALS = frozenset({"latency"})
+"""Faults on the response that still answer: not a refusal."""
+_AADSTS = re.compile(r"AADSTS\d+")
+
+
+def _answer_words(entry: Mapping[str, Any]) -> str | None:
+    """``error: first line of error_description`` of an OAuth error answer, or the code and
+    message of a Graph-style error; ``None`` for an answer without one."""
+    response = entry.get("response")
+    body = response.get("json") if isinstance(response, Mapping) else None
+    if not isinstance(body, Mapping):
+        return None
+    error = body.get("error")
+    if isinstance(error, Mapping):
+        return f"{error.get('code', 'error')}: {error.get('message', '')}".strip(": ")
+    if not isinstance(error, str):
+        return None
+    lines = str(body.get("error_description") or "").strip().splitlines()
+    # The description's tail (Trace ID, Correlation ID, Timestamp: on the same line or the
+    # next ones) differs with each request and says nothing of the cause.
+    description = lines[0].split(" Trace ID: ")[0].strip() if lines else ""
+    if description.startswith("AADSTS"):  # Entra's description starts with the code itself
+        return description
+    return f"{error}: {description}" if description else error
+
+
+def _fault_effects(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(kind, effect) of each fault that replaced the answer to this request."""
+    found = []
+    for note in entry.get("notes") or ():
+        fault = note.get("fault") if isinstance(note, Mapping) else None
+        if (isinstance(fault, Mapping) and note.get("target") == "response"
+                and note.get("effect") and fault.get("kind") not in _NOT_REFUSALS):
+            found.append((str(fault.get("kind")), str(note["effect"])))
+    return found
+
+
+def first_refusal(entries: Iterable[Mapping[str, Any]]) -> tuple[str, str] | None:
+    """(what was asked, what the provider answered) of the first back-channel request of the
+    app (token, keys, discovery, UserInfo, Graph...: any the provider's sign-in pages do not
+    make) that got an error status or a fault that replaced its answer; ``None`` if none did.
+    ``entries`` are the provider's request log's, oldest first."""
+    for entry in entries:
+        form = (entry.get("request") or {}).get("form")
+        name = provider_step_name(str(entry.get("path", "")), str(entry.get("method", "")),
+                                  form if isinstance(form, Mapping) else None)
+        if name in BROWSER_NAMES or name in ("provider page", "provider call"):
+            continue
+        status = entry.get("status")
+        faults = _fault_effects(entry)
+        failed = isinstance(status, int) and status >= 400
+        if not failed and not faults:
+            continue
+        words = _answer_words(entry) if failed else None
+        if words is None and faults:
+            kind, effect = faults[0]
+            words = f"{effect} (fault {kind})"
+        elif words is None:
+            words = f"HTTP {status}"
+        return f"{_WHAT.get(name, name)} request", words
+    return None
+
+
+def refusal_note(entries: Iterable[Mapping[str, Any]], message: str) -> str:
+    """``"; the provider had refused the app's token request: '...'"`` for the first refusal
+    in ``entries`` (quoted, masked and cut as a page's text is), or ``""``: there was none,
+    or ``message`` names it already (its AADSTS code, or its words)."""
+    found = first_refusal(entries)
+    if found is None:
+        return ""
+    what, words = found
+    codes = _AADSTS.findall(words)
+    named = all(code in message for code in codes) if codes else words in message
+    if named:
+        return ""
+    return f"; the provider had refused the app's {what}: {quoted(words, SHOWN_REFUSAL)}"
+
+
+def with_refusal(message: str, entries: Iterable[Mapping[str, Any]]) -> str:
+    """``message`` with :func:`refusal_note` at the end of its first line (the line reports
+    and CI annotations show)."""
+    note = refusal_note(entries, message)
+    if not note:
+        return message
+    first, newline, rest = message.partition("\n")
+    return f"{first}{note}{newline}{rest}"

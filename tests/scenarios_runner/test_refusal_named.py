@@ -1,0 +1,130 @@
+"""A failure on the app's page (no failure page, or not signed in) names the first of the app's
+back-channel requests the mock provider refused in the scenario: the cause an app's bare 500
+hides (:mod:`scenarios.refusals`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any, cast
+
+import pytest
+from asgi_client import AppClient
+
+from mock_idp import create_app
+from mock_idp.config import (
+    DEFAULT_TENANT_ID,
+    REFERENCE_RP_CLIENT_ID,
+    REFERENCE_RP_SECRET,
+    IdpConfig,
+)
+from scenarios import flows
+from scenarios.live import LiveStack
+from scenarios.people import PEOPLE
+from scenarios.refusals import first_refusal
+
+SHOWN = ("the failure page does not show the support contact 'help@example.com'; the app "
+         "showed /auth/callback with HTTP 500: 'Internal Server Error'")
+TOKEN = f"/{DEFAULT_TENANT_ID}/oauth2/v2.0/token"
+
+
+class _App:
+    """An app whose pages fail the checks: a 500 at its callback, as the QA's Authlib app."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def expect_failure(self, page: object, kind: str | None = None, **_: Any) -> str | None:
+        raise AssertionError(self.message)
+
+    def expect_signed_in(self, page: object, person: object, *, lands_on: str | None = None
+                         ) -> None:
+        raise AssertionError("the sign-in did not end at http://127.0.0.1/")
+
+
+@pytest.fixture
+def provider() -> Iterator[AppClient]:
+    with AppClient(create_app(IdpConfig.default()), follow_redirects=False) as client:
+        yield client
+
+
+def stack(provider: AppClient, message: str = SHOWN) -> LiveStack:
+    return cast(LiveStack, SimpleNamespace(app=_App(message), http=provider,
+                                           idp_url=lambda path: path))
+
+
+def failure_message(provider: AppClient, message: str = SHOWN) -> str:
+    with pytest.raises(AssertionError) as caught:
+        flows.expect_failure(cast(Any, None), stack(provider, message), "invalid-secret")
+    return str(caught.value)
+
+
+def wrong_secret(provider: AppClient) -> None:
+    answer = provider.post(TOKEN, data={
+        "grant_type": "client_credentials", "client_id": REFERENCE_RP_CLIENT_ID,
+        "client_secret": "not-the-secret", "scope": "https://graph.microsoft.com/.default"})
+    assert answer.status_code == 401, answer.text
+
+
+def test_the_failure_page_s_message_names_the_token_endpoint_s_refusal(provider: AppClient
+                                                                        ) -> None:
+    provider.get(f"/{DEFAULT_TENANT_ID}/v2.0/.well-known/openid-configuration")  # answered
+    provider.get(f"/{DEFAULT_TENANT_ID}/oauth2/v2.0/authorize",  # the browser's: not counted
+                 params={"client_id": "unknown", "response_type": "code"})
+    wrong_secret(provider)
+    first, *_ = failure_message(provider).splitlines()
+    assert first.startswith(SHOWN + "; the provider had refused the app's token request: "
+                            "'AADSTS7000215: Invalid client secret provided.")
+    assert first.count("AADSTS") == 1 and "Trace ID" not in first
+
+
+def test_the_not_signed_in_message_names_it_on_its_first_line(provider: AppClient) -> None:
+    wrong_secret(provider)
+    with pytest.raises(AssertionError) as caught:
+        flows.expect_signed_in(cast(Any, _Page()), stack(provider), PEOPLE["alice"])
+    first, second = str(caught.value).splitlines()
+    assert "; the provider had refused the app's token request: 'AADSTS7000215" in first
+    assert second == "the sign-in did not end at http://127.0.0.1/"
+
+
+def test_a_message_that_names_the_refusal_already_is_left_as_it_is(provider: AppClient
+                                                                    ) -> None:
+    wrong_secret(provider)
+    named = SHOWN + " / 'AADSTS7000215: Invalid client secret provided.'"
+    assert failure_message(provider, named) == named
+
+
+def test_a_fault_that_replaced_the_key_set_s_answer_is_named(provider: AppClient) -> None:
+    armed = provider.post("/_mock/faults", json={"kind": "drop", "endpoint": "jwks"})
+    assert armed.status_code == 201, armed.text
+    with pytest.raises(Exception):  # noqa: B017, PT011 -- the connection is dropped
+        provider.get(f"/{DEFAULT_TENANT_ID}/discovery/v2.0/keys")
+    logged = provider.get("/_mock/requests").json()["requests"]
+    assert first_refusal(logged) == ("signing keys request",
+                                     "dropped the connection (fault drop)")
+
+
+def test_without_a_refusal_the_message_is_the_page_s_alone(provider: AppClient) -> None:
+    provider.get(f"/{DEFAULT_TENANT_ID}/discovery/v2.0/keys")
+    assert failure_message(provider) == SHOWN
+
+
+class _Page:
+    """What :func:`scenarios.flows.page_shows` reads of a page."""
+
+    url = "http://127.0.0.1/auth/callback"
+
+    def evaluate(self, script: str, arg: object = None) -> dict[str, Any]:
+        return {"errors": [], "heading": "Internal Server Error", "lines": []}
+
+
+def test_the_quoted_answer_leaves_out_the_trace_and_correlation_ids(provider: AppClient
+                                                                     ) -> None:
+    answer = provider.post(f"/{DEFAULT_TENANT_ID}/oauth2/token", data={
+        "grant_type": "client_credentials", "client_id": REFERENCE_RP_CLIENT_ID,
+        "client_secret": REFERENCE_RP_SECRET})  # v1, with no resource
+    assert answer.status_code == 400 and "Trace ID" in answer.json()["error_description"]
+    first, *_ = failure_message(provider).splitlines()
+    assert first == (SHOWN + "; the provider had refused the app's token request: "
+                     "\"AADSTS900144: The request body must contain the following parameter: "
+                     "'resource'.\"")
