@@ -39,6 +39,10 @@ Sources for Entra's behaviour:
 - an authenticator app's code after the password ("Enter code", with the element ids login
   scripts type into): :mod:`mock_idp.totp`; and before a session that took no code answers for
   a user who has an app now (:func:`step_up`).
+
+Long because: the pages are one state machine whose steps return one another's types (a
+second factor answers ``Silent``, ``SignedIn`` or ``Refuse``); split, each part would import
+the rest.
 """
 
 from __future__ import annotations

@@ -74,8 +74,10 @@ def test_an_app_not_ready_in_time_is_not_started_again(
     left on it."""
     planned = _plans(monkeypatch)
     profile = tiny_profile(tmp_path)
+    # 3 s: the app must be up and answering 404 before the wait ends, on a loaded machine too
+    # (with 1 s, a busy host's app was not yet listening, and no probe reached it).
     text = profile.read_text(encoding="utf-8").replace("timeout = 20\n",
-                                                       'timeout = 1\nready_url = "/nope"\n')
+                                                       'timeout = 3\nready_url = "/nope"\n')
     profile.write_text(text, encoding="utf-8")
     with pytest.raises(AppStartError) as caught, live_stack(StackOptions(app=profile)):
         pass
