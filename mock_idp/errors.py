@@ -390,9 +390,13 @@ class ErrorContext:
 def error_body(err: EntraError, ctx: ErrorContext) -> dict[str, Any]:
     """Entra's JSON error body, members in the order Entra serves them."""
     correlation = ctx.correlation
+    # Each of the tail's parts on a line of its own, after CR LF, as Entra's bodies have them
+    # ("…\r\nTrace ID: …\r\nCorrelation ID: …\r\nTimestamp: …": the token-endpoint bodies
+    # quoted in AzureAD/microsoft-authentication-library-for-python and azure-sdk issues, and
+    # %0d%0a in the redirect's error_description): apps show the first line.
     description = (
-        f"{err.description_head} Trace ID: {ctx.trace_id} Correlation ID: {correlation} "
-        f"Timestamp: {ctx.timestamp}"
+        f"{err.description_head}\r\nTrace ID: {ctx.trace_id}\r\nCorrelation ID: {correlation}"
+        f"\r\nTimestamp: {ctx.timestamp}"
     )
     body: dict[str, Any] = {
         "error": err.error_value,

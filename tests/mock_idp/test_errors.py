@@ -57,8 +57,8 @@ def test_json_error_shape(client: AppClient, clock: MockClock) -> None:
     assert body["error_description"] == (
         f"AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the "
         f"request is the client secret value, not the client secret ID, for a secret added to "
-        f"app '{CLIENT_ID}'. Trace ID: {body['trace_id']} Correlation ID: "
-        f"{body['correlation_id']} Timestamp: 2026-03-01 09:04:05Z")
+        f"app '{CLIENT_ID}'.\r\nTrace ID: {body['trace_id']}\r\nCorrelation ID: "
+        f"{body['correlation_id']}\r\nTimestamp: 2026-03-01 09:04:05Z")
 
 
 def test_each_error_gets_fresh_ids(client: AppClient) -> None:
@@ -71,7 +71,7 @@ def test_correlation_id_echoes_client_request_id(client: AppClient) -> None:
     cid = "5be327fc-93cb-4bef-ab4e-0373f11a8017"
     body = _wrong_secret(client, **{"client-request-id": cid}).json()
     assert body["correlation_id"] == cid
-    assert f"Correlation ID: {cid} Timestamp:" in body["error_description"]
+    assert f"\r\nCorrelation ID: {cid}\r\nTimestamp:" in body["error_description"]
     response = client.post(f"{TOKEN}?client-request-id={cid}", data={"grant_type": "nope"})
     assert response.json()["correlation_id"] == cid
 
@@ -194,5 +194,5 @@ def test_authorize_error_redirect_parameter_order(client: AppClient) -> None:
     assert [p.split("=")[0] for p in query.split("&")] == [
         "error", "error_description", "error_uri", "state"]
     values = redirect_params(response)
-    assert re.search(r" Trace ID: \S+ Correlation ID: \S+ Timestamp: "
+    assert re.search(r"\r\nTrace ID: \S+\r\nCorrelation ID: \S+\r\nTimestamp: "
                      r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$", values["error_description"])

@@ -112,14 +112,14 @@ def test_every_catalogue_code_injected_fills_its_placeholders(client: AppClient)
         arm(client, kind="error", endpoint="token", code=code)
         body = client_credentials(client).json()
         assert body["error_codes"] == [code]
-        message = body["error_description"].split(" Trace ID:")[0]
+        message = body["error_description"].split("\r\nTrace ID:")[0]
         assert not PLACEHOLDER.search(message), message
         assert entry.suberror is None or body["suberror"] == entry.suberror
 
 
 def _injected(client: AppClient, code: int) -> str:
     arm(client, kind="error", endpoint="token", code=code)
-    return str(client_credentials(client).json()["error_description"]).split(" Trace ID:")[0]
+    return str(client_credentials(client).json()["error_description"]).split("\r\nTrace ID:")[0]
 
 
 def test_injected_errors_name_plausible_values(client: AppClient, clock: MockClock) -> None:

@@ -61,7 +61,7 @@ def _error(response: httpx.Response, code: int) -> dict[str, Any]:
 
 def _message(body: dict[str, Any]) -> str:
     """The error description without its trace lines, which differ between answers."""
-    return str(body["error_description"]).split(" Trace ID:")[0]
+    return str(body["error_description"]).split("\r\nTrace ID:")[0]
 
 
 def _drop_expired(idp_app: Starlette) -> None:

@@ -775,7 +775,7 @@ def test_expired_assertion_is_700024_naming_the_times(client: AppClient,
         f"{_entra_time(now.timestamp())}, assertion valid from "
         f"{_entra_time(int(signed.timestamp()))}, expiry time of assertion "
         f"{_entra_time(int(signed.timestamp()) + 600)}. Review the documentation at "
-        "https://learn.microsoft.com/entra/identity-platform/certificate-credentials . Trace ID"
+        "https://learn.microsoft.com/entra/identity-platform/certificate-credentials .\r\nTrace ID"
     ), body["error_description"]
 
 
