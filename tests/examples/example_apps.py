@@ -124,11 +124,23 @@ EXPRESS_OPENID_CONNECT = ExampleApp(
     node_package=True,
     id_token_issuance=True,
 )
+DJANGO_OIDC = ExampleApp(
+    name="django-oidc",
+    directory=EXAMPLES / "django_oidc",
+    command=(sys.executable, str(EXAMPLES / "django_oidc" / "server.py")),
+    profile=EXAMPLES / "django_oidc" / "sso-app.toml",
+    sign_in="/oidc/authenticate/",
+    sign_out="/oidc/logout/",
+    callback="/oidc/callback/",
+    python_modules=("django", "mozilla_django_oidc"),
+)
 SERVER_APPS = (FLASK_IDENTITY, FLASK_AUTHLIB, PASSPORT_OPENIDCONNECT)
 """The apps whose server redeems the codes (web redirect URIs, a client secret, ``me``)."""
-ALL_APPS = (*SERVER_APPS, MSAL_SPA, EXPRESS_OPENID_CONNECT)
+ALL_APPS = (*SERVER_APPS, MSAL_SPA, EXPRESS_OPENID_CONNECT, DJANGO_OIDC)
 """Every example; express-openid-connect's server takes an ID token from the authorization
-response and redeems no code (its own tests are in ``test_express_openid_connect.py``)."""
+response and redeems no code (its own tests are in ``test_express_openid_connect.py``);
+mozilla-django-oidc's logout takes POST only and its ``me`` names no ``preferred_username``
+(its own tests are in ``test_django_oidc.py``)."""
 
 
 NPM_LOCK = ".npm-ci.lock"

@@ -332,17 +332,77 @@ EXPRESS_OIDC: Mapping[str, Verdict] = {
     "signout.rp-initiated": passes(),
 }
 
+# mozilla-django-oidc sends the failures its callback catches (an error answered by the
+# provider, a callback in a browser whose session holds no sign-in) back to "/"
+# (LOGIN_REDIRECT_URL_FAILURE's default); a SuspiciousOperation it raises (state, nonce,
+# signature) is Django's plain 400 page, any other exception Django's plain 500 page. It checks
+# neither the ID token's issuer nor its audience ("verify_aud": False), never reads its ``sub``,
+# and takes UserInfo's claims without comparing their ``sub`` with the ID token's.
+DJANGO_CALLBACK = "/oidc/callback/"
+
+
+def django_error(status: int, text: str) -> Verdict:
+    return Verdict("failed", f"{NO_CONTACT}; the app showed {DJANGO_CALLBACK} with HTTP "
+                   f"{status}: '{text}'", f"FAIL: Django's plain `{text}`, no contact")
+
+
+def django_home() -> Verdict:
+    return Verdict("failed", f"{NO_CONTACT}; the app showed / with HTTP 200: 'Django + "
+                   "mozilla-django-oidc example' / 'Not signed in.'",
+                   "FAIL: back on the home page, no message")
+
+
+DJANGO_500 = django_error(500, "Server Error (500)")
+DJANGO_400 = django_error(400, "Bad Request (400)")
+
+DJANGO_OIDC: Mapping[str, Verdict] = {
+    **COMMON,
+    # It sends no ``resource``: v1's token endpoint refuses the code (AADSTS500013, in the
+    # app's log) before the unsigned v1 ID token is reached.
+    "auto-login.v1-endpoints": Verdict(
+        "failed", "the sign-in did not end at http://127.0.0.1:", "FAIL: sends no `resource`, "
+        "so v1 refuses the code (AADSTS500013; Django 500 page)"),
+    "failure.v1-unsigned-over-http": DJANGO_500,
+    "failure.expired-secret": DJANGO_500,
+    "failure.invalid-secret": DJANGO_500,
+    "failure.user-not-assigned": django_home(),
+    "failure.user-cancels": django_home(),
+    "failure.needs-admin-approval": django_home(),
+    "failure.idp-down": DJANGO_500,
+    "failure.idp-down-keys": DJANGO_500,
+    "failure.bad-signature": DJANGO_400,
+    "failure.wrong-issuer": accepts(),
+    "failure.wrong-audience": accepts(),
+    "failure.nonce-mismatch": DJANGO_400,
+    # PyJWT's ExpiredSignatureError is no DecodeError, which is all the library turns into a
+    # SuspiciousOperation.
+    "failure.expired-id-token": DJANGO_500,
+    "failure.missing-sub": accepts(),
+    "failure.userinfo-sub-mismatch": accepts(),
+    "failure.state-tampered": DJANGO_400,
+    # A browser whose session holds no sign-in is sent home; one that started a sign-in of its
+    # own has other states, and an unknown one is a SuspiciousOperation.
+    "failure.state-replayed": django_home(),
+    "failure.state-other-browser": DJANGO_400,
+    "lifecycle.secret-renewal": DJANGO_500,
+    # It fetches the key set at every sign-in.
+    "lifecycle.key-rotation": passes(),
+    "signout.rp-initiated": passes(),
+}
+
 APPS: Mapping[str, Mapping[str, Verdict]] = {
     "flask-identity": IDENTITY,
     "flask-authlib": AUTHLIB,
     "passport-openidconnect": PASSPORT,
     "msal-spa": MSAL_SPA,
     "express-openid-connect": EXPRESS_OIDC,
+    "django-oidc": DJANGO_OIDC,
 }
 
 COLUMNS = {"flask-identity": "identity (MSAL)", "flask-authlib": "Authlib",
            "passport-openidconnect": "passport-openidconnect", "msal-spa": "MSAL.js (SPA)",
-           "express-openid-connect": "express-openid-connect"}
+           "express-openid-connect": "express-openid-connect",
+           "django-oidc": "mozilla-django-oidc"}
 
 
 def verdicts_of(app: str) -> Mapping[str, Verdict]:

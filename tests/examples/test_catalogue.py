@@ -14,7 +14,14 @@ import statistics
 from pathlib import Path
 
 import pytest
-from example_apps import ALL_APPS, EXPRESS_OPENID_CONNECT, FLASK_AUTHLIB, SERVER_APPS, ExampleApp
+from example_apps import (
+    ALL_APPS,
+    DJANGO_OIDC,
+    EXPRESS_OPENID_CONNECT,
+    FLASK_AUTHLIB,
+    SERVER_APPS,
+    ExampleApp,
+)
 from expected_verdicts import markdown_table, verdicts_of
 
 from mock_idp.testing import MockIdp
@@ -51,7 +58,7 @@ def test_the_catalogue_reports_what_the_library_does(example_app: ExampleApp,
     assert summary.exit_code == 1, "some scenarios fail: the run must say so"
 
 
-CHECKED = (*SERVER_APPS, EXPRESS_OPENID_CONNECT)
+CHECKED = (*SERVER_APPS, EXPRESS_OPENID_CONNECT, DJANGO_OIDC)
 """The apps whose sign-in URLs send the browser to the provider (the single-page app's pages
 leave that to their script)."""
 

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from example_apps import (
     ALL_APPS,
+    DJANGO_OIDC,
     EXPRESS_OPENID_CONNECT,
     FLASK_AUTHLIB,
     FLASK_IDENTITY,
@@ -168,3 +169,37 @@ def test_a_flask_app_names_a_port_that_is_no_number(monkeypatch: pytest.MonkeyPa
         glue.Settings.from_env({**env, "PORT": "abc"}, required=())
     assert str(failed.value) == "PORT is not a port number: 'abc'"
     assert glue.Settings.from_env({**env, "PORT": "5001"}, required=()).port == 5001
+
+
+DJANGO_ENV = {"OIDC_DISCOVERY_URL": "https://localhost:9/t/v2.0/.well-known/openid-configuration",
+              "OIDC_CLIENT_ID": "app", "OIDC_CLIENT_SECRET": SECRET,
+              "OIDC_REDIRECT_URI": "http://localhost:8000/oidc/callback/"}
+
+
+@pytest.mark.parametrize(("setting", "said"), [
+    ({"OIDC_CA_FILE": "/nope.pem"}, "OIDC_CA_FILE cannot be read: no such file: /nope.pem"),
+    ({"OIDC_REDIRECT_URI": "/oidc/callback/"},
+     "OIDC_REDIRECT_URI is not an absolute URL: /oidc/callback/"),
+    ({"OIDC_REDIRECT_URI": "http://localhost:8000/auth/callback"},
+     "OIDC_REDIRECT_URI must end at the library's callback /oidc/callback/, not /auth/callback"),
+    ({"PORT": "abc"}, "PORT is not a port number: 'abc'"),
+], ids=["ca-file", "relative-redirect-uri", "other-callback", "port"])
+def test_the_django_app_names_a_bad_setting_in_one_line(setting: dict[str, str], said: str,
+                                                        tmp_path: Path) -> None:
+    if reason := DJANGO_OIDC.unavailable():
+        pytest.skip(reason)
+    app = DJANGO_OIDC
+    if "PORT" in setting:  # run_example sets PORT itself: the flag is what is left to spoil
+        app = replace(app, command=(*app.command, "--port", setting["PORT"]))
+    assert _fails_to_start(app, {**DJANGO_ENV, **setting}, tmp_path) == said
+
+
+def test_the_django_app_without_the_mock_s_ca_says_to_set_it(tmp_path: Path) -> None:
+    if reason := DJANGO_OIDC.unavailable():
+        pytest.skip(reason)
+    with MockIdp(https=True, tls_dir=tmp_path / "tls") as idp:
+        discovery = f"{idp.authority}/v2.0/.well-known/openid-configuration"
+        printed = _fails_to_start(DJANGO_OIDC, {**DJANGO_ENV, "OIDC_DISCOVERY_URL": discovery},
+                                  tmp_path)
+    assert printed.startswith("could not read the provider's discovery document: "), printed
+    assert printed.endswith("(set OIDC_CA_FILE to the CA the mock printed)"), printed
