@@ -20,7 +20,7 @@ from scenarios.goto import goto_sign_in
 from scenarios.live import LiveStack, Person
 from scenarios.masking import quoted
 from scenarios.pages import IdpPasswordPage, IdpStaySignedInPage, IdpUsernamePage
-from scenarios.refusals import LOG_LIMIT, with_refusal
+from scenarios.refusals import with_refusal
 
 PROVIDER_ERRORS = tuple(f"#{name}" for name in (ids.PASSWORD_ERROR, ids.USERNAME_ERROR,
                                                ids.CODE_ERROR, ids.SERVICE_EXCEPTION))
@@ -299,11 +299,10 @@ def _naming_refusal(stack: LiveStack, message: str) -> str:
     back-channel requests the provider refused in the scenario, when there was one
     (:mod:`scenarios.refusals`): the cause an app's bare 500 hides."""
     try:
-        logged = stack.http.get(stack.idp_url("/_mock/requests"), params={"limit": LOG_LIMIT})
-        entries = logged.json()["requests"] if logged.status_code == 200 else []
+        entries = stack.provider_requests()
     except Exception:  # never in the way of the failure itself
         return message
-    return with_refusal(message, entries if isinstance(entries, list) else [])
+    return with_refusal(message, entries)
 
 
 def first_login(page: Page, stack: LiveStack, person: Person, app: str | None = None) -> None:

@@ -210,6 +210,16 @@ class LiveStack:
         body = self._call("GET", self.idp_url("/_mock/notifications"), params=params)
         return list(body["notifications"])
 
+    def provider_requests(self, path: str | None = None, *, limit: int = 2000
+                          ) -> list[dict[str, Any]]:
+        """The provider's request log since the stack's reset, oldest first (``path``: those
+        under it only), up to ``limit`` entries: all a scenario makes."""
+        params: dict[str, str | int] = {"limit": limit}
+        if path is not None:
+            params["path"] = path
+        body = self._call("GET", self.idp_url("/_mock/requests"), params=params)
+        return list(body["requests"])
+
     def add_other_organization(self) -> Person:
         """Fabrikam, another company with a tenant of its own, and its user zed, whom the
         customer's tenant does not know; the stack's reset removes both."""

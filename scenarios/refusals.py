@@ -21,8 +21,6 @@ __all__ = ["first_refusal", "refusal_note", "with_refusal"]
 
 SHOWN_REFUSAL = 160
 """Characters of the provider's answer a message quotes."""
-LOG_LIMIT = 2000
-"""Entries read from the provider's request log: all a scenario makes."""
 _WHAT = {"keys": "signing keys", "userinfo": "UserInfo", "graph": "Microsoft Graph"}
 _NOT_REFUSALS = frozenset({"latency"})
 """Faults on the response that still answer: not a refusal."""

@@ -62,9 +62,7 @@ def _add_groups(stack: LiveStack, first_name: str, count: int) -> set[str]:
 
 def _overage_calls(stack: LiveStack) -> list[str]:
     """Requests the provider's Graph received for a user's memberships."""
-    log = stack.http.get(stack.idp_url("/_mock/requests"),
-                         params={"path": f"/graph/{stack.tenant_id}/v1.0/", "limit": "2000"}
-                         ).json()["requests"]
+    log = stack.provider_requests(f"/graph/{stack.tenant_id}/v1.0/")
     wanted = ("getMemberObjects", "getMemberGroups", "memberOf", "transitiveMemberOf")
     return [entry["path"] for entry in log if entry["path"].rsplit("/", 1)[-1] in wanted]
 

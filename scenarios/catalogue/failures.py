@@ -83,10 +83,8 @@ def expect_failure_if_reached(ctx: Ctx, name: str, *, reached: Callable[[], bool
 def response_types_asked(stack: LiveStack) -> set[str]:
     """The ``response_type`` of every authorize request the app sent the browser to (as the
     provider's request log has them), each with its values in order."""
-    logged = stack.http.get(stack.idp_url("/_mock/requests"), params={"limit": 2000})
-    assert logged.status_code == 200, logged.text
     asked = set()
-    for request in logged.json()["requests"]:
+    for request in stack.provider_requests():
         if not is_authorize(request["path"]):
             continue
         params = dict(parse_qsl(request.get("query") or ""))

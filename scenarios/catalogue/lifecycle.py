@@ -32,10 +32,7 @@ Ctx = ScenarioContext[LiveStack]
 
 
 def _key_fetches(stack: LiveStack) -> int:
-    logged = stack.http.get(stack.idp_url("/_mock/requests"), params={
-        "path": f"/{stack.tenant_id}/discovery/v2.0/keys", "limit": 1000})
-    assert logged.status_code == 200, logged.text
-    return len(logged.json()["requests"])
+    return len(stack.provider_requests(f"/{stack.tenant_id}/discovery/v2.0/keys"))
 
 
 def _active_kid(stack: LiveStack) -> str:

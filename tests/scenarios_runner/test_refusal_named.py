@@ -49,8 +49,12 @@ def provider() -> Iterator[AppClient]:
 
 
 def stack(provider: AppClient, message: str = SHOWN) -> LiveStack:
+    def provider_requests() -> list[dict[str, Any]]:
+        return list(provider.get("/_mock/requests", params={"limit": 2000}).json()["requests"])
+
     return cast(LiveStack, SimpleNamespace(app=_App(message), http=provider,
-                                           idp_url=lambda path: path))
+                                           idp_url=lambda path: path,
+                                           provider_requests=provider_requests))
 
 
 def failure_message(provider: AppClient, message: str = SHOWN) -> str:
