@@ -17,8 +17,10 @@ from typing import Any
 from scenarios.masking import quoted
 from scenarios.protocol_view.names import BROWSER_NAMES, provider_step_name
 
-__all__ = ["first_refusal", "refusal_note", "with_refusal"]
+__all__ = ["NOTE_START", "first_refusal", "refusal_note", "with_refusal"]
 
+NOTE_START = "; the provider had refused the app's "
+"""How :func:`refusal_note` begins: the console shows the note on a line of its own."""
 SHOWN_REFUSAL = 160
 """Characters of the provider's answer a message quotes."""
 _WHAT = {"keys": "signing keys", "userinfo": "UserInfo", "graph": "Microsoft Graph"}
@@ -97,7 +99,7 @@ def refusal_note(entries: Iterable[Mapping[str, Any]], message: str) -> str:
     named = all(code in message for code in codes) if codes else words in message
     if named:
         return ""
-    return f"; the provider had refused the app's {what}: {quoted(words, SHOWN_REFUSAL)}"
+    return f"{NOTE_START}{what}: {quoted(words, SHOWN_REFUSAL)}"
 
 
 def with_refusal(message: str, entries: Iterable[Mapping[str, Any]]) -> str:

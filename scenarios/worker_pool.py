@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, TextIO
 from scenarios.app.process import interrupted_by
 from scenarios.app_down import AppDown
 from scenarios.max_failures import FailureCount
+from scenarios.refusals import NOTE_START
 from scenarios.registry import Scenario, WorkerInfo
 from scenarios.results import LABELS, ScenarioResult
 from scenarios.worker import Event, RunOptions, error_result, work
@@ -98,12 +99,26 @@ class Progress:
         line = f"{LABELS[result.status]:<6}{result.id}{timing}{where}"
         print(line, file=self.out, flush=True)
         if result.message:
-            for text in [t for t in result.message.splitlines() if t.strip()][:3]:
+            for text in console_lines(result.message):
                 print(f"      {_shortened(text)}", file=self.out, flush=True)
 
 
 SHOWN_LINE = 200
 """Characters of a message line shown as a scenario finishes (the report has them all)."""
+SHOWN_LINES = 3
+"""Lines of a message shown as a scenario finishes."""
+
+
+def console_lines(message: str) -> list[str]:
+    """The first :data:`SHOWN_LINES` non-blank lines of ``message``, with the provider's
+    refusal (:func:`~scenarios.refusals.with_refusal` puts it at the end of the first line, for
+    reports and CI annotations) on a line of its own: cut with a long first line, the cause
+    would show only in the report."""
+    lines = [t for t in message.splitlines() if t.strip()]
+    if lines and NOTE_START in lines[0]:
+        first, _, note = lines[0].partition(NOTE_START)
+        lines[:1] = [first, NOTE_START.removeprefix("; ") + note]
+    return lines[:SHOWN_LINES]
 
 
 def _shortened(text: str) -> str:

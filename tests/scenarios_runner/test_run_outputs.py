@@ -18,6 +18,7 @@ import pytest
 
 from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo
 from scenarios.__main__ import EXIT_USAGE, main
+from scenarios.refusals import with_refusal
 from scenarios.report import write_html
 from scenarios.results import RunSummary, ScenarioResult
 from scenarios.runner import MANIFEST, RunOptions, run
@@ -391,3 +392,22 @@ def test_a_long_message_line_is_cut_at_a_word_as_a_scenario_finishes() -> None:
     shown = out.getvalue().splitlines()[1].strip()
     assert shown.endswith("…") and len(shown) <= 200, shown
     assert reason.startswith(shown[:-1]) and reason[len(shown) - 1] == " ", shown
+
+
+def test_the_providers_refusal_gets_a_line_of_its_own_as_a_scenario_finishes() -> None:
+    first = "the app showed 'Internal Server Error' at /callback " + "with its page " * 14
+    message = with_refusal(f"{first.strip()}\n--- the app's output ---\nTraceback", [{
+        "path": "/tenant/oauth2/v2.0/token", "method": "POST", "status": 400,
+        "response": {"json": {
+            "error": "invalid_client",
+            "error_description": "AADSTS7000215: Invalid client secret provided. Trace ID: x"}}}])
+    assert len(message.splitlines()[0]) > 200  # cut on the console, the note would be lost
+    out = io.StringIO()
+    Progress(out, show_worker=False).finished(ScenarioResult(
+        id="auto-login.first-login", title="t", proves="p", group="auto-login",
+        status="failed", seconds=1.0, message=message))
+    shown = [line.strip() for line in out.getvalue().splitlines()[1:]]
+    assert shown[0].startswith("the app showed 'Internal Server Error'"), shown
+    assert shown[1] == ("the provider had refused the app's token request: "
+                        "'AADSTS7000215: Invalid client secret provided.'"), shown
+    assert shown[2] == "--- the app's output ---", shown
