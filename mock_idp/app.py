@@ -37,8 +37,9 @@ from .endpoints import (
 )
 from .endpoints import faults as fault_routes
 from .endpoints import platform as platform_routes
-from .endpoints.common import plain_error
+from .endpoints.common import NO_CACHE, error_json, plain_error
 from .endpoints.graph_http import graph_error
+from .errors import EntraError
 from .faults import quiet_injected_drops
 from .platform.middleware import RunDueEvents
 from .request_log import RequestLogMiddleware
@@ -57,12 +58,19 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _server_error(request: Request, exc: Exception) -> Response:
     """What nothing else caught: never a traceback, and the API's own shape under ``/graph``
-    and ``/_mock``; Entra's AADSTS50000 JSON elsewhere."""
+    and ``/_mock``; elsewhere Entra's AADSTS50000 in its whole error body (``timestamp``,
+    ``trace_id``, ``correlation_id`` and the description's tail, as every other refusal of the
+    token endpoints), which MSAL reads as any refusal."""
     message = "the mock provider failed on this request; this is a bug in the mock"
-    return _api_error(request, 500, message, None) or JSONResponse(
-        {"error": "server_error",
-         "error_description": "AADSTS50000: There was an error issuing a token or an issue "
-         "with our sign-in service.", "error_codes": [50000]}, status_code=500)
+    answer = _api_error(request, 500, message, None)
+    if answer is not None:
+        return answer
+    try:
+        return error_json(request, EntraError(50000), headers=NO_CACHE)
+    except Exception:  # the provider's state itself failing: the body without its context
+        return JSONResponse(
+            {"error": "server_error", "error_description": EntraError(50000).description_head,
+             "error_codes": [50000]}, status_code=500)
 
 
 def _api_error(request: Request, status: int, message: str, field: str | None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +27,8 @@ ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
 SKEW = 300
 """Seconds of clock skew allowed either side of an assertion's ``nbf`` and ``exp``."""
+LATEST = datetime.max.replace(tzinfo=UTC)
+"""The last instant a time claim names; a later one is taken as this (see :func:`_instant`)."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,11 @@ def _assertion(app: Application, creds: ClientCredentials, *, now: datetime,
                                             "match the expected signature value.]"}) from exc
     except jwt.PyJWTError as exc:
         raise EntraError(50027) from exc
+    if not _finite(claims):
+        # ``NaN`` and ``Infinity`` are no JSON numbers (RFC 8259 section 6), which Python's
+        # reader takes and Entra's does not: the assertion cannot be read (AADSTS50027, as
+        # Entra answers a client assertion it cannot read: panva/openid-client #348).
+        raise EntraError(50027)
     if not cert.valid_at(now):
         raise _expired(cert)
     for name in ("iss", "aud"):
@@ -159,7 +167,26 @@ def _check_time_range(claims: Mapping[str, Any], now: datetime, wall: datetime) 
 
 
 def _instant(epoch_seconds: float) -> str:
+    """A time claim as the message names it, within the dates .NET can name: at or before
+    1970 it is the epoch, past the year 9999 the last instant, as Microsoft.IdentityModel reads
+    a JWT's times (``EpochTime.DateTime`` and ``DateTimeUtil.Add``, which clamp rather than
+    fail; a missing ``nbf`` reads as 1970 in Entra's messages, msal4j #984)."""
+    if epoch_seconds <= 0:
+        return grant_time(datetime.fromtimestamp(0, UTC))
+    if epoch_seconds >= LATEST.timestamp():
+        return LATEST.strftime("%Y-%m-%dT%H:%M:%S.9999999Z")
     return grant_time(datetime.fromtimestamp(epoch_seconds, UTC))
+
+
+def _finite(value: object) -> bool:
+    """Whether every number in a decoded JSON value is finite."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_finite(v) for v in value)
+    return True
 
 
 def _expired(cert: KeyCredential) -> EntraError:
