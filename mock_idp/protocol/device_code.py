@@ -118,10 +118,12 @@ def normalise_user_code(value: str) -> str:
 
 def find_for_user(store: Store, user_code: str, now: datetime) -> DeviceAuthorization:
     """The pending device authorization a user typed the code of, or AADSTS70018 (unknown,
-    already used) / AADSTS70019 (expired)."""
-    wanted = normalise_user_code(user_code)
+    already used) / AADSTS70019 (expired). Compared as UTF-8, as anything may be typed
+    (``compare_digest`` takes only ASCII in a ``str``)."""
+    wanted = normalise_user_code(user_code).encode()
     record = next((r for r in store.device_codes.values()
-                   if secrets.compare_digest(r.user_code, wanted)), None) if wanted else None
+                   if secrets.compare_digest(r.user_code.encode(), wanted)), None
+                  ) if wanted else None
     if record is None or record.status != "pending":
         raise EntraError(70018)
     if now >= record.expires_at:

@@ -275,6 +275,16 @@ def test_a_wrong_code_is_said_on_the_page_70018(client: AppClient) -> None:
     assert 'value="ABCDEFGHJ"' in wrong.text and 'role="alert"' in wrong.text
 
 
+@pytest.mark.parametrize("typed", ["é", "😀", "ABCD-EFGÉ", "\u0130"])
+def test_a_code_beyond_ascii_is_a_wrong_code_too(client: AppClient, typed: str) -> None:
+    flow = start(client)
+    wrong = client.post("/devicelogin", data={"otc": typed})
+    assert wrong.status_code == 400 and "AADSTS70018" in wrong.text
+    assert 'role="alert"' in wrong.text
+    right = client.post("/devicelogin", data={"otc": flow["user_code"]})
+    assert right.status_code == 200 and page_kind(right) == "username"
+
+
 def test_an_expired_code_is_said_on_the_page_70019(client: AppClient,
                                                    clock: MockClock) -> None:
     flow = start(client)
