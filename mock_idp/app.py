@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Match, Route
 
 from .config import IdpConfig
 from .date_header import ClockDateHeader
@@ -50,10 +50,29 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     """A route the router could not match (404) or a method it does not take (405), in the
     error shape of the API the path belongs to."""
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 405 and request.url.path.split("/")[2:3] == ["oauth2"]:
+        return _wrong_method(request)
     return _api_error(request, exc.status_code, str(exc.detail),
                       "method" if exc.status_code == 405 else "path") or JSONResponse(
         {"error": {"code": "NotFound" if exc.status_code == 404 else "Error",
                    "message": exc.detail}}, status_code=exc.status_code)
+
+
+def _wrong_method(request: Request) -> Response:
+    """A method an OAuth endpoint (``/{tenant}/oauth2/…``) does not take: AADSTS900561 naming
+    the ones it does, in Entra's OAuth error body, as Entra answers a GET of its token
+    endpoint ("The endpoint only accepts POST, OPTIONS requests. Received a GET request.":
+    BitySA/oauth2-auth-code-pkce #30, nbarbettini/oidc-debugger #87), not the test-control
+    API's error."""
+    taken: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods and \
+                route.matches(request.scope)[0] is not Match.NONE:
+            taken |= route.methods
+    taken.discard("HEAD")  # answered with GET
+    return error_json(request, EntraError(900561, {
+        "method": ", ".join(sorted(taken)), "received": request.method[:20]}),
+        headers=NO_CACHE, cors=False)
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:

@@ -133,6 +133,26 @@ def test_wrong_methods_on_token(lenient: AppClient, method: str) -> None:
     assert body["error"] == "invalid_request"
 
 
+@pytest.mark.parametrize("path, method, taken", [
+    *((f"/{TENANT}/oauth2/v2.0/devicecode", m, "POST") for m in ("GET", "PUT", "OPTIONS")),
+    ("/organizations/oauth2/devicecode", "DELETE", "POST"),
+    (AUTHORIZE, "PUT", "GET, POST"), (f"/{TENANT}/oauth2/authorize", "PATCH", "GET, POST"),
+    (f"/{TENANT}/oauth2/v2.0/logout", "DELETE", "GET, POST"),
+    ("/common/oauth2/deviceauth", "POST", "GET"),
+])
+def test_wrong_methods_on_the_other_oauth_endpoints_are_900561(
+        lenient: AppClient, path: str, method: str, taken: str) -> None:
+    """As the token endpoint's: Entra's OAuth error body naming the methods taken, not the
+    test-control API's error."""
+    response = lenient.request(method, path)
+    body = _entra_json(response, 900561)
+    assert body["error"] == "invalid_request"
+    assert body["error_description"].startswith(
+        f"AADSTS900561: The endpoint only accepts {taken} requests. Received a {method} "
+        "request.\r\n")
+    assert "access-control-allow-origin" not in response.headers
+
+
 @pytest.mark.parametrize("grant, field", [("authorization_code", "code"),
                                           ("refresh_token", "refresh_token")])
 @pytest.mark.parametrize("value", ["garbage", "1.Agarbage", "eyJhbGciOiJub25lIn0.e30.",
