@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..errors import EntraError
 from ..protocol import claims as claimset
-from ..protocol import device_code, tenants
+from ..protocol import device_code, resources, tenants
 from ..signin import flow
 from ..signin.flow import Transaction
 from ..store import Application, Tenant
@@ -33,18 +33,19 @@ async def devicecode(request: Request, *, version: str) -> Response:
     state = idp(request)
     try:
         segment = request.path_params["tenant"]
-        tenant = tenants.resolve(state.store, segment)
+        named = tenants.resolve(state.store, segment)
         form = await read_post_form(request, max_value=MAX_VALUE)
         client_id = form.get("client_id", "").strip().lower()
         if not client_id:
             raise EntraError(900144, {"name": "client_id"})
-        tenant, app = _app(state.store.tenants, tenant, client_id, segment)
+        tenant, app = _app(state.store.tenants, named, client_id, segment)
         scopes = claimset.split_scopes(form.get("scope"))
         resource = form.get("resource") or None
         if version == "2.0" and not scopes:
             raise EntraError(900144, {"name": "scope"})
         if version == "1.0" and not resource:
             raise EntraError(900144, {"name": "resource"})
+        _check_scopes(named, scopes, resource, version)
     except EntraError as err:
         return error_json(request, err, headers=NO_CACHE, cors=False)
     now = state.clock.now()
@@ -56,6 +57,21 @@ async def devicecode(request: Request, *, version: str) -> Response:
     # No CORS: the device-code flow is not one a browser page may start ("the device-code
     # flow does not support CORS", MSAL.js issue 2327).
     return json_response(request, body, headers=NO_CACHE, cors=False)
+
+
+def _check_scopes(tenant: Tenant | None, scopes: tuple[str, ...], resource: str | None,
+                  version: str) -> None:
+    """The scopes (v1: the resource) a device authorization asks, checked before anyone signs
+    in, as the authorization endpoint checks them: ``.default`` beside another resource scope
+    is AADSTS70011 and a resource the tenant does not know AADSTS500011 (Entra refuses scopes at
+    ``/devicecode`` with ``invalid_scope``, ramosbugs/oauth2-rs #219; an unknown resource is
+    ``invalid_resource`` 500011 to ``az login --scope``, Azure/azure-cli #29113). Under an alias
+    (``/organizations``) the user's tenant decides, at the token endpoint. Several resources are
+    taken here, to be consented at once, and refused at the token endpoint (:func:`redeem`)."""
+    if version == "2.0":
+        resources.default_alone(scopes)
+    if tenant is not None:
+        resources.known(tenant, scopes, resource if version == "1.0" else None)
 
 
 def _app(directory: dict[str, Tenant], tenant: Tenant | None, client_id: str, segment: str
@@ -110,8 +126,12 @@ def redeem(request: Request, tenant: Tenant, app: Application, form: dict[str, s
     if not value:
         raise EntraError(900144, {"name": "device_code"})
     state = idp(request)
-    return device_code.poll(state.store, value, tenant_id=tenant.id, client_id=app.client_id,
-                            now=state.clock.now())
+    approved = device_code.poll(state.store, value, tenant_id=tenant.id,
+                                client_id=app.client_id, now=state.clock.now())
+    # One token, for one resource: a device code asked for two is AADSTS28000 once the user has
+    # approved it (MicrosoftDocs/azure-docs #42565), as a code or refresh token redeemed so.
+    resources.one_resource(tenant, approved.scopes)
+    return approved
 
 
 routes: list[BaseRoute] = [

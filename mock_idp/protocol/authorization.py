@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from ..errors import EntraError
 from ..store import Application, Store, Tenant
 from . import claims_request, pkce, redirect, resources, tenants
-from .claims import resource_scopes, split_scopes
+from .claims import split_scopes
 from .claims_request import EMPTY, ClaimsRequest
 
 # ``create`` is the sign-up prompt (Learn, "Prompt behavior with MSAL.js"; MSAL Python's
@@ -160,16 +160,13 @@ def _scope(req: AuthRequest, params: Mapping[str, str], app: Application) -> Aut
         raise RedirectError(EntraError(900144, {"name": "scope"}), req)
     if req.version != "2.0":
         return req
-    reason = None
     if req.wants_id_token and "openid" not in req.scopes:
-        reason = "openid scope is required"
-    elif len(asked := resource_scopes(req.scopes)) > 1 and any(
-            s.endswith("/.default") for s in asked):
-        # oauth2-proxy/oauth2-proxy #2158: Graph's .default beside another API's scope.
-        reason = ".default scope can't be combined with resource-specific scopes"
-    if reason is not None:
         raise RedirectError(EntraError(70011, {"scope": " ".join(req.scopes)[:1000],
-                                               "reason": reason}), req)
+                                               "reason": "openid scope is required"}), req)
+    try:
+        resources.default_alone(req.scopes)
+    except EntraError as err:
+        raise RedirectError(err, req) from None
     return req
 
 
@@ -233,11 +230,8 @@ def _resource(req: AuthRequest, params: Mapping[str, str], app: Application) -> 
     if req.tenant is None:
         return req
     try:
-        if req.version != "2.0" and req.resource:
-            resources.find(req.tenant, req.resource)
-        else:
-            for scope in resource_scopes(req.scopes):
-                resources.resolve(req.tenant, (scope,))
+        resources.known(req.tenant, req.scopes,
+                        req.resource if req.version != "2.0" else None)
     except EntraError as exc:
         raise PageError(exc.code, exc.params) from None
     return req

@@ -160,6 +160,28 @@ def one_resource(tenant: Tenant, scopes: tuple[str, ...]) -> None:
         raise EntraError(28000, {"scope": " ".join(scopes)[:1000]})
 
 
+def default_alone(scopes: tuple[str, ...]) -> None:
+    """AADSTS70011 when ``<resource>/.default`` stands beside another resource scope (a named
+    permission, or another resource's ``.default``); the OpenID Connect scopes may go with it.
+    Entra refuses it at the authorization endpoint (MSAL.js #1718 and #4071, oauth2-proxy
+    #2158) and in the on-behalf-of request (MicrosoftDocs/entra-docs #1501)."""
+    asked = resource_scopes(scopes)
+    if len(asked) > 1 and any(s.endswith("/.default") for s in asked):
+        raise EntraError(70011, {"scope": " ".join(scopes)[:1000], "reason": (
+            ".default scope can't be combined with resource-specific scopes")})
+
+
+def known(tenant: Tenant, scopes: tuple[str, ...], resource: str | None = None) -> None:
+    """AADSTS500011 unless ``tenant`` knows every resource a request names: its ``resource``
+    (v1), else each resource scope's. Checked before anyone signs in (the authorization and
+    device authorization endpoints)."""
+    if resource:
+        find(tenant, resource)
+        return
+    for scope in resource_scopes(scopes):
+        resolve(tenant, (scope,))
+
+
 def permissions(target: Resource, scopes: tuple[str, ...]) -> tuple[str, ...]:
     """The permission names the scopes ask of ``target`` (``.default`` and other resources'
     scopes left out), in the order asked; Graph's as Entra spells them
