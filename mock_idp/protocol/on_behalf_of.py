@@ -7,6 +7,9 @@ token exchange): ``grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer``,
 the middle tier, ``scope`` = the downstream scopes (v1: ``resource``), plus the middle tier's own
 client credentials. Checks, in order, with the codes Entra answers (``invalid_grant``):
 
+- ``<resource>/.default`` stands alone (the OpenID Connect scopes aside): AADSTS70011
+  ``invalid_scope``, as at the authorization endpoint (MicrosoftDocs/entra-docs #1501,
+  MSAL.js #4071);
 - the assertion is a JWT this provider signed: AADSTS50013 "Assertion failed signature
   validation. [Reason - …]" (AzureAD/microsoft-authentication-library-for-dotnet #1317,
   Azure/azure-sdk-for-java #25109); not a JWT at all: AADSTS50027;
@@ -16,6 +19,7 @@ client credentials. Checks, in order, with the codes Entra answers (``invalid_gr
 - it stands for a user, not an app: AADSTS90083 "Request is unsupported"
   (MicrosoftDocs/azure-docs #53334);
 - the user is enabled and the token not revoked: AADSTS50057, AADSTS50173;
+- the scopes name one resource: AADSTS28000, as a code or refresh token redeemed for two;
 - the middle tier has consent for the downstream permissions: AADSTS65001 with suberror
   ``consent_required`` (the middle tier cannot show a consent page). Every app holds Microsoft
   Graph's ``User.Read``, as a new registration does; anything else needs an
@@ -72,6 +76,8 @@ def exchange(form: Mapping[str, str], *, tenant: Tenant, app: Application, keys:
         raise EntraError(900144, {"name": "scope"})
     if version == "1.0" and not resource:
         raise EntraError(900144, {"name": "resource"})
+    if version == "2.0":  # (v1 names its resource with ``resource``)
+        resources.default_alone(scopes)
     claims = _verified(assertion, keys)
     _check_time(claims, now)
     _check_audience(claims, app)
@@ -81,6 +87,8 @@ def exchange(form: Mapping[str, str], *, tenant: Tenant, app: Application, keys:
         raise EntraError(90083)
     user = check_user(tenant, str(claims.get("oid", "")),
                       datetime.fromtimestamp(float(claims.get("iat", 0)), UTC), tenants)
+    if version == "2.0":
+        resources.one_resource(tenant, scopes)
     target = resources.resolve(tenant, scopes, resource)
     amr = claims.get("amr")
     return OnBehalfOf(user=user, scopes=_consented(tenant, app, user, target, scopes),

@@ -114,6 +114,42 @@ def test_default_scope_is_everything_granted(client: AppClient) -> None:
     assert at["scp"] == "Inventory.Read Inventory.Write"
 
 
+@pytest.mark.parametrize("scope", ["User.Read api://inventory/Inventory.Read",
+                                   "api://inventory/Inventory.Read https://graph.microsoft.com/User.Read"])
+def test_scopes_of_two_resources_are_28000_as_for_a_refresh(client: AppClient,
+                                                            scope: str) -> None:
+    """One token is for one resource: no Graph token for the first of two named."""
+    grant(client, "Inventory.Read")
+    response = obo(client, user_token(client), scope)
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["error"] == "invalid_request" and body["error_codes"] == [28000], body
+
+
+@pytest.mark.parametrize("scope", [
+    "api://inventory/.default api://inventory/Inventory.Read",
+    "https://graph.microsoft.com/.default User.Read",
+    "User.Read api://inventory/.default",
+])
+def test_default_beside_another_scope_is_70011(client: AppClient, scope: str) -> None:
+    grant(client, "Inventory.Read")
+    response = obo(client, user_token(client), scope)
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["error"] == "invalid_scope" and body["error_codes"] == [70011], body
+    assert body["error_description"].startswith(
+        "AADSTS70011: The provided request must include a 'scope' input parameter. The "
+        f"provided value for the input parameter 'scope' is not valid. The scope {scope} is "
+        "not valid. .default scope can't be combined with resource-specific scopes.")
+
+
+def test_default_with_the_openid_connect_scopes_is_taken(client: AppClient) -> None:
+    grant(client, "Inventory.Read")
+    response = obo(client, user_token(client), "api://inventory/.default openid offline_access")
+    assert response.status_code == 200, response.text
+    assert claims(response.json()["access_token"])["scp"] == "Inventory.Read"
+
+
 def test_consent_for_one_user_covers_only_that_user(client: AppClient,
                                                     idp_app: Starlette) -> None:
     alice_token = user_token(client)
