@@ -153,6 +153,7 @@ def _approve_device(request: Request, txn: Transaction, session: Session, user: 
             50105, {"upn": user.upn, "app_id": app.client_id, "app_name": app.name}))
     record.status = "approved"
     record.user_id, record.session_id, record.auth_time = user.id, session.id, session.auth_time
+    record.tenant_id = tenant.id  # the user's own, signed in there through an alias
     session.apps.setdefault(app.client_id, now)
     session.versions[app.client_id] = record.version
     return render(request, "device_done", app_name=app.name, declined=False)

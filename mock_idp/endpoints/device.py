@@ -52,7 +52,8 @@ async def devicecode(request: Request, *, version: str) -> Response:
     record = device_code.issue(
         state.store, tenant_id=tenant.id, client_id=app.client_id,
         scopes=scopes or ("openid",), resource=resource, version=version, now=now,
-        lifetime=state.config.device_code_lifetime, interval=state.config.device_code_interval)
+        lifetime=state.config.device_code_lifetime, interval=state.config.device_code_interval,
+        alias=named is None)
     body = device_code.response_body(record, f"{base_url(request)}/devicelogin", now)
     # No CORS: the device-code flow is not one a browser page may start ("the device-code
     # flow does not support CORS", MSAL.js issue 2327).
@@ -115,23 +116,30 @@ async def enter_code(request: Request) -> Response:
         return render(request, "device_code", status=400, action="/devicelogin",
                       code=typed[:64], error=err)
     txn = Transaction(kind="device", tenant_id=record.tenant_id, created=now,
-                      device_code=record.device_code)
+                      device_code=record.device_code, alias=record.alias)
     return await begin(request, txn, flow.start(entry_for(request, txn, prompt="select_account")))
 
 
-def redeem(request: Request, tenant: Tenant, app: Application, form: dict[str, str]
-           ) -> device_code.Approved:
-    """The device-code grant at the token endpoint: the approved sign-in, or Entra's error."""
+def redeem(request: Request, tenant: Tenant, app: Application, form: dict[str, str], *,
+           tenantless: bool = False) -> tuple[Tenant, device_code.Approved]:
+    """The device-code grant at the token endpoint: the approved sign-in and the tenant that
+    issues its tokens, or Entra's error. Polled through ``/common`` or ``/organizations``
+    (``tenantless``), a multi-tenant app's device code is redeemed in the tenant its user signed
+    in at, as its code would be (the app's own until they have)."""
     value = form.get("device_code")
     if not value:
         raise EntraError(900144, {"name": "device_code"})
     state = idp(request)
+    record = state.store.device_codes.get(value)
+    if tenantless and app.multi_tenant and record is not None and \
+            record.client_id == app.client_id:
+        tenant = state.store.tenants.get(record.tenant_id, tenant)
     approved = device_code.poll(state.store, value, tenant_id=tenant.id,
                                 client_id=app.client_id, now=state.clock.now())
     # One token, for one resource: a device code asked for two is AADSTS28000 once the user has
     # approved it (MicrosoftDocs/azure-docs #42565), as a code or refresh token redeemed so.
     resources.one_resource(tenant, approved.scopes)
-    return approved
+    return tenant, approved
 
 
 routes: list[BaseRoute] = [

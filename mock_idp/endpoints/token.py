@@ -161,7 +161,7 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
     elif grant_type == password_grant.GRANT_TYPE:
         tenant, app, grant = _password(state, tenant, app, form, version, tenantless)
     elif grant_type == device_code.GRANT_TYPE:
-        approved = device.redeem(request, tenant, app, form)
+        tenant, approved = device.redeem(request, tenant, app, form, tenantless=tenantless)
         session = state.store.sessions.get(approved.session_id or "")
         grant = _Grant(check_user(tenant, approved.user_id, approved.auth_time or now,
                                   state.store.tenants),

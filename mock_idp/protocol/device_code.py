@@ -43,6 +43,8 @@ class DeviceAuthorization:
     device_code: str
     user_code: str
     tenant_id: str
+    """The tenant the device polls in: the app's (or the one the request named), and once the
+    user approves, the one they signed in at, which issues the tokens."""
     client_id: str
     scopes: tuple[str, ...]
     resource: str | None
@@ -56,6 +58,10 @@ class DeviceAuthorization:
     auth_time: datetime | None = None
     revoked_at: datetime | None = None
     """Approved, then the user's grants were revoked before the device redeemed it."""
+    alias: bool = False
+    """Started through ``/common`` or ``/organizations``: a multi-tenant app's user of another
+    organization signs in at their own tenant, as in the authorization-code flow (Azure CLI's
+    ``az login --use-device-code`` starts there: Azure/azure-cli #22251)."""
 
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
@@ -74,7 +80,7 @@ def new_device_code() -> str:
 
 def issue(store: Store, *, tenant_id: str, client_id: str, scopes: tuple[str, ...],
           resource: str | None, version: str, now: datetime, lifetime: timedelta,
-          interval: int) -> DeviceAuthorization:
+          interval: int, alias: bool = False) -> DeviceAuthorization:
     """A new pending device authorization, stored (expired ones are dropped first)."""
     forget_expired(store, now)
     taken = {r.user_code for r in store.device_codes.values()}
@@ -84,7 +90,7 @@ def issue(store: Store, *, tenant_id: str, client_id: str, scopes: tuple[str, ..
     record = DeviceAuthorization(
         device_code=new_device_code(), user_code=user_code, tenant_id=tenant_id,
         client_id=client_id, scopes=scopes, resource=resource, version=version, issued_at=now,
-        expires_at=now + lifetime, interval=interval)
+        expires_at=now + lifetime, interval=interval, alias=alias)
     store.device_codes[record.device_code] = record
     return record
 

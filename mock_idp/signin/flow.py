@@ -206,9 +206,13 @@ def username_step(tenant: Tenant, username: str, home: Tenant | None = None
 def signs_in_at_home(txn: Transaction, app: Application | None) -> bool:
     """Whether a user of another tenant signs in at their own: a sign-in through ``/common`` or
     ``/organizations`` to a multi-tenant app, where Entra finds the account wherever it lives
-    and issues the tokens in the user's tenant. (A device-code sign-in stays in its tenant.)"""
+    and issues the tokens in the user's tenant; a device code's too when it was asked there."""
+    if app is None or not app.multi_tenant:
+        return False
+    if txn.kind == "device":
+        return txn.alias
     return (txn.kind in ("authorize", "adminconsent") and txn.request is not None
-            and txn.request.tenant is None and app is not None and app.multi_tenant)
+            and txn.request.tenant is None)
 
 
 def password_step(tenant: Tenant, username: str, password: str, *, now: datetime,

@@ -18,10 +18,14 @@ class Transaction:
 
     kind: Kind
     tenant_id: str
-    """The tenant whose directory signs the user in (the app's tenant)."""
+    """The tenant whose directory signs the user in: the app's tenant, or for a multi-tenant
+    app reached through an alias, the user's own once they are known."""
     created: datetime
     request: AuthRequest | None = None
     device_code: str | None = None
+    alias: bool = False
+    """A device-code sign-in started through ``/common`` or ``/organizations`` (an
+    authorization request's ``tenant`` says so for its own)."""
     logout_params: tuple[tuple[str, str], ...] = ()
     session_id: str | None = None
     """Set once the user is known (signed in or picked)."""
