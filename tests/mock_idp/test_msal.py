@@ -468,16 +468,17 @@ def device_idp(tls_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockI
         yield running
 
 
-def _approve_device(idp: MockIdp, user_code: str, upn: str = ALICE) -> str:
+def _approve_device(idp: MockIdp, user_code: str, upn: str = ALICE,
+                    then: tuple[dict[str, str], ...] = ()) -> str:
     """A person on another device: /devicelogin, the code, username, password, "Are you trying
-    to sign in?" Continue (a device-code sign-in asks no "Stay signed in?"); returns the last
-    page's text."""
+    to sign in?" Continue (a device-code sign-in asks no "Stay signed in?"), then the forms
+    ``then`` (a consent's Accept); returns the last page's text."""
     assert idp.tls is not None
     with httpx.Client(base_url=idp.url, verify=idp.tls.client_context(),
                       follow_redirects=False, timeout=10) as browser:
         page = browser.post("/devicelogin", data={"otc": user_code})
         for form in ({"loginfmt": upn}, {"loginfmt": upn, "passwd": password(upn)},
-                     {"answer": "Continue"}):
+                     {"answer": "Continue"}, *then):
             assert page.status_code == 200, page.text[:500]
             page = browser.post(login_action(page.text), data={"ctx": ctx_of(page.text), **form})
         return page.text
@@ -525,3 +526,36 @@ def test_device_flow_errors_reach_msal(device_idp: MockIdp) -> None:
         assert bad["error"] == "bad_verification_code" and bad["error_codes"] == [70018]
     finally:
         app.http_client.close()
+
+
+def test_msal_device_flow_through_organizations_signs_in_a_user_of_another_organization(
+        tls_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``az login --use-device-code``'s way: a multi-tenant CLI on MSAL's ``organizations``
+    authority; a Fabrikam user signs in at Fabrikam, consents once, and MSAL gets Fabrikam's
+    tokens and keys the account by that tenant."""
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    contoso, fabrikam = two_organizations_config().tenants
+    cli = AppConfig(client_id=DEVICE_CLIENT_ID, name="Contoso CLI", public_client=True,
+                    sign_in_audience="AzureADMultipleOrgs")
+    config = IdpConfig(tenants=(replace(contoso, apps=(*contoso.apps, cli)), fabrikam),
+                       device_code_interval=1)
+    with MockIdp(config, https=True, tls_dir=tls_dir) as idp:
+        app = msal.PublicClientApplication(
+            DEVICE_CLIENT_ID, authority=f"{idp.url}/organizations", validate_authority=False,
+            instance_discovery=False, verify=str(idp.ca_file))
+        try:
+            flow = app.initiate_device_flow(scopes=["User.Read"])
+            assert "user_code" in flow, flow
+            flow["expires_at"] = time.time() + 30  # bounds MSAL's polling if this test fails
+            person = threading.Thread(target=_approve_device, args=(
+                idp, flow["user_code"], ZED, ({"answer": "Accept"},)))
+            person.start()
+            result = app.acquire_token_by_device_flow(flow)
+            person.join(timeout=20)
+            assert "access_token" in result, result
+            assert result["id_token_claims"]["tid"] == FABRIKAM_ID
+            (account,) = app.get_accounts()
+            assert account["home_account_id"].endswith(f".{FABRIKAM_ID}")
+        finally:
+            app.http_client.close()
