@@ -5,7 +5,6 @@ on-behalf-of (:mod:`mock_idp.protocol.on_behalf_of`), device code
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -30,11 +29,11 @@ from ..protocol import (
     tenants,
 )
 from ..protocol.auth_contexts import require_satisfied
-from ..protocol.claims_request import EMPTY, ClaimsRequest
+from ..protocol.claims_request import ClaimsRequest
 from ..protocol.client_auth import authenticate, read_credentials
 from ..protocol.users import check_user, grant_time, revoked
 from ..state import IdpState
-from ..store import Application, AuthorizationCode, RefreshToken, Tenant, User
+from ..store import Application, AuthorizationCode, RefreshToken, Tenant
 from ..tokens import sign, unsigned
 from . import device
 from .app_only import client_credentials
@@ -42,6 +41,7 @@ from .common import NO_CACHE, WRONG_METHODS, base_url, error_json, idp, json_res
 from .faults_hook import response_fault, token_fault
 from .forms import read_post_form
 from .issue import user_access_token
+from .user_grant import UserGrant
 
 SHORT_DEVICE_CODE = "device_code"
 """The device-code grant by its short name, as ADAL sends it at v1 and MSAL.js / msal-node
@@ -49,32 +49,6 @@ SHORT_DEVICE_CODE = "device_code"
 GRANTS = ("authorization_code", "refresh_token", "client_credentials",
           on_behalf_of.GRANT_TYPE, device_code.GRANT_TYPE, password_grant.GRANT_TYPE)
 MAX_VALUE = 16384
-
-
-class _Grant:
-    """What a grant resolved to: who, for which app, which scopes."""
-
-    def __init__(self, user: User | None, scopes: tuple[str, ...], *, nonce: str | None = None,
-                 session_id: str | None = None, auth_time: datetime | None = None,
-                 resource: str | None = None, spa_refresh_end: datetime | None = None,
-                 granted: tuple[str, ...] | None = None, mfa: bool = False,
-                 claims: ClaimsRequest = EMPTY) -> None:
-        self.user = user
-        self.claims = claims
-        """What the code's authorization request asked through ``claims`` and ``max_age``."""
-        self.mfa = mfa
-        """The sign-in behind the grant took a second factor (v1 tokens' ``amr``)."""
-        self.scopes = scopes
-        self.granted = scopes if granted is None else granted
-        """What a refresh token from this grant may later be redeemed for: everything the
-        code or refresh token held, not only the resource this redemption asked."""
-        self.nonce = nonce
-        self.session_id = session_id
-        self.auth_time = auth_time
-        self.resource = resource
-        self.spa_refresh_end = spa_refresh_end
-        """For a single-page app: when its refresh tokens end (``None`` for a new sign-in,
-        whose refresh token gets the full 24 hours)."""
 
 
 async def token(request: Request, *, version: str) -> Response:
@@ -157,13 +131,13 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
             form, tenant=tenant, app=app, keys=state.keys, now=now, version=version,
             tenants=state.store.tenants,
             issuers={claimset.issuer(base_url(request), tenant.id, v) for v in ("1.0", "2.0")})
-        grant = _Grant(obo.user, obo.scopes, resource=obo.resource, mfa=obo.mfa)
+        grant = UserGrant(obo.user, obo.scopes, resource=obo.resource, mfa=obo.mfa)
     elif grant_type == password_grant.GRANT_TYPE:
         tenant, app, grant = _password(state, tenant, app, form, version, tenantless)
     elif grant_type == device_code.GRANT_TYPE:
         approved = device.redeem(request, tenant, app, form)
         session = state.store.sessions.get(approved.session_id or "")
-        grant = _Grant(check_user(tenant, approved.user_id, approved.auth_time or now,
+        grant = UserGrant(check_user(tenant, approved.user_id, approved.auth_time or now,
                                   state.store.tenants),
                        approved.scopes, session_id=approved.session_id,
                        auth_time=approved.auth_time, resource=approved.resource,
@@ -221,7 +195,7 @@ def _token_audiences(base: str, segment: str, tenant: Tenant) -> tuple[str, ...]
 
 
 def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[str, str],
-                 version: str) -> _Grant:
+                 version: str) -> UserGrant:
     value = form.get("code", "")
     if value in state.store.redeemed_codes:
         raise EntraError(54005)
@@ -256,7 +230,7 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
     if code.revoked_at is not None:
         raise revoked(code.auth_time, code.revoked_at)
     user = check_user(tenant, code.user_id, code.auth_time, state.store.tenants)
-    return _Grant(user, asked, granted=code.scopes, nonce=code.nonce,
+    return UserGrant(user, asked, granted=code.scopes, nonce=code.nonce,
                   session_id=code.session_id,
                   auth_time=code.auth_time, resource=resource,
                   spa_refresh_end=now + cross_origin.SPA_REFRESH_LIFETIME if code.spa else None,
@@ -264,7 +238,7 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
 
 
 def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
-                    form: dict[str, str], version: str) -> _Grant:
+                    form: dict[str, str], version: str) -> UserGrant:
     now = state.clock.now()
     rt = redemption.issued("refresh_token", form,
                            state.store.refresh_tokens.find(form.get("refresh_token", ""), now),
@@ -287,14 +261,14 @@ def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
         resource = resources.resolve(tenant, asked, form.get("resource") or rt.resource)
         raise EntraError(50076, {"app_id": resource.audience},
                          error="interaction_required" if version == "1.0" else None)
-    return _Grant(user, redemption.with_sign_in(rt.scopes, asked), granted=rt.scopes,
+    return UserGrant(user, redemption.with_sign_in(rt.scopes, asked), granted=rt.scopes,
                   session_id=rt.session_id, resource=form.get("resource") or rt.resource,
                   spa_refresh_end=rt.expires_at if rt.spa else None, mfa=rt.mfa,
                   auth_time=rt.auth_time, claims=rt.claims)
 
 
 def _password(state: IdpState, tenant: Tenant, app: Application, form: dict[str, str],
-              version: str, tenantless: bool) -> tuple[Tenant, Application, _Grant]:
+              version: str, tenantless: bool) -> tuple[Tenant, Application, UserGrant]:
     """A password grant. Through ``organizations`` (or v1.0's ``common``) a multi-tenant app's
     user of another organization is signed in there, as on the sign-in page."""
     scopes, resource = password_grant.requested(form, version)
@@ -308,10 +282,10 @@ def _password(state: IdpState, tenant: Tenant, app: Application, form: dict[str,
     resources.one_resource(tenant, scopes)
     password_grant.check_access(tenant, app, user, scopes, version=version,
                                 resource_id=resources.resolve(tenant, scopes, resource).audience)
-    return tenant, app, _Grant(user, scopes, auth_time=now, resource=resource)
+    return tenant, app, UserGrant(user, scopes, auth_time=now, resource=resource)
 
 
-def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Grant,
+def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: UserGrant,
                  form: dict[str, str], client_auth: str, version: str,
                  claims: ClaimsRequest) -> Response:
     """The tokens for ``grant``; ``claims``: what its authorization request and this one asked
