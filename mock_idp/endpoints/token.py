@@ -224,7 +224,10 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
     if version == "1.0" == code.version:
         resources.required(resource)
     asked = redemption.code_scopes(tenant, code.scopes, form.get("scope"), app)
-    resources.check_enabled(resources.resolve(tenant, asked, resource))
+    target = resources.resolve(tenant, asked, resource)
+    resources.check_enabled(target)
+    # ``.default`` of a resource nothing is granted on: AADSTS65001, the code still unused
+    resources.user_permissions(tenant, app, code.user_id, target, asked, resource)
     state.store.codes.pop(value, None)
     state.store.redeemed_codes.add(value)
     if code.revoked_at is not None:
@@ -302,8 +305,9 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: User
     resources.check_not_itself_by_uri(target, app, grant.resource)
     require_satisfied(tenant.auth_contexts, claims.acrs, mfa=grant.mfa, app_id=target.audience,
                       can_give_mfa=account_of(user).totp_secret is not None, version=version)
-    names = resources.granted(target, grant.scopes)
-    scp = resources.token_scopes(target, grant.scopes)
+    names = resources.user_permissions(tenant, app, user.id, target, grant.scopes,
+                                       grant.resource)
+    scp = resources.token_scopes(target, grant.scopes, names)
     access_token, lifetime = user_access_token(state, subject, target, scp,
                                                client_auth=client_auth)
     body: dict[str, Any] = {"token_type": "Bearer"}
