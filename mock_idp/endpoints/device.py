@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..errors import EntraError
 from ..protocol import claims as claimset
-from ..protocol import device_code, tenants
+from ..protocol import device_code, resources, tenants
 from ..signin import flow
 from ..signin.flow import Transaction
 from ..store import Application, Tenant
@@ -45,6 +45,9 @@ async def devicecode(request: Request, *, version: str) -> Response:
             raise EntraError(900144, {"name": "scope"})
         if version == "1.0" and not resource:
             raise EntraError(900144, {"name": "resource"})
+        if version == "2.0":  # the scopes name the resource; ``resource`` may only agree
+            resources.check_resource_parameter(tenant, scopes, resource)
+            resource = None
     except EntraError as err:
         return error_json(request, err, headers=NO_CACHE, cors=False)
     now = state.clock.now()

@@ -122,6 +122,10 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
         record.code_challenge is not None if isinstance(record, AuthorizationCode) else None))
     client_auth = "0" if spa else authenticate(app, creds, now=now, audiences=_token_audiences(
         base_url(request), segment, tenant))
+    if version == "2.0" and form.get("scope") and grant_type in (
+            "client_credentials", on_behalf_of.GRANT_TYPE, password_grant.GRANT_TYPE):
+        resources.check_resource_parameter(tenant, claimset.split_scopes(form.get("scope")),
+                                           form.get("resource"))
     if grant_type == "client_credentials":
         return client_credentials(request, tenant, app, form, client_auth, version)
     if grant_type == "authorization_code":
@@ -138,10 +142,10 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
         approved = device.redeem(request, tenant, app, form)
         session = state.store.sessions.get(approved.session_id or "")
         grant = UserGrant(check_user(tenant, approved.user_id, approved.auth_time or now,
-                                  state.store.tenants),
-                       approved.scopes, session_id=approved.session_id,
-                       auth_time=approved.auth_time, resource=approved.resource,
-                       mfa=session is not None and session.mfa)
+                                     state.store.tenants),
+                          approved.scopes, session_id=approved.session_id,
+                          auth_time=approved.auth_time, resource=approved.resource,
+                          mfa=session is not None and session.mfa)
     else:
         grant = _redeem_refresh(state, tenant, app, form, version)
     return _user_tokens(request, tenant, app, grant, form, client_auth, version,
@@ -220,10 +224,12 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
     elif verifier:
         raise EntraError(501481)
     # a refused scope leaves the code unused
-    resource = code.resource or form.get("resource")
+    resource = code.resource or _v1_resource(form, version)
     if version == "1.0" == code.version:
         resources.required(resource)
     asked = redemption.code_scopes(tenant, code.scopes, form.get("scope"), app)
+    if version == "2.0":
+        resources.check_resource_parameter(tenant, asked, form.get("resource"))
     target = resources.resolve(tenant, asked, resource)
     resources.check_enabled(target)
     # ``.default`` of a resource nothing is granted on: AADSTS65001, the code still unused
@@ -234,10 +240,10 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
         raise revoked(code.auth_time, code.revoked_at)
     user = check_user(tenant, code.user_id, code.auth_time, state.store.tenants)
     return UserGrant(user, asked, granted=code.scopes, nonce=code.nonce,
-                  session_id=code.session_id,
-                  auth_time=code.auth_time, resource=resource,
-                  spa_refresh_end=now + cross_origin.SPA_REFRESH_LIFETIME if code.spa else None,
-                  mfa=code.mfa, claims=code.claims)
+                     session_id=code.session_id,
+                     auth_time=code.auth_time, resource=resource,
+                     spa_refresh_end=now + cross_origin.SPA_REFRESH_LIFETIME if code.spa else None,
+                     mfa=code.mfa, claims=code.claims)
 
 
 def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
@@ -256,18 +262,27 @@ def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
     # Not bound to a resource: redeemed for any the client holds consent for, one at a time.
     requested = claimset.split_scopes(form.get("scope"))
     resources.one_resource(tenant, requested)
+    if version == "2.0":
+        resources.check_resource_parameter(tenant, requested or rt.scopes, form.get("resource"))
+    resource = _v1_resource(form, version)
     asked = multi_resource.redeemable(tenant, app, user, rt.scopes, rt.resource, requested,
-                                      form.get("resource"))
+                                      resource)
     if user.totp_secret and not rt.mfa and tenant.mfa_at_sign_in:
         # Signed in without the code of an authenticator app the user has now: no token
         # until they give it (AADSTS50076, as MSAL's silent calls see once MFA is required).
-        resource = resources.resolve(tenant, asked, form.get("resource") or rt.resource)
-        raise EntraError(50076, {"app_id": resource.audience},
+        target = resources.resolve(tenant, asked, resource or rt.resource)
+        raise EntraError(50076, {"app_id": target.audience},
                          error="interaction_required" if version == "1.0" else None)
     return UserGrant(user, redemption.with_sign_in(rt.scopes, asked), granted=rt.scopes,
-                  session_id=rt.session_id, resource=form.get("resource") or rt.resource,
-                  spa_refresh_end=rt.expires_at if rt.spa else None, mfa=rt.mfa,
-                  auth_time=rt.auth_time, claims=rt.claims)
+                     session_id=rt.session_id, resource=resource or rt.resource,
+                     spa_refresh_end=rt.expires_at if rt.spa else None, mfa=rt.mfa,
+                     auth_time=rt.auth_time, claims=rt.claims)
+
+
+def _v1_resource(form: dict[str, str], version: str) -> str | None:
+    """The ``resource`` that names a v1 token's resource; v2 names it by the scopes, and only
+    checks a ``resource`` against them (:func:`resources.check_resource_parameter`)."""
+    return form.get("resource") or None if version == "1.0" else None
 
 
 def _password(state: IdpState, tenant: Tenant, app: Application, form: dict[str, str],

@@ -154,6 +154,26 @@ def resolve(tenant: Tenant, scopes: tuple[str, ...], resource: str | None = None
     return GRAPH
 
 
+def check_resource_parameter(tenant: Tenant, scopes: tuple[str, ...], resource: str | None
+                             ) -> None:
+    """AADSTS9010010 (``invalid_target``) for v1's ``resource`` at the v2 token endpoint
+    unless it names, exactly, the resource ``scopes`` ask for: one of its identifier URIs
+    (Graph's URL, with or without its slash), never its app id or another spelling. Entra takes
+    the resource from the scopes at v2 and checks the parameter against the identifier URIs of
+    the app that owns them (opencode #12308, where the check is said to source its values from
+    the identifier URIs; claude-ai-mcp #514: ``api://<app id>`` with or without a trailing
+    ``/`` refused beside scopes of another resource). Scopes that name no resource (``openid``
+    alone) are Microsoft Graph's, whose token they get: an API's ``resource`` beside them is
+    refused (claude-code #52871). It never picks the token's audience: that is the scopes'."""
+    if not resource:
+        return
+    target = resolve(tenant, scopes)
+    names = (GRAPH_RESOURCE_URI, f"{GRAPH_RESOURCE_URI}/") if target.app is None \
+        else target.app.identifier_uris
+    if resource not in names:
+        raise EntraError(9010010)
+
+
 def one_resource(tenant: Tenant, scopes: tuple[str, ...]) -> None:
     """AADSTS28000 when a token request's ``scope`` names more than one resource: an
     authorization request may ask several (one consent), a token is for one."""
