@@ -54,7 +54,8 @@ async def devicecode(request: Request, *, version: str) -> Response:
     record = device_code.issue(
         state.store, tenant_id=tenant.id, client_id=app.client_id,
         scopes=scopes or ("openid",), resource=resource, version=version, now=now,
-        lifetime=state.config.device_code_lifetime, interval=state.config.device_code_interval)
+        lifetime=state.config.device_code_lifetime, interval=state.config.device_code_interval,
+        consumers=segment.lower() == tenants.CONSUMERS)
     body = device_code.response_body(record, f"{base_url(request)}/devicelogin", now)
     # No CORS: the device-code flow is not one a browser page may start ("the device-code
     # flow does not support CORS", MSAL.js issue 2327).
@@ -102,7 +103,7 @@ async def enter_code(request: Request) -> Response:
         return render(request, "device_code", status=400, action="/devicelogin",
                       code=typed[:64], error=err)
     txn = Transaction(kind="device", tenant_id=record.tenant_id, created=now,
-                      device_code=record.device_code)
+                      device_code=record.device_code, consumers=record.consumers)
     return await begin(request, txn, flow.start(entry_for(request, txn, prompt="select_account")))
 
 

@@ -31,6 +31,7 @@ from ..protocol import (
 from ..protocol.auth_contexts import require_satisfied
 from ..protocol.claims_request import ClaimsRequest
 from ..protocol.client_auth import authenticate, read_credentials
+from ..protocol.discovery import MSA_TENANT_ID
 from ..protocol.users import check_user, grant_time, revoked
 from ..state import IdpState
 from ..store import Application, AuthorizationCode, RefreshToken, Tenant
@@ -102,6 +103,12 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
         raise EntraError(54005)
     record = _peek(state, form, grant_type)
     tenant, app = _tenant_and_app(state, segment, tenant, grant_type, creds.client_id, record)
+    if segment.lower() == tenants.CONSUMERS and grant_type in ("authorization_code",
+                                                               "refresh_token"):
+        # Codes and refresh tokens are all work accounts': none was issued by the personal
+        # accounts' directory, so /consumers knows none (AADSTS70000 / 9002313).
+        redemption.issued(grant_type, form, record, client_id=app.client_id,
+                          tenant_id=MSA_TENANT_ID)
     if not app.enabled:
         raise EntraError(7000112, {"app_id": app.client_id, "app_name": app.name})
     fault = await response_fault(request, "token", tenant=tenant.id, app=app.client_id,

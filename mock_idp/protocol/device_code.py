@@ -56,6 +56,8 @@ class DeviceAuthorization:
     auth_time: datetime | None = None
     revoked_at: datetime | None = None
     """Approved, then the user's grants were revoked before the device redeemed it."""
+    consumers: bool = False
+    """Issued at ``/consumers``: only a personal account may approve it, and the mock has none."""
 
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
@@ -74,7 +76,7 @@ def new_device_code() -> str:
 
 def issue(store: Store, *, tenant_id: str, client_id: str, scopes: tuple[str, ...],
           resource: str | None, version: str, now: datetime, lifetime: timedelta,
-          interval: int) -> DeviceAuthorization:
+          interval: int, consumers: bool = False) -> DeviceAuthorization:
     """A new pending device authorization, stored (expired ones are dropped first)."""
     forget_expired(store, now)
     taken = {r.user_code for r in store.device_codes.values()}
@@ -84,7 +86,7 @@ def issue(store: Store, *, tenant_id: str, client_id: str, scopes: tuple[str, ..
     record = DeviceAuthorization(
         device_code=new_device_code(), user_code=user_code, tenant_id=tenant_id,
         client_id=client_id, scopes=scopes, resource=resource, version=version, issued_at=now,
-        expires_at=now + lifetime, interval=interval)
+        expires_at=now + lifetime, interval=interval, consumers=consumers)
     store.device_codes[record.device_code] = record
     return record
 

@@ -22,6 +22,9 @@ class Transaction:
     created: datetime
     request: AuthRequest | None = None
     device_code: str | None = None
+    consumers: bool = False
+    """The sign-in is at ``/consumers`` (personal Microsoft accounts only), which signs no one
+    in: the mock has no personal accounts (:func:`mock_idp.signin.flow.personal_account_step`)."""
     logout_params: tuple[tuple[str, str], ...] = ()
     session_id: str | None = None
     """Set once the user is known (signed in or picked)."""
