@@ -53,12 +53,18 @@ class Application:
     sign_in_audience: str = SINGLE_TENANT
     """Graph ``signInAudience`` (the portal's "Supported account types"): one of
     :data:`SIGN_IN_AUDIENCES`. A single-tenant app used through ``/common`` or
-    ``/organizations`` is AADSTS50194."""
+    ``/organizations`` is AADSTS50194; one without personal accounts, through ``/consumers``,
+    AADSTS700016."""
 
     @property
     def multi_tenant(self) -> bool:
         """Users of other organizations may sign in to it (any audience but single tenant)."""
         return self.sign_in_audience != SINGLE_TENANT
+
+    @property
+    def personal_accounts(self) -> bool:
+        """Personal Microsoft accounts may sign in to it, so ``/consumers`` serves it."""
+        return self.sign_in_audience in redirect.PERSONAL_ACCOUNT_AUDIENCES
 
     def all_redirect_uris(self) -> list[str]:
         """The web redirect URIs, then the single-page-application ones."""

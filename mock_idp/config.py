@@ -121,7 +121,8 @@ class AppConfig:
     """The portal's "Supported account types" (Graph ``signInAudience``): ``AzureADMyOrg``
     (single tenant, the portal's default for a new registration), ``AzureADMultipleOrgs``,
     ``AzureADandPersonalMicrosoftAccount`` or ``PersonalMicrosoftAccount``. A single-tenant app
-    signing in through ``/common`` or ``/organizations`` is AADSTS50194."""
+    signing in through ``/common`` or ``/organizations`` is AADSTS50194; ``/consumers`` serves
+    only the last two (and signs no one in: the mock has no personal accounts)."""
     api_permissions: tuple[str, ...] = ()
     """Delegated permissions the app is configured with beyond Graph's defaults (the portal's
     "API permissions"): ``Mail.Read``, ``https://graph.microsoft.com/Mail.Read``,

@@ -88,6 +88,13 @@ CATALOGUE: dict[int, AadstsCode] = {
         # (modelcontextprotocol/modelcontextprotocol #1389, 2025; AzureADQuickStarts
         # AppModelv2-WebApp-OpenIDConnect-nodejs #35; snok/django-auth-adfs #198).
         _c(901002, "invalid_request", 400, "The 'resource' request parameter isn't supported."),
+        # v1's ``resource`` sent to the v2 token endpoint beside scopes of another resource (or
+        # none): microsoft/vscode #321249 and microsoft/azure-devops-mcp #1381 (``invalid_target``
+        # at token acquisition), modelcontextprotocol/python-sdk #2578 (a refresh),
+        # punkpeye/mcp-remote #217.
+        _c(9010010, "invalid_target", 400,
+           "The resource parameter provided in the request doesn't match with the requested "
+           "scopes."),
         # A disabled service principal, as reported on the sign-in page and by the token
         # endpoint (Worklytics/psoxy #74, isaacrlevin/presencelight #935,
         # microsoftgraph/microsoft-graph-docs-contrib #9082).

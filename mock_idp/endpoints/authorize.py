@@ -12,8 +12,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..errors import EntraError
-from ..protocol.authorization import PageError, RedirectError, parse
-from .common import error_page, idp
+from ..protocol.authorization import ConsumersPageError, PageError, RedirectError, parse
+from .common import consumers_error_page, error_page, idp
 from .faults_hook import response_fault
 from .forms import form_params
 from .issue import error_response
@@ -36,6 +36,8 @@ async def authorize(request: Request, *, version: str) -> Response:
     state = idp(request)
     try:
         req = parse(state.store, request.path_params["tenant"], version, params)
+    except ConsumersPageError as err:
+        return consumers_error_page(request, err)
     except PageError as err:
         return error_page(request, err)
     except EntraError as err:

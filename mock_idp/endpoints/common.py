@@ -131,6 +131,15 @@ def error_page(request: Request, err: EntraError) -> HTMLResponse:
                         headers={**entra_headers(request, trace_id=ctx.trace_id), **NOT_FRAMED})
 
 
+def consumers_error_page(request: Request, err: EntraError) -> HTMLResponse:
+    """Microsoft account's own error page, which ``/consumers`` shows for an app it does not
+    serve (:func:`mock_idp.protocol.tenants.refused_at_consumers`); ``err`` is logged."""
+    note_error(request, err)
+    html = templates.get_template("signin/consumers_error.html").render()
+    return HTMLResponse(html, status_code=400,
+                        headers={**entra_headers(request), **NOT_FRAMED})
+
+
 def plain_error(status: int, message: str, **fields: Any) -> JSONResponse:
     """The test-control and management APIs' error: ``{"error": {"code", "message", "field"}}``."""
     return JSONResponse({"error": {"code": _code_for(status), "message": message, **fields}},

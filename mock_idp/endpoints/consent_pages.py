@@ -86,7 +86,8 @@ async def _next_page(request: Request, txn: Transaction) -> Response:
                       app_name=app.name, upn=user.upn, action=f"/{segment_of(txn)}/Consent/Set",
                       scopes=flow.consent_lines(scopes))
     decision = flow.before_issue(
-        consented=incremental_consent.covered(tenant, app.client_id, session.user_id, scopes),
+        consented=incremental_consent.covered(tenant, app.client_id, session.user_id,
+                                              _consent_scopes(state, txn), app.api_permissions),
         prompt=txn.prompt, consent_shown=txn.consent_shown, app_id=app.client_id,
         app_name=app.name, may_consent=_users_may_consent(tenant, app), admin=admin)
     if isinstance(decision, flow.Refuse):
@@ -132,6 +133,18 @@ def _asked_scopes(state: IdpState, txn: Transaction) -> tuple[str, ...]:
         return txn.request.scopes
     record = state.store.device_codes.get(txn.device_code or "")
     return record.scopes if record is not None else ()
+
+
+def _consent_scopes(state: IdpState, txn: Transaction) -> tuple[str, ...]:
+    """What the consent is for: the scopes asked, and a v1 request's ``resource`` as the
+    ``<resource>/.default`` it stands for (the app's configured permissions on it)."""
+    scopes = _asked_scopes(state, txn)
+    if txn.request is not None:
+        resource = txn.request.resource
+    else:
+        record = state.store.device_codes.get(txn.device_code or "")
+        resource = record.resource if record is not None else None
+    return (*scopes, f"{resource.rstrip('/')}/.default") if resource else scopes
 
 
 def _later(txn: Transaction) -> Transaction:
@@ -217,11 +230,12 @@ async def consent(request: Request) -> Response:
         return await proceed(request, replace(txn, consent_shown=True))
     for_everyone = admin and (ids.ORGANIZATION_CONSENT_NAME in form
                               or txn.prompt == "admin_consent")
+    wanted = _consent_scopes(state, txn)
     if for_everyone or not incremental_consent.covered(
-            tenant, app.client_id, session.user_id, scopes):
+            tenant, app.client_id, session.user_id, wanted, app.api_permissions):
         # The user's grant (or with "Consent on behalf of your organization", everyone's) on
         # each resource asked, widened by what is new (Graph's defaults when nothing was asked).
-        asked = resources.by_resource(tenant, scopes)
+        asked = resources.by_resource(tenant, wanted, app.api_permissions)
         for resource_id, names in (asked or {GRAPH_RESOURCE_ID: ()}).items():
             tenant.grant_consent(app.client_id, None if for_everyone else session.user_id,
                                  " ".join(names), resource_id)

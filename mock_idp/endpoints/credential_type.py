@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..signin import credential_type
 from .common import entra_headers, idp, plain_error
-from .pages import MAX_FIELD
+from .pages import MAX_FIELD, peek
 from .payload import BadInput, get_str, member_named, parse_json, read_body, require_str
 
 MAX_BYTES = 16 * 1024
@@ -26,18 +26,22 @@ async def get_credential_type(request: Request) -> Response:
     Entra finds an account wherever it lives, and a user of another tenant than the
     sign-in's is told so only after the password (AADSTS50020). Member names are matched
     without regard to case and unknown ones are ignored (Entra's page sends a dozen flags);
-    ``originalRequest`` (the page's ``ctx``) is checked but does not change the answer. Any
-    content type is read as JSON, as Entra reads the bodies scripts post without one."""
+    ``originalRequest`` (the page's ``ctx``) is checked, and changes the answer for a sign-in
+    at ``/consumers`` only, where no username names an account (the mock has no personal
+    accounts). Any content type is read as JSON, as Entra reads the bodies scripts post
+    without one."""
     state = idp(request)
     try:
         body = parse_json(await read_body(request, limit=MAX_BYTES))
         if not isinstance(body, dict):
             raise BadInput("the request body must be a JSON object")
         username = require_str(body, member_named(body, "username"), max_len=MAX_FIELD).strip()
-        get_str(body, member_named(body, "originalRequest"), max_len=MAX_FIELD)
+        ctx = get_str(body, member_named(body, "originalRequest"), max_len=MAX_FIELD)
     except BadInput as exc:
         return plain_error(exc.status, exc.message, field=exc.field)
-    exists = any(t.find_user(username) is not None for t in state.store.tenants.values())
+    txn = peek(state, ctx)
+    exists = (txn is None or not txn.consumers) and any(
+        t.find_user(username) is not None for t in state.store.tenants.values())
     return JSONResponse(credential_type.answer(username, exists), headers={
         **entra_headers(request), "Cache-Control": "no-store"})
 

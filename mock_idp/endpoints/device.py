@@ -46,6 +46,9 @@ async def devicecode(request: Request, *, version: str) -> Response:
         if version == "1.0" and not resource:
             raise EntraError(900144, {"name": "resource"})
         _check_scopes(named, scopes, resource, version)
+        if version == "2.0":  # the scopes name the resource; ``resource`` may only agree
+            resources.check_resource_parameter(tenant, scopes, resource)
+            resource = None
     except EntraError as err:
         return error_json(request, err, headers=NO_CACHE, cors=False)
     now = state.clock.now()
@@ -53,7 +56,8 @@ async def devicecode(request: Request, *, version: str) -> Response:
         state.store, tenant_id=tenant.id, client_id=app.client_id,
         scopes=scopes or ("openid",), resource=resource, version=version, now=now,
         lifetime=state.config.device_code_lifetime, interval=state.config.device_code_interval,
-        alias=named is None)
+        alias=named is None,
+        consumers=segment.lower() == tenants.CONSUMERS)
     body = device_code.response_body(record, f"{base_url(request)}/devicelogin", now)
     # No CORS: the device-code flow is not one a browser page may start ("the device-code
     # flow does not support CORS", MSAL.js issue 2327).
@@ -116,7 +120,8 @@ async def enter_code(request: Request) -> Response:
         return render(request, "device_code", status=400, action="/devicelogin",
                       code=typed[:64], error=err)
     txn = Transaction(kind="device", tenant_id=record.tenant_id, created=now,
-                      device_code=record.device_code, alias=record.alias)
+                      device_code=record.device_code, alias=record.alias,
+                      consumers=record.consumers)
     return await begin(request, txn, flow.start(entry_for(request, txn, prompt="select_account")))
 
 
@@ -135,7 +140,7 @@ def redeem(request: Request, tenant: Tenant, app: Application, form: dict[str, s
             record.client_id == app.client_id:
         tenant = state.store.tenants.get(record.tenant_id, tenant)
     approved = device_code.poll(state.store, value, tenant_id=tenant.id,
-                                client_id=app.client_id, now=state.clock.now())
+                                client_id=app.client_id, now=state.clock.now(), record=record)
     # One token, for one resource: a device code asked for two is AADSTS28000 once the user has
     # approved it (MicrosoftDocs/azure-docs #42565), as a code or refresh token redeemed so.
     resources.one_resource(tenant, approved.scopes)

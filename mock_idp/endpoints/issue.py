@@ -101,14 +101,16 @@ def front_channel_access_token(request: Request, req: AuthRequest, tenant: Tenan
     """The implicit flow's access token, for the resource the request names, as the token
     endpoint would issue it (AADSTS500011 for a resource the tenant does not know, 500014 for a
     disabled one, 90009 for the app itself by an identifier URI), with its lifetime in
-    seconds."""
+    seconds; ``.default`` (or v1's ``resource``) carries what was consented, AADSTS65001 for
+    nothing."""
     subject = claimset.Subject(base_url(request), tenant, app, user, req.version, now, mfa=mfa,
                                requested=req.claims)
     target = resources.resolve(tenant, req.scopes, req.resource)
     resources.check_enabled(target)
     resources.check_not_itself_by_uri(target, app, req.resource)
+    names = resources.user_permissions(tenant, app, user.id, target, req.scopes, req.resource)
     return user_access_token(idp(request), subject, target,
-                             resources.token_scopes(target, req.scopes), client_auth="0")
+                             resources.token_scopes(target, req.scopes, names), client_auth="0")
 
 
 def user_access_token(state: IdpState, subject: claimset.Subject, target: resources.Resource,

@@ -204,11 +204,17 @@ def show(request: Request, txn: Transaction,
     # and sign-up checkers quote Entra's error pages at 200.
     view, username = (("username", page.prefill) if isinstance(page, flow.ShowUsername)
                       else ("password", page.username))
+    # At /consumers a username that is no personal account is Microsoft account's message,
+    # which carries no AADSTS code.
+    missing = ids.PERSONAL_ACCOUNT_NOT_FOUND if isinstance(page, flow.ShowUsername) and \
+        page.no_personal_account else ""
     return render_step(request, "credentials", view=view, username=username,
-                       error=error, refusal=error,
-                       error_text=f"AADSTS{error.code}: {error.message}" if error else "",
+                       error=error, refusal=error, missing=missing,
+                       error_text=f"AADSTS{error.code}: {error.message}" if error else missing,
                        forgot=f"/{segment_of(txn)}/passwordreset", lookup=credential_type.PATH,
-                       not_found_result=credential_type.DOES_NOT_EXIST, **common)
+                       not_found_result=credential_type.DOES_NOT_EXIST,
+                       not_found_text=ids.PERSONAL_ACCOUNT_NOT_FOUND if txn.consumers
+                       else ids.USERNAME_NOT_FOUND, **common)
 
 
 def refuse(request: Request, txn: Transaction, err: EntraError) -> Response:

@@ -35,7 +35,7 @@ from ..guest_home import (
     may_sign_in,
     sign_in_name,
 )
-from ..protocol import auth_contexts
+from ..protocol import auth_contexts, tenants
 from ..protocol.authorization import AuthRequest
 from ..protocol.optional_claims import login_hint as login_hint_claim
 from ..signin import flow, ids, password_change, server_data
@@ -87,12 +87,15 @@ def entry_for(request: Request, txn: Transaction, *, prompt: str | None = None,
     state = idp(request)
     req = txn.request
     hint = req.login_hint if req is not None else None
-    # Through /common, a multi-tenant app's sign-in may use a session of any tenant.
+    # Through /common, a multi-tenant app's sign-in may use a session of any tenant; through
+    # /consumers none: no session is a personal account's.
     at_home = flow.signs_in_at_home(txn, app_of(state, txn))
-    accounts = cookies.accounts(request, state, None if at_home else txn.tenant_id)
+    accounts = () if txn.consumers else cookies.accounts(
+        request, state, None if at_home else txn.tenant_id)
     return flow.Entry(
         prompt=req.prompt if req is not None else prompt, login_hint=hint,
-        hinted=_hinted_user(state, txn.tenant_id, hint, sid, accounts, at_home=at_home),
+        hinted=None if txn.consumers else _hinted_user(state, txn.tenant_id, hint, sid,
+                                                       accounts, at_home=at_home),
         max_age=req.max_age if req is not None else None, accounts=accounts,
         now=state.clock.now(), sid=sid or None)
 
@@ -118,7 +121,7 @@ async def begin_authorize(request: Request, req: AuthRequest) -> Response:
     """The first page of a sign-in for an authorization request (or none at all)."""
     tenant_id = req.tenant.id if req.tenant is not None else req.app_tenant_id
     txn = Transaction(kind="authorize", tenant_id=tenant_id, created=idp(request).clock.now(),
-                      request=req)
+                      request=req, consumers=req.segment.lower() == tenants.CONSUMERS)
     entry = entry_for(request, txn, sid=req.sid)
     return await begin(request, txn, flow.start(entry))
 
@@ -162,6 +165,8 @@ async def login(request: Request) -> Response:
         entry = entry_for(request, txn, prompt="select_account")
         return await begin(request, txn, flow.pick(entry.accounts, form["account"], entry))
     username = form.get("loginfmt") or form.get("login", "")  # scripts may post only login
+    if txn.consumers:
+        return show(request, txn, flow.personal_account_step(username))
     home = home_elsewhere(state.store, username, tenant)
     if "passwd" not in form:
         return show(request, txn, flow.username_step(tenant, username, home))

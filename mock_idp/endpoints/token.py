@@ -5,7 +5,6 @@ on-behalf-of (:mod:`mock_idp.protocol.on_behalf_of`), device code
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -30,11 +29,12 @@ from ..protocol import (
     tenants,
 )
 from ..protocol.auth_contexts import require_satisfied
-from ..protocol.claims_request import EMPTY, ClaimsRequest
+from ..protocol.claims_request import ClaimsRequest
 from ..protocol.client_auth import authenticate, read_credentials
+from ..protocol.discovery import MSA_TENANT_ID
 from ..protocol.users import check_user, grant_time, revoked
 from ..state import IdpState
-from ..store import Application, AuthorizationCode, RefreshToken, Tenant, User
+from ..store import Application, AuthorizationCode, RefreshToken, Tenant
 from ..tokens import sign, unsigned
 from . import device
 from .app_only import client_credentials
@@ -42,6 +42,7 @@ from .common import NO_CACHE, WRONG_METHODS, base_url, error_json, idp, json_res
 from .faults_hook import response_fault, token_fault
 from .forms import read_post_form
 from .issue import user_access_token
+from .user_grant import UserGrant
 
 SHORT_DEVICE_CODE = "device_code"
 """The device-code grant by its short name, as ADAL sends it at v1 and MSAL.js / msal-node
@@ -49,32 +50,6 @@ SHORT_DEVICE_CODE = "device_code"
 GRANTS = ("authorization_code", "refresh_token", "client_credentials",
           on_behalf_of.GRANT_TYPE, device_code.GRANT_TYPE, password_grant.GRANT_TYPE)
 MAX_VALUE = 16384
-
-
-class _Grant:
-    """What a grant resolved to: who, for which app, which scopes."""
-
-    def __init__(self, user: User | None, scopes: tuple[str, ...], *, nonce: str | None = None,
-                 session_id: str | None = None, auth_time: datetime | None = None,
-                 resource: str | None = None, spa_refresh_end: datetime | None = None,
-                 granted: tuple[str, ...] | None = None, mfa: bool = False,
-                 claims: ClaimsRequest = EMPTY) -> None:
-        self.user = user
-        self.claims = claims
-        """What the code's authorization request asked through ``claims`` and ``max_age``."""
-        self.mfa = mfa
-        """The sign-in behind the grant took a second factor (v1 tokens' ``amr``)."""
-        self.scopes = scopes
-        self.granted = scopes if granted is None else granted
-        """What a refresh token from this grant may later be redeemed for: everything the
-        code or refresh token held, not only the resource this redemption asked."""
-        self.nonce = nonce
-        self.session_id = session_id
-        self.auth_time = auth_time
-        self.resource = resource
-        self.spa_refresh_end = spa_refresh_end
-        """For a single-page app: when its refresh tokens end (``None`` for a new sign-in,
-        whose refresh token gets the full 24 hours)."""
 
 
 async def token(request: Request, *, version: str) -> Response:
@@ -128,6 +103,12 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
         raise EntraError(54005)
     record = _peek(state, form, grant_type)
     tenant, app = _tenant_and_app(state, segment, tenant, grant_type, creds.client_id, record)
+    if segment.lower() == tenants.CONSUMERS and grant_type in ("authorization_code",
+                                                               "refresh_token"):
+        # Codes and refresh tokens are all work accounts': none was issued by the personal
+        # accounts' directory, so /consumers knows none (AADSTS70000 / 9002313).
+        redemption.issued(grant_type, form, record, client_id=app.client_id,
+                          tenant_id=MSA_TENANT_ID)
     if not app.enabled:
         raise EntraError(7000112, {"app_id": app.client_id, "app_name": app.name})
     fault = await response_fault(request, "token", tenant=tenant.id, app=app.client_id,
@@ -148,6 +129,10 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
         record.code_challenge is not None if isinstance(record, AuthorizationCode) else None))
     client_auth = "0" if spa else authenticate(app, creds, now=now, audiences=_token_audiences(
         base_url(request), segment, tenant))
+    if version == "2.0" and form.get("scope") and grant_type in (
+            "client_credentials", on_behalf_of.GRANT_TYPE, password_grant.GRANT_TYPE):
+        resources.check_resource_parameter(tenant, claimset.split_scopes(form.get("scope")),
+                                           form.get("resource"))
     if grant_type == "client_credentials":
         return client_credentials(request, tenant, app, form, client_auth, version)
     if grant_type == "authorization_code":
@@ -157,17 +142,17 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
             form, tenant=tenant, app=app, keys=state.keys, now=now, version=version,
             tenants=state.store.tenants,
             issuers={claimset.issuer(base_url(request), tenant.id, v) for v in ("1.0", "2.0")})
-        grant = _Grant(obo.user, obo.scopes, resource=obo.resource, mfa=obo.mfa)
+        grant = UserGrant(obo.user, obo.scopes, resource=obo.resource, mfa=obo.mfa)
     elif grant_type == password_grant.GRANT_TYPE:
         tenant, app, grant = _password(state, tenant, app, form, version, tenantless)
     elif grant_type == device_code.GRANT_TYPE:
         tenant, approved = device.redeem(request, tenant, app, form, tenantless=tenantless)
         session = state.store.sessions.get(approved.session_id or "")
-        grant = _Grant(check_user(tenant, approved.user_id, approved.auth_time or now,
-                                  state.store.tenants),
-                       approved.scopes, session_id=approved.session_id,
-                       auth_time=approved.auth_time, resource=approved.resource,
-                       mfa=session is not None and session.mfa)
+        grant = UserGrant(check_user(tenant, approved.user_id, approved.auth_time or now,
+                                     state.store.tenants),
+                          approved.scopes, session_id=approved.session_id,
+                          auth_time=approved.auth_time, resource=approved.resource,
+                          mfa=session is not None and session.mfa)
     else:
         grant = _redeem_refresh(state, tenant, app, form, version)
     return _user_tokens(request, tenant, app, grant, form, client_auth, version,
@@ -221,7 +206,7 @@ def _token_audiences(base: str, segment: str, tenant: Tenant) -> tuple[str, ...]
 
 
 def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[str, str],
-                 version: str) -> _Grant:
+                 version: str) -> UserGrant:
     value = form.get("code", "")
     if value in state.store.redeemed_codes:
         raise EntraError(54005)
@@ -246,25 +231,30 @@ def _redeem_code(state: IdpState, tenant: Tenant, app: Application, form: dict[s
     elif verifier:
         raise EntraError(501481)
     # a refused scope leaves the code unused
-    resource = code.resource or form.get("resource")
+    resource = code.resource or _v1_resource(form, version)
     if version == "1.0" == code.version:
         resources.required(resource)
     asked = redemption.code_scopes(tenant, code.scopes, form.get("scope"), app)
-    resources.check_enabled(resources.resolve(tenant, asked, resource))
+    if version == "2.0":
+        resources.check_resource_parameter(tenant, asked, form.get("resource"))
+    target = resources.resolve(tenant, asked, resource)
+    resources.check_enabled(target)
+    # ``.default`` of a resource nothing is granted on: AADSTS65001, the code still unused
+    resources.user_permissions(tenant, app, code.user_id, target, asked, resource)
     state.store.codes.pop(value, None)
     state.store.redeemed_codes.add(value)
     if code.revoked_at is not None:
         raise revoked(code.auth_time, code.revoked_at)
     user = check_user(tenant, code.user_id, code.auth_time, state.store.tenants)
-    return _Grant(user, asked, granted=code.scopes, nonce=code.nonce,
-                  session_id=code.session_id,
-                  auth_time=code.auth_time, resource=resource,
-                  spa_refresh_end=now + cross_origin.SPA_REFRESH_LIFETIME if code.spa else None,
-                  mfa=code.mfa, claims=code.claims)
+    return UserGrant(user, asked, granted=code.scopes, nonce=code.nonce,
+                     session_id=code.session_id,
+                     auth_time=code.auth_time, resource=resource,
+                     spa_refresh_end=now + cross_origin.SPA_REFRESH_LIFETIME if code.spa else None,
+                     mfa=code.mfa, claims=code.claims)
 
 
 def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
-                    form: dict[str, str], version: str) -> _Grant:
+                    form: dict[str, str], version: str) -> UserGrant:
     now = state.clock.now()
     rt = redemption.issued("refresh_token", form,
                            state.store.refresh_tokens.find(form.get("refresh_token", ""), now),
@@ -279,22 +269,31 @@ def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
     # Not bound to a resource: redeemed for any the client holds consent for, one at a time.
     requested = claimset.split_scopes(form.get("scope"))
     resources.one_resource(tenant, requested)
+    if version == "2.0":
+        resources.check_resource_parameter(tenant, requested or rt.scopes, form.get("resource"))
+    resource = _v1_resource(form, version)
     asked = multi_resource.redeemable(tenant, app, user, rt.scopes, rt.resource, requested,
-                                      form.get("resource"))
+                                      resource)
     if user.totp_secret and not rt.mfa and tenant.mfa_at_sign_in:
         # Signed in without the code of an authenticator app the user has now: no token
         # until they give it (AADSTS50076, as MSAL's silent calls see once MFA is required).
-        resource = resources.resolve(tenant, asked, form.get("resource") or rt.resource)
-        raise EntraError(50076, {"app_id": resource.audience},
+        target = resources.resolve(tenant, asked, resource or rt.resource)
+        raise EntraError(50076, {"app_id": target.audience},
                          error="interaction_required" if version == "1.0" else None)
-    return _Grant(user, redemption.with_sign_in(rt.scopes, asked), granted=rt.scopes,
-                  session_id=rt.session_id, resource=form.get("resource") or rt.resource,
-                  spa_refresh_end=rt.expires_at if rt.spa else None, mfa=rt.mfa,
-                  auth_time=rt.auth_time, claims=rt.claims)
+    return UserGrant(user, redemption.with_sign_in(rt.scopes, asked), granted=rt.scopes,
+                     session_id=rt.session_id, resource=resource or rt.resource,
+                     spa_refresh_end=rt.expires_at if rt.spa else None, mfa=rt.mfa,
+                     auth_time=rt.auth_time, claims=rt.claims)
+
+
+def _v1_resource(form: dict[str, str], version: str) -> str | None:
+    """The ``resource`` that names a v1 token's resource; v2 names it by the scopes, and only
+    checks a ``resource`` against them (:func:`resources.check_resource_parameter`)."""
+    return form.get("resource") or None if version == "1.0" else None
 
 
 def _password(state: IdpState, tenant: Tenant, app: Application, form: dict[str, str],
-              version: str, tenantless: bool) -> tuple[Tenant, Application, _Grant]:
+              version: str, tenantless: bool) -> tuple[Tenant, Application, UserGrant]:
     """A password grant. Through ``organizations`` (or v1.0's ``common``) a multi-tenant app's
     user of another organization is signed in there, as on the sign-in page."""
     scopes, resource = password_grant.requested(form, version)
@@ -308,10 +307,10 @@ def _password(state: IdpState, tenant: Tenant, app: Application, form: dict[str,
     resources.one_resource(tenant, scopes)
     password_grant.check_access(tenant, app, user, scopes, version=version,
                                 resource_id=resources.resolve(tenant, scopes, resource).audience)
-    return tenant, app, _Grant(user, scopes, auth_time=now, resource=resource)
+    return tenant, app, UserGrant(user, scopes, auth_time=now, resource=resource)
 
 
-def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Grant,
+def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: UserGrant,
                  form: dict[str, str], client_auth: str, version: str,
                  claims: ClaimsRequest) -> Response:
     """The tokens for ``grant``; ``claims``: what its authorization request and this one asked
@@ -328,8 +327,9 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: _Gra
     resources.check_not_itself_by_uri(target, app, grant.resource)
     require_satisfied(tenant.auth_contexts, claims.acrs, mfa=grant.mfa, app_id=target.audience,
                       can_give_mfa=account_of(user).totp_secret is not None, version=version)
-    names = resources.granted(target, grant.scopes)
-    scp = resources.token_scopes(target, grant.scopes)
+    names = resources.user_permissions(tenant, app, user.id, target, grant.scopes,
+                                       grant.resource)
+    scp = resources.token_scopes(target, grant.scopes, names)
     access_token, lifetime = user_access_token(state, subject, target, scp,
                                                client_auth=client_auth)
     body: dict[str, Any] = {"token_type": "Bearer"}

@@ -28,6 +28,11 @@ class PageError(EntraError):
     """Rendered as the provider's own error page."""
 
 
+class ConsumersPageError(PageError):
+    """An app ``/consumers`` does not serve: Microsoft account's own error page instead
+    (:func:`mock_idp.protocol.tenants.refused_at_consumers`)."""
+
+
 @dataclass(frozen=True)
 class RedirectError(Exception):
     error: EntraError
@@ -96,6 +101,10 @@ def client_and_redirect(store: Store, segment: str, params: Mapping[str, str]
         app_tenant = store.tenants.get(app.tenant_id, tenant)
     else:
         found = store.find_app_any(client_id)
+        if segment.lower() == tenants.CONSUMERS and (
+                found is None or tenants.refused_at_consumers(segment, found[1])):
+            raise ConsumersPageError(700016, {"app_id": client_id,
+                                              "tenant": tenants.MSA_DIRECTORY})
         if found is None:
             raise _page(700016, app_id=client_id, tenant=segment)
         app_tenant, app = found

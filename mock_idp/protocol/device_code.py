@@ -62,6 +62,8 @@ class DeviceAuthorization:
     """Started through ``/common`` or ``/organizations``: a multi-tenant app's user of another
     organization signs in at their own tenant, as in the authorization-code flow (Azure CLI's
     ``az login --use-device-code`` starts there: Azure/azure-cli #22251)."""
+    consumers: bool = False
+    """Issued at ``/consumers``: only a personal account may approve it, and the mock has none."""
 
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
@@ -80,7 +82,8 @@ def new_device_code() -> str:
 
 def issue(store: Store, *, tenant_id: str, client_id: str, scopes: tuple[str, ...],
           resource: str | None, version: str, now: datetime, lifetime: timedelta,
-          interval: int, alias: bool = False) -> DeviceAuthorization:
+          interval: int, alias: bool = False,
+          consumers: bool = False) -> DeviceAuthorization:
     """A new pending device authorization, stored (expired ones are dropped first)."""
     forget_expired(store, now)
     taken = {r.user_code for r in store.device_codes.values()}
@@ -90,7 +93,8 @@ def issue(store: Store, *, tenant_id: str, client_id: str, scopes: tuple[str, ..
     record = DeviceAuthorization(
         device_code=new_device_code(), user_code=user_code, tenant_id=tenant_id,
         client_id=client_id, scopes=scopes, resource=resource, version=version, issued_at=now,
-        expires_at=now + lifetime, interval=interval, alias=alias)
+        expires_at=now + lifetime, interval=interval, alias=alias,
+        consumers=consumers)
     store.device_codes[record.device_code] = record
     return record
 
@@ -148,13 +152,15 @@ class Approved:
     resource: str | None
 
 
-def poll(store: Store, device_code: str, *, tenant_id: str, client_id: str, now: datetime
-         ) -> Approved:
+def poll(store: Store, device_code: str, *, tenant_id: str, client_id: str, now: datetime,
+         record: DeviceAuthorization | None = None) -> Approved:
     """One poll of the token endpoint (RFC 8628 §3.4); raises Entra's error while the
-    user has not finished, and uses the code up once they have. The code is removed with
-    ``pop``: a move of the clock back on another thread may have dropped it since it was read
+    user has not finished, and uses the code up once they have. ``record`` is the code's, when
+    the caller has read it already (else it is read here). The code is removed with ``pop``: a
+    move of the clock back on another thread may have dropped it since it was read
     (:meth:`mock_idp.state.IdpState.drop_ended`)."""
-    record = store.device_codes.get(device_code)
+    if record is None:
+        record = store.device_codes.get(device_code)
     if record is None or record.client_id != client_id or record.tenant_id != tenant_id:
         raise EntraError(70018, error="bad_verification_code")
     if now >= record.expires_at:

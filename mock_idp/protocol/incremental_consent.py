@@ -17,20 +17,24 @@ refresh token may later be redeemed for follows the grants exactly
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..consent import SIGN_IN_SCOPES, holds
 from ..store import Tenant
 from .resources import by_resource
 
 
-def covered(tenant: Tenant, client_id: str, user_id: str, scopes: tuple[str, ...]) -> bool:
+def covered(tenant: Tenant, client_id: str, user_id: str, scopes: tuple[str, ...],
+            configured: Mapping[str, tuple[str, ...]] | None = None) -> bool:
     """Whether ``user_id`` (or an administrator) has consented to all ``scopes`` asks of
-    ``client_id``; a sign-in that asks nothing new needs no consent page."""
+    ``client_id``; a sign-in that asks nothing new needs no consent page. ``<resource>/.default``
+    asks for the app's ``configured`` permissions on the resource."""
     if not tenant.has_consent(client_id, user_id):
         return False
     if any(g.client_id == client_id and g.consent_type == "AllPrincipals"
            for g in tenant.grants):
         return True
-    for resource_id, names in by_resource(tenant, scopes).items():
+    for resource_id, names in by_resource(tenant, scopes, configured).items():
         if any(n.lower() not in SIGN_IN_SCOPES
                and not holds(tenant.grants, client_id, resource_id, user_id, n) for n in names):
             return False

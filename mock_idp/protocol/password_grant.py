@@ -109,5 +109,5 @@ def check_access(tenant: Tenant, app: Application, user: User, scopes: tuple[str
     if user.totp_secret and tenant.mfa_at_sign_in:
         raise EntraError(50076, {"app_id": resource_id},
                          error="interaction_required" if version == "1.0" else None)
-    if not covered(tenant, app.client_id, user.id, scopes):
+    if not covered(tenant, app.client_id, user.id, scopes, app.api_permissions):
         raise EntraError(65001, {"app_id": app.client_id, "app_name": app.name})

@@ -21,8 +21,10 @@ follows Entra's form exactly:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from ..consent import consented
 from ..errors import EntraError
 from ..store import Application, Tenant
 from . import graph_permissions
@@ -39,7 +41,6 @@ from .tenants import is_guid
 GRAPH_ALIASES = frozenset({GRAPH_RESOURCE_URI, GRAPH_RESOURCE_ID, "https://graph.windows.net"})
 ID_TOKEN_SCOPES = ("profile", "openid", "email")
 """The OpenID Connect scopes Entra echoes for Microsoft Graph, in its order."""
-DEFAULT_API_SCOPE = "user_impersonation"
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,26 @@ def resolve(tenant: Tenant, scopes: tuple[str, ...], resource: str | None = None
     return GRAPH
 
 
+def check_resource_parameter(tenant: Tenant, scopes: tuple[str, ...], resource: str | None
+                             ) -> None:
+    """AADSTS9010010 (``invalid_target``) for v1's ``resource`` at the v2 token endpoint
+    unless it names, exactly, the resource ``scopes`` ask for: one of its identifier URIs
+    (Graph's URL, with or without its slash), never its app id or another spelling. Entra takes
+    the resource from the scopes at v2 and checks the parameter against the identifier URIs of
+    the app that owns them (opencode #12308, where the check is said to source its values from
+    the identifier URIs; claude-ai-mcp #514: ``api://<app id>`` with or without a trailing
+    ``/`` refused beside scopes of another resource). Scopes that name no resource (``openid``
+    alone) are Microsoft Graph's, whose token they get: an API's ``resource`` beside them is
+    refused (claude-code #52871). It never picks the token's audience: that is the scopes'."""
+    if not resource:
+        return
+    target = resolve(tenant, scopes)
+    names = (GRAPH_RESOURCE_URI, f"{GRAPH_RESOURCE_URI}/") if target.app is None \
+        else target.app.identifier_uris
+    if resource not in names:
+        raise EntraError(9010010)
+
+
 def one_resource(tenant: Tenant, scopes: tuple[str, ...]) -> None:
     """AADSTS28000 when a token request's ``scope`` names more than one resource: an
     authorization request may ask several (one consent), a token is for one."""
@@ -196,10 +217,14 @@ def permissions(target: Resource, scopes: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def by_resource(tenant: Tenant, scopes: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+def by_resource(tenant: Tenant, scopes: tuple[str, ...],
+                configured: Mapping[str, tuple[str, ...]] | None = None
+                ) -> dict[str, tuple[str, ...]]:
     """The permissions ``scopes`` ask for, by resource (app id), as a consent records them:
-    OpenID Connect's scopes on Microsoft Graph's grant, ``.default`` and unknown resources
-    left out."""
+    OpenID Connect's scopes on Microsoft Graph's grant, unknown resources left out;
+    ``<resource>/.default`` as the app's ``configured`` permissions on it (the static
+    permissions of its registration, which a ``.default`` consent prompt asks for: "Scopes and
+    permissions", the .default scope)."""
     out: dict[str, list[str]] = {}
     for scope in scopes:
         if scope.lower() in OIDC_SCOPES:
@@ -209,24 +234,65 @@ def by_resource(tenant: Tenant, scopes: tuple[str, ...]) -> dict[str, tuple[str,
             target = resolve(tenant, (scope,))
         except EntraError:
             continue
-        out.setdefault(target.audience, []).extend(permissions(target, (scope,)))
+        named = permissions(target, (scope,))
+        if not named and _split(scope)[1] == ".default":
+            named = tuple((configured or {}).get(target.audience, ()))
+        out.setdefault(target.audience, []).extend(named)
     return {resource: tuple(dict.fromkeys(names)) for resource, names in out.items() if names}
 
 
-def granted(target: Resource, scopes: tuple[str, ...]) -> tuple[str, ...]:
-    """What a user token for ``target`` carries in ``scp``: the names asked, or for
-    ``.default`` (or none named) the defaults: Graph's ``User.Read``, an API's
-    ``user_impersonation``."""
+def asks_everything(target: Resource, scopes: tuple[str, ...], resource: str | None) -> bool:
+    """Whether the request stands for every permission granted on ``target`` rather than
+    naming some: ``<target>/.default``, or v1's ``resource`` (the v2 ``.default`` "is
+    functionally the same as" v1's ``resource``: Microsoft identity platform, "Scopes and
+    permissions", the .default scope), or an API none of whose permissions is named."""
+    if resource or not target.is_graph:
+        return True
+    return any(_split(s)[1] == ".default" and _split(s)[0].rstrip("/").lower() in GRAPH_ALIASES
+               for s in resource_scopes(scopes))
+
+
+def granted(target: Resource, scopes: tuple[str, ...], held: tuple[str, ...] = (), *,
+            resource: str | None = None) -> tuple[str, ...]:
+    """What a user token for ``target`` carries in ``scp``: the names asked; for ``.default``
+    (or v1's ``resource``) ``held``, every delegated permission the user or an administrator
+    granted the app on ``target`` (:func:`mock_idp.consent.consented`), as Entra issues it
+    (Microsoft Q&A 1188617: a permission not granted is not in a ``.default`` token, whatever
+    the app asks for); for a v2 request that names no Graph permission (``openid`` alone),
+    Graph's ``User.Read``."""
     names = permissions(target, scopes)
     if names:
         return names
-    return GRAPH_DEFAULT_SCOPES if target.is_graph else (DEFAULT_API_SCOPE,)
+    return held if asks_everything(target, scopes, resource) else GRAPH_DEFAULT_SCOPES
 
 
-def token_scopes(target: Resource, scopes: tuple[str, ...]) -> tuple[str, ...]:
-    """A user access token's ``scp`` for ``target``: the permissions :func:`granted`, after
-    the OpenID Connect scopes asked for in a Microsoft Graph token."""
-    names = granted(target, scopes)
+OWN_API_SCOPE = "user_impersonation"
+"""What a token an app asks for itself carries when nothing is granted on it: the scope Entra
+creates for an app exposed as an API by App Service's authentication setup ("a default scope of
+``api://<client-id>/user_impersonation`` was created", learn.microsoft.com/azure/app-service/
+configure-authentication-mcp). An app needs no consent to call itself
+(:mod:`mock_idp.protocol.multi_resource`)."""
+
+
+def user_permissions(tenant: Tenant, app: Application, user_id: str, target: Resource,
+                     scopes: tuple[str, ...], resource: str | None = None) -> tuple[str, ...]:
+    """:func:`granted` for ``user_id`` signing in to ``app``: ``.default`` (or v1's
+    ``resource``) is what the user or an administrator consented to on ``target``, and
+    AADSTS65001 (``consent_required``) when that is nothing, as a token request for a
+    resource without consent is answered (the refresh-token and on-behalf-of grants here)."""
+    held = consented(tenant.grants, app.client_id, target.audience, user_id)
+    if not held and target.app is not None and target.app.client_id == app.client_id:
+        held = (OWN_API_SCOPE,)
+    names = granted(target, scopes, held, resource=resource)
+    if not names:
+        raise EntraError(65001, {"app_id": app.client_id, "app_name": app.name})
+    return names
+
+
+def token_scopes(target: Resource, scopes: tuple[str, ...], names: tuple[str, ...]
+                 ) -> tuple[str, ...]:
+    """A user access token's ``scp`` for ``target``: the permissions ``names``
+    (:func:`granted`), after the OpenID Connect scopes asked for in a Microsoft Graph token."""
     if not target.is_graph:
         return names
     return (*(s for s in scopes if s in ID_TOKEN_SCOPES), *names)

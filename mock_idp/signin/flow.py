@@ -104,6 +104,9 @@ class ShowPicker:
 class ShowUsername:
     prefill: str = ""
     error: EntraError | None = None
+    no_personal_account: bool = False
+    """At ``/consumers``: the username names no personal Microsoft account
+    (:func:`personal_account_step`)."""
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,17 @@ def username_step(tenant: Tenant, username: str, home: Tenant | None = None
         return ShowUsername(username, EntraError(
             50034, {"identifier": username, "tenant": tenant.domain}))
     return ShowPassword(username)
+
+
+def personal_account_step(username: str) -> ShowUsername:
+    """"Next" (or "Sign in") at ``/consumers``, the personal Microsoft accounts' sign-in. The
+    mock has none, so every username is "That Microsoft account doesn't exist", a work or
+    school account's too, as Microsoft account answers one (WayneGongCN/microsoft-todo-browser-
+    ext #73); no password is checked."""
+    username = username.strip()
+    if not username:
+        return ShowUsername(error=EntraError(900144, {"name": "loginfmt"}))
+    return ShowUsername(username, no_personal_account=True)
 
 
 def signs_in_at_home(txn: Transaction, app: Application | None) -> bool:

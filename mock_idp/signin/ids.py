@@ -207,6 +207,19 @@ ERROR_MESSAGE: Final = "Sorry, but we’re having trouble signing you in."
 USERNAME_NOT_FOUND: Final = ("This username may be incorrect. Make sure you typed it correctly. "
                              "Otherwise, contact your admin.")
 USERNAME_EMPTY: Final = "Enter a valid email address, phone number, or Skype name."
+PERSONAL_ACCOUNT_NOT_FOUND: Final = ("That Microsoft account doesn't exist. Enter a different "
+                                     "account or get a new one.")
+"""The personal accounts' sign-in (``/consumers``) when the username is no personal account,
+a work account's too, as users report it (WayneGongCN/microsoft-todo-browser-ext #73, a work
+account; agam778/MS-365-Electron #13, a school account)."""
+CONSUMERS_ERROR_HEADING: Final = "We're unable to complete your request"
+NOT_ENABLED_FOR_CONSUMERS: Final = (
+    "unauthorized_client: The client does not exist or is not enabled for consumers. If you are "
+    "the application developer, configure a new application through the App Registrations in "
+    "the Azure Portal at https://go.microsoft.com/fwlink/?linkid=2083908.")
+"""Microsoft account's error page for an app ``/consumers`` does not serve, heading and message
+as users quote them (microsoftgraph/msgraph-sample-nodeexpressapp #152, sspeiser/onenote-export
+#8, nextcloud/integration_onedrive #27)."""
 KMSI_HEADING: Final = "Stay signed in?"
 KMSI_TEXT: Final = "Do this to reduce the number of times you are asked to sign in."
 PICKER_HEADING: Final = "Pick an account"

@@ -26,6 +26,9 @@ class Transaction:
     alias: bool = False
     """A device-code sign-in started through ``/common`` or ``/organizations`` (an
     authorization request's ``tenant`` says so for its own)."""
+    consumers: bool = False
+    """The sign-in is at ``/consumers`` (personal Microsoft accounts only), which signs no one
+    in: the mock has no personal accounts (:func:`mock_idp.signin.flow.personal_account_step`)."""
     logout_params: tuple[tuple[str, str], ...] = ()
     session_id: str | None = None
     """Set once the user is known (signed in or picked)."""

@@ -77,6 +77,8 @@ on_premises_netbios_name = "FABRIKAM"
 client_id = "{WEB}"
 name = "Helpdesk"
 redirect_uris = ["{REDIRECT}"]
+api_permissions = ["api://orders/Orders.Read"]
+admin_consented = true
 group_membership_claims = "SecurityGroup"
 app_roles = ["Agent", {{ value = "Admin", id = "{ADMIN_ROLE_ID}" }}]
 assignments = [{{ principal = "Agents", role = "Agent" }}, {{ principal = "{GUEST}" }}]

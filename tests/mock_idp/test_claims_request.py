@@ -123,8 +123,9 @@ def _api_with_xms_cc() -> IdpConfig:
     tenant = default_tenant()
     api = AppConfig(client_id=API_ID, name="Orders API", identifier_uris=("api://orders",),
                     optional_claims=OptionalClaims(access_token=(OptionalClaim("xms_cc"),)))
+    # The RP holds consent on the API: its ``.default`` token carries what was granted.
     rp = replace(tenant.apps[0], optional_claims=OptionalClaims(
-        id_token=(OptionalClaim("xms_cc"),)))
+        id_token=(OptionalClaim("xms_cc"),)), api_permissions=("api://orders/Orders.Read",))
     return IdpConfig(tenants=(replace(tenant, apps=(rp, api, *tenant.apps[1:])),))
 
 

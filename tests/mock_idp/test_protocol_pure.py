@@ -125,8 +125,14 @@ def test_resources_graph_by_bare_name_uri_or_default() -> None:
     assert resources.echoed_scope(resources.GRAPH, names, asked) == (
         "Mail.Read User.Read profile openid email")
     assert resources.echoed_scope(resources.GRAPH, names, ("User.Read",)) == "Mail.Read User.Read"
-    assert resources.granted(resources.GRAPH, ("https://graph.microsoft.com/.default",)) == (
-        "User.Read",)
+    # ``.default`` is what was granted on Graph; a request naming no Graph permission gets
+    # ``User.Read``.
+    held = ("User.Read", "Mail.Read")
+    assert resources.granted(resources.GRAPH, ("https://graph.microsoft.com/.default",),
+                             held) == held
+    assert resources.granted(resources.GRAPH, ("openid", "profile"), held) == ("User.Read",)
+    assert resources.granted(resources.GRAPH, ("openid",), held,
+                             resource="https://graph.microsoft.com") == held
 
 
 def test_resources_an_api_by_identifier_uri_or_app_id() -> None:
@@ -138,7 +144,13 @@ def test_resources_an_api_by_identifier_uri_or_app_id() -> None:
     assert resources.echoed_scope(by_uri, names, ("openid",)) == "api://orders/Orders.Read"
     by_id = resources.find(tenant, "9c1e4b7a-2d3f-4e5a-8b6c-7d8e9f0a1b2c")
     assert by_id.audience == by_uri.audience
-    assert resources.granted(by_uri, ("api://orders/.default",)) == ("user_impersonation",)
+    # ``.default`` (or v1's ``resource``) is what was granted on the API: nothing, when
+    # nothing was.
+    assert resources.granted(by_uri, ("api://orders/.default",), ("Orders.Read",)) == (
+        "Orders.Read",)
+    assert resources.granted(by_uri, ("api://orders/.default",)) == ()
+    assert resources.granted(by_uri, (), ("Orders.Read",), resource="api://orders") == (
+        "Orders.Read",)
 
 
 @pytest.mark.parametrize(("requested", "version"), [(None, "1.0"), (1, "1.0"), (2, "2.0")])
