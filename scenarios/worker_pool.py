@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TextIO
 
-from scenarios.app.process import interrupted_by
+from scenarios.app.process import OUTPUT_HEADING, interrupted_by
 from scenarios.app_down import AppDown
 from scenarios.max_failures import FailureCount
 from scenarios.refusals import NOTE_START
@@ -107,18 +107,29 @@ SHOWN_LINE = 200
 """Characters of a message line shown as a scenario finishes (the report has them all)."""
 SHOWN_LINES = 3
 """Lines of a message shown as a scenario finishes."""
+SHOWN_OUTPUT_LINES = 3
+"""Lines of the app's output shown then: its last ones."""
 
 
 def console_lines(message: str) -> list[str]:
     """The first :data:`SHOWN_LINES` non-blank lines of ``message``, with the provider's
     refusal (:func:`~scenarios.refusals.with_refusal` puts it at the end of the first line, for
     reports and CI annotations) on a line of its own: cut with a long first line, the cause
-    would show only in the report."""
+    would show only in the report; after the app's output's heading, the output's last
+    :data:`SHOWN_OUTPUT_LINES` lines."""
     lines = [t for t in message.splitlines() if t.strip()]
     if lines and NOTE_START in lines[0]:
         first, _, note = lines[0].partition(NOTE_START)
         lines[:1] = [first, NOTE_START.removeprefix("; ") + note]
-    return lines[:SHOWN_LINES]
+    shown = lines[:SHOWN_LINES]
+    if OUTPUT_HEADING in shown:
+        # What the app printed last says why it stopped (a port in use, its own traceback's
+        # last line): its last lines, not its first.
+        start = shown.index(OUTPUT_HEADING) + 1
+        output = lines[start:]
+        end = next((i for i, t in enumerate(output) if t.startswith("--- ")), len(output))
+        shown = shown[:start] + output[:end][-SHOWN_OUTPUT_LINES:]
+    return shown
 
 
 def _shortened(text: str) -> str:

@@ -49,13 +49,17 @@ def exit_description(code: int) -> str:
     return f"was ended by signal {-code} ({name})"
 
 
+OUTPUT_HEADING = "--- the app's output (last lines) ---"
+"""The line before the app's output in a message (:func:`with_output`)."""
+
+
 def with_output(message: str, output: str) -> str:
     """``message``, followed by the last :data:`OUTPUT_TAIL_LINES` lines of what the app
     printed (``output``) when it printed anything."""
     if not output.strip():
         return message
     tail = "\n".join(output.rstrip().splitlines()[-OUTPUT_TAIL_LINES:])
-    return f"{message}\n--- the app's output (last lines) ---\n{tail}"
+    return f"{message}\n{OUTPUT_HEADING}\n{tail}"
 
 
 class AppStartError(RuntimeError):

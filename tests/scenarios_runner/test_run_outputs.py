@@ -18,6 +18,7 @@ import pytest
 
 from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo
 from scenarios.__main__ import EXIT_USAGE, main
+from scenarios.app.process import with_output
 from scenarios.refusals import with_refusal
 from scenarios.report import write_html
 from scenarios.results import RunSummary, ScenarioResult
@@ -411,3 +412,18 @@ def test_the_providers_refusal_gets_a_line_of_its_own_as_a_scenario_finishes() -
     assert shown[1] == ("the provider had refused the app's token request: "
                         "'AADSTS7000215: Invalid client secret provided.'"), shown
     assert shown[2] == "--- the app's output ---", shown
+
+
+def test_an_apps_start_failure_shows_the_last_lines_it_printed_as_a_scenario_finishes() -> None:
+    message = with_output("the app did not start: its process exited with code 1",
+                          "Serving on port 8123\nloading settings\nTraceback (most recent call "
+                          "last):\n  File app.py, line 9\nOSError: [Errno 98] Address already "
+                          "in use")
+    out = io.StringIO()
+    Progress(out, show_worker=False).finished(ScenarioResult(
+        id="auto-login.first-login", title="t", proves="p", group="auto-login",
+        status="error", seconds=1.0, message=f"{message}\n--- what the scenario saw then ---\nx"))
+    shown = [line.strip() for line in out.getvalue().splitlines()[1:]]
+    assert shown == ["the app did not start: its process exited with code 1",
+                     "--- the app's output (last lines) ---", "Traceback (most recent call last):",
+                     "File app.py, line 9", "OSError: [Errno 98] Address already in use"], shown
