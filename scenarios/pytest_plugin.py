@@ -64,7 +64,9 @@ is then ``pytest shard I/N``; a shard left none of the tests collected passes, a
 ``--sso-key-pool N``.
 
 SIGTERM ends the session as Ctrl-C does: the tests' stacks are torn down, and an app started
-by its profile's command (in a session of its own, which neither signal reaches) is stopped.
+by its profile's command (in a session of its own, which neither signal reaches) is stopped; a
+pytest-xdist worker killed before its teardown ends leaves no app running either
+(:mod:`scenarios.app.orphan_guard`).
 
 Long because: it is the module the ``pytest11`` entry point loads, and its options, hooks and
 fixtures read one another (the options' values, the markers, the stack a fixture builds);
