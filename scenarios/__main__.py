@@ -337,13 +337,15 @@ COMMANDS: tuple[Command, ...] = (
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # No abbreviated options: "run --scenario X" would be taken for --scenario-timeout.
     parser = argparse.ArgumentParser(
-        prog="python -m scenarios", description="Real-browser SSO scenarios."
+        prog="python -m scenarios", description="Real-browser SSO scenarios.", allow_abbrev=False
     )
     parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
-        child = sub.add_parser(command.name, help=command.help, description=command.help)
+        child = sub.add_parser(command.name, help=command.help, description=command.help,
+                               allow_abbrev=False)
         command.configure(child)
         child.set_defaults(handler=command.handler, command_parser=child)
     return parser

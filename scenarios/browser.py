@@ -444,7 +444,8 @@ def ensure(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m scenarios.browser", description="Find or install the scenarios' browser."
+        prog="python -m scenarios.browser", description="Find or install the scenarios' browser.",
+        allow_abbrev=False,
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("ensure", help="make a browser available (may install one) and cache it")

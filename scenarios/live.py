@@ -317,7 +317,9 @@ class LiveStack:
     def connection_id(self) -> str | None:
         return self.app.values.get("connection_id")
 
-    def sign_in_url(self, app: str | None = "widget") -> str:
+    def sign_in_url(self, app: str | None = None) -> str:
+        """The app's sign-in URL named ``app`` (``None``: its profile's first, as
+        ``stack.app.sign_in_url()``; the reference relying party's is ``widget``)."""
         return self.app.sign_in_url(app)
 
     def register_app(self) -> None:

@@ -7,10 +7,12 @@ Installed as the ``sso_harness`` pytest plugin. Every fixture name starts with `
 ``sso_stack``
     A :class:`~scenarios.live.LiveStack`: the mock provider and the app under test on ephemeral
     ports: by default the reference relying party (on the provider's clock, with its
-    customer-SSO connection), else the app an app profile describes (``--sso-app PROFILE`` or
-    ``@pytest.mark.sso_app("PROFILE")``). Fresh for each test; ``relying_party`` is the same
-    object. The reference RP gets a fresh admin credential, ``sso_stack.app.values
-    ["admin_token"]`` (a bearer token for its admin API, typed into its admin sign-in form).
+    customer-SSO connection), else the app an app profile describes (``--sso-app PROFILE``,
+    ``@pytest.mark.sso_app("PROFILE")``, or ``app`` in ``sso_stack_options``, which every
+    fixture then takes). A test that names no app gets a :class:`ReferenceAppWarning`. Fresh
+    for each test; ``relying_party`` is the same object. The reference RP gets a fresh admin
+    credential, ``sso_stack.app.values["admin_token"]`` (a bearer token for its admin API,
+    typed into its admin sign-in form).
 ``sso_app``
     The app under test's adapter (``sso_stack.app``): sign-in URLs, ``expect_signed_in``,
     ``expect_failure``, ``renew_secret``... ``sso_app_profile`` is its
@@ -33,12 +35,15 @@ Installed as the ``sso_harness`` pytest plugin. Every fixture name starts with `
     Chromium or the system one.
 ``sso_context`` / ``sso_page``
     A fresh browser context and a page in it for each test, with a short default timeout
-    (``--sso-timeout``, default 5 s) for their actions and for ``expect(...)``.
+    (``--sso-timeout``, default 5 s) for their actions and for ``expect(...)``; in a test that
+    starts stacks it accepts a provider's certificate from the local CA of ``idp_https``.
+    Neither starts a stack.
 ``sso_run_scenario``
-    Run one registered scenario (by id) in a fresh context against the app under test and
-    return its :class:`~scenarios.runner.ScenarioResult` (skipped, with the reason, when the
-    app's profile cannot run it); :func:`expect_passed` turns a failure into a test failure
-    with the scenario's message, and a skip into a pytest skip.
+    Run one registered scenario (by id) in a fresh context against the app under test (or
+    ``app=``, found as a marker's path is) and return its
+    :class:`~scenarios.runner.ScenarioResult` (skipped, with the reason, when the app's
+    profile cannot run it); :func:`expect_passed` turns a failure into a test failure with the
+    scenario's message, and a skip into a pytest skip.
 
 Signing keys: every provider a test starts makes an RSA-2048 signing key, and generating one
 takes tens of milliseconds. For the session the mock takes them from a pool of 16 private keys
@@ -59,7 +64,9 @@ is then ``pytest shard I/N``; a shard left none of the tests collected passes, a
 ``--sso-key-pool N``.
 
 SIGTERM ends the session as Ctrl-C does: the tests' stacks are torn down, and an app started
-by its profile's command (in a session of its own, which neither signal reaches) is stopped.
+by its profile's command (in a session of its own, which neither signal reaches) is stopped; a
+pytest-xdist worker killed before its teardown ends leaves no app running either
+(:mod:`scenarios.app.orphan_guard`).
 
 Long because: it is the module the ``pytest11`` entry point loads, and its options, hooks and
 fixtures read one another (the options' values, the markers, the stack a fixture builds);
@@ -71,7 +78,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
-import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import fields, replace
 from pathlib import Path
@@ -114,12 +120,14 @@ DEFAULT_KEY_POOL = POOL_SIZE
 KEPT_KEYS = "sso_harness/signing_keys"
 """Where pytest's cache keeps the key pool's keys between sessions."""
 DEFAULT_SUITE_NAME = "pytest"
+"""pytest's own ``junit_suite_name``."""
 
 
 class ReferenceAppWarning(UserWarning):
     """A test ran against the reference relying party because nothing named the app under
-    test: no ``--sso-app``, no ``sso_app`` marker, no ``app`` in ``sso_stack_options``."""
-"""pytest's own ``junit_suite_name``."""
+    test: no ``--sso-app``, no ``sso_app`` marker, no ``app`` in ``sso_stack_options``, no
+    ``app=`` given to ``sso_run_scenario``. Given once per test, at the test's own line, when
+    ``sso_app_profile`` (so ``sso_stack``) or a run of ``sso_run_scenario`` falls back to it."""
 
 # pytest loads this module in every session of a project that installs the harness, whether or
 # not a test uses a fixture of it: what the fixtures run (the mock, the stack, Playwright's
@@ -307,7 +315,10 @@ def _option(config: pytest.Config, name: str, default: Any) -> Any:
 
 def stack_options_from_marker(node: pytest.Item, base: StackOptions | None = None
                               ) -> StackOptions:
-    """``base`` changed by every ``sso_stack_options`` marker on ``node``, outermost first."""
+    """``base`` changed by every ``sso_stack_options`` marker on ``node``, outermost first. A
+    marker's StackOptions replaces the options so far, but one with no ``app`` keeps the app
+    chosen so far (``app=None`` names none: the test's ``sso_app`` marker or ``--sso-app``
+    still does)."""
     from scenarios.live import StackOptions
 
     options = base or StackOptions()
@@ -316,7 +327,8 @@ def stack_options_from_marker(node: pytest.Item, base: StackOptions | None = Non
             raise pytest.UsageError(
                 f"{MARKER}: pass keyword arguments or one StackOptions, not {mark.args!r}")
         if mark.args:
-            options = mark.args[0]
+            given: StackOptions = mark.args[0]
+            options = given if given.app is not None else replace(given, app=options.app)
         try:
             options = _replace(options, mark.kwargs)
         except TypeError as exc:
@@ -349,8 +361,25 @@ class StackFactory(Protocol):
 
 
 def chosen_app(node: pytest.Item, config: pytest.Config) -> str | None:
-    """The app under test for ``node``: its closest ``sso_app`` marker, else ``--sso-app``;
-    a relative profile path made absolute, as the module docstring says."""
+    """The app under test for ``node``, as a profile's path or a shipped profile's name
+    (``None``: nothing names one, so the reference relying party): the ``app`` of its
+    ``sso_stack_options`` markers, else its closest ``sso_app`` marker, else ``--sso-app``; a
+    relative profile path made absolute, as the module docstring says."""
+    app = _named_app(node, config)
+    if app is None or isinstance(app, str):
+        return app
+    if app.path is None:
+        raise pytest.UsageError(f"{MARKER}: the profile {app.name!r} has no file, which "
+                                "sso_run_scenario needs: give app= its path")
+    return str(app.path)
+
+
+def _named_app(node: pytest.Item, config: pytest.Config) -> AppProfile | str | None:
+    """What names the app under test of ``node``, in :func:`chosen_app`'s order: the profile
+    the ``sso_stack_options`` markers give (checked), or a path or shipped name."""
+    marked = stack_options_from_marker(node).app
+    if marked is not None:
+        return _checked_profile(marked)
     mark = node.get_closest_marker(APP_MARKER)
     if mark is not None:
         if len(mark.args) != 1 or not isinstance(mark.args[0], str | Path) or mark.kwargs:
@@ -386,7 +415,8 @@ def _profile_path(app: str, config: pytest.Config, *, marker: bool,
                             + (f", {hint}" if (hint := shipped_hint(path)) else ""))
 
 
-def _checked_profile(app: str | None, source: str = APP_MARKER) -> AppProfile:
+def _checked_profile(app: AppProfile | str | Path | None, source: str = APP_MARKER
+                     ) -> AppProfile:
     """The profile ``app`` names; a profile with problems is a usage error naming each."""
     from scenarios.app import ProfileError
     from scenarios.live import profile_for
@@ -397,17 +427,30 @@ def _checked_profile(app: str | None, source: str = APP_MARKER) -> AppProfile:
         raise pytest.UsageError(f"{source}: the profile has problems:\n{exc}") from None
 
 
+_WARNED = pytest.StashKey[bool]()
+"""The test was given its :class:`ReferenceAppWarning` already."""
+
+
+def _warn_of_the_reference_app(node: pytest.Item) -> None:
+    """:class:`ReferenceAppWarning`, once for ``node``, at the test's own line (pytest's
+    ``Item.warn``; a fixture's stack level would name pytest's fixture machinery)."""
+    if node.stash.get(_WARNED, False):
+        return
+    node.stash[_WARNED] = True
+    node.warn(ReferenceAppWarning(
+        "no --sso-app or sso_app marker names the app under test: this test runs against "
+        "the reference relying party, not your app (mark it sso_app(\"reference-rp\") to "
+        "mean that)"))
+
+
 @pytest.fixture
 def sso_app_profile(request: pytest.FixtureRequest) -> AppProfile:
-    """The profile of the app under test (``--sso-app``, the ``sso_app`` marker; default: the
-    reference relying party). A profile with problems is a usage error naming each."""
-    app = chosen_app(request.node, request.config)
-    if app is None and not any(mark.args or "app" in mark.kwargs
-                               for mark in request.node.iter_markers(MARKER)):
-        warnings.warn(ReferenceAppWarning(
-            "no --sso-app or sso_app marker names the app under test: this test runs against "
-            "the reference relying party, not your app (mark it sso_app(\"reference-rp\") to "
-            "mean that)"), stacklevel=2)
+    """The profile of the app under test (the ``app`` of ``sso_stack_options``, the
+    ``sso_app`` marker, ``--sso-app``; default: the reference relying party, with a
+    :class:`ReferenceAppWarning`). A profile with problems is a usage error naming each."""
+    app = _named_app(request.node, request.config)
+    if app is None:
+        _warn_of_the_reference_app(request.node)
     return _checked_profile(app)
 
 
@@ -437,7 +480,7 @@ def sso_stack_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stac
 
 @pytest.fixture
 def sso_stack(sso_stack_factory: StackFactory, sso_stack_options: StackOptions) -> LiveStack:
-    """The mock provider and the reference relying party, wired together, fresh for this test."""
+    """The mock provider and the app under test, wired together, fresh for this test."""
     return sso_stack_factory(sso_stack_options)
 
 
@@ -501,21 +544,36 @@ def sso_timeout_ms(pytestconfig: pytest.Config) -> float:
 
 
 @pytest.fixture
-def sso_context(sso_browser: Browser, sso_timeout_ms: float,
-                sso_stack_options: StackOptions) -> Iterator[BrowserContext]:
-    """A fresh browser context (no cookies, no IdP session); it accepts an https provider's CA.
+def sso_context(request: pytest.FixtureRequest, sso_browser: Browser,
+                sso_timeout_ms: float) -> Iterator[BrowserContext]:
+    """A fresh browser context (no cookies, no IdP session); it accepts the local CA of a
+    provider the test starts on https (:func:`_may_start_https`).
     ``sso_timeout_ms`` is its actions' default timeout, and ``expect(...)``'s during the test."""
-    from scenarios.live import profile_for
     from scenarios.runner import expect_timeout
 
-    https = sso_stack_options.idp_https or profile_for(sso_stack_options.app).provider.https
     context = sso_browser.new_context(viewport={"width": 1280, "height": 800},
-                                      ignore_https_errors=https)
+                                      ignore_https_errors=_may_start_https(request))
     context.set_default_timeout(sso_timeout_ms)
     with expect_timeout(sso_timeout_ms):
         yield context
     with contextlib.suppress(Exception):
         context.close()
+
+
+def _may_start_https(request: pytest.FixtureRequest) -> bool:
+    """Whether the test may start a provider on https, whose local CA the browser does not
+    trust: it starts stacks (``sso_stack_factory``, through ``sso_stack`` or in the test,
+    whose options are known only when it calls it, after its context is made), or its
+    ``sso_stack_options`` (a fixture of its own, say) ask for https. A test that uses the
+    browser alone starts none."""
+    from scenarios.live import profile_for
+
+    if "sso_stack_factory" in request.fixturenames:
+        return True
+    if "sso_stack_options" not in request.fixturenames:
+        return False
+    options: StackOptions = request.getfixturevalue("sso_stack_options")
+    return options.idp_https or profile_for(options.app).provider.https
 
 
 @pytest.fixture
@@ -551,11 +609,26 @@ def _sso_worker_environments() -> Iterator[Callable[[Registry, str | None], obje
 def sso_run_scenario(request: pytest.FixtureRequest, sso_browser: Browser, tmp_path: Path,
                      _sso_worker_environments: Callable[[Registry, str | None], object]
                      ) -> ScenarioRunner:
-    """Run registered scenarios by id; artifacts go to this test's ``tmp_path``. A profile
-    with problems is a usage error, as for ``sso_stack``."""
+    """Run registered scenarios by id against the app under test (as for ``sso_stack``, or the
+    ``app=`` of a run: a relative path found as a marker's); artifacts go to this test's
+    ``tmp_path``. A profile with problems is a usage error, as for ``sso_stack``; a run that
+    falls back to the reference relying party gives the :class:`ReferenceAppWarning`."""
     from scenarios.pytest_run import ScenarioRunner
 
-    app = chosen_app(request.node, request.config)
+    node, config = request.node, request.config
+    app = chosen_app(node, config)
     _checked_profile(app)
+
+    def named(given: str) -> str:
+        __tracebackhide__ = True
+        source = f"sso_run_scenario(app={given!r})"
+        try:
+            path = _profile_path(given, config, marker=True, source=source)
+            _checked_profile(path, source=source)
+        except pytest.UsageError as exc:  # the message alone, at the test's line
+            raise pytest.UsageError(str(exc)) from None
+        return path
+
     return ScenarioRunner(browser=sso_browser, report_dir=tmp_path / "scenario-report",
-                          environments=_sso_worker_environments, app=app)
+                          environments=_sso_worker_environments, app=app, find_app=named,
+                          on_reference_app=lambda: _warn_of_the_reference_app(node))

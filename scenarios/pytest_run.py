@@ -23,6 +23,14 @@ if TYPE_CHECKING:
 __all__ = ["ScenarioRunner", "describe_result", "expect_passed", "xdist_worker"]
 
 
+def _as_given(app: str) -> str:
+    return app
+
+
+def _nothing() -> None:
+    pass
+
+
 def xdist_worker() -> WorkerInfo:
     """This process's pytest-xdist worker (index 0 of 1 without xdist)."""
     from scenarios.registry import WorkerInfo
@@ -43,17 +51,25 @@ class ScenarioRunner:
     environments: Callable[[Registry, str | None], object]
     app: str | None = None
     """The app profile scenarios run against (``None``: the reference relying party)."""
+    find_app: Callable[[str], str] = _as_given
+    """The profile a run's ``app=`` names, as the runner takes it (the plugin's finds a
+    relative path as a marker's is found, and makes a profile with problems a usage
+    error)."""
+    on_reference_app: Callable[[], None] = _nothing
+    """Called when a run falls back to the reference relying party because nothing named the
+    app (the plugin's gives the test its ``ReferenceAppWarning``)."""
 
     def __call__(self, scenario: str | Scenario, *, registry: Registry | None = None,
                  stack: LiveStack | None = None, app: str | None = None) -> ScenarioResult:
         """Run one scenario (an id of ``registry``, default the ``scenarios.catalogue``)
         against the app under test (``app``: a profile path or shipped name; default the
-        runner's, from ``--sso-app`` or the ``sso_app`` marker).
+        runner's, from ``--sso-app``, the ``sso_app`` marker or ``sso_stack_options``).
 
         With ``stack`` it runs against that stack (one this test arranged) instead of the
         fresh one its catalogue would build. A scenario whose needs the profile does not meet
         comes back skipped, with the reason.
         """
+        __tracebackhide__ = _usage_error  # a mistyped id or app: the test's line, the message
         from scenarios.registry import Registry, load_catalogue
         from scenarios.runner import (
             DEFAULT_CATALOGUE,
@@ -65,13 +81,15 @@ class ScenarioRunner:
 
         catalogue = registry if registry is not None else load_catalogue(DEFAULT_CATALOGUE)
         item = _registered(catalogue, scenario) if isinstance(scenario, str) else scenario
-        app = app if app is not None else self.app
+        app = self.find_app(app) if app is not None else self.app
         worker = replace(xdist_worker(), app=app)
         if stack is None:
             reason = catalogue.skip_reason(item, app)
             if reason is not None:
                 return skipped_result(item, reason, worker)
             runs_in, worker_env = catalogue, self.environments(catalogue, app)
+            if app is None and worker_env is not None:  # the registry's stack for no app
+                self.on_reference_app()
         else:
             runs_in, worker_env = Registry(), None
             runs_in.around = lambda _env, _item: contextlib.nullcontext(stack)
@@ -83,6 +101,10 @@ class ScenarioRunner:
     def expect_passed(self, result: ScenarioResult) -> None:
         """Fail the current test with the scenario's own message unless it passed."""
         expect_passed(result, self.report_dir)
+
+
+def _usage_error(info: pytest.ExceptionInfo[BaseException]) -> bool:
+    return info.errisinstance(pytest.UsageError)
 
 
 def _registered(registry: Registry, scenario_id: str) -> Scenario:

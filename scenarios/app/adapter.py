@@ -132,7 +132,10 @@ class ProfileAdapter:
             raise Unsupported(f"{self.name}: the profile has no sign-in URL")
         found = sign_in.url(name)
         if found is None:
-            raise Unsupported(f"{self.name}: the profile has no sign-in URL named {name!r}")
+            names = ", ".join(self.sign_in_names())
+            raise Unsupported(f"{self.name}: the profile has no sign-in URL named {name!r} "
+                              + (f"(its [sign_in] urls: {names})" if names
+                                 else "(its [sign_in] urls name none)"))
         return self.url(found.url)
 
     def lands_on(self, name: str | None = None) -> str | None:

@@ -16,13 +16,13 @@ DEFAULT_PATH = Path("app-profile.toml")
 
 def configure(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="app_command", required=True, metavar="ACTION")
-    init = sub.add_parser("init", help="write a commented skeleton profile",
+    init = sub.add_parser("init", help="write a commented skeleton profile", allow_abbrev=False,
                           description="Write a commented skeleton app profile to fill in.")
     init.add_argument("path", nargs="?", type=Path, default=DEFAULT_PATH,
                       help=f"where to write it (default: {DEFAULT_PATH})")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     check = sub.add_parser(
-        "check", help="check a profile and probe the app it describes",
+        "check", allow_abbrev=False, help="check a profile and probe the app it describes",
         description="Check every key of an app profile, start (or reach) the app with the mock "
         "provider's settings, and probe it: reachable, configure calls work, sign-in starts "
         "at the mock, me_url answers. One line per finding; exit 1 on any problem.")

@@ -5,8 +5,10 @@ poll the readiness URL until it answers (2xx, 3xx, 400-403), show the command's 
 exits or times out first, and on stop signal the whole process group (SIGTERM, then SIGKILL),
 so servers the command forked go too. The command runs in a session of its own, out of reach
 of the terminal's Ctrl-C: :func:`interrupted_by` turns SIGTERM into the same interrupt, so the
-harness stops it on the way out either way. :meth:`AppProcess.watch` tells when the command
-exits of itself (a scenario waiting on the app then ends: :mod:`scenarios.app_exit`).
+harness stops it on the way out either way, and should the harness be killed outright, an
+:class:`~scenarios.app.orphan_guard.OrphanGuard` stops it. :meth:`AppProcess.watch` tells
+when the command exits of itself (a scenario waiting on the app then ends:
+:mod:`scenarios.app_exit`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import ssl
+
+    from scenarios.app.orphan_guard import OrphanGuard
 
 __all__ = ["AppProcess", "AppStartError", "answers", "exit_description", "interrupted_by",
            "probe", "start_command", "stop_starting", "with_output"]
@@ -116,6 +120,8 @@ class AppProcess:
 
     process: subprocess.Popen[bytes]
     log: Path
+    guard: OrphanGuard | None = None
+    """What stops the command should the process that started it die without stopping it."""
     _stopping: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
     _watcher: threading.Thread | None = field(default=None, init=False, repr=False)
 
@@ -192,6 +198,8 @@ class AppProcess:
                 break
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=grace)
+        if self.guard is not None:
+            self.guard.release()
         if self._watcher is not None:
             self._watcher.join(timeout=grace)
 
@@ -214,7 +222,10 @@ def start_command(command: str | Sequence[str], *, env: Mapping[str, str], cwd: 
     """Start ``command`` and wait until ``ready_url`` answers while the command still runs;
     raises :class:`AppStartError`. Whatever ends the wait early (Ctrl-C, a SIGTERM turned into
     an interrupt by :func:`interrupted_by`) stops the command's process group first: it runs
-    in a session of its own, so no signal sent to the harness reaches it."""
+    in a session of its own, so no signal sent to the harness reaches it; its
+    :class:`~scenarios.app.orphan_guard.OrphanGuard` stops it should this process die first."""
+    from scenarios.app.orphan_guard import OrphanGuard  # not at the plugin's every start
+
     _STOPPING.clear()  # an interrupt handled before (a test's, say) holds no later start
     args = ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -227,7 +238,8 @@ def start_command(command: str | Sequence[str], *, env: Mapping[str, str], cwd: 
         except OSError as exc:
             raise AppStartError(f"cannot start the app's command {args[0]!r}: "
                                 f"{exc.strerror or exc}") from None
-    started = AppProcess(process=process, log=log)
+    started = AppProcess(process=process, log=log,
+                         guard=OrphanGuard(process.pid, grace=STOP_GRACE_SECONDS))
     try:
         _await_ready(process, ready_url, timeout=timeout, verify=verify)
     except BaseException as exc:

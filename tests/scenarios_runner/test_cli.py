@@ -102,11 +102,15 @@ def test_run_options_parse() -> None:
     (["run", "--skip", "x"], "run", "--skip"),
     (["doctor", "--app", "x"], "doctor", "--app"),
     (["conformance", "--list", "--nope"], "conformance", "--nope"),
+    (["run", "--scenario", "auto-login.first-login"], "run", "--scenario"),
+    (["conformance", "--li"], "conformance", "--li"),
 ])
 def test_an_option_a_subcommand_does_not_have_is_its_usage_error(
         argv: list[str], command: str, option: str,
         capsys: pytest.CaptureFixture[str]) -> None:
-    """With the subcommand's usage, which lists the options it has, not the top level's."""
+    """With the subcommand's usage, which lists the options it has, not the top level's. The
+    start of an option's name is not that option: ``run --scenario X`` is not taken for
+    ``--scenario-timeout`` (and refused as "expected a number of seconds")."""
     with pytest.raises(SystemExit) as exited:
         main(argv)
     err = capsys.readouterr().err
