@@ -78,6 +78,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import fields, replace
 from pathlib import Path
@@ -562,18 +563,26 @@ def sso_context(request: pytest.FixtureRequest, sso_browser: Browser,
 
 def _may_start_https(request: pytest.FixtureRequest) -> bool:
     """Whether the test may start a provider on https, whose local CA the browser does not
-    trust: it starts stacks (``sso_stack_factory``, through ``sso_stack`` or in the test,
-    whose options are known only when it calls it, after its context is made), or its
-    ``sso_stack_options`` (a fixture of its own, say) ask for https. A test that uses the
-    browser alone starts none."""
+    trust: its ``sso_stack_options`` (a marker, a fixture of its own) ask for https, or it
+    calls ``sso_stack_factory`` itself, whose options are known only when it calls it, after
+    its context is made. A test that uses the browser alone starts none."""
     from scenarios.live import profile_for
 
-    if "sso_stack_factory" in request.fixturenames:
-        return True
-    if "sso_stack_options" not in request.fixturenames:
-        return False
-    options: StackOptions = request.getfixturevalue("sso_stack_options")
-    return options.idp_https or profile_for(options.app).provider.https
+    if "sso_stack_options" in request.fixturenames:
+        options: StackOptions = request.getfixturevalue("sso_stack_options")
+        if options.idp_https or profile_for(options.app).provider.https:
+            return True
+    # Only a test that calls the factory itself knows its options after the context is made;
+    # through ``sso_stack`` they are the ones above, and certificate errors stay errors.
+    return "sso_stack_factory" in _own_arguments(request)
+
+
+def _own_arguments(request: pytest.FixtureRequest) -> frozenset[str]:
+    """The fixtures the test function names in its signature (not those they bring in)."""
+    function = getattr(request.node, "function", None)
+    if function is None:
+        return frozenset()
+    return frozenset(inspect.signature(function).parameters)
 
 
 @pytest.fixture

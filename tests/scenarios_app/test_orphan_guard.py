@@ -147,5 +147,7 @@ def test_a_stopped_app_leaves_no_guard(work: Path) -> None:
         assert _alive(guard)
     finally:
         app.stop()
-    assert not _alive(guard)  # told to stop, it has ended, and been waited for
-    assert app.guard.process is not None and app.guard.process.returncode == 0
+    assert app.guard.process is not None
+    # Told to stop, it ends (stop waits 2 s for it; a loaded machine may take longer).
+    assert app.guard.process.wait(timeout=20) == 0
+    assert not _alive(guard)
