@@ -43,9 +43,10 @@ def _expect_sign_in_asked(page: Page, stack: LiveStack) -> None:
 @scenario(
     id="signout.user-logout-event",
     title="The platform's user.logout ends the partner session",
-    proves="user.logout for the signed-in user (installation + platform user id) ends that "
-    "user's session, not another user's, and the next launch runs SSO afresh; signing out at "
-    "the IdP sends user.logout too, after which the launch shows the IdP sign-in page",
+    proves="user.logout for the signed-in user (installation + platform user id) ends every "
+    "session of that user (in each of her two browsers), not another user's, and the next "
+    "launch runs SSO afresh; signing out at the IdP sends user.logout too, after which the "
+    "launch shows the IdP sign-in page",
     tags={"partner", "signout"},
     needs={"partner", "session-check"},
 )
@@ -57,6 +58,10 @@ def user_logout_event(ctx: Ctx) -> None:
         stack.update_app(web={"logoutUrl": None})
         installation_id = install_partner(stack)
         launch_signed_in_at_company(page, stack, installation_id, alice)
+    alices = ctx.new_context().new_page()
+    with ctx.step("in a second browser, alice launches it again: she has two sessions",
+                  page=alices):
+        launch_signed_in_at_company(alices, stack, installation_id, alice)
     with ctx.step("in another browser, bob launches it too"):
         bobs = ctx.new_context().new_page()
         launch_signed_in_at_company(bobs, stack, installation_id, bob)
@@ -67,8 +72,11 @@ def user_logout_event(ctx: Ctx) -> None:
         assert result.status_code == 200, result.text
         delivery = result.json()["delivery"]
         assert accepted(delivery), f"the app did not accept user.logout: {answer_of(delivery)}"
-    with ctx.step("the app's session has ended"):
-        expect_signed_out(page, stack)
+    with ctx.step("alice's sessions have ended, in both her browsers"):
+        for browser, which in ((page, "first"), (alices, "second")):
+            expect_signed_out(browser, stack, why=(
+                f" (alice's {which} browser) after a user.logout for her: the app must end "
+                "every session of the user the event names, in whichever browser"))
     with ctx.step("bob's session has not: user.logout named alice", page=bobs):
         bobs.reload()
         try:

@@ -1,0 +1,58 @@
+"""An app that ends only one of a user's sessions on the platform's ``user.logout`` is caught.
+
+The reference relying party ends every session of the platform user (and installation) the
+event names, in whichever browser (``SessionStore.end_by_platform_user``). These tests change
+it, for one test, into an app that keeps one session per user and deletes only the newest one:
+alice, signed in in two browsers, stays signed in in the first after the event. The
+``signout.user-logout-event`` scenario signs her in in both, and fails against it naming the
+browser she is still signed in in; it passes against the reference relying party. (pytest's
+``monkeypatch`` restores the method afterwards; the stacks built during the test are the only
+relying parties running in this process.)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from relying_party.db.sqlite import ts
+from relying_party.db.users import SessionStore
+from scenarios.pytest_plugin import ScenarioRunner, describe_result
+
+pytestmark = pytest.mark.browser
+
+SCENARIO_ID = "signout.user-logout-event"
+
+
+def _end_newest_only(self: SessionStore, installation_id: str, platform_user_id: str, *,
+                     started_before: datetime) -> int:
+    return self._sql.run(
+        "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions"
+        " WHERE source_kind='installation' AND source_id=? AND platform_user_id=?"
+        " AND sign_in_started_at<=? ORDER BY rowid DESC LIMIT 1)",
+        (installation_id, platform_user_id, ts(started_before)))
+
+
+@pytest.fixture
+def ends_one_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(SessionStore, "end_by_platform_user", _end_newest_only)
+
+
+def test_the_scenario_passes_against_the_reference_rp(sso_run_scenario: ScenarioRunner) -> None:
+    result = sso_run_scenario(SCENARIO_ID)
+    assert result.status == "passed", describe_result(result, sso_run_scenario.report_dir)
+
+
+@pytest.mark.usefixtures("ends_one_session")
+def test_the_scenario_fails_against_an_app_that_ends_one_session_of_the_user(
+        sso_run_scenario: ScenarioRunner) -> None:
+    result = sso_run_scenario(SCENARIO_ID)
+    report = describe_result(result, sso_run_scenario.report_dir)
+    assert result.status == "failed", f"expected the scenario to FAIL:\n{report}"
+    assert result.message is not None, report
+    assert "the user is still signed in (alice's first browser) after a user.logout for her: " \
+        "the app must end every session of the user the event names" in result.message, report
+    failed = [step for step in result.steps if step.status == "failed"]
+    assert failed and failed[0].name == "alice's sessions have ended, in both her browsers", \
+        report

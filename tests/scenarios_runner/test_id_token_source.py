@@ -1,0 +1,60 @@
+"""Whether an app took its ID token straight from the token endpoint over TLS, read from the
+provider's request log as conformance reads it: only then may it rely on TLS instead of the
+signature (OpenID Connect Core 3.1.3.7 (6)), and ``failure.bad-signature`` and
+``lifecycle.key-rotation`` say "not exercised" rather than fail it."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any, cast
+
+import pytest
+
+from scenarios.catalogue.id_token_source import from_token_endpoint_over_tls
+from scenarios.live import LiveStack
+
+CLIENT = "11111111-2222-3333-4444-555555555555"
+TENANT = "contoso-tenant"
+TOKEN = {"method": "POST", "path": f"/{TENANT}/oauth2/v2.0/token", "query": ""}
+V1_TOKEN = {"method": "POST", "path": f"/{TENANT}/oauth2/token", "query": ""}
+
+
+def _authorize(response_type: str, client_id: str = CLIENT) -> dict[str, Any]:
+    return {"method": "GET", "path": f"/{TENANT}/oauth2/v2.0/authorize",
+            "query": f"client_id={client_id}&response_type={response_type.replace(' ', '+')}"}
+
+
+def _stack(scheme: str, *requests: dict[str, Any]) -> LiveStack:
+    return cast(LiveStack, SimpleNamespace(
+        idp=SimpleNamespace(base_url=f"{scheme}://127.0.0.1:8443"), client_id=CLIENT,
+        provider_requests=lambda path=None: list(requests)))
+
+
+def test_a_code_redeemed_at_the_token_endpoint_over_https_may_rely_on_tls() -> None:
+    reason = from_token_endpoint_over_tls(_stack("https", _authorize("code"), TOKEN))
+    assert reason == (
+        "it took the ID token straight from the provider's token endpoint over TLS "
+        "(response_type=code), where the client MAY rely on TLS server validation instead of "
+        "the signature (OpenID Connect Core 3.1.3.7 (6); over plain http, or for an ID token "
+        "that comes through the browser, it must check it)")
+
+
+def test_v1_s_token_endpoint_counts_too() -> None:
+    assert from_token_endpoint_over_tls(_stack("https", _authorize("code"), V1_TOKEN))
+
+
+@pytest.mark.parametrize(("scheme", "requests"), [
+    ("http", [_authorize("code"), TOKEN]),
+    ("https", [_authorize("code id_token"), TOKEN]),
+    ("https", [_authorize("id_token")]),
+    ("https", [_authorize("code"), _authorize("id_token token"), TOKEN]),
+    ("https", [TOKEN]),
+    ("https", [_authorize("code")]),
+    ("https", [_authorize("code"), {**TOKEN, "method": "GET"}]),
+    ("https", [_authorize("code", client_id="another-app"), TOKEN]),
+], ids=["plain-http", "hybrid", "id-token-alone", "one-request-of-two-front-channel",
+        "no-authorize-request", "no-token-request", "token-endpoint-not-posted",
+        "another-client-s-request"])
+def test_anything_else_must_check_the_signature(scheme: str,
+                                                requests: list[dict[str, Any]]) -> None:
+    assert from_token_endpoint_over_tls(_stack(scheme, *requests)) is None
