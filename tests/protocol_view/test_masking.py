@@ -187,6 +187,19 @@ def test_an_exchange_is_masked_by_value() -> None:
     assert front.target_url == "app /auth/[redacted]" and front.params == exchange.steps[-1].params
 
 
+SIGNED = f"{_b64({'alg': 'RS256'})}.{_b64({'sub': 'alice'})}.c2lnbmF0dXJl-of_it"
+UNSIGNED = SIGNED.replace("c2lnbmF0dXJl-of_it", REDACTED)
+
+
+@pytest.mark.parametrize("text", [
+    f'form: state=%7B%22t%22%3A%22{SIGNED}%22%7D',  # JSON in a form: after "%22"
+    f'{{"text": "token\\u003d{SIGNED}"}}',  # after a JSON escape
+])
+def test_a_jwt_in_free_text_loses_its_signature_after_a_letter_or_digit_too(text: str
+                                                                             ) -> None:
+    assert mask_text(text) == text.replace(SIGNED, UNSIGNED)
+
+
 def test_a_value_mask_takes_the_longest_value_and_any_number_of_them() -> None:
     values = {f"1.A{n:05d}-refresh-token": REDACTED for n in range(3000)}
     values.update({"abcdefg": "[g]", "abcdefgh": "[h]", "abcdef": "[f]"})
