@@ -88,8 +88,11 @@ JWTS = frozenset({
 MAX_TEXT = 2048
 Kind = Literal["secret", "code", "jwt"]
 _JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
-BARE_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+")
-"""A signed JWT wherever it stands (its header and claims are JSON objects, ``eyJ``)."""
+BARE_JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+")
+"""A signed JWT wherever it stands (its header and claims are JSON objects, ``eyJ``): also
+right after a letter or digit, as in an encoded URL (``id_token_hint%3DeyJ...``) or a JSON
+escape (``\\u003deyJ...``); and with no boundary to look for first, it is found at the speed of
+a plain search."""
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]*")
 _NESTING = re.compile(r"[\[\].]+")
 """What nests one name of a form field in another: ``user[password]``, ``user.password``."""

@@ -9,11 +9,14 @@ exchange; a long text keeps its start and end, and control characters are escape
 
 A Playwright trace (:func:`mask_trace`) is masked by those values too, in every part of it but
 its pictures: the actions' parameters (a typed password), the network log and the bodies it
-keeps, the DOM snapshots. It is not masked by name: its parts are JSON and pages, which masking
-by name would break; but the values of every cookie in its ``Cookie`` and ``Set-Cookie``
-headers and its lists of cookies are masked, names kept
+keeps, the DOM snapshots, the console. It is not masked by name: its parts are JSON and pages,
+which masking by name would break; but the values of every cookie in its ``Cookie`` and
+``Set-Cookie`` headers and its lists of cookies are masked, names kept
 (:func:`~scenarios.protocol_view.cookies.mask_cookies_json`): an app's own session cookie is a
-credential the run does not know.
+credential the run does not know; and every signed JWT loses its signature wherever it stands
+(:func:`~scenarios.protocol_view.tokens.mask_jwts`), as in the reports: the run does not know
+the tokens the provider issued (an ID token hint in a logout URL, the tokens a form_post page
+or an app's page shows), and one with its signature is one an app would take.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from pathlib import Path
 
 from scenarios.protocol_view.cookies import mask_cookies_json
 from scenarios.protocol_view.known import mask_exchange
-from scenarios.protocol_view.tokens import mask_text, printable, value_mask
+from scenarios.protocol_view.tokens import mask_jwts, mask_text, printable, value_mask
 from scenarios.report_files import write_atomically
 from scenarios.results import ScenarioResult
 
@@ -84,8 +87,9 @@ PICTURES = (".jpeg", ".jpg", ".png", ".webp", ".gif")
 
 def mask_trace(path: Path, known: Mapping[str, str]) -> bool:
     """Mask ``known`` (raw value -> what it is shown as) in the Playwright trace at ``path``:
-    as it is, URL-encoded or escaped in JSON, in each of its parts but the pictures. The
-    trace is replaced whole, and only when something was masked; whether it was."""
+    as it is, URL-encoded or escaped in JSON, in each of its parts but the pictures; and its
+    cookies' values and the signature of every JWT in it. The trace is replaced whole, and
+    only when something was masked; whether it was."""
     forms = dict(known)
     for raw, shown in known.items():
         for ascii_only in (True, False):
@@ -99,7 +103,7 @@ def mask_trace(path: Path, known: Mapping[str, str]) -> bool:
             continue
         # surrogateescape: any bytes round-trip, so a part that is not UTF-8 is kept as it is
         text = data.decode("utf-8", "surrogateescape")
-        if (hidden := mask_cookies_json(hide(text))) != text:
+        if (hidden := mask_jwts(mask_cookies_json(hide(text)))) != text:
             parts[index] = (info, hidden.encode("utf-8", "surrogateescape"))
             masked = True
     if masked:

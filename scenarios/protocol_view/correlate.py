@@ -20,12 +20,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scenarios.protocol_view import names
+from scenarios.protocol_view.known import mask_exchange
 from scenarios.protocol_view.model import Actor, BrowserHit, Collected, Exchange, Step, TokenView
 from scenarios.protocol_view.tokens import (
     TOKEN_NAMES,
     as_text,
     fault_changes,
     mask_json,
+    mask_jwts,
     mask_pairs,
     mask_url,
     printable,
@@ -386,11 +388,12 @@ def _token_links(token: TokenView, sent_nonce: Mapping[str, int], session: dict[
 
 def exchange_of(collected: Collected | None) -> Exchange | None:
     """:func:`correlate`, for runners: ``None`` for nothing collected, and a diagram that says
-    what went wrong rather than an exception."""
+    what went wrong rather than an exception; a JWT no name tells of (in a path, in a URL
+    inside a parameter) without its signature too."""
     if collected is None:
         return None
     try:
-        return correlate(collected)
+        return mask_exchange(correlate(collected), mask_jwts)
     except Exception as exc:
         return Exchange(problems=(f"the exchange could not be drawn: {type(exc).__name__}: "
                                   f"{exc}",))

@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from asgi_client import AppClient
@@ -21,7 +22,15 @@ from mock_idp import create_app
 from mock_idp.config import REFERENCE_RP_CLIENT_ID, IdpConfig
 from mock_idp.redaction import REDACTED, fingerprint
 from scenarios.masking import quoted
-from scenarios.protocol_view import Exchange, correlate, explanation, render_text
+from scenarios.protocol_view import (
+    BrowserHit,
+    Collected,
+    Exchange,
+    correlate,
+    exchange_of,
+    explanation,
+    render_text,
+)
 from scenarios.protocol_view.known import known_values, mask_exchange
 from scenarios.protocol_view.tokens import (
     mask_pairs,
@@ -32,7 +41,7 @@ from scenarios.protocol_view.tokens import (
 )
 from scenarios.real_idp import load_idp_config
 
-from .activity_samples import CODE, activity, collected
+from .activity_samples import APP, CODE, activity, collected
 
 SECRET = "pfc3Q~_e9W73NALCf-uRm_XcWj-dCG5m32VdP6h3"
 TOKEN = "Jq3vKx9-admin-token-value_0123456789"
@@ -185,6 +194,32 @@ def test_an_exchange_is_masked_by_value() -> None:
     assert secret not in json.dumps(asdict(masked)) and isinstance(masked, Exchange)
     front = masked.steps[-1]
     assert front.target_url == "app /auth/[redacted]" and front.params == exchange.steps[-1].params
+
+
+SIGNED = f"{_b64({'alg': 'RS256'})}.{_b64({'sub': 'alice'})}.c2lnbmF0dXJl-of_it"
+UNSIGNED = SIGNED.replace("c2lnbmF0dXJl-of_it", REDACTED)
+
+
+def test_a_jwt_no_name_tells_of_loses_its_signature_in_a_drawn_exchange() -> None:
+    nested = quote(f"/signed-out?id_token_hint={SIGNED}", safe="")
+    hits = (BrowserHit(wall=1.0, method="GET", url=f"{APP}/logout?next={nested}", status=302,
+                       location=f"{APP}/tokens/{SIGNED}/show"),
+            BrowserHit(wall=2.0, method="GET", url=f"{APP}/tokens/{SIGNED}/show", status=200))
+    exchange = exchange_of(Collected(browser=hits, app_url=APP))
+    assert exchange is not None
+    shown = json.dumps(asdict(exchange)) + render_text(exchange)
+    assert "c2lnbmF0dXJl" not in shown
+    assert exchange.steps[1].target_url == f"app /tokens/{UNSIGNED}/show"
+    assert exchange.steps[0].params == (("next", f"/signed-out?id_token_hint={UNSIGNED}"),)
+
+
+@pytest.mark.parametrize("text", [
+    f'form: state=%7B%22t%22%3A%22{SIGNED}%22%7D',  # JSON in a form: after "%22"
+    f'{{"text": "token\\u003d{SIGNED}"}}',  # after a JSON escape
+])
+def test_a_jwt_in_free_text_loses_its_signature_after_a_letter_or_digit_too(text: str
+                                                                             ) -> None:
+    assert mask_text(text) == text.replace(SIGNED, UNSIGNED)
 
 
 def test_a_value_mask_takes_the_longest_value_and_any_number_of_them() -> None:

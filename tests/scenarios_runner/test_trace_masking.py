@@ -1,7 +1,8 @@
 """A Playwright trace is masked by the values the run knows, as the reports are: the password a
 scenario types, the codes in the callback URLs and the tokens the provider's store holds read
 ``[redacted]`` in the trace's actions, network log, kept bodies and DOM snapshots, and the
-trace still opens. A trace that cannot be masked is not kept."""
+trace still opens. Every signed JWT in it loses its signature, header and claims kept, as in
+the reports. A trace that cannot be masked is not kept."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import json
 import re
 import zipfile
 from pathlib import Path
+from urllib.parse import quote
 
+import jwt as pyjwt
 import pytest
 
 import scenarios.worker
 from scenarios.__main__ import main
 from scenarios.masking import mask_trace
+from scenarios.protocol_view.tokens import TOKEN_NAMES
 
 SECRET = 'Zx"9-s3cret\\value-ü'
 KNOWN = {SECRET: "[redacted]"}
@@ -107,6 +111,61 @@ def test_cookie_values_are_masked_and_their_names_kept_in_headers_and_cookie_lis
     assert action["headers"]["cookie"].startswith("rp_session=[redacted-")
 
 
+WHOLE_JWT = re.compile(r"eyJ[\w-]*\.eyJ[\w-]*\.[\w-]+")
+"""A JWT with its signature (what an app would take)."""
+
+
+def _jwt(name: str) -> str:
+    return pyjwt.encode({"sub": "alice", "typ": name}, "k" * 32, algorithm="HS256",
+                        headers={"kid": "k1"})
+
+
+def _unsigned(token: str) -> str:
+    """``token`` as the reports show it: header and claims, no signature."""
+    return f"{token.rsplit('.', 1)[0]}.[redacted]"
+
+
+def test_every_jwt_loses_its_signature_wherever_it_stands_in_the_trace(tmp_path: Path) -> None:
+    token = {name: _jwt(name) for name in TOKEN_NAMES}
+    hint, assertion = token["id_token_hint"], token["client_assertion"]
+    back = quote(f"/signed-out?id_token_hint={hint}", safe="")
+    network = {"snapshot": {
+        "request": {
+            "url": f"http://idp/logout?id_token_hint={hint}&x=1",
+            "headers": [{"name": "Authorization", "value": f"Bearer {token['access_token']}"},
+                        {"name": "Referer", "value": f"http://app/?next={back}"},
+                        {"name": "Cookie", "value": f"id={token['id_token']}"}],
+            "queryString": [{"name": "id_token_hint", "value": hint}],
+            "postData": {"text": f"client_assertion={assertion}&grant_type=x",
+                         "params": [{"name": "client_assertion", "value": assertion}]}},
+        "response": {"content": {"text": json.dumps({"access_token": token["access_token"],
+                                                     "id_token": token["id_token"]})}}}}
+    snapshot = {"type": "frame-snapshot", "snapshot": {"html": [
+        "HTML", {}, ["BODY", {}, ["INPUT", {"name": "id_token", "value": token["id_token"]}],
+                     ["PRE", {}, f"logout_token: {token['logout_token']}"]]]}}
+    console = '{"type": "console", "text": "got \\u003d' + token["access_token"] + '"}'
+    path = _trace(tmp_path / "t.zip", {
+        "trace.network": json.dumps(network).encode() + b"\n",
+        "trace.trace": (json.dumps(snapshot) + "\n" + console + "\n").encode(),
+        "resources/form.html": f'<input name="id_token" value="{token["id_token"]}">'.encode(),
+        "resources/body.dat": f"logout_token={token['logout_token']}".encode(),
+    })
+    assert mask_trace(path, {}) is True
+    parts = _parts(path)
+    text = b"".join(parts.values()).decode()
+    assert WHOLE_JWT.findall(text) == []
+    for name, value in token.items():
+        assert value.split(".")[2] not in text, name
+        assert _unsigned(value) in text, name
+    request = json.loads(parts["trace.network"])["snapshot"]["request"]
+    assert request["url"] == f"http://idp/logout?id_token_hint={_unsigned(hint)}&x=1"
+    assert re.fullmatch(r"id=\[redacted-\w{6}\]", request["headers"][2]["value"]), \
+        "a cookie's value reads as its fingerprint, whatever it holds"
+    assert json.loads(parts["trace.trace"].splitlines()[1])["text"] == \
+        f"got ={_unsigned(token['access_token'])}", "after a JSON escape too"
+    assert mask_trace(path, {}) is False, "masked once"
+
+
 def test_a_trace_with_nothing_to_mask_is_left_as_it_is(tmp_path: Path) -> None:
     path = _trace(tmp_path / "t.zip", {"trace.trace": b'{"method":"click"}\n'})
     before = path.stat()
@@ -132,6 +191,25 @@ def test_a_sign_in_traced_against_the_reference_rp_keeps_no_password_or_code(
     cookies = re.findall(r"\b(MOCKIDP_SESSION|rp_session|rp_login)=([^;\"\\]*)", text)
     assert {name for name, _ in cookies} >= {"MOCKIDP_SESSION", "rp_session"}, cookies
     assert all(value.startswith("[redacted-") or not value for _, value in cookies), cookies
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_sign_out_traced_against_the_reference_rp_keeps_no_whole_jwt_in_any_report(
+        tmp_path: Path) -> None:
+    junit = tmp_path / "junit.xml"
+    assert main(["run", "--only", "signout.rp-initiated", "--workers", "1", "--trace", "on",
+                 "--report", str(tmp_path), "--junit", str(junit)]) == 0
+    parts = _parts(tmp_path / "traces" / "signout.rp-initiated.zip")
+    texts = {name: data.decode("utf-8", "replace") for name, data in parts.items()
+             if not name.endswith(".jpeg")}
+    texts.update({str(f.relative_to(tmp_path)): f.read_text(encoding="utf-8")
+                  for f in tmp_path.rglob("*") if f.suffix in (".html", ".json", ".xml", ".log")})
+    assert {"index.html", "results.json", "junit.xml"} <= set(texts)
+    assert {name: WHOLE_JWT.findall(text) for name, text in texts.items()
+            if WHOLE_JWT.search(text)} == {}
+    hints = re.findall(r"id_token_hint=(eyJ[\w-]*\.eyJ[\w-]*\.[^&\"]*)", texts["trace.network"])
+    assert hints and all(hint.endswith(".[redacted]") for hint in hints), hints
 
 
 @pytest.mark.browser
