@@ -50,6 +50,7 @@ from .oidc.event_signature import (
     parse_event_time,
     verify_event_signature,
 )
+from .oidc.jwks import POSTED
 from .settings import Settings
 from .trials import TRIAL_EFFECTS
 from .web import AppState, state_of
@@ -352,7 +353,7 @@ async def receive_event(request: Request) -> Response:
             body,
             signature=_one_header(request, SIGNATURE_HEADER),
             key_id=_one_header(request, KEY_ID_HEADER),
-            keys=rp.providers.jwks.keys_for(settings.event_keys_url),
+            keys=rp.providers.jwks.keys_for(settings.event_keys_url, lane=POSTED),
         )
         event, event_id, event_type, created_at = _parse(body)
         created = check_event_freshness(
