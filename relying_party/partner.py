@@ -34,9 +34,9 @@ from .acknowledgements import APPROVAL, CREDENTIALS, follow_up
 from .app_updated import apply_update, licence_update
 from .db import Installation, InstallationKeyPair, LifecycleMark
 from .event_account import check_account, check_held_account
-from .inputs import InputError, identifier, key_text, parse_json_object, text, url_problem
+from .event_links import api_root_link, discovery_link, link
+from .inputs import InputError, identifier, key_text, parse_json_object, text
 from .lifecycle import STALE, UnknownTarget, active, is_stale
-from .oidc.discovery import derive_discovery_url
 from .oidc.errors import (
     EventMalformed,
     EventSignatureInvalid,
@@ -85,44 +85,6 @@ def _id_field(data: Mapping[str, Any], name: str) -> str:
 
 def _secret_field(data: Mapping[str, Any], name: str) -> str:
     return text(data.get(name), f"data.{name}", max_length=1024)
-
-
-def _link(links: Mapping[str, Any], name: str, *, allow_http: bool) -> str:
-    """A provider URL the RP will call later: held to the same rules as a connection's."""
-    field = f"_links.{name}.href"
-    entry = links.get(name)
-    href = entry.get("href") if isinstance(entry, dict) else None
-    if not isinstance(href, str):
-        raise InputError.of(field, "is required (an absolute https URL)")
-    problem = url_problem(href, allow_http=allow_http)
-    if problem is not None:
-        raise InputError.of(field, problem)
-    return href
-
-
-def api_root_link(links: Mapping[str, Any], *, allow_http: bool) -> str:
-    """The platform's API root (``_links.root``), which the Apps API paths are added to."""
-    root = _link(links, "root", allow_http=allow_http)
-    if "?" in root:
-        raise InputError.of("_links.root.href", "must not have a query (paths are added to it)")
-    return root
-
-
-def discovery_link(links: Mapping[str, Any], authorization_url: str, *, allow_http: bool
-                   ) -> str:
-    """The installation's OpenID Connect discovery document: the ``openid_configuration`` link
-    when the event has one (the platform's documented links do not include it), else the one
-    belonging to the authorization endpoint's issuer (:func:`derive_discovery_url`), e.g.
-    ``https://{account}.talkdeskid.com/oauth/authorize`` →
-    ``https://{account}.talkdeskid.com/.well-known/openid-configuration``."""
-    if links.get("openid_configuration") is not None:
-        return _link(links, "openid_configuration", allow_http=allow_http)
-    derived = derive_discovery_url(authorization_url)
-    problem = url_problem(derived, allow_http=allow_http)
-    if problem is not None:
-        raise InputError.of("_links.authorization.href",
-                            f"gives no usable discovery URL ({derived}: {problem})")
-    return derived
 
 
 def _key_fields(data: Mapping[str, Any]) -> dict[str, str]:
@@ -174,7 +136,7 @@ def _installed(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
         raise InputError.of("_links", "must be an object")
     allow_http = rp.settings.allow_http_idp
     installation_id = _id_field(data, "installation_id")
-    authorization_url = _link(links, "authorization", allow_http=allow_http)
+    authorization_url = link(links, "authorization", allow_http=allow_http)
     now = rp.settings.clock.now()
     installation = Installation(
         installation_id=installation_id,
@@ -185,8 +147,8 @@ def _installed(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
         client_id=_id_field(data, "client_id"),
         client_secret=_secret_field(data, "client_secret"),
         authorization_url=authorization_url,
-        token_url=_link(links, "token", allow_http=allow_http),
-        userinfo_url=_link(links, "userinfo", allow_http=allow_http),
+        token_url=link(links, "token", allow_http=allow_http),
+        userinfo_url=link(links, "userinfo", allow_http=allow_http),
         openid_configuration_url=discovery_link(links, authorization_url,
                                                 allow_http=allow_http),
         api_root=api_root_link(links, allow_http=allow_http),
