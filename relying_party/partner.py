@@ -7,7 +7,9 @@ keys) and, when it is about an installation this app holds, to that installation
 (:mod:`relying_party.event_account`). Its id is then recorded in the same transaction that
 applies it, so an event delivered twice, even at the same moment to two workers, is applied
 once. Lifecycle events change an installation only when they are newer than the last one
-applied to it (retries arrive out of order); an older one is answered ``ignored_stale``; a
+applied to it (retries arrive out of order); an older one is answered ``ignored_stale``, and a
+rotation of the same second as the rotation that gave the current credentials keeps its own
+beside them (:mod:`relying_party.installation_credentials`); a
 ``user.logout`` ends only the sessions whose sign-in began before it was created. Anything
 refused gets a 4xx naming what was wrong and leaves no trace.
 
@@ -36,7 +38,7 @@ from .db import Installation, InstallationKeyPair, LifecycleMark
 from .event_account import check_account, check_held_account
 from .event_links import api_root_link, discovery_link, link
 from .inputs import InputError, identifier, key_text, parse_json_object, text
-from .lifecycle import STALE, UnknownTarget, active, is_stale
+from .lifecycle import STALE, TIED, UnknownTarget, active, is_stale, ties
 from .oidc.errors import (
     EventMalformed,
     EventSignatureInvalid,
@@ -120,11 +122,11 @@ def _forget_before(settings: Settings) -> datetime:
     return settings.clock.now() - settings.event_max_age - settings.event_max_future
 
 
-def _record(rp: AppState, installation_id: str, created_at: datetime, *, uninstalled: bool
-            ) -> None:
+def _record(rp: AppState, installation_id: str, created_at: datetime, *, uninstalled: bool,
+            rotated: bool = False) -> None:
     rp.db.installations.record_event(
         installation_id,
-        LifecycleMark(event_created_at=created_at, uninstalled=uninstalled),
+        LifecycleMark(event_created_at=created_at, uninstalled=uninstalled, rotated=rotated),
         forget_before=_forget_before(rp.settings),
     )
 
@@ -158,7 +160,7 @@ def _installed(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
         last_login_at=None,
         **_key_fields(data),
     )
-    if is_stale(rp, installation_id, created_at):
+    if is_stale(rp, installation_id, created_at, installing=True):
         return STALE
     existing = rp.db.installations.get(installation_id)
     if existing is not None and existing.active:
@@ -188,12 +190,14 @@ def _rotated(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
     if is_stale(rp, installation_id, created_at):
         return STALE
     now = rp.settings.clock.now()
-    if not rp.db.installations.rotate_secret(installation_id, client_id, client_secret, now,
-                                             api_root=api_root, key=key):
+    tied = ties(rp, installation_id, created_at)  # which is newer is unknown: keep both
+    if not (rp.db.installations.keep_spare(installation_id, client_id, client_secret) if tied
+            else rp.db.installations.rotate_secret(installation_id, client_id, client_secret,
+                                                   now, api_root=api_root, key=key)):
         raise UnknownTarget(f"no active installation {installation_id}")
     rp.db.acknowledgements.start(installation_id, CREDENTIALS, now)
-    _record(rp, installation_id, created_at, uninstalled=False)
-    return "credentials_rotated"
+    _record(rp, installation_id, created_at, uninstalled=False, rotated=True)
+    return TIED if tied else "credentials_rotated"
 
 
 def _uninstalled(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
