@@ -132,7 +132,9 @@ def take_transaction(
     The browser check comes first: a callback URL opened in another browser changes nothing,
     so whoever sees it cannot spoil the sign-in it belongs to. A browser without the binding
     that already holds a session of the same connection or installation is sent on to where
-    the sign-in was going (:class:`AlreadySignedIn`), the transaction left as it is."""
+    the sign-in was going (:class:`AlreadySignedIn`), the transaction left as it is. A sign-in
+    past its end is told as timed out, whichever browser brings it: its binding cookie has
+    expired, and its remnant keeps no binding (nor anything else a sign-in could use)."""
     state = params.get("state")
     if not state:
         raise SignInFailed(StateMissing("callback without state"), _no_source(rp))
@@ -147,16 +149,20 @@ def take_transaction(
     if not hmac.compare_digest(digest(binding or ""), tx.binding_hash):
         found = current_session(request)
         if found is not None and (found[1].source_kind, found[1].source_id) == client.source:
-            raise AlreadySignedIn(tx.return_to)
+            raise AlreadySignedIn(tx.return_to or "/")
+        if tx.expires_at <= now:  # its binding is gone with the rest (relying_party.db.logins)
+            raise SignInFailed(_expired(tx), client.failure_source)
         raise SignInFailed(StateBrowserMismatch(_not_this_sign_in(binding)),
                            client.failure_source)
     if rp.db.logins.consume(state, now) is None:
         raise SignInFailed(StateUnknown("state already used (replay)"), client.failure_source)
     if tx.expires_at <= now:
-        raise SignInFailed(
-            StateExpired(f"sign-in started at {tx.created_at}"), client.failure_source
-        )
+        raise SignInFailed(_expired(tx), client.failure_source)
     return tx, client
+
+
+def _expired(tx: LoginTransaction) -> StateExpired:
+    return StateExpired(f"sign-in started at {tx.created_at}, timed out at {tx.expires_at}")
 
 
 def _not_this_sign_in(binding: str | None) -> str:
