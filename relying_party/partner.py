@@ -37,7 +37,14 @@ from .app_updated import apply_update, licence_update
 from .db import Installation, InstallationKeyPair, LifecycleMark
 from .event_account import check_account, check_held_account
 from .event_links import api_root_link, discovery_link, link
-from .inputs import InputError, identifier, key_text, parse_json_object, text
+from .inputs import (
+    InputError,
+    display_name,
+    identifier,
+    key_text,
+    parse_json_object,
+    text,
+)
 from .lifecycle import STALE, TIED, UnknownTarget, active, is_stale, ties
 from .oidc.errors import (
     EventMalformed,
@@ -143,8 +150,8 @@ def _installed(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
     installation = Installation(
         installation_id=installation_id,
         account_id=_id_field(data, "account_id"),
-        account_name=text(data.get("account_name"), "data.account_name", max_length=256,
-                          required=False),
+        account_name=display_name(data.get("account_name"), "data.account_name",
+                                  max_length=256, required=False),
         app_id=check_app(event, rp.settings.partner_app_id),
         client_id=_id_field(data, "client_id"),
         client_secret=_secret_field(data, "client_secret"),

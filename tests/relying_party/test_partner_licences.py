@@ -352,6 +352,8 @@ MALFORMED: dict[str, tuple[Mapping[str, Any], str]] = {
                                "data.subscription.adding.name"),
     "name too long": ({"subscription": {"adding": {"name": "P" * 257}}},
                       "data.subscription.adding.name"),
+    "name with a bidi override": ({"subscription": {"adding": {"name": "Paid\u202eeerF"}}},
+                                  "data.subscription.adding.name"),
     **{f"licenses {value!r}": ({"subscription": {"adding": {"licenses": value}}},
                                "data.subscription.adding.licenses")
        for value in ("ten", "-1", "1.5", "", " 10", "\u0661\u0660", "10000001", -1, 1.5,
