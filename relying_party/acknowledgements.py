@@ -6,7 +6,9 @@ The event that calls for one marks it ``pending`` with the change it applies
 (:mod:`relying_party.partner`); the call itself starts once the event's answer is sent
 (:func:`follow_up`, a task of :class:`~relying_party.background.BackgroundCalls`): the
 platform's delivery never waits on a call back to the platform. It uses the installation as
-stored when it runs, so its newest credentials. Its outcome is kept per installation and kind
+stored when it runs, so its newest credentials (or, when the token endpoint refuses their
+secret, a spare that a rotation of the same second left:
+:mod:`relying_party.installation_credentials`). Its outcome is kept per installation and kind
 (:mod:`relying_party.db.acknowledgements`); a failure also goes to the error log under a
 reference, attributed to the installation, as sign-in failures do. Nothing here raises: the
 event was answered already.
@@ -26,6 +28,7 @@ from . import apps_api
 from .apps_api import CallOutcome
 from .db import AckKind, Acknowledgement, AckState, Installation
 from .failure import FailureSource, record_failure
+from .installation_credentials import call_with_spares
 from .oidc.errors import LoginError
 from .provider import timeout_of
 from .settings import Settings
@@ -35,7 +38,8 @@ logger = logging.getLogger("relying_party.acknowledgements")
 
 APPROVAL: AckKind = "approval"
 CREDENTIALS: AckKind = "credentials"
-FOLLOW_UPS: Mapping[str, AckKind] = {"installed": APPROVAL, "credentials_rotated": CREDENTIALS}
+FOLLOW_UPS: Mapping[str, AckKind] = {
+    "installed": APPROVAL, "credentials_rotated": CREDENTIALS, "credentials_tied": CREDENTIALS}
 """The event outcomes (:data:`relying_party.partner.EFFECTS`) that call for a call back."""
 DONE: Mapping[AckKind, AckState] = {APPROVAL: "approved", CREDENTIALS: "acknowledged"}
 _TIMEOUT_HINT = ("The platform times an installation out 7 days after it was installed "
@@ -98,9 +102,12 @@ async def _call(rp: AppState, installation_id: str, kind: AckKind) -> CallOutcom
                            "app.installed came before the app kept it)")
     settings = rp.settings
     call = apps_api.approve_installation if kind == APPROVAL else apps_api.acknowledge_credentials
-    return await call(rp.providers.http, _target(installation),
-                      scope=settings.platform_api_scope, timeout=timeout_of(settings),
-                      deadline=call_deadline(settings))
+
+    async def call_as(target: apps_api.Target) -> CallOutcome:
+        return await call(rp.providers.http, target, scope=settings.platform_api_scope,
+                          timeout=timeout_of(settings), deadline=call_deadline(settings))
+
+    return await call_with_spares(rp, installation, _target(installation), call_as)
 
 
 def _keep(rp: AppState, installation_id: str, kind: AckKind, attempt: int,

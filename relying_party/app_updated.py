@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .inputs import InputError, identifier, text
+from .inputs import InputError, display_name, identifier
 from .web import AppState
 
 MAX_LICENCE_CHANGES = 1000
@@ -94,7 +94,7 @@ def licence_update(data: Mapping[str, Any]) -> LicenceUpdate:
     changed = _member(subscription, "adding", "data.subscription.adding", dict) or {}
     name = None
     if "name" in changed:
-        name = text(changed["name"], "data.subscription.adding.name", max_length=256)
+        name = display_name(changed["name"], "data.subscription.adding.name", max_length=256)
     licenses = _licenses(changed["licenses"]) if "licenses" in changed else None
     return LicenceUpdate(adding=adding, removing=removing, subscription_name=name,
                          subscription_licenses=licenses)

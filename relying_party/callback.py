@@ -1,20 +1,21 @@
 """The redirect endpoint ``/auth/callback``: finish a sign-in or render the failure page.
 
 Order of checks: ``state`` (present, known, unused, issued to this browser: only then is it
-consumed; unexpired), the connection or installation still usable, RFC 9207 ``iss`` (so that
-an error response, too, is known to come from the provider asked), an error from the provider,
-then the code exchange (PKCE verifier, exact redirect URI), the ID token, UserInfo ``sub`` (for
-an installation, asked at its ``userinfo`` link), the user's group memberships (the ``groups``
-claim, or its overage followed to Microsoft Graph) and, for an installation, the platform user
-id that link answered (:mod:`relying_party.platform_user`) and the user's licence
-(``app.updated``). Only then,
-in one transaction, are the checks made again that the connection or installation may still
-sign people in, as the same client of the same provider, that the platform did not take the
-user's licence, uninstall the installation (reinstalled since) nor sign the user out
-(``user.logout``) since the sign-in began, and that the provider did not log out its session
-or user meanwhile (back- or front-channel, :mod:`relying_party.in_flight`); and only after
-them is the identity mapped to a local user (a new one made, its e-mail address unique) and
-the session created, so a refused sign-in stores neither.
+consumed; unexpired), the connection or installation still usable, RFC 9207 ``iss`` (so that an
+error response, too, is known to come from the provider asked), an error from the provider,
+then the code exchange (PKCE verifier, exact redirect URI; an installation's spare credentials
+when its secret is refused, :mod:`relying_party.installation_credentials`), the ID token,
+UserInfo ``sub`` (for an installation, asked at its ``userinfo`` link), the user's group
+memberships (the ``groups`` claim, or its overage followed to Microsoft Graph) and, for an
+installation, the platform user id that link answered (:mod:`relying_party.platform_user`) and
+the user's licence (``app.updated``). Only then, in one transaction, are the checks made again
+that the connection or installation may still sign people in, as the same client of the same
+provider, that the platform did not take the user's licence, uninstall the installation
+(reinstalled since) nor sign the user out (``user.logout``) since the sign-in began, and that
+the provider did not log out its session or user meanwhile (back- or front-channel,
+:mod:`relying_party.in_flight`); and only after them is the identity mapped to a local user (a
+new one made, its e-mail address unique) and the session created, so a refused sign-in stores
+neither.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .authorization_response import check_response_issuer
 from .db import EmailTaken, LoginTransaction, Session, SessionGroups, User, digest
 from .failure import FailureSource, SignInFailed
 from .in_flight import check_not_logged_out, check_not_outdated
+from .installation_credentials import redeem_code
 from .login import source_of
 from .login_errors import (
     AmbiguousCallback,
@@ -52,7 +54,6 @@ from .oidc.errors import IdTokenExpired, LoginError, UserinfoFailed, idp_error_f
 from .oidc.groups import GroupMemberships, resolve_groups
 from .oidc.id_token import DEFAULT_ALGS, IdTokenClaims, validate_id_token
 from .oidc.issuer_key import issuer_key
-from .oidc.token_client import ClientCredentials, build_code_exchange, exchange_code
 from .oidc.unsigned import refuse_unsigned_over_http, unsigned_trusted
 from .oidc.userinfo import check_userinfo_sub, fetch_userinfo
 from .platform_user import link_failed
@@ -131,7 +132,9 @@ def take_transaction(
     The browser check comes first: a callback URL opened in another browser changes nothing,
     so whoever sees it cannot spoil the sign-in it belongs to. A browser without the binding
     that already holds a session of the same connection or installation is sent on to where
-    the sign-in was going (:class:`AlreadySignedIn`), the transaction left as it is."""
+    the sign-in was going (:class:`AlreadySignedIn`), the transaction left as it is. A sign-in
+    past its end is told as timed out, whichever browser brings it: its binding cookie has
+    expired, and its remnant keeps no binding (nor anything else a sign-in could use)."""
     state = params.get("state")
     if not state:
         raise SignInFailed(StateMissing("callback without state"), _no_source(rp))
@@ -146,16 +149,20 @@ def take_transaction(
     if not hmac.compare_digest(digest(binding or ""), tx.binding_hash):
         found = current_session(request)
         if found is not None and (found[1].source_kind, found[1].source_id) == client.source:
-            raise AlreadySignedIn(tx.return_to)
+            raise AlreadySignedIn(tx.return_to or "/")
+        if tx.expires_at <= now:  # its binding is gone with the rest (relying_party.db.logins)
+            raise SignInFailed(_expired(tx), client.failure_source)
         raise SignInFailed(StateBrowserMismatch(_not_this_sign_in(binding)),
                            client.failure_source)
     if rp.db.logins.consume(state, now) is None:
         raise SignInFailed(StateUnknown("state already used (replay)"), client.failure_source)
     if tx.expires_at <= now:
-        raise SignInFailed(
-            StateExpired(f"sign-in started at {tx.created_at}"), client.failure_source
-        )
+        raise SignInFailed(_expired(tx), client.failure_source)
     return tx, client
+
+
+def _expired(tx: LoginTransaction) -> StateExpired:
+    return StateExpired(f"sign-in started at {tx.created_at}, timed out at {tx.expires_at}")
 
 
 def _not_this_sign_in(binding: str | None) -> str:
@@ -203,22 +210,9 @@ async def complete_sign_in(
     code = params.get("code")
     if not code:
         raise CodeMissing("callback without code or error")
-    credentials = ClientCredentials(
-        client_id=client.client_id,
-        client_secret=client.client_secret,
-        auth_method="client_secret_basic"
-        if client.auth_method == "client_secret_basic"
-        else "client_secret_post",
-    )
-    token_request = build_code_exchange(
-        client.token_endpoint,
-        code=code,
-        redirect_uri=tx.redirect_uri,
-        code_verifier=tx.code_verifier,
-        credentials=credentials,
-    )
     try:
-        tokens = await exchange_code(rp.providers.http, token_request, timeout=rp.providers.timeout)
+        tokens = await redeem_code(rp, client, code=code, redirect_uri=tx.redirect_uri,
+                                   code_verifier=tx.code_verifier)
     except LoginError as exc:
         note_refused_secret(rp.db, client, exc, settings.clock.now())
         raise

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .db import Database, ErrorRecord, SourceKind
+from .installation_hints import installation_hint
 from .login_errors import RequestRefused
 from .oidc.errors import IdpError, IdpTimeout, LoginError
 from .settings import Settings
@@ -89,7 +90,9 @@ def record_failure(
     db: Database, settings: Settings, error: LoginError, source: FailureSource, *,
     logged_as: str = "sign-in failure",
 ) -> ErrorRecord:
-    """Keep ``error`` in the error log under a new reference, and log it as ``logged_as``."""
+    """Keep ``error`` in the error log under a new reference, and log it as ``logged_as``. An
+    installation's failure gets the hint that fits an installation
+    (:mod:`relying_party.installation_hints`)."""
     aadsts = getattr(error, "aadsts", None)
     record = ErrorRecord(
         ref=new_ref(),
@@ -98,7 +101,8 @@ def record_failure(
         code=error.code,
         message=error.message,
         detail=error.detail or str(error),
-        admin_hint=error.admin_hint,
+        admin_hint=installation_hint(error) if source.kind == "installation"
+        else error.admin_hint,
         idp_error_code=f"AADSTS{aadsts}" if isinstance(aadsts, int) else None,
         source_kind=source.kind,
         source_id=source.id,

@@ -7,7 +7,9 @@ keys) and, when it is about an installation this app holds, to that installation
 (:mod:`relying_party.event_account`). Its id is then recorded in the same transaction that
 applies it, so an event delivered twice, even at the same moment to two workers, is applied
 once. Lifecycle events change an installation only when they are newer than the last one
-applied to it (retries arrive out of order); an older one is answered ``ignored_stale``; a
+applied to it (retries arrive out of order); an older one is answered ``ignored_stale``, and a
+rotation of the same second as the rotation that gave the current credentials keeps its own
+beside them (:mod:`relying_party.installation_credentials`); a
 ``user.logout`` ends only the sessions whose sign-in began before it was created. Anything
 refused gets a 4xx naming what was wrong and leaves no trace.
 
@@ -34,9 +36,16 @@ from .acknowledgements import APPROVAL, CREDENTIALS, follow_up
 from .app_updated import apply_update, licence_update
 from .db import Installation, InstallationKeyPair, LifecycleMark
 from .event_account import check_account, check_held_account
-from .inputs import InputError, identifier, key_text, parse_json_object, text, url_problem
-from .lifecycle import STALE, UnknownTarget, active, is_stale
-from .oidc.discovery import derive_discovery_url
+from .event_links import api_root_link, discovery_link, link
+from .inputs import (
+    InputError,
+    display_name,
+    identifier,
+    key_text,
+    parse_json_object,
+    text,
+)
+from .lifecycle import STALE, TIED, UnknownTarget, active, is_stale, ties
 from .oidc.errors import (
     EventMalformed,
     EventSignatureInvalid,
@@ -50,6 +59,7 @@ from .oidc.event_signature import (
     parse_event_time,
     verify_event_signature,
 )
+from .oidc.jwks import POSTED
 from .settings import Settings
 from .trials import TRIAL_EFFECTS
 from .web import AppState, state_of
@@ -86,44 +96,6 @@ def _secret_field(data: Mapping[str, Any], name: str) -> str:
     return text(data.get(name), f"data.{name}", max_length=1024)
 
 
-def _link(links: Mapping[str, Any], name: str, *, allow_http: bool) -> str:
-    """A provider URL the RP will call later: held to the same rules as a connection's."""
-    field = f"_links.{name}.href"
-    entry = links.get(name)
-    href = entry.get("href") if isinstance(entry, dict) else None
-    if not isinstance(href, str):
-        raise InputError.of(field, "is required (an absolute https URL)")
-    problem = url_problem(href, allow_http=allow_http)
-    if problem is not None:
-        raise InputError.of(field, problem)
-    return href
-
-
-def api_root_link(links: Mapping[str, Any], *, allow_http: bool) -> str:
-    """The platform's API root (``_links.root``), which the Apps API paths are added to."""
-    root = _link(links, "root", allow_http=allow_http)
-    if "?" in root:
-        raise InputError.of("_links.root.href", "must not have a query (paths are added to it)")
-    return root
-
-
-def discovery_link(links: Mapping[str, Any], authorization_url: str, *, allow_http: bool
-                   ) -> str:
-    """The installation's OpenID Connect discovery document: the ``openid_configuration`` link
-    when the event has one (the platform's documented links do not include it), else the one
-    belonging to the authorization endpoint's issuer (:func:`derive_discovery_url`), e.g.
-    ``https://{account}.talkdeskid.com/oauth/authorize`` →
-    ``https://{account}.talkdeskid.com/.well-known/openid-configuration``."""
-    if links.get("openid_configuration") is not None:
-        return _link(links, "openid_configuration", allow_http=allow_http)
-    derived = derive_discovery_url(authorization_url)
-    problem = url_problem(derived, allow_http=allow_http)
-    if problem is not None:
-        raise InputError.of("_links.authorization.href",
-                            f"gives no usable discovery URL ({derived}: {problem})")
-    return derived
-
-
 def _key_fields(data: Mapping[str, Any]) -> dict[str, str]:
     """The optional key pair of ``app.installed`` and ``app.credentials_rotated`` (kept per
     installation, not used yet)."""
@@ -157,11 +129,11 @@ def _forget_before(settings: Settings) -> datetime:
     return settings.clock.now() - settings.event_max_age - settings.event_max_future
 
 
-def _record(rp: AppState, installation_id: str, created_at: datetime, *, uninstalled: bool
-            ) -> None:
+def _record(rp: AppState, installation_id: str, created_at: datetime, *, uninstalled: bool,
+            rotated: bool = False) -> None:
     rp.db.installations.record_event(
         installation_id,
-        LifecycleMark(event_created_at=created_at, uninstalled=uninstalled),
+        LifecycleMark(event_created_at=created_at, uninstalled=uninstalled, rotated=rotated),
         forget_before=_forget_before(rp.settings),
     )
 
@@ -173,19 +145,19 @@ def _installed(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
         raise InputError.of("_links", "must be an object")
     allow_http = rp.settings.allow_http_idp
     installation_id = _id_field(data, "installation_id")
-    authorization_url = _link(links, "authorization", allow_http=allow_http)
+    authorization_url = link(links, "authorization", allow_http=allow_http)
     now = rp.settings.clock.now()
     installation = Installation(
         installation_id=installation_id,
         account_id=_id_field(data, "account_id"),
-        account_name=text(data.get("account_name"), "data.account_name", max_length=256,
-                          required=False),
+        account_name=display_name(data.get("account_name"), "data.account_name",
+                                  max_length=256, required=False),
         app_id=check_app(event, rp.settings.partner_app_id),
         client_id=_id_field(data, "client_id"),
         client_secret=_secret_field(data, "client_secret"),
         authorization_url=authorization_url,
-        token_url=_link(links, "token", allow_http=allow_http),
-        userinfo_url=_link(links, "userinfo", allow_http=allow_http),
+        token_url=link(links, "token", allow_http=allow_http),
+        userinfo_url=link(links, "userinfo", allow_http=allow_http),
         openid_configuration_url=discovery_link(links, authorization_url,
                                                 allow_http=allow_http),
         api_root=api_root_link(links, allow_http=allow_http),
@@ -195,7 +167,7 @@ def _installed(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
         last_login_at=None,
         **_key_fields(data),
     )
-    if is_stale(rp, installation_id, created_at):
+    if is_stale(rp, installation_id, created_at, installing=True):
         return STALE
     existing = rp.db.installations.get(installation_id)
     if existing is not None and existing.active:
@@ -225,12 +197,14 @@ def _rotated(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
     if is_stale(rp, installation_id, created_at):
         return STALE
     now = rp.settings.clock.now()
-    if not rp.db.installations.rotate_secret(installation_id, client_id, client_secret, now,
-                                             api_root=api_root, key=key):
+    tied = ties(rp, installation_id, created_at)  # which is newer is unknown: keep both
+    if not (rp.db.installations.keep_spare(installation_id, client_id, client_secret) if tied
+            else rp.db.installations.rotate_secret(installation_id, client_id, client_secret,
+                                                   now, api_root=api_root, key=key)):
         raise UnknownTarget(f"no active installation {installation_id}")
     rp.db.acknowledgements.start(installation_id, CREDENTIALS, now)
-    _record(rp, installation_id, created_at, uninstalled=False)
-    return "credentials_rotated"
+    _record(rp, installation_id, created_at, uninstalled=False, rotated=True)
+    return TIED if tied else "credentials_rotated"
 
 
 def _uninstalled(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any],
@@ -352,7 +326,7 @@ async def receive_event(request: Request) -> Response:
             body,
             signature=_one_header(request, SIGNATURE_HEADER),
             key_id=_one_header(request, KEY_ID_HEADER),
-            keys=rp.providers.jwks.keys_for(settings.event_keys_url),
+            keys=rp.providers.jwks.keys_for(settings.event_keys_url, lane=POSTED),
         )
         event, event_id, event_type, created_at = _parse(body)
         created = check_event_freshness(

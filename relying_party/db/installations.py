@@ -3,7 +3,11 @@
 The key pair an ``app.installed`` may carry (``key_id``, ``key_algorithm``, ``public_key``,
 ``private_key``) is kept in a table of its own, one row per installation that has one, so a
 database made before it still opens as it is. The platform's API root (``api_root``) came later
-as a column: a database made before it gets the column, empty for the installations it holds."""
+as a column: a database made before it gets the column, empty for the installations it holds.
+
+The credentials of an ``app.credentials_rotated`` created in the same second as the event that
+gave the installation its current ones are kept beside them as *spares*
+(:mod:`relying_party.installation_credentials`), in a table of their own."""
 
 from __future__ import annotations
 
@@ -41,7 +45,14 @@ CREATE TABLE IF NOT EXISTS installation_keys (
 CREATE TABLE IF NOT EXISTS installation_lifecycle (
     installation_id TEXT PRIMARY KEY,
     last_event_at TEXT NOT NULL,
-    uninstalled INTEGER NOT NULL
+    uninstalled INTEGER NOT NULL,
+    rotated INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS installation_spare_credentials (
+    installation_id TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    client_secret TEXT NOT NULL,
+    PRIMARY KEY (installation_id, client_id, client_secret)
 );
 CREATE TABLE IF NOT EXISTS installation_lifetimes (
     installation_id TEXT PRIMARY KEY,
@@ -51,6 +62,10 @@ CREATE TABLE IF NOT EXISTS installation_lifetimes (
 _API_ROOT = "ALTER TABLE installations ADD COLUMN api_root TEXT NOT NULL DEFAULT ''"
 """A database from before the API root was kept: its installations have none until an event
 names it."""
+_ROTATED = "ALTER TABLE installation_lifecycle ADD COLUMN rotated INTEGER NOT NULL DEFAULT 0"
+"""A database from before the mark said which event it was: its marks read as installs."""
+MAX_SPARES = 3
+"""The most spare credentials an installation keeps; a fourth replaces the oldest."""
 _COLUMNS = (
     "installation_id, account_id, account_name, app_id, client_id, client_secret,"
     " authorization_url, token_url, userinfo_url, openid_configuration_url, active, created_at,"
@@ -115,6 +130,8 @@ class LifecycleMark:
 
     event_created_at: datetime
     uninstalled: bool
+    rotated: bool = False
+    """The event was an ``app.credentials_rotated`` (else an install or an uninstall)."""
 
 
 class InstallationStore:
@@ -124,6 +141,10 @@ class InstallationStore:
             columns = {row["name"] for row in conn.execute("PRAGMA table_info(installations)")}
             if "api_root" not in columns:
                 conn.execute(_API_ROOT)
+            marks = {row["name"] for row in
+                     conn.execute("PRAGMA table_info(installation_lifecycle)")}
+            if "rotated" not in marks:
+                conn.execute(_ROTATED)
 
     def upsert(self, inst: Installation) -> None:
         """Insert, or update everything but ``created_at`` and ``last_login_at``; the key pair
@@ -161,6 +182,7 @@ class InstallationStore:
         )
         self._sql.run("DELETE FROM installation_keys WHERE installation_id=?",
                       (inst.installation_id,))
+        self._forget_spares(inst.installation_id)
         if inst.has_key:
             self._sql.run(
                 "INSERT INTO installation_keys VALUES (?,?,?,?,?)",
@@ -181,13 +203,16 @@ class InstallationStore:
         api_root: str | None = None, key: InstallationKeyPair | None = None,
     ) -> bool:
         """New client credentials for an active installation, the API root when the event
-        names one, and the key pair when it carries one; False when there is none."""
+        names one, and the key pair when it carries one; False when there is none. Spare
+        credentials are dropped: these are newer than any of them."""
         with self._sql.transaction():
             changed = self._sql.run(
                 "UPDATE installations SET client_id=?, client_secret=?, updated_at=?,"
                 " api_root=coalesce(?, api_root) WHERE installation_id=? AND active=1",
                 (client_id, client_secret, ts(at), api_root, installation_id),
             )
+            if changed:
+                self._forget_spares(installation_id)
             if changed and key is not None:
                 self._sql.run(
                     "INSERT INTO installation_keys VALUES (?,?,?,?,?)"
@@ -199,9 +224,63 @@ class InstallationStore:
                 )
         return changed > 0
 
+    def keep_spare(self, installation_id: str, client_id: str, client_secret: str) -> bool:
+        """Keep credentials beside an active installation's current ones (a rotation of the
+        same second as theirs), unless they are those; False when there is no active
+        installation."""
+        with self._sql.transaction() as conn:
+            row = conn.execute("SELECT client_id, client_secret FROM installations"
+                               " WHERE installation_id=? AND active=1",
+                               (installation_id,)).fetchone()
+            if row is None:
+                return False
+            if (row["client_id"], row["client_secret"]) == (client_id, client_secret):
+                return True
+            conn.execute("INSERT OR IGNORE INTO installation_spare_credentials VALUES (?,?,?)",
+                         (installation_id, client_id, client_secret))
+            conn.execute(
+                "DELETE FROM installation_spare_credentials WHERE installation_id=? AND rowid"
+                " NOT IN (SELECT rowid FROM installation_spare_credentials WHERE"
+                " installation_id=? ORDER BY rowid DESC LIMIT ?)",
+                (installation_id, installation_id, MAX_SPARES))
+        return True
+
+    def spares(self, installation_id: str) -> tuple[tuple[str, str], ...]:
+        """The installation's spare credentials, ``(client_id, client_secret)``, oldest
+        first."""
+        rows = self._sql.all("SELECT client_id, client_secret FROM"
+                             " installation_spare_credentials WHERE installation_id=?"
+                             " ORDER BY rowid", (installation_id,))
+        return tuple((r["client_id"], r["client_secret"]) for r in rows)
+
+    def promote_spare(self, installation_id: str, *, refused: tuple[str, str],
+                      spare: tuple[str, str], at: datetime) -> bool:
+        """Make a spare the installation's credentials, in place of ``refused`` (which the
+        provider refused), and drop the other spares; False, changing nothing, when the
+        installation's credentials are no longer ``refused`` (a newer rotation came) or the
+        spare is gone."""
+        with self._sql.transaction() as conn:
+            if conn.execute("SELECT 1 FROM installation_spare_credentials WHERE"
+                            " installation_id=? AND client_id=? AND client_secret=?",
+                            (installation_id, *spare)).fetchone() is None:
+                return False
+            changed = conn.execute(
+                "UPDATE installations SET client_id=?, client_secret=?, updated_at=?"
+                " WHERE installation_id=? AND active=1 AND client_id=? AND client_secret=?",
+                (*spare, ts(at), installation_id, *refused)).rowcount
+            if changed:
+                self._forget_spares(installation_id)
+        return changed > 0
+
+    def _forget_spares(self, installation_id: str) -> None:
+        self._sql.run("DELETE FROM installation_spare_credentials WHERE installation_id=?",
+                      (installation_id,))
+
     def deactivate(self, installation_id: str, at: datetime) -> bool:
-        """Mark uninstalled and forget the client secret and the private key."""
+        """Mark uninstalled and forget the client secret, spare credentials and the private
+        key."""
         with self._sql.transaction():
+            self._forget_spares(installation_id)
             self._sql.run("UPDATE installation_keys SET private_key='' WHERE installation_id=?",
                           (installation_id,))
             changed = self._sql.run(
@@ -218,7 +297,8 @@ class InstallationStore:
         if row is None:
             return None
         return LifecycleMark(
-            event_created_at=dt(row["last_event_at"]), uninstalled=bool(row["uninstalled"])
+            event_created_at=dt(row["last_event_at"]), uninstalled=bool(row["uninstalled"]),
+            rotated=bool(row["rotated"]),
         )
 
     def record_event(
@@ -234,10 +314,13 @@ class InstallationStore:
                 (ts(forget_before),),
             )
             conn.execute(
-                "INSERT INTO installation_lifecycle VALUES (?,?,?)"
+                "INSERT INTO installation_lifecycle"
+                " (installation_id, last_event_at, uninstalled, rotated) VALUES (?,?,?,?)"
                 " ON CONFLICT(installation_id) DO UPDATE SET"
-                " last_event_at=excluded.last_event_at, uninstalled=excluded.uninstalled",
-                (installation_id, ts(mark.event_created_at), int(mark.uninstalled)),
+                " last_event_at=excluded.last_event_at, uninstalled=excluded.uninstalled,"
+                " rotated=excluded.rotated",
+                (installation_id, ts(mark.event_created_at), int(mark.uninstalled),
+                 int(mark.rotated)),
             )
 
     def begin_lifetime(self, installation_id: str, at: datetime) -> None:

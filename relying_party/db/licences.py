@@ -8,6 +8,14 @@ than the one kept is a late retry and leaves the user as they are. A user whose 
 taken stays on record until it is given back; one given back stays only while an older event
 could still arrive (older ones are refused as stale by then), as that is all the record is for.
 
+Of two changes of one user created in the same second, the removal stands, whichever arrives
+last. The platform's events are dated to the second (``"2016-06-14T16:23:07Z"``) and carry
+nothing finer to order them by (the envelope's ``id`` is opaque:
+docs.talkdesk.com/docs/events-api), and a failed delivery comes again 5 and 10 minutes later;
+so a removal followed by a re-adding cannot be told from the reverse, and the user is kept out
+(the safe side) until a later event gives the licence back. Subscription changes, only shown,
+apply in arrival order.
+
 An installation's lifetime starts at the ``app.installed`` that created or re-activated it:
 changes made before it belong to an earlier installation and are stale. Everything here about
 an installation goes when it is uninstalled, or installed afresh.
@@ -84,20 +92,23 @@ class LicenceStore:
     def change(self, installation_id: str, platform_user_id: str, *, licensed: bool,
                changed_at: datetime, forget_before: datetime) -> bool:
         """Give (``licensed``) or take the user's licence by a change made at ``changed_at``;
-        False, changing nothing, when the change kept for the user is newer (one of the same
-        instant is replaced: events of one second apply in the order they arrive). Licences
-        given back before ``forget_before`` are dropped: no change older than them is taken
-        any more."""
+        False, changing nothing, when the change kept for the user is newer, or of the same
+        instant and took the licence while this one gives it: of two changes of one second the
+        removal stands, whichever arrives last. Licences given back before ``forget_before``
+        are dropped: no change older than them is taken any more."""
         with self._sql.transaction() as conn:
             conn.execute("DELETE FROM licence_changes WHERE licensed=1 AND changed_at<?",
                          (ts(forget_before),))
             row = conn.execute(
-                "SELECT changed_at FROM licence_changes"
+                "SELECT changed_at, licensed FROM licence_changes"
                 " WHERE installation_id=? AND platform_user_id=?",
                 (installation_id, platform_user_id),
             ).fetchone()
-            if row is not None and dt(row["changed_at"]) > changed_at:
-                return False
+            if row is not None:
+                kept = dt(row["changed_at"])
+                if kept > changed_at or (kept == changed_at and licensed
+                                         and not row["licensed"]):
+                    return False
             conn.execute(
                 "INSERT OR REPLACE INTO licence_changes VALUES (?,?,?,?)",
                 (installation_id, platform_user_id, ts(changed_at), int(licensed)),

@@ -1,11 +1,17 @@
 """Sign-ins and sign-outs in flight: login transactions (``state``, nonce, PKCE verifier, the
-browser binding) and RP-initiated logout requests (their ``state``)."""
+browser binding) and RP-initiated logout requests (their ``state``).
+
+A login transaction past its end is not dropped at once: for :data:`EXPIRED_KEPT_FOR` more, a
+remnant says where the sign-in was headed and when it ended, so a user who comes back from the
+provider late is told that the sign-in timed out, with the right support contact. Its nonce,
+PKCE verifier, browser binding and return path are wiped when it is found expired, so nothing
+of it can complete a sign-in."""
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .sqlite import SourceKind, Sqlite, dt, dt_opt, ts
 
@@ -34,6 +40,10 @@ CREATE INDEX IF NOT EXISTS logout_requests_by_expiry ON logout_requests (expires
 """
 
 
+EXPIRED_KEPT_FOR = timedelta(hours=1)
+"""How long the remnant of a login transaction past its end is kept."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class LoginTransaction:
     state: str
@@ -54,10 +64,18 @@ class LoginTransactionStore:
         self._sql = sql
 
     def insert(self, tx: LoginTransaction) -> None:
-        """Store a new transaction; those past their end are dropped at the same time."""
+        """Store a new transaction; at the same time, those past their end are wiped to a
+        remnant (see the module docstring) and those ended :data:`EXPIRED_KEPT_FOR` ago
+        dropped."""
         with self._sql.transaction() as conn:
             conn.execute(
-                "DELETE FROM login_transactions WHERE expires_at<?", (ts(tx.created_at),)
+                "DELETE FROM login_transactions WHERE expires_at<?",
+                (ts(tx.created_at - EXPIRED_KEPT_FOR),),
+            )
+            conn.execute(
+                "UPDATE login_transactions SET binding_hash='', nonce='', code_verifier='',"
+                " return_to='' WHERE expires_at<=? AND code_verifier!=''",
+                (ts(tx.created_at),),
             )
             conn.execute(
                 "INSERT INTO login_transactions VALUES (?,?,?,?,?,?,?,?,?,?,NULL)",

@@ -105,6 +105,8 @@ class LoginError(Exception):
         self.detail = detail
         self.message = message or self.default_message
         self.admin_hint = admin_hint or self.default_admin_hint
+        self.hint_given = admin_hint is not None
+        """The code that raised it wrote the hint for the case (else it is the code's own)."""
         super().__init__(f"{self.code}: {detail}" if detail else self.code)
 
 
@@ -301,6 +303,8 @@ class TokenEndpointError(LoginError):
 
     code = "token_endpoint_error"
     default_message = _GENERIC
+    redirect_to: str | None = None
+    """Where the token endpoint redirected (not followed), when that was its answer."""
     default_admin_hint = (
         "The Token URL answered, but with neither tokens nor an OAuth error (see the detail): "
         "check that it is the provider's token endpoint (on Entra ID, the Authorization URI "
@@ -419,7 +423,8 @@ class IdpError(LoginError):
         # line of its own (the error record's idp_error_code).
         message = _USER_MESSAGES_BY_AADSTS.get(self.aadsts or 0) or _USER_MESSAGES.get(error)
         detail = f"{error}: {error_description}" if error_description else error
-        super().__init__(detail, message=message, admin_hint=hint)
+        super().__init__(detail, message=message)
+        self.admin_hint = hint or self.default_admin_hint  # the code's own: not hint_given
 
 
 class ClientSecretExpired(IdpError):

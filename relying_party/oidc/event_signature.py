@@ -2,9 +2,9 @@
 
 The platform signs the raw request body with ECDSA P-256 / SHA-256; the DER signature, standard
 base64, arrives in ``X-Hub-Ecdsa-Signature`` and the key id in ``X-Hub-Ecdsa-Signature-Id``. Keys
-come from the platform's JWK Set URL; use a :class:`~relying_party.oidc.jwks.JwksCache` so an
-unknown key id triggers one (rate-limited) re-fetch. Verify the bytes exactly as received, before
-parsing any JSON.
+come from the platform's JWK Set URL; use a :class:`~relying_party.oidc.jwks.JwksCache` in its
+``POSTED`` lane, so an unknown key id triggers a re-fetch that forged events cannot use up.
+Verify the bytes exactly as received, before parsing any JSON.
 
 Events older than 30 minutes or more than 5 minutes in the future are stale; with the event-id
 de-duplication done by the caller, this bounds how long a captured event can be replayed.

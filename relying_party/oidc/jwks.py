@@ -10,18 +10,32 @@ Key selection (OIDC Core §10.1.1):
   reject (:class:`AmbiguousSigningKey`) rather than try each in turn; the OpenID certification
   suite allows either, and rejecting keeps the result independent of key order.
 
-An unknown ``kid`` triggers one re-fetch (the provider may have rotated its keys), but forced
-re-fetches are limited to one per ``refresh_cooldown`` per URL and *lane*, so requests with
-made-up ``kid`` values cannot make the relying party hammer the provider. Tokens anyone can post
-(back-channel logout tokens) ask in the lane :data:`POSTED`, ID tokens in :data:`SIGN_IN`: a
-forged token with a made-up ``kid`` then cannot use up the re-fetch a sign-in needs right after
-the provider rotates its keys. (An ID token comes from the provider's token endpoint, for a code
-only this relying party can redeem, so an unknown ``kid`` there is the provider's own.)
+An unknown ``kid`` triggers a re-fetch (the provider may have rotated its keys), but a request
+that names one proves nothing: anyone can post an event or a logout token with a made-up
+``kid``. So what one such request may spend is bounded per URL and *lane*, in two ways:
+
+- each ``kid`` is re-fetched for at most once per ``refresh_cooldown``: a ``kid`` the set did
+  not hold when fetched for it is refused without a fetch until then (the last
+  ``remembered_misses`` such ids are kept, the oldest forgotten first), so a made-up ``kid``
+  sent again costs nothing, while a new one, such as the key a rotation just published, gets
+  its own fetch;
+- re-fetches draw on an allowance of ``max_refreshes`` per ``refresh_cooldown`` (a token
+  bucket: one comes back every ``refresh_cooldown / max_refreshes``), so a stream of ever new
+  made-up ids cannot make the relying party hammer the provider. While it is spent, an unknown
+  ``kid`` is refused, but the set held is then no older than one refill (every refill spent is
+  a fetch): a rotated key is missed only if published since, and the provider's retry finds it.
+
+Tokens anyone can post (back-channel logout tokens, platform events) ask in the lane
+:data:`POSTED`, ID tokens in :data:`SIGN_IN`: forged posts cannot spend the allowance a sign-in
+needs right after the provider rotates its keys. (An ID token comes from the provider's token
+endpoint, for a code only this relying party can redeem, so an unknown ``kid`` there is the
+provider's own.)
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -156,11 +170,20 @@ class StaticKeys:
 
 
 @dataclass
+class _Lane:
+    """What forced re-fetches one lane of one URL has spent: the allowance left (as of
+    ``counted_at``) and the ``kid`` values a fetch made for them did not find, with when."""
+
+    allowance: float
+    counted_at: datetime
+    misses: OrderedDict[str | None, datetime] = field(default_factory=OrderedDict)
+
+
+@dataclass
 class _Entry:
     keys: tuple[SigningKey, ...] = ()
     fetched_at: datetime | None = None
-    forced_at: dict[str, datetime] = field(default_factory=dict)
-    """The last forced re-fetch of each lane."""
+    lanes: dict[str, _Lane] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -174,12 +197,18 @@ class JwksCache:
         clock: Clock,
         ttl: timedelta = timedelta(hours=24),
         refresh_cooldown: timedelta = timedelta(seconds=60),
+        max_refreshes: int = 5,
+        remembered_misses: int = 256,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
     ) -> None:
+        if max_refreshes < 1 or remembered_misses < 1:
+            raise ValueError("max_refreshes and remembered_misses must be at least 1")
         self._client = client
         self._clock = clock
         self._ttl = ttl
         self._cooldown = refresh_cooldown
+        self._max_refreshes = max_refreshes
+        self._remembered = remembered_misses
         self._timeout = timeout
         self._entries: dict[str, _Entry] = {}
 
@@ -199,12 +228,43 @@ class JwksCache:
             try:
                 return select_key(entry.keys, kid=kid, alg=alg)
             except UnknownSigningKey:
-                forced_at = entry.forced_at.get(lane)
-                if forced_at is not None and now < forced_at + self._cooldown:
+                spent = entry.lanes.setdefault(
+                    lane, _Lane(allowance=self._max_refreshes, counted_at=now))
+                if not self._may_refetch(spent, kid, now):
                     raise
-                entry.forced_at[lane] = now
                 await self._fetch(jwks_uri, entry, now)
-                return select_key(entry.keys, kid=kid, alg=alg)
+                try:
+                    return select_key(entry.keys, kid=kid, alg=alg)
+                except UnknownSigningKey:
+                    self._missed(spent, kid, now)
+                    raise
+
+    def _may_refetch(self, lane: _Lane, kid: str | None, now: datetime) -> bool:
+        """Whether an unknown ``kid`` may force a fetch now, spending one of the lane's
+        allowance if so: not when a fetch for it missed it within the cooldown, nor while the
+        allowance is spent."""
+        missed = lane.misses.get(kid)
+        if missed is not None and now < missed + self._cooldown:
+            return False
+        refill = self._cooldown / self._max_refreshes
+        earned = max((now - lane.counted_at) / refill, 0.0) if refill else self._max_refreshes
+        lane.allowance = min(float(self._max_refreshes), lane.allowance + earned)
+        lane.counted_at = now
+        if lane.allowance < 1:
+            return False
+        lane.allowance -= 1
+        return True
+
+    def _missed(self, lane: _Lane, kid: str | None, now: datetime) -> None:
+        """Remember that a fetch made for ``kid`` did not find it (the newest last, the
+        oldest forgotten beyond ``remembered_misses``, and those past the cooldown dropped)."""
+        lane.misses.pop(kid, None)
+        lane.misses[kid] = now
+        while lane.misses:
+            oldest, at = next(iter(lane.misses.items()))
+            if len(lane.misses) <= self._remembered and now < at + self._cooldown:
+                break
+            del lane.misses[oldest]
 
     async def _fetch(self, jwks_uri: str, entry: _Entry, now: datetime) -> None:
         try:

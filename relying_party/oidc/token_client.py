@@ -170,8 +170,10 @@ def _redirected(response: httpx.Response) -> TokenEndpointError:
     answered = f"token endpoint answered HTTP {response.status_code}"
     if not target:
         return TokenEndpointError(f"{answered} without a Location")
-    return TokenEndpointError(f"{answered}, a redirect to {target!r}", admin_hint=(
+    error = TokenEndpointError(f"{answered}, a redirect to {target!r}", admin_hint=(
         f"The Token URL redirects to {escape_invisible(target)}, and this app does not follow "
         "a redirect with the client secret. If that is the provider's token endpoint, enter "
         "that URL as the Token URL; if the Token URL is not the token endpoint at all (a "
         "sign-in page redirects so), enter the token endpoint."))
+    error.redirect_to = escape_invisible(target)
+    return error

@@ -174,6 +174,8 @@ class FakeOp:
         self.requests: list[httpx.Request] = []
         self.issued_id_tokens: list[str] = []
         self.event_key_index = 0
+        self.event_keys_published = list(range(len(_ec_keys())))
+        """The platform's event-signing keys its key set lists (by index)."""
         self.client_tokens: dict[str, tuple[str, str]] = {}
         """Access tokens of the client-credentials grant: the client id and secret each was
         obtained with."""
@@ -352,7 +354,7 @@ class FakeOp:
         return JSONResponse({"keys": [self._jwk(i) for i in self.published]})
 
     async def _event_keys(self, request: Request) -> Response:
-        return JSONResponse({"keys": [event_jwk(i) for i in range(len(_ec_keys()))]})
+        return JSONResponse({"keys": [event_jwk(i) for i in self.event_keys_published]})
 
     async def _token(self, request: Request) -> Response:
         if self.faults.token_raw is not None:

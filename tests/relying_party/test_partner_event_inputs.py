@@ -1,8 +1,9 @@
 """An ``app.installed`` event's values are held to the rules of an admin-made connection: its
 provider links go through the same URL check (plain http only on loopback hosts, unless
-``allow_http_idp``), and its ids through the one text check, with no control characters and no
-invisible format characters. A refusal is 400 ``event_malformed`` naming the field, and nothing
-is stored."""
+``allow_http_idp``), its ids through the one text check, with no control characters and no
+invisible format characters, and its account name, shown on the admin page, through the one for
+connection names (no bidi controls). A refusal is 400 ``event_malformed`` naming the field,
+and nothing is stored."""
 
 from __future__ import annotations
 
@@ -84,6 +85,18 @@ def test_ids_with_invisible_or_control_characters_are_refused(
     rp: RpHarness, case: str, field: str
 ) -> None:
     assert_refused(rp, installed(rp, **{field: BAD_IDS[case]}), f"data.{field}")
+
+
+@pytest.mark.parametrize("name", ["contoso\u202etxt.exe", "\u2067contoso", "con\u200ftoso"])
+def test_an_account_name_with_bidi_controls_is_refused_as_a_connection_name_is(
+    rp: RpHarness, name: str
+) -> None:
+    """The admin page shows it: a bidi control would make it read as something else."""
+    body = installed(rp, account_name=name)
+    assert_refused(rp, body, "data.account_name")
+    assert "bidi control" in post_event(rp, body).json()["fields"]["data.account_name"]
+    assert post_event(rp, installed(rp, account_name="Contoso Ltd")).status_code == 200
+    assert installations(rp.client)[0]["account_name"] == "Contoso Ltd"
 
 
 def test_secret_with_a_line_break_is_refused(rp: RpHarness) -> None:

@@ -1,8 +1,10 @@
 """Platform events arrive out of order: a failed delivery is retried after 5 and then 10
 minutes. Lifecycle events (installed, credentials rotated, uninstalled) change an installation
 only when they are newer (``created_at``) than the last one applied to it; an older one is
-answered 200 ``ignored_stale``. An uninstall leaves a tombstone, even for an installation never
-seen here, so a late ``app.installed`` does not bring it back."""
+answered 200 ``ignored_stale``. The platform rotates only an installed installation's
+credentials, so a rotation of the same second as the install is the newer, and a late install of
+the same second as a rotation is stale. An uninstall leaves a tombstone, even for an installation
+never seen here, so a late ``app.installed`` does not bring it back."""
 
 from __future__ import annotations
 
@@ -121,6 +123,19 @@ def test_events_of_the_same_second_apply_in_arrival_order_but_uninstall_is_final
     assert outcome(rp, installed(moment, secret="secret-again")) == "ignored_stale"
     assert outcome(rp, rotated(moment, "secret-again")) == "ignored_stale"
     assert installations(rp)[0]["active"] is False
+
+
+def test_a_late_install_of_the_same_second_as_a_rotation_does_not_bring_back_its_secret(
+    rp: RpHarness,
+) -> None:
+    assert outcome(rp, installed(at(rp, 0), secret="secret-0")) == "installed"
+    moment = at(rp, 1)
+    late = installed(moment, secret="secret-1")  # installed again; its delivery fails
+    assert outcome(rp, rotated(moment, rp.op.clients[CLIENT_ID].secret)) == (
+        "credentials_rotated")
+    rp.clock.advance(minutes=6)
+    assert outcome(rp, late) == "ignored_stale"  # what was installed, the rotation replaced
+    assert launch(rp).status_code == 303
 
 
 def test_a_stale_event_is_recorded_as_handled(rp: RpHarness) -> None:

@@ -30,9 +30,9 @@ from fake_op import (
 from rp_support import INSTALLATION, RpHarness, launch, post_event
 
 from relying_party.db import Database
+from relying_party.event_links import discovery_link
 from relying_party.inputs import InputError, identifier
 from relying_party.oidc.discovery import derive_discovery_url
-from relying_party.partner import discovery_link
 
 PRIVATE_KEY = (
     "-----BEGIN PRIVATE KEY-----\n"

@@ -249,6 +249,24 @@ def test_a_late_rotation_applies_after_a_newer_update(rp: RpHarness) -> None:
     assert outcome(rp, late) == "credentials_rotated"
 
 
+@pytest.mark.parametrize("late", ["adding", "removing"])
+def test_of_two_changes_of_one_second_the_removal_stands_whichever_arrives_last(
+        rp: RpHarness, late: str) -> None:
+    install(rp)
+    moment = rp.clock.now()
+    adding, removing = (updated_body(moment, adding=[ALICE]),
+                        updated_body(moment, removing=[ALICE]))
+    rp.clock.advance(minutes=5)  # one of them is a retry: which was made first is unknown
+    if late == "adding":
+        assert outcome(rp, removing) == changed(removed=1)
+        assert outcome(rp, adding) == changed(stale=1)
+    else:
+        assert outcome(rp, adding) == changed(added=1)
+        assert outcome(rp, removing) == changed(removed=1)
+    assert installation(rp)["unlicensed_users"] == [ALICE]
+    assert_unlicensed(rp, launch(rp, "alice"))
+
+
 def test_updates_of_one_second_for_different_users_both_apply(rp: RpHarness) -> None:
     install(rp)
     moment = rp.clock.now()
@@ -334,6 +352,8 @@ MALFORMED: dict[str, tuple[Mapping[str, Any], str]] = {
                                "data.subscription.adding.name"),
     "name too long": ({"subscription": {"adding": {"name": "P" * 257}}},
                       "data.subscription.adding.name"),
+    "name with a bidi override": ({"subscription": {"adding": {"name": "Paid\u202eeerF"}}},
+                                  "data.subscription.adding.name"),
     **{f"licenses {value!r}": ({"subscription": {"adding": {"licenses": value}}},
                                "data.subscription.adding.licenses")
        for value in ("ten", "-1", "1.5", "", " 10", "\u0661\u0660", "10000001", -1, 1.5,

@@ -1,6 +1,7 @@
 """Provider answers at the edges: ID-token times that are no instants, a malformed groups
-overage, error codes that are not numbers, and a forged logout token that must not hold up the
-next key rotation. Also the CLI refusing a listening address no browser can name."""
+overage, error codes that are not numbers, and forged logout tokens that must not hold up the
+next key rotation, for sign-ins or for the provider's next logout token. Also the CLI refusing
+a listening address no browser can name."""
 
 from __future__ import annotations
 
@@ -67,6 +68,24 @@ def test_forged_logout_tokens_do_not_hold_up_a_key_rotation(rp: RpHarness) -> No
     rp.client.cookies.clear()
     assert rp.sign_in().status_code == 303
     assert _jwks_fetches(rp) == 3
+
+
+def test_a_forged_logout_token_does_not_keep_out_the_next_real_one_after_a_rotation(
+        rp: RpHarness) -> None:
+    rp.add_connection()
+    assert rp.sign_in().status_code == 303
+    claims = {"iss": ISSUER, "aud": CLIENT_ID, "sub": "x", "iat": 0, "exp": 0, "jti": "j"}
+    forged = f"{_b64({'alg': 'RS256', 'kid': 'made-up'})}.{_b64(claims)}.AAAA"
+    response = rp.client.post("/auth/backchannel-logout", data={"logout_token": forged})
+    assert response.json()["error_description"] == "unknown_signing_key"
+
+    rp.op.rotate_keys()  # the provider's next logout token is signed with a new key
+    rp.clock.advance(seconds=1)
+    response = rp.client.post("/auth/backchannel-logout",
+                              data={"logout_token": rp.op.logout_token()})
+    assert response.status_code == 200, response.text
+    assert rp.me().status_code == 401
+    assert _jwks_fetches(rp) == 3  # the sign-in's, the forged kid's, the new key's
 
 
 def _refused_before_listening(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -7,7 +7,7 @@ through ``httpx.ASGITransport``, and the mock's platform events reach the RP the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -89,9 +89,11 @@ def world(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[World]:
     yield from open_world(tmp_path, getattr(request, "param", B))
 
 
-def open_world(tmp_path: Path, base: str = B, *, allow_http_idp: bool = False
-               ) -> Iterator[World]:
-    """The mock provider and the relying party in-process, wired to each other."""
+def open_world(tmp_path: Path, base: str = B, *, allow_http_idp: bool = False,
+               deliveries: Callable[[ASGIApp], ASGIApp] | None = None) -> Iterator[World]:
+    """The mock provider and the relying party in-process, wired to each other; the
+    provider's calls to the RP (platform events, logout notifications) go through
+    ``deliveries(rp_app)`` when it is given."""
     clock = MockClock()
     rp_later = _Later()
     idp = create_mock(
@@ -111,7 +113,7 @@ def open_world(tmp_path: Path, base: str = B, *, allow_http_idp: bool = False
     rp_app = create_app(
         settings, http_client=httpx.AsyncClient(transport=httpx.ASGITransport(app=idp))
     )
-    rp_later.app = rp_app
+    rp_later.app = rp_app if deliveries is None else deliveries(rp_app)
     with (
         AppClient(rp_app, base_url=RP, follow_redirects=False, headers=ADMIN_HEADERS) as rp,
         AppClient(idp, base_url=base, follow_redirects=False) as idp_browser,

@@ -47,9 +47,9 @@ class KeyServer:
         return httpx.Response(200, json=self.document)
 
 
-def make_cache(server: KeyServer, clock: FakeClock) -> JwksCache:
+def make_cache(server: KeyServer, clock: FakeClock, **limits: int) -> JwksCache:
     client = httpx.AsyncClient(transport=httpx.MockTransport(server.handler))
-    return JwksCache(client, clock=clock, refresh_cooldown=timedelta(seconds=60))
+    return JwksCache(client, clock=clock, refresh_cooldown=timedelta(seconds=60), **limits)
 
 
 def login(cache: JwksCache, clock: FakeClock, key: KeyPair) -> str:
@@ -112,6 +112,55 @@ def test_unknown_kid_refetch_is_rate_limited() -> None:
     assert server.fetches == 3
     login(cache, clock, key)
     assert server.fetches == 3
+
+
+def test_a_made_up_kid_does_not_use_up_the_refetch_a_rotated_key_needs() -> None:
+    old, new = rsa_key("k1"), rsa_key("k2", index=1)
+    server, clock = KeyServer(old), FakeClock()
+    cache = make_cache(server, clock)
+    login(cache, clock, old)
+    with pytest.raises(errors.UnknownSigningKey):  # anyone's token, naming a made-up kid
+        login(cache, clock, rsa_key("made-up", index=2))
+    server.document = jwks(new)  # the provider rotates a second later
+    clock.advance(seconds=1)
+    assert login(cache, clock, new)
+    assert server.fetches == 3
+
+
+def test_new_made_up_kids_are_fetched_for_at_most_max_refreshes_a_cooldown() -> None:
+    old, new = rsa_key("k1"), rsa_key("k2", index=1)
+    server, clock = KeyServer(old), FakeClock()
+    cache = make_cache(server, clock, max_refreshes=5)
+    login(cache, clock, old)
+    for n in range(20):  # a stream of ever new ids: five fetches, then none
+        with pytest.raises(errors.UnknownSigningKey):
+            login(cache, clock, rsa_key(f"made-up-{n}", index=2))
+    assert server.fetches == 1 + 5
+
+    server.document = jwks(new)
+    with pytest.raises(errors.UnknownSigningKey):  # the allowance is spent...
+        login(cache, clock, new)
+    clock.advance(seconds=12)  # ...until one refill (60 s / 5) comes back
+    assert login(cache, clock, new)
+    assert server.fetches == 1 + 6
+
+
+def test_made_up_kids_are_remembered_up_to_a_bound_the_oldest_forgotten_first() -> None:
+    key, server, clock = rsa_key("k1"), KeyServer(rsa_key("k1")), FakeClock()
+    cache = make_cache(server, clock, max_refreshes=100, remembered_misses=3)
+    login(cache, clock, key)
+
+    def made_up(n: int) -> None:
+        with pytest.raises(errors.UnknownSigningKey):
+            login(cache, clock, rsa_key(f"made-up-{n}", index=1))
+
+    for n in range(4):
+        made_up(n)
+    assert server.fetches == 1 + 4
+    made_up(3)  # remembered: no fetch
+    assert server.fetches == 1 + 4
+    made_up(0)  # the oldest, forgotten: fetched for again
+    assert server.fetches == 1 + 5
 
 
 @pytest.mark.parametrize(
