@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from scenarios.close_ids import did_you_mean
+
 __all__ = [
     "BACKCHANNEL_ROWS",
     "LOGIN_ROWS",
@@ -150,5 +152,6 @@ def select_rows(patterns: Iterable[str], rows: Sequence[Row] = ROWS) -> tuple[Ro
         return tuple(rows)
     unmatched = [p for p in wanted if not any(fnmatch.fnmatchcase(r.id, p) for r in rows)]
     if unmatched:
-        raise SelectionError(f"no conformance row matches {', '.join(unmatched)}")
+        raise SelectionError(f"no conformance row matches {', '.join(unmatched)}"
+                             + did_you_mean(unmatched, [r.id for r in rows]))
     return tuple(r for r in rows if any(fnmatch.fnmatchcase(r.id, p) for p in wanted))

@@ -100,6 +100,8 @@ def test_list_prints_every_row(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["--rp", "http://rp.test", "--only", "rp-nope"], "no conformance row matches rp-nope"),
+    (["--rp", "http://rp.test", "--only", "rp-nonce"],
+     "no conformance row matches rp-nonce (did you mean 'rp-nonce-invalid'?)"),
     (["--only", "rp-nonce-invalid"], "--rp URL is required"),
     (["--rp", "http://rp.test", "--only", "rp-backchannel-*"], "need --backchannel"),
 ])
