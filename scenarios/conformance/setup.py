@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,6 +136,18 @@ def _register_redirects(control: MockControl, uris: Sequence[str], *,
         raise SetupError(f"the provider refused {flag}: {exc}") from None
 
 
+def _wait_for_enter() -> None:
+    """``--pause``: ask on stderr, beside the settings (stdout is for the results, JSON with
+    ``--json``), and wait for Enter; a standard input that ends first (``< /dev/null``, a CI
+    step) is a :class:`SetupError`, as nobody can answer there."""
+    print("Press Enter when the RP is configured... ", end="", file=sys.stderr, flush=True)
+    if not sys.stdin.readline():
+        print(file=sys.stderr)
+        raise SetupError("--pause waits for Enter, but the standard input ended first (closed "
+                         "or empty): run the command where you can press Enter, or without "
+                         "--pause once the RP is configured")
+
+
 def from_flags(args: argparse.Namespace, stack: contextlib.ExitStack, *, say: Say) -> Target:
     """``--rp`` and ``--idp`` (a running mock), or a mock started here (``--https``: with a
     local CA) whose settings are printed for the RP."""
@@ -174,6 +187,6 @@ def from_flags(args: argparse.Namespace, stack: contextlib.ExitStack, *, say: Sa
     if args.idp is None:
         _print_settings(control, secret, ca_file, say)
         if args.pause:
-            input("Press Enter when the RP is configured... ")
+            _wait_for_enter()
     known = template_secrets({"client_secret": secret or ""})
     return Target(options=options, control=control, ca_file=ca_file, known=lambda: known)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -198,3 +199,23 @@ def test_a_redirect_uri_the_provider_refuses_is_a_set_up_error(
     assert "the provider refused --spa-redirect-uri" in err
     assert re.search(r"'spa\.redirectUris\[\d\]' contains a character not allowed in a URL", err)
     assert "innerError" not in err
+
+
+def test_pause_with_no_input_left_is_a_set_up_error_not_a_traceback(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--pause < /dev/null`` (a CI step): nobody can press Enter there."""
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["conformance", "--rp", "http://127.0.0.1:9", "--pause"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines()[-1] == (
+        "scenarios conformance: --pause waits for Enter, but the standard input ended first "
+        "(closed or empty): run the command where you can press Enter, or without --pause once "
+        "the RP is configured")
+    assert "Press Enter when the RP is configured" in captured.err and captured.out == ""
+
+
+def test_pause_carries_on_after_enter(monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+    assert main(["conformance", "--rp", "http://127.0.0.1:9", "--pause"]) == 2
+    assert "the RP is not reachable at http://127.0.0.1:9/api/me" in capsys.readouterr().err
