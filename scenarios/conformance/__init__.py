@@ -16,8 +16,9 @@ local CA. Otherwise the RP must use the mock provider as its OpenID provider: au
 secret printed by the command), and a redirect URI registered for that app
 (``http://localhost/...`` and ``http://127.0.0.1/...`` with any port and path
 ``/auth/callback`` are; ``--redirect-uri`` adds another). Point the command at a running mock
-with ``--idp`` (``--ca-file`` for an https one), or let it start one on ``--idp-port`` and print
-what to configure (``--pause`` waits for Enter).
+with ``--idp`` (``--ca-file`` for an https one; on the RP's own site it is warned about), or let it
+start one on ``--idp-port``, reached by another site than the RP's (``localhost`` for an RP on
+``127.0.0.1``), and print what to configure (``--pause`` waits for Enter).
 
 Preflight: the check URL answers "not signed in", the app's clock agrees with the mock's, and a
 plain sign-in against this mock signs the app in, as the client the faults target; otherwise a

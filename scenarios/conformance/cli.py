@@ -84,7 +84,7 @@ Exit status: 0 when no row fails, 1 when one does, 2 when the set-up is unusable
 Examples:
   python -m scenarios conformance --app reference-rp
   python -m scenarios conformance --app my-app.toml --https
-  python -m scenarios conformance --rp http://127.0.0.1:8000 --idp http://127.0.0.1:8400 \\
+  python -m scenarios conformance --rp http://127.0.0.1:8000 --idp http://localhost:8400 \\
       --start /sso/<connection-id>/widget --backchannel /auth/backchannel-logout
 """
 

@@ -162,7 +162,7 @@ def test_without_idp_it_starts_the_mock_and_prints_what_to_configure(
                  "http://rp.example.test/oidc/callback"])
     assert code == 2
     err = capsys.readouterr().err
-    assert "Mock provider running at http://127.0.0.1:" in err
+    assert "Mock provider running at http://localhost:" in err  # another site than the RP
     assert f"client id       {REFERENCE_RP_CLIENT_ID}" in err
     assert f"client secret   {REFERENCE_RP_SECRET}" in err
     assert "redirect URI    http://rp.example.test/oidc/callback" in err
