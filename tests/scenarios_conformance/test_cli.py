@@ -19,8 +19,9 @@ from mock_idp import MockIdp
 from mock_idp.config import DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID, REFERENCE_RP_SECRET
 from mock_idp.testing import RunningServer, run_in_thread
 from scenarios.__main__ import build_parser, main
+from scenarios.conformance import cli
 from scenarios.conformance.control import MockControl
-from scenarios.conformance.rows import ROWS
+from scenarios.conformance.rows import ROWS, Row, RowResult, Verdict
 
 
 @pytest.fixture(scope="module")
@@ -219,3 +220,30 @@ def test_pause_carries_on_after_enter(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
     assert main(["conformance", "--rp", "http://127.0.0.1:9", "--pause"]) == 2
     assert "the RP is not reachable at http://127.0.0.1:9/api/me" in capsys.readouterr().err
+
+
+def _skipped(row: Row) -> RowResult:
+    return RowResult(row=row, verdict=Verdict(
+        result="SKIP", did="signed in", reason="not tested: no GET of the signing keys"),
+        seconds=1.0)
+
+
+@pytest.mark.parametrize(("results", "code"), [
+    ([_skipped(ROWS[1]), _skipped(ROWS[2])], 1),  # nothing tested: not a success
+    ([RowResult(row=ROWS[0], verdict=Verdict(result="PASS", did="signed in"), seconds=1.0),
+      _skipped(ROWS[1])], 0),
+])
+def test_a_run_whose_every_row_was_not_tested_is_not_a_success(
+        idp: MockIdp, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        results: list[RowResult], code: int) -> None:
+    """As ``run`` exits 1 when every selected scenario was skipped."""
+    monkeypatch.setattr(cli, "preflight", lambda options, control: None)
+    monkeypatch.setattr(cli, "_run_with_browser", lambda *args: results)
+    only = ",".join(r.row.id for r in results)
+    assert main(["conformance", "--rp", "http://127.0.0.1:9", "--idp", idp.url, "--only", only,
+                 "--json"]) == code
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["ok"] is (code == 0)
+    said = ("scenarios conformance: nothing was tested: every selected row was not tested "
+            "(SKIP, each with its reason), which is not a success")
+    assert (said in captured.err) is (code == 1), captured.err
