@@ -43,8 +43,9 @@ endpoint. The provider signs and POSTs the (tampered) logout token; the RP's HTT
 from ``/_mock/notifications``. A valid token must get 200 (or 204) and end the session, every
 bad one 400.
 
-Rows run in catalogue order and share the provider's keys: the key rows (kid absent, rotation)
-come first because they leave extra or rotated keys published for the rows after them.
+Rows run in catalogue order, each from the provider's same keys: clearing a row's fault undoes
+what it did to them (the extra key a kid-absent row published, the key rotation row's new key),
+so an app's cached key set still holds the key that signs the next row's tokens.
 Where the specifications allow either outcome (at_hash / c_hash in the code flow, signature rows
 on a token-endpoint ID token over TLS) the row is ``INFO``; a key row whose keys the app never
 fetched is not tested (:mod:`scenarios.conformance.judging`).

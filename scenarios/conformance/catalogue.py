@@ -64,8 +64,8 @@ class Row:
 
 
 LOGIN_ROWS: tuple[Row, ...] = (
-    # Key rows first and in this order: a relying party caches the JWKS, and each of these rows
-    # leaves the provider's key set changed (an extra key, a rotated key) for the rows after it.
+    # Key rows first: a relying party caches the JWKS. Each of these rows changes the provider's
+    # key set (an extra key, a rotated key) until its fault is cleared, after the row.
     Row(id="rp-response_type-code", kind="login", fault=None, expect="ACCEPT",
         what="a normal code flow"),
     Row(id="rp-id_token-kid-absent-single-jwks", kind="login", fault="kid_absent",
