@@ -34,7 +34,11 @@ Each row
 4. Judge. A row whose fault never fired fails (the RP never got that far, or signed in through
    another client or flow), except userinfo's, which is skipped when the RP signed in without
    calling userinfo.
-5. Clear all faults.
+5. Clear all faults (which also undoes what a row did to the provider's keys).
+
+A row the app goes away in (its process exits, its check URL stops answering) fails, saying so;
+the rows after it run once the app is back (a command the profile started is started again)
+and are not run (SKIP) when it is not (:mod:`scenarios.conformance.app_gone`).
 
 Back-channel logout rows (with ``--backchannel``): the app's ``backchannelLogoutUri`` is set to
 that URL (Graph PATCH; restored afterwards). For each row a fresh browser signs in, the row's

@@ -350,7 +350,7 @@ def _run_with_browser(options: ConformanceOptions, rows: Sequence[Row], target: 
         try:
             return run_rows(options, rows, target.control, browser,
                             progress=lambda r: _say(format_progress(r)), output=output,
-                            known=target.known)
+                            known=target.known, app=target.app)
         finally:
             browser.close()
 
