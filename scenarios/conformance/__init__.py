@@ -31,10 +31,13 @@ Each row
    at the provider's sign-in page as ``--user``, and wait until the browser is back at the RP.
 3. Ask ``--check`` with the browser's cookies: 2xx is signed in; 401, 403 or a redirect (to a
    login page) is not.
-4. Judge. A row whose fault never fired fails (the RP never got that far, or signed in through
+4. A REJECT row the RP refused: clear the faults and sign in again in the same browser, plainly
+   (the provider's session answers, a few redirects): the refusal counts only if that signs the
+   RP in; otherwise the row fails, as its refusal may not be for the row's fault.
+5. Judge. A row whose fault never fired fails (the RP never got that far, or signed in through
    another client or flow), except userinfo's, which is skipped when the RP signed in without
    calling userinfo.
-5. Clear all faults (which also undoes what a row did to the provider's keys).
+6. Clear all faults (which also undoes what a row did to the provider's keys).
 
 A row the app goes away in (its process exits, its check URL stops answering) fails, saying so;
 the rows after it run once the app is back (a command the profile started is started again)

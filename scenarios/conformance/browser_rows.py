@@ -2,7 +2,10 @@
 provider, the RP's sign-in driven, and what happened recorded for judging
 (:class:`RowDriver`).
 
-A row that cannot finish
+A REJECT row the RP refused is followed, in the same browser, by a plain sign-in with no fault
+armed (the browser's session at the provider answers it at once, so it costs a few redirects,
+not a second sign-in): a refusal counts for the row only when the RP would have signed in with
+a correct answer at that point (:attr:`LoginObservation.plain_after`). A row that cannot finish
 (the check URL does not answer, the app's process exits under it) raises :class:`RowStopped`,
 or :class:`~scenarios.app_exit.AppExited` as the app exits, for the runner to report.
 """
@@ -194,6 +197,26 @@ class RowDriver:
             status = self._check(context)
         return status
 
+    def _plain_sign_in(self, page: Page, context: BrowserContext) -> tuple[bool, str]:
+        """Whether the RP signs in now with a correct answer, no fault armed: the row's
+        browser starts its sign-in again, which the browser's session at the provider answers
+        (or its sign-in pages, when the provider asks again); and, when it did not, what the
+        page said."""
+        from scenarios.drivers import EntraDriver
+
+        log = _navigation_log(page)
+        try:
+            page.goto(self.options.rp_url(self.options.start))
+            EntraDriver(timeout_ms=self.options.timeout_ms).sign_in_if_asked(
+                page, urlsplit(self.options.idp).netloc, self.options.upn,
+                self.options.password)
+        except Exception as exc:  # a Playwright error, a page the driver cannot answer
+            return False, self.stopped(exc)
+        self._back_at_rp(page)
+        if 200 <= self._settled_check(page, context, log) < 300:
+            return True, ""
+        return False, _squash(self.masked(_page_text(page)))
+
     def login_row(self, row: Row) -> LoginObservation:
         with self._context() as context:
             page = context.new_page()
@@ -210,7 +233,7 @@ class RowDriver:
         status = self._settled_check(page, context, log)
         fired = None if fault_id is None else fault_id not in self.control.armed()
         text = "" if 200 <= status < 300 else _squash(self.masked(_page_text(page)))
-        return LoginObservation(
+        obs = LoginObservation(
             reached_sign_in=True, check_status=status, fault_fired=fired,
             final_url=self.masked(page.url),
             page_status=log.documents[-1][1] if log.documents else None,
@@ -219,6 +242,12 @@ class RowDriver:
                  if same_server(url, self.options.rp)),
                 (body for (url, _), body in zip(log.documents, log.posted, strict=True)
                  if body is not None and same_server(url, self.options.rp))))
+        if row.expect != "REJECT" or not fired or obs.signed_in is not False:
+            return obs
+        self._collect()  # the row's exchange ends here, before the plain sign-in
+        self.control.clear()
+        signed_in, said = self._plain_sign_in(page, context)
+        return replace(obs, plain_after=signed_in, plain_after_text=said)
 
     def backchannel_row(self, row: Row) -> BackchannelObservation:
         with self._context() as context:
