@@ -153,6 +153,18 @@ class RotatingKeys(Generic[K]):
             self._active = fresh
         return fresh
 
+    def undo_rotation(self, previous: K, fresh: K) -> bool:
+        """Undo the :meth:`rotate` that made ``fresh`` active in place of ``previous``:
+        ``previous`` signs again and is no longer retired, and ``fresh`` is no longer
+        published. Only while ``fresh`` is still the active key (a later rotation, or a reset,
+        is left as it is); whether it was undone."""
+        with self._lock:
+            if self._active is not fresh:
+                return False
+            self._active = previous
+            self._retired = [(k, until) for k, until in self._retired if k is not previous]
+        return True
+
     def published(self) -> list[K]:
         active = self.active
         now = self.clock.now()

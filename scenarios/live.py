@@ -272,6 +272,12 @@ class LiveStack:
         the harness did not start it)."""
         return self.server.exit_code()
 
+    def restart_app(self) -> None:
+        """Start the app again with the values it was given, on its address (after its
+        command exited during a conformance row); :class:`AppStartError` when it does not
+        start, or was running already, not started by the harness."""
+        self.server.restart(self.app.values)
+
     def watch_app_exit(self, exited: Callable[[int], None]) -> Callable[[], None]:
         """Have ``exited(code)`` called, from a thread of its own, when the app's command
         exits of itself (a scenario then ends at once: :mod:`scenarios.app_exit`); returns what

@@ -22,7 +22,6 @@ cannot run (skipped, with the reason), with :meth:`Registry.skip_when`.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import fnmatch
 import importlib
 import pkgutil
@@ -30,6 +29,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+from scenarios.close_ids import did_you_mean
 
 if TYPE_CHECKING:
     from scenarios.context import ScenarioContext
@@ -232,9 +233,7 @@ class Registry:
             return list(self)
         unmatched = [p for p in wanted if not any(s.matches(p) for s in self)]
         if unmatched:
-            close = [c for p in unmatched
-                     for c in difflib.get_close_matches(p, list(self._scenarios), 3, 0.8)]
-            hint = f" (did you mean {', '.join(map(repr, dict.fromkeys(close)))}?)" if close else ""
+            hint = did_you_mean(unmatched, list(self._scenarios))
             raise SelectionError(f"no scenario matches {', '.join(map(repr, unmatched))}{hint}")
         return [s for s in self if any(s.matches(p) for p in wanted)]
 

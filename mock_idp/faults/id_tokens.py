@@ -11,7 +11,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ..clock import Clock
-from ..keys import KeyRing
+from ..keys import KeyRing, SigningKey
 from ..tokens import TokenTamper
 
 JwksTransform = Callable[[dict[str, Any]], dict[str, Any]]
@@ -31,9 +31,11 @@ def unsigned(claims: dict[str, Any], header: dict[str, Any]) -> str:
 
 
 def id_token_tamper(kind: str, clock: Clock, keys: KeyRing,
-                    stray_key: Callable[[], rsa.RSAPrivateKey]) -> TokenTamper:
+                    stray_key: Callable[[], rsa.RSAPrivateKey],
+                    rotate: Callable[[], SigningKey] | None = None) -> TokenTamper:
     """The tampering for an ID-token fault of ``kind``; ``stray_key`` is a key nobody
-    publishes (for ``unknown_key``)."""
+    publishes (for ``unknown_key``); ``rotate`` makes the new active key of ``key_rotated``
+    (default: ``keys.rotate``)."""
 
     def tamper(claims: dict[str, Any], header: dict[str, Any]) -> str:
         claims = dict(claims)
@@ -41,7 +43,7 @@ def id_token_tamper(kind: str, clock: Clock, keys: KeyRing,
         now = int(clock.now().timestamp())
         key = keys.active
         if kind == "key_rotated":
-            key = keys.rotate()
+            key = (rotate or keys.rotate)()
             header["kid"] = key.kid
             if "x5t" in header:
                 header["x5t"] = key.kid

@@ -47,7 +47,9 @@ class FaultRegistry:
 
     A fault whose uses are spent stays listed (``times`` 0) while its effect lasts: a hang while
     it holds a request, a key-set fault until the JWKS has been served once more (the read that
-    checks its token). Clearing a fault ends its effect: it releases the requests it holds."""
+    checks its token), ``key_rotated`` until it is cleared. Clearing a fault ends its effect: it
+    releases the requests it holds, and undoes a rotation (the key active before signs again and
+    the new one is no longer published), so that what runs next starts from the same keys."""
 
     def __init__(self, clock: Clock, keys: KeyRing) -> None:
         self._clock = clock
@@ -59,6 +61,8 @@ class FaultRegistry:
         self._key_sets: dict[str, _KeySetChange] = {}
         """Key-set changes by fault id, the one made last at the end."""
         self._stray_rsa: rsa.RSAPrivateKey | None = None
+        self._rotations: dict[str, list[tuple[SigningKey, SigningKey]]] = {}
+        """The rotations each ``key_rotated`` fault made, by fault id: (key before, new key)."""
 
     # -- management ---------------------------------------------------------------------------
     def arm(self, fault: Fault) -> Fault:
@@ -101,6 +105,8 @@ class FaultRegistry:
         change = self._key_sets.pop(fault.id, None)
         if change is not None and change.added is not None:
             self._keys.remove_published(change.added)
+        for previous, fresh in reversed(self._rotations.pop(fault.id, [])):
+            self._keys.undo_rotation(previous, fresh)
 
     def _take(self, endpoint: str, scope: Scope, kinds: frozenset[str]) -> Fault | None:
         with self._lock:
@@ -115,7 +121,7 @@ class FaultRegistry:
                     elif fault.kind in KEY_SET_KINDS:
                         change = self._key_sets.pop(fault.id, None) or _KeySetChange(fault.kind)
                         self._key_sets[fault.id] = change
-                    elif fault.times == 0:
+                    elif fault.times == 0 and fault.kind != "key_rotated":
                         self._faults.remove(fault)
                     return fault
         return None
@@ -179,8 +185,21 @@ class FaultRegistry:
             return None
         if fault.kind == "kid_absent_multiple":
             self._publish_extra_key(fault)
-        tamper = id_token_tamper(fault.kind, self._clock, self._keys, self._stray_key)
+        tamper = id_token_tamper(fault.kind, self._clock, self._keys, self._stray_key,
+                                 rotate=lambda: self._rotate(fault))
         return observed(fault, endpoint, "id_token", tamper, observe)
+
+    def _rotate(self, fault: Fault) -> SigningKey:
+        """A new active signing key for ``key_rotated`` ``fault``, until the fault is cleared
+        (at once, when it was cleared as its token was being signed)."""
+        previous = self._keys.active
+        fresh = self._keys.rotate()
+        with self._lock:
+            if any(f is fault for f in self._faults):
+                self._rotations.setdefault(fault.id, []).append((previous, fresh))
+                return fresh
+        self._keys.undo_rotation(previous, fresh)
+        return fresh
 
     def userinfo_transform(self, scope: Scope, *,
                            observe: Observer | None = None) -> UserinfoTransform | None:

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from scenarios.close_ids import did_you_mean
+
 __all__ = [
     "BACKCHANNEL_ROWS",
     "LOGIN_ROWS",
@@ -62,8 +64,8 @@ class Row:
 
 
 LOGIN_ROWS: tuple[Row, ...] = (
-    # Key rows first and in this order: a relying party caches the JWKS, and each of these rows
-    # leaves the provider's key set changed (an extra key, a rotated key) for the rows after it.
+    # Key rows first: a relying party caches the JWKS. Each of these rows changes the provider's
+    # key set (an extra key, a rotated key) until its fault is cleared, after the row.
     Row(id="rp-response_type-code", kind="login", fault=None, expect="ACCEPT",
         what="a normal code flow"),
     Row(id="rp-id_token-kid-absent-single-jwks", kind="login", fault="kid_absent",
@@ -150,5 +152,6 @@ def select_rows(patterns: Iterable[str], rows: Sequence[Row] = ROWS) -> tuple[Ro
         return tuple(rows)
     unmatched = [p for p in wanted if not any(fnmatch.fnmatchcase(r.id, p) for r in rows)]
     if unmatched:
-        raise SelectionError(f"no conformance row matches {', '.join(unmatched)}")
+        raise SelectionError(f"no conformance row matches {', '.join(unmatched)}"
+                             + did_you_mean(unmatched, [r.id for r in rows]))
     return tuple(r for r in rows if any(fnmatch.fnmatchcase(r.id, p) for p in wanted))

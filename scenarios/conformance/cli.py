@@ -24,6 +24,8 @@ from scenarios.conformance.rows import (
     SelectionError,
     format_progress,
     format_table,
+    nothing_tested,
+    passed,
     select_rows,
     summary_counts,
     to_json,
@@ -79,12 +81,13 @@ expected. Where the specifications allow either outcome (at_hash / c_hash in the
 bad signature on an ID token from the token endpoint over TLS) the row is INFO; a key row
 whose keys the app never fetched is not tested (SKIP).
 
-Exit status: 0 when no row fails, 1 when one does, 2 when the set-up is unusable.
+Exit status: 0 when no row fails, 1 when one does or when every row was not tested (SKIP), 2
+when the set-up is unusable.
 
 Examples:
   python -m scenarios conformance --app reference-rp
   python -m scenarios conformance --app my-app.toml --https
-  python -m scenarios conformance --rp http://127.0.0.1:8000 --idp http://127.0.0.1:8400 \\
+  python -m scenarios conformance --rp http://127.0.0.1:8000 --idp http://localhost:8400 \\
       --start /sso/<connection-id>/widget --backchannel /auth/backchannel-logout
 """
 
@@ -263,7 +266,10 @@ def handle(args: argparse.Namespace) -> int:
     _say_logs(report_dir)
     report_to_github(results, rp=options.rp, shard=args.shard, report=args.report,
                      seconds=(datetime.now(UTC) - started).total_seconds())
-    return EXIT_FAILED if summary_counts(results)["failed"] else 0
+    if nothing_tested(results):
+        _say("scenarios conformance: nothing was tested: every selected row was not tested "
+             "(SKIP, each with its reason), which is not a success")
+    return 0 if passed(results) else EXIT_FAILED
 
 
 def _profile_usable(app: str) -> bool:
@@ -344,7 +350,7 @@ def _run_with_browser(options: ConformanceOptions, rows: Sequence[Row], target: 
         try:
             return run_rows(options, rows, target.control, browser,
                             progress=lambda r: _say(format_progress(r)), output=output,
-                            known=target.known)
+                            known=target.known, app=target.app)
         finally:
             browser.close()
 

@@ -11,6 +11,10 @@ instead of passing or failing the app:
   ``INFO`` when the app accepted the token: Core 3.1.3.7 (6) lets the client rely on TLS server
   validation there instead of the signature. Over plain http nothing else vouches for the
   token, and accepting it fails the row;
+* a REJECT row the app refused counts only when a plain sign-in right after it (no fault
+  armed) signed the app in: an app that refuses a correct answer at that point (a stale key
+  cache, a crashed session store) would otherwise pass every REJECT row for the wrong reason,
+  so the row fails, saying so;
 * key rows count only when the provider's request log shows that the app fetched its keys;
   otherwise the app never checked the signature against them and the row is "not tested"
   (``SKIP``);
@@ -85,6 +89,11 @@ class LoginObservation:
     """GETs of the provider's signing keys during this row (``None``: its log was unreadable)."""
     key_fetches_before: int = 0
     """GETs of the provider's signing keys earlier in the run (the preflight's included)."""
+    plain_after: bool | None = None
+    """After a REJECT row the RP refused: whether a plain sign-in right after it, in the same
+    browser with no fault armed, signed the RP in (``None``: none was tried)."""
+    plain_after_text: str = ""
+    """What the page said when that plain sign-in did not sign the RP in."""
 
     @property
     def signed_in(self) -> bool | None:
@@ -216,6 +225,13 @@ def unsent_nonce(sent_pkce: bool | None) -> str:
     return said
 
 
+def _refused_plain_too(row: Row, obs: LoginObservation) -> str:
+    said = f' ("{obs.plain_after_text}")' if obs.plain_after_text else ""
+    return (f"the RP refused this sign-in, and a plain, correct one right after it too (no "
+            f"fault armed{said}): its refusal cannot be credited to the row's fault ({row.what}); "
+            "an app must still sign in with a correct answer at that point")
+
+
 def judge_login(row: Row, obs: LoginObservation) -> Verdict:
     if obs.error is not None or not obs.reached_sign_in:
         where = f" (ended at {obs.final_url})" if obs.final_url else ""
@@ -236,6 +252,8 @@ def judge_login(row: Row, obs: LoginObservation) -> Verdict:
                            "or flow than the one the fault targeted (check --client-id)")
         return Verdict(result="FAIL", did=did, reason=f"the {row.fault} fault never fired: the "
                        "RP did not complete the flow to the point the fault applies to")
+    if obs.plain_after is False and not obs.signed_in:
+        return Verdict(result="FAIL", did=did, reason=_refused_plain_too(row, obs))
     if row.key_fetch is not None and obs.signed_in and (
             reason := _not_tested(row, obs)) is not None:
         return Verdict(result="SKIP", did=did, reason=reason)

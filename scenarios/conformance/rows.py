@@ -51,6 +51,8 @@ __all__ = [
     "judge",
     "judge_backchannel",
     "judge_login",
+    "nothing_tested",
+    "passed",
     "select_rows",
     "summary_counts",
     "summary_line",
@@ -90,6 +92,18 @@ def summary_counts(results: Sequence[RowResult]) -> dict[str, int]:
     return counts
 
 
+def nothing_tested(results: Sequence[RowResult]) -> bool:
+    """Whether rows ran and every one was not tested (``SKIP``): no failure, and no success
+    either (``run`` says the same of a run whose every scenario was skipped)."""
+    return bool(results) and all(r.verdict.result == "SKIP" for r in results)
+
+
+def passed(results: Sequence[RowResult]) -> bool:
+    """Whether the run succeeded (exit status 0): no row failed and, unless no row was
+    selected (an empty shard), some row was tested."""
+    return summary_counts(results)["failed"] == 0 and not nothing_tested(results)
+
+
 def summary_line(results: Sequence[RowResult]) -> str:
     counts = summary_counts(results)
     return (f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} not "
@@ -119,7 +133,7 @@ def to_json(results: Sequence[RowResult], *, rp: str, provider: str, client_id: 
             shard: Shard | None = None) -> dict[str, Any]:
     """The results for CI: one object per row plus the counts and ``ok``; ``schema`` is the
     version of this shape (:data:`RESULTS_SCHEMA`), ``shard`` the part of the rows run
-    (``"2/4"``; ``null``: all of them)."""
+    (``"2/4"``; ``null``: all of them); ``ok`` is :func:`passed`."""
     counts = summary_counts(results)
     return {
         "schema": RESULTS_SCHEMA,
@@ -134,7 +148,7 @@ def to_json(results: Sequence[RowResult], *, rp: str, provider: str, client_id: 
                   "app_log": r.app_log}
                  for r in results],
         **counts,
-        "ok": counts["failed"] == 0,
+        "ok": passed(results),
     }
 
 

@@ -7,13 +7,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import ipaddress
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import httpx
 
+from scenarios.app.failure_probe import origin_of as where
 from scenarios.app_logs import AppOutput
 from scenarios.ca_trust import public_trust
 from scenarios.conformance.control import MockControl, SetupError
@@ -21,7 +25,7 @@ from scenarios.conformance.options import ConformanceOptions
 from scenarios.conformance.trust import client_context
 from scenarios.protocol_view.known import known_values, template_secrets
 
-__all__ = ["Target", "from_flags", "from_profile"]
+__all__ = ["Target", "from_flags", "from_profile", "other_site", "same_site"]
 
 Say = Callable[[str], None]
 
@@ -135,6 +139,55 @@ def _register_redirects(control: MockControl, uris: Sequence[str], *,
         raise SetupError(f"the provider refused {flag}: {exc}") from None
 
 
+def other_site(rp: str) -> str:
+    """The host the mock this command starts is reached at: a site other than the RP's, as
+    Entra's login.microsoftonline.com is for any app, so the browser treats a redirect from
+    the provider to the app as cross-site, as in production (a login cookie the app set
+    ``SameSite=Strict`` does not come back to its callback, and the preflight shows it).
+    ``localhost`` for an RP on ``127.0.0.1``, ``127.0.0.1`` for any other (``localhost``
+    too); the mock listens on ``127.0.0.1``, which both names reach."""
+    return "localhost" if urlsplit(rp).hostname == "127.0.0.1" else "127.0.0.1"
+
+
+def same_site(a: str, b: str) -> bool:
+    """Whether the hosts of URLs ``a`` and ``b`` are one site to a browser (port and scheme
+    aside): one IP address, or host names sharing their last two labels (the registrable
+    domain, for a suffix of one label such as ``.test`` or ``.com``; a suffix of two labels,
+    ``.co.uk``, makes hosts of two sites look like one)."""
+    hosts = [urlsplit(url).hostname or "" for url in (a, b)]
+    if hosts[0] == hosts[1]:
+        return True
+    if any(_is_address(host) for host in hosts):
+        return False
+    return hosts[0].split(".")[-2:] == hosts[1].split(".")[-2:]
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _reached_at(url: str, host: str) -> str:
+    """``url`` with its host name ``host``."""
+    parts = urlsplit(url)
+    return parts._replace(netloc=f"{host}:{parts.port}" if parts.port else host).geturl()
+
+
+def _wait_for_enter() -> None:
+    """``--pause``: ask on stderr, beside the settings (stdout is for the results, JSON with
+    ``--json``), and wait for Enter; a standard input that ends first (``< /dev/null``, a CI
+    step) is a :class:`SetupError`, as nobody can answer there."""
+    print("Press Enter when the RP is configured... ", end="", file=sys.stderr, flush=True)
+    if not sys.stdin.readline():
+        print(file=sys.stderr)
+        raise SetupError("--pause waits for Enter, but the standard input ended first (closed "
+                         "or empty): run the command where you can press Enter, or without "
+                         "--pause once the RP is configured")
+
+
 def from_flags(args: argparse.Namespace, stack: contextlib.ExitStack, *, say: Say) -> Target:
     """``--rp`` and ``--idp`` (a running mock), or a mock started here (``--https``: with a
     local CA) whose settings are printed for the RP."""
@@ -150,7 +203,7 @@ def from_flags(args: argparse.Namespace, stack: contextlib.ExitStack, *, say: Sa
         except OSError as exc:
             raise SetupError(f"cannot start the mock provider on port {args.idp_port}: "
                              f"{exc.strerror or exc}") from None
-        idp_url, ca_file = mock.url, mock.ca_file
+        idp_url, ca_file = _reached_at(mock.url, other_site(args.rp)), mock.ca_file
     elif args.https:
         raise SetupError("--https starts the mock over https; for a running one give its "
                          "https URL with --idp and its CA with --ca-file")
@@ -159,6 +212,12 @@ def from_flags(args: argparse.Namespace, stack: contextlib.ExitStack, *, say: Sa
         check=args.check or "/api/me", backchannel=args.backchannel,
         tenant=args.tenant or DEFAULT_TENANT_ID, client_id=args.client_id or REFERENCE_RP_CLIENT_ID,
         **_common(args))  # type: ignore[arg-type]
+    if args.idp is not None and same_site(options.rp, options.idp):
+        say(f"warning: the RP ({where(options.rp)}) and the mock provider ({where(options.idp)}) "
+            "are one site to the browser, which Entra (login.microsoftonline.com) never is for "
+            "an app: a cookie the app sets SameSite=Strict as the sign-in starts comes back to "
+            "its callback here, and not in production. Reach the mock by another host name "
+            f"(--idp {_reached_at(options.idp, other_site(options.rp))})")
     if options.over_tls and ca_file is None:
         raise SetupError(f"the provider {options.idp} serves https: give --ca-file, the CA "
                          "certificate its server certificate chains to (python -m mock_idp "
@@ -174,6 +233,6 @@ def from_flags(args: argparse.Namespace, stack: contextlib.ExitStack, *, say: Sa
     if args.idp is None:
         _print_settings(control, secret, ca_file, say)
         if args.pause:
-            input("Press Enter when the RP is configured... ")
+            _wait_for_enter()
     known = template_secrets({"client_secret": secret or ""})
     return Target(options=options, control=control, ca_file=ca_file, known=lambda: known)

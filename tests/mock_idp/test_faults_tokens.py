@@ -199,6 +199,32 @@ def test_key_rotated_just_before_signing(client: AppClient) -> None:
     assert client.get("/_mock/keys").json()["active"] == kid
 
 
+def test_clearing_key_rotated_brings_back_the_keys_from_before_it(client: AppClient) -> None:
+    """The rotation lasts until the fault is cleared (listed spent, ``times`` 0, until then);
+    clearing it makes the key active before sign again and stops publishing the new one, so
+    that what runs next starts from the same keys an app has cached."""
+    before = jwks(client)
+    active = client.get("/_mock/keys").json()["active"]
+    arm(client, kind="key_rotated")
+    rotated = header(id_token(client))["kid"]
+    assert client.get("/_mock/keys").json()["active"] == rotated != active
+    assert [f["times"] for f in client.get("/_mock/faults").json()["faults"]] == [0]
+    assert client.delete("/_mock/faults").status_code == 200
+    assert jwks(client) == before
+    assert client.get("/_mock/keys").json()["active"] == active
+    token = id_token(client)
+    assert header(token)["kid"] == active and verifies_with(token, before[0])
+
+
+def test_a_rotation_made_after_key_rotated_is_kept_when_the_fault_is_cleared(
+        client: AppClient) -> None:
+    arm(client, kind="key_rotated")
+    id_token(client)
+    rotated = client.post("/_mock/keys/rotate").json()["active"]
+    client.delete("/_mock/faults")
+    assert client.get("/_mock/keys").json()["active"] == rotated
+
+
 # --- claims ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("kind", "claim", "expected"), [

@@ -19,7 +19,9 @@ provider with a page whose form posts the authorization request as it loads, rat
 redirect (the authorize endpoint takes a POST too).
 ``TINY_SHOW_SECRET=<file>`` makes it show its client secret, twice and in colour, on
 its "Sign-in failed" page after a refused ID token, and write it to ``<file>`` for a test to
-look for.
+look for. ``TINY_EXIT_ON_REFUSAL=1`` makes its process exit (code 3) as it refuses an ID
+token, without answering; ``TINY_ONCE=<file>`` makes it start only once: it writes ``<file>``
+as it starts, and exits at once (code 4) when the file is there already.
 """
 
 from __future__ import annotations
@@ -156,6 +158,9 @@ class Handler(BaseHTTPRequestHandler):
                                 algorithms=["RS256"], audience=SETTINGS.client_id,
                                 issuer=issuer, leeway=60)
         except (jwt.PyJWTError, KeyError) as exc:
+            if os.environ.get("TINY_EXIT_ON_REFUSAL") == "1":
+                print(f"refusing the ID token ({exc}): exiting", flush=True)
+                os._exit(3)
             leak = ""
             if shown_to := os.environ.get("TINY_SHOW_SECRET"):
                 secret = SETTINGS.client_secret
@@ -181,6 +186,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     port = parser.parse_args().port
+    if once := os.environ.get("TINY_ONCE"):
+        if os.path.exists(once):
+            print("started once already: not again", flush=True)
+            raise SystemExit(4)
+        open(once, "w").close()  # noqa: SIM115
     SETTINGS = Settings()
     print(f"tiny app on http://127.0.0.1:{port}", flush=True)
     ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -18,8 +19,9 @@ from mock_idp import MockIdp
 from mock_idp.config import DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID, REFERENCE_RP_SECRET
 from mock_idp.testing import RunningServer, run_in_thread
 from scenarios.__main__ import build_parser, main
+from scenarios.conformance import cli
 from scenarios.conformance.control import MockControl
-from scenarios.conformance.rows import ROWS
+from scenarios.conformance.rows import ROWS, Row, RowResult, Verdict
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +102,8 @@ def test_list_prints_every_row(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["--rp", "http://rp.test", "--only", "rp-nope"], "no conformance row matches rp-nope"),
+    (["--rp", "http://rp.test", "--only", "rp-nonce"],
+     "no conformance row matches rp-nonce (did you mean 'rp-nonce-invalid'?)"),
     (["--only", "rp-nonce-invalid"], "--rp URL is required"),
     (["--rp", "http://rp.test", "--only", "rp-backchannel-*"], "need --backchannel"),
 ])
@@ -159,7 +163,7 @@ def test_without_idp_it_starts_the_mock_and_prints_what_to_configure(
                  "http://rp.example.test/oidc/callback"])
     assert code == 2
     err = capsys.readouterr().err
-    assert "Mock provider running at http://127.0.0.1:" in err
+    assert "Mock provider running at http://localhost:" in err  # another site than the RP
     assert f"client id       {REFERENCE_RP_CLIENT_ID}" in err
     assert f"client secret   {REFERENCE_RP_SECRET}" in err
     assert "redirect URI    http://rp.example.test/oidc/callback" in err
@@ -196,3 +200,50 @@ def test_a_redirect_uri_the_provider_refuses_is_a_set_up_error(
     assert "the provider refused --spa-redirect-uri" in err
     assert re.search(r"'spa\.redirectUris\[\d\]' contains a character not allowed in a URL", err)
     assert "innerError" not in err
+
+
+def test_pause_with_no_input_left_is_a_set_up_error_not_a_traceback(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--pause < /dev/null`` (a CI step): nobody can press Enter there."""
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["conformance", "--rp", "http://127.0.0.1:9", "--pause"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines()[-1] == (
+        "scenarios conformance: --pause waits for Enter, but the standard input ended first "
+        "(closed or empty): run the command where you can press Enter, or without --pause once "
+        "the RP is configured")
+    assert "Press Enter when the RP is configured" in captured.err and captured.out == ""
+
+
+def test_pause_carries_on_after_enter(monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+    assert main(["conformance", "--rp", "http://127.0.0.1:9", "--pause"]) == 2
+    assert "the RP is not reachable at http://127.0.0.1:9/api/me" in capsys.readouterr().err
+
+
+def _skipped(row: Row) -> RowResult:
+    return RowResult(row=row, verdict=Verdict(
+        result="SKIP", did="signed in", reason="not tested: no GET of the signing keys"),
+        seconds=1.0)
+
+
+@pytest.mark.parametrize(("results", "code"), [
+    ([_skipped(ROWS[1]), _skipped(ROWS[2])], 1),  # nothing tested: not a success
+    ([RowResult(row=ROWS[0], verdict=Verdict(result="PASS", did="signed in"), seconds=1.0),
+      _skipped(ROWS[1])], 0),
+])
+def test_a_run_whose_every_row_was_not_tested_is_not_a_success(
+        idp: MockIdp, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        results: list[RowResult], code: int) -> None:
+    """As ``run`` exits 1 when every selected scenario was skipped."""
+    monkeypatch.setattr(cli, "preflight", lambda options, control: None)
+    monkeypatch.setattr(cli, "_run_with_browser", lambda *args: results)
+    only = ",".join(r.row.id for r in results)
+    assert main(["conformance", "--rp", "http://127.0.0.1:9", "--idp", idp.url, "--only", only,
+                 "--json"]) == code
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["ok"] is (code == 0)
+    said = ("scenarios conformance: nothing was tested: every selected row was not tested "
+            "(SKIP, each with its reason), which is not a success")
+    assert (said in captured.err) is (code == 1), captured.err

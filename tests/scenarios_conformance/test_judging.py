@@ -75,6 +75,23 @@ def test_reject_row_fails_with_the_reason_when_signed_in() -> None:
         reason="the RP signed in although the ID token's nonce differs from the one the RP sent")
 
 
+@pytest.mark.parametrize("row", [NONCE, BY_ID["rp-id_token-bad-at_hash"]], ids=lambda r: r.id)
+def test_a_refusal_counts_only_if_a_plain_sign_in_right_after_it_worked(row: Row) -> None:
+    """An RP that refused a correct sign-in just after the row too (a stale key cache) may
+    have refused the row's for that reason: the row fails, saying so, instead of passing (or,
+    for a hash row, saying the app checks the hash)."""
+    refused = _login(401, text="Sign-in failed")
+    assert judge(row, replace(refused, plain_after=True)) == judge(row, refused)
+    verdict = judge(row, replace(refused, plain_after=False,
+                                 plain_after_text="Unable to find a signing key"))
+    assert verdict == Verdict(
+        result="FAIL", did='not signed in; page HTTP 502: "Sign-in failed"',
+        reason="the RP refused this sign-in, and a plain, correct one right after it too (no "
+        "fault armed (\"Unable to find a signing key\")): its refusal cannot be credited to the "
+        f"row's fault ({row.what}); an app must still sign in with a correct answer at that "
+        "point")
+
+
 def test_an_rp_that_sent_no_nonce_is_told_so() -> None:
     """The verdict stands (Core §2: a nonce in the ID token must equal the one sent), but the
     reason is not "differs from the one the RP sent" when it sent none."""

@@ -4,12 +4,14 @@ with the nonce check removed fails exactly the nonce row, with a clear message."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from relying_party.oidc import id_token
+from relying_party.oidc.errors import UnknownSigningKey
 from scenarios.__main__ import main
 from scenarios.conformance.rows import LOGIN_ROWS, ROWS
 from scenarios.live import LiveStack, live_stack
@@ -83,3 +85,50 @@ def test_rp_without_the_nonce_check_fails_the_nonce_row_only(
     nonce_row = nonce_row[:nonce_row.index('<section class="row')]
     assert 'class="claim changed" data-part="claims" data-claim="nonce"' in nonce_row
     assert stack.client_secret not in page and "P@ssw0rd" not in page
+
+
+def test_a_refusal_counts_for_a_reject_row_only_if_a_plain_sign_in_then_works(
+        stack: LiveStack, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """An RP that skips the nonce check and, after its first sign-in, refuses every ID token
+    for another reason (a stale key cache): the nonce row is refused for that reason, not its
+    own. The plain sign-in right after the row shows it, and the row fails, saying so, where
+    it would have passed."""
+    signed: list[str] = []
+
+    def refuse_after_the_first(claims: Mapping[str, Any], ctx: id_token.TokenContext) -> None:
+        signed.append(str(claims.get("nonce")))
+        if len(signed) > 1:
+            raise UnknownSigningKey("no key fits the token's kid, even after a re-fetch")
+
+    monkeypatch.setattr(id_token, "ID_TOKEN_CHECKS", (*(
+        check for check in id_token.ID_TOKEN_CHECKS if check is not id_token.check_nonce),
+        refuse_after_the_first))
+    code = main(_argv(stack, "--only", "rp-nonce-invalid", "--json"))
+    captured = capsys.readouterr()
+    rows = {r["id"]: r for r in json.loads(captured.out)["rows"]}
+    assert code == 1, captured.err
+    assert rows["rp-nonce-invalid"]["result"] == "FAIL"
+    assert rows["rp-nonce-invalid"]["did"].startswith("not signed in")
+    assert rows["rp-nonce-invalid"]["reason"].startswith(
+        "the RP refused this sign-in, and a plain, correct one right after it too (no fault "
+        "armed (\"Sign-in failed"), rows["rp-nonce-invalid"]["reason"]
+    assert "its refusal cannot be credited to the row's fault (the ID token's nonce differs " \
+           "from the one the RP sent)" in rows["rp-nonce-invalid"]["reason"]
+    assert len(signed) == 3  # the preflight, the row, the plain sign-in after it
+
+
+def test_a_reject_row_an_rp_refuses_for_its_own_reason_passes_after_a_plain_sign_in(
+        stack: LiveStack, capsys: pytest.CaptureFixture[str]) -> None:
+    """The plain sign-in after a refused REJECT row comes from the browser's session at the
+    provider: a few redirects, no sign-in pages."""
+    code = main(_argv(stack, "--only", "rp-nonce-invalid,rp-id_token-aud", "--json"))
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert {r["id"]: r["result"] for r in json.loads(captured.out)["rows"]} == {
+        "rp-nonce-invalid": "PASS", "rp-id_token-aud": "PASS"}
+    log = stack.provider_requests()
+    passwords = [r for r in log if r["method"] == "POST" and r["path"].endswith("/login")]
+    authorize = [r for r in log if r["path"].endswith("/oauth2/v2.0/authorize")
+                 and "client_id=" in r.get("query", "")]
+    assert (len(passwords), len(authorize)) == (3, 5)  # 3 fresh browsers, 2 plain sign-ins

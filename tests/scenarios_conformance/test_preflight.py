@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -18,6 +19,8 @@ from mock_idp import MockIdp
 from mock_idp.config import REFERENCE_RP_CLIENT_ID, REFERENCE_RP_SECRET
 from mock_idp.testing import RunningServer, bind_socket, run_in_thread
 from scenarios.__main__ import main
+from scenarios.conformance import setup
+from scenarios.conformance.control import MockControl
 
 
 def _refusing_app(authority: str, client_id: str = REFERENCE_RP_CLIENT_ID,
@@ -167,3 +170,88 @@ def test_an_app_signing_in_as_another_client_than_the_faults_target_is_a_set_up_
     assert line.startswith("scenarios conformance: preflight: "), line
     assert other.client_id in line and REFERENCE_RP_CLIENT_ID in line, line
     assert "--client-id" in line and "Check its client id" not in line, line
+
+
+def _strict_cookie_app() -> Starlette:
+    """An app whose sign-in needs a cookie set ``SameSite=Strict`` as it starts to come back
+    to its callback (which then signs the browser in, without redeeming the code); it signs in
+    at ``app.state.base["authority"]``."""
+    base: dict[str, str] = {}
+
+    async def login(request: Request) -> Response:
+        query = urlencode({"client_id": REFERENCE_RP_CLIENT_ID, "response_type": "code",
+                           "redirect_uri": f"{base['url']}/auth/callback", "scope": "openid",
+                           "state": "s", "nonce": "n"})
+        response = RedirectResponse(f"{base['authority']}/oauth2/v2.0/authorize?{query}")
+        response.set_cookie("rp_login", "pending", httponly=True, samesite="strict")
+        return response
+
+    async def callback(request: Request) -> Response:
+        if request.cookies.get("rp_login") != "pending":
+            return PlainTextResponse("Sign-in failed: no sign-in in progress", status_code=400)
+        response = PlainTextResponse("Signed in")
+        response.set_cookie("rp_session", "yes", httponly=True, samesite="lax")
+        return response
+
+    async def me(request: Request) -> Response:
+        signed_in = request.cookies.get("rp_session") == "yes"
+        return PlainTextResponse("me" if signed_in else "no", status_code=200 if signed_in
+                                 else 401)
+
+    app = Starlette(routes=[Route("/login", login), Route("/auth/callback", callback),
+                            Route("/api/me", me)])
+    app.state.base = base
+    return app
+
+
+@pytest.mark.browser
+def test_the_mock_the_command_starts_is_another_site_than_the_rp_as_entra_is(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """An RP on 127.0.0.1 gets a mock reached as localhost: a login cookie the app set
+    SameSite=Strict does not come back from the provider's redirect, as from Entra's, and the
+    preflight says the app did not sign in (on one site it would, and pass)."""
+    app = _strict_cookie_app()
+    printed = setup._print_settings
+
+    def configured(control: MockControl, *args: Any) -> None:  # the RP takes what is printed
+        app.state.base["authority"] = control.authority
+        printed(control, *args)
+
+    monkeypatch.setattr(setup, "_print_settings", configured)
+    sock = bind_socket("127.0.0.1", 0)
+    app.state.base["url"] = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    with run_in_thread(app, sock=sock) as rp:
+        code = main(["conformance", "--rp", rp.base_url, "--only", "rp-response_type-code"])
+    err = capsys.readouterr().err
+    assert "Mock provider running at http://localhost:" in err
+    assert app.state.base["authority"].startswith("http://localhost:")
+    assert code == 2, err
+    assert "did not sign the app in" in err and "no sign-in in progress" in err, err
+
+
+def test_the_mock_is_reached_by_the_other_loopback_name_than_the_rp() -> None:
+    assert setup.other_site("http://127.0.0.1:8000") == "localhost"
+    assert setup.other_site("http://localhost:8000") == "127.0.0.1"
+    assert setup.other_site("https://rp.example.test") == "127.0.0.1"
+
+
+@pytest.mark.parametrize(("rp", "idp", "same"), [
+    ("http://127.0.0.1:8000", "http://127.0.0.1:8400", True),
+    ("http://localhost:8000", "https://LOCALHOST:8400", True),
+    ("http://127.0.0.1:8000", "http://localhost:8400", False),
+    ("http://rp.example.test", "http://idp.example.test", True),
+    ("http://rp.test", "http://idp.test", False),
+    ("http://[::1]:8000", "http://127.0.0.1:8400", False),
+])
+def test_one_site_is_one_address_or_one_registrable_domain(rp: str, idp: str,
+                                                          same: bool) -> None:
+    assert setup.same_site(rp, idp) is same
+
+
+def test_a_running_mock_on_the_rps_site_is_warned_about(
+        idp: MockIdp, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["conformance", "--rp", "http://127.0.0.1:9", "--idp", idp.url]) == 2
+    err = capsys.readouterr().err
+    assert (f"warning: the RP (http://127.0.0.1:9) and the mock provider ({idp.url}) are one "
+            "site to the browser") in err, err
+    assert f"(--idp http://localhost:{idp.port})" in err

@@ -101,6 +101,21 @@ def test_a_mistyped_id_is_answered_with_the_close_ones() -> None:
                                  "'nothing.like-it' (did you mean 'auto-login.first-login'?)")
 
 
+@pytest.mark.parametrize(("pattern", "meant"), [
+    ("nonce-mismatch", "'failure.nonce-mismatch'"),  # the group left out
+    ("Failure.Nonce-Mismatch", "'failure.nonce-mismatch'"),
+    ("failure.nonce", "'failure.nonce-mismatch'"),  # a prefix
+    ("nonce", "'failure.nonce-mismatch'"),  # a prefix of the name after the group
+    ("first*", "'auto-login.first-login'"),  # a glob of the name
+])
+def test_an_id_without_its_group_or_cut_short_is_answered_with_the_whole_one(
+        pattern: str, meant: str) -> None:
+    registry = _registry("auto-login.first-login", "failure.nonce-mismatch", "failure.portal")
+    with pytest.raises(SelectionError) as caught:
+        registry.select([pattern])
+    assert str(caught.value) == f"no scenario matches {pattern!r} (did you mean {meant}?)"
+
+
 def test_exact_id_is_not_a_prefix_match() -> None:
     registry = _registry("a.one", "a.one-more")
     assert [s.id for s in registry.select(["a.one"])] == ["a.one"]
