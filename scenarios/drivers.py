@@ -517,7 +517,10 @@ _END_SESSION = re.compile(r"/oauth2/(v2\.0/)?logout$")
 
 def _shown_instead(page: Page) -> str:
     """``HTTP 404 at <url> ('Not Found')``: what a page that is not the provider's sign-in
-    page shows, read within :data:`READ_MS` (the query, which may carry a code, left out)."""
+    page shows, read within :data:`READ_MS` (the query, which may carry a code, left out).
+    The provider's own error page leads with its message (``AADSTS50011: …``, cut at a word
+    past :data:`_ERROR_CHARS`), then where it was: the console shows a message's first 200
+    characters, and an authorize URL's path alone (a tenant's GUID) takes half of them."""
     parts = urlsplit(page.url)
     url = parts._replace(query="", fragment="").geturl() + ("?…" if parts.query else "")
     try:
@@ -527,10 +530,22 @@ def _shown_instead(page: Page) -> str:
     except Exception:  # a navigation that never commits, a closed page
         return f"a page at {url} that could not be read"
     shown = f"HTTP {status} at {url}" if status else f"the page at {url}"
-    code = re.match(r"AADSTS(\d+)", error)
-    # The provider's own error page: its message and code, as the page shows them.
-    detail = f"; {error} (Error code: {code.group(1)})" if code else ""
-    return shown + (f" ({heading!r})" if heading else "") + detail
+    if re.match(r"AADSTS\d+", error):
+        # The provider's own error page: its message, code first, as the page shows it.
+        return f"the provider's error {_cut(error)} ({shown}" + (
+            f", {heading!r})" if heading else ")")
+    return shown + (f" ({heading!r})" if heading else "")
+
+
+_ERROR_CHARS = 240
+"""How much of a provider's error message is kept: its code and its first sentence or two."""
+
+
+def _cut(text: str) -> str:
+    """``text``, or its first :data:`_ERROR_CHARS` characters to the end of a word, and "…"."""
+    if len(text) <= _ERROR_CHARS:
+        return text
+    return text[:_ERROR_CHARS].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
 def _visible_username(page: Page) -> Locator:

@@ -149,7 +149,7 @@ def test_an_app_on_organizations_and_the_users_of_other_organizations(
             path.write_text(path.read_text().replace(
                 "[provider]\n", f'[provider]\nsign_in_audience = "{audience}"\n'))
     refused = sso_run_scenario("auto-login.first-login", app=str(profiles["single"]))
-    assert refused.status == "failed" and "Error code: 50194" in (refused.message or ""), refused
+    assert refused.status == "failed" and "AADSTS50194" in (refused.message or ""), refused
     multi = str(profiles["multi"])
     sso_run_scenario.expect_passed(sso_run_scenario("auto-login.first-login", app=multi))
     let_in = sso_run_scenario("failure.other-organization", app=multi)

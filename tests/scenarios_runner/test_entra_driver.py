@@ -163,6 +163,25 @@ def test_an_error_page_fails_at_once_not_after_the_timeout(page: Page) -> None:
         "http://127.0.0.1:8599/login instead")
 
 
+def test_the_providers_error_leads_the_message(page: Page) -> None:
+    """An error page the provider shows before any sign-in page (a client id it does not know):
+    the message starts with its error text, code first, and ends with where it was, without
+    the query, so the console's first 200 characters show the code and not the authorize URL."""
+    with MockIdp() as idp:
+        params = {"client_id": "00000000-0000-4000-8000-00000000dead", "response_type": "code",
+                  "redirect_uri": CALLBACK, "scope": "openid", "state": "s", "nonce": "n"}
+        authority = idp.authority
+        page.goto(f"{authority}/oauth2/v2.0/authorize?{urlencode(params)}")
+        with pytest.raises(AssertionError) as caught:
+            EntraDriver(timeout_ms=10_000).sign_in(page, ALICE, ALICE_PASSWORD)
+    message = str(caught.value)
+    lead = "the provider's sign-in page did not appear: the browser shows the provider's error "
+    assert message.startswith(lead + "AADSTS700016: Application with identifier "), message
+    assert message.endswith(f" (HTTP 400 at {authority}/oauth2/v2.0/authorize?…, 'Sign in')"
+                            " instead"), message
+    assert "AADSTS700016" in message[:120]
+
+
 def test_an_error_page_that_moves_on_by_itself_is_not_the_answer(page: Page) -> None:
     """A 4xx page that sends the browser on by itself (a refresh to the provider) is passed
     through: the driver waits for the sign-in page it leads to."""
