@@ -122,12 +122,35 @@ class FormDriver:
     def expect_sign_in_page(self, page: Page) -> None:
         """The username field; an error page that stays
         (:func:`~scenarios.settled_error.until_unless_settled_error`) fails without waiting out
-        the timeout: no sign-in form comes after it."""
+        the timeout: no sign-in form comes after it, and so does a browser already back at the
+        app (:func:`_came_back`: a provider that signs in without a form). The failure says
+        what the browser shows instead (its URL, heading and first lines) and the ``[driver]``
+        key to check."""
         from playwright.sync_api import expect
 
         field = _field(page, self.username_field)
-        settled_error.until_unless_settled_error(
-            page, lambda timeout: expect(field).to_be_visible(timeout=timeout))
+        try:
+            settled_error.until_unless_settled_error(
+                page, lambda timeout: expect(field).to_be_visible(timeout=timeout),
+                over=lambda: _came_back(page))
+        except AssertionError:
+            raise AssertionError(self._not_shown(page)) from None
+
+    def _not_shown(self, page: Page) -> str:
+        from scenarios.flows import page_shows
+
+        if _came_back(page):
+            return ("the provider's sign-in form did not appear: the browser is back at the "
+                    "app, which the provider answered without a form (it signs in without "
+                    "asking; [driver] kind = \"form\" needs a form with [driver] "
+                    f"username_field {self.username_field!r}); {page_shows(page)}")
+        if settled_error.settled_error(page):
+            return ("the provider's sign-in form did not appear: the browser shows an error "
+                    f"page instead ({page_shows(page)}); a sign-in form with [driver] "
+                    f"username_field {self.username_field!r} never follows it")
+        return ("the provider's sign-in form did not appear: no field labelled "
+                f"{self.username_field!r} (check [driver] username_field: the label or "
+                f"placeholder the page shows); {page_shows(page)}")
 
     def sign_in(self, page: Page, username: str, password: str, *,
                 waiting: Waiting | None = None) -> None:
@@ -164,6 +187,30 @@ class FormDriver:
             return
         _answer_on_sign_out(page, _control(page, self.sign_out_button),
                             end_session=end_session)
+
+
+def _came_back(page: Page) -> bool:
+    """Whether the page the browser shows was reached by redirects that left its origin and came
+    back to it: the app sent the browser to the provider, which sent it straight back (a
+    provider that signs in without a page, or refuses at once). Read from the page's last
+    requests, as :func:`_redirected_through` does; never raises."""
+    from playwright.sync_api import Error
+
+    shown = urlsplit(page.url)._replace(fragment="").geturl()
+    home = urlsplit(shown).netloc
+    try:
+        for request in reversed(page.requests()):
+            if (request.url == shown and request.is_navigation_request()
+                    and request.frame == page.main_frame):
+                hosts = []
+                hop = request.redirected_from
+                while hop is not None:
+                    hosts.append(urlsplit(hop.url).netloc)
+                    hop = hop.redirected_from
+                return bool(hosts) and hosts[-1] == home and any(h != home for h in hosts)
+    except Error:  # a request of a frame gone meanwhile
+        pass
+    return False
 
 
 def _is_endpoint(endpoint: str) -> Callable[[str], bool]:

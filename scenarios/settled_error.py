@@ -91,11 +91,13 @@ def expect_timeout_ms() -> float:
 
 
 def until_unless_settled_error(page: Page, look: Callable[[float], None],
-                               timeout_ms: float | None = None) -> None:
+                               timeout_ms: float | None = None, *,
+                               over: Callable[[], bool] | None = None) -> None:
     """Run ``look`` (a Playwright expectation given its timeout in ms) until it passes, for
     ``timeout_ms`` in all (by default ``expect``'s), in looks of :data:`LOOK_MS`. Between two
-    looks, a :func:`settled_error` page ends the wait: the last look's ``AssertionError`` is
-    raised, as it would have been at the timeout."""
+    looks, a :func:`settled_error` page ends the wait, and so does ``over()`` when it says
+    the page waited for will not come: the last look's ``AssertionError`` is raised, as it
+    would have been at the timeout."""
     total = timeout_ms if timeout_ms is not None else expect_timeout_ms()
     deadline = time.monotonic() + total / 1000
     while True:
@@ -105,5 +107,6 @@ def until_unless_settled_error(page: Page, look: Callable[[float], None],
             return
         except AssertionError:
             left = (deadline - time.monotonic()) * 1000
-            if left <= 0 or settled_error(page, min(LOOK_MS, left)):
+            if (left <= 0 or (over is not None and over())
+                    or settled_error(page, min(LOOK_MS, left))):
                 raise

@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
-from typing import cast
+from typing import ClassVar, cast
 
 import httpx
 import pytest
@@ -151,7 +151,8 @@ def test_a_signed_out_page_is_not_awaited_on_an_error_page(page: Page, origin: s
 def test_a_sign_in_form_is_not_awaited_on_an_error_page(page: Page, origin: str) -> None:
     page.goto(f"{origin}/login")
     message = _fails_quickly(lambda: FormDriver().expect_sign_in_page(page))
-    assert "Username" in message, message
+    assert "Username" in message and "shows an error page" in message, message
+    assert f"{origin}/login" in message and "Locator" not in message, message
 
 
 @pytest.mark.parametrize("driver", [EntraDriver(), FormDriver(sign_out_button="Sign out")],
@@ -165,3 +166,54 @@ def test_a_sign_out_that_ends_on_an_error_page_asks_nothing(page: Page, origin: 
     started = time.monotonic()
     driver.confirm_sign_out(page, ALICE.upn)
     assert time.monotonic() - started < QUICK_S, "the driver waited out its timeout"
+
+
+class _Redirects(Pages):
+    """Redirects each path of :attr:`hops` to its URL; shows the app signed in elsewhere."""
+
+    hops: ClassVar[dict[str, str]] = {}
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        if self.path in self.hops:
+            self.send_response(302)
+            self.send_header("Location", self.hops[self.path])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        super().do_GET()
+
+    def page(self, path: str) -> tuple[int, str]:
+        return 200, "<h1>Widget</h1><p>Signed in as user 1</p>"
+
+
+def test_a_sign_in_form_is_not_awaited_once_the_browser_is_back_at_the_app(page: Page) -> None:
+    """A provider that signs in without a form sends the browser straight back to the app: the
+    form driver says so at once, with what the app shows, instead of waiting out its timeout
+    for a username field that never comes."""
+    with serving(_Redirects) as app, serving(_Redirects) as provider:
+        _Redirects.hops = {"/login": f"{provider}/authorize?state=s",
+                           "/authorize?state=s": f"{app}/callback?code=c",
+                           "/callback?code=c": f"{app}/widget"}
+        page.goto(f"{app}/login")
+        message = _fails_quickly(lambda: FormDriver().expect_sign_in_page(page))
+    assert message.startswith("the provider's sign-in form did not appear: the browser is back "
+                              "at the app"), message
+    assert "[driver]" in message and "'Signed in as user 1'" in message, message
+    assert f"{app}/widget" in message, message
+
+
+def test_a_sign_in_form_that_is_not_found_names_the_driver_key(page: Page) -> None:
+    """A form whose username field has another label: the failure names the [driver] key and
+    what the page shows, not Playwright's locator."""
+    page.route("http://127.0.0.2:8596/login", lambda route: route.fulfill(
+        content_type="text/html", body="<h1>Sign-in</h1><p>Enter your account</p><label>"
+        "Email <input name=login></label><label>Password <input type=password></label>"))
+    page.goto("http://127.0.0.2:8596/login")
+    with expect_timeout(1000):
+        with pytest.raises(AssertionError) as caught:
+            FormDriver().expect_sign_in_page(page)
+    message = str(caught.value)
+    assert message.startswith("the provider's sign-in form did not appear: no field labelled "
+                              "'Username' (check [driver] username_field"), message
+    assert "http://127.0.0.2:8596/login" in message and "'Sign-in'" in message, message
+    assert "Locator" not in message, message
