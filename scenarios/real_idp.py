@@ -68,10 +68,9 @@ from scenarios.app.validation import LineIndex, Reader
 from scenarios.ca_trust import CaFileError, public_trust, trusting
 from scenarios.doctor.config import Secret
 from scenarios.drivers import DRIVER_OPTIONS, EntraDriver, SignInDriver, driver_from_config
-from scenarios.masking import masked_text
 from scenarios.profiles import REFERENCE_RP
 from scenarios.protocol_view import ProtocolSources
-from scenarios.protocol_view.tokens import value_mask
+from scenarios.protocol_view.tokens import printable, value_mask
 from scenarios.real_idp_problems import (
     ENTRA_AUTHORITY,
     discovery_answer_problem,
@@ -140,7 +139,9 @@ def _secret(table: Mapping[str, Any], key: str, environ: Mapping[str, str], wher
         value = environ.get(str(env_name))
         if not value:
             raise IdpConfigError(f"{where}.{key}_env: the variable {env_name} is not set")
-        return Secret(value)
+        if not value.strip():  # as doctor refuses it (and its file), not a secret of spaces
+            raise IdpConfigError(f"{where}.{key}_env: the variable {env_name} is empty")
+        return Secret(value.strip())
     if file_name := table.get(f"{key}_file"):
         path = base / str(file_name)
         try:
@@ -470,7 +471,9 @@ def real_idp_stack(config: RealIdpConfig, *, workdir: Path | None = None,
             if exc.status is None:
                 raise IdpConfigError(f"the relying party did not answer: {exc}") from None
             hide = value_mask(config.secrets)
-            raise IdpConfigError(masked_text(rp_refusal(config.provider_key, exc.status,
-                                                        exc.body), hide) or "") from None
+            # The harness's own words: masked by the secrets' values, not by the word after
+            # a secret's name (which here is the reason, "looks like …", "is required").
+            raise IdpConfigError(printable(hide(rp_refusal(config.provider_key, exc.status,
+                                                           exc.body)))) from None
         yield RealIdpStack(config=config, rp=RunningServer(base_url=rp_base, port=port),
                            metadata=metadata, app=app, http=http)

@@ -107,3 +107,25 @@ def test_a_catalogue_that_is_not_there_is_one_line(tmp_path: Path,
     assert main(["run", "--idp", str(config), "--catalogue", "nonexist", "--list"]) == 2
     assert capsys.readouterr().err == "scenarios: --catalogue nonexist: no module named " \
         "'nonexist'\n"
+
+
+def test_a_refused_secret_id_keeps_the_relying_partys_reason(
+        mock: MockIdp, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The relying party's reason follows the secret's name in the line; only the secret's
+    value is masked, not the reason's first word."""
+    secret_id = "3f2c1b0a-9e8d-4c7b-a6f5-e4d3c2b1a090"
+    monkeypatch.setenv("SETUP_TEST_SECRET", secret_id)
+    line = _refused(tmp_path, capsys, f'authority = "{mock.authority}"')
+    assert "client_secret: looks like" in line and "[redacted]" not in line, line
+    assert secret_id not in line, line
+
+
+def test_a_secret_variable_of_spaces_is_refused_as_empty(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """As ``doctor`` refuses it: one line naming the variable, exit 2, before any request."""
+    monkeypatch.setenv("SETUP_TEST_SECRET", "   ")
+    line = _refused(tmp_path, capsys, 'authority = "http://127.0.0.1:9/contoso"')
+    assert line.endswith("[provider].client_secret_env: the variable SETUP_TEST_SECRET is "
+                         "empty"), line
