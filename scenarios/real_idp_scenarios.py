@@ -17,8 +17,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, expect
 
+from mock_idp.signin import ids
 from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo
-from scenarios.flows import NavigationLog
+from scenarios.flows import NavigationLog, page_shows
 from scenarios.pages import FailurePage, RpAppPage, RpSignedOutPage
 from scenarios.real_idp import RealIdpConfig, RealIdpStack
 from scenarios.real_idp_signin import (
@@ -108,7 +109,7 @@ def _rp_initiated_sign_out(ctx: Ctx) -> None:
         RpAppPage(page).sign_out()
         stack.driver.confirm_sign_out(page, stack.user.username,
                                       end_session=end_session or None)
-        expect(RpSignedOutPage(page).heading).to_be_visible()
+        _expect_back_signed_out(page, stack)
         expect(RpSignedOutPage(page).unconfirmed).to_have_count(0)
     with ctx.step("the provider's end-session endpoint got id_token_hint and state"):
         ends = [u for u, _ in log.documents if u.split("?")[0] == end_session]
@@ -121,6 +122,28 @@ def _rp_initiated_sign_out(ctx: Ctx) -> None:
     with ctx.step("the next app visit needs the provider's sign-in page again"):
         page.goto(stack.rp_url("/kb"))
         stack.driver.expect_sign_in_page(page)
+
+
+def _expect_back_signed_out(page: Page, stack: RealIdpStack) -> None:
+    """The app's signed-out page; a provider that keeps the browser on its own page (Entra's
+    "You signed out of your account", shown when ``post_logout_redirect_uri`` is not one of
+    the app's registered redirect URIs) fails at once, naming that page and the URI to
+    register, instead of with the missing heading."""
+    back = RpSignedOutPage(page).heading
+    stays = page.get_by_role("heading", name=ids.SIGNED_OUT_HEADING)
+    try:
+        expect(back.or_(stays).first).to_be_visible()
+    except AssertionError:
+        pass
+    if back.count() and back.first.is_visible():
+        return
+    if urlsplit(page.url).netloc != urlsplit(stack.idp_origin).netloc:
+        expect(back).to_be_visible()  # elsewhere: the usual failure
+        return
+    raise AssertionError(
+        f"sign-out did not come back to the app: the provider kept the browser on its own page "
+        f"({page_shows(page)}); register {stack.rp_url('/signed-out')} at the provider as "
+        "the app's post-logout redirect URI (Entra: a Web redirect URI of the app registration)")
 
 
 def _user_cancels(ctx: Ctx) -> None:

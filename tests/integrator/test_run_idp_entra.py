@@ -290,3 +290,31 @@ def test_a_wrong_client_secret_fails_with_the_providers_code_and_the_apps_admin_
     assert "AADSTS7000215" in first_lines, message
     assert "The client secret is wrong" in first_lines, message
     assert "not~the~apps~secret" not in out + message
+
+
+def test_a_post_logout_uri_not_registered_names_the_providers_page_and_the_uri(
+        mock: MockIdp, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app registration without the RP's /signed-out: the provider keeps the browser on
+    its own "You signed out of your account" page, and the failure says so and which URI to
+    register, not which heading it did not find."""
+    from scenarios.real_idp_run import run_with_idp
+
+    application = f"/graph/{mock.tenant_id}/v1.0/applications(appId='{REFERENCE_RP_CLIENT_ID}')"
+    assert mock.http.patch(application, json={"web": {"redirectUris": [
+        "http://localhost/auth/callback", "http://127.0.0.1/auth/callback"]}}).status_code == 204
+    monkeypatch.setenv("ENTRA_TEST_SECRET", REFERENCE_RP_SECRET)
+    monkeypatch.setenv("ENTRA_TEST_PASSWORD", "P@ssw0rd-alice")
+    config = tmp_path / "idp.toml"
+    config.write_text(_config(mock), encoding="utf-8")
+    report = tmp_path / "report"
+    args = build_parser().parse_args([
+        "run", "--idp", str(config), "--report", str(report), "--timeout", "20",
+        "--only", "signout.rp-initiated"])
+    assert run_with_idp(args) == 1
+    capsys.readouterr()
+    result = json.loads((report / "results.json").read_text(encoding="utf-8"))["results"][0]
+    message = result["message"]
+    assert "You signed out of your account" in message, message
+    assert "/signed-out at the provider as the app's post-logout redirect URI" in message, message
+    assert "Locator" not in message and result["seconds"] < 15, result
