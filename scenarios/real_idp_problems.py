@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from scenarios.doctor.probe import classify_error
+from scenarios.doctor.probe import classify_error, expects_tls
 
 __all__ = ["ENTRA_AUTHORITY", "discovery_answer_problem", "fetch_problem", "rp_refusal"]
 
@@ -61,6 +61,10 @@ def fetch_problem(key: str, url: str, exc: Exception, *, ca_file: Path | None,
     if failure.kind == "timeout":
         return (f"{where}: {url} gave {failure.message}: check that the provider is up and "
                 "that the host is right")
+    if expects_tls(url, failure):
+        return (f"{where}: {origin} closed the connection without an answer "
+                f"({failure.message}), as an HTTPS server does to plain HTTP: use https:// in "
+                f"{key}")
     if failure.kind == "connect":
         return (f"{where}: cannot connect to {origin} ({failure.message}): check that the "
                 f"provider is up and that the host and port in {key} are right")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -28,6 +29,7 @@ __all__ = [
     "FailureKind",
     "authorize",
     "classify_error",
+    "expects_tls",
     "get",
     "make_client",
     "post_form",
@@ -132,6 +134,16 @@ def classify_error(exc: Exception, *, timeout: float | None = None) -> Failure:
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL | ValueError):
         return Failure(kind="invalid-url", message=text)
     return Failure(kind="protocol", message=text)
+
+
+def expects_tls(url: str, failure: Failure) -> bool:
+    """Whether an ``http://`` URL's server most likely speaks TLS: it closed the connection
+    without an answer (an HTTPS server given a plain request), or answered with a TLS alert
+    record (content type 21, version 3.x) where an HTTP status line belongs."""
+    if urlsplit(url).scheme != "http" or failure.kind != "protocol":
+        return False
+    return ("disconnected without sending a response" in failure.message
+            or ("illegal status line" in failure.message and "\\x15\\x03" in failure.message))
 
 
 def _send(

@@ -457,3 +457,15 @@ def test_the_command_exits_2_on_one_line_for_an_empty_secret(
     assert code == 2 and captured.out == ""
     assert captured.err.startswith("doctor: --client-secret is empty")
     assert len(captured.err.splitlines()) == 1, captured.err
+
+
+def test_an_http_url_whose_server_hangs_up_suggests_https() -> None:
+    """A plain request an HTTPS server closes without an answer: use https, not "check the host
+    name and port"; an https URL that does the same keeps the usual advice."""
+    hung_up = Failure(kind="protocol", message="Server disconnected without sending a response.")
+    plain = checks.check_jwks(document(), exchange(
+        None, url="http://127.0.0.1:8443/contoso/discovery/v2.0/keys", failure=hung_up))
+    assert plain.status == "FAIL" and "use https://" in (plain.fix or ""), plain
+    tls = checks.check_jwks(document(), exchange(
+        None, url=f"{LOGIN}/{TENANT}/discovery/v2.0/keys", failure=hung_up))
+    assert "use https://" not in (tls.fix or ""), tls

@@ -129,3 +129,13 @@ def test_a_secret_variable_of_spaces_is_refused_as_empty(
     line = _refused(tmp_path, capsys, 'authority = "http://127.0.0.1:9/contoso"')
     assert line.endswith("[provider].client_secret_env: the variable SETUP_TEST_SECRET is "
                          "empty"), line
+
+
+def test_http_to_an_https_provider_says_to_use_https(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """An https provider given as http:// closes the plain request without an answer: the
+    line says to use https, not to check the host and port."""
+    with MockIdp(https=True) as mock:
+        plain = mock.authority.replace("https://", "http://", 1)
+        line = _refused(tmp_path, capsys, f'authority = "{plain}"')
+    assert "[provider].authority" in line and "use https:// in authority" in line, line

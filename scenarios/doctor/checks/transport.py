@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from scenarios.doctor.checks.entra import aadsts_code
 from scenarios.doctor.checks.result import CheckResult, failed, skipped
-from scenarios.doctor.probe import Exchange
+from scenarios.doctor.probe import Exchange, expects_tls
 
 __all__ = [
     "answered_hosts",
@@ -142,6 +142,9 @@ def unreachable(name: str, label: str, exchange: Exchange, *,
     if failure.kind == "invalid-url":
         return failed(name, f"{label}: {failure.message}", "Give an absolute https URL.")
     detail = f"{label} at {host}: cannot connect ({failure.message})"
+    if expects_tls(exchange.url, failure):
+        return failed(name, detail, "The server closed a plain HTTP request without an answer, "
+                      "as an HTTPS server does: use https:// in the URL.")
     if advertised:
         return failed(name, detail, "The provider's discovery document advertises this URL, so "
                       "the provider (or this part of it) is down or unreachable from here: retry "
