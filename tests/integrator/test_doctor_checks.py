@@ -383,3 +383,14 @@ def test_a_discovery_url_stands_in_for_the_endpoints() -> None:
     with pytest.raises(ConfigError, match=r"missing --authorization-uri, --token-url \(or "
                        r"--discovery-url"):
         load_options(_args(client_id="x"), {})
+
+
+def test_entra_v1_token_endpoint_over_http_fails_even_on_loopback() -> None:
+    """Its ID tokens are unsigned, which the reference relying party refuses over http: the
+    set-up that every sign-in of run --idp fails with does not pass as local testing."""
+    v1 = checks.check_transport({"token URL": "http://127.0.0.1:8400/contoso/oauth2/token"})
+    assert v1.status == "FAIL" and "v1.0" in v1.detail, v1
+    assert "id_token_unsigned_over_http" in v1.detail and "v2.0" in (v1.fix or ""), v1
+    assert checks.check_transport({"token URL": "http://127.0.0.1:8400/contoso/oauth2/v2.0/token",
+                                   "authorization URI": "http://127.0.0.1:8400/contoso/oauth2/"
+                                   "authorize"}).status == "PASS"

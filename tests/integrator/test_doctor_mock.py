@@ -82,6 +82,17 @@ def test_a_good_set_up_passes(idp: InProcess) -> None:
     assert diagnosis.exit_code == 0
 
 
+def test_v1_endpoints_over_http_fail_as_run_idp_would(idp: InProcess) -> None:
+    """Entra's v1.0 endpoints over plain http on loopback: every other check passes, and the
+    https check fails naming why run --idp would (unsigned v1 ID tokens over http)."""
+    v1 = replace(options(), authorization_uri=f"{BASE}/{DEFAULT_TENANT_ID}/oauth2/authorize",
+                 token_url=f"{BASE}/{DEFAULT_TENANT_ID}/oauth2/token")
+    diagnosis = idp.diagnose(v1)
+    results = by_name(diagnosis)
+    assert results["https"][0] == "FAIL" and "unsigned" in results["https"][1], results
+    assert diagnosis.exit_code != 0, results
+
+
 def test_tenant_by_domain_passes(idp: InProcess) -> None:
     diagnosis = idp.diagnose(options(tenant="contoso.onmicrosoft.com"))
     assert not diagnosis.failed, by_name(diagnosis)

@@ -9,7 +9,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from scenarios.doctor.checks.entra import aadsts_code
+from scenarios.doctor.checks.entra import aadsts_code, provider_flavour
 from scenarios.doctor.checks.result import CheckResult, failed, skipped
 from scenarios.doctor.probe import Exchange, expects_tls
 
@@ -57,6 +57,17 @@ def check_transport(urls: Mapping[str, str | None]) -> CheckResult:
                           "refused (and Entra allows http redirect URIs only for localhost).")
         if parts.scheme == "http":
             local.append(label)
+        if parts.scheme == "http" and label == "token URL" and provider_flavour(url) == (
+                "entra-v1"):
+            # The v1.0 token endpoint's ID tokens are unsigned; the reference relying party
+            # trusts them only over verified TLS (relying_party/oidc/unsigned.py).
+            return failed("https", f"the token URL {url} is Entra ID's v1.0 token endpoint over "
+                          "http: its ID tokens are unsigned, and the reference relying party "
+                          "refuses them over http (id_token_unsigned_over_http), so every "
+                          "sign-in of run --idp fails",
+                          "Use the https token URL, or switch to the v2.0 endpoints "
+                          "(…/oauth2/v2.0/authorize and …/oauth2/v2.0/token), whose ID tokens "
+                          "are signed.")
     if local:
         return CheckResult(name="https", status="PASS",
                            detail=f"http only on loopback ({', '.join(local)}): local testing")
