@@ -236,3 +236,19 @@ def test_partner_install_launch_and_user_logout(world: World) -> None:
     )
     assert sent.status_code == 200, sent.text
     assert world.rp.get("/api/me").status_code == 401
+
+
+def test_an_id_token_whose_c_hash_is_not_the_codes_is_refused(world: World) -> None:
+    """The mock's ``bad_c_hash`` fault: the ID token names another code than the one redeemed
+    (OIDC Core 3.3.2.11): the failure page, and nobody signed in."""
+    cid = world.connection("v2")
+    armed = world.idp.post("/_mock/faults", json={"kind": "bad_c_hash", "endpoint": "token"})
+    assert armed.status_code in (200, 201), armed.text
+    response = world.rp.get(world.through_idp(world.rp.get(f"/sso/{cid}/kb").headers["location"]))
+    assert response.status_code == 502, response.text
+    assert "Sign-in failed" in response.text and "helpdesk@contoso.test" in response.text
+    assert "rp_session" not in response.headers.get("set-cookie", "")
+    ref = re.search(r'id="error-ref">([^<]+)<', response.text)
+    assert ref
+    assert world.rp.get(f"/api/admin/errors/{ref.group(1)}").json()["code"] == "c_hash_mismatch"
+    assert world.rp.get("/api/me").status_code == 401
