@@ -323,6 +323,8 @@ def test_an_app_the_connection_does_not_have_names_its_contact(rp: RpHarness) ->
     ("/sso/deleted/widget", 404, "unknown_connection"),
     ("/sso/deleted/bogus", 404, "unknown_connection"),
     ("/auth/callback", 400, "state_missing"),
+    ("/auth/callback/any-connection", 400, "state_missing"),
+    ("/auth/callback/installation", 400, "state_missing"),
 ])
 def test_a_failure_of_no_connection_names_the_configured_support_contact(
         make_settings: Callable[..., Settings], op: FakeOp, clock: MovableClock, path: str,
