@@ -323,10 +323,16 @@ def default_tenant() -> TenantConfig:
         user("Dave", "Davis"),
     )
     loopback = ("http://localhost", "http://127.0.0.1")
+    # /auth/callback, the reference RP's one redirect URI in its earlier versions (the first
+    # registered, which a request without redirect_uri gets), its installations' (its partner
+    # app is this registration) and that of its connection named after this client id (each
+    # connection has its own: relying_party.redirect_uris).
+    paths = ("/auth/callback", "/auth/callback/installation",
+             f"/auth/callback/{REFERENCE_RP_CLIENT_ID}", "/signed-out")
     rp = AppConfig(
         client_id=REFERENCE_RP_CLIENT_ID,
         name="Reference relying party",
-        redirect_uris=tuple(f"{h}{p}" for p in ("/auth/callback", "/signed-out") for h in loopback),
+        redirect_uris=tuple(f"{h}{p}" for p in paths for h in loopback),
         secrets=(SecretConfig(value=REFERENCE_RP_SECRET, display_name="reference rp"),),
         assignment_required=True,
         assigned=tuple(u.upn for u in users[:3]),

@@ -36,6 +36,7 @@ from .connection_admin import (
 from .connections import APPS, discovery_url_for, frontchannel_logout_url, sign_in_urls
 from .db import AckKind, Acknowledgement, Connection, Database, DuplicateFormNonce
 from .inputs import InputError, read_form
+from .redirect_uris import connection_redirect_uri, installation_redirect_uri
 from .trials import describe
 from .web import (
     CSRF_FIELD,
@@ -63,6 +64,7 @@ def _page(
             "health": connection_health(rp, c),
             "sign_in_urls": sign_in_urls(base, c.id),
             "frontchannel_logout_url": frontchannel_logout_url(base, c.id),
+            "redirect_uri": connection_redirect_uri(base, c.id),
             "discovery_url": discovery_url_for(c),
         }
         for c in rp.db.connections.all()
@@ -75,7 +77,7 @@ def _page(
         "admin.html",
         {
             "connections": connections,
-            "redirect_uri": rp.settings.redirect_uri,
+            "installation_redirect_uri": installation_redirect_uri(base),
             "post_logout_redirect_uri": rp.settings.post_logout_redirect_uri,
             "installations": installations,
             "approvals": {i: a.get(APPROVAL) for i, a in acknowledgements.items()},

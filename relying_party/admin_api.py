@@ -20,6 +20,7 @@ stored then. A change naming no version applies to the connection as it is.
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -50,6 +51,7 @@ from .db import (
     Trial,
 )
 from .inputs import InputError, json_booleans, read_json_object
+from .redirect_uris import connection_id_problem, connection_redirect_uri
 from .web import AppState, state_of
 
 
@@ -76,7 +78,7 @@ def connection_json(rp: AppState, c: Connection) -> dict[str, Any]:
         "updated_at": _iso(c.updated_at),
         "sign_in_urls": sign_in_urls(rp.settings.base_url, c.id),
         "frontchannel_logout_url": frontchannel_logout_url(rp.settings.base_url, c.id),
-        "redirect_uri": rp.settings.redirect_uri,
+        "redirect_uri": connection_redirect_uri(rp.settings.base_url, c.id),
         "post_logout_redirect_uri": rp.settings.post_logout_redirect_uri,
         "version": c.version,
         "health": {
@@ -169,13 +171,39 @@ async def list_or_create(request: Request) -> Response:
     if request.method == "GET":
         return JSONResponse([connection_json(rp, c) for c in rp.db.connections.all()])
     body = json_booleans(await read_json_object(request), "enabled")
-    connection = new_connection(rp, validated(rp, body, previous=None))
+    chosen = _chosen_id(rp, body)
+    data = validated(rp, body, previous=None)
+    try:
+        connection = new_connection(rp, data, connection_id=chosen)
+    except sqlite3.IntegrityError:
+        if chosen is None:
+            raise
+        raise InputError.of("id", _ID_TAKEN, status=409) from None
     return JSONResponse(
         connection_json(rp, connection),
         status_code=201,
         headers={"Location": f"/api/admin/connections/{connection.id}",
                  "ETag": _etag(connection)},
     )
+
+
+_ID_TAKEN = "another connection has this id"
+
+
+def _chosen_id(rp: AppState, body: dict[str, Any]) -> str | None:
+    """The ``id`` a new connection is given, when the body names one (taken out of ``body``):
+    its redirect URI, ``…/auth/callback/{id}``, can then be registered at the provider before
+    the connection is made. 400 naming ``id`` when it cannot be a path segment, 409 when
+    another connection has it."""
+    if "id" not in body:
+        return None
+    chosen = body.pop("id")
+    if (problem := connection_id_problem(chosen)) is not None:
+        raise InputError.of("id", problem)
+    assert isinstance(chosen, str)
+    if rp.db.connections.get(chosen) is not None:
+        raise InputError.of("id", _ID_TAKEN, status=409)
+    return chosen
 
 
 def _find(request: Request) -> Connection | None:

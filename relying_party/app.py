@@ -40,28 +40,27 @@ from .middleware import (
 )
 from .oidc.errors import LoginError
 from .provider import ProviderDirectory, default_trust, timeout_of
+from .redirect_uris import is_callback_path
 from .settings import Settings, origin_of
 from .tokens import BrowserTokens
 from .web import AppState, state_of, templates
 
 logger = logging.getLogger("relying_party")
 
-CALLBACK_PATH = "/auth/callback"
-"""The redirect endpoint: whatever refuses a request there ends on the failure page, as it
-does on the standalone URL (:data:`relying_party.launch.LAUNCH_PATH`)."""
-
 
 def _refused(request: Request, detail: str, status: int) -> Response | None:
-    """The failure page for a request refused before it was read on the redirect endpoint
-    (the default contact) or the standalone URL (the partner's); None on other routes.
+    """The failure page for a request refused before it was read on a redirect endpoint
+    (:func:`relying_party.redirect_uris.is_callback_path`; the default contact) or the
+    standalone URL (the partner's); None on other routes.
 
     A ``HEAD`` there (a link checker's, a mail scanner's) is the status alone, kept out of the
     error log: its answer has no body, so no reference would reach anyone, and a checker
     walking links would otherwise fill the log with records nobody can point to. Other
     methods get the page, whose reference someone sees (a provider set to ``form_post``)."""
-    if request.method == "HEAD" and request.url.path in (CALLBACK_PATH, launch.LAUNCH_PATH):
+    path = request.url.path
+    if request.method == "HEAD" and (is_callback_path(path) or path == launch.LAUNCH_PATH):
         return Response(status_code=status, headers={"Cache-Control": "no-store"})
-    if request.url.path == CALLBACK_PATH:
+    if is_callback_path(path):
         return failure_response(request, CallbackRefused(detail, status=status))
     if request.url.path == launch.LAUNCH_PATH:
         contact = state_of(request).settings.partner_support_contact
@@ -167,7 +166,7 @@ def tls_verify(settings: Settings) -> ssl.SSLContext:
 
 def public_url_problem(url: str) -> str | None:
     """Why ``url`` cannot be the public URL, or None. Every URL the app hands out (the
-    redirect URI ``…/auth/callback`` first) is this one followed by a path, so it is a base:
+    redirect URIs ``…/auth/callback/…`` first) is this one followed by a path, so it is a base:
     an http(s) origin and an optional path, nothing a browser would read otherwise."""
     if problem := url_text_problem(url):
         return problem
@@ -179,7 +178,8 @@ def public_url_problem(url: str) -> str | None:
     if parts.username is not None or parts.password is not None:
         return "must not contain a user name or password"
     if parts.query or parts.fragment or "?" in url or "#" in url:
-        return "must not have a query or a fragment (the redirect URI is this URL + /auth/callback)"
+        return ("must not have a query or a fragment (the redirect URIs are this URL + "
+                "/auth/callback/…)")
     return None
 
 

@@ -16,7 +16,11 @@ def check_response_issuer(params: Mapping[str, str], metadata: ProviderMetadata)
     """RFC 9207 §2.4 (oidc-rp-checks.md §2.8), for error responses too: a provider that
     advertises ``authorization_response_iss_parameter_supported`` must send ``iss``, naming the
     expected issuer; one that does not may not send it (such a response SHOULD be discarded).
-    Without either, the ID token's ``iss`` is the mix-up defence (Entra ID sends no ``iss``)."""
+    Entra ID neither advertises nor sends it, and the ID token's ``iss`` is no mix-up defence
+    there: in a mix-up the code is redeemed at the wrong token endpoint before any ID token is
+    seen, and that endpoint's provider keeps it. The defence is the connection's own redirect
+    URI, checked before the code is redeemed
+    (:func:`relying_party.redirect_uris.check_redirect_uri`, RFC 9700 §4.4.2)."""
     iss = params.get("iss")
     supported = metadata.authorization_response_iss_parameter_supported
     if iss is None:

@@ -1,8 +1,13 @@
-"""The redirect endpoint ``/auth/callback``: finish a sign-in or render the failure page.
+"""The redirect endpoints ``/auth/callback/{connection id}``, ``/auth/callback/installation``
+(:mod:`relying_party.redirect_uris`) and ``/auth/callback``: finish a sign-in or render the
+failure page.
 
 Order of checks: ``state`` (present, known, unused, issued to this browser: only then is it
-consumed; unexpired), the connection or installation still usable, RFC 9207 ``iss`` (so that an
-error response, too, is known to come from the provider asked), an error from the provider,
+consumed; unexpired), the connection or installation still usable, the redirect URI the
+response arrived at being the one its sign-in sent (the mix-up defence: a provider's code never
+reaches another provider's token endpoint), RFC 9207 ``iss`` (so that an error response, too,
+is known to come from the provider asked, when the provider sends it), an error from the
+provider,
 then the code exchange (PKCE verifier, exact redirect URI; an installation's spare credentials
 when its secret is refused, :mod:`relying_party.installation_credentials`), the ID token,
 UserInfo ``sub`` (for an installation, asked at its ``userinfo`` link), the user's group
@@ -59,6 +64,7 @@ from .oidc.userinfo import check_userinfo_sub, fetch_userinfo
 from .platform_user import link_failed
 from .platform_user import platform_user_id as platform_user_id_of
 from .provider import ClientConfig, client_for_connection, client_for_installation
+from .redirect_uris import CALLBACK_PATH, check_redirect_uri
 from .secret_health import note_refused_secret
 from .web import (
     LOGIN_COOKIE,
@@ -330,6 +336,7 @@ async def callback(request: Request) -> Response:
     except AlreadySignedIn as already:
         return RedirectResponse(safe_return_path(already.return_to), status_code=303,
                                 headers={"Cache-Control": "no-store"})
+    check_redirect_uri(rp, request, tx, client)
     try:
         signed_in = await complete_sign_in(rp, client, tx, params)
     except LoginError as exc:
@@ -387,4 +394,4 @@ async def callback(request: Request) -> Response:
     return response
 
 
-routes = [get_only("/auth/callback", callback)]
+routes = [get_only(CALLBACK_PATH, callback), get_only(CALLBACK_PATH + "/{key}", callback)]

@@ -66,13 +66,14 @@ def validated(rp: AppState, changes: Mapping[str, object], *,
 
 
 def new_connection(rp: AppState, data: ConnectionInput, *,
-                   form_nonce: str | None = None) -> Connection:
-    """Store a new connection; with the add form's ``form_nonce``, which may make one only
-    (:class:`relying_party.db.DuplicateFormNonce` for a second)."""
+                   form_nonce: str | None = None, connection_id: str | None = None) -> Connection:
+    """Store a new connection, as ``connection_id`` or a random id; with the add form's
+    ``form_nonce``, which may make one only (:class:`relying_party.db.DuplicateFormNonce` for
+    a second)."""
     now = rp.settings.clock.now()
     assert data.client_secret is not None
     connection = Connection(
-        id=secrets.token_hex(8),
+        id=connection_id or secrets.token_hex(8),
         name=data.name,
         authorization_uri=data.authorization_uri,
         token_url=data.token_url,

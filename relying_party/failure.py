@@ -24,6 +24,7 @@ STATUS_BY_CODE: Mapping[str, int] = {
     "state_unknown": 400,
     "state_expired": 400,
     "state_browser_mismatch": 400,
+    "redirect_uri_mismatch": 400,
     "code_missing": 400,
     "launch_ambiguous": 400,
     "callback_ambiguous": 400,

@@ -53,9 +53,9 @@ BY_AADSTS: Mapping[int, str] = {
     + _REINSTALL,
     90002: "The account the installation's links name is not known to the platform (any "
     "more). " + _REINSTALL,
-    50011: "This app's callback URL (its public URL + /auth/callback) is not the redirect URL "
-    "registered for the partner app on the platform: register it there, or correct "
-    "--public-url.",
+    50011: "This app's callback URL for installations (its public URL + "
+    "/auth/callback/installation) is not a redirect URL registered for the partner app on the "
+    "platform: register it there, or correct --public-url.",
     50105: "The platform says the user may not use the app: the account's administrator gives "
     "the user access to it on the platform.",
     65001: "The account has not consented to the app's permissions on the platform: the "

@@ -19,6 +19,7 @@ from .oidc.entra_paths import entra_endpoint
 from .oidc.groups import MICROSOFT_GRAPH
 from .oidc.pkce import create_pkce_pair, generate_nonce, generate_state
 from .provider import ClientConfig, client_for_connection
+from .redirect_uris import redirect_uri
 from .tokens import LOGIN_BINDING
 from .web import LOGIN_COOKIE, AppState, cookie, set_cookie, state_of
 
@@ -121,7 +122,7 @@ async def begin_login(
         source_kind=client.source_kind,
         source_id=client.source_id,
         return_to=return_to,
-        redirect_uri=settings.redirect_uri,
+        redirect_uri=redirect_uri(settings.base_url, client.source_kind, client.source_id),
         created_at=now,
         expires_at=now + settings.login_timeout,
         used_at=None,

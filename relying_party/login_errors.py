@@ -42,6 +42,21 @@ class StateExpired(LoginError):
         "timeout); starting again from the app works.")
 
 
+class RedirectUriMismatch(LoginError):
+    """The response arrived at another redirect URI than the one its sign-in sent: a provider
+    answered a sign-in that was not its own (a mix-up attack, RFC 9700 §4.4), or a provider that
+    ignores the ``redirect_uri`` it was given."""
+
+    code = "redirect_uri_mismatch"
+    default_message = _RETRY
+    default_admin_hint = (
+        "A sign-in response came back to another connection's redirect URI than the one the "
+        "sign-in was sent with, so its code was not redeemed. Each connection's redirect URI "
+        "belongs at its own provider only: check that no other provider or app registration "
+        "names this one. Repeated, it can mean a provider answers sign-ins that are not its "
+        "own to capture a code (a mix-up attack).")
+
+
 class StateBrowserMismatch(LoginError):
     """``state`` is not the browser's current sign-in (missing or different binding cookie):
     usually one of two sign-ins started in one browser, after the other completed; or the

@@ -57,10 +57,12 @@ class Settings:
     """SQLite file holding connections, installations, users, sessions, events and errors."""
 
     public_url: str = "http://127.0.0.1:8500"
-    """Base URL browsers use to reach the RP (no trailing slash). The redirect URI is
-    ``public_url + "/auth/callback"``; under https every cookie is ``Secure`` with the
-    ``__Host-`` prefix. Requests whose ``Host`` is not this URL's host are refused (400), and
-    only this origin may send browser forms and admin calls."""
+    """Base URL browsers use to reach the RP (no trailing slash). The redirect URIs are
+    ``public_url + "/auth/callback/{connection id}"`` and, for the partner app's installations,
+    ``public_url + "/auth/callback/installation"`` (:mod:`relying_party.redirect_uris`); under
+    https every cookie is ``Secure`` with the ``__Host-`` prefix. Requests whose ``Host`` is
+    not this URL's host are refused (400), and only this origin may send browser forms and
+    admin calls."""
 
     clock: Clock = field(default_factory=SystemClock)
 
@@ -158,10 +160,6 @@ class Settings:
         if not host:
             raise ValueError(f"public_url {self.public_url!r} has no host")
         return ascii_host(host)
-
-    @property
-    def redirect_uri(self) -> str:
-        return self.base_url + "/auth/callback"
 
     @property
     def post_logout_redirect_uri(self) -> str:

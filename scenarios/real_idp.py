@@ -28,7 +28,8 @@
     host = "127.0.0.1"
     support_contact = "helpdesk@example.test"
 
-Register ``http://<host>:<port>/auth/callback`` as a redirect URI of the client and
+Register ``http://<host>:<port>/auth/callback/<client id>`` (the connection's own redirect
+URI: its profile names it after the client id) as a redirect URI of the client and
 ``http://<host>:<port>/signed-out`` as a post-logout redirect URI (Entra ignores the port of
 ``http://localhost`` / ``127.0.0.1`` redirect URIs, so ``port = 0`` is fine there).
 Secrets are read from the environment or files and never printed. An unknown section or

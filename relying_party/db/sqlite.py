@@ -3,18 +3,28 @@
 One connection per app, serialised by a lock, in WAL mode, autocommit outside explicit
 transactions. Timestamps are stored as ISO-8601 UTC strings and always come from the injected
 clock. Secrets handed to browsers (session ids, login bindings) are stored only as SHA-256
-digests (:func:`digest`).
+digests (:func:`digest`). The file holds client secrets, private keys, ID tokens and the key
+that signs browser tokens, so it and its journal files are readable by the owner only
+(:func:`owner_only`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Literal
+
+logger = logging.getLogger("relying_party")
+
+SIDE_FILES = ("-wal", "-shm", "-journal")
+"""The files SQLite keeps next to a database; it creates them with the database file's mode."""
 
 SourceKind = Literal["connection", "installation"]
 """What a sign-in ran through: an admin-configured connection or a platform installation."""
@@ -40,6 +50,27 @@ def dt_opt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value is not None else None
 
 
+def owner_only(path: str) -> None:
+    """Create the database file at ``path`` readable and writable by its owner only (0600),
+    whatever the umask, or narrow an existing one (and its side files) that others may read,
+    saying so in the log. An in-memory database (``:memory:``, ``""``) has no file."""
+    if path in ("", ":memory:") or path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
+    for name in (path, *(path + suffix for suffix in SIDE_FILES)):
+        try:
+            mode = stat.S_IMODE(os.stat(name).st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            os.chmod(name, mode & 0o700)
+            logger.warning("%s was readable by others (mode %04o): narrowed to %04o",
+                           name, mode, mode & 0o700)
+
+
 class Sqlite:
     """A connection shared by the stores of one app. Each call runs under one lock;
     :meth:`transaction` nests, so an outer transaction can span several stores."""
@@ -47,6 +78,7 @@ class Sqlite:
     def __init__(self, path: str, schema: str) -> None:
         self._lock = threading.RLock()
         self._depth = 0
+        owner_only(path)
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA journal_mode=WAL")

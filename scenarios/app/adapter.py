@@ -102,6 +102,10 @@ class ProfileAdapter:
         return self.url(self.profile.provider.redirect_uris[0])
 
     @property
+    def redirect_uris(self) -> list[str]:
+        return [self.url(template) for template in self.profile.provider.redirect_uris]
+
+    @property
     def post_logout_redirect_uri(self) -> str | None:
         return self._optional_url(self.profile.provider.post_logout_redirect_uri)
 

@@ -52,6 +52,11 @@ class AppAdapter(Protocol):
     def redirect_uri(self) -> str: ...
 
     @property
+    def redirect_uris(self) -> list[str]:
+        """Every redirect URI (a partner launch may come back to another than a connection's,
+        the first)."""
+
+    @property
     def post_logout_redirect_uri(self) -> str | None: ...
 
     @property

@@ -233,7 +233,9 @@ def _provider(root: Table) -> ProviderSection | None:
         root.problem("provider", "is required ([provider] with redirect_uris)")
         return None
     allowed = {"base_url", "port"}
-    uris = table.str_list("redirect_uris", one_ok=True, check=url_check(allowed))
+    # An app with a redirect URI per connection may name the connection by its client id.
+    uris = table.str_list("redirect_uris", one_ok=True,
+                          check=url_check(allowed | {"client_id"}))
     written = table.raw("redirect_uris")
     if written is None or written == []:
         table.problem("redirect_uris", ("is required" if written is None else "must not be empty")

@@ -328,6 +328,8 @@ def duplicate_email(ctx: Ctx) -> None:
         contact = "second-desk@contoso.example"
         second = stack.app.add_connection(client_id=second_id, client_secret=secret,
                                           support_contact=contact)
+        if second.redirect_uri != stack.app.redirect_uri:  # one per connection
+            stack.update_app(client_id=second_id, web={"redirectUris": [second.redirect_uri]})
     with ctx.step("alice, signed in at her company, signs in through the first connection"):
         first_login_at_company(page, stack, alice)
     with ctx.step("in a new browser, signed in at her company too, alice signs in through the "

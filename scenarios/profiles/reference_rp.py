@@ -60,7 +60,10 @@ def create_app(launch: AppLaunch) -> object:
 def reuse_connection(app: ProfileAdapter) -> bool:
     """``make demo`` with a kept database: point the connection already there for this client
     wholly at this run's provider (what the profile's configure call would send), instead of
-    configuring a second one. False when there is none.
+    configuring a second one. False when there is none. Only a connection of the id the
+    configure call names counts (the client id, which names its redirect URI): one an earlier
+    version made under another id would come back to a redirect URI the app registration does
+    not have.
 
     A provider on another port is another provider to the app (another issuer), so what the
     kept database holds of the earlier one moves to this one: its users' identities and
@@ -73,11 +76,15 @@ def reuse_connection(app: ProfileAdapter) -> bool:
     headers = {"Authorization": f"Bearer {values['admin_token']}", "Origin": app.base_url}
     listed = app.http.get(app.url(CONNECTIONS), headers=headers)
     listed.raise_for_status()
+    body = next(fill_json(call.json, values) for call in app.profile.configure
+                if call.url == CONNECTIONS)
+    assert isinstance(body, dict), body
+    body = dict(body)
+    wanted = body.pop("id", None)
     for connection in listed.json():
-        if connection.get("client_id") != values["client_id"]:
+        if connection.get("client_id") != values["client_id"] or (
+                wanted is not None and connection.get("id") != wanted):
             continue
-        body = next(fill_json(call.json, values) for call in app.profile.configure
-                    if call.url == CONNECTIONS)
         updated = app.http.patch(app.url(f"{CONNECTIONS}/{connection['id']}"), json=body,
                                  headers=headers)
         updated.raise_for_status()

@@ -20,14 +20,17 @@ import pytest
 from playwright.sync_api import Page
 from starlette.responses import HTMLResponse
 
+from mock_idp.config import REFERENCE_RP_CLIENT_ID
 from relying_party import callback
+from relying_party.redirect_uris import CALLBACK_PATH
 from scenarios.flows import NavigationLog, drop_app_session, expect_signed_in, first_login
 from scenarios.live import LiveStack
 from scenarios.pytest_plugin import ScenarioRunner, describe_result
 
 SCENARIOS = ("auto-login.silent-return", "lifecycle.key-rotation")
-SHOWN = "/auth/callback?… (HTTP 200)"
-"""How a failure names the page: the callback's URL, its query (the code) left out."""
+SHOWN = f"{CALLBACK_PATH}/{REFERENCE_RP_CLIENT_ID}?… (HTTP 200)"
+"""How a failure names the page: the callback's URL (the connection's own: its profile names
+it after the client id), its query (the code) left out."""
 
 
 class SigningYouIn(HTMLResponse):

@@ -18,13 +18,14 @@ import pytest
 
 from relying_party import callback
 from relying_party.oidc import token_client
+from relying_party.redirect_uris import installation_redirect_uri
 from scenarios.pytest_plugin import ScenarioRunner, describe_result
 
 OUTAGE, LICENCE = "failure.partner-idp-down", "failure.unlicensed-user"
 BROKEN: dict[str, tuple[str, tuple[str, ...]]] = {
     "errors_let_through": (OUTAGE, (
         "does not show the support contact 'support@partner-app.example'",
-        "/auth/callback with HTTP 500")),
+        f"{installation_redirect_uri('')} with HTTP 500")),
     "licences_ignored": (LICENCE, ("the app accepted the sign-in: someone is signed in",)),
 }
 """A broken app (its fixture): the scenario it fails, and what the failure message says."""

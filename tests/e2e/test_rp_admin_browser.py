@@ -57,7 +57,10 @@ def test_a_stale_tab_is_refused_and_delete_asks_for_the_name(sso_stack: LiveStac
     admin = AdminPage(sso_page)
     admin.sign_in(sso_stack.rp.base_url, sso_stack.app.values["admin_token"])
     name = "Contoso (Entra ID)"
-    expect(admin.connection(name)).to_contain_text(f"{sso_stack.rp.base_url}/auth/callback")
+    # The connection's own redirect URI, the one its app registration has.
+    expect(admin.connection(name)).to_contain_text(sso_stack.app.redirect_uri)
+    assert sso_stack.app.redirect_uri == (
+        f"{sso_stack.rp.base_url}/auth/callback/{sso_stack.connection_id}")
     tab_b = AdminPage(sso_page.context.new_page())
     for tab in (admin, tab_b):
         tab.open(sso_stack.rp.base_url)

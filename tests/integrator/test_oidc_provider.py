@@ -39,14 +39,20 @@ class Provider:
 
     @property
     def redirect_uri(self) -> str:
-        return f"{self.rp_base}/auth/callback"
+        return _redirect_uri(self.rp_base)
+
+
+def _redirect_uri(rp_base: str) -> str:
+    """The reference RP's connection's own redirect URI (its profile names the connection
+    after the client id)."""
+    return f"{rp_base}/auth/callback/{CLIENT_ID}"
 
 
 @contextlib.contextmanager
 def _node_provider(directory: Path, rp_base: str) -> Iterator[str]:
     env = {
         **os.environ, "OP_PORT": "0", "OP_CLIENT_ID": CLIENT_ID, "OP_CLIENT_SECRET": CLIENT_SECRET,
-        "OP_REDIRECT_URIS": f"{rp_base}/auth/callback",
+        "OP_REDIRECT_URIS": _redirect_uri(rp_base),
         "OP_POST_LOGOUT_URIS": f"{rp_base}/signed-out",
         "OP_USER": USER, "OP_USER_NAME": USER_NAME,
     }

@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 import pytest
 from fake_op import CLIENT_ID, TOKEN, entra_error
+from httpx import Response
+from id_token_faults import ID_TOKEN_FAULTS
 from markupsafe import escape
 from rp_support import PARTNER_CONTACT, RpHarness, install, launch
 
@@ -44,9 +46,12 @@ CONNECTION_WORDS = re.compile(r"[Cc]onnection|Client Secret|Client ID|Token URL|
 registration, a value to enter."""
 
 
-def failure_record(rp: RpHarness, response: object) -> dict[str, object]:
-    text = getattr(response, "text", "")
+def failure_record(rp: RpHarness, response: Response) -> dict[str, object]:
+    """The failure page's error record, once it is known that nobody was signed in."""
+    text = response.text
     assert "Sign-in failed" in text and PARTNER_CONTACT in text
+    assert "rp_session" not in response.headers.get("set-cookie", "")
+    assert rp.me().status_code == 401
     match = re.search(r'id="error-ref">(RP-[0-9A-F]{10})<', text)
     assert match, text
     record: dict[str, object] = rp.client.get(f"/api/admin/errors/{match.group(1)}").json()
@@ -66,6 +71,19 @@ def test_a_partner_sign_in_failure_gives_a_hint_for_an_installation(
     assert words in hint, hint
     assert not CONNECTION_WORDS.search(hint), hint
     assert str(escape(hint)) in response.text  # "For your administrator" on the failure page
+
+
+@pytest.mark.parametrize("fault", sorted(ID_TOKEN_FAULTS))
+def test_a_partner_sign_in_refuses_every_bad_id_token(rp: RpHarness, fault: str) -> None:
+    """The launch's ID token goes through the checks a connection's does: each fault ends on
+    the failure page with the partner app's contact, and nobody is signed in."""
+    arm, code = ID_TOKEN_FAULTS[fault]
+    install(rp)
+    arm(rp)
+    response = launch(rp)
+    assert response.status_code == 502, response.text
+    assert failure_record(rp, response)["code"] == code
+    assert not [r for r in rp.op.requests if r.url.path.endswith("/userinfo")]
 
 
 @pytest.mark.parametrize("fault", ["secret refused", "wrong issuer", "provider unreachable"])

@@ -113,12 +113,15 @@ def test_the_add_form_without_its_nonce_adds_nothing(rp: RpHarness) -> None:
 def test_the_redirect_uris_to_register_are_shown(rp: RpHarness) -> None:
     cid = rp.add_connection()
     body = _stored(rp, cid)
-    assert body["redirect_uri"] == "http://testserver/auth/callback"
+    assert body["redirect_uri"] == f"http://testserver/auth/callback/{cid}"
     assert body["post_logout_redirect_uri"] == "http://testserver/signed-out"
     rp.admin_sign_in()
     page = rp.client.get("/admin").text
     section = page[page.index(f'data-connection-id="{cid}"'):page.index("</section>")]
-    assert "<code data-redirect-uri>http://testserver/auth/callback</code>" in section
+    assert f"<code data-redirect-uri>http://testserver/auth/callback/{cid}</code>" in section
+    installations = page[page.index("<h2>Partner installations</h2>"):]
+    assert ("<code data-installation-redirect-uri>http://testserver/auth/callback/installation"
+            "</code>") in installations
     assert "<code data-post-logout-redirect-uri>http://testserver/signed-out</code>" in section
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fake_op import BASE, TOKEN, entra_error
 from rp_support import RpHarness
-from test_rp_with_mock_idp import TID, open_world
+from test_rp_with_mock_idp import RP, TID, open_world
 
 import relying_party
 from relying_party.login_errors import RequestRefused
@@ -80,6 +80,7 @@ def test_a_slashed_token_url_stored_before_names_the_mocks_redirect(tmp_path: Pa
         db = world.rp.app.state.rp.db  # type: ignore[attr-defined]
         db.connections.insert(replace(db.connections.get(cid), id="slashed00000",
                                       token_url=token + "/"))
+        world.register_redirect_uri(f"{RP}/auth/callback/slashed00000")
         location = world.rp.get("/sso/slashed00000/portal").headers["location"]
         response = world.rp.get(world.through_idp(location))
         assert response.status_code == 502, response.text

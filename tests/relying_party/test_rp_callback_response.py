@@ -67,7 +67,8 @@ def test_iss_from_a_provider_that_does_not_advertise_it_is_discarded(rp: RpHarne
 
 
 def test_no_iss_from_a_provider_that_does_not_advertise_it_signs_in(rp: RpHarness) -> None:
-    # Entra ID neither advertises nor sends it: the ID token's iss is the mix-up defence there.
+    # Entra ID neither advertises nor sends it: each connection's own redirect URI is the mix-up
+    # defence there (relying_party.redirect_uris.check_redirect_uri).
     rp.add_connection()
     assert rp.sign_in().status_code == 303
     assert rp.me().status_code == 200

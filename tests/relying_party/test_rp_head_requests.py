@@ -60,7 +60,8 @@ def test_a_head_on_the_callback_is_refused_without_an_error_log_record(rp: RpHar
     assert rp.client.get(callback).status_code == 303
 
 
-@pytest.mark.parametrize("path", ["/auth/callback", "/launch"])
+@pytest.mark.parametrize("path", ["/auth/callback", "/auth/callback/installation",
+                                  "/auth/callback/any-connection", "/launch"])
 def test_another_method_than_head_still_leaves_the_reference_it_shows(
     rp: RpHarness, path: str
 ) -> None:

@@ -17,7 +17,7 @@ def test_authorization_request_is_code_flow_with_pkce_state_nonce(rp: RpHarness)
     params = {k: v[0] for k, v in parse_qs(parts.query).items()}
     assert params["client_id"] == CLIENT_ID
     assert params["response_type"] == "code"
-    assert params["redirect_uri"] == "http://testserver/auth/callback"
+    assert params["redirect_uri"] == f"http://testserver/auth/callback/{cid}"  # its own
     assert set(params["scope"].split()) == {"openid", "profile", "email"}
     assert params["code_challenge_method"] == "S256"
     assert len(params["code_challenge"]) == 43
@@ -125,13 +125,13 @@ def test_client_secret_basic(rp: RpHarness) -> None:
 
 
 def test_client_secret_post(rp: RpHarness) -> None:
-    rp.add_connection()
+    cid = rp.add_connection()
     assert rp.sign_in().status_code == 303
     token_call = [r for r in rp.op.requests if r.url.path.endswith("/token")][-1]
     assert "authorization" not in token_call.headers
     form = parse_qs(token_call.content.decode())
     assert form["client_secret"] == [rp.op.clients[CLIENT_ID].secret]
-    assert form["redirect_uri"] == ["http://testserver/auth/callback"]
+    assert form["redirect_uri"] == [f"http://testserver/auth/callback/{cid}"]
     assert len(form["code_verifier"][0]) == 43
 
 

@@ -64,8 +64,17 @@ class World:
             },
         )
         assert response.status_code == 201, response.text
+        self.register_redirect_uri(response.json()["redirect_uri"])
         cid: str = response.json()["id"]
         return cid
+
+    def register_redirect_uri(self, uri: str) -> None:
+        """Add ``uri`` (a connection's own, as the admin API names it) to the app
+        registration's redirect URIs, as an administrator does after making the connection."""
+        app = f"/graph/{TID}/v1.0/applications(appId='{CLIENT_ID}')"
+        uris = self.idp.get(app).json()["web"]["redirectUris"]
+        patched = self.idp.patch(app, json={"web": {"redirectUris": [*uris, uri]}})
+        assert patched.status_code == 204, patched.text
 
     def through_idp(self, location: str, user: str = "alice") -> str:
         """Follow the provider's pages as the browser, signing in when asked (username,
@@ -90,10 +99,13 @@ def world(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[World]:
 
 
 def open_world(tmp_path: Path, base: str = B, *, allow_http_idp: bool = False,
-               deliveries: Callable[[ASGIApp], ASGIApp] | None = None) -> Iterator[World]:
+               deliveries: Callable[[ASGIApp], ASGIApp] | None = None,
+               back_channel: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport]
+               | None = None) -> Iterator[World]:
     """The mock provider and the relying party in-process, wired to each other; the
     provider's calls to the RP (platform events, logout notifications) go through
-    ``deliveries(rp_app)`` when it is given."""
+    ``deliveries(rp_app)`` when it is given, and the RP's back-channel calls through
+    ``back_channel(to_the_mock)`` (another provider beside the mock)."""
     clock = MockClock()
     rp_later = _Later()
     idp = create_mock(
@@ -110,9 +122,9 @@ def open_world(tmp_path: Path, base: str = B, *, allow_http_idp: bool = False,
         graph_url=f"{base}/graph/{TID}",  # the mock's Graph, where the groups overage goes
         allow_http_idp=allow_http_idp,
     )
-    rp_app = create_app(
-        settings, http_client=httpx.AsyncClient(transport=httpx.ASGITransport(app=idp))
-    )
+    to_mock: httpx.AsyncBaseTransport = httpx.ASGITransport(app=idp)
+    rp_app = create_app(settings, http_client=httpx.AsyncClient(
+        transport=back_channel(to_mock) if back_channel is not None else to_mock))
     rp_later.app = rp_app if deliveries is None else deliveries(rp_app)
     with (
         AppClient(rp_app, base_url=RP, follow_redirects=False, headers=ADMIN_HEADERS) as rp,
@@ -235,4 +247,20 @@ def test_partner_install_launch_and_user_logout(world: World) -> None:
         json={"user_id": alice["id"], "user_email": "alice@contoso.onmicrosoft.com"},
     )
     assert sent.status_code == 200, sent.text
+    assert world.rp.get("/api/me").status_code == 401
+
+
+def test_an_id_token_whose_c_hash_is_not_the_codes_is_refused(world: World) -> None:
+    """The mock's ``bad_c_hash`` fault: the ID token names another code than the one redeemed
+    (OIDC Core 3.3.2.11): the failure page, and nobody signed in."""
+    cid = world.connection("v2")
+    armed = world.idp.post("/_mock/faults", json={"kind": "bad_c_hash", "endpoint": "token"})
+    assert armed.status_code in (200, 201), armed.text
+    response = world.rp.get(world.through_idp(world.rp.get(f"/sso/{cid}/kb").headers["location"]))
+    assert response.status_code == 502, response.text
+    assert "Sign-in failed" in response.text and "helpdesk@contoso.test" in response.text
+    assert "rp_session" not in response.headers.get("set-cookie", "")
+    ref = re.search(r'id="error-ref">([^<]+)<', response.text)
+    assert ref
+    assert world.rp.get(f"/api/admin/errors/{ref.group(1)}").json()["code"] == "c_hash_mismatch"
     assert world.rp.get("/api/me").status_code == 401
