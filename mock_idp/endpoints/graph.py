@@ -90,7 +90,8 @@ async def _end_user_sessions(request: Request, user: User, *, revoke: bool,
 async def list_users(request: Request, tenant: Tenant) -> Response:
     """Users, 100 to a page unless ``$top`` says otherwise; ``$orderby`` on ``displayName`` or
     ``userPrincipalName`` (https://learn.microsoft.com/graph/api/user-list); ``$filter`` ``eq``
-    on the properties the advanced-queries table marks as working by default. A token with
+    and ``in`` (and ``startsWith`` on the names and addresses) on the properties the
+    advanced-queries table marks as working by default (:mod:`.graph_filter`). A token with
     ``User.ReadBasic.All`` sees others' basic profile only, and may query on nothing else
     (:mod:`.graph_visibility`)."""
     seen = sight(request, tenant)
@@ -98,7 +99,10 @@ async def list_users(request: Request, tenant: Tenant) -> Response:
     return collection(request, "users", users,
                       type_name="microsoft.graph.user",
                       filterable={"userPrincipalName", "displayName", "mail", "id",
-                                  "accountEnabled", "userType", "jobTitle"},
+                                  "accountEnabled", "userType", "jobTitle", "givenName",
+                                  "surname", "mailNickname"},
+                      prefixable={"userPrincipalName", "displayName", "mail", "givenName",
+                                  "surname", "mailNickname"},
                       orderable={"displayName", "userPrincipalName"},
                       readable=seen.readable_of_users())
 

@@ -31,7 +31,7 @@ from .common import idp
 from .graph_access import requires
 from .graph_app_roles import granted_on
 from .graph_consent import find_principal
-from .graph_http import PREFIX, find_user, json_body, not_found, route
+from .graph_http import PREFIX, find_user, group_key, json_body, not_found, route
 from .graph_paging import collection
 from .payload import BadInput, check_known, get_str, parse_guid, read_object
 
@@ -45,7 +45,7 @@ def _principal(request: Request, tenant: Tenant) -> tuple[str, str]:
     if "user" in request.path_params:
         return find_user(request, tenant).id, "User"
     key = request.path_params["group"]
-    group = tenant.find_group(key)
+    group = tenant.find_group(group_key(key))
     if group is None:
         raise not_found("id", key)
     return group.id, "Group"

@@ -22,7 +22,7 @@ from . import graph_directory_model as model
 from . import graph_permission_tables as tables
 from .common import idp
 from .graph_access import requires, sight
-from .graph_http import PREFIX, json_body, not_found, route
+from .graph_http import PREFIX, group_key, json_body, not_found, route
 from .graph_paging import Entry, collection, select_one
 from .payload import BadInput, check_known, iso, read_object
 
@@ -76,7 +76,7 @@ def directory_entry(tenant: Tenant, object_id: str) -> Entry | None:
 
 def _group(request: Request, tenant: Tenant) -> Group:
     key = request.path_params["group"]
-    group = tenant.groups.get(key.strip().lower())
+    group = tenant.groups.get(group_key(key))
     if group is None:
         raise not_found("id", key)
     return group

@@ -33,6 +33,7 @@ __all__ = [
     "context",
     "denied",
     "find_user",
+    "group_key",
     "graph_error",
     "request_ids",
     "json_body",
@@ -197,6 +198,18 @@ async def unknown_resource(request: Request) -> Response:
 def not_found(name: str, value: str) -> BadInput:
     return BadInput(f"Resource '{value[:80]}' does not exist or one of its queried "
                     f"reference-property objects are not present.", field=name, status=404)
+
+
+def group_key(value: str) -> str:
+    """The path's group id, lower-cased: a key that is not a GUID is Graph's 400
+    ``Request_BadRequest`` "Invalid object identifier '…'." rather than a 404 (a group's name
+    in its place, Azure/active-directory-dotnet-graphapi-b2bportal-web#16; the placeholder
+    ``{id}`` left in ``groups/{id}/checkMemberObjects``,
+    microsoftgraph/microsoft-graph-docs-contrib#3854). Users differ: their key may be a UPN."""
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        raise BadInput(f"Invalid object identifier '{value[:80]}'.", field="id") from None
 
 
 def find_user(request: Request, tenant: Tenant) -> User:

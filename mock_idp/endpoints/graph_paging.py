@@ -1,5 +1,5 @@
 """OData query options on the Graph-shaped lists: paging (``$top``, ``$skiptoken``),
-``$select``, ``$filter`` (``<property> eq 'value'``, ``eq true|false``), ``$orderby`` and
+``$select``, ``$filter`` (one condition, :mod:`.graph_filter`), ``$orderby`` and
 ``$count``, their property names in any case; a ``$filter`` or ``$orderby`` on a property the
 caller may not read of every item is Graph's 403 (:mod:`.graph_visibility`).
 
@@ -39,6 +39,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
+from . import graph_filter as filters
 from .common import base_url
 from .graph_http import GraphError, denied, json_body
 from .payload import BadInput
@@ -49,8 +50,6 @@ DEFAULT_PAGE_SIZE = 100
 MAX_TOP = 999
 MAX_SELECT = 64
 SUPPORTED = ("$top", "$skiptoken", "$select", "$filter", "$orderby", "$count")
-_FILTER = re.compile(r"^\s*(\w+)\s+eq\s+(?:'((?:[^']|'')*)'|(true|false))\s*$")
-"""``<property> eq '<text>'`` or ``<property> eq true|false`` (OData's literals)."""
 _ORDER = re.compile(r"^\s*(\w+)(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
 _UNSUPPORTED_QUERY = "Request_UnsupportedQuery"
 
@@ -135,51 +134,6 @@ def select_one(request: Request, entry: Entry, type_name: str) -> dict[str, Any]
     return entry.view(names)
 
 
-Condition = tuple[str, str | None, str | None]
-"""A parsed ``$filter``: the property, and the text or the ``true``/``false`` it equals."""
-
-
-def _condition(options: Mapping[str, str], allowed: Collection[str]) -> Condition | None:
-    """The ``$filter``, its property named in any case and answered as the list spells it, as
-    ``$select`` and ``$orderby`` take theirs: Graph's directory lists match property names so
-    (``Get-MgGroup -Filter "DisplayName eq '…'"``, which the SDK sends as it is, is what
-    MicrosoftDocs/microsoftgraph-docs-powershell#508 recommends, and
-    ``UserPrincipalName eq '…'`` found the user in microsoftgraph/msgraph-sdk-powershell#1869;
-    ``$select=AccountEnabled`` on users in microsoftgraph/microsoft-graph-explorer-v4#2111)."""
-    expr = options.get("$filter")
-    if expr is None:
-        return None
-    if not allowed:
-        raise BadInput("'$filter' is not supported on this list", field="$filter")
-    match = _FILTER.match(expr)
-    prop = None if match is None else next(
-        (p for p in allowed if p.lower() == match.group(1).lower()), None)
-    if match is None or prop is None:
-        raise BadInput(f"unsupported '$filter'; use <property> eq 'value' (or eq true|false) "
-                       f"with one of {', '.join(sorted(allowed))}", field="$filter")
-    _, text, flag = match.groups()
-    return prop, text, flag
-
-
-def _filtered(entries: list[Entry], condition: Condition | None) -> list[Entry]:
-    if condition is None:
-        return entries
-    prop, text, flag = condition
-    values = [e.properties.get(prop) for e in entries]
-    literal: type = str if flag is None else bool
-    if any(v is not None and not isinstance(v, literal) for v in values):
-        # OData's type check, in the words of Graph's OData library.
-        kinds = ("Edm.Boolean", "Edm.String") if flag is None else ("Edm.String", "Edm.Boolean")
-        raise BadInput(f"A binary operator with incompatible types was detected. Found operand "
-                       f"types '{kinds[0]}' and '{kinds[1]}' for operator kind 'Equal'.",
-                       field="$filter")
-    if flag is not None:
-        wanted = flag == "true"
-        return [e for e, v in zip(entries, values, strict=True) if v is wanted]
-    value = (text or "").replace("''", "'").lower()
-    return [e for e, v in zip(entries, values, strict=True) if str(v or "").lower() == value]
-
-
 @dataclass(frozen=True)
 class Order:
     """What ``$orderby`` asks: the property ("" for none: by ``id``) and the direction."""
@@ -228,14 +182,14 @@ def _order(options: Mapping[str, str], allowed: Collection[str], type_name: str,
     return Order(canonical, descending)
 
 
-def _check_readable(readable: Collection[str] | None, condition: Condition | None,
+def _check_readable(readable: Collection[str] | None, condition: filters.Condition | None,
                     order: Order) -> None:
     """Graph's 403 for a ``$filter`` or ``$orderby`` on a property the caller may not read of
     every object of the list (``readable``; ``None``: it reads them all), rather than a list
     filtered on values it cannot see."""
     if readable is None:
         return
-    for option, prop in (("$filter", condition[0] if condition else ""),
+    for option, prop in (("$filter", condition.prop if condition else ""),
                          ("$orderby", order.prop)):
         if prop and prop not in readable:
             raise denied(option)
@@ -288,13 +242,16 @@ def _advanced(request: Request, options: Mapping[str, str]) -> bool:
 def collection(request: Request, fragment: str,
                items: Sequence[Entry | Mapping[str, Any]], *,
                type_name: str = "microsoft.graph.directoryObject",
-               filterable: Collection[str] = (), orderable: Collection[str] = (),
+               filterable: Collection[str] = (), prefixable: Collection[str] = (),
+               orderable: Collection[str] = (),
                sorts_by_default: bool = True,
                readable: Collection[str] | None = None) -> Response:
     """A page of ``items`` (objects, or :class:`Entry` where the default properties are fewer
     than the selectable ones) under the request's query options. ``sorts_by_default``: False
     where ``$orderby`` needs the advanced query parameters (the docs' table marks
-    applications' and service principals' sort properties "Advanced"). ``readable``: the
+    applications' and service principals' sort properties "Advanced"). ``filterable``: the
+    properties ``$filter`` takes with ``eq`` and ``in``; ``prefixable``: with ``startsWith``.
+    ``readable``: the
     properties the caller reads of every item, where it does not read them all; a
     ``$filter`` or ``$orderby`` on another is Graph's 403."""
     options = _options(request)
@@ -305,9 +262,9 @@ def collection(request: Request, fragment: str,
     advanced = _advanced(request, options)
     order = _order(options, orderable, type_name, advanced=advanced,
                    by_default=sorts_by_default)
-    condition = _condition(options, filterable)
+    condition = filters.parse(options, filterable, prefixable)
     _check_readable(readable, condition, order)
-    matching = sorted(_filtered(entries, condition), key=lambda e: _key(e, order),
+    matching = sorted(filters.filtered(entries, condition), key=lambda e: _key(e, order),
                       reverse=order.descending)
     after = _decode(options, order)
     remaining = [e for e in matching if after is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from asgi_client import AppClient
 
 from mock_idp.config import DEFAULT_DOMAIN, REFERENCE_RP_CLIENT_ID
@@ -155,3 +156,20 @@ def test_a_malformed_app_id_key_is_graphs_invalid_reference(client: AppClient) -
     assert error["target"] == "appId"
     assert error_of(client.get(f"{G}/applications/nope"), 404)["code"] == \
         "Request_ResourceNotFound"
+
+
+# --- a group's id must be a GUID ---------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["groups/Support agents", "groups/not-a-guid/members",
+                                  "groups/Support%20agents/appRoleAssignments"])
+def test_a_group_named_by_anything_but_its_object_id_is_graphs_invalid_identifier(
+        client: AppClient, path: str) -> None:
+    error = error_of(client.get(f"{G}/{path}"), 400)
+    assert error["code"] == "Request_BadRequest" and error["target"] == "id"
+    assert error["message"].startswith("Invalid object identifier '")
+    assert error["message"].endswith("'.")
+
+
+def test_an_unknown_group_guid_is_still_not_found(client: AppClient) -> None:
+    missing = client.get(f"{G}/groups/00000000-0000-0000-0000-0000000000ab")
+    assert error_of(missing, 404)["code"] == "Request_ResourceNotFound"

@@ -106,6 +106,46 @@ def test_a_filter_names_its_property_in_any_case(client: AppClient) -> None:
         "$filter")
 
 
+def ids_of(client: AppClient, url: str) -> list[str]:
+    page = client.get(url)
+    assert page.status_code == 200, page.text
+    return sorted(u["userPrincipalName"] for u in page.json()["value"])
+
+
+def test_users_filter_with_in_and_starts_with_as_graph_does_by_default(
+        client: AppClient) -> None:
+    """``in`` wherever ``eq`` works, and ``startsWith`` on the names and addresses, without the
+    advanced query parameters (aad-advanced-queries.md), the people-picker queries apps send."""
+    alice, carol = f"alice@{DEFAULT_DOMAIN}", f"carol@{DEFAULT_DOMAIN}"
+    assert ids_of(client, f"{G}/users?$filter=userPrincipalName in ('{alice}', "
+                          f"'{BOB.upper()}','nobody@x')") == [alice, BOB]
+    bob_id = user_id(client, BOB)
+    assert ids_of(client, f"{G}/users?$filter=id in ('{bob_id}')") == [BOB]
+    assert ids_of(client, f"{G}/users?$filter=startsWith(displayName,'b')") == [BOB]
+    assert ids_of(client, f"{G}/users?$filter=startswith(UserPrincipalName, 'CAR')") == [carol]
+    assert ids_of(client, f"{G}/users?$filter=givenName eq 'Alice'") == [alice]
+    assert ids_of(client, f"{G}/users?$filter=surname in ('Adams', 'Clark')") == [alice, carol]
+    assert ids_of(client, f"{G}/users?$filter=startsWith(displayName,'O''Brien')") == []
+
+
+@pytest.mark.parametrize("expr", [
+    "startsWith(jobTitle,'x')",  # not a property startsWith takes by default
+    "startsWith(displayName)", "id in ()", "id in ('a' 'b')", "displayName in 'a'",
+    "endsWith(mail,'@x.com')", "displayName ne 'x'", "not(displayName eq 'x')",
+    "displayName eq 'a' or displayName eq 'b'", "startsWith(displayName,'a",
+    "id in (" + ",".join(f"'{i}'" for i in range(16)) + ")",
+])
+def test_a_filter_graph_does_not_take_by_default_is_a_400_naming_it(
+        client: AppClient, expr: str) -> None:
+    error = error_of(client.get(f"{G}/users", params={"$filter": expr}), 400)
+    assert error["target"] == "$filter"
+
+
+def test_a_filter_of_the_wrong_type_is_odatas_type_error(client: AppClient) -> None:
+    error = error_of(client.get(f"{G}/users?$filter=accountEnabled in ('yes')"), 400)
+    assert "incompatible types" in error["message"]
+
+
 def test_groups_page_at_one_hundred_by_default(client: AppClient) -> None:
     made = {new_group(client, f"Bulk{i:03}") for i in range(150)}
     first = client.get(f"{G}/groups").json()
