@@ -3,6 +3,8 @@
 Schedule: attempt 1 is sent by :meth:`EventDispatcher.dispatch`. When an attempt fails (a non-2xx
 answer, a timeout, a connection error), the next one falls due a fixed delay after that failure:
 5 minutes after the first failure, then 10 minutes after the second. Three attempts at most.
+An attempt gets the delivery timeout as a whole: a receiver whose whole answer has not come by
+then fails it as a ``timeout``, however steadily it trickles bytes.
 Nothing sleeps: :meth:`EventDispatcher.start_due` starts whatever is due on the clock without
 waiting for it (the app calls it before each request, so no request waits for a receiver), and
 :meth:`EventDispatcher.run_due` (``POST /_mock/events/run``) starts what is due and waits until
@@ -403,12 +405,19 @@ class EventDispatcher:
         detail: str | None = None
         started = self._timer()
         try:
-            response = await self.http_client.post(
-                send.url, content=send.body, headers=headers, timeout=self.timeout
-            )
+            # httpx's timeout bounds each read and write, so a receiver that trickles its
+            # answer a byte at a time would hold the attempt for ever: the attempt as a whole
+            # gets ``timeout`` seconds.
+            async with asyncio.timeout(self.timeout):
+                response = await self.http_client.post(
+                    send.url, content=send.body, headers=headers, timeout=self.timeout
+                )
             status = response.status_code
             if not 200 <= status < 300:
                 detail = response.text[:200] or None
+        except TimeoutError:
+            error = "timeout"
+            detail = f"no whole answer within {self.timeout:g} seconds"
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             error = classify_error(exc)
             detail = f"{type(exc).__name__}: {exc}"[:200]
