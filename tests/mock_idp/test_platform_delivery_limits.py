@@ -1,12 +1,13 @@
 """What a receiver's answer can cost an event delivery: the attempt as a whole ends within the
-delivery timeout, however slowly the receiver answers."""
+delivery timeout, however slowly the receiver answers, and of a refusal only the start of its body
+is read, however much the receiver sends."""
 
 from __future__ import annotations
 
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
 import httpx
@@ -14,7 +15,7 @@ import loops
 import pytest
 
 from mock_idp.clock import MockClock
-from mock_idp.platform.delivery import DeliveryAttempt, EventDispatcher
+from mock_idp.platform.delivery import MAX_ANSWER_READ, DeliveryAttempt, EventDispatcher
 from mock_idp.platform.signing import EventKeyRing
 
 START = datetime(2026, 3, 2, 9, 30, 15, tzinfo=UTC)
@@ -79,3 +80,31 @@ def test_a_receiver_that_trickles_its_answer_times_out_at_the_delivery_timeout(
     assert time.monotonic() - started < 3 * TIMEOUT
     assert (attempt.status, attempt.error, attempt.outcome) == (None, "timeout", "retry_scheduled")
     assert attempt.detail == f"no whole answer within {TIMEOUT:g} seconds"
+
+
+class Endless(httpx.AsyncByteStream):
+    """A refusal's body of :data:`SIZE` bytes, made as it is read; counts what was read."""
+
+    SIZE = 64 * 1024 * 1024
+
+    def __init__(self) -> None:
+        self.read = 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        chunk = b"busy, try later " * 4096
+        while self.read < self.SIZE:
+            self.read += len(chunk)
+            yield chunk
+
+
+def test_only_the_start_of_a_refusals_body_is_read() -> None:
+    body = Endless()
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(503, stream=body, headers={"Content-Type": "text/plain"})
+
+    attempt = deliver("http://rp.test/events",
+                      httpx.AsyncClient(transport=httpx.MockTransport(refuse)))
+    assert (attempt.status, attempt.error, attempt.outcome) == (503, None, "retry_scheduled")
+    assert attempt.detail == ("busy, try later " * 13)[:200]
+    assert body.read <= 2 * MAX_ANSWER_READ + 65536
