@@ -3,6 +3,9 @@
 Schedule: attempt 1 is sent by :meth:`EventDispatcher.dispatch`. When an attempt fails (a non-2xx
 answer, a timeout, a connection error), the next one falls due a fixed delay after that failure:
 5 minutes after the first failure, then 10 minutes after the second. Three attempts at most.
+An attempt gets the delivery timeout as a whole: a receiver whose whole answer has not come by
+then fails it as a ``timeout``, however steadily it trickles bytes. Of a refusal's body only the
+first :data:`MAX_ANSWER_READ` bytes are read, for the log.
 Nothing sleeps: :meth:`EventDispatcher.start_due` starts whatever is due on the clock without
 waiting for it (the app calls it before each request, so no request waits for a receiver), and
 :meth:`EventDispatcher.run_due` (``POST /_mock/events/run``) starts what is due and waits until
@@ -54,6 +57,9 @@ MAX_LOGGED = 1000
 MAX_EVENTS = 1000
 """Events kept (to read and redeliver); older ones are forgotten."""
 USER_AGENT = "mock-idp-platform-events/1"
+MAX_ANSWER_READ = 4096
+"""Bytes read of a receiver's refusal (the start of its text goes in the log); the rest is
+left unread."""
 
 log = logging.getLogger(__name__)
 
@@ -403,12 +409,18 @@ class EventDispatcher:
         detail: str | None = None
         started = self._timer()
         try:
-            response = await self.http_client.post(
-                send.url, content=send.body, headers=headers, timeout=self.timeout
-            )
-            status = response.status_code
-            if not 200 <= status < 300:
-                detail = response.text[:200] or None
+            # httpx's timeout bounds each read and write, so a receiver that trickles its
+            # answer a byte at a time would hold the attempt for ever: the attempt as a whole
+            # gets ``timeout`` seconds.
+            async with asyncio.timeout(self.timeout), self.http_client.stream(
+                "POST", send.url, content=send.body, headers=headers, timeout=self.timeout
+            ) as response:
+                status = response.status_code
+                if not 200 <= status < 300:
+                    detail = await _answer_start(response)
+        except TimeoutError:
+            error = "timeout"
+            detail = f"no whole answer within {self.timeout:g} seconds"
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             error = classify_error(exc)
             detail = f"{type(exc).__name__}: {exc}"[:200]
@@ -436,6 +448,22 @@ class EventDispatcher:
             wall=wall,
             forgery=send.forgery,
         )
+
+
+async def _answer_start(response: httpx.Response) -> str | None:
+    """The first characters of a refusal's body, for the log: only its first
+    :data:`MAX_ANSWER_READ` bytes are read, however much the receiver sends."""
+    start = b""
+    async for chunk in response.aiter_bytes():
+        start += chunk
+        if len(start) >= MAX_ANSWER_READ:
+            break
+    charset = response.charset_encoding or "utf-8"
+    try:
+        text = start[:MAX_ANSWER_READ].decode(charset, errors="replace")
+    except LookupError:  # a charset Python does not know
+        text = start[:MAX_ANSWER_READ].decode("utf-8", errors="replace")
+    return text[:200] or None
 
 
 async def _finished(task: asyncio.Task[DeliveryAttempt]) -> DeliveryAttempt:

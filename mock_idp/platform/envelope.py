@@ -18,6 +18,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from .installation_key import new_hex_id
 from .installations import Installation
@@ -57,7 +58,8 @@ def installation_url(base_url: str, installation: Installation) -> str:
 
 
 def user_url(base_url: str, tenant_id: str, user_id: str) -> str:
-    return f"{base_url}/graph/{tenant_id}/v1.0/users/{user_id}"
+    """The user's link: ``user_id`` (whatever a test named) is one path segment."""
+    return f"{base_url}/graph/{tenant_id}/v1.0/users/{quote(user_id, safe='')}"
 
 
 def tenant_links(base_url: str, tenant_id: str) -> dict[str, dict[str, str]]:

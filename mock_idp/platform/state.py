@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -69,6 +70,18 @@ def check_events_url(url: object) -> str:
     except UrlError as exc:
         raise InvalidField(f"events_url {exc}", field="events_url") from None
     return url
+
+
+APP_ID_CHARACTERS = re.compile(r"[A-Za-z0-9._~-]+")
+"""What an app id is made of: it is a path segment of the Apps API
+(``/apps/{app_id}/installations/{id}``), so RFC 3986's unreserved characters only."""
+
+
+def check_app_id(app_id: str) -> str:
+    if not APP_ID_CHARACTERS.fullmatch(app_id):
+        raise InvalidField("app_id may hold only letters, digits and . _ ~ - (it is a path "
+                           "segment of the Apps API)", field="app_id")
+    return app_id
 
 
 class PlatformState:
@@ -124,6 +137,7 @@ class PlatformState:
         takes the registration's client id as its app id. A registration has one active
         installation per tenant (:meth:`InstallationRegistry.install`)."""
         base = self.base_url(base_url)
+        check_app_id(app_id)
         if events_url is not None:
             check_events_url(events_url)
         ref = tenant if isinstance(tenant, TenantRef) else self.directory.resolve_tenant(tenant)

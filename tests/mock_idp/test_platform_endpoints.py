@@ -236,6 +236,27 @@ def test_field_errors_on_an_existing_installation(harness: Harness) -> None:
     assert len(harness.received) == 1
 
 
+@pytest.mark.parametrize("app_id", ["a/b", "app?x=1", "app#1", "app id", "appé"])
+def test_an_app_id_that_cannot_be_a_path_segment_is_refused(harness: Harness,
+                                                            app_id: str) -> None:
+    response = harness.client.post("/_mock/installations",
+                                   json={**INSTALL, "app_id": app_id, "client_id": APP_ID})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["field"] == "app_id"
+    assert harness.received == []
+
+
+def test_a_logout_links_its_user_id_as_one_path_segment(harness: Harness) -> None:
+    inst_id = harness.install()["installation"]["installation_id"]
+    logout = harness.client.post(f"/_mock/installations/{inst_id}/logout",
+                                 json={"user_id": "u/../x?y#z", "user_email": "u@contoso.test"})
+    assert logout.status_code == 200, logout.text
+    event = logout.json()["event"]
+    assert event["data"]["user_id"] == "u/../x?y#z"
+    assert event["_links"]["user"]["href"] == (
+        f"http://testserver/graph/{TENANT_ID}/v1.0/users/u%2F..%2Fx%3Fy%23z")
+
+
 def test_malformed_json_is_a_400(harness: Harness) -> None:
     response = harness.client.post(
         "/_mock/installations", content=b"{not json", headers={"content-type": "application/json"}
