@@ -250,6 +250,8 @@ class IdpConfig:
     """How long a rotated-out signing key stays in the JWKS."""
     event_timeout: timedelta = timedelta(seconds=5)
     logout_timeout: timedelta = timedelta(seconds=5)
+    """How long a back-channel logout post may take as a whole (an app that trickles its
+    answer is cut off there: :class:`mock_idp.notifications.Notifier`)."""
 
     def __post_init__(self) -> None:
         try:

@@ -9,6 +9,7 @@ the app, URL, payload, the app's HTTP status and the time, readable at
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import uuid
@@ -212,12 +213,15 @@ class Notifier:
         generation = self._current()
         started = time.perf_counter()
         try:
-            response = await self._http.post(
-                url, data={"logout_token": token},
-                timeout=self._timeout)
-            note.status = response.status_code
-            note.headers = dict(response.headers)
-        except httpx.TimeoutException:
+            # httpx's timeout bounds each read: a receiver trickling its answer would hold the
+            # sign-out for as long as it liked. The attempt as a whole gets the timeout, and the
+            # answer's body (which nothing reads) is not taken in.
+            async with asyncio.timeout(self._timeout), self._http.stream(
+                    "POST", url, data={"logout_token": token},
+                    timeout=self._timeout) as response:
+                note.status = response.status_code
+                note.headers = dict(response.headers)
+        except (TimeoutError, httpx.TimeoutException):
             note.error = "timeout"
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             note.error = f"{type(exc).__name__}: {exc}"[:300]

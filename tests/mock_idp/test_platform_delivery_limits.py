@@ -1,6 +1,6 @@
 """What a receiver's answer can cost an event delivery: the attempt as a whole ends within the
-delivery timeout, however slowly the receiver answers, and of a refusal only the start of its body
-is read, however much the receiver sends."""
+delivery timeout, however slowly the receiver answers (a back-channel logout's post too), and of a
+refusal only the start of its body is read, however much the receiver sends."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import loops
 import pytest
 
 from mock_idp.clock import MockClock
+from mock_idp.notifications import Notification, Notifier
 from mock_idp.platform.delivery import MAX_ANSWER_READ, DeliveryAttempt, EventDispatcher
 from mock_idp.platform.signing import EventKeyRing
 
@@ -108,3 +110,23 @@ def test_only_the_start_of_a_refusals_body_is_read() -> None:
     assert (attempt.status, attempt.error, attempt.outcome) == (503, None, "retry_scheduled")
     assert attempt.detail == ("busy, try later " * 13)[:200]
     assert body.read <= 2 * MAX_ANSWER_READ + 65536
+
+
+def test_a_backchannel_logout_to_a_receiver_that_trickles_its_answer_times_out_too(
+    trickling: str,
+) -> None:
+    """The provider's back-channel logout post gets the same bound: a sign-out is held for one
+    timeout at most."""
+    nothing: Any = None
+
+    async def main() -> Notification:
+        async with httpx.AsyncClient() as http:
+            notifier = Notifier(clock=MockClock(frozen_at=START), store=nothing, keys=nothing,
+                                faults=nothing, platform=nothing, http_client=http,
+                                timeout=TIMEOUT)
+            return await notifier._post(trickling, "a.b.c", "client", "App", {}, "test", [])
+
+    started = time.monotonic()
+    note = loops.run(main())
+    assert time.monotonic() - started < 3 * TIMEOUT
+    assert note.error == "timeout" and note.status is None, note
