@@ -302,7 +302,8 @@ def test_a_post_logout_uri_not_registered_names_the_providers_page_and_the_uri(
 
     application = f"/graph/{mock.tenant_id}/v1.0/applications(appId='{REFERENCE_RP_CLIENT_ID}')"
     assert mock.http.patch(application, json={"web": {"redirectUris": [
-        "http://localhost/auth/callback", "http://127.0.0.1/auth/callback"]}}).status_code == 204
+        f"http://{host}/auth/callback/{REFERENCE_RP_CLIENT_ID}"
+        for host in ("localhost", "127.0.0.1")]}}).status_code == 204
     monkeypatch.setenv("ENTRA_TEST_SECRET", REFERENCE_RP_SECRET)
     monkeypatch.setenv("ENTRA_TEST_PASSWORD", "P@ssw0rd-alice")
     config = tmp_path / "idp.toml"
