@@ -166,6 +166,12 @@ CATALOGUE: dict[int, AadstsCode] = {
         _c(90023, "invalid_request", 400, "Unsupported 'prompt' value."),
         _c(500121, "invalid_request", 400,
            "Authentication failed during strong authentication request."),
+        # A parameter given twice, at authorize (its error page) and at the token endpoint:
+        # Azure/azure-sdk-for-java #31733 (``scope`` at /token, 400 invalid_request),
+        # AzureAD/microsoft-authentication-library-for-android #688 (``login_hint``),
+        # anthropics/claude-code #43280 (``prompt`` at /authorize, shown on Entra's page).
+        _c(9000411, "invalid_request", 400,
+           "The request is not properly formatted. The parameter '{name}' is duplicated."),
         _c(90014, "invalid_request", 400,
            "The required field '{name}' is missing from the credential. Ensure that you have "
            "all the necessary parameters for the login request."),

@@ -15,6 +15,7 @@ from ..protocol.authorization import RedirectError
 from ..signin import flow
 from ..signin.flow import Transaction
 from .common import error_page, idp
+from .forms import protocol_params
 from .issue import error_response
 from .signin import begin, entry_for
 
@@ -23,7 +24,7 @@ async def _admin_consent(request: Request, *, version: str) -> Response:
     state = idp(request)
     try:
         req = admin_consent.parse(state.store, request.path_params["tenant"], version,
-                                  dict(request.query_params))
+                                  await protocol_params(request))
     except EntraError as err:  # a PageError too: Entra's own page, no redirect
         return error_page(request, err)
     except RedirectError as err:

@@ -15,17 +15,15 @@ from ..errors import EntraError
 from ..protocol.authorization import ConsumersPageError, PageError, RedirectError, parse
 from .common import consumers_error_page, error_page, idp
 from .faults_hook import response_fault
-from .forms import form_params
+from .forms import protocol_params
 from .issue import error_response
 from .signin import begin_authorize
 
 
 async def _params(request: Request) -> dict[str, str] | Response:
-    if request.method == "GET":
-        return dict(request.query_params)
     try:
-        return await form_params(request)
-    except EntraError as err:
+        return await protocol_params(request)
+    except EntraError as err:  # not a form, or a parameter given twice: Entra's page
         return error_page(request, err)
 
 

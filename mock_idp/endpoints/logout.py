@@ -53,7 +53,7 @@ from .common import (
     templates,
 )
 from .faults_hook import response_fault
-from .forms import form_params
+from .forms import protocol_params
 from .mock_api import route
 from .pages import account_tiles, keep, render, take
 
@@ -90,18 +90,16 @@ def _issued_unsigned(state: IdpState, token: str) -> dict[str, Any] | None:
 async def logout(request: Request) -> Response:
     state = idp(request)
     chosen: str | None = None
+    try:
+        params = await protocol_params(request)
+    except EntraError as err:
+        return error_page(request, err)
     if request.method == "POST":
-        try:
-            params = await form_params(request)
-        except EntraError as err:
-            return error_page(request, err)
         if "ctx" in params:
             txn = take(state, params)
             if txn is None or txn.kind != "logout":
                 return error_page(request, EntraError(9002313))
             params, chosen = dict(txn.logout_params), params.get("account", "")
-    else:
-        params = dict(request.query_params)
     for name, value in params.items():
         if len(value) > MAX_PARAM_LENGTH:
             return error_page(request, EntraError(90014, {"name": name[:64]}))

@@ -11,11 +11,13 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import jwt
 import msal
 import pytest
+import requests
 from cryptography.hazmat.primitives import serialization
 from idp_testkit import (
     ALICE,
@@ -196,6 +198,54 @@ def test_auth_code_flow_and_refresh(idp: MockIdp) -> None:
     assert refreshed and "access_token" in refreshed, refreshed
     assert refreshed["token_source"] == "identity_provider"
     assert refreshed["access_token"] != result["access_token"]
+
+
+class _Recording(requests.Session):
+    """MSAL's HTTP client, keeping the URL and body of each request it sends."""
+
+    def __init__(self, verify: str) -> None:
+        super().__init__()
+        self.verify = verify
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        body = request.body or ""
+        self.sent.append((str(request.url),
+                          body.decode() if isinstance(body, bytes) else str(body)))
+        return super().send(request, **kwargs)
+
+
+def _names(query: str) -> list[str]:
+    return [name for name, _ in parse_qsl(query, keep_blank_values=True)]
+
+
+def test_msal_names_no_parameter_twice_so_its_flows_pass_the_duplicate_check(
+    idp: MockIdp,
+) -> None:
+    """The provider refuses a parameter given twice (AADSTS9000411): MSAL sends each once, in
+    the authorize URL and in every form it posts, so its sign-in, refresh and client
+    credentials flows still get their tokens."""
+    session = _Recording(str(idp.ca_file))
+    app = msal.ConfidentialClientApplication(
+        CLIENT_ID, client_credential=SECRET, authority=idp.authority, validate_authority=False,
+        instance_discovery=False, http_client=session)
+    try:
+        flow = app.initiate_auth_code_flow(["User.Read"], redirect_uri=REDIRECT,
+                                           login_hint=ALICE, prompt="login")
+        result = app.acquire_token_by_auth_code_flow(flow, _browser_sign_in(idp, flow["auth_uri"]))
+        assert "access_token" in result, result
+        account = app.get_accounts()[0]
+        assert "access_token" in (app.acquire_token_silent(
+            ["User.Read"], account=account, force_refresh=True) or {})
+        assert "access_token" in app.acquire_token_for_client([GRAPH_DEFAULT])
+    finally:
+        session.close()
+    auth_names = _names(urlsplit(flow["auth_uri"]).query)
+    assert len(auth_names) == len(set(auth_names)) and "login_hint" in auth_names
+    posts = [(url, body) for url, body in session.sent if url.endswith("/oauth2/v2.0/token")]
+    assert len(posts) == 3
+    for _, body in posts:
+        assert len(_names(body)) == len(set(_names(body))), body
 
 
 def test_msal_prompt_create_shows_the_sign_in_page_despite_a_session(idp: MockIdp) -> None:
