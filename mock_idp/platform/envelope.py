@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from .errors import InvalidField
 from .installation_key import new_hex_id
 from .installations import Installation
 
@@ -57,8 +58,17 @@ def installation_url(base_url: str, installation: Installation) -> str:
     return f"{base_url}/apps/{installation.app_id}/installations/{installation.installation_id}"
 
 
+DOT_SEGMENTS = (".", "..")
+"""Path segments no encoding keeps: URL parsers resolve them, and ``%2E`` spellings too
+(RFC 3986 §5.2.4, WHATWG URL's "single-dot" and "double-dot" segments)."""
+
+
 def user_url(base_url: str, tenant_id: str, user_id: str) -> str:
-    """The user's link: ``user_id`` (whatever a test named) is one path segment."""
+    """The user's link: ``user_id`` (whatever a test named) is one path segment, so it may not
+    be a dot segment (:class:`InvalidField` naming ``user_id``)."""
+    if user_id in DOT_SEGMENTS:
+        raise InvalidField("user_id may not be '.' or '..' (it is a path segment of the "
+                           "user's link)", field="user_id")
     return f"{base_url}/graph/{tenant_id}/v1.0/users/{quote(user_id, safe='')}"
 
 

@@ -34,7 +34,7 @@ from . import trials
 from .acknowledgements import ACKNOWLEDGEMENT_WINDOW, check_reason
 from .app_directory import AppDirectory
 from .delivery import RETRY_DELAYS, DeliveryAttempt, EventDispatcher, EventResult
-from .envelope import Envelope
+from .envelope import DOT_SEGMENTS, Envelope
 from .errors import InvalidField, NotFound, NotInstalled
 from .installations import Installation, InstallationRegistry, TenantRef
 from .licences import check_subscription, user_ids
@@ -78,9 +78,9 @@ APP_ID_CHARACTERS = re.compile(r"[A-Za-z0-9._~-]+")
 
 
 def check_app_id(app_id: str) -> str:
-    if not APP_ID_CHARACTERS.fullmatch(app_id):
-        raise InvalidField("app_id may hold only letters, digits and . _ ~ - (it is a path "
-                           "segment of the Apps API)", field="app_id")
+    if not APP_ID_CHARACTERS.fullmatch(app_id) or app_id in DOT_SEGMENTS:
+        raise InvalidField("app_id may hold only letters, digits and . _ ~ - and may not be "
+                           "'.' or '..' (it is a path segment of the Apps API)", field="app_id")
     return app_id
 
 

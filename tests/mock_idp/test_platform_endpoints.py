@@ -236,7 +236,7 @@ def test_field_errors_on_an_existing_installation(harness: Harness) -> None:
     assert len(harness.received) == 1
 
 
-@pytest.mark.parametrize("app_id", ["a/b", "app?x=1", "app#1", "app id", "appé"])
+@pytest.mark.parametrize("app_id", ["a/b", "app?x=1", "app#1", "app id", "appé", "..", "."])
 def test_an_app_id_that_cannot_be_a_path_segment_is_refused(harness: Harness,
                                                             app_id: str) -> None:
     response = harness.client.post("/_mock/installations",
@@ -255,6 +255,27 @@ def test_a_logout_links_its_user_id_as_one_path_segment(harness: Harness) -> Non
     assert event["data"]["user_id"] == "u/../x?y#z"
     assert event["_links"]["user"]["href"] == (
         f"http://testserver/graph/{TENANT_ID}/v1.0/users/u%2F..%2Fx%3Fy%23z")
+
+
+@pytest.mark.parametrize("user_id", ["..", "."])
+def test_a_logout_for_a_dot_segment_user_id_is_refused(harness: Harness, user_id: str) -> None:
+    """A URL parser resolves ``users/..`` to another path, however the dots are spelt: the
+    user link could not name the user, so nothing is sent."""
+    inst_id = harness.install()["installation"]["installation_id"]
+    received = len(harness.received)
+    logout = harness.client.post(f"/_mock/installations/{inst_id}/logout",
+                                 json={"user_id": user_id, "user_email": "u@contoso.test"})
+    assert logout.status_code == 400, logout.text
+    assert logout.json()["error"]["field"] == "user_id"
+    assert len(harness.received) == received
+    forged = harness.client.post(f"/_mock/installations/{inst_id}/forged-events",
+                                 json={"type": "user.logout", "user_id": user_id,
+                                       "user_email": "u@contoso.test"})
+    assert forged.status_code == 400, forged.text
+    assert forged.json()["error"]["field"] == "user_id"
+    allowed = harness.client.post(f"/_mock/installations/{inst_id}/logout",
+                                  json={"user_id": "a..b", "user_email": "u@contoso.test"})
+    assert allowed.status_code == 200, allowed.text
 
 
 def test_malformed_json_is_a_400(harness: Harness) -> None:
