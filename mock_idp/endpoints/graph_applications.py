@@ -58,7 +58,8 @@ def _application(request: Request, tenant: Tenant) -> Application:
 async def list_applications(request: Request, tenant: Tenant) -> Response:
     return collection(request, "applications", [a.graph() for a in tenant.apps.values()],
                       type_name="microsoft.graph.application",
-                      filterable={"appId", "displayName", "id"}, orderable={"displayName"},
+                      filterable={"appId", "displayName", "id"}, prefixable={"displayName"},
+                      orderable={"displayName"},
                       sorts_by_default=False)
 
 

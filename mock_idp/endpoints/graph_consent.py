@@ -125,7 +125,7 @@ async def list_service_principals(request: Request, tenant: Tenant) -> Response:
     return collection(request, "servicePrincipals", items,
                       type_name="microsoft.graph.servicePrincipal",
                       filterable={"appId", "displayName", "id", "accountEnabled"},
-                      orderable={"displayName"}, sorts_by_default=False)
+                      prefixable={"displayName"}, orderable={"displayName"}, sorts_by_default=False)
 
 
 @requires(tables.APPLICATION_READ)

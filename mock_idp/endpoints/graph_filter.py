@@ -6,9 +6,13 @@ What works by default (without the advanced query parameters) follows the table 
 https://learn.microsoft.com/graph/aad-advanced-queries ("Support for filter by properties of
 Microsoft Entra ID (directory) objects"): ``in`` "is supported by default whenever ``eq``
 operator is supported by default", and ``startsWith`` only on the properties a list names as
-``prefixable`` (for users ``displayName``, ``givenName``, ``surname``, ``mail``,
-``mailNickname`` and ``userPrincipalName``). ``ne``, ``not``, ``endsWith``, ``and``/``or`` and
-lambda operators are refused with a 400 naming ``$filter``.
+``prefixable``: for users ``displayName``, ``givenName``, ``surname``, ``mail``,
+``mailNickname`` and ``userPrincipalName``; for groups ``displayName``, ``mail`` and
+``mailNickname``; for applications and service principals ``displayName`` (the table's
+"Supported by Default" startsWith cells, includes/filter-directory-objects.md of
+microsoftgraph/microsoft-graph-docs-contrib; the permissions reference's example of
+Group.Read.All is ``GET /groups?$filter=startswith(displayName,'Sales')``). ``ne``, ``not``,
+``endsWith``, ``and``/``or`` and lambda operators are refused with a 400 naming ``$filter``.
 
 Property names are matched in any case, as ``$select`` and ``$orderby`` match theirs: Graph's
 directory lists do (``Get-MgGroup -Filter "DisplayName eq '…'"``, which the SDK sends as it is,

@@ -104,8 +104,10 @@ async def list_groups(request: Request, tenant: Tenant) -> Response:
     """Groups, 100 to a page (https://learn.microsoft.com/graph/api/group-list)."""
     return collection(request, "groups", [g.graph(tenant.domain) for g in tenant.groups.values()],
                       type_name="microsoft.graph.group",
-                      filterable={"displayName", "id", "mailNickname", "securityEnabled",
-                                  "mailEnabled"}, orderable={"displayName"})
+                      filterable={"displayName", "id", "mail", "mailNickname",
+                                  "securityEnabled", "mailEnabled"},
+                      prefixable={"displayName", "mail", "mailNickname"},
+                      orderable={"displayName"})
 
 
 @requires(tables.GROUP_CREATE)

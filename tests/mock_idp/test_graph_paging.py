@@ -128,6 +128,30 @@ def test_users_filter_with_in_and_starts_with_as_graph_does_by_default(
     assert ids_of(client, f"{G}/users?$filter=startsWith(displayName,'O''Brien')") == []
 
 
+def test_groups_apps_and_service_principals_take_starts_with_as_graph_does_by_default(
+        client: AppClient) -> None:
+    """``startsWith`` on the names (and groups' addresses) works without the advanced query
+    parameters: ``groups?$filter=startswith(displayName,'Sales')`` is the permissions
+    reference's example; ``description`` needs them."""
+    new_group(client, "Sales-team")
+
+    def names(path: str) -> list[str]:
+        page = client.get(path)
+        assert page.status_code == 200, page.text
+        return sorted(item["displayName"] for item in page.json()["value"])
+
+    assert names(f"{G}/groups?$filter=startswith(displayName,'Sales')") == ["Sales-team"]
+    assert names(f"{G}/groups?$filter=startsWith(mailNickname,'SALES-')") == ["Sales-team"]
+    assert names(f"{G}/groups?$filter=startsWith(mail,'sales')") == []  # not mail-enabled
+    apps = client.get(f"{G}/applications").json()["value"]
+    first = apps[0]["displayName"]
+    for path in ("applications", "servicePrincipals"):
+        found = names(f"{G}/{path}?$filter=startsWith(displayName,'{first[:3]}')")
+        assert first in found and all(n.lower().startswith(first[:3].lower()) for n in found)
+        refused = client.get(f"{G}/{path}?$filter=startsWith(description,'x')")
+        assert error_of(refused, 400)["target"] == "$filter"
+
+
 @pytest.mark.parametrize("expr", [
     "startsWith(jobTitle,'x')",  # not a property startsWith takes by default
     "startsWith(displayName)", "id in ()", "id in ('a' 'b')", "displayName in 'a'",
