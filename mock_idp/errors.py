@@ -172,6 +172,9 @@ CATALOGUE: dict[int, AadstsCode] = {
         # anthropics/claude-code #43280 (``prompt`` at /authorize, shown on Entra's page).
         _c(9000411, "invalid_request", 400,
            "The request is not properly formatted. The parameter '{name}' is duplicated."),
+        # A request whose parameters are too long, on Entra's page: ``state`` at authorize
+        # (bitwarden/server #953), ``id_token_hint`` at logout (aspnet/Identity #2010).
+        _c(90015, "invalid_request", 400, "Requested query string is too long."),
         _c(90014, "invalid_request", 400,
            "The required field '{name}' is missing from the credential. Ensure that you have "
            "all the necessary parameters for the login request."),

@@ -101,8 +101,8 @@ async def logout(request: Request) -> Response:
                 return error_page(request, EntraError(9002313))
             params, chosen = dict(txn.logout_params), params.get("account", "")
     for name, value in params.items():
-        if len(value) > MAX_PARAM_LENGTH:
-            return error_page(request, EntraError(90014, {"name": name[:64]}))
+        if len(value) > MAX_PARAM_LENGTH:  # a long id_token_hint: aspnet/Identity #2010
+            return error_page(request, EntraError(90015, {"name": name[:64]}))
     try:
         tenant = tenants.resolve(state.store, request.path_params["tenant"])
     except EntraError as err:

@@ -88,8 +88,8 @@ def client_and_redirect(store: Store, segment: str, params: Mapping[str, str]
     Returns the tenant the path names (``None`` for an alias), the app's own tenant, the app
     and the redirect URI (the first registered one when the request names none)."""
     for name, value in params.items():
-        if len(value) > MAX_PARAM:
-            raise _page(90014 if name != "redirect_uri" else 50011, name=name)
+        if len(value) > MAX_PARAM:  # Entra's AADSTS90015 (a long state: bitwarden/server #953)
+            raise _page(90015 if name != "redirect_uri" else 50011, name=name)
     tenant = tenants.resolve(store, segment) if segment else None
     client_id = params.get("client_id", "").strip().lower()
     if not client_id:

@@ -215,6 +215,17 @@ def test_missing_nonce_for_an_id_token_is_an_html_page(client: AppClient) -> Non
     assert "nonce" in response.text
 
 
+@pytest.mark.parametrize("name", ["state", "login_hint", "nonce", "claims"])
+def test_an_overlong_parameter_is_90015_not_a_missing_field(client: AppClient,
+                                                              name: str) -> None:
+    """Entra's page for a query that is too long (a long ``state``: bitwarden/server #953),
+    not AADSTS90014's claim that the field is missing."""
+    response = client.get(V2, params=auth_params(**{name: "s" * 5000}))
+    _page_error(response, 90015)
+    assert "AADSTS90015: Requested query string is too long." in response.text
+    assert "AADSTS90014" not in response.text
+
+
 def test_error_page_echoes_the_correlation_id(client: AppClient) -> None:
     response = client.get(V2, params=auth_params(redirect_uri="https://evil.example/cb"),
                           headers={"client-request-id": "5fd4118f-0000-4000-8000-000000000001"})

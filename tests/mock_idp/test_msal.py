@@ -200,6 +200,18 @@ def test_auth_code_flow_and_refresh(idp: MockIdp) -> None:
     assert refreshed["access_token"] != result["access_token"]
 
 
+def test_an_msal_sign_in_with_an_overlong_state_ends_on_the_90015_page(idp: MockIdp) -> None:
+    """MSAL sends the state it is given; one of 5,000 characters is Entra's AADSTS90015 page
+    (bitwarden/server #953), before any sign-in."""
+    app = _msal(idp)
+    flow = app.initiate_auth_code_flow(["User.Read"], redirect_uri=REDIRECT, state="s" * 5000)
+    assert idp.tls is not None
+    with httpx.Client(verify=idp.tls.client_context(), follow_redirects=False) as browser:
+        page = browser.get(flow["auth_uri"])
+    assert page.status_code == 400 and "location" not in page.headers
+    assert "AADSTS90015: Requested query string is too long." in page.text
+
+
 class _Recording(requests.Session):
     """MSAL's HTTP client, keeping the URL and body of each request it sends."""
 
