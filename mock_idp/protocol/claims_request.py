@@ -104,12 +104,19 @@ def _capabilities(access: Mapping[str, Any]) -> tuple[str, ...]:
                  )[:MAX_CAPABILITIES]
 
 
+def _not_a_number(name: str) -> float:
+    """``NaN`` and ``Infinity`` are no JSON numbers (RFC 8259 section 6): Python's reader
+    takes them, a JSON reader such as Entra's does not, so the parameter cannot be read, as
+    a client assertion carrying one cannot (:mod:`.client_auth`)."""
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def parse(raw: str | None) -> ClaimsRequest:
     """The ``claims`` parameter's request; AADSTS50117 when it cannot be read."""
     if raw is None or not raw.strip():
         return EMPTY
     try:
-        value = json.loads(raw)
+        value = json.loads(raw, parse_constant=_not_a_number)
     except (ValueError, RecursionError):  # RecursionError: nesting past Python's limit
         raise _refused() from None
     if not isinstance(value, dict):

@@ -59,6 +59,8 @@ def test_a_readable_request_names_its_id_token_claims_and_capabilities() -> None
 @pytest.mark.parametrize("raw", [
     "{not json", "[]", '"x"', "null", '{"id_token": []}', '{"id_token": {"sid": 1}}',
     '{"access_token": "xms_cc"}', "[" * 5000 + "]" * 5000,
+    '{"id_token": {"sid": {"essential": NaN}}}', '{"access_token": {"nbf": {"value": Infinity}}}',
+    '{"id_token": {"sid": {"value": -Infinity}}}',
 ])
 def test_an_unreadable_claims_parameter_is_50117(raw: str) -> None:
     with pytest.raises(EntraError) as caught:

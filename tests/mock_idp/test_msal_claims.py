@@ -8,7 +8,7 @@ from pathlib import Path
 
 import msal
 import pytest
-from idp_testkit import ALICE, CLIENT_ID, SECRET, browser_sign_in
+from idp_testkit import ALICE, CLIENT_ID, GRAPH_DEFAULT, SECRET, browser_sign_in
 
 from mock_idp.config import SUPPORT_AGENTS_GROUP_ID
 from mock_idp.testing import MockIdp
@@ -82,3 +82,21 @@ def test_overage_followed_with_the_msal_graph_token(idp: MockIdp) -> None:
                            headers={"Authorization": f"Bearer {result['access_token']}"})
     assert answer.status_code == 200, answer.text
     assert set(answer.json()["value"]) == {SUPPORT_AGENTS_GROUP_ID, *(t.id for t in teams)}
+
+
+def test_msal_passes_a_claims_challenge_on_and_one_with_nan_is_50117(idp: MockIdp) -> None:
+    """MSAL sends a claims challenge as it is given; one carrying ``NaN``, no JSON number, is
+    AADSTS50117 as any unreadable ``claims`` is, where a readable one gets its token."""
+    app = msal.ConfidentialClientApplication(
+        CLIENT_ID, client_credential=SECRET, authority=idp.authority,
+        validate_authority=False, instance_discovery=False, verify=str(idp.ca_file))
+    try:
+        readable = app.acquire_token_for_client(
+            [GRAPH_DEFAULT], claims_challenge='{"access_token": {"nbf": {"essential": true}}}')
+        assert "access_token" in readable, readable
+        refused = app.acquire_token_for_client(
+            [GRAPH_DEFAULT], claims_challenge='{"access_token": {"nbf": {"value": NaN}}}')
+        assert refused.get("error") == "invalid_request", refused
+        assert refused["error_codes"] == [50117]
+    finally:
+        app.http_client.close()
