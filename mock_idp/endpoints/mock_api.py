@@ -1,8 +1,9 @@
 """Routes of the test-control API under ``/_mock/``, and the one shape of its errors.
 
 Every refusal is a 4xx ``{"error": {"code", "message", "field"}}``: a :class:`BadInput` from
-the body and field readers, a :class:`PlatformError` from the platform, or a method the route
-does not take (405, with ``Allow``).
+the body and field readers, a :class:`PlatformError` from the platform, a method the route
+does not take (405, with ``Allow``), or a query parameter given twice (400 naming it: the
+handlers read one value, and ``limit=1&limit=2`` would otherwise be taken as one of them).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from starlette.routing import Route
 
 from ..platform.errors import PlatformError
 from .common import plain_error
-from .payload import BadInput
+from .payload import BadInput, shown
 
 Handler = Callable[[Request], Awaitable[Response]]
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -49,12 +50,25 @@ def endpoint(methods: dict[str, Handler], shape: ErrorShape = plain_refusal) -> 
                              "method")
             response.headers["Allow"] = allow
             return response
+        repeated = _repeated(request)
+        if repeated is not None:
+            return shape(400, f"query parameter {repeated!r} is given more than once", repeated)
         try:
             return await handler(request)
         except (BadInput, PlatformError) as exc:
             return refusal(request, exc, shape)
 
     return dispatch
+
+
+def _repeated(request: Request) -> str | None:
+    """The first query parameter the request names twice, cut to 64 characters, or None."""
+    seen: set[str] = set()
+    for name, _ in request.query_params.multi_items():
+        if name in seen:
+            return shown(name, 64)
+        seen.add(name)
+    return None
 
 
 def route(path: str, methods: dict[str, Handler], shape: ErrorShape = plain_refusal) -> Route:

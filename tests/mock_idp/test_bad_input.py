@@ -399,3 +399,22 @@ def test_a_member_named_twice_is_refused_not_read_last_wins(lenient: AppClient) 
     assert refused.status_code == 400
     assert refused.json()["error"]["target"] == "web.redirectUris"
     assert lenient.get(app).json()["web"] == before
+
+
+@pytest.mark.parametrize("query", [
+    "/_mock/requests?limit=1&limit=2", "/_mock/activity?limit=1&limit=2",
+    f"/_mock/installations?tenant={TENANT}&tenant=b", "/_mock/events?type=x&type=x",
+    "/_mock/deliveries?event_id=a&event_id=b",
+    "/_mock/notifications?kind=backchannel&kind=frontchannel",
+    "/_mock/requests?path=/&limit=5&path=/x",
+])
+def test_a_control_query_parameter_given_twice_is_refused_naming_it(lenient: AppClient,
+                                                                      query: str) -> None:
+    """The handlers read one value: ``limit=1&limit=2`` is refused rather than read as one."""
+    response = _clean(lenient.get(query))
+    assert response.status_code == 400, response.text
+    name = query.split("?")[1].split("=")[0]
+    assert response.json()["error"]["field"] == name
+    assert "more than once" in response.json()["error"]["message"]
+    once = _clean(lenient.get(query.split("&")[0]))
+    assert once.status_code == 200, once.text
