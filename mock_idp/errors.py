@@ -84,14 +84,13 @@ CATALOGUE: dict[int, AadstsCode] = {
         _c(500112, "invalid_client", 400,
            "The reply address '{redirect_uri}' does not match the reply address "
            "'{code_redirect_uri}' provided when requesting Authorization code."),
-        # ``resource`` sent to a v2 authorization endpoint: Entra's error page
-        # (modelcontextprotocol/modelcontextprotocol #1389, 2025; AzureADQuickStarts
-        # AppModelv2-WebApp-OpenIDConnect-nodejs #35; snok/django-auth-adfs #198).
-        _c(901002, "invalid_request", 400, "The 'resource' request parameter isn't supported."),
-        # v1's ``resource`` sent to the v2 token endpoint beside scopes of another resource (or
-        # none): microsoft/vscode #321249 and microsoft/azure-devops-mcp #1381 (``invalid_target``
-        # at token acquisition), modelcontextprotocol/python-sdk #2578 (a refresh),
-        # punkpeye/mcp-remote #217.
+        # v1's ``resource`` sent to the v2 authorize or token endpoint beside scopes of another
+        # resource (or none): microsoft/vscode #321249 and microsoft/azure-devops-mcp #1381
+        # (``invalid_target`` at token acquisition), modelcontextprotocol/python-sdk #2578 (a
+        # refresh), punkpeye/mcp-remote #217, anthropics/claude-code #73460 (the authorize
+        # endpoint). It replaced AADSTS901002 ("The 'resource' request parameter isn't
+        # supported.") at the authorize endpoint in March 2026 (microsoft/powerbi-modeling-mcp
+        # #68).
         _c(9010010, "invalid_target", 400,
            "The resource parameter provided in the request doesn't match with the requested "
            "scopes."),
