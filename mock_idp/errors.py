@@ -173,6 +173,15 @@ CATALOGUE: dict[int, AadstsCode] = {
            "'{app_id}' named '{app_name}'. Send an interactive authorization request for this "
            "user and resource.", "consent_required"),
         _c(65004, "access_denied", 400, "User declined to consent to access the app."),
+        # ``.default`` (or v1's ``resource``) of an API the app's registration does not list,
+        # at sign-in (Azure/azure-cli #33887; ploomber/msal_streamlit_authentication #43;
+        # microsoft/Agents #358): :func:`mock_idp.protocol.resources.check_default_listed`.
+        _c(650057, "invalid_client", 400,
+           "Invalid resource. The client has requested access to a resource which is not "
+           "listed in the requested permissions in the client's application registration. "
+           "Client app ID: {app_id}({app_name}). Resource value from request: {resource}. "
+           "Resource app ID: {resource_id}. List of valid resources from app registration: "
+           "{listed}."),
         # Consent only an administrator may give: "Need admin approval" (Entra's troubleshooting
         # article on consent errors; the page as reported in ms-identity-python-webapp #19).
         _c(90094, "access_denied", 400,
