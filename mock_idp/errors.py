@@ -84,14 +84,13 @@ CATALOGUE: dict[int, AadstsCode] = {
         _c(500112, "invalid_client", 400,
            "The reply address '{redirect_uri}' does not match the reply address "
            "'{code_redirect_uri}' provided when requesting Authorization code."),
-        # ``resource`` sent to a v2 authorization endpoint: Entra's error page
-        # (modelcontextprotocol/modelcontextprotocol #1389, 2025; AzureADQuickStarts
-        # AppModelv2-WebApp-OpenIDConnect-nodejs #35; snok/django-auth-adfs #198).
-        _c(901002, "invalid_request", 400, "The 'resource' request parameter isn't supported."),
-        # v1's ``resource`` sent to the v2 token endpoint beside scopes of another resource (or
-        # none): microsoft/vscode #321249 and microsoft/azure-devops-mcp #1381 (``invalid_target``
-        # at token acquisition), modelcontextprotocol/python-sdk #2578 (a refresh),
-        # punkpeye/mcp-remote #217.
+        # v1's ``resource`` sent to the v2 authorize or token endpoint beside scopes of another
+        # resource (or none): microsoft/vscode #321249 and microsoft/azure-devops-mcp #1381
+        # (``invalid_target`` at token acquisition), modelcontextprotocol/python-sdk #2578 (a
+        # refresh), punkpeye/mcp-remote #217, anthropics/claude-code #73460 (the authorize
+        # endpoint). It replaced AADSTS901002 ("The 'resource' request parameter isn't
+        # supported.") at the authorize endpoint in March 2026 (microsoft/powerbi-modeling-mcp
+        # #68).
         _c(9010010, "invalid_target", 400,
            "The resource parameter provided in the request doesn't match with the requested "
            "scopes."),
@@ -183,6 +182,15 @@ CATALOGUE: dict[int, AadstsCode] = {
            "'{app_id}' named '{app_name}'. Send an interactive authorization request for this "
            "user and resource.", "consent_required"),
         _c(65004, "access_denied", 400, "User declined to consent to access the app."),
+        # ``.default`` (or v1's ``resource``) of an API the app's registration does not list,
+        # at sign-in (Azure/azure-cli #33887; ploomber/msal_streamlit_authentication #43;
+        # microsoft/Agents #358): :func:`mock_idp.protocol.resources.check_default_listed`.
+        _c(650057, "invalid_client", 400,
+           "Invalid resource. The client has requested access to a resource which is not "
+           "listed in the requested permissions in the client's application registration. "
+           "Client app ID: {app_id}({app_name}). Resource value from request: {resource}. "
+           "Resource app ID: {resource_id}. List of valid resources from app registration: "
+           "{listed}."),
         # Consent only an administrator may give: "Need admin approval" (Entra's troubleshooting
         # article on consent errors; the page as reported in ms-identity-python-webapp #19).
         _c(90094, "access_denied", 400,

@@ -85,6 +85,11 @@ async def _next_page(request: Request, txn: Transaction) -> Response:
         return render(request, "consent", purpose="admin", ctx=keep(state, _later(txn)),
                       app_name=app.name, upn=user.upn, action=f"/{segment_of(txn)}/Consent/Set",
                       scopes=flow.consent_lines(scopes))
+    try:
+        resources.check_default_listed(tenant, app, session.user_id, scopes,
+                                       _asked_resource(state, txn))
+    except EntraError as err:
+        return refuse(request, txn, err)
     decision = flow.before_issue(
         consented=incremental_consent.covered(tenant, app.client_id, session.user_id,
                                               _consent_scopes(state, txn), app.api_permissions),
@@ -135,15 +140,19 @@ def _asked_scopes(state: IdpState, txn: Transaction) -> tuple[str, ...]:
     return record.scopes if record is not None else ()
 
 
+def _asked_resource(state: IdpState, txn: Transaction) -> str | None:
+    """A v1 sign-in's (or device code's) ``resource``; ``None`` for v2, named by its scopes."""
+    if txn.request is not None:
+        return txn.request.resource
+    record = state.store.device_codes.get(txn.device_code or "")
+    return record.resource if record is not None else None
+
+
 def _consent_scopes(state: IdpState, txn: Transaction) -> tuple[str, ...]:
     """What the consent is for: the scopes asked, and a v1 request's ``resource`` as the
     ``<resource>/.default`` it stands for (the app's configured permissions on it)."""
     scopes = _asked_scopes(state, txn)
-    if txn.request is not None:
-        resource = txn.request.resource
-    else:
-        record = state.store.device_codes.get(txn.device_code or "")
-        resource = record.resource if record is not None else None
+    resource = _asked_resource(state, txn)
     return (*scopes, f"{resource.rstrip('/')}/.default") if resource else scopes
 
 

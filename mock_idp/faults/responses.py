@@ -129,4 +129,5 @@ def _placeholders(request: Request, scope: FaultScope, code: int) -> dict[str, s
         "method": "POST", "received": "GET", "origin": "http://localhost:3000",
         "redirect_uri": "http://localhost:3000/auth/callback",
         "code_redirect_uri": "http://localhost:3000/callback",
+        "listed": ", ".join(found[1].api_permissions) if found else "",
     }

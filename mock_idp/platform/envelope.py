@@ -1,6 +1,7 @@
 """Event envelopes for the partner-app platform: pure functions from records to JSON-ready dicts.
 
-Every envelope has ``id`` (32 hex), ``created_at`` (UTC, whole seconds, ``Z``), ``api_version``
+Every envelope has ``id`` (32 hex), ``created_at`` (UTC, whole seconds, ``Z``; ``user.logout``'s
+to the millisecond with ``+00:00``, as each event's reference example writes it), ``api_version``
 ``"1"``, ``type``, ``app_id``, ``data`` and ``_links`` (``root`` = the provider's base URL,
 ``self`` = ``<base>/_mock/events/<id>``). The ``app.*`` lifecycle events also carry
 ``app_version_id`` and ``app_version_name``; ``user.logout`` does not.
@@ -36,6 +37,16 @@ Envelope = dict[str, Any]
 
 def format_created_at(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_logout_created_at(instant: datetime) -> str:
+    """``user.logout``'s ``created_at``: milliseconds and a numeric offset
+    (``2017-08-18T10:29:52.000+00:00`` in docs.talkdesk.com/reference/userlogout), where the
+    ``app.*`` events' references write whole seconds and ``Z`` (``2016-06-14T16:23:07Z`` in
+    docs.talkdesk.com/reference/app-installed and appuninstalled). A receiver that reads one
+    shape only fails on the other."""
+    utc = instant.astimezone(UTC)
+    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}+00:00"
 
 
 def format_at(instant: datetime | None) -> str | None:
@@ -95,11 +106,13 @@ def envelope(
     lifecycle: bool,
     links: dict[str, dict[str, str]] | None = None,
     event_id: str | None = None,
+    created_at: str | None = None,
 ) -> Envelope:
+    """``created_at`` is ``now`` as :func:`format_created_at` writes it unless given."""
     event_id = event_id or new_hex_id()
     body: Envelope = {
         "id": event_id,
-        "created_at": format_created_at(now),
+        "created_at": created_at or format_created_at(now),
         "api_version": "1",
         "type": event_type,
         "app_id": installation.app_id,
@@ -242,6 +255,7 @@ def user_logout(
         lifecycle=False,
         links=links,
         event_id=event_id,
+        created_at=format_logout_created_at(now),
     )
 
 

@@ -146,6 +146,8 @@ def parse(store: Store, segment: str, version: str, params: Mapping[str, str]) -
         raise RedirectError(EntraError(900144, {"name": "response_mode"}), req)
     for check in CHECKS:
         req = check(req, params, app)
+    if version == "2.0" and req.resource:
+        req = _resource_agrees(req, tenant or app_tenant)
     return req
 
 
@@ -228,11 +230,9 @@ def _resource(req: AuthRequest, params: Mapping[str, str], app: Application) -> 
     """The resources a request names must exist before anyone signs in: Entra's error page
     shows AADSTS500011 for an unknown one (Azure-Samples/azure-search-openai-demo #1969, 2024,
     an API scope at sign-in; the v1 code-grant reference lists ``invalid_resource`` among the
-    authorization endpoint's errors), and a v2 request may not name one with ``resource``
-    (AADSTS901002). Under an alias (``/common``) the user's tenant decides, so the token
-    endpoint checks then."""
-    if req.version == "2.0" and "resource" in params:
-        raise _page(901002)
+    authorization endpoint's errors); a v2 request's ``resource`` is checked once the rest
+    is valid (:func:`_resource_agrees`). Under an alias (``/common``) the user's tenant
+    decides, so the token endpoint checks then."""
     if req.version != "2.0" and "token" in req.response_types and not req.resource:
         # an implicit access token for no resource (MicrosoftDocs/azure-docs #67544)
         raise RedirectError(EntraError(500013), req)
@@ -244,6 +244,28 @@ def _resource(req: AuthRequest, params: Mapping[str, str], app: Application) -> 
     except EntraError as exc:
         raise PageError(exc.code, exc.params) from None
     return req
+
+
+def _resource_agrees(req: AuthRequest, tenant: Tenant) -> AuthRequest:
+    """A v2 request's ``resource`` (RFC 8707's, as MCP clients send it) must name, by an
+    identifier URI, the resource its scopes ask for, as at the v2 token endpoint
+    (:func:`mock_idp.protocol.resources.check_resource_parameter`); else AADSTS9010010
+    (``invalid_target``), sent to the redirect URI before anyone signs in. One that agrees
+    changes nothing: the scopes name the token's resource. Entra used to refuse any
+    ``resource`` here (AADSTS901002: snok/django-auth-adfs #198, 2021); since its March 2026
+    change it compares the parameter with the identifier URIs of the app that owns the scopes
+    (anthropics/claude-code #73460, the error in the authorize endpoint's 302, before
+    sign-in; IBM/mcp-context-forge #2881, ``error=invalid_target`` at the callback;
+    microsoft/powerbi-modeling-mcp #68, under ``/common``; microsoft/Dataverse-MCP #15, a
+    matching ``resource`` accepted and a token issued; anomalyco/opencode #12308, the values
+    come from the identifier URIs). Under an alias the scopes are looked up in the app's own
+    tenant; an API unknown there waits for the user's tenant, as :func:`_resource` does."""
+    try:
+        resources.check_resource_parameter(tenant, req.scopes, req.resource)
+    except EntraError as err:
+        if err.code == 9010010 or req.tenant is not None:
+            raise RedirectError(err, req) from None
+    return replace(req, resource=None)
 
 
 CHECKS: tuple[Check, ...] = (

@@ -289,6 +289,36 @@ def user_permissions(tenant: Tenant, app: Application, user_id: str, target: Res
     return names
 
 
+def check_default_listed(tenant: Tenant, app: Application, user_id: str,
+                         scopes: tuple[str, ...], resource: str | None = None) -> None:
+    """AADSTS650057 (``invalid_client``), sent back from the sign-in, when a request stands for
+    everything on an API (``<api>/.default``, or v1's ``resource``) that the app's registration
+    lists no permission of (its ``requiredResourceAccess``: :attr:`Application.api_permissions`
+    and ``app_permissions``) and on which nothing is granted for the user: Entra cannot ask
+    consent for the registration's permissions on it, there being none, and refuses the
+    sign-in instead of issuing a code the token endpoint would refuse (Azure/azure-cli #33887,
+    ``az login --scope api://…/.default`` with an empty list of valid resources;
+    ploomber/msal_streamlit_authentication #43, ``error=invalid_client`` in the fragment after
+    sign-in; microsoft/Agents #358 and MicrosoftDocs/azure-docs #30816, a v1 ``resource``).
+    Microsoft Graph always has ``User.Read`` (:data:`mock_idp.consent.DEFAULT_CONSENT`), and an
+    app may ask for itself (:data:`OWN_API_SCOPE`); neither is refused."""
+    named = [resource] if resource else [
+        _split(s)[0] for s in resource_scopes(scopes) if _split(s)[1] == ".default"]
+    listed = tuple(dict.fromkeys((*app.api_permissions, *app.app_permissions)))
+    for name in named:
+        try:
+            target = find(tenant, name)
+        except EntraError:
+            continue  # unknown: AADSTS500011, at the authorize or token endpoint
+        if target.app is None or target.app.client_id == app.client_id \
+                or target.audience in listed \
+                or consented(tenant.grants, app.client_id, target.audience, user_id):
+            continue
+        raise EntraError(650057, {"app_id": app.client_id, "app_name": app.name,
+                                  "resource": name, "resource_id": target.audience,
+                                  "listed": ", ".join(listed)})
+
+
 def token_scopes(target: Resource, scopes: tuple[str, ...], names: tuple[str, ...]
                  ) -> tuple[str, ...]:
     """A user access token's ``scp`` for ``target``: the permissions ``names``

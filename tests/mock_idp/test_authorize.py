@@ -357,12 +357,15 @@ def test_under_common_the_resource_waits_for_the_users_tenant(client: AppClient)
 
 @pytest.mark.idp_config(multi_tenant_config())
 @pytest.mark.parametrize("segment", [TENANT, "common"])
-def test_resource_is_refused_by_the_v2_endpoint(client: AppClient, segment: str) -> None:
-    # Known or not, ``resource`` has no place in a v2 request: AADSTS901002 on the error page.
-    response = client.get(paths(segment, "2.0")["authorize"], params=auth_params(
+def test_a_v2_resource_must_agree_with_the_scopes(client: AppClient, segment: str) -> None:
+    # Graph's URL beside OpenID Connect's scopes (Graph's) is taken; anything else is
+    # AADSTS9010010 at the redirect URI (more in test_resource_parameter.py).
+    page = client.get(paths(segment, "2.0")["authorize"], params=auth_params(
         resource="https://graph.microsoft.com"))
-    _page_error(response, 901002)
-    assert "The &#39;resource&#39; request parameter isn&#39;t supported." in response.text
+    assert page.status_code == 200 and "loginfmt" in page.text
+    response = client.get(paths(segment, "2.0")["authorize"], params=auth_params(
+        resource="https://mcp.example.com"))
+    assert redirect_params(response)["error"] == "invalid_target"
 
 
 def test_a_known_resource_passes_on_v1(client: AppClient) -> None:

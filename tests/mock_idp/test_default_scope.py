@@ -1,7 +1,8 @@
 """``<resource>/.default`` in a user's sign-in, and v1's ``resource``, which stands for the same:
 the token carries every delegated permission granted to the app on that resource, whatever the
 flow (authorization code, device code, refresh, v1), as the on-behalf-of grant already did; a
-resource nothing is granted on is AADSTS65001 (``consent_required``)."""
+resource nothing is granted on is AADSTS65001 (``consent_required``), and AADSTS650057 at
+sign-in when the app's registration does not list it either."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from asgi_client import AppClient
 from idp_testkit import (
     CLIENT_ID,
+    GRAPH_APP_ID,
     SECRET,
     TENANT,
     auth_params,
@@ -28,6 +30,7 @@ from idp_testkit import (
 )
 
 from mock_idp.config import AppConfig, IdpConfig, default_tenant
+from mock_idp.consent import record_grant
 
 ORDERS_ID = "7b3c2d1e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"
 INVENTORY_ID = "2e4f6a8b-0c1d-4e3f-a5b6-c7d8e9f0a1b2"
@@ -125,15 +128,35 @@ def test_graphs_default_scope_carries_every_graph_permission_granted(
     assert claims(plain["access_token"])["scp"] == "openid profile User.Read"
 
 
-def test_a_default_scope_of_an_api_nothing_is_granted_on_is_consent_required(
+@pytest.mark.parametrize("extra", [
+    {"scope": "openid offline_access api://inventory/.default"},
+    {"version": "1.0", "resource": "api://inventory"},
+], ids=["v2-default", "v1-resource"])
+def test_a_default_scope_of_an_api_the_app_does_not_list_is_refused_at_sign_in(
+        client: AppClient, extra: dict[str, str]) -> None:
+    # Nothing to ask consent for, nothing granted: AADSTS650057 (invalid_client) back to the
+    # app after the sign-in, no code (the source is beside ``resources.check_default_listed``).
+    version = extra.pop("version", "2.0")
+    page = client.get(paths(TENANT, version)["authorize"], params=auth_params(**extra))
+    values = redirect_params(sign_in(client, page))
+    assert values["error"] == "invalid_client" and "code" not in values, values
+    description = values["error_description"]
+    assert description.startswith("AADSTS650057: Invalid resource. "), description
+    assert f"Resource app ID: {INVENTORY_ID}." in description
+    listed = description.split("List of valid resources from app registration: ")[1]
+    assert ORDERS_ID in listed and GRAPH_APP_ID in listed and INVENTORY_ID not in listed
+
+
+def test_a_default_scope_of_an_api_with_a_grant_is_taken_though_the_app_does_not_list_it(
         client: AppClient) -> None:
-    grant = get_code(client, scope="openid offline_access api://inventory/.default")
-    _consent_required(redeem(client, grant))
-    # The code is not used up by the refusal: redeemed for a resource with a grant.
-    assert _ok(redeem(client, grant, scope="api://orders/.default"))["scope"] == (
-        "api://orders/Orders.Read")
-    _consent_required(redeem(client, get_code(client, version="1.0",
-                                              resource="api://inventory"), version="1.0"))
+    tenant = client.app.state.idp.store.tenants[TENANT]  # type: ignore[attr-defined]
+    record_grant(tenant.grants, CLIENT_ID, INVENTORY_ID, None, ["Stock.Read"])
+    body = _ok(redeem(client, get_code(client, scope="openid api://inventory/.default")))
+    assert claims(body["access_token"])["scp"] == "Stock.Read"
+
+
+def test_a_refresh_for_the_default_scope_of_an_api_nothing_is_granted_on_is_consent_required(
+        client: AppClient) -> None:
     tokens = _ok(redeem(client, get_code(client, scope="openid offline_access User.Read")))
     _consent_required(_refresh(client, tokens["refresh_token"], scope="api://inventory/.default"))
 

@@ -268,6 +268,13 @@ def test_user_logout_envelope() -> None:
     )
     assert set(body) == {"id", "created_at", "api_version", "type", "app_id", "data", "_links"}
     assert body["type"] == "user.logout"
+    # The reference's example writes user.logout's time so, unlike the app.* events' (``Z``).
+    assert body["created_at"] == "2026-03-02T09:30:15.000+00:00"
+    later = events.user_logout(inst, user_id=oid, user_email="a@b.example", base_url=BASE,
+                               now=START + timedelta(microseconds=987654))
+    assert later["created_at"] == "2026-03-02T09:30:15.987+00:00"
+    assert events.app_uninstalled(inst, base_url=BASE, now=START)["created_at"] == (
+        "2026-03-02T09:30:15Z")
     assert body["data"] == {
         "account_id": TENANT.id,
         "user_id": oid,

@@ -1,6 +1,6 @@
-"""v1's ``resource`` at the v2 token and device-code endpoints: the scopes name the token's
-resource there, and a ``resource`` that does not name the same one, by an identifier URI, is
-AADSTS9010010 (``invalid_target``), as Entra answers MCP clients that send RFC 8707's
+"""v1's ``resource`` at the v2 authorize, token and device-code endpoints: the scopes name the
+token's resource there, and a ``resource`` that does not name the same one, by an identifier URI,
+is AADSTS9010010 (``invalid_target``), as Entra answers MCP clients that send RFC 8707's
 ``resource`` beside their scopes; one that does changes nothing."""
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ from idp_testkit import (
     GRAPH_DEFAULT,
     SECRET,
     TENANT,
+    auth_params,
     claims,
     get_code,
     paths,
     redeem,
+    redirect_params,
 )
 
 from mock_idp.config import AppConfig, IdpConfig, default_tenant
@@ -31,10 +33,11 @@ TOKEN = paths(TENANT, "2.0")["token"]
 
 
 def _config() -> IdpConfig:
-    """The reference RP and a CLI granted the Orders API's ``Orders.Read``."""
+    """The reference RP (multi-tenant, so ``/common`` serves it) and a CLI granted the Orders
+    API's ``Orders.Read``."""
     tenant = default_tenant()
     wanted = ("api://orders/Orders.Read",)
-    rp = replace(tenant.apps[0], api_permissions=wanted)
+    rp = replace(tenant.apps[0], api_permissions=wanted, sign_in_audience="AzureADMultipleOrgs")
     cli = AppConfig(client_id=CLI_ID, name="Orders CLI", public_client=True,
                     api_permissions=wanted)
     orders = AppConfig(client_id=ORDERS_ID, name="Orders API", identifier_uris=("api://orders",))
@@ -57,6 +60,13 @@ def _invalid_target(response: httpx.Response) -> None:
     assert body["error_description"].startswith(
         "AADSTS9010010: The resource parameter provided in the request doesn't match with the "
         "requested scopes.")
+
+
+def _invalid_target_redirect(response: httpx.Response) -> None:
+    values = redirect_params(response)
+    assert values["error"] == "invalid_target", values
+    assert values["error_description"].startswith("AADSTS9010010: "), values
+    assert values["state"] == "st-1" and "code" not in values
 
 
 def _refresh(client: AppClient, refresh_token: str, **extra: str) -> httpx.Response:
@@ -132,3 +142,39 @@ def test_v1_still_names_the_resource_with_resource(client: AppClient) -> None:
     body = _ok(redeem(client, get_code(client, version="1.0", resource=None), version="1.0",
                       resource="api://orders"))
     assert claims(body["access_token"])["aud"] == "api://orders"
+
+
+@pytest.mark.parametrize("segment", [TENANT, "common"])
+def test_a_sign_in_whose_resource_names_its_scopes_resource_gets_a_token_for_it(
+        client: AppClient, segment: str) -> None:
+    # Entra takes a ``resource`` at the v2 authorize endpoint that names the scopes' resource
+    # (Dataverse-MCP #15; the source is beside ``authorization._resource_agrees``).
+    grant = get_code(client, tenant=segment, resource="api://orders",
+                     scope="openid offline_access api://orders/Orders.Read")
+    body = _ok(redeem(client, grant, resource="api://orders"))
+    assert claims(body["access_token"])["aud"] == "api://orders"
+    assert body["scope"] == "api://orders/Orders.Read"
+    graph = get_code(client, tenant=segment, resource="https://graph.microsoft.com")
+    assert claims(_ok(redeem(client, graph))["access_token"])["aud"] == GRAPH_APP_ID
+
+
+@pytest.mark.parametrize("segment", [TENANT, "common"])
+@pytest.mark.parametrize(("scope", "resource"), [
+    ("openid api://orders/Orders.Read", "https://mcp.example.com"),
+    ("openid api://orders/Orders.Read", "api://orders/"),
+    ("openid api://orders/Orders.Read", ORDERS_ID),
+    ("openid profile", "api://orders"),
+], ids=["another-uri", "slash-added", "app-id", "graph-scopes"])
+def test_a_sign_in_whose_resource_names_another_is_sent_back_before_anyone_signs_in(
+        client: AppClient, segment: str, scope: str, resource: str) -> None:
+    response = client.get(paths(segment, "2.0")["authorize"],
+                          params=auth_params(scope=scope, resource=resource))
+    _invalid_target_redirect(response)
+    assert not client.app.state.idp.store.codes  # type: ignore[attr-defined]
+
+
+def test_under_common_a_resource_for_an_api_unknown_to_the_apps_tenant_waits_for_the_user(
+        client: AppClient) -> None:
+    page = client.get(paths("common", "2.0")["authorize"], params=auth_params(
+        scope="openid api://nobody/read", resource="api://nobody"))
+    assert page.status_code == 200 and "loginfmt" in page.text

@@ -202,6 +202,29 @@ def test_parse_event_time_names_created_at(created_at: object, problem: str) -> 
     assert refusal.value.fields == {"created_at": problem}
 
 
+def test_created_at_is_read_in_both_shapes_the_platform_writes() -> None:
+    # The app.* events' references write whole seconds and Z, user.logout's milliseconds and
+    # +00:00 (docs.talkdesk.com/reference/app-installed, /reference/userlogout).
+    whole = parse_event_time("2017-08-18T10:29:52Z")
+    assert parse_event_time("2017-08-18T10:29:52.000+00:00") == whole
+    assert parse_event_time("2017-08-18T10:29:52.250+00:00") == whole + timedelta(milliseconds=250)
+
+
+@pytest.mark.parametrize("shape", ["%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.000+00:00"],
+                         ids=["whole-seconds-z", "milliseconds-offset"])
+def test_a_logout_in_either_shape_ends_the_session(rp: RpHarness, shape: str) -> None:
+    install(rp)
+    assert launch(rp, "alice").status_code == 303
+    now = rp.clock.now()
+    body = json.loads(event("user.logout", {"account_id": TID, "user_id": USERS["alice"].oid,
+                                            "installation_id": INSTALLATION}, created_at=now))
+    body["created_at"] = now.strftime(shape)
+    response = post_event(rp, json.dumps(body).encode())
+    assert response.status_code == 200, response.text
+    assert response.json()["outcome"] == "logged_out:1"
+    assert rp.me().status_code != 200
+
+
 def test_an_accepted_event_is_unchanged_by_these_checks(rp: RpHarness) -> None:
     response = post_event(rp, installed_body(rp))
     assert response.status_code == 200, response.text
