@@ -36,7 +36,8 @@ class ConnectionGone(Exception):
 
 
 def connection_health(rp: AppState, connection: Connection) -> Health:
-    errors = rp.db.errors.all(source_kind="connection", source_id=connection.id, limit=5)
+    errors = rp.db.errors.all(source_kind="connection", source_id=connection.id, limit=5,
+                              attributed_only=True)
     return health(
         connection,
         today=rp.settings.clock.now().date(),

@@ -104,6 +104,23 @@ def test_edits_that_leave_the_redemption_as_it_was_keep_the_sign_in(rp: RpHarnes
     assert rp.me().status_code == 200
 
 
+def test_a_connection_made_again_under_its_id_starts_without_the_old_ones_failures(
+        rp: RpHarness) -> None:
+    cid = rp.add_connection(id="acme")
+    location = rp.start(f"/sso/{cid}/widget")
+    denied = rp.client.get(rp.op.deny(location, "access_denied", "AADSTS65004: declined"))
+    assert denied.status_code == 403, denied.text
+    old = rp.client.get(f"/api/admin/connections/{cid}").json()["health"]["recent_errors"]
+    assert len(old) == 1
+    assert rp.client.delete(f"/api/admin/connections/{cid}").status_code == 204
+    rp.add_connection(id="acme", support_contact="it@fabrikam.test")
+    health = rp.client.get(f"/api/admin/connections/{cid}").json()["health"]
+    assert health["recent_errors"] == []
+    assert health["errors_before_secret"] == []
+    # The failure's reference still resolves, for the user who quotes it.
+    assert rp.client.get(f"/api/admin/errors/{old[0]}").status_code == 200
+
+
 def test_a_database_made_before_lifetimes_were_kept_gets_them(tmp_path: Path) -> None:
     path = str(tmp_path / "rp.db")
     with sqlite3.connect(path) as conn:
