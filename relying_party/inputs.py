@@ -234,8 +234,13 @@ def identifier(value: object, field: str, *, max_length: int = 256, required: bo
 
 def display_name(value: object, field: str, *, max_length: int, required: bool = True) -> str:
     """A name shown to people: :func:`text`, without bidi controls (U+202E and the others of
-    UAX #9 §2), with which a name displays as something else than it is."""
+    UAX #9 §2), with which a name displays as something else than it is, and holding something
+    visible when given: one of only invisible format characters (a zero-width space, a BOM)
+    and white space would show as nothing."""
     value = text(value, field, max_length=max_length, required=required)
+    if value and all(ch.isspace() or unicodedata.category(ch) == _FORMAT for ch in value):
+        raise InputError.of(field, "must hold a visible character, not only invisible ones such "
+                                   "as a zero-width space")
     if found := next((ch for ch in value if ch in _BIDI_CONTROLS), None):
         raise InputError.of(field, f"must not contain bidi control characters (it holds "
                                    f"U+{ord(found):04X}), which change how the text reads")

@@ -136,6 +136,14 @@ def test_api_takes_an_empty_body_without_a_content_type(rp: RpHarness) -> None:
     assert "content-type" not in response.request.headers
 
 
+def test_a_connection_name_with_nothing_visible_is_refused(rp: RpHarness) -> None:
+    response = rp.client.post("/api/admin/connections",
+                              json={**VALID_CONNECTION, "name": "\u200b\u200b"})
+    assert response.status_code == 400, response.text
+    assert set(response.json()["fields"]) == {"name"}
+    assert _api(rp) == []
+
+
 def test_control_characters_in_text_fields_are_refused(rp: RpHarness) -> None:
     response = rp.client.post(
         "/api/admin/connections",
