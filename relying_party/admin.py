@@ -35,8 +35,9 @@ from .connection_admin import (
 )
 from .connections import APPS, discovery_url_for, frontchannel_logout_url, sign_in_urls
 from .db import AckKind, Acknowledgement, Connection, Database, DuplicateFormNonce
-from .inputs import InputError, read_form
+from .inputs import InputError
 from .redirect_uris import connection_redirect_uri, installation_redirect_uri
+from .request_bodies import read_form
 from .trials import describe
 from .web import (
     CSRF_FIELD,

@@ -50,8 +50,9 @@ from .db import (
     Subscription,
     Trial,
 )
-from .inputs import InputError, json_booleans, read_json_object
+from .inputs import InputError, json_booleans
 from .redirect_uris import connection_id_problem, connection_redirect_uri
+from .request_bodies import read_json_object
 from .web import AppState, state_of
 
 

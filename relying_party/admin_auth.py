@@ -29,7 +29,7 @@ from starlette.routing import Route
 
 from .clock import Clock
 from .db import Database, digest
-from .inputs import read_form
+from .request_bodies import read_form
 from .tokens import new_token
 from .web import (
     ADMIN_COOKIE,

@@ -3,7 +3,9 @@
 failure page.
 
 Order of checks: ``state`` (present, known, unused, issued to this browser: only then is it
-consumed; unexpired), the connection or installation still usable, the redirect URI the
+consumed; unexpired), the connection or installation still usable and in the lifetime the
+sign-in began in (not deleted and made again, disabled, given another client or provider, nor
+uninstalled and installed again: :mod:`relying_party.in_flight`), the redirect URI the
 response arrived at being the one its sign-in sent (the mix-up defence: a provider's code never
 reaches another provider's token endpoint), RFC 9207 ``iss`` (so that an error response, too,
 is known to come from the provider asked, when the provider sends it), an error from the
@@ -36,7 +38,7 @@ from starlette.responses import RedirectResponse, Response
 from .authorization_response import check_response_issuer
 from .db import EmailTaken, LoginTransaction, Session, SessionGroups, User, digest
 from .failure import FailureSource, SignInFailed
-from .in_flight import check_not_logged_out, check_not_outdated
+from .in_flight import check_not_logged_out, check_not_outdated, check_same_lifetime
 from .installation_credentials import redeem_code
 from .login import source_of
 from .login_errors import (
@@ -99,7 +101,8 @@ def _no_source(rp: AppState) -> FailureSource:
 
 
 def client_for_transaction(rp: AppState, tx: LoginTransaction) -> ClientConfig:
-    """The client the transaction was started with, if it may still sign people in."""
+    """The client the transaction was started with, if it may still sign people in and is
+    still in the lifetime the sign-in began in (:func:`check_same_lifetime`)."""
     if tx.source_kind == "connection":
         connection = rp.db.connections.get(tx.source_id)
         if connection is None:
@@ -109,7 +112,9 @@ def client_for_transaction(rp: AppState, tx: LoginTransaction) -> ClientConfig:
                 ConnectionDisabled(f"connection {tx.source_id!r} is disabled"),
                 source_of(connection),
             )
-        return client_for_connection(connection)
+        client = client_for_connection(connection)
+        check_same_lifetime(rp, tx, client)
+        return client
     installation = rp.db.installations.get(tx.source_id)
     partner = FailureSource(
         kind="installation", id=tx.source_id, support_contact=rp.settings.partner_support_contact
@@ -118,7 +123,9 @@ def client_for_transaction(rp: AppState, tx: LoginTransaction) -> ClientConfig:
         raise SignInFailed(UnknownInstallation(f"installation {tx.source_id!r}"), partner)
     if not installation.active:
         raise SignInFailed(InstallationInactive(f"installation {tx.source_id!r}"), partner)
-    return client_for_installation(installation, rp.settings)
+    client = client_for_installation(installation, rp.settings)
+    check_same_lifetime(rp, tx, client)
+    return client
 
 
 class AlreadySignedIn(Exception):

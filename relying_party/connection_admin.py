@@ -36,7 +36,8 @@ class ConnectionGone(Exception):
 
 
 def connection_health(rp: AppState, connection: Connection) -> Health:
-    errors = rp.db.errors.all(source_kind="connection", source_id=connection.id, limit=5)
+    errors = rp.db.errors.all(source_kind="connection", source_id=connection.id, limit=5,
+                              attributed_only=True)
     return health(
         connection,
         today=rp.settings.clock.now().date(),
@@ -89,6 +90,7 @@ def new_connection(rp: AppState, data: ConnectionInput, *,
         last_login_at=None,
         secret_saved_at=now,
         form_nonce=form_nonce,
+        lifetime=new_lifetime(),
     )
     rp.db.connections.insert(connection)
     return connection
@@ -115,7 +117,14 @@ def _expect(connection: Connection, expected_version: int | None) -> int:
     return connection.version
 
 
+def new_lifetime() -> str:
+    """A stamp for a connection's new lifetime (:attr:`Connection.lifetime`)."""
+    return secrets.token_hex(16)
+
+
 def _store(rp: AppState, before: Connection, after: Connection, version: int) -> Connection:
+    if ends_sign_ins(before, after):
+        after = replace(after, lifetime=new_lifetime())
     stored = rp.db.connections.update(after, expected_version=version)
     if stored is None:
         current = rp.db.connections.get(before.id)
@@ -179,6 +188,14 @@ def after_change(rp: AppState, before: Connection, after: Connection) -> None:
     rp.providers.forget(discovery_url_for(after))
     if not after.enabled or identity_changed(before, after):
         rp.db.sessions.end_for_source("connection", after.id)
+
+
+def ends_sign_ins(before: Connection, after: Connection) -> bool:
+    """Whether the change ends the connection's sign-ins in progress: it is disabled (enabled
+    again, it is a new lifetime all the same), or a code its provider issued would now be
+    redeemed at another token endpoint or as another client."""
+    return (not after.enabled or identity_changed(before, after)
+            or before.token_url != after.token_url)
 
 
 def identity_changed(before: Connection, after: Connection) -> bool:

@@ -1,11 +1,19 @@
-"""Sign-ins in progress that a platform event or a provider's logout outdated: checked as the
-session is made (:func:`relying_party.callback.callback`), so none is made for them.
+"""Sign-ins in progress that a change of their connection or installation, a platform event or
+a provider's logout outdated: checked as the session is made
+(:func:`relying_party.callback.callback`), so none is made for them.
 
-An ``app.uninstalled`` ends the installation's sign-ins in progress: were the installation
-installed again before their callback came, they belong to its earlier lifetime, which began
-before the ``app.installed`` that started the current one arrived. A ``user.logout`` ends its
-user's (:meth:`relying_party.db.Database.log_out_platform_user`). Both end on the failure page
-as an outdated sign-in (``state_expired``); a new sign-in from the app works.
+A sign-in belongs to the lifetime of its connection or installation it began in, and ends when
+that lifetime has: checked as the callback takes its ``state``, before the code is redeemed (a
+code the provider issued then never reaches another token endpoint, nor is redeemed as another
+client), and again as the session is made. A connection's lifetime ends when it is deleted
+(even if made again under the same id), disabled (even if enabled again) or given another
+client id, provider or token endpoint (:func:`relying_party.connection_admin.ends_sign_ins`);
+the sign-in keeps the connection's lifetime stamp. An ``app.uninstalled`` ends an
+installation's: were the installation installed again before the callback came, the sign-in
+belongs to its earlier lifetime, which began before the ``app.installed`` that started the
+current one arrived. A ``user.logout`` ends its user's sign-ins
+(:meth:`relying_party.db.Database.log_out_platform_user`). Each ends on the failure page as an
+outdated sign-in (``state_expired``); a new sign-in works.
 
 A provider's back- or front-channel logout that comes while the callback waits on the provider
 ends the sign-in the same way when it names the new ID token's ``sid``, or its ``sub`` and the
@@ -24,10 +32,22 @@ from .provider import ClientConfig
 from .web import AppState
 
 
-def check_not_outdated(rp: AppState, tx: LoginTransaction, platform_user_id: str,
-                       source: FailureSource) -> None:
-    """:class:`StateExpired` when the installation was uninstalled, or the platform user
-    signed out, while this sign-in was in progress."""
+def check_same_lifetime(rp: AppState, tx: LoginTransaction, client: ClientConfig) -> None:
+    """:class:`StateExpired` when the sign-in's connection or installation (now ``client``)
+    began another lifetime since the sign-in began."""
+    if tx.source_kind == "connection":
+        if client.lifetime != tx.source_lifetime:
+            raise SignInFailed(StateExpired(
+                f"connection {tx.source_id!r} was deleted and made again, disabled, or given "
+                f"another client id, provider or token endpoint during this sign-in, started at "
+                f"{tx.created_at.isoformat()}; its code was not redeemed",
+                message="The sign-in settings changed while you were signing in. Please sign "
+                "in again.",
+                admin_hint="An admin changed the connection (deleted and made it again, disabled "
+                "it, or changed its client id, provider or token URL) while this sign-in was in "
+                "progress; a new sign-in uses the connection as it is now."),
+                client.failure_source)
+        return
     began = rp.db.installations.lifetime_began(tx.source_id)
     if began is not None and tx.created_at < began:
         raise SignInFailed(StateExpired(
@@ -37,7 +57,13 @@ def check_not_outdated(rp: AppState, tx: LoginTransaction, platform_user_id: str
             message="This app was removed and added again while you were signing in. Please "
             "start again from the app.",
             admin_hint="The platform uninstalled and reinstalled the app while this sign-in was "
-            "in progress; a new sign-in from the app works."), source)
+            "in progress; a new sign-in from the app works."), client.failure_source)
+
+
+def check_not_outdated(rp: AppState, tx: LoginTransaction, platform_user_id: str,
+                       source: FailureSource) -> None:
+    """:class:`StateExpired` when the platform user signed out while this sign-in was in
+    progress."""
     before = rp.db.platform_logouts.sign_ins_before(tx.source_id, platform_user_id)
     if before is not None and tx.created_at <= before:
         raise SignInFailed(StateExpired(

@@ -6,7 +6,8 @@
   or ``Infinity``, each member name once in its object (I-JSON, RFC 7493 §2.3: parsers keep
   the first or the last of a repeated member, so a signed event or a provider's answer could
   read one way to its sender and another way here).
-- Form bodies: bounded size and field count, parsed by python-multipart through Starlette.
+- Request bodies (:mod:`relying_party.request_bodies`): JSON only as ``application/json`` in
+  UTF-8; forms of bounded size and field count, parsed by python-multipart through Starlette.
 - Text fields: strings, length-bounded, no control characters. Ids given by other systems
   (installation, account, client ids) are also refused with invisible format characters (bidi
   overrides, zero-width characters) or surrounding white space, never trimmed. Names shown to
@@ -33,9 +34,6 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import httpx
-from starlette.datastructures import FormData
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
 
 MAX_JSON_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 16
@@ -203,35 +201,6 @@ def valid_unicode(text: str) -> bool:
     return True
 
 
-async def read_json_object(request: Request, *, max_bytes: int = MAX_JSON_BYTES) -> dict[str, Any]:
-    """The request body as a JSON object; an empty body is ``{}``."""
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    return parse_json_object(raw, max_bytes=max_bytes)
-
-
-async def read_form(request: Request) -> dict[str, str]:
-    """The form body's text fields (urlencoded or multipart; files are refused)."""
-    try:
-        form: FormData = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
-    except HTTPException as exc:
-        if exc.status_code != 400:  # 413 from the body limit keeps its status
-            raise
-        raise InputError.of("body", f"is not a valid form ({exc.detail})") from None
-    except (ValueError, KeyError, UnicodeDecodeError, AssertionError):
-        raise InputError.of("body", "is not a valid form") from None
-    items = form.multi_items()
-    if len(items) > MAX_FORM_FIELDS:  # older Starlettes count only a multipart body's
-        raise InputError.of("body", f"is not a valid form (more than {MAX_FORM_FIELDS} fields)")
-    fields: dict[str, str] = {}
-    for key, value in items:
-        if not isinstance(value, str):
-            raise InputError.of(key, "must be text, not a file")
-        fields.setdefault(key, value)
-    return fields
-
-
 def text(value: object, field: str, *, max_length: int, required: bool = True) -> str:
     """A trimmed single-line string; ``""`` when absent and not required."""
     if value is None or value == "":
@@ -265,8 +234,13 @@ def identifier(value: object, field: str, *, max_length: int = 256, required: bo
 
 def display_name(value: object, field: str, *, max_length: int, required: bool = True) -> str:
     """A name shown to people: :func:`text`, without bidi controls (U+202E and the others of
-    UAX #9 §2), with which a name displays as something else than it is."""
+    UAX #9 §2), with which a name displays as something else than it is, and holding something
+    visible when given: one of only invisible format characters (a zero-width space, a BOM)
+    and white space would show as nothing."""
     value = text(value, field, max_length=max_length, required=required)
+    if value and all(ch.isspace() or unicodedata.category(ch) == _FORMAT for ch in value):
+        raise InputError.of(field, "must hold a visible character, not only invisible ones such "
+                                   "as a zero-width space")
     if found := next((ch for ch in value if ch in _BIDI_CONTROLS), None):
         raise InputError.of(field, f"must not contain bidi control characters (it holds "
                                    f"U+{ord(found):04X}), which change how the text reads")

@@ -126,6 +126,7 @@ async def begin_login(
         created_at=now,
         expires_at=now + settings.login_timeout,
         used_at=None,
+        source_lifetime=client.lifetime,
     )
     try:
         location = authorization_url(

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from .db import ProviderLogout, Session, SourceKind
 from .db.users import Origins
-from .inputs import InputError, check_json_value, read_form
+from .inputs import InputError, check_json_value
 from .oidc.discovery import ProviderMetadata
 from .oidc.errors import LoginError, LogoutTokenInvalid
 from .oidc.issuer_key import entra_tenant, issuer_key, spelt_issuer_key
@@ -25,6 +25,7 @@ from .oidc.jwks import POSTED
 from .oidc.logout_token import LogoutToken, logout_token_audiences, validate_logout_token
 from .oidc.pkce import generate_state
 from .provider import ClientConfig, client_for_connection, client_for_installation
+from .request_bodies import read_form
 from .settings import endpoint_origin
 from .web import (
     CSRF_FIELD,

@@ -36,6 +36,9 @@ class ClientConfig:
     userinfo_endpoint: str | None
     """Explicit userinfo link (installations); None means the discovered one."""
     support_contact: str
+    lifetime: str = ""
+    """The connection's :attr:`~relying_party.db.Connection.lifetime` (``''``: an
+    installation), which a sign-in it starts keeps."""
 
     @property
     def identity_origin(self) -> str | None:
@@ -67,6 +70,7 @@ def client_for_connection(connection: Connection) -> ClientConfig:
         discovery_url=discovery_url_for(connection),
         userinfo_endpoint=None,
         support_contact=connection.support_contact,
+        lifetime=connection.lifetime,
     )
 
 

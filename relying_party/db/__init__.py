@@ -106,12 +106,14 @@ class Database:
 
     def delete_connection(self, connection_id: str, *,
                           expected_version: int | None = None) -> bool:
-        """Delete a connection (only at ``expected_version``, when given) and end the sessions
-        signed in through it; False, and nothing changed, when it was not deleted."""
+        """Delete a connection (only at ``expected_version``, when given), end the sessions
+        signed in through it and detach its failures (:meth:`ErrorLog.detach`); False, and
+        nothing changed, when it was not deleted."""
         with self.transaction():
             if not self.connections.delete(connection_id, expected_version=expected_version):
                 return False
             self.sessions.end_for_source("connection", connection_id)
+            self.errors.detach("connection", connection_id)
             return True
 
     def begin_installation(self, installation_id: str, since: datetime, *,

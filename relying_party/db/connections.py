@@ -3,7 +3,13 @@
 Each change an admin makes bumps the connection's ``version`` (compared and set in one
 statement, so a save from a stale form never overwrites a newer one). The store also keeps
 when the current client secret was saved and the provider's last refusal of it
-(AADSTS7000222 expired, 7000215 wrong), which a successful sign-in or a new secret clears."""
+(AADSTS7000222 expired, 7000215 wrong), which a successful sign-in or a new secret clears.
+
+A connection's ``lifetime`` is a random stamp, a new one each time it stops being the connection
+that sign-ins in progress started with (made again under the same id, disabled, or given
+another client or provider): a sign-in keeps the stamp it began with, and its callback ends
+when the stamp is no longer the connection's (:mod:`relying_party.in_flight`). A version does
+not serve, as a connection made again under the same id starts again at version 1."""
 
 from __future__ import annotations
 
@@ -33,7 +39,8 @@ CREATE TABLE IF NOT EXISTS connections (
     secret_saved_at TEXT,
     secret_refused_code TEXT,
     secret_refused_at TEXT,
-    form_nonce TEXT
+    form_nonce TEXT,
+    lifetime TEXT NOT NULL DEFAULT ''
 );
 """
 _ADDED = {
@@ -42,12 +49,13 @@ _ADDED = {
     "secret_refused_code": "TEXT",
     "secret_refused_at": "TEXT",
     "form_nonce": "TEXT",
+    "lifetime": "TEXT NOT NULL DEFAULT ''",
 }
 """Columns added since the first schema, added to a database made before them."""
 _COLUMNS = ("id, name, authorization_uri, token_url, client_id, client_secret,"
             " secret_expires_on, support_contact, discovery_url, client_auth_method, enabled,"
             " created_at, updated_at, last_login_at, version, secret_saved_at,"
-            " secret_refused_code, secret_refused_at, form_nonce")
+            " secret_refused_code, secret_refused_at, form_nonce, lifetime")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,6 +86,9 @@ class Connection:
     secret_refused_at: datetime | None = None
     form_nonce: str | None = None
     """The add form's one-time nonce that created the connection (None: made by the API)."""
+    lifetime: str = ""
+    """The stamp of the connection's current lifetime (see the module docstring); ``''`` for
+    one stored before stamps were kept, until its next change of lifetime."""
 
     @property
     def secret_since(self) -> datetime:
@@ -124,12 +135,12 @@ class ConnectionStore:
         changed = self._sql.run(
             "UPDATE connections SET name=?, authorization_uri=?, token_url=?, client_id=?,"
             " client_secret=?, secret_expires_on=?, support_contact=?, discovery_url=?,"
-            " client_auth_method=?, enabled=?, updated_at=?, secret_saved_at=?,"
+            " client_auth_method=?, enabled=?, updated_at=?, secret_saved_at=?, lifetime=?,"
             " version=version+1,"
             " secret_refused_code=CASE WHEN client_secret=? THEN secret_refused_code END,"
             " secret_refused_at=CASE WHEN client_secret=? THEN secret_refused_at END"
             " WHERE id=? AND version=coalesce(?, version)",
-            (*params[1:11], params[12], params[15], connection.client_secret,
+            (*params[1:11], params[12], params[15], connection.lifetime, connection.client_secret,
              connection.client_secret, connection.id, expected_version),
         )
         return self.get(connection.id) if changed else None
@@ -184,6 +195,7 @@ def _params(c: Connection) -> tuple[object, ...]:
         c.secret_refused_code,
         ts_opt(c.secret_refused_at),
         c.form_nonce,
+        c.lifetime,
     )
 
 
@@ -208,4 +220,5 @@ def _connection(row: sqlite3.Row) -> Connection:
         secret_refused_code=row["secret_refused_code"],
         secret_refused_at=dt_opt(row["secret_refused_at"]),
         form_nonce=row["form_nonce"],
+        lifetime=row["lifetime"],
     )

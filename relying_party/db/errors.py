@@ -162,6 +162,13 @@ class ErrorLog:
             ),
         )
 
+    def detach(self, source_kind: SourceKind, source_id: str) -> None:
+        """The connection or installation is gone: its failures move to the pool of those tied
+        to none that exists, so one made again under the same id starts without them, while
+        their references still resolve (until that pool's bound or the retention drops them)."""
+        self._sql.run("UPDATE error_log SET attributed=0 WHERE source_kind=? AND source_id=?",
+                      (source_kind, source_id))
+
     def get(self, ref: str) -> ErrorRecord | None:
         row = self._sql.one("SELECT * FROM error_log WHERE ref=?", (ref,))
         return _error(row) if row is not None else None
@@ -172,8 +179,11 @@ class ErrorLog:
         source_kind: SourceKind | None = None,
         source_id: str | None = None,
         limit: int = 50,
+        attributed_only: bool = False,
     ) -> list[ErrorRecord]:
-        """The newest first; all of them, or those of one connection or installation."""
+        """The newest first; all of them, or those of one connection or installation (with
+        ``attributed_only``, of the one that exists now: none of a deleted one of that id,
+        :meth:`detach`)."""
         if source_kind is None:
             rows = self._sql.all(
                 "SELECT * FROM error_log ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,)
@@ -181,8 +191,8 @@ class ErrorLog:
         else:
             rows = self._sql.all(
                 "SELECT * FROM error_log WHERE source_kind=? AND source_id=?"
-                " ORDER BY created_at DESC, rowid DESC LIMIT ?",
-                (source_kind, source_id, limit),
+                " AND attributed >= ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
+                (source_kind, source_id, int(attributed_only), limit),
             )
         return [_error(r) for r in rows]
 

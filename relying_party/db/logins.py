@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS login_transactions (
     redirect_uri TEXT NOT NULL,
     created_at TEXT NOT NULL,
     expires_at TEXT NOT NULL,
-    used_at TEXT
+    used_at TEXT,
+    source_lifetime TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS login_transactions_by_expiry ON login_transactions (expires_at);
 CREATE TABLE IF NOT EXISTS logout_requests (
@@ -57,11 +58,19 @@ class LoginTransaction:
     created_at: datetime
     expires_at: datetime
     used_at: datetime | None
+    source_lifetime: str = ""
+    """A connection's :attr:`~relying_party.db.Connection.lifetime` as the sign-in began;
+    ``''`` for an installation's, whose lifetimes are told by time."""
 
 
 class LoginTransactionStore:
     def __init__(self, sql: Sqlite) -> None:
         self._sql = sql
+        with sql.transaction() as conn:
+            columns = {row["name"] for row in conn.execute("PRAGMA table_info(login_transactions)")}
+            if "source_lifetime" not in columns:  # a database made before it
+                conn.execute("ALTER TABLE login_transactions"
+                             " ADD COLUMN source_lifetime TEXT NOT NULL DEFAULT ''")
 
     def insert(self, tx: LoginTransaction) -> None:
         """Store a new transaction; at the same time, those past their end are wiped to a
@@ -78,7 +87,7 @@ class LoginTransactionStore:
                 (ts(tx.created_at),),
             )
             conn.execute(
-                "INSERT INTO login_transactions VALUES (?,?,?,?,?,?,?,?,?,?,NULL)",
+                "INSERT INTO login_transactions VALUES (?,?,?,?,?,?,?,?,?,?,NULL,?)",
                 (
                     tx.state,
                     tx.binding_hash,
@@ -90,6 +99,7 @@ class LoginTransactionStore:
                     tx.redirect_uri,
                     ts(tx.created_at),
                     ts(tx.expires_at),
+                    tx.source_lifetime,
                 ),
             )
 
@@ -146,4 +156,5 @@ def _login_transaction(row: sqlite3.Row) -> LoginTransaction:
         created_at=dt(row["created_at"]),
         expires_at=dt(row["expires_at"]),
         used_at=dt_opt(row["used_at"]),
+        source_lifetime=row["source_lifetime"],
     )

@@ -87,6 +87,13 @@ def test_ids_with_invisible_or_control_characters_are_refused(
     assert_refused(rp, installed(rp, **{field: BAD_IDS[case]}), f"data.{field}")
 
 
+@pytest.mark.parametrize("name", ["\u200b", "\u200b \ufeff"])
+def test_an_account_name_with_nothing_visible_is_refused(rp: RpHarness, name: str) -> None:
+    body = installed(rp, account_name=name)
+    assert_refused(rp, body, "data.account_name")
+    assert "visible character" in post_event(rp, body).json()["fields"]["data.account_name"]
+
+
 @pytest.mark.parametrize("name", ["contoso\u202etxt.exe", "\u2067contoso", "con\u200ftoso"])
 def test_an_account_name_with_bidi_controls_is_refused_as_a_connection_name_is(
     rp: RpHarness, name: str

@@ -354,6 +354,10 @@ MALFORMED: dict[str, tuple[Mapping[str, Any], str]] = {
                       "data.subscription.adding.name"),
     "name with a bidi override": ({"subscription": {"adding": {"name": "Paid\u202eeerF"}}},
                                   "data.subscription.adding.name"),
+    "name of a zero-width space": ({"subscription": {"adding": {"name": "\u200b"}}},
+                                   "data.subscription.adding.name"),
+    "name of invisible characters and spaces": (
+        {"subscription": {"adding": {"name": "\ufeff \u2060"}}}, "data.subscription.adding.name"),
     **{f"licenses {value!r}": ({"subscription": {"adding": {"licenses": value}}},
                                "data.subscription.adding.licenses")
        for value in ("ten", "-1", "1.5", "", " 10", "\u0661\u0660", "10000001", -1, 1.5,

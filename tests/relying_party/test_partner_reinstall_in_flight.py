@@ -57,6 +57,21 @@ def test_a_sign_in_begun_before_an_uninstall_makes_no_session_after_a_reinstall(
     assert rp.me().status_code == 200
 
 
+def test_the_code_of_a_sign_in_begun_before_an_uninstall_is_never_redeemed(
+        rp: RpHarness) -> None:
+    """Checked before the code exchange: the reinstalled app may hold other credentials."""
+    install(rp)
+    callback = callback_url(rp)
+    rp.clock.advance(seconds=5)
+    uninstall(rp)
+    rp.clock.advance(seconds=5)
+    reinstall(rp)
+    redeemed = [r for r in rp.op.requests if r.url.path.endswith("/token")]
+    rp.assert_failure_page(rp.client.get(callback), status=400, code="state_expired",
+                           contact=PARTNER_CONTACT)
+    assert [r for r in rp.op.requests if r.url.path.endswith("/token")] == redeemed
+
+
 def test_a_platform_clock_behind_still_ends_the_sign_in(rp: RpHarness) -> None:
     """When the sign-in began is the RP's clock; so is when the reinstall arrived."""
     install(rp)

@@ -78,13 +78,14 @@ def test_admin_form_refuses_unusable_urls_naming_the_field(rp: RpHarness, case: 
         (json.dumps({**VALID_CONNECTION, "client_id": "\ud800"}), 400, "client_id"),
         (json.dumps({**VALID_CONNECTION, "\udfff": "x"}), 400, "body"),
         (json.dumps({**VALID_CONNECTION, "name": "x" * 70_000}), 413, "body"),
+        (json.dumps({**VALID_CONNECTION, "name": "x" * 2_000_000}), 413, "body"),
         ('{"client_id": ' + "9" * 5001 + "}", 400, "body"),
         ('{"client_id": NaN}', 400, "body"),
         (b"\xff\xfe{}", 400, "body"),
         (json.dumps(VALID_CONNECTION)[:-1] + ', "client_id": "other"}', 400, "client_id"),
     ],
-    ids=["deep", "nested member", "lone surrogate", "surrogate key", "too large", "huge integer",
-         "NaN", "not UTF-8", "repeated member"],
+    ids=["deep", "nested member", "lone surrogate", "surrogate key", "too large",
+         "past the app's body limit", "huge integer", "NaN", "not UTF-8", "repeated member"],
 )
 def test_api_refuses_malformed_json_in_its_error_shape(
     rp: RpHarness, body: str | bytes, status: int, field: str
@@ -95,6 +96,51 @@ def test_api_refuses_malformed_json_in_its_error_shape(
     assert response.status_code == status, response.text
     assert response.json()["error"] == "invalid_request"
     assert set(response.json()["fields"]) == {field}
+    assert _api(rp) == []
+
+
+@pytest.mark.parametrize("content_type", [
+    "text/plain", "application/x-www-form-urlencoded", None, "application/json; charset=utf-16",
+    "application/jsonp", "text/json",
+])
+def test_api_refuses_a_body_not_sent_as_json_naming_content_type(
+        rp: RpHarness, content_type: str | None) -> None:
+    cid = rp.add_connection()
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    body = json.dumps({**VALID_CONNECTION, "name": "Fabrikam"})
+    for method, path in (("POST", "/api/admin/connections"),
+                         ("PATCH", f"/api/admin/connections/{cid}")):
+        response = rp.client.request(method, path, content=body, headers=headers)
+        assert response.status_code == 415, response.text
+        assert response.json()["error"] == "invalid_request"
+        assert set(response.json()["fields"]) == {"content-type"}
+    assert [c["name"] for c in _api(rp)] == [OP_CONNECTION["name"]]
+
+
+@pytest.mark.parametrize("content_type", [
+    "application/json", "application/json; charset=UTF-8", 'application/json;charset="utf-8"',
+    "application/merge-patch+json",
+])
+def test_api_takes_json_by_its_media_types(rp: RpHarness, content_type: str) -> None:
+    cid = rp.add_connection()
+    response = rp.client.patch(f"/api/admin/connections/{cid}", content=json.dumps(
+        {"name": "Fabrikam"}), headers={"Content-Type": content_type})
+    assert response.status_code == 200, response.text
+    assert response.json()["name"] == "Fabrikam"
+
+
+def test_api_takes_an_empty_body_without_a_content_type(rp: RpHarness) -> None:
+    cid = rp.add_connection()
+    response = rp.client.post(f"/api/admin/connections/{cid}/disable")
+    assert response.status_code == 200, response.text
+    assert "content-type" not in response.request.headers
+
+
+def test_a_connection_name_with_nothing_visible_is_refused(rp: RpHarness) -> None:
+    response = rp.client.post("/api/admin/connections",
+                              json={**VALID_CONNECTION, "name": "\u200b\u200b"})
+    assert response.status_code == 400, response.text
+    assert set(response.json()["fields"]) == {"name"}
     assert _api(rp) == []
 
 
