@@ -5,12 +5,8 @@ in one directory would read each other's."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
-
-if TYPE_CHECKING:
-    from playwright.sync_api import Playwright
 
 
 @pytest.fixture(autouse=True)
@@ -18,7 +14,10 @@ def _own_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-@pytest.fixture(scope="package", autouse=True)
-def _one_playwright_driver(playwright_session: Playwright) -> None:
-    """The package's tests share the worker's Playwright driver (``tests/conftest.py``): each
-    ``conformance`` run in-process would start its own (about 0.4 s of Node's CPU apiece)."""
+@pytest.fixture(autouse=True)
+def _one_playwright_driver(request: pytest.FixtureRequest) -> None:
+    """The package's browser tests share the worker's Playwright driver (``tests/conftest.py``):
+    each ``conformance`` run in-process would start its own (about 0.4 s of Node's CPU apiece).
+    The others start none."""
+    if request.node.get_closest_marker("browser") is not None:
+        request.getfixturevalue("playwright_session")
