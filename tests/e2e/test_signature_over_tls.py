@@ -13,7 +13,6 @@ over http both still fail; the reference relying party passes both either way.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import jwt
@@ -53,13 +52,15 @@ def checks_no_signature(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(id_token, "verify_signed_jwt", _unchecked)
 
 
-@pytest.fixture
-def over_https(tmp_path: Path) -> str:
+@pytest.fixture(scope="module")
+def over_https(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The reference relying party's profile with the provider on https (its local CA is the
-    app's ``RP_CA_FILE``)."""
+    app's ``RP_CA_FILE``). One file for the module: the worker keeps one environment (a
+    provider and an app host, reset between scenarios) per profile path to the session's end,
+    and a path per test started one more for each."""
     text = REFERENCE_RP.read_text(encoding="utf-8")
     assert "\n[provider]\n" in text
-    profile = tmp_path / "reference-rp-https.toml"
+    profile = tmp_path_factory.mktemp("https-profile") / "reference-rp-https.toml"
     profile.write_text(text.replace("\n[provider]\n", "\n[provider]\nhttps = true\n", 1),
                        encoding="utf-8")
     return str(profile)

@@ -87,7 +87,9 @@ def _secrets_of(stack: LiveStack) -> dict[str, set[str]]:
 
 
 @pytest.fixture(scope="module")
-def ran(tmp_path_factory: pytest.TempPathFactory) -> Ran:
+def ran(playwright_session: object, tmp_path_factory: pytest.TempPathFactory) -> Ran:
+    """The run, with the worker's Playwright driver (``tests/conftest.py``), which the
+    plugin's ``sso_browser`` then shares: each would start its own (about 0.4 s of CPU)."""
     catalogue = load_catalogue("scenarios.catalogue")
     registry = Registry()
     registry.add(catalogue.get(NONCE))
@@ -120,8 +122,7 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> Ran:
 
 @pytest.fixture
 def report_page(ran: Ran, sso_browser: Browser) -> Iterator[Page]:
-    """The HTML report in a fresh context (``ran`` first: its run starts its own Playwright,
-    which the plugin's module-wide one would block)."""
+    """The HTML report in a fresh context."""
     context = sso_browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()

@@ -4,6 +4,8 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -105,21 +107,43 @@ def test_cli_refuses_a_short_admin_token(tmp_path: Path) -> None:
     assert _stop(process) == ""
 
 
-def test_cli_port_zero_prints_url_first_and_serves(tmp_path: Path) -> None:
-    db = tmp_path / "cli.db"
-    process = _start(db)
+@dataclass(frozen=True)
+class Served:
+    db: Path
+    url: str
+    """The first line it printed."""
+    first_status: int | None
+    """The status of a request sent the moment that line was read (None: none was answered)."""
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One ``python -m relying_party`` on port 0, with ``--log-level trace`` and
+    ``--partner-support-contact help@partner.test``, for the tests that only read from it (each
+    started its own: about 0.6 s of CPU apiece). A process that fails fails each of them."""
+    db = tmp_path_factory.mktemp("rp-cli") / "cli.db"
+    process = _start(db, "--log-level", "trace", "--partner-support-contact",
+                     "help@partner.test")
     try:
         assert process.stdout is not None
         url = process.stdout.readline().strip()
-        assert url.startswith("http://127.0.0.1:") and not url.endswith(":0")
-        # the socket listens before the URL is printed: no polling needed
-        response = httpx.get(f"{url}/api/me", timeout=10.0)
-        assert response.status_code == 401
-        assert db.exists()
-        with httpx.Client(timeout=10.0) as client:  # kept alive
-            assert [client.get(f"{url}/api/me").status_code for _ in range(3)] == [401] * 3
+        try:
+            first: int | None = httpx.get(f"{url}/api/me", timeout=10.0).status_code
+        except (httpx.HTTPError, ValueError):  # not listening, or no URL: the tests say which
+            first = None
+        yield Served(db, url, first)
     finally:
         _stop(process)
+
+
+def test_cli_port_zero_prints_url_first_and_serves(served: Served) -> None:
+    url = served.url
+    assert url.startswith("http://127.0.0.1:") and not url.endswith(":0")
+    # the socket listens before the URL is printed: no polling needed
+    assert served.first_status == 401
+    assert served.db.exists()
+    with httpx.Client(timeout=10.0) as client:  # kept alive
+        assert [client.get(f"{url}/api/me").status_code for _ in range(3)] == [401] * 3
 
 
 def test_the_listening_socket_is_tcp_so_asyncio_turns_nagle_off() -> None:
@@ -222,16 +246,11 @@ def test_cli_names_the_address_it_listens_on_and_ignores_forwarded_for(tmp_path:
         _stop(process)
 
 
-def test_the_trace_log_level_serves(tmp_path: Path) -> None:
-    """``--log-level trace`` (uvicorn's level below debug) is one of the choices: the process
-    must know the level's name before it configures logging, or it fails after printing."""
-    process = _start(tmp_path / "cli.db", "--log-level", "trace")
-    try:
-        assert process.stdout is not None
-        url = process.stdout.readline().strip()
-        assert httpx.get(f"{url}/api/me", timeout=10.0).status_code == 401
-    finally:
-        _stop(process)
+def test_the_trace_log_level_serves(served: Served) -> None:
+    """``--log-level trace`` (uvicorn's level below debug, ``served``'s) is one of the
+    choices: the process must know the level's name before it configures logging, or it fails
+    after printing."""
+    assert httpx.get(f"{served.url}/api/me", timeout=10.0).status_code == 401
 
 
 def test_the_support_contact_of_a_sign_in_of_no_connection_is_an_option(tmp_path: Path) -> None:
@@ -246,7 +265,7 @@ def test_the_support_contact_of_a_sign_in_of_no_connection_is_an_option(tmp_path
     assert settings.partner_support_contact == "support@partner-app.example"
 
 
-def test_the_partner_support_contact_is_an_option(tmp_path: Path) -> None:
+def test_the_partner_support_contact_is_an_option(tmp_path: Path, served: Served) -> None:
     """A deployment's partner failure page shows its own contact, not the placeholder."""
     from relying_party.__main__ import _settings
 
@@ -258,13 +277,8 @@ def test_the_partner_support_contact_is_an_option(tmp_path: Path) -> None:
     assert args.partner_support_contact == "Partner help: help@partner.test"
     settings = _settings(args, "http://127.0.0.1:8500")
     assert settings.partner_support_contact == "Partner help: help@partner.test"
-    process = _start(tmp_path / "contact.db", "--partner-support-contact", "help@partner.test")
-    try:
-        assert process.stdout is not None
-        url = process.stdout.readline().strip()
-        page = httpx.get(f"{url}/launch?installation_id=unknown", timeout=10.0)
-        assert page.status_code == 404
-        assert "help@partner.test" in page.text
-        assert "support@partner-app.example" not in page.text
-    finally:
-        _stop(process)
+    # ``served`` runs with --partner-support-contact help@partner.test
+    page = httpx.get(f"{served.url}/launch?installation_id=unknown", timeout=10.0)
+    assert page.status_code == 404
+    assert "help@partner.test" in page.text
+    assert "support@partner-app.example" not in page.text

@@ -18,13 +18,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 from scenarios import Registry, Scenario, ScenarioContext, WorkerInfo
 from scenarios.__main__ import main
-from scenarios.browser import launch, launched, resolve
+from scenarios.browser import resolve
 from scenarios.modes import TRACE_MODES
-from scenarios.playwright_driver import playwright_driver
 from scenarios.report import write_html
 from scenarios.results import PHASE_NAMES
 from scenarios.runner import RunOptions, run
@@ -307,24 +306,18 @@ def test_a_worker_that_cannot_start_reports_every_scenario_as_an_error(tmp_path:
     assert summary.exit_code == 1
 
 
-def test_password_fields_are_masked_in_screenshots(tmp_path: Path) -> None:
+def test_password_fields_are_masked_in_screenshots(tmp_path: Path, page: Page) -> None:
     page_html = '<label>Password <input type="password" value="{}"></label>'
-    with playwright_driver() as playwright:
-        browser = launch(playwright, resolve())
-        try:
-            page = browser.new_page()
-            shots = []
-            for index, secret in enumerate(["a", "a-much-longer-secret-value"]):
-                page.set_content(page_html.format(secret))
-                path = tmp_path / f"{index}.png"
-                screenshot(page, path)
-                shots.append(path)
-            _assert_pictured_alike(page, *shots)
-            unmasked = page.screenshot()
-            page.set_content(page_html.format("a"))
-            assert page.screenshot() != unmasked
-        finally:
-            browser.close()
+    shots = []
+    for index, secret in enumerate(["a", "a-much-longer-secret-value"]):
+        page.set_content(page_html.format(secret))
+        path = tmp_path / f"{index}.png"
+        screenshot(page, path)
+        shots.append(path)
+    _assert_pictured_alike(page, *shots)
+    unmasked = page.screenshot()
+    page.set_content(page_html.format("a"))
+    assert page.screenshot() != unmasked
 
 
 @pytest.fixture
@@ -467,15 +460,15 @@ def test_a_step_that_leaves_the_page_as_it_was_reuses_its_screenshot(tmp_path: P
     assert files == [Path(opened).name, Path(typed).name]
 
 
-def test_a_step_that_shows_a_typed_password_is_pictured_masked(tmp_path: Path) -> None:
+def test_a_step_that_shows_a_typed_password_is_pictured_masked(tmp_path: Path,
+                                                              page: Page) -> None:
     report = tmp_path / "report"
     summary = run(RunOptions(catalogue=CATALOGUE, only=("toy.shots.masked",), report_dir=report),
                   out=io.StringIO())
     assert [r.status for r in summary.results] == ["passed"]
     short, long = (report / str(step.screenshot) for step in summary.results[0].steps)
     assert short != long
-    with launched() as browser:
-        _assert_pictured_alike(browser.new_page(), short, long)
+    _assert_pictured_alike(page, short, long)
 
 
 def _assert_pictured_alike(page: Page, first: Path, second: Path) -> None:
@@ -527,9 +520,10 @@ def _png_size(data: bytes) -> tuple[int, int]:
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
-def test_step_pictures_are_full_page_and_leave_the_document_as_it_was(tmp_path: Path) -> None:
-    with launched() as browser:
-        context = browser.new_context(viewport={"width": 800, "height": 600})
+def test_step_pictures_are_full_page_and_leave_the_document_as_it_was(
+        tmp_path: Path, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 800, "height": 600})
+    try:
         watch_page_versions(context)
         page = context.new_page()
         page.goto("data:text/html,<body style='margin:0'><div style='height:2400px'>tall"
@@ -547,6 +541,8 @@ def test_step_pictures_are_full_page_and_leave_the_document_as_it_was(tmp_path: 
                                           "'<input type=password value=s>')")
         after = page_state(page)
         assert after is not None and after.secret and after.version != before.version
+    finally:
+        context.close()
 
 
 def test_screenshots_of_failures_only(tmp_path: Path) -> None:
