@@ -247,3 +247,21 @@ def test_a_run_whose_every_row_was_not_tested_is_not_a_success(
     said = ("scenarios conformance: nothing was tested: every selected row was not tested "
             "(SKIP, each with its reason), which is not a success")
     assert (said in captured.err) is (code == 1), captured.err
+
+
+@pytest.mark.parametrize(("shard", "code"), [("1/3", 0), ("2/3", 0), ("3/3", 0), ("1/1", 1)])
+def test_a_shard_whose_every_row_was_not_tested_passes_when_other_shards_have_rows(
+        idp: MockIdp, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        shard: str, code: int) -> None:
+    """``run``'s rule: the rows of a shard that tested nothing are tested in the other shards,
+    so sharding the same rows does not turn a passing run into a failing job."""
+    monkeypatch.setattr(cli, "preflight", lambda options, control: None)
+    monkeypatch.setattr(cli, "_run_with_browser",
+                        lambda options, rows, *args: [_skipped(row) for row in rows])
+    only = ",".join(row.id for row in ROWS[:3] if row.kind == "login")
+    assert main(["conformance", "--rp", "http://127.0.0.1:9", "--idp", idp.url, "--only", only,
+                 "--shard", shard, "--json"]) == code
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["ok"] is (code == 0)
+    assert (f"shard {shard} tested nothing" in captured.err) is (code == 0), captured.err
+    assert ("which is not a success" in captured.err) is (code == 1), captured.err
