@@ -22,6 +22,7 @@ from scenarios.conformance.rows import (
     Row,
     RowResult,
     SelectionError,
+    Verdict,
     format_progress,
     format_table,
     nothing_tested,
@@ -75,11 +76,11 @@ header) must agree with the mock's: otherwise the set-up is unusable (exit 2).
 
 Each row arms one fault at the provider, signs in with a fresh browser context (no IdP or RP
 session) at --start, then asks --check: REJECT rows pass when the RP is not signed in, ACCEPT
-rows when it is. --backchannel adds the logout-token rows: the provider POSTs a valid or
-tampered logout token when the browser's provider session ends; 200 (or 204) and 400 are
-expected. Where the specifications allow either outcome (at_hash / c_hash in the code flow; a
-bad signature on an ID token from the token endpoint over TLS) the row is INFO; a key row
-whose keys the app never fetched is not tested (SKIP).
+rows when it is. --backchannel tests the logout-token rows (without it they are not tested,
+SKIP): the provider POSTs a valid or tampered logout token when the browser's provider session
+ends; 200 (or 204) and 400 are expected. Where the specifications allow either outcome
+(at_hash / c_hash in the code flow; a bad signature on an ID token from the token endpoint over
+TLS) the row is INFO; a key row whose keys the app never fetched is not tested (SKIP).
 
 Exit status: 0 when no row fails, 1 when one does or when every row was not tested (SKIP; in
 a shard, only when the other shards have no row to test either, as run decides), 2 when the
@@ -229,20 +230,24 @@ def handle(args: argparse.Namespace) -> int:
         try:
             target = (from_profile if args.app else from_flags)(args, stack, say=_say)
             options = target.options
-            if not options.backchannel:
-                rows = tuple(r for r in rows if r.kind == "login")
-            if not rows and args.shard is not None:
-                return _empty_shard(args, rp=options.rp, provider=options.idp,
-                                    client_id=options.client_id,
-                                    why=" (its logout-token rows need --backchannel, or "
-                                    "backchannel_uri in the profile)")
-            if not rows:
+            backchannel = bool(options.backchannel)
+            others_run = _others_run(args.shard, selection, dealt, backchannel=backchannel)
+            skipped = {row.id: _not_applicable(row) for row in rows
+                       if row.kind != "login" and not backchannel}
+            runnable = tuple(row for row in rows if row.id not in skipped)
+            if not runnable and not others_run:
                 _say("scenarios conformance: no rows to run (the logout-token rows need "
                      "--backchannel, or backchannel_uri in the profile)")
                 return EXIT_SETUP
-            preflight(options, target.control)
-            output = RowOutput(target.app, report_dir) if target.app is not None else None
-            results = _run_with_browser(options, rows, target, output)
+            for result in skipped.values():
+                _say(format_progress(result))
+            ran: dict[str, RowResult] = {}
+            if runnable:
+                preflight(options, target.control)
+                output = RowOutput(target.app, report_dir) if target.app is not None else None
+                ran = {r.row.id: r for r in _run_with_browser(options, runnable, target, output)}
+            results = [skipped[row.id] if row.id in skipped else ran[row.id]
+                       for row in rows if row.id in skipped or row.id in ran]
         except SetupError as exc:
             _say(f"scenarios conformance: {exc}")
             annotate_error("conformance set-up", str(exc))
@@ -250,7 +255,6 @@ def handle(args: argparse.Namespace) -> int:
     if results is None:
         _say_logs(report_dir)
         return EXIT_SETUP
-    others_run = _others_run(args.shard, selection, dealt, backchannel=bool(options.backchannel))
     if args.json:
         print(inert_json(json.dumps(to_json(results, rp=options.rp, provider=options.idp,
                                             client_id=options.client_id, shard=args.shard,
@@ -282,6 +286,15 @@ def handle(args: argparse.Namespace) -> int:
         _say("scenarios conformance: nothing was tested: every selected row was not tested "
              "(SKIP, each with its reason), which is not a success")
     return 0 if passed(results, others_run=others_run) else EXIT_FAILED
+
+
+def _not_applicable(row: Row) -> RowResult:
+    """A logout-token row without a back-channel URI: not tested, saying why, as ``run`` skips
+    a scenario that does not apply to the app (not left out: the table, the reports and the
+    shards' sizes hold every row ``--list`` shows)."""
+    return RowResult(row=row, verdict=Verdict(
+        result="SKIP", did="not run", reason="not tested: the logout-token rows need "
+        "--backchannel, or backchannel_uri in the profile"), seconds=0.0)
 
 
 def _others_run(shard: Shard | None, selection: Sequence[Row], dealt: Sequence[Row], *,
@@ -323,11 +336,10 @@ def _not_with_app(args: argparse.Namespace) -> list[str]:
     return [flag for flag, value in given.items() if value]
 
 
-def _empty_shard(args: argparse.Namespace, *, rp: str, provider: str, client_id: str,
-                 why: str = "") -> int:
-    """A shard with no row to run (more shards than rows, or only logout-token rows without a
-    back-channel URI) is not an error: an empty table, report and JUnit file, exit 0."""
-    _say(f"scenarios conformance: shard {args.shard} has no rows to run{why}")
+def _empty_shard(args: argparse.Namespace, *, rp: str, provider: str, client_id: str) -> int:
+    """A shard with no row (more shards than rows) is not an error: an empty table, report and
+    JUnit file, exit 0."""
+    _say(f"scenarios conformance: shard {args.shard} has no rows to run")
     if args.json:
         print(json.dumps(to_json([], rp=rp, provider=provider, client_id=client_id,
                                  shard=args.shard), indent=2))
