@@ -293,7 +293,7 @@ def _not_applicable(row: Row) -> RowResult:
     a scenario that does not apply to the app (not left out: the table, the reports and the
     shards' sizes hold every row ``--list`` shows)."""
     return RowResult(row=row, verdict=Verdict(
-        result="SKIP", did="not run", reason="not tested: the logout-token rows need "
+        result="SKIP", did="not asked", reason="not tested: the logout-token rows need "
         "--backchannel, or backchannel_uri in the profile"), seconds=0.0)
 
 
