@@ -120,20 +120,23 @@ def error_commands(not_passed: Sequence[NotPassed], *, more: str) -> list[str]:
 
 
 def cell(text: str) -> str:
-    """``text`` as one cell of a Markdown table."""
+    """``text`` as one cell of a Markdown table (or a heading's words): GitHub renders the HTML
+    a summary holds, so a page's ``<img onerror=…>`` or ``</table>`` is escaped as text
+    (``&``, ``<``, ``>``), ``|`` does not end the cell and a line break is ``<br>``."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
 
 
 def summary_table(heading: str, counts: str, header: Sequence[str],
                   rows: Sequence[Sequence[str]], *, align: str = "") -> str:
-    """A step summary: a heading, the counts, and a table of ``rows`` under ``header`` (cells
-    already made with :func:`cell`) when there are any. ``align``: a Markdown alignment row
-    (default: all left)."""
-    lines = [f"### {heading}", "", counts, ""]
+    """A step summary: a heading, the counts, and a table of ``rows`` under ``header`` when
+    there are any, every text of them made a :func:`cell` here (a page's or an app's words
+    among them). ``align``: a Markdown alignment row (default: all left)."""
+    lines = [f"### {cell(heading)}", "", cell(counts), ""]
     if rows:
-        lines += ["| " + " | ".join(header) + " |",
+        lines += ["| " + " | ".join(map(cell, header)) + " |",
                   align or "|" + "---|" * len(header)]
-        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        lines += ["| " + " | ".join(map(cell, row)) + " |" for row in rows]
         lines.append("")
     return "\n".join(lines) + "\n"
 
@@ -188,13 +191,13 @@ def step_summary(summary: RunSummary) -> str:
     """The Markdown appended to the job's summary page."""
     passed = sum(r.passed for r in summary.results)
     where = f" shard {summary.shard}" if summary.shard else ""
-    app = f" against {cell(summary.app)}" if summary.app else ""
+    app = f" against {summary.app}" if summary.app else ""
     return summary_table(
         f"sso-harness scenarios{where}{app}",
         f"{passed} passed, {len(summary.failures)} failed, {len(summary.skipped)} skipped in "
         f"{summary.seconds:.1f} s",
         ("scenario", "result", "seconds", "what went wrong"),
-        [(f"`{r.id}`", LABELS[r.status], f"{r.seconds:.2f}", cell(_message(r, lines=3)))
+        [(f"`{r.id}`", LABELS[r.status], f"{r.seconds:.2f}", _message(r, lines=3))
          for r in summary.failures],
         align="|---|---|---:|---|")
 
