@@ -192,10 +192,12 @@ def step_summary(summary: RunSummary) -> str:
     passed = sum(r.passed for r in summary.results)
     where = f" shard {summary.shard}" if summary.shard else ""
     app = f" against {summary.app}" if summary.app else ""
+    stopped = (" (interrupted: the skipped scenarios include those it did not run)"
+               if summary.interrupted else "")
     return summary_table(
-        f"sso-harness scenarios{where}{app}",
+        f"sso-harness scenarios{where}{app}{' interrupted' if summary.interrupted else ''}",
         f"{passed} passed, {len(summary.failures)} failed, {len(summary.skipped)} skipped in "
-        f"{summary.seconds:.1f} s",
+        f"{summary.seconds:.1f} s{stopped}",
         ("scenario", "result", "seconds", "what went wrong"),
         [(f"`{r.id}`", LABELS[r.status], f"{r.seconds:.2f}", _message(r, lines=3))
          for r in summary.failures],

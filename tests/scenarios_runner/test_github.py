@@ -98,6 +98,17 @@ def test_the_step_summary_shows_a_pages_html_as_text(tmp_path: Path) -> None:
         assert "&amp; more<br>&lt;script&gt;" in text, text
 
 
+def test_the_step_summary_of_an_interrupted_run_says_so(tmp_path: Path) -> None:
+    summary = replace(_summary(tmp_path, _result("a.ok", "passed"),
+                               _result("b.left", "skipped", "not run: the run was interrupted")),
+                      interrupted=True)
+    lines = step_summary(summary).splitlines()
+    assert lines[0] == (
+        "### sso-harness scenarios shard 2/3 against Contoso, 100% \\| SSO interrupted")
+    assert lines[2] == ("1 passed, 0 failed, 1 skipped in 9.2 s (interrupted: the skipped "
+                        "scenarios include those it did not run)")
+
+
 def test_reports_inside_github_actions_annotate_and_append_the_summary(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
