@@ -269,14 +269,14 @@ def handle(args: argparse.Namespace) -> int:
     if args.report is not None:
         page = write_report(results, args.report, rp=options.rp, provider=options.idp,
                             client_id=options.client_id, shard=args.shard,
-                            others_run=others_run)
+                            others_run=others_run, app=target.name)
         _say(f"report: {page}")
     if args.junit is not None:
         junit = write_junit(results, args.junit, shard=args.shard, timestamp=started,
                             report_dir=report_dir)
         _say(f"junit:  {junit}")
     _say_logs(report_dir)
-    report_to_github(results, rp=options.rp, shard=args.shard, report=args.report,
+    report_to_github(results, rp=target.name or options.rp, shard=args.shard, report=args.report,
                      seconds=(datetime.now(UTC) - started).total_seconds())
     if nothing_tested(results) and others_run:
         _say(f"scenarios conformance: shard {args.shard} tested nothing: its rows were not "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -307,3 +308,29 @@ def test_without_a_back_channel_uri_the_logout_token_rows_are_not_tested_saying_
     cases = ET.parse(junit).getroot().iter("testcase")
     assert [case.get("name") for case in cases] == listed
     assert len(ET.parse(junit).getroot().findall(".//skipped")) == len(not_tested)
+
+
+def test_the_job_summary_and_the_report_name_the_app_and_the_shard(
+        idp: MockIdp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """An app a profile started is named by the profile, not by its port, which lives as long
+    as the run; the shard is in the titles too."""
+    flags = cli.from_flags
+    monkeypatch.setattr(cli, "from_flags", lambda *args, **kwargs: dataclasses.replace(
+        flags(*args, **kwargs), name="Contoso <SSO>"))
+    monkeypatch.setattr(cli, "preflight", lambda options, control: None)
+    monkeypatch.setattr(cli, "_run_with_browser", _passing)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
+    report = tmp_path / "report"
+    assert main(["conformance", "--rp", "http://127.0.0.1:9", "--idp", idp.url,
+                 "--only", "rp-id_token-aud,rp-id_token-iat", "--shard", "1/2",
+                 "--report", str(report)]) == 0
+    capsys.readouterr()
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert summary.startswith(
+        "### sso-harness conformance shard 1/2 against Contoso &lt;SSO&gt;\n"), summary
+    page = (report / "index.html").read_text(encoding="utf-8")
+    assert "<title>Conformance of Contoso &lt;SSO&gt; (shard 1/2): 1 passed" in page, page
+    assert "<h1>Relying-party conformance: Contoso &lt;SSO&gt; (shard 1/2)</h1>" in page
+    assert "RP <code>http://127.0.0.1:9</code>" in page
