@@ -92,7 +92,7 @@ def test_json_on_stdout_stays_json_inside_github_actions(
     options = SimpleNamespace(rp="http://rp.test", idp="http://idp.test", client_id="app",
                               backchannel=None)
     monkeypatch.setattr(cli, "from_flags", lambda *_a, **_k: SimpleNamespace(
-        options=options, control=None, app=None, ca_file=None))
+        options=options, control=None, app=None, ca_file=None, name=None))
     monkeypatch.setattr(cli, "preflight", lambda *_a: None)
     monkeypatch.setattr(cli, "_run_with_browser", lambda *_a: [
         _result("rp-nonce-invalid", "FAIL", "signed in with a foreign nonce")])
