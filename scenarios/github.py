@@ -9,6 +9,14 @@ command's own output (``conformance --json``'s document).
 GitHub shows at most 10 error annotations of a step; past that one notice says how many more
 the report holds. Nothing is printed or written outside GitHub Actions.
 
+What the harness quotes on the console (an app's output, a page's text, a provider's answer)
+goes through :func:`inert` first: the runner reads every line of a step's stdout and stderr for
+commands, ``::command::`` after leading whitespace and the older ``##[command]`` anywhere in a
+line (actions/runner, ``src/Runner.Common/ActionCommand.cs``: ``TryParseV2`` trims the line's
+start, ``TryParse`` looks for ``##[`` with ``IndexOf``), so an app printing
+``::stop-commands::…`` would silence the harness's own annotations, ``::add-mask::…`` hide
+words of the log, ``::error …`` fake a failure.
+
 :func:`error_commands`, :func:`summary_table` and :func:`tell_github` are the parts both
 commands share; :func:`report_to_github` tells GitHub about a scenario run, and
 :mod:`scenarios.conformance.github` about a conformance run.
@@ -17,7 +25,9 @@ commands share; :func:`report_to_github` tells GitHub about a scenario run, and
 from __future__ import annotations
 
 import os
+import re
 import sys
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +35,8 @@ from pathlib import Path
 from scenarios.results import LABELS, RunSummary, ScenarioResult
 
 __all__ = ["MAX_ANNOTATIONS", "MAX_MESSAGE", "NotPassed", "annotate_error", "cell",
-           "error_commands", "report_to_github", "step_summary", "summary_table", "tell_github",
-           "workflow_commands"]
+           "error_commands", "inert", "inert_json", "report_to_github", "step_summary",
+           "summary_table", "tell_github", "workflow_commands"]
 
 MAX_ANNOTATIONS = 10
 """Error annotations GitHub shows for one step."""
@@ -40,6 +50,53 @@ class NotPassed:
 
     title: str
     message: str
+
+
+def _in_actions(environ: Mapping[str, str] | None) -> bool:
+    return (os.environ if environ is None else environ).get("GITHUB_ACTIONS") == "true"
+
+
+_LINE_BREAK = re.compile("(\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029])")
+"""Where a line ends, for the runner (which splits at CR as at LF) or for a terminal."""
+
+
+def _invisible(char: str) -> bool:
+    """A control or format character that is not whitespace: a culture-aware comparison
+    (.NET's ``StartsWith`` and ``IndexOf`` on ICU) skips such characters, so ``:\u200b:``
+    may read as ``::``."""
+    return not char.isspace() and unicodedata.category(char) in ("Cc", "Cf")
+
+
+def _inert_line(line: str) -> str:
+    if any(_invisible(char) for char in line):
+        line = "".join(repr(char)[1:-1] if _invisible(char) else char for char in line)
+    line = line.replace("##[", "##\\[")
+    body = line.lstrip()
+    if body.startswith("::"):
+        line = line[:len(line) - len(body)] + "\\" + body
+    return line
+
+
+def inert(text: str, environ: Mapping[str, str] | None = None) -> str:
+    """``text`` (what an app, a page or a provider said, as the harness prints it) such that
+    inside GitHub Actions the runner reads none of its lines as a workflow command: a line that
+    starts with ``::`` (after whitespace) gets a backslash before it, every ``##[`` becomes
+    ``##\\[``, invisible control and format characters are written as escapes, and every
+    line break as a line feed. Unchanged outside GitHub Actions."""
+    if not _in_actions(environ):
+        return text
+    parts = _LINE_BREAK.split(text)
+    lines = [_inert_line(part) for part in parts[::2]]
+    return "\n".join(lines)
+
+
+def inert_json(document: str, environ: Mapping[str, str] | None = None) -> str:
+    """A JSON document as :func:`inert` makes text, the document unchanged for a parser: ``[``
+    after ``##`` (which only a string can hold) written ``\\u005b``. Its lines never start
+    with ``::``, and a string's line breaks are escapes already."""
+    if not _in_actions(environ):
+        return document
+    return document.replace("##[", "##\\u005b")
 
 
 def _data(text: str) -> str:
@@ -63,20 +120,23 @@ def error_commands(not_passed: Sequence[NotPassed], *, more: str) -> list[str]:
 
 
 def cell(text: str) -> str:
-    """``text`` as one cell of a Markdown table."""
+    """``text`` as one cell of a Markdown table (or a heading's words): GitHub renders the HTML
+    a summary holds, so a page's ``<img onerror=…>`` or ``</table>`` is escaped as text
+    (``&``, ``<``, ``>``), ``|`` does not end the cell and a line break is ``<br>``."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
 
 
 def summary_table(heading: str, counts: str, header: Sequence[str],
                   rows: Sequence[Sequence[str]], *, align: str = "") -> str:
-    """A step summary: a heading, the counts, and a table of ``rows`` under ``header`` (cells
-    already made with :func:`cell`) when there are any. ``align``: a Markdown alignment row
-    (default: all left)."""
-    lines = [f"### {heading}", "", counts, ""]
+    """A step summary: a heading, the counts, and a table of ``rows`` under ``header`` when
+    there are any, every text of them made a :func:`cell` here (a page's or an app's words
+    among them). ``align``: a Markdown alignment row (default: all left)."""
+    lines = [f"### {cell(heading)}", "", cell(counts), ""]
     if rows:
-        lines += ["| " + " | ".join(header) + " |",
+        lines += ["| " + " | ".join(map(cell, header)) + " |",
                   align or "|" + "---|" * len(header)]
-        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        lines += ["| " + " | ".join(map(cell, row)) + " |" for row in rows]
         lines.append("")
     return "\n".join(lines) + "\n"
 
@@ -86,7 +146,7 @@ def tell_github(commands: Sequence[str], summary: str,
     """Inside GitHub Actions, print ``commands`` on stderr and append ``summary`` to the job's
     summary."""
     env = os.environ if environ is None else environ
-    if env.get("GITHUB_ACTIONS") != "true":
+    if not _in_actions(env):
         return
     for line in commands:
         print(line, file=sys.stderr, flush=True)
@@ -131,13 +191,15 @@ def step_summary(summary: RunSummary) -> str:
     """The Markdown appended to the job's summary page."""
     passed = sum(r.passed for r in summary.results)
     where = f" shard {summary.shard}" if summary.shard else ""
-    app = f" against {cell(summary.app)}" if summary.app else ""
+    app = f" against {summary.app}" if summary.app else ""
+    stopped = (" (interrupted: the skipped scenarios include those it did not run)"
+               if summary.interrupted else "")
     return summary_table(
-        f"sso-harness scenarios{where}{app}",
+        f"sso-harness scenarios{where}{app}{' interrupted' if summary.interrupted else ''}",
         f"{passed} passed, {len(summary.failures)} failed, {len(summary.skipped)} skipped in "
-        f"{summary.seconds:.1f} s",
+        f"{summary.seconds:.1f} s{stopped}",
         ("scenario", "result", "seconds", "what went wrong"),
-        [(f"`{r.id}`", LABELS[r.status], f"{r.seconds:.2f}", cell(_message(r, lines=3)))
+        [(f"`{r.id}`", LABELS[r.status], f"{r.seconds:.2f}", _message(r, lines=3))
          for r in summary.failures],
         align="|---|---|---:|---|")
 

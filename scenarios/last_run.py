@@ -4,9 +4,12 @@ workers take scenarios in (:mod:`scenarios.schedule`), and the scenarios that di
 
 ``--last-failed`` narrows the selection (after ``--only`` and ``--shard``, so a CI machine
 reruns the failures of its own shard) to the scenarios the last run reported as failed or in
-error (the rows it gave as FAIL, for ``conformance``). When the last run left no readable
-results, or none of the selection failed in it, the whole selection runs, as pytest's
-``--last-failed`` does: a rerun never passes by running nothing.
+error (the rows it gave as FAIL, for ``conformance``), and those it did not run (skipped "not
+run: ...": after ``--max-failures`` or ``-x``, once the app could not be started, when the run
+was interrupted), which are as pending as a failure: a rerun of the failure alone would pass
+without them. When the last run left no readable results, or none of the selection failed in
+it, the whole selection runs, as pytest's ``--last-failed`` does: a rerun never passes by
+running nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ __all__ = ["last_failed_selection", "previous_failed_rows", "previous_failures",
 
 T = TypeVar("T")
 NOT_PASSED = ("failed", "error")
+NOT_RUN = "not run"
+"""How the message of a scenario the run did not run starts (a conformance row's ``did``): not
+skipped for a reason of its own (the profile's), but for the run's (``-x``, an app that did not
+start, an interrupt)."""
 
 
 def previous_rows(results_json: Path, key: str = "results") -> list[dict[str, Any]] | None:
@@ -34,20 +41,34 @@ def previous_rows(results_json: Path, key: str = "results") -> list[dict[str, An
     return [row for row in rows if isinstance(row, dict)]
 
 
+def _scenario_not_run(row: dict[str, Any]) -> bool:
+    return row.get("status") == "skipped" and str(row.get("message") or "").startswith(NOT_RUN)
+
+
+def _row_not_run(row: dict[str, Any]) -> bool:
+    return row.get("result") == "SKIP" and row.get("did") == NOT_RUN
+
+
 def previous_failures(results_json: Path, *, key: str = "results", status: str = "status",
-                      not_passed: Sequence[str] = NOT_PASSED) -> frozenset[str] | None:
+                      not_passed: Sequence[str] = NOT_PASSED,
+                      not_run: Callable[[dict[str, Any]], bool] = _scenario_not_run,
+                      ) -> frozenset[str] | None:
     """The ids an earlier run reported as failed or in error (rows under ``key`` whose
-    ``status`` is one of ``not_passed``); ``None`` when it left no readable results."""
+    ``status`` is one of ``not_passed``) or did not run (``not_run``); ``None`` when it left
+    no readable results."""
     rows = previous_rows(results_json, key)
     if rows is None:
         return None
     return frozenset(row["id"] for row in rows
-                     if row.get(status) in not_passed and isinstance(row.get("id"), str))
+                     if (row.get(status) in not_passed or not_run(row))
+                     and isinstance(row.get("id"), str))
 
 
 def previous_failed_rows(results_json: Path) -> frozenset[str] | None:
-    """The conformance rows an earlier ``conformance --report`` gave as FAIL."""
-    return previous_failures(results_json, key="rows", status="result", not_passed=("FAIL",))
+    """The conformance rows an earlier ``conformance --report`` gave as FAIL, or did not run
+    (``SKIP`` with ``did`` "not run")."""
+    return previous_failures(results_json, key="rows", status="result", not_passed=("FAIL",),
+                             not_run=_row_not_run)
 
 
 def last_failed_selection(
@@ -69,5 +90,5 @@ def last_failed_selection(
             "running the whole selection")
         return list(selected), None
     say(f"--last-failed: running the {len(narrowed)} of {len(selected)} selected {noun} "
-        f"that failed in the last run")
+        f"that failed or were not run in the last run")
     return narrowed, failed

@@ -149,6 +149,8 @@ class RunSummary:
     """``run --idp``: the client the relying party signed in as."""
     made: datetime = field(default_factory=lambda: datetime.now(UTC), compare=False)
     """When this summary was made: as the run ended (or was interrupted)."""
+    interrupted: bool = False
+    """Ctrl-C or SIGTERM stopped the run: the scenarios it had not finished are skipped."""
 
     @property
     def against(self) -> str | None:

@@ -313,7 +313,7 @@ def _run(options: RunOptions, registry: Registry | None, out: TextIO | None) -> 
             else:
                 run_in_workers(options, runnable, progress)
     except KeyboardInterrupt as exc:
-        raise RunInterrupted(summary()) from exc
+        raise RunInterrupted(replace(summary(), interrupted=True)) from exc
     finally:
         _record_artifacts(options.report_dir, ids, workers)
     return summary()

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from scenarios.app.process import OUTPUT_HEADING, interrupted_by
 from scenarios.app_down import AppDown
+from scenarios.github import inert
 from scenarios.max_failures import FailureCount
 from scenarios.refusals import NOTE_START
 from scenarios.registry import Scenario, WorkerInfo
@@ -100,7 +101,7 @@ class Progress:
         print(line, file=self.out, flush=True)
         if result.message:
             for text in console_lines(result.message):
-                print(f"      {_shortened(text)}", file=self.out, flush=True)
+                print(f"      {inert(_shortened(text))}", file=self.out, flush=True)
 
 
 SHOWN_LINE = 200

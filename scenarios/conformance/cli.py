@@ -22,6 +22,7 @@ from scenarios.conformance.rows import (
     Row,
     RowResult,
     SelectionError,
+    Verdict,
     format_progress,
     format_table,
     nothing_tested,
@@ -33,7 +34,7 @@ from scenarios.conformance.rows import (
 from scenarios.conformance.runner import ConformanceOptions, preflight, run_rows
 from scenarios.conformance.setup import Target, from_flags, from_profile
 from scenarios.conformance.trust import browser_trust
-from scenarios.github import annotate_error
+from scenarios.github import annotate_error, inert, inert_json
 from scenarios.junit import JUnitCase, Outcome, write_junit_xml
 from scenarios.last_run import last_failed_selection, previous_failed_rows
 from scenarios.options import (
@@ -75,14 +76,15 @@ header) must agree with the mock's: otherwise the set-up is unusable (exit 2).
 
 Each row arms one fault at the provider, signs in with a fresh browser context (no IdP or RP
 session) at --start, then asks --check: REJECT rows pass when the RP is not signed in, ACCEPT
-rows when it is. --backchannel adds the logout-token rows: the provider POSTs a valid or
-tampered logout token when the browser's provider session ends; 200 (or 204) and 400 are
-expected. Where the specifications allow either outcome (at_hash / c_hash in the code flow; a
-bad signature on an ID token from the token endpoint over TLS) the row is INFO; a key row
-whose keys the app never fetched is not tested (SKIP).
+rows when it is. --backchannel tests the logout-token rows (without it they are not tested,
+SKIP): the provider POSTs a valid or tampered logout token when the browser's provider session
+ends; 200 (or 204) and 400 are expected. Where the specifications allow either outcome
+(at_hash / c_hash in the code flow; a bad signature on an ID token from the token endpoint over
+TLS) the row is INFO; a key row whose keys the app never fetched is not tested (SKIP).
 
-Exit status: 0 when no row fails, 1 when one does or when every row was not tested (SKIP), 2
-when the set-up is unusable.
+Exit status: 0 when no row fails, 1 when one does or when every row was not tested (SKIP; in
+a shard, only when the other shards have no row to test either, as run decides), 2 when the
+set-up is unusable.
 
 Examples:
   python -m scenarios conformance --app reference-rp
@@ -184,8 +186,10 @@ def handle(args: argparse.Namespace) -> int:
     except SelectionError as exc:
         _say(f"scenarios conformance: {exc}")
         return EXIT_SETUP
+    selection = rows
     if args.shard is not None:
         rows = tuple(args.shard.select(rows, key=lambda row: row.id))
+    dealt = rows
     if args.last_failed:
         if args.report is None:
             _say("scenarios conformance: --last-failed reads the results.json the last run "
@@ -226,20 +230,24 @@ def handle(args: argparse.Namespace) -> int:
         try:
             target = (from_profile if args.app else from_flags)(args, stack, say=_say)
             options = target.options
-            if not options.backchannel:
-                rows = tuple(r for r in rows if r.kind == "login")
-            if not rows and args.shard is not None:
-                return _empty_shard(args, rp=options.rp, provider=options.idp,
-                                    client_id=options.client_id,
-                                    why=" (its logout-token rows need --backchannel, or "
-                                    "backchannel_uri in the profile)")
-            if not rows:
+            backchannel = bool(options.backchannel)
+            others_run = _others_run(args.shard, selection, dealt, backchannel=backchannel)
+            skipped = {row.id: _not_applicable(row) for row in rows
+                       if row.kind != "login" and not backchannel}
+            runnable = tuple(row for row in rows if row.id not in skipped)
+            if not runnable and not others_run:
                 _say("scenarios conformance: no rows to run (the logout-token rows need "
                      "--backchannel, or backchannel_uri in the profile)")
                 return EXIT_SETUP
-            preflight(options, target.control)
-            output = RowOutput(target.app, report_dir) if target.app is not None else None
-            results = _run_with_browser(options, rows, target, output)
+            for result in skipped.values():
+                _say(format_progress(result))
+            ran: dict[str, RowResult] = {}
+            if runnable:
+                preflight(options, target.control)
+                output = RowOutput(target.app, report_dir) if target.app is not None else None
+                ran = {r.row.id: r for r in _run_with_browser(options, runnable, target, output)}
+            results = [skipped[row.id] if row.id in skipped else ran[row.id]
+                       for row in rows if row.id in skipped or row.id in ran]
         except SetupError as exc:
             _say(f"scenarios conformance: {exc}")
             annotate_error("conformance set-up", str(exc))
@@ -248,28 +256,58 @@ def handle(args: argparse.Namespace) -> int:
         _say_logs(report_dir)
         return EXIT_SETUP
     if args.json:
-        print(json.dumps(to_json(results, rp=options.rp, provider=options.idp,
-                                 client_id=options.client_id, shard=args.shard), indent=2))
+        print(inert_json(json.dumps(to_json(results, rp=options.rp, provider=options.idp,
+                                            client_id=options.client_id, shard=args.shard,
+                                            others_run=others_run),
+                                    indent=2)))
     else:
         print()
-        print(format_table(results))
+        print(inert(format_table(results)))
     if args.explain and summary_counts(results)["failed"]:
-        print(f"\n{format_explanations(results)}", file=sys.stderr if args.json else sys.stdout)
+        print(f"\n{inert(format_explanations(results))}",
+              file=sys.stderr if args.json else sys.stdout)
     if args.report is not None:
         page = write_report(results, args.report, rp=options.rp, provider=options.idp,
-                            client_id=options.client_id, shard=args.shard)
+                            client_id=options.client_id, shard=args.shard,
+                            others_run=others_run, app=target.name)
         _say(f"report: {page}")
     if args.junit is not None:
         junit = write_junit(results, args.junit, shard=args.shard, timestamp=started,
                             report_dir=report_dir)
         _say(f"junit:  {junit}")
     _say_logs(report_dir)
-    report_to_github(results, rp=options.rp, shard=args.shard, report=args.report,
+    report_to_github(results, rp=target.name or options.rp, shard=args.shard, report=args.report,
                      seconds=(datetime.now(UTC) - started).total_seconds())
-    if nothing_tested(results):
+    if nothing_tested(results) and others_run:
+        _say(f"scenarios conformance: shard {args.shard} tested nothing: its rows were not "
+             "tested (SKIP, each with its reason), and the other shards have the selection's "
+             "other rows to test")
+    elif nothing_tested(results):
         _say("scenarios conformance: nothing was tested: every selected row was not tested "
              "(SKIP, each with its reason), which is not a success")
-    return 0 if passed(results) else EXIT_FAILED
+    return 0 if passed(results, others_run=others_run) else EXIT_FAILED
+
+
+def _not_applicable(row: Row) -> RowResult:
+    """A logout-token row without a back-channel URI: not tested, saying why, as ``run`` skips
+    a scenario that does not apply to the app (not left out: the table, the reports and the
+    shards' sizes hold every row ``--list`` shows)."""
+    return RowResult(row=row, verdict=Verdict(
+        result="SKIP", did="not asked", reason="not tested: the logout-token rows need "
+        "--backchannel, or backchannel_uri in the profile"), seconds=0.0)
+
+
+def _others_run(shard: Shard | None, selection: Sequence[Row], dealt: Sequence[Row], *,
+                backchannel: bool) -> bool:
+    """With a shard: whether the selection has rows to test outside it (a logout-token row
+    only with a back-channel URI). Then, as ``run`` passes a shard whose every scenario is
+    skipped while the other shards run some, a shard whose every row was not tested passes:
+    sharded or not, the same rows against the same app get the same verdict."""
+    if shard is None:
+        return False
+    mine = {row.id for row in dealt}
+    return any(row.id not in mine and (row.kind == "login" or backchannel)
+               for row in selection)
 
 
 def _profile_usable(app: str) -> bool:
@@ -298,11 +336,10 @@ def _not_with_app(args: argparse.Namespace) -> list[str]:
     return [flag for flag, value in given.items() if value]
 
 
-def _empty_shard(args: argparse.Namespace, *, rp: str, provider: str, client_id: str,
-                 why: str = "") -> int:
-    """A shard with no row to run (more shards than rows, or only logout-token rows without a
-    back-channel URI) is not an error: an empty table, report and JUnit file, exit 0."""
-    _say(f"scenarios conformance: shard {args.shard} has no rows to run{why}")
+def _empty_shard(args: argparse.Namespace, *, rp: str, provider: str, client_id: str) -> int:
+    """A shard with no row (more shards than rows) is not an error: an empty table, report and
+    JUnit file, exit 0."""
+    _say(f"scenarios conformance: shard {args.shard} has no rows to run")
     if args.json:
         print(json.dumps(to_json([], rp=rp, provider=provider, client_id=client_id,
                                  shard=args.shard), indent=2))
@@ -319,7 +356,8 @@ def _empty_shard(args: argparse.Namespace, *, rp: str, provider: str, client_id:
 
 
 def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    """A line on stderr; what it quotes (an app's output, a page's text) is :func:`inert`."""
+    print(inert(message), file=sys.stderr, flush=True)
 
 
 def _say_logs(report_dir: Path) -> None:

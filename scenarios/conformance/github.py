@@ -11,7 +11,6 @@ from scenarios.conformance.rows import RowResult, summary_line
 from scenarios.github import (
     MAX_MESSAGE,
     NotPassed,
-    cell,
     error_commands,
     summary_table,
     tell_github,
@@ -40,11 +39,11 @@ def step_summary(results: Sequence[RowResult], *, rp: str, shard: Shard | None =
     """The Markdown appended to the job's summary page."""
     where = f" shard {shard}" if shard else ""
     return summary_table(
-        f"sso-harness conformance{where} against {cell(rp)}",
+        f"sso-harness conformance{where} against {rp}",
         f"{summary_line(results)} in {seconds:.1f} s",
         ("row", "expected", "the RP did", "why it failed"),
-        [(f"`{r.row.id}`", r.row.expect, cell(r.verdict.did[:MAX_MESSAGE]),
-          cell(r.verdict.reason[:MAX_MESSAGE]))
+        [(f"`{r.row.id}`", r.row.expect, r.verdict.did[:MAX_MESSAGE],
+          r.verdict.reason[:MAX_MESSAGE])
          for r in _failed(results)])
 
 

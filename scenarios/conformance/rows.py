@@ -98,10 +98,12 @@ def nothing_tested(results: Sequence[RowResult]) -> bool:
     return bool(results) and all(r.verdict.result == "SKIP" for r in results)
 
 
-def passed(results: Sequence[RowResult]) -> bool:
+def passed(results: Sequence[RowResult], *, others_run: bool = False) -> bool:
     """Whether the run succeeded (exit status 0): no row failed and, unless no row was
-    selected (an empty shard), some row was tested."""
-    return summary_counts(results)["failed"] == 0 and not nothing_tested(results)
+    selected (an empty shard) or ``others_run`` (a shard, while the other shards hold rows to
+    test: ``run``'s rule for a shard whose scenarios are all skipped), some row was tested."""
+    return summary_counts(results)["failed"] == 0 and (others_run
+                                                        or not nothing_tested(results))
 
 
 def summary_line(results: Sequence[RowResult]) -> str:
@@ -130,10 +132,11 @@ def format_table(results: Sequence[RowResult]) -> str:
 
 
 def to_json(results: Sequence[RowResult], *, rp: str, provider: str, client_id: str,
-            shard: Shard | None = None) -> dict[str, Any]:
+            shard: Shard | None = None, others_run: bool = False) -> dict[str, Any]:
     """The results for CI: one object per row plus the counts and ``ok``; ``schema`` is the
     version of this shape (:data:`RESULTS_SCHEMA`), ``shard`` the part of the rows run
-    (``"2/4"``; ``null``: all of them); ``ok`` is :func:`passed`."""
+    (``"2/4"``; ``null``: all of them); ``ok`` is :func:`passed` (``others_run`` as it
+    says)."""
     counts = summary_counts(results)
     return {
         "schema": RESULTS_SCHEMA,
@@ -148,7 +151,7 @@ def to_json(results: Sequence[RowResult], *, rp: str, provider: str, client_id: 
                   "app_log": r.app_log}
                  for r in results],
         **counts,
-        "ok": passed(results),
+        "ok": passed(results, others_run=others_run),
     }
 
 

@@ -41,6 +41,9 @@ class Target:
     known: Callable[[], Mapping[str, str]] = dict
     """The secret values the run knows, each with what it is shown as, read as the rows run:
     masked wherever the results quote the app."""
+    name: str | None = None
+    """The app's name (its profile's), for the reports' titles: its URL's port lives as long
+    as the run (``None``: an app given by ``--rp``, named by its URL)."""
 
 
 def _person(user: str, password: str | None) -> tuple[str, str]:
@@ -101,7 +104,7 @@ def from_profile(args: argparse.Namespace, stack: contextlib.ExitStack, *,
     control = MockControl(live.idp.base_url, tenant=live.tenant_id, client_id=live.client_id,
                           http=live.http)
     return Target(options=options, control=control, ca_file=live.ca_file, app=live,
-                  known=lambda: known_values(live))
+                  known=lambda: known_values(live), name=profile.name)
 
 
 def _print_settings(control: MockControl, secret: str | None, ca_file: Path | None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -115,13 +116,12 @@ def test_usage_errors_exit_2(argv: list[str], message: str,
 
 def test_a_shard_with_no_rows_to_run_passes_with_empty_reports(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """More shards than rows, or a shard of logout-token rows without a back-channel URI: not
-    an error (a CI matrix job must pass and upload), so exit 0 with an empty table, JUnit
-    file and report; nothing is started or asked (these URLs answer nothing)."""
+    """More shards than rows: not an error (a CI matrix job must pass and upload), so exit 0
+    with an empty table, JUnit file and report; nothing is started or asked (these URLs answer
+    nothing)."""
     junit, report = tmp_path / "junit.xml", tmp_path / "report"
     count = len(ROWS) + 1
-    for extra in (["--shard", f"{count}/{count}"],
-                  ["--shard", "1/1", "--only", "rp-backchannel-*"]):
+    for extra in (["--shard", f"{count}/{count}"],):
         assert main(["conformance", "--rp", "http://127.0.0.1:9", "--idp", "http://127.0.0.1:9",
                      "--junit", str(junit), "--report", str(report), *extra]) == 0
         captured = capsys.readouterr()
@@ -134,7 +134,15 @@ def test_a_shard_with_no_rows_to_run_passes_with_empty_reports(
         results = json.loads((report / "results.json").read_text(encoding="utf-8"))
         assert results["rows"] == [] and results["ok"] is True
         assert (results["schema"], results["shard"]) == (1, extra[1])
-    assert "need --backchannel" in captured.err
+
+
+@pytest.mark.parametrize("shard", [[], ["--shard", "1/1"]])
+def test_only_logout_token_rows_without_a_back_channel_uri_are_a_set_up_error(
+        shard: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """Nothing of the selection could be tested, sharded or not; nothing is asked."""
+    assert main(["conformance", "--rp", "http://127.0.0.1:9", "--idp", "http://127.0.0.1:9",
+                 "--only", "rp-backchannel-*", *shard]) == 2
+    assert "need --backchannel" in capsys.readouterr().err
 
 
 def test_a_provider_without_the_control_api_is_refused(
@@ -247,3 +255,82 @@ def test_a_run_whose_every_row_was_not_tested_is_not_a_success(
     said = ("scenarios conformance: nothing was tested: every selected row was not tested "
             "(SKIP, each with its reason), which is not a success")
     assert (said in captured.err) is (code == 1), captured.err
+
+
+@pytest.mark.parametrize(("shard", "code"), [("1/3", 0), ("2/3", 0), ("3/3", 0), ("1/1", 1)])
+def test_a_shard_whose_every_row_was_not_tested_passes_when_other_shards_have_rows(
+        idp: MockIdp, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        shard: str, code: int) -> None:
+    """``run``'s rule: the rows of a shard that tested nothing are tested in the other shards,
+    so sharding the same rows does not turn a passing run into a failing job."""
+    monkeypatch.setattr(cli, "preflight", lambda options, control: None)
+    monkeypatch.setattr(cli, "_run_with_browser",
+                        lambda options, rows, *args: [_skipped(row) for row in rows])
+    only = ",".join(row.id for row in ROWS[:3] if row.kind == "login")
+    assert main(["conformance", "--rp", "http://127.0.0.1:9", "--idp", idp.url, "--only", only,
+                 "--shard", shard, "--json"]) == code
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["ok"] is (code == 0)
+    assert (f"shard {shard} tested nothing" in captured.err) is (code == 0), captured.err
+    assert ("which is not a success" in captured.err) is (code == 1), captured.err
+
+
+def _passing(options: object, rows: list[Row], *args: object) -> list[RowResult]:
+    assert all(row.kind == "login" for row in rows), rows
+    return [RowResult(row=row, verdict=Verdict(result="PASS", did="signed in"), seconds=1.0)
+            for row in rows]
+
+
+@pytest.mark.parametrize("shard", [None, "1/3", "2/3", "3/3"])
+def test_without_a_back_channel_uri_the_logout_token_rows_are_not_tested_saying_why(
+        idp: MockIdp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], shard: str | None) -> None:
+    """Not left out: the table, JUnit file and reports hold every row ``--list`` shows, and
+    the shards' sizes are those ``--list --shard`` shows."""
+    monkeypatch.setattr(cli, "preflight", lambda options, control: None)
+    monkeypatch.setattr(cli, "_run_with_browser", _passing)
+    sharded = ["--shard", shard] if shard else []
+    assert main(["conformance", "--rp", "http://127.0.0.1:9", "--list", *sharded]) == 0
+    listed = [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]
+    junit, report = tmp_path / "junit.xml", tmp_path / "report"
+    assert main(["conformance", "--rp", "http://127.0.0.1:9", "--idp", idp.url, *sharded,
+                 "--junit", str(junit), "--report", str(report)]) == 0
+    captured = capsys.readouterr()
+    results = json.loads((report / "results.json").read_text(encoding="utf-8"))
+    assert [r["id"] for r in results["rows"]] == listed
+    not_tested = [r for r in results["rows"] if r["kind"] != "login"]
+    assert not_tested and all(
+        (r["result"], r["reason"]) == ("SKIP", "not tested: the logout-token rows need "
+                                       "--backchannel, or backchannel_uri in the profile")
+        for r in not_tested), not_tested
+    assert results["skipped"] == len(not_tested) and results["ok"] is True
+    assert f"{len(not_tested)} not tested" in captured.out
+    cases = ET.parse(junit).getroot().iter("testcase")
+    assert [case.get("name") for case in cases] == listed
+    assert len(ET.parse(junit).getroot().findall(".//skipped")) == len(not_tested)
+
+
+def test_the_job_summary_and_the_report_name_the_app_and_the_shard(
+        idp: MockIdp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """An app a profile started is named by the profile, not by its port, which lives as long
+    as the run; the shard is in the titles too."""
+    flags = cli.from_flags
+    monkeypatch.setattr(cli, "from_flags", lambda *args, **kwargs: dataclasses.replace(
+        flags(*args, **kwargs), name="Contoso <SSO>"))
+    monkeypatch.setattr(cli, "preflight", lambda options, control: None)
+    monkeypatch.setattr(cli, "_run_with_browser", _passing)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
+    report = tmp_path / "report"
+    assert main(["conformance", "--rp", "http://127.0.0.1:9", "--idp", idp.url,
+                 "--only", "rp-id_token-aud,rp-id_token-iat", "--shard", "1/2",
+                 "--report", str(report)]) == 0
+    capsys.readouterr()
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert summary.startswith(
+        "### sso-harness conformance shard 1/2 against Contoso &lt;SSO&gt;\n"), summary
+    page = (report / "index.html").read_text(encoding="utf-8")
+    assert "<title>Conformance of Contoso &lt;SSO&gt; (shard 1/2): 1 passed" in page, page
+    assert "<h1>Relying-party conformance: Contoso &lt;SSO&gt; (shard 1/2)</h1>" in page
+    assert "RP <code>http://127.0.0.1:9</code>" in page

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from scenarios.conformance.github import step_summary as conformance_summary
+from scenarios.conformance.rows import Row, RowResult, Verdict
 from scenarios.context import StepRecord
 from scenarios.github import MAX_ANNOTATIONS, report_to_github, step_summary, workflow_commands
 from scenarios.report import write_reports
@@ -75,6 +77,36 @@ def test_the_step_summary_counts_and_tabulates_the_failures(tmp_path: Path) -> N
         "| `b.bad` | FAIL | 1.50 | one \\| two<br>three<br>4 |", "",
     ]
     assert "|" not in step_summary(_summary(tmp_path, _result("a.ok", "passed"))).split("\n")[2]
+
+
+PAGE = ("Error <img src=x onerror=alert(1)> </td></table><h1>HUGE</h1> & more\n"
+        "<script>x()</script>")
+
+
+def test_the_step_summary_shows_a_pages_html_as_text(tmp_path: Path) -> None:
+    """GitHub renders the HTML a summary holds: what a page or an app says is escaped in every
+    cell and in the heading, for run and conformance alike."""
+    summary = replace(_summary(tmp_path, _result("b.bad", "failed", PAGE)), app="<b>app</b>")
+    row = Row(id="rp-id_token-aud", kind="login", fault="aud", expect="REJECT", what="w")
+    conformance = conformance_summary(
+        [RowResult(row=row, verdict=Verdict(result="FAIL", did=PAGE, reason=PAGE),
+                   seconds=1.0)], rp="http://rp.test/<b>x</b>", seconds=1.0)
+    for text in (step_summary(summary), conformance):
+        assert "<img" not in text and "</td>" not in text and "<script" not in text, text
+        assert "<b>" not in text and "&lt;b&gt;" in text, text
+        assert "&lt;img src=x onerror=alert(1)&gt; &lt;/td&gt;&lt;/table&gt;" in text, text
+        assert "&amp; more<br>&lt;script&gt;" in text, text
+
+
+def test_the_step_summary_of_an_interrupted_run_says_so(tmp_path: Path) -> None:
+    summary = replace(_summary(tmp_path, _result("a.ok", "passed"),
+                               _result("b.left", "skipped", "not run: the run was interrupted")),
+                      interrupted=True)
+    lines = step_summary(summary).splitlines()
+    assert lines[0] == (
+        "### sso-harness scenarios shard 2/3 against Contoso, 100% \\| SSO interrupted")
+    assert lines[2] == ("1 passed, 0 failed, 1 skipped in 9.2 s (interrupted: the skipped "
+                        "scenarios include those it did not run)")
 
 
 def test_reports_inside_github_actions_annotate_and_append_the_summary(

@@ -111,8 +111,11 @@ def _project(tmp_path: Path) -> Path:
 
 
 def _start(args: list[str], cwd: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, "HELD_DIR": str(cwd), "PYTHONPATH": str(cwd),
-           "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    # the project's own PYTHONPATH kept after it: the child imports the code under test
+    path = os.pathsep.join([str(cwd), *filter(None, [os.environ.get("PYTHONPATH")])])
+    env = {**os.environ, "HELD_DIR": str(cwd), "PYTHONPATH": path,
+           "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "GITHUB_ACTIONS": "true",
+           "GITHUB_STEP_SUMMARY": str(cwd / "summary.md")}
     return subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
 
@@ -169,6 +172,10 @@ def _reported(project: Path) -> None:
     suite = ET.parse(project / "junit.xml").getroot().find("testsuite")
     assert suite is not None and (suite.get("tests"), suite.get("skipped")) == ("3", "2")
     assert "held.1" in (project / "report" / "index.html").read_text(encoding="utf-8")
+    # inside GitHub Actions the job's summary says so too
+    summary = (project / "summary.md").read_text(encoding="utf-8")
+    assert summary.startswith("### sso-harness scenarios interrupted\n"), summary
+    assert "2 skipped in" in summary and "(interrupted: " in summary, summary
 
 
 @pytest.mark.parametrize("workers", [1, 2])

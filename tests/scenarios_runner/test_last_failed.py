@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from scenarios.__main__ import main
-from scenarios.last_run import last_failed_selection, previous_failures
+from scenarios.app_down import skip_reason as app_down_reason
+from scenarios.last_run import last_failed_selection, previous_failed_rows, previous_failures
+from scenarios.max_failures import skip_reason
 from scenarios.report import write_json
 from scenarios.results import RunSummary, ScenarioResult, Status
 
@@ -93,3 +95,30 @@ def test_the_run_reruns_only_the_last_failures(
     assert code == 0, captured.out + captured.err
     rows = json.loads((report / "results.json").read_text(encoding="utf-8"))["results"]
     assert [(row["id"], row["status"]) for row in rows] == [("toy.pass.heading", "passed")]
+
+
+def test_what_the_last_run_did_not_run_is_pending_as_a_failure(tmp_path: Path) -> None:
+    """After -x, or once the app could not be started, the scenarios skipped "not run" have
+    not passed: a rerun of the failure alone would pass without them. A scenario the profile
+    skips (a reason of its own) is not pending."""
+    results = (
+        ScenarioResult(id="a", title="t", proves="p", group="g", status="failed", seconds=1.0),
+        ScenarioResult(id="b", title="t", proves="p", group="g", status="skipped", seconds=0.0,
+                       message=skip_reason(1)),
+        ScenarioResult(id="c", title="t", proves="p", group="g", status="skipped", seconds=0.0,
+                       message=app_down_reason("a")),
+        ScenarioResult(id="d", title="t", proves="p", group="g", status="skipped", seconds=0.0,
+                       message="the profile lacks v1-endpoints"),
+        ScenarioResult(id="e", title="t", proves="p", group="g", status="passed", seconds=1.0))
+    write_json(RunSummary(results=results, seconds=1.0, workers=1, report_dir=tmp_path),
+               tmp_path)
+    assert previous_failures(tmp_path / "results.json") == {"a", "b", "c"}
+
+
+def test_a_conformance_row_not_run_is_pending_but_not_one_not_tested(tmp_path: Path) -> None:
+    rows = [{"id": "r1", "result": "FAIL", "did": "signed in"},
+            {"id": "r2", "result": "SKIP", "did": "not run", "reason": skip_reason(1, "row")},
+            {"id": "r3", "result": "SKIP", "did": "signed in", "reason": "not tested: no keys"},
+            {"id": "r4", "result": "PASS", "did": "not signed in"}]
+    (tmp_path / "results.json").write_text(json.dumps({"rows": rows}), encoding="utf-8")
+    assert previous_failed_rows(tmp_path / "results.json") == {"r1", "r2"}
