@@ -21,7 +21,10 @@ from scenarios.catalogue.failures import (
     up_to_stay_signed_in_first,
 )
 from scenarios.catalogue.held_answer import Answer, answer_in, deliver
-from scenarios.catalogue.id_token_source import from_token_endpoint_over_tls
+from scenarios.catalogue.id_token_source import (
+    from_token_endpoint_over_plain_http,
+    from_token_endpoint_over_tls,
+)
 from scenarios.conformance.evidence import evidence_of
 from scenarios.conformance.judging import unsent_nonce
 from scenarios.context import NotExercised
@@ -113,13 +116,18 @@ def _token_fault(ctx: Ctx, name: str, fault: str) -> None:
         except AssertionError as exc:
             if fault == "wrong_nonce" and (unsent := _sent_no_nonce(ctx)) is not None:
                 raise AssertionError(f"{unsent}; {exc}") from exc
-            if fault == "bad_signature" and stack.app.is_signed_in(ctx.page) and (
-                    over_tls := from_token_endpoint_over_tls(stack)) is not None:
-                # As conformance's INFO for the signature rows: allowed, so not a failure,
-                # and no proof the app would refuse a forgery where it must.
-                raise NotExercised(
-                    "the app accepted an ID token whose signature does not verify, which is "
-                    f"allowed: {over_tls}") from None
+            if fault == "bad_signature" and stack.app.is_signed_in(ctx.page):
+                if (over_tls := from_token_endpoint_over_tls(stack)) is not None:
+                    # As conformance's INFO for the signature rows: allowed, so not a failure,
+                    # and no proof the app would refuse a forgery where it must.
+                    raise NotExercised(
+                        "the app accepted an ID token whose signature does not verify, which "
+                        f"is allowed: {over_tls}") from None
+                if (over_http := from_token_endpoint_over_plain_http(stack)) is not None:
+                    # As conformance's FAIL for the signature rows over plain http.
+                    raise AssertionError(
+                        "the app accepted an ID token whose signature does not verify, and "
+                        f"{over_http}; {exc}") from exc
             raise
 
 
