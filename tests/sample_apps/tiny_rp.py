@@ -16,7 +16,8 @@ stderr. ``TINY_NO_NONCE=1`` leaves the nonce out of its authorization requests;
 the answer posted to its callback. ``TINY_NO_STATE=1`` leaves the state out of its authorization
 requests (it never checked one anyway). ``TINY_PKCE=1`` sends a PKCE ``code_challenge``
 (S256), its verifier kept in a cookie of the browser that started the sign-in and sent with the
-code (a refused exchange is not handled either). ``TINY_POST_AUTHORIZE=1`` sends the browser to the
+code (a refused exchange is not handled either); ``TINY_PKCE_SAMESITE`` (default ``Lax``) is that
+cookie's SameSite attribute. ``TINY_POST_AUTHORIZE=1`` sends the browser to the
 provider with a page whose form posts the authorization request as it loads, rather than by a
 redirect (the authorize endpoint takes a POST too).
 ``TINY_SHOW_SECRET=<file>`` makes it show its client secret, twice and in colour, on
@@ -136,7 +137,8 @@ class Handler(BaseHTTPRequestHandler):
             digest = hashlib.sha256(verifier.encode()).digest()
             params["code_challenge"] = base64.urlsafe_b64encode(digest).decode().rstrip("=")
             params["code_challenge_method"] = "S256"
-            headers["Set-Cookie"] = f"tiny_pkce={verifier}; Path=/; HttpOnly; SameSite=Lax"
+            same_site = os.environ.get("TINY_PKCE_SAMESITE", "Lax")
+            headers["Set-Cookie"] = f"tiny_pkce={verifier}; Path=/; HttpOnly; SameSite={same_site}"
         endpoint = SETTINGS.metadata["authorization_endpoint"]
         if os.environ.get("TINY_POST_AUTHORIZE") == "1":
             fields = "".join(f'<input type="hidden" name="{html.escape(k)}" '
