@@ -25,7 +25,15 @@ if TYPE_CHECKING:
     from scenarios.protocol_view import BrowserLog
     from scenarios.registry import Scenario
 
-__all__ = ["NotExercised", "ScenarioContext", "StepRecord", "screenshot", "watch_page_versions"]
+__all__ = [
+    "NoEnvironment",
+    "NoEnvironmentError",
+    "NotExercised",
+    "ScenarioContext",
+    "StepRecord",
+    "screenshot",
+    "watch_page_versions",
+]
 
 EnvT = TypeVar("EnvT")
 
@@ -50,6 +58,36 @@ class NotExercised(Exception):  # noqa: N818 -- an outcome, as pytest's Skipped
     conformance skips such a row."""
 
 
+class NoEnvironmentError(AttributeError):
+    """A scenario used ``ctx.env`` where its registry provides none (see :class:`NoEnvironment`).
+    An :class:`AttributeError`, so ``hasattr`` and ``getattr`` with a default still work."""
+
+
+class NoEnvironment:
+    """``ctx.env`` of a scenario whose registry has no environment hooks (a ``Registry()`` of
+    one's own, run without ``stack=``): falsy, as the ``None`` it stands for, but any attribute
+    asked of it (``ctx.env.people``) raises :class:`NoEnvironmentError` saying what to pass,
+    rather than ``'NoneType' object has no attribute``."""
+
+    def __init__(self, scenario_id: str) -> None:
+        self._scenario_id = scenario_id
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # copy, pickle and the like look for their hooks
+            raise AttributeError(name)
+        raise NoEnvironmentError(
+            f"ctx.env.{name}: scenario {self._scenario_id!r} has no environment (ctx.env is "
+            "None): its registry has no environment hooks, as a Registry() of your own has "
+            "none. Pass stack= to sso_run_scenario (the test's sso_stack, say), or give the "
+            "registry environment_factory and around_scenario as scenarios/catalogue does")
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "NoEnvironment()"
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "step"
 
@@ -61,7 +99,7 @@ class ScenarioContext(Generic[EnvT]):
     ``page`` lives in ``context``, a browser context this scenario has to itself: a new one,
     or the last scenario's, cleaned (:mod:`scenarios.clean_page`, where the registry
     allows it); ``env`` is whatever the catalogue's environment hooks provide (live servers
-    and their handles).
+    and their handles), or a :class:`NoEnvironment` where they provide none.
     """
 
     scenario: Scenario

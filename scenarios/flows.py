@@ -291,7 +291,27 @@ def expect_signed_in(page: Page, stack: LiveStack, person: Person, *,
                              f"{page_shows(page)}\n{exc}") from exc
     except AssertionError as exc:
         raise AssertionError(_naming_refusal(
-            stack, f"{person.upn} is not signed in: {page_shows(page)}\n{exc}")) from exc
+            stack, f"{person.upn} is not signed in: {page_shows(page)}"
+            f"{_strict_cookies(page, stack)}\n{exc}")) from exc
+
+
+def _strict_cookies(page: Page, stack: LiveStack) -> str:
+    """``; `` and why a sign-in cannot finish when the browser holds cookies of the app set
+    ``SameSite=Strict`` and the provider is another site (as Entra is): its redirect (or form
+    post) to the callback carries none of them (as ``conformance``'s preflight says it);
+    ``""`` otherwise. Never raises."""
+    from scenarios.conformance.readiness import strict_cookie_problem
+    from scenarios.conformance.setup import same_site
+
+    try:
+        if same_site(stack.idp.base_url, stack.app.base_url):
+            return ""
+        with shielded():
+            names = sorted({cookie["name"] for cookie in page.context.cookies(stack.app.base_url)
+                            if cookie.get("sameSite") == "Strict"})
+    except Exception:  # a closed page: the message goes without it
+        return ""
+    return f"; {strict_cookie_problem(tuple(names))}" if names else ""
 
 
 def _naming_refusal(stack: LiveStack, message: str) -> str:

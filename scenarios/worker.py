@@ -24,7 +24,13 @@ from scenarios.app_down import AppDown, skip_reason
 from scenarios.app_exit import AppExited, ended_by_app_exit
 from scenarios.browser import launch, resolve
 from scenarios.clean_page import PageSource
-from scenarios.context import NotExercised, ScenarioContext, StepRecord, watch_page_versions
+from scenarios.context import (
+    NoEnvironment,
+    NotExercised,
+    ScenarioContext,
+    StepRecord,
+    watch_page_versions,
+)
 from scenarios.futures import at_once, beside
 from scenarios.masking import mask_trace, masked_result, masked_text
 from scenarios.max_failures import FailureCount
@@ -169,7 +175,7 @@ def run_scenario(
                 browser=browser,
                 context=context,
                 page=page,
-                env=env,
+                env=env if env is not None else NoEnvironment(item.id),
                 report_dir=options.report_dir,
                 default_timeout_ms=options.timeout_ms,
                 steps=steps,

@@ -1,7 +1,8 @@
 """The failure page, probed over HTTP for ``app check``: the app's callback gets what the
 provider sends when the user cancels (``access_denied``, AADSTS65004, with the sign-in's state),
 and the page it leads to should carry the contact, the text, the reference and the error
-status ``[failure]`` names (in its HTML: whether a browser shows them is the scenarios' part).
+status ``[failure]`` names (in its text, tags, scripts and styles left out, as the scenarios
+match them in the text a browser shows; whether a browser shows them is the scenarios' part).
 A page without them is a note: a mistyped ``[failure]`` and an app without a proper failure
 page look alike from here, and the second is what the failure scenarios report."""
 
@@ -130,7 +131,11 @@ def probe_failure_page(http: httpx.Client, app: ProfileAdapter, authorize_url: s
     if failure.text:
         wanted.insert(0, (f"show {failure.text!r}", failure.text in text))
     if failure.reference is not None:
-        wanted.append((f"show an error reference (/{failure.reference.pattern}/)",
+        # Matched in the text, as the scenarios match it in what the browser shows: a pattern
+        # written against the page's markup never matches there.
+        in_markup = ("; it matches the page's HTML, but the reference is looked for in its "
+                     "text, without tags" if failure.reference.search(response.text) else "")
+        wanted.append((f"show an error reference (/{failure.reference.pattern}/{in_markup})",
                        failure.reference.search(text) is not None))
     if failure.error_status:
         wanted.append(("come with an error status (error_status = true)",

@@ -6,8 +6,9 @@ provider causes or decides are in :mod:`scenarios.catalogue.failures`.)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from playwright.sync_api import Page, Route, expect
 
@@ -21,7 +22,10 @@ from scenarios.catalogue.failures import (
     up_to_stay_signed_in_first,
 )
 from scenarios.catalogue.held_answer import Answer, answer_in, deliver
-from scenarios.catalogue.id_token_source import from_token_endpoint_over_tls
+from scenarios.catalogue.id_token_source import (
+    from_token_endpoint_over_plain_http,
+    from_token_endpoint_over_tls,
+)
 from scenarios.conformance.evidence import evidence_of
 from scenarios.conformance.judging import unsent_nonce
 from scenarios.context import NotExercised
@@ -113,13 +117,18 @@ def _token_fault(ctx: Ctx, name: str, fault: str) -> None:
         except AssertionError as exc:
             if fault == "wrong_nonce" and (unsent := _sent_no_nonce(ctx)) is not None:
                 raise AssertionError(f"{unsent}; {exc}") from exc
-            if fault == "bad_signature" and stack.app.is_signed_in(ctx.page) and (
-                    over_tls := from_token_endpoint_over_tls(stack)) is not None:
-                # As conformance's INFO for the signature rows: allowed, so not a failure,
-                # and no proof the app would refuse a forgery where it must.
-                raise NotExercised(
-                    "the app accepted an ID token whose signature does not verify, which is "
-                    f"allowed: {over_tls}") from None
+            if fault == "bad_signature" and stack.app.is_signed_in(ctx.page):
+                if (over_tls := from_token_endpoint_over_tls(stack)) is not None:
+                    # As conformance's INFO for the signature rows: allowed, so not a failure,
+                    # and no proof the app would refuse a forgery where it must.
+                    raise NotExercised(
+                        "the app accepted an ID token whose signature does not verify, which "
+                        f"is allowed: {over_tls}") from None
+                if (over_http := from_token_endpoint_over_plain_http(stack)) is not None:
+                    # As conformance's FAIL for the signature rows over plain http.
+                    raise AssertionError(
+                        "the app accepted an ID token whose signature does not verify, and "
+                        f"{over_http}; {exc}") from exc
             raise
 
 
@@ -145,10 +154,12 @@ for _name, _fault, _what in _TOKEN_FAULTS:
 @dataclass(frozen=True)
 class _Held:
     """The provider's answer held from the app, and the authorization request it answers (as
-    quoted: :func:`_authorize_request`)."""
+    quoted, and its parameters: :func:`_authorize_request`)."""
 
     answer: Answer
     authorize_request: str
+    authorize_params: Mapping[str, str]
+    """The authorization request's parameters (its query, or the form it posted)."""
 
     def sent_no_state(self) -> str | None:
         """That the app sent no state, when the provider's answer carries none: the provider
@@ -166,19 +177,37 @@ class _Held:
                 "carries none), so its callback has no CSRF protection of its own (RFC 6749 "
                 "§10.12, RFC 9700 §4.7)")
 
+    def relies_on_pkce(self) -> str | None:
+        """Why the app needs no state of its own, when it sent none but sent a PKCE
+        ``code_challenge`` with S256: a client that has made sure the provider supports PKCE
+        (Entra does: Microsoft Learn's v2-oauth2-auth-code-flow page documents code_challenge
+        with S256, though its metadata lists no code_challenge_methods_supported) MAY rely on it
+        for CSRF protection (RFC 9700 §2.1 and §4.7.1), the verifier kept for the browser that
+        started the sign-in; ``failure.state-other-browser`` and ``failure.state-replayed``
+        show whether it is. ``None`` for an app that sent a state, or no S256 challenge."""
+        if self.answer.params.get("state") or not self.authorize_params.get("code_challenge") \
+                or self.authorize_params.get("code_challenge_method") != "S256":
+            return None
+        return ("the app sent no state to the provider but a PKCE code_challenge "
+                "(code_challenge_method=S256), on which RFC 9700 §2.1 lets a client rely for "
+                "CSRF protection, so there is no state to alter; failure.state-other-browser "
+                "and failure.state-replayed show whether its verifier is bound to the browser")
 
-def _authorize_request(log: NavigationLog, stack: LiveStack) -> str:
+
+def _authorize_request(log: NavigationLog, stack: LiveStack) -> tuple[str, dict[str, str]]:
     """The last authorize request the app sent the browser to, as quoted: its URL, or, for one
     the app posted (Entra's authorize endpoint takes a POST too, and a posted request's URL
-    has no query), the URL and the form it posted, masked."""
+    has no query), the URL and the form it posted, masked; and its parameters."""
     provider = urlsplit(stack.idp.base_url).netloc
     sent = [i for i, (url, _) in enumerate(log.documents)
             if urlsplit(url).netloc == provider and is_authorize(url)]
     assert sent, f"the app sent the browser to no authorize request: {log.documents}"
     url = log.documents[sent[-1]][0]
     if log.methods[sent[-1]] != "POST":
-        return url
-    return f"POST {url} with the form {mask_query(log.posted[sent[-1]] or '') or '(empty)'}"
+        return url, dict(parse_qsl(urlsplit(url).query))
+    form = log.posted[sent[-1]] or ""
+    return (f"POST {url} with the form {mask_query(form) or '(empty)'}",
+            dict(parse_qsl(form)))
 
 
 def _held_callback(ctx: Ctx) -> _Held:
@@ -198,7 +227,7 @@ def _held_callback(ctx: Ctx) -> _Held:
             f"{ctx.env.app.showing(page)}") from exc
     assert caught, "the provider did not answer the callback"
     page.unroute_all()
-    return _Held(caught[0], _authorize_request(log, ctx.env))
+    return _Held(caught[0], *_authorize_request(log, ctx.env))
 
 
 @scenario(
@@ -213,6 +242,8 @@ def state_tampered(ctx: Ctx) -> None:
     with ctx.step("sign in, holding the provider's answer to the callback"):
         held = _held_callback(ctx)
     with ctx.step("deliver the callback with one character of state changed"):
+        if (pkce := held.relies_on_pkce()) is not None:
+            raise NotExercised(pkce)
         if (unsent := held.sent_no_state()) is not None:
             raise AssertionError(f"{unsent}; there is no state to alter")
         original = held.answer.params["state"]

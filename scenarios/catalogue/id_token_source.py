@@ -7,7 +7,8 @@ the browser (implicit, hybrid, ``form_post`` of an ``id_token``) must have its s
 checked. ``conformance`` judges its signature and key rows so
 (:mod:`scenarios.conformance.judging`); ``failure.bad-signature`` and ``lifecycle.key-rotation``
 say "not exercised" for such an app with the reason this module gives, where they would
-otherwise fail it.
+otherwise fail it, and over plain http they still fail it, saying that the provider on https
+would let it rely on TLS.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from scenarios.conformance.judging import front_channel_id_token
 from scenarios.live import LiveStack
 from scenarios.protocol_view.names import provider_step_name
 
-__all__ = ["from_token_endpoint_over_tls"]
+__all__ = ["from_token_endpoint_over_plain_http", "from_token_endpoint_over_tls"]
 
 
 def from_token_endpoint_over_tls(stack: LiveStack) -> str | None:
@@ -28,8 +29,35 @@ def from_token_endpoint_over_tls(stack: LiveStack) -> str | None:
     sent asked for no ID token through the browser, and it called the token endpoint; ``None``
     otherwise (a provider on plain http, an ID token through the browser, or no authorize
     request or token request in the provider's log)."""
-    if urlsplit(stack.idp.base_url).scheme != "https":
+    if urlsplit(stack.idp.base_url).scheme != "https" or (flows := _token_endpoint_flows(
+            stack)) is None:
         return None
+    return (f"it took the ID token straight from the provider's token endpoint over TLS "
+            f"({flows}), where the client MAY rely on TLS server validation instead of the "
+            "signature (OpenID Connect Core 3.1.3.7 (6); over plain http, or for an ID token "
+            "that comes through the browser, it must check it)")
+
+
+def from_token_endpoint_over_plain_http(stack: LiveStack) -> str | None:
+    """Why relying on TLS instead of the signature fails here, when the app took its ID token
+    straight from the token endpoint as :func:`from_token_endpoint_over_tls` reads it, but the
+    provider is on plain http (as ``conformance`` says it for its signature rows), with the
+    profile setting that would let such an app (openid-client, MSAL) rely on TLS; ``None``
+    otherwise."""
+    if urlsplit(stack.idp.base_url).scheme == "https" or (flows := _token_endpoint_flows(
+            stack)) is None:
+        return None
+    return (f"it took the ID token from the provider's token endpoint over plain http "
+            f"({flows}): without TLS only the signature vouches for it (OpenID Connect Core "
+            "3.1.3.7 (6) allows relying on TLS instead only over TLS); an app that relies on "
+            "TLS there, as openid-client and MSAL do, passes with the provider on https: set "
+            "[provider] https = true in its profile")
+
+
+def _token_endpoint_flows(stack: LiveStack) -> str | None:
+    """The response types the app asked for (``response_type=code``), when every authorize
+    request it sent asked for no ID token through the browser and it called the token
+    endpoint; ``None`` otherwise."""
     asked = response_types_asked(stack)
     if not asked or any(front_channel_id_token(kind) for kind in asked):
         return None
@@ -37,8 +65,4 @@ def from_token_endpoint_over_tls(stack: LiveStack) -> str | None:
     if not any(entry.get("method") == "POST" and provider_step_name(
             str(entry.get("path", "")), "POST") == "token" for entry in requests):
         return None
-    flows = " or ".join(f"response_type={kind}" for kind in sorted(asked))
-    return (f"it took the ID token straight from the provider's token endpoint over TLS "
-            f"({flows}), where the client MAY rely on TLS server validation instead of the "
-            "signature (OpenID Connect Core 3.1.3.7 (6); over plain http, or for an ID token "
-            "that comes through the browser, it must check it)")
+    return " or ".join(f"response_type={kind}" for kind in sorted(asked))

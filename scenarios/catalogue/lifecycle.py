@@ -14,7 +14,10 @@ from typing import Any
 
 from scenarios import ScenarioContext, scenario
 from scenarios.catalogue.failures import expect_token_request_failure
-from scenarios.catalogue.id_token_source import from_token_endpoint_over_tls
+from scenarios.catalogue.id_token_source import (
+    from_token_endpoint_over_plain_http,
+    from_token_endpoint_over_tls,
+)
 from scenarios.catalogue.partner_events import APPS_API_CREDENTIALS, acknowledged, install_partner
 from scenarios.context import NotExercised
 from scenarios.flows import (
@@ -132,9 +135,11 @@ def key_rotation(ctx: Ctx) -> None:
         drop_app_session(page, stack)
         fetched_before = _key_fetches(stack)
         over_tls = from_token_endpoint_over_tls(stack) if fetched_before == 0 else None
-        assert fetched_before >= 1 or over_tls is not None, (
-            "the app never fetched the provider's signing keys, so it cannot have checked the "
-            "ID token's signature")
+        if fetched_before == 0 and over_tls is None:
+            over_http = from_token_endpoint_over_plain_http(stack)
+            raise AssertionError(
+                "the app never fetched the provider's signing keys, so it cannot have checked "
+                "the ID token's signature" + (f", and {over_http}" if over_http else ""))
     with ctx.step("the IdP rotates its signing keys"):
         old_kid = _active_kid(stack)
         stack.rotate_keys()

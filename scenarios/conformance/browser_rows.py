@@ -28,6 +28,7 @@ from scenarios.conformance.options import ConformanceOptions
 from scenarios.conformance.readiness import same_server, where
 from scenarios.conformance.refusals import driver_refusal, sent_refusal, shown_refusal
 from scenarios.conformance.rows import BackchannelObservation, LoginObservation, Row
+from scenarios.conformance.setup import same_site
 from scenarios.masking import masked_text
 from scenarios.protocol_view import BrowserLog, Collected, collect
 from scenarios.protocol_view.tokens import value_mask
@@ -100,6 +101,8 @@ class RowDriver:
         self.collected: Collected | None = None
         """What the last row's exchange is drawn from."""
         self._log: tuple[BrowserLog, float] | None = None
+        self._strict: tuple[str, ...] = ()
+        """The RP's ``SameSite=Strict`` cookies as the last sign-in reached the provider."""
 
     @contextlib.contextmanager
     def _context(self) -> Iterator[BrowserContext]:
@@ -164,6 +167,7 @@ class RowDriver:
             if not same_server(page.url, self.options.idp):
                 return (f"the sign-in page is at {where(page.url)}, not at this mock provider "
                         f"({self.options.idp})")
+            self._strict = self._strict_cookies(page.context)
             EntraDriver(timeout_ms=self.options.timeout_ms).sign_in(
                 page, self.options.upn, self.options.password)
         except (SecondFactorRequired, PasswordChangeRequired) as exc:
@@ -175,6 +179,14 @@ class RowDriver:
             return shown
         self._back_at_rp(page)
         return None
+
+    def _strict_cookies(self, context: BrowserContext) -> tuple[str, ...]:
+        """The names of the RP's cookies the browser holds with ``SameSite=Strict``, when the
+        provider is another site than the RP (``()`` on one site, where they do come back)."""
+        if same_site(self.options.idp, self.options.rp):
+            return ()
+        return tuple(sorted({cookie["name"] for cookie in context.cookies(self.options.rp)
+                             if cookie.get("sameSite") == "Strict"}))
 
     def _back_at_rp(self, page: Page) -> None:
         from playwright.sync_api import Error
@@ -226,6 +238,7 @@ class RowDriver:
     def _login(self, row: Row, page: Page, context: BrowserContext) -> LoginObservation:
         log = _navigation_log(page)
         fault_id = self.control.arm(row.fault) if row.fault else None
+        self._strict = ()
         problem = self._sign_in(page)
         if isinstance(problem, str):
             return LoginObservation(reached_sign_in=False, check_status=None,
@@ -237,7 +250,7 @@ class RowDriver:
             reached_sign_in=True, check_status=status, fault_fired=fired,
             final_url=self.masked(page.url),
             page_status=log.documents[-1][1] if log.documents else None,
-            page_text=text, refusal=problem or sent_refusal(
+            page_text=text, strict_cookies=self._strict, refusal=problem or sent_refusal(
                 (url for url in (*log.redirects, *(u for u, _ in log.documents))
                  if same_server(url, self.options.rp)),
                 (body for (url, _), body in zip(log.documents, log.posted, strict=True)

@@ -94,6 +94,10 @@ class LoginObservation:
     browser with no fault armed, signed the RP in (``None``: none was tried)."""
     plain_after_text: str = ""
     """What the page said when that plain sign-in did not sign the RP in."""
+    strict_cookies: tuple[str, ...] = ()
+    """The RP's cookies set ``SameSite=Strict`` that the browser held when it got to the
+    provider, the RP on another site: the provider's redirect (or form post) back to the
+    callback is a cross-site navigation, which carries none of them."""
 
     @property
     def signed_in(self) -> bool | None:

@@ -18,7 +18,10 @@ from scenarios.conformance.judging import LoginObservation
 from scenarios.conformance.options import ConformanceOptions
 from scenarios.conformance.refusals import refused_user
 
-__all__ = ["other_client", "preflight", "same_server", "sign_in_problem", "where"]
+__all__ = [
+    "other_client", "preflight", "same_server", "sign_in_problem", "strict_cookie_problem",
+    "where",
+]
 
 
 def _clock_skew(response: httpx.Response, control: MockControl) -> float | None:
@@ -90,9 +93,24 @@ def sign_in_problem(options: ConformanceOptions, obs: LoginObservation,
     page = f" (page HTTP {obs.page_status}: \"{obs.page_text}\")" if obs.page_text else ""
     if obs.refusal is not None:
         page += f"; the provider said \"{obs.refusal.text}\""
+    if obs.strict_cookies and obs.refusal is None:
+        return (f"a plain sign-in at this mock provider did not sign the app in{page}{said}: "
+                f"{strict_cookie_problem(obs.strict_cookies)}")
     return (f"a plain sign-in at this mock provider did not sign the app in{page}{said}: an app "
             "that refuses a valid sign-in would seem to pass every REJECT row. Check its client "
             "id and secret, redirect URI, issuer and CA file")
+
+
+def strict_cookie_problem(names: tuple[str, ...]) -> str:
+    """Why an app whose cookies ``names`` are ``SameSite=Strict`` cannot finish a sign-in: the
+    browser held them as it left for the provider, and the provider's answer comes back to the
+    callback by a cross-site navigation, which carries no Strict cookie (as from Entra)."""
+    which = ", ".join(names)
+    return (f"the browser held the app's cookie{'s' if len(names) > 1 else ''} {which} set "
+            "SameSite=Strict, which the provider's cross-site redirect (or form post) to its "
+            "callback does not carry, so the callback cannot find the sign-in it started (as "
+            "in production, the provider being another site). Set the cookie its callback needs "
+            "SameSite=Lax (None for a form_post callback)")
 
 
 def other_client(options: ConformanceOptions, evidence: ProviderEvidence) -> str | None:

@@ -14,7 +14,10 @@ either (the browser gets no answer at all). ``TINY_LOG_REQUESTS=1`` prints each 
 stderr. ``TINY_NO_NONCE=1`` leaves the nonce out of its authorization requests;
 ``TINY_FORM_POST=1`` asks for ``response_mode=form_post`` (ASP.NET Core's default) and takes
 the answer posted to its callback. ``TINY_NO_STATE=1`` leaves the state out of its authorization
-requests (it never checked one anyway). ``TINY_POST_AUTHORIZE=1`` sends the browser to the
+requests (it never checked one anyway). ``TINY_PKCE=1`` sends a PKCE ``code_challenge``
+(S256), its verifier kept in a cookie of the browser that started the sign-in and sent with the
+code (a refused exchange is not handled either); ``TINY_PKCE_SAMESITE`` (default ``Lax``) is that
+cookie's SameSite attribute. ``TINY_POST_AUTHORIZE=1`` sends the browser to the
 provider with a page whose form posts the authorization request as it loads, rather than by a
 redirect (the authorize endpoint takes a POST too).
 ``TINY_SHOW_SECRET=<file>`` makes it show its client secret, twice and in colour, on
@@ -27,6 +30,8 @@ as it starts, and exits at once (code 4) when the file is there already.
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import html
 import json
 import os
@@ -126,14 +131,23 @@ class Handler(BaseHTTPRequestHandler):
             del params["state"]
         if os.environ.get("TINY_FORM_POST") == "1":
             params["response_mode"] = "form_post"
+        headers: dict[str, str] = {}
+        if os.environ.get("TINY_PKCE") == "1":
+            verifier = secrets.token_urlsafe(48)
+            digest = hashlib.sha256(verifier.encode()).digest()
+            params["code_challenge"] = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+            params["code_challenge_method"] = "S256"
+            same_site = os.environ.get("TINY_PKCE_SAMESITE", "Lax")
+            headers["Set-Cookie"] = f"tiny_pkce={verifier}; Path=/; HttpOnly; SameSite={same_site}"
         endpoint = SETTINGS.metadata["authorization_endpoint"]
         if os.environ.get("TINY_POST_AUTHORIZE") == "1":
             fields = "".join(f'<input type="hidden" name="{html.escape(k)}" '
                              f'value="{html.escape(v)}">' for k, v in params.items())
             self._send(200, f'<body onload="document.forms[0].submit()"><form method="post" '
-                            f'action="{html.escape(endpoint)}">{fields}</form></body>')
+                            f'action="{html.escape(endpoint)}">{fields}</form></body>',
+                       headers=headers)
             return
-        self._send(302, "", headers={"Location": f"{endpoint}?{urlencode(params)}"})
+        self._send(302, "", headers={"Location": f"{endpoint}?{urlencode(params)}", **headers})
 
     def _callback(self, query: dict[str, str]) -> None:
         if "error" in query:
@@ -141,10 +155,15 @@ class Handler(BaseHTTPRequestHandler):
             self._send(400, f"<h1>Sign-in failed</h1><p>{message}</p>"
                             f"<p>Contact {CONTACT}</p>")
             return
-        token = httpx.post(SETTINGS.metadata["token_endpoint"], data={
+        exchange = {
             "grant_type": "authorization_code", "code": query["code"],
             "redirect_uri": SETTINGS.redirect_uri, "client_id": SETTINGS.client_id,
-            "client_secret": SETTINGS.client_secret}, timeout=SETTINGS.token_timeout)
+            "client_secret": SETTINGS.client_secret}
+        if os.environ.get("TINY_PKCE") == "1":
+            verifier = SimpleCookie(self.headers.get("Cookie", "")).get("tiny_pkce")
+            exchange["code_verifier"] = verifier.value if verifier is not None else ""
+        token = httpx.post(SETTINGS.metadata["token_endpoint"], data=exchange,
+                           timeout=SETTINGS.token_timeout)
         token.raise_for_status()  # the sloppy part: a refused exchange is not handled
         try:
             keys = jwt.PyJWKClient(SETTINGS.metadata["jwks_uri"])

@@ -288,6 +288,19 @@ def test_the_failure_page_is_checked_against_the_profile(tmp_path: Path) -> None
             "app shows") in lines, lines
 
 
+def test_a_reference_pattern_written_against_the_html_is_said_to_match_only_there(
+        tmp_path: Path) -> None:
+    """The reference is looked for in the page's text, as the scenarios look for it in what
+    the browser shows: a pattern with the page's tags in it finds nothing, and the note says
+    it matched the HTML."""
+    code, lines = _check(tiny_profile(tmp_path, extra='reference = "<h1>(Sign-in failed)</h1>"\n'))
+    assert code == 0, lines
+    assert any(line.startswith("note     failure page after a sign-in the user cancelled") and
+               "does not show an error reference (/<h1>(Sign-in failed)</h1>/; it matches the "
+               "page's HTML, but the reference is looked for in its text, without tags)" in line
+               for line in lines), lines
+
+
 def test_a_sign_in_url_that_fails_says_what_the_page_says(tmp_path: Path) -> None:
     path = tiny_profile(tmp_path)
     path.write_text(path.read_text().replace('url = "/login"', 'url = "/log-in"'))

@@ -71,6 +71,19 @@ def test_an_https_only_profile_and_one_handed_v1_switched_endpoints(tmp_path: Pa
     assert "v1-endpoints" in given.capabilities
 
 
+def test_a_v2_only_app_handed_the_v2_discovery_url_built_from_authority_has_no_v1_endpoints(
+        tmp_path: Path) -> None:
+    """README's way to mark an app v2.0-only: the discovery URL written from {authority},
+    which the entra-v1 scenarios do not switch, rather than {discovery_url}, which they do."""
+    profile = load_profile(_write(tmp_path, MINIMAL.replace(
+        'OIDC_AUTHORITY = "{authority}"',
+        'OIDC_DISCOVERY_URL = "{authority}/v2.0/.well-known/openid-configuration"')))
+    assert "v1-endpoints" not in profile.capabilities
+    switched = load_profile(_write(tmp_path, MINIMAL.replace(
+        'OIDC_AUTHORITY = "{authority}"', 'OIDC_DISCOVERY_URL = "{discovery_url}"')))
+    assert "v1-endpoints" in switched.capabilities
+
+
 def test_a_profile_may_let_the_registration_issue_id_tokens(tmp_path: Path) -> None:
     """Off unless the profile says so, as on a new Entra app registration."""
     assert load_profile(_write(tmp_path, MINIMAL)).provider.id_token_issuance is False

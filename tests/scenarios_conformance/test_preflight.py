@@ -209,7 +209,8 @@ def test_the_mock_the_command_starts_is_another_site_than_the_rp_as_entra_is(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """An RP on 127.0.0.1 gets a mock reached as localhost: a login cookie the app set
     SameSite=Strict does not come back from the provider's redirect, as from Entra's, and the
-    preflight says the app did not sign in (on one site it would, and pass)."""
+    preflight says the app did not sign in, naming the cookie (on one site it would, and
+    pass)."""
     app = _strict_cookie_app()
     printed = setup._print_settings
 
@@ -227,6 +228,9 @@ def test_the_mock_the_command_starts_is_another_site_than_the_rp_as_entra_is(
     assert app.state.base["authority"].startswith("http://localhost:")
     assert code == 2, err
     assert "did not sign the app in" in err and "no sign-in in progress" in err, err
+    assert ("the browser held the app's cookie rp_login set SameSite=Strict, which the "
+            "provider's cross-site redirect (or form post) to its callback does not carry") in err
+    assert "Check its client id" not in err, err
 
 
 def test_the_mock_is_reached_by_the_other_loopback_name_than_the_rp() -> None:

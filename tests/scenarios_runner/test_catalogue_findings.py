@@ -69,6 +69,26 @@ def test_an_app_slower_than_the_action_timeout_fails_idp_slow_with_its_message(
             f"after 0.5 s (allowed: {allowed_wait(0.5):g} s)") in message, message
 
 
+def test_an_app_that_waits_on_the_provider_fails_idp_slow_at_the_allowed_time(
+        tmp_path: Path) -> None:
+    """The app waits 60 s for the provider: the scenario decides at the allowed time (1.75 s
+    for a 0.5 s provider_timeout), not once the provider answers ten seconds later, and says
+    the app's token request was still waiting on it."""
+    profile = tiny_profile(tmp_path, extra="provider_timeout = 0.5\n",
+                           env='OIDC_TOKEN_TIMEOUT = "60"\n')
+    summary = run(RunOptions(app=str(profile), only=("failure.idp-slow",),
+                             report_dir=tmp_path / "slow", workers=1, trace="off",
+                             screenshots="failure"), out=io.StringIO())
+    [result] = summary.results
+    assert result.status == "failed", result
+    assert (result.message or "").startswith(
+        "AssertionError: the app had not answered its callback http://"), result
+    assert ("s after the sign-in, but the profile's [failure] provider_timeout says it gives up "
+            f"on the provider after 0.5 s (allowed: {allowed_wait(0.5):g} s); its token request "
+            "was still waiting on the provider") in (result.message or ""), result
+    assert result.seconds < allowed_wait(0.5) + 8, "the scenario waited for the provider"
+
+
 def test_an_app_that_sent_no_nonce_is_told_so(tmp_path: Path) -> None:
     """The ID token's nonce cannot differ from one the app never sent: the failure says it
     sent none and accepted a token with one (and no PKCE either, as the tiny app sends none)."""

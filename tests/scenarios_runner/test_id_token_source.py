@@ -1,7 +1,8 @@
 """Whether an app took its ID token straight from the token endpoint over TLS, read from the
 provider's request log as conformance reads it: only then may it rely on TLS instead of the
 signature (OpenID Connect Core 3.1.3.7 (6)), and ``failure.bad-signature`` and
-``lifecycle.key-rotation`` say "not exercised" rather than fail it."""
+``lifecycle.key-rotation`` say "not exercised" rather than fail it; over plain http they fail
+it saying so, and what would let it rely on TLS."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from typing import Any, cast
 
 import pytest
 
-from scenarios.catalogue.id_token_source import from_token_endpoint_over_tls
+from scenarios.catalogue.id_token_source import (
+    from_token_endpoint_over_plain_http,
+    from_token_endpoint_over_tls,
+)
 from scenarios.live import LiveStack
 
 CLIENT = "11111111-2222-3333-4444-555555555555"
@@ -58,3 +62,24 @@ def test_v1_s_token_endpoint_counts_too() -> None:
 def test_anything_else_must_check_the_signature(scheme: str,
                                                 requests: list[dict[str, Any]]) -> None:
     assert from_token_endpoint_over_tls(_stack(scheme, *requests)) is None
+
+
+def test_a_code_redeemed_over_plain_http_is_told_to_put_the_provider_on_https() -> None:
+    reason = from_token_endpoint_over_plain_http(_stack("http", _authorize("code"), TOKEN))
+    assert reason == (
+        "it took the ID token from the provider's token endpoint over plain http "
+        "(response_type=code): without TLS only the signature vouches for it (OpenID Connect "
+        "Core 3.1.3.7 (6) allows relying on TLS instead only over TLS); an app that relies on "
+        "TLS there, as openid-client and MSAL do, passes with the provider on https: set "
+        "[provider] https = true in its profile")
+
+
+@pytest.mark.parametrize(("scheme", "requests"), [
+    ("https", [_authorize("code"), TOKEN]),
+    ("http", [_authorize("code id_token"), TOKEN]),
+    ("http", [_authorize("id_token")]),
+    ("http", [_authorize("code")]),
+], ids=["over-https", "hybrid", "id-token-alone", "no-token-request"])
+def test_no_https_hint_where_https_would_not_let_the_app_skip_the_signature(
+        scheme: str, requests: list[dict[str, Any]]) -> None:
+    assert from_token_endpoint_over_plain_http(_stack(scheme, *requests)) is None

@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -286,6 +287,27 @@ def test_fresh_context_per_scenario_and_environment_hooks(tmp_path: Path) -> Non
         "after ctx.second",
         "worker down",
     ]
+
+
+def test_a_scenario_using_ctx_env_with_no_environment_is_told_to_pass_a_stack(
+        tmp_path: Path) -> None:
+    """A Registry() of one's own has no environment hooks: ctx.env stands for None (falsy), and
+    a scenario reaching into it gets an error naming what to pass, not AttributeError:
+    'NoneType' object has no attribute 'people'."""
+    registry = Registry()
+
+    @registry.scenario(id="mine.signs-in", title="signs in", proves="first login works")
+    def signs_in(ctx: ScenarioContext[Any]) -> None:
+        assert not ctx.env
+        ctx.env.people["alice"]
+
+    [result] = run(RunOptions(report_dir=tmp_path, workers=1), registry=registry).results
+    assert result.status == "error", result
+    assert (result.message or "").startswith(
+        "scenarios.context.NoEnvironmentError: ctx.env.people: scenario 'mine.signs-in' has no "
+        "environment (ctx.env is None): its registry has no environment hooks, as a Registry() "
+        "of your own has none. Pass stack= to sso_run_scenario (the test's sso_stack, say)"
+    ), result
 
 
 def test_a_worker_that_cannot_start_reports_every_scenario_as_an_error(tmp_path: Path) -> None:

@@ -1,0 +1,31 @@
+"""An app that sends no ``state`` but a PKCE ``code_challenge`` (S256) relies on PKCE for its
+callback's CSRF protection, as RFC 9700 §2.1 lets a client do: ``failure.state-tampered`` has no
+state to alter and says it was not exercised, with the reason, whether the app redirects the
+browser to the provider or posts its authorization request (read from the form then). An app
+with neither still fails it (``tests/e2e/test_form_post_app.py``). The sloppy sample app
+(``tests/sample_apps/tiny_rp.py``) with ``TINY_NO_STATE`` and ``TINY_PKCE``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sample_apps import tiny_profile
+
+from scenarios.pytest_plugin import ScenarioRunner, describe_result
+
+
+@pytest.mark.browser
+@pytest.mark.slow  # an app started for each mode
+@pytest.mark.parametrize("env", ["", 'TINY_POST_AUTHORIZE = "1"\n'], ids=["redirect", "posted"])
+def test_an_app_relying_on_pkce_instead_of_a_state_is_not_exercised_by_state_tampered(
+        tmp_path: Path, sso_run_scenario: ScenarioRunner, env: str) -> None:
+    profile = tiny_profile(tmp_path, env=f'TINY_NO_STATE = "1"\nTINY_PKCE = "1"\n{env}')
+    result = sso_run_scenario("failure.state-tampered", app=str(profile))
+    report = describe_result(result, sso_run_scenario.report_dir)
+    assert result.status == "skipped", report
+    assert result.message == (
+        "not exercised: the app sent no state to the provider but a PKCE code_challenge "
+        "(code_challenge_method=S256), on which RFC 9700 §2.1 lets a client rely for CSRF "
+        "protection, so there is no state to alter; failure.state-other-browser and "
+        "failure.state-replayed show whether its verifier is bound to the browser"), report
