@@ -15,6 +15,7 @@ from pathlib import Path
 from scenarios import app_logs
 from scenarios.conformance.control import SetupError
 from scenarios.conformance.github import report_to_github
+from scenarios.conformance.junit import write_junit
 from scenarios.conformance.output import RowOutput, forget
 from scenarios.conformance.report import format_explanations, write_report
 from scenarios.conformance.rows import (
@@ -35,7 +36,6 @@ from scenarios.conformance.runner import ConformanceOptions, preflight, run_rows
 from scenarios.conformance.setup import Target, from_flags, from_profile
 from scenarios.conformance.trust import browser_trust
 from scenarios.github import annotate_error, inert, inert_json
-from scenarios.junit import JUnitCase, Outcome, write_junit_xml
 from scenarios.last_run import last_failed_selection, previous_failed_rows
 from scenarios.options import (
     MAX_TIMEOUT_SECONDS,
@@ -50,7 +50,7 @@ from scenarios.options import (
 from scenarios.report import output_problem
 from scenarios.shard import Shard, shard_option
 
-__all__ = ["EXIT_FAILED", "EXIT_SETUP", "HELP", "configure", "handle", "write_junit"]
+__all__ = ["EXIT_FAILED", "EXIT_SETUP", "HELP", "configure", "handle"]
 
 HELP = "run the relying-party check catalogue against any RP, through the mock provider"
 EXIT_FAILED = 1
@@ -391,32 +391,3 @@ def _run_with_browser(options: ConformanceOptions, rows: Sequence[Row], target: 
                             known=target.known, app=target.app)
         finally:
             browser.close()
-
-
-
-def write_junit(results: Sequence[RowResult], path: Path, *, shard: Shard | None = None,
-                timestamp: datetime | None = None, report_dir: Path | None = None) -> Path:
-    """The rows as JUnit XML: a testcase per row (classname ``conformance.<kind>``); a FAIL
-    is a failure, a SKIP (not tested) skipped, an INFO (the spec allows either) passed, each
-    with the verdict's reason and, from ``report_dir``, what the app printed during it.
-    ``timestamp``: when the run started (default: now)."""
-    outcomes: dict[str, Outcome] = {"PASS": "passed", "INFO": "passed", "FAIL": "failed",
-                                    "SKIP": "skipped"}
-
-    def printed(r: RowResult) -> list[tuple[str, str]]:
-        if r.app_log is None or report_dir is None:
-            return []
-        return [("app_log", (report_dir / r.app_log).as_posix())]
-
-    cases = [
-        JUnitCase(classname=f"conformance.{r.row.kind}", name=r.row.id, seconds=r.seconds,
-                  outcome=outcomes[r.verdict.result], message=r.verdict.reason or None,
-                  properties=[("expect", r.row.expect), ("fault", r.row.fault or "-"),
-                              ("what", r.row.what), *printed(r)],
-                  output=f"RP did: {r.verdict.did}"
-                  + (f"\nnote: {r.verdict.note}" if r.verdict.note else ""))
-        for r in results
-    ]
-    suite = "sso-harness conformance" + (f" shard {shard}" if shard else "")
-    return write_junit_xml(path, suite=suite, cases=cases,
-                           seconds=sum(r.seconds for r in results), timestamp=timestamp)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.conformance.cli import write_junit
+from scenarios.conformance.junit import write_junit
 from scenarios.conformance.report import write_report
 from scenarios.conformance.rows import ROWS, RowResult, Verdict, to_json
 from scenarios.shard import Shard

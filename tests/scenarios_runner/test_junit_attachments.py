@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.conformance.cli import write_junit as write_conformance_junit
 from scenarios.conformance.judging import Verdict
+from scenarios.conformance.junit import write_junit as write_conformance_junit
 from scenarios.conformance.rows import ROWS, RowResult
 from scenarios.context import StepRecord
 from scenarios.report import write_junit

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from scenarios.__main__ import build_parser, main
-from scenarios.conformance.cli import write_junit as write_conformance_junit
+from scenarios.conformance.junit import write_junit as write_conformance_junit
 from scenarios.conformance.rows import ROWS, RowResult, Verdict
 from scenarios.registry import load_catalogue
 from scenarios.report import write_json, write_junit
