@@ -3,8 +3,11 @@ put every message in order, between the browser, the app and the provider.
 
 Pure. A browser request to the provider is the same request as one in the provider's log (same
 method and path, started within moments): the two become one step, with what the provider
-recorded (its answer, the tokens, the AADSTS error, what a fault changed). Provider requests no
-browser made are the app's back-channel calls (token, keys, userinfo...). Logout notifications
+recorded (its answer, the tokens, the AADSTS error, what a fault changed). The requests the
+harness made itself (its client names itself in the ``X-Mock-Caller`` header, which the log
+keeps as ``caller``) are not drawn: the exchange lists them apart, saying between which steps
+each came. Other provider requests no browser made are the app's back-channel calls (token,
+keys, userinfo...). Logout notifications
 and event deliveries are the provider's calls to the app. Steps are ordered by when they
 started (every log carries real time), then tied together by the values they carry: the state
 an authorize request sent and the callback returned, the code the sign-in issued, the callback
@@ -289,8 +292,9 @@ def correlate(collected: Collected) -> Exchange:
     """The ordered exchange of what was collected."""
     builder = _Builder(collected)
     activity = collected.provider or {}
-    entries = [e for e in activity.get("requests") or ()
-               if isinstance(e, Mapping) and e.get("path") not in IGNORED_PATHS]
+    logged = [e for e in activity.get("requests") or ()
+              if isinstance(e, Mapping) and e.get("path") not in IGNORED_PATHS]
+    entries = [e for e in logged if not e.get("caller")]
     used: set[int] = set()
     seen_urls: set[str] = set()
     for hit in sorted(collected.browser, key=lambda h: h.wall):
@@ -321,7 +325,27 @@ def correlate(collected: Collected) -> Exchange:
     steps = _link([(replace(d.step, n=i + 1), d.location) for i, d in enumerate(ordered)])
     covers = "browser, app and provider" if collected.provider is not None else (
         "the browser only, without the mock provider's log")
-    return Exchange(steps=tuple(steps), covers=covers, problems=collected.problems)
+    own = [e for e in logged if e.get("caller")]
+    return Exchange(steps=tuple(steps), covers=covers, problems=collected.problems,
+                    harness=tuple(_harness_call(builder, e, steps) for e in own))
+
+
+def _harness_call(builder: _Builder, entry: Mapping[str, Any], steps: Sequence[Step]) -> str:
+    """One call of the harness's, in a line: what it was, what it got and where it came."""
+    wall = float(entry.get("wall") or 0.0)
+    after = [s.n for s in steps if s.wall <= wall]
+    if not steps:
+        where = "no step drawn"
+    elif not after:
+        where = "before step 1"
+    elif after[-1] == steps[-1].n:
+        where = f"after step {after[-1]}"
+    else:
+        where = f"between steps {after[-1]} and {after[-1] + 1}"
+    status = entry.get("status")
+    url = builder.short(str(builder.provider or "") + str(entry.get("path", "")))
+    answer = status if isinstance(status, int) else "no answer"
+    return printable(f"{entry.get('method', '')} {url}  {answer}, {where}")
 
 
 def _link(items: list[tuple[Step, list[tuple[str, str]]]]) -> list[Step]:

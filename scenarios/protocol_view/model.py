@@ -130,6 +130,10 @@ class Exchange:
     steps: tuple[Step, ...] = ()
     covers: str = "browser, app and provider"
     problems: tuple[str, ...] = field(default_factory=tuple)
+    harness: tuple[str, ...] = ()
+    """The calls the harness made to the provider to arrange the scenario (Graph's management
+    API, a token request of its own), which are not drawn: each in a line that says where it
+    came (``PATCH provider /graph/.../users/alice  204, between steps 4 and 5``)."""
 
     @property
     def changed_tokens(self) -> tuple[TokenView, ...]:

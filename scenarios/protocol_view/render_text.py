@@ -100,6 +100,9 @@ def render_text(exchange: Exchange, *, title: str | None = None, details: bool =
             lines += [f"    {_lanes(None)}    {text}" for text in _details(step)]
     if not exchange.steps:
         lines.append("    (nothing recorded)")
+    if exchange.harness:
+        lines.append("    the harness's own calls to the provider (not drawn):")
+        lines += [f"      {call}" for call in exchange.harness]
     lines += [f"note: {problem}" for problem in exchange.problems]
     return "\n".join(printable(line).rstrip() for line in lines)
 
