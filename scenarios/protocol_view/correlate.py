@@ -129,7 +129,8 @@ class _Builder:
             outcome=self.outcome(status if isinstance(status, int) else None, location),
             params=mask_pairs(params) + _too_large(request),
             answer=_answer(answer) + _too_large(response), tokens=tokens, error=error,
-            failure_ref=hit.failure_ref if hit else None, faults=_fault_words(notes)),
+            failure_ref=hit.failure_ref if hit else None, faults=_fault_words(notes),
+            browser=hit.context if hit else None),
             _pairs(location) if location else None)
 
     def _tokens(self, params: Sequence[tuple[str, str]], answer: Any, location: str | None,
@@ -168,7 +169,8 @@ class _Builder:
             outcome=self.outcome(hit.status, hit.location, hit.error),
             params=mask_pairs(_pairs(hit.url)) + mask_pairs(posted, decoded="above")
             if delivered else mask_pairs(pairs), tokens=tokens, error=_error_words(params),
-            failure_ref=hit.failure_ref), _pairs(hit.location) if hit.location else None)
+            failure_ref=hit.failure_ref, browser=hit.context),
+            _pairs(hit.location) if hit.location else None)
 
     def _form_post(self, hit: BrowserHit, posted: list[tuple[str, str]]) -> bool:
         """Whether ``hit`` is the provider's answer posted to the app by its ``form_post``
@@ -348,11 +350,27 @@ def _harness_call(builder: _Builder, entry: Mapping[str, Any], steps: Sequence[S
     return printable(f"{entry.get('method', '')} {url}  {answer}, {where}")
 
 
+def _state_link(state: str, sent: Mapping[str, list[Step]], step: Step) -> str:
+    """How a callback's ``state`` ties to the authorize request that sent it: one in the same
+    browser matches; one another browser sent is named as that browser's."""
+    requests = sent.get(state) or []
+    if not requests:
+        return "state was not sent by any authorize request seen"
+    same = [a for a in requests
+            if a.browser is None or step.browser is None or a.browser == step.browser]
+    if same:
+        return f"state matches the authorize request (step {same[0].n})"
+    authorize = requests[0]
+    return (f"state was sent by the authorize request of {authorize.browser_name} "
+            f"(step {authorize.n}), not by this browser's")
+
+
 def _link(items: list[tuple[Step, list[tuple[str, str]]]]) -> list[Step]:
-    """Each step with how it ties to earlier ones (state, code, nonce, sid)."""
-    sent_state: dict[str, int] = {}
+    """Each step with how it ties to earlier ones (state, code, nonce, sid); a state ties a
+    callback to an authorize request of the same browser."""
+    sent_state: dict[str, list[Step]] = {}
     sent_nonce: dict[str, int] = {}
-    issued_code: dict[str, int] = {}
+    issued_code: dict[str, Step] = {}
     carried_code: dict[str, int] = {}
     session: dict[str, int] = {}
     out = []
@@ -360,18 +378,21 @@ def _link(items: list[tuple[Step, list[tuple[str, str]]]]) -> list[Step]:
         params = dict(step.params)
         links: list[str] = []
         if step.name == "authorize" or names.is_authorize(step.target_url):
-            for key, book in (("state", sent_state), ("nonce", sent_nonce)):
-                if key in params:
-                    book.setdefault(params[key], step.n)
+            if "state" in params:
+                sent_state.setdefault(params["state"], []).append(step)
+            if "nonce" in params:
+                sent_nonce.setdefault(params["nonce"], step.n)
         if step.name == "callback":
             state = params.get("state")
             if state is not None:
-                links.append(f"state matches the authorize request (step {sent_state[state]})"
-                             if state in sent_state else
-                             "state was not sent by any authorize request seen")
+                links.append(_state_link(state, sent_state, step))
             code = params.get("code")
-            if code in issued_code:
-                links.append(f"code issued at step {issued_code[code]}")
+            issued = issued_code.get(code) if code else None
+            if issued is not None:
+                elsewhere = issued.browser is not None and step.browser is not None \
+                    and issued.browser != step.browser
+                links.append(f"code issued at step {issued.n}"
+                             + (f" in {issued.browser_name}" if elsewhere else ""))
             if code:
                 carried_code.setdefault(code, step.n)
         if step.name == "token" and params.get("code"):
@@ -379,12 +400,12 @@ def _link(items: list[tuple[Step, list[tuple[str, str]]]]) -> list[Step]:
             if code in carried_code:
                 links.append(f"redeems the code the callback carried (step {carried_code[code]})")
             elif code in issued_code:
-                links.append(f"redeems the code issued at step {issued_code[code]}")
+                links.append(f"redeems the code issued at step {issued_code[code].n}")
         for token in step.tokens:
             links += _token_links(token, sent_nonce, session, step.n)
         for key, value in location:
             if key == "code":
-                issued_code.setdefault(value, step.n)
+                issued_code.setdefault(value, step)
         if step.name == "front-channel logout" and params.get("sid") in session:
             links.append(f"sid of the session signed in at step {session[params['sid']]}")
         out.append(replace(step, links=tuple(links)))
