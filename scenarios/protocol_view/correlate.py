@@ -154,7 +154,7 @@ class _Builder:
         params = dict(pairs)
         path = urlsplit(hit.url).path
         name = "front-channel logout" if hit.url in self.frontchannel else names.app_step_name(
-            path, params, hit.status, names.origin(hit.location), self.provider)
+            path, params, hit.status, hit.location, self.provider)
         # The tokens of the provider's form_post answer are shown once, on its page's step,
         # as those of a redirect's target are on the redirect's.
         delivered = self._form_post(hit, posted)

@@ -99,7 +99,8 @@ class Step:
     source: Actor
     target: Actor
     name: str
-    """What it is: ``authorize``, ``sign-in``, ``callback``, ``token``, ``userinfo``, ``keys``,
+    """What it is: ``sign-in start``, ``sign-out start`` (an app's redirect to the provider),
+    ``authorize``, ``sign-in``, ``callback``, ``token``, ``userinfo``, ``keys``,
     ``discovery``, ``logout``, ``back-channel logout``, ``front-channel logout``, ``event``,
     ``page``, ``redirect``..."""
     method: str

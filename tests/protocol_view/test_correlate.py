@@ -219,3 +219,19 @@ def test_the_harness_s_own_calls_are_not_drawn_as_the_app_s() -> None:
     text = render_text(exchange)
     assert "the harness's own calls to the provider (not drawn):" in text
     assert "PATCH provider /graph/tid/v1.0/users/alice" in text
+
+
+@pytest.mark.parametrize(("location", "name"), [
+    (f"{IDP}/tid/oauth2/v2.0/authorize?client_id=c&state=s", "sign-in start"),
+    (f"{IDP}/common/oauth2/authorize?client_id=c", "sign-in start"),
+    (f"{IDP}/tid/oauth2/v2.0/logout?post_logout_redirect_uri=x", "sign-out start"),
+    (f"{IDP}/common/oauth2/logout", "sign-out start"),
+    (f"{IDP}/tid/v2.0/.well-known/openid-configuration", "redirect"),
+    (f"{APP}/account", "redirect"),
+])
+def test_an_app_s_redirect_is_named_by_where_it_sends_the_browser(location: str, name: str
+                                                                  ) -> None:
+    hits = (BrowserHit(wall=T0, method="GET", url=f"{APP}/logout", status=302,
+                       location=location),)
+    [step] = correlate(Collected(browser=hits, provider_url=IDP, app_url=APP)).steps
+    assert (step.name, step.source, step.target) == (name, "browser", "app")
