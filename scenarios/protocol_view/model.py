@@ -128,6 +128,14 @@ class Step:
     browser's step only the provider's log tells of."""
 
     @property
+    def erred(self) -> bool:
+        """Whether the step went wrong: it carried or answered an error, the app showed its
+        failure reference, it was answered 4xx or 5xx, or it got no answer."""
+        return bool(self.error or self.failure_ref
+                    or (self.status is not None and self.status >= 400)
+                    or (self.status is None and self.outcome.startswith("failed")))
+
+    @property
     def browser_name(self) -> str | None:
         """``browser 1``, ``browser 2``... (``None`` when not known)."""
         return None if self.browser is None else f"browser {self.browser + 1}"
