@@ -4,9 +4,9 @@ Each HTTP request outside ``/_mock/`` appends a :class:`LoggedRequest` to
 ``store.request_log`` (a bounded deque: the oldest entries fall off). What a reader needs to draw
 the exchange is kept: the redirect target, the form or JSON bodies of requests and responses (at
 most :data:`MAX_BODY` bytes each, a longer one only by its size; HTML pages are not kept), the
-``Authorization`` header, the real time the request started (to order it against a browser's
-log) and notes the handlers add with :func:`annotate` (which fault changed what, which AADSTS
-error was answered).
+``Authorization`` header, who made it when a test's own client says so (:data:`CALLER_HEADER`),
+the real time the request started (to order it against a browser's log) and notes the handlers
+add with :func:`annotate` (which fault changed what, which AADSTS error was answered).
 
 Nothing is formatted or masked on the hot path: :meth:`LoggedRequest.to_json` does both when the
 log is read, through :mod:`mock_idp.redaction`, so no secret, password, code, refresh token or
@@ -43,13 +43,20 @@ from .redaction import (
     masked_body,
 )
 
-__all__ = ["MAX_BODY", "REDACTED", "LoggedRequest", "RequestLogMiddleware", "annotate",
-           "redact_query"]
+__all__ = ["CALLER_HEADER", "MAX_BODY", "REDACTED", "LoggedRequest", "RequestLogMiddleware",
+           "annotate", "redact_query"]
 
 MAX_LOGGED = MAX_TEXT
 MAX_BODY = 16 * 1024
 NOTES = "mock_idp.request_notes"
 """The scope key of the current request's notes (a list the middleware puts there)."""
+CALLER_HEADER = "X-Mock-Caller"
+"""A header a test's own client sends on its calls (the scenario harness's say ``harness``),
+logged as the entry's ``caller`` so that a reader of the log (the protocol view) tells the
+test's set-up calls (Graph's management API, a token request of its own) from the app's. Entra
+has no such header; the mock does nothing with it but log it."""
+_CALLER = CALLER_HEADER.lower().encode()
+MAX_CALLER = 40
 _KEPT_TYPES = (b"application/x-www-form-urlencoded", b"application/json")
 _SEQUENCE = itertools.count(1)
 
@@ -99,6 +106,8 @@ class LoggedRequest:
     request_size: int = 0
     """The size of a body of a kept type (the body itself is dropped past :data:`MAX_BODY`)."""
     response_size: int = 0
+    caller: bytes = b""
+    """The :data:`CALLER_HEADER` the request carried (empty: none)."""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -113,6 +122,9 @@ class LoggedRequest:
         }
         if self.location:
             out["location"] = mask_url(self.location.decode("latin-1"))
+        if self.caller:
+            out["caller"] = "".join(c if c.isprintable() else "?"
+                                    for c in self.caller.decode("latin-1"))
         if self.authorization:
             out["authorization"] = mask_authorization(self.authorization.decode("latin-1"))
         for name, kind, body, size in (
@@ -223,12 +235,14 @@ class RequestLogMiddleware:
             return
         wall = time.time()
         started = time.perf_counter()
-        request_type = authorization = b""
+        request_type = authorization = caller = b""
         for name, value in scope.get("headers", ()):
             if name == b"content-type":
                 request_type = value
             elif name == b"authorization":
                 authorization = value
+            elif name == _CALLER:
+                caller = value[:MAX_CALLER]
         capture = _Capture(keep_request=_kept(request_type))
         notes: list[dict[str, Any]] = []
         scope[NOTES] = notes
@@ -265,10 +279,11 @@ class RequestLogMiddleware:
                            else receive, send_and_note)
         finally:
             self._record(scope, capture, wall, (time.perf_counter() - started) * 1000,
-                         authorization, request_type, notes)
+                         authorization, request_type, notes, caller)
 
     def _record(self, scope: Scope, capture: _Capture, wall: float, duration_ms: float,
-                authorization: bytes, request_type: bytes, notes: list[dict[str, Any]]) -> None:
+                authorization: bytes, request_type: bytes, notes: list[dict[str, Any]],
+                caller: bytes) -> None:
         self.store.request_log.append(LoggedRequest(
             at=self.clock.now(), method=scope.get("method", ""),
             path=scope.get("path", "")[:MAX_LOGGED], query_string=scope.get("query_string", b""),
@@ -277,4 +292,4 @@ class RequestLogMiddleware:
             request_type=request_type, request_body=capture.request_body(),
             response_type=capture.response_type, response_body=capture.response_body(),
             notes=tuple(notes), request_size=capture.request_size,
-            response_size=capture.response_size))
+            response_size=capture.response_size, caller=caller))

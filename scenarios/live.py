@@ -26,6 +26,7 @@ import httpx
 
 from mock_idp import MockClock
 from mock_idp.config import DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID
+from mock_idp.request_log import CALLER_HEADER
 from mock_idp.testing import RunningServer, path_segment
 from mock_idp.tls import ensure_tls_files
 from scenarios.app.adapter import ProfileAdapter
@@ -365,7 +366,8 @@ def live_stack(options: StackOptions | None = None, *, workdir: Path | None = No
         host = shared.app_host if shared is not None else None
         if own_provider:
             http = stack.enter_context(httpx.Client(
-                timeout=10, verify=tls.client_context() if tls else public_trust()))
+                timeout=10, verify=tls.client_context() if tls else public_trust(),
+                headers={CALLER_HEADER: "harness"}))
         else:
             assert shared is not None
             http = shared.http

@@ -28,6 +28,7 @@ import httpx
 
 from mock_idp import IdpConfig, MockClock
 from mock_idp import create_app as create_idp
+from mock_idp.request_log import CALLER_HEADER
 from mock_idp.testing import RunningServer, run_in_thread
 from mock_idp.tls import TlsFiles
 from scenarios.app.host import AppHost
@@ -104,7 +105,9 @@ def shared_servers(profile: AppProfile) -> Iterator[SharedServers]:
         # Unwound first: the provider is told to stop before the app host is waited for, so
         # the two stop side by side.
         stack.callback(provider.server.stop)
-        http = stack.enter_context(httpx.Client(timeout=10, verify=public_trust()))
+        # The provider logs its calls as the harness's (the protocol view leaves them out).
+        http = stack.enter_context(httpx.Client(timeout=10, verify=public_trust(),
+                                                headers={CALLER_HEADER: "harness"}))
         shared = SharedServers(provider=provider, http=http, app_host=host)
         shared._keys = shared._published_keys()
         yield shared

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from mock_idp.request_log import CALLER_HEADER
 from mock_idp.testing import MockIdp, RunningServer
 from scenarios.ca_trust import public_trust
 
@@ -35,7 +36,8 @@ class StackIdp(MockIdp):
         self.stack = stack
         verify = (ssl.create_default_context(cafile=str(stack.ca_file))
                   if stack.ca_file is not None else public_trust())
-        self._client = httpx.Client(base_url=stack.idp.base_url, timeout=10.0, verify=verify)
+        self._client = httpx.Client(base_url=stack.idp.base_url, timeout=10.0, verify=verify,
+                                    headers={CALLER_HEADER: "harness"})
 
     def __enter__(self) -> StackIdp:
         return self

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Response, expect
 
 from scenarios import ScenarioContext, scenario
 from scenarios.catalogue.partner_events import accepted, answer_of, install_partner
@@ -157,6 +157,16 @@ def frontchannel(ctx: Ctx) -> None:
     alice = stack.people["alice"]
     with ctx.step("alice, signed in at her company, signs in to the app"):
         first_login_at_company(page, stack, alice)
+    prefix = stack.app.frontchannel_uri or ""
+    answered: list[int] = []
+    """The statuses the app's front-channel logout URL answered the frame with."""
+
+    def note_answer(response: Response) -> None:
+        if prefix and response.url.startswith(prefix) \
+                and response.request.resource_type == "document":
+            answered.append(response.status)
+
+    page.on("response", note_answer)
     with ctx.step("alice signs out at the IdP, picking her account: the signed-out page loads "
                   "the app's logout URL"):
         page.goto(idp_logout_url(stack))
@@ -175,10 +185,24 @@ def frontchannel(ctx: Ctx) -> None:
         note = _only(stack.notifications("frontchannel"), "front-channel")
         assert note["loaded_at"], f"the frame never reported loading: {note}"
     with ctx.step("the app's session has ended: the app asks the IdP to sign in again"):
-        expect_signed_out(page, stack, why=(
-            " after the provider's signed-out page loaded the app's front-channel logout URL: "
-            "loading it did not end the app's session"))
+        expect_signed_out(page, stack, why=_frontchannel_why(answered))
         _expect_sign_in_asked(page, stack)
+
+
+def _frontchannel_why(answered: list[int]) -> str:
+    """Why the app's session is still there after the signed-out page loaded its front-channel
+    logout URL, from the statuses the URL answered the frame with (a 404 is no endpoint
+    there, as for the back-channel one)."""
+    loaded = " after the provider's signed-out page loaded the app's front-channel logout URL"
+    if not answered:
+        return f"{loaded}: loading it did not end the app's session"
+    status = answered[-1]
+    if status in (404, 405):
+        return f"{loaded}, which answered HTTP {status}: the app has no front-channel logout " \
+               "endpoint there"
+    if status >= 400:
+        return f"{loaded}, which answered HTTP {status}: the app refused the logout request"
+    return f"{loaded} (HTTP {status}): loading it did not end the app's session"
 
 
 @scenario(

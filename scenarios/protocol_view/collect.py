@@ -14,6 +14,7 @@ import contextlib
 import html
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import parse_qsl, urljoin
@@ -95,26 +96,40 @@ def _reference_in(page: str, pattern: re.Pattern[str]) -> str | None:
 class BrowserLog:
     """Every document the browser asks for in the contexts it watches, masked."""
 
-    def __init__(self, reference: re.Pattern[str] | None = None) -> None:
+    def __init__(self, reference: re.Pattern[str] | None = None, *,
+                 clock: Callable[[], float] = time.time) -> None:
         self.hits: list[BrowserHit] = []
         self.reference = reference or DEFAULT_REFERENCE
+        self.clock = clock
         self._error_pages: list[tuple[int, Response]] = []
         self._pages: list[tuple[int, Page]] = []
+        self._starts: dict[Request, float] = {}
+        """When each document request not yet answered (or failed) was sent."""
 
     def watch(self, context: BrowserContext, index: int = 0) -> None:
         """Record ``context``'s documents as browser ``index`` (0: the scenario's own)."""
+        context.on("request", self._request)
         context.on("response", lambda response: self._response(response, index))
         context.on("requestfailed", lambda request: self._failed(request, index))
         context.on("page", lambda page: self._pages.append((index, page)))
         self._pages += [(index, page) for page in context.pages]
 
-    @staticmethod
-    def _started(request: Request) -> float:
+    def _request(self, request: Request) -> None:
+        if request.resource_type == "document":
+            self._starts[request] = self.clock()
+
+    def _started(self, request: Request) -> float:
+        """When ``request`` started: the browser's timing, or (a request that failed has
+        none) the time its ``request`` event came, not the time it failed, which is after
+        whatever the app did while the browser waited."""
+        sent = self._starts.pop(request, None)
         try:
             start = float(request.timing.get("startTime", -1))
         except Exception:
             start = -1
-        return start / 1000 if start > 0 else time.time()
+        if start > 0:
+            return start / 1000
+        return sent if sent is not None else self.clock()
 
     @staticmethod
     def _frame(request: Request) -> str:

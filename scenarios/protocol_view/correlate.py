@@ -3,8 +3,11 @@ put every message in order, between the browser, the app and the provider.
 
 Pure. A browser request to the provider is the same request as one in the provider's log (same
 method and path, started within moments): the two become one step, with what the provider
-recorded (its answer, the tokens, the AADSTS error, what a fault changed). Provider requests no
-browser made are the app's back-channel calls (token, keys, userinfo...). Logout notifications
+recorded (its answer, the tokens, the AADSTS error, what a fault changed). The requests the
+harness made itself (its client names itself in the ``X-Mock-Caller`` header, which the log
+keeps as ``caller``) are not drawn: the exchange lists them apart, saying between which steps
+each came. Other provider requests no browser made are the app's back-channel calls (token,
+keys, userinfo...). Logout notifications
 and event deliveries are the provider's calls to the app. Steps are ordered by when they
 started (every log carries real time), then tied together by the values they carry: the state
 an authorize request sent and the callback returned, the code the sign-in issued, the callback
@@ -126,7 +129,8 @@ class _Builder:
             outcome=self.outcome(status if isinstance(status, int) else None, location),
             params=mask_pairs(params) + _too_large(request),
             answer=_answer(answer) + _too_large(response), tokens=tokens, error=error,
-            failure_ref=hit.failure_ref if hit else None, faults=_fault_words(notes)),
+            failure_ref=hit.failure_ref if hit else None, faults=_fault_words(notes),
+            browser=hit.context if hit else None),
             _pairs(location) if location else None)
 
     def _tokens(self, params: Sequence[tuple[str, str]], answer: Any, location: str | None,
@@ -150,7 +154,7 @@ class _Builder:
         params = dict(pairs)
         path = urlsplit(hit.url).path
         name = "front-channel logout" if hit.url in self.frontchannel else names.app_step_name(
-            path, params, hit.status, names.origin(hit.location), self.provider)
+            path, params, hit.status, hit.location, self.provider)
         # The tokens of the provider's form_post answer are shown once, on its page's step,
         # as those of a redirect's target are on the redirect's.
         delivered = self._form_post(hit, posted)
@@ -165,7 +169,8 @@ class _Builder:
             outcome=self.outcome(hit.status, hit.location, hit.error),
             params=mask_pairs(_pairs(hit.url)) + mask_pairs(posted, decoded="above")
             if delivered else mask_pairs(pairs), tokens=tokens, error=_error_words(params),
-            failure_ref=hit.failure_ref), _pairs(hit.location) if hit.location else None)
+            failure_ref=hit.failure_ref, browser=hit.context),
+            _pairs(hit.location) if hit.location else None)
 
     def _form_post(self, hit: BrowserHit, posted: list[tuple[str, str]]) -> bool:
         """Whether ``hit`` is the provider's answer posted to the app by its ``form_post``
@@ -289,8 +294,9 @@ def correlate(collected: Collected) -> Exchange:
     """The ordered exchange of what was collected."""
     builder = _Builder(collected)
     activity = collected.provider or {}
-    entries = [e for e in activity.get("requests") or ()
-               if isinstance(e, Mapping) and e.get("path") not in IGNORED_PATHS]
+    logged = [e for e in activity.get("requests") or ()
+              if isinstance(e, Mapping) and e.get("path") not in IGNORED_PATHS]
+    entries = [e for e in logged if not e.get("caller")]
     used: set[int] = set()
     seen_urls: set[str] = set()
     for hit in sorted(collected.browser, key=lambda h: h.wall):
@@ -321,14 +327,50 @@ def correlate(collected: Collected) -> Exchange:
     steps = _link([(replace(d.step, n=i + 1), d.location) for i, d in enumerate(ordered)])
     covers = "browser, app and provider" if collected.provider is not None else (
         "the browser only, without the mock provider's log")
-    return Exchange(steps=tuple(steps), covers=covers, problems=collected.problems)
+    own = [e for e in logged if e.get("caller")]
+    return Exchange(steps=tuple(steps), covers=covers, problems=collected.problems,
+                    harness=tuple(_harness_call(builder, e, steps) for e in own))
+
+
+def _harness_call(builder: _Builder, entry: Mapping[str, Any], steps: Sequence[Step]) -> str:
+    """One call of the harness's, in a line: what it was, what it got and where it came."""
+    wall = float(entry.get("wall") or 0.0)
+    after = [s.n for s in steps if s.wall <= wall]
+    if not steps:
+        where = "no step drawn"
+    elif not after:
+        where = "before step 1"
+    elif after[-1] == steps[-1].n:
+        where = f"after step {after[-1]}"
+    else:
+        where = f"between steps {after[-1]} and {after[-1] + 1}"
+    status = entry.get("status")
+    url = builder.short(str(builder.provider or "") + str(entry.get("path", "")))
+    answer = status if isinstance(status, int) else "no answer"
+    return printable(f"{entry.get('method', '')} {url}  {answer}, {where}")
+
+
+def _state_link(state: str, sent: Mapping[str, list[Step]], step: Step) -> str:
+    """How a callback's ``state`` ties to the authorize request that sent it: one in the same
+    browser matches; one another browser sent is named as that browser's."""
+    requests = sent.get(state) or []
+    if not requests:
+        return "state was not sent by any authorize request seen"
+    same = [a for a in requests
+            if a.browser is None or step.browser is None or a.browser == step.browser]
+    if same:
+        return f"state matches the authorize request (step {same[0].n})"
+    authorize = requests[0]
+    return (f"state was sent by the authorize request of {authorize.browser_name} "
+            f"(step {authorize.n}), not by this browser's")
 
 
 def _link(items: list[tuple[Step, list[tuple[str, str]]]]) -> list[Step]:
-    """Each step with how it ties to earlier ones (state, code, nonce, sid)."""
-    sent_state: dict[str, int] = {}
+    """Each step with how it ties to earlier ones (state, code, nonce, sid); a state ties a
+    callback to an authorize request of the same browser."""
+    sent_state: dict[str, list[Step]] = {}
     sent_nonce: dict[str, int] = {}
-    issued_code: dict[str, int] = {}
+    issued_code: dict[str, Step] = {}
     carried_code: dict[str, int] = {}
     session: dict[str, int] = {}
     out = []
@@ -336,18 +378,21 @@ def _link(items: list[tuple[Step, list[tuple[str, str]]]]) -> list[Step]:
         params = dict(step.params)
         links: list[str] = []
         if step.name == "authorize" or names.is_authorize(step.target_url):
-            for key, book in (("state", sent_state), ("nonce", sent_nonce)):
-                if key in params:
-                    book.setdefault(params[key], step.n)
+            if "state" in params:
+                sent_state.setdefault(params["state"], []).append(step)
+            if "nonce" in params:
+                sent_nonce.setdefault(params["nonce"], step.n)
         if step.name == "callback":
             state = params.get("state")
             if state is not None:
-                links.append(f"state matches the authorize request (step {sent_state[state]})"
-                             if state in sent_state else
-                             "state was not sent by any authorize request seen")
+                links.append(_state_link(state, sent_state, step))
             code = params.get("code")
-            if code in issued_code:
-                links.append(f"code issued at step {issued_code[code]}")
+            issued = issued_code.get(code) if code else None
+            if issued is not None:
+                elsewhere = issued.browser is not None and step.browser is not None \
+                    and issued.browser != step.browser
+                links.append(f"code issued at step {issued.n}"
+                             + (f" in {issued.browser_name}" if elsewhere else ""))
             if code:
                 carried_code.setdefault(code, step.n)
         if step.name == "token" and params.get("code"):
@@ -355,12 +400,12 @@ def _link(items: list[tuple[Step, list[tuple[str, str]]]]) -> list[Step]:
             if code in carried_code:
                 links.append(f"redeems the code the callback carried (step {carried_code[code]})")
             elif code in issued_code:
-                links.append(f"redeems the code issued at step {issued_code[code]}")
+                links.append(f"redeems the code issued at step {issued_code[code].n}")
         for token in step.tokens:
             links += _token_links(token, sent_nonce, session, step.n)
         for key, value in location:
             if key == "code":
-                issued_code.setdefault(value, step.n)
+                issued_code.setdefault(value, step)
         if step.name == "front-channel logout" and params.get("sid") in session:
             links.append(f"sid of the session signed in at step {session[params['sid']]}")
         out.append(replace(step, links=tuple(links)))

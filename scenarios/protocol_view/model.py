@@ -99,7 +99,8 @@ class Step:
     source: Actor
     target: Actor
     name: str
-    """What it is: ``authorize``, ``sign-in``, ``callback``, ``token``, ``userinfo``, ``keys``,
+    """What it is: ``sign-in start``, ``sign-out start`` (an app's redirect to the provider),
+    ``authorize``, ``sign-in``, ``callback``, ``token``, ``userinfo``, ``keys``,
     ``discovery``, ``logout``, ``back-channel logout``, ``front-channel logout``, ``event``,
     ``page``, ``redirect``..."""
     method: str
@@ -121,6 +122,23 @@ class Step:
     """What armed faults did here, in words."""
     links: tuple[str, ...] = ()
     """How it ties to other steps: the code it redeems, the state it returns..."""
+    browser: int | None = None
+    """The browser a step of the browser's was made in (its context: 0 the scenario's page,
+    1, 2...: those it opened); ``None`` for the app's and the provider's calls, and for a
+    browser's step only the provider's log tells of."""
+
+    @property
+    def erred(self) -> bool:
+        """Whether the step went wrong: it carried or answered an error, the app showed its
+        failure reference, it was answered 4xx or 5xx, or it got no answer."""
+        return bool(self.error or self.failure_ref
+                    or (self.status is not None and self.status >= 400)
+                    or (self.status is None and self.outcome.startswith("failed")))
+
+    @property
+    def browser_name(self) -> str | None:
+        """``browser 1``, ``browser 2``... (``None`` when not known)."""
+        return None if self.browser is None else f"browser {self.browser + 1}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,6 +148,15 @@ class Exchange:
     steps: tuple[Step, ...] = ()
     covers: str = "browser, app and provider"
     problems: tuple[str, ...] = field(default_factory=tuple)
+    harness: tuple[str, ...] = ()
+    """The calls the harness made to the provider to arrange the scenario (Graph's management
+    API, a token request of its own), which are not drawn: each in a line that says where it
+    came (``PATCH provider /graph/.../users/alice  204, between steps 4 and 5``)."""
+
+    @property
+    def several_browsers(self) -> bool:
+        """Whether the steps were made in more than one browser (then each says which)."""
+        return len({s.browser for s in self.steps if s.browser is not None}) > 1
 
     @property
     def changed_tokens(self) -> tuple[TokenView, ...]:

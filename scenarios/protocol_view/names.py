@@ -65,14 +65,23 @@ def is_authorize(url: str) -> bool:
     return provider_step_name(urlsplit(url).path, "GET") == "authorize"
 
 
+APP_REDIRECTS = {"authorize": "sign-in start", "logout": "sign-out start"}
+"""An app's redirect to the provider, named by the provider's endpoint it sends the browser to
+(another one's is a plain ``redirect``)."""
+
+
 def app_step_name(path: str, params: Mapping[str, str], status: int | None,
-                  location_origin: str | None, provider_origin: str | None) -> str:
+                  location: str | None, provider_origin: str | None) -> str:
+    """What an app's answer to the browser is: a callback (it carries the provider's answer),
+    the start of a sign-in or a sign-out (a redirect to the provider's authorize or logout
+    endpoint, ``location``), another redirect, or a page."""
     if ("code" in params or "error" in params or "id_token" in params) and (
             "state" in params or "callback" in path):
         return "callback"
     if status is not None and 300 <= status < 400 and provider_origin is not None \
-            and location_origin == provider_origin:
-        return "sign-in start"
+            and location is not None and origin(location) == provider_origin:
+        return APP_REDIRECTS.get(provider_step_name(urlsplit(location).path, "GET"),
+                                 "redirect")
     if status is not None and 300 <= status < 400:
         return "redirect"
     return "page"

@@ -10,8 +10,10 @@ and ``results.json``.
 
 Each step's details follow it, indented: what it carried, the answer, each token's header and
 claims (a claim a fault changed is marked ``<- CHANGED``), errors, the app's failure reference
-and how the step ties to earlier ones. Pure; the drawing is ASCII, and a control character in
-a value (an ANSI colour from an app's error page) is written as an escape (``\\x1b``).
+and how the step ties to earlier ones. A scenario that used several browsers says which each
+browser's step was made in (``[callback, browser 2]``). Pure; the drawing is ASCII, and a
+control character in a value (an ANSI colour from an app's error page) is written as an
+escape (``\\x1b``).
 """
 
 from __future__ import annotations
@@ -93,13 +95,18 @@ def render_text(exchange: Exchange, *, title: str | None = None, details: bool =
         header[start:start + len(actor)] = actor
     lines = [title] if title else []
     lines.append(f"    {''.join(header).rstrip()}    ({exchange.covers})")
+    several = exchange.several_browsers
     for step in exchange.steps:
-        label = f"{step.method} {step.target_url}  {step.outcome}  [{step.name}]"
+        which = f", {step.browser_name}" if several and step.browser_name else ""
+        label = f"{step.method} {step.target_url}  {step.outcome}  [{step.name}{which}]"
         lines.append(f"{step.n:>3} {_lanes(step)}  {label}")
         if details:
             lines += [f"    {_lanes(None)}    {text}" for text in _details(step)]
     if not exchange.steps:
         lines.append("    (nothing recorded)")
+    if exchange.harness:
+        lines.append("    the harness's own calls to the provider (not drawn):")
+        lines += [f"      {call}" for call in exchange.harness]
     lines += [f"note: {problem}" for problem in exchange.problems]
     return "\n".join(printable(line).rstrip() for line in lines)
 

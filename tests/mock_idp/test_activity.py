@@ -255,3 +255,15 @@ def test_a_graph_errors_code_is_shown_in_the_log(client: AppClient) -> None:
     assert '"code": "Request_ResourceNotFound"' in log
     code = "1.AXkA7q3Bz9mR2kLpQ0vWx"
     assert mask_json({"code": code}) == {"code": fingerprint(code)}
+
+
+def test_a_call_that_names_its_caller_is_logged_with_it(client: AppClient) -> None:
+    """A test's own client says who it is (``X-Mock-Caller``): the log keeps it, so a reader
+    tells the test's set-up calls from the app's; a call without the header has none."""
+    from mock_idp.request_log import CALLER_HEADER
+
+    client.get(f"/graph/{TENANT}/v1.0/users/{ALICE}", headers={CALLER_HEADER: "harness"})
+    client.get(f"/graph/{TENANT}/v1.0/users/{ALICE}")
+    tagged, plain = activity(client)["requests"][-2:]
+    assert tagged["caller"] == "harness"
+    assert "caller" not in plain

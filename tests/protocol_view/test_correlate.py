@@ -7,7 +7,14 @@ from dataclasses import asdict
 
 import pytest
 
-from scenarios.protocol_view import BrowserHit, Collected, correlate, exchange_of, names
+from scenarios.protocol_view import (
+    BrowserHit,
+    Collected,
+    correlate,
+    exchange_of,
+    names,
+    render_text,
+)
 
 from .activity_samples import APP, IDP, MASKED_CODE, T0, activity, collected
 
@@ -183,3 +190,48 @@ def test_exchange_of_never_raises() -> None:
 ])
 def test_provider_steps_are_named_by_path(path: str, method: str, name: str) -> None:
     assert names.provider_step_name(path, method) == name
+
+
+def test_the_harness_s_own_calls_are_not_drawn_as_the_app_s() -> None:
+    """The harness disabling alice through Graph's management API, and a token request of its
+    own, name their caller: they are listed apart, each with where it came, not drawn as
+    calls of the app's. A Graph call without the name (an app's, with its token) is drawn."""
+    calls = {**activity(), "requests": [*activity()["requests"],
+        {"seq": 7, "wall": T0 + 1.35, "method": "PATCH", "caller": "harness",
+         "path": "/graph/tid/v1.0/users/alice@contoso.onmicrosoft.com", "status": 204},
+        {"seq": 8, "wall": T0 + 0.01, "method": "GET", "caller": "harness",
+         "path": "/graph/tid/v1.0/users/alice@contoso.onmicrosoft.com", "status": 200},
+        {"seq": 9, "wall": T0 + 9.0, "method": "POST", "caller": "harness",
+         "path": "/tid/oauth2/v2.0/token", "status": 400},
+        {"seq": 10, "wall": T0 + 1.45, "method": "GET", "authorization": "Bearer [redacted]",
+         "path": "/graph/tid/v1.0/me", "status": 200}]}
+    exchange = correlate(collected(provider=calls))
+    drawn = [(s.name, s.source, s.method) for s in exchange.steps]
+    assert ("graph", "app", "GET") in drawn
+    assert not any(method == "PATCH" for _, _, method in drawn)
+    assert sum(name == "token" for name, _, _ in drawn) == 1
+    assert exchange.harness == (
+        "PATCH provider /graph/tid/v1.0/users/alice@contoso.onmicrosoft.com  204, "
+        "between steps 5 and 6",
+        "GET provider /graph/tid/v1.0/users/alice@contoso.onmicrosoft.com  200, "
+        "between steps 1 and 2",
+        "POST provider /tid/oauth2/v2.0/token  400, after step 11")
+    text = render_text(exchange)
+    assert "the harness's own calls to the provider (not drawn):" in text
+    assert "PATCH provider /graph/tid/v1.0/users/alice" in text
+
+
+@pytest.mark.parametrize(("location", "name"), [
+    (f"{IDP}/tid/oauth2/v2.0/authorize?client_id=c&state=s", "sign-in start"),
+    (f"{IDP}/common/oauth2/authorize?client_id=c", "sign-in start"),
+    (f"{IDP}/tid/oauth2/v2.0/logout?post_logout_redirect_uri=x", "sign-out start"),
+    (f"{IDP}/common/oauth2/logout", "sign-out start"),
+    (f"{IDP}/tid/v2.0/.well-known/openid-configuration", "redirect"),
+    (f"{APP}/account", "redirect"),
+])
+def test_an_app_s_redirect_is_named_by_where_it_sends_the_browser(location: str, name: str
+                                                                  ) -> None:
+    hits = (BrowserHit(wall=T0, method="GET", url=f"{APP}/logout", status=302,
+                       location=location),)
+    [step] = correlate(Collected(browser=hits, provider_url=IDP, app_url=APP)).steps
+    assert (step.name, step.source, step.target) == (name, "browser", "app")
