@@ -23,7 +23,6 @@ from .login_errors import (
     StateExpired,
     StateMissing,
     StateUnknown,
-    UnknownConnection,
     UnknownInstallation,
 )
 from .provider import ClientConfig, client_for_connection, client_for_installation
@@ -40,7 +39,15 @@ def client_for_transaction(rp: AppState, tx: LoginTransaction) -> ClientConfig:
     if tx.source_kind == "connection":
         connection = rp.db.connections.get(tx.source_id)
         if connection is None:
-            raise SignInFailed(UnknownConnection(f"connection {tx.source_id!r} was deleted"))
+            # A sign-in is only begun through a connection there is: this one was deleted since
+            # (not made again), which ends the sign-ins begun in its lifetime as outdated.
+            raise SignInFailed(StateExpired(
+                f"connection {tx.source_id!r} was deleted during this sign-in, started at "
+                f"{tx.created_at.isoformat()}; its code was not redeemed",
+                message="The sign-in settings changed while you were signing in. If signing "
+                "in again does not work, please contact support.",
+                admin_hint="An admin deleted the connection while this sign-in was in progress; "
+                "sign-ins through it work again once it is added back."), no_source(rp))
         if not connection.enabled:
             raise SignInFailed(
                 ConnectionDisabled(f"connection {tx.source_id!r} is disabled"),

@@ -73,10 +73,8 @@ def test_connection_deleted_during_sign_in(hooked: tuple[RpHarness, _DuringToken
     connection = state.db.connections.get(cid)
     assert connection is not None
     transport.hook = lambda: delete_connection(state, connection)
-    response = rp.sign_in()
-    assert response.status_code in (400, 403, 404), response.text
-    assert "Sign-in failed" in response.text
-    assert rp.me().status_code == 401
+    rp.assert_failure_page(rp.sign_in(), status=400, code="state_expired",
+                           contact=rp.settings.default_support_contact)
     assert state.db.users.all() == []
 
 
