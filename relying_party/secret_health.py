@@ -43,7 +43,9 @@ class Health:
     last_login_at: datetime | None
     recent_errors: tuple[ErrorRecord, ...]
     errors_before_secret: frozenset[str]
-    """The references of ``recent_errors`` logged before the current secret was saved."""
+    """The references of ``recent_errors`` that are not the current secret's: of a sign-in
+    that sent an earlier secret (:attr:`ErrorRecord.secret_saved_at`), however late its
+    refusal came, or, where that is not known, logged before the current secret was saved."""
 
 
 def health(
@@ -62,8 +64,13 @@ def health(
         secret_saved_at=since,
         last_login_at=connection.last_login_at,
         recent_errors=errors,
-        errors_before_secret=frozenset(e.ref for e in errors if e.created_at < since),
+        errors_before_secret=frozenset(e.ref for e in errors if _before(e, since)),
     )
+
+
+def _before(error: ErrorRecord, since: datetime) -> bool:
+    """Whether ``error`` is of a secret saved before ``since``."""
+    return (error.secret_saved_at or error.created_at) < since
 
 
 def note_refused_secret(db: Database, client: ClientConfig, error: LoginError,
