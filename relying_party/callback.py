@@ -54,7 +54,13 @@ from .login_errors import (
     UnmappedUser,
 )
 from .oidc.discovery import ProviderMetadata
-from .oidc.errors import IdTokenExpired, LoginError, UserinfoFailed, idp_error_from_body
+from .oidc.errors import (
+    IdTokenExpired,
+    LoginError,
+    UserinfoFailed,
+    expired_hint,
+    idp_error_from_body,
+)
 from .oidc.groups import GroupMemberships, resolve_groups
 from .oidc.id_token import DEFAULT_ALGS, IdTokenClaims, validate_id_token
 from .oidc.issuer_key import issuer_key
@@ -142,7 +148,10 @@ async def complete_sign_in(
         unsigned_allowed=unsigned_trusted(client.token_endpoint),
     )
     if now - claims.iat > settings.max_token_age + settings.leeway:
-        raise IdTokenExpired(f"issued at {claims.iat.isoformat()}, too long ago")
+        raise IdTokenExpired(
+            f"issued at {claims.iat.isoformat()}, too long ago",
+            admin_hint=expired_hint(claims.iat.timestamp(), now.timestamp(),
+                                    settings.leeway.total_seconds()))
     userinfo: Mapping[str, Any] = {}
     userinfo_endpoint = client.userinfo_endpoint or metadata.userinfo_endpoint
     if userinfo_endpoint:
