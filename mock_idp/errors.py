@@ -219,8 +219,11 @@ CATALOGUE: dict[int, AadstsCode] = {
         _c(501051, "invalid_client", 400,
            "Application '{app_id}'({app_name}) is not assigned to a role for the application "
            "'{resource_id}'({resource_name})."),
+        # The user is named as Entra masks them, not by their address: a captured /authorize
+        # error redirect of 2020 (nais/device's apiserver app) reads '{EmailHidden}' here, as
+        # AADSTS50034's message does (mock_idp.faults.responses.MASKED_USER).
         _c(50105, "interaction_required", 400,
-           "The signed in user '{upn}' is not assigned to a role for the application "
+           "The signed in user '{{EmailHidden}}' is not assigned to a role for the application "
            "'{app_id}'({app_name})."),
         _c(50057, "invalid_grant", 400, "The user account is disabled."),
         _c(50126, "invalid_grant", 400,

@@ -105,7 +105,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--new-admin-token",
         action="store_true",
-        help="replace the stored admin token with a new one and print it",
+        help="replace the stored admin token with a new one, print it and exit (a running "
+        "RP on the same --db takes it within seconds)",
     )
     parser.add_argument(
         "--ca-file",
@@ -232,7 +233,7 @@ def _settings(args: argparse.Namespace, public_url: str) -> Settings:
         event_keys_url=args.event_keys_url,
         partner_app_id=args.partner_app_id,
         allow_http_idp=args.allow_http_idp,
-        admin_token=None if args.new_admin_token else admin_token,
+        admin_token=admin_token,
         ca_file=args.ca_file,
         **({"partner_support_contact": args.partner_support_contact}
            if args.partner_support_contact is not None else {}),
@@ -257,7 +258,7 @@ def _settings(args: argparse.Namespace, public_url: str) -> Settings:
 def _app(args: argparse.Namespace, settings: Settings) -> tuple[Starlette, str | None]:
     """The app and the admin token notice; the database is opened (and made) here."""
     try:
-        notice = admin_token_notice(args.db, settings.admin_token, renew=args.new_admin_token)
+        notice = admin_token_notice(args.db, settings.admin_token, renew=False)
         return create_app(settings), notice
     except ValueError as exc:
         _fail(str(exc))
@@ -265,8 +266,22 @@ def _app(args: argparse.Namespace, settings: Settings) -> tuple[Starlette, str |
         _fail(f"cannot open the database --db {args.db}: {exc}")
 
 
+def renew_admin_token(db_path: str) -> None:
+    """``--new-admin-token``: replace the stored token, print the new one and return, serving
+    nothing, so it runs beside the RP serving the same database (whose workers read the
+    credential afresh, :class:`relying_party.admin_auth.AdminCredential`)."""
+    try:
+        notice = admin_token_notice(db_path, None, renew=True)
+    except (sqlite3.Error, OSError) as exc:
+        _fail(f"cannot open the database --db {db_path}: {exc}")
+    print(notice, flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.new_admin_token:
+        renew_admin_token(args.db)
+        return
     if args.public_url is None and wildcard_host(args.host):
         _fail(f"--host {args.host} listens on every address, but requests are answered only "
               "for the public URL's host; give --public-url with the URL browsers use (e.g. "

@@ -85,6 +85,7 @@ def connection_json(rp: AppState, c: Connection) -> dict[str, Any]:
         "health": {
             "days_until_secret_expiry": h.days_until_secret_expiry,
             "secret_expired": h.secret_expired,
+            "secret_accepted_after_end_date": h.secret_accepted_after_end_date,
             "secret_invalid": h.secret_invalid,
             "secret_warning": h.secret_warning,
             "secret_refused": None if h.secret_refused_code is None else {

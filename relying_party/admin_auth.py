@@ -116,13 +116,16 @@ class AdminCredential:
 
 class AdminThrottle:
     """Slows down guessing of the admin token, per client address (:func:`client_address`):
-    after ``free`` wrong tokens in a row, each further one closes the door for twice as long
-    as the last (1 s, 2 s, 4 s, … up to ``longest``), the right token included. The right
+    the ``free``-th wrong token in a row closes the door for 1 s, and each further one for
+    twice as long as the last (2 s, 4 s, … up to ``longest``), the right token included: after
+    ``free`` wrong tokens, the next try waits. The right
     token, once let in, resets it. Kept in memory on the injected clock; each worker counts on
     its own."""
 
     def __init__(self, clock: Clock, *, free: int = THROTTLE_FREE,
                  longest: timedelta = THROTTLE_LONGEST, capacity: int = 4096) -> None:
+        if free < 1:
+            raise ValueError("free must be at least 1")
         self._clock = clock
         self._free = free
         self._longest = longest
@@ -142,7 +145,7 @@ class AdminThrottle:
     def failed(self, client: str) -> None:
         now = self._clock.now()
         count = self._failures.pop(client, (0, now))[0] + 1
-        over = count - self._free
+        over = count - self._free + 1
         delay = min(timedelta(seconds=2 ** min(over - 1, 30)), self._longest) if over > 0 else None
         self._failures[client] = (count, now + delay if delay else now)
         if len(self._failures) > self._capacity:

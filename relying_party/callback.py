@@ -5,7 +5,8 @@ failure page.
 Order of checks: ``state`` (present, known, unused, issued to this browser: only then is it
 consumed; unexpired), the connection or installation still usable and in the lifetime the
 sign-in began in (not deleted and made again, disabled, given another client or provider, nor
-uninstalled and installed again: :mod:`relying_party.in_flight`), the redirect URI the
+uninstalled and installed again: :mod:`relying_party.in_flight`); these two in
+:mod:`relying_party.callback_state`. Then the redirect URI the
 response arrived at being the one its sign-in sent (the mix-up defence: a provider's code never
 reaches another provider's token endpoint), RFC 9207 ``iss`` (so that an error response, too,
 is known to come from the provider asked, when the provider sends it), an error from the
@@ -27,7 +28,6 @@ neither.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,28 +36,31 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from .authorization_response import check_response_issuer
-from .db import EmailTaken, LoginTransaction, Session, SessionGroups, User, digest
+from .callback_state import (
+    AlreadySignedIn,
+    client_for_transaction,
+    response_params,
+    take_transaction,
+)
+from .db import EmailTaken, LoginTransaction, Session, SessionGroups, User
 from .failure import FailureSource, SignInFailed
-from .in_flight import check_not_logged_out, check_not_outdated, check_same_lifetime
+from .in_flight import check_not_logged_out, check_not_outdated
 from .installation_credentials import redeem_code
-from .login import source_of
 from .login_errors import (
-    AmbiguousCallback,
     CodeMissing,
-    ConnectionDisabled,
     DuplicateEmail,
-    InstallationInactive,
-    StateBrowserMismatch,
     StateExpired,
-    StateMissing,
-    StateUnknown,
-    UnknownConnection,
-    UnknownInstallation,
     UnlicensedUser,
     UnmappedUser,
 )
 from .oidc.discovery import ProviderMetadata
-from .oidc.errors import IdTokenExpired, LoginError, UserinfoFailed, idp_error_from_body
+from .oidc.errors import (
+    IdTokenExpired,
+    LoginError,
+    UserinfoFailed,
+    expired_hint,
+    idp_error_from_body,
+)
 from .oidc.groups import GroupMemberships, resolve_groups
 from .oidc.id_token import DEFAULT_ALGS, IdTokenClaims, validate_id_token
 from .oidc.issuer_key import issuer_key
@@ -65,7 +68,7 @@ from .oidc.unsigned import refuse_unsigned_over_http, unsigned_trusted
 from .oidc.userinfo import check_userinfo_sub, fetch_userinfo
 from .platform_user import link_failed
 from .platform_user import platform_user_id as platform_user_id_of
-from .provider import ClientConfig, client_for_connection, client_for_installation
+from .provider import ClientConfig
 from .redirect_uris import CALLBACK_PATH, check_redirect_uri
 from .secret_health import note_refused_secret
 from .web import (
@@ -74,7 +77,6 @@ from .web import (
     AppState,
     clear_cookie,
     cookie,
-    current_session,
     get_only,
     issue_csrf,
     new_token,
@@ -94,107 +96,6 @@ class SignedIn:
     id_token: str
     platform_user_id: str | None
     groups: GroupMemberships
-
-
-def _no_source(rp: AppState) -> FailureSource:
-    return FailureSource(kind=None, id=None, support_contact=rp.settings.default_support_contact)
-
-
-def client_for_transaction(rp: AppState, tx: LoginTransaction) -> ClientConfig:
-    """The client the transaction was started with, if it may still sign people in and is
-    still in the lifetime the sign-in began in (:func:`check_same_lifetime`)."""
-    if tx.source_kind == "connection":
-        connection = rp.db.connections.get(tx.source_id)
-        if connection is None:
-            raise SignInFailed(UnknownConnection(f"connection {tx.source_id!r} was deleted"))
-        if not connection.enabled:
-            raise SignInFailed(
-                ConnectionDisabled(f"connection {tx.source_id!r} is disabled"),
-                source_of(connection),
-            )
-        client = client_for_connection(connection)
-        check_same_lifetime(rp, tx, client)
-        return client
-    installation = rp.db.installations.get(tx.source_id)
-    partner = FailureSource(
-        kind="installation", id=tx.source_id, support_contact=rp.settings.partner_support_contact
-    )
-    if installation is None:
-        raise SignInFailed(UnknownInstallation(f"installation {tx.source_id!r}"), partner)
-    if not installation.active:
-        raise SignInFailed(InstallationInactive(f"installation {tx.source_id!r}"), partner)
-    client = client_for_installation(installation, rp.settings)
-    check_same_lifetime(rp, tx, client)
-    return client
-
-
-class AlreadySignedIn(Exception):
-    """The browser finishes a sign-in it has no binding for, but is signed in through the same
-    connection already: a sign-in started in parallel (another tab) completed first."""
-
-    def __init__(self, return_to: str) -> None:
-        super().__init__(return_to)
-        self.return_to = return_to
-
-
-def take_transaction(
-    rp: AppState, request: Request, params: Mapping[str, str]
-) -> tuple[LoginTransaction, ClientConfig]:
-    """Consume the login transaction named by ``state``: single use, unexpired, this browser.
-
-    The browser check comes first: a callback URL opened in another browser changes nothing,
-    so whoever sees it cannot spoil the sign-in it belongs to. A browser without the binding
-    that already holds a session of the same connection or installation is sent on to where
-    the sign-in was going (:class:`AlreadySignedIn`), the transaction left as it is. A sign-in
-    past its end is told as timed out, whichever browser brings it: its binding cookie has
-    expired, and its remnant keeps no binding (nor anything else a sign-in could use)."""
-    state = params.get("state")
-    if not state:
-        raise SignInFailed(StateMissing("callback without state"), _no_source(rp))
-    now = rp.settings.clock.now()
-    tx = rp.db.logins.get(state)
-    if tx is None:
-        raise SignInFailed(StateUnknown("unknown state"), _no_source(rp))
-    if tx.used_at is not None:
-        raise SignInFailed(StateUnknown("state already used (replay)"), _source_of(rp, tx))
-    client = client_for_transaction(rp, tx)
-    binding = cookie(request, LOGIN_COOKIE)
-    if not hmac.compare_digest(digest(binding or ""), tx.binding_hash):
-        found = current_session(request)
-        if found is not None and (found[1].source_kind, found[1].source_id) == client.source:
-            raise AlreadySignedIn(tx.return_to or "/")
-        if tx.expires_at <= now:  # its binding is gone with the rest (relying_party.db.logins)
-            raise SignInFailed(_expired(tx), client.failure_source)
-        raise SignInFailed(StateBrowserMismatch(_not_this_sign_in(binding)),
-                           client.failure_source)
-    if rp.db.logins.consume(state, now) is None:
-        raise SignInFailed(StateUnknown("state already used (replay)"), client.failure_source)
-    if tx.expires_at <= now:
-        raise SignInFailed(_expired(tx), client.failure_source)
-    return tx, client
-
-
-def _expired(tx: LoginTransaction) -> StateExpired:
-    return StateExpired(f"sign-in started at {tx.created_at}, timed out at {tx.expires_at}")
-
-
-def _not_this_sign_in(binding: str | None) -> str:
-    """Why a browser's binding is not the transaction's, as far as the RP can tell. The usual
-    cause is harmless: the binding ends when a sign-in completes and a new one starts with the
-    next sign-in, so of two sign-ins started in one browser the second to finish has none."""
-    if binding is None:
-        return ("this browser has no sign-in in progress: another sign-in in this browser "
-                "completed since this one started (the binding ends then), or the sign-in "
-                "response was opened in another browser")
-    return ("this browser's sign-in in progress is a later one, which superseded this one, or "
-            "the sign-in response was opened in another browser")
-
-
-def _source_of(rp: AppState, tx: LoginTransaction) -> FailureSource:
-    try:
-        return client_for_transaction(rp, tx).failure_source
-    except SignInFailed as exc:
-        return exc.source or _no_source(rp)
 
 
 def _allowed_algs(metadata: ProviderMetadata) -> tuple[str, ...]:
@@ -247,7 +148,10 @@ async def complete_sign_in(
         unsigned_allowed=unsigned_trusted(client.token_endpoint),
     )
     if now - claims.iat > settings.max_token_age + settings.leeway:
-        raise IdTokenExpired(f"issued at {claims.iat.isoformat()}, too long ago")
+        raise IdTokenExpired(
+            f"issued at {claims.iat.isoformat()}, too long ago",
+            admin_hint=expired_hint(claims.iat.timestamp(), now.timestamp(),
+                                    settings.leeway.total_seconds()))
     userinfo: Mapping[str, Any] = {}
     userinfo_endpoint = client.userinfo_endpoint or metadata.userinfo_endpoint
     if userinfo_endpoint:
@@ -322,22 +226,9 @@ def check_licensed(rp: AppState, installation_id: str, platform_user_id: str,
         ), source)
 
 
-def _params(rp: AppState, request: Request) -> dict[str, str]:
-    """The response's query parameters, each given once (RFC 6749 §3.1): a repeated one ends
-    on the failure page before ``state`` is looked up, so nothing is spent. Only ``GET``: the
-    app asks for ``response_mode=query``, and a provider's cross-site form post would come
-    without the SameSite=Lax login binding."""
-    items = request.query_params.multi_items()
-    params = dict(items)
-    if len(params) < len(items):
-        names = [name for name in params if sum(1 for key, _ in items if key == name) > 1]
-        raise SignInFailed(AmbiguousCallback(names), _no_source(rp))
-    return params
-
-
 async def callback(request: Request) -> Response:
     rp = rp_of(request)
-    params = _params(rp, request)
+    params = response_params(rp, request)
     try:
         tx, client = take_transaction(rp, request, params)
     except AlreadySignedIn as already:

@@ -272,6 +272,15 @@ def moved_endpoints(before: Connection, after: Mapping[str, str]) -> list[str]:
             if endpoint_origin(_effective(after, name)) != endpoint_origin(_effective(old, name))]
 
 
+def _moved_words(moved: list[str], given: Mapping[str, str]) -> str:
+    """The moved endpoints as the admin form names them, of those the admin gave (a derived
+    discovery URL moves with the Authorization URI), with their verb."""
+    names = [f"the {LABELS[name]}" for name in moved if given[name]] or [
+        "the Discovery URL (derived from the Authorization URI)"]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"{listed} {'is' if len(names) == 1 else 'are'}"
+
+
 def parse_connection_input(
     data: Mapping[str, object], *, creating: bool, allow_http: bool = False,
     previous: Connection | None = None,
@@ -312,8 +321,8 @@ def parse_connection_input(
             and not take.errors.keys() & set(ENDPOINT_FIELDS)
             and (moved := moved_endpoints(previous, urls))):
         take.errors["client_secret"] = (
-            f"is required again: {' and '.join(moved)} {'is' if len(moved) == 1 else 'are'} now "
-            "on another host, and the stored secret is sent only where it was entered for")
+            f"is required again: {_moved_words(moved, urls)} now on another host, and the "
+            "stored secret is sent only where it was entered for")
     if take.errors:
         raise InputError(take.errors)
     return ConnectionInput(

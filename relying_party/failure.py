@@ -6,6 +6,7 @@ import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -50,6 +51,9 @@ class FailureSource:
     kind: SourceKind | None
     id: str | None
     support_contact: str
+    secret_saved_at: datetime | None = None
+    """When the connection's client secret the sign-in sent (or was to send) was saved
+    (:attr:`~relying_party.db.Connection.secret_since`); None for any other source."""
 
 
 class SignInFailed(Exception):
@@ -108,6 +112,7 @@ def record_failure(
         source_kind=source.kind,
         source_id=source.id,
         support_contact=source.support_contact,
+        secret_saved_at=source.secret_saved_at,
     ).bounded()  # anyone can make a sign-in fail: what is kept of it is bounded
     db.errors.insert(record, attributed=_exists(db, source))
     logger.warning("%s %s %s (%s): %s", logged_as, record.ref, record.code,

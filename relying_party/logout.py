@@ -356,7 +356,16 @@ async def rp_logout(request: Request) -> Response:
 
 
 async def signed_out(request: Request) -> Response:
+    """Where the provider sends the browser back after RP-initiated logout. Anyone can link to
+    it, so it ends nothing, and a browser still signed in here (a link followed, or signed in
+    again since) is told so rather than that it was signed out; its ``state`` is left alone."""
     rp = state_of(request)
+    found = current_session(request)
+    if found is not None:
+        response = templates.TemplateResponse(
+            request, "signed_out.html", {"still_signed_in": found[2]})
+        response.headers.update(NO_STORE)
+        return response
     state = request.query_params.get("state")
     confirmed = bool(state) and rp.db.logouts.consume(state or "", rp.settings.clock.now())
     response = templates.TemplateResponse(request, "signed_out.html", {"confirmed": confirmed})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import ssl
 from dataclasses import dataclass
+from datetime import datetime
 
 import httpx
 
@@ -39,6 +40,9 @@ class ClientConfig:
     lifetime: str = ""
     """The connection's :attr:`~relying_party.db.Connection.lifetime` (``''``: an
     installation), which a sign-in it starts keeps."""
+    secret_saved_at: datetime | None = None
+    """When the connection's ``client_secret`` was saved (None: an installation), so that a
+    refusal of it is known to be of that secret, whatever was saved since."""
 
     @property
     def identity_origin(self) -> str | None:
@@ -54,7 +58,8 @@ class ClientConfig:
     @property
     def failure_source(self) -> FailureSource:
         return FailureSource(
-            kind=self.source_kind, id=self.source_id, support_contact=self.support_contact
+            kind=self.source_kind, id=self.source_id, support_contact=self.support_contact,
+            secret_saved_at=self.secret_saved_at,
         )
 
 
@@ -71,6 +76,7 @@ def client_for_connection(connection: Connection) -> ClientConfig:
         userinfo_endpoint=None,
         support_contact=connection.support_contact,
         lifetime=connection.lifetime,
+        secret_saved_at=connection.secret_since,
     )
 
 

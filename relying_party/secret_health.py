@@ -10,7 +10,10 @@ Two sources, the later one winning where they disagree:
   as "expires in 0 days".
 - The provider's last answer to the secret (:attr:`Connection.secret_refused_code`): a token
   request refused as AADSTS7000222 (expired) or 7000215 (wrong value) says the secret does
-  not work whatever date was typed, until a new secret is saved or a sign-in succeeds.
+  not work whatever date was typed, until a new secret is saved or a sign-in succeeds. A
+  sign-in with the current secret that succeeded on a day after its end date says the
+  opposite: the date on record is wrong, and the secret is not expired
+  (:attr:`Health.secret_accepted_after_end_date`) until the provider refuses it.
 """
 
 from __future__ import annotations
@@ -33,7 +36,11 @@ class Health:
     days_until_secret_expiry: int
     """Days from today (UTC) to the end date: 0 on the end date, negative after it."""
     secret_expired: bool
-    """From the end date on, or since the provider refused the secret as expired."""
+    """From the end date on, or since the provider refused the secret as expired; not while
+    :attr:`secret_accepted_after_end_date`."""
+    secret_accepted_after_end_date: bool
+    """The end date is past, yet a sign-in with this secret succeeded on a later day, and the
+    provider has not refused it since: the date on record is not the secret's."""
     secret_invalid: bool
     """Since the provider refused the secret as wrong (AADSTS7000215)."""
     secret_warning: bool
@@ -43,7 +50,9 @@ class Health:
     last_login_at: datetime | None
     recent_errors: tuple[ErrorRecord, ...]
     errors_before_secret: frozenset[str]
-    """The references of ``recent_errors`` logged before the current secret was saved."""
+    """The references of ``recent_errors`` that are not the current secret's: of a sign-in
+    that sent an earlier secret (:attr:`ErrorRecord.secret_saved_at`), however late its
+    refusal came, or, where that is not known, logged before the current secret was saved."""
 
 
 def health(
@@ -52,9 +61,15 @@ def health(
     days = (connection.secret_expires_on - today).days
     refused = connection.secret_refused_code
     since = connection.secret_since
+    last = connection.last_login_at
+    # The last sign-in succeeded (it clears a refusal), with this secret, on a day after the
+    # end date (on the end date itself the secret may end later that day).
+    accepted = (days < 0 and refused is None and last is not None and last >= since
+                and last.date() > connection.secret_expires_on)
     return Health(
         days_until_secret_expiry=days,
-        secret_expired=days <= 0 or refused == SECRET_EXPIRED,
+        secret_expired=(days <= 0 and not accepted) or refused == SECRET_EXPIRED,
+        secret_accepted_after_end_date=accepted,
         secret_invalid=refused == SECRET_INVALID,
         secret_warning=days < warning_days,
         secret_refused_code=refused,
@@ -62,8 +77,13 @@ def health(
         secret_saved_at=since,
         last_login_at=connection.last_login_at,
         recent_errors=errors,
-        errors_before_secret=frozenset(e.ref for e in errors if e.created_at < since),
+        errors_before_secret=frozenset(e.ref for e in errors if _before(e, since)),
     )
+
+
+def _before(error: ErrorRecord, since: datetime) -> bool:
+    """Whether ``error`` is of a secret saved before ``since``."""
+    return (error.secret_saved_at or error.created_at) < since
 
 
 def note_refused_secret(db: Database, client: ClientConfig, error: LoginError,

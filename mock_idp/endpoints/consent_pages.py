@@ -172,7 +172,7 @@ def _approve_device(request: Request, txn: Transaction, session: Session, user: 
     tenant = state.store.tenants[session.tenant_id]
     if needs_assignment(tenant, app) and not is_assigned(tenant, app, user):
         return error_page(request, EntraError(
-            50105, {"upn": user.upn, "app_id": app.client_id, "app_name": app.name}))
+            50105, {"app_id": app.client_id, "app_name": app.name}))
     record.status = "approved"
     record.user_id, record.session_id, record.auth_time = user.id, session.id, session.auth_time
     record.tenant_id = tenant.id  # the user's own, signed in there through an alias

@@ -38,7 +38,7 @@ async def complete(request: Request, req: AuthRequest, session: Session, *,
             700016, {"app_id": req.client_id, "tenant": tenant.domain}))
     if needs_assignment(tenant, app) and not is_assigned(tenant, app, user):
         return error_response(request, req, EntraError(
-            50105, {"upn": user.upn, "app_id": app.client_id, "app_name": app.name}))
+            50105, {"app_id": app.client_id, "app_name": app.name}))
     fault = await response_fault(request, "signin", tenant=tenant.id, app=app.client_id,
                                  user=user.id)
     if isinstance(fault, EntraError):

@@ -105,7 +105,7 @@ def check_access(tenant: Tenant, app: Application, user: User, scopes: tuple[str
     answers ``invalid_grant`` with ``suberror`` ``basic_action``, v1.0
     ``interaction_required``, as ``entra-id.md``'s error table has it)."""
     if needs_assignment(tenant, app) and not is_assigned(tenant, app, user):
-        raise EntraError(50105, {"upn": user.upn, "app_id": app.client_id, "app_name": app.name})
+        raise EntraError(50105, {"app_id": app.client_id, "app_name": app.name})
     if user.totp_secret and tenant.mfa_at_sign_in:
         raise EntraError(50076, {"app_id": resource_id},
                          error="interaction_required" if version == "1.0" else None)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from ..inputs import escape_invisible
-from .sqlite import SourceKind, Sqlite, dt, ts
+from .sqlite import SourceKind, Sqlite, dt, dt_opt, ts, ts_opt
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS error_log (
@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS error_log (
     source_kind TEXT,
     source_id TEXT,
     support_contact TEXT NOT NULL,
-    attributed INTEGER NOT NULL DEFAULT 1
+    attributed INTEGER NOT NULL DEFAULT 1,
+    secret_saved_at TEXT
 );
 CREATE INDEX IF NOT EXISTS error_log_by_source ON error_log (source_kind, source_id, created_at);
 CREATE INDEX IF NOT EXISTS error_log_by_time ON error_log (created_at);
@@ -44,7 +45,7 @@ MAX_ROWS = 5000
 MAX_UNATTRIBUTED_ROWS = 1000
 RETENTION = timedelta(days=90)
 _COLUMNS = ("ref, created_at, status, code, message, detail, admin_hint, idp_error_code,"
-            " source_kind, source_id, support_contact, attributed")
+            " source_kind, source_id, support_contact, attributed, secret_saved_at")
 _POOLS = """
 ALTER TABLE error_log ADD COLUMN attributed INTEGER NOT NULL DEFAULT 1;
 UPDATE error_log SET attributed = 0 WHERE source_kind IS NULL
@@ -88,6 +89,10 @@ class ErrorRecord:
     source_kind: SourceKind | None
     source_id: str | None
     support_contact: str
+    secret_saved_at: datetime | None = None
+    """When the client secret the failed sign-in sent (or was to send) was saved: a failure
+    logged after a new secret was saved may still be the old one's (None: no connection's, or
+    logged before this was kept)."""
 
     def bounded(self) -> ErrorRecord:
         """This record with each text cut to its :data:`TEXT_LIMITS`, and the source id's
@@ -123,6 +128,8 @@ class ErrorLog:
             if "attributed" not in columns:
                 for statement in filter(str.strip, _POOLS.split(";")):
                     conn.execute(statement)
+            if "secret_saved_at" not in columns:
+                conn.execute("ALTER TABLE error_log ADD COLUMN secret_saved_at TEXT")
             conn.execute("CREATE INDEX IF NOT EXISTS error_log_by_pool"
                          " ON error_log (attributed)")
 
@@ -145,7 +152,7 @@ class ErrorLog:
 
     def _insert(self, record: ErrorRecord, *, attributed: bool = True) -> None:
         self._sql.run(
-            f"INSERT INTO error_log ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT INTO error_log ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 record.ref,
                 ts(record.created_at),
@@ -159,6 +166,7 @@ class ErrorLog:
                 record.source_id,
                 record.support_contact,
                 attributed,
+                ts_opt(record.secret_saved_at),
             ),
         )
 
@@ -210,4 +218,5 @@ def _error(row: sqlite3.Row) -> ErrorRecord:
         source_kind=row["source_kind"],
         source_id=escape_invisible(row["source_id"]) if row["source_id"] is not None else None,
         support_contact=row["support_contact"],
+        secret_saved_at=dt_opt(row["secret_saved_at"]),
     )

@@ -59,6 +59,7 @@ __all__ = [
     "UserinfoFailed",
     "UserinfoSubMismatch",
     "clock_hint",
+    "expired_hint",
     "idp_error_from_body",
     "parse_aadsts",
 ]
@@ -189,8 +190,25 @@ class IdTokenExpired(LoginError):
     code = "id_token_expired"
     default_message = "The sign-in took too long or the clock is off. Please try again."
     default_admin_hint = (
-        "The ID token was too old when it arrived: a slow sign-in, or, if every sign-in fails "
-        "so, clocks that differ. " + clock_hint())
+        "The ID token was too old when it arrived (its dates are in the detail): dated long "
+        "before it arrived, this server's clock and the provider's differ; dated just now, the "
+        "provider gives its ID tokens too short a lifetime.")
+
+
+def expired_hint(iat: float | None, now: float, leeway: float) -> str:
+    """What an administrator can do about an ID token that arrived too old, by its ``iat``.
+    It came straight from the token endpoint, which dates it as it issues it: dated within
+    ``leeway`` seconds of this server's ``now`` the clocks agree, and it is the token's
+    lifetime that is too short; dated further off, the clocks differ by about that much."""
+    if iat is None:
+        return IdTokenExpired.default_admin_hint
+    if abs(now - iat) <= leeway:
+        return ("The provider dated the ID token as it issued it (iat), as this server's clock "
+                "has it too, but gave it no lifetime left by the time it arrived (exp, in the "
+                "detail): the clocks agree; the provider's ID token lifetime is too short.")
+    return (f"The provider dated the ID token (iat) about {now - iat:.0f} seconds before it "
+            "arrived from its token endpoint, which issues it as it answers. "
+            + clock_hint(iat - now, leeway))
 
 
 class IdTokenNotYetValid(LoginError):

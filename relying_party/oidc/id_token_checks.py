@@ -32,6 +32,7 @@ from .errors import (
     IdTokenWrongIssuer,
     NonceMismatch,
     clock_hint,
+    expired_hint,
 )
 
 if TYPE_CHECKING:
@@ -131,7 +132,11 @@ def check_exp(claims: Mapping[str, Any], ctx: TokenContext) -> None:
     if exp is None:
         raise IdTokenMalformed("exp claim missing")
     if ctx.now.timestamp() >= exp + ctx.leeway.total_seconds():
-        raise IdTokenExpired(f"expired at {exp:.0f}, now {ctx.now.timestamp():.0f}")
+        iat = _number(claims, "iat")
+        raise IdTokenExpired(
+            f"expired at {exp:.0f}, issued at {'?' if iat is None else f'{iat:.0f}'}, now "
+            f"{ctx.now.timestamp():.0f}",
+            admin_hint=expired_hint(iat, ctx.now.timestamp(), ctx.leeway.total_seconds()))
 
 
 def _clock_hint(provider_now: float, ctx: TokenContext) -> str:

@@ -65,7 +65,7 @@ _KIND_OF_FIELD: Mapping[str, RefusalKind] = {
 
 _USER_ADVICE: Mapping[RefusalKind, str] = {
     "unknown_user": "no such user: check --user (a first name in the mock's directory, or a UPN)",
-    "wrong_password": "check --password (default: P@ssw0rd-<first name>)",
+    "wrong_password": "check --password (default: P@ssw0rd-<first name in lower case>)",
     "wrong_credentials": "check --user and --password",
     "wrong_code": "give another --user",
     "locked": "the account is locked: give another --user, or unlock it at the mock",

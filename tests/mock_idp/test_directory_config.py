@@ -178,6 +178,19 @@ def test_readme_example_parses() -> None:
         "Ann", "Archer", "ann.archer@fabrikam.example")
 
 
+def test_readme_gives_the_default_users_passwords_as_the_mock_holds_them() -> None:
+    from pathlib import Path
+
+    from mock_idp.config import default_tenant
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("| users (password"))
+    users = default_tenant().users
+    assert users[0].upn.startswith("alice@") and f"`{users[0].password}`" in row
+    assert all(user.password == "P@ssw0rd-" + user.upn.split("@")[0] for user in users)
+    assert "in lower case" in row
+
+
 def _without_certificates(data: dict[str, Any]) -> dict[str, Any]:
     for t in data["tenants"]:
         for app in t.get("apps", []):

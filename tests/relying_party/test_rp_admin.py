@@ -146,6 +146,7 @@ def test_health_days_until_expiry_and_warning(rp: RpHarness) -> None:
     assert far == {
         "days_until_secret_expiry": 184,
         "secret_expired": False,
+        "secret_accepted_after_end_date": False,
         "secret_invalid": False,
         "secret_warning": False,
         "secret_refused": None,

@@ -103,6 +103,33 @@ def test_a_token_dated_ahead_names_the_clocks_difference(
     assert "more than the 60 seconds tolerated" in hint and "NTP" in hint
 
 
+def test_an_id_token_expired_as_it_was_issued_says_nothing_of_clocks(rp: RpHarness) -> None:
+    """Dated just now by the provider (as by this server's clock), yet expired: the clocks
+    agree, and the lifetime the provider gave it is what is wrong."""
+    rp.add_connection()
+    now = int(rp.clock.now().timestamp())
+    rp.op.faults.claims.update(iat=now, nbf=now - 3600, exp=now - 3600)
+    record = rp.assert_failure_page(rp.sign_in(), status=502, code="id_token_expired")
+    hint = str(record["admin_hint"])
+    assert "the clocks agree" in hint and "lifetime is too short" in hint
+    assert "differ" not in hint and "NTP" not in hint
+
+
+@pytest.mark.parametrize(("claims", "ago"), [
+    ({"iat": -7200, "nbf": -7200, "exp": -3600}, 7200),  # expired
+    ({"iat": -3000, "nbf": -3000}, 3000),  # older than the RP takes (10 minutes)
+], ids=["expired", "too old"])
+def test_an_id_token_dated_long_ago_names_the_clocks_difference(
+        rp: RpHarness, claims: dict[str, int], ago: int) -> None:
+    rp.add_connection()
+    now = int(rp.clock.now().timestamp())
+    rp.op.faults.claims.update({name: now + offset for name, offset in claims.items()})
+    record = rp.assert_failure_page(rp.sign_in(), status=502, code="id_token_expired")
+    hint = str(record["admin_hint"])
+    assert f"differ by about {ago} seconds (the provider's is behind)" in hint
+    assert "NTP" in hint
+
+
 NOT_ON_THE_FAILURE_PAGE = (LogoutTokenInvalid, EventSignatureInvalid, EventStale, EventMalformed)
 """Answered to the provider or the platform that sent them, never shown to a user."""
 

@@ -1,6 +1,7 @@
-"""The client secret's health says what sign-in will do: the provider's last refusal of the
-secret outweighs the end date typed, the end date counts as expired from its first moment, and
-a new secret comes with its own end date, after today (the clock starts at 2026-03-01)."""
+"""The client secret's health says what sign-in will do: the provider's last answer to the
+secret (a refusal, or a sign-in on a day after the end date) outweighs the end date typed, the
+end date counts as expired from its first moment, and a new secret comes with its own end
+date, after today (the clock starts at 2026-03-01)."""
 
 from __future__ import annotations
 
@@ -105,6 +106,31 @@ def test_the_end_date_itself_counts_as_expired(rp: RpHarness) -> None:
     assert "0 day(s)" not in cell
     rp.clock.advance(days=-1, seconds=-1)  # the day before: not yet
     assert _health(rp, cid)["secret_expired"] is False
+
+
+def test_a_sign_in_after_the_end_date_outweighs_the_date(rp: RpHarness) -> None:
+    """The date typed was wrong: the provider still takes the secret. A success on the end
+    date itself says nothing of the rest of that day, and a later refusal wins again."""
+    cid = rp.add_connection(secret_expires_on="2026-03-02")
+    rp.clock.advance(days=1)
+    assert rp.sign_in().status_code == 303  # on the end date
+    rp.clock.advance(days=1)
+    assert _health(rp, cid)["secret_expired"] is True
+
+    assert rp.sign_in().status_code == 303
+    health = _health(rp, cid)
+    assert (health["days_until_secret_expiry"], health["secret_expired"],
+            health["secret_accepted_after_end_date"]) == (-1, False, True)
+    rp.admin_sign_in()
+    cell = _secret_cell(rp, cid)
+    assert "The end date on record (2026-03-02) is past, but the provider still accepted" in cell
+    assert "Expired" not in cell
+
+    rp.client.cookies.clear()  # a new browser
+    rp.op.faults.token_error = EXPIRED
+    rp.assert_failure_page(rp.sign_in(), status=502, code="client_secret_expired")
+    health = _health(rp, cid)
+    assert (health["secret_expired"], health["secret_accepted_after_end_date"]) == (True, False)
 
 
 @pytest.mark.parametrize("value", ["2020-01-01", "0001-01-01", "2026-03-01"])

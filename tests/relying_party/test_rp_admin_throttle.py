@@ -19,8 +19,16 @@ def _api(rp: RpHarness, token: str) -> int:
     return response.status_code
 
 
+def test_after_five_wrong_tokens_the_sixth_try_waits(rp: RpHarness) -> None:
+    """As README says: five wrong tokens are answered, the next try is a 429."""
+    assert THROTTLE_FREE == 5
+    assert [_api(rp, "wrong-token-0123456789") for _ in range(5)] == [401] * 5
+    assert _api(rp, "wrong-token-0123456789") == 429
+    assert _api(rp, ADMIN_TOKEN) == 429
+
+
 def test_bearer_guesses_are_slowed_down(rp: RpHarness) -> None:
-    for _ in range(THROTTLE_FREE + 1):
+    for _ in range(THROTTLE_FREE):
         assert _api(rp, "wrong-token-0123456789") == 401
     response = rp.client.get("/api/admin/connections",
                              headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
@@ -33,7 +41,7 @@ def test_bearer_guesses_are_slowed_down(rp: RpHarness) -> None:
     rp.clock.advance(seconds=2)
     assert _api(rp, ADMIN_TOKEN) == 200
     # Let in once: the count starts again.
-    for _ in range(THROTTLE_FREE):
+    for _ in range(THROTTLE_FREE - 1):
         assert _api(rp, "wrong-token-0123456789") == 401
     assert _api(rp, ADMIN_TOKEN) == 200
 
@@ -47,7 +55,7 @@ def test_sign_in_form_guesses_are_slowed_down(rp: RpHarness) -> None:
             assert int(response.headers["Retry-After"]) >= 1
         return response.status_code
 
-    for _ in range(THROTTLE_FREE + 1):
+    for _ in range(THROTTLE_FREE):
         assert attempt("wrong-token-0123456789") == 401
     assert attempt(ADMIN_TOKEN) == 429
     rp.clock.advance(seconds=1)
@@ -55,7 +63,7 @@ def test_sign_in_form_guesses_are_slowed_down(rp: RpHarness) -> None:
 
 
 def test_waits_double_up_to_the_longest(clock: MovableClock) -> None:
-    throttle = AdminThrottle(clock, free=0)
+    throttle = AdminThrottle(clock, free=1)
     waits = []
     for _ in range(12):
         throttle.failed("10.0.0.1")
@@ -66,7 +74,7 @@ def test_waits_double_up_to_the_longest(clock: MovableClock) -> None:
 
 
 def test_the_address_table_is_bounded(clock: MovableClock) -> None:
-    throttle = AdminThrottle(clock, free=0, capacity=10)
+    throttle = AdminThrottle(clock, free=1, capacity=10)
     for index in range(50):
         throttle.failed(f"10.0.0.{index}")
     assert throttle.retry_after("10.0.0.49") == 1

@@ -182,6 +182,28 @@ def test_a_new_admin_token_replaces_the_old_and_ends_admin_sessions(tmp_path: Pa
     db.close()
 
 
+def test_new_admin_token_replaces_prints_and_returns_beside_a_running_rp(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """It serves nothing: the running RP's port stays its own, and the command comes back."""
+    from relying_party.__main__ import admin_token_notice, listening_socket, main
+    from relying_party.admin_auth import ADMIN_TOKEN_KEY
+    from relying_party.db import Database, digest
+
+    db_path = str(tmp_path / "renew.db")
+    first = admin_token_notice(db_path, None, renew=False)
+    assert first is not None
+    with listening_socket("127.0.0.1", 0) as running:  # the RP serving this database
+        port = running.getsockname()[1]
+        main(["--db", db_path, "--port", str(port), "--new-admin-token"])
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 1 and out[0].startswith("Admin token (shown once")
+    new = out[0].rsplit(" ", 1)[1]
+    assert new != first.rsplit(" ", 1)[1]
+    db = Database(db_path)
+    assert db.keys.get(ADMIN_TOKEN_KEY) == digest(new)
+    db.close()
+
+
 @pytest.mark.parametrize("bad", [
     ["--log-level", "nonsense"], ["--port", "70000"], ["--port", "-1"],
     ["--host", "no.such.invalid"], ["--admin-token-file", "/nonexistent"],

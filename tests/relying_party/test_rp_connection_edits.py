@@ -10,6 +10,7 @@ import pytest
 from fake_op import BASE, TID, TOKEN
 from rp_support import OP_CONNECTION, VALID_CONNECTION, RpHarness
 
+from relying_party.connections import LABELS
 from relying_party.oidc.discovery import any_organization
 
 COLLECTOR = "https://collector.op.test/t/oauth2/v2.0/token"
@@ -26,7 +27,7 @@ def test_an_edit_that_moves_the_token_url_must_give_the_secret_again(rp: RpHarne
     status, body = _patch(rp, cid, token_url=COLLECTOR)
     assert status == 400, body
     assert set(body["fields"]) == {"client_secret"}
-    assert "token_url" in body["fields"]["client_secret"]
+    assert "the Token URL is now on another host" in body["fields"]["client_secret"]
     assert rp.client.get(f"/api/admin/connections/{cid}").json()["token_url"] == TOKEN
 
     # nothing was stored, so the next sign-in posts the secret where it always did
@@ -52,7 +53,21 @@ def test_every_endpoint_and_a_port_count(rp: RpHarness, field: str, url: str) ->
     status, body = _patch(rp, cid, **{field: url})
     assert status == 400, body
     assert set(body["fields"]) == {"client_secret"}
-    assert field in body["fields"]["client_secret"]
+    assert f"the {LABELS[field]} is now on another host" in body["fields"]["client_secret"]
+
+
+def test_the_moved_endpoints_are_named_as_the_form_names_them_and_only_those_given(
+        rp: RpHarness) -> None:
+    """The discovery URL the admin left empty is derived: it moves with the Authorization URI
+    and goes unnamed."""
+    cid = rp.add_connection()
+    moved = {name: rp.client.get(f"/api/admin/connections/{cid}").json()[name].replace(
+        "login.op.test", "evil.op.test") for name in ("authorization_uri", "token_url")}
+    status, body = _patch(rp, cid, **moved)
+    assert status == 400, body
+    assert body["fields"]["client_secret"] == (
+        "is required again: the Authorization URI and the Token URL are now on another host, "
+        "and the stored secret is sent only where it was entered for")
 
 
 def test_the_admin_form_asks_for_the_secret_again(rp: RpHarness) -> None:

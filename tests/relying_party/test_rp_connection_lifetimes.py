@@ -1,9 +1,9 @@
-"""A sign-in belongs to the connection it began with: deleted and made again under the same id,
-disabled and enabled again, or given another client id, provider or token endpoint before the
-callback comes, the callback ends on the failure page (``state_expired``, the connection's
-contact as it is now) and the code the provider issued is never redeemed, least of all at
-another token endpoint or as another client. Edits that leave the redemption as it was keep
-the sign-in, and a new sign-in works."""
+"""A sign-in belongs to the connection it began with: deleted (made again under the same id or
+not), disabled and enabled again, or given another client id, provider or token endpoint
+before the callback comes, the callback ends on the failure page (``state_expired``, the
+connection's contact as it is now, the default one when it is gone) and the code the provider
+issued is never redeemed, least of all at another token endpoint or as another client. Edits
+that leave the redemption as it was keep the sign-in, and a new sign-in works."""
 
 from __future__ import annotations
 
@@ -48,6 +48,17 @@ def test_a_connection_deleted_and_made_again_under_its_id_ends_the_sign_in(
     _assert_outdated(rp, callback, contact="it@fabrikam.test")
     assert rp.sign_in(f"/sso/{cid}/widget").status_code == 303  # a new sign-in works
     assert rp.me().status_code == 200
+
+
+def test_a_connection_deleted_and_not_made_again_ends_the_sign_in_as_outdated(
+        rp: RpHarness) -> None:
+    cid = rp.add_connection(id="acme")
+    callback = _approved(rp, cid)
+    assert rp.client.delete(f"/api/admin/connections/{cid}").status_code == 204
+    record = rp.assert_failure_page(rp.client.get(callback), status=400, code="state_expired",
+                                    contact=rp.settings.default_support_contact)
+    assert "deleted during this sign-in" in str(record["detail"])
+    assert _token_requests(rp) == 0  # the code went to no token endpoint
 
 
 def test_a_connection_made_again_for_another_provider_never_gets_the_old_code(

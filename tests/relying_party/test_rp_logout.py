@@ -306,6 +306,19 @@ def test_rp_initiated_logout(rp: RpHarness) -> None:
         assert 'id="signed-out-unconfirmed"' in page.text
 
 
+@pytest.mark.parametrize("query", [{}, {"state": "bogus"}], ids=["no state", "bogus state"])
+def test_the_signed_out_page_tells_a_signed_in_browser_it_is_still_signed_in(
+        rp: RpHarness, query: dict[str, str]) -> None:
+    """Anyone can link to it: it ends nothing, and says nothing of a sign-out."""
+    rp.add_connection()
+    rp.sign_in()
+    page = rp.client.get("/signed-out", params=query)
+    assert page.status_code == 200
+    assert 'id="still-signed-in"' in page.text
+    assert "signed out" not in page.text.replace("nothing was signed out", "")
+    assert rp.me().status_code == 200
+
+
 def test_rp_initiated_logout_names_the_account_by_the_login_hint_claim(rp: RpHarness) -> None:
     """Entra asks "Pick an account" on sign-out unless ``logout_hint`` carries the ID token's
     ``login_hint`` claim."""

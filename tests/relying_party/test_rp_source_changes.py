@@ -4,12 +4,13 @@ asked, the callback ends on the failure page instead of in a session."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 from asgi_client import AppClient
-from fake_op import FakeOp
+from fake_op import CLIENT_ID, FakeOp, entra_error
 from rp_support import (
     ADMIN_HEADERS,
     INSTALLATION,
@@ -73,11 +74,39 @@ def test_connection_deleted_during_sign_in(hooked: tuple[RpHarness, _DuringToken
     connection = state.db.connections.get(cid)
     assert connection is not None
     transport.hook = lambda: delete_connection(state, connection)
-    response = rp.sign_in()
-    assert response.status_code in (400, 403, 404), response.text
-    assert "Sign-in failed" in response.text
-    assert rp.me().status_code == 401
+    rp.assert_failure_page(rp.sign_in(), status=400, code="state_expired",
+                           contact=rp.settings.default_support_contact)
     assert state.db.users.all() == []
+
+
+def test_a_refusal_of_the_secret_sent_before_a_new_one_was_saved_is_marked_older(
+        hooked: tuple[RpHarness, _DuringToken]) -> None:
+    """The new secret is saved while the token request with the old one is under way: the
+    refusal that comes back after it is the old secret's, not the new one's."""
+    rp, transport = hooked
+    cid = rp.add_connection()
+    state = _state(rp)
+    connection = state.db.connections.get(cid)
+    assert connection is not None
+
+    rp.clock.advance(days=1)
+
+    def save_new_secret() -> None:
+        edit_connection(state, connection, {"client_secret": "brand-new-secret",
+                                            "secret_expires_on": "2027-03-01"})
+        rp.clock.advance(seconds=3)  # the provider answers later
+
+    transport.hook = save_new_secret
+    rp.op.faults.token_error = entra_error(
+        401, "invalid_client", 7000222,
+        f"The provided client secret keys for app '{CLIENT_ID}' are expired.")
+    ref = rp.assert_failure_page(rp.sign_in(), status=502, code="client_secret_expired")["ref"]
+    health = rp.client.get(f"/api/admin/connections/{cid}").json()["health"]
+    assert health["errors_before_secret"] == [ref]
+    assert health["secret_expired"] is False
+    rp.admin_sign_in()
+    assert re.search(rf"{ref}</a>[^<]*<span class=\"muted\" data-before-secret>",
+                     rp.client.get("/admin").text)
 
 
 def test_uninstalled_during_sign_in(hooked: tuple[RpHarness, _DuringToken]) -> None:
