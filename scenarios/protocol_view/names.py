@@ -80,11 +80,26 @@ def app_step_name(path: str, params: Mapping[str, str], status: int | None,
         return "callback"
     if status is not None and 300 <= status < 400 and provider_origin is not None \
             and location is not None and origin(location) == provider_origin:
-        return APP_REDIRECTS.get(provider_step_name(urlsplit(location).path, "GET"),
-                                 "redirect")
+        return _app_redirect(location)
     if status is not None and 300 <= status < 400:
         return "redirect"
     return "page"
+
+
+def _app_redirect(location: str) -> str:
+    """An app's redirect to its provider, by the endpoint (Entra's paths) or, for a provider with
+    paths of its own, by what it carries: an authorization request's ``response_type``, a
+    logout request's ``post_logout_redirect_uri``, ``id_token_hint`` or ``logout_hint``."""
+    parts = urlsplit(location)
+    named = APP_REDIRECTS.get(provider_step_name(parts.path, "GET"))
+    if named is not None:
+        return named
+    carried = {key for key, _ in query_pairs(parts.query)}
+    if "response_type" in carried:
+        return "sign-in start"
+    if carried & {"post_logout_redirect_uri", "id_token_hint", "logout_hint"}:
+        return "sign-out start"
+    return "redirect"
 
 
 def short_url(url: str, *, provider_origin: str | None, app_origin: str | None) -> str:

@@ -226,6 +226,10 @@ def test_the_harness_s_own_calls_are_not_drawn_as_the_app_s() -> None:
     (f"{IDP}/common/oauth2/authorize?client_id=c", "sign-in start"),
     (f"{IDP}/tid/oauth2/v2.0/logout?post_logout_redirect_uri=x", "sign-out start"),
     (f"{IDP}/common/oauth2/logout", "sign-out start"),
+    # a provider with paths of its own (not Entra's), by what the request carries
+    (f"{IDP}/auth?response_type=code&client_id=c&state=s", "sign-in start"),
+    (f"{IDP}/session/end?id_token_hint=x&post_logout_redirect_uri=y", "sign-out start"),
+    (f"{IDP}/interaction/abc", "redirect"),
     (f"{IDP}/tid/v2.0/.well-known/openid-configuration", "redirect"),
     (f"{APP}/account", "redirect"),
 ])
