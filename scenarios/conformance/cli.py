@@ -35,7 +35,7 @@ from scenarios.conformance.rows import (
 from scenarios.conformance.runner import ConformanceOptions, preflight, run_rows
 from scenarios.conformance.setup import Target, from_flags, from_profile
 from scenarios.conformance.trust import browser_trust
-from scenarios.github import annotate_error, inert, inert_json
+from scenarios.github import annotate_error, say
 from scenarios.last_run import last_failed_selection, previous_failed_rows
 from scenarios.options import (
     MAX_TIMEOUT_SECONDS,
@@ -256,16 +256,14 @@ def handle(args: argparse.Namespace) -> int:
         _say_logs(report_dir)
         return EXIT_SETUP
     if args.json:
-        print(inert_json(json.dumps(to_json(results, rp=options.rp, provider=options.idp,
-                                            client_id=options.client_id, shard=args.shard,
-                                            others_run=others_run),
-                                    indent=2)))
+        say(json.dumps(to_json(results, rp=options.rp, provider=options.idp,
+                               client_id=options.client_id, shard=args.shard,
+                               others_run=others_run), indent=2), json=True)
     else:
         print()
-        print(inert(format_table(results)))
+        say(format_table(results))
     if args.explain and summary_counts(results)["failed"]:
-        print(f"\n{inert(format_explanations(results))}",
-              file=sys.stderr if args.json else sys.stdout)
+        say(f"\n{format_explanations(results)}", sys.stderr if args.json else sys.stdout)
     if args.report is not None:
         page = write_report(results, args.report, rp=options.rp, provider=options.idp,
                             client_id=options.client_id, shard=args.shard,
@@ -356,8 +354,8 @@ def _empty_shard(args: argparse.Namespace, *, rp: str, provider: str, client_id:
 
 
 def _say(message: str) -> None:
-    """A line on stderr; what it quotes (an app's output, a page's text) is :func:`inert`."""
-    print(inert(message), file=sys.stderr, flush=True)
+    """A line on stderr; what it quotes (an app's output, a page's text) is made inert."""
+    say(message, sys.stderr)
 
 
 def _say_logs(report_dir: Path) -> None:
