@@ -22,7 +22,7 @@ from scenarios import conformance, demo
 from scenarios.app import cli as app_cli
 from scenarios.app.process import interrupted_by
 from scenarios.doctor import cli as doctor_cli
-from scenarios.github import inert
+from scenarios.github import say
 from scenarios.modes import SCREENSHOT_MODES, TRACE_MODES
 from scenarios.options import (
     DEFAULT_SCENARIO_TIMEOUT,
@@ -262,12 +262,12 @@ def _run(args: argparse.Namespace) -> int:
         write_reports(stopped.summary, args.junit)
         raise
     print()
-    print(inert(format_table(summary)))
+    say(format_table(summary))
     if args.explain and summary.failures:
         from scenarios.results import format_explanations
 
         print()
-        print(inert(format_explanations(summary)))
+        say(format_explanations(summary))
     write_reports(summary, args.junit)
     if not selected:
         return 0

@@ -17,6 +17,8 @@ start, ``TryParse`` looks for ``##[`` with ``IndexOf``), so an app printing
 ``::stop-commands::…`` would silence the harness's own annotations, ``::add-mask::…`` hide
 words of the log, ``::error …`` fake a failure.
 
+:func:`say` prints such text (every command's console output that quotes it goes through it).
+
 :func:`error_commands`, :func:`summary_table` and :func:`tell_github` are the parts both
 commands share; :func:`report_to_github` tells GitHub about a scenario run, and
 :mod:`scenarios.conformance.github` about a conformance run.
@@ -31,11 +33,12 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from scenarios.results import LABELS, RunSummary, ScenarioResult
 
 __all__ = ["MAX_ANNOTATIONS", "MAX_MESSAGE", "NotPassed", "annotate_error", "cell",
-           "error_commands", "inert", "inert_json", "report_to_github", "step_summary",
+           "error_commands", "inert", "inert_json", "report_to_github", "say", "step_summary",
            "summary_table", "tell_github", "workflow_commands"]
 
 MAX_ANNOTATIONS = 10
@@ -97,6 +100,13 @@ def inert_json(document: str, environ: Mapping[str, str] | None = None) -> str:
     if not _in_actions(environ):
         return document
     return document.replace("##[", "##\\u005b")
+
+
+def say(text: str = "", file: TextIO | None = None, *, json: bool = False) -> None:
+    """Print ``text`` on ``file`` (default stdout) as every command prints what quotes an app,
+    a page or a provider: :func:`inert` (:func:`inert_json` for a JSON document)."""
+    shown = inert_json(text) if json else inert(text)
+    print(shown, file=sys.stdout if file is None else file, flush=True)
 
 
 def _data(text: str) -> str:

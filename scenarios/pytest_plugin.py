@@ -79,7 +79,7 @@ import argparse
 import contextlib
 import difflib
 import inspect
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -303,6 +303,20 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
                                     "has no tests")
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Inside GitHub Actions, what a test of this plugin's fixtures prints when it fails (its
+    message, which may quote the app's output or a page's text) holds no workflow command."""
+    report = yield
+    if not report.passed:
+        from scenarios.pytest_run import inert_report, uses_the_plugin
+
+        if uses_the_plugin(item):
+            inert_report(report)
+    return report
+
+
 def pytest_report_header(config: pytest.Config) -> str | None:
     shard: Shard | None = _option(config, "sso_shard", None)
     return f"sso-harness: shard {shard} of the collected tests" if shard else None
@@ -425,7 +439,9 @@ def _checked_profile(app: AppProfile | str | Path | None, source: str = APP_MARK
     try:
         return profile_for(app)
     except ProfileError as exc:
-        raise pytest.UsageError(f"{source}: the profile has problems:\n{exc}") from None
+        from scenarios.github import inert
+
+        raise pytest.UsageError(inert(f"{source}: the profile has problems:\n{exc}")) from None
 
 
 _WARNED = pytest.StashKey[bool]()
@@ -530,7 +546,9 @@ def sso_browser(pytestconfig: pytest.Config, sso_playwright: Playwright) -> Iter
     try:
         choice = resolve(ws_endpoint=endpoint)
     except BrowserUnavailable as exc:
-        pytest.fail(f"sso_browser: {exc}", pytrace=False)
+        from scenarios.github import inert
+
+        pytest.fail(inert(f"sso_browser: {exc}"), pytrace=False)
     browser = launch(sso_playwright, choice, headed=_option(pytestconfig, "sso_headed", False))
     yield browser
     with contextlib.suppress(Exception):

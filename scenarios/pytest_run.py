@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from scenarios.registry import Registry, Scenario, WorkerInfo
     from scenarios.runner import ScenarioResult
 
-__all__ = ["ScenarioRunner", "describe_result", "expect_passed", "xdist_worker"]
+__all__ = ["ScenarioRunner", "describe_result", "expect_passed", "inert_report",
+           "uses_the_plugin", "xdist_worker"]
 
 
 def _as_given(app: str) -> str:
@@ -139,7 +140,48 @@ def describe_result(result: ScenarioResult, report_dir: Path | None = None) -> s
 def expect_passed(result: ScenarioResult, report_dir: Path | None = None) -> None:
     """Fail the current test with the scenario's own message unless it passed (a scenario
     skipped for the app under test skips the test, with the reason)."""
+    from scenarios.github import inert
+
     if result.skipped:
-        pytest.skip(f"{result.id}: {result.message}")
+        pytest.skip(inert(f"{result.id}: {result.message}"))
     if not result.passed:
-        pytest.fail(describe_result(result, report_dir), pytrace=False)
+        pytest.fail(inert(describe_result(result, report_dir)), pytrace=False)
+
+
+def uses_the_plugin(item: pytest.Item) -> bool:
+    """Whether ``item`` uses a fixture of the ``sso_harness`` plugin (its names start with
+    ``sso_``, or are ``mock_idp`` and ``relying_party``)."""
+    names = getattr(item, "fixturenames", ())
+    return any(name.startswith("sso_") or name in ("mock_idp", "relying_party")
+               for name in names)
+
+
+def inert_report(report: pytest.TestReport) -> None:
+    """What pytest prints of ``report`` (a failure's traceback and message, which may quote
+    the app's output or a page's text, and the output it captured) made
+    :func:`~scenarios.github.inert`, in place; outside GitHub Actions it is left alone."""
+    from _pytest._code.code import ExceptionChainRepr, ExceptionRepr, ReprEntry
+
+    from scenarios.github import inert
+
+    longrepr = report.longrepr
+    if isinstance(longrepr, str):
+        report.longrepr = inert(longrepr)
+    elif isinstance(longrepr, tuple):  # a skip: (path, line, reason)
+        path, line, reason = longrepr
+        report.longrepr = (path, line, inert(reason))
+    elif isinstance(longrepr, ExceptionRepr):
+        chain = (longrepr.chain if isinstance(longrepr, ExceptionChainRepr)
+                 else [(longrepr.reprtraceback, longrepr.reprcrash, None)])
+        for traceback, crash, _ in chain:
+            for entry in traceback.reprentries:
+                entry.lines = [inert(line) for line in entry.lines]
+                if isinstance(entry, ReprEntry) and entry.reprfileloc is not None:
+                    entry.reprfileloc.message = inert(entry.reprfileloc.message)
+            if crash is not None:
+                crash.message = inert(crash.message)
+        longrepr.sections = [(name, inert(content), sep)
+                             for name, content, sep in longrepr.sections]
+    elif longrepr is not None:
+        report.longrepr = inert(str(longrepr))
+    report.sections = [(name, inert(content)) for name, content in report.sections]

@@ -15,6 +15,7 @@ from pathlib import Path
 from mock_idp.testing import bind_socket
 from scenarios import WorkerInfo
 from scenarios.drivers import CodeSteps, EntraDriver
+from scenarios.github import say
 from scenarios.real_idp import IdpConfigError, RealIdpConfig, RealIdpStack, load_idp_config
 from scenarios.real_idp_scenarios import SKIP_REASON, build_registry
 
@@ -33,7 +34,7 @@ def run_with_idp(args: argparse.Namespace, *, sock: object | None = None) -> int
         config = load_idp_config(Path(args.idp))
     except IdpConfigError as exc:
         for line in str(exc).splitlines():
-            print(f"scenarios: --idp {args.idp}: {line}", file=sys.stderr)
+            say(f"scenarios: --idp {args.idp}: {line}", sys.stderr)
         return EXIT_USAGE
     if isinstance(config.driver, EntraDriver) and config.driver.totp_secret is not None:
         # the run's sign-ins (in any worker) share the steps whose codes were typed
@@ -68,10 +69,10 @@ def _run_selected(args: argparse.Namespace, config: RealIdpConfig, sock: object 
         registry = build_registry(config, catalogue=catalogue)
         selected = registry.select(args.only)
     except CatalogueError as exc:
-        print(f"scenarios: --catalogue {args.catalogue}: {exc}", file=sys.stderr)
+        say(f"scenarios: --catalogue {args.catalogue}: {exc}", sys.stderr)
         return EXIT_USAGE
     except SelectionError as exc:
-        print(f"scenarios: {exc}", file=sys.stderr)
+        say(f"scenarios: {exc}", sys.stderr)
         return EXIT_USAGE
     reasons = {item.id: registry.skip_reason(item) for item in selected}
     runs_anywhere = None in reasons.values()
@@ -84,29 +85,29 @@ def _run_selected(args: argparse.Namespace, config: RealIdpConfig, sock: object 
     runnable = [item for item in selected if reasons[item.id] is None]
     if args.list:
         for item in runnable:
-            print(f"{item.id}\t{item.title}\n\tproves: {item.proves}")
+            say(f"{item.id}\t{item.title}\n\tproves: {item.proves}")
         for item, reason in skipped:
-            print(f"{item.id}\tSKIP: {reason}")
+            say(f"{item.id}\tSKIP: {reason}")
         return 0
     if (problem := output_problem(report=args.report, junit=args.junit)) is not None:
-        print(f"scenarios: {problem}", file=sys.stderr)
+        say(f"scenarios: {problem}", sys.stderr)
         return EXIT_USAGE
     if runnable and sock is None and (taken := _port_taken(config)) is not None:
-        print(f"scenarios: --idp {args.idp}: {taken}", file=sys.stderr)
+        say(f"scenarios: --idp {args.idp}: {taken}", sys.stderr)
         return EXIT_USAGE
     if runnable:
         try:
             stack = running.enter_context(real_idp_stack(
                 config, sock=sock, browser_timeout=args.timeout))  # type: ignore[arg-type]
         except IdpConfigError as exc:
-            print(f"scenarios: --idp {args.idp}: {exc}", file=sys.stderr)
+            say(f"scenarios: --idp {args.idp}: {exc}", sys.stderr)
             return EXIT_USAGE
         registry = build_registry(config, catalogue=catalogue, browser_timeout=args.timeout,
                                   started=stack)
     if any(reason == SKIP_REASON for _, reason in skipped):
-        print(f"skipped against a real provider ({SKIP_REASON}):")
+        say(f"skipped against a real provider ({SKIP_REASON}):")
     for item, reason in skipped:
-        print(f"SKIP  {item.id}" + ("" if reason == SKIP_REASON else f"  ({reason})"))
+        say(f"SKIP  {item.id}" + ("" if reason == SKIP_REASON else f"  ({reason})"))
     nowhere = WorkerInfo(index=-1, count=1)
 
     def write(summary: RunSummary) -> None:
@@ -121,12 +122,12 @@ def _run_selected(args: argparse.Namespace, config: RealIdpConfig, sock: object 
                          lambda path: path.write_text(text, encoding="utf-8"))
 
     if runnable:
-        print(f"provider {config.discovery_url}, client id {config.client_id}")
+        say(f"provider {config.discovery_url}, client id {config.client_id}")
         if args.trace != "off":
-            print("note: Playwright traces are off against a real provider (they would record "
+            say("note: Playwright traces are off against a real provider (they would record "
                   "the typed password); screenshots mask password fields")
         if getattr(args, "workers_given", False) and args.workers > 1:
-            print(f"note: --workers {args.workers} is not used against a real provider: its "
+            say(f"note: --workers {args.workers} is not used against a real provider: its "
                   "scenarios run one at a time, in one worker (one account signs in)")
         options = RunOptions(
             catalogue=args.catalogue, only=tuple(s.id for s in runnable), headed=args.headed,
@@ -150,16 +151,16 @@ def _run_selected(args: argparse.Namespace, config: RealIdpConfig, sock: object 
                              report_dir=args.report.resolve(), shard=shard)
         summary.report_dir.mkdir(parents=True, exist_ok=True)
         where = f"shard {shard}: " if shard is not None else ""
-        print(f"scenarios: {where}" + ("every selected scenario needs the mock provider"
+        say(f"scenarios: {where}" + ("every selected scenario needs the mock provider"
                                        if skipped else "no scenario selected"),
-              file=sys.stderr)
-    print()
-    print(format_table(summary))
+            sys.stderr)
+    say()
+    say(format_table(summary))
     if getattr(args, "explain", False) and summary.failures:
-        print()
-        print(format_explanations(summary))
+        say()
+        say(format_explanations(summary))
     if skipped:
-        print(_skipped_line([reason for _, reason in skipped]))
+        say(_skipped_line([reason for _, reason in skipped]))
     write(summary)
     if not runnable:
         # a shard with nothing to run is part of a whole that runs something, or that holds

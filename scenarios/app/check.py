@@ -45,6 +45,7 @@ from scenarios.app.process import OUTPUT_TAIL_LINES, with_output
 from scenarios.app.profile import AppProfile
 from scenarios.app.servers import AppStartError
 from scenarios.app.validation import ProfileError
+from scenarios.github import say
 from scenarios.masking import masked_text
 from scenarios.protocol_view.known import known_values
 from scenarios.protocol_view.tokens import value_mask
@@ -101,7 +102,7 @@ class _Report:
             text = masked_text(text, self.hide) or ""
         finding = Finding(level, text)
         self.findings.append(finding)
-        print(finding, file=self.out, flush=True)
+        say(str(finding), self.out)  # it may quote a page or the app's output
 
     @property
     def problems(self) -> int:

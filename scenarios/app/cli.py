@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from scenarios.github import say
+
 __all__ = ["HELP", "SKELETON", "configure", "handle"]
 
 HELP = ("app profiles: 'app init' writes a commented skeleton, 'app check PROFILE' checks a "
@@ -31,11 +33,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def _init(path: Path, force: bool) -> int:
     if path.is_dir():
-        print(f"scenarios app init: {path} is a directory: give the profile's file name "
-              f"({path / DEFAULT_PATH}, say)", file=sys.stderr)
+        say(f"scenarios app init: {path} is a directory: give the profile's file name "
+              f"({path / DEFAULT_PATH}, say)", sys.stderr)
         return 2
     if path.exists() and not force:
-        print(f"scenarios app init: {path} exists (--force overwrites it)", file=sys.stderr)
+        say(f"scenarios app init: {path} exists (--force overwrites it)", sys.stderr)
         return 2
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -43,9 +45,9 @@ def _init(path: Path, force: bool) -> int:
     except OSError as exc:
         problem = ("a directory on its path is a file"
                    if isinstance(exc, FileExistsError | NotADirectoryError) else exc.strerror)
-        print(f"scenarios app init: cannot write {path}: {problem or exc}", file=sys.stderr)
+        say(f"scenarios app init: cannot write {path}: {problem or exc}", sys.stderr)
         return 2
-    print(f"wrote {path}: fill it in, then run: python -m scenarios app check {path}")
+    say(f"wrote {path}: fill it in, then run: python -m scenarios app check {path}")
     return 0
 
 

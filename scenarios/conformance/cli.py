@@ -14,10 +14,9 @@ from pathlib import Path
 
 from scenarios import app_logs
 from scenarios.conformance.control import SetupError
-from scenarios.conformance.github import report_to_github
 from scenarios.conformance.junit import write_junit
 from scenarios.conformance.output import RowOutput, forget
-from scenarios.conformance.report import format_explanations, write_report
+from scenarios.conformance.report import write_report
 from scenarios.conformance.rows import (
     ROWS,
     Row,
@@ -29,13 +28,13 @@ from scenarios.conformance.rows import (
     nothing_tested,
     passed,
     select_rows,
-    summary_counts,
     to_json,
 )
+from scenarios.conformance.run_outputs import RunTarget, not_run, say_logs, write_outputs
 from scenarios.conformance.runner import ConformanceOptions, preflight, run_rows
 from scenarios.conformance.setup import Target, from_flags, from_profile
 from scenarios.conformance.trust import browser_trust
-from scenarios.github import annotate_error, inert, inert_json
+from scenarios.github import annotate_error, say
 from scenarios.last_run import last_failed_selection, previous_failed_rows
 from scenarios.options import (
     MAX_TIMEOUT_SECONDS,
@@ -222,70 +221,65 @@ def handle(args: argparse.Namespace) -> int:
     report_dir = args.report if args.report is not None else DEFAULT_LOG_REPORT
     started = datetime.now(UTC)
     results: list[RowResult] | None
-    with contextlib.ExitStack() as stack:
-        # The servers' own records (the RP's refusals, say) go beside the report, as in 'run'.
-        log = stack.enter_context(app_logs.captured(report_dir, 0))
-        log.unlink(missing_ok=True)  # only this run's: the file is made at the first record
-        forget(report_dir, (row.id for row in ROWS))
-        try:
-            target = (from_profile if args.app else from_flags)(args, stack, say=_say)
-            options = target.options
-            backchannel = bool(options.backchannel)
-            others_run = _others_run(args.shard, selection, dealt, backchannel=backchannel)
-            skipped = {row.id: _not_applicable(row) for row in rows
-                       if row.kind != "login" and not backchannel}
-            runnable = tuple(row for row in rows if row.id not in skipped)
-            if not runnable and not others_run:
-                _say("scenarios conformance: no rows to run (the logout-token rows need "
-                     "--backchannel, or backchannel_uri in the profile)")
-                return EXIT_SETUP
-            for result in skipped.values():
-                _say(format_progress(result))
-            ran: dict[str, RowResult] = {}
-            if runnable:
-                preflight(options, target.control)
-                output = RowOutput(target.app, report_dir) if target.app is not None else None
-                ran = {r.row.id: r for r in _run_with_browser(options, runnable, target, output)}
-            results = [skipped[row.id] if row.id in skipped else ran[row.id]
-                       for row in rows if row.id in skipped or row.id in ran]
-        except SetupError as exc:
-            _say(f"scenarios conformance: {exc}")
-            annotate_error("conformance set-up", str(exc))
-            results = None
+    done: dict[str, RowResult] = {}  # each row as it finishes, for an interrupted run's reports
+    target = RunTarget(rp=args.rp or "", provider=args.idp or "",
+                       client_id=args.client_id or "")
+    try:
+        with contextlib.ExitStack() as stack:
+            # The servers' own records (the RP's refusals, say) go beside the report, as in
+            # 'run'.
+            log = stack.enter_context(app_logs.captured(report_dir, 0))
+            log.unlink(missing_ok=True)  # only this run's: the file is made at the first record
+            forget(report_dir, (row.id for row in ROWS))
+            try:
+                setup = (from_profile if args.app else from_flags)(args, stack, say=_say)
+                options = setup.options
+                backchannel = bool(options.backchannel)
+                target = RunTarget(
+                    rp=options.rp, provider=options.idp, client_id=options.client_id,
+                    app=setup.name, others_run=_others_run(args.shard, selection, dealt,
+                                                           backchannel=backchannel))
+                for row in rows:
+                    if row.kind != "login" and not backchannel:
+                        done[row.id] = _not_applicable(row)
+                runnable = tuple(row for row in rows if row.id not in done)
+                if not runnable and not target.others_run:
+                    _say("scenarios conformance: no rows to run (the logout-token rows need "
+                         "--backchannel, or backchannel_uri in the profile)")
+                    return EXIT_SETUP
+                for result in done.values():
+                    _say(format_progress(result))
+                ran: dict[str, RowResult] = {}
+                if runnable:
+                    preflight(options, setup.control)
+                    output = (RowOutput(setup.app, report_dir) if setup.app is not None
+                              else None)
+                    ran = {r.row.id: r
+                           for r in _run_with_browser(options, runnable, setup, output, done)}
+                results = [done[row.id] if row.id in done else ran[row.id]
+                           for row in rows if row.id in done or row.id in ran]
+            except SetupError as exc:
+                _say(f"scenarios conformance: {exc}")
+                annotate_error("conformance set-up", str(exc))
+                results = None
+    except KeyboardInterrupt:
+        # what was started has stopped: the rows done so far, the others not run (the
+        # signals that follow are ignored until the reports are written, as in 'run')
+        write_outputs(args, [done.get(row.id) or not_run(row) for row in rows], target,
+                      report_dir=report_dir, started=started, interrupted=True)
+        raise
     if results is None:
-        _say_logs(report_dir)
+        say_logs(report_dir)
         return EXIT_SETUP
-    if args.json:
-        print(inert_json(json.dumps(to_json(results, rp=options.rp, provider=options.idp,
-                                            client_id=options.client_id, shard=args.shard,
-                                            others_run=others_run),
-                                    indent=2)))
-    else:
-        print()
-        print(inert(format_table(results)))
-    if args.explain and summary_counts(results)["failed"]:
-        print(f"\n{inert(format_explanations(results))}",
-              file=sys.stderr if args.json else sys.stdout)
-    if args.report is not None:
-        page = write_report(results, args.report, rp=options.rp, provider=options.idp,
-                            client_id=options.client_id, shard=args.shard,
-                            others_run=others_run, app=target.name)
-        _say(f"report: {page}")
-    if args.junit is not None:
-        junit = write_junit(results, args.junit, shard=args.shard, timestamp=started,
-                            report_dir=report_dir)
-        _say(f"junit:  {junit}")
-    _say_logs(report_dir)
-    report_to_github(results, rp=target.name or options.rp, shard=args.shard, report=args.report,
-                     seconds=(datetime.now(UTC) - started).total_seconds())
-    if nothing_tested(results) and others_run:
+    write_outputs(args, results, target, report_dir=report_dir, started=started)
+    if nothing_tested(results) and target.others_run:
         _say(f"scenarios conformance: shard {args.shard} tested nothing: its rows were not "
              "tested (SKIP, each with its reason), and the other shards have the selection's "
              "other rows to test")
     elif nothing_tested(results):
         _say("scenarios conformance: nothing was tested: every selected row was not tested "
              "(SKIP, each with its reason), which is not a success")
-    return 0 if passed(results, others_run=others_run) else EXIT_FAILED
+    return 0 if passed(results, others_run=target.others_run) else EXIT_FAILED
 
 
 def _not_applicable(row: Row) -> RowResult:
@@ -356,17 +350,15 @@ def _empty_shard(args: argparse.Namespace, *, rp: str, provider: str, client_id:
 
 
 def _say(message: str) -> None:
-    """A line on stderr; what it quotes (an app's output, a page's text) is :func:`inert`."""
-    print(inert(message), file=sys.stderr, flush=True)
-
-
-def _say_logs(report_dir: Path) -> None:
-    if (logs := app_logs.written(report_dir)) is not None:
-        _say(f"logs:   {logs}")
+    """A line on stderr; what it quotes (an app's output, a page's text) is made inert."""
+    say(message, sys.stderr)
 
 
 def _run_with_browser(options: ConformanceOptions, rows: Sequence[Row], target: Target,
-                      output: RowOutput | None) -> list[RowResult]:
+                      output: RowOutput | None, done: dict[str, RowResult]
+                      ) -> list[RowResult]:
+    """Run ``rows``; each one's result also goes in ``done`` (by its id) as it finishes, for
+    the reports of a run interrupted before the last."""
     from playwright.sync_api import Error
 
     from scenarios.browser import BrowserUnavailable, launch, resolve
@@ -386,8 +378,11 @@ def _run_with_browser(options: ConformanceOptions, rows: Sequence[Row], target: 
         except Error as exc:
             raise SetupError(f"cannot start {choice.describe()}: {exc}") from None
         try:
-            return run_rows(options, rows, target.control, browser,
-                            progress=lambda r: _say(format_progress(r)), output=output,
-                            known=target.known, app=target.app)
+            def finished(result: RowResult) -> None:
+                done[result.row.id] = result
+                _say(format_progress(result))
+
+            return run_rows(options, rows, target.control, browser, progress=finished,
+                            output=output, known=target.known, app=target.app)
         finally:
             browser.close()

@@ -35,12 +35,15 @@ def workflow_commands(results: Sequence[RowResult], report: Path | None = None) 
 
 
 def step_summary(results: Sequence[RowResult], *, rp: str, shard: Shard | None = None,
-                 seconds: float) -> str:
-    """The Markdown appended to the job's summary page."""
+                 seconds: float, interrupted: bool = False) -> str:
+    """The Markdown appended to the job's summary page; ``interrupted``: Ctrl-C or SIGTERM
+    stopped the run, and the rows not tested include those it did not run."""
     where = f" shard {shard}" if shard else ""
+    stopped = (" (interrupted: the rows not tested include those it did not run)"
+               if interrupted else "")
     return summary_table(
-        f"sso-harness conformance{where} against {rp}",
-        f"{summary_line(results)} in {seconds:.1f} s",
+        f"sso-harness conformance{where} against {rp}{' interrupted' if interrupted else ''}",
+        f"{summary_line(results)} in {seconds:.1f} s{stopped}",
         ("row", "expected", "the RP did", "why it failed"),
         [(f"`{r.row.id}`", r.row.expect, r.verdict.did[:MAX_MESSAGE],
           r.verdict.reason[:MAX_MESSAGE])
@@ -48,8 +51,9 @@ def step_summary(results: Sequence[RowResult], *, rp: str, shard: Shard | None =
 
 
 def report_to_github(results: Sequence[RowResult], *, rp: str, shard: Shard | None = None,
-                     report: Path | None = None, seconds: float,
+                     report: Path | None = None, seconds: float, interrupted: bool = False,
                      environ: Mapping[str, str] | None = None) -> None:
     """Inside GitHub Actions, print the annotations and append the step summary."""
     tell_github(workflow_commands(results, report),
-                step_summary(results, rp=rp, shard=shard, seconds=seconds), environ)
+                step_summary(results, rp=rp, shard=shard, seconds=seconds,
+                             interrupted=interrupted), environ)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from scenarios.doctor.config import ENV_PREFIX, ConfigError, load_options
+from scenarios.github import say
 
 __all__ = ["EXIT_CONFIG", "configure", "handle"]
 
@@ -61,7 +62,7 @@ def handle(args: argparse.Namespace) -> int:
         options = load_options(args)
         http = make_client(ca_file=options.ca_file, timeout=options.timeout)
     except ConfigError as exc:
-        print(f"doctor: {exc}", file=sys.stderr)
+        say(f"doctor: {exc}", sys.stderr)
         return EXIT_CONFIG
     with http:
         diagnosis = diagnose(options, http, clock=_SystemClock())
@@ -71,10 +72,11 @@ def handle(args: argparse.Namespace) -> int:
                   "client_id": options.client_id, "redirect_uri": options.redirect_uri,
                   "client_secret": options.client_secret.masked if options.client_secret
                   else None}
-        print(to_json(diagnosis, secrets=options.secrets, target=target))
+        say(to_json(diagnosis, secrets=options.secrets, target=target), json=True)
     else:
         secret = options.client_secret.masked if options.client_secret else "(none)"
         heading = (f"provider: {diagnosis.discovery_url}\n"
                    f"client:   {options.client_id}   secret: {secret}")
-        print(format_table(diagnosis, secrets=options.secrets, heading=heading))
+        # what the provider answered is quoted
+        say(format_table(diagnosis, secrets=options.secrets, heading=heading))
     return diagnosis.exit_code

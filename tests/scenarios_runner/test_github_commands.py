@@ -17,25 +17,15 @@ from scenarios.github import annotate_error, inert, inert_json
 from scenarios.results import ScenarioResult
 from scenarios.worker_pool import Progress
 
+from .workflow_commands import APP_OUTPUT, commands_in
+
 IN_ACTIONS = {"GITHUB_ACTIONS": "true"}
-
-APP_OUTPUT = ("starting\n::stop-commands::abcdef\n    ::add-mask::Alice\r::error::fake\n"
-              "the page said ##[warning]legacy\n:\u200b:error::hidden\n::notice::last")
-
-
-def _commands(text: str) -> list[str]:
-    """The lines GitHub's runner would read as a command: ``::`` once leading whitespace is
-    trimmed (a line ending at CR as at LF), or ``##[`` anywhere; invisible format characters
-    skipped, as a culture-aware comparison skips them."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    seen = [line.replace("\u200b", "") for line in lines]
-    return [line for line in seen if line.lstrip().startswith("::") or "##[" in line]
 
 
 def test_quoted_text_holds_no_command_inside_github_actions() -> None:
     shown = inert(APP_OUTPUT, IN_ACTIONS)
-    assert _commands(APP_OUTPUT)  # the sample does hold commands
-    assert _commands(shown) == [], shown
+    assert commands_in(APP_OUTPUT)  # the sample does hold commands
+    assert commands_in(shown) == [], shown
     assert shown.splitlines() == [
         "starting", "\\::stop-commands::abcdef", "    \\::add-mask::Alice", "\\::error::fake",
         "the page said ##\\[warning]legacy", ":\\u200b:error::hidden", "\\::notice::last"]
@@ -49,7 +39,7 @@ def test_quoted_text_is_unchanged_outside_github_actions() -> None:
 def test_a_json_document_loses_its_commands_but_not_its_values() -> None:
     document = json.dumps({"reason": APP_OUTPUT}, indent=2)
     shown = inert_json(document, IN_ACTIONS)
-    assert _commands(shown) == [] and json.loads(shown) == {"reason": APP_OUTPUT}
+    assert commands_in(shown) == [] and json.loads(shown) == {"reason": APP_OUTPUT}
 
 
 def test_the_harnesss_own_annotation_still_is_a_command(
@@ -68,15 +58,15 @@ def test_a_scenarios_message_shown_as_it_finishes_holds_no_command(
         Progress(out, show_worker=False).finished(ScenarioResult(
             id="auto-login.first-login", title="t", proves="p", group="auto-login",
             status="failed", seconds=1.0, message=f"the page said\n{line}"))
-    assert _commands(APP_OUTPUT)
-    assert _commands(out.getvalue()) == [], out.getvalue()
+    assert commands_in(APP_OUTPUT)
+    assert commands_in(out.getvalue()) == [], out.getvalue()
 
 
 def test_what_conformance_says_on_stderr_holds_no_command(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     conformance_cli._say(f"scenarios conformance: the app exited\n{APP_OUTPUT}")
-    assert _commands(capsys.readouterr().err) == []
+    assert commands_in(capsys.readouterr().err) == []
 
 
 @pytest.mark.slow  # starts the mock provider and an app's process
@@ -99,6 +89,6 @@ def test_an_app_that_prints_commands_and_exits_leaves_only_the_harnesss_annotati
     captured = capsys.readouterr()
     assert code == 2, captured.err
     assert "add-mask" in captured.err  # the app's output is quoted
-    commands = _commands(captured.out + "\n" + captured.err)
+    commands = commands_in(captured.out + "\n" + captured.err)
     assert len(commands) == 1 and commands[0].startswith("::error title=conformance set-up::"), (
         captured.err)
