@@ -36,7 +36,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from mock_idp import totp
 from mock_idp.signin import ids
-from scenarios import devtools, settled_error
+from scenarios import devtools, form_labels, settled_error
 from scenarios.app.page_summary import READ_MS
 from scenarios.app_exit import shielded
 from scenarios.doctor.config import Secret
@@ -123,16 +123,21 @@ class FormDriver:
         """The username field; an error page that stays
         (:func:`~scenarios.settled_error.until_unless_settled_error`) fails without waiting out
         the timeout: no sign-in form comes after it, and so does a browser already back at the
-        app (:func:`_came_back`: a provider that signs in without a form). The failure says
-        what the browser shows instead (its URL, heading and first lines) and the ``[driver]``
-        key to check."""
+        app (:func:`_came_back`: a provider that signs in without a form), and a settled form
+        whose fields carry other labels (:func:`~scenarios.form_labels.settled_other_labels`).
+        The failure says what the browser shows instead (its URL, heading and first lines, the
+        labels of its fields) and the ``[driver]`` key to check."""
         from playwright.sync_api import expect
 
         field = _field(page, self.username_field)
+
+        def over() -> bool:
+            return _came_back(page) or form_labels.settled_other_labels(
+                page, self.username_field, settled_error.LOOK_MS) is not None
+
         try:
             settled_error.until_unless_settled_error(
-                page, lambda timeout: expect(field).to_be_visible(timeout=timeout),
-                over=lambda: _came_back(page))
+                page, lambda timeout: expect(field).to_be_visible(timeout=timeout), over=over)
         except AssertionError:
             raise AssertionError(self._not_shown(page)) from None
 
@@ -148,8 +153,10 @@ class FormDriver:
             return ("the provider's sign-in form did not appear: the browser shows an error "
                     f"page instead ({page_shows(page)}); a sign-in form with [driver] "
                     f"username_field {self.username_field!r} never follows it")
+        labels = form_labels.field_labels(page)
+        shown = f"the page shows fields labelled {form_labels.named(labels)}; " if labels else ""
         return ("the provider's sign-in form did not appear: no field labelled "
-                f"{self.username_field!r} (check [driver] username_field: the label or "
+                f"{self.username_field!r} ({shown}check [driver] username_field: the label or "
                 f"placeholder the page shows); {page_shows(page)}")
 
     def sign_in(self, page: Page, username: str, password: str, *,

@@ -22,11 +22,19 @@ page's size, which the picture needs, is read with it (``Page.getLayoutMetrics``
 same time): one round trip through Playwright's driver less for each picture. Every
 DevTools command has a time limit (:mod:`scenarios.devtools`); where it cannot have one, the
 state is read with ``wait_for_function`` and the pictures are Playwright's.
+
+While a page's navigation waits for its answer (an app that never answers its callback),
+Chromium holds back every command for the document it leaves, Playwright's screenshot (its
+scripts, its masks) included, but still captures what the page shows: a failure's picture
+of such a page is that capture, of the viewport, in about 50 ms, where reading its state and
+Playwright's screenshot waited 3 s and gave no picture. Nothing in that document can be read
+or masked then; Chromium draws a password field's value as discs, so at most its length shows.
 """
 
 from __future__ import annotations
 
 import base64
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 from scenarios import devtools
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, CDPSession, FloatRect, Page
+    from playwright.sync_api import BrowserContext, CDPSession, FloatRect, Page, Request
 
 __all__ = [
     "MASKED_SELECTOR",
@@ -42,6 +50,7 @@ __all__ = [
     "PAGE_VERSION_SCRIPT",
     "PageState",
     "Photographer",
+    "awaiting_answer",
     "failure_screenshot",
     "page_state",
     "screenshot",
@@ -98,9 +107,44 @@ MAX_HEIGHT = 16_384
 longer page is cut there, by either way of taking its picture."""
 
 
+_awaiting: weakref.WeakKeyDictionary[Page, Request] = weakref.WeakKeyDictionary()
+"""Each page's navigation request that has had no answer yet (nor failed)."""
+
+
 def watch_page_versions(context: BrowserContext) -> None:
-    """Let :func:`page_state` tell whether a page changed since its last screenshot."""
+    """Let :func:`page_state` tell whether a page changed since its last screenshot, and
+    :func:`awaiting_answer` whether its navigation waits for an answer."""
     context.add_init_script(PAGE_VERSION_SCRIPT)
+    context.on("request", _navigation_sent)
+    context.on("response", lambda response: _navigation_answered(response.request))
+    context.on("requestfailed", _navigation_answered)
+
+
+def _main_frame_page(request: Request) -> Page | None:
+    try:
+        if not request.is_navigation_request() or request.frame.parent_frame is not None:
+            return None
+        return request.frame.page
+    except Exception:  # a service worker's request has no frame
+        return None
+
+
+def _navigation_sent(request: Request) -> None:
+    if (page := _main_frame_page(request)) is not None:
+        _awaiting[page] = request
+
+
+def _navigation_answered(request: Request) -> None:
+    if (page := _main_frame_page(request)) is not None and _awaiting.get(page) is request:
+        del _awaiting[page]
+
+
+def awaiting_answer(page: Page) -> bool:
+    """Whether the page's navigation was sent and has had neither an answer (a redirect's
+    included, then the next request's) nor a failure: the page still shows the document it
+    leaves, and Chromium answers no command for that document until the navigation ends.
+    Known for the contexts :func:`watch_page_versions` watches."""
+    return page in _awaiting
 
 
 @dataclass(frozen=True)
@@ -156,10 +200,17 @@ def screenshot(page: Page, path: Path, *, timeout_ms: float | None = None,
 
 
 def failure_screenshot(page: Page, path: Path) -> None:
-    """A failure's picture: :func:`screenshot`; when the page's state cannot be read (a
-    navigation that never commits, a renderer busy with a huge page) only the viewport, within
-    :data:`UNREAD_SCREENSHOT_MS`, which a whole tall page would not fit in on a loaded
-    machine."""
+    """A failure's picture: :func:`screenshot`; of a page whose navigation waits for its
+    answer (:func:`awaiting_answer`) the DevTools capture of what it shows, within
+    :data:`UNREAD_SCREENSHOT_MS`; when the page's state cannot be read otherwise (a renderer
+    busy with a huge page) only the viewport, within :data:`UNREAD_SCREENSHOT_MS`, which a
+    whole tall page would not fit in on a loaded machine."""
+    if awaiting_answer(page) and (session := devtools.session_of(page)) is not None:
+        shot = devtools.send(session, "Page.captureScreenshot", {
+            "format": "png", "optimizeForSpeed": True}, UNREAD_SCREENSHOT_MS)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(shot["data"]))
+        return
     if Photographer().state(page) is not None:
         screenshot(page, path)
     else:

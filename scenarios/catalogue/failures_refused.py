@@ -193,6 +193,18 @@ class _Held:
                 "CSRF protection, so there is no state to alter; failure.state-other-browser "
                 "and failure.state-replayed show whether its verifier is bound to the browser")
 
+    def relies_on_nonce(self) -> str | None:
+        """Why the app needs no state of its own, when it sent none but a ``nonce``: in
+        OpenID Connect the nonce, kept for the browser that started the sign-in and compared
+        with the ID token's, gives similar CSRF protection (RFC 9700 §2.1 and §4.7.1; OpenID
+        Connect Core §15.5.2); ``failure.nonce-mismatch`` shows whether the app compares it.
+        ``None`` for an app that sent a state, or no nonce."""
+        if self.answer.params.get("state") or not self.authorize_params.get("nonce"):
+            return None
+        return ("the app sent no state to the provider but a nonce, which in OpenID Connect "
+                "gives similar CSRF protection (RFC 9700 §2.1), so there is no state to alter; "
+                "failure.nonce-mismatch shows whether the app checks the nonce")
+
 
 def _authorize_request(log: NavigationLog, stack: LiveStack) -> tuple[str, dict[str, str]]:
     """The last authorize request the app sent the browser to, as quoted: its URL, or, for one
@@ -242,8 +254,8 @@ def state_tampered(ctx: Ctx) -> None:
     with ctx.step("sign in, holding the provider's answer to the callback"):
         held = _held_callback(ctx)
     with ctx.step("deliver the callback with one character of state changed"):
-        if (pkce := held.relies_on_pkce()) is not None:
-            raise NotExercised(pkce)
+        if (instead := held.relies_on_pkce() or held.relies_on_nonce()) is not None:
+            raise NotExercised(instead)
         if (unsent := held.sent_no_state()) is not None:
             raise AssertionError(f"{unsent}; there is no state to alter")
         original = held.answer.params["state"]

@@ -10,7 +10,9 @@ and ``results.json``.
 
 Each step's details follow it, indented: what it carried, the answer, each token's header and
 claims (a claim a fault changed is marked ``<- CHANGED``), errors, the app's failure reference
-and how the step ties to earlier ones. A scenario that used several browsers says which each
+and how the step ties to earlier ones. A step that went wrong (an error, a failure reference,
+an answer of 4xx or 5xx, or none: :attr:`Step.erred`, which the HTML marks too) ends with
+``<- went wrong here``. A scenario that used several browsers says which each
 browser's step was made in (``[callback, browser 2]``). Pure; the drawing is ASCII, and a
 control character in a value (an ANSI colour from an app's error page) is written as an
 escape (``\\x1b``).
@@ -21,11 +23,13 @@ from __future__ import annotations
 from scenarios.protocol_view.model import ACTORS, Exchange, Step, TokenView
 from scenarios.protocol_view.tokens import printable
 
-__all__ = ["explanation", "render_text", "text_of"]
+__all__ = ["WENT_WRONG", "explanation", "render_text", "text_of"]
 
 LANE = {"browser": 6, "app": 20, "provider": 36}
 WIDTH = 38
 DETAIL_LIMIT = 400
+WENT_WRONG = "<- went wrong here"
+"""After a step that went wrong (:attr:`Step.erred`), as the HTML diagram marks it."""
 
 
 def _lanes(step: Step | None) -> str:
@@ -99,6 +103,8 @@ def render_text(exchange: Exchange, *, title: str | None = None, details: bool =
     for step in exchange.steps:
         which = f", {step.browser_name}" if several and step.browser_name else ""
         label = f"{step.method} {step.target_url}  {step.outcome}  [{step.name}{which}]"
+        if step.erred:  # the HTML's "went wrong here", decided by the same Step.erred
+            label += f"  {WENT_WRONG}"
         lines.append(f"{step.n:>3} {_lanes(step)}  {label}")
         if details:
             lines += [f"    {_lanes(None)}    {text}" for text in _details(step)]

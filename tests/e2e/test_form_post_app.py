@@ -65,10 +65,11 @@ def test_a_callback_that_gives_no_answer_fails_idp_down_in_either_mode(
 @pytest.mark.parametrize("scenario_id", ["failure.state-tampered", "failure.state-other-browser"])
 def test_an_app_that_sends_no_state_fails_the_state_scenarios_in_either_mode(
         tmp_path: Path, sso_run_scenario: ScenarioRunner, scenario_id: str, env: str) -> None:
-    """Without a state in its authorization request the provider's answer carries none: there
-    is none to alter, and nothing ties the answer to the browser that started the sign-in. The
+    """Without a state in its authorization request (nor a nonce or PKCE challenge to rely on
+    instead) the provider's answer carries none: there is none to alter, and nothing ties the
+    answer to the browser that started the sign-in. The
     scenario fails saying so, not an ERROR looking for the answer's state."""
-    profile = tiny_profile(tmp_path, env=f'TINY_NO_STATE = "1"\n{env}')
+    profile = tiny_profile(tmp_path, env=f'TINY_NO_STATE = "1"\nTINY_NO_NONCE = "1"\n{env}')
     result = sso_run_scenario(scenario_id, app=str(profile))
     assert result.status == "failed", result
     message = result.message or ""

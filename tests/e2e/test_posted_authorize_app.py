@@ -36,7 +36,8 @@ def test_an_app_that_posts_its_state_is_not_said_to_send_none(
 @pytest.mark.parametrize("scenario_id", STATE_SCENARIOS)
 def test_an_app_that_posts_no_state_fails_quoting_the_form_it_posted(
         tmp_path: Path, sso_run_scenario: ScenarioRunner, scenario_id: str) -> None:
-    profile = tiny_profile(tmp_path, env='TINY_POST_AUTHORIZE = "1"\nTINY_NO_STATE = "1"\n')
+    profile = tiny_profile(tmp_path, env='TINY_POST_AUTHORIZE = "1"\nTINY_NO_STATE = "1"\n'
+                           'TINY_NO_NONCE = "1"\n')
     result = sso_run_scenario(scenario_id, app=str(profile))
     assert result.status == "failed", result
     message = result.message or ""

@@ -3,6 +3,8 @@ sequence diagram)."""
 
 from __future__ import annotations
 
+import re
+
 import jwt as pyjwt
 import pytest
 
@@ -98,7 +100,7 @@ def test_the_text_diagram_draws_lifelines_arrows_and_the_changed_claim() -> None
     assert lines[0] == "failure.nonce-mismatch"
     assert lines[1].split()[:3] == ["browser", "app", "provider"]
     step_lines = [line for line in lines if line[:3].strip().isdigit()]
-    assert [line.split("[")[-1].rstrip("]") for line in step_lines][:5] == [
+    assert [re.findall(r"\[([^\]]+)\]", line)[-1] for line in step_lines][:5] == [
         "sign-in start", "authorize", "sign-in", "callback", "token"]
     assert "|------------>|" in step_lines[0]  # browser -> app
     assert step_lines[4].index(">") > step_lines[4].index("|-")  # app -> provider
@@ -107,6 +109,18 @@ def test_the_text_diagram_draws_lifelines_arrows_and_the_changed_claim() -> None
     assert 'nonce="n-11" <- CHANGED (was "n-1")' in text
     assert "failure reference: RP-0123456789" in text
     assert "error: AADSTS90014" in text
+
+
+def test_the_text_diagram_marks_the_steps_that_went_wrong_as_the_html_does() -> None:
+    exchange = correlate(collected())
+    text = render_text(exchange, details=False)
+    step_lines = [line for line in text.splitlines() if line[:3].strip().isdigit()]
+    assert len(step_lines) == len(exchange.steps)
+    marked = [line.endswith("  <- went wrong here") for line in step_lines]
+    assert marked == [step.erred for step in exchange.steps]
+    assert any(marked) and not all(marked), text
+    callback = next(line for line in step_lines if "[callback" in line)
+    assert callback.endswith("[callback]  <- went wrong here"), callback
 
 
 def test_an_empty_exchange_says_so() -> None:

@@ -17,7 +17,10 @@ the answer posted to its callback. ``TINY_NO_STATE=1`` leaves the state out of i
 requests (it never checked one anyway). ``TINY_PKCE=1`` sends a PKCE ``code_challenge``
 (S256), its verifier kept in a cookie of the browser that started the sign-in and sent with the
 code (a refused exchange is not handled either); ``TINY_PKCE_SAMESITE`` (default ``Lax``) is that
-cookie's SameSite attribute. ``TINY_POST_AUTHORIZE=1`` sends the browser to the
+cookie's SameSite attribute. ``TINY_CHECK_NONCE=1`` (not with ``TINY_PKCE``) makes it compare
+the nonce after all: the nonce it sent is kept in a cookie of the browser that started the
+sign-in, and an ID token with another nonce (or none) is refused as a failed signature check is.
+``TINY_POST_AUTHORIZE=1`` sends the browser to the
 provider with a page whose form posts the authorization request as it loads, rather than by a
 redirect (the authorize endpoint takes a POST too).
 ``TINY_SHOW_SECRET=<file>`` makes it show its client secret, twice and in colour, on
@@ -132,6 +135,8 @@ class Handler(BaseHTTPRequestHandler):
         if os.environ.get("TINY_FORM_POST") == "1":
             params["response_mode"] = "form_post"
         headers: dict[str, str] = {}
+        if os.environ.get("TINY_CHECK_NONCE") == "1":
+            headers["Set-Cookie"] = f"tiny_nonce={params['nonce']}; Path=/; HttpOnly; SameSite=Lax"
         if os.environ.get("TINY_PKCE") == "1":
             verifier = secrets.token_urlsafe(48)
             digest = hashlib.sha256(verifier.encode()).digest()
@@ -176,6 +181,11 @@ class Handler(BaseHTTPRequestHandler):
             claims = jwt.decode(id_token, keys.get_signing_key_from_jwt(id_token).key,
                                 algorithms=["RS256"], audience=SETTINGS.client_id,
                                 issuer=issuer, leeway=60)
+            if os.environ.get("TINY_CHECK_NONCE") == "1":
+                sent = SimpleCookie(self.headers.get("Cookie", "")).get("tiny_nonce")
+                if sent is None or not secrets.compare_digest(str(claims.get("nonce", "")),
+                                                              sent.value):
+                    raise jwt.InvalidTokenError("the ID token's nonce is not the one sent")
         except (jwt.PyJWTError, KeyError) as exc:
             if os.environ.get("TINY_EXIT_ON_REFUSAL") == "1":
                 print(f"refusing the ID token ({exc}): exiting", flush=True)

@@ -87,6 +87,12 @@ def test_an_app_that_waits_on_the_provider_fails_idp_slow_at_the_allowed_time(
             f"on the provider after 0.5 s (allowed: {allowed_wait(0.5):g} s); its token request "
             "was still waiting on the provider") in (result.message or ""), result
     assert result.seconds < allowed_wait(0.5) + 8, "the scenario waited for the provider"
+    # The failure's picture shows the page the browser still showed (the provider's last),
+    # taken at once: no state read (1 s) nor Playwright screenshot (2 s) waiting on the
+    # pending callback.
+    assert result.phases is not None and result.phases.screenshots < 2.0, result.phases
+    [picture] = [step.screenshot for step in result.steps if step.status == "failed"]
+    assert picture is not None and (tmp_path / "slow" / picture).stat().st_size > 0, result
 
 
 def test_an_app_that_sent_no_nonce_is_told_so(tmp_path: Path) -> None:

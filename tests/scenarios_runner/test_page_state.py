@@ -18,6 +18,7 @@ from scenarios.screenshots import (
     VERSION_READ_MS,
     Area,
     Photographer,
+    awaiting_answer,
     failure_screenshot,
     page_state,
     watch_page_versions,
@@ -153,16 +154,39 @@ def test_a_picture_takes_the_size_read_with_the_state(context: BrowserContext, o
     assert _png_size((tmp_path / "cut.png").read_bytes()) == (800, 600)
 
 
-def test_no_picture_of_a_page_whose_navigation_never_commits_waits_the_page_timeout(
+def test_no_step_picture_of_a_page_whose_navigation_never_commits_waits_the_page_timeout(
         context: BrowserContext, origin: str, tmp_path: Path) -> None:
-    """Neither a step's picture of a page whose state could not be read nor a failure's
-    picture waits the page's timeout (30 s here) on a page that cannot be pictured."""
+    """A step's picture of a page whose state could not be read does not wait the page's
+    timeout (30 s here) on a page Playwright cannot picture."""
     page = context.new_page()
     page.goto(f"{origin}/short")
     start_hanging_navigation(page, origin)
-    for take in (lambda: Photographer().take(page, tmp_path / "step.png", secret=True),
-                 lambda: failure_screenshot(page, tmp_path / "failure.png")):
-        started = time.monotonic()
-        with pytest.raises(PlaywrightTimeoutError):
-            take()
-        assert time.monotonic() - started < (VERSION_READ_MS + UNREAD_SCREENSHOT_MS) / 1000 + 4
+    started = time.monotonic()
+    with pytest.raises(PlaywrightTimeoutError):
+        Photographer().take(page, tmp_path / "step.png", secret=True)
+    assert time.monotonic() - started < (VERSION_READ_MS + UNREAD_SCREENSHOT_MS) / 1000 + 4
+
+
+def test_a_failure_on_a_page_whose_navigation_never_commits_pictures_what_it_shows_at_once(
+        context: BrowserContext, origin: str, tmp_path: Path) -> None:
+    """The page still shows the document it leaves, which Chromium captures though it answers
+    no other command for it: the failure's picture is that, of the viewport, without reading
+    the page's state (a second) or trying Playwright's screenshot (two more, and no picture)."""
+    page = context.new_page()
+    page.goto(f"{origin}/short")
+    start_hanging_navigation(page, origin)
+    assert awaiting_answer(page)
+    started = time.monotonic()
+    failure_screenshot(page, tmp_path / "failure.png")
+    assert time.monotonic() - started < 0.8
+    assert _png_size((tmp_path / "failure.png").read_bytes()) == (800, 600)
+
+
+def test_a_page_is_awaiting_an_answer_only_until_its_navigation_is_answered(
+        context: BrowserContext, origin: str) -> None:
+    page = context.new_page()
+    assert not awaiting_answer(page)
+    page.goto(f"{origin}/short")
+    assert not awaiting_answer(page)
+    page.goto(f"{origin}/missing-page-answered-all-the-same")
+    assert not awaiting_answer(page)

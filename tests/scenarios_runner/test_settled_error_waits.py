@@ -214,6 +214,7 @@ def test_a_sign_in_form_that_is_not_found_names_the_driver_key(page: Page) -> No
             FormDriver().expect_sign_in_page(page)
     message = str(caught.value)
     assert message.startswith("the provider's sign-in form did not appear: no field labelled "
-                              "'Username' (check [driver] username_field"), message
+                              "'Username' (the page shows fields labelled 'Email', 'Password'; "
+                              "check [driver] username_field"), message
     assert "http://127.0.0.2:8596/login" in message and "'Sign-in'" in message, message
     assert "Locator" not in message, message
