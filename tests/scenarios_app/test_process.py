@@ -263,7 +263,13 @@ def test_a_command_is_not_started_where_something_else_answers(tmp_path: Path) -
 
 
 class _SlowReady(http.server.BaseHTTPRequestHandler):
+    """Answers after 0.5 s; ``arrived`` (a file) is made as the request comes in, so that a
+    command waiting for it exits while the answer is awaited, however loaded the machine."""
+
+    arrived: Path
+
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        self.arrived.touch()
         time.sleep(0.5)
         self.send_response(200)
         self.end_headers()
@@ -273,13 +279,16 @@ class _SlowReady(http.server.BaseHTTPRequestHandler):
 
 
 def test_a_command_that_exits_while_another_server_answers_is_not_ready(tmp_path: Path) -> None:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SlowReady)
+    arrived = tmp_path / "arrived"
+    handler = type("Handler", (_SlowReady,), {"arrived": arrived})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     ready_url = f"http://127.0.0.1:{server.server_address[1]}/"
     try:
         with pytest.raises(AppStartError) as caught:  # exits while the first answer is awaited
-            start_command("echo cannot bind; sleep 0.1; exit 4", env={}, cwd=None,
-                          log=tmp_path / "o.log", ready_url=ready_url, timeout=10)
+            start_command(f"echo cannot bind; while [ ! -e '{arrived}' ]; do sleep 0.02; done; "
+                          "exit 4", env={}, cwd=None, log=tmp_path / "o.log",
+                          ready_url=ready_url, timeout=10)
     finally:
         server.shutdown()
         server.server_close()
