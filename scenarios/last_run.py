@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["last_failed_selection", "previous_failed_rows", "previous_failures", "previous_rows"]
+__all__ = ["INTERRUPTED", "last_failed_selection", "previous_failed_rows", "previous_failures",
+           "previous_rows"]
 
 T = TypeVar("T")
 NOT_PASSED = ("failed", "error")
@@ -27,6 +28,8 @@ NOT_RUN = "not run"
 """How the message of a scenario the run did not run starts (a conformance row's ``did``): not
 skipped for a reason of its own (the profile's), but for the run's (``-x``, an app that did not
 start, an interrupt)."""
+INTERRUPTED = f"{NOT_RUN}: the run was interrupted"
+"""The reason given for each scenario (or conformance row) an interrupted run did not finish."""
 
 
 def previous_rows(results_json: Path, key: str = "results") -> list[dict[str, Any]] | None:

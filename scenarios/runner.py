@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from scenarios.app.process import interrupted_by
 from scenarios.app_logs import log_dir
-from scenarios.last_run import last_failed_selection
+from scenarios.last_run import INTERRUPTED, last_failed_selection
 from scenarios.max_failures import FailureCount
 from scenarios.registry import Registry, Scenario, WorkerInfo, load_catalogue
 from scenarios.report_files import deletable, files_under, remove_inside, write_atomically
@@ -72,7 +72,7 @@ MANIFEST = ".scenarios-files.json"
 ``logs/`` and ``rerun/``. The next run deletes those, and leaves every other file there alone
 (an app's own log in ``logs/``, say)."""
 ARTIFACT_DIRS = ("screenshots", "traces", "logs", RERUN_DIR)
-NOT_RUN = "not run: the run was interrupted"
+NOT_RUN = INTERRUPTED
 """The reason given for each scenario an interrupted run did not finish."""
 
 

@@ -25,10 +25,11 @@ from scenarios.conformance.rows import (
     to_json,
 )
 from scenarios.github import say
+from scenarios.last_run import INTERRUPTED
 
 __all__ = ["NOT_RUN", "RunTarget", "not_run", "say_logs", "write_outputs"]
 
-NOT_RUN = "not run: the run was interrupted"
+NOT_RUN = INTERRUPTED
 """Why a row an interrupted run did not finish was not tested (``run`` says the same of its
 scenarios)."""
 
