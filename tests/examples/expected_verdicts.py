@@ -55,10 +55,11 @@ def backchannel_missing() -> Verdict:
                    "FAIL: no back-channel logout (404)")
 
 
-def frontchannel_ignored() -> Verdict:
+def frontchannel_missing() -> Verdict:
     return Verdict("failed", "the user is still signed in after the provider's signed-out page "
-                   "loaded the app's front-channel logout URL",
-                   "FAIL: stays signed in")
+                   "loaded the app's front-channel logout URL, which answered HTTP 404: the app "
+                   "has no front-channel logout endpoint there",
+                   "FAIL: no front-channel logout (404)")
 
 
 def keys_not_asked() -> Verdict:
@@ -126,7 +127,7 @@ COMMON: Mapping[str, Verdict] = {
     "failure.disabled-user": passes(),
     "failure.disabled-after-sign-in": passes(),
     "signout.backchannel": backchannel_missing(),
-    "signout.frontchannel": frontchannel_ignored(),
+    "signout.frontchannel": frontchannel_missing(),
     **COMMON_SKIPS,
 }
 
