@@ -133,7 +133,8 @@ def write_html(summary: RunSummary, report_dir: Path, *, generated: datetime | N
 def write_json(summary: RunSummary, report_dir: Path) -> Path:
     """``results.json``: the same facts for other tools; ``schema`` is the version of its shape
     (:data:`RESULTS_SCHEMA`); ``phases`` sums each phase over the run (and gives the median
-    time outside the steps), each result has its own."""
+    time outside the steps), each result has its own; ``interrupted``: Ctrl-C or SIGTERM stopped
+    the run, and the scenarios it did not finish are skipped as not run."""
     data = {
         "schema": RESULTS_SCHEMA,
         "app": summary.app,
@@ -142,6 +143,7 @@ def write_json(summary: RunSummary, report_dir: Path) -> Path:
         "seconds": summary.seconds,
         "workers": summary.workers,
         "shard": str(summary.shard) if summary.shard else None,
+        "interrupted": summary.interrupted,
         "phases": phase_totals(summary.results),
         "results": [{**asdict(r), "protocol_text": r.protocol_text} for r in summary.results],
     }

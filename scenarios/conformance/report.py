@@ -19,12 +19,15 @@ __all__ = ["format_explanations", "write_report"]
 
 def write_report(results: Sequence[RowResult], report_dir: Path, *, rp: str, provider: str,
                  client_id: str, shard: Shard | None = None, others_run: bool = False,
-                 app: str | None = None, generated: datetime | None = None) -> Path:
+                 app: str | None = None, generated: datetime | None = None,
+                 interrupted: bool = False) -> Path:
     """``index.html`` and ``results.json`` in ``report_dir``; the path of the page, titled
     with ``app`` (its profile's name; default: ``rp``, the URL) and ``shard``.
-    ``others_run``: as :func:`~scenarios.conformance.rows.passed` says."""
+    ``others_run``: as :func:`~scenarios.conformance.rows.passed` says; ``interrupted``: the
+    run was stopped (``results.json`` says so)."""
     data = json.dumps(to_json(results, rp=rp, provider=provider, client_id=client_id,
-                              shard=shard, others_run=others_run), indent=2) + "\n"
+                              shard=shard, others_run=others_run, interrupted=interrupted),
+                      indent=2) + "\n"
     write_atomically(report_dir / "results.json",
                      lambda temporary: temporary.write_text(data, encoding="utf-8"))
     html = template_environment().get_template("conformance.html").render(

@@ -132,10 +132,12 @@ def format_table(results: Sequence[RowResult]) -> str:
 
 
 def to_json(results: Sequence[RowResult], *, rp: str, provider: str, client_id: str,
-            shard: Shard | None = None, others_run: bool = False) -> dict[str, Any]:
+            shard: Shard | None = None, others_run: bool = False,
+            interrupted: bool = False) -> dict[str, Any]:
     """The results for CI: one object per row plus the counts and ``ok``; ``schema`` is the
     version of this shape (:data:`RESULTS_SCHEMA`), ``shard`` the part of the rows run
-    (``"2/4"``; ``null``: all of them); ``ok`` is :func:`passed` (``others_run`` as it
+    (``"2/4"``; ``null``: all of them); ``interrupted``: the run was stopped before its last row
+    (those it did not finish are not tested); ``ok`` is :func:`passed` (``others_run`` as it
     says)."""
     counts = summary_counts(results)
     return {
@@ -144,6 +146,7 @@ def to_json(results: Sequence[RowResult], *, rp: str, provider: str, client_id: 
         "provider": provider,
         "client_id": client_id,
         "shard": str(shard) if shard else None,
+        "interrupted": interrupted,
         "rows": [{"id": r.row.id, "kind": r.row.kind, "fault": r.row.fault,
                   "expect": r.row.expect, "result": r.verdict.result, "did": r.verdict.did,
                   "reason": r.verdict.reason, "note": r.verdict.note,

@@ -77,7 +77,8 @@ def write_outputs(args: argparse.Namespace, results: Sequence[RowResult], target
     if args.report is not None:
         page = write_report(results, args.report, rp=target.rp, provider=target.provider,
                             client_id=target.client_id, shard=args.shard,
-                            others_run=target.others_run, app=target.app)
+                            others_run=target.others_run, app=target.app,
+                            interrupted=interrupted)
         say(f"report: {page}", sys.stderr)
     if args.junit is not None:
         junit = write_junit(results, args.junit, shard=args.shard, timestamp=started,

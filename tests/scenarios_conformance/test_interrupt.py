@@ -37,6 +37,7 @@ def _outputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[dict[s
     """The rows of results.json, the JUnit file, the job's summary and stderr."""
     report = json.loads((tmp_path / "report" / "results.json").read_text(encoding="utf-8"))
     assert (tmp_path / "report" / "index.html").is_file()
+    assert report["interrupted"] is True, report
     rows = {row["id"]: row for row in report["rows"]}
     return (rows, (tmp_path / "j.xml").read_text(encoding="utf-8"),
             (tmp_path / "summary.md").read_text(encoding="utf-8"), capsys.readouterr().err)

@@ -27,7 +27,7 @@ def test_results_json_names_its_schema_and_shard(tmp_path: Path, shard: Shard | 
                  client_id="c", shard=shard)
     data = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert list(data)[0] == "schema" and data["schema"] == 1
-    assert data["shard"] == recorded
+    assert data["shard"] == recorded and data["interrupted"] is False
     assert data == to_json(RESULTS, rp="http://rp.test", provider="http://idp.test",
                            client_id="c", shard=shard)  # --json prints the same
 

@@ -166,6 +166,7 @@ def _run_command(project: Path, workers: int) -> list[str]:
 def _reported(project: Path) -> None:
     """The reports of an interrupted run: what finished, and the rest not run."""
     results = json.loads((project / "report" / "results.json").read_text(encoding="utf-8"))
+    assert results["interrupted"] is True, results
     assert {r["id"]: (r["status"], r["message"]) for r in results["results"]} == {
         "done.first": ("passed", None), "held.0": ("skipped", NOT_RUN),
         "held.1": ("skipped", NOT_RUN)}

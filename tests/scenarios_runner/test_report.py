@@ -109,7 +109,7 @@ def test_html_lists_scenarios_links_screenshots_and_traces(tmp_path: Path) -> No
 def test_json_holds_every_result(tmp_path: Path) -> None:
     data = json.loads(write_json(_summary(tmp_path), tmp_path).read_text(encoding="utf-8"))
     assert list(data)[:1] == ["schema"] and data["schema"] == 1
-    assert data["shard"] is None
+    assert data["shard"] is None and data["interrupted"] is False
     assert [r["status"] for r in data["results"]] == ["passed", "failed", "error"]
     assert data["results"][0]["steps"][0]["screenshot"] == "screenshots/a/01-open.png"
 
