@@ -215,9 +215,10 @@ def test_registering_an_authenticator_challenges_only_the_tokens_issued_before_i
     refresh token's sign-in gave none), and served where none is asked; the new token passes."""
     body = _cae_tokens(client, clock)
     clock.advance(timedelta(minutes=5))
+    registered = int(clock.freeze().timestamp())  # the challenge names the second it happened
     _authenticator(client)
     challenge = _challenge(_me(client, body["access_token"]))
-    assert int(challenge["access_token"]["nbf"]["value"]) == int(clock.now().timestamp())
+    assert int(challenge["access_token"]["nbf"]["value"]) == registered
     renewed = _refresh_with(client, body["refresh_token"], challenge)
     if mfa_at_sign_in:
         assert renewed.status_code == 400 and renewed.json()["error_codes"] == [50076]

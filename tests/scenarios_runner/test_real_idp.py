@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import socket
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -19,8 +20,18 @@ from scenarios.registry import Registry
 from scenarios.results import RunSummary, ScenarioResult
 from scenarios.runner import RunOptions
 
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+RP_PORT = _free_port()
+"""The reference RP's port in :data:`CONFIG`: one nothing listened on, as a run checks that it
+is free before it starts."""
 ENV = {"IDP_TEST_SECRET": "s3cret-value", "IDP_TEST_PASSWORD": "pa55word-value"}
-CONFIG = """
+CONFIG = f"""
 [provider]
 authority = "http://127.0.0.1:9/contoso"
 client_id = "app-id"
@@ -36,7 +47,7 @@ kind = "entra"
 stay-signed-in = "no"
 
 [rp]
-port = 8765
+port = {RP_PORT}
 """
 
 
@@ -86,7 +97,7 @@ def test_a_misspelt_scenario_id_is_an_error_next_to_a_skipped_one(
 
 
 @pytest.mark.parametrize(("edit", "message"), [
-    (("port = 8765", "prot = 8765"), "rp.prot: unknown key (did you mean 'port'?)"),
+    ((f"port = {RP_PORT}", f"prot = {RP_PORT}"), "rp.prot: unknown key (did you mean 'port'?)"),
     (("display_name", "displayname"), "user.displayname: unknown key (did you mean "
      "'display_name'?)"),
     (("password_env", "pasword_env"), "user.pasword_env: unknown key (did you mean "
@@ -120,8 +131,8 @@ def test_an_unknown_section_or_key_is_named_with_the_nearest_known_one(
 def test_a_port_out_of_range_is_refused_with_its_line(
         idp_file: Path, capsys: pytest.CaptureFixture[str], port: str, message: str) -> None:
     """70000 was taken modulo 65536 (port 4464), -5 reported as "not free"."""
-    idp_file.write_text(CONFIG.replace("port = 8765", f"port = {port}"), encoding="utf-8")
-    line = CONFIG.splitlines().index("port = 8765") + 1
+    idp_file.write_text(CONFIG.replace(f"port = {RP_PORT}", f"port = {port}"), encoding="utf-8")
+    line = CONFIG.splitlines().index(f"port = {RP_PORT}") + 1
     with pytest.raises(IdpConfigError) as caught:
         load_idp_config(idp_file, ENV)
     assert str(caught.value) == f"line {line}: {message}"
@@ -131,13 +142,13 @@ def test_a_port_out_of_range_is_refused_with_its_line(
 
 @pytest.mark.parametrize("port", ["0", "65535", '"8080"'])
 def test_ports_in_range_are_taken(idp_file: Path, port: str) -> None:
-    idp_file.write_text(CONFIG.replace("port = 8765", f"port = {port}"), encoding="utf-8")
+    idp_file.write_text(CONFIG.replace(f"port = {RP_PORT}", f"port = {port}"), encoding="utf-8")
     assert load_idp_config(idp_file, ENV).rp_port == int(port.strip('"'))
 
 
 def test_every_unknown_key_is_named_and_a_secret_in_the_file_is_still_refused(
         idp_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    idp_file.write_text(CONFIG.replace("port = 8765", "prot = 8765\nlisten = 1")
+    idp_file.write_text(CONFIG.replace(f"port = {RP_PORT}", f"prot = {RP_PORT}\nlisten = 1")
                         + "\n[rpp]\nport = 1\n", encoding="utf-8")
     assert main(["run", "--idp", str(idp_file)]) == 2
     lines = capsys.readouterr().err.splitlines()
