@@ -15,7 +15,7 @@ claim, an extension attribute) is one line here rather than new checks in a hand
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -48,6 +48,9 @@ class Text:
     strip: bool = False
     non_empty: bool = False
     default: str | None = None
+    problem: Callable[[str], str | None] | None = None
+    """What else the value must be (a :mod:`mock_idp.text_policy` predicate), checked after
+    the rest."""
 
     def read(self, obj: Mapping[str, Any], key: str, where: str) -> str | None:
         value = get_str(obj, key, where, required=self.required, max_len=self.max_len,
@@ -56,9 +59,11 @@ class Text:
             return self.default
         if self.strip:
             value = value.strip()
+        name = path(where, key)
         if self.non_empty and not value:
-            name = path(where, key)
             raise BadInput(f"{name!r} must not be empty", field=name)
+        if self.problem is not None and (problem := self.problem(value)) is not None:
+            raise BadInput(f"{name!r} {problem}", field=name)
         return value
 
 

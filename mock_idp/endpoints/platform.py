@@ -45,6 +45,7 @@ from ..platform.middleware import RUN_PATH, RunDueEvents
 from ..platform.state import PlatformState
 from ..platform.trials import MAX_TRIAL_DAYS
 from ..protocol.bearer import BearerError, bearer_token, verify_graph_token
+from ..text_policy import mail_problem, text_problem
 from .common import idp
 from .fields import Flag, Members, Number, Spec, Text, TextList, WebUrl, read_fields
 from .mock_api import route
@@ -76,8 +77,10 @@ UPDATE_FIELDS: dict[str, Spec] = {
                             non_empty=True),
 }
 LOGOUT_FIELDS: dict[str, Spec] = {
-    "user_id": Text(required=True, nullable=False, strip=True, non_empty=True),
-    "user_email": Text(required=True, nullable=False, strip=True, non_empty=True),
+    "user_id": Text(required=True, nullable=False, strip=True, non_empty=True,
+                    problem=text_problem),
+    "user_email": Text(required=True, nullable=False, strip=True, non_empty=True,
+                       problem=mail_problem),
 }
 FORGED_FIELDS: dict[str, Spec] = {
     "type": Text(required=True, nullable=False, strip=True, non_empty=True, max_len=64),

@@ -226,6 +226,12 @@ def test_field_errors_on_an_existing_installation(harness: Harness) -> None:
         (f"/_mock/installations/{inst_id}/logout", {"user_id": "a"}, "user_email"),
         (f"/_mock/installations/{inst_id}/logout", {"user_email": "a@b"}, "user_id"),
         (f"/_mock/installations/{inst_id}/logout", {"user_id": "", "user_email": "a"}, "user_id"),
+        (f"/_mock/installations/{inst_id}/logout", {"user_id": "a", "user_email": "\x00"},
+         "user_email"),
+        (f"/_mock/installations/{inst_id}/logout", {"user_id": "a", "user_email": "alice"},
+         "user_email"),
+        (f"/_mock/installations/{inst_id}/logout", {"user_id": "a\x00", "user_email": "a@b.c"},
+         "user_id"),
     ]
     for path, body, field_name in cases:
         response = harness.client.post(path, json=body)
