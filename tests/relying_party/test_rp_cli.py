@@ -52,29 +52,25 @@ def _stop(process: subprocess.Popen[str]) -> str:
         return process.stdout.read()
 
 
-def test_cli_prints_the_admin_token_once_and_the_api_takes_it(tmp_path: Path) -> None:
-    db = tmp_path / "admin.db"
-    first = _start(db)
-    try:
-        assert first.stdout is not None
-        url = first.stdout.readline().strip()
-        notice = first.stdout.readline().strip()
-        assert notice.startswith("Admin token (shown once")
-        token = notice.rsplit(" ", 1)[1]
-        assert len(token) >= 43
-        api = f"{url}/api/admin/connections"
-        assert httpx.get(api, timeout=10).status_code == 401
-        wrong = httpx.get(api, headers={"Authorization": "Bearer wrong"}, timeout=10)
-        assert wrong.status_code == 401
-        assert 'error="invalid_token"' in wrong.headers["www-authenticate"]
-        ok = httpx.get(api, headers={"Authorization": f"Bearer {token}"}, timeout=10)
-        assert ok.status_code == 200 and ok.json() == []
-    finally:
-        _stop(first)
-    again = _start(db)  # the same database: the token is kept and not shown again
+def test_cli_prints_the_admin_token_once_and_the_api_takes_it(served: Served) -> None:
+    """``served`` printed the token of its new database; a second process on that database
+    keeps the token and does not show it again."""
+    notice = served.notice
+    assert notice.startswith("Admin token (shown once"), notice
+    token = notice.rsplit(" ", 1)[1]
+    assert len(token) >= 43
+    api = f"{served.url}/api/admin/connections"
+    assert httpx.get(api, timeout=10).status_code == 401
+    wrong = httpx.get(api, headers={"Authorization": "Bearer wrong"}, timeout=10)
+    assert wrong.status_code == 401
+    assert 'error="invalid_token"' in wrong.headers["www-authenticate"]
+    ok = httpx.get(api, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert ok.status_code == 200 and ok.json() == []
+    again = _start(served.db)  # the same database: the token is kept and not shown again
     try:
         assert again.stdout is not None
         url = again.stdout.readline().strip()
+        assert url != served.url
         headers = {"Authorization": f"Bearer {token}"}
         assert httpx.get(f"{url}/api/admin/errors", headers=headers, timeout=10).status_code == 200
     finally:
@@ -112,6 +108,8 @@ class Served:
     db: Path
     url: str
     """The first line it printed."""
+    notice: str
+    """The second: the admin token of its new database, shown once."""
     first_status: int | None
     """The status of a request sent the moment that line was read (None: none was answered)."""
 
@@ -120,7 +118,8 @@ class Served:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """One ``python -m relying_party`` on port 0, with ``--log-level trace`` and
     ``--partner-support-contact help@partner.test``, for the tests that only read from it (each
-    started its own: about 0.6 s of CPU apiece). A process that fails fails each of them."""
+    started its own: about 0.6 s of CPU apiece; none sends a wrong admin token more than once,
+    which the admin API would throttle). A process that fails fails each of them."""
     db = tmp_path_factory.mktemp("rp-cli") / "cli.db"
     process = _start(db, "--log-level", "trace", "--partner-support-contact",
                      "help@partner.test")
@@ -131,7 +130,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             first: int | None = httpx.get(f"{url}/api/me", timeout=10.0).status_code
         except (httpx.HTTPError, ValueError):  # not listening, or no URL: the tests say which
             first = None
-        yield Served(db, url, first)
+        notice = process.stdout.readline().strip()
+        yield Served(db, url, notice, first)
     finally:
         _stop(process)
 

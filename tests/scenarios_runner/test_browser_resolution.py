@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -20,6 +21,9 @@ from scenarios.browser import (
     ensure,
     resolve,
 )
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Playwright
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -311,6 +315,26 @@ def test_what_counts_as_playwrights_own_chromium(tmp_path: Path) -> None:
     assert browser._playwright_chromium_installed(executable)
 
 
+def test_the_probe_does_not_launch_a_playwright_chromium_that_is_not_installed(
+        playwright_session: Playwright, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next test's decision in-process, with the worker's driver: the probe asks whether
+    the driver's Chromium is installed and, told it is not, launches nothing."""
+    asked: list[Path] = []
+
+    def installed(executable: Path) -> bool:
+        asked.append(executable)
+        return False
+
+    def launch(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the probe launched a Chromium that is not installed")
+
+    monkeypatch.setattr(browser, "_playwright_chromium_installed", installed)
+    monkeypatch.setattr(browser, "launch", launch)
+    assert browser.probe(BrowserChoice(kind="playwright")) is None
+    assert asked == [Path(playwright_session.chromium.executable_path)]
+
+
+@pytest.mark.slow  # a Python and a Playwright driver of its own: about 1.1 s of CPU
 def test_probing_a_missing_playwright_chromium_leaves_nothing_behind(tmp_path: Path) -> None:
     """Playwright makes a profile directory before it finds its Chromium missing, and leaves it
     in the temporary directory; the probe does not launch what is not installed."""

@@ -12,7 +12,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,8 @@ from scenarios.__main__ import build_parser
 from scenarios.options import DEFAULT_SCENARIO_TIMEOUT, scenario_limit
 from scenarios.runner import NOT_RUN, ScenarioOverdue, _overdue_alarm, interrupted_before
 from scenarios.worker_pool import overdue_message, stop_worker
+
+from .deaf_worker import ignore_sigterm
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -314,16 +315,10 @@ def test_an_alarm_during_a_ctrl_c_leaves_the_interrupt_standing() -> None:
     assert not interrupted_before(twice)
 
 
-def _deaf(deaf: Event) -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    deaf.set()
-    time.sleep(600)
-
-
 def test_a_worker_that_ignores_the_stop_is_killed() -> None:
     spawn = multiprocessing.get_context("spawn")
     deaf = spawn.Event()
-    process = spawn.Process(target=_deaf, args=(deaf,))
+    process = spawn.Process(target=ignore_sigterm, args=(deaf,))
     process.start()
     try:
         assert deaf.wait(60), "the process never started"
