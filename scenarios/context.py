@@ -16,6 +16,7 @@ from scenarios.screenshots import (
     Photographer,
     failure_screenshot,
     screenshot,
+    waiting_picture,
     watch_page_versions,
 )
 
@@ -164,6 +165,8 @@ class ScenarioContext(Generic[EnvT]):
         try:
             if always:  # a failed step's picture is taken whatever the page's state, masked
                 failure_screenshot(page, self.report_dir / relative)
+                return relative.as_posix()
+            if waiting_picture(page, self.report_dir / relative):  # no state to read then
                 return relative.as_posix()
             state = self._photographer.state(page)
             last = self._shots.get(id(page))

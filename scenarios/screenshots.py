@@ -26,9 +26,10 @@ state is read with ``wait_for_function`` and the pictures are Playwright's.
 While a page's navigation waits for its answer (an app that never answers its callback),
 Chromium holds back every command for the document it leaves, Playwright's screenshot (its
 scripts, its masks) included, but still captures what the page shows: a failure's picture
-of such a page is that capture, of the viewport, in about 50 ms, where reading its state and
-Playwright's screenshot waited 3 s and gave no picture. Nothing in that document can be read
-or masked then; Chromium draws a password field's value as discs, so at most its length shows.
+or a step's picture of such a page is that capture, of the viewport, in about 50 ms, where
+reading its state and Playwright's screenshot waited 3 s and gave no picture. Nothing in that
+document can be read or masked then; Chromium draws a password field's value as discs, so at
+most its length shows.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ __all__ = [
     "failure_screenshot",
     "page_state",
     "screenshot",
+    "waiting_picture",
     "watch_page_versions",
 ]
 
@@ -205,16 +207,26 @@ def failure_screenshot(page: Page, path: Path) -> None:
     :data:`UNREAD_SCREENSHOT_MS`; when the page's state cannot be read otherwise (a renderer
     busy with a huge page) only the viewport, within :data:`UNREAD_SCREENSHOT_MS`, which a
     whole tall page would not fit in on a loaded machine."""
-    if awaiting_answer(page) and (session := devtools.session_of(page)) is not None:
-        shot = devtools.send(session, "Page.captureScreenshot", {
-            "format": "png", "optimizeForSpeed": True}, UNREAD_SCREENSHOT_MS)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(base64.b64decode(shot["data"]))
+    if waiting_picture(page, path):
         return
     if Photographer().state(page) is not None:
         screenshot(page, path)
     else:
         screenshot(page, path, timeout_ms=UNREAD_SCREENSHOT_MS, full_page=False)
+
+
+def waiting_picture(page: Page, path: Path) -> bool:
+    """Of a page whose navigation waits for its answer (:func:`awaiting_answer`), the DevTools
+    capture of the viewport it shows at ``path``, within :data:`UNREAD_SCREENSHOT_MS` (about
+    50 ms, where reading its state and Playwright's screenshot wait 3 s for nothing); ``False``,
+    and no picture, for any other page or one without a DevTools session."""
+    if not awaiting_answer(page) or (session := devtools.session_of(page)) is None:
+        return False
+    shot = devtools.send(session, "Page.captureScreenshot", {
+        "format": "png", "optimizeForSpeed": True}, UNREAD_SCREENSHOT_MS)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(base64.b64decode(shot["data"]))
+    return True
 
 
 class Photographer:

@@ -13,6 +13,8 @@ from playwright.sync_api import Browser, BrowserContext
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from scenarios import devtools
+from scenarios.context import ScenarioContext
+from scenarios.registry import Scenario
 from scenarios.screenshots import (
     UNREAD_SCREENSHOT_MS,
     VERSION_READ_MS,
@@ -180,6 +182,26 @@ def test_a_failure_on_a_page_whose_navigation_never_commits_pictures_what_it_sho
     failure_screenshot(page, tmp_path / "failure.png")
     assert time.monotonic() - started < 0.8
     assert _png_size((tmp_path / "failure.png").read_bytes()) == (800, 600)
+
+
+def test_a_steps_picture_of_a_page_whose_navigation_never_commits_is_what_it_shows_at_once(
+        browser: Browser, context: BrowserContext, origin: str, tmp_path: Path) -> None:
+    """As a failure's: a passing step's picture of such a page neither reads its state (a
+    second) nor tries Playwright's screenshot (two more, and no picture)."""
+    page = context.new_page()
+    page.goto(f"{origin}/short")
+    start_hanging_navigation(page, origin)
+    ctx = ScenarioContext[None](
+        scenario=Scenario(id="s.waiting", title="t", proves="p", group="s",
+                          run=lambda _ctx: None),
+        browser=browser, context=context, page=page, env=None, report_dir=tmp_path)
+    started = time.monotonic()
+    with ctx.step("the app's callback is still loading"):
+        pass
+    assert time.monotonic() - started < 0.8
+    [step] = ctx.steps
+    assert step.status == "passed" and step.screenshot is not None
+    assert _png_size((tmp_path / step.screenshot).read_bytes()) == (800, 600)
 
 
 def test_a_page_is_awaiting_an_answer_only_until_its_navigation_is_answered(
