@@ -53,7 +53,7 @@ class OnBehalfOf:
 
     user: User
     scopes: tuple[str, ...]
-    """The downstream scopes, ``.default`` spelt out as the permissions granted."""
+    """The downstream scopes, ``.default`` spelt out as the permissions granted (and kept)."""
     resource: str | None
     """The v1 request's ``resource``."""
     mfa: bool = False
@@ -150,4 +150,7 @@ def _consented(tenant: Tenant, app: Application, user: User, target: resources.R
     oidc = tuple(s for s in scopes if s.lower() in OIDC_SCOPES)
     # Named as the request named them, so the token's ``aud`` follows (Resource.token_audience).
     qualified = names if target.named is None else (f"{target.prefix}/{n}" for n in names)
-    return (*qualified, *oidc)
+    # ``.default`` stays too: the response's ``scope`` ends with it, which is what MSAL finds
+    # the token by when asked again (resources.echoed_scope).
+    default = () if asked else tuple(s for s in scopes if s.endswith("/.default"))
+    return (*qualified, *default, *oidc)

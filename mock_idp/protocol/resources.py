@@ -5,18 +5,40 @@ A v2 request names its resource through its scopes: ``User.Read`` and
 belongs to the app registered with that identifier URI (or app id), ``<resource>/.default``
 stands for everything granted on the resource. A v1 request names it with ``resource``.
 
-The ``scope`` member of a v2 token response is what MSAL caches the access token under, so it
-follows Entra's form exactly:
+The ``scope`` member of a v2 token response is what MSAL caches the access token under (MSAL
+Python and msal-node keep it as the entry's target and serve a silent request from it only
+when every scope asked is among it), so it follows Entra's form exactly
+(:func:`echoed_scope`):
 
-- Microsoft Graph: short permission names, then ``profile openid email`` when ``openid`` was
-  asked for: asked ``User.Read offline_access openid profile``, Entra answers
-  ``User.Read profile openid email`` (the token-response sample in Microsoft's device-code and
-  ROPC references). Consent to any scope includes the four OpenID Connect scopes, which is why
-  ``email`` comes back unasked (MicrosoftDocs/azure-docs #101648); ``offline_access`` is never
-  echoed.
-- Any other resource: the full scope URIs only, no OpenID Connect scopes
+- Each permission comes back in the form it was asked: a bare Microsoft Graph name as a short
+  name (asked ``User.Read offline_access openid profile``, Entra answers
+  ``User.Read profile openid email``: the token-response sample in Microsoft's device-code and
+  ROPC references), a full URI as the full URI, on the prefix the request wrote (Microsoft's
+  on-behalf-of reference answers ``https://graph.microsoft.com/user.read`` for that scope;
+  nock recordings of Entra's answers to msal-node clients read
+  ``email openid profile https://graph.microsoft.com/…``).
+- ``<resource>/.default`` comes back as every permission it stood for, each on the prefix as
+  asked, followed by the ``.default`` scope itself: Azure/azure-cli #32931 shows ARM's answer
+  ``https://management.core.windows.net//user_impersonation
+  https://management.core.windows.net//.default`` for ``https://management.core.windows.net//.default``;
+  a recorded refresh for ``https://graph.microsoft.com/.default offline_access`` is answered
+  ``email openid profile https://graph.microsoft.com/Mail.ReadWrite …
+  https://graph.microsoft.com/.default``; custom APIs' answers are cached as
+  ``api://<app id>/user_impersonation api://<app id>/.default``, and MSAL.js cache entries read
+  ``https://graph.microsoft.com/Mail.Read https://graph.microsoft.com/.default``.
+- Microsoft Graph adds ``profile openid email`` when ``openid`` was asked, and for Graph's
+  ``.default`` whether or not it was (the recorded refresh above asked no ``openid``): consent
+  to any scope includes the OpenID Connect scopes, which is why ``email`` comes back unasked
+  (MicrosoftDocs/azure-docs #101648); ``offline_access`` is never echoed. They follow short
+  names and precede full URIs, as in the answers above (MSAL compares sets: order is not
+  significant to it).
+- Any other resource: its scope URIs only, no OpenID Connect scopes
   (AzureAD/microsoft-authentication-library-for-dotnet #1547: asked ``<api scope> email``, the
   answer is the API scope alone; MicrosoftDocs/azure-docs #68619).
+
+The client credentials grant answers with no ``scope`` at all (the client-credentials
+reference's success response), and MSAL then caches under the scope it asked:
+:mod:`mock_idp.endpoints.app_only`.
 """
 
 from __future__ import annotations
@@ -203,16 +225,20 @@ def known(tenant: Tenant, scopes: tuple[str, ...], resource: str | None = None) 
         resolve(tenant, (scope,))
 
 
+def _of(target: Resource, prefix: str) -> bool:
+    """Whether a scope's ``prefix`` names ``target``."""
+    aliases = GRAPH_ALIASES if target.is_graph else {target.prefix.lower(), target.audience}
+    return prefix.rstrip("/").lower() in aliases
+
+
 def permissions(target: Resource, scopes: tuple[str, ...]) -> tuple[str, ...]:
     """The permission names the scopes ask of ``target`` (``.default`` and other resources'
     scopes left out), in the order asked; Graph's as Entra spells them
     (:mod:`mock_idp.protocol.graph_permissions`)."""
-    wanted = target.prefix.lower()
     names = []
     for scope in resource_scopes(scopes):
         prefix, name = _split(scope)
-        aliases = GRAPH_ALIASES if target.is_graph else {wanted, target.audience}
-        if prefix.rstrip("/").lower() in aliases and name and name != ".default":
+        if _of(target, prefix) and name and name != ".default":
             names.append(graph_permissions.spelt(name) if target.is_graph else name)
     return tuple(dict.fromkeys(names))
 
@@ -329,8 +355,35 @@ def token_scopes(target: Resource, scopes: tuple[str, ...], names: tuple[str, ..
 
 
 def echoed_scope(target: Resource, names: tuple[str, ...], requested: tuple[str, ...]) -> str:
-    """The v2 token response's ``scope``: Entra's form for ``target`` (see the module doc)."""
-    if target.is_graph:
-        oidc = ID_TOKEN_SCOPES if "openid" in requested else ()
-        return " ".join((*names, *oidc))
-    return " ".join(f"{target.prefix}/{name}" for name in names)
+    """The v2 token response's ``scope`` for a token carrying ``names`` (:func:`granted`) on
+    ``target``: each permission in the form ``requested`` wrote it, a ``.default`` as what it
+    stood for on its prefix then itself, Graph's OpenID Connect scopes (see the module doc)."""
+    echoed: list[str] = []
+    left = list(names)
+    everything = False
+    for scope in resource_scopes(requested):
+        bare = "/" not in scope
+        prefix, name = _split(scope)
+        if not bare and not _of(target, prefix):
+            continue
+        if name == ".default":
+            everything = True
+            echoed += (f"{prefix}/{n}" for n in left)
+            echoed.append(scope)
+            left = []
+            continue
+        spelt = graph_permissions.spelt(name) if target.is_graph else name
+        match = next((n for n in left if n.lower() == spelt.lower()), None)
+        if match is None:
+            continue
+        left.remove(match)
+        echoed.append(match if bare else f"{prefix}/{match}")
+    # Names no scope asked in a form of its own (``openid`` alone gets Graph's User.Read): the
+    # short form for Graph, the identifier the resource was named by for an API.
+    echoed += (n if target.is_graph else f"{target.prefix}/{n}" for n in left)
+    if not target.is_graph:
+        return " ".join(dict.fromkeys(echoed))
+    oidc = ID_TOKEN_SCOPES if everything or "openid" in requested else ()
+    short_first = not echoed or "/" not in echoed[0]
+    ordered = (*echoed, *oidc) if short_first else (*oidc, *echoed)
+    return " ".join(dict.fromkeys(ordered))

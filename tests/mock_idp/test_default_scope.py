@@ -85,10 +85,10 @@ def test_a_code_for_an_apis_default_scope_carries_the_permission_granted_on_it(
                                                     "api://orders/.default")))
     assert claims(body["access_token"])["scp"] == "Orders.Read"
     assert claims(body["access_token"])["aud"] == "api://orders"
-    assert body["scope"] == "api://orders/Orders.Read"
+    assert body["scope"] == "api://orders/Orders.Read api://orders/.default"
     refreshed = _ok(_refresh(client, body["refresh_token"], scope="api://orders/.default"))
     assert claims(refreshed["access_token"])["scp"] == "Orders.Read"
-    assert refreshed["scope"] == "api://orders/Orders.Read"
+    assert refreshed["scope"] == "api://orders/Orders.Read api://orders/.default"
 
 
 def test_a_device_code_for_an_apis_default_scope_carries_the_permission_granted_on_it(
@@ -102,7 +102,7 @@ def test_a_device_code_for_an_apis_default_scope_carries_the_permission_granted_
     body = _ok(client.post(paths(TENANT, "2.0")["token"], data={
         "grant_type": DEVICE_GRANT, "client_id": CLI_ID, "device_code": started["device_code"]}))
     assert claims(body["access_token"])["scp"] == "Orders.Read"
-    assert body["scope"] == "api://orders/Orders.Read"
+    assert body["scope"] == "api://orders/Orders.Read api://orders/.default"
 
 
 def test_a_v1_resource_carries_the_permission_granted_on_it(client: AppClient) -> None:

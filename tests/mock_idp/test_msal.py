@@ -370,9 +370,15 @@ def test_the_graph_token_msal_gets_fails_a_standard_check_and_works_at_graph(
     assert me.status_code == 200 and me.json()["userPrincipalName"] == ALICE, me.text
 
 
-@pytest.mark.parametrize("scopes", [["User.Read"], [f"{API_URI}/Orders.Read"]],
-                         ids=["graph", "api"])
+@pytest.mark.parametrize("scopes", [
+    ["User.Read"], ["https://graph.microsoft.com/User.Read"], [GRAPH_DEFAULT],
+    [f"{API_URI}/Orders.Read"], [f"{API_URI}/.default"], [f"{API_ID}/.default"],
+], ids=["graph", "graph-uri", "graph-default", "api", "api-default", "api-default-by-id"])
 def test_silent_acquisition_is_served_from_the_cache(idp: MockIdp, scopes: list[str]) -> None:
+    """MSAL keeps the token under the response's ``scope`` and serves a silent request only
+    when every scope asked is among it: each form (a short name, a full URI, ``.default`` as
+    Azure Identity asks) has to come back in it as asked."""
+    idp.grant_consent(CLIENT_ID, API_ID, ["Orders.Read"])
     app = _msal(idp)
     flow = app.initiate_auth_code_flow(scopes, redirect_uri=REDIRECT)
     result = app.acquire_token_by_auth_code_flow(flow, _browser_sign_in(idp, flow["auth_uri"]))
@@ -421,6 +427,17 @@ def test_acquire_token_on_behalf_of(idp: MockIdp) -> None:
     stock = middle.acquire_token_on_behalf_of(assertion, ["api://stock/Stock.Read"])
     assert "access_token" in stock, stock
     assert _claims(stock["access_token"])["aud"] == "api://stock"  # v1: as the scope named it
+
+    # ``.default`` comes back in the answer's ``scope`` after what it stood for, so the token
+    # MSAL cached for it serves the middle tier's silent request.
+    default = middle.acquire_token_on_behalf_of(assertion, [GRAPH_DEFAULT])
+    assert "access_token" in default, default
+    assert set(default["scope"].split()) >= {"https://graph.microsoft.com/User.Read",
+                                             GRAPH_DEFAULT}
+    account = middle.get_accounts(username=ALICE)[0]
+    silent = middle.acquire_token_silent([GRAPH_DEFAULT], account=account)
+    assert silent is not None and silent["token_source"] == "cache", silent
+    assert silent["access_token"] == default["access_token"]
 
     idp.advance(hours=2)
     expired = _msal(idp, API_SECRET, client_id=API_ID).acquire_token_on_behalf_of(

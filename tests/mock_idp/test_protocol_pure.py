@@ -123,8 +123,8 @@ def test_resources_graph_by_bare_name_uri_or_default() -> None:
     names = resources.granted(resources.GRAPH, asked)
     assert names == ("Mail.Read", "User.Read")
     assert resources.echoed_scope(resources.GRAPH, names, asked) == (
-        "Mail.Read User.Read profile openid email")
-    assert resources.echoed_scope(resources.GRAPH, names, ("User.Read",)) == "Mail.Read User.Read"
+        "Mail.Read https://graph.microsoft.com/User.Read profile openid email")
+    assert resources.echoed_scope(resources.GRAPH, names, ("User.Read",)) == "User.Read Mail.Read"
     # ``.default`` is what was granted on Graph; a request naming no Graph permission gets
     # ``User.Read``.
     held = ("User.Read", "Mail.Read")
@@ -151,6 +151,44 @@ def test_resources_an_api_by_identifier_uri_or_app_id() -> None:
     assert resources.granted(by_uri, ("api://orders/.default",)) == ()
     assert resources.granted(by_uri, (), ("Orders.Read",), resource="api://orders") == (
         "Orders.Read",)
+
+
+GRAPH_URI = "https://graph.microsoft.com"
+
+
+@pytest.mark.parametrize(("asked", "names", "echoed"), [
+    (("User.Read", "openid", "profile", "offline_access"), ("User.Read",),
+     "User.Read profile openid email"),
+    ((f"{GRAPH_URI}/user.read", "openid", "offline_access"), ("User.Read",),
+     f"profile openid email {GRAPH_URI}/User.Read"),
+    ((f"{GRAPH_URI}/User.Read",), ("User.Read",), f"{GRAPH_URI}/User.Read"),
+    # ``.default``: what it stood for, then itself; Graph's brings the OpenID Connect scopes
+    # unasked (a refresh for ``.default offline_access``).
+    ((f"{GRAPH_URI}/.default", "offline_access"), ("User.Read", "Mail.Read"),
+     f"profile openid email {GRAPH_URI}/User.Read {GRAPH_URI}/Mail.Read {GRAPH_URI}/.default"),
+    (("00000003-0000-0000-c000-000000000000/.default",), ("User.Read",),
+     "profile openid email 00000003-0000-0000-c000-000000000000/User.Read "
+     "00000003-0000-0000-c000-000000000000/.default"),
+    (("openid", "profile"), ("User.Read",), "User.Read profile openid email"),
+], ids=["short", "uri", "uri-without-openid", "default", "default-by-app-id", "openid-alone"])
+def test_resources_graphs_echo_keeps_the_form_asked(asked: tuple[str, ...],
+                                                     names: tuple[str, ...], echoed: str) -> None:
+    assert resources.echoed_scope(resources.GRAPH, names, asked) == echoed
+
+
+def test_resources_an_apis_echo_keeps_the_prefix_asked() -> None:
+    tenant = _directory_with_api().tenants[TENANT]
+    api = resources.resolve(tenant, ("api://orders/.default",))
+    assert resources.echoed_scope(api, ("Orders.Read",), ("api://orders/.default", "openid")) == (
+        "api://orders/Orders.Read api://orders/.default")
+    # ARM's form in Azure CLI: the resource with its slash, then ``/.default``.
+    slash = resources.resolve(tenant, ("api://orders//.default",))
+    assert resources.echoed_scope(slash, ("user_impersonation",), ("api://orders//.default",)) == (
+        "api://orders//user_impersonation api://orders//.default")
+    by_id = resources.resolve(tenant, ("9c1e4b7a-2d3f-4e5a-8b6c-7d8e9f0a1b2c/Orders.Read",))
+    assert resources.echoed_scope(by_id, ("Orders.Read",), (
+        "9c1e4b7a-2d3f-4e5a-8b6c-7d8e9f0a1b2c/Orders.Read",)) == (
+        "9c1e4b7a-2d3f-4e5a-8b6c-7d8e9f0a1b2c/Orders.Read")
 
 
 @pytest.mark.parametrize(("requested", "version"), [(None, "1.0"), (1, "1.0"), (2, "2.0")])

@@ -283,18 +283,20 @@ API_CONFIG = IdpConfig(tenants=(replace(default_tenant(), apps=(*default_tenant(
 
 @pytest.mark.parametrize("scope, echoed", [
     ("User.Read offline_access openid profile", "User.Read profile openid email"),
-    ("https://graph.microsoft.com/Mail.Read User.Read openid", "Mail.Read User.Read profile openid "
-     "email"),
+    # A full URI comes back as one, the OpenID Connect scopes before it.
+    ("https://graph.microsoft.com/Mail.Read User.Read openid", "profile openid email "
+     "https://graph.microsoft.com/Mail.Read User.Read"),
     ("openid profile offline_access", "User.Read profile openid email"),
-    ("https://graph.microsoft.com/.default offline_access openid", "User.Read profile openid "
-     "email"),
+    # ``.default``: what it stands for, then itself.
+    ("https://graph.microsoft.com/.default offline_access openid", "profile openid email "
+     "https://graph.microsoft.com/User.Read https://graph.microsoft.com/.default"),
     ("User.Read offline_access", "User.Read"),
     # Entra's spelling, whatever the request's.
     ("openid user.read MAIL.READ Unlisted.Name", "User.Read Mail.Read Unlisted.Name profile openid "
      "email"),
 ])
-def test_graph_scopes_come_back_as_short_names(client: AppClient, scope: str,
-                                               echoed: str) -> None:
+def test_graph_scopes_come_back_in_the_form_asked(client: AppClient, scope: str,
+                                                  echoed: str) -> None:
     body = tokens_for(client, scope=scope)
     assert body["scope"] == echoed
     at = claims(body["access_token"])
@@ -302,8 +304,10 @@ def test_graph_scopes_come_back_as_short_names(client: AppClient, scope: str,
     named = scope.startswith("https://graph.microsoft.com/")
     assert at["aud"] == ("https://graph.microsoft.com" if named
                          else "00000003-0000-0000-c000-000000000000")
+    # ``scp`` holds short names, without ``.default``.
     assert [s for s in at["scp"].split() if s not in ("openid", "profile", "email")] == [
-        s for s in echoed.split() if s not in ("openid", "profile", "email")]
+        s.removeprefix("https://graph.microsoft.com/") for s in echoed.split()
+        if s not in ("openid", "profile", "email", "https://graph.microsoft.com/.default")]
 
 
 @pytest.mark.idp_config(API_CONFIG)
