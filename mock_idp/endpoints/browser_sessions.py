@@ -11,9 +11,25 @@ which ID tokens (``sid``), ``session_state`` and reports show, so knowing an id 
 in. The store binds each value to its session while the session signs in
 (:meth:`~mock_idp.store.Store.session_by_cookie`). A third, persistent cookie remembers the
 answer to "Stay signed in?" when "Don't show this again" was ticked.
+
+Entra's session cookies are ``SameSite=None; Secure``, so a browser sends them on cross-site
+requests too: an app's sign-out form posted to the end-session endpoint, a ``prompt=none``
+frame. The mock's are the same over https, and over http on a loopback host (``localhost``,
+``*.localhost``, ``127.0.0.0/8``, ``::1``), which Chromium (since 89, crbug.com/1056543) and
+Firefox (since 75) treat as a secure context where a ``Secure`` cookie is set and sent (MDN's
+``Set-Cookie`` page; httpwg/http-extensions issue #2605). Safari and HTTP clients' cookie jars
+(Python's ``http.cookiejar``) keep no ``Secure`` cookie over http, so on a loopback host each
+cookie has a twin (:data:`LAX_SUFFIX`) with the same value, ``SameSite=Lax`` and not
+``Secure``, and the provider reads both. Over http on any other host a browser refuses
+``Secure`` and ``SameSite=None`` without it, so there the cookies are ``SameSite=Lax`` alone:
+sent on top-level GET navigations only, which :func:`~mock_idp.endpoints.logout.logout` notes
+when a browser's sign-out arrives without them.
 """
 
 from __future__ import annotations
+
+import ipaddress
+from typing import Literal
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -27,23 +43,54 @@ from ..store import Session
 SESSION_COOKIE = "MOCKIDP_SESSION"
 PERSISTENT_COOKIE = "MOCKIDP_SESSION_PERSISTENT"
 KMSI_COOKIE = "MOCKIDP_KMSI"
+LAX_SUFFIX = "_LAX"
+"""The twin of each cookie over http on a loopback host (``MOCKIDP_SESSION_LAX``...)."""
 MAX_ACCOUNTS = 10
 _SEPARATOR = "."
 
 
-def _values(value: str | None) -> list[str]:
-    """The session cookie values one cookie holds."""
-    if not value or len(value) > 64 * MAX_ACCOUNTS:
-        return []
-    return [v for v in value.split(_SEPARATOR) if 0 < len(v) <= 64][:MAX_ACCOUNTS]
+def is_loopback(host: str | None) -> bool:
+    """``host`` is a loopback name or address, which browsers treat as potentially trustworthy
+    (Secure Contexts §3.1; Chromium's ``net::IsLocalhost``): ``localhost``, a name under
+    ``.localhost``, an IPv4 address in ``127.0.0.0/8`` or ``::1``. A name that only resolves
+    to one (an ``/etc/hosts`` entry) is not."""
+    if not host:
+        return False
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def carried(request: Request) -> tuple[str, ...]:
+    """The names of the provider's cookies this request carried (none: a browser that did not
+    send them, or a client that never had them)."""
+    names = (SESSION_COOKIE, PERSISTENT_COOKIE, KMSI_COOKIE)
+    return tuple(n for name in names for n in (name, name + LAX_SUFFIX) if n in request.cookies)
+
+
+def _cookie(request: Request, name: str) -> str | None:
+    """A cookie's value, from its twin when the browser sent only that one."""
+    return request.cookies.get(name) or request.cookies.get(name + LAX_SUFFIX)
+
+
+def _values(request: Request, name: str) -> list[str]:
+    """The session cookie values one cookie (and its twin) holds."""
+    found: list[str] = []
+    for value in (request.cookies.get(name), request.cookies.get(name + LAX_SUFFIX)):
+        if value and len(value) <= 64 * MAX_ACCOUNTS:
+            found += [v for v in value.split(_SEPARATOR) if 0 < len(v) <= 64]
+    return list(dict.fromkeys(found))[:MAX_ACCOUNTS]
 
 
 def session_ids(request: Request, state: IdpState) -> list[str]:
     """The id of every kept session this browser's cookies name, persistent ones first,
     without repeats."""
     found = [state.store.session_by_cookie(v)
-             for v in (*_values(request.cookies.get(PERSISTENT_COOKIE)),
-                       *_values(request.cookies.get(SESSION_COOKIE)))]
+             for v in (*_values(request, PERSISTENT_COOKIE), *_values(request, SESSION_COOKIE))]
     return list(dict.fromkeys(s.id for s in found if s is not None))
 
 
@@ -79,16 +126,29 @@ def accounts(request: Request, state: IdpState, tenant_id: str | None = None
     return tuple(sorted(out.values(), key=lambda a: a.session.auth_time, reverse=True))
 
 
+def _write(response: Response, request: Request, name: str, value: str | None,
+           max_age: int | None) -> None:
+    """Set (or with ``None`` delete) a cookie with the attributes this origin allows, and its
+    twin on a loopback host over http."""
+    https = request.url.scheme == "https"
+    cross_site = https or is_loopback(request.url.hostname)
+    variants = [(name, cross_site)]
+    if cross_site and not https:
+        variants.append((name + LAX_SUFFIX, False))
+    for cookie, secure in variants:
+        samesite: Literal["none", "lax"] = "none" if secure else "lax"
+        if value is None:
+            response.delete_cookie(cookie, path="/", secure=secure, httponly=True,
+                                   samesite=samesite)
+        else:
+            response.set_cookie(cookie, value, max_age=max_age, httponly=True, secure=secure,
+                                samesite=samesite, path="/")
+
+
 def _set(response: Response, request: Request, name: str, values: list[str],
          max_age: int | None) -> None:
-    https = request.url.scheme == "https"
-    if not values:
-        response.delete_cookie(name, path="/", secure=https, httponly=True,
-                               samesite="none" if https else "lax")
-        return
-    response.set_cookie(name, _SEPARATOR.join(values[:MAX_ACCOUNTS]), max_age=max_age,
-                        httponly=True, secure=https, samesite="none" if https else "lax",
-                        path="/")
+    _write(response, request, name,
+           _SEPARATOR.join(values[:MAX_ACCOUNTS]) if values else None, max_age)
 
 
 def add_session(response: Response, request: Request, state: IdpState, session: Session, *,
@@ -101,8 +161,8 @@ def add_session(response: Response, request: Request, state: IdpState, session: 
             other is None or other.user_id != session.user_id
             or other.tenant_id != session.tenant_id)
 
-    persistent_values = [v for v in _values(request.cookies.get(PERSISTENT_COOKIE)) if keep(v)]
-    browser_values = [v for v in _values(request.cookies.get(SESSION_COOKIE)) if keep(v)]
+    persistent_values = [v for v in _values(request, PERSISTENT_COOKIE) if keep(v)]
+    browser_values = [v for v in _values(request, SESSION_COOKIE) if keep(v)]
     if persistent:
         persistent_values.insert(0, session.cookie)
     else:
@@ -117,7 +177,7 @@ def remove_sessions(response: Response, request: Request, ended: list[Session],
     """Forget ``ended`` in this browser's cookies, keeping its other accounts."""
     gone = {s.cookie for s in ended}
     for name, max_age in ((PERSISTENT_COOKIE, lifetime), (SESSION_COOKIE, None)):
-        current = _values(request.cookies.get(name))
+        current = _values(request, name)
         if not current:
             continue
         _set(response, request, name, [s for s in current if s not in gone], max_age)
@@ -125,12 +185,9 @@ def remove_sessions(response: Response, request: Request, ended: list[Session],
 
 def remembered_kmsi(request: Request) -> bool | None:
     """The answer to "Stay signed in?" kept by "Don't show this again", if any."""
-    value = request.cookies.get(KMSI_COOKIE)
+    value = _cookie(request, KMSI_COOKIE)
     return {"yes": True, "no": False}.get(value or "")
 
 
 def remember_kmsi(response: Response, request: Request, answer: bool, lifetime: int) -> None:
-    https = request.url.scheme == "https"
-    response.set_cookie(KMSI_COOKIE, "yes" if answer else "no", max_age=lifetime,
-                        httponly=True, secure=https, samesite="none" if https else "lax",
-                        path="/")
+    _write(response, request, KMSI_COOKIE, "yes" if answer else "no", lifetime)

@@ -22,11 +22,21 @@ used in the logout URI to bypass this" (Weird-Sheep-Labs/django-azure-auth issue
 Microsoft's support article on signing out without the account prompt (June 2025) says. The v1
 endpoint still signs a single account out directly
 (Azure-Samples/active-directory-aspnetcore-webapp-openidconnect-v2 issue #126).
+
+A browser's sign-out that carries none of the provider's cookies while accounts are signed in
+(a cross-site form post over http on a host that is not loopback, where the cookies are
+``SameSite=Lax``: :mod:`~mock_idp.endpoints.browser_sessions`) finds no session, as Entra
+would without its cookies: it ends nothing and stays on "You signed out of your account" without
+going back to the app. That is no sign-out, so the mock says so: a warning in its log and a
+:data:`NO_COOKIES` note in the request's log entry, which the protocol view shows as the step
+that went wrong. An app's server calling the endpoint (not a navigation: :func:`_navigation`)
+ends nothing either, without a note.
 """
 
 from __future__ import annotations
 
 import base64
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,6 +49,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..errors import EntraError
 from ..protocol import redirect, tenants
+from ..request_log import annotate
 from ..signin.flow import Transaction
 from ..state import IdpState
 from ..store import Application, Session
@@ -56,6 +67,12 @@ from .faults_hook import response_fault
 from .forms import protocol_params
 from .mock_api import route
 from .pages import account_tiles, keep, render, take
+
+log = logging.getLogger(__name__)
+
+NO_COOKIES = "no_provider_cookies"
+"""The ``problem`` of the request-log note a browser's sign-out without the provider's cookies
+gets (``{"target": "signout", "problem", "sessions", "message"}``)."""
 
 
 def _hint_claims(state: IdpState, token: str) -> dict[str, Any] | None:
@@ -128,6 +145,8 @@ async def logout(request: Request) -> Response:
                                 v2="/v2.0/" in request.url.path)
     if sessions is None:
         return _pick_account(request, state, params, tenant.id if tenant else None)
+    if not sessions:
+        _note_cookieless(request, state, named, tenant.id if tenant else None)
     state.store.end(sessions)
     base = base_url(request)
     frames = state.notifier.frontchannel(base, sessions, "logout")
@@ -144,6 +163,46 @@ async def logout(request: Request) -> Response:
     cookies.remove_sessions(response, request, sessions,
                             int(state.config.session_lifetime.total_seconds()))
     return response
+
+
+def _navigation(request: Request) -> bool:
+    """A browser navigated here: ``Sec-Fetch-Mode: navigate``, or, where browsers send no
+    ``Sec-Fetch-*`` header (to an http origin that is not potentially trustworthy), a request
+    that accepts ``text/html``, which an app server's HTTP client does not ask for."""
+    mode = request.headers.get("sec-fetch-mode")
+    if mode is not None:
+        return mode == "navigate"
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _note_cookieless(request: Request, state: IdpState, named: _Named,
+                     tenant_id: str | None) -> None:
+    """Log and note a browser's sign-out that ended nothing because it carried none of the
+    provider's cookies while accounts it names are signed in: the session of its
+    ``id_token_hint``, else the user of its ``logout_hint``, else anyone (in the tenant, when one
+    is named)."""
+    if not _navigation(request) or cookies.carried(request):
+        return
+    sid = str(named.hint.get("sid", "")) if named.hint is not None else None
+
+    def named_here(session: Session) -> bool:
+        if sid is not None:
+            return session.id == sid
+        if named.user is not None:
+            return session.user_id == named.user
+        return tenant_id is None or session.tenant_id == tenant_id
+
+    signed_in = sum(1 for s in state.store.sessions.values()
+                    if named_here(s) and cookies.session_is_valid(state, s))
+    if not signed_in:
+        return
+    message = (f"this {request.method} sign-out carried none of the provider's cookies, so it "
+               f"ended nothing while {signed_in} session(s) stay signed in: a browser sends "
+               "SameSite=Lax cookies on cross-site GET navigations only (serve the provider "
+               "on a loopback host or over https for SameSite=None; Secure ones)")
+    log.warning("%s %s: %s", request.method, request.url.path, message)
+    annotate(request.scope, {"target": "signout", "problem": NO_COOKIES,
+                             "sessions": signed_in, "message": message})
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,9 @@ class _Builder:
         status = entry.get("status")
         error = next((f"{n.get('code')}: {n.get('message')}" for n in notes
                       if n.get("target") == "error"), None)
+        if error is None:  # a sign-out that ended nothing, the browser sent no provider cookie
+            error = next((f"sign-out ended nothing: {n.get('message')}" for n in notes
+                          if n.get("target") == "signout" and n.get("problem")), None)
         if error is None and location:
             error = _error_words(dict(_pairs(location)))
         if error is None and isinstance(answer, Mapping):

@@ -153,3 +153,32 @@ def test_with_a_logout_hint_the_driver_finds_no_picker_to_answer(page: Page, sta
     page.goto(f"{stack.idp}/{TENANT}/oauth2/v2.0/logout?" + urlencode({"logout_hint": hint}))
     EntraDriver(timeout_ms=2_000).confirm_sign_out(page, ALICE)
     expect(page.get_by_role("heading", name="You signed out of your account")).to_be_visible()
+
+
+def test_a_sign_out_form_posted_from_another_site_over_http_ends_the_session(
+    page: Page, stack: Stack
+) -> None:
+    """The app's page (``http://localhost``) posts its sign-out form to the provider
+    (``http://127.0.0.1``): another site, whose ``SameSite=Lax`` cookies a browser does not send
+    on a cross-site POST. The provider's cookies are ``SameSite=None; Secure`` on a loopback
+    host, as Entra's are, so the post finds the session and ends it."""
+    sign_in(page, stack)
+    rp_port = urlsplit(stack.rp).port
+    app_page = f"http://localhost:{rp_port}/account"
+    logout = f"{stack.idp}/{TENANT}/oauth2/v2.0/logout"
+    page.route(app_page, lambda route: route.fulfill(content_type="text/html", body=(
+        f'<!doctype html><title>Account</title><form method="post" action="{logout}">'
+        f'<input type="hidden" name="post_logout_redirect_uri" value="{stack.rp}/signed-out">'
+        '<input type="hidden" name="state" value="posted"><button>Sign out</button></form>')))
+    page.goto(app_page)
+    page.get_by_role("button", name="Sign out").click()
+
+    expect(page.get_by_role("heading", name="Pick an account")).to_be_visible()
+    EntraDriver().confirm_sign_out(page, ALICE)
+    expect(page.get_by_role("heading", name="Signed out of the app")).to_be_visible()
+    assert stack.relying_party.visits("/signed-out") == [{"state": "posted"}]
+    sessions = httpx.get(f"{stack.idp}/_mock/sessions", timeout=10).json()["sessions"]
+    assert [s["active"] for s in sessions] in ([], [False])
+    page.goto(authorize_url(stack, prompt="none", state="after"))
+    expect(page.get_by_role("heading", name="Callback")).to_be_visible()
+    assert stack.relying_party.visits("/auth/callback")[-1]["error"] == "login_required"

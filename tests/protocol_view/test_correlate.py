@@ -239,3 +239,15 @@ def test_an_app_s_redirect_is_named_by_where_it_sends_the_browser(location: str,
                        location=location),)
     [step] = correlate(Collected(browser=hits, provider_url=IDP, app_url=APP)).steps
     assert (step.name, step.source, step.target) == (name, "browser", "app")
+
+
+def test_a_sign_out_that_carried_no_provider_cookie_is_the_step_that_went_wrong() -> None:
+    provider = activity()
+    [logout] = [e for e in provider["requests"] if e["path"].endswith("/logout")]
+    logout.update(method="POST", status=200, notes=[
+        {"target": "signout", "problem": "no_provider_cookies", "sessions": 1,
+         "message": "this POST sign-out carried none of the provider's cookies"}])
+    steps = {s.name: s for s in correlate(collected(provider=provider)).steps}
+    assert steps["logout"].error == (
+        "sign-out ended nothing: this POST sign-out carried none of the provider's cookies")
+    assert steps["logout"].erred
