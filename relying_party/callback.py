@@ -276,7 +276,7 @@ async def callback(request: Request) -> Response:
             check_not_outdated(rp, tx, signed_in.platform_user_id, current.failure_source)
         check_not_logged_out(rp, tx, client, signed_in.claims, current.failure_source)
         user = local_user(rp, client, signed_in, current.failure_source)
-        rp.db.users.signed_in(user.id, now)
+        rp.db.users.signed_in(user.id, settings.clock.now())
         rp.db.sessions.create(
             token,
             Session(
