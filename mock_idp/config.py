@@ -343,7 +343,12 @@ def default_tenant() -> TenantConfig:
         # Entra's v2.0 end-session endpoint asks "Pick an account" unless ``logout_hint``
         # names one; that value is the ID token's ``login_hint``, an optional claim the app
         # registration asks for (the optional claims reference), as the reference RP's does.
-        optional_claims=OptionalClaims(id_token=(OptionalClaim(name="login_hint"),)),
+        # ``email`` (which v1 ID tokens carry only so) and ``xms_edov``, whether Entra vouches
+        # for its domain (optional claims reference): the reference RP takes an address as its
+        # user's only then.
+        optional_claims=OptionalClaims(id_token=(OptionalClaim(name="login_hint"),
+                                                 OptionalClaim(name="email"),
+                                                 OptionalClaim(name="xms_edov"))),
     )
     agents = GroupConfig(name="Support agents", id=SUPPORT_AGENTS_GROUP_ID)
     return TenantConfig(

@@ -159,15 +159,19 @@ class MockIdp:
 
     def add_user(self, upn: str, *, password: str | None = None,
                  display_name: str | None = None, enabled: bool = True,
-                 assign_to: Sequence[str] = (), tenant: str | None = None) -> TestUser:
-        """Create a user; a bare name gets the tenant's domain. ``assign_to``: client ids."""
+                 assign_to: Sequence[str] = (), tenant: str | None = None,
+                 mail: str | None = None) -> TestUser:
+        """Create a user; a bare name gets the tenant's domain. ``assign_to``: client ids.
+        ``mail``: its address (the ``email`` claim), by default its UPN, as the default
+        directory's users have (a mailbox at the UPN); ``""`` for a user without one."""
         if "@" not in upn:
             upn = f"{upn}@{self._domain(tenant)}"
         local = upn.split("@")[0]
         password = password or f"P@ssw0rd-{local}"
         name = display_name or local.capitalize()
         body = {"userPrincipalName": upn, "displayName": name, "accountEnabled": enabled,
-                "mailNickname": local, "passwordProfile": {"password": password}}
+                "mailNickname": local, "passwordProfile": {"password": password},
+                "mail": upn if mail is None else (mail or None)}
         created = self.graph("POST", "users", json=body, tenant=tenant).json()
         user = TestUser(id=created["id"], upn=created["userPrincipalName"], password=password,
                         display_name=name)

@@ -1,4 +1,5 @@
-"""Admin HTML pages: SSO connections (CSRF-protected forms), installations and the error log.
+"""Admin HTML pages: SSO connections (CSRF-protected forms), installations, local users
+(:mod:`relying_party.user_admin`) and the error log.
 
 A connection's edit and delete forms carry the version they were rendered from, and a save
 from an older one stores nothing (:mod:`relying_party.connection_admin`); the add form carries
@@ -88,6 +89,7 @@ def _page(
             "subscriptions": rp.db.licences.subscriptions(),
             "trials": {i: describe(t) for i, t in rp.db.trials.all().items()},
             "errors_log": rp.db.errors.all(limit=50),
+            "users": rp.db.users.listing(),
             "apps": APPS,
             "values": {**defaults, **(values or {})},
             "errors": errors or {},
@@ -99,11 +101,11 @@ def _page(
 
 
 def _refused(request: Request, reason: str) -> Response:
-    return _message(request, 403, "Form refused", f"{reason} Nothing was changed. Reload the "
+    return message(request, 403, "Form refused", f"{reason} Nothing was changed. Reload the "
                     "admin page and try again.")
 
 
-async def _form(request: Request) -> dict[str, str] | Response:
+async def form_fields(request: Request) -> dict[str, str] | Response:
     """The submitted form fields, or the page refusing them: a foreign ``Origin``, or a
     missing or wrong CSRF token."""
     fields = await read_form(request)
@@ -124,14 +126,14 @@ def _connection_or_404(request: Request) -> Connection | None:
 
 
 def _not_found(request: Request) -> Response:
-    return _message(request, 404, "Not found", "No such SSO connection.")
+    return message(request, 404, "Not found", "No such SSO connection.")
 
 
 def _stale(request: Request, exc: StaleEdit | ConnectionGone) -> Response:
     """A save from a form older than the connection: 409, nothing stored."""
     if isinstance(exc, ConnectionGone):
         return _not_found(request)
-    return _message(request, 409, "Changed meanwhile", f"The connection "
+    return message(request, 409, "Changed meanwhile", f"The connection "
                     f"{exc.current.name} changed after this form was opened (perhaps in "
                     "another tab), so nothing was saved: saving would have put back the "
                     "values it showed. Open the connection again to see it as it is now.")
@@ -180,6 +182,9 @@ async def admin_page(request: Request) -> Response:
     (``?acknowledged={installation_id}``) what the platform was told."""
     db = state_of(request).db
     notice = _connection_notice(db, request.query_params)
+    removed = request.query_params.get("user_removed", "")
+    if removed.isascii() and removed.isdigit() and len(removed) <= 19:
+        notice = f"User {removed} removed, and its sessions ended: its address is free again."
     acknowledged = request.query_params.get("acknowledged")
     if acknowledged and db.installations.get(acknowledged) is not None:
         notice = _acknowledged_notice(acknowledged, db.acknowledgements.of(acknowledged))
@@ -189,7 +194,7 @@ async def admin_page(request: Request) -> Response:
 async def create_connection(request: Request) -> Response:
     """Add a connection, once per form: the add form's one-time ``form_nonce`` makes at most
     one, and sending it again answers with the one it made."""
-    fields = await _form(request)
+    fields = await form_fields(request)
     if isinstance(fields, Response):
         return fields
     rp = state_of(request)
@@ -201,7 +206,7 @@ async def create_connection(request: Request) -> Response:
     except InputError as exc:
         return _page(request, status=400, values=fields, errors=exc.errors)
     if not _NONCE.fullmatch(nonce):
-        return _message(request, 400, "Form expired", "This form has no valid form_nonce "
+        return message(request, 400, "Form expired", "This form has no valid form_nonce "
                         "(the add form's one-time field). Reload the admin page and try again.")
     try:
         connection = new_connection(rp, data, form_nonce=nonce)
@@ -243,14 +248,14 @@ def _edit_page(
 
 async def update_connection(request: Request) -> Response:
     connection = _connection_or_404(request)
-    fields = await _form(request)
+    fields = await form_fields(request)
     if isinstance(fields, Response):
         return fields
     if connection is None:
         return _not_found(request)
     version = _version(fields)
     if version is None:
-        return _message(request, 400, "Form expired", "This form does not say which version "
+        return message(request, 400, "Form expired", "This form does not say which version "
                         "of the connection it edits. Open the connection again to edit it.")
     try:
         edit_connection(state_of(request), connection, fields, expected_version=version)
@@ -268,13 +273,13 @@ ACTIONS = ("enable", "disable", "delete")
 async def connection_action(request: Request) -> Response:
     connection = _connection_or_404(request)
     action = request.path_params["action"]
-    fields = await _form(request)
+    fields = await form_fields(request)
     if isinstance(fields, Response):
         return fields
     if connection is None:
         return _not_found(request)
     if action not in ACTIONS:
-        return _message(request, 404, "No such action", f"No such action on a connection: "
+        return message(request, 404, "No such action", f"No such action on a connection: "
                         f"'{action[:50]}'. A connection can be enabled, disabled or deleted.")
     rp = state_of(request)
     try:
@@ -310,7 +315,7 @@ def _delete(request: Request, connection: Connection, fields: dict[str, str]) ->
     version it showed."""
     version = _version(fields)
     if version is None:
-        return _message(request, 400, "Form expired", "This form does not say which version "
+        return message(request, 400, "Form expired", "This form does not say which version "
                         "of the connection it deletes. Open the connection's Delete page again.")
     typed = fields.get("confirm_name", "").strip()
     if typed != connection.name.strip():
@@ -322,7 +327,7 @@ def _delete(request: Request, connection: Connection, fields: dict[str, str]) ->
     return RedirectResponse("/admin?deleted=1", status_code=303)
 
 
-def _message(request: Request, status: int, title: str, message: str) -> Response:
+def message(request: Request, status: int, title: str, message: str) -> Response:
     return templates.TemplateResponse(
         request, "message.html",
         {"title": title, "message": message, "link": "/admin",
@@ -333,16 +338,16 @@ def _message(request: Request, status: int, title: str, message: str) -> Respons
 
 async def acknowledge_installation(request: Request) -> Response:
     """Retry what the platform was not told of an installation, then show the admin page."""
-    fields = await _form(request)
+    fields = await form_fields(request)
     if isinstance(fields, Response):
         return fields
     rp = state_of(request)
     installation_id = request.path_params["installation_id"]
     installation = rp.db.installations.get(installation_id)
     if installation is None:
-        return _message(request, 404, "Not found", "No such installation.")
+        return message(request, 404, "Not found", "No such installation.")
     if not installation.active:
-        return _message(request, 409, "Uninstalled", "This installation is uninstalled: the "
+        return message(request, 409, "Uninstalled", "This installation is uninstalled: the "
                         "platform has nothing to acknowledge.")
     await retry(rp, installation)
     return RedirectResponse(f"/admin?acknowledged={quote(installation_id, safe='')}",

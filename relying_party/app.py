@@ -16,7 +16,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import admin, admin_api, admin_auth, apps, callback, launch, logout, partner
+from . import admin, admin_api, admin_auth, apps, callback, launch, logout, partner, user_admin
 from .acknowledgements import call_deadline
 from .admin_auth import AdminCredential, AdminThrottle, provision_admin_token
 from .background import BackgroundCalls
@@ -258,6 +258,7 @@ def create_app(settings: Settings, *, http_client: httpx.AsyncClient | None = No
             *admin_auth.routes,
             *admin.routes,
             *admin_api.routes,
+            *user_admin.routes,
         ],
         middleware=[
             Middleware(SecurityHeaders, hsts=settings.strict_transport),

@@ -105,12 +105,31 @@ def _allowed_algs(metadata: ProviderMetadata) -> tuple[str, ...]:
 
 
 def _email(claims: IdTokenClaims, userinfo: Mapping[str, Any]) -> str | None:
-    for value in (claims.email, userinfo.get("email")):
-        if isinstance(value, str) and "@" in value:
-            return value
-    if claims.preferred_username and "@" in claims.preferred_username:
-        return claims.preferred_username
-    return None
+    """The e-mail address the provider vouches for, which becomes the local user's unique
+    address; ``None`` when it vouches for none.
+
+    Anyone who administers a tenant can set any ``email`` on its users, so an unvouched address
+    would let one organization take another's addresses (the first to sign in keeps it, and
+    the owner's own sign-in is refused as a duplicate). Microsoft's guidance is never to trust
+    ``email`` alone (learn.microsoft.com/entra/identity-platform/
+    migrate-off-email-claim-authorization); Entra vouches for it with the ``xms_edov`` optional
+    claim ("email domain owner verified", a boolean, in a token that carries ``email``: the
+    optional claims reference), which the app registration must list. A token without ``tid``
+    (another provider's) vouches with OIDC's ``email_verified`` (OIDC Core 5.1); Entra's are
+    never read by it. ``preferred_username`` is no e-mail address (mutable, not vouched for),
+    and UserInfo's ``email`` counts only when it is the ID token's vouched one.
+    """
+    email = claims.email
+    if not (isinstance(email, str) and "@" in email):
+        return None
+    vouched = claims.claims.get("xms_edov") is True or (
+        claims.tid is None and claims.claims.get("email_verified") is True)
+    if not vouched:
+        return None
+    info = userinfo.get("email")
+    if isinstance(info, str) and info.strip().casefold() != email.strip().casefold():
+        return None
+    return email
 
 
 async def complete_sign_in(
@@ -257,6 +276,7 @@ async def callback(request: Request) -> Response:
             check_not_outdated(rp, tx, signed_in.platform_user_id, current.failure_source)
         check_not_logged_out(rp, tx, client, signed_in.claims, current.failure_source)
         user = local_user(rp, client, signed_in, current.failure_source)
+        rp.db.users.signed_in(user.id, settings.clock.now())
         rp.db.sessions.create(
             token,
             Session(

@@ -78,9 +78,13 @@ class InputError(ValueError):
         return cls({field: message}, status=status)
 
 
+class _NumberTooLong(ValueError):
+    """Valid JSON with a whole number of more digits than :data:`MAX_INT_DIGITS`."""
+
+
 def _bounded_int(digits: str) -> int:
     if len(digits.lstrip("-")) > MAX_INT_DIGITS:
-        raise ValueError("integer too long")
+        raise _NumberTooLong(digits)
     return int(digits)
 
 
@@ -144,6 +148,9 @@ def _decode(raw: bytes | str, field: str, max_bytes: int) -> Any:
                           object_pairs_hook=_object)
     except RecursionError:
         raise InputError.of(field, f"nests deeper than {MAX_JSON_DEPTH} levels") from None
+    except _NumberTooLong:
+        raise InputError.of(field, f"holds a number of more than {MAX_INT_DIGITS} digits "
+                            "(valid JSON, but too large)") from None
     except ValueError:
         raise InputError.of(field, "is not valid JSON") from None
 

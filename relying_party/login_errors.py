@@ -192,8 +192,9 @@ class DuplicateEmail(LoginError):
         "An account with your e-mail address already exists, so we could not sign you in."
     )
     default_admin_hint = (
-        "Another user already has this e-mail address. E-mail addresses must be unique; remove or"
-        " change the other account, then ask the user to sign in again."
+        "Another user already has this e-mail address, which a provider verified. E-mail"
+        " addresses must be unique; remove the other account (Users on the admin page), then ask"
+        " the user to sign in again."
     )
 
 

@@ -21,7 +21,7 @@ from ..store import Application, Tenant, User
 from . import auth_contexts
 from .claims_request import EMPTY, ClaimsRequest
 from .group_claims import groups_and_roles
-from .optional_claims import CLIENT_IP, default_email, optional_claims
+from .optional_claims import CLIENT_IP, default_email, optional_claims, without_lone_edov
 
 GRAPH_RESOURCE_ID = "00000003-0000-0000-c000-000000000000"
 GRAPH_RESOURCE_URI = "https://graph.microsoft.com"
@@ -206,7 +206,7 @@ def id_token_claims(
         s = replace(s, auth_time=auth_time)
     claims.update(_configured(s, s.app, "id", s.version, scopes, session_id))
     claims.update(_custom(user, "id"))
-    return {k: v for k, v in claims.items() if v is not None}
+    return without_lone_edov({k: v for k, v in claims.items() if v is not None})
 
 
 def access_token_claims(
@@ -289,7 +289,7 @@ def access_token_claims(
         claims["xms_cc"] = list(capabilities)
     claims.update(_configured(s, resource_app, "access", token_version, scopes, None))
     claims.update(_custom(user, "access"))
-    return {k: v for k, v in claims.items() if v is not None}
+    return without_lone_edov({k: v for k, v in claims.items() if v is not None})
 
 
 def split_scopes(raw: str | None) -> tuple[str, ...]:

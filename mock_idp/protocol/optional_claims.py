@@ -23,6 +23,13 @@ https://learn.microsoft.com/entra/identity-platform/optional-claims
 - ``xms_cc``: the client capabilities the request declared (``access_token.xms_cc.values`` in
   the ``claims`` parameter, ``CP1``), in a token whose registration configures the claim ("the
   resource server … controls the presence of this claim"); absent when none were declared.
+- ``xms_edov`` ("email domain owner verified", a boolean): ``true`` when the user's mail
+  address is in a verified domain of the tenant the account resides in, ``false`` otherwise;
+  only in a token that carries ``email`` (optional claims reference, ``xms_edov``). Each mock
+  tenant has one domain, its initial one, which Entra always counts as verified; a linked
+  guest's account resides in its home tenant, whose domain its UPN names. Entra also counts
+  addresses of Microsoft, Google and one-time-passcode accounts; the mock has none of those,
+  so an unlinked guest's is ``false``.
 - Claims an ID token's request asks for through ``claims`` are emitted as if configured
   (:mod:`mock_idp.protocol.claims_request`).
 - Directory extensions: a claim with ``source: "user"`` named ``extension_<appid>_<name>``,
@@ -75,6 +82,19 @@ def _upn(user: User, properties: tuple[str, ...]) -> str | None:
     return None
 
 
+def email_domain_verified(user: User, tenant: Tenant) -> bool | None:
+    """``xms_edov``: whether the user's mail domain is a verified domain of the tenant its
+    account resides in (``None`` without a mail address)."""
+    if not user.email or "@" not in user.email:
+        return None
+    domain = user.email.rpartition("@")[2].casefold()
+    if user.home is not None:
+        return domain == user.home.user.upn.rpartition("@")[2].casefold()
+    if user.user_type == "Guest":
+        return False
+    return domain == tenant.domain.casefold()
+
+
 def _predefined(claim: OptionalClaim, *, tenant: Tenant, user: User, kind: str, version: str,
                 scopes: tuple[str, ...], auth_time: datetime | None,
                 session_id: str | None, capabilities: tuple[str, ...]) -> Any:
@@ -97,6 +117,7 @@ def _predefined(claim: OptionalClaim, *, tenant: Tenant, user: User, kind: str, 
         "tenant_region_scope": tenant.region,
         "upn": _upn(user, claim.additional_properties),
         "xms_pl": user.preferred_language,
+        "xms_edov": email_domain_verified(user, tenant),
         "sid": session_id,
         # the client's capabilities (``CP1``), sent in the ``claims`` parameter
         "xms_cc": list(capabilities) or None,
@@ -151,6 +172,14 @@ def optional_claims(tenant: Tenant, app: Application | None, user: User, *, kind
         if value is not None:
             out[claim.name] = value
     return out
+
+
+def without_lone_edov(claims: dict[str, Any]) -> dict[str, Any]:
+    """A token's claims without ``xms_edov`` when it carries no ``email`` ("the presence of the
+    ``email`` claim is required": optional claims reference)."""
+    if claims.get("email") is None:
+        claims.pop("xms_edov", None)
+    return claims
 
 
 def default_email(user: User, *, kind: str, version: str, scopes: tuple[str, ...]) -> str | None:

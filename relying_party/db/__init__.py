@@ -40,7 +40,16 @@ from .platform_logouts import PlatformLogoutStore
 from .provider_logouts import ProviderLogout, ProviderLogoutStore
 from .sqlite import SourceKind, Sqlite, digest
 from .trials import Trial, TrialState, TrialStore
-from .users import EmailTaken, Origins, Session, SessionStore, User, UserStore
+from .users import (
+    EmailTaken,
+    LinkedIdentity,
+    Origins,
+    Session,
+    SessionStore,
+    User,
+    UserListing,
+    UserStore,
+)
 
 __all__ = [
     "AckKind",
@@ -54,6 +63,7 @@ __all__ = [
     "Installation",
     "InstallationKeyPair",
     "LifecycleMark",
+    "LinkedIdentity",
     "LoginTransaction",
     "ProviderLogout",
     "Session",
@@ -63,6 +73,7 @@ __all__ = [
     "Trial",
     "TrialState",
     "User",
+    "UserListing",
     "digest",
 ]
 

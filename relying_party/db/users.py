@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS users (
     email TEXT,
     email_key TEXT UNIQUE,
     name TEXT,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    last_sign_in_at TEXT
 );
 CREATE TABLE IF NOT EXISTS identities (
     issuer TEXT NOT NULL,
@@ -70,6 +71,31 @@ UPDATE sessions SET sign_in_started_at = created_at;
 in for it (what a ``user.logout`` was compared with until then)."""
 
 
+_LAST_SIGN_IN = "ALTER TABLE users ADD COLUMN last_sign_in_at TEXT"
+"""A database from before users kept their last sign-in: unknown until the next one."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkedIdentity:
+    """Where one of a user's identities signs in: its connection or installation and issuer."""
+
+    source_kind: SourceKind
+    source_id: str
+    issuer: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserListing:
+    """A local user as the admin lists it."""
+
+    id: int
+    email: str | None
+    name: str | None
+    created_at: datetime
+    last_sign_in_at: datetime | None
+    identities: tuple[LinkedIdentity, ...]
+
+
 @dataclass(frozen=True, kw_only=True)
 class User:
     id: int
@@ -102,6 +128,39 @@ class EmailTaken(Exception):
 class UserStore:
     def __init__(self, sql: Sqlite) -> None:
         self._sql = sql
+        with sql.transaction() as conn:
+            columns = {row["name"] for row in conn.execute("PRAGMA table_info(users)")}
+            if "last_sign_in_at" not in columns:
+                conn.execute(_LAST_SIGN_IN)
+
+    def signed_in(self, user_id: int, at: datetime) -> None:
+        self._sql.run("UPDATE users SET last_sign_in_at=? WHERE id=?", (ts(at), user_id))
+
+    def listing(self) -> list[UserListing]:
+        """Every local user with its identities, oldest first."""
+        links: dict[int, list[LinkedIdentity]] = {}
+        for r in self._sql.all("SELECT * FROM identities ORDER BY created_at, issuer, subject"):
+            links.setdefault(r["user_id"], []).append(LinkedIdentity(
+                source_kind=r["source_kind"], source_id=r["source_id"], issuer=r["issuer"]))
+        return [
+            UserListing(
+                id=r["id"], email=r["email"], name=r["name"], created_at=dt(r["created_at"]),
+                last_sign_in_at=dt(r["last_sign_in_at"]) if r["last_sign_in_at"] else None,
+                identities=tuple(links.get(r["id"], ())))
+            for r in self._sql.all("SELECT * FROM users ORDER BY id")
+        ]
+
+    def remove(self, user_id: int) -> int | None:
+        """Remove the user, its identities and its sessions (their groups with them); the
+        number of sessions ended, or ``None`` when there is no such user. Its address is free
+        again, and its identities make a new user at their next sign-in."""
+        with self._sql.transaction() as conn:
+            if conn.execute("SELECT 1 FROM users WHERE id=?", (user_id,)).fetchone() is None:
+                return None
+            ended = conn.execute("DELETE FROM sessions WHERE user_id=?", (user_id,)).rowcount
+            conn.execute("DELETE FROM identities WHERE user_id=?", (user_id,))
+            conn.execute("DELETE FROM users WHERE id=?", (user_id,))
+        return int(ended)
 
     def find_by_identity(self, issuer: str, subject: str) -> User | None:
         """The user linked to (``issuer``, ``subject``); ``issuer`` is an issuer key. Under an

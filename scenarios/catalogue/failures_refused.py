@@ -365,6 +365,8 @@ def duplicate_email(ctx: Ctx) -> None:
         created = stack.graph("POST", "applications", {
             "displayName": "Second relying party",
             "web": {"redirectUris": [stack.app.redirect_uri]},
+            # as the app's own registration: Entra vouches for the address (xms_edov)
+            "optionalClaims": {"idToken": [{"name": "xms_edov"}]},
         })
         second_id = str(created["appId"])
         secret = stack.add_secret(client_id=second_id)

@@ -84,3 +84,20 @@ def test_a_stale_tab_is_refused_and_delete_asks_for_the_name(sso_stack: LiveStac
     expect(sso_page.locator("#notice")).to_have_text(
         "Connection deleted: its sign-in URLs no longer work.")
     expect(admin.connection(name)).to_have_count(0)
+
+
+def test_a_user_is_removed_with_the_users_remove_form(sso_stack: LiveStack,
+                                                     sso_page: Page) -> None:
+    alice = sso_stack.people["alice"]
+    first_login(sso_page, sso_stack, alice, "portal")
+    admin = AdminPage(sso_page.context.new_page())
+    admin.sign_in(sso_stack.rp.base_url, sso_stack.app.values["admin_token"])
+    row = admin.page.locator("tr[data-user-id]")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(alice.upn)
+    expect(row).to_contain_text(sso_stack.connection_id)
+    admin.page.get_by_role("button", name=re.compile(r"^Remove user \d+ ")).click()
+    expect(admin.page.locator("#notice")).to_contain_text("removed, and its sessions ended")
+    expect(admin.page.locator("tr[data-user-id]")).to_have_count(0)
+    # the user's session ended with it
+    assert sso_page.request.get(sso_stack.rp_url("/api/me")).status == 401

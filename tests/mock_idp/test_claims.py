@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from mock_idp.config import IdpConfig
+from mock_idp.directory import OptionalClaims
 from mock_idp.protocol import claims
 from mock_idp.store import Store
 
@@ -67,7 +68,9 @@ def test_front_channel_hashes(store: Store) -> None:
 
 
 def test_profile_and_email_follow_scopes(store: Store) -> None:
-    out = claims.id_token_claims(_subject(store, "2.0"), scopes=("openid",),
+    subject = _subject(store, "2.0")
+    subject.app.optional_claims = OptionalClaims()  # (the default one asks for ``email``)
+    out = claims.id_token_claims(subject, scopes=("openid",),
                                  lifetime=timedelta(hours=1), nonce=None, session_id=None,
                                  auth_time=None)
     assert "preferred_username" not in out and "email" not in out and "name" not in out

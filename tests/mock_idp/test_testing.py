@@ -103,6 +103,9 @@ def test_mock_idp_helpers_and_the_clock() -> None:
         assert idp.clock is clock
         user = idp.add_user("erin", assign_to=[REFERENCE_RP_CLIENT_ID])
         assert user.upn == f"erin@{idp.tenant_domain}" and user.password == "P@ssw0rd-erin"
+        assert idp.graph("GET", f"users/{user.upn}").json()["mail"] == user.upn
+        no_mail = idp.add_user("fay", mail="")
+        assert idp.graph("GET", f"users/{no_mail.upn}").json()["mail"] is None
         assignments = idp.graph("GET", f"users/{user.upn}/appRoleAssignments").json()["value"]
         assert [a["resourceDisplayName"] for a in assignments] == ["Reference relying party"]
         app = idp.add_app("Widget", redirect_uris=["http://localhost/cb"])

@@ -287,6 +287,7 @@ class FakeOp:
             "name": grant.user.name,
             "preferred_username": grant.user.email,
             "email": grant.user.email,
+            "xms_edov": True,  # the reference registration asks for it
             "nonce": grant.nonce,
             "sid": grant.sid,
             "at_hash": token_hash(access_token),

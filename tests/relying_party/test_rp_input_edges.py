@@ -99,6 +99,18 @@ def test_api_refuses_malformed_json_in_its_error_shape(
     assert _api(rp) == []
 
 
+@pytest.mark.parametrize("number", ["1" + "0" * 5000, "-" + "9" * 21])
+def test_a_huge_number_is_refused_as_too_large_not_as_invalid_json(
+    rp: RpHarness, number: str
+) -> None:
+    response = rp.client.post("/api/admin/connections", content='{"name": ' + number + "}",
+                              headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    message = response.json()["fields"]["body"]
+    assert "more than 20 digits" in message and "valid JSON" in message
+    assert "not valid JSON" not in message
+
+
 @pytest.mark.parametrize("content_type", [
     "text/plain", "application/x-www-form-urlencoded", None, "application/json; charset=utf-16",
     "application/jsonp", "text/json",

@@ -1,0 +1,69 @@
+"""A local user's unique e-mail address is one the provider vouches for.
+
+Entra vouches with the ``xms_edov`` optional claim; another provider's token (no ``tid``) with
+OIDC's ``email_verified``. An address it does not vouch for (one any tenant administrator can
+set on a user) is not the account's: it neither takes an address from its owner nor is refused
+as a duplicate (which would tell who has an account).
+"""
+
+from __future__ import annotations
+
+from fake_op import CLIENT_ID
+from rp_support import RpHarness
+
+ALICE = "alice@contoso.onmicrosoft.com"
+
+
+def _second_connection(rp: RpHarness) -> str:
+    rp.op.clients["other-client"] = type(rp.op.clients[CLIENT_ID])("other-secret")
+    return rp.add_connection(name="Other organization", client_id="other-client",
+                             client_secret="other-secret", support_contact="it@other.test")
+
+
+def test_an_address_not_vouched_for_takes_nobodys_address(rp: RpHarness) -> None:
+    first = rp.add_connection(name="First")
+    second = _second_connection(rp)
+    # another organization's user whose ``email`` claims alice's address signs in first
+    rp.op.faults.claims["xms_edov"] = False
+    assert rp.sign_in(f"/sso/{second}/widget").status_code == 303
+    assert rp.me().json()["email"] is None
+    rp.client.cookies.clear()
+    # alice's own sign-in, vouched for, is not refused, and the address is hers
+    del rp.op.faults.claims["xms_edov"]
+    assert rp.sign_in(f"/sso/{first}/widget").status_code == 303
+    assert rp.me().json()["email"] == ALICE
+    assert rp.client.get("/api/admin/errors").json() == []
+
+
+def test_a_token_without_xms_edov_vouches_for_nothing(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.op.faults.claims["xms_edov"] = None
+    assert rp.sign_in().status_code == 303
+    assert rp.me().json()["email"] is None
+
+
+def test_a_string_is_not_a_vouching_boolean(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.op.faults.claims["xms_edov"] = "true"
+    assert rp.sign_in().status_code == 303
+    assert rp.me().json()["email"] is None
+
+
+def test_a_vouched_duplicate_is_still_refused(rp: RpHarness) -> None:
+    first = rp.add_connection(name="First")
+    rp.sign_in(f"/sso/{first}/widget")
+    rp.client.cookies.clear()
+    second = _second_connection(rp)
+    rp.assert_failure_page(rp.sign_in(f"/sso/{second}/widget"), status=409,
+                           code="duplicate_email", contact="it@other.test")
+
+
+def test_email_verified_vouches_only_in_a_token_of_another_provider(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.op.faults.claims.update({"xms_edov": None, "email_verified": True})
+    assert rp.sign_in().status_code == 303
+    assert rp.me().json()["email"] is None  # an Entra token (``tid``): only xms_edov counts
+    rp.client.cookies.clear()
+    rp.op.faults.claims["tid"] = None
+    assert rp.sign_in(user="bob").status_code == 303
+    assert rp.me().json()["email"] == "bob@contoso.onmicrosoft.com"
