@@ -335,7 +335,7 @@ def test_a_shard_whose_scenarios_are_all_skipped_passes_when_others_run(
 def test_run_idp_refuses_a_taken_rp_port_naming_it(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from scenarios_runner.test_real_idp import CONFIG, ENV
+    from scenarios_runner.test_real_idp import CONFIG, ENV, RP_PORT
 
     for name, value in ENV.items():
         monkeypatch.setenv(name, value)
@@ -344,7 +344,7 @@ def test_run_idp_refuses_a_taken_rp_port_naming_it(
         holder.listen()
         port = holder.getsockname()[1]
         config = tmp_path / "idp.toml"
-        config.write_text(CONFIG.replace("port = 8765", f"port = {port}"), encoding="utf-8")
+        config.write_text(CONFIG.replace(f"port = {RP_PORT}", f"port = {port}"), encoding="utf-8")
         code = main(["run", "--idp", str(config), "--report", str(tmp_path / "report"),
                      "--only", "auto-login.first-login"])
     err = capsys.readouterr().err
@@ -359,12 +359,12 @@ def test_run_idp_says_it_runs_one_worker_when_more_are_asked_for(
         monkeypatch: pytest.MonkeyPatch) -> None:
     import scenarios.real_idp
     import scenarios.runner
-    from scenarios_runner.test_real_idp import CONFIG, ENV
+    from scenarios_runner.test_real_idp import CONFIG, ENV, RP_PORT
 
     for name, value in ENV.items():
         monkeypatch.setenv(name, value)
     config = tmp_path / "idp.toml"
-    config.write_text(CONFIG.replace("port = 8765", "port = 0"), encoding="utf-8")
+    config.write_text(CONFIG.replace(f"port = {RP_PORT}", "port = 0"), encoding="utf-8")
     ran: list[int] = []
 
     def nothing(options: RunOptions, *, registry: Registry) -> RunSummary:
