@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import os
 from collections.abc import Callable
@@ -67,8 +66,9 @@ class ScenarioRunner:
         runner's, from ``--sso-app``, the ``sso_app`` marker or ``sso_stack_options``).
 
         With ``stack`` it runs against that stack (one this test arranged, whose app is then
-        the app under test) instead of the fresh one its catalogue would build. A scenario
-        whose needs the profile does not meet comes back skipped, with the reason, either way.
+        the app under test) instead of the fresh one its catalogue would build, and the stack's
+        provider is reset once it ends (:mod:`scenarios.stack_reset`). A scenario whose needs
+        the profile does not meet comes back skipped, with the reason, either way.
         """
         __tracebackhide__ = _usage_error  # a mistyped id or app: the test's line, the message
         from scenarios.registry import Registry, load_catalogue
@@ -95,8 +95,10 @@ class ScenarioRunner:
             if app is None and worker_env is not None:  # the registry's stack for no app
                 self.on_reference_app()
         else:
+            from scenarios.stack_reset import reset_after
+
             runs_in, worker_env = Registry(), None
-            runs_in.around = lambda _env, _item: contextlib.nullcontext(stack)
+            runs_in.around = lambda _env, _item: reset_after(stack)
         options = RunOptions(report_dir=self.report_dir, app=app)
         with expect_timeout(options.timeout_ms):  # the run's timeout, for expectations too
             return run_scenario(item, browser=self.browser, worker_env=worker_env,
