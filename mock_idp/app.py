@@ -158,5 +158,6 @@ def create_app(config: IdpConfig | None = None, *,
     )
     app.state.idp = state
     app.state.serves_date_header = True
+    app.state.release_held = state.faults.release_held  # when its server stops (serving.py)
     quiet_injected_drops()
     return app

@@ -43,7 +43,9 @@ Installed as the ``sso_harness`` pytest plugin. Every fixture name starts with `
     ``app=``, found as a marker's path is) and return its
     :class:`~scenarios.runner.ScenarioResult` (skipped, with the reason, when the app's
     profile cannot run it); :func:`expect_passed` turns a failure into a test failure with the
-    scenario's message, and a skip into a pytest skip.
+    scenario's message, and a skip into a pytest skip. With ``stack=`` it runs on that stack
+    (the test's ``sso_stack``, say), whose provider is reset once it ends
+    (:mod:`scenarios.stack_reset`).
 
 Signing keys: every provider a test starts makes an RSA-2048 signing key, and generating one
 takes tens of milliseconds. For the session the mock takes them from a pool of 16 private keys

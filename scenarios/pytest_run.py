@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import os
 from collections.abc import Callable
@@ -66,9 +65,10 @@ class ScenarioRunner:
         against the app under test (``app``: a profile path or shipped name; default the
         runner's, from ``--sso-app``, the ``sso_app`` marker or ``sso_stack_options``).
 
-        With ``stack`` it runs against that stack (one this test arranged) instead of the
-        fresh one its catalogue would build. A scenario whose needs the profile does not meet
-        comes back skipped, with the reason.
+        With ``stack`` it runs against that stack (one this test arranged, whose app is then
+        the app under test) instead of the fresh one its catalogue would build, and the stack's
+        provider is reset once it ends (:mod:`scenarios.stack_reset`). A scenario whose needs
+        the profile does not meet comes back skipped, with the reason, either way.
         """
         __tracebackhide__ = _usage_error  # a mistyped id or app: the test's line, the message
         from scenarios.registry import Registry, load_catalogue
@@ -82,18 +82,23 @@ class ScenarioRunner:
 
         catalogue = registry if registry is not None else load_catalogue(DEFAULT_CATALOGUE)
         item = _registered(catalogue, scenario) if isinstance(scenario, str) else scenario
-        app = self.find_app(app) if app is not None else self.app
+        if stack is not None:  # its app is the one the scenario meets
+            app = _stack_app(stack)
+        else:
+            app = self.find_app(app) if app is not None else self.app
         worker = replace(xdist_worker(), app=app)
+        reason = catalogue.skip_reason(item, app)
+        if reason is not None:
+            return skipped_result(item, reason, worker)
         if stack is None:
-            reason = catalogue.skip_reason(item, app)
-            if reason is not None:
-                return skipped_result(item, reason, worker)
             runs_in, worker_env = catalogue, self.environments(catalogue, app)
             if app is None and worker_env is not None:  # the registry's stack for no app
                 self.on_reference_app()
         else:
+            from scenarios.stack_reset import reset_after
+
             runs_in, worker_env = Registry(), None
-            runs_in.around = lambda _env, _item: contextlib.nullcontext(stack)
+            runs_in.around = lambda _env, _item: reset_after(stack)
         options = RunOptions(report_dir=self.report_dir, app=app)
         with expect_timeout(options.timeout_ms):  # the run's timeout, for expectations too
             return run_scenario(item, browser=self.browser, worker_env=worker_env,
@@ -102,6 +107,16 @@ class ScenarioRunner:
     def expect_passed(self, result: ScenarioResult) -> None:
         """Fail the current test with the scenario's own message unless it passed."""
         expect_passed(result, self.report_dir)
+
+
+def _stack_app(stack: LiveStack) -> str:
+    """The profile file of ``stack``'s app, which the registry judges a scenario's needs by; a
+    profile with no file is a usage error."""
+    if stack.profile.path is None:
+        raise pytest.UsageError(
+            f"sso_run_scenario(stack=...): the stack's profile {stack.profile.name!r} has no "
+            "file, which judging a scenario's needs takes: start the stack with its path")
+    return str(stack.profile.path)
 
 
 def _usage_error(info: pytest.ExceptionInfo[BaseException]) -> bool:

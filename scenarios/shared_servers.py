@@ -35,7 +35,8 @@ from scenarios.app.host import AppHost
 from scenarios.app.profile import AppProfile
 from scenarios.ca_trust import public_trust
 
-__all__ = ["RunningProvider", "SharedServers", "shared_servers", "start_provider"]
+__all__ = ["RunningProvider", "SharedServers", "published_keys", "reset_provider",
+           "shared_servers", "start_provider"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,22 +75,32 @@ class SharedServers:
 
     def reset(self) -> None:
         """The provider back to where a freshly started one is (see the module's text)."""
-        self._reset(keys=False)
-        if self._published_keys() != self._keys:
-            self._reset(keys=True)
-            self._keys = self._published_keys()
+        self._keys = reset_provider(self.http, self.provider.server.base_url, self._keys)
 
-    def _reset(self, *, keys: bool) -> None:
-        response = self.http.post(self.provider.server.url("/_mock/reset"),
-                                  json={"clock": True, "keys": keys})
-        response.raise_for_status()
 
-    def _published_keys(self) -> bytes:
-        # The control API's view of the key set: a GET of the tenant's key set would land in
-        # the request log, where lifecycle.key-rotation counts the app's own fetches.
-        response = self.http.get(self.provider.server.url("/_mock/keys"))
-        response.raise_for_status()
-        return response.content
+def published_keys(http: httpx.Client, provider_url: str) -> bytes:
+    """The provider's signing keys as its control API lists them (``GET /_mock/keys``): a GET
+    of the tenant's key set would land in the request log, where lifecycle.key-rotation counts
+    the app's own fetches."""
+    response = http.get(f"{provider_url}/_mock/keys")
+    response.raise_for_status()
+    return response.content
+
+
+def reset_provider(http: httpx.Client, provider_url: str, keys: bytes) -> bytes:
+    """``POST /_mock/reset`` with ``clock`` (see the module's text), and with ``keys`` too
+    when the provider no longer publishes ``keys`` (:func:`published_keys`, taken before):
+    the keys it publishes afterwards."""
+    _reset(http, provider_url, keys=False)
+    if published_keys(http, provider_url) == keys:
+        return keys
+    _reset(http, provider_url, keys=True)
+    return published_keys(http, provider_url)
+
+
+def _reset(http: httpx.Client, provider_url: str, *, keys: bool) -> None:
+    response = http.post(f"{provider_url}/_mock/reset", json={"clock": True, "keys": keys})
+    response.raise_for_status()
 
 
 @contextlib.contextmanager
@@ -109,5 +120,5 @@ def shared_servers(profile: AppProfile) -> Iterator[SharedServers]:
         http = stack.enter_context(httpx.Client(timeout=10, verify=public_trust(),
                                                 headers={CALLER_HEADER: "harness"}))
         shared = SharedServers(provider=provider, http=http, app_host=host)
-        shared._keys = shared._published_keys()
+        shared._keys = published_keys(http, provider.server.base_url)
         yield shared

@@ -58,6 +58,8 @@ class FaultRegistry:
         self._lock = threading.Lock()
         self._holding: dict[str, int] = {}
         """How many requests each hang holds, by fault id."""
+        self._let_go = 0
+        """How many times every held request was let go (:meth:`release_held`)."""
         self._key_sets: dict[str, _KeySetChange] = {}
         """Key-set changes by fault id, the one made last at the end."""
         self._stray_rsa: rsa.RSAPrivateKey | None = None
@@ -149,18 +151,28 @@ class FaultRegistry:
         the caller answers 504) or ``fault`` is cleared (``True``: the request carries on)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + float(fault.params["seconds"])
+        with self._lock:
+            let_go = self._let_go
         try:
             while loop.time() < deadline:
-                if self._cleared(fault):
+                if self._cleared(fault, let_go):
                     return True
                 await asyncio.sleep(min(0.02, max(deadline - loop.time(), 0)))
-            return self._cleared(fault)
+            return self._cleared(fault, let_go)
         finally:
             self._release(fault)
 
-    def _cleared(self, fault: Fault) -> bool:
+    def release_held(self) -> None:
+        """Let every request a hang holds now carry on, as if its fault were cleared (the fault
+        stays armed): the server is stopping, and would otherwise cut them off once its
+        graceful time is up, an error with a traceback in its log (:mod:`mock_idp.serving`)."""
         with self._lock:
-            return all(f is not fault for f in self._faults)
+            self._let_go += 1
+
+    def _cleared(self, fault: Fault, let_go: int) -> bool:
+        """Whether ``fault`` was cleared, or the requests held were let go, since ``let_go``."""
+        with self._lock:
+            return self._let_go != let_go or all(f is not fault for f in self._faults)
 
     def _release(self, fault: Fault) -> None:
         """One request ``fault`` held is done; a spent hang goes with the last of them."""

@@ -133,10 +133,12 @@ def probe_failure_page(http: httpx.Client, app: ProfileAdapter, authorize_url: s
     if failure.reference is not None:
         # Matched in the text, as the scenarios match it in what the browser shows: a pattern
         # written against the page's markup never matches there.
+        in_text = failure.reference.search(text) is not None
         in_markup = ("; it matches the page's HTML, but the reference is looked for in its "
-                     "text, without tags" if failure.reference.search(response.text) else "")
+                     "text, without tags"
+                     if not in_text and failure.reference.search(response.text) else "")
         wanted.append((f"show an error reference (/{failure.reference.pattern}/{in_markup})",
-                       failure.reference.search(text) is not None))
+                       in_text))
     if failure.error_status:
         wanted.append(("come with an error status (error_status = true)",
                        response.status_code >= 400))

@@ -301,6 +301,16 @@ def test_a_reference_pattern_written_against_the_html_is_said_to_match_only_ther
                for line in lines), lines
 
 
+def test_a_reference_pattern_that_matches_the_text_is_not_said_to_match_only_the_html(
+        tmp_path: Path) -> None:
+    """A pattern that matches the page's text matches its HTML as well: the finding is ok, with
+    no word of the markup."""
+    code, lines = _check(tiny_profile(tmp_path, extra='reference = "(Sign-in failed)"\n'))
+    assert code == 0, lines
+    [found] = [line for line in lines if line.startswith("ok       failure page after")]
+    assert found.endswith("; does show an error reference (/(Sign-in failed)/)"), found
+
+
 def test_a_sign_in_url_that_fails_says_what_the_page_says(tmp_path: Path) -> None:
     path = tiny_profile(tmp_path)
     path.write_text(path.read_text().replace('url = "/login"', 'url = "/log-in"'))
