@@ -73,7 +73,23 @@ def entra_headers(request: Request, *, trace_id: str | None = None) -> dict[str,
         "x-ms-request-id": trace_id or str(uuid.uuid4()),
         "x-ms-ests-server": "2.1.mock - sso-harness",
         "X-Content-Type-Options": "nosniff",
+        **_returned_client_request_id(request),
     }
+
+
+def _returned_client_request_id(request: Request) -> dict[str, str]:
+    """The caller's ``client-request-id`` header sent back, when it asked with
+    ``return-client-request-id: true``, as MSAL does on every call: the response header the
+    token service echoes it in (the MSAL.NET maintainers on their token client, PR #6070;
+    Azure Identity's debug logs list ``client-request-id`` among the token response's
+    headers). An id longer than the body's correlation id takes (64), or not printable ASCII,
+    is not echoed."""
+    if request.headers.get("return-client-request-id", "").strip().lower() != "true":
+        return {}
+    sent = request.headers.get("client-request-id", "")
+    if not sent or len(sent) > 64 or not (sent.isascii() and sent.isprintable()):
+        return {}
+    return {"client-request-id": sent}
 
 
 def json_response(request: Request, body: Any, status: int = 200, *,

@@ -76,6 +76,21 @@ def test_correlation_id_echoes_client_request_id(client: AppClient) -> None:
     assert response.json()["correlation_id"] == cid
 
 
+@pytest.mark.parametrize("wrong", [True, False], ids=["error", "success"])
+def test_the_client_request_id_comes_back_in_a_header_when_asked(client: AppClient,
+                                                                  wrong: bool) -> None:
+    """As MSAL asks on each call (``return-client-request-id: true``); not unasked."""
+    cid = "5be327fc-93cb-4bef-ab4e-0373f11a8017"
+    data = {"grant_type": "client_credentials", "client_id": CLIENT_ID,
+            "client_secret": "wrong" if wrong else SECRET, "scope": GRAPH_DEFAULT}
+    asked = client.post(TOKEN, data=data, headers={"client-request-id": cid,
+                                                   "return-client-request-id": "true"})
+    assert asked.status_code == (401 if wrong else 200), asked.text
+    assert asked.headers["client-request-id"] == cid
+    unasked = client.post(TOKEN, data=data, headers={"client-request-id": cid})
+    assert "client-request-id" not in unasked.headers
+
+
 def test_suberror_follows_the_standard_members() -> None:
     ctx = ErrorContext(now=datetime(2026, 3, 1, tzinfo=UTC), base_url=BASE)
     body = error_body(EntraError(50173, {"issued": "a", "valid_from": "b"}), ctx)
