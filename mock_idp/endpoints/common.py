@@ -163,9 +163,9 @@ def plain_error(status: int, message: str, **fields: Any) -> JSONResponse:
 
 
 def _code_for(status: int) -> str:
-    return {400: "BadRequest", 404: "NotFound", 405: "MethodNotAllowed", 409: "Conflict",
-            413: "RequestEntityTooLarge", 415: "UnsupportedMediaType", 422: "BadRequest",
-            500: "InternalServerError"}.get(status, "Error")
+    return {400: "BadRequest", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
+            409: "Conflict", 413: "RequestEntityTooLarge", 415: "UnsupportedMediaType",
+            422: "BadRequest", 500: "InternalServerError"}.get(status, "Error")
 
 
 async def tell_apps(request: Request, sessions: list[Session], trigger: str) -> None:

@@ -4,6 +4,15 @@ Every refusal is a 4xx ``{"error": {"code", "message", "field"}}``: a :class:`Ba
 the body and field readers, a :class:`PlatformError` from the platform, a method the route
 does not take (405, with ``Allow``), or a query parameter given twice (400 naming it: the
 handlers read one value, and ``limit=1&limit=2`` would otherwise be taken as one of them).
+
+A test-control route (under ``/_mock/``) also refuses, for every method but ``GET``, ``HEAD``
+and ``OPTIONS``, what a page of another site could make a browser send (:mod:`.cross_site`):
+a request whose ``Origin`` is not the mock's own (the one it was reached at, or its configured
+``public_url``), or, without one, whose ``Sec-Fetch-Site`` is ``cross-site`` or ``same-site``
+(403 naming ``origin``); and a body of any type but JSON (415 naming ``content-type``), the form
+or ``text/plain`` body such a page can send without a preflight, which a route that reads no
+body would otherwise take. No ``/_mock/`` route answers a CORS preflight, so a page of another
+site cannot send JSON at all.
 """
 
 from __future__ import annotations
@@ -15,11 +24,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..platform.errors import PlatformError
-from .common import plain_error
-from .payload import BadInput, shown
+from .common import idp, plain_error
+from .cross_site import SAFE_METHODS, foreign_page, origin_of
+from .payload import BadInput, check_json_type, shown
 
 Handler = Callable[[Request], Awaitable[Response]]
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+CONTROL_PREFIX = "/_mock/"
 
 
 ErrorShape = Callable[[int, str, str], Response]
@@ -38,9 +49,11 @@ def refusal(request: Request, exc: BadInput | PlatformError,
     return shape(exc.status, exc.description, exc.field or "body")
 
 
-def endpoint(methods: dict[str, Handler], shape: ErrorShape = plain_refusal) -> Handler:
+def endpoint(methods: dict[str, Handler], shape: ErrorShape = plain_refusal, *,
+             same_origin: bool = False) -> Handler:
     """One handler per method; other methods get a JSON 405, and every refusal (a
-    :class:`BadInput`, a :class:`PlatformError`) is answered in ``shape``."""
+    :class:`BadInput`, a :class:`PlatformError`) is answered in ``shape``. ``same_origin``:
+    refuse a state-changing request a page of another site sent, and a body other than JSON."""
 
     async def dispatch(request: Request) -> Response:
         handler = methods.get("GET" if request.method == "HEAD" else request.method)
@@ -50,15 +63,30 @@ def endpoint(methods: dict[str, Handler], shape: ErrorShape = plain_refusal) -> 
                              "method")
             response.headers["Allow"] = allow
             return response
+        changes = same_origin and request.method not in SAFE_METHODS
+        if changes and _from_another_page(request):
+            return shape(403, "refused: a page of another origin sent this request (its Origin "
+                         "or Sec-Fetch-Site header says so); the test-control API takes changes "
+                         "from HTTP clients and the mock's own pages only", "origin")
         repeated = _repeated(request)
         if repeated is not None:
             return shape(400, f"query parameter {repeated!r} is given more than once", repeated)
         try:
+            if changes:
+                check_json_type(request)
             return await handler(request)
         except (BadInput, PlatformError) as exc:
             return refusal(request, exc, shape)
 
     return dispatch
+
+
+def _from_another_page(request: Request) -> bool:
+    """Whether a browser page of an origin other than the mock's sent ``request``: the mock's
+    are the one it was reached at and its configured ``public_url`` (behind a proxy)."""
+    own = {f"{request.url.scheme}://{request.url.netloc}", idp(request).config.public_url or ""}
+    return foreign_page(request.headers.get("origin"), request.headers.get("sec-fetch-site"),
+                        {origin for url in own if (origin := origin_of(url)) is not None})
 
 
 def _repeated(request: Request) -> str | None:
@@ -72,5 +100,7 @@ def _repeated(request: Request) -> str | None:
 
 
 def route(path: str, methods: dict[str, Handler], shape: ErrorShape = plain_refusal) -> Route:
-    """A route that takes every method, so a wrong one gets the API's JSON 405."""
-    return Route(path, endpoint(methods, shape), methods=ALL_METHODS)
+    """A route that takes every method, so a wrong one gets the API's JSON 405; one under
+    ``/_mock/`` takes no change from another site's page (the module's docstring)."""
+    return Route(path, endpoint(methods, shape, same_origin=path.startswith(CONTROL_PREFIX)),
+                 methods=ALL_METHODS)

@@ -119,14 +119,19 @@ async def read_body(request: Request, *, limit: int = MAX_BODY_BYTES) -> bytes:
     return b"".join(chunks)
 
 
-async def read_object(request: Request, *, optional: bool = False) -> dict[str, Any]:
-    """The body as a checked JSON object; ``{}`` for an empty body when ``optional``."""
+def check_json_type(request: Request) -> None:
+    """Refuse (415) a ``Content-Type`` other than JSON; no ``Content-Type`` is taken as JSON."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type and media_type != "application/json" and not media_type.endswith("+json"):
         raise BadInput(
             f"unsupported content type {shown(media_type, 64)!r}; send Content-Type: "
             f"application/json", field="content-type", status=415,
         )
+
+
+async def read_object(request: Request, *, optional: bool = False) -> dict[str, Any]:
+    """The body as a checked JSON object; ``{}`` for an empty body when ``optional``."""
+    check_json_type(request)
     raw = await read_body(request)
     if not raw.strip():
         if optional:
