@@ -53,9 +53,7 @@ class BadInput(Exception):
 
     def __init__(self, message: str, *, field: str = "body", status: int = 400) -> None:
         super().__init__(message)
-        self.message = message
-        self.field = field
-        self.status = status
+        self.message, self.field, self.status = message, field, status
 
 
 class _OutOfRange:
@@ -123,10 +121,8 @@ def check_json_type(request: Request) -> None:
     """Refuse (415) a ``Content-Type`` other than JSON; no ``Content-Type`` is taken as JSON."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type and media_type != "application/json" and not media_type.endswith("+json"):
-        raise BadInput(
-            f"unsupported content type {shown(media_type, 64)!r}; send Content-Type: "
-            f"application/json", field="content-type", status=415,
-        )
+        raise BadInput(f"unsupported content type {shown(media_type, 64)!r}; send Content-Type: "
+                       "application/json", field="content-type", status=415)
 
 
 async def read_object(request: Request, *, optional: bool = False) -> dict[str, Any]:
