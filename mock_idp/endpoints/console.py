@@ -30,6 +30,7 @@ from starlette.routing import BaseRoute, Route
 from ..clock import MockClock
 from ..errors import EntraError
 from ..faults import ENDPOINTS, KINDS, FaultSpecError
+from ..platform import trials
 from ..state import IdpState
 from ..store import Tenant, User
 from .activity import deliveries_json, notifications_json, sessions_json
@@ -47,6 +48,7 @@ from .faults import arm_fault
 from .forms import form_params
 from .mock_api import ALL_METHODS
 from .payload import BadInput, iso
+from .platform import request_base_url
 
 PATH = "/_mock/console"
 SHOWN = 50
@@ -54,7 +56,7 @@ SHOWN = 50
 CLOCK_STEPS = ("1m", "5m", "1h", "1d", "30d", "181d")
 MAX_FIELD = 256
 
-Action = Callable[[IdpState, Mapping[str, str]], Awaitable[str]]
+Action = Callable[[Request, IdpState, Mapping[str, str]], Awaitable[str]]
 
 
 def csrf_token(state: IdpState) -> str:
@@ -171,7 +173,7 @@ async def page(request: Request) -> Response:
 
 # --- actions: each calls what the control API's route calls -------------------------------
 
-async def _clock(state: IdpState, form: Mapping[str, str]) -> str:
+async def _clock(request: Request, state: IdpState, form: Mapping[str, str]) -> str:
     if form.get("freeze") in ("true", "false"):
         body: dict[str, Any] = {"freeze": form["freeze"] == "true"}
     elif form.get("now"):
@@ -182,12 +184,12 @@ async def _clock(state: IdpState, form: Mapping[str, str]) -> str:
     return f"clock: {now}" + (" (frozen)" if body.get("freeze") else "")
 
 
-async def _reset(state: IdpState, form: Mapping[str, str]) -> str:
+async def _reset(request: Request, state: IdpState, form: Mapping[str, str]) -> str:
     reset_provider(state, {"clock": form.get("clock") == "on", "keys": form.get("keys") == "on"})
     return "provider reset"
 
 
-async def _arm(state: IdpState, form: Mapping[str, str]) -> str:
+async def _arm(request: Request, state: IdpState, form: Mapping[str, str]) -> str:
     body: dict[str, Any] = {k: v for k, v in form.items()
                             if k in ("kind", "endpoint", "tenant", "app", "user") and v}
     times = form.get("times", "").strip()
@@ -203,7 +205,7 @@ async def _arm(state: IdpState, form: Mapping[str, str]) -> str:
     return f"armed {fault.kind} ({fault.id})"
 
 
-async def _clear_faults(state: IdpState, form: Mapping[str, str]) -> str:
+async def _clear_faults(request: Request, state: IdpState, form: Mapping[str, str]) -> str:
     fault_id = form.get("fault_id") or None
     cleared = state.faults.clear(fault_id)
     if fault_id and not cleared:
@@ -211,18 +213,18 @@ async def _clear_faults(state: IdpState, form: Mapping[str, str]) -> str:
     return f"cleared {cleared} fault{'s' if cleared != 1 else ''}"
 
 
-async def _rotate(state: IdpState, form: Mapping[str, str]) -> str:
+async def _rotate(request: Request, state: IdpState, form: Mapping[str, str]) -> str:
     keys = await run_in_threadpool(rotate_signing_keys, state, {})
     return f"active signing key: {keys['active']}"
 
 
-async def _clear_requests(state: IdpState, form: Mapping[str, str]) -> str:
+async def _clear_requests(request: Request, state: IdpState, form: Mapping[str, str]) -> str:
     state.store.request_log.clear()
     return "request log cleared"
 
 
-async def _run_events(state: IdpState, form: Mapping[str, str]) -> str:
-    attempts = await state.platform.run_due()
+async def _run_events(request: Request, state: IdpState, form: Mapping[str, str]) -> str:
+    attempts = await trials.run_due(state.platform, base_url=request_base_url(request))
     return f"{len(attempts)} due delivery attempt{'s' if len(attempts) != 1 else ''} sent"
 
 
@@ -274,7 +276,7 @@ async def act(request: Request) -> Response:
                              "or stale; reload the console", field="csrf")
     action, section = ACTIONS[name]
     try:
-        done = await action(idp(request), form)
+        done = await action(request, idp(request), form)
     except BadInput as exc:
         return await _render(request, status=exc.status, error=exc.message, field=exc.field)
     return RedirectResponse(f"{PATH}?done={quote(done)}#{section}", status_code=303)
