@@ -45,7 +45,7 @@ from .control import (
     tenant_json,
 )
 from .faults import arm_fault
-from .forms import form_params
+from .forms import form_fields
 from .mock_api import ALL_METHODS
 from .payload import BadInput, iso
 from .platform import request_base_url
@@ -148,14 +148,21 @@ async def _view(request: Request, state: IdpState) -> dict[str, Any]:
     }
 
 
+def _refresh(request: Request) -> int | None:
+    """The seconds between reloads the address asks for (``?refresh=5``), when sensible. The
+    forms post to an address carrying it, and come back to one, so an action keeps it."""
+    refresh = request.query_params.get("refresh", "")
+    return int(refresh) if _digits(refresh) and 2 <= int(refresh) <= 600 else None
+
+
 async def _render(request: Request, *, status: int = 200, error: str | None = None,
                   field: str | None = None) -> HTMLResponse:
     state = idp(request)
-    refresh = request.query_params.get("refresh", "")
+    refresh = _refresh(request)
     html = templates.get_template("console.html").render(
         **await _view(request, state), error=error, field=field,
-        done=request.query_params.get("done", "")[:200],
-        refresh=int(refresh) if _digits(refresh) and 2 <= int(refresh) <= 600 else None)
+        done=request.query_params.get("done", "")[:200], refresh=refresh,
+        query=f"?refresh={refresh}" if refresh else "", request_path=request.url.path)
     return HTMLResponse(html, status_code=status, headers={
         "Cache-Control": "no-store", "X-Frame-Options": "DENY",
         "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
@@ -176,7 +183,7 @@ async def page(request: Request) -> Response:
 async def _clock(request: Request, state: IdpState, form: Mapping[str, str]) -> str:
     if form.get("freeze") in ("true", "false"):
         body: dict[str, Any] = {"freeze": form["freeze"] == "true"}
-    elif form.get("now"):
+    elif "now" in form:  # the "Set to" form, even empty: its field is the one to name
         body = {"now": form["now"]}
     else:
         body = {"advance": form.get("advance", "")}
@@ -268,9 +275,15 @@ async def act(request: Request) -> Response:
         return await _render(request, status=403, error="refused: the form came from another "
                              "site", field="origin")
     try:
-        form = {k: v[:MAX_FIELD] for k, v in (await form_params(request)).items()}
+        fields = await form_fields(request)
     except EntraError:
         return await _render(request, status=400, error="unreadable form", field="body")
+    form: dict[str, str] = {}
+    for key, value in fields:
+        if key in form:  # as the control API refuses a duplicated parameter
+            return await _render(request, status=400, error=f"{key[:64]!r} is given twice; "
+                                 "send it once", field=key[:64])
+        form[key] = value[:MAX_FIELD]
     if not hmac.compare_digest(form.get("csrf", "").encode(), csrf_token(idp(request)).encode()):
         return await _render(request, status=403, error="refused: the form's token is missing "
                              "or stale; reload the console", field="csrf")
@@ -279,7 +292,9 @@ async def act(request: Request) -> Response:
         done = await action(request, idp(request), form)
     except BadInput as exc:
         return await _render(request, status=exc.status, error=exc.message, field=exc.field)
-    return RedirectResponse(f"{PATH}?done={quote(done)}#{section}", status_code=303)
+    refresh = _refresh(request)
+    again = f"refresh={refresh}&" if refresh else ""
+    return RedirectResponse(f"{PATH}?{again}done={quote(done)}#{section}", status_code=303)
 
 
 routes: list[BaseRoute] = [

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from asgi_client import AppClient
-from test_console import press
+from test_console import CONSOLE, csrf, press
 from test_platform_trials import approve, events_url, install, sent, shown
 
 from mock_idp.clock import MockClock
@@ -29,3 +30,48 @@ def test_send_due_deliveries_now_ends_the_trials_past_their_end_as_the_api_does(
     assert (ended["state"], ended["ended_reason"]) == ("ended", "trial_expired")
     [event] = sent(client, "app.trial_ended")
     assert event["data"]["ended_by"] == "system"
+
+
+def test_an_empty_set_to_names_the_now_field(client: AppClient, clock: MockClock) -> None:
+    clock.freeze()
+    start = clock.now()
+    response = press(client, "clock", now="")
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert "<code>now</code>" in response.text  # type: ignore[attr-defined]
+    error = response.text.split('id="error"')[1].split("</p>")[0]  # type: ignore[attr-defined]
+    assert "advance" not in error
+    assert clock.now() == start
+
+
+@pytest.mark.parametrize("field", ["advance", "csrf"])
+def test_a_field_given_twice_is_refused_naming_it(client: AppClient, clock: MockClock,
+                                                  field: str) -> None:
+    clock.freeze()
+    start = clock.now()
+    token = csrf(client)
+    body = f"csrf={token}&advance=1m&{field}={token if field == 'csrf' else '2m'}"
+    response = client.post(f"{CONSOLE}/clock", content=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 400
+    assert f"<code>{field}</code>" in response.text and "given twice" in response.text
+    assert clock.now() == start
+
+
+def test_an_action_keeps_the_refresh_the_address_asked_for(client: AppClient) -> None:
+    page = client.get(f"{CONSOLE}?refresh=5").text
+    assert f'action="{CONSOLE}/clock?refresh=5"' in page
+    assert f'action="{CONSOLE}/run-events?refresh=5"' in page
+    response = client.post(f"{CONSOLE}/clock?refresh=5", data={
+        "csrf": csrf(client), "advance": "1m"})
+    assert response.status_code == 303
+    assert response.headers["location"].startswith(f"{CONSOLE}?refresh=5&done=")
+    assert 'http-equiv="refresh" content="5"' in client.get(response.headers["location"]).text
+    # An error page (at the action's address) reloads the console, not the action.
+    refused = client.post(f"{CONSOLE}/clock?refresh=5", data={
+        "csrf": csrf(client), "advance": "soon"})
+    assert refused.status_code == 400
+    assert f'content="5; url={CONSOLE}?refresh=5"' in refused.text
+    # Without it, nothing is added.
+    assert "refresh=" not in client.post(f"{CONSOLE}/clock", data={
+        "csrf": csrf(client), "advance": "1m"}).headers["location"]
+    assert f'action="{CONSOLE}/clock"' in client.get(CONSOLE).text
