@@ -192,8 +192,11 @@ async def _clock(request: Request, state: IdpState, form: Mapping[str, str]) -> 
 
 
 async def _reset(request: Request, state: IdpState, form: Mapping[str, str]) -> str:
+    if form.get("confirm") != "on":  # the box asks it of a browser; this, of any client
+        raise BadInput("tick the box to confirm: a reset drops what the section lists, an "
+                       "app's secret added at run time too", field="confirm")
     reset_provider(state, {"clock": form.get("clock") == "on", "keys": form.get("keys") == "on"})
-    return "provider reset"
+    return "provider reset: an app given a secret at run time needs it again"
 
 
 async def _arm(request: Request, state: IdpState, form: Mapping[str, str]) -> str:
@@ -237,7 +240,7 @@ async def _run_events(request: Request, state: IdpState, form: Mapping[str, str]
 
 ACTIONS: dict[str, tuple[Action, str]] = {
     "clock": (_clock, "clock"),
-    "reset": (_reset, "clock"),
+    "reset": (_reset, "reset-provider"),
     "arm": (_arm, "faults"),
     "clear-faults": (_clear_faults, "faults"),
     "rotate-keys": (_rotate, "keys"),

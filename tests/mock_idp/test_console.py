@@ -111,7 +111,11 @@ def test_keys_requests_events_and_reset(client: AppClient) -> None:
     assert client.get("/_mock/requests").json()["requests"] == []
     assert press(client, "run-events").status_code == 303  # type: ignore[attr-defined]
     press(client, "arm", kind="wrong_nonce")
-    press(client, "reset", clock="on")
+    refused = press(client, "reset", clock="on")
+    assert refused.status_code == 400  # type: ignore[attr-defined]
+    assert "<code>confirm</code>" in refused.text  # type: ignore[attr-defined]
+    assert len(client.get("/_mock/faults").json()["faults"]) == 1
+    press(client, "reset", clock="on", confirm="on")
     assert client.get("/_mock/faults").json()["faults"] == []
 
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import httpx
 import pytest
 from idp_testkit import ALICE, SECRET, get_code, password, redeem
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
@@ -94,3 +94,26 @@ def test_a_form_on_another_site_cannot_press_a_button(page: Page, servers: Serve
         assert answer.value.status == 403
     expect(page.locator("#error")).to_contain_text("another site")
     assert servers.clock() == start
+
+
+def test_reset_stands_apart_says_what_it_drops_and_asks_first_without_javascript(
+        browser: Browser, servers: Servers) -> None:
+    servers.http.post("/_mock/faults", json={"kind": "wrong_nonce"}).raise_for_status()
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(servers.console)
+        section = page.locator("#reset-provider")
+        expect(section.get_by_role("heading")).to_have_text("Reset the whole provider")
+        expect(section).to_contain_text("AADSTS7000215")
+        expect(page.locator("#clock #reset")).to_have_count(0)
+        page.locator("#reset").click()  # not ticked: the browser keeps the form
+        expect(page.locator("#done")).to_have_count(0)
+        assert page.url == servers.console
+        assert len(servers.http.get("/_mock/faults").json()["faults"]) == 1
+        page.locator("#reset-confirm").check()
+        page.locator("#reset").click()
+        expect(page.locator("#done")).to_contain_text("provider reset")
+        assert servers.http.get("/_mock/faults").json()["faults"] == []
+    finally:
+        context.close()
