@@ -55,6 +55,8 @@ SHOWN = 50
 """Entries of each log shown (newest first)."""
 CLOCK_STEPS = ("1m", "5m", "1h", "1d", "30d", "181d")
 MAX_FIELD = 256
+ARM_NUMBERS = frozenset({"times", "code", "status", "retry_after", "delay_ms", "seconds"})
+"""The arm form's fields that the control API takes as numbers."""
 
 Action = Callable[[Request, IdpState, Mapping[str, str]], Awaitable[str]]
 
@@ -200,19 +202,32 @@ async def _reset(request: Request, state: IdpState, form: Mapping[str, str]) -> 
 
 
 async def _arm(request: Request, state: IdpState, form: Mapping[str, str]) -> str:
-    body: dict[str, Any] = {k: v for k, v in form.items()
-                            if k in ("kind", "endpoint", "tenant", "app", "user") and v}
-    times = form.get("times", "").strip()
-    if times:
-        body["times"] = int(times) if _digits(times) else times
-    code = form.get("code", "").strip()
-    if code:
-        body["code"] = int(code) if _digits(code) else code
+    """The arm form: its fields are the JSON API's (a number typed as digits, an AADSTS code
+    with or without its prefix); an empty one is left out, and any other is refused by
+    :func:`~mock_idp.faults.parse_fault` naming it, as the API refuses it."""
+    body: dict[str, Any] = {}
+    for name, raw in form.items():
+        value = raw.strip()
+        if name == "csrf" or not value:
+            continue
+        if name == "code" and value[:6].upper() == "AADSTS":
+            value = value[6:]
+        body[name] = _number_in(value) if name in ARM_NUMBERS else value
     try:
         fault = arm_fault(state, body)
     except FaultSpecError as err:
         raise BadInput(str(err), field=err.field) from None
     return f"armed {fault.kind} ({fault.id})"
+
+
+def _number_in(text: str) -> int | float | str:
+    """Digits as a number (``1.5`` too), else the text, for the fault's parser to refuse."""
+    if _digits(text):
+        return int(text)
+    whole, dot, part = text.partition(".")
+    if dot and _digits(whole) and _digits(part):
+        return float(text)
+    return text
 
 
 async def _clear_faults(request: Request, state: IdpState, form: Mapping[str, str]) -> str:

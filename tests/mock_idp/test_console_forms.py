@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from asgi_client import AppClient
+from idp_testkit import TENANT
 from test_console import CONSOLE, csrf, press
 from test_platform_trials import approve, events_url, install, sent, shown
 
@@ -75,3 +76,47 @@ def test_an_action_keeps_the_refresh_the_address_asked_for(client: AppClient) ->
     assert "refresh=" not in client.post(f"{CONSOLE}/clock", data={
         "csrf": csrf(client), "advance": "1m"}).headers["location"]
     assert f'action="{CONSOLE}/clock"' in client.get(CONSOLE).text
+
+
+@pytest.mark.parametrize(("form", "expected"), [
+    ({"kind": "outage", "endpoint": "discovery", "tenant": TENANT, "status": "502"},
+     {"kind": "outage", "tenant": TENANT, "params": {"status": 502}}),
+    ({"kind": "error", "endpoint": "token", "code": "AADSTS50126", "error": "invalid_grant",
+      "suberror": "bad_token", "status": "401"},
+     {"kind": "error", "params": {"code": 50126, "error": "invalid_grant",
+                                  "suberror": "bad_token", "status": 401}}),
+    ({"kind": "error", "endpoint": "token", "code": " aadsts50058 "},
+     {"kind": "error", "params": {"code": 50058}}),
+    ({"kind": "throttle", "endpoint": "token", "retry_after": "30"},
+     {"kind": "throttle", "params": {"retry_after": 30}}),
+    ({"kind": "latency", "endpoint": "token", "delay_ms": "2.5"},
+     {"kind": "latency", "params": {"delay_ms": 2.5}}),
+    ({"kind": "hang", "endpoint": "token", "seconds": "3", "times": "2"},
+     {"kind": "hang", "times": 2, "params": {"seconds": 3}}),
+])
+def test_the_arm_form_takes_the_fields_the_json_api_takes(
+        client: AppClient, form: dict[str, str], expected: dict[str, object]) -> None:
+    page = client.get(CONSOLE).text
+    for name in ("tenant", "status", "retry_after", "delay_ms", "seconds", "error", "suberror"):
+        assert f'name="{name}"' in page.split('id="arm-form"')[1].split("</form>")[0], name
+    response = press(client, "arm", **form)
+    assert response.status_code == 303, response.text  # type: ignore[attr-defined]
+    [fault] = client.get("/_mock/faults").json()["faults"]
+    assert {k: fault[k] for k in expected} == expected
+
+
+@pytest.mark.parametrize(("form", "field"), [
+    ({"kind": "wrong_nonce", "status": "502"}, "status"),
+    ({"kind": "status", "endpoint": "token", "status": "fivehundred"}, "status"),
+    ({"kind": "status", "endpoint": "token", "status": "200"}, "status"),
+    ({"kind": "latency", "endpoint": "token", "delay_ms": "-1"}, "delay_ms"),
+    ({"kind": "error", "endpoint": "token", "code": "AADSTS"}, "code"),
+    ({"kind": "outage", "endpoint": "jwks", "tenant": "nowhere.example"}, "tenant"),
+    ({"kind": "wrong_nonce", "colour": "red"}, "colour"),
+])
+def test_the_arm_form_refuses_what_the_kind_does_not_take_naming_the_field(
+        client: AppClient, form: dict[str, str], field: str) -> None:
+    response = press(client, "arm", **form)
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert f"<code>{field}</code>" in response.text  # type: ignore[attr-defined]
+    assert client.get("/_mock/faults").json()["faults"] == []
