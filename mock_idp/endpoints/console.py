@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -66,12 +66,28 @@ def csrf_token(state: IdpState) -> str:
     return hmac.new(state.console_key, b"console-form", hashlib.sha256).hexdigest()
 
 
-def _days(delta_seconds: float) -> str:
-    days = abs(delta_seconds) / 86400
-    if days >= 1:
-        return f"{days:.0f} d"
-    hours = abs(delta_seconds) / 3600
-    return f"{hours:.0f} h" if hours >= 1 else f"{abs(delta_seconds) / 60:.0f} min"
+def _span(seconds: float) -> str | None:
+    """``seconds`` (a length of time) in its largest whole unit, rounded down, so a label
+    never says more time than there is ("23 h" at 23 h 59 min); None under a minute."""
+    for unit, name in ((86400, "d"), (3600, "h"), (60, "min")):
+        if seconds >= unit:
+            return f"{int(seconds // unit)} {name}"
+    return None
+
+
+def when(value: object) -> str:
+    """A time as the console writes every time: ISO 8601 to the second, in UTC (``Z``); a
+    value that is no time, as it is (cut short)."""
+    if value is None or value == "":
+        return ""
+    text = str(value)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text[:40]
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _digits(text: str) -> bool:
@@ -91,8 +107,11 @@ def secret_status(end: str | None, now: datetime) -> tuple[str, str]:
         return "warn", f"ends {end[:40]}"
     left = (ends - now).total_seconds()
     if left <= 0:
-        return "bad", f"expired {_days(left)} ago"
-    return ("warn" if left < 30 * 86400 else "ok"), f"expires in {_days(left)}"
+        span = _span(-left)
+        return "bad", f"expired {span} ago" if span else "expired less than a minute ago"
+    span = _span(left)
+    return (("warn" if left < 30 * 86400 else "ok"),
+            f"expires in {span}" if span else "expires in less than a minute")
 
 
 def _tenants(request: Request, state: IdpState) -> list[dict[str, Any]]:
@@ -146,7 +165,7 @@ async def _view(request: Request, state: IdpState) -> dict[str, Any]:
         "deliveries": deliveries_json(state, 0.0, SHOWN)[::-1],
         "installations": _installations(state),
         "pending": state.platform.dispatcher.pending(),
-        "csrf": csrf_token(state), "path": PATH,
+        "csrf": csrf_token(state), "path": PATH, "when": when,
     }
 
 
