@@ -117,3 +117,33 @@ def test_reset_stands_apart_says_what_it_drops_and_asks_first_without_javascript
         assert servers.http.get("/_mock/faults").json()["faults"] == []
     finally:
         context.close()
+
+
+CONTRAST = """el => {
+  const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => {
+    v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  }).reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  let back = el;
+  while (getComputedStyle(back).backgroundColor === "rgba(0, 0, 0, 0)") back = back.parentElement;
+  const [a, b] = [lum(rgb(getComputedStyle(el).color)),
+                  lum(rgb(getComputedStyle(back).backgroundColor))].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}"""
+
+
+def test_the_page_is_readable_and_each_button_named_for_what_it_does(
+        page: Page, servers: Servers) -> None:
+    wrong = servers.http.post("/_mock/faults", json={"kind": "wrong_nonce"}).json()
+    aud = servers.http.post("/_mock/faults", json={"kind": "wrong_aud"}).json()
+    page.goto(servers.console)
+    # WCAG 2 AA: 4.5:1 for text of this size.
+    assert page.locator("#clock-state").evaluate(CONTRAST) >= 4.5
+    for fault in (wrong, aud):
+        button = page.get_by_role("button", name=f"Clear {fault['kind']} fault {fault['id']}")
+        expect(button).to_have_count(1)
+    headers = page.locator("th").all_inner_texts()
+    assert headers and all(text.strip() for text in headers), headers
+    page.get_by_role("button", name=f"Clear wrong_aud fault {aud['id']}").click()
+    expect(page.locator("#done")).to_contain_text("cleared 1 fault")
+    assert [f["id"] for f in servers.http.get("/_mock/faults").json()["faults"]] == [wrong["id"]]
