@@ -202,8 +202,9 @@ async def page(request: Request) -> Response:
 # --- actions: each calls what the control API's route calls -------------------------------
 
 async def _clock(request: Request, state: IdpState, form: Mapping[str, str]) -> str:
-    if form.get("freeze") in ("true", "false"):
-        body: dict[str, Any] = {"freeze": form["freeze"] == "true"}
+    if "freeze" in form:  # anything but true or false is refused naming freeze
+        freeze = form["freeze"]
+        body: dict[str, Any] = {"freeze": {"true": True, "false": False}.get(freeze, freeze)}
     elif "now" in form:  # the "Set to" form, even empty: its field is the one to name
         body = {"now": form["now"]}
     else:

@@ -124,6 +124,7 @@ def test_keys_requests_events_and_reset(client: AppClient) -> None:
 @pytest.mark.parametrize(("action", "form", "field"), [
     ("clock", {"advance": "soon"}, "advance"),
     ("clock", {"now": "tomorrow"}, "now"),
+    ("clock", {"freeze": "yes"}, "freeze"),
     ("arm", {"kind": "nonsense"}, "kind"),
     ("arm", {"kind": "error", "endpoint": "token"}, "code"),
     ("clear-faults", {"fault_id": "nope"}, "fault_id"),
