@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -30,6 +30,7 @@ from starlette.routing import BaseRoute, Route
 from ..clock import MockClock
 from ..errors import EntraError
 from ..faults import ENDPOINTS, KINDS, FaultSpecError
+from ..platform import trials
 from ..state import IdpState
 from ..store import Tenant, User
 from .activity import deliveries_json, notifications_json, sessions_json
@@ -44,17 +45,20 @@ from .control import (
     tenant_json,
 )
 from .faults import arm_fault
-from .forms import form_params
+from .forms import form_fields
 from .mock_api import ALL_METHODS
 from .payload import BadInput, iso
+from .platform import request_base_url
 
 PATH = "/_mock/console"
 SHOWN = 50
 """Entries of each log shown (newest first)."""
 CLOCK_STEPS = ("1m", "5m", "1h", "1d", "30d", "181d")
 MAX_FIELD = 256
+ARM_NUMBERS = frozenset({"times", "code", "status", "retry_after", "delay_ms", "seconds"})
+"""The arm form's fields that the control API takes as numbers."""
 
-Action = Callable[[IdpState, Mapping[str, str]], Awaitable[str]]
+Action = Callable[[Request, IdpState, Mapping[str, str]], Awaitable[str]]
 
 
 def csrf_token(state: IdpState) -> str:
@@ -62,12 +66,28 @@ def csrf_token(state: IdpState) -> str:
     return hmac.new(state.console_key, b"console-form", hashlib.sha256).hexdigest()
 
 
-def _days(delta_seconds: float) -> str:
-    days = abs(delta_seconds) / 86400
-    if days >= 1:
-        return f"{days:.0f} d"
-    hours = abs(delta_seconds) / 3600
-    return f"{hours:.0f} h" if hours >= 1 else f"{abs(delta_seconds) / 60:.0f} min"
+def _span(seconds: float) -> str | None:
+    """``seconds`` (a length of time) in its largest whole unit, rounded down, so a label
+    never says more time than there is ("23 h" at 23 h 59 min); None under a minute."""
+    for unit, name in ((86400, "d"), (3600, "h"), (60, "min")):
+        if seconds >= unit:
+            return f"{int(seconds // unit)} {name}"
+    return None
+
+
+def when(value: object) -> str:
+    """A time as the console writes every time: ISO 8601 to the second, in UTC (``Z``); a
+    value that is no time, as it is (cut short)."""
+    if value is None or value == "":
+        return ""
+    text = str(value)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text[:40]
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _digits(text: str) -> bool:
@@ -87,8 +107,11 @@ def secret_status(end: str | None, now: datetime) -> tuple[str, str]:
         return "warn", f"ends {end[:40]}"
     left = (ends - now).total_seconds()
     if left <= 0:
-        return "bad", f"expired {_days(left)} ago"
-    return ("warn" if left < 30 * 86400 else "ok"), f"expires in {_days(left)}"
+        span = _span(-left)
+        return "bad", f"expired {span} ago" if span else "expired less than a minute ago"
+    span = _span(left)
+    return (("warn" if left < 30 * 86400 else "ok"),
+            f"expires in {span}" if span else "expires in less than a minute")
 
 
 def _tenants(request: Request, state: IdpState) -> list[dict[str, Any]]:
@@ -142,18 +165,25 @@ async def _view(request: Request, state: IdpState) -> dict[str, Any]:
         "deliveries": deliveries_json(state, 0.0, SHOWN)[::-1],
         "installations": _installations(state),
         "pending": state.platform.dispatcher.pending(),
-        "csrf": csrf_token(state), "path": PATH,
+        "csrf": csrf_token(state), "path": PATH, "when": when,
     }
+
+
+def _refresh(request: Request) -> int | None:
+    """The seconds between reloads the address asks for (``?refresh=5``), when sensible. The
+    forms post to an address carrying it, and come back to one, so an action keeps it."""
+    refresh = request.query_params.get("refresh", "")
+    return int(refresh) if _digits(refresh) and 2 <= int(refresh) <= 600 else None
 
 
 async def _render(request: Request, *, status: int = 200, error: str | None = None,
                   field: str | None = None) -> HTMLResponse:
     state = idp(request)
-    refresh = request.query_params.get("refresh", "")
+    refresh = _refresh(request)
     html = templates.get_template("console.html").render(
         **await _view(request, state), error=error, field=field,
-        done=request.query_params.get("done", "")[:200],
-        refresh=int(refresh) if _digits(refresh) and 2 <= int(refresh) <= 600 else None)
+        done=request.query_params.get("done", "")[:200], refresh=refresh,
+        query=f"?refresh={refresh}" if refresh else "", request_path=request.url.path)
     return HTMLResponse(html, status_code=status, headers={
         "Cache-Control": "no-store", "X-Frame-Options": "DENY",
         "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
@@ -171,10 +201,11 @@ async def page(request: Request) -> Response:
 
 # --- actions: each calls what the control API's route calls -------------------------------
 
-async def _clock(state: IdpState, form: Mapping[str, str]) -> str:
-    if form.get("freeze") in ("true", "false"):
-        body: dict[str, Any] = {"freeze": form["freeze"] == "true"}
-    elif form.get("now"):
+async def _clock(request: Request, state: IdpState, form: Mapping[str, str]) -> str:
+    if "freeze" in form:  # anything but true or false is refused naming freeze
+        freeze = form["freeze"]
+        body: dict[str, Any] = {"freeze": {"true": True, "false": False}.get(freeze, freeze)}
+    elif "now" in form:  # the "Set to" form, even empty: its field is the one to name
         body = {"now": form["now"]}
     else:
         body = {"advance": form.get("advance", "")}
@@ -182,20 +213,26 @@ async def _clock(state: IdpState, form: Mapping[str, str]) -> str:
     return f"clock: {now}" + (" (frozen)" if body.get("freeze") else "")
 
 
-async def _reset(state: IdpState, form: Mapping[str, str]) -> str:
+async def _reset(request: Request, state: IdpState, form: Mapping[str, str]) -> str:
+    if form.get("confirm") != "on":  # the box asks it of a browser; this, of any client
+        raise BadInput("tick the box to confirm: a reset drops what the section lists, an "
+                       "app's secret added at run time too", field="confirm")
     reset_provider(state, {"clock": form.get("clock") == "on", "keys": form.get("keys") == "on"})
-    return "provider reset"
+    return "provider reset: an app given a secret at run time needs it again"
 
 
-async def _arm(state: IdpState, form: Mapping[str, str]) -> str:
-    body: dict[str, Any] = {k: v for k, v in form.items()
-                            if k in ("kind", "endpoint", "tenant", "app", "user") and v}
-    times = form.get("times", "").strip()
-    if times:
-        body["times"] = int(times) if _digits(times) else times
-    code = form.get("code", "").strip()
-    if code:
-        body["code"] = int(code) if _digits(code) else code
+async def _arm(request: Request, state: IdpState, form: Mapping[str, str]) -> str:
+    """The arm form: its fields are the JSON API's (a number typed as digits, an AADSTS code
+    with or without its prefix); an empty one is left out, and any other is refused by
+    :func:`~mock_idp.faults.parse_fault` naming it, as the API refuses it."""
+    body: dict[str, Any] = {}
+    for name, raw in form.items():
+        value = raw.strip()
+        if name == "csrf" or not value:
+            continue
+        if name == "code" and value[:6].upper() == "AADSTS":
+            value = value[6:]
+        body[name] = _number_in(value) if name in ARM_NUMBERS else value
     try:
         fault = arm_fault(state, body)
     except FaultSpecError as err:
@@ -203,7 +240,17 @@ async def _arm(state: IdpState, form: Mapping[str, str]) -> str:
     return f"armed {fault.kind} ({fault.id})"
 
 
-async def _clear_faults(state: IdpState, form: Mapping[str, str]) -> str:
+def _number_in(text: str) -> int | float | str:
+    """Digits as a number (``1.5`` too), else the text, for the fault's parser to refuse."""
+    if _digits(text):
+        return int(text)
+    whole, dot, part = text.partition(".")
+    if dot and _digits(whole) and _digits(part):
+        return float(text)
+    return text
+
+
+async def _clear_faults(request: Request, state: IdpState, form: Mapping[str, str]) -> str:
     fault_id = form.get("fault_id") or None
     cleared = state.faults.clear(fault_id)
     if fault_id and not cleared:
@@ -211,24 +258,24 @@ async def _clear_faults(state: IdpState, form: Mapping[str, str]) -> str:
     return f"cleared {cleared} fault{'s' if cleared != 1 else ''}"
 
 
-async def _rotate(state: IdpState, form: Mapping[str, str]) -> str:
+async def _rotate(request: Request, state: IdpState, form: Mapping[str, str]) -> str:
     keys = await run_in_threadpool(rotate_signing_keys, state, {})
     return f"active signing key: {keys['active']}"
 
 
-async def _clear_requests(state: IdpState, form: Mapping[str, str]) -> str:
+async def _clear_requests(request: Request, state: IdpState, form: Mapping[str, str]) -> str:
     state.store.request_log.clear()
     return "request log cleared"
 
 
-async def _run_events(state: IdpState, form: Mapping[str, str]) -> str:
-    attempts = await state.platform.run_due()
+async def _run_events(request: Request, state: IdpState, form: Mapping[str, str]) -> str:
+    attempts = await trials.run_due(state.platform, base_url=request_base_url(request))
     return f"{len(attempts)} due delivery attempt{'s' if len(attempts) != 1 else ''} sent"
 
 
 ACTIONS: dict[str, tuple[Action, str]] = {
     "clock": (_clock, "clock"),
-    "reset": (_reset, "clock"),
+    "reset": (_reset, "reset-provider"),
     "arm": (_arm, "faults"),
     "clear-faults": (_clear_faults, "faults"),
     "rotate-keys": (_rotate, "keys"),
@@ -266,18 +313,26 @@ async def act(request: Request) -> Response:
         return await _render(request, status=403, error="refused: the form came from another "
                              "site", field="origin")
     try:
-        form = {k: v[:MAX_FIELD] for k, v in (await form_params(request)).items()}
+        fields = await form_fields(request)
     except EntraError:
         return await _render(request, status=400, error="unreadable form", field="body")
+    form: dict[str, str] = {}
+    for key, value in fields:
+        if key in form:  # as the control API refuses a duplicated parameter
+            return await _render(request, status=400, error=f"{key[:64]!r} is given twice; "
+                                 "send it once", field=key[:64])
+        form[key] = value[:MAX_FIELD]
     if not hmac.compare_digest(form.get("csrf", "").encode(), csrf_token(idp(request)).encode()):
         return await _render(request, status=403, error="refused: the form's token is missing "
                              "or stale; reload the console", field="csrf")
     action, section = ACTIONS[name]
     try:
-        done = await action(idp(request), form)
+        done = await action(request, idp(request), form)
     except BadInput as exc:
         return await _render(request, status=exc.status, error=exc.message, field=exc.field)
-    return RedirectResponse(f"{PATH}?done={quote(done)}#{section}", status_code=303)
+    refresh = _refresh(request)
+    again = f"refresh={refresh}&" if refresh else ""
+    return RedirectResponse(f"{PATH}?{again}done={quote(done)}#{section}", status_code=303)
 
 
 routes: list[BaseRoute] = [

@@ -265,8 +265,7 @@ async def run_due_events(request: Request) -> Response:
     """The due retries, and the end of every trial past its ``expires_at``
     (``app.trial_ended``); their attempts once finished."""
     state = platform(request)
-    ended = await trials.end_expired(state, base_url=request_base_url(request))
-    attempts = [*(e.delivery for e in ended), *await state.run_due()]
+    attempts = await trials.run_due(state, base_url=request_base_url(request))
     return JSONResponse(
         {"attempts": [a.to_json() for a in attempts], "pending": state.dispatcher.pending()}
     )

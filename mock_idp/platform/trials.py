@@ -14,12 +14,13 @@ Talkdesk's facts the mock keeps:
   (docs.talkdesk.com/reference/apptrial_ended).
 
 The mock ends a trial when a test says so (``POST /_mock/installations/{id}/trial``), when the
-app is uninstalled, and once its ``expires_at`` has passed by the mock's clock when a test asks
-for what is due (``POST /_mock/events/run``, :func:`end_expired`) or before the clock moves back
-from a time past it (:func:`expire`, so an expired trial never reads ``active`` again); until
-then it reads ``expired``. Nothing on the sign-in path looks for expired trials. The records and
-rules are pure; :func:`start`, :func:`change`, :func:`end_on_uninstall` and :func:`end_expired`
-send the events through the platform, and :func:`expire` hands them to its caller.
+app is uninstalled, and once its ``expires_at`` has passed by the mock's clock when a test or
+the console asks for what is due (``POST /_mock/events/run``, :func:`run_due`) or before the
+clock moves back from a time past it (:func:`expire`, so an expired trial never reads
+``active`` again); until then it reads ``expired``. Nothing on the sign-in path looks for
+expired trials. The records and rules are pure; :func:`start`, :func:`change`,
+:func:`end_on_uninstall` and :func:`end_expired` send the events through the platform, and
+:func:`expire` hands them to its caller.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from .delivery import EventResult
+from .delivery import DeliveryAttempt, EventResult
 from .envelope import Envelope, envelope, format_at, installation_url
 from .errors import Conflict, InvalidField
 from .installations import Installation, isoformat
@@ -187,6 +188,14 @@ async def end_expired(platform: PlatformState, *, base_url: str) -> list[EventRe
     ``system`` at that time: one ``app.trial_ended`` each."""
     return [await platform.send(installation, body)
             for installation, body in expire(platform, platform.clock.now(), base_url=base_url)]
+
+
+async def run_due(platform: PlatformState, *, base_url: str) -> list[DeliveryAttempt]:
+    """What ``POST /_mock/events/run`` and the console's "Send due deliveries now" do: end
+    every trial past its ``expires_at`` (:func:`end_expired`), then send the due retries and
+    wait for every delivery in flight; the attempts made, the trials' first."""
+    ended = await end_expired(platform, base_url=base_url)
+    return [*(e.delivery for e in ended), *await platform.run_due()]
 
 
 def expire(platform: PlatformState, now: datetime, *, base_url: str

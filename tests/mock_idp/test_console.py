@@ -9,10 +9,12 @@ from datetime import timedelta
 import pytest
 from asgi_client import AppClient
 from idp_testkit import ALICE, BOB, CLIENT_ID, SECRET, TENANT, get_code, password, paths, redeem
+from test_platform_apps_api import APP_ID
+from test_platform_apps_api import TENANT_ID as APP_TENANT
 
 from mock_idp.clock import MockClock, SystemClock
 from mock_idp.config import IdpConfig, default_tenant
-from mock_idp.endpoints.console import secret_status
+from mock_idp.endpoints.console import secret_status, when
 
 CONSOLE = "/_mock/console"
 
@@ -111,13 +113,18 @@ def test_keys_requests_events_and_reset(client: AppClient) -> None:
     assert client.get("/_mock/requests").json()["requests"] == []
     assert press(client, "run-events").status_code == 303  # type: ignore[attr-defined]
     press(client, "arm", kind="wrong_nonce")
-    press(client, "reset", clock="on")
+    refused = press(client, "reset", clock="on")
+    assert refused.status_code == 400  # type: ignore[attr-defined]
+    assert "<code>confirm</code>" in refused.text  # type: ignore[attr-defined]
+    assert len(client.get("/_mock/faults").json()["faults"]) == 1
+    press(client, "reset", clock="on", confirm="on")
     assert client.get("/_mock/faults").json()["faults"] == []
 
 
 @pytest.mark.parametrize(("action", "form", "field"), [
     ("clock", {"advance": "soon"}, "advance"),
     ("clock", {"now": "tomorrow"}, "now"),
+    ("clock", {"freeze": "yes"}, "freeze"),
     ("arm", {"kind": "nonsense"}, "kind"),
     ("arm", {"kind": "error", "endpoint": "token"}, "code"),
     ("clear-faults", {"fault_id": "nope"}, "fault_id"),
@@ -175,7 +182,39 @@ def test_secret_status_words() -> None:
     assert secret_status("2026-01-11T00:00:00Z", now) == ("warn", "expires in 10 d")
     assert secret_status("2026-06-01T00:00:00Z", now)[0] == "ok"
     assert secret_status("2025-12-31T22:00:00Z", now) == ("bad", "expired 2 h ago")
+    assert secret_status("2025-12-31T23:59:30Z", now) == ("bad", "expired less than a minute ago")
     assert secret_status(None, now) == ("ok", "no end date")
+
+
+@pytest.mark.parametrize(("left", "words"), [
+    (timedelta(days=30), ("ok", "expires in 30 d")),
+    (timedelta(days=30) - timedelta(minutes=15), ("warn", "expires in 29 d")),
+    (timedelta(hours=24) - timedelta(minutes=1), ("warn", "expires in 23 h")),
+    (timedelta(minutes=59, seconds=59), ("warn", "expires in 59 min")),
+    (timedelta(seconds=30), ("warn", "expires in less than a minute")),
+    (timedelta(0), ("bad", "expired less than a minute ago")),
+    (-timedelta(seconds=59), ("bad", "expired less than a minute ago")),
+    (-timedelta(hours=1, minutes=59), ("bad", "expired 1 h ago")),
+    (-timedelta(days=2) + timedelta(seconds=1), ("bad", "expired 1 d ago")),
+])
+def test_a_secret_s_time_left_is_rounded_down_never_saying_more_than_there_is(
+        left: timedelta, words: tuple[str, str]) -> None:
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    end = (now + left).isoformat().replace("+00:00", "Z")
+    assert secret_status(end, now) == words
+
+
+def test_every_time_on_the_page_is_written_one_way(client: AppClient) -> None:
+    redeem(client, get_code(client))  # a session, logged requests with milliseconds
+    client.post("/_mock/installations", json={
+        "app_id": CLIENT_ID, "tenant": TENANT, "events_url": "http://127.0.0.1:9/events"})
+    html = client.get(CONSOLE).text
+    shown = re.sub(r'(title|value|placeholder)="[^"]*"', "", html)  # what is read, not hovered
+    times = re.findall(r"\d{4}-\d\d-\d\dT[0-9:.+]+Z?", shown)
+    assert len(times) > 10
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", t) for t in times), times
 
 
 def test_the_console_shows_installations_and_what_the_app_answered(client: AppClient) -> None:
@@ -189,5 +228,25 @@ def test_the_console_shows_installations_and_what_the_app_answered(client: AppCl
     assert installed["installation_id"] in section
     assert re.search(r">pending <span class=\"muted\">until ", section)  # awaiting approval
     assert "old secret until" in section and "offered" in section
+
+
+def test_an_expired_trial_reads_since_its_end_not_until(client: AppClient,
+                                                        clock: MockClock) -> None:
+    from test_platform_trials import START, approve
+
+    clock.set(START)
+    clock.freeze()
+    installed = client.post("/_mock/installations", json={
+        "app_id": APP_ID, "tenant": APP_TENANT, "events_url": "http://127.0.0.1:9/events",
+        "trial_days": 30}).json()["installation"]
+    approve(client, installed)
+    expires = when(client.get(f"/_mock/installations/{installed['installation_id']}").json()[
+        "trial"]["expires_at"])
+    html = client.get(CONSOLE).text
+    assert f"active <span class=\"muted\">until {expires}</span>" in html
+    clock.advance(timedelta(days=31))
+    html = client.get(CONSOLE).text
+    assert f"expired <span class=\"muted\">since {expires}</span>" in html
+    assert f"until {expires}" not in html
     for secret in (installed["client_secret"], "PRIVATE KEY"):
         assert secret not in html

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import httpx
 import pytest
 from idp_testkit import ALICE, SECRET, get_code, password, redeem
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
@@ -94,3 +94,56 @@ def test_a_form_on_another_site_cannot_press_a_button(page: Page, servers: Serve
         assert answer.value.status == 403
     expect(page.locator("#error")).to_contain_text("another site")
     assert servers.clock() == start
+
+
+def test_reset_stands_apart_says_what_it_drops_and_asks_first_without_javascript(
+        browser: Browser, servers: Servers) -> None:
+    servers.http.post("/_mock/faults", json={"kind": "wrong_nonce"}).raise_for_status()
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(servers.console)
+        section = page.locator("#reset-provider")
+        expect(section.get_by_role("heading")).to_have_text("Reset the whole provider")
+        expect(section).to_contain_text("AADSTS7000215")
+        expect(page.locator("#clock #reset")).to_have_count(0)
+        page.locator("#reset").click()  # not ticked: the browser keeps the form
+        expect(page.locator("#done")).to_have_count(0)
+        assert page.url == servers.console
+        assert len(servers.http.get("/_mock/faults").json()["faults"]) == 1
+        page.locator("#reset-confirm").check()
+        page.locator("#reset").click()
+        expect(page.locator("#done")).to_contain_text("provider reset")
+        assert servers.http.get("/_mock/faults").json()["faults"] == []
+    finally:
+        context.close()
+
+
+CONTRAST = """el => {
+  const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => {
+    v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  }).reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  let back = el;
+  while (getComputedStyle(back).backgroundColor === "rgba(0, 0, 0, 0)") back = back.parentElement;
+  const [a, b] = [lum(rgb(getComputedStyle(el).color)),
+                  lum(rgb(getComputedStyle(back).backgroundColor))].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}"""
+
+
+def test_the_page_is_readable_and_each_button_named_for_what_it_does(
+        page: Page, servers: Servers) -> None:
+    wrong = servers.http.post("/_mock/faults", json={"kind": "wrong_nonce"}).json()
+    aud = servers.http.post("/_mock/faults", json={"kind": "wrong_aud"}).json()
+    page.goto(servers.console)
+    # WCAG 2 AA: 4.5:1 for text of this size.
+    assert page.locator("#clock-state").evaluate(CONTRAST) >= 4.5
+    for fault in (wrong, aud):
+        button = page.get_by_role("button", name=f"Clear {fault['kind']} fault {fault['id']}")
+        expect(button).to_have_count(1)
+    headers = page.locator("th").all_inner_texts()
+    assert headers and all(text.strip() for text in headers), headers
+    page.get_by_role("button", name=f"Clear wrong_aud fault {aud['id']}").click()
+    expect(page.locator("#done")).to_contain_text("cleared 1 fault")
+    assert [f["id"] for f in servers.http.get("/_mock/faults").json()["faults"]] == [wrong["id"]]

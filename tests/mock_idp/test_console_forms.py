@@ -1,0 +1,122 @@
+"""The console's forms, in process: each does what the control API's route does (the due
+events end expired trials too), and each refuses what it does not take with the page's error,
+naming the field, instead of dropping it or guessing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from asgi_client import AppClient
+from idp_testkit import TENANT
+from test_console import CONSOLE, csrf, press
+from test_platform_trials import approve, events_url, install, sent, shown
+
+from mock_idp.clock import MockClock
+
+__all__ = ["events_url"]  # the fixture, for the tests below
+
+
+def test_send_due_deliveries_now_ends_the_trials_past_their_end_as_the_api_does(
+        client: AppClient, clock: MockClock, events_url: str) -> None:
+    installation = install(client, events_url, trial_days=30)
+    approve(client, installation)
+    clock.advance(timedelta(days=31))
+    assert shown(client, installation)["state"] == "expired"
+    response = press(client, "run-events")
+    assert response.status_code == 303  # type: ignore[attr-defined]
+    assert "1%20due%20delivery%20attempt%20sent" in response.headers[  # type: ignore[attr-defined]
+        "location"]
+    ended = shown(client, installation)
+    assert (ended["state"], ended["ended_reason"]) == ("ended", "trial_expired")
+    [event] = sent(client, "app.trial_ended")
+    assert event["data"]["ended_by"] == "system"
+
+
+def test_an_empty_set_to_names_the_now_field(client: AppClient, clock: MockClock) -> None:
+    clock.freeze()
+    start = clock.now()
+    response = press(client, "clock", now="")
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert "<code>now</code>" in response.text  # type: ignore[attr-defined]
+    error = response.text.split('id="error"')[1].split("</p>")[0]  # type: ignore[attr-defined]
+    assert "advance" not in error
+    assert clock.now() == start
+
+
+@pytest.mark.parametrize("field", ["advance", "csrf"])
+def test_a_field_given_twice_is_refused_naming_it(client: AppClient, clock: MockClock,
+                                                  field: str) -> None:
+    clock.freeze()
+    start = clock.now()
+    token = csrf(client)
+    body = f"csrf={token}&advance=1m&{field}={token if field == 'csrf' else '2m'}"
+    response = client.post(f"{CONSOLE}/clock", content=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 400
+    assert f"<code>{field}</code>" in response.text and "given twice" in response.text
+    assert clock.now() == start
+
+
+def test_an_action_keeps_the_refresh_the_address_asked_for(client: AppClient) -> None:
+    page = client.get(f"{CONSOLE}?refresh=5").text
+    assert f'action="{CONSOLE}/clock?refresh=5"' in page
+    assert f'action="{CONSOLE}/run-events?refresh=5"' in page
+    response = client.post(f"{CONSOLE}/clock?refresh=5", data={
+        "csrf": csrf(client), "advance": "1m"})
+    assert response.status_code == 303
+    assert response.headers["location"].startswith(f"{CONSOLE}?refresh=5&done=")
+    assert 'http-equiv="refresh" content="5"' in client.get(response.headers["location"]).text
+    # An error page (at the action's address) reloads the console, not the action.
+    refused = client.post(f"{CONSOLE}/clock?refresh=5", data={
+        "csrf": csrf(client), "advance": "soon"})
+    assert refused.status_code == 400
+    assert f'content="5; url={CONSOLE}?refresh=5"' in refused.text
+    # Without it, nothing is added.
+    assert "refresh=" not in client.post(f"{CONSOLE}/clock", data={
+        "csrf": csrf(client), "advance": "1m"}).headers["location"]
+    assert f'action="{CONSOLE}/clock"' in client.get(CONSOLE).text
+
+
+@pytest.mark.parametrize(("form", "expected"), [
+    ({"kind": "outage", "endpoint": "discovery", "tenant": TENANT, "status": "502"},
+     {"kind": "outage", "tenant": TENANT, "params": {"status": 502}}),
+    ({"kind": "error", "endpoint": "token", "code": "AADSTS50126", "error": "invalid_grant",
+      "suberror": "bad_token", "status": "401"},
+     {"kind": "error", "params": {"code": 50126, "error": "invalid_grant",
+                                  "suberror": "bad_token", "status": 401}}),
+    ({"kind": "error", "endpoint": "token", "code": " aadsts50058 "},
+     {"kind": "error", "params": {"code": 50058}}),
+    ({"kind": "throttle", "endpoint": "token", "retry_after": "30"},
+     {"kind": "throttle", "params": {"retry_after": 30}}),
+    ({"kind": "latency", "endpoint": "token", "delay_ms": "2.5"},
+     {"kind": "latency", "params": {"delay_ms": 2.5}}),
+    ({"kind": "hang", "endpoint": "token", "seconds": "3", "times": "2"},
+     {"kind": "hang", "times": 2, "params": {"seconds": 3}}),
+])
+def test_the_arm_form_takes_the_fields_the_json_api_takes(
+        client: AppClient, form: dict[str, str], expected: dict[str, object]) -> None:
+    page = client.get(CONSOLE).text
+    for name in ("tenant", "status", "retry_after", "delay_ms", "seconds", "error", "suberror"):
+        assert f'name="{name}"' in page.split('id="arm-form"')[1].split("</form>")[0], name
+    response = press(client, "arm", **form)
+    assert response.status_code == 303, response.text  # type: ignore[attr-defined]
+    [fault] = client.get("/_mock/faults").json()["faults"]
+    assert {k: fault[k] for k in expected} == expected
+
+
+@pytest.mark.parametrize(("form", "field"), [
+    ({"kind": "wrong_nonce", "status": "502"}, "status"),
+    ({"kind": "status", "endpoint": "token", "status": "fivehundred"}, "status"),
+    ({"kind": "status", "endpoint": "token", "status": "200"}, "status"),
+    ({"kind": "latency", "endpoint": "token", "delay_ms": "-1"}, "delay_ms"),
+    ({"kind": "error", "endpoint": "token", "code": "AADSTS"}, "code"),
+    ({"kind": "outage", "endpoint": "jwks", "tenant": "nowhere.example"}, "tenant"),
+    ({"kind": "wrong_nonce", "colour": "red"}, "colour"),
+])
+def test_the_arm_form_refuses_what_the_kind_does_not_take_naming_the_field(
+        client: AppClient, form: dict[str, str], field: str) -> None:
+    response = press(client, "arm", **form)
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert f"<code>{field}</code>" in response.text  # type: ignore[attr-defined]
+    assert client.get("/_mock/faults").json()["faults"] == []
