@@ -79,15 +79,25 @@ def server_config(app: ASGIApp, *, ssl: TlsFiles | None, log_level: str,
     No ``Server`` header either: Entra's answers carry none (raw captures of its token,
     device-code, authorize and GetCredentialType answers, 2019-2026, list every header and no
     ``Server``), and a server that names its software tells clients something they should not
-    depend on."""
+    depend on.
+
+    An idle connection is kept :data:`KEEP_ALIVE_SECONDS`, not uvicorn's 5 s: a client's pool
+    keeps one 5 s too (httpx's default) and sends its next request on it at the instant the
+    server closes it, which fails with a read error, not an answer (seen on a loaded machine as
+    an app's token request that "could not reach the identity provider"). The server keeping
+    it longer than the clients do leaves the closing to them."""
     own_date = bool(getattr(getattr(app, "state", None), "serves_date_header", False))
     return uvicorn.Config(
         app, lifespan="on", log_level=log_level, access_log=access_log,
         ssl_certfile=str(ssl.cert) if ssl else None, ssl_keyfile=str(ssl.key) if ssl else None,
         date_header=not own_date, server_header=False,
-        timeout_graceful_shutdown=graceful_shutdown,
+        timeout_graceful_shutdown=graceful_shutdown, timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
 
+
+KEEP_ALIVE_SECONDS = 120
+"""How long an idle connection is kept open: longer than HTTP clients keep theirs in a pool
+(httpx and Node's undici 4-5 s, Go's 90 s), so the client closes it first."""
 
 DRAIN_POLL = 0.005
 """Seconds between two looks at a stopping server's open connections and requests."""

@@ -33,6 +33,9 @@ ADMIN_TOKEN_ENV = "RP_ADMIN_TOKEN"
 CONTACT_OPTION = "--partner-support-contact"
 SUPPORT_OPTION = "--support-contact"
 MAX_CONTACT_LENGTH = 200
+KEEP_ALIVE_SECONDS = 120
+"""How long the server keeps an idle connection: longer than an HTTP client's pool keeps one
+(httpx's 5 s), so the client closes it first and never sends a request as the server closes."""
 """As for a connection's support contact (:mod:`relying_party.connections`)."""
 SCOPE_OPTION = "--platform-api-scope"
 MAX_SCOPE_LENGTH = 1000
@@ -167,6 +170,7 @@ def server_config(app: Starlette, args: argparse.Namespace) -> uvicorn.Config:
         app, lifespan="on", log_level=args.log_level, access_log=False,
         proxy_headers=args.forwarded_allow_ips is not None,
         forwarded_allow_ips=args.forwarded_allow_ips,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
 
 

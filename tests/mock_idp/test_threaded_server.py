@@ -29,6 +29,15 @@ TICK = 0.1
 """uvicorn's main-loop tick, and its shutdown's fixed wait."""
 
 
+def test_an_idle_connection_outlives_an_http_clients_pooled_one() -> None:
+    """As the reference RP's server: the client closes its pooled connection first, never the
+    server at the instant the client sends a token request on it (a read error, no answer)."""
+    pooled = httpx.Limits().keepalive_expiry  # httpx's default pool
+    assert pooled is not None
+    config = server_config(Starlette(), ssl=None, log_level="warning")
+    assert config.timeout_keep_alive > pooled
+
+
 def _server() -> ThreadedServer:
     config = uvicorn.Config(Starlette(), lifespan="off", log_level="warning")
     config.load()

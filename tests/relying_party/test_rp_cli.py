@@ -246,6 +246,16 @@ def test_forwarded_headers_are_trusted_only_from_the_proxies_named() -> None:
     assert behind.proxy_headers is True and behind.forwarded_allow_ips == "10.0.0.0/8"
 
 
+def test_an_idle_connection_outlives_an_http_clients_pooled_one() -> None:
+    """A client's pooled connection is closed by the client, never by the server at the
+    instant the client sends on it (a read error instead of an answer)."""
+    from relying_party.__main__ import server_config
+
+    pooled = httpx.Limits().keepalive_expiry  # httpx's default pool
+    assert pooled is not None
+    assert server_config(Starlette(), parse_args([])).timeout_keep_alive > pooled
+
+
 def test_cli_names_the_address_it_listens_on_and_ignores_forwarded_for(tmp_path: Path) -> None:
     """With a public URL of another host, the bound address is printed last; a client cannot
     escape the admin-token throttle by naming another address in X-Forwarded-For."""
