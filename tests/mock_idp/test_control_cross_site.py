@@ -6,12 +6,12 @@ HTTP clients, which send neither header, and the mock's own pages keep working."
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from asgi_client import AppClient
 from starlette.applications import Starlette
 from starlette.routing import Route
+from test_control import error_of
 
 from mock_idp.endpoints.cross_site import foreign_page, origin_of
 
@@ -20,15 +20,6 @@ CHANGES = ("POST", "PUT", "PATCH", "DELETE")
 EMPTY_POSTS = ["/_mock/reset", "/_mock/keys/rotate", "/_mock/keys/publish-extra",
                "/_mock/events/run", "/_mock/event-keys/rotate", "/_mock/events/x/redeliver"]
 """Calls that a POST without a body makes."""
-
-
-def error_of(response: Any, status: int, field: str) -> str:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert error["field"] == field, error
-    assert error["code"] and error["message"]
-    message: str = error["message"]
-    return message
 
 
 def control_paths(app: Starlette) -> list[str]:
