@@ -304,10 +304,7 @@ def judge_backchannel(row: Row, obs: BackchannelObservation) -> Verdict:
         return Verdict(result="FAIL", did=did, reason=f"{reason}, so a sign-out at the "
                        "provider leaves its session alive")
     if row.expect == "HTTP 400":
-        if obs.status != 400:
-            return Verdict(result="FAIL", did=did,
-                           reason=f"{row.what}, yet the RP answered {obs.status}, not 400")
-        return Verdict(result="PASS", did=did, note=row.note)
+        return _invalid_token(row, obs, did)
     if obs.status not in (200, 204):
         return Verdict(result="FAIL", did=did,
                        reason=f"the RP answered {obs.status} to {row.what}, not 200 (or 204)")
@@ -327,6 +324,21 @@ def judge_backchannel(row: Row, obs: BackchannelObservation) -> Verdict:
     else:
         notes.append("Cache-Control: no-store")
     return Verdict(result="PASS", did=did, note="; ".join(notes))
+
+
+def _invalid_token(row: Row, obs: BackchannelObservation, did: str) -> Verdict:
+    """An invalid logout token: 400, and the session kept (Back-Channel Logout 1.0 §2.6: the
+    RP validates the token first; §2.7: it ends the sessions a valid one names)."""
+    ended = obs.check_status_after is not None and _signed_out(obs.check_status_after)
+    if obs.status != 400:
+        return Verdict(result="FAIL", did=did, reason=f"{row.what}, yet the RP answered "
+                       f"{obs.status}, not 400" + (", and ended the session" if ended else ""))
+    if ended:
+        return Verdict(result="FAIL", did=did, reason=(
+            f"{row.what}, yet the RP ended the session (check URL answered "
+            f"{obs.check_status_after} afterwards) although it answered 400: Back-Channel "
+            "Logout 1.0 §2.6, §2.7: an RP ends a session only for a logout token it validated"))
+    return Verdict(result="PASS", did=did, note=row.note)
 
 
 def judge(row: Row, obs: LoginObservation | BackchannelObservation) -> Verdict:

@@ -190,8 +190,22 @@ def test_bad_logout_token_needs_exactly_400() -> None:
     assert judge(LT_NONCE, _bc(400, after=200)).result == "PASS"
     accepted = judge(LT_NONCE, _bc(200))
     assert accepted.result == "FAIL"
-    assert accepted.reason == "the logout token carries a nonce, yet the RP answered 200, not 400"
+    assert accepted.reason == ("the logout token carries a nonce, yet the RP answered 200, not "
+                               "400, and ended the session")
+    assert judge(LT_NONCE, _bc(200, after=200)).reason.endswith("answered 200, not 400")
     assert judge(LT_NONCE, _bc(401)).result == "FAIL"
+
+
+def test_a_bad_logout_token_that_ended_the_session_fails_although_answered_400() -> None:
+    """Back-Channel Logout 1.0 §2.6, §2.7: only a valid logout token ends a session; an app
+    that logs the session out before it checks the token, then answers 400, is not refusing
+    it."""
+    verdict = judge(LT_NONCE, _bc(400, after=302))
+    assert verdict == Verdict(
+        result="FAIL", did="HTTP 400; session ended",
+        reason="the logout token carries a nonce, yet the RP ended the session (check URL "
+               "answered 302 afterwards) although it answered 400: Back-Channel Logout 1.0 §2.6, "
+               "§2.7: an RP ends a session only for a logout token it validated")
 
 
 def test_backchannel_without_an_answer_or_a_session_fails() -> None:
