@@ -155,11 +155,11 @@ def test_no_sign_in_page_or_an_ambiguous_check_fails() -> None:
 
 def _bc(status: int | None, *, after: int | None = 401, headers_recorded: bool = False,
         cache_control: str | None = None, delivery_error: str | None = None,
-        deliveries: int = 1) -> BackchannelObservation:
+        deliveries: int = 1, valid: int | None = 200) -> BackchannelObservation:
     return BackchannelObservation(
         signed_in_before=True, status=status, check_status_after=after,
         headers_recorded=headers_recorded, cache_control=cache_control,
-        delivery_error=delivery_error, deliveries=deliveries)
+        delivery_error=delivery_error, deliveries=deliveries, valid_answer=valid)
 
 
 def test_valid_logout_token_needs_200_and_an_ended_session() -> None:
@@ -206,6 +206,23 @@ def test_a_bad_logout_token_that_ended_the_session_fails_although_answered_400()
         reason="the logout token carries a nonce, yet the RP ended the session (check URL "
                "answered 302 afterwards) although it answered 400: Back-Channel Logout 1.0 §2.6, "
                "§2.7: an RP ends a session only for a logout token it validated")
+
+
+@pytest.mark.parametrize("valid", [400, 403, 500])
+def test_a_400_counts_only_when_the_same_uri_took_a_valid_logout_token(valid: int) -> None:
+    """An endpoint behind a filter that refuses every POST (a CSRF check) answers 400 to the
+    invalid tokens for a reason of its own: those rows are not tested, not passed."""
+    verdict = judge(LT_NONCE, _bc(400, after=200, valid=valid))
+    assert verdict == Verdict(
+        result="SKIP", did="HTTP 400; session kept",
+        reason=f"not tested: the back-channel logout URI answered a valid logout token {valid} "
+               "too, so this 400 does not show that the app checked the token (something in "
+               "front of it, a CSRF check say, may refuse every POST)")
+    unknown = judge(LT_NONCE, _bc(400, after=200, valid=None))
+    assert unknown.result == "SKIP" and unknown.reason.startswith(
+        "not tested: no valid logout token was answered in this run")
+    assert judge(LT_NONCE, _bc(400, after=200, valid=204)).result == "PASS"
+    assert judge(LT_NONCE, _bc(200, after=200, valid=400)).result == "FAIL"  # took a bad one
 
 
 def test_backchannel_without_an_answer_or_a_session_fails() -> None:
