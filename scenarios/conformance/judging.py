@@ -15,6 +15,10 @@ instead of passing or failing the app:
   armed) signed the app in: an app that refuses a correct answer at that point (a stale key
   cache, a crashed session store) would otherwise pass every REJECT row for the wrong reason,
   so the row fails, saying so;
+* a REJECT row the app ends signed in on passes when it started its sign-in again after the
+  faulted answer (a new authorization request in the provider's log, as an app whose failure
+  handler sends the browser to its login again makes): it refused the faulted token, and the
+  fault, fired once, left the new sign-in correct;
 * key rows count only when the provider's request log shows that the app fetched its keys;
   otherwise the app never checked the signature against them and the row is "not tested"
   (``SKIP``);
@@ -85,6 +89,10 @@ class LoginObservation:
     """Whether that request carried a ``nonce`` (``None``: not seen)."""
     sent_pkce: bool | None = None
     """Whether it carried a PKCE ``code_challenge`` (``None``: not seen)."""
+    restarted: bool = False
+    """The app started its sign-in again (a new authorization request) after the provider's
+    faulted answer: it refused that answer, and the sign-in it ends with is a later, correct
+    one (the fault fires once)."""
     over_tls: bool = False
     """The app reached the provider over https."""
     key_fetches: int | None = None
@@ -204,9 +212,22 @@ def _not_tested(row: Row, obs: LoginObservation) -> str | None:
             "signature against them")
 
 
-def _hash_info(row: Row, obs: LoginObservation, did: str) -> Verdict:
+def _signed_in_again(row: Row, obs: LoginObservation) -> Verdict:
+    """A REJECT row the app refused, then signed in again: after the faulted answer it sent a
+    new authorization request (as an app whose failure handler starts the sign-in over does),
+    and the session it ends with came from that later, correct answer."""
+    did = "refused, then signed in again"
+    if row.hash_claim is not None and not hash_required(row.hash_claim, obs.response_type):
+        return _hash_info(row, obs, did, refused=True)
+    return Verdict(result="PASS", did=did, note=(
+        f"the RP refused the answer in which {row.what} and started its sign-in again; the "
+        "provider answered that one correctly (the fault fires once), and it signed in with "
+        "the correct token"))
+
+
+def _hash_info(row: Row, obs: LoginObservation, did: str, *, refused: bool = False) -> Verdict:
     claim = row.hash_claim
-    outcome = ("accepted the token" if obs.signed_in
+    outcome = ("accepted the token" if obs.signed_in and not refused
                else f"checks {claim} when present and refused the token")
     return Verdict(result="INFO", did=did, reason=(
         f"informational: with {_flow(obs.response_type)} the ID token comes from the token "
@@ -272,6 +293,8 @@ def judge_login(row: Row, obs: LoginObservation) -> Verdict:
     if row.key_fetch is not None and obs.signed_in and (
             reason := _not_tested(row, obs)) is not None:
         return Verdict(result="SKIP", did=did, reason=reason)
+    if row.expect == "REJECT" and obs.signed_in and obs.restarted:
+        return _signed_in_again(row, obs)
     if row.hash_claim is not None and not hash_required(row.hash_claim, obs.response_type):
         return _hash_info(row, obs, did)
     if row.expect == "ACCEPT":

@@ -399,3 +399,23 @@ def test_no_back_channel_endpoint_fails_the_valid_row_and_leaves_the_bad_ones_un
                             "leaves its session alive")
     bad = judge(LT_NONCE, _bc(status, after=200))
     assert bad.result == "SKIP" and bad.reason.startswith("not tested: the back-channel logout")
+
+
+@pytest.mark.parametrize("row", [NONCE, BY_ID["rp-id_token-issuer-mismatch"], BAD_SIG],
+                         ids=lambda r: r.id)
+def test_an_rp_that_refused_the_faulted_token_and_signed_in_again_passes(row: Row) -> None:
+    """passport's failureRedirect: '/login' starts the sign-in over after a refusal; the fault
+    fired once, so the second sign-in gets a correct token. The session did not come from the
+    faulted token: a refusal, not an acceptance. Signing in without starting over fails."""
+    again = judge(row, replace(_seen(200), restarted=True))
+    assert again.result == "PASS" and again.did == "refused, then signed in again"
+    assert again.note == (f"the RP refused the answer in which {row.what} and started its "
+                          "sign-in again; the provider answered that one correctly (the fault "
+                          "fires once), and it signed in with the correct token")
+    assert judge(row, _seen(200)).result == "FAIL"
+
+
+def test_a_hash_row_signed_in_again_says_the_app_refused_the_token() -> None:
+    verdict = judge(AT_HASH, replace(_seen(200), restarted=True))
+    assert verdict.result == "INFO" and verdict.did == "refused, then signed in again"
+    assert verdict.reason.endswith("checks at_hash when present and refused the token")
