@@ -229,6 +229,13 @@ def _hash_info(row: Row, obs: LoginObservation, did: str, *, refused: bool = Fal
     claim = row.hash_claim
     outcome = ("accepted the token" if obs.signed_in and not refused
                else f"checks {claim} when present and refused the token")
+    kinds = _response_types(obs.response_type)
+    hashed = "access token" if claim == "at_hash" else "authorization code"
+    if obs.response_type is not None and not kinds & ({"code", "token"} if claim == "at_hash"
+                                                      else {"code"}):
+        return Verdict(result="INFO", did=did, reason=(
+            f"informational: the row does not apply to {_flow(obs.response_type)}, which "
+            f"returns no {hashed}, so there is nothing for {claim} to bind; the app {outcome}"))
     return Verdict(result="INFO", did=did, reason=(
         f"informational: with {_flow(obs.response_type)} the ID token comes from the token "
         f"endpoint, where {claim} is optional (OpenID Connect Core 3.1.3.6; required only for "

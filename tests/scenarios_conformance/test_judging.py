@@ -419,3 +419,18 @@ def test_a_hash_row_signed_in_again_says_the_app_refused_the_token() -> None:
     verdict = judge(AT_HASH, replace(_seen(200), restarted=True))
     assert verdict.result == "INFO" and verdict.did == "refused, then signed in again"
     assert verdict.reason.endswith("checks at_hash when present and refused the token")
+
+
+@pytest.mark.parametrize(("row", "response_type", "hashed"), [
+    (AT_HASH, "id_token", "access token"), (C_HASH, "id_token", "authorization code"),
+    (C_HASH, "id_token token", "authorization code")])
+def test_a_hash_row_on_a_flow_without_what_it_hashes_does_not_apply(
+        row: Row, response_type: str, hashed: str) -> None:
+    """response_type=id_token returns neither an access token nor a code (and id_token token
+    no code): no token endpoint is involved, and the row does not apply."""
+    verdict = judge(row, _seen(200, response_type=response_type))
+    assert verdict.result == "INFO" and "token endpoint" not in verdict.reason
+    assert verdict.reason == (
+        f"informational: the row does not apply to response_type="
+        f"{response_type.replace(' ', '+')}, which returns no {hashed}, so there is nothing "
+        f"for {row.hash_claim} to bind; the app accepted the token")
