@@ -308,7 +308,8 @@ def judge_login(row: Row, obs: LoginObservation) -> Verdict:
         if obs.signed_in:
             return Verdict(result="PASS", did=did, note=row.note)
         return Verdict(result="FAIL", did=did,
-                       reason=f"the RP refused a sign-in it should accept: {row.what}")
+                       reason=f"the RP refused a sign-in it should accept: {row.what}"
+                       + (f" ({row.note})" if row.note else ""))
     if row.expect == "EITHER":
         outcome = "accepted" if obs.signed_in else "rejected"
         return Verdict(result="PASS", did=did, note=f"{outcome}; {row.note}")
@@ -360,8 +361,10 @@ def judge_backchannel(row: Row, obs: BackchannelObservation) -> Verdict:
     if not obs.headers_recorded:
         notes.append("Cache-Control not checked: the provider's log does not record response "
                      "headers")
-    elif obs.cache_control is None or "no-store" not in obs.cache_control.lower():
-        notes.append(f"WARNING: Cache-Control is {obs.cache_control!r}, not no-store")
+    elif obs.cache_control is None:
+        notes.append("WARNING: no Cache-Control header; no-store is expected")
+    elif "no-store" not in obs.cache_control.lower():
+        notes.append(f"WARNING: Cache-Control is {obs.cache_control}, not no-store")
     else:
         notes.append("Cache-Control: no-store")
     return Verdict(result="PASS", did=did, note="; ".join(notes))

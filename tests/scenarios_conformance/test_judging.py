@@ -112,7 +112,8 @@ def test_accept_row_passes_when_signed_in_and_fails_when_refused() -> None:
     assert judge(HAPPY, _login(200, fired=None)).result == "PASS"
     refused = judge(HAPPY, _login(401, fired=None))
     assert refused.result == "FAIL"
-    assert refused.reason == "the RP refused a sign-in it should accept: a normal code flow"
+    assert refused.reason == ("the RP refused a sign-in it should accept: a plain sign-in in "
+                              "the app's own flow, no fault armed")
     refused = judge(KID_SINGLE, _login(401))
     assert refused.reason == ("the RP refused a sign-in it should accept: the ID token has no "
                               "kid and the JWKS holds one key")
@@ -181,7 +182,10 @@ def test_a_valid_logout_token_answered_204_passes_with_a_note() -> None:
 
 def test_cache_control_is_a_warning_only() -> None:
     missing = judge(LT_VALID, _bc(200, headers_recorded=True, cache_control="private"))
-    assert missing.result == "PASS" and missing.note.startswith("WARNING")
+    assert missing.result == "PASS" and missing.note == (
+        "WARNING: Cache-Control is private, not no-store")
+    absent = judge(LT_VALID, _bc(200, headers_recorded=True, cache_control=None))
+    assert absent.note == "WARNING: no Cache-Control header; no-store is expected"
     present = judge(LT_VALID, _bc(200, headers_recorded=True, cache_control="no-store"))
     assert present.note == "Cache-Control: no-store"
 
@@ -434,3 +438,11 @@ def test_a_hash_row_on_a_flow_without_what_it_hashes_does_not_apply(
         f"informational: the row does not apply to response_type="
         f"{response_type.replace(' ', '+')}, which returns no {hashed}, so there is nothing "
         f"for {row.hash_claim} to bind; the app accepted the token")
+
+
+def test_a_refused_key_rotation_says_the_app_must_fetch_the_keys_again() -> None:
+    refused = judge(ROTATION, _seen(401, keys=0))
+    assert refused == Verdict(
+        result="FAIL", did="not signed in",
+        reason="the RP refused a sign-in it should accept: the provider rotated its signing key "
+               "just before signing (the RP must re-fetch jwks_uri when it meets an unknown kid)")
