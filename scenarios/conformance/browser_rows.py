@@ -25,7 +25,7 @@ from scenarios.conformance.control import MockControl
 from scenarios.conformance.evidence import ProviderEvidence, evidence_of
 from scenarios.conformance.judging import Refusal
 from scenarios.conformance.options import ConformanceOptions
-from scenarios.conformance.readiness import same_server, where
+from scenarios.conformance.readiness import PROVIDER_ERROR_PAGE, same_server, where
 from scenarios.conformance.refusals import driver_refusal, sent_refusal, shown_refusal
 from scenarios.conformance.rows import BackchannelObservation, LoginObservation, Row
 from scenarios.conformance.setup import same_site
@@ -155,7 +155,8 @@ class RowDriver:
     def _sign_in(self, page: Page) -> str | Refusal | None:
         """Start the RP's login, sign in at the provider and wait to be back at the RP;
         ``None`` when done, the provider's refusal of the user when its page shows one, else
-        why the provider's sign-in page never came."""
+        why the provider's sign-in page never came (its error page's words, when it showed
+        one instead)."""
         from playwright.sync_api import Error
 
         from scenarios.drivers import EntraDriver, PasswordChangeRequired, SecondFactorRequired
@@ -172,6 +173,8 @@ class RowDriver:
                 page, self.options.upn, self.options.password)
         except (SecondFactorRequired, PasswordChangeRequired) as exc:
             return driver_refusal(exc)
+        except AssertionError as exc:  # the driver's: no sign-in page came
+            return self._no_sign_in_page(page, exc)
         except Error as exc:
             return _squash(self.masked(str(exc).splitlines()[0]) if str(exc)
                            else type(exc).__name__)
@@ -179,6 +182,16 @@ class RowDriver:
             return shown
         self._back_at_rp(page)
         return None
+
+    def _no_sign_in_page(self, page: Page, exc: AssertionError) -> str:
+        """Why the provider's sign-in page did not come: the error its page shows instead (an
+        ``AADSTS`` code refusing the app's authorization request: an unknown client id,
+        AADSTS700016, an unregistered redirect URI, AADSTS50011), else what the driver saw."""
+        shown = shown_refusal(page)
+        if shown is None or shown.where != "page":
+            return _squash(self.masked(str(exc)), 300)
+        return (f"{PROVIDER_ERROR_PAGE}, not its sign-in page: \"{self.masked(shown.text)}\" "
+                "(check the client id, redirect URI and tenant the app signs in with)")
 
     def _strict_cookies(self, context: BrowserContext) -> tuple[str, ...]:
         """The names of the RP's cookies the browser holds with ``SameSite=Strict``, when the

@@ -67,7 +67,7 @@ LOGIN_ROWS: tuple[Row, ...] = (
     # Key rows first: a relying party caches the JWKS. Each of these rows changes the provider's
     # key set (an extra key, a rotated key) until its fault is cleared, after the row.
     Row(id="rp-response_type-code", kind="login", fault=None, expect="ACCEPT",
-        what="a normal code flow"),
+        what="a plain sign-in in the app's own flow, no fault armed"),
     Row(id="rp-id_token-kid-absent-single-jwks", kind="login", fault="kid_absent",
         expect="ACCEPT", what="the ID token has no kid and the JWKS holds one key",
         key_fetch="run"),

@@ -1,6 +1,6 @@
 """What the mock provider's request log says about a row: whether the app fetched the signing
-keys, which flow and client its authorization requests asked for, and how the token endpoint
-answered.
+keys, which flow and client its authorization requests asked for, how the token endpoint
+answered, and whether the app started its sign-in again after a fault changed an answer.
 
 The log is ``GET /_mock/activity`` (its ``requests``), read once per row by the protocol view;
 the functions here are pure.
@@ -36,6 +36,18 @@ class ProviderEvidence:
     token_answers: tuple[str, ...] = ()
     """How the token endpoint answered each request: ``HTTP 200`` or ``HTTP 401
     invalid_client``."""
+    restarted: bool = False
+    """The app sent a new authorization request after the provider answered one of its
+    requests with an armed fault's change (a tampered ID token, a changed userinfo): it
+    refused that answer and started its sign-in again, which the fault, fired once, leaves
+    correct."""
+
+
+def _faulted(entry: Mapping[str, Any]) -> bool:
+    """Whether a fault changed the provider's answer to this request (its log's notes)."""
+    notes = entry.get("notes")
+    return isinstance(notes, list) and any(isinstance(note, Mapping) and "fault" in note
+                                           for note in notes)
 
 
 def _answer(entry: Mapping[str, Any]) -> str:
@@ -53,9 +65,14 @@ def evidence_of(requests: Iterable[Mapping[str, Any]]) -> ProviderEvidence:
     sent: set[str] | None = None
     client_ids: dict[str, str] = {}
     answers: list[str] = []
+    faulted = restarted = False
     for entry in requests:
         path = str(entry.get("path", ""))
         method = str(entry.get("method", "")).upper()
+        if path.endswith(AUTHORIZE_PATHS) and faulted and "client_id" in parse_qs(
+                str(entry.get("query", ""))):
+            restarted = True
+        faulted = faulted or _faulted(entry)
         if method == "GET" and path.endswith(KEY_PATHS) and entry.get("status") == 200:
             keys += 1
         elif path.endswith(AUTHORIZE_PATHS):
@@ -71,4 +88,5 @@ def evidence_of(requests: Iterable[Mapping[str, Any]]) -> ProviderEvidence:
     return ProviderEvidence(key_fetches=keys, response_type=response_type,
                             sent_nonce=None if sent is None else "nonce" in sent,
                             sent_pkce=None if sent is None else "code_challenge" in sent,
-                            client_ids=tuple(client_ids.values()), token_answers=tuple(answers))
+                            client_ids=tuple(client_ids.values()), token_answers=tuple(answers),
+                            restarted=restarted)

@@ -15,12 +15,17 @@ instead of passing or failing the app:
   armed) signed the app in: an app that refuses a correct answer at that point (a stale key
   cache, a crashed session store) would otherwise pass every REJECT row for the wrong reason,
   so the row fails, saying so;
+* a REJECT row the app ends signed in on passes when it started its sign-in again after the
+  faulted answer (a new authorization request in the provider's log, as an app whose failure
+  handler sends the browser to its login again makes): it refused the faulted token, and the
+  fault, fired once, left the new sign-in correct;
 * key rows count only when the provider's request log shows that the app fetched its keys;
   otherwise the app never checked the signature against them and the row is "not tested"
   (``SKIP``);
 * a valid logout token answered 204 passes like 200 (Back-Channel Logout 1.0 §2.8); when the
   back-channel URI answers 404 or 405 (no such endpoint) the valid token's row fails and the
-  invalid tokens' rows are not tested.
+  invalid tokens' rows are not tested; so are they when the URI refused a valid token too (an
+  app behind a filter that answers 400 to every POST), or no valid one was answered.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from scenarios.conformance.catalogue import Result, Row
 
 __all__ = [
     "NO_ENDPOINT",
+    "VALID_ANSWERS",
     "BackchannelObservation",
     "LoginObservation",
     "Refusal",
@@ -83,6 +89,10 @@ class LoginObservation:
     """Whether that request carried a ``nonce`` (``None``: not seen)."""
     sent_pkce: bool | None = None
     """Whether it carried a PKCE ``code_challenge`` (``None``: not seen)."""
+    restarted: bool = False
+    """The app started its sign-in again (a new authorization request) after the provider's
+    faulted answer: it refused that answer, and the sign-in it ends with is a later, correct
+    one (the fault fires once)."""
     over_tls: bool = False
     """The app reached the provider over https."""
     key_fetches: int | None = None
@@ -123,6 +133,11 @@ class BackchannelObservation:
     check_status_after: int | None = None
     deliveries: int = 1
     error: str | None = None
+    valid_answer: int | None = None
+    """How the back-channel logout URI answered a valid logout token in this run (the valid
+    token's row, or the command's own delivery of one when that row is not run); ``None``:
+    none was answered. An invalid token's 400 shows the app checked that token only when the
+    valid one was taken."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,6 +152,10 @@ class Verdict:
 
 NO_ENDPOINT = frozenset({404, 405})
 """Answers meaning the back-channel logout URI is not an endpoint of the app at all."""
+
+
+VALID_ANSWERS = frozenset({200, 204})
+"""A relying party's answers to a valid logout token (Back-Channel Logout 1.0 §2.8)."""
 
 
 def _signed_out(status: int) -> bool:
@@ -193,10 +212,30 @@ def _not_tested(row: Row, obs: LoginObservation) -> str | None:
             "signature against them")
 
 
-def _hash_info(row: Row, obs: LoginObservation, did: str) -> Verdict:
+def _signed_in_again(row: Row, obs: LoginObservation) -> Verdict:
+    """A REJECT row the app refused, then signed in again: after the faulted answer it sent a
+    new authorization request (as an app whose failure handler starts the sign-in over does),
+    and the session it ends with came from that later, correct answer."""
+    did = "refused, then signed in again"
+    if row.hash_claim is not None and not hash_required(row.hash_claim, obs.response_type):
+        return _hash_info(row, obs, did, refused=True)
+    return Verdict(result="PASS", did=did, note=(
+        f"the RP refused the answer in which {row.what} and started its sign-in again; the "
+        "provider answered that one correctly (the fault fires once), and it signed in with "
+        "the correct token"))
+
+
+def _hash_info(row: Row, obs: LoginObservation, did: str, *, refused: bool = False) -> Verdict:
     claim = row.hash_claim
-    outcome = ("accepted the token" if obs.signed_in
+    outcome = ("accepted the token" if obs.signed_in and not refused
                else f"checks {claim} when present and refused the token")
+    kinds = _response_types(obs.response_type)
+    hashed = "access token" if claim == "at_hash" else "authorization code"
+    if obs.response_type is not None and not kinds & ({"code", "token"} if claim == "at_hash"
+                                                      else {"code"}):
+        return Verdict(result="INFO", did=did, reason=(
+            f"informational: the row does not apply to {_flow(obs.response_type)}, which "
+            f"returns no {hashed}, so there is nothing for {claim} to bind; the app {outcome}"))
     return Verdict(result="INFO", did=did, reason=(
         f"informational: with {_flow(obs.response_type)} the ID token comes from the token "
         f"endpoint, where {claim} is optional (OpenID Connect Core 3.1.3.6; required only for "
@@ -261,13 +300,16 @@ def judge_login(row: Row, obs: LoginObservation) -> Verdict:
     if row.key_fetch is not None and obs.signed_in and (
             reason := _not_tested(row, obs)) is not None:
         return Verdict(result="SKIP", did=did, reason=reason)
+    if row.expect == "REJECT" and obs.signed_in and obs.restarted:
+        return _signed_in_again(row, obs)
     if row.hash_claim is not None and not hash_required(row.hash_claim, obs.response_type):
         return _hash_info(row, obs, did)
     if row.expect == "ACCEPT":
         if obs.signed_in:
             return Verdict(result="PASS", did=did, note=row.note)
         return Verdict(result="FAIL", did=did,
-                       reason=f"the RP refused a sign-in it should accept: {row.what}")
+                       reason=f"the RP refused a sign-in it should accept: {row.what}"
+                       + (f" ({row.note})" if row.note else ""))
     if row.expect == "EITHER":
         outcome = "accepted" if obs.signed_in else "rejected"
         return Verdict(result="PASS", did=did, note=f"{outcome}; {row.note}")
@@ -304,11 +346,8 @@ def judge_backchannel(row: Row, obs: BackchannelObservation) -> Verdict:
         return Verdict(result="FAIL", did=did, reason=f"{reason}, so a sign-out at the "
                        "provider leaves its session alive")
     if row.expect == "HTTP 400":
-        if obs.status != 400:
-            return Verdict(result="FAIL", did=did,
-                           reason=f"{row.what}, yet the RP answered {obs.status}, not 400")
-        return Verdict(result="PASS", did=did, note=row.note)
-    if obs.status not in (200, 204):
+        return _invalid_token(row, obs, did)
+    if obs.status not in VALID_ANSWERS:
         return Verdict(result="FAIL", did=did,
                        reason=f"the RP answered {obs.status} to {row.what}, not 200 (or 204)")
     if obs.check_status_after is not None and not _signed_out(obs.check_status_after):
@@ -322,11 +361,37 @@ def judge_backchannel(row: Row, obs: BackchannelObservation) -> Verdict:
     if not obs.headers_recorded:
         notes.append("Cache-Control not checked: the provider's log does not record response "
                      "headers")
-    elif obs.cache_control is None or "no-store" not in obs.cache_control.lower():
-        notes.append(f"WARNING: Cache-Control is {obs.cache_control!r}, not no-store")
+    elif obs.cache_control is None:
+        notes.append("WARNING: no Cache-Control header; no-store is expected")
+    elif "no-store" not in obs.cache_control.lower():
+        notes.append(f"WARNING: Cache-Control is {obs.cache_control}, not no-store")
     else:
         notes.append("Cache-Control: no-store")
     return Verdict(result="PASS", did=did, note="; ".join(notes))
+
+
+def _invalid_token(row: Row, obs: BackchannelObservation, did: str) -> Verdict:
+    """An invalid logout token: 400, and the session kept (Back-Channel Logout 1.0 §2.6: the
+    RP validates the token first; §2.7: it ends the sessions a valid one names)."""
+    ended = obs.check_status_after is not None and _signed_out(obs.check_status_after)
+    if obs.status != 400:
+        return Verdict(result="FAIL", did=did, reason=f"{row.what}, yet the RP answered "
+                       f"{obs.status}, not 400" + (", and ended the session" if ended else ""))
+    if ended:
+        return Verdict(result="FAIL", did=did, reason=(
+            f"{row.what}, yet the RP ended the session (check URL answered "
+            f"{obs.check_status_after} afterwards) although it answered 400: Back-Channel "
+            "Logout 1.0 §2.6, §2.7: an RP ends a session only for a logout token it validated"))
+    if obs.valid_answer is None:
+        return Verdict(result="SKIP", did=did, reason=(
+            "not tested: no valid logout token was answered in this run, so this 400 cannot be "
+            "told from an endpoint that refuses every POST"))
+    if obs.valid_answer not in VALID_ANSWERS:
+        return Verdict(result="SKIP", did=did, reason=(
+            f"not tested: the back-channel logout URI answered a valid logout token "
+            f"{obs.valid_answer} too, so this 400 does not show that the app checked the token "
+            "(something in front of it, a CSRF check say, may refuse every POST)"))
+    return Verdict(result="PASS", did=did, note=row.note)
 
 
 def judge(row: Row, obs: LoginObservation | BackchannelObservation) -> Verdict:

@@ -19,9 +19,13 @@ from scenarios.conformance.options import ConformanceOptions
 from scenarios.conformance.refusals import refused_user
 
 __all__ = [
-    "other_client", "preflight", "same_server", "sign_in_problem", "strict_cookie_problem",
-    "where",
+    "PROVIDER_ERROR_PAGE", "other_client", "preflight", "same_server", "sign_in_problem",
+    "strict_cookie_problem", "where",
 ]
+
+PROVIDER_ERROR_PAGE = "the provider answered the app's authorization request with its error page"
+"""How a sign-in that met the provider's error page (an ``AADSTS`` code refusing the app's
+request) instead of its sign-in page begins its one line."""
 
 
 def _clock_skew(response: httpx.Response, control: MockControl) -> float | None:
@@ -74,6 +78,8 @@ def sign_in_problem(options: ConformanceOptions, obs: LoginObservation,
     start = options.rp_url(options.start)
     if obs.refusal is not None and (refused := refused_user(options.upn, obs.refusal)):
         return refused
+    if obs.error is not None and obs.error.startswith(PROVIDER_ERROR_PAGE):
+        return f"{start}: {obs.error}"
     if obs.error is not None or not obs.reached_sign_in:
         ended = obs.final_url
         if ended.startswith("http") and not same_server(ended, options.idp) and not \

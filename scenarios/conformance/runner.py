@@ -1,6 +1,8 @@
 """Running conformance rows: the preflight's plain sign-in first, then each row in a real
 browser (:mod:`scenarios.conformance.browser_rows`), judged; a row the app went away in fails,
-and the rows left run only once it is back (:mod:`scenarios.conformance.app_gone`)."""
+and the rows left run only once it is back (:mod:`scenarios.conformance.app_gone`). The invalid
+logout tokens are judged against the app's answer to a valid one: its row's, run first, or the
+command's own delivery of one when that row is not selected."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from scenarios.conformance.options import CLOCK_TOLERANCE, ConformanceOptions
 from scenarios.conformance.output import RowOutput
 from scenarios.conformance.readiness import other_client, preflight, sign_in_problem
 from scenarios.conformance.rows import (
+    BACKCHANNEL_ROWS,
     LOGIN_ROWS,
     BackchannelObservation,
     LoginObservation,
@@ -38,6 +41,8 @@ __all__ = ["CLOCK_TOLERANCE", "PLAIN_ROW", "ConformanceOptions", "Progress", "pr
 
 PLAIN_ROW = LOGIN_ROWS[0]
 """The plain code flow, which the preflight signs in with before any row."""
+VALID_LOGOUT_ROW = BACKCHANNEL_ROWS[0]
+"""The valid logout token, run before the invalid ones."""
 
 
 @contextlib.contextmanager
@@ -70,6 +75,8 @@ def run_rows(options: ConformanceOptions, rows: Sequence[Row], control: MockCont
     lifeline = AppLifeline(options, app)
     results: list[RowResult] = []
     keys_before = 0
+    valid_answer: int | None = None
+    """How the back-channel logout URI answered a valid logout token (``None``: not yet)."""
     gone: str | None = None
     """Why the rows left are not run: the app went away and is not back."""
 
@@ -102,7 +109,10 @@ def run_rows(options: ConformanceOptions, rows: Sequence[Row], control: MockCont
                               response_type=evidence.response_type if evidence is not None
                               else None,
                               sent_nonce=evidence.sent_nonce if evidence is not None else None,
-                              sent_pkce=evidence.sent_pkce if evidence is not None else None)
+                              sent_pkce=evidence.sent_pkce if evidence is not None else None,
+                              restarted=evidence is not None and evidence.restarted)
+            else:
+                obs = replace(obs, valid_answer=valid_answer)
             verdict = judge(row, obs)
         result = RowResult(row=row, verdict=verdict, seconds=time.monotonic() - started,
                            protocol=exchange_of(driver.collected))
@@ -111,7 +121,7 @@ def run_rows(options: ConformanceOptions, rows: Sequence[Row], control: MockCont
     limit = options.max_failures
 
     def one(row: Row) -> None:
-        nonlocal gone
+        nonlocal gone, valid_answer
         if gone is not None:
             result = RowResult(row=row, verdict=Verdict(result="SKIP", did="not run",
                                                         reason=gone), seconds=0.0)
@@ -120,7 +130,9 @@ def run_rows(options: ConformanceOptions, rows: Sequence[Row], control: MockCont
                                                         reason=skip_reason(limit, "row")),
                                seconds=0.0)
         else:
-            result, _, _ = observe(row)
+            result, obs, _ = observe(row)
+            if row is VALID_LOGOUT_ROW and isinstance(obs, BackchannelObservation):
+                valid_answer = obs.status
             if result.verdict.result == "FAIL":
                 gone = lifeline.back(row.id)
         results.append(result)
@@ -148,12 +160,31 @@ def run_rows(options: ConformanceOptions, rows: Sequence[Row], control: MockCont
                 progress(plain)
         elif row.kind == "login":
             one(row)
-    logout_rows = [row for row in rows if row.kind == "backchannel"]
+    logout_rows = sorted((row for row in rows if row.kind == "backchannel"),
+                         key=lambda row: row is not VALID_LOGOUT_ROW)
     if logout_rows and options.backchannel:
         with _backchannel_uri(options, control):
+            if VALID_LOGOUT_ROW not in logout_rows and any(
+                    row.expect == "HTTP 400" for row in logout_rows):
+                valid_answer = _valid_token_answer(driver, control)
             for row in logout_rows:
                 one(row)
     return results
+
+
+def _valid_token_answer(driver: RowDriver, control: MockControl) -> int | None:
+    """How the back-channel logout URI answers a valid logout token, delivered by the command
+    itself when its row is not run (another shard's, say): the invalid tokens' 400s count only
+    when a valid one was taken. ``None``: it was not answered."""
+    from playwright.sync_api import Error
+
+    try:
+        return driver.backchannel_row(VALID_LOGOUT_ROW).status
+    except (AppExited, RowStopped, Error):
+        return None
+    finally:
+        driver.collected = None
+        control.clear()
 
 
 def _went_away(lifeline: AppLifeline, obs: LoginObservation | BackchannelObservation | None,

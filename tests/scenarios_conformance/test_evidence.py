@@ -48,3 +48,21 @@ def test_the_client_ids_of_the_authorization_requests_are_read_once_each() -> No
     log = [{"method": "GET", "path": f"{TENANT}/oauth2/v2.0/authorize", "query": f"client_id={c}"}
            for c in ("A", "b", "a", "")]
     assert evidence_of(log).client_ids == ("A", "b")
+
+
+def test_a_new_authorization_request_after_a_faulted_answer_is_a_sign_in_started_again() -> None:
+    """An app that refuses the tampered ID token and sends the browser to its login again
+    (passport's failureRedirect) makes a second authorization request after the faulted
+    token answer; one that asked twice before it (a silent attempt first) did not."""
+    def authorize(query: str = "client_id=c&response_type=code") -> dict[str, object]:
+        return {"method": "GET", "path": f"{TENANT}/oauth2/v2.0/authorize", "query": query}
+
+    faulted = {"method": "POST", "path": f"{TENANT}/oauth2/v2.0/token", "status": 200,
+               "notes": [{"fault": {"id": "f1", "kind": "wrong_iss", "endpoint": "token"},
+                          "target": "id_token", "changes": []}]}
+    clean = {"method": "POST", "path": f"{TENANT}/oauth2/v2.0/token", "status": 200}
+    sign_in_post = authorize("")
+    assert evidence_of([authorize(), faulted, authorize(), clean]).restarted is True
+    assert evidence_of([authorize(), authorize(), faulted]).restarted is False
+    assert evidence_of([authorize(), faulted, sign_in_post]).restarted is False
+    assert evidence_of([authorize(), clean, authorize(), clean]).restarted is False

@@ -112,7 +112,8 @@ def test_accept_row_passes_when_signed_in_and_fails_when_refused() -> None:
     assert judge(HAPPY, _login(200, fired=None)).result == "PASS"
     refused = judge(HAPPY, _login(401, fired=None))
     assert refused.result == "FAIL"
-    assert refused.reason == "the RP refused a sign-in it should accept: a normal code flow"
+    assert refused.reason == ("the RP refused a sign-in it should accept: a plain sign-in in "
+                              "the app's own flow, no fault armed")
     refused = judge(KID_SINGLE, _login(401))
     assert refused.reason == ("the RP refused a sign-in it should accept: the ID token has no "
                               "kid and the JWKS holds one key")
@@ -155,11 +156,11 @@ def test_no_sign_in_page_or_an_ambiguous_check_fails() -> None:
 
 def _bc(status: int | None, *, after: int | None = 401, headers_recorded: bool = False,
         cache_control: str | None = None, delivery_error: str | None = None,
-        deliveries: int = 1) -> BackchannelObservation:
+        deliveries: int = 1, valid: int | None = 200) -> BackchannelObservation:
     return BackchannelObservation(
         signed_in_before=True, status=status, check_status_after=after,
         headers_recorded=headers_recorded, cache_control=cache_control,
-        delivery_error=delivery_error, deliveries=deliveries)
+        delivery_error=delivery_error, deliveries=deliveries, valid_answer=valid)
 
 
 def test_valid_logout_token_needs_200_and_an_ended_session() -> None:
@@ -181,7 +182,10 @@ def test_a_valid_logout_token_answered_204_passes_with_a_note() -> None:
 
 def test_cache_control_is_a_warning_only() -> None:
     missing = judge(LT_VALID, _bc(200, headers_recorded=True, cache_control="private"))
-    assert missing.result == "PASS" and missing.note.startswith("WARNING")
+    assert missing.result == "PASS" and missing.note == (
+        "WARNING: Cache-Control is private, not no-store")
+    absent = judge(LT_VALID, _bc(200, headers_recorded=True, cache_control=None))
+    assert absent.note == "WARNING: no Cache-Control header; no-store is expected"
     present = judge(LT_VALID, _bc(200, headers_recorded=True, cache_control="no-store"))
     assert present.note == "Cache-Control: no-store"
 
@@ -190,8 +194,39 @@ def test_bad_logout_token_needs_exactly_400() -> None:
     assert judge(LT_NONCE, _bc(400, after=200)).result == "PASS"
     accepted = judge(LT_NONCE, _bc(200))
     assert accepted.result == "FAIL"
-    assert accepted.reason == "the logout token carries a nonce, yet the RP answered 200, not 400"
+    assert accepted.reason == ("the logout token carries a nonce, yet the RP answered 200, not "
+                               "400, and ended the session")
+    assert judge(LT_NONCE, _bc(200, after=200)).reason.endswith("answered 200, not 400")
     assert judge(LT_NONCE, _bc(401)).result == "FAIL"
+
+
+def test_a_bad_logout_token_that_ended_the_session_fails_although_answered_400() -> None:
+    """Back-Channel Logout 1.0 §2.6, §2.7: only a valid logout token ends a session; an app
+    that logs the session out before it checks the token, then answers 400, is not refusing
+    it."""
+    verdict = judge(LT_NONCE, _bc(400, after=302))
+    assert verdict == Verdict(
+        result="FAIL", did="HTTP 400; session ended",
+        reason="the logout token carries a nonce, yet the RP ended the session (check URL "
+               "answered 302 afterwards) although it answered 400: Back-Channel Logout 1.0 §2.6, "
+               "§2.7: an RP ends a session only for a logout token it validated")
+
+
+@pytest.mark.parametrize("valid", [400, 403, 500])
+def test_a_400_counts_only_when_the_same_uri_took_a_valid_logout_token(valid: int) -> None:
+    """An endpoint behind a filter that refuses every POST (a CSRF check) answers 400 to the
+    invalid tokens for a reason of its own: those rows are not tested, not passed."""
+    verdict = judge(LT_NONCE, _bc(400, after=200, valid=valid))
+    assert verdict == Verdict(
+        result="SKIP", did="HTTP 400; session kept",
+        reason=f"not tested: the back-channel logout URI answered a valid logout token {valid} "
+               "too, so this 400 does not show that the app checked the token (something in "
+               "front of it, a CSRF check say, may refuse every POST)")
+    unknown = judge(LT_NONCE, _bc(400, after=200, valid=None))
+    assert unknown.result == "SKIP" and unknown.reason.startswith(
+        "not tested: no valid logout token was answered in this run")
+    assert judge(LT_NONCE, _bc(400, after=200, valid=204)).result == "PASS"
+    assert judge(LT_NONCE, _bc(200, after=200, valid=400)).result == "FAIL"  # took a bad one
 
 
 def test_backchannel_without_an_answer_or_a_session_fails() -> None:
@@ -368,3 +403,46 @@ def test_no_back_channel_endpoint_fails_the_valid_row_and_leaves_the_bad_ones_un
                             "leaves its session alive")
     bad = judge(LT_NONCE, _bc(status, after=200))
     assert bad.result == "SKIP" and bad.reason.startswith("not tested: the back-channel logout")
+
+
+@pytest.mark.parametrize("row", [NONCE, BY_ID["rp-id_token-issuer-mismatch"], BAD_SIG],
+                         ids=lambda r: r.id)
+def test_an_rp_that_refused_the_faulted_token_and_signed_in_again_passes(row: Row) -> None:
+    """passport's failureRedirect: '/login' starts the sign-in over after a refusal; the fault
+    fired once, so the second sign-in gets a correct token. The session did not come from the
+    faulted token: a refusal, not an acceptance. Signing in without starting over fails."""
+    again = judge(row, replace(_seen(200), restarted=True))
+    assert again.result == "PASS" and again.did == "refused, then signed in again"
+    assert again.note == (f"the RP refused the answer in which {row.what} and started its "
+                          "sign-in again; the provider answered that one correctly (the fault "
+                          "fires once), and it signed in with the correct token")
+    assert judge(row, _seen(200)).result == "FAIL"
+
+
+def test_a_hash_row_signed_in_again_says_the_app_refused_the_token() -> None:
+    verdict = judge(AT_HASH, replace(_seen(200), restarted=True))
+    assert verdict.result == "INFO" and verdict.did == "refused, then signed in again"
+    assert verdict.reason.endswith("checks at_hash when present and refused the token")
+
+
+@pytest.mark.parametrize(("row", "response_type", "hashed"), [
+    (AT_HASH, "id_token", "access token"), (C_HASH, "id_token", "authorization code"),
+    (C_HASH, "id_token token", "authorization code")])
+def test_a_hash_row_on_a_flow_without_what_it_hashes_does_not_apply(
+        row: Row, response_type: str, hashed: str) -> None:
+    """response_type=id_token returns neither an access token nor a code (and id_token token
+    no code): no token endpoint is involved, and the row does not apply."""
+    verdict = judge(row, _seen(200, response_type=response_type))
+    assert verdict.result == "INFO" and "token endpoint" not in verdict.reason
+    assert verdict.reason == (
+        f"informational: the row does not apply to response_type="
+        f"{response_type.replace(' ', '+')}, which returns no {hashed}, so there is nothing "
+        f"for {row.hash_claim} to bind; the app accepted the token")
+
+
+def test_a_refused_key_rotation_says_the_app_must_fetch_the_keys_again() -> None:
+    refused = judge(ROTATION, _seen(401, keys=0))
+    assert refused == Verdict(
+        result="FAIL", did="not signed in",
+        reason="the RP refused a sign-in it should accept: the provider rotated its signing key "
+               "just before signing (the RP must re-fetch jwks_uri when it meets an unknown kid)")

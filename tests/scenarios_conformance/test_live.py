@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from relying_party import logout
 from relying_party.oidc import id_token
-from relying_party.oidc.errors import UnknownSigningKey
+from relying_party.oidc.errors import LogoutTokenInvalid, UnknownSigningKey
 from scenarios.__main__ import main
 from scenarios.conformance.rows import BACKCHANNEL_ROWS, LOGIN_ROWS, ROWS
 from scenarios.live import LiveStack, live_stack
@@ -135,3 +136,24 @@ def test_a_reject_row_an_rp_refuses_for_its_own_reason_passes_after_a_plain_sign
     authorize = [r for r in log if r["path"].endswith("/oauth2/v2.0/authorize")
                  and "client_id=" in r.get("query", "")]
     assert (len(passwords), len(authorize)) == (3, 5)  # 3 fresh browsers, 2 plain sign-ins
+
+
+def test_an_rp_that_refuses_every_logout_post_has_its_invalid_token_rows_not_tested(
+        stack: LiveStack, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A back-channel endpoint behind a filter that answers 400 to every POST (a CSRF check)
+    refuses the invalid tokens for no reason of theirs. Without the valid token's row in the
+    selection, the command delivers a valid token itself first, and its 400 makes the invalid
+    tokens' rows "not tested", not passed."""
+    async def refuse_all(*_args: object) -> object:
+        raise LogoutTokenInvalid("csrf_token_missing")
+
+    monkeypatch.setattr(logout, "_validate_for_any", refuse_all)
+    code = main(_argv(stack, "--backchannel", "/auth/backchannel-logout", "--json", "--only",
+                      "rp-backchannel-rpinitlogout-lt-with-nonce"))
+    report = json.loads(capsys.readouterr().out)
+    assert [(r["id"], r["result"], r["did"]) for r in report["rows"]] == [
+        ("rp-backchannel-rpinitlogout-lt-with-nonce", "SKIP", "HTTP 400; session kept")]
+    assert report["rows"][0]["reason"].startswith(
+        "not tested: the back-channel logout URI answered a valid logout token 400 too")
+    assert code == 1 and report["ok"] is False  # nothing was tested

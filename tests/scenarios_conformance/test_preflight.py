@@ -24,14 +24,15 @@ from scenarios.conformance.control import MockControl
 
 
 def _refusing_app(authority: str, client_id: str = REFERENCE_RP_CLIENT_ID,
-                  says: str = "Sign-in failed", response_mode: str = "query") -> Starlette:
+                  says: str = "Sign-in failed", response_mode: str = "query",
+                  callback: str = "/auth/callback") -> Starlette:
     """An app that starts a code flow at ``authority`` as ``client_id``, asking for the answer
-    in ``response_mode``, and refuses every callback, saying ``says``."""
+    in ``response_mode`` at ``callback``, and refuses every callback, saying ``says``."""
     base: dict[str, str] = {}
 
     async def login(request: Request) -> Response:
         query = urlencode({"client_id": client_id, "response_type": "code",
-                           "redirect_uri": f"{base['url']}/auth/callback", "scope": "openid",
+                           "redirect_uri": f"{base['url']}{callback}", "scope": "openid",
                            "state": "s", "nonce": "n", "response_mode": response_mode})
         return RedirectResponse(f"{authority}/oauth2/v2.0/authorize?{query}")
 
@@ -52,8 +53,9 @@ def idp() -> Iterator[MockIdp]:
 
 
 def _serve(authority: str, client_id: str = REFERENCE_RP_CLIENT_ID, says: str = "Sign-in failed",
-           response_mode: str = "query") -> contextlib.AbstractContextManager[RunningServer]:
-    app = _refusing_app(authority, client_id, says, response_mode)
+           response_mode: str = "query", callback: str = "/auth/callback"
+           ) -> contextlib.AbstractContextManager[RunningServer]:
+    app = _refusing_app(authority, client_id, says, response_mode, callback)
     sock = bind_socket("127.0.0.1", 0)
     app.state.base["url"] = f"http://127.0.0.1:{sock.getsockname()[1]}"
     return run_in_thread(app, sock=sock)
@@ -111,6 +113,24 @@ def test_an_app_pointed_at_another_provider_gets_a_set_up_error(
     line = captured.err.strip().splitlines()[-1]
     assert f"to {other_url}, not to this mock provider at {idp.url}: the app is pointed at " \
            "another provider" in line, line
+
+
+@pytest.mark.browser
+def test_an_app_the_provider_refuses_with_its_error_page_gets_one_line_naming_the_code(
+        idp: MockIdp, capsys: pytest.CaptureFixture[str]) -> None:
+    """A redirect URI the registration does not hold: the provider shows its error page
+    (AADSTS50011) instead of its sign-in page; the preflight says so in one line, exit 2, with
+    no traceback."""
+    with _serve(idp.authority, callback="/auth/not-registered") as app:
+        code = main(["conformance", "--rp", app.base_url, "--idp", idp.url])
+    captured = capsys.readouterr()
+    assert code == 2 and "passed" not in captured.out and "Traceback" not in captured.err
+    line = captured.err.strip().splitlines()[-1]
+    assert line.startswith(f"scenarios conformance: preflight: {app.base_url}/login: the "
+                           "provider answered the app's authorization request with its error "
+                           "page, not its sign-in page: \"AADSTS50011: "), line
+    assert line.endswith("(check the client id, redirect URI and tenant the app signs in "
+                         "with)"), line
 
 
 @pytest.mark.browser

@@ -37,3 +37,15 @@ def test_the_junit_timestamp_is_the_one_given(tmp_path: Path) -> None:
     path = write_junit(RESULTS, tmp_path / "j.xml", timestamp=started)
     suite = ET.parse(path).getroot().find("testsuite")
     assert suite is not None and suite.get("timestamp") == "2024-05-06T07:08:09+00:00"
+
+
+def test_an_informational_row_keeps_its_reason_in_the_junit_file(tmp_path: Path) -> None:
+    """JUnit has no message for a passed testcase: the INFO row's reason is a line of its
+    system-out, after what the RP did."""
+    info = RowResult(row=ROWS[0], verdict=Verdict(
+        result="INFO", did="signed in", reason="allowed by OpenID Connect Core 3.1.3.7 (6)"),
+        seconds=1.0)
+    case = ET.parse(write_junit([info], tmp_path / "j.xml")).getroot().find(".//testcase")
+    assert case is not None and len(case.findall("failure") + case.findall("skipped")) == 0
+    out = case.findtext("system-out") or ""
+    assert "RP did: signed in\nINFO: allowed by OpenID Connect Core 3.1.3.7 (6)" in out, out
