@@ -50,6 +50,14 @@ def _faulted(entry: Mapping[str, Any]) -> bool:
                                            for note in notes)
 
 
+def _interactive(entry: Mapping[str, Any]) -> bool:
+    """An authorization request that starts a sign-in (``client_id``, and no ``prompt=none``:
+    a silent renewal, which an app that took the faulted token makes for more tokens, does not
+    show that it refused it)."""
+    query = parse_qs(str(entry.get("query", "")))
+    return "client_id" in query and "none" not in query.get("prompt", [])
+
+
 def _answer(entry: Mapping[str, Any]) -> str:
     status = entry.get("status")
     response = entry.get("response")
@@ -69,8 +77,7 @@ def evidence_of(requests: Iterable[Mapping[str, Any]]) -> ProviderEvidence:
     for entry in requests:
         path = str(entry.get("path", ""))
         method = str(entry.get("method", "")).upper()
-        if path.endswith(AUTHORIZE_PATHS) and faulted and "client_id" in parse_qs(
-                str(entry.get("query", ""))):
+        if path.endswith(AUTHORIZE_PATHS) and faulted and _interactive(entry):
             restarted = True
         faulted = faulted or _faulted(entry)
         if method == "GET" and path.endswith(KEY_PATHS) and entry.get("status") == 200:

@@ -66,3 +66,6 @@ def test_a_new_authorization_request_after_a_faulted_answer_is_a_sign_in_started
     assert evidence_of([authorize(), authorize(), faulted]).restarted is False
     assert evidence_of([authorize(), faulted, sign_in_post]).restarted is False
     assert evidence_of([authorize(), clean, authorize(), clean]).restarted is False
+    # a silent renewal after taking the faulted token (an SPA's) is no sign-in started again
+    silent = authorize("client_id=c&response_type=code&prompt=none")
+    assert evidence_of([authorize(), faulted, silent, clean]).restarted is False
