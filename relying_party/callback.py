@@ -216,10 +216,15 @@ def local_user(rp: AppState, client: ClientConfig, signed_in: SignedIn,
                source: FailureSource) -> User:
     """The local user of the signed-in identity; a new one is made when there is none, in the
     caller's transaction, after its checks (:class:`DuplicateEmail` when another user holds
-    the e-mail address)."""
+    the e-mail address). A user made without an address takes the one this sign-in vouches
+    for, unless another user holds it (then it still has none: a user who signed in before is
+    not refused), so the users who signed in before the app's registration asked for
+    ``xms_edov`` get their addresses at their next sign-in."""
     claims = signed_in.claims
     user = rp.db.users.find_by_identity(signed_in.identity_issuer, claims.sub)
     if user is not None:
+        if user.email is None and signed_in.email is not None:
+            return rp.db.users.give_email(user.id, signed_in.email) or user
         return user
     try:
         return rp.db.users.create_with_identity(

@@ -1,7 +1,8 @@
 """Local users for the admin: list them and remove one, on the admin API and the admin page.
 
 A user made at a first sign-in holds its e-mail address for good (addresses are unique:
-``duplicate_email``); removing it frees the address and ends its sessions, and its identities
+``duplicate_email``; one made with none takes the first a later sign-in vouches for and no
+other user holds); removing it frees the address and ends its sessions, and its identities
 make a new user at their next sign-in. ``GET /api/admin/users`` lists them, ``DELETE
 /api/admin/users/{user_id}`` removes one (204; 404 ``not_found``; an id that is no number: 400
 ``invalid_request`` naming ``user_id``), with the admin API's token and error shapes

@@ -209,6 +209,20 @@ class UserStore:
             )
         return User(id=user_id, email=email, name=name, created_at=at)
 
+    def give_email(self, user_id: int, email: str) -> User | None:
+        """Give the user ``email`` when it has no address and no other user holds this one;
+        the user as it is then (``None`` when there is no such user). An address once held is
+        never replaced."""
+        email_key = email.strip().casefold()
+        with self._sql.transaction() as conn:
+            conn.execute(
+                "UPDATE users SET email=?, email_key=? WHERE id=? AND email_key IS NULL"
+                " AND NOT EXISTS (SELECT 1 FROM users WHERE email_key=?)",
+                (email, email_key, user_id, email_key),
+            )
+            row = conn.execute("SELECT * FROM users WHERE id=?", (user_id,)).fetchone()
+        return _user(row) if row is not None else None
+
     def get(self, user_id: int) -> User | None:
         row = self._sql.one("SELECT * FROM users WHERE id=?", (user_id,))
         return _user(row) if row is not None else None

@@ -67,3 +67,39 @@ def test_email_verified_vouches_only_in_a_token_of_another_provider(rp: RpHarnes
     rp.op.faults.claims["tid"] = None
     assert rp.sign_in(user="bob").status_code == 303
     assert rp.me().json()["email"] == "bob@contoso.onmicrosoft.com"
+
+
+def test_a_user_made_without_an_address_takes_the_one_a_later_sign_in_vouches_for(
+        rp: RpHarness) -> None:
+    rp.add_connection()
+    # the app registration did not ask for ``xms_edov`` yet: alice signs in with no address
+    rp.op.faults.claims["xms_edov"] = None
+    assert rp.sign_in().status_code == 303
+    first = rp.me().json()
+    assert first["email"] is None
+    rp.client.cookies.clear()
+    # once it does, her next sign-in is the same user, now with her address
+    del rp.op.faults.claims["xms_edov"]
+    assert rp.sign_in().status_code == 303
+    me = rp.me().json()
+    assert (me["id"], me["email"]) == (first["id"], ALICE)
+    listed = rp.client.get("/api/admin/users").json()
+    assert [(u["id"], u["email"]) for u in listed] == [(first["id"], ALICE)]
+
+
+def test_a_user_without_an_address_does_not_take_one_another_user_holds(
+        rp: RpHarness) -> None:
+    first = rp.add_connection(name="First")
+    second = _second_connection(rp)
+    rp.op.faults.claims["xms_edov"] = None
+    assert rp.sign_in(f"/sso/{second}/widget").status_code == 303
+    other = rp.me().json()["id"]
+    rp.client.cookies.clear()
+    del rp.op.faults.claims["xms_edov"]
+    assert rp.sign_in(f"/sso/{first}/widget").status_code == 303
+    assert rp.me().json()["email"] == ALICE
+    rp.client.cookies.clear()
+    # the identity of the second connection, now vouched for, signs in as before, with none
+    assert rp.sign_in(f"/sso/{second}/widget").status_code == 303
+    assert (rp.me().json()["id"], rp.me().json()["email"]) == (other, None)
+    assert rp.client.get("/api/admin/errors").json() == []
