@@ -184,7 +184,8 @@ async def admin_page(request: Request) -> Response:
     notice = _connection_notice(db, request.query_params)
     removed = request.query_params.get("user_removed", "")
     if removed.isascii() and removed.isdigit() and len(removed) <= 19:
-        notice = f"User {removed} removed, and its sessions ended: its address is free again."
+        notice = (f"User {removed} removed, and its sessions ended; its e-mail address, if it"
+                  " had one, is free again.")
     acknowledged = request.query_params.get("acknowledged")
     if acknowledged and db.installations.get(acknowledged) is not None:
         notice = _acknowledged_notice(acknowledged, db.acknowledgements.of(acknowledged))

@@ -96,3 +96,19 @@ def test_a_user_not_vouched_for_shows_no_address(rp: RpHarness) -> None:
     rp.client.cookies.clear()
     rp.admin_sign_in()
     assert "no verified address" in rp.client.get("/admin").text
+
+
+def test_removing_a_user_with_no_address_does_not_say_an_address_was_freed(
+        rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.op.faults.claims["xms_edov"] = False
+    rp.sign_in()
+    rp.client.cookies.clear()
+    rp.admin_sign_in()
+    [user] = rp.client.get("/api/admin/users").json()
+    assert user["email"] is None
+    action = f"/admin/users/{user['id']}/remove"
+    response = rp.client.post(action, data=rp.form_fields("/admin", action))
+    page = rp.client.get(response.headers["location"]).text
+    assert f"User {user['id']} removed, and its sessions ended" in page
+    assert "its address is free again" not in page
