@@ -8,8 +8,9 @@ through the same functions as the control API (:mod:`.control`, :mod:`.activity`
 their hint and end date, logs masked). Its buttons are forms that post to
 ``/_mock/console/<action>`` (another method there is the API's 405 naming ``method``) and call
 the functions the control API calls, so they change nothing the API cannot. Every form carries
-a token derived from the provider's console key, and a post whose ``Origin`` is another site is
-refused (403): another page cannot press these buttons.
+a token derived from the provider's console key, and a post that a page of another origin sent
+is refused (403), judged as the control API judges one (its ``public_url`` is its own too,
+behind a proxy): another page cannot press these buttons.
 Server-rendered with jinja2; no script, no build step.
 """
 
@@ -20,7 +21,7 @@ import hmac
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -46,7 +47,7 @@ from .control import (
 )
 from .faults import arm_fault
 from .forms import form_fields
-from .mock_api import ALL_METHODS
+from .mock_api import ALL_METHODS, from_another_page
 from .payload import BadInput, iso
 from .platform import request_base_url
 
@@ -285,18 +286,6 @@ ACTIONS: dict[str, tuple[Action, str]] = {
 """Action name -> (what it does, the section to come back to)."""
 
 
-def _foreign_origin(request: Request) -> bool:
-    """A post that a page of another site made: its ``Origin`` (or, without one, the
-    browser's ``Sec-Fetch-Site``) says so."""
-    origin = request.headers.get("origin")
-    if origin is not None:
-        try:
-            return origin == "null" or urlsplit(origin).netloc != request.url.netloc
-        except ValueError:  # not even a URL: certainly not this site
-            return True
-    return request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none")
-
-
 async def act(request: Request) -> Response:
     name = request.path_params["action"]
     if request.method != "POST":
@@ -309,7 +298,7 @@ async def act(request: Request) -> Response:
     if name not in ACTIONS:
         return await _render(request, status=404, error=f"no console action {name[:64]!r}",
                              field="action")
-    if _foreign_origin(request):
+    if from_another_page(request):
         return await _render(request, status=403, error="refused: the form came from another "
                              "site", field="origin")
     try:

@@ -64,7 +64,7 @@ def endpoint(methods: dict[str, Handler], shape: ErrorShape = plain_refusal, *,
             response.headers["Allow"] = allow
             return response
         changes = same_origin and request.method not in SAFE_METHODS
-        if changes and _from_another_page(request):
+        if changes and from_another_page(request):
             return shape(403, "refused: a page of another origin sent this request (its Origin "
                          "or Sec-Fetch-Site header says so); the test-control API takes changes "
                          "from HTTP clients and the mock's own pages only", "origin")
@@ -81,9 +81,10 @@ def endpoint(methods: dict[str, Handler], shape: ErrorShape = plain_refusal, *,
     return dispatch
 
 
-def _from_another_page(request: Request) -> bool:
+def from_another_page(request: Request) -> bool:
     """Whether a browser page of an origin other than the mock's sent ``request``: the mock's
-    are the one it was reached at and its configured ``public_url`` (behind a proxy)."""
+    are the one it was reached at and its configured ``public_url`` (behind a proxy). The
+    console's forms are judged by it too."""
     own = {f"{request.url.scheme}://{request.url.netloc}", idp(request).config.public_url or ""}
     return foreign_page(request.headers.get("origin"), request.headers.get("sec-fetch-site"),
                         {origin for url in own if (origin := origin_of(url)) is not None})

@@ -156,6 +156,21 @@ def test_a_form_without_the_token_or_from_another_site_changes_nothing(
     assert same.status_code == 303
 
 
+@pytest.mark.idp_config(public_url="https://idp.example.test")
+def test_behind_a_proxy_the_console_takes_its_forms_from_its_public_url(
+        client: AppClient, clock: MockClock) -> None:
+    clock.freeze()
+    start = clock.now()
+    public = client.post(f"{CONSOLE}/clock", data={"advance": "1d", "csrf": csrf(client)},
+                         headers={"Origin": "https://idp.example.test"})
+    assert public.status_code == 303
+    assert clock.now() == start + timedelta(days=1)
+    other = client.post(f"{CONSOLE}/clock", data={"advance": "1d", "csrf": csrf(client)},
+                        headers={"Origin": "http://idp.example.test"})
+    assert other.status_code == 403
+    assert clock.now() == start + timedelta(days=1)
+
+
 def test_unknown_action_and_wrong_method(client: AppClient) -> None:
     assert client.post(f"{CONSOLE}/launch-rockets", data={}).status_code == 404
     for method in ("POST", "PUT", "PATCH", "DELETE", "OPTIONS"):
