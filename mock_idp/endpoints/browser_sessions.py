@@ -29,6 +29,7 @@ when a browser's sign-out arrives without them.
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -49,6 +50,9 @@ LAX_SUFFIX = "_LAX"
 """The twin of each cookie over http on a loopback host (``MOCKIDP_SESSION_LAX``...)."""
 MAX_ACCOUNTS = 10
 _SEPARATOR = "."
+_SECURE_ON_LOOPBACK = (re.compile(r"Firefox/(\d+)"), 75), (re.compile(r"Chrome/(\d+)"), 89)
+"""The browsers that keep a ``Secure`` cookie over http on a loopback host, by the version in
+their ``User-Agent`` (Chromium's, ``HeadlessChrome/`` and Edge's included, say ``Chrome/``)."""
 
 
 def is_loopback(host: str | None) -> bool:
@@ -65,6 +69,18 @@ def is_loopback(host: str | None) -> bool:
         return ipaddress.ip_address(name).is_loopback
     except ValueError:
         return False
+
+
+def keeps_secure_on_loopback(request: Request) -> bool:
+    """The browser that sent ``request`` keeps ``Secure`` cookies over http on a loopback host
+    (Chromium since 89, Firefox since 75: the module's docstring), so it sends the provider's
+    ``SameSite=None`` ones on every request there, cross-site ones included."""
+    agent = request.headers.get("user-agent", "")
+    for pattern, since in _SECURE_ON_LOOPBACK:
+        found = pattern.search(agent)
+        if found is not None:
+            return int(found.group(1)) >= since
+    return False
 
 
 def carried(request: Request) -> tuple[str, ...]:

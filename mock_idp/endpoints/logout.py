@@ -187,9 +187,13 @@ def _note_cookieless(request: Request, state: IdpState, named: _Named,
     (:func:`~mock_idp.endpoints.browser_sessions.lax_withheld`) over http is noted: over https
     the cookies are ``SameSite=None`` and go along, and a top-level ``GET`` navigation carries
     ``Lax`` ones too, so without cookies there the browser has none (another browser that never
-    signed in, or one closed since) and its sign-out is no app's mistake."""
+    signed in, or one closed since) and its sign-out is no app's mistake. On a loopback host
+    that is so of a browser that keeps ``Secure`` cookies there
+    (:func:`~mock_idp.endpoints.browser_sessions.keeps_secure_on_loopback`) on any request."""
+    loopback = cookies.is_loopback(request.url.hostname)
     if (not _navigation(request) or cookies.carried(request)
-            or request.url.scheme == "https" or not cookies.lax_withheld(request)):
+            or request.url.scheme == "https" or not cookies.lax_withheld(request)
+            or (loopback and cookies.keeps_secure_on_loopback(request))):
         return
     sid = str(named.hint.get("sid", "")) if named.hint is not None else None
 
@@ -207,7 +211,7 @@ def _note_cookieless(request: Request, state: IdpState, named: _Named,
     why = ("a browser that keeps no Secure cookie over http (Safari) holds only the "
            "SameSite=Lax twins of the provider's cookies on a loopback host, and sends them on "
            "cross-site top-level GET navigations only (serve the provider over https)"
-           if cookies.is_loopback(request.url.hostname) else
+           if loopback else
            "a browser sends SameSite=Lax cookies on cross-site top-level GET navigations only "
            "(serve the provider on a loopback host or over https for SameSite=None; Secure "
            "ones)")

@@ -24,6 +24,13 @@ from mock_idp.endpoints.logout import NO_COOKIES
 AUTHORIZE = paths(TENANT, "2.0")["authorize"]
 LOGOUT = f"/{TENANT}/oauth2/v2.0/logout"
 NAVIGATION = {"Sec-Fetch-Mode": "navigate", "Accept": "text/html"}
+CROSS_SITE_POST = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Dest": "document",
+                   "Origin": "http://localhost:3000"}
+SAFARI = ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like "
+          "Gecko) Version/17.4 Safari/605.1.15")
+CHROMIUM = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "HeadlessChrome/156.0.0.0 Safari/537.36")
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
 
 def _browser(app: Starlette, base_url: str) -> AppClient:
@@ -157,8 +164,8 @@ def test_a_cross_site_post_from_a_browser_holding_only_the_lax_twins_is_noted(
     ``SameSite=Lax`` twins, which it leaves off an app's cross-site form post."""
     _set_cookies(loopback)
     with _browser(idp_app, "http://127.0.0.1:8000") as safari:
-        safari.post(LOGOUT, headers={**NAVIGATION, "Sec-Fetch-Site": "cross-site",
-                                     "Sec-Fetch-Dest": "document"}, data={"state": "s"})
+        safari.post(LOGOUT, headers={**NAVIGATION, **CROSS_SITE_POST, "User-Agent": SAFARI},
+                    data={"state": "s"})
     [note] = _logout_notes(loopback)
     assert note["problem"] == NO_COOKIES and "over https" in str(note["message"])
     assert "loopback host or" not in str(note["message"])
@@ -174,8 +181,10 @@ def test_a_cross_site_post_from_a_browser_holding_only_the_lax_twins_is_noted(
     ("http://testserver", "POST", {"Origin": "http://testserver"}),
     ("http://idp.example.test", "POST", {"Origin": "http://app.example.test"}),
     # over https the cookies are SameSite=None: a cross-site post carries them
-    ("https://127.0.0.1:8443", "POST", {"Sec-Fetch-Site": "cross-site",
-                                        "Sec-Fetch-Dest": "document"}),
+    ("https://127.0.0.1:8443", "POST", CROSS_SITE_POST),
+    # and so does one on a loopback host from a browser that keeps Secure cookies there
+    ("http://127.0.0.1:8000", "POST", {**CROSS_SITE_POST, "User-Agent": CHROMIUM}),
+    ("http://localhost:8000", "POST", {**CROSS_SITE_POST, "User-Agent": FIREFOX}),
 ])
 def test_a_browser_that_holds_no_cookie_is_not_noted_while_another_is_signed_in(
         idp_app: Starlette, client: AppClient, base_url: str, method: str,
