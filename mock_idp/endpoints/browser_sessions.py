@@ -29,7 +29,9 @@ when a browser's sign-out arrives without them.
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Literal
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -39,6 +41,7 @@ from ..protocol.users import is_revoked
 from ..signin.flow import Account
 from ..state import IdpState
 from ..store import Session
+from .cross_site import origin_of
 
 SESSION_COOKIE = "MOCKIDP_SESSION"
 PERSISTENT_COOKIE = "MOCKIDP_SESSION_PERSISTENT"
@@ -47,6 +50,9 @@ LAX_SUFFIX = "_LAX"
 """The twin of each cookie over http on a loopback host (``MOCKIDP_SESSION_LAX``...)."""
 MAX_ACCOUNTS = 10
 _SEPARATOR = "."
+_SECURE_ON_LOOPBACK = (re.compile(r"Firefox/(\d+)"), 75), (re.compile(r"Chrome/(\d+)"), 89)
+"""The browsers that keep a ``Secure`` cookie over http on a loopback host, by the version in
+their ``User-Agent`` (Chromium's, ``HeadlessChrome/`` and Edge's included, say ``Chrome/``)."""
 
 
 def is_loopback(host: str | None) -> bool:
@@ -65,11 +71,56 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
+def keeps_secure_on_loopback(request: Request) -> bool:
+    """The browser that sent ``request`` keeps ``Secure`` cookies over http on a loopback host
+    (Chromium since 89, Firefox since 75: the module's docstring), so it sends the provider's
+    ``SameSite=None`` ones on every request there, cross-site ones included."""
+    agent = request.headers.get("user-agent", "")
+    for pattern, since in _SECURE_ON_LOOPBACK:
+        found = pattern.search(agent)
+        if found is not None:
+            return int(found.group(1)) >= since
+    return False
+
+
 def carried(request: Request) -> tuple[str, ...]:
     """The names of the provider's cookies this request carried (none: a browser that did not
     send them, or a client that never had them)."""
     names = (SESSION_COOKIE, PERSISTENT_COOKIE, KMSI_COOKIE)
     return tuple(n for name in names for n in (name, name + LAX_SUFFIX) if n in request.cookies)
+
+
+def _site(host: str) -> str:
+    """A host's site, near enough without the public suffix list: an address itself, else its
+    last two labels (``app.example.test`` and ``idp.example.test`` are one site)."""
+    name = host.strip("[]").rstrip(".").lower()
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return ".".join(name.split(".")[-2:])
+    return name
+
+
+def lax_withheld(request: Request) -> bool:
+    """A browser leaves its ``SameSite=Lax`` cookies off this request: a cross-site one that is
+    not a top-level navigation with a safe method (RFC 6265bis, "Lax" enforcement): an app's
+    page posting its sign-out form here, or a frame. Cross-site by ``Sec-Fetch-Site``; where a
+    browser sends no ``Sec-Fetch-*`` header (http on a host that is not loopback), by
+    ``Origin``, which it sends on every request but ``GET`` and ``HEAD`` (the Fetch standard),
+    and a ``GET`` without them is taken as top-level, where ``Lax`` cookies go along."""
+    safe = request.method in ("GET", "HEAD")
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        top_level = request.headers.get("sec-fetch-dest", "document") == "document"
+        return fetch_site.strip().lower() == "cross-site" and not (safe and top_level)
+    if safe or "origin" not in request.headers:
+        return False
+    origin = origin_of(request.headers["origin"])
+    if origin is None:  # "null": an opaque origin's request is cross-site
+        return True
+    parts = urlsplit(origin)
+    return (parts.scheme != request.url.scheme
+            or _site(parts.hostname or "") != _site(request.url.hostname or ""))
 
 
 def _cookie(request: Request, name: str) -> str | None:

@@ -25,12 +25,15 @@ endpoint still signs a single account out directly
 
 A browser's sign-out that carries none of the provider's cookies while accounts are signed in
 (a cross-site form post over http on a host that is not loopback, where the cookies are
-``SameSite=Lax``: :mod:`~mock_idp.endpoints.browser_sessions`) finds no session, as Entra
+``SameSite=Lax``: :mod:`~mock_idp.endpoints.browser_sessions`; on a loopback host, from a
+browser that holds only their ``Lax`` twins) finds no session, as Entra
 would without its cookies: it ends nothing and stays on "You signed out of your account" without
 going back to the app. That is no sign-out, so the mock says so: a warning in its log and a
 :data:`NO_COOKIES` note in the request's log entry, which the protocol view shows as the step
 that went wrong. An app's server calling the endpoint (not a navigation: :func:`_navigation`)
-ends nothing either, without a note.
+ends nothing either, without a note, and so does a browser whose sign-out would have carried
+the cookies it held (a top-level ``GET``, or any over https): it holds none, as a browser that
+never signed in, and another browser's sessions are not its to end.
 """
 
 from __future__ import annotations
@@ -180,8 +183,17 @@ def _note_cookieless(request: Request, state: IdpState, named: _Named,
     """Log and note a browser's sign-out that ended nothing because it carried none of the
     provider's cookies while accounts it names are signed in: the session of its
     ``id_token_hint``, else the user of its ``logout_hint``, else anyone (in the tenant, when one
-    is named)."""
-    if not _navigation(request) or cookies.carried(request):
+    is named). Only a request on which a browser leaves ``SameSite=Lax`` cookies off
+    (:func:`~mock_idp.endpoints.browser_sessions.lax_withheld`) over http is noted: over https
+    the cookies are ``SameSite=None`` and go along, and a top-level ``GET`` navigation carries
+    ``Lax`` ones too, so without cookies there the browser has none (another browser that never
+    signed in, or one closed since) and its sign-out is no app's mistake. On a loopback host
+    that is so of a browser that keeps ``Secure`` cookies there
+    (:func:`~mock_idp.endpoints.browser_sessions.keeps_secure_on_loopback`) on any request."""
+    loopback = cookies.is_loopback(request.url.hostname)
+    if (not _navigation(request) or cookies.carried(request)
+            or request.url.scheme == "https" or not cookies.lax_withheld(request)
+            or (loopback and cookies.keeps_secure_on_loopback(request))):
         return
     sid = str(named.hint.get("sid", "")) if named.hint is not None else None
 
@@ -196,10 +208,16 @@ def _note_cookieless(request: Request, state: IdpState, named: _Named,
                     if named_here(s) and cookies.session_is_valid(state, s))
     if not signed_in:
         return
-    message = (f"this {request.method} sign-out carried none of the provider's cookies, so it "
-               f"ended nothing while {signed_in} session(s) stay signed in: a browser sends "
-               "SameSite=Lax cookies on cross-site GET navigations only (serve the provider "
-               "on a loopback host or over https for SameSite=None; Secure ones)")
+    why = ("a browser that keeps no Secure cookie over http (Safari) holds only the "
+           "SameSite=Lax twins of the provider's cookies on a loopback host, and sends them on "
+           "cross-site top-level GET navigations only (serve the provider over https)"
+           if loopback else
+           "a browser sends SameSite=Lax cookies on cross-site top-level GET navigations only "
+           "(serve the provider on a loopback host or over https for SameSite=None; Secure "
+           "ones)")
+    message = (f"this cross-site {request.method} sign-out carried none of the provider's "
+               f"cookies, so it ended nothing while {signed_in} session(s) stay signed in: "
+               f"{why}")
     log.warning("%s %s: %s", request.method, request.url.path, message)
     annotate(request.scope, {"target": "signout", "problem": NO_COOKIES,
                              "sessions": signed_in, "message": message})

@@ -24,6 +24,13 @@ from mock_idp.endpoints.logout import NO_COOKIES
 AUTHORIZE = paths(TENANT, "2.0")["authorize"]
 LOGOUT = f"/{TENANT}/oauth2/v2.0/logout"
 NAVIGATION = {"Sec-Fetch-Mode": "navigate", "Accept": "text/html"}
+CROSS_SITE_POST = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Dest": "document",
+                   "Origin": "http://localhost:3000"}
+SAFARI = ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like "
+          "Gecko) Version/17.4 Safari/605.1.15")
+CHROMIUM = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "HeadlessChrome/156.0.0.0 Safari/537.36")
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
 
 def _browser(app: Starlette, base_url: str) -> AppClient:
@@ -113,7 +120,8 @@ def test_a_browsers_sign_out_without_the_cookies_ends_nothing_and_is_noted(
         idp_app: Starlette, client: AppClient) -> None:
     _set_cookies(client)
     with _browser(idp_app, "http://testserver") as cross_site:  # its cookies were not sent
-        answer = cross_site.post(LOGOUT, headers=NAVIGATION, data={
+        answer = cross_site.post(LOGOUT, headers={**NAVIGATION, "Origin": "http://localhost"},
+                                 data={
             "post_logout_redirect_uri": "http://localhost/signed-out", "state": "s"})
     assert answer.status_code == 200 and "You signed out of your account" in answer.text
     assert "location" not in answer.headers
@@ -121,6 +129,7 @@ def test_a_browsers_sign_out_without_the_cookies_ends_nothing_and_is_noted(
     assert note["target"] == "signout" and note["problem"] == NO_COOKIES
     assert note["sessions"] == 1 and "carried none of the provider's cookies" in str(
         note["message"])
+    assert "on a loopback host or over https" in str(note["message"])
     assert "code" in redirect_params(client.get(AUTHORIZE, params=auth_params(prompt="none")))
 
 
@@ -147,3 +156,44 @@ def test_a_browser_with_the_cookies_is_not_noted(loopback: AppClient) -> None:
     answer = loopback.post(LOGOUT, headers=NAVIGATION, data={"state": "s"})
     assert "Pick an account" in answer.text
     assert _logout_notes(loopback) == []
+
+
+def test_a_cross_site_post_from_a_browser_holding_only_the_lax_twins_is_noted(
+        idp_app: Starlette, loopback: AppClient) -> None:
+    """On a loopback host a browser that keeps no ``Secure`` cookie over http holds only the
+    ``SameSite=Lax`` twins, which it leaves off an app's cross-site form post."""
+    _set_cookies(loopback)
+    with _browser(idp_app, "http://127.0.0.1:8000") as safari:
+        safari.post(LOGOUT, headers={**NAVIGATION, **CROSS_SITE_POST, "User-Agent": SAFARI},
+                    data={"state": "s"})
+    [note] = _logout_notes(loopback)
+    assert note["problem"] == NO_COOKIES and "over https" in str(note["message"])
+    assert "loopback host or" not in str(note["message"])
+
+
+@pytest.mark.parametrize(("base_url", "method", "headers"), [
+    # a top-level GET navigation carries SameSite=Lax cookies too, cross-site or not
+    ("http://127.0.0.1:8000", "GET", {"Sec-Fetch-Site": "none", "Sec-Fetch-Dest": "document"}),
+    ("http://127.0.0.1:8000", "GET", {"Sec-Fetch-Site": "cross-site",
+                                      "Sec-Fetch-Dest": "document"}),
+    ("http://testserver", "GET", {}),
+    # a post from a page of the provider's own site carries them as well
+    ("http://testserver", "POST", {"Origin": "http://testserver"}),
+    ("http://idp.example.test", "POST", {"Origin": "http://app.example.test"}),
+    # over https the cookies are SameSite=None: a cross-site post carries them
+    ("https://127.0.0.1:8443", "POST", CROSS_SITE_POST),
+    # and so does one on a loopback host from a browser that keeps Secure cookies there
+    ("http://127.0.0.1:8000", "POST", {**CROSS_SITE_POST, "User-Agent": CHROMIUM}),
+    ("http://localhost:8000", "POST", {**CROSS_SITE_POST, "User-Agent": FIREFOX}),
+])
+def test_a_browser_that_holds_no_cookie_is_not_noted_while_another_is_signed_in(
+        idp_app: Starlette, client: AppClient, base_url: str, method: str,
+        headers: dict[str, str]) -> None:
+    """Another browser (one that never signed in) signs out on a request that would have
+    carried the provider's cookies had it held any: it ends nothing, which is no app's mistake,
+    so nothing is noted for the protocol view to show as a step that went wrong."""
+    _set_cookies(client)
+    with _browser(idp_app, base_url) as other:
+        answer = other.request(method, LOGOUT, headers={**NAVIGATION, **headers})
+        assert answer.status_code == 200 and "You signed out of your account" in answer.text
+    assert _logout_notes(client) == []

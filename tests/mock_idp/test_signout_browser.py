@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import jwt
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -182,3 +182,41 @@ def test_a_sign_out_form_posted_from_another_site_over_http_ends_the_session(
     page.goto(authorize_url(stack, prompt="none", state="after"))
     expect(page.get_by_role("heading", name="Callback")).to_be_visible()
     assert stack.relying_party.visits("/auth/callback")[-1]["error"] == "login_required"
+
+
+@pytest.mark.parametrize("how", ["GET", "cross-site POST"])
+def test_another_browser_that_never_signed_in_signs_out_without_a_note(
+    page: Page, browser: Browser, stack: Stack, how: str
+) -> None:
+    """Alice is signed in in one browser; another, that never signed in, opens the sign-out
+    URL, or posts an app's sign-out form from another site. It holds none of the provider's
+    cookies (a top-level navigation carries whichever it holds, and Chromium keeps the
+    ``SameSite=None; Secure`` ones on a loopback host, which a cross-site post carries too), so
+    it ends nothing, Alice's session included, and that is no app's mistake: the request log
+    gets no "no provider cookies" note the protocol view would show as wrong."""
+    sign_in(page, stack)
+    logout = f"{stack.idp}/{TENANT}/oauth2/v2.0/logout"
+    other = browser.new_context()
+    try:
+        other_page = other.new_page()
+        if how == "GET":
+            other_page.goto(f"{logout}?" + urlencode(
+                {"post_logout_redirect_uri": f"{stack.rp}/signed-out"}))
+        else:
+            app_page = f"http://localhost:{urlsplit(stack.rp).port}/account"
+            other_page.route(app_page, lambda route: route.fulfill(
+                content_type="text/html", body=(
+                    f'<!doctype html><title>Account</title><form method="post" '
+                    f'action="{logout}"><button>Sign out</button></form>')))
+            other_page.goto(app_page)
+            other_page.get_by_role("button", name="Sign out").click()
+        expect(other_page.get_by_role(
+            "heading", name="You signed out of your account")).to_be_visible()
+    finally:
+        other.close()
+    entries = httpx.get(f"{stack.idp}/_mock/requests", timeout=10).json()["requests"]
+    logouts = [e for e in entries if e["path"].endswith("/logout")]
+    assert len(logouts) == 1 and not logouts[0].get("notes"), logouts
+    page.goto(authorize_url(stack, prompt="none", state="still"))
+    expect(page.get_by_role("heading", name="Callback")).to_be_visible()
+    assert "code" in stack.relying_party.visits("/auth/callback")[-1]
