@@ -14,6 +14,9 @@ class Person:
     upn: str
     password: str
     name: str
+    email: str | None = None
+    """The user's mail when it is not the UPN (an app may hold it as the user's address:
+    :meth:`scenarios.app.adapter.ProfileAdapter.expect_signed_in`); ``None``: the UPN."""
 
 
 PEOPLE = {

@@ -18,7 +18,8 @@ __all__ = ["AppAdapter", "Someone", "Unsupported"]
 
 
 class Someone(Protocol):
-    """A person the scenarios sign in as."""
+    """A person the scenarios sign in as. One with an ``email`` attribute (a mail that is not
+    its UPN) may be held by the app under that address too."""
 
     @property
     def upn(self) -> str: ...

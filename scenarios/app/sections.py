@@ -72,7 +72,8 @@ PARTNER_FAILURE_KINDS = frozenset({"unknown-installation", "partner-idp-down",
 profile names one."""
 
 ME_FIELDS: Mapping[str, str] = {
-    "email": "the signed-in user's e-mail address (the mock's users: their UPN)",
+    "email": "the signed-in user's e-mail address (the mock's users: their UPN), or null when "
+             "the app holds none (no address the provider vouched for): then name tells who",
     "name": "the user's display name",
     "user_id": "the platform user id (the user's object id at the provider), partner sign-ins",
     "installation_id": "the installation the partner sign-in came through",

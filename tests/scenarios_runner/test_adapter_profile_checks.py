@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import cast
@@ -31,6 +32,7 @@ from .page_server import Pages, serving
 pytestmark = pytest.mark.browser
 
 ALICE = PEOPLE["alice"]
+ALICE_MAIL = "alice.adams@contoso.example"
 ACCOUNT = ('<h1>Account</h1><p id="signed-in-as">Signed in as Alice Adams</p>'
            '<a href="/logout">Log out</a>')
 PROFILE = """\
@@ -57,7 +59,9 @@ class _Pages(Pages):
     def page(self, path: str) -> tuple[int, str]:
         if path.startswith("/me"):
             name = "Bob Brown" if path == "/me-bob" else ALICE.name
-            return 200, json.dumps({"email": ALICE.upn, "name": name})
+            email = {"/me-unvouched": None, "/me-mail": ALICE_MAIL,
+                     "/me-stranger": "mallory@fabrikam.example"}.get(path, ALICE.upn)
+            return 200, json.dumps({"email": email, "name": name})
         if path == "/account":
             return 200, ACCOUNT
         if path.startswith("/cb"):
@@ -78,9 +82,11 @@ def http() -> Iterator[httpx.Client]:
 
 
 def _adapter(origin: str, http: httpx.Client, *, me_url: str = "/me",
-             selector: str = "#signed-in-as", name_path: str = "name", extra: str = ""
+             selector: str = "#signed-in-as", name_path: str | None = "name", extra: str = ""
              ) -> ProfileAdapter:
     text = PROFILE.format(me_url=me_url, selector=selector, name_path=name_path) + extra
+    if name_path is None:  # [signed_in.me_json] email alone
+        text = text.replace('name = "None"\n', "")
     server = cast(AppServer, SimpleNamespace(base_url=origin))
     return ProfileAdapter(parse_profile(text, path=Path("helpdesk.toml")), server, {}, http)
 
@@ -98,6 +104,38 @@ def test_me_json_name_is_compared_with_the_person_s_name(page: Page, origin: str
     error = _signed_in_failure(page, _adapter(origin, http, me_url="/me-bob"))
     assert isinstance(error, SignedInElsewhere)
     assert str(error) == "signed in as 'Bob Brown', expected Alice Adams (name 'name')"
+
+
+def test_an_app_that_holds_no_address_for_the_user_is_told_who_signed_in_by_the_name(
+        page: Page, origin: str, http: httpx.Client) -> None:
+    """An app that keeps only an address the provider vouches for (the reference RP:
+    ``xms_edov``) holds none for a user whose registration or domain vouches for none."""
+    page.goto(f"{origin}/account")
+    _adapter(origin, http, me_url="/me-unvouched").expect_signed_in(
+        page, ALICE, lands_on="/account")
+
+
+def test_an_app_that_holds_no_address_and_no_name_names_the_optional_claims(
+        page: Page, origin: str, http: httpx.Client) -> None:
+    page.goto(f"{origin}/account")
+    error = _signed_in_failure(page, _adapter(origin, http, me_url="/me-unvouched",
+                                              name_path=None))
+    assert not isinstance(error, SignedInElsewhere)
+    assert str(error).startswith(
+        f"{origin}/me-unvouched holds no e-mail address for {ALICE.upn} (nothing at "
+        f"[signed_in.me_json] email = 'email' of {origin}/me-unvouched)"), str(error)
+    assert "email and xms_edov optional claims" in str(error)
+
+
+def test_the_address_may_be_the_person_s_mail_rather_than_the_upn(
+        page: Page, origin: str, http: httpx.Client) -> None:
+    page.goto(f"{origin}/account")
+    _adapter(origin, http, me_url="/me-mail").expect_signed_in(
+        page, replace(ALICE, email=ALICE_MAIL), lands_on="/account")
+    error = _signed_in_failure(page, _adapter(origin, http, me_url="/me-stranger"))
+    assert isinstance(error, SignedInElsewhere)
+    assert str(error) == ("signed in as 'mallory@fabrikam.example', expected "
+                          f"{ALICE.upn} (email 'email')")
 
 
 def test_a_me_json_path_that_finds_nothing_is_named(page: Page, origin: str,
