@@ -31,7 +31,9 @@
 Register ``http://<host>:<port>/auth/callback/<client id>`` (the connection's own redirect
 URI: its profile names it after the client id) as a redirect URI of the client and
 ``http://<host>:<port>/signed-out`` as a post-logout redirect URI (Entra ignores the port of
-``http://localhost`` / ``127.0.0.1`` redirect URIs, so ``port = 0`` is fine there).
+``http://localhost`` / ``127.0.0.1`` redirect URIs, so ``port = 0`` is fine there). On Entra,
+give its ID token the optional claims ``email`` and ``xms_edov``: the reference RP keeps a
+user's address only when Entra vouches for it (:func:`relying_party.callback._email`).
 Secrets are read from the environment or files and never printed. An unknown section or
 key is an error, named with the nearest known one, so a misspelt key never passes as missing.
 

@@ -319,3 +319,34 @@ def test_a_post_logout_uri_not_registered_names_the_providers_page_and_the_uri(
     assert "You signed out of your account" in message, message
     assert "/signed-out at the provider as the app's post-logout redirect URI" in message, message
     assert "Locator" not in message and result["seconds"] < 15, result
+
+
+@pytest.mark.parametrize("mail", ["alice@contoso.onmicrosoft.com",
+                                  "alice.adams@contoso.onmicrosoft.com"])
+def test_a_registration_without_email_and_xms_edov_still_runs(
+        mail: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An integrator's registration that does not ask for ``email`` and ``xms_edov`` (the
+    reference RP then holds no address for its user), or a user whose mail is not the UPN:
+    the scenarios tell who signed in by the name the app shows, not by an address."""
+    from mock_idp.config import OptionalClaim, OptionalClaims
+    from scenarios.real_idp_run import run_with_idp
+
+    tenant = IdpConfig.default().tenants[0]
+    app = replace(tenant.apps[0], optional_claims=OptionalClaims(
+        id_token=(OptionalClaim(name="login_hint"),)))
+    users = tuple(replace(u, email=mail) if u.upn.startswith("alice@") else u
+                  for u in tenant.users)
+    config = replace(IdpConfig.default(), tenants=(replace(tenant, apps=(app,), users=users),))
+    monkeypatch.setenv("ENTRA_TEST_SECRET", REFERENCE_RP_SECRET)
+    monkeypatch.setenv("ENTRA_TEST_PASSWORD", "P@ssw0rd-alice")
+    with MockIdp(config, host="localhost") as mock:
+        idp = tmp_path / "idp.toml"
+        idp.write_text(_config(mock, user='display_name = "Alice Adams"'), encoding="utf-8")
+        args = build_parser().parse_args([
+            "run", "--idp", str(idp), "--report", str(tmp_path / "report"), "--timeout", "20",
+            "--only", "auto-login.first-login,auto-login.widget"])
+        code = run_with_idp(args)
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "PASS  auto-login.first-login" in out and "PASS  auto-login.widget" in out, out
