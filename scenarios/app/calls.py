@@ -69,6 +69,17 @@ def run_call(http: httpx.Client, call: HttpCall, *, base_url: str, values: Mappi
 
 def dig(data: object, path: str) -> object:
     """The value at a dotted path (``a.b``, ``items.0.id``), or :data:`None` when absent."""
+    found = _at(data, path)
+    return None if found is _MISSING else found
+
+
+def holds(data: object, path: str) -> bool:
+    """Whether a dotted path leads to a member, ``null`` included (:func:`dig` reads a
+    missing one as ``None`` too)."""
+    return _at(data, path) is not _MISSING
+
+
+def _at(data: object, path: str) -> object:
     current = data
     for part in path.split("."):
         if isinstance(current, Mapping):
@@ -78,7 +89,7 @@ def dig(data: object, path: str) -> object:
         else:
             current = _MISSING
         if current is _MISSING:
-            return None
+            return _MISSING
     return current
 
 
