@@ -262,27 +262,25 @@ class ProfileAdapter:
         for key in checked:
             path, got = signed_in.me_json[key], me.get(key)
             if key == "email":
+                if got is None and holds(self._me_data(page), path):  # null: it holds none
+                    if "name" in checked:
+                        continue  # the name says who signed in
+                    raise AssertionError(
+                        f"{me_url} holds no e-mail address for {person.upn} ({key} {path!r} is "
+                        "null), and the profile's [signed_in.me_json] names no name to tell "
+                        "who signed in: an app that keeps only an address the provider vouches "
+                        "for gets one from Entra only when its app registration lists the email "
+                        "and xms_edov optional claims (Token configuration) and the user's mail "
+                        "domain is verified in the tenant; add name to [signed_in.me_json], or "
+                        "those optional claims")
                 wanted = _addresses(person)
-                if got is None and "name" in checked and holds(self._me_data(page), path):
-                    continue  # no address (null): the name says who signed in
                 same = got is not None and got.strip().casefold() in wanted
                 expected = " or ".join(wanted)
             else:
                 same, expected = got is not None and got.strip() == person.name, person.name
             where = (f"[signed_in.me_json] {key} = {path!r} of {me_url}"
                      if got is None else f"{key} {path!r}")
-            if got is None and key == "email" and "name" in checked:
-                raise AssertionError(
-                    f"{me_url} has no member at {where}, not even null: is the path right?")
-            if got is None and key == "email":
-                raise AssertionError(
-                    f"{me_url} holds no e-mail address for {person.upn} (nothing at {where}), "
-                    "and the profile's [signed_in.me_json] names no name to tell who signed in: "
-                    "an app that keeps only an address the provider vouches for gets one from "
-                    "Entra only when its app registration lists the email and xms_edov optional "
-                    "claims (Token configuration) and the user's mail domain is verified in the "
-                    "tenant; add name to [signed_in.me_json], or those optional claims")
-            if not same:
+            if not same:  # a member missing altogether: signed in, not as the profile says
                 raise SignedInElsewhere(f"signed in as {got!r}, expected {expected} "
                                         f"({'nothing at ' if got is None else ''}{where})")
 
