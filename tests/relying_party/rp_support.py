@@ -200,3 +200,11 @@ def callback_url(rp: RpHarness, user: str = "alice") -> str:
 def database(rp: RpHarness) -> Database:
     db: Database = rp.client.app.state.rp.db  # type: ignore[attr-defined]
     return db
+
+
+def second_connection(rp: RpHarness, name: str) -> str:
+    """Another organization's connection named ``name``, signing in as a client of its own at
+    the same provider; its id."""
+    rp.op.clients["other-client"] = type(rp.op.clients[CLIENT_ID])("other-secret")
+    return rp.add_connection(name=name, client_id="other-client",
+                             client_secret="other-secret", support_contact="it@other.test")

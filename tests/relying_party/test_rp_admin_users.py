@@ -4,16 +4,14 @@ so the duplicate e-mail failure's hint can be followed: on the admin API and the
 from __future__ import annotations
 
 import pytest
-from fake_op import CLIENT_ID, TID
-from rp_support import RpHarness
+from fake_op import TID
+from rp_support import RpHarness, second_connection
 
 ALICE = "alice@contoso.onmicrosoft.com"
 
 
 def _second_connection(rp: RpHarness) -> str:
-    rp.op.clients["other-client"] = type(rp.op.clients[CLIENT_ID])("other-secret")
-    return rp.add_connection(name="Second", client_id="other-client",
-                             client_secret="other-secret", support_contact="it@other.test")
+    return second_connection(rp, "Second")
 
 
 def test_the_api_lists_each_user_with_where_it_signs_in(rp: RpHarness) -> None:

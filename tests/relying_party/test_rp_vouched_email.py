@@ -8,16 +8,13 @@ as a duplicate (which would tell who has an account).
 
 from __future__ import annotations
 
-from fake_op import CLIENT_ID
-from rp_support import RpHarness
+from rp_support import RpHarness, second_connection
 
 ALICE = "alice@contoso.onmicrosoft.com"
 
 
 def _second_connection(rp: RpHarness) -> str:
-    rp.op.clients["other-client"] = type(rp.op.clients[CLIENT_ID])("other-secret")
-    return rp.add_connection(name="Other organization", client_id="other-client",
-                             client_secret="other-secret", support_contact="it@other.test")
+    return second_connection(rp, "Other organization")
 
 
 def test_an_address_not_vouched_for_takes_nobodys_address(rp: RpHarness) -> None:
