@@ -257,12 +257,13 @@ class ProfileAdapter:
         checked = [key for key in ("email", "name") if key in signed_in.me_json]
         if not checked:
             return
-        me = self.me(page)
+        data = self._me_data(page) if signed_in.me_url else None
+        me = self._me_values(data)
         me_url = self.url(signed_in.me_url or "")
         for key in checked:
             path, got = signed_in.me_json[key], me.get(key)
             if key == "email":
-                if got is None and holds(self._me_data(page), path):  # null: it holds none
+                if got is None and holds(data, path):  # null: it holds none
                     if "name" in checked:
                         continue  # the name says who signed in
                     raise AssertionError(
@@ -380,7 +381,12 @@ class ProfileAdapter:
         signed_in = self.profile.signed_in
         if not signed_in.me_url or not signed_in.me_json:
             return {}
-        data = self._me_data(page)
+        return self._me_values(self._me_data(page))
+
+    def _me_values(self, data: object | None) -> dict[str, str | None]:
+        """Each ``[signed_in.me_json]`` value of ``me_url``'s answer ``data`` (``None``: it
+        gave none), as text; ``None`` where the answer has nothing there."""
+        signed_in = self.profile.signed_in
         if data is None:
             return {name: None for name in signed_in.me_json}
         out: dict[str, str | None] = {}
