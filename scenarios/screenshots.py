@@ -53,6 +53,7 @@ __all__ = [
     "Photographer",
     "awaiting_answer",
     "failure_screenshot",
+    "on_browser_error_page",
     "page_state",
     "screenshot",
     "waiting_picture",
@@ -96,6 +97,14 @@ CAPTURE_TRIES = 2
 """DevTools captures of one picture before the page gets Playwright's screenshots. Chromium
 now and then answers "Unable to capture screenshot" for a new page's first frame (1 in 40
 captures sent as its first navigation ended, on 2 cores) and pictures it at the second try."""
+
+BROWSER_ERROR_PAGE = "chrome-error://"
+"""Where Chromium shows its own error page (a navigation that got no answer, an empty one):
+nothing on it to mask, and its failure picture is the DevTools capture (under 0.1 s), not
+Playwright's screenshot, which took 0.4-0.9 s of such a page with six runs at once on 2 cores,
+and once more than :data:`UNREAD_SCREENSHOT_MS` on a loaded CI machine (no picture): just after
+the navigation failed, ``page.url`` still named the blank page before it, whose state is not
+read, so only that viewport screenshot within the limit was tried."""
 
 UNREAD_SCREENSHOT_MS = 2000
 """How long Playwright's screenshot may take of a page whose state could not be read. That is
@@ -203,11 +212,13 @@ def screenshot(page: Page, path: Path, *, timeout_ms: float | None = None,
 
 def failure_screenshot(page: Page, path: Path) -> None:
     """A failure's picture: :func:`screenshot`; of a page whose navigation waits for its
-    answer (:func:`awaiting_answer`) the DevTools capture of what it shows, within
+    answer (:func:`awaiting_answer`) or of Chromium's own error page
+    (:func:`on_browser_error_page`) the DevTools capture of what it shows, within
     :data:`UNREAD_SCREENSHOT_MS`; when the page's state cannot be read otherwise (a renderer
     busy with a huge page) only the viewport, within :data:`UNREAD_SCREENSHOT_MS`, which a
     whole tall page would not fit in on a loaded machine."""
-    if waiting_picture(page, path):
+    if waiting_picture(page, path) or (
+            on_browser_error_page(page) and _viewport_capture(page, path)):
         return
     if Photographer().state(page) is not None:
         screenshot(page, path)
@@ -215,15 +226,39 @@ def failure_screenshot(page: Page, path: Path) -> None:
         screenshot(page, path, timeout_ms=UNREAD_SCREENSHOT_MS, full_page=False)
 
 
+def on_browser_error_page(page: Page) -> bool:
+    """Whether the page shows Chromium's own error page, asked of the page itself through its
+    DevTools session: Playwright's ``page.url`` still names the page before it for a moment
+    after a navigation to it failed."""
+    if (session := devtools.session_of(page)) is None:
+        return False
+    try:
+        found = devtools.send(session, "Runtime.evaluate", {
+            "expression": "location.href", "returnByValue": True}, VERSION_READ_MS)
+    except Exception:
+        return False
+    return str((found.get("result") or {}).get("value", "")).startswith(BROWSER_ERROR_PAGE)
+
+
 def waiting_picture(page: Page, path: Path) -> bool:
     """Of a page whose navigation waits for its answer (:func:`awaiting_answer`), the DevTools
     capture of the viewport it shows at ``path``, within :data:`UNREAD_SCREENSHOT_MS` (about
     50 ms, where reading its state and Playwright's screenshot wait 3 s for nothing); ``False``,
-    and no picture, for any other page or one without a DevTools session."""
-    if not awaiting_answer(page) or (session := devtools.session_of(page)) is None:
+    and no picture, for any other page, one without a DevTools session, or a failed capture."""
+    return awaiting_answer(page) and _viewport_capture(page, path)
+
+
+def _viewport_capture(page: Page, path: Path) -> bool:
+    """The DevTools capture of the viewport ``page`` shows, at ``path``, within
+    :data:`UNREAD_SCREENSHOT_MS`; ``False`` without a DevTools session or when the capture
+    fails (the navigation ended as it was sent: the page's other pictures are tried then)."""
+    if (session := devtools.session_of(page)) is None:
         return False
-    shot = devtools.send(session, "Page.captureScreenshot", {
-        "format": "png", "optimizeForSpeed": True}, UNREAD_SCREENSHOT_MS)
+    try:
+        shot = devtools.send(session, "Page.captureScreenshot", {
+            "format": "png", "optimizeForSpeed": True}, UNREAD_SCREENSHOT_MS)
+    except Exception:
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(base64.b64decode(shot["data"]))
     return True

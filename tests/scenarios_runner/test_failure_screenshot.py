@@ -1,18 +1,25 @@
 """A failure's picture of a page taller than Chromium can picture at once (an app's huge error
-page) is cut at MAX_HEIGHT, as a step's DevTools picture is, instead of failing."""
+page) is cut at MAX_HEIGHT, as a step's DevTools picture is, instead of failing; Chromium's own
+error page is pictured without Playwright's screenshot, and a page's DevTools capture that
+fails leaves the picture to Playwright's."""
 
 from __future__ import annotations
 
+import socket
 import struct
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
 
+from scenarios import devtools, screenshots
 from scenarios.screenshots import (
     MAX_HEIGHT,
     Photographer,
     failure_screenshot,
+    on_browser_error_page,
     screenshot,
     watch_page_versions,
 )
@@ -42,3 +49,60 @@ def test_a_failure_on_a_page_whose_state_cannot_be_read_is_pictured_in_its_viewp
     page.set_content("<h1>Big</h1><p>" + ("x" * 100 + "<br>") * 2_000 + "</p>")
     failure_screenshot(page, tmp_path / "failure.png")
     assert _size(tmp_path / "failure.png") == (1280, 720)
+
+
+@pytest.fixture
+def empty_answers() -> Iterator[str]:
+    """The URL of a server that closes every connection without a word (an app that exits as
+    it is asked, say): Chromium shows its own error page, ERR_EMPTY_RESPONSE."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                continue
+            connection.recv(4096)
+            connection.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/login"
+    stop.set()
+    thread.join()
+    listener.close()
+
+
+def test_a_failure_on_the_browsers_error_page_is_its_devtools_capture(
+        page: Page, tmp_path: Path, empty_answers: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    watch_page_versions(page.context)
+    with pytest.raises(Exception, match="ERR_EMPTY_RESPONSE"):
+        page.goto(empty_answers)
+    assert on_browser_error_page(page)
+
+    def no_screenshot(*args: object, **kwargs: object) -> None:
+        raise AssertionError("Playwright's screenshot of the browser's error page")
+
+    monkeypatch.setattr(screenshots, "screenshot", no_screenshot)
+    failure_screenshot(page, tmp_path / "failure.png")
+    assert _size(tmp_path / "failure.png") == (1280, 720)
+    page.goto("data:text/html,<h1>An app's page</h1>")
+    assert not on_browser_error_page(page)
+
+
+def test_a_failed_capture_of_a_page_awaiting_its_answer_leaves_the_picture_to_playwright(
+        page: Page, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The navigation ended as the capture was sent: Chromium drops such a capture.
+    watch_page_versions(page.context)
+    page.set_content("<h1>Left</h1>")
+    monkeypatch.setattr(screenshots, "awaiting_answer", lambda page: True)
+
+    def lost(*args: object, **kwargs: object) -> None:
+        raise TimeoutError("the capture was held with the document the page left")
+
+    monkeypatch.setattr(devtools, "send", lost)
+    failure_screenshot(page, tmp_path / "failure.png")
+    assert _size(tmp_path / "failure.png")[0] == 1280
