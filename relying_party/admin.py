@@ -4,8 +4,9 @@
 A connection's edit and delete forms carry the version they were rendered from, and a save
 from an older one stores nothing (:mod:`relying_party.connection_admin`); the add form carries
 a one-time nonce, so sending it twice adds one connection; a delete needs the connection's
-name typed on its confirmation page. An installation's row shows what the platform was told
-of it, and a form retries what did not succeed (:mod:`relying_party.acknowledgements`).
+name typed on its confirmation page, and a user's Remove is confirmed on a page of its own. An
+installation's row shows what the platform was told of it, and a form retries what did not
+succeed (:mod:`relying_party.acknowledgements`).
 
 Every page and form needs an admin session (:mod:`relying_party.admin_auth`)."""
 

@@ -6,12 +6,17 @@ other user holds); removing it frees the address and ends its sessions, and its 
 make a new user at their next sign-in. ``GET /api/admin/users`` lists them, ``DELETE
 /api/admin/users/{user_id}`` removes one (204; 404 ``not_found``; an id that is no number: 400
 ``invalid_request`` naming ``user_id``), with the admin API's token and error shapes
-(:mod:`relying_party.admin_api`). The admin page lists them too, each with a Remove form
-(its CSRF token, :func:`relying_party.admin.form_fields`).
+(:mod:`relying_party.admin_api`). The admin page lists them too, each with a Remove link to a
+confirmation page (``GET /admin/users/{user_id}/remove``) that names the user and what removing
+it does; its form (its CSRF token, :func:`relying_party.admin.form_fields`) carries the user's
+creation time and address as shown, and removes that user only: one removed meanwhile is a 404,
+one that took an address since (or another user under the id, in a database put back from a
+copy) a 409, and nothing is removed.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -20,9 +25,9 @@ from starlette.routing import Route
 
 from .admin import form_fields, message
 from .admin_auth import api_error, requires_session, requires_token
-from .db import UserListing
+from .db import Database, UserChanged, UserListing
 from .inputs import InputError
-from .web import state_of
+from .web import render_with_csrf, state_of
 
 MAX_USER_ID = 2**63 - 1
 
@@ -56,8 +61,57 @@ async def remove_user(request: Request) -> Response:
     return Response(status_code=204, headers={"Cache-Control": "no-store"})
 
 
+def _listed(db: Database, user_id: int) -> UserListing | None:
+    return next((u for u in db.users.listing() if u.id == user_id), None)
+
+
+def _signs_in_through(db: Database, user: UserListing) -> list[dict[str, str]]:
+    """Each identity's connection or installation, by its name where it still exists."""
+    found = []
+    for i in user.identities:
+        if i.source_kind == "connection":
+            connection = db.connections.get(i.source_id)
+            name = connection.name if connection else None
+        else:
+            installation = db.installations.get(i.source_id)
+            name = installation.account_name if installation else None
+        found.append({"kind": i.source_kind, "id": i.source_id, "issuer": i.issuer,
+                      "name": name or f"(no longer here) {i.source_id}"})
+    return found
+
+
+async def remove_page(request: Request) -> Response:
+    """What the Remove link opens: the user, what removing it does, and the form that does."""
+    try:
+        user_id = _user_id(request)
+    except InputError:
+        return message(request, 404, "Not found", "No such user.")
+    db = state_of(request).db
+    user = _listed(db, user_id)
+    if user is None:
+        return message(request, 404, "Not found", "No such user (already removed?).")
+    return render_with_csrf(request, "user_remove.html", {
+        "user": user, "label": user.email or user.name or "no address",
+        "signs_in_through": _signs_in_through(db, user)})
+
+
+def _as_shown(fields: dict[str, str]) -> tuple[datetime, str | None] | None:
+    """The user's creation time and address as the confirmation page showed them, or None."""
+    raw, email = fields.get("created_at", ""), fields.get("email")
+    if email is None or len(raw) > 64:
+        return None
+    try:
+        created_at = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    if created_at.tzinfo is None:
+        return None
+    return created_at.astimezone(UTC), email or None
+
+
 async def remove_user_form(request: Request) -> Response:
-    """The admin page's Remove form: the user and its sessions go, then the admin page."""
+    """The confirmation page's form: the user it showed and its sessions go, then the admin
+    page. A form not from that page (no ``created_at`` and ``email``) removes nobody."""
     fields = await form_fields(request)
     if isinstance(fields, Response):
         return fields
@@ -65,13 +119,27 @@ async def remove_user_form(request: Request) -> Response:
         user_id = _user_id(request)
     except InputError:
         return message(request, 404, "Not found", "No such user.")
-    if state_of(request).db.users.remove(user_id) is None:
-        return message(request, 404, "Not found", "No such user (already removed?).")
+    shown = _as_shown(fields)
+    if shown is None:
+        return message(request, 400, "Form expired", "This form does not say which user it "
+                       "removes (created_at, email). Open the user's Remove page from the "
+                       "admin page again. Nothing was removed.")
+    try:
+        removed = state_of(request).db.users.remove(user_id, as_shown=shown)
+    except UserChanged:
+        return message(request, 409, "Changed meanwhile", f"User {user_id} is not the one "
+                       "this page showed (it has taken an address since, or it is another "
+                       "user), so it was not removed. Open its Remove page again to see it as "
+                       "it is now.")
+    if removed is None:
+        return message(request, 404, "Not found", "No such user (already removed?). Nothing "
+                       "was removed.")
     return RedirectResponse(f"/admin?user_removed={user_id}#users", status_code=303)
 
 
 routes = [
     Route("/api/admin/users", requires_token(list_users), methods=["GET"]),
     Route("/api/admin/users/{user_id}", requires_token(remove_user), methods=["DELETE"]),
+    Route("/admin/users/{user_id}/remove", requires_session(remove_page), methods=["GET"]),
     Route("/admin/users/{user_id}/remove", requires_session(remove_user_form), methods=["POST"]),
 ]

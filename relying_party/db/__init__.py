@@ -47,6 +47,7 @@ from .users import (
     Session,
     SessionStore,
     User,
+    UserChanged,
     UserListing,
     UserStore,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "Trial",
     "TrialState",
     "User",
+    "UserChanged",
     "UserListing",
     "digest",
 ]

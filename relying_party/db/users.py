@@ -75,6 +75,10 @@ _LAST_SIGN_IN = "ALTER TABLE users ADD COLUMN last_sign_in_at TEXT"
 """A database from before users kept their last sign-in: unknown until the next one."""
 
 
+class UserChanged(Exception):
+    """The user is no longer as a page showed it (another address, or another user)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class LinkedIdentity:
     """Where one of a user's identities signs in: its connection or installation and issuer."""
@@ -150,13 +154,17 @@ class UserStore:
             for r in self._sql.all("SELECT * FROM users ORDER BY id")
         ]
 
-    def remove(self, user_id: int) -> int | None:
+    def remove(self, user_id: int, *,
+               as_shown: tuple[datetime, str | None] | None = None) -> int | None:
         """Remove the user, its identities and its sessions (their groups with them); the
         number of sessions ended, or ``None`` when there is no such user. Its address is free
-        again, and its identities make a new user at their next sign-in."""
+        again, its identities make a new user at their next sign-in. With ``as_shown`` (its
+        creation time and address as a page showed them) one now otherwise is kept (UserChanged)."""
         with self._sql.transaction() as conn:
-            if conn.execute("SELECT 1 FROM users WHERE id=?", (user_id,)).fetchone() is None:
+            if not (row := conn.execute("SELECT * FROM users WHERE id=?", (user_id,)).fetchone()):
                 return None
+            if as_shown is not None and (dt(row["created_at"]), row["email"]) != as_shown:
+                raise UserChanged(user_id)
             ended = conn.execute("DELETE FROM sessions WHERE user_id=?", (user_id,)).rowcount
             conn.execute("DELETE FROM identities WHERE user_id=?", (user_id,))
             conn.execute("DELETE FROM users WHERE id=?", (user_id,))

@@ -86,8 +86,8 @@ def test_a_stale_tab_is_refused_and_delete_asks_for_the_name(sso_stack: LiveStac
     expect(admin.connection(name)).to_have_count(0)
 
 
-def test_a_user_is_removed_with_the_users_remove_form(sso_stack: LiveStack,
-                                                     sso_page: Page) -> None:
+def test_a_user_is_removed_once_its_removal_is_confirmed(sso_stack: LiveStack,
+                                                        sso_page: Page) -> None:
     alice = sso_stack.people["alice"]
     first_login(sso_page, sso_stack, alice, "portal")
     admin = AdminPage(sso_page.context.new_page())
@@ -96,7 +96,16 @@ def test_a_user_is_removed_with_the_users_remove_form(sso_stack: LiveStack,
     expect(row).to_have_count(1)
     expect(row).to_contain_text(alice.upn)
     expect(row).to_contain_text(sso_stack.connection_id)
-    admin.page.get_by_role("button", name=re.compile(r"^Remove user \d+ ")).click()
+    remove = re.compile(r"^Remove user \d+ ")
+    admin.page.get_by_role("link", name=remove).click()
+    expect(admin.heading).to_have_text(
+        re.compile(rf"^Remove user \d+ \({re.escape(alice.upn)}\)\?$"))
+    expect(admin.page.get_by_role("main")).to_contain_text("ends its sessions")
+    admin.page.get_by_role("link", name="Back to the admin page").click()
+    expect(admin.page.locator("tr[data-user-id]")).to_have_count(1)  # nothing removed yet
+    assert sso_page.request.get(sso_stack.rp_url("/api/me")).status == 200
+    admin.page.get_by_role("link", name=remove).click()
+    admin.page.get_by_role("button", name=remove).click()
     expect(admin.page.locator("#notice")).to_contain_text("removed, and its sessions ended")
     expect(admin.page.locator("tr[data-user-id]")).to_have_count(0)
     # the user's session ended with it

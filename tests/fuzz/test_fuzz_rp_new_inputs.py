@@ -1,6 +1,6 @@
 """Hypothesis over the reference relying party's newer inputs, in process, a few dozen examples
 each: the admin users API (``GET /api/admin/users``, ``DELETE /api/admin/users/{id}``), the
-admin page's Remove form, and JSON bodies holding odd numbers.
+admin page's Remove confirmation page and its form, and JSON bodies holding odd numbers.
 
 Each answer is below 500 with no traceback; each refusal is a 4xx in the route's shape naming
 the field; a refused removal removes nobody. ``FUZZ_NEW_EXAMPLES`` sets how many examples each
@@ -114,23 +114,49 @@ def test_the_user_list_answers_json_to_any_query(
 
 
 @fuzz_settings
-@given(segment=segment_text, csrf=st.sampled_from(["good", "", "bad"]),
-       origin=st.none() | st.sampled_from(["http://testserver", "http://evil.test", "null"]))
+@given(segment=segment_text | st.just("new"), csrf=st.sampled_from(["good", "", "bad"]),
+       origin=st.none() | st.sampled_from(["http://testserver", "http://evil.test", "null"]),
+       created_at=st.none() | st.just("as shown") | segment_text
+       | st.datetimes(timezones=st.timezones()).map(datetime.isoformat),
+       email=st.none() | st.just("") | segment_text)
 def test_the_remove_form_removes_a_user_or_answers_a_page_removing_nobody(
-        rp: AppClient, segment: str, csrf: str, origin: str | None) -> None:
-    _add_user(rp, 1)
+        rp: AppClient, segment: str, csrf: str, origin: str | None, created_at: str | None,
+        email: str | None) -> None:
+    new = _add_user(rp, 1)
+    if segment == "new":
+        segment = str(new)
     token = rp.cookies.get("rp_csrf") or ""
     before = _ids(rp)
     headers = {"Origin": origin} if origin else {}
+    form = {"csrf_token": {"good": token, "bad": "x" * 43}.get(csrf, "")}
+    if created_at is not None:
+        form["created_at"] = NOW.isoformat() if created_at == "as shown" else created_at
+    if email is not None:
+        form["email"] = email
     response = rp.post(f"/admin/users/{quote(segment, safe='')}/remove", headers=headers,
-                       data={"csrf_token": {"good": token, "bad": "x" * 43}.get(csrf, "")})
+                       data=form)
     _sound(response, segment)
     after = _ids(rp)
     if response.status_code == 303:
         assert len(after) == len(before) - 1, segment
+        assert created_at == "as shown" and email == "", (created_at, email)
     else:
         assert 400 <= response.status_code < 500 and after == before, segment
         assert response.headers["content-type"].startswith("text/html"), response.headers
+
+
+@fuzz_settings
+@given(segment=segment_text | st.just("new"))
+def test_the_remove_page_names_the_user_or_answers_a_404(rp: AppClient, segment: str) -> None:
+    new = _add_user(rp, 2)
+    if segment == "new":
+        segment = str(new)
+    response = rp.get(f"/admin/users/{quote(segment, safe='')}/remove")
+    _sound(response, segment)
+    assert response.status_code in (200, 404), segment
+    assert response.headers["content-type"].startswith("text/html"), response.headers
+    if response.status_code == 200:
+        assert f'name="created_at" value="{NOW.isoformat()}"' in response.text
 
 
 NUMBERS = st.one_of(st.integers(-(10**25), 10**25), st.floats(allow_nan=False),
