@@ -98,7 +98,8 @@ async def me(request: Request) -> Response:
         return JSONResponse(
             {"error": "not_signed_in",
              "error_description": "No one is signed in in this browser: sign in through one of "
-                                  "the apps (a connection's sign-in URL) first"},
+                                  "the apps first (a connection's sign-in URL, or a partner "
+                                  "installation's launch URL, opened from the platform)"},
             status_code=401,
             headers={**headers, "WWW-Authenticate": 'Cookie realm="relying-party"'},
         )

@@ -1,7 +1,9 @@
 """Licences of a partner app: authentication does not imply authorization. The platform's
 ``app.updated`` tells the app which of its users gained or lost the app's licence; a user
 whose licence was taken signs in at the provider as before, and the app must refuse them with
-its failure page (the partner-sso.md reference, b.5 step 4 and b.9's failure variants).
+its failure page (the partner-sso.md reference, b.5 step 4 and b.9's failure variants). The
+licence checked is that of the user the provider authenticated: the launch URL's user id is a
+hint anyone can change (b.5), so naming a licensed user there changes nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from scenarios.flows import (
     oid_of,
     sign_in_at_idp,
     sign_in_by_redirects,
+    sign_in_if_asked,
 )
 from scenarios.live import LiveStack
 
@@ -25,8 +28,10 @@ Ctx = ScenarioContext[LiveStack]
     title="A launch by a user whose licence the platform took ends on the failure page",
     proves="The platform takes alice's licence for the installed app (app.updated): the app "
     "accepts the event, and when alice launches the app and signs in at the provider it shows "
-    "its failure page with the support contact, not the app; bob, who kept his, signs in; once "
-    "the platform gives alice's licence back, her next launch signs her in with no click",
+    "its failure page with the support contact, not the app, and so it does when her launch URL "
+    "names bob, who holds a licence, as the user (the hint is not who signed in); bob, who "
+    "kept his, signs in; once the platform gives alice's licence back, her next launch signs "
+    "her in with no click",
     tags={"partner"},
     needs={"partner", "failure-page"},
 )
@@ -44,6 +49,19 @@ def unlicensed_user(ctx: Ctx) -> None:
         page.goto(launch_url)
         sign_in_at_idp(page, alice)
         expect_failure(page, stack, "unlicensed-user")
+    bob_id = oid_of(stack, bob)
+    with ctx.step("alice launches the app with bob's user id in the launch URL and signs in "
+                  "at the provider as herself: the failure page appears again"):
+        page.goto(stack.app.launch_url(installation_id, bob_id))
+        sign_in_if_asked(page, stack, alice)
+        try:
+            expect_failure(page, stack, "unlicensed-user")
+        except AssertionError as exc:
+            raise AssertionError(
+                "alice, whose licence the platform took, got past the licence check with bob's "
+                "user id in the launch URL: the app must check the licence of the user the "
+                "provider authenticated (the platform's users/me), never the launch URL's "
+                f"user id, which is only a hint\n{exc}") from exc
     other = ctx.new_context().new_page()
     with ctx.step("bob, whose licence the platform left alone, launches the app in his own "
                   "browser and is signed in", page=other):

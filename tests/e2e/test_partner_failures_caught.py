@@ -6,18 +6,27 @@ fails, saying why, against one that lacks the check it proves.
   fails ends on an error page without the support contact (HTTP 500).
 - ``failure.unlicensed-user``: a relying party that accepts ``app.updated`` but never checks a
   licence (authentication taken for authorization): the user whose licence the platform took
-  is signed in.
+  is signed in; and one that takes the platform user id from the launch URL's hint (its
+  ``user_id``) instead of the platform's ``/users/me``: the user whose licence was taken gets
+  in with a licensed user's id in her launch URL.
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from starlette.requests import Request
+from starlette.responses import Response
 
-from relying_party import callback
+from relying_party import callback, launch
+from relying_party.login import begin_login
 from relying_party.oidc import token_client
+from relying_party.platform_user import platform_user_id
+from relying_party.provider import ClientConfig
 from relying_party.redirect_uris import installation_redirect_uri
 from scenarios.pytest_plugin import ScenarioRunner, describe_result
 
@@ -27,6 +36,7 @@ BROKEN: dict[str, tuple[str, tuple[str, ...]]] = {
         "does not show the support contact 'support@partner-app.example'",
         f"{installation_redirect_uri('')} with HTTP 500")),
     "licences_ignored": (LICENCE, ("the app accepted the sign-in: someone is signed in",)),
+    "licence_of_the_hint": (LICENCE, ("got past the licence check with bob's user id",)),
 }
 """A broken app (its fixture): the scenario it fails, and what the failure message says."""
 
@@ -47,6 +57,35 @@ def licences_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
         return None
 
     monkeypatch.setattr(callback, "check_licensed", check_nothing)
+
+
+@pytest.fixture
+def licence_of_the_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The launch URL's ``user_id`` becomes the sign-in's platform user id (kept by the
+    sign-in's ``state``), and so the user whose licence is checked."""
+    hints: dict[str, str | None] = {}
+    current: ContextVar[str | None] = ContextVar("launch_hint", default=None)
+
+    async def begin_keeping_hint(request: Request, client: ClientConfig, *, return_to: str,
+                                 login_hint: str | None = None) -> Response:
+        response = await begin_login(request, client, return_to=return_to,
+                                     login_hint=login_hint)
+        [state] = parse_qs(urlsplit(response.headers["location"]).query)["state"]
+        hints[state] = login_hint
+        return response
+
+    original = callback.complete_sign_in
+
+    async def complete_with_hint(rp: Any, client: ClientConfig, tx: Any, params: Any) -> Any:
+        current.set(hints.get(tx.state))
+        return await original(rp, client, tx, params)
+
+    def user_of_the_hint(answer: Any) -> str:
+        return current.get() or platform_user_id(answer)
+
+    monkeypatch.setattr(launch, "begin_login", begin_keeping_hint)
+    monkeypatch.setattr(callback, "complete_sign_in", complete_with_hint)
+    monkeypatch.setattr(callback, "platform_user_id_of", user_of_the_hint)
 
 
 @pytest.mark.slow

@@ -340,3 +340,18 @@ def test_a_refused_effect_leaves_the_event_id_unrecorded(rp: RpHarness) -> None:
     again = post_event(rp, body)
     assert again.json() == {"status": "processed", "id": json.loads(body)["id"],
                             "outcome": "credentials_rotated"}
+
+
+def test_a_partner_user_logged_out_is_told_to_open_the_app_again_from_the_platform(
+        rp: RpHarness) -> None:
+    """After a ``user.logout``, ``/api/me`` does not send a partner-app user to a connection's
+    sign-in URL alone: they have none, and sign in again through the launch URL."""
+    install(rp)
+    launch(rp, "alice")
+    body = event("user.logout", {"installation_id": INSTALLATION, "user_id": USERS["alice"].oid},
+                 created_at=rp.clock.now())
+    assert post_event(rp, body).json()["outcome"] == "logged_out:1"
+    answer = rp.me()
+    assert answer.status_code == 401
+    assert answer.json()["error"] == "not_signed_in"
+    assert "launch URL" in answer.json()["error_description"]
