@@ -13,6 +13,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 from types import FrameType
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 from .cli_version import VersionAction
 from .config import ConfigError, IdpConfig
 from .config_fields import base_url
+from .control_hosts import allowed_entry, listening_name
 from .serving import DrainingServer, bind_socket, server_config, url_host
 from .tls import TlsFiles, tls_files_with
 
@@ -43,6 +45,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         "default: a temporary directory, removed on exit)")
     parser.add_argument("--public-url", metavar="URL",
                         help="issuer/base URL when the mock sits behind a proxy or container name")
+    parser.add_argument("--control-host", metavar="NAME", action="append", default=[],
+                        help="a host name the test-control API and console also answer to "
+                        "(repeatable; .example.test: that name and the names under it); they "
+                        "answer localhost, IP addresses, the --host name and the public URL's "
+                        "host without it")
     parser.add_argument("--log-level", default="warning", choices=LOG_LEVELS)
     parser.add_argument("--version", action=VersionAction)
     args = parser.parse_args(argv)
@@ -53,19 +60,26 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if args.config is not None and not args.config.strip():
         # An empty path (an unset variable in a script) would start the embedded directory.
         parser.error("--config needs the path of an idp.toml file")
-    if args.public_url:
-        try:
+    try:
+        if args.public_url:
             args.public_url = base_url(args.public_url, "--public-url")
-        except ConfigError as exc:
-            parser.error(str(exc))
+        args.control_host = [allowed_entry(name, "--control-host")
+                             for name in args.control_host]
+    except ConfigError as exc:
+        parser.error(str(exc))
     return args
 
 
 def load_config(args: argparse.Namespace) -> IdpConfig:
+    """The config the arguments name; ``--control-host`` adds to the file's ``control_hosts``,
+    and so does the ``--host`` name listened on (an address is taken anyway)."""
     overrides = {"public_url": args.public_url} if args.public_url else {}
     if args.config is not None:
-        return IdpConfig.from_toml(args.config, **overrides)
-    return IdpConfig.default(**overrides)
+        config = IdpConfig.from_toml(args.config, **overrides)
+    else:
+        config = IdpConfig.default(**overrides)
+    added = [*args.control_host, *listening_name(args.host)]
+    return replace(config, control_hosts=(*config.control_hosts, *added)) if added else config
 
 
 def summary(config: IdpConfig, base: str) -> list[str]:

@@ -39,6 +39,7 @@ from .endpoints import faults as fault_routes
 from .endpoints import platform as platform_routes
 from .endpoints.common import NO_CACHE, error_json, plain_error
 from .endpoints.graph_http import graph_error
+from .endpoints.host_check import ControlHostCheck
 from .errors import EntraError
 from .faults import quiet_injected_drops
 from .platform.middleware import RunDueEvents
@@ -120,10 +121,12 @@ def create_app(config: IdpConfig | None = None, *,
         await state.aclose()
 
     # Due platform-event retries start (in the background) as each request arrives, on the
-    # provider's clock.
+    # provider's clock. The test-control API and the console answer only the mock's own host
+    # names (DNS rebinding: endpoints.host_check).
     middleware = [
         Middleware(RunDueEvents, platform=state.platform),
         Middleware(ClockDateHeader, clock=cfg.clock),
+        Middleware(ControlHostCheck, public_url=cfg.public_url, allowed=cfg.control_hosts),
         Middleware(RequestLogMiddleware, store=state.store, clock=cfg.clock),
     ]
     # The protocol endpoints come first, a login flow's two requests (authorize, token) first

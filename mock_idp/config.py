@@ -42,6 +42,7 @@ from .config_fields import (
     unique,
     whole,
 )
+from .control_hosts import allowed_entries
 from .credential_config import CertificateConfig, SecretConfig, parse_credentials
 from .directory import OptionalClaim, OptionalClaims
 from .directory_config import (
@@ -229,6 +230,11 @@ class IdpConfig:
     tenants: tuple[TenantConfig, ...]
     public_url: str | None = None
     """Issuer/base URL when the mock sits behind a proxy; otherwise taken from each request."""
+    control_hosts: tuple[str, ...] = ()
+    """Host names the test-control API and the console answer to besides their own
+    (:mod:`mock_idp.control_hosts`: loopback names, IP addresses, the listening address and
+    ``public_url``'s host): a container's service name, say; ``.example.test`` takes that name
+    and every name under it. Any other ``Host`` is refused there (DNS rebinding)."""
     clock: Clock = field(default_factory=MockClock)
     code_lifetime: timedelta = timedelta(minutes=10)
     id_token_lifetime: timedelta = timedelta(hours=1)
@@ -266,6 +272,8 @@ class IdpConfig:
         random_source: object = self.lifetime_random
         if not isinstance(random_source, Random):
             raise ConfigError(f"lifetime_random must be a random.Random, not {random_source!r}")
+        object.__setattr__(self, "control_hosts",
+                           allowed_entries(self.control_hosts, "control_hosts"))
 
     @classmethod
     def default(cls, **overrides: Any) -> IdpConfig:
@@ -302,7 +310,7 @@ class IdpConfig:
                 "app", why=" (Entra's appIds are unique across tenants)")
         settings = {k: v for k, v in data.items() if k != "tenants"}
         for key in settings:
-            if key != "public_url":
+            if key not in ("public_url", "control_hosts"):
                 raise ConfigError(f"unknown top-level key {key!r}")
         settings = {**settings, **overrides}
         if settings.get("public_url") is not None:

@@ -17,6 +17,7 @@ import base64
 import uuid
 from collections.abc import Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -29,6 +30,7 @@ from cryptography.hazmat.primitives import serialization
 from . import totp
 from .clock import MockClock
 from .config import SINGLE_TENANT, IdpConfig
+from .control_hosts import listening_name
 from .outgoing import default_trust
 from .serving import (
     RunningServer,
@@ -78,7 +80,9 @@ class MockIdp:
         from .app import create_app
 
         try:
-            self._app = create_app(self.config)
+            named = listening_name(self.host)  # the control API answers the name it listens on
+            self._app = create_app(replace(self.config, control_hosts=(
+                *self.config.control_hosts, *named)) if named else self.config)
             if self.https:
                 self.tls = tls_files_with(self._stack, self.tls_dir, [self.host])
             self._server = self._stack.enter_context(

@@ -10,7 +10,8 @@ their hint and end date, logs masked). Its buttons are forms that post to
 the functions the control API calls, so they change nothing the API cannot. Every form carries
 a token derived from the provider's console key, and a post that a page of another origin sent
 is refused (403), judged as the control API judges one (its ``public_url`` is its own too,
-behind a proxy): another page cannot press these buttons.
+behind a proxy): another page cannot press these buttons. A request whose ``Host`` is not one
+of the mock's names gets a short 403 page instead (:mod:`.host_check`, DNS rebinding).
 Server-rendered with jinja2; no script, no build step.
 """
 

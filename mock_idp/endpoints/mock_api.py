@@ -12,7 +12,9 @@ a request whose ``Origin`` is not the mock's own (the one it was reached at, or 
 (403 naming ``origin``); and a body of any type but JSON (415 naming ``content-type``), the form
 or ``text/plain`` body such a page can send without a preflight, which a route that reads no
 body would otherwise take. No ``/_mock/`` route answers a CORS preflight, so a page of another
-site cannot send JSON at all.
+site cannot send JSON at all. Before any route, a request whose ``Host`` is not one of the
+mock's names is refused (403 naming ``host``: :mod:`.host_check`), which a DNS-rebinding page,
+same-origin with itself, cannot pass.
 """
 
 from __future__ import annotations
