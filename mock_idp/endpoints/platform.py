@@ -16,7 +16,7 @@ test-control endpoints.
 | POST | /_mock/installations/{id}/update | users?.adding/removing, subscription?.name/licenses |
 | POST | /_mock/installations/{id}/logout | user_id, user_email |
 | POST | /_mock/installations/{id}/trial | action (extend, end), days? (extend), reason? (end) |
-| POST | /_mock/installations/{id}/forged-events | type, forgery?, user_id?, user_email? |
+| POST | /_mock/installations/{id}/forged-events | type, forgery?, user_id?, user_email?, app_id? |
 | GET | /_mock/events | ?type= |
 | GET | /_mock/events/{id} | |
 | POST | /_mock/events/{id}/redeliver | |
@@ -87,6 +87,7 @@ FORGED_FIELDS: dict[str, Spec] = {
     "forgery": Text(strip=True, non_empty=True, max_len=64, default="unknown_key"),
     "user_id": Text(strip=True, non_empty=True),
     "user_email": Text(strip=True, non_empty=True),
+    "app_id": Text(strip=True, non_empty=True, max_len=64),
 }
 
 
@@ -231,13 +232,15 @@ async def logout_user(request: Request) -> Response:
 
 
 async def forge_event(request: Request) -> Response:
-    """Deliver a well-formed event whose signature is wrong (see :mod:`~mock_idp.platform.forgery`),
-    once; the delivery (the app's answer) is in the reply and in the delivery log."""
+    """Deliver a well-formed event whose signature is wrong, or one validly signed for another
+    partner app (``forgery`` ``foreign_app``, that app's id ``app_id``; see
+    :mod:`~mock_idp.platform.forgery`), once; the delivery (the app's answer) is in the reply
+    and in the delivery log."""
     body = read_fields(await read_object(request, optional=True), FORGED_FIELDS)
     result = await send_forged(
         platform(request), request.path_params["installation_id"], event_type=body["type"],
         forgery=body["forgery"], user_id=body["user_id"], user_email=body["user_email"],
-        base_url=request_base_url(request),
+        app_id=body["app_id"], base_url=request_base_url(request),
     )
     return JSONResponse(result.to_json())
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.sync_api import Page
-
 from scenarios import ScenarioContext, scenario
 from scenarios.catalogue.partner_events import (
+    MUST_CHECK_APP,
     accepted,
     answer_of,
     authorize_requests,
     expect_refused,
     install_partner,
     installed_partner,
+    send_foreign,
 )
 from scenarios.flows import (
     NavigationLog,
@@ -29,7 +29,7 @@ from scenarios.flows import (
     sign_in_at_idp,
     sign_in_by_redirects,
 )
-from scenarios.live import LiveStack, Person
+from scenarios.live import LiveStack
 from scenarios.pages import IdpUsernamePage
 
 Ctx = ScenarioContext[LiveStack]
@@ -119,21 +119,16 @@ def hint_is_not_identity(ctx: Ctx) -> None:
         assert (me.get("email") or "").lower() != bob.upn.lower(), f"signed in as bob: {me}"
 
 
-def _launch_signs_in(page: Page, stack: LiveStack, installation_id: str, person: Person) -> None:
-    """Without the app's session but with the IdP's, a launch signs ``person`` in."""
-    drop_app_session(page, stack)
-    page.goto(stack.app.launch_url(installation_id, oid_of(stack, person)))
-    expect_signed_in(page, stack, person, path=stack.app.launch_lands_on())
-
-
 @scenario(
     id="partner.forged-event",
-    title="Events the platform did not sign are refused and change nothing",
+    title="Events the platform did not sign, or signed for another app, change nothing",
     proves="With alice signed in, a well-formed user.logout for her signed with a key the "
     "platform does not publish, the same event with no signature at all, and an "
     "app.uninstalled whose body changed after signing, are each refused with a 4xx (the "
-    "mock's delivery log) and not applied: alice stays signed in and a launch still signs her "
-    "in",
+    "mock's delivery log) and not applied; a user.logout for her and an app.installed for the "
+    "installation (with other credentials) that the platform signed but that name another "
+    "partner app's app_id are not applied either: alice stays signed in and a launch still "
+    "signs her in through the installation's own client",
     tags={"partner"},
     needs={"partner", "session-check"},
 )
@@ -156,12 +151,43 @@ def forged_event(ctx: Ctx) -> None:
     with ctx.step("alice is still signed in"):
         page.reload()
         expect_signed_in(page, stack, alice, path=stack.app.launch_lands_on())
+    with ctx.step("a user.logout for alice, signed by the platform but naming another partner "
+                  "app's app_id: the app does not apply it"):
+        foreign = send_foreign(stack, installation_id, "user.logout",
+                               user_id=oid_of(stack, alice), user_email=alice.upn)
+        page.reload()
+        try:
+            expect_signed_in(page, stack, alice, path=stack.app.launch_lands_on())
+        except AssertionError as exc:
+            raise AssertionError(
+                f"alice is no longer signed in after a user.logout for her naming another "
+                f"partner app's app_id ({foreign['event']['app_id']}), which the app answered "
+                f"{answer_of(foreign['delivery'])}: {MUST_CHECK_APP}\n{exc}") from exc
     with ctx.step("an app.uninstalled changed after signing: the app refuses it"):
         expect_refused(stack, installation_id, "app.uninstalled", "tampered")
-    with ctx.step("alice is still signed in, and a launch still signs her in"):
+    with ctx.step("an app.installed for the installation, signed by the platform but naming "
+                  "another partner app's app_id and carrying that app's credentials"):
+        foreign = send_foreign(stack, installation_id, "app.installed")
+        other_client = foreign["event"]["data"]["client_id"]
+        stored = stack.app.installations_text()
+        assert stored is None or other_client not in stored, (
+            f"the app's installations hold the client id {other_client} of an app.installed "
+            f"naming another partner app's app_id ({foreign['event']['app_id']}), which it "
+            f"answered {answer_of(foreign['delivery'])}: {MUST_CHECK_APP}")
+    with ctx.step("alice is still signed in, and a launch still signs her in through the "
+                  "installation's own client"):
         page.reload()
         expect_signed_in(page, stack, alice, path=stack.app.launch_lands_on())
-        _launch_signs_in(page, stack, installation_id, alice)
+        drop_app_session(page, stack)
+        log = NavigationLog(page)
+        page.goto(stack.app.launch_url(installation_id, oid_of(stack, alice)))
+        clients = [parse_qs(urlsplit(u).query).get("client_id", [""])[0]
+                   for u in authorize_requests(log, stack.idp.base_url)]
+        assert other_client not in clients, (
+            f"the launch sent alice to the provider as the client {other_client}, which an "
+            f"app.installed naming another partner app's app_id carried: the app replaced the "
+            f"installation's credentials with another app's: {MUST_CHECK_APP}")
+        expect_signed_in(page, stack, alice, path=stack.app.launch_lands_on())
 
 
 @scenario(

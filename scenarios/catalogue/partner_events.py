@@ -102,6 +102,24 @@ def expect_refused(stack: LiveStack, installation_id: str, event_type: str, forg
         f"the app answered {what} with {answer_of(delivery)}, not a 4xx refusal: {MUST_VERIFY}")
 
 
+def send_foreign(stack: LiveStack, installation_id: str, event_type: str,
+                 **fields: str) -> dict[str, Any]:
+    """The mock delivers an ``event_type`` about the installation that the platform validly
+    signs but that names another partner app's ``app_id`` (the platform signs every app's
+    events with the same keys, so another partner could post one of its own); the app's
+    answer (the delivery)."""
+    answer = stack.http.post(
+        stack.idp_url(f"/_mock/installations/{installation_id}/forged-events"),
+        json={"type": event_type, "forgery": "foreign_app", **fields})
+    assert answer.status_code == 200, f"the mock did not deliver the event: {answer.text}"
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+MUST_CHECK_APP = ("the platform signs every partner app's events with the same keys, so the "
+                  "app must apply only events whose app_id is its own")
+
+
 def authorize_requests(log: NavigationLog, idp_base_url: str) -> list[str]:
     """Documents the browser got from the provider's authorize endpoint (v1 or v2)."""
     host = urlsplit(idp_base_url).netloc

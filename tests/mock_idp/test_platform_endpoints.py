@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -54,6 +55,14 @@ class Harness:
 
 @pytest.fixture
 def harness() -> Iterator[Harness]:
+    with open_harness() as opened:
+        yield opened
+
+
+@contextmanager
+def open_harness() -> Iterator[Harness]:
+    """The platform's routes over a provider at :data:`START`, delivering to a receiver that
+    answers with ``statuses`` in turn (the last one from then on)."""
     clock = MockClock(frozen_at=START)
     statuses: list[int] = [200]
     received: list[tuple[bytes, dict[str, str]]] = []
