@@ -190,15 +190,19 @@ def _message(result: ScenarioResult, lines: int | None = None) -> str:
 
 def workflow_commands(summary: RunSummary) -> list[str]:
     """The workflow commands for ``summary``: an error for each scenario that did not pass
-    (:data:`MAX_ANNOTATIONS` at most, then a notice of how many more)."""
-    return error_commands(
+    (:data:`MAX_ANNOTATIONS` at most, then a notice of how many more), and a warning for each
+    of the run's notes."""
+    return [*error_commands(
         [NotPassed(f"{r.id} {LABELS[r.status]}", f"{r.title}: {_message(r)}")
          for r in summary.failures],
-        more=f"more scenarios did not pass: see {summary.report_dir / 'index.html'}")
+        more=f"more scenarios did not pass: see {summary.report_dir / 'index.html'}"),
+        *(f"::warning title=sso-harness note::{_data(note[:MAX_MESSAGE])}"
+          for note in summary.notes)]
 
 
 def step_summary(summary: RunSummary) -> str:
-    """The Markdown appended to the job's summary page."""
+    """The Markdown appended to the job's summary page: the counts, the table of what did
+    not pass, then the run's notes."""
     passed = sum(r.passed for r in summary.results)
     where = f" shard {summary.shard}" if summary.shard else ""
     app = f" against {summary.app}" if summary.app else ""
@@ -211,7 +215,8 @@ def step_summary(summary: RunSummary) -> str:
         ("scenario", "result", "seconds", "what went wrong"),
         [(f"`{r.id}`", LABELS[r.status], f"{r.seconds:.2f}", _message(r, lines=3))
          for r in summary.failures],
-        align="|---|---|---:|---|")
+        align="|---|---|---:|---|") + "".join(f"Note: {cell(note)}\n\n"
+                                              for note in summary.notes)
 
 
 def report_to_github(summary: RunSummary, environ: Mapping[str, str] | None = None) -> None:

@@ -352,6 +352,9 @@ class RealIdpStack:
     refused: str | None = None
     """Why the provider refused the test user, once it has in this run (then no scenario
     signs in again: :func:`scenarios.real_idp_signin.unless_user_refused`)."""
+    address_held: bool | None = None
+    """Whether the relying party holds an e-mail address for the test user, as its first
+    sign-in in this run found (``None``: not asked yet): :mod:`scenarios.real_idp_notes`."""
 
     @property
     def connection_id(self) -> str:

@@ -1,6 +1,7 @@
 """``run --idp CONFIG``: read the ``--idp`` file, check the provider once by starting the
 relying party with its connection, then run the scenarios of :mod:`scenarios.real_idp_scenarios`
-in one worker and write the reports, with the scenarios that need the mock listed as skipped.
+in one worker and write the reports, with the scenarios that need the mock listed as skipped
+and what the run noted (:mod:`scenarios.real_idp_notes`) under the results.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from scenarios import WorkerInfo
 from scenarios.drivers import CodeSteps, EntraDriver
 from scenarios.github import say
 from scenarios.real_idp import IdpConfigError, RealIdpConfig, RealIdpStack, load_idp_config
+from scenarios.real_idp_notes import run_notes
 from scenarios.real_idp_scenarios import SKIP_REASON, build_registry
 
 __all__ = ["CODE_STEPS_FILE", "EXIT_NOTHING_RAN", "EXIT_USAGE", "run_with_idp"]
@@ -138,10 +140,11 @@ def _run_selected(args: argparse.Namespace, config: RealIdpConfig, sock: object 
         )
         try:
             summary = replace(run(options, registry=registry), shard=shard,
-                              provider=config.discovery_url, client_id=config.client_id)
+                              provider=config.discovery_url, client_id=config.client_id,
+                              notes=run_notes(stack))
         except RunInterrupted as stopped:
             write(replace(stopped.summary, shard=shard, provider=config.discovery_url,
-                          client_id=config.client_id))
+                          client_id=config.client_id, notes=run_notes(stack)))
             raise
     else:
         # nothing to run: the reports still list the skipped scenarios (a CI shard uploads

@@ -32,6 +32,7 @@ from scenarios.context import NotExercised
 from scenarios.drivers import PasswordChangeRequired, SecondFactorRequired, Waiting
 from scenarios.pages import FailurePage, RpAppPage
 from scenarios.real_idp import RealIdpStack
+from scenarios.real_idp_notes import note_address
 
 __all__ = ["expect_signed_in", "refused_user", "sign_in_at_provider", "unless_user_refused"]
 
@@ -93,7 +94,8 @@ def sign_in_at_provider(page: Page, stack: RealIdpStack, *, waiting: Waiting | N
 def expect_signed_in(page: Page, stack: RealIdpStack, app: str) -> None:
     """Signed in to ``app``; else the failure says what the page showed instead (the
     provider's error, a wrong code or password, or the app's failure page), as soon as it
-    shows. A refusal of the test user is kept on ``stack`` (:func:`unless_user_refused`)."""
+    shows. A refusal of the test user is kept on ``stack`` (:func:`unless_user_refused`);
+    whether the app holds an address for the user too (:func:`note_address`)."""
     signed_in = RpAppPage(page).signed_in_as
     stopped = page.locator(f":is({', '.join(flows.PROVIDER_ERRORS)}):visible").or_(
         FailurePage(page).heading)
@@ -110,6 +112,7 @@ def expect_signed_in(page: Page, stack: RealIdpStack, app: str) -> None:
         expect(page).to_have_url(re.compile(rf"^{re.escape(stack.rp.base_url)}/{app}(\?.*)?$"))
     except AssertionError as exc:
         raise AssertionError(f"{_not_signed_in(page, stack)}\n{exc}") from exc
+    note_address(page, stack)  # noted under the results when it holds none
 
 
 def _not_signed_in(page: Page, stack: RealIdpStack) -> str:

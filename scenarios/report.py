@@ -36,8 +36,9 @@ def write_junit(summary: RunSummary, path: Path, *, timestamp: datetime | None =
     """JUnit XML: one testsuite, a testcase per scenario (classname = its group). The suite
     is named for the app (or ``run --idp``'s provider) and the shard (``...: Reference RP
     shard 2/4``), so CI shows the shards' reports side by side; its timestamp is the run's
-    start. A scenario that did not pass attaches its failure screenshot, trace and app output
-    (paths from the working directory: :func:`_from_cwd`)."""
+    start, and each of the run's notes is a suite property ``note``. A scenario that did not
+    pass attaches its failure screenshot, trace and app output (paths from the working
+    directory: :func:`_from_cwd`)."""
     name = (SUITE_NAME + (f": {summary.against}" if summary.against else "")
             + (f" shard {summary.shard}" if summary.shard else ""))
 
@@ -63,7 +64,8 @@ def write_junit(summary: RunSummary, path: Path, *, timestamp: datetime | None =
         for r in summary.results
     ]
     return write_junit_xml(path, suite=name, cases=cases, seconds=summary.seconds,
-                           properties=[("app", summary.app)] if summary.app else [],
+                           properties=[*([("app", summary.app)] if summary.app else []),
+                                       *(("note", note) for note in summary.notes)],
                            timestamp=timestamp or summary.started)
 
 
@@ -134,7 +136,8 @@ def write_json(summary: RunSummary, report_dir: Path) -> Path:
     """``results.json``: the same facts for other tools; ``schema`` is the version of its shape
     (:data:`RESULTS_SCHEMA`); ``phases`` sums each phase over the run (and gives the median
     time outside the steps), each result has its own; ``interrupted``: Ctrl-C or SIGTERM stopped
-    the run, and the scenarios it did not finish are skipped as not run."""
+    the run, and the scenarios it did not finish are skipped as not run; ``notes``: what the
+    run found that fails no scenario (:attr:`RunSummary.notes`)."""
     data = {
         "schema": RESULTS_SCHEMA,
         "app": summary.app,
@@ -144,6 +147,7 @@ def write_json(summary: RunSummary, report_dir: Path) -> Path:
         "workers": summary.workers,
         "shard": str(summary.shard) if summary.shard else None,
         "interrupted": summary.interrupted,
+        "notes": list(summary.notes),
         "phases": phase_totals(summary.results),
         "results": [{**asdict(r), "protocol_text": r.protocol_text} for r in summary.results],
     }

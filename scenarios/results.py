@@ -151,6 +151,10 @@ class RunSummary:
     """When this summary was made: as the run ended (or was interrupted)."""
     interrupted: bool = False
     """Ctrl-C or SIGTERM stopped the run: the scenarios it had not finished are skipped."""
+    notes: tuple[str, ...] = ()
+    """What the run found that fails no scenario, yet the reader should act on (``run --idp``:
+    a relying party that holds no e-mail address for its user, :mod:`scenarios.real_idp_notes`);
+    under the total line, in the reports and in the job summary."""
 
     @property
     def against(self) -> str | None:
@@ -186,7 +190,8 @@ class RunSummary:
 
 def format_table(summary: RunSummary) -> str:
     """The final table: id, result, seconds (the first run's; a traced rerun's beside them,
-    a skipped scenario's reason below); then a one-line total naming the app."""
+    a skipped scenario's reason below); then a one-line total naming the app, and the run's
+    notes, each on a line of its own."""
     width = max([len("scenario"), *(len(r.id) for r in summary.results)])
     lines = [f"{'scenario':<{width}}  result  seconds", f"{'-' * width}  ------  -------"]
     for r in summary.results:
@@ -209,6 +214,7 @@ def format_table(summary: RunSummary) -> str:
         f"({summary.workers} worker{'s' if summary.workers != 1 else ''})"
         + (f", shard {summary.shard}" if summary.shard else "")
     )
+    lines += [f"note: {note}" for note in summary.notes]
     return "\n".join(lines)
 
 

@@ -383,6 +383,19 @@ class ProfileAdapter:
             return {}
         return self._me_values(self._me_data(page))
 
+    def holds_no_address(self, page: Page) -> bool:
+        """Whether the app names the user signed in in this browser with no e-mail address:
+        ``[signed_in.me_json] email`` is ``null`` in ``me_url``'s answer, as in an app that
+        keeps only an address the provider vouches for and got none (:meth:`_expect_me_json`).
+        ``False`` when it holds one, when the member is missing (a misspelt path), without
+        ``me_url`` or that path, or when ``me_url`` does not answer 2xx."""
+        signed_in = self.profile.signed_in
+        path = signed_in.me_json.get("email")
+        if not signed_in.me_url or path is None:
+            return False
+        data = self._me_data(page)
+        return data is not None and holds(data, path) and dig(data, path) is None
+
     def _me_values(self, data: object | None) -> dict[str, str | None]:
         """Each ``[signed_in.me_json]`` value of ``me_url``'s answer ``data`` (``None``: it
         gave none), as text; ``None`` where the answer has nothing there."""

@@ -53,8 +53,9 @@ bad one 400.
 Rows run in catalogue order, each from the provider's same keys: clearing a row's fault undoes
 what it did to them (the extra key a kid-absent row published, the key rotation row's new key),
 so an app's cached key set still holds the key that signs the next row's tokens.
-Where the specifications allow either outcome (at_hash / c_hash in the code flow, signature rows
-on a token-endpoint ID token over TLS) the row is ``INFO``; a key row whose keys the app never
+Where the specifications allow either outcome (at_hash / c_hash where the app's flow leaves them
+optional, :mod:`scenarios.conformance.hashes`; signature rows on a token-endpoint ID token over
+TLS) the row is ``INFO``; a key row whose keys the app never
 fetched is not tested (:mod:`scenarios.conformance.judging`).
 """
 

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from scenarios.app_exit import ended_by_app_exit
 from scenarios.conformance.control import MockControl
 from scenarios.conformance.evidence import ProviderEvidence, evidence_of
+from scenarios.conformance.hashes import hash_endpoint
 from scenarios.conformance.judging import Refusal
 from scenarios.conformance.options import ConformanceOptions
 from scenarios.conformance.readiness import PROVIDER_ERROR_PAGE, same_server, where
@@ -100,6 +101,9 @@ class RowDriver:
         self.rp_host = urlsplit(options.rp).netloc
         self.collected: Collected | None = None
         """What the last row's exchange is drawn from."""
+        self.response_type: str | None = None
+        """The app's flow, as its plain sign-in asked for it (``None``: not known): which ID
+        token a hash row breaks (:func:`~scenarios.conformance.hashes.hash_endpoint`)."""
         self._log: tuple[BrowserLog, float] | None = None
         self._strict: tuple[str, ...] = ()
         """The RP's ``SameSite=Strict`` cookies as the last sign-in reached the provider."""
@@ -242,6 +246,15 @@ class RowDriver:
             return True, ""
         return False, _squash(self.masked(_page_text(page)))
 
+    def arm(self, row: Row) -> str | None:
+        """Arm ``row``'s fault at the provider (its id; ``None``: the row arms none), for the
+        first ID token issued, or for the one a hash row breaks in the app's flow."""
+        if not row.fault:
+            return None
+        where = (hash_endpoint(row.hash_claim, self.response_type)
+                 if row.hash_claim is not None else None)
+        return self.control.arm(row.fault, **({"endpoint": where} if where else {}))
+
     def login_row(self, row: Row) -> LoginObservation:
         with self._context() as context:
             page = context.new_page()
@@ -250,7 +263,7 @@ class RowDriver:
 
     def _login(self, row: Row, page: Page, context: BrowserContext) -> LoginObservation:
         log = _navigation_log(page)
-        fault_id = self.control.arm(row.fault) if row.fault else None
+        fault_id = self.arm(row)
         self._strict = ()
         problem = self._sign_in(page)
         if isinstance(problem, str):

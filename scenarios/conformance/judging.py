@@ -4,9 +4,11 @@ Everything here is pure: :func:`judge_login` and :func:`judge_backchannel` turn 
 into a :class:`Verdict`. Where the specifications allow either outcome, the verdict says so
 instead of passing or failing the app:
 
-* ``at_hash`` / ``c_hash`` rows in the code flow (OpenID Connect Core 3.1.3.6, 3.1.3.8: the hash
-  is optional there; only ID tokens from the authorization endpoint must carry it, 3.2.2.10,
-  3.3.2.11) are ``INFO``;
+* ``at_hash`` / ``c_hash`` rows in a flow that leaves the hash optional (the code flow, OpenID
+  Connect Core 3.1.3.6, 3.1.3.8; ``at_hash`` in ``code id_token``, whose authorization endpoint
+  returns no access token, 3.3.2.11, 3.3.3.6: only an ID token the authorization endpoint
+  issues with an access token or a code must carry its hash) are ``INFO``, saying why for the
+  app's flow (:mod:`scenarios.conformance.hashes`);
 * signature rows on an ID token that came straight from the token endpoint over TLS are
   ``INFO`` when the app accepted the token: Core 3.1.3.7 (6) lets the client rely on TLS server
   validation there instead of the signature. Over plain http nothing else vouches for the
@@ -34,6 +36,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from scenarios.conformance.catalogue import Result, Row
+from scenarios.conformance.hashes import (
+    flow_name,
+    hash_reason,
+    hash_required,
+    hash_unexercised,
+    response_types,
+)
 
 __all__ = [
     "NO_ENDPOINT",
@@ -163,29 +172,9 @@ def _signed_out(status: int) -> bool:
     return status in (401, 403) or 300 <= status < 400
 
 
-def _response_types(response_type: str | None) -> set[str]:
-    return set(response_type.split()) if response_type else set()
-
-
 def front_channel_id_token(response_type: str | None) -> bool:
     """Whether the authorization endpoint itself returns an ID token (implicit, hybrid)."""
-    return "id_token" in _response_types(response_type)
-
-
-def hash_required(claim: str, response_type: str | None) -> bool:
-    """Whether the ID token of this flow must carry ``claim`` and the client must check it:
-    ``at_hash`` with ``id_token token`` (Core 3.2.2.10, 3.3.2.11), ``c_hash`` with
-    ``code id_token`` (3.3.2.11). In the code flow both are optional (3.1.3.6)."""
-    kinds = _response_types(response_type)
-    if "id_token" not in kinds:
-        return False
-    return ("token" if claim == "at_hash" else "code") in kinds
-
-
-def _flow(response_type: str | None) -> str:
-    if response_type is None:
-        return "an unknown flow (no authorization request in the provider's log)"
-    return f"response_type={response_type.replace(' ', '+')}"
+    return "id_token" in response_types(response_type)
 
 
 def _login_did(obs: LoginObservation) -> str:
@@ -227,19 +216,10 @@ def _signed_in_again(row: Row, obs: LoginObservation) -> Verdict:
 
 def _hash_info(row: Row, obs: LoginObservation, did: str, *, refused: bool = False) -> Verdict:
     claim = row.hash_claim
+    assert claim is not None
     outcome = ("accepted the token" if obs.signed_in and not refused
                else f"checks {claim} when present and refused the token")
-    kinds = _response_types(obs.response_type)
-    hashed = "access token" if claim == "at_hash" else "authorization code"
-    if obs.response_type is not None and not kinds & ({"code", "token"} if claim == "at_hash"
-                                                      else {"code"}):
-        return Verdict(result="INFO", did=did, reason=(
-            f"informational: the row does not apply to {_flow(obs.response_type)}, which "
-            f"returns no {hashed}, so there is nothing for {claim} to bind; the app {outcome}"))
-    return Verdict(result="INFO", did=did, reason=(
-        f"informational: with {_flow(obs.response_type)} the ID token comes from the token "
-        f"endpoint, where {claim} is optional (OpenID Connect Core 3.1.3.6; required only for "
-        f"ID tokens from the authorization endpoint, 3.2.2.10, 3.3.2.11); the app {outcome}"))
+    return Verdict(result="INFO", did=did, reason=hash_reason(claim, obs.response_type, outcome))
 
 
 def _accepted_bad_signature(row: Row, obs: LoginObservation, did: str) -> Verdict:
@@ -254,7 +234,7 @@ def _accepted_bad_signature(row: Row, obs: LoginObservation, did: str) -> Verdic
             "endpoint over plain http: without TLS only the signature vouches for it "
             "(Core 3.1.3.7 (6) allows skipping the check only over TLS)"))
     return Verdict(result="FAIL", did=did, reason=f"the RP signed in although {row.what} "
-                   f"({_flow(obs.response_type)}: the client MUST check the signature)")
+                   f"({flow_name(obs.response_type)}: the client MUST check the signature)")
 
 
 def unsent_nonce(sent_pkce: bool | None) -> str:
@@ -289,6 +269,9 @@ def judge_login(row: Row, obs: LoginObservation) -> Verdict:
         if row.fault_optional and obs.signed_in:
             return Verdict(result="SKIP", did=did, reason=f"not exercised: the RP never made "
                            f"the request the {row.fault} fault applies to")
+        if obs.signed_in and row.hash_claim is not None and (
+                unexercised := hash_unexercised(row.hash_claim, obs.response_type)):
+            return Verdict(result="SKIP", did=did, reason=unexercised)
         if obs.signed_in:
             return Verdict(result="FAIL", did=did, reason=f"the {row.fault} fault never fired "
                            "although the RP signed in: its sign-in went through another client "

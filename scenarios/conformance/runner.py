@@ -153,6 +153,7 @@ def run_rows(options: ConformanceOptions, rows: Sequence[Row], control: MockCont
                              f"{plain.verdict.reason}")
         raise SetupError("preflight: " + driver.masked(
             sign_in_problem(options, plain_obs, evidence)))
+    driver.response_type = evidence.response_type if evidence is not None else None
     for row in rows:
         if row is PLAIN_ROW:
             results.append(plain)

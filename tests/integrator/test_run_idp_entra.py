@@ -78,6 +78,8 @@ def test_scenarios_run_against_the_mock_with_the_entra_driver(
     assert suite is not None and (suite.get("tests"), suite.get("skipped")) == ("4", "1")
     results = json.loads((tmp_path / "report" / "results.json").read_text(encoding="utf-8"))
     assert {r["id"]: r["status"] for r in results["results"]}["failure.app-disabled"] == "skipped"
+    # the mock's registration has the email and xms_edov optional claims: an address, no note
+    assert "note: the relying party" not in out and results["notes"] == [], out
 
 
 def test_the_driver_config_kinds() -> None:
@@ -328,7 +330,8 @@ def test_a_registration_without_email_and_xms_edov_still_runs(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """An integrator's registration that does not ask for ``email`` and ``xms_edov`` (the
     reference RP then holds no address for its user), or a user whose mail is not the UPN:
-    the scenarios tell who signed in by the name the app shows, not by an address."""
+    the scenarios tell who signed in by the name the app shows, not by an address, and the run
+    notes, once, that the app holds none and what to add to the registration."""
     from mock_idp.config import OptionalClaim, OptionalClaims
     from scenarios.real_idp_run import run_with_idp
 
@@ -343,10 +346,22 @@ def test_a_registration_without_email_and_xms_edov_still_runs(
     with MockIdp(config, host="localhost") as mock:
         idp = tmp_path / "idp.toml"
         idp.write_text(_config(mock, user='display_name = "Alice Adams"'), encoding="utf-8")
+        junit = tmp_path / "junit.xml"
         args = build_parser().parse_args([
             "run", "--idp", str(idp), "--report", str(tmp_path / "report"), "--timeout", "20",
-            "--only", "auto-login.first-login,auto-login.widget"])
+            "--junit", str(junit), "--only", "auto-login.first-login,auto-login.widget"])
         code = run_with_idp(args)
     out = capsys.readouterr().out
     assert code == 0, out
     assert "PASS  auto-login.first-login" in out and "PASS  auto-login.widget" in out, out
+    note = ("the relying party holds no e-mail address for alice@contoso.onmicrosoft.com "
+            "(/api/me answers email: null)")
+    [line] = [line for line in out.splitlines() if line.startswith("note: the relying party")]
+    assert line.startswith(f"note: {note}") and "optional claims email and xms_edov" in line, out
+    results = json.loads((tmp_path / "report" / "results.json").read_text(encoding="utf-8"))
+    assert [n[len("note: "):] for n in [line]] == results["notes"]
+    assert "optional claims email and xms_edov" in (tmp_path / "report" / "index.html"
+                                                   ).read_text(encoding="utf-8")
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None and [p.get("value") for p in suite.iter("property")
+                                  if p.get("name") == "note"] == results["notes"]

@@ -18,6 +18,7 @@ from idp_testkit import (
     BASE,
     CLIENT_ID,
     HYBRID_CLIENT_ID,
+    HYBRID_SECRET,
     TENANT,
     auth_params,
     claims,
@@ -324,6 +325,30 @@ def test_at_hash_bad_and_missing(client: AppClient, response_type: str) -> None:
     values = hybrid(client, response_type)
     body = claims(values["id_token"])
     assert "access_token" in values and "at_hash" not in body
+
+
+@pytest.mark.idp_config(hybrid_config())
+def test_in_code_id_token_an_at_hash_fault_for_the_token_endpoint_breaks_the_token_s_binding(
+        client: AppClient) -> None:
+    """With ``code id_token`` the authorization endpoint returns no access token, so its ID
+    token has no at_hash to break (a fault for the first ID token gives it one that binds
+    nothing); the access token comes from the token endpoint, and so does the ID token whose
+    at_hash binds it: the conformance at_hash row arms its fault there in this flow."""
+    arm(client, kind="bad_at_hash")
+    values = hybrid(client, "code id_token")
+    assert "access_token" not in values and "at_hash" in claims(values["id_token"])
+    client.delete("/_mock/faults")
+    arm(client, kind="bad_at_hash", endpoint="token")
+    values = hybrid(client, "code id_token")
+    assert "at_hash" not in claims(values["id_token"])
+    answer = client.post(V2["token"], data={
+        "grant_type": "authorization_code", "client_id": HYBRID_CLIENT_ID,
+        "client_secret": HYBRID_SECRET, "code": values["code"],
+        "redirect_uri": HYBRID["redirect_uri"]})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    at_hash = claims(body["id_token"])["at_hash"]
+    assert at_hash and at_hash != half_hash(body["access_token"])
 
 
 @pytest.mark.idp_config(hybrid_config())

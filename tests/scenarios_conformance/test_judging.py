@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from mock_idp.faults import ID_TOKEN_KINDS, LOGOUT_TOKEN_KINDS, USERINFO_KINDS
+from scenarios.conformance.hashes import hash_endpoint
 from scenarios.conformance.rows import (
     BACKCHANNEL_ROWS,
     LOGIN_ROWS,
@@ -438,6 +439,83 @@ def test_a_hash_row_on_a_flow_without_what_it_hashes_does_not_apply(
         f"informational: the row does not apply to response_type="
         f"{response_type.replace(' ', '+')}, which returns no {hashed}, so there is nothing "
         f"for {row.hash_claim} to bind; the app accepted the token")
+
+
+ACCEPTED = "; the app accepted the token"
+TOKEN_ENDPOINT_ONLY = ("the ID token comes from the token endpoint, where {claim} is optional "
+                       "(OpenID Connect Core {optional}); it is required only in an ID token the "
+                       "authorization endpoint issues with an {hashed} (response_type {flows})")
+AT_FLOWS = "id_token token or code id_token token: OpenID Connect Core 3.2.2.10, 3.3.2.11"
+C_FLOWS = "code id_token or code id_token token: OpenID Connect Core 3.3.2.11"
+
+
+@pytest.mark.parametrize(("response_type", "reason"), [
+    ("code", "informational: with response_type=code " + TOKEN_ENDPOINT_ONLY.format(
+        claim="at_hash", optional="3.1.3.6; the client MAY check it, 3.1.3.8",
+        hashed="access token", flows=AT_FLOWS)),
+    ("code token", "informational: with response_type=code+token " + TOKEN_ENDPOINT_ONLY.format(
+        claim="at_hash", optional="3.3.3.6", hashed="access token", flows=AT_FLOWS)),
+    ("code id_token", "informational: with response_type=code+id_token the authorization "
+     "endpoint returns the code and an ID token but no access token, so that ID token need not "
+     "carry at_hash (OpenID Connect Core 3.3.2.11); the access token comes from the token "
+     "endpoint with a second ID token, whose at_hash is optional (3.3.3.6) and which the client "
+     "MAY check (3.3.3.9, 3.1.3.8): the row broke that one"),
+    ("id_token", "informational: the row does not apply to response_type=id_token, which "
+     "returns no access token, so there is nothing for at_hash to bind"),
+    (None, "informational: with an unknown flow (no authorization request in the provider's "
+     "log) it cannot be told whether at_hash was required (only in an ID token the "
+     f"authorization endpoint issues with an access token, as with response_type {AT_FLOWS})"),
+])
+def test_the_at_hash_row_says_what_each_flow_asks_of_the_hash(response_type: str | None,
+                                                              reason: str) -> None:
+    """OpenID Connect Core: at_hash is required only beside an access token from the
+    authorization endpoint; with code id_token that endpoint returns none, and the access
+    token (with the ID token whose at_hash the row broke) comes from the token endpoint."""
+    verdict = judge(AT_HASH, _seen(200, response_type=response_type))
+    assert (verdict.result, verdict.reason) == ("INFO", reason + ACCEPTED)
+
+
+@pytest.mark.parametrize(("response_type", "reason"), [
+    ("code", "informational: with response_type=code " + TOKEN_ENDPOINT_ONLY.format(
+        claim="c_hash", optional="3.1.3.6, which lists no c_hash: the token endpoint returns "
+        "no code", hashed="authorization code", flows=C_FLOWS)),
+    ("code token", "informational: with response_type=code+token " + TOKEN_ENDPOINT_ONLY.format(
+        claim="c_hash", optional="3.3.3.6: the token endpoint returns no code",
+        hashed="authorization code", flows=C_FLOWS)),
+])
+def test_the_c_hash_row_says_the_code_flow_s_id_token_need_not_carry_it(
+        response_type: str, reason: str) -> None:
+    verdict = judge(C_HASH, _seen(200, response_type=response_type))
+    assert (verdict.result, verdict.reason) == ("INFO", reason + ACCEPTED)
+
+
+@pytest.mark.parametrize(("response_type", "endpoint"), [
+    ("code", "token"), ("code id_token", "token"), ("code token", None), ("id_token", None),
+    ("id_token token", None), ("code id_token token", None), (None, None)])
+def test_the_at_hash_row_breaks_the_id_token_that_comes_with_the_access_token(
+        response_type: str | None, endpoint: str | None) -> None:
+    """The token endpoint's where the access token comes only from there (code, code
+    id_token); else the first ID token issued: the authorization endpoint's beside its access
+    token (id_token token, code id_token token), the only one there is (code token, id_token).
+    The c_hash row's fault is always for the first: the one beside the code."""
+    assert hash_endpoint("at_hash", response_type) == endpoint
+    assert hash_endpoint("c_hash", response_type) is None
+
+
+def test_an_app_that_never_redeems_its_code_leaves_the_at_hash_row_untested() -> None:
+    """With code id_token an app may sign in on the authorization endpoint's ID token alone:
+    the row's fault, for the token endpoint, never fires, and it tests nothing."""
+    unfired = replace(_seen(200, response_type="code id_token"), fault_fired=False)
+    verdict = judge(AT_HASH, unfired)
+    assert verdict.result == "SKIP"
+    assert verdict.reason == (
+        "not exercised: the RP signed in without redeeming its code at the token endpoint, so "
+        "it got no access token for at_hash to bind (with response_type=code+id_token only the "
+        "token endpoint returns one)")
+    # in the code flow the token endpoint is the only way in: a fault that never fired there
+    # means another client or flow
+    assert judge(AT_HASH, replace(unfired, response_type="code")).result == "FAIL"
+    assert judge(C_HASH, unfired).result == "FAIL"
 
 
 def test_a_refused_key_rotation_says_the_app_must_fetch_the_keys_again() -> None:

@@ -143,6 +143,21 @@ def test_a_misspelt_email_path_is_not_taken_for_an_app_without_an_address(
                           f"[signed_in.me_json] email = 'emial' of {origin}/me-unvouched)")
 
 
+def test_an_app_holds_no_address_only_where_its_address_is_null(
+        page: Page, origin: str, http: httpx.Client) -> None:
+    """What ``run --idp`` notes: a ``null`` address, not a missing member (a misspelt path),
+    an address, a ``me_url`` that failed or a profile that reads no address."""
+    page.goto(f"{origin}/account")
+    assert _adapter(origin, http, me_url="/me-unvouched").holds_no_address(page)
+    assert not _adapter(origin, http).holds_no_address(page)
+    text = PROFILE.format(me_url="/me-unvouched", selector="#signed-in-as", name_path="name")
+    for profile in (text.replace('email = "email"', 'email = "emial"'),
+                    text.replace('email = "email"\n', ""), text.replace("/me-unvouched", "/cb")):
+        adapter = ProfileAdapter(parse_profile(profile, path=Path("helpdesk.toml")),
+                                 cast(AppServer, SimpleNamespace(base_url=origin)), {}, http)
+        assert not adapter.holds_no_address(page), profile
+
+
 def test_the_address_may_be_the_person_s_mail_rather_than_the_upn(
         page: Page, origin: str, http: httpx.Client) -> None:
     page.goto(f"{origin}/account")

@@ -83,6 +83,18 @@ PAGE = ("Error <img src=x onerror=alert(1)> </td></table><h1>HUGE</h1> & more\n"
         "<script>x()</script>")
 
 
+def test_a_run_s_notes_are_warnings_and_end_the_step_summary(tmp_path: Path) -> None:
+    note = "the relying party holds no e-mail address for alice: add <email>, 100%"
+    summary = replace(_summary(tmp_path, _result("a.ok", "passed")), notes=(note,))
+    assert workflow_commands(summary) == [
+        "::warning title=sso-harness note::the relying party holds no e-mail address for "
+        "alice: add <email>, 100%25"]
+    assert step_summary(summary).endswith(
+        "\nNote: the relying party holds no e-mail address for alice: add &lt;email&gt;, "
+        "100%\n\n")
+    assert "Note:" not in step_summary(replace(summary, notes=()))
+
+
 def test_the_step_summary_shows_a_pages_html_as_text(tmp_path: Path) -> None:
     """GitHub renders the HTML a summary holds: what a page or an app says is escaped in every
     cell and in the heading, for run and conformance alike."""

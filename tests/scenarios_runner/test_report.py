@@ -114,6 +114,28 @@ def test_json_holds_every_result(tmp_path: Path) -> None:
     assert data["results"][0]["steps"][0]["screenshot"] == "screenshots/a/01-open.png"
 
 
+NOTE = "the relying party holds no e-mail address for <alice@contoso.example>"
+
+
+def test_a_run_s_notes_are_under_the_total_and_in_every_report(tmp_path: Path) -> None:
+    """What a run noted (``run --idp``: an app that holds no address for its user) is told
+    beside the results, though no scenario failed; a run without notes says none."""
+    plain = _summary(tmp_path)
+    assert "note:" not in format_table(plain)
+    assert json.loads(write_json(plain, tmp_path).read_text(encoding="utf-8"))["notes"] == []
+    summary = replace(plain, notes=(NOTE,))
+    assert format_table(summary).splitlines()[-1] == f"note: {NOTE}"
+    assert json.loads(write_json(summary, tmp_path).read_text(encoding="utf-8"))["notes"] == [
+        NOTE]
+    suite = ET.parse(write_junit(summary, tmp_path / "j.xml")).getroot().find("testsuite")
+    assert suite is not None
+    assert [(p.get("name"), p.get("value")) for p in suite.iter("property")
+            if p.get("name") == "note"] == [("note", NOTE)]
+    html = write_html(summary, tmp_path).read_text(encoding="utf-8")
+    assert ('<p class="note">Note: the relying party holds no e-mail address for '
+            "&lt;alice@contoso.example&gt;.</p>") in html
+
+
 def test_table_and_exit_code(tmp_path: Path) -> None:
     summary = _summary(tmp_path)
     table = format_table(summary)

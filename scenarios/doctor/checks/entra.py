@@ -15,6 +15,7 @@ __all__ = [
     "PORTAL_ENDPOINTS",
     "PORTAL_OVERVIEW",
     "PORTAL_SECRETS",
+    "PORTAL_TOKEN_CONFIGURATION",
     "Flavour",
     "aadsts_code",
     "entra_error",
@@ -34,6 +35,7 @@ _PORTAL = "Microsoft Entra admin center → App registrations → <app> → "
 PORTAL_SECRETS = _PORTAL + "Certificates & secrets"
 PORTAL_OVERVIEW = _PORTAL + "Overview"
 PORTAL_AUTHENTICATION = _PORTAL + "Authentication"
+PORTAL_TOKEN_CONFIGURATION = _PORTAL + "Token configuration"
 PORTAL_ENDPOINTS = "Microsoft Entra admin center → App registrations → Endpoints"
 
 
