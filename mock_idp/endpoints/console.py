@@ -167,6 +167,7 @@ async def _view(request: Request, state: IdpState) -> dict[str, Any]:
         "deliveries": deliveries_json(state, 0.0, SHOWN)[::-1],
         "installations": _installations(state),
         "pending": state.platform.dispatcher.pending(),
+        "set_ups": [set_up.name for set_up in state.set_ups],
         "csrf": csrf_token(state), "path": PATH, "when": when,
     }
 
@@ -226,7 +227,11 @@ async def _reset(request: Request, state: IdpState, form: Mapping[str, str]) -> 
     if form.get("confirm") != "on":  # the box asks it of a browser; this, of any client
         raise BadInput("tick the box to confirm: a reset drops what the section lists, an "
                        "app's secret added at run time too", field="confirm")
-    reset_provider(state, {"clock": form.get("clock") == "on", "keys": form.get("keys") == "on"})
+    said = (await reset_provider(state, {"clock": form.get("clock") == "on",
+                                         "keys": form.get("keys") == "on",
+                                         "set_up": form.get("set_up") == "on"}))["set_up"]
+    if said:
+        return "provider reset; " + "; ".join(said)
     return "provider reset: an app given a secret at run time needs it again"
 
 
