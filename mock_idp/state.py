@@ -17,6 +17,7 @@ from .notifications import Notifier
 from .outgoing import new_client
 from .platform import PlatformConfig, PlatformState
 from .platform.directory import StoreDirectory
+from .set_ups import SetUp
 from .store import Store
 
 
@@ -44,6 +45,9 @@ class IdpState:
     """Whether :meth:`aclose` closes ``outgoing`` (made here rather than injected)."""
     console_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     """Signs the console's form tokens (:mod:`mock_idp.endpoints.console`)."""
+    set_ups: list[SetUp] = field(default_factory=list)
+    """What a program running the provider arranged in it (``make demo``), made again after
+    each reset that does not leave it out (:mod:`mock_idp.set_ups`); a reset keeps the list."""
     flow_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     """Derives each sign-in page's flow token and canary from its ``ctx``
     (:mod:`mock_idp.signin.server_data`)."""

@@ -3,7 +3,10 @@
 Starts the mock provider and the reference relying party wired together (the same
 :func:`~scenarios.live.live_stack` the scenarios use, on fixed ports by default), creates the
 customer-SSO connection, installs the partner app, prints where to go and who to sign in as, and
-stays up until Ctrl-C.
+stays up until Ctrl-C. A reset of the provider (the console's Reset, ``POST /_mock/reset``)
+drops what it arranged there, so it arranges it again right after (:func:`set_up_after_reset`,
+a :class:`~mock_idp.set_ups.SetUp`) and prints the new launch URL, unless the reset leaves it
+out.
 """
 
 from __future__ import annotations
@@ -21,12 +24,15 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
+from mock_idp.set_ups import SetUp
 from scenarios.live import CUSTOMER_APPS, LiveStack, StackOptions, live_stack
 from scenarios.options import port_option
 from scenarios.profiles.reference_rp import reuse_connection
 from scenarios.report import directory_problem
+from scenarios.stack_reset import wire_again
 
-__all__ = ["HELP", "DemoInfo", "configure", "describe", "handle", "prepare"]
+__all__ = ["HELP", "DemoInfo", "configure", "describe", "handle", "prepare",
+           "set_up_after_reset"]
 
 HELP = "start the mock provider and the relying party wired together, to click through by hand"
 DEFAULT_IDP_PORT = 8400
@@ -73,6 +79,10 @@ def prepare(stack: LiveStack, *, launch_user: str = "alice") -> DemoInfo:
     """Create (or reuse) the connection and install the partner app for the tenant."""
     connection_id = _connection(stack)
     stack.register_app()
+    return _install(stack, connection_id, launch_user)
+
+
+def _install(stack: LiveStack, connection_id: str, launch_user: str) -> DemoInfo:
     installed = stack.install_partner_app()
     delivery = installed.get("delivery") or {}
     installation = installed.get("installation") or {}
@@ -136,8 +146,41 @@ def describe(info: DemoInfo) -> str:
             f"{stack.idp_url(f'/_mock/installations/{info.installation_id}/update')}",
             "  ('adding' instead of 'removing' gives it back)",
         ]
+    lines += [
+        "A reset of the provider (the console's Reset, POST /_mock/reset) drops what the demo",
+        "set up there; the demo makes it again right after and prints the new launch URL here.",
+    ]
     lines += ["", READY_LINE]
     return "\n".join(lines)
+
+
+SET_UP = ("make demo's relying party: its client secret, redirect and logout URIs, and the "
+          "partner app's installation")
+SET_UP_AGAIN = ("make demo gave its relying party its secret back and installed the partner app "
+                "again (its terminal prints the new launch URL)")
+
+
+def set_up_after_reset(info: DemoInfo, out: TextIO) -> None:
+    """Have the provider of ``info``'s stack make what :func:`prepare` arranged there again
+    after each reset: the app's client secret and registration (as a scenario's stack is wired
+    again) and the partner app's installation, whose new launch URL is printed to ``out``. The
+    relying party keeps its connection, which the reset does not touch."""
+    stack = info.stack
+
+    def again() -> str:
+        wire_again(stack)
+        made = _install(stack, info.connection_id, info.launch_user)
+        lines = ["", "demo: the provider was reset; its set-up is made again."]
+        if made.launch_url:
+            lines.append(f"  Partner launch      {made.launch_url}")
+            lines.append(f"                      (installation {made.installation_id}, "
+                         f"user id of {made.launch_user})")
+        if made.delivery_problem:
+            lines.append(f"  Warning: {made.delivery_problem}")
+        print("\n".join(lines), file=out, flush=True)
+        return SET_UP_AGAIN
+
+    stack.idp_app.state.idp.set_ups.append(SetUp(name=SET_UP, again=again))
 
 
 @contextmanager
@@ -174,7 +217,9 @@ def handle(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
             try:
                 with live_stack(StackOptions(connection=False), workdir=workdir,
                                 idp_port=args.idp_port, rp_port=args.rp_port) as stack:
-                    print(describe(prepare(stack)), file=stream, flush=True)
+                    info = prepare(stack)
+                    set_up_after_reset(info, stream)
+                    print(describe(info), file=stream, flush=True)
                     _wait_forever()
             except OSError as exc:
                 if exc.errno != errno.EADDRINUSE:

@@ -34,7 +34,7 @@ from scenarios.shared_servers import published_keys, reset_provider
 if TYPE_CHECKING:
     from scenarios.live import LiveStack
 
-__all__ = ["reset_after", "reset_stack"]
+__all__ = ["reset_after", "reset_stack", "wire_again"]
 
 
 @contextlib.contextmanager
@@ -56,6 +56,13 @@ def reset_stack(stack: LiveStack, keys: bytes) -> None:
     """The provider of ``stack`` reset, the stack's app registered again and given back its
     client secret (see the module's text); ``keys``: the signing keys it published before."""
     reset_provider(stack.http, stack.idp.base_url, keys)
+    wire_again(stack)
+
+
+def wire_again(stack: LiveStack) -> None:
+    """After a reset of its provider, the stack's app registered there again and given back
+    its client secret, as :func:`~scenarios.live.live_stack` registered it (the module's
+    text); ``make demo`` calls it after a reset of its provider too."""
     end = stack.clock.now() + stack.profile.provider.secret_lifetime
     created = stack.graph("POST", f"applications(appId='{stack.client_id}')/addPassword", {
         "passwordCredential": {"displayName": "scenario", "secretText": stack.client_secret,

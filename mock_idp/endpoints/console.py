@@ -167,6 +167,7 @@ async def _view(request: Request, state: IdpState) -> dict[str, Any]:
         "deliveries": deliveries_json(state, 0.0, SHOWN)[::-1],
         "installations": _installations(state),
         "pending": state.platform.dispatcher.pending(),
+        "set_ups": [set_up.name for set_up in state.set_ups],
         "csrf": csrf_token(state), "path": PATH, "when": when,
     }
 
@@ -178,12 +179,19 @@ def _refresh(request: Request) -> int | None:
     return int(refresh) if _digits(refresh) and 2 <= int(refresh) <= 600 else None
 
 
+def _at(request: Request) -> str:
+    """The section whose form an action came from (``?at=faults``, as the action's redirect
+    names it), where its outcome is shown; any other value: the top of the page."""
+    at = request.query_params.get("at", "")
+    return at if at in SECTIONS else "top"
+
+
 async def _render(request: Request, *, status: int = 200, error: str | None = None,
-                  field: str | None = None) -> HTMLResponse:
+                  field: str | None = None, at: str | None = None) -> HTMLResponse:
     state = idp(request)
     refresh = _refresh(request)
     html = templates.get_template("console.html").render(
-        **await _view(request, state), error=error, field=field,
+        **await _view(request, state), error=error, field=field, at=at or _at(request),
         done=request.query_params.get("done", "")[:200], refresh=refresh,
         query=f"?refresh={refresh}" if refresh else "", request_path=request.url.path)
     return HTMLResponse(html, status_code=status, headers={
@@ -219,7 +227,11 @@ async def _reset(request: Request, state: IdpState, form: Mapping[str, str]) -> 
     if form.get("confirm") != "on":  # the box asks it of a browser; this, of any client
         raise BadInput("tick the box to confirm: a reset drops what the section lists, an "
                        "app's secret added at run time too", field="confirm")
-    reset_provider(state, {"clock": form.get("clock") == "on", "keys": form.get("keys") == "on"})
+    said = (await reset_provider(state, {"clock": form.get("clock") == "on",
+                                         "keys": form.get("keys") == "on",
+                                         "set_up": form.get("set_up") == "on"}))["set_up"]
+    if said:
+        return "provider reset; " + "; ".join(said)
     return "provider reset: an app given a secret at run time needs it again"
 
 
@@ -284,7 +296,9 @@ ACTIONS: dict[str, tuple[Action, str]] = {
     "clear-requests": (_clear_requests, "requests"),
     "run-events": (_run_events, "deliveries"),
 }
-"""Action name -> (what it does, the section to come back to)."""
+"""Action name -> (what it does, the section its form is in: the page comes back to it, and
+shows there what the action did or why it was refused)."""
+SECTIONS = frozenset(section for _, section in ACTIONS.values())
 
 
 async def act(request: Request) -> Response:
@@ -298,31 +312,36 @@ async def act(request: Request) -> Response:
         return response
     if name not in ACTIONS:
         return await _render(request, status=404, error=f"no console action {name[:64]!r}",
-                             field="action")
+                             field="action", at="top")
+    action, section = ACTIONS[name]
+    # A refusal is shown in the form's section, where its action's address (#section) leaves
+    # the page; a success comes back there too (``at``), the page's state read afresh.
     if from_another_page(request):
         return await _render(request, status=403, error="refused: the form came from another "
-                             "site", field="origin")
+                             "site", field="origin", at=section)
     try:
         fields = await form_fields(request)
     except EntraError:
-        return await _render(request, status=400, error="unreadable form", field="body")
+        return await _render(request, status=400, error="unreadable form", field="body",
+                             at=section)
     form: dict[str, str] = {}
     for key, value in fields:
         if key in form:  # as the control API refuses a duplicated parameter
             return await _render(request, status=400, error=f"{key[:64]!r} is given twice; "
-                                 "send it once", field=key[:64])
+                                 "send it once", field=key[:64], at=section)
         form[key] = value[:MAX_FIELD]
     if not hmac.compare_digest(form.get("csrf", "").encode(), csrf_token(idp(request)).encode()):
         return await _render(request, status=403, error="refused: the form's token is missing "
-                             "or stale; reload the console", field="csrf")
-    action, section = ACTIONS[name]
+                             "or stale; reload the console", field="csrf", at=section)
     try:
         done = await action(request, idp(request), form)
     except BadInput as exc:
-        return await _render(request, status=exc.status, error=exc.message, field=exc.field)
+        return await _render(request, status=exc.status, error=exc.message, field=exc.field,
+                             at=section)
     refresh = _refresh(request)
     again = f"refresh={refresh}&" if refresh else ""
-    return RedirectResponse(f"{PATH}?{again}done={quote(done)}#{section}", status_code=303)
+    return RedirectResponse(f"{PATH}?{again}done={quote(done)}&at={section}#{section}",
+                            status_code=303)
 
 
 routes: list[BaseRoute] = [

@@ -26,6 +26,7 @@ from .. import lockout
 from ..clock import MockClock, epoch
 from ..config import ConfigError, IdpConfig, TenantConfig
 from ..protocol import auth_contexts
+from ..set_ups import set_up_again
 from ..state import IdpState
 from ..store import Tenant
 from . import authenticator, custom_claims
@@ -262,20 +263,25 @@ def _mock_clock(state: IdpState) -> MockClock:
     return state.clock
 
 
-def reset_provider(state: IdpState, body: Mapping[str, Any]) -> dict[str, Any]:
+async def reset_provider(state: IdpState, body: Mapping[str, Any]) -> dict[str, Any]:
     """``POST /_mock/reset``'s work: back to the configured directory (and, when ``body``
-    asks, the clock and the keys); the console's reset button calls it too."""
-    check_known(body, {"clock", "keys"})
+    asks, the clock and the keys), then what a program running the provider set up in it made
+    again unless ``set_up`` is false (``set_up`` in the answer: what each said); the console's
+    reset button calls it too."""
+    check_known(body, {"clock", "keys", "set_up"})
     clock = bool(get_bool(body, "clock"))
+    keys = bool(get_bool(body, "keys"))
+    set_up = get_bool(body, "set_up") is not False
     if clock:
         _mock_clock(state)
-    state.reset(clock=clock, keys=bool(get_bool(body, "keys")))
-    return {"reset": True, **clock_json(state)}
+    state.reset(clock=clock, keys=keys)
+    said = await set_up_again(state.set_ups) if set_up else []
+    return {"reset": True, **clock_json(state), "set_up": said}
 
 
 async def reset(request: Request) -> Response:
     body = await read_object(request, optional=True)
-    return JSONResponse(reset_provider(idp(request), body))
+    return JSONResponse(await reset_provider(idp(request), body))
 
 
 def clock_json(state: IdpState) -> dict[str, Any]:

@@ -196,6 +196,41 @@ def test_demo_reuses_its_connection_from_a_kept_database(tmp_path: Path) -> None
     assert providers[0] != providers[1]
 
 
+def _reaches(stack: LiveStack, url: str) -> bool:
+    """Whether alice, signed in at the provider, reaches the app through ``url``."""
+    with httpx.Client(follow_redirects=True, timeout=10) as http:
+        http.post(stack.idp_url("/_mock/sessions"),
+                  json={"user": stack.people["alice"].upn}).raise_for_status()
+        reached = http.get(url)
+        return reached.status_code == 200 and reached.url.path in ("/widget", "/")
+
+
+def test_after_a_reset_the_demo_makes_its_set_up_again_unless_left_out(tmp_path: Path) -> None:
+    out = io.StringIO()
+    with live_stack(StackOptions(connection=False), workdir=tmp_path) as stack:
+        info = demo.prepare(stack)
+        demo.set_up_after_reset(info, out)
+        widget = stack.sign_in_url("widget")
+        left_out = stack.http.post(stack.idp_url("/_mock/reset"), json={"set_up": False})
+        assert left_out.json()["set_up"] == []
+        assert not _reaches(stack, widget)  # its secret is gone (AADSTS7000215)
+        assert out.getvalue() == ""
+        # The console's Reset, its box ticked as the page has it.
+        console = stack.idp_url("/_mock/console")
+        token = re.search(r'name="csrf" value="([0-9a-f]+)"', stack.http.get(console).text)
+        assert token
+        made = stack.http.post(f"{console}/reset", data={
+            "csrf": token.group(1), "clock": "on", "confirm": "on", "set_up": "on"})
+        assert made.status_code == 303, made.text[:300]
+        shown = stack.http.get(stack.idp_url(made.headers["location"])).text
+        assert f"provider reset; {demo.SET_UP_AGAIN}" in shown
+        launch = re.search(rf"Partner launch\s+{URL}", out.getvalue())
+        assert launch and launch.group(1) != info.launch_url, out.getvalue()
+        installation = re.search(r"\(installation (\w+),", out.getvalue())
+        assert installation and installation.group(1) in shown  # the page after shows it made
+        assert _reaches(stack, widget) and _reaches(stack, launch.group(1))
+
+
 def test_a_taken_port_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
     with live_stack(StackOptions(connection=False)) as stack:
         args = build_parser().parse_args(
@@ -221,6 +256,7 @@ def test_a_workdir_it_cannot_use_is_a_usage_error_before_anything_starts(
 def test_a_missing_workdir_is_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(demo, "_wait_forever", lambda: None)
     monkeypatch.setattr(demo, "prepare", lambda stack: None)
+    monkeypatch.setattr(demo, "set_up_after_reset", lambda info, out: None)
     monkeypatch.setattr(demo, "describe", lambda info: "ready")
     started: list[Path] = []
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import httpx
 import pytest
 from idp_testkit import ALICE, SECRET, get_code, password, redeem
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
@@ -61,6 +61,33 @@ def test_buttons_move_the_clock_and_arm_and_clear_faults(page: Page, servers: Se
     page.locator("#clear-faults").click()
     expect(page.locator("#faults")).to_contain_text("No fault is armed.")
     assert servers.http.get("/_mock/faults").json()["faults"] == []
+
+
+def in_view(page: Page, message: Locator) -> None:
+    """``message`` is in the viewport and not under the header (sticky on a wide page)."""
+    expect(message).to_be_in_viewport()
+    box, header = message.bounding_box(), page.locator("header").bounding_box()
+    assert box is not None and header is not None and page.viewport_size is not None
+    assert box["y"] >= max(0.0, header["y"] + header["height"]), (box, header)
+    assert box["y"] + box["height"] <= page.viewport_size["height"], box
+
+
+@pytest.mark.parametrize("width", [1280, 600])  # a sticky header; one that scrolls away
+def test_an_action_lower_on_the_page_says_what_it_did_where_the_user_is(
+        page: Page, servers: Servers, width: int) -> None:
+    faults = [servers.http.post("/_mock/faults", json={"kind": "wrong_nonce"}).json()
+              for _ in range(8)]  # a long page
+    page.set_viewport_size({"width": width, "height": 600})
+    page.goto(servers.console)
+    page.locator("#rotate-keys").click()  # the last section's button
+    expect(page.locator("#keys #done")).to_contain_text("active signing key")
+    in_view(page, page.locator("#done"))
+    expect(page.locator("#done")).to_have_attribute("role", "status")
+    servers.http.delete(f"/_mock/faults/{faults[-1]['id']}").raise_for_status()
+    page.get_by_role("button", name=f"Clear wrong_nonce fault {faults[-1]['id']}").click()
+    expect(page.locator("#faults #error")).to_contain_text("no armed fault")
+    in_view(page, page.locator("#error"))
+    in_view(page, page.locator("#faults h2"))  # and the section it is about
 
 
 def test_the_page_source_holds_no_secret(page: Page, servers: Servers) -> None:
@@ -113,7 +140,8 @@ def test_reset_stands_apart_says_what_it_drops_and_asks_first_without_javascript
         assert len(servers.http.get("/_mock/faults").json()["faults"]) == 1
         page.locator("#reset-confirm").check()
         page.locator("#reset").click()
-        expect(page.locator("#done")).to_contain_text("provider reset")
+        expect(page.locator("#reset-provider #done")).to_contain_text("provider reset")
+        in_view(page, page.locator("#done"))
         assert servers.http.get("/_mock/faults").json()["faults"] == []
     finally:
         context.close()

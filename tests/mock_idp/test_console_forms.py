@@ -4,6 +4,7 @@ naming the field, instead of dropping it or guessing."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from test_console import CONSOLE, csrf, press
 from test_platform_trials import approve, events_url, install, sent, shown
 
 from mock_idp.clock import MockClock
+from mock_idp.endpoints.console import ACTIONS
 
 __all__ = ["events_url"]  # the fixture, for the tests below
 
@@ -60,8 +62,8 @@ def test_a_field_given_twice_is_refused_naming_it(client: AppClient, clock: Mock
 
 def test_an_action_keeps_the_refresh_the_address_asked_for(client: AppClient) -> None:
     page = client.get(f"{CONSOLE}?refresh=5").text
-    assert f'action="{CONSOLE}/clock?refresh=5"' in page
-    assert f'action="{CONSOLE}/run-events?refresh=5"' in page
+    assert f'action="{CONSOLE}/clock?refresh=5#clock"' in page
+    assert f'action="{CONSOLE}/run-events?refresh=5#deliveries"' in page
     response = client.post(f"{CONSOLE}/clock?refresh=5", data={
         "csrf": csrf(client), "advance": "1m"})
     assert response.status_code == 303
@@ -75,7 +77,7 @@ def test_an_action_keeps_the_refresh_the_address_asked_for(client: AppClient) ->
     # Without it, nothing is added.
     assert "refresh=" not in client.post(f"{CONSOLE}/clock", data={
         "csrf": csrf(client), "advance": "1m"}).headers["location"]
-    assert f'action="{CONSOLE}/clock"' in client.get(CONSOLE).text
+    assert f'action="{CONSOLE}/clock#clock"' in client.get(CONSOLE).text
 
 
 @pytest.mark.parametrize(("form", "expected"), [
@@ -120,3 +122,37 @@ def test_the_arm_form_refuses_what_the_kind_does_not_take_naming_the_field(
     assert response.status_code == 400  # type: ignore[attr-defined]
     assert f"<code>{field}</code>" in response.text  # type: ignore[attr-defined]
     assert client.get("/_mock/faults").json()["faults"] == []
+
+
+def _section(html: str, section: str) -> str:
+    return html.split(f'<section id="{section}">')[1].split("</section>")[0]
+
+
+def test_an_action_s_outcome_is_shown_in_the_section_its_form_is_in(client: AppClient) -> None:
+    client.post("/_mock/faults", json={"kind": "wrong_nonce"})
+    client.get("/common/discovery/v2.0/keys")  # a request logged: its Clear button shows
+    page = client.get(CONSOLE).text
+    forms = re.findall(rf'action="{CONSOLE}/([a-z-]+)#([a-z-]+)"', page)
+    assert {name for name, _ in forms} == set(ACTIONS)
+    assert all(ACTIONS[name][1] == section for name, section in forms), forms
+    for section in {section for _, section in forms}:
+        for name in re.findall(rf'action="{CONSOLE}/([a-z-]+)#', _section(page, section)):
+            assert ACTIONS[name][1] == section, (name, section)
+    # Done: the page comes back to the section, which says what was done.
+    rotated = press(client, "rotate-keys")
+    location = rotated.headers["location"]  # type: ignore[attr-defined]
+    assert location.endswith("&at=keys#keys")
+    shown = client.get(location).text
+    assert shown.count('id="done"') == 1
+    assert '<p class="flash done" id="done" role="status">active signing key: ' in _section(
+        shown, "keys")
+    # Refused: the page at the form's address (#faults) says why in that section.
+    refused = press(client, "arm", kind="nonsense")
+    assert refused.status_code == 400  # type: ignore[attr-defined]
+    assert refused.text.count('id="error"') == 1  # type: ignore[attr-defined]
+    faults = _section(refused.text, "faults")  # type: ignore[attr-defined]
+    assert 'id="error" role="alert"' in faults and "<code>kind</code>" in faults
+    # An address naming no section (an old bookmark) says it above the sections.
+    for at in ("", "&at=nowhere"):
+        top = client.get(f"{CONSOLE}?done=cleared{at}").text
+        assert top.index('id="done"') < top.index("<section")
