@@ -5,10 +5,9 @@ Everything about the app under test goes through ``stack.app`` (its profile's ad
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
-from playwright.sync_api import Page, Response, expect
+from playwright.sync_api import Page, expect
 
 from mock_idp.signin import ids
 from mock_idp.testing import path_segment
@@ -19,6 +18,8 @@ from scenarios.drivers import EntraDriver
 from scenarios.goto import goto_sign_in
 from scenarios.live import LiveStack, Person
 from scenarios.masking import quoted
+from scenarios.navigation_log import NavigationLog as NavigationLog  # the journeys' log, kept here
+from scenarios.navigation_log import shown_url
 from scenarios.pages import IdpPasswordPage, IdpStaySignedInPage, IdpUsernamePage
 from scenarios.refusals import with_refusal
 
@@ -28,7 +29,6 @@ PROVIDER_ERRORS = tuple(f"#{name}" for name in (ids.PASSWORD_ERROR, ids.USERNAME
 SHOWN_TEXT = 160
 """Characters of a page's text (or of a provider's error) a failure message quotes."""
 SHOWN_LINES = 3
-SHOWN_URL = 120
 
 _SHOWN_JS = """(a) => {
   const visible = (el) => { const box = el.getBoundingClientRect();
@@ -44,131 +44,6 @@ _SHOWN_JS = """(a) => {
     .filter((line) => line && line !== heading).slice(0, a.lines);
   return {errors, heading, lines};
 }"""
-
-
-def _redirect(status: int) -> bool:
-    return 300 <= status < 400
-
-
-def _without_query(url: str) -> str:
-    return urlsplit(url)._replace(query="", fragment="").geturl()
-
-
-def _shown_url(url: str) -> str:
-    """A URL for a message: without its query, which may carry a code (``?…`` says there was
-    one), and at most :data:`SHOWN_URL` characters."""
-    shown = _without_query(url) + ("?…" if urlsplit(url).query else "")
-    return shown if len(shown) <= SHOWN_URL else shown[:SHOWN_URL] + "…"
-
-
-@dataclass
-class NavigationLog:
-    """Every main-frame document the browser received: (url, status)."""
-
-    page: Page
-    documents: list[tuple[str, int]] = field(default_factory=list)
-    methods: list[str] = field(default_factory=list)
-    """The request method of each of ``documents``."""
-    posted: list[str | None] = field(default_factory=list)
-    """The body each of ``documents``' requests posted (a form: the provider's answer with
-    ``response_mode=form_post``, say), else ``None``."""
-    redirects: list[str] = field(default_factory=list)
-    """Where each redirect among ``documents`` sent the browser, as its ``Location`` said:
-    with the fragment, which a document's own URL leaves out (the provider's answer with
-    ``response_mode=fragment``, MSAL.js's default)."""
-
-    def __post_init__(self) -> None:
-        self.page.on("response", self._record)
-
-    def _record(self, response: Response) -> None:
-        request = response.request
-        if request.resource_type == "document" and request.frame == self.page.main_frame:
-            self.documents.append((response.url, response.status))
-            self.methods.append(request.method)
-            self.posted.append(request.post_data if request.method == "POST" else None)
-            location = response.headers.get("location") if _redirect(response.status) else None
-            if location:
-                self.redirects.append(urljoin(response.url, location))
-
-    def pages_shown_from(self, base_url: str) -> list[str]:
-        """Documents from ``base_url`` that rendered (not redirects, nor a form that posted
-        itself to another site: :meth:`_posted_on`)."""
-        host = urlsplit(base_url).netloc
-        return [url for i, (url, status) in enumerate(self.documents)
-                if urlsplit(url).netloc == host and not _redirect(status)
-                and not self._posted_on(i)]
-
-    def pages_opened_from(self, base_url: str) -> list[str]:
-        """Documents from ``base_url`` that rendered and were navigated to, not answers to a
-        form: one per sign-in the provider asked for (its later pages answer its own forms)."""
-        host = urlsplit(base_url).netloc
-        return [url for i, ((url, status), method)
-                in enumerate(zip(self.documents, self.methods, strict=True))
-                if urlsplit(url).netloc == host and not _redirect(status) and method == "GET"
-                and not self._posted_on(i)]
-
-    def _posted_on(self, i: int) -> bool:
-        """Document ``i`` is a provider's answer with ``response_mode=form_post``: a page whose
-        form posts itself to the app as it loads (OpenID Connect Form Post Response Mode; the
-        default of ASP.NET Core's OpenID Connect handler and Microsoft.Identity.Web), so the
-        next document is a POST to another site. No page of Entra's asks a user to post a form
-        to an app, so none of its sign-in pages passes as one."""
-        if i + 1 >= len(self.documents) or self.methods[i + 1] != "POST":
-            return False
-        return urlsplit(self.documents[i + 1][0]).netloc != urlsplit(self.documents[i][0]).netloc
-
-    def expect_no_page_between(self, provider_base_url: str, *,
-                               single_page_app_at: str | None = None) -> None:
-        """A sign-in by redirects alone: no page of the provider's rendered, and the only page
-        that did is the one the browser landed on (the last document that rendered). An app
-        that shows a page of its own on the way ("Continue", "Redirecting…"), at a URL of its
-        own or at its callback, fails, and so does a page of any other site.
-
-        A document before the landing page passes only as a hand-off the sign-in cannot do
-        without: one the browser left straight for the provider (an app's sign-in URL may
-        answer with a page that sends it there: a meta refresh, as Microsoft's ``identity``
-        package does, or MSAL.js's ``loginRedirect``), or, given ``single_page_app_at`` (a
-        single-page app's redirect URI), the app's page there, where MSAL.js takes the
-        provider's answer in the browser and sends it on. The provider's ``form_post`` answer
-        is a hand-off too, not a page shown (:meth:`_posted_on`). What a hand-off showed, and
-        for how long, the log cannot tell."""
-        shown = self.pages_shown_from(provider_base_url)
-        assert shown == [], (f"the provider showed {', '.join(map(_shown_url, shown))}: the "
-                             f"browser went {self._journey()}")
-        rendered = [i for i, (_, status) in enumerate(self.documents) if not _redirect(status)]
-        assert rendered, f"no page rendered: the browser went {self._journey()}"
-        provider = urlsplit(provider_base_url).netloc
-        after = [urlsplit(url).netloc for url, _ in self.documents[1:]]
-        spa_callback = _without_query(single_page_app_at) if single_page_app_at else None
-
-        def hand_off(i: int) -> bool:
-            return (after[i] == provider or self._posted_on(i)
-                    or _without_query(self.documents[i][0]) == spa_callback)
-
-        between = [self.documents[i] for i in rendered[:-1] if not hand_off(i)]
-        assert not between, (
-            "a page was shown on the way to " + _shown_url(self.documents[rendered[-1]][0]) +
-            ": " + ", then ".join(f"{_shown_url(url)} (HTTP {status})" for url, status in between)
-            + f"; a sign-in by redirects alone shows only the page it lands on (the browser went "
-            f"{self._journey()})")
-
-    def _journey(self) -> str:
-        """The documents in order, for a failure message: each URL without its query."""
-        return " -> ".join(f"{_shown_url(url)} {status}" for url, status in self.documents)
-
-    def visited(self, url_prefix: str) -> list[str]:
-        """Documents whose URL starts with ``url_prefix`` (a callback, an endpoint)."""
-        return [url for url, _ in self.documents if url.startswith(url_prefix)]
-
-    def redirected_to(self, url_prefix: str) -> list[str]:
-        """Redirect targets starting with ``url_prefix``, fragment included."""
-        return [url for url in self.redirects if url.startswith(url_prefix)]
-
-    def reset(self) -> None:
-        self.documents.clear()
-        self.methods.clear()
-        self.posted.clear()
-        self.redirects.clear()
 
 
 def sign_in_at_idp(page: Page, person: Person, driver: EntraDriver | None = None) -> None:
@@ -257,7 +132,7 @@ def page_shows(page: Page) -> str:
     at <url>)``), else the page's URL (without its query, which may carry a code), its main
     heading and the first lines of its main text. Reads within :data:`READ_MS`; never raises
     (it runs while another failure is being reported)."""
-    url = _shown_url(page.url)
+    url = shown_url(page.url)
     try:
         with shielded():  # read for a report, also as the app exits
             shown = page.wait_for_function(

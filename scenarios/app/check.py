@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Literal, TextIO
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
@@ -60,6 +60,13 @@ __all__ = ["Finding", "check_profile", "probe_events"]
 _META_REFRESH = re.compile(
     r"""<meta\s+http-equiv\s*=\s*["']?refresh["']?\s+content\s*=\s*(["'])\s*0\s*;\s*"""
     r"""url\s*=\s*["']?(?P<url>[^"'>]+?)["']?\s*\1""", re.IGNORECASE)
+
+# A POST form and a script on the same page: the script may submit the form as the page loads
+# (Auth.js starts a sign-in only by a POST carrying its CSRF token, which a script fetches).
+_POST_FORM = re.compile(
+    r"""<form\b(?=[^>]*\bmethod\s*=\s*["']?post\b)(?:[^>]*\baction\s*=\s*(["'])(?P<action>.*?)\1)?""",
+    re.IGNORECASE | re.DOTALL)
+_SCRIPT = re.compile(r"<script\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -109,31 +116,49 @@ class _Report:
         return sum(f.level == "PROBLEM" for f in self.findings)
 
 
+def _posts_itself(page: httpx.Response, app_base: str) -> str | None:
+    """Where a page of the app posts a form to the app itself when a script of its own may
+    submit it as it loads (the scenarios' hand-off of an app whose sign-in starts only by a
+    POST, as Auth.js's does): the form's action, else ``None``. The check runs no script, so
+    it cannot follow that post; the scenarios' browser does."""
+    form = _POST_FORM.search(page.text)
+    if form is None or _SCRIPT.search(page.text) is None:
+        return None
+    action = urljoin(str(page.url), html.unescape(form.group("action") or ""))
+    return action if host_of(action) == host_of(app_base) else None
+
+
 def _follow_to_provider(http: httpx.Client, url: str, app_base: str
-                        ) -> tuple[str, str | None, bool]:
+                        ) -> tuple[str, str | None, Literal["page", "posting"] | None]:
     """Follow the app's own redirects from ``url``; return (what happened, URL that left the
-    app or ``None``, whether it ended on a page of the app)."""
+    app or ``None``, whether it ended on a page of the app: ``"posting"`` for one that may post
+    itself on (:func:`_posts_itself`), else ``"page"``)."""
     current = url
     for _ in range(MAX_APP_REDIRECTS):
         try:
             response = http.get(current, follow_redirects=False)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            return f"cannot be opened: {str(exc) or type(exc).__name__}", None, False
+            return f"cannot be opened: {str(exc) or type(exc).__name__}", None, None
         refresh = _META_REFRESH.search(response.text) if response.is_success else None
         location = (response.headers["location"] if response.is_redirect
                     else html.unescape(refresh.group("url")) if refresh is not None else None)
         if location is not None:
             target = urljoin(current, location)
             if host_of(target) != host_of(app_base):
-                return "redirects away", target, False
+                return "redirects away", target, None
             current = target
             continue
+        if response.is_success and (action := _posts_itself(response, app_base)) is not None:
+            return (f"is a page whose script may post its form to {action} as it loads (an app "
+                    "whose sign-in starts only by a POST, as Auth.js's does): the check runs no "
+                    "script and cannot follow it, the scenarios' browser does (a page that "
+                    "waits for a click fails them)"), None, "posting"
         if response.is_success:
             return (f"answered HTTP {response.status_code} with a page instead of sending the "
                     "browser to the provider (the scenarios expect a redirect: no click on a "
-                    "page in between)"), None, True
-        return f"answered HTTP {response.status_code}{page_says(response)}", None, False
-    return f"redirects more than {MAX_APP_REDIRECTS} times within the app", None, False
+                    "page in between)"), None, "page"
+        return f"answered HTTP {response.status_code}{page_says(response)}", None, None
+    return f"redirects more than {MAX_APP_REDIRECTS} times within the app", None, None
 
 
 def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *, app_base: str,
@@ -145,6 +170,9 @@ def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *,
     if left_to is None and on_page and spa:
         report.add("note", f"{label} ({url}) is a page: a single-page app's script starts the "
                    "sign-in, which only the scenarios' browser runs")
+        return None
+    if left_to is None and on_page == "posting":
+        report.add("note", f"{label} ({url}) {what}")
         return None
     if left_to is None:
         report.add("PROBLEM", f"{label} ({url}) {what}")

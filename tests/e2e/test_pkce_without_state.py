@@ -29,3 +29,23 @@ def test_an_app_relying_on_pkce_instead_of_a_state_is_not_exercised_by_state_tam
         "(code_challenge_method=S256), on which RFC 9700 §2.1 lets a client rely for CSRF "
         "protection, so there is no state to alter; failure.state-other-browser and "
         "failure.state-replayed show whether its verifier is bound to the browser"), report
+
+
+@pytest.mark.browser
+@pytest.mark.slow  # an app started for the scenario
+def test_a_pkce_verifier_that_refused_the_other_browser_is_not_blamed_on_the_missing_state(
+        tmp_path: Path, sso_run_scenario: ScenarioRunner) -> None:
+    """The other browser started a sign-in of its own, so its verifier is not the one alice's
+    answer was issued for: the provider refuses the code (AADSTS501481) and nobody is signed
+    in there (Auth.js's Microsoft Entra ID provider sends no state but such a verifier). The
+    app still fails, for its bare error page, and the message says that, not that its callback
+    lacks CSRF protection."""
+    profile = tiny_profile(tmp_path, env='TINY_NO_STATE = "1"\nTINY_PKCE = "1"\n')
+    result = sso_run_scenario("failure.state-other-browser", app=str(profile))
+    report = describe_result(result, sso_run_scenario.report_dir)
+    assert result.status == "failed", report
+    message = result.message or ""
+    assert message.startswith("AssertionError: the failure page did not appear: no 'Sign-in "
+                              "failed'"), report
+    assert "sent no state" not in message, report
+    assert "AADSTS501481" in message, report

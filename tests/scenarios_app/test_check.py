@@ -14,6 +14,10 @@ import pytest
 from sample_apps import failing_profile, tiny_profile
 from sample_apps.partner_rp import partner_profile
 from scenarios_runner.page_server import Pages, serving
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse
+from starlette.routing import Route
 
 from mock_idp.testing import MockIdp
 from scenarios.__main__ import EXIT_BROKEN_PIPE, main
@@ -21,6 +25,7 @@ from scenarios.app import load_profile
 from scenarios.app.check import check_profile
 from scenarios.app.cli import SKELETON
 from scenarios.app.failure_probe import same_server
+from scenarios.app.servers import AppLaunch
 
 
 def _check(path: Path | str) -> tuple[int, list[str]]:
@@ -404,3 +409,59 @@ def test_a_redirect_uri_on_another_host_is_a_note() -> None:
 ])
 def test_a_default_port_written_out_is_the_same_server(url: str, base: str, same: bool) -> None:
     assert same_server(url, base) is same
+
+
+def posting_sign_in_app(launch: AppLaunch) -> Starlette:
+    """An app whose sign-in starts only by a POST with a CSRF token, as Auth.js's does: its
+    sign-in page fetches the token and posts the form as it loads (``SCRIPT=1``), or waits
+    for a click on the form's button."""
+    script = ('<script>fetch("/auth/csrf").then(r => r.json()).then(j => {'
+              'document.getElementById("csrf").value = j.csrfToken; document.forms[0].submit();'
+              '});</script>') if launch.env["SCRIPT"] == "1" else ""
+
+    async def login(request: Request) -> HTMLResponse:
+        return HTMLResponse('<h1>Signing you in</h1><form method="post" '
+                            'action="/auth/signin/entra"><input type="hidden" name="csrfToken" '
+                            f'id="csrf"><button>Sign in</button></form>{script}')
+
+    async def me(request: Request) -> JSONResponse:
+        return JSONResponse({}, status_code=401)
+
+    return Starlette(routes=[Route("/login", login), Route("/me", me)])
+
+
+@pytest.mark.parametrize(("script", "level"), [("1", "note"), ("0", "PROBLEM")],
+                         ids=["posted-by-its-script", "waiting-for-a-click"])
+def test_a_sign_in_page_whose_script_posts_its_form_to_the_app_is_a_note(
+        tmp_path: Path, script: str, level: str) -> None:
+    """The check runs no script: it cannot follow such a page, which the scenarios' browser
+    takes as a hand-off; a page with the form alone waits for a click, which fails them."""
+    path = tmp_path / "posting.toml"
+    path.write_text(f"""\
+[app]
+asgi = "scenarios_app.test_check:posting_sign_in_app"
+[app.env]
+SCRIPT = "{script}"
+[provider]
+redirect_uris = ["{{base_url}}/auth/callback/entra"]
+[sign_in]
+urls = {{ login = "/login" }}
+[signed_in]
+me_url = "/me"
+""", encoding="utf-8")
+    code, lines = _check(path)
+    [found] = [line for line in lines if "sign-in URL 'login'" in line]
+    assert found.startswith(f"{level:<8} sign-in URL 'login' (http://127.0.0.1:"), lines
+    if level == "note":
+        assert code == 0, lines
+        assert re.fullmatch(
+            r"note     sign-in URL 'login' \((http://127\.0\.0\.1:\d+)/login\) is a page whose "
+            r"script may post its form to \1/auth/signin/entra as it loads \(an app whose "
+            r"sign-in starts only by a POST, as Auth\.js's does\): the check runs no script "
+            r"and cannot follow it, the scenarios' browser does \(a page that waits for a "
+            r"click fails them\)", found), found
+    else:
+        assert code == 1, lines
+        assert found.endswith("answered HTTP 200 with a page instead of sending the browser to "
+                              "the provider (the scenarios expect a redirect: no click on a "
+                              "page in between)"), found

@@ -1,4 +1,4 @@
-"""``flows.NavigationLog``'s check that a sign-in went by redirects alone, which the catalogue's
+"""``NavigationLog``'s check that a sign-in went by redirects alone, which the catalogue's
 and ``run --idp``'s automatic login both make: fed responses in-process, no browser."""
 
 from __future__ import annotations
@@ -141,3 +141,34 @@ def test_the_form_a_document_was_posted_is_kept_beside_it() -> None:
     the log keeps it, for what reads the answer (``conformance`` names an error sent there)."""
     log = _form_post(posted_to=f"{APP}/signin-oidc")
     assert log.posted == [None, None, "code=c&state=s", None]
+
+
+def _posted_sign_in(answer: tuple[int, str | None]) -> NavigationLog:
+    """Following the sign-in URL of an app whose sign-in starts only by a POST carrying its
+    CSRF token (Auth.js's ``/auth/signin/<provider>``): its page posts that form as it loads,
+    and the app answers the post with ``answer`` (a status and where it sends the browser)."""
+    page = _Page()
+    log = NavigationLog(cast(Page, page))
+    page.receive(f"{APP}/login", 200)
+    page.receive(f"{APP}/auth/signin/entra", *answer, method="POST", body="csrfToken=t")
+    if answer[1] is not None and answer[1].startswith(IDP):
+        page.receive(f"{IDP}/authorize?client_id=x", 302, f"{APP}/auth/callback?code=c")
+        page.receive(f"{APP}/auth/callback?code=c", 302, "/account")
+    page.receive(f"{APP}/account", 200)
+    return log
+
+
+def test_a_page_that_posts_its_form_to_the_app_which_sends_it_to_the_provider_is_a_hand_off(
+        ) -> None:
+    """As a page whose script fetches that post's answer and sends the browser to the
+    provider itself (Auth.js's client ``signIn``): the scenarios click nothing on it."""
+    _posted_sign_in((302, f"{IDP}/authorize")).expect_no_page_between(IDP)
+
+
+def test_a_posted_page_answered_by_anything_but_a_redirect_to_the_provider_is_still_shown(
+        ) -> None:
+    with pytest.raises(AssertionError, match=r"on the way to .*/account: .*/login \(HTTP 200\)"):
+        _posted_sign_in((302, f"{APP}/account")).expect_no_page_between(IDP)
+    with pytest.raises(AssertionError, match=r"on the way to .*/account: .*/login \(HTTP 200\), "
+                       r"then .*/auth/signin/entra \(HTTP 200\)"):
+        _posted_sign_in((200, None)).expect_no_page_between(IDP)

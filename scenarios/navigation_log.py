@@ -1,0 +1,157 @@
+"""What the browser's main frame loaded during a journey, and the check that a sign-in went by
+redirects alone (:meth:`NavigationLog.expect_no_page_between`): which documents are pages shown
+and which are hand-offs the sign-in cannot do without.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from playwright.sync_api import Page, Response
+
+__all__ = ["SHOWN_URL", "NavigationLog", "shown_url"]
+
+SHOWN_URL = 120
+"""Characters of a URL a failure message quotes."""
+
+
+def _redirect(status: int) -> bool:
+    return 300 <= status < 400
+
+
+def _without_query(url: str) -> str:
+    return urlsplit(url)._replace(query="", fragment="").geturl()
+
+
+def shown_url(url: str) -> str:
+    """A URL for a message: without its query, which may carry a code (``?…`` says there was
+    one), and at most :data:`SHOWN_URL` characters."""
+    shown = _without_query(url) + ("?…" if urlsplit(url).query else "")
+    return shown if len(shown) <= SHOWN_URL else shown[:SHOWN_URL] + "…"
+
+
+@dataclass
+class NavigationLog:
+    """Every main-frame document the browser received: (url, status)."""
+
+    page: Page
+    documents: list[tuple[str, int]] = field(default_factory=list)
+    methods: list[str] = field(default_factory=list)
+    """The request method of each of ``documents``."""
+    posted: list[str | None] = field(default_factory=list)
+    """The body each of ``documents``' requests posted (a form: the provider's answer with
+    ``response_mode=form_post``, say), else ``None``."""
+    redirects: list[str] = field(default_factory=list)
+    """Where each redirect among ``documents`` sent the browser, as its ``Location`` said:
+    with the fragment, which a document's own URL leaves out (the provider's answer with
+    ``response_mode=fragment``, MSAL.js's default)."""
+
+    def __post_init__(self) -> None:
+        self.page.on("response", self._record)
+
+    def _record(self, response: Response) -> None:
+        request = response.request
+        if request.resource_type == "document" and request.frame == self.page.main_frame:
+            self.documents.append((response.url, response.status))
+            self.methods.append(request.method)
+            self.posted.append(request.post_data if request.method == "POST" else None)
+            location = response.headers.get("location") if _redirect(response.status) else None
+            if location:
+                self.redirects.append(urljoin(response.url, location))
+
+    def pages_shown_from(self, base_url: str) -> list[str]:
+        """Documents from ``base_url`` that rendered (not redirects, nor a form that posted
+        itself to another site: :meth:`_posted_on`)."""
+        host = urlsplit(base_url).netloc
+        return [url for i, (url, status) in enumerate(self.documents)
+                if urlsplit(url).netloc == host and not _redirect(status)
+                and not self._posted_on(i)]
+
+    def pages_opened_from(self, base_url: str) -> list[str]:
+        """Documents from ``base_url`` that rendered and were navigated to, not answers to a
+        form: one per sign-in the provider asked for (its later pages answer its own forms)."""
+        host = urlsplit(base_url).netloc
+        return [url for i, ((url, status), method)
+                in enumerate(zip(self.documents, self.methods, strict=True))
+                if urlsplit(url).netloc == host and not _redirect(status) and method == "GET"
+                and not self._posted_on(i)]
+
+    def _posted_on(self, i: int) -> bool:
+        """Document ``i`` is a provider's answer with ``response_mode=form_post``: a page whose
+        form posts itself to the app as it loads (OpenID Connect Form Post Response Mode; the
+        default of ASP.NET Core's OpenID Connect handler and Microsoft.Identity.Web), so the
+        next document is a POST to another site. No page of Entra's asks a user to post a form
+        to an app, so none of its sign-in pages passes as one."""
+        if i + 1 >= len(self.documents) or self.methods[i + 1] != "POST":
+            return False
+        return urlsplit(self.documents[i + 1][0]).netloc != urlsplit(self.documents[i][0]).netloc
+
+    def expect_no_page_between(self, provider_base_url: str, *,
+                               single_page_app_at: str | None = None) -> None:
+        """A sign-in by redirects alone: no page of the provider's rendered, and the only page
+        that did is the one the browser landed on (the last document that rendered). An app
+        that shows a page of its own on the way ("Continue", "Redirecting…"), at a URL of its
+        own or at its callback, fails, and so does a page of any other site.
+
+        A document before the landing page passes only as a hand-off the sign-in cannot do
+        without: one the browser left straight for the provider (an app's sign-in URL may
+        answer with a page that sends it there: a meta refresh, as Microsoft's ``identity``
+        package does, or MSAL.js's ``loginRedirect``), or, given ``single_page_app_at`` (a
+        single-page app's redirect URI), the app's page there, where MSAL.js takes the
+        provider's answer in the browser and sends it on. The provider's ``form_post`` answer
+        is a hand-off too, not a page shown (:meth:`_posted_on`), and so is an app's page
+        that posts its form to the app, which sends the browser straight to the provider
+        (:meth:`_posts_itself_to_provider`). What a hand-off showed, and
+        for how long, the log cannot tell."""
+        shown = self.pages_shown_from(provider_base_url)
+        assert shown == [], (f"the provider showed {', '.join(map(shown_url, shown))}: the "
+                             f"browser went {self._journey()}")
+        rendered = [i for i, (_, status) in enumerate(self.documents) if not _redirect(status)]
+        assert rendered, f"no page rendered: the browser went {self._journey()}"
+        provider = urlsplit(provider_base_url).netloc
+        after = [urlsplit(url).netloc for url, _ in self.documents[1:]]
+        spa_callback = _without_query(single_page_app_at) if single_page_app_at else None
+
+        def hand_off(i: int) -> bool:
+            return (after[i] == provider or self._posted_on(i)
+                    or self._posts_itself_to_provider(i, provider)
+                    or _without_query(self.documents[i][0]) == spa_callback)
+
+        between = [self.documents[i] for i in rendered[:-1] if not hand_off(i)]
+        assert not between, (
+            "a page was shown on the way to " + shown_url(self.documents[rendered[-1]][0]) +
+            ": " + ", then ".join(f"{shown_url(url)} (HTTP {status})" for url, status in between)
+            + f"; a sign-in by redirects alone shows only the page it lands on (the browser went "
+            f"{self._journey()})")
+
+    def _posts_itself_to_provider(self, i: int, provider: str) -> bool:
+        """Document ``i`` is a page whose form the browser posted to the page's own site, which
+        answered with a redirect straight to the provider: an app whose sign-in starts only by
+        a POST carrying its CSRF token (Auth.js's ``/auth/signin/<provider>``) posts it as its
+        sign-in page loads. The scenarios click nothing there, so the post was the page's own;
+        it is the same hand-off as a script that fetches that POST's answer and sends the
+        browser to the provider itself (Auth.js's client ``signIn``)."""
+        if i + 2 >= len(self.documents) or self.methods[i + 1] != "POST":
+            return False
+        (page, _), (posted, status), (then, _) = self.documents[i:i + 3]
+        return (urlsplit(posted).netloc == urlsplit(page).netloc and _redirect(status)
+                and urlsplit(then).netloc == provider)
+
+    def _journey(self) -> str:
+        """The documents in order, for a failure message: each URL without its query."""
+        return " -> ".join(f"{shown_url(url)} {status}" for url, status in self.documents)
+
+    def visited(self, url_prefix: str) -> list[str]:
+        """Documents whose URL starts with ``url_prefix`` (a callback, an endpoint)."""
+        return [url for url, _ in self.documents if url.startswith(url_prefix)]
+
+    def redirected_to(self, url_prefix: str) -> list[str]:
+        """Redirect targets starting with ``url_prefix``, fragment included."""
+        return [url for url in self.redirects if url.startswith(url_prefix)]
+
+    def reset(self) -> None:
+        self.documents.clear()
+        self.methods.clear()
+        self.posted.clear()
+        self.redirects.clear()
