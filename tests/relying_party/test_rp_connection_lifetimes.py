@@ -7,6 +7,7 @@ that leave the redemption as it was keep the sign-in, and a new sign-in works.""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -134,7 +135,7 @@ def test_a_connection_made_again_under_its_id_starts_without_the_old_ones_failur
 
 def test_a_database_made_before_lifetimes_were_kept_gets_them(tmp_path: Path) -> None:
     path = str(tmp_path / "rp.db")
-    with sqlite3.connect(path) as conn:
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
         conn.executescript(connections_table.SCHEMA.replace(
             ",\n    lifetime TEXT NOT NULL DEFAULT ''", ""))
         conn.executescript(logins_table.SCHEMA.replace(
@@ -147,7 +148,7 @@ def test_a_database_made_before_lifetimes_were_kept_gets_them(tmp_path: Path) ->
         assert db.logins.get("unknown") is None
     finally:
         db.close()
-    with sqlite3.connect(path) as conn:
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
         for table, column in (("connections", "lifetime"),
                               ("login_transactions", "source_lifetime")):
             assert column in {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
