@@ -538,13 +538,39 @@ class ProfileAdapter:
         else:
             raise Unsupported(f"{self.name}: the profile has no [sign_out] url or control")
 
+    def _sign_out_landed(self) -> re.Pattern[str] | None:
+        """The URLs of ``[sign_out] lands_on`` (any query or fragment), when the profile says."""
+        lands_on = self.profile.sign_out.lands_on
+        if not lands_on:
+            return None
+        return re.compile("^" + re.escape(self.base_url + lands_on) + r"([?#].*)?$")
+
+    def shows_sign_out_page(self, page: Page) -> bool | None:
+        """Whether the browser shows the app's signed-out page now (``[sign_out] lands_on``
+        and ``text``, whichever the profile names), without waiting; ``None`` when the profile
+        names neither."""
+        from playwright.sync_api import Error
+
+        sign_out, landed = self.profile.sign_out, self._sign_out_landed()
+        if landed is None and not sign_out.text:
+            return None
+        if landed is not None and not landed.match(page.url):
+            return False
+        if not sign_out.text:
+            return True
+        try:  # between documents there is no body to read yet
+            body = page.evaluate("() => document.body ? document.body.innerText : ''")
+        except Error:
+            return False
+        return " ".join(sign_out.text.split()) in " ".join(str(body).split())
+
     def expect_sign_out_page(self, page: Page) -> None:
         from playwright.sync_api import expect
 
         sign_out = self.profile.sign_out
-        if sign_out.lands_on:
-            where = self.base_url + sign_out.lands_on
-            landed = re.compile("^" + re.escape(where) + r"([?#].*)?$")
+        landed = self._sign_out_landed()
+        if landed is not None:
+            where = self.base_url + str(sign_out.lands_on)
             try:  # an error page that stays (a 500 at the sign-out URL) ends the wait
                 until_unless_settled_error(
                     page, lambda timeout: expect(page).to_have_url(landed, timeout=timeout))

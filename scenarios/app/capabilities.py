@@ -13,11 +13,20 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from scenarios.app.profile import AppProfile
 
-__all__ = ["CAPABILITIES", "SIGN_IN_URL", "capabilities_of", "skip_reason"]
+__all__ = ["CAPABILITIES", "SIGN_IN_URL", "V1_SWITCHED", "V2_FROM_AUTHORITY", "capabilities_of",
+           "skip_reason", "v1_switched_settings"]
 
 SIGN_IN_URL = "sign-in-url:"
 V1_SWITCHED = ("issuer", "discovery_url", "authorize_url", "token_url")
 """The template names that become Entra's v1 endpoints in the ``entra-v1`` scenarios."""
+V2_FROM_AUTHORITY = {
+    "issuer": "{authority}/v2.0",
+    "discovery_url": "{authority}/v2.0/.well-known/openid-configuration",
+    "authorize_url": "{authority}/oauth2/v2.0/authorize",
+    "token_url": "{authority}/oauth2/v2.0/token",
+}
+"""Each of :data:`V1_SWITCHED` written from ``{authority}``, which the ``entra-v1`` scenarios
+leave on the v2.0 endpoints: how a profile marks its app v2.0-only."""
 
 CAPABILITIES: Mapping[str, str] = {
     "customer-sso": "[sign_in] urls or protected_urls",
@@ -70,6 +79,21 @@ def _provider_templates(profile: AppProfile) -> list[str]:
     calls = [text for call in profile.configure for text in _strings(
         [call.url, dict(call.headers), call.json, dict(call.form or {})])]
     return [*_app_templates(profile), *calls]
+
+
+def v1_switched_settings(profile: AppProfile) -> list[tuple[str, str]]:
+    """Where the profile hands the app a template the ``entra-v1`` scenarios switch to Entra's
+    v1 endpoints: (the setting, the template's name), e.g. ``("[app.env] OIDC_ISSUER",
+    "issuer")``, in the profile's order."""
+    app = profile.app
+    command = (app.command,) if isinstance(app.command, str) else app.command or ()
+    settings = [*((f"[app.env] {key}", [value]) for key, value in app.env.items()),
+                ("[app] command", list(command)),
+                *((f"[[configure]] call {index}", _strings(
+                    [call.url, dict(call.headers), call.json, dict(call.form or {})]))
+                  for index, call in enumerate(profile.configure, start=1))]
+    return [(where, name) for where, texts in settings for name in V1_SWITCHED
+            if any(f"{{{name}}}" in text for text in texts)]
 
 
 def restart_renews_secret(profile: AppProfile) -> bool:

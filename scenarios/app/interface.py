@@ -112,6 +112,10 @@ class AppAdapter(Protocol):
 
     def expect_sign_out_page(self, page: Page) -> None: ...
 
+    def shows_sign_out_page(self, page: Page) -> bool | None:
+        """Whether the browser shows the app's signed-out page now, without waiting (``None``:
+        the profile does not say what it looks like)."""
+
     def renew_secret(self, secret: str, expires_on: date) -> None: ...
 
     def set_sso_enabled(self, enabled: bool) -> None: ...

@@ -9,10 +9,14 @@ http the app must refuse it (the reference relying party says how to fix the con
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from scenarios import ScenarioContext, scenario
+from scenarios.app.capabilities import V2_FROM_AUTHORITY, v1_switched_settings
 from scenarios.catalogue.failures import expect_token_request_failure
 from scenarios.flows import first_login, sign_in_at_idp, sign_in_by_redirects
 from scenarios.live import LiveStack
+from scenarios.navigation_log import NavigationLog
 
 Ctx = ScenarioContext[LiveStack]
 
@@ -24,6 +28,32 @@ def _on_v1(stack: LiveStack, scheme: str) -> None:
     assert values["token_url"].startswith(f"{scheme}://"), values["token_url"]
     app = stack.graph("GET", f"applications(appId='{stack.client_id}')")
     assert app["signV1IdTokens"] is False, "the provider would sign v1 ID tokens"
+
+
+def _v2_only_advice(stack: LiveStack, log: NavigationLog) -> str:
+    """Why an app may fail on the v1 endpoints it was handed, and how a profile says its app
+    works on the v2.0 ones only: the settings naming the templates this scenario switches to
+    v1, and each written from ``{authority}`` instead (README, "A v2.0-only app")."""
+    values = stack.provider_values()
+    settings = v1_switched_settings(stack.app.profile)
+    given = ", ".join(f"{where} = {{{name}}} ({values[name]} here)" for where, name in settings)
+    instead = ", ".join(f"in {where}, {V2_FROM_AUTHORITY[name]} for {{{name}}}"
+                        for where, name in settings)
+    provider = urlsplit(stack.idp.base_url).netloc
+    if not any(urlsplit(url).netloc == provider for url, _ in log.documents):
+        happened = ("the app never sent the browser to the provider: it failed before, on "
+                    "the v1 settings it was given")
+    else:
+        happened = "the app did not sign alice in with the v1 settings it was given"
+    return (
+        f"On Entra's v1 endpoints {happened}. This scenario hands the app the v1 endpoints "
+        f"because the profile gives it {given or 'a template this scenario switches'}. v1's "
+        f"discovery document names https://sts.windows.net/{stack.tenant_id}/ as its issuer, "
+        "and its token endpoint wants a resource and returns ID tokens unsigned and without "
+        "preferred_username. If the app works on the v2.0 endpoints only, as most OpenID "
+        f"Connect libraries do, write those settings from {{authority}} instead ({instead}): "
+        "the profile then lacks v1-endpoints and the entra-v1 scenarios are skipped (README, "
+        "\"A v2.0-only app\")")
 
 
 @scenario(
@@ -41,8 +71,12 @@ def v1_endpoints_over_https(ctx: Ctx) -> None:
     page = ctx.new_context(**stack.browser_context_options()).new_page()
     with ctx.step("the app holds the v1 endpoints of a provider served over https", page=page):
         _on_v1(stack, "https")
+    log = NavigationLog(page)
     with ctx.step("sign in at the provider: the app signs alice in", page=page):
-        first_login(page, stack, alice)
+        try:
+            first_login(page, stack, alice)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{_v2_only_advice(stack, log)}") from exc
     names = stack.app.sign_in_names()
     if len(names) > 1:
         with ctx.step(f"the {names[1]} sign-in URL signs in by redirects alone", page=page):

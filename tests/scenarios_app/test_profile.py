@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 from scenarios.app import ProfileError, load_profile, parse_profile, skip_reason
-from scenarios.app.capabilities import CAPABILITIES
+from scenarios.app.capabilities import (
+    CAPABILITIES,
+    V1_SWITCHED,
+    V2_FROM_AUTHORITY,
+    v1_switched_settings,
+)
 from scenarios.app.profile import FAILURE_KINDS
 from scenarios.app.templating import TemplateError, check_template, render
 from scenarios.app.validation import LineIndex
@@ -82,6 +87,29 @@ def test_a_v2_only_app_handed_the_v2_discovery_url_built_from_authority_has_no_v
     switched = load_profile(_write(tmp_path, MINIMAL.replace(
         'OIDC_AUTHORITY = "{authority}"', 'OIDC_DISCOVERY_URL = "{discovery_url}"')))
     assert "v1-endpoints" in switched.capabilities
+
+
+def test_the_settings_handed_v1_switched_templates_are_named_where_the_profile_has_them(
+        tmp_path: Path) -> None:
+    """What a failure on the v1 endpoints tells the profile's author to write from
+    {authority}: each env key, the command, and each configure call naming a switched
+    template, in the profile's order."""
+    text = MINIMAL.replace(
+        'OIDC_AUTHORITY = "{authority}"',
+        'OIDC_ISSUER = "{issuer}"\nOIDC_TENANT = "{authority}"').replace(
+        '"--port", "{port}"]', '"--port", "{port}", "--token={token_url}"]') + textwrap.dedent("""
+        [[configure]]
+        url = "/admin/clients"
+        json = { discovery = "{discovery_url}", authorize = "{authorize_url}" }
+        """)
+    profile = load_profile(_write(tmp_path, text))
+    assert v1_switched_settings(profile) == [
+        ("[app.env] OIDC_ISSUER", "issuer"), ("[app] command", "token_url"),
+        ("[[configure]] call 1", "discovery_url"), ("[[configure]] call 1", "authorize_url")]
+    assert v1_switched_settings(load_profile(_write(tmp_path, MINIMAL))) == []
+    assert set(V2_FROM_AUTHORITY) == set(V1_SWITCHED)
+    assert all(form.startswith("{authority}/") and "v2.0" in form
+               for form in V2_FROM_AUTHORITY.values())
 
 
 def test_a_profile_may_let_the_registration_issue_id_tokens(tmp_path: Path) -> None:
