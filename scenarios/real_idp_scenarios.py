@@ -27,6 +27,7 @@ from scenarios.real_idp_signin import (
     sign_in_at_provider,
     unless_user_refused,
 )
+from scenarios.sign_out_wait import provider_or_signed_out_page, signed_out_locally
 
 __all__ = [
     "APPS",
@@ -107,8 +108,7 @@ def _rp_initiated_sign_out(ctx: Ctx) -> None:
     end_session = str(stack.metadata.get("end_session_endpoint", ""))
     with ctx.step("click Sign out (and confirm at the provider if it asks)"):
         RpAppPage(page).sign_out()
-        stack.driver.confirm_sign_out(page, stack.user.username,
-                                      end_session=end_session or None)
+        _answer_sign_out(page, stack, log, end_session)
         _expect_back_signed_out(page, stack)
         expect(RpSignedOutPage(page).unconfirmed).to_have_count(0)
     with ctx.step("the provider's end-session endpoint got id_token_hint and state"):
@@ -122,6 +122,28 @@ def _rp_initiated_sign_out(ctx: Ctx) -> None:
     with ctx.step("the next app visit needs the provider's sign-in page again"):
         page.goto(stack.rp_url("/kb"))
         stack.driver.expect_sign_in_page(page)
+
+
+def _answer_sign_out(page: Page, stack: RealIdpStack, log: NavigationLog, end_session: str
+                     ) -> None:
+    """Once the app's sign-out has started (``log`` made before it), let the driver answer the
+    provider's sign-out page, once one comes. The app's signed-out page without a page of the
+    provider's first (:func:`~scenarios.sign_out_wait.provider_or_signed_out_page`, knowing the
+    provider by ``end_session``'s host and path) is an app that signed out locally only: that
+    fails at once, instead of after the driver's wait for a page that will not come, through
+    the app's own pages. Without ``end_session`` (none in the discovery document) the driver's
+    wait decides."""
+    if end_session:
+        where = urlsplit(end_session)
+        came = provider_or_signed_out_page(
+            page, log, provider_host=where.netloc, end_session_paths=(where.path,),
+            shows_signed_out=stack.app.shows_sign_out_page)
+        if came == "app":
+            raise AssertionError(signed_out_locally(page, log, end_session=end_session,
+                                                    person=stack.user.username))
+        if came == "neither":
+            return  # nothing came: what the browser shows fails the next check
+    stack.driver.confirm_sign_out(page, stack.user.username, end_session=end_session or None)
 
 
 def _expect_back_signed_out(page: Page, stack: RealIdpStack) -> None:

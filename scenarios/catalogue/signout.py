@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,9 +22,12 @@ from scenarios.flows import (
     sign_out_at_idp,
 )
 from scenarios.live import LiveStack, Person
-from scenarios.navigation_log import shown_url
 from scenarios.pages import IdpSignedOutPage, IdpUsernamePage
-from scenarios.settled_error import settled_error
+from scenarios.sign_out_wait import (
+    at_provider,
+    provider_or_signed_out_page,
+    signed_out_locally,
+)
 
 Ctx = ScenarioContext[LiveStack]
 END_SESSION_PATHS = ("/oauth2/v2.0/logout", "/oauth2/logout")
@@ -283,52 +285,22 @@ def rp_initiated(ctx: Ctx) -> None:
         expect_signed_in(page, stack, alice)
 
 
-SIGN_OUT_WAIT_MS = 10_000
-"""How long the app's sign-out may take to reach the provider or its signed-out page."""
-
-
 def _at_provider(stack: LiveStack, log: NavigationLog) -> bool:
     """Whether a document of the provider's (its host, or an end-session path) was loaded."""
-    host = urlsplit(stack.idp.base_url).netloc
-    return any(urlsplit(url).netloc == host or urlsplit(url).path.endswith(END_SESSION_PATHS)
-               for url, _ in log.documents)
+    return at_provider(log, urlsplit(stack.idp.base_url).netloc, END_SESSION_PATHS)
 
 
 def _provider_or_signed_out_page(page: Page, stack: LiveStack, log: NavigationLog) -> str:
-    """Once the app's sign-out is started, wait for whichever comes first: a page of the
-    provider's (``"provider"``: its end-session endpoint, which may ask "Pick an account"), or
-    the app's signed-out page in a document loaded since, the provider never reached
-    (``"app"``: it signed out locally, and no page of the provider's will come). ``"neither"``
-    after :data:`SIGN_OUT_WAIT_MS`, or at once on an error page that stays. A profile that does
-    not say what the signed-out page looks like leaves only the provider's to wait for: the
-    driver's wait (:meth:`~scenarios.drivers.EntraDriver.confirm_sign_out`) decides."""
-    if stack.app.shows_sign_out_page(page) is None:
-        return "provider"
-    deadline = time.monotonic() + SIGN_OUT_WAIT_MS / 1000
-    while time.monotonic() < deadline:
-        if _at_provider(stack, log) or urlsplit(page.url).netloc == urlsplit(
-                stack.idp.base_url).netloc:
-            return "provider"
-        if log.documents and stack.app.shows_sign_out_page(page):
-            return "app"
-        if settled_error(page):
-            return "neither"
-        page.wait_for_timeout(50)
-    return "neither"
+    """:func:`~scenarios.sign_out_wait.provider_or_signed_out_page` for the mock and the app's
+    profile; a profile that does not say what the signed-out page looks like leaves the
+    driver's wait (:meth:`~scenarios.drivers.EntraDriver.confirm_sign_out`) to decide."""
+    return provider_or_signed_out_page(
+        page, log, provider_host=urlsplit(stack.idp.base_url).netloc,
+        end_session_paths=END_SESSION_PATHS, shows_signed_out=stack.app.shows_sign_out_page)
 
 
 def _signed_out_locally(page: Page, stack: LiveStack, log: NavigationLog) -> str:
     """The app's sign-out never sent the browser to the provider: what that leaves, and where
     the browser went instead."""
-    went = " -> ".join(f"{shown_url(url)} {status}" for url, status in log.documents)
-    end_session = stack.provider_values()["end_session_url"]
-    return (
-        "the app signed out locally only: its sign-out never sent the browser to the "
-        f"provider's end-session endpoint ({end_session}, the end_session_endpoint of its "
-        "discovery document), so alice is still signed in at the provider, and the app's "
-        "next sign-in gets her back in without her password. An app ends the provider's "
-        "session by redirecting the browser there, with id_token_hint and "
-        "post_logout_redirect_uri "
-        "(OpenID Connect RP-Initiated Logout 1.0, section 2; Microsoft Entra ID: \"Send a "
-        "sign-out request\", learn.microsoft.com/entra/identity-platform/v2-protocols-oidc). "
-        f"The browser went {went or 'nowhere'} and landed on {shown_url(page.url)}")
+    return signed_out_locally(page, log, end_session=stack.provider_values()["end_session_url"],
+                              person="alice")

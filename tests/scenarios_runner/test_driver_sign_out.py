@@ -10,6 +10,8 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -23,6 +25,8 @@ from mock_idp.config import REFERENCE_RP_CLIENT_ID
 from mock_idp.signin import ids
 from mock_idp.testing import MockIdp, RunningServer, run_in_thread
 from scenarios.drivers import EntraDriver, FormDriver
+from scenarios.navigation_log import NavigationLog
+from scenarios.real_idp_scenarios import _answer_sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -197,3 +201,41 @@ def test_called_once_the_browser_is_back_at_the_app_it_returns_at_once(
     else:
         DRIVER.confirm_sign_out(page, ALICE, end_session=f"{idp.authority}/{V1}")
     assert time.monotonic() - started < 5
+
+
+def _idp_stack() -> Any:
+    """What ``run --idp``'s sign-out step reads of its stack: the driver, the user, and the
+    app's signed-out page (the reference RP's profile tells it by its path)."""
+    return SimpleNamespace(driver=DRIVER, user=SimpleNamespace(username=ALICE),
+                           app=SimpleNamespace(shows_sign_out_page=lambda page: urlsplit(
+                               page.url).path == "/signed-out"))
+
+
+def test_in_run_idp_an_app_signing_out_locally_only_fails_at_once_saying_so(
+        page: Page, idp: MockIdp, app: _App) -> None:
+    """The app's sign-out ends its own session and shows its signed-out page, never sending the
+    browser to the provider: ``run --idp``'s sign-out step says so as soon as that page shows,
+    not after the form driver's ten seconds of waiting through the app's pages for the
+    provider's."""
+    app.logout = "/signed-out"
+    _signed_in(page, idp, app)
+    log = NavigationLog(page)
+    page.get_by_role("button", name="Sign out").click()
+    started = time.monotonic()
+    with pytest.raises(AssertionError, match="the app signed out locally only") as failed:
+        _answer_sign_out(page, _idp_stack(), log, f"{idp.authority}/{V2}")
+    assert time.monotonic() - started < 3
+    assert f"{ALICE} is still signed in at the provider" in str(failed.value)
+    assert str(failed.value).endswith("/signed-out"), failed.value
+
+
+def test_in_run_idp_the_providers_sign_out_page_is_still_answered(
+        page: Page, idp: MockIdp, app: _App) -> None:
+    """The app's sign-out goes on to the v2.0 endpoint, which asks "Pick an account": the
+    step leaves it to the driver, which picks the tile, and the browser is back at the app."""
+    app.logout = _logout(idp, app, V2)
+    _signed_in(page, idp, app)
+    log = NavigationLog(page)
+    page.get_by_role("button", name="Sign out").click()
+    _answer_sign_out(page, _idp_stack(), log, f"{idp.authority}/{V2}")
+    expect(page.get_by_role("heading", name=SIGNED_OUT)).to_be_visible()
