@@ -30,10 +30,12 @@ def _on_v1(stack: LiveStack, scheme: str) -> None:
     assert app["signV1IdTokens"] is False, "the provider would sign v1 ID tokens"
 
 
-def _v2_only_advice(stack: LiveStack, log: NavigationLog) -> str:
-    """Why an app may fail on the v1 endpoints it was handed, and how a profile says its app
-    works on the v2.0 ones only: the settings naming the templates this scenario switches to
-    v1, and each written from ``{authority}`` instead (README, "A v2.0-only app")."""
+def _v2_only_advice(stack: LiveStack, log: NavigationLog, *, wanted: str = "sign alice in"
+                    ) -> str:
+    """Why an app may fail on the v1 endpoints it was handed (it did not do what the scenario
+    ``wanted``), and how a profile says its app works on the v2.0 ones only: the settings
+    naming the templates the entra-v1 scenarios switch to v1, and each written from
+    ``{authority}`` instead (README, "A v2.0-only app")."""
     values = stack.provider_values()
     settings = v1_switched_settings(stack.app.profile)
     given = ", ".join(f"{where} = {{{name}}} ({values[name]} here)" for where, name in settings)
@@ -44,7 +46,7 @@ def _v2_only_advice(stack: LiveStack, log: NavigationLog) -> str:
         happened = ("the app never sent the browser to the provider: it failed before, on "
                     "the v1 settings it was given")
     else:
-        happened = "the app did not sign alice in with the v1 settings it was given"
+        happened = f"the app did not {wanted} with the v1 settings it was given"
     return (
         f"On Entra's v1 endpoints {happened}. This scenario hands the app the v1 endpoints "
         f"because the profile gives it {given or 'a template this scenario switches'}. v1's "
@@ -84,6 +86,10 @@ def v1_endpoints_over_https(ctx: Ctx) -> None:
                                  path=stack.app.lands_on(names[1]))
 
 
+REFUSAL = "refuse alice's unsigned ID token on its failure page"
+"""What ``failure.v1-unsigned-over-http`` wants of the app on the v1 endpoints over http."""
+
+
 @scenario(
     id="failure.v1-unsigned-over-http",
     title="The same v1 connection over plain http is refused",
@@ -97,10 +103,15 @@ def v1_endpoints_over_http(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
     with ctx.step("the app holds the v1 endpoints of a provider reached over http"):
         _on_v1(stack, "http")
+    log = NavigationLog(page)
     with ctx.step("sign in at the provider: the app refuses the unsigned ID token"):
-        page.goto(stack.app.sign_in_url())
-        sign_in_at_idp(page, stack.people["alice"])
-        # An app that asks for no code takes its ID token from the authorization endpoint,
-        # which signs it on v1 too: only the v1 token endpoint's are unsigned.
-        expect_token_request_failure(ctx, "v1-unsigned-over-http",
-                                     unused="the v1 token endpoint's unsigned ID token")
+        try:
+            page.goto(stack.app.sign_in_url())
+            sign_in_at_idp(page, stack.people["alice"])
+            # An app that asks for no code takes its ID token from the authorization
+            # endpoint, which signs it on v1 too: only the v1 token endpoint's are unsigned.
+            expect_token_request_failure(ctx, "v1-unsigned-over-http",
+                                         unused="the v1 token endpoint's unsigned ID token")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{_v2_only_advice(stack, log, wanted=REFUSAL)}"
+                                 ) from exc

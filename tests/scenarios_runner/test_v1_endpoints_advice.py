@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from scenarios.app import load_profile
-from scenarios.catalogue.entra_v1 import _v2_only_advice
+from scenarios.catalogue.entra_v1 import REFUSAL, _v2_only_advice
 
 TENANT = "6f2c1a9e-3b7d-4e58-a1c4-92d0b7e5f318"
 IDP = "https://localhost:4443"
@@ -72,3 +72,16 @@ def test_an_app_that_reached_the_provider_is_told_it_did_not_sign_in(tmp_path: P
     assert advice.startswith("On Entra's v1 endpoints the app did not sign alice in with the "
                              "v1 settings it was given. "), advice
     assert "{authority}/v2.0 for {issuer}" in advice
+
+
+def test_the_http_refusal_scenario_says_what_it_wanted_and_what_to_write(
+        tmp_path: Path) -> None:
+    """``failure.v1-unsigned-over-http`` gives the same advice when the app, handed the v1
+    endpoints, did not end on its failure page for the unsigned ID token."""
+    advice = _v2_only_advice(_stack(tmp_path), _log(
+        f"{APP}/login", f"{IDP}/{TENANT}/oauth2/authorize?client_id=x", f"{APP}/auth-error"),
+        wanted=REFUSAL)
+    assert advice.startswith("On Entra's v1 endpoints the app did not refuse alice's unsigned "
+                             "ID token on its failure page with the v1 settings it was "
+                             "given. "), advice
+    assert "in [app.env] AUTH_MICROSOFT_ENTRA_ID_ISSUER, {authority}/v2.0 for {issuer}" in advice
