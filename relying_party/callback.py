@@ -301,7 +301,7 @@ async def callback(request: Request) -> Response:
         )
         rp.db.groups.set(token, SessionGroups(ids=signed_in.groups.ids,
                                               source=signed_in.groups.source))
-    rp.db.record_login(client.source_kind, client.source_id, now)
+    rp.db.record_login(client.source_kind, client.source_id, now, secret=client.client_secret)
     response = RedirectResponse(safe_return_path(tx.return_to), status_code=303)
     response.headers["Cache-Control"] = "no-store"
     set_cookie(

@@ -202,8 +202,10 @@ class Database:
                 installation_id, platform_user_id, started_before=received_at,
                 received_at=received_at, keep_for=keep_for)
 
-    def record_login(self, kind: SourceKind, source_id: str, at: datetime) -> None:
+    def record_login(self, kind: SourceKind, source_id: str, at: datetime, *,
+                     secret: str) -> None:
+        """A sign-in through it succeeded, its code redeemed with ``secret``."""
         if kind == "connection":
-            self.connections.record_login(source_id, at)
+            self.connections.record_login(source_id, at, secret=secret)
         else:
             self.installations.record_login(source_id, at)

@@ -160,10 +160,18 @@ class ConnectionStore:
         return self._sql.run("DELETE FROM connections WHERE id=? AND version=?",
                              (connection_id, expected_version)) > 0
 
-    def record_login(self, connection_id: str, at: datetime) -> None:
-        """A sign-in succeeded: its token request was accepted, so the secret was too."""
-        self._sql.run("UPDATE connections SET last_login_at=?, secret_refused_code=NULL,"
-                      " secret_refused_at=NULL WHERE id=?", (ts(at), connection_id))
+    def record_login(self, connection_id: str, at: datetime, *, secret: str) -> None:
+        """A sign-in succeeded: its token request was accepted, so ``secret``, the one it sent,
+        was too. A refusal is cleared only while that secret is still the stored one: a
+        sign-in begun before a new secret was saved, finishing after a sign-in with the new
+        one was refused, says nothing of the new one (the mirror of
+        :meth:`record_secret_refused`)."""
+        self._sql.run("UPDATE connections SET last_login_at=?,"
+                      " secret_refused_code=CASE WHEN client_secret=? THEN NULL"
+                      " ELSE secret_refused_code END,"
+                      " secret_refused_at=CASE WHEN client_secret=? THEN NULL"
+                      " ELSE secret_refused_at END WHERE id=?",
+                      (ts(at), secret, secret, connection_id))
 
     def record_secret_refused(self, connection_id: str, secret: str, code: str,
                               at: datetime) -> None:

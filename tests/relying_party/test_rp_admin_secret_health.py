@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import httpx
 import pytest
 from fake_op import CLIENT_ID, entra_error
-from rp_support import OP_CONNECTION, VALID_CONNECTION, RpHarness
+from rp_support import ADMIN_HEADERS, OP_CONNECTION, VALID_CONNECTION, RpHarness
 
 EXPIRED = entra_error(401, "invalid_client", 7000222,
                       f"The provided client secret keys for app '{CLIENT_ID}' are expired.")
@@ -93,6 +94,35 @@ def test_a_refusal_of_a_secret_no_longer_stored_says_nothing_of_the_new_one(
     db.connections.record_secret_refused(cid, OP_CONNECTION["client_secret"], "AADSTS7000222",
                                          rp.clock.now())
     assert _health(rp, cid)["secret_expired"] is False
+
+
+def test_a_sign_in_with_the_old_secret_finishing_late_keeps_the_new_ones_refusal(
+        rp: RpHarness) -> None:
+    """Alice's code is redeemed with the old secret; while her callback waits on UserInfo,
+    the admin saves a new secret the provider does not know and Bob's sign-in with it is
+    refused. Alice's sign-in then succeeds: it says nothing of the new secret."""
+    cid = rp.add_connection()
+    alice = rp.op.approve(rp.start("/widget"), "alice")
+    answers: list[httpx.Response] = []
+
+    async def meanwhile() -> None:
+        del rp.op.faults.meanwhile["userinfo"]
+        transport = httpx.ASGITransport(app=rp.client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
+                                     headers=ADMIN_HEADERS) as other:
+            saved = await other.patch(f"/api/admin/connections/{cid}", json={
+                "client_secret": "not-the-providers", "secret_expires_on": "2027-03-01"})
+            assert saved.status_code == 200, saved.text
+            start = await other.get("/widget")
+            bob = rp.op.approve(start.headers["location"], "bob")
+            answers.append(await other.get(bob))
+
+    rp.op.faults.meanwhile["userinfo"] = meanwhile
+    assert rp.client.get(alice).status_code == 303
+    assert [a.status_code for a in answers] == [502]
+    health = _health(rp, cid)
+    assert health["secret_invalid"] is True
+    assert health["secret_refused"]["idp_error_code"] == "AADSTS7000215"
 
 
 def test_the_end_date_itself_counts_as_expired(rp: RpHarness) -> None:
