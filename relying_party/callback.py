@@ -21,9 +21,9 @@ that the connection or installation may still sign people in, as the same client
 provider, that the platform did not take the user's licence, uninstall the installation
 (reinstalled since) nor sign the user out (``user.logout``) since the sign-in began, and that
 the provider did not log out its session or user meanwhile (back- or front-channel,
-:mod:`relying_party.in_flight`); and only after them is the identity mapped to a local user (a
-new one made, its e-mail address unique) and the session created, so a refused sign-in stores
-neither.
+:mod:`relying_party.in_flight`), nor an admin remove its user; and only after them is the
+identity mapped to a local user (a new one made, its e-mail address unique) and the session
+created, so a refused sign-in stores neither.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from .callback_state import (
 )
 from .db import EmailTaken, LoginTransaction, Session, SessionGroups, User
 from .failure import FailureSource, SignInFailed
-from .in_flight import check_not_logged_out, check_not_outdated
+from .in_flight import check_not_logged_out, check_not_outdated, check_not_removed
 from .installation_credentials import redeem_code
 from .login_errors import (
     CodeMissing,
@@ -280,6 +280,8 @@ async def callback(request: Request) -> Response:
             check_licensed(rp, tx.source_id, signed_in.platform_user_id, current.failure_source)
             check_not_outdated(rp, tx, signed_in.platform_user_id, current.failure_source)
         check_not_logged_out(rp, tx, client, signed_in.claims, current.failure_source)
+        check_not_removed(rp, tx, signed_in.identity_issuer, signed_in.claims.sub,
+                          current.failure_source)
         user = local_user(rp, client, signed_in, current.failure_source)
         rp.db.users.signed_in(user.id, settings.clock.now())
         rp.db.sessions.create(

@@ -18,7 +18,10 @@ outdated sign-in (``state_expired``); a new sign-in works.
 A provider's back- or front-channel logout that comes while the callback waits on the provider
 ends the sign-in the same way when it names the new ID token's ``sid``, or its ``sub`` and the
 sign-in began at or before it (:mod:`relying_party.db.provider_logouts`): the provider has
-already ended the session it would belong to, and would never sign it out again.
+already ended the session it would belong to, and would never sign it out again. So does an
+admin's removal of the user of the sign-in's identity at or after the sign-in began
+(:mod:`relying_party.db.identity_removals`): the removal ended the user's
+sessions, and a session made after it would outlive it.
 """
 
 from __future__ import annotations
@@ -94,3 +97,19 @@ def check_not_logged_out(rp: AppState, tx: LoginTransaction, client: ClientConfi
             message="You were signed out while signing in. Please sign in again.",
             admin_hint="The identity provider signed the user out while this sign-in was in "
             "progress; a new sign-in works."), source)
+
+
+def check_not_removed(rp: AppState, tx: LoginTransaction, issuer: str, subject: str,
+                      source: FailureSource) -> None:
+    """:class:`StateExpired` when an admin removed the user of the identity (``issuer``, an
+    issuer key, and ``subject``) while this sign-in was in progress: removal ends the user's
+    sessions, so none may start from a sign-in begun before it (a new sign-in makes a new
+    user)."""
+    removed = rp.db.identity_removals.since(issuer, subject, tx.created_at)
+    if removed is not None:
+        raise SignInFailed(StateExpired(
+            f"the user of subject {subject!r} of {issuer} was removed at {removed.isoformat()}"
+            f", during this sign-in, started at {tx.created_at.isoformat()}",
+            message="Your account was removed while you were signing in. Please sign in again.",
+            admin_hint="An admin removed the user while this sign-in was in progress; a new "
+            "sign-in makes a new user."), source)

@@ -3,7 +3,8 @@
 A user made at a first sign-in holds its e-mail address for good (addresses are unique:
 ``duplicate_email``; one made with none takes the first a later sign-in vouches for and no
 other user holds); removing it frees the address and ends its sessions, and its identities
-make a new user at their next sign-in. ``GET /api/admin/users`` lists them, ``DELETE
+make a new user at their next sign-in (one already in progress makes no session:
+:mod:`relying_party.db.identity_removals`). ``GET /api/admin/users`` lists them, ``DELETE
 /api/admin/users/{user_id}`` removes one (204; 404 ``not_found``; an id that is no number: 400
 ``invalid_request`` naming ``user_id``), with the admin API's token and error shapes
 (:mod:`relying_party.admin_api`). The admin page lists them too, each with a Remove link to a
@@ -51,12 +52,23 @@ def _user_id(request: Request) -> int:
     return int(raw)
 
 
+def _remove(request: Request, user_id: int, *,
+            as_shown: tuple[datetime, str | None] | None = None) -> int | None:
+    """Remove the user; its identities' sign-ins in progress make no session, for as long as
+    one may still finish (its state expires ``login_timeout`` after it began, and it gets as
+    long again to finish, as for a ``user.logout``)."""
+    rp = state_of(request)
+    now = rp.settings.clock.now()
+    return rp.db.remove_user(user_id, at=now, as_shown=as_shown,
+                             forget_before=now - 2 * rp.settings.login_timeout)
+
+
 async def list_users(request: Request) -> Response:
     return JSONResponse([user_json(u) for u in state_of(request).db.users.listing()])
 
 
 async def remove_user(request: Request) -> Response:
-    if state_of(request).db.users.remove(_user_id(request)) is None:
+    if _remove(request, _user_id(request)) is None:
         return api_error(404, "not_found", "no user with this id")
     return Response(status_code=204, headers={"Cache-Control": "no-store"})
 
@@ -125,7 +137,7 @@ async def remove_user_form(request: Request) -> Response:
                        "removes (created_at, email). Open the user's Remove page from the "
                        "admin page again. Nothing was removed.")
     try:
-        removed = state_of(request).db.users.remove(user_id, as_shown=shown)
+        removed = _remove(request, user_id, as_shown=shown)
     except UserChanged:
         return message(request, 409, "Changed meanwhile", f"User {user_id} is not the one "
                        "this page showed (it has taken an address since, or it is another "

@@ -17,6 +17,7 @@ from . import (
     errors,
     events,
     groups,
+    identity_removals,
     installations,
     keys,
     licences,
@@ -32,6 +33,7 @@ from .connections import Connection, ConnectionStore, DuplicateFormNonce
 from .errors import ErrorLog, ErrorRecord
 from .events import EventStore
 from .groups import SessionGroups, SessionGroupStore
+from .identity_removals import IdentityRemovalStore
 from .installations import Installation, InstallationKeyPair, InstallationStore, LifecycleMark
 from .keys import KeyStore
 from .licences import LicenceStore, Subscription
@@ -84,6 +86,7 @@ SCHEMA = "".join(
     for module in (
         connections, installations, users, groups, logins, events, errors, admin_sessions, keys,
         platform_logouts, provider_logouts, licences, acknowledgements, trials,
+        identity_removals,
     )
 )
 
@@ -96,6 +99,7 @@ class Database:
         self.connections = ConnectionStore(self._sql)
         self.installations = InstallationStore(self._sql)
         self.users = UserStore(self._sql)
+        self.identity_removals = IdentityRemovalStore(self._sql)
         self.sessions = SessionStore(self._sql)
         self.groups = SessionGroupStore(self._sql)
         self.logins = LoginTransactionStore(self._sql)
@@ -128,6 +132,15 @@ class Database:
             self.sessions.end_for_source("connection", connection_id)
             self.errors.detach("connection", connection_id)
             return True
+
+    def remove_user(self, user_id: int, *, at: datetime, forget_before: datetime,
+                    as_shown: tuple[datetime, str | None] | None = None) -> int | None:
+        """Remove the user (:meth:`UserStore.remove`, which says what it returns); the sign-ins
+        of its identities in progress make no session (:class:`IdentityRemovalStore`, the
+        record kept until ``forget_before`` passes it)."""
+        with self.transaction():
+            self.identity_removals.record(user_id, at, forget_before=forget_before)
+            return self.users.remove(user_id, as_shown=as_shown)
 
     def begin_installation(self, installation_id: str, since: datetime, *,
                            received_at: datetime) -> None:

@@ -158,7 +158,8 @@ class UserStore:
                as_shown: tuple[datetime, str | None] | None = None) -> int | None:
         """Remove the user, its identities and its sessions (their groups with them); the
         number of sessions ended, or ``None`` when there is no such user. Its address is free
-        again, its identities make a new user at their next sign-in. With ``as_shown`` (its
+        again, its identities make a new user at their next sign-in (one in progress makes none:
+        :meth:`relying_party.db.Database.remove_user`). With ``as_shown`` (its
         creation time and address as a page showed them) one now otherwise is kept (UserChanged)."""
         with self._sql.transaction() as conn:
             if not (row := conn.execute("SELECT * FROM users WHERE id=?", (user_id,)).fetchone()):
@@ -180,7 +181,7 @@ class UserStore:
             " ORDER BY users.id",
             (subject,),
         )
-        found = [r for r in rows if _issuer_matches(r["identity_issuer"], issuer)]
+        found = [r for r in rows if issuer_matches(r["identity_issuer"], issuer)]
         found.sort(key=lambda r: r["identity_issuer"] != issuer)
         return _user(found[0]) if found else None
 
@@ -368,7 +369,7 @@ def _session_matches(row: sqlite3.Row, key: str, origins: Origins) -> bool:
     return key in session_keys(row["issuer"], origins[source])
 
 
-def _issuer_matches(stored: str, key: str) -> bool:
+def issuer_matches(stored: str, key: str) -> bool:
     """A stored issuer (a key, or a literal issuer) belongs to the issuer key ``key``; a
     literal key (any issuer but Entra's, or an Entra one whose token named another ``tid``)
     matches only itself."""
