@@ -121,3 +121,17 @@ def test_a_token_request_a_hang_holds_gets_no_token_once_its_tenant_is_deleted()
         assert answer.json()["error_codes"] == [90002]
 
     run(test)
+
+
+def test_a_device_code_asked_of_a_tenant_deleted_while_its_form_arrives_is_refused() -> None:
+    async def test(client: httpx.AsyncClient) -> None:
+        form = urlencode({"client_id": CLIENT_ID, "scope": "openid"}).encode()
+        answer, deleted = await meanwhile(
+            client, "POST", f"/{TENANT}/oauth2/v2.0/devicecode", form,
+            "application/x-www-form-urlencoded",
+            lambda: client.delete(f"/_mock/tenants/{TENANT}"))
+        assert deleted.status_code == 204
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["error_codes"] == [90002]
+
+    run(test)
