@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -51,6 +52,11 @@ class IdpState:
     flow_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     """Derives each sign-in page's flow token and canary from its ``ctx``
     (:mod:`mock_idp.signin.server_data`)."""
+    resetting: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Held by a reset of the control API or the console until its set-ups are made again, so
+    a second reset waits: made at once, it would wipe what a set-up still running had made,
+    and the set-up would then hand its program something no longer in the provider (the
+    demo's relying party a secret the app no longer has)."""
 
     @classmethod
     def create(cls, config: IdpConfig, *,

@@ -274,9 +274,10 @@ async def reset_provider(state: IdpState, body: Mapping[str, Any]) -> dict[str, 
     set_up = get_bool(body, "set_up") is not False
     if clock:
         _mock_clock(state)
-    state.reset(clock=clock, keys=keys)
-    said = await set_up_again(state.set_ups) if set_up else []
-    return {"reset": True, **clock_json(state), "set_up": said}
+    async with state.resetting:  # one reset at a time, each with its set-ups
+        state.reset(clock=clock, keys=keys)
+        said = await set_up_again(state.set_ups) if set_up else []
+        return {"reset": True, **clock_json(state), "set_up": said}
 
 
 async def reset(request: Request) -> Response:

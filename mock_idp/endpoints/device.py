@@ -35,6 +35,8 @@ async def devicecode(request: Request, *, version: str) -> Response:
         segment = request.path_params["tenant"]
         named = tenants.resolve(state.store, segment)
         form = await read_post_form(request, max_value=MAX_VALUE)
+        # again once the form is in: another request may have deleted the tenant meanwhile
+        named = tenants.resolve(state.store, segment)
         client_id = form.get("client_id", "").strip().lower()
         if not client_id:
             raise EntraError(900144, {"name": "client_id"})

@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..store import Tenant, User
+from .body_first import read_first
 from .common import base_url, idp
 from .payload import BadInput, iso
 
@@ -138,6 +139,9 @@ def _endpoint(methods: dict[str, Guarded]) -> Callable[[Request], Awaitable[Resp
             allow = ", ".join(methods)
             return graph_error(request, 405, f"{request.method} is not supported here; use "
                                f"{allow}", target="method", headers={"Allow": allow})
+        # The body first: no wait between finding the tenant (and what the handler finds in
+        # it) and changing it, in which another request could delete or reset it.
+        request = await read_first(request)
         segment = request.path_params["tenant"]
         tenant = idp(request).store.resolve_tenant(segment)
         if tenant is None:

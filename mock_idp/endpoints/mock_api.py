@@ -26,6 +26,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..platform.errors import PlatformError
+from .body_first import read_first
 from .common import idp, plain_error
 from .cross_site import SAFE_METHODS, foreign_page, origin_of
 from .payload import BadInput, check_json_type, shown
@@ -76,7 +77,8 @@ def endpoint(methods: dict[str, Handler], shape: ErrorShape = plain_refusal, *,
         try:
             if changes:
                 check_json_type(request)
-            return await handler(request)
+            # the body first: nothing the handler finds can go before it changes it
+            return await handler(await read_first(request))
         except (BadInput, PlatformError) as exc:
             return refusal(request, exc, shape)
 

@@ -31,7 +31,6 @@ from ..protocol import (
 from ..protocol.auth_contexts import require_satisfied
 from ..protocol.claims_request import ClaimsRequest
 from ..protocol.client_auth import authenticate, read_credentials
-from ..protocol.discovery import MSA_TENANT_ID
 from ..protocol.users import check_user, grant_time, revoked
 from ..state import IdpState
 from ..store import Application, AuthorizationCode, RefreshToken, Tenant
@@ -42,6 +41,7 @@ from .common import NO_CACHE, WRONG_METHODS, base_url, error_json, idp, json_res
 from .faults_hook import response_fault, token_fault
 from .forms import read_post_form
 from .issue import user_access_token
+from .token_parties import find_client
 from .user_grant import UserGrant
 
 SHORT_DEVICE_CODE = "device_code"
@@ -77,6 +77,8 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
     segment = request.path_params["tenant"]
     tenant = tenants.resolve(state.store, segment)
     form = await _read_form(request)
+    # Again once the form is in: another request may have deleted the tenant meanwhile.
+    tenant = tenants.resolve(state.store, segment)
     grant_type = form.get("grant_type")
     if not grant_type:
         raise EntraError(900144, {"name": "grant_type"})
@@ -101,22 +103,18 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
         # second redemption (React StrictMode's double handleRedirectPromise, a reloaded
         # callback) is told so, as on Entra (MSAL.js issue 4217).
         raise EntraError(54005)
-    record = _peek(state, form, grant_type)
-    tenant, app = _tenant_and_app(state, segment, tenant, grant_type, creds.client_id, record)
-    if segment.lower() == tenants.CONSUMERS and grant_type in ("authorization_code",
-                                                               "refresh_token"):
-        # Codes and refresh tokens are all work accounts': none was issued by the personal
-        # accounts' directory, so /consumers knows none (AADSTS70000 / 9002313).
-        redemption.issued(grant_type, form, record, client_id=app.client_id,
-                          tenant_id=MSA_TENANT_ID)
-    if not app.enabled:
-        raise EntraError(7000112, {"app_id": app.client_id, "app_name": app.name})
+    record, tenant, app = find_client(state, segment, tenant, grant_type, creds.client_id, form)
     fault = await response_fault(request, "token", tenant=tenant.id, app=app.client_id,
                                  user=record.user_id if record else None)
     if isinstance(fault, EntraError):
         raise fault
     if fault is not None:
         return fault
+    # Found again: a latency or hang fault held the request, and meanwhile another request
+    # may have deleted the tenant or the app (which releases a hang scoped to it), disabled
+    # the app or redeemed the code.
+    record, tenant, app = find_client(state, segment, tenants.resolve(state.store, segment),
+                                      grant_type, creds.client_id, form)
     now = state.clock.now()
     if origin is not None and grant_type in ("authorization_code", "refresh_token"):
         # Before the cross-origin rules: an unreadable or foreign code or refresh token is
@@ -159,43 +157,8 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
                         grant.claims.merged(requested))
 
 
-def _tenant_and_app(state: IdpState, segment: str, tenant: Tenant | None, grant_type: str,
-                    client_id: str, record: AuthorizationCode | RefreshToken | None
-                    ) -> tuple[Tenant, Application]:
-    """The tenant a token request is answered in, and its app. Through ``/common`` or
-    ``/organizations``, a multi-tenant app's code or refresh token is redeemed in the tenant it
-    was issued in (the user's), any other request in the app's own. In another organization's
-    tenant a multi-tenant app gets app-only tokens (client credentials) only once it has a
-    service principal there, made by a consent (an administrator's, typically)."""
-    if tenant is None:
-        if grant_type == "client_credentials" and segment.lower() in ("common", "consumers"):
-            raise EntraError(9001023)
-        found = state.store.find_app_any(client_id)
-        if found is None:
-            raise EntraError(700016, {"app_id": client_id, "tenant": segment})
-        tenants.check_audience(segment, found[1])
-        tenant = found[0]
-        if record is not None and record.client_id == found[1].client_id and found[1].multi_tenant:
-            tenant = state.store.tenants.get(record.tenant_id, tenant)
-    app = tenants.app_in(state.store, tenant, client_id)
-    if app is None or (grant_type == "client_credentials" and not tenants.provisioned(tenant, app)):
-        raise EntraError(700016, {"app_id": client_id, "tenant": tenant.domain})
-    return tenant, app
-
-
 async def _read_form(request: Request) -> dict[str, str]:
     return await read_post_form(request, max_value=MAX_VALUE)
-
-
-def _peek(state: IdpState, form: dict[str, str], grant_type: str
-          ) -> AuthorizationCode | RefreshToken | None:
-    """The code or refresh token being redeemed, if the provider knows it (nothing is used
-    up: :func:`_redeem_code` and :func:`_redeem_refresh` check it)."""
-    if grant_type == "authorization_code":
-        return state.store.codes.get(form.get("code", ""))
-    if grant_type == "refresh_token":
-        return state.store.refresh_tokens.find(form.get("refresh_token", ""), state.clock.now())
-    return None
 
 
 def _token_audiences(base: str, segment: str, tenant: Tenant) -> tuple[str, ...]:

@@ -5,12 +5,17 @@ of the control API or the console, unless the reset leaves it out; its failure i
 from __future__ import annotations
 
 import asyncio
+import threading
 
+import httpx
 from asgi_client import AppClient
+from idp_testkit import CLIENT_ID, TENANT
 from starlette.applications import Starlette
 from test_console import CONSOLE, press
 from test_control import error_of
 
+from mock_idp import create_app
+from mock_idp.config import IdpConfig
 from mock_idp.set_ups import SetUp
 
 NAME = "the tool's app: its secret"
@@ -86,3 +91,60 @@ def test_the_console_lists_the_set_up_and_makes_it_again_when_its_box_is_ticked(
     shown = client.get(ticked.headers["location"]).text  # type: ignore[attr-defined]
     assert "provider reset; made the app&#39;s secret again" in shown
     assert made == [(0, True)]
+
+
+def test_a_reset_made_while_another_makes_its_set_up_again_waits_for_it() -> None:
+    """A set-up gives the app a secret through the HTTP API and hands it to its program (as
+    the demo's does for its relying party). A second reset made meanwhile waits until the
+    first reset's set-up is done: made at once, it would wipe the secret the set-up made, and
+    the program would hold one the provider no longer has."""
+    async def main() -> None:
+        idp_app = create_app(IdpConfig.default())
+        state = idp_app.state.idp
+        loop = asyncio.get_running_loop()
+        given: list[str] = []
+        first_made, go_on = threading.Event(), threading.Event()
+        second_made = asyncio.Event()
+
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=idp_app),
+                                     base_url="http://testserver") as client:
+            def again() -> str:  # in a worker thread, as the provider calls it
+                added = asyncio.run_coroutine_threadsafe(client.post(
+                    f"/graph/{TENANT}/v1.0/applications(appId='{CLIENT_ID}')/addPassword",
+                    json={}), loop).result(10)
+                first = not first_made.is_set()
+                if first:
+                    first_made.set()
+                    go_on.wait(10)
+                given.append(added.json()["secretText"])
+                if not first:
+                    loop.call_soon_threadsafe(second_made.set)
+                return "gave the app a secret"
+
+            state.set_ups.append(SetUp(name=NAME, again=again))
+            # The await point a reset waits at for the one before it: noted as it is reached.
+            lock, acquire = state.resetting, state.resetting.acquire
+            waiting = asyncio.Event()
+
+            async def noted_acquire() -> bool:
+                if lock.locked():
+                    waiting.set()
+                return await acquire()
+
+            lock.acquire = noted_acquire  # type: ignore[method-assign]
+            first = asyncio.create_task(client.post("/_mock/reset"))
+            await loop.run_in_executor(None, first_made.wait, 10)
+            second = asyncio.create_task(client.post("/_mock/reset"))
+            # the second reset waits for the first, or (without the wait) makes its set-up
+            await asyncio.wait([asyncio.create_task(waiting.wait()),
+                                asyncio.create_task(second_made.wait())],
+                               return_when=asyncio.FIRST_COMPLETED, timeout=10)
+            go_on.set()
+            assert (await first).status_code == (await second).status_code == 200
+            token = await client.post(f"/{TENANT}/oauth2/v2.0/token", data={
+                "grant_type": "client_credentials", "client_id": CLIENT_ID,
+                "client_secret": given[-1], "scope": "https://graph.microsoft.com/.default"})
+            assert len(given) == 2
+            assert token.status_code == 200, token.text
+
+    asyncio.run(main())
