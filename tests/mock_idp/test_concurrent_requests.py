@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from urllib.parse import urlencode
 
 import httpx
+import loops
 from idp_testkit import CLIENT_ID, SECRET, TENANT
 
 from mock_idp import create_app
@@ -59,7 +60,7 @@ def run(test: Callable[[httpx.AsyncClient], Awaitable[None]]) -> None:
         transport = httpx.ASGITransport(app=create_app(IdpConfig.default()))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
             await test(c)
-    asyncio.run(main())
+    loops.run(main())
 
 
 def test_a_secret_added_to_an_app_deleted_while_its_request_arrives_is_not_found() -> None:

@@ -8,6 +8,7 @@ import asyncio
 import threading
 
 import httpx
+import loops
 from asgi_client import AppClient
 from idp_testkit import CLIENT_ID, TENANT
 from starlette.applications import Starlette
@@ -147,4 +148,4 @@ def test_a_reset_made_while_another_makes_its_set_up_again_waits_for_it() -> Non
             assert len(given) == 2
             assert token.status_code == 200, token.text
 
-    asyncio.run(main())
+    loops.run(main())
