@@ -175,6 +175,57 @@ def test_a_huge_form_body_is_refused_before_it_is_read(rp: RpHarness) -> None:
     assert "<h1>Error 413</h1>" in response.text or "413" in response.text
 
 
+
+def _multipart(fields: dict[str, str], charset: str) -> tuple[bytes, str]:
+    """``fields`` as a multipart body whose type names ``charset``: a name or value written
+    ``\\ud800`` (``+2AA-`` in UTF-7) is a lone surrogate once decoded in it."""
+    parts = b"".join(b'--xyz\r\nContent-Disposition: form-data; name="' + name.encode()
+                     + b'"\r\n\r\n' + value.encode() + b"\r\n" for name, value in fields.items())
+    return parts + b"--xyz--\r\n", f"multipart/form-data; boundary=xyz; charset={charset}"
+
+
+LONE = {"unicode_escape": "\\ud800", "utf-7": "+2AA-"}
+"""A lone surrogate as each charset spells it."""
+
+
+@pytest.mark.parametrize("charset", sorted(LONE))
+@pytest.mark.parametrize("path, field", [
+    ("/admin/sign-in", "admin_token"), ("/admin/sign-out", "csrf_token"),
+    ("/logout", "csrf_token"), ("/auth/backchannel-logout", "logout_token"),
+])
+def test_a_form_field_decoding_to_a_lone_surrogate_is_refused_naming_it(
+        rp: RpHarness, path: str, field: str, charset: str) -> None:
+    fields = {"csrf_token": rp.csrf(), field: LONE[charset]}
+    body, content_type = _multipart(fields, charset)
+    response = rp.client.post(path, content=body, headers={"Content-Type": content_type})
+    assert response.status_code == 400, response.text
+    if path == "/auth/backchannel-logout":
+        assert set(response.json()["fields"]) == {field}
+    else:
+        assert f"Refused: {field}: contains invalid Unicode" in response.text
+
+
+def test_a_form_field_name_decoding_to_a_lone_surrogate_is_refused_naming_the_body(
+        rp: RpHarness) -> None:
+    body, content_type = _multipart({LONE["unicode_escape"]: "x"}, "unicode_escape")
+    response = rp.client.post("/auth/backchannel-logout", content=body,
+                              headers={"Content-Type": content_type})
+    assert response.status_code == 400, response.text
+    assert set(response.json()["fields"]) == {"body"}
+
+
+def test_an_admin_form_with_a_lone_surrogate_stores_nothing(rp: RpHarness) -> None:
+    rp.admin_sign_in()
+    fields = {**rp.form_fields("/admin", "/admin/connections"),
+              **{k: str(v) for k, v in OP_CONNECTION.items()}, "name": LONE["unicode_escape"]}
+    body, content_type = _multipart(fields, "unicode_escape")
+    response = rp.client.post("/admin/connections", content=body,
+                              headers={"Content-Type": content_type})
+    assert response.status_code == 400, response.text
+    assert "Refused: name: contains invalid Unicode" in response.text
+    assert _api(rp) == []
+
+
 # -- values stored before these checks --------------------------------------------------------
 
 
