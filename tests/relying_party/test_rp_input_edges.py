@@ -10,6 +10,9 @@ from dataclasses import replace
 import pytest
 from fake_op import CLIENT_ID, TOKEN, event, installed_links, sign_event
 from rp_support import INSTALLATION, OP_CONNECTION, VALID_CONNECTION, RpHarness, post_event
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from relying_party.db import Connection
 
@@ -225,6 +228,21 @@ def test_an_admin_form_with_a_lone_surrogate_stores_nothing(rp: RpHarness) -> No
     assert "Refused: name: contains invalid Unicode" in response.text
     assert _api(rp) == []
 
+
+
+def test_a_groups_lookup_refused_in_utf_7_ends_on_the_failure_page(rp: RpHarness) -> None:
+    """The provider's answer to the groups overage lookup names UTF-7, in which its body spells
+    a lone surrogate: the sign-in fails on the failure page, its error kept in the log."""
+    async def graph(request: Request) -> Response:
+        return Response(b"denied +2AA- here", status_code=403,
+                        headers={"Content-Type": "text/plain; charset=utf-7"})
+
+    rp.op.app.router.routes.append(Route("/graph/getMemberObjects", graph, methods=["POST"]))
+    rp.op.faults.claims = {"_claim_names": {"groups": "src1"}, "_claim_sources": {"src1": {
+        "endpoint": "https://login.op.test/graph/getMemberObjects"}}}
+    rp.add_connection()
+    record = rp.assert_failure_page(rp.sign_in(), status=502, code="groups_unavailable")
+    assert "answered HTTP 403: denied " in str(record["detail"])
 
 # -- values stored before these checks --------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Hypothesis over what a provider answers the relying party during a sign-in, through the fake
 provider's knobs: the ID token's claims and header of any JSON type, members added to the token
-response, the token endpoint's raw or error answers, and UserInfo's status.
+response, the token endpoint's raw or error answers, UserInfo's status, and the groups overage
+lookup's answer in any charset.
 
 Every sign-in ends signed in or on the failure page (a 4xx or 502/503/504 with its reference),
 never a 500 or a traceback, and nothing is logged as an error. ``FUZZ_NEW_EXAMPLES`` sets how
@@ -19,6 +20,9 @@ from fake_op import SAME, Faults
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rp_support import RpHarness
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 EXAMPLES = int(os.environ.get("FUZZ_NEW_EXAMPLES", "20"))
 
@@ -97,3 +101,29 @@ def test_a_token_response_of_any_shape_signs_in_or_fails_cleanly(
         error: tuple[int, dict[str, Any]] | None, userinfo: int | None) -> None:
     _sign_in(connected, Faults(token_members=members, token_raw=raw, token_error=error,
                                userinfo_status=userinfo), caplog)
+
+
+GRAPH = "/graph/getMemberObjects"
+OVERAGE = {"_claim_names": {"groups": "src1"},
+           "_claim_sources": {"src1": {"endpoint": "https://login.op.test" + GRAPH}}}
+CHARSETS = ["utf-7", "unicode_escape", "raw_unicode_escape", "utf-16", "latin-1", "nope",
+            "base64", "utf-8", ""]
+
+
+@fuzz_settings
+@given(status=st.sampled_from([200, 400, 403, 404, 429, 500, 503]),
+       charset=st.sampled_from(CHARSETS),
+       body=st.sampled_from([b"+2AA-", b"\\ud800", b'{"value": ["+2AA-"]}', b"\xff\xfe",
+                             b'{"value": "\\ud800"}', b"<html>x</html>", b""]) | st.binary())
+def test_a_groups_lookup_answered_in_any_charset_signs_in_or_fails_cleanly(
+        connected: RpHarness, caplog: pytest.LogCaptureFixture, status: int, charset: str,
+        body: bytes) -> None:
+    media = "text/plain" + (f"; charset={charset}" if charset else "")
+
+    async def graph(request: Request) -> Response:
+        return Response(body, status_code=status, headers={"Content-Type": media})
+
+    connected.op.app.router.routes[:] = [r for r in connected.op.app.router.routes
+                                         if getattr(r, "path", None) != GRAPH]
+    connected.op.app.router.routes.append(Route(GRAPH, graph, methods=["POST"]))
+    _sign_in(connected, Faults(claims=OVERAGE), caplog)
