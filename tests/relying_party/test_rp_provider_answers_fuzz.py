@@ -32,7 +32,8 @@ fuzz_settings = settings(max_examples=EXAMPLES, deadline=None, database=None,
 
 text = st.text(max_size=8) | st.sampled_from([
     "", "\x00", "\u202e", "\ud800", "a\udfffb", "A" * 5000, "https://login.op.test/x",
-    "alice@contoso.test", "RS256", "none", "HS256", "JWT", "kid-0", "Bearer"])
+    "alice@contoso.test", "RS256", "none", "HS256", "JWT", "kid-0", "Bearer", "²", "٣",
+    "9" * 5000])
 scalar = st.one_of(st.none(), st.booleans(), text,
                    st.integers(-(2**70), 2**70), st.sampled_from([10**30, 1e308, -1e308, 0.5,
                                                                   -0.0, 2**63, -(2**63)]))
