@@ -168,7 +168,8 @@ class BodyLimit:
                     raise BodyTooLarge()
             return message
 
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        if declared is not None and declared.isascii() and declared.isdigit() \
+                and int(declared) > self.max_bytes:  # isascii: "²" is a digit int() refuses
             async def refuse() -> Message:
                 raise BodyTooLarge()
             await self.app(scope, refuse, send)

@@ -18,7 +18,13 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from .inputs import MAX_FORM_FIELDS, MAX_JSON_BYTES, InputError, parse_json_object
+from .inputs import (
+    MAX_FORM_FIELDS,
+    MAX_JSON_BYTES,
+    InputError,
+    parse_json_object,
+    valid_unicode,
+)
 
 CONTENT_TYPE = "content-type"
 """The field a refused content type is named by."""
@@ -59,7 +65,10 @@ async def read_json_object(request: Request, *, max_bytes: int = MAX_JSON_BYTES)
 
 
 async def read_form(request: Request) -> dict[str, str]:
-    """The form body's text fields (urlencoded or multipart; files are refused)."""
+    """The form body's text fields (urlencoded or multipart; files are refused, and so is text
+    that is not valid Unicode: a multipart body may name any charset, ``unicode_escape`` or
+    ``utf-7`` among them, and so spell a lone surrogate, which nothing here can store, hash or
+    send on)."""
     try:
         form: FormData = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
     except HTTPException as exc:
@@ -73,7 +82,12 @@ async def read_form(request: Request) -> dict[str, str]:
         raise InputError.of("body", f"is not a valid form (more than {MAX_FORM_FIELDS} fields)")
     fields: dict[str, str] = {}
     for key, value in items:
+        if not valid_unicode(key):
+            raise InputError.of("body", "has a field name that is not valid Unicode (an "
+                                "unpaired surrogate)")
         if not isinstance(value, str):
             raise InputError.of(key, "must be text, not a file")
+        if not valid_unicode(value):
+            raise InputError.of(key, "contains invalid Unicode (an unpaired surrogate)")
         fields.setdefault(key, value)
     return fields

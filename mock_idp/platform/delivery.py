@@ -452,7 +452,9 @@ class EventDispatcher:
 
 async def _answer_start(response: httpx.Response) -> str | None:
     """The first characters of a refusal's body, for the log: only its first
-    :data:`MAX_ANSWER_READ` bytes are read, however much the receiver sends."""
+    :data:`MAX_ANSWER_READ` bytes are read, however much the receiver sends. Read in the charset
+    the receiver names, which may spell a lone surrogate (``utf-7``'s ``+2AA-``): one is kept
+    escaped (``\\ud800``), as no JSON answer or page of the mock could carry it."""
     start = b""
     async for chunk in response.aiter_bytes():
         start += chunk
@@ -463,7 +465,7 @@ async def _answer_start(response: httpx.Response) -> str | None:
         text = start[:MAX_ANSWER_READ].decode(charset, errors="replace")
     except LookupError:  # a charset Python does not know
         text = start[:MAX_ANSWER_READ].decode("utf-8", errors="replace")
-    return text[:200] or None
+    return text[:200].encode("utf-8", "backslashreplace").decode("utf-8") or None
 
 
 async def _finished(task: asyncio.Task[DeliveryAttempt]) -> DeliveryAttempt:

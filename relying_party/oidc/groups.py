@@ -144,6 +144,9 @@ async def resolve_groups(client: httpx.AsyncClient, claims: Mapping[str, Any], *
                  "Content-Type": "application/json"},
         content=json.dumps({"securityEnabledOnly": False}).encode())
     if response.status_code != 200:
+        # The start of the body as UTF-8, not in the charset the server names: UTF-7 or
+        # unicode_escape would spell a lone surrogate, which the error log cannot store.
+        start = response.content[:300].decode("utf-8", "replace")
         raise GroupsUnavailable(f"getMemberObjects at {url} answered HTTP "
-                                f"{response.status_code}: {response.text[:300]}")
+                                f"{response.status_code}: {start}")
     return GroupMemberships(_ids(json_object(response)), "graph")

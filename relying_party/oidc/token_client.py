@@ -19,7 +19,7 @@ from urllib.parse import quote_plus
 
 import httpx
 
-from ..inputs import escape_invisible
+from ..inputs import MAX_INT_DIGITS, escape_invisible
 from ._http import DEFAULT_TIMEOUT, json_object, send
 from .errors import TokenEndpointError, idp_error_from_body
 
@@ -117,8 +117,11 @@ def parse_token_response(status_code: int, body: Mapping[str, Any] | None) -> To
     if body["token_type"].lower() != "bearer":
         raise TokenEndpointError(f"unexpected token_type {body['token_type']!r}")
     expires_in = body.get("expires_in")
-    if isinstance(expires_in, str) and expires_in.isdigit():
-        expires_in = int(expires_in)  # Entra v1 sends numbers as strings
+    if isinstance(expires_in, str) and expires_in.isascii() and expires_in.isdigit() \
+            and len(expires_in) <= MAX_INT_DIGITS:
+        # Entra v1 sends numbers as strings; other digits ("²") or a number past int()'s
+        # reach are no expiry to read, as a value of another type is not
+        expires_in = int(expires_in)
     refresh, scope = body.get("refresh_token"), body.get("scope")
     return TokenResponse(
         access_token=body["access_token"],

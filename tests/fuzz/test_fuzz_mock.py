@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import os
 import secrets
 import time
@@ -72,6 +73,8 @@ class Pools:
     sessions: list[str] = field(default_factory=list)
     csrf: list[str] = field(default_factory=list)
     """The console's form token."""
+    installations: list[str] = field(default_factory=list)
+    """An installation of the reference app, whose changes send events."""
 
 
 # --- protocol endpoints -------------------------------------------------------------------
@@ -293,7 +296,7 @@ LICENCES: dict[str, list[Any]] = {
 
 def control_request(rng: Malformed, pools: Pools) -> Fuzzed:
     some = rng.segment(TENANTS)
-    installation = f"/_mock/installations/{some}"
+    installation = f"/_mock/installations/{rng.segment(pools.installations)}"
     path, methods, fields = rng.choice([
         ("/_mock/health", "GET", {}), ("/_mock/tenants", "GET POST", TENANT),
         (f"/_mock/tenants/{rng.segment()}", "DELETE", {}),
@@ -433,10 +436,33 @@ def redeem(idp: Provider, code: str, verifier: str) -> httpx.Response:
         "code_verifier": verifier})
 
 
+RECEIVER_ANSWERS = [
+    (200, b"", ""), (400, b"refused +2AA- here", "text/plain; charset=utf-7"),
+    (200, b"", ""), (503, b"busy \\ud800", "text/plain; charset=unicode_escape"),
+    (200, b"", ""), (400, "no \u202e".encode("utf-16"), "text/plain; charset=utf-16"),
+    (200, b"", ""), (500, b"\xff\xfe\x00", "text/html; charset=nope"),
+    (401, b"x" * 10_000, "application/json; charset=base64"),
+]
+"""What the receiver of the provider's events answers, in turn: mostly 200, else a refusal
+whose body is in an odd charset (UTF-7 and ``unicode_escape`` spell a lone surrogate)."""
+
+
+def _receiver() -> httpx.AsyncClient:
+    answers = itertools.cycle(RECEIVER_ANSWERS)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        status, body, content_type = next(answers)
+        headers = {"Content-Type": content_type} if content_type else {}
+        return httpx.Response(status, content=body, headers=headers)
+
+    return httpx.AsyncClient(transport=httpx.MockTransport(answer))
+
+
 @pytest.fixture(scope="module")
 def provider() -> Iterator[Provider]:
-    """The default directory on a frozen clock; events it sends are answered 200 in process."""
-    events = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+    """The default directory on a frozen clock; the events it sends are answered in process
+    (:data:`RECEIVER_ANSWERS`)."""
+    events = _receiver()
     app = create_app(IdpConfig.default(clock=MockClock(frozen_at=START)), http_client=events)
     loop = LoopThread()
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
@@ -450,6 +476,11 @@ def provider() -> Iterator[Provider]:
         body = response.json()
         idp.pools.tokens += [body["access_token"], body["id_token"], body["refresh_token"]]
         idp.pools.csrf.append(csrf_token(app.state.idp))
+        made = idp.post("/_mock/installations", json={
+            "app_id": REFERENCE_RP_CLIENT_ID, "tenant": DEFAULT_TENANT_ID,
+            "events_url": "http://rp.test/events"})
+        assert made.status_code == 201, made.text
+        idp.pools.installations.append(made.json()["installation"]["installation_id"])
         yield idp
     finally:
         loop.run(idp.client.aclose())

@@ -5,6 +5,8 @@ loop) and trusts an event key set this test holds, so signed but malformed platf
 the event parser too. Every answer must be below 500 (or the RP's documented failure page for a
 provider or configuration it cannot use, see :func:`upstream_failure`) and carry no traceback,
 nothing may be logged as an error, and afterwards a normal sign-in through the mock still works.
+A second test reads the connections, installations and users after each request: a refused
+one (any 4xx) leaves them as they were.
 """
 
 from __future__ import annotations
@@ -439,5 +441,49 @@ def test_thousands_of_malformed_requests_leave_the_relying_party_working(
     connection_id = world.run(add_connection(admin, world.clock))
     browser = world.run(sign_in(world, connection_id))
     world.run(browser.aclose())
+    world.run(admin.aclose())
+    world.run(client.aclose())
+
+
+REFUSED_BATCHES = int(os.environ.get("FUZZ_RP_REFUSED_EXAMPLES", "13"))
+"""``REFUSED_BATCHES`` batches of ``BATCH`` requests for the test below: 650 in all."""
+STATE = ("/api/admin/connections", "/api/admin/installations", "/api/admin/users")
+"""What a change may change."""
+ERROR_LOG = ("recent_errors", "errors_before_secret")
+"""A connection's failure references: a refused sign-in adds one, rightly."""
+
+
+def _without_error_log(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_error_log(v) for k, v in value.items() if k not in ERROR_LOG}
+    if isinstance(value, list):
+        return [_without_error_log(v) for v in value]
+    return value
+
+
+@pytest.mark.slow
+def test_a_refused_request_leaves_the_relying_party_as_it_was(world: World) -> None:
+    client = world.client()
+    admin = world.client(address="192.0.2.10", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+
+    async def state() -> dict[str, Any]:
+        return {path: _without_error_log((await admin.get(path)).json()) for path in STATE}
+
+    before = [world.run(state())]
+
+    @settings(max_examples=REFUSED_BATCHES, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(st.lists(requests(world.pools), min_size=BATCH, max_size=BATCH))
+    def fuzz(batch: list[Fuzzed]) -> None:
+        for request in batch:
+            client.cookies.clear()
+            response = world.run(send(client, request))
+            after = world.run(state())
+            if 400 <= response.status_code < 500:
+                changed = [path for path in STATE if after[path] != before[0][path]]
+                assert not changed, (request.describe(), response.text[:300], changed)
+            before[0] = after
+
+    fuzz()
     world.run(admin.aclose())
     world.run(client.aclose())

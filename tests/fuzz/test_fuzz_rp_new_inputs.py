@@ -1,6 +1,8 @@
 """Hypothesis over the reference relying party's newer inputs, in process, a few dozen examples
 each: the admin users API (``GET /api/admin/users``, ``DELETE /api/admin/users/{id}``), the
-admin page's Remove confirmation page and its form, and JSON bodies holding odd numbers.
+admin page's Remove confirmation page and its form, JSON bodies holding odd numbers, and the
+browser forms posted as multipart in any charset (``unicode_escape`` or ``utf-7`` spell lone
+surrogates).
 
 Each answer is below 500 with no traceback; each refusal is a 4xx in the route's shape naming
 the field; a refused removal removes nobody. ``FUZZ_NEW_EXAMPLES`` sets how many examples each
@@ -179,3 +181,33 @@ def test_a_json_body_with_any_number_is_taken_or_refused_naming_a_field(
     error = response.json()
     assert error["error"] == "invalid_request", error
     assert rp.get("/api/admin/connections/fuzz-num", headers=BEARER).status_code == 404
+
+
+FORM_ROUTES = {"/admin/sign-in": ["admin_token", "next"], "/admin/sign-out": [],
+               "/logout": [], "/auth/backchannel-logout": ["logout_token"],
+               "/admin/connections": ["name", "client_id", "client_secret", "support_contact",
+                                      "authorization_uri", "secret_expires_on"]}
+CHARSETS = {"unicode_escape": "\\ud800", "raw_unicode_escape": "\\ud800", "utf-7": "+2AA-",
+            "utf-8": "\\ud800", "latin-1": "\\ud800", "utf-16": "\\ud800", "nope": "\\ud800"}
+"""Charsets a multipart body may name, each with how it spells a lone surrogate."""
+
+
+@fuzz_settings
+@given(route=st.sampled_from(sorted(FORM_ROUTES)), charset=st.sampled_from(sorted(CHARSETS)),
+       data=st.data())
+def test_a_multipart_form_in_any_charset_is_read_or_refused_naming_a_field(
+        rp: AppClient, route: str, charset: str, data: st.DataObject) -> None:
+    names = [*FORM_ROUTES[route], "csrf_token"]
+    fields = data.draw(st.dictionaries(
+        st.sampled_from(names) | st.just(CHARSETS[charset]) | segment_text,
+        st.just(CHARSETS[charset]) | st.just(rp.cookies.get("rp_csrf") or "") | segment_text,
+        max_size=4), label="fields")
+    body = b"".join(b'--xyz\r\nContent-Disposition: form-data; name="' + name.encode()
+                    + b'"\r\n\r\n' + value.encode() + b"\r\n" for name, value in fields.items())
+    response = rp.post(route, content=body + b"--xyz--\r\n", headers={
+        "Content-Type": f"multipart/form-data; boundary=xyz; charset={charset}"})
+    _sound(response, (route, charset, fields))
+    if response.status_code == 400 and route == "/auth/backchannel-logout":
+        assert response.json()["fields"], response.text
+    elif response.status_code == 400:
+        assert "Refused: " in response.text or 'role="alert"' in response.text, response.text

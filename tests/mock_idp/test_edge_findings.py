@@ -13,7 +13,8 @@ from asgi_client import AppClient
 from idp_testkit import ALICE, CLIENT_ID, DOMAIN, SECRET, TENANT, get_code, paths, redeem
 from starlette.applications import Starlette
 
-from mock_idp.config import REFERENCE_RP_CLIENT_ID
+from mock_idp import create_app
+from mock_idp.config import REFERENCE_RP_CLIENT_ID, IdpConfig
 from mock_idp.endpoints.payload import parse_json
 from mock_idp.state import IdpState
 
@@ -327,3 +328,23 @@ def test_a_refused_body_does_not_break_the_logs_that_show_bodies(lenient: AppCli
         assert send(lenient, "POST", f"{G}/users", raw).status_code == 400
     for path in ("/_mock/activity", "/_mock/requests", "/_mock/console"):
         assert lenient.get(path).status_code == 200, path
+
+
+def test_a_receivers_refusal_in_utf_7_leaves_the_installation_and_the_logs_working() -> None:
+    """A receiver that refuses an event with a body whose charset, UTF-7, spells a lone
+    surrogate: the installation is made all the same, and the delivery log and the activity
+    page, which show the refusal, still read."""
+    events = httpx.AsyncClient(transport=httpx.MockTransport(lambda request: httpx.Response(
+        400, content=b"refused +2AA- here", headers={"Content-Type": "text/plain; charset=utf-7"})))
+    app = create_app(IdpConfig.default(), http_client=events)
+    with AppClient(app, follow_redirects=False, raise_server_exceptions=False) as client:
+        made = client.post("/_mock/installations", json={
+            "app_id": REFERENCE_RP_CLIENT_ID, "tenant": TENANT,
+            "events_url": "http://rp.test/events"})
+        assert made.status_code == 201, made.text
+        deliveries = client.get("/_mock/deliveries")
+        assert deliveries.status_code == 200, deliveries.text
+        assert [d["detail"] for d in deliveries.json()["deliveries"]] == [
+            "refused \\ud800 here"]
+        for path in ("/_mock/activity", "/_mock/console", "/_mock/events"):
+            assert client.get(path).status_code == 200, path

@@ -1,6 +1,7 @@
 """What a receiver's answer can cost an event delivery: the attempt as a whole ends within the
 delivery timeout, however slowly the receiver answers (a back-channel logout's post too), and of a
-refusal only the start of its body is read, however much the receiver sends."""
+refusal only the start of its body is read, however much the receiver sends, and kept as text
+any answer can carry, whatever charset the receiver names."""
 
 from __future__ import annotations
 
@@ -110,6 +111,21 @@ def test_only_the_start_of_a_refusals_body_is_read() -> None:
     assert (attempt.status, attempt.error, attempt.outcome) == (503, None, "retry_scheduled")
     assert attempt.detail == ("busy, try later " * 13)[:200]
     assert body.read <= 2 * MAX_ANSWER_READ + 65536
+
+
+@pytest.mark.parametrize("charset, spelled", [("utf-7", b"+2AA-"),
+                                              ("unicode_escape", b"\\ud800")])
+def test_a_refusal_whose_charset_spells_a_lone_surrogate_is_kept_escaped(
+        charset: str, spelled: bytes) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, content=b"refused " + spelled + b" here",
+                              headers={"Content-Type": f"text/plain; charset={charset}"})
+
+    attempt = deliver("http://rp.test/events",
+                      httpx.AsyncClient(transport=httpx.MockTransport(refuse)))
+    assert (attempt.status, attempt.outcome) == (400, "retry_scheduled")
+    assert attempt.detail == "refused \\ud800 here"
+    assert attempt.detail.encode("utf-8")
 
 
 def test_a_backchannel_logout_to_a_receiver_that_trickles_its_answer_times_out_too(

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import jwt
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from fake_apps_api import FakeAppsApi
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from starlette.applications import Starlette
@@ -132,6 +132,9 @@ class Faults:
     tamper_signature: bool = False
     alg_none: bool = False
     hs256_with_public_key: bool = False
+    any_json: bool = False
+    """Sign the header and claims as they are, whatever their JSON types (PyJWT refuses to
+    write some: a list for ``iss``, an ``alg`` that is no string)."""
     token_error: tuple[int, dict[str, Any]] | None = None
     token_raw: tuple[int, bytes] | None = None
     token_redirect: str | None = None
@@ -263,6 +266,11 @@ class FakeOp:
             )
             return _hs256(dict(claims), public_pem, head)
         key = _rsa_keys()[2 if faults.sign_with_unpublished_key else self.signing_index]
+        if faults.any_json:
+            signing_input = (b64url(json.dumps({"alg": "RS256", **head}).encode()) + "."
+                             + b64url(json.dumps(dict(claims)).encode())).encode()
+            signature = key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+            return signing_input.decode() + "." + b64url(signature)
         token = jwt.encode(dict(claims), key, algorithm="RS256", headers=head)
         if faults.tamper_signature:
             body, sig = token.rsplit(".", 1)

@@ -197,6 +197,20 @@ def test_a_failed_lookup_is_an_error(response: httpx.Response, reason: str) -> N
         _resolve(claims, lambda request: response)
 
 
+@pytest.mark.parametrize("charset, spelled", [("utf-7", b"+2AA-"),
+                                              ("unicode_escape", b"\\ud800")])
+def test_a_failed_lookups_body_is_read_as_utf_8_whatever_charset_it_names(
+        charset: str, spelled: bytes) -> None:
+    """A charset that spells a lone surrogate would leave the error one the log cannot keep."""
+    claims = {**OVERAGE, "_claim_sources": {"src1": {
+        "endpoint": "https://login.example/graph/t/v1.0/users/x/getMemberObjects"}}}
+    response = httpx.Response(403, content=b"denied " + spelled,
+                              headers={"Content-Type": f"text/plain; charset={charset}"})
+    with pytest.raises(GroupsUnavailable, match="HTTP 403: denied ") as refused:
+        _resolve(claims, lambda request: response)
+    assert str(refused.value).encode("utf-8")
+
+
 def test_no_access_token() -> None:
     claims = {**OVERAGE, "_claim_sources": {"src1": {
         "endpoint": "https://graph.windows.net/t/users/x/getMemberObjects"}}}

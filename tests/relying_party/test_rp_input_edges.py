@@ -10,6 +10,9 @@ from dataclasses import replace
 import pytest
 from fake_op import CLIENT_ID, TOKEN, event, installed_links, sign_event
 from rp_support import INSTALLATION, OP_CONNECTION, VALID_CONNECTION, RpHarness, post_event
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from relying_party.db import Connection
 
@@ -174,6 +177,82 @@ def test_a_huge_form_body_is_refused_before_it_is_read(rp: RpHarness) -> None:
     assert response.status_code == 413
     assert "<h1>Error 413</h1>" in response.text or "413" in response.text
 
+
+
+def _multipart(fields: dict[str, str], charset: str) -> tuple[bytes, str]:
+    """``fields`` as a multipart body whose type names ``charset``: a name or value written
+    ``\\ud800`` (``+2AA-`` in UTF-7) is a lone surrogate once decoded in it."""
+    parts = b"".join(b'--xyz\r\nContent-Disposition: form-data; name="' + name.encode()
+                     + b'"\r\n\r\n' + value.encode() + b"\r\n" for name, value in fields.items())
+    return parts + b"--xyz--\r\n", f"multipart/form-data; boundary=xyz; charset={charset}"
+
+
+LONE = {"unicode_escape": "\\ud800", "utf-7": "+2AA-"}
+"""A lone surrogate as each charset spells it."""
+
+
+@pytest.mark.parametrize("charset", sorted(LONE))
+@pytest.mark.parametrize("path, field", [
+    ("/admin/sign-in", "admin_token"), ("/admin/sign-out", "csrf_token"),
+    ("/logout", "csrf_token"), ("/auth/backchannel-logout", "logout_token"),
+])
+def test_a_form_field_decoding_to_a_lone_surrogate_is_refused_naming_it(
+        rp: RpHarness, path: str, field: str, charset: str) -> None:
+    fields = {"csrf_token": rp.csrf(), field: LONE[charset]}
+    body, content_type = _multipart(fields, charset)
+    response = rp.client.post(path, content=body, headers={"Content-Type": content_type})
+    assert response.status_code == 400, response.text
+    if path == "/auth/backchannel-logout":
+        assert set(response.json()["fields"]) == {field}
+    else:
+        assert f"Refused: {field}: contains invalid Unicode" in response.text
+
+
+def test_a_form_field_name_decoding_to_a_lone_surrogate_is_refused_naming_the_body(
+        rp: RpHarness) -> None:
+    body, content_type = _multipart({LONE["unicode_escape"]: "x"}, "unicode_escape")
+    response = rp.client.post("/auth/backchannel-logout", content=body,
+                              headers={"Content-Type": content_type})
+    assert response.status_code == 400, response.text
+    assert set(response.json()["fields"]) == {"body"}
+
+
+def test_an_admin_form_with_a_lone_surrogate_stores_nothing(rp: RpHarness) -> None:
+    rp.admin_sign_in()
+    fields = {**rp.form_fields("/admin", "/admin/connections"),
+              **{k: str(v) for k, v in OP_CONNECTION.items()}, "name": LONE["unicode_escape"]}
+    body, content_type = _multipart(fields, "unicode_escape")
+    response = rp.client.post("/admin/connections", content=body,
+                              headers={"Content-Type": content_type})
+    assert response.status_code == 400, response.text
+    assert "Refused: name: contains invalid Unicode" in response.text
+    assert _api(rp) == []
+
+
+
+def test_a_groups_lookup_refused_in_utf_7_ends_on_the_failure_page(rp: RpHarness) -> None:
+    """The provider's answer to the groups overage lookup names UTF-7, in which its body spells
+    a lone surrogate: the sign-in fails on the failure page, its error kept in the log."""
+    async def graph(request: Request) -> Response:
+        return Response(b"denied +2AA- here", status_code=403,
+                        headers={"Content-Type": "text/plain; charset=utf-7"})
+
+    rp.op.app.router.routes.append(Route("/graph/getMemberObjects", graph, methods=["POST"]))
+    rp.op.faults.claims = {"_claim_names": {"groups": "src1"}, "_claim_sources": {"src1": {
+        "endpoint": "https://login.op.test/graph/getMemberObjects"}}}
+    rp.add_connection()
+    record = rp.assert_failure_page(rp.sign_in(), status=502, code="groups_unavailable")
+    assert "answered HTTP 403: denied " in str(record["detail"])
+
+
+@pytest.mark.parametrize("path", ["/auth/backchannel-logout", "/api/admin/connections",
+                                  "/events"])
+def test_a_content_length_in_other_digits_is_no_length(rp: RpHarness, path: str) -> None:
+    """``²`` (one byte in Latin-1, as headers are read) is a digit to ``str.isdigit`` but not to
+    ``int``; the body is read as it comes and the route answers in its own shape."""
+    response = rp.client.post(path, content=b"{}", headers={
+        "Content-Length": b"\xb2", "Content-Type": "application/json"})  # type: ignore[dict-item]
+    assert 400 <= response.status_code < 500, response.text
 
 # -- values stored before these checks --------------------------------------------------------
 

@@ -99,6 +99,16 @@ def test_client_secret_post_puts_credentials_in_the_form() -> None:
     }
 
 
+@pytest.mark.parametrize(("sent", "read"), [
+    ("3599", 3599), ("²", None), ("٣", None), ("9" * 5000, None), ("9" * 21, None)])
+def test_an_expires_in_sent_as_a_string_is_read_only_in_ascii_digits(
+        sent: str, read: int | None) -> None:
+    """Entra's v1 endpoint sends ``"3599"``; other digits, or more than int() reads, are no
+    expiry, not a failure."""
+    answer = {**SUCCESS, "expires_in": sent}
+    assert send(lambda request: httpx.Response(200, json=answer)).expires_in == read
+
+
 def test_client_secret_basic_uses_the_authorization_header_only() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         form = parse_qs(request.content.decode())
