@@ -82,6 +82,18 @@ def prepare(stack: LiveStack, *, launch_user: str = "alice") -> DemoInfo:
     return _install(stack, connection_id, launch_user)
 
 
+def _partner_lines(info: DemoInfo) -> list[str]:
+    """The partner app's launch URL and installation, or why it could not be installed."""
+    lines = []
+    if info.launch_url:
+        lines.append(f"  Partner launch      {info.launch_url}")
+        lines.append(f"                      (installation {info.installation_id}, "
+                     f"user id of {info.launch_user})")
+    if info.delivery_problem:
+        lines.append(f"  Warning: {info.delivery_problem}")
+    return lines
+
+
 def _install(stack: LiveStack, connection_id: str, launch_user: str) -> DemoInfo:
     installed = stack.install_partner_app()
     delivery = installed.get("delivery") or {}
@@ -113,12 +125,7 @@ def describe(info: DemoInfo) -> str:
         f"  Customer sign-in URLs (connection {info.connection_id}):",
         *(f"    {app:<17} {stack.sign_in_url(app)}" for app in CUSTOMER_APPS),
     ]
-    if info.launch_url:
-        lines.append(f"  Partner launch      {info.launch_url}")
-        lines.append(f"                      (installation {info.installation_id}, "
-                     f"user id of {info.launch_user})")
-    if info.delivery_problem:
-        lines.append(f"  Warning: {info.delivery_problem}")
+    lines += _partner_lines(info)
     lines += [
         "",
         f"Mock provider         {stack.idp.base_url}",
@@ -170,13 +177,8 @@ def set_up_after_reset(info: DemoInfo, out: TextIO) -> None:
     def again() -> str:
         wire_again(stack)
         made = _install(stack, info.connection_id, info.launch_user)
-        lines = ["", "demo: the provider was reset; its set-up is made again."]
-        if made.launch_url:
-            lines.append(f"  Partner launch      {made.launch_url}")
-            lines.append(f"                      (installation {made.installation_id}, "
-                         f"user id of {made.launch_user})")
-        if made.delivery_problem:
-            lines.append(f"  Warning: {made.delivery_problem}")
+        lines = ["", "demo: the provider was reset; its set-up is made again.",
+                 *_partner_lines(made)]
         print("\n".join(lines), file=out, flush=True)
         return SET_UP_AGAIN
 

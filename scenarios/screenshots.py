@@ -230,14 +230,22 @@ def on_browser_error_page(page: Page) -> bool:
     """Whether the page shows Chromium's own error page, asked of the page itself through its
     DevTools session: Playwright's ``page.url`` still names the page before it for a moment
     after a navigation to it failed."""
+    found = _quiet_send(page, "Runtime.evaluate", {
+        "expression": "location.href", "returnByValue": True}, VERSION_READ_MS)
+    return found is not None and str(
+        (found.get("result") or {}).get("value", "")).startswith(BROWSER_ERROR_PAGE)
+
+
+def _quiet_send(page: Page, method: str, params: dict[str, object], timeout_ms: float
+                ) -> dict[str, Any] | None:
+    """A DevTools command's answer through the page's session; ``None`` without a session or
+    when the command fails or runs out of time."""
     if (session := devtools.session_of(page)) is None:
-        return False
+        return None
     try:
-        found = devtools.send(session, "Runtime.evaluate", {
-            "expression": "location.href", "returnByValue": True}, VERSION_READ_MS)
+        return devtools.send(session, method, params, timeout_ms)
     except Exception:
-        return False
-    return str((found.get("result") or {}).get("value", "")).startswith(BROWSER_ERROR_PAGE)
+        return None
 
 
 def waiting_picture(page: Page, path: Path) -> bool:
@@ -252,12 +260,9 @@ def _viewport_capture(page: Page, path: Path) -> bool:
     """The DevTools capture of the viewport ``page`` shows, at ``path``, within
     :data:`UNREAD_SCREENSHOT_MS`; ``False`` without a DevTools session or when the capture
     fails (the navigation ended as it was sent: the page's other pictures are tried then)."""
-    if (session := devtools.session_of(page)) is None:
-        return False
-    try:
-        shot = devtools.send(session, "Page.captureScreenshot", {
-            "format": "png", "optimizeForSpeed": True}, UNREAD_SCREENSHOT_MS)
-    except Exception:
+    shot = _quiet_send(page, "Page.captureScreenshot", {
+        "format": "png", "optimizeForSpeed": True}, UNREAD_SCREENSHOT_MS)
+    if shot is None:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(base64.b64decode(shot["data"]))

@@ -157,14 +157,21 @@ def test_a_stale_confirmation_of_a_removed_user_is_a_404(rp: RpHarness) -> None:
     assert page.status_code == 404 and "already removed" in page.text
 
 
-def test_a_confirmation_for_a_user_that_took_an_address_since_removes_nobody(
-        rp: RpHarness) -> None:
+def _unvouched_user_signed_in(rp: RpHarness) -> dict[str, Any]:
+    """A user the provider does not vouch an address for signs in; then the admin does (the
+    user's session cookie dropped). The user, as the admin API lists it."""
     rp.add_connection()
     rp.op.faults.claims["xms_edov"] = False
     rp.sign_in()
     rp.client.cookies.clear()
     rp.admin_sign_in()
     [user] = rp.client.get("/api/admin/users").json()
+    return dict(user)
+
+
+def test_a_confirmation_for_a_user_that_took_an_address_since_removes_nobody(
+        rp: RpHarness) -> None:
+    user = _unvouched_user_signed_in(rp)
     action = f"/admin/users/{user['id']}/remove"
     fields = rp.form_fields(action, action)
     assert fields["email"] == "" and "none is freed" in rp.client.get(action).text
@@ -215,22 +222,13 @@ def test_the_remove_page_of_an_id_that_is_no_id_is_a_404(rp: RpHarness, user_id:
 
 
 def test_a_user_not_vouched_for_shows_no_address(rp: RpHarness) -> None:
-    rp.add_connection()
-    rp.op.faults.claims["xms_edov"] = False
-    rp.sign_in()
-    rp.client.cookies.clear()
-    rp.admin_sign_in()
+    _unvouched_user_signed_in(rp)
     assert "no verified address" in rp.client.get("/admin").text
 
 
 def test_removing_a_user_with_no_address_does_not_say_an_address_was_freed(
         rp: RpHarness) -> None:
-    rp.add_connection()
-    rp.op.faults.claims["xms_edov"] = False
-    rp.sign_in()
-    rp.client.cookies.clear()
-    rp.admin_sign_in()
-    [user] = rp.client.get("/api/admin/users").json()
+    user = _unvouched_user_signed_in(rp)
     assert user["email"] is None
     action = f"/admin/users/{user['id']}/remove"
     response = rp.client.post(action, data=rp.form_fields(action, action))
