@@ -187,11 +187,15 @@ def _at(request: Request) -> str:
 
 
 async def _render(request: Request, *, status: int = 200, error: str | None = None,
-                  field: str | None = None, at: str | None = None) -> HTMLResponse:
+                  field: str | None = None, at: str | None = None,
+                  typed: Mapping[str, str] | None = None) -> HTMLResponse:
+    """The page; ``typed``: what a refused arm form held, shown in it again (escaped, as every
+    value is), the field the refusal names marked invalid."""
     state = idp(request)
     refresh = _refresh(request)
     html = templates.get_template("console.html").render(
         **await _view(request, state), error=error, field=field, at=at or _at(request),
+        typed=typed,
         done=request.query_params.get("done", "")[:200], refresh=refresh,
         query=f"?refresh={refresh}" if refresh else "", request_path=request.url.path)
     return HTMLResponse(html, status_code=status, headers={
@@ -325,19 +329,22 @@ async def act(request: Request) -> Response:
         return await _render(request, status=400, error="unreadable form", field="body",
                              at=section)
     form: dict[str, str] = {}
+    # A refused arm form comes back holding what was typed; the other forms hold nothing.
+    typed = form if name == "arm" else None
     for key, value in fields:
         if key in form:  # as the control API refuses a duplicated parameter
             return await _render(request, status=400, error=f"{key[:64]!r} is given twice; "
-                                 "send it once", field=key[:64], at=section)
+                                 "send it once", field=key[:64], at=section, typed=typed)
         form[key] = value[:MAX_FIELD]
     if not hmac.compare_digest(form.get("csrf", "").encode(), csrf_token(idp(request)).encode()):
         return await _render(request, status=403, error="refused: the form's token is missing "
-                             "or stale; reload the console", field="csrf", at=section)
+                             "or stale; reload the console", field="csrf", at=section,
+                             typed=typed)
     try:
         done = await action(request, idp(request), form)
     except BadInput as exc:
         return await _render(request, status=exc.status, error=exc.message, field=exc.field,
-                             at=section)
+                             at=section, typed=typed)
     refresh = _refresh(request)
     again = f"refresh={refresh}&" if refresh else ""
     return RedirectResponse(f"{PATH}?{again}done={quote(done)}&at={section}#{section}",

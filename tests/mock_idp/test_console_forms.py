@@ -156,3 +156,42 @@ def test_an_action_s_outcome_is_shown_in_the_section_its_form_is_in(client: AppC
     for at in ("", "&at=nowhere"):
         top = client.get(f"{CONSOLE}?done=cleared{at}").text
         assert top.index('id="done"') < top.index("<section")
+
+
+ARM_TYPED = {"kind": "throttle", "endpoint": "token", "times": "3", "code": "AADSTS50126",
+             "error": 'invalid_grant"><b>x</b>', "suberror": "bad_token", "status": "429",
+             "retry_after": "soon", "delay_ms": "250", "seconds": "4", "tenant": TENANT,
+             "app": "an-app", "user": "someone@example.com"}
+
+
+def test_a_refused_arm_form_comes_back_holding_what_was_typed_the_named_field_marked(
+        client: AppClient) -> None:
+    response = press(client, "arm", **ARM_TYPED)
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    form = response.text.split('id="arm-form"')[1].split("</form>")[0]  # type: ignore[attr-defined]
+    for name, value in ARM_TYPED.items():
+        if name in ("kind", "endpoint"):
+            assert re.search(rf'name="{name}" id="arm-{name}"[^>]*>.*'
+                             rf"<option selected>{value}</option>", form), name
+        elif name != "error":
+            assert f'name="{name}" id="arm-{name}"' in form, name
+            assert re.search(rf'name="{name}"[^>]* value="{re.escape(value)}"', form), name
+    # Markup typed is shown as text, in the value it was typed in.
+    assert 'value="invalid_grant&#34;&gt;&lt;b&gt;x&lt;/b&gt;"' in form
+    assert "<b>x</b>" not in response.text  # type: ignore[attr-defined]
+    # Only the field the refusal names (throttle takes no code) is marked, by its id.
+    assert re.findall(r'id="arm-(\w+)"[^>]* aria-invalid="true"', form) == ["code"]
+    assert "<code>code</code>" in _section(response.text, "faults")  # type: ignore[attr-defined]
+    assert client.get("/_mock/faults").json()["faults"] == []
+
+
+def test_an_armed_fault_and_another_form_s_refusal_leave_the_arm_form_empty(
+        client: AppClient) -> None:
+    done = press(client, "arm", kind="throttle", endpoint="token", retry_after="5")
+    form = client.get(done.headers["location"]).text.split(  # type: ignore[attr-defined]
+        'id="arm-form"')[1].split("</form>")[0]
+    assert re.findall(r'(\w+)" value="[^"]', form) == ["csrf"]
+    assert "selected" not in form and "aria-invalid" not in form
+    refused = press(client, "clock", advance="soon")
+    assert refused.status_code == 400  # type: ignore[attr-defined]
+    assert "aria-invalid" not in refused.text  # type: ignore[attr-defined]
