@@ -92,6 +92,7 @@ def connection_json(rp: AppState, c: Connection) -> dict[str, Any]:
                 "idp_error_code": h.secret_refused_code, "at": _iso(h.secret_refused_at)},
             "secret_saved_at": _iso(h.secret_saved_at),
             "last_login_at": _iso(h.last_login_at),
+            "secret_accepted_at": _iso(h.secret_accepted_at),
             "recent_errors": [e.ref for e in h.recent_errors],
             "errors_before_secret": [e.ref for e in h.recent_errors
                                      if e.ref in h.errors_before_secret],

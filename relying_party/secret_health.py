@@ -48,6 +48,9 @@ class Health:
     secret_refused_at: datetime | None
     secret_saved_at: datetime
     last_login_at: datetime | None
+    """The connection's last successful sign-in, whatever secret it sent."""
+    secret_accepted_at: datetime | None
+    """The last successful sign-in that sent the current secret."""
     recent_errors: tuple[ErrorRecord, ...]
     errors_before_secret: frozenset[str]
     """The references of ``recent_errors`` that are not the current secret's: of a sign-in
@@ -61,9 +64,10 @@ def health(
     days = (connection.secret_expires_on - today).days
     refused = connection.secret_refused_code
     since = connection.secret_since
-    last = connection.last_login_at
-    # The last sign-in succeeded (it clears a refusal), with this secret, on a day after the
-    # end date (on the end date itself the secret may end later that day).
+    last = connection.secret_accepted_at
+    # A sign-in with this secret succeeded (it clears a refusal) on a day after the end date
+    # (on the end date itself the secret may end later that day); not one that sent an
+    # earlier secret, however late it finished.
     accepted = (days < 0 and refused is None and last is not None and last >= since
                 and last.date() > connection.secret_expires_on)
     return Health(
@@ -76,6 +80,7 @@ def health(
         secret_refused_at=connection.secret_refused_at,
         secret_saved_at=since,
         last_login_at=connection.last_login_at,
+        secret_accepted_at=last,
         recent_errors=errors,
         errors_before_secret=frozenset(e.ref for e in errors if _before(e, since)),
     )

@@ -2,8 +2,9 @@
 
 Each change an admin makes bumps the connection's ``version`` (compared and set in one
 statement, so a save from a stale form never overwrites a newer one). The store also keeps
-when the current client secret was saved and the provider's last refusal of it
-(AADSTS7000222 expired, 7000215 wrong), which a successful sign-in or a new secret clears.
+when the current client secret was saved, the provider's last refusal of it (AADSTS7000222
+expired, 7000215 wrong), which a successful sign-in with it or a new secret clears, and its
+last acceptance (a sign-in with it that succeeded), which a new secret clears.
 
 A connection's ``lifetime`` is a random stamp, a new one each time it stops being the connection
 that sign-ins in progress started with (made again under the same id, disabled, or given
@@ -40,7 +41,8 @@ CREATE TABLE IF NOT EXISTS connections (
     secret_refused_code TEXT,
     secret_refused_at TEXT,
     form_nonce TEXT,
-    lifetime TEXT NOT NULL DEFAULT ''
+    lifetime TEXT NOT NULL DEFAULT '',
+    secret_accepted_at TEXT
 );
 """
 _ADDED = {
@@ -50,12 +52,13 @@ _ADDED = {
     "secret_refused_at": "TEXT",
     "form_nonce": "TEXT",
     "lifetime": "TEXT NOT NULL DEFAULT ''",
+    "secret_accepted_at": "TEXT",
 }
 """Columns added since the first schema, added to a database made before them."""
 _COLUMNS = ("id, name, authorization_uri, token_url, client_id, client_secret,"
             " secret_expires_on, support_contact, discovery_url, client_auth_method, enabled,"
             " created_at, updated_at, last_login_at, version, secret_saved_at,"
-            " secret_refused_code, secret_refused_at, form_nonce, lifetime")
+            " secret_refused_code, secret_refused_at, form_nonce, lifetime, secret_accepted_at")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,6 +92,10 @@ class Connection:
     lifetime: str = ""
     """The stamp of the connection's current lifetime (see the module docstring); ``''`` for
     one stored before stamps were kept, until its next change of lifetime."""
+    secret_accepted_at: datetime | None = None
+    """The last sign-in that succeeded with the current client secret (None: none yet, or a
+    new secret saved since). Unlike ``last_login_at`` (any successful sign-in, for display),
+    not set by a sign-in that sent a secret no longer stored."""
 
     @property
     def secret_since(self) -> datetime:
@@ -107,6 +114,12 @@ class ConnectionStore:
             for name, kind in _ADDED.items():
                 if name not in columns:
                     conn.execute(f"ALTER TABLE connections ADD COLUMN {name} {kind}")
+                    if name == "secret_accepted_at":
+                        # Before it was kept, the last sign-in since the secret was saved
+                        # stood for it.
+                        conn.execute("UPDATE connections SET secret_accepted_at=last_login_at"
+                                     " WHERE last_login_at >="
+                                     " coalesce(secret_saved_at, created_at)")
             conn.execute("CREATE UNIQUE INDEX IF NOT EXISTS connections_by_form_nonce"
                          " ON connections (form_nonce)")
 
@@ -130,7 +143,7 @@ class ConnectionStore:
         """Store ``connection``'s settings as its next version, if the stored one is still at
         ``expected_version`` (when given); the connection as stored, or None (unchanged) when
         another change came first. Sign-in bookkeeping (last sign-in, the provider's refusal
-        of the secret) is the store's own and stays as it is."""
+        of the secret, its last acceptance) is the store's own and stays as it is."""
         params = _params(connection)
         changed = self._sql.run(
             "UPDATE connections SET name=?, authorization_uri=?, token_url=?, client_id=?,"
@@ -138,10 +151,12 @@ class ConnectionStore:
             " client_auth_method=?, enabled=?, updated_at=?, secret_saved_at=?, lifetime=?,"
             " version=version+1,"
             " secret_refused_code=CASE WHEN client_secret=? THEN secret_refused_code END,"
-            " secret_refused_at=CASE WHEN client_secret=? THEN secret_refused_at END"
+            " secret_refused_at=CASE WHEN client_secret=? THEN secret_refused_at END,"
+            " secret_accepted_at=CASE WHEN client_secret=? THEN secret_accepted_at END"
             " WHERE id=? AND version=coalesce(?, version)",
             (*params[1:11], params[12], params[15], connection.lifetime, connection.client_secret,
-             connection.client_secret, connection.id, expected_version),
+             connection.client_secret, connection.client_secret, connection.id,
+             expected_version),
         )
         return self.get(connection.id) if changed else None
 
@@ -162,16 +177,18 @@ class ConnectionStore:
 
     def record_login(self, connection_id: str, at: datetime, *, secret: str) -> None:
         """A sign-in succeeded: its token request was accepted, so ``secret``, the one it sent,
-        was too. A refusal is cleared only while that secret is still the stored one: a
-        sign-in begun before a new secret was saved, finishing after a sign-in with the new
-        one was refused, says nothing of the new one (the mirror of
-        :meth:`record_secret_refused`)."""
+        was too. ``last_login_at`` is set whatever it sent; a refusal is cleared, and the
+        acceptance recorded, only while that secret is still the stored one: a sign-in begun
+        before a new secret was saved, finishing after it, says nothing of the new one (the
+        mirror of :meth:`record_secret_refused`)."""
         self._sql.run("UPDATE connections SET last_login_at=?,"
                       " secret_refused_code=CASE WHEN client_secret=? THEN NULL"
                       " ELSE secret_refused_code END,"
                       " secret_refused_at=CASE WHEN client_secret=? THEN NULL"
-                      " ELSE secret_refused_at END WHERE id=?",
-                      (ts(at), secret, secret, connection_id))
+                      " ELSE secret_refused_at END,"
+                      " secret_accepted_at=CASE WHEN client_secret=? THEN ?"
+                      " ELSE secret_accepted_at END WHERE id=?",
+                      (ts(at), secret, secret, secret, ts(at), connection_id))
 
     def record_secret_refused(self, connection_id: str, secret: str, code: str,
                               at: datetime) -> None:
@@ -204,6 +221,7 @@ def _params(c: Connection) -> tuple[object, ...]:
         ts_opt(c.secret_refused_at),
         c.form_nonce,
         c.lifetime,
+        ts_opt(c.secret_accepted_at),
     )
 
 
@@ -229,4 +247,5 @@ def _connection(row: sqlite3.Row) -> Connection:
         secret_refused_at=dt_opt(row["secret_refused_at"]),
         form_nonce=row["form_nonce"],
         lifetime=row["lifetime"],
+        secret_accepted_at=dt_opt(row["secret_accepted_at"]),
     )

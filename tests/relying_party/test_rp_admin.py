@@ -152,6 +152,7 @@ def test_health_days_until_expiry_and_warning(rp: RpHarness) -> None:
         "secret_refused": None,
         "secret_saved_at": "2026-03-01T09:00:00+00:00",
         "last_login_at": None,
+        "secret_accepted_at": None,
         "recent_errors": [],
         "errors_before_secret": [],
     }

@@ -5,13 +5,20 @@ date, after today (the clock starts at 2026-03-01)."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fake_op import CLIENT_ID, entra_error
 from rp_support import ADMIN_HEADERS, OP_CONNECTION, VALID_CONNECTION, RpHarness
+
+from relying_party.db import Database
+from relying_party.db import connections as connections_table
 
 EXPIRED = entra_error(401, "invalid_client", 7000222,
                       f"The provided client secret keys for app '{CLIENT_ID}' are expired.")
@@ -123,6 +130,62 @@ def test_a_sign_in_with_the_old_secret_finishing_late_keeps_the_new_ones_refusal
     health = _health(rp, cid)
     assert health["secret_invalid"] is True
     assert health["secret_refused"]["idp_error_code"] == "AADSTS7000215"
+
+
+def test_a_sign_in_with_the_old_secret_finishing_late_does_not_vouch_for_the_new_one(
+        rp: RpHarness) -> None:
+    """Alice's code is redeemed with the old secret; while her callback waits on UserInfo,
+    the admin saves a new secret. Her sign-in succeeds, and is the connection's last one, but
+    the new secret has never been accepted: when its date on record is corrected to a past
+    one, the secret is expired, not "accepted after its end date"."""
+    cid = rp.add_connection()
+    alice = rp.op.approve(rp.start("/widget"), "alice")
+
+    async def meanwhile() -> None:
+        del rp.op.faults.meanwhile["userinfo"]
+        transport = httpx.ASGITransport(app=rp.client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
+                                     headers=ADMIN_HEADERS) as other:
+            saved = await other.patch(f"/api/admin/connections/{cid}", json={
+                "client_secret": "brand-new-secret", "secret_expires_on": "2027-03-01"})
+            assert saved.status_code == 200, saved.text
+
+    rp.op.faults.meanwhile["userinfo"] = meanwhile
+    rp.clock.advance(minutes=5)
+    assert rp.client.get(alice).status_code == 303
+    assert _patch(rp, cid, secret_expires_on="2026-02-01")[0] == 200
+
+    health = _health(rp, cid)
+    assert health["last_login_at"] == "2026-03-01T09:05:00+00:00"
+    assert health["secret_accepted_at"] is None
+    assert (health["secret_expired"], health["secret_accepted_after_end_date"]) == (True, False)
+    rp.admin_sign_in()
+    cell = _secret_cell(rp, cid)
+    assert "Expired 28 day(s) ago (2026-02-01)" in cell
+    assert "still accepted" not in cell
+
+
+def test_a_database_made_before_acceptances_were_kept_takes_the_last_sign_in_since_the_secret(
+        tmp_path: Path) -> None:
+    path = str(tmp_path / "rp.db")
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+        conn.executescript(connections_table.SCHEMA.replace(
+            ",\n    secret_accepted_at TEXT", ""))
+        for cid, saved in (("since", "2026-03-01T08:00:00+00:00"),
+                           ("before", "2026-03-01T10:00:00+00:00")):
+            conn.execute(
+                "INSERT INTO connections (id, name, authorization_uri, token_url, client_id,"
+                " client_secret, secret_expires_on, support_contact, client_auth_method,"
+                " enabled, created_at, updated_at, last_login_at, secret_saved_at)"
+                " VALUES (?, 'x', 'a', 't', 'c', 's', '2027-01-01', 'h', 'client_secret_post',"
+                " 1, '2026-01-01T00:00:00+00:00', ?, '2026-03-01T09:00:00+00:00', ?)",
+                (cid, saved, saved))
+    db = Database(path)
+    try:
+        accepted = {c.id: c.secret_accepted_at for c in db.connections.all()}
+    finally:
+        db.close()
+    assert accepted == {"since": datetime(2026, 3, 1, 9, tzinfo=UTC), "before": None}
 
 
 def test_the_end_date_itself_counts_as_expired(rp: RpHarness) -> None:
