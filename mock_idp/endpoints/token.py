@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..clock import epoch
 from ..errors import EntraError
+from ..faults.registry import held
 from ..guest_home import account_of, home_elsewhere
 from ..protocol import claims as claimset
 from ..protocol import (
@@ -110,11 +111,12 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
         raise fault
     if fault is not None:
         return fault
-    # Found again: a latency or hang fault held the request, and meanwhile another request
-    # may have deleted the tenant or the app (which releases a hang scoped to it), disabled
-    # the app or redeemed the code.
-    record, tenant, app = find_client(state, segment, tenants.resolve(state.store, segment),
-                                      grant_type, creds.client_id, form)
+    if held(request):
+        # Found again: while a latency or hang fault held the request, another request may
+        # have deleted the tenant or the app (which releases a hang scoped to it), disabled
+        # the app or redeemed the code.
+        record, tenant, app = find_client(state, segment, tenants.resolve(state.store, segment),
+                                          grant_type, creds.client_id, form)
     now = state.clock.now()
     if origin is not None and grant_type in ("authorization_code", "refresh_token"):
         # Before the cross-origin rules: an unreadable or foreign code or refresh token is

@@ -35,6 +35,15 @@ UserinfoTransform = Callable[[dict[str, Any]], dict[str, Any]]
 KEY_SET_KINDS = frozenset({"kid_absent", "kid_absent_multiple"})
 """ID-token faults that also change the published key set, for as long as the fault lasts."""
 
+HELD = "mock_idp.fault_held"
+"""Set in a request's ASGI scope once a latency or hang fault held it (:func:`held`)."""
+
+
+def held(request: Request) -> bool:
+    """Whether a latency or hang fault held ``request``: other requests were answered
+    meanwhile, so what it looked up before may have changed."""
+    return bool(request.scope.get(HELD))
+
 
 @dataclass
 class _KeySetChange:
@@ -135,6 +144,7 @@ class FaultRegistry:
         request, then any other fault armed for it still applies."""
         fault = self._take(endpoint, scope, RESPONSE_KINDS)
         while fault is not None and fault.kind in ("latency", "hang"):
+            request.scope[HELD] = True
             annotate(request.scope, response_note(fault, endpoint))
             if fault.kind == "latency":
                 await asyncio.sleep(float(fault.params["delay_ms"]) / 1000)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sqlite3
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,26 @@ def test_a_refusal_of_a_secret_no_longer_stored_says_nothing_of_the_new_one(
     assert _health(rp, cid)["secret_expired"] is False
 
 
+def _save_secret_while_userinfo_waits(
+        rp: RpHarness, cid: str, secret: str,
+        then: Callable[[httpx.AsyncClient], Awaitable[None]] | None = None) -> None:
+    """While the next sign-in's callback waits on UserInfo (its code already redeemed with the
+    secret it began with), the admin saves ``secret`` as the connection's new one; ``then``
+    runs next with the admin's client."""
+    async def meanwhile() -> None:
+        del rp.op.faults.meanwhile["userinfo"]
+        transport = httpx.ASGITransport(app=rp.client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
+                                     headers=ADMIN_HEADERS) as other:
+            saved = await other.patch(f"/api/admin/connections/{cid}", json={
+                "client_secret": secret, "secret_expires_on": "2027-03-01"})
+            assert saved.status_code == 200, saved.text
+            if then is not None:
+                await then(other)
+
+    rp.op.faults.meanwhile["userinfo"] = meanwhile
+
+
 def test_a_sign_in_with_the_old_secret_finishing_late_keeps_the_new_ones_refusal(
         rp: RpHarness) -> None:
     """Alice's code is redeemed with the old secret; while her callback waits on UserInfo,
@@ -112,19 +133,12 @@ def test_a_sign_in_with_the_old_secret_finishing_late_keeps_the_new_ones_refusal
     alice = rp.op.approve(rp.start("/widget"), "alice")
     answers: list[httpx.Response] = []
 
-    async def meanwhile() -> None:
-        del rp.op.faults.meanwhile["userinfo"]
-        transport = httpx.ASGITransport(app=rp.client.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
-                                     headers=ADMIN_HEADERS) as other:
-            saved = await other.patch(f"/api/admin/connections/{cid}", json={
-                "client_secret": "not-the-providers", "secret_expires_on": "2027-03-01"})
-            assert saved.status_code == 200, saved.text
-            start = await other.get("/widget")
-            bob = rp.op.approve(start.headers["location"], "bob")
-            answers.append(await other.get(bob))
+    async def bob_signs_in(other: httpx.AsyncClient) -> None:
+        start = await other.get("/widget")
+        bob = rp.op.approve(start.headers["location"], "bob")
+        answers.append(await other.get(bob))
 
-    rp.op.faults.meanwhile["userinfo"] = meanwhile
+    _save_secret_while_userinfo_waits(rp, cid, "not-the-providers", then=bob_signs_in)
     assert rp.client.get(alice).status_code == 303
     assert [a.status_code for a in answers] == [502]
     health = _health(rp, cid)
@@ -140,17 +154,7 @@ def test_a_sign_in_with_the_old_secret_finishing_late_does_not_vouch_for_the_new
     one, the secret is expired, not "accepted after its end date"."""
     cid = rp.add_connection()
     alice = rp.op.approve(rp.start("/widget"), "alice")
-
-    async def meanwhile() -> None:
-        del rp.op.faults.meanwhile["userinfo"]
-        transport = httpx.ASGITransport(app=rp.client.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
-                                     headers=ADMIN_HEADERS) as other:
-            saved = await other.patch(f"/api/admin/connections/{cid}", json={
-                "client_secret": "brand-new-secret", "secret_expires_on": "2027-03-01"})
-            assert saved.status_code == 200, saved.text
-
-    rp.op.faults.meanwhile["userinfo"] = meanwhile
+    _save_secret_while_userinfo_waits(rp, cid, "brand-new-secret")
     rp.clock.advance(minutes=5)
     assert rp.client.get(alice).status_code == 303
     assert _patch(rp, cid, secret_expires_on="2026-02-01")[0] == 200
