@@ -14,7 +14,7 @@ test-control endpoints.
 | POST | /_mock/installations/{id}/rotate | compromised? (default false: a 7-day grace) |
 | DELETE | /_mock/installations/{id} | |
 | POST | /_mock/installations/{id}/update | users?.adding/removing, subscription?.name/licenses |
-| POST | /_mock/installations/{id}/logout | user_id, user_email |
+| POST | /_mock/installations/{id}/logout | user_id (a user of its tenant), user_email |
 | POST | /_mock/installations/{id}/trial | action (extend, end), days? (extend), reason? (end) |
 | POST | /_mock/installations/{id}/forged-events | type, forgery?, user_id?, user_email?, app_id? |
 | GET | /_mock/events | ?type= |

@@ -74,13 +74,15 @@ DOT_SEGMENTS = (".", "..")
 (RFC 3986 §5.2.4, WHATWG URL's "single-dot" and "double-dot" segments)."""
 
 
-def user_url(base_url: str, tenant_id: str, user_id: str) -> str:
-    """The user's link: ``user_id`` (whatever a test named) is one path segment, so it may not
-    be a dot segment (:class:`InvalidField` naming ``user_id``)."""
+def user_url(base_url: str, user_id: str) -> str:
+    """The user's link, ``{root}/users/{user_id}`` as docs.talkdesk.com/reference/userlogout
+    writes it (the platform's Users API on the API root, :mod:`~mock_idp.endpoints.
+    platform_users`): ``user_id`` is one path segment, so it may not be a dot segment
+    (:class:`InvalidField` naming ``user_id``)."""
     if user_id in DOT_SEGMENTS:
         raise InvalidField("user_id may not be '.' or '..' (it is a path segment of the "
                            "user's link)", field="user_id")
-    return f"{base_url}/graph/{tenant_id}/v1.0/users/{quote(user_id, safe='')}"
+    return f"{base_url}/users/{quote(user_id, safe='')}"
 
 
 def tenant_links(base_url: str, tenant_id: str) -> dict[str, dict[str, str]]:
@@ -243,7 +245,7 @@ def user_logout(
         "installation_id": installation.installation_id,
     }
     links = {
-        "user": _href(user_url(base_url, installation.tenant.id, user_id)),
+        "user": _href(user_url(base_url, user_id)),
         "installation": _href(installation_url(base_url, installation)),
     }
     return envelope(

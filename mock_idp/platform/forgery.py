@@ -27,10 +27,11 @@ from . import envelope as events
 from .delivery import EventResult
 from .envelope import Envelope, encode
 from .errors import InvalidField
+from .install_checks import check_app_id
 from .installation_key import InstallationKey, new_hex_id
 from .installations import ClientSecret, Installation
 from .signing import EventKeyRing, EventSigningKey
-from .state import PlatformState, check_app_id
+from .state import PlatformState
 
 FORGERIES = ("unknown_key", "tampered", "unsigned", "foreign_app")
 FOREIGN_APP = "foreign_app"

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -28,14 +27,14 @@ from typing import Any, Literal
 import httpx
 
 from ..clock import Clock
-from ..protocol.urls import UrlError, split_url
 from . import envelope as events
 from . import trials
 from .acknowledgements import ACKNOWLEDGEMENT_WINDOW, check_reason
 from .app_directory import AppDirectory
 from .delivery import RETRY_DELAYS, DeliveryAttempt, EventDispatcher, EventResult
-from .envelope import DOT_SEGMENTS, Envelope
+from .envelope import Envelope
 from .errors import InvalidField, NotFound, NotInstalled
+from .install_checks import check_app_id, check_events_url
 from .installations import Installation, InstallationRegistry, TenantRef
 from .licences import check_subscription, user_ids
 from .signing import EventKeyRing
@@ -56,32 +55,6 @@ class PlatformConfig:
     key_retention: timedelta = timedelta(hours=24)
     """How long a rotated-out event-signing key stays in the published JWKS."""
     logout_scope: Literal["signed_in", "tenant"] = "signed_in"
-
-
-def check_events_url(url: object) -> str:
-    if url is None:
-        raise InvalidField(
-            "events_url is required: the app has no registered events URL", field="events_url"
-        )
-    if not isinstance(url, str) or not url:
-        raise InvalidField("events_url must be a non-empty string", field="events_url")
-    try:
-        split_url(url)
-    except UrlError as exc:
-        raise InvalidField(f"events_url {exc}", field="events_url") from None
-    return url
-
-
-APP_ID_CHARACTERS = re.compile(r"[A-Za-z0-9._~-]+")
-"""What an app id is made of: it is a path segment of the Apps API
-(``/apps/{app_id}/installations/{id}``), so RFC 3986's unreserved characters only."""
-
-
-def check_app_id(app_id: str) -> str:
-    if not APP_ID_CHARACTERS.fullmatch(app_id) or app_id in DOT_SEGMENTS:
-        raise InvalidField("app_id may hold only letters, digits and . _ ~ - and may not be "
-                           "'.' or '..' (it is a path segment of the Apps API)", field="app_id")
-    return app_id
 
 
 class PlatformState:
@@ -320,10 +293,8 @@ class PlatformState:
         for installation in targets:
             self.registry.forget_user(installation.installation_id, user_id)
         sends = (
-            self.send_user_logout(
-                installation.installation_id, user_id=user_id, user_email=user_email,
-                base_url=base,
-            )
+            self._send_user_logout(installation, user_id=user_id, user_email=user_email,
+                                   base_url=base)
             for installation in targets
         )
         return list(await asyncio.gather(*sends))
@@ -331,14 +302,28 @@ class PlatformState:
     async def send_user_logout(
         self, installation_id: str, *, user_id: str, user_email: str, base_url: str | None = None
     ) -> EventResult:
-        """``user.logout`` for one installation, whether or not the user signed in through it."""
+        """``user.logout`` for one installation, whether or not the user signed in through it.
+        ``user_id`` names a user of the installation's tenant (object id or
+        userPrincipalName; the event carries the object id, as Talkdesk's carries the
+        platform user id, docs.talkdesk.com/reference/userlogout); anyone else is
+        :class:`NotFound` naming ``user_id``, and nothing is sent."""
         base = self.base_url(base_url)
         installation = self.registry.require_active(installation_id)
+        oid = self.directory.find_user(installation.tenant.id, user_id)
+        if oid is None:
+            raise NotFound(f"no user {user_id[:80]!r} in tenant {installation.tenant.id}",
+                           field="user_id")
+        return await self._send_user_logout(installation, user_id=oid, user_email=user_email,
+                                            base_url=base)
+
+    async def _send_user_logout(
+        self, installation: Installation, *, user_id: str, user_email: str, base_url: str
+    ) -> EventResult:
         body = events.user_logout(
             installation,
             user_id=user_id,
             user_email=user_email,
-            base_url=base,
+            base_url=base_url,
             now=self.clock.now(),
         )
         return await self.send(installation, body)

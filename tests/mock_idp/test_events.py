@@ -284,7 +284,7 @@ def test_user_logout_envelope() -> None:
     assert body["_links"] == {
         "root": {"href": BASE},
         "self": {"href": f"{BASE}/_mock/events/{body['id']}"},
-        "user": {"href": f"{BASE}/graph/{TENANT.id}/v1.0/users/{oid}"},
+        "user": {"href": f"{BASE}/users/{oid}"},  # {root}/users/{user_id}, as the reference
         "installation": {"href": f"{BASE}/apps/{APP_ID}/installations/{inst.installation_id}"},
     }
 

@@ -237,7 +237,7 @@ def test_an_events_installation_link_is_the_installation_on_the_apps_api(
         client: AppClient, events_url: str) -> None:
     installation = install(client, events_url)
     logout = client.post(f"/_mock/installations/{installation['installation_id']}/logout",
-                         json={"user_id": "5729d479081762d39b00009e",
+                         json={"user_id": "alice@contoso.onmicrosoft.com",
                                "user_email": "alice@contoso.onmicrosoft.com"})
     assert logout.status_code == 200, logout.text
     link = logout.json()["event"]["_links"]["installation"]["href"]
@@ -245,6 +245,37 @@ def test_an_events_installation_link_is_the_installation_on_the_apps_api(
     followed = client.get(link, headers={"Authorization": f"Bearer {bearer}"})
     assert followed.status_code == 200, followed.text
     assert followed.json()["id"] == installation["installation_id"]
+
+
+def test_a_logouts_user_link_is_the_user_on_the_api_root(
+        client: AppClient, events_url: str) -> None:
+    """``_links.user`` is ``{root}/users/{user_id}`` (docs.talkdesk.com/reference/userlogout),
+    and the mock answers there for the installation's app-only token."""
+    installation = install(client, events_url)
+    logout = client.post(f"/_mock/installations/{installation['installation_id']}/logout",
+                         json={"user_id": "alice@contoso.onmicrosoft.com",
+                               "user_email": "alice@contoso.onmicrosoft.com"})
+    assert logout.status_code == 200, logout.text
+    event = logout.json()["event"]
+    user_id = event["data"]["user_id"]
+    link = event["_links"]["user"]["href"]
+    assert link == f"{event['_links']['root']['href']}/users/{user_id}"
+    own = access_token(client, installation["client_secret"])
+    followed = client.get(link, headers={"Authorization": f"Bearer {own}"})
+    assert followed.status_code == 200, followed.text
+    assert followed.json() == {"id": user_id, "email": "alice@contoso.onmicrosoft.com",
+                               "name": followed.json()["name"], "active": True,
+                               "_links": {"self": {"href": link}}}
+    assert followed.json()["name"]
+    other = access_token(client, HYBRID_SECRET, HYBRID_CLIENT_ID)
+    refused(client.get(link), 401, "Authorization")
+    refused(client.get(link, headers={"Authorization": f"Bearer {other}"}), 403, "Authorization")
+    for unknown in ("0" * 24, "alice@contoso.onmicrosoft.com", "%2E%2E"):
+        refused(client.get(f"/users/{unknown}", headers={"Authorization": f"Bearer {own}"}),
+                404, "user_id")
+    assert client.delete(f"/_mock/installations/{installation['installation_id']}"
+                         ).status_code == 200
+    refused(client.get(link, headers={"Authorization": f"Bearer {own}"}), 403, "Authorization")
 
 
 # --- rotated credentials ------------------------------------------------------------------------

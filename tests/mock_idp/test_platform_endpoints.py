@@ -154,12 +154,15 @@ def test_rotate_uninstall_and_logout_over_http(harness: Harness) -> None:
     new_secret = rotated.json()["event"]["data"]["client_secret"]
     assert new_secret in [s.value for s in app.secrets]
 
+    alice = harness.store.tenants[TENANT_ID].find_user("alice@contoso.onmicrosoft.com")
+    assert alice is not None
     logout = harness.client.post(
         f"/_mock/installations/{inst_id}/logout",
-        json={"user_id": "alice-oid", "user_email": "alice@contoso.onmicrosoft.com"},
+        json={"user_id": "alice@contoso.onmicrosoft.com",
+              "user_email": "alice@contoso.onmicrosoft.com"},
     )
     assert logout.status_code == 200
-    assert logout.json()["event"]["data"]["user_id"] == "alice-oid"
+    assert logout.json()["event"]["data"]["user_id"] == alice.id  # her platform user id
 
     deleted = harness.client.delete(f"/_mock/installations/{inst_id}")
     assert deleted.status_code == 200
@@ -261,35 +264,51 @@ def test_an_app_id_that_cannot_be_a_path_segment_is_refused(harness: Harness,
     assert harness.received == []
 
 
-def test_a_logout_links_its_user_id_as_one_path_segment(harness: Harness) -> None:
+def test_a_forged_logout_links_its_user_id_as_one_path_segment(harness: Harness) -> None:
     inst_id = harness.install()["installation"]["installation_id"]
-    logout = harness.client.post(f"/_mock/installations/{inst_id}/logout",
-                                 json={"user_id": "u/../x?y#z", "user_email": "u@contoso.test"})
-    assert logout.status_code == 200, logout.text
-    event = logout.json()["event"]
+    forged = harness.client.post(f"/_mock/installations/{inst_id}/forged-events",
+                                 json={"type": "user.logout", "user_id": "u/../x?y#z",
+                                       "user_email": "u@contoso.test"})
+    assert forged.status_code == 200, forged.text
+    event = forged.json()["event"]
     assert event["data"]["user_id"] == "u/../x?y#z"
-    assert event["_links"]["user"]["href"] == (
-        f"http://testserver/graph/{TENANT_ID}/v1.0/users/u%2F..%2Fx%3Fy%23z")
+    assert event["_links"]["user"]["href"] == "http://testserver/users/u%2F..%2Fx%3Fy%23z"
+
+
+@pytest.mark.parametrize("user_id", ["..", ".", "a..b", "alice-oid", "0" * 24,
+                                     "alice@fabrikam.onmicrosoft.com"])
+def test_a_logout_for_anyone_but_a_user_of_the_account_is_refused(harness: Harness,
+                                                                   user_id: str) -> None:
+    """The platform signs out its own users only: a ``user_id`` that is not a user of the
+    installation's tenant (by object id or userPrincipalName) is 404 naming it, and nothing
+    is sent."""
+    inst_id = harness.install()["installation"]["installation_id"]
+    received, events = len(harness.received), harness.client.get("/_mock/events").json()
+    logout = harness.client.post(f"/_mock/installations/{inst_id}/logout",
+                                 json={"user_id": user_id, "user_email": "u@contoso.test"})
+    assert logout.status_code == 404, logout.text
+    assert logout.json()["error"]["field"] == "user_id"
+    assert logout.json()["error"]["message"]
+    assert len(harness.received) == received
+    assert harness.client.get("/_mock/events").json() == events
 
 
 @pytest.mark.parametrize("user_id", ["..", "."])
-def test_a_logout_for_a_dot_segment_user_id_is_refused(harness: Harness, user_id: str) -> None:
+def test_a_forged_logout_for_a_dot_segment_user_id_is_refused(harness: Harness,
+                                                              user_id: str) -> None:
     """A URL parser resolves ``users/..`` to another path, however the dots are spelt: the
     user link could not name the user, so nothing is sent."""
     inst_id = harness.install()["installation"]["installation_id"]
     received = len(harness.received)
-    logout = harness.client.post(f"/_mock/installations/{inst_id}/logout",
-                                 json={"user_id": user_id, "user_email": "u@contoso.test"})
-    assert logout.status_code == 400, logout.text
-    assert logout.json()["error"]["field"] == "user_id"
-    assert len(harness.received) == received
     forged = harness.client.post(f"/_mock/installations/{inst_id}/forged-events",
                                  json={"type": "user.logout", "user_id": user_id,
                                        "user_email": "u@contoso.test"})
     assert forged.status_code == 400, forged.text
     assert forged.json()["error"]["field"] == "user_id"
-    allowed = harness.client.post(f"/_mock/installations/{inst_id}/logout",
-                                  json={"user_id": "a..b", "user_email": "u@contoso.test"})
+    assert len(harness.received) == received
+    allowed = harness.client.post(f"/_mock/installations/{inst_id}/forged-events",
+                                  json={"type": "user.logout", "user_id": "a..b",
+                                        "user_email": "u@contoso.test"})
     assert allowed.status_code == 200, allowed.text
 
 
