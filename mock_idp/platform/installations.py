@@ -27,7 +27,7 @@ from __future__ import annotations
 import secrets
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -312,12 +312,16 @@ class InstallationRegistry:
             self._by_id[installation_id] = updated
             return updated
 
-    def uninstall(self, installation_id: str) -> Installation:
+    def uninstall(self, installation_id: str, *,
+                  trial: Callable[[Trial | None], Trial | None] | None = None) -> Installation:
+        """The active installation, uninstalled now with its trial as ``trial`` leaves it;
+        :class:`NotInstalled` when it is not active, so of two uninstalls one ends it."""
         now = self.clock.now()
         with self._lock:
             current = self.require_active(installation_id)
             updated = replace(current, state="uninstalled", uninstalled_at=now,
-                              unlicensed_users=frozenset(), subscription=None)
+                              unlicensed_users=frozenset(), subscription=None,
+                              trial=current.trial if trial is None else trial(current.trial))
             self._by_id[installation_id] = updated
             self._users.pop(installation_id, None)
             return updated

@@ -214,12 +214,18 @@ class PlatformState:
 
     async def uninstall(self, installation_id: str, *, base_url: str | None = None) -> EventResult:
         """An active trial ends (``app.trial_ended``); the installation's secret is removed
-        from the app, then ``app.uninstalled``."""
+        from the app, then ``app.uninstalled``.
+
+        The installation ends, with its trial, in one step before any event goes out, so of
+        uninstalls racing each other (two requests, or one and a tenant's deletion) one sends
+        the events and the others are :class:`NotInstalled`, sending nothing."""
         base = self.base_url(base_url)
-        await trials.end_on_uninstall(self, installation_id, base_url=base)
-        installation = self.registry.uninstall(installation_id)
+        now = self.clock.now()
+        installation = self.registry.uninstall(
+            installation_id, trial=lambda trial: trials.ended_by_uninstall(trial, now))
         self._remove_secrets(installation)
-        body = events.app_uninstalled(installation, base_url=base, now=self.clock.now())
+        await trials.send_ended_by_uninstall(self, installation, base_url=base, now=now)
+        body = events.app_uninstalled(installation, base_url=base, now=now)
         return await self.send(installation, body)
 
     async def end_tenant(self, tenant_id: str, *, base_url: str | None = None

@@ -19,7 +19,7 @@ the console asks for what is due (``POST /_mock/events/run``, :func:`run_due`) o
 clock moves back from a time past it (:func:`expire`, so an expired trial never reads
 ``active`` again); until then it reads ``expired``. Nothing on the sign-in path looks for
 expired trials. The records and rules are pure; :func:`start`, :func:`change`,
-:func:`end_on_uninstall` and :func:`end_expired` send the events through the platform, and
+:func:`send_ended_by_uninstall` and :func:`end_expired` send the events through the platform, and
 :func:`expire` hands them to its caller.
 """
 
@@ -170,16 +170,21 @@ def _ended_event(installation: Installation, base_url: str, now: datetime) -> En
     }, base_url=base_url, now=now)
 
 
-async def end_on_uninstall(platform: PlatformState, installation_id: str, *, base_url: str
-                           ) -> EventResult | None:
-    """Before ``app.uninstalled``: an active trial ends, ``app_uninstalled`` by the user."""
-    now = platform.clock.now()
-    installation = platform.registry.require_active(installation_id)
-    trial = installation.trial
+def ended_by_uninstall(trial: Trial | None, now: datetime) -> Trial | None:
+    """The trial as an uninstall at ``now`` leaves it: an active one ends, ``app_uninstalled``
+    by the user; any other as it was."""
     if trial is None or trial.state != "active":
+        return trial
+    return _ended(trial, "app_uninstalled", now)
+
+
+async def send_ended_by_uninstall(platform: PlatformState, installation: Installation, *,
+                                  base_url: str, now: datetime) -> EventResult | None:
+    """Before ``app.uninstalled``: ``app.trial_ended`` for the trial the uninstall at ``now``
+    ended (:func:`ended_by_uninstall`); ``None`` when it ended none."""
+    trial = installation.trial
+    if trial is None or trial.ended_reason != "app_uninstalled" or trial.ended_at != now:
         return None
-    installation = platform.registry.change(installation_id,
-                                            trial=_ended(trial, "app_uninstalled", now))
     return await platform.send(installation, _ended_event(installation, base_url, now))
 
 
