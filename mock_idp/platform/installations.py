@@ -10,8 +10,8 @@ One active installation per (app, tenant): app ids compare ignoring case, and an
 (``client_id``) has one active installation per tenant whatever app id it was installed under,
 so a sign-in by that client belongs to one installation. An uninstalled installation stays
 readable by id, with ``state == "uninstalled"`` (``"rejected"`` when the app rejected it through
-the Apps API), so a test can still inspect it; installing the same app again creates a new
-installation id.
+the Apps API, ``"timeout"`` when an install replaced it, unapproved past its deadline), so a
+test can still inspect it; installing the same app again creates a new installation id.
 
 Each installation also keeps the app's acknowledgements (:mod:`.acknowledgements`): its answer to
 the installation, and the latest credential rotation with its grace period.
@@ -24,9 +24,7 @@ refuses nobody's sign-in for them, since deciding who may use the app is the app
 
 from __future__ import annotations
 
-import secrets
 import threading
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -34,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..clock import Clock
 from .acknowledgements import ACKNOWLEDGEMENT_WINDOW, Approval, Rotation, credentials_json
+from .client_secret import ClientSecret as ClientSecret  # also named from here
 from .errors import AlreadyInstalled, Conflict, NotInstalled, UnknownInstallation
 from .installation_key import InstallationKey, new_hex_id
 from .licences import Subscription
@@ -41,8 +40,7 @@ from .licences import Subscription
 if TYPE_CHECKING:
     from .trials import Trial
 
-InstallationState = Literal["installed", "uninstalled", "rejected"]
-_SECRET_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.~"
+InstallationState = Literal["installed", "uninstalled", "rejected", "timeout"]
 
 
 def isoformat(instant: datetime | None) -> str | None:
@@ -55,34 +53,6 @@ class TenantRef:
 
     id: str
     domain: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class ClientSecret:
-    """A password credential in the shape of Entra's ``passwordCredential``."""
-
-    key_id: str
-    secret_text: str
-    display_name: str
-    start: datetime
-    end: datetime
-
-    @classmethod
-    def generate(cls, *, now: datetime, lifetime: timedelta, display_name: str) -> ClientSecret:
-        # Entra secrets are 40 characters with "Q~" after a three-character hint and a digit.
-        hint = "".join(secrets.choice(_SECRET_ALPHABET[:52]) for _ in range(3))
-        body = "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(34))
-        return cls(
-            key_id=str(uuid.uuid4()),
-            secret_text=f"{hint}{secrets.randbelow(10)}Q~{body}",
-            display_name=display_name,
-            start=now,
-            end=now + lifetime,
-        )
-
-    @property
-    def hint(self) -> str:
-        return self.secret_text[:3]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -153,7 +123,15 @@ class InstallationRegistry:
     _users: dict[str, set[str]] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
-    def install(
+    def install(self, *, app_id: str, tenant: TenantRef, events_url: str,
+                client_id: str | None = None, app_version_name: str = "1.0.0",
+                trial: Trial | None = None) -> Installation:
+        """:meth:`install_replacing`'s new installation."""
+        return self.install_replacing(
+            app_id=app_id, tenant=tenant, events_url=events_url, client_id=client_id,
+            app_version_name=app_version_name, trial=trial)[0]
+
+    def install_replacing(
         self,
         *,
         app_id: str,
@@ -162,25 +140,31 @@ class InstallationRegistry:
         client_id: str | None = None,
         app_version_name: str = "1.0.0",
         trial: Trial | None = None,
-    ) -> Installation:
+    ) -> tuple[Installation, list[Installation]]:
         """A new installation with fresh credentials for ``client_id`` (default ``app_id``),
         and the ``trial`` the customer chose, if any. :class:`AlreadyInstalled` when the app
         (``app_id``, case ignored) or the registration (``client_id``, named as ``app_id`` when
-        it defaults to it) has an active installation in the tenant."""
+        it defaults to it) has an active installation in the tenant, unless its approval timed
+        out: that one ends first (``state == "timeout"``), as Talkdesk lets the customer repeat
+        an installation once it has timed out (docs.talkdesk.com/docs/app-enablement). Returns
+        the new installation and those it ended, whose secrets the caller removes."""
         now = self.clock.now()
         client = client_id or app_id
         with self._lock:
-            if self.find(app_id=app_id, tenant_id=tenant.id) is not None:
+            by_app = self.find(app_id=app_id, tenant_id=tenant.id)
+            taken = self.find(client_id=client, tenant_id=tenant.id)
+            if by_app is not None and by_app.approval.state_at(now) != "timeout":
                 raise AlreadyInstalled(
                     f"app {app_id} is already installed in tenant {tenant.id}", field="app_id"
                 )
-            taken = self.find(client_id=client, tenant_id=tenant.id)
-            if taken is not None:
+            if taken is not None and taken.approval.state_at(now) != "timeout":
                 raise AlreadyInstalled(
                     f"app registration {client} is already installed in tenant {tenant.id} "
                     f"(installation {taken.installation_id}, app {taken.app_id})",
                     field="client_id" if client_id else "app_id",
                 )
+            ended = [self._end(i.installation_id, "timeout", now)
+                     for i in {i.installation_id: i for i in (by_app, taken) if i}.values()]
             installation_id = new_hex_id()
             installation = Installation(
                 installation_id=installation_id,
@@ -198,7 +182,7 @@ class InstallationRegistry:
             )
             self._by_id[installation_id] = installation
             self._users[installation_id] = set()
-            return installation
+            return installation, ended
 
     def change(self, installation_id: str, *, trial: Trial) -> Installation:
         """The active installation with its trial replaced."""
@@ -319,9 +303,17 @@ class InstallationRegistry:
         now = self.clock.now()
         with self._lock:
             current = self.require_active(installation_id)
-            updated = replace(current, state="uninstalled", uninstalled_at=now,
+            return self._end(installation_id, "uninstalled", now,
+                             trial=current.trial if trial is None else trial(current.trial))
+
+    def _end(self, installation_id: str, state: InstallationState, now: datetime,
+             **changes: Any) -> Installation:
+        """The installation, ended now in ``state`` (its licences and sign-ins forgotten)."""
+        with self._lock:
+            current = self._by_id[installation_id]
+            updated = replace(current, state=state, uninstalled_at=now,
                               unlicensed_users=frozenset(), subscription=None,
-                              trial=current.trial if trial is None else trial(current.trial))
+                              approval=current.approval.final_at(now), **changes)
             self._by_id[installation_id] = updated
             self._users.pop(installation_id, None)
             return updated

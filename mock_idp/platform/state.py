@@ -126,7 +126,7 @@ class PlatformState:
         client_id = app.client_id
         events_url = check_events_url(events_url or app.events_url)
         trial = None if trial_days is None else Trial(days=check_days(trial_days, "trial_days"))
-        installation = self.registry.install(
+        installation, timed_out = self.registry.install_replacing(
             app_id=app_id,
             tenant=ref,
             events_url=events_url,
@@ -134,6 +134,8 @@ class PlatformState:
             app_version_name=app_version_name,
             trial=trial,
         )
+        for ended in timed_out:  # no event: Talkdesk's reference names none for a timeout
+            self._remove_secrets(ended)
         self.directory.add_client_secret(ref.id, client_id, installation.credential)
         body = events.app_installed(installation, base_url=base, now=self.clock.now())
         return await self.send(installation, body)

@@ -143,6 +143,38 @@ def test_an_installation_nobody_approves_times_out_after_seven_days(
     refused(set_state(client, installation, bearer, {"state": "approve"}), 409, "state")
 
 
+def test_the_customer_installs_again_once_an_installation_timed_out(
+        client: AppClient, clock: MockClock, events_url: str) -> None:
+    """Talkdesk: once an installation times out unconfirmed, the customer can repeat the
+    process (docs.talkdesk.com/docs/app-enablement). A new install ends the timed-out one
+    (``timeout``, its secret removed, no ``app.uninstalled``); before the deadline, or once
+    approved, the installation still stands in the way (409)."""
+    installation = install(client, events_url)
+    clock.advance(timedelta(days=7, seconds=-1))
+    early = client.post("/_mock/installations", json={
+        "app_id": APP_ID, "tenant": TENANT_ID, "events_url": events_url})
+    assert early.status_code == 409, early.text
+    clock.advance(timedelta(seconds=1))
+    events = [e["type"] for e in client.get("/_mock/events").json()["events"]]
+
+    again = install(client, events_url)
+    assert again["installation_id"] != installation["installation_id"]
+    old = current(client, installation)
+    assert (old["state"], old["approval"]["state"]) == ("timeout", "timeout")
+    assert old["uninstalled_at"] is not None
+    assert error_codes(client, installation["client_secret"]) == [7000215]
+    assert error_codes(client, again["client_secret"]) == []
+    assert [e["type"] for e in client.get("/_mock/events").json()["events"]] == [
+        *events, "app.installed"]
+    approve = set_state(client, again, access_token(client, again["client_secret"]),
+                        {"state": "approve"})
+    assert approve.status_code == 200, approve.text
+    clock.advance(timedelta(days=8))
+    approved_blocks = client.post("/_mock/installations", json={
+        "app_id": APP_ID, "tenant": TENANT_ID, "events_url": events_url})
+    assert approved_blocks.status_code == 409, approved_blocks.text
+
+
 def test_the_apps_api_takes_only_the_installations_own_app_only_token(
         client: AppClient, clock: MockClock, events_url: str) -> None:
     installation = install(client, events_url)
