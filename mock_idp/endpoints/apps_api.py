@@ -8,6 +8,10 @@ acknowledging an installation and rotated credentials.
 | POST | /state | state (approve, reject), reason? |
 | POST | /credentials/{client_id}/state | state (acknowledged) |
 
+and ``GET /apps/{app_id}/events/{event_id}``, an event the platform sent the app, where its
+``self`` link points (docs.talkdesk.com/reference/app-installed: ``{root}/apps/{app_id}/events/
+{id}``), for a token of the client of the installation the event is about.
+
 The paths, bodies and statuses are Talkdesk's (docs.talkdesk.com/reference/
 appsapp_idinstallationsid: 200; docs.talkdesk.com/reference/installation-trial-information:
 200, 400, 401, 403, 404; docs.talkdesk.com/reference/appsapp_idinstallationsidstate: 200, 403,
@@ -183,7 +187,23 @@ async def credentials_state(request: Request) -> Response:
     }, status_code=202)
 
 
+async def event_information(request: Request) -> Response:
+    """The event as it was sent (a redelivery sends the same bytes); 404 naming ``event_id``
+    for one the platform did not send this app (or forgot with its tenant)."""
+    platform = idp(request).platform
+    event = platform.dispatcher.event(request.path_params["event_id"])
+    if event is None or str(event["app_id"]).lower() != request.path_params["app_id"].lower():
+        raise Refused(404, "event not found", "event_id")
+    try:
+        installation = platform.registry.get(str(event["data"]["installation_id"]))
+    except NotFound:
+        raise Refused(404, "event not found", "event_id") from None
+    _check_token(request, installation)
+    return JSONResponse(event)
+
+
 routes: list[BaseRoute] = [
+    route("/apps/{app_id}/events/{event_id}", {"GET": event_information}, error),
     route(INSTALLATION_PATH, {"GET": installation_information}, error),
     route(f"{INSTALLATION_PATH}/trial", {"GET": trial_information}, error),
     route(f"{INSTALLATION_PATH}/state", {"POST": installation_state}, error),

@@ -3,8 +3,9 @@
 Every envelope has ``id`` (32 hex), ``created_at`` (UTC, whole seconds, ``Z``; ``user.logout``'s
 to the millisecond with ``+00:00``, as each event's reference example writes it), ``api_version``
 ``"1"``, ``type``, ``app_id``, ``data`` and ``_links`` (``root`` = the provider's base URL,
-``self`` = ``<base>/_mock/events/<id>``). The ``app.*`` lifecycle events also carry
-``app_version_id`` and ``app_version_name``; ``user.logout`` does not.
+``self`` = ``<base>/apps/<app_id>/events/<id>``, as the references' examples have it). The
+``app.*`` lifecycle events also carry ``app_version_id`` and ``app_version_name``;
+``user.logout`` does not.
 
 ``app.updated`` (docs.talkdesk.com/reference/app-updated) tells the app whose licence changed and
 how the subscription changed. Its ``data`` names only what changed: ``users`` (both of
@@ -59,8 +60,11 @@ def _href(url: str) -> dict[str, str]:
     return {"href": url}
 
 
-def event_url(base_url: str, event_id: str) -> str:
-    return f"{base_url}/_mock/events/{event_id}"
+def event_url(base_url: str, app_id: str, event_id: str) -> str:
+    """The event on the Apps API, ``{root}/apps/{app_id}/events/{id}``, where an event's
+    ``self`` link points (docs.talkdesk.com/reference/app-installed and userlogout); the
+    mock also serves it at ``/_mock/events/{id}``."""
+    return f"{base_url}/apps/{app_id}/events/{event_id}"
 
 
 def installation_url(base_url: str, installation: Installation) -> str:
@@ -125,7 +129,7 @@ def envelope(
     body["data"] = data
     body["_links"] = {
         "root": _href(base_url),
-        "self": _href(event_url(base_url, event_id)),
+        "self": _href(event_url(base_url, installation.app_id, event_id)),
         **(links or {}),
     }
     return body

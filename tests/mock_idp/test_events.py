@@ -203,7 +203,7 @@ def test_app_installed_envelope() -> None:
     t = TENANT.id
     assert body["_links"] == {
         "root": {"href": BASE},
-        "self": {"href": f"{BASE}/_mock/events/{body['id']}"},
+        "self": {"href": f"{BASE}/apps/{APP_ID}/events/{body['id']}"},
         "authorization": {"href": f"{BASE}/{t}/oauth2/v2.0/authorize"},
         "token": {"href": f"{BASE}/{t}/oauth2/v2.0/token"},
         "userinfo": {"href": f"{BASE}/users/me"},
@@ -248,7 +248,7 @@ def test_app_updated_envelope_names_only_what_changed() -> None:
     assert users["type"] == "app.updated" and users["app_version_id"] == inst.app_version_id
     assert users["data"] == {**base, "users": {"adding": ["u1", "u2"], "removing": []}}
     assert users["_links"] == {"root": {"href": BASE},
-                               "self": {"href": f"{BASE}/_mock/events/{users['id']}"}}
+                               "self": {"href": f"{BASE}/apps/{APP_ID}/events/{users['id']}"}}
     plan = events.app_updated(inst, licenses=10, base_url=BASE, now=START)
     assert plan["data"] == {**base, "subscription": {"adding": {"licenses": "10"}}}
     both = events.app_updated(inst, removing=["u3"], subscription_name="Paid Plus", licenses=0,
@@ -283,7 +283,7 @@ def test_user_logout_envelope() -> None:
     }
     assert body["_links"] == {
         "root": {"href": BASE},
-        "self": {"href": f"{BASE}/_mock/events/{body['id']}"},
+        "self": {"href": f"{BASE}/apps/{APP_ID}/events/{body['id']}"},
         "user": {"href": f"{BASE}/users/{oid}"},  # {root}/users/{user_id}, as the reference
         "installation": {"href": f"{BASE}/apps/{APP_ID}/installations/{inst.installation_id}"},
     }

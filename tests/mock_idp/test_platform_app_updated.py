@@ -107,9 +107,9 @@ def test_users_only(harness: Harness) -> None:
     }
     assert event["_links"] == {
         "root": {"href": "http://testserver"},
-        "self": {"href": f"http://testserver/_mock/events/{event['id']}"},
+        "self": {"href": f"http://testserver/apps/{APP_ID}/events/{event['id']}"},
     }
-    assert harness.client.get(event["_links"]["self"]["href"]).json() == event
+    assert harness.client.get(f"/_mock/events/{event['id']}").json() == event
 
     (raw, headers) = harness.received[1]
     assert json.loads(raw) == event and headers["content-type"] == "application/json"

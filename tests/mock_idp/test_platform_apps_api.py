@@ -279,6 +279,28 @@ def test_an_events_installation_link_is_the_installation_on_the_apps_api(
     assert followed.json()["id"] == installation["installation_id"]
 
 
+def test_an_events_self_link_is_the_event_on_the_apps_api(
+        client: AppClient, events_url: str) -> None:
+    """``_links.self`` is ``{root}/apps/{app_id}/events/{id}`` (docs.talkdesk.com/reference/
+    app-installed), and the mock answers there, for the installation's own token, with the
+    event as it was sent."""
+    made = client.post("/_mock/installations",
+                       json={"app_id": APP_ID, "tenant": TENANT_ID, "events_url": events_url})
+    event = made.json()["event"]
+    link = event["_links"]["self"]["href"]
+    assert link == f"{event['_links']['root']['href']}/apps/{APP_ID}/events/{event['id']}"
+    own = access_token(client, made.json()["installation"]["client_secret"])
+    followed = client.get(link, headers={"Authorization": f"Bearer {own}"})
+    assert followed.status_code == 200, followed.text
+    assert followed.json() == event
+    other = access_token(client, HYBRID_SECRET, HYBRID_CLIENT_ID)
+    refused(client.get(link), 401, "Authorization")
+    refused(client.get(link, headers={"Authorization": f"Bearer {other}"}), 403, "Authorization")
+    for path in (f"/apps/{APP_ID}/events/{'0' * 32}",
+                 f"/apps/{HYBRID_CLIENT_ID}/events/{event['id']}"):
+        refused(client.get(path, headers={"Authorization": f"Bearer {own}"}), 404, "event_id")
+
+
 def test_a_logouts_user_link_is_the_user_on_the_api_root(
         client: AppClient, events_url: str) -> None:
     """``_links.user`` is ``{root}/users/{user_id}`` (docs.talkdesk.com/reference/userlogout),

@@ -100,7 +100,9 @@ def test_install_over_http_sends_a_signed_app_installed(harness: Harness) -> Non
     links = body["event"]["_links"]
     assert links["root"] == {"href": "http://testserver"}
     assert links["token"] == {"href": f"http://testserver/{TENANT_ID}/oauth2/v2.0/token"}
-    assert harness.client.get(links["self"]["href"]).json() == body["event"]
+    assert links["self"] == {
+        "href": f"http://testserver/apps/{APP_ID}/events/{body['event']['id']}"}
+    assert harness.client.get(f"/_mock/events/{body['event']['id']}").json() == body["event"]
 
     one = harness.client.get(f"/_mock/installations/{inst['installation_id']}").json()
     assert one["installation_id"] == inst["installation_id"] and one["users"] == []
