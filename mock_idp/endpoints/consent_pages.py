@@ -34,12 +34,12 @@ async def proceed(request: Request, txn: Transaction) -> Response:
     if txn.new_session and txn.session_id:
         state = idp(request)
         session = state.store.sessions.get(txn.session_id)
-        if session is not None and _signed_out(state, session) is None:
+        if session is not None and signed_out(state, session) is None:
             cookies.add_session(response, request, state, session, persistent=txn.persistent)
     return response
 
 
-def _signed_out(state: IdpState, session: Session | None) -> EntraError | None:
+def signed_out(state: IdpState, session: Session | None) -> EntraError | None:
     """Why a page shown to a signed-in user can no longer go on: its session ended while the
     page was open (revoked, expired, signed out: AADSTS9002313), or its user was disabled or
     deleted (AADSTS50057); ``None`` while it holds."""
@@ -58,7 +58,7 @@ async def _next_page(request: Request, txn: Transaction) -> Response:
     session = state.store.sessions.get(txn.session_id or "")
     tenant = state.store.tenants.get(txn.tenant_id)
     app = app_of(state, txn)
-    ended = _signed_out(state, session)
+    ended = signed_out(state, session)
     if ended is not None or session is None or tenant is None or app is None:
         return error_page(request, ended or EntraError(9002313))
     user = tenant.users[session.user_id]
@@ -200,7 +200,7 @@ async def consent(request: Request) -> Response:
         return post
     form, txn, tenant = post.form, post.txn, post.tenant
     session = state.store.sessions.get(txn.session_id or "") if txn is not None else None
-    ended = _signed_out(state, session)
+    ended = signed_out(state, session)
     if txn is None or ended is not None or session is None or tenant is None:
         return error_page(request, ended or EntraError(9002313))
     # The device-code confirmation's Continue posts under its own name (ids.py).
