@@ -342,8 +342,19 @@ async def kmsi(request: Request) -> Response:
 
 
 async def password_reset(request: Request) -> Response:
-    """Where "Forgot my password" leads: the mock resets passwords through its management API."""
-    return render(request, "password_reset", tenant=request.path_params["tenant"][:100])
+    """Where "Forgot my password" leads: the mock resets passwords through its management API.
+
+    The tenant is read as every tenant-scoped page of login.microsoftonline.com reads it: one
+    that does not exist is Entra's error page, AADSTS90002 (``InvalidTenantName``, "the tenant
+    name wasn't found", in the error code table of
+    https://learn.microsoft.com/entra/identity-platform/reference-error-codes), and a segment
+    that is no GUID or domain AADSTS900023; ``common`` and ``organizations`` name no tenant."""
+    segment = request.path_params["tenant"]
+    try:
+        tenants.resolve(idp(request).store, segment)
+    except EntraError as err:
+        return error_page(request, err)
+    return render(request, "password_reset", tenant=segment[:100])
 
 
 async def post_only(request: Request) -> Response:
