@@ -45,7 +45,7 @@ from ..store import Session, Tenant, User, new_guid
 from . import browser_sessions as cookies
 from . import sas
 from .common import WRONG_METHODS, base_url, error_page, idp, note_error, tell_apps
-from .consent_pages import proceed, signed_out
+from .consent_pages import proceed
 from .pages import app_of, client_id_of, keep, posted, refuse, render, render_step, show
 
 KMSI_MEMORY = timedelta(days=90)
@@ -313,7 +313,7 @@ async def change_password(request: Request) -> Response:
     # would outlive them, a session of a directory no longer there.
     session = start_session(state, tenant, user, mfa=txn.code_given)
     await tell_apps(request, ended, "passwordChanged")
-    ended_meanwhile = signed_out(state, state.store.sessions.get(session.id))
+    ended_meanwhile = cookies.signed_out(state, state.store.sessions.get(session.id))
     if ended_meanwhile is not None:
         return error_page(request, ended_meanwhile)
     return await _signed_in(request, txn, tenant, user, mfa=txn.code_given, session=session)
