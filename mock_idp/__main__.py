@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from .cli_version import VersionAction
 from .config import ConfigError, IdpConfig
 from .config_fields import base_url
-from .control_hosts import allowed_entry, listening_name
+from .control_hosts import allowed_entry, listening_names
 from .serving import DrainingServer, bind_socket, server_config, url_host
 from .tls import TlsFiles, tls_files_with
 
@@ -78,7 +78,7 @@ def load_config(args: argparse.Namespace) -> IdpConfig:
         config = IdpConfig.from_toml(args.config, **overrides)
     else:
         config = IdpConfig.default(**overrides)
-    added = [*args.control_host, *listening_name(args.host)]
+    added = [*args.control_host, *listening_names(args.host)]
     return replace(config, control_hosts=(*config.control_hosts, *added)) if added else config
 
 

@@ -15,6 +15,9 @@ the answers. What gives it away is the ``Host`` header, which names the attacker
 - the address the server says it is serving (ASGI's ``server`` of the request: the listening
   socket's; an in-process client, the host of the URL it was given);
 - the host of the configured ``public_url``;
+- the host name the server listens on (``--host``) and, when that is every interface
+  (``0.0.0.0``, ``::``), the machine's own names, its host name and fully qualified name
+  (:func:`listening_names`): names whose address the machine's owner decides;
 - a name of :attr:`mock_idp.config.IdpConfig.control_hosts` (``--control-host``,
   ``control_hosts`` in ``idp.toml``): exactly, or, for an entry with a leading dot
   (``.example.test``), that name and every name under it.
@@ -27,7 +30,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
+import socket
+from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 from .config_fields import ConfigError
@@ -111,11 +115,28 @@ def accepted(name: str, *, server: str | None, public_url: str | None,
                for entry in allowed)
 
 
-def listening_name(host: str) -> tuple[str, ...]:
-    """The host name a server listens on (``--host``), as an entry of ``control_hosts``: none
-    for an address or a loopback name (taken anyway), or for what is not a name."""
+WILDCARDS = frozenset({"0.0.0.0", "::"})
+"""The addresses that listen on every interface of the machine."""
+
+
+def machine_names() -> tuple[str, str]:
+    """The machine's own host name and its fully qualified name (which may take a look-up)."""
+    return socket.gethostname(), socket.getfqdn()
+
+
+def listening_names(host: str, *, machine: Callable[[], Iterable[str]] = machine_names
+                    ) -> tuple[str, ...]:
+    """The names a server listening on ``host`` (``--host``) is reached by, as entries of
+    ``control_hosts``: that host name; for a wildcard address (:data:`WILDCARDS`), the
+    machine's own names (``machine``: its host name and that name's fully qualified form),
+    which reach it on every interface. None for another address or a loopback name (taken
+    anyway), or for what is not a name."""
     name = host.strip().strip("[]").lower().rstrip(".")
-    if not name or _address(name) or not _NAME.fullmatch(name) or \
-            accepted(name, server=None, public_url=None, allowed=()):
-        return ()
-    return (name,)
+    found = machine() if name in WILDCARDS else (name,)
+    names = []
+    for value in found:
+        named = value.strip().lower().rstrip(".")
+        if named and not _address(named) and _NAME.fullmatch(named) and \
+                not accepted(named, server=None, public_url=None, allowed=()):
+            names.append(named)
+    return tuple(dict.fromkeys(names))

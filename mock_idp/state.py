@@ -57,6 +57,11 @@ class IdpState:
     a second reset waits: made at once, it would wipe what a set-up still running had made,
     and the set-up would then hand its program something no longer in the provider (the
     demo's relying party a secret the app no longer has)."""
+    tenant_changes: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Held while a tenant is made, deleted (until its installations have ended, an await of
+    their events) or put back by a reset, so that these come one after another: a tenant made
+    again under a deleted one's id while its deletion still ends its installations would
+    have its own new installations forgotten with them."""
 
     @classmethod
     def create(cls, config: IdpConfig, *,

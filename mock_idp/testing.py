@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives import serialization
 from . import totp
 from .clock import MockClock
 from .config import SINGLE_TENANT, IdpConfig
-from .control_hosts import listening_name
+from .control_hosts import listening_names
 from .outgoing import default_trust
 from .serving import (
     RunningServer,
@@ -80,7 +80,7 @@ class MockIdp:
         from .app import create_app
 
         try:
-            named = listening_name(self.host)  # the control API answers the name it listens on
+            named = listening_names(self.host)  # the control API answers the name it listens on
             self._app = create_app(replace(self.config, control_hosts=(
                 *self.config.control_hosts, *named)) if named else self.config)
             if self.https:

@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..errors import EntraError
 from ..guest_home import may_sign_in
 from ..protocol.users import is_revoked
 from ..signin.flow import Account
@@ -157,6 +158,20 @@ def session_is_valid(state: IdpState, session: Session) -> bool:
         and session.expires_at > state.clock.now()
         and not is_revoked(user, session.auth_time)
     )
+
+
+def signed_out(state: IdpState, session: Session | None) -> EntraError | None:
+    """Why a page shown to a signed-in user can no longer go on: its session ended while the
+    page was open (revoked, expired, signed out, or gone with a reset: AADSTS9002313), or its
+    user was disabled or deleted (AADSTS50057); ``None`` while it holds."""
+    if session is None:
+        return EntraError(9002313)
+    if session_is_valid(state, session):
+        return None
+    tenant = state.store.tenants.get(session.tenant_id)
+    user = tenant.users.get(session.user_id) if tenant is not None else None
+    return EntraError(50057 if user is None or not may_sign_in(state.store.tenants, user)
+                      else 9002313)
 
 
 def accounts(request: Request, state: IdpState, tenant_id: str | None = None

@@ -14,7 +14,6 @@ from ..consent import grant_app_roles
 from ..directory import is_assigned, needs_assignment
 from ..directory_roles import consents_for_organization
 from ..errors import EntraError
-from ..guest_home import may_sign_in
 from ..protocol import admin_consent, incremental_consent, resources
 from ..protocol.claims import GRAPH_RESOURCE_ID
 from ..signin import flow, ids
@@ -34,23 +33,9 @@ async def proceed(request: Request, txn: Transaction) -> Response:
     if txn.new_session and txn.session_id:
         state = idp(request)
         session = state.store.sessions.get(txn.session_id)
-        if session is not None and _signed_out(state, session) is None:
+        if session is not None and cookies.signed_out(state, session) is None:
             cookies.add_session(response, request, state, session, persistent=txn.persistent)
     return response
-
-
-def _signed_out(state: IdpState, session: Session | None) -> EntraError | None:
-    """Why a page shown to a signed-in user can no longer go on: its session ended while the
-    page was open (revoked, expired, signed out: AADSTS9002313), or its user was disabled or
-    deleted (AADSTS50057); ``None`` while it holds."""
-    if session is None:
-        return EntraError(9002313)
-    if cookies.session_is_valid(state, session):
-        return None
-    tenant = state.store.tenants.get(session.tenant_id)
-    user = tenant.users.get(session.user_id) if tenant is not None else None
-    return EntraError(50057 if user is None or not may_sign_in(state.store.tenants, user)
-                      else 9002313)
 
 
 async def _next_page(request: Request, txn: Transaction) -> Response:
@@ -58,7 +43,7 @@ async def _next_page(request: Request, txn: Transaction) -> Response:
     session = state.store.sessions.get(txn.session_id or "")
     tenant = state.store.tenants.get(txn.tenant_id)
     app = app_of(state, txn)
-    ended = _signed_out(state, session)
+    ended = cookies.signed_out(state, session)
     if ended is not None or session is None or tenant is None or app is None:
         return error_page(request, ended or EntraError(9002313))
     user = tenant.users[session.user_id]
@@ -200,7 +185,7 @@ async def consent(request: Request) -> Response:
         return post
     form, txn, tenant = post.form, post.txn, post.tenant
     session = state.store.sessions.get(txn.session_id or "") if txn is not None else None
-    ended = _signed_out(state, session)
+    ended = cookies.signed_out(state, session)
     if txn is None or ended is not None or session is None or tenant is None:
         return error_page(request, ended or EntraError(9002313))
     # The device-code confirmation's Continue posts under its own name (ids.py).

@@ -58,6 +58,11 @@ SHOWN = 50
 CLOCK_STEPS = ("1m", "5m", "1h", "1d", "30d", "181d")
 MAX_FIELD = 256
 ARM_NUMBERS = frozenset({"times", "code", "status", "retry_after", "delay_ms", "seconds"})
+ARM_FIELDS = frozenset({"kind", "endpoint", "tenant", "app", "user", "error", "suberror",
+                        *ARM_NUMBERS})
+"""The arm form's fields: a refusal naming one focuses it (``autofocus``), any other refusal
+of the form its message, as the form posts to an address without a fragment (a fragment would
+stop the browser from honouring ``autofocus``) and the page has no script to do it."""
 """The arm form's fields that the control API takes as numbers."""
 
 Action = Callable[[Request, IdpState, Mapping[str, str]], Awaitable[str]]
@@ -188,15 +193,18 @@ def _at(request: Request) -> str:
 
 async def _render(request: Request, *, status: int = 200, error: str | None = None,
                   field: str | None = None, at: str | None = None,
-                  typed: Mapping[str, str] | None = None) -> HTMLResponse:
+                  typed: Mapping[str, str] | None = None, arm: bool = False) -> HTMLResponse:
     """The page; ``typed``: what a refused arm form held, shown in it again (escaped, as every
-    value is), the field the refusal names marked invalid."""
+    value is), the field the refusal names marked invalid; ``arm``: the arm form was refused,
+    and the field, or else the message, is focused (:data:`ARM_FIELDS`). What an action did
+    (``done``) is shown whole, escaped: a reset's says what each set-up made again."""
     state = idp(request)
     refresh = _refresh(request)
+    focus_field = field if arm and typed is not None and field in ARM_FIELDS else None
     html = templates.get_template("console.html").render(
         **await _view(request, state), error=error, field=field, at=at or _at(request),
-        typed=typed,
-        done=request.query_params.get("done", "")[:200], refresh=refresh,
+        typed=typed, focus_field=focus_field, focus_error=arm and focus_field is None,
+        done=request.query_params.get("done", ""), refresh=refresh,
         query=f"?refresh={refresh}" if refresh else "", request_path=request.url.path)
     return HTMLResponse(html, status_code=status, headers={
         "Cache-Control": "no-store", "X-Frame-Options": "DENY",
@@ -319,32 +327,35 @@ async def act(request: Request) -> Response:
                              field="action", at="top")
     action, section = ACTIONS[name]
     # A refusal is shown in the form's section, where its action's address (#section) leaves
-    # the page; a success comes back there too (``at``), the page's state read afresh.
+    # the page (the arm form's: its focused field or message, :data:`ARM_FIELDS`); a success
+    # comes back there too (``at``), the page's state read afresh.
+    arm = name == "arm"
     if from_another_page(request):
         return await _render(request, status=403, error="refused: the form came from another "
-                             "site", field="origin", at=section)
+                             "site", field="origin", at=section, arm=arm)
     try:
         fields = await form_fields(request)
     except EntraError:
         return await _render(request, status=400, error="unreadable form", field="body",
-                             at=section)
+                             at=section, arm=arm)
     form: dict[str, str] = {}
     # A refused arm form comes back holding what was typed; the other forms hold nothing.
-    typed = form if name == "arm" else None
+    typed = form if arm else None
     for key, value in fields:
         if key in form:  # as the control API refuses a duplicated parameter
             return await _render(request, status=400, error=f"{key[:64]!r} is given twice; "
-                                 "send it once", field=key[:64], at=section, typed=typed)
+                                 "send it once", field=key[:64], at=section, typed=typed,
+                                 arm=arm)
         form[key] = value[:MAX_FIELD]
     if not hmac.compare_digest(form.get("csrf", "").encode(), csrf_token(idp(request)).encode()):
         return await _render(request, status=403, error="refused: the form's token is missing "
                              "or stale; reload the console", field="csrf", at=section,
-                             typed=typed)
+                             typed=typed, arm=arm)
     try:
         done = await action(request, idp(request), form)
     except BadInput as exc:
         return await _render(request, status=exc.status, error=exc.message, field=exc.field,
-                             at=section, typed=typed)
+                             at=section, typed=typed, arm=arm)
     refresh = _refresh(request)
     again = f"refresh={refresh}&" if refresh else ""
     return RedirectResponse(f"{PATH}?{again}done={quote(done)}&at={section}#{section}",

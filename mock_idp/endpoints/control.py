@@ -160,17 +160,18 @@ async def create_tenant(request: Request) -> Response:
     except (ConfigError, TypeError, ValueError, AttributeError) as exc:
         raise _config_error(exc) from exc
     state = idp(request)
-    if cfg.id in state.store.tenants:
-        raise BadInput(f"a tenant with id {cfg.id} already exists", field="id", status=409)
-    if state.store.resolve_tenant(cfg.domain) is not None:
-        raise BadInput(f"a tenant with domain {cfg.domain} already exists", field="domain",
-                       status=409)
-    check_new_tenant(cfg, state.store)
-    try:
-        tenant = state.store.add_tenant(cfg, state.clock.now())
-    except ValueError as exc:  # a guest's home (a ConfigError), or a certificate
-        raise _config_error(exc) if isinstance(exc, ConfigError) else BadInput(
-            f"invalid certificate: {exc}", field="apps.certificates") from exc
+    async with state.tenant_changes:  # after a deletion of the same id has ended
+        if cfg.id in state.store.tenants:
+            raise BadInput(f"a tenant with id {cfg.id} already exists", field="id", status=409)
+        if state.store.resolve_tenant(cfg.domain) is not None:
+            raise BadInput(f"a tenant with domain {cfg.domain} already exists", field="domain",
+                           status=409)
+        check_new_tenant(cfg, state.store)
+        try:
+            tenant = state.store.add_tenant(cfg, state.clock.now())
+        except ValueError as exc:  # a guest's home (a ConfigError), or a certificate
+            raise _config_error(exc) if isinstance(exc, ConfigError) else BadInput(
+                f"invalid certificate: {exc}", field="apps.certificates") from exc
     return JSONResponse(tenant_json(request, tenant), status_code=201)
 
 
@@ -236,21 +237,23 @@ async def delete_tenant(request: Request) -> Response:
     active one ends as ``DELETE /_mock/installations/{id}`` ends one, then all are forgotten with
     their events and queued retries (:meth:`~mock_idp.platform.PlatformState.end_tenant`); the
     faults scoped to it, its users or its apps are cleared."""
-    store = idp(request).store
+    state = idp(request)
     segment = request.path_params["tenant"]
-    tenant = store.resolve_tenant(segment)
-    if tenant is None:
-        raise BadInput(f"no tenant {segment[:80]!r}", field="tenant", status=404)
-    del store.tenants[tenant.id]
-    store.end([s for s in store.sessions.values() if s.tenant_id == tenant.id])
-    for code in [k for k, c in store.codes.items() if c.tenant_id == tenant.id]:
-        store.codes.pop(code, None)
-    for token in [k for k, t in store.refresh_tokens.items() if t.tenant_id == tenant.id]:
-        store.refresh_tokens.pop(token, None)
-    idp(request).faults.clear_scoped(  # and those of its apps no other tenant registers
-        tenants=[tenant.id], users=list(tenant.users),
-        apps=[app for app in tenant.apps if store.find_app_any(app) is None])
-    await idp(request).platform.end_tenant(tenant.id, base_url=request_base_url(request))
+    async with state.tenant_changes:  # a tenant made again under its id waits for the end
+        store = state.store
+        tenant = store.resolve_tenant(segment)
+        if tenant is None:
+            raise BadInput(f"no tenant {segment[:80]!r}", field="tenant", status=404)
+        del store.tenants[tenant.id]
+        store.end([s for s in store.sessions.values() if s.tenant_id == tenant.id])
+        for code in [k for k, c in store.codes.items() if c.tenant_id == tenant.id]:
+            store.codes.pop(code, None)
+        for token in [k for k, t in store.refresh_tokens.items() if t.tenant_id == tenant.id]:
+            store.refresh_tokens.pop(token, None)
+        state.faults.clear_scoped(  # and those of its apps no other tenant registers
+            tenants=[tenant.id], users=list(tenant.users),
+            apps=[app for app in tenant.apps if store.find_app_any(app) is None])
+        await state.platform.end_tenant(tenant.id, base_url=request_base_url(request))
     return Response(status_code=204)
 
 
@@ -275,7 +278,8 @@ async def reset_provider(state: IdpState, body: Mapping[str, Any]) -> dict[str, 
     if clock:
         _mock_clock(state)
     async with state.resetting:  # one reset at a time, each with its set-ups
-        state.reset(clock=clock, keys=keys)
+        async with state.tenant_changes:  # not in the middle of a tenant's deletion
+            state.reset(clock=clock, keys=keys)
         said = await set_up_again(state.set_ups) if set_up else []
         return {"reset": True, **clock_json(state), "set_up": said}
 

@@ -67,7 +67,8 @@ def refusal(path: str, host: str) -> Response:
                 f"mock with <code>--control-host NAME</code> for this one.</p></body></html>")
         return HTMLResponse(body, status_code=403, headers=_PAGE_HEADERS)
     return plain_error(403, f"refused: the Host header {shown!r} is not one of the mock's own "
-                       "host names (localhost, an IP address, the address it listens on, its "
+                       "host names (localhost, an IP address, the name it listens on or, on "
+                       "every interface, the machine's own name, its "
                        "public_url's host, or one given with --control-host or control_hosts "
                        "in idp.toml); a page whose name was made to resolve to the mock (DNS "
                        "rebinding) must not drive the test-control API", field="host")

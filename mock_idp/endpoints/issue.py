@@ -14,13 +14,15 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..directory import is_assigned, needs_assignment
 from ..errors import EntraError, error_body
+from ..faults.registry import held
 from ..protocol import admin_consent, cae, resources, tenants, token_lifetimes
 from ..protocol import claims as claimset
 from ..protocol.authorization import AuthRequest
 from ..state import IdpState
 from ..store import Application, AuthorizationCode, Session, Tenant, User
 from ..tokens import sign
-from .common import base_url, entra_headers, error_context, idp, note_error, templates
+from .browser_sessions import signed_out
+from .common import base_url, entra_headers, error_context, error_page, idp, note_error, templates
 from .faults_hook import response_fault, token_fault
 
 
@@ -45,6 +47,16 @@ async def complete(request: Request, req: AuthRequest, session: Session, *,
         return error_response(request, req, fault)
     if fault is not None:
         return fault
+    if held(request):
+        # Found again: while a latency or hang fault held the sign-in, a reset may have
+        # dropped its session, or the user, the tenant or the app may have gone; no code is
+        # issued for what is no longer there.
+        ended = signed_out(state, state.store.sessions.get(session.id))
+        if ended is not None:
+            return error_page(request, ended)
+        if tenants.app_in(state.store, tenant, req.client_id) is not app:
+            return error_response(request, req, EntraError(
+                700016, {"app_id": req.client_id, "tenant": tenant.domain}))
     now = state.clock.now()
     access_token: tuple[str, int] | None = None
     if "token" in req.response_types:  # first: nothing is stored for a refused resource

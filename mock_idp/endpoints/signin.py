@@ -227,11 +227,12 @@ def _ask_new_password(request: Request, txn: Transaction,
 
 
 async def _signed_in(request: Request, txn: Transaction, tenant: Tenant, user: User, *,
-                     mfa: bool) -> Response:
-    """A new session for ``user``, then "Stay signed in?" (unless the tenant or the browser
-    has settled it, or the sign-in is a device code's) and the rest of the sign-in."""
+                     mfa: bool, session: Session | None = None) -> Response:
+    """A new session for ``user`` (or ``session``, started already), then "Stay signed in?"
+    (unless the tenant or the browser has settled it, or the sign-in is a device code's) and
+    the rest of the sign-in."""
     state = idp(request)
-    session = start_session(state, tenant, user, mfa=mfa)
+    session = session or start_session(state, tenant, user, mfa=mfa)
     txn = replace(txn, session_id=session.id, new_session=True, pending_user=None,
                   awaiting=None, code_given=False)
     decision = flow.after_password(show_kmsi=tenant.show_keep_me_signed_in,
@@ -307,8 +308,15 @@ async def change_password(request: Request) -> Response:
     if isinstance(outcome, password_change.AskNewPassword):
         return _ask_new_password(request, txn, outcome)
     ended = password_change.apply(state.store, account, new, now)
+    # The new session starts before the apps are told (an await), so that a reset or the
+    # user's deletion made meanwhile finds it and ends it with the rest: started after, it
+    # would outlive them, a session of a directory no longer there.
+    session = start_session(state, tenant, user, mfa=txn.code_given)
     await tell_apps(request, ended, "passwordChanged")
-    return await _signed_in(request, txn, tenant, user, mfa=txn.code_given)
+    ended_meanwhile = cookies.signed_out(state, state.store.sessions.get(session.id))
+    if ended_meanwhile is not None:
+        return error_page(request, ended_meanwhile)
+    return await _signed_in(request, txn, tenant, user, mfa=txn.code_given, session=session)
 
 
 async def kmsi(request: Request) -> Response:
@@ -334,8 +342,19 @@ async def kmsi(request: Request) -> Response:
 
 
 async def password_reset(request: Request) -> Response:
-    """Where "Forgot my password" leads: the mock resets passwords through its management API."""
-    return render(request, "password_reset", tenant=request.path_params["tenant"][:100])
+    """Where "Forgot my password" leads: the mock resets passwords through its management API.
+
+    The tenant is read as every tenant-scoped page of login.microsoftonline.com reads it: one
+    that does not exist is Entra's error page, AADSTS90002 (``InvalidTenantName``, "the tenant
+    name wasn't found", in the error code table of
+    https://learn.microsoft.com/entra/identity-platform/reference-error-codes), and a segment
+    that is no GUID or domain AADSTS900023; ``common`` and ``organizations`` name no tenant."""
+    segment = request.path_params["tenant"]
+    try:
+        tenants.resolve(idp(request).store, segment)
+    except EntraError as err:
+        return error_page(request, err)
+    return render(request, "password_reset", tenant=segment[:100])
 
 
 async def post_only(request: Request) -> Response:

@@ -16,6 +16,12 @@ Facts and sources:
 - ``authorization_declined``: named by the device-code documentation ("the end user denied the
   authorization request") without a code; the mock sends AADSTS65004 (UserDeclinedConsent), which
   clients written against Entra also see there; not confirmed against a live tenant;
+- a device code polled again once its tokens were issued is ``invalid_grant``: MSAL's Android
+  library names that case so ("The token was polled again after it was already received", its
+  ``ErrorStrings.DEVICE_CODE_FLOW_INVALID_GRANT_ERROR_MESSAGE``, in
+  AzureAD/microsoft-authentication-library-common-for-android). Its AADSTS number is not known:
+  the mock sends AADSTS70000 (InvalidGrant) with a message of its own, for as long as it would
+  still say an expired code expired (:data:`mock_idp.store.EXPIRED_KEPT` past its expiry);
 - no ``slow_down``: RFC 8628 §3.5 allows it, but Entra's device-code documentation lists only
   ``authorization_pending``, ``authorization_declined``, ``bad_verification_code`` and
   ``expired_token``, and msal-node (``DeviceCodeClient``) treats any other error as final, so a
@@ -30,6 +36,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import EntraError
+from ..store import EXPIRED_KEPT
 from .users import revoked
 
 if TYPE_CHECKING:
@@ -52,7 +59,7 @@ class DeviceAuthorization:
     issued_at: datetime
     expires_at: datetime
     interval: int
-    status: Literal["pending", "approved", "declined"] = "pending"
+    status: Literal["pending", "approved", "declined", "redeemed"] = "pending"
     user_id: str | None = None
     session_id: str | None = None
     auth_time: datetime | None = None
@@ -67,6 +74,9 @@ class DeviceAuthorization:
 
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
+REDEEMED = ("The device code was already redeemed: its tokens were issued to an earlier poll. "
+            "Start the device code flow again for new ones.")
+"""AADSTS70000's message for a device code polled again (Entra's own wording is not known)."""
 USER_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 USER_CODE_LENGTH = 9
 MAX_RECORDS = 5000
@@ -155,14 +165,21 @@ class Approved:
 def poll(store: Store, device_code: str, *, tenant_id: str, client_id: str, now: datetime,
          record: DeviceAuthorization | None = None) -> Approved:
     """One poll of the token endpoint (RFC 8628 §3.4); raises Entra's error while the
-    user has not finished, and uses the code up once they have. ``record`` is the code's, when
-    the caller has read it already (else it is read here). The code is removed with ``pop``: a
-    move of the clock back on another thread may have dropped it since it was read
+    user has not finished, and uses the code up once they have: it is kept, marked redeemed,
+    so that a later poll is ``invalid_grant``. ``record`` is the code's, when the caller has
+    read it already (else it is read here). A code that ends is removed with ``pop``: a move
+    of the clock back on another thread may have dropped it since it was read
     (:meth:`mock_idp.state.IdpState.drop_ended`)."""
     if record is None:
         record = store.device_codes.get(device_code)
+    if record is not None and record.status == "redeemed" and \
+            now >= record.expires_at + EXPIRED_KEPT:  # due to be dropped: forgotten
+        store.device_codes.pop(device_code, None)
+        record = None
     if record is None or record.client_id != client_id or record.tenant_id != tenant_id:
         raise EntraError(70018, error="bad_verification_code")
+    if record.status == "redeemed":
+        raise EntraError(70000, text=REDEEMED)
     if now >= record.expires_at:
         store.device_codes.pop(device_code, None)
         raise EntraError(70020, error="expired_token")
@@ -171,8 +188,9 @@ def poll(store: Store, device_code: str, *, tenant_id: str, client_id: str, now:
         raise EntraError(65004, error="authorization_declined")
     if record.status != "approved" or record.user_id is None:
         raise EntraError(70016)
-    store.device_codes.pop(device_code, None)
     if record.revoked_at is not None:
+        store.device_codes.pop(device_code, None)
         raise revoked(record.auth_time or record.issued_at, record.revoked_at)
+    record.status = "redeemed"  # kept, to say so to a device that polls again
     return Approved(user_id=record.user_id, session_id=record.session_id,
                     auth_time=record.auth_time, scopes=record.scopes, resource=record.resource)

@@ -10,7 +10,18 @@ from urllib.parse import urlencode
 
 import httpx
 import loops
-from idp_testkit import CLIENT_ID, SECRET, TENANT
+import pytest
+from idp_testkit import (
+    ALICE,
+    CLIENT_ID,
+    SECRET,
+    TENANT,
+    auth_params,
+    ctx_of,
+    login_action,
+    password,
+)
+from starlette.applications import Starlette
 
 from mock_idp import create_app
 from mock_idp.config import IdpConfig
@@ -55,9 +66,10 @@ async def meanwhile(client: httpx.AsyncClient, method: str, url: str, body: byte
     return await asyncio.wait_for(first, 10), changed
 
 
-def run(test: Callable[[httpx.AsyncClient], Awaitable[None]]) -> None:
+def run(test: Callable[[httpx.AsyncClient], Awaitable[None]],
+        app: Starlette | None = None) -> None:
     async def main() -> None:
-        transport = httpx.ASGITransport(app=create_app(IdpConfig.default()))
+        transport = httpx.ASGITransport(app=app or create_app(IdpConfig.default()))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
             await test(c)
     loops.run(main())
@@ -136,3 +148,51 @@ def test_a_device_code_asked_of_a_tenant_deleted_while_its_form_arrives_is_refus
         assert answer.json()["error_codes"] == [90002]
 
     run(test)
+
+
+async def _post_page(client: httpx.AsyncClient, page: httpx.Response,
+                     **form: str) -> httpx.Response:
+    """Post a sign-in page's form with ``form``."""
+    return await client.post(login_action(page.text), data={"ctx": ctx_of(page.text), **form})
+
+
+@pytest.mark.parametrize("change", ["reset", "user-deleted", "app-deleted"])
+def test_a_sign_in_a_hang_holds_gets_no_code_once_its_session_or_app_is_gone(
+        change: str) -> None:
+    """The hang holds the sign-in's last step (Stay signed in?'s answer) where the code would
+    be issued; the change meanwhile lets it go (a reset clears the fault), and the sign-in is
+    answered for the provider as it then is: no code for a session or an app not there."""
+    app = create_app(IdpConfig.default())
+
+    async def test(client: httpx.AsyncClient) -> None:
+        page = await client.get(f"/{TENANT}/oauth2/v2.0/authorize", params=auth_params())
+        kmsi = await _post_page(client, page, loginfmt=ALICE, passwd=password(ALICE))
+        assert 'id="KmsiDescription"' in kmsi.text, kmsi.text[:300]
+        armed = await client.post("/_mock/faults", json={
+            "endpoint": "signin", "kind": "hang", "seconds": 30, "times": 1})
+        assert armed.status_code == 201, armed.text
+        held = asyncio.create_task(_post_page(client, kmsi, answer="No"))
+        for _ in range(1000):  # until the hang holds it (the fault's hits count it)
+            listed = (await client.get("/_mock/faults")).json()["faults"]
+            if listed and listed[0]["hits"] == 1:
+                break
+            await asyncio.sleep(0)
+        assert listed[0]["hits"] == 1
+        if change == "reset":
+            assert (await client.post("/_mock/reset")).status_code == 200
+        elif change == "user-deleted":
+            assert (await client.delete(f"{GRAPH}/users/{ALICE}")).status_code == 204
+        else:
+            found = (await client.get(f"{GRAPH}/applications",
+                                      params={"$filter": f"appId eq '{CLIENT_ID}'"})).json()
+            gone = await client.delete(f"{GRAPH}/applications/{found['value'][0]['id']}")
+            assert gone.status_code == 204, gone.text
+        await client.delete("/_mock/faults")  # lets it go (the reset did already)
+        answer = await asyncio.wait_for(held, 10)
+        assert "code=" not in answer.headers.get("location", ""), answer.headers
+        expected = {"reset": "AADSTS9002313", "user-deleted": "AADSTS50057",
+                    "app-deleted": "AADSTS700016"}[change]
+        assert expected in answer.text + answer.headers.get("location", ""), answer.text[:300]
+        assert len(app.state.idp.store.codes) == 0
+
+    run(test, app)

@@ -90,6 +90,49 @@ def test_an_action_lower_on_the_page_says_what_it_did_where_the_user_is(
     in_view(page, page.locator("#faults h2"))  # and the section it is about
 
 
+@pytest.mark.parametrize(("typed", "named"), [
+    ({"kind": "throttle", "endpoint": "token", "retry_after": "soon"}, "retry_after"),
+    ({"kind": "error", "endpoint": "token", "code": "not a code"}, "code"),
+    ({"kind": "throttle", "endpoint": "token", "code": "50126"}, "code"),  # not the kind's
+    ({"kind": "throttle"}, "endpoint"),
+])
+def test_a_refused_arm_form_focuses_the_field_it_names(
+        page: Page, servers: Servers, typed: dict[str, str], named: str) -> None:
+    page.set_viewport_size({"width": 1280, "height": 600})
+    page.goto(servers.console)
+    for name, value in typed.items():
+        if name in ("kind", "endpoint"):
+            page.locator(f"#arm-{name}").select_option(value)
+        else:
+            page.locator(f"#arm-{name}").fill(value)
+    page.locator("#arm").click()
+    expect(page.locator("#faults #error")).to_contain_text(f"field: {named}")
+    field = page.locator(f"#arm-{named}")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_be_focused()
+    in_view(page, field)
+    assert page.locator("[autofocus]").count() == 1
+    if named != "endpoint":  # what is typed next goes into the field
+        page.keyboard.press("Control+A")
+        page.keyboard.type("5")
+        expect(field).to_have_value("5")
+    assert servers.http.get("/_mock/faults").json()["faults"] == []
+
+
+def test_an_arm_form_refused_for_no_field_of_its_own_focuses_the_message(
+        page: Page, servers: Servers) -> None:
+    page.set_viewport_size({"width": 1280, "height": 600})
+    page.goto(servers.console)
+    page.locator("#arm-form [name=csrf]").evaluate("input => { input.value = 'stale'; }")
+    page.locator("#arm-kind").select_option("wrong_nonce")
+    page.locator("#arm").click()
+    message = page.locator("#faults #error")
+    expect(message).to_contain_text("reload the console")
+    expect(message).to_be_focused()
+    in_view(page, message)
+    expect(page.locator("[aria-invalid]")).to_have_count(0)
+
+
 def test_the_page_source_holds_no_secret(page: Page, servers: Servers) -> None:
     grant = get_code(servers.http)  # type: ignore[arg-type]
     issued = redeem(servers.http, grant).json()  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import socket
 
 import httpx
 import pytest
@@ -20,8 +21,8 @@ from test_control import error_of
 from mock_idp import create_app
 from mock_idp.__main__ import load_config, main, parse_args
 from mock_idp.config import ConfigError, IdpConfig
-from mock_idp.control_hosts import allowed_entries, host_name
-from mock_idp.testing import run_in_thread
+from mock_idp.control_hosts import allowed_entries, host_name, listening_names, machine_names
+from mock_idp.testing import MockIdp, run_in_thread
 
 OWN_HOSTS = ["localhost", "LOCALHOST:8400", "localhost.", "localhost.:8400", "app.localhost",
              "Deep.App.Localhost:1", "127.0.0.1", "127.0.0.1:8400", "127.45.6.7:8400",
@@ -180,8 +181,24 @@ def test_the_cli_adds_control_hosts_and_the_name_it_listens_on() -> None:
     config = cli_config("--control-host", "Mock-IdP", "--control-host", ".corp.example",
                         "--host", "builder.corp.example")
     assert config.control_hosts == ("mock-idp", ".corp.example", "builder.corp.example")
-    for address in ("0.0.0.0", "::", "127.0.0.1", "localhost"):
+    for address in ("127.0.0.1", "[::1]", "192.0.2.7", "localhost"):
         assert cli_config("--host", address).control_hosts == ()
+    machine = listening_names("0.0.0.0")
+    assert cli_config("--host", "0.0.0.0").control_hosts == machine
+    assert cli_config("--host", "::").control_hosts == machine
+
+
+def test_listening_on_every_interface_adds_the_machines_own_names() -> None:
+    def names() -> tuple[str, str]:
+        return "Builder", "builder.corp.example."
+
+    for wildcard in ("0.0.0.0", "::", "[::]"):
+        assert listening_names(wildcard, machine=names) == ("builder", "builder.corp.example")
+    assert listening_names("0.0.0.0", machine=lambda: ("localhost", "localhost")) == ()
+    assert listening_names("0.0.0.0", machine=lambda: ("vm", "10.0.0.4", "")) == ("vm",)
+    assert listening_names("127.0.0.1", machine=names) == ()
+    host, fqdn = machine_names()
+    assert host == socket.gethostname() and fqdn == socket.getfqdn()
 
 
 def test_a_bad_control_host_flag_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -190,6 +207,16 @@ def test_a_bad_control_host_flag_exits_2(capsys: pytest.CaptureFixture[str]) -> 
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert "--control-host 'mock:8400' is not a host name" in err and "Traceback" not in err
+
+
+def test_a_mock_served_on_every_interface_answers_the_machines_own_name() -> None:
+    host = socket.gethostname()
+    with MockIdp(host="0.0.0.0") as idp, httpx.Client(base_url=idp.url) as http:
+        for name in {host, host.upper() + "."}:
+            answer = http.get("/_mock/keys", headers={"Host": f"{name}:{idp.port}"})
+            assert answer.status_code == 200, answer.text
+        error_of(http.get("/_mock/keys", headers={"Host": f"evil.example:{idp.port}"}),
+                 403, "host")
 
 
 def test_a_served_mock_refuses_another_host_and_answers_its_address() -> None:

@@ -119,9 +119,9 @@ def test_adal_polls_v1_with_its_own_grant_name_and_the_code_in_code(
     tokens = client.post(token_v1, data=adal)
     assert tokens.status_code == 200, tokens.text
     assert tokens.json()["resource"] == "https://graph.microsoft.com"
-    # Used up: a second poll, by either name, is told the code is unknown.
+    # Used up: a second poll, by either name, is told so.
     v2 = client.post(paths(TENANT, "2.0")["token"], data={**adal, "scope": "openid"})
-    assert error_of(v2) == ("bad_verification_code", 70018)
+    assert error_of(v2) == ("invalid_grant", 70000)
 
 
 def test_msal_node_polls_v2_with_the_short_grant_name(
@@ -234,6 +234,12 @@ def test_signing_in_on_the_device_page_hands_the_device_its_tokens(
     id_claims = claims(body["id_token"])
     assert id_claims["preferred_username"] == ALICE and id_claims["aud"] == PUBLIC_ID
     clock.advance(timedelta(seconds=5))
+    again = poll(client, flow["device_code"])  # used up: MSAL's Android library's invalid_grant
+    assert error_of(again) == ("invalid_grant", 70000)
+    assert "already redeemed" in again.json()["error_description"]
+    clock.advance(timedelta(minutes=15))  # past its expiry, it is still said to be redeemed
+    assert error_of(poll(client, flow["device_code"])) == ("invalid_grant", 70000)
+    clock.advance(timedelta(days=1))  # then forgotten, as an expired code is
     assert error_of(poll(client, flow["device_code"])) == ("bad_verification_code", 70018)
 
 

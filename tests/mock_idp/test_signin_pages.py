@@ -395,6 +395,19 @@ def test_forgot_my_password_leads_to_a_page(client: AppClient) -> None:
     assert answer.status_code == 200 and "passwordProfile" in answer.text
 
 
+@pytest.mark.parametrize(("segment", "status", "shown"), [
+    (DOMAIN, 200, "passwordProfile"),
+    ("common", 200, "passwordProfile"),
+    ("nowhere.onmicrosoft.com", 400, "AADSTS90002"),
+    ("00000000-0000-0000-0000-0000000000aa", 400, "AADSTS90002"),
+    ("not a tenant", 400, "AADSTS900023"),
+])
+def test_the_password_reset_page_of_an_unknown_tenant_is_entras_error_page(
+        client: AppClient, segment: str, status: int, shown: str) -> None:
+    answer = client.get(f"/{segment}/passwordreset")
+    assert answer.status_code == status and shown in answer.text, answer.text[:300]
+
+
 # -- "Stay signed in?" ----------------------------------------------------------------------------
 
 
