@@ -58,12 +58,12 @@ SHOWN = 50
 CLOCK_STEPS = ("1m", "5m", "1h", "1d", "30d", "181d")
 MAX_FIELD = 256
 ARM_NUMBERS = frozenset({"times", "code", "status", "retry_after", "delay_ms", "seconds"})
+"""The arm form's fields that the control API takes as numbers."""
 ARM_FIELDS = frozenset({"kind", "endpoint", "tenant", "app", "user", "error", "suberror",
                         *ARM_NUMBERS})
 """The arm form's fields: a refusal naming one focuses it (``autofocus``), any other refusal
 of the form its message, as the form posts to an address without a fragment (a fragment would
 stop the browser from honouring ``autofocus``) and the page has no script to do it."""
-"""The arm form's fields that the control API takes as numbers."""
 
 Action = Callable[[Request, IdpState, Mapping[str, str]], Awaitable[str]]
 
