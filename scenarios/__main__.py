@@ -196,6 +196,7 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from scenarios.app_notes import noted
     from scenarios.registry import CatalogueError, SelectionError, load_catalogue
     from scenarios.report import output_problem, write_reports
     from scenarios.runner import RunInterrupted, RunOptions, format_table, part_to_run, run
@@ -257,9 +258,9 @@ def _run(args: argparse.Namespace) -> int:
         app_name=app_name or None,
     )
     try:
-        summary = run(options, registry=registry)
+        summary = noted(run(options, registry=registry), args.app, args.catalogue)
     except RunInterrupted as stopped:  # the reports of what finished; the rest "not run"
-        write_reports(stopped.summary, args.junit)
+        write_reports(noted(stopped.summary, args.app, args.catalogue), args.junit)
         raise
     print()
     say(format_table(summary))

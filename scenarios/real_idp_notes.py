@@ -42,17 +42,26 @@ def run_notes(stack: RealIdpStack | None) -> tuple[str, ...]:
     return (no_address_note(stack.user.username, stack.metadata),)
 
 
-def no_address_note(username: str, metadata: Mapping[str, Any]) -> str:
+def no_address_note(username: str, metadata: Mapping[str, Any], *,
+                    held: str | None = None, mock: bool = False) -> str:
     """What to add so that the relying party holds an address for ``username``: the optional
     claims of the app registration on Entra (an authorization endpoint of Entra's shape, as
-    the mock's), ``email_verified`` elsewhere."""
-    held = (f"the relying party holds no e-mail address for {username} (/api/me answers "
-            "email: null), though the scenarios passed on the name it shows: ")
+    the mock's), ``email_verified`` elsewhere. ``held`` says who holds none, and where it
+    shows (default: the relying party's ``/api/me``); ``mock``: the provider was the mock,
+    whose app registration has those claims already (``run --app``)."""
+    held = (held or f"the relying party holds no e-mail address for {username} (/api/me "
+            "answers email: null)") + ", though the scenarios passed on the name it shows: "
+    claims = (f"the optional claims email and xms_edov to the app registration's ID token "
+              f"({PORTAL_TOKEN_CONFIGURATION} → Add optional claim → ID)")
+    if mock:
+        return (held + "the mock's ID tokens carry the optional claims email and xms_edov "
+                "(true: the tenant has verified the user's mail domain), so an app that keeps "
+                "only an address Entra vouches for should hold this one: take email where "
+                "xms_edov is true (Entra sends no email_verified); on Entra, add " + claims)
     if is_entra(provider_flavour(str(metadata.get("authorization_endpoint", "")))):
         return (held + "it keeps only an address Entra vouches for (the xms_edov claim true), "
-                "so add the optional claims email and xms_edov to the app registration's ID "
-                f"token ({PORTAL_TOKEN_CONFIGURATION} → Add optional claim → ID); with them, "
-                "the user needs a mail address in a domain the tenant has verified")
+                f"so add {claims}; with them, the user needs a mail address in a domain the "
+                "tenant has verified")
     return (held + "it keeps only an address the provider vouches for, so have the provider "
             "put email and email_verified (true) in the ID token (the relying party asks for "
             "the email scope), for a user whose address it has verified")

@@ -115,6 +115,9 @@ class ScenarioResult:
     app_not_started: bool = False
     """The app under test could not be started for this scenario: it is not run again, and
     the scenarios left in the run are skipped (:mod:`scenarios.app_down`)."""
+    addressless: tuple[str, ...] = ()
+    """The people the app was found signed in as holding no e-mail address for, its name
+    telling who (what ``run --app`` notes: :mod:`scenarios.app_notes`)."""
 
     @property
     def protocol_text(self) -> str | None:
@@ -152,9 +155,10 @@ class RunSummary:
     interrupted: bool = False
     """Ctrl-C or SIGTERM stopped the run: the scenarios it had not finished are skipped."""
     notes: tuple[str, ...] = ()
-    """What the run found that fails no scenario, yet the reader should act on (``run --idp``:
-    a relying party that holds no e-mail address for its user, :mod:`scenarios.real_idp_notes`);
-    under the total line, in the reports and in the job summary."""
+    """What the run found that fails no scenario, yet the reader should act on (an app that
+    holds no e-mail address for its user: ``run --idp``, :mod:`scenarios.real_idp_notes`;
+    ``run --app``, :mod:`scenarios.app_notes`); under the total line, in the reports and in
+    the job summary."""
 
     @property
     def against(self) -> str | None:

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MASKED_SELECTOR",
     "Area",
+    "NoPicture",
     "PAGE_VERSION_SCRIPT",
     "PageState",
     "Photographer",
@@ -210,16 +211,29 @@ def screenshot(page: Page, path: Path, *, timeout_ms: float | None = None,
                     timeout=timeout_ms, clip=clip)
 
 
+class NoPicture(Exception):
+    """A failure's page that cannot be pictured: its DevTools capture failed while its
+    navigation still waits for its answer."""
+
+
 def failure_screenshot(page: Page, path: Path) -> None:
     """A failure's picture: :func:`screenshot`; of a page whose navigation waits for its
     answer (:func:`awaiting_answer`) or of Chromium's own error page
     (:func:`on_browser_error_page`) the DevTools capture of what it shows, within
     :data:`UNREAD_SCREENSHOT_MS`; when the page's state cannot be read otherwise (a renderer
     busy with a huge page) only the viewport, within :data:`UNREAD_SCREENSHOT_MS`, which a
-    whole tall page would not fit in on a loaded machine."""
+    whole tall page would not fit in on a loaded machine.
+
+    Raises :class:`NoPicture` at once when the capture of a page awaiting its answer failed
+    and the page still awaits it: reading its state and Playwright's screenshot are held with
+    the document it leaves as well, and gave no picture after about 3 s more. A capture that
+    failed as the navigation ended (the page no longer awaits its answer) leaves the picture
+    to Playwright's screenshot of the page it moved on to."""
     if waiting_picture(page, path) or (
             on_browser_error_page(page) and _viewport_capture(page, path)):
         return
+    if awaiting_answer(page) and devtools.session_of(page) is not None:
+        raise NoPicture("the page awaits its answer and its capture failed")
     if Photographer().state(page) is not None:
         screenshot(page, path)
     else:

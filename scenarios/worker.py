@@ -22,6 +22,7 @@ from scenarios import app_logs
 from scenarios.app.process import AppStartError, stop_starting
 from scenarios.app_down import AppDown, skip_reason
 from scenarios.app_exit import AppExited, ended_by_app_exit
+from scenarios.app_notes import addressless_in
 from scenarios.browser import launch, resolve
 from scenarios.clean_page import PageSource
 from scenarios.context import (
@@ -264,6 +265,7 @@ def run_scenario(
         protocol=exchange_of(collected),
         app_log=app_log,
         app_not_started=app_not_started,
+        addressless=addressless_in(env),
     ), known)
     if options.trace != "rerun-on-failure" or not went_wrong or app_not_started:
         return result

@@ -78,6 +78,9 @@ class ProfileAdapter:
         self.values: dict[str, str] = dict(values)
         self.http = http
         self._contact = contact
+        self.addressless: set[str] = set()
+        """The people found signed in with no e-mail address (``me_url``'s ``email`` null),
+        told by their name (:meth:`_expect_me_json`): what ``run --app`` notes."""
 
     # -- facts ---------------------------------------------------------------------------------
     @property
@@ -260,11 +263,13 @@ class ProfileAdapter:
         data = self._me_data(page) if signed_in.me_url else None
         me = self._me_values(data)
         me_url = self.url(signed_in.me_url or "")
+        addressless = False
         for key in checked:
             path, got = signed_in.me_json[key], me.get(key)
             if key == "email":
                 if got is None and holds(data, path):  # null: it holds none
                     if "name" in checked:
+                        addressless = True
                         continue  # the name says who signed in
                     raise AssertionError(
                         f"{me_url} holds no e-mail address for {person.upn} ({key} {path!r} is "
@@ -284,6 +289,8 @@ class ProfileAdapter:
             if not same:  # a member missing altogether: signed in, not as the profile says
                 raise SignedInElsewhere(f"signed in as {got!r}, expected {expected} "
                                         f"({'nothing at ' if got is None else ''}{where})")
+        if addressless:  # the name told who it is
+            self.addressless.add(person.upn)
 
     def _expect_signed_in_page(self, page: Page, person: Someone) -> None:
         from playwright.sync_api import Error, expect

@@ -11,11 +11,13 @@ from scenarios.catalogue.partner_events import (
     MUST_CHECK_APP,
     accepted,
     answer_of,
+    applied_in_turn,
     authorize_requests,
     expect_refused,
     install_partner,
     installed_partner,
     send_foreign,
+    send_logout,
 )
 from scenarios.flows import (
     NavigationLog,
@@ -128,16 +130,22 @@ def hint_is_not_identity(ctx: Ctx) -> None:
     "mock's delivery log) and not applied; a user.logout for her and an app.installed for the "
     "installation (with other credentials) that the platform signed but that name another "
     "partner app's app_id are not applied either: alice stays signed in and a launch still "
-    "signs her in through the installation's own client",
+    "signs her in through the installation's own client, also once a genuine user.logout for "
+    "bob sent after them all has ended his session (an app that applies events a moment "
+    "later, in order, has had its turn at every one by then)",
     tags={"partner"},
     needs={"partner", "session-check"},
 )
 def forged_event(ctx: Ctx) -> None:
     stack, page = ctx.env, ctx.page
-    alice = stack.people["alice"]
+    alice, bob = stack.people["alice"], stack.people["bob"]
     with ctx.step("install the app; alice, signed in at her company, launches it"):
         installation_id = install_partner(stack)
         launch_signed_in_at_company(page, stack, installation_id, alice)
+    bobs = ctx.new_context().new_page()
+    with ctx.step("in another browser, bob launches it too: his user.logout, sent after the "
+                  "events below, tells when the app has had its turn at them", page=bobs):
+        launch_signed_in_at_company(bobs, stack, installation_id, bob)
     with ctx.step("a user.logout for alice signed with a key the platform does not publish: "
                   "the app refuses it"):
         expect_refused(stack, installation_id, "user.logout", "unknown_key",
@@ -174,10 +182,24 @@ def forged_event(ctx: Ctx) -> None:
             f"the app's installations hold the client id {other_client} of an app.installed "
             f"naming another partner app's app_id ({foreign['event']['app_id']}), which it "
             f"answered {answer_of(foreign['delivery'])}: {MUST_CHECK_APP}")
+    with ctx.step("the platform sends user.logout for bob, and the app applies it: it has had "
+                  "its turn at every event before it", page=bobs):
+        send_logout(stack, installation_id, oid_of(stack, bob), bob.upn)
+        applied_in_turn(bobs, stack, "a user.logout for bob")
     with ctx.step("alice is still signed in, and a launch still signs her in through the "
                   "installation's own client"):
+        late = ("once the app had applied a user.logout for bob sent after the events above: "
+                "it applied one of them after answering it, such as the user.logout for her "
+                f"naming another partner app's app_id: {MUST_CHECK_APP}")
+        stored = stack.app.installations_text()
+        assert stored is None or other_client not in stored, (
+            f"the app's installations hold the client id {other_client} of an app.installed "
+            f"naming another partner app's app_id {late}")
         page.reload()
-        expect_signed_in(page, stack, alice, path=stack.app.launch_lands_on())
+        try:
+            expect_signed_in(page, stack, alice, path=stack.app.launch_lands_on())
+        except AssertionError as exc:
+            raise AssertionError(f"alice is no longer signed in {late}\n{exc}") from exc
         drop_app_session(page, stack)
         log = NavigationLog(page)
         page.goto(stack.app.launch_url(installation_id, oid_of(stack, alice)))

@@ -2,6 +2,10 @@
 forged one (well-formed, not validly signed) is refused with a 4xx and changes nothing; and how
 they have the platform install the app and change who holds its licences.
 
+That an event changed nothing is judged only once a genuine event sent after it has visibly
+been applied (:func:`applied_in_turn`): an app may answer an event at once and apply it a moment
+later, from a queue worked in order, so what it did with an earlier event shows by then.
+
 The platform's signing scheme is unverified (the partner-sso.md reference notes, "Signing of
 event requests: not confirmed"), so no refusal status is contracted: 401, 403 and 400 (the
 answer Stripe's webhook guide gives a bad signature, docs.stripe.com/webhooks/signature) are
@@ -12,11 +16,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scenarios.flows import NavigationLog
 from scenarios.live import LiveStack
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 MUST_VERIFY = ("it must verify X-Hub-Ecdsa-Signature, with the key X-Hub-Ecdsa-Signature-Id "
                "names from the platform's published keys, before reading an event")
@@ -118,6 +125,34 @@ def send_foreign(stack: LiveStack, installation_id: str, event_type: str,
 
 MUST_CHECK_APP = ("the platform signs every partner app's events with the same keys, so the "
                   "app must apply only events whose app_id is its own")
+
+
+def send_logout(stack: LiveStack, installation_id: str, user_id: str, user_email: str
+                ) -> dict[str, Any]:
+    """The platform's ``user.logout`` for the user, which the app accepts (2xx); the
+    delivery."""
+    answer = stack.http.post(stack.idp_url(f"/_mock/installations/{installation_id}/logout"),
+                             json={"user_id": user_id, "user_email": user_email})
+    assert answer.status_code == 200, f"the mock did not send user.logout: {answer.text}"
+    delivery: dict[str, Any] = answer.json()["delivery"]
+    assert accepted(delivery), f"the app did not accept user.logout: {answer_of(delivery)}"
+    return delivery
+
+
+def applied_in_turn(page: Page, stack: LiveStack, what: str) -> None:
+    """Waits up to :func:`acknowledgement_wait` seconds until the browser ``page`` is signed out
+    of the app: ``what``, a genuine ``user.logout`` for its user, has been applied, and with it,
+    in an app that applies its events in order, every event sent before it. A check that an
+    earlier event changed nothing is sound only after this; an app that applies events as it
+    answers them passes at the first look."""
+    wait = acknowledgement_wait(stack)
+    deadline = time.monotonic() + wait
+    while stack.app.is_signed_in(page):
+        if time.monotonic() >= deadline:
+            raise AssertionError(
+                f"the browser is still signed in {wait:g} s after {what}, which the app "
+                "accepted: the app must end the sessions of the user the event names")
+        time.sleep(0.05)
 
 
 def authorize_requests(log: NavigationLog, idp_base_url: str) -> list[str]:

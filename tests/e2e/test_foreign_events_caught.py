@@ -11,6 +11,11 @@ These tests change that check, for one test, into none at all or none for ``app.
   client id, or (with a profile naming no installations URL to read) the next launch sends alice
   to the provider as the other app's client.
 
+An app may also answer an event at once and apply it a moment later, from a queue worked in
+order: with no check, a queued ``user.logout`` for alice naming another app's ``app_id`` ends her
+session only after the scenario's first look. The scenario judges again once a genuine
+``user.logout`` for bob, sent after every other event, has ended his session.
+
 The scenario fails against each, saying which event was applied, and passes against the
 reference relying party. (pytest's ``monkeypatch`` restores the function afterwards; the stacks
 built during the test are the only relying parties running in this process.)
@@ -18,7 +23,9 @@ built during the test are the only relying parties running in this process.)
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -44,6 +51,9 @@ BROKEN: dict[str, tuple[str, str]] = {
                                     "id"),
     "app_id_unchecked_on_install_installations_unread": (
         LAUNCH_STEP, "the launch sent alice to the provider as the client"),
+    "app_id_unchecked_logout_applied_late": (
+        LAUNCH_STEP, "alice is no longer signed in once the app had applied a user.logout for "
+        "bob sent after the events above"),
 }
 """A broken app (its fixture): the step that fails, and what the failure message says."""
 MUST_CHECK_APP = "the app must apply only events whose app_id is its own"
@@ -75,6 +85,36 @@ def app_id_unchecked_on_install_installations_unread(
         app_id_unchecked_on_install: None, monkeypatch: pytest.MonkeyPatch) -> None:
     """As :func:`app_id_unchecked_on_install`, the profile naming no installations URL."""
     monkeypatch.setattr(ProfileAdapter, "installations_text", lambda self: None)
+
+
+LATE_S = 3.0
+"""How long the queuing app waits before applying a ``user.logout``: longer than what is left
+of the scenario after the foreign one, but for the genuine event that comes after it."""
+
+
+@pytest.fixture
+def app_id_unchecked_logout_applied_late(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app answers a ``user.logout`` at once and applies it :data:`LATE_S` seconds later,
+    in the order they came, without checking its ``app_id``; other events as the reference
+    RP does."""
+    checked, apply_once = partner.check_app, partner.apply_once
+
+    def logout_unchecked(event: Mapping[str, Any], partner_app_id: str | None) -> str:
+        if event.get("type") == "user.logout":
+            return _any_app(event, partner_app_id)
+        return checked(event, partner_app_id)
+
+    def queued(rp: Any, event: Mapping[str, Any], event_id: str, event_type: str, *,
+               created_at: datetime) -> str:
+        if event_type != "user.logout":
+            return apply_once(rp, event, event_id, event_type, created_at=created_at)
+        # called in the app's event loop: each logout waits its turn, in order
+        asyncio.get_running_loop().call_later(
+            LATE_S, lambda: apply_once(rp, event, event_id, event_type, created_at=created_at))
+        return "queued"
+
+    monkeypatch.setattr(partner, "check_app", logout_unchecked)
+    monkeypatch.setattr(partner, "apply_once", queued)
 
 
 def test_the_scenario_passes_against_the_reference_rp(sso_run_scenario: ScenarioRunner) -> None:

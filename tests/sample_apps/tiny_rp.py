@@ -28,6 +28,8 @@ its "Sign-in failed" page after a refused ID token, and write it to ``<file>`` f
 look for. ``TINY_EXIT_ON_REFUSAL=1`` makes its process exit (code 3) as it refuses an ID
 token, without answering; ``TINY_ONCE=<file>`` makes it start only once: it writes ``<file>``
 as it starts, and exits at once (code 4) when the file is there already.
+``TINY_VOUCHED_EMAIL=1`` makes it keep an address only with ``email_verified`` true, which
+Entra never sends: it then holds none (``/me`` answers ``email: null``) and shows the name.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ import httpx
 import jwt
 
 CONTACT = "help@tiny.example"
-SESSIONS: dict[str, dict[str, str]] = {}
+SESSIONS: dict[str, dict[str, str | None]] = {}
 
 
 class Settings:
@@ -65,7 +67,7 @@ SETTINGS: Settings
 
 
 class Handler(BaseHTTPRequestHandler):
-    def _session(self) -> dict[str, str] | None:
+    def _session(self) -> dict[str, str | None] | None:
         cookie = SimpleCookie(self.headers.get("Cookie", ""))
         morsel = cookie.get("tiny_session")
         return SESSIONS.get(morsel.value) if morsel is not None else None
@@ -101,7 +103,7 @@ class Handler(BaseHTTPRequestHandler):
                 self._login()
             else:
                 self._send(200, f"<h1>Account</h1><p>Signed in as "
-                                f"{html.escape(session['name'])}</p>")
+                                f"{html.escape(session['name'] or '')}</p>")
         elif parts.path == "/me":
             session = self._session()
             if session is None:
@@ -200,8 +202,10 @@ class Handler(BaseHTTPRequestHandler):
                             f"<p>Contact {CONTACT}</p>")
             return
         session_id = secrets.token_urlsafe(16)
-        email = claims.get("email") or claims.get("preferred_username")
-        SESSIONS[session_id] = {"email": str(email), "name": str(claims.get("name", ""))}
+        email: str | None = str(claims.get("email") or claims.get("preferred_username"))
+        if os.environ.get("TINY_VOUCHED_EMAIL") and claims.get("email_verified") is not True:
+            email = None
+        SESSIONS[session_id] = {"email": email, "name": str(claims.get("name", ""))}
         self._send(302, "", headers={"Location": "/account",
                                      "Set-Cookie": f"tiny_session={session_id}; Path=/; HttpOnly"})
 

@@ -111,8 +111,12 @@ def test_an_app_that_holds_no_address_for_the_user_is_told_who_signed_in_by_the_
     """An app that keeps only an address the provider vouches for (the reference RP:
     ``xms_edov``) holds none for a user whose registration or domain vouches for none."""
     page.goto(f"{origin}/account")
-    _adapter(origin, http, me_url="/me-unvouched").expect_signed_in(
-        page, ALICE, lands_on="/account")
+    adapter = _adapter(origin, http, me_url="/me-unvouched")
+    adapter.expect_signed_in(page, ALICE, lands_on="/account")
+    assert adapter.addressless == {ALICE.upn}  # what run --app notes
+    holding = _adapter(origin, http)
+    holding.expect_signed_in(page, ALICE, lands_on="/account")
+    assert holding.addressless == set()
 
 
 def test_an_app_that_holds_no_address_and_no_name_names_the_optional_claims(

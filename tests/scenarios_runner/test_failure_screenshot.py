@@ -1,7 +1,8 @@
 """A failure's picture of a page taller than Chromium can picture at once (an app's huge error
 page) is cut at MAX_HEIGHT, as a step's DevTools picture is, instead of failing; Chromium's own
 error page is pictured without Playwright's screenshot, and a page's DevTools capture that
-fails leaves the picture to Playwright's."""
+fails leaves the picture to Playwright's, unless the page still awaits its answer (no picture
+then, at once)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from playwright.sync_api import Page
 from scenarios import devtools, screenshots
 from scenarios.screenshots import (
     MAX_HEIGHT,
+    NoPicture,
     Photographer,
     failure_screenshot,
     on_browser_error_page,
@@ -93,16 +95,36 @@ def test_a_failure_on_the_browsers_error_page_is_its_devtools_capture(
     assert not on_browser_error_page(page)
 
 
-def test_a_failed_capture_of_a_page_awaiting_its_answer_leaves_the_picture_to_playwright(
+def _lost(*args: object, **kwargs: object) -> None:
+    raise TimeoutError("the capture was held with the document the page left")
+
+
+def test_a_failed_capture_of_a_page_still_awaiting_its_answer_is_no_picture_at_once(
         page: Page, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The navigation ended as the capture was sent: Chromium drops such a capture.
+    # Playwright's screenshot is held with the document the page leaves as well: it would
+    # only cost 3 s more for no picture.
     watch_page_versions(page.context)
     page.set_content("<h1>Left</h1>")
     monkeypatch.setattr(screenshots, "awaiting_answer", lambda page: True)
+    monkeypatch.setattr(devtools, "send", _lost)
 
-    def lost(*args: object, **kwargs: object) -> None:
-        raise TimeoutError("the capture was held with the document the page left")
+    def no_screenshot(*args: object, **kwargs: object) -> None:
+        raise AssertionError("Playwright's screenshot of a page awaiting its answer")
 
-    monkeypatch.setattr(devtools, "send", lost)
+    monkeypatch.setattr(screenshots, "screenshot", no_screenshot)
+    with pytest.raises(NoPicture):
+        failure_screenshot(page, tmp_path / "failure.png")
+    assert not (tmp_path / "failure.png").exists()
+
+
+def test_a_capture_that_failed_as_the_navigation_ended_leaves_the_picture_to_playwright(
+        page: Page, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The navigation ended as the capture was sent: Chromium drops such a capture, and the
+    # page it moved on to can be pictured.
+    watch_page_versions(page.context)
+    page.set_content("<h1>Arrived</h1>")
+    answers = iter([True])
+    monkeypatch.setattr(screenshots, "awaiting_answer", lambda page: next(answers, False))
+    monkeypatch.setattr(devtools, "send", _lost)
     failure_screenshot(page, tmp_path / "failure.png")
     assert _size(tmp_path / "failure.png")[0] == 1280
