@@ -2,7 +2,8 @@
 
 Chromium takes a cookie set without a ``SameSite`` attribute as ``SameSite=Lax``, with one
 exception: for two minutes after it was set, it still sends it on a cross-site top-level POST
-(the "Lax + POST" mitigation of chromium.org's "SameSite Updates" page, kept since Chrome 80).
+(the "Lax + POST" mitigation of chromium.org's "SameSite Updates" page, introduced with the
+Lax default in Chrome 80 and still applied by the Chromium the scenarios run).
 A provider answering a ``response_mode=form_post`` sign-in posts its form to the app's callback
 from its own site, so within those two minutes the callback gets such a cookie, and after
 them it does not. A scenario signs in within seconds; a person who reads an MFA prompt, looks
