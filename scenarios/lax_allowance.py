@@ -23,10 +23,10 @@ nothing, so every ``Lax`` cookie of the app is set again. A redirect back to the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from playwright._impl._api_structures import SetCookieParam
-from playwright.sync_api import Page, Request
+from playwright.sync_api import BrowserContext, Page, Request
 
 from scenarios.live import LiveStack
 
@@ -34,12 +34,18 @@ ALLOWANCE = "two minutes"
 """How long Chromium sends a cookie set without ``SameSite`` on a cross-site POST."""
 
 
-def outlast_lax_allowance(page: Page, stack: LiveStack) -> tuple[str, ...]:
-    """Set the app's ``Lax`` cookies (those set without ``SameSite`` among them) again with an
-    explicit ``SameSite=Lax``, as they are once the two minutes have passed; the names of those
-    cookies, sorted."""
-    urls = list(dict.fromkeys([stack.app.base_url, *stack.app.redirect_uris]))
-    lax = [cookie for cookie in page.context.cookies(urls) if cookie.get("sameSite") == "Lax"]
+def app_urls(stack: LiveStack) -> list[str]:
+    """The URLs whose cookies are the app's: its base URL and its redirect URIs (a cookie's
+    path may be the callback's)."""
+    return list(dict.fromkeys([stack.app.base_url, *stack.app.redirect_uris]))
+
+
+def outlast_lax_allowance(context: BrowserContext, urls: Sequence[str]) -> tuple[str, ...]:
+    """Set the ``Lax`` cookies the browser sends to ``urls`` (those set without ``SameSite``
+    among them) again with an explicit ``SameSite=Lax``, as they are once the two minutes have
+    passed; the names of those cookies, sorted. ``None`` and ``Strict`` cookies stay as they
+    are, and a session cookie stays one."""
+    lax = [cookie for cookie in context.cookies(list(urls)) if cookie.get("sameSite") == "Lax"]
     again: list[SetCookieParam] = []
     for cookie in lax:
         param: SetCookieParam = {
@@ -50,7 +56,7 @@ def outlast_lax_allowance(page: Page, stack: LiveStack) -> tuple[str, ...]:
             param["expires"] = cookie["expires"]
         again.append(param)
     if again:
-        page.context.add_cookies(again)
+        context.add_cookies(again)
     return tuple(sorted({cookie["name"] for cookie in lax}))
 
 

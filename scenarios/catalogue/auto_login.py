@@ -13,7 +13,12 @@ from scenarios.flows import (
     sign_in_by_redirects,
 )
 from scenarios.goto import goto_sign_in
-from scenarios.lax_allowance import callback_posts, lax_post_problem, outlast_lax_allowance
+from scenarios.lax_allowance import (
+    app_urls,
+    callback_posts,
+    lax_post_problem,
+    outlast_lax_allowance,
+)
 from scenarios.live import CUSTOMER_APPS, LiveStack
 
 Ctx = ScenarioContext[LiveStack]
@@ -36,7 +41,7 @@ def first_login_shows_sign_in(ctx: Ctx) -> None:
     with ctx.step("follow the first sign-in URL, stay over two minutes at the provider's sign-in "
                   "page and sign in there"):
         goto_sign_in(page, stack, stack.app.sign_in_url())
-        lax = outlast_lax_allowance(page, stack)
+        lax = outlast_lax_allowance(page.context, app_urls(stack))
         sign_in_at_idp(page, alice)
         try:
             expect_signed_in(page, stack, alice, path=stack.app.lands_on())
