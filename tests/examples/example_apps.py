@@ -134,13 +134,22 @@ DJANGO_OIDC = ExampleApp(
     callback="/oidc/callback/",
     python_modules=("django", "mozilla_django_oidc"),
 )
+MSAL_NODE = ExampleApp(
+    name="msal-node",
+    directory=EXAMPLES / "msal_node",
+    command=("node", str(EXAMPLES / "msal_node" / "server.js")),
+    profile=EXAMPLES / "msal_node" / "sso-app.toml",
+    sign_out="/logout",
+    node_package=True,
+)
 SERVER_APPS = (FLASK_IDENTITY, FLASK_AUTHLIB, PASSPORT_OPENIDCONNECT)
 """The apps whose server redeems the codes (web redirect URIs, a client secret, ``me``)."""
-ALL_APPS = (*SERVER_APPS, MSAL_SPA, EXPRESS_OPENID_CONNECT, DJANGO_OIDC)
+ALL_APPS = (*SERVER_APPS, MSAL_SPA, EXPRESS_OPENID_CONNECT, DJANGO_OIDC, MSAL_NODE)
 """Every example; express-openid-connect's server takes an ID token from the authorization
 response and redeems no code (its own tests are in ``test_express_openid_connect.py``);
 mozilla-django-oidc's logout takes POST only and its ``me`` names no ``preferred_username``
-(its own tests are in ``test_django_oidc.py``)."""
+(its own tests are in ``test_django_oidc.py``); the msal-node app's callback takes only the
+provider's form post, and the catalogue is its test."""
 
 
 NPM_LOCK = ".npm-ci.lock"

@@ -406,6 +406,59 @@ DJANGO_OIDC: Mapping[str, Verdict] = {
     "signout.rp-initiated": passes(),
 }
 
+# The msal-node web app as Microsoft's tutorial writes it: MSAL redeems the code and checks the
+# state it is handed, and every error goes to the tutorial's Express error handler (HTTP 500,
+# the message and the stack). MSAL's ConfidentialClientApplication keeps only the posted code
+# and state, so a provider's error answer becomes MSAL's request_cannot_be_made. The session
+# cookie (express-session's default) has no SameSite attribute, which the provider's form post
+# carries only within two minutes of the cookie's setting.
+MSAL_NODE_STACK = "FAIL: Express 500 page with the stack trace, no contact"
+MSAL_NODE_NO_ANSWER = "FAIL: MSAL's `request_cannot_be_made` (500), not the provider's error"
+
+
+def msal_node_error(text: str, note: str = MSAL_NODE_STACK) -> Verdict:
+    return Verdict("failed", f"{NO_CONTACT}; the app showed /auth/callback with HTTP 500: {text}",
+                   note)
+
+
+MSAL_NODE: Mapping[str, Verdict] = {
+    **COMMON,
+    "auto-login.first-login": Verdict(
+        "failed", "the browser held the app's cookie connect.sid as SameSite=Lax: Chromium "
+        "sends a cookie set without a SameSite attribute on such a post only within two minutes",
+        "FAIL: after two minutes at the provider the form post lacks its session cookie (no "
+        "SameSite): 500"),
+    "auto-login.v1-endpoints": skip("v1-endpoints"),
+    "failure.v1-unsigned-over-http": Verdict(
+        "skipped", "the profile lacks http-provider (", "skip: https only (MSAL)"),
+    "failure.expired-secret": msal_node_error("'invalid_client: Error(s): 7000222"),
+    "failure.invalid-secret": msal_node_error("'invalid_client: Error(s): 7000215"),
+    "failure.user-not-assigned": msal_node_error("'request_cannot_be_made", MSAL_NODE_NO_ANSWER),
+    "failure.user-cancels": msal_node_error("'request_cannot_be_made", MSAL_NODE_NO_ANSWER),
+    "failure.needs-admin-approval": msal_node_error("'request_cannot_be_made",
+                                                    MSAL_NODE_NO_ANSWER),
+    "failure.idp-down": msal_node_error("'token_parsing_error"),
+    "failure.idp-down-keys": keys_not_asked(),
+    "failure.bad-signature": tls_instead_of_signature(),
+    "failure.wrong-issuer": accepts(),
+    "failure.wrong-audience": accepts(),
+    "failure.nonce-mismatch": Verdict(
+        "failed", "the app sent no nonce and accepted an ID token carrying one",
+        "FAIL: sends no nonce, accepts one in the ID token"),
+    "failure.expired-id-token": accepts(),
+    "failure.missing-sub": accepts(),
+    "failure.userinfo-sub-mismatch": userinfo_not_asked(),
+    "failure.state-tampered": msal_node_error("'state_mismatch"),
+    # The other browser started a sign-in of its own: its PKCE verifier is not alice's.
+    "failure.state-other-browser": msal_node_error("'invalid_grant: Error(s): 501481"),
+    # The sign-in's session is gone once used: the callback reads a verifier it no longer has.
+    "failure.state-replayed": msal_node_error(
+        '"Cannot read properties of undefined (reading \'verifier\')"'),
+    "lifecycle.secret-renewal": msal_node_error("'invalid_client: Error(s): 7000222"),
+    "lifecycle.key-rotation": keys_never_fetched_over_tls(),
+    "signout.rp-initiated": passes(),
+}
+
 APPS: Mapping[str, Mapping[str, Verdict]] = {
     "flask-identity": IDENTITY,
     "flask-authlib": AUTHLIB,
@@ -413,12 +466,13 @@ APPS: Mapping[str, Mapping[str, Verdict]] = {
     "msal-spa": MSAL_SPA,
     "express-openid-connect": EXPRESS_OIDC,
     "django-oidc": DJANGO_OIDC,
+    "msal-node": MSAL_NODE,
 }
 
 COLUMNS = {"flask-identity": "identity (MSAL)", "flask-authlib": "Authlib",
            "passport-openidconnect": "passport-openidconnect", "msal-spa": "MSAL.js (SPA)",
            "express-openid-connect": "express-openid-connect",
-           "django-oidc": "mozilla-django-oidc"}
+           "django-oidc": "mozilla-django-oidc", "msal-node": "msal-node (tutorial)"}
 
 
 def verdicts_of(app: str) -> Mapping[str, Verdict]:

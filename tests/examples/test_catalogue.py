@@ -19,6 +19,7 @@ from example_apps import (
     DJANGO_OIDC,
     EXPRESS_OPENID_CONNECT,
     FLASK_AUTHLIB,
+    MSAL_NODE,
     SERVER_APPS,
     ExampleApp,
 )
@@ -58,7 +59,7 @@ def test_the_catalogue_reports_what_the_library_does(example_app: ExampleApp,
     assert summary.exit_code == 1, "some scenarios fail: the run must say so"
 
 
-CHECKED = (*SERVER_APPS, EXPRESS_OPENID_CONNECT, DJANGO_OIDC)
+CHECKED = (*SERVER_APPS, EXPRESS_OPENID_CONNECT, DJANGO_OIDC, MSAL_NODE)
 """The apps whose sign-in URLs send the browser to the provider (the single-page app's pages
 leave that to their script)."""
 

@@ -29,7 +29,8 @@ look for. ``TINY_EXIT_ON_REFUSAL=1`` makes its process exit (code 3) as it refus
 token, without answering; ``TINY_ONCE=<file>`` makes it start only once: it writes ``<file>``
 as it starts, and exits at once (code 4) when the file is there already.
 ``TINY_VOUCHED_EMAIL=1`` makes it keep an address only with ``email_verified`` true, which
-Entra never sends: it then holds none (``/me`` answers ``email: null``) and shows the name.
+Entra never sends: it then holds none (``/me`` answers ``email: null``) and shows the name. An
+empty ``TINY_PKCE_SAMESITE`` sets the PKCE cookie without a SameSite attribute.
 """
 
 from __future__ import annotations
@@ -145,7 +146,8 @@ class Handler(BaseHTTPRequestHandler):
             params["code_challenge"] = base64.urlsafe_b64encode(digest).decode().rstrip("=")
             params["code_challenge_method"] = "S256"
             same_site = os.environ.get("TINY_PKCE_SAMESITE", "Lax")
-            headers["Set-Cookie"] = f"tiny_pkce={verifier}; Path=/; HttpOnly; SameSite={same_site}"
+            attribute = f"; SameSite={same_site}" if same_site else ""
+            headers["Set-Cookie"] = f"tiny_pkce={verifier}; Path=/; HttpOnly{attribute}"
         endpoint = SETTINGS.metadata["authorization_endpoint"]
         if os.environ.get("TINY_POST_AUTHORIZE") == "1":
             fields = "".join(f'<input type="hidden" name="{html.escape(k)}" '
