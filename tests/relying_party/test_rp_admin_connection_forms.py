@@ -178,7 +178,8 @@ def test_a_saved_edit_says_so(rp: RpHarness) -> None:
     rp.admin_sign_in()
     response = rp.client.post(f"/admin/connections/{cid}",
                               data={**_edit_form(rp, cid), "name": "Contoso Ltd"})
-    assert (response.status_code, response.headers["location"]) == (303, f"/admin?saved={cid}")
+    assert (response.status_code, response.headers["location"]) == (
+        303, f"/admin?saved={cid}&version=2")
     notice = re.search(r'<p role="status" id="notice">([^<]*)</p>',
                        rp.client.get(response.headers["location"]).text)
     assert notice and notice.group(1) == f"Connection Contoso Ltd ({cid}) saved."

@@ -301,7 +301,7 @@ def test_errors_before_the_current_secret_are_marked_older(rp: RpHarness) -> Non
                                           "secret_expires_on": "2027-03-01",
                                           **rp.form_fields(f"{edit}/edit", edit)})
     assert (response.status_code, response.headers["location"]) == (
-        303, f"/admin?saved={cid}&secret=new")
+        303, f"/admin?saved={cid}&version=2&secret=new")
     page = rp.client.get(response.headers["location"]).text
     notice = re.search(r'<p role="status" id="notice">([^<]*)</p>', page)
     assert notice and notice.group(1).startswith("Connection Contoso")
