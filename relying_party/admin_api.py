@@ -14,7 +14,9 @@ A connection carries its ``version`` (also its ``ETag``, ``"<version>"``), bumpe
 change. A change (``PUT``, ``PATCH``, ``DELETE``, enable, disable) made from a version names
 it, as ``If-Match: "<version>"`` (412 ``precondition_failed`` when the connection changed
 since) or, in a ``PUT`` or ``PATCH`` body, as ``"version"`` (409 ``conflict``): nothing is
-stored then. A change naming no version applies to the connection as it is.
+stored then. A ``PATCH`` must name one (428 ``precondition_required`` naming ``If-Match``
+otherwise; ``If-Match: *`` says it applies to the connection as it is), so that two partial
+saves never silently merge; another change naming no version applies to the connection as it is.
 """
 
 from __future__ import annotations
@@ -267,6 +269,17 @@ def _stale(exc: StaleEdit | ConnectionGone, *, if_match: bool) -> JSONResponse:
                      ETag=f'"{now}"')
 
 
+_IF_MATCH_REQUIRED = ('a PATCH must name the version it was made from: If-Match: "<version>" '
+                      '(the ETag GET answers), or "*" for the connection as it is')
+
+
+def _version_required() -> JSONResponse:
+    """428 (RFC 6585 §3): a PATCH that names no version, which could undo a concurrent save."""
+    return JSONResponse({"error": "precondition_required", "error_description": _IF_MATCH_REQUIRED,
+                         "fields": {"If-Match": _IF_MATCH_REQUIRED}},
+                        status_code=428, headers={"Cache-Control": "no-store"})
+
+
 async def one_connection(request: Request) -> Response:
     rp = state_of(request)
     if request.method == "GET":
@@ -279,6 +292,8 @@ async def one_connection(request: Request) -> Response:
     if if_match.version is not None and in_body is not None and if_match.version != in_body:
         raise InputError.of("version", "names another version than If-Match")
     expected = if_match.version if if_match.version is not None else in_body
+    if request.method == "PATCH" and if_match.given is None and in_body is None:
+        return _version_required()
     connection = _find(request)
     if connection is None:
         return _no_connection()

@@ -183,3 +183,22 @@ def test_a_saved_edit_says_so(rp: RpHarness) -> None:
     notice = re.search(r'<p role="status" id="notice">([^<]*)</p>',
                        rp.client.get(response.headers["location"]).text)
     assert notice and notice.group(1) == f"Connection Contoso Ltd ({cid}) saved."
+
+
+def test_a_patch_naming_no_version_is_refused_naming_if_match(rp: RpHarness) -> None:
+    cid = rp.add_connection()
+    url = f"/api/admin/connections/{cid}"
+    response = rp.client.patch(url, json={"name": "Fabrikam"})
+    assert response.status_code == 428, response.text
+    body = response.json()
+    assert body["error"] == "precondition_required"
+    assert set(body["fields"]) == {"If-Match"}
+    assert "If-Match" in body["error_description"]
+    assert response.headers["cache-control"] == "no-store"
+    assert _stored(rp, cid)["name"] == "Contoso" and _stored(rp, cid)["version"] == 1
+    # its ETag, the version member or "*" each name one
+    for headers, body_version in (({"If-Match": '"1"'}, {}), ({}, {"version": 2}),
+                                  ({"If-Match": "*"}, {})):
+        saved = rp.client.patch(url, json={"name": "Fabrikam", **body_version}, headers=headers)
+        assert saved.status_code == 200, saved.text
+    assert _stored(rp, cid)["version"] == 4
