@@ -219,10 +219,15 @@ def local_user(rp: AppState, client: ClientConfig, signed_in: SignedIn,
     the e-mail address). A user made without an address takes the one this sign-in vouches
     for, unless another user holds it (then it still has none: a user who signed in before is
     not refused), so the users who signed in before the app's registration asked for
-    ``xms_edov`` get their addresses at their next sign-in."""
+    ``xms_edov`` get their addresses at their next sign-in. The user's name is the one each
+    sign-in carries (renamed at the provider, renamed here at the next sign-in; a sign-in
+    carrying none keeps it); the user is always the one the identity, (issuer key, ``sub``),
+    is linked to, never one found by address or name."""
     claims = signed_in.claims
     user = rp.db.users.find_by_identity(signed_in.identity_issuer, claims.sub)
     if user is not None:
+        if signed_in.name is not None and signed_in.name != user.name:
+            user = rp.db.users.take_name(user.id, signed_in.name) or user
         if user.email is None and signed_in.email is not None:
             return rp.db.users.give_email(user.id, signed_in.email) or user
         return user
