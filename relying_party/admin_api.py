@@ -260,13 +260,16 @@ def _stale(exc: StaleEdit | ConnectionGone, *, if_match: bool) -> JSONResponse:
     if isinstance(exc, ConnectionGone):
         return _no_connection()
     now = exc.current.version
-    if if_match:
-        return api_error(412, "precondition_failed", f"the connection changed since that "
-                         f"ETag: it is now at version {now}; GET it and apply the change "
-                         "again", ETag=f'"{now}"')
-    return api_error(409, "conflict", f"the connection changed since version {exc.expected}: "
-                     f"it is now at version {now}; GET it and apply the change again",
-                     ETag=f'"{now}"')
+    field, status, error = (("If-Match", 412, "precondition_failed") if if_match
+                            else ("version", 409, "conflict"))
+    since = "that ETag" if if_match else f"version {exc.expected}"
+    description = (f"the connection changed since {since}: it is now at version {now}; GET it "
+                   "and apply the change again")
+    return JSONResponse({"error": error, "error_description": description,
+                         "fields": {field: f"names version {exc.expected}; the connection is "
+                                    f"now at version {now}"}},
+                        status_code=status, headers={"Cache-Control": "no-store",
+                                                     "ETag": f'"{now}"'})
 
 
 _IF_MATCH_REQUIRED = ('a PATCH must name the version it was made from: If-Match: "<version>" '

@@ -67,8 +67,10 @@ def test_the_api_compares_if_match_and_the_version_member(rp: RpHarness) -> None
     assert stale.json()["error"] == "precondition_failed"
     assert "changed since" in stale.json()["error_description"]
     assert stale.headers["etag"] == '"2"'
+    assert set(stale.json()["fields"]) == {"If-Match"}
     in_body = rp.client.patch(url, json={"name": "Old tab", "version": 1})
     assert (in_body.status_code, in_body.json()["error"]) == (409, "conflict")
+    assert set(in_body.json()["fields"]) == {"version"}
     assert rp.client.delete(url, headers={"If-Match": '"1"'}).status_code == 412
     assert rp.client.post(f"{url}/disable", headers={"If-Match": '"1"'}).status_code == 412
     stored = _stored(rp, cid)
