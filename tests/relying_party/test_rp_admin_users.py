@@ -265,3 +265,16 @@ def test_a_name_never_chooses_the_user(rp: RpHarness) -> None:
     assert len(users) == 2
     assert users["bob@contoso.onmicrosoft.com"]["name"] == "Alice Adams"
     assert rp.me().json()["email"] == "bob@contoso.onmicrosoft.com"
+
+
+def test_a_name_is_kept_trimmed_escaped_and_cut(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.op.faults.claims = {"name": "  \u202eAlice" + "e" * 100_000 + "  "}
+    rp.sign_in()
+    name = rp.me().json()["name"]
+    assert len(name) == 256
+    assert name.startswith("\\u202eAlice") and "\u202e" not in name
+    rp.client.cookies.clear()
+    rp.op.faults.claims = {"name": "   "}  # only white space: no name, the kept one stays
+    rp.sign_in()
+    assert rp.me().json()["name"] == name
