@@ -295,11 +295,11 @@ async def one_connection(request: Request) -> Response:
     if if_match.version is not None and in_body is not None and if_match.version != in_body:
         raise InputError.of("version", "names another version than If-Match")
     expected = if_match.version if if_match.version is not None else in_body
-    if request.method == "PATCH" and if_match.given is None and in_body is None:
-        return _version_required()
     connection = _find(request)
     if connection is None:
         return _no_connection()
+    if request.method == "PATCH" and if_match.given is None and in_body is None:
+        return _version_required()
     try:
         if request.method == "DELETE":
             delete_connection(rp, connection, expected_version=expected)

@@ -204,3 +204,6 @@ def test_a_patch_naming_no_version_is_refused_naming_if_match(rp: RpHarness) -> 
         saved = rp.client.patch(url, json={"name": "Fabrikam", **body_version}, headers=headers)
         assert saved.status_code == 200, saved.text
     assert _stored(rp, cid)["version"] == 4
+    # an unknown connection is one whatever the request names
+    unknown = rp.client.patch("/api/admin/connections/nope", json={"name": "Fabrikam"})
+    assert unknown.status_code == 404
