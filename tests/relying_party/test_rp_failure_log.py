@@ -7,7 +7,8 @@ import logging
 from urllib.parse import quote
 
 import pytest
-from rp_support import RpHarness
+from asgi_client import AppClient
+from rp_support import RpHarness, database
 
 
 def _logged(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -66,3 +67,22 @@ def test_a_long_app_name_is_logged_cut_too(
     assert response.status_code == 404
     (line,) = [r.getMessage() for r in caplog.records if r.name == "relying_party.failures"]
     assert len(line) < 700 and "(5001 characters)" in line and "\n" not in line
+
+
+def test_an_unexpected_error_logs_a_long_path_cut(
+        rp: RpHarness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    rp.add_connection()
+
+    def broken(connection_id: str) -> None:
+        raise RuntimeError("the store broke")
+
+    monkeypatch.setattr(database(rp).connections, "get", broken)
+    with (caplog.at_level(logging.WARNING, logger="relying_party"),
+          AppClient(rp.client.app, raise_server_exceptions=False) as client):
+        response = client.get(f"/sso/{LONG}/widget")
+    assert response.status_code == 500
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("relying_party")]
+    assert len(lines) == 2  # the error log's warning, the traceback's line
+    for line in lines:
+        assert len(line) < 700 and "\n" not in line and "\u202e" not in line, line[:200]
+        assert "characters)" in line
