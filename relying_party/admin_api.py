@@ -273,7 +273,8 @@ def _stale(exc: StaleEdit | ConnectionGone, *, if_match: bool) -> JSONResponse:
 
 
 _IF_MATCH_REQUIRED = ('a PATCH must name the version it was made from: If-Match: "<version>" '
-                      '(the ETag GET answers), or "*" for the connection as it is')
+                      '(the ETag GET answers; "*" for the connection as it is), or a "version" '
+                      "member")
 
 
 def _version_required() -> JSONResponse:
