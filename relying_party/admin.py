@@ -171,6 +171,12 @@ def _connection_notice(db: Database, query: Mapping[str, str]) -> str | None:
     if (saved := query.get("saved")) and (c := db.connections.get(saved)):
         renewed = (" with a new client secret: errors logged before it are marked as older "
                    "than the current secret" if query.get("secret") else "")
+        written = query.get("version", "")
+        if _VERSION.fullmatch(written) and int(written) != c.version:
+            # Another change came after this save: say so, rather than show its values as
+            # what this save stored.
+            return (f"Connection {c.id} saved as version {int(written)}{renewed}. It has "
+                    f"been changed again since: it is now at version {c.version}, as below.")
         return f"Connection {c.name} ({c.id}) saved{renewed}."
     if query.get("deleted"):
         return "Connection deleted: its sign-in URLs no longer work."
@@ -260,13 +266,14 @@ async def update_connection(request: Request) -> Response:
         return message(request, 400, "Form expired", "This form does not say which version "
                         "of the connection it edits. Open the connection again to edit it.")
     try:
-        edit_connection(state_of(request), connection, fields, expected_version=version)
+        stored = edit_connection(state_of(request), connection, fields, expected_version=version)
     except InputError as exc:
         return _edit_page(request, connection, fields, exc.errors, status=400, version=version)
     except (StaleEdit, ConnectionGone) as exc:
         return _stale(request, exc)
     renewed = "&secret=new" if fields.get("client_secret", "").strip() else ""
-    return RedirectResponse(f"/admin?saved={connection.id}{renewed}", status_code=303)
+    return RedirectResponse(f"/admin?saved={quote(stored.id, safe='')}&version={stored.version}"
+                            f"{renewed}", status_code=303)
 
 
 ACTIONS = ("enable", "disable", "delete")

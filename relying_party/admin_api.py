@@ -14,7 +14,9 @@ A connection carries its ``version`` (also its ``ETag``, ``"<version>"``), bumpe
 change. A change (``PUT``, ``PATCH``, ``DELETE``, enable, disable) made from a version names
 it, as ``If-Match: "<version>"`` (412 ``precondition_failed`` when the connection changed
 since) or, in a ``PUT`` or ``PATCH`` body, as ``"version"`` (409 ``conflict``): nothing is
-stored then. A change naming no version applies to the connection as it is.
+stored then. A ``PATCH`` must name one (428 ``precondition_required`` naming ``If-Match``
+otherwise; ``If-Match: *`` says it applies to the connection as it is), so that two partial
+saves never silently merge; another change naming no version applies to the connection as it is.
 """
 
 from __future__ import annotations
@@ -258,13 +260,28 @@ def _stale(exc: StaleEdit | ConnectionGone, *, if_match: bool) -> JSONResponse:
     if isinstance(exc, ConnectionGone):
         return _no_connection()
     now = exc.current.version
-    if if_match:
-        return api_error(412, "precondition_failed", f"the connection changed since that "
-                         f"ETag: it is now at version {now}; GET it and apply the change "
-                         "again", ETag=f'"{now}"')
-    return api_error(409, "conflict", f"the connection changed since version {exc.expected}: "
-                     f"it is now at version {now}; GET it and apply the change again",
-                     ETag=f'"{now}"')
+    field, status, error = (("If-Match", 412, "precondition_failed") if if_match
+                            else ("version", 409, "conflict"))
+    since = "that ETag" if if_match else f"version {exc.expected}"
+    description = (f"the connection changed since {since}: it is now at version {now}; GET it "
+                   "and apply the change again")
+    return JSONResponse({"error": error, "error_description": description,
+                         "fields": {field: f"names version {exc.expected}; the connection is "
+                                    f"now at version {now}"}},
+                        status_code=status, headers={"Cache-Control": "no-store",
+                                                     "ETag": f'"{now}"'})
+
+
+_IF_MATCH_REQUIRED = ('a PATCH must name the version it was made from: If-Match: "<version>" '
+                      '(the ETag GET answers; "*" for the connection as it is), or a "version" '
+                      "member")
+
+
+def _version_required() -> JSONResponse:
+    """428 (RFC 6585 §3): a PATCH that names no version, which could undo a concurrent save."""
+    return JSONResponse({"error": "precondition_required", "error_description": _IF_MATCH_REQUIRED,
+                         "fields": {"If-Match": _IF_MATCH_REQUIRED}},
+                        status_code=428, headers={"Cache-Control": "no-store"})
 
 
 async def one_connection(request: Request) -> Response:
@@ -282,6 +299,8 @@ async def one_connection(request: Request) -> Response:
     connection = _find(request)
     if connection is None:
         return _no_connection()
+    if request.method == "PATCH" and if_match.given is None and in_body is None:
+        return _version_required()
     try:
         if request.method == "DELETE":
             delete_connection(rp, connection, expected_version=expected)

@@ -29,7 +29,7 @@ from .failure import (
     record_failure,
     render_record,
 )
-from .inputs import InputError, url_problem, url_text_problem
+from .inputs import InputError, shown_id, url_problem, url_text_problem
 from .login_errors import CallbackRefused, InternalError, LaunchRefused
 from .middleware import (
     BodyLimit,
@@ -134,14 +134,14 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
         rp = state_of(request)
         source = FailureSource(kind=None, id=None,
                                support_contact=rp.settings.default_support_contact)
-        error = InternalError(f"{type(exc).__name__} on {request.method} {request.url.path}: "
-                              f"{exc}")
+        error = InternalError(f"{type(exc).__name__} on {request.method} "
+                              f"{shown_id(request.url.path)}: {exc}")
         record = record_failure(rp.db, rp.settings, error, source)
     except Exception:  # the error log itself is failing: the process log still has it
         logger.exception("could not record an unexpected error")
         record = None
     ref = record.ref if record is not None else new_ref()
-    logger.error("unexpected error %s on %s %s", ref, request.method, request.url.path,
+    logger.error("unexpected error %s on %s %s", ref, request.method, shown_id(request.url.path),
                  exc_info=exc)
     if _wants_json(request):
         return JSONResponse({"error": "server_error", "ref": ref}, status_code=500)

@@ -15,6 +15,7 @@ from starlette.routing import Route
 from .connections import APPS
 from .db import Session, SessionGroups, User
 from .failure import SignInFailed
+from .inputs import shown_id
 from .login import begin_login, connection_client, source_of
 from .login_errors import ConnectionDisabled, NoConnection, UnknownApp
 from .logout import sign_out_targets
@@ -85,7 +86,7 @@ async def sign_in_url(request: Request) -> Response:
     connection = rp.db.connections.get(connection_id)
     if connection is not None and app not in APPS:
         # The failure page, with the connection's contact: the customer's admin gave the link.
-        raise SignInFailed(UnknownApp(f"connection {connection_id!r} has no app {app!r}"),
+        raise SignInFailed(UnknownApp(f"connection {connection_id!r} has no app {shown_id(app)}"),
                            source_of(connection))
     client = connection_client(rp, connection_id)
     return await begin_login(request, client, return_to=f"/{app}")

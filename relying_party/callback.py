@@ -45,6 +45,7 @@ from .callback_state import (
 from .db import EmailTaken, LoginTransaction, Session, SessionGroups, User
 from .failure import FailureSource, SignInFailed
 from .in_flight import check_not_logged_out, check_not_outdated, check_not_removed
+from .inputs import escape_invisible
 from .installation_credentials import redeem_code
 from .login_errors import (
     CodeMissing,
@@ -102,6 +103,23 @@ def _allowed_algs(metadata: ProviderMetadata) -> tuple[str, ...]:
     advertised = set(metadata.id_token_signing_alg_values_supported)
     allowed = tuple(alg for alg in DEFAULT_ALGS if alg in advertised)
     return allowed or ("RS256",)
+
+
+MAX_NAME_CHARS = 256
+"""The most characters of a user's name the RP keeps: Entra's limit on a user's
+``displayName``, at most 256 characters (learn.microsoft.com/graph/api/resources/user),
+which its ``name`` claim carries; another provider may send any length."""
+
+
+def _name(claims: IdTokenClaims, userinfo: Mapping[str, Any]) -> str | None:
+    """The name the sign-in carries (the ID token's, else UserInfo's), as the RP keeps and
+    shows it: trimmed, its control and invisible characters (a bidi override) escaped, cut to
+    :data:`MAX_NAME_CHARS`; ``None`` when it carries none, or only white space."""
+    info_name = userinfo.get("name")
+    name = claims.name or (info_name if isinstance(info_name, str) else None)
+    if name is None or not (name := name.strip()):
+        return None
+    return escape_invisible(name[:MAX_NAME_CHARS])[:MAX_NAME_CHARS]
 
 
 def _email(claims: IdTokenClaims, userinfo: Mapping[str, Any]) -> str | None:
@@ -199,14 +217,13 @@ async def complete_sign_in(
         platform_user_id = platform_user_id_of(userinfo if client.userinfo_endpoint else None)
         check_licensed(rp, client.source_id, platform_user_id, client.failure_source)
 
-    info_name = userinfo.get("name")
     # The ID token's issuer is the connection's (checked above); one Entra tenant's v1 and v2
     # issuers are one identity space, so moving between the endpoints keeps every user, as
     # long as the tenant is served from the same place (Entra's hosts, or one other origin).
     return SignedIn(
         identity_issuer=issuer_key(claims.iss, tid=claims.tid, origin=client.identity_origin),
         email=_email(claims, userinfo),
-        name=claims.name or (info_name if isinstance(info_name, str) else None),
+        name=_name(claims, userinfo),
         claims=claims, id_token=tokens.id_token, platform_user_id=platform_user_id,
         groups=groups,
     )
@@ -219,10 +236,15 @@ def local_user(rp: AppState, client: ClientConfig, signed_in: SignedIn,
     the e-mail address). A user made without an address takes the one this sign-in vouches
     for, unless another user holds it (then it still has none: a user who signed in before is
     not refused), so the users who signed in before the app's registration asked for
-    ``xms_edov`` get their addresses at their next sign-in."""
+    ``xms_edov`` get their addresses at their next sign-in. The user's name is the one each
+    sign-in carries (renamed at the provider, renamed here at the next sign-in; a sign-in
+    carrying none keeps it); the user is always the one the identity, (issuer key, ``sub``),
+    is linked to, never one found by address or name."""
     claims = signed_in.claims
     user = rp.db.users.find_by_identity(signed_in.identity_issuer, claims.sub)
     if user is not None:
+        if signed_in.name is not None and signed_in.name != user.name:
+            user = rp.db.users.take_name(user.id, signed_in.name) or user
         if user.email is None and signed_in.email is not None:
             return rp.db.users.give_email(user.id, signed_in.email) or user
         return user

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .db import Database, ErrorRecord, SourceKind
+from .inputs import SHOWN_ID_CHARS, shown_id
 from .installation_hints import installation_hint
 from .login_errors import RequestRefused
 from .oidc.errors import IdpError, IdpTimeout, LoginError
@@ -116,16 +117,20 @@ def record_failure(
     ).bounded()  # anyone can make a sign-in fail: what is kept of it is bounded
     db.errors.insert(record, attributed=_exists(db, source))
     logger.warning("%s %s %s (%s): %s", logged_as, record.ref, record.code,
-                   _source_words(record.source_kind, record.source_id), record.detail)
+                   _source_words(record.source_kind, source.id), record.detail)
     return record
 
 
 def _source_words(kind: str | None, source_id: str | None) -> str:
     """What the log says of where a failing sign-in was headed: ``connection 3``, or what is
-    not known (a callback whose state names no sign-in this RP started)."""
+    not known (a callback whose state names no sign-in this RP started). An id is cut to its
+    start and escaped (:func:`relying_party.inputs.shown_id`): a URL may name any."""
     if kind is None:
         return "connection or installation unknown"
-    return f"{kind} {source_id}" if source_id is not None else f"{kind} unknown"
+    if source_id is None:
+        return f"{kind} unknown"
+    plain = len(source_id) <= SHOWN_ID_CHARS and source_id.isprintable()
+    return f"{kind} {source_id if plain else shown_id(source_id)}"
 
 
 def failure_response(

@@ -303,6 +303,19 @@ def escape_invisible(value: str) -> str:
     return "".join(_escape(ch) if unicodedata.category(ch) in _INVISIBLE else ch for ch in value)
 
 
+SHOWN_ID_CHARS = 64
+"""The most characters of an id a request named that a message or the log shows."""
+
+
+def shown_id(value: str) -> str:
+    """An id a request named (a URL's connection or installation id), as a message or the log
+    shows it: quoted and escaped (``repr``), its first :data:`SHOWN_ID_CHARS` characters, and
+    its length when it had more, so a long unknown id never fills the log."""
+    if len(value) <= SHOWN_ID_CHARS:
+        return repr(value)
+    return f"{value[:SHOWN_ID_CHARS]!r}… ({len(value)} characters)"
+
+
 def _escape(ch: str) -> str:
     code = ord(ch)
     if code < 0x100:

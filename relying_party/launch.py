@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .failure import FailureSource, SignInFailed
+from .inputs import shown_id
 from .login import begin_login
 from .login_errors import AmbiguousLaunch, InstallationInactive, UnknownInstallation
 from .provider import client_for_installation
@@ -56,7 +57,8 @@ async def launch(request: Request) -> Response:
         raise SignInFailed(UnknownInstallation("launch without installation_id"), source)
     installation = rp.db.installations.get(installation_id)
     if installation is None:
-        raise SignInFailed(UnknownInstallation(f"installation {installation_id!r}"), source)
+        raise SignInFailed(UnknownInstallation(f"installation {shown_id(installation_id)}"),
+                           source)
     if not installation.active:
         raise SignInFailed(InstallationInactive(f"installation {installation_id!r}"), source)
     hint = user_id if user_id and _HINT.fullmatch(user_id) else None

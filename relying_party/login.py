@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from .connections import LABELS, entra_problems, organization_problem
 from .db import Connection, LoginTransaction, digest
 from .failure import FailureSource, SignInFailed
-from .inputs import url_problem
+from .inputs import shown_id, url_problem
 from .login_errors import ConnectionDisabled, ConnectionMisconfigured, UnknownConnection
 from .oidc.discovery import any_organization
 from .oidc.entra_paths import entra_endpoint
@@ -31,7 +31,7 @@ def connection_client(rp: AppState, connection_id: str) -> ClientConfig:
     exception handlers render the failure page)."""
     connection = rp.db.connections.get(connection_id)
     if connection is None:
-        raise UnknownConnection(f"no connection {connection_id!r}")
+        raise UnknownConnection(f"no connection {shown_id(connection_id)}")
     if not connection.enabled:
         raise SignInFailed(
             ConnectionDisabled(f"connection {connection_id!r} is disabled"),

@@ -306,7 +306,7 @@ def _one_header(request: Request, name: str) -> str | None:
     (which of them the platform sent is unknown)."""
     values = request.headers.getlist(name)
     if len(values) > 1:
-        raise EventSignatureInvalid(f"{name} given {len(values)} times",
+        raise EventSignatureInvalid(f"{name} given {len(values)} times", field=name,
                                     message=f"The event gives {name} more than once.")
     return values[0] if values else None
 
@@ -341,7 +341,7 @@ async def receive_event(request: Request) -> Response:
         return _reply(503, "temporarily_unavailable", "platform keys could not be fetched")
     except EventSignatureInvalid as exc:
         logger.warning("event refused: %s", exc)
-        return _reply(401, exc.code, exc.message)
+        return _reply(401, exc.code, exc.message, fields={exc.field: exc.message})
     except EventStale as exc:
         logger.warning("event refused: %s", exc)
         return _reply(400, exc.code, f"{exc.message} ({exc.detail})",

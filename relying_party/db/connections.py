@@ -145,20 +145,25 @@ class ConnectionStore:
         another change came first. Sign-in bookkeeping (last sign-in, the provider's refusal
         of the secret, its last acceptance) is the store's own and stays as it is."""
         params = _params(connection)
-        changed = self._sql.run(
-            "UPDATE connections SET name=?, authorization_uri=?, token_url=?, client_id=?,"
-            " client_secret=?, secret_expires_on=?, support_contact=?, discovery_url=?,"
-            " client_auth_method=?, enabled=?, updated_at=?, secret_saved_at=?, lifetime=?,"
-            " version=version+1,"
-            " secret_refused_code=CASE WHEN client_secret=? THEN secret_refused_code END,"
-            " secret_refused_at=CASE WHEN client_secret=? THEN secret_refused_at END,"
-            " secret_accepted_at=CASE WHEN client_secret=? THEN secret_accepted_at END"
-            " WHERE id=? AND version=coalesce(?, version)",
-            (*params[1:11], params[12], params[15], connection.lifetime, connection.client_secret,
-             connection.client_secret, connection.client_secret, connection.id,
-             expected_version),
-        )
-        return self.get(connection.id) if changed else None
+        with self._sql.transaction() as conn:
+            changed = conn.execute(
+                "UPDATE connections SET name=?, authorization_uri=?, token_url=?, client_id=?,"
+                " client_secret=?, secret_expires_on=?, support_contact=?, discovery_url=?,"
+                " client_auth_method=?, enabled=?, updated_at=?, secret_saved_at=?, lifetime=?,"
+                " version=version+1,"
+                " secret_refused_code=CASE WHEN client_secret=? THEN secret_refused_code END,"
+                " secret_refused_at=CASE WHEN client_secret=? THEN secret_refused_at END,"
+                " secret_accepted_at=CASE WHEN client_secret=? THEN secret_accepted_at END"
+                " WHERE id=? AND version=coalesce(?, version)",
+                (*params[1:11], params[12], params[15], connection.lifetime,
+                 connection.client_secret, connection.client_secret, connection.client_secret,
+                 connection.id, expected_version),
+            ).rowcount
+            # Read in the same transaction: the version this change wrote, never a later one
+            # another worker stored between the two statements.
+            row = conn.execute("SELECT * FROM connections WHERE id=?",
+                               (connection.id,)).fetchone() if changed else None
+        return _connection(row) if row is not None else None
 
     def get(self, connection_id: str) -> Connection | None:
         row = self._sql.one("SELECT * FROM connections WHERE id=?", (connection_id,))

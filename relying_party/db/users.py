@@ -232,6 +232,16 @@ class UserStore:
             row = conn.execute("SELECT * FROM users WHERE id=?", (user_id,)).fetchone()
         return _user(row) if row is not None else None
 
+    def take_name(self, user_id: int, name: str) -> User | None:
+        """Give the user ``name``, the one its latest verified sign-in carries (the user stays
+        the one its identity is linked to: a name never chooses the user); the user as it is
+        then (``None`` when there is no such user)."""
+        with self._sql.transaction() as conn:
+            conn.execute("UPDATE users SET name=? WHERE id=? AND name IS NOT ?",
+                         (name, user_id, name))
+            row = conn.execute("SELECT * FROM users WHERE id=?", (user_id,)).fetchone()
+        return _user(row) if row is not None else None
+
     def get(self, user_id: int) -> User | None:
         row = self._sql.one("SELECT * FROM users WHERE id=?", (user_id,))
         return _user(row) if row is not None else None

@@ -504,8 +504,14 @@ class LogoutTokenInvalid(LoginError):
 
 
 class EventSignatureInvalid(LoginError):
+    """``field``: the header at fault (the refusal names it, as input refusals do)."""
+
     code = "event_signature_invalid"
     default_message = "The event's signature is not valid."
+
+    def __init__(self, detail: str = "", *, field: str, message: str | None = None) -> None:
+        super().__init__(detail, message=message)
+        self.field = field
 
 
 class EventUnsigned(EventSignatureInvalid):

@@ -20,6 +20,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from ..inputs import shown_id
 from .errors import (
     AmbiguousSigningKey,
     EventMalformed,
@@ -57,22 +58,27 @@ async def verify_event_signature(
     transient failure: answer 5xx so the platform retries).
     """
     if not signature or not key_id:
-        raise EventUnsigned(f"{SIGNATURE_HEADER} and {KEY_ID_HEADER} are both required")
+        raise EventUnsigned(f"{SIGNATURE_HEADER} and {KEY_ID_HEADER} are both required",
+                            field=SIGNATURE_HEADER if not signature else KEY_ID_HEADER)
     try:
         der = base64.b64decode(signature, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise EventSignatureInvalid("signature is not valid base64") from exc
+        raise EventSignatureInvalid("signature is not valid base64",
+                                    field=SIGNATURE_HEADER) from exc
+    # Anyone can post an event: the key id it names is shown cut and escaped.
+    shown = shown_id(key_id)
     try:
         key = await keys.find_key(kid=key_id, alg="ES256")
     except (UnknownSigningKey, AmbiguousSigningKey) as exc:
-        raise EventUnknownKey(f"no P-256 key with id {key_id!r}") from exc
+        raise EventUnknownKey(f"no P-256 key with id {shown}", field=KEY_ID_HEADER) from exc
     public_key = key.public_key
     if not isinstance(public_key, ec.EllipticCurvePublicKey):  # guaranteed by key selection
-        raise EventUnknownKey(f"key {key_id!r} is not an EC key")
+        raise EventUnknownKey(f"key {shown} is not an EC key", field=KEY_ID_HEADER)
     try:
         public_key.verify(der, body, ec.ECDSA(hashes.SHA256()))
     except (InvalidSignature, ValueError) as exc:
-        raise EventSignatureInvalid(f"signature does not verify with key {key_id!r}") from exc
+        raise EventSignatureInvalid(f"signature does not verify with key {shown}",
+                                    field=SIGNATURE_HEADER) from exc
     return key_id
 
 

@@ -86,7 +86,8 @@ def reuse_connection(app: ProfileAdapter) -> bool:
                 wanted is not None and connection.get("id") != wanted):
             continue
         updated = app.http.patch(app.url(f"{CONNECTIONS}/{connection['id']}"), json=body,
-                                 headers=headers)
+                                 headers={**headers,
+                                          "If-Match": f'"{connection["version"]}"'})
         updated.raise_for_status()
         values["connection_id"] = str(connection["id"])
         if rp is not None:

@@ -30,6 +30,10 @@ ADMIN_TOKEN = "test-admin-token-0123456789"
 ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 """The harness's client sends the admin bearer token; its browser routes ignore it."""
 
+ANY_VERSION = {"If-Match": "*"}
+"""A connection ``PATCH`` made from the connection as it is (a ``PATCH`` must name the version it
+was made from): for tests of what an edit does, not of concurrent saves."""
+
 
 class MovableClock:
     """A frozen clock tests move explicitly."""

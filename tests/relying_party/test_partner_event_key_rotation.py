@@ -4,6 +4,9 @@ made-up one sent again gets none, and what a stream of new ones may spend is bou
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 from fake_op import TID, USERS, event, sign_event
 from rp_support import INSTALLATION, RpHarness, install, launch, post_event
 
@@ -48,3 +51,22 @@ def test_junk_events_cost_the_platform_a_bounded_number_of_key_set_fetches(
     for n in range(50):  # ever new ids: at most five a minute
         assert junk(rp, f"attacker-{n + 2}") == 401
     assert key_set_fetches(rp) == fetched + 5
+
+
+def test_a_refused_signature_names_its_header_and_logs_a_long_key_id_cut(
+        rp: RpHarness, caplog: pytest.LogCaptureFixture) -> None:
+    long_id = "k" * 5000 + "\x1b[2J"
+    with caplog.at_level(logging.WARNING, logger="relying_party"):
+        unknown = post_event(rp, b'{"x":1}', {
+            "Content-Type": "application/json", "X-Hub-Ecdsa-Signature": "MEUCIQ==",
+            "X-Hub-Ecdsa-Signature-Id": long_id})
+    assert unknown.status_code == 401
+    assert set(unknown.json()["fields"]) == {"X-Hub-Ecdsa-Signature-Id"}
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("relying_party")]
+    assert lines and all(len(line) < 600 for line in lines), [len(line) for line in lines]
+    assert any("characters)" in line for line in lines)
+    assert not any("\x1b" in line for line in lines)
+    unsigned = post_event(rp, b'{"x":1}', {"Content-Type": "application/json",
+                                           "X-Hub-Ecdsa-Signature-Id": "k1"})
+    assert (unsigned.status_code, unsigned.json()["error"]) == (401, "event_unsigned")
+    assert set(unsigned.json()["fields"]) == {"X-Hub-Ecdsa-Signature"}

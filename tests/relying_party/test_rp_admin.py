@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 
 from asgi_client import AppClient
-from rp_support import ADMIN_HEADERS, VALID_CONNECTION, RpHarness
+from rp_support import ADMIN_HEADERS, ANY_VERSION, VALID_CONNECTION, RpHarness
 
 from relying_party import Settings, create_app
 
@@ -102,7 +102,8 @@ def test_loopback_http_is_allowed(rp: RpHarness) -> None:
 def test_json_edit_disable_enable_delete(rp: RpHarness) -> None:
     cid = _create_json(rp)["id"]
     url = f"/api/admin/connections/{cid}"
-    response = rp.client.patch(url, json={"support_contact": "it@contoso.test"})
+    response = rp.client.patch(url, json={"support_contact": "it@contoso.test"},
+                               headers={"If-Match": '"1"'})
     assert response.status_code == 200
     assert response.json()["support_contact"] == "it@contoso.test"
     assert response.json()["client_secret_set"] is True
@@ -111,7 +112,7 @@ def test_json_edit_disable_enable_delete(rp: RpHarness) -> None:
     assert response.status_code == 200
     assert response.json()["name"] == "New"
 
-    bad = rp.client.patch(url, json={"secret_expires_on": "2026-13-45"})
+    bad = rp.client.patch(url, json={"secret_expires_on": "2026-13-45"}, headers=ANY_VERSION)
     assert bad.status_code == 400
     assert "secret_expires_on" in bad.json()["fields"]
 

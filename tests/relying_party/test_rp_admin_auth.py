@@ -59,7 +59,7 @@ def test_admin_api_with_the_token_from_a_foreign_origin_is_403(rp: RpHarness) ->
     assert rp.client.get("/api/admin/connections", headers=evil).status_code == 403
     assert rp.client.patch(f"/api/admin/connections/{cid}", json={"name": "x"},
                            headers=evil).status_code == 403
-    same = {"Origin": "http://testserver"}
+    same = {"Origin": "http://testserver", "If-Match": '"1"'}
     assert rp.client.patch(f"/api/admin/connections/{cid}", json={"name": "x"},
                            headers=same).status_code == 200
 

@@ -67,8 +67,10 @@ def test_the_api_compares_if_match_and_the_version_member(rp: RpHarness) -> None
     assert stale.json()["error"] == "precondition_failed"
     assert "changed since" in stale.json()["error_description"]
     assert stale.headers["etag"] == '"2"'
+    assert set(stale.json()["fields"]) == {"If-Match"}
     in_body = rp.client.patch(url, json={"name": "Old tab", "version": 1})
     assert (in_body.status_code, in_body.json()["error"]) == (409, "conflict")
+    assert set(in_body.json()["fields"]) == {"version"}
     assert rp.client.delete(url, headers={"If-Match": '"1"'}).status_code == 412
     assert rp.client.post(f"{url}/disable", headers={"If-Match": '"1"'}).status_code == 412
     stored = _stored(rp, cid)
@@ -178,7 +180,30 @@ def test_a_saved_edit_says_so(rp: RpHarness) -> None:
     rp.admin_sign_in()
     response = rp.client.post(f"/admin/connections/{cid}",
                               data={**_edit_form(rp, cid), "name": "Contoso Ltd"})
-    assert (response.status_code, response.headers["location"]) == (303, f"/admin?saved={cid}")
+    assert (response.status_code, response.headers["location"]) == (
+        303, f"/admin?saved={cid}&version=2")
     notice = re.search(r'<p role="status" id="notice">([^<]*)</p>',
                        rp.client.get(response.headers["location"]).text)
     assert notice and notice.group(1) == f"Connection Contoso Ltd ({cid}) saved."
+
+
+def test_a_patch_naming_no_version_is_refused_naming_if_match(rp: RpHarness) -> None:
+    cid = rp.add_connection()
+    url = f"/api/admin/connections/{cid}"
+    response = rp.client.patch(url, json={"name": "Fabrikam"})
+    assert response.status_code == 428, response.text
+    body = response.json()
+    assert body["error"] == "precondition_required"
+    assert set(body["fields"]) == {"If-Match"}
+    assert "If-Match" in body["error_description"]
+    assert response.headers["cache-control"] == "no-store"
+    assert _stored(rp, cid)["name"] == "Contoso" and _stored(rp, cid)["version"] == 1
+    # its ETag, the version member or "*" each name one
+    for headers, body_version in (({"If-Match": '"1"'}, {}), ({}, {"version": 2}),
+                                  ({"If-Match": "*"}, {})):
+        saved = rp.client.patch(url, json={"name": "Fabrikam", **body_version}, headers=headers)
+        assert saved.status_code == 200, saved.text
+    assert _stored(rp, cid)["version"] == 4
+    # an unknown connection is one whatever the request names
+    unknown = rp.client.patch("/api/admin/connections/nope", json={"name": "Fabrikam"})
+    assert unknown.status_code == 404

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from fake_op import CLIENT_ID, entra_error
-from rp_support import ADMIN_HEADERS, OP_CONNECTION, VALID_CONNECTION, RpHarness
+from rp_support import ADMIN_HEADERS, ANY_VERSION, OP_CONNECTION, VALID_CONNECTION, RpHarness
 
 from relying_party.db import Database
 from relying_party.db import connections as connections_table
@@ -32,7 +32,7 @@ def _health(rp: RpHarness, cid: str) -> dict[str, Any]:
 
 
 def _patch(rp: RpHarness, cid: str, **changes: str) -> tuple[int, dict[str, Any]]:
-    response = rp.client.patch(f"/api/admin/connections/{cid}", json=changes)
+    response = rp.client.patch(f"/api/admin/connections/{cid}", json=changes, headers=ANY_VERSION)
     body: dict[str, Any] = response.json()
     return response.status_code, body
 
@@ -116,7 +116,7 @@ def _save_secret_while_userinfo_waits(
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
                                      headers=ADMIN_HEADERS) as other:
             saved = await other.patch(f"/api/admin/connections/{cid}", json={
-                "client_secret": secret, "secret_expires_on": "2027-03-01"})
+                "client_secret": secret, "secret_expires_on": "2027-03-01"}, headers=ANY_VERSION)
             assert saved.status_code == 200, saved.text
             if then is not None:
                 await then(other)
@@ -301,7 +301,7 @@ def test_errors_before_the_current_secret_are_marked_older(rp: RpHarness) -> Non
                                           "secret_expires_on": "2027-03-01",
                                           **rp.form_fields(f"{edit}/edit", edit)})
     assert (response.status_code, response.headers["location"]) == (
-        303, f"/admin?saved={cid}&secret=new")
+        303, f"/admin?saved={cid}&version=2&secret=new")
     page = rp.client.get(response.headers["location"]).text
     notice = re.search(r'<p role="status" id="notice">([^<]*)</p>', page)
     assert notice and notice.group(1).startswith("Connection Contoso")

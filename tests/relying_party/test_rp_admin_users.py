@@ -235,3 +235,46 @@ def test_removing_a_user_with_no_address_does_not_say_an_address_was_freed(
     page = rp.client.get(response.headers["location"]).text
     assert f"User {user['id']} removed, and its sessions ended" in page
     assert "its address is free again" not in page
+
+
+def test_a_name_changed_at_the_provider_is_shown_from_the_next_sign_in(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.sign_in()
+    first = rp.me().json()
+    assert first["name"] == "Alice Adams"
+    rp.client.cookies.clear()
+    rp.op.faults.claims = {"name": "Alice Smith"}
+    rp.sign_in()
+    again = rp.me().json()
+    assert (again["id"], again["name"], again["email"]) == (first["id"], "Alice Smith", ALICE)
+    assert "Alice Smith" in rp.client.get("/widget").text
+    [user] = rp.client.get("/api/admin/users").json()
+    assert (user["id"], user["name"]) == (first["id"], "Alice Smith")
+    rp.admin_sign_in()
+    row = rp.client.get("/admin").text.split(f'data-user-id="{first["id"]}"')[1].split("</tr>")[0]
+    assert "<td>Alice Smith</td>" in row
+
+
+def test_a_name_never_chooses_the_user(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.sign_in(user="alice")
+    rp.client.cookies.clear()
+    rp.op.faults.claims = {"name": "Alice Adams"}
+    rp.sign_in(user="bob")
+    users = {u["email"]: u for u in rp.client.get("/api/admin/users").json()}
+    assert len(users) == 2
+    assert users["bob@contoso.onmicrosoft.com"]["name"] == "Alice Adams"
+    assert rp.me().json()["email"] == "bob@contoso.onmicrosoft.com"
+
+
+def test_a_name_is_kept_trimmed_escaped_and_cut(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.op.faults.claims = {"name": "  \u202eAlice" + "e" * 100_000 + "  "}
+    rp.sign_in()
+    name = rp.me().json()["name"]
+    assert len(name) == 256
+    assert name.startswith("\\u202eAlice") and "\u202e" not in name
+    rp.client.cookies.clear()
+    rp.op.faults.claims = {"name": "   "}  # only white space: no name, the kept one stays
+    rp.sign_in()
+    assert rp.me().json()["name"] == name

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from asgi_client import AppClient
 from fake_op import AUTHORIZE, CLIENT_ID, TID, TOKEN
-from rp_support import ADMIN_HEADERS, VALID_CONNECTION, RpHarness
+from rp_support import ADMIN_HEADERS, ANY_VERSION, VALID_CONNECTION, RpHarness
 
 from relying_party import Settings, create_app
 from relying_party.oidc.discovery import derive_discovery_url
@@ -79,7 +79,8 @@ def test_the_secret_id_pasted_for_the_value_is_refused_on_entras_endpoints(
 def test_the_secret_id_is_refused_on_an_edit_too(rp: RpHarness) -> None:
     cid = _saved(rp.client, **V2, client_id=CLIENT_ID)["id"]
     response = rp.client.patch(f"/api/admin/connections/{cid}", json={
-        **VALID_CONNECTION, **V2, "client_id": CLIENT_ID, "client_secret": SECRET_ID})
+        **VALID_CONNECTION, **V2, "client_id": CLIENT_ID, "client_secret": SECRET_ID},
+        headers=ANY_VERSION)
     assert response.status_code == 400, response.text
     assert set(response.json()["fields"]) == {"client_secret"}
 
@@ -152,7 +153,7 @@ def test_the_json_api_takes_only_a_boolean_for_enabled(rp: RpHarness, value: Any
     assert fields == {"enabled": "must be true or false (a JSON boolean)"}
     cid = _saved(rp.client, enabled=False)["id"]
     response = rp.client.patch(f"/api/admin/connections/{cid}",
-                               json={**VALID_CONNECTION, "enabled": value})
+                               json={**VALID_CONNECTION, "enabled": value}, headers=ANY_VERSION)
     assert response.status_code == 400, response.text
     assert response.json()["fields"] == {"enabled": "must be true or false (a JSON boolean)"}
     assert rp.client.get(f"/api/admin/connections/{cid}").json()["enabled"] is False

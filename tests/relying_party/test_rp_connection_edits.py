@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fake_op import BASE, TID, TOKEN
-from rp_support import OP_CONNECTION, VALID_CONNECTION, RpHarness
+from rp_support import ANY_VERSION, OP_CONNECTION, VALID_CONNECTION, RpHarness
 
 from relying_party.connections import LABELS
 from relying_party.oidc.discovery import any_organization
@@ -17,7 +17,7 @@ COLLECTOR = "https://collector.op.test/t/oauth2/v2.0/token"
 
 
 def _patch(rp: RpHarness, cid: str, **changes: str) -> tuple[int, dict[str, Any]]:
-    response = rp.client.patch(f"/api/admin/connections/{cid}", json=changes)
+    response = rp.client.patch(f"/api/admin/connections/{cid}", json=changes, headers=ANY_VERSION)
     body: dict[str, Any] = response.json()
     return response.status_code, body
 
@@ -118,7 +118,8 @@ def test_a_misspelt_member_is_refused_by_name_and_nothing_changes(rp: RpHarness)
     cid = rp.add_connection()
     before = rp.client.get(f"/api/admin/connections/{cid}").json()
     response = rp.client.patch(f"/api/admin/connections/{cid}", json={
-        "clientSecret": "new", "secretExpiresOn": "2030-01-01", "enable": False})
+        "clientSecret": "new", "secretExpiresOn": "2030-01-01", "enable": False},
+        headers=ANY_VERSION)
     assert response.status_code == 400, response.text
     fields = response.json()["fields"]
     assert fields == {

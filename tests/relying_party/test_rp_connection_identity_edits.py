@@ -4,7 +4,7 @@ by another client or issuer. Other edits (name, contact, expiry date) keep them.
 from __future__ import annotations
 
 from fake_op import AUTHORIZE, TID, TOKEN
-from rp_support import RpHarness
+from rp_support import ANY_VERSION, RpHarness
 
 
 def _signed_in(rp: RpHarness) -> str:
@@ -15,7 +15,7 @@ def _signed_in(rp: RpHarness) -> str:
 
 
 def _patch(rp: RpHarness, cid: str, **changes: str) -> None:
-    response = rp.client.patch(f"/api/admin/connections/{cid}", json=changes)
+    response = rp.client.patch(f"/api/admin/connections/{cid}", json=changes, headers=ANY_VERSION)
     assert response.status_code == 200, response.text
 
 

@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 
 from fake_op import AUTHORIZE, TID, TOKEN
-from rp_support import OP_CONNECTION, RpHarness
+from rp_support import ANY_VERSION, OP_CONNECTION, RpHarness
 
 from relying_party.db import Database
 from relying_party.db import connections as connections_table
@@ -88,7 +88,8 @@ def test_another_client_id_ends_the_sign_in_without_redeeming_its_code(
         rp: RpHarness) -> None:
     cid = rp.add_connection()
     callback = _approved(rp, cid)
-    response = rp.client.patch(f"/api/admin/connections/{cid}", json=OTHER_CLIENT)
+    response = rp.client.patch(f"/api/admin/connections/{cid}", json=OTHER_CLIENT,
+                               headers=ANY_VERSION)
     assert response.status_code == 200, response.text
     _assert_outdated(rp, callback, contact=OP_CONNECTION["support_contact"])
     health = rp.client.get(f"/api/admin/connections/{cid}").json()["health"]
@@ -100,7 +101,7 @@ def test_another_provider_ends_the_sign_in(rp: RpHarness) -> None:
     callback = _approved(rp, cid)
     response = rp.client.patch(f"/api/admin/connections/{cid}", json={
         "authorization_uri": AUTHORIZE.replace(TID, OTHER_TID),
-        "token_url": TOKEN.replace(TID, OTHER_TID)})
+        "token_url": TOKEN.replace(TID, OTHER_TID)}, headers=ANY_VERSION)
     assert response.status_code == 200, response.text
     _assert_outdated(rp, callback, contact=OP_CONNECTION["support_contact"])
 
@@ -110,7 +111,7 @@ def test_edits_that_leave_the_redemption_as_it_was_keep_the_sign_in(rp: RpHarnes
     callback = _approved(rp, cid)
     response = rp.client.patch(f"/api/admin/connections/{cid}", json={
         "name": "Contoso Ltd", "support_contact": "it@contoso.test",
-        "secret_expires_on": "2026-12-31"})
+        "secret_expires_on": "2026-12-31"}, headers=ANY_VERSION)
     assert response.status_code == 200, response.text
     assert rp.client.get(callback).status_code == 303
     assert rp.me().status_code == 200

@@ -7,7 +7,7 @@ affected."""
 from __future__ import annotations
 
 import pytest
-from rp_support import VALID_CONNECTION, RpHarness
+from rp_support import ANY_VERSION, VALID_CONNECTION, RpHarness
 
 from relying_party.connections import mixed_versions_problem
 from relying_party.oidc.entra_paths import entra_endpoint
@@ -83,7 +83,8 @@ def test_an_api_edit_to_mixed_versions_is_refused(rp: RpHarness) -> None:
     cid = rp.add_connection(authorization_uri=f"{TENANT}/oauth2/authorize",
                             token_url=f"{TENANT}/oauth2/token")
     response = rp.client.patch(f"/api/admin/connections/{cid}",
-                               json={"token_url": f"{TENANT}/oauth2/v2.0/token"})
+                               json={"token_url": f"{TENANT}/oauth2/v2.0/token"},
+                               headers=ANY_VERSION)
     assert response.status_code == 400, response.text
     assert set(response.json()["fields"]) == {"token_url"}
     kept = rp.client.get(f"/api/admin/connections/{cid}").json()

@@ -28,7 +28,7 @@ def test_a_huge_installation_id_is_logged_cut(rp: RpHarness) -> None:
                                     contact=rp.settings.partner_support_contact)
     assert len(str(record["source_id"])) <= 200
     assert len(str(record["detail"])) <= 2000
-    assert str(record["detail"]).endswith("characters cut]")
+    assert str(record["detail"]) == f"installation {'x' * 64!r}… (6000 characters)"
 
 
 def test_a_huge_provider_error_description_is_logged_cut(rp: RpHarness) -> None:

@@ -10,7 +10,7 @@ import pytest
 from asgi_client import AppClient
 from fake_op import CLIENT_ID, ISSUER, SAME, FakeOp, entra_error
 from id_token_faults import ID_TOKEN_FAULTS
-from rp_support import ADMIN_HEADERS, MovableClock, RpHarness
+from rp_support import ADMIN_HEADERS, ANY_VERSION, MovableClock, RpHarness
 
 from relying_party import Settings, create_app
 
@@ -88,7 +88,8 @@ def test_recovery_after_new_secret_and_reconnect(rp: RpHarness) -> None:
     rp.op.clients[CLIENT_ID].secret = "brand-new-secret"
     url = f"/api/admin/connections/{cid}"
     assert rp.client.patch(url, json={"client_secret": "brand-new-secret",
-                                      "secret_expires_on": "2027-03-01"}).status_code == 200
+                                      "secret_expires_on": "2027-03-01"},
+                           headers=ANY_VERSION).status_code == 200
     assert rp.client.post(f"{url}/disable").status_code == 200
     assert rp.client.post(f"{url}/enable").status_code == 200
     assert rp.sign_in().status_code == 303

@@ -138,7 +138,8 @@ def test_an_edit_cannot_bring_dot_segments(rp: RpHarness, field: str) -> None:
     for method in ("PATCH", "PUT"):
         body = {field: DOT_SEGMENTS[field]} if method == "PATCH" else {
             **VALID_CONNECTION, field: DOT_SEGMENTS[field]}
-        response = rp.client.request(method, f"/api/admin/connections/{cid}", json=body)
+        response = rp.client.request(method, f"/api/admin/connections/{cid}", json=body,
+                                     headers={"If-Match": '"1"'})
         assert response.status_code == 400, (method, response.text)
         assert set(response.json()["fields"]) == {field}, method
     assert rp.client.get(f"/api/admin/connections/{cid}").json() == before
