@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .db import ProviderLogout, Session, SourceKind
-from .db.users import Origins
+from .db.sessions import Origins
 from .inputs import InputError, check_json_value
 from .oidc.discovery import ProviderMetadata
 from .oidc.errors import LoginError, LogoutTokenInvalid

@@ -40,14 +40,12 @@ from .licences import LicenceStore, Subscription
 from .logins import LoginTransaction, LoginTransactionStore, LogoutRequestStore
 from .platform_logouts import PlatformLogoutStore
 from .provider_logouts import ProviderLogout, ProviderLogoutStore
+from .sessions import Origins, Session, SessionStore
 from .sqlite import SourceKind, Sqlite, digest
 from .trials import Trial, TrialState, TrialStore
 from .users import (
     EmailTaken,
     LinkedIdentity,
-    Origins,
-    Session,
-    SessionStore,
     User,
     UserChanged,
     UserListing,

@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 
 from relying_party import partner
+from relying_party.db.sessions import SessionStore
 from relying_party.db.sqlite import ts
-from relying_party.db.users import SessionStore
 from relying_party.web import AppState
 from scenarios.pytest_plugin import ScenarioRunner, describe_result
 
