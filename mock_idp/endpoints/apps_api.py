@@ -91,7 +91,9 @@ def _installation(request: Request) -> Installation:
     return installation
 
 
-def _check_token(request: Request, installation: Installation) -> None:
+def app_only_token(request: Request) -> tuple[str, str]:
+    """The (tenant id, client id) of the request's bearer token, an app-only token from the
+    client-credentials grant: 401 for a missing or bad token, 403 for a user's."""
     state = idp(request)
     try:
         claims = verify_graph_token(bearer_token(request.headers.get("authorization")),
@@ -101,9 +103,13 @@ def _check_token(request: Request, installation: Installation) -> None:
     if claims.get("idtyp") != "app" and "scp" in claims:
         raise Refused(403, "an app-only token from the client-credentials grant is required",
                       "Authorization")
-    client_id = str(claims.get("appid") or claims.get("azp") or "")
+    return str(claims.get("tid", "")), str(claims.get("appid") or claims.get("azp") or "")
+
+
+def _check_token(request: Request, installation: Installation) -> None:
+    tenant_id, client_id = app_only_token(request)
     if (client_id.lower() != installation.client_id.lower()
-            or str(claims.get("tid", "")) != installation.tenant.id):
+            or tenant_id != installation.tenant.id):
         raise Refused(403, "the token was not issued to this installation's client",
                       "Authorization")
 

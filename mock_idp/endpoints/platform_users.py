@@ -19,8 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from ..protocol.bearer import BearerError, bearer_token, verify_graph_token
-from .apps_api import Refused, error
+from .apps_api import Refused, app_only_token, error
 from .common import idp
 from .mock_api import route
 from .platform import request_base_url
@@ -30,16 +29,7 @@ USER_PATH = "/users/{user_id}"
 
 async def platform_user(request: Request) -> Response:
     state = idp(request)
-    try:
-        claims = verify_graph_token(bearer_token(request.headers.get("authorization")),
-                                    state.keys, state.clock.now())
-    except BearerError as exc:
-        raise Refused(401, str(exc), "Authorization") from None
-    if claims.get("idtyp") != "app" and "scp" in claims:
-        raise Refused(403, "an app-only token from the client-credentials grant is required",
-                      "Authorization")
-    tenant_id = str(claims.get("tid", ""))
-    client_id = str(claims.get("appid") or claims.get("azp") or "")
+    tenant_id, client_id = app_only_token(request)
     if state.platform.registry.find(tenant_id=tenant_id, client_id=client_id) is None:
         raise Refused(403, "the token's app has no active installation in its tenant",
                       "Authorization")
