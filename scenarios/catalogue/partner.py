@@ -14,6 +14,7 @@ from scenarios.catalogue.partner_events import (
     applied_in_turn,
     authorize_requests,
     expect_refused,
+    given_time_to_sign_out,
     install_partner,
     installed_partner,
     send_foreign,
@@ -279,7 +280,8 @@ def _applied_once(stack: LiveStack, installation_id: str, before: str, when: str
     id="partner.uninstalled",
     title="After app.uninstalled, sessions end and a launch ends on the failure page",
     proves="The platform uninstalls the app: the app accepts app.uninstalled, alice's session "
-    "through that installation ends, and launching it shows the failure page with the "
+    "through that installation ends (within [partner] acknowledgement_wait: an app may apply "
+    "the event a moment after answering it), and launching it shows the failure page with the "
     "support contact without sending the browser to the provider's authorize endpoint",
     tags={"partner"},
     needs={"partner", "failure-page", "session-check"},
@@ -297,6 +299,7 @@ def uninstalled(ctx: Ctx) -> None:
         assert accepted(delivery), (
             f"the app did not accept app.uninstalled: {answer_of(delivery)}")
     with ctx.step("alice's session has ended"):
+        given_time_to_sign_out(stack, page)
         expect_signed_out(page, stack, why=" after app.uninstalled for her installation")
     log = NavigationLog(page)
     with ctx.step("a launch ends on the failure page with the support contact, and no "
