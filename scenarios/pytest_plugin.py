@@ -45,7 +45,9 @@ Installed as the ``sso_harness`` pytest plugin. Every fixture name starts with `
     profile cannot run it); :func:`expect_passed` turns a failure into a test failure with the
     scenario's message, and a skip into a pytest skip. With ``stack=`` it runs on that stack
     (the test's ``sso_stack``, say), whose provider is reset once it ends
-    (:mod:`scenarios.stack_reset`).
+    (:mod:`scenarios.stack_reset`). What ``run --app`` would note of the app beside the
+    result (:mod:`scenarios.app_notes`: it holds no e-mail address for the people it signed
+    in) is an :class:`AppNoteWarning` at the test's own line.
 
 Signing keys: every provider a test starts makes an RSA-2048 signing key, and generating one
 takes tens of milliseconds. For the session the mock takes them from a pool of 16 private keys
@@ -131,6 +133,12 @@ class ReferenceAppWarning(UserWarning):
     test: no ``--sso-app``, no ``sso_app`` marker, no ``app`` in ``sso_stack_options``, no
     ``app=`` given to ``sso_run_scenario``. Given once per test, at the test's own line, when
     ``sso_app_profile`` (so ``sso_stack``) or a run of ``sso_run_scenario`` falls back to it."""
+
+class AppNoteWarning(UserWarning):
+    """What ``run --app`` notes beside its results (:mod:`scenarios.app_notes`), for a run of
+    ``sso_run_scenario``: the app holds no e-mail address for the people it signed in, though
+    the scenario passed on the name it shows. Given at the test's own line, in the words of
+    ``run --app``'s note."""
 
 # pytest loads this module in every session of a project that installs the harness, whether or
 # not a test uses a fixture of it: what the fixtures run (the mock, the stack, Playwright's
@@ -660,4 +668,13 @@ def sso_run_scenario(request: pytest.FixtureRequest, sso_browser: Browser, tmp_p
 
     return ScenarioRunner(browser=sso_browser, report_dir=tmp_path / "scenario-report",
                           environments=_sso_worker_environments, app=app, find_app=named,
-                          on_reference_app=lambda: _warn_of_the_reference_app(node))
+                          on_reference_app=lambda: _warn_of_the_reference_app(node),
+                          on_notes=lambda notes: _warn_of_notes(node, notes))
+
+
+def _warn_of_notes(node: pytest.Item, notes: tuple[str, ...]) -> None:
+    """An :class:`AppNoteWarning` for each note, at the test's own line."""
+    from scenarios.github import inert
+
+    for note in notes:
+        node.warn(AppNoteWarning(inert(note)))

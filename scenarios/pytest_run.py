@@ -31,6 +31,10 @@ def _nothing() -> None:
     pass
 
 
+def _unheard(notes: tuple[str, ...]) -> None:
+    pass
+
+
 def xdist_worker() -> WorkerInfo:
     """This process's pytest-xdist worker (index 0 of 1 without xdist)."""
     from scenarios.registry import WorkerInfo
@@ -58,6 +62,11 @@ class ScenarioRunner:
     on_reference_app: Callable[[], None] = _nothing
     """Called when a run falls back to the reference relying party because nothing named the
     app (the plugin's gives the test its ``ReferenceAppWarning``)."""
+    on_notes: Callable[[tuple[str, ...]], None] = _unheard
+    """Called with what ``run --app`` would note of a run's app beside its results
+    (:func:`scenarios.app_notes.app_notes`: an app that holds no e-mail address for the people
+    it signed in), when there is anything (the plugin's gives the test an
+    ``AppNoteWarning`` each)."""
 
     def __call__(self, scenario: str | Scenario, *, registry: Registry | None = None,
                  stack: LiveStack | None = None, app: str | None = None) -> ScenarioResult:
@@ -101,8 +110,14 @@ class ScenarioRunner:
             runs_in.around = lambda _env, _item: reset_after(stack)
         options = RunOptions(report_dir=self.report_dir, app=app)
         with expect_timeout(options.timeout_ms):  # the run's timeout, for expectations too
-            return run_scenario(item, browser=self.browser, worker_env=worker_env,
-                                registry=runs_in, options=options, worker=worker)
+            result = run_scenario(item, browser=self.browser, worker_env=worker_env,
+                                  registry=runs_in, options=options, worker=worker)
+        if result.addressless:
+            from scenarios.app_notes import app_notes
+            from scenarios.live import profile_for
+
+            self.on_notes(app_notes((result,), profile_for(app)))
+        return result
 
     def expect_passed(self, result: ScenarioResult) -> None:
         """Fail the current test with the scenario's own message unless it passed."""

@@ -155,6 +155,17 @@ def applied_in_turn(page: Page, stack: LiveStack, what: str) -> None:
         time.sleep(0.05)
 
 
+def given_time_to_sign_out(stack: LiveStack, *pages: Page) -> None:
+    """Waits up to :func:`acknowledgement_wait` seconds in all until no browser of ``pages`` is
+    signed in to the app any more: an app may answer an event that ends sessions at once and
+    apply it a moment later, from a queue. Judges nothing itself: the scenario's own check,
+    with its own message, follows."""
+    deadline = time.monotonic() + acknowledgement_wait(stack)
+    for page in pages:
+        while stack.app.is_signed_in(page) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
 def authorize_requests(log: NavigationLog, idp_base_url: str) -> list[str]:
     """Documents the browser got from the provider's authorize endpoint (v1 or v2)."""
     host = urlsplit(idp_base_url).netloc

@@ -8,7 +8,12 @@ from urllib.parse import parse_qs, urlsplit
 from playwright.sync_api import Page, Response, expect
 
 from scenarios import ScenarioContext, scenario
-from scenarios.catalogue.partner_events import accepted, answer_of, install_partner
+from scenarios.catalogue.partner_events import (
+    accepted,
+    answer_of,
+    given_time_to_sign_out,
+    install_partner,
+)
 from scenarios.flows import (
     NavigationLog,
     confirm_sign_out_at_idp,
@@ -61,7 +66,8 @@ def _expect_sign_in_asked(page: Page, stack: LiveStack) -> None:
     "session of that user (in each of her two browsers), not another user's, though its "
     "user_email is not the address she signed in with (sessions are found by installation and "
     "user id), and the next launch runs SSO afresh; signing out at the IdP sends user.logout "
-    "too, after which the launch shows the IdP sign-in page",
+    "too, after which the launch shows the IdP sign-in page (an app may apply each user.logout "
+    "a moment after answering it, within [partner] acknowledgement_wait)",
     tags={"partner", "signout"},
     needs={"partner", "session-check"},
 )
@@ -91,6 +97,7 @@ def user_logout_event(ctx: Ctx) -> None:
         delivery = result.json()["delivery"]
         assert accepted(delivery), f"the app did not accept user.logout: {answer_of(delivery)}"
     with ctx.step("alice's sessions have ended, in both her browsers"):
+        given_time_to_sign_out(stack, page, alices)
         still: list[AssertionError] = []
         for browser, which in ((page, "first"), (alices, "second")):
             try:
@@ -133,6 +140,7 @@ def user_logout_event(ctx: Ctx) -> None:
         assert note["payload"]["data"]["installation_id"] == installation_id, note
         assert accepted(note), f"the app did not accept user.logout: {answer_of(note)}"
     with ctx.step("the app's session has ended and the next launch asks alice to sign in"):
+        given_time_to_sign_out(stack, page)
         expect_signed_out(page, stack)
         page.goto(stack.app.launch_url(installation_id, oid_of(stack, alice)))
         sign_in_at_idp(page, alice)

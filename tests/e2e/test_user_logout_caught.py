@@ -14,10 +14,16 @@ Another test makes it an app that ends the sessions of the user whose address is
 alice by ``user_id`` with her platform account's address, not the one she signed in with, so
 both her sessions stay, and it fails saying the sessions must be found by installation and user
 id.
+
+An app may also answer an event that ends sessions at once and end them a moment later, from a
+queue: the reference relying party made to apply ``user.logout`` and ``app.uninstalled``
+:data:`LATE_S` seconds after answering them passes ``signout.user-logout-event`` and
+``partner.uninstalled``, which give it up to ``[partner] acknowledgement_wait`` seconds.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -33,6 +39,9 @@ from scenarios.pytest_plugin import ScenarioRunner, describe_result
 pytestmark = pytest.mark.browser
 
 SCENARIO_ID = "signout.user-logout-event"
+LATE_S = 3.0
+"""How long the queuing app waits before applying an event that ends sessions: longer than
+the scenarios' own short polls of the app."""
 
 
 def _end_newest_only(self: SessionStore, installation_id: str, platform_user_id: str, *,
@@ -62,6 +71,33 @@ def _end_by_email(rp: AppState, event: Mapping[str, Any], data: Mapping[str, Any
 @pytest.fixture
 def ends_sessions_by_email(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(partner.EFFECTS, "user.logout", _end_by_email)
+
+
+@pytest.fixture
+def ends_sessions_late(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reference RP answers ``user.logout`` and ``app.uninstalled`` at once and applies
+    them :data:`LATE_S` seconds later, in the order they came; other events at once."""
+    apply_once = partner.apply_once
+
+    def queued(rp: Any, event: Mapping[str, Any], event_id: str, event_type: str, *,
+               created_at: datetime) -> str:
+        if event_type not in ("user.logout", "app.uninstalled"):
+            return apply_once(rp, event, event_id, event_type, created_at=created_at)
+        # called in the app's event loop: each event waits its turn, in order
+        asyncio.get_running_loop().call_later(
+            LATE_S, lambda: apply_once(rp, event, event_id, event_type, created_at=created_at))
+        return "queued"
+
+    monkeypatch.setattr(partner, "apply_once", queued)
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("ends_sessions_late")
+@pytest.mark.parametrize("scenario_id", [SCENARIO_ID, "partner.uninstalled"])
+def test_the_scenarios_pass_against_an_app_that_ends_sessions_a_moment_later(
+        scenario_id: str, sso_run_scenario: ScenarioRunner) -> None:
+    result = sso_run_scenario(scenario_id)
+    assert result.status == "passed", describe_result(result, sso_run_scenario.report_dir)
 
 
 def test_the_scenario_passes_against_the_reference_rp(sso_run_scenario: ScenarioRunner) -> None:

@@ -7,15 +7,18 @@ is there), ``logout-all`` (a ``user.logout`` ends every session), ``ignores-unin
 answers ``app.uninstalled`` and goes on serving the installation), ``launch-after-uninstall``
 (it ends the installation's sessions on ``app.uninstalled`` but still starts the sign-in for
 its launches), ``duplicate-409`` (a redelivered ``app.installed`` is answered 409),
-``duplicate-applied`` (a redelivered ``app.installed`` adds the installation again), or
-``none``. ``refusal_status`` is what it answers an event that is not validly signed,
-``accept_status`` what it answers an event it takes.
+``duplicate-applied`` (a redelivered ``app.installed`` adds the installation again),
+``duplicate-applied-late`` (as ``duplicate-applied``, but it answers every event at once and
+applies it :data:`LATE_S` seconds later, in the order they came, all but the ``app.installed``
+of an installation it does not know yet), or ``none``. ``refusal_status`` is what it answers
+an event that is not validly signed, ``accept_status`` what it answers an event it takes.
 It checks nothing of the sign-in itself (the ID token is read, not verified): it is here for
 its events.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import html
@@ -45,7 +48,10 @@ if TYPE_CHECKING:
 CONTACT = "help@partner.example"
 SESSION_COOKIE = "session"
 DEFECTS = ("none", "signature", "accepts-unsigned", "logout-all", "ignores-uninstall",
-           "launch-after-uninstall", "duplicate-409", "duplicate-applied")
+           "launch-after-uninstall", "duplicate-409", "duplicate-applied",
+           "duplicate-applied-late")
+LATE_S = 3.0
+"""How long ``duplicate-applied-late`` waits before applying an event it queued."""
 
 
 def partner_profile(directory: Path, *, defect: str = "none", refusal_status: int = 401,
@@ -131,6 +137,26 @@ def create(launch: AppLaunch) -> Starlette:
                     user_id is None or session["user_id"] == user_id)):
                 del sessions[key]
 
+    def apply(event: dict[str, Any]) -> None:
+        data, links = event["data"], event.get("_links", {})
+        installation_id = data["installation_id"]
+        if event["type"] == "app.installed":
+            installation = {
+                "installation_id": installation_id, "client_id": data["client_id"],
+                "client_secret": data["client_secret"], "active": True,
+                "authorize": links["authorization"]["href"], "token": links["token"]["href"]}
+            key = installation_id
+            if defect.startswith("duplicate-applied") and installation_id in installations:
+                key = f"{installation_id}#{len(installations)}"
+            installations[key] = installation
+        elif (event["type"] == "app.uninstalled" and installation_id in installations
+              and defect != "ignores-uninstall"):
+            if defect != "launch-after-uninstall":
+                installations[installation_id]["active"] = False
+            end_sessions(installation_id, None)
+        elif event["type"] == "user.logout":
+            end_sessions(installation_id, data["user_id"])
+
     async def events(request: Request) -> Response:
         body = await request.body()
         unchecked = defect == "signature" or (
@@ -142,27 +168,15 @@ def create(launch: AppLaunch) -> Starlette:
         event = json.loads(body)
         if event.get("app_id") != env["APP_ID"]:
             return JSONResponse({"error": "not this app's event"}, status_code=403)
-        data, links = event["data"], event.get("_links", {})
-        installation_id = data["installation_id"]
+        installation_id = event["data"]["installation_id"]
         if event["type"] == "app.installed" and installation_id in installations and (
                 defect == "duplicate-409"):
             return JSONResponse({"error": "already installed"}, status_code=409)
-        if event["type"] == "app.installed":
-            installation = {
-                "installation_id": installation_id, "client_id": data["client_id"],
-                "client_secret": data["client_secret"], "active": True,
-                "authorize": links["authorization"]["href"], "token": links["token"]["href"]}
-            key = installation_id
-            if defect == "duplicate-applied" and installation_id in installations:
-                key = f"{installation_id}#{len(installations)}"
-            installations[key] = installation
-        elif (event["type"] == "app.uninstalled" and installation_id in installations
-              and defect != "ignores-uninstall"):
-            if defect != "launch-after-uninstall":
-                installations[installation_id]["active"] = False
-            end_sessions(installation_id, None)
-        elif event["type"] == "user.logout":
-            end_sessions(installation_id, data["user_id"])
+        if defect == "duplicate-applied-late" and not (
+                event["type"] == "app.installed" and installation_id not in installations):
+            asyncio.get_running_loop().call_later(LATE_S, apply, event)  # in order
+        else:
+            apply(event)
         return JSONResponse({"status": "ok"}, status_code=int(env.get("ACCEPT_STATUS", "200")))
 
     def launch_(request: Request) -> Response:

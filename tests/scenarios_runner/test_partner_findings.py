@@ -73,6 +73,19 @@ def test_an_app_that_applies_a_redelivery_again_fails(tmp_path: Path) -> None:
            "redelivery, 1 before" in message, message
 
 
+def test_an_app_that_applies_a_redelivery_again_a_moment_later_fails(tmp_path: Path) -> None:
+    """It answers the redelivery at once and adds the installation again from its queue
+    (seconds later): at first look its installations are as before, and the scenario judges
+    again once a user.logout for alice, queued after the redelivery, has ended her session."""
+    verdicts = _verdicts(partner_profile(tmp_path, defect="duplicate-applied-late"),
+                         ("partner.event-redelivered",), tmp_path / "report")
+    status, message = verdicts["partner.event-redelivered"]
+    assert status == "failed", verdicts
+    assert "the installation appears 2 times in the app's installations after the " \
+           "redelivery, 1 before once the app had applied a user.logout for alice sent after " \
+           "it: the redelivered app.installed was applied again" in message, message
+
+
 def test_without_an_installations_url_the_applied_once_step_says_it_was_not_checked(
         tmp_path: Path) -> None:
     summary = run(RunOptions(
