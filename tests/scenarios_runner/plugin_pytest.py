@@ -3,6 +3,12 @@ the package's ``pytester``, which loads no plugin by itself)."""
 
 from __future__ import annotations
 
+# Imported before any inner run, as pytester forgets the modules an inner run imported: httpx
+# imports httpcore only when it first makes a transport and keeps the map from httpcore's
+# exceptions to its own, so an httpcore imported afresh by a later run raises exceptions that
+# map has never seen (an httpcore.ConnectError escaping httpx's "except httpx.ConnectError").
+import httpcore  # noqa: F401
+import httpx  # noqa: F401
 import pytest
 
 __all__ = ["run_plugin_pytest"]
