@@ -203,12 +203,13 @@ def test_called_once_the_browser_is_back_at_the_app_it_returns_at_once(
     assert time.monotonic() - started < 5
 
 
-def _idp_stack() -> Any:
-    """What ``run --idp``'s sign-out step reads of its stack: the driver, the user, and the
-    app's signed-out page (the reference RP's profile tells it by its path)."""
+def _idp_stack(app: _App) -> Any:
+    """What ``run --idp``'s sign-out step reads of its stack: the driver, the user, the app's
+    base URL and its signed-out page (the reference RP's profile tells it by its path)."""
     return SimpleNamespace(driver=DRIVER, user=SimpleNamespace(username=ALICE),
-                           app=SimpleNamespace(shows_sign_out_page=lambda page: urlsplit(
-                               page.url).path == "/signed-out"))
+                           app=SimpleNamespace(base_url=app.server.base_url,
+                                               shows_sign_out_page=lambda page: urlsplit(
+                                                   page.url).path == "/signed-out"))
 
 
 def test_in_run_idp_an_app_signing_out_locally_only_fails_at_once_saying_so(
@@ -223,7 +224,7 @@ def test_in_run_idp_an_app_signing_out_locally_only_fails_at_once_saying_so(
     page.get_by_role("button", name="Sign out").click()
     started = time.monotonic()
     with pytest.raises(AssertionError, match="the app signed out locally only") as failed:
-        _answer_sign_out(page, _idp_stack(), log, f"{idp.authority}/{V2}")
+        _answer_sign_out(page, _idp_stack(app), log, f"{idp.authority}/{V2}")
     assert time.monotonic() - started < 3
     assert f"{ALICE} is still signed in at the provider" in str(failed.value)
     assert str(failed.value).endswith("/signed-out"), failed.value
@@ -237,5 +238,5 @@ def test_in_run_idp_the_providers_sign_out_page_is_still_answered(
     _signed_in(page, idp, app)
     log = NavigationLog(page)
     page.get_by_role("button", name="Sign out").click()
-    _answer_sign_out(page, _idp_stack(), log, f"{idp.authority}/{V2}")
+    _answer_sign_out(page, _idp_stack(app), log, f"{idp.authority}/{V2}")
     expect(page.get_by_role("heading", name=SIGNED_OUT)).to_be_visible()
