@@ -48,6 +48,9 @@ class _App:
     signing_out_page: bool = False
     """Sign out through a "Signing out…" page of the app's own first, which goes on to
     ``logout`` by itself."""
+    own_logout_to: str = ""
+    """Where the app's own ``/oauth2/logout`` (django-auth-adfs's sign-out URL, Entra's v1
+    end-session path) redirects."""
     server: RunningServer = field(init=False)
 
     def starlette(self) -> Starlette:
@@ -69,7 +72,11 @@ class _App:
             await asyncio.sleep(1)  # the provider's signed-out page shows till this loads
             return HTMLResponse("")
 
+        async def own_logout(request: Request) -> Response:
+            return Response(status_code=302, headers={"location": self.own_logout_to})
+
         return Starlette(routes=[Path("/auth/callback", signed_in),
+                                 Path("/oauth2/logout", own_logout),
                                  Path("/signing-out", signing_out),
                                  Path("/signed-out", signed_out),
                                  Path("/front-channel-logout", front_channel)])
@@ -150,6 +157,20 @@ def test_a_signing_out_page_of_the_apps_own_on_the_way_is_waited_through(
     _signed_in(page, idp, app)
     page.get_by_role("button", name="Sign out").click()
     DRIVER.confirm_sign_out(page, ALICE, end_session=f"{idp.authority}/{V2}")
+    expect(page.get_by_role("heading", name=SIGNED_OUT)).to_be_visible()
+
+
+@pytest.mark.parametrize("scripted", [False, True], ids=["back from the click", "before"])
+def test_an_apps_own_oauth2_logout_on_the_way_is_not_taken_for_the_providers_endpoint(
+        page: Page, idp: MockIdp, app: _App, scripted: bool) -> None:
+    """The app signs out at its own /oauth2/logout (Entra's v1 end-session path), which
+    redirects to the v2.0 endpoint: the Entra driver does not take that hop for the provider
+    having signed the account out without a page, and picks the tile."""
+    app.logout, app.scripted = app.server.url("/oauth2/logout"), scripted
+    app.own_logout_to = _logout(idp, app, V2)
+    _signed_in(page, idp, app)
+    page.get_by_role("button", name="Sign out").click()
+    EntraDriver().confirm_sign_out(page, ALICE)
     expect(page.get_by_role("heading", name=SIGNED_OUT)).to_be_visible()
 
 
