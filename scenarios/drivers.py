@@ -524,10 +524,13 @@ class EntraDriver:
         on from where it was to a page that is not the end-session endpoint's, or shows an error
         page that stays (:func:`~scenarios.settled_error.settled_error`); at once when the
         browser was redirected through that endpoint to the page it shows (the provider asked
-        nothing). The endpoint is known by its path: ``end_session`` is not needed."""
+        nothing). The endpoint is known by its path: ``end_session`` is not needed. A page of
+        the endpoint's own was not redirected through it, whatever hops came before: an app
+        may serve its sign-out at ``/oauth2/logout`` (django-auth-adfs does)."""
         from playwright.sync_api import Error
 
-        if _redirected_through(page, lambda url: bool(_END_SESSION.search(urlsplit(url).path))):
+        if not _END_SESSION.search(urlsplit(page.url).path) and _redirected_through(
+                page, lambda url: bool(_END_SESSION.search(urlsplit(url).path))):
             return
         start = page.url
         tiles = page.locator(f"#{ids.TILES} [{ids.TILE_ATTRIBUTE}]")

@@ -137,7 +137,8 @@ def _answer_sign_out(page: Page, stack: RealIdpStack, log: NavigationLog, end_se
         where = urlsplit(end_session)
         came = provider_or_signed_out_page(
             page, log, provider_host=where.netloc, end_session_paths=(where.path,),
-            shows_signed_out=stack.app.shows_sign_out_page)
+            shows_signed_out=stack.app.shows_sign_out_page,
+            app_host=urlsplit(stack.app.base_url).netloc)
         if came == "app":
             raise AssertionError(signed_out_locally(page, log, end_session=end_session,
                                                     person=stack.user.username))

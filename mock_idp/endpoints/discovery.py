@@ -8,7 +8,8 @@ from starlette.routing import BaseRoute, Route
 
 from ..errors import EntraError
 from ..protocol import discovery, tenants
-from .common import base_url, error_json, idp, json_response
+from ..protocol import federation_metadata as metadata
+from .common import base_url, entra_headers, error_json, idp, json_response
 from .faults_hook import json_fault, token_fault
 
 CACHE = "max-age=86400, private"
@@ -70,6 +71,25 @@ async def keys_v1(request: Request) -> Response:
     return await keys(request, version="1.0")
 
 
+async def federation_metadata(request: Request) -> Response:
+    """The tenant's federation metadata (:mod:`mock_idp.protocol.federation_metadata`): its
+    signing certificates, so the faults of the key set (``jwks``) apply to it too, as to
+    another way to the same keys."""
+    segment = request.path_params["tenant"]
+    try:
+        tenant = tenants.resolve(idp(request).store, segment)
+    except EntraError as err:
+        return error_json(request, err)
+    fault = await json_fault(request, "jwks", tenant=tenant.id if tenant else None)
+    if fault is not None:
+        return fault
+    certificates = [k.jwk()["x5c"][0] for k in idp(request).keys.published()]
+    body = metadata.federation_metadata(base_url(request), tenant.id if tenant else "{tenantid}",
+                                        certificates)
+    return Response(body, media_type="text/xml; charset=utf-8",
+                    headers={**entra_headers(request), "Cache-Control": CACHE})
+
+
 async def instance(request: Request) -> Response:
     answer = discovery.instance_discovery(
         base_url(request), request.query_params.get("authorization_endpoint"),
@@ -107,6 +127,11 @@ routes: list[BaseRoute] = [
         "/{tenant}/.well-known/openid-configuration")),
     Route("/{tenant}/discovery/v2.0/keys", keys_v2, methods=["GET"]),
     Route("/{tenant}/discovery/keys", keys_v1, methods=["GET"]),
+    # Entra answers either spelling (Learn's capitals, and the lower case of many samples).
+    Route("/{tenant}/FederationMetadata/2007-06/FederationMetadata.xml", federation_metadata,
+          methods=["GET"]),
+    Route("/{tenant}/federationmetadata/2007-06/federationmetadata.xml", federation_metadata,
+          methods=["GET"]),
     # MSAL Python asks for /common/userrealm/, MSAL Go and .NET for /common/UserRealm/.
     Route("/common/userrealm/{username}", user_realm, methods=["GET"]),
     Route("/common/UserRealm/{username}", user_realm, methods=["GET"]),

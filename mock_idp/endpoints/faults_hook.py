@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..errors import EntraError
+from ..faults.registry import TokenTampers
 from ..request_log import annotate
 from .common import error_json, idp
 
@@ -51,3 +52,14 @@ def token_fault(request: Request, endpoint: str, *, tenant: str | None = None,
     if endpoint == "jwks":
         return faults.jwks_transform(observe=observe)
     return faults.id_token_tamper(endpoint, scope, observe=observe)
+
+
+def token_tampers(request: Request, *, tenant: str, app: str, user: str) -> TokenTampers:
+    """What an armed token fault does to the token endpoint's ID token and to the access token
+    beside it, should that be the app's own (:class:`~mock_idp.faults.registry.TokenTampers`);
+    what each changed goes into the request's log entry."""
+    def observe(note: dict[str, Any]) -> None:
+        annotate(request.scope, note)
+
+    return idp(request).faults.token_tampers(
+        "token", {"tenant": tenant, "app": app, "user": user}, observe=observe)

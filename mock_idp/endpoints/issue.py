@@ -20,7 +20,7 @@ from ..protocol import claims as claimset
 from ..protocol.authorization import AuthRequest
 from ..state import IdpState
 from ..store import Application, AuthorizationCode, Session, Tenant, User
-from ..tokens import sign
+from ..tokens import TokenTamper, sign
 from .browser_sessions import signed_out
 from .common import base_url, entra_headers, error_context, error_page, idp, note_error, templates
 from .faults_hook import response_fault, token_fault
@@ -126,13 +126,15 @@ def front_channel_access_token(request: Request, req: AuthRequest, tenant: Tenan
 
 
 def user_access_token(state: IdpState, subject: claimset.Subject, target: resources.Resource,
-                      scp: tuple[str, ...], *, client_auth: str) -> tuple[str, int]:
+                      scp: tuple[str, ...], *, client_auth: str,
+                      tamper: TokenTamper | None = None) -> tuple[str, int]:
     """A user's access token for ``target``, carrying ``scp``: its version, ``aud`` and
     claims as the resource decides (the token endpoint's and the implicit flow's), and its
     lifetime in seconds (``expires_in``, which is its ``exp - iat``), drawn between the
     provider's bounds (:mod:`mock_idp.protocol.token_lifetimes`): a CAE token's when the
     client declared ``CP1`` and the resource is Microsoft Graph (:mod:`mock_idp.protocol.cae`),
-    which also carries the capabilities in ``xms_cc``."""
+    which also carries the capabilities in ``xms_cc``. ``tamper``: an armed token fault's,
+    for a token that is the app's own."""
     cae_token = cae.capable(target.is_graph, subject.requested.client_capabilities)
     lifetime = token_lifetimes.user_token_lifetime(
         state.config.access_token_lifetime, state.config.lifetime_random, cae=cae_token)
@@ -140,7 +142,8 @@ def user_access_token(state: IdpState, subject: claimset.Subject, target: resour
         subject, audience=target.token_audience, scopes=scp, lifetime=lifetime,
         client_auth=client_auth, token_version=target.token_version, resource_app=target.app,
         capabilities=subject.requested.client_capabilities if cae_token else ())
-    return sign(state, at_claims, version=target.token_version), int(lifetime.total_seconds())
+    return (sign(state, at_claims, version=target.token_version, tamper=tamper),
+            int(lifetime.total_seconds()))
 
 
 def deliver(request: Request, req: AuthRequest, params: dict[str, str]) -> Response:

@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..clock import epoch
 from ..errors import EntraError
-from ..faults.registry import held
+from ..faults.registry import TokenTampers, held
 from ..guest_home import account_of, home_elsewhere
 from ..protocol import claims as claimset
 from ..protocol import (
@@ -39,7 +39,7 @@ from ..tokens import sign, unsigned
 from . import device
 from .app_only import client_credentials
 from .common import NO_CACHE, WRONG_METHODS, base_url, error_json, idp, json_response
-from .faults_hook import response_fault, token_fault
+from .faults_hook import response_fault, token_tampers
 from .forms import read_post_form
 from .issue import user_access_token
 from .token_parties import find_client
@@ -295,8 +295,15 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: User
     names = resources.user_permissions(tenant, app, user.id, target, grant.scopes,
                                        grant.resource)
     scp = resources.token_scopes(target, grant.scopes, names)
-    access_token, lifetime = user_access_token(state, subject, target, scp,
-                                               client_auth=client_auth)
+    issues_id_token = "openid" in grant.scopes or version == "1.0"
+    tampers = token_tampers(request, tenant=tenant.id, app=app.client_id, user=user.id) \
+        if issues_id_token else TokenTampers()
+    # A token fault spoils the access token too when it is the app's own (its audience is the
+    # app): on the v1 endpoints the ID token comes unsigned, and apps check that token instead.
+    own = target.app is not None and target.app.client_id == app.client_id
+    access_token, lifetime = user_access_token(
+        state, subject, target, scp, client_auth=client_auth,
+        tamper=tampers.own_access_token if own else None)
     body: dict[str, Any] = {"token_type": "Bearer"}
     if version == "2.0":
         body.update({"scope": resources.echoed_scope(target, names, grant.scopes),
@@ -322,12 +329,11 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: User
             spa=grant.spa_refresh_end is not None, mfa=grant.mfa, public=client_auth == "0",
             auth_time=grant.auth_time, claims=claims.kept_by_refresh_token())
         body["refresh_token"] = rt_value
-    if "openid" in grant.scopes or version == "1.0":
+    if issues_id_token:
         id_claims = claimset.id_token_claims(
             subject, scopes=grant.scopes, lifetime=state.config.id_token_lifetime,
             nonce=grant.nonce, session_id=grant.session_id, auth_time=None)
-        tamper = token_fault(request, "token", tenant=tenant.id, app=app.client_id,
-                             user=user.id)
+        tamper = tampers.id_token
         if version == "1.0" and not app.sign_v1_id_tokens:
             # Entra's v1.0 token endpoint returns the ID token unsigned (alg none, empty
             # signature): coreos/go-oidc #350 and #133, oauth2-proxy #914,

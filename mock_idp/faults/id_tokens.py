@@ -16,6 +16,19 @@ from ..tokens import TokenTamper
 
 JwksTransform = Callable[[dict[str, Any]], dict[str, Any]]
 
+OWN_ACCESS_TOKEN_KINDS = frozenset({
+    "bad_signature", "alg_none", "unknown_key", "wrong_iss", "wrong_aud", "missing_aud",
+    "missing_sub", "expired", "nbf_future",
+})
+"""ID-token faults that spoil, the same way, the access token of the same token response when
+its audience is the app itself (a v1 ``resource`` naming its own client id, as Entra issues a
+token for itself only by its GUID, or a scope of its own API). Entra's v1.0 token endpoint
+returns the ID token unsigned (see :mod:`mock_idp.endpoints.token`), so apps on the v1
+endpoints (django-auth-adfs, ADAL-era apps) sign people in on that access token instead,
+checking its signature, ``iss``, ``aud`` and lifetime; the checks of the ID token alone
+(nonce, hashes, ``azp``), the faults that change the key set and ``key_rotated`` (which
+rotates as it signs) stay with the ID token."""
+
 
 def corrupt_signature(token: str) -> str:
     """The same JWT with one signature bit flipped: well-formed, but it does not verify."""

@@ -19,7 +19,7 @@ from ..request_log import annotate
 from ..tokens import TokenTamper
 from . import responses
 from .effects import Observer, body_changes, observed, response_note
-from .id_tokens import JwksTransform, id_token_tamper, jwks_transform
+from .id_tokens import OWN_ACCESS_TOKEN_KINDS, JwksTransform, id_token_tamper, jwks_transform
 from .logout_tokens import logout_token_tamper
 from .spec import (
     ID_TOKEN_ENDPOINTS,
@@ -43,6 +43,15 @@ def held(request: Request) -> bool:
     """Whether a latency or hang fault held ``request``: other requests were answered
     meanwhile, so what it looked up before may have changed."""
     return bool(request.scope.get(HELD))
+
+
+@dataclass(frozen=True)
+class TokenTampers:
+    """What a token fault does to one token response: its ID token, and its access token when
+    that token is the app's own (:data:`~mock_idp.faults.id_tokens.OWN_ACCESS_TOKEN_KINDS`)."""
+
+    id_token: TokenTamper | None = None
+    own_access_token: TokenTamper | None = None
 
 
 @dataclass
@@ -200,16 +209,25 @@ class FaultRegistry:
                         observe: Observer | None = None) -> TokenTamper | None:
         """The tampering of the ID token ``endpoint`` is about to issue; ``observe`` is told
         what it changed."""
+        return self.token_tampers(endpoint, scope, observe=observe).id_token
+
+    def token_tampers(self, endpoint: str, scope: Scope, *,
+                      observe: Observer | None = None) -> TokenTampers:
+        """The tampering of the ID token ``endpoint`` is about to issue, and of the access
+        token issued beside it should that be the app's own; ``observe`` is told what each
+        changed."""
         if endpoint not in ID_TOKEN_ENDPOINTS:
-            return None
+            return TokenTampers()
         fault = self._take(endpoint, scope, ID_TOKEN_KINDS)
         if fault is None:
-            return None
+            return TokenTampers()
         if fault.kind == "kid_absent_multiple":
             self._publish_extra_key(fault)
         tamper = id_token_tamper(fault.kind, self._clock, self._keys, self._stray_key,
                                  rotate=lambda: self._rotate(fault))
-        return observed(fault, endpoint, "id_token", tamper, observe)
+        own = observed(fault, endpoint, "access_token", tamper, observe) \
+            if fault.kind in OWN_ACCESS_TOKEN_KINDS else None
+        return TokenTampers(observed(fault, endpoint, "id_token", tamper, observe), own)
 
     def _rotate(self, fault: Fault) -> SigningKey:
         """A new active signing key for ``key_rotated`` ``fault``, until the fault is cleared

@@ -51,7 +51,9 @@ CAPABILITIES: Mapping[str, str] = {
                       "provider's local CA)",
     "v1-endpoints": "[app] env or command, or a [[configure]] call, naming {issuer}, "
                     "{discovery_url}, {authorize_url} or {token_url} (an app handed only "
-                    "{authority} uses the v2.0 endpoints whatever the scenario gives it)",
+                    "{authority}, or {idp_url} and {tenant_id}, builds its endpoints itself "
+                    "whatever the scenario gives it: MSAL the v2.0 ones, django-auth-adfs the "
+                    "v1 ones its VERSION setting names)",
     "http-provider": "a provider over plain http (not [provider] https = true)",
     "groups": "[signed_in] me_url with me_json.groups (the user's groups as the app holds them)",
 }

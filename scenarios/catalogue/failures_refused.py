@@ -1,8 +1,7 @@
 """Failure pages for sign-ins the app refuses: an ID token or UserInfo answer that fails its
 checks, a tampered or replayed state or one brought back by another browser, a launch for an
 unknown installation, and a second identity with an e-mail already in use. (The failures the
-provider causes or decides are in :mod:`scenarios.catalogue.failures`.)
-"""
+provider causes or decides are in :mod:`scenarios.catalogue.failures`.)"""
 
 from __future__ import annotations
 
@@ -24,6 +23,7 @@ from scenarios.catalogue.failures import (
 )
 from scenarios.catalogue.held_answer import Answer, answer_in, deliver
 from scenarios.catalogue.id_token_source import (
+    also_own_access_token,
     from_token_endpoint_over_plain_http,
     from_token_endpoint_over_tls,
 )
@@ -138,8 +138,9 @@ for _name, _fault, _what in _TOKEN_FAULTS:
         @scenario(
             id=f"failure.{name}",
             title=f"The app refuses {what}",
-            proves=f"Given {what}, the app refuses the sign-in and shows its failure page with "
-            f"the support contact; nobody is signed in{_ALLOWED.get(name, '')}",
+            proves=f"Given {what}{also_own_access_token(fault)}, the app refuses the sign-in "
+            f"and shows its failure page with the support contact; nobody is signed in"
+            f"{_ALLOWED.get(name, '')}",
             tags={"id-token"},
             needs=FAILURE_PAGE,
         )

@@ -15,12 +15,25 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from mock_idp.faults.id_tokens import OWN_ACCESS_TOKEN_KINDS
 from scenarios.catalogue.failures import response_types_asked
 from scenarios.conformance.judging import front_channel_id_token
 from scenarios.live import LiveStack
 from scenarios.protocol_view.names import provider_step_name
 
-__all__ = ["from_token_endpoint_over_plain_http", "from_token_endpoint_over_tls"]
+__all__ = ["also_own_access_token", "from_token_endpoint_over_plain_http",
+           "from_token_endpoint_over_tls"]
+
+
+def also_own_access_token(fault: str) -> str:
+    """What a token scenario's ``proves`` adds when its ``fault`` also spoils the app's own
+    access token of the same answer (:data:`mock_idp.faults.id_tokens.OWN_ACCESS_TOKEN_KINDS`):
+    an app on Entra's v1 endpoints, whose ID token comes unsigned there, checks that token
+    instead (django-auth-adfs does); empty for the other faults."""
+    if fault not in OWN_ACCESS_TOKEN_KINDS:
+        return ""
+    return (" (and the app's own access token of that answer, its audience the app itself, "
+            "which apps on Entra's v1 endpoints check instead of the ID token, unsigned there)")
 
 
 def from_token_endpoint_over_tls(stack: LiveStack) -> str | None:

@@ -30,6 +30,7 @@ from scenarios.live import LiveStack, Person
 from scenarios.pages import IdpSignedOutPage, IdpUsernamePage
 from scenarios.sign_out_wait import (
     at_provider,
+    end_session_requests,
     provider_or_signed_out_page,
     signed_out_locally,
 )
@@ -269,10 +270,10 @@ def rp_initiated(ctx: Ctx) -> None:
         stack.app.expect_sign_out_page(page)
     with ctx.step("the IdP's end-session endpoint was visited with what the app must send"):
         # Entra's v1 end-session endpoint (/oauth2/logout, in the v1 discovery document that
-        # MSAL-based apps read) ends the session just as the v2.0 one does. The answer to
-        # "Pick an account" is posted back to the endpoint: not a request of the app's.
-        ends = [u for (u, _), method in zip(log.documents, log.methods, strict=True)
-                if urlsplit(u).path.endswith(END_SESSION_PATHS) and method == "GET"]
+        # MSAL-based apps read) ends the session just as the v2.0 one does. The app's own
+        # sign-out URL is not it, whatever its path (django-auth-adfs's is /oauth2/logout).
+        ends = end_session_requests(log, urlsplit(stack.idp.base_url).netloc,
+                                    END_SESSION_PATHS, app_host=_app_host(stack))
         if not ends and not _at_provider(stack, log):
             raise AssertionError(_signed_out_locally(page, stack, log))
         assert len(ends) == 1, f"expected one end-session request, saw {log.documents}"
@@ -295,7 +296,13 @@ def rp_initiated(ctx: Ctx) -> None:
 
 def _at_provider(stack: LiveStack, log: NavigationLog) -> bool:
     """Whether a document of the provider's (its host, or an end-session path) was loaded."""
-    return at_provider(log, urlsplit(stack.idp.base_url).netloc, END_SESSION_PATHS)
+    return at_provider(log, urlsplit(stack.idp.base_url).netloc, END_SESSION_PATHS,
+                       app_host=_app_host(stack))
+
+
+def _app_host(stack: LiveStack) -> str:
+    """The app's host and port: its documents are never the provider's."""
+    return urlsplit(stack.app.base_url).netloc
 
 
 def _provider_or_signed_out_page(page: Page, stack: LiveStack, log: NavigationLog) -> str:
@@ -304,7 +311,8 @@ def _provider_or_signed_out_page(page: Page, stack: LiveStack, log: NavigationLo
     driver's wait (:meth:`~scenarios.drivers.EntraDriver.confirm_sign_out`) to decide."""
     return provider_or_signed_out_page(
         page, log, provider_host=urlsplit(stack.idp.base_url).netloc,
-        end_session_paths=END_SESSION_PATHS, shows_signed_out=stack.app.shows_sign_out_page)
+        end_session_paths=END_SESSION_PATHS, shows_signed_out=stack.app.shows_sign_out_page,
+        app_host=_app_host(stack))
 
 
 def _signed_out_locally(page: Page, stack: LiveStack, log: NavigationLog) -> str:

@@ -76,6 +76,17 @@ def test_an_https_only_profile_and_one_handed_v1_switched_endpoints(tmp_path: Pa
     assert "v1-endpoints" in given.capabilities
 
 
+def test_an_app_handed_the_providers_host_and_tenant_is_told_it_builds_its_own_endpoints(
+        tmp_path: Path) -> None:
+    """django-auth-adfs takes a server and a tenant and builds the v1 endpoints itself: the
+    skip reason must not say such an app uses the v2.0 ones."""
+    profile = load_profile(_write(tmp_path, MINIMAL.replace(
+        'OIDC_AUTHORITY = "{authority}"', 'SERVER = "{idp_url}"\nTENANT = "{tenant_id}"')))
+    reason = skip_reason({"v1-endpoints"}, profile)
+    assert reason is not None and "{idp_url} and {tenant_id}, builds its endpoints itself" in (
+        reason)
+
+
 def test_a_v2_only_app_handed_the_v2_discovery_url_built_from_authority_has_no_v1_endpoints(
         tmp_path: Path) -> None:
     """README's way to mark an app v2.0-only: the discovery URL written from {authority},

@@ -48,6 +48,9 @@ class _App:
     signing_out_page: bool = False
     """Sign out through a "Signing out…" page of the app's own first, which goes on to
     ``logout`` by itself."""
+    own_logout_to: str = ""
+    """Where the app's own ``/oauth2/logout`` (django-auth-adfs's sign-out URL, Entra's v1
+    end-session path) redirects."""
     server: RunningServer = field(init=False)
 
     def starlette(self) -> Starlette:
@@ -69,7 +72,11 @@ class _App:
             await asyncio.sleep(1)  # the provider's signed-out page shows till this loads
             return HTMLResponse("")
 
+        async def own_logout(request: Request) -> Response:
+            return Response(status_code=302, headers={"location": self.own_logout_to})
+
         return Starlette(routes=[Path("/auth/callback", signed_in),
+                                 Path("/oauth2/logout", own_logout),
                                  Path("/signing-out", signing_out),
                                  Path("/signed-out", signed_out),
                                  Path("/front-channel-logout", front_channel)])
@@ -153,6 +160,20 @@ def test_a_signing_out_page_of_the_apps_own_on_the_way_is_waited_through(
     expect(page.get_by_role("heading", name=SIGNED_OUT)).to_be_visible()
 
 
+@pytest.mark.parametrize("scripted", [False, True], ids=["back from the click", "before"])
+def test_an_apps_own_oauth2_logout_on_the_way_is_not_taken_for_the_providers_endpoint(
+        page: Page, idp: MockIdp, app: _App, scripted: bool) -> None:
+    """The app signs out at its own /oauth2/logout (Entra's v1 end-session path), which
+    redirects to the v2.0 endpoint: the Entra driver does not take that hop for the provider
+    having signed the account out without a page, and picks the tile."""
+    app.logout, app.scripted = app.server.url("/oauth2/logout"), scripted
+    app.own_logout_to = _logout(idp, app, V2)
+    _signed_in(page, idp, app)
+    page.get_by_role("button", name="Sign out").click()
+    EntraDriver().confirm_sign_out(page, ALICE)
+    expect(page.get_by_role("heading", name=SIGNED_OUT)).to_be_visible()
+
+
 @pytest.mark.parametrize("told", [False, True], ids=["provider guessed", "end_session given"])
 def test_a_provider_that_asks_nothing_is_not_waited_for(
         page: Page, idp: MockIdp, app: _App, told: bool) -> None:
@@ -203,12 +224,13 @@ def test_called_once_the_browser_is_back_at_the_app_it_returns_at_once(
     assert time.monotonic() - started < 5
 
 
-def _idp_stack() -> Any:
-    """What ``run --idp``'s sign-out step reads of its stack: the driver, the user, and the
-    app's signed-out page (the reference RP's profile tells it by its path)."""
+def _idp_stack(app: _App) -> Any:
+    """What ``run --idp``'s sign-out step reads of its stack: the driver, the user, the app's
+    base URL and its signed-out page (the reference RP's profile tells it by its path)."""
     return SimpleNamespace(driver=DRIVER, user=SimpleNamespace(username=ALICE),
-                           app=SimpleNamespace(shows_sign_out_page=lambda page: urlsplit(
-                               page.url).path == "/signed-out"))
+                           app=SimpleNamespace(base_url=app.server.base_url,
+                                               shows_sign_out_page=lambda page: urlsplit(
+                                                   page.url).path == "/signed-out"))
 
 
 def test_in_run_idp_an_app_signing_out_locally_only_fails_at_once_saying_so(
@@ -223,7 +245,7 @@ def test_in_run_idp_an_app_signing_out_locally_only_fails_at_once_saying_so(
     page.get_by_role("button", name="Sign out").click()
     started = time.monotonic()
     with pytest.raises(AssertionError, match="the app signed out locally only") as failed:
-        _answer_sign_out(page, _idp_stack(), log, f"{idp.authority}/{V2}")
+        _answer_sign_out(page, _idp_stack(app), log, f"{idp.authority}/{V2}")
     assert time.monotonic() - started < 3
     assert f"{ALICE} is still signed in at the provider" in str(failed.value)
     assert str(failed.value).endswith("/signed-out"), failed.value
@@ -237,5 +259,5 @@ def test_in_run_idp_the_providers_sign_out_page_is_still_answered(
     _signed_in(page, idp, app)
     log = NavigationLog(page)
     page.get_by_role("button", name="Sign out").click()
-    _answer_sign_out(page, _idp_stack(), log, f"{idp.authority}/{V2}")
+    _answer_sign_out(page, _idp_stack(app), log, f"{idp.authority}/{V2}")
     expect(page.get_by_role("heading", name=SIGNED_OUT)).to_be_visible()
