@@ -311,6 +311,34 @@ def _redirected_through(page: Page, is_end_session: Callable[[str], bool]) -> bo
     return False
 
 
+def _left_end_session(page: Page) -> bool:
+    """Whether the page the browser shows is the document loaded right after one of the
+    end-session endpoint's (any hop of that navigation) on another host: the provider's page
+    asked nothing and sent the browser on by its script (the mock's front-channel logout page
+    does, once its iframes have loaded), so the sign-out is over. An app's own page at that
+    path (django-auth-adfs serves its sign-out at ``/oauth2/logout``) is on the app's host.
+    Read from the page's last requests, as :func:`_redirected_through` does; never raises."""
+    from playwright.sync_api import Error
+
+    shown = urlsplit(page.url)._replace(fragment="").geturl()
+    if _END_SESSION.search(urlsplit(shown).path):
+        return False
+    try:
+        documents = [request for request in page.requests()
+                     if request.is_navigation_request() and request.frame == page.main_frame]
+        if len(documents) < 2 or documents[-1].url != shown:
+            return False
+        hop: Request | None = documents[-2]
+        while hop is not None:
+            where = urlsplit(hop.url)
+            if _END_SESSION.search(where.path) and where.netloc != urlsplit(shown).netloc:
+                return True
+            hop = hop.redirected_from
+    except Error:  # a request of a frame gone meanwhile
+        pass
+    return False
+
+
 @dataclass
 class _LastStep:
     step: int | None
@@ -531,6 +559,8 @@ class EntraDriver:
 
         if not _END_SESSION.search(urlsplit(page.url).path) and _redirected_through(
                 page, lambda url: bool(_END_SESSION.search(urlsplit(url).path))):
+            return
+        if _left_end_session(page):  # sent on from its page by script: it asked nothing
             return
         start = page.url
         tiles = page.locator(f"#{ids.TILES} [{ids.TILE_ATTRIBUTE}]")

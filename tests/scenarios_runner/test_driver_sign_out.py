@@ -206,6 +206,24 @@ def test_called_on_the_providers_page_it_returns_once_the_browser_leaves_it(
     expect(page.get_by_role("heading", name=SIGNED_OUT)).to_be_visible(timeout=1)
 
 
+def test_called_once_the_providers_page_has_sent_the_browser_back_it_returns_at_once(
+        page: Page, idp: MockIdp, app: _App) -> None:
+    """The v1 endpoint, for an app with a front-channel logout URL, shows a page that loads it
+    and then sends the browser to the app by its script, not by a redirect: the Entra driver,
+    called once the app's signed-out page shows, returns at once, not after its ten seconds of
+    looking for "Pick an account" (every sign-out scenario against the reference RP waited them
+    whenever the browser was back before the driver looked)."""
+    registered = idp.add_app("Front-channel app", redirect_uris=[
+        app.server.url("/auth/callback"), app.server.url("/signed-out")],
+        logout_url=app.server.url("/front-channel-logout"))
+    _signed_in(page, idp, app, client_id=registered.client_id)
+    page.goto(_logout(idp, app, V1, registered.client_id))
+    expect(page.get_by_role("heading", name=SIGNED_OUT)).to_be_visible()
+    started = time.monotonic()
+    EntraDriver().confirm_sign_out(page, ALICE)
+    assert time.monotonic() - started < 5
+
+
 @pytest.mark.parametrize("driver", ["entra", "form"])
 def test_called_once_the_browser_is_back_at_the_app_it_returns_at_once(
         page: Page, idp: MockIdp, app: _App, driver: str) -> None:
