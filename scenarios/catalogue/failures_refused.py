@@ -108,9 +108,8 @@ def _token_fault(ctx: Ctx, name: str, fault: str) -> None:
                   "appears and no session is created"), \
             naming_spoiled_tokens(stack, str(armed["id"])):
         start_signed_in_at_company(ctx)
-        # OpenID Connect Core §5.3.2: the sub comparison binds an app that uses UserInfo; one
-        # that never asks it has nothing to compare. The other faults spoil the ID token,
-        # which every sign-in gets.
+        # OpenID Connect Core §5.3.2: the sub comparison binds an app that uses UserInfo (one that
+        # never asks it has nothing to compare); the other faults spoil every sign-in's ID token.
         try:
             expect_failure_if_reached(
                 ctx, name, reached=lambda: fault != "userinfo_sub_mismatch"
