@@ -67,10 +67,12 @@ def in_time(page: Page, stack: LiveStack, launch: Callable[[], object], *, since
     title="A launch by a user whose licence the platform took ends on the failure page",
     proves="The platform takes alice's licence for the installed app (app.updated): the app "
     "accepts the event, and when alice launches the app and signs in at the provider it shows "
-    "its failure page with the support contact, not the app, and so it does when her launch URL "
+    "its failure page with the support contact, not the app (within [partner] "
+    "acknowledgement_wait: an app may apply the event a moment after answering it, so a launch "
+    "it let in before is tried again), and so it does when her launch URL "
     "names bob, who holds a licence, as the user (the hint is not who signed in); bob, who "
-    "kept his, signs in; once the platform gives alice's licence back, her next launch signs "
-    "her in with no click",
+    "kept his, signs in; once the platform gives alice's licence back, her next launch (within "
+    "that wait too) signs her in with no click",
     tags={"partner"},
     needs={"partner", "failure-page"},
 )
