@@ -26,6 +26,7 @@ from scenarios.catalogue.id_token_source import (
     also_own_access_token,
     from_token_endpoint_over_plain_http,
     from_token_endpoint_over_tls,
+    naming_spoiled_tokens,
 )
 from scenarios.conformance.evidence import evidence_of
 from scenarios.conformance.judging import unsent_nonce
@@ -104,11 +105,11 @@ def _token_fault(ctx: Ctx, name: str, fault: str) -> None:
     with ctx.step(f"the provider is set to send a {fault} response once"):
         armed = stack.arm_fault(fault)
     with ctx.step("follow the sign-in URL, signed in at the company: the failure page "
-                  "appears and no session is created"):
+                  "appears and no session is created"), \
+            naming_spoiled_tokens(stack, str(armed["id"])):
         start_signed_in_at_company(ctx)
-        # OpenID Connect Core §5.3.2: the sub comparison binds an app that uses UserInfo; one
-        # that never asks it has nothing to compare. The other faults spoil the ID token,
-        # which every sign-in gets.
+        # OpenID Connect Core §5.3.2: the sub comparison binds an app that uses UserInfo (one that
+        # never asks it has nothing to compare); the other faults spoil every sign-in's ID token.
         try:
             expect_failure_if_reached(
                 ctx, name, reached=lambda: fault != "userinfo_sub_mismatch"

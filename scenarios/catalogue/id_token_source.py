@@ -13,6 +13,8 @@ would let it rely on TLS.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from mock_idp.faults.id_tokens import OWN_ACCESS_TOKEN_KINDS
@@ -22,7 +24,7 @@ from scenarios.live import LiveStack
 from scenarios.protocol_view.names import provider_step_name
 
 __all__ = ["also_own_access_token", "from_token_endpoint_over_plain_http",
-           "from_token_endpoint_over_tls"]
+           "from_token_endpoint_over_tls", "naming_spoiled_tokens", "spoiled_own_access_token"]
 
 
 def also_own_access_token(fault: str) -> str:
@@ -34,6 +36,35 @@ def also_own_access_token(fault: str) -> str:
         return ""
     return (" (and the app's own access token of that answer, its audience the app itself, "
             "which apps on Entra's v1 endpoints check instead of the ID token, unsigned there)")
+
+
+def spoiled_own_access_token(stack: LiveStack, fault_id: str) -> str | None:
+    """What a token scenario's failure message adds when the provider's request log shows that
+    the fault ``fault_id`` spoiled the app's own access token of its answer as well as the ID
+    token (a note of the fault with the target ``access_token``): the app may have checked
+    either; ``None`` when it spoiled the ID token alone."""
+    for entry in stack.provider_requests():
+        for note in entry.get("notes") or ():
+            fault = note.get("fault") if isinstance(note, dict) else None
+            if isinstance(fault, dict) and fault.get("id") == fault_id \
+                    and note.get("target") == "access_token":
+                return ("the provider spoiled the app's own access token of that answer as well "
+                        "as its ID token")
+    return None
+
+
+@contextmanager
+def naming_spoiled_tokens(stack: LiveStack, fault_id: str) -> Iterator[None]:
+    """A failure (an ``AssertionError``) in the block says, after its own message, that the
+    fault ``fault_id`` spoiled the app's own access token too, when the request log shows it
+    did (:func:`spoiled_own_access_token`): an app on Entra's v1 endpoints checks that token
+    instead of the ID token."""
+    try:
+        yield
+    except AssertionError as exc:
+        if (both := spoiled_own_access_token(stack, fault_id)) is None:
+            raise
+        raise AssertionError(f"{exc}\n({both})") from exc
 
 
 def from_token_endpoint_over_tls(stack: LiveStack) -> str | None:

@@ -9,6 +9,10 @@ fails, saying why, against one that lacks the check it proves.
   is signed in; and one that takes the platform user id from the launch URL's hint (its
   ``user_id``) instead of the platform's ``/users/me``: the user whose licence was taken gets
   in with a licensed user's id in her launch URL.
+
+The reference relying party made to apply ``app.updated`` a moment after answering it, from a
+queue (:mod:`tests.e2e.late_events`), passes ``failure.unlicensed-user``, which gives it up to
+``[partner] acknowledgement_wait`` seconds; one that never checks a licence still fails it.
 """
 
 from __future__ import annotations
@@ -29,13 +33,15 @@ from relying_party.platform_user import platform_user_id
 from relying_party.provider import ClientConfig
 from relying_party.redirect_uris import installation_redirect_uri
 from scenarios.pytest_plugin import ScenarioRunner, describe_result
+from tests.e2e.late_events import apply_late
 
 OUTAGE, LICENCE = "failure.partner-idp-down", "failure.unlicensed-user"
 BROKEN: dict[str, tuple[str, tuple[str, ...]]] = {
     "errors_let_through": (OUTAGE, (
         "does not show the support contact 'support@partner-app.example'",
         f"{installation_redirect_uri('')} with HTTP 500")),
-    "licences_ignored": (LICENCE, ("the app accepted the sign-in: someone is signed in",)),
+    "licences_ignored": (LICENCE, ("the app accepted the sign-in: someone is signed in",
+                                   "and so did every launch for ")),
     "licence_of_the_hint": (LICENCE, ("got past the licence check with bob's user id",)),
 }
 """A broken app (its fixture): the scenario it fails, and what the failure message says."""
@@ -94,6 +100,21 @@ def licence_of_the_hint(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_partner_failure_scenarios_pass_against_the_reference_rp(
         scenario_id: str, sso_run_scenario: ScenarioRunner) -> None:
     result = sso_run_scenario(scenario_id)
+    assert result.status == "passed", describe_result(result, sso_run_scenario.report_dir)
+
+
+@pytest.fixture
+def licences_applied_late(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reference RP answers ``app.updated`` at once and applies it a moment later."""
+    apply_late(monkeypatch, "app.updated")
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.usefixtures("licences_applied_late")
+def test_the_licence_scenario_passes_against_an_app_that_applies_app_updated_a_moment_later(
+        sso_run_scenario: ScenarioRunner) -> None:
+    result = sso_run_scenario(LICENCE)
     assert result.status == "passed", describe_result(result, sso_run_scenario.report_dir)
 
 

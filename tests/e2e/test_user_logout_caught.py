@@ -16,14 +16,14 @@ both her sessions stay, and it fails saying the sessions must be found by instal
 id.
 
 An app may also answer an event that ends sessions at once and end them a moment later, from a
-queue: the reference relying party made to apply ``user.logout`` and ``app.uninstalled``
-:data:`LATE_S` seconds after answering them passes ``signout.user-logout-event`` and
-``partner.uninstalled``, which give it up to ``[partner] acknowledgement_wait`` seconds.
+queue: the reference relying party made to apply ``user.logout`` and ``app.uninstalled`` a
+moment after answering them (:mod:`tests.e2e.late_events`) passes
+``signout.user-logout-event`` and ``partner.uninstalled``, which give it up to
+``[partner] acknowledgement_wait`` seconds.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -35,13 +35,11 @@ from relying_party.db.sessions import SessionStore
 from relying_party.db.sqlite import ts
 from relying_party.web import AppState
 from scenarios.pytest_plugin import ScenarioRunner, describe_result
+from tests.e2e.late_events import apply_late
 
 pytestmark = pytest.mark.browser
 
 SCENARIO_ID = "signout.user-logout-event"
-LATE_S = 3.0
-"""How long the queuing app waits before applying an event that ends sessions: longer than
-the scenarios' own short polls of the app."""
 
 
 def _end_newest_only(self: SessionStore, installation_id: str, platform_user_id: str, *,
@@ -76,19 +74,8 @@ def ends_sessions_by_email(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def ends_sessions_late(monkeypatch: pytest.MonkeyPatch) -> None:
     """The reference RP answers ``user.logout`` and ``app.uninstalled`` at once and applies
-    them :data:`LATE_S` seconds later, in the order they came; other events at once."""
-    apply_once = partner.apply_once
-
-    def queued(rp: Any, event: Mapping[str, Any], event_id: str, event_type: str, *,
-               created_at: datetime) -> str:
-        if event_type not in ("user.logout", "app.uninstalled"):
-            return apply_once(rp, event, event_id, event_type, created_at=created_at)
-        # called in the app's event loop: each event waits its turn, in order
-        asyncio.get_running_loop().call_later(
-            LATE_S, lambda: apply_once(rp, event, event_id, event_type, created_at=created_at))
-        return "queued"
-
-    monkeypatch.setattr(partner, "apply_once", queued)
+    them a moment later, in the order they came; other events at once."""
+    apply_late(monkeypatch, "user.logout", "app.uninstalled")
 
 
 @pytest.mark.slow

@@ -7,12 +7,16 @@ fault left on the ID token alone never reaches what it checks."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import jwt
 import pytest
 from asgi_client import AppClient
 from idp_testkit import CLIENT_ID, TENANT, claims, get_code, paths, redeem
+
+from scenarios.catalogue.id_token_source import spoiled_own_access_token
+from scenarios.live import LiveStack
 
 V1_ISSUER = f"https://sts.windows.net/{TENANT}/"
 
@@ -111,3 +115,23 @@ def test_the_request_log_names_both_tokens_a_fault_changed(client: AppClient) ->
     token_entry = [e for e in entries if str(e.get("path", "")).endswith("/oauth2/token")][-1]
     targets = {note.get("target") for note in token_entry.get("notes", [])}
     assert {"id_token", "access_token"} <= targets, token_entry
+
+
+def test_the_scenarios_read_from_the_log_that_the_fault_spoiled_both_tokens(
+        client: AppClient) -> None:
+    fault = client.post("/_mock/faults", json={"kind": "missing_sub"}).json()
+    v1_tokens(client)
+    stack = cast(LiveStack, SimpleNamespace(
+        provider_requests=lambda: client.get("/_mock/requests").json()["requests"]))
+    assert spoiled_own_access_token(stack, fault["id"]) == (
+        "the provider spoiled the app's own access token of that answer as well as its ID token")
+    assert spoiled_own_access_token(stack, "another-fault") is None
+
+
+def test_the_scenarios_read_from_the_log_that_a_fault_spoiled_the_id_token_alone(
+        client: AppClient) -> None:
+    fault = client.post("/_mock/faults", json={"kind": "missing_sub"}).json()
+    v1_tokens(client, resource="https://graph.microsoft.com")
+    stack = cast(LiveStack, SimpleNamespace(
+        provider_requests=lambda: client.get("/_mock/requests").json()["requests"]))
+    assert spoiled_own_access_token(stack, fault["id"]) is None

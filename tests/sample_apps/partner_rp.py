@@ -55,11 +55,26 @@ LATE_S = 3.0
 
 
 def partner_profile(directory: Path, *, defect: str = "none", refusal_status: int = 401,
-                    accept_status: int = 200, installations: bool = True) -> Path:
+                    accept_status: int = 200, installations: bool = True,
+                    session_check: bool = True) -> Path:
     """A profile for this app with ``defect`` (one of :data:`DEFECTS`); ``installations``: the
-    profile names its installations URL."""
+    profile names its installations URL; ``session_check``: it says how to tell who is signed
+    in (its ``[signed_in]`` me_url), else only what the page a sign-in lands on shows."""
     assert defect in DEFECTS, defect
-    path = directory / f"partner-{defect}-{refusal_status}-{accept_status}.toml"
+    path = directory / f"partner-{defect}-{refusal_status}-{accept_status}-{session_check}.toml"
+    signed_in = """
+[signed_in]
+me_url = "/me"
+
+[signed_in.me_json]
+email = "email"
+name = "name"
+user_id = "user_id"
+installation_id = "installation_id"
+""" if session_check else """
+[signed_in]
+text = "Signed in as"
+"""
     path.write_text(f"""\
 name = "partner app ({defect})"
 
@@ -76,16 +91,7 @@ ACCEPT_STATUS = "{accept_status}"
 
 [provider]
 redirect_uris = ["{{base_url}}/callback"]
-
-[signed_in]
-me_url = "/me"
-
-[signed_in.me_json]
-email = "email"
-name = "name"
-user_id = "user_id"
-installation_id = "installation_id"
-
+{signed_in}
 [failure]
 contact = "{CONTACT}"
 text = "Sign-in failed"

@@ -2,7 +2,9 @@
 provider's request log as conformance reads it: only then may it rely on TLS instead of the
 signature (OpenID Connect Core 3.1.3.7 (6)), and ``failure.bad-signature`` and
 ``lifecycle.key-rotation`` say "not exercised" rather than fail it; over plain http they fail
-it saying so, and what would let it rely on TLS."""
+it saying so, and what would let it rely on TLS. A token scenario's failure also says when the
+fault spoiled the app's own access token beside the ID token, which an app on the v1 endpoints
+checks instead."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import pytest
 from scenarios.catalogue.id_token_source import (
     from_token_endpoint_over_plain_http,
     from_token_endpoint_over_tls,
+    naming_spoiled_tokens,
 )
 from scenarios.live import LiveStack
 
@@ -83,3 +86,32 @@ def test_a_code_redeemed_over_plain_http_is_told_to_put_the_provider_on_https() 
 def test_no_https_hint_where_https_would_not_let_the_app_skip_the_signature(
         scheme: str, requests: list[dict[str, Any]]) -> None:
     assert from_token_endpoint_over_plain_http(_stack(scheme, *requests)) is None
+
+
+def _spoiled(*targets: str, fault_id: str = "f-1") -> LiveStack:
+    """A stack whose provider's log has a token request with fault ``fault_id``'s notes on
+    ``targets``."""
+    notes = [{"fault": {"id": fault_id, "kind": "missing_sub", "endpoint": "token"},
+              "target": target, "changes": []} for target in targets]
+    return _stack("https", _authorize("code"), {**TOKEN, "notes": notes})
+
+
+def _failure_under(stack: LiveStack) -> str:
+    with pytest.raises(AssertionError) as caught, naming_spoiled_tokens(stack, "f-1"):
+        raise AssertionError("the failure page did not appear")
+    return str(caught.value)
+
+
+def test_a_failure_says_so_when_the_fault_spoiled_the_apps_own_access_token_too() -> None:
+    assert _failure_under(_spoiled("id_token", "access_token")) == (
+        "the failure page did not appear\n(the provider spoiled the app's own access token of "
+        "that answer as well as its ID token)")
+
+
+@pytest.mark.parametrize("stack", [
+    _spoiled("id_token"), _spoiled("id_token", "access_token", fault_id="f-2"),
+    _stack("https", _authorize("code"), {**TOKEN, "notes": ["not a note", {"fault": "f-1"}]}),
+], ids=["id-token-alone", "another-faults-access-token", "odd-notes"])
+def test_a_failure_is_left_as_it_is_when_the_fault_spoiled_the_id_token_alone(
+        stack: LiveStack) -> None:
+    assert _failure_under(stack) == "the failure page did not appear"

@@ -99,6 +99,23 @@ def test_without_an_installations_url_the_applied_once_step_says_it_was_not_chec
         "installations URL to read the app's installations)"], result.steps
 
 
+def test_without_a_session_check_the_applied_in_turn_step_says_it_was_not_checked(
+        tmp_path: Path) -> None:
+    """The profile cannot tell whether alice is signed in, so no user.logout shows when the
+    app has had its turn at the redelivery: the first look at its installations stands, and a
+    step says what was not checked."""
+    summary = run(RunOptions(
+        app=str(partner_profile(tmp_path, session_check=False)),
+        only=("partner.event-redelivered",), report_dir=tmp_path / "report", workers=1,
+        trace="off", screenshots="failure", timeout_ms=10_000), out=io.StringIO())
+    (result,) = summary.results
+    assert result.status == "passed", result
+    assert [s.name for s in result.steps if s.name.startswith("not checked:")] == [
+        "not checked: whether the redelivery was applied once in an app that applies events a "
+        "moment later (the profile does not say how to tell whether alice is signed in, which "
+        "a user.logout sent after it would show)"], result.steps
+
+
 def test_an_app_that_ends_every_session_on_user_logout_fails(tmp_path: Path) -> None:
     verdicts = _verdicts(partner_profile(tmp_path, defect="logout-all"),
                          ("signout.user-logout-event",), tmp_path / "report")
