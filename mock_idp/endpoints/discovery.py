@@ -9,6 +9,7 @@ from starlette.routing import BaseRoute, Route
 from ..errors import EntraError
 from ..protocol import discovery, tenants
 from ..protocol import federation_metadata as metadata
+from ..store import Tenant
 from .common import base_url, entra_headers, error_json, idp, json_response
 from .faults_hook import json_fault, token_fault
 
@@ -19,15 +20,23 @@ DISCOVERY_CORS = {"Access-Control-Allow-Methods": "GET, OPTIONS"}
 answers (``entra-id.md`` §1.4, recorded headers)."""
 
 
+async def _tenant_or_refusal(request: Request, endpoint: str
+                             ) -> tuple[Tenant | None, Response | None]:
+    """The tenant the path names (``None`` for ``common``, ``organizations`` or
+    ``consumers``), or the answer given instead: Entra's error for a segment that names no
+    tenant, or what a fault armed on ``endpoint`` (``discovery``, ``jwks``) answers."""
+    try:
+        tenant = tenants.resolve(idp(request).store, request.path_params["tenant"])
+    except EntraError as err:
+        return None, error_json(request, err)
+    return tenant, await json_fault(request, endpoint, tenant=tenant.id if tenant else None)
+
+
 async def openid_configuration(request: Request, *, version: str) -> Response:
     segment = request.path_params["tenant"]
-    try:
-        tenant = tenants.resolve(idp(request).store, segment)
-    except EntraError as err:
-        return error_json(request, err)
-    fault = await json_fault(request, "discovery", tenant=tenant.id if tenant else None)
-    if fault is not None:
-        return fault
+    tenant, refusal = await _tenant_or_refusal(request, "discovery")
+    if refusal is not None:
+        return refusal
     build = discovery.v1_document if version == "1.0" else discovery.v2_document
     doc = build(base_url(request), segment, tenant_id=tenant.id if tenant else None,
                 region=tenant.region if tenant else None)
@@ -44,13 +53,9 @@ async def v1_configuration(request: Request) -> Response:
 
 async def keys(request: Request, *, version: str) -> Response:
     segment = request.path_params["tenant"]
-    try:
-        tenant = tenants.resolve(idp(request).store, segment)
-    except EntraError as err:
-        return error_json(request, err)
-    fault = await json_fault(request, "jwks", tenant=tenant.id if tenant else None)
-    if fault is not None:
-        return fault
+    tenant, refusal = await _tenant_or_refusal(request, "jwks")
+    if refusal is not None:
+        return refusal
     state = idp(request)
     key_issuer = None
     if version == "2.0":
@@ -75,14 +80,9 @@ async def federation_metadata(request: Request) -> Response:
     """The tenant's federation metadata (:mod:`mock_idp.protocol.federation_metadata`): its
     signing certificates, so the faults of the key set (``jwks``) apply to it too, as to
     another way to the same keys."""
-    segment = request.path_params["tenant"]
-    try:
-        tenant = tenants.resolve(idp(request).store, segment)
-    except EntraError as err:
-        return error_json(request, err)
-    fault = await json_fault(request, "jwks", tenant=tenant.id if tenant else None)
-    if fault is not None:
-        return fault
+    tenant, refusal = await _tenant_or_refusal(request, "jwks")
+    if refusal is not None:
+        return refusal
     certificates = [k.jwk()["x5c"][0] for k in idp(request).keys.published()]
     body = metadata.federation_metadata(base_url(request), tenant.id if tenant else "{tenantid}",
                                         certificates)
