@@ -14,6 +14,8 @@ the same way once the scenario ends, and then wired to its app again as
 - the app's registration: its client secret (the value the app was started with, for the
   profile's secret lifetime from now: :attr:`LiveStack.secret_key_id` names it), redirect and
   logout URIs as the stack registered them;
+- the app's adapter: the people found with no e-mail address, which the scenario's result
+  names (a test warned of them once, not again by every later test on the stack);
 - the app: its client secret, when the scenario stored another one in it, is renewed back to
   the stack's through the profile. Nothing else of the app's is touched (its database, its
   sessions, its connections, a key set it cached).
@@ -29,6 +31,7 @@ from collections.abc import Iterator
 from datetime import UTC
 from typing import TYPE_CHECKING
 
+from scenarios.app.adapter import ProfileAdapter
 from scenarios.shared_servers import published_keys, reset_provider
 
 if TYPE_CHECKING:
@@ -43,6 +46,8 @@ def reset_after(stack: LiveStack) -> Iterator[LiveStack]:
     after a scenario that did not pass is left unsaid: the scenario's own failure is the one
     its result tells."""
     keys = published_keys(stack.http, stack.idp.base_url)
+    if isinstance(stack.app, ProfileAdapter):  # the people this scenario finds, not the last's
+        stack.app.addressless.clear()
     try:
         yield stack
     except BaseException:
