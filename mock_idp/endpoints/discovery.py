@@ -7,6 +7,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..errors import EntraError
+from ..faults.registry import held
 from ..protocol import discovery, tenants
 from ..protocol import federation_metadata as metadata
 from ..store import Tenant
@@ -24,12 +25,21 @@ async def _tenant_or_refusal(request: Request, endpoint: str
                              ) -> tuple[Tenant | None, Response | None]:
     """The tenant the path names (``None`` for ``common``, ``organizations`` or
     ``consumers``), or the answer given instead: Entra's error for a segment that names no
-    tenant, or what a fault armed on ``endpoint`` (``discovery``, ``jwks``) answers."""
+    tenant, or what a fault armed on ``endpoint`` (``discovery``, ``jwks``) answers. A request
+    a latency or hang fault held reads its tenant again: it may have been deleted (or made
+    again) meanwhile, and is then answered as the same route answers for an unknown one."""
+    segment = request.path_params["tenant"]
     try:
-        tenant = tenants.resolve(idp(request).store, request.path_params["tenant"])
+        tenant = tenants.resolve(idp(request).store, segment)
     except EntraError as err:
         return None, error_json(request, err)
-    return tenant, await json_fault(request, endpoint, tenant=tenant.id if tenant else None)
+    fault = await json_fault(request, endpoint, tenant=tenant.id if tenant else None)
+    if fault is not None or not held(request):
+        return tenant, fault
+    try:
+        return tenants.resolve(idp(request).store, segment), None
+    except EntraError as err:
+        return None, error_json(request, err)
 
 
 async def openid_configuration(request: Request, *, version: str) -> Response:
