@@ -57,7 +57,13 @@ class TokenTampers:
 @dataclass
 class _KeySetChange:
     mode: str
+    tenant: str | None = None
+    """The tenant the fault that made it is scoped to: only that tenant's key set (and the
+    multi-tenant aliases', which serve every tenant's keys) shows it."""
     added: SigningKey | None = None
+
+    def shown_at(self, tenant: str | None) -> bool:
+        return self.tenant is None or tenant is None or tenant.lower() == self.tenant
 
 
 class FaultRegistry:
@@ -139,7 +145,8 @@ class FaultRegistry:
                     if fault.kind == "hang":
                         self._holding[fault.id] = self._holding.get(fault.id, 0) + 1
                     elif fault.kind in KEY_SET_KINDS:
-                        change = self._key_sets.pop(fault.id, None) or _KeySetChange(fault.kind)
+                        change = self._key_sets.pop(fault.id, None) or _KeySetChange(
+                            fault.kind, fault.tenant)
                         self._key_sets[fault.id] = change
                     elif fault.times == 0 and fault.kind != "key_rotated":
                         self._faults.remove(fault)
@@ -269,14 +276,17 @@ class FaultRegistry:
                 return
         self._keys.remove_published(key)
 
-    def jwks_transform(self, *, observe: Observer | None = None) -> JwksTransform | None:
-        """The change the last key-set fault to fire makes to the JWKS; a spent fault's change
-        is served this once more, then dropped with the fault."""
+    def jwks_transform(self, tenant: str | None = None, *,
+                       observe: Observer | None = None) -> JwksTransform | None:
+        """The change the last key-set fault to fire makes to ``tenant``'s JWKS (``None``: a
+        multi-tenant alias's); a spent fault's change is served this once more, then dropped
+        with the fault. A fault scoped to another tenant changes nothing here, nor is spent."""
         with self._lock:
-            if not self._key_sets:
+            shown = {fid: c for fid, c in self._key_sets.items() if c.shown_at(tenant)}
+            if not shown:
                 return None
-            mode = list(self._key_sets.values())[-1].mode
-            for fault in [f for f in self._faults if f.id in self._key_sets and f.times == 0]:
+            mode = list(shown.values())[-1].mode
+            for fault in [f for f in self._faults if f.id in shown and f.times == 0]:
                 self._drop(fault)
         if observe is not None:
             observe({"fault": {"kind": mode, "endpoint": "jwks"}, "target": "jwks",

@@ -91,6 +91,22 @@ def test_clearing_a_spent_kid_fault_by_id_undoes_its_change(client: AppClient) -
     assert client.delete(f"/_mock/faults/{fault['id']}").status_code == 404
 
 
+def test_a_kid_fault_scoped_to_a_tenant_changes_only_that_tenants_key_set(
+        client: AppClient) -> None:
+    """Another tenant's key set neither shows the change nor spends it; the tenant's own, and
+    the multi-tenant alias's (every tenant's keys), do."""
+    assert client.post("/_mock/tenants", json=FABRIKAM).status_code == 201
+    other = f"/{FABRIKAM['id']}/discovery/v2.0/keys"
+    arm(client, kind="kid_absent", tenant=TENANT)
+    id_token(client)
+    assert all("kid" in k for k in client.get(other).json()["keys"])
+    assert all("kid" not in k for k in jwks(client))  # the spent fault's change, once more
+    assert all("kid" in k for k in jwks(client)) and armed(client) == []
+    arm(client, kind="kid_absent", tenant=TENANT)
+    id_token(client)
+    assert all("kid" not in k for k in client.get("/common/discovery/v2.0/keys").json()["keys"])
+
+
 # --- hang: held until its time is up or that fault is cleared -------------------------------
 
 @pytest.fixture
