@@ -163,7 +163,7 @@ class FaultRegistry:
             request.scope[HELD] = True
             annotate(request.scope, response_note(fault, endpoint))
             if fault.kind == "latency":
-                await asyncio.sleep(float(fault.params["delay_ms"]) / 1000)
+                await self._delay(float(fault.params["delay_ms"]) / 1000)
             elif not await self._hang(fault):
                 return responses.timed_out(request, endpoint)
             fault = self._take(endpoint, scope, RESPONSE_KINDS - {"latency", "hang"})
@@ -188,10 +188,26 @@ class FaultRegistry:
         finally:
             self._release(fault)
 
+    async def _delay(self, seconds: float) -> None:
+        """Wait ``seconds``, in real time, or until the requests held are let go
+        (:meth:`release_held`): a stopping server answers a delayed request within its stop,
+        rather than cancelling it once its graceful time is up (a 500, with a traceback in
+        its log)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        with self._lock:
+            let_go = self._let_go
+        while loop.time() < deadline:
+            with self._lock:
+                if self._let_go != let_go:
+                    return
+            await asyncio.sleep(min(0.02, max(deadline - loop.time(), 0)))
+
     def release_held(self) -> None:
-        """Let every request a hang holds now carry on, as if its fault were cleared (the fault
-        stays armed): the server is stopping, and would otherwise cut them off once its
-        graceful time is up, an error with a traceback in its log (:mod:`mock_idp.serving`)."""
+        """Let every request a hang holds (or a latency fault delays) now carry on, as if its
+        fault were cleared (the fault stays armed): the server is stopping, and would otherwise
+        cut them off once its graceful time is up, an error with a traceback in its log
+        (:mod:`mock_idp.serving`)."""
         with self._lock:
             self._let_go += 1
 
