@@ -160,9 +160,9 @@ class DrainingServer(uvicorn.Server):
 
 
 def _release_held(app: object) -> None:
-    """An app that holds requests on purpose (the mock provider's ``hang`` faults) lets them
-    go when its server stops, through ``app.state.release_held``: they are answered within
-    the stop rather than cancelled at its end."""
+    """An app that holds requests on purpose (the mock provider's ``hang`` and ``latency``
+    faults) lets them go when its server stops, through ``app.state.release_held``: they are
+    answered within the stop rather than cancelled at its end."""
     release = getattr(getattr(app, "state", None), "release_held", None)
     if callable(release):
         release()

@@ -12,7 +12,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..errors import EntraError
-from ..protocol.authorization import ConsumersPageError, PageError, RedirectError, parse
+from ..faults.registry import held
+from ..protocol.authorization import (
+    AuthRequest,
+    ConsumersPageError,
+    PageError,
+    RedirectError,
+    parse,
+)
 from .common import consumers_error_page, error_page, idp
 from .faults_hook import response_fault
 from .forms import protocol_params
@@ -31,9 +38,28 @@ async def authorize(request: Request, *, version: str) -> Response:
     params = await _params(request)
     if isinstance(params, Response):
         return params
-    state = idp(request)
+    req = _parsed(request, version, params)
+    if isinstance(req, Response):
+        return req
+    fault = await response_fault(request, "authorize", tenant=req.app_tenant_id,
+                                 app=req.client_id, user=None)
+    if isinstance(fault, EntraError):
+        return error_response(request, req, fault)
+    if fault is not None:
+        return fault
+    if held(request):
+        # Checked again: while a latency or hang fault held the request, its tenant or app
+        # may have been deleted, changed or made again.
+        req = _parsed(request, version, params)
+        if isinstance(req, Response):
+            return req
+    return await begin_authorize(request, req)
+
+
+def _parsed(request: Request, version: str, params: dict[str, str]) -> AuthRequest | Response:
+    """The validated request, or the page or redirect that refuses it."""
     try:
-        req = parse(state.store, request.path_params["tenant"], version, params)
+        return parse(idp(request).store, request.path_params["tenant"], version, params)
     except ConsumersPageError as err:
         return consumers_error_page(request, err)
     except PageError as err:
@@ -42,13 +68,6 @@ async def authorize(request: Request, *, version: str) -> Response:
         return error_page(request, err)
     except RedirectError as err:
         return error_response(request, err.request, err.error)
-    fault = await response_fault(request, "authorize", tenant=req.app_tenant_id,
-                                 app=req.client_id, user=None)
-    if isinstance(fault, EntraError):
-        return error_response(request, req, fault)
-    if fault is not None:
-        return fault
-    return await begin_authorize(request, req)
 
 
 async def authorize_v2(request: Request) -> Response:

@@ -233,10 +233,11 @@ def _auth_contexts(body: Mapping[str, Any]) -> dict[str, str | None]:
 
 
 async def delete_tenant(request: Request) -> Response:
-    """The tenant, its sessions, codes and refresh tokens, and its platform installations: each
-    active one ends as ``DELETE /_mock/installations/{id}`` ends one, then all are forgotten with
-    their events and queued retries (:meth:`~mock_idp.platform.PlatformState.end_tenant`); the
-    faults scoped to it, its users or its apps are cleared."""
+    """The tenant, its sessions, codes, refresh tokens and device codes, and its platform
+    installations: each active one ends as ``DELETE /_mock/installations/{id}`` ends one, then
+    all are forgotten with their events and queued retries
+    (:meth:`~mock_idp.platform.PlatformState.end_tenant`); the faults scoped to it, its users or
+    its apps are cleared."""
     state = idp(request)
     segment = request.path_params["tenant"]
     async with state.tenant_changes:  # a tenant made again under its id waits for the end
@@ -250,6 +251,10 @@ async def delete_tenant(request: Request) -> Response:
             store.codes.pop(code, None)
         for token in [k for k, t in store.refresh_tokens.items() if t.tenant_id == tenant.id]:
             store.refresh_tokens.pop(token, None)
+        # A device's sign-in too, approved or not: it would otherwise be redeemed (or approved)
+        # in a tenant made again under the same id, whose users have the same ids.
+        for device in [k for k, d in store.device_codes.items() if d.tenant_id == tenant.id]:
+            store.device_codes.pop(device, None)
         state.faults.clear_scoped(  # and those of its apps no other tenant registers
             tenants=[tenant.id], users=list(tenant.users),
             apps=[app for app in tenant.apps if store.find_app_any(app) is None])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..errors import EntraError
+from ..faults.registry import held
 from ..protocol import discovery, tenants
 from ..protocol import federation_metadata as metadata
 from ..store import Tenant
@@ -24,12 +27,21 @@ async def _tenant_or_refusal(request: Request, endpoint: str
                              ) -> tuple[Tenant | None, Response | None]:
     """The tenant the path names (``None`` for ``common``, ``organizations`` or
     ``consumers``), or the answer given instead: Entra's error for a segment that names no
-    tenant, or what a fault armed on ``endpoint`` (``discovery``, ``jwks``) answers."""
+    tenant, or what a fault armed on ``endpoint`` (``discovery``, ``jwks``) answers. A request
+    a latency or hang fault held reads its tenant again: it may have been deleted (or made
+    again) meanwhile, and is then answered as the same route answers for an unknown one."""
+    segment = request.path_params["tenant"]
     try:
-        tenant = tenants.resolve(idp(request).store, request.path_params["tenant"])
+        tenant = tenants.resolve(idp(request).store, segment)
     except EntraError as err:
         return None, error_json(request, err)
-    return tenant, await json_fault(request, endpoint, tenant=tenant.id if tenant else None)
+    fault = await json_fault(request, endpoint, tenant=tenant.id if tenant else None)
+    if fault is not None or not held(request):
+        return tenant, fault
+    try:
+        return tenants.resolve(idp(request).store, segment), None
+    except EntraError as err:
+        return None, error_json(request, err)
 
 
 async def openid_configuration(request: Request, *, version: str) -> Response:
@@ -56,16 +68,20 @@ async def keys(request: Request, *, version: str) -> Response:
     tenant, refusal = await _tenant_or_refusal(request, "jwks")
     if refusal is not None:
         return refusal
-    state = idp(request)
     key_issuer = None
     if version == "2.0":
         tid = discovery.v2_issuer_tenant(segment, tenant.id if tenant else None)
         key_issuer = f"{base_url(request)}/{tid}/v2.0"
-    body = {"keys": [k.jwk(issuer=key_issuer) for k in state.keys.published()]}
+    return json_response(request, _key_set(request, tenant, key_issuer), cache=CACHE)
+
+
+def _key_set(request: Request, tenant: Tenant | None, issuer: str | None) -> dict[str, Any]:
+    """The published keys as the key set shows them now: changed by the key-set fault in
+    effect (``kid_absent`` shows the active key only, without ``kid``), if any."""
+    body = {"keys": [k.jwk(issuer=issuer) for k in idp(request).keys.published()]}
     transform = token_fault(request, "jwks", tenant=tenant.id if tenant else None)
-    if transform is not None:
-        body = transform(body)
-    return json_response(request, body, cache=CACHE)
+    result: dict[str, Any] = transform(body) if transform is not None else body
+    return result
 
 
 async def keys_v2(request: Request) -> Response:
@@ -79,11 +95,13 @@ async def keys_v1(request: Request) -> Response:
 async def federation_metadata(request: Request) -> Response:
     """The tenant's federation metadata (:mod:`mock_idp.protocol.federation_metadata`): its
     signing certificates, so the faults of the key set (``jwks``) apply to it too, as to
-    another way to the same keys."""
+    another way to the same keys: its outages, and the certificates of the keys the key set
+    shows at that moment (a key-set fault's change included), so that an app that falls back
+    to it sees what the key set would show."""
     tenant, refusal = await _tenant_or_refusal(request, "jwks")
     if refusal is not None:
         return refusal
-    certificates = [k.jwk()["x5c"][0] for k in idp(request).keys.published()]
+    certificates = [k["x5c"][0] for k in _key_set(request, tenant, None)["keys"] if "x5c" in k]
     body = metadata.federation_metadata(base_url(request), tenant.id if tenant else "{tenantid}",
                                         certificates)
     return Response(body, media_type="text/xml; charset=utf-8",

@@ -50,7 +50,7 @@ def token_fault(request: Request, endpoint: str, *, tenant: str | None = None,
     if endpoint == "userinfo":
         return faults.userinfo_transform(scope, observe=observe)
     if endpoint == "jwks":
-        return faults.jwks_transform(observe=observe)
+        return faults.jwks_transform(tenant, observe=observe)
     return faults.id_token_tamper(endpoint, scope, observe=observe)
 
 

@@ -51,6 +51,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..errors import EntraError
+from ..faults.registry import held
 from ..protocol import redirect, tenants
 from ..request_log import annotate
 from ..signin.flow import Transaction
@@ -132,6 +133,13 @@ async def logout(request: Request) -> Response:
         return error_page(request, fault)
     if fault is not None:
         return fault
+    if held(request):
+        # Read again: while a latency or hang fault held the sign-out, the tenant may have
+        # been deleted (it is then answered as an unknown one) or made again.
+        try:
+            tenant = tenants.resolve(state.store, request.path_params["tenant"])
+        except EntraError as err:
+            return error_page(request, err)
     hint = _hint_claims(state, params["id_token_hint"]) if params.get("id_token_hint") else None
     client_id = (params.get("client_id") or (hint or {}).get("aud") or "").lower()
     if hint is not None and params.get("client_id") and params["client_id"].lower() != str(

@@ -7,6 +7,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..errors import EntraError
+from ..faults.registry import held
 from ..protocol import claims as claimset
 from ..protocol.bearer import BearerError, bearer_token, verify_graph_token
 from .common import idp
@@ -60,6 +61,13 @@ async def userinfo_claims(request: Request, *, graph: bool) -> dict[str, str] | 
                                  app=client_id, user=user.id)
     if fault is not None:
         return fault
+    if held(request):
+        # Read again: while a latency or hang fault held the request, the user or the tenant
+        # may have been deleted (or made again).
+        tenant = state.store.tenants.get(str(claims.get("tid", "")))
+        user = tenant.users.get(str(claims.get("oid", ""))) if tenant else None
+        if user is None:
+            return _unauthorized("The token does not represent a user.")
     body: dict[str, str | None] = {"sub": claimset.pairwise_sub(user.id, client_id)}
     # The name claims and the e-mail "when available and consented to": with ``profile`` and
     # ``email`` among the token's scopes (learn.microsoft.com/entra/identity-platform/userinfo).

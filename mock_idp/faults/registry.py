@@ -57,7 +57,13 @@ class TokenTampers:
 @dataclass
 class _KeySetChange:
     mode: str
+    tenant: str | None = None
+    """The tenant the fault that made it is scoped to: only that tenant's key set (and the
+    multi-tenant aliases', which serve every tenant's keys) shows it."""
     added: SigningKey | None = None
+
+    def shown_at(self, tenant: str | None) -> bool:
+        return self.tenant is None or tenant is None or tenant.lower() == self.tenant
 
 
 class FaultRegistry:
@@ -139,7 +145,8 @@ class FaultRegistry:
                     if fault.kind == "hang":
                         self._holding[fault.id] = self._holding.get(fault.id, 0) + 1
                     elif fault.kind in KEY_SET_KINDS:
-                        change = self._key_sets.pop(fault.id, None) or _KeySetChange(fault.kind)
+                        change = self._key_sets.pop(fault.id, None) or _KeySetChange(
+                            fault.kind, fault.tenant)
                         self._key_sets[fault.id] = change
                     elif fault.times == 0 and fault.kind != "key_rotated":
                         self._faults.remove(fault)
@@ -156,7 +163,7 @@ class FaultRegistry:
             request.scope[HELD] = True
             annotate(request.scope, response_note(fault, endpoint))
             if fault.kind == "latency":
-                await asyncio.sleep(float(fault.params["delay_ms"]) / 1000)
+                await self._delay(float(fault.params["delay_ms"]) / 1000)
             elif not await self._hang(fault):
                 return responses.timed_out(request, endpoint)
             fault = self._take(endpoint, scope, RESPONSE_KINDS - {"latency", "hang"})
@@ -181,10 +188,26 @@ class FaultRegistry:
         finally:
             self._release(fault)
 
+    async def _delay(self, seconds: float) -> None:
+        """Wait ``seconds``, in real time, or until the requests held are let go
+        (:meth:`release_held`): a stopping server answers a delayed request within its stop,
+        rather than cancelling it once its graceful time is up (a 500, with a traceback in
+        its log)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        with self._lock:
+            let_go = self._let_go
+        while loop.time() < deadline:
+            with self._lock:
+                if self._let_go != let_go:
+                    return
+            await asyncio.sleep(min(0.02, max(deadline - loop.time(), 0)))
+
     def release_held(self) -> None:
-        """Let every request a hang holds now carry on, as if its fault were cleared (the fault
-        stays armed): the server is stopping, and would otherwise cut them off once its
-        graceful time is up, an error with a traceback in its log (:mod:`mock_idp.serving`)."""
+        """Let every request a hang holds (or a latency fault delays) now carry on, as if its
+        fault were cleared (the fault stays armed): the server is stopping, and would otherwise
+        cut them off once its graceful time is up, an error with a traceback in its log
+        (:mod:`mock_idp.serving`)."""
         with self._lock:
             self._let_go += 1
 
@@ -269,14 +292,17 @@ class FaultRegistry:
                 return
         self._keys.remove_published(key)
 
-    def jwks_transform(self, *, observe: Observer | None = None) -> JwksTransform | None:
-        """The change the last key-set fault to fire makes to the JWKS; a spent fault's change
-        is served this once more, then dropped with the fault."""
+    def jwks_transform(self, tenant: str | None = None, *,
+                       observe: Observer | None = None) -> JwksTransform | None:
+        """The change the last key-set fault to fire makes to ``tenant``'s JWKS (``None``: a
+        multi-tenant alias's); a spent fault's change is served this once more, then dropped
+        with the fault. A fault scoped to another tenant changes nothing here, nor is spent."""
         with self._lock:
-            if not self._key_sets:
+            shown = {fid: c for fid, c in self._key_sets.items() if c.shown_at(tenant)}
+            if not shown:
                 return None
-            mode = list(self._key_sets.values())[-1].mode
-            for fault in [f for f in self._faults if f.id in self._key_sets and f.times == 0]:
+            mode = list(shown.values())[-1].mode
+            for fault in [f for f in self._faults if f.id in shown and f.times == 0]:
                 self._drop(fault)
         if observe is not None:
             observe({"fault": {"kind": mode, "endpoint": "jwks"}, "target": "jwks",

@@ -28,6 +28,11 @@ class AppDirectory(Protocol):
         case), or ``None``: the platform user id of events and ``/users/me``."""
         ...
 
+    def address_holder(self, tenant_id: str, address: str) -> str | None:
+        """The object id of the tenant's user whose e-mail or userPrincipalName is ``address``
+        (in any case), or ``None``: an address no user of the tenant holds."""
+        ...
+
     def add_client_secret(self, tenant_id: str, client_id: str, secret: ClientSecret) -> None:
         """Register ``secret`` as a password credential of the app (token endpoint accepts it)."""
         ...

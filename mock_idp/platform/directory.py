@@ -33,6 +33,13 @@ class StoreDirectory:
         found = None if tenant is None else tenant.find_user(user)
         return None if found is None else found.id
 
+    def address_holder(self, tenant_id: str, address: str) -> str | None:
+        tenant = self._store.resolve_tenant(tenant_id)
+        key = address.strip().lower()
+        users = [] if tenant is None else list(tenant.users.values())
+        return next((u.id for u in users
+                     if key in (u.upn.lower(), (u.email or "").lower())), None)
+
     def add_client_secret(self, tenant_id: str, client_id: str, secret: ClientSecret) -> None:
         app = self._app(tenant_id, client_id)
         if app is None:

@@ -314,13 +314,23 @@ class PlatformState:
         ``user_id`` names a user of the installation's tenant (object id or
         userPrincipalName; the event carries the object id, as Talkdesk's carries the
         platform user id, docs.talkdesk.com/reference/userlogout); anyone else is
-        :class:`NotFound` naming ``user_id``, and nothing is sent."""
+        :class:`NotFound` naming ``user_id``, and nothing is sent. ``user_email`` is the
+        platform account's address, which need not be one the provider knows (the partner-sso.md
+        reference, b.7: sessions are found by installation and user id); one that another user
+        of the tenant holds (e-mail or userPrincipalName) would name two people at once, which
+        no genuine event does: :class:`InvalidField` naming ``user_email``, and nothing is
+        sent."""
         base = self.base_url(base_url)
         installation = self.registry.require_active(installation_id)
         oid = self.directory.find_user(installation.tenant.id, user_id)
         if oid is None:
             raise NotFound(f"no user {user_id[:80]!r} in tenant {installation.tenant.id}",
                            field="user_id")
+        holder = self.directory.address_holder(installation.tenant.id, user_email)
+        if holder is not None and holder != oid:
+            raise InvalidField(
+                f"user_email {user_email[:80]!r} is the address of another user of tenant "
+                f"{installation.tenant.id}, not of {user_id[:80]!r}", field="user_email")
         return await self._send_user_logout(installation, user_id=oid, user_email=user_email,
                                             base_url=base)
 

@@ -91,6 +91,22 @@ def test_clearing_a_spent_kid_fault_by_id_undoes_its_change(client: AppClient) -
     assert client.delete(f"/_mock/faults/{fault['id']}").status_code == 404
 
 
+def test_a_kid_fault_scoped_to_a_tenant_changes_only_that_tenants_key_set(
+        client: AppClient) -> None:
+    """Another tenant's key set neither shows the change nor spends it; the tenant's own, and
+    the multi-tenant alias's (every tenant's keys), do."""
+    assert client.post("/_mock/tenants", json=FABRIKAM).status_code == 201
+    other = f"/{FABRIKAM['id']}/discovery/v2.0/keys"
+    arm(client, kind="kid_absent", tenant=TENANT)
+    id_token(client)
+    assert all("kid" in k for k in client.get(other).json()["keys"])
+    assert all("kid" not in k for k in jwks(client))  # the spent fault's change, once more
+    assert all("kid" in k for k in jwks(client)) and armed(client) == []
+    arm(client, kind="kid_absent", tenant=TENANT)
+    id_token(client)
+    assert all("kid" not in k for k in client.get("/common/discovery/v2.0/keys").json()["keys"])
+
+
 # --- hang: held until its time is up or that fault is cleared -------------------------------
 
 @pytest.fixture
@@ -163,19 +179,22 @@ def test_clearing_one_hang_leaves_another_holding(live: str) -> None:
         assert held_first.result(timeout=10).status_code == 504
 
 
+@pytest.mark.parametrize("holding", [{"kind": "hang", "seconds": 600},
+                                     {"kind": "latency", "delay_ms": 120_000}])
 def test_stopping_the_server_lets_a_held_request_go_quietly(
-        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A server that stops while a hang holds a request lets it carry on, as clearing the fault
-    does, at once: not cut off after the stop's graceful time, which uvicorn logs as an error
-    with the hang's traceback (a pytest plugin's teardown showed it as captured log)."""
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+        holding: dict[str, Any]) -> None:
+    """A server that stops while a hang holds a request (or a latency fault delays it) lets it
+    carry on, as clearing a hang does, at once: not cut off after the stop's graceful time,
+    which uvicorn logs as an error with the fault's traceback, the client seeing a 500 (a
+    pytest plugin's teardown showed it as captured log)."""
     with ThreadPoolExecutor(1) as pool:
         with run_in_thread(create_app(IdpConfig.default())) as server, \
                 httpx.Client(base_url=server.base_url) as http:
             # Once the server has set its logging up; "uvicorn" keeps its records to itself.
             uvicorn_log = logging.getLogger("uvicorn.error")
             monkeypatch.setattr(uvicorn_log, "handlers", [*uvicorn_log.handlers, caplog.handler])
-            hang = http.post("/_mock/faults", json={"kind": "hang", "endpoint": "discovery",
-                                                    "seconds": 600,
+            hang = http.post("/_mock/faults", json={**holding, "endpoint": "discovery",
                                                     "times": "until_cleared"}).json()
             pending = held(http, pool, server.base_url, hang)
             stopping = time.perf_counter()

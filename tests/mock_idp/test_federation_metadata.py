@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from asgi_client import AppClient
-from idp_testkit import DOMAIN, TENANT, paths
+from idp_testkit import DOMAIN, TENANT, paths, tokens_for
 
 MD, DS = "urn:oasis:names:tc:SAML:2.0:metadata", "http://www.w3.org/2000/09/xmldsig#"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -67,3 +67,20 @@ def test_an_unknown_tenant_is_refused_as_the_other_documents_refuse_it(
         client: AppClient) -> None:
     response = client.get(PATH.format("nosuchtenant.onmicrosoft.com"))
     assert response.status_code == 400 and "AADSTS90002" in response.json()["error_description"]
+
+
+def test_a_key_set_fault_changes_its_certificates_as_it_changes_the_key_set(
+        client: AppClient) -> None:
+    """After a rotation two keys are published; ``kid_absent`` shows the active one only, and
+    the metadata, another way to the same keys, lists just its certificate too."""
+    assert len(client.get(PATH.format(TENANT)).content) > 0  # the first key, published
+    assert client.post("/_mock/keys/rotate").status_code in (200, 201)
+    armed = client.post("/_mock/faults", json={"kind": "kid_absent", "times": "until_cleared"})
+    assert armed.status_code == 201, armed.text
+    tokens_for(client)  # an ID token: the fault fires, and the key set changes
+    listed = _sts_signing_certificates(ET.fromstring(client.get(PATH.format(TENANT)).content))
+    shown = client.get(paths(TENANT, "1.0")["keys"]).json()["keys"]
+    assert listed == [k["x5c"][0] for k in shown] and len(listed) == 1
+    client.delete("/_mock/faults")
+    after = _sts_signing_certificates(ET.fromstring(client.get(PATH.format(TENANT)).content))
+    assert len(after) == 2

@@ -121,6 +121,9 @@ class AnyApp:
     def find_user(self, tenant_id: str, user: str) -> str | None:
         return None
 
+    def address_holder(self, tenant_id: str, address: str) -> str | None:
+        return None
+
     def add_client_secret(self, tenant_id: str, client_id: str, secret: ClientSecret) -> None:
         pass
 
