@@ -442,9 +442,8 @@ MSAL_NODE: Mapping[str, Verdict] = {
     "failure.bad-signature": tls_instead_of_signature(),
     "failure.wrong-issuer": accepts(),
     "failure.wrong-audience": accepts(),
-    "failure.nonce-mismatch": Verdict(
-        "failed", "the app sent no nonce and accepted an ID token carrying one",
-        "FAIL: sends no nonce, accepts one in the ID token"),
+    # It sends no nonce, and MSAL refuses an ID token carrying one.
+    "failure.nonce-mismatch": msal_node_error("'nonce_mismatch"),
     "failure.expired-id-token": accepts(),
     "failure.missing-sub": accepts(),
     "failure.userinfo-sub-mismatch": userinfo_not_asked(),
