@@ -4,9 +4,9 @@ Users (``accountEnabled``, ``revokeSignInSessions``, directory extension values)
 applications in :mod:`.graph_applications`, app role assignments in :mod:`.graph_assignments`,
 directory roles in :mod:`.graph_directory_roles`, a user's authentication methods in
 :mod:`.graph_auth_methods`, groups in :mod:`.graph_groups`, what apps read with a user's token
-in :mod:`.graph_memberships`. Errors use Graph's body: ``{"error": {"code", "message",
-"target", "innerError": {...}}}``, ``target`` naming the property at fault (built in
-:mod:`.graph_http`, with the routes and OData envelopes).
+in :mod:`.graph_memberships` and :mod:`.graph_photos`. Errors use Graph's body: ``{"error":
+{"code", "message", "target", "innerError": {...}}}``, ``target`` naming the property at fault
+(built in :mod:`.graph_http`, with the routes and OData envelopes).
 
 When sign-in sessions end here (revocation, a disabled or deleted user) the provider's notifier
 sends the logout notifications (back-channel and platform ``user.logout``).
@@ -32,6 +32,7 @@ from . import (
     graph_directory_roles,
     graph_groups,
     graph_memberships,
+    graph_photos,
 )
 from . import graph_model as model
 from . import graph_permission_tables as tables
@@ -210,6 +211,7 @@ routes: list[BaseRoute] = [
     *graph_app_roles.routes,
     *graph_groups.routes,
     *graph_memberships.routes,
+    *graph_photos.routes,
     Route("/graph/{rest:path}", unknown_resource, methods=ALL_METHODS),
 ]
 """Mount these as they are; the last one answers unknown ``/graph/`` paths with Graph's 400."""

@@ -23,13 +23,12 @@ from scenarios.catalogue.failures import (
 )
 from scenarios.catalogue.held_answer import Answer, answer_in, deliver
 from scenarios.catalogue.id_token_source import (
+    accepted_unsent_nonce,
     also_own_access_token,
     from_token_endpoint_over_plain_http,
     from_token_endpoint_over_tls,
     naming_spoiled_tokens,
 )
-from scenarios.conformance.evidence import evidence_of
-from scenarios.conformance.judging import unsent_nonce
 from scenarios.context import NotExercised
 from scenarios.flows import (
     NavigationLog,
@@ -90,16 +89,6 @@ _ALLOWED = {
 """What a scenario's ``proves`` adds: the specification's exception to its rule."""
 
 
-def _sent_no_nonce(ctx: Ctx) -> str | None:
-    """That the app sent no nonce, when its authorization request (as the browser took it to
-    the provider) had none: then no nonce of the ID token's was ever its to compare."""
-    provider = urlsplit(ctx.env.idp.base_url).netloc
-    hits = ctx.browser_log.hits if ctx.browser_log is not None else []
-    seen = evidence_of({"method": hit.method, "path": parts.path, "query": parts.query}
-                       for hit in hits if (parts := urlsplit(hit.url)).netloc == provider)
-    return f"the app {unsent_nonce(seen.sent_pkce)}" if seen.sent_nonce is False else None
-
-
 def _token_fault(ctx: Ctx, name: str, fault: str) -> None:
     stack = ctx.env
     with ctx.step(f"the provider is set to send a {fault} response once"):
@@ -117,7 +106,7 @@ def _token_fault(ctx: Ctx, name: str, fault: str) -> None:
                 unreached="the app never asked UserInfo, so there was no answer to compare "
                 "with the ID token's sub")
         except AssertionError as exc:
-            if fault == "wrong_nonce" and (unsent := _sent_no_nonce(ctx)) is not None:
+            if fault == "wrong_nonce" and (unsent := accepted_unsent_nonce(ctx)) is not None:
                 raise AssertionError(f"{unsent}; {exc}") from exc
             if fault == "bad_signature" and stack.app.is_signed_in(ctx.page):
                 if (over_tls := from_token_endpoint_over_tls(stack)) is not None:

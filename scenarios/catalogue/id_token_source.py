@@ -8,7 +8,8 @@ checked. ``conformance`` judges its signature and key rows so
 (:mod:`scenarios.conformance.judging`); ``failure.bad-signature`` and ``lifecycle.key-rotation``
 say "not exercised" for such an app with the reason this module gives, where they would
 otherwise fail it, and over plain http they still fail it, saying that the provider on https
-would let it rely on TLS.
+would let it rely on TLS. ``failure.nonce-mismatch`` says so of an app that sent no nonce
+and accepted an ID token carrying one.
 """
 
 from __future__ import annotations
@@ -18,13 +19,28 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from mock_idp.faults.id_tokens import OWN_ACCESS_TOKEN_KINDS
-from scenarios.catalogue.failures import response_types_asked
-from scenarios.conformance.judging import front_channel_id_token
+from scenarios.catalogue.failures import Ctx, response_types_asked
+from scenarios.conformance.evidence import evidence_of
+from scenarios.conformance.judging import front_channel_id_token, unsent_nonce
 from scenarios.live import LiveStack
 from scenarios.protocol_view.names import provider_step_name
 
-__all__ = ["also_own_access_token", "from_token_endpoint_over_plain_http",
+__all__ = ["accepted_unsent_nonce", "also_own_access_token", "from_token_endpoint_over_plain_http",
            "from_token_endpoint_over_tls", "naming_spoiled_tokens", "spoiled_own_access_token"]
+
+
+def accepted_unsent_nonce(ctx: Ctx) -> str | None:
+    """That the app sent no nonce and signed in on an ID token carrying one, when its
+    authorization request (as the browser took it to the provider) had none and it is signed
+    in: no nonce of the ID token's was its to compare. ``None`` otherwise: an app that sent
+    none and refused the token (oauth4webapi, under Auth.js, does) fails on its page alone."""
+    if not ctx.env.app.is_signed_in(ctx.page):
+        return None
+    provider = urlsplit(ctx.env.idp.base_url).netloc
+    hits = ctx.browser_log.hits if ctx.browser_log is not None else []
+    seen = evidence_of({"method": hit.method, "path": parts.path, "query": parts.query}
+                       for hit in hits if (parts := urlsplit(hit.url)).netloc == provider)
+    return f"the app {unsent_nonce(seen.sent_pkce)}" if seen.sent_nonce is False else None
 
 
 def also_own_access_token(fault: str) -> str:

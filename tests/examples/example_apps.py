@@ -142,14 +142,25 @@ MSAL_NODE = ExampleApp(
     sign_out="/logout",
     node_package=True,
 )
+AUTHJS_EXPRESS = ExampleApp(
+    name="authjs-express",
+    directory=EXAMPLES / "authjs_express",
+    command=("node", str(EXAMPLES / "authjs_express" / "server.js")),
+    profile=EXAMPLES / "authjs_express" / "sso-app.toml",
+    sign_out="/auth/signout",
+    callback="/auth/callback/microsoft-entra-id",
+    node_package=True,
+)
 SERVER_APPS = (FLASK_IDENTITY, FLASK_AUTHLIB, PASSPORT_OPENIDCONNECT)
 """The apps whose server redeems the codes (web redirect URIs, a client secret, ``me``)."""
-ALL_APPS = (*SERVER_APPS, MSAL_SPA, EXPRESS_OPENID_CONNECT, DJANGO_OIDC, MSAL_NODE)
+ALL_APPS = (*SERVER_APPS, MSAL_SPA, EXPRESS_OPENID_CONNECT, DJANGO_OIDC, MSAL_NODE,
+            AUTHJS_EXPRESS)
 """Every example; express-openid-connect's server takes an ID token from the authorization
 response and redeems no code (its own tests are in ``test_express_openid_connect.py``);
 mozilla-django-oidc's logout takes POST only and its ``me`` names no ``preferred_username``
 (its own tests are in ``test_django_oidc.py``); the msal-node app's callback takes only the
-provider's form post, and the catalogue is its test."""
+provider's form post, and the catalogue is its test, as it is Auth.js's, whose sign-in and
+sign-out are POSTs with its CSRF token."""
 
 
 NPM_LOCK = ".npm-ci.lock"

@@ -442,9 +442,8 @@ MSAL_NODE: Mapping[str, Verdict] = {
     "failure.bad-signature": tls_instead_of_signature(),
     "failure.wrong-issuer": accepts(),
     "failure.wrong-audience": accepts(),
-    "failure.nonce-mismatch": Verdict(
-        "failed", "the app sent no nonce and accepted an ID token carrying one",
-        "FAIL: sends no nonce, accepts one in the ID token"),
+    # It sends no nonce, and MSAL refuses an ID token carrying one.
+    "failure.nonce-mismatch": msal_node_error("'nonce_mismatch"),
     "failure.expired-id-token": accepts(),
     "failure.missing-sub": accepts(),
     "failure.userinfo-sub-mismatch": userinfo_not_asked(),
@@ -459,6 +458,60 @@ MSAL_NODE: Mapping[str, Verdict] = {
     "signout.rp-initiated": passes(),
 }
 
+# Auth.js (@auth/express) with its Entra provider: the code flow with PKCE alone (no state, no
+# nonce), the ID token's claims checked by oauth4webapi, not its signature (it comes from the
+# token endpoint over TLS). An error the provider answers, or a code it refuses, sends the
+# browser to Auth.js's sign-in page (the app's /login) with ?error=OAuthCallbackError; an ID
+# token it refuses, or a token endpoint that fails, to Auth.js's own error page (HTTP 500,
+# "Server error", the cause only in the app's log). Sign-out ends the app's session alone.
+AUTHJS_SIGN_IN_PAGE = "FAIL: back on the sign-in page with `?error=OAuthCallbackError`, no contact"
+AUTHJS_ERROR_PAGE = "FAIL: Auth.js's \"Server error\" page (500), no contact"
+
+
+def authjs_sign_in_page() -> Verdict:
+    return Verdict("failed", f"{NO_CONTACT}; the app showed /login with HTTP 200: 'Sign in' / "
+                   "'Sign-in failed: OAuthCallbackError'", AUTHJS_SIGN_IN_PAGE)
+
+
+def authjs_error_page() -> Verdict:
+    return Verdict("failed", f"{NO_CONTACT}; the app showed /auth/error with HTTP 500: 'Server "
+                   "error'", AUTHJS_ERROR_PAGE)
+
+
+AUTHJS: Mapping[str, Verdict] = {
+    **COMMON,
+    "auto-login.v1-endpoints": skip("v1-endpoints"),
+    "failure.v1-unsigned-over-http": Verdict(
+        "skipped", "the profile lacks http-provider (", "skip: https only (Auth.js)"),
+    "failure.expired-secret": authjs_sign_in_page(),
+    "failure.invalid-secret": authjs_sign_in_page(),
+    "failure.user-not-assigned": authjs_sign_in_page(),
+    "failure.user-cancels": authjs_sign_in_page(),
+    "failure.needs-admin-approval": authjs_sign_in_page(),
+    "failure.idp-down": authjs_error_page(),
+    "failure.idp-down-keys": keys_not_asked(),
+    "failure.bad-signature": tls_instead_of_signature(),
+    "failure.wrong-issuer": authjs_error_page(),
+    "failure.wrong-audience": authjs_error_page(),
+    # It sends no nonce, and refuses an ID token carrying one.
+    "failure.nonce-mismatch": authjs_error_page(),
+    "failure.expired-id-token": authjs_error_page(),
+    "failure.missing-sub": authjs_error_page(),
+    "failure.userinfo-sub-mismatch": userinfo_not_asked(),
+    "failure.state-tampered": Verdict(
+        "skipped", "the app sent no state to the provider but a PKCE code_challenge",
+        "skip: no state, relies on PKCE (RFC 9700 §2.1)"),
+    # The other browser's own verifier is not alice's: the provider refuses the code.
+    "failure.state-other-browser": authjs_sign_in_page(),
+    # The verifier's cookie is gone once used.
+    "failure.state-replayed": authjs_error_page(),
+    "lifecycle.secret-renewal": authjs_sign_in_page(),
+    "lifecycle.key-rotation": keys_never_fetched_over_tls(),
+    "signout.rp-initiated": Verdict(
+        "failed", "the app signed out locally only: its sign-out never sent the browser to the "
+        "provider's end-session endpoint", "FAIL: signs out of the app only"),
+}
+
 APPS: Mapping[str, Mapping[str, Verdict]] = {
     "flask-identity": IDENTITY,
     "flask-authlib": AUTHLIB,
@@ -467,12 +520,14 @@ APPS: Mapping[str, Mapping[str, Verdict]] = {
     "express-openid-connect": EXPRESS_OIDC,
     "django-oidc": DJANGO_OIDC,
     "msal-node": MSAL_NODE,
+    "authjs-express": AUTHJS,
 }
 
 COLUMNS = {"flask-identity": "identity (MSAL)", "flask-authlib": "Authlib",
            "passport-openidconnect": "passport-openidconnect", "msal-spa": "MSAL.js (SPA)",
            "express-openid-connect": "express-openid-connect",
-           "django-oidc": "mozilla-django-oidc", "msal-node": "msal-node (tutorial)"}
+           "django-oidc": "mozilla-django-oidc", "msal-node": "msal-node (tutorial)",
+           "authjs-express": "Auth.js (Express)"}
 
 
 def verdicts_of(app: str) -> Mapping[str, Verdict]:

@@ -19,7 +19,8 @@ requests (it never checked one anyway). ``TINY_PKCE=1`` sends a PKCE ``code_chal
 code (a refused exchange is not handled either); ``TINY_PKCE_SAMESITE`` (default ``Lax``) is that
 cookie's SameSite attribute. ``TINY_CHECK_NONCE=1`` (not with ``TINY_PKCE``) makes it compare
 the nonce after all: the nonce it sent is kept in a cookie of the browser that started the
-sign-in, and an ID token with another nonce (or none) is refused as a failed signature check is.
+sign-in, and an ID token with another nonce (or none) is refused as a failed signature check is;
+with ``TINY_NO_NONCE`` too, an ID token carrying a nonce is refused.
 ``TINY_POST_AUTHORIZE=1`` sends the browser to the
 provider with a page whose form posts the authorization request as it loads, rather than by a
 redirect (the authorize endpoint takes a POST too).
@@ -139,7 +140,8 @@ class Handler(BaseHTTPRequestHandler):
             params["response_mode"] = "form_post"
         headers: dict[str, str] = {}
         if os.environ.get("TINY_CHECK_NONCE") == "1":
-            headers["Set-Cookie"] = f"tiny_nonce={params['nonce']}; Path=/; HttpOnly; SameSite=Lax"
+            sent = params.get("nonce", "")  # with TINY_NO_NONCE: an ID token has none either
+            headers["Set-Cookie"] = f"tiny_nonce={sent}; Path=/; HttpOnly; SameSite=Lax"
         if os.environ.get("TINY_PKCE") == "1":
             verifier = secrets.token_urlsafe(48)
             digest = hashlib.sha256(verifier.encode()).digest()

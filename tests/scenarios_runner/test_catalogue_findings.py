@@ -109,6 +109,22 @@ def test_an_app_that_sent_no_nonce_is_told_so(tmp_path: Path) -> None:
         "authorization code (RFC 9700 §4.5); the failure page did not appear"), message
 
 
+def test_an_app_that_sent_no_nonce_but_refused_the_token_is_not_said_to_accept_it(
+        tmp_path: Path) -> None:
+    """An app that sends no nonce and refuses an ID token carrying one (as oauth4webapi, under
+    Auth.js, does) fails only on its page (here, the contact the profile asks of it): the
+    message said it had accepted the token."""
+    profile = tiny_profile(
+        tmp_path, env='TINY_NO_NONCE = "1"\nTINY_CHECK_NONCE = "1"\n',
+        extra='[failure.expect.nonce-mismatch]\ncontact = "desk@tiny.example"\n')
+    status, message = _verdicts(profile, ("failure.nonce-mismatch",),
+                                tmp_path / "report")["failure.nonce-mismatch"]
+    assert status == "failed", message
+    assert message.startswith("AssertionError: the failure page does not show the support "
+                              "contact 'desk@tiny.example'"), message
+    assert "accepted" not in message, message
+
+
 def test_an_app_asking_for_an_id_token_alone_gets_the_state_verdicts(tmp_path: Path) -> None:
     """The provider's second answer to the app's authorize request carries a new ID token,
     not a code (response_type=id_token, posted): replayed with the used state, it is the app's
