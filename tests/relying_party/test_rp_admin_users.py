@@ -272,9 +272,26 @@ def test_a_name_is_kept_trimmed_escaped_and_cut(rp: RpHarness) -> None:
     rp.op.faults.claims = {"name": "  \u202eAlice" + "e" * 100_000 + "  "}
     rp.sign_in()
     name = rp.me().json()["name"]
-    assert len(name) == 256
-    assert name.startswith("\\u202eAlice") and "\u202e" not in name
+    # cut to 256 characters as sent, then escaped: the escape counts as the one it stands for
+    assert name == "\\u202eAlice" + "e" * 250
     rp.client.cookies.clear()
     rp.op.faults.claims = {"name": "   "}  # only white space: no name, the kept one stays
     rp.sign_in()
     assert rp.me().json()["name"] == name
+
+
+def test_an_escape_is_never_cut_and_the_name_is_escaped_once_on_a_page(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.op.faults.claims = {"name": "<b>Tom & Jerry</b>" + "a" * 237 + "\u202exyz"}
+    rp.sign_in()
+    name = rp.me().json()["name"]
+    assert name == "<b>Tom & Jerry</b>" + "a" * 237 + "\\u202e"
+    assert "Tom &amp; Jerry" in rp.client.get("/widget").text
+    rp.admin_sign_in()
+    page = rp.client.get("/admin").text
+    assert f"<td>&lt;b&gt;Tom &amp; Jerry&lt;/b&gt;{'a' * 237}\\u202e</td>" in page
+    assert "&amp;lt;" not in page and "&amp;amp;" not in page
+    rp.client.cookies.clear()
+    rp.op.faults.claims = {"name": "a" * 255 + " and more"}  # the cut leaves no white space
+    rp.sign_in()
+    assert rp.me().json()["name"] == "a" * 255
