@@ -7,7 +7,8 @@ Every change to a stored connection (``PUT``, ``PATCH``, ``DELETE``, ``POST …/
 as a ``"version"`` member of its JSON body (409 ``conflict``), and stores nothing then. A change
 naming neither is refused, 428 ``precondition_required`` naming ``If-Match`` (RFC 6585 §3):
 without it a replace, a delete or a toggle made from an old read silently undoes another
-admin's save. ``If-Match: *`` says the change applies to the connection as it is. Creating a
+admin's save. ``If-Match: *`` says the change applies to the connection as it is
+(:mod:`relying_party.preconditions` reads the header and shapes these answers). Creating a
 connection (``POST /api/admin/connections``) has no version to name.
 
 ``DELETE``, enable and disable take no other member than ``version``: a body saying
@@ -22,6 +23,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from . import preconditions
 from .admin_auth import api_error
 from .connection_admin import ConnectionGone, StaleEdit
 from .db import Connection
@@ -33,9 +35,7 @@ Change = Callable[[AppState, Connection, dict[str, Any], int | None], Response]
 """Applies a change to ``connection`` from the version it names (None: ``If-Match: *``), with
 the JSON body's other members; raises :class:`StaleEdit` or :class:`ConnectionGone`."""
 
-VERSION_HEADER = "If-Match"
-
-_ETAG = re.compile(r'"([0-9]{1,12})"')
+_VERSION = re.compile(r"[0-9]{1,12}")
 
 
 def etag(connection: Connection) -> str:
@@ -44,19 +44,6 @@ def etag(connection: Connection) -> str:
 
 def no_connection() -> JSONResponse:
     return api_error(404, "not_found", "no such SSO connection")
-
-
-def _if_match(request: Request) -> tuple[bool, int | None]:
-    """Whether ``If-Match`` was given, and the version it names: ``"<version>"`` (``W/``
-    refused: RFC 9110 §13.1.1 compares strongly), ``*`` any (None)."""
-    given = request.headers.get("if-match")
-    if given is None or given.strip() == "*":
-        return given is not None, None
-    value = given.strip()
-    if not _ETAG.fullmatch(value):
-        raise InputError.of(VERSION_HEADER, 'must be the connection\'s ETag, "<version>", '
-                            "as GET answers it")
-    return True, int(value[1:-1])
 
 
 def _body_version(body: dict[str, Any]) -> int | None:
@@ -73,26 +60,14 @@ def _stale(exc: StaleEdit | ConnectionGone, *, if_match: bool) -> JSONResponse:
     if isinstance(exc, ConnectionGone):
         return no_connection()
     now = exc.current.version
-    field, status, error = ((VERSION_HEADER, 412, "precondition_failed") if if_match
-                            else ("version", 409, "conflict"))
     since = "that ETag" if if_match else f"version {exc.expected}"
     description = (f"the connection changed since {since}: it is now at version {now}; GET it "
                    "and apply the change again")
-    return JSONResponse({"error": error, "error_description": description,
-                         "fields": {field: f"names version {exc.expected}; the connection is "
-                                    f"now at version {now}"}},
-                        status_code=status, headers={"Cache-Control": "no-store",
-                                                     "ETag": f'"{now}"'})
-
-
-def _version_required(method: str) -> JSONResponse:
-    """428 (RFC 6585 §3): a change that names no version, which could undo a concurrent one."""
-    required = (f'a {method} must name the version of the connection it was made from: '
-                'If-Match: "<version>" (the ETag GET answers; "*" for the connection as it '
-                'is), or a "version" member')
-    return JSONResponse({"error": "precondition_required", "error_description": required,
-                         "fields": {VERSION_HEADER: required}},
-                        status_code=428, headers={"Cache-Control": "no-store"})
+    detail = f"names version {exc.expected}; the connection is now at version {now}"
+    if if_match:
+        return preconditions.failed(description, detail, now=f'"{now}"')
+    return preconditions.failed(description, detail, now=f'"{now}"', field="version",
+                                status=409, error="conflict")
 
 
 def no_other_member(body: dict[str, Any]) -> None:
@@ -107,7 +82,8 @@ async def versioned(request: Request, change: Change) -> Response:
     """Apply ``change`` to the connection the path names, once the request names the version
     it was made from (see the module docstring); 404 for no such connection."""
     body = json_booleans(await read_json_object(request), "enabled")
-    header_given, header_version = _if_match(request)
+    header_given, tag = preconditions.if_match(request, _VERSION)
+    header_version = None if tag is None else int(tag)
     in_body = _body_version(body)
     if header_version is not None and in_body is not None and header_version != in_body:
         raise InputError.of("version", "names another version than If-Match")
@@ -116,7 +92,8 @@ async def versioned(request: Request, change: Change) -> Response:
     if connection is None:
         return no_connection()
     if not header_given and in_body is None:
-        return _version_required(request.method)
+        return preconditions.required(request.method, "connection",
+                                      alternative=', or a "version" member')
     try:
         return change(rp, connection, body, header_version if header_version is not None
                       else in_body)

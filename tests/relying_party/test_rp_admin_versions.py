@@ -1,7 +1,8 @@
 """Every change to a stored connection names the version it was made from, on the admin API
 (``If-Match`` or a ``"version"`` member, else 428 naming ``If-Match``) and on the admin page
 (its forms' hidden ``version``): a replace, delete, enable or disable made from an old read
-never undoes another admin's save."""
+never undoes another admin's save. A user's removal on the API names the user as listed (its
+``etag``)."""
 
 from __future__ import annotations
 
@@ -99,3 +100,32 @@ def test_the_admin_pages_toggle_is_made_from_the_version_it_showed(
     fresh = rp.client.post(toggle, data=rp.form_fields("/admin", toggle))
     assert fresh.status_code == 303
     assert _stored(rp, cid)["enabled"] is (action == "enable")
+
+
+def test_a_user_is_removed_from_the_listing_it_was_shown_in(rp: RpHarness) -> None:
+    rp.add_connection()
+    rp.op.faults.claims["xms_edov"] = False  # no address vouched for: the user has none
+    rp.sign_in()
+    rp.client.cookies.clear()
+    [listed] = rp.client.get("/api/admin/users").json()
+    url = f"/api/admin/users/{listed['id']}"
+    bare = rp.client.delete(url)
+    assert bare.status_code == 428, bare.text
+    assert (bare.json()["error"], set(bare.json()["fields"])) == (
+        "precondition_required", {"If-Match"})
+    del rp.op.faults.claims["xms_edov"]
+    rp.sign_in()  # vouched for now: the user takes the address
+    rp.client.cookies.clear()
+    [now] = rp.client.get("/api/admin/users").json()
+    assert (now["id"], now["etag"] != listed["etag"]) == (listed["id"], True)
+    stale = rp.client.delete(url, headers={"If-Match": listed["etag"]})
+    assert (stale.status_code, stale.json()["error"]) == (412, "precondition_failed")
+    assert (set(stale.json()["fields"]), stale.headers["etag"]) == ({"If-Match"}, now["etag"])
+    for malformed in ("W/" + now["etag"], now["etag"][1:], f'{now["etag"]}, {now["etag"]}'):
+        bad = rp.client.delete(url, headers={"If-Match": malformed})
+        assert (bad.status_code, set(bad.json()["fields"])) == (400, {"If-Match"})
+    twice = rp.client.delete(url, headers=[("If-Match", '"0"'), ("If-Match", now["etag"])])
+    assert (twice.status_code, set(twice.json()["fields"])) == (400, {"If-Match"})  # a list
+    assert rp.client.get("/api/admin/users").json() == [now]
+    assert rp.client.delete(url, headers={"If-Match": now["etag"]}).status_code == 204
+    assert rp.client.get("/api/admin/users").json() == []
