@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -148,8 +149,7 @@ VERSION_FIELD = "version"
 
 def _version(request: Request, fields: dict[str, str], what: str) -> int | Response:
     """The connection version a form was rendered from (its hidden field), or the page
-    refusing a form without one: every change to a connection (edit, enable, disable, delete)
-    is made from the version its page showed."""
+    refusing a form without one: each edit, enable, disable or delete is made from one."""
     value = fields.pop(VERSION_FIELD, "")
     if _VERSION.fullmatch(value):
         return int(value)
@@ -329,9 +329,9 @@ def _delete_page(request: Request, connection: Connection, *, error: str | None 
 def _delete(request: Request, connection: Connection, fields: dict[str, str],
             version: int) -> Response:
     """Delete once the admin typed the connection's name on the confirmation page, from the
-    version it showed."""
-    typed = fields.get("confirm_name", "").strip()
-    if typed != connection.name.strip():
+    version it showed; compared in NFC (a name sent decomposed is typed composed)."""
+    typed = unicodedata.normalize("NFC", fields.get("confirm_name", "").strip())
+    if typed != unicodedata.normalize("NFC", connection.name.strip()):
         error = ("Type the connection's name exactly to confirm"
                  if typed else "Type the connection's name to confirm")
         return _delete_page(request, connection, version=version,

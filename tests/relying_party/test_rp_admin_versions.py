@@ -129,3 +129,4 @@ def test_a_user_is_removed_from_the_listing_it_was_shown_in(rp: RpHarness) -> No
     assert rp.client.get("/api/admin/users").json() == [now]
     assert rp.client.delete(url, headers={"If-Match": now["etag"]}).status_code == 204
     assert rp.client.get("/api/admin/users").json() == []
+
