@@ -1,10 +1,10 @@
 """Admin HTML pages: SSO connections (CSRF-protected forms), installations, local users
 (:mod:`relying_party.user_admin`) and the error log.
 
-A connection's edit and delete forms carry the version they were rendered from, and a save
-from an older one stores nothing (:mod:`relying_party.connection_admin`); the add form carries
-a one-time nonce, so sending it twice adds one connection; a delete needs the connection's
-name typed on its confirmation page, and a user's Remove is confirmed on a page of its own. An
+A connection's edit, enable, disable and delete forms carry the version they were rendered
+from: one from an older version (or none) changes nothing (:mod:`.connection_admin`); the add
+form's one-time nonce makes sending it twice add one connection; a delete needs the
+connection's name typed on its confirmation page, a user's Remove a page of its own. An
 installation's row shows what the platform was told of it, and a form retries what did not
 succeed (:mod:`relying_party.acknowledgements`).
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -146,10 +147,15 @@ FORM_NONCE_FIELD = "form_nonce"
 VERSION_FIELD = "version"
 
 
-def _version(fields: dict[str, str]) -> int | None:
-    """The connection version a form was rendered from (its hidden field), or None."""
+def _version(request: Request, fields: dict[str, str], what: str) -> int | Response:
+    """The connection version a form was rendered from (its hidden field), or the page
+    refusing a form without one: each edit, enable, disable or delete is made from one."""
     value = fields.pop(VERSION_FIELD, "")
-    return int(value) if _VERSION.fullmatch(value) else None
+    if _VERSION.fullmatch(value):
+        return int(value)
+    return message(request, 400, "Form expired", "This form does not say which version of the "
+                   f"connection it {what}. Reload the admin page and try again. Nothing was "
+                   "changed.")
 
 
 def _acknowledged_notice(installation_id: str,
@@ -261,10 +267,9 @@ async def update_connection(request: Request) -> Response:
         return fields
     if connection is None:
         return _not_found(request)
-    version = _version(fields)
-    if version is None:
-        return message(request, 400, "Form expired", "This form does not say which version "
-                        "of the connection it edits. Open the connection again to edit it.")
+    version = _version(request, fields, "edits")
+    if isinstance(version, Response):
+        return version
     try:
         stored = edit_connection(state_of(request), connection, fields, expected_version=version)
     except InputError as exc:
@@ -290,11 +295,13 @@ async def connection_action(request: Request) -> Response:
     if action not in ACTIONS:
         return message(request, 404, "No such action", f"No such action on a connection: "
                         f"'{action[:50]}'. A connection can be enabled, disabled or deleted.")
-    rp = state_of(request)
+    version = _version(request, fields, f"{action}s")
+    if isinstance(version, Response):
+        return version
     try:
         if action == "delete":
-            return _delete(request, connection, fields)
-        set_enabled(rp, connection, action == "enable")
+            return _delete(request, connection, fields, version)
+        set_enabled(state_of(request), connection, action == "enable", expected_version=version)
     except (StaleEdit, ConnectionGone) as exc:
         return _stale(request, exc)
     return RedirectResponse("/admin", status_code=303)
@@ -319,15 +326,12 @@ def _delete_page(request: Request, connection: Connection, *, error: str | None 
         status=400 if error else 200)
 
 
-def _delete(request: Request, connection: Connection, fields: dict[str, str]) -> Response:
+def _delete(request: Request, connection: Connection, fields: dict[str, str],
+            version: int) -> Response:
     """Delete once the admin typed the connection's name on the confirmation page, from the
-    version it showed."""
-    version = _version(fields)
-    if version is None:
-        return message(request, 400, "Form expired", "This form does not say which version "
-                        "of the connection it deletes. Open the connection's Delete page again.")
-    typed = fields.get("confirm_name", "").strip()
-    if typed != connection.name.strip():
+    version it showed; compared in NFC (a name sent decomposed is typed composed)."""
+    typed = unicodedata.normalize("NFC", fields.get("confirm_name", "").strip())
+    if typed != unicodedata.normalize("NFC", connection.name.strip()):
         error = ("Type the connection's name exactly to confirm"
                  if typed else "Type the connection's name to confirm")
         return _delete_page(request, connection, version=version,

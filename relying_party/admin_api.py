@@ -11,17 +11,13 @@ installations' private keys, never appear in responses. Errors are
 input.
 
 A connection carries its ``version`` (also its ``ETag``, ``"<version>"``), bumped by each
-change. A change (``PUT``, ``PATCH``, ``DELETE``, enable, disable) made from a version names
-it, as ``If-Match: "<version>"`` (412 ``precondition_failed`` when the connection changed
-since) or, in a ``PUT`` or ``PATCH`` body, as ``"version"`` (409 ``conflict``): nothing is
-stored then. A ``PATCH`` must name one (428 ``precondition_required`` naming ``If-Match``
-otherwise; ``If-Match: *`` says it applies to the connection as it is), so that two partial
-saves never silently merge; another change naming no version applies to the connection as it is.
+change. Every change to one (``PUT``, ``PATCH``, ``DELETE``, enable, disable) names the version
+it was made from, as ``If-Match`` or a ``"version"`` member, or is refused (428 naming
+``If-Match``): :mod:`relying_party.connection_versions`.
 """
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -33,8 +29,6 @@ from starlette.routing import Route
 from .acknowledgements import APPROVAL, CREDENTIALS, retry
 from .admin_auth import api_error, requires_token
 from .connection_admin import (
-    ConnectionGone,
-    StaleEdit,
     connection_health,
     delete_connection,
     edit_connection,
@@ -42,6 +36,7 @@ from .connection_admin import (
     set_enabled,
     validated,
 )
+from .connection_versions import Change, etag, no_connection, no_other_member, versioned
 from .connections import discovery_url_for, frontchannel_logout_url, sign_in_urls
 from .db import (
     AckKind,
@@ -188,7 +183,7 @@ async def list_or_create(request: Request) -> Response:
         connection_json(rp, connection),
         status_code=201,
         headers={"Location": f"/api/admin/connections/{connection.id}",
-                 "ETag": _etag(connection)},
+                 "ETag": etag(connection)},
     )
 
 
@@ -211,118 +206,48 @@ def _chosen_id(rp: AppState, body: dict[str, Any]) -> str | None:
     return chosen
 
 
-def _find(request: Request) -> Connection | None:
-    return state_of(request).db.connections.get(request.path_params["connection_id"])
-
-
-def _no_connection() -> JSONResponse:
-    return api_error(404, "not_found", "no such SSO connection")
-
-
-def _etag(connection: Connection) -> str:
-    return f'"{connection.version}"'
-
-
 def _one(rp: AppState, connection: Connection) -> JSONResponse:
-    return JSONResponse(connection_json(rp, connection), headers={"ETag": _etag(connection)})
+    return JSONResponse(connection_json(rp, connection), headers={"ETag": etag(connection)})
 
 
-_ETAG = re.compile(r'"([0-9]{1,12})"')
+async def get_connection(request: Request) -> Response:
+    rp = state_of(request)
+    connection = rp.db.connections.get(request.path_params["connection_id"])
+    return no_connection() if connection is None else _one(rp, connection)
 
 
-class _IfMatch:
-    """The version an ``If-Match`` names: ``"<version>"`` (``W/`` refused: RFC 9110 §13.1.1
-    compares strongly), ``*`` any."""
-
-    def __init__(self, request: Request) -> None:
-        self.given = request.headers.get("if-match")
-        self.version: int | None = None
-        if self.given is None or self.given.strip() == "*":
-            return
-        value = self.given.strip()
-        if not _ETAG.fullmatch(value):
-            raise InputError.of("If-Match", 'must be the connection\'s ETag, "<version>", '
-                                "as GET answers it")
-        self.version = int(value[1:-1])
+def _edit(rp: AppState, connection: Connection, body: dict[str, Any],
+          expected: int | None) -> Response:
+    return _one(rp, edit_connection(rp, connection, body, expected_version=expected))
 
 
-def _body_version(body: dict[str, Any]) -> int | None:
-    if "version" not in body:
-        return None
-    version = body.pop("version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise InputError.of("version", "must be the connection's version, a whole number "
-                            "(from GET)")
-    return version
+def _delete(rp: AppState, connection: Connection, body: dict[str, Any],
+            expected: int | None) -> Response:
+    no_other_member(body)
+    delete_connection(rp, connection, expected_version=expected)
+    return Response(status_code=204)
 
 
-def _stale(exc: StaleEdit | ConnectionGone, *, if_match: bool) -> JSONResponse:
-    if isinstance(exc, ConnectionGone):
-        return _no_connection()
-    now = exc.current.version
-    field, status, error = (("If-Match", 412, "precondition_failed") if if_match
-                            else ("version", 409, "conflict"))
-    since = "that ETag" if if_match else f"version {exc.expected}"
-    description = (f"the connection changed since {since}: it is now at version {now}; GET it "
-                   "and apply the change again")
-    return JSONResponse({"error": error, "error_description": description,
-                         "fields": {field: f"names version {exc.expected}; the connection is "
-                                    f"now at version {now}"}},
-                        status_code=status, headers={"Cache-Control": "no-store",
-                                                     "ETag": f'"{now}"'})
-
-
-_IF_MATCH_REQUIRED = ('a PATCH must name the version it was made from: If-Match: "<version>" '
-                      '(the ETag GET answers; "*" for the connection as it is), or a "version" '
-                      "member")
-
-
-def _version_required() -> JSONResponse:
-    """428 (RFC 6585 §3): a PATCH that names no version, which could undo a concurrent save."""
-    return JSONResponse({"error": "precondition_required", "error_description": _IF_MATCH_REQUIRED,
-                         "fields": {"If-Match": _IF_MATCH_REQUIRED}},
-                        status_code=428, headers={"Cache-Control": "no-store"})
+def _toggle(enabled: bool) -> Change:
+    def change(rp: AppState, connection: Connection, body: dict[str, Any],
+               expected: int | None) -> Response:
+        no_other_member(body)
+        return _one(rp, set_enabled(rp, connection, enabled, expected_version=expected))
+    return change
 
 
 async def one_connection(request: Request) -> Response:
-    rp = state_of(request)
     if request.method == "GET":
-        connection = _find(request)
-        return _no_connection() if connection is None else _one(rp, connection)
-    body = (json_booleans(await read_json_object(request), "enabled")
-            if request.method in ("PUT", "PATCH") else {})
-    if_match = _IfMatch(request)
-    in_body = _body_version(body)
-    if if_match.version is not None and in_body is not None and if_match.version != in_body:
-        raise InputError.of("version", "names another version than If-Match")
-    expected = if_match.version if if_match.version is not None else in_body
-    connection = _find(request)
-    if connection is None:
-        return _no_connection()
-    if request.method == "PATCH" and if_match.given is None and in_body is None:
-        return _version_required()
-    try:
-        if request.method == "DELETE":
-            delete_connection(rp, connection, expected_version=expected)
-            return Response(status_code=204)
-        return _one(rp, edit_connection(rp, connection, body, expected_version=expected))
-    except (StaleEdit, ConnectionGone) as exc:
-        return _stale(exc, if_match=if_match.version is not None)
+        return await get_connection(request)
+    return await versioned(request, _delete if request.method == "DELETE" else _edit)
 
 
-async def toggle(request: Request) -> Response:
-    await read_json_object(request)
-    if_match = _IfMatch(request)
-    connection = _find(request)
-    if connection is None:
-        return _no_connection()
-    rp = state_of(request)
-    enabled = request.url.path.endswith("/enable")
-    try:
-        return _one(rp, set_enabled(rp, connection, enabled,
-                                    expected_version=if_match.version))
-    except (StaleEdit, ConnectionGone) as exc:
-        return _stale(exc, if_match=True)
+async def enable(request: Request) -> Response:
+    return await versioned(request, _toggle(True))
+
+
+async def disable(request: Request) -> Response:
+    return await versioned(request, _toggle(False))
 
 
 async def list_errors(request: Request) -> Response:
@@ -384,9 +309,9 @@ routes = [
         requires_token(one_connection),
         methods=["GET", "PUT", "PATCH", "DELETE"],
     ),
-    Route("/api/admin/connections/{connection_id}/enable", requires_token(toggle),
+    Route("/api/admin/connections/{connection_id}/enable", requires_token(enable),
           methods=["POST"]),
-    Route("/api/admin/connections/{connection_id}/disable", requires_token(toggle),
+    Route("/api/admin/connections/{connection_id}/disable", requires_token(disable),
           methods=["POST"]),
     Route("/api/admin/errors", requires_token(list_errors), methods=["GET"]),
     Route("/api/admin/errors/{ref}", requires_token(one_error), methods=["GET"]),

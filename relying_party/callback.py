@@ -113,13 +113,16 @@ which its ``name`` claim carries; another provider may send any length."""
 
 def _name(claims: IdTokenClaims, userinfo: Mapping[str, Any]) -> str | None:
     """The name the sign-in carries (the ID token's, else UserInfo's), as the RP keeps and
-    shows it: trimmed, its control and invisible characters (a bidi override) escaped, cut to
-    :data:`MAX_NAME_CHARS`; ``None`` when it carries none, or only white space."""
+    shows it: trimmed, cut to :data:`MAX_NAME_CHARS` characters as sent, then its control and
+    invisible characters (a bidi override) escaped (``\\u202e``), so that an escape is never
+    cut in two nor counted as more than the character it stands for; ``None`` when it carries
+    none, or only white space. It is kept as text, not HTML: the pages' templates escape it
+    for HTML (autoescape), once."""
     info_name = userinfo.get("name")
     name = claims.name or (info_name if isinstance(info_name, str) else None)
     if name is None or not (name := name.strip()):
         return None
-    return escape_invisible(name[:MAX_NAME_CHARS])[:MAX_NAME_CHARS]
+    return escape_invisible(name[:MAX_NAME_CHARS].rstrip())
 
 
 def _email(claims: IdTokenClaims, userinfo: Mapping[str, Any]) -> str | None:

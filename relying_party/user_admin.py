@@ -2,21 +2,24 @@
 
 A user made at a first sign-in holds its e-mail address for good (addresses are unique:
 ``duplicate_email``; one made with none takes the first a later sign-in vouches for and no
-other user holds); removing it frees the address and ends its sessions, and its identities
-make a new user at their next sign-in (one already in progress makes no session:
-:mod:`relying_party.db.identity_removals`). ``GET /api/admin/users`` lists them, ``DELETE
-/api/admin/users/{user_id}`` removes one (204; 404 ``not_found``; an id that is no number: 400
-``invalid_request`` naming ``user_id``), with the admin API's token and error shapes
-(:mod:`relying_party.admin_api`). The admin page lists them too, each with a Remove link to a
-confirmation page (``GET /admin/users/{user_id}/remove``) that names the user and what removing
-it does; its form (its CSRF token, :func:`relying_party.admin.form_fields`) carries the user's
-creation time and address as shown, and removes that user only: one removed meanwhile is a 404,
-one that took an address since (or another user under the id, in a database put back from a
-copy) a 409, and nothing is removed.
+other user holds); removing it frees the address and ends its sessions, and its identities make
+a new user at their next sign-in (one already in progress makes no session:
+:mod:`relying_party.db.identity_removals`). ``GET /api/admin/users`` lists them, each with its
+``etag``; ``DELETE /api/admin/users/{user_id}`` removes one (204; 404 ``not_found``; an id that
+is no number: 400 ``invalid_request`` naming ``user_id``) when ``If-Match`` names it as listed
+(428 without, 412 once it changed: :func:`remove_user`), with the admin API's token and error
+shapes (:mod:`relying_party.admin_api`). The admin page lists them too, each with a Remove link
+to a confirmation page (``GET /admin/users/{user_id}/remove``) that names the user and what
+removing it does; its form (its CSRF token, :func:`relying_party.admin.form_fields`) carries
+the user's creation time and address as shown, and removes that user only: one removed
+meanwhile is a 404, one that took an address since (or another user under the id, in a database
+put back from a copy) a 409, and nothing is removed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from . import preconditions
 from .admin import form_fields, message
 from .admin_auth import api_error, requires_session, requires_token
 from .db import Database, UserChanged, UserListing
@@ -33,9 +37,21 @@ from .web import render_with_csrf, state_of
 MAX_USER_ID = 2**63 - 1
 
 
+_TAG = re.compile(r"[0-9a-f]{20}")
+
+
+def user_etag(created_at: datetime, email: str | None) -> str:
+    """The user's entity tag: what a removal made from an old listing must still find, its
+    creation time and address (as the confirmation page's form checks them), not its name,
+    which each sign-in renews."""
+    digest = hashlib.sha256(f"{created_at.astimezone(UTC).isoformat()}\n{email or ''}".encode())
+    return f'"{digest.hexdigest()[:20]}"'
+
+
 def user_json(user: UserListing) -> dict[str, Any]:
     return {
         "id": user.id,
+        "etag": user_etag(user.created_at, user.email),
         "email": user.email,
         "name": user.name,
         "created_at": user.created_at.isoformat(),
@@ -68,9 +84,40 @@ async def list_users(request: Request) -> Response:
 
 
 async def remove_user(request: Request) -> Response:
-    if _remove(request, _user_id(request)) is None:
-        return api_error(404, "not_found", "no user with this id")
+    """``DELETE /api/admin/users/{user_id}``, made from the user as a listing showed it: its
+    ``etag`` in ``If-Match`` (:mod:`relying_party.preconditions`; 428 without, 412 when the
+    user took an address since, or is another user under that id)."""
+    user_id = _user_id(request)
+    given, tag = preconditions.if_match(request, _TAG)
+    user = state_of(request).db.users.get(user_id)
+    if user is None:
+        return _no_user()
+    if not given:
+        return preconditions.required("DELETE", "user")
+    shown = (user.created_at, user.email) if tag is not None else None
+    if tag is not None and user_etag(user.created_at, user.email) != f'"{tag}"':
+        return _user_changed(user_etag(user.created_at, user.email))
+    try:
+        removed = _remove(request, user_id, as_shown=shown)
+    except UserChanged:
+        current = state_of(request).db.users.get(user_id)
+        if current is None:
+            return _no_user()
+        return _user_changed(user_etag(current.created_at, current.email))
+    if removed is None:
+        return _no_user()
     return Response(status_code=204, headers={"Cache-Control": "no-store"})
+
+
+def _no_user() -> Response:
+    return api_error(404, "not_found", "no user with this id")
+
+
+def _user_changed(now: str) -> Response:
+    return preconditions.failed(
+        "the user changed since that ETag (it has taken an address since, or it is another "
+        "user): list the users again and remove it from there", f"the user's ETag is now {now}",
+        now=now)
 
 
 def _listed(db: Database, user_id: int) -> UserListing | None:

@@ -108,7 +108,8 @@ def test_json_edit_disable_enable_delete(rp: RpHarness) -> None:
     assert response.json()["support_contact"] == "it@contoso.test"
     assert response.json()["client_secret_set"] is True
 
-    response = rp.client.put(url, json={**VALID_CONNECTION, "client_secret": "", "name": "New"})
+    response = rp.client.put(url, json={**VALID_CONNECTION, "client_secret": "", "name": "New"},
+                             headers={"If-Match": '"2"'})
     assert response.status_code == 200
     assert response.json()["name"] == "New"
 
@@ -116,14 +117,14 @@ def test_json_edit_disable_enable_delete(rp: RpHarness) -> None:
     assert bad.status_code == 400
     assert "secret_expires_on" in bad.json()["fields"]
 
-    assert rp.client.post(f"{url}/disable").json()["enabled"] is False
+    assert rp.client.post(f"{url}/disable", headers=ANY_VERSION).json()["enabled"] is False
     assert rp.client.get(url).json()["enabled"] is False
-    assert rp.client.post(f"{url}/enable", json={}).json()["enabled"] is True
+    assert rp.client.post(f"{url}/enable", json={"version": 4}).json()["enabled"] is True
 
-    assert rp.client.delete(url).status_code == 204
+    assert rp.client.delete(url, headers={"If-Match": '"5"'}).status_code == 204
     assert rp.client.get(url).status_code == 404
-    assert rp.client.delete(url).status_code == 404
-    assert rp.client.post(f"{url}/enable").status_code == 404
+    assert rp.client.delete(url, headers=ANY_VERSION).status_code == 404
+    assert rp.client.post(f"{url}/enable", headers=ANY_VERSION).status_code == 404
 
 
 def test_json_api_refuses_cross_origin_writes(rp: RpHarness) -> None:
@@ -138,7 +139,8 @@ def test_json_api_refuses_cross_origin_writes(rp: RpHarness) -> None:
     assert rp.client.delete(f"/api/admin/connections/{cid}", headers=evil).status_code == 403
     assert rp.client.post(f"/api/admin/connections/{cid}/disable", headers=evil).status_code == 403
     same = {"Origin": "http://testserver"}
-    assert rp.client.post(f"/api/admin/connections/{cid}/disable", headers=same).status_code == 200
+    assert rp.client.post(f"/api/admin/connections/{cid}/disable",
+                          headers={**same, **ANY_VERSION}).status_code == 200
 
 
 def test_health_days_until_expiry_and_warning(rp: RpHarness) -> None:
@@ -216,9 +218,8 @@ def test_html_create_edit_disable_delete(rp: RpHarness) -> None:
     assert rp.client.get(f"/api/admin/connections/{cid}").json()["client_id"] == "client-456"
 
     for action, enabled in (("disable", False), ("enable", True)):
-        response = rp.client.post(
-            f"/admin/connections/{cid}/{action}", data={"csrf_token": token}
-        )
+        toggle = f"/admin/connections/{cid}/{action}"
+        response = rp.client.post(toggle, data=rp.form_fields("/admin", toggle))
         assert response.status_code == 303
         assert rp.client.get(f"/api/admin/connections/{cid}").json()["enabled"] is enabled
     assert (
@@ -250,7 +251,7 @@ def test_html_validation_error_rerenders_with_field_messages(rp: RpHarness) -> N
 
 def test_connections_survive_restart(make_settings: object, rp: RpHarness) -> None:
     cid = _create_json(rp)["id"]
-    rp.client.post(f"/api/admin/connections/{cid}/disable")
+    rp.client.post(f"/api/admin/connections/{cid}/disable", headers=ANY_VERSION)
     assert callable(make_settings)
     settings: Settings = make_settings()
     with AppClient(create_app(settings), headers=ADMIN_HEADERS) as again:

@@ -207,3 +207,16 @@ def test_a_patch_naming_no_version_is_refused_naming_if_match(rp: RpHarness) -> 
     # an unknown connection is one whatever the request names
     unknown = rp.client.patch("/api/admin/connections/nope", json={"name": "Fabrikam"})
     assert unknown.status_code == 404
+
+
+def test_a_name_sent_decomposed_is_confirmed_as_typed(rp: RpHarness) -> None:
+    """A name an API call sent decomposed (e + U+0301) is confirmed by the composed é a
+    keyboard types: the same text (NFC), not another name."""
+    cid = rp.add_connection(name="Cafe\u0301 Contoso")
+    rp.admin_sign_in()
+    delete = f"/admin/connections/{cid}/delete"
+    hidden = rp.form_fields(delete, delete)
+    other = rp.client.post(delete, data={**hidden, "confirm_name": "Cafe Contoso"})
+    assert other.status_code == 400
+    done = rp.client.post(delete, data={**hidden, "confirm_name": "Caf\u00e9 Contoso"})
+    assert (done.status_code, done.headers["location"]) == (303, "/admin?deleted=1")

@@ -44,7 +44,8 @@ def test_a_connection_deleted_and_made_again_under_its_id_ends_the_sign_in(
         rp: RpHarness) -> None:
     cid = rp.add_connection(id="acme")
     callback = _approved(rp, cid)
-    assert rp.client.delete(f"/api/admin/connections/{cid}").status_code == 204
+    assert rp.client.delete(f"/api/admin/connections/{cid}",
+                            headers=ANY_VERSION).status_code == 204
     rp.add_connection(id="acme", support_contact="it@fabrikam.test")
     _assert_outdated(rp, callback, contact="it@fabrikam.test")
     assert rp.sign_in(f"/sso/{cid}/widget").status_code == 303  # a new sign-in works
@@ -55,7 +56,8 @@ def test_a_connection_deleted_and_not_made_again_ends_the_sign_in_as_outdated(
         rp: RpHarness) -> None:
     cid = rp.add_connection(id="acme")
     callback = _approved(rp, cid)
-    assert rp.client.delete(f"/api/admin/connections/{cid}").status_code == 204
+    assert rp.client.delete(f"/api/admin/connections/{cid}",
+                            headers=ANY_VERSION).status_code == 204
     record = rp.assert_failure_page(rp.client.get(callback), status=400, code="state_expired",
                                     contact=rp.settings.default_support_contact)
     assert "deleted during this sign-in" in str(record["detail"])
@@ -66,7 +68,8 @@ def test_a_connection_made_again_for_another_provider_never_gets_the_old_code(
         rp: RpHarness) -> None:
     cid = rp.add_connection(id="acme")
     callback = _approved(rp, cid)
-    assert rp.client.delete(f"/api/admin/connections/{cid}").status_code == 204
+    assert rp.client.delete(f"/api/admin/connections/{cid}",
+                            headers=ANY_VERSION).status_code == 204
     rp.add_connection(id="acme", authorization_uri=AUTHORIZE.replace(TID, OTHER_TID),
                       token_url=TOKEN.replace(TID, OTHER_TID), **OTHER_CLIENT)
     _assert_outdated(rp, callback, contact=OP_CONNECTION["support_contact"])
@@ -77,8 +80,10 @@ def test_a_connection_made_again_for_another_provider_never_gets_the_old_code(
 def test_a_connection_disabled_and_enabled_again_ends_the_sign_in(rp: RpHarness) -> None:
     cid = rp.add_connection()
     callback = _approved(rp, cid)
-    assert rp.client.post(f"/api/admin/connections/{cid}/disable").status_code == 200
-    assert rp.client.post(f"/api/admin/connections/{cid}/enable").status_code == 200
+    assert rp.client.post(f"/api/admin/connections/{cid}/disable",
+                          headers=ANY_VERSION).status_code == 200
+    assert rp.client.post(f"/api/admin/connections/{cid}/enable",
+                          headers=ANY_VERSION).status_code == 200
     _assert_outdated(rp, callback, contact=OP_CONNECTION["support_contact"])
     assert rp.sign_in(f"/sso/{cid}/widget").status_code == 303
     assert rp.me().status_code == 200
@@ -125,7 +130,8 @@ def test_a_connection_made_again_under_its_id_starts_without_the_old_ones_failur
     assert denied.status_code == 403, denied.text
     old = rp.client.get(f"/api/admin/connections/{cid}").json()["health"]["recent_errors"]
     assert len(old) == 1
-    assert rp.client.delete(f"/api/admin/connections/{cid}").status_code == 204
+    assert rp.client.delete(f"/api/admin/connections/{cid}",
+                            headers=ANY_VERSION).status_code == 204
     rp.add_connection(id="acme", support_contact="it@fabrikam.test")
     health = rp.client.get(f"/api/admin/connections/{cid}").json()["health"]
     assert health["recent_errors"] == []

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from asgi_client import AppClient
-from rp_support import RpHarness
+from rp_support import ANY_VERSION, RpHarness
 
 from relying_party.db import Database
 
@@ -50,7 +50,7 @@ def test_old_failures_leave_the_log(rp: RpHarness) -> None:
 def test_past_its_size_the_log_drops_the_oldest(rp: RpHarness) -> None:
     rp.client.app.state.rp.db.errors.max_rows = 3  # type: ignore[attr-defined]
     cid = rp.add_connection()
-    rp.client.post(f"/api/admin/connections/{cid}/disable")
+    rp.client.post(f"/api/admin/connections/{cid}/disable", headers=ANY_VERSION)
     refs = []
     for _ in range(5):
         refs.append(_ref(rp.client.get(f"/sso/{cid}/widget").text))
@@ -66,7 +66,7 @@ def test_failures_of_no_connection_never_evict_a_connection_s(rp: RpHarness, jun
     errors = rp.client.app.state.rp.db.errors  # type: ignore[attr-defined]
     errors.max_unattributed_rows = 3
     cid = rp.add_connection()
-    rp.client.post(f"/api/admin/connections/{cid}/disable")
+    rp.client.post(f"/api/admin/connections/{cid}/disable", headers=ANY_VERSION)
     customer = _ref(rp.client.get(f"/sso/{cid}/widget").text)
     flood = [_ref(rp.client.get(f"{junk}{i}").text) for i in range(6)]
     assert rp.client.get(f"/api/admin/errors/{customer}").status_code == 200

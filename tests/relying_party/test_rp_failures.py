@@ -90,8 +90,8 @@ def test_recovery_after_new_secret_and_reconnect(rp: RpHarness) -> None:
     assert rp.client.patch(url, json={"client_secret": "brand-new-secret",
                                       "secret_expires_on": "2027-03-01"},
                            headers=ANY_VERSION).status_code == 200
-    assert rp.client.post(f"{url}/disable").status_code == 200
-    assert rp.client.post(f"{url}/enable").status_code == 200
+    assert rp.client.post(f"{url}/disable", headers=ANY_VERSION).status_code == 200
+    assert rp.client.post(f"{url}/enable", headers=ANY_VERSION).status_code == 200
     assert rp.sign_in().status_code == 303
     assert rp.me().status_code == 200
 
@@ -292,7 +292,7 @@ def test_duplicate_email_is_refused(rp: RpHarness) -> None:
 
 def test_disabled_connection(rp: RpHarness) -> None:
     cid = rp.add_connection()
-    rp.client.post(f"/api/admin/connections/{cid}/disable")
+    rp.client.post(f"/api/admin/connections/{cid}/disable", headers=ANY_VERSION)
     rp.assert_failure_page(rp.client.get(f"/sso/{cid}/widget"), status=403,
                            code="connection_disabled")
     rp.assert_failure_page(rp.client.get("/widget"), status=403, code="connection_disabled")
@@ -301,7 +301,7 @@ def test_disabled_connection(rp: RpHarness) -> None:
 def test_connection_disabled_during_sign_in(rp: RpHarness) -> None:
     cid = rp.add_connection()
     callback = rp.op.approve(rp.start("/widget"))
-    rp.client.post(f"/api/admin/connections/{cid}/disable")
+    rp.client.post(f"/api/admin/connections/{cid}/disable", headers=ANY_VERSION)
     rp.assert_failure_page(rp.client.get(callback), status=403, code="connection_disabled")
 
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from asgi_client import AppClient
 from entra_pages import next_form, sign_in_answers
-from rp_support import ADMIN_HEADERS, ADMIN_TOKEN
+from rp_support import ADMIN_HEADERS, ADMIN_TOKEN, ANY_VERSION
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_idp import IdpConfig, MockClock
@@ -208,8 +208,9 @@ def test_unsigned_id_tokens_stay_refused_on_v2_even_over_https(world: World) -> 
 def test_expired_secret_ends_on_failure_page_with_aadsts7000222(world: World) -> None:
     cid = world.connection()
     world.clock.advance(timedelta(days=181))
-    world.rp.post(f"/api/admin/connections/{cid}/disable")  # reconnect: clear cached keys
-    world.rp.post(f"/api/admin/connections/{cid}/enable")
+    # reconnect: clear cached keys
+    world.rp.post(f"/api/admin/connections/{cid}/disable", headers=ANY_VERSION)
+    world.rp.post(f"/api/admin/connections/{cid}/enable", headers=ANY_VERSION)
     callback = world.through_idp(world.rp.get("/widget").headers["location"])
     response = world.rp.get(callback)
     assert response.status_code == 502

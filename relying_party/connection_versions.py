@@ -1,0 +1,101 @@
+"""The admin API's one gate for a change to an existing SSO connection: the version it was
+made from.
+
+Every change to a stored connection (``PUT``, ``PATCH``, ``DELETE``, ``POST …/enable``,
+``POST …/disable``) names the version it was made from, as ``If-Match: "<version>"`` (the
+``ETag`` a ``GET`` answers; 412 ``precondition_failed`` when the connection changed since) or
+as a ``"version"`` member of its JSON body (409 ``conflict``), and stores nothing then. A change
+naming neither is refused, 428 ``precondition_required`` naming ``If-Match`` (RFC 6585 §3):
+without it a replace, a delete or a toggle made from an old read silently undoes another
+admin's save. ``If-Match: *`` says the change applies to the connection as it is
+(:mod:`relying_party.preconditions` reads the header and shapes these answers). Creating a
+connection (``POST /api/admin/connections``) has no version to name.
+
+``DELETE``, enable and disable take no other member than ``version``: a body saying
+``{"enabled": false}`` to ``…/enable`` is refused rather than ignored."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from . import preconditions
+from .admin_auth import api_error
+from .connection_admin import ConnectionGone, StaleEdit
+from .db import Connection
+from .inputs import InputError, escape_invisible, json_booleans
+from .request_bodies import read_json_object
+from .web import AppState, state_of
+
+Change = Callable[[AppState, Connection, dict[str, Any], int | None], Response]
+"""Applies a change to ``connection`` from the version it names (None: ``If-Match: *``), with
+the JSON body's other members; raises :class:`StaleEdit` or :class:`ConnectionGone`."""
+
+_VERSION = re.compile(r"[0-9]{1,12}")
+
+
+def etag(connection: Connection) -> str:
+    return f'"{connection.version}"'
+
+
+def no_connection() -> JSONResponse:
+    return api_error(404, "not_found", "no such SSO connection")
+
+
+def _body_version(body: dict[str, Any]) -> int | None:
+    if "version" not in body:
+        return None
+    version = body.pop("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise InputError.of("version", "must be the connection's version, a whole number "
+                            "(from GET)")
+    return version
+
+
+def _stale(exc: StaleEdit | ConnectionGone, *, if_match: bool) -> JSONResponse:
+    if isinstance(exc, ConnectionGone):
+        return no_connection()
+    now = exc.current.version
+    since = "that ETag" if if_match else f"version {exc.expected}"
+    description = (f"the connection changed since {since}: it is now at version {now}; GET it "
+                   "and apply the change again")
+    detail = f"names version {exc.expected}; the connection is now at version {now}"
+    if if_match:
+        return preconditions.failed(description, detail, now=f'"{now}"')
+    return preconditions.failed(description, detail, now=f'"{now}"', field="version",
+                                status=409, error="conflict")
+
+
+def no_other_member(body: dict[str, Any]) -> None:
+    """Refuse a body member besides ``version`` (taken out already) on a change that takes
+    none."""
+    if body:
+        raise InputError({escape_invisible(name)[:100]: 'is not taken here: this change takes '
+                          'no body, or only "version"' for name in body})
+
+
+async def versioned(request: Request, change: Change) -> Response:
+    """Apply ``change`` to the connection the path names, once the request names the version
+    it was made from (see the module docstring); 404 for no such connection."""
+    body = json_booleans(await read_json_object(request), "enabled")
+    header_given, tag = preconditions.if_match(request, _VERSION)
+    header_version = None if tag is None else int(tag)
+    in_body = _body_version(body)
+    if header_version is not None and in_body is not None and header_version != in_body:
+        raise InputError.of("version", "names another version than If-Match")
+    rp = state_of(request)
+    connection = rp.db.connections.get(request.path_params["connection_id"])
+    if connection is None:
+        return no_connection()
+    if not header_given and in_body is None:
+        return preconditions.required(request.method, "connection",
+                                      alternative=', or a "version" member')
+    try:
+        return change(rp, connection, body, header_version if header_version is not None
+                      else in_body)
+    except (StaleEdit, ConnectionGone) as exc:
+        return _stale(exc, if_match=header_version is not None)
