@@ -31,17 +31,20 @@ from .directory_config import (
     user_id,
 )
 from .lockout import Lockout
+from .protocol.revalidation import configured_incarnation
 from .store import Application, PasswordCredential, Tenant, User, new_guid
 from .text_policy import default_mail_nickname, group_mail_nickname
 
 __all__ = ["build_app", "build_group", "build_tenant", "build_user"]
 
 
-def build_tenant(cfg: TenantConfig, now: datetime) -> Tenant:
+def build_tenant(cfg: TenantConfig, now: datetime, incarnation: bytes | None = None) -> Tenant:
     """The tenant ``cfg`` describes; :class:`ConfigError` for a reference that does not
-    resolve."""
+    resolve. ``incarnation``: which making of it this is (by default the configured
+    directory's, the same at each start: :mod:`mock_idp.protocol.revalidation`)."""
     refs = resolve(cfg)
     tenant = Tenant(id=cfg.id.lower(), domain=cfg.domain.lower(), name=cfg.name,
+                    incarnation=incarnation or configured_incarnation(cfg.id),
                     region=cfg.region, country=cfg.country,
                     show_keep_me_signed_in=cfg.show_keep_me_signed_in,
                     allow_user_consent=cfg.allow_user_consent,

@@ -156,6 +156,10 @@ class Tenant:
     mfa_at_sign_in: bool = True
     """A user with an authenticator app gives its code at every sign-in; ``False``: only
     where an authentication context's policy asks for it."""
+    incarnation: bytes = b""
+    """Which making of the tenant this is, carried in the ``rh`` claim of the tokens it issues
+    (:mod:`mock_idp.protocol.revalidation`): a tenant deleted and made again under its id does
+    not take the old one's tokens."""
 
     def has_consent(self, client_id: str, user_id: str) -> bool:
         return any(g.applies_to(client_id, user_id) for g in self.grants)
@@ -274,8 +278,9 @@ class Store:
         guest's home: ``tenants[0]...``, as one tenant of a config)."""
         from .directory_build import build_tenant  # it builds this module's records
         from .guest_home import link_homes
+        from .protocol.revalidation import new_incarnation
 
-        tenant = build_tenant(cfg, now)
+        tenant = build_tenant(cfg, now, new_incarnation())
         link_homes(cfg, tenant, self.tenants, "tenants[0]")
         self.tenants[tenant.id] = tenant
         return tenant

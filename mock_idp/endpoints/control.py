@@ -233,9 +233,9 @@ def _auth_contexts(body: Mapping[str, Any]) -> dict[str, str | None]:
 
 
 async def delete_tenant(request: Request) -> Response:
-    """The tenant, its sessions, codes, refresh tokens and device codes, and its platform
-    installations: each active one ends as ``DELETE /_mock/installations/{id}`` ends one, then
-    all are forgotten with their events and queued retries
+    """The tenant, its sessions, codes, refresh tokens, device codes and sign-in pages, and its
+    platform installations: each active one ends as ``DELETE /_mock/installations/{id}`` ends
+    one, then all are forgotten with their events and queued retries
     (:meth:`~mock_idp.platform.PlatformState.end_tenant`); the faults scoped to it, its users or
     its apps are cleared."""
     state = idp(request)
@@ -255,6 +255,10 @@ async def delete_tenant(request: Request) -> Response:
         # in a tenant made again under the same id, whose users have the same ids.
         for device in [k for k, d in store.device_codes.items() if d.tenant_id == tenant.id]:
             store.device_codes.pop(device, None)
+        # And its sign-in pages still waiting for a form: their password would otherwise be
+        # checked against (and sign in) the user of the same name in one made again.
+        for ctx in [c for c, t in store.pending.items() if t.tenant_id == tenant.id]:
+            store.pending.pop(ctx, None)
         state.faults.clear_scoped(  # and those of its apps no other tenant registers
             tenants=[tenant.id], users=list(tenant.users),
             apps=[app for app in tenant.apps if store.find_app_any(app) is None])

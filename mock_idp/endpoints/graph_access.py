@@ -27,7 +27,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from ..protocol import cae
+from ..protocol import cae, revalidation
 from ..protocol.bearer import BearerError, bearer_token, verify_graph_token
 from ..store import Tenant, User
 from .common import idp
@@ -60,7 +60,8 @@ def caller(request: Request, tenant: Tenant) -> dict[str, Any]:
     except BearerError as exc:
         raise GraphError(exc.message, code="InvalidAuthenticationToken", status=401,
                          field="Authorization", headers=_CHALLENGE) from None
-    if claims.get("tid") != tenant.id:
+    if claims.get("tid") != tenant.id or not revalidation.issued_by(tenant, claims):
+        # (a token of a tenant deleted since, though one was made again under its id)
         raise GraphError("Access token validation failure. Invalid tenant.",
                          code="InvalidAuthenticationToken", status=401, field="Authorization",
                          headers=_CHALLENGE)

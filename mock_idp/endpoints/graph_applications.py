@@ -18,7 +18,14 @@ from ..config import SINGLE_TENANT, AppConfig
 from ..consent import DEFAULT_CONSENT_SCOPE
 from ..directory import remove_app
 from ..directory_build import build_app
-from ..store import Application, PasswordCredential, Tenant, generate_secret_value, new_guid
+from ..store import (
+    Application,
+    PasswordCredential,
+    Store,
+    Tenant,
+    generate_secret_value,
+    new_guid,
+)
 from . import graph_directory_model as directory_model
 from . import graph_model as model
 from . import graph_permission_tables as tables
@@ -74,6 +81,8 @@ async def create_application(request: Request, tenant: Tenant) -> Response:
     _check_redirect_rules(changes, None)
     app = build_app(AppConfig(client_id=client_id, name=changes.pop("name")), tenant,
                     idp(request).clock.now())
+    # a new object id too: one made again under a deleted one's appId is another object
+    app.id = new_guid()
     for attr, value in changes.items():
         setattr(app, attr, value)
     tenant.apps[app.client_id] = app
@@ -140,8 +149,35 @@ async def delete_application(request: Request, tenant: Tenant) -> Response:
     for user in tenant.users.values():
         for prop in app.extension_properties:
             user.extensions.pop(prop.name, None)
+    _forget_grants_to(store, app.client_id)
     idp(request).faults.clear_scoped(apps=[app.client_id])
     return Response(status_code=204)
+
+
+def _forget_grants_to(store: Store, client_id: str) -> None:
+    """Drop the codes, refresh tokens and device codes issued to a deleted app, and its
+    sign-ins waiting on a page, in every tenant that no longer registers an app of that id: an
+    app made again under the appId (the mock lets a test choose it; Entra never gives one
+    twice) is another app, which neither redeems them nor finishes a sign-in whose redirect URI
+    the old one's list allowed. Dropped as a deleted tenant drops its own: presented, they are
+    unknown."""
+    def gone(tenant_id: str) -> bool:
+        tenant = store.tenants.get(tenant_id)
+        return tenant is None or client_id not in tenant.apps
+
+    for code, record in list(store.codes.items()):
+        if record.client_id == client_id and gone(record.tenant_id):
+            store.codes.pop(code, None)
+    for value, token in list(store.refresh_tokens.items()):
+        if token.client_id == client_id and gone(token.tenant_id):
+            store.refresh_tokens.pop(value, None)
+    for device, flow in list(store.device_codes.items()):
+        if flow.client_id == client_id and gone(flow.tenant_id):
+            store.device_codes.pop(device, None)
+    for ctx, waiting in list(store.pending.items()):
+        asked = waiting.request
+        if asked is not None and asked.client_id == client_id and gone(asked.app_tenant_id):
+            store.pending.pop(ctx, None)
 
 
 @requires(tables.APPLICATION_READ)

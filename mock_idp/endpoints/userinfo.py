@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -9,7 +12,9 @@ from starlette.routing import BaseRoute, Route
 from ..errors import EntraError
 from ..faults.registry import held
 from ..protocol import claims as claimset
+from ..protocol import revalidation
 from ..protocol.bearer import BearerError, bearer_token, verify_graph_token
+from ..store import Tenant, User
 from .common import idp
 from .faults_hook import json_fault, token_fault
 from .forms import form_params
@@ -34,6 +39,17 @@ def _insufficient_scope() -> JSONResponse:
                  f'error_description="{message}"'})
 
 
+def _subject(tenants: Mapping[str, Tenant], claims: dict[str, Any]
+             ) -> tuple[Tenant | None, User | None]:
+    """The token's tenant and user; no user when the tenant that issued the token was deleted
+    since, even if one was made again under its id with a user of the same id
+    (:mod:`mock_idp.protocol.revalidation`)."""
+    tenant = tenants.get(str(claims.get("tid", "")))
+    if tenant is None or not revalidation.issued_by(tenant, claims):
+        return tenant, None
+    return tenant, tenant.users.get(str(claims.get("oid", "")))
+
+
 async def userinfo_claims(request: Request, *, graph: bool) -> dict[str, str] | Response:
     """The claims UserInfo answers for the request's bearer token, or the answer instead of
     them: a refusal, or an armed fault's response. ``graph``: Graph's UserInfo, the one
@@ -49,8 +65,7 @@ async def userinfo_claims(request: Request, *, graph: bool) -> dict[str, str] | 
         claims = verify_graph_token(token, state.keys, state.clock.now())
     except BearerError as exc:
         return _unauthorized(exc.message)
-    tenant = state.store.tenants.get(str(claims.get("tid", "")))
-    user = tenant.users.get(str(claims.get("oid", ""))) if tenant else None
+    tenant, user = _subject(state.store.tenants, claims)
     if user is None or claims.get("idtyp") == "app":
         return _unauthorized("The token does not represent a user.")
     scopes = {s.lower() for s in str(claims.get("scp", "")).split()}
@@ -64,8 +79,7 @@ async def userinfo_claims(request: Request, *, graph: bool) -> dict[str, str] | 
     if held(request):
         # Read again: while a latency or hang fault held the request, the user or the tenant
         # may have been deleted (or made again).
-        tenant = state.store.tenants.get(str(claims.get("tid", "")))
-        user = tenant.users.get(str(claims.get("oid", ""))) if tenant else None
+        tenant, user = _subject(state.store.tenants, claims)
         if user is None:
             return _unauthorized("The token does not represent a user.")
     body: dict[str, str | None] = {"sub": claimset.pairwise_sub(user.id, client_id)}

@@ -22,6 +22,7 @@ from . import auth_contexts
 from .claims_request import EMPTY, ClaimsRequest
 from .group_claims import groups_and_roles
 from .optional_claims import CLIENT_IP, default_email, optional_claims, without_lone_edov
+from .revalidation import rh_claim
 
 GRAPH_RESOURCE_ID = "00000003-0000-0000-c000-000000000000"
 GRAPH_RESOURCE_URI = "https://graph.microsoft.com"
@@ -175,7 +176,7 @@ def id_token_claims(
     else:
         claims.update({
             "aio": b64url(secrets.token_bytes(24)),
-            "rh": "0.A" + b64url(secrets.token_bytes(18)),
+            "rh": rh_claim(s.tenant),
             "sub": pairwise_sub(user.id, s.app.client_id),
             "tid": s.tenant.id,
             "uti": uti(),
@@ -237,7 +238,7 @@ def access_token_claims(
         "tid": s.tenant.id,
         "uti": uti(),
         "ver": token_version,
-        "rh": "0.A" + b64url(secrets.token_bytes(18)),
+        "rh": rh_claim(s.tenant),
     }
     if token_version == "1.0":
         claims.update({"appid": s.app.client_id, "appidacr": client_auth})

@@ -39,7 +39,7 @@ from ..consent import consented
 from ..errors import EntraError
 from ..keys import KeyRing
 from ..store import Application, Tenant, User
-from . import resources
+from . import resources, revalidation
 from .claims import OIDC_SCOPES, split_scopes
 from .users import check_user
 
@@ -81,7 +81,8 @@ def exchange(form: Mapping[str, str], *, tenant: Tenant, app: Application, keys:
     claims = _verified(assertion, keys)
     _check_time(claims, now)
     _check_audience(claims, app)
-    if claims.get("tid") != tenant.id or claims.get("iss") not in issuers:
+    if (claims.get("tid") != tenant.id or claims.get("iss") not in issuers
+            or not revalidation.issued_by(tenant, claims)):
         raise EntraError(50013, {"reason": "The assertion was not issued by this tenant."})
     if claims.get("idtyp") == "app" or not isinstance(claims.get("scp"), str):
         raise EntraError(90083)

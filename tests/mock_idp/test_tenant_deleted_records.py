@@ -1,5 +1,6 @@
 """What a deleted tenant started does not outlive it: a tenant made again under the same id
-(whose users then have the same ids) takes none of the old one's device sign-ins."""
+(whose users then have the same ids) takes none of the old one's device sign-ins, nor its
+sign-in pages still waiting for a password."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import httpx
 import pytest
 from asgi_client import AppClient
 from idp_testkit import sign_in, submit
-from test_control import FABRIKAM
+from test_control import FABRIKAM, PORTAL
 
 CLI = "7e1d2c3b-4a59-4687-9a0b-c1d2e3f4a5b6"
 FAB = {**FABRIKAM, "apps": [*FABRIKAM["apps"],
@@ -48,3 +49,18 @@ def test_a_device_sign_in_of_a_deleted_tenant_is_not_taken_by_one_made_again(
     answer = _poll(client, flow["device_code"])
     assert answer.status_code == 400, answer.text[:300]
     assert answer.json()["error_codes"] == [70018]
+
+
+def test_a_sign_in_page_of_a_deleted_tenant_does_not_sign_in_to_one_made_again(
+        client: AppClient) -> None:
+    assert client.post("/_mock/tenants", json=FAB).status_code == 201
+    page = client.get(f"/{FAB['id']}/oauth2/v2.0/authorize", params={
+        "client_id": PORTAL, "response_type": "code", "scope": "openid",
+        "redirect_uri": "https://portal.test/cb", "state": "s", "nonce": "n"})
+    asked = submit(client, page, loginfmt=ZOE)
+    assert 'name="passwd"' in asked.text, asked.text[:300]
+    assert client.delete(f"/_mock/tenants/{FAB['id']}").status_code == 204
+    assert client.post("/_mock/tenants", json=FAB).status_code == 201
+    answered = submit(client, asked, loginfmt=ZOE, passwd="pw")
+    assert answered.status_code == 400 and "AADSTS9002313" in answered.text, answered.text[:300]
+    assert "location" not in answered.headers
