@@ -52,6 +52,7 @@ async def openid_configuration(request: Request, *, version: str) -> Response:
     build = discovery.v1_document if version == "1.0" else discovery.v2_document
     doc = build(base_url(request), segment, tenant_id=tenant.id if tenant else None,
                 region=tenant.region if tenant else None)
+    doc = discovery.for_app(doc, request.query_params.get("appid"))
     return json_response(request, doc, cache=CACHE, headers=DISCOVERY_CORS)
 
 

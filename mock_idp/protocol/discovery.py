@@ -11,7 +11,7 @@ in its issuer, as the live document does (clients that check it hard-code that i
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from .claims import V1_ISSUER_BASE
 
@@ -101,6 +101,18 @@ def v1_document(base: str, segment: str, *, tenant_id: str | None, region: str |
         "msgraph_host": "graph.microsoft.com",
         "rbac_url": "https://pas.windows.net",
     }
+
+
+def for_app(doc: dict[str, Any], appid: str | None) -> dict[str, Any]:
+    """The document asked with ``?appid=<app id>``: its ``jwks_uri`` carries the same query,
+    pointing at that app's signing keys (an app with custom signing keys, from claims mapping
+    or SAML single sign-on, validates against them): "Access tokens in the Microsoft identity
+    platform", *Validate the signature* (https://learn.microsoft.com/entra/identity-platform/
+    access-tokens). python-social-auth's Azure AD tenant backends ask for it so (social-core
+    #695). The mock signs every app's tokens with the tenant's keys, which that URL answers."""
+    if not appid:
+        return doc
+    return {**doc, "jwks_uri": f"{doc['jwks_uri']}?appid={quote(appid, safe='')}"}
 
 
 def instance_discovery(base: str, authorization_endpoint: str | None, api_version: str

@@ -29,6 +29,7 @@ from scenarios.catalogue.id_token_source import (
     from_token_endpoint_over_tls,
     naming_spoiled_tokens,
 )
+from scenarios.catalogue.plain_after import expect_plain_sign_in_after
 from scenarios.context import NotExercised
 from scenarios.flows import (
     NavigationLog,
@@ -97,8 +98,7 @@ def _token_fault(ctx: Ctx, name: str, fault: str) -> None:
                   "appears and no session is created"), \
             naming_spoiled_tokens(stack, str(armed["id"])):
         start_signed_in_at_company(ctx)
-        # OpenID Connect Core §5.3.2: the sub comparison binds an app that uses UserInfo (one that
-        # never asks it has nothing to compare); the other faults spoil every sign-in's ID token.
+        # Core §5.3.2 binds an app that asks UserInfo; the other faults spoil every ID token.
         try:
             expect_failure_if_reached(
                 ctx, name, reached=lambda: fault != "userinfo_sub_mismatch"
@@ -110,8 +110,7 @@ def _token_fault(ctx: Ctx, name: str, fault: str) -> None:
                 raise AssertionError(f"{unsent}; {exc}") from exc
             if fault == "bad_signature" and stack.app.is_signed_in(ctx.page):
                 if (over_tls := from_token_endpoint_over_tls(stack)) is not None:
-                    # As conformance's INFO for the signature rows: allowed, so not a failure,
-                    # and no proof the app would refuse a forgery where it must.
+                    # conformance's INFO: allowed, and no proof it refuses a forgery elsewhere
                     raise NotExercised(
                         "the app accepted an ID token whose signature does not verify, which "
                         f"is allowed: {over_tls}") from None
@@ -121,6 +120,7 @@ def _token_fault(ctx: Ctx, name: str, fault: str) -> None:
                         "the app accepted an ID token whose signature does not verify, and "
                         f"{over_http}; {exc}") from exc
             raise
+    expect_plain_sign_in_after(ctx)
 
 
 for _name, _fault, _what in _TOKEN_FAULTS:

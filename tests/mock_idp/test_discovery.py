@@ -236,3 +236,21 @@ def test_malformed_tenant_is_900023(client: AppClient, segment: str) -> None:
     body = response.json()
     assert body["error"] == "invalid_request"
     assert body["error_codes"] == [900023]
+
+
+@pytest.mark.parametrize("version", ["1.0", "2.0"])
+def test_a_document_asked_for_an_app_points_at_its_keys(client: AppClient, version: str) -> None:
+    # Entra: ".well-known/openid-configuration?appid=X contains a jwks_uri of
+    # .../discovery/keys?appid=X" (learn.microsoft.com/entra/identity-platform/access-tokens);
+    # python-social-auth's Azure AD tenant backends read their keys from it.
+    app_id = "6731de76-14a6-49ae-97bc-6eba6914391e"
+    plain = client.get(paths(TENANT, version)["discovery"]).json()
+    doc = client.get(paths(TENANT, version)["discovery"], params={"appid": app_id}).json()
+    assert doc["jwks_uri"] == f"{plain['jwks_uri']}?appid={app_id}"
+    assert {k: v for k, v in doc.items() if k != "jwks_uri"} == \
+        {k: v for k, v in plain.items() if k != "jwks_uri"}
+    keys = client.get(doc["jwks_uri"].removeprefix(BASE))
+    assert keys.status_code == 200
+    assert keys.json() == client.get(plain["jwks_uri"].removeprefix(BASE)).json()
+    odd = client.get(paths(TENANT, version)["discovery"], params={"appid": "a&b=c"}).json()
+    assert odd["jwks_uri"] == f"{plain['jwks_uri']}?appid=a%26b%3Dc"

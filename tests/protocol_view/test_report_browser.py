@@ -158,12 +158,14 @@ def test_nonce_mismatch_shows_redirect_authorize_callback_token_and_the_changed_
     positions = [names.index(name) for name in wanted]
     assert positions == sorted(positions), names
     assert "sign-in" not in names, names  # signed in at the company: no page at the provider
-    redirect = section.locator("li.step[data-name='sign-in start']")
+    # The faulted sign-in comes first; the plain one after it, which the app must let through
+    # for its refusal to count, repeats these steps unchanged.
+    redirect = section.locator("li.step[data-name='sign-in start']").first
     expect(redirect.locator(".outcome")).to_contain_text("302 -> provider")
     expect(redirect.locator(".outcome")).to_contain_text("/oauth2/v2.0/authorize")
-    authorize = section.locator("li.step[data-name='authorize']")
+    authorize = section.locator("li.step[data-name='authorize']").first
     expect(authorize.locator(".outcome")).to_contain_text("302 -> app")
-    token = section.locator("li.step[data-name='token']")
+    token = section.locator("li.step[data-name='token']").first
     expect(token).to_have_attribute("data-source", "app")
     expect(token).to_have_attribute("data-target", "provider")
     id_token = token.locator("details.token[data-token='ID token']")
@@ -176,7 +178,7 @@ def test_nonce_mismatch_shows_redirect_authorize_callback_token_and_the_changed_
     plain = id_token.locator("tr.claim[data-claim='aud']")
     assert nonce.evaluate("e => getComputedStyle(e).backgroundColor") != plain.evaluate(
         "e => getComputedStyle(e).backgroundColor")
-    callback = section.locator("li.step[data-name='callback']")
+    callback = section.locator("li.step[data-name='callback']").first
     expect(callback.locator(".failure-ref")).to_contain_text("RP-")
     expect(callback.locator(".link")).to_contain_text(["state matches the authorize request"])
 
