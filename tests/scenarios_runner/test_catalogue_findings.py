@@ -184,3 +184,19 @@ def test_an_app_that_asks_for_no_id_token_is_not_exercised_by_the_id_token_fault
         assert status == "skipped", verdicts
         assert "the app asked for no ID token (scope=User.Read, without openid)" in message, \
             verdicts
+
+
+def test_an_app_on_organizations_that_reads_me_from_graph_lets_another_organization_in(
+        tmp_path: Path) -> None:
+    """A multi-tenant app on ``/organizations`` that takes the person from Graph's ``/me``
+    (django-allauth's Microsoft provider with ``tenant = "organizations"``) signs in every
+    organization's users on Entra, whose Graph answers any tenant's token: the mock's
+    ``{graph_url}`` answers zed's Fabrikam token too, so failure.other-organization fails it
+    for letting zed in (it passed when the mock's Graph refused his token for its tenant)."""
+    profile = tiny_profile(tmp_path, authority="{idp_url}/organizations", env=GRAPH_ONLY_ENV)
+    profile.write_text(profile.read_text().replace(
+        "[provider]\n", '[provider]\nsign_in_audience = "AzureADMultipleOrgs"\n'))
+    verdicts = _verdicts(profile, ("failure.other-organization",), tmp_path / "orgs")
+    status, message = verdicts["failure.other-organization"]
+    assert status == "failed", verdicts
+    assert "a user of another organization got in" in message, verdicts
