@@ -40,6 +40,7 @@ from .endpoints import faults as fault_routes
 from .endpoints import platform as platform_routes
 from .endpoints.common import NO_CACHE, error_json, plain_error
 from .endpoints.graph_http import graph_error
+from .endpoints.graph_root import GraphRoot
 from .endpoints.host_check import ControlHostCheck
 from .errors import EntraError
 from .faults import quiet_injected_drops
@@ -129,6 +130,7 @@ def create_app(config: IdpConfig | None = None, *,
         Middleware(ClockDateHeader, clock=cfg.clock),
         Middleware(ControlHostCheck, public_url=cfg.public_url, allowed=cfg.control_hosts),
         Middleware(RequestLogMiddleware, store=state.store, clock=cfg.clock),
+        Middleware(GraphRoot),  # Graph's tenant-less root: the token's tenant
     ]
     # The protocol endpoints come first, a login flow's two requests (authorize, token) first
     # of all: the router tries routes in order, and a login flow should not be matched against

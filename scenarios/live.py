@@ -255,7 +255,9 @@ class LiveStack:
             "token_url": f"{authority}/oauth2{v2}/token",
             "jwks_url": f"{authority}/discovery{v2}/keys",
             "end_session_url": f"{authority}/oauth2{v2}/logout",
-            "graph_url": self.idp_url(f"/graph/{self.tenant_id}"),
+            # Graph's own root, as graph.microsoft.com names no tenant: the mock answers each
+            # call for its token's tenant (mock_idp.endpoints.graph_root).
+            "graph_url": self.idp_url("/graph"),
             "tenant_id": self.tenant_id,
             "client_id": self.client_id,
             "client_auth_method": "post",

@@ -37,7 +37,7 @@ from .graph_visibility import EVERYTHING, Sight
 
 __all__ = ["authorize", "caller", "requires", "sight", "subject"]
 
-_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="", authorization_uri="https://login.'
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="", authorization_uri="https://login.'
               'microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-'
               'c000-000000000000"'}
 ME_NEEDS_A_USER = "/me request is only valid with delegated authentication flow."
@@ -59,12 +59,12 @@ def caller(request: Request, tenant: Tenant) -> dict[str, Any]:
                                     state.keys, state.clock.now())
     except BearerError as exc:
         raise GraphError(exc.message, code="InvalidAuthenticationToken", status=401,
-                         field="Authorization", headers=_CHALLENGE) from None
+                         field="Authorization", headers=CHALLENGE) from None
     if claims.get("tid") != tenant.id or not revalidation.issued_by(tenant, claims):
         # (a token of a tenant deleted since, though one was made again under its id)
         raise GraphError("Access token validation failure. Invalid tenant.",
                          code="InvalidAuthenticationToken", status=401, field="Authorization",
-                         headers=_CHALLENGE)
+                         headers=CHALLENGE)
     found = cae.challenge(claims, tenant.users.get(str(claims.get("oid", ""))),
                           state.clock.now())
     if found is not None:

@@ -39,8 +39,9 @@ PROVIDER_VARIABLES: Mapping[str, str] = {
     "jwks_url": "the v2.0 key set",
     "end_session_url": "the v2.0 end-session (logout) endpoint",
     "graph_url": "Microsoft Graph's base URL, to which an app appends /v1.0/…: the mock's "
-                 "Graph-shaped API, {idp_url}/graph/{tenant_id} (with run --idp, the provider's "
-                 "Graph, https://graph.microsoft.com on Entra's public cloud)",
+                 "Graph-shaped API, {idp_url}/graph, which answers a user's token of any "
+                 "organization for that organization, as Graph does (with run --idp, the "
+                 "provider's Graph, https://graph.microsoft.com on Entra's public cloud)",
     "tenant_id": "the tenant's id (a GUID)",
     "client_id": "the application (client) id registered for the app",
     "client_secret": "a client secret made for this run (in renew calls: the new one)",

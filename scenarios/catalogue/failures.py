@@ -65,18 +65,18 @@ def start_signed_in_at_company(ctx: Ctx, first_name: str = "alice") -> None:
     follow_signed_in_at_company(ctx.page, ctx.env, ctx.env.people[first_name])
 
 
-def expect_failure_if_reached(ctx: Ctx, name: str, *, reached: Callable[[], bool],
-                              unreached: str) -> None:
+def expect_failure_if_reached(ctx: Ctx, name: str, *,
+                              unreached: Callable[[], str | None]) -> None:
     """The app's failure page for ``name``; but when the app signed the user in without
-    reaching what the scenario checks (``reached()`` false: it never made the request the
-    fault spoils), the scenario proves nothing either way: :class:`NotExercised`
-    (``unreached``), as conformance skips such a row. An app that refused the sign-in anyway
-    is still held to its failure page."""
+    reaching what the scenario checks (``unreached()`` says why: it never made the request the
+    fault spoils, or asked for nothing the fault could spoil; ``None`` when it reached it), the
+    scenario proves nothing either way: :class:`NotExercised`, as conformance skips such a
+    row. An app that refused the sign-in anyway is still held to its failure page."""
     try:
         expect_failure(ctx.page, ctx.env, name)
     except AssertionError:
-        if not reached() and ctx.env.app.is_signed_in(ctx.page):
-            raise NotExercised(unreached) from None
+        if (why := unreached()) is not None and ctx.env.app.is_signed_in(ctx.page):
+            raise NotExercised(why) from None
         raise
 
 

@@ -61,9 +61,9 @@ def _idp_down(ctx: Ctx, name: str, kind: str, endpoint: str) -> None:
             # a key it lacks; failure.bad-signature shows whether the app checks them), and an
             # app that asks for an ID token alone (response_type=id_token) redeems no code.
             expect_failure_if_reached(
-                ctx, name, reached=lambda: bool(
-                    (stack.armed_fault(str(armed["id"])) or {}).get("hits")),
-                unreached=_UNREACHED[endpoint])
+                ctx, name, unreached=lambda: None if (
+                    stack.armed_fault(str(armed["id"])) or {}).get("hits")
+                else _UNREACHED[endpoint])
     finally:
         stack.clear_faults()
 

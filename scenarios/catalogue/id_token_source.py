@@ -16,17 +16,59 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from mock_idp.faults.id_tokens import OWN_ACCESS_TOKEN_KINDS
 from scenarios.catalogue.failures import Ctx, response_types_asked
 from scenarios.conformance.evidence import evidence_of
 from scenarios.conformance.judging import front_channel_id_token, unsent_nonce
 from scenarios.live import LiveStack
-from scenarios.protocol_view.names import provider_step_name
+from scenarios.protocol_view.names import is_authorize, provider_step_name
 
-__all__ = ["accepted_unsent_nonce", "also_own_access_token", "from_token_endpoint_over_plain_http",
-           "from_token_endpoint_over_tls", "naming_spoiled_tokens", "spoiled_own_access_token"]
+__all__ = ["accepted_unsent_nonce", "also_own_access_token", "asked_no_id_token",
+           "from_token_endpoint_over_plain_http", "from_token_endpoint_over_tls",
+           "naming_spoiled_tokens", "spoiled_own_access_token", "unreached_token_fault"]
+
+USERINFO_UNASKED = ("the app never asked UserInfo, so there was no answer to compare with the "
+                    "ID token's sub")
+
+
+def asked_no_id_token(stack: LiveStack) -> str | None:
+    """Why no ID token took part in the app's sign-in, when every authorization request it sent
+    to the v2.0 endpoint asked for none: no ``openid`` in its ``scope`` and no ``id_token`` in
+    its ``response_type``. Entra's v2.0 endpoints then answer an access token alone (Microsoft
+    Learn, "Microsoft identity platform and OAuth 2.0 authorization code flow": the token
+    response's ``id_token`` comes only when the ``openid`` scope was asked), as an app that
+    signs people in on Microsoft Graph's ``/me`` does (django-allauth's Microsoft provider asks
+    ``User.Read`` alone). ``None`` when one asked for an ID token, went to the v1 endpoint
+    (whose code flow always answers one), or none is in the provider's log."""
+    scopes: list[str] = []
+    for request in stack.provider_requests():
+        path = str(request.get("path", ""))
+        params = dict(parse_qsl(request.get("query") or ""))
+        if not is_authorize(path) or params.get("client_id") != stack.client_id:
+            continue
+        scope = params.get("scope", "")
+        if "/v2.0/" not in path or "openid" in scope.split() \
+                or "id_token" in params.get("response_type", "").split():
+            return None
+        scopes.append(scope)
+    if not scopes:
+        return None
+    asked = " or ".join(f"scope={s}" for s in dict.fromkeys(scopes))
+    return (f"the app asked for no ID token ({asked}, without openid), so the provider "
+            "answered it none (Entra's v2.0 endpoints issue one only for openid); it signed the "
+            "user in without one")
+
+
+def unreached_token_fault(stack: LiveStack, fault: str, fault_id: str) -> str | None:
+    """Why the app's sign-in never met the token fault ``fault`` (armed as ``fault_id``), so
+    that its scenario proves nothing either way: a UserInfo fault the app never asked for, or
+    an ID-token fault in a sign-in that asked for no ID token (:func:`asked_no_id_token`);
+    ``None`` when it met it (or may have)."""
+    if fault == "userinfo_sub_mismatch":
+        return USERINFO_UNASKED if stack.armed_fault(fault_id) is not None else None
+    return asked_no_id_token(stack)
 
 
 def accepted_unsent_nonce(ctx: Ctx) -> str | None:

@@ -36,6 +36,12 @@ class ProviderEvidence:
     token_answers: tuple[str, ...] = ()
     """How the token endpoint answered each request: ``HTTP 200`` or ``HTTP 401
     invalid_client``."""
+    asked_id_token: bool | None = None
+    """Whether the last authorization request asked for an ID token: ``openid`` in its
+    ``scope``, ``id_token`` in its ``response_type``, or Entra's v1 endpoint, whose code flow
+    always answers one (``None``: there was none). Entra's v2.0 endpoints answer a request
+    without ``openid`` with an access token alone (django-allauth's Microsoft provider asks
+    ``User.Read`` and reads the person from Graph's ``/me``)."""
     restarted: bool = False
     """The app sent a new authorization request after the provider answered one of its
     requests with an armed fault's change (a tampered ID token, a changed userinfo): it
@@ -71,6 +77,7 @@ def evidence_of(requests: Iterable[Mapping[str, Any]]) -> ProviderEvidence:
     keys = 0
     response_type: str | None = None
     sent: set[str] | None = None
+    asked_id_token: bool | None = None
     client_ids: dict[str, str] = {}
     answers: list[str] = []
     faulted = restarted = False
@@ -86,6 +93,9 @@ def evidence_of(requests: Iterable[Mapping[str, Any]]) -> ProviderEvidence:
             query = parse_qs(str(entry.get("query", "")))
             if "client_id" in query:  # not the sign-in page's own posts
                 sent = set(query)
+                asked_id_token = not path.endswith(AUTHORIZE_PATHS[0]) or "openid" in " ".join(
+                    query.get("scope", [])).split() or "id_token" in " ".join(
+                    query.get("response_type", [])).split()
             if asked := query.get("response_type"):
                 response_type = " ".join(asked[0].split())
             for client_id in query.get("client_id", ()):
@@ -96,4 +106,4 @@ def evidence_of(requests: Iterable[Mapping[str, Any]]) -> ProviderEvidence:
                             sent_nonce=None if sent is None else "nonce" in sent,
                             sent_pkce=None if sent is None else "code_challenge" in sent,
                             client_ids=tuple(client_ids.values()), token_answers=tuple(answers),
-                            restarted=restarted)
+                            asked_id_token=asked_id_token, restarted=restarted)

@@ -35,6 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from mock_idp.faults import ID_TOKEN_KINDS
 from scenarios.conformance.catalogue import Result, Row
 from scenarios.conformance.hashes import (
     flow_name,
@@ -98,6 +99,8 @@ class LoginObservation:
     """Whether that request carried a ``nonce`` (``None``: not seen)."""
     sent_pkce: bool | None = None
     """Whether it carried a PKCE ``code_challenge`` (``None``: not seen)."""
+    asked_id_token: bool | None = None
+    """Whether it asked for an ID token (``openid``; ``None``: not seen)."""
     restarted: bool = False
     """The app started its sign-in again (a new authorization request) after the provider's
     faulted answer: it refused that answer, and the sign-in it ends with is a later, correct
@@ -272,6 +275,10 @@ def judge_login(row: Row, obs: LoginObservation) -> Verdict:
         if obs.signed_in and row.hash_claim is not None and (
                 unexercised := hash_unexercised(row.hash_claim, obs.response_type)):
             return Verdict(result="SKIP", did=did, reason=unexercised)
+        if obs.signed_in and obs.asked_id_token is False and row.fault in ID_TOKEN_KINDS:
+            return Verdict(result="SKIP", did=did, reason="not tested: the RP asked for no ID "
+                           "token (no openid in its scope), so the provider answered none for "
+                           f"the {row.fault} fault to change; it signed in without one")
         if obs.signed_in:
             return Verdict(result="FAIL", did=did, reason=f"the {row.fault} fault never fired "
                            "although the RP signed in: its sign-in went through another client "

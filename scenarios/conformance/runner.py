@@ -110,6 +110,8 @@ def run_rows(options: ConformanceOptions, rows: Sequence[Row], control: MockCont
                               else None,
                               sent_nonce=evidence.sent_nonce if evidence is not None else None,
                               sent_pkce=evidence.sent_pkce if evidence is not None else None,
+                              asked_id_token=evidence.asked_id_token if evidence is not None
+                              else None,
                               restarted=evidence is not None and evidence.restarted)
             else:
                 obs = replace(obs, valid_answer=valid_answer)

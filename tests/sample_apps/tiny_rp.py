@@ -32,6 +32,9 @@ as it starts, and exits at once (code 4) when the file is there already.
 ``TINY_VOUCHED_EMAIL=1`` makes it keep an address only with ``email_verified`` true, which
 Entra never sends: it then holds none (``/me`` answers ``email: null``) and shows the name. An
 empty ``TINY_PKCE_SAMESITE`` sets the PKCE cookie without a SameSite attribute.
+``TINY_GRAPH_ONLY=1`` makes it sign people in as django-allauth's Microsoft provider does: it
+asks for ``User.Read`` alone (no ``openid``, so no ID token) and takes the person from
+Microsoft Graph's ``/me`` (``OIDC_GRAPH_URL``) with the access token.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ import httpx
 import jwt
 
 CONTACT = "help@tiny.example"
+GRAPH_ONLY = os.environ.get("TINY_GRAPH_ONLY") == "1"
 SESSIONS: dict[str, dict[str, str | None]] = {}
 
 
@@ -132,8 +136,10 @@ class Handler(BaseHTTPRequestHandler):
             "redirect_uri": SETTINGS.redirect_uri, "scope": "openid profile email",
             "state": secrets.token_urlsafe(16), "nonce": secrets.token_urlsafe(16),
         }
-        if os.environ.get("TINY_NO_NONCE") == "1":
+        if os.environ.get("TINY_NO_NONCE") == "1" or GRAPH_ONLY:
             del params["nonce"]
+        if GRAPH_ONLY:
+            params["scope"] = "User.Read"
         if os.environ.get("TINY_NO_STATE") == "1":
             del params["state"]
         if os.environ.get("TINY_FORM_POST") == "1":
@@ -176,6 +182,9 @@ class Handler(BaseHTTPRequestHandler):
         token = httpx.post(SETTINGS.metadata["token_endpoint"], data=exchange,
                            timeout=SETTINGS.token_timeout)
         token.raise_for_status()  # the sloppy part: a refused exchange is not handled
+        if GRAPH_ONLY:
+            self._sign_in_from_graph(str(token.json()["access_token"]))
+            return
         try:
             keys = jwt.PyJWKClient(SETTINGS.metadata["jwks_uri"])
             id_token = token.json()["id_token"]
@@ -210,6 +219,17 @@ class Handler(BaseHTTPRequestHandler):
         if os.environ.get("TINY_VOUCHED_EMAIL") and claims.get("email_verified") is not True:
             email = None
         SESSIONS[session_id] = {"email": email, "name": str(claims.get("name", ""))}
+        self._send(302, "", headers={"Location": "/account",
+                                     "Set-Cookie": f"tiny_session={session_id}; Path=/; HttpOnly"})
+
+    def _sign_in_from_graph(self, access_token: str) -> None:
+        me = httpx.get(f"{os.environ['OIDC_GRAPH_URL']}/v1.0/me",
+                       headers={"Authorization": f"Bearer {access_token}"}, timeout=5)
+        me.raise_for_status()
+        person = me.json()
+        session_id = secrets.token_urlsafe(16)
+        SESSIONS[session_id] = {"email": person.get("mail") or person.get("userPrincipalName"),
+                                "name": str(person.get("displayName", ""))}
         self._send(302, "", headers={"Location": "/account",
                                      "Set-Cookie": f"tiny_session={session_id}; Path=/; HttpOnly"})
 

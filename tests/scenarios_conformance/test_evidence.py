@@ -28,7 +28,21 @@ def test_key_fetches_flow_and_token_answers() -> None:
     ]
     assert evidence_of(log) == ProviderEvidence(
         key_fetches=2, response_type="code id_token", sent_nonce=False, sent_pkce=False,
-        client_ids=("c",), token_answers=("HTTP 401 invalid_client", "HTTP 200"))
+        client_ids=("c",), token_answers=("HTTP 401 invalid_client", "HTTP 200"),
+        asked_id_token=True)
+
+
+def test_whether_the_last_authorization_request_asked_for_an_id_token() -> None:
+    """Entra's v2.0 endpoints answer an ID token only for openid (or an id_token response
+    type); the v1 code flow always does. django-allauth's Microsoft provider asks User.Read."""
+    def asked(query: str, path: str = "oauth2/v2.0/authorize") -> bool | None:
+        return evidence_of([{"method": "GET", "path": f"{TENANT}/{path}",
+                             "query": f"client_id=c&{query}"}]).asked_id_token
+
+    assert asked("response_type=code&scope=User.Read") is False
+    assert asked("response_type=code&scope=openid+User.Read") is True
+    assert asked("response_type=id_token&scope=User.Read") is True
+    assert asked("response_type=code&resource=r", path="oauth2/authorize") is True
 
 
 def test_whether_the_last_authorization_request_sent_a_nonce_and_pkce() -> None:

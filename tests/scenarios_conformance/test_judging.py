@@ -141,6 +141,17 @@ def test_a_fault_that_never_fired_while_the_rp_signed_in_says_so_not_that_it_sto
     assert "another client or flow" in verdict.reason and "--client-id" in verdict.reason
 
 
+def test_id_token_rows_are_not_tested_for_an_rp_that_asked_for_no_id_token() -> None:
+    """An RP whose sign-in asked no openid (django-allauth's Microsoft provider: User.Read, the
+    person from Graph's /me) gets no ID token from Entra's v2.0 endpoints: the ID-token faults
+    never fire, which is no sign of another client or flow."""
+    skipped = judge(NONCE, replace(_login(200, fired=False), asked_id_token=False))
+    assert skipped.result == "SKIP", skipped
+    assert skipped.reason.startswith("not tested: the RP asked for no ID token"), skipped
+    assert judge(NONCE, replace(_login(200, fired=False), asked_id_token=True)).result == "FAIL"
+    assert judge(NONCE, replace(_login(401, fired=False), asked_id_token=False)).result == "FAIL"
+
+
 def test_userinfo_row_is_skipped_when_the_rp_signs_in_without_calling_userinfo() -> None:
     assert judge(USERINFO, _login(200, fired=False)).result == "SKIP"
     assert judge(USERINFO, _login(200, fired=True)).result == "FAIL"

@@ -179,3 +179,40 @@ def test_an_app_asking_for_an_id_token_needs_the_registration_to_issue_them(
     status, message = _verdicts(profile, only, tmp_path / "off")["auto-login.first-login"]
     # the provider's error (AADSTS700054) is posted to the callback, which finds no ID token
     assert status == "failed" and "/callback ('Sign-in failed')" in message, message
+
+
+GRAPH_ONLY_ENV = 'TINY_GRAPH_ONLY = "1"\nOIDC_GRAPH_URL = "{graph_url}"\n'
+ID_TOKEN_SCENARIOS = ("failure.wrong-issuer", "failure.bad-signature", "failure.nonce-mismatch",
+                      "lifecycle.key-rotation")
+
+
+def test_an_app_that_asks_for_no_id_token_is_not_exercised_by_the_id_token_faults(
+        tmp_path: Path) -> None:
+    """An app that signs people in as django-allauth's Microsoft provider does (scope
+    ``User.Read`` alone, the person from Graph's ``/me``) gets no ID token from Entra's v2.0
+    endpoint: the ID-token faults spoil nothing of its sign-in, which is not exercised, not
+    "accepted an ID token from another issuer" (nor one with a bad signature or nonce), and a
+    key rotation is no key set it failed to fetch."""
+    profile = tiny_profile(tmp_path, env=GRAPH_ONLY_ENV)
+    verdicts = _verdicts(profile, ID_TOKEN_SCENARIOS, tmp_path / "graph-only")
+    for scenario_id in ID_TOKEN_SCENARIOS:
+        status, message = verdicts[scenario_id]
+        assert status == "skipped", verdicts
+        assert "the app asked for no ID token (scope=User.Read, without openid)" in message, \
+            verdicts
+
+
+def test_an_app_on_organizations_that_reads_me_from_graph_lets_another_organization_in(
+        tmp_path: Path) -> None:
+    """A multi-tenant app on ``/organizations`` that takes the person from Graph's ``/me``
+    (django-allauth's Microsoft provider with ``tenant = "organizations"``) signs in every
+    organization's users on Entra, whose Graph answers any tenant's token: the mock's
+    ``{graph_url}`` answers zed's Fabrikam token too, so failure.other-organization fails it
+    for letting zed in (it passed when the mock's Graph refused his token for its tenant)."""
+    profile = tiny_profile(tmp_path, authority="{idp_url}/organizations", env=GRAPH_ONLY_ENV)
+    profile.write_text(profile.read_text().replace(
+        "[provider]\n", '[provider]\nsign_in_audience = "AzureADMultipleOrgs"\n'))
+    verdicts = _verdicts(profile, ("failure.other-organization",), tmp_path / "orgs")
+    status, message = verdicts["failure.other-organization"]
+    assert status == "failed", verdicts
+    assert "a user of another organization got in" in message, verdicts

@@ -14,6 +14,7 @@ from typing import Any, cast
 import pytest
 
 from scenarios.catalogue.id_token_source import (
+    asked_no_id_token,
     from_token_endpoint_over_plain_http,
     from_token_endpoint_over_tls,
     naming_spoiled_tokens,
@@ -115,3 +116,31 @@ def test_a_failure_says_so_when_the_fault_spoiled_the_apps_own_access_token_too(
 def test_a_failure_is_left_as_it_is_when_the_fault_spoiled_the_id_token_alone(
         stack: LiveStack) -> None:
     assert _failure_under(stack) == "the failure page did not appear"
+
+
+def _asked(scope: str, response_type: str = "code", *, path: str = "oauth2/v2.0/authorize",
+           client_id: str = CLIENT) -> dict[str, Any]:
+    return {"method": "GET", "path": f"/{TENANT}/{path}",
+            "query": f"client_id={client_id}&response_type={response_type.replace(' ', '+')}"
+                     f"&scope={scope.replace(' ', '+')}"}
+
+
+def test_a_sign_in_that_asked_graph_alone_had_no_id_token() -> None:
+    """django-allauth's Microsoft provider asks ``User.Read`` alone: Entra's v2.0 endpoint
+    answers no ID token, so the ID-token scenarios are not exercised."""
+    reason = asked_no_id_token(_stack("https", _asked("User.Read"), TOKEN))
+    assert reason is not None
+    assert reason.startswith("the app asked for no ID token (scope=User.Read, without openid)")
+
+
+@pytest.mark.parametrize("requests", [
+    [_asked("openid User.Read"), TOKEN],
+    [_asked("User.Read", "code id_token"), TOKEN],
+    [_asked("User.Read"), _asked("openid profile"), TOKEN],
+    [_asked("User.Read", path="oauth2/authorize"), V1_TOKEN],  # v1's code flow answers one
+    [_asked("openid", client_id="someone-else"), TOKEN],  # no request of this app's
+    [TOKEN],
+])
+def test_a_sign_in_that_may_have_had_an_id_token_is_not_said_to_have_none(
+        requests: list[dict[str, Any]]) -> None:
+    assert asked_no_id_token(_stack("https", *requests)) is None
