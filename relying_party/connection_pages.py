@@ -45,14 +45,30 @@ def _not_found(request: Request) -> Response:
     return message(request, 404, "Not found", "No such SSO connection.")
 
 
-def _stale(request: Request, exc: StaleEdit | ConnectionGone) -> Response:
-    """A save from a form older than the connection: 409, nothing stored."""
+# What a change refused as stale did not do, and why that is safer, by the form it came from.
+_NOT_DONE = {
+    "edit": ("this form was opened", "nothing was saved: saving would have put back the values "
+             "it showed. Open the connection again to see it as it is now."),
+    "enable": ("the admin page showed it", "it was not enabled: it would have been enabled as "
+               "the page showed it, not as it is now. Reload the admin page to see it as it is "
+               "now, and enable it there if it should be."),
+    "disable": ("the admin page showed it", "it was not disabled: it would have been disabled "
+                "as the page showed it, not as it is now. Reload the admin page to see it as it "
+                "is now, and disable it there if it should be."),
+    "delete": ("its delete confirmation was opened", "it was not deleted: the name typed "
+               "confirmed deleting the connection as that page showed it, not as it is now. "
+               "Open its delete confirmation again to see it as it is now."),
+}
+
+
+def _stale(request: Request, exc: StaleEdit | ConnectionGone, action: str) -> Response:
+    """A change from a form older than the connection (``action``: edit, enable, disable or
+    delete): 409 saying what was not done, nothing stored."""
     if isinstance(exc, ConnectionGone):
         return _not_found(request)
-    return message(request, 409, "Changed meanwhile", f"The connection "
-                    f"{exc.current.name} changed after this form was opened (perhaps in "
-                    "another tab), so nothing was saved: saving would have put back the "
-                    "values it showed. Open the connection again to see it as it is now.")
+    shown, not_done = _NOT_DONE[action]
+    return message(request, 409, "Changed meanwhile", f"The connection {exc.current.name} "
+                   f"changed after {shown} (perhaps in another tab), so {not_done}")
 
 
 _NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -143,7 +159,7 @@ async def update_connection(request: Request) -> Response:
     except InputError as exc:
         return _edit_page(request, connection, fields, exc.errors, status=400, version=version)
     except (StaleEdit, ConnectionGone) as exc:
-        return _stale(request, exc)
+        return _stale(request, exc, "edit")
     renewed = "&secret=new" if fields.get("client_secret", "").strip() else ""
     return RedirectResponse(f"/admin?saved={quote(stored.id, safe='')}&version={stored.version}"
                             f"{renewed}", status_code=303)
@@ -171,7 +187,7 @@ async def connection_action(request: Request) -> Response:
             return _delete(request, connection, fields, version)
         set_enabled(state_of(request), connection, action == "enable", expected_version=version)
     except (StaleEdit, ConnectionGone) as exc:
-        return _stale(request, exc)
+        return _stale(request, exc, action)
     return RedirectResponse("/admin", status_code=303)
 
 
