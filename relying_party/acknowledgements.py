@@ -15,7 +15,14 @@ event was answered already.
 
 The admin page and API retry an installation's (:func:`retry`), for when the platform was
 down: approve it unless it is approved, and acknowledge its credentials when a rotation's
-acknowledgement did not succeed.
+acknowledgement did not succeed. Two retries of one installation at once (two admins, a form
+sent twice) make one set of calls: the second waits for the first and answers with its
+outcome. Otherwise each would call the platform and log its own failure, and the one started
+later would have its outcome kept even when it ended first: the Apps API reference
+(docs.talkdesk.com/reference/appsapp_idinstallationsidstate) does not say how a second
+approval of an approved installation is answered, and were it an error, the installation
+would show as failed though it was approved. (The project's mock platform answers a repeated
+approval or acknowledgement as the first, changing nothing.)
 """
 
 from __future__ import annotations
@@ -175,8 +182,14 @@ def due(acknowledgements: Mapping[AckKind, Acknowledgement]) -> tuple[AckKind, .
 
 async def retry(rp: AppState, installation: Installation) -> dict[AckKind, Acknowledgement]:
     """Call now what is :func:`due` for an active installation, one after the other, and wait
-    for the outcomes; the installation's acknowledgements then."""
+    for the outcomes; the installation's acknowledgements then. A retry of the installation
+    already under way is waited for instead, and its outcome answered."""
     installation_id = installation.installation_id
+    return await rp.background.once(("acknowledge", installation_id),
+                                    lambda: _retry(rp, installation_id))
+
+
+async def _retry(rp: AppState, installation_id: str) -> dict[AckKind, Acknowledgement]:
     for kind in due(rp.db.acknowledgements.of(installation_id)):
         attempt = rp.db.acknowledgements.start(installation_id, kind, rp.settings.clock.now())
         await run(rp, installation_id, kind, attempt)

@@ -16,7 +16,18 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import admin, admin_api, admin_auth, apps, callback, launch, logout, partner, user_admin
+from . import (
+    admin,
+    admin_api,
+    admin_auth,
+    apps,
+    callback,
+    connection_pages,
+    launch,
+    logout,
+    partner,
+    user_admin,
+)
 from .acknowledgements import call_deadline
 from .admin_auth import AdminCredential, AdminThrottle, provision_admin_token
 from .background import BackgroundCalls
@@ -257,6 +268,7 @@ def create_app(settings: Settings, *, http_client: httpx.AsyncClient | None = No
             *logout.routes,
             *admin_auth.routes,
             *admin.routes,
+            *connection_pages.routes,
             *admin_api.routes,
             *user_admin.routes,
         ],

@@ -1,5 +1,5 @@
 """The admin's operations on SSO connections, shared by the admin pages
-(:mod:`relying_party.admin`) and the admin API (:mod:`relying_party.admin_api`).
+(:mod:`relying_party.connection_pages`) and the admin API (:mod:`relying_party.admin_api`).
 
 Every change is made from a version of the connection (:attr:`Connection.version`): the one
 the admin's form or ``If-Match`` names, else the one just read. When the stored connection

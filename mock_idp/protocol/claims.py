@@ -112,8 +112,14 @@ class Subject:
 PROTECTED_CLAIMS = frozenset({
     "iss", "aud", "exp", "nbf", "iat", "nonce", "sub", "oid", "tid", "ver", "uti", "sid",
     "c_hash", "at_hash", "azp", "appid", "idtyp",
+    # ``rh`` names the making of the tenant that issued the token, which the mock's own
+    # resources check (:mod:`mock_idp.protocol.revalidation`). Entra lists it in the JWT
+    # restricted claim set, which no claims policy can set or change (Microsoft Learn,
+    # "Claims customization using a policy", reference-claims-customization).
+    "rh",
 })
-"""Claims a test's custom claims may not replace: the ones validation and sessions rest on."""
+"""Claims a test's custom claims may not replace: the ones validation and sessions rest on,
+and the ones the mock's resources read back from its own tokens."""
 
 
 def _times(now: datetime, lifetime: timedelta) -> dict[str, int]:

@@ -424,3 +424,15 @@ def test_custom_claims_are_merged_last(client: AppClient, version: str) -> None:
     assert at["roles"] == ["Orders.Manage"]
     client.delete(url)
     assert "department" not in claims(_sign_in(client, version="2.0")["id_token"])
+
+
+@pytest.mark.idp_config(CONFIG)
+def test_custom_claims_never_replace_rh(client: AppClient) -> None:
+    """``rh`` names the making of the tenant that issued a token, which the mock's resources
+    check: custom claims held however they were set never replace it (Entra restricts it)."""
+    tenant = client.app.state.idp.store.resolve_tenant(TID)  # type: ignore[attr-defined]
+    tenant.find_user(ANN).custom_claims = {"id_token": {"rh": "0.forged"},
+                                           "access_token": {"rh": "0.forged"}}
+    body = _sign_in(client, version="2.0", scope="openid api://orders/Orders.Read")
+    for token in (body["id_token"], body["access_token"]):
+        assert claims(token)["rh"] not in (None, "0.forged")

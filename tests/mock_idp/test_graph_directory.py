@@ -405,6 +405,8 @@ def test_custom_claims_control(client: AppClient, state: IdpState) -> None:
 @pytest.mark.parametrize(("body", "field"), [
     ({"id_token": {"sub": "someone-else"}}, "id_token.sub"),
     ({"id_token": {"iss": "x"}}, "id_token.iss"),
+    # the making of the tenant the mock's resources check (revalidation): restricted in Entra
+    ({"access_token": {"rh": "0.another-making"}}, "access_token.rh"),
     ({"id_token": ["x"]}, "id_token"),
     ({"saml": {}}, "saml"),
     ({"id_token": {"": 1}}, "id_token."),

@@ -10,6 +10,7 @@ import html
 import re
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -265,3 +266,47 @@ def test_the_outcome_of_an_older_attempt_is_not_kept(db_path: str, rp: RpHarness
     kept = acks.of(INSTALLATION)["credentials"]
     assert (kept.state, kept.summary, kept.error_ref) == (
         "failed", "failed: Apps API timed out", "RP-0123456789")
+
+
+def test_two_retries_at_once_make_one_call_and_both_answer_its_outcome(
+        rp: RpHarness) -> None:
+    """Two admins retrying at the same moment: the second waits for the first's call to the
+    platform rather than make its own, and answers with its outcome."""
+    rp.op.faults.unreachable = {"apps_api"}
+    install(rp)
+    rp.op.faults.unreachable = set()
+    rp.clock.advance(minutes=5)
+    gate = rp.op.apps_api.gate = threading.Event()
+    background = rp.client.app.state.rp.background  # type: ignore[attr-defined]
+    answers: list[Any] = []
+
+    def retry_as_another_admin() -> None:
+        client = AppClient(rp.client.app, headers=rp.client.headers)  # no lifespan of its own
+        answers.append(client.post(RETRY_API))
+
+    first = threading.Thread(target=retry_as_another_admin)
+    first.start()
+    _until(lambda: len(rp.op.apps_api.of("approval")) == 1)  # the first call waits on the gate
+    second = threading.Thread(target=retry_as_another_admin)
+    second.start()
+    # the second retry either waits for the first or (were it not serialized) calls too
+    _until(lambda: getattr(background, "joined", 0) == 1 or len(rp.op.apps_api.of("approval")) == 2)
+    gate.set()
+    first.join(10)
+    second.join(10)
+    assert len(rp.op.apps_api.of("approval")) == 1
+    assert [a.status_code for a in answers] == [200, 200]
+    assert [a.json()["approval"] for a in answers] == [
+        {"state": "approved", "reason": None, "error_ref": None,
+         "at": "2026-03-01T09:05:00+00:00"}] * 2
+    assert installation(rp)["approval"]["state"] == "approved"
+
+
+def _until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    """Wait for something another thread does (not for time to pass: the clock is the test's)."""
+    done = threading.Event()
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        done.wait(0.01)
+    raise AssertionError("never happened")

@@ -130,3 +130,32 @@ def test_a_user_is_removed_from_the_listing_it_was_shown_in(rp: RpHarness) -> No
     assert rp.client.delete(url, headers={"If-Match": now["etag"]}).status_code == 204
     assert rp.client.get("/api/admin/users").json() == []
 
+
+
+@pytest.mark.parametrize(("action", "page", "not_done"), [
+    ("enable", "/admin", "so it was not enabled"),
+    ("disable", "/admin", "so it was not disabled"),
+    ("delete", "/admin/connections/{cid}/delete", "so it was not deleted"),
+    ("edit", "/admin/connections/{cid}/edit", "nothing was saved: saving would have put back"),
+])
+def test_a_stale_admin_form_says_what_it_did_not_do(
+        rp: RpHarness, action: str, page: str, not_done: str) -> None:
+    cid = rp.add_connection()
+    if action == "enable":
+        assert rp.client.post(f"{API}/{cid}/disable", headers=ANY_VERSION).status_code == 200
+    rp.admin_sign_in()
+    target = f"/admin/connections/{cid}" + ("" if action == "edit" else f"/{action}")
+    form = rp.form_fields(page.format(cid=cid), target)
+    name = str(_stored(rp, cid)["name"])
+    if action == "delete":
+        form["confirm_name"] = name
+    elif action == "edit":
+        form.update(name="Contoso (stale tab)", client_secret="")
+    assert rp.client.patch(f"{API}/{cid}", json={"support_contact": "it@contoso.test"},
+                           headers={"If-Match": f'"{form["version"]}"'}).status_code == 200
+    before = _stored(rp, cid)
+    stale = rp.client.post(target, data=form)
+    assert stale.status_code == 409 and "Changed meanwhile" in stale.text
+    assert f"The connection {name} changed after" in stale.text and not_done in stale.text
+    assert (action == "edit") is ("put back" in stale.text)
+    assert _stored(rp, cid) == before
