@@ -180,6 +180,7 @@ def test_exchange_of_never_raises() -> None:
     ("/t/oauth2/v2.0/token", "POST", "token"),
     ("/t/discovery/v2.0/keys", "GET", "keys"),
     ("/t/v2.0/.well-known/openid-configuration", "GET", "discovery"),
+    ("/common/discovery/instance", "GET", "instance discovery"),
     ("/.well-known/platform-event-keys.json", "GET", "event keys"),
     ("/t/login", "POST", "sign-in"),
     ("/common/GetCredentialType", "POST", "username lookup"),

@@ -108,6 +108,18 @@ def test_a_fault_that_replaced_the_key_set_s_answer_is_named(provider: AppClient
                                      "dropped the connection (fault drop)")
 
 
+def test_an_instance_discovery_the_provider_refused_is_named(provider: AppClient) -> None:
+    # msal-node's first request; an authority the provider does not know ends there, before
+    # any discovery document: the app's 500 hides AADSTS50049.
+    answer = provider.get("/common/discovery/instance", params={
+        "api-version": "1.1",
+        "authorization_endpoint": "https://login.example.org/t/oauth2/v2.0/authorize"})
+    assert answer.status_code == 400
+    logged = provider.get("/_mock/requests").json()["requests"]
+    assert first_refusal(logged) == ("instance discovery request",
+                                     "AADSTS50049: Unknown or invalid instance.")
+
+
 def test_without_a_refusal_the_message_is_the_page_s_alone(provider: AppClient) -> None:
     provider.get(f"/{DEFAULT_TENANT_ID}/discovery/v2.0/keys")
     assert failure_message(provider) == SHOWN
