@@ -130,10 +130,13 @@ def mask_trace(path: Path, known: Mapping[str, str]) -> bool:
     return masked
 
 
-_JSON_FIELD = re.compile(
-    r'"name":\s*"(?P<name>[^"\\]{1,80})",\s*"value":\s*"(?P<value>(?:[^"\\]|\\.){1,4096})"')
+_NAME_MEMBER = r'"name":\s*"(?P<name>[^"\\]{1,80})"'
+_VALUE_MEMBER = r'"value":\s*"(?P<value>(?:[^"\\]|\\.){1,4096})"'
+_JSON_FIELDS = (re.compile(rf"{_NAME_MEMBER},\s*{_VALUE_MEMBER}"),
+                re.compile(rf"{_VALUE_MEMBER},\s*{_NAME_MEMBER}"))
 """A named value in a trace's JSON: a posted form field or a query parameter in the network
-log (``{"name": "csrfToken", "value": "…"}``), an ``INPUT`` of a DOM snapshot, a header."""
+log (``{"name": "csrfToken", "value": "…"}``), an ``INPUT`` of a DOM snapshot (its attributes
+in the page's order), a header."""
 _INPUT = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
 _ATTRIBUTE = re.compile(r"""\b(?P<key>name|value)\s*=\s*(?:"(?P<d>[^"]*)"|'(?P<s>[^']*)')""",
                         re.IGNORECASE)
@@ -146,7 +149,7 @@ def _named_fields(text: str) -> dict[str, str]:
     not know them; found here, they are masked in every part of the trace, wherever the
     same value stands (the form's page, its posted body)."""
     found: dict[str, str] = {}
-    for match in _JSON_FIELD.finditer(text):
+    for match in (m for pattern in _JSON_FIELDS for m in pattern.finditer(text)):
         try:
             name, value = json.loads(f'["{match["name"]}", "{match["value"]}"]')
         except ValueError:

@@ -69,7 +69,8 @@ def test_a_csrf_token_an_app_puts_in_its_forms_is_masked_wherever_it_stands(
     form = (f'<form method="post"><input type="hidden" name="csrfToken" value="{CSRF}">'
             '<input type="hidden" name="callbackUrl" value="/account-page"></form>')
     snapshot = {"type": "frame-snapshot", "snapshot": {"html": [
-        "FORM", {}, ["INPUT", {"type": "hidden", "name": "csrfToken", "value": CSRF}]]}}
+        "FORM", {}, ["INPUT", {"type": "hidden", "name": "csrfToken", "value": CSRF}],
+        ["INPUT", {"value": CSRF[::-1], "name": "authenticity_token"}]]}}
     network = {"snapshot": {"request": {
         "method": "POST", "url": "http://app/auth/signin/microsoft-entra-id",
         "headers": [{"name": "X-CSRF-Token", "value": CSRF}],
@@ -86,6 +87,7 @@ def test_a_csrf_token_an_app_puts_in_its_forms_is_masked_wherever_it_stands(
     parts = _parts(path)
     text = b"".join(parts.values()).decode()
     assert CSRF not in text and CSRF[:12] not in text
+    assert CSRF[::-1] not in text, "attributes in either order"
     assert parts["resources/body.dat"] == b"csrfToken=[redacted]&callbackUrl=%2Faccount-page"
     assert 'name="csrfToken" value="[redacted]"' in parts["resources/page.html"].decode()
     assert text.count("/account-page") == 2, "what no name calls a secret is kept"
