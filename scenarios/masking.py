@@ -10,8 +10,10 @@ exchange; a long text keeps its start and end, and control characters are escape
 A Playwright trace (:func:`mask_trace`) is masked by those values too, in every part of it but
 its pictures: the actions' parameters (a typed password), the network log and the bodies it
 keeps, the DOM snapshots, the console. It is not masked by name: its parts are JSON and pages,
-which masking by name would break; but the values of every cookie in its ``Cookie`` and
-``Set-Cookie`` headers and its lists of cookies are masked, names kept
+which masking by name would break; but a value it holds under a name that says it is a
+secret (a CSRF token in a hidden form field or posted with it, a password posted to an app's
+own form) is found there, then masked by value wherever it stands; the values of every cookie
+in its ``Cookie`` and ``Set-Cookie`` headers and its lists of cookies are masked, names kept
 (:func:`~scenarios.protocol_view.cookies.mask_cookies_json`): an app's own session cookie is a
 credential the run does not know; and every signed JWT loses its signature wherever it stands
 (:func:`~scenarios.protocol_view.tokens.mask_jwts`), as in the reports: the run does not know
@@ -21,7 +23,9 @@ or an app's page shows), and one with its signature is one an app would take.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -29,7 +33,13 @@ from pathlib import Path
 
 from scenarios.protocol_view.cookies import mask_cookies_json
 from scenarios.protocol_view.known import mask_exchange
-from scenarios.protocol_view.tokens import mask_jwts, mask_text, printable, value_mask
+from scenarios.protocol_view.tokens import (
+    mask_jwts,
+    mask_text,
+    masked_field,
+    printable,
+    value_mask,
+)
 from scenarios.report_files import write_atomically
 from scenarios.results import ScenarioResult
 
@@ -90,21 +100,25 @@ def mask_trace(path: Path, known: Mapping[str, str]) -> bool:
     as it is, URL-encoded or escaped in JSON, in each of its parts but the pictures; and its
     cookies' values and the signature of every JWT in it. The trace is replaced whole, and
     only when something was masked; whether it was."""
-    forms = dict(known)
-    for raw, shown in known.items():
+    with zipfile.ZipFile(path) as trace:
+        parts = [(info, trace.read(info)) for info in trace.infolist()]
+    # surrogateescape: any bytes round-trip, so a part that is not UTF-8 is kept as it is
+    texts = {index: data.decode("utf-8", "surrogateescape")
+             for index, (info, data) in enumerate(parts)
+             if not info.filename.lower().endswith(PICTURES)}
+    found = dict(known)
+    for text in texts.values():
+        for raw, shown in _named_fields(mask_cookies_json(text)).items():
+            found.setdefault(raw, shown)
+    forms = dict(found)
+    for raw, shown in found.items():
         for ascii_only in (True, False):
             forms.setdefault(json.dumps(raw, ensure_ascii=ascii_only)[1:-1], shown)
     hide = value_mask(forms)
-    with zipfile.ZipFile(path) as trace:
-        parts = [(info, trace.read(info)) for info in trace.infolist()]
     masked = False
-    for index, (info, data) in enumerate(parts):
-        if info.filename.lower().endswith(PICTURES):
-            continue
-        # surrogateescape: any bytes round-trip, so a part that is not UTF-8 is kept as it is
-        text = data.decode("utf-8", "surrogateescape")
+    for index, text in texts.items():
         if (hidden := mask_jwts(mask_cookies_json(hide(text)))) != text:
-            parts[index] = (info, hidden.encode("utf-8", "surrogateescape"))
+            parts[index] = (parts[index][0], hidden.encode("utf-8", "surrogateescape"))
             masked = True
     if masked:
         def write(temporary: Path) -> None:
@@ -114,3 +128,38 @@ def mask_trace(path: Path, known: Mapping[str, str]) -> bool:
 
         write_atomically(path, write)
     return masked
+
+
+_NAME_MEMBER = r'"name":\s*"(?P<name>[^"\\]{1,80})"'
+_VALUE_MEMBER = r'"value":\s*"(?P<value>(?:[^"\\]|\\.){1,4096})"'
+_JSON_FIELDS = (re.compile(rf"{_NAME_MEMBER},\s*{_VALUE_MEMBER}"),
+                re.compile(rf"{_VALUE_MEMBER},\s*{_NAME_MEMBER}"))
+"""A named value in a trace's JSON: a posted form field or a query parameter in the network
+log (``{"name": "csrfToken", "value": "…"}``), an ``INPUT`` of a DOM snapshot (its attributes
+in the page's order), a header."""
+_INPUT = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(r"""\b(?P<key>name|value)\s*=\s*(?:"(?P<d>[^"]*)"|'(?P<s>[^']*)')""",
+                        re.IGNORECASE)
+
+
+def _named_fields(text: str) -> dict[str, str]:
+    """The secret values ``text`` (a part of a trace) holds under a name that says so (a
+    CSRF token in a hidden form field, a password posted to an app's own form), each with
+    what it is shown as (:func:`~scenarios.protocol_view.tokens.masked_field`). The run does
+    not know them; found here, they are masked in every part of the trace, wherever the
+    same value stands (the form's page, its posted body)."""
+    found: dict[str, str] = {}
+    for match in (m for pattern in _JSON_FIELDS for m in pattern.finditer(text)):
+        try:
+            name, value = json.loads(f'["{match["name"]}", "{match["value"]}"]')
+        except ValueError:
+            continue
+        if (shown := masked_field(name, value)) is not None:
+            found[value] = shown
+    for tag in _INPUT.finditer(text):
+        attributes = {m["key"].lower(): html.unescape(m["d"] if m["d"] is not None else m["s"])
+                      for m in _ATTRIBUTE.finditer(tag.group(0))}
+        if (shown := masked_field(attributes.get("name", ""),
+                                  attributes.get("value", ""))) is not None:
+            found[attributes["value"]] = shown
+    return found

@@ -50,6 +50,19 @@ def _answer_words(entry: Mapping[str, Any]) -> str | None:
     return f"{error}: {description}" if description else error
 
 
+def _no_photo(entry: Mapping[str, Any]) -> bool:
+    """Whether ``entry`` is Graph's answer for a user without a profile photo (404
+    ``ImageNotFound``: "If no photo exists, the operation returns 404 Not Found",
+    https://learn.microsoft.com/graph/api/profilephoto-get): an answer apps read and go on
+    without (Auth.js's Entra provider asks at every sign-in), not a refusal. Every user of the
+    mock's is without one."""
+    response = entry.get("response")
+    body = response.get("json") if isinstance(response, Mapping) else None
+    error = body.get("error") if isinstance(body, Mapping) else None
+    return (entry.get("status") == 404 and isinstance(error, Mapping)
+            and error.get("code") == "ImageNotFound")
+
+
 def _fault_effects(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(kind, effect) of each fault that replaced the answer to this request."""
     found = []
@@ -74,7 +87,7 @@ def first_refusal(entries: Iterable[Mapping[str, Any]]) -> tuple[str, str] | Non
             continue
         status = entry.get("status")
         faults = _fault_effects(entry)
-        failed = isinstance(status, int) and status >= 400
+        failed = isinstance(status, int) and status >= 400 and not _no_photo(entry)
         if not failed and not faults:
             continue
         words = _answer_words(entry) if failed else None

@@ -19,6 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from mock_idp.config import SIGN_IN_AUDIENCES, SINGLE_TENANT
+from mock_idp.text_policy import text_problem
 from scenarios.app.http_calls import (
     BUILTIN_VARIABLES,
     Check,
@@ -125,8 +126,23 @@ def parse_profile(text: str, *, path: Path | None = None) -> AppProfile:
     return profile
 
 
+MAX_NAME = 256
+"""The longest ``name``: it is the app registration's ``displayName``, which Microsoft Graph's
+``application`` resource takes up to 256 characters long."""
+
+
+def _name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name the app registration the provider makes for the app (where
+    the mock, as Entra, refuses it: every scenario would end in error), or ``None``."""
+    if len(name) > MAX_NAME:
+        return f"is longer than {MAX_NAME} characters (the app registration's displayName)"
+    problem = text_problem(name)
+    return None if problem is None else f"{problem}: it is the app registration's displayName"
+
+
 def _profile(root: Table, path: Path | None) -> AppProfile | None:
-    name = root.string("name") or (path.stem if path is not None else "app")
+    name = root.string("name", check=_name_problem) or (
+        path.stem if path is not None else "app")
     app = _app(root, path)
     provider = _provider(root)
     configure = tuple(read_calls(root, "configure", BUILTIN_VARIABLES, default_method="POST",

@@ -123,6 +123,7 @@ class _Builder:
             error = _error_words(answer)
         path = str(entry.get("path", ""))
         name = names.provider_step_name(path, str(entry.get("method")), form)
+        absent = name == "graph" and _no_photo(status, answer)
         self.add(hit.wall if hit else float(entry.get("wall") or 0.0), Step(
             n=0, wall=hit.wall if hit else float(entry.get("wall") or 0.0), source=source,
             target="provider", name=name, method=str(entry.get("method", "")),
@@ -130,7 +131,9 @@ class _Builder:
             status=status if isinstance(status, int) else None,
             outcome=self.outcome(status if isinstance(status, int) else None, location),
             params=mask_pairs(params) + _too_large(request),
-            answer=_answer(answer) + _too_large(response), tokens=tokens, error=error,
+            answer=_answer(answer) + _too_large(response), tokens=tokens,
+            error=None if absent else error, absent=absent,
+            links=(NO_PHOTO,) if absent else (),
             failure_ref=hit.failure_ref if hit else None, faults=_fault_words(notes),
             browser=hit.context if hit else None),
             _pairs(location) if location else None)
@@ -236,6 +239,17 @@ class _Builder:
             outcome=self.outcome(status, None, attempt.get("error"))
             + f" ({attempt.get('outcome', '')}, attempt {attempt.get('attempt', 1)}{retry})",
             params=tuple(shown)))
+
+
+NO_PHOTO = "the user has no photo: Graph's answer then, which apps go on without"
+
+
+def _no_photo(status: object, answer: object) -> bool:
+    """Graph's answer for a user without a profile photo: 404 ``ImageNotFound`` ("If no photo
+    exists, the operation returns 404 Not Found",
+    https://learn.microsoft.com/graph/api/profilephoto-get)."""
+    error = answer.get("error") if isinstance(answer, Mapping) else None
+    return status == 404 and isinstance(error, Mapping) and error.get("code") == "ImageNotFound"
 
 
 def _answer(body: Any) -> tuple[tuple[str, str], ...]:

@@ -40,7 +40,7 @@ def link(items: list[tuple[Step, list[tuple[str, str]]]]) -> list[Step]:
     out = []
     for step, location in items:
         params = dict(step.params)
-        links: list[str] = []
+        links: list[str] = list(step.links)  # what the step said of itself (no photo)
         if step.name == "authorize" or names.is_authorize(step.target_url):
             if "state" in params:
                 sent_state.setdefault(params["state"], []).append(step)

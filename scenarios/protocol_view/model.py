@@ -122,6 +122,9 @@ class Step:
     """What armed faults did here, in words."""
     links: tuple[str, ...] = ()
     """How it ties to other steps: the code it redeems, the state it returns..."""
+    absent: bool = False
+    """An error status that says only that something does not exist, which an app goes on
+    without (Graph's 404 ``ImageNotFound`` for a user without a photo): not gone wrong."""
     browser: int | None = None
     """The browser a step of the browser's was made in (its context: 0 the scenario's page,
     1, 2...: those it opened); ``None`` for the app's and the provider's calls, and for a
@@ -130,9 +133,10 @@ class Step:
     @property
     def erred(self) -> bool:
         """Whether the step went wrong: it carried or answered an error, the app showed its
-        failure reference, it was answered 4xx or 5xx, or it got no answer."""
+        failure reference, it was answered 4xx or 5xx (but for an answer that something is
+        :attr:`absent`), or it got no answer."""
         return bool(self.error or self.failure_ref
-                    or (self.status is not None and self.status >= 400)
+                    or (self.status is not None and self.status >= 400 and not self.absent)
                     or (self.status is None and self.outcome.startswith("failed")))
 
     @property

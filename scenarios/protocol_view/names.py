@@ -21,6 +21,10 @@ _PROVIDER: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"/oauth2/(v2\.0/)?logout$"), "logout"),
     (re.compile(r"/discovery/(v2\.0/)?keys$"), "keys"),
     (re.compile(r"/\.well-known/openid-configuration$"), "discovery"),
+    # MSAL's first call, before the tenant's discovery document; an authority Entra does not
+    # know ends there (AADSTS50049). Microsoft's MSAL.NET docs, "Custom authority aliases":
+    # learn.microsoft.com/entra/msal/dotnet/advanced/custom-authority-aliases
+    (re.compile(r"/discovery/instance$"), "instance discovery"),
     (re.compile(r"/\.well-known/platform-event-keys\.json$"), "event keys"),
     (re.compile(r"userinfo$"), "userinfo"),
     (re.compile(r"^/graph/"), "graph"),

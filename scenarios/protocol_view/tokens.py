@@ -35,6 +35,7 @@ from mock_idp.redaction import (
     mask_query,
     mask_url,
     mask_value,
+    masked,
     plain_name,
 )
 from scenarios.protocol_view.cookies import mask_cookie_lines, mask_cookies_json
@@ -52,6 +53,7 @@ __all__ = [
     "mask_pairs",
     "mask_text",
     "mask_query",
+    "masked_field",
     "mask_url",
     "printable",
     "token_view",
@@ -212,6 +214,19 @@ def _shown(name: str, value: str) -> str:
         return mask_value(name, value)
     looks = bool(_TOKEN_CHARS.fullmatch(value)) and could_be_code(value)
     return mask_jwt(value) if looks else value
+
+
+def masked_field(name: str, value: str) -> str | None:
+    """What the value of a form field, header or JSON member ``name`` is shown as when it is a
+    secret, a code or a token (``passwd``, ``code``, ``csrfToken``, ``X-CSRF-Token``, as
+    :func:`mask_text` finds them in free text); ``None`` when it is shown as it is, or is a
+    signed JWT (:func:`mask_jwts` takes its signature wherever it stands)."""
+    if not value or masked(value) or BARE_JWT.fullmatch(value):
+        return None
+    if kind_of(name) is None and not plain_name(name).endswith("token"):
+        return None
+    shown = _shown(name, value)
+    return shown if shown != value else None
 
 
 def _value_at(text: str, start: int, quote: str | None) -> str:

@@ -180,6 +180,7 @@ def test_exchange_of_never_raises() -> None:
     ("/t/oauth2/v2.0/token", "POST", "token"),
     ("/t/discovery/v2.0/keys", "GET", "keys"),
     ("/t/v2.0/.well-known/openid-configuration", "GET", "discovery"),
+    ("/common/discovery/instance", "GET", "instance discovery"),
     ("/.well-known/platform-event-keys.json", "GET", "event keys"),
     ("/t/login", "POST", "sign-in"),
     ("/common/GetCredentialType", "POST", "username lookup"),
@@ -251,3 +252,21 @@ def test_a_sign_out_that_carried_no_provider_cookie_is_the_step_that_went_wrong(
     assert steps["logout"].error == (
         "sign-out ended nothing: this POST sign-out carried none of the provider's cookies")
     assert steps["logout"].erred
+
+
+def test_a_user_without_a_photo_is_no_step_that_went_wrong() -> None:
+    """Graph's 404 ImageNotFound for the user's photo (Auth.js's Entra provider asks at every
+    sign-in, and goes on without one) says the user has none: it is not marked as the step
+    that went wrong, which a sign-out that never reached the provider was left with."""
+    no_photo = {"error": {"code": "ImageNotFound", "message": "no photo"}}
+    calls = {**activity(), "requests": [*activity()["requests"],
+        {"seq": 10, "wall": T0 + 1.45, "method": "GET", "path": "/graph/tid/v1.0/me/photo",
+         "status": 404, "response": {"json": no_photo}},
+        {"seq": 11, "wall": T0 + 1.46, "method": "GET", "path": "/graph/tid/v1.0/me",
+         "status": 404, "response": {"json": {"error": {"code": "Request_ResourceNotFound",
+                                                         "message": "gone"}}}}]}
+    graph = [s for s in correlate(collected(provider=calls)).steps if s.name == "graph"]
+    assert [(s.target_url, s.erred) for s in graph] == [
+        ("provider /graph/tid/v1.0/me/photo", False), ("provider /graph/tid/v1.0/me", True)]
+    assert graph[0].error is None and graph[0].links == (
+        "the user has no photo: Graph's answer then, which apps go on without",)

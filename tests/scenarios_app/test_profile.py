@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from datetime import timedelta
 from pathlib import Path
@@ -160,6 +161,26 @@ def test_an_ill_typed_value_is_named(tmp_path: Path) -> None:
     problems = _problems(tmp_path, MINIMAL.replace('[app]\n', '[app]\ntimeout = "30"\n'))
     assert problems == [f"{tmp_path / 'profile.toml'}:4: app.timeout: must be a number, "
                         "not a string"]
+
+
+@pytest.mark.parametrize(("name", "problem"), [
+    ("Express \u202e nruter", "contains a character that reorders text (U+202E): it is the app "
+                              "registration's displayName"),
+    ("Two\nlines", "contains a control character (U+000A): it is the app registration's "
+                   "displayName"),
+    ("x" * 257, "is longer than 256 characters (the app registration's displayName)"),
+])
+def test_a_name_the_app_registration_cannot_take_is_named(tmp_path: Path, name: str,
+                                                          problem: str) -> None:
+    # The mock refuses such a displayName as Graph does: every scenario ended in error at its
+    # start, with a 400 from a Graph call the profile never wrote.
+    text = MINIMAL.replace('name = "Tiny app"', f"name = {json.dumps(name)}")
+    assert _problems(tmp_path, text) == [f"{tmp_path / 'profile.toml'}:1: name: {problem}"]
+
+
+def test_a_name_with_quotes_and_accents_is_kept(tmp_path: Path) -> None:
+    text = MINIMAL.replace('name = "Tiny app"', 'name = "Café \\"<b>\\" — 東京"')
+    assert load_profile(_write(tmp_path, text)).name == 'Café "<b>" — 東京'
 
 
 def test_every_problem_is_listed(tmp_path: Path) -> None:

@@ -108,6 +108,36 @@ def test_a_fault_that_replaced_the_key_set_s_answer_is_named(provider: AppClient
                                      "dropped the connection (fault drop)")
 
 
+def test_an_instance_discovery_the_provider_refused_is_named(provider: AppClient) -> None:
+    # msal-node's first request; an authority the provider does not know ends there, before
+    # any discovery document: the app's 500 hides AADSTS50049.
+    answer = provider.get("/common/discovery/instance", params={
+        "api-version": "1.1",
+        "authorization_endpoint": "https://login.example.org/t/oauth2/v2.0/authorize"})
+    assert answer.status_code == 400
+    logged = provider.get("/_mock/requests").json()["requests"]
+    assert first_refusal(logged) == ("instance discovery request",
+                                     "AADSTS50049: Unknown or invalid instance.")
+
+
+def test_a_user_without_a_photo_is_no_refusal(provider: AppClient) -> None:
+    # Auth.js's Entra provider reads the user's photo at every sign-in, and goes on without
+    # one: a scenario that failed later (a replayed callback in another browser) was said to
+    # have been refused by Microsoft Graph, for the photo of the sign-in that had worked.
+    token = provider.post(f"/{DEFAULT_TENANT_ID}/oauth2/v2.0/token", data={
+        "grant_type": "password", "client_id": REFERENCE_RP_CLIENT_ID,
+        "client_secret": REFERENCE_RP_SECRET, "scope": "User.Read",
+        "username": PEOPLE["alice"].upn, "password": PEOPLE["alice"].password})
+    assert token.status_code == 200, token.text
+    photo = provider.get(f"/graph/{DEFAULT_TENANT_ID}/v1.0/me/photos/48x48/$value", headers={
+        "Authorization": f"Bearer {token.json()['access_token']}"})
+    assert photo.status_code == 404 and photo.json()["error"]["code"] == "ImageNotFound"
+    assert failure_message(provider) == SHOWN
+    provider.get(f"/graph/{DEFAULT_TENANT_ID}/v1.0/me")  # no token: 401, a refusal
+    assert "the provider had refused the app's Microsoft Graph request" in failure_message(
+        provider)
+
+
 def test_without_a_refusal_the_message_is_the_page_s_alone(provider: AppClient) -> None:
     provider.get(f"/{DEFAULT_TENANT_ID}/discovery/v2.0/keys")
     assert failure_message(provider) == SHOWN

@@ -58,6 +58,42 @@ def test_each_form_of_a_known_value_is_masked_in_every_part_but_the_pictures(
     assert parts["resources/frame.jpeg"] == b"\xff\xd8" + raw, "pictures are not read"
 
 
+CSRF = "6d646c691e395d7dfe963ff0646b527b2eb4b2e614991bfd95779feb2101b8a6"
+
+
+def test_a_csrf_token_an_app_puts_in_its_forms_is_masked_wherever_it_stands(
+        tmp_path: Path) -> None:
+    # Auth.js signs in and out with POSTs that carry its CSRF token (the first half of its
+    # authjs.csrf-token cookie) in a hidden field: the run does not know the value, the name
+    # tells what it is, as mask_text finds csrfToken=… in free text.
+    form = (f'<form method="post"><input type="hidden" name="csrfToken" value="{CSRF}">'
+            '<input type="hidden" name="callbackUrl" value="/account-page"></form>')
+    snapshot = {"type": "frame-snapshot", "snapshot": {"html": [
+        "FORM", {}, ["INPUT", {"type": "hidden", "name": "csrfToken", "value": CSRF}],
+        ["INPUT", {"value": CSRF[::-1], "name": "authenticity_token"}]]}}
+    network = {"snapshot": {"request": {
+        "method": "POST", "url": "http://app/auth/signin/microsoft-entra-id",
+        "headers": [{"name": "X-CSRF-Token", "value": CSRF}],
+        "postData": {"mimeType": "application/x-www-form-urlencoded", "_file": "body.dat",
+                     "params": [{"name": "csrfToken", "value": CSRF},
+                                {"name": "callbackUrl", "value": "/account-page"}]}}}}
+    path = _trace(tmp_path / "t.zip", {
+        "trace.network": json.dumps(network).encode() + b"\n",
+        "trace.trace": json.dumps(snapshot).encode() + b"\n",
+        "resources/page.html": form.encode(),
+        "resources/body.dat": f"csrfToken={CSRF}&callbackUrl=%2Faccount-page".encode(),
+    })
+    assert mask_trace(path, {}) is True
+    parts = _parts(path)
+    text = b"".join(parts.values()).decode()
+    assert CSRF not in text and CSRF[:12] not in text
+    assert CSRF[::-1] not in text, "attributes in either order"
+    assert parts["resources/body.dat"] == b"csrfToken=[redacted]&callbackUrl=%2Faccount-page"
+    assert 'name="csrfToken" value="[redacted]"' in parts["resources/page.html"].decode()
+    assert text.count("/account-page") == 2, "what no name calls a secret is kept"
+    assert mask_trace(path, {}) is False, "masked once"
+
+
 FLASK_SESSION = ".eJx9kFtrgzAYhv9LoN6sVnPQqCCjZe3oDjcyGL2SmHyuYc6IpqVb6X9f.axUbMg.6YrIMcOj"
 PROVIDER_SESSION = "c0eqNpoi16AAIOrQnhmLaIFulll82n4PnLcgM3YE-t8"
 
