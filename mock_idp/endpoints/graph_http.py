@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,7 @@ from .payload import BadInput, iso
 __all__ = [
     "ALL_METHODS",
     "PREFIX",
+    "ROOT_SCOPE_KEY",
     "GraphError",
     "Guarded",
     "Handler",
@@ -40,10 +41,15 @@ __all__ = [
     "json_body",
     "not_found",
     "route",
+    "select_context",
+    "self_path",
     "unknown_resource",
 ]
 
 PREFIX = "/graph/{tenant}/v1.0"
+ROOT_SCOPE_KEY = "mock_idp.graph_root_path"
+"""The ASGI scope key under which :mod:`.graph_root` keeps the path the caller asked for
+(``/graph/v1.0/…``) when it answers it as the tenant-scoped one."""
 Handler = Callable[[Request, Tenant], Awaitable[Response]]
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -115,9 +121,40 @@ def graph_error(request: Request, status: int, message: str, *, target: str | No
                         headers={**ids, **(headers or {})})
 
 
+def self_path(request: Request) -> str:
+    """The path the caller asked for: Graph's tenant-less ``/graph/v1.0/…`` when the call came
+    through that root, else the request's own. Links in an answer (``@odata.context``,
+    ``@odata.nextLink``) stay under the root the caller used, as graph.microsoft.com's do
+    (``https://graph.microsoft.com/v1.0/$metadata#users/$entity`` for ``GET /v1.0/me``:
+    microsoftgraph/microsoft-graph-docs#22278, and the responses of Microsoft Learn's
+    "Get a user")."""
+    asked = request.scope.get(ROOT_SCOPE_KEY)
+    return asked if isinstance(asked, str) else request.url.path
+
+
+def _service_root(request: Request) -> str:
+    if isinstance(request.scope.get(ROOT_SCOPE_KEY), str):
+        return f"{base_url(request)}/graph/v1.0"
+    return f"{base_url(request)}/graph/{request.path_params['tenant']}/v1.0"
+
+
+def select_context(request: Request, names: Sequence[str] | None) -> None:
+    """Remember the properties ``$select`` chose, which the answer's ``@odata.context``
+    names."""
+    request.state.graph_selected = tuple(names) if names is not None else None
+
+
 def context(request: Request, fragment: str) -> str:
-    tenant = request.path_params["tenant"]
-    return f"{base_url(request)}/graph/{tenant}/v1.0/$metadata#{fragment}"
+    """``@odata.context``: with ``$select``, the entity set names the selected properties as
+    the caller gave them, ``#users(displayName,mail)/$entity`` for one object and
+    ``#users(displayName,mail)`` for a list (Microsoft Learn, "Get a user" and "List users"
+    responses; microsoftgraph/microsoft-graph-docs#22278 for ``/me``)."""
+    selected: tuple[str, ...] | None = getattr(request.state, "graph_selected", None)
+    if selected:
+        names = f"({','.join(selected)})"
+        head, entity, _ = fragment.partition("/$entity")
+        fragment = f"{head}{names}{entity}"
+    return f"{_service_root(request)}/$metadata#{fragment}"
 
 
 def json_body(request: Request, fragment: str, body: dict[str, Any], status: int = 200

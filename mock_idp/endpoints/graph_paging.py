@@ -41,7 +41,7 @@ from starlette.responses import Response
 
 from . import graph_filter as filters
 from .common import base_url
-from .graph_http import GraphError, denied, json_body
+from .graph_http import GraphError, denied, json_body, select_context, self_path
 from .payload import BadInput
 
 __all__ = ["DEFAULT_PAGE_SIZE", "MAX_TOP", "Entry", "collection", "select_one"]
@@ -131,6 +131,7 @@ def select_one(request: Request, entry: Entry, type_name: str) -> dict[str, Any]
     object takes, and like a list's options it is refused when given twice."""
     names = _select(_options(request, ("$select",)))
     _check_select(names, [entry], type_name)
+    select_context(request, names)
     return entry.view(names)
 
 
@@ -226,7 +227,7 @@ def _decode(options: Mapping[str, str], order: Order) -> tuple[str, str] | None:
 def _next_link(request: Request, token: str) -> str:
     kept = [(k, v) for k, v in request.query_params.multi_items() if k.lower() != "$skiptoken"]
     query = urlencode([*kept, ("$skiptoken", token)])
-    return f"{base_url(request)}{request.url.path}?{query}"
+    return f"{base_url(request)}{self_path(request)}?{query}"
 
 
 def _advanced(request: Request, options: Mapping[str, str]) -> bool:
@@ -258,6 +259,7 @@ def collection(request: Request, fragment: str,
     entries = [i if isinstance(i, Entry) else Entry(i) for i in items]
     names = _select(options)
     _check_select(names, entries, type_name)
+    select_context(request, names)
     top = _top(options)
     advanced = _advanced(request, options)
     order = _order(options, orderable, type_name, advanced=advanced,

@@ -8,7 +8,9 @@ organization, for that organization (its ``tid``), which is why an app signed in
 management API as well, and refuses another tenant's token; this root passes a call with a
 valid Graph token on to its token's tenant there, where it is checked again as every call is.
 A call without a token, or with one Graph refuses, gets Graph's 401 here: this root is no
-management API."""
+management API. The links of its answers (``@odata.context``, ``@odata.nextLink``) stay under
+this root, as Graph's stay under ``https://graph.microsoft.com/v1.0``
+(:func:`.graph_http.self_path`)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..protocol.bearer import BearerError, bearer_token, verify_graph_token
 from .common import idp
 from .graph_access import CHALLENGE
-from .graph_http import graph_error
+from .graph_http import ROOT_SCOPE_KEY, graph_error
 
 ROOT = "/graph/v1.0"
 
@@ -46,5 +48,5 @@ class GraphRoot:
             await response(scope, receive, send)
             return
         tenant_path = f"/graph/{claims.get('tid', '')}/v1.0{path[len(ROOT):]}"
-        await self.app({**scope, "path": tenant_path, "raw_path": tenant_path.encode()},
-                       receive, send)
+        await self.app({**scope, "path": tenant_path, "raw_path": tenant_path.encode(),
+                        ROOT_SCOPE_KEY: path}, receive, send)

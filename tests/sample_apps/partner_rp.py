@@ -13,7 +13,9 @@ applies it :data:`LATE_S` seconds later, in the order they came, all but the ``a
 of an installation it does not know yet), or ``none``. ``refusal_status`` is what it answers
 an event that is not validly signed, ``accept_status`` what it answers an event it takes.
 It checks nothing of the sign-in itself (the ID token is read, not verified): it is here for
-its events.
+its events. ``ENDPOINTS=v1`` makes it sign in through the tenant's v1 endpoints
+(``/oauth2/authorize`` and ``/oauth2/token``) rather than the v2 ones the event links, as an app
+written for Entra's v1.0 endpoints does.
 """
 
 from __future__ import annotations
@@ -56,12 +58,15 @@ LATE_S = 3.0
 
 def partner_profile(directory: Path, *, defect: str = "none", refusal_status: int = 401,
                     accept_status: int = 200, installations: bool = True,
-                    session_check: bool = True) -> Path:
+                    session_check: bool = True, endpoints: str = "v2") -> Path:
     """A profile for this app with ``defect`` (one of :data:`DEFECTS`); ``installations``: the
     profile names its installations URL; ``session_check``: it says how to tell who is signed
-    in (its ``[signed_in]`` me_url), else only what the page a sign-in lands on shows."""
+    in (its ``[signed_in]`` me_url), else only what the page a sign-in lands on shows;
+    ``endpoints``: ``v1`` or ``v2``, the Entra endpoints it signs in through."""
     assert defect in DEFECTS, defect
-    path = directory / f"partner-{defect}-{refusal_status}-{accept_status}-{session_check}.toml"
+    assert endpoints in ("v1", "v2"), endpoints
+    path = directory / (f"partner-{defect}-{refusal_status}-{accept_status}-{session_check}-"
+                        f"{endpoints}.toml")
     signed_in = """
 [signed_in]
 me_url = "/me"
@@ -88,6 +93,7 @@ REDIRECT_URI = "{{redirect_uri}}"
 DEFECT = "{defect}"
 REFUSAL_STATUS = "{refusal_status}"
 ACCEPT_STATUS = "{accept_status}"
+ENDPOINTS = "{endpoints}"
 
 [provider]
 redirect_uris = ["{{base_url}}/callback"]
@@ -143,6 +149,10 @@ def create(launch: AppLaunch) -> Starlette:
                     user_id is None or session["user_id"] == user_id)):
                 del sessions[key]
 
+    def endpoint(href: str) -> str:
+        """The event's v2 endpoint, or the tenant's v1 one in its place (``ENDPOINTS=v1``)."""
+        return href.replace("/oauth2/v2.0/", "/oauth2/") if env.get("ENDPOINTS") == "v1" else href
+
     def apply(event: dict[str, Any]) -> None:
         data, links = event["data"], event.get("_links", {})
         installation_id = data["installation_id"]
@@ -150,7 +160,8 @@ def create(launch: AppLaunch) -> Starlette:
             installation = {
                 "installation_id": installation_id, "client_id": data["client_id"],
                 "client_secret": data["client_secret"], "active": True,
-                "authorize": links["authorization"]["href"], "token": links["token"]["href"]}
+                "authorize": endpoint(links["authorization"]["href"]),
+                "token": endpoint(links["token"]["href"])}
             key = installation_id
             if defect.startswith("duplicate-applied") and installation_id in installations:
                 key = f"{installation_id}#{len(installations)}"
@@ -195,6 +206,8 @@ def create(launch: AppLaunch) -> Starlette:
         query = {"client_id": installation["client_id"], "response_type": "code",
                  "redirect_uri": env["REDIRECT_URI"], "scope": "openid profile email",
                  "state": state, "nonce": secrets.token_urlsafe(16)}
+        if env.get("ENDPOINTS") == "v1":  # a v1 sign-in names the resource its token is for
+            query["resource"] = "https://graph.microsoft.com"
         return RedirectResponse(f"{installation['authorize']}?{urlencode(query)}",
                                 status_code=302)
 
@@ -212,7 +225,10 @@ def create(launch: AppLaunch) -> Starlette:
         session = secrets.token_urlsafe(16)
         sessions[session] = {"installation_id": installation["installation_id"],
                              "user_id": str(claims.get("oid", "")),
-                             "email": str(claims.get("preferred_username", "")),
+                             # a v1 ID token names the user by upn, a v2 one by
+                             # preferred_username
+                             "email": str(claims.get("preferred_username")
+                                          or claims.get("upn", "")),
                              "name": str(claims.get("name", ""))}
         answer = RedirectResponse("/", status_code=302)
         answer.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="lax")

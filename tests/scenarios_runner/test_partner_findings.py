@@ -125,6 +125,14 @@ def test_an_app_that_ends_every_session_on_user_logout_fails(tmp_path: Path) -> 
                               "for alice"), message
 
 
+def test_an_app_on_entra_s_v1_endpoints_passes_user_logout_event(tmp_path: Path) -> None:
+    """Its launches go through ``/oauth2/authorize``, Entra's v1 authorize endpoint: the next
+    launch after a user.logout runs SSO afresh there as well as through the v2 one."""
+    verdicts = _verdicts(partner_profile(tmp_path, endpoints="v1"),
+                         ("signout.user-logout-event",), tmp_path / "report")
+    assert verdicts == {"signout.user-logout-event": ("passed", "")}, verdicts
+
+
 def test_an_app_that_serves_an_uninstalled_installation_fails(tmp_path: Path) -> None:
     verdicts = _verdicts(partner_profile(tmp_path, defect="ignores-uninstall"),
                          ("partner.uninstalled",), tmp_path / "report")
