@@ -13,7 +13,12 @@ through its own logs. Three masks:
   is shown;
 * a JWT (ID, access, logout tokens, client assertions) keeps its header and claims and loses its
   signature (``<header>.<claims>.[redacted]``): readable, and no longer usable. An encrypted one
-  (a JWE) keeps only its header (``<header>.[redacted]``).
+  (a JWE) keeps only its header (``<header>.[redacted]``);
+* any other value under a name ending in ``token`` (a CSRF token: Auth.js's ``csrfToken``,
+  Django's ``csrfmiddlewaretoken``, an ``X-CSRF-Token`` header; the sign-in page's
+  ``flowToken``; an ``ADMIN_TOKEN``) is masked as a JWT is when it looks like a token (eight or
+  more token characters, no plain word): ``token_type=Bearer`` or ``token: expired`` stay
+  readable. A paging cursor (Graph's ``$skiptoken``, ``$deltatoken``) is no secret and is shown.
 
 Names are compared without case, ``_`` or ``-`` (``client_secret``, ``clientSecret``,
 ``CLIENT-SECRET``), and a name ending in a secret's (``OIDC_CLIENT_SECRET``, ``db_password``)
@@ -51,6 +56,7 @@ __all__ = [
     "hidden_query",
     "jwe_header",
     "kind_of",
+    "looks_like_token",
     "mask_authorization",
     "mask_form",
     "mask_json",
@@ -86,7 +92,13 @@ JWTS = frozenset({
 })
 """Names whose values, when they are JWTs, keep header and claims; otherwise redacted."""
 MAX_TEXT = 2048
-Kind = Literal["secret", "code", "jwt"]
+Kind = Literal["secret", "code", "jwt", "token"]
+TOKEN_ENDING = "token"
+"""A name that ends in this (compared as :func:`plain_name` gives it) holds a token."""
+CURSORS = frozenset({"$skiptoken", "$deltatoken", "skiptoken", "deltatoken"})
+"""Names ending in ``token`` that hold a paging cursor, no secret (Graph's ``@odata.nextLink``
+and ``@odata.deltaLink`` carry them: https://learn.microsoft.com/graph/paging)."""
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9._~+/=-]{8,}")
 _JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 BARE_JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+")
 """A signed JWT wherever it stands (its header and claims are JSON objects, ``eyJ``): also
@@ -123,17 +135,27 @@ an error's word."""
 
 
 def kind_of(name: str) -> Kind | None:
-    """What the value of ``name`` is to the masks: a secret, a code, a JWT, or ``None`` (shown).
-    Case, ``_`` and ``-`` do not count, a name that ends in a secret's is one
-    (``OIDC_CLIENT_SECRET``, ``newPassword``), and a nested form field's is that of the last
-    name in it (``user[password]``, ``user.password``, ``user[password][]``)."""
+    """What the value of ``name`` is to the masks: a secret, a code, a JWT, another token, or
+    ``None`` (shown). Case, ``_`` and ``-`` do not count, a name that ends in a secret's is one
+    (``OIDC_CLIENT_SECRET``, ``newPassword``), one that ends in ``token`` is a token
+    (``csrfToken``, ``flowToken``) but for a paging cursor (:data:`CURSORS`), and a nested form
+    field's is that of the last name in it (``user[password]``, ``user.password``,
+    ``user[password][]``)."""
     key = plain_name(name)
     found = _KINDS.get(key)
     if found is None and key.endswith(_SECRET_ENDINGS):
         return "secret"
     if found is None and (last := _last_name(name)) != name:
         return kind_of(last)
+    if found is None and key.endswith(TOKEN_ENDING) and key not in CURSORS:
+        return "token"
     return found
+
+
+def looks_like_token(value: str) -> bool:
+    """Whether ``value`` may be a token (eight or more token characters, not a word an error or
+    a status gives: ``expired``, ``invalid_grant``), and so is masked under a token's name."""
+    return bool(_TOKEN_CHARS.fullmatch(value)) and could_be_code(value)
 
 
 def _last_name(name: str) -> str:
@@ -204,6 +226,8 @@ def mask_value(name: str, value: str) -> str:
         return value
     if kind == "code":
         return fingerprint(value) if could_be_code(value, name) else value
+    if kind == "token":
+        return mask_jwt(value) if looks_like_token(value) else value
     if kind == "jwt" or BARE_JWT.fullmatch(value):
         return mask_jwt(value)
     return value

@@ -76,7 +76,7 @@ def template_secrets(values: Mapping[str, object]) -> dict[str, str]:
 
 def _secret_name(name: str) -> bool:
     """A template value that is a secret: ``client_secret``, ``admin_token``..."""
-    return kind_of(name) == "secret" or name.lower().endswith("token")
+    return kind_of(name) in ("secret", "jwt", "token")
 
 
 def _provider_values(state: IdpState) -> dict[str, str]:

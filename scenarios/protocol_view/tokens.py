@@ -26,9 +26,9 @@ from mock_idp.redaction import (
     BARE_JWT,
     MIN_HIDDEN,
     REDACTED,
-    could_be_code,
     jwe_header,
     kind_of,
+    looks_like_token,
     mask_form,
     mask_json,
     mask_jwt,
@@ -36,7 +36,6 @@ from mock_idp.redaction import (
     mask_url,
     mask_value,
     masked,
-    plain_name,
 )
 from scenarios.protocol_view.cookies import mask_cookie_lines, mask_cookies_json
 from scenarios.protocol_view.model import Change, TokenView
@@ -185,7 +184,6 @@ _AUTHORIZATION = re.compile(
     r"(?P<value>(?![A-Za-z_]+=\")(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,})")
 """``Basic`` and ``Bearer`` credentials (an ``Authorization`` header's), not a plain word nor a
 ``WWW-Authenticate`` challenge's parameter (``Bearer authorization_uri="…"``)."""
-_TOKEN_CHARS = re.compile(r"[A-Za-z0-9._~+/=-]{8,}")
 
 
 def _named(text: str) -> str:
@@ -197,7 +195,7 @@ def _named(text: str) -> str:
         out.append(text[pos:match.end()])
         pos = match.end()
         name = match["name"]
-        if kind_of(name) is None and not plain_name(name).endswith("token"):
+        if kind_of(name) is None:
             continue
         value = _value_at(text, pos, match["quote"])
         out.append(_shown(name, value))
@@ -207,13 +205,13 @@ def _named(text: str) -> str:
 
 
 def _shown(name: str, value: str) -> str:
-    """A secret's or a code's value as the mock's log shows it. In free text a token (any name
-    ending in ``token``: ``ADMIN_TOKEN``, ``csrfToken``, ``id_token``) is one only when it looks
-    like one: ``token: expired`` or ``token = issued["refresh_token"]`` stay as they are."""
-    if kind_of(name) in ("secret", "code"):
-        return mask_value(name, value)
-    looks = bool(_TOKEN_CHARS.fullmatch(value)) and could_be_code(value)
-    return mask_jwt(value) if looks else value
+    """A secret's, a code's or a token's value as the mock's log shows it
+    (:func:`~mock_idp.redaction.mask_value`). In free text a JWT's name (``id_token``) holds
+    one only when its value looks like a token, as any other token's name does (``ADMIN_TOKEN``,
+    ``csrfToken``): ``token: expired`` or ``id_token: missing`` stay as they are."""
+    if kind_of(name) == "jwt":
+        return mask_jwt(value) if looks_like_token(value) else value
+    return mask_value(name, value)
 
 
 def masked_field(name: str, value: str) -> str | None:
@@ -223,7 +221,7 @@ def masked_field(name: str, value: str) -> str | None:
     signed JWT (:func:`mask_jwts` takes its signature wherever it stands)."""
     if not value or masked(value) or BARE_JWT.fullmatch(value):
         return None
-    if kind_of(name) is None and not plain_name(name).endswith("token"):
+    if kind_of(name) is None:
         return None
     shown = _shown(name, value)
     return shown if shown != value else None
