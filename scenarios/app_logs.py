@@ -15,6 +15,11 @@ in the report; for an app that never started, :func:`keep_printed` keeps what it
 before it gave up. An app whose command exited while a scenario ran is named first in the
 scenario's message (its exit code, or the signal that ended it), with its last lines
 (:func:`exited_during`); the scenario ends as the app exits (:mod:`scenarios.app_exit`).
+
+Both files are plain text a browser shows as it is (the report links them): each text is kept
+by :func:`kept_text`, which takes out a terminal's colours and cursor moves
+(:mod:`scenarios.terminal_codes`; the text stays), masks it, and escapes any other control
+character as ``results.json`` and the JUnit XML do (``\\x07``).
 """
 
 from __future__ import annotations
@@ -26,10 +31,12 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from scenarios.app.process import OUTPUT_TAIL_LINES, exit_description, with_output
-from scenarios.protocol_view.tokens import mask_text, value_mask
+from scenarios.protocol_view.tokens import mask_text, printable, value_mask
+from scenarios.terminal_codes import without_sequences
 
 __all__ = ["APP_OUTPUT_LINES", "LOGGERS", "AppOutput", "AppProcessState", "captured",
-           "exited_during", "keep_app_output", "keep_printed", "log_dir", "written"]
+           "exited_during", "keep_app_output", "keep_printed", "kept_text", "log_dir",
+           "written"]
 
 LOGGERS = ("relying_party", "mock_idp")
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -74,6 +81,14 @@ Secrets = Iterable[str] | Mapping[str, str]
 """Values to mask wherever they stand (a mapping: with what each is shown as)."""
 
 
+def kept_text(text: str, hide: Callable[[str], str] = str) -> str:
+    """``text`` as a log file keeps it: without a terminal's control sequences (before
+    masking: a colour between a name and its value hides the pair from it), masked by name and
+    by ``hide`` (a :func:`~scenarios.protocol_view.tokens.value_mask`), and with any other
+    control character escaped (:func:`~scenarios.protocol_view.tokens.printable`)."""
+    return printable(hide(mask_text(without_sequences(text))))
+
+
 class _Masked(logging.Formatter):
     def __init__(self, fmt: str, secrets: Callable[[], Mapping[str, str]]) -> None:
         super().__init__(fmt)
@@ -85,7 +100,7 @@ class _Masked(logging.Formatter):
         known = self.secrets()
         if known != self._known:
             self._known, self._hide = known, value_mask(known)
-        return self._hide(mask_text(super().format(record)))
+        return kept_text(super().format(record), self._hide)
 
 
 def log_dir(report_dir: Path) -> Path:
@@ -120,7 +135,8 @@ def keep_printed(text: str, report_dir: Path, scenario_id: str, secrets: Secrets
         return None
     path = log_dir(report_dir) / f"app-{scenario_id}.log"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(mask_text(text, secrets).rstrip("\n") + "\n", encoding="utf-8")
+    kept = kept_text(text, value_mask(secrets))
+    path.write_text(kept.rstrip("\n") + "\n", encoding="utf-8")
     return path.relative_to(report_dir).as_posix()
 
 

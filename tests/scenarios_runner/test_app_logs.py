@@ -101,3 +101,33 @@ def test_a_refused_sign_in_is_logged_in_the_report(tmp_path: Path,
     assert "relying_party.failures: sign-in failure RP-" in log
     assert "state already used" in log
     assert not [r for r in caplog.records if r.name.startswith("relying_party")]
+
+
+COLOURED_SECRET = "pfc3Q~_e9W73NALCf-uRm_XcWj-dCG5m32VdP6h3"
+
+
+def test_an_apps_coloured_output_is_kept_as_text_masked_with_other_controls_escaped(
+        tmp_path: Path) -> None:
+    """Node's ``util.inspect``, Express's and Django's loggers colour what they print: the
+    colours and cursor moves are taken out (the text stays, and a colour between a name and
+    its value no longer hides the pair from masking), a stray control character is escaped as
+    results.json and the JUnit XML escape it, and a Windows line end is a line end."""
+    printed = ("\x1b[32mGET\x1b[0m /auth/callback \x1b[31m500\x1b[0m 12.3 ms\r\n"
+               f"settings {{ clientSecret: \x1b[32m'{COLOURED_SECRET}'\x1b[39m }}\n"
+               "\x1b[2K\x1b[1Gready\x1b]0;title\x07 \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\\n"
+               "bell\x07 and a lone \x1b\n")
+    kept = app_logs.keep_printed(printed, tmp_path, "s1")
+    assert kept == "logs/app-s1.log"
+    text = (tmp_path / kept).read_text(encoding="utf-8")
+    assert text == ("GET /auth/callback 500 12.3 ms\n"
+                    "settings { clientSecret: '[redacted]' }\n"
+                    "ready link\n"
+                    "bell\\x07 and a lone \\x1b\n")
+
+
+def test_a_servers_coloured_record_is_kept_as_text(tmp_path: Path) -> None:
+    with app_logs.captured(tmp_path, 2) as path:
+        logging.getLogger("relying_party.failures").warning(
+            "\x1b[1;33mrefused\x1b[0m \x1b[4mRP-7\x1b[24m\x0c")
+    assert path.read_text(encoding="utf-8").endswith(
+        "WARNING relying_party.failures: refused RP-7\\x0c\n")
