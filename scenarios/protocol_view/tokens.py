@@ -173,10 +173,12 @@ def mask_pairs(pairs: Iterable[tuple[str, str]], *, decoded: str = "below"
 
 _PAIR = re.compile(
     r"(?<![A-Za-z0-9_])(?P<name>[A-Za-z][A-Za-z0-9_-]{0,79})"
-    r"\\?[\"']?[ \t]*(?:=(?![=>])|%3[Dd]|:)[ \t]*(?P<quote>\\?[\"'])?")
+    r"\\?[\"']?[ \t]*(?:=(?![=>])|%3[Dd]|:)[ \t]*(?:\x1b\[[0-9;]*m[ \t]*){0,4}"
+    r"(?P<quote>\\?[\"'])?")
 """A name and what ties a value to it: ``name=``, ``name = '``, ``"name": "``, ``name: ``,
-``\\"name\\": \\"`` (JSON inside a string), ``name%3D`` (inside an encoded URL); not a
-comparison (``code == 'x'``)."""
+``\\"name\\": \\"`` (JSON inside a string), ``name%3D`` (inside an encoded URL), with the
+colour a terminal's output gives a value (``clientSecret: \\x1b[32m'…'``, Node's
+``util.inspect``); not a comparison (``code == 'x'``)."""
 _UNQUOTED = re.compile(r"(?:(?!%26)[^\s\"'&#,;)}<>\\])+")
 _QUOTED_MAX = 4096
 _AUTHORIZATION = re.compile(

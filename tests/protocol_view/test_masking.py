@@ -76,6 +76,9 @@ def _b64(value: dict[str, Any]) -> str:
     (f"https://app/cb?code={CODE}&state=s", f"https://app/cb?code={fingerprint(CODE)}&state=s"),
     (f"ADMIN_TOKEN={TOKEN} admin token: {TOKEN}, csrfToken: '{TOKEN}'",
      "ADMIN_TOKEN=[redacted] admin token: [redacted], csrfToken: '[redacted]'"),
+    # Node's util.inspect in colour (an app's error page or output quoted in a message).
+    (f"{{ clientSecret: \x1b[32m'{SECRET}'\x1b[39m, csrfToken: \x1b[32m'{TOKEN}'\x1b[39m }}",
+     "{ clientSecret: \x1b[32m'[redacted]'\x1b[39m, csrfToken: \x1b[32m'[redacted]'\x1b[39m }"),
 ])
 def test_mask_text_masks_the_value_of_every_spelling_and_keeps_the_line(text: str,
                                                                         kept: str) -> None:
