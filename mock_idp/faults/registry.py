@@ -175,16 +175,10 @@ class FaultRegistry:
     async def _hang(self, fault: Fault) -> bool:
         """Hold the request open, in real time, until the hang's ``seconds`` pass (``False``:
         the caller answers 504) or ``fault`` is cleared (``True``: the request carries on)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + float(fault.params["seconds"])
-        with self._lock:
-            let_go = self._let_go
+        let_go = self._let_go_count()
         try:
-            while loop.time() < deadline:
-                if self._cleared(fault, let_go):
-                    return True
-                await asyncio.sleep(min(0.02, max(deadline - loop.time(), 0)))
-            return self._cleared(fault, let_go)
+            return await _until(float(fault.params["seconds"]),
+                                lambda: self._cleared(fault, let_go))
         finally:
             self._release(fault)
 
@@ -193,15 +187,12 @@ class FaultRegistry:
         (:meth:`release_held`): a stopping server answers a delayed request within its stop,
         rather than cancelling it once its graceful time is up (a 500, with a traceback in
         its log)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + seconds
+        let_go = self._let_go_count()
+        await _until(seconds, lambda: self._let_go_count() != let_go)
+
+    def _let_go_count(self) -> int:
         with self._lock:
-            let_go = self._let_go
-        while loop.time() < deadline:
-            with self._lock:
-                if self._let_go != let_go:
-                    return
-            await asyncio.sleep(min(0.02, max(deadline - loop.time(), 0)))
+            return self._let_go
 
     def release_held(self) -> None:
         """Let every request a hang holds (or a latency fault delays) now carry on, as if its
@@ -321,3 +312,15 @@ class FaultRegistry:
         if self._stray_rsa is None:
             self._stray_rsa = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         return self._stray_rsa
+
+
+async def _until(seconds: float, done: Callable[[], bool]) -> bool:
+    """Wait up to ``seconds`` of real time, looking every 20 ms whether ``done()``; whether it
+    came true (another thread's change, so polled rather than awaited)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while loop.time() < deadline:
+        if done():
+            return True
+        await asyncio.sleep(min(0.02, max(deadline - loop.time(), 0)))
+    return done()
