@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from mock_idp.faults.id_tokens import OWN_ACCESS_TOKEN_KINDS
 from scenarios.catalogue.failures import Ctx, response_types_asked
-from scenarios.conformance.evidence import evidence_of
+from scenarios.conformance.evidence import asks_for_id_token, evidence_of
 from scenarios.conformance.judging import front_channel_id_token, unsent_nonce
 from scenarios.live import LiveStack
 from scenarios.protocol_view.names import is_authorize, provider_step_name
@@ -49,8 +49,7 @@ def asked_no_id_token(stack: LiveStack) -> str | None:
         if not is_authorize(path) or params.get("client_id") != stack.client_id:
             continue
         scope = params.get("scope", "")
-        if "/v2.0/" not in path or "openid" in scope.split() \
-                or "id_token" in params.get("response_type", "").split():
+        if asks_for_id_token(path, scope, params.get("response_type", "")):
             return None
         scopes.append(scope)
     if not scopes:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-__all__ = ["ProviderEvidence", "evidence_of"]
+__all__ = ["ProviderEvidence", "asks_for_id_token", "evidence_of"]
 
 KEY_PATHS = ("/discovery/v2.0/keys", "/discovery/keys")
 AUTHORIZE_PATHS = ("/oauth2/v2.0/authorize", "/oauth2/authorize")
@@ -72,6 +72,14 @@ def _answer(entry: Mapping[str, Any]) -> str:
     return f"HTTP {status}" + (f" {error}" if isinstance(error, str) and error else "")
 
 
+def asks_for_id_token(path: str, scope: str, response_type: str) -> bool:
+    """Whether an authorization request to ``path`` asks for an ID token: one to Entra's v1
+    endpoint always gets one with its code; one to the v2.0 endpoint only with ``openid`` in
+    its ``scope`` or ``id_token`` in its ``response_type``."""
+    return (not path.endswith(AUTHORIZE_PATHS[0]) or "openid" in scope.split()
+            or "id_token" in response_type.split())
+
+
 def evidence_of(requests: Iterable[Mapping[str, Any]]) -> ProviderEvidence:
     """Read the provider's logged requests (oldest first)."""
     keys = 0
@@ -93,9 +101,8 @@ def evidence_of(requests: Iterable[Mapping[str, Any]]) -> ProviderEvidence:
             query = parse_qs(str(entry.get("query", "")))
             if "client_id" in query:  # not the sign-in page's own posts
                 sent = set(query)
-                asked_id_token = not path.endswith(AUTHORIZE_PATHS[0]) or "openid" in " ".join(
-                    query.get("scope", [])).split() or "id_token" in " ".join(
-                    query.get("response_type", [])).split()
+                asked_id_token = asks_for_id_token(path, " ".join(query.get("scope", [])),
+                                                   " ".join(query.get("response_type", [])))
             if asked := query.get("response_type"):
                 response_type = " ".join(asked[0].split())
             for client_id in query.get("client_id", ()):
