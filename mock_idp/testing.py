@@ -353,7 +353,8 @@ class MockIdp:
                           access_token: dict[str, Any] | None = None,
                           tenant: str | None = None) -> None:
         """Test-only, not Entra: merge these claims into the user's ID and/or access tokens
-        (``PUT /_mock/tenants/{tenant}/users/{user}/claims``); protocol claims are refused."""
+        (``PUT /_mock/tenants/{tenant}/users/{user}/claims``); Entra's restricted claim set
+        (protocol claims, ``roles``, ``groups``, ``email``...) is refused."""
         body = {k: v for k, v in (("id_token", id_token), ("access_token", access_token))
                 if v is not None}
         user_url = f"tenants/{path_segment(tenant or self.tenant_id)}/users/{path_segment(user)}"

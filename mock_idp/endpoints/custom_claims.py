@@ -2,9 +2,12 @@
 
 Test-only: Entra has no per-user custom claims. ``PUT {"id_token": {…}, "access_token": {…}}``
 replaces them, ``GET`` shows them, ``DELETE`` removes them; they are merged after everything Entra
-would put in a token (:func:`mock_idp.protocol.claims.id_token_claims`), and the protocol claims
-validation rests on (:data:`~mock_idp.protocol.claims.PROTECTED_CLAIMS`) are refused. A reset
-drops them with the rest of the runtime directory.
+would put in a token (:func:`mock_idp.protocol.claims.id_token_claims`). Entra's JWT restricted
+claim set (:mod:`mock_idp.protocol.restricted_claims`: the protocol claims, ``roles``,
+``groups``, ``email``, ``xms_*``...), which no claims policy may set, is refused, naming the
+claim; the protocol claims validation rests on
+(:data:`~mock_idp.protocol.claims.PROTECTED_CLAIMS`) are never merged, however they were set. A
+reset drops them with the rest of the runtime directory.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..protocol.claims import PROTECTED_CLAIMS
+from ..protocol.restricted_claims import is_restricted
 from ..store import Tenant, User
 from .common import idp
 from .payload import BadInput, check_known, read_object
@@ -24,7 +28,8 @@ CUSTOM_CLAIM_KINDS = ("id_token", "access_token")
 MAX_CUSTOM_CLAIMS = 64
 CUSTOM_CLAIMS_NOTE = (
     "Test-only: Entra has no per-user custom claims. These are merged into this user's tokens "
-    "after everything Entra would put there; protocol claims cannot be replaced.")
+    "after everything Entra would put there; Entra's restricted claim set (protocol claims, "
+    "roles, groups, email, xms_*...) cannot be set.")
 
 
 def path_user(request: Request) -> tuple[Tenant, User]:
@@ -65,6 +70,10 @@ def _custom_claims(body: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
             if name in PROTECTED_CLAIMS:
                 raise BadInput(f"{name!r} is a protocol claim and cannot be replaced; use a "
                                f"fault (/_mock/faults) to tamper with tokens", field=field)
+            if is_restricted(name):
+                raise BadInput(f"{name!r} is in Entra's restricted claim set, which no claims "
+                               f"policy may set; the mock makes it as Entra does (app role "
+                               f"assignments, group memberships, the user's mail)", field=field)
         out[kind] = dict(claims)
     return out
 

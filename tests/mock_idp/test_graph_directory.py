@@ -389,7 +389,7 @@ def test_membership_reads_check_the_token(client: AppClient, state: IdpState) ->
 
 def test_custom_claims_control(client: AppClient, state: IdpState) -> None:
     url = f"/_mock/tenants/{DEFAULT_TENANT_ID}/users/{BOB}/claims"
-    body = {"id_token": {"department": "Night shift", "roles": ["Supervisor"]},
+    body = {"id_token": {"department": "Night shift", "shift": ["Supervisor"]},
             "access_token": {"clearance": 3}}
     response = client.put(url, json=body)
     assert response.status_code == 200, response.text
@@ -407,6 +407,16 @@ def test_custom_claims_control(client: AppClient, state: IdpState) -> None:
     ({"id_token": {"iss": "x"}}, "id_token.iss"),
     # the making of the tenant the mock's resources check (revalidation): restricted in Entra
     ({"access_token": {"rh": "0.another-making"}}, "access_token.rh"),
+    # Entra's JWT restricted claim set, which no claims policy may set (Microsoft Learn,
+    # "Claims mapping policy type", reference-claims-mapping-policy-type): roles are assigned,
+    # groups are memberships, email is the user's mail
+    ({"access_token": {"roles": ["Admin"]}}, "access_token.roles"),
+    ({"id_token": {"groups": ["g"]}}, "id_token.groups"),
+    ({"id_token": {"email": "boss@contoso.test"}}, "id_token.email"),
+    ({"id_token": {"preferred_username": "boss"}}, "id_token.preferred_username"),
+    ({"id_token": {"_claim_sources": {}}}, "id_token._claim_sources"),
+    ({"access_token": {"xms_cc": ["CP1"]}}, "access_token.xms_cc"),
+    ({"id_token": {"extn.badge": "7"}}, "id_token.extn.badge"),
     ({"id_token": ["x"]}, "id_token"),
     ({"saml": {}}, "saml"),
     ({"id_token": {"": 1}}, "id_token."),

@@ -88,14 +88,17 @@ def _failure_code(world: World, page: httpx.Response) -> str:
 
 def test_an_overage_pointing_elsewhere_is_refused(world: World) -> None:
     """An ID token whose claim source names another host: the user's token is not sent there
-    and the sign-in ends on the failure page. (The overage is planted with the mock's test-only
-    custom claims.)"""
+    and the sign-in ends on the failure page. (The overage is planted in the user's test-only
+    custom claims as the store holds them: the control API refuses ``_claim_names`` and
+    ``_claim_sources``, in Entra's restricted claim set, since Entra never points them
+    elsewhere.)"""
     world.idp.patch(f"{G}/applications(appId='{CLIENT_ID}')",
                     json={"groupMembershipClaims": None})
-    planted = world.idp.put(f"/_mock/tenants/{TID}/users/{ALICE}/claims", json={"id_token": {
+    store = world.idp.app.state.idp.store  # type: ignore[attr-defined]
+    user = store.resolve_tenant(TID).find_user(ALICE)
+    user.custom_claims = {"id_token": {
         "_claim_names": {"groups": "src1"},
-        "_claim_sources": {"src1": {"endpoint": "https://collector.example/getMemberObjects"}}}})
-    assert planted.status_code == 200, planted.text
+        "_claim_sources": {"src1": {"endpoint": "https://collector.example/getMemberObjects"}}}}
     page = sign_in(world)
     assert page.status_code >= 400
     assert "could not read your group memberships" in page.text
