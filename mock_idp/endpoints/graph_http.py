@@ -146,9 +146,9 @@ def select_context(request: Request, names: Sequence[str] | None) -> None:
 
 def context(request: Request, fragment: str) -> str:
     """``@odata.context``: with ``$select``, the entity set names the selected properties as
-    the caller gave them, ``#users(displayName,mail)/$entity`` for one object and
-    ``#users(displayName,mail)`` for a list (Microsoft Learn, "Get a user" and "List users"
-    responses; microsoftgraph/microsoft-graph-docs#22278 for ``/me``)."""
+    the objects spell them (``graph_paging._as_named``), ``#users(displayName,mail)/$entity``
+    for one object and ``#users(displayName,mail)`` for a list (Microsoft Learn, "Get a user"
+    and "List users" responses; microsoftgraph/microsoft-graph-docs#22278 for ``/me``)."""
     selected: tuple[str, ...] | None = getattr(request.state, "graph_selected", None)
     if selected:
         names = f"({','.join(selected)})"

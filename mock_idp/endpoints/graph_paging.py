@@ -126,11 +126,27 @@ def _check_select(names: Sequence[str] | None, entries: Sequence[Entry], type_na
                            f"'{type_name}'.", field="$select")
 
 
+def _as_named(names: list[str] | None, entries: Sequence[Entry]) -> list[str] | None:
+    """The selected properties spelled as the objects spell them: ``$select`` matches names in
+    any case (``?$select=AccountEnabled`` on a user answers ``accountEnabled``,
+    microsoftgraph/microsoft-graph-explorer-v4#2111), and ``@odata.context`` names the
+    property, not the request's spelling: OData .NET, which Graph's context URLs come from,
+    writes a selected property as the model's name (``Property.Name`` in Microsoft.OData.Core's
+    PathSegmentToContextUrlPathTranslator, OData/odata.net). A name no object has (a directory
+    extension none holds) stays as given."""
+    if names is None:
+        return None
+    spelled = {k.lower(): k for e in entries for k in e.properties}
+    spelled.setdefault("id", "id")
+    return [spelled.get(name.lower(), name) for name in names]
+
+
 def select_one(request: Request, entry: Entry, type_name: str) -> dict[str, Any]:
     """One object as ``GET …/{id}?$select=…`` answers it: ``$select`` is the one option an
     object takes, and like a list's options it is refused when given twice."""
     names = _select(_options(request, ("$select",)))
     _check_select(names, [entry], type_name)
+    names = _as_named(names, [entry])
     select_context(request, names)
     return entry.view(names)
 
@@ -259,6 +275,7 @@ def collection(request: Request, fragment: str,
     entries = [i if isinstance(i, Entry) else Entry(i) for i in items]
     names = _select(options)
     _check_select(names, entries, type_name)
+    names = _as_named(names, entries)
     select_context(request, names)
     top = _top(options)
     advanced = _advanced(request, options)

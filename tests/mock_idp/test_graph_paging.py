@@ -249,6 +249,18 @@ def test_select_on_lists_and_the_default_user_properties(client: AppClient) -> N
                             "surname", "userPrincipalName"}
 
 
+def test_select_in_another_case_answers_and_names_the_properties_own_spelling(
+        client: AppClient) -> None:
+    """``$select`` matches names in any case; the objects and ``@odata.context`` spell them
+    as Graph's model does (OData .NET writes the model's name into the context URL)."""
+    listed = client.get(f"{G}/users?$select=DisplayName,ACCOUNTENABLED,Id").json()
+    assert listed["@odata.context"].endswith("/$metadata#users(displayName,accountEnabled,id)")
+    assert all(set(u) == {"id", "displayName", "accountEnabled"} for u in listed["value"])
+    one = client.get(f"{G}/users/{BOB}?$select=userPrincipalNAME").json()
+    assert one["@odata.context"].endswith("/$metadata#users(userPrincipalName)/$entity")
+    assert one["userPrincipalName"] == BOB
+
+
 def test_orderby_display_name_and_graphs_refusals(client: AppClient, idp_app: Starlette
                                                   ) -> None:
     names = [u["displayName"] for p in follow(client, f"{G}/users?$orderby=displayName&$top=3")
