@@ -55,6 +55,12 @@ class Application:
     :data:`SIGN_IN_AUDIENCES`. A single-tenant app used through ``/common`` or
     ``/organizations`` is AADSTS50194; one without personal accounts, through ``/consumers``,
     AADSTS700016."""
+    principal_seed: str = ""
+    """What makes the object ids of the app's service principals its own
+    (:func:`mock_idp.consent.service_principal_id`): empty for a configured app, the
+    application object's id for one made through Graph. One made again under a deleted one's
+    appId so has new service principals, as a new registration has in Entra: their object id is
+    the ``oid`` of its app-only tokens and the ``principalId`` of its app role assignments."""
 
     @property
     def multi_tenant(self) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -59,9 +59,12 @@ def grant_app_roles(grants: list[AppRoleGrant], client_id: str,
                 grants.append(grant)
 
 
-def service_principal_id(tenant_id: str, app_id: str) -> str:
-    """The object id of an app's service principal in a tenant (stable, like Entra's)."""
-    return str(uuid.uuid5(uuid.NAMESPACE_OID, f"{tenant_id}/servicePrincipal/{app_id.lower()}"))
+def service_principal_id(tenant_id: str, app_id: str, seed: str = "") -> str:
+    """The object id of an app's service principal in a tenant (stable, like Entra's); ``seed``
+    is the registration's :attr:`~mock_idp.application.Application.principal_seed`, so a
+    registration made again under the same appId has a service principal of another id."""
+    name = f"{tenant_id}/servicePrincipal/{app_id.lower()}" + (f"/{seed}" if seed else "")
+    return str(uuid.uuid5(uuid.NAMESPACE_OID, name))
 
 
 def digest_id(*parts: object) -> str:
@@ -94,14 +97,15 @@ class PermissionGrant:
     def covers(self, client_id: str, resource_id: str, user_id: str) -> bool:
         return self.resource_id == resource_id and self.applies_to(client_id, user_id)
 
-    def graph(self, tenant_id: str) -> dict[str, Any]:
-        """Graph's shape: ``clientId`` and ``resourceId`` are service principals' object ids."""
+    def graph(self, principal: Callable[[str], str]) -> dict[str, Any]:
+        """Graph's shape: ``clientId`` and ``resourceId`` are service principals' object ids,
+        which ``principal`` gives for an app id."""
         return {
             "id": self.id,
-            "clientId": service_principal_id(tenant_id, self.client_id),
+            "clientId": principal(self.client_id),
             "consentType": self.consent_type,
             "principalId": self.principal_id,
-            "resourceId": service_principal_id(tenant_id, self.resource_id),
+            "resourceId": principal(self.resource_id),
             "scope": " ".join(self.scopes),
         }
 

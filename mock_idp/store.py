@@ -17,6 +17,7 @@ from .consent import (
     AppRoleGrant,
     PermissionGrant,
     record_grant,
+    service_principal_id,
 )
 from .credentials import KeyCredential, PasswordCredential, generate_secret_value, iso, new_guid
 from .directory import ExtensionProperty, Group, RoleAssignment
@@ -296,6 +297,12 @@ class Store:
             if app is not None:
                 return tenant, app
         return None
+
+    def principal_id(self, tenant_id: str, app_id: str) -> str:
+        """The object id of ``app_id``'s service principal in ``tenant_id``, of the
+        registration that holds the appId now (Microsoft Graph's when none does)."""
+        found = self.find_app_any(app_id)
+        return service_principal_id(tenant_id, app_id, found[1].principal_seed if found else "")
 
     def revoke_grants(self, user_id: str, now: datetime, *, public_only: bool = False) -> None:
         """Revoke the user's refresh tokens and unredeemed codes from ``now`` (with

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from ..consent import GRAPH_APP_ID, AppRoleGrant, digest_id, service_principal_id
+from ..consent import GRAPH_APP_ID, AppRoleGrant, digest_id
 from ..protocol.graph_permissions import APPLICATION_PERMISSION_IDS, application_permission
 from ..store import Tenant
 from . import graph_permission_tables as tables
@@ -57,12 +57,14 @@ def _assignment_id(grant: AppRoleGrant) -> str:
     return digest_id(grant.client_id, grant.resource_id, grant.value)
 
 
-def _graph(tenant: Tenant, grant: AppRoleGrant, names: dict[str, str]) -> dict[str, Any]:
+def _graph(request: Request, tenant: Tenant, grant: AppRoleGrant, names: dict[str, str]
+           ) -> dict[str, Any]:
+    principal = idp(request).store.principal_id
     return {"id": _assignment_id(grant), "appRoleId": _role_id(tenant, grant),
-            "principalId": service_principal_id(tenant.id, grant.client_id),
+            "principalId": principal(tenant.id, grant.client_id),
             "principalType": "ServicePrincipal",
             "principalDisplayName": names.get(grant.client_id, grant.client_id),
-            "resourceId": service_principal_id(tenant.id, grant.resource_id),
+            "resourceId": principal(tenant.id, grant.resource_id),
             "resourceDisplayName": names.get(grant.resource_id, grant.resource_id)}
 
 
@@ -75,14 +77,16 @@ def granted_on(request: Request, tenant: Tenant, resource: str) -> list[dict[str
     """The application permissions held on the API whose app id is ``resource``, as its
     service principal's ``appRoleAssignedTo`` lists them."""
     names = _names(request, tenant)
-    return [_graph(tenant, g, names) for g in tenant.app_role_grants if g.resource_id == resource]
+    return [_graph(request, tenant, g, names) for g in tenant.app_role_grants
+            if g.resource_id == resource]
 
 
 @requires(tables.APPLICATION_READ)
 async def list_app_roles(request: Request, tenant: Tenant) -> Response:
     client = _principal(request, tenant)["appId"]
     names = _names(request, tenant)
-    items = [_graph(tenant, g, names) for g in tenant.app_role_grants if g.client_id == client]
+    items = [_graph(request, tenant, g, names) for g in tenant.app_role_grants
+             if g.client_id == client]
     return collection(request, "appRoleAssignments", items,
                       type_name="microsoft.graph.appRoleAssignment")
 
@@ -127,7 +131,7 @@ async def grant_app_role(request: Request, tenant: Tenant) -> Response:
                        field="appRoleId", status=409)
     tenant.app_role_grants.append(grant)
     return json_body(request, "appRoleAssignments/$entity",
-                     _graph(tenant, grant, _names(request, tenant)), 201)
+                     _graph(request, tenant, grant, _names(request, tenant)), 201)
 
 
 @requires(tables.APP_ROLE_REVOKE)

@@ -83,6 +83,7 @@ async def create_application(request: Request, tenant: Tenant) -> Response:
                     idp(request).clock.now())
     # a new object id too: one made again under a deleted one's appId is another object
     app.id = new_guid()
+    app.principal_seed = app.id  # and new service principals
     for attr, value in changes.items():
         setattr(app, attr, value)
     tenant.apps[app.client_id] = app

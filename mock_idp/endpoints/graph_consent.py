@@ -23,6 +23,7 @@ Graph reference: https://learn.microsoft.com/graph/api/resources/oauth2permissio
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -62,14 +63,14 @@ def principals(tenant: Tenant, store: Store | None = None) -> dict[str, dict[str
         "appId": GRAPH_APP_ID, "displayName": "Microsoft Graph", "accountEnabled": True,
         "appRoleAssignmentRequired": False, "appRoles": GRAPH_APP_ROLES}}
     for app in tenant.apps.values():
-        out[service_principal_id(tenant.id, app.client_id)] = {
+        out[service_principal_id(tenant.id, app.client_id, app.principal_seed)] = {
             "appId": app.client_id, "displayName": app.name, "accountEnabled": app.enabled,
             "appRoleAssignmentRequired": app.assignment_required,
             "appOwnerOrganizationId": tenant.id, "appRoles": [r.graph() for r in app.app_roles]}
     for client_id in dict.fromkeys(g.client_id for g in tenant.grants):
         found = store.find_app_any(client_id) if store is not None else None
         if found is not None and found[0] is not tenant:
-            out[service_principal_id(tenant.id, client_id)] = {
+            out[service_principal_id(tenant.id, client_id, found[1].principal_seed)] = {
                 "appId": client_id, "displayName": found[1].name,
                 "accountEnabled": found[1].enabled, "appRoleAssignmentRequired": False,
                 "appOwnerOrganizationId": found[0].id,
@@ -158,7 +159,8 @@ async def update_service_principal(request: Request, tenant: Tenant) -> Response
 
 @requires(tables.GRANT_READ)
 async def list_grants(request: Request, tenant: Tenant) -> Response:
-    items = [g.graph(tenant.id) for g in tenant.grants]
+    principal = partial(idp(request).store.principal_id, tenant.id)
+    items = [g.graph(principal) for g in tenant.grants]
     return collection(request, "oauth2PermissionGrants", items,
                       type_name="microsoft.graph.oAuth2PermissionGrant",
                       filterable={"clientId", "consentType", "principalId", "resourceId"})
@@ -192,7 +194,8 @@ async def create_grant(request: Request, tenant: Tenant) -> Response:
                          code="Request_MultipleObjectsWithSameKeyValue", field="clientId",
                          status=409)
     tenant.grants.append(grant)
-    return json_body(request, "oauth2PermissionGrants/$entity", grant.graph(tenant.id), 201)
+    return json_body(request, "oauth2PermissionGrants/$entity",
+                     grant.graph(partial(idp(request).store.principal_id, tenant.id)), 201)
 
 
 def _grant(request: Request, tenant: Tenant) -> PermissionGrant:
@@ -206,7 +209,8 @@ def _grant(request: Request, tenant: Tenant) -> PermissionGrant:
 @requires(tables.GRANT_READ)
 async def get_grant(request: Request, tenant: Tenant) -> Response:
     return json_body(request, "oauth2PermissionGrants/$entity",
-                     _grant(request, tenant).graph(tenant.id))
+                     _grant(request, tenant).graph(
+                         partial(idp(request).store.principal_id, tenant.id)))
 
 
 @requires(tables.GRANT_WRITE)

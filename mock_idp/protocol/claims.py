@@ -262,7 +262,7 @@ def access_token_claims(
         # issues the token, not the application object's (the access token claims reference,
         # ``oid``: "the user or service principal"), so the ids Graph lists for the app
         # (``servicePrincipals``, ``appRoleAssignedTo``'s ``principalId``) match its tokens.
-        principal = service_principal_id(s.tenant.id, s.app.client_id)
+        principal = service_principal_id(s.tenant.id, s.app.client_id, s.app.principal_seed)
         claims.update({"oid": principal, "sub": principal})
         if app_roles:
             claims["roles"] = list(app_roles)

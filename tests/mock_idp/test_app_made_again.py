@@ -1,12 +1,27 @@
 """An app registration deleted and made again under the same appId (the mock lets a test
-choose it; Entra never gives one twice) is another app: a new object id, and none of the old
-one's codes, refresh tokens or waiting sign-ins."""
+choose it; Entra never gives one twice) is another app: a new object id, a new service
+principal, and none of the old one's codes, refresh tokens, waiting sign-ins or app role
+assignments."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 from asgi_client import AppClient
-from idp_testkit import ALICE, TENANT, password, pkce_pair, redirect_params, sign_in, submit
+from idp_testkit import (
+    ALICE,
+    GRAPH_DEFAULT,
+    TENANT,
+    claims,
+    password,
+    pkce_pair,
+    redirect_params,
+    sign_in,
+    submit,
+)
+
+from mock_idp.consent import GRAPH_APP_ID
 
 GRAPH = f"/graph/{TENANT}/v1.0"
 TOKEN = f"/{TENANT}/oauth2/v2.0/token"
@@ -74,3 +89,45 @@ def test_a_waiting_sign_in_of_the_deleted_app_does_not_finish_for_one_made_again
     answered = submit(client, asked, loginfmt=ALICE, passwd=password(ALICE))
     assert answered.status_code == 400 and "AADSTS9002313" in answered.text, answered.text[:300]
     assert "location" not in answered.headers
+
+
+def _service_principal(client: AppClient) -> str:
+    found = client.get(f"{GRAPH}/servicePrincipals(appId='{APP}')")
+    assert found.status_code == 200, found.text
+    principal: str = found.json()["id"]
+    return principal
+
+
+def _app_only(client: AppClient, secret: str) -> dict[str, Any]:
+    answer = client.post(TOKEN, data={
+        "grant_type": "client_credentials", "client_id": APP, "client_secret": secret,
+        "scope": GRAPH_DEFAULT})
+    assert answer.status_code == 200, answer.text
+    return claims(answer.json()["access_token"])
+
+
+def test_one_made_again_is_another_service_principal_without_the_old_ones_roles(
+        client: AppClient) -> None:
+    """Entra ties app role assignments to the service principal object, and a new registration
+    has a new one: the app-only token of the app made again names another ``oid`` and carries
+    none of the application permissions granted to the deleted one's."""
+    object_id, secret = _register(client, OLD_CB)
+    old = _service_principal(client)
+    graph = client.get(f"{GRAPH}/servicePrincipals(appId='{GRAPH_APP_ID}')").json()["id"]
+    granted = client.post(f"{GRAPH}/servicePrincipals/{old}/appRoleAssignments", json={
+        "principalId": old, "resourceId": graph, "appRoleId": "User.Read.All"})
+    assert granted.status_code == 201, granted.text
+    before = _app_only(client, secret)
+    assert before["roles"] == ["User.Read.All"] and before["oid"] == old
+    assert client.delete(f"{GRAPH}/applications/{object_id}").status_code == 204
+    _, new_secret = _register(client, OLD_CB)
+    new = _service_principal(client)
+    assert new != old
+    after = _app_only(client, new_secret)
+    assert "roles" not in after and after["oid"] == after["sub"] == new
+    assigned = client.get(f"{GRAPH}/servicePrincipals/{new}/appRoleAssignments").json()
+    assert assigned["value"] == []
+    regranted = client.post(f"{GRAPH}/servicePrincipals/{new}/appRoleAssignments", json={
+        "principalId": new, "resourceId": graph, "appRoleId": "User.Read.All"})
+    assert regranted.status_code == 201 and regranted.json()["principalId"] == new
+    assert _app_only(client, new_secret)["roles"] == ["User.Read.All"]
