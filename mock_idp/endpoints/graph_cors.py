@@ -14,6 +14,11 @@ it carries ``Access-Control-Allow-Origin``:
   ``https://graph.microsoft.com/oidc/userinfo`` as "Unauthorized (401)"
   (IdentityModel/oidc-client-js #1028), which a page sees only through CORS; oidc-client-ts
   fails the whole sign-in ("Failed to fetch") when it cannot read it.
+- A page reads Graph's claims challenge: Microsoft's React SPA sample takes the
+  ``WWW-Authenticate`` header of Graph's 401 (Azure-Samples/ms-identity-javascript-react-tutorial,
+  ``2-Authorization-I/1-call-graph/SPA/src/fetch.js``), which a browser shows a page only when
+  the answer names it in ``Access-Control-Expose-Headers``. ``Retry-After`` is not named: Graph's
+  list lacked it (microsoft-graph-docs-contrib #2011).
 - The login host's own v1 UserInfo (``/{tenant}/openid/userinfo``) was reported without CORS
   (damienbod/angular-auth-oidc-client #19), and keeps none here.
 
@@ -36,6 +41,7 @@ USERINFO_METHODS = "GET, POST, OPTIONS"
 GRAPH_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
 MAX_REQUESTED_HEADERS = 1024
 MAX_AGE = "86400"
+EXPOSED = "WWW-Authenticate"
 
 
 def methods_for(path: str) -> str | None:
@@ -75,7 +81,9 @@ class GraphCors:
 
         async def send_readable(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)["Access-Control-Allow-Origin"] = "*"
+                answer = MutableHeaders(scope=message)
+                answer["Access-Control-Allow-Origin"] = "*"
+                answer["Access-Control-Expose-Headers"] = EXPOSED
             await send(message)
 
         await self.app(scope, receive, send_readable)

@@ -35,6 +35,9 @@ def test_a_page_reads_a_refusal_too(client: AppClient, path: str) -> None:
     response = client.get(path, headers={"Origin": ORIGIN})
     assert response.status_code == 401
     assert response.headers["access-control-allow-origin"] == "*"
+    # the challenge (a CAE claims challenge too) is the page's to read
+    assert response.headers["access-control-expose-headers"] == "WWW-Authenticate"
+    assert response.headers["www-authenticate"].startswith("Bearer")
 
 
 def test_no_cors_without_an_origin(client: AppClient) -> None:
