@@ -39,6 +39,7 @@ from .endpoints import (
 from .endpoints import faults as fault_routes
 from .endpoints import platform as platform_routes
 from .endpoints.common import NO_CACHE, error_json, plain_error
+from .endpoints.graph_cors import GraphCors
 from .endpoints.graph_http import graph_error
 from .endpoints.graph_root import GraphRoot
 from .endpoints.host_check import ControlHostCheck
@@ -130,6 +131,7 @@ def create_app(config: IdpConfig | None = None, *,
         Middleware(ClockDateHeader, clock=cfg.clock),
         Middleware(ControlHostCheck, public_url=cfg.public_url, allowed=cfg.control_hosts),
         Middleware(RequestLogMiddleware, store=state.store, clock=cfg.clock),
+        Middleware(GraphCors),  # pages read UserInfo and Graph's root (before its 401)
         Middleware(GraphRoot),  # Graph's tenant-less root: the token's tenant
     ]
     # The protocol endpoints come first, a login flow's two requests (authorize, token) first
