@@ -218,7 +218,17 @@ async def get_connection(request: Request) -> Response:
 
 def _edit(rp: AppState, connection: Connection, body: dict[str, Any],
           expected: int | None) -> Response:
+    """``PATCH``: the fields the body leaves out keep their value."""
     return _one(rp, edit_connection(rp, connection, body, expected_version=expected))
+
+
+def _replace(rp: AppState, connection: Connection, body: dict[str, Any],
+             expected: int | None) -> Response:
+    """``PUT``, a full replacement (RFC 9110 §9.3.4): a required field left out is refused,
+    an optional one returns to its default (:data:`relying_party.connection_admin.REQUIRED`)."""
+    return _one(rp, edit_connection(rp, connection, body, expected_version=expected,
+                                    replacing=True))
+
 
 
 def _delete(rp: AppState, connection: Connection, body: dict[str, Any],
@@ -236,10 +246,13 @@ def _toggle(enabled: bool) -> Change:
     return change
 
 
+_CHANGES: dict[str, Change] = {"PUT": _replace, "PATCH": _edit, "DELETE": _delete}
+
+
 async def one_connection(request: Request) -> Response:
     if request.method == "GET":
         return await get_connection(request)
-    return await versioned(request, _delete if request.method == "DELETE" else _edit)
+    return await versioned(request, _CHANGES[request.method])
 
 
 async def enable(request: Request) -> Response:
