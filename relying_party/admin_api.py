@@ -166,9 +166,14 @@ def installation_json(i: Installation, *, subscription: Subscription | None = No
     }
 
 
+_READS = ("GET", "HEAD")
+"""Starlette answers ``HEAD`` with the ``GET`` route's handler: a read, never a change, whatever
+body it carries (RFC 9110 §9.3.2)."""
+
+
 async def list_or_create(request: Request) -> Response:
     rp = state_of(request)
-    if request.method == "GET":
+    if request.method in _READS:
         return JSONResponse([connection_json(rp, c) for c in rp.db.connections.all()])
     body = json_booleans(await read_json_object(request), "enabled")
     chosen = _chosen_id(rp, body)
@@ -250,7 +255,7 @@ _CHANGES: dict[str, Change] = {"PUT": _replace, "PATCH": _edit, "DELETE": _delet
 
 
 async def one_connection(request: Request) -> Response:
-    if request.method == "GET":
+    if request.method in _READS:
         return await get_connection(request)
     return await versioned(request, _CHANGES[request.method])
 
