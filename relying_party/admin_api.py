@@ -24,10 +24,9 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from .acknowledgements import APPROVAL, CREDENTIALS, retry
-from .admin_auth import api_error, requires_token
+from .admin_auth import api_error, api_route
 from .connection_admin import (
     connection_health,
     delete_connection,
@@ -321,19 +320,19 @@ async def acknowledge_installation(request: Request) -> Response:
 
 
 routes = [
-    Route("/api/admin/connections", requires_token(list_or_create), methods=["GET", "POST"]),
-    Route(
+    api_route("/api/admin/connections", list_or_create, methods=["GET", "POST"]),
+    api_route(
         "/api/admin/connections/{connection_id}",
-        requires_token(one_connection),
+        one_connection,
         methods=["GET", "PUT", "PATCH", "DELETE"],
     ),
-    Route("/api/admin/connections/{connection_id}/enable", requires_token(enable),
+    api_route("/api/admin/connections/{connection_id}/enable", enable,
           methods=["POST"]),
-    Route("/api/admin/connections/{connection_id}/disable", requires_token(disable),
+    api_route("/api/admin/connections/{connection_id}/disable", disable,
           methods=["POST"]),
-    Route("/api/admin/errors", requires_token(list_errors), methods=["GET"]),
-    Route("/api/admin/errors/{ref}", requires_token(one_error), methods=["GET"]),
-    Route("/api/admin/installations", requires_token(list_installations), methods=["GET"]),
-    Route("/api/admin/installations/{installation_id}/acknowledge",
-          requires_token(acknowledge_installation), methods=["POST"]),
+    api_route("/api/admin/errors", list_errors, methods=["GET"]),
+    api_route("/api/admin/errors/{ref}", one_error, methods=["GET"]),
+    api_route("/api/admin/installations", list_installations, methods=["GET"]),
+    api_route("/api/admin/installations/{installation_id}/acknowledge",
+          acknowledge_installation, methods=["POST"]),
 ]

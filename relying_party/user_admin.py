@@ -28,7 +28,7 @@ from starlette.routing import Route
 
 from . import preconditions
 from .admin import form_fields, message
-from .admin_auth import api_error, requires_session, requires_token
+from .admin_auth import api_error, api_route, requires_session
 from .db import Database, UserChanged, UserListing
 from .inputs import InputError
 from .web import render_with_csrf, state_of
@@ -194,8 +194,8 @@ async def remove_user_form(request: Request) -> Response:
 
 
 routes = [
-    Route("/api/admin/users", requires_token(list_users), methods=["GET"]),
-    Route("/api/admin/users/{user_id}", requires_token(remove_user), methods=["DELETE"]),
+    api_route("/api/admin/users", list_users, methods=["GET"]),
+    api_route("/api/admin/users/{user_id}", remove_user, methods=["DELETE"]),
     Route("/admin/users/{user_id}/remove", requires_session(remove_page), methods=["GET"]),
     Route("/admin/users/{user_id}/remove", requires_session(remove_user_form), methods=["POST"]),
 ]
