@@ -46,7 +46,7 @@ from .db import (
     Subscription,
     Trial,
 )
-from .inputs import InputError, json_booleans
+from .inputs import InputError, escape_invisible, json_booleans
 from .redirect_uris import connection_id_problem, connection_redirect_uri
 from .request_bodies import read_json_object
 from .web import AppState, state_of
@@ -175,8 +175,19 @@ async def list_or_create(request: Request) -> Response:
     if request.method in _READS:
         return JSONResponse([connection_json(rp, c) for c in rp.db.connections.all()])
     body = json_booleans(await read_json_object(request), "enabled")
-    chosen = _chosen_id(rp, body)
-    data = validated(rp, body, previous=None)
+    refused: dict[str, str] = {}
+    try:
+        chosen = _chosen_id(rp, body)
+    except InputError as exc:
+        if exc.status != 400:
+            raise
+        chosen, refused = None, exc.errors
+    try:
+        data = validated(rp, body, previous=None)
+    except InputError as exc:
+        raise InputError({**refused, **exc.errors}) from None
+    if refused:
+        raise InputError(refused)
     try:
         connection = new_connection(rp, data, connection_id=chosen)
     except sqlite3.IntegrityError:
@@ -302,8 +313,11 @@ async def list_installations(request: Request) -> Response:
 
 async def acknowledge_installation(request: Request) -> Response:
     """Retry what the platform was not told of the installation (:func:`retry`), and answer
-    with the installation as it is then."""
-    await read_json_object(request)
+    with the installation as it is then. It takes no body member: one is refused (400 naming
+    it), not ignored."""
+    if body := await read_json_object(request):
+        raise InputError({escape_invisible(name)[:100]: "is not taken here: this call takes "
+                          "no body" for name in body})
     rp = state_of(request)
     installation = rp.db.installations.get(request.path_params["installation_id"])
     if installation is None:
