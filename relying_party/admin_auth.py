@@ -253,12 +253,15 @@ def api_route(path: str, handler: Handler, methods: Collection[str]) -> Route:
 
 
 async def _no_route(request: Request) -> Response:
-    raise HTTPException(404)
+    path = request.url.path
+    hint = " (without the trailing slash?)" if path.endswith("/") and len(path) > 11 else ""
+    raise HTTPException(404, detail=f"no such admin API route{hint}")
 
 
-API_FALLBACK = Route("/api/admin/{rest:path}", _AdminEndpoint(_no_route, None))
-"""After every admin API route: a path under ``/api/admin/`` that is none of them is a 404 to
-the admin only."""
+_FALLBACK = _AdminEndpoint(_no_route, None)
+API_FALLBACK = [Route("/api/admin", _FALLBACK), Route("/api/admin/{rest:path}", _FALLBACK)]
+"""After every admin API route: a path under ``/api/admin`` that is none of them (one with a
+trailing slash too, which is not redirected) is a 404 to the admin only."""
 
 
 def signed_in(request: Request) -> bool:

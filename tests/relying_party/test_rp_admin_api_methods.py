@@ -11,7 +11,8 @@ from rp_support import RpHarness
 ROUTES = ["/api/admin/connections", "/api/admin/connections/{cid}",
           "/api/admin/connections/{cid}/enable", "/api/admin/errors", "/api/admin/errors/x",
           "/api/admin/installations", "/api/admin/installations/x/acknowledge",
-          "/api/admin/users", "/api/admin/users/1", "/api/admin/no-such-route"]
+          "/api/admin/users", "/api/admin/users/1", "/api/admin/no-such-route", "/api/admin",
+          "/api/admin/connections/"]
 NO_TOKEN = {"Authorization": ""}
 
 
@@ -41,7 +42,16 @@ def test_with_the_token_a_method_the_route_does_not_take_is_405_naming_those_it_
     assert rp.client.get(f"/api/admin/connections/{cid}").json()["enabled"] is True
 
 
-def test_with_the_token_a_path_that_is_no_route_is_404(rp: RpHarness) -> None:
-    response = rp.client.get("/api/admin/no-such-route")
+@pytest.mark.parametrize("path", ["/api/admin/no-such-route", "/api/admin", "/api/admin/"])
+def test_with_the_token_a_path_that_is_no_route_is_404(rp: RpHarness, path: str) -> None:
+    response = rp.client.get(path)
     assert response.status_code == 404, response.text
     assert response.json()["error"] == "http_error"
+
+
+def test_a_trailing_slash_is_a_404_saying_so_not_a_redirect(rp: RpHarness) -> None:
+    response = rp.client.post("/api/admin/connections/", json={})
+    assert response.status_code == 404, response.text
+    assert "location" not in response.headers
+    assert "trailing slash" in response.json()["error_description"]
+    assert rp.client.get("/api/admin/connections").json() == []
