@@ -139,15 +139,18 @@ def new_lifetime() -> str:
 
 
 def _store(rp: AppState, before: Connection, after: Connection, version: int) -> Connection:
+    """Store ``after`` and end the sessions it ends, in one transaction: a change that fails
+    half-way leaves the connection and its sessions as they were."""
     if ends_sign_ins(before, after):
         after = replace(after, lifetime=new_lifetime())
-    stored = rp.db.connections.update(after, expected_version=version)
-    if stored is None:
-        current = rp.db.connections.get(before.id)
-        if current is None:
-            raise ConnectionGone(before.id)
-        raise StaleEdit(current, version)
-    after_change(rp, before, stored)
+    with rp.db.transaction():
+        stored = rp.db.connections.update(after, expected_version=version)
+        if stored is None:
+            current = rp.db.connections.get(before.id)
+            if current is None:
+                raise ConnectionGone(before.id)
+            raise StaleEdit(current, version)
+        after_change(rp, before, stored)
     return stored
 
 
