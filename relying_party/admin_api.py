@@ -24,10 +24,9 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from .acknowledgements import APPROVAL, CREDENTIALS, retry
-from .admin_auth import api_error, requires_token
+from .admin_auth import api_error, api_route
 from .connection_admin import (
     connection_health,
     delete_connection,
@@ -47,7 +46,7 @@ from .db import (
     Subscription,
     Trial,
 )
-from .inputs import InputError, json_booleans
+from .inputs import InputError, escape_invisible, json_booleans
 from .redirect_uris import connection_id_problem, connection_redirect_uri
 from .request_bodies import read_json_object
 from .web import AppState, state_of
@@ -166,13 +165,29 @@ def installation_json(i: Installation, *, subscription: Subscription | None = No
     }
 
 
+_READS = ("GET", "HEAD")
+"""Starlette answers ``HEAD`` with the ``GET`` route's handler: a read, never a change, whatever
+body it carries (RFC 9110 §9.3.2)."""
+
+
 async def list_or_create(request: Request) -> Response:
     rp = state_of(request)
-    if request.method == "GET":
+    if request.method in _READS:
         return JSONResponse([connection_json(rp, c) for c in rp.db.connections.all()])
     body = json_booleans(await read_json_object(request), "enabled")
-    chosen = _chosen_id(rp, body)
-    data = validated(rp, body, previous=None)
+    refused: dict[str, str] = {}
+    try:
+        chosen = _chosen_id(rp, body)
+    except InputError as exc:
+        if exc.status != 400:
+            raise
+        chosen, refused = None, exc.errors
+    try:
+        data = validated(rp, body, previous=None)
+    except InputError as exc:
+        raise InputError({**refused, **exc.errors}) from None
+    if refused:
+        raise InputError(refused)
     try:
         connection = new_connection(rp, data, connection_id=chosen)
     except sqlite3.IntegrityError:
@@ -218,7 +233,17 @@ async def get_connection(request: Request) -> Response:
 
 def _edit(rp: AppState, connection: Connection, body: dict[str, Any],
           expected: int | None) -> Response:
+    """``PATCH``: the fields the body leaves out keep their value."""
     return _one(rp, edit_connection(rp, connection, body, expected_version=expected))
+
+
+def _replace(rp: AppState, connection: Connection, body: dict[str, Any],
+             expected: int | None) -> Response:
+    """``PUT``, a full replacement (RFC 9110 §9.3.4): a required field left out is refused,
+    an optional one returns to its default (:data:`relying_party.connection_admin.REQUIRED`)."""
+    return _one(rp, edit_connection(rp, connection, body, expected_version=expected,
+                                    replacing=True))
+
 
 
 def _delete(rp: AppState, connection: Connection, body: dict[str, Any],
@@ -236,10 +261,13 @@ def _toggle(enabled: bool) -> Change:
     return change
 
 
+_CHANGES: dict[str, Change] = {"PUT": _replace, "PATCH": _edit, "DELETE": _delete}
+
+
 async def one_connection(request: Request) -> Response:
-    if request.method == "GET":
+    if request.method in _READS:
         return await get_connection(request)
-    return await versioned(request, _delete if request.method == "DELETE" else _edit)
+    return await versioned(request, _CHANGES[request.method])
 
 
 async def enable(request: Request) -> Response:
@@ -285,8 +313,11 @@ async def list_installations(request: Request) -> Response:
 
 async def acknowledge_installation(request: Request) -> Response:
     """Retry what the platform was not told of the installation (:func:`retry`), and answer
-    with the installation as it is then."""
-    await read_json_object(request)
+    with the installation as it is then. It takes no body member: one is refused (400 naming
+    it), not ignored."""
+    if body := await read_json_object(request):
+        raise InputError({escape_invisible(name)[:100]: "is not taken here: this call takes "
+                          "no body" for name in body})
     rp = state_of(request)
     installation = rp.db.installations.get(request.path_params["installation_id"])
     if installation is None:
@@ -303,19 +334,19 @@ async def acknowledge_installation(request: Request) -> Response:
 
 
 routes = [
-    Route("/api/admin/connections", requires_token(list_or_create), methods=["GET", "POST"]),
-    Route(
+    api_route("/api/admin/connections", list_or_create, methods=["GET", "POST"]),
+    api_route(
         "/api/admin/connections/{connection_id}",
-        requires_token(one_connection),
+        one_connection,
         methods=["GET", "PUT", "PATCH", "DELETE"],
     ),
-    Route("/api/admin/connections/{connection_id}/enable", requires_token(enable),
+    api_route("/api/admin/connections/{connection_id}/enable", enable,
           methods=["POST"]),
-    Route("/api/admin/connections/{connection_id}/disable", requires_token(disable),
+    api_route("/api/admin/connections/{connection_id}/disable", disable,
           methods=["POST"]),
-    Route("/api/admin/errors", requires_token(list_errors), methods=["GET"]),
-    Route("/api/admin/errors/{ref}", requires_token(one_error), methods=["GET"]),
-    Route("/api/admin/installations", requires_token(list_installations), methods=["GET"]),
-    Route("/api/admin/installations/{installation_id}/acknowledge",
-          requires_token(acknowledge_installation), methods=["POST"]),
+    api_route("/api/admin/errors", list_errors, methods=["GET"]),
+    api_route("/api/admin/errors/{ref}", one_error, methods=["GET"]),
+    api_route("/api/admin/installations", list_installations, methods=["GET"]),
+    api_route("/api/admin/installations/{installation_id}/acknowledge",
+          acknowledge_installation, methods=["POST"]),
 ]

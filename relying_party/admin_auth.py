@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import hmac
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, request_response
+from starlette.types import Receive, Scope, Send
 
 from .clock import Clock
 from .db import Database, digest
@@ -221,6 +223,45 @@ def requires_token(handler: Handler) -> Handler:
         return await handler(request)
 
     return guarded
+
+
+class _AdminEndpoint:
+    """An admin API route's ASGI endpoint, which Starlette routes every method to: the token
+    is checked first (:func:`requires_token`), the method then, so that without the token
+    ``OPTIONS``, an unknown method or a path under ``/api/admin/`` that is no route is a 401
+    too, not a 405 or a 404 telling what the API has."""
+
+    def __init__(self, handler: Handler, methods: Collection[str] | None) -> None:
+        self._methods = None if methods is None else frozenset(
+            {*methods, *(("HEAD",) if "GET" in methods else ())})
+        self._handler = handler
+        self._app = request_response(requires_token(self._dispatch))
+
+    async def _dispatch(self, request: Request) -> Response:
+        if self._methods is not None and request.method not in self._methods:
+            raise HTTPException(405, headers={"Allow": ", ".join(sorted(self._methods))})
+        return await self._handler(request)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._app(scope, receive, send)
+
+
+def api_route(path: str, handler: Handler, methods: Collection[str]) -> Route:
+    """An admin API route: ``handler`` answers ``methods`` (and ``HEAD`` with ``GET``) to
+    whoever holds the token; every other method is 405, once the token is checked."""
+    return Route(path, _AdminEndpoint(handler, methods))
+
+
+async def _no_route(request: Request) -> Response:
+    path = request.url.path
+    hint = " (without the trailing slash?)" if path.endswith("/") and len(path) > 11 else ""
+    raise HTTPException(404, detail=f"no such admin API route{hint}")
+
+
+_FALLBACK = _AdminEndpoint(_no_route, None)
+API_FALLBACK = [Route("/api/admin", _FALLBACK), Route("/api/admin/{rest:path}", _FALLBACK)]
+"""After every admin API route: a path under ``/api/admin`` that is none of them (one with a
+trailing slash too, which is not redirected) is a 404 to the admin only."""
 
 
 def signed_in(request: Request) -> bool:

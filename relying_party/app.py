@@ -271,6 +271,7 @@ def create_app(settings: Settings, *, http_client: httpx.AsyncClient | None = No
             *connection_pages.routes,
             *admin_api.routes,
             *user_admin.routes,
+            *admin_auth.API_FALLBACK,
         ],
         middleware=[
             Middleware(SecurityHeaders, hsts=settings.strict_transport),

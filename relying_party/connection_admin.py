@@ -46,21 +46,37 @@ def connection_health(rp: AppState, connection: Connection) -> Health:
     )
 
 
+REQUIRED = ("authorization_uri", "token_url", "client_id", "secret_expires_on",
+            "support_contact")
+"""The fields a connection cannot do without: a ``PUT`` (a full replacement) that leaves one
+out is refused naming it. The others return to their defaults when left out (``name``: the
+authorization URI's host, ``discovery_url``: derived, ``client_auth_method``: ``post``,
+``enabled``: true), but for ``client_secret``, which is never read back and so cannot be sent
+back: left out, the stored one is kept, under the same rules as an edit's."""
+_LEFT_OUT = ("is required: a PUT replaces the whole connection; send every field (GET "
+             "answers them), or PATCH only the ones to change")
+
+
 def validated(rp: AppState, changes: Mapping[str, object], *,
-              previous: Connection | None) -> ConnectionInput:
+              previous: Connection | None, replacing: bool = False) -> ConnectionInput:
     """``changes`` checked field by field and against ``previous`` (on an edit, absent fields
-    keep their value): one :class:`InputError` naming every refused field."""
+    keep their value; on a replacement, ``replacing``, they do not, see :data:`REQUIRED`):
+    one :class:`InputError` naming every refused field."""
     today = rp.settings.clock.now().date()
     problems = change_problems(changes, previous=previous, today=today)
     merged: Mapping[str, object] = (
-        changes if previous is None else {**connection_values(previous), **changes})
+        changes if previous is None or replacing
+        else {**connection_values(previous), **changes})
     try:
         data = parse_connection_input(merged, creating=previous is None,
                                       allow_http=rp.settings.allow_http_idp, previous=previous)
     except InputError as exc:
-        if "client_id" in exc.errors:  # the secret is asked for a Client ID that is kept
+        errors = dict(exc.errors)
+        if replacing:
+            errors.update({field: _LEFT_OUT for field in REQUIRED if field not in changes})
+        if "client_id" in errors:  # the secret is asked for a Client ID that is kept
             problems.pop("client_secret", None)
-        raise InputError({**problems, **exc.errors}) from None
+        raise InputError({**problems, **errors}) from None
     if problems:
         raise InputError(problems)
     return data
@@ -123,27 +139,32 @@ def new_lifetime() -> str:
 
 
 def _store(rp: AppState, before: Connection, after: Connection, version: int) -> Connection:
+    """Store ``after`` and end the sessions it ends, in one transaction: a change that fails
+    half-way leaves the connection and its sessions as they were."""
     if ends_sign_ins(before, after):
         after = replace(after, lifetime=new_lifetime())
-    stored = rp.db.connections.update(after, expected_version=version)
-    if stored is None:
-        current = rp.db.connections.get(before.id)
-        if current is None:
-            raise ConnectionGone(before.id)
-        raise StaleEdit(current, version)
-    after_change(rp, before, stored)
+    with rp.db.transaction():
+        stored = rp.db.connections.update(after, expected_version=version)
+        if stored is None:
+            current = rp.db.connections.get(before.id)
+            if current is None:
+                raise ConnectionGone(before.id)
+            raise StaleEdit(current, version)
+        after_change(rp, before, stored)
     return stored
 
 
 def edit_connection(
     rp: AppState, connection: Connection, changes: Mapping[str, object], *,
-    expected_version: int | None = None,
+    expected_version: int | None = None, replacing: bool = False,
 ) -> Connection:
-    """Apply admin changes (absent fields keep their value) made from ``expected_version``
-    (default: ``connection``'s); ends sessions if disabled. The stored secret is kept only
-    while every endpoint stays on its host and the Client ID stays the same."""
+    """Apply admin changes (absent fields keep their value; with ``replacing``, a ``PUT``'s,
+    they return to their defaults or are refused: :data:`REQUIRED`) made from
+    ``expected_version`` (default: ``connection``'s); ends sessions if disabled. The stored
+    secret is kept only while every endpoint stays on its host and the Client ID stays the
+    same."""
     version = _expect(connection, expected_version)
-    data = validated(rp, changes, previous=connection)
+    data = validated(rp, changes, previous=connection, replacing=replacing)
     now = rp.settings.clock.now()
     updated = replace(
         connection,

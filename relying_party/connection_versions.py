@@ -3,7 +3,8 @@ made from.
 
 Every change to a stored connection (``PUT``, ``PATCH``, ``DELETE``, ``POST …/enable``,
 ``POST …/disable``) names the version it was made from, as ``If-Match: "<version>"`` (the
-``ETag`` a ``GET`` answers; 412 ``precondition_failed`` when the connection changed since) or
+``ETag`` a ``GET`` answers, or a list of tags of which one is; 412 ``precondition_failed``
+when none is, the connection having changed since) or
 as a ``"version"`` member of its JSON body (409 ``conflict``), and stores nothing then. A change
 naming neither is refused, 428 ``precondition_required`` naming ``If-Match`` (RFC 6585 §3):
 without it a replace, a delete or a toggle made from an old read silently undoes another
@@ -16,7 +17,6 @@ connection (``POST /api/admin/connections``) has no version to name.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -34,9 +34,6 @@ from .web import AppState, state_of
 Change = Callable[[AppState, Connection, dict[str, Any], int | None], Response]
 """Applies a change to ``connection`` from the version it names (None: ``If-Match: *``), with
 the JSON body's other members; raises :class:`StaleEdit` or :class:`ConnectionGone`."""
-
-_VERSION = re.compile(r"[0-9]{1,12}")
-
 
 def etag(connection: Connection) -> str:
     return f'"{connection.version}"'
@@ -56,13 +53,16 @@ def _body_version(body: dict[str, Any]) -> int | None:
     return version
 
 
+def _changed(since: str, now: int) -> str:
+    return (f"the connection changed since {since}: it is now at version {now}; GET it and "
+            "apply the change again")
+
+
 def _stale(exc: StaleEdit | ConnectionGone, *, if_match: bool) -> JSONResponse:
     if isinstance(exc, ConnectionGone):
         return no_connection()
     now = exc.current.version
-    since = "that ETag" if if_match else f"version {exc.expected}"
-    description = (f"the connection changed since {since}: it is now at version {now}; GET it "
-                   "and apply the change again")
+    description = _changed("that ETag" if if_match else f"version {exc.expected}", now)
     detail = f"names version {exc.expected}; the connection is now at version {now}"
     if if_match:
         return preconditions.failed(description, detail, now=f'"{now}"')
@@ -82,20 +82,24 @@ async def versioned(request: Request, change: Change) -> Response:
     """Apply ``change`` to the connection the path names, once the request names the version
     it was made from (see the module docstring); 404 for no such connection."""
     body = json_booleans(await read_json_object(request), "enabled")
-    header_given, tag = preconditions.if_match(request, _VERSION)
-    header_version = None if tag is None else int(tag)
+    condition = preconditions.if_match(request)
     in_body = _body_version(body)
-    if header_version is not None and in_body is not None and header_version != in_body:
+    header = condition is not None and not condition.any
+    if (in_body is not None and condition is not None and not condition.any
+            and f'"{in_body}"' not in condition.tags):
         raise InputError.of("version", "names another version than If-Match")
     rp = state_of(request)
     connection = rp.db.connections.get(request.path_params["connection_id"])
     if connection is None:
         return no_connection()
-    if not header_given and in_body is None:
+    if condition is None and in_body is None:
         return preconditions.required(request.method, "connection",
                                       alternative=', or a "version" member')
+    if condition is not None and not condition.matches(etag(connection)):
+        return preconditions.failed(_changed("that ETag", connection.version),
+                                    condition.mismatch(etag(connection)), now=etag(connection))
     try:
-        return change(rp, connection, body, header_version if header_version is not None
-                      else in_body)
+        return change(rp, connection, body, in_body if in_body is not None or not header
+                      else connection.version)
     except (StaleEdit, ConnectionGone) as exc:
-        return _stale(exc, if_match=header_version is not None)
+        return _stale(exc, if_match=header)

@@ -3,16 +3,19 @@ stored record names the state it was made from in ``If-Match``, so that a change
 old read is refused instead of undoing another admin's. Used by the connections
 (:mod:`relying_party.connection_versions`) and the users (:mod:`relying_party.user_admin`).
 
-``If-Match`` holds one strong entity tag, as the record's ``ETag`` spells it, or ``*`` (the
-record as it is); a weak tag (``W/``), a list or a malformed value is 400 naming ``If-Match``.
-A change that names no state is 428 ``precondition_required`` naming ``If-Match``; one whose
-tag no longer matches is 412 ``precondition_failed`` naming it, with the record's ``ETag``
-now. Each answer is the admin API's error shape (``error``, ``error_description``,
-``fields``)."""
+``If-Match`` is ``*`` (the record as it is) or a list of entity tags (RFC 9110 §13.1.1; two
+``If-Match`` lines are one list, §5.3); the change goes ahead when one of them is the record's
+``ETag`` by the strong comparison (§8.8.3.2: not weak, the same characters), so ``W/"3"`` and
+``"03"`` match no ``"3"``. A value that is not that (``*`` in a list, a tag without its
+quotes) is 400 naming ``If-Match``. A change that names no state is 428
+``precondition_required`` naming ``If-Match``; one whose tags do not match is 412
+``precondition_failed`` naming it, with the record's ``ETag`` now. Each answer is the admin
+API's error shape (``error``, ``error_description``, ``fields``)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -20,21 +23,60 @@ from starlette.responses import JSONResponse
 from .inputs import InputError
 
 HEADER = "If-Match"
+MAX_TAGS = 32
+"""The most entity tags an ``If-Match`` may list."""
+_MEMBER = re.compile(r'[ \t]*(?:,[ \t]*)*(W/)?("[\x21\x23-\x7e\x80-\xff]*")[ \t]*(?:,|$)')
+"""One ``entity-tag`` of the list (RFC 9110 §8.8.3: ``[ W/ ] DQUOTE *etagc DQUOTE``), and its
+comma (empty elements before it are skipped, RFC 9110 §5.6.1)."""
+_MALFORMED = ('must be "*" or the ETag GET answers ("…"; a list of them matches when one '
+              "does)")
 
 
-def if_match(request: Request, tag: re.Pattern[str]) -> tuple[bool, str | None]:
-    """Whether ``If-Match`` was given, and the entity tag it names without its quotes (None
-    for ``*``). ``tag`` is what may stand between the quotes. Two ``If-Match`` lines are one
-    list (RFC 9110 §5.3), refused as such."""
+@dataclass(frozen=True)
+class IfMatch:
+    """A request's ``If-Match``: ``*`` (:attr:`any`), or the strong entity tags it lists, with
+    their quotes (a weak one never matches, :attr:`weak` says one was given)."""
+
+    any: bool
+    tags: tuple[str, ...] = ()
+    weak: bool = False
+
+    def matches(self, current: str) -> bool:
+        """Whether the record whose ``ETag`` is ``current`` meets the condition."""
+        return self.any or current in self.tags
+
+    def mismatch(self, current: str) -> str:
+        """Why the record whose ``ETag`` is ``current`` does not meet it."""
+        if self.weak and not self.tags:
+            return (f"names only a weak tag (W/…), which never matches here: If-Match uses "
+                    f"the strong comparison (RFC 9110 §13.1.1); the ETag is now {current}")
+        return f"names {', '.join(self.tags)}; the ETag is now {current}"
+
+
+def if_match(request: Request) -> IfMatch | None:
+    """The request's ``If-Match`` (None without one), or :class:`InputError` naming it."""
     lines = request.headers.getlist("if-match")
     if not lines:
-        return False, None
+        return None
     value = ", ".join(lines).strip()
     if value == "*":
-        return True, None
-    if not (len(value) >= 2 and value[0] == value[-1] == '"' and tag.fullmatch(value[1:-1])):
-        raise InputError.of(HEADER, 'must be the ETag GET answers ("…", one only), or "*"')
-    return True, value[1:-1]
+        return IfMatch(any=True)
+    tags: list[str] = []
+    weak = False
+    at = count = 0
+    while at < len(value):
+        member = _MEMBER.match(value, at)
+        count += 1
+        if member is None or count > MAX_TAGS:
+            raise InputError.of(HEADER, _MALFORMED)
+        if member.group(1):
+            weak = True
+        else:
+            tags.append(member.group(2))
+        at = member.end()
+    if not tags and not weak:
+        raise InputError.of(HEADER, _MALFORMED)
+    return IfMatch(any=False, tags=tuple(tags), weak=weak)
 
 
 def required(method: str, what: str, *, alternative: str = "") -> JSONResponse:

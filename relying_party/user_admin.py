@@ -19,7 +19,6 @@ put back from a copy) a 409, and nothing is removed.
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,15 +28,12 @@ from starlette.routing import Route
 
 from . import preconditions
 from .admin import form_fields, message
-from .admin_auth import api_error, requires_session, requires_token
+from .admin_auth import api_error, api_route, requires_session
 from .db import Database, UserChanged, UserListing
 from .inputs import InputError
 from .web import render_with_csrf, state_of
 
 MAX_USER_ID = 2**63 - 1
-
-
-_TAG = re.compile(r"[0-9a-f]{20}")
 
 
 def user_etag(created_at: datetime, email: str | None) -> str:
@@ -88,15 +84,16 @@ async def remove_user(request: Request) -> Response:
     ``etag`` in ``If-Match`` (:mod:`relying_party.preconditions`; 428 without, 412 when the
     user took an address since, or is another user under that id)."""
     user_id = _user_id(request)
-    given, tag = preconditions.if_match(request, _TAG)
+    condition = preconditions.if_match(request)
     user = state_of(request).db.users.get(user_id)
     if user is None:
         return _no_user()
-    if not given:
+    if condition is None:
         return preconditions.required("DELETE", "user")
-    shown = (user.created_at, user.email) if tag is not None else None
-    if tag is not None and user_etag(user.created_at, user.email) != f'"{tag}"':
-        return _user_changed(user_etag(user.created_at, user.email))
+    tag = user_etag(user.created_at, user.email)
+    if not condition.matches(tag):
+        return _user_changed(tag)
+    shown = None if condition.any else (user.created_at, user.email)
     try:
         removed = _remove(request, user_id, as_shown=shown)
     except UserChanged:
@@ -197,8 +194,8 @@ async def remove_user_form(request: Request) -> Response:
 
 
 routes = [
-    Route("/api/admin/users", requires_token(list_users), methods=["GET"]),
-    Route("/api/admin/users/{user_id}", requires_token(remove_user), methods=["DELETE"]),
+    api_route("/api/admin/users", list_users, methods=["GET"]),
+    api_route("/api/admin/users/{user_id}", remove_user, methods=["DELETE"]),
     Route("/admin/users/{user_id}/remove", requires_session(remove_page), methods=["GET"]),
     Route("/admin/users/{user_id}/remove", requires_session(remove_user_form), methods=["POST"]),
 ]
