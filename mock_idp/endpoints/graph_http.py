@@ -122,19 +122,20 @@ def graph_error(request: Request, status: int, message: str, *, target: str | No
 
 
 def self_path(request: Request) -> str:
-    """The path the caller asked for: Graph's tenant-less ``/graph/v1.0/…`` when the call came
-    through that root, else the request's own. Links in an answer (``@odata.context``,
-    ``@odata.nextLink``) stay under the root the caller used, as graph.microsoft.com's do
-    (``https://graph.microsoft.com/v1.0/$metadata#users/$entity`` for ``GET /v1.0/me``:
-    microsoftgraph/microsoft-graph-docs#22278, and the responses of Microsoft Learn's
-    "Get a user")."""
+    """The path the caller asked for: Graph's tenant-less ``/graph/v1.0/…`` (or ``/v1.0/…``)
+    when the call came through that root, else the request's own. Links in an answer
+    (``@odata.context``, ``@odata.nextLink``) stay under the root the caller used, as
+    graph.microsoft.com's do (``https://graph.microsoft.com/v1.0/$metadata#users/$entity``
+    for ``GET /v1.0/me``: microsoftgraph/microsoft-graph-docs#22278, and the responses of
+    Microsoft Learn's "Get a user")."""
     asked = request.scope.get(ROOT_SCOPE_KEY)
     return asked if isinstance(asked, str) else request.url.path
 
 
 def _service_root(request: Request) -> str:
-    if isinstance(request.scope.get(ROOT_SCOPE_KEY), str):
-        return f"{base_url(request)}/graph/v1.0"
+    asked = request.scope.get(ROOT_SCOPE_KEY)
+    if isinstance(asked, str):  # the tenant-less root the caller used (.graph_root)
+        return f"{base_url(request)}{'/graph' if asked.startswith('/graph/') else ''}/v1.0"
     return f"{base_url(request)}/graph/{request.path_params['tenant']}/v1.0"
 
 

@@ -10,7 +10,14 @@ valid Graph token on to its token's tenant there, where it is checked again as e
 A call without a token, or with one Graph refuses, gets Graph's 401 here: this root is no
 management API. The links of its answers (``@odata.context``, ``@odata.nextLink``) stay under
 this root, as Graph's stay under ``https://graph.microsoft.com/v1.0``
-(:func:`.graph_http.self_path`)."""
+(:func:`.graph_http.self_path`).
+
+Graph's root is its host's root, so the same root is answered at ``/v1.0/…`` on the mock's own
+host too: a client that resolves the path ``/v1.0/me`` against its Graph base URL, as a URL
+reference (RFC 3986 §5.2), drops the base's ``/graph``; Flask-Dance's Azure blueprint does, its
+documentation calling ``azure.get("/v1.0/me")`` against ``https://graph.microsoft.com``
+(https://flask-dance.readthedocs.io/en/latest/quickstarts/azure.html),
+and so does JavaScript's ``new URL("/v1.0/me", base)``."""
 
 from __future__ import annotations
 
@@ -23,18 +30,30 @@ from .graph_access import CHALLENGE
 from .graph_http import ROOT_SCOPE_KEY, graph_error
 
 ROOT = "/graph/v1.0"
+HOST_ROOT = "/v1.0"
+"""The same root at the host's own root, where graph.microsoft.com serves it."""
+
+
+def root_of(path: str) -> str | None:
+    """The tenant-less root ``path`` is under (:data:`ROOT` or :data:`HOST_ROOT`), or ``None``."""
+    for root in (ROOT, HOST_ROOT):
+        if path == root or path.startswith(root + "/"):
+            return root
+    return None
 
 
 class GraphRoot:
-    """Pure ASGI middleware: ``/graph/v1.0/<rest>`` answered as ``/graph/<tid>/v1.0/<rest>``
-    for the ``tid`` of the call's valid Graph token, else Graph's 401."""
+    """Pure ASGI middleware: ``/graph/v1.0/<rest>`` (or ``/v1.0/<rest>``) answered as
+    ``/graph/<tid>/v1.0/<rest>`` for the ``tid`` of the call's valid Graph token, else Graph's
+    401."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        if path != ROOT and not path.startswith(ROOT + "/"):
+        root = root_of(path)
+        if root is None:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
@@ -47,6 +66,6 @@ class GraphRoot:
                                    code="InvalidAuthenticationToken", headers=CHALLENGE)
             await response(scope, receive, send)
             return
-        tenant_path = f"/graph/{claims.get('tid', '')}/v1.0{path[len(ROOT):]}"
+        tenant_path = f"/graph/{claims.get('tid', '')}/v1.0{path[len(root):]}"
         await self.app({**scope, "path": tenant_path, "raw_path": tenant_path.encode(),
                         ROOT_SCOPE_KEY: path}, receive, send)

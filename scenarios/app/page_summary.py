@@ -3,7 +3,8 @@ HTTP status and what the page says: its main heading and the line after it (an a
 failed" under its site's header and menu), else the first line of its text (a framework's
 "Internal Server Error", a library's "Login Failure", a plain "Forbidden"). A navigation that
 got no answer at all (a connection the app dropped) leaves the browser on its own empty error
-page, with no status: that is said as it is, with the address that gave no answer."""
+page, with no status: that is said as it is, with the address that gave no answer; so is a
+redirect loop, which leaves the same empty page (:mod:`scenarios.navigation_failures`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from scenarios.app_exit import shielded
 from scenarios.masking import quoted
+from scenarios.navigation_failures import TOO_MANY_REDIRECTS, last_failure
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -47,7 +49,8 @@ _SHOWN_JS = """() => {
 def page_summary(page: Page) -> str:
     """``the app showed /auth/callback with HTTP 500: 'Internal Server Error'``, or with a
     heading ``…: 'Sign-in failed' / 'We could not sign you in. Contact …'``; ``no answer from
-    http://…/auth/callback: …`` when the browser shows its own error page."""
+    http://…/auth/callback: …`` when the browser shows its own error page (``redirects went
+    round in a loop …`` when that is why)."""
     path = urlsplit(page.url).path or "/"
     try:
         with shielded():  # read for a report, also as the app exits
@@ -56,16 +59,31 @@ def page_summary(page: Page) -> str:
     except PlaywrightError:
         return f"the app showed {path}, which could not be read within {READ_MS / 1000:g} s"
     if page.url.startswith(BROWSER_ERROR_PAGE):
-        return _no_answer(str(found.get("asked") or ""))
+        asked = str(found.get("asked") or "")
+        if last_failure(page, asked) == TOO_MANY_REDIRECTS:
+            return _redirect_loop(asked)
+        return _no_answer(asked)
     said = " / ".join(quoted(line, SHOWN_TEXT) for line in shown)
     return f"the app showed {path} with HTTP {status}" + (f": {said}" if shown else " and no text")
+
+
+def _address(asked: str) -> str:
+    """``asked`` without its query (where a code may be), or ``the app``."""
+    parts = urlsplit(asked)
+    return urlunsplit(parts._replace(query="", fragment="")) if parts.scheme else "the app"
+
+
+def _redirect_loop(asked: str) -> str:
+    """A navigation the app answered with redirects that never ended (an error handler
+    sending the browser back to a page that signs in again, where the provider answers the
+    same error at once)."""
+    return (f"redirects went round in a loop (the last to {_address(asked)}): the browser gave "
+            f"up after too many redirects ({TOO_MANY_REDIRECTS}) and shows its own error page")
 
 
 def _no_answer(asked: str) -> str:
     """What the browser's error page stands for: the request that got no answer (its address
     without the query, where a code may be), from the navigation's timing entry. Chromium
     tells a dropped connection from a refused one to neither the page nor its timing."""
-    parts = urlsplit(asked)
-    where = urlunsplit(parts._replace(query="", fragment="")) if parts.scheme else "the app"
-    return (f"no answer from {where}: the connection closed without a response, or could not "
-            "be opened, and the browser shows its own error page")
+    return (f"no answer from {_address(asked)}: the connection closed without a response, or "
+            "could not be opened, and the browser shows its own error page")

@@ -60,11 +60,18 @@ def _add_groups(stack: LiveStack, first_name: str, count: int) -> set[str]:
     })["id"]) for i in range(count)}
 
 
+GRAPH_PATHS = ("/graph/", "/v1.0/")
+"""Where the provider's log has Graph's calls, under the path each caller used: the tenant-scoped
+``/graph/<tenant>/v1.0/``, the tenant-less root ``{graph_url}/v1.0/`` (``/graph/v1.0/``), and
+that root at the host's own root (``/v1.0/``, mock_idp.endpoints.graph_root)."""
+
+
 def _overage_calls(stack: LiveStack) -> list[str]:
-    """Requests the provider's Graph received for a user's memberships."""
-    log = stack.provider_requests(f"/graph/{stack.tenant_id}/v1.0/")
+    """Requests the provider's Graph received for a user's memberships, through whichever of
+    its roots the app called."""
     wanted = ("getMemberObjects", "getMemberGroups", "memberOf", "transitiveMemberOf")
-    return [entry["path"] for entry in log if entry["path"].rsplit("/", 1)[-1] in wanted]
+    return [entry["path"] for prefix in GRAPH_PATHS for entry in stack.provider_requests(prefix)
+            if entry["path"].rsplit("/", 1)[-1] in wanted]
 
 
 @scenario(

@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urljoin
 
 import httpx
 
+from scenarios import navigation_failures
 from scenarios.ca_trust import public_trust
 from scenarios.protocol_view.model import BrowserHit, Collected
 from scenarios.protocol_view.tokens import mask_query, mask_url
@@ -111,6 +112,7 @@ class BrowserLog:
         context.on("request", self._request)
         context.on("response", lambda response: self._response(response, index))
         context.on("requestfailed", lambda request: self._failed(request, index))
+        navigation_failures.watch(context)  # why a page is the browser's own error page
         context.on("page", lambda page: self._pages.append((index, page)))
         self._pages += [(index, page) for page in context.pages]
 

@@ -27,7 +27,9 @@ _PROVIDER: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"/discovery/instance$"), "instance discovery"),
     (re.compile(r"/\.well-known/platform-event-keys\.json$"), "event keys"),
     (re.compile(r"userinfo$"), "userinfo"),
-    (re.compile(r"^/graph/"), "graph"),
+    # Graph's tenant-less root is answered at /v1.0 on the provider's host too, where a client
+    # resolving /v1.0/me against {graph_url} asks (mock_idp.endpoints.graph_root).
+    (re.compile(r"^/(graph/|v1\.0(/|$))"), "graph"),
     (re.compile(r"/login$"), "sign-in"),
     (re.compile(r"/GetCredentialType$"), "username lookup"),
     (re.compile(r"/kmsi$"), "stay signed in?"),

@@ -75,3 +75,19 @@ def test_the_root_is_no_management_api(client: AppClient, authorization: str | N
         assert answer.status_code == 401, (path, answer.text)
         assert answer.json()["error"]["code"] == "InvalidAuthenticationToken"
         assert answer.headers["www-authenticate"].startswith('Bearer realm=""')
+
+
+@pytest.mark.idp_config(two_organizations_config())
+def test_the_root_is_also_at_the_host_s_root(client: AppClient) -> None:
+    """graph.microsoft.com serves ``/v1.0`` at its host's root: a client resolving ``/v1.0/me``
+    against ``{graph_url}`` (Flask-Dance's ``azure.get("/v1.0/me")``) drops ``/graph`` and
+    still reaches Graph, answered for its token's organization, its links under ``/v1.0``."""
+    token = _graph_token(client, ZED)
+    me = client.get("/v1.0/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200, me.text
+    assert me.json()["userPrincipalName"] == ZED
+    assert me.json()["@odata.context"].endswith("/v1.0/$metadata#users/$entity")
+    assert "/graph/" not in me.json()["@odata.context"]
+    anonymous = client.get("/v1.0/me")
+    assert anonymous.status_code == 401
+    assert anonymous.json()["error"]["code"] == "InvalidAuthenticationToken"

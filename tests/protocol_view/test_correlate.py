@@ -186,6 +186,11 @@ def test_exchange_of_never_raises() -> None:
     ("/common/GetCredentialType", "POST", "username lookup"),
     ("/kmsi", "POST", "stay signed in?"),
     ("/t/Consent/Set", "POST", "consent"),
+    ("/graph/t/v1.0/me", "GET", "graph"),
+    ("/graph/v1.0/me", "GET", "graph"),
+    ("/v1.0/me", "GET", "graph"),
+    ("/v1.0", "GET", "graph"),
+    ("/v1.0x/me", "GET", "provider page"),
     ("/somewhere", "GET", "provider page"),
     ("/somewhere", "POST", "provider call"),
 ])

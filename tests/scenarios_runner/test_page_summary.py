@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from scenarios.app.page_summary import page_summary
+from scenarios.protocol_view.collect import BrowserLog
 
 from .page_server import Pages, serving, start_hanging_navigation
 
@@ -17,12 +18,20 @@ pytestmark = pytest.mark.browser
 
 DROP = "/auth/callback-dropped"
 """A path whose request the server reads and closes without an answer."""
+LOOP = "/login/loop-"
+"""Paths redirecting to each other, without end."""
 
 
 class _Pages(Pages):
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         if self.path.startswith(DROP):
             self.close_connection = True
+            return
+        if self.path.startswith(LOOP):
+            self.send_response(302)
+            self.send_header("Location", LOOP + ("b" if self.path.startswith(LOOP + "a") else "a"))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
             return
         super().do_GET()
 
@@ -85,3 +94,23 @@ def test_a_navigation_that_got_no_answer_is_said_to_have_got_none(browser: Brows
         f"no answer from {origin}{DROP}: the connection closed without a response, or could "
         "not be opened, and the browser shows its own error page")
     page.close()
+
+
+def test_a_redirect_loop_is_not_said_to_have_got_no_answer(browser: Browser,
+                                                           origin: str) -> None:
+    """An app whose error handler sends the browser back to a page that signs in again, where
+    the provider answers the same error at once (Flask-Dance's default for an error the
+    provider answers), loops until Chromium gives up: the browser's own error page, as for a
+    dropped connection, but the app did answer."""
+    context = browser.new_context()
+    BrowserLog().watch(context)
+    page = context.new_page()
+    page.goto(f"{origin}/plain")
+    with page.expect_event("requestfailed"):
+        page.evaluate("(url) => { location.href = url; }", f"{origin}{LOOP}a?code=c")
+    page.wait_for_load_state()
+    summary = page_summary(page)
+    assert summary.startswith(f"redirects went round in a loop (the last to {origin}{LOOP}"), \
+        summary
+    assert "net::ERR_TOO_MANY_REDIRECTS" in summary and "code=" not in summary, summary
+    context.close()
