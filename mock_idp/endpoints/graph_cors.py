@@ -1,5 +1,5 @@
 """CORS on what Microsoft Graph serves to a page: UserInfo (``/oidc/userinfo``) and Graph's own
-root (``/graph/v1.0/…``).
+root (``/graph/v1.0/…``, and ``/v1.0/…`` at the host's root).
 
 A single-page app reads both from the browser with its access token in an ``Authorization``
 header, so the browser first sends a preflight (``OPTIONS``) and then reads the answer only if
@@ -34,7 +34,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .graph_root import ROOT
+from .graph_root import root_of
 
 USERINFO = "/oidc/userinfo"
 USERINFO_METHODS = "GET, POST, OPTIONS"
@@ -48,7 +48,7 @@ def methods_for(path: str) -> str | None:
     """The methods a page may use on ``path``, or ``None`` for a path served without CORS."""
     if path == USERINFO:
         return USERINFO_METHODS
-    if path == ROOT or path.startswith(ROOT + "/"):
+    if root_of(path) is not None:  # /graph/v1.0/… or /v1.0/…
         return GRAPH_METHODS
     return None
 

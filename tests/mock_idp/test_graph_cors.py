@@ -13,7 +13,7 @@ PREFLIGHT = {"Origin": ORIGIN, "Access-Control-Request-Method": "GET",
              "Access-Control-Request-Headers": "authorization"}
 
 
-@pytest.mark.parametrize("path", ["/oidc/userinfo", "/graph/v1.0/me"])
+@pytest.mark.parametrize("path", ["/oidc/userinfo", "/graph/v1.0/me", "/v1.0/me"])
 def test_a_preflight_is_allowed(client: AppClient, path: str) -> None:
     response = client.options(path, headers=PREFLIGHT)
     assert response.status_code == 200
@@ -22,7 +22,7 @@ def test_a_preflight_is_allowed(client: AppClient, path: str) -> None:
     assert response.headers["access-control-allow-headers"] == "authorization"
 
 
-@pytest.mark.parametrize("path", ["/oidc/userinfo", "/graph/v1.0/me"])
+@pytest.mark.parametrize("path", ["/oidc/userinfo", "/graph/v1.0/me", "/v1.0/me"])
 def test_a_page_reads_the_answer(client: AppClient, path: str) -> None:
     token = tokens_for(client)["access_token"]
     response = client.get(path, headers={"Origin": ORIGIN, "Authorization": f"Bearer {token}"})
@@ -30,7 +30,7 @@ def test_a_page_reads_the_answer(client: AppClient, path: str) -> None:
     assert response.headers["access-control-allow-origin"] == "*"
 
 
-@pytest.mark.parametrize("path", ["/oidc/userinfo", "/graph/v1.0/me"])
+@pytest.mark.parametrize("path", ["/oidc/userinfo", "/graph/v1.0/me", "/v1.0/me"])
 def test_a_page_reads_a_refusal_too(client: AppClient, path: str) -> None:
     response = client.get(path, headers={"Origin": ORIGIN})
     assert response.status_code == 401
