@@ -171,15 +171,20 @@ def mask_pairs(pairs: Iterable[tuple[str, str]], *, decoded: str = "below"
     return tuple(out)
 
 
+_COLOUR = r"\x1b\[[0-9;]*m"
+"""A terminal's colour (SGR), as an app's output or a page quoting it carries one."""
 _PAIR = re.compile(
-    r"(?<![A-Za-z0-9_])(?P<name>[A-Za-z][A-Za-z0-9_-]{0,79})"
-    r"\\?[\"']?[ \t]*(?:=(?![=>])|%3[Dd]|:)[ \t]*(?:\x1b\[[0-9;]*m[ \t]*){0,4}"
+    rf"(?:(?:{_COLOUR}){{1,4}}\\?[\"']?|(?<![A-Za-z0-9_]))(?P<name>[A-Za-z][A-Za-z0-9_-]{{0,79}})"
+    rf"\\?[\"']?(?:{_COLOUR}){{0,4}}[ \t]*(?:=(?![=>])|%3[Dd]|:)[ \t]*(?:{_COLOUR}[ \t]*){{0,4}}"
     r"(?P<quote>\\?[\"'])?")
 """A name and what ties a value to it: ``name=``, ``name = '``, ``"name": "``, ``name: ``,
 ``\\"name\\": \\"`` (JSON inside a string), ``name%3D`` (inside an encoded URL), with the
-colour a terminal's output gives a value (``clientSecret: \\x1b[32m'…'``, Node's
-``util.inspect``); not a comparison (``code == 'x'``)."""
-_UNQUOTED = re.compile(r"(?:(?!%26)[^\s\"'&#,;)}<>\\])+")
+colours a terminal's output gives a name or a value (Node's ``util.inspect`` colours a value,
+``clientSecret: \\x1b[32m'…'``, and a key it quotes, ``\\x1b[32m'client-secret'\\x1b[39m:``;
+pretty loggers colour every key, ``\\x1b[36mclient_secret\\x1b[39m:``): a colour is a boundary
+as a space is; not a comparison (``code == 'x'``)."""
+_UNQUOTED = re.compile(r"(?:(?!%26)[^\s\"'&#,;)}<>\\\x1b])+")
+"""An unquoted value: up to a space, a quote, a separator or a terminal's colour (its reset)."""
 _QUOTED_MAX = 4096
 _AUTHORIZATION = re.compile(
     r"(?<![A-Za-z0-9])(?P<scheme>(?i:basic|bearer))(?P<space>[ \t]+)"
