@@ -180,9 +180,15 @@ def fingerprint(value: str) -> str:
     return f"[redacted-{hashlib.sha256(value.encode()).hexdigest()[:6]}]"
 
 
+_MASK = re.compile(r"\[redacted(?:-[0-9a-f]{6})?\]")
+"""A value masked whole: :data:`REDACTED` or a :func:`fingerprint`."""
+
+
 def masked(value: str) -> bool:
-    """Whether ``value`` is already masked (masking again changes nothing)."""
-    return value.startswith("[redacted") or value.endswith(f".{REDACTED}")
+    """Whether ``value`` is already masked (masking again changes nothing): masked whole, or a
+    JWT's header and claims without its signature. A value that only starts with a mask (a
+    cookie holding a CSRF token masked by value and, after it, the token's hash) is not."""
+    return bool(_MASK.fullmatch(value)) or value.endswith(f".{REDACTED}")
 
 
 def jwe_header(token: str) -> dict[str, Any] | None:
