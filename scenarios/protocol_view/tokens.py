@@ -20,7 +20,6 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
-from urllib.parse import quote, quote_plus
 
 from mock_idp.redaction import (
     BARE_JWT,
@@ -39,6 +38,7 @@ from mock_idp.redaction import (
 )
 from scenarios.protocol_view.cookies import mask_cookie_lines, mask_cookies_json
 from scenarios.protocol_view.model import Change, TokenView
+from scenarios.protocol_view.value_forms import written_forms
 
 __all__ = [
     "REDACTED",
@@ -269,7 +269,9 @@ def mask_jwts(text: str) -> str:
 
 def value_mask(secrets: Iterable[str] | Mapping[str, str]) -> Callable[[str], str]:
     """A function that masks each of ``secrets`` (at least six characters long) in a text, as
-    it is or URL-encoded: with what a mapping gives for it, otherwise ``[redacted]``; and the
+    it is or as a URL, a form, JSON or HTML writes it
+    (:func:`~scenarios.protocol_view.value_forms.written_forms`): with what a mapping gives for
+    it, otherwise ``[redacted]``; and the
     start of one cut short (:func:`_cut_short`). A signed JWT is left to :func:`mask_jwts`,
     which takes its signature wherever it stands. The text is read once, whatever the number
     of values: they make one pattern, shaped as a tree of their common starts (a run's log
@@ -279,7 +281,7 @@ def value_mask(secrets: Iterable[str] | Mapping[str, str]) -> Callable[[str], st
         if len(raw) < MIN_HIDDEN or BARE_JWT.fullmatch(raw):
             continue
         shown = secrets[raw] if isinstance(secrets, Mapping) else REDACTED
-        for form in (raw, quote(raw, safe=""), quote_plus(raw, safe="")):
+        for form in written_forms(raw):
             shown_as.setdefault(form, shown)
     if not shown_as:
         return lambda text: text
