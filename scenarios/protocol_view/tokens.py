@@ -28,6 +28,7 @@ from mock_idp.redaction import (
     jwe_header,
     kind_of,
     looks_like_token,
+    mask_authorization,
     mask_form,
     mask_json,
     mask_jwt,
@@ -35,6 +36,7 @@ from mock_idp.redaction import (
     mask_url,
     mask_value,
     masked,
+    plain_name,
 )
 from scenarios.protocol_view.cookies import mask_cookie_lines, mask_cookies_json
 from scenarios.protocol_view.model import Change, TokenView
@@ -224,14 +226,25 @@ def _shown(name: str, value: str) -> str:
 def masked_field(name: str, value: str) -> str | None:
     """What the value of a form field, header or JSON member ``name`` is shown as when it is a
     secret, a code or a token (``passwd``, ``code``, ``csrfToken``, ``X-CSRF-Token``, as
-    :func:`mask_text` finds them in free text); ``None`` when it is shown as it is, or is a
+    :func:`mask_text` finds them in free text) or an ``Authorization`` header's credentials
+    (``Basic [redacted]``); ``None`` when it is shown as it is, or is a
     signed JWT (:func:`mask_jwts` takes its signature wherever it stands)."""
     if not value or masked(value) or BARE_JWT.fullmatch(value):
         return None
+    if plain_name(name) in _AUTHORIZATIONS:
+        credentials = value.strip().partition(" ")[2].strip()
+        if not credentials or masked(credentials) or BARE_JWT.fullmatch(credentials):
+            return None
+        return mask_authorization(value.strip())
     if kind_of(name) is None:
         return None
     shown = _shown(name, value)
     return shown if shown != value else None
+
+
+_AUTHORIZATIONS = frozenset({"authorization", "proxyauthorization"})
+"""Headers whose credentials (``Basic``, an opaque ``Bearer`` token) are masked after their
+scheme, as the mock's log masks them (:func:`~mock_idp.redaction.mask_authorization`)."""
 
 
 def _value_at(text: str, start: int, quote: str | None) -> str:

@@ -94,6 +94,28 @@ def test_a_csrf_token_an_app_puts_in_its_forms_is_masked_wherever_it_stands(
     assert mask_trace(path, {}) is False, "masked once"
 
 
+def test_the_credentials_of_an_authorization_header_are_masked_after_their_scheme(
+        tmp_path: Path) -> None:
+    # An opaque bearer token (a personal account's access token is no JWT) a page sends to
+    # an API, HTTP Basic credentials for an app behind a password: masked as mask_text and
+    # the mock's log mask them.
+    bearer, basic = "EwBwA8l6BAAUO9chh8cJscQLmU+LSWpbnr0vmwwAAdQeQ0", "dXNlcjpzM2NyZXQtcGFzcw=="
+    network = {"snapshot": {"request": {"url": "https://graph/v1.0/me", "headers": [
+        {"name": "Authorization", "value": f"Bearer {bearer}"},
+        {"name": "proxy-authorization", "value": f"Basic {basic}"}]}}}
+    action = {"method": "setExtraHTTPHeaders",
+              "params": {"headers": [{"name": "authorization", "value": f"Basic {basic}"}]}}
+    path = _trace(tmp_path / "t.zip", {"trace.network": json.dumps(network).encode(),
+                                       "trace.trace": json.dumps(action).encode()})
+    assert mask_trace(path, {}) is True
+    parts = _parts(path)
+    text = b"".join(parts.values()).decode()
+    assert bearer[:12] not in text and basic[:12] not in text
+    headers = json.loads(parts["trace.network"])["snapshot"]["request"]["headers"]
+    assert [h["value"] for h in headers] == ["Bearer [redacted]", "Basic [redacted]"]
+    assert mask_trace(path, {}) is False, "masked once"
+
+
 def test_a_cookie_holding_a_value_masked_elsewhere_is_masked_whole(tmp_path: Path) -> None:
     # Auth.js's CSRF cookie is its token (the form's csrfToken, masked by value) and a hash:
     # the cookie's value, once its token part reads [redacted], is not masked yet.
