@@ -97,8 +97,8 @@ PICTURES = (".jpeg", ".jpg", ".png", ".webp", ".gif")
 
 def mask_trace(path: Path, known: Mapping[str, str]) -> bool:
     """Mask ``known`` (raw value -> what it is shown as) in the Playwright trace at ``path``:
-    as it is, URL-encoded or escaped in JSON or HTML, in each of its parts but the pictures; and its
-    cookies' values and the signature of every JWT in it. The trace is replaced whole, and
+    as it is, URL-encoded or escaped in JSON or HTML, in each of its parts but the pictures;
+    and its cookies' values and the signature of every JWT in it. The trace is replaced whole, and
     only when something was masked; whether it was."""
     with zipfile.ZipFile(path) as trace:
         parts = [(info, trace.read(info)) for info in trace.infolist()]

@@ -227,8 +227,8 @@ def masked_field(name: str, value: str) -> str | None:
     """What the value of a form field, header or JSON member ``name`` is shown as when it is a
     secret, a code or a token (``passwd``, ``code``, ``csrfToken``, ``X-CSRF-Token``, as
     :func:`mask_text` finds them in free text) or an ``Authorization`` header's credentials
-    (``Basic [redacted]``); ``None`` when it is shown as it is, or is a
-    signed JWT (:func:`mask_jwts` takes its signature wherever it stands)."""
+    (``Basic [redacted]``); ``None`` when it is shown as it is, or is a signed JWT
+    (:func:`mask_jwts` takes its signature wherever it stands)."""
     if not value or masked(value) or BARE_JWT.fullmatch(value):
         return None
     if plain_name(name) in _AUTHORIZATIONS:
@@ -284,11 +284,10 @@ def value_mask(secrets: Iterable[str] | Mapping[str, str]) -> Callable[[str], st
     """A function that masks each of ``secrets`` (at least six characters long) in a text, as
     it is or as a URL, a form, JSON or HTML writes it
     (:func:`~scenarios.protocol_view.value_forms.written_forms`): with what a mapping gives for
-    it, otherwise ``[redacted]``; and the
-    start of one cut short (:func:`_cut_short`). A signed JWT is left to :func:`mask_jwts`,
-    which takes its signature wherever it stands. The text is read once, whatever the number
-    of values: they make one pattern, shaped as a tree of their common starts (a run's log
-    gives thousands)."""
+    it, otherwise ``[redacted]``; and the start of one cut short (:func:`_cut_short`). A
+    signed JWT is left to :func:`mask_jwts`, which takes its signature wherever it stands. The
+    text is read once, whatever the number of values: they make one pattern, shaped as a tree
+    of their common starts (a run's log gives thousands)."""
     shown_as: dict[str, str] = {}
     for raw in secrets:
         if len(raw) < MIN_HIDDEN or BARE_JWT.fullmatch(raw):
