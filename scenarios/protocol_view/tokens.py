@@ -189,10 +189,12 @@ _UNQUOTED = re.compile(r"(?:(?!%26)[^\s\"'&#,;)}<>\\\x1b])+")
 """An unquoted value: up to a space, a quote, a separator or a terminal's colour (its reset)."""
 _QUOTED_MAX = 4096
 _AUTHORIZATION = re.compile(
-    r"(?<![A-Za-z0-9])(?P<scheme>(?i:basic|bearer))(?P<space>[ \t]+)"
+    rf"(?:(?P<colour>(?:{_COLOUR}){{1,4}})|(?<![A-Za-z0-9]))"
+    r"(?P<scheme>(?i:basic|bearer))(?P<space>[ \t]+)"
     r"(?P<value>(?![A-Za-z_]+=\")(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,})")
-"""``Basic`` and ``Bearer`` credentials (an ``Authorization`` header's), not a plain word nor a
-``WWW-Authenticate`` challenge's parameter (``Bearer authorization_uri="…"``)."""
+"""``Basic`` and ``Bearer`` credentials (an ``Authorization`` header's, also in a terminal's
+colour), not a plain word nor a ``WWW-Authenticate`` challenge's parameter (``Bearer
+authorization_uri="…"``)."""
 
 
 def _named(text: str) -> str:
@@ -267,7 +269,7 @@ def mask_text(text: str, secrets: Iterable[str] | Mapping[str, str] = ()) -> str
     than six characters are not looked for."""
     masked = _named(mask_cookie_lines(mask_cookies_json(text)))
     masked = _AUTHORIZATION.sub(
-        lambda m: f"{m['scheme']}{m['space']}{mask_jwt(m['value'])}", masked)
+        lambda m: f"{m['colour'] or ''}{m['scheme']}{m['space']}{mask_jwt(m['value'])}", masked)
     return value_mask(secrets)(mask_jwts(masked))
 
 

@@ -87,6 +87,8 @@ def _b64(value: dict[str, Any]) -> str:
      "{ \x1b[32m'refresh-token'\x1b[39m: \x1b[32m'[redacted]'\x1b[39m }"),
     (f"level=info\x1b[1mpassword\x1b[22m=\x1b[31m{SECRET}\x1b[0m done",
      "level=info\x1b[1mpassword\x1b[22m=\x1b[31m[redacted]\x1b[0m done"),
+    (f"headers: authorization: \x1b[32mBasic {BASIC}\x1b[39m",
+     "headers: authorization: \x1b[32mBasic [redacted]\x1b[39m"),
 ])
 def test_mask_text_masks_the_value_of_every_spelling_and_keeps_the_line(text: str,
                                                                         kept: str) -> None:
