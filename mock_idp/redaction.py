@@ -16,9 +16,10 @@ through its own logs. Three masks:
   (a JWE) keeps only its header (``<header>.[redacted]``);
 * any other value under a name ending in ``token`` (a CSRF token: Auth.js's ``csrfToken``,
   Django's ``csrfmiddlewaretoken``, an ``X-CSRF-Token`` header; the sign-in page's
-  ``flowToken``; an ``ADMIN_TOKEN``) is masked as a JWT is when it looks like a token (eight or
-  more token characters, no plain word): ``token_type=Bearer`` or ``token: expired`` stay
-  readable. A paging cursor (Graph's ``$skiptoken``, ``$deltatoken``) is no secret and is shown.
+  ``flowToken``; an ``ADMIN_TOKEN``) or ``canary`` (the sign-in page's anti-forgery value)
+  is masked as a JWT is when it looks like a token (eight or more token characters, no plain
+  word): ``token_type=Bearer`` or ``token: expired`` stay readable. A paging cursor (Graph's
+  ``$skiptoken``, ``$deltatoken``) is no secret and is shown.
 
 Names are compared without case, ``_`` or ``-`` (``client_secret``, ``clientSecret``,
 ``CLIENT-SECRET``), and a name ending in a secret's (``OIDC_CLIENT_SECRET``, ``db_password``)
@@ -93,8 +94,10 @@ JWTS = frozenset({
 """Names whose values, when they are JWTs, keep header and claims; otherwise redacted."""
 MAX_TEXT = 2048
 Kind = Literal["secret", "code", "jwt", "token"]
-TOKEN_ENDING = "token"
-"""A name that ends in this (compared as :func:`plain_name` gives it) holds a token."""
+TOKEN_ENDINGS = ("token", "canary")
+"""A name that ends in one of these (compared as :func:`plain_name` gives it) holds a token:
+an anti-forgery ``canary`` too, as Entra's sign-in pages post one beside their ``flowToken``
+(``$Config``'s ``canary`` and ``apiCanary``, :mod:`mock_idp.signin.server_data`)."""
 CURSORS = frozenset({"$skiptoken", "$deltatoken", "skiptoken", "deltatoken"})
 """Names ending in ``token`` that hold a paging cursor, no secret (Graph's ``@odata.nextLink``
 and ``@odata.deltaLink`` carry them: https://learn.microsoft.com/graph/paging)."""
@@ -137,17 +140,17 @@ an error's word."""
 def kind_of(name: str) -> Kind | None:
     """What the value of ``name`` is to the masks: a secret, a code, a JWT, another token, or
     ``None`` (shown). Case, ``_`` and ``-`` do not count, a name that ends in a secret's is one
-    (``OIDC_CLIENT_SECRET``, ``newPassword``), one that ends in ``token`` is a token
-    (``csrfToken``, ``flowToken``) but for a paging cursor (:data:`CURSORS`), and a nested form
-    field's is that of the last name in it (``user[password]``, ``user.password``,
-    ``user[password][]``)."""
+    (``OIDC_CLIENT_SECRET``, ``newPassword``), one that ends in ``token`` or ``canary`` is a
+    token (``csrfToken``, ``flowToken``, ``canary``) but for a paging cursor (:data:`CURSORS`),
+    and a nested form field's is that of the last name in it (``user[password]``,
+    ``user.password``, ``user[password][]``)."""
     key = plain_name(name)
     found = _KINDS.get(key)
     if found is None and key.endswith(_SECRET_ENDINGS):
         return "secret"
     if found is None and (last := _last_name(name)) != name:
         return kind_of(last)
-    if found is None and key.endswith(TOKEN_ENDING) and key not in CURSORS:
+    if found is None and key.endswith(TOKEN_ENDINGS) and key not in CURSORS:
         return "token"
     return found
 
@@ -180,9 +183,15 @@ def fingerprint(value: str) -> str:
     return f"[redacted-{hashlib.sha256(value.encode()).hexdigest()[:6]}]"
 
 
+_MASK = re.compile(r"\[redacted(?:-[0-9a-f]{6})?\]")
+"""A value masked whole: :data:`REDACTED` or a :func:`fingerprint`."""
+
+
 def masked(value: str) -> bool:
-    """Whether ``value`` is already masked (masking again changes nothing)."""
-    return value.startswith("[redacted") or value.endswith(f".{REDACTED}")
+    """Whether ``value`` is already masked (masking again changes nothing): masked whole, or a
+    JWT's header and claims without its signature. A value that only starts with a mask (a
+    cookie holding a CSRF token masked by value and, after it, the token's hash) is not."""
+    return bool(_MASK.fullmatch(value)) or value.endswith(f".{REDACTED}")
 
 
 def jwe_header(token: str) -> dict[str, Any] | None:

@@ -97,8 +97,8 @@ PICTURES = (".jpeg", ".jpg", ".png", ".webp", ".gif")
 
 def mask_trace(path: Path, known: Mapping[str, str]) -> bool:
     """Mask ``known`` (raw value -> what it is shown as) in the Playwright trace at ``path``:
-    as it is, URL-encoded or escaped in JSON, in each of its parts but the pictures; and its
-    cookies' values and the signature of every JWT in it. The trace is replaced whole, and
+    as it is, URL-encoded or escaped in JSON or HTML, in each of its parts but the pictures;
+    and its cookies' values and the signature of every JWT in it. The trace is replaced whole, and
     only when something was masked; whether it was."""
     with zipfile.ZipFile(path) as trace:
         parts = [(info, trace.read(info)) for info in trace.infolist()]
@@ -110,11 +110,7 @@ def mask_trace(path: Path, known: Mapping[str, str]) -> bool:
     for text in texts.values():
         for raw, shown in _named_fields(mask_cookies_json(text)).items():
             found.setdefault(raw, shown)
-    forms = dict(found)
-    for raw, shown in found.items():
-        for ascii_only in (True, False):
-            forms.setdefault(json.dumps(raw, ensure_ascii=ascii_only)[1:-1], shown)
-    hide = value_mask(forms)
+    hide = value_mask(found)
     masked = False
     for index, text in texts.items():
         if (hidden := mask_jwts(mask_cookies_json(hide(text)))) != text:

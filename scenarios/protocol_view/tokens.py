@@ -20,7 +20,6 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
-from urllib.parse import quote, quote_plus
 
 from mock_idp.redaction import (
     BARE_JWT,
@@ -29,6 +28,7 @@ from mock_idp.redaction import (
     jwe_header,
     kind_of,
     looks_like_token,
+    mask_authorization,
     mask_form,
     mask_json,
     mask_jwt,
@@ -36,9 +36,11 @@ from mock_idp.redaction import (
     mask_url,
     mask_value,
     masked,
+    plain_name,
 )
 from scenarios.protocol_view.cookies import mask_cookie_lines, mask_cookies_json
 from scenarios.protocol_view.model import Change, TokenView
+from scenarios.protocol_view.value_forms import written_forms
 
 __all__ = [
     "REDACTED",
@@ -171,21 +173,28 @@ def mask_pairs(pairs: Iterable[tuple[str, str]], *, decoded: str = "below"
     return tuple(out)
 
 
+_COLOUR = r"\x1b\[[0-9;]*m"
+"""A terminal's colour (SGR), as an app's output or a page quoting it carries one."""
 _PAIR = re.compile(
-    r"(?<![A-Za-z0-9_])(?P<name>[A-Za-z][A-Za-z0-9_-]{0,79})"
-    r"\\?[\"']?[ \t]*(?:=(?![=>])|%3[Dd]|:)[ \t]*(?:\x1b\[[0-9;]*m[ \t]*){0,4}"
+    rf"(?:(?:{_COLOUR}){{1,4}}\\?[\"']?|(?<![A-Za-z0-9_]))(?P<name>[A-Za-z][A-Za-z0-9_-]{{0,79}})"
+    rf"\\?[\"']?(?:{_COLOUR}){{0,4}}[ \t]*(?:=(?![=>])|%3[Dd]|:)[ \t]*(?:{_COLOUR}[ \t]*){{0,4}}"
     r"(?P<quote>\\?[\"'])?")
 """A name and what ties a value to it: ``name=``, ``name = '``, ``"name": "``, ``name: ``,
 ``\\"name\\": \\"`` (JSON inside a string), ``name%3D`` (inside an encoded URL), with the
-colour a terminal's output gives a value (``clientSecret: \\x1b[32m'…'``, Node's
-``util.inspect``); not a comparison (``code == 'x'``)."""
-_UNQUOTED = re.compile(r"(?:(?!%26)[^\s\"'&#,;)}<>\\])+")
+colours a terminal's output gives a name or a value (Node's ``util.inspect`` colours a value,
+``clientSecret: \\x1b[32m'…'``, and a key it quotes, ``\\x1b[32m'client-secret'\\x1b[39m:``;
+pretty loggers colour every key, ``\\x1b[36mclient_secret\\x1b[39m:``): a colour is a boundary
+as a space is; not a comparison (``code == 'x'``)."""
+_UNQUOTED = re.compile(r"(?:(?!%26)[^\s\"'&#,;)}<>\\\x1b])+")
+"""An unquoted value: up to a space, a quote, a separator or a terminal's colour (its reset)."""
 _QUOTED_MAX = 4096
 _AUTHORIZATION = re.compile(
-    r"(?<![A-Za-z0-9])(?P<scheme>(?i:basic|bearer))(?P<space>[ \t]+)"
+    rf"(?:(?P<colour>(?:{_COLOUR}){{1,4}})|(?<![A-Za-z0-9]))"
+    r"(?P<scheme>(?i:basic|bearer))(?P<space>[ \t]+)"
     r"(?P<value>(?![A-Za-z_]+=\")(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,})")
-"""``Basic`` and ``Bearer`` credentials (an ``Authorization`` header's), not a plain word nor a
-``WWW-Authenticate`` challenge's parameter (``Bearer authorization_uri="…"``)."""
+"""``Basic`` and ``Bearer`` credentials (an ``Authorization`` header's, also in a terminal's
+colour), not a plain word nor a ``WWW-Authenticate`` challenge's parameter (``Bearer
+authorization_uri="…"``)."""
 
 
 def _named(text: str) -> str:
@@ -219,14 +228,25 @@ def _shown(name: str, value: str) -> str:
 def masked_field(name: str, value: str) -> str | None:
     """What the value of a form field, header or JSON member ``name`` is shown as when it is a
     secret, a code or a token (``passwd``, ``code``, ``csrfToken``, ``X-CSRF-Token``, as
-    :func:`mask_text` finds them in free text); ``None`` when it is shown as it is, or is a
-    signed JWT (:func:`mask_jwts` takes its signature wherever it stands)."""
+    :func:`mask_text` finds them in free text) or an ``Authorization`` header's credentials
+    (``Basic [redacted]``); ``None`` when it is shown as it is, or is a signed JWT
+    (:func:`mask_jwts` takes its signature wherever it stands)."""
     if not value or masked(value) or BARE_JWT.fullmatch(value):
         return None
+    if plain_name(name) in _AUTHORIZATIONS:
+        credentials = value.strip().partition(" ")[2].strip()
+        if not credentials or masked(credentials) or BARE_JWT.fullmatch(credentials):
+            return None
+        return mask_authorization(value.strip())
     if kind_of(name) is None:
         return None
     shown = _shown(name, value)
     return shown if shown != value else None
+
+
+_AUTHORIZATIONS = frozenset({"authorization", "proxyauthorization"})
+"""Headers whose credentials (``Basic``, an opaque ``Bearer`` token) are masked after their
+scheme, as the mock's log masks them (:func:`~mock_idp.redaction.mask_authorization`)."""
 
 
 def _value_at(text: str, start: int, quote: str | None) -> str:
@@ -249,7 +269,7 @@ def mask_text(text: str, secrets: Iterable[str] | Mapping[str, str] = ()) -> str
     than six characters are not looked for."""
     masked = _named(mask_cookie_lines(mask_cookies_json(text)))
     masked = _AUTHORIZATION.sub(
-        lambda m: f"{m['scheme']}{m['space']}{mask_jwt(m['value'])}", masked)
+        lambda m: f"{m['colour'] or ''}{m['scheme']}{m['space']}{mask_jwt(m['value'])}", masked)
     return value_mask(secrets)(mask_jwts(masked))
 
 
@@ -264,17 +284,18 @@ def mask_jwts(text: str) -> str:
 
 def value_mask(secrets: Iterable[str] | Mapping[str, str]) -> Callable[[str], str]:
     """A function that masks each of ``secrets`` (at least six characters long) in a text, as
-    it is or URL-encoded: with what a mapping gives for it, otherwise ``[redacted]``; and the
-    start of one cut short (:func:`_cut_short`). A signed JWT is left to :func:`mask_jwts`,
-    which takes its signature wherever it stands. The text is read once, whatever the number
-    of values: they make one pattern, shaped as a tree of their common starts (a run's log
-    gives thousands)."""
+    it is or as a URL, a form, JSON or HTML writes it
+    (:func:`~scenarios.protocol_view.value_forms.written_forms`): with what a mapping gives for
+    it, otherwise ``[redacted]``; and the start of one cut short (:func:`_cut_short`). A
+    signed JWT is left to :func:`mask_jwts`, which takes its signature wherever it stands. The
+    text is read once, whatever the number of values: they make one pattern, shaped as a tree
+    of their common starts (a run's log gives thousands)."""
     shown_as: dict[str, str] = {}
     for raw in secrets:
         if len(raw) < MIN_HIDDEN or BARE_JWT.fullmatch(raw):
             continue
         shown = secrets[raw] if isinstance(secrets, Mapping) else REDACTED
-        for form in (raw, quote(raw, safe=""), quote_plus(raw, safe="")):
+        for form in written_forms(raw):
             shown_as.setdefault(form, shown)
     if not shown_as:
         return lambda text: text

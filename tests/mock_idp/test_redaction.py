@@ -42,6 +42,8 @@ JWE = f"{_b64({'alg': 'RSA-OAEP', 'enc': 'A256GCM', 'kid': 'k'})}.ZW5jcnlwdGVk.a
     ("totp_secret", "secret"), ("refreshToken", "secret"), ("secretText", "secret"),
     ("code", "code"), ("deviceCode", "code"), ("user_code", "code"), ("otc", "code"),
     ("idTokenHint", "jwt"), ("access_token", "jwt"),
+    # Entra's sign-in form's anti-forgery values, as its flowToken is.
+    ("flowToken", "token"), ("canary", "token"), ("apiCanary", "token"),
     ("status_code", None), ("secret_expires_on", None), ("passwordPolicies", None),
     ("client_id", None), ("state", None),
 ])

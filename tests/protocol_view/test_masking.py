@@ -21,7 +21,7 @@ from asgi_client import AppClient
 from mock_idp import create_app
 from mock_idp.config import REFERENCE_RP_CLIENT_ID, IdpConfig
 from mock_idp.redaction import REDACTED, fingerprint
-from scenarios.masking import quoted
+from scenarios.masking import masked_text, quoted
 from scenarios.protocol_view import (
     BrowserHit,
     Collected,
@@ -79,11 +79,31 @@ def _b64(value: dict[str, Any]) -> str:
     # Node's util.inspect in colour (an app's error page or output quoted in a message).
     (f"{{ clientSecret: \x1b[32m'{SECRET}'\x1b[39m, csrfToken: \x1b[32m'{TOKEN}'\x1b[39m }}",
      "{ clientSecret: \x1b[32m'[redacted]'\x1b[39m, csrfToken: \x1b[32m'[redacted]'\x1b[39m }"),
+    # A coloured name: a pretty logger's key, a key util.inspect quotes (and so colours).
+    (f"\x1b[36mclient_secret\x1b[39m: '{SECRET}'", "\x1b[36mclient_secret\x1b[39m: '[redacted]'"),
+    (f"{{ \x1b[32mclientSecret\x1b[39m: \x1b[32m'{SECRET}'\x1b[39m }}",
+     "{ \x1b[32mclientSecret\x1b[39m: \x1b[32m'[redacted]'\x1b[39m }"),
+    (f"{{ \x1b[32m'refresh-token'\x1b[39m: \x1b[32m'{TOKEN}'\x1b[39m }}",
+     "{ \x1b[32m'refresh-token'\x1b[39m: \x1b[32m'[redacted]'\x1b[39m }"),
+    (f"level=info\x1b[1mpassword\x1b[22m=\x1b[31m{SECRET}\x1b[0m done",
+     "level=info\x1b[1mpassword\x1b[22m=\x1b[31m[redacted]\x1b[0m done"),
+    (f"headers: authorization: \x1b[32mBasic {BASIC}\x1b[39m",
+     "headers: authorization: \x1b[32mBasic [redacted]\x1b[39m"),
 ])
 def test_mask_text_masks_the_value_of_every_spelling_and_keeps_the_line(text: str,
                                                                         kept: str) -> None:
     assert mask_text(text) == kept
     assert mask_text(kept) == kept
+
+
+def test_a_failure_message_quoting_coloured_output_masks_the_secret_a_coloured_name_holds(
+        ) -> None:
+    message = ("AssertionError: the app failed to start; it printed:\n"
+               f"{{ \x1b[32mclientSecret\x1b[39m: \x1b[32m'{SECRET}'\x1b[39m,\n"
+               f"  \x1b[36mclient_secret\x1b[39m: {SECRET} }}")
+    shown = masked_text(message) or ""
+    assert SECRET not in shown and SECRET[:12] not in shown
+    assert "\\x1b[32mclientSecret\\x1b[39m: \\x1b[32m'[redacted]'\\x1b[39m," in shown
 
 
 @pytest.mark.parametrize("text", [

@@ -94,6 +94,48 @@ def test_a_csrf_token_an_app_puts_in_its_forms_is_masked_wherever_it_stands(
     assert mask_trace(path, {}) is False, "masked once"
 
 
+def test_the_credentials_of_an_authorization_header_are_masked_after_their_scheme(
+        tmp_path: Path) -> None:
+    # An opaque bearer token (a personal account's access token is no JWT) a page sends to
+    # an API, HTTP Basic credentials for an app behind a password: masked as mask_text and
+    # the mock's log mask them.
+    bearer, basic = "EwBwA8l6BAAUO9chh8cJscQLmU+LSWpbnr0vmwwAAdQeQ0", "dXNlcjpzM2NyZXQtcGFzcw=="
+    network = {"snapshot": {"request": {"url": "https://graph/v1.0/me", "headers": [
+        {"name": "Authorization", "value": f"Bearer {bearer}"},
+        {"name": "proxy-authorization", "value": f"Basic {basic}"}]}}}
+    action = {"method": "setExtraHTTPHeaders",
+              "params": {"headers": [{"name": "authorization", "value": f"Basic {basic}"}]}}
+    path = _trace(tmp_path / "t.zip", {"trace.network": json.dumps(network).encode(),
+                                       "trace.trace": json.dumps(action).encode()})
+    assert mask_trace(path, {}) is True
+    parts = _parts(path)
+    text = b"".join(parts.values()).decode()
+    assert bearer[:12] not in text and basic[:12] not in text
+    headers = json.loads(parts["trace.network"])["snapshot"]["request"]["headers"]
+    assert [h["value"] for h in headers] == ["Bearer [redacted]", "Basic [redacted]"]
+    assert mask_trace(path, {}) is False, "masked once"
+
+
+def test_a_cookie_holding_a_value_masked_elsewhere_is_masked_whole(tmp_path: Path) -> None:
+    # Auth.js's CSRF cookie is its token (the form's csrfToken, masked by value) and a hash:
+    # the cookie's value, once its token part reads [redacted], is not masked yet.
+    digest = "da5a96621e0badb1730ad87b68e0b26fef379ebaff9aac5c3f1a2b3c4d5e6f70"
+    cookie = f"{CSRF}%7C{digest}"
+    network = {"snapshot": {
+        "request": {"postData": {"params": [{"name": "csrfToken", "value": CSRF}]},
+                    "cookies": [{"name": "authjs.csrf-token", "value": cookie}],
+                    "headers": [{"name": "Cookie", "value": f"authjs.csrf-token={cookie}"}]},
+        "response": {"headers": [{"name": "Set-Cookie",
+                                  "value": f"authjs.csrf-token={cookie}; Path=/"}]}}}
+    path = _trace(tmp_path / "t.zip", {"trace.network": json.dumps(network).encode() + b"\n"})
+    assert mask_trace(path, {}) is True
+    text = b"".join(_parts(path).values()).decode()
+    assert CSRF not in text and digest not in text and digest[:12] not in text
+    request = json.loads(text)["snapshot"]["request"]
+    assert re.fullmatch(r"authjs\.csrf-token=\[redacted-\w{6}\]", request["headers"][0]["value"])
+    assert mask_trace(path, {}) is False, "masked once"
+
+
 FLASK_SESSION = ".eJx9kFtrgzAYhv9LoN6sVnPQqCCjZe3oDjcyGL2SmHyuYc6IpqVb6X9f.axUbMg.6YrIMcOj"
 PROVIDER_SESSION = "c0eqNpoi16AAIOrQnhmLaIFulll82n4PnLcgM3YE-t8"
 
