@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 
 from .acknowledgements import APPROVAL, CREDENTIALS, retry
 from .admin_auth import api_error, api_route
+from .admin_queries import query_params
 from .connection_admin import (
     connection_health,
     delete_connection,
@@ -173,6 +174,7 @@ body it carries (RFC 9110 §9.3.2)."""
 async def list_or_create(request: Request) -> Response:
     rp = state_of(request)
     if request.method in _READS:
+        query_params(request)
         return JSONResponse([connection_json(rp, c) for c in rp.db.connections.all()])
     body = json_booleans(await read_json_object(request), "enabled")
     refused: dict[str, str] = {}
@@ -280,8 +282,9 @@ async def disable(request: Request) -> Response:
 
 async def list_errors(request: Request) -> Response:
     rp = state_of(request)
-    kind = request.query_params.get("source_kind")
-    source_id = request.query_params.get("source_id")
+    params = query_params(request, ("source_kind", "source_id"))
+    kind = params.get("source_kind")
+    source_id = params.get("source_id")
     if kind is not None and kind not in ("connection", "installation"):
         raise InputError.of("source_kind", "must be connection or installation")
     if (kind is None) != (source_id is None):
@@ -298,6 +301,7 @@ async def one_error(request: Request) -> Response:
 
 
 async def list_installations(request: Request) -> Response:
+    query_params(request)
     db = state_of(request).db
     subscriptions = db.licences.subscriptions()
     trials = db.trials.all()
