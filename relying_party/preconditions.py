@@ -7,8 +7,8 @@ old read is refused instead of undoing another admin's. Used by the connections
 ``If-Match`` lines are one list, §5.3); the change goes ahead when one of them is the record's
 ``ETag`` by the strong comparison (§8.8.3.2: not weak, the same characters), so ``W/"3"`` and
 ``"03"`` match no ``"3"`` (a connection's strong tags are compared by the version they name,
-:mod:`relying_party.connection_versions`). A value that is not that (``*`` in a list, a tag without its
-quotes) is 400 naming ``If-Match``. A change that names no state is 428
+:mod:`relying_party.connection_versions`). A value that is not that (``*`` in a list, a
+tag without its quotes) is 400 naming ``If-Match``. A change that names no state is 428
 ``precondition_required`` naming ``If-Match``; one whose tags do not match is 412
 ``precondition_failed`` naming it, with the record's ``ETag`` now. Each answer is the admin
 API's error shape (``error``, ``error_description``, ``fields``).
