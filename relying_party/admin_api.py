@@ -10,10 +10,13 @@ installations' private keys, never appear in responses. Errors are
 ``{"error", "error_description"}``, plus ``"fields"`` (each refused member and why) for invalid
 input.
 
-A connection carries its ``version`` (also its ``ETag``, ``"<version>"``), bumped by each
-change. Every change to one (``PUT``, ``PATCH``, ``DELETE``, enable, disable) names the version
-it was made from, as ``If-Match`` or a ``"version"`` member, or is refused (428 naming
-``If-Match``): :mod:`relying_party.connection_versions`.
+A connection carries its ``version``, bumped by each change that changes something, and an
+``ETag``, ``"<version>-<digest of the body>"`` (:mod:`relying_party.connection_representation`,
+which also says which members are read-only). Every change to one (``PUT``, ``PATCH``,
+``DELETE``, enable, disable) names the version it was made from, as ``If-Match`` or a
+``"version"`` member, or is refused (428 naming ``If-Match``):
+:mod:`relying_party.connection_versions`. A ``GET`` with ``If-None-Match`` naming the ``ETag``
+is 304. The lists take the query parameters :mod:`relying_party.admin_queries` names.
 """
 
 from __future__ import annotations
@@ -25,18 +28,19 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from . import preconditions
 from .acknowledgements import APPROVAL, CREDENTIALS, retry
 from .admin_auth import api_error, api_route
+from .admin_queries import query_params
 from .connection_admin import (
-    connection_health,
     delete_connection,
     edit_connection,
     new_connection,
     set_enabled,
     validated,
 )
-from .connection_versions import Change, etag, no_connection, no_other_member, versioned
-from .connections import discovery_url_for, frontchannel_logout_url, sign_in_urls
+from .connection_representation import connection_json, etag, representation_tag, writable
+from .connection_versions import Change, no_connection, no_other_member, versioned
 from .db import (
     AckKind,
     Acknowledgement,
@@ -47,53 +51,13 @@ from .db import (
     Trial,
 )
 from .inputs import InputError, escape_invisible, json_booleans
-from .redirect_uris import connection_id_problem, connection_redirect_uri
+from .redirect_uris import connection_id_problem
 from .request_bodies import read_json_object
 from .web import AppState, state_of
 
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def connection_json(rp: AppState, c: Connection) -> dict[str, Any]:
-    h = connection_health(rp, c)
-    return {
-        "id": c.id,
-        "name": c.name,
-        "authorization_uri": c.authorization_uri,
-        "token_url": c.token_url,
-        "client_id": c.client_id,
-        "client_secret_set": bool(c.client_secret),
-        "secret_expires_on": c.secret_expires_on.isoformat(),
-        "support_contact": c.support_contact,
-        "discovery_url": c.discovery_url,
-        "effective_discovery_url": discovery_url_for(c),
-        "client_auth_method": c.client_auth_method,
-        "enabled": c.enabled,
-        "created_at": _iso(c.created_at),
-        "updated_at": _iso(c.updated_at),
-        "sign_in_urls": sign_in_urls(rp.settings.base_url, c.id),
-        "frontchannel_logout_url": frontchannel_logout_url(rp.settings.base_url, c.id),
-        "redirect_uri": connection_redirect_uri(rp.settings.base_url, c.id),
-        "post_logout_redirect_uri": rp.settings.post_logout_redirect_uri,
-        "version": c.version,
-        "health": {
-            "days_until_secret_expiry": h.days_until_secret_expiry,
-            "secret_expired": h.secret_expired,
-            "secret_accepted_after_end_date": h.secret_accepted_after_end_date,
-            "secret_invalid": h.secret_invalid,
-            "secret_warning": h.secret_warning,
-            "secret_refused": None if h.secret_refused_code is None else {
-                "idp_error_code": h.secret_refused_code, "at": _iso(h.secret_refused_at)},
-            "secret_saved_at": _iso(h.secret_saved_at),
-            "last_login_at": _iso(h.last_login_at),
-            "secret_accepted_at": _iso(h.secret_accepted_at),
-            "recent_errors": [e.ref for e in h.recent_errors],
-            "errors_before_secret": [e.ref for e in h.recent_errors
-                                     if e.ref in h.errors_before_secret],
-        },
-    }
 
 
 def error_json(e: ErrorRecord) -> dict[str, Any]:
@@ -173,6 +137,7 @@ body it carries (RFC 9110 §9.3.2)."""
 async def list_or_create(request: Request) -> Response:
     rp = state_of(request)
     if request.method in _READS:
+        query_params(request)
         return JSONResponse([connection_json(rp, c) for c in rp.db.connections.all()])
     body = json_booleans(await read_json_object(request), "enabled")
     refused: dict[str, str] = {}
@@ -198,7 +163,7 @@ async def list_or_create(request: Request) -> Response:
         connection_json(rp, connection),
         status_code=201,
         headers={"Location": f"/api/admin/connections/{connection.id}",
-                 "ETag": etag(connection)},
+                 "ETag": etag(rp, connection)},
     )
 
 
@@ -222,28 +187,53 @@ def _chosen_id(rp: AppState, body: dict[str, Any]) -> str | None:
 
 
 def _one(rp: AppState, connection: Connection) -> JSONResponse:
-    return JSONResponse(connection_json(rp, connection), headers={"ETag": etag(connection)})
+    shown = connection_json(rp, connection)
+    return JSONResponse(shown, headers={"ETag": representation_tag(connection.version, shown)})
 
 
 async def get_connection(request: Request) -> Response:
+    """The connection and its ``ETag``; with ``If-None-Match`` naming that ``ETag`` (by the weak
+    comparison) or ``*``, 304 with the ``ETag`` and no body (RFC 9110 §13.1.2, §15.4.5). The
+    ``ETag`` covers the whole body, ``health`` included, so a 304 never hides a change of it:
+    :mod:`relying_party.connection_representation`."""
     rp = state_of(request)
+    condition = preconditions.if_none_match(request)
     connection = rp.db.connections.get(request.path_params["connection_id"])
-    return no_connection() if connection is None else _one(rp, connection)
+    if connection is None:
+        return no_connection()
+    answer = _one(rp, connection)
+    tag = answer.headers["ETag"]
+    if condition is not None and condition.matches_weakly(tag):
+        return Response(status_code=304, headers={"ETag": tag})
+    return answer
 
 
 def _edit(rp: AppState, connection: Connection, body: dict[str, Any],
           expected: int | None) -> Response:
     """``PATCH``: the fields the body leaves out keep their value."""
-    return _one(rp, edit_connection(rp, connection, body, expected_version=expected))
+    return _one(rp, _changed(rp, connection, body, expected, replacing=False))
 
 
 def _replace(rp: AppState, connection: Connection, body: dict[str, Any],
              expected: int | None) -> Response:
     """``PUT``, a full replacement (RFC 9110 §9.3.4): a required field left out is refused,
     an optional one returns to its default (:data:`relying_party.connection_admin.REQUIRED`)."""
-    return _one(rp, edit_connection(rp, connection, body, expected_version=expected,
-                                    replacing=True))
+    return _one(rp, _changed(rp, connection, body, expected, replacing=True))
 
+
+def _changed(rp: AppState, connection: Connection, body: dict[str, Any],
+             expected: int | None, *, replacing: bool) -> Connection:
+    """A ``PUT``'s or ``PATCH``'s change, its read-only members (those ``GET`` answers) taken
+    out: :func:`relying_party.connection_representation.writable`."""
+    refused = writable(connection_json(rp, connection), body)
+    if refused:  # named with the other refused fields; nothing is stored
+        try:
+            validated(rp, body, previous=connection, replacing=replacing)
+        except InputError as exc:
+            raise InputError({**refused, **exc.errors}) from None
+        raise InputError(refused)
+    return edit_connection(rp, connection, body, expected_version=expected,
+                           replacing=replacing)
 
 
 def _delete(rp: AppState, connection: Connection, body: dict[str, Any],
@@ -280,8 +270,9 @@ async def disable(request: Request) -> Response:
 
 async def list_errors(request: Request) -> Response:
     rp = state_of(request)
-    kind = request.query_params.get("source_kind")
-    source_id = request.query_params.get("source_id")
+    params = query_params(request, ("source_kind", "source_id"))
+    kind = params.get("source_kind")
+    source_id = params.get("source_id")
     if kind is not None and kind not in ("connection", "installation"):
         raise InputError.of("source_kind", "must be connection or installation")
     if (kind is None) != (source_id is None):
@@ -298,6 +289,7 @@ async def one_error(request: Request) -> Response:
 
 
 async def list_installations(request: Request) -> Response:
+    query_params(request)
     db = state_of(request).db
     subscriptions = db.licences.subscriptions()
     trials = db.trials.all()

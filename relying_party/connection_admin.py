@@ -140,7 +140,13 @@ def new_lifetime() -> str:
 
 def _store(rp: AppState, before: Connection, after: Connection, version: int) -> Connection:
     """Store ``after`` and end the sessions it ends, in one transaction: a change that fails
-    half-way leaves the connection and its sessions as they were."""
+    half-way leaves the connection and its sessions as they were. A change that changes
+    nothing (``PATCH {}``, a field set to the value it has, enabling an enabled connection)
+    stores nothing and answers ``before``: its version, and so its ``ETag``, stay, and no other
+    admin's read goes stale for it. A client secret sent is always a change, the same one again
+    too: it is saved anew (:attr:`Connection.secret_saved_at`)."""
+    if replace(after, updated_at=before.updated_at) == before:
+        return before
     if ends_sign_ins(before, after):
         after = replace(after, lifetime=new_lifetime())
     with rp.db.transaction():

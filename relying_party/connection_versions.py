@@ -2,9 +2,10 @@
 made from.
 
 Every change to a stored connection (``PUT``, ``PATCH``, ``DELETE``, ``POST …/enable``,
-``POST …/disable``) names the version it was made from, as ``If-Match: "<version>"`` (the
-``ETag`` a ``GET`` answers, or a list of tags of which one is; 412 ``precondition_failed``
-when none is, the connection having changed since) or
+``POST …/disable``) names the version it was made from, as ``If-Match`` (the ``ETag`` a
+``GET`` answers, or ``"<version>"``, or a list of tags of which one names the version: only
+the version is compared, :func:`relying_party.connection_representation.tag_version`; 412
+``precondition_failed`` when none names it, the connection having changed since) or
 as a ``"version"`` member of its JSON body (409 ``conflict``), and stores nothing then. A change
 naming neither is refused, 428 ``precondition_required`` naming ``If-Match`` (RFC 6585 §3):
 without it a replace, a delete or a toggle made from an old read silently undoes another
@@ -26,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 from . import preconditions
 from .admin_auth import api_error
 from .connection_admin import ConnectionGone, StaleEdit
+from .connection_representation import etag, tag_version
 from .db import Connection
 from .inputs import InputError, escape_invisible, json_booleans
 from .request_bodies import read_json_object
@@ -34,10 +36,6 @@ from .web import AppState, state_of
 Change = Callable[[AppState, Connection, dict[str, Any], int | None], Response]
 """Applies a change to ``connection`` from the version it names (None: ``If-Match: *``), with
 the JSON body's other members; raises :class:`StaleEdit` or :class:`ConnectionGone`."""
-
-def etag(connection: Connection) -> str:
-    return f'"{connection.version}"'
-
 
 def no_connection() -> JSONResponse:
     return api_error(404, "not_found", "no such SSO connection")
@@ -58,15 +56,16 @@ def _changed(since: str, now: int) -> str:
             "apply the change again")
 
 
-def _stale(exc: StaleEdit | ConnectionGone, *, if_match: bool) -> JSONResponse:
+def _stale(rp: AppState, exc: StaleEdit | ConnectionGone, *, if_match: bool) -> JSONResponse:
     if isinstance(exc, ConnectionGone):
         return no_connection()
     now = exc.current.version
+    tag = etag(rp, exc.current)
     description = _changed("that ETag" if if_match else f"version {exc.expected}", now)
     detail = f"names version {exc.expected}; the connection is now at version {now}"
     if if_match:
-        return preconditions.failed(description, detail, now=f'"{now}"')
-    return preconditions.failed(description, detail, now=f'"{now}"', field="version",
+        return preconditions.failed(description, detail, now=tag)
+    return preconditions.failed(description, detail, now=tag, field="version",
                                 status=409, error="conflict")
 
 
@@ -85,8 +84,8 @@ async def versioned(request: Request, change: Change) -> Response:
     condition = preconditions.if_match(request)
     in_body = _body_version(body)
     header = condition is not None and not condition.any
-    if (in_body is not None and condition is not None and not condition.any
-            and f'"{in_body}"' not in condition.tags):
+    named = {tag_version(tag) for tag in condition.tags} if condition is not None else set()
+    if in_body is not None and header and in_body not in named:
         raise InputError.of("version", "names another version than If-Match")
     rp = state_of(request)
     connection = rp.db.connections.get(request.path_params["connection_id"])
@@ -95,11 +94,12 @@ async def versioned(request: Request, change: Change) -> Response:
     if condition is None and in_body is None:
         return preconditions.required(request.method, "connection",
                                       alternative=', or a "version" member')
-    if condition is not None and not condition.matches(etag(connection)):
+    if condition is not None and not condition.any and connection.version not in named:
+        now = etag(rp, connection)
         return preconditions.failed(_changed("that ETag", connection.version),
-                                    condition.mismatch(etag(connection)), now=etag(connection))
+                                    condition.mismatch(now), now=now)
     try:
         return change(rp, connection, body, in_body if in_body is not None or not header
                       else connection.version)
     except (StaleEdit, ConnectionGone) as exc:
-        return _stale(exc, if_match=header)
+        return _stale(rp, exc, if_match=header)

@@ -6,11 +6,15 @@ old read is refused instead of undoing another admin's. Used by the connections
 ``If-Match`` is ``*`` (the record as it is) or a list of entity tags (RFC 9110 §13.1.1; two
 ``If-Match`` lines are one list, §5.3); the change goes ahead when one of them is the record's
 ``ETag`` by the strong comparison (§8.8.3.2: not weak, the same characters), so ``W/"3"`` and
-``"03"`` match no ``"3"``. A value that is not that (``*`` in a list, a tag without its
-quotes) is 400 naming ``If-Match``. A change that names no state is 428
+``"03"`` match no ``"3"`` (a connection's strong tags are compared by the version they name,
+:mod:`relying_party.connection_versions`). A value that is not that (``*`` in a list, a
+tag without its quotes) is 400 naming ``If-Match``. A change that names no state is 428
 ``precondition_required`` naming ``If-Match``; one whose tags do not match is 412
 ``precondition_failed`` naming it, with the record's ``ETag`` now. Each answer is the admin
-API's error shape (``error``, ``error_description``, ``fields``)."""
+API's error shape (``error``, ``error_description``, ``fields``).
+
+``If-None-Match`` (a conditional read, §13.1.2) is read the same way, weak tags kept, and
+compared by the weak comparison (:meth:`IfMatch.matches_weakly`)."""
 
 from __future__ import annotations
 
@@ -34,16 +38,26 @@ _MALFORMED = ('must be "*" or the ETag GET answers ("…"; a list of them matche
 
 @dataclass(frozen=True)
 class IfMatch:
-    """A request's ``If-Match``: ``*`` (:attr:`any`), or the strong entity tags it lists, with
-    their quotes (a weak one never matches, :attr:`weak` says one was given)."""
+    """A request's ``If-Match`` (or ``If-None-Match``): ``*`` (:attr:`any`), or the entity tags
+    it lists, with their quotes: the strong ones (:attr:`tags`) and the weak ones without their
+    ``W/`` (:attr:`weak_tags`; never matched by ``If-Match``)."""
 
     any: bool
     tags: tuple[str, ...] = ()
-    weak: bool = False
+    weak_tags: tuple[str, ...] = ()
+
+    @property
+    def weak(self) -> bool:
+        return bool(self.weak_tags)
 
     def matches(self, current: str) -> bool:
         """Whether the record whose ``ETag`` is ``current`` meets the condition."""
         return self.any or current in self.tags
+
+    def matches_weakly(self, current: str) -> bool:
+        """Whether one of the tags is ``current`` by the weak comparison (RFC 9110 §8.8.3.2:
+        the same opaque tag, either or both weak), as ``If-None-Match`` compares (§13.1.2)."""
+        return self.any or current in self.tags or current in self.weak_tags
 
     def mismatch(self, current: str) -> str:
         """Why the record whose ``ETag`` is ``current`` does not meet it."""
@@ -55,28 +69,34 @@ class IfMatch:
 
 def if_match(request: Request) -> IfMatch | None:
     """The request's ``If-Match`` (None without one), or :class:`InputError` naming it."""
-    lines = request.headers.getlist("if-match")
+    return _entity_tags(request, HEADER)
+
+
+def if_none_match(request: Request) -> IfMatch | None:
+    """The request's ``If-None-Match`` (None without one), or :class:`InputError` naming it."""
+    return _entity_tags(request, "If-None-Match")
+
+
+def _entity_tags(request: Request, header: str) -> IfMatch | None:
+    lines = request.headers.getlist(header)
     if not lines:
         return None
     value = ", ".join(lines).strip()
     if value == "*":
         return IfMatch(any=True)
     tags: list[str] = []
-    weak = False
+    weak: list[str] = []
     at = count = 0
     while at < len(value):
         member = _MEMBER.match(value, at)
         count += 1
         if member is None or count > MAX_TAGS:
-            raise InputError.of(HEADER, _MALFORMED)
-        if member.group(1):
-            weak = True
-        else:
-            tags.append(member.group(2))
+            raise InputError.of(header, _MALFORMED)
+        (weak if member.group(1) else tags).append(member.group(2))
         at = member.end()
     if not tags and not weak:
-        raise InputError.of(HEADER, _MALFORMED)
-    return IfMatch(any=False, tags=tuple(tags), weak=weak)
+        raise InputError.of(header, _MALFORMED)
+    return IfMatch(any=False, tags=tuple(tags), weak_tags=tuple(weak))
 
 
 def required(method: str, what: str, *, alternative: str = "") -> JSONResponse:

@@ -29,6 +29,7 @@ from starlette.routing import Route
 from . import preconditions
 from .admin import form_fields, message
 from .admin_auth import api_error, api_route, requires_session
+from .admin_queries import query_params
 from .db import Database, UserChanged, UserListing
 from .inputs import InputError
 from .web import render_with_csrf, state_of
@@ -76,6 +77,7 @@ def _remove(request: Request, user_id: int, *,
 
 
 async def list_users(request: Request) -> Response:
+    query_params(request)
     return JSONResponse([user_json(u) for u in state_of(request).db.users.listing()])
 
 

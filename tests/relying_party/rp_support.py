@@ -30,6 +30,16 @@ ADMIN_TOKEN = "test-admin-token-0123456789"
 ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 """The harness's client sends the admin bearer token; its browser routes ignore it."""
 
+_CONNECTION_ETAG = re.compile(r'"([1-9][0-9]*)-[0-9a-f]{16}"')
+
+
+def etag_version(response: Response) -> int:
+    """The version a connection's ``ETag`` (``"<version>-<digest>"``) names."""
+    found = _CONNECTION_ETAG.fullmatch(response.headers["etag"])
+    assert found, response.headers["etag"]
+    return int(found.group(1))
+
+
 ANY_VERSION = {"If-Match": "*"}
 """A connection ``PATCH`` made from the connection as it is (a ``PATCH`` must name the version it
 was made from): for tests of what an edit does, not of concurrent saves."""

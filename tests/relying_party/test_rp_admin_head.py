@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from rp_support import OP_CONNECTION, RpHarness
+from rp_support import OP_CONNECTION, RpHarness, etag_version
 
 API = "/api/admin/connections"
 
@@ -16,7 +16,8 @@ def test_a_head_on_a_connection_answers_as_its_get(rp: RpHarness) -> None:
     response = rp.client.head(f"{API}/{cid}")
     assert response.status_code == 200, response.text
     assert response.content == b""
-    assert response.headers["etag"] == got.headers["etag"] == '"1"'
+    assert response.headers["etag"] == got.headers["etag"]
+    assert etag_version(response) == 1
     assert rp.client.head(f"{API}/nothing").status_code == 404
 
 
