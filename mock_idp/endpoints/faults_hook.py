@@ -54,12 +54,15 @@ def token_fault(request: Request, endpoint: str, *, tenant: str | None = None,
     return faults.id_token_tamper(endpoint, scope, observe=observe)
 
 
-def token_tampers(request: Request, *, tenant: str, app: str, user: str) -> TokenTampers:
+def token_tampers(request: Request, *, tenant: str, app: str, user: str,
+                  id_token: bool = True) -> TokenTampers:
     """What an armed token fault does to the token endpoint's ID token and to the access token
     beside it, should that be the app's own (:class:`~mock_idp.faults.registry.TokenTampers`);
-    what each changed goes into the request's log entry."""
+    ``id_token`` false: the answer carries none. What each changed goes into the request's log
+    entry."""
     def observe(note: dict[str, Any]) -> None:
         annotate(request.scope, note)
 
     return idp(request).faults.token_tampers(
-        "token", {"tenant": tenant, "app": app, "user": user}, observe=observe)
+        "token", {"tenant": tenant, "app": app, "user": user}, observe=observe,
+        id_token=id_token)

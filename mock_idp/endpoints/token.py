@@ -296,11 +296,13 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: User
                                        grant.resource)
     scp = resources.token_scopes(target, grant.scopes, names)
     issues_id_token = "openid" in grant.scopes or version == "1.0"
-    tampers = token_tampers(request, tenant=tenant.id, app=app.client_id, user=user.id) \
-        if issues_id_token else TokenTampers()
     # A token fault spoils the access token too when it is the app's own (its audience is the
-    # app): on the v1 endpoints the ID token comes unsigned, and apps check that token instead.
+    # app): on the v1 endpoints the ID token comes unsigned, and apps check that token instead;
+    # so does an app that asks v2.0 for its own API without openid, and gets no ID token.
     own = target.app is not None and target.app.client_id == app.client_id
+    tampers = token_tampers(request, tenant=tenant.id, app=app.client_id, user=user.id,
+                            id_token=issues_id_token) \
+        if issues_id_token or own else TokenTampers()
     access_token, lifetime = user_access_token(
         state, subject, target, scp, client_auth=client_auth,
         tamper=tampers.own_access_token if own else None)

@@ -25,9 +25,11 @@ its audience is the app itself (a v1 ``resource`` naming its own client id, as E
 token for itself only by its GUID, or a scope of its own API). Entra's v1.0 token endpoint
 returns the ID token unsigned (see :mod:`mock_idp.endpoints.token`), so apps on the v1
 endpoints (django-auth-adfs, ADAL-era apps) sign people in on that access token instead,
-checking its signature, ``iss``, ``aud`` and lifetime; the checks of the ID token alone
-(nonce, hashes, ``azp``), the faults that change the key set and ``key_rotated`` (which
-rotates as it signs) stay with the ID token."""
+checking its signature, ``iss``, ``aud`` and lifetime, as does an app that asks the v2.0
+endpoint for its own API without ``openid`` and gets no ID token (in such an answer these
+faults spoil the access token alone, and the others are not taken); the checks of the ID
+token alone (nonce, hashes, ``azp``), the faults that change the key set and ``key_rotated``
+(which rotates as it signs) stay with the ID token."""
 
 
 def corrupt_signature(token: str) -> str:

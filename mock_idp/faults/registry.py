@@ -225,14 +225,18 @@ class FaultRegistry:
         what it changed."""
         return self.token_tampers(endpoint, scope, observe=observe).id_token
 
-    def token_tampers(self, endpoint: str, scope: Scope, *,
-                      observe: Observer | None = None) -> TokenTampers:
+    def token_tampers(self, endpoint: str, scope: Scope, *, observe: Observer | None = None,
+                      id_token: bool = True) -> TokenTampers:
         """The tampering of the ID token ``endpoint`` is about to issue, and of the access
         token issued beside it should that be the app's own; ``observe`` is told what each
-        changed."""
+        changed. Without an ID token in the answer (``id_token`` false: a v2.0 request
+        without ``openid`` for the app's own API) only a fault that also spoils the app's own
+        access token is taken, and spoils that token alone: an app that signs people in on it
+        is exercised as one on the v1 endpoints is, and a fault about the ID token alone stays
+        armed for a token it can reach."""
         if endpoint not in ID_TOKEN_ENDPOINTS:
             return TokenTampers()
-        fault = self._take(endpoint, scope, ID_TOKEN_KINDS)
+        fault = self._take(endpoint, scope, ID_TOKEN_KINDS if id_token else OWN_ACCESS_TOKEN_KINDS)
         if fault is None:
             return TokenTampers()
         if fault.kind == "kid_absent_multiple":
@@ -241,6 +245,8 @@ class FaultRegistry:
                                  rotate=lambda: self._rotate(fault))
         own = observed(fault, endpoint, "access_token", tamper, observe) \
             if fault.kind in OWN_ACCESS_TOKEN_KINDS else None
+        if not id_token:
+            return TokenTampers(None, own)
         return TokenTampers(observed(fault, endpoint, "id_token", tamper, observe), own)
 
     def _rotate(self, fault: Fault) -> SigningKey:

@@ -67,6 +67,8 @@ def unreached_token_fault(stack: LiveStack, fault: str, fault_id: str) -> str | 
     ``None`` when it met it (or may have)."""
     if fault == "userinfo_sub_mismatch":
         return USERINFO_UNASKED if stack.armed_fault(fault_id) is not None else None
+    if spoiled_own_access_token(stack, fault_id) is not None:
+        return None  # no ID token, but the app's own access token carried the fault
     return asked_no_id_token(stack)
 
 
@@ -97,16 +99,20 @@ def also_own_access_token(fault: str) -> str:
 
 def spoiled_own_access_token(stack: LiveStack, fault_id: str) -> str | None:
     """What a token scenario's failure message adds when the provider's request log shows that
-    the fault ``fault_id`` spoiled the app's own access token of its answer as well as the ID
-    token (a note of the fault with the target ``access_token``): the app may have checked
-    either; ``None`` when it spoiled the ID token alone."""
+    the fault ``fault_id`` spoiled the app's own access token of its answer (a note of the
+    fault with the target ``access_token``): as well as the ID token, when the app may have
+    checked either, or alone, in an answer without an ID token (a v2.0 request for the app's
+    own API without ``openid``); ``None`` when it spoiled the ID token alone."""
     for entry in stack.provider_requests():
-        for note in entry.get("notes") or ():
-            fault = note.get("fault") if isinstance(note, dict) else None
-            if isinstance(fault, dict) and fault.get("id") == fault_id \
-                    and note.get("target") == "access_token":
-                return ("the provider spoiled the app's own access token of that answer as well "
-                        "as its ID token")
+        targets = {note.get("target") for note in entry.get("notes") or ()
+                   if isinstance(note, dict) and isinstance(note.get("fault"), dict)
+                   and note["fault"].get("id") == fault_id}
+        if "access_token" in targets:
+            if "id_token" in targets:
+                return ("the provider spoiled the app's own access token of that answer as "
+                        "well as its ID token")
+            return ("the provider spoiled the app's own access token of that answer, which "
+                    "carried no ID token")
     return None
 
 

@@ -6,6 +6,7 @@ fault left on the ID token alone never reaches what it checks."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, cast
@@ -15,6 +16,7 @@ import pytest
 from asgi_client import AppClient
 from idp_testkit import CLIENT_ID, TENANT, claims, get_code, paths, redeem
 
+from mock_idp.config import IdpConfig, default_tenant
 from scenarios.catalogue.id_token_source import spoiled_own_access_token
 from scenarios.live import LiveStack
 
@@ -135,3 +137,60 @@ def test_the_scenarios_read_from_the_log_that_a_fault_spoiled_the_id_token_alone
     stack = cast(LiveStack, SimpleNamespace(
         provider_requests=lambda: client.get("/_mock/requests").json()["requests"]))
     assert spoiled_own_access_token(stack, fault["id"]) is None
+
+
+# A v2.0 app that asks for its own API without openid (django-auth-adfs with VERSION "v2.0"
+# and SCOPES naming only its API) gets no ID token and signs people in on that access token.
+OWN_API = f"api://{CLIENT_ID}"
+
+
+def _own_api_config() -> IdpConfig:
+    tenant = default_tenant()
+    rp = replace(tenant.apps[0], identifier_uris=(OWN_API,))
+    return IdpConfig(tenants=(replace(tenant, apps=(rp, *tenant.apps[1:])),))
+
+
+def v2_own_api_tokens(client: AppClient) -> dict[str, Any]:
+    scope = f"{OWN_API}/.default"
+    response = redeem(client, get_code(client, scope=scope), scope=scope)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    assert "id_token" not in body
+    return body
+
+
+def armed(client: AppClient) -> str:
+    return str(client.get("/_mock/faults").json())
+
+
+@pytest.mark.idp_config(_own_api_config())
+@pytest.mark.parametrize(("kind", "claim"), [("wrong_iss", "iss"), ("wrong_aud", "aud")])
+def test_without_an_id_token_the_fault_spoils_the_apps_own_access_token(
+        client: AppClient, kind: str, claim: str) -> None:
+    unspoiled = claims(v2_own_api_tokens(client)["access_token"])[claim]
+    fault = client.post("/_mock/faults", json={"kind": kind}).json()
+    access = v2_own_api_tokens(client)["access_token"]
+    assert claims(access)[claim] == unspoiled + "1" and verifies(client, access)
+    assert fault["id"] not in armed(client)
+    stack = cast(LiveStack, SimpleNamespace(
+        provider_requests=lambda: client.get("/_mock/requests").json()["requests"]))
+    assert spoiled_own_access_token(stack, fault["id"]) == (
+        "the provider spoiled the app's own access token of that answer, which carried no ID "
+        "token")
+
+
+@pytest.mark.idp_config(_own_api_config())
+def test_without_an_id_token_a_fault_about_the_id_token_alone_stays_armed(
+        client: AppClient) -> None:
+    fault = client.post("/_mock/faults", json={"kind": "wrong_nonce"}).json()
+    v2_own_api_tokens(client)
+    assert fault["id"] in armed(client)
+
+
+@pytest.mark.idp_config(_own_api_config())
+def test_without_an_id_token_a_token_for_another_resource_leaves_the_fault_armed(
+        client: AppClient) -> None:
+    fault = client.post("/_mock/faults", json={"kind": "wrong_iss"}).json()
+    response = redeem(client, get_code(client, scope="User.Read"), scope="User.Read")
+    assert response.status_code == 200 and "id_token" not in response.json()
+    assert fault["id"] in armed(client)

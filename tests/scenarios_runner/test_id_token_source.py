@@ -18,6 +18,7 @@ from scenarios.catalogue.id_token_source import (
     from_token_endpoint_over_plain_http,
     from_token_endpoint_over_tls,
     naming_spoiled_tokens,
+    unreached_token_fault,
 )
 from scenarios.live import LiveStack
 
@@ -144,3 +145,24 @@ def test_a_sign_in_that_asked_graph_alone_had_no_id_token() -> None:
 def test_a_sign_in_that_may_have_had_an_id_token_is_not_said_to_have_none(
         requests: list[dict[str, Any]]) -> None:
     assert asked_no_id_token(_stack("https", *requests)) is None
+
+
+def _own_api_without_openid(*targets: str) -> LiveStack:
+    """django-auth-adfs with VERSION "v2.0" and SCOPES naming only its own API: no ID token,
+    and the fault's notes on ``targets`` of its token request."""
+    notes = [{"fault": {"id": "f-1", "kind": "wrong_aud", "endpoint": "token"},
+              "target": target, "changes": []} for target in targets]
+    return _stack("https", _asked(f"api://{CLIENT}/.default"), {**TOKEN, "notes": notes})
+
+
+def test_a_fault_on_the_apps_own_access_token_is_exercised_without_an_id_token() -> None:
+    stack = _own_api_without_openid("access_token")
+    assert unreached_token_fault(stack, "wrong_aud", "f-1") is None
+    assert _failure_under(stack) == (
+        "the failure page did not appear\n(the provider spoiled the app's own access token of "
+        "that answer, which carried no ID token)")
+
+
+def test_a_sign_in_without_an_id_token_nor_a_spoiled_access_token_is_not_exercised() -> None:
+    reason = unreached_token_fault(_own_api_without_openid(), "wrong_aud", "f-1")
+    assert reason is not None and reason.startswith("the app asked for no ID token")
