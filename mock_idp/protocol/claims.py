@@ -241,6 +241,9 @@ def access_token_claims(
         "aud": audience,
         "iss": issuer(s.base_url, s.tenant.id, token_version),
         **_times(s.now, lifetime),
+        # ``aio``: an opaque value Entra puts in every access token, v1 and v2, user or app
+        # (the access token claims reference lists it; "resources shouldn't use this claim").
+        "aio": b64url(secrets.token_bytes(24)),
         "tid": s.tenant.id,
         "uti": uti(),
         "ver": token_version,
@@ -264,6 +267,14 @@ def access_token_claims(
         # (``servicePrincipals``, ``appRoleAssignedTo``'s ``principalId``) match its tokens.
         principal = service_principal_id(s.tenant.id, s.app.client_id, s.app.principal_seed)
         claims.update({"oid": principal, "sub": principal})
+        if token_version == "1.0":
+            # ``idp``: a v1 app-only token names the tenant that authenticated the app, its
+            # own issuer (the access token claims reference, ``idp``: "identical to the value
+            # of the Issuer claim" for a subject of the issuing tenant), as Entra's client
+            # credentials tokens for an API (``aud: api://…``) and for Graph show; a v2
+            # app-only token carries no ``idp``, so libraries that call a token whose ``idp``
+            # differs from ``iss`` a guest's (fastapi-azure-auth) accept both.
+            claims["idp"] = claims["iss"]
         if app_roles:
             claims["roles"] = list(app_roles)
         if resource_app is None or any(
