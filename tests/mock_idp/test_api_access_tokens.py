@@ -94,3 +94,16 @@ def test_a_members_delegated_token_has_aio_and_no_idp(
     assert token["ver"] == version and token["scp"] == "access_as_user"
     assert "idp" not in token
     assert isinstance(token["aio"], str) and token["aio"]
+
+
+@pytest.mark.idp_config(_config())
+def test_a_v1_answers_not_before_is_its_tokens_nbf(client: AppClient) -> None:
+    """Entra's v1 answers put ``not_before`` 3900 s before ``expires_on`` for a 3599 s token:
+    the token's ``nbf``, dated five minutes before its issue."""
+    body = client.post(paths(TENANT, "1.0")["token"], data={
+        "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET,
+        "resource": f"api://{V1_API}"}).json()
+    token = claims(body["access_token"])
+    assert body["not_before"] == str(token["nbf"]) == str(token["iat"])
+    assert int(body["expires_on"]) - int(body["not_before"]) == 3599 + 300
+    assert body["expires_on"] == str(token["exp"])

@@ -73,7 +73,7 @@ def test_lifetimes_vary_within_the_range_and_follow_the_seed() -> None:
 def test_a_v1_response_counts_expires_on_from_the_same_lifetime(client: AppClient) -> None:
     body = tokens_for(client, version="1.0")
     assert body["expires_in"] == "5400" and _lifetime(body) == 5400
-    assert int(body["expires_on"]) - int(body["not_before"]) == 5400
+    assert int(body["expires_on"]) - int(body["not_before"]) == 5400 + 300
 
 
 @pytest.mark.idp_config(hybrid_config(lifetime_random=Bound(highest=True)))
