@@ -132,6 +132,10 @@ class AppConfig:
     app_permissions: tuple[str, ...] = ()
     """Application permissions (app roles of an API, for app-only tokens): ``User.Read.All``
     (Graph's) or ``api://orders/Orders.Read.All``; an administrator's consent grants them."""
+    exposed_scopes: tuple[str, ...] = ()
+    """The delegated permissions it exposes as an API (the portal's "Expose an API", Graph
+    ``api.oauth2PermissionScopes``): ``access_as_user``. When set, a request naming another
+    of its permissions is AADSTS650053; unset, any name is taken."""
     group_membership_claims: str | None = None
     """``None`` (Entra's default: no ``groups`` claim), ``"None"``, ``"SecurityGroup"``,
     ``"DirectoryRole"``, ``"ApplicationGroup"``, ``"All"``, or a comma-separated mix."""
@@ -385,6 +389,7 @@ def _app(d: Mapping[str, Any], where: str, base_dir: Path | None) -> AppConfig:
         "assignment_required", "assigned", "public_client", "allow_id_token",
         "allow_access_token", "identifier_uris", "app_roles",
         "frontchannel_logout_iss", "sign_v1_id_tokens", "admin_consented", "api_permissions",
+        "exposed_scopes",
         "app_permissions", "enabled", "sign_in_audience",
         *APP_KEYS,
     })
@@ -413,6 +418,7 @@ def _app(d: Mapping[str, Any], where: str, base_dir: Path | None) -> AppConfig:
         sign_v1_id_tokens=flag(d, "sign_v1_id_tokens", where, False),
         admin_consented=flag(d, "admin_consented", where, True),
         api_permissions=str_list(d, "api_permissions", where),
+        exposed_scopes=str_list(d, "exposed_scopes", where),
         app_permissions=str_list(d, "app_permissions", where),
         enabled=flag(d, "enabled", where, True),
         sign_in_audience=audience,

@@ -20,6 +20,7 @@ from ..protocol import (
     claims_request,
     cross_origin,
     device_code,
+    exposed_scopes,
     multi_resource,
     on_behalf_of,
     password_grant,
@@ -292,6 +293,7 @@ def _user_tokens(request: Request, tenant: Tenant, app: Application, grant: User
     resources.check_not_itself_by_uri(target, app, grant.resource)
     require_satisfied(tenant.auth_contexts, claims.acrs, mfa=grant.mfa, app_id=target.audience,
                       can_give_mfa=account_of(user).totp_secret is not None, version=version)
+    exposed_scopes.check_exposed(tenant, app, grant.scopes)
     names = resources.user_permissions(tenant, app, user.id, target, grant.scopes,
                                        grant.resource)
     scp = resources.token_scopes(target, grant.scopes, names)
