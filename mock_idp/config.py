@@ -401,6 +401,11 @@ def _app(d: Mapping[str, Any], where: str, base_dir: Path | None) -> AppConfig:
     identifier_uris = str_list(d, "identifier_uris", where)
     for i, uri in enumerate(identifier_uris):
         checked(uri, f"{where}.identifier_uris[{i}]", identifier_uri_problem(uri))
+    exposed = str_list(d, "exposed_scopes", where)
+    for i, value in enumerate(exposed):
+        # a scope's value is one word, as a request's space-separated ``scope`` names it
+        checked(value, f"{where}.exposed_scopes[{i}]", None if value and not any(
+            c.isspace() or c == "/" for c in value) else "must be one word without '/'")
     return AppConfig(
         client_id=client_id, name=req_str(d, "name", where, "app"),
         redirect_uris=redirect_uris, spa_redirect_uris=spa_redirect_uris,
@@ -418,7 +423,7 @@ def _app(d: Mapping[str, Any], where: str, base_dir: Path | None) -> AppConfig:
         sign_v1_id_tokens=flag(d, "sign_v1_id_tokens", where, False),
         admin_consented=flag(d, "admin_consented", where, True),
         api_permissions=str_list(d, "api_permissions", where),
-        exposed_scopes=str_list(d, "exposed_scopes", where),
+        exposed_scopes=exposed,
         app_permissions=str_list(d, "app_permissions", where),
         enabled=flag(d, "enabled", where, True),
         sign_in_audience=audience,

@@ -20,7 +20,7 @@ from idp_testkit import (
     sign_in,
 )
 
-from mock_idp.config import AppConfig, AppRoleConfig, IdpConfig, default_tenant
+from mock_idp.config import AppConfig, AppRoleConfig, ConfigError, IdpConfig, default_tenant
 
 API_ID = "4e8c2a6f-1b3d-4f5a-9c7e-2d4b6f8a0c1e"
 OPEN_ID = "5e8c2a6f-1b3d-4f5a-9c7e-2d4b6f8a0c1f"
@@ -97,3 +97,15 @@ def test_graph_lists_the_exposed_scopes(client: AppClient) -> None:
     scopes = listed.json()["api"]["oauth2PermissionScopes"]
     assert [s["value"] for s in scopes] == ["access_as_user", "Orders.Write"]
     assert all(s["isEnabled"] and s["type"] == "User" and s["id"] for s in scopes)
+
+
+def test_idp_toml_names_the_exposed_scopes_and_refuses_a_value_no_request_could_name() -> None:
+    tenant = {"id": "6f2c1a9e-3b7d-4e58-a1c4-92d0b7e5f318", "domain": "contoso.example"}
+    app = {"client_id": API_ID, "name": "Orders API", "exposed_scopes": ["access_as_user"]}
+    config = IdpConfig.from_mapping({"tenants": [{**tenant, "apps": [app]}]})
+    assert config.tenants[0].apps[0].exposed_scopes == ("access_as_user",)
+    for bad in ("", "two words", "api://x/read"):
+        with pytest.raises(ConfigError) as caught:
+            IdpConfig.from_mapping({"tenants": [{**tenant, "apps": [
+                {**app, "exposed_scopes": [bad]}]}]})
+        assert str(caught.value).startswith("tenants[0].apps[0].exposed_scopes[0] ")
