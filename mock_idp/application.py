@@ -4,6 +4,7 @@ service principal's ``accountEnabled``): what its tokens, redirects and sign-ins
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,9 @@ class Application:
     users to sign-in?"): a disabled app gets AADSTS7000112 everywhere."""
     api_permissions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Configured delegated permissions by resource app id (Graph's for Graph)."""
+    exposed_scopes: list[str] = field(default_factory=list)
+    """The delegated permissions it exposes as an API (``api.oauth2PermissionScopes``' values):
+    :mod:`mock_idp.protocol.exposed_scopes`; empty, any name is taken."""
     app_permissions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Configured application permissions (app role values) by resource app id."""
     sign_in_audience: str = SINGLE_TENANT
@@ -96,7 +100,9 @@ class Application:
             "appRoles": [r.graph() for r in self.app_roles],
             "groupMembershipClaims": self.group_membership_claims,
             "optionalClaims": self.optional_claims.graph(),
-            "api": {"requestedAccessTokenVersion": self.requested_access_token_version},
+            "api": {"requestedAccessTokenVersion": self.requested_access_token_version,
+                    "oauth2PermissionScopes": [_scope(self.client_id, v)
+                                               for v in self.exposed_scopes]},
             "passwordCredentials": [s.graph() for s in self.secrets],
             "keyCredentials": [c.graph() for c in self.certificates],
             "spa": {"redirectUris": list(self.spa_redirect_uris)},
@@ -114,3 +120,11 @@ class Application:
             "appRoleAssignmentRequired": self.assignment_required,
             "signInAudience": self.sign_in_audience,
         }
+
+
+def _scope(client_id: str, value: str) -> dict[str, Any]:
+    """One of ``api.oauth2PermissionScopes`` as Graph shows it, with a stable id."""
+    return {"id": str(uuid.uuid5(uuid.NAMESPACE_OID, f"{client_id}/scope/{value}")),
+            "value": value, "type": "User", "isEnabled": True,
+            "adminConsentDisplayName": value, "adminConsentDescription": value,
+            "userConsentDisplayName": value, "userConsentDescription": value}

@@ -132,6 +132,10 @@ class AppConfig:
     app_permissions: tuple[str, ...] = ()
     """Application permissions (app roles of an API, for app-only tokens): ``User.Read.All``
     (Graph's) or ``api://orders/Orders.Read.All``; an administrator's consent grants them."""
+    exposed_scopes: tuple[str, ...] = ()
+    """The delegated permissions it exposes as an API (the portal's "Expose an API", Graph
+    ``api.oauth2PermissionScopes``): ``access_as_user``. When set, a request naming another
+    of its permissions is AADSTS650053; unset, any name is taken."""
     group_membership_claims: str | None = None
     """``None`` (Entra's default: no ``groups`` claim), ``"None"``, ``"SecurityGroup"``,
     ``"DirectoryRole"``, ``"ApplicationGroup"``, ``"All"``, or a comma-separated mix."""
@@ -385,6 +389,7 @@ def _app(d: Mapping[str, Any], where: str, base_dir: Path | None) -> AppConfig:
         "assignment_required", "assigned", "public_client", "allow_id_token",
         "allow_access_token", "identifier_uris", "app_roles",
         "frontchannel_logout_iss", "sign_v1_id_tokens", "admin_consented", "api_permissions",
+        "exposed_scopes",
         "app_permissions", "enabled", "sign_in_audience",
         *APP_KEYS,
     })
@@ -396,6 +401,11 @@ def _app(d: Mapping[str, Any], where: str, base_dir: Path | None) -> AppConfig:
     identifier_uris = str_list(d, "identifier_uris", where)
     for i, uri in enumerate(identifier_uris):
         checked(uri, f"{where}.identifier_uris[{i}]", identifier_uri_problem(uri))
+    exposed = str_list(d, "exposed_scopes", where)
+    for i, value in enumerate(exposed):
+        # a scope's value is one word, as a request's space-separated ``scope`` names it
+        checked(value, f"{where}.exposed_scopes[{i}]", None if value and not any(
+            c.isspace() or c == "/" for c in value) else "must be one word without '/'")
     return AppConfig(
         client_id=client_id, name=req_str(d, "name", where, "app"),
         redirect_uris=redirect_uris, spa_redirect_uris=spa_redirect_uris,
@@ -413,6 +423,7 @@ def _app(d: Mapping[str, Any], where: str, base_dir: Path | None) -> AppConfig:
         sign_v1_id_tokens=flag(d, "sign_v1_id_tokens", where, False),
         admin_consented=flag(d, "admin_consented", where, True),
         api_permissions=str_list(d, "api_permissions", where),
+        exposed_scopes=exposed,
         app_permissions=str_list(d, "app_permissions", where),
         enabled=flag(d, "enabled", where, True),
         sign_in_audience=audience,

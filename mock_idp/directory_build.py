@@ -142,6 +142,7 @@ def build_app(cfg: AppConfig, tenant: Tenant, now: datetime) -> Application:
         group_membership_claims=group_claims, optional_claims=cfg.optional_claims,
         extension_properties=[extension_of(client_id, e) for e in cfg.extension_properties],
         requested_access_token_version=cfg.access_token_version, enabled=cfg.enabled,
+        exposed_scopes=list(cfg.exposed_scopes),
         sign_in_audience=cfg.sign_in_audience,
     )
 

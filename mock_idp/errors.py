@@ -182,6 +182,10 @@ CATALOGUE: dict[int, AadstsCode] = {
            "'{app_id}' named '{app_name}'. Send an interactive authorization request for this "
            "user and resource.", "consent_required"),
         _c(65004, "access_denied", 400, "User declined to consent to access the app."),
+        # a permission the API does not expose (:mod:`mock_idp.protocol.exposed_scopes`)
+        _c(650053, "invalid_client", 400,
+           "The application '{app_name}' asked for scope '{scope}' that doesn't exist on the "
+           "resource '{resource}'. Contact the app vendor."),
         # ``.default`` (or v1's ``resource``) of an API the app's registration does not list,
         # at sign-in (Azure/azure-cli #33887; ploomber/msal_streamlit_authentication #43;
         # microsoft/Agents #358): :func:`mock_idp.protocol.resources.check_default_listed`.

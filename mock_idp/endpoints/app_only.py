@@ -61,6 +61,7 @@ def client_credentials(request: Request, tenant: Tenant, app: Application,
     else:
         body = {"token_type": "Bearer", "expires_in": str(lifetime),
                 "ext_expires_in": str(lifetime), "expires_on": str(epoch(now) + lifetime),
-                "not_before": str(epoch(now)), "resource": resource,
+                # the token's own ``nbf``, five minutes before its issue
+                "not_before": str(at_claims["nbf"]), "resource": resource,
                 "access_token": access_token}
     return json_response(request, body, headers=NO_CACHE)

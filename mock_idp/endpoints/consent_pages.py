@@ -14,7 +14,7 @@ from ..consent import grant_app_roles
 from ..directory import is_assigned, needs_assignment
 from ..directory_roles import consents_for_organization
 from ..errors import EntraError
-from ..protocol import admin_consent, incremental_consent, resources
+from ..protocol import admin_consent, exposed_scopes, incremental_consent, resources
 from ..protocol.claims import GRAPH_RESOURCE_ID
 from ..signin import flow, ids
 from ..signin.flow import Transaction
@@ -73,6 +73,7 @@ async def _next_page(request: Request, txn: Transaction) -> Response:
     try:
         resources.check_default_listed(tenant, app, session.user_id, scopes,
                                        _asked_resource(state, txn))
+        exposed_scopes.check_exposed(tenant, app, scopes)
     except EntraError as err:
         return refuse(request, txn, err)
     decision = flow.before_issue(

@@ -130,7 +130,7 @@ def user_access_token(state: IdpState, subject: claimset.Subject, target: resour
                       tamper: TokenTamper | None = None) -> tuple[str, int]:
     """A user's access token for ``target``, carrying ``scp``: its version, ``aud`` and
     claims as the resource decides (the token endpoint's and the implicit flow's), and its
-    lifetime in seconds (``expires_in``, which is its ``exp - iat``), drawn between the
+    lifetime in seconds (``expires_in``, its ``exp`` less its issue), drawn between the
     provider's bounds (:mod:`mock_idp.protocol.token_lifetimes`): a CAE token's when the
     client declared ``CP1`` and the resource is Microsoft Graph (:mod:`mock_idp.protocol.cae`),
     which also carries the capabilities in ``xms_cc``. ``tamper``: an armed token fault's,

@@ -21,7 +21,8 @@ Sources (Microsoft Learn unless named):
   ``revokeSignInSessions``, an administrator's reset, a deletion), the user's own password
   change (``password_changed_at``), ``accountEnabled`` false, a user no longer in the tenant,
   and an authenticator app registered (``authenticator_registered_at``; a guest's is its home
-  account's). Each is an event, not a state: a token whose ``iat`` is before the event, to the
+  account's). Each is an event, not a state: a token issued before the event (its ``iat`` is
+  five minutes before its issue: ``access_token_issued``), to the
   second as the challenge names it, is refused; one issued in the same second, or later, still
   passes, with or without ``mfa`` in its ``amr``, whatever the tenant asks at sign-in (Entra's
   resilience article lists "MFA enabled for the user" among the events that revoke tokens
@@ -53,6 +54,7 @@ from typing import Any
 from ..clock import epoch
 from ..guest_home import account_of
 from ..store import User
+from .claims import access_token_issued
 
 CAPABILITY = "cp1"
 AUTHORIZATION_URI = "https://login.microsoftonline.com/common/oauth2/authorize"
@@ -111,7 +113,8 @@ def challenge(claims: dict[str, Any], user: User | None, now: datetime) -> Chall
     issued = claims.get("iat")
     event = _latest(user.tokens_valid_from, user.password_changed_at,
                     account_of(user).authenticator_registered_at)
-    if event is not None and isinstance(issued, int) and issued < epoch(event):
+    if (event is not None and isinstance(issued, int)
+            and access_token_issued(issued) < epoch(event)):
         return Challenge(epoch(event))
     return None
 

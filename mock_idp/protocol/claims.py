@@ -122,9 +122,26 @@ PROTECTED_CLAIMS = frozenset({
 and the ones the mock's resources read back from its own tokens."""
 
 
-def _times(now: datetime, lifetime: timedelta) -> dict[str, int]:
-    iat = epoch(now)
-    return {"iat": iat, "nbf": iat, "exp": iat + int(lifetime.total_seconds())}
+ACCESS_TOKEN_BACKDATE = 300
+"""Seconds before its issue that Entra dates an access token's ``iat`` and ``nbf``, so that an
+API whose clock lags takes it at once; ``exp`` still counts from the issue, which makes
+``exp - iat`` five minutes more than ``expires_in`` (keycloakify/oidc-spa #162: on a new
+tenant both come five minutes in the past, ``exp`` 60 minutes ahead; openid/AppAuth-iOS #264,
+psignoret/aad-sso-wordpress #34). The mock backdates its access tokens only; its ID tokens,
+which Entra backdates too, are still dated at their issue: the reference relying party reads
+the provider's present from them when it names a clock skew."""
+
+
+def _times(now: datetime, lifetime: timedelta, *, backdate: int = 0) -> dict[str, int]:
+    issued = epoch(now)
+    return {"iat": issued - backdate, "nbf": issued - backdate,
+            "exp": issued + int(lifetime.total_seconds())}
+
+
+def access_token_issued(iat: float) -> float:
+    """When an access token whose ``iat`` is ``iat`` was issued (:data:`ACCESS_TOKEN_BACKDATE`):
+    what revocations and password changes are compared with."""
+    return iat + ACCESS_TOKEN_BACKDATE
 
 
 def _configured(s: Subject, app: Application | None, kind: str, version: str,
@@ -240,7 +257,10 @@ def access_token_claims(
     claims: dict[str, Any] = {
         "aud": audience,
         "iss": issuer(s.base_url, s.tenant.id, token_version),
-        **_times(s.now, lifetime),
+        **_times(s.now, lifetime, backdate=ACCESS_TOKEN_BACKDATE),
+        # ``aio``: an opaque value Entra puts in every access token, v1 and v2, user or app
+        # (the access token claims reference lists it; "resources shouldn't use this claim").
+        "aio": b64url(secrets.token_bytes(24)),
         "tid": s.tenant.id,
         "uti": uti(),
         "ver": token_version,
@@ -264,6 +284,14 @@ def access_token_claims(
         # (``servicePrincipals``, ``appRoleAssignedTo``'s ``principalId``) match its tokens.
         principal = service_principal_id(s.tenant.id, s.app.client_id, s.app.principal_seed)
         claims.update({"oid": principal, "sub": principal})
+        if token_version == "1.0":
+            # ``idp``: a v1 app-only token names the tenant that authenticated the app, its
+            # own issuer (the access token claims reference, ``idp``: "identical to the value
+            # of the Issuer claim" for a subject of the issuing tenant), as Entra's client
+            # credentials tokens for an API (``aud: api://…``) and for Graph show; a v2
+            # app-only token carries no ``idp``, so libraries that call a token whose ``idp``
+            # differs from ``iss`` a guest's (fastapi-azure-auth) accept both.
+            claims["idp"] = claims["iss"]
         if app_roles:
             claims["roles"] = list(app_roles)
         if resource_app is None or any(

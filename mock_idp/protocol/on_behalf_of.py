@@ -40,7 +40,7 @@ from ..errors import EntraError
 from ..keys import KeyRing
 from ..store import Application, Tenant, User
 from . import resources, revalidation
-from .claims import OIDC_SCOPES, split_scopes
+from .claims import OIDC_SCOPES, access_token_issued, split_scopes
 from .users import check_user
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -87,7 +87,8 @@ def exchange(form: Mapping[str, str], *, tenant: Tenant, app: Application, keys:
     if claims.get("idtyp") == "app" or not isinstance(claims.get("scp"), str):
         raise EntraError(90083)
     user = check_user(tenant, str(claims.get("oid", "")),
-                      datetime.fromtimestamp(float(claims.get("iat", 0)), UTC), tenants)
+                      datetime.fromtimestamp(access_token_issued(float(claims.get("iat", 0))),
+                                             UTC), tenants)
     if version == "2.0":
         resources.one_resource(tenant, scopes)
     target = resources.resolve(tenant, scopes, resource)

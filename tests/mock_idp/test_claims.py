@@ -101,7 +101,9 @@ def test_access_tokens(store: Store, version: str, client_key: str, acr_key: str
                                      lifetime=timedelta(minutes=75), client_auth="1",
                                      token_version=version)
     assert out[client_key] == CLIENT and out[acr_key] == "1" and out["ver"] == version
-    assert out["scp"] == "User.Read" and out["exp"] - out["iat"] == 75 * 60
+    assert out["scp"] == "User.Read" and out["exp"] == int(NOW.timestamp()) + 75 * 60
+    # dated five minutes before its issue, as Entra dates its access tokens
+    assert out["iat"] == out["nbf"] == int(NOW.timestamp()) - 300
     app_only = claims.access_token_claims(_subject(store, "2.0", None), audience="aud",
                                           scopes=(), lifetime=timedelta(minutes=75),
                                           client_auth="2", token_version=version, app_only=True)

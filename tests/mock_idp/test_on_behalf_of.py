@@ -12,7 +12,7 @@ from asgi_client import AppClient
 from idp_testkit import BOB, CLIENT_ID, GRAPH_DEFAULT, SECRET, TENANT, claims, paths, tokens_for
 from starlette.applications import Starlette
 
-from mock_idp.clock import MockClock
+from mock_idp.clock import MockClock, epoch
 from mock_idp.config import AppConfig, IdpConfig, SecretConfig, default_tenant
 
 TOKEN = paths(TENANT, "2.0")["token"]
@@ -180,7 +180,7 @@ def test_a_tampered_or_foreign_assertion_is_50013(client: AppClient) -> None:
 
 def test_an_expired_assertion_is_500133(client: AppClient, clock: MockClock) -> None:
     assertion = user_token(client)
-    lifetime = claims(assertion)["exp"] - claims(assertion)["iat"]  # 60 to 90 minutes
+    lifetime = claims(assertion)["exp"] - claims(assertion)["iat"]  # 65 to 95 minutes
     clock.advance(timedelta(seconds=lifetime + 60))
     body = refused(obo(client, assertion), 500133)
     assert "expiry time of assertion" in body["error_description"]
@@ -211,6 +211,21 @@ def test_an_app_only_assertion_is_90083(client: AppClient) -> None:
         "scope": "api://orders/.default"}).json()["access_token"]
     assert (claims(app_token)["aud"], claims(app_token)["ver"]) == ("api://orders", "1.0")
     refused(obo(client, app_token), 90083)
+
+
+def test_a_token_issued_after_a_revocation_is_exchanged_though_its_iat_is_earlier(
+        client: AppClient, clock: MockClock) -> None:
+    """An access token's ``iat`` is dated five minutes before its issue, as Entra dates it;
+    what a revocation is compared with is the issue itself."""
+    before = user_token(client)
+    revoked = client.post(f"/graph/{TENANT}/v1.0/users/{claims(before)['oid']}"
+                          "/revokeSignInSessions")
+    assert revoked.status_code == 200, revoked.text
+    clock.advance(timedelta(seconds=1))
+    refused(obo(client, before), 50173)
+    after = user_token(client)
+    assert claims(after)["iat"] < epoch(clock.now())
+    assert obo(client, after).status_code == 200
 
 
 def test_a_disabled_user_is_50057(client: AppClient, idp_app: Starlette) -> None:
