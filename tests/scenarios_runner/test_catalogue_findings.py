@@ -153,6 +153,19 @@ def test_the_code_exchange_scenarios_are_not_exercised_by_an_app_that_redeems_no
         verdicts
 
 
+def test_an_app_that_redeems_no_code_does_not_pass_them_by_refusing_a_future_token(
+        tmp_path: Path) -> None:
+    """The same app refusing an ID token not valid yet (passport-azure-ad's OIDCStrategy with
+    responseType id_token does) shows its failure page once the provider's clock is moved past
+    the secret's end: that refusal is not of the secret it never uses (it passed)."""
+    verdicts = _verdicts(state_profile(tmp_path, bind=True, id_token=True, check_dates=True),
+                         ("failure.expired-secret",), tmp_path / "dated")
+    assert verdicts["failure.expired-secret"] == (
+        "skipped", "not exercised: the app asks for no code (response_type=id_token), so it "
+        "never calls the token endpoint and its client secret plays no part in its sign-in"
+    ), verdicts
+
+
 def test_the_code_exchange_scenarios_still_judge_an_app_that_redeems_codes(
         tmp_path: Path) -> None:
     """The same app asking for a code is judged by them: its failure page for a refused code,
