@@ -229,3 +229,18 @@ def test_an_app_on_organizations_that_reads_me_from_graph_lets_another_organizat
     status, message = verdicts["failure.other-organization"]
     assert status == "failed", verdicts
     assert "a user of another organization got in" in message, verdicts
+
+
+def test_an_app_that_keeps_its_first_key_set_is_told_it_never_fetched_it_again(
+        tmp_path: Path) -> None:
+    """An app that holds the key set it read first (passport-azure-ad keeps its for 30
+    minutes) refuses the sign-in after a rotation: the failure says it did not fetch the keys
+    again and names the new kid it looked for, not only that alice is not signed in."""
+    profile = tiny_profile(tmp_path, env='TINY_KEEP_KEYS = "1"\n')
+    status, message = _verdicts(profile, ("lifecycle.key-rotation",),
+                                tmp_path / "report")["lifecycle.key-rotation"]
+    assert status == "failed", message
+    assert "is not signed in" in message, message
+    assert ("\nThe app fetched the provider's key set once before the rotation and not again "
+            "after it: it looked for the new kid '") in message, message
+    assert "must fetch jwks_uri again when an ID token names a kid it does not know" in message
