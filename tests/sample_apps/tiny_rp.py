@@ -37,6 +37,9 @@ asks for ``User.Read`` alone (no ``openid``, so no ID token) and takes the perso
 Microsoft Graph's ``/me`` (``OIDC_GRAPH_URL``) with the access token. ``TINY_KEEP_KEYS=1``
 makes it keep the first key set it fetched and never fetch it again (passport-azure-ad keeps
 its for 30 minutes): an ID token signed with a key rotated in since is refused.
+``TINY_DEAF_TO_DROPS=1`` makes it never answer a callback whose code exchange the provider
+broke off mid-answer, as node-oauth (under passport-azure-ad) waits for the end of a body
+that will not come.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ import html
 import json
 import os
 import secrets
+import time
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -197,8 +201,13 @@ class Handler(BaseHTTPRequestHandler):
         if os.environ.get("TINY_PKCE") == "1":
             verifier = SimpleCookie(self.headers.get("Cookie", "")).get("tiny_pkce")
             exchange["code_verifier"] = verifier.value if verifier is not None else ""
-        token = httpx.post(SETTINGS.metadata["token_endpoint"], data=exchange,
-                           timeout=SETTINGS.token_timeout)
+        try:
+            token = httpx.post(SETTINGS.metadata["token_endpoint"], data=exchange,
+                               timeout=SETTINGS.token_timeout)
+        except httpx.RemoteProtocolError:
+            if os.environ.get("TINY_DEAF_TO_DROPS") == "1":
+                time.sleep(120)  # the answer's end never comes: nor does the browser's page
+            raise
         token.raise_for_status()  # the sloppy part: a refused exchange is not handled
         if GRAPH_ONLY:
             self._sign_in_from_graph(str(token.json()["access_token"]))

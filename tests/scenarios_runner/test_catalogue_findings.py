@@ -244,3 +244,21 @@ def test_an_app_that_keeps_its_first_key_set_is_told_it_never_fetched_it_again(
     assert ("\nThe app fetched the provider's key set once before the rotation and not again "
             "after it: it looked for the new kid '") in message, message
     assert "must fetch jwks_uri again when an ID token names a kid it does not know" in message
+
+
+def test_an_app_deaf_to_a_dropped_answer_is_told_the_provider_broke_it_off(
+        tmp_path: Path) -> None:
+    """The token endpoint breaks its answer off after the first bytes; an app whose HTTP client
+    waits for the rest (node-oauth, under passport-azure-ad) never answers its callback: the
+    failure says the provider broke the answer off and the app's client did not notice, not
+    only that it might have no timeout."""
+    profile = tiny_profile(tmp_path, env='TINY_DEAF_TO_DROPS = "1"\n')
+    status, message = _verdicts(profile, ("failure.idp-down",), tmp_path / "report",
+                                timeout_ms=3000)["failure.idp-down"]
+    assert status == "failed", message
+    assert message.startswith("AssertionError: the app never answered its callback http://"), \
+        message
+    assert ("the provider's token endpoint took its token request and broke its answer off "
+            "after the first bytes (of 4096 its Content-Length promised), and the app's HTTP "
+            "client did not notice: it waits for the rest of a body that will not come") \
+        in message, message
