@@ -78,7 +78,7 @@ def _why_no_answer(kind: str, endpoint: str, hit: bool) -> str:
         return (f"(the provider's {endpoint} endpoint took its {endpoint} request and broke "
                 f"its answer off after the first bytes (of {DROPPED_LENGTH} its Content-Length "
                 "promised), and the app's HTTP client did not notice: it waits for the rest "
-                "of a body that will not come, with no timeout)")
+                "of a body that will not come, and no timeout of its own ended the wait)")
     return "(no timeout on the app's call to the provider?)"
 
 
