@@ -22,6 +22,9 @@ from ..protocol.users import grant_time
 from .spec import BROWSER_ENDPOINTS, Fault
 from .spec import Scope as FaultScope
 
+DROPPED_LENGTH = 4096
+"""The body length a dropped answer's ``Content-Length`` promises; two bytes of it come."""
+
 
 class InjectedDrop(ConnectionAbortedError):
     """Raised to break off a response on purpose; the server's error log leaves it out."""
@@ -36,7 +39,7 @@ class DroppedConnection(Response):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-length", b"4096"),
+                    "headers": [(b"content-length", str(DROPPED_LENGTH).encode()),
                                 (b"content-type", b"application/json")]})
         await send({"type": "http.response.body", "body": b'{"', "more_body": True})
         raise InjectedDrop("fault injection: connection dropped")

@@ -100,17 +100,28 @@ def expect_token_request_failure(ctx: Ctx, name: str, *, unused: str,
     token alone, ``response_type=id_token``) makes no token request, so ``unused`` plays no
     part in its sign-in and the scenario proves nothing either way: :class:`NotExercised`,
     whatever it showed (a provider clock moved ahead for the fault is one it need not
-    accept)."""
+    accept). That holds for an app that showed its failure page too: it refused something
+    else (passport-azure-ad refuses an ID token whose nbf is over five minutes in its future),
+    not the code exchange the scenario is about."""
     try:
         expect_failure(ctx.page, ctx.env, name, idp_code=idp_code)
     except AssertionError:
-        asked = response_types_asked(ctx.env)
-        if asked and not any("code" in kind.split() for kind in asked):
-            kinds = " or ".join(f"response_type={kind or '(none)'}" for kind in sorted(asked))
-            raise NotExercised(f"the app asks for no code ({kinds}), so it never calls the "
-                               f"token endpoint and {unused} plays no part in its sign-in"
-                               ) from None
+        if (why := _no_code_asked(ctx.env, unused)) is not None:
+            raise NotExercised(why) from None
         raise
+    if (why := _no_code_asked(ctx.env, unused)) is not None:
+        raise NotExercised(why)
+
+
+def _no_code_asked(stack: LiveStack, unused: str) -> str | None:
+    """Why the code exchange played no part in the app's sign-in (its authorize requests
+    asked for no code), or ``None`` when one of them asked for a code."""
+    asked = response_types_asked(stack)
+    if not asked or any("code" in kind.split() for kind in asked):
+        return None
+    kinds = " or ".join(f"response_type={kind or '(none)'}" for kind in sorted(asked))
+    return (f"the app asks for no code ({kinds}), so it never calls the token endpoint and "
+            f"{unused} plays no part in its sign-in")
 
 
 def expect_provider_error(page: Page, code: str) -> None:

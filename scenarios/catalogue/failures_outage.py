@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from mock_idp.faults.responses import DROPPED_LENGTH
 from scenarios import scenario
 from scenarios.catalogue.failures import (
     FAILURE_PAGE,
@@ -51,11 +52,12 @@ def _idp_down(ctx: Ctx, name: str, kind: str, endpoint: str) -> None:
             try:
                 start_signed_in_at_company(ctx)
             except PlaywrightTimeoutError as exc:
+                hit = bool((stack.armed_fault(str(armed["id"])) or {}).get("hits"))
                 raise AssertionError(
                     f"the app never answered its callback {stack.app.redirect_uri} after the "
                     f"provider's {endpoint} endpoint failed: the browser waited "
-                    f"{ctx.default_timeout_ms / 1000:g} s for any page (no timeout on the "
-                    "app's call to the provider?)") from exc
+                    f"{ctx.default_timeout_ms / 1000:g} s for any page "
+                    f"{_why_no_answer(kind, endpoint, hit)}") from exc
             # A sign-in that never made the failing request proves nothing here: keys fetched
             # before the outage are the app's to keep (a key set is cached until a token names
             # a key it lacks; failure.bad-signature shows whether the app checks them), and an
@@ -66,6 +68,18 @@ def _idp_down(ctx: Ctx, name: str, kind: str, endpoint: str) -> None:
                 else _UNREACHED[endpoint])
     finally:
         stack.clear_faults()
+
+
+def _why_no_answer(kind: str, endpoint: str, hit: bool) -> str:
+    """What kept an app from answering its callback while ``endpoint`` failed: a dropped
+    answer its HTTP client waits on (node-oauth, under passport-azure-ad, hears only an
+    answer's end), or, for another fault, a call with no timeout."""
+    if kind == "drop" and hit:
+        return (f"(the provider's {endpoint} endpoint took its {endpoint} request and broke "
+                f"its answer off after the first bytes (of {DROPPED_LENGTH} its Content-Length "
+                "promised), and the app's HTTP client did not notice: it waits for the rest "
+                "of a body that will not come, and no timeout of its own ended the wait)")
+    return "(no timeout on the app's call to the provider?)"
 
 
 for _name, _what, _kind, _endpoint in _DOWN:

@@ -49,6 +49,17 @@ def _active_kid(stack: LiveStack) -> str:
     return str(stack.http.get(stack.idp_url("/_mock/keys")).json()["active"])
 
 
+def _kept_old_keys(fetched: int, new_kid: str) -> str:
+    """Why an app that fetched the key set before a rotation, and not since, refused the
+    sign-in after it (passport-azure-ad keeps the key set it read for 30 minutes)."""
+    times = "once" if fetched == 1 else f"{fetched} times"
+    return (f"The app fetched the provider's key set {times} before the rotation and not "
+            f"again after it: it looked for the new kid {new_kid!r} in the keys it held. An app "
+            "must fetch jwks_uri again when an ID token names a kid it does not know "
+            "(OpenID Connect Core 10.1.1); Entra can roll its keys at once in an emergency "
+            "(learn.microsoft.com/entra/identity-platform/signing-key-rollover)")
+
+
 def _token_with_secret(stack: LiveStack, secret: str) -> tuple[int, dict[str, Any]]:
     """A client-credentials request at the provider: does it accept this secret?"""
     response = stack.http.post(stack.idp_url(f"/{stack.tenant_id}/oauth2/v2.0/token"), data={
@@ -149,10 +160,17 @@ def key_rotation(ctx: Ctx) -> None:
     with ctx.step("the IdP rotates its signing keys"):
         old_kid = _active_kid(stack)
         stack.rotate_keys()
-        assert _active_kid(stack) != old_kid, "the active signing key did not change"
+        new_kid = _active_kid(stack)
+        assert new_kid != old_kid, "the active signing key did not change"
     with ctx.step("login again works, with no click and no page in between"):
-        sign_in_by_redirects(page, stack, alice, stack.app.sign_in_url(),
-                             path=stack.app.lands_on())
+        try:
+            sign_in_by_redirects(page, stack, alice, stack.app.sign_in_url(),
+                                 path=stack.app.lands_on())
+        except AssertionError as exc:
+            if fetched_before and _key_fetches(stack) == fetched_before:
+                raise AssertionError(f"{exc}\n{_kept_old_keys(fetched_before, new_kid)}"
+                                     ) from exc
+            raise
     with ctx.step("the app re-fetched the key set for the new kid"):
         if no_id_token is not None:
             raise NotExercised("the app had no ID token whose signing key it could look up: "

@@ -221,7 +221,7 @@ PASSPORT: Mapping[str, Verdict] = {
         401, "'Unauthorized'", "FAIL: plain `Unauthorized` (401), no contact"),
     "failure.idp-down": Verdict(
         "failed", "the app never answered its callback http://127.0.0.1:",
-        "FAIL: never answers (no timeout)"),
+        "FAIL: never answers (its client waits on the dropped answer)"),
     "failure.idp-down-keys": keys_not_asked(),
     "failure.bad-signature": accepts(),
     "failure.wrong-issuer": express_error(403, "'Forbidden'", FORBIDDEN),

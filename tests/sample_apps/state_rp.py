@@ -7,7 +7,9 @@ bringing the state back is the one that started the sign-in: open to login CSRF 
 cookie is then ``SameSite=None``, as ASP.NET Core's correlation cookie is, or the provider's
 cross-site post would come without it). With ``ID_TOKEN = "1"`` it asks for an ID token alone
 (``response_type=id_token``, posted: express-openid-connect's default) and makes no token
-request; its profile lets the registration issue ID tokens (``id_token_issuance``).
+request; its profile lets the registration issue ID tokens (``id_token_issuance``). With
+``CHECK_DATES = "1"`` it refuses an ID token not valid yet by its own clock (``nbf`` over five
+minutes ahead, as passport-azure-ad's default clock skew allows).
 
 It checks nothing else of the sign-in (the ID token is read, not verified): it is here for
 its ``state``.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import html
 import secrets
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,15 +42,16 @@ SESSION_COOKIE = "session"
 
 
 def state_profile(directory: Path, *, bind: bool, weak: bool = False,
-                  form_post: bool = False, id_token: bool = False) -> Path:
+                  form_post: bool = False, id_token: bool = False,
+                  check_dates: bool = False) -> Path:
     """A profile for this app, binding the state to the browser or not; ``weak``: the app
     asks only that the browser has some login cookie of its own, not the one issued with the
     state; ``form_post``: it asks for ``response_mode=form_post``; ``id_token``: for an ID
-    token alone, posted."""
+    token alone, posted; ``check_dates``: it refuses an ID token not valid yet."""
     mode = "weak" if weak else str(int(bind))
     form_post = form_post or id_token
     flow = "-id-token" if id_token else "-form-post" if form_post else ""
-    path = directory / f"state-{mode}{flow}.toml"
+    path = directory / f"state-{mode}{flow}{'-dated' if check_dates else ''}.toml"
     path.write_text(f"""\
 name = "state app"
 
@@ -62,6 +66,7 @@ OIDC_REDIRECT_URI = "{{redirect_uri}}"
 BIND_STATE = "{mode}"
 FORM_POST = "{int(form_post)}"
 ID_TOKEN = "{int(id_token)}"
+CHECK_DATES = "{int(check_dates)}"
 
 [provider]
 redirect_uris = ["{{base_url}}/callback"]
@@ -86,6 +91,7 @@ def create(launch: AppLaunch) -> Starlette:
     weak = env.get("BIND_STATE") == "weak"
     id_token = env.get("ID_TOKEN") == "1"
     form_post = id_token or env.get("FORM_POST") == "1"
+    check_dates = env.get("CHECK_DATES") == "1"
     metadata = httpx.get(env["OIDC_DISCOVERY_URL"], verify=public_trust(), timeout=5).json()
     pending: dict[str, str] = {}
     """state -> the browser (its cookie) that started the sign-in"""
@@ -146,6 +152,8 @@ def create(launch: AppLaunch) -> Starlette:
             claims = jwt.decode(token, options={"verify_signature": False})
         except jwt.InvalidTokenError:
             return failure("no ID token")
+        if check_dates and float(claims.get("nbf", 0)) > time.time() + 300:
+            return failure("the ID token is not valid yet")
         session = secrets.token_urlsafe(16)
         sessions[session] = str(claims.get("preferred_username", ""))
         answer = RedirectResponse("/account", status_code=302)

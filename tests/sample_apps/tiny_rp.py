@@ -34,7 +34,12 @@ Entra never sends: it then holds none (``/me`` answers ``email: null``) and show
 empty ``TINY_PKCE_SAMESITE`` sets the PKCE cookie without a SameSite attribute.
 ``TINY_GRAPH_ONLY=1`` makes it sign people in as django-allauth's Microsoft provider does: it
 asks for ``User.Read`` alone (no ``openid``, so no ID token) and takes the person from
-Microsoft Graph's ``/me`` (``OIDC_GRAPH_URL``) with the access token.
+Microsoft Graph's ``/me`` (``OIDC_GRAPH_URL``) with the access token. ``TINY_KEEP_KEYS=1``
+makes it keep the first key set it fetched and never fetch it again (passport-azure-ad keeps
+its for 30 minutes): an ID token signed with a key rotated in since is refused.
+``TINY_DEAF_TO_DROPS=1`` makes it never answer a callback whose code exchange the provider
+broke off mid-answer, as node-oauth (under passport-azure-ad) waits for the end of a body
+that will not come.
 """
 
 from __future__ import annotations
@@ -46,8 +51,10 @@ import html
 import json
 import os
 import secrets
+import time
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -56,6 +63,21 @@ import jwt
 CONTACT = "help@tiny.example"
 GRAPH_ONLY = os.environ.get("TINY_GRAPH_ONLY") == "1"
 SESSIONS: dict[str, dict[str, str | None]] = {}
+KEPT_KEYS: list[jwt.PyJWKSet] = []
+
+
+def _signing_key(keys: jwt.PyJWKClient, id_token: str) -> Any:
+    """The key the ID token names: fetched for each sign-in, or with ``TINY_KEEP_KEYS`` looked
+    up in the first key set fetched, never again."""
+    if os.environ.get("TINY_KEEP_KEYS") != "1":
+        return keys.get_signing_key_from_jwt(id_token).key
+    if not KEPT_KEYS:
+        KEPT_KEYS.append(keys.get_jwk_set())
+    kid = jwt.get_unverified_header(id_token).get("kid")
+    for key in KEPT_KEYS[0].keys:
+        if key.key_id == kid:
+            return key.key
+    raise jwt.InvalidTokenError(f"no key with kid {kid!r} in the key set held")
 
 
 class Settings:
@@ -179,8 +201,13 @@ class Handler(BaseHTTPRequestHandler):
         if os.environ.get("TINY_PKCE") == "1":
             verifier = SimpleCookie(self.headers.get("Cookie", "")).get("tiny_pkce")
             exchange["code_verifier"] = verifier.value if verifier is not None else ""
-        token = httpx.post(SETTINGS.metadata["token_endpoint"], data=exchange,
-                           timeout=SETTINGS.token_timeout)
+        try:
+            token = httpx.post(SETTINGS.metadata["token_endpoint"], data=exchange,
+                               timeout=SETTINGS.token_timeout)
+        except httpx.RemoteProtocolError:
+            if os.environ.get("TINY_DEAF_TO_DROPS") == "1":
+                time.sleep(120)  # the answer's end never comes: nor does the browser's page
+            raise
         token.raise_for_status()  # the sloppy part: a refused exchange is not handled
         if GRAPH_ONLY:
             self._sign_in_from_graph(str(token.json()["access_token"]))
@@ -193,7 +220,7 @@ class Handler(BaseHTTPRequestHandler):
             # organization's users (the sloppy part when the app serves one customer).
             tid = jwt.decode(id_token, options={"verify_signature": False}).get("tid", "")
             issuer = SETTINGS.metadata["issuer"].replace("{tenantid}", str(tid))
-            claims = jwt.decode(id_token, keys.get_signing_key_from_jwt(id_token).key,
+            claims = jwt.decode(id_token, _signing_key(keys, id_token),
                                 algorithms=["RS256"], audience=SETTINGS.client_id,
                                 issuer=issuer, leeway=60)
             if os.environ.get("TINY_CHECK_NONCE") == "1":

@@ -153,6 +153,19 @@ def test_the_code_exchange_scenarios_are_not_exercised_by_an_app_that_redeems_no
         verdicts
 
 
+def test_an_app_that_redeems_no_code_does_not_pass_them_by_refusing_a_future_token(
+        tmp_path: Path) -> None:
+    """The same app refusing an ID token not valid yet (passport-azure-ad's OIDCStrategy with
+    responseType id_token does) shows its failure page once the provider's clock is moved past
+    the secret's end: that refusal is not of the secret it never uses (it passed)."""
+    verdicts = _verdicts(state_profile(tmp_path, bind=True, id_token=True, check_dates=True),
+                         ("failure.expired-secret",), tmp_path / "dated")
+    assert verdicts["failure.expired-secret"] == (
+        "skipped", "not exercised: the app asks for no code (response_type=id_token), so it "
+        "never calls the token endpoint and its client secret plays no part in its sign-in"
+    ), verdicts
+
+
 def test_the_code_exchange_scenarios_still_judge_an_app_that_redeems_codes(
         tmp_path: Path) -> None:
     """The same app asking for a code is judged by them: its failure page for a refused code,
@@ -216,3 +229,36 @@ def test_an_app_on_organizations_that_reads_me_from_graph_lets_another_organizat
     status, message = verdicts["failure.other-organization"]
     assert status == "failed", verdicts
     assert "a user of another organization got in" in message, verdicts
+
+
+def test_an_app_that_keeps_its_first_key_set_is_told_it_never_fetched_it_again(
+        tmp_path: Path) -> None:
+    """An app that holds the key set it read first (passport-azure-ad keeps its for 30
+    minutes) refuses the sign-in after a rotation: the failure says it did not fetch the keys
+    again and names the new kid it looked for, not only that alice is not signed in."""
+    profile = tiny_profile(tmp_path, env='TINY_KEEP_KEYS = "1"\n')
+    status, message = _verdicts(profile, ("lifecycle.key-rotation",),
+                                tmp_path / "report")["lifecycle.key-rotation"]
+    assert status == "failed", message
+    assert "is not signed in" in message, message
+    assert ("\nThe app fetched the provider's key set once before the rotation and not again "
+            "after it: it looked for the new kid '") in message, message
+    assert "must fetch jwks_uri again when an ID token names a kid it does not know" in message
+
+
+def test_an_app_deaf_to_a_dropped_answer_is_told_the_provider_broke_it_off(
+        tmp_path: Path) -> None:
+    """The token endpoint breaks its answer off after the first bytes; an app whose HTTP client
+    waits for the rest (node-oauth, under passport-azure-ad) never answers its callback: the
+    failure says the provider broke the answer off and the app's client did not notice, not
+    only that it might have no timeout."""
+    profile = tiny_profile(tmp_path, env='TINY_DEAF_TO_DROPS = "1"\n')
+    status, message = _verdicts(profile, ("failure.idp-down",), tmp_path / "report",
+                                timeout_ms=3000)["failure.idp-down"]
+    assert status == "failed", message
+    assert message.startswith("AssertionError: the app never answered its callback http://"), \
+        message
+    assert ("the provider's token endpoint took its token request and broke its answer off "
+            "after the first bytes (of 4096 its Content-Length promised), and the app's HTTP "
+            "client did not notice: it waits for the rest of a body that will not come") \
+        in message, message
