@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from scenarios.conformance.browser_rows import back_at
 from scenarios.flows import page_shows
 from scenarios.protocol_view.collect import BrowserLog
 from scenarios.settled_error import settled_error, until_unless_settled_error
@@ -103,3 +105,20 @@ def test_a_redirect_chain_on_its_way_is_waited_through(page: Page, origin: str) 
     _send(page, f"{origin}{SLOW_CHAIN}0")
     _wait_for_signed_in(page)
     assert page.url == f"{origin}/account"
+
+
+def test_a_conformance_row_waiting_to_be_back_at_the_app_ends_at_the_error_page(
+        page: Page, origin: str) -> None:
+    """The row waits for a page of the RP's host (here ``127.0.0.1``, the page before on
+    another name of the same server): a loop that ended before the wait began (a wait that
+    sees the navigation fail ends with its error) leaves the browser's own error page, which
+    ends that wait too."""
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(origin.replace("127.0.0.1", "localhost") + "/")
+    _send(page, f"{origin}{LOOP}")
+    page.wait_for_function("() => location.protocol === 'chrome-error:'")
+    started = time.monotonic()
+    back_at(page, urlsplit(origin).netloc)
+    waited = time.monotonic() - started
+    assert waited < TIMEOUT_MS / 1000 / 2, f"{waited:.1f} s: the wait ran out its timeout"
+    assert page.url.startswith("chrome-error://"), page.url
