@@ -13,8 +13,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from scenarios.conformance.browser_rows import back_at
+from scenarios.drivers import EntraDriver, FormDriver
 from scenarios.flows import page_shows
 from scenarios.protocol_view.collect import BrowserLog
+from scenarios.runner import expect_timeout
 from scenarios.settled_error import settled_error, until_unless_settled_error
 
 from .page_server import Pages, serving
@@ -122,3 +124,20 @@ def test_a_conformance_row_waiting_to_be_back_at_the_app_ends_at_the_error_page(
     waited = time.monotonic() - started
     assert waited < TIMEOUT_MS / 1000 / 2, f"{waited:.1f} s: the wait ran out its timeout"
     assert page.url.startswith("chrome-error://"), page.url
+
+
+@pytest.mark.parametrize("driver", [EntraDriver(timeout_ms=TIMEOUT_MS), FormDriver()],
+                         ids=["entra", "form"])
+def test_a_wait_for_the_providers_sign_in_page_ends_at_the_error_page(
+        page: Page, origin: str, driver: EntraDriver | FormDriver) -> None:
+    """The provider's sign-in page never comes after a navigation that got no answer (an app
+    posting its authorization request to a provider that is down): the driver says so."""
+    page.goto(f"{origin}/")
+    _send(page, f"{origin}{DROP}")
+    started = time.monotonic()
+    with expect_timeout(TIMEOUT_MS), pytest.raises(AssertionError) as caught:
+        driver.expect_sign_in_page(page)
+    waited = time.monotonic() - started
+    assert waited < TIMEOUT_MS / 1000 / 2, f"{waited:.1f} s: the wait ran out its timeout"
+    assert f"no answer from {origin}{DROP}: the connection closed" in str(caught.value), \
+        caught.value
