@@ -6,7 +6,9 @@ waited through."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from types import SimpleNamespace
+from typing import cast
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,6 +18,9 @@ from scenarios.conformance.browser_rows import back_at
 from scenarios.drivers import EntraDriver, FormDriver
 from scenarios.flows import page_shows
 from scenarios.protocol_view.collect import BrowserLog
+from scenarios.real_idp import RealIdpStack
+from scenarios.real_idp_scenarios import _expect_back_signed_out
+from scenarios.real_idp_signin import expect_signed_in as real_idp_expect_signed_in
 from scenarios.runner import expect_timeout
 from scenarios.settled_error import settled_error, until_unless_settled_error
 
@@ -141,3 +146,30 @@ def test_a_wait_for_the_providers_sign_in_page_ends_at_the_error_page(
     assert waited < TIMEOUT_MS / 1000 / 2, f"{waited:.1f} s: the wait ran out its timeout"
     assert f"no answer from {origin}{DROP}: the connection closed" in str(caught.value), \
         caught.value
+
+
+def _real_idp_stack(origin: str) -> RealIdpStack:
+    """What ``run --idp``'s waits read of their stack when no page of theirs comes."""
+    return cast(RealIdpStack, SimpleNamespace(
+        user=SimpleNamespace(username="alice@contoso.example", display_name="Alice"),
+        rp=SimpleNamespace(base_url=origin), idp_origin="http://idp.invalid"))
+
+
+@pytest.mark.parametrize(("wait", "says"), [
+    (lambda page, stack: real_idp_expect_signed_in(page, stack, "kb"),
+     "alice@contoso.example is not signed in: redirects went round in a loop"),
+    (_expect_back_signed_out, "sign-out did not come back to the app's signed-out page: "
+                              "redirects went round in a loop"),
+], ids=["signed-in", "signed-out"])
+def test_run_idp_waits_for_the_apps_pages_end_at_the_error_page(
+        page: Page, origin: str, wait: Callable[[Page, RealIdpStack], None], says: str) -> None:
+    """``run --idp``: the reference RP's signed-in page after the provider's sign-in, its
+    signed-out page after the provider's sign-out."""
+    page.goto(f"{origin}/")
+    _send(page, f"{origin}{LOOP}")
+    started = time.monotonic()
+    with expect_timeout(TIMEOUT_MS), pytest.raises(AssertionError) as caught:
+        wait(page, _real_idp_stack(origin))
+    waited = time.monotonic() - started
+    assert waited < TIMEOUT_MS / 1000 / 2, f"{waited:.1f} s: the wait ran out its timeout"
+    assert str(caught.value).startswith(says), caught.value
