@@ -37,7 +37,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from mock_idp import totp
 from mock_idp.signin import ids
 from scenarios import devtools, form_labels, settled_error
-from scenarios.app.page_summary import READ_MS
+from scenarios.app.page_summary import READ_MS, browser_error
 from scenarios.app_exit import shielded
 from scenarios.doctor.config import Secret
 
@@ -607,7 +607,11 @@ def _shown_instead(page: Page) -> str:
     page shows, read within :data:`READ_MS` (the query, which may carry a code, left out).
     The provider's own error page leads with its message (``AADSTS50011: …``, cut at a word
     past :data:`_ERROR_CHARS`), then where it was: the console shows a message's first 200
-    characters, and an authorize URL's path alone (a tenant's GUID) takes half of them."""
+    characters, and an authorize URL's path alone (a tenant's GUID) takes half of them. The
+    browser's own error page is said as :func:`~scenarios.app.page_summary.browser_error` says
+    it (a redirect loop, no answer)."""
+    if (said := browser_error(page)) is not None:
+        return said
     parts = urlsplit(page.url)
     url = parts._replace(query="", fragment="").geturl() + ("?…" if parts.query else "")
     try:

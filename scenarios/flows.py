@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from mock_idp.signin import ids
 from mock_idp.testing import path_segment
 from scenarios.app.adapter import SignedInElsewhere
-from scenarios.app.page_summary import READ_MS
+from scenarios.app.page_summary import READ_MS, browser_error
 from scenarios.app_exit import shielded
 from scenarios.drivers import EntraDriver
 from scenarios.goto import goto_sign_in
@@ -131,7 +131,10 @@ def page_shows(page: Page) -> str:
     of :data:`PROVIDER_ERRORS` is visible (``the provider shows an error: '…' (#passwordError,
     at <url>)``), else the page's URL (without its query, which may carry a code), its main
     heading and the first lines of its main text. Reads within :data:`READ_MS`; never raises
-    (it runs while another failure is being reported)."""
+    (it runs while another failure is being reported). The browser's own error page is said
+    as :func:`~scenarios.app.page_summary.browser_error` says it (a redirect loop, no answer)."""
+    if (said := browser_error(page)) is not None:
+        return said
     url = shown_url(page.url)
     try:
         with shielded():  # read for a report, also as the app exits

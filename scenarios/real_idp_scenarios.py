@@ -27,6 +27,7 @@ from scenarios.real_idp_signin import (
     sign_in_at_provider,
     unless_user_refused,
 )
+from scenarios.settled_error import until_unless_settled_error
 from scenarios.sign_out_wait import provider_or_signed_out_page, signed_out_locally
 
 __all__ = [
@@ -151,17 +152,25 @@ def _expect_back_signed_out(page: Page, stack: RealIdpStack) -> None:
     """The app's signed-out page; a provider that keeps the browser on its own page (Entra's
     "You signed out of your account", shown when ``post_logout_redirect_uri`` is not one of
     the app's registered redirect URIs) fails at once, naming that page and the URI to
-    register, instead of with the missing heading."""
+    register, instead of with the missing heading. An error page that stays (the browser's
+    own, after a redirect loop or a connection closed without an answer) fails at once too,
+    saying what it is (:mod:`scenarios.settled_error`)."""
     back = RpSignedOutPage(page).heading
     stays = page.get_by_role("heading", name=ids.SIGNED_OUT_HEADING)
     try:
-        expect(back.or_(stays).first).to_be_visible()
+        until_unless_settled_error(
+            page, lambda timeout: expect(back.or_(stays).first).to_be_visible(timeout=timeout))
     except AssertionError:
         pass
     if back.count() and back.first.is_visible():
         return
     if urlsplit(page.url).netloc != urlsplit(stack.idp_origin).netloc:
-        expect(back).to_be_visible()  # elsewhere: the usual failure
+        try:  # elsewhere: the usual failure, with what the browser shows
+            until_unless_settled_error(
+                page, lambda timeout: expect(back).to_be_visible(timeout=timeout))
+        except AssertionError as exc:
+            raise AssertionError(f"sign-out did not come back to the app's signed-out page: "
+                                 f"{page_shows(page)}\n{exc}") from exc
         return
     raise AssertionError(
         f"sign-out did not come back to the app: the provider kept the browser on its own page "

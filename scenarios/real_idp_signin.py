@@ -33,6 +33,7 @@ from scenarios.drivers import PasswordChangeRequired, SecondFactorRequired, Wait
 from scenarios.pages import FailurePage, RpAppPage
 from scenarios.real_idp import RealIdpStack
 from scenarios.real_idp_notes import note_address
+from scenarios.settled_error import until_unless_settled_error
 
 __all__ = ["expect_signed_in", "refused_user", "sign_in_at_provider", "unless_user_refused"]
 
@@ -94,13 +95,16 @@ def sign_in_at_provider(page: Page, stack: RealIdpStack, *, waiting: Waiting | N
 def expect_signed_in(page: Page, stack: RealIdpStack, app: str) -> None:
     """Signed in to ``app``; else the failure says what the page showed instead (the
     provider's error, a wrong code or password, or the app's failure page), as soon as it
-    shows. A refusal of the test user is kept on ``stack`` (:func:`unless_user_refused`);
-    whether the app holds an address for the user too (:func:`note_address`)."""
+    shows, or an error page that stays (the browser's own, after a redirect loop or a
+    connection closed without an answer: :mod:`scenarios.settled_error`). A refusal of the
+    test user is kept on ``stack`` (:func:`unless_user_refused`); whether the app holds an
+    address for the user too (:func:`note_address`)."""
     signed_in = RpAppPage(page).signed_in_as
     stopped = page.locator(f":is({', '.join(flows.PROVIDER_ERRORS)}):visible").or_(
         FailurePage(page).heading)
     try:
-        expect(signed_in.or_(stopped).first).to_be_visible()
+        until_unless_settled_error(page, lambda timeout: expect(
+            signed_in.or_(stopped).first).to_be_visible(timeout=timeout))
     except AssertionError as exc:
         raise AssertionError(f"{_not_signed_in(page, stack)}\n{exc}") from exc
     if signed_in.count() == 0 and stopped.count() > 0:

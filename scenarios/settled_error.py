@@ -9,6 +9,13 @@ the same failure. A page that does move on by itself (a refresh, a script that n
 replaces the page, a single-page app served with a 404 that renders once its fetches end) is
 still waited for.
 
+Chromium's own error page (``chrome-error://chromewebdata/``: a navigation that got no answer,
+or a redirect loop Chromium gave up on) ends such a wait as soon as the main frame shows it: it
+has no status, runs none of the app's scripts and is where a navigation ended, not a step on
+its way (the responses of a redirect chain never become the page's document; the error page
+commits only once the chain failed). The failure message says why
+(:func:`scenarios.app.page_summary.browser_error`).
+
 :data:`SETTLED_ERROR_JS` is the browser-side part, for predicates of their own (the Entra
 driver's); :func:`until_unless_settled_error` wraps a Playwright expectation.
 """
@@ -20,7 +27,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from scenarios import devtools
-from scenarios.app.page_summary import READ_MS
+from scenarios.app.page_summary import READ_MS, caught_up
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -43,6 +50,7 @@ PLAYWRIGHT_EXPECT_MS = 5000
 
 SETTLED_ERROR_JS = """
 const settledError = (a) => {
+  if (location.protocol === "chrome-error:") return true;
   const shown = performance.getEntriesByType("navigation")[0];
   const stay = document.scripts.length ? a.scripted : a.settled;
   return Boolean(shown && shown.responseStatus >= 400 && shown.loadEventEnd > 0
@@ -51,35 +59,39 @@ const settledError = (a) => {
 };
 """
 """Defines ``settledError(a)`` in a predicate given :data:`SETTLED_ARG` (as ``a``, or merged
-into it): this document came with HTTP 4xx or 5xx, its load event ended long enough ago, and it
-announces no refresh."""
+into it): this document is the browser's own error page, or it came with HTTP 4xx or 5xx, its
+load event ended long enough ago, and it announces no refresh."""
 SETTLED_ARG = {"settled": SETTLED_MS, "scripted": SCRIPTED_SETTLED_MS}
 
 _IS_SETTLED_JS = "(a) => {" + SETTLED_ERROR_JS + """
+  if (location.protocol === "chrome-error:") return "browser";
   return settledError(a) ? "settled" : "not";
 }"""
 
 
 def settled_error(page: Page, idle_ms: float = LOOK_MS) -> bool:
     """Whether ``page`` shows an error page that has settled (:data:`SETTLED_ERROR_JS`, and no
-    network for 500 ms, waited for up to ``idle_ms``). Never raises: a page that cannot be read
-    (closed, between documents) is not one."""
+    network for 500 ms, waited for up to ``idle_ms``), or the browser's own error page, at once
+    (once ``page.url`` names it: :func:`~scenarios.app.page_summary.caught_up`). Never raises:
+    a page that cannot be read (closed, between documents) is not one."""
     from playwright.sync_api import Error
 
-    def looks_settled() -> bool:
+    def look() -> str:
         try:
-            found = devtools.wait_until(page, _IS_SETTLED_JS, SETTLED_ARG, READ_MS)
+            return str(devtools.wait_until(page, _IS_SETTLED_JS, SETTLED_ARG, READ_MS))
         except Error:
-            return False
-        return bool(found == "settled")
+            return "not"
 
-    if not looks_settled():
+    found = look()
+    if found == "browser":
+        return caught_up(page)
+    if found != "settled":
         return False
     try:
         page.wait_for_load_state("networkidle", timeout=max(1.0, idle_ms))
     except Error:
         return False  # still fetching: a script may yet replace the page
-    return looks_settled()  # the same document still, or one that settled as well
+    return look() == "settled"  # the same document still, or one that settled as well
 
 
 def expect_timeout_ms() -> float:

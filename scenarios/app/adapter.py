@@ -32,7 +32,7 @@ from scenarios.app.calls import (
     string_list,
 )
 from scenarios.app.interface import AppAdapter, Someone, Unsupported
-from scenarios.app.page_summary import page_summary
+from scenarios.app.page_summary import on_browser_error_page, page_summary
 from scenarios.app.profile import AppProfile, HttpCall, PartnerSection
 from scenarios.app.templating import render
 from scenarios.settled_error import until_unless_settled_error
@@ -668,7 +668,8 @@ def _expect_once_settled(page: Page, text: str, message: str | None = None) -> N
     """``text`` shown on the page (:func:`_shown`): at once, or once the page has settled. A
     page that shows it late (still redirecting, still fetching) gets until its network is idle
     (the page's default timeout); a settled page without it fails in about two seconds, not the
-    full timeout."""
+    full timeout. The browser's own error page (a redirect loop, no answer) shows no text and
+    is where the navigation ended: it fails at once (:func:`on_browser_error_page`)."""
     from playwright.sync_api import Error, expect
 
     shown = _shown(page, text)
@@ -676,7 +677,8 @@ def _expect_once_settled(page: Page, text: str, message: str | None = None) -> N
         expect(shown, message).to_be_visible(timeout=FIRST_LOOK_MS)
         return
     except AssertionError:
-        pass
+        if on_browser_error_page(page):
+            raise
     with contextlib.suppress(Error):  # a page that never settles is judged as it stands
         page.wait_for_load_state("networkidle")
     expect(shown, message).to_be_visible(timeout=SETTLED_LOOK_MS)

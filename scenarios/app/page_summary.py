@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from playwright.sync_api import Error as PlaywrightError
 
+from scenarios import devtools
 from scenarios.app_exit import shielded
 from scenarios.masking import quoted
 from scenarios.navigation_failures import TOO_MANY_REDIRECTS, last_failure
@@ -20,7 +21,7 @@ from scenarios.navigation_failures import TOO_MANY_REDIRECTS, last_failure
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-__all__ = ["page_summary"]
+__all__ = ["browser_error", "caught_up", "on_browser_error_page", "page_summary"]
 
 SHOWN_TEXT = 80
 BROWSER_ERROR_PAGE = "chrome-error://"
@@ -59,12 +60,62 @@ def page_summary(page: Page) -> str:
     except PlaywrightError:
         return f"the app showed {path}, which could not be read within {READ_MS / 1000:g} s"
     if page.url.startswith(BROWSER_ERROR_PAGE):
-        asked = str(found.get("asked") or "")
-        if last_failure(page, asked) == TOO_MANY_REDIRECTS:
-            return _redirect_loop(asked)
-        return _no_answer(asked)
+        return _browser_error(page, str(found.get("asked") or ""))
     said = " / ".join(quoted(line, SHOWN_TEXT) for line in shown)
     return f"the app showed {path} with HTTP {status}" + (f": {said}" if shown else " and no text")
+
+
+def browser_error(page: Page) -> str | None:
+    """What the browser's own error page stands for, as :func:`page_summary` says it (a
+    redirect loop, or no answer); ``None`` when ``page`` shows another page. For messages about
+    pages of any site (the provider's too): the address is the one that gave no answer."""
+    if not on_browser_error_page(page):
+        return None
+    try:
+        with shielded():
+            found = page.wait_for_function(_ASKED_JS, timeout=READ_MS).json_value()
+    except PlaywrightError:
+        found = [""]
+    return _browser_error(page, str(found[0] or ""))
+
+
+def on_browser_error_page(page: Page) -> bool:
+    """Whether the main frame shows the browser's own error page: ``page.url`` says so, or the
+    page itself does, asked through its DevTools session (which answers from the document it
+    shows, also while a navigation is pending), once ``page.url`` has caught up
+    (:func:`caught_up`). Never raises."""
+    if page.url.startswith(BROWSER_ERROR_PAGE):
+        return True
+    if (session := devtools.session_of(page)) is None:
+        return False
+    try:
+        found = devtools.send(session, "Runtime.evaluate", {
+            "expression": "location.protocol", "returnByValue": True}, READ_MS)
+    except Exception:  # a closed page, a document going away
+        return False
+    return (found.get("result") or {}).get("value") == "chrome-error:" and caught_up(page)
+
+
+def caught_up(page: Page) -> bool:
+    """Wait (up to :data:`READ_MS`) for ``page.url`` to name the browser's own error page, once
+    the page itself is there: Playwright's ``page.url`` still names the page before it for a
+    moment after the navigation failed, and a failure message reads it. Never raises."""
+    try:
+        page.wait_for_url(lambda url: url.startswith(BROWSER_ERROR_PAGE), wait_until="commit",
+                          timeout=READ_MS)
+    except PlaywrightError:
+        return False
+    return True
+
+
+_ASKED_JS = '() => [performance.getEntriesByType("navigation")[0]?.name ?? ""]'
+"""The address the page's navigation asked for (a list: truthy even when empty)."""
+
+
+def _browser_error(page: Page, asked: str) -> str:
+    if last_failure(page, asked) == TOO_MANY_REDIRECTS:
+        return _redirect_loop(asked)
+    return _no_answer(asked)
 
 
 def _address(asked: str) -> str:

@@ -20,6 +20,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from scenarios.app.page_summary import BROWSER_ERROR_PAGE
 from scenarios.app_exit import ended_by_app_exit
 from scenarios.conformance.control import MockControl
 from scenarios.conformance.evidence import ProviderEvidence, evidence_of
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 
     from scenarios.flows import NavigationLog
 
-__all__ = ["Known", "RowDriver", "RowStopped"]
+__all__ = ["Known", "RowDriver", "RowStopped", "back_at"]
 
 TEXT_LIMIT = 70
 SETTLE_MS = 3000
@@ -52,6 +53,18 @@ provider issues codes and tokens as the rows run."""
 
 class RowStopped(RuntimeError):
     """The row could not finish; the message says why, masked, in one line."""
+
+
+def back_at(page: Page, host: str) -> None:
+    """Wait (the context's default timeout) until the browser shows a loaded page of ``host``'s
+    or the browser's own error page, where a navigation that got no answer or went round in a
+    loop of redirects ended: no page of the RP's comes after it, and the row judges what it
+    shows (its check URL says no one signed in). Never raises."""
+    from playwright.sync_api import Error
+
+    with contextlib.suppress(Error):
+        page.wait_for_url(lambda url: urlsplit(url).netloc == host
+                          or url.startswith(BROWSER_ERROR_PAGE), wait_until="load")
 
 
 def _squash(text: str, limit: int = TEXT_LIMIT) -> str:
@@ -206,11 +219,7 @@ class RowDriver:
                              if cookie.get("sameSite") == "Strict"}))
 
     def _back_at_rp(self, page: Page) -> None:
-        from playwright.sync_api import Error
-
-        with contextlib.suppress(Error):
-            page.wait_for_url(lambda url: urlsplit(url).netloc == self.rp_host,
-                              wait_until="load")
+        back_at(page, self.rp_host)
 
     def _settled_check(self, page: Page, context: BrowserContext, log: NavigationLog) -> int:
         """The check URL's status. A "not signed in" on a page that is not an error page is

@@ -40,6 +40,9 @@ its for 30 minutes): an ID token signed with a key rotated in since is refused.
 ``TINY_DEAF_TO_DROPS=1`` makes it never answer a callback whose code exchange the provider
 broke off mid-answer, as node-oauth (under passport-azure-ad) waits for the end of a body
 that will not come.
+``TINY_CALLBACK=loop`` makes its callback redirect to itself, without end (an error handler
+that sends the browser back where it came from); ``TINY_CALLBACK=drop`` makes it close the
+connection without an answer.
 """
 
 from __future__ import annotations
@@ -114,6 +117,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         parts = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if parts.path == "/callback" and self._broken_callback():
+            return
         if parts.path == "/":
             self._send(200, "<h1>Tiny app</h1>")
         elif parts.path == "/login":
@@ -144,6 +149,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 (http.server's name)
         length = int(self.headers.get("Content-Length") or 0)
         form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+        if urlsplit(self.path).path == "/callback" and self._broken_callback():
+            return
         if urlsplit(self.path).path == "/callback":
             try:
                 self._callback(form)
@@ -151,6 +158,15 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(500, "<h1>Internal Server Error</h1>")
         else:
             self._send(404, "<h1>Not found</h1>")
+
+    def _broken_callback(self) -> bool:
+        """``TINY_CALLBACK``: answer the callback with a redirect to itself, or with nothing."""
+        broken = os.environ.get("TINY_CALLBACK")
+        if broken == "loop":
+            self._send(302, "", headers={"Location": self.path})
+        elif broken == "drop":
+            self.close_connection = True
+        return broken in ("loop", "drop")
 
     def _login(self) -> None:
         params = {
