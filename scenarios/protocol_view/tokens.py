@@ -38,6 +38,7 @@ from mock_idp.redaction import (
     masked,
     plain_name,
 )
+from scenarios.protocol_view.base64_values import mask_in_base64
 from scenarios.protocol_view.cookies import mask_cookie_lines, mask_cookies_json
 from scenarios.protocol_view.model import Change, TokenView
 from scenarios.protocol_view.named_values import COLOUR, mask_named, shown_by_name
@@ -233,10 +234,12 @@ def value_mask(secrets: Iterable[str] | Mapping[str, str]) -> Callable[[str], st
     """A function that masks each of ``secrets`` (at least six characters long) in a text, as
     it is or as a URL, a form, JSON or HTML writes it
     (:func:`~scenarios.protocol_view.value_forms.written_forms`): with what a mapping gives for
-    it, otherwise ``[redacted]``; and the start of one cut short (:func:`_cut_short`). A
-    signed JWT is left to :func:`mask_jwts`, which takes its signature wherever it stands. The
-    text is read once, whatever the number of values: they make one pattern, shaped as a tree
-    of their common starts (a run's log gives thousands)."""
+    it, otherwise ``[redacted]``; in base64 (a cookie's, an unsigned JWT's claims: the whole
+    run, :func:`~scenarios.protocol_view.base64_values.mask_in_base64`); and the start of one
+    cut short (:func:`_cut_short`). A signed JWT is left to :func:`mask_jwts`, which takes its
+    signature wherever it stands. The text is read once, whatever the number of values: they
+    make one pattern, shaped as a tree of their common starts (a run's log gives
+    thousands)."""
     shown_as: dict[str, str] = {}
     for raw in secrets:
         if len(raw) < MIN_HIDDEN or BARE_JWT.fullmatch(raw):
@@ -248,7 +251,15 @@ def value_mask(secrets: Iterable[str] | Mapping[str, str]) -> Callable[[str], st
         return lambda text: text
     pattern = _any_of(list(shown_as))
     starts = _Starts(shown_as)
-    return lambda text: _cut_short(pattern.sub(lambda m: shown_as[m.group(0)], text), starts)
+
+    def in_base64(decoded: str) -> str | None:
+        return shown_as[found.group(0)] if (found := pattern.search(decoded)) else None
+
+    def hide(text: str) -> str:
+        return _cut_short(mask_in_base64(pattern.sub(lambda m: shown_as[m.group(0)], text),
+                                         in_base64), starts)
+
+    return hide
 
 
 MIN_CUT = 8
