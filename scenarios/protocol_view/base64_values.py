@@ -1,9 +1,11 @@
 """Known values inside base64 that is not an ``Authorization`` header's: an unsigned JWT's claims,
 a cookie or a ``state`` that base64-encodes JSON.
 
-Express's ``cookie-session`` writes its session as base64 JSON, Flask's session cookie as
-base64url JSON (``itsdangerous``: the payload, then a timestamp and a signature after dots;
-zlib-compressed first when that is shorter, and then there is nothing to read), some apps their
+Express's ``cookie-session`` writes its session as base64 JSON
+(https://github.com/expressjs/cookie-session), Flask's session cookie as base64url JSON
+(``itsdangerous``, https://itsdangerous.palletsprojects.com/: the payload, then a timestamp and
+a signature after dots; compressed first when that is shorter, and then there is nothing to
+read), some apps their
 ``state`` as base64 JSON; an encrypted cookie (Auth.js's JWE, ASP.NET Core's data protection)
 holds nothing to find. Such a value is read where it stands, as its own run of base64
 characters after a boundary (``=``, a quote, a dot): a run is decoded, and when the text it
