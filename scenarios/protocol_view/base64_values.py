@@ -5,13 +5,13 @@ Express's ``cookie-session`` writes its session as base64 JSON
 (https://github.com/expressjs/cookie-session), Flask's session cookie as base64url JSON
 (``itsdangerous``, https://itsdangerous.palletsprojects.com/: the payload, then a timestamp and
 a signature after dots; compressed first when that is shorter, and then there is nothing to
-read), some apps their
-``state`` as base64 JSON; an encrypted cookie (Auth.js's JWE, ASP.NET Core's data protection)
-holds nothing to find. Such a value is read where it stands, as its own run of base64
-characters after a boundary (``=``, a quote, a dot): a run is decoded, and when the text it
-holds is UTF-8 with a known value in it, the whole run is replaced by what that value is shown
-as. A run longer than :data:`MAX_RUN` (a picture's ``data:`` URI, a font) is not decoded:
-cookies are at most 4 KB, and the cost of a trace stays that of one more plain search.
+read), some apps their ``state`` as base64 JSON; an encrypted cookie (Auth.js's JWE, ASP.NET
+Core's data protection) holds nothing to find. Such a value is read where it stands, as its
+own run of base64 characters after a boundary (``=``, a quote, a dot): a run is decoded, and
+when the text it holds is UTF-8 with a known value in it, the whole run is replaced by what
+that value is shown as. A run longer than :data:`MAX_RUN` (a picture's ``data:`` URI, a font)
+is not decoded: cookies are at most 4 KB, and the cost of a trace stays that of one more plain
+search.
 """
 
 from __future__ import annotations
