@@ -7,8 +7,9 @@ Pure functions over strings and the notes of the mock's log. Masking is the mock
 here, whether it came from the mock's (already masked) log or from the browser. Free text (a
 failure message, an app's output) is masked by :func:`mask_text`: by name, in the spellings apps
 print (``client_secret='…'``, ``clientSecret: …``, ``OIDC_CLIENT_SECRET=…``, ``Authorization:
-Basic …``), and by the values a run knows (:mod:`scenarios.protocol_view.known`);
-:func:`printable` escapes its control characters.
+Basic …``; a name escaped in nested JSON, HTML or a URL too:
+:mod:`scenarios.protocol_view.named_values`), and by the values a run knows
+(:mod:`scenarios.protocol_view.known`); :func:`printable` escapes its control characters.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from mock_idp.redaction import (
     REDACTED,
     jwe_header,
     kind_of,
-    looks_like_token,
     mask_authorization,
     mask_form,
     mask_json,
@@ -38,8 +38,10 @@ from mock_idp.redaction import (
     masked,
     plain_name,
 )
+from scenarios.protocol_view.base64_values import mask_in_base64
 from scenarios.protocol_view.cookies import mask_cookie_lines, mask_cookies_json
 from scenarios.protocol_view.model import Change, TokenView
+from scenarios.protocol_view.named_values import COLOUR, mask_named, shown_by_name
 from scenarios.protocol_view.value_forms import written_forms
 
 __all__ = [
@@ -173,56 +175,13 @@ def mask_pairs(pairs: Iterable[tuple[str, str]], *, decoded: str = "below"
     return tuple(out)
 
 
-_COLOUR = r"\x1b\[[0-9;]*m"
-"""A terminal's colour (SGR), as an app's output or a page quoting it carries one."""
-_PAIR = re.compile(
-    rf"(?:(?:{_COLOUR}){{1,4}}\\?[\"']?|(?<![A-Za-z0-9_]))(?P<name>[A-Za-z][A-Za-z0-9_-]{{0,79}})"
-    rf"\\?[\"']?(?:{_COLOUR}){{0,4}}[ \t]*(?:=(?![=>])|%3[Dd]|:)[ \t]*(?:{_COLOUR}[ \t]*){{0,4}}"
-    r"(?P<quote>\\?[\"'])?")
-"""A name and what ties a value to it: ``name=``, ``name = '``, ``"name": "``, ``name: ``,
-``\\"name\\": \\"`` (JSON inside a string), ``name%3D`` (inside an encoded URL), with the
-colours a terminal's output gives a name or a value (Node's ``util.inspect`` colours a value,
-``clientSecret: \\x1b[32m'…'``, and a key it quotes, ``\\x1b[32m'client-secret'\\x1b[39m:``;
-pretty loggers colour every key, ``\\x1b[36mclient_secret\\x1b[39m:``): a colour is a boundary
-as a space is; not a comparison (``code == 'x'``)."""
-_UNQUOTED = re.compile(r"(?:(?!%26)[^\s\"'&#,;)}<>\\\x1b])+")
-"""An unquoted value: up to a space, a quote, a separator or a terminal's colour (its reset)."""
-_QUOTED_MAX = 4096
 _AUTHORIZATION = re.compile(
-    rf"(?:(?P<colour>(?:{_COLOUR}){{1,4}})|(?<![A-Za-z0-9]))"
+    rf"(?:(?P<colour>(?:{COLOUR}){{1,4}})|(?<![A-Za-z0-9]))"
     r"(?P<scheme>(?i:basic|bearer))(?P<space>[ \t]+)"
     r"(?P<value>(?![A-Za-z_]+=\")(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,})")
 """``Basic`` and ``Bearer`` credentials (an ``Authorization`` header's, also in a terminal's
 colour), not a plain word nor a ``WWW-Authenticate`` challenge's parameter (``Bearer
 authorization_uri="…"``)."""
-
-
-def _named(text: str) -> str:
-    """``text`` with the value of each sensitive ``name=value`` (in any of :data:`_PAIR`'s
-    forms, any case, ``snake_case`` or ``camelCase``) masked (:func:`_shown`)."""
-    out: list[str] = []
-    pos = 0
-    while (match := _PAIR.search(text, pos)) is not None:
-        out.append(text[pos:match.end()])
-        pos = match.end()
-        name = match["name"]
-        if kind_of(name) is None:
-            continue
-        value = _value_at(text, pos, match["quote"])
-        out.append(_shown(name, value))
-        pos += len(value)
-    out.append(text[pos:])
-    return "".join(out)
-
-
-def _shown(name: str, value: str) -> str:
-    """A secret's, a code's or a token's value as the mock's log shows it
-    (:func:`~mock_idp.redaction.mask_value`). In free text a JWT's name (``id_token``) holds
-    one only when its value looks like a token, as any other token's name does (``ADMIN_TOKEN``,
-    ``csrfToken``): ``token: expired`` or ``id_token: missing`` stay as they are."""
-    if kind_of(name) == "jwt":
-        return mask_jwt(value) if looks_like_token(value) else value
-    return mask_value(name, value)
 
 
 def masked_field(name: str, value: str) -> str | None:
@@ -240,7 +199,7 @@ def masked_field(name: str, value: str) -> str | None:
         return mask_authorization(value.strip())
     if kind_of(name) is None:
         return None
-    shown = _shown(name, value)
+    shown = shown_by_name(name, value)
     return shown if shown != value else None
 
 
@@ -249,25 +208,14 @@ _AUTHORIZATIONS = frozenset({"authorization", "proxyauthorization"})
 scheme, as the mock's log masks them (:func:`~mock_idp.redaction.mask_authorization`)."""
 
 
-def _value_at(text: str, start: int, quote: str | None) -> str:
-    """The value that starts at ``start``: up to its closing ``quote`` on the same line, or
-    unquoted."""
-    if quote:
-        end = text.find(quote, start, start + _QUOTED_MAX)
-        if end != -1 and "\n" not in text[start:end]:
-            return text[start:end]
-    unquoted = _UNQUOTED.match(text, start)
-    return unquoted.group(0) if unquoted else ""
-
-
 def mask_text(text: str, secrets: Iterable[str] | Mapping[str, str] = ()) -> str:
     """Free text (an error message, a traceback, an app's output) with secrets masked: the
     values of cookies (:mod:`scenarios.protocol_view.cookies`; names kept) and of sensitive
-    names (:func:`_named`), ``Basic`` and ``Bearer`` credentials, bare
-    JWTs, and each of ``secrets`` wherever it stands, as it is or URL-encoded (a mapping gives
-    what each is shown as, say a code's fingerprint; otherwise ``[redacted]``). Values shorter
-    than six characters are not looked for."""
-    masked = _named(mask_cookie_lines(mask_cookies_json(text)))
+    names (:func:`~scenarios.protocol_view.named_values.mask_named`), ``Basic`` and ``Bearer``
+    credentials, bare JWTs, and each of ``secrets`` wherever it stands, as it is or URL-encoded
+    (a mapping gives what each is shown as, say a code's fingerprint; otherwise
+    ``[redacted]``). Values shorter than six characters are not looked for."""
+    masked = mask_named(mask_cookie_lines(mask_cookies_json(text)))
     masked = _AUTHORIZATION.sub(
         lambda m: f"{m['colour'] or ''}{m['scheme']}{m['space']}{mask_jwt(m['value'])}", masked)
     return value_mask(secrets)(mask_jwts(masked))
@@ -286,10 +234,12 @@ def value_mask(secrets: Iterable[str] | Mapping[str, str]) -> Callable[[str], st
     """A function that masks each of ``secrets`` (at least six characters long) in a text, as
     it is or as a URL, a form, JSON or HTML writes it
     (:func:`~scenarios.protocol_view.value_forms.written_forms`): with what a mapping gives for
-    it, otherwise ``[redacted]``; and the start of one cut short (:func:`_cut_short`). A
-    signed JWT is left to :func:`mask_jwts`, which takes its signature wherever it stands. The
-    text is read once, whatever the number of values: they make one pattern, shaped as a tree
-    of their common starts (a run's log gives thousands)."""
+    it, otherwise ``[redacted]``; in base64 (a cookie's, an unsigned JWT's claims: the whole
+    run, :func:`~scenarios.protocol_view.base64_values.mask_in_base64`); and the start of one
+    cut short (:func:`_cut_short`). A signed JWT is left to :func:`mask_jwts`, which takes its
+    signature wherever it stands. The text is read once, whatever the number of values: they
+    make one pattern, shaped as a tree of their common starts (a run's log gives
+    thousands)."""
     shown_as: dict[str, str] = {}
     for raw in secrets:
         if len(raw) < MIN_HIDDEN or BARE_JWT.fullmatch(raw):
@@ -301,7 +251,15 @@ def value_mask(secrets: Iterable[str] | Mapping[str, str]) -> Callable[[str], st
         return lambda text: text
     pattern = _any_of(list(shown_as))
     starts = _Starts(shown_as)
-    return lambda text: _cut_short(pattern.sub(lambda m: shown_as[m.group(0)], text), starts)
+
+    def in_base64(decoded: str) -> str | None:
+        return shown_as[found.group(0)] if (found := pattern.search(decoded)) else None
+
+    def hide(text: str) -> str:
+        return _cut_short(mask_in_base64(pattern.sub(lambda m: shown_as[m.group(0)], text),
+                                         in_base64), starts)
+
+    return hide
 
 
 MIN_CUT = 8
