@@ -19,6 +19,7 @@ __all__ = [
     "http_url_option",
     "max_failures_option",
     "port_option",
+    "profile_option",
     "scenario_limit",
     "scenario_timeout_option",
     "selection_option",
@@ -103,6 +104,16 @@ def directory_option(value: str) -> Path:
 def file_option(value: str) -> Path:
     """``--junit PATH``: a file's path, never an empty string."""
     return _path(value, "a file path")
+
+
+def profile_option(value: str) -> str:
+    """``--app PROFILE`` (and the pytest plugin's ``--sso-app``): a profile's path or a shipped
+    profile's name, never an empty string (an unset variable, ``--app "$PROFILE"``), which
+    would read the current directory or, in the plugin, test the reference relying party."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError(
+            f"needs an app profile's path or a shipped profile's name, got {value!r}")
+    return value
 
 
 def selection_option(value: str) -> str:

@@ -43,6 +43,7 @@ from scenarios.options import (
     http_url_option,
     max_failures_option,
     port_option,
+    profile_option,
     selection_option,
     timeout_option,
 )
@@ -100,7 +101,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = _EPILOG
-    parser.add_argument("--app", metavar="PROFILE",
+    parser.add_argument("--app", type=profile_option, metavar="PROFILE",
                         help="the app under test: an app profile (TOML) or a shipped profile's "
                         "name; the command starts the mock and the app and reads the URLs below "
                         "from the profile")

@@ -143,6 +143,23 @@ def test_an_empty_report_or_junit_path_is_refused_not_the_current_directory(
         f"error: argument {option}: {said}, got {value!r}")
 
 
+@pytest.mark.parametrize(("argv", "said"), [
+    (["run", "--app"], "--app: needs an app profile's path or a shipped profile's name"),
+    (["conformance", "--app"], "--app: needs an app profile's path or a shipped profile's name"),
+    (["run", "--idp"], "--idp: needs a file path"),
+])
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_profile_or_idp_config_is_refused_not_the_current_directory(
+        argv: list[str], said: str, value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--app "$UNSET"`` was read as the current directory ("cannot read the profile: Is a
+    directory"), ``--idp ''`` as ``--idp .``; ``conformance --app '' --list`` went on."""
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args([*argv, value, "--list"])
+    assert exited.value.code == EXIT_USAGE
+    assert capsys.readouterr().err.splitlines()[-1].endswith(
+        f"error: argument {said}, got {value!r}")
+
+
 def test_default_workers_is_a_positive_number() -> None:
     assert build_parser().parse_args(["run"]).workers >= 1
 
