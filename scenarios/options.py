@@ -16,6 +16,7 @@ __all__ = [
     "MAX_TIMEOUT_SECONDS",
     "directory_option",
     "file_option",
+    "given_option",
     "http_url_option",
     "max_failures_option",
     "port_option",
@@ -113,6 +114,15 @@ def profile_option(value: str) -> str:
     if not value.strip():
         raise argparse.ArgumentTypeError(
             f"needs an app profile's path or a shipped profile's name, got {value!r}")
+    return value
+
+
+def given_option(value: str) -> str:
+    """A path, name or URI an option gives (``conformance --check``, ``--client-id``, ...),
+    never an empty string: an unset variable (``--backchannel "$BC_PATH"``) would quietly be the
+    default, which checks another path, signs in another client or leaves rows untested."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError(f"needs a value, got {value!r}")
     return value
 
 

@@ -40,6 +40,7 @@ from scenarios.options import (
     MAX_TIMEOUT_SECONDS,
     directory_option,
     file_option,
+    given_option,
     http_url_option,
     max_failures_option,
     port_option,
@@ -107,13 +108,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         "from the profile")
     parser.add_argument("--rp", type=http_url_option, metavar="URL",
                         help="the RP's base URL, when it runs already (instead of --app)")
-    parser.add_argument("--start", metavar="PATH",
+    parser.add_argument("--start", type=given_option, metavar="PATH",
                         help="path that starts a login (default: the profile's first sign-in "
                         "URL, else /login)")
-    parser.add_argument("--check", metavar="PATH",
+    parser.add_argument("--check", type=given_option, metavar="PATH",
                         help="answers 2xx when signed in, 401/403 or a redirect when not "
                         "(default: the profile's me_url, else /api/me)")
-    parser.add_argument("--backchannel", metavar="PATH",
+    parser.add_argument("--backchannel", type=given_option, metavar="PATH",
                         help="the RP's back-channel logout endpoint; adds the logout-token rows "
                         "(default: the profile's backchannel_uri)")
     parser.add_argument("--idp", type=http_url_option, metavar="URL",
@@ -130,22 +131,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         "certificate chains to (python -m mock_idp --https prints it)")
     parser.add_argument("--pause", action="store_true",
                         help="after starting the mock, wait for Enter (time to configure the RP)")
-    parser.add_argument("--redirect-uri", action="append", default=[], metavar="URI",
+    parser.add_argument("--redirect-uri", action="append", default=[], type=given_option,
+                        metavar="URI",
                         help="register this redirect URI for the app first, on its web "
                         "platform (repeatable)")
-    parser.add_argument("--spa-redirect-uri", action="append", default=[], metavar="URI",
+    parser.add_argument("--spa-redirect-uri", action="append", default=[], type=given_option,
+                        metavar="URI",
                         help="register this redirect URI on the app's single-page-app "
                         "platform: a browser app that redeems its own codes, as MSAL.js "
                         "does (repeatable)")
-    parser.add_argument("--tenant",
+    parser.add_argument("--tenant", type=given_option,
                         help=f"tenant id or domain (default: {DEFAULT_TENANT_ID})")
-    parser.add_argument("--client-id",
+    parser.add_argument("--client-id", type=given_option,
                         help=f"the RP's client id at the mock (default: the reference app, "
                         f"{REFERENCE_RP_CLIENT_ID})")
-    parser.add_argument("--user", default="alice",
+    parser.add_argument("--user", type=given_option, default="alice",
                         help="who signs in: a first name of the mock's directory or a UPN "
                         "(default: alice)")
-    parser.add_argument("--password", help="the user's password (default: P@ssw0rd-<name>)")
+    parser.add_argument("--password", type=given_option,
+                        help="the user's password (default: P@ssw0rd-<name>)")
     parser.add_argument("--only", action="append", type=selection_option, default=[],
                         metavar="ROWS",
                         help="row ids or globs, comma-separated or repeated")

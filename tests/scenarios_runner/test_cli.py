@@ -160,6 +160,21 @@ def test_an_empty_profile_or_idp_config_is_refused_not_the_current_directory(
         f"error: argument {said}, got {value!r}")
 
 
+@pytest.mark.parametrize("option", ["--start", "--check", "--backchannel", "--tenant",
+                                    "--client-id", "--user", "--password", "--redirect-uri",
+                                    "--spa-redirect-uri"])
+def test_an_empty_conformance_value_is_refused_not_its_default(
+        option: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--backchannel "$UNSET"`` left the logout-token rows untested, ``--client-id ''``
+    signed in the reference app, ``--check ''`` asked /api/me: each quietly, after the mock
+    and the browser had started."""
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(["conformance", "--rp", "http://rp.test", option, ""])
+    assert exited.value.code == EXIT_USAGE
+    assert capsys.readouterr().err.splitlines()[-1].endswith(
+        f"error: argument {option}: needs a value, got ''")
+
+
 def test_default_workers_is_a_positive_number() -> None:
     assert build_parser().parse_args(["run"]).workers >= 1
 
