@@ -205,14 +205,14 @@ def handle(args: argparse.Namespace) -> int:
                                            read=previous_failed_rows, noun="rows")[0])
     if args.app and not _profile_usable(args.app):
         return EXIT_SETUP
-    if args.list:
-        for row in rows:
-            print(f"{row.id}\t{row.expect}\t{row.fault or '-'}\t{row.what}")
-        return 0
     if args.app and (flags := _not_with_app(args)):
         _say("scenarios conformance: --app starts the mock provider and the app itself, as "
              f"the profile says; it does not take {' or '.join(flags)}")
         return EXIT_SETUP
+    if args.list:
+        for row in rows:
+            print(f"{row.id}\t{row.expect}\t{row.fault or '-'}\t{row.what}")
+        return 0
     if not args.app and not args.rp:
         _say("scenarios conformance: --app PROFILE or --rp URL is required")
         return EXIT_SETUP

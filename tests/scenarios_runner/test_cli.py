@@ -175,6 +175,18 @@ def test_an_empty_conformance_value_is_refused_not_its_default(
         f"error: argument {option}: needs a value, got ''")
 
 
+@pytest.mark.parametrize("listing", [[], ["--list"]])
+def test_conformance_refuses_flags_beside_app_when_listing_too(
+        listing: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """``--list`` is the dry run of the command line a CI job runs: it refuses what the run
+    refuses (as ``run --idp X --app Y --list`` does), rather than listing and exiting 0."""
+    argv = ["conformance", "--app", "reference-rp", "--rp", "http://rp.test", *listing]
+    assert main(argv) == EXIT_USAGE
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "it does not take --rp" in captured.err
+
+
 def test_default_workers_is_a_positive_number() -> None:
     assert build_parser().parse_args(["run"]).workers >= 1
 
