@@ -57,9 +57,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--port must be between 0 and 65535")
     if args.tls_dir is not None and not args.https:
         parser.exit(2, f"{parser.prog}: error: --tls-dir applies only with --https\n")
+    # An empty value (an unset variable in a script) would start the embedded directory, issue
+    # tokens for the listening address rather than the proxy's, or keep the TLS files nowhere.
     if args.config is not None and not args.config.strip():
-        # An empty path (an unset variable in a script) would start the embedded directory.
         parser.error("--config needs the path of an idp.toml file")
+    if args.public_url is not None and not args.public_url.strip():
+        parser.exit(2, f"{parser.prog}: error: --public-url needs the URL the mock is reached "
+                    f"at, got {args.public_url!r}\n")
+    if args.tls_dir is not None and not args.tls_dir.strip():
+        parser.exit(2, f"{parser.prog}: error: --tls-dir needs a directory, got {args.tls_dir!r}\n")
     try:
         if args.public_url:
             args.public_url = base_url(args.public_url, "--public-url")

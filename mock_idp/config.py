@@ -292,7 +292,13 @@ class IdpConfig:
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, base_dir: Path | None = None,
                      **overrides: Any) -> IdpConfig:
-        """``base_dir``: where a relative ``pem_file`` is (default: the current directory)."""
+        """``base_dir``: where a relative ``pem_file`` is (default: the current directory).
+        An unknown top-level key is named first: ``[[tenant]]`` is a typo, not a missing
+        ``[[tenants]]``."""
+        settings = {k: v for k, v in data.items() if k != "tenants"}
+        for key in settings:
+            if key not in ("public_url", "control_hosts"):
+                raise ConfigError(f"unknown top-level key {key!r}")
         entries = data.get("tenants", [])
         if not isinstance(entries, list):
             raise ConfigError("tenants must be an array of tables: one [[tenants]] section "
@@ -312,10 +318,6 @@ class IdpConfig:
         unique([(f"tenants[{i}].apps[{j}].client_id", a.client_id)
                  for i, t in enumerate(tenants) for j, a in enumerate(t.apps)],
                 "app", why=" (Entra's appIds are unique across tenants)")
-        settings = {k: v for k, v in data.items() if k != "tenants"}
-        for key in settings:
-            if key not in ("public_url", "control_hosts"):
-                raise ConfigError(f"unknown top-level key {key!r}")
         settings = {**settings, **overrides}
         if settings.get("public_url") is not None:
             settings["public_url"] = base_url(settings["public_url"], "public_url")

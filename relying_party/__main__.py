@@ -26,7 +26,7 @@ from starlette.applications import Starlette
 from .admin_auth import provision_admin_token, replace_admin_token
 from .app import check_urls, create_app, graph_url_problem, public_url_problem, tls_verify
 from .db import Database
-from .inputs import InputError, display_name, text
+from .inputs import InputError, display_name, text, url_problem
 from .settings import Settings
 
 ADMIN_TOKEN_ENV = "RP_ADMIN_TOKEN"
@@ -125,6 +125,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error("--port must be between 0 and 65535")
+    if not args.db.strip():  # an unset variable ("$RP_DB"): not a database lost at exit
+        parser.error(f"--db needs the path of a SQLite file, got {args.db!r}")
+    if args.event_keys_url is not None and (
+            problem := url_problem(args.event_keys_url, allow_http=args.allow_http_idp)):
+        parser.error(f"--event-keys-url {args.event_keys_url!r} {problem}")
     if args.graph_url is not None and (
             problem := graph_url_problem(args.graph_url, allow_http=args.allow_http_idp)):
         parser.error(f"--graph-url {args.graph_url!r} {problem}")

@@ -31,6 +31,7 @@ from scenarios.options import (
     directory_option,
     file_option,
     max_failures_option,
+    profile_option,
     scenario_limit,
     scenario_timeout_option,
     selection_option,
@@ -180,16 +181,13 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
         "as a text sequence diagram (also in results.json and the HTML report)",
     )
     parser.add_argument(
-        "--app",
-        metavar="PROFILE",
+        "--app", type=profile_option, metavar="PROFILE",
         help="the app under test: an app profile (TOML, see 'Testing your own app' in the "
         "README) or a shipped profile's name (default: reference-rp, the reference relying "
         "party); scenarios the profile cannot run are skipped, with the reason",
     )
     parser.add_argument(
-        "--idp",
-        type=Path,
-        metavar="CONFIG",
+        "--idp", type=file_option, metavar="CONFIG",
         help="run against a real identity provider described by this TOML file "
         "(see scenarios/real_idp.py); scenarios that need the mock are skipped",
     )

@@ -16,9 +16,11 @@ __all__ = [
     "MAX_TIMEOUT_SECONDS",
     "directory_option",
     "file_option",
+    "given_option",
     "http_url_option",
     "max_failures_option",
     "port_option",
+    "profile_option",
     "scenario_limit",
     "scenario_timeout_option",
     "selection_option",
@@ -103,6 +105,25 @@ def directory_option(value: str) -> Path:
 def file_option(value: str) -> Path:
     """``--junit PATH``: a file's path, never an empty string."""
     return _path(value, "a file path")
+
+
+def profile_option(value: str) -> str:
+    """``--app PROFILE`` (and the pytest plugin's ``--sso-app``): a profile's path or a shipped
+    profile's name, never an empty string (an unset variable, ``--app "$PROFILE"``), which
+    would read the current directory or, in the plugin, test the reference relying party."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError(
+            f"needs an app profile's path or a shipped profile's name, got {value!r}")
+    return value
+
+
+def given_option(value: str) -> str:
+    """A path, name or URI an option gives (``conformance --check``, ``--client-id``, ...),
+    never an empty string: an unset variable (``--backchannel "$BC_PATH"``) would quietly be the
+    default, which checks another path, signs in another client or leaves rows untested."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError(f"needs a value, got {value!r}")
+    return value
 
 
 def selection_option(value: str) -> str:

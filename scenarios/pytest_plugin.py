@@ -93,7 +93,7 @@ import pytest
 from mock_idp.key_source import POOL_SIZE, RsaKeyPool, RsaKeySource, fresh_rsa_key, rsa_keys_from
 from mock_idp.lazy_exports import lazy_getattr
 from scenarios.app.process import interrupted_by
-from scenarios.options import timeout_option
+from scenarios.options import profile_option, timeout_option
 from scenarios.shard import Shard, shard_option
 
 if TYPE_CHECKING:
@@ -159,7 +159,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     from scenarios.browser import WS_ENDPOINT_ENV
 
     group = parser.getgroup("sso_harness", "sso-harness browser fixtures")
-    group.addoption("--sso-app", default=None, metavar="PROFILE",
+    group.addoption("--sso-app", type=profile_option, default=None, metavar="PROFILE",
                     help="the app under test of sso_stack and sso_run_scenario: an app profile "
                     "(TOML) or a shipped profile's name (default: the reference relying party)")
     group.addoption("--sso-headed", action="store_true", default=False,

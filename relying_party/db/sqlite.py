@@ -59,7 +59,7 @@ def owner_only(path: str) -> None:
     try:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     except FileExistsError:
-        pass
+        _refuse_other_files(path)  # before any mode is changed: a wrong --db changes nothing
     for name in (path, *(path + suffix for suffix in SIDE_FILES)):
         try:
             mode = stat.S_IMODE(os.stat(name).st_mode)
@@ -69,6 +69,22 @@ def owner_only(path: str) -> None:
             os.chmod(name, mode & 0o700)
             logger.warning("%s was readable by others (mode %04o): narrowed to %04o",
                            name, mode, mode & 0o700)
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+"""The first 16 bytes of every SQLite database file (https://www.sqlite.org/fileformat.html)."""
+
+
+def _refuse_other_files(path: str) -> None:
+    """Raise when the existing ``path`` is not a database SQLite could open: a directory
+    (:class:`IsADirectoryError`) or a non-empty file without SQLite's header
+    (:class:`sqlite3.DatabaseError`, as SQLite itself would say once the mode was narrowed)."""
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path} is a directory, not a database file")
+    with open(path, "rb") as file:
+        head = file.read(len(SQLITE_HEADER))
+    if head and head != SQLITE_HEADER:
+        raise sqlite3.DatabaseError(f"{path} is not a SQLite database")
 
 
 class Sqlite:

@@ -40,9 +40,11 @@ from scenarios.options import (
     MAX_TIMEOUT_SECONDS,
     directory_option,
     file_option,
+    given_option,
     http_url_option,
     max_failures_option,
     port_option,
+    profile_option,
     selection_option,
     timeout_option,
 )
@@ -100,19 +102,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = _EPILOG
-    parser.add_argument("--app", metavar="PROFILE",
+    parser.add_argument("--app", type=profile_option, metavar="PROFILE",
                         help="the app under test: an app profile (TOML) or a shipped profile's "
                         "name; the command starts the mock and the app and reads the URLs below "
                         "from the profile")
     parser.add_argument("--rp", type=http_url_option, metavar="URL",
                         help="the RP's base URL, when it runs already (instead of --app)")
-    parser.add_argument("--start", metavar="PATH",
+    parser.add_argument("--start", type=given_option, metavar="PATH",
                         help="path that starts a login (default: the profile's first sign-in "
                         "URL, else /login)")
-    parser.add_argument("--check", metavar="PATH",
+    parser.add_argument("--check", type=given_option, metavar="PATH",
                         help="answers 2xx when signed in, 401/403 or a redirect when not "
                         "(default: the profile's me_url, else /api/me)")
-    parser.add_argument("--backchannel", metavar="PATH",
+    parser.add_argument("--backchannel", type=given_option, metavar="PATH",
                         help="the RP's back-channel logout endpoint; adds the logout-token rows "
                         "(default: the profile's backchannel_uri)")
     parser.add_argument("--idp", type=http_url_option, metavar="URL",
@@ -129,22 +131,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         "certificate chains to (python -m mock_idp --https prints it)")
     parser.add_argument("--pause", action="store_true",
                         help="after starting the mock, wait for Enter (time to configure the RP)")
-    parser.add_argument("--redirect-uri", action="append", default=[], metavar="URI",
+    parser.add_argument("--redirect-uri", action="append", default=[], type=given_option,
+                        metavar="URI",
                         help="register this redirect URI for the app first, on its web "
                         "platform (repeatable)")
-    parser.add_argument("--spa-redirect-uri", action="append", default=[], metavar="URI",
+    parser.add_argument("--spa-redirect-uri", action="append", default=[], type=given_option,
+                        metavar="URI",
                         help="register this redirect URI on the app's single-page-app "
                         "platform: a browser app that redeems its own codes, as MSAL.js "
                         "does (repeatable)")
-    parser.add_argument("--tenant",
+    parser.add_argument("--tenant", type=given_option,
                         help=f"tenant id or domain (default: {DEFAULT_TENANT_ID})")
-    parser.add_argument("--client-id",
+    parser.add_argument("--client-id", type=given_option,
                         help=f"the RP's client id at the mock (default: the reference app, "
                         f"{REFERENCE_RP_CLIENT_ID})")
-    parser.add_argument("--user", default="alice",
+    parser.add_argument("--user", type=given_option, default="alice",
                         help="who signs in: a first name of the mock's directory or a UPN "
                         "(default: alice)")
-    parser.add_argument("--password", help="the user's password (default: P@ssw0rd-<name>)")
+    parser.add_argument("--password", type=given_option,
+                        help="the user's password (default: P@ssw0rd-<name>)")
     parser.add_argument("--only", action="append", type=selection_option, default=[],
                         metavar="ROWS",
                         help="row ids or globs, comma-separated or repeated")
@@ -200,14 +205,14 @@ def handle(args: argparse.Namespace) -> int:
                                            read=previous_failed_rows, noun="rows")[0])
     if args.app and not _profile_usable(args.app):
         return EXIT_SETUP
-    if args.list:
-        for row in rows:
-            print(f"{row.id}\t{row.expect}\t{row.fault or '-'}\t{row.what}")
-        return 0
     if args.app and (flags := _not_with_app(args)):
         _say("scenarios conformance: --app starts the mock provider and the app itself, as "
              f"the profile says; it does not take {' or '.join(flags)}")
         return EXIT_SETUP
+    if args.list:
+        for row in rows:
+            print(f"{row.id}\t{row.expect}\t{row.fault or '-'}\t{row.what}")
+        return 0
     if not args.app and not args.rp:
         _say("scenarios conformance: --app PROFILE or --rp URL is required")
         return EXIT_SETUP

@@ -260,6 +260,22 @@ def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str], args: tuple[st
     assert needle in captured.err
 
 
+@pytest.mark.parametrize(("args", "needle"), [
+    (("--public-url", ""), "--public-url needs the URL the mock is reached at"),
+    (("--public-url", " "), "--public-url needs the URL the mock is reached at"),
+    (("--https", "--tls-dir", ""), "--tls-dir needs a directory"),
+])
+def test_an_empty_public_url_or_tls_dir_is_one_line_and_exit_2(
+        capsys: pytest.CaptureFixture[str], args: tuple[str, ...], needle: str) -> None:
+    """``--public-url "$UNSET"`` started a mock whose issuer is the listening address, and
+    ``--tls-dir ''`` one whose CA is in a temporary directory removed on exit."""
+    with pytest.raises(SystemExit) as refused:
+        parse_args(["--port", "0", *args])
+    code = refused.value.code if isinstance(refused.value.code, int) else 1
+    captured = capsys.readouterr()
+    _one_line_exit_2(code, captured.out, captured.err, needle)
+
+
 def test_a_tls_dir_without_https_is_one_line_and_exit_2(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as refused:

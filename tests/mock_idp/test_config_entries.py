@@ -187,3 +187,15 @@ def test_the_cli_refuses_a_public_url_the_config_would(
 def test_the_cli_takes_a_public_url_without_its_trailing_slash() -> None:
     assert parse_args(["--public-url", "https://idp.example/"]).public_url == (
         "https://idp.example")
+
+
+@pytest.mark.parametrize("data", [
+    {"tenant": [tenant()]},  # [[tenant]]: the section's name mistyped
+    {"tenants": [], "tenant": [tenant()]},
+    {"tenants": [tenant(), tenant()], "tenant": [tenant()]},  # the same tenant twice, too
+])
+def test_an_unknown_top_level_key_is_named_before_anything_else(data: dict[str, Any]) -> None:
+    """``[[tenant]]`` was reported as a config with no ``[[tenants]]`` entry, which hid the
+    typo: the unknown key is named whatever else the file holds."""
+    with pytest.raises(ConfigError, match=r"^unknown top-level key 'tenant'$"):
+        IdpConfig.from_mapping(data)

@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 
 import relying_party
 from relying_party import Settings, create_app
-from relying_party.__main__ import parse_args
+from relying_party.__main__ import PROG, parse_args
 
 
 def test_public_names() -> None:
@@ -217,6 +217,7 @@ def test_new_admin_token_replaces_prints_and_returns_beside_a_running_rp(
     ["--partner-support-contact", "help@partner.test\nFake: line"],
     ["--partner-support-contact", "x" * 201],
     ["--support-contact", ""], ["--support-contact", "help@helpdesk.example\u202e"],
+    ["--db", "{tmp}"], ["--db", "{not_pem}"],
 ], ids=lambda bad: " ".join(bad))
 def test_a_bad_option_is_one_line_and_exit_2_before_anything_is_printed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], bad: list[str]
@@ -225,7 +226,7 @@ def test_a_bad_option_is_one_line_and_exit_2_before_anything_is_printed(
 
     not_pem = tmp_path / "not.pem"
     not_pem.write_text("not a certificate\n")
-    args = [arg.format(not_pem=not_pem) for arg in bad]
+    args = [arg.format(not_pem=not_pem, tmp=tmp_path) for arg in bad]
     with pytest.raises(SystemExit) as stopped:
         main(["--port", "0", "--db", str(tmp_path / "rp.db"), *args])
     assert stopped.value.code == 2
@@ -234,6 +235,30 @@ def test_a_bad_option_is_one_line_and_exit_2_before_anything_is_printed(
     assert err.splitlines()[-1].startswith("python -m relying_party: error: ")
     assert "Traceback" not in err
     assert not (tmp_path / "rp.db").exists()  # checked before anything is made
+
+
+@pytest.mark.parametrize("bad", [
+    ["--db", ""], ["--db", " "],
+    ["--event-keys-url", "keys.example/jwks"], ["--event-keys-url", "http://keys.example/k"],
+    ["--event-keys-url", "https://keys.example/k#x"], ["--event-keys-url", ""],
+], ids=lambda bad: " ".join(bad))
+def test_an_empty_db_or_a_bad_event_keys_url_is_a_usage_error(
+        capsys: pytest.CaptureFixture[str], bad: list[str]) -> None:
+    """``--db ""`` (an unset variable) would be an in-memory database lost at exit, and an
+    event key set URL that is no https URL would refuse every platform event once serving."""
+    with pytest.raises(SystemExit) as stopped:
+        parse_args(bad)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1].startswith(f"{PROG}: error: {bad[0]} "), err
+
+
+def test_an_http_event_keys_url_is_taken_on_loopback_or_with_allow_http_idp() -> None:
+    local = "http://127.0.0.1:8400/.well-known/platform-event-keys.json"
+    assert parse_args(["--event-keys-url", local]).event_keys_url == local
+    remote = "http://mock-idp:8400/.well-known/platform-event-keys.json"
+    allowed = parse_args(["--event-keys-url", remote, "--allow-http-idp"])
+    assert allowed.event_keys_url == remote
 
 
 def test_forwarded_headers_are_trusted_only_from_the_proxies_named() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,3 +71,28 @@ def test_a_database_already_owner_only_is_left_as_it_is_without_a_log_line(
         Database(str(path)).close()
     assert _mode(path) == 0o600
     assert not [r for r in caplog.records if "readable by others" in r.getMessage()]
+
+
+@pytest.mark.usefixtures("umask_022")
+def test_a_directory_or_a_file_that_is_no_database_is_refused_with_its_mode_left_alone(
+        tmp_path: Path) -> None:
+    """``--db`` naming a directory or another file (a typo, ``--db README.md``) fails, and the
+    mode of what it named is not narrowed first."""
+    folder = tmp_path / "reports"
+    folder.mkdir(mode=0o755)
+    other = tmp_path / "notes.txt"
+    other.write_text("not a database\n")
+    os.chmod(other, 0o644)
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        Database(str(folder))
+    with pytest.raises(sqlite3.DatabaseError, match="not a SQLite database"):
+        Database(str(other))
+    assert (_mode(folder), _mode(other)) == (0o755, 0o644)
+    assert other.read_text() == "not a database\n"
+
+
+def test_an_empty_existing_file_is_taken_as_a_new_database(tmp_path: Path) -> None:
+    path = tmp_path / "rp.db"
+    path.touch()
+    Database(str(path)).close()
+    assert path.read_bytes().startswith(b"SQLite format 3\x00")

@@ -143,6 +143,50 @@ def test_an_empty_report_or_junit_path_is_refused_not_the_current_directory(
         f"error: argument {option}: {said}, got {value!r}")
 
 
+@pytest.mark.parametrize(("argv", "said"), [
+    (["run", "--app"], "--app: needs an app profile's path or a shipped profile's name"),
+    (["conformance", "--app"], "--app: needs an app profile's path or a shipped profile's name"),
+    (["run", "--idp"], "--idp: needs a file path"),
+])
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_profile_or_idp_config_is_refused_not_the_current_directory(
+        argv: list[str], said: str, value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--app "$UNSET"`` was read as the current directory ("cannot read the profile: Is a
+    directory"), ``--idp ''`` as ``--idp .``; ``conformance --app '' --list`` went on."""
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args([*argv, value, "--list"])
+    assert exited.value.code == EXIT_USAGE
+    assert capsys.readouterr().err.splitlines()[-1].endswith(
+        f"error: argument {said}, got {value!r}")
+
+
+@pytest.mark.parametrize("option", ["--start", "--check", "--backchannel", "--tenant",
+                                    "--client-id", "--user", "--password", "--redirect-uri",
+                                    "--spa-redirect-uri"])
+def test_an_empty_conformance_value_is_refused_not_its_default(
+        option: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--backchannel "$UNSET"`` left the logout-token rows untested, ``--client-id ''``
+    signed in the reference app, ``--check ''`` asked /api/me: each quietly, after the mock
+    and the browser had started."""
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(["conformance", "--rp", "http://rp.test", option, ""])
+    assert exited.value.code == EXIT_USAGE
+    assert capsys.readouterr().err.splitlines()[-1].endswith(
+        f"error: argument {option}: needs a value, got ''")
+
+
+@pytest.mark.parametrize("listing", [[], ["--list"]])
+def test_conformance_refuses_flags_beside_app_when_listing_too(
+        listing: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """``--list`` is the dry run of the command line a CI job runs: it refuses what the run
+    refuses (as ``run --idp X --app Y --list`` does), rather than listing and exiting 0."""
+    argv = ["conformance", "--app", "reference-rp", "--rp", "http://rp.test", *listing]
+    assert main(argv) == EXIT_USAGE
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "it does not take --rp" in captured.err
+
+
 def test_default_workers_is_a_positive_number() -> None:
     assert build_parser().parse_args(["run"]).workers >= 1
 

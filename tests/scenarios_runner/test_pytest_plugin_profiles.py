@@ -96,6 +96,20 @@ def test_a_bad_app_option_ends_the_session_before_any_test(
     assert "pytest_configure" not in out, out
 
 
+@pytest.mark.parametrize("app", ["", " "])
+def test_an_empty_app_option_is_a_usage_error_not_the_reference_rp(
+        pytester: pytest.Pytester, app: str) -> None:
+    """``--sso-app "$PROFILE"`` with the variable unset tested the reference relying party,
+    and passed, instead of the app the job was written for."""
+    pytester.makepyfile(NO_FIXTURE_TESTS)
+    done = run_plugin_pytest(pytester, "-q", "--sso-app", app)
+    assert done.ret == pytest.ExitCode.USAGE_ERROR, done.stdout.str()
+    err = done.stderr.str()
+    assert (f"argument --sso-app: needs an app profile's path or a shipped profile's name, "
+            f"got {app!r}") in err, err
+    assert "passed" not in done.stdout.str()
+
+
 MISTYPED_MARKER_TESTS = '''
 import pytest
 
