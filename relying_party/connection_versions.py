@@ -85,7 +85,9 @@ async def versioned(request: Request, change: Change) -> Response:
     in_body = _body_version(body)
     header = condition is not None and not condition.any
     named = {tag_version(tag) for tag in condition.tags} if condition is not None else set()
-    if in_body is not None and header and in_body not in named:
+    # only a strong tag that names a version can name another one: a weak tag or a "03" with
+    # a body version is the 412 it is alone
+    if in_body is not None and header and named - {None} and in_body not in named:
         raise InputError.of("version", "names another version than If-Match")
     rp = state_of(request)
     connection = rp.db.connections.get(request.path_params["connection_id"])

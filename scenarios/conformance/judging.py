@@ -309,7 +309,7 @@ def judge_login(row: Row, obs: LoginObservation) -> Verdict:
         if row.nonce and obs.sent_nonce is False:
             return Verdict(result="FAIL", did=did, reason=f"the RP {unsent_nonce(obs.sent_pkce)}")
         what = row.what if obs.asked_id_token is not False else row.what.replace(
-            "the ID token", "its own access token (the answer had no ID token)", 1)
+            "the ID token", "its own access token", 1) + " (the answer had no ID token)"
         return Verdict(result="FAIL", did=did, reason=f"the RP signed in although {what}")
     return Verdict(result="PASS", did=did, note=row.note)
 

@@ -7,11 +7,12 @@ Express's ``cookie-session`` writes its session as base64 JSON
 a signature after dots; compressed first when that is shorter, and then there is nothing to
 read), some apps their ``state`` as base64 JSON; an encrypted cookie (Auth.js's JWE, ASP.NET
 Core's data protection) holds nothing to find. Such a value is read where it stands, as its
-own run of base64 characters after a boundary (``=``, a quote, a dot): a run is decoded, and
-when the text it holds is UTF-8 with a known value in it, the whole run is replaced by what
-that value is shown as. A run longer than :data:`MAX_RUN` (a picture's ``data:`` URI, a font)
-is not decoded: cookies are at most 4 KB, and the cost of a trace stays that of one more plain
-search.
+own run of base64 characters after a boundary (``=``, a quote, a dot, or an escaped one whose
+hex digits are base64 characters too: ``state%3D…`` in a URL-encoded parameter, ``%253D`` in
+one encoded twice, ``\\u003d`` in JSON): a run is decoded, and when the text it holds is UTF-8
+with a known value in it, the whole run is replaced by what that value is shown as. A run
+longer than :data:`MAX_RUN` (a picture's ``data:`` URI, a font) is not decoded: cookies are at
+most 4 KB, and the cost of a trace stays that of one more plain search.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ __all__ = ["MAX_RUN", "mask_in_base64"]
 
 MAX_RUN = 65_536
 """The longest run of base64 characters decoded and looked into."""
-_RUN = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
-"""A run of base64 (standard or URL-safe) characters and its padding."""
+_RUN = re.compile(r"(?P<escape>(?<=%)(?:25)?[0-9A-Fa-f]{2}|(?<=\\)u00[0-9A-Fa-f]{2})?"
+                  r"(?P<run>[A-Za-z0-9+/_-]{8,}={0,2})")
+"""A run of base64 (standard or URL-safe) characters and its padding, after the rest of an
+escape (``%3D``, ``%253D``, ``\\u003d``) whose characters are base64 ones too."""
 _URL_SAFE = str.maketrans("-_", "+/")
 
 
@@ -37,11 +40,15 @@ def mask_in_base64(text: str, shown: Callable[[str], str | None]) -> str:
     out: list[str] = []
     copied = 0
     for run in _RUN.finditer(text):
-        if len(run.group(0)) > MAX_RUN or (decoded := _decoded(run.group(0))) is None:
+        if len(run.group(0)) > MAX_RUN:
             continue
-        if (mask := shown(decoded)) is not None:
-            out += [text[copied:run.start()], mask]
-            copied = run.end()
+        # after an escape's hex digits first, then with them
+        for start in dict.fromkeys((run.start("run"), run.start())):
+            decoded = _decoded(text[start:run.end()])
+            if decoded is not None and (mask := shown(decoded)) is not None:
+                out += [text[copied:start], mask]
+                copied = run.end()
+                break
     out.append(text[copied:])
     return "".join(out)
 

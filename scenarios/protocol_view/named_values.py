@@ -88,15 +88,23 @@ def _closing(text: str, start: int, quote: str) -> int:
     """Where the ``quote`` that closes a value starting at ``start`` stands, or -1. A quote
     written with ``n`` backslashes (JSON nested ``log2(n + 1)`` deep) closes where the
     backslashes before it number ``n`` modulo ``2(n + 1)``: with more, it is a quote escaped
-    inside the value (``"a\\"b"``, ``\\"a\\\\\\"b\\"``), or follows an escaped backslash."""
+    inside the value (``"a\\"b"``, ``\\"a\\\\\\"b\\"``), or follows an escaped backslash. A
+    URL-encoded quote is escaped by a URL-encoded backslash (``%22a%5C%22b%22``)."""
     core = quote.lstrip("\\") if quote[-1] in "\"'" else quote
     escapes = len(quote) - len(core)
+    backslash = _BACKSLASHES.get(core[:-2].upper(), "\\")
     pos, limit = start, start + _QUOTED_MAX
     while (end := text.find(core, pos, limit)) != -1:
-        before = end
-        while before > start and text[before - 1] == "\\":
-            before -= 1
-        if core.startswith("\\u") or (end - before) % (2 * (escapes + 1)) == escapes:
+        before, count = end, 0
+        while (before - len(backslash) >= start
+               and text[before - len(backslash):before].upper() == backslash):
+            before, count = before - len(backslash), count + 1
+        if core.startswith("\\u") or count % (2 * (escapes + 1)) == escapes:
             return end - escapes
         pos = end + 1
     return -1
+
+
+_BACKSLASHES = {"%": "%5C", "%25": "%255C"}
+"""A backslash as a URL-encoded quote (``%22``, ``%2522``: what precedes its last two hex
+digits) writes it."""

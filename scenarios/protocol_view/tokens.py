@@ -227,7 +227,22 @@ def mask_jwts(text: str) -> str:
     read once, fast (most of a Playwright trace)."""
     if "eyJ" not in text:
         return text
-    return BARE_JWT.sub(lambda m: mask_jwt(m.group(0)), text)
+    out: list[str] = []
+    copied = pos = 0
+    while (start := _HEAD.search(text, pos)) is not None:
+        # a run that is no JWT from its first eyJ is none from a later one either: the rest of
+        # the run is skipped, so a long run of eyJ… is read once, not once for each eyJ in it
+        if (jwt := BARE_JWT.match(text, start.start())) is None:
+            pos = start.end()
+            continue
+        out += [text[copied:jwt.start()], mask_jwt(jwt.group(0))]
+        copied = pos = jwt.end()
+    out.append(text[copied:])
+    return "".join(out)
+
+
+_HEAD = re.compile(r"eyJ[A-Za-z0-9_-]*+")
+"""Where a JWT may start: its header's run of token characters."""
 
 
 def value_mask(secrets: Iterable[str] | Mapping[str, str]) -> Callable[[str], str]:

@@ -74,3 +74,13 @@ def test_base64_without_a_known_value_words_and_long_runs_stay() -> None:
     # A picture's data: URI is not decoded: a cookie is at most 4 KB.
     long_run = _b64({"pad": "A" * MAX_RUN, "secret": SECRET})
     assert hide(f"data:image/png;base64,{long_run}") == f"data:image/png;base64,{long_run}"
+
+
+def test_a_base64_value_after_an_escaped_equals_sign_is_masked() -> None:
+    # The hex digits of %3D, %253D or \u003d are base64 characters too: the run read from the
+    # escape's start decodes misaligned, and the state it ends with held the secret in clear.
+    hide = value_mask(KNOWN)
+    state = _b64({"verifier": SECRET, "n": 1}, url=True)
+    for escaped in ("%3D", "%3d", "%253D", "\\u003d"):
+        shown = hide(f"next=%2Fcallback%3Fcode%3Dx%26state{escaped}{state}%26y%3D1")
+        assert shown == f"next=%2Fcallback%3Fcode%3Dx%26state{escaped}{REDACTED}%26y%3D1"

@@ -69,3 +69,15 @@ def test_a_quote_escaped_inside_a_value_does_not_end_it(text: str, kept: str) ->
 def test_names_that_hold_no_secret_and_prose_stay_as_they_are(text: str) -> None:
     assert mask_text(text) == text
     assert masked_text(text) == text
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    # URL-encoded JSON: a quote inside the value is escaped by a URL-encoded backslash.
+    ('data=%7B%22password%22%3A%22pa%5C%22ss%20word%22%2C%22x%22%3A1%7D',
+     'data=%7B%22password%22%3A%22[redacted]%22%2C%22x%22%3A1%7D'),
+    ('data%3D%257B%2522password%2522%253A%2522pa%255c%2522ss%2522%257D',
+     'data%3D%257B%2522password%2522%253A%2522[redacted]%2522%257D'),
+])
+def test_a_url_encoded_quote_escaped_inside_a_value_does_not_end_it(text: str,
+                                                                    kept: str) -> None:
+    assert mask_text(text) == kept

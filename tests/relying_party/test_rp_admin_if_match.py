@@ -81,3 +81,14 @@ def test_a_body_version_outside_the_list_is_refused(rp: RpHarness) -> None:
                             headers={"If-Match": '"1", "3"'})
     assert stale.status_code == 412, stale.text
     assert rp.client.get(f"{API}/{cid}").json()["name"] == "Three"
+
+
+@pytest.mark.parametrize("tag", ['W/"3"', '"03"'])
+def test_a_tag_naming_no_version_beside_a_body_version_is_412_not_a_conflict_of_versions(
+        rp: RpHarness, tag: str) -> None:
+    cid = _at_version_3(rp)
+    response = rp.client.patch(f"{API}/{cid}", json={"name": "Changed", "version": 3},
+                               headers={"If-Match": tag})
+    assert response.status_code == 412, response.text
+    assert set(response.json()["fields"]) == {"If-Match"}
+    assert rp.client.get(f"{API}/{cid}").json()["name"] == "Three"

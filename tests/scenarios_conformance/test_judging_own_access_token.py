@@ -19,7 +19,14 @@ def _signed_in(*, asked_id_token: bool | None) -> LoginObservation:
 def test_the_verdict_names_the_access_token_when_there_was_no_id_token() -> None:
     assert judge(BY_ID["rp-id_token-sub"], _signed_in(asked_id_token=False)) == Verdict(
         result="FAIL", did="signed in", reason="the RP signed in although its own access token "
-        "(the answer had no ID token) has no sub")
+        "has no sub (the answer had no ID token)")
+
+
+def test_a_claim_of_the_access_token_is_named_as_its_own() -> None:
+    # "the ID token's iss" reads "its own access token's iss", the note after the whole
+    verdict = judge(BY_ID["rp-id_token-issuer-mismatch"], _signed_in(asked_id_token=False))
+    assert verdict.reason == ("the RP signed in although its own access token's iss is wrong "
+                              "(the answer had no ID token)")
 
 
 def test_the_verdict_names_the_id_token_when_one_was_asked_for() -> None:
