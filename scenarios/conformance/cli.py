@@ -25,6 +25,7 @@ from scenarios.conformance.rows import (
     Verdict,
     format_progress,
     format_table,
+    list_json,
     nothing_tested,
     passed,
     select_rows,
@@ -168,7 +169,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--junit", type=file_option, metavar="PATH",
                         help="also write JUnit XML here")
     parser.add_argument("--json", action="store_true",
-                        help="print the results as JSON on stdout (progress goes to stderr)")
+                        help="print the results as JSON on stdout (progress goes to stderr); "
+                        "with --list, the rows as JSON")
     parser.add_argument("--report", type=directory_option, metavar="DIR",
                         help="write an HTML report (each row with its protocol exchange: the "
                         "sequence diagram and decoded tokens) and results.json to DIR; what "
@@ -210,6 +212,9 @@ def handle(args: argparse.Namespace) -> int:
              f"the profile says; it does not take {' or '.join(flags)}")
         return EXIT_SETUP
     if args.list:
+        if args.json:
+            say(json.dumps(list_json(rows, shard=args.shard), indent=2), json=True)
+            return 0
         for row in rows:
             print(f"{row.id}\t{row.expect}\t{row.fault or '-'}\t{row.what}")
         return 0

@@ -56,6 +56,7 @@ __all__ = [
     "select_rows",
     "summary_counts",
     "summary_line",
+    "list_json",
     "to_json",
 ]
 
@@ -155,6 +156,18 @@ def to_json(results: Sequence[RowResult], *, rp: str, provider: str, client_id: 
                  for r in results],
         **counts,
         "ok": passed(results, others_run=others_run),
+    }
+
+
+def list_json(rows: Sequence[Row], *, shard: Shard | None = None) -> dict[str, Any]:
+    """``--list --json``: the rows a run would run, in :func:`to_json`'s shape without the
+    results (``schema``, ``shard``, and per row ``id``, ``kind``, ``fault``, ``expect``), plus
+    what each row stages (``what``)."""
+    return {
+        "schema": RESULTS_SCHEMA,
+        "shard": str(shard) if shard else None,
+        "rows": [{"id": row.id, "kind": row.kind, "fault": row.fault, "expect": row.expect,
+                  "what": row.what} for row in rows],
     }
 
 

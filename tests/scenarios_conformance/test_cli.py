@@ -22,7 +22,8 @@ from mock_idp.testing import RunningServer, run_in_thread
 from scenarios.__main__ import build_parser, main
 from scenarios.conformance import cli
 from scenarios.conformance.control import MockControl
-from scenarios.conformance.rows import ROWS, Row, RowResult, Verdict
+from scenarios.conformance.rows import RESULTS_SCHEMA, ROWS, Row, RowResult, Verdict
+from scenarios.shard import parse_shard
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +100,21 @@ def test_list_prints_every_row(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["conformance", "--list"]) == 0
     listed = [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]
     assert listed == [row.id for row in ROWS]
+
+
+@pytest.mark.parametrize("shard", [[], ["--shard", "2/3"]])
+def test_list_with_json_prints_the_rows_as_json(
+        shard: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """For CI: the rows in the results' shape (``schema``, ``shard``, each row's ``id``,
+    ``kind``, ``fault``, ``expect``), not the text listing."""
+    assert main(["conformance", "--list", "--json", *shard]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    rows = parse_shard(shard[1]).select(ROWS, key=lambda row: row.id) if shard else ROWS
+    assert listed["schema"] == RESULTS_SCHEMA
+    assert listed["shard"] == (shard[1] if shard else None)
+    assert [r["id"] for r in listed["rows"]] == [row.id for row in rows]
+    assert listed["rows"][0] == {"id": rows[0].id, "kind": rows[0].kind, "fault": rows[0].fault,
+                                 "expect": rows[0].expect, "what": rows[0].what}
 
 
 @pytest.mark.parametrize(("argv", "message"), [
