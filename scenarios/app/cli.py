@@ -29,6 +29,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "provider's settings, and probe it: reachable, configure calls work, sign-in starts "
         "at the mock, me_url answers. One line per finding; exit 1 on any problem.")
     check.add_argument("profile", help="the profile (a path, or a shipped profile's name)")
+    for action in (init, check):  # an unknown option is the action's usage error, not app's
+        action.set_defaults(command_parser=action)
 
 
 def _init(path: Path, force: bool) -> int:

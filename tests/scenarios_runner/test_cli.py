@@ -104,6 +104,8 @@ def test_run_options_parse() -> None:
     (["conformance", "--list", "--nope"], "conformance", "--nope"),
     (["run", "--scenario", "auto-login.first-login"], "run", "--scenario"),
     (["conformance", "--li"], "conformance", "--li"),
+    (["app", "check", "x", "--bogus"], "app check", "--bogus"),
+    (["app", "init", "--bogus"], "app init", "--bogus"),
 ])
 def test_an_option_a_subcommand_does_not_have_is_its_usage_error(
         argv: list[str], command: str, option: str,
