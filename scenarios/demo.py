@@ -12,6 +12,7 @@ out.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import json
 import signal
@@ -24,7 +25,9 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
+from mock_idp.serving import bind_socket
 from mock_idp.set_ups import SetUp
+from scenarios.app.servers import LOOPBACK
 from scenarios.live import CUSTOMER_APPS, LiveStack, StackOptions, live_stack
 from scenarios.options import port_option
 from scenarios.profiles.reference_rp import reuse_connection
@@ -35,6 +38,7 @@ __all__ = ["HELP", "DemoInfo", "configure", "describe", "handle", "prepare",
            "set_up_after_reset"]
 
 HELP = "start the mock provider and the relying party wired together, to click through by hand"
+EXIT_PORT = 1
 DEFAULT_IDP_PORT = 8400
 DEFAULT_RP_PORT = 8500
 READY_LINE = "Press Ctrl-C to stop."
@@ -65,6 +69,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workdir", type=Path, metavar="DIR",
                         help="keep the relying party's database here between runs "
                         "(default: a temporary directory)")
+    parser.epilog = ("Exit status: 0 once stopped (Ctrl-C or SIGTERM); 1 when a port cannot be "
+                     "listened on (the line names it and the OS's reason); 2 when --workdir "
+                     "cannot be used.")
 
 
 def _connection(stack: LiveStack) -> str:
@@ -202,10 +209,29 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _port_problem(idp_port: int, rp_port: int) -> str | None:
+    """The first fixed port the demo cannot listen on (taken, the same one twice, or one the
+    OS keeps from this user, as a port below 1024 without the right to it), named with its
+    option and the OS's reason; ``None`` when each is free or 0. Both servers listen on
+    loopback, so the check binds there, each socket kept until both are checked."""
+    with contextlib.ExitStack() as held:
+        for option, port in (("--idp-port", idp_port), ("--rp-port", rp_port)):
+            if not port:
+                continue
+            try:
+                held.enter_context(contextlib.closing(bind_socket(LOOPBACK, port)))
+            except OSError as exc:
+                return f"port {port} ({option}): {exc.strerror or exc}"
+    return None
+
+
 def _wait_forever() -> None:
     stopped = threading.Event()
     while not stopped.wait(1.0):
         pass
+
+
+_CHOOSE = "choose others with --idp-port/--rp-port (0: any free port)"
 
 
 def handle(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
@@ -214,6 +240,9 @@ def handle(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     if workdir is not None and (problem := directory_problem(workdir)) is not None:
         print(f"demo: --workdir {workdir}: {problem}", file=sys.stderr)
         return 2
+    if (problem := _port_problem(args.idp_port, args.rp_port)) is not None:
+        print(f"demo: cannot listen on {problem}; {_CHOOSE}", file=sys.stderr)
+        return EXIT_PORT
     try:
         with _sigterm_as_interrupt():
             try:
@@ -224,12 +253,14 @@ def handle(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
                     print(describe(info), file=stream, flush=True)
                     _wait_forever()
             except OSError as exc:
-                if exc.errno != errno.EADDRINUSE:
+                # taken between the check and the start: only a fixed port can be
+                fixed = [f"{port} ({option})" for option, port in
+                         (("--idp-port", args.idp_port), ("--rp-port", args.rp_port)) if port]
+                if exc.errno != errno.EADDRINUSE or not fixed:
                     raise
-                print(f"demo: {exc.strerror}: port {args.idp_port} or {args.rp_port} is taken; "
-                      "choose others with --idp-port/--rp-port (0: any free port)",
+                print(f"demo: {exc.strerror}: port {' or '.join(fixed)} is taken; {_CHOOSE}",
                       file=sys.stderr)
-                return 1
+                return EXIT_PORT
     except KeyboardInterrupt:
         print("\ndemo: stopped.", file=stream, flush=True)
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import io
 import re
 import signal
@@ -231,12 +232,58 @@ def test_after_a_reset_the_demo_makes_its_set_up_again_unless_left_out(tmp_path:
         assert _reaches(stack, widget) and _reaches(stack, launch.group(1))
 
 
+CHOOSE = "choose others with --idp-port/--rp-port (0: any free port)"
+
+
 def test_a_taken_port_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
+    """The taken port alone, with its option: not "port N or 0" (0 is never taken)."""
     with live_stack(StackOptions(connection=False)) as stack:
         args = build_parser().parse_args(
             ["demo", "--idp-port", str(stack.idp.port), "--rp-port", "0"])
-        assert demo.handle(args) == 1
-    assert "--idp-port" in capsys.readouterr().err
+        assert demo.handle(args) == demo.EXIT_PORT == 1
+    assert capsys.readouterr().err == (f"demo: cannot listen on port {stack.idp.port} "
+                                       f"(--idp-port): Address already in use; {CHOOSE}\n")
+
+
+def test_the_same_port_twice_is_reported_before_anything_starts(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(demo, "live_stack", None)  # nothing may start
+    with contextlib.closing(demo.bind_socket("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    args = build_parser().parse_args(["demo", "--idp-port", str(port), "--rp-port", str(port)])
+    assert demo.handle(args) == 1
+    assert capsys.readouterr().err == (f"demo: cannot listen on port {port} (--rp-port): "
+                                       f"Address already in use; {CHOOSE}\n")
+
+
+def test_a_port_the_os_refuses_is_one_line_with_its_reason(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A port below 1024 for a user without the right to it (EACCES); simulated, since the
+    tests may run as root."""
+    def bind(host: str, port: int) -> Any:
+        if port < 1024:
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return io.StringIO()  # the check only closes what it bound
+
+    monkeypatch.setattr(demo, "bind_socket", bind)
+    monkeypatch.setattr(demo, "live_stack", None)  # nothing may start
+    args = build_parser().parse_args(["demo", "--idp-port", "8400", "--rp-port", "80"])
+    assert demo.handle(args) == 1
+    assert capsys.readouterr().err == (f"demo: cannot listen on port 80 (--rp-port): "
+                                       f"Permission denied; {CHOOSE}\n")
+
+
+def test_a_port_taken_after_the_check_names_only_the_fixed_ones(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    def taken(*_args: Any, **_kwargs: Any) -> Any:
+        raise OSError(errno.EADDRINUSE, "Address already in use")
+
+    monkeypatch.setattr(demo, "_port_problem", lambda idp_port, rp_port: None)
+    monkeypatch.setattr(demo, "live_stack", taken)
+    args = build_parser().parse_args(["demo", "--idp-port", "0", "--rp-port", "8500"])
+    assert demo.handle(args) == 1
+    assert capsys.readouterr().err == ("demo: Address already in use: port 8500 (--rp-port) "
+                                       f"is taken; {CHOOSE}\n")
 
 
 def test_a_workdir_it_cannot_use_is_a_usage_error_before_anything_starts(
@@ -267,7 +314,8 @@ def test_a_missing_workdir_is_made(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(demo, "live_stack", stack)
     workdir = tmp_path / "kept" / "rp"
-    args = build_parser().parse_args(["demo", "--workdir", str(workdir)])
+    args = build_parser().parse_args(["demo", "--workdir", str(workdir),
+                                      "--idp-port", "0", "--rp-port", "0"])
     assert demo.handle(args, out=io.StringIO()) == 0
     assert started == [workdir] and workdir.is_dir()
 
