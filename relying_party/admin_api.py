@@ -16,7 +16,8 @@ which also says which members are read-only). Every change to one (``PUT``, ``PA
 ``DELETE``, enable, disable) names the version it was made from, as ``If-Match`` or a
 ``"version"`` member, or is refused (428 naming ``If-Match``):
 :mod:`relying_party.connection_versions`. A ``GET`` with ``If-None-Match`` naming the ``ETag``
-is 304. The lists take the query parameters :mod:`relying_party.admin_queries` names.
+is 304, and one with an ``If-Match`` naming another version 412. The lists take the query
+parameters :mod:`relying_party.admin_queries` names.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from .connection_admin import (
     validated,
 )
 from .connection_representation import connection_json, etag, representation_tag, writable
-from .connection_versions import Change, no_connection, no_other_member, versioned
+from .connection_versions import Change, no_connection, no_other_member, read_failed, versioned
 from .db import (
     AckKind,
     Acknowledgement,
@@ -195,14 +196,19 @@ async def get_connection(request: Request) -> Response:
     """The connection and its ``ETag``; with ``If-None-Match`` naming that ``ETag`` (by the weak
     comparison) or ``*``, 304 with the ``ETag`` and no body (RFC 9110 §13.1.2, §15.4.5). The
     ``ETag`` covers the whole body, ``health`` included, so a 304 never hides a change of it:
-    :mod:`relying_party.connection_representation`."""
+    :mod:`relying_party.connection_representation`. An ``If-Match`` naming another version
+    than the connection's is 412 first (:func:`relying_party.connection_versions.read_failed`).
+    """
     rp = state_of(request)
+    required = preconditions.if_match(request)
     condition = preconditions.if_none_match(request)
     connection = rp.db.connections.get(request.path_params["connection_id"])
     if connection is None:
         return no_connection()
     answer = _one(rp, connection)
     tag = answer.headers["ETag"]
+    if (failed := read_failed(required, connection, tag)) is not None:
+        return failed
     if condition is not None and condition.matches_weakly(tag):
         return Response(status_code=304, headers={"ETag": tag})
     return answer

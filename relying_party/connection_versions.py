@@ -11,7 +11,9 @@ naming neither is refused, 428 ``precondition_required`` naming ``If-Match`` (RF
 without it a replace, a delete or a toggle made from an old read silently undoes another
 admin's save. ``If-Match: *`` says the change applies to the connection as it is
 (:mod:`relying_party.preconditions` reads the header and shapes these answers). Creating a
-connection (``POST /api/admin/connections``) has no version to name.
+connection (``POST /api/admin/connections``) has no version to name. A ``GET`` (or ``HEAD``)
+with ``If-Match`` is compared the same way, 412 when it names another version
+(:func:`read_failed`).
 
 ``DELETE``, enable and disable take no other member than ``version``: a body saying
 ``{"enabled": false}`` to ``…/enable`` is refused rather than ignored."""
@@ -77,6 +79,28 @@ def no_other_member(body: dict[str, Any]) -> None:
                           'no body, or only "version"' for name in body})
 
 
+def names_version(condition: preconditions.IfMatch, version: int) -> bool:
+    """Whether ``If-Match`` names the connection at ``version``: ``*``, or a strong tag naming
+    that version (:func:`tag_version`: the ``ETag`` a ``GET`` answered at it, or
+    ``"<version>"``); a weak tag names none (the strong comparison, RFC 9110 §13.1.1)."""
+    return condition.any or version in {tag_version(tag) for tag in condition.tags}
+
+
+def read_failed(condition: preconditions.IfMatch | None, connection: Connection,
+                now: str) -> JSONResponse | None:
+    """412 for a ``GET`` (or ``HEAD``) of the connection whose ``If-Match`` (``condition``)
+    names another version than the one it is at (RFC 9110 §13.1.1: a server evaluating
+    ``If-Match`` answers 412 when no tag matches; ``*`` matches the connection as it is),
+    compared as a change compares it (:func:`names_version`), ``now`` being its ``ETag``; None
+    when there is no ``If-Match`` or it is met. The caller evaluates it before
+    ``If-None-Match`` (§13.2.2)."""
+    if condition is None or names_version(condition, connection.version):
+        return None
+    return preconditions.failed(
+        f"the connection is not at the version If-Match names: it is now at version "
+        f"{connection.version}", condition.mismatch(now), now=now)
+
+
 async def versioned(request: Request, change: Change) -> Response:
     """Apply ``change`` to the connection the path names, once the request names the version
     it was made from (see the module docstring); 404 for no such connection."""
@@ -96,7 +120,7 @@ async def versioned(request: Request, change: Change) -> Response:
     if condition is None and in_body is None:
         return preconditions.required(request.method, "connection",
                                       alternative=', or a "version" member')
-    if condition is not None and not condition.any and connection.version not in named:
+    if condition is not None and not names_version(condition, connection.version):
         now = etag(rp, connection)
         return preconditions.failed(_changed("that ETag", connection.version),
                                     condition.mismatch(now), now=now)

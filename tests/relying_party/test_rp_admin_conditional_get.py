@@ -2,7 +2,9 @@
 ``ETag`` (by the weak comparison) or ``*`` answers 304 with the ``ETag`` and no body. The
 ``ETag`` covers the whole body, ``health`` included, so a 304 never hides a change of health at
 the same version; a change's ``If-Match`` names the version only, so health changing between
-an admin's read and save does not make the save stale."""
+an admin's read and save does not make the save stale. ``If-Match`` on a read (§13.1.1) is
+412 when it names another version, compared as a change compares it, and is evaluated before
+``If-None-Match`` (§13.2.2)."""
 
 from __future__ import annotations
 
@@ -57,3 +59,64 @@ def test_an_if_none_match_that_is_no_tag_list_is_400_naming_it(
     response = rp.client.get(f"{API}/{cid}", headers={"If-None-Match": given})
     assert response.status_code == 400, response.text
     assert set(response.json()["fields"]) == {"If-None-Match"}
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize("given", ['"7"', 'W/{tag}', '"7", W/{tag}', '"01"'])
+def test_if_match_naming_no_current_version_is_412_with_the_etag(
+        rp: RpHarness, method: str, given: str) -> None:
+    """RFC 9110 §13.1.1: a server evaluating ``If-Match`` on a ``GET`` answers 412 when no
+    listed tag matches, by the strong comparison."""
+    cid = rp.add_connection()
+    tag = rp.client.get(f"{API}/{cid}").headers["etag"]
+    response = rp.client.request(method, f"{API}/{cid}",
+                                 headers={"If-Match": given.format(tag=tag)})
+    assert response.status_code == 412, response.text
+    assert response.headers["etag"] == tag
+    if method == "GET":
+        assert response.json()["error"] == "precondition_failed"
+        assert set(response.json()["fields"]) == {"If-Match"}
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize("given", ["{tag}", "*", '"1"', '"7", {tag}'])
+def test_if_match_naming_the_version_gets_the_connection(
+        rp: RpHarness, method: str, given: str) -> None:
+    cid = rp.add_connection()
+    tag = rp.client.get(f"{API}/{cid}").headers["etag"]
+    response = rp.client.request(method, f"{API}/{cid}",
+                                 headers={"If-Match": given.format(tag=tag)})
+    assert (response.status_code, response.headers["etag"]) == (200, tag), response.text
+
+
+def test_if_match_on_a_read_compares_the_version_as_a_change_does(rp: RpHarness) -> None:
+    """Health changing at the same version does not fail a read's If-Match (as it does not
+    make a change stale); a new version does."""
+    cid = rp.add_connection()
+    before = rp.client.get(f"{API}/{cid}").headers["etag"]
+    rp.clock.advance(days=2)
+    same = rp.client.get(f"{API}/{cid}", headers={"If-Match": before})
+    assert same.status_code == 200, same.text
+    assert same.headers["etag"] != before
+    assert rp.client.patch(f"{API}/{cid}", json={"name": "New"},
+                           headers={"If-Match": before}).status_code == 200
+    stale = rp.client.get(f"{API}/{cid}", headers={"If-Match": before})
+    assert (stale.status_code, etag_version(stale)) == (412, 2)
+
+
+def test_if_match_is_evaluated_before_if_none_match(rp: RpHarness) -> None:
+    cid = rp.add_connection()
+    tag = rp.client.get(f"{API}/{cid}").headers["etag"]
+    failed = rp.client.get(f"{API}/{cid}", headers={"If-Match": '"7"', "If-None-Match": tag})
+    assert failed.status_code == 412, failed.text
+    met = rp.client.get(f"{API}/{cid}", headers={"If-Match": tag, "If-None-Match": tag})
+    assert met.status_code == 304, met.text
+
+
+def test_if_match_on_a_read_is_400_when_malformed_and_ignored_for_no_connection(
+        rp: RpHarness) -> None:
+    cid = rp.add_connection()
+    malformed = rp.client.get(f"{API}/{cid}", headers={"If-Match": '*, "1"'})
+    assert malformed.status_code == 400, malformed.text
+    assert set(malformed.json()["fields"]) == {"If-Match"}
+    assert rp.client.get(f"{API}/nope", headers={"If-Match": '"1"'}).status_code == 404
