@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import SINGLE_TENANT
+from .consent import service_principal_id
 from .credentials import KeyCredential, PasswordCredential
 from .directory import AppRole, ExtensionProperty, OptionalClaims
 from .protocol import redirect
@@ -65,6 +66,10 @@ class Application:
     application object's id for one made through Graph. One made again under a deleted one's
     appId so has new service principals, as a new registration has in Entra: their object id is
     the ``oid`` of its app-only tokens and the ``principalId`` of its app role assignments."""
+
+    def principal_id(self, tenant_id: str) -> str:
+        """The object id of this registration's service principal in ``tenant_id``."""
+        return service_principal_id(tenant_id, self.client_id, self.principal_seed)
 
     @property
     def multi_tenant(self) -> bool:

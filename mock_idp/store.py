@@ -302,7 +302,9 @@ class Store:
         """The object id of ``app_id``'s service principal in ``tenant_id``, of the
         registration that holds the appId now (Microsoft Graph's when none does)."""
         found = self.find_app_any(app_id)
-        return service_principal_id(tenant_id, app_id, found[1].principal_seed if found else "")
+        if found is None:
+            return service_principal_id(tenant_id, app_id)
+        return found[1].principal_id(tenant_id)
 
     def revoke_grants(self, user_id: str, now: datetime, *, public_only: bool = False) -> None:
         """Revoke the user's refresh tokens and unredeemed codes from ``now`` (with

@@ -63,14 +63,14 @@ def principals(tenant: Tenant, store: Store | None = None) -> dict[str, dict[str
         "appId": GRAPH_APP_ID, "displayName": "Microsoft Graph", "accountEnabled": True,
         "appRoleAssignmentRequired": False, "appRoles": GRAPH_APP_ROLES}}
     for app in tenant.apps.values():
-        out[service_principal_id(tenant.id, app.client_id, app.principal_seed)] = {
+        out[app.principal_id(tenant.id)] = {
             "appId": app.client_id, "displayName": app.name, "accountEnabled": app.enabled,
             "appRoleAssignmentRequired": app.assignment_required,
             "appOwnerOrganizationId": tenant.id, "appRoles": [r.graph() for r in app.app_roles]}
     for client_id in dict.fromkeys(g.client_id for g in tenant.grants):
         found = store.find_app_any(client_id) if store is not None else None
         if found is not None and found[0] is not tenant:
-            out[service_principal_id(tenant.id, client_id, found[1].principal_seed)] = {
+            out[found[1].principal_id(tenant.id)] = {
                 "appId": client_id, "displayName": found[1].name,
                 "accountEnabled": found[1].enabled, "appRoleAssignmentRequired": False,
                 "appOwnerOrganizationId": found[0].id,

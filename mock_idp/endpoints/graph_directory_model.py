@@ -314,8 +314,7 @@ def assignment_graph(tenant: Tenant, assignment: RoleAssignment) -> dict[str, An
         "principalId": assignment.principal_id,
         "principalType": assignment.principal_type,
         "resourceDisplayName": app.name if app else None,
-        "resourceId": (service_principal_id(tenant.id, app.client_id, app.principal_seed)
-                       if app else None),
+        "resourceId": app.principal_id(tenant.id) if app else None,
     }
 
 
@@ -328,7 +327,7 @@ def resource_app(tenant: Tenant, value: str) -> Application:
     for an id of no object, an app id among them (EirikHaughom/ADME#5)."""
     key = parse_guid(value, "resourceId")
     for app in tenant.apps.values():
-        if service_principal_id(tenant.id, app.client_id, app.principal_seed) == key:
+        if app.principal_id(tenant.id) == key:
             return app
     if any(app.id == key for app in tenant.apps.values()) or key in tenant.users \
             or key in tenant.groups:

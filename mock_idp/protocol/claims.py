@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..clock import epoch
-from ..consent import service_principal_id
 from ..store import Application, Tenant, User
 from . import auth_contexts
 from .claims_request import EMPTY, ClaimsRequest
@@ -282,7 +281,7 @@ def access_token_claims(
         # issues the token, not the application object's (the access token claims reference,
         # ``oid``: "the user or service principal"), so the ids Graph lists for the app
         # (``servicePrincipals``, ``appRoleAssignedTo``'s ``principalId``) match its tokens.
-        principal = service_principal_id(s.tenant.id, s.app.client_id, s.app.principal_seed)
+        principal = s.app.principal_id(s.tenant.id)
         claims.update({"oid": principal, "sub": principal})
         if token_version == "1.0":
             # ``idp``: a v1 app-only token names the tenant that authenticated the app, its

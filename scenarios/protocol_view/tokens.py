@@ -291,6 +291,9 @@ class _Starts:
         self.values = sorted(shown_as)
         self.heads = {value[:MIN_CUT] for value in self.values if len(value) > MIN_CUT}
         self.longest = max(map(len, self.values))
+        self.head_at = (re.compile(f"(?={_any_of(sorted(self.heads)).pattern})")
+                        if self.heads else None)
+        """Where one of ``heads`` begins (a lookahead: every place, overlapping ones too)."""
 
     def shown(self, start: str) -> str | None:
         """What ``start`` is shown as when it starts a known value (``[redacted]`` when it
@@ -312,11 +315,18 @@ def _cut_short(text: str, starts: _Starts) -> str:
     """``text`` with the start of a known value masked where it ends at an ellipsis (``…``,
     ``...``) or at the end of the text: a failure message that quotes a page up to a length
     cuts a code or a token in two, and the part left is no longer the value."""
+    if starts.head_at is None:
+        return text
     out: list[str] = []
     copied = 0
     for mark in _CUT_AT.finditer(text):
         end = mark.start()
-        for begin in range(max(copied, end - starts.longest + 1), end - MIN_CUT + 1):
+        # only where a known value's first characters stand (one pattern's search, not a
+        # slice of the window at each place) is the start of one looked for: a mark then
+        # costs a look as far back as the longest value, not its square (a JavaScript bundle
+        # in a trace holds thousands of ``...``)
+        for head in starts.head_at.finditer(text, max(copied, end - starts.longest + 1), end):
+            begin = head.start()
             if (shown := starts.shown(text[begin:end])) is not None:
                 out += [text[copied:begin], shown]
                 copied = end
