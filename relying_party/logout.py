@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from .db import ProviderLogout, Session, SourceKind
 from .db.sessions import Origins
+from .frontchannel import frontchannel_problem
 from .inputs import InputError, check_json_value
 from .oidc.discovery import ProviderMetadata
 from .oidc.errors import LoginError, LogoutTokenInvalid
@@ -223,6 +224,11 @@ async def frontchannel_logout(request: Request) -> Response:
     sid = request.query_params.get("sid")
     given_iss = request.query_params.get("iss") or None
     connection_id = request.path_params.get("connection_id")
+    if problem := frontchannel_problem(sid, given_iss):
+        logger.warning("front-channel logout refused: %s", problem)
+        sid = None  # ends nothing, remembers nothing
+    elif connection_id is not None and rp.db.connections.get(connection_id) is None:
+        sid = None  # no sign-in can be under way through a connection there is not
     origins = _origins(_all_clients(rp)) if sid else {}
     ended = 0
     if sid and connection_id is not None:
