@@ -134,6 +134,10 @@ CATALOGUE: dict[int, AadstsCode] = {
            "or use an existing refresh token."),
         _c(70000, "invalid_grant", 400, "Provided grant is invalid or malformed."),
         _c(9002313, "invalid_grant", 400, "Invalid request. Request is malformed or invalid."),
+        # A live refresh token redeemed by another app, or in another tenant
+        # (mock_idp.protocol.redemption.issued has the reports).
+        _c(700007, "invalid_grant", 400, "The grant was issued for a different client id."),
+        _c(7000012, "invalid_grant", 400, "The grant was obtained for a different tenant."),
         _c(501481, "invalid_grant", 400,
            "The Code_Verifier does not match the code_challenge supplied in the authorization "
            "request."),

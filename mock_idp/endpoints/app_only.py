@@ -1,10 +1,11 @@
 """App-only tokens: the client credentials grant (``grant_type=client_credentials``).
 
-v2.0 asks for one ``<resource>/.default`` scope (AADSTS1002012 otherwise), v1.0 names the
-``resource``. The token carries, in ``roles``, the application permissions the app holds on that
-resource (an administrator's consent, :mod:`mock_idp.consent`); an API that requires assignment
-refuses an app that holds none (AADSTS501051, Entra's protected-API guide). It lives 3599
-seconds (:mod:`mock_idp.protocol.token_lifetimes`).
+v2.0 asks for one ``<resource>/.default`` scope (two resources' are AADSTS70011, anything
+else AADSTS1002012), v1.0 names the ``resource``. The token carries, in ``roles``, the
+application permissions the app holds on that resource (an administrator's consent,
+:mod:`mock_idp.consent`); an API that requires assignment refuses an app that holds none
+(AADSTS501051, Entra's protected-API guide). It lives 3599 seconds
+(:mod:`mock_idp.protocol.token_lifetimes`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ from ..store import Application, Tenant
 from ..tokens import sign
 from .common import NO_CACHE, base_url, idp, json_response
 
+TWO_RESOURCES = (
+    "The provided request must include a 'scope' input parameter. The provided value for the "
+    "input parameter 'scope' is not valid. The scope {scope} is not valid.")
+"""AADSTS70011 for two resources' ``.default`` scopes: the catalogue's wording without a reason
+after it, as Entra answers it (AzureAD/microsoft-authentication-library-for-js #6069, 2023;
+Azure/azure-sdk-for-net #9076, 2019), naming the scope as sent."""
+
 
 def client_credentials(request: Request, tenant: Tenant, app: Application,
                         form: dict[str, str], client_auth: str, version: str) -> Response:
@@ -33,6 +41,8 @@ def client_credentials(request: Request, tenant: Tenant, app: Application,
         if not scope:
             raise EntraError(900144, {"name": "scope"})
         scopes = claimset.split_scopes(scope)
+        if len(scopes) > 1 and all(s.endswith("/.default") for s in scopes):
+            raise EntraError(70011, {"scope": scope[:1000]}, text=TWO_RESOURCES)
         if len(scopes) != 1 or not scopes[0].endswith("/.default"):
             raise EntraError(1002012, {"scope": scope[:200]})
         resource = scopes[0][: -len("/.default")]

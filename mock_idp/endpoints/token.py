@@ -123,7 +123,7 @@ async def _token(request: Request, version: str, origin: str | None) -> Response
         # Before the cross-origin rules: an unreadable or foreign code or refresh token is
         # invalid_grant from a browser too, the answer MSAL.js recovers from (MSAL.js #6076).
         record = redemption.issued(grant_type, form, record, client_id=app.client_id,
-                                   tenant_id=tenant.id)
+                                   tenant_id=tenant.id, now=now)
     spa = (record is not None and record.spa and record.client_id == app.client_id
            and record.tenant_id == tenant.id)
     cross_origin.check(origin, spa=spa, creds=creds, pkce=(
@@ -224,7 +224,7 @@ def _redeem_refresh(state: IdpState, tenant: Tenant, app: Application,
     now = state.clock.now()
     rt = redemption.issued("refresh_token", form,
                            state.store.refresh_tokens.find(form.get("refresh_token", ""), now),
-                           client_id=app.client_id, tenant_id=tenant.id)
+                           client_id=app.client_id, tenant_id=tenant.id, now=now)
     if now >= rt.expires_at:
         if rt.spa:
             raise cross_origin.refresh_expired(rt.issued_at)

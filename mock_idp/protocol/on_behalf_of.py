@@ -41,7 +41,7 @@ from ..keys import KeyRing
 from ..store import Application, Tenant, User
 from . import resources, revalidation
 from .claims import OIDC_SCOPES, access_token_issued, split_scopes
-from .users import check_user
+from .users import check_user, grant_time
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 MAX_FUTURE_NBF = 300
@@ -124,8 +124,12 @@ def _check_time(claims: Mapping[str, Any], now: datetime) -> None:
         raise EntraError(50027)
     ts = now.timestamp()
     if exp <= ts or (isinstance(nbf, int | float) and nbf > ts + MAX_FUTURE_NBF):
+        # The current time to the tenth of a microsecond, as Entra names it ("Current time:
+        # 2024-06-20T11:53:16.0381024Z, expiry time of assertion 2024-06-20T11:53:16.0000000Z",
+        # microsoftgraph/msgraph-sdk-dotnet #2551, refused 38 ms past the expiry: no skew); the
+        # expiry, a JWT's whole seconds.
         raise EntraError(500133, {
-            "now": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000Z"),
+            "now": grant_time(now),
             "exp": datetime.fromtimestamp(exp, UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000Z")})
 
 

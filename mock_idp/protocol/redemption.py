@@ -3,6 +3,7 @@ for."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TypeVar
 
 from ..errors import EntraError
@@ -15,17 +16,29 @@ Record = TypeVar("Record", bound=AuthorizationCode | RefreshToken)
 
 
 def issued(grant_type: str, form: dict[str, str], record: Record | None, *, client_id: str,
-           tenant_id: str) -> Record:
+           tenant_id: str, now: datetime | None = None) -> Record:
     """``record``, the code or refresh token the request names, when it was issued to this app
     in this tenant. An unreadable one is AADSTS9002313 (``invalid_grant``; MSAL.js #6076), a
     code in Entra's own form (``1.A…``) or another app's AADSTS70000: ``invalid_grant`` either
-    way, which MSAL.js answers by signing in again."""
+    way, which MSAL.js answers by signing in again.
+
+    A refresh token still within its lifetime at ``now`` names what is wrong with it: issued in
+    another tenant, AADSTS7000012 "The grant was obtained for a different tenant."
+    (BingAds/BingAds-Python-SDK #297, Maishan-Inc/Microsoft-Email-Manager #11); to another app,
+    AADSTS700007 "The grant was issued for a different client id." (CompassSecurity/EntraFalcon
+    #6, a token of Azure CLI's redeemed by another client; microsoft/Partner-Center-PowerShell
+    #419). The tenant is checked first, the mock's choice. Past its lifetime, or without
+    ``now``, it stays AADSTS9002313."""
     name = "code" if grant_type == "authorization_code" else "refresh_token"
     value = form.get(name)
     if not value:
         raise EntraError(900144, {"name": name})
     if record is None or record.client_id != client_id or record.tenant_id != tenant_id:
-        if name == "refresh_token" or (record is None and not value.startswith("1.A")):
+        if name == "refresh_token":
+            if record is not None and now is not None and now < record.expires_at:
+                raise EntraError(7000012 if record.tenant_id != tenant_id else 700007)
+            raise EntraError(9002313)
+        if record is None and not value.startswith("1.A"):
             raise EntraError(9002313)
         raise EntraError(70000)
     return record

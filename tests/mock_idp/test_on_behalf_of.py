@@ -181,9 +181,13 @@ def test_a_tampered_or_foreign_assertion_is_50013(client: AppClient) -> None:
 def test_an_expired_assertion_is_500133(client: AppClient, clock: MockClock) -> None:
     assertion = user_token(client)
     lifetime = claims(assertion)["exp"] - claims(assertion)["iat"]  # 65 to 95 minutes
-    clock.advance(timedelta(seconds=lifetime + 60))
+    clock.advance(timedelta(seconds=lifetime + 60, microseconds=714873))
+    now = clock.freeze().strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
     body = refused(obo(client, assertion), 500133)
     assert "expiry time of assertion" in body["error_description"]
+    # The current time to the tenth of a microsecond, the expiry to the second, as Entra names
+    # them (microsoftgraph/msgraph-sdk-dotnet #2551).
+    assert f"Current time: {now}, expiry time of assertion " in body["error_description"]
 
 
 def test_an_assertion_for_another_audience_is_500131(client: AppClient) -> None:

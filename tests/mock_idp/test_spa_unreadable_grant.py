@@ -77,7 +77,8 @@ def test_another_apps_code_and_refresh_token_from_a_browser_are_invalid_grant(
     answer = client.post(TOKEN, headers={"Origin": ORIGIN}, data={
         **data, "grant_type": "authorization_code", "code": grant.code, "redirect_uri": SPA})
     assert answer.status_code == 200, "the code was left unused"
-    _invalid_grant(_refresh(client, answer.json()["refresh_token"], ORIGIN), 9002313)
+    # Another app's live refresh token: AADSTS700007 (mock_idp.protocol.redemption.issued).
+    _invalid_grant(_refresh(client, answer.json()["refresh_token"], ORIGIN), 700007)
 
 
 def test_a_browser_request_without_the_code_names_the_field(client: AppClient) -> None:
