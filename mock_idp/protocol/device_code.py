@@ -110,11 +110,19 @@ def issue(store: Store, *, tenant_id: str, client_id: str, scopes: tuple[str, ..
 
 
 def forget_expired(store: Store, now: datetime) -> None:
-    """Drop device codes past their end (and the oldest, beyond ``MAX_RECORDS``)."""
-    for code in [c for c, r in store.device_codes.items() if r.expires_at <= now]:
+    """Make room under ``MAX_RECORDS``: first the codes past their end, oldest first, then the
+    oldest live ones. Below the cap an expired code stays until the store drops it,
+    :data:`~mock_idp.store.EXPIRED_KEPT` past its expiry, so that its device polling late is
+    told ``expired_token`` (and one redeemed that it was), whatever other devices started
+    meanwhile."""
+    excess = len(store.device_codes) - MAX_RECORDS + 1
+    if excess <= 0:
+        return
+    codes = store.device_codes.items()
+    ended = [c for c, r in codes if r.expires_at <= now]
+    live = [c for c, r in codes if r.expires_at > now]
+    for code in [*ended, *live][:excess]:
         store.device_codes.pop(code, None)
-    while len(store.device_codes) >= MAX_RECORDS:
-        store.device_codes.pop(next(iter(store.device_codes)), None)
 
 
 def response_body(record: DeviceAuthorization, verification_uri: str, now: datetime
