@@ -74,6 +74,12 @@ from .pages import account_tiles, keep, render, take
 
 log = logging.getLogger(__name__)
 
+READ = frozenset({"id_token_hint", "client_id", "logout_hint", "post_logout_redirect_uri",
+                  "state"})
+"""The parameters a sign-out reads, which "Pick an account" keeps for the post that picks one:
+any other a request carries (up to a form's 1,000 fields of 8 KiB each) is ignored, not kept
+for the hour a sign-in page waits."""
+
 NO_COOKIES = "no_provider_cookies"
 """The ``problem`` of the request-log note a browser's sign-out without the provider's cookies
 gets (``{"target": "signout", "problem", "sessions", "message"}``)."""
@@ -291,7 +297,7 @@ def _pick_account(request: Request, state: IdpState, params: dict[str, str],
     """"Pick an account" to sign out of; the tile posts back here with the ``ctx``."""
     now: datetime = state.clock.now()
     txn = Transaction(kind="logout", tenant_id=tenant_id or "", created=now,
-                      logout_params=tuple(params.items()))
+                      logout_params=tuple((k, v) for k, v in params.items() if k in READ))
     signed_in = cookies.accounts(request, state, tenant_id)
     return render(request, "pick_account", purpose="signout", ctx=keep(state, txn),
                   action=request.url.path, app_name="",
