@@ -138,6 +138,8 @@ CATALOGUE: dict[int, AadstsCode] = {
         # (mock_idp.protocol.redemption.issued has the reports).
         _c(700007, "invalid_grant", 400, "The grant was issued for a different client id."),
         _c(7000012, "invalid_grant", 400, "The grant was obtained for a different tenant."),
+        # entra-docs' error-code reference: InvalidCodeChallengeMethodInvalidSize.
+        _c(501491, "invalid_request", 400, "Invalid size of Code_Challenge parameter."),
         _c(501481, "invalid_grant", 400,
            "The Code_Verifier does not match the code_challenge supplied in the authorization "
            "request."),

@@ -202,6 +202,8 @@ def _pkce(req: AuthRequest, params: Mapping[str, str], app: Application) -> Auth
         raise RedirectError(EntraError(900144, {"name": "code_challenge_method"}), req)
     if method is not None and not req.code_challenge:
         raise RedirectError(EntraError(900144, {"name": "code_challenge"}), req)
+    if req.code_challenge and not pkce.challenge_size_fits(req.code_challenge, method):
+        raise RedirectError(EntraError(501491), req)
     return req
 
 

@@ -29,7 +29,7 @@ def _params(**overrides: str) -> dict[str, str]:
 
 
 def test_a_valid_request(store: Store) -> None:
-    req = parse(store, TENANT, "2.0", _params(code_challenge="c", code_challenge_method="S256",
+    req = parse(store, TENANT, "2.0", _params(code_challenge="c" * 43, code_challenge_method="S256",
                                               client_info="1", max_age="30"))
     assert req.client_id == CLIENT and req.app_tenant_id == TENANT
     assert req.response_mode == "query" and req.wants_code and not req.wants_id_token
