@@ -129,10 +129,11 @@ def _posts_itself(page: httpx.Response, app_base: str) -> str | None:
 
 
 def _follow_to_provider(http: httpx.Client, url: str, app_base: str
-                        ) -> tuple[str, str | None, Literal["page", "posting"] | None]:
+                        ) -> tuple[str, str | None, Literal["page", "posting", "script"] | None]:
     """Follow the app's own redirects from ``url``; return (what happened, URL that left the
     app or ``None``, whether it ended on a page of the app: ``"posting"`` for one that may post
-    itself on (:func:`_posts_itself`), else ``"page"``)."""
+    itself on (:func:`_posts_itself`), ``"script"`` for another with a script, which may send
+    the browser on by itself, else ``"page"``, which waits for a click)."""
     current = url
     for _ in range(MAX_APP_REDIRECTS):
         try:
@@ -153,6 +154,13 @@ def _follow_to_provider(http: httpx.Client, url: str, app_base: str
                     "whose sign-in starts only by a POST, as Auth.js's does): the check runs no "
                     "script and cannot follow it, the scenarios' browser does (a page that "
                     "waits for a click fails them)"), None, "posting"
+        if response.is_success and _SCRIPT.search(response.text) is not None:
+            # next-auth v4's signIn() fetches the CSRF token, POSTs by fetch and then sets
+            # window.location: a script with no form in the page, as MSAL.js's loginRedirect.
+            return ("is a page whose script may start the sign-in as it loads (next-auth v4's "
+                    "signIn(), MSAL.js): the check runs no script and cannot follow it, the "
+                    "scenarios' browser does (a page that waits for a click fails them)"
+                    ), None, "script"
         if response.is_success:
             return (f"answered HTTP {response.status_code} with a page instead of sending the "
                     "browser to the provider (the scenarios expect a redirect: no click on a "
@@ -171,7 +179,7 @@ def _check_sign_in(report: _Report, http: httpx.Client, label: str, url: str, *,
         report.add("note", f"{label} ({url}) is a page: a single-page app's script starts the "
                    "sign-in, which only the scenarios' browser runs")
         return None
-    if left_to is None and on_page == "posting":
+    if left_to is None and on_page in ("posting", "script"):
         report.add("note", f"{label} ({url}) {what}")
         return None
     if left_to is None:

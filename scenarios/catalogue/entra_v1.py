@@ -14,9 +14,12 @@ from urllib.parse import urlsplit
 from scenarios import ScenarioContext, scenario
 from scenarios.app.capabilities import V2_FROM_AUTHORITY, v1_switched_settings
 from scenarios.catalogue.failures import expect_token_request_failure
+from scenarios.context import NotExercised
 from scenarios.flows import first_login, sign_in_at_idp, sign_in_by_redirects
 from scenarios.live import LiveStack
 from scenarios.navigation_log import NavigationLog
+from scenarios.protocol_view.names import provider_step_name
+from scenarios.refusals import first_refusal
 
 Ctx = ScenarioContext[LiveStack]
 
@@ -113,5 +116,26 @@ def v1_endpoints_over_http(ctx: Ctx) -> None:
             expect_token_request_failure(ctx, "v1-unsigned-over-http",
                                          unused="the v1 token endpoint's unsigned ID token")
         except AssertionError as exc:
+            if (why := _no_id_token_issued(stack)) is not None:
+                raise NotExercised(why) from None
             raise AssertionError(f"{exc}\n{_v2_only_advice(stack, log, wanted=REFUSAL)}"
                                  ) from exc
+        if (why := _no_id_token_issued(stack)) is not None:
+            raise NotExercised(why)
+
+
+def _no_id_token_issued(stack: LiveStack) -> str | None:
+    """Why no unsigned ID token reached the app: the provider refused each of its token
+    requests (one that sends no ``resource``, AADSTS500013), so whatever page it showed
+    refused something else; ``None`` when one was answered, or it made none (an app that asks
+    for no code is :func:`expect_token_request_failure`'s)."""
+    tokens = [entry for entry in stack.provider_requests()
+              if provider_step_name(str(entry.get("path", "")), str(entry.get("method", "")))
+              == "token"]
+    if not tokens or any(isinstance(entry.get("status"), int) and entry["status"] < 400
+                         for entry in tokens):
+        return None
+    found = first_refusal(tokens)
+    words = found[1] if found is not None else "an error"
+    return (f"the provider refused the app's token request ({words}), so no unsigned ID token "
+            "reached the app: auto-login.v1-endpoints shows why it cannot sign in there")

@@ -23,6 +23,7 @@ from scenarios.catalogue.failures import (
     up_to_stay_signed_in_first,
 )
 from scenarios.catalogue.partner_events import install_partner
+from scenarios.catalogue.plain_after import expect_plain_sign_in_after
 from scenarios.flows import expect_failure, oid_of, sign_in_at_idp, sign_in_by_redirects
 
 # -- the provider is down or slow ---------------------------------------------------------------
@@ -66,8 +67,14 @@ def _idp_down(ctx: Ctx, name: str, kind: str, endpoint: str) -> None:
                 ctx, name, unreached=lambda: None if (
                     stack.armed_fault(str(armed["id"])) or {}).get("hits")
                 else _UNREACHED[endpoint])
+            reached = bool((stack.armed_fault(str(armed["id"])) or {}).get("hits"))
     finally:
         stack.clear_faults()
+    if not reached:
+        # Its failure page came without the failing request: it refused for a reason of its
+        # own, which counts only from an app that signs people in (next-auth v4 on /common
+        # refuses every ID token on its issuer before it asks for the keys).
+        expect_plain_sign_in_after(ctx)
 
 
 def _why_no_answer(kind: str, endpoint: str, hit: bool) -> str:

@@ -67,6 +67,15 @@ def keys_not_asked() -> Verdict:
                    "down", "skip: never asks for the keys then")
 
 
+def v1_token_refused() -> Verdict:
+    """An app that sends Entra's v1 endpoints no ``resource`` is refused its code
+    (AADSTS500013) before any unsigned ID token exists."""
+    return Verdict("skipped", "not exercised: the provider refused the app's token request "
+                   "(AADSTS500013: Resource identifier is not provided.), so no unsigned ID "
+                   "token reached the app", "skip: sends no `resource`: v1 refuses the code "
+                   "(AADSTS500013), no ID token")
+
+
 def userinfo_not_asked() -> Verdict:
     return Verdict("skipped", "the app never asked UserInfo", "skip: never asks UserInfo")
 
@@ -173,7 +182,7 @@ AUTHLIB: Mapping[str, Verdict] = {
     "auto-login.v1-endpoints": Verdict(
         "failed", "the sign-in did not end at http://127.0.0.1:", "FAIL: sends no `resource`, "
         "so v1 refuses the code (AADSTS500013; 500 page)"),
-    "failure.v1-unsigned-over-http": error_500(),
+    "failure.v1-unsigned-over-http": v1_token_refused(),
     "failure.expired-secret": error_500(),
     "failure.invalid-secret": error_500(),
     "failure.user-not-assigned": error_500(),
@@ -210,7 +219,7 @@ PASSPORT: Mapping[str, Verdict] = {
         "failed", "the app showed /auth/callback with HTTP 500: 'TokenError: AADSTS500013: "
         "Resource identifier is not provided", "FAIL: sends no `resource`, so v1 refuses the "
         "code (AADSTS500013; Express 500 page)"),
-    "failure.v1-unsigned-over-http": express_error(500, "'TokenError: AADSTS500013", STACK_TRACE),
+    "failure.v1-unsigned-over-http": v1_token_refused(),
     "failure.expired-secret": express_error(500, '"TokenError: AADSTS7000222', STACK_TRACE),
     "failure.invalid-secret": express_error(500, "'TokenError: AADSTS7000215", STACK_TRACE),
     "failure.user-not-assigned": express_error(500, '"AuthorizationError: AADSTS50105',
@@ -378,7 +387,7 @@ DJANGO_OIDC: Mapping[str, Verdict] = {
     "auto-login.v1-endpoints": Verdict(
         "failed", "the sign-in did not end at http://127.0.0.1:", "FAIL: sends no `resource`, "
         "so v1 refuses the code (AADSTS500013; Django 500 page)"),
-    "failure.v1-unsigned-over-http": DJANGO_500,
+    "failure.v1-unsigned-over-http": v1_token_refused(),
     "failure.expired-secret": DJANGO_500,
     "failure.invalid-secret": DJANGO_500,
     "failure.user-not-assigned": django_home(),

@@ -70,12 +70,15 @@ def test_app_check_notes_that_the_spa_starts_its_sign_in_by_script(tmp_path: Pat
     assert any(line.startswith("note     the profile lacks client-secret (") and line.endswith(
         "failure.expired-secret will be skipped") for line in lines), lines
 
-    # A web app's sign-in URL must send the browser to the provider itself.
+    # Registered as a web app, its page's script may start the sign-in all the same (as
+    # next-auth v4's does): a note, since only the scenarios' browser runs it (their first
+    # login then fails on the provider's AADSTS9002326, test_msal_spa's web case).
     code, lines = _check(_profile_with_platform("web", tmp_path))
-    assert code == 1
-    assert any(line.startswith("PROBLEM  sign-in URL 'login' (http://127.0.0.1:") and line.endswith(
-        "answered HTTP 200 with a page instead of sending the browser to the provider (the "
-        "scenarios expect a redirect: no click on a page in between)") for line in lines), lines
+    assert code == 0, lines
+    assert any(line.startswith("note     sign-in URL 'login' (http://127.0.0.1:") and line.endswith(
+        "is a page whose script may start the sign-in as it loads (next-auth v4's signIn(), "
+        "MSAL.js): the check runs no script and cannot follow it, the scenarios' browser does "
+        "(a page that waits for a click fails them)") for line in lines), lines
 
 
 @pytest.mark.browser

@@ -40,6 +40,10 @@ its for 30 minutes): an ID token signed with a key rotated in since is refused.
 ``TINY_DEAF_TO_DROPS=1`` makes it never answer a callback whose code exchange the provider
 broke off mid-answer, as node-oauth (under passport-azure-ad) waits for the end of a body
 that will not come.
+``TINY_ISSUER_AS_WRITTEN=1`` compares the ID token's issuer with the discovery document's as
+written, ``{tenantid}`` and all, before it asks for the keys (next-auth v4, through
+openid-client): on ``/common`` or ``/organizations`` it refuses every sign-in.
+``TINY_ONLY_TID=<tenant id>`` refuses an ID token of another tenant on its failure page.
 ``TINY_CALLBACK=loop`` makes its callback redirect to itself, without end (an error handler
 that sends the browser back where it came from); ``TINY_CALLBACK=drop`` makes it close the
 connection without an answer.
@@ -235,7 +239,14 @@ class Handler(BaseHTTPRequestHandler):
             # filled with the token's own tid, as multi-tenant samples do, it takes every
             # organization's users (the sloppy part when the app serves one customer).
             tid = jwt.decode(id_token, options={"verify_signature": False}).get("tid", "")
-            issuer = SETTINGS.metadata["issuer"].replace("{tenantid}", str(tid))
+            issuer = SETTINGS.metadata["issuer"]
+            if os.environ.get("TINY_ISSUER_AS_WRITTEN") != "1":
+                issuer = issuer.replace("{tenantid}", str(tid))
+            elif jwt.decode(id_token, options={"verify_signature": False}).get("iss") != issuer:
+                # as openid-client does, the claims before the keys
+                raise jwt.InvalidIssuerError(f"unexpected iss value, expected {issuer}")
+            if (only := os.environ.get("TINY_ONLY_TID")) and tid != only:
+                raise jwt.InvalidTokenError(f"tid {tid} is not the customer's tenant")
             claims = jwt.decode(id_token, _signing_key(keys, id_token),
                                 algorithms=["RS256"], audience=SETTINGS.client_id,
                                 issuer=issuer, leeway=60)
