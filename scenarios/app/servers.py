@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from mock_idp.testing import bind_socket, run_in_thread
@@ -77,9 +77,19 @@ class AppAddress:
     """Bound already (in-process apps are served on it, so the port cannot be taken)."""
 
 
+def _stream_socket(host: str, port: int) -> tuple[socket.socket, Any]:
+    """An unbound TCP socket of ``host``'s address family and the address to bind it to: an
+    IPv6 host (``base_url = "http://[::1]:{port}"``) needs an ``AF_INET6`` socket, which
+    ``bind`` with an ``AF_INET`` one refuses ("Address family for hostname not supported")."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    return socket.socket(family, kind, proto), address
+
+
 def _free_port(host: str) -> int:
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind((host, 0))
+    sock, address = _stream_socket(host, 0)
+    with contextlib.closing(sock):
+        sock.bind(address)
         return int(sock.getsockname()[1])
 
 
@@ -87,10 +97,11 @@ def port_in_use(host: str, port: int) -> bool:
     """Whether something on this machine holds ``port`` (a listener, a bound socket, a
     connection's local end). Bound with ``SO_REUSEADDR``, as servers bind, so the connections
     an app that has just stopped left in TIME_WAIT do not count."""
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+    sock, address = _stream_socket(host, port)
+    with contextlib.closing(sock):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind((host, port))
+            sock.bind(address)
         except OSError:
             return True
     return False
