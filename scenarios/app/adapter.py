@@ -362,7 +362,11 @@ class ProfileAdapter:
 
     def _shows_signed_in(self, page: Page) -> bool:
         signed_in = self.profile.signed_in
-        target = page.locator(signed_in.selector or "body")
+        # Shown means visible, as for a sign-in's check (the profile's "visible on a signed-in
+        # page"): a signed-out page may hold the element hidden (a layout's user menu, a
+        # template the script fills), and a hidden element's innerText is its whole text
+        # (https://html.spec.whatwg.org/multipage/dom.html#dom-innertext: not being rendered).
+        target = page.locator(signed_in.selector or "body").filter(visible=True)
         if target.count() == 0:
             return False
         if not signed_in.text:
