@@ -27,6 +27,7 @@ from mock_idp.testing import bind_socket, run_in_thread
 from scenarios.app.host import AppHost
 from scenarios.app.process import (
     OUTPUT_TAIL_LINES,
+    SLOW_ANSWER,
     AppProcess,
     AppStartError,
     answers,
@@ -261,9 +262,11 @@ class AppServer:
         app = self.profile.app
         values = {**values, **self.own_values}
         ready_url = self._url(render(app.ready_url, values))
-        if app.mode == "running" or (app.reuse_existing and answers(ready_url, verify=False)):
-            if not answers(ready_url, verify=False):
-                status = probe(ready_url, verify=False)
+        slow = SLOW_ANSWER  # a running app that answers in seconds is slow, not down
+        if app.mode == "running" or (app.reuse_existing and answers(
+                ready_url, verify=False, answer_within=slow)):
+            if not answers(ready_url, verify=False, answer_within=slow):
+                status = probe(ready_url, verify=False, answer_within=slow)
                 said = f"answered HTTP {status}" if isinstance(status, int) else status
                 raise AppStartError(f"the app at {self.base_url} is down: {ready_url}: {said}")
             self.reused = True
