@@ -201,13 +201,24 @@ class ProfileAdapter:
                 "app did not keep a session")
             self._expect_me_json(page, person)
 
+    def landing(self, path: str) -> str:
+        """The URL of the app's page at ``path``: a path under the app's base URL (``/account``
+        of an app at ``http://host/app`` is ``http://host/app/account``), or one that names
+        that base path already (``/app/account``, as a protected URL's path reads) as it is."""
+        parts = urlsplit(self.base_url)
+        base = parts.path.rstrip("/")
+        if base and (path == base or path.startswith(base + "/")):
+            return parts._replace(path="", query="", fragment="").geturl() + path
+        return self.base_url + path
+
     def _expect_signed_in_at(self, page: Page, person: Someone, lands_on: str | None) -> None:
         from playwright.sync_api import expect
 
         signed_in = self.profile.signed_in
-        app_url = re.compile("^" + re.escape(self.base_url) + (
-            re.escape(lands_on) + r"([?#].*)?$" if lands_on else r"(/.*)?$"))
-        where = f"the sign-in did not end at {self.base_url}{lands_on or ''}"
+        app_url = re.compile("^" + (
+            re.escape(self.landing(lands_on)) + r"([?#].*)?$" if lands_on
+            else re.escape(self.base_url) + r"(/.*)?$"))
+        where = f"the sign-in did not end at {self.landing(lands_on or '')}"
         try:
             expect(page).to_have_url(app_url, timeout=FIRST_LOOK_MS)
         except AssertionError as exc:
@@ -554,7 +565,7 @@ class ProfileAdapter:
         lands_on = self.profile.sign_out.lands_on
         if not lands_on:
             return None
-        return re.compile("^" + re.escape(self.base_url + lands_on) + r"([?#].*)?$")
+        return re.compile("^" + re.escape(self.landing(lands_on)) + r"([?#].*)?$")
 
     def shows_sign_out_page(self, page: Page) -> bool | None:
         """Whether the browser shows the app's signed-out page now (``[sign_out] lands_on``
@@ -581,7 +592,7 @@ class ProfileAdapter:
         sign_out = self.profile.sign_out
         landed = self._sign_out_landed()
         if landed is not None:
-            where = self.base_url + str(sign_out.lands_on)
+            where = self.landing(str(sign_out.lands_on))
             try:  # an error page that stays (a 500 at the sign-out URL) ends the wait
                 until_unless_settled_error(
                     page, lambda timeout: expect(page).to_have_url(landed, timeout=timeout))
