@@ -371,6 +371,25 @@ class ProfileAdapter:
         raise Unsupported(f"{self.name}: the profile gives no way to tell who is signed in "
                           "([signed_in] me_url or page)")
 
+    def seen_signed_in(self, page: Page) -> bool:
+        """:meth:`is_signed_in` where the profile has a session check (``me_url``, or ``page``
+        with ``text``/``selector``); else whether the page the browser shows now shows
+        ``[signed_in] text``/``selector`` (a profile with neither: ``False``). For the
+        findings that explain a failure by someone being signed in (not exercised, an unsent
+        nonce): a profile without a session check gets them from what the browser shows,
+        rather than an error."""
+        if "session-check" in self.capabilities:
+            return self.is_signed_in(page)
+        signed_in = self.profile.signed_in
+        if not (signed_in.text or signed_in.selector):
+            return False
+        from playwright.sync_api import Error
+
+        try:
+            return self._shows_signed_in(page)
+        except Error:  # a page closing or navigating meanwhile: nothing seen
+            return False
+
     def _shows_signed_in(self, page: Page) -> bool:
         signed_in = self.profile.signed_in
         # Shown means visible, as for a sign-in's check (the profile's "visible on a signed-in
