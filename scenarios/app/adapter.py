@@ -412,7 +412,8 @@ class ProfileAdapter:
                 f"{self.url(self.profile.signed_in.me_url)} answered HTTP {status}: the user "
                 f"is still signed in{why}")
             return
-        assert not self.is_signed_in(page), f"the app still shows someone signed in{why}"
+        # Without a session check, what the browser shows now (the signed-in text or selector).
+        assert not self.seen_signed_in(page), f"the app still shows someone signed in{why}"
 
     def _me_data(self, page: Page) -> object | None:  # None: me_url did not answer 2xx
         answer = page.request.get(self.url(self.profile.signed_in.me_url or "/"), max_redirects=0)
