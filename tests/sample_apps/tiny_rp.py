@@ -40,11 +40,11 @@ its for 30 minutes): an ID token signed with a key rotated in since is refused.
 ``TINY_DEAF_TO_DROPS=1`` makes it never answer a callback whose code exchange the provider
 broke off mid-answer, as node-oauth (under passport-azure-ad) waits for the end of a body
 that will not come.
-``TINY_ONE_USER=1`` makes it keep the first person it signed in for everyone after (a
-"current user" held in a global): each later sign-in lands as that first person.
 ``TINY_CALLBACK=loop`` makes its callback redirect to itself, without end (an error handler
 that sends the browser back where it came from); ``TINY_CALLBACK=drop`` makes it close the
 connection without an answer.
+``TINY_ONE_USER=1`` makes it keep the first person it signed in for everyone after (a
+"current user" held in a global): each later sign-in lands as that first person.
 """
 
 from __future__ import annotations
