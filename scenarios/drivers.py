@@ -40,6 +40,8 @@ from scenarios import devtools, form_labels, settled_error
 from scenarios.app.page_summary import READ_MS, browser_error
 from scenarios.app_exit import shielded
 from scenarios.doctor.config import Secret
+from scenarios.goto import AppTimeout
+from scenarios.sign_in_elsewhere import sign_in_elsewhere
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page, Request
@@ -472,8 +474,10 @@ class EntraDriver:
         except PlaywrightTimeoutError:
             found = "timeout"
         if found != "sign-in":
+            shown = _shown_instead(page)
+            why = "" if shown.startswith("the provider's error") else sign_in_elsewhere(page)
             raise AssertionError(f"the provider's sign-in page did not appear: the browser "
-                                 f"shows {_shown_instead(page)} instead")
+                                 f"shows {shown} instead{why}")
 
     def sign_in(self, page: Page, username: str, password: str, *,
                 waiting: Waiting | None = None) -> None:
@@ -748,7 +752,7 @@ def _unanswered(page: Page, navigations: list[str], exc: PlaywrightTimeoutError
     parts = urlsplit(navigations[-1])
     waited = parts._replace(query="", fragment="").geturl()
     if parts.netloc != urlsplit(page.url).netloc:
-        return PlaywrightTimeoutError(
+        return AppTimeout(
             f"the app did not answer its callback in time{seconds}: the browser was still "
             f"waiting for {waited}")
     return PlaywrightTimeoutError(

@@ -16,7 +16,15 @@ if TYPE_CHECKING:
 
     from scenarios.live import LiveStack
 
-__all__ = ["goto_sign_in"]
+__all__ = ["AppTimeout", "goto_sign_in"]
+
+
+class AppTimeout(PlaywrightTimeoutError, AssertionError):
+    """The app under test did not answer a navigation in time, or its page never finished
+    loading: a verdict about the app, so the scenario FAILs with this message (the runner
+    takes an ``AssertionError`` as a check that did not hold) rather than ending in ERROR as
+    a harness or browser failure does. Still a Playwright ``TimeoutError`` for callers that
+    give a timeout a meaning of their own (``failure.idp-down``)."""
 
 
 def goto_sign_in(page: Page, stack: LiveStack, url: str) -> None:
@@ -109,15 +117,16 @@ def _unanswered(app: str, sent: _Loading, exc: PlaywrightTimeoutError
     seconds = f" ({float(limit.group(1)) / 1000:g} s)" if limit else ""
     parts = urlsplit(sent.navigations[-1].url)
     waited = _bare(sent.navigations[-1].url)
+    apps = parts.netloc == app
+    raised = AppTimeout if apps else PlaywrightTimeoutError
     if sent.last_answered():
-        whose = "the app's page" if parts.netloc == app else "the page"
+        whose = "the app's page" if apps else "the page"
         still = (f": the browser was still waiting for {_bare(sent.pending[0].url)}"
                  if sent.pending else "")
-        return PlaywrightTimeoutError(f"{whose} {waited} answered but did not finish loading "
-                                      f"in time{seconds}{still}")
-    whose = "the app did not answer" if parts.netloc == app else "no answer came"
-    return PlaywrightTimeoutError(f"{whose} in time{seconds}: the browser was still waiting "
-                                  f"for {waited}")
+        return raised(f"{whose} {waited} answered but did not finish loading in "
+                      f"time{seconds}{still}")
+    whose = "the app did not answer" if apps else "no answer came"
+    return raised(f"{whose} in time{seconds}: the browser was still waiting for {waited}")
 
 
 def _bare(url: str) -> str:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-__all__ = ["forget_app_session"]
+__all__ = ["cookie_domain", "forget_app_session"]
 
 CLEAR_STORAGE = "() => { localStorage.clear(); sessionStorage.clear(); }"
 
@@ -28,6 +28,15 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
+def cookie_domain(url: str) -> str:
+    """The domain the browser files a cookie of ``url``'s host under: the host name, or an
+    IPv6 address in its brackets as the URL writes it (Chromium's cookie for
+    ``http://[::1]:8000/`` has the domain ``[::1]``; ``urlsplit`` gives the address bare, a
+    domain no cookie has)."""
+    host = urlsplit(url).hostname or ""
+    return f"[{host}]" if ":" in host else host
+
+
 def forget_app_session(page: Page, base_url: str) -> None:
     """Clear the app's cookies in ``page``'s context, the web storage of every page of the
     context that shows the app (a tab's ``sessionStorage`` is its own), and the origin's
@@ -35,7 +44,7 @@ def forget_app_session(page: Page, base_url: str) -> None:
     ``Storage.clearDataForOrigin``, asked through ``page``). The provider's session stays."""
     from playwright.sync_api import Error
 
-    page.context.clear_cookies(domain=urlsplit(base_url).hostname or "")
+    page.context.clear_cookies(domain=cookie_domain(base_url))
     origin = _origin(base_url)
     for shown in page.context.pages:
         if _origin(shown.url) == origin:

@@ -85,9 +85,17 @@ class AppStartError(RuntimeError):
         return AppStartError(hide(self.message), hide(self.output))
 
 
-def probe(url: str, *, timeout: float = 2.0, verify: ssl.SSLContext | bool = True
-          ) -> int | str:
-    """The status ``url`` answers with (redirects not followed), or why it could not."""
+SLOW_ANSWER = 10.0
+"""The longest a readiness probe waits for the answer of an app that accepted its connection:
+an app that takes seconds for every answer (3-8 s, on a loaded CI machine) is slow, not down,
+and one probed with a 1 s limit would never be ready. The connection itself is still given
+``timeout``, so an app not listening yet is asked again at once."""
+
+
+def probe(url: str, *, timeout: float = 2.0, verify: ssl.SSLContext | bool = True,
+          answer_within: float | None = None) -> int | str:
+    """The status ``url`` answers with (redirects not followed), or why it could not; with
+    ``answer_within``, a connection made in ``timeout`` waits that long for the answer."""
     # Imported here: the pytest plugin loads this module (for interrupted_by) in every session.
     import httpx
 
@@ -95,11 +103,14 @@ def probe(url: str, *, timeout: float = 2.0, verify: ssl.SSLContext | bool = Tru
 
     trust = public_trust() if verify is True else verify
     try:
-        return httpx.get(url, timeout=timeout, follow_redirects=False, verify=trust).status_code
+        limits = httpx.Timeout(timeout, read=answer_within or timeout)
+        return httpx.get(url, timeout=limits, follow_redirects=False, verify=trust).status_code
     except httpx.ConnectError as exc:
         return f"cannot connect ({_reason(exc)})"
+    except httpx.ConnectTimeout:
+        return f"no connection within {timeout:g} s"
     except httpx.TimeoutException:
-        return f"no answer within {timeout:g} s"
+        return f"no answer within {answer_within or timeout:g} s"
     except httpx.HTTPError as exc:
         return f"{type(exc).__name__}: {exc}"
 
@@ -109,8 +120,9 @@ def _reason(exc: Exception) -> str:
     return "connection refused" if "refused" in text.lower() else text or type(exc).__name__
 
 
-def answers(url: str, *, verify: ssl.SSLContext | bool = True) -> bool:
-    status = probe(url, timeout=1.0, verify=verify)
+def answers(url: str, *, verify: ssl.SSLContext | bool = True,
+            answer_within: float | None = None) -> bool:
+    status = probe(url, timeout=1.0, verify=verify, answer_within=answer_within)
     return isinstance(status, int) and status in READY_STATUSES
 
 
@@ -277,7 +289,7 @@ def _await_ready(process: subprocess.Popen[bytes], ready_url: str, *, timeout: f
         if code is not None:
             raise _NotReady(f"the app's command {exit_description(code)} before {ready_url} "
                             "answered")
-        if answers(ready_url, verify=verify):
+        if answers(ready_url, verify=verify, answer_within=_answer_within(deadline)):
             if (code := process.poll()) is not None:
                 raise _NotReady(
                     f"the app's command had exited with code {code} when {ready_url} "
@@ -285,7 +297,7 @@ def _await_ready(process: subprocess.Popen[bytes], ready_url: str, *, timeout: f
                     "on that port?)")
             return
         if time.monotonic() >= deadline:
-            last = probe(ready_url, timeout=1.0, verify=verify)
+            last = probe(ready_url, timeout=1.0, verify=verify, answer_within=1.0)
             if isinstance(last, int):  # it answers, but not as a ready app does
                 raise _NotReady(f"the app was not ready within {timeout:g} s: {ready_url} "
                                 f"answered HTTP {last} (ready is 2xx, 3xx or 400-403: is "
@@ -294,6 +306,12 @@ def _await_ready(process: subprocess.Popen[bytes], ready_url: str, *, timeout: f
                             f"(last: {last})")
         time.sleep(pause)  # polling a readiness URL, as Playwright's webServer does
         pause = min(pause * 2, 0.2)
+
+
+def _answer_within(deadline: float) -> float:
+    """How long a readiness probe waits for an answer: :data:`SLOW_ANSWER`, or what is left
+    of the app's ``timeout`` (at least 1 s)."""
+    return min(max(deadline - time.monotonic(), 1.0), SLOW_ANSWER)
 
 
 class _Interrupt:

@@ -13,10 +13,12 @@ in :mod:`scenarios.app.sections` (and exported here), the HTTP calls in
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from mock_idp.config import SIGN_IN_AUDIENCES, SINGLE_TENANT
 from mock_idp.text_policy import text_problem
@@ -161,12 +163,28 @@ def _profile(root: Table, path: Path | None) -> AppProfile | None:
         name=name, path=path, app=app, provider=provider, configure=configure, sign_in=sign_in,
         signed_in=signed_in, failure=failure, partner=partner, sign_out=sign_out, admin=admin,
     )
+    for index, uri in enumerate(provider.redirect_uris):
+        if _on_ipv6_loopback(uri.replace("{base_url}", app.base_url)):
+            root.reader.problem(("provider", "redirect_uris", str(index)), (
+                "is on the IPv6 loopback address [::1], which Entra does not take in a "
+                "redirect URI (https://learn.microsoft.com/entra/identity-platform/reply-url): "
+                "serve the app on 127.0.0.1 (base_url)"))
     written = root.data.get("sign_in")
     if not (isinstance(written, dict) and {"urls", "protected_urls"} & set(written)) and (
             "partner" not in root.data):
         root.problem(None, "the app has no way in: give [sign_in] urls or protected_urls, "
                      "or a [partner] section")
     return profile
+
+
+def _on_ipv6_loopback(url: str) -> bool:
+    """Whether ``url`` (its templates as written) is on ``[::1]``: the mock, as Entra, refuses
+    such a redirect URI when the harness registers it, so every scenario would end in error."""
+    host = urlsplit(url.replace("{port}", "1")).hostname or ""
+    try:
+        return ":" in host and ipaddress.ip_address(host.partition("%")[0]).is_loopback
+    except ValueError:
+        return False
 
 
 def _app(root: Table, path: Path | None) -> AppSection | None:

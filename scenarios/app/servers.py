@@ -20,13 +20,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from mock_idp.testing import bind_socket, run_in_thread
 from scenarios.app.host import AppHost
 from scenarios.app.process import (
     OUTPUT_TAIL_LINES,
+    SLOW_ANSWER,
     AppProcess,
     AppStartError,
     answers,
@@ -77,9 +78,19 @@ class AppAddress:
     """Bound already (in-process apps are served on it, so the port cannot be taken)."""
 
 
+def _stream_socket(host: str, port: int) -> tuple[socket.socket, Any]:
+    """An unbound TCP socket of ``host``'s address family and the address to bind it to: an
+    IPv6 host (``base_url = "http://[::1]:{port}"``) needs an ``AF_INET6`` socket, which
+    ``bind`` with an ``AF_INET`` one refuses ("Address family for hostname not supported")."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    return socket.socket(family, kind, proto), address
+
+
 def _free_port(host: str) -> int:
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind((host, 0))
+    sock, address = _stream_socket(host, 0)
+    with contextlib.closing(sock):
+        sock.bind(address)
         return int(sock.getsockname()[1])
 
 
@@ -87,10 +98,11 @@ def port_in_use(host: str, port: int) -> bool:
     """Whether something on this machine holds ``port`` (a listener, a bound socket, a
     connection's local end). Bound with ``SO_REUSEADDR``, as servers bind, so the connections
     an app that has just stopped left in TIME_WAIT do not count."""
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+    sock, address = _stream_socket(host, port)
+    with contextlib.closing(sock):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind((host, port))
+            sock.bind(address)
         except OSError:
             return True
     return False
@@ -250,9 +262,11 @@ class AppServer:
         app = self.profile.app
         values = {**values, **self.own_values}
         ready_url = self._url(render(app.ready_url, values))
-        if app.mode == "running" or (app.reuse_existing and answers(ready_url, verify=False)):
-            if not answers(ready_url, verify=False):
-                status = probe(ready_url, verify=False)
+        slow = SLOW_ANSWER  # a running app that answers in seconds is slow, not down
+        if app.mode == "running" or (app.reuse_existing and answers(
+                ready_url, verify=False, answer_within=slow)):
+            if not answers(ready_url, verify=False, answer_within=slow):
+                status = probe(ready_url, verify=False, answer_within=slow)
                 said = f"answered HTTP {status}" if isinstance(status, int) else status
                 raise AppStartError(f"the app at {self.base_url} is down: {ready_url}: {said}")
             self.reused = True

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from playwright.sync_api import Page
+
 from scenarios import ScenarioContext, scenario
 from scenarios.flows import (
     NavigationLog,
@@ -19,7 +21,7 @@ from scenarios.lax_allowance import (
     lax_post_problem,
     outlast_lax_allowance,
 )
-from scenarios.live import CUSTOMER_APPS, LiveStack
+from scenarios.live import CUSTOMER_APPS, LiveStack, Person
 
 Ctx = ScenarioContext[LiveStack]
 
@@ -30,7 +32,8 @@ Ctx = ScenarioContext[LiveStack]
     proves="Without an IdP session the sign-in URL leads to the provider's sign-in page, and "
     "signing in there lands on the app, also after more than two minutes at that page (when "
     "Chromium no longer sends a cookie set without SameSite on the provider's cross-site "
-    "form post)",
+    "form post); a second person signing in from another browser lands as himself, not as "
+    "the first",
     needs={"customer-sso"},
 )
 def first_login_shows_sign_in(ctx: Ctx) -> None:
@@ -57,6 +60,26 @@ def first_login_shows_sign_in(ctx: Ctx) -> None:
         # The sign-in page (username, then password in the same document, as on Entra), then
         # "Stay signed in?".
         assert len(shown) == 2, f"expected the sign-in page and 'Stay signed in?': {shown}"
+    bobs = ctx.new_context().new_page()
+    with ctx.step("in another browser, bob signs in too: the app signs him in as himself",
+                  page=bobs):
+        _second_person_signs_in(bobs, stack, alice)
+
+
+def _second_person_signs_in(page: Page, stack: LiveStack, first: Person) -> None:
+    """Another person signs in from a browser of his own and lands as himself: an app that
+    keeps one user for everyone (the first it signed in, held in a global) shows him as
+    ``first``, which no sign-in of ``first`` alone would tell."""
+    bob = stack.people["bob"]
+    try:
+        first_login(page, stack, bob)
+    except AssertionError as exc:
+        head, newline, rest = str(exc).partition("\n")
+        shown = stack.app.showing(page)
+        if first.name in shown or first.upn in shown:
+            head = (f"the app signed {bob.upn} in as {first.upn}, who signed in before him in "
+                    f"another browser: it keeps one user for everyone; {head}")
+        raise AssertionError(f"{head}{newline}{rest}") from exc
 
 
 def _auto_login(ctx: Ctx, app: str) -> None:

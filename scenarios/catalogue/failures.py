@@ -76,7 +76,7 @@ def expect_failure_if_reached(ctx: Ctx, name: str, *,
     try:
         expect_failure(ctx.page, ctx.env, name)
     except AssertionError:
-        if (why := unreached()) is not None and ctx.env.app.is_signed_in(ctx.page):
+        if (why := unreached()) is not None and ctx.env.app.seen_signed_in(ctx.page):
             raise NotExercised(why) from None
         raise
 

@@ -106,7 +106,7 @@ def _token_fault(ctx: Ctx, name: str, fault: str) -> None:
         except AssertionError as exc:
             if fault == "wrong_nonce" and (unsent := accepted_unsent_nonce(ctx)) is not None:
                 raise AssertionError(f"{unsent}; {exc}") from exc
-            if fault == "bad_signature" and stack.app.is_signed_in(ctx.page):
+            if fault == "bad_signature" and stack.app.seen_signed_in(ctx.page):
                 if (over_tls := from_token_endpoint_over_tls(stack)) is not None:
                     # conformance's INFO: allowed, and no proof it refuses a forgery elsewhere
                     raise NotExercised(

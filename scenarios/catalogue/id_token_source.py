@@ -77,7 +77,7 @@ def accepted_unsent_nonce(ctx: Ctx) -> str | None:
     authorization request (as the browser took it to the provider) had none and it is signed
     in: no nonce of the ID token's was its to compare. ``None`` otherwise: an app that sent
     none and refused the token (oauth4webapi, under Auth.js, does) fails on its page alone."""
-    if not ctx.env.app.is_signed_in(ctx.page):
+    if not ctx.env.app.seen_signed_in(ctx.page):
         return None
     provider = urlsplit(ctx.env.idp.base_url).netloc
     hits = ctx.browser_log.hits if ctx.browser_log is not None else []

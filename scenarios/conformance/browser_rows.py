@@ -31,6 +31,7 @@ from scenarios.conformance.readiness import PROVIDER_ERROR_PAGE, same_server, wh
 from scenarios.conformance.refusals import driver_refusal, sent_refusal, shown_refusal
 from scenarios.conformance.rows import BackchannelObservation, LoginObservation, Row
 from scenarios.conformance.setup import same_site
+from scenarios.goto import AppTimeout
 from scenarios.masking import masked_text
 from scenarios.protocol_view import BrowserLog, Collected, collect
 from scenarios.protocol_view.tokens import value_mask
@@ -190,6 +191,8 @@ class RowDriver:
                 page, self.options.upn, self.options.password)
         except (SecondFactorRequired, PasswordChangeRequired) as exc:
             return driver_refusal(exc)
+        except AppTimeout as exc:  # the RP's callback never answered: said as the browser's
+            return _squash(self.masked(str(exc).splitlines()[0]))
         except AssertionError as exc:  # the driver's: no sign-in page came
             return self._no_sign_in_page(page, exc)
         except Error as exc:

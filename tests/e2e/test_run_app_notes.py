@@ -16,8 +16,9 @@ from scenarios.__main__ import main
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # an app started as a command
 
-NOTE = ("tiny sloppy app holds no e-mail address for alice@contoso.onmicrosoft.com (/me "
-        "answers email: null), though the scenarios passed on the name it shows: ")
+NOTE = ("tiny sloppy app holds no e-mail address for alice@contoso.onmicrosoft.com, "
+        "bob@contoso.onmicrosoft.com (/me answers email: null), though the scenarios passed on "
+        "the name it shows: ")  # bob: the second person auto-login.first-login signs in
 
 
 def _profile(directory: Path, *, vouched_only: bool) -> Path:

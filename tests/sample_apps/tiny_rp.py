@@ -47,6 +47,8 @@ openid-client): on ``/common`` or ``/organizations`` it refuses every sign-in.
 ``TINY_CALLBACK=loop`` makes its callback redirect to itself, without end (an error handler
 that sends the browser back where it came from); ``TINY_CALLBACK=drop`` makes it close the
 connection without an answer.
+``TINY_ONE_USER=1`` makes it keep the first person it signed in for everyone after (a
+"current user" held in a global): each later sign-in lands as that first person.
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ CONTACT = "help@tiny.example"
 GRAPH_ONLY = os.environ.get("TINY_GRAPH_ONLY") == "1"
 SESSIONS: dict[str, dict[str, str | None]] = {}
 KEPT_KEYS: list[jwt.PyJWKSet] = []
+FIRST_PERSON: dict[str, dict[str, str | None]] = {}
 
 
 def _signing_key(keys: jwt.PyJWKClient, id_token: str) -> Any:
@@ -272,7 +275,10 @@ class Handler(BaseHTTPRequestHandler):
         email: str | None = str(claims.get("email") or claims.get("preferred_username"))
         if os.environ.get("TINY_VOUCHED_EMAIL") and claims.get("email_verified") is not True:
             email = None
-        SESSIONS[session_id] = {"email": email, "name": str(claims.get("name", ""))}
+        person = {"email": email, "name": str(claims.get("name", ""))}
+        if os.environ.get("TINY_ONE_USER") == "1":
+            person = FIRST_PERSON.setdefault("person", person)
+        SESSIONS[session_id] = person
         self._send(302, "", headers={"Location": "/account",
                                      "Set-Cookie": f"tiny_session={session_id}; Path=/; HttpOnly"})
 

@@ -305,7 +305,8 @@ def test_a_start_interrupted_while_waiting_stops_the_command(
     script = f"import os, time; open({str(marker)!r}, 'w').write(str(os.getpid())); " \
              "time.sleep(60)"
 
-    def interrupted(url: str, *, verify: bool | str = True) -> bool:
+    def interrupted(url: str, *, verify: bool | str = True,
+                    answer_within: float | None = None) -> bool:
         if marker.exists() and marker.read_text():
             raise KeyboardInterrupt
         return False

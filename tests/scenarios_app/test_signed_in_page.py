@@ -86,3 +86,22 @@ def test_a_page_that_shows_nobody_once_settled_is_signed_out(browser: Browser,
     page = _page(browser, None)
     assert _adapter(tmp_path).is_signed_in(page) is False
     page.context.close()
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("", '<p id="signed-in-as" hidden></p>'),
+    ('text = "{name}"', '<span id="signed-in-as" style="display:none">Alice Adams</span>'),
+])
+def test_a_signed_out_page_holding_the_selector_hidden_is_signed_out(
+        browser: Browser, tmp_path: Path, text: str, shown: str) -> None:
+    """A layout that keeps its user menu (or the template a script fills) hidden while nobody
+    is signed in: the selector matches, but nothing is shown, so nobody is signed in."""
+    path = tmp_path / "profile.toml"
+    path.write_text(textwrap.dedent(PROFILE).replace('text = "{name}"', text), encoding="utf-8")
+    adapter = ProfileAdapter(load_profile(path), cast(AppServer, _Server()), {}, httpx.Client())
+    context = browser.new_context()
+    context.set_default_timeout(5000)
+    context.route(f"{APP}/**", lambda route: route.fulfill(
+        status=200, content_type="text/html", body=f"<h1>Welcome, guest</h1>{shown}"))
+    assert adapter.is_signed_in(context.new_page()) is False
+    context.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, Route
 
-from scenarios.app.app_session import forget_app_session
+from scenarios.app.app_session import cookie_domain, forget_app_session
 
 pytestmark = pytest.mark.browser
 
@@ -65,3 +65,27 @@ def test_the_apps_local_storage_goes_with_no_tab_on_the_app(browser: Browser) ->
     assert app.evaluate("() => localStorage.length") == 0
     assert idp.evaluate(HELD) == [1, 1, "session=1"]
     app.context.close()
+
+
+@pytest.mark.parametrize("base_url", ["http://[::1]:8599/app", "http://[::1]:8599"])
+def test_an_app_on_an_ipv6_address_forgets_its_cookies(browser: Browser, base_url: str) -> None:
+    """Chromium files the cookies of ``http://[::1]:8599`` under the domain ``[::1]``, with its
+    brackets: the app's session cookie (here on its path prefix) goes, the provider's stays."""
+    context = browser.new_context()
+    context.route("http://[::1]:8599/**", _page)
+    context.route(f"{IDP}/**", _page)
+    app, idp = context.new_page(), context.new_page()
+    app.goto("http://[::1]:8599/app/account")
+    app.evaluate("() => { document.cookie = 'session=1; path=/app'; }")
+    idp.goto(f"{IDP}/")
+    idp.evaluate(STORE)
+    assert [c["domain"] for c in context.cookies("http://[::1]:8599/app/")] == ["[::1]"]
+    forget_app_session(app, base_url)
+    assert context.cookies("http://[::1]:8599/app/") == [], "the app's session is still there"
+    assert idp.evaluate(HELD) == [1, 1, "session=1"]
+    context.close()
+
+
+def test_the_cookie_domain_of_a_url() -> None:
+    assert cookie_domain("http://[::1]:8000/app") == "[::1]"
+    assert cookie_domain("https://App.Example:8443/") == "app.example"

@@ -222,3 +222,4 @@ def test_an_app_that_does_not_answer_its_callback_is_named(page: Page) -> None:
             released.set()
     assert str(caught.value) == ("the app did not answer its callback in time (1.5 s): the "
                                  f"browser was still waiting for {rp.url('/auth/callback')}")
+    assert isinstance(caught.value, AssertionError), "the app's hang is a FAIL, not an ERROR"

@@ -17,6 +17,7 @@ from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from scenarios.flows import goto_sign_in
+from scenarios.goto import AppTimeout
 from scenarios.live import LiveStack
 
 from .page_server import Pages, serving
@@ -78,6 +79,7 @@ def test_a_sign_in_url_the_app_never_answers_names_the_app_and_the_url(
         goto_sign_in(page, _stack(app), f"{app}/hanging-login?next=%2F")
     assert str(caught.value) == ("the app did not answer in time (1 s): the browser was still "
                                  f"waiting for {app}/hanging-login")
+    assert isinstance(caught.value, AppTimeout), "the app's hang is a verdict, not an error"
 
 
 
@@ -94,3 +96,16 @@ def test_a_page_that_came_but_never_finished_loading_is_named_as_such(
     assert str(caught.value) == (
         f"the app's page {app}/slow-page answered but did not finish loading in time (1 s): "
         f"the browser was still waiting for {app}/never.png")
+    assert isinstance(caught.value, AssertionError), "the runner's FAIL, not its ERROR"
+
+
+def test_a_provider_that_never_answers_is_not_the_apps_failure(page: Page, app: str) -> None:
+    """Only the app's own hang is a verdict about it: a page elsewhere that never answers (the
+    provider here) stays a timeout, which the runner reports as ERROR."""
+    page.route("http://localhost:*/hanging*", lambda route: None)  # never answered
+    page.set_default_timeout(1000)
+    port = app.rsplit(":", 1)[1]
+    with pytest.raises(PlaywrightTimeoutError) as caught:
+        goto_sign_in(page, _stack(app), f"http://localhost:{port}/hanging")
+    assert str(caught.value).startswith("no answer came in time (1 s)"), caught.value
+    assert not isinstance(caught.value, AssertionError)

@@ -28,8 +28,8 @@ def test_a_first_login(sso_run_scenario):
     sso_run_scenario.expect_passed(sso_run_scenario("auto-login.first-login"))
 '''
 NOTE = ("AppNoteWarning: tiny sloppy app holds no e-mail address for "
-        "alice@contoso.onmicrosoft.com (/me answers email: null), though the scenarios passed "
-        "on the name it shows: ")
+        "alice@contoso.onmicrosoft.com, bob@contoso.onmicrosoft.com (/me answers email: null), "
+        "though the scenarios passed on the name it shows: ")  # bob: first-login's second
 
 
 def _run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, *options: str,

@@ -1,0 +1,66 @@
+"""A sign-in URL that leaves the browser on the app's page: the failure says where the sign-in
+went instead (a popup window, MSAL.js's ``loginPopup`` shape) or what the page waits for (a
+click), not only that the provider's page did not appear."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, Route
+
+from scenarios.drivers import EntraDriver
+
+pytestmark = pytest.mark.browser
+
+APP = "http://127.0.0.1:8599"
+LEAD = "the provider's sign-in page did not appear: the browser shows "
+
+
+def _serve(page: Page, pages: dict[str, tuple[int, str]]) -> None:
+    def answer(route: Route) -> None:
+        path = route.request.url.removeprefix(APP).split("?")[0]
+        status, body = pages.get(path, (404, "<h1>Not Found</h1>"))
+        route.fulfill(status=status, content_type="text/html", body=body)
+
+    page.context.route(f"{APP}/**", answer)  # the context's: a popup's requests too
+
+
+def _failure(page: Page) -> str:
+    with pytest.raises(AssertionError) as caught:
+        EntraDriver(timeout_ms=1500).expect_sign_in_page(page)
+    return str(caught.value)
+
+
+def test_a_sign_in_opened_in_a_popup_window_is_named(page: Page) -> None:
+    _serve(page, {
+        "/login": (200, '<h1>Welcome</h1><script>window.open('
+                        '"/authorize?client_id=c&state=secret", "signin", "width=480")</script>'),
+        "/authorize": (200, "<h1>Sign in</h1>")})
+    with page.context.expect_page():
+        page.goto(f"{APP}/login")
+    message = _failure(page)
+    assert message.startswith(f"{LEAD}HTTP 200 at {APP}/login ('Welcome') instead; it opened a "
+                              f"popup window at {APP}/authorize?…, where the scenarios do not "
+                              "follow a sign-in"), message
+    assert "secret" not in message and "loginRedirect rather than loginPopup" in message
+
+
+@pytest.mark.parametrize(("status", "body", "said"), [
+    (200, '<h1>Welcome</h1><form action="/go"><button>Sign in</button></form>',
+     "'Sign in' button"),
+    (401, '<h1>Unauthorized</h1><p>Please <a href="/go">log in</a></p>', "'log in' link"),
+])
+def test_a_page_that_waits_for_a_click_says_which(page: Page, status: int, body: str,
+                                                   said: str) -> None:
+    _serve(page, {"/login": (status, body)})
+    page.goto(f"{APP}/login")
+    message = _failure(page)
+    assert message.endswith(f" instead; the page waits for a click on its {said}: a sign-in "
+                            "URL must send the browser to the provider by itself (a redirect, "
+                            "a refresh or a script)"), message
+
+
+def test_a_page_with_no_such_control_keeps_the_plain_message(page: Page) -> None:
+    _serve(page, {"/login": (200, '<h1>Welcome</h1><a href="/help">Help</a>'
+                                  '<button style="display:none">Sign in</button>')})
+    page.goto(f"{APP}/login")
+    assert _failure(page) == f"{LEAD}HTTP 200 at {APP}/login ('Welcome') instead"
