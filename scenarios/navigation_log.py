@@ -171,6 +171,16 @@ class NavigationLog:
         """Documents whose URL starts with ``url_prefix`` (a callback, an endpoint)."""
         return [url for url, _ in self.documents if url.startswith(url_prefix)]
 
+    def answers_at(self, callback: str, provider_base_url: str) -> list[str]:
+        """Documents at ``callback``, the provider's answers the app received: the post of an
+        answer a page there got in its fragment (:meth:`_posts_fragment_back`) is the same
+        answer again, not counted."""
+        provider = urlsplit(provider_base_url).netloc
+        again = {i + 1 for i in range(len(self.documents))
+                 if self._posts_fragment_back(i, provider)}
+        return [url for i, (url, _) in enumerate(self.documents)
+                if url.startswith(callback) and i not in again]
+
     def redirected_to(self, url_prefix: str) -> list[str]:
         """Redirect targets starting with ``url_prefix``, fragment included."""
         return [url for url in self.redirects if url.startswith(url_prefix)]
@@ -180,3 +190,4 @@ class NavigationLog:
         self.methods.clear()
         self.posted.clear()
         self.redirects.clear()
+        self.locations.clear()

@@ -325,7 +325,7 @@ def state_replayed(ctx: Ctx) -> None:
     with ctx.step("alice, signed in at her company, signs in to the app; its authorize request "
                   "is recorded"):
         first_login_at_company(page, stack, stack.people["alice"])
-        used = log.visited(stack.app.redirect_uri)
+        used = log.answers_at(stack.app.redirect_uri, stack.idp.base_url)
         assert len(used) == 1, f"expected one callback, saw {log.documents}"
         sent = replay.authorize_request(log, stack)
     other = ctx.new_context().new_page()

@@ -214,3 +214,25 @@ def test_a_page_answered_in_the_query_that_posts_to_the_app_is_a_page_shown() ->
     page.receive(f"{APP}/protected/page", 200)
     with pytest.raises(AssertionError, match=r"a page was shown on the way"):
         log.expect_no_page_between(IDP)
+
+
+def test_the_fragment_answer_posted_back_is_one_answer_at_the_callback() -> None:
+    log = _fragment_answer()
+    callback = f"{APP}/protected/redirect_uri"
+    assert log.visited(callback) == [callback, callback]
+    assert log.answers_at(callback, IDP) == [callback]
+    assert _signed_in().answers_at(f"{APP}/auth/callback", IDP) == [
+        f"{APP}/auth/callback?code=c"]
+
+
+def test_a_reset_log_judges_the_next_sign_in_alone() -> None:
+    page = _Page()
+    log = NavigationLog(cast(Page, page))
+    page.receive(f"{APP}/protected/page", 302, "/elsewhere")
+    log.reset()
+    page.receive(f"{IDP}/authorize?client_id=x", 302, f"{APP}/cb#code=c&state=s")
+    page.receive(f"{APP}/cb", 200)
+    page.receive(f"{APP}/cb", 302, "/protected/page", method="POST", body="code=c&state=s")
+    page.receive(f"{APP}/protected/page", 200)
+    log.expect_no_page_between(IDP)
+    assert log.answers_at(f"{APP}/cb", IDP) == [f"{APP}/cb"]
