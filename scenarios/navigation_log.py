@@ -47,6 +47,10 @@ class NavigationLog:
     with the fragment, which a document's own URL leaves out (the provider's answer with
     ``response_mode=fragment``, MSAL.js's default)."""
 
+    locations: list[str | None] = field(default_factory=list)
+    """Where each of ``documents`` sent the browser, when it was a redirect (with the
+    fragment), else ``None``."""
+
     def __post_init__(self) -> None:
         self.page.on("response", self._record)
 
@@ -57,6 +61,7 @@ class NavigationLog:
             self.methods.append(request.method)
             self.posted.append(request.post_data if request.method == "POST" else None)
             location = response.headers.get("location") if _redirect(response.status) else None
+            self.locations.append(urljoin(response.url, location) if location else None)
             if location:
                 self.redirects.append(urljoin(response.url, location))
 
@@ -102,8 +107,9 @@ class NavigationLog:
         provider's answer in the browser and sends it on. The provider's ``form_post`` answer
         is a hand-off too, not a page shown (:meth:`_posted_on`), and so is an app's page
         that posts its form to the app, which sends the browser straight to the provider
-        (:meth:`_posts_itself_to_provider`). What a hand-off showed, and
-        for how long, the log cannot tell."""
+        (:meth:`_posts_itself_to_provider`), and so is the app's page that the provider's answer
+        reached in its fragment and that posts it to the app (:meth:`_posts_fragment_back`).
+        What a hand-off showed, and for how long, the log cannot tell."""
         shown = self.pages_shown_from(provider_base_url)
         assert shown == [], (f"the provider showed {', '.join(map(shown_url, shown))}: the "
                              f"browser went {self._journey()}")
@@ -116,6 +122,7 @@ class NavigationLog:
         def hand_off(i: int) -> bool:
             return (after[i] == provider or self._posted_on(i)
                     or self._posts_itself_to_provider(i, provider)
+                    or self._posts_fragment_back(i, provider)
                     or _without_query(self.documents[i][0]) == spa_callback)
 
         between = [self.documents[i] for i in rendered[:-1] if not hand_off(i)]
@@ -124,6 +131,24 @@ class NavigationLog:
             ": " + ", then ".join(f"{shown_url(url)} (HTTP {status})" for url, status in between)
             + f"; a sign-in by redirects alone shows only the page it lands on (the browser went "
             f"{self._journey()})")
+
+    def _posts_fragment_back(self, i: int, provider: str) -> bool:
+        """Document ``i`` is the app's page that the provider's redirect sent its answer to in
+        the URL's fragment, which never reaches a server, and whose script posted it to the
+        page's own site as it loaded: ``response_mode=fragment``, the default of a
+        ``response_type`` with ``id_token`` (OAuth 2.0 Multiple Response Type Encoding
+        Practices §3, §4) and so of mod_auth_openidc's ``OIDCResponseType "code id_token"``,
+        whose redirect URI answers such a page. The scenarios click nothing, so the post was
+        the page's own: the hand-off a ``form_post`` answer is, with the form on the app's
+        page instead of the provider's."""
+        if i == 0 or i + 1 >= len(self.documents) or self.methods[i + 1] != "POST":
+            return False
+        (before, _), (page, _), (posted, _) = self.documents[i - 1:i + 2]
+        location = self.locations[i - 1]
+        return (urlsplit(before).netloc == provider and location is not None
+                and bool(urlsplit(location).fragment)
+                and _without_query(location) == _without_query(page)
+                and urlsplit(posted).netloc == urlsplit(page).netloc)
 
     def _posts_itself_to_provider(self, i: int, provider: str) -> bool:
         """Document ``i`` is a page whose form the browser posted to the page's own site, which
@@ -146,6 +171,16 @@ class NavigationLog:
         """Documents whose URL starts with ``url_prefix`` (a callback, an endpoint)."""
         return [url for url, _ in self.documents if url.startswith(url_prefix)]
 
+    def answers_at(self, callback: str, provider_base_url: str) -> list[str]:
+        """Documents at ``callback``, the provider's answers the app received: the post of an
+        answer a page there got in its fragment (:meth:`_posts_fragment_back`) is the same
+        answer again, not counted."""
+        provider = urlsplit(provider_base_url).netloc
+        again = {i + 1 for i in range(len(self.documents))
+                 if self._posts_fragment_back(i, provider)}
+        return [url for i, (url, _) in enumerate(self.documents)
+                if url.startswith(callback) and i not in again]
+
     def redirected_to(self, url_prefix: str) -> list[str]:
         """Redirect targets starting with ``url_prefix``, fragment included."""
         return [url for url in self.redirects if url.startswith(url_prefix)]
@@ -155,3 +190,4 @@ class NavigationLog:
         self.methods.clear()
         self.posted.clear()
         self.redirects.clear()
+        self.locations.clear()

@@ -30,6 +30,7 @@ from .spec import (
     Fault,
     Scope,
 )
+from .userinfo import about_another_subject
 
 UserinfoTransform = Callable[[dict[str, Any]], dict[str, Any]]
 KEY_SET_KINDS = frozenset({"kid_absent", "kid_absent_multiple"})
@@ -268,7 +269,7 @@ class FaultRegistry:
             return None
 
         def transform(body: dict[str, Any]) -> dict[str, Any]:
-            changed = {**body, "sub": f"{body.get('sub', '')}invalid"}
+            changed = about_another_subject(body)
             if observe is not None:
                 observe({**response_note(fault, "userinfo"), "target": "userinfo",
                          "changes": body_changes(body, changed)})

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlsplit
 
 from mock_idp.faults.id_tokens import OWN_ACCESS_TOKEN_KINDS
+from mock_idp.faults.userinfo import names_another_person
 from scenarios.catalogue.failures import Ctx, response_types_asked
 from scenarios.conformance.evidence import asks_for_id_token, evidence_of
 from scenarios.conformance.judging import front_channel_id_token, unsent_nonce
@@ -26,8 +27,9 @@ from scenarios.live import LiveStack
 from scenarios.protocol_view.names import is_authorize, provider_step_name
 
 __all__ = ["accepted_unsent_nonce", "also_own_access_token", "asked_no_id_token",
-           "from_token_endpoint_over_plain_http", "from_token_endpoint_over_tls",
-           "naming_spoiled_tokens", "spoiled_own_access_token", "unreached_token_fault"]
+           "dropped_userinfo", "from_token_endpoint_over_plain_http",
+           "from_token_endpoint_over_tls", "naming_spoiled_tokens", "spoiled_own_access_token",
+           "unreached_token_fault"]
 
 USERINFO_UNASKED = ("the app never asked UserInfo, so there was no answer to compare with the "
                     "ID token's sub")
@@ -70,6 +72,36 @@ def unreached_token_fault(stack: LiveStack, fault: str, fault_id: str) -> str | 
     if spoiled_own_access_token(stack, fault_id) is not None:
         return None  # no ID token, but the app's own access token carried the fault
     return asked_no_id_token(stack)
+
+
+def dropped_userinfo(ctx: Ctx) -> bool:
+    """Whether the app, given UserInfo about another subject than the ID token
+    (:mod:`mock_idp.faults.userinfo`), dropped that answer and signed alice in on her ID token:
+    OpenID Connect Core 1.0 §5.3.2 says only that the answer's values "MUST NOT be used", and
+    the OpenID Foundation's RP certification test ``rp-userinfo-bad-sub-claim`` has the RP
+    reject the UserInfo response, not the sign-in (mod_auth_openidc does so). Proven only by a
+    profile that names who is signed in (``[signed_in]`` ``text`` or ``me_json`` with the name
+    or e-mail): the app names alice as her ID token does, holds her e-mail address where it
+    keeps one (an address it dropped for differing from the answer's is a value of the answer
+    used), and neither its page nor ``me_url`` shows any of the other person's values."""
+    app, page = ctx.env.app, ctx.page
+    signed_in = app.profile.signed_in
+    names_who = any(f"{{{key}}}" in (signed_in.text or "") for key in ("name", "email", "upn"))
+    if not (names_who or {"name", "email"} & set(signed_in.me_json)):
+        return False
+    noted = set(app.addressless)
+    try:
+        app.expect_signed_in(page, ctx.env.people["alice"])
+    except AssertionError:
+        return False
+    finally:  # no note of an address missing: that is judged here, not passed on the name
+        app.addressless.intersection_update(noted)
+    if app.holds_no_address(page):
+        return False
+    seen = page.inner_text("body")
+    if signed_in.me_url:
+        seen += page.request.get(app.url(signed_in.me_url), max_redirects=0).text()
+    return not names_another_person(seen)
 
 
 def accepted_unsent_nonce(ctx: Ctx) -> str | None:

@@ -20,6 +20,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from mock_idp.faults import USERINFO_KINDS
 from scenarios.app.page_summary import BROWSER_ERROR_PAGE
 from scenarios.app_exit import ended_by_app_exit
 from scenarios.conformance.control import MockControl
@@ -31,6 +32,7 @@ from scenarios.conformance.readiness import PROVIDER_ERROR_PAGE, same_server, wh
 from scenarios.conformance.refusals import driver_refusal, sent_refusal, shown_refusal
 from scenarios.conformance.rows import BackchannelObservation, LoginObservation, Row
 from scenarios.conformance.setup import same_site
+from scenarios.conformance.userinfo_answer import dropped_userinfo
 from scenarios.goto import AppTimeout
 from scenarios.masking import masked_text
 from scenarios.protocol_view import BrowserLog, Collected, collect
@@ -293,6 +295,12 @@ class RowDriver:
                  if same_server(url, self.options.rp)),
                 (body for (url, _), body in zip(log.documents, log.posted, strict=True)
                  if body is not None and same_server(url, self.options.rp))))
+        if row.fault in USERINFO_KINDS and fired and obs.signed_in:
+            shown = _page_text(page)
+            with contextlib.suppress(Exception):  # what the check URL says of the user
+                shown += context.request.get(self.options.rp_url(self.options.check),
+                                             max_redirects=0).text()
+            return replace(obs, dropped_userinfo=dropped_userinfo(shown, self.options.upn))
         if row.expect != "REJECT" or not fired or obs.signed_in is not False:
             return obs
         self._collect()  # the row's exchange ends here, before the plain sign-in

@@ -35,7 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from mock_idp.faults import ID_TOKEN_KINDS
+from mock_idp.faults import ID_TOKEN_KINDS, USERINFO_KINDS
 from scenarios.conformance.catalogue import Result, Row
 from scenarios.conformance.hashes import (
     flow_name,
@@ -44,6 +44,7 @@ from scenarios.conformance.hashes import (
     hash_unexercised,
     response_types,
 )
+from scenarios.conformance.userinfo_answer import DROPPED_NOTE
 
 __all__ = [
     "NO_ENDPOINT",
@@ -105,6 +106,8 @@ class LoginObservation:
     """The app started its sign-in again (a new authorization request) after the provider's
     faulted answer: it refused that answer, and the sign-in it ends with is a later, correct
     one (the fault fires once)."""
+    dropped_userinfo: bool = False
+    """Signed in, naming the user and no value of a UserInfo answer about another subject."""
     over_tls: bool = False
     """The app reached the provider over https."""
     key_fetches: int | None = None
@@ -304,6 +307,8 @@ def judge_login(row: Row, obs: LoginObservation) -> Verdict:
         outcome = "accepted" if obs.signed_in else "rejected"
         return Verdict(result="PASS", did=did, note=f"{outcome}; {row.note}")
     if obs.signed_in:
+        if row.fault in USERINFO_KINDS and obs.dropped_userinfo:
+            return Verdict(result="PASS", did=did, note=DROPPED_NOTE)
         if row.signature:
             return _accepted_bad_signature(row, obs, did)
         if row.nonce and obs.sent_nonce is False:

@@ -4,7 +4,8 @@ An app that never asks UserInfo has no answer whose ``sub`` it could compare (Op
 Core §5.3.2), and one that asks for no signing keys while they are down either holds them
 already or checks no signature (``failure.bad-signature`` tells which). The reference relying
 party is changed for one test at a time with ``monkeypatch``; the one that asks UserInfo and
-ignores its ``sub`` is still caught.
+ignores its ``sub`` is still caught, and the one that asks it and drops the answer (uses none
+of its values, as OpenID Connect Core §5.3.2 asks) passes.
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ def _any_sub(userinfo: Any, id_token_sub: str) -> None:
     return None
 
 
+async def _asked_and_dropped(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    await _real_fetch_userinfo(*args, **kwargs)
+    return {}
+
+
+_real_fetch_userinfo = callback.fetch_userinfo
+
+
 async def _unchecked(token: str, **kwargs: Any) -> id_token.VerifiedJwt:
     return id_token.VerifiedJwt(header=jwt.get_unverified_header(token), key=None,
                                 claims=jwt.decode(token, options={"verify_signature": False}))
@@ -38,6 +47,9 @@ async def _unchecked(token: str, **kwargs: Any) -> id_token.VerifiedJwt:
     (None, "passed"),
     ("never asks UserInfo", "skipped"),
     ("ignores UserInfo's sub", "failed"),
+    # Core §5.3.2: the answer's values must not be used; rp-userinfo-bad-sub-claim rejects the
+    # response, not the sign-in (mod_auth_openidc's way).
+    ("drops UserInfo's answer", "passed"),
 ])
 def test_userinfo_sub_mismatch(sso_run_scenario: ScenarioRunner, monkeypatch: pytest.MonkeyPatch,
                                change: str | None, status: str) -> None:
@@ -45,6 +57,8 @@ def test_userinfo_sub_mismatch(sso_run_scenario: ScenarioRunner, monkeypatch: py
         monkeypatch.setattr(callback, "check_userinfo_sub", _any_sub)
     if change == "never asks UserInfo":
         monkeypatch.setattr(callback, "fetch_userinfo", _no_userinfo)
+    if change == "drops UserInfo's answer":
+        monkeypatch.setattr(callback, "fetch_userinfo", _asked_and_dropped)
     result = sso_run_scenario("failure.userinfo-sub-mismatch")
     assert result.status == status, describe_result(result, sso_run_scenario.report_dir)
     if status == "skipped":

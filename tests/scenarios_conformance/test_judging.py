@@ -25,6 +25,7 @@ from scenarios.conformance.rows import (
     select_rows,
     to_json,
 )
+from scenarios.conformance.userinfo_answer import dropped_userinfo
 
 BY_ID = {row.id: row for row in ROWS}
 HAPPY = BY_ID["rp-response_type-code"]
@@ -156,6 +157,10 @@ def test_userinfo_row_is_skipped_when_the_rp_signs_in_without_calling_userinfo()
     assert judge(USERINFO, _login(200, fired=False)).result == "SKIP"
     assert judge(USERINFO, _login(200, fired=True)).result == "FAIL"
     assert judge(USERINFO, _login(401, fired=True)).result == "PASS"
+    # Core §5.3.2: the answer's values must not be used; an RP that drops the answer and signs
+    # in on the ID token (mod_auth_openidc) passes.
+    dropped = judge(USERINFO, replace(_login(200, fired=True), dropped_userinfo=True))
+    assert dropped.result == "PASS" and dropped.note is not None and "5.3.2" in dropped.note
 
 
 def test_no_sign_in_page_or_an_ambiguous_check_fails() -> None:
@@ -535,3 +540,13 @@ def test_a_refused_key_rotation_says_the_app_must_fetch_the_keys_again() -> None
         result="FAIL", did="not signed in",
         reason="the RP refused a sign-in it should accept: the provider rotated its signing key "
                "just before signing (the RP must re-fetch jwks_uri when it meets an unknown kid)")
+
+
+def test_an_rp_dropped_userinfo_when_it_names_the_user_and_none_of_the_other_persons_values(
+        ) -> None:
+    upn = "alice@contoso.onmicrosoft.com"
+    assert dropped_userinfo(f'{{"name": "Alice Adams", "upn": "{upn.upper()}"}}', upn)
+    assert not dropped_userinfo(f'{{"name": "Mallory Moss", "upn": "{upn}"}}', upn)
+    assert not dropped_userinfo('{"email": "mallory@contoso.onmicrosoft.com"}', upn)
+    assert not dropped_userinfo("ok", upn)  # nothing tells who is signed in
+    assert not dropped_userinfo("", "")

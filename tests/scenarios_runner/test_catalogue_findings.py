@@ -153,6 +153,20 @@ def test_the_code_exchange_scenarios_are_not_exercised_by_an_app_that_redeems_no
         verdicts
 
 
+def test_idp_slow_is_not_exercised_by_an_app_that_redeems_no_code(tmp_path: Path) -> None:
+    """The token endpoint's hang never meets an app asking for an ID token alone: it signs in
+    at once, which proves nothing about its timeout (it failed as 'accepted the sign-in',
+    as mod_auth_openidc with OIDCResponseType id_token did)."""
+    profile = state_profile(tmp_path, bind=True, id_token=True)
+    profile.write_text(profile.read_text(encoding="utf-8") + "provider_timeout = 2\n",
+                       encoding="utf-8")
+    status, message = _verdicts(profile, ("failure.idp-slow",), tmp_path / "slow")[
+        "failure.idp-slow"]
+    assert (status, message.split(" (")[0]) == (
+        "skipped", "not exercised: the app made no token request while the token endpoint "
+        "hung, so its timeout never came into play"), message
+
+
 def test_an_app_that_redeems_no_code_does_not_pass_them_by_refusing_a_future_token(
         tmp_path: Path) -> None:
     """The same app refusing an ID token not valid yet (passport-azure-ad's OIDCStrategy with

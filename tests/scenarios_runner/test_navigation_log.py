@@ -172,3 +172,67 @@ def test_a_posted_page_answered_by_anything_but_a_redirect_to_the_provider_is_st
     with pytest.raises(AssertionError, match=r"on the way to .*/account: .*/login \(HTTP 200\), "
                        r"then .*/auth/signin/entra \(HTTP 200\)"):
         _posted_sign_in((200, None)).expect_no_page_between(IDP)
+
+
+def _fragment_answer(*, posts_back: bool = True, to: str = "/protected/redirect_uri"
+                     ) -> NavigationLog:
+    """A hybrid sign-in (response_type=code id_token) answered in the fragment, as
+    mod_auth_openidc asks it: its redirect URI answers a page whose script posts the fragment's
+    values to it, which redirects to the page the sign-in started from."""
+    page = _Page()
+    log = NavigationLog(cast(Page, page))
+    page.receive(f"{APP}/protected/page", 302, f"{IDP}/authorize")
+    page.receive(f"{IDP}/authorize?client_id=x", 302, f"{APP}{to}#code=c&id_token=t&state=s")
+    page.receive(f"{APP}{to}", 200)
+    if posts_back:
+        page.receive(f"{APP}{to}", 302, "/protected/page", method="POST",
+                     body="code=c&id_token=t&state=s&response_mode=fragment")
+    else:
+        page.receive(f"{APP}/protected/page", 200)
+        return log
+    page.receive(f"{APP}/protected/page", 200)
+    return log
+
+
+def test_an_apps_page_that_posts_back_the_answer_in_its_fragment_is_a_hand_off() -> None:
+    _fragment_answer().expect_no_page_between(IDP)
+
+
+def test_a_page_the_fragment_answer_reached_that_posts_nothing_is_a_page_shown() -> None:
+    with pytest.raises(AssertionError, match=r"on the way to .*/protected/page: "
+                       r".*/protected/redirect_uri \(HTTP 200\)"):
+        _fragment_answer(posts_back=False).expect_no_page_between(IDP)
+
+
+def test_a_page_answered_in_the_query_that_posts_to_the_app_is_a_page_shown() -> None:
+    page = _Page()
+    log = NavigationLog(cast(Page, page))
+    page.receive(f"{APP}/protected/page", 302, f"{IDP}/authorize")
+    page.receive(f"{IDP}/authorize?client_id=x", 302, f"{APP}/cb?code=c&state=s")
+    page.receive(f"{APP}/cb?code=c&state=s", 200)
+    page.receive(f"{APP}/cb", 302, "/protected/page", method="POST", body="consent=yes")
+    page.receive(f"{APP}/protected/page", 200)
+    with pytest.raises(AssertionError, match=r"a page was shown on the way"):
+        log.expect_no_page_between(IDP)
+
+
+def test_the_fragment_answer_posted_back_is_one_answer_at_the_callback() -> None:
+    log = _fragment_answer()
+    callback = f"{APP}/protected/redirect_uri"
+    assert log.visited(callback) == [callback, callback]
+    assert log.answers_at(callback, IDP) == [callback]
+    assert _signed_in().answers_at(f"{APP}/auth/callback", IDP) == [
+        f"{APP}/auth/callback?code=c"]
+
+
+def test_a_reset_log_judges_the_next_sign_in_alone() -> None:
+    page = _Page()
+    log = NavigationLog(cast(Page, page))
+    page.receive(f"{APP}/protected/page", 302, "/elsewhere")
+    log.reset()
+    page.receive(f"{IDP}/authorize?client_id=x", 302, f"{APP}/cb#code=c&state=s")
+    page.receive(f"{APP}/cb", 200)
+    page.receive(f"{APP}/cb", 302, "/protected/page", method="POST", body="code=c&state=s")
+    page.receive(f"{APP}/protected/page", 200)
+    log.expect_no_page_between(IDP)
+    assert log.answers_at(f"{APP}/cb", IDP) == [f"{APP}/cb"]
