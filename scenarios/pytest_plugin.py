@@ -83,6 +83,7 @@ import argparse
 import contextlib
 import difflib
 import inspect
+import sys
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import fields, replace
 from pathlib import Path
@@ -327,6 +328,40 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
     return report
 
 
+def _driver_loop_aside(item: pytest.Item, nextitem: pytest.Item | None = None,
+                       *, teardown: bool = False) -> contextlib.AbstractContextManager[None]:
+    """Playwright's driver, once a test of the module started it (``sso_playwright``), leaves
+    its event loop marked running in this thread until the module ends, and the module's other
+    tests could run no event loop of their own (``asyncio.run()``, pytest-asyncio's tests and
+    fixtures). A test that does not use the driver gets the mark taken off while it runs; its
+    teardown too, unless fixtures of a wider scope, which may hold Playwright's objects, end
+    with it."""
+    if "sso_playwright" in getattr(item, "fixturenames", ()) or (
+            teardown and (nextitem is None or nextitem.parent is not item.parent)):
+        return contextlib.nullcontext()
+    driver = sys.modules.get("scenarios.playwright_driver")  # not imported: no driver runs
+    return contextlib.nullcontext() if driver is None else driver.driver_loop_set_aside()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    with _driver_loop_aside(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    with _driver_loop_aside(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None
+                            ) -> Generator[None, None, None]:
+    with _driver_loop_aside(item, nextitem, teardown=True):
+        return (yield)
+
+
 def pytest_report_header(config: pytest.Config) -> str | None:
     shard: Shard | None = _option(config, "sso_shard", None)
     return f"sso-harness: shard {shard} of the collected tests" if shard else None
@@ -543,7 +578,7 @@ def sso_playwright() -> Iterator[Playwright]:
     (``scenarios.playwright_driver``)."""
     from scenarios.playwright_driver import playwright_driver
 
-    with playwright_driver() as playwright:
+    with playwright_driver(loop_may_be_set_aside=True) as playwright:
         yield playwright
 
 

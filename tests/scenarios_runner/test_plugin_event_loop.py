@@ -1,0 +1,41 @@
+"""The plugin's Playwright driver leaves the module's other tests free to run an event loop."""
+
+from __future__ import annotations
+
+import pytest
+
+INNER_TESTS = '''
+import asyncio
+
+
+def test_starts_the_driver(sso_playwright):
+    sso_playwright.request.new_context().dispose()
+
+
+def test_runs_an_event_loop_of_its_own():
+    assert asyncio.run(asyncio.sleep(0, result="ran")) == "ran"
+
+
+def test_reaches_the_driver_through_the_harness():
+    from scenarios.playwright_driver import playwright_driver
+
+    with playwright_driver() as playwright:
+        playwright.request.new_context().dispose()
+
+
+def test_uses_the_driver_again(sso_playwright):
+    sso_playwright.request.new_context().dispose()
+'''
+
+
+def test_tests_beside_browser_tests_may_run_an_event_loop(pytester: pytest.Pytester) -> None:
+    """Playwright's sync API leaves its loop marked running in the thread while its driver runs
+    (microsoft/playwright-pytest #167): a later test of the module calling ``asyncio.run()``, or
+    a pytest-asyncio test, failed with "cannot be called from a running event loop". In a
+    process of its own, whose main thread runs no driver yet (this one's runs the worker's)."""
+    pytester.makeini("[pytest]\n")
+    pytester.makepyfile(test_mixed=INNER_TESTS)
+    done = pytester.runpytest_subprocess("-p", "scenarios.pytest_plugin", "-p",
+                                         "no:cacheprovider", "-q", "--sso-key-pool", "0")
+    out = done.stdout.str() + done.stderr.str()
+    assert "4 passed" in out, out
