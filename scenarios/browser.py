@@ -51,6 +51,7 @@ __all__ = [
     "cache_path",
     "ensure",
     "launch",
+    "launch_failure",
     "launched",
     "main",
     "resolve",
@@ -320,6 +321,25 @@ _HELP = (
     f"  - export {CHROMIUM_ENV}=/path/to/chrome   (any Chromium-based browser)\n"
     f"  - export {WS_ENDPOINT_ENV}=ws://host:port/   (a remote Playwright browser server)"
 )
+
+
+def launch_failure(choice: BrowserChoice, error: str,
+                   environ: Mapping[str, str] | None = None) -> str:
+    """What to say when the chosen browser does not start (or its server does not answer):
+    the choice, the first line of Playwright's error, and what fixes it."""
+    lines = error.strip().splitlines()
+    reason = lines[0] if lines else "no reason given"
+    if choice.kind == "remote":
+        fix = (f"start that server, or unset {WS_ENDPOINT_ENV} (and the option naming it) "
+               "to launch a local Chromium")
+    elif choice.kind == "env":
+        fix = (f"set {CHROMIUM_ENV} to a Chromium executable that runs here, or unset it to "
+               "let the harness find one")
+    else:
+        fix = ("`python -m scenarios.browser forget` drops the choice cached in "
+               f"{cache_path(environ)}; `python -m scenarios.browser ensure` finds or installs "
+               "another")
+    return f"the {choice.describe()} did not start: {reason}\n{fix}"
 
 
 def _run_quiet(

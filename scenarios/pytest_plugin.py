@@ -30,7 +30,7 @@ Installed as the ``sso_harness`` pytest plugin. Every fixture name starts with `
 ``sso_stack_factory``
     Start further stacks in the same test: ``sso_stack_factory(StackOptions(...))``.
 ``sso_browser``
-    One Chromium per test session (so one per pytest-xdist worker), chosen by
+    One Chromium per test module (and pytest-xdist worker), chosen by
     :mod:`scenarios.browser`: a remote browser server, ``$SSO_HARNESS_CHROMIUM``, Playwright's
     Chromium or the system one.
 ``sso_context`` / ``sso_page``
@@ -585,16 +585,23 @@ def sso_playwright() -> Iterator[Playwright]:
 @pytest.fixture(scope="module")
 def sso_browser(pytestconfig: pytest.Config, sso_playwright: Playwright) -> Iterator[Browser]:
     """One browser per test module (each pytest-xdist worker launches its own)."""
-    from scenarios.browser import BrowserUnavailable, launch, resolve
+    from playwright.sync_api import Error
+
+    from scenarios.browser import BrowserUnavailable, launch, launch_failure, resolve
+    from scenarios.github import inert
 
     endpoint = _option(pytestconfig, "sso_browser_ws_endpoint", None)
+    failure: str | None = None
     try:
         choice = resolve(ws_endpoint=endpoint)
+        browser = launch(sso_playwright, choice,
+                         headed=_option(pytestconfig, "sso_headed", False))
     except BrowserUnavailable as exc:
-        from scenarios.github import inert
-
-        pytest.fail(inert(f"sso_browser: {exc}"), pytrace=False)
-    browser = launch(sso_playwright, choice, headed=_option(pytestconfig, "sso_headed", False))
+        failure = str(exc)
+    except Error as exc:  # Playwright's traceback says nothing of where the choice came from
+        failure = launch_failure(choice, exc.message)
+    if failure is not None:  # outside the except: no chained traceback in the report
+        pytest.fail(inert(f"sso_browser: {failure}"), pytrace=False)
     yield browser
     with contextlib.suppress(Exception):
         browser.close()
