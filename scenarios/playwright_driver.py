@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from playwright.sync_api import Playwright
 
-__all__ = ["driver_loop_set_aside", "playwright_driver"]
+__all__ = ["adopted", "driver_loop_set_aside", "playwright_driver"]
 
 
 class _Running(threading.local):
@@ -57,6 +57,21 @@ def playwright_driver(*, loop_may_be_set_aside: bool = False) -> Iterator[Playwr
         finally:
             _running.playwright = None
             _running.loop = None
+
+
+@contextlib.contextmanager
+def adopted(playwright: Playwright) -> Iterator[Playwright]:
+    """A driver started elsewhere (pytest-playwright's) as this thread's for the block, when
+    none runs here yet; it is neither stopped here nor has its loop set aside."""
+    current = _running.playwright
+    if current is not None:
+        yield current
+        return
+    _running.playwright = playwright
+    try:
+        yield playwright
+    finally:
+        _running.playwright = None
 
 
 @contextlib.contextmanager

@@ -570,14 +570,24 @@ def mock_idp(sso_stack: LiveStack) -> Iterator[StackIdp]:
 # --- the browser ------------------------------------------------------------------------------
 
 
+PYTEST_PLAYWRIGHT = "playwright"
+"""pytest-playwright's plugin name (its ``pytest11`` entry point)."""
+
+
 @pytest.fixture(scope="module")
-def sso_playwright() -> Iterator[Playwright]:
+def sso_playwright(request: pytest.FixtureRequest) -> Iterator[Playwright]:
     """Module-scoped: Playwright's sync API allows one driver per thread, so tests in other
     modules of the same worker that start their own (``sync_playwright()``) are not blocked.
     Inside the module, runs of the scenarios or conformance in-process share this driver
-    (``scenarios.playwright_driver``)."""
-    from scenarios.playwright_driver import playwright_driver
+    (``scenarios.playwright_driver``). With pytest-playwright loaded, its session driver (its
+    ``playwright`` fixture) is the one: a second in the thread would fail, as "using Playwright
+    Sync API inside the asyncio loop"."""
+    from scenarios.playwright_driver import adopted, playwright_driver
 
+    if request.config.pluginmanager.has_plugin(PYTEST_PLAYWRIGHT):
+        with adopted(request.getfixturevalue("playwright")) as playwright:
+            yield playwright
+        return
     with playwright_driver(loop_may_be_set_aside=True) as playwright:
         yield playwright
 

@@ -39,3 +39,46 @@ def test_tests_beside_browser_tests_may_run_an_event_loop(pytester: pytest.Pytes
                                          "no:cacheprovider", "-q", "--sso-key-pool", "0")
     out = done.stdout.str() + done.stderr.str()
     assert "4 passed" in out, out
+
+
+PYTEST_PLAYWRIGHT_LIKE = '''
+import pytest
+from playwright.sync_api import sync_playwright
+
+
+class SessionDriver:
+    """pytest-playwright's ``playwright`` fixture, under its plugin name."""
+
+    @pytest.fixture(scope="session")
+    def playwright(self):
+        driver = sync_playwright().start()
+        yield driver
+        driver.stop()
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(SessionDriver(), "playwright")
+'''
+
+BESIDE_PYTEST_PLAYWRIGHT = '''
+def test_its_driver_first(playwright, sso_playwright):
+    assert sso_playwright is playwright
+    sso_playwright.request.new_context().dispose()
+
+
+def test_the_plugins_alone(sso_playwright):
+    sso_playwright.request.new_context().dispose()
+'''
+
+
+def test_beside_pytest_playwright_its_driver_is_the_one(pytester: pytest.Pytester) -> None:
+    """pytest-playwright keeps a driver for the session; a second one in the thread failed
+    every test using the plugin's browser with "using Playwright Sync API inside the asyncio
+    loop"."""
+    pytester.makeini("[pytest]\n")
+    pytester.makeconftest(PYTEST_PLAYWRIGHT_LIKE)
+    pytester.makepyfile(test_beside=BESIDE_PYTEST_PLAYWRIGHT)
+    done = pytester.runpytest_subprocess("-p", "scenarios.pytest_plugin", "-p",
+                                         "no:cacheprovider", "-q", "--sso-key-pool", "0")
+    out = done.stdout.str() + done.stderr.str()
+    assert "2 passed" in out, out
