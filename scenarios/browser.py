@@ -28,6 +28,7 @@ import argparse
 import contextlib
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -316,7 +317,9 @@ def launched(*, headed: bool = False) -> Iterator[Browser]:
 
 _HELP = (
     "No usable Chromium found. Any one of these fixes it:\n"
-    "  - .venv/bin/python -m playwright install --with-deps chromium   (downloads Playwright's)\n"
+    # the interpreter running the harness, wherever its environment is (not always ./.venv)
+    f"  - {shlex.quote(sys.executable)} -m playwright install --with-deps chromium"
+    "   (downloads Playwright's)\n"
     "  - sudo apt-get install chromium   (Debian/Ubuntu system browser)\n"
     f"  - export {CHROMIUM_ENV}=/path/to/chrome   (any Chromium-based browser)\n"
     f"  - export {WS_ENDPOINT_ENV}=ws://host:port/   (a remote Playwright browser server)"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -128,7 +129,8 @@ def test_nothing_found_explains_what_to_do(environ: dict[str, str]) -> None:
     with pytest.raises(BrowserUnavailable) as info:
         resolve(environ=environ, which=_which({}), probe_fn=_probe(set()))
     assert CHROMIUM_ENV in str(info.value)
-    assert "playwright install" in str(info.value)
+    # the interpreter the harness runs on: a project's own environment is not always ./.venv
+    assert f"{shlex.quote(sys.executable)} -m playwright install" in str(info.value)
 
 
 def test_the_decision_is_cached_and_reused(environ: dict[str, str], cache_file: Path) -> None:
