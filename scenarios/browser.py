@@ -327,12 +327,16 @@ _HELP = (
 
 
 def launch_failure(choice: BrowserChoice, error: str,
-                   environ: Mapping[str, str] | None = None) -> str:
+                   environ: Mapping[str, str] | None = None, *, headed: bool = False) -> str:
     """What to say when the chosen browser does not start (or its server does not answer):
     the choice, the first line of Playwright's error, and what fixes it."""
     lines = error.strip().splitlines()
     reason = lines[0] if lines else "no reason given"
-    if choice.kind == "remote":
+    if headed and ("XServer" in error or "$DISPLAY" in error):
+        # Playwright's first line then only says the browser closed; its logs say why
+        reason = "no X server or $DISPLAY for a headed browser"
+        fix = "set DISPLAY, run under xvfb-run, or run headless (without the headed option)"
+    elif choice.kind == "remote":
         fix = (f"start that server, or unset {WS_ENDPOINT_ENV} (and the option naming it) "
                "to launch a local Chromium")
     elif choice.kind == "env":

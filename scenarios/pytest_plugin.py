@@ -601,15 +601,15 @@ def sso_browser(pytestconfig: pytest.Config, sso_playwright: Playwright) -> Iter
     from scenarios.github import inert
 
     endpoint = _option(pytestconfig, "sso_browser_ws_endpoint", None)
+    headed = _option(pytestconfig, "sso_headed", False)
     failure: str | None = None
     try:
         choice = resolve(ws_endpoint=endpoint)
-        browser = launch(sso_playwright, choice,
-                         headed=_option(pytestconfig, "sso_headed", False))
+        browser = launch(sso_playwright, choice, headed=headed)
     except BrowserUnavailable as exc:
         failure = str(exc)
     except Error as exc:  # Playwright's traceback says nothing of where the choice came from
-        failure = launch_failure(choice, exc.message)
+        failure = launch_failure(choice, exc.message, headed=headed)
     if failure is not None:  # outside the except: no chained traceback in the report
         pytest.fail(inert(f"sso_browser: {failure}"), pytrace=False)
     yield browser

@@ -350,3 +350,16 @@ def test_probing_a_missing_playwright_chromium_leaves_nothing_behind(tmp_path: P
                             text=True, timeout=60, check=False)
     assert result.stdout.strip() == "None", result.stderr
     assert list(temp.iterdir()) == []
+
+
+def test_a_headed_browser_without_a_display_is_said_so() -> None:
+    """Playwright's first line then only says the browser closed; its logs say why."""
+    error = ("BrowserType.launch: Target page, context or browser has been closed\n"
+             "Browser logs:\n║ Looks like you launched a headed browser without having a "
+             "XServer running. ║\nCall log:\n  - [err] Missing X server or $DISPLAY\n")
+    system = BrowserChoice(kind="system", executable_path="/usr/bin/chromium")
+    said = browser.launch_failure(system, error, {}, headed=True)
+    assert said.startswith("the system Chromium at /usr/bin/chromium did not start: no X server "
+                           "or $DISPLAY for a headed browser\n"), said
+    assert "xvfb-run" in said, said
+    assert "forget" in browser.launch_failure(system, error, {}), "headless: another cause"
