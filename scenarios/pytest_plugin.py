@@ -579,12 +579,13 @@ def sso_playwright(request: pytest.FixtureRequest) -> Iterator[Playwright]:
     """Module-scoped: Playwright's sync API allows one driver per thread, so tests in other
     modules of the same worker that start their own (``sync_playwright()``) are not blocked.
     Inside the module, runs of the scenarios or conformance in-process share this driver
-    (``scenarios.playwright_driver``). With pytest-playwright loaded, its session driver (its
-    ``playwright`` fixture) is the one: a second in the thread would fail, as "using Playwright
-    Sync API inside the asyncio loop"."""
+    (``scenarios.playwright_driver``). When the session's tests also use pytest-playwright's
+    session driver (its ``playwright`` fixture), that one is shared: a second in the thread
+    would fail, as "using Playwright Sync API inside the asyncio loop"."""
     from scenarios.playwright_driver import adopted, playwright_driver
 
-    if request.config.pluginmanager.has_plugin(PYTEST_PLAYWRIGHT):
+    if request.config.pluginmanager.has_plugin(PYTEST_PLAYWRIGHT) and any(
+            "playwright" in getattr(item, "fixturenames", ()) for item in request.session.items):
         with adopted(request.getfixturevalue("playwright")) as playwright:
             yield playwright
         return

@@ -82,3 +82,16 @@ def test_beside_pytest_playwright_its_driver_is_the_one(pytester: pytest.Pyteste
                                          "no:cacheprovider", "-q", "--sso-key-pool", "0")
     out = done.stdout.str() + done.stderr.str()
     assert "2 passed" in out, out
+
+
+def test_beside_pytest_playwright_unused_the_plugins_own_driver_runs(
+        pytester: pytest.Pytester) -> None:
+    """pytest-playwright installed but none of the session's tests using its driver: the plugin
+    starts its own, for the module only, whose other tests may still run an event loop."""
+    pytester.makeini("[pytest]\n")
+    pytester.makeconftest(PYTEST_PLAYWRIGHT_LIKE)
+    pytester.makepyfile(test_own=INNER_TESTS)
+    done = pytester.runpytest_subprocess("-p", "scenarios.pytest_plugin", "-p",
+                                         "no:cacheprovider", "-q", "--sso-key-pool", "0")
+    out = done.stdout.str() + done.stderr.str()
+    assert "4 passed" in out, out
