@@ -28,6 +28,7 @@ import argparse
 import contextlib
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -51,6 +52,7 @@ __all__ = [
     "cache_path",
     "ensure",
     "launch",
+    "launch_failure",
     "launched",
     "main",
     "resolve",
@@ -315,11 +317,36 @@ def launched(*, headed: bool = False) -> Iterator[Browser]:
 
 _HELP = (
     "No usable Chromium found. Any one of these fixes it:\n"
-    "  - .venv/bin/python -m playwright install --with-deps chromium   (downloads Playwright's)\n"
+    # the interpreter running the harness, wherever its environment is (not always ./.venv)
+    f"  - {shlex.quote(sys.executable)} -m playwright install --with-deps chromium"
+    "   (downloads Playwright's)\n"
     "  - sudo apt-get install chromium   (Debian/Ubuntu system browser)\n"
     f"  - export {CHROMIUM_ENV}=/path/to/chrome   (any Chromium-based browser)\n"
     f"  - export {WS_ENDPOINT_ENV}=ws://host:port/   (a remote Playwright browser server)"
 )
+
+
+def launch_failure(choice: BrowserChoice, error: str,
+                   environ: Mapping[str, str] | None = None, *, headed: bool = False) -> str:
+    """What to say when the chosen browser does not start (or its server does not answer):
+    the choice, the first line of Playwright's error, and what fixes it."""
+    lines = error.strip().splitlines()
+    reason = lines[0] if lines else "no reason given"
+    if headed and ("XServer" in error or "$DISPLAY" in error):
+        # Playwright's first line then only says the browser closed; its logs say why
+        reason = "no X server or $DISPLAY for a headed browser"
+        fix = "set DISPLAY, run under xvfb-run, or run headless (without the headed option)"
+    elif choice.kind == "remote":
+        fix = (f"start that server, or unset {WS_ENDPOINT_ENV} (and the option naming it) "
+               "to launch a local Chromium")
+    elif choice.kind == "env":
+        fix = (f"set {CHROMIUM_ENV} to a Chromium executable that runs here, or unset it to "
+               "let the harness find one")
+    else:
+        fix = ("`python -m scenarios.browser forget` drops the choice cached in "
+               f"{cache_path(environ)}; `python -m scenarios.browser ensure` finds or installs "
+               "another")
+    return f"the {choice.describe()} did not start: {reason}\n{fix}"
 
 
 def _run_quiet(

@@ -30,7 +30,7 @@ Installed as the ``sso_harness`` pytest plugin. Every fixture name starts with `
 ``sso_stack_factory``
     Start further stacks in the same test: ``sso_stack_factory(StackOptions(...))``.
 ``sso_browser``
-    One Chromium per test session (so one per pytest-xdist worker), chosen by
+    One Chromium per test module (and pytest-xdist worker), chosen by
     :mod:`scenarios.browser`: a remote browser server, ``$SSO_HARNESS_CHROMIUM``, Playwright's
     Chromium or the system one.
 ``sso_context`` / ``sso_page``
@@ -83,6 +83,7 @@ import argparse
 import contextlib
 import difflib
 import inspect
+import sys
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import fields, replace
 from pathlib import Path
@@ -327,6 +328,40 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
     return report
 
 
+def _driver_loop_aside(item: pytest.Item, nextitem: pytest.Item | None = None,
+                       *, teardown: bool = False) -> contextlib.AbstractContextManager[None]:
+    """Playwright's driver, once a test of the module started it (``sso_playwright``), leaves
+    its event loop marked running in this thread until the module ends, and the module's other
+    tests could run no event loop of their own (``asyncio.run()``, pytest-asyncio's tests and
+    fixtures). A test that does not use the driver gets the mark taken off while it runs; its
+    teardown too, unless fixtures of a wider scope, which may hold Playwright's objects, end
+    with it."""
+    if "sso_playwright" in getattr(item, "fixturenames", ()) or (
+            teardown and (nextitem is None or nextitem.parent is not item.parent)):
+        return contextlib.nullcontext()
+    driver = sys.modules.get("scenarios.playwright_driver")  # not imported: no driver runs
+    return contextlib.nullcontext() if driver is None else driver.driver_loop_set_aside()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    with _driver_loop_aside(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    with _driver_loop_aside(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None
+                            ) -> Generator[None, None, None]:
+    with _driver_loop_aside(item, nextitem, teardown=True):
+        return (yield)
+
+
 def pytest_report_header(config: pytest.Config) -> str | None:
     shard: Shard | None = _option(config, "sso_shard", None)
     return f"sso-harness: shard {shard} of the collected tests" if shard else None
@@ -535,31 +570,49 @@ def mock_idp(sso_stack: LiveStack) -> Iterator[StackIdp]:
 # --- the browser ------------------------------------------------------------------------------
 
 
+PYTEST_PLAYWRIGHT = "playwright"
+"""pytest-playwright's plugin name (its ``pytest11`` entry point)."""
+
+
 @pytest.fixture(scope="module")
-def sso_playwright() -> Iterator[Playwright]:
+def sso_playwright(request: pytest.FixtureRequest) -> Iterator[Playwright]:
     """Module-scoped: Playwright's sync API allows one driver per thread, so tests in other
     modules of the same worker that start their own (``sync_playwright()``) are not blocked.
     Inside the module, runs of the scenarios or conformance in-process share this driver
-    (``scenarios.playwright_driver``)."""
-    from scenarios.playwright_driver import playwright_driver
+    (``scenarios.playwright_driver``). When the session's tests also use pytest-playwright's
+    session driver (its ``playwright`` fixture), that one is shared: a second in the thread
+    would fail, as "using Playwright Sync API inside the asyncio loop"."""
+    from scenarios.playwright_driver import adopted, playwright_driver
 
-    with playwright_driver() as playwright:
+    if request.config.pluginmanager.has_plugin(PYTEST_PLAYWRIGHT) and any(
+            "playwright" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        with adopted(request.getfixturevalue("playwright")) as playwright:
+            yield playwright
+        return
+    with playwright_driver(loop_may_be_set_aside=True) as playwright:
         yield playwright
 
 
 @pytest.fixture(scope="module")
 def sso_browser(pytestconfig: pytest.Config, sso_playwright: Playwright) -> Iterator[Browser]:
     """One browser per test module (each pytest-xdist worker launches its own)."""
-    from scenarios.browser import BrowserUnavailable, launch, resolve
+    from playwright.sync_api import Error
+
+    from scenarios.browser import BrowserUnavailable, launch, launch_failure, resolve
+    from scenarios.github import inert
 
     endpoint = _option(pytestconfig, "sso_browser_ws_endpoint", None)
+    headed = _option(pytestconfig, "sso_headed", False)
+    failure: str | None = None
     try:
         choice = resolve(ws_endpoint=endpoint)
+        browser = launch(sso_playwright, choice, headed=headed)
     except BrowserUnavailable as exc:
-        from scenarios.github import inert
-
-        pytest.fail(inert(f"sso_browser: {exc}"), pytrace=False)
-    browser = launch(sso_playwright, choice, headed=_option(pytestconfig, "sso_headed", False))
+        failure = str(exc)
+    except Error as exc:  # Playwright's traceback says nothing of where the choice came from
+        failure = launch_failure(choice, exc.message, headed=headed)
+    if failure is not None:  # outside the except: no chained traceback in the report
+        pytest.fail(inert(f"sso_browser: {failure}"), pytrace=False)
     yield browser
     with contextlib.suppress(Exception):
         browser.close()

@@ -9,6 +9,7 @@ versions ``constraints/lowest.txt`` pins (``make test-lowest``) are checked agai
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -124,3 +125,39 @@ def test_an_installed_copy_renders_the_sign_in_page(wheel: Path, tmp_path: Path)
                          env={**os.environ, "PYTHONPATH": str(target)},
                          capture_output=True, text=True, timeout=120)
     assert ran.returncode == 0, ran.stdout + ran.stderr[-2000:]
+
+
+@pytest.mark.slow
+def test_an_installed_copys_entry_points_load(wheel: Path, tmp_path: Path) -> None:
+    """The pytest11 entry point (the plugin a user's pytest loads by itself) and the console
+    scripts pyproject.toml declares are in the wheel, and each names an object that loads from
+    the installed copy."""
+    target = tmp_path / "site"
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
+         str(target), str(wheel)], capture_output=True, text=True, timeout=300)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = {("console_scripts", name): value for name, value in project["scripts"].items()}
+    declared |= {(group, name): value for group, points in project["entry-points"].items()
+                 for name, value in points.items()}
+    assert ("pytest11", "sso_harness") in declared
+    script = textwrap.dedent("""
+        import json, sys
+        from importlib import metadata
+
+        (dist,) = metadata.distributions(path=[sys.argv[1]], name="sso-harness")
+        found = {}
+        for point in dist.entry_points:
+            point.load()
+            found[f"{point.group} {point.name}"] = point.value
+        import scenarios
+        assert scenarios.__file__.startswith(sys.argv[1]), scenarios.__file__
+        print(json.dumps(found))
+    """)
+    ran = subprocess.run([sys.executable, "-c", script, str(target)], cwd=tmp_path,
+                         env={**os.environ, "PYTHONPATH": str(target)},
+                         capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stdout + ran.stderr[-2000:]
+    found = json.loads(ran.stdout)
+    assert found == {f"{group} {name}": value for (group, name), value in declared.items()}

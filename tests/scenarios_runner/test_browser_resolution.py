@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -128,7 +129,8 @@ def test_nothing_found_explains_what_to_do(environ: dict[str, str]) -> None:
     with pytest.raises(BrowserUnavailable) as info:
         resolve(environ=environ, which=_which({}), probe_fn=_probe(set()))
     assert CHROMIUM_ENV in str(info.value)
-    assert "playwright install" in str(info.value)
+    # the interpreter the harness runs on: a project's own environment is not always ./.venv
+    assert f"{shlex.quote(sys.executable)} -m playwright install" in str(info.value)
 
 
 def test_the_decision_is_cached_and_reused(environ: dict[str, str], cache_file: Path) -> None:
@@ -348,3 +350,16 @@ def test_probing_a_missing_playwright_chromium_leaves_nothing_behind(tmp_path: P
                             text=True, timeout=60, check=False)
     assert result.stdout.strip() == "None", result.stderr
     assert list(temp.iterdir()) == []
+
+
+def test_a_headed_browser_without_a_display_is_said_so() -> None:
+    """Playwright's first line then only says the browser closed; its logs say why."""
+    error = ("BrowserType.launch: Target page, context or browser has been closed\n"
+             "Browser logs:\n║ Looks like you launched a headed browser without having a "
+             "XServer running. ║\nCall log:\n  - [err] Missing X server or $DISPLAY\n")
+    system = BrowserChoice(kind="system", executable_path="/usr/bin/chromium")
+    said = browser.launch_failure(system, error, {}, headed=True)
+    assert said.startswith("the system Chromium at /usr/bin/chromium did not start: no X server "
+                           "or $DISPLAY for a headed browser\n"), said
+    assert "xvfb-run" in said, said
+    assert "forget" in browser.launch_failure(system, error, {}), "headless: another cause"
