@@ -136,7 +136,8 @@ class Registry:
             raise ValueError(
                 f"scenario id {item.id!r}: use lowercase letters, digits, '.', '_' or '-'"
             )
-        if item.id in self._scenarios:
+        if (known := self._scenarios.get(item.id)) is not None and not _imported_again(
+                known.run, item.run):
             raise ValueError(f"scenario id {item.id!r} is registered twice")
         self._scenarios[item.id] = item
         return item
@@ -271,3 +272,13 @@ def load_catalogue(spec: str) -> Registry:
     if not isinstance(registry, Registry):
         raise CatalogueError(f"{spec} is not a scenarios.registry.Registry")
     return registry
+
+
+def _imported_again(known: object, new: object) -> bool:
+    """Whether ``new`` is ``known``'s function from its module imported again (a new module
+    object, as after pytest's in-process runs restore ``sys.modules``): the same scenario,
+    which replaces the old registration, not a second one under its id."""
+    return (known is not new
+            and getattr(known, "__module__", None) == getattr(new, "__module__", 0)
+            and getattr(known, "__qualname__", None) == getattr(new, "__qualname__", 0)
+            and getattr(known, "__globals__", None) is not getattr(new, "__globals__", None))

@@ -66,6 +66,24 @@ def test_duplicate_ids_are_refused() -> None:
         registry.scenario(id="a.one", title="again", proves="p")(_noop)
 
 
+def test_a_module_imported_again_replaces_its_scenarios() -> None:
+    """pytest's in-process runs (pytester) restore ``sys.modules``, so a catalogue module is
+    imported again into a registry that kept its scenarios: the same scenario, not a second."""
+    registry = _registry("a.first")
+    source = "def check(ctx):\n    return None\n"
+    runs = []
+    for _ in range(2):
+        module: dict[str, object] = {"__name__": "catalogue_again"}
+        exec(compile(source, "catalogue_again.py", "exec"), module)
+        runs.append(registry.scenario(id="a.again", title="t", proves="p")(module["check"]))
+    assert [s.id for s in registry.select()] == ["a.first", "a.again"]
+    assert registry.get("a.again").run is runs[1]
+    other: dict[str, object] = {"__name__": "another_catalogue"}
+    exec(compile(source, "another_catalogue.py", "exec"), other)
+    with pytest.raises(ValueError, match="registered twice"):  # another module's: refused
+        registry.scenario(id="a.again", title="t", proves="p")(other["check"])
+
+
 def test_select_everything_in_registration_order() -> None:
     registry = _registry("b.two", "a.one", "c.three")
     assert [s.id for s in registry.select()] == ["b.two", "a.one", "c.three"]
