@@ -40,7 +40,14 @@ from .serving import (
     server_config,
     url_host,
 )
-from .testing_checks import app_path, clock_move, directory_role_id, path_segment, principal_path
+from .testing_checks import (
+    app_path,
+    clock_move,
+    directory_role_id,
+    graph_path,
+    path_segment,
+    principal_path,
+)
 from .testing_records import MockIdpError, RegisteredApp, TestGroup, TestUser
 from .text_policy import group_mail_nickname
 from .tls import TlsFiles, tls_files_with
@@ -156,10 +163,11 @@ class MockIdp:
 
     def graph(self, method: str, path: str, *, json: dict[str, Any] | None = None,
               tenant: str | None = None, expect: tuple[int, ...] = ()) -> httpx.Response:
-        """Call the management API (``path`` relative to ``/graph/{tenant}/v1.0``); an error
-        status raises :class:`MockIdpError` unless it is in ``expect``."""
+        """Call the management API (``path`` relative to ``/graph/{tenant}/v1.0``, or with
+        ``/v1.0/`` in front, as Graph's documentation writes it); an error status raises
+        :class:`MockIdpError` unless it is in ``expect``."""
         tenant_path = path_segment(tenant or self.tenant_id)
-        return self._call(method, f"/graph/{tenant_path}/v1.0/{path.lstrip('/')}", json, expect)
+        return self._call(method, f"/graph/{tenant_path}/v1.0/{graph_path(path)}", json, expect)
 
     def add_user(self, upn: str, *, password: str | None = None,
                  display_name: str | None = None, enabled: bool = True,

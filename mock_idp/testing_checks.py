@@ -42,6 +42,15 @@ def path_segment(value: str) -> str:
     return quote(value, safe="@")
 
 
+def graph_path(path: str) -> str:
+    """``path`` for the management API's ``…/v1.0/``: relative to it, or copied from Graph's
+    documentation with its version in front (``/v1.0/users``, ``v1.0/me``), which would
+    otherwise be sent as ``…/v1.0/v1.0/users`` and answered 400."""
+    relative = path.lstrip("/")
+    version, slash, rest = relative.partition("/")
+    return rest if slash and version.casefold() == "v1.0" else relative
+
+
 def app_path(client_id: str) -> str:
     return f"applications(appId='{path_segment(client_id)}')"
 

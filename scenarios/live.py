@@ -28,6 +28,7 @@ from mock_idp import MockClock
 from mock_idp.config import DEFAULT_TENANT_ID, REFERENCE_RP_CLIENT_ID
 from mock_idp.request_log import CALLER_HEADER
 from mock_idp.testing import RunningServer, path_segment
+from mock_idp.testing_checks import graph_path
 from mock_idp.tls import ensure_tls_files
 from scenarios.app.adapter import ProfileAdapter
 from scenarios.app.profile import AppProfile, load_profile
@@ -133,7 +134,7 @@ class LiveStack:
 
     def graph(self, method: str, path: str, json: Any = None,
               params: dict[str, str] | None = None) -> Any:
-        return self._call(method, self.idp_url(f"/graph/{self.tenant_id}/v1.0/{path.lstrip('/')}"),
+        return self._call(method, self.idp_url(f"/graph/{self.tenant_id}/v1.0/{graph_path(path)}"),
                           json=json, params=params)
 
     def update_app(self, client_id: str | None = None, **patch: Any) -> None:

@@ -222,6 +222,16 @@ def test_mock_idp_helpers_take_a_guest_upn() -> None:
     assert path_segment(guest) == "zed_fabrikam.onmicrosoft.com%23EXT%23@contoso.onmicrosoft.com"
 
 
+def test_graph_takes_a_path_as_graphs_documentation_writes_it() -> None:
+    """``GET /v1.0/users`` copied from Graph's documentation reaches the same route as
+    ``users``, not ``…/v1.0/v1.0/users``."""
+    with MockIdp() as idp:
+        relative = idp.graph("GET", "users?$select=userPrincipalName").json()["value"]
+        for path in ("/v1.0/users", "v1.0/users", "/V1.0/users"):
+            copied = idp.graph("GET", f"{path}?$select=userPrincipalName").json()["value"]
+            assert copied == relative, path
+
+
 def test_mock_idp_sign_in_protection_helpers() -> None:
     with MockIdp() as idp:
         secret = idp.add_authenticator("alice@contoso.onmicrosoft.com")
