@@ -53,6 +53,7 @@ __all__ = [
     "ensure",
     "launch",
     "launch_failure",
+    "launch_or_explain",
     "launched",
     "main",
     "resolve",
@@ -298,6 +299,19 @@ def launch(
         args=list(choice.args),
         timeout=timeout_ms,
     )
+
+
+def launch_or_explain(playwright: Playwright, choice: BrowserChoice, *,
+                      headed: bool = False) -> Browser:
+    """:func:`launch`; a browser that does not start (or a server that does not answer) is
+    :class:`BrowserUnavailable` naming the choice and its fix (:func:`launch_failure`), not
+    Playwright's error with the browser's whole command line."""
+    from playwright.sync_api import Error
+
+    try:
+        return launch(playwright, choice, headed=headed)
+    except Error as exc:
+        raise BrowserUnavailable(launch_failure(choice, exc.message, headed=headed)) from None
 
 
 @contextlib.contextmanager

@@ -23,7 +23,7 @@ from scenarios.app.process import AppStartError, stop_starting
 from scenarios.app_down import AppDown, skip_reason
 from scenarios.app_exit import AppExited, ended_by_app_exit
 from scenarios.app_notes import addressless_in
-from scenarios.browser import launch, resolve
+from scenarios.browser import BrowserUnavailable, launch_or_explain, resolve
 from scenarios.clean_page import PageSource
 from scenarios.context import (
     NoEnvironment,
@@ -64,6 +64,8 @@ T = TypeVar("T")
 
 
 def _describe(exc: BaseException) -> str:
+    if isinstance(exc, BrowserUnavailable):  # its message says which browser and the fix
+        return str(exc)
     return "".join(traceback.format_exception_only(exc)).strip()
 
 
@@ -358,7 +360,7 @@ def work(
         try:
             playwright = stack.enter_context(playwright_driver())
             choice = resolve(ws_endpoint=options.ws_endpoint)
-            browser = launch(playwright, choice, headed=options.headed)
+            browser = launch_or_explain(playwright, choice, headed=options.headed)
             stack.callback(browser.close)
             pages = PageSource(lambda: _new_context(browser), keep=registry.keeps_pages)
             worker_env = stack.enter_context(registry.environment(worker))

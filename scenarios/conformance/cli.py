@@ -370,9 +370,7 @@ def _run_with_browser(options: ConformanceOptions, rows: Sequence[Row], target: 
                       ) -> list[RowResult]:
     """Run ``rows``; each one's result also goes in ``done`` (by its id) as it finishes, for
     the reports of a run interrupted before the last."""
-    from playwright.sync_api import Error
-
-    from scenarios.browser import BrowserUnavailable, launch, resolve
+    from scenarios.browser import BrowserUnavailable, launch_or_explain, resolve
     from scenarios.playwright_driver import playwright_driver
 
     try:
@@ -385,9 +383,9 @@ def _run_with_browser(options: ConformanceOptions, rows: Sequence[Row], target: 
                                                 **trust.context_options})
     with playwright_driver() as playwright:
         try:
-            browser = launch(playwright, choice, headed=options.headed)
-        except Error as exc:
-            raise SetupError(f"cannot start {choice.describe()}: {exc}") from None
+            browser = launch_or_explain(playwright, choice, headed=options.headed)
+        except BrowserUnavailable as exc:
+            raise SetupError(str(exc)) from None
         try:
             def finished(result: RowResult) -> None:
                 done[result.row.id] = result

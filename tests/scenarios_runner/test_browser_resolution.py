@@ -363,3 +363,20 @@ def test_a_headed_browser_without_a_display_is_said_so() -> None:
                            "or $DISPLAY for a headed browser\n"), said
     assert "xvfb-run" in said, said
     assert "forget" in browser.launch_failure(system, error, {}), "headless: another cause"
+
+
+def test_a_run_whose_browser_does_not_start_names_it_and_the_fix(tmp_path: Path) -> None:
+    """Each scenario's error says which browser did not start and what fixes it, not
+    Playwright's error with the browser's whole command line."""
+    env = {**os.environ, "SSO_HARNESS_CHROMIUM": "/bin/false"}
+    env.pop("SSO_HARNESS_BROWSER_WS", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "scenarios", "run", "--only", "auto-login.first-login",
+         "--report", str(tmp_path / "report")], env=env, cwd=REPO, capture_output=True,
+        text=True, timeout=120, check=False)
+    said = result.stdout + result.stderr
+    assert result.returncode == 1, said
+    assert ("worker 0 could not start: the $SSO_HARNESS_CHROMIUM at /bin/false did not start: "
+            in said), said
+    assert "set SSO_HARNESS_CHROMIUM to a Chromium executable that runs here" in said, said
+    assert "<launching>" not in said, said
