@@ -9,11 +9,16 @@ A scenario used to start its own mock provider and app server and stop both afte
   installations, platform events or logged requests, and the clock back to real time. The
   signing keys are kept unless a scenario changed them (rotated, published another): then they
   are reset too, so every scenario starts with the provider's one key;
+- the harness's HTTP client (:attr:`SharedServers.http`, the scenarios' ``stack.http``), whose
+  cookies are forgotten at the same time: a provider session a scenario started through it
+  (``POST /_mock/sessions``), or an app's cookie, would otherwise ride on the next scenario's
+  calls, as on no freshly started worker's;
 - for an in-process (``asgi``) app, an :class:`~scenarios.app.host.AppHost`: each scenario
   builds a new app instance (new database, new secrets) and mounts it there.
 
 ``tests/scenarios_runner/test_isolation.py`` shows that faults, the clock, sessions, users and
-keys of one scenario never reach the next.
+keys of one scenario never reach the next; ``test_isolation_cookies.py``, nor the cookies of
+its HTTP calls.
 """
 
 from __future__ import annotations
@@ -74,7 +79,9 @@ class SharedServers:
     _keys: bytes = b""
 
     def reset(self) -> None:
-        """The provider back to where a freshly started one is (see the module's text)."""
+        """The provider back to where a freshly started one is, and the HTTP client without
+        the last scenario's cookies (see the module's text)."""
+        self.http.cookies.clear()
         self._keys = reset_provider(self.http, self.provider.server.base_url, self._keys)
 
 
