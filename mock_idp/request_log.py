@@ -244,6 +244,9 @@ class RequestLogMiddleware:
         if scope["type"] != "http" or skipped(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
+        # The log as the request begins: a reset while it is answered puts a new log in the
+        # store, and the request belongs to the one it began in, not to the next scenario's.
+        log = self.store.request_log
         wall = time.time()
         started = time.perf_counter()
         request_type = authorization = caller = b""
@@ -289,13 +292,13 @@ class RequestLogMiddleware:
             await self.app(scope, receive_and_keep if capture.request_chunks is not None
                            else receive, send_and_note)
         finally:
-            self._record(scope, capture, wall, (time.perf_counter() - started) * 1000,
+            self._record(log, scope, capture, wall, (time.perf_counter() - started) * 1000,
                          authorization, request_type, notes, caller)
 
-    def _record(self, scope: Scope, capture: _Capture, wall: float, duration_ms: float,
-                authorization: bytes, request_type: bytes, notes: list[dict[str, Any]],
-                caller: bytes) -> None:
-        self.store.request_log.append(LoggedRequest(
+    def _record(self, log: deque[LoggedRequest], scope: Scope, capture: _Capture, wall: float,
+                duration_ms: float, authorization: bytes, request_type: bytes,
+                notes: list[dict[str, Any]], caller: bytes) -> None:
+        log.append(LoggedRequest(
             at=self.clock.now(), method=scope.get("method", ""),
             path=scope.get("path", "")[:MAX_LOGGED],
             query_string=_kept_query(scope.get("query_string", b"")),
