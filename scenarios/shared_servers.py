@@ -40,8 +40,8 @@ from scenarios.app.host import AppHost
 from scenarios.app.profile import AppProfile
 from scenarios.ca_trust import public_trust
 
-__all__ = ["RunningProvider", "SharedServers", "published_keys", "reset_provider",
-           "shared_servers", "start_provider"]
+__all__ = ["RunningProvider", "SharedServers", "forget_cookies_of", "published_keys",
+           "reset_provider", "shared_servers", "start_provider"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,12 +97,24 @@ def published_keys(http: httpx.Client, provider_url: str) -> bytes:
 def reset_provider(http: httpx.Client, provider_url: str, keys: bytes) -> bytes:
     """``POST /_mock/reset`` with ``clock`` (see the module's text), and with ``keys`` too
     when the provider no longer publishes ``keys`` (:func:`published_keys`, taken before):
-    the keys it publishes afterwards."""
+    the keys it publishes afterwards. The provider's cookies in ``http`` go too: they name
+    sessions the reset dropped."""
+    forget_cookies_of(http, provider_url)
     _reset(http, provider_url, keys=False)
     if published_keys(http, provider_url) == keys:
         return keys
     _reset(http, provider_url, keys=True)
     return published_keys(http, provider_url)
+
+
+def forget_cookies_of(http: httpx.Client, url: str) -> None:
+    """Drop the cookies ``http`` keeps for ``url``'s host (a host name without a dot, such as
+    ``localhost``, is kept as ``<host>.local``, as :mod:`http.cookiejar` keys it)."""
+    host = (urlsplit(url).hostname or "").lower()
+    jar = http.cookies.jar
+    for cookie in list(jar):
+        if cookie.domain.lstrip(".").lower() in (host, f"{host}.local"):
+            jar.clear(cookie.domain, cookie.path, cookie.name)
 
 
 def _reset(http: httpx.Client, provider_url: str, *, keys: bool) -> None:

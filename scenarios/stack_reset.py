@@ -11,6 +11,7 @@ the same way once the scenario ends, and then wired to its app again as
 - the provider: ``POST /_mock/reset`` with ``clock``: its configured directory, no sessions,
   codes, tokens, faults, notifications, installations, events or logged requests, the clock at
   real time; the signing keys too when the scenario changed them (then it publishes one new key);
+  the provider's cookies in the stack's HTTP client (``stack.http``) are forgotten with them;
 - the app's registration: its client secret (the value the app was started with, for the
   profile's secret lifetime from now: :attr:`LiveStack.secret_key_id` names it), redirect and
   logout URIs as the stack registered them;
