@@ -116,8 +116,10 @@ class IdpState:
 
     def reset(self, *, clock: bool = False, keys: bool = False) -> None:
         """Back to the configured directory, with no sessions, codes, tokens, faults,
-        notifications, installations or events; also the clock and the signing keys when
-        asked. The clock goes first, so the rebuilt directory is dated by the reset clock."""
+        notifications, installations or events, and no cookie an app set in its answer to the
+        provider's own calls (``outgoing`` would send it with the next call to that app); also
+        the clock and the signing keys when asked. The clock goes first, so the rebuilt
+        directory is dated by the reset clock."""
         if clock and isinstance(self.clock, MockClock):
             self.clock.reset()
         if keys:
@@ -126,6 +128,7 @@ class IdpState:
         self.faults.clear()
         self.notifier.clear()
         self.platform.reset()
+        self.outgoing.cookies.clear()
 
     async def aclose(self) -> None:
         """Release what the provider holds open (its own outgoing HTTP client)."""
