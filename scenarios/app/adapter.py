@@ -396,7 +396,11 @@ class ProfileAdapter:
         # page"): a signed-out page may hold the element hidden (a layout's user menu, a
         # template the script fills), and a hidden element's innerText is its whole text
         # (https://html.spec.whatwg.org/multipage/dom.html#dom-innertext: not being rendered).
-        target = page.locator(signed_in.selector or "body").filter(visible=True)
+        # The body itself is not asked to be visible: one whose content is all floated or
+        # positioned has no height, which Playwright counts as not visible, and its innerText
+        # already leaves out what is hidden in it.
+        target = (page.locator(signed_in.selector).filter(visible=True) if signed_in.selector
+                  else page.locator("body"))
         if target.count() == 0:
             return False
         if not signed_in.text:

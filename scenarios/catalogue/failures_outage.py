@@ -198,11 +198,16 @@ def idp_slow(ctx: Ctx) -> None:
             expect_failure_if_reached(ctx, "idp-slow", unreached=lambda: None if (
                 stack.armed_fault(str(armed["id"])) is None) else _UNREACHED["token-hang"])
             waited = time.monotonic() - started
+            reached = stack.armed_fault(str(armed["id"])) is None
         with ctx.step(f"the app gave up at its timeout ([failure] provider_timeout = "
                       f"{timeout:g} s), before the provider answered"):
             assert waited <= allowed, _too_slow(waited, timeout)
     finally:
         stack.clear_faults()
+    if not reached:
+        # Its failure page came with the hang still armed, without a token request: a refusal
+        # of its own, which counts only from an app that signs people in (as failure.idp-down).
+        expect_plain_sign_in_after(ctx)
 
 
 def _too_slow(waited: float, timeout: float) -> str:

@@ -9,7 +9,9 @@ cross-site post would come without it). With ``ID_TOKEN = "1"`` it asks for an I
 (``response_type=id_token``, posted: express-openid-connect's default) and makes no token
 request; its profile lets the registration issue ID tokens (``id_token_issuance``). With
 ``CHECK_DATES = "1"`` it refuses an ID token not valid yet by its own clock (``nbf`` over five
-minutes ahead, as passport-azure-ad's default clock skew allows).
+minutes ahead, as passport-azure-ad's default clock skew allows). With ``REFUSE_ALL = "1"`` it
+refuses every ID token on its failure page, as an app that checks it against a wrong issuer
+does (next-auth v4 on ``/common``).
 
 It checks nothing else of the sign-in (the ID token is read, not verified): it is here for
 its ``state``.
@@ -92,6 +94,7 @@ def create(launch: AppLaunch) -> Starlette:
     id_token = env.get("ID_TOKEN") == "1"
     form_post = id_token or env.get("FORM_POST") == "1"
     check_dates = env.get("CHECK_DATES") == "1"
+    refuse_all = env.get("REFUSE_ALL") == "1"
     metadata = httpx.get(env["OIDC_DISCOVERY_URL"], verify=public_trust(), timeout=5).json()
     pending: dict[str, str] = {}
     """state -> the browser (its cookie) that started the sign-in"""
@@ -152,6 +155,8 @@ def create(launch: AppLaunch) -> Starlette:
             claims = jwt.decode(token, options={"verify_signature": False})
         except jwt.InvalidTokenError:
             return failure("no ID token")
+        if refuse_all:
+            return failure("the ID token's issuer is not the one expected")
         if check_dates and float(claims.get("nbf", 0)) > time.time() + 300:
             return failure("the ID token is not valid yet")
         session = secrets.token_urlsafe(16)

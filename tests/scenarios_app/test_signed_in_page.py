@@ -105,3 +105,21 @@ def test_a_signed_out_page_holding_the_selector_hidden_is_signed_out(
         status=200, content_type="text/html", body=f"<h1>Welcome, guest</h1>{shown}"))
     assert adapter.is_signed_in(context.new_page()) is False
     context.close()
+
+
+def test_a_page_whose_body_has_no_height_still_shows_who_is_signed_in(
+        browser: Browser, tmp_path: Path) -> None:
+    """A standards-mode page whose content is all floated or positioned has a body of no height,
+    which Playwright counts as not visible: the signed-in text it shows still says who is
+    signed in, as the sign-in's own check reads it, and a signed-out check must not miss it."""
+    path = tmp_path / "profile.toml"
+    path.write_text(textwrap.dedent(PROFILE).replace('selector = "#signed-in-as"\n', "")
+                    .replace('text = "{name}"', 'text = "Signed in as {name}"'), encoding="utf-8")
+    adapter = ProfileAdapter(load_profile(path), cast(AppServer, _Server()), {}, httpx.Client())
+    context = browser.new_context()
+    context.set_default_timeout(5000)
+    context.route(f"{APP}/**", lambda route: route.fulfill(
+        status=200, content_type="text/html",
+        body='<!DOCTYPE html><div style="float: left">Signed in as Alice Adams</div>'))
+    assert adapter.is_signed_in(context.new_page()) is True
+    context.close()

@@ -167,6 +167,21 @@ def test_idp_slow_is_not_exercised_by_an_app_that_redeems_no_code(tmp_path: Path
         "hung, so its timeout never came into play"), message
 
 
+def test_idp_slow_holds_a_failure_page_without_the_token_request_to_a_plain_sign_in(
+        tmp_path: Path) -> None:
+    """An app that redeems no code and refuses every ID token shows its failure page while
+    the token endpoint hangs, but never met the hang: its refusal counts only when a plain
+    sign-in right after it signs alice in, as failure.idp-down holds it (it passed)."""
+    profile = state_profile(tmp_path, bind=True, id_token=True)
+    profile.write_text(profile.read_text(encoding="utf-8").replace(
+        'ID_TOKEN = "1"\n', 'ID_TOKEN = "1"\nREFUSE_ALL = "1"\n') + "provider_timeout = 2\n",
+        encoding="utf-8")
+    status, message = _verdicts(profile, ("failure.idp-slow",), tmp_path / "slow")[
+        "failure.idp-slow"]
+    assert status == "failed", message
+    assert "a plain sign-in right after it, no fault armed, did not sign" in message, message
+
+
 def test_an_app_that_redeems_no_code_does_not_pass_them_by_refusing_a_future_token(
         tmp_path: Path) -> None:
     """The same app refusing an ID token not valid yet (passport-azure-ad's OIDCStrategy with
