@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from scenarios.app import ProfileError, load_profile
-from scenarios.app.servers import plan_address, port_in_use
+from scenarios.app.servers import _free_port, plan_address, port_in_use
 
 from .test_profile import MINIMAL
 
@@ -52,3 +52,28 @@ def test_a_free_port_is_found_on_the_ipv6_loopback(tmp_path: Path) -> None:
         held.listen()
         assert port_in_use("::1", address.port)
     assert not port_in_use("::1", address.port)
+
+
+@pytest.mark.skipif(not _ipv6_available(), reason="no IPv6 loopback on this machine")
+def test_localhost_naming_both_loopbacks_is_checked_on_both(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where ``localhost`` names ``::1`` first and ``127.0.0.1`` second (Debian's hosts file),
+    an app listening on 127.0.0.1 holds the port, and a free port is an IPv4 one."""
+    real = socket.getaddrinfo
+
+    def both(host: str, port: object, *args: object, **kwargs: object) -> list[object]:
+        if host != "localhost":
+            return real(host, port, *args, **kwargs)  # type: ignore[arg-type]
+        return [*real("::1", port, *args, **kwargs),  # type: ignore[arg-type]
+                *real("127.0.0.1", port, *args, **kwargs)]  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", both)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        assert port_in_use("localhost", port)
+    assert not port_in_use("localhost", port)
+    free = _free_port("localhost")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as ipv4:
+        ipv4.bind(("127.0.0.1", free))  # free on the loopback an app binds
