@@ -65,14 +65,20 @@ MASKED_SELECTOR = "input[type=password]"
 
 PAGE_VERSION_SCRIPT = """(() => {
   const id = Math.random().toString(36).slice(2);
-  let changes = 0;
-  const bump = () => { changes += 1; };
-  new MutationObserver(bump).observe(document,
-    { subtree: true, childList: true, attributes: true, characterData: true });
-  document.addEventListener("input", bump, true);
+  let changes = 0, armed = false;
+  const what = { subtree: true, childList: true, attributes: true, characterData: true };
+  const seen = new MutationObserver(() => { changes += 1; seen.disconnect(); armed = false; });
+  const arm = () => { if (!armed) { seen.observe(document, what); armed = true; } };
+  arm();
+  document.addEventListener("input", () => { changes += 1; }, true);
   Object.defineProperty(window, "__ssoHarnessPageVersion",
-    { get: () => `${id}:${changes}`, configurable: true });
+    { get: () => { arm(); return `${id}:${changes}`; }, configurable: true });
 })();"""
+"""Counts a document's changes since its version was last read, not each of them: the first
+change after a read counts and stops the observer until the next read. Chromium makes a
+mutation record of every node its parser inserts; an observer that stayed on took records of
+every row of a large page (a 10 MB table loaded in 2.3 s instead of 1.2 s; 13.6 s instead of
+8.8 s where it was shown), one kept only until the first change takes one parser chunk's."""
 
 _STATE_JS = f"""() => {{
   const version = window.__ssoHarnessPageVersion;

@@ -35,6 +35,10 @@ ERROR_PAGES_READ = 3
 """Error pages (status >= 400) read for a failure reference, the last ones seen."""
 FETCH_TIMEOUT = 5.0
 FINAL_PAGE_TIMEOUT_MS = 2000
+FINAL_PAGE_CHARS = 1_000_000
+"""How much of a page's last document is read for a failure reference: its HTML's start, where
+a failure page says it. A 10 MB signed-in page (a large table, an inline bundle) took 1-4 s
+to come through Playwright's driver whole, and its tags' removal after."""
 DEFAULT_REFERENCE = re.compile(r"Reference:\s*([A-Za-z0-9][A-Za-z0-9_-]{3,63})")
 _TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.DOTALL | re.IGNORECASE)
 
@@ -180,8 +184,9 @@ class BrowserLog:
                 if not page.is_closed():
                     # Bounded: page.content() waits without end while a navigation is pending
                     # (an app that never answers its callback).
-                    html = page.locator("html").evaluate("e => e.outerHTML",
-                                                         timeout=FINAL_PAGE_TIMEOUT_MS)
+                    html = page.locator("html").evaluate(
+                        "(e, most) => e.outerHTML.slice(0, most)", FINAL_PAGE_CHARS,
+                        timeout=FINAL_PAGE_TIMEOUT_MS)
                     self._note_reference(last, html)
 
     def _note_reference(self, position: int, text: str) -> None:
