@@ -32,7 +32,9 @@ def test_a_browser_that_does_not_start_is_named_with_the_fix(
     monkeypatch.setenv(variable, value)
     pytester.makeini("[pytest]\n")
     pytester.makepyfile(test_browser=INNER_TESTS)
-    done = run_plugin_pytest(pytester, "-q", "--sso-key-pool", "0")
+    # -rN: no short summary, which repeats each message whole where CI is set (pytest does not
+    # cut its lines there)
+    done = run_plugin_pytest(pytester, "-q", "-rN", "--sso-key-pool", "0")
     out = done.stdout.str()
     assert "2 errors" in out, out
     assert out.count(said) == 2, out
