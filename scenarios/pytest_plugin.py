@@ -596,21 +596,16 @@ def sso_playwright(request: pytest.FixtureRequest) -> Iterator[Playwright]:
 @pytest.fixture(scope="module")
 def sso_browser(pytestconfig: pytest.Config, sso_playwright: Playwright) -> Iterator[Browser]:
     """One browser per test module (each pytest-xdist worker launches its own)."""
-    from playwright.sync_api import Error
-
-    from scenarios.browser import BrowserUnavailable, launch, launch_failure, resolve
+    from scenarios.browser import BrowserUnavailable, launch_or_explain, resolve
     from scenarios.github import inert
 
     endpoint = _option(pytestconfig, "sso_browser_ws_endpoint", None)
-    headed = _option(pytestconfig, "sso_headed", False)
     failure: str | None = None
-    try:
-        choice = resolve(ws_endpoint=endpoint)
-        browser = launch(sso_playwright, choice, headed=headed)
+    try:  # a choice that does not start names itself and the fix, not Playwright's traceback
+        browser = launch_or_explain(sso_playwright, resolve(ws_endpoint=endpoint),
+                                    headed=_option(pytestconfig, "sso_headed", False))
     except BrowserUnavailable as exc:
         failure = str(exc)
-    except Error as exc:  # Playwright's traceback says nothing of where the choice came from
-        failure = launch_failure(choice, exc.message, headed=headed)
     if failure is not None:  # outside the except: no chained traceback in the report
         pytest.fail(inert(f"sso_browser: {failure}"), pytrace=False)
     yield browser

@@ -78,29 +78,22 @@ class AppAddress:
     """Bound already (in-process apps are served on it, so the port cannot be taken)."""
 
 
-def _stream_sockets(host: str, port: int) -> list[tuple[socket.socket, Any]]:
-    """Unbound TCP sockets for each of ``host``'s addresses (IPv4 first), with the address to
-    bind each to: an IPv6 host (``base_url = "http://[::1]:{port}"``) needs an ``AF_INET6``
-    socket, which ``bind`` with an ``AF_INET`` one refuses ("Address family for hostname not
-    supported"), and ``localhost`` may name both loopbacks, ``::1`` first (Debian's hosts
-    file), where an app that binds ``127.0.0.1`` listens."""
+def _stream_addresses(host: str, port: int) -> list[tuple[int, int, int, Any]]:
+    """``host``'s TCP addresses (IPv4 first), each as (family, type, protocol, address to bind):
+    an IPv6 host (``base_url = "http://[::1]:{port}"``) needs an ``AF_INET6`` socket, which
+    ``bind`` with an ``AF_INET`` one refuses ("Address family for hostname not supported"), and
+    ``localhost`` may name both loopbacks, ``::1`` first (Debian's hosts file), where an app
+    that binds ``127.0.0.1`` listens."""
     found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     found.sort(key=lambda info: info[0] != socket.AF_INET)
-    seen: set[tuple[int, Any]] = set()
-    sockets = []
-    for family, kind, proto, _, address in found:
-        if (family, address) not in seen:
-            seen.add((family, address))
-            sockets.append((socket.socket(family, kind, proto), address))
-    return sockets
+    return list(dict.fromkeys((family, kind, proto, address)
+                              for family, kind, proto, _, address in found))
 
 
 def _free_port(host: str) -> int:
     """A port free on ``host``'s first address (its IPv4 one, if it has one)."""
-    (sock, address), *others = _stream_sockets(host, 0)
-    for other, _ in others:
-        other.close()
-    with contextlib.closing(sock):
+    family, kind, proto, address = _stream_addresses(host, 0)[0]
+    with contextlib.closing(socket.socket(family, kind, proto)) as sock:
         sock.bind(address)
         return int(sock.getsockname()[1])
 
@@ -111,8 +104,8 @@ def port_in_use(host: str, port: int) -> bool:
     servers bind, so the connections an app that has just stopped left in TIME_WAIT do not
     count."""
     busy = False
-    for sock, address in _stream_sockets(host, port):
-        with contextlib.closing(sock):
+    for family, kind, proto, address in _stream_addresses(host, port):
+        with contextlib.closing(socket.socket(family, kind, proto)) as sock:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind(address)
